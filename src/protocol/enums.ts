@@ -1,0 +1,41 @@
+/** Vocabulary of the public contract (CONTRACT.md "Vocabulary"). Shared by server and browser. */
+
+/** What a viewer sees. `busy` is Do Not Disturb; a tournament is `in_game` + `in_tournament`. */
+export const STATUSES = ['online', 'away', 'busy', 'in_game', 'offline'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Statuses a user may set by hand. `online` returns to automatic mode. */
+export const MANUAL_STATUSES = ['online', 'away', 'busy'] as const;
+export type ManualStatus = (typeof MANUAL_STATUSES)[number];
+
+export const ACTIVITIES = [
+  'browsing',
+  'playing_pong',
+  'in_tournament',
+  'watching_match',
+  'managing_profile',
+  'chatting',
+  'idle',
+] as const;
+export type Activity = (typeof ACTIVITIES)[number];
+
+/** Activities that mean "in a game": declaring one shows `in_game`. */
+export const GAME_ACTIVITIES = ['playing_pong', 'in_tournament'] as const satisfies readonly Activity[];
+
+/** Who may see a field. */
+export const AUDIENCES = ['public', 'friends', 'close_friends', 'nobody'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+/** Who may see the status itself; `hidden` appears offline to everyone but admins. */
+export const STATUS_VISIBILITIES = ['public', 'friends', 'close_friends', 'hidden'] as const;
+export type StatusVisibility = (typeof STATUS_VISIBILITIES)[number];
+
+/** Category a user gives each of their friends (one-sided). An acquaintance sees what the public sees. */
+export const FRIEND_CATEGORIES = ['close_friend', 'friend', 'acquaintance'] as const;
+export type FriendCategory = (typeof FRIEND_CATEGORIES)[number];
+
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const GAME_EVENTS = ['match_started', 'match_ended', 'tournament_started', 'tournament_ended'] as const;
+export type GameEventType = (typeof GAME_EVENTS)[number];

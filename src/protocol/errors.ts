@@ -1,0 +1,37 @@
+/** Stable error codes of the REST API and WebSocket `error` frames. */
+export const ERROR_CODES = [
+  'VALIDATION_ERROR',
+  'INVALID_CREDENTIALS',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** WebSocket close codes. 4xxx codes are Beacon's; see docs/protocol.md for which to retry. */
+export const CloseCode = {
+  /** Server is going away (restart, deploy): reconnect, possibly to another instance. */
+  GOING_AWAY: 1001,
+  /** A frame exceeded the maximum size. */
+  TOO_LARGE: 1009,
+  /** Session revoked (logout): do not reconnect with this token. */
+  SESSION_REVOKED: 4000,
+  /** Bad, expired or revoked token: log in again. */
+  UNAUTHORIZED: 4401,
+  /** No `auth` frame within the auth timeout. */
+  AUTH_TIMEOUT: 4408,
+  /** Too many frames: back off, then reconnect. */
+  RATE_LIMITED: 4429,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Maximum size of one client frame, in bytes. */
+export const MAX_FRAME_BYTES = 16 * 1024;
+/** Maximum length of a custom status message, in characters. */
+export const MAX_CUSTOM_MESSAGE = 128;

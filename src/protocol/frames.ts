@@ -1,0 +1,95 @@
+/** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
+import { Type, type Static } from 'typebox';
+import { ActivityT, CustomMessage, ManualStatusT, StatusT, Timestamp, View } from './schemas.js';
+
+const strict = { additionalProperties: false } as const;
+
+// Client → server
+export const AuthFrame = Type.Object({ type: Type.Literal('auth'), token: Type.String({ maxLength: 4096 }) }, strict);
+export const HeartbeatFrame = Type.Object({ type: Type.Literal('heartbeat') }, strict);
+export const InteractionFrame = Type.Object({ type: Type.Literal('interaction') }, strict);
+export const StillHereFrame = Type.Object({ type: Type.Literal('still_here') }, strict);
+export const SetStatusFrame = Type.Object(
+  {
+    type: Type.Literal('set_status'),
+    status: ManualStatusT,
+    custom_message: Type.Optional(Type.Union([CustomMessage, Type.Null()])),
+    expires_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  },
+  strict,
+);
+export const ActivityFrame = Type.Object({ type: Type.Literal('activity'), activity: ActivityT }, strict);
+export const ClientFrame = Type.Union([
+  AuthFrame,
+  HeartbeatFrame,
+  InteractionFrame,
+  StillHereFrame,
+  SetStatusFrame,
+  ActivityFrame,
+]);
+export type ClientFrame = Static<typeof ClientFrame>;
+
+// Server → client
+export interface ReadyFrame {
+  type: 'ready';
+  session_id: string;
+  heartbeat_interval_ms: number;
+  self: View;
+  friends: View[];
+}
+export interface StatusUpdateFrame {
+  type: 'status_update';
+  seq?: number;
+  user_id: number;
+  status: Static<typeof StatusT>;
+  activity: Static<typeof ActivityT> | null;
+  custom_message: string | null;
+  timestamp: string;
+}
+export interface FriendStatusChangeFrame {
+  type: 'friend_status_change';
+  seq?: number;
+  friend_id: number;
+  status: Static<typeof StatusT>;
+  activity: Static<typeof ActivityT> | null;
+  custom_message: string | null;
+  last_seen: string | null;
+  timestamp: string;
+}
+export interface FriendAddedFrame {
+  type: 'friend_added';
+  seq?: number;
+  friend: View;
+}
+export interface FriendRemovedFrame {
+  type: 'friend_removed';
+  seq?: number;
+  friend_id: number;
+}
+export interface AreYouThereFrame {
+  type: 'are_you_there';
+  seq?: number;
+}
+export interface HeartbeatAckFrame {
+  type: 'heartbeat_ack';
+  seq?: number;
+}
+export interface ErrorFrame {
+  type: 'error';
+  seq?: number;
+  code: string;
+  message: string;
+}
+export type EventFrame =
+  | StatusUpdateFrame
+  | FriendStatusChangeFrame
+  | FriendAddedFrame
+  | FriendRemovedFrame
+  | AreYouThereFrame
+  | HeartbeatAckFrame
+  | ErrorFrame;
+export interface BatchFrame {
+  type: 'batch';
+  messages: EventFrame[];
+}
+export type ServerFrame = ReadyFrame | EventFrame | BatchFrame;

@@ -1,0 +1,120 @@
+/**
+ * TypeBox schemas of every REST body and response in CONTRACT.md. Routes use them for
+ * validation and OpenAPI; the browser SDK imports the derived types.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import {
+  ACTIVITIES,
+  AUDIENCES,
+  FRIEND_CATEGORIES,
+  GAME_EVENTS,
+  MANUAL_STATUSES,
+  ROLES,
+  STATUSES,
+  STATUS_VISIBILITIES,
+} from './enums.js';
+import { MAX_CUSTOM_MESSAGE } from './errors.js';
+
+const strict = { additionalProperties: false } as const;
+const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+export const Timestamp = Type.String({ format: 'date-time' });
+export const StatusT = Type.Union(STATUSES.map((s) => Type.Literal(s)));
+export const ManualStatusT = Type.Union(MANUAL_STATUSES.map((s) => Type.Literal(s)));
+export const ActivityT = Type.Union(ACTIVITIES.map((s) => Type.Literal(s)));
+export const AudienceT = Type.Union(AUDIENCES.map((s) => Type.Literal(s)));
+export const StatusVisibilityT = Type.Union(STATUS_VISIBILITIES.map((s) => Type.Literal(s)));
+export const FriendCategoryT = Type.Union(FRIEND_CATEGORIES.map((s) => Type.Literal(s)));
+export const RoleT = Type.Union(ROLES.map((s) => Type.Literal(s)));
+export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: '^[A-Za-z0-9_]+$' });
+export const Password = Type.String({ minLength: 8, maxLength: 128 });
+export const DisplayName = Type.String({ minLength: 1, maxLength: 40 });
+export const CustomMessage = Type.String({ maxLength: MAX_CUSTOM_MESSAGE });
+
+export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
+
+export const User = Type.Object({ id: Id, username: Type.String(), display_name: Type.String(), role: RoleT });
+export type User = Static<typeof User>;
+
+export const RegisterBody = Type.Object(
+  { username: Username, password: Password, display_name: Type.Optional(DisplayName) },
+  strict,
+);
+export const LoginBody = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  strict,
+);
+export const AuthResponse = Type.Object({ token: Type.String(), user: User });
+export type AuthResponse = Static<typeof AuthResponse>;
+export const UserSearchQuery = Type.Object({ query: Type.String({ minLength: 1, maxLength: 20 }) }, strict);
+
+export const FriendRequest = Type.Object({
+  id: Id,
+  from_user_id: Id,
+  to_user_id: Id,
+  created_at: Timestamp,
+});
+export type FriendRequest = Static<typeof FriendRequest>;
+export const Friend = Type.Object({
+  user_id: Id,
+  username: Type.String(),
+  display_name: Type.String(),
+  category: FriendCategoryT,
+  since: Timestamp,
+});
+export type Friend = Static<typeof Friend>;
+export const FriendRequestBody = Type.Object({ user_id: Id }, strict);
+export const FriendPatchBody = Type.Object({ category: FriendCategoryT }, strict);
+export const FriendRequestList = Type.Object({ incoming: Type.Array(FriendRequest), outgoing: Type.Array(FriendRequest) });
+export type FriendRequestList = Static<typeof FriendRequestList>;
+
+/** What one viewer may see of one user. Hidden fields are null; hidden status is `offline`. */
+export const View = Type.Object({
+  user_id: Id,
+  username: Type.String(),
+  display_name: Type.String(),
+  status: StatusT,
+  activity: nullable(ActivityT),
+  custom_message: nullable(Type.String()),
+  last_seen: nullable(Timestamp),
+  timestamp: Timestamp,
+});
+export type View = Static<typeof View>;
+
+export const Settings = Type.Object({
+  status_visibility: StatusVisibilityT,
+  activity_visibility: AudienceT,
+  last_seen_visibility: AudienceT,
+  custom_message_visibility: AudienceT,
+});
+export type Settings = Static<typeof Settings>;
+export const SettingsPatch = Type.Partial(Settings, strict);
+export type SettingsPatch = Static<typeof SettingsPatch>;
+
+export const SetStatusBody = Type.Object(
+  {
+    status: ManualStatusT,
+    custom_message: Type.Optional(nullable(CustomMessage)),
+    expires_at: Type.Optional(nullable(Timestamp)),
+  },
+  strict,
+);
+export type SetStatusBody = Static<typeof SetStatusBody>;
+export const ActivityBody = Type.Object(
+  { activity: ActivityT, details: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 16 })) },
+  strict,
+);
+export type ActivityBody = Static<typeof ActivityBody>;
+export const FriendsStatusQuery = Type.Object({ online: Type.Optional(Type.Boolean()) }, strict);
+
+export const GameEventBody = Type.Object(
+  {
+    event: Type.Union(GAME_EVENTS.map((e) => Type.Literal(e))),
+    match_id: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer()]),
+    player_ids: Type.Array(Id, { minItems: 1, maxItems: 64, uniqueItems: true }),
+    details: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 16 })),
+  },
+  strict,
+);
+export type GameEventBody = Static<typeof GameEventBody>;

@@ -1,0 +1,32 @@
+/**
+ * EventBus: how instances tell each other what happened. The gateway fans out
+ * through it, so one process (memory bus) and many processes (Redis bus) share one
+ * code path.
+ *
+ * Semantics every implementation must keep (test/contract/event-bus.contract.ts):
+ * - `publish(topic, msg)` delivers `msg` to every handler on every instance that is
+ *   subscribed to `topic` at that moment, including this instance. Local delivery never
+ *   depends on the network: while Redis is down, this instance still hears itself.
+ * - Delivery is at most once per subscribed instance, in publish order per publisher.
+ * - `subscribe` / `unsubscribe` are idempotent set operations on this instance's topics
+ *   (no reference counting; the caller counts). Only subscribed topics are received, so
+ *   an instance hears only what its connected users may need.
+ * - Messages are plain JSON values. An undecodable message from the wire is logged and
+ *   dropped, never thrown to the handler.
+ * - `origin` is the publishing instance's id.
+ */
+export interface EventBus {
+  readonly instanceId: string;
+  publish(topic: string, message: BusMessage): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  onMessage(handler: BusHandler): void;
+  /** True when the bus can reach every instance (always true in memory). */
+  isHealthy(): boolean;
+  /** Answers when the backing service (if any) responds; used by /readyz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type BusMessage = { readonly kind: string } & Record<string, unknown>;
+export type BusHandler = (topic: string, message: BusMessage, origin: string) => void;

@@ -1,0 +1,83 @@
+/**
+ * Types of the pure presence core. No I/O here: the clock is injected, and every
+ * method returns what changed so that the caller (the status service) does the I/O.
+ */
+import type { Activity, FriendCategory, ManualStatus, Role, Settings, Status } from '../../protocol/index.js';
+
+/** Milliseconds since the epoch. Tests pass a fake clock. */
+export interface Clock {
+  now(): number;
+}
+
+/** The presence timings of CONTRACT.md "Presence rules and timings", all in ms. */
+export interface PresenceTimings {
+  heartbeatIntervalMs: number;
+  offlineGraceMs: number;
+  idleTimeoutMs: number;
+  idleProbeTimeoutMs: number;
+  pollSessionTtlMs: number;
+}
+
+/** `socket`: kept alive by its WebSocket; `poll`: an HTTP-only client, live for pollSessionTtlMs after each call. */
+export type SessionKind = 'socket' | 'poll';
+
+/** A user's presence as the core derives it, before any privacy rule is applied. */
+export interface PresenceState {
+  /** Effective status after precedence: in_game > busy(manual) > away(manual) > online > away(auto) > offline. */
+  status: Status;
+  /** Effective activity; `null` when offline. `idle` while auto-away. */
+  activity: Activity | null;
+  /** The manual status in force, or null in automatic mode. Survives restarts. */
+  manualStatus: Exclude<ManualStatus, 'online'> | null;
+  customMessage: string | null;
+  /** When the custom message clears itself, or null for never. */
+  customMessageExpiresAt: number | null;
+  /** When the user's last session ended (ms), or null if never seen. */
+  lastSeen: number | null;
+  /** Last interaction (input signal, API call), ms, or null. */
+  lastActivity: number | null;
+}
+
+/** What the store remembers of a user between runs; fed to `PresenceEngine.load`. */
+export interface PersistedPresence {
+  manualStatus: Exclude<ManualStatus, 'online'> | null;
+  customMessage: string | null;
+  customMessageExpiresAt: number | null;
+  lastSeen: number | null;
+  lastActivity: number | null;
+}
+
+/** One user's effective state changed. Reported only when `before` and `after` differ. */
+export interface PresenceChange {
+  userId: number;
+  before: PresenceState;
+  after: PresenceState;
+}
+
+/** Result of advancing the clock. */
+export interface TickResult {
+  changes: PresenceChange[];
+  /** Users who must be sent `are_you_there` on every socket now. */
+  probes: number[];
+  /** Poll sessions that expired (their TTL passed without a call). */
+  expiredSessions: Array<{ userId: number; sessionId: string }>;
+}
+
+/** Where a viewer stands towards a subject, lowest to highest. Admin sees everything. */
+export type ViewerTier = 'public' | 'friend' | 'close_friend' | 'self' | 'admin';
+
+/** Everything the privacy projection needs to know about the subject. */
+export interface Subject {
+  id: number;
+  username: string;
+  displayName: string;
+  presence: PresenceState;
+  settings: Settings;
+}
+
+export interface ViewerInfo {
+  id: number;
+  role: Role;
+}
+
+export type { FriendCategory };
