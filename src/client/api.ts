@@ -1,0 +1,209 @@
+/** Typed REST client for every `/api/v1` endpoint of CONTRACT.md. */
+import type {
+  Activity,
+  Friend,
+  FriendCategory,
+  FriendRequest,
+  ManualStatus,
+  Settings,
+  User,
+  View,
+} from '../protocol/index.js';
+import { normalizeBaseUrl } from './transport.js';
+
+/** A failed API call. `code` is the contract's error code, or `NETWORK_ERROR` when no response came. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  /** HTTP status; 0 when the request never got a response. */
+  readonly status: number;
+  /** Stable upper-snake-case code from the JSON body (e.g. `INVALID_CREDENTIALS`). */
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Options of {@link ApiClient}. */
+export interface ApiClientOptions {
+  /** http(s) origin of the Beacon server; `''` for the page's own origin. */
+  baseUrl: string;
+  /** Current bearer token, read on every call so a new login takes effect at once. */
+  getToken: () => string | null;
+  /** Defaults to the global `fetch`. */
+  fetchImpl?: typeof fetch;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+// Used when an error response has no usable JSON body (a proxy's HTML 502, say).
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * Thin typed wrapper over fetch. The token travels only in the `Authorization` header,
+ * never in a URL, so it cannot leak into logs, history or `Referer`.
+ */
+export class ApiClient {
+  readonly #base: string;
+  readonly #getToken: () => string | null;
+  readonly #fetch: typeof fetch;
+
+  constructor(opts: ApiClientOptions) {
+    this.#base = normalizeBaseUrl(opts.baseUrl);
+    this.#getToken = opts.getToken;
+    // Wrapped rather than stored bare: calling window.fetch with another `this` throws.
+    this.#fetch = opts.fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** Creates an account and returns its first session. */
+  register(username: string, password: string, display_name?: string): Promise<{ token: string; user: User }> {
+    const body = display_name === undefined ? { username, password } : { username, password, display_name };
+    return this.#request('POST', '/auth/register', body, false);
+  }
+
+  login(username: string, password: string): Promise<{ token: string; user: User }> {
+    return this.#request('POST', '/auth/login', { username, password }, false);
+  }
+
+  /** Revokes this session's token server-side (its sockets close with 4000). */
+  async logout(): Promise<void> {
+    await this.#request('POST', '/auth/logout');
+  }
+
+  me(): Promise<User> {
+    return this.#request('GET', '/users/me');
+  }
+
+  /** Username prefix search (the server returns at most 20). */
+  searchUsers(prefix: string): Promise<User[]> {
+    return this.#request('GET', `/users?query=${encodeURIComponent(prefix)}`);
+  }
+
+  friends(): Promise<Friend[]> {
+    return this.#request('GET', '/users/me/friends');
+  }
+
+  friendRequests(): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }> {
+    return this.#request('GET', '/users/me/friends/requests');
+  }
+
+  /** `{request}` normally; `{friend}` when the other side had already asked (auto-accept). */
+  sendFriendRequest(userId: number): Promise<{ request?: FriendRequest; friend?: Friend }> {
+    return this.#request('POST', '/users/me/friends/requests', { user_id: userId });
+  }
+
+  async acceptFriendRequest(id: number): Promise<Friend> {
+    return (await this.#request<{ friend: Friend }>('POST', `/users/me/friends/requests/${seg(id)}/accept`)).friend;
+  }
+
+  /** Declines an incoming request, or cancels one's own outgoing request. */
+  async declineFriendRequest(id: number): Promise<void> {
+    await this.#request('POST', `/users/me/friends/requests/${seg(id)}/decline`);
+  }
+
+  async setFriendCategory(userId: number, category: FriendCategory): Promise<Friend> {
+    return (await this.#request<{ friend: Friend }>('PATCH', `/users/me/friends/${seg(userId)}`, { category }))
+      .friend;
+  }
+
+  /** Unfriends in both directions. */
+  async removeFriend(userId: number): Promise<void> {
+    await this.#request('DELETE', `/users/me/friends/${seg(userId)}`);
+  }
+
+  /** Friends' views, sorted by the server (online, in_game, busy, away, then offline). */
+  friendsStatus(onlineOnly = false): Promise<View[]> {
+    return this.#request('GET', `/users/me/friends/status${onlineOnly ? '?online=true' : ''}`);
+  }
+
+  /** One user's view as the caller may see it (404 `NOT_FOUND` if no such user). */
+  userStatus(userId: number): Promise<View> {
+    return this.#request('GET', `/users/${seg(userId)}/status`);
+  }
+
+  /** Manual status; `online` returns to automatic mode. `expiresAt` clears the message. */
+  setStatus(status: ManualStatus, customMessage?: string | null, expiresAt?: string | null): Promise<View> {
+    const body: Record<string, unknown> = { status };
+    if (customMessage !== undefined) body.custom_message = customMessage;
+    if (expiresAt !== undefined) body.expires_at = expiresAt;
+    return this.#request('PUT', '/users/me/status', body);
+  }
+
+  setActivity(activity: Activity, details?: Record<string, unknown>): Promise<View> {
+    return this.#request('POST', '/users/me/activity', details === undefined ? { activity } : { activity, details });
+  }
+
+  getSettings(): Promise<Settings> {
+    return this.#request('GET', '/users/me/status/settings');
+  }
+
+  updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    return this.#request('PUT', '/users/me/status/settings', patch);
+  }
+
+  async #request<T>(method: Method, path: string, body?: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (auth) {
+      const token = this.#getToken();
+      if (token) headers.Authorization = `Bearer ${token}`;
+    }
+    // No Content-Type without a body: Fastify rejects an empty body declared as JSON.
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.#base}/api/v1${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(0, 'NETWORK_ERROR', err instanceof Error ? err.message : 'Network request failed');
+    }
+    const text = res.status === 204 ? '' : await readText(res);
+    const json = parseJson(text);
+    if (!res.ok) throw toApiError(res.status, json);
+    return json as T;
+  }
+}
+
+// Ids are numbers by type, but callers may pass anything at runtime: keep paths intact.
+function seg(id: number): string {
+  return encodeURIComponent(String(id));
+}
+
+async function readText(res: Response): Promise<string> {
+  try {
+    return await res.text();
+  } catch {
+    return '';
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function toApiError(status: number, json: unknown): ApiError {
+  const obj = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  const code =
+    typeof obj.code === 'string' ? obj.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR'));
+  const message = typeof obj.message === 'string' ? obj.message : `Request failed with status ${status}`;
+  return new ApiError(status, code, message);
+}

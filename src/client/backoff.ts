@@ -1,0 +1,42 @@
+/** Reconnect delays. Pure functions of their inputs so they can be tested as tables. */
+
+/** Exponential backoff bounds: the cap grows from `baseMs` doubling per try up to `maxMs`. */
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** 500 ms first cap keeps a blip under the server's offline grace; 15 s bounds the worst case. */
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseMs: 500, maxMs: 15_000 });
+
+/**
+ * Delay before reconnect attempt number `tries` (0 for the first retry), with full jitter:
+ * `random() * min(maxMs, baseMs * 2^tries)`. Full jitter spreads a fleet of clients that
+ * lost the same server so they do not all come back in the same instant.
+ */
+export function reconnectDelay(tries: number, opts: BackoffOptions, random: () => number): number {
+  const exp = Math.min(Math.max(0, Math.floor(tries)), 30); // 2^30 already exceeds any sane cap
+  const cap = Math.min(opts.maxMs, opts.baseMs * 2 ** exp);
+  return clampUnit(random()) * cap;
+}
+
+/**
+ * After a 4429 (rate limited) the server asked us to slow down: wait between half and
+ * all of `maxMs`, whatever the try count, so a client never hammers a limiter.
+ */
+export function rateLimitedDelay(opts: BackoffOptions, random: () => number): number {
+  return opts.maxMs * (0.5 + clampUnit(random()) / 2);
+}
+
+/**
+ * After a 1001 (server going away, e.g. a deploy) reconnect promptly so friends never
+ * notice, but jittered within `baseMs` so all clients of that instance do not stampede.
+ */
+export function goingAwayDelay(opts: BackoffOptions, random: () => number): number {
+  return clampUnit(random()) * opts.baseMs;
+}
+
+// A misbehaving random source must not produce negative or unbounded delays.
+function clampUnit(x: number): number {
+  return Number.isFinite(x) ? Math.min(Math.max(x, 0), 1) : 0;
+}

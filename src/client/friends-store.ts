@@ -1,0 +1,132 @@
+/**
+ * The local copy of the friends' views: a full snapshot, then diffs (Phoenix Presence
+ * style). Pure data; the client decides which events to emit from the changes returned.
+ */
+import type { FriendStatusChangeFrame, Status, View } from '../protocol/index.js';
+
+/** One friend whose view changed; `previous` is undefined for a friend new to the list. */
+export interface FriendChange {
+  view: View;
+  previous: View | undefined;
+}
+
+/** What a snapshot replacement changed. */
+export interface SnapshotDiff {
+  changed: FriendChange[];
+  removed: number[];
+}
+
+// The contract's display order; offline comes last and is ordered by last_seen instead.
+const STATUS_RANK: Readonly<Record<Status, number>> = { online: 0, in_game: 1, busy: 2, away: 3, offline: 4 };
+
+/**
+ * Contract order: online, in_game, busy, away, then offline by `last_seen` descending
+ * (never-seen last); ties by username so the order is stable for rendering.
+ */
+export function compareViews(a: View, b: View): number {
+  const rank = STATUS_RANK[a.status] - STATUS_RANK[b.status];
+  if (rank !== 0) return rank;
+  if (a.status === 'offline') {
+    const seen = lastSeenMs(b) - lastSeenMs(a);
+    if (seen !== 0) return seen;
+  }
+  return a.username < b.username ? -1 : a.username > b.username ? 1 : a.user_id - b.user_id;
+}
+
+/** A sorted copy. */
+export function sortViews(views: readonly View[]): View[] {
+  return [...views].sort(compareViews);
+}
+
+function lastSeenMs(v: View): number {
+  const t = v.last_seen === null ? Number.NaN : Date.parse(v.last_seen);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/** True when two views show the same thing (field by field; views are flat). */
+export function sameView(a: View, b: View): boolean {
+  return (
+    a.user_id === b.user_id &&
+    a.username === b.username &&
+    a.display_name === b.display_name &&
+    a.status === b.status &&
+    a.activity === b.activity &&
+    a.custom_message === b.custom_message &&
+    a.last_seen === b.last_seen &&
+    a.timestamp === b.timestamp
+  );
+}
+
+/** Friends keyed by user id, with a cached sorted list. */
+export class FriendsStore {
+  readonly #byId = new Map<number, View>();
+  #sorted: View[] | null = null;
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  get(id: number): View | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Sorted list; a fresh array each call so callers may keep or mutate it. */
+  list(): View[] {
+    this.#sorted ??= sortViews([...this.#byId.values()]);
+    return [...this.#sorted];
+  }
+
+  /** Replaces everything with a full snapshot and reports what differs from before. */
+  replace(views: readonly View[]): SnapshotDiff {
+    const next = new Map(views.map((v) => [v.user_id, v] as const));
+    const removed = [...this.#byId.keys()].filter((id) => !next.has(id));
+    const changed: FriendChange[] = [];
+    for (const view of next.values()) {
+      const previous = this.#byId.get(view.user_id);
+      if (!previous || !sameView(previous, view)) changed.push({ view, previous });
+    }
+    this.#byId.clear();
+    for (const [id, v] of next) this.#byId.set(id, v);
+    this.#sorted = null;
+    return { changed, removed };
+  }
+
+  /** Adds or replaces one full view (`friend_added`). */
+  upsert(view: View): FriendChange | null {
+    const previous = this.#byId.get(view.user_id);
+    if (previous && sameView(previous, view)) return null;
+    this.#byId.set(view.user_id, view);
+    this.#sorted = null;
+    return { view, previous };
+  }
+
+  /**
+   * Merges a `friend_status_change`, keeping username and display name. A change for a
+   * friend not in the list is dropped: it cannot be rendered without a name, and the
+   * `friend_added` that must precede it (or the next snapshot) will bring the full view.
+   */
+  applyChange(frame: FriendStatusChangeFrame): FriendChange | null {
+    const previous = this.#byId.get(frame.friend_id);
+    if (!previous) return null;
+    return this.upsert({
+      ...previous,
+      status: frame.status,
+      activity: frame.activity,
+      custom_message: frame.custom_message,
+      last_seen: frame.last_seen,
+      timestamp: frame.timestamp,
+    });
+  }
+
+  /** Removes one friend; false when it was not there. */
+  remove(id: number): boolean {
+    const had = this.#byId.delete(id);
+    if (had) this.#sorted = null;
+    return had;
+  }
+
+  clear(): void {
+    this.#byId.clear();
+    this.#sorted = null;
+  }
+}

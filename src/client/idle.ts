@@ -1,0 +1,68 @@
+/**
+ * User-activity plumbing: which DOM events count as "the user is there", and the
+ * throttle that turns a stream of them into rare `interaction` frames.
+ */
+
+/** The part of `Document` idle detection needs (a real `document` satisfies it). */
+export interface IdleTarget {
+  addEventListener(type: string, fn: () => void, opts?: AddEventListenerOptions): void;
+  removeEventListener(type: string, fn: () => void, opts?: EventListenerOptions): void;
+  readonly visibilityState?: DocumentVisibilityState;
+}
+
+/** Input events that prove a human is present. `mousemove` covers pointers that only hover. */
+export const INPUT_EVENTS = ['mousemove', 'mousedown', 'keydown', 'touchstart', 'wheel'] as const;
+
+/**
+ * Calls `onActivity` on user input and when the page becomes visible again. Listeners are
+ * passive and on the capture phase so an app that stops propagation cannot hide input.
+ * Returns a function that removes them all.
+ */
+export function attachIdleDetection(target: IdleTarget, onActivity: () => void): () => void {
+  const input = (): void => onActivity();
+  const visibility = (): void => {
+    if (target.visibilityState === undefined || target.visibilityState === 'visible') onActivity();
+  };
+  const opts = { capture: true, passive: true };
+  for (const type of INPUT_EVENTS) target.addEventListener(type, input, opts);
+  target.addEventListener('visibilitychange', visibility, opts);
+  return () => {
+    for (const type of INPUT_EVENTS) target.removeEventListener(type, input, { capture: true });
+    target.removeEventListener('visibilitychange', visibility, { capture: true });
+  };
+}
+
+/**
+ * Leading-edge throttle for interaction reports, bypassed while the server's idle probe
+ * (`are_you_there`) is unanswered: that answer is urgent, the rest is bookkeeping.
+ */
+export class InteractionGate {
+  #lastSentAt = Number.NEGATIVE_INFINITY;
+  #probePending = false;
+  readonly #throttleMs: number;
+
+  constructor(throttleMs: number) {
+    this.#throttleMs = throttleMs;
+  }
+
+  /** True while an `are_you_there` awaits an answer. */
+  get probePending(): boolean {
+    return this.#probePending;
+  }
+
+  /** The server asked `are_you_there`. */
+  probe(): void {
+    this.#probePending = true;
+  }
+
+  /** Whether an interaction at `now` should go out (does not record it). */
+  shouldSend(now: number): boolean {
+    return this.#probePending || now - this.#lastSentAt >= this.#throttleMs;
+  }
+
+  /** An interaction or `still_here` reached the server at `now`; it also answers any probe. */
+  sent(now: number): void {
+    this.#lastSentAt = now;
+    this.#probePending = false;
+  }
+}

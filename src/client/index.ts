@@ -1,0 +1,12 @@
+/** Beacon browser SDK: REST client, live presence client and their pure helpers. */
+export { ApiClient, ApiError, type ApiClientOptions } from './api.js';
+export { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
+export { compareViews, sortViews, type FriendChange } from './friends-store.js';
+export { INPUT_EVENTS, type IdleTarget } from './idle.js';
+export {
+  PresenceClient,
+  type ConnectionState,
+  type PresenceClientOptions,
+  type PresenceEvents,
+} from './presence-client.js';
+export type { Timers, WebSocketCtor, WebSocketLike } from './transport.js';

@@ -1,0 +1,284 @@
+/**
+ * PresenceClient: the framework-agnostic browser SDK. Keeps the signed-in user's view and
+ * their friends' views live over `/ws/status`, reconnects with jittered backoff, falls
+ * back to REST polling when WebSockets keep failing, and reports user activity.
+ */
+import type { Activity, EventFrame, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
+import { CloseCode } from '../protocol/errors.js';
+import { ApiClient, ApiError } from './api.js';
+import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { attachIdleDetection, InteractionGate, type IdleTarget } from './idle.js';
+import { Poller } from './poller.js';
+import { PresenceModel } from './presence-model.js';
+import type { ConnectionState, PresenceClientOptions, PresenceEvents } from './presence-types.js';
+import { StatusSocket } from './status-socket.js';
+import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
+
+export type { ConnectionState, PresenceClientOptions, PresenceEvents } from './presence-types.js';
+
+// Closes after which retrying with the same token is pointless: the app must log in again.
+const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, CloseCode.SESSION_REVOKED]);
+
+/** Live presence of the signed-in user and their friends. See {@link PresenceClientOptions}. */
+export class PresenceClient {
+  readonly #getToken: () => string | null;
+  readonly #wsUrl: string;
+  readonly #api: ApiClient;
+  readonly #WebSocket: WebSocketCtor | undefined;
+  readonly #timers: Timers;
+  readonly #random: () => number;
+  readonly #backoff: BackoffOptions;
+  readonly #fallbackAfter: number;
+  readonly #connectTimeoutMs: number;
+  readonly #events = new Emitter<PresenceEvents>();
+  readonly #model = new PresenceModel(this.#events);
+  readonly #gate: InteractionGate;
+  readonly #poller: Poller;
+
+  #state: ConnectionState = 'offline';
+  /** Known before `self` when polling from the start (from GET /users/me). */
+  #selfId: number | null = null;
+  #socket: StatusSocket | null = null;
+  #reconnectTimer: unknown = null;
+  #stopped = true;
+  /** Bumped by start/stop so late REST answers of an earlier run are dropped. */
+  #run = 0;
+  #tries = 0;
+  #failures = 0;
+  #everConnected = false;
+  #pendingInteraction = false;
+
+  constructor(opts: PresenceClientOptions) {
+    this.#getToken = opts.getToken;
+    this.#wsUrl = statusSocketUrl(opts.baseUrl);
+    this.#api = opts.api ?? new ApiClient({ baseUrl: opts.baseUrl, getToken: opts.getToken });
+    this.#WebSocket = opts.WebSocketImpl ?? globalWebSocket();
+    this.#timers = opts.timers ?? defaultTimers;
+    this.#random = opts.random ?? Math.random;
+    this.#backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.#fallbackAfter = Math.max(1, opts.fallbackAfterFailures ?? 3);
+    this.#connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.#gate = new InteractionGate(opts.interactionThrottleMs ?? 10_000);
+    this.#poller = new Poller(this.#timers, opts.pollIntervalMs ?? 3_000, () => this.#poll());
+  }
+
+  /** Current connection state. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The signed-in user's own view, once known. */
+  get self(): View | null {
+    return this.#model.self;
+  }
+
+  /** Friends in contract order: online, in_game, busy, away, then offline by last_seen desc. */
+  friends(): View[] {
+    return this.#model.store.list();
+  }
+
+  friend(id: number): View | undefined {
+    return this.#model.store.get(id);
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof PresenceEvents>(type: K, fn: (e: PresenceEvents[K]) => void): () => void {
+    return this.#events.on(type, fn);
+  }
+
+  /** Connects. Calling it again after `stop()` starts afresh (e.g. after a new login). */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#run++;
+    this.#model.reset();
+    this.#selfId = null;
+    this.#tries = this.#failures = 0;
+    this.#everConnected = false;
+    this.#setState('connecting');
+    this.#connect();
+  }
+
+  /** Closes for good: state `offline`, no reconnect, no polling. Last known views stay readable. */
+  stop(): void {
+    this.#teardown();
+    this.#setState('offline');
+  }
+
+  /** Sets a manual status over REST and updates `self` from the answer. */
+  async setStatus(status: ManualStatus, customMessage?: string | null, expiresAt?: string | null): Promise<View> {
+    return this.#ownView(await this.#api.setStatus(status, customMessage, expiresAt));
+  }
+
+  /** Declares an activity over REST (a game activity shows `in_game`). */
+  async setActivity(activity: Activity): Promise<View> {
+    return this.#ownView(await this.#api.setActivity(activity));
+  }
+
+  getSettings(): Promise<Settings> {
+    return this.#api.getSettings();
+  }
+
+  updateSettings(patch: Partial<Settings>): Promise<Settings> {
+    return this.#api.updateSettings(patch);
+  }
+
+  /**
+   * Reports that the user did something. Throttled to one frame per `interactionThrottleMs`,
+   * except right after an `are_you_there`, which it answers at once. While polling it
+   * triggers an early poll (a REST call counts as activity); while reconnecting, one
+   * interaction is remembered and sent after `ready`.
+   */
+  notifyInteraction(): void {
+    if (this.#stopped) return;
+    const now = this.#timers.now();
+    if (!this.#gate.shouldSend(now)) return;
+    if (this.#socket?.send({ type: 'interaction' })) {
+      this.#gate.sent(now);
+    } else if (this.#state === 'polling') {
+      this.#gate.sent(now);
+      this.#poller.pollNow();
+    } else {
+      this.#pendingInteraction = true;
+    }
+  }
+
+  /** Answers `are_you_there` (e.g. from a "Still there?" dialog). */
+  stillHere(): void {
+    if (this.#stopped) return;
+    if (this.#socket?.send({ type: 'still_here' })) this.#gate.sent(this.#timers.now());
+    else if (this.#state === 'polling') this.#poller.pollNow();
+    else this.#pendingInteraction = true;
+  }
+
+  /**
+   * Reports mouse, keyboard, touch and the page becoming visible as interactions.
+   * Defaults to the global `document`; returns a function that detaches the listeners.
+   */
+  attachIdleDetection(doc?: IdleTarget): () => void {
+    const target = doc ?? (typeof document === 'undefined' ? undefined : document);
+    if (!target) return () => undefined;
+    return attachIdleDetection(target, () => this.notifyInteraction());
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#events.emit('state', state);
+  }
+
+  #teardown(): void {
+    this.#stopped = true;
+    this.#run++;
+    this.#timers.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    this.#socket?.close();
+    this.#socket = null;
+    this.#poller.stop();
+    this.#pendingInteraction = false;
+  }
+
+  #connect(): void {
+    this.#reconnectTimer = null;
+    const token = this.#getToken();
+    if (!token) return this.#unauthorized(CloseCode.UNAUTHORIZED);
+    if (!this.#WebSocket) return this.#startPolling(); // no WebSocket in this runtime: REST only
+    const socket: StatusSocket = new StatusSocket({
+      url: this.#wsUrl,
+      token,
+      WebSocketImpl: this.#WebSocket,
+      timers: this.#timers,
+      connectTimeoutMs: this.#connectTimeoutMs,
+      handlers: {
+        onReady: (frame) => this.#onReady(frame),
+        onEvent: (frame) => this.#onEvent(frame),
+        onGap: () => void this.#resync(),
+        onClose: (code, reachedReady) => {
+          if (this.#socket === socket) this.#onSocketClosed(code, reachedReady);
+        },
+      },
+    });
+    this.#socket = socket;
+  }
+
+  #onReady(frame: ReadyFrame): void {
+    this.#tries = this.#failures = 0;
+    this.#everConnected = true;
+    this.#selfId = frame.self.user_id;
+    this.#poller.stop();
+    this.#setState('connected');
+    this.#model.applySnapshot(frame.friends, frame.self, true);
+    if (this.#pendingInteraction) {
+      this.#pendingInteraction = false;
+      if (this.#socket?.send({ type: 'interaction' })) this.#gate.sent(this.#timers.now());
+    }
+  }
+
+  #onEvent(frame: EventFrame): void {
+    if (frame.type === 'are_you_there') {
+      this.#gate.probe();
+      this.#events.emit('are_you_there', undefined);
+    } else if (frame.type === 'error') {
+      this.#events.emit('error', { code: String(frame.code), message: String(frame.message) });
+    } else {
+      this.#model.applyEvent(frame);
+    }
+  }
+
+  #onSocketClosed(code: number, reachedReady: boolean): void {
+    this.#socket = null;
+    if (this.#stopped) return;
+    if (DEAD_TOKEN_CODES.has(code)) return this.#unauthorized(code);
+    if (!reachedReady) this.#failures++;
+    if (this.#failures >= this.#fallbackAfter) this.#startPolling();
+    else if (this.#state !== 'polling') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    // The WebSocket keeps being retried in the background even while polling.
+    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
+  }
+
+  #retryDelay(code: number): number {
+    if (code === CloseCode.GOING_AWAY) return goingAwayDelay(this.#backoff, this.#random);
+    if (code === CloseCode.RATE_LIMITED) return rateLimitedDelay(this.#backoff, this.#random);
+    return reconnectDelay(this.#tries++, this.#backoff, this.#random);
+  }
+
+  #unauthorized(closeCode: number): void {
+    this.#teardown();
+    this.#setState('offline');
+    this.#events.emit('unauthorized', { closeCode });
+  }
+
+  #ownView(view: View): View {
+    if (!this.#stopped) this.#model.updateSelf(view);
+    return view;
+  }
+
+  #startPolling(): void {
+    this.#setState('polling');
+    this.#poller.start();
+  }
+
+  /** One poll: friends' views plus our own (that request also keeps us online server-side). */
+  async #poll(): Promise<void> {
+    const run = this.#run;
+    try {
+      this.#selfId ??= (await this.#api.me()).id;
+      const [friends, self] = await Promise.all([this.#api.friendsStatus(), this.#api.userStatus(this.#selfId)]);
+      if (run === this.#run && this.#state === 'polling') this.#model.applySnapshot(friends, self, false);
+    } catch (err) {
+      if (run === this.#run && err instanceof ApiError && err.status === 401) this.#unauthorized(CloseCode.UNAUTHORIZED);
+    }
+  }
+
+  /** Events were lost on the socket (a `seq` gap): refetch the friends' views over REST. */
+  async #resync(): Promise<void> {
+    const run = this.#run;
+    try {
+      const friends = await this.#api.friendsStatus();
+      if (run === this.#run && this.#state === 'connected') this.#model.applySnapshot(friends, null, false);
+    } catch {
+      // the next reconnect brings a full snapshot anyway
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * One attempt at `/ws/status`: auth handshake, `ready`, app heartbeat, `seq` bookkeeping.
+ * It never reconnects by itself; it reports its end exactly once and the client decides.
+ */
+import type { ClientFrame, EventFrame, ReadyFrame } from '../protocol/index.js';
+import { WS_OPEN, type Timers, type WebSocketCtor, type WebSocketLike } from './transport.js';
+
+/** Close code reported for failures the browser or the SDK detect locally (no close frame). */
+export const ABNORMAL_CLOSURE = 1006;
+/** Used when the server's `ready` carries no usable interval; the contract's default. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 25_000;
+
+/** Callbacks of a {@link StatusSocket}; none fires after the socket ended. */
+export interface StatusSocketHandlers {
+  onReady(frame: ReadyFrame): void;
+  /** Every event in arrival order, batches unwrapped, duplicates (by `seq`) dropped. */
+  onEvent(frame: EventFrame): void;
+  /** `seq` jumped: events were lost, local state may be stale. */
+  onGap(): void;
+  /** The socket ended (server close, network error, heartbeat or connect timeout). Once. */
+  onClose(code: number, reachedReady: boolean): void;
+}
+
+export interface StatusSocketOptions {
+  url: string;
+  token: string;
+  WebSocketImpl: WebSocketCtor;
+  timers: Timers;
+  /** Give up on an attempt that has not reached `ready` by then. */
+  connectTimeoutMs: number;
+  handlers: StatusSocketHandlers;
+}
+
+export class StatusSocket {
+  readonly #opts: StatusSocketOptions;
+  #ws: WebSocketLike | null = null;
+  #ready = false;
+  #ended = false;
+  #lastSeq = 0;
+  #connectTimer: unknown = null;
+  #heartbeatTimer: unknown = null;
+  #deadline: unknown = null;
+
+  constructor(opts: StatusSocketOptions) {
+    this.#opts = opts;
+    const { timers } = opts;
+    this.#connectTimer = timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), opts.connectTimeoutMs);
+    try {
+      this.#ws = new opts.WebSocketImpl(opts.url);
+    } catch {
+      // Report asynchronously: the owner has not stored this object yet.
+      timers.setTimeout(() => this.#finish(ABNORMAL_CLOSURE, { notify: true, closeWs: false }), 0);
+      return;
+    }
+    const ws = this.#ws;
+    // The token goes in the first frame, never in the URL (URLs end up in logs).
+    ws.onopen = () => this.#sendRaw({ type: 'auth', token: opts.token });
+    ws.onmessage = (ev) => this.#onMessage(ev.data);
+    ws.onclose = (ev) =>
+      this.#finish(typeof ev.code === 'number' ? ev.code : ABNORMAL_CLOSURE, { notify: true, closeWs: false });
+    // An error is always followed by close, which carries the code we act on.
+    ws.onerror = () => undefined;
+  }
+
+  /** True once `ready` arrived and until the socket ends. */
+  get ready(): boolean {
+    return this.#ready && !this.#ended;
+  }
+
+  /** Sends a frame if the session is ready; presence frames are never queued. */
+  send(frame: ClientFrame): boolean {
+    return this.ready && this.#sendRaw(frame);
+  }
+
+  /** Closes on our own initiative; `onClose` is not called. */
+  close(): void {
+    this.#finish(0, { notify: false, closeWs: true });
+  }
+
+  #sendRaw(frame: ClientFrame): boolean {
+    const ws = this.#ws;
+    if (!ws || this.#ended || ws.readyState !== WS_OPEN) return false;
+    try {
+      ws.send(JSON.stringify(frame));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #onMessage(data: unknown): void {
+    if (this.#ended || typeof data !== 'string') return;
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return; // a garbled frame is not worth dropping a healthy connection
+    }
+    if (typeof frame !== 'object' || frame === null) return;
+    const type = (frame as { type?: unknown }).type;
+    if (typeof type !== 'string') return;
+    // Any frame proves the connection is alive, not only heartbeat_ack.
+    this.#clearDeadline();
+    if (type === 'ready') this.#onReady(frame as ReadyFrame);
+    else if (type === 'batch') this.#onBatch((frame as { messages?: unknown }).messages);
+    else if (this.#deliver(frame as EventFrame)) this.#opts.handlers.onGap();
+  }
+
+  #onReady(frame: ReadyFrame): void {
+    if (this.#ready) return;
+    this.#ready = true;
+    this.#opts.timers.clearTimeout(this.#connectTimer);
+    this.#connectTimer = null;
+    const interval =
+      typeof frame.heartbeat_interval_ms === 'number' && frame.heartbeat_interval_ms > 0
+        ? frame.heartbeat_interval_ms
+        : DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.#startHeartbeat(interval);
+    this.#opts.handlers.onReady(frame);
+  }
+
+  #onBatch(messages: unknown): void {
+    if (!Array.isArray(messages)) return;
+    let gap = false;
+    for (const m of messages) {
+      if (this.#ended) return; // a handler may have stopped the client mid-batch
+      if (typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string') {
+        gap = this.#deliver(m as EventFrame) || gap;
+      }
+    }
+    if (gap && !this.#ended) this.#opts.handlers.onGap();
+  }
+
+  /** Delivers one event unless it is a duplicate; returns true when a gap preceded it. */
+  #deliver(frame: EventFrame): boolean {
+    let gap = false;
+    if (typeof frame.seq === 'number') {
+      if (frame.seq <= this.#lastSeq) return false;
+      gap = frame.seq > this.#lastSeq + 1;
+      this.#lastSeq = frame.seq;
+    }
+    this.#opts.handlers.onEvent(frame);
+    return gap && !this.#ended;
+  }
+
+  /**
+   * Phoenix-style heartbeat: a beat every half interval; if nothing at all arrives within a
+   * full interval of a beat, the connection is dead even if TCP has not noticed yet.
+   */
+  #startHeartbeat(intervalMs: number): void {
+    const { timers } = this.#opts;
+    this.#heartbeatTimer = timers.setInterval(() => {
+      this.#sendRaw({ type: 'heartbeat' });
+      this.#deadline ??= timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), intervalMs);
+    }, intervalMs / 2);
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadline === null) return;
+    this.#opts.timers.clearTimeout(this.#deadline);
+    this.#deadline = null;
+  }
+
+  /** Gives up on a socket that is silent or stuck: close it and report without waiting for TCP. */
+  #abort(code: number): void {
+    this.#finish(code, { notify: true, closeWs: true });
+  }
+
+  #finish(code: number, how: { notify: boolean; closeWs: boolean }): void {
+    if (this.#ended) return;
+    const reachedReady = this.#ready;
+    this.#ended = true;
+    const { timers } = this.#opts;
+    timers.clearTimeout(this.#connectTimer);
+    timers.clearInterval(this.#heartbeatTimer);
+    this.#clearDeadline();
+    this.#connectTimer = this.#heartbeatTimer = null;
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      if (how.closeWs) {
+        try {
+          ws.close(1000); // browsers only accept 1000 or 3000-4999 from clients
+        } catch {
+          // already closing
+        }
+      }
+    }
+    if (how.notify) this.#opts.handlers.onClose(code, reachedReady);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The two seams of the SDK that touch the outside world besides fetch: the WebSocket
+ * constructor and the clock. Both are injectable so tests drive them by hand.
+ */
+
+/** The part of the browser `WebSocket` the SDK uses. The global `WebSocket` satisfies it. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: Event) => unknown) | null;
+  onmessage: ((ev: MessageEvent) => unknown) | null;
+  onclose: ((ev: CloseEvent) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+}
+
+/** Anything constructible like `WebSocket` (e.g. `window.WebSocket`, a test fake). */
+export type WebSocketCtor = new (url: string) => WebSocketLike;
+
+/** `WebSocket.OPEN`; a literal so fakes need not define the static constants. */
+export const WS_OPEN = 1;
+
+/** Timer functions plus a clock. Handles are opaque: browsers use numbers, Node objects. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  now(): number;
+}
+
+/**
+ * Real timers, looked up on each call rather than captured at import, so test fakes
+ * installed later (vi.useFakeTimers) still apply and browsers never see an unbound call.
+ */
+export const defaultTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as Parameters<typeof globalThis.clearTimeout>[0]),
+  setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
+  clearInterval: (h) => globalThis.clearInterval(h as Parameters<typeof globalThis.clearInterval>[0]),
+  now: () => Date.now(),
+};
+
+/** The global WebSocket if the runtime has one (browsers, Node >= 22), else undefined. */
+export function globalWebSocket(): WebSocketCtor | undefined {
+  const ctor = (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+  return typeof ctor === 'function' ? ctor : undefined;
+}
+
+/** Strips trailing slashes so `${base}/api/...` never doubles them. */
+export function normalizeBaseUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '');
+}
+
+/**
+ * `ws(s)://host/ws/status` for an http(s) origin. An empty base means "same origin" and
+ * resolves against `location` when there is one (the web app served by Beacon itself).
+ */
+export function statusSocketUrl(baseUrl: string): string {
+  let base = normalizeBaseUrl(baseUrl);
+  if (base === '' && typeof location !== 'undefined') base = location.origin;
+  const url = new URL('/ws/status', `${base}/`);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
+  return url.toString();
+}
