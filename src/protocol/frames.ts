@@ -1,6 +1,7 @@
 /** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
 import { Type, type Static } from 'typebox';
-import { ActivityT, CustomMessage, ManualStatusT, StatusT, Timestamp, View } from './schemas.js';
+import type { StatusT, View } from './schemas.js';
+import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
 

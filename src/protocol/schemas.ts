@@ -20,13 +20,13 @@ const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 export const Timestamp = Type.String({ format: 'date-time' });
-export const StatusT = Type.Union(STATUSES.map((s) => Type.Literal(s)));
-export const ManualStatusT = Type.Union(MANUAL_STATUSES.map((s) => Type.Literal(s)));
-export const ActivityT = Type.Union(ACTIVITIES.map((s) => Type.Literal(s)));
-export const AudienceT = Type.Union(AUDIENCES.map((s) => Type.Literal(s)));
-export const StatusVisibilityT = Type.Union(STATUS_VISIBILITIES.map((s) => Type.Literal(s)));
-export const FriendCategoryT = Type.Union(FRIEND_CATEGORIES.map((s) => Type.Literal(s)));
-export const RoleT = Type.Union(ROLES.map((s) => Type.Literal(s)));
+export const StatusT = Type.Enum(STATUSES);
+export const ManualStatusT = Type.Enum(MANUAL_STATUSES);
+export const ActivityT = Type.Enum(ACTIVITIES);
+export const AudienceT = Type.Enum(AUDIENCES);
+export const StatusVisibilityT = Type.Enum(STATUS_VISIBILITIES);
+export const FriendCategoryT = Type.Enum(FRIEND_CATEGORIES);
+export const RoleT = Type.Enum(ROLES);
 export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: '^[A-Za-z0-9_]+$' });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
 export const DisplayName = Type.String({ minLength: 1, maxLength: 40 });
@@ -110,7 +110,7 @@ export const FriendsStatusQuery = Type.Object({ online: Type.Optional(Type.Boole
 
 export const GameEventBody = Type.Object(
   {
-    event: Type.Union(GAME_EVENTS.map((e) => Type.Literal(e))),
+    event: Type.Enum(GAME_EVENTS),
     match_id: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Integer()]),
     player_ids: Type.Array(Id, { minItems: 1, maxItems: 64, uniqueItems: true }),
     details: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 16 })),

@@ -1,0 +1,91 @@
+/**
+ * buildApp(config): the whole Beacon app as a Fastify instance. main.ts listens on
+ * it; tests build it too and talk to it with inject() or real sockets.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Fastify from 'fastify';
+import rateLimitPlugin from '@fastify/rate-limit';
+import staticPlugin from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import { authRoutes } from './auth/auth-routes.js';
+import { installErrorHandler } from './errors.js';
+import { friendsRoutes } from './friends/friends-routes.js';
+import type { App } from './http-kit.js';
+import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { usersRoutes } from './users/users-routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/** Log the method and path only: query strings could carry secrets, and headers do. */
+const serializers = {
+  req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
+};
+
+export async function buildApp(config: Readonly<Config>, overrides: ServiceOverrides = {}): Promise<App> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      serializers,
+      redact: ['req.headers.authorization', 'headers.authorization', 'token', '*.token', 'password', '*.password'],
+    },
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const services = await createServices(config, overrides);
+  app.decorate('services', services);
+  app.decorateRequest('auth', null);
+  app.addHook('onClose', async () => services.close());
+  installErrorHandler(app);
+
+  await app.register(rateLimitPlugin, { global: false, hook: 'preHandler' });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Beacon', description: 'Real-time presence API. WebSocket protocol: docs/protocol.md.', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const database = await services.database.ping();
+    const ok = database;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database });
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { services });
+      await api.register(usersRoutes, { services });
+      await api.register(friendsRoutes, { services });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  await serveWeb(app, config);
+  return app;
+}
+
+/** Serves the built front end at `/` when it exists; a plain page says how to build it otherwise. */
+async function serveWeb(app: App, config: Readonly<Config>): Promise<void> {
+  const root = config.webRoot ? resolve(config.webRoot) : null;
+  if (root && existsSync(resolve(root, 'index.html'))) {
+    await app.register(staticPlugin, { root, prefix: '/', index: ['index.html'] });
+    return;
+  }
+  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .type('text/html')
+      .send('<!doctype html><title>Beacon</title><h1>Beacon is running</h1><p>The web front end is not built: run <code>npm run build:web</code>. API docs: <a href="/docs">/docs</a>.</p>'),
+  );
+}

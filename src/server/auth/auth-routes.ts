@@ -1,0 +1,56 @@
+/** POST /api/v1/auth/register, /login, /logout. */
+import { AuthResponse, LoginBody, RegisterBody } from '../../protocol/index.js';
+import { NoContent, authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+
+const MINUTE = 60_000;
+
+export async function authRoutes(app: App, { services }: RouteOptions): Promise<void> {
+  app.post(
+    '/auth/register',
+    {
+      schema: { tags: ['auth'], body: RegisterBody, response: { 201: AuthResponse, ...errorResponses(400, 409, 429) } },
+      config: rateLimit(services, 10, MINUTE, 'ip'),
+    },
+    async (request, reply) => {
+      const { username, password, display_name } = request.body;
+      const result = await services.auth.register({
+        username,
+        password,
+        ...(display_name !== undefined ? { displayName: display_name } : {}),
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+      request.log.info({ userId: result.user.id }, 'user registered');
+      return reply.status(201).send(result);
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      schema: { tags: ['auth'], body: LoginBody, response: { 200: AuthResponse, ...errorResponses(400, 401, 429) } },
+      config: rateLimit(services, 10, MINUTE, 'ip'),
+    },
+    async (request) => {
+      const result = await services.auth.login({
+        ...request.body,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+      request.log.info({ userId: result.user.id }, 'user logged in');
+      return result;
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      onRequest: requireAuth(services),
+      schema: { tags: ['auth'], security: [{ bearer: [] }], response: { ...NoContent, ...errorResponses(401) } },
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      await services.auth.logout(auth);
+      request.log.info({ userId: auth.userId }, 'user logged out');
+      return reply.status(204).send(null);
+    },
+  );
+}

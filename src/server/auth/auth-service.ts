@@ -1,0 +1,95 @@
+/** Registration, login, logout and token checks. Passwords are hashed with argon2id. */
+import { randomUUID } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import type { Role, User } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+import type { UserRepository } from '../users/user-repository.js';
+import type { SessionRepository } from './session-repository.js';
+import type { TokenService } from './tokens.js';
+
+/** Who is calling: set on every authenticated request and socket. */
+export interface AuthContext {
+  userId: number;
+  sessionId: string;
+  role: Role;
+  /** Token expiry, ms since the epoch. */
+  expiresAt: number;
+}
+
+export interface AuthResult {
+  token: string;
+  user: User;
+}
+
+type RevokedListener = (sessionId: string, userId: number) => void;
+
+export class AuthService {
+  #revokedListeners: RevokedListener[] = [];
+  /** A real hash to verify against when the username is unknown, so timing does not reveal which usernames exist. */
+  #dummyHash: Promise<string> = hash('not-a-real-password-0000');
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
+    private readonly tokens: TokenService,
+    private readonly opts: { tokenTtlS: number; admins: readonly string[]; now: () => number },
+  ) {}
+
+  async register(input: { username: string; password: string; displayName?: string; userAgent: string | null }): Promise<AuthResult> {
+    const passwordHash = await hash(input.password);
+    const role: Role = this.opts.admins.includes(input.username.toLowerCase()) ? 'admin' : 'user';
+    const user = await this.users.create({
+      username: input.username,
+      displayName: input.displayName?.trim() || input.username,
+      passwordHash,
+      role,
+      now: this.opts.now(),
+    });
+    if (!user) throw new AppError('CONFLICT', 'That username is taken');
+    return { token: await this.#startSession(user.id, input.userAgent), user };
+  }
+
+  async login(input: { username: string; password: string; userAgent: string | null }): Promise<AuthResult> {
+    const record = await this.users.findByUsername(input.username);
+    const ok = record
+      ? await verify(record.passwordHash, input.password).catch(() => false)
+      : await verify(await this.#dummyHash, input.password).then(() => false, () => false);
+    if (!record || !ok) throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
+    const { passwordHash: _hash, ...user } = record;
+    return { token: await this.#startSession(user.id, input.userAgent), user };
+  }
+
+  /** Revokes the session at once and tells listeners (the gateway closes its sockets with 4000). */
+  async logout(auth: AuthContext): Promise<void> {
+    await this.sessions.revoke(auth.sessionId, this.opts.now());
+    this.revoked(auth.sessionId, auth.userId);
+  }
+
+  /** Announces a revocation (local logout, or one heard from another instance). */
+  revoked(sessionId: string, userId: number): void {
+    for (const fn of this.#revokedListeners) fn(sessionId, userId);
+  }
+
+  onRevoked(fn: RevokedListener): void {
+    this.#revokedListeners.push(fn);
+  }
+
+  /** The caller behind a bearer token, or null if the token is bad, expired or revoked. */
+  async authenticate(token: string): Promise<AuthContext | null> {
+    const claims = this.tokens.verify(token);
+    if (!claims) return null;
+    const session = await this.sessions.find(claims.sessionId);
+    if (!session || session.revokedAt !== null || session.userId !== claims.userId) return null;
+    const user = await this.users.findById(claims.userId);
+    if (!user) return null;
+    return { userId: user.id, sessionId: session.id, role: user.role, expiresAt: claims.expiresAt };
+  }
+
+  async #startSession(userId: number, userAgent: string | null): Promise<string> {
+    const now = this.opts.now();
+    const sessionId = randomUUID();
+    const expiresAt = now + this.opts.tokenTtlS * 1000;
+    await this.sessions.create({ id: sessionId, userId, now, expiresAt, userAgent });
+    return this.tokens.sign({ userId, sessionId, expiresAt });
+  }
+}

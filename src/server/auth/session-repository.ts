@@ -1,0 +1,55 @@
+/** Login sessions: one `user_sessions` row per login, revoked at logout. */
+import type { Db } from '../db/database.js';
+
+export interface SessionRow {
+  id: string;
+  userId: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export class SessionRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(s: { id: string; userId: number; now: number; expiresAt: number; userAgent: string | null }): Promise<void> {
+    await this.db
+      .insertInto('user_sessions')
+      .values({
+        id: s.id,
+        user_id: s.userId,
+        created_at: s.now,
+        last_seen_at: s.now,
+        expires_at: s.expiresAt,
+        revoked_at: null,
+        user_agent: s.userAgent?.slice(0, 256) ?? null,
+      })
+      .execute();
+  }
+
+  async find(id: string): Promise<SessionRow | null> {
+    const row = await this.db
+      .selectFrom('user_sessions')
+      .select(['id', 'user_id', 'expires_at', 'revoked_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? { id: row.id, userId: row.user_id, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null;
+  }
+
+  /** Marks the session revoked; true if it was live. */
+  async revoke(id: string, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('user_sessions')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Records when each session was last used; called by the write-behind flush, never per request. */
+  async touchMany(entries: ReadonlyArray<{ id: string; at: number }>): Promise<void> {
+    for (const e of entries) {
+      await this.db.updateTable('user_sessions').set({ last_seen_at: e.at }).where('id', '=', e.id).execute();
+    }
+  }
+}

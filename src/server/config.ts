@@ -1,0 +1,156 @@
+/**
+ * One typed, frozen config read from the environment (CONTRACT.md "Running").
+ * A bad value stops the start with a message naming the variable.
+ */
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string | null;
+  /** null: generate one and keep it in the database (single-machine default). */
+  jwtSecret: string | null;
+  /** null: the game-events endpoint refuses every call. */
+  serviceToken: string | null;
+  admins: readonly string[];
+  tokenTtlS: number;
+  rateLimits: boolean;
+  /** null: only the server's own origin (the request's Host) may open a socket from a browser. */
+  allowedOrigins: readonly string[] | null;
+  heartbeatIntervalMs: number;
+  offlineGraceMs: number;
+  idleTimeoutMs: number;
+  idleProbeTimeoutMs: number;
+  pollSessionTtlMs: number;
+  /** How long events for one socket are gathered into one `batch` frame. 0 sends at once. */
+  batchWindowMs: number;
+  /** How often presence is written behind to the database. */
+  persistIntervalMs: number;
+  /** permessage-deflate on the WebSocket. */
+  wsCompression: boolean;
+  /** Where the built front end lives; null disables static serving. */
+  webRoot: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid ${variable}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function optional(env: Env, name: string): string | null {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? null : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(v)) return true;
+  if (['off', 'false', '0', 'no'].includes(v)) return false;
+  throw new ConfigError(name, `expected on or off, got "${raw}"`);
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function databaseUrl(env: Env): string {
+  const url = str(env, 'BEACON_DATABASE_URL', 'sqlite:./data/beacon.db');
+  if (/^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url)) return url;
+  throw new ConfigError('BEACON_DATABASE_URL', `expected sqlite:<path>, sqlite::memory: or postgres://…, got "${url}"`);
+}
+
+function redisUrl(env: Env): string | null {
+  const url = optional(env, 'BEACON_REDIS_URL');
+  if (url !== null && !/^rediss?:\/\/.+/.test(url)) {
+    throw new ConfigError('BEACON_REDIS_URL', `expected redis://…, got "${url}"`);
+  }
+  return url;
+}
+
+function secret(env: Env, name: string): string | null {
+  const v = optional(env, name);
+  if (v !== null && v.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+  return v;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function logLevel(env: Env): Config['logLevel'] {
+  const v = str(env, 'BEACON_LOG_LEVEL', 'info');
+  const found = LOG_LEVELS.find((l) => l === v);
+  if (!found) throw new ConfigError('BEACON_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${v}"`);
+  return found;
+}
+
+function origins(env: Env): string[] | null {
+  const values = list(env, 'BEACON_ALLOWED_ORIGINS');
+  if (values.length === 0) return null;
+  for (const o of values) {
+    if (o !== '*' && !/^https?:\/\/[^/]+$/.test(o)) {
+      throw new ConfigError('BEACON_ALLOWED_ORIGINS', `"${o}" is not an origin like https://example.com`);
+    }
+  }
+  return values;
+}
+
+const HOUR = 3_600_000;
+
+/** Reads and checks every setting; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const webRoot = str(env, 'BEACON_WEB_ROOT', 'dist/web');
+  return Object.freeze({
+    port: int(env, 'BEACON_PORT', 3000, 0, 65535),
+    host: str(env, 'BEACON_HOST', '127.0.0.1'),
+    databaseUrl: databaseUrl(env),
+    redisUrl: redisUrl(env),
+    jwtSecret: secret(env, 'BEACON_JWT_SECRET'),
+    serviceToken: secret(env, 'BEACON_SERVICE_TOKEN'),
+    admins: Object.freeze(list(env, 'BEACON_ADMINS').map((u) => u.toLowerCase())),
+    tokenTtlS: int(env, 'BEACON_TOKEN_TTL_S', 604_800, 60, 31_536_000),
+    rateLimits: flag(env, 'BEACON_RATE_LIMITS', true),
+    allowedOrigins: origins(env),
+    heartbeatIntervalMs: int(env, 'BEACON_HEARTBEAT_INTERVAL_MS', 25_000, 100, HOUR),
+    offlineGraceMs: int(env, 'BEACON_OFFLINE_GRACE_MS', 10_000, 0, HOUR),
+    idleTimeoutMs: int(env, 'BEACON_IDLE_TIMEOUT_MS', 300_000, 100, 24 * HOUR),
+    idleProbeTimeoutMs: int(env, 'BEACON_IDLE_PROBE_TIMEOUT_MS', 60_000, 100, HOUR),
+    pollSessionTtlMs: int(env, 'BEACON_POLL_SESSION_TTL_MS', 60_000, 100, HOUR),
+    batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
+    persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
+    wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
+    webRoot: webRoot === 'off' ? null : webRoot,
+    logLevel: logLevel(env),
+  });
+}
+
+/** A config for tests: defaults, an in-memory database, and the given overrides. */
+export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
+  const base = loadConfig({ BEACON_DATABASE_URL: 'sqlite::memory:', BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off' });
+  return Object.freeze({ ...base, jwtSecret: 'test-secret-0123456789abcdef', ...overrides });
+}

@@ -1,0 +1,19 @@
+/** Runs the numbered, forward-only migrations at start. */
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './database.js';
+import { initial } from './migrations/001-initial.js';
+
+/** Every migration, in order. Never edit a shipped one: add the next number. */
+function migrations(dialect: Database['dialect']): Record<string, Migration> {
+  return {
+    '001-initial': initial(dialect),
+  };
+}
+
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect) };
+  const migrator = new Migrator({ db: database.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

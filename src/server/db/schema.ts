@@ -1,0 +1,80 @@
+/**
+ * Table types for Kysely. Timestamps are integers of milliseconds since the epoch
+ * (BIGINT in PostgreSQL, INTEGER in SQLite) so both dialects share one code path;
+ * the API turns them into ISO 8601 strings at the edge.
+ */
+import type { Generated } from 'kysely';
+import type {
+  Activity,
+  Audience,
+  FriendCategory,
+  Role,
+  Status,
+  StatusVisibility,
+} from '../../protocol/index.js';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** Lower-cased username: uniqueness and search are case-insensitive. */
+  username_lower: string;
+  display_name: string;
+  password_hash: string;
+  role: Role;
+  created_at: number;
+  /** When the user's last session ended. */
+  last_seen: number | null;
+  /** Last effective status written behind by the presence service; `offline` after a clean stop. */
+  online_status: Status;
+  activity_type: Activity | null;
+  /** Last interaction (input, API call), for idle detection and crash recovery. */
+  last_activity: number | null;
+  /** `busy` / `away` set by hand; null = automatic. */
+  manual_status: 'busy' | 'away' | null;
+  custom_message: string | null;
+  custom_message_expires_at: number | null;
+  status_visibility: StatusVisibility;
+  activity_visibility: Audience;
+  last_seen_visibility: Audience;
+  custom_message_visibility: Audience;
+}
+
+export interface UserSessionsTable {
+  /** The token id (JWT `jti`). */
+  id: string;
+  user_id: number;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  user_agent: string | null;
+}
+
+export interface FriendRequestsTable {
+  id: Generated<number>;
+  from_user_id: number;
+  to_user_id: number;
+  created_at: number;
+}
+
+/** One row per direction: (user_id → friend_id) carries the category user_id gave friend_id. */
+export interface FriendshipsTable {
+  user_id: number;
+  friend_id: number;
+  category: FriendCategory;
+  created_at: number;
+}
+
+/** Server-wide values such as the generated JWT secret, shared by every instance. */
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+}
+
+export interface DatabaseSchema {
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  friend_requests: FriendRequestsTable;
+  friendships: FriendshipsTable;
+  server_secrets: ServerSecretsTable;
+}

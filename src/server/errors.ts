@@ -1,0 +1,83 @@
+/**
+ * The error catalogue and the one error handler. Every error leaves as
+ * `{code, message}` with a stable code; 5xx never say more than "internal error".
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorCode } from '../protocol/index.js';
+
+const STATUS_OF: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  INVALID_CREDENTIALS: 401,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+/** An expected failure with a catalogue code; its message is safe to show users. */
+export class AppError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.statusCode = STATUS_OF[code];
+  }
+}
+
+/** Maps Fastify's own error codes to ours. */
+function fromFastify(error: FastifyError): AppError | null {
+  if (error.validation) return new AppError('VALIDATION_ERROR', validationMessage(error));
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('VALIDATION_ERROR', 'Body is not valid JSON');
+  }
+  if (error.statusCode === 429) return new AppError('RATE_LIMITED', 'Too many requests, slow down');
+  if (error instanceof SyntaxError || error.statusCode === 400) {
+    return new AppError('VALIDATION_ERROR', 'Malformed request');
+  }
+  return null;
+}
+
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return 'Invalid request';
+  const where = error.validationContext ?? 'body';
+  const path = first.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  if (first.keyword === 'additionalProperties') {
+    const extra = (first.params as { additionalProperty?: string }).additionalProperty;
+    return `${where}: unknown field "${extra ?? '?'}"`;
+  }
+  return `${where}${path ? `.${path}` : ''} ${first.message ?? 'is invalid'}`;
+}
+
+/** Installs the one error handler and the 404 handler. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const known = err instanceof AppError ? err : fromFastify(err);
+    if (known) {
+      if (known.statusCode === 429 && err.statusCode === 429) {
+        const retry = reply.getHeader('retry-after');
+        if (retry !== undefined) reply.header('retry-after', retry);
+      }
+      return reply.status(known.statusCode).send({ code: known.code, message: known.message });
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ code: 'INTERNAL_ERROR', message: 'Internal error' });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` });
+  });
+}

@@ -1,0 +1,168 @@
+/** Friend requests and the friend graph (one friendships row per direction). */
+import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
+import type { Db } from '../db/database.js';
+
+interface RequestRow {
+  id: number;
+  from_user_id: number;
+  to_user_id: number;
+  created_at: number;
+}
+
+const toRequest = (r: RequestRow): FriendRequest => ({
+  id: r.id,
+  from_user_id: r.from_user_id,
+  to_user_id: r.to_user_id,
+  created_at: new Date(r.created_at).toISOString(),
+});
+
+const REQUEST_COLUMNS = ['id', 'from_user_id', 'to_user_id', 'created_at'] as const;
+
+export class FriendRepository {
+  constructor(private readonly db: Db) {}
+
+  async findRequest(id: number): Promise<FriendRequest | null> {
+    const row = await this.db.selectFrom('friend_requests').select(REQUEST_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return row ? toRequest(row) : null;
+  }
+
+  async findPending(fromUserId: number, toUserId: number): Promise<FriendRequest | null> {
+    const row = await this.db
+      .selectFrom('friend_requests')
+      .select(REQUEST_COLUMNS)
+      .where('from_user_id', '=', fromUserId)
+      .where('to_user_id', '=', toUserId)
+      .executeTakeFirst();
+    return row ? toRequest(row) : null;
+  }
+
+  /** Creates a request; null if one is already pending in that direction. */
+  async createRequest(fromUserId: number, toUserId: number, now: number): Promise<FriendRequest | null> {
+    const row = await this.db
+      .insertInto('friend_requests')
+      .values({ from_user_id: fromUserId, to_user_id: toUserId, created_at: now })
+      .onConflict((oc) => oc.columns(['from_user_id', 'to_user_id']).doNothing())
+      .returning(REQUEST_COLUMNS)
+      .executeTakeFirst();
+    return row ? toRequest(row) : null;
+  }
+
+  async deleteRequest(id: number): Promise<boolean> {
+    const res = await this.db.deleteFrom('friend_requests').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async listRequests(userId: number): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }> {
+    const rows = await this.db
+      .selectFrom('friend_requests')
+      .select(REQUEST_COLUMNS)
+      .where((eb) => eb.or([eb('from_user_id', '=', userId), eb('to_user_id', '=', userId)]))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return {
+      incoming: rows.filter((r) => r.to_user_id === userId).map(toRequest),
+      outgoing: rows.filter((r) => r.from_user_id === userId).map(toRequest),
+    };
+  }
+
+  /** Makes a and b friends (both directions, category `friend`) and drops requests between them, atomically. */
+  async befriend(a: number, b: number, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('friend_requests')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('from_user_id', '=', a), eb('to_user_id', '=', b)]),
+            eb.and([eb('from_user_id', '=', b), eb('to_user_id', '=', a)]),
+          ]),
+        )
+        .execute();
+      await trx
+        .insertInto('friendships')
+        .values([
+          { user_id: a, friend_id: b, category: 'friend', created_at: now },
+          { user_id: b, friend_id: a, category: 'friend', created_at: now },
+        ])
+        .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doNothing())
+        .execute();
+    });
+  }
+
+  /** Removes both directions; false if they were not friends. */
+  async unfriend(a: number, b: number): Promise<boolean> {
+    const res = await this.db
+      .deleteFrom('friendships')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('user_id', '=', a), eb('friend_id', '=', b)]),
+          eb.and([eb('user_id', '=', b), eb('friend_id', '=', a)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async setCategory(userId: number, friendId: number, category: FriendCategory): Promise<boolean> {
+    const res = await this.db
+      .updateTable('friendships')
+      .set({ category })
+      .where('user_id', '=', userId)
+      .where('friend_id', '=', friendId)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async getFriend(userId: number, friendId: number): Promise<Friend | null> {
+    const rows = await this.#friendQuery(userId).where('f.friend_id', '=', friendId).execute();
+    return rows[0] ? toFriend(rows[0]) : null;
+  }
+
+  /** The user's friends with the category the user gave each, by display name. */
+  async listFriends(userId: number): Promise<Friend[]> {
+    const rows = await this.#friendQuery(userId).orderBy('u.username_lower').execute();
+    return rows.map(toFriend);
+  }
+
+  /**
+   * For a viewer: each friend's id and the category THAT FRIEND gave the viewer, which
+   * decides what the viewer may see of them.
+   */
+  async categoriesGivenTo(viewerId: number): Promise<Map<number, FriendCategory>> {
+    const rows = await this.db
+      .selectFrom('friendships')
+      .select(['user_id', 'category'])
+      .where('friend_id', '=', viewerId)
+      .execute();
+    return new Map(rows.map((r) => [r.user_id, r.category]));
+  }
+
+  /** The category `subjectId` gave `viewerId`, or null if they are not friends. */
+  async categoryGiven(subjectId: number, viewerId: number): Promise<FriendCategory | null> {
+    const row = await this.db
+      .selectFrom('friendships')
+      .select('category')
+      .where('user_id', '=', subjectId)
+      .where('friend_id', '=', viewerId)
+      .executeTakeFirst();
+    return row?.category ?? null;
+  }
+
+  #friendQuery(userId: number) {
+    return this.db
+      .selectFrom('friendships as f')
+      .innerJoin('users as u', 'u.id', 'f.friend_id')
+      .select(['f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at'])
+      .where('f.user_id', '=', userId);
+  }
+}
+
+function toFriend(r: { friend_id: number; username: string; display_name: string; category: FriendCategory; created_at: number }): Friend {
+  return {
+    user_id: r.friend_id,
+    username: r.username,
+    display_name: r.display_name,
+    category: r.category,
+    since: new Date(r.created_at).toISOString(),
+  };
+}

@@ -1,0 +1,79 @@
+/** The friends endpoints of CONTRACT.md "Friends". */
+import { Type } from 'typebox';
+import { Friend, FriendPatchBody, FriendRequest, FriendRequestBody, FriendRequestList, Id } from '../../protocol/index.js';
+import { NoContent, authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+
+const IdParams = Type.Object({ id: Id });
+const UserIdParams = Type.Object({ user_id: Id });
+const FriendBody = Type.Object({ friend: Friend });
+const MINUTE = 60_000;
+
+export async function friendsRoutes(app: App, { services }: RouteOptions): Promise<void> {
+  const { friends } = services;
+  const tags = ['friends'];
+  const security = [{ bearer: [] }];
+  app.addHook('onRequest', requireAuth(services));
+
+  app.post(
+    '/users/me/friends/requests',
+    {
+      schema: {
+        tags,
+        security,
+        body: FriendRequestBody,
+        response: { 200: FriendBody, 201: Type.Object({ request: FriendRequest }), ...errorResponses(400, 401, 404, 409, 429) },
+      },
+      config: rateLimit(services, 60, MINUTE, 'user'),
+    },
+    async (request, reply) => {
+      const result = await friends.sendRequest(authOf(request).userId, request.body.user_id);
+      return reply.status('request' in result ? 201 : 200).send(result);
+    },
+  );
+
+  app.get(
+    '/users/me/friends/requests',
+    { schema: { tags, security, response: { 200: FriendRequestList, ...errorResponses(401) } } },
+    async (request) => friends.listRequests(authOf(request).userId),
+  );
+
+  app.post(
+    '/users/me/friends/requests/:id/accept',
+    { schema: { tags, security, params: IdParams, response: { 200: FriendBody, ...errorResponses(400, 401, 403, 404) } } },
+    async (request) => ({ friend: await friends.accept(authOf(request).userId, request.params.id) }),
+  );
+
+  app.post(
+    '/users/me/friends/requests/:id/decline',
+    { schema: { tags, security, params: IdParams, response: { ...NoContent, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      await friends.decline(authOf(request).userId, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/users/me/friends',
+    { schema: { tags, security, response: { 200: Type.Array(Friend), ...errorResponses(401) } } },
+    async (request) => friends.listFriends(authOf(request).userId),
+  );
+
+  app.patch(
+    '/users/me/friends/:user_id',
+    {
+      schema: { tags, security, params: UserIdParams, body: FriendPatchBody, response: { 200: FriendBody, ...errorResponses(400, 401, 404) } },
+    },
+    async (request) => ({
+      friend: await friends.setCategory(authOf(request).userId, request.params.user_id, request.body.category),
+    }),
+  );
+
+  app.delete(
+    '/users/me/friends/:user_id',
+    { schema: { tags, security, params: UserIdParams, response: { ...NoContent, ...errorResponses(400, 401, 404) } } },
+    async (request, reply) => {
+      await friends.remove(authOf(request).userId, request.params.user_id);
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Small shared pieces for routes: authentication, rate-limit settings and the typed
+ * Fastify instance. Declared once so every domain's routes look the same.
+ */
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { RateLimitOptions } from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuthContext } from './auth/auth-service.js';
+import { Type } from 'typebox';
+import { ErrorBody } from '../protocol/index.js';
+import { AppError } from './errors.js';
+import type { Services } from './services.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `requireAuth`; null on public routes. */
+    auth: AuthContext | null;
+  }
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Options every domain's routes plugin receives. */
+export interface RouteOptions {
+  services: Services;
+}
+
+/** The bearer token of a request, or null. */
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m?.[1] ?? null;
+}
+
+/** onRequest hook: rejects the request unless it carries a live token; sets `request.auth`. */
+export function requireAuth(services: Services) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const token = bearerToken(request);
+    if (!token) throw new AppError('UNAUTHORIZED', 'Missing bearer token');
+    const auth = await services.auth.authenticate(token);
+    if (!auth) throw new AppError('UNAUTHORIZED', 'Invalid, expired or revoked token');
+    request.auth = auth;
+    services.onApiCall?.(auth);
+  };
+}
+
+/** The auth context of a route behind `requireAuth`. */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw new AppError('UNAUTHORIZED', 'Not authenticated');
+  return request.auth;
+}
+
+/**
+ * Route config for @fastify/rate-limit: `max` calls per `windowMs`, keyed by client IP
+ * or by user. Nothing when BEACON_RATE_LIMITS=off.
+ */
+export function rateLimit(services: Services, max: number, windowMs: number, by: 'ip' | 'user'): { rateLimit?: RateLimitOptions } {
+  if (!services.config.rateLimits) return {};
+  return {
+    rateLimit: {
+      max,
+      timeWindow: windowMs,
+      keyGenerator: (req: FastifyRequest) => (by === 'user' && req.auth ? `u:${req.auth.userId}` : `ip:${req.ip}`),
+    },
+  };
+}
+
+/** OpenAPI responses for the given error statuses, all `{code, message}`. */
+export const errorResponses = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorBody]));
+
+/** An empty 204 response, for OpenAPI and the reply's typing. */
+export const NoContent = { 204: Type.Null({ description: 'No content' }) };

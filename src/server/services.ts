@@ -1,0 +1,79 @@
+/**
+ * Builds every long-lived part of one Beacon instance from the config, in
+ * dependency order. Routes and the gateway receive this object; nothing else is global.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config.js';
+import { AuthService, type AuthContext } from './auth/auth-service.js';
+import { SessionRepository } from './auth/session-repository.js';
+import { createTokenService } from './auth/tokens.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { FriendRepository } from './friends/friend-repository.js';
+import { FriendsService } from './friends/friends-service.js';
+import { UserRepository } from './users/user-repository.js';
+
+export interface Services {
+  config: Readonly<Config>;
+  now: () => number;
+  database: Database;
+  users: UserRepository;
+  sessions: SessionRepository;
+  friendRepo: FriendRepository;
+  friends: FriendsService;
+  auth: AuthService;
+  /** Called on every authenticated API call (it counts as activity); set by the presence service. */
+  onApiCall?: (auth: AuthContext) => void;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  /** The clock; tests inject a fake one. */
+  now?: () => number;
+}
+
+/** The JWT secret: the configured one, or one generated once and kept in the database. */
+async function jwtSecret(config: Config, database: Database): Promise<string> {
+  if (config.jwtSecret) return config.jwtSecret;
+  const fresh = randomBytes(32).toString('base64url');
+  await database.db
+    .insertInto('server_secrets')
+    .values({ name: 'jwt_secret', value: fresh })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await database.db
+    .selectFrom('server_secrets')
+    .select('value')
+    .where('name', '=', 'jwt_secret')
+    .executeTakeFirstOrThrow();
+  return row.value;
+}
+
+export async function createServices(config: Readonly<Config>, overrides: ServiceOverrides = {}): Promise<Services> {
+  const now = overrides.now ?? Date.now;
+  const database = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(database);
+    const users = new UserRepository(database.db);
+    await users.syncAdmins(config.admins);
+    const sessions = new SessionRepository(database.db);
+    const tokens = createTokenService(await jwtSecret(config, database), now);
+    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, admins: config.admins, now });
+    const friendRepo = new FriendRepository(database.db);
+    const friends = new FriendsService(friendRepo, users, now);
+    return {
+      config,
+      now,
+      database,
+      users,
+      sessions,
+      friendRepo,
+      friends,
+      auth,
+      close: () => database.close(),
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

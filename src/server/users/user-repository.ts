@@ -1,0 +1,95 @@
+/** Accounts: creation, lookup, prefix search, roles and privacy settings. */
+import { sql } from 'kysely';
+import type { Role, Settings, User } from '../../protocol/index.js';
+import type { Db } from '../db/database.js';
+
+export interface UserRecord extends User {
+  passwordHash: string;
+}
+
+const PUBLIC_COLUMNS = ['id', 'username', 'display_name', 'role'] as const;
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export class UserRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates a user; null when the username is taken (case-insensitively). */
+  async create(u: { username: string; displayName: string; passwordHash: string; role: Role; now: number }): Promise<User | null> {
+    const row = await this.db
+      .insertInto('users')
+      .values({
+        username: u.username,
+        username_lower: u.username.toLowerCase(),
+        display_name: u.displayName,
+        password_hash: u.passwordHash,
+        role: u.role,
+        created_at: u.now,
+        online_status: 'offline',
+        status_visibility: 'friends',
+        activity_visibility: 'friends',
+        last_seen_visibility: 'friends',
+        custom_message_visibility: 'friends',
+      })
+      .onConflict((oc) => oc.column('username_lower').doNothing())
+      .returning(PUBLIC_COLUMNS)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .select([...PUBLIC_COLUMNS, 'password_hash'])
+      .where('username_lower', '=', username.toLowerCase())
+      .executeTakeFirst();
+    if (!row) return null;
+    const { password_hash, ...user } = row;
+    return { ...user, passwordHash: password_hash };
+  }
+
+  async findById(id: number): Promise<User | null> {
+    const row = await this.db.selectFrom('users').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return row ?? null;
+  }
+
+  async findMany(ids: readonly number[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('users').select(PUBLIC_COLUMNS).where('id', 'in', [...ids]).execute();
+  }
+
+  /** Username prefix search, case-insensitive, at most `limit` users ordered by username. */
+  async searchByPrefix(prefix: string, limit: number): Promise<User[]> {
+    return this.db
+      .selectFrom('users')
+      .select(PUBLIC_COLUMNS)
+      .where(sql<boolean>`username_lower like ${`${escapeLike(prefix.toLowerCase())}%`} escape '\\'`)
+      .orderBy('username_lower')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Makes `role` match BEACON_ADMINS: the named users are admins, everyone else is not. */
+  async syncAdmins(adminsLower: readonly string[]): Promise<void> {
+    await this.db.updateTable('users').set({ role: 'user' }).where('role', '=', 'admin').execute();
+    if (adminsLower.length > 0) {
+      await this.db.updateTable('users').set({ role: 'admin' }).where('username_lower', 'in', [...adminsLower]).execute();
+    }
+  }
+
+  async getSettings(id: number): Promise<Settings | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .select(['status_visibility', 'activity_visibility', 'last_seen_visibility', 'custom_message_visibility'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async updateSettings(id: number, patch: Partial<Settings>): Promise<void> {
+    if (Object.keys(patch).length === 0) return;
+    await this.db.updateTable('users').set(patch).where('id', '=', id).execute();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * One store suite, run on every dialect: SQLite and the machine's PostgreSQL.
+ * PostgreSQL being down fails this suite (it never skips).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionRepository } from '../../src/server/auth/session-repository.js';
+import { openDatabase, type Database } from '../../src/server/db/database.js';
+import { migrateToLatest } from '../../src/server/db/migrate.js';
+import { FriendRepository } from '../../src/server/friends/friend-repository.js';
+import { UserRepository } from '../../src/server/users/user-repository.js';
+import { freshDatabase, testDialects } from '../helpers/databases.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe.each(testDialects())('store on %s', (dialect) => {
+  let database: Database;
+  let drop: () => Promise<void>;
+  let users: UserRepository;
+  let sessions: SessionRepository;
+  let friends: FriendRepository;
+  const mk = (username: string) =>
+    users.create({ username, displayName: username.toUpperCase(), passwordHash: 'h', role: 'user', now: T0 });
+
+  beforeAll(async () => {
+    const fresh = await freshDatabase(dialect);
+    drop = fresh.drop;
+    database = openDatabase(fresh.url);
+    await migrateToLatest(database);
+    users = new UserRepository(database.db);
+    sessions = new SessionRepository(database.db);
+    friends = new FriendRepository(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+
+  it('runs migrations once: a second run applies nothing', async () => {
+    expect(await migrateToLatest(database)).toEqual([]);
+  });
+
+  it('creates users and refuses a username taken in another case', async () => {
+    const alice = await mk('Alice');
+    expect(alice).toMatchObject({ username: 'Alice', display_name: 'ALICE', role: 'user' });
+    expect(await mk('alice')).toBeNull();
+    expect((await users.findByUsername('ALICE'))?.id).toBe(alice?.id);
+    expect(await users.findById(999_999)).toBeNull();
+  });
+
+  it('gives new users friends-only privacy settings, and updates them partially', async () => {
+    const u = await mk('settings_user');
+    expect(await users.getSettings(u!.id)).toEqual({
+      status_visibility: 'friends',
+      activity_visibility: 'friends',
+      last_seen_visibility: 'friends',
+      custom_message_visibility: 'friends',
+    });
+    await users.updateSettings(u!.id, { status_visibility: 'hidden', last_seen_visibility: 'nobody' });
+    expect(await users.getSettings(u!.id)).toMatchObject({ status_visibility: 'hidden', last_seen_visibility: 'nobody', activity_visibility: 'friends' });
+  });
+
+  it('searches by username prefix, case-insensitively, treating % and _ literally', async () => {
+    await mk('pre_one');
+    await mk('PreTwo');
+    await mk('prexx');
+    await mk('other');
+    const names = (await users.searchByPrefix('pre', 20)).map((u) => u.username);
+    expect(names).toEqual(['pre_one', 'PreTwo', 'prexx']);
+    expect((await users.searchByPrefix('pre_', 20)).map((u) => u.username)).toEqual(['pre_one']);
+    expect(await users.searchByPrefix('%', 20)).toEqual([]);
+    expect(await users.searchByPrefix('pre', 2)).toHaveLength(2);
+  });
+
+  it('syncs admin roles to the configured list', async () => {
+    const boss = await mk('boss');
+    await users.syncAdmins(['boss']);
+    expect((await users.findById(boss!.id))?.role).toBe('admin');
+    await users.syncAdmins([]);
+    expect((await users.findById(boss!.id))?.role).toBe('user');
+  });
+
+  it('stores login sessions and revokes each once', async () => {
+    const u = await mk('sess_user');
+    await sessions.create({ id: 's-1', userId: u!.id, now: T0, expiresAt: T0 + 1000, userAgent: 'x'.repeat(400) });
+    expect(await sessions.find('s-1')).toEqual({ id: 's-1', userId: u!.id, expiresAt: T0 + 1000, revokedAt: null });
+    expect(await sessions.revoke('s-1', T0 + 5)).toBe(true);
+    expect(await sessions.revoke('s-1', T0 + 6)).toBe(false);
+    expect((await sessions.find('s-1'))?.revokedAt).toBe(T0 + 5);
+    expect(await sessions.find('nope')).toBeNull();
+  });
+
+  it('keeps one pending request per direction', async () => {
+    const a = await mk('req_a');
+    const b = await mk('req_b');
+    const r = await friends.createRequest(a!.id, b!.id, T0);
+    expect(r).toMatchObject({ from_user_id: a!.id, to_user_id: b!.id, created_at: new Date(T0).toISOString() });
+    expect(await friends.createRequest(a!.id, b!.id, T0)).toBeNull();
+    expect(await friends.findPending(a!.id, b!.id)).toEqual(r);
+    const lists = await friends.listRequests(b!.id);
+    expect(lists.incoming.map((x) => x.id)).toEqual([r!.id]);
+    expect(lists.outgoing).toEqual([]);
+  });
+
+  it('befriends both ways, drops pending requests, and unfriends both ways', async () => {
+    const a = await mk('fr_a');
+    const b = await mk('fr_b');
+    await friends.createRequest(b!.id, a!.id, T0);
+    await friends.befriend(a!.id, b!.id, T0 + 1);
+    expect((await friends.listRequests(a!.id)).incoming).toEqual([]);
+    expect(await friends.getFriend(a!.id, b!.id)).toEqual({
+      user_id: b!.id,
+      username: 'fr_b',
+      display_name: 'FR_B',
+      category: 'friend',
+      since: new Date(T0 + 1).toISOString(),
+    });
+    expect((await friends.listFriends(b!.id)).map((f) => f.user_id)).toEqual([a!.id]);
+    expect(await friends.unfriend(b!.id, a!.id)).toBe(true);
+    expect(await friends.getFriend(a!.id, b!.id)).toBeNull();
+    expect(await friends.listFriends(b!.id)).toEqual([]);
+    expect(await friends.unfriend(a!.id, b!.id)).toBe(false);
+  });
+
+  it('keeps categories one-sided: what a subject gave each viewer', async () => {
+    const a = await mk('cat_a');
+    const b = await mk('cat_b');
+    const c = await mk('cat_c');
+    await friends.befriend(a!.id, b!.id, T0);
+    await friends.befriend(a!.id, c!.id, T0);
+    expect(await friends.setCategory(a!.id, b!.id, 'close_friend')).toBe(true);
+    expect(await friends.setCategory(a!.id, 999_999, 'close_friend')).toBe(false);
+    expect(await friends.categoryGiven(a!.id, b!.id)).toBe('close_friend');
+    expect(await friends.categoryGiven(b!.id, a!.id)).toBe('friend');
+    expect(await friends.categoryGiven(b!.id, c!.id)).toBeNull();
+    expect(await friends.categoriesGivenTo(b!.id)).toEqual(new Map([[a!.id, 'close_friend']]));
+    expect(await friends.categoriesGivenTo(a!.id)).toEqual(
+      new Map([
+        [b!.id, 'friend'],
+        [c!.id, 'friend'],
+      ]),
+    );
+  });
+
+  it('answers ping', async () => {
+    expect(await database.ping()).toBe(true);
+  });
+});

@@ -1,0 +1,48 @@
+/** Builds the real app for tests: inject() without a port, or listen() for real sockets. */
+import type { Config } from '../../src/server/config.js';
+import { testConfig } from '../../src/server/config.js';
+import { buildApp } from '../../src/server/app.js';
+import type { App } from '../../src/server/http-kit.js';
+import type { ServiceOverrides } from '../../src/server/services.js';
+
+export interface TestApp {
+  app: App;
+  /** Registers a user and returns its token and id. */
+  register(username: string, password?: string): Promise<{ token: string; id: number }>;
+  /** Makes two users friends through the API. */
+  befriend(a: { token: string; id: number }, b: { token: string; id: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(config: Partial<Config> = {}, overrides: ServiceOverrides = {}): Promise<TestApp> {
+  const app = await buildApp(testConfig({ rateLimits: false, ...config }), overrides);
+  await app.ready();
+  return {
+    app,
+    async register(username, password = 'password123') {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username, password } });
+      if (res.statusCode !== 201) throw new Error(`register ${username}: ${res.statusCode} ${res.body}`);
+      const body = res.json<{ token: string; user: { id: number } }>();
+      return { token: body.token, id: body.user.id };
+    },
+    async befriend(a, b) {
+      const sent = await app.inject({
+        method: 'POST',
+        url: '/api/v1/users/me/friends/requests',
+        headers: { authorization: `Bearer ${a.token}` },
+        payload: { user_id: b.id },
+      });
+      if (sent.statusCode !== 201) throw new Error(`request: ${sent.statusCode} ${sent.body}`);
+      const { request } = sent.json<{ request: { id: number } }>();
+      const ok = await app.inject({
+        method: 'POST',
+        url: `/api/v1/users/me/friends/requests/${request.id}/accept`,
+        headers: { authorization: `Bearer ${b.token}` },
+      });
+      if (ok.statusCode !== 200) throw new Error(`accept: ${ok.statusCode} ${ok.body}`);
+    },
+    close: () => app.close(),
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -1,0 +1,41 @@
+/**
+ * The databases store tests run on. Both SQLite and PostgreSQL by default (pick with
+ * BEACON_TEST_DIALECTS=sqlite,postgres). PostgreSQL missing is a failure, never a skip.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export type TestDialect = 'sqlite' | 'postgres';
+
+export const PG_URL = process.env.BEACON_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export function testDialects(): TestDialect[] {
+  const wanted = (process.env.BEACON_TEST_DIALECTS ?? 'sqlite,postgres').split(',').map((s) => s.trim());
+  return (['sqlite', 'postgres'] as const).filter((d) => wanted.includes(d));
+}
+
+/** A database URL with a fresh, empty database (a new PostgreSQL schema), and how to drop it. */
+export async function freshDatabase(dialect: TestDialect): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (dialect === 'sqlite') return { url: 'sqlite::memory:', drop: async () => {} };
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: PG_URL });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${PG_URL} (${(err as Error).message}). Start it, set BEACON_TEST_PG_URL, or run only SQLite with BEACON_TEST_DIALECTS=sqlite.`,
+    );
+  }
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.end();
+  const sep = PG_URL.includes('?') ? '&' : '?';
+  return {
+    url: `${PG_URL}${sep}schema=${schema}`,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}

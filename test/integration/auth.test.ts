@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
+
+describe('auth API', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp({ admins: ['root_admin'] });
+  });
+  afterEach(() => t.close());
+
+  const post = (url: string, payload: unknown, headers = {}) => t.app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+  it('registers a user and returns a token and the user', async () => {
+    const res = await post('/api/v1/auth/register', { username: 'Alice_1', password: 'password123', display_name: 'Alice' });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.user).toEqual({ id: expect.any(Number), username: 'Alice_1', display_name: 'Alice', role: 'user' });
+    expect(body.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const me = await t.app.inject({ url: '/api/v1/users/me', headers: bearer(body.token) });
+    expect(me.json()).toEqual(body.user);
+  });
+
+  it('uses the username as display name when none is given', async () => {
+    const res = await post('/api/v1/auth/register', { username: 'bob', password: 'password123' });
+    expect(res.json().user.display_name).toBe('bob');
+  });
+
+  it.each([
+    [{ username: 'ab', password: 'password123' }, 'too short username'],
+    [{ username: 'a'.repeat(21), password: 'password123' }, 'too long username'],
+    [{ username: 'bad name', password: 'password123' }, 'space in username'],
+    [{ username: 'good', password: 'short' }, 'short password'],
+    [{ username: 'good', password: 'p'.repeat(129) }, 'long password'],
+    [{ username: 'good', password: 'password123', admin: true }, 'unknown field'],
+    [{ password: 'password123' }, 'missing username'],
+    [{ username: 'good', password: 'password123', display_name: '' }, 'empty display name'],
+  ])('rejects %j (%s) with 400 VALIDATION_ERROR', async (payload) => {
+    const res = await post('/api/v1/auth/register', payload);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+  });
+
+  it('rejects a body that is not JSON', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username":',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_ERROR');
+  });
+
+  it('refuses a username taken in another case with 409 CONFLICT', async () => {
+    await post('/api/v1/auth/register', { username: 'carol', password: 'password123' });
+    const res = await post('/api/v1/auth/register', { username: 'CAROL', password: 'password123' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('CONFLICT');
+  });
+
+  it('logs in with the right password, case-insensitively on the username', async () => {
+    await post('/api/v1/auth/register', { username: 'dave', password: 'password123' });
+    const res = await post('/api/v1/auth/login', { username: 'DAVE', password: 'password123' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().user.username).toBe('dave');
+  });
+
+  it('answers 401 INVALID_CREDENTIALS for a wrong password or unknown user alike', async () => {
+    await post('/api/v1/auth/register', { username: 'erin', password: 'password123' });
+    for (const body of [
+      { username: 'erin', password: 'wrong-password' },
+      { username: 'nobody', password: 'password123' },
+    ]) {
+      const res = await post('/api/v1/auth/login', body);
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual({ code: 'INVALID_CREDENTIALS', message: 'Wrong username or password' });
+    }
+  });
+
+  it('revokes the token at logout, and only that session', async () => {
+    await post('/api/v1/auth/register', { username: 'frank', password: 'password123' });
+    const a = (await post('/api/v1/auth/login', { username: 'frank', password: 'password123' })).json().token;
+    const b = (await post('/api/v1/auth/login', { username: 'frank', password: 'password123' })).json().token;
+    expect((await post('/api/v1/auth/logout', undefined, bearer(a))).statusCode).toBe(204);
+    expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(a) })).statusCode).toBe(401);
+    expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(b) })).statusCode).toBe(200);
+    expect((await post('/api/v1/auth/logout', undefined, bearer(a))).statusCode).toBe(401);
+  });
+
+  it('answers 401 UNAUTHORIZED without a token, with a forged token, or a malformed header', async () => {
+    for (const headers of [{}, bearer('abc.def.ghi'), { authorization: 'Basic Zm9vOmJhcg==' }]) {
+      const res = await t.app.inject({ url: '/api/v1/users/me', headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('makes users named in BEACON_ADMINS admins', async () => {
+    const res = await post('/api/v1/auth/register', { username: 'Root_Admin', password: 'password123' });
+    expect(res.json().user.role).toBe('admin');
+  });
+
+  it('never leaks internals: unknown routes give NOT_FOUND', async () => {
+    const res = await t.app.inject({ url: '/api/v1/nope?token=secret' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ code: 'NOT_FOUND', message: 'No route GET /api/v1/nope' });
+  });
+});
+
+describe('auth rate limits', () => {
+  it('limits login attempts per client with 429 RATE_LIMITED', async () => {
+    const t = await createTestApp({ rateLimits: true });
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'x_user', password: 'whatever1' } });
+        codes.push(res.statusCode);
+        if (res.statusCode === 429) expect(res.json().code).toBe('RATE_LIMITED');
+      }
+      expect(codes.slice(0, 10).every((c) => c === 401)).toBe(true);
+      expect(codes.slice(10)).toEqual([429, 429]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('limits registrations per client', async () => {
+    const t = await createTestApp({ rateLimits: true });
+    try {
+      let last = 0;
+      for (let i = 0; i < 11; i++) {
+        last = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: `r_${i}_user`, password: 'password123' } })).statusCode;
+      }
+      expect(last).toBe(429);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/server/config.js';
+
+describe('config', () => {
+  it('uses the contract defaults when nothing is set', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: 'sqlite:./data/beacon.db',
+      redisUrl: null,
+      tokenTtlS: 604_800,
+      rateLimits: true,
+      allowedOrigins: null,
+      heartbeatIntervalMs: 25_000,
+      offlineGraceMs: 10_000,
+      idleTimeoutMs: 300_000,
+      idleProbeTimeoutMs: 60_000,
+      pollSessionTtlMs: 60_000,
+      admins: [],
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      BEACON_PORT: '8080',
+      BEACON_DATABASE_URL: 'postgres://u@h/db',
+      BEACON_REDIS_URL: 'redis://127.0.0.1:6379',
+      BEACON_ADMINS: 'Alice, bob ,',
+      BEACON_RATE_LIMITS: 'off',
+      BEACON_ALLOWED_ORIGINS: 'https://a.example,http://localhost:5173',
+      BEACON_JWT_SECRET: 'x'.repeat(32),
+    });
+    expect(c).toMatchObject({ port: 8080, databaseUrl: 'postgres://u@h/db', redisUrl: 'redis://127.0.0.1:6379', rateLimits: false });
+    expect(c.admins).toEqual(['alice', 'bob']);
+    expect(c.allowedOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+  });
+
+  it.each([
+    ['BEACON_PORT', 'abc'],
+    ['BEACON_PORT', '70000'],
+    ['BEACON_DATABASE_URL', 'mysql://x'],
+    ['BEACON_REDIS_URL', 'http://x'],
+    ['BEACON_RATE_LIMITS', 'maybe'],
+    ['BEACON_JWT_SECRET', 'short'],
+    ['BEACON_OFFLINE_GRACE_MS', '-5'],
+    ['BEACON_ALLOWED_ORIGINS', 'not an origin'],
+    ['BEACON_LOG_LEVEL', 'loud'],
+  ])('stops with a message naming %s when it is %j', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});
