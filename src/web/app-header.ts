@@ -1,0 +1,78 @@
+/** The signed-in header: brand, navigation, connection state, own status, logout. */
+import type { PresenceClient } from '../client/presence-client.js';
+import type { User } from './lib/label-types.js';
+import type { Route } from './router.js';
+import type { ConnectionStateElement } from './elements/connection-state.js';
+import type { StatusMenuElement } from './elements/status-menu.js';
+import { h, srOnly } from './lib/dom.js';
+
+const NAV: Array<{ route: Route; label: string }> = [
+  { route: 'friends', label: 'Friends' },
+  { route: 'requests', label: 'Requests' },
+  { route: 'privacy', label: 'Privacy' },
+  { route: 'play', label: 'Play' },
+];
+
+export interface Header {
+  element: HTMLElement;
+  setRoute(route: Route): void;
+  setRequestCount(n: number): void;
+}
+
+export function buildHeader(user: User, client: PresenceClient, onLogout: () => void): Header {
+  const links = new Map<Route, HTMLAnchorElement>();
+  const badge = h('span', { class: 'beacon-badge', hidden: true, 'data-part': 'request-badge' });
+  const nav = h(
+    'nav',
+    { 'aria-label': 'Main', class: 'order-last -mx-1 flex w-full gap-1 overflow-x-auto md:order-none md:mx-0 md:w-auto' },
+    ...NAV.map(({ route, label }) => {
+      const a = h('a', { href: `#/${route}`, class: 'beacon-nav-link' }, label, route === 'requests' ? badge : null);
+      links.set(route, a);
+      return a;
+    }),
+  );
+  const connection = document.createElement('beacon-connection-state') as ConnectionStateElement;
+  connection.client = client;
+  const menu = document.createElement('beacon-status-menu') as StatusMenuElement;
+  menu.client = client;
+  const logout = h('button', { type: 'button', class: 'beacon-btn text-sm' }, 'Log out');
+  logout.addEventListener('click', onLogout);
+
+  const element = h(
+    'header',
+    { class: 'sticky top-0 z-20 border-b border-slate-800 bg-slate-950/90 backdrop-blur supports-[backdrop-filter]:bg-slate-950/75' },
+    h(
+      'div',
+      { class: 'mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-3 py-2.5 sm:px-6' },
+      h(
+        'a',
+        { href: '#/friends', class: 'flex items-center gap-2 rounded-md font-bold text-white', 'aria-label': 'Beacon home' },
+        h('beacon-status-dot', { status: 'online', class: 'size-5', 'aria-hidden': 'true' }),
+        h('span', {}, 'Beacon'),
+      ),
+      nav,
+      h(
+        'div',
+        { class: 'ml-auto flex items-center gap-2' },
+        connection,
+        menu,
+        h('span', { class: 'hidden text-sm text-slate-400 lg:inline', 'data-part': 'me' }, `@${user.username}`),
+        logout,
+      ),
+    ),
+  );
+
+  return {
+    element,
+    setRoute(route) {
+      for (const [r, a] of links) {
+        if (r === route) a.setAttribute('aria-current', 'page');
+        else a.removeAttribute('aria-current');
+      }
+    },
+    setRequestCount(n) {
+      badge.hidden = n === 0;
+      badge.replaceChildren(String(n), srOnly(' pending'));
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The application shell: decides between the login screen and the signed-in app, owns
+ * the PresenceClient for the session, and swaps pages on hash changes.
+ */
+import { ApiClient } from '../client/api.js';
+import { PresenceClient } from '../client/presence-client.js';
+import type { User } from './lib/label-types.js';
+import { clearToken, getToken, setToken } from './lib/session.js';
+import { errorMessage, isCodedError } from './lib/error-messages.js';
+import { h } from './lib/dom.js';
+import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
+import { buildHeader, type Header } from './app-header.js';
+import { authPage } from './pages/auth-page.js';
+import { friendsPage } from './pages/friends-page.js';
+import { requestsPage } from './pages/requests-page.js';
+import { privacyPage } from './pages/privacy-page.js';
+import { playPage } from './pages/play-page.js';
+import type { AppContext, Page } from './pages/page.js';
+import type { StillThereDialogElement } from './elements/still-there-dialog.js';
+
+const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
+  friends: { page: friendsPage, title: 'Friends' },
+  requests: { page: requestsPage, title: 'Requests' },
+  privacy: { page: privacyPage, title: 'Privacy' },
+  play: { page: playPage, title: 'Play' },
+};
+
+interface Session {
+  ctx: AppContext;
+  header: Header;
+  main: HTMLElement;
+  cleanups: Array<() => void>;
+}
+
+export class BeaconApp {
+  readonly #root: HTMLElement;
+  // '' = same origin: the server serves this page, the API and the WebSocket.
+  readonly #api = new ApiClient({ baseUrl: '', getToken });
+  #session: Session | null = null;
+  #leavePage: (() => void) | void = undefined;
+
+  constructor(root: HTMLElement) {
+    this.#root = root;
+  }
+
+  async start(): Promise<void> {
+    window.addEventListener('hashchange', () => this.#route());
+    if (!getToken()) return this.#route();
+    this.#root.replaceChildren(h('p', { class: 'p-6 text-slate-400', role: 'status', 'data-state': 'loading' }, 'Signing you in…'));
+    try {
+      this.#signIn(await this.#api.me());
+    } catch (e) {
+      if (isCodedError(e) && (e.code === 'UNAUTHORIZED' || e.status === 401)) {
+        clearToken();
+        return this.#route();
+      }
+      const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
+      retry.addEventListener('click', () => void this.start());
+      this.#root.replaceChildren(h('div', { class: 'beacon-empty m-6', role: 'alert', 'data-state': 'error' },
+        h('p', {}, `Could not reach Beacon. ${errorMessage(e)}`), retry));
+    }
+  }
+
+  #signIn(user: User): void {
+    const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
+    const header = buildHeader(user, client, () => void this.#logout());
+    const main = h('main', { id: 'main', class: 'mx-auto max-w-6xl px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 });
+    const still = document.createElement('beacon-still-there') as StillThereDialogElement;
+    still.client = client;
+    const session: Session = {
+      header,
+      main,
+      cleanups: [],
+      ctx: { api: this.#api, client, user, refreshRequestBadge: () => void this.#refreshBadge() },
+    };
+    this.#session = session;
+    session.cleanups.push(
+      client.attachIdleDetection(document),
+      client.on('unauthorized', () => this.#signOut()),
+      () => client.stop(),
+    );
+    const badgeTimer = setInterval(() => void this.#refreshBadge(), 30_000);
+    session.cleanups.push(() => clearInterval(badgeTimer));
+    this.#root.replaceChildren(header.element, main, still);
+    client.start();
+    void this.#refreshBadge();
+    this.#route();
+  }
+
+  async #refreshBadge(): Promise<void> {
+    const s = this.#session;
+    if (!s) return;
+    try {
+      const { incoming } = await s.ctx.api.friendRequests();
+      s.header.setRequestCount(incoming.length);
+    } catch {
+      /* the badge is a hint; the Requests page shows errors */
+    }
+  }
+
+  async #logout(): Promise<void> {
+    try {
+      await this.#api.logout();
+    } catch {
+      /* the token is dropped locally either way */
+    }
+    this.#signOut();
+  }
+
+  #signOut(): void {
+    this.#leave();
+    this.#session?.cleanups.forEach((fn) => fn());
+    this.#session = null;
+    clearToken();
+    if (parseRoute(location.hash) === 'login') this.#route();
+    else navigate('login');
+  }
+
+  #leave(): void {
+    const leave = this.#leavePage;
+    this.#leavePage = undefined;
+    if (leave) leave();
+  }
+
+  #route(): void {
+    const route = parseRoute(location.hash);
+    const s = this.#session;
+    if (!s) {
+      if (route === 'login' || route === 'signup') return this.#showAuth(route);
+      return navigate('login');
+    }
+    if (!route || PUBLIC_ROUTES.has(route)) return navigate('friends');
+    const { page, title } = PAGES[route as keyof typeof PAGES];
+    this.#leave();
+    s.header.setRoute(route);
+    document.title = `${title} · Beacon`;
+    this.#leavePage = page(s.main, s.ctx);
+    // Move focus to the new page's heading so screen readers announce the navigation.
+    const heading = s.main.querySelector<HTMLElement>('h1');
+    if (document.activeElement !== document.body || heading) heading?.focus({ preventScroll: true });
+  }
+
+  #showAuth(mode: 'login' | 'signup'): void {
+    this.#leave();
+    document.title = `${mode === 'login' ? 'Log in' : 'Sign up'} · Beacon`;
+    authPage(this.#root, {
+      api: this.#api,
+      mode,
+      onAuthenticated: (token, user) => {
+        setToken(token);
+        this.#signIn(user);
+      },
+    });
+    this.#root.querySelector<HTMLInputElement>('input')?.focus();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * <beacon-connection-state>: the SDK's connection state in words plus a shaped icon,
+ * announced politely when it changes (never colour alone).
+ */
+import type { ConnectionLabel } from '../lib/label-types.js';
+import { CONNECTION_LABEL } from '../lib/labels.js';
+import { h } from '../lib/dom.js';
+import type { PresenceClient } from '../../client/presence-client.js';
+
+const TONE: Record<ConnectionLabel, string> = {
+  connected: 'border-green-500/50 text-green-200',
+  connecting: 'border-sky-500/50 text-sky-200',
+  reconnecting: 'border-amber-500/60 text-amber-200',
+  polling: 'border-amber-500/60 text-amber-200',
+  offline: 'border-red-500/60 text-red-200',
+};
+
+/** Glyphs differ in shape, not just colour: solid, dotted ring, arrow, up-down, cross. */
+const GLYPH: Record<ConnectionLabel, string> = {
+  connected: '●',
+  connecting: '◌',
+  reconnecting: '↻',
+  polling: '⇅',
+  offline: '✕',
+};
+
+export class ConnectionStateElement extends HTMLElement {
+  static define(tag = 'beacon-connection-state', registry = customElements): typeof ConnectionStateElement {
+    if (!registry.get(tag)) registry.define(tag, this);
+    return this;
+  }
+
+  #off: (() => void) | null = null;
+  #client: Pick<PresenceClient, 'on' | 'state'> | null = null;
+  #glyph = h('span', { 'aria-hidden': 'true', class: 'text-xs leading-none' });
+  #text = h('span', { 'data-part': 'label' });
+
+  set client(client: Pick<PresenceClient, 'on' | 'state'> | null) {
+    this.#off?.();
+    this.#off = null;
+    this.#client = client;
+    if (this.isConnected) this.#subscribe();
+  }
+
+  connectedCallback(): void {
+    if (!this.firstChild) {
+      this.setAttribute('role', 'status');
+      this.append(h('span', { class: 'sr-only' }, 'Connection: '), this.#glyph, this.#text);
+    }
+    this.#subscribe();
+  }
+
+  disconnectedCallback(): void {
+    this.#off?.();
+    this.#off = null;
+  }
+
+  #subscribe(): void {
+    if (!this.#client || this.#off) return;
+    this.#off = this.#client.on('state', (s) => this.#render(s));
+    this.#render(this.#client.state);
+  }
+
+  #render(state: ConnectionLabel): void {
+    this.dataset.state = state;
+    this.className = `inline-flex items-center gap-1.5 rounded-full border px-2.5 py-1 text-xs font-medium whitespace-nowrap ${TONE[state]}`;
+    this.#glyph.textContent = GLYPH[state];
+    this.#glyph.classList.toggle('beacon-spin', state === 'connecting' || state === 'reconnecting');
+    this.#text.textContent = CONNECTION_LABEL[state];
+    this.title = state === 'polling'
+      ? 'Live updates are unavailable; Beacon checks for changes every few seconds.'
+      : CONNECTION_LABEL[state];
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * A tiny element builder. User-provided text only ever goes through textContent, so no
+ * screen can be tricked into rendering a display name as HTML.
+ */
+type Attrs = Record<string, string | number | boolean | null | undefined>;
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
+export function h(tag: string, attrs?: Attrs, ...children: Child[]): HTMLElement;
+export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    el.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child);
+  }
+  return el;
+}
+
+/** Visually hidden text for screen readers (Tailwind's sr-only). */
+export function srOnly(text: string): HTMLSpanElement {
+  return h('span', { class: 'sr-only' }, text);
+}
+
+/** Replaces all children at once, so screen readers and layout see one change. */
+export function replaceChildren(parent: Element, ...children: Child[]): void {
+  parent.replaceChildren(...children.filter((c): c is Node | string => Boolean(c)));
+}

@@ -1,0 +1,70 @@
+/**
+ * Human words for the wire vocabulary. One table per enum so every screen (friend
+ * list, header, privacy preview) says the same thing for the same state.
+ */
+import type { Activity, Audience, ConnectionLabel, FriendCategory, Status, StatusVisibility } from './label-types.js';
+
+export const STATUS_LABEL: Record<Status, string> = {
+  online: 'Online',
+  away: 'Away',
+  busy: 'Busy — Do Not Disturb',
+  in_game: 'In game',
+  offline: 'Offline',
+};
+
+/** Short form for tight spots (badges, dots' tooltips). */
+export const STATUS_SHORT: Record<Status, string> = {
+  online: 'Online',
+  away: 'Away',
+  busy: 'Busy',
+  in_game: 'In game',
+  offline: 'Offline',
+};
+
+export const ACTIVITY_LABEL: Record<Activity, string> = {
+  browsing: 'Browsing',
+  playing_pong: 'Playing Pong',
+  in_tournament: 'In Tournament',
+  watching_match: 'Watching a match',
+  managing_profile: 'Managing profile',
+  chatting: 'Chatting',
+  idle: 'Idle',
+};
+
+export const AUDIENCE_LABEL: Record<Audience, string> = {
+  public: 'Everyone',
+  friends: 'Friends',
+  close_friends: 'Close friends only',
+  nobody: 'Nobody',
+};
+
+export const STATUS_VISIBILITY_LABEL: Record<StatusVisibility, string> = {
+  public: 'Everyone',
+  friends: 'Friends',
+  close_friends: 'Close friends only',
+  hidden: 'Nobody (appear offline)',
+};
+
+export const CATEGORY_LABEL: Record<FriendCategory, string> = {
+  close_friend: 'Close friend',
+  friend: 'Friend',
+  acquaintance: 'Acquaintance',
+};
+
+export const CONNECTION_LABEL: Record<ConnectionLabel, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  polling: 'Polling (fallback)',
+  offline: 'Offline',
+};
+
+/**
+ * The one-line summary under a friend's name: activity when visible, else the status.
+ * Offline friends get no activity even if a stale one leaks through.
+ */
+export function describeActivity(status: Status, activity: Activity | null): string {
+  if (status === 'offline') return STATUS_SHORT.offline;
+  if (activity) return ACTIVITY_LABEL[activity];
+  return STATUS_SHORT[status];
+}

@@ -1,0 +1,70 @@
+/**
+ * Mirrors CONTRACT.md's privacy projection in the browser, so the privacy page can show
+ * "your card as X sees it" without a round trip. The server stays the authority; this
+ * only has to agree with it for the preview.
+ */
+import type { Audience, Settings, StatusVisibility, View } from './label-types.js';
+
+/** Who is looking. An acquaintance sees exactly what a stranger sees. */
+export type ViewerTier = 'stranger' | 'acquaintance' | 'friend' | 'close_friend' | 'self';
+
+const RANK: Record<ViewerTier, number> = { stranger: 0, acquaintance: 0, friend: 1, close_friend: 2, self: 3 };
+
+/** Lowest rank allowed by each audience; `nobody` still lets the owner see their own data. */
+const AUDIENCE_MIN: Record<Audience, number> = { public: 0, friends: 1, close_friends: 2, nobody: 3 };
+const STATUS_MIN: Record<StatusVisibility, number> = { public: 0, friends: 1, close_friends: 2, hidden: 3 };
+
+export function audienceAllows(audience: Audience, viewer: ViewerTier): boolean {
+  return RANK[viewer] >= AUDIENCE_MIN[audience];
+}
+
+export function statusVisibleTo(visibility: StatusVisibility, viewer: ViewerTier): boolean {
+  return RANK[viewer] >= STATUS_MIN[visibility];
+}
+
+/**
+ * `subject` as `viewer` would receive it. A viewer who may not see the status learns
+ * nothing else: offline, with every other field null (indistinguishable from a user who
+ * never shared a last_seen).
+ */
+export function previewView(subject: View, settings: Settings, viewer: ViewerTier): View {
+  if (!statusVisibleTo(settings.status_visibility, viewer)) {
+    return { ...subject, status: 'offline', activity: null, custom_message: null, last_seen: null };
+  }
+  const offline = subject.status === 'offline';
+  return {
+    ...subject,
+    activity: !offline && audienceAllows(settings.activity_visibility, viewer) ? subject.activity : null,
+    custom_message: audienceAllows(settings.custom_message_visibility, viewer) ? subject.custom_message : null,
+    last_seen: audienceAllows(settings.last_seen_visibility, viewer) ? subject.last_seen : null,
+  };
+}
+
+const WHO: Record<Audience, string> = {
+  public: 'Everyone, including people who are not your friends,',
+  friends: 'Your friends (except those you marked as acquaintances)',
+  close_friends: 'Only the friends you marked as close friends',
+  nobody: 'Nobody',
+};
+
+function sentence(audience: Audience, what: string): string {
+  // "Nobody can see X" needs no "if they can see your status" caveat.
+  const caveat = audience === 'nobody' ? '' : ' (if they can also see your status)';
+  return `${WHO[audience]} can see ${what}${caveat}.`;
+}
+
+/** Plain-language sentences explaining the settings, one per field. */
+export function explainSettings(settings: Settings): string[] {
+  if (settings.status_visibility === 'hidden') {
+    return [
+      'You appear offline to everyone. Nobody sees your activity, message or last seen time, though you can keep using Beacon as usual.',
+    ];
+  }
+  return [
+    `${WHO[settings.status_visibility]} can see whether you are online, away, busy or in a game.`,
+    sentence(settings.activity_visibility, 'what you are doing, like “Playing Pong”'),
+    sentence(settings.custom_message_visibility, 'your custom status message'),
+    sentence(settings.last_seen_visibility, 'when you were last online'),
+    'Anyone who cannot see your status sees you as offline — exactly like someone who never shared anything.',
+  ];
+}

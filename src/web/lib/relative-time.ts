@@ -1,0 +1,54 @@
+/**
+ * Pure formatting for "last seen" times. Kept free of DOM so it is unit-tested with
+ * an injected `now` and shared by the <beacon-relative-time> element.
+ */
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Under this age a time reads "just now": small clock skew must not say "in 2 seconds". */
+export const JUST_NOW_MS = 45_000;
+
+function plural(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+}
+
+/** "just now", "5 minutes ago", "3 hours ago", "yesterday", "4 days ago", then a date. */
+export function formatRelative(date: Date, now: Date, locale = 'en'): string {
+  const age = now.getTime() - date.getTime();
+  if (Number.isNaN(age)) return 'unknown';
+  if (age < JUST_NOW_MS) return 'just now';
+  if (age < HOUR) return plural(Math.max(1, Math.round(age / MINUTE)), 'minute');
+  if (age < DAY) return plural(Math.round(age / HOUR), 'hour');
+  if (age < 2 * DAY) return 'yesterday';
+  if (age < 7 * DAY) return plural(Math.floor(age / DAY), 'day');
+  const sameYear = date.getFullYear() === now.getFullYear();
+  return `on ${date.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })}`;
+}
+
+/** Full local date and time for tooltips, e.g. "Mon, 15 Jan 2024, 14:30:00". */
+export function formatExact(date: Date, locale?: string): string {
+  return date.toLocaleString(locale, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
+/**
+ * How long until the text of a time of this age may change; the shared timer sleeps
+ * for the smallest of these across all elements instead of ticking blindly.
+ */
+export function nextChangeIn(date: Date, now: Date): number {
+  const age = now.getTime() - date.getTime();
+  if (age < JUST_NOW_MS) return Math.max(1_000, JUST_NOW_MS - age);
+  // Minutes are rounded, so the text changes at every half-minute boundary.
+  if (age < HOUR) return (Math.floor((age - 30_000) / MINUTE) + 1) * MINUTE + 30_000 - age + 250;
+  if (age < DAY) return 5 * MINUTE;
+  return HOUR;
+}

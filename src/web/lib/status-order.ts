@@ -1,0 +1,21 @@
+/**
+ * Friend list filtering and announcements. Ordering is the SDK's (CONTRACT.md order:
+ * online, in_game, busy, away, then offline by last_seen); filtering keeps it.
+ */
+import type { Status, View } from './label-types.js';
+
+/** Friends to show: the given (already sorted) list, without offline ones when `onlineOnly`. */
+export function visibleFriends(views: readonly View[], onlineOnly: boolean): View[] {
+  return onlineOnly ? views.filter((v) => v.status !== 'offline') : [...views];
+}
+
+/** "3 of 5 online" style count of friends who are not offline. */
+export function onlineCount(views: readonly View[]): number {
+  return views.reduce((n, v) => n + (v.status === 'offline' ? 0 : 1), 0);
+}
+
+/** Sentence for screen readers when a friend's status changes, or null if nothing audible changed. */
+export function announceChange(view: View, previous: View | undefined, labels: Record<Status, string>): string | null {
+  if (previous && previous.status === view.status && previous.activity === view.activity) return null;
+  return `${view.display_name} is now ${labels[view.status].toLowerCase()}`;
+}

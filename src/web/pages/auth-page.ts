@@ -1,0 +1,91 @@
+/** Log in and sign up. The token goes to localStorage (never the URL) via `onAuthenticated`. */
+import type { ApiClient } from '../../client/api.js';
+import type { User } from '../lib/label-types.js';
+import { errorMessage, validateSignup } from '../lib/error-messages.js';
+import { h } from '../lib/dom.js';
+
+export interface AuthContext {
+  api: ApiClient;
+  mode: 'login' | 'signup';
+  onAuthenticated(token: string, user: User): void;
+}
+
+function field(id: string, label: string, attrs: Record<string, string | number | boolean>, hint?: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'grid gap-1.5' },
+    h('label', { for: id, class: 'text-sm font-medium text-slate-200' }, label),
+    h('input', { id, name: id.replace('auth-', ''), class: 'beacon-input', required: true, ...attrs, ...(hint ? { 'aria-describedby': `${id}-hint` } : {}) }),
+    hint ? h('p', { id: `${id}-hint`, class: 'text-xs text-slate-400' }, hint) : null,
+  );
+}
+
+export function authPage(root: HTMLElement, ctx: AuthContext): void {
+  const signup = ctx.mode === 'signup';
+  const error = h('p', { class: 'min-h-5 text-sm text-red-300', role: 'alert', 'data-part': 'error' });
+  const submit = h('button', { type: 'submit', class: 'beacon-btn-primary w-full justify-center' }, signup ? 'Create account' : 'Log in');
+  const form = h(
+    'form',
+    { class: 'grid gap-4', novalidate: true, 'aria-labelledby': 'auth-title' },
+    field('auth-username', 'Username', { autocomplete: 'username', maxlength: 20, autocapitalize: 'none', spellcheck: false }, signup ? '3–20 letters, digits or underscores.' : undefined),
+    signup ? field('auth-display-name', 'Display name (optional)', { autocomplete: 'nickname', maxlength: 40, required: false }) : null,
+    field('auth-password', 'Password', { type: 'password', autocomplete: signup ? 'new-password' : 'current-password', maxlength: 128 }, signup ? 'At least 8 characters.' : undefined),
+    error,
+    submit,
+  );
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const username = String(data.get('username') ?? '').trim();
+    const password = String(data.get('password') ?? '');
+    const displayName = String(data.get('display-name') ?? '').trim();
+    const invalid = signup ? validateSignup(username, password) : !username || !password ? 'Enter your username and password.' : null;
+    if (invalid) {
+      error.textContent = invalid;
+      return;
+    }
+    error.textContent = '';
+    submit.disabled = true;
+    submit.textContent = signup ? 'Creating account…' : 'Logging in…';
+    const request = signup ? ctx.api.register(username, password, displayName || undefined) : ctx.api.login(username, password);
+    request.then(
+      ({ token, user }) => ctx.onAuthenticated(token, user),
+      (err: unknown) => {
+        error.textContent = errorMessage(err, {
+          CONFLICT: 'That username is taken. Try another one.',
+          VALIDATION_ERROR: signup
+            ? 'Usernames are 3–20 letters, digits or underscores; passwords at least 8 characters.'
+            : 'Enter your username and password.',
+        });
+        submit.disabled = false;
+        submit.textContent = signup ? 'Create account' : 'Log in';
+      },
+    );
+  });
+
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'mx-auto grid min-h-[80vh] max-w-md content-center px-4 py-10' },
+      h(
+        'div',
+        { class: 'mb-8 flex items-center gap-3' },
+        h('beacon-status-dot', { status: 'online', class: 'size-8', 'aria-hidden': 'true' }),
+        h('div', {}, h('p', { class: 'text-2xl font-bold' }, 'Beacon'), h('p', { class: 'text-sm text-slate-400' }, 'See who is up for a game of Pong.')),
+      ),
+      h(
+        'section',
+        { class: 'beacon-panel p-6 sm:p-8' },
+        h('h1', { id: 'auth-title', class: 'mb-6 text-xl font-bold', tabindex: -1 }, signup ? 'Create your account' : 'Welcome back'),
+        form,
+        h(
+          'p',
+          { class: 'mt-6 text-center text-sm text-slate-400' },
+          signup ? 'Already have an account? ' : 'New to Beacon? ',
+          h('a', { href: signup ? '#/login' : '#/signup', class: 'beacon-link' }, signup ? 'Log in' : 'Create an account'),
+        ),
+      ),
+    ),
+  );
+}
