@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient, ApiError } from '../../../src/client/api.js';
+import { BASE_URL, FakeFetch, ME, TOKEN } from './fake-server.js';
+
+const user = { id: 1, username: 'me', display_name: 'Me', role: 'user' };
+const friend = { user_id: 2, username: 'amy', display_name: 'Amy', category: 'friend', since: '2024-01-15T14:30:00.000Z' };
+const request = { id: 7, from_user_id: 1, to_user_id: 2, created_at: '2024-01-15T14:30:00.000Z' };
+const settings = {
+  status_visibility: 'friends',
+  activity_visibility: 'friends',
+  last_seen_visibility: 'friends',
+  custom_message_visibility: 'friends',
+};
+
+function setup(token: string | null = TOKEN) {
+  const fetch = new FakeFetch();
+  const api = new ApiClient({ baseUrl: `${BASE_URL}/`, getToken: () => token, fetchImpl: fetch.fn });
+  return { api, fetch };
+}
+
+async function apiError(p: Promise<unknown>): Promise<ApiError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
+}
+
+describe('ApiClient endpoints', () => {
+  it.each([
+    ['register', (a: ApiClient) => a.register('me', 'password1', 'Me'), 'POST /api/v1/auth/register', { username: 'me', password: 'password1', display_name: 'Me' }, { status: 201, body: { token: 't', user } }],
+    ['login', (a: ApiClient) => a.login('me', 'password1'), 'POST /api/v1/auth/login', { username: 'me', password: 'password1' }, { status: 200, body: { token: 't', user } }],
+    ['logout', (a: ApiClient) => a.logout(), 'POST /api/v1/auth/logout', undefined, { status: 204 }],
+    ['me', (a: ApiClient) => a.me(), 'GET /api/v1/users/me', undefined, { status: 200, body: user }],
+    ['searchUsers', (a: ApiClient) => a.searchUsers('a b&c'), 'GET /api/v1/users?query=a%20b%26c', undefined, { status: 200, body: [user] }],
+    ['friends', (a: ApiClient) => a.friends(), 'GET /api/v1/users/me/friends', undefined, { status: 200, body: [friend] }],
+    ['friendRequests', (a: ApiClient) => a.friendRequests(), 'GET /api/v1/users/me/friends/requests', undefined, { status: 200, body: { incoming: [], outgoing: [request] } }],
+    ['sendFriendRequest', (a: ApiClient) => a.sendFriendRequest(2), 'POST /api/v1/users/me/friends/requests', { user_id: 2 }, { status: 201, body: { request } }],
+    ['acceptFriendRequest', (a: ApiClient) => a.acceptFriendRequest(7), 'POST /api/v1/users/me/friends/requests/7/accept', undefined, { status: 200, body: { friend } }],
+    ['declineFriendRequest', (a: ApiClient) => a.declineFriendRequest(7), 'POST /api/v1/users/me/friends/requests/7/decline', undefined, { status: 204 }],
+    ['setFriendCategory', (a: ApiClient) => a.setFriendCategory(2, 'close_friend'), 'PATCH /api/v1/users/me/friends/2', { category: 'close_friend' }, { status: 200, body: { friend } }],
+    ['removeFriend', (a: ApiClient) => a.removeFriend(2), 'DELETE /api/v1/users/me/friends/2', undefined, { status: 204 }],
+    ['friendsStatus', (a: ApiClient) => a.friendsStatus(), 'GET /api/v1/users/me/friends/status', undefined, { status: 200, body: [ME] }],
+    ['friendsStatus online', (a: ApiClient) => a.friendsStatus(true), 'GET /api/v1/users/me/friends/status?online=true', undefined, { status: 200, body: [ME] }],
+    ['userStatus', (a: ApiClient) => a.userStatus(5), 'GET /api/v1/users/5/status', undefined, { status: 200, body: ME }],
+    ['setStatus', (a: ApiClient) => a.setStatus('busy', 'brb', null), 'PUT /api/v1/users/me/status', { status: 'busy', custom_message: 'brb', expires_at: null }, { status: 200, body: ME }],
+    ['setStatus bare', (a: ApiClient) => a.setStatus('online'), 'PUT /api/v1/users/me/status', { status: 'online' }, { status: 200, body: ME }],
+    ['setActivity', (a: ApiClient) => a.setActivity('watching_match', { match: 3 }), 'POST /api/v1/users/me/activity', { activity: 'watching_match', details: { match: 3 } }, { status: 200, body: ME }],
+    ['getSettings', (a: ApiClient) => a.getSettings(), 'GET /api/v1/users/me/status/settings', undefined, { status: 200, body: settings }],
+    ['updateSettings', (a: ApiClient) => a.updateSettings({ status_visibility: 'hidden' }), 'PUT /api/v1/users/me/status/settings', { status_visibility: 'hidden' }, { status: 200, body: settings }],
+  ] as const)('%s calls %s', async (_name, call, route, body, reply) => {
+    const { api, fetch } = setup();
+    fetch.route(route, reply);
+    await call(api);
+    expect(fetch.calls).toHaveLength(1);
+    const [c] = fetch.calls;
+    expect(`${c?.method} ${c?.url.slice(BASE_URL.length)}`).toBe(route);
+    expect(c?.body).toEqual(body);
+    expect(c?.headers['Content-Type']).toBe(body === undefined ? undefined : 'application/json');
+  });
+
+  it('unwraps {friend} and passes the auto-accept shape through', async () => {
+    const { api, fetch } = setup();
+    fetch.route('POST /api/v1/users/me/friends/requests/7/accept', { status: 200, body: { friend } });
+    fetch.route('POST /api/v1/users/me/friends/requests', { status: 200, body: { friend } });
+    expect(await api.acceptFriendRequest(7)).toEqual(friend);
+    expect(await api.sendFriendRequest(2)).toEqual({ friend });
+  });
+
+  it('sends the token only as a bearer header, and not on register/login', async () => {
+    const { api, fetch } = setup();
+    fetch.route('GET /api/v1/users/me', { status: 200, body: user });
+    fetch.route('POST /api/v1/auth/login', { status: 200, body: { token: 't', user } });
+    await api.me();
+    await api.login('me', 'password1');
+    expect(fetch.calls[0]?.headers.Authorization).toBe(`Bearer ${TOKEN}`);
+    expect(fetch.calls[1]?.headers.Authorization).toBeUndefined();
+    for (const c of fetch.calls) expect(c.url).not.toContain(TOKEN);
+  });
+
+  it('omits the header when there is no token', async () => {
+    const { api, fetch } = setup(null);
+    fetch.route('GET /api/v1/users/me', { status: 401, body: { code: 'UNAUTHORIZED', message: 'no token' } });
+    const err = await apiError(api.me());
+    expect(fetch.calls[0]?.headers.Authorization).toBeUndefined();
+    expect([err.status, err.code]).toEqual([401, 'UNAUTHORIZED']);
+  });
+});
+
+describe('ApiClient errors', () => {
+  it('maps the JSON body to ApiError code and message', async () => {
+    const { api, fetch } = setup();
+    fetch.route('POST /api/v1/auth/login', { status: 401, body: { code: 'INVALID_CREDENTIALS', message: 'Wrong username or password' } });
+    const err = await apiError(api.login('me', 'nope-nope'));
+    expect(err).toMatchObject({ status: 401, code: 'INVALID_CREDENTIALS', message: 'Wrong username or password', name: 'ApiError' });
+  });
+
+  it('maps a failed fetch to NETWORK_ERROR with status 0', async () => {
+    const { api, fetch } = setup();
+    fetch.route('GET /api/v1/users/me', 'network-error');
+    expect(await apiError(api.me())).toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
+  });
+
+  it('falls back to a code from the status when the body is not JSON', async () => {
+    const { api, fetch } = setup();
+    fetch.route('GET /api/v1/users/me', { status: 502, raw: '<html>Bad gateway</html>' });
+    fetch.route('GET /api/v1/users/me/friends', { status: 429, raw: '' });
+    expect(await apiError(api.me())).toMatchObject({ status: 502, code: 'INTERNAL_ERROR' });
+    expect(await apiError(api.friends())).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+  });
+
+  it('keeps a conflict code for a duplicate friend request', async () => {
+    const { api, fetch } = setup();
+    fetch.route('POST /api/v1/users/me/friends/requests', { status: 409, body: { code: 'CONFLICT', message: 'pending' } });
+    expect(await apiError(api.sendFriendRequest(2))).toMatchObject({ status: 409, code: 'CONFLICT' });
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { FriendsStore, sortViews } from '../../../src/client/friends-store.js';
+import { T0, view } from './fake-server.js';
+
+describe('sortViews', () => {
+  it('orders online, in_game, busy, away, then offline by last_seen desc, ties by username', () => {
+    const views = [
+      view(1, 'zed', 'offline', { last_seen: '2024-01-15T10:00:00.000Z' }),
+      view(2, 'amy', 'away'),
+      view(3, 'bob', 'offline', { last_seen: '2024-01-15T12:00:00.000Z' }),
+      view(4, 'cat', 'busy'),
+      view(5, 'dan', 'in_game'),
+      view(6, 'eve', 'online'),
+      view(7, 'abe', 'online'),
+      view(8, 'hid', 'offline'),
+      view(9, 'ann', 'offline', { last_seen: '2024-01-15T12:00:00.000Z' }),
+    ];
+    expect(sortViews(views).map((v) => v.username)).toEqual([
+      'abe',
+      'eve',
+      'dan',
+      'cat',
+      'amy',
+      'ann',
+      'bob',
+      'zed',
+      'hid',
+    ]);
+  });
+});
+
+describe('FriendsStore', () => {
+  it('reports added, changed and removed friends when a snapshot replaces the list', () => {
+    const store = new FriendsStore();
+    store.replace([view(2, 'amy', 'online'), view(3, 'bob', 'online'), view(4, 'cat', 'away')]);
+    const diff = store.replace([view(2, 'amy', 'online'), view(3, 'bob', 'busy'), view(5, 'dan', 'online')]);
+    expect(diff.removed).toEqual([4]);
+    expect(diff.changed.map((c) => [c.view.user_id, c.previous?.status])).toEqual([
+      [3, 'online'],
+      [5, undefined],
+    ]);
+    expect(store.list().map((v) => v.user_id)).toEqual([2, 5, 3]);
+  });
+
+  it('merges a status change into the existing view, keeping names', () => {
+    const store = new FriendsStore();
+    store.replace([view(2, 'amy', 'online')]);
+    const change = store.applyChange({
+      type: 'friend_status_change',
+      friend_id: 2,
+      status: 'in_game',
+      activity: 'in_tournament',
+      custom_message: 'gl hf',
+      last_seen: null,
+      timestamp: '2024-01-15T15:00:00.000Z',
+    });
+    expect(change?.previous?.status).toBe('online');
+    expect(store.get(2)).toEqual({
+      user_id: 2,
+      username: 'amy',
+      display_name: 'AMY',
+      status: 'in_game',
+      activity: 'in_tournament',
+      custom_message: 'gl hf',
+      last_seen: null,
+      timestamp: '2024-01-15T15:00:00.000Z',
+    });
+  });
+
+  it('drops a change for an unknown friend and reports no-op upserts as null', () => {
+    const store = new FriendsStore();
+    const frame = {
+      type: 'friend_status_change' as const,
+      friend_id: 9,
+      status: 'online' as const,
+      activity: null,
+      custom_message: null,
+      last_seen: null,
+      timestamp: T0,
+    };
+    expect(store.applyChange(frame)).toBeNull();
+    expect(store.size).toBe(0);
+    store.upsert(view(2, 'amy', 'online'));
+    expect(store.upsert(view(2, 'amy', 'online'))).toBeNull();
+  });
+
+  it('hands out copies of the sorted list', () => {
+    const store = new FriendsStore();
+    store.replace([view(2, 'amy', 'online')]);
+    store.list().pop();
+    expect(store.list()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiClient } from '../../../src/client/api.js';
+import { PresenceClient } from '../../../src/client/presence-client.js';
+import { BASE_URL, FakeFetch, harness, ME, TOKEN, useFakeClock, view } from './fake-server.js';
+
+const amy = view(2, 'amy', 'online');
+const bob = view(3, 'bob', 'away');
+const STATUS = 'GET /api/v1/users/me/friends/status';
+
+beforeEach(useFakeClock);
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A harness whose REST side answers like a live server, with a mutable friends list. */
+function pollingHarness(opts: Parameters<typeof harness>[0] = {}) {
+  const h = harness({ random: () => 1, connectTimeoutMs: 1_000_000, ...opts });
+  const server = { friends: [amy, bob], self: ME };
+  h.fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
+  h.fetch.route(STATUS, () => ({ status: 200, body: server.friends }));
+  h.fetch.route('GET /api/v1/users/1/status', () => ({ status: 200, body: server.self }));
+  return Object.assign(h, { server });
+}
+
+/** Fails the current socket attempt and waits for the next one. */
+async function failAttempts(h: ReturnType<typeof harness>, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const before = h.sockets.length;
+    h.ws.fail();
+    while (h.sockets.length === before) await vi.advanceTimersByTimeAsync(100);
+  }
+}
+
+describe('polling fallback', () => {
+  it('after N failed attempts switches to polling and gets a snapshot over REST', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 3 });
+    h.client.start();
+    await failAttempts(h, 2);
+    expect(h.client.state).toBe('connecting');
+    h.ws.fail();
+    expect(h.client.state).toBe('polling');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.friends()).toEqual([amy, bob]);
+    expect(h.client.self).toEqual(ME);
+    expect(h.eventsOf('ready')).toEqual([{ self: ME, friends: [amy, bob] }]);
+    expect(h.fetch.calls.every((c) => c.headers.Authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('polls every pollIntervalMs and emits friend events for the diff', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.fetch.callsTo(STATUS)).toHaveLength(1);
+    h.server.friends = [{ ...amy, status: 'in_game', activity: 'playing_pong' }];
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(h.fetch.callsTo(STATUS)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.fetch.callsTo(STATUS)).toHaveLength(2);
+    expect(h.eventsOf('friend')).toEqual([{ view: h.client.friend(2), previous: amy }]);
+    expect(h.eventsOf('friend_removed')).toEqual([{ friendId: 3 }]);
+    // an unchanged poll emits nothing new
+    const before = h.events.length;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.events.length).toBe(before);
+  });
+
+  it('keeps retrying the WebSocket and stops polling once it reaches ready', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 1 });
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    await failAttempts(h, 2); // background retries keep failing, still polling
+    expect(h.client.state).toBe('polling');
+    h.connect([amy, bob]);
+    expect(h.client.state).toBe('connected');
+    const polls = h.fetch.callsTo(STATUS).length;
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(h.fetch.callsTo(STATUS)).toHaveLength(polls);
+    expect(h.eventsOf('state')).toEqual(['connecting', 'polling', 'connected']);
+  });
+
+  it('a 401 while polling reports unauthorized and stops', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 1 });
+    h.fetch.route(STATUS, { status: 401, body: { code: 'UNAUTHORIZED', message: 'expired' } });
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('offline');
+    expect(h.eventsOf('unauthorized')).toEqual([{ closeCode: 4401 }]);
+    const sockets = h.sockets.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.sockets).toHaveLength(sockets);
+  });
+
+  it('other polling errors are survived', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 1 });
+    let fail = true;
+    h.fetch.route(STATUS, () => (fail ? 'network-error' : { status: 200, body: [amy] }));
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.state).toBe('polling');
+    fail = false;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.friends()).toEqual([amy]);
+  });
+
+  it('without any WebSocket in the runtime it polls from the start', async () => {
+    const fetch = new FakeFetch();
+    fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
+    fetch.route(STATUS, { status: 200, body: [amy] });
+    fetch.route('GET /api/v1/users/1/status', { status: 200, body: ME });
+    const getToken = () => TOKEN;
+    const client = new PresenceClient({ baseUrl: BASE_URL, getToken, api: new ApiClient({ baseUrl: BASE_URL, getToken, fetchImpl: fetch.fn }) });
+    client.start();
+    expect(client.state).toBe('polling');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.friends()).toEqual([amy]);
+    client.stop();
+  });
+
+  it('never puts the token in any URL, REST or WebSocket', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 1 });
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(10_000);
+    h.connect([amy]);
+    expect(h.urls().length).toBeGreaterThan(3);
+    for (const url of h.urls()) expect(url).not.toContain(TOKEN);
+  });
+});
