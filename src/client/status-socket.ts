@@ -107,7 +107,8 @@ export class StatusSocket {
   }
 
   #onReady(frame: ReadyFrame): void {
-    if (this.#ready) return;
+    // A malformed ready is treated like none: the connect timeout then counts a failure.
+    if (this.#ready || !Array.isArray(frame.friends) || typeof frame.self?.user_id !== 'number') return;
     this.#ready = true;
     this.#opts.timers.clearTimeout(this.#connectTimer);
     this.#connectTimer = null;

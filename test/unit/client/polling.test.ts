@@ -120,6 +120,18 @@ describe('polling fallback', () => {
     client.stop();
   });
 
+  it('stop() ends polling and background WebSocket retries', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 1 });
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    h.client.stop();
+    const calls = h.fetch.calls.length;
+    const sockets = h.sockets.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([h.fetch.calls.length, h.sockets.length, h.client.state]).toEqual([calls, sockets, 'offline']);
+  });
+
   it('never puts the token in any URL, REST or WebSocket', async () => {
     const h = pollingHarness({ fallbackAfterFailures: 1 });
     h.client.start();

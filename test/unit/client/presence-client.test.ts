@@ -301,6 +301,28 @@ describe('reconnect', () => {
     expect(h.sockets).toHaveLength(2);
   });
 
+  it('a malformed ready is ignored and the attempt times out', () => {
+    const h = harness({ connectTimeoutMs: 5_000 });
+    h.client.start();
+    h.ws.open();
+    h.ws.receive({ type: 'ready', session_id: 's', heartbeat_interval_ms: 1 });
+    expect(h.client.state).toBe('connecting');
+    vi.advanceTimersByTime(5_000);
+    expect(h.ws.closedByClient).toBe(1000);
+  });
+
+  it('start() after stop() begins afresh, announcing a new ready', () => {
+    const h = harness();
+    h.client.start();
+    h.connect([amy]);
+    h.client.stop();
+    h.client.start();
+    expect(h.client.friends()).toEqual([]);
+    h.connect([bob]);
+    expect(h.eventsOf('ready').map((r) => r.friends)).toEqual([[amy], [bob]]);
+    expect(h.eventsOf('friend')).toEqual([]);
+  });
+
   it('stop() closes the socket, goes offline and never reconnects', () => {
     const h = harness();
     h.client.start();
