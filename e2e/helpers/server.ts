@@ -1,0 +1,105 @@
+/**
+ * Runs the REAL Beacon server (`node --import tsx src/server/main.ts`) as a child process
+ * on a free port with a temporary SQLite file, and can restart it on the same port and DB.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerHandle {
+  readonly port: number;
+  readonly baseUrl: string;
+  /** Everything the server printed, for failure messages. */
+  logs(): string;
+  /** SIGTERM (graceful: sockets get 1001), then start again on the same port and DB file. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(baseUrl: string, child: ChildProcess, logs: () => string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Beacon server exited with ${child.exitCode} before /healthz:\n${logs()}`);
+    try {
+      const res = await fetch(`${baseUrl}/healthz`);
+      if (res.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Beacon server did not answer /healthz within ${timeoutMs} ms:\n${logs()}`);
+}
+
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<ServerHandle> {
+  if (!existsSync(join(REPO_ROOT, 'dist/web/index.html'))) {
+    throw new Error('dist/web is missing: run `npm run build:web` (npm run test:e2e does it for you).');
+  }
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-e2e-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BEACON_PORT: String(port),
+    BEACON_HOST: '127.0.0.1',
+    BEACON_DATABASE_URL: `sqlite:${join(dir, 'beacon.db')}`,
+    BEACON_JWT_SECRET: 'e2e-secret-0123456789abcdef',
+    BEACON_SERVICE_TOKEN: 'e2e-service-token-0123456789',
+    BEACON_OFFLINE_GRACE_MS: '1000',
+    BEACON_RATE_LIMITS: 'off',
+    BEACON_ALLOWED_ORIGINS: baseUrl,
+    BEACON_LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+  let output = '';
+  let child: ChildProcess;
+
+  const launch = async (): Promise<void> => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    await waitForHealth(baseUrl, child, () => output);
+  };
+
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await launch();
+  return {
+    port,
+    baseUrl,
+    logs: () => output,
+    restart: async () => {
+      await kill();
+      await launch();
+    },
+    stop: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/** Page objects for the Beacon UI, in the words a user would use. */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { REPO_ROOT } from './server.js';
+
+export const SCREENSHOTS = join(REPO_ROOT, 'e2e/screenshots');
+export const PASSWORD = 'correct horse battery';
+
+export async function signUp(page: Page, baseUrl: string, username: string, displayName: string): Promise<void> {
+  await page.goto(`${baseUrl}/#/signup`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Display name (optional)').fill(displayName);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('beacon-friend-list').waitFor();
+}
+
+export async function logIn(page: Page, baseUrl: string, username: string, password = PASSWORD): Promise<void> {
+  await page.goto(`${baseUrl}/#/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export async function goTo(page: Page, label: 'Friends' | 'Requests' | 'Privacy' | 'Play'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+}
+
+export function friendCard(page: Page, username: string): Locator {
+  return page.locator(`beacon-friend-card[data-username="${username}"]`);
+}
+
+export function connectionState(page: Page): Promise<string | null> {
+  return page.locator('beacon-connection-state').getAttribute('data-state');
+}
+
+export async function openStatusMenu(page: Page): Promise<Locator> {
+  const menu = page.locator('beacon-status-menu');
+  if ((await menu.locator('[data-part=trigger]').getAttribute('aria-expanded')) !== 'true') {
+    await menu.locator('[data-part=trigger]').click();
+  }
+  return menu;
+}
+
+export async function setManualStatus(page: Page, status: 'online' | 'away' | 'busy'): Promise<void> {
+  const menu = await openStatusMenu(page);
+  await menu.locator(`input[type=radio][value=${status}]`).check();
+}
+
+export async function closeStatusMenu(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+}
+
+export async function shot(page: Page, name: string, publish = false): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  if (publish) {
+    mkdirSync(join(REPO_ROOT, 'docs/screenshots'), { recursive: true });
+    copyFileSync(file, join(REPO_ROOT, 'docs/screenshots', `${name}.png`));
+  }
+}
+
+/** Milliseconds since `start`, for the timing report. */
+export const since = (start: number): number => Date.now() - start;
