@@ -9,11 +9,16 @@ import rateLimitPlugin from '@fastify/rate-limit';
 import staticPlugin from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { Config } from './config.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { installErrorHandler } from './errors.js';
 import { friendsRoutes } from './friends/friends-routes.js';
+import { gamesRoutes } from './games/games-routes.js';
+import { Gateway, type GatewayOptions } from './realtime/gateway.js';
+import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { usersRoutes } from './users/users-routes.js';
@@ -21,7 +26,12 @@ import { usersRoutes } from './users/users-routes.js';
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    gateway: Gateway;
   }
+}
+
+export interface AppOverrides extends ServiceOverrides {
+  gateway?: GatewayOptions;
 }
 
 /** Log the method and path only: query strings could carry secrets, and headers do. */
@@ -29,7 +39,7 @@ const serializers = {
   req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
 };
 
-export async function buildApp(config: Readonly<Config>, overrides: ServiceOverrides = {}): Promise<App> {
+export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -41,9 +51,12 @@ export async function buildApp(config: Readonly<Config>, overrides: ServiceOverr
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const services = await createServices(config, overrides);
+  const services = await createServices(config, app.log, overrides);
+  const gateway = new Gateway(services, overrides.gateway);
   app.decorate('services', services);
+  app.decorate('gateway', gateway);
   app.decorateRequest('auth', null);
+  app.addHook('onReady', async () => services.start());
   app.addHook('onClose', async () => services.close());
   installErrorHandler(app);
 
@@ -56,11 +69,18 @@ export async function buildApp(config: Readonly<Config>, overrides: ServiceOverr
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await app.register(websocket, {
+    options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: config.wsCompression },
+    // Close with 1001 so clients reconnect, possibly to another instance.
+    preClose: async () => gateway.close(),
+  });
+  gateway.route(app);
+
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const database = await services.database.ping();
-    const ok = database;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database });
+    const [database, bus] = await Promise.all([services.database.ping(), services.bus.ping()]);
+    const ok = database && bus;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus });
   });
 
   await app.register(
@@ -68,6 +88,8 @@ export async function buildApp(config: Readonly<Config>, overrides: ServiceOverr
       await api.register(authRoutes, { services });
       await api.register(usersRoutes, { services });
       await api.register(friendsRoutes, { services });
+      await api.register(statusRoutes, { services });
+      await api.register(gamesRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

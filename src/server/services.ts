@@ -3,7 +3,9 @@
  * dependency order. Routes and the gateway receive this object; nothing else is global.
  */
 import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
+import { MemoryBus } from './adapters/bus-memory.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createTokenService } from './auth/tokens.js';
@@ -11,6 +13,9 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
+import type { EventBus } from './ports/event-bus.js';
+import { PresenceRepository } from './status/presence-repository.js';
+import { PresenceService } from './status/presence-service.js';
 import { UserRepository } from './users/user-repository.js';
 
 export interface Services {
@@ -22,14 +27,21 @@ export interface Services {
   friendRepo: FriendRepository;
   friends: FriendsService;
   auth: AuthService;
-  /** Called on every authenticated API call (it counts as activity); set by the presence service. */
+  bus: EventBus;
+  presence: PresenceService;
+  log: FastifyBaseLogger;
+  /** Called on every authenticated API call: it counts as activity, and keeps a polling client live. */
   onApiCall?: (auth: AuthContext) => void;
+  /** Starts the presence clock and write-behind. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface ServiceOverrides {
   /** The clock; tests inject a fake one. */
   now?: () => number;
+  /** The event bus; tests may share one between several apps. */
+  bus?: EventBus;
 }
 
 /** The JWT secret: the configured one, or one generated once and kept in the database. */
@@ -49,7 +61,11 @@ async function jwtSecret(config: Config, database: Database): Promise<string> {
   return row.value;
 }
 
-export async function createServices(config: Readonly<Config>, overrides: ServiceOverrides = {}): Promise<Services> {
+export async function createServices(
+  config: Readonly<Config>,
+  log: FastifyBaseLogger,
+  overrides: ServiceOverrides = {},
+): Promise<Services> {
   const now = overrides.now ?? Date.now;
   const database = openDatabase(config.databaseUrl);
   try {
@@ -61,6 +77,12 @@ export async function createServices(config: Readonly<Config>, overrides: Servic
     const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, admins: config.admins, now });
     const friendRepo = new FriendRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now);
+    const bus = overrides.bus ?? new MemoryBus({ logger: log });
+    const presence = new PresenceService({ config, now, bus, repo: new PresenceRepository(database.db), users, friendRepo, log });
+    auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
+    friends.onGraphChange((e) => {
+      presence.graphChanged(e).catch((err: unknown) => log.error({ err, event: e.kind }, 'graph change not applied'));
+    });
     return {
       config,
       now,
@@ -70,7 +92,18 @@ export async function createServices(config: Readonly<Config>, overrides: Servic
       friendRepo,
       friends,
       auth,
-      close: () => database.close(),
+      bus,
+      presence,
+      log,
+      onApiCall: (a) => {
+        presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
+      },
+      start: () => presence.start({ resetGhosts: true }),
+      async close() {
+        await presence.stop();
+        if (!overrides.bus) await bus.close();
+        await database.close();
+      },
     };
   } catch (err) {
     await database.close().catch(() => {});

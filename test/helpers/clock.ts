@@ -1,6 +1,6 @@
 /** A clock that moves only when told: time-dependent logic is tested without sleeping. */
 export class FakeClock {
-  constructor(public t = Date.UTC(2026, 0, 15, 12, 0, 0)) {}
+  constructor(public t = Date.now()) {}
   now = (): number => this.t;
   advance(ms: number): number {
     this.t += ms;

@@ -34,7 +34,7 @@ describe('auth API', () => {
     [{ username: 'good', password: 'password123', admin: true }, 'unknown field'],
     [{ password: 'password123' }, 'missing username'],
     [{ username: 'good', password: 'password123', display_name: '' }, 'empty display name'],
-  ])('rejects %j (%s) with 400 VALIDATION_ERROR', async (payload) => {
+  ] as Array<[object, string]>)('rejects %j (%s) with 400 VALIDATION_ERROR', async (payload) => {
     const res = await post('/api/v1/auth/register', payload);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ code: 'VALIDATION_ERROR', message: expect.any(String) });

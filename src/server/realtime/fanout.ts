@@ -1,0 +1,89 @@
+/**
+ * The one fan-out path: EventBus → the sockets connected here. Each view is turned into
+ * a frame body once per event and shared by every recipient; only viewers whose view
+ * changed get anything.
+ */
+import type { View } from '../../protocol/index.js';
+import type { PresenceService } from '../status/presence-service.js';
+import type { PresenceEvent } from '../status/presence-events.js';
+import type { ViewerTier } from '../presence/types.js';
+import type { Registry } from './registry.js';
+import type { Batcher } from './batcher.js';
+
+export const friendStatusBody = (v: View): string =>
+  JSON.stringify({
+    type: 'friend_status_change',
+    friend_id: v.user_id,
+    status: v.status,
+    activity: v.activity,
+    custom_message: v.custom_message,
+    last_seen: v.last_seen,
+    timestamp: v.timestamp,
+  });
+
+const statusUpdateBody = (v: View): string =>
+  JSON.stringify({
+    type: 'status_update',
+    user_id: v.user_id,
+    status: v.status,
+    activity: v.activity,
+    custom_message: v.custom_message,
+    timestamp: v.timestamp,
+  });
+
+export class Fanout {
+  constructor(
+    private readonly registry: Registry,
+    private readonly presence: PresenceService,
+    private readonly batcher: Batcher,
+    private readonly onRevoked: (userId: number, sessionId: string) => void,
+  ) {}
+
+  deliver(e: PresenceEvent): void {
+    switch (e.kind) {
+      case 'presence':
+        return this.#presence(e.userId, e.views);
+      case 'friend_added':
+        this.registry.watch(e.viewerId, e.subjectId);
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_added', friend: e.view }));
+      case 'friend_removed':
+        this.registry.unwatch(e.viewerId, e.subjectId);
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_removed', friend_id: e.subjectId }));
+      case 'tier_changed':
+        if (e.view) this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);
+        return;
+      case 'probe':
+        return this.#toUser(e.userId, '{"type":"are_you_there"}');
+      case 'revoked':
+        return this.onRevoked(e.userId, e.sessionId);
+    }
+  }
+
+  #presence(userId: number, views: Partial<Record<ViewerTier, View>>): void {
+    if (views.self) this.#toUser(userId, statusUpdateBody(views.self), 'self');
+    const watchers = this.registry.watchersOf(userId);
+    if (!watchers) return;
+    const bodies = new Map<ViewerTier, string>();
+    const key = `f${userId}`;
+    for (const viewerId of watchers) {
+      const tier = this.presence.graph.tier(viewerId, userId);
+      const v = views[tier];
+      if (!v) continue;
+      let body = bodies.get(tier);
+      if (body === undefined) {
+        body = friendStatusBody(v);
+        bodies.set(tier, body);
+      }
+      this.#toUser(viewerId, body, key);
+    }
+  }
+
+  #toUser(userId: number, body: string, key?: string): void {
+    const conns = this.registry.connsOf(userId);
+    if (!conns) return;
+    for (const c of conns) {
+      c.enqueue(body, key);
+      this.batcher.mark(c);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * What presence keeps in the database: the profile and settings it needs to build
+ * views, the remembered state (manual status, custom message, last seen) and the
+ * written-behind live columns. Called in bulk, never once per heartbeat.
+ */
+import { sql } from 'kysely';
+import type { Activity, Role, Settings, Status } from '../../protocol/index.js';
+import type { Db } from '../db/database.js';
+import type { PersistedPresence } from '../presence/types.js';
+
+export interface Profile {
+  id: number;
+  username: string;
+  displayName: string;
+  role: Role;
+  settings: Settings;
+}
+
+export interface PresenceRow {
+  userId: number;
+  status: Status;
+  activity: Activity | null;
+  persisted: PersistedPresence;
+}
+
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+export class PresenceRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Profiles and remembered presence of the given users (unknown ids are left out). */
+  async load(ids: readonly number[]): Promise<Array<{ profile: Profile; persisted: PersistedPresence }>> {
+    const out: Array<{ profile: Profile; persisted: PersistedPresence }> = [];
+    for (const part of chunks([...new Set(ids)])) {
+      const rows = await this.db
+        .selectFrom('users')
+        .select([
+          'id',
+          'username',
+          'display_name',
+          'role',
+          'status_visibility',
+          'activity_visibility',
+          'last_seen_visibility',
+          'custom_message_visibility',
+          'manual_status',
+          'custom_message',
+          'custom_message_expires_at',
+          'last_seen',
+          'last_activity',
+        ])
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        out.push({
+          profile: {
+            id: r.id,
+            username: r.username,
+            displayName: r.display_name,
+            role: r.role,
+            settings: {
+              status_visibility: r.status_visibility,
+              activity_visibility: r.activity_visibility,
+              last_seen_visibility: r.last_seen_visibility,
+              custom_message_visibility: r.custom_message_visibility,
+            },
+          },
+          persisted: {
+            manualStatus: r.manual_status,
+            customMessage: r.custom_message,
+            customMessageExpiresAt: r.custom_message_expires_at,
+            lastSeen: r.last_seen,
+            lastActivity: r.last_activity,
+          },
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Writes many users' presence in one transaction. */
+  async write(rows: readonly PresenceRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const r of rows) {
+        await trx
+          .updateTable('users')
+          .set({
+            online_status: r.status,
+            activity_type: r.activity,
+            manual_status: r.persisted.manualStatus,
+            custom_message: r.persisted.customMessage,
+            custom_message_expires_at: r.persisted.customMessageExpiresAt,
+            last_seen: r.persisted.lastSeen,
+            last_activity: r.persisted.lastActivity,
+          })
+          .where('id', '=', r.userId)
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * After a crash, rows still say `online`: turn them offline with last_seen = the last
+   * moment this server was known alive (or their last activity, if later). No ghost online.
+   */
+  async resetGhosts(lastAliveAt: number | null, now: number): Promise<number> {
+    const seen = lastAliveAt ?? now;
+    const res = await this.db
+      .updateTable('users')
+      .set({
+        online_status: 'offline',
+        activity_type: null,
+        last_seen: sql<number>`case when last_activity is not null and last_activity > ${seen} then last_activity else ${seen} end`,
+      })
+      .where('online_status', '<>', 'offline')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /** The heartbeat the write-behind leaves, read at start to date a crash. */
+  async lastAlive(): Promise<number | null> {
+    const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', 'alive_at').executeTakeFirst();
+    return row ? Number(row.value) : null;
+  }
+
+  async markAlive(at: number): Promise<void> {
+    await this.db
+      .insertInto('server_secrets')
+      .values({ name: 'alive_at', value: String(at) })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value: String(at) }))
+      .execute();
+  }
+}

@@ -1,0 +1,56 @@
+/** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
+import { Type } from 'typebox';
+import { ActivityBody, FriendsStatusQuery, Id, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
+import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+
+const MINUTE = 60_000;
+/** Status, activity and settings changes per user per minute. */
+const STATUS_CHANGES_PER_MINUTE = 60;
+
+export async function statusRoutes(app: App, { services }: RouteOptions): Promise<void> {
+  const { presence } = services;
+  const tags = ['status'];
+  const security = [{ bearer: [] }];
+  const limited = rateLimit(services, STATUS_CHANGES_PER_MINUTE, MINUTE, 'user');
+  app.addHook('onRequest', requireAuth(services));
+
+  app.get(
+    '/users/me/friends/status',
+    { schema: { tags, security, querystring: FriendsStatusQuery, response: { 200: Type.Array(View), ...errorResponses(400, 401) } } },
+    async (request) => {
+      const auth = authOf(request);
+      await presence.polled(auth);
+      return presence.friendsStatus(auth, request.query.online === true);
+    },
+  );
+
+  app.put(
+    '/users/me/status',
+    { schema: { tags, security, body: SetStatusBody, response: { 200: View, ...errorResponses(400, 401, 429) } }, config: limited },
+    async (request) => presence.setStatus(authOf(request).userId, request.body),
+  );
+
+  app.post(
+    '/users/me/activity',
+    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, config: limited },
+    async (request) => presence.setActivity(authOf(request).userId, request.body.activity),
+  );
+
+  app.get(
+    '/users/:id/status',
+    { schema: { tags, security, params: Type.Object({ id: Id }), response: { 200: View, ...errorResponses(400, 401, 404) } } },
+    async (request) => presence.userStatus(authOf(request), request.params.id),
+  );
+
+  app.get(
+    '/users/me/status/settings',
+    { schema: { tags, security, response: { 200: Settings, ...errorResponses(401) } } },
+    async (request) => presence.getSettings(authOf(request).userId),
+  );
+
+  app.put(
+    '/users/me/status/settings',
+    { schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } }, config: limited },
+    async (request) => presence.updateSettings(authOf(request).userId, request.body),
+  );
+}

@@ -1,0 +1,43 @@
+/** A real app listening on a random loopback port, with a fake clock, for socket tests. */
+import type { Config } from '../../src/server/config.js';
+import type { AppOverrides } from '../../src/server/app.js';
+import { createTestApp, type TestApp } from './app.js';
+import { FakeClock } from './clock.js';
+import { connect, type Frame, type TestSocket } from './ws-client.js';
+
+export interface LiveApp extends TestApp {
+  url: string;
+  clock: FakeClock;
+  /** Moves the fake clock and runs the presence tick, then lets batches go out. */
+  advance(ms: number): Promise<void>;
+  connect(token: string): Promise<{ socket: TestSocket; ready: Frame }>;
+  sockets: TestSocket[];
+}
+
+export async function startLiveApp(config: Partial<Config> = {}, overrides: AppOverrides = {}): Promise<LiveApp> {
+  const clock = new FakeClock();
+  const t = await createTestApp({ batchWindowMs: 0, ...config }, { now: clock.now, ...overrides });
+  const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const sockets: TestSocket[] = [];
+  return {
+    ...t,
+    url,
+    clock,
+    sockets,
+    async advance(ms) {
+      clock.advance(ms);
+      t.app.services.presence.tick();
+      t.app.gateway.flush();
+      await new Promise((r) => setTimeout(r, 5));
+    },
+    async connect(token) {
+      const c = await connect(url, token);
+      sockets.push(c.socket);
+      return c;
+    },
+    async close() {
+      for (const s of sockets) s.ws.terminate();
+      await t.close();
+    },
+  };
+}
