@@ -47,7 +47,9 @@ export class StatusMenuElement extends HTMLElement {
     hidden: true,
     role: 'group',
     'aria-label': 'Your status',
-    class: 'beacon-panel absolute right-0 z-30 mt-2 w-[min(22rem,calc(100vw-1.5rem))] p-4',
+    // Phones: pinned under the header across the screen; wider screens: drop-down.
+    class:
+      'beacon-panel fixed inset-x-3 top-20 z-30 max-h-[calc(100dvh-6rem)] overflow-y-auto p-4 sm:absolute sm:inset-x-auto sm:top-auto sm:right-0 sm:mt-2 sm:w-[22rem]',
   });
   #radios = new Map<ManualStatus, HTMLInputElement>();
   #hidden = h('input', { type: 'checkbox', role: 'switch', id: `${this.#panelId}-hidden`, class: 'beacon-switch' });

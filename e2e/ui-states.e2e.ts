@@ -1,0 +1,89 @@
+/**
+ * The friend list in every status, on a phone, in forced-colors (high contrast) mode and
+ * with reduced motion, against a scripted API. Screenshots go to e2e/screenshots.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { useFixtureApi } from './helpers/fixtures.js';
+import { friendCard, shot } from './helpers/ui.js';
+
+let server: ServerHandle;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('friend list presentation', () => {
+  it('shows every status as a shape and words, sorted, on desktop', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await useFixtureApi(page);
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
+    const order = await page.locator('beacon-friend-list beacon-friend-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    expect(order).toEqual(['online', 'in_game', 'in_game', 'busy', 'away', 'offline', 'offline']);
+    expect(await friendCard(page, 'ines').locator('[data-part=status-label]').textContent()).toBe('Busy — Do Not Disturb');
+    expect(await friendCard(page, 'zoe_k').locator('[data-part=activity]').textContent()).toBe('In Tournament');
+    expect(await friendCard(page, 'lena').locator('[data-part=last-seen]').textContent()).toBe('last seen 5 minutes ago');
+    expect(await friendCard(page, 'oscar').locator('[data-part=last-seen]').textContent()).toBe('last seen yesterday');
+    expect(await page.locator('beacon-connection-state').textContent()).toContain('Polling (fallback)');
+    await shot(page, 'friend-list-all-statuses', true);
+
+    await page.getByRole('button', { name: 'Online only' }).click();
+    await expect.poll(() => page.locator('beacon-friend-list beacon-friend-card').count()).toBe(5);
+    await page.getByRole('button', { name: 'Online only' }).click();
+    await page.close();
+  });
+
+  it('fits a 360 px phone and stays usable by keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    await useFixtureApi(page);
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, 'mobile-friend-list', true);
+
+    await page.locator('beacon-status-menu [data-part=trigger]').click();
+    await expect.poll(() => page.locator('beacon-status-menu input[value=online]').evaluate((e) => e === document.activeElement)).toBe(true);
+    await shot(page, 'mobile-status-menu');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('beacon-status-menu [data-part=trigger]').getAttribute('aria-expanded')).toBe('false');
+    await page.close();
+  });
+
+  it('keeps statuses distinguishable in forced-colors mode', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 760 } });
+    await page.emulateMedia({ forcedColors: 'active', reducedMotion: 'reduce' });
+    await useFixtureApi(page);
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
+    const border = await page.locator('beacon-friend-list beacon-status-dot').first().evaluate((e) => getComputedStyle(e).borderTopStyle);
+    expect(border).toBe('solid');
+    await shot(page, 'forced-colors');
+    await page.close();
+  });
+
+  it('previews your card as a friend, a close friend and a stranger', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 1100 } });
+    await useFixtureApi(page);
+    await page.goto(`${server.baseUrl}/#/privacy`);
+    const preview = page.locator('[data-part=preview] beacon-friend-card');
+    await expect.poll(() => preview.getAttribute('data-status'), { timeout: 15_000 }).toBe('online');
+    await page.getByRole('button', { name: 'As a stranger' }).click();
+    await expect.poll(() => preview.getAttribute('data-status')).toBe('offline');
+    expect(await preview.locator('[data-part=message]').count()).toBe(0);
+    await page.getByRole('button', { name: 'As a close friend' }).click();
+    await expect.poll(() => preview.locator('[data-part=message]').textContent()).toContain('Up for a rematch');
+    await shot(page, 'privacy-preview');
+    await page.close();
+  });
+});
