@@ -1,0 +1,33 @@
+/**
+ * Picks the EventBus for the configuration: Redis when BEACON_REDIS_URL is set (several
+ * instances), memory otherwise (one instance).
+ */
+import type { EventBus } from '../ports/event-bus.js';
+import { MemoryBus } from './bus-memory.js';
+import type { BusLogger } from './bus-memory.js';
+import { RedisBus } from './bus-redis.js';
+
+export type { BusLogger } from './bus-memory.js';
+
+/** What both adapters offer beyond the port; the app uses it to resync after an outage. */
+export interface ManagedEventBus extends EventBus {
+  /** Called on every change of isHealthy(); never for the memory bus, which is always healthy. */
+  onHealthChange(fn: (healthy: boolean) => void): void;
+  /** Resolves once earlier subscribe/unsubscribe calls are in effect (at once in memory). */
+  settled(): Promise<void>;
+}
+
+export interface CreateBusOptions {
+  /** Default: a random UUID. */
+  instanceId?: string;
+  /** Redis channel prefix. Default `beacon`; ignored by the memory bus. */
+  prefix?: string;
+  /** Default: warnings and errors to the console. */
+  logger?: BusLogger;
+}
+
+/** RedisBus when `redisUrl` is set, else a MemoryBus of its own (no hub). */
+export function createBus(redisUrl: string | null, options: CreateBusOptions = {}): ManagedEventBus {
+  if (redisUrl !== null && redisUrl !== '') return new RedisBus({ url: redisUrl, ...options });
+  return new MemoryBus({ instanceId: options.instanceId, logger: options.logger });
+}
