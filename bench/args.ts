@@ -1,0 +1,83 @@
+/** Command-line options of `npm run bench -- ...`, with the full-run and smoke defaults. */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  users: number;
+  friends: number;
+  rate: number;
+  duration: number;
+  instances: number;
+  workers: number;
+  seed: number;
+  smoke: boolean;
+  compression: boolean;
+  targets: ('beacon' | 'baseline')[];
+  sweep: boolean;
+  small: boolean;
+  profile: boolean;
+  outDir: string;
+  command: string;
+}
+
+const USAGE = `usage: npm run bench -- [--users 10000] [--friends 50] [--rate 1000] [--duration 60]
+  [--instances 1|2] [--target beacon|baseline|both] [--workers 2] [--seed 42]
+  [--smoke] [--compression] [--no-sweep] [--no-small] [--profile] [--out bench/results]`;
+
+function num(v: string | undefined, name: string, fallback: number, min: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}\n${USAGE}`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      users: { type: 'string' },
+      friends: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      instances: { type: 'string' },
+      workers: { type: 'string' },
+      seed: { type: 'string' },
+      target: { type: 'string', default: 'both' },
+      smoke: { type: 'boolean', default: false },
+      compression: { type: 'boolean', default: false },
+      'no-sweep': { type: 'boolean', default: false },
+      'no-small': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench/results' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const smoke = values.smoke;
+  const target = values.target;
+  if (target !== 'beacon' && target !== 'baseline' && target !== 'both') throw new Error(`--target must be beacon, baseline or both\n${USAGE}`);
+  const users = num(values.users, 'users', smoke ? 200 : 10_000, 2);
+  const instances = num(values.instances, 'instances', 1, 1);
+  if (instances > 2) throw new Error('--instances must be 1 or 2');
+  return {
+    users,
+    friends: num(values.friends, 'friends', smoke ? 10 : 50, 1),
+    rate: num(values.rate, 'rate', smoke ? 50 : instances > 1 ? 500 : 1000, 1),
+    duration: num(values.duration, 'duration', smoke ? 4 : 60, 1),
+    instances,
+    // 5,000 sockets per worker keeps each well under the 20,000 open files limit.
+    workers: num(values.workers, 'workers', Math.max(2, Math.ceil(users / 5000)), 1),
+    seed: num(values.seed, 'seed', 42, 0),
+    smoke,
+    compression: values.compression,
+    targets: target === 'both' ? ['baseline', 'beacon'] : [target],
+    sweep: !smoke && !values['no-sweep'],
+    small: !smoke && !values['no-small'],
+    profile: values.profile,
+    outDir: values.out,
+    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+  };
+}

@@ -1,0 +1,131 @@
+/** Turns scenario results into target rows (PASS/FAIL), a side-by-side table, JSON and Markdown. */
+import os from 'node:os';
+import type { BenchOptions } from './args.js';
+import type { ChurnFigures } from './churn.js';
+import type { ScenarioResult } from './scenario.js';
+
+export interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  result: string;
+}
+
+const f = (v: number | undefined | null, d = 1) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: 0 }));
+const lat = (c: ChurnFigures | null | undefined) => (c ? `p50 ${f(c.latencyMs.p50)} / p95 ${f(c.latencyMs.p95)} / p99 ${f(c.latencyMs.p99)} / max ${f(c.latencyMs.max)} ms` : '–');
+
+export function machine() {
+  return { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
+}
+
+function find(results: ScenarioResult[], name: string, target: string) {
+  return results.find((r) => r.params.name === name && r.params.target === target) ?? null;
+}
+
+/** Highest deliveries/s with p99 ≤ 100 ms and no loss, over the steady phase and the sweep. */
+export function maxRate(r: ScenarioResult | null): number | null {
+  if (!r) return null;
+  let best: number | null = null;
+  for (const c of [r.steady, ...r.sweep]) if (c && c.latencyMs.p99 <= 100 && c.lost === 0) best = Math.max(best ?? 0, c.deliveriesPerSec);
+  return best;
+}
+
+export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
+  const rows: Row[] = [];
+  const scaleBound = (pass: boolean) => (o.smoke ? 'n/a (smoke)' : pass ? 'PASS' : 'FAIL');
+  const check = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
+  const add = (figure: string, value: string, target: string, result: string) => rows.push({ figure, value, target, result });
+  const beacon = find(results, 'main', 'beacon');
+  const base = find(results, 'main', 'baseline');
+  for (const b of [base, beacon]) {
+    if (!b) continue;
+    const two = b.params.instances > 1;
+    const who = b.params.target === 'baseline' ? 'baseline' : two ? `Beacon ×${b.params.instances} (Redis)` : 'Beacon';
+    const c = b.connect;
+    add(`${who}: connect ${o.users} users × ${o.friends} friends`, c ? `${c.ready}/${o.users} ready in ${f(c.seconds, 2)} s (${f(c.perSecond, 0)}/s)` : 'failed', '≤ 20 s', scaleBound(!!c && c.ready === o.users && c.seconds <= 20));
+    const s = b.steady;
+    add(`${who}: deliveries/s at ${o.rate} changes/s for ${o.duration} s`, s ? f(s.deliveriesPerSec, 0) : '–', '≥ 50,000/s', scaleBound(!!s && s.deliveriesPerSec >= 50_000));
+    const p99Target = two ? 150 : 100;
+    add(`${who}: change-to-friend latency (steady)`, lat(s), `p99 ≤ ${p99Target} ms`, check(!!s && s.latencyMs.p99 <= p99Target));
+    add(`${who}: loss (steady)`, s ? `${s.lost} of ${s.expected} expected (dup ${s.duplicates}, unmatched ${s.unmatched})` : '–', '0', check(!!s && s.lost === 0 && s.expected > 0));
+    add(`${who}: RSS per connected socket`, b.rssKiB ? `${f(b.rssKiB.perSocket, 2)} KiB (${f(b.rssKiB.before / 1024)} → ${f(b.rssKiB.after / 1024)} MiB)` : '–', '≤ 16 KiB', scaleBound(!!b.rssKiB && b.rssKiB.perSocket <= 16));
+    const st = b.storm;
+    add(`${who}: reconnect storm offline flaps`, st ? `${st.offlineFlaps} (${st.reconnected} back in ${f(st.allBackS, 2)} s, ${st.failed} failed)` : 'not run', '0', check(!!st && st.offlineFlaps === 0 && st.failed === 0));
+  }
+  const b = beacon;
+  if (b && base) {
+    const bm = maxRate(b);
+    const xm = maxRate(base);
+    add('highest deliveries/s at p99 ≤ 100 ms, Beacon ÷ baseline', `${f(bm, 0)} ÷ ${f(xm, 0)} = ${bm && xm ? f(bm / xm, 2) : '–'}`, '≥ 0.9', scaleBound(!!bm && !!xm && bm / xm >= 0.9));
+    const bc = b.steady?.cpuSPer1000Deliveries;
+    const xc = base.steady?.cpuSPer1000Deliveries;
+    add('server CPU s per 1,000 deliveries, Beacon ÷ baseline', `${f(bc, 4)} ÷ ${f(xc, 4)} = ${bc && xc ? f(bc / xc, 2) : '–'}`, '≤ 2', scaleBound(!!bc && !!xc && bc / xc <= 2));
+  }
+  const small = find(results, 'small', 'beacon');
+  if (small) {
+    add('Beacon: 2,000 users × 20 friends at 2,000 changes/s', `${lat(small.steady)}; loss ${small.steady?.lost ?? '–'}`, 'p99 ≤ 25 ms', check(!!small.steady && small.steady.latencyMs.p99 <= 25 && small.steady.lost === 0));
+  }
+  for (const r of results) for (const e of r.errors) add(`${r.params.target} ${r.params.name}: error`, e.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 300), 'none', 'FAIL');
+  return rows;
+}
+
+/** Side-by-side figures of the main scenario. */
+export function comparisonRows(results: ScenarioResult[]): string[][] {
+  const b = find(results, 'main', 'beacon');
+  const x = find(results, 'main', 'baseline');
+  const ratio = (u: number | undefined | null, v: number | undefined | null) => (u && v ? f(u / v, 2) : '–');
+  const line = (name: string, get: (r: ScenarioResult) => number | null | undefined, d = 1): string[] => [name, f(b ? get(b) : null, d), f(x ? get(x) : null, d), ratio(b ? get(b) : null, x ? get(x) : null)];
+  return [
+    line('connect: sockets ready per second', (r) => r.connect?.perSecond, 0),
+    line('connect: time to all ready (s)', (r) => r.connect?.seconds, 2),
+    line('connect: ready latency p99 (ms)', (r) => r.connect?.readyMs.p99),
+    line('steady: deliveries/s', (r) => r.steady?.deliveriesPerSec, 0),
+    line('steady: latency p50 (ms)', (r) => r.steady?.latencyMs.p50, 2),
+    line('steady: latency p95 (ms)', (r) => r.steady?.latencyMs.p95, 2),
+    line('steady: latency p99 (ms)', (r) => r.steady?.latencyMs.p99, 2),
+    line('steady: latency max (ms)', (r) => r.steady?.latencyMs.max, 2),
+    line('steady: lost deliveries', (r) => r.steady?.lost, 0),
+    line('steady: server CPU s per 1,000 deliveries', (r) => r.steady?.cpuSPer1000Deliveries, 4),
+    line('steady: GET /healthz p50 (ms, event-loop delay proxy)', (r) => r.steady?.healthzMs.p50, 2),
+    line('steady: GET /healthz p99 (ms)', (r) => r.steady?.healthzMs.p99, 2),
+    line('steady: GET /healthz max (ms)', (r) => r.steady?.healthzMs.max, 2),
+    line('steady: payload bytes received per delivery', (r) => r.steady?.payloadBytesPerDelivery, 1),
+    line('steady: wire bytes received per delivery', (r) => r.steady?.wireBytesPerDelivery, 1),
+    line('RSS per connected socket (KiB)', (r) => r.rssKiB?.perSocket, 2),
+    line('highest deliveries/s at p99 ≤ 100 ms', (r) => maxRate(r), 0),
+    line('storm: seconds until all back', (r) => r.storm?.allBackS, 2),
+    line('storm: offline flaps', (r) => r.storm?.offlineFlaps, 0),
+  ];
+}
+
+export function markdown(o: BenchOptions, results: ScenarioResult[], rows: Row[], svgName: string): string {
+  const m = machine();
+  const out = [
+    `# Beacon benchmark${o.smoke ? ' (smoke)' : ''}`,
+    '',
+    `Command: \`${o.command}\`  `,
+    `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memGiB} GiB, Node ${m.node}, Linux ${m.kernel}; loopback; server and generator share the machine.  `,
+    `Graph: seed ${o.seed}, ${o.users} users, ~${o.friends} friends each; ${o.workers} generator workers; permessage-deflate ${o.compression ? 'on' : 'off'}.`,
+    '',
+    '| figure | value | target | result |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.result} |`),
+    '',
+    '## Beacon vs the bare-ws baseline (same frames, same sockets, same graph)',
+    '',
+    '| figure | Beacon | baseline | Beacon ÷ baseline |',
+    '|---|---|---|---|',
+    ...comparisonRows(results).map((r) => `| ${r.join(' | ')} |`),
+    '',
+  ];
+  for (const r of results) {
+    if (r.sweep.length === 0 && r.params.name === 'main') continue;
+    out.push(`### ${r.params.target} ${r.params.name}: ${r.params.users} users × ${r.params.friends} friends`, '', '| phase | changes/s | deliveries/s | p50 | p99 | max | lost | CPU s/1k |', '|---|---|---|---|---|---|---|---|');
+    for (const c of [r.steady, ...r.sweep]) {
+      if (c) out.push(`| ${c.label} | ${c.rate} | ${f(c.deliveriesPerSec, 0)} | ${f(c.latencyMs.p50, 2)} | ${f(c.latencyMs.p99, 2)} | ${f(c.latencyMs.max, 2)} | ${c.lost} | ${f(c.cpuSPer1000Deliveries, 4)} |`);
+    }
+    out.push('');
+  }
+  out.push(`![latency over time](${svgName})`, '');
+  return out.join('\n');
+}

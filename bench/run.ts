@@ -1,0 +1,120 @@
+/**
+ * `npm run bench -- [options]`: runs the load generator against the bare-ws baseline and
+ * Beacon, prints every figure with PASS/FAIL against the issue's targets, and writes
+ * JSON, Markdown and an SVG latency chart under bench/results/. Every child process is
+ * killed on any exit, and a watchdog bounds the whole run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseOptions, type BenchOptions } from './args.js';
+import { machine, markdown, targetRows } from './report.js';
+import { runScenario, type ScenarioParams, type ScenarioResult } from './scenario.js';
+import { killAll } from './servers.js';
+import { latencyChart, type Series } from './svg-chart.js';
+
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+function scenarios(o: BenchOptions): ScenarioParams[] {
+  const list: ScenarioParams[] = [];
+  let addressBase = 2;
+  const common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null };
+  for (const target of o.targets) {
+    list.push({
+      ...common,
+      name: 'main',
+      target,
+      users: o.users,
+      friends: o.friends,
+      rate: o.rate,
+      durationS: o.duration,
+      instances: target === 'beacon' ? o.instances : 1,
+      // Drop all, come back within the window; the smoke run shortens both window and grace.
+      stormWindowMs: o.smoke ? 1500 : 8000,
+      offlineGraceMs: o.smoke ? 3000 : 10_000,
+      sweepRates: o.sweep ? [1.5, 2, 3, 4, 6, 8].map((k) => Math.round(o.rate * k)) : [],
+      sweepStepS: 6,
+      loginSample: o.smoke ? 5 : 50,
+      connectTimeoutMs: o.smoke ? 15_000 : 60_000,
+      addressBase,
+    });
+    addressBase += 8;
+  }
+  if (o.small) {
+    for (const target of o.targets) {
+      list.push({ ...common, name: 'small', target, users: 2000, friends: 20, rate: 2000, durationS: 20, instances: 1, workers: 2, stormWindowMs: 0, offlineGraceMs: 10_000, sweepRates: [], sweepStepS: 0, loginSample: 0, connectTimeoutMs: 30_000, addressBase });
+      addressBase += 8;
+    }
+  }
+  return list;
+}
+
+function budgetMs(o: BenchOptions): number {
+  if (o.smoke) return 55_000;
+  const perMain = (o.duration + 150 + (o.sweep ? 80 : 0)) * 1000;
+  return o.targets.length * perMain + (o.small ? 150_000 : 0);
+}
+
+function chart(results: ScenarioResult[]): string {
+  const colors = { p50: '#1f77b4', p95: '#ff7f0e', p99: '#2ca02c' };
+  const series: Series[] = [];
+  for (const r of results.filter((x) => x.params.name === 'main' && x.steady)) {
+    const over = r.steady!.latencyOverTime;
+    (['p50', 'p95', 'p99'] as const).forEach((k, i) => series.push({ label: `${r.params.target} ${k}`, color: colors[k], dashed: r.params.target === 'baseline', points: over.map((t) => t[i]!) }));
+  }
+  const m = results[0]?.params;
+  return latencyChart(m ? `Change-to-friend latency, ${m.users} users × ${m.friends} friends, ${m.rate} changes/s` : 'no data', series, 100);
+}
+
+function printRows(o: BenchOptions, rows: ReturnType<typeof targetRows>): void {
+  const width = Math.max(...rows.map((r) => r.figure.length));
+  for (const r of rows) console.log(`${r.result.padEnd(5)} ${r.figure.padEnd(width)}  ${r.value}  (target ${r.target})`);
+  void o;
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2));
+  const watchdog = setTimeout(() => {
+    console.error(`bench: over the ${budgetMs(o) / 1000} s budget; killing everything`);
+    killAll();
+    process.exit(3);
+  }, budgetMs(o));
+  watchdog.unref();
+  console.log(`bench: ${o.command}\nbench: machine ${JSON.stringify(machine())}`);
+  const results: ScenarioResult[] = [];
+  for (const p of scenarios(o)) {
+    const t = Date.now();
+    console.log(`bench: ${p.target} ${p.name}: ${p.users} users × ${p.friends} friends, ${p.rate} changes/s for ${p.durationS} s, ${p.instances} instance(s)...`);
+    const r = await runScenario(p);
+    results.push(r);
+    console.log(`bench: ${p.target} ${p.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s${r.errors.length ? `; errors: ${r.errors.join('; ')}` : ''}`);
+  }
+  const rows = targetRows(o, results);
+  const base = o.smoke ? 'smoke' : 'latest';
+  const svgName = `${base}-latency.svg`;
+  mkdirSync(o.outDir, { recursive: true });
+  writeFileSync(join(o.outDir, `${base}.json`), JSON.stringify({ command: o.command, date: new Date().toISOString(), machine: machine(), options: o, rows, results }, null, 1) + '\n');
+  writeFileSync(join(o.outDir, `${base}.md`), markdown(o, results, rows, svgName));
+  writeFileSync(join(o.outDir, svgName), chart(results));
+  printRows(o, rows);
+  console.log(`bench: wrote ${join(o.outDir, `${base}.json`)}, ${base}.md, ${svgName}`);
+  const failed = results.some((r) => r.errors.length > 0);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    killAll();
+    process.exit(code);
+  },
+  (err: unknown) => {
+    console.error('bench: failed:', err instanceof Error ? err.message : err);
+    killAll();
+    process.exit(2);
+  },
+);

@@ -1,0 +1,178 @@
+/**
+ * One scenario against one target (Beacon or the baseline): seed, start the server(s),
+ * fork the generator workers, then the phases — connect, (login sample), steady churn,
+ * reconnect storm, rate sweep — each with a time limit. Always stops what it started.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runChurn, summarize, type ChurnContext, type ChurnFigures, type LatencySummary } from './churn.js';
+import { Fleet } from './fleet.js';
+import { buildGraph, edgeCount, rng, shuffled } from './graph.js';
+import { Ledger } from './ledger.js';
+import { measureLogins, pct, type LoginFigures } from './probe.js';
+import type { ClientSpec, WorkerCounters } from './protocol.js';
+import { nowMs } from './protocol.js';
+import { baselineTokens, seedBeacon } from './seed-beacon.js';
+import { startTargets, type TargetKind } from './targets.js';
+import { cpuMs, rssKiB, sleep, type ServerProc } from './servers.js';
+
+export interface ScenarioParams {
+  name: string;
+  target: TargetKind;
+  users: number;
+  friends: number;
+  rate: number;
+  durationS: number;
+  instances: number;
+  workers: number;
+  compression: boolean;
+  seed: number;
+  /** Reconnect storm: every client drops, then reconnects after a random delay in [0, windowMs). */
+  stormWindowMs: number;
+  /** Offline grace given to Beacon; the storm watches for flaps for window + grace + 1.5 s. */
+  offlineGraceMs: number;
+  sweepRates: number[];
+  sweepStepS: number;
+  loginSample: number;
+  connectTimeoutMs: number;
+  /** First loopback source address octet used by this scenario's clients. */
+  addressBase: number;
+  profileDir: string | null;
+}
+
+export interface StormFigures {
+  windowMs: number;
+  reconnected: number;
+  failed: number;
+  allBackS: number;
+  readyMs: LatencySummary;
+  offlineFlaps: number;
+  otherChanges: number;
+  counters: WorkerCounters;
+}
+
+export interface ScenarioResult {
+  params: ScenarioParams;
+  ok: boolean;
+  errors: string[];
+  seedMs: number | null;
+  graphEdges: number;
+  connect: { ready: number; failed: number; seconds: number; perSecond: number; readyMs: LatencySummary; serverCpuS: number } | null;
+  rssKiB: { before: number; after: number; perSocket: number } | null;
+  login: (Omit<LoginFigures, 'latencies'> & { p50: number; p99: number }) | null;
+  steady: ChurnFigures | null;
+  storm: StormFigures | null;
+  sweep: ChurnFigures[];
+  maxRateAtP99: { rate: number; deliveriesPerSec: number } | null;
+}
+
+const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
+
+async function storm(ctx: ChurnContext, p: ScenarioParams): Promise<StormFigures> {
+  ctx.fleet.phase('storm');
+  const start = nowMs();
+  const r = await ctx.fleet.storm(p.stormWindowMs, p.stormWindowMs + 20_000);
+  // An offline for a returning user is sent at the earliest `grace` after its drop.
+  const watchUntil = start + p.stormWindowMs + p.offlineGraceMs + 1500;
+  while (nowMs() < watchUntil) await sleep(200);
+  const counters = await ctx.fleet.flush();
+  return {
+    windowMs: p.stormWindowMs,
+    reconnected: r.ready,
+    failed: r.failed,
+    allBackS: (r.lastReadyAt - start) / 1000,
+    readyMs: summarize(r.latencies),
+    offlineFlaps: counters.offline,
+    otherChanges: counters.otherChanges,
+    counters,
+  };
+}
+
+function clientSpecs(p: ScenarioParams, servers: ServerProc[], userIds: number[], tokens: string[]): ClientSpec[][] {
+  const slices: ClientSpec[][] = Array.from({ length: p.workers }, () => []);
+  for (let i = 0; i < p.users; i++) {
+    const server = servers[i % servers.length]!;
+    slices[i % p.workers]!.push({
+      index: i,
+      userId: userIds[i]!,
+      token: tokens[i]!,
+      url: `ws://127.0.0.1:${server.port}/ws/status`,
+      localAddress: `127.0.0.${p.addressBase + (i % 8)}`,
+    });
+  }
+  return slices;
+}
+
+export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
+  const res: ScenarioResult = { params: p, ok: false, errors: [], seedMs: null, graphEdges: 0, connect: null, rssKiB: null, login: null, steady: null, storm: null, sweep: [], maxRateAtP99: null };
+  const dir = mkdtempSync(join(tmpdir(), `beacon-bench-${p.target}-`));
+  const graph = buildGraph(p.users, p.friends, p.seed);
+  res.graphEdges = edgeCount(graph);
+  let servers: ServerProc[] = [];
+  let fleet: Fleet | null = null;
+  try {
+    let userIds = Array.from({ length: p.users }, (_, i) => i + 1);
+    let tokens: string[];
+    const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+    if (p.target === 'beacon') {
+      const seeded = await seedBeacon(databaseUrl, graph, JWT_SECRET);
+      res.seedMs = seeded.ms;
+      userIds = seeded.userIds;
+      tokens = seeded.tokens;
+    } else tokens = baselineTokens(p.users, JWT_SECRET);
+    servers = await startTargets(p, { dir, databaseUrl, jwtSecret: JWT_SECRET });
+    const ledger = new Ledger(p.users);
+    fleet = await Fleet.start(clientSpecs(p, servers, userIds, tokens), { compression: p.compression, concurrency: 100, seed: p.seed }, ledger);
+    const ctx: ChurnContext = { fleet, ledger, graph, workers: p.workers, workerOf: (i) => i % p.workers, order: shuffled(p.users, rng(p.seed + 7)), cursor: 0, servers };
+
+    const rssBefore = servers.reduce((s, x) => s + rssKiB(x.pid), 0);
+    const cpu0 = servers.reduce((s, x) => s + cpuMs(x.pid), 0);
+    fleet.phase('connect');
+    const t0 = nowMs();
+    const c = await fleet.connect(p.connectTimeoutMs);
+    const seconds = (c.lastReadyAt - t0) / 1000;
+    res.connect = { ready: c.ready, failed: c.failed, seconds, perSecond: c.ready / Math.max(seconds, 1e-3), readyMs: summarize(c.latencies), serverCpuS: (servers.reduce((s, x) => s + cpuMs(x.pid), 0) - cpu0) / 1000 };
+    if (c.failed > 0) res.errors.push(`connect: ${c.failed} of ${p.users} sockets never got ready`);
+    await sleep(3000); // let the "came online" fan-out settle before reading RSS
+    await fleet.flush();
+    const rssAfter = servers.reduce((s, x) => s + rssKiB(x.pid), 0);
+    res.rssKiB = { before: rssBefore, after: rssAfter, perSocket: (rssAfter - rssBefore) / Math.max(1, c.ready) };
+    if (c.ready === 0) throw new Error('no socket got ready; is /ws/status implemented?');
+
+    if (p.target === 'beacon' && p.loginSample > 0) {
+      const l = await measureLogins(servers[0]!.port, p.loginSample, 2);
+      res.login = { attempts: l.attempts, ok: l.ok, perSecond: l.perSecond, p50: pct(l.latencies, 50), p99: pct(l.latencies, 99) };
+      if (l.ok < l.attempts) res.errors.push(`login: ${l.attempts - l.ok} of ${l.attempts} failed`);
+    }
+
+    res.steady = await runChurn(ctx, 'steady', p.rate, p.durationS * 1000);
+    if (res.steady.lost > 0) res.errors.push(`steady: ${res.steady.lost} deliveries lost`);
+    if (res.steady.counters.skippedSends > 0) {
+      res.errors.push(`steady: ${res.steady.counters.skippedSends} changes not sent (socket not open)`);
+    }
+
+    if (p.stormWindowMs > 0) {
+      res.storm = await storm(ctx, p);
+      if (res.storm.failed > 0) res.errors.push(`storm: ${res.storm.failed} clients did not come back`);
+      if (res.storm.offlineFlaps > 0) res.errors.push(`storm: ${res.storm.offlineFlaps} offline flaps`);
+    }
+
+    for (const rate of p.sweepRates) {
+      const step = await runChurn(ctx, `sweep-${rate}`, rate, p.sweepStepS * 1000, 5000);
+      res.sweep.push(step);
+      const pass = step.latencyMs.p99 <= 100 && step.lost === 0;
+      if (pass && step.deliveriesPerSec > (res.maxRateAtP99?.deliveriesPerSec ?? 0)) res.maxRateAtP99 = { rate, deliveriesPerSec: step.deliveriesPerSec };
+      if (!pass) break;
+    }
+    res.ok = res.errors.length === 0;
+  } catch (err) {
+    res.errors.push(err instanceof Error ? err.message : String(err));
+  } finally {
+    await fleet?.stop().catch(() => {});
+    await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+    if (res.errors.length === 0) rmSync(dir, { recursive: true, force: true });
+    else res.errors.push(`server logs kept in ${dir}`);
+  }
+  return res;
+}

@@ -1,0 +1,73 @@
+/** Starts the server processes of a scenario: one baseline, or 1..n Beacon instances. */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startServer, type ServerProc } from './servers.js';
+
+export type TargetKind = 'beacon' | 'baseline';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+export interface TargetOptions {
+  users: number;
+  friends: number;
+  seed: number;
+  instances: number;
+  compression: boolean;
+  offlineGraceMs: number;
+  target: TargetKind;
+  name: string;
+  profileDir: string | null;
+}
+
+export async function startTargets(p: TargetOptions, o: { dir: string; databaseUrl: string; jwtSecret: string }): Promise<ServerProc[]> {
+  if (p.target === 'baseline') {
+    const port = await freePort();
+    return [
+      await startServer({
+        name: `${p.name}-baseline`,
+        script: join(ROOT, 'bench/baseline-server.ts'),
+        port,
+        logDir: o.dir,
+        env: {
+          BASELINE_PORT: String(port),
+          BASELINE_USERS: String(p.users),
+          BASELINE_FRIENDS: String(p.friends),
+          BASELINE_SEED: String(p.seed),
+          BASELINE_COMPRESSION: p.compression ? 'on' : 'off',
+        },
+      }),
+    ];
+  }
+  const servers: ServerProc[] = [];
+  try {
+    for (let k = 0; k < p.instances; k++) {
+      const port = await freePort();
+      servers.push(
+        await startServer({
+          name: `${p.name}-beacon-${k}`,
+          script: join(ROOT, 'src/server/main.ts'),
+          port,
+          logDir: o.dir,
+          nodeArgs: p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : [],
+          env: {
+            BEACON_PORT: String(port),
+            BEACON_HOST: '127.0.0.1',
+            BEACON_DATABASE_URL: o.databaseUrl,
+            BEACON_JWT_SECRET: o.jwtSecret,
+            BEACON_RATE_LIMITS: 'off',
+            BEACON_LOG_LEVEL: 'warn',
+            BEACON_WEB_ROOT: 'off',
+            BEACON_OFFLINE_GRACE_MS: String(p.offlineGraceMs),
+            BEACON_WS_COMPRESSION: p.compression ? 'on' : 'off',
+            ...(p.instances > 1 ? { BEACON_REDIS_URL: REDIS_URL } : {}),
+          },
+        }),
+      );
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw err;
+  }
+  return servers;
+}
