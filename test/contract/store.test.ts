@@ -7,6 +7,7 @@ import { SessionRepository } from '../../src/server/auth/session-repository.js';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
+import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 
@@ -139,6 +140,48 @@ describe.each(testDialects())('store on %s', (dialect) => {
         [c!.id, 'friend'],
       ]),
     );
+  });
+
+  it('writes presence behind in bulk and loads it back with the profile and settings', async () => {
+    const presence = new PresenceRepository(database.db);
+    const a = await mk('pres_a');
+    const b = await mk('pres_b');
+    await users.updateSettings(b!.id, { status_visibility: 'close_friends' });
+    await presence.write([
+      {
+        userId: a!.id,
+        status: 'busy',
+        activity: 'chatting',
+        persisted: { manualStatus: 'busy', customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 },
+      },
+      { userId: b!.id, status: 'online', activity: 'browsing', persisted: { manualStatus: null, customMessage: null, customMessageExpiresAt: null, lastSeen: null, lastActivity: T0 } },
+    ]);
+    const loaded = await presence.load([a!.id, b!.id, 999_999]);
+    expect(loaded).toHaveLength(2);
+    const la = loaded.find((l) => l.profile.id === a!.id)!;
+    expect(la.persisted).toEqual({ manualStatus: 'busy', customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
+    expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user' });
+    expect(loaded.find((l) => l.profile.id === b!.id)!.profile.settings.status_visibility).toBe('close_friends');
+  });
+
+  it('resets users left online by a crash to offline with last_seen = the last alive time', async () => {
+    const presence = new PresenceRepository(database.db);
+    const ghost = await mk('ghost');
+    const active = await mk('ghost_active');
+    const none = { manualStatus: null, customMessage: null, customMessageExpiresAt: null, lastSeen: null };
+    await presence.write([
+      { userId: ghost!.id, status: 'online', activity: 'browsing', persisted: { ...none, lastActivity: T0 } },
+      { userId: active!.id, status: 'in_game', activity: 'playing_pong', persisted: { ...none, lastActivity: T0 + 5000 } },
+    ]);
+    expect(await presence.lastAlive()).toBeNull();
+    await presence.markAlive(T0 + 1000);
+    expect(await presence.lastAlive()).toBe(T0 + 1000);
+    expect(await presence.resetGhosts(await presence.lastAlive(), T0 + 99_000)).toBeGreaterThanOrEqual(2);
+    const rows = await database.db.selectFrom('users').select(['id', 'online_status', 'activity_type', 'last_seen']).where('id', 'in', [ghost!.id, active!.id]).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: ghost!.id, online_status: 'offline', activity_type: null, last_seen: T0 + 1000 },
+      { id: active!.id, online_status: 'offline', activity_type: null, last_seen: T0 + 5000 },
+    ]);
   });
 
   it('answers ping', async () => {

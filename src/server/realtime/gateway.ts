@@ -58,12 +58,14 @@ export class Gateway {
     );
   }
 
-  /** Pings live sockets and closes those silent for two heartbeat intervals. */
+  /** Pings live sockets; closes those silent for two heartbeat intervals and those whose token expired. */
   sweep(): void {
     const now = this.services.now();
     const deadAfter = 2 * this.services.config.heartbeatIntervalMs;
     for (const c of this.registry.all()) {
-      if (now - c.lastSeen > deadAfter) {
+      if (now >= c.auth.expiresAt) {
+        c.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
+      } else if (now - c.lastSeen > deadAfter) {
         this.services.log.info({ userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
         c.socket.terminate();
       } else if (c.socket.readyState === c.socket.OPEN) {

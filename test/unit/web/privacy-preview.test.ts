@@ -63,9 +63,10 @@ describe('explainSettings', () => {
     expect(explainSettings({ ...defaults, status_visibility: 'hidden' })).toHaveLength(1);
   });
 
-  it('has one sentence per field otherwise, naming the audience', () => {
+  it('names fields that share an audience together, one sentence per audience', () => {
     const lines = explainSettings({ ...defaults, last_seen_visibility: 'nobody' });
-    expect(lines).toHaveLength(5);
-    expect(lines[3]).toBe('Nobody can see when you were last online.');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/can see what you are doing \(like “Playing Pong”\) and your custom message \(if they/);
+    expect(lines[2]).toBe('Nobody can see when you were last online.');
   });
 });

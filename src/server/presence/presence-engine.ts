@@ -1,0 +1,298 @@
+/**
+ * The pure presence core: sessions, grace, idleness, games and manual statuses in, the
+ * effective PresenceState and its changes out. Like Phoenix's Tracker state it does no
+ * I/O; the status service around it persists and publishes what the methods return.
+ */
+import type { Activity, ManualStatus } from '../../protocol/index.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { gameActivityOf, isGameActivity, sameReportedState, type GameKind } from './presence-rules.js';
+import type {
+  Clock,
+  PersistedPresence,
+  PresenceChange,
+  PresenceState,
+  PresenceTimings,
+  SessionKind,
+  TickResult,
+} from './types.js';
+import {
+  OFFLINE_STATE,
+  applyCustomMessage,
+  createRecord,
+  deriveState,
+  markInteraction,
+  markOffline,
+  nextDeadline,
+  idleWatched,
+  persistedOf,
+  type UserRecord,
+} from './user-record.js';
+
+/** Result of a client's activity declaration; `rejected` while a server game holds. */
+export interface ActivityResult {
+  change: PresenceChange | null;
+  rejected: boolean;
+}
+
+/** A custom message and when it clears itself (ms), as given with a manual status. */
+export interface CustomMessageInput {
+  message: string | null;
+  expiresAt: number | null;
+}
+
+/**
+ * Per-user presence, keyed by user id, with one entry per live session. Every mutator
+ * returns a PresenceChange only when the effective state really changed (lastActivity
+ * alone never counts: see sameReportedState). Call `load` before anything else for a
+ * user, so that the remembered manual status and last_seen are not lost.
+ */
+export class PresenceEngine {
+  readonly #users = new Map<number, UserRecord>();
+  readonly #queue = new DeadlineQueue();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timings: PresenceTimings,
+  ) {}
+
+  /** Seeds a user's remembered state; no-op when the engine already knows the user. */
+  load(userId: number, persisted: PersistedPresence): void {
+    if (this.#users.has(userId)) return;
+    const u = createRecord(userId, persisted);
+    this.#users.set(userId, u);
+    this.#schedule(u);
+  }
+
+  /** Whether the engine holds state for this user. */
+  known(userId: number): boolean {
+    return this.#users.has(userId);
+  }
+
+  /** The user's effective state; offline and never seen for unknown users. */
+  get(userId: number): PresenceState {
+    return this.#users.get(userId)?.state ?? OFFLINE_STATE;
+  }
+
+  /** Forgets a user entirely (account deleted). */
+  remove(userId: number): void {
+    this.#users.delete(userId);
+  }
+
+  /** Number of live sessions (open sockets and unexpired poll sessions). */
+  liveSessionCount(userId: number): number {
+    return this.#users.get(userId)?.sessions.size ?? 0;
+  }
+
+  /** Ids of the user's live sessions. */
+  sessionIds(userId: number): string[] {
+    const u = this.#users.get(userId);
+    return u ? [...u.sessions.keys()] : [];
+  }
+
+  /** What the store should remember of this user. */
+  snapshotForPersistence(userId: number): PersistedPresence {
+    const u = this.#users.get(userId);
+    return u ? persistedOf(u) : persistedOf(createRecord(userId));
+  }
+
+  /**
+   * A session went live. Counts as an interaction. Within the offline grace this is a
+   * reload: the grace is cancelled and viewers never notice.
+   */
+  openSession(userId: number, sessionId: string, kind: SessionKind): PresenceChange | null {
+    const u = this.#ensure(userId);
+    const now = this.clock.now();
+    u.sessions.set(sessionId, { kind, lastTouch: now });
+    u.graceUntil = null;
+    markInteraction(u, now);
+    return this.#commit(u);
+  }
+
+  /** Heartbeat of a session (keeps a poll session alive); not an interaction. False if unknown. */
+  touchSession(userId: number, sessionId: string): boolean {
+    const session = this.#users.get(userId)?.sessions.get(sessionId);
+    if (!session) return false;
+    // Only postpones the poll deadline, so the queue entry already there stays valid.
+    session.lastTouch = this.clock.now();
+    return true;
+  }
+
+  /**
+   * A session ended. When it was the last one the user stays as they are for the offline
+   * grace (reloads, flaky networks), or goes offline at once with `immediate` (logout).
+   */
+  closeSession(userId: number, sessionId: string, opts: { immediate?: boolean } = {}): PresenceChange | null {
+    const u = this.#users.get(userId);
+    if (!u?.sessions.delete(sessionId)) return null;
+    const now = this.clock.now();
+    u.lastLeftAt = now;
+    if (u.sessions.size === 0) {
+      u.lastSeen = now;
+      if (opts.immediate) markOffline(u);
+      else u.graceUntil = now + this.timings.offlineGraceMs;
+    }
+    return this.#commit(u);
+  }
+
+  /** An input signal, `still_here` or an API call: back from auto-away, idle timer restarted. */
+  interaction(userId: number): PresenceChange | null {
+    const u = this.#ensure(userId);
+    markInteraction(u, this.clock.now());
+    return this.#commit(u);
+  }
+
+  /**
+   * Sets a manual status: busy and away stick until changed, online is automatic mode.
+   * `custom` undefined leaves the custom message as it is. Counts as an interaction.
+   */
+  setManualStatus(userId: number, status: ManualStatus, custom?: CustomMessageInput): PresenceChange | null {
+    const u = this.#ensure(userId);
+    const now = this.clock.now();
+    u.manualStatus = status === 'online' ? null : status;
+    if (custom !== undefined) applyCustomMessage(u, custom.message, custom.expiresAt, now);
+    markInteraction(u, now);
+    return this.#commit(u);
+  }
+
+  /** Changes only the custom message (null clears it); an expiry in the past clears it too. */
+  setCustomMessage(userId: number, message: string | null, expiresAt: number | null): PresenceChange | null {
+    const u = this.#ensure(userId);
+    applyCustomMessage(u, message, expiresAt, this.clock.now());
+    return this.#commit(u);
+  }
+
+  /**
+   * A client-declared activity; a game activity starts a client game, any other ends it.
+   * Rejected (state untouched) while a game server's game is in progress. Counts as an
+   * interaction either way: the user did something.
+   */
+  setActivity(userId: number, activity: Activity): ActivityResult {
+    const u = this.#ensure(userId);
+    markInteraction(u, this.clock.now());
+    const rejected = u.serverGames.size > 0;
+    if (!rejected) u.declaredActivity = activity;
+    return { change: this.#commit(u), rejected };
+  }
+
+  /**
+   * A game server started a match or tournament: `in_game` until it ends, session or not.
+   * A client game in progress is superseded (nobody plays a practice match meanwhile), so
+   * it does not come back when the server game ends.
+   */
+  startGame(userId: number, matchId: string, kind: GameKind): PresenceChange | null {
+    const u = this.#ensure(userId);
+    u.serverGames.delete(matchId);
+    u.serverGames.set(matchId, gameActivityOf(kind));
+    if (isGameActivity(u.declaredActivity)) u.declaredActivity = null;
+    u.probeAt = null;
+    u.autoAway = false;
+    return this.#commit(u);
+  }
+
+  /**
+   * A game server ended a game: the user returns to what they would be without it. With no
+   * session (and no grace running) that is offline, last seen now. Unknown match: null.
+   */
+  endGame(userId: number, matchId: string): PresenceChange | null {
+    const u = this.#users.get(userId);
+    if (!u?.serverGames.delete(matchId)) return null;
+    const now = this.clock.now();
+    markInteraction(u, now);
+    if (u.serverGames.size === 0 && u.sessions.size === 0 && u.graceUntil === null) {
+      u.lastSeen = now;
+      markOffline(u);
+    }
+    return this.#commit(u);
+  }
+
+  /**
+   * Advances to clock.now(): grace and poll-session expiry, idle probes and auto-away,
+   * custom message expiry. Only users with a deadline due are visited, and everything due
+   * for a user is applied before comparing, so each change is reported once.
+   */
+  tick(): TickResult {
+    const now = this.clock.now();
+    const result: TickResult = { changes: [], probes: [], expiredSessions: [] };
+    while (this.#queue.peekTime() <= now) {
+      const due = this.#queue.peekTime();
+      const userId = this.#queue.pop();
+      const u = userId === undefined ? undefined : this.#users.get(userId);
+      // Stale entry: the user was removed or rescheduled since.
+      if (!u || u.scheduledAt !== due) continue;
+      u.scheduledAt = Infinity;
+      this.#advance(u, now, result);
+    }
+    return result;
+  }
+
+  #advance(u: UserRecord, now: number, result: TickResult): void {
+    this.#expirePollSessions(u, now, result);
+    if (u.graceUntil !== null && u.graceUntil < now) markOffline(u);
+    if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
+    if (idleWatched(u) && u.lastActivity !== null) {
+      if (u.probeAt === null) {
+        if (u.lastActivity + this.timings.idleTimeoutMs <= now) {
+          u.probeAt = now;
+          result.probes.push(u.id);
+        }
+      } else if (u.probeAt + this.timings.idleProbeTimeoutMs <= now) {
+        u.probeAt = null;
+        u.autoAway = true;
+      }
+    }
+    const change = this.#commit(u);
+    if (change) result.changes.push(change);
+  }
+
+  /** The TTL already served as the grace, so the last poll session ending means offline now. */
+  #expirePollSessions(u: UserRecord, now: number, result: TickResult): void {
+    const ttl = this.timings.pollSessionTtlMs;
+    let lastTouch = -Infinity;
+    for (const [sessionId, session] of u.sessions) {
+      if (session.kind !== 'poll' || session.lastTouch + ttl > now) continue;
+      u.sessions.delete(sessionId);
+      lastTouch = Math.max(lastTouch, session.lastTouch);
+      result.expiredSessions.push({ userId: u.id, sessionId });
+    }
+    if (lastTouch === -Infinity) return;
+    // A socket that closed after the poll's last call saw the user later than the poll did.
+    const endedAt = Math.max(lastTouch, u.lastLeftAt ?? -Infinity);
+    u.lastLeftAt = endedAt;
+    if (u.sessions.size === 0) {
+      u.lastSeen = endedAt;
+      markOffline(u);
+    }
+  }
+
+  #ensure(userId: number): UserRecord {
+    let u = this.#users.get(userId);
+    if (!u) {
+      u = createRecord(userId);
+      this.#users.set(userId, u);
+    }
+    return u;
+  }
+
+  /** Re-derives the state, reschedules, and reports the change if there is one. */
+  #commit(u: UserRecord): PresenceChange | null {
+    const before = u.state;
+    const after = deriveState(u);
+    this.#schedule(u);
+    if (sameReportedState(before, after)) {
+      // Keep get() current without reporting a lastActivity-only move.
+      if (before.lastActivity !== after.lastActivity) u.state = after;
+      return null;
+    }
+    u.state = after;
+    return { userId: u.id, before, after };
+  }
+
+  /** Queues the user's next deadline unless an earlier (or equal) entry already covers it. */
+  #schedule(u: UserRecord): void {
+    const next = nextDeadline(u, this.timings);
+    if (next < u.scheduledAt) {
+      u.scheduledAt = next;
+      this.#queue.push(next, u.id);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The precedence rule of CONTRACT.md "Presence rules and timings", as one pure function.
+ * The engine derives every state through it, so the rule lives in exactly one place.
+ */
+import type { Activity, Status } from '../../protocol/index.js';
+import type { PresenceState } from './types.js';
+
+/** Activities that show `in_game` (GAME_ACTIVITIES of the protocol). */
+export type GameActivity = 'playing_pong' | 'in_tournament';
+
+/** What a game server declares: a single match or a whole tournament. */
+export type GameKind = 'match' | 'tournament';
+
+/** Everything that decides a user's effective status and activity. */
+export interface PresenceInputs {
+  /** Activity of the newest game a game server declared and has not ended, or null. */
+  serverGame: GameActivity | null;
+  /** A session is live, or the last one ended less than the offline grace ago. */
+  present: boolean;
+  /** What the client last declared (possibly a client game such as a practice match), or null. */
+  declaredActivity: Activity | null;
+  /** Manual status in force; null is automatic mode. */
+  manualStatus: 'busy' | 'away' | null;
+  /** The idle probe went unanswered. */
+  autoAway: boolean;
+}
+
+/** The two derived fields of a PresenceState. */
+export interface EffectivePresence {
+  status: Status;
+  activity: Activity | null;
+}
+
+/** True for the activities that mean "in a game". */
+export function isGameActivity(activity: Activity | null): activity is GameActivity {
+  return activity === 'playing_pong' || activity === 'in_tournament';
+}
+
+/** The activity a server-declared game shows. */
+export function gameActivityOf(kind: GameKind): GameActivity {
+  return kind === 'tournament' ? 'in_tournament' : 'playing_pong';
+}
+
+/**
+ * Status precedence: in_game > busy (manual) > away (manual) > online > away (auto) > offline.
+ * A server game shows even without a live session (the player may be on a game client that
+ * Beacon does not see); everything else needs the user to be present.
+ */
+export function effectivePresence(inputs: PresenceInputs): EffectivePresence {
+  if (inputs.serverGame !== null) return { status: 'in_game', activity: inputs.serverGame };
+  if (!inputs.present) return { status: 'offline', activity: null };
+  const declared = inputs.declaredActivity;
+  if (isGameActivity(declared)) return { status: 'in_game', activity: declared };
+  if (inputs.manualStatus !== null) return { status: inputs.manualStatus, activity: declared ?? 'browsing' };
+  if (inputs.autoAway) return { status: 'away', activity: 'idle' };
+  return { status: 'online', activity: declared ?? 'browsing' };
+}
+
+/**
+ * Whether two states differ in anything a viewer or the store cares about. `lastActivity`
+ * is left out on purpose: it moves on every input signal, and reporting each of those as a
+ * change would make every keystroke a fan-out and a write.
+ */
+export function sameReportedState(a: PresenceState, b: PresenceState): boolean {
+  return (
+    a.status === b.status &&
+    a.activity === b.activity &&
+    a.manualStatus === b.manualStatus &&
+    a.customMessage === b.customMessage &&
+    a.customMessageExpiresAt === b.customMessageExpiresAt &&
+    a.lastSeen === b.lastSeen
+  );
+}

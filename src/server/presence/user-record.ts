@@ -1,0 +1,161 @@
+/**
+ * One user's mutable bookkeeping inside the PresenceEngine, and the pure helpers that read
+ * it. Nothing outside the presence folder sees a record: callers get frozen PresenceStates.
+ */
+import type { Activity } from '../../protocol/index.js';
+import { effectivePresence, isGameActivity, type GameActivity } from './presence-rules.js';
+import type { PersistedPresence, PresenceState, PresenceTimings, SessionKind } from './types.js';
+
+export interface SessionEntry {
+  kind: SessionKind;
+  /** Last open or touch (ms); a poll session expires pollSessionTtlMs after it. */
+  lastTouch: number;
+}
+
+export interface UserRecord {
+  readonly id: number;
+  /** Live sessions by session id: one entry per tab, device, socket or polling client. */
+  readonly sessions: Map<string, SessionEntry>;
+  /** Server-declared games by match id, oldest first; the newest one shows. */
+  readonly serverGames: Map<string, GameActivity>;
+  manualStatus: 'busy' | 'away' | null;
+  customMessage: string | null;
+  customMessageExpiresAt: number | null;
+  lastSeen: number | null;
+  lastActivity: number | null;
+  /** What the client declared; cleared when the user goes offline. */
+  declaredActivity: Activity | null;
+  /** End of the offline grace while no session is live, else null. */
+  graceUntil: number | null;
+  /** When any session of this user last ended (not only the last one). */
+  lastLeftAt: number | null;
+  /** When `are_you_there` was reported, while waiting for an answer. */
+  probeAt: number | null;
+  autoAway: boolean;
+  /** The last derived state (frozen); compared with the next one to report changes. */
+  state: PresenceState;
+  /** Deadline of the queue entry the engine counts on for this user; Infinity if none. */
+  scheduledAt: number;
+}
+
+/** What an unknown user looks like: offline, never seen. */
+export const OFFLINE_STATE: PresenceState = Object.freeze({
+  status: 'offline',
+  activity: null,
+  manualStatus: null,
+  customMessage: null,
+  customMessageExpiresAt: null,
+  lastSeen: null,
+  lastActivity: null,
+});
+
+/** A record for a user the engine has not seen, optionally seeded from the store. */
+export function createRecord(id: number, persisted?: PersistedPresence): UserRecord {
+  const record: UserRecord = {
+    id,
+    sessions: new Map(),
+    serverGames: new Map(),
+    manualStatus: persisted?.manualStatus ?? null,
+    customMessage: persisted?.customMessage ?? null,
+    customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
+    lastSeen: persisted?.lastSeen ?? null,
+    lastActivity: persisted?.lastActivity ?? null,
+    declaredActivity: null,
+    graceUntil: null,
+    lastLeftAt: null,
+    probeAt: null,
+    autoAway: false,
+    state: OFFLINE_STATE,
+    scheduledAt: Infinity,
+  };
+  record.state = deriveState(record);
+  return record;
+}
+
+/** The user's effective state, as a frozen snapshot. */
+export function deriveState(u: UserRecord): PresenceState {
+  const { status, activity } = effectivePresence({
+    serverGame: newestGame(u),
+    present: u.sessions.size > 0 || u.graceUntil !== null,
+    declaredActivity: u.declaredActivity,
+    manualStatus: u.manualStatus,
+    autoAway: u.autoAway,
+  });
+  return Object.freeze({
+    status,
+    activity,
+    manualStatus: u.manualStatus,
+    customMessage: u.customMessage,
+    customMessageExpiresAt: u.customMessageExpiresAt,
+    lastSeen: u.lastSeen,
+    lastActivity: u.lastActivity,
+  });
+}
+
+function newestGame(u: UserRecord): GameActivity | null {
+  let newest: GameActivity | null = null;
+  for (const activity of u.serverGames.values()) newest = activity;
+  return newest;
+}
+
+/**
+ * Whether the idle timer runs: online in automatic mode with a live session to probe.
+ * Manual statuses and games are never turned away, and a user in the grace has no socket.
+ */
+export function idleWatched(u: UserRecord): boolean {
+  return (
+    u.sessions.size > 0 &&
+    u.serverGames.size === 0 &&
+    u.manualStatus === null &&
+    !u.autoAway &&
+    !isGameActivity(u.declaredActivity) &&
+    u.lastActivity !== null
+  );
+}
+
+/** The earliest moment something may fall due for this user; Infinity if nothing will. */
+export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
+  let next = u.graceUntil ?? Infinity;
+  for (const session of u.sessions.values()) {
+    if (session.kind === 'poll') next = Math.min(next, session.lastTouch + timings.pollSessionTtlMs);
+  }
+  if (u.customMessage !== null && u.customMessageExpiresAt !== null) next = Math.min(next, u.customMessageExpiresAt);
+  if (idleWatched(u) && u.lastActivity !== null) {
+    const idleAt = u.probeAt === null ? u.lastActivity + timings.idleTimeoutMs : u.probeAt + timings.idleProbeTimeoutMs;
+    next = Math.min(next, idleAt);
+  }
+  return next;
+}
+
+/** An input signal: the user is here. Restarts the idle timer and answers any probe. */
+export function markInteraction(u: UserRecord, now: number): void {
+  u.lastActivity = now;
+  u.probeAt = null;
+  u.autoAway = false;
+}
+
+/** The user has no session left (and the grace, if any, is over). */
+export function markOffline(u: UserRecord): void {
+  u.graceUntil = null;
+  u.declaredActivity = null;
+  u.probeAt = null;
+  u.autoAway = false;
+}
+
+/** Sets or clears the custom message; one already expired at `now` is simply cleared. */
+export function applyCustomMessage(u: UserRecord, message: string | null, expiresAt: number | null, now: number): void {
+  const expired = expiresAt !== null && expiresAt <= now;
+  u.customMessage = message === null || expired ? null : message;
+  u.customMessageExpiresAt = u.customMessage === null ? null : expiresAt;
+}
+
+/** Snapshot of what the store keeps between runs. */
+export function persistedOf(u: UserRecord): PersistedPresence {
+  return {
+    manualStatus: u.manualStatus,
+    customMessage: u.customMessage,
+    customMessageExpiresAt: u.customMessageExpiresAt,
+    lastSeen: u.lastSeen,
+    lastActivity: u.lastActivity,
+  };
+}

@@ -1,0 +1,77 @@
+/** Presence persists without slowing the hot path, survives restarts, and never leaves ghosts. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PresenceRepository } from '../../src/server/status/presence-repository.js';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+
+describe('presence persistence', () => {
+  let dir: string;
+  let url: string;
+  const apps: LiveApp[] = [];
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-persist-'));
+    url = `sqlite:${join(dir, 'beacon.db')}`;
+  });
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close().catch(() => {});
+    vi.restoreAllMocks();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async () => {
+    const a = await startLiveApp({ databaseUrl: url, jwtSecret: 'persist-secret-0123456789' });
+    apps.push(a);
+    return a;
+  };
+
+  it('coalesces heartbeats and interactions: no database write each', async () => {
+    const t = await start();
+    const alice = await t.register('alice');
+    const { socket } = await t.connect(alice.token);
+    const write = vi.spyOn(PresenceRepository.prototype, 'write');
+    await t.app.services.presence.flush();
+    write.mockClear();
+    for (let i = 0; i < 50; i++) socket.send({ type: 'heartbeat' });
+    for (let i = 0; i < 20; i++) socket.send({ type: 'interaction' });
+    await socket.next(() => socket.ofType('heartbeat_ack').length === 50);
+    socket.send({ type: 'set_status', status: 'busy' });
+    socket.send({ type: 'set_status', status: 'away' });
+    await socket.next((f) => f.type === 'status_update' && f.status === 'away');
+    await t.app.services.presence.flush();
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(write.mock.calls[0]![0]).toEqual([expect.objectContaining({ userId: alice.id, status: 'away' })]);
+  });
+
+  it('keeps settings, manual status and custom message across a restart', async () => {
+    const t1 = await start();
+    const alice = await t1.register('alice');
+    await t1.connect(alice.token);
+    const h = bearer(alice.token);
+    await t1.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: h, payload: { status: 'busy', custom_message: 'exams' } });
+    await t1.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: h, payload: { last_seen_visibility: 'nobody' } });
+    await t1.close();
+
+    const t2 = await start();
+    expect((await t2.app.inject({ url: '/api/v1/users/me/status/settings', headers: h })).json()).toMatchObject({ last_seen_visibility: 'nobody' });
+    const { ready } = await t2.connect(alice.token);
+    expect(ready.self).toMatchObject({ status: 'busy', custom_message: 'exams' });
+  });
+
+  it('turns users left online by a crash offline at the next start, with a sensible last_seen', async () => {
+    const t1 = await start();
+    const alice = await t1.register('alice');
+    const bob = await t1.register('bob');
+    await t1.befriend(alice, bob);
+    await t1.connect(alice.token);
+    await t1.app.services.presence.flush();
+    const aliveAt = t1.clock.now();
+    // A second process on the same file starts while the first "crashed" (it never stopped cleanly).
+    const t2 = await start();
+    const view = (await t2.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json();
+    expect(view).toMatchObject({ status: 'offline', last_seen: new Date(aliveAt).toISOString() });
+    const row = await t2.app.services.database.db.selectFrom('users').select(['online_status']).where('id', '=', alice.id).executeTakeFirstOrThrow();
+    expect(row.online_status).toBe('offline');
+  });
+});

@@ -1,0 +1,140 @@
+/** Privacy changes apply at once to every output: REST, the ready snapshot and events. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { Frame } from '../helpers/ws-client.js';
+
+type U = { token: string; id: number };
+
+describe('privacy over every output', () => {
+  let t: LiveApp;
+  let alice: U;
+  let bob: U;
+  let carol: U;
+  let stranger: U;
+  let admin: U;
+  beforeEach(async () => {
+    t = await startLiveApp({ admins: ['root'] });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    carol = await t.register('carol');
+    stranger = await t.register('stranger');
+    admin = await t.register('root');
+    await t.befriend(alice, bob);
+    await t.befriend(alice, carol);
+  });
+  afterEach(() => t.close());
+
+  const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
+  const status = (viewer: U, subject: U) =>
+    t.app.inject({ url: `/api/v1/users/${subject.id}/status`, headers: bearer(viewer.token) }).then((r) => r.json());
+  const settings = (who: U, payload: object) =>
+    t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(who.token), payload });
+  const category = (who: U, friend: U, c: string) =>
+    t.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${friend.id}`, headers: bearer(who.token), payload: { category: c } });
+
+  it('shows friends-only status to friends but offline to strangers, and the truth to admins', async () => {
+    await t.connect(alice.token);
+    expect(await status(bob, alice)).toMatchObject({ status: 'online', activity: 'browsing' });
+    expect(await status(stranger, alice)).toMatchObject({ status: 'offline', activity: null, custom_message: null, last_seen: null });
+    expect(await status(admin, alice)).toMatchObject({ status: 'online' });
+  });
+
+  it('hiding makes a user look exactly like an offline user who never shared last_seen, everywhere', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next(change(alice.id));
+    a.send({ type: 'set_status', status: 'busy', custom_message: 'secret' });
+    await b.next((f) => change(alice.id)(f) && f.status === 'busy');
+    expect((await settings(alice, { status_visibility: 'hidden' })).json()).toMatchObject({ status_visibility: 'hidden' });
+    const hidden = await b.next((f) => change(alice.id)(f) && f.status === 'offline');
+    expect(hidden).toMatchObject({ activity: null, custom_message: null, last_seen: null });
+
+    const never = await status(bob, carol); // carol never came online
+    const seen = await status(bob, alice);
+    const strip = (v: Record<string, unknown>) => ({ ...v, user_id: 0, username: '', display_name: '', timestamp: '' });
+    expect(strip(seen)).toEqual(strip(never));
+
+    const { ready } = await t.connect(carol.token);
+    const aliceInReady = (ready.friends as Array<{ user_id: number }>).find((v) => v.user_id === alice.id);
+    expect(aliceInReady).toMatchObject({ status: 'offline', activity: null, custom_message: null, last_seen: null });
+    expect(await status(admin, alice)).toMatchObject({ status: 'busy', custom_message: 'secret' });
+    expect(await status(alice, alice)).toMatchObject({ status: 'busy', custom_message: 'secret' });
+
+    // While hidden, changes reach nobody but the user's own sessions.
+    const before = b.frames.length;
+    a.send({ type: 'activity', activity: 'chatting' });
+    await a.next((f) => f.type === 'status_update' && f.activity === 'chatting');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(b.frames.slice(before)).toEqual([]);
+  });
+
+  it('shows close-friends-only fields to close friends only, per the category the subject gave', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: c } = await t.connect(carol.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next(change(alice.id));
+    await c.next(change(alice.id));
+    await settings(alice, { custom_message_visibility: 'close_friends' });
+    expect((await category(alice, bob, 'close_friend')).statusCode).toBe(200);
+    a.send({ type: 'set_status', status: 'busy', custom_message: 'only for close friends' });
+    expect(await b.next((f) => change(alice.id)(f) && f.status === 'busy')).toMatchObject({ custom_message: 'only for close friends' });
+    expect(await c.next((f) => change(alice.id)(f) && f.status === 'busy')).toMatchObject({ custom_message: null });
+    expect((await status(carol, alice)).custom_message).toBeNull();
+    expect((await status(bob, alice)).custom_message).toBe('only for close friends');
+  });
+
+  it('a category change updates what that friend sees at once, and an acquaintance sees what the public sees', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next(change(alice.id));
+    a.send({ type: 'set_status', status: 'busy', custom_message: 'hi' });
+    await b.next((f) => change(alice.id)(f) && f.status === 'busy');
+    await category(alice, bob, 'acquaintance');
+    expect(await b.next((f) => change(alice.id)(f) && f.status === 'offline')).toMatchObject({ custom_message: null, last_seen: null });
+    await category(alice, bob, 'friend');
+    expect(await b.next((f, i = b.frames.indexOf(f)) => change(alice.id)(f) && f.status === 'busy' && i > 2)).toMatchObject({
+      custom_message: 'hi',
+    });
+  });
+
+  it('sends nothing to a viewer whose view did not change', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next(change(alice.id));
+    await settings(alice, { activity_visibility: 'close_friends' });
+    await b.next((f) => change(alice.id)(f) && f.activity === null);
+    const before = b.frames.length;
+    a.send({ type: 'activity', activity: 'chatting' });
+    await a.next((f) => f.type === 'status_update' && f.activity === 'chatting');
+    await new Promise((r) => setTimeout(r, 30));
+    expect(b.frames.slice(before)).toEqual([]);
+  });
+
+  it('last_seen follows its own audience', async () => {
+    const { socket: a } = await t.connect(alice.token);
+    await settings(alice, { last_seen_visibility: 'nobody' });
+    a.close();
+    await a.waitClosed();
+    await t.advance(10_001);
+    expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen: null });
+    await settings(alice, { last_seen_visibility: 'friends' });
+    expect((await status(bob, alice)).last_seen).toEqual(expect.any(String));
+    expect((await status(stranger, alice)).last_seen).toBeNull();
+  });
+
+  it('validates settings: unknown values and fields are 400, partial updates keep the rest', async () => {
+    expect((await settings(alice, { status_visibility: 'everyone' })).statusCode).toBe(400);
+    expect((await settings(alice, { colour: 'red' })).statusCode).toBe(400);
+    expect((await settings(alice, { activity_visibility: 'hidden' })).statusCode).toBe(400);
+    const res = await settings(alice, { last_seen_visibility: 'public' });
+    expect(res.json()).toEqual({
+      status_visibility: 'friends',
+      activity_visibility: 'friends',
+      last_seen_visibility: 'public',
+      custom_message_visibility: 'friends',
+    });
+    const got = await t.app.inject({ url: '/api/v1/users/me/status/settings', headers: bearer(alice.token) });
+    expect(got.json()).toEqual(res.json());
+  });
+});

@@ -1,0 +1,149 @@
+/** The WebSocket protocol's edges: auth handshake, bad frames, limits, heartbeats, close codes. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { openSocket, type Frame } from '../helpers/ws-client.js';
+
+type U = { token: string; id: number };
+
+describe('WebSocket protocol', () => {
+  let t: LiveApp;
+  afterEach(() => t.close());
+
+  async function setup(config = {}, gateway = {}): Promise<{ alice: U; bob: U }> {
+    t = await startLiveApp(config, { gateway });
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    await t.befriend(alice, bob);
+    return { alice, bob };
+  }
+
+  it('closes with 4408 when no auth frame arrives in time', async () => {
+    await setup({}, { authTimeoutMs: 100 });
+    const s = await openSocket(t.url);
+    expect((await s.waitClosed()).code).toBe(4408);
+  });
+
+  it('closes with 4401 for a bad token or a first frame that is not auth', async () => {
+    await setup();
+    const s1 = await openSocket(t.url);
+    s1.send({ type: 'auth', token: 'not-a-token' });
+    expect((await s1.waitClosed()).code).toBe(4401);
+    const s2 = await openSocket(t.url);
+    s2.send({ type: 'heartbeat' });
+    expect((await s2.waitClosed()).code).toBe(4401);
+  });
+
+  it('refuses a revoked token with 4401', async () => {
+    const { alice } = await setup();
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) });
+    const s = await openSocket(t.url);
+    s.send({ type: 'auth', token: alice.token });
+    expect((await s.waitClosed()).code).toBe(4401);
+  });
+
+  it('answers bad frames with an error frame and keeps serving everyone', async () => {
+    const { alice, bob } = await setup();
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    const bad = [
+      'not json',
+      '[1,2]',
+      '{"type":"dance"}',
+      '{"type":"set_status","status":"invisible"}',
+      `{"type":"set_status","status":"busy","custom_message":"${'x'.repeat(129)}"}`,
+      '{"type":"activity","activity":"sleeping"}',
+      '{"type":"heartbeat","extra":1}',
+      '{"type":"auth","token":"again"}',
+    ];
+    for (const f of bad) a.send(f);
+    a.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    await a.next(() => a.ofType('error').length === bad.length + 1, { timeoutMs: 2000 });
+    for (const e of a.ofType('error')) expect(e).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+    a.send({ type: 'set_status', status: 'busy' });
+    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy')).toBeTruthy();
+  });
+
+  it('closes a socket that sends a frame over 16 KiB with 1009', async () => {
+    const { alice } = await setup();
+    const { socket: a } = await t.connect(alice.token);
+    a.send({ type: 'heartbeat', pad: 'x'.repeat(17 * 1024) });
+    expect((await a.waitClosed()).code).toBe(1009);
+  });
+
+  it('answers heartbeat with heartbeat_ack', async () => {
+    const { alice } = await setup();
+    const { socket: a } = await t.connect(alice.token);
+    a.send({ type: 'heartbeat' });
+    expect(await a.next((f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
+  });
+
+  it('closes a socket silent for two heartbeat intervals; the friend sees offline after the grace', async () => {
+    const { alice, bob } = await setup({ heartbeatIntervalMs: 25_000, offlineGraceMs: 10_000 });
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next((f) => f.type === 'friend_status_change');
+    t.clock.advance(49_000);
+    b.send({ type: 'heartbeat' });
+    await b.next((f) => f.type === 'heartbeat_ack');
+    t.clock.advance(2_000);
+    t.app.gateway.sweep();
+    expect((await a.waitClosed()).code).toBe(1006);
+    expect(b.closed).toBeNull();
+    await t.advance(10_001);
+    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'offline')).toBeTruthy();
+  });
+
+  it('rate limits a flooding socket with 4429', async () => {
+    const { alice } = await setup({ rateLimits: true });
+    const { socket: a } = await t.connect(alice.token);
+    for (let i = 0; i < 200; i++) a.send({ type: 'interaction' });
+    expect((await a.waitClosed()).code).toBe(4429);
+  });
+
+  it('refuses an upgrade from a foreign Origin with 403, and allows its own origin and none', async () => {
+    await setup();
+    await expect(openSocket(t.url, { origin: 'https://evil.example' })).rejects.toThrow('upgrade refused: 403');
+    const own = await openSocket(t.url, { origin: t.url });
+    own.close();
+    const none = await openSocket(t.url);
+    none.close();
+  });
+
+  it('allows the origins listed in BEACON_ALLOWED_ORIGINS only', async () => {
+    await setup({ allowedOrigins: ['https://game.example'] });
+    const ok = await openSocket(t.url, { origin: 'https://game.example' });
+    ok.close();
+    await expect(openSocket(t.url, { origin: 'https://other.example' })).rejects.toThrow('403');
+  });
+
+  it('batches several events for one socket within the window, each with its own seq', async () => {
+    const { alice, bob } = await setup({ batchWindowMs: 40 });
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next((f) => f.type === 'friend_status_change');
+    const before = b.raw.length;
+    a.send({ type: 'set_status', status: 'busy' });
+    a.send({ type: 'activity', activity: 'chatting' });
+    a.send({ type: 'set_status', status: 'away' });
+    await b.next((f) => f.type === 'friend_status_change' && f.status === 'away');
+    const batch = b.raw.slice(before).find((f) => f.type === 'batch') as Frame & { messages: Frame[] };
+    expect(batch).toBeDefined();
+    expect(batch.seq).toBeUndefined();
+    expect(batch.messages.map((m) => m.seq)).toEqual([2, 3, 4].slice(0, batch.messages.length));
+    expect(b.frames.map((f) => f.seq).filter((s) => s !== undefined)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('closes a socket whose token expires with 4401', async () => {
+    await setup({ tokenTtlS: 60, heartbeatIntervalMs: 60_000 });
+    const carol = await t.register('carol');
+    const { socket: c } = await t.connect(carol.token);
+    t.clock.advance(59_000);
+    t.app.gateway.sweep();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(c.closed).toBeNull();
+    t.clock.advance(1_000);
+    t.app.gateway.sweep();
+    expect((await c.waitClosed()).code).toBe(4401);
+  });
+});

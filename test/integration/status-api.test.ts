@@ -1,0 +1,184 @@
+/** The status REST endpoints and game events. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+
+type U = { token: string; id: number };
+const SERVICE_TOKEN = 'game-server-secret-123456';
+
+describe('status API', () => {
+  let t: LiveApp;
+  let alice: U;
+  let bob: U;
+  beforeEach(async () => {
+    t = await startLiveApp({ serviceToken: SERVICE_TOKEN });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    await t.befriend(alice, bob);
+  });
+  afterEach(() => t.close());
+
+  const put = (who: U, payload: object) =>
+    t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(who.token), payload });
+  const activity = (who: U, payload: object) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/users/me/activity', headers: bearer(who.token), payload });
+  const game = (payload: object, token: string | null = SERVICE_TOKEN) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/games/events',
+      headers: token ? { 'x-service-token': token } : {},
+      payload,
+    });
+  const friendsStatus = (who: U, q = '') =>
+    t.app.inject({ url: `/api/v1/users/me/friends/status${q}`, headers: bearer(who.token) });
+
+  it('sets a manual status with a custom message and returns the own view', async () => {
+    await t.connect(alice.token);
+    const res = await put(alice, { status: 'busy', custom_message: 'in a meeting' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ user_id: alice.id, username: 'alice', status: 'busy', custom_message: 'in a meeting' });
+  });
+
+  it('clears the custom message when expires_at passes', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connect(alice.token);
+    const expires = new Date(t.clock.now() + 60_000).toISOString();
+    await put(alice, { status: 'online', custom_message: 'back soon', expires_at: expires });
+    await b.next((f) => f.type === 'friend_status_change' && f.custom_message === 'back soon');
+    await t.advance(60_001);
+    expect(await b.next((f) => f.type === 'friend_status_change' && f.custom_message === null)).toBeTruthy();
+  });
+
+  it.each([
+    [{ status: 'in_game' }],
+    [{ status: 'offline' }],
+    [{ status: 'busy', custom_message: 'x'.repeat(129) }],
+    [{ status: 'busy', expires_at: 'tomorrow' }],
+    [{ status: 'busy', mood: 'happy' }],
+    [{}],
+  ])('rejects a bad status body %j with 400', async (payload) => {
+    const res = await put(alice, payload);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().code).toBe('VALIDATION_ERROR');
+  });
+
+  it('rejects an expires_at in the past', async () => {
+    const res = await put(alice, { status: 'busy', custom_message: 'x', expires_at: new Date(t.clock.now() - 1000).toISOString() });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('sets an activity; a declared game shows in_game', async () => {
+    await t.connect(alice.token);
+    expect((await activity(alice, { activity: 'watching_match' })).json()).toMatchObject({ status: 'online', activity: 'watching_match' });
+    expect((await activity(alice, { activity: 'in_tournament', details: { round: 2 } })).json()).toMatchObject({
+      status: 'in_game',
+      activity: 'in_tournament',
+    });
+    expect((await activity(alice, { activity: 'flying' })).statusCode).toBe(400);
+  });
+
+  it('lists friends sorted: online, in_game, busy, away, then offline by last_seen, and filters online', async () => {
+    const names = ['u_on', 'game', 'dnd', 'afk', 'gone_early', 'gone_late', 'never'];
+    const users: Record<string, U> = {};
+    for (const n of names) {
+      users[n] = await t.register(n);
+      await t.befriend(alice, users[n]!);
+    }
+    const open = async (n: string) => (await t.connect(users[n]!.token)).socket;
+    await open('u_on');
+    await open('game');
+    await activity(users.game!, { activity: 'playing_pong' });
+    await open('dnd');
+    await put(users.dnd!, { status: 'busy' });
+    await open('afk');
+    await put(users.afk!, { status: 'away' });
+    const early = await open('gone_early');
+    early.close();
+    await early.waitClosed();
+    t.clock.advance(1000);
+    const late = await open('gone_late');
+    late.close();
+    await late.waitClosed();
+    await t.advance(10_001);
+    const all = (await friendsStatus(alice)).json() as Array<{ username: string; status: string }>;
+    expect(all.map((v) => `${v.username}:${v.status}`)).toEqual([
+      'u_on:online',
+      'game:in_game',
+      'dnd:busy',
+      'afk:away',
+      'gone_late:offline',
+      'gone_early:offline',
+      'bob:offline',
+      'never:offline',
+    ]);
+    const online = (await friendsStatus(alice, '?online=true')).json() as Array<{ username: string }>;
+    expect(online.map((v) => v.username)).toEqual(['u_on', 'game', 'dnd', 'afk']);
+    expect((await friendsStatus(alice, '?online=maybe')).statusCode).toBe(400);
+  });
+
+  it('answers 404 for the status of a user who does not exist', async () => {
+    const res = await t.app.inject({ url: '/api/v1/users/99999/status', headers: bearer(alice.token) });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('NOT_FOUND');
+  });
+
+  it('game events put players in_game and the end returns each to the status they had', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connect(alice.token);
+    await put(alice, { status: 'busy' });
+    const start = await game({ event: 'match_started', match_id: 'm-1', player_ids: [alice.id, bob.id] });
+    expect(start.statusCode).toBe(200);
+    expect(start.json()).toEqual({ applied: [alice.id, bob.id] });
+    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'in_game')).toMatchObject({ activity: 'playing_pong' });
+    // The client cannot clear a game a game server declared.
+    const refused = await activity(alice, { activity: 'browsing' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('CONFLICT');
+    await game({ event: 'match_ended', match_id: 'm-1', player_ids: [alice.id, bob.id] });
+    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy')).toMatchObject({ friend_id: alice.id });
+  });
+
+  it('tournaments show in_game with activity in_tournament', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connect(alice.token);
+    await game({ event: 'tournament_started', match_id: 7, player_ids: [alice.id] });
+    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'in_game')).toMatchObject({ activity: 'in_tournament' });
+  });
+
+  it('refuses game events without the right service token', async () => {
+    const body = { event: 'match_started', match_id: 'm', player_ids: [alice.id] };
+    expect((await game(body, null)).statusCode).toBe(401);
+    expect((await game(body, 'wrong-token-000000000000')).statusCode).toBe(401);
+    expect((await game({ ...body, event: 'exploded' })).statusCode).toBe(400);
+    expect((await game({ ...body, player_ids: [] })).statusCode).toBe(400);
+  });
+
+  it('refuses game events entirely when no service token is configured', async () => {
+    const t2 = await startLiveApp({ serviceToken: null });
+    try {
+      const res = await t2.app.inject({
+        method: 'POST',
+        url: '/api/v1/games/events',
+        headers: { 'x-service-token': 'anything-at-all-123' },
+        payload: { event: 'match_started', match_id: 'm', player_ids: [1] },
+      });
+      expect(res.statusCode).toBe(403);
+    } finally {
+      await t2.close();
+    }
+  });
+
+  it('rate limits status changes per user', async () => {
+    const t2 = await startLiveApp({ rateLimits: true });
+    try {
+      const u = await t2.register('limited');
+      let last = 0;
+      for (let i = 0; i < 61; i++) {
+        last = (await t2.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(u.token), payload: { status: 'busy' } })).statusCode;
+      }
+      expect(last).toBe(429);
+    } finally {
+      await t2.close();
+    }
+  });
+});

@@ -1,0 +1,301 @@
+import { describe, expect, it } from 'vitest';
+import { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
+import type { PresenceTimings } from '../../../src/server/presence/types.js';
+
+const timings: PresenceTimings = {
+  heartbeatIntervalMs: 25_000,
+  offlineGraceMs: 10_000,
+  idleTimeoutMs: 300_000,
+  idleProbeTimeoutMs: 60_000,
+  pollSessionTtlMs: 60_000,
+};
+const T0 = Date.UTC(2024, 0, 15, 14, 30);
+const ALICE = 1;
+
+function setup() {
+  let t = T0;
+  const engine = new PresenceEngine({ now: () => t }, timings);
+  const advance = (ms: number) => {
+    t += ms;
+    return engine.tick();
+  };
+  return { engine, advance, now: () => t };
+}
+
+describe('PresenceEngine sessions', () => {
+  it('shows an unknown user as offline and never seen', () => {
+    const { engine } = setup();
+    expect(engine.known(ALICE)).toBe(false);
+    expect(engine.get(ALICE)).toEqual({
+      status: 'offline',
+      activity: null,
+      manualStatus: null,
+      customMessage: null,
+      customMessageExpiresAt: null,
+      lastSeen: null,
+      lastActivity: null,
+    });
+  });
+
+  it('brings a user online browsing when a session opens, and reports the change', () => {
+    const { engine } = setup();
+    const change = engine.openSession(ALICE, 's1', 'socket');
+    expect(change?.before.status).toBe('offline');
+    expect(change?.after).toMatchObject({ status: 'online', activity: 'browsing', lastActivity: T0 });
+    expect(engine.known(ALICE)).toBe(true);
+    expect(engine.get(ALICE)).toBe(change?.after);
+  });
+
+  it('hands out frozen snapshots that later changes do not touch', () => {
+    const { engine } = setup();
+    const change = engine.openSession(ALICE, 's1', 'socket');
+    expect(Object.isFrozen(change?.after)).toBe(true);
+    engine.setManualStatus(ALICE, 'busy');
+    expect(change?.after.status).toBe('online');
+  });
+
+  it('treats two sessions as one user: the second open and the first close change nothing', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 'tab', 'socket');
+    expect(engine.openSession(ALICE, 'phone', 'socket')).toBeNull();
+    expect(engine.liveSessionCount(ALICE)).toBe(2);
+    expect(engine.sessionIds(ALICE).sort()).toEqual(['phone', 'tab']);
+    expect(engine.closeSession(ALICE, 'tab')).toBeNull();
+    expect(advance(timings.offlineGraceMs * 2).changes).toEqual([]);
+    expect(engine.get(ALICE).status).toBe('online');
+  });
+
+  it('keeps the status through the grace and records last_seen when the last session ends', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    advance(5_000);
+    const change = engine.closeSession(ALICE, 's1');
+    expect(change?.after).toMatchObject({ status: 'online', lastSeen: T0 + 5_000 });
+    expect(advance(timings.offlineGraceMs - 1).changes).toEqual([]);
+    expect(engine.get(ALICE).status).toBe('online');
+  });
+
+  it('shows nothing at all when the user reloads within the grace', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.closeSession(ALICE, 's1');
+    advance(timings.offlineGraceMs - 1_000);
+    expect(engine.openSession(ALICE, 's2', 'socket')).toBeNull();
+    expect(advance(timings.offlineGraceMs * 3).changes).toEqual([]);
+    expect(engine.get(ALICE).status).toBe('online');
+  });
+
+  it('turns the user offline when the grace passes, last seen when the last session ended', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    advance(2_000);
+    engine.closeSession(ALICE, 's1');
+    const { changes } = advance(timings.offlineGraceMs);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.after).toMatchObject({ status: 'offline', activity: null, lastSeen: T0 + 2_000 });
+    expect(advance(timings.offlineGraceMs).changes).toEqual([]);
+  });
+
+  it('takes the user offline at once on logout, skipping the grace', () => {
+    const { engine, now } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    const change = engine.closeSession(ALICE, 's1', { immediate: true });
+    expect(change?.after).toMatchObject({ status: 'offline', activity: null, lastSeen: now() });
+  });
+
+  it('keeps the user online on logout of one session while another is live', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 'laptop', 'socket');
+    engine.openSession(ALICE, 'phone', 'socket');
+    expect(engine.closeSession(ALICE, 'laptop', { immediate: true })).toBeNull();
+    expect(engine.get(ALICE).status).toBe('online');
+  });
+
+  it('forgets the declared activity when the user goes offline', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setActivity(ALICE, 'chatting');
+    engine.closeSession(ALICE, 's1');
+    expect(engine.get(ALICE).activity).toBe('chatting');
+    advance(timings.offlineGraceMs);
+    engine.openSession(ALICE, 's2', 'socket');
+    expect(engine.get(ALICE).activity).toBe('browsing');
+  });
+
+  it('ignores closing an unknown session', () => {
+    const { engine } = setup();
+    expect(engine.closeSession(ALICE, 'nope')).toBeNull();
+    engine.openSession(ALICE, 's1', 'socket');
+    expect(engine.closeSession(ALICE, 'nope')).toBeNull();
+    expect(engine.liveSessionCount(ALICE)).toBe(1);
+  });
+
+  it('forgets a removed user entirely', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.closeSession(ALICE, 's1');
+    engine.remove(ALICE);
+    expect(engine.known(ALICE)).toBe(false);
+    expect(engine.get(ALICE).status).toBe('offline');
+    expect(advance(timings.offlineGraceMs).changes).toEqual([]);
+  });
+});
+
+describe('PresenceEngine poll sessions', () => {
+  it('keeps a poll session live while it is touched within its TTL', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 'poll', 'poll');
+    for (let i = 0; i < 5; i += 1) {
+      advance(timings.pollSessionTtlMs - 1_000);
+      expect(engine.touchSession(ALICE, 'poll')).toBe(true);
+    }
+    expect(advance(timings.pollSessionTtlMs - 1).expiredSessions).toEqual([]);
+    expect(engine.get(ALICE).status).toBe('online');
+  });
+
+  it('expires a poll session after its TTL and takes the user offline, last seen at its last call', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 'poll', 'poll');
+    advance(20_000);
+    engine.touchSession(ALICE, 'poll');
+    const touchedAt = T0 + 20_000;
+    const result = advance(timings.pollSessionTtlMs);
+    expect(result.expiredSessions).toEqual([{ userId: ALICE, sessionId: 'poll' }]);
+    expect(result.changes).toHaveLength(1);
+    expect(result.changes[0]?.after).toMatchObject({ status: 'offline', lastSeen: touchedAt });
+    expect(engine.liveSessionCount(ALICE)).toBe(0);
+    expect(engine.touchSession(ALICE, 'poll')).toBe(false);
+  });
+
+  it('reports an expired poll session without a change while a socket keeps the user online', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 'socket', 'socket');
+    engine.openSession(ALICE, 'poll', 'poll');
+    const result = advance(timings.pollSessionTtlMs);
+    expect(result.expiredSessions).toEqual([{ userId: ALICE, sessionId: 'poll' }]);
+    expect(result.changes).toEqual([]);
+  });
+
+  it('does not treat a heartbeat as an interaction', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 'poll', 'poll');
+    advance(30_000);
+    engine.touchSession(ALICE, 'poll');
+    expect(engine.get(ALICE).lastActivity).toBe(T0);
+  });
+
+  it('returns false when touching a session of an unknown user', () => {
+    const { engine } = setup();
+    expect(engine.touchSession(ALICE, 'x')).toBe(false);
+    expect(engine.known(ALICE)).toBe(false);
+  });
+});
+
+describe('PresenceEngine manual status and custom message', () => {
+  it('keeps manual busy and away until changed, and online returns to automatic mode', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    expect(engine.setManualStatus(ALICE, 'busy')?.after).toMatchObject({ status: 'busy', manualStatus: 'busy' });
+    expect(engine.interaction(ALICE)).toBeNull();
+    expect(engine.setManualStatus(ALICE, 'away')?.after).toMatchObject({ status: 'away', manualStatus: 'away' });
+    expect(engine.setManualStatus(ALICE, 'online')?.after).toMatchObject({ status: 'online', manualStatus: null });
+  });
+
+  it('keeps the declared activity under a manual status', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setActivity(ALICE, 'watching_match');
+    expect(engine.setManualStatus(ALICE, 'busy')?.after.activity).toBe('watching_match');
+  });
+
+  it('shows a user with a manual status as offline once their sessions are gone, and busy again on return', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setManualStatus(ALICE, 'busy');
+    engine.closeSession(ALICE, 's1');
+    expect(advance(timings.offlineGraceMs).changes[0]?.after).toMatchObject({ status: 'offline', manualStatus: 'busy' });
+    expect(engine.openSession(ALICE, 's2', 'socket')?.after.status).toBe('busy');
+  });
+
+  it('sets, keeps and clears the custom message with the manual status', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setManualStatus(ALICE, 'busy', { message: 'brb', expiresAt: null });
+    expect(engine.get(ALICE).customMessage).toBe('brb');
+    engine.setManualStatus(ALICE, 'online');
+    expect(engine.get(ALICE).customMessage).toBe('brb');
+    engine.setManualStatus(ALICE, 'online', { message: null, expiresAt: null });
+    expect(engine.get(ALICE).customMessage).toBeNull();
+  });
+
+  it('clears a custom message when it expires, reporting it once', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    const change = engine.setCustomMessage(ALICE, 'lunch', T0 + 30_000);
+    expect(change?.after).toMatchObject({ customMessage: 'lunch', customMessageExpiresAt: T0 + 30_000 });
+    expect(advance(29_999).changes).toEqual([]);
+    const { changes } = advance(1);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]?.after).toMatchObject({ customMessage: null, customMessageExpiresAt: null });
+    expect(advance(1_000).changes).toEqual([]);
+  });
+
+  it('does not set a custom message whose expiry has already passed', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    expect(engine.setCustomMessage(ALICE, 'old', T0)).toBeNull();
+    expect(engine.get(ALICE).customMessage).toBeNull();
+  });
+
+  it('reports no change when a manual status is set to what it already is', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setManualStatus(ALICE, 'busy', { message: 'focus', expiresAt: null });
+    expect(engine.setManualStatus(ALICE, 'busy')).toBeNull();
+    expect(engine.setManualStatus(ALICE, 'busy', { message: 'focus', expiresAt: null })).toBeNull();
+    expect(engine.setActivity(ALICE, 'browsing').change).toBeNull();
+  });
+});
+
+describe('PresenceEngine persistence', () => {
+  it('seeds a user from the store and offers the same fields back', () => {
+    const { engine } = setup();
+    const persisted = {
+      manualStatus: 'busy' as const,
+      customMessage: 'on call',
+      customMessageExpiresAt: T0 + 60_000,
+      lastSeen: T0 - 3_600_000,
+      lastActivity: T0 - 3_600_000,
+    };
+    engine.load(ALICE, persisted);
+    expect(engine.known(ALICE)).toBe(true);
+    expect(engine.get(ALICE)).toMatchObject({ status: 'offline', activity: null, lastSeen: persisted.lastSeen });
+    expect(engine.snapshotForPersistence(ALICE)).toEqual(persisted);
+    expect(engine.openSession(ALICE, 's1', 'socket')?.after).toMatchObject({ status: 'busy', customMessage: 'on call' });
+  });
+
+  it('does not overwrite a user it already knows', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.load(ALICE, { manualStatus: 'away', customMessage: null, customMessageExpiresAt: null, lastSeen: 1, lastActivity: 1 });
+    expect(engine.get(ALICE)).toMatchObject({ status: 'online', manualStatus: null, lastSeen: null });
+  });
+
+  it('clears an expired remembered custom message on the next tick', () => {
+    const { engine, advance } = setup();
+    engine.load(ALICE, { manualStatus: null, customMessage: 'old', customMessageExpiresAt: T0 - 1, lastSeen: null, lastActivity: null });
+    const { changes } = advance(0);
+    expect(changes.map((c) => c.after.customMessage)).toEqual([null]);
+  });
+
+  it('offers an empty snapshot for an unknown user', () => {
+    const { engine } = setup();
+    expect(engine.snapshotForPersistence(ALICE)).toEqual({
+      manualStatus: null,
+      customMessage: null,
+      customMessageExpiresAt: null,
+      lastSeen: null,
+      lastActivity: null,
+    });
+  });
+});

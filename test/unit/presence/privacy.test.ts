@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import type { Audience, Settings, StatusVisibility } from '../../../src/protocol/index.js';
+import { canSee, changedTiers, tierOf, view, viewsByTier, VIEWER_TIERS } from '../../../src/server/presence/privacy.js';
+import type { PresenceState, Subject, ViewerTier } from '../../../src/server/presence/types.js';
+
+const NOW = Date.UTC(2024, 0, 15, 14, 30);
+const LAST_SEEN = NOW - 3_600_000;
+const STATUS_VISIBILITIES: StatusVisibility[] = ['public', 'friends', 'close_friends', 'hidden'];
+const AUDIENCES: Audience[] = ['public', 'friends', 'close_friends', 'nobody'];
+const TIERS: ViewerTier[] = ['public', 'friend', 'close_friend', 'self', 'admin'];
+const FIELDS = ['status', 'activity', 'custom_message', 'last_seen'] as const;
+
+/** Who belongs to each audience, written out independently of the code under test. */
+const ALLOWED: Record<Audience | StatusVisibility, ViewerTier[]> = {
+  public: ['public', 'friend', 'close_friend', 'self', 'admin'],
+  friends: ['friend', 'close_friend', 'self', 'admin'],
+  close_friends: ['close_friend', 'self', 'admin'],
+  nobody: ['self', 'admin'],
+  hidden: ['self', 'admin'],
+};
+
+const online: PresenceState = {
+  status: 'busy',
+  activity: 'chatting',
+  manualStatus: 'busy',
+  customMessage: 'deep work',
+  customMessageExpiresAt: null,
+  lastSeen: LAST_SEEN,
+  lastActivity: NOW - 1_000,
+};
+const offline: PresenceState = { ...online, status: 'offline', activity: null, manualStatus: null, customMessage: null };
+const neverSeen: PresenceState = {
+  status: 'offline',
+  activity: null,
+  manualStatus: null,
+  customMessage: null,
+  customMessageExpiresAt: null,
+  lastSeen: null,
+  lastActivity: null,
+};
+const openSettings: Settings = {
+  status_visibility: 'public',
+  activity_visibility: 'public',
+  last_seen_visibility: 'public',
+  custom_message_visibility: 'public',
+};
+
+function subject(presence: PresenceState, settings: Partial<Settings> = {}): Subject {
+  return { id: 7, username: 'alice', displayName: 'Alice', presence, settings: { ...openSettings, ...settings } };
+}
+
+function settingsFor(field: (typeof FIELDS)[number], sv: StatusVisibility, audience: Audience): Partial<Settings> {
+  switch (field) {
+    case 'status':
+      return { status_visibility: sv, activity_visibility: audience, last_seen_visibility: audience, custom_message_visibility: audience };
+    case 'activity':
+      return { status_visibility: sv, activity_visibility: audience };
+    case 'custom_message':
+      return { status_visibility: sv, custom_message_visibility: audience };
+    case 'last_seen':
+      return { status_visibility: sv, last_seen_visibility: audience };
+  }
+}
+
+const TRUE_VALUES = {
+  status: 'busy',
+  activity: 'chatting',
+  custom_message: 'deep work',
+  last_seen: new Date(LAST_SEEN).toISOString(),
+} as const;
+const HIDDEN_VALUES = { status: 'offline', activity: null, custom_message: null, last_seen: null } as const;
+
+describe('view: every status visibility × audience × tier × field', () => {
+  const cases = STATUS_VISIBILITIES.flatMap((sv) =>
+    AUDIENCES.flatMap((audience) =>
+      TIERS.flatMap((tier) =>
+        FIELDS.map((field) => {
+          const statusVisible = ALLOWED[sv].includes(tier);
+          const visible = statusVisible && (field === 'status' || ALLOWED[audience].includes(tier));
+          return { sv, audience, tier, field, visible };
+        }),
+      ),
+    ),
+  );
+
+  it.each(cases)(
+    'status_visibility=$sv, audience=$audience: a $tier viewer sees $field: $visible',
+    ({ sv, audience, tier, field, visible }) => {
+      // last_seen only shows while offline, so that field is checked on an offline subject.
+      const presence = field === 'last_seen' ? offline : online;
+      const result = view(subject(presence, settingsFor(field, sv, audience)), tier, NOW);
+      const expected = field === 'status' && presence === offline ? 'offline' : TRUE_VALUES[field];
+      expect(result[field]).toBe(visible ? expected : HIDDEN_VALUES[field]);
+    },
+  );
+});
+
+describe('view: hidden looks exactly like offline and never seen', () => {
+  const states: Array<[string, PresenceState]> = [
+    ['busy with a message', online],
+    ['in a tournament', { ...online, status: 'in_game', activity: 'in_tournament' }],
+    ['offline with a last_seen', offline],
+    ['away and idle', { ...online, status: 'away', activity: 'idle', manualStatus: null }],
+  ];
+  const cases = states.flatMap(([name, presence]) =>
+    (['public', 'friend', 'close_friend'] as const).map((tier) => ({ name, presence, tier })),
+  );
+
+  it.each(cases)('a hidden user $name shows the $tier viewer a never-seen offline user', ({ presence, tier }) => {
+    const hidden = view(subject(presence, { status_visibility: 'hidden' }), tier, NOW);
+    const absent = view(subject(neverSeen), tier, NOW);
+    expect(hidden).toEqual(absent);
+    expect(JSON.stringify(hidden)).toBe(JSON.stringify(absent));
+  });
+
+  it('shows admins the true status of a hidden user', () => {
+    expect(view(subject(online, { status_visibility: 'hidden' }), 'admin', NOW)).toMatchObject({
+      status: 'busy',
+      activity: 'chatting',
+      custom_message: 'deep work',
+    });
+  });
+
+  it('shows a hidden user their own true status', () => {
+    expect(view(subject(online, { status_visibility: 'hidden' }), 'self', NOW).status).toBe('busy');
+  });
+});
+
+describe('view: details', () => {
+  it('uses snake_case fields, the identity of the subject and the time of the view', () => {
+    expect(view(subject(online), 'friend', NOW)).toEqual({
+      user_id: 7,
+      username: 'alice',
+      display_name: 'Alice',
+      status: 'busy',
+      activity: 'chatting',
+      custom_message: 'deep work',
+      last_seen: null,
+      timestamp: new Date(NOW).toISOString(),
+    });
+  });
+
+  it('hides last_seen while the user is online, even from self', () => {
+    expect(view(subject(online), 'self', NOW).last_seen).toBeNull();
+  });
+
+  it('hides an expired custom message even before the engine clears it', () => {
+    const expiring = { ...online, customMessageExpiresAt: NOW };
+    expect(view(subject(expiring), 'self', NOW).custom_message).toBeNull();
+    expect(view(subject(expiring), 'friend', NOW - 1).custom_message).toBe('deep work');
+  });
+
+  it('hides the custom message of an offline user from everyone but the user', () => {
+    const away = { ...offline, customMessage: 'on holiday' };
+    expect(view(subject(away), 'close_friend', NOW).custom_message).toBeNull();
+    expect(view(subject(away), 'admin', NOW).custom_message).toBeNull();
+    expect(view(subject(away), 'self', NOW).custom_message).toBe('on holiday');
+  });
+
+  it('gives a view for every tier', () => {
+    const views = viewsByTier(subject(online, { activity_visibility: 'close_friends' }), NOW);
+    expect(Object.keys(views).sort()).toEqual([...VIEWER_TIERS].sort());
+    expect(views.friend.activity).toBeNull();
+    expect(views.close_friend.activity).toBe('chatting');
+  });
+});
+
+describe('tierOf', () => {
+  const viewer = { id: 1, role: 'user' as const };
+
+  it('knows self before anything else', () => {
+    expect(tierOf({ id: 7, role: 'admin' }, 7, null)).toBe('self');
+  });
+
+  it('puts admins above any category', () => {
+    expect(tierOf({ id: 1, role: 'admin' }, 7, null)).toBe('admin');
+  });
+
+  it.each([
+    ['close_friend', 'close_friend'],
+    ['friend', 'friend'],
+    ['acquaintance', 'public'],
+    [null, 'public'],
+  ] as const)('maps the category %s given by the subject to tier %s', (category, tier) => {
+    expect(tierOf(viewer, 7, category)).toBe(tier);
+  });
+});
+
+describe('canSee', () => {
+  it.each(TIERS.flatMap((tier) => [...STATUS_VISIBILITIES, 'nobody' as const].map((audience) => ({ tier, audience }))))(
+    'decides whether a $tier viewer belongs to $audience',
+    ({ tier, audience }) => {
+      expect(canSee(audience, tier)).toBe(ALLOWED[audience].includes(tier));
+    },
+  );
+});
+
+describe('changedTiers', () => {
+  it('reports only the tiers allowed to see an activity change', () => {
+    const before = subject(online, { activity_visibility: 'friends' });
+    const after = subject({ ...online, activity: 'watching_match' }, { activity_visibility: 'friends' });
+    expect(changedTiers(before, after, NOW)).toEqual(['friend', 'close_friend', 'self', 'admin']);
+  });
+
+  it('reports only self and admin when a hidden user changes', () => {
+    const before = subject(online, { status_visibility: 'hidden' });
+    const after = subject({ ...online, status: 'online', manualStatus: null }, { status_visibility: 'hidden' });
+    expect(changedTiers(before, after, NOW)).toEqual(['self', 'admin']);
+  });
+
+  it('reports nothing when nothing visible changed', () => {
+    const before = subject(online);
+    const after = subject({ ...online, lastActivity: NOW, lastSeen: NOW - 5 });
+    expect(changedTiers(before, after, NOW)).toEqual([]);
+  });
+
+  it('reports the tiers that lose sight when a user hides', () => {
+    const before = subject(online, { status_visibility: 'friends' });
+    const after = subject(online, { status_visibility: 'hidden' });
+    expect(changedTiers(before, after, NOW)).toEqual(['friend', 'close_friend']);
+  });
+});
