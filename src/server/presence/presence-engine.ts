@@ -49,6 +49,8 @@ export interface CustomMessageInput {
 export class PresenceEngine {
   readonly #users = new Map<number, UserRecord>();
   readonly #queue = new DeadlineQueue();
+  /** While a tick runs, nothing is scheduled at or before its `now`, so the tick always ends. */
+  #notBefore = -Infinity;
 
   constructor(
     private readonly clock: Clock,
@@ -213,21 +215,26 @@ export class PresenceEngine {
   tick(): TickResult {
     const now = this.clock.now();
     const result: TickResult = { changes: [], probes: [], expiredSessions: [] };
-    while (this.#queue.peekTime() <= now) {
-      const due = this.#queue.peekTime();
-      const userId = this.#queue.pop();
-      const u = userId === undefined ? undefined : this.#users.get(userId);
-      // Stale entry: the user was removed or rescheduled since.
-      if (!u || u.scheduledAt !== due) continue;
-      u.scheduledAt = Infinity;
-      this.#advance(u, now, result);
+    this.#notBefore = now + 1;
+    try {
+      while (this.#queue.peekTime() <= now) {
+        const due = this.#queue.peekTime();
+        const userId = this.#queue.pop();
+        const u = userId === undefined ? undefined : this.#users.get(userId);
+        // Stale entry: the user was removed or rescheduled since.
+        if (!u || u.scheduledAt !== due) continue;
+        u.scheduledAt = Infinity;
+        this.#advance(u, now, result);
+      }
+    } finally {
+      this.#notBefore = -Infinity;
     }
     return result;
   }
 
   #advance(u: UserRecord, now: number, result: TickResult): void {
     this.#expirePollSessions(u, now, result);
-    if (u.graceUntil !== null && u.graceUntil < now) markOffline(u);
+    if (u.graceUntil !== null && u.graceUntil <= now) markOffline(u);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
     if (idleWatched(u) && u.lastActivity !== null) {
       if (u.probeAt === null) {
@@ -289,7 +296,7 @@ export class PresenceEngine {
 
   /** Queues the user's next deadline unless an earlier (or equal) entry already covers it. */
   #schedule(u: UserRecord): void {
-    const next = nextDeadline(u, this.timings);
+    const next = Math.max(nextDeadline(u, this.timings), this.#notBefore);
     if (next < u.scheduledAt) {
       u.scheduledAt = next;
       this.#queue.push(next, u.id);
