@@ -114,6 +114,7 @@ describe('Beacon in two browsers', () => {
     timings.offlineAfterTabClose = since(t);
     const title = await friendCard(pageB, A.username).locator('time').getAttribute('title');
     expect(title).toMatch(/\d{2}:\d{2}:\d{2}/); // exact time on hover
+    await expect.poll(() => pageB.locator('.beacon-changed').count(), FIVE_S).toBe(0); // let the highlight fade
     await shot(pageB, 'friend-list', true);
   });
 
@@ -134,6 +135,16 @@ describe('Beacon in two browsers', () => {
 
     await pageA.getByLabel('Online status').selectOption('friends');
     await expect.poll(statusOf(pageB, A.username), FIVE_S).not.toBe('offline');
+
+    // "Appear offline" in the header hides A, and turning it off restores "Friends".
+    const menu = await openStatusMenu(pageA);
+    await menu.getByRole('switch', { name: /Appear offline/ }).check();
+    await expect.poll(statusOf(pageB, A.username), FIVE_S).toBe('offline');
+    await expect.poll(() => pageA.getByLabel('Online status').inputValue()).toBe('hidden');
+    await menu.getByRole('switch', { name: /Appear offline/ }).uncheck();
+    await expect.poll(statusOf(pageB, A.username), FIVE_S).not.toBe('offline');
+    await expect.poll(() => pageA.getByLabel('Online status').inputValue()).toBe('friends');
+    await closeStatusMenu(pageA);
   });
 
   it('falls back to polling when the WebSocket is blocked, and still delivers B’s changes', async () => {

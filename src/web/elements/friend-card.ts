@@ -36,25 +36,19 @@ export class FriendCardElement extends HTMLElement {
     this.#render(value);
   }
 
-  /** Short highlight after a real-time change; CSS turns it off under reduced motion. */
+  #flashTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Short highlight after a real-time change; CSS turns the motion off under reduced motion. */
   flash(): void {
     this.classList.remove('beacon-changed');
     // Force a reflow so re-adding the class restarts the animation.
     void this.offsetWidth;
     this.classList.add('beacon-changed');
+    // A timer rather than animationend: that event never fires when motion is reduced
+    // (no animation runs) or when the card is moved mid-animation.
+    clearTimeout(this.#flashTimer);
+    this.#flashTimer = setTimeout(() => this.classList.remove('beacon-changed'), 1_500);
   }
-
-  connectedCallback(): void {
-    this.addEventListener('animationend', this.#onAnimationEnd);
-  }
-
-  disconnectedCallback(): void {
-    this.removeEventListener('animationend', this.#onAnimationEnd);
-  }
-
-  #onAnimationEnd = (): void => {
-    this.classList.remove('beacon-changed');
-  };
 
   #render(v: View): void {
     this.dataset.userId = String(v.user_id);

@@ -147,13 +147,13 @@ export class FriendListElement extends HTMLElement {
       return card;
     });
     for (const id of this.#cards.keys()) if (!seen.has(id)) this.#cards.delete(id);
-    // Reuse card nodes in their new order so running animations are not restarted.
-    const lis = items.map((card) => {
-      const li = card.parentElement?.tagName === 'LI' ? card.parentElement : h('li');
-      if (card.parentElement !== li) li.append(card);
-      return li;
+    // Move only the rows whose position changed, so running animations are not restarted.
+    items.forEach((card, i) => {
+      const li = card.parentElement?.tagName === 'LI' ? card.parentElement : h('li', {}, card);
+      const at = this.#list.children[i];
+      if (at !== li) this.#list.insertBefore(li, at ?? null);
     });
-    this.#list.replaceChildren(...lis);
+    while (this.#list.children.length > items.length) this.#list.lastElementChild?.remove();
     this.#show(this.#list);
   }
 

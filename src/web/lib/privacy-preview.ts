@@ -47,24 +47,35 @@ const WHO: Record<Audience, string> = {
   nobody: 'Nobody',
 };
 
-function sentence(audience: Audience, what: string): string {
-  // "Nobody can see X" needs no "if they can see your status" caveat.
-  const caveat = audience === 'nobody' ? '' : ' (if they can also see your status)';
-  return `${WHO[audience]} can see ${what}${caveat}.`;
+const AUDIENCE_ORDER: readonly Audience[] = ['public', 'friends', 'close_friends', 'nobody'];
+const FIELD_WORDS = [
+  ['activity_visibility', 'what you are doing (like “Playing Pong”)'],
+  ['custom_message_visibility', 'your custom message'],
+  ['last_seen_visibility', 'when you were last online'],
+] as const;
+
+function joinWords(words: string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
-/** Plain-language sentences explaining the settings, one per field. */
+/**
+ * Plain-language sentences explaining the settings: the status first, then one sentence
+ * per audience (fields sharing an audience are named together, so the text stays short).
+ */
 export function explainSettings(settings: Settings): string[] {
   if (settings.status_visibility === 'hidden') {
     return [
       'You appear offline to everyone. Nobody sees your activity, message or last seen time, though you can keep using Beacon as usual.',
     ];
   }
-  return [
-    `${WHO[settings.status_visibility]} can see whether you are online, away, busy or in a game.`,
-    sentence(settings.activity_visibility, 'what you are doing, like “Playing Pong”'),
-    sentence(settings.custom_message_visibility, 'your custom status message'),
-    sentence(settings.last_seen_visibility, 'when you were last online'),
-    'Anyone who cannot see your status sees you as offline — exactly like someone who never shared anything.',
-  ];
+  const lines = [`${WHO[settings.status_visibility]} can see whether you are online, away, busy or in a game.`];
+  for (const audience of AUDIENCE_ORDER) {
+    const words = FIELD_WORDS.filter(([key]) => settings[key] === audience).map(([, w]) => w);
+    if (words.length === 0) continue;
+    // "Nobody can see X" needs no "if they can see your status" caveat.
+    const caveat = audience === 'nobody' ? '' : ' (if they can also see your status)';
+    lines.push(`${WHO[audience]} can see ${joinWords(words)}${caveat}.`);
+  }
+  lines.push('Anyone who cannot see your status sees you as offline — exactly like someone who never shared anything.');
+  return lines;
 }
