@@ -2,7 +2,7 @@
  * The privacy projection: the ONE place that decides what a viewer may see of a user.
  * REST responses, the WebSocket snapshot and every event go through `view`.
  */
-import type { Activity, Audience, FriendCategory, Status, StatusVisibility, View } from '../../protocol/index.js';
+import type { Audience, FriendCategory, StatusVisibility, View } from '../../protocol/index.js';
 import type { Subject, ViewerInfo, ViewerTier } from './types.js';
 
 /** Every tier, lowest to highest; admin last as it sees everything. */
@@ -37,13 +37,8 @@ export function canSee(audience: Audience | StatusVisibility, tier: ViewerTier):
   }
 }
 
-/** The privacy-relevant fields of a View, spelled with the protocol enums. */
-interface ViewFields {
-  status: Status;
-  activity: Activity | null;
-  custom_message: string | null;
-  last_seen: string | null;
-}
+/** The privacy-relevant fields of a View. */
+type ViewFields = Pick<View, 'status' | 'activity' | 'custom_message' | 'last_seen'>;
 
 /**
  * Exactly what an offline user who never shared a last_seen looks like. A viewer who may
@@ -83,7 +78,7 @@ function visibleCustomMessage(subject: Subject, tier: ViewerTier, nowMs: number)
 
 /** One key order for every view, so that equal views also serialise identically. */
 function assemble(subject: Subject, fields: ViewFields, nowMs: number): View {
-  const projected: ViewFields & Pick<View, 'user_id' | 'username' | 'display_name' | 'timestamp'> = {
+  return {
     user_id: subject.id,
     username: subject.username,
     display_name: subject.displayName,
@@ -93,10 +88,6 @@ function assemble(subject: Subject, fields: ViewFields, nowMs: number): View {
     last_seen: fields.last_seen,
     timestamp: iso(nowMs),
   };
-  // The protocol's `Static<typeof View>` currently types status/activity as never (its
-  // unions are built from mapped arrays); the object above is checked against the enums,
-  // and this assertion becomes a no-op once the schema's static type is right.
-  return projected as View;
 }
 
 function iso(ms: number): string {
