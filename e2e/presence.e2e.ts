@@ -191,6 +191,14 @@ describe('Beacon in two browsers', () => {
     await openStatusMenu(pageB);
     await closeStatusMenu(pageB);
     await shot(pageA, 'after-restart');
+
+    // Logging out skips the offline grace period and forgets the token.
+    const t3 = Date.now();
+    await pageB.getByRole('button', { name: 'Log out' }).click();
+    await pageB.getByRole('heading', { name: 'Welcome back' }).waitFor();
+    expect(await pageB.evaluate(() => localStorage.getItem('beacon.token'))).toBeNull();
+    await expect.poll(statusOf(pageA, B.username), FIVE_S).toBe('offline');
+    timings.offlineAfterLogout = since(t3);
     await ctxA2.close();
   });
 });

@@ -79,6 +79,13 @@ export class BeaconApp {
       client.on('unauthorized', () => this.#signOut()),
       () => client.stop(),
     );
+    // A practice match interrupted by closing the tab would otherwise still show
+    // "Playing Pong" next time; the server refuses this if a real match is running.
+    const offReady = client.on('ready', ({ self }) => {
+      offReady();
+      if (self.activity === 'playing_pong' && parseRoute(location.hash) !== 'play') void client.setActivity('browsing').catch(() => undefined);
+    });
+    session.cleanups.push(offReady);
     const badgeTimer = setInterval(() => void this.#refreshBadge(), 30_000);
     session.cleanups.push(() => clearInterval(badgeTimer));
     this.#root.replaceChildren(header.element, main, still);

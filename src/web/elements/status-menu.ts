@@ -85,15 +85,29 @@ export class StatusMenuElement extends HTMLElement {
     this.#panel.hidden = !value;
     this.#trigger.setAttribute('aria-expanded', String(value));
     if (value) {
+      this.#syncManual();
       this.#form.sync(this.#client?.self ?? null);
       void this.#loadSettings();
       this.#radios.get(this.#manual)?.focus();
     }
   }
 
+  /** Another tab or device may have changed the manual status: trust what the server shows. */
+  #syncManual(): void {
+    const shown = this.#client?.self?.status;
+    if (shown === 'busy') this.#manual = 'busy';
+    else if (this.#manual === 'busy' && shown && shown !== 'in_game') this.#manual = shown === 'away' ? 'away' : 'online';
+    const radio = this.#radios.get(this.#manual);
+    if (radio) radio.checked = true;
+  }
+
   #build(): void {
     this.classList.add('relative');
     this.#trigger.addEventListener('click', () => (this.open = !this.open));
+    // Tabbing out of the panel closes it, like a native menu.
+    this.addEventListener('focusout', (e) => {
+      if (this.open && e.relatedTarget instanceof Node && !this.contains(e.relatedTarget)) this.open = false;
+    });
     this.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.open) {
         e.stopPropagation();
