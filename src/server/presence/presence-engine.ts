@@ -17,13 +17,13 @@ import type {
 } from './types.js';
 import {
   OFFLINE_STATE,
+  advanceIdle,
   applyCustomMessage,
   createRecord,
   deriveState,
   markInteraction,
   markOffline,
   nextDeadline,
-  idleWatched,
   persistedOf,
   type UserRecord,
 } from './user-record.js';
@@ -236,17 +236,7 @@ export class PresenceEngine {
     this.#expirePollSessions(u, now, result);
     if (u.graceUntil !== null && u.graceUntil <= now) markOffline(u);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
-    if (idleWatched(u) && u.lastActivity !== null) {
-      if (u.probeAt === null) {
-        if (u.lastActivity + this.timings.idleTimeoutMs <= now) {
-          u.probeAt = now;
-          result.probes.push(u.id);
-        }
-      } else if (u.probeAt + this.timings.idleProbeTimeoutMs <= now) {
-        u.probeAt = null;
-        u.autoAway = true;
-      }
-    }
+    if (advanceIdle(u, now, this.timings)) result.probes.push(u.id);
     const change = this.#commit(u);
     if (change) result.changes.push(change);
   }

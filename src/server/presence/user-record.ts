@@ -127,6 +127,25 @@ export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
   return next;
 }
 
+/**
+ * Moves the idle machine on at `now`: idle long enough → probe (returns true, once);
+ * probe unanswered for the probe timeout → auto-away. The probe time is when the probe
+ * was actually reported, so a late tick still gives the user the full time to answer.
+ */
+export function advanceIdle(u: UserRecord, now: number, timings: PresenceTimings): boolean {
+  if (!idleWatched(u) || u.lastActivity === null) return false;
+  if (u.probeAt === null) {
+    if (u.lastActivity + timings.idleTimeoutMs > now) return false;
+    u.probeAt = now;
+    return true;
+  }
+  if (u.probeAt + timings.idleProbeTimeoutMs <= now) {
+    u.probeAt = null;
+    u.autoAway = true;
+  }
+  return false;
+}
+
 /** An input signal: the user is here. Restarts the idle timer and answers any probe. */
 export function markInteraction(u: UserRecord, now: number): void {
   u.lastActivity = now;

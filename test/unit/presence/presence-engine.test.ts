@@ -85,6 +85,17 @@ describe('PresenceEngine sessions', () => {
     expect(engine.get(ALICE).status).toBe('online');
   });
 
+  it('keeps the declared activity through a reload within the grace', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setActivity(ALICE, 'chatting');
+    engine.closeSession(ALICE, 's1');
+    advance(1_000);
+    engine.openSession(ALICE, 's2', 'socket');
+    expect(advance(timings.offlineGraceMs).changes).toEqual([]);
+    expect(engine.get(ALICE).activity).toBe('chatting');
+  });
+
   it('turns the user offline when the grace passes, last seen when the last session ended', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 's1', 'socket');

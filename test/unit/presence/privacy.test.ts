@@ -140,6 +140,10 @@ describe('view: details', () => {
     });
   });
 
+  it('never shows an activity with an offline status', () => {
+    expect(view(subject({ ...offline, activity: 'chatting' }), 'self', NOW).activity).toBeNull();
+  });
+
   it('hides last_seen while the user is online, even from self', () => {
     expect(view(subject(online), 'self', NOW).last_seen).toBeNull();
   });
