@@ -133,6 +133,14 @@ describe('Beacon in two browsers', () => {
     await pageA.getByRole('button', { name: 'As a friend' }).click();
     await shot(pageA, 'privacy');
 
+    // Marking B as a close friend (on the Requests page) lets B see A again.
+    await goTo(pageA, 'Requests');
+    await pageA.getByLabel(`Category for ${B.name}`).selectOption('close_friend');
+    await expect.poll(statusOf(pageB, A.username), FIVE_S).not.toBe('offline');
+    await pageA.getByLabel(`Category for ${B.name}`).selectOption('friend');
+    await expect.poll(statusOf(pageB, A.username), FIVE_S).toBe('offline');
+
+    await goTo(pageA, 'Privacy');
     await pageA.getByLabel('Online status').selectOption('friends');
     await expect.poll(statusOf(pageB, A.username), FIVE_S).not.toBe('offline');
 
@@ -191,6 +199,14 @@ describe('Beacon in two browsers', () => {
     await openStatusMenu(pageB);
     await closeStatusMenu(pageB);
     await shot(pageA, 'after-restart');
+
+    // Removing a friend (two-step confirm) takes them off the list at once.
+    await goTo(pageB, 'Requests');
+    const remove = pageB.getByRole('button', { name: 'Remove Dave Okafor from friends' });
+    await remove.click();
+    await remove.click(); // "Confirm remove"
+    await goTo(pageB, 'Friends');
+    await expect.poll(() => friendCard(pageB, 'dave').count(), FIVE_S).toBe(0);
 
     // Logging out skips the offline grace period and forgets the token.
     const t3 = Date.now();

@@ -60,6 +60,20 @@ describe('friend list presentation', () => {
     await page.close();
   });
 
+  it('lays out every page without sideways scrolling on a 360 px phone', async () => {
+    const page = await browser.newPage({ viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    await useFixtureApi(page);
+    for (const route of ['requests', 'privacy', 'play'] as const) {
+      await page.goto(`${server.baseUrl}/#/${route}`);
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${route} overflows`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `e2e/screenshots/mobile-${route}.png`, fullPage: true });
+    }
+    await page.close();
+  });
+
   it('keeps statuses distinguishable in forced-colors mode', async () => {
     const page = await browser.newPage({ viewport: { width: 900, height: 760 } });
     await page.emulateMedia({ forcedColors: 'active', reducedMotion: 'reduce' });

@@ -161,9 +161,15 @@ export class PongGameElement extends HTMLElement {
     ctx.fillText(String(s.score.player), width / 4, 64);
     ctx.fillText(String(s.score.cpu), (width * 3) / 4, 64);
     if (!this.#playing) {
-      ctx.font = '600 22px system-ui, sans-serif';
-      ctx.fillStyle = '#cbd5e1';
-      ctx.fillText(isOver(s) ? 'Match over — press “Play again”' : 'Press “Start match” to play', width / 2, height / 2 + 8);
+      const text = isOver(s) ? 'Match over — press “Play again”' : 'Press “Start match” to play';
+      ctx.font = '600 26px system-ui, sans-serif';
+      const w = ctx.measureText(text).width + 48;
+      ctx.fillStyle = 'rgb(15 23 42 / 0.92)';
+      ctx.beginPath();
+      ctx.roundRect((width - w) / 2, height / 2 - 30, w, 56, 14);
+      ctx.fill();
+      ctx.fillStyle = '#e2e8f0';
+      ctx.fillText(text, width / 2, height / 2 + 8);
     }
   }
 }
