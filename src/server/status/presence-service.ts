@@ -4,7 +4,7 @@
  * EventBus) → gateway. Privacy is applied by `view()` only; fan-out goes through the bus only.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Activity, GameEventBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
+import type { Activity, FriendCategory, GameEventBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
@@ -12,7 +12,7 @@ import type { FriendRepository } from '../friends/friend-repository.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedTiers, view } from '../presence/privacy.js';
+import { changedTiers, sameView, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
 import { FriendGraph } from './friend-graph.js';
@@ -233,9 +233,7 @@ export class PresenceService {
     await this.ensureLoaded([subjectId]);
     if (!this.#profiles.has(subjectId)) throw new AppError('NOT_FOUND', 'No such user');
     const category = subjectId === viewer.userId ? null : await this.deps.friendRepo.categoryGiven(subjectId, viewer.userId);
-    const tier: ViewerTier =
-      subjectId === viewer.userId ? 'self' : viewer.role === 'admin' ? 'admin' : category === 'close_friend' ? 'close_friend' : category === 'friend' ? 'friend' : 'public';
-    return this.viewOf(subjectId, tier);
+    return this.viewOf(subjectId, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category));
   }
 
   // ---- graph ---------------------------------------------------------------------
@@ -248,7 +246,7 @@ export class PresenceService {
       this.graph.set(e.friendId, e.userId, e.category);
       const tier = this.#tierFromCategory(e.friendId, e.userId, e.category);
       const now = this.viewOf(e.userId, tier);
-      const changed = before === null || JSON.stringify({ ...this.viewOf(e.userId, before), timestamp: 0 }) !== JSON.stringify({ ...now, timestamp: 0 });
+      const changed = before === null || !sameView(this.viewOf(e.userId, before), now);
       this.#publish(e.friendId, { kind: 'tier_changed', viewerId: e.friendId, subjectId: e.userId, tier, view: changed ? now : null });
       return;
     }
@@ -275,12 +273,9 @@ export class PresenceService {
 
   // ---- internals -----------------------------------------------------------------
 
-  #tierFromCategory(viewerId: number, subjectId: number, category: Parameters<FriendGraph['set']>[2]): ViewerTier {
+  #tierFromCategory(viewerId: number, subjectId: number, category: FriendCategory): ViewerTier {
     if (this.graph.has(viewerId)) return this.graph.tier(viewerId, subjectId);
-    // Viewer not connected here: their role decides admin; otherwise the category does.
-    const role = this.#profiles.get(viewerId)?.role ?? 'user';
-    if (role === 'admin') return 'admin';
-    return category === 'close_friend' ? 'close_friend' : category === 'friend' ? 'friend' : 'public';
+    return tierOf({ id: viewerId, role: this.#profiles.get(viewerId)?.role ?? 'user' }, subjectId, category);
   }
 
   #hasSocketsForUser(userId: number): boolean {
