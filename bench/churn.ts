@@ -8,7 +8,7 @@ import type { Graph } from './graph.js';
 import type { Ledger } from './ledger.js';
 import { pct, startHealthProbe } from './probe.js';
 import { nowMs, type WorkerCounters } from './protocol.js';
-import { cpuMs, sleep, type ServerProc } from './servers.js';
+import { cpuMs, machineBusyMs, sleep, type ServerProc } from './servers.js';
 
 export interface ChurnContext {
   fleet: Fleet;
@@ -48,6 +48,9 @@ export interface ChurnFigures {
   cpuSPer1000Deliveries: number;
   /** GET /healthz latency during the phase, the outside view of event-loop delay. */
   healthzMs: LatencySummary;
+  /** Average cores busy during the phase: the server(s), the generator (workers + parent), everything else on the machine. */
+  cores: { server: number; generator: number; other: number };
+  generatorCpuSPer1000Deliveries: number;
   payloadBytesPerDelivery: number;
   wireBytesPerDelivery: number;
   counters: WorkerCounters;
@@ -55,6 +58,12 @@ export interface ChurnFigures {
 
 export function summarize(sorted: Float64Array): LatencySummary {
   return { count: sorted.length, p50: pct(sorted, 50), p95: pct(sorted, 95), p99: pct(sorted, 99), max: pct(sorted, 100) };
+}
+
+/** CPU ms of the generator: every worker plus this parent process. */
+function generatorCpuMs(ctx: ChurnContext): number {
+  const parent = process.cpuUsage();
+  return ctx.fleet.pids().reduce((s, pid) => s + cpuMs(pid), (parent.user + parent.system) / 1000);
 }
 
 function dispatch(ctx: ChurnContext, count: number): void {
@@ -92,6 +101,8 @@ export async function runChurn(ctx: ChurnContext, label: string, rate: number, d
   ctx.fleet.phase(label);
   const probe = startHealthProbe(ctx.servers[0]!.port);
   const cpu0 = ctx.servers.reduce((s, p) => s + cpuMs(p.pid), 0);
+  const gen0 = generatorCpuMs(ctx);
+  const busy0 = machineBusyMs();
   const total = Math.round((rate * durationMs) / 1000);
   const from = ctx.ledger.changes;
   const start = nowMs();
@@ -107,6 +118,9 @@ export async function runChurn(ctx: ChurnContext, label: string, rate: number, d
   const healthz = summarize(probe.stop());
   const counters = await drain(ctx, maxDrainMs);
   const cpuS = (ctx.servers.reduce((s, p) => s + cpuMs(p.pid), 0) - cpu0) / 1000;
+  const genS = (generatorCpuMs(ctx) - gen0) / 1000;
+  const busyS = (machineBusyMs() - busy0) / 1000;
+  const wallS = (nowMs() - start) / 1000;
   const r = ctx.ledger.analyze(from, ctx.ledger.changes, ctx.graph);
   const over: [number, number, number][] = Array.from(r.buckets, (b) => (b ? [pct(b, 50), pct(b, 95), pct(b, 99)] : [NaN, NaN, NaN]));
   const delivered = Math.max(1, r.received);
@@ -126,6 +140,8 @@ export async function runChurn(ctx: ChurnContext, label: string, rate: number, d
     serverCpuS: cpuS,
     cpuSPer1000Deliveries: (cpuS / delivered) * 1000,
     healthzMs: healthz,
+    cores: { server: cpuS / wallS, generator: genS / wallS, other: Math.max(0, busyS - cpuS - genS) / wallS },
+    generatorCpuSPer1000Deliveries: (genS / delivered) * 1000,
     payloadBytesPerDelivery: counters.payloadBytes / delivered,
     wireBytesPerDelivery: counters.wireBytes / delivered,
     counters,

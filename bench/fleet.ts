@@ -103,9 +103,8 @@ export class Fleet {
 
   /** Forks one worker per slice and hands it its clients. */
   static async start(slices: ClientSpec[][], opts: { compression: boolean; concurrency: number; seed: number }, ledger: Ledger): Promise<Fleet> {
-    const handles = slices.map((_, w) => {
+    const handles = slices.map(() => {
       const child = track(fork(WORKER, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-      void w;
       return new WorkerHandle(child, ledger);
     });
     await Promise.all(handles.map((h) => h.next('ready-to-work', 30_000)));
@@ -123,6 +122,10 @@ export class Fleet {
     const replies = this.workers.map((h) => h.next('storm-done', windowMs + timeoutMs + 5000));
     for (const h of this.workers) h.send({ type: 'storm', windowMs, timeoutMs });
     return merge(await Promise.all(replies));
+  }
+
+  pids(): number[] {
+    return this.workers.map((h) => h.child.pid ?? -1);
   }
 
   /** Starts a new phase: workers reset their counters. */

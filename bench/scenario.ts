@@ -146,7 +146,7 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
       if (l.ok < l.attempts) res.errors.push(`login: ${l.attempts - l.ok} of ${l.attempts} failed`);
     }
 
-    res.steady = await runChurn(ctx, 'steady', p.rate, p.durationS * 1000);
+    res.steady = await runChurn(ctx, 'steady', p.rate, p.durationS * 1000, 30_000);
     if (res.steady.lost > 0) res.errors.push(`steady: ${res.steady.lost} deliveries lost`);
     if (res.steady.counters.skippedSends > 0) {
       res.errors.push(`steady: ${res.steady.counters.skippedSends} changes not sent (socket not open)`);

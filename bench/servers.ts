@@ -132,3 +132,16 @@ function tail(file: string): string {
     return '(no log)';
   }
 }
+
+/** Busy CPU time of the whole machine in ms (all cores), from the `cpu` line of /proc/stat. */
+export function machineBusyMs(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal
+    const busy = v[0]! + v[1]! + v[2]! + v[5]! + v[6]! + v[7]!;
+    return (busy * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}

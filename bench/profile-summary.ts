@@ -1,0 +1,52 @@
+/**
+ * Summarises a V8 .cpuprofile (from `npm run bench -- --profile`, which starts Beacon
+ * with `node --cpu-prof`): self time by function and by package/file.
+ * Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: profile-summary <file.cpuprofile> [top]');
+  process.exit(2);
+}
+const top = Number(topArg ?? 25);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfUs = new Map<number, number>();
+profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+
+function where(url: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m) return m[1]!;
+  if (url.includes('/src/')) return url.slice(url.indexOf('/src/') + 1);
+  return url === '' ? '(native/vm)' : url.replace(/^node:/, 'node:');
+}
+
+const byFn = new Map<string, number>();
+const byPkg = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const n = byId.get(id);
+  if (!n) continue;
+  const { functionName, url, lineNumber } = n.callFrame;
+  const key = `${functionName || '(anonymous)'} ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+  byFn.set(key, (byFn.get(key) ?? 0) + us);
+  byPkg.set(where(url), (byPkg.get(where(url)) ?? 0) + us);
+}
+const print = (title: string, m: Map<string, number>) => {
+  console.log(`\n${title} (total ${(total / 1e6).toFixed(2)} s sampled)`);
+  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1e6).toFixed(2).padStart(7)} s  ${k}`);
+};
+print('self time by package / file', byPkg);
+print('self time by function', byFn);
