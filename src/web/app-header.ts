@@ -2,8 +2,6 @@
 import type { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
 import type { Route } from './router.js';
-import type { ConnectionStateElement } from './elements/connection-state.js';
-import type { StatusMenuElement } from './elements/status-menu.js';
 import { h, srOnly } from './lib/dom.js';
 
 const NAV: Array<{ route: Route; label: string }> = [
@@ -31,9 +29,9 @@ export function buildHeader(user: User, client: PresenceClient, onLogout: () => 
       return a;
     }),
   );
-  const connection = document.createElement('beacon-connection-state') as ConnectionStateElement;
+  const connection = document.createElement('beacon-connection-state');
   connection.client = client;
-  const menu = document.createElement('beacon-status-menu') as StatusMenuElement;
+  const menu = document.createElement('beacon-status-menu');
   menu.client = client;
   const logout = h('button', { type: 'button', class: 'beacon-btn text-sm' }, 'Log out');
   logout.addEventListener('click', onLogout);

@@ -16,7 +16,6 @@ import { requestsPage } from './pages/requests-page.js';
 import { privacyPage } from './pages/privacy-page.js';
 import { playPage } from './pages/play-page.js';
 import type { AppContext, Page } from './pages/page.js';
-import type { StillThereDialogElement } from './elements/still-there-dialog.js';
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
@@ -38,6 +37,8 @@ export class BeaconApp {
   readonly #api = new ApiClient({ baseUrl: '', getToken });
   #session: Session | null = null;
   #leavePage: (() => void) | void = undefined;
+  /** Shown once on the login screen (e.g. why the user was signed out). */
+  #notice: string | null = null;
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -65,7 +66,7 @@ export class BeaconApp {
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
     const header = buildHeader(user, client, () => void this.#logout());
     const main = h('main', { id: 'main', class: 'mx-auto max-w-6xl px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 });
-    const still = document.createElement('beacon-still-there') as StillThereDialogElement;
+    const still = document.createElement('beacon-still-there');
     still.client = client;
     const session: Session = {
       header,
@@ -76,7 +77,7 @@ export class BeaconApp {
     this.#session = session;
     session.cleanups.push(
       client.attachIdleDetection(document),
-      client.on('unauthorized', () => this.#signOut()),
+      client.on('unauthorized', () => this.#signOut('Your session has ended. Please log in again.')),
       () => client.stop(),
     );
     // A practice match interrupted by closing the tab would otherwise still show
@@ -114,11 +115,15 @@ export class BeaconApp {
     this.#signOut();
   }
 
-  #signOut(): void {
-    this.#leave();
-    this.#session?.cleanups.forEach((fn) => fn());
-    this.#session = null;
+  /** Idempotent: logout revokes the token, which also makes the SDK report `unauthorized`. */
+  #signOut(notice?: string): void {
     clearToken();
+    const s = this.#session;
+    if (!s) return;
+    this.#leave();
+    this.#session = null;
+    s.cleanups.forEach((fn) => fn());
+    this.#notice = notice ?? null;
     if (parseRoute(location.hash) === 'login') this.#route();
     else navigate('login');
   }
@@ -150,9 +155,12 @@ export class BeaconApp {
   #showAuth(mode: 'login' | 'signup'): void {
     this.#leave();
     document.title = `${mode === 'login' ? 'Log in' : 'Sign up'} · Beacon`;
+    const notice = this.#notice;
+    this.#notice = null;
     authPage(this.#root, {
       api: this.#api,
       mode,
+      notice,
       onAuthenticated: (token, user) => {
         setToken(token);
         this.#signIn(user);

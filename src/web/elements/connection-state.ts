@@ -72,3 +72,9 @@ export class ConnectionStateElement extends HTMLElement {
       : CONNECTION_LABEL[state];
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-connection-state': ConnectionStateElement;
+  }
+}

@@ -107,3 +107,9 @@ export class FriendCardElement extends HTMLElement {
     this.replaceChildren(avatar, body);
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-friend-card': FriendCardElement;
+  }
+}

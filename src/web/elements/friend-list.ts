@@ -140,7 +140,7 @@ export class FriendListElement extends HTMLElement {
       seen.add(view.user_id);
       let card = this.#cards.get(view.user_id);
       if (!card) {
-        card = document.createElement('beacon-friend-card') as FriendCardElement;
+        card = document.createElement('beacon-friend-card');
         this.#cards.set(view.user_id, card);
       }
       card.view = view;
@@ -190,5 +190,11 @@ export class FriendListElement extends HTMLElement {
       h('p', { class: 'font-medium text-slate-200' }, 'Could not load your friends. Beacon is unreachable.'),
       retry,
     );
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-friend-list': FriendListElement;
   }
 }

@@ -173,3 +173,13 @@ export class PongGameElement extends HTMLElement {
     }
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-pong': PongGameElement;
+  }
+  interface HTMLElementEventMap {
+    'beacon:match-start': CustomEvent<null>;
+    'beacon:match-end': CustomEvent<MatchEndDetail>;
+  }
+}

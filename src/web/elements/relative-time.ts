@@ -87,3 +87,9 @@ export class RelativeTimeElement extends HTMLElement {
     time.title = formatExact(date);
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-relative-time': RelativeTimeElement;
+  }
+}

@@ -85,3 +85,9 @@ export class StatusDotElement extends HTMLElement {
     this.classList.add('beacon-dot', STATUS_COLOR[status]);
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-status-dot': StatusDotElement;
+  }
+}

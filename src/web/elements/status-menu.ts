@@ -8,7 +8,6 @@ import { STATUS_LABEL } from '../lib/labels.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { readPref, writePref } from '../lib/session.js';
-import type { StatusMessageFormElement } from './status-message-form.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
 const MANUAL: ManualStatus[] = ['online', 'away', 'busy'];
@@ -53,7 +52,7 @@ export class StatusMenuElement extends HTMLElement {
   });
   #radios = new Map<ManualStatus, HTMLInputElement>();
   #hidden = h('input', { type: 'checkbox', role: 'switch', id: `${this.#panelId}-hidden`, class: 'beacon-switch' });
-  #form = document.createElement('beacon-status-message-form') as StatusMessageFormElement;
+  #form = document.createElement('beacon-status-message-form');
   #error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
   #manual: ManualStatus = (readPref('manualStatus') as ManualStatus | null) ?? 'online';
 
@@ -221,4 +220,14 @@ export class StatusMenuElement extends HTMLElement {
   #onOutside = (e: PointerEvent): void => {
     if (this.open && !e.composedPath().includes(this)) this.open = false;
   };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-status-menu': StatusMenuElement;
+  }
+  interface DocumentEventMap {
+    /** Privacy settings changed outside the privacy page (e.g. "Appear offline"). */
+    'beacon:settings-changed': CustomEvent<null>;
+  }
 }

@@ -104,3 +104,9 @@ export class StatusMessageFormElement extends HTMLElement {
     }
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-status-message-form': StatusMessageFormElement;
+  }
+}

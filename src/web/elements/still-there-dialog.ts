@@ -66,3 +66,9 @@ export class StillThereDialogElement extends HTMLElement {
     this.#dialog.close();
   }
 }
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-still-there': StillThereDialogElement;
+  }
+}

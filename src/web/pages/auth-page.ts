@@ -7,6 +7,8 @@ import { h } from '../lib/dom.js';
 export interface AuthContext {
   api: ApiClient;
   mode: 'login' | 'signup';
+  /** Why the user is here, e.g. an expired session. */
+  notice?: string | null;
   onAuthenticated(token: string, user: User): void;
 }
 
@@ -22,7 +24,7 @@ function field(id: string, label: string, attrs: Record<string, string | number 
 
 export function authPage(root: HTMLElement, ctx: AuthContext): void {
   const signup = ctx.mode === 'signup';
-  const error = h('p', { class: 'min-h-5 text-sm text-red-300', role: 'alert', 'data-part': 'error' });
+  const error = h('p', { class: 'min-h-5 text-sm text-red-300', role: 'alert', 'data-part': 'error' }, ctx.notice ?? '');
   const submit = h('button', { type: 'submit', class: 'beacon-btn-primary w-full justify-center' }, signup ? 'Create account' : 'Log in');
   const form = h(
     'form',

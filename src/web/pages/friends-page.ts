@@ -1,13 +1,11 @@
 /** The live friend list, with your own card beside it on wide screens. */
 import type { Page } from './page.js';
-import type { FriendListElement } from '../elements/friend-list.js';
-import type { FriendCardElement } from '../elements/friend-card.js';
 import { h } from '../lib/dom.js';
 
 export const friendsPage: Page = (root, ctx) => {
-  const list = document.createElement('beacon-friend-list') as FriendListElement;
+  const list = document.createElement('beacon-friend-list');
   list.source = ctx.client;
-  const me = document.createElement('beacon-friend-card') as FriendCardElement;
+  const me = document.createElement('beacon-friend-card');
   me.dataset.self = 'true';
   const pending = h('p', { class: 'text-sm text-slate-400' }, 'Connecting…');
   const showSelf = (): void => {

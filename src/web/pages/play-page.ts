@@ -3,12 +3,11 @@
  * see "Playing Pong"; ending it or leaving the page declares `browsing` again.
  */
 import type { Page } from './page.js';
-import type { PongGameElement } from '../elements/pong-game.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 
 export const playPage: Page = (root, ctx) => {
-  const game = document.createElement('beacon-pong') as PongGameElement;
+  const game = document.createElement('beacon-pong');
   game.className = 'block';
   const note = h('p', { class: 'min-h-5 text-sm text-slate-400', role: 'status', 'data-part': 'play-note' });
 

@@ -10,7 +10,6 @@ import { AUDIENCE_LABEL, STATUS_VISIBILITY_LABEL } from '../lib/labels.js';
 import { explainSettings, previewView, type ViewerTier } from '../lib/privacy-preview.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
-import type { FriendCardElement } from '../elements/friend-card.js';
 
 type Key = keyof Settings;
 const FIELDS: Array<{ key: Key; label: string; hint: string }> = [
@@ -34,7 +33,7 @@ export const privacyPage: Page = (root, ctx) => {
   const body = h('div', { class: 'grid gap-4' }, h('p', { class: 'text-slate-400', role: 'status', 'data-state': 'loading' }, 'Loading your settings…'));
   const selects = new Map<Key, HTMLSelectElement>();
   const explain = h('ul', { class: 'grid list-disc gap-1.5 pl-5 text-sm text-slate-300', 'data-part': 'explanation' });
-  const card = document.createElement('beacon-friend-card') as FriendCardElement;
+  const card = document.createElement('beacon-friend-card');
   card.className = 'block';
   const tierButtons = TIERS.map(({ tier: t, label }) => {
     const b = h('button', { type: 'button', class: 'beacon-chip', 'aria-pressed': String(t === tier), 'data-tier': t }, label);
