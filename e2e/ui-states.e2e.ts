@@ -97,6 +97,12 @@ describe('friend list presentation', () => {
     expect(await preview.locator('[data-part=message]').count()).toBe(0);
     await page.getByRole('button', { name: 'As a close friend' }).click();
     await expect.poll(() => preview.locator('[data-part=message]').textContent()).toContain('Up for a rematch');
+    // Last seen is for close friends only in the fixture settings.
+    const offline = page.locator('[data-part=preview-offline] beacon-friend-card');
+    expect(await offline.locator('[data-part=last-seen]').textContent()).toBe('last seen 5 minutes ago');
+    await page.getByRole('button', { name: 'As a friend' }).click();
+    await expect.poll(() => offline.locator('[data-part=last-seen]').count()).toBe(0);
+    await page.getByRole('button', { name: 'As a close friend' }).click();
     await shot(page, 'privacy-preview');
     await page.close();
   });

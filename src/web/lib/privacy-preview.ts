@@ -32,12 +32,20 @@ export function previewView(subject: View, settings: Settings, viewer: ViewerTie
     return { ...subject, status: 'offline', activity: null, custom_message: null, last_seen: null };
   }
   const offline = subject.status === 'offline';
+  // Like the server: last seen only describes an offline user; an offline user's message
+  // is stale, so only its owner still sees it.
+  const messageShown = (!offline || viewer === 'self') && audienceAllows(settings.custom_message_visibility, viewer);
   return {
     ...subject,
     activity: !offline && audienceAllows(settings.activity_visibility, viewer) ? subject.activity : null,
-    custom_message: audienceAllows(settings.custom_message_visibility, viewer) ? subject.custom_message : null,
-    last_seen: audienceAllows(settings.last_seen_visibility, viewer) ? subject.last_seen : null,
+    custom_message: messageShown ? subject.custom_message : null,
+    last_seen: offline && audienceAllows(settings.last_seen_visibility, viewer) ? subject.last_seen : null,
   };
+}
+
+/** `self` as it will look once they go offline, for the "after you leave" preview. */
+export function asOffline(self: View, now: Date): View {
+  return { ...self, status: 'offline', activity: null, last_seen: self.last_seen ?? new Date(now.getTime() - 5 * 60_000).toISOString() };
 }
 
 const WHO: Record<Audience, string> = {

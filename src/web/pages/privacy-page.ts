@@ -7,7 +7,7 @@ import type { Page } from './page.js';
 import type { Audience, Settings, StatusVisibility, View } from '../lib/label-types.js';
 import { AUDIENCES, STATUS_VISIBILITIES } from '../../protocol/enums.js';
 import { AUDIENCE_LABEL, STATUS_VISIBILITY_LABEL } from '../lib/labels.js';
-import { explainSettings, previewView, type ViewerTier } from '../lib/privacy-preview.js';
+import { asOffline, explainSettings, previewView, type ViewerTier } from '../lib/privacy-preview.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 
@@ -34,7 +34,8 @@ export const privacyPage: Page = (root, ctx) => {
   const selects = new Map<Key, HTMLSelectElement>();
   const explain = h('ul', { class: 'grid list-disc gap-1.5 pl-5 text-sm text-slate-300', 'data-part': 'explanation' });
   const card = document.createElement('beacon-friend-card');
-  card.className = 'block';
+  const offlineCard = document.createElement('beacon-friend-card');
+  offlineCard.dataset.preview = 'offline';
   const tierButtons = TIERS.map(({ tier: t, label }) => {
     const b = h('button', { type: 'button', class: 'beacon-chip', 'aria-pressed': String(t === tier), 'data-tier': t }, label);
     b.addEventListener('click', () => { tier = t; update(); });
@@ -65,7 +66,10 @@ export const privacyPage: Page = (root, ctx) => {
     explain.replaceChildren(...explainSettings(settings).map((t) => h('li', {}, t)));
     tierButtons.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.tier === tier)));
     const self: View | null = client.self;
-    if (self) card.view = previewView(self, settings, tier);
+    if (self) {
+      card.view = previewView(self, settings, tier);
+      offlineCard.view = previewView(asOffline(self, new Date()), settings, tier);
+    }
   }
 
   async function save(patch: Partial<Settings>): Promise<void> {
@@ -92,7 +96,9 @@ export const privacyPage: Page = (root, ctx) => {
           h('h2', { id: 'preview-title', class: 'font-semibold text-white' }, 'Preview your card'),
           h('p', { class: 'mb-3 text-sm text-slate-400' }, 'Acquaintances see the same as strangers.'),
           h('div', { class: 'mb-3 flex flex-wrap gap-2', role: 'group', 'aria-label': 'Preview as' }, ...tierButtons),
-          h('div', { 'aria-live': 'polite', 'data-part': 'preview' }, card)),
+          h('div', { class: 'grid gap-3 md:grid-cols-2', 'aria-live': 'polite' },
+            h('div', { 'data-part': 'preview' }, h('h3', { class: 'mb-1.5 text-sm text-slate-400' }, 'While you are online'), card),
+            h('div', { 'data-part': 'preview-offline' }, h('h3', { class: 'mb-1.5 text-sm text-slate-400' }, 'After you go offline'), offlineCard))),
       );
       update();
     } catch (e) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings, View } from '../../../src/protocol/index.js';
-import { explainSettings, previewView } from '../../../src/web/lib/privacy-preview.js';
+import { asOffline, explainSettings, previewView } from '../../../src/web/lib/privacy-preview.js';
 
 const me: View = {
   user_id: 1,
@@ -20,8 +20,20 @@ const defaults: Settings = {
 };
 
 describe('previewView', () => {
-  it('shows friends everything under the default settings', () => {
-    expect(previewView(me, defaults, 'friend')).toEqual(me);
+  it('shows friends everything under the default settings (last seen only describes offline users)', () => {
+    expect(previewView(me, defaults, 'friend')).toEqual({ ...me, last_seen: null });
+  });
+
+  it('shows last seen, but no stale message, once the user is offline', () => {
+    const offline = asOffline(me, new Date('2024-06-15T15:00:00.000Z'));
+    expect(previewView(offline, defaults, 'friend')).toMatchObject({
+      status: 'offline',
+      activity: null,
+      custom_message: null,
+      last_seen: me.last_seen,
+    });
+    expect(previewView(offline, { ...defaults, last_seen_visibility: 'close_friends' }, 'friend').last_seen).toBeNull();
+    expect(previewView(offline, defaults, 'self').custom_message).toBe(me.custom_message);
   });
 
   it('shows a stranger (and an acquaintance) nothing but "offline" when the status is for friends', () => {
@@ -34,7 +46,7 @@ describe('previewView', () => {
     const s: Settings = { ...defaults, status_visibility: 'hidden', activity_visibility: 'public' };
     expect(previewView(me, s, 'close_friend').status).toBe('offline');
     expect(previewView(me, s, 'close_friend').activity).toBeNull();
-    expect(previewView(me, s, 'self')).toEqual(me);
+    expect(previewView(me, s, 'self')).toEqual({ ...me, last_seen: null });
   });
 
   it('hides single fields by audience while the status stays visible', () => {
