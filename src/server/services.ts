@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
-import { MemoryBus } from './adapters/bus-memory.js';
+import { createBus } from './adapters/create-bus.js';
+import { RedisPresenceStore } from './adapters/presence-store-redis.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createTokenService } from './auth/tokens.js';
@@ -14,6 +15,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
+import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { PresenceRepository } from './status/presence-repository.js';
 import { PresenceService } from './status/presence-service.js';
 import { UserRepository } from './users/user-repository.js';
@@ -42,6 +44,8 @@ export interface ServiceOverrides {
   now?: () => number;
   /** The event bus; tests may share one between several apps. */
   bus?: EventBus;
+  /** The shared presence store; defaults to Redis when BEACON_REDIS_URL is set. */
+  store?: PresenceStore;
 }
 
 /** The JWT secret: the configured one, or one generated once and kept in the database. */
@@ -77,12 +81,11 @@ export async function createServices(
     const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, admins: config.admins, now });
     const friendRepo = new FriendRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now);
-    const bus = overrides.bus ?? new MemoryBus({ logger: log });
-    const presence = new PresenceService({ config, now, bus, repo: new PresenceRepository(database.db), users, friendRepo, log });
+    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log });
+    const store = overrides.store ?? (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl }) : new LocalPresenceStore());
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, log });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
-    friends.onGraphChange((e) => {
-      presence.graphChanged(e).catch((err: unknown) => log.error({ err, event: e.kind }, 'graph change not applied'));
-    });
+    friends.onGraphChange((e) => presence.graphChanged(e));
     return {
       config,
       now,
@@ -98,10 +101,11 @@ export async function createServices(
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
       },
-      start: () => presence.start({ resetGhosts: true }),
+      start: () => presence.start(),
       async close() {
         await presence.stop();
         if (!overrides.bus) await bus.close();
+        if (!overrides.store) await store.close();
         await database.close();
       },
     };

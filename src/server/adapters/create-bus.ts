@@ -10,12 +10,7 @@ import { RedisBus } from './bus-redis.js';
 export type { BusLogger } from './bus-memory.js';
 
 /** What both adapters offer beyond the port; the app uses it to resync after an outage. */
-export interface ManagedEventBus extends EventBus {
-  /** Called on every change of isHealthy(); never for the memory bus, which is always healthy. */
-  onHealthChange(fn: (healthy: boolean) => void): void;
-  /** Resolves once earlier subscribe/unsubscribe calls are in effect (at once in memory). */
-  settled(): Promise<void>;
-}
+export type ManagedEventBus = EventBus;
 
 export interface CreateBusOptions {
   /** Default: a random UUID. */

@@ -3,7 +3,7 @@
  * through it, so one process (memory bus) and many processes (Redis bus) share one
  * code path.
  *
- * Semantics every implementation must keep (test/contract/event-bus.contract.ts):
+ * Semantics every implementation must keep (test/contract/event-bus.test.ts):
  * - `publish(topic, msg)` delivers `msg` to every handler on every instance that is
  *   subscribed to `topic` at that moment, including this instance. Local delivery never
  *   depends on the network: while Redis is down, this instance still hears itself.
@@ -25,6 +25,10 @@ export interface EventBus {
   isHealthy(): boolean;
   /** Answers when the backing service (if any) responds; used by /readyz. */
   ping(): Promise<boolean>;
+  /** Called on every change of isHealthy() (never for the memory bus); the app resyncs on recovery. */
+  onHealthChange(fn: (healthy: boolean) => void): void;
+  /** Resolves once earlier subscribe/unsubscribe calls are in effect (at once in memory). */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 

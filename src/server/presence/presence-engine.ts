@@ -13,6 +13,7 @@ import type {
   PresenceState,
   PresenceTimings,
   SessionKind,
+  ReplicaState,
   TickResult,
 } from './types.js';
 import {
@@ -95,6 +96,47 @@ export class PresenceEngine {
   snapshotForPersistence(userId: number): PersistedPresence {
     const u = this.#users.get(userId);
     return u ? persistedOf(u) : persistedOf(createRecord(userId));
+  }
+
+  /** The user's replicable state (cluster mode). */
+  exportUser(userId: number): ReplicaState {
+    const u = this.#users.get(userId) ?? createRecord(userId);
+    return {
+      sessions: [...u.sessions].map(([id, s]) => ({ id, kind: s.kind, lastTouch: s.lastTouch })),
+      serverGames: [...u.serverGames].map(([matchId, activity]) => ({ matchId, activity })),
+      manualStatus: u.manualStatus,
+      customMessage: u.customMessage,
+      customMessageExpiresAt: u.customMessageExpiresAt,
+      declaredActivity: u.declaredActivity,
+      lastSeen: u.lastSeen,
+      lastActivity: u.lastActivity,
+      graceUntil: u.graceUntil,
+      autoAway: u.autoAway,
+    };
+  }
+
+  /**
+   * Replaces a user's state with one from the shared store (cluster mode), keeping the
+   * sessions `keep` says are this instance's own: the store may lag behind them.
+   */
+  importUser(userId: number, s: ReplicaState, keep: (sessionId: string) => boolean = () => false): PresenceChange | null {
+    const u = this.#ensure(userId);
+    const own = [...u.sessions].filter(([id]) => keep(id));
+    u.sessions.clear();
+    for (const e of s.sessions) if (!keep(e.id)) u.sessions.set(e.id, { kind: e.kind, lastTouch: e.lastTouch });
+    for (const [id, e] of own) u.sessions.set(id, e);
+    u.serverGames.clear();
+    for (const g of s.serverGames) u.serverGames.set(g.matchId, g.activity);
+    u.manualStatus = s.manualStatus;
+    u.customMessage = s.customMessage;
+    u.customMessageExpiresAt = s.customMessageExpiresAt;
+    u.declaredActivity = s.declaredActivity;
+    u.lastSeen = s.lastSeen;
+    u.lastActivity = s.lastActivity;
+    u.autoAway = s.autoAway;
+    u.graceUntil = u.sessions.size > 0 ? null : s.graceUntil;
+    if (u.sessions.size === 0 && u.graceUntil === null && u.serverGames.size === 0) markOffline(u);
+    return this.#commit(u);
   }
 
   /**

@@ -81,3 +81,21 @@ export interface ViewerInfo {
 }
 
 export type { FriendCategory };
+
+/**
+ * A user's whole replicable state, for instances that share presence (cluster mode):
+ * written to the shared store after each change and imported by an instance that starts
+ * watching the user. Socket session ids carry their instance id (`<instance>/<conn>`).
+ */
+export interface ReplicaState {
+  sessions: Array<{ id: string; kind: SessionKind; lastTouch: number }>;
+  serverGames: Array<{ matchId: string; activity: 'playing_pong' | 'in_tournament' }>;
+  manualStatus: Exclude<ManualStatus, 'online'> | null;
+  customMessage: string | null;
+  customMessageExpiresAt: number | null;
+  declaredActivity: Activity | null;
+  lastSeen: number | null;
+  lastActivity: number | null;
+  graceUntil: number | null;
+  autoAway: boolean;
+}

@@ -1,5 +1,5 @@
 /**
- * The one fan-out path: EventBus → the sockets connected here. Each view is turned into
+ * The one fan-out path: presence events → the sockets connected here. Each view is turned into
  * a frame body once per event and shared by every recipient; only viewers whose view
  * changed get anything.
  */
@@ -49,9 +49,8 @@ export class Fanout {
       case 'friend_removed':
         this.registry.unwatch(e.viewerId, e.subjectId);
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_removed', friend_id: e.subjectId }));
-      case 'tier_changed':
-        if (e.view) this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);
-        return;
+      case 'view_changed':
+        return this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);
       case 'probe':
         return this.#toUser(e.userId, '{"type":"are_you_there"}');
       case 'revoked':

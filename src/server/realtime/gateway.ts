@@ -2,7 +2,7 @@
  * The WebSocket gateway at /ws/status: first-frame auth, the `ready` snapshot, client
  * frames, heartbeats and dead sockets, per-socket rate limit, token expiry and logout.
  * It decides nothing about presence: it hands input to the PresenceService and
- * delivers what the EventBus brings (fanout.ts).
+ * delivers the events the service hands back (fanout.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,7 +12,6 @@ import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { App } from '../http-kit.js';
 import type { Services } from '../services.js';
-import { isPresenceEvent } from '../status/presence-events.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { parseClientFrame } from './client-frames.js';
 import { Connection } from './connection.js';
@@ -40,13 +39,11 @@ export class Gateway {
     private readonly services: Services,
     private readonly opts: GatewayOptions = {},
   ) {
-    const { bus, presence, now, config } = services;
-    this.registry = new Registry(bus);
+    const { presence, now, config } = services;
+    this.registry = new Registry();
     this.#batcher = new Batcher(config.batchWindowMs, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'));
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
-    bus.onMessage((_topic, message) => {
-      if (isPresenceEvent(message)) this.#fanout.deliver(message);
-    });
+    presence.setSink((e) => this.#fanout.deliver(e));
     this.#sweeper = setInterval(() => this.sweep(), config.heartbeatIntervalMs);
     this.#sweeper.unref();
   }

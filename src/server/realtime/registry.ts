@@ -1,10 +1,4 @@
-/**
- * Who is connected to this instance, and whom they watch. Keeps the EventBus
- * subscriptions exact: this instance subscribes to `user:X` while X has a socket here
- * or a viewer here is X's friend, and to nothing else.
- */
-import type { EventBus } from '../ports/event-bus.js';
-import { userTopic } from '../status/presence-events.js';
+/** Who is connected to this instance, and whose friends they are: the fan-out's index. */
 import type { Connection } from './connection.js';
 
 export class Registry {
@@ -12,8 +6,6 @@ export class Registry {
   readonly #conns = new Map<number, Set<Connection>>();
   /** subjectId → viewers here who are friends of the subject. */
   readonly #watchers = new Map<number, Set<number>>();
-
-  constructor(private readonly bus: EventBus) {}
 
   get size(): number {
     let n = 0;
@@ -40,7 +32,6 @@ export class Registry {
     if (!set) {
       set = new Set();
       this.#conns.set(userId, set);
-      this.bus.subscribe(userTopic(userId));
       for (const f of friends) this.watch(userId, f);
     }
     set.add(conn);
@@ -54,7 +45,6 @@ export class Registry {
     if (set.size > 0) return false;
     this.#conns.delete(userId);
     for (const f of friends) this.unwatch(userId, f);
-    this.#release(userId);
     return true;
   }
 
@@ -64,7 +54,6 @@ export class Registry {
     if (!set) {
       set = new Set();
       this.#watchers.set(subjectId, set);
-      this.bus.subscribe(userTopic(subjectId));
     }
     set.add(viewerId);
   }
@@ -72,13 +61,6 @@ export class Registry {
   unwatch(viewerId: number, subjectId: number): void {
     const set = this.#watchers.get(subjectId);
     if (!set?.delete(viewerId)) return;
-    if (set.size === 0) {
-      this.#watchers.delete(subjectId);
-      this.#release(subjectId);
-    }
-  }
-
-  #release(userId: number): void {
-    if (!this.#conns.has(userId) && !this.#watchers.has(userId)) this.bus.unsubscribe(userTopic(userId));
+    if (set.size === 0) this.#watchers.delete(subjectId);
   }
 }

@@ -1,28 +1,52 @@
 /**
- * What the presence service publishes on the EventBus and the gateway delivers.
- * Topics are per user (`user:<id>`): an instance subscribes to the users its connected
- * viewers may see, so it hears nothing else. Views are computed once per change by the
- * privacy projection, one per viewer tier that changed, before they leave the service.
+ * Two kinds of messages:
+ * - BusEvent travels between instances on the EventBus, on the topic of the user it is
+ *   about (`user:<id>`). Presence travels as INPUTS (a session opened, a status was set):
+ *   every instance that watches the user applies them to its replica of the pure core, so
+ *   all replicas agree. Graph changes and logouts travel as facts.
+ * - PresenceEvent goes from the presence service to this instance's gateway: views already
+ *   passed through the privacy projection, one per viewer tier that changed.
  */
-import type { View } from '../../protocol/index.js';
-import type { ViewerTier } from '../presence/types.js';
+import type { Activity, FriendCategory, ManualStatus, Settings, View } from '../../protocol/index.js';
+import type { GameKind } from '../presence/presence-rules.js';
+import type { SessionKind, ViewerTier } from '../presence/types.js';
 
 export const userTopic = (userId: number): string => `user:${userId}`;
+
+export type PresenceInput =
+  | { op: 'open'; sessionId: string; kind: SessionKind }
+  | { op: 'close'; sessionId: string; immediate: boolean }
+  | { op: 'touch'; sessionId: string }
+  | { op: 'interaction' }
+  | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }
+  | { op: 'activity'; activity: Activity }
+  | { op: 'game'; matchId: string; kind: GameKind; started: boolean }
+  | { op: 'settings'; settings: Settings };
+
+export type BusEvent =
+  | { kind: 'input'; userId: number; input: PresenceInput }
+  | { kind: 'friend_added'; viewerId: number; subjectId: number; category: FriendCategory }
+  | { kind: 'friend_removed'; viewerId: number; subjectId: number }
+  /** The subject changed the category it gives the viewer. */
+  | { kind: 'category_changed'; viewerId: number; subjectId: number; category: FriendCategory }
+  | { kind: 'revoked'; userId: number; sessionId: string };
+
+const BUS_KINDS = new Set(['input', 'friend_added', 'friend_removed', 'category_changed', 'revoked']);
+
+/** Narrows a bus message (messages may cross versions during a rolling deploy). */
+export function isBusEvent(m: { kind: string }): m is BusEvent {
+  return BUS_KINDS.has(m.kind);
+}
 
 export type PresenceEvent =
   /** The user's views changed for these tiers (only those). `self` goes to their own sockets. */
   | { kind: 'presence'; userId: number; views: Partial<Record<ViewerTier, View>> }
   /** `viewerId` and `subjectId` became friends; the viewer now sees the subject as `view`. */
-  | { kind: 'friend_added'; viewerId: number; subjectId: number; tier: ViewerTier; view: View }
+  | { kind: 'friend_added'; viewerId: number; subjectId: number; view: View }
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
-  /** The subject changed the category it gives the viewer; `view` is null when nothing visible changed. */
-  | { kind: 'tier_changed'; viewerId: number; subjectId: number; tier: ViewerTier; view: View | null }
-  /** Ask every socket of the user `are_you_there`. */
+  /** What the viewer sees of the subject changed because of a category change. */
+  | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View }
+  /** Ask every socket of the user here `are_you_there`. */
   | { kind: 'probe'; userId: number }
   /** A login session was revoked (logout): close its sockets with 4000. */
   | { kind: 'revoked'; userId: number; sessionId: string };
-
-/** Narrows a bus message to a presence event (messages come from our own code, but may cross versions). */
-export function isPresenceEvent(m: { kind: string }): m is PresenceEvent {
-  return ['presence', 'friend_added', 'friend_removed', 'tier_changed', 'probe', 'revoked'].includes(m.kind);
-}

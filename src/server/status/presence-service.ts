@@ -1,7 +1,9 @@
 /**
- * The presence service: the one place where sockets, API calls, game events and graph
- * changes meet the pure core. Data flows one way: input → PresenceEngine → (write-behind,
- * EventBus) → gateway. Privacy is applied by `view()` only; fan-out goes through the bus only.
+ * The presence service: where sockets, API calls, game events and graph changes meet the
+ * pure core. Every presence input is published on the EventBus under the user's topic and
+ * applied when it comes back — on this instance at once, on every other instance that
+ * watches the user moments later — so one code path serves one instance and many. Changes
+ * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Activity, FriendCategory, GameEventBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
@@ -10,15 +12,17 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { FriendRepository } from '../friends/friend-repository.js';
 import type { GraphEvent } from '../friends/friends-service.js';
-import type { EventBus } from '../ports/event-bus.js';
+import type { BusMessage, EventBus } from '../ports/event-bus.js';
+import type { PresenceStore } from '../ports/presence-store.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
 import { changedTiers, sameView, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
 import { FriendGraph } from './friend-graph.js';
-import { userTopic, type PresenceEvent } from './presence-events.js';
+import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { PresenceRepository, Profile } from './presence-repository.js';
 import { PresenceWriter } from './presence-writer.js';
+import { Replicas } from './replicas.js';
 import { sortViews } from './sort-views.js';
 
 export interface SocketSnapshot {
@@ -26,58 +30,75 @@ export interface SocketSnapshot {
   friends: View[];
 }
 
+export interface PresenceDeps {
+  config: Readonly<Config>;
+  now: () => number;
+  bus: EventBus;
+  store: PresenceStore;
+  repo: PresenceRepository;
+  users: UserRepository;
+  friendRepo: FriendRepository;
+  log: FastifyBaseLogger;
+}
+
 const TICK_MS = 250;
 
 export class PresenceService {
   readonly engine: PresenceEngine;
   readonly graph: FriendGraph;
+  readonly instanceId: string;
   readonly #profiles = new Map<number, Profile>();
-  /** Open sockets per login session: a session with a socket is not also a polling session. */
+  /** Open sockets per login session: a login with a socket is not also a polling client. */
   readonly #socketsOf = new Map<string, Set<string>>();
   readonly #writer: PresenceWriter;
+  readonly #replicas: Replicas;
+  #sink: (e: PresenceEvent) => void = () => {};
   #ticker: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly deps: {
-      config: Readonly<Config>;
-      now: () => number;
-      bus: EventBus;
-      repo: PresenceRepository;
-      users: UserRepository;
-      friendRepo: FriendRepository;
-      log: FastifyBaseLogger;
-    },
-  ) {
-    const { config, now } = deps;
+  constructor(private readonly deps: PresenceDeps) {
+    const { config, now, bus } = deps;
+    this.instanceId = bus.instanceId;
     this.engine = new PresenceEngine({ now }, config);
     this.graph = new FriendGraph(deps.friendRepo);
     this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), { intervalMs: config.persistIntervalMs, now, log: deps.log });
+    this.#replicas = new Replicas(deps, this.engine, {
+      profiles: this.#profiles,
+      changed: (c) => this.#changed(c),
+    });
+    bus.onMessage((_topic, message) => this.#onBus(message));
   }
 
-  /** Clears ghosts left by a crash, then starts the clock and the write-behind. */
-  async start(opts: { resetGhosts: boolean }): Promise<void> {
-    if (opts.resetGhosts) {
+  /** Where this instance's gateway receives presence events. */
+  setSink(sink: (e: PresenceEvent) => void): void {
+    this.#sink = sink;
+  }
+
+  /** Clears ghosts left by a crash (one instance only), then starts the clock and the write-behind. */
+  async start(): Promise<void> {
+    if (!this.deps.store.shared) {
       const n = await this.deps.repo.resetGhosts(await this.deps.repo.lastAlive(), this.deps.now());
       if (n > 0) this.deps.log.info({ users: n }, 'reset users left online by an unclean stop');
     }
+    await this.#replicas.start();
     this.#writer.start();
     this.#ticker = setInterval(() => this.tick(), TICK_MS);
     this.#ticker.unref();
   }
 
-  /** Stops timers and writes everything; every user this instance had online is written offline. */
+  /** Stops timers and writes everything. With one instance, everyone is written offline. */
   async stop(): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
+    await this.#replicas.stop();
     await this.#writer.stop();
-    await this.deps.repo.resetGhosts(this.deps.now(), this.deps.now());
+    if (!this.deps.store.shared) await this.deps.repo.resetGhosts(this.deps.now(), this.deps.now());
   }
 
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */
   tick(): void {
     const result = this.engine.tick();
     for (const change of result.changes) this.#changed(change);
-    for (const userId of result.probes) this.#publish(userId, { kind: 'probe', userId });
+    for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
   }
 
   /** Writes pending presence now (tests and shutdown). */
@@ -85,17 +106,18 @@ export class PresenceService {
     return this.#writer.flush();
   }
 
-  // ---- loading -------------------------------------------------------------------
+  /** Checks instance liveness now (cluster mode; tests). */
+  reapDeadInstances(): Promise<void> {
+    return this.#replicas.reap();
+  }
 
-  /** Makes sure profiles and remembered presence of these users are in memory. */
-  async ensureLoaded(ids: readonly number[]): Promise<void> {
-    const missing = ids.filter((id) => !this.#profiles.has(id));
-    if (missing.length === 0) return;
-    for (const { profile, persisted } of await this.deps.repo.load(missing)) {
-      if (this.#profiles.has(profile.id)) continue;
-      this.#profiles.set(profile.id, profile);
-      this.engine.load(profile.id, persisted);
-    }
+  /** Reloads every replica from the shared store (after a bus outage). */
+  resync(): Promise<void> {
+    return this.#replicas.resync();
+  }
+
+  ensureLoaded(ids: readonly number[]): Promise<void> {
+    return this.#replicas.ensure(ids);
   }
 
   /** Loads a viewer, their friend graph and their friends; call before `openSocket`. */
@@ -111,9 +133,11 @@ export class PresenceService {
     const sockets = this.#socketsOf.get(auth.sessionId) ?? new Set<string>();
     this.#socketsOf.set(auth.sessionId, sockets);
     sockets.add(connId);
-    this.#apply(this.engine.openSession(auth.userId, connId, 'socket'));
+    this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket' });
     // The socket supersedes a polling session of the same login: it must not outlive the tab.
-    this.#apply(this.engine.closeSession(auth.userId, pollId(auth.sessionId), { immediate: false }));
+    if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
+      this.#input(auth.userId, { op: 'close', sessionId: pollId(auth.sessionId), immediate: false });
+    }
     return { self: this.viewOf(auth.userId, 'self'), friends: this.#friendViews(auth.userId) };
   }
 
@@ -122,18 +146,13 @@ export class PresenceService {
     const sockets = this.#socketsOf.get(auth.sessionId);
     sockets?.delete(connId);
     if (sockets?.size === 0) this.#socketsOf.delete(auth.sessionId);
-    this.#apply(this.engine.closeSession(auth.userId, connId, { immediate }));
-  }
-
-  /** Whether any viewer connected here still needs this user's friend graph. */
-  hasSockets(sessionId: string): boolean {
-    return this.#socketsOf.has(sessionId);
+    this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(connId), immediate });
   }
 
   /** Every authenticated API call counts as activity (an interaction). */
   async apiCall(auth: AuthContext): Promise<void> {
     await this.ensureLoaded([auth.userId]);
-    this.#apply(this.engine.interaction(auth.userId));
+    this.#input(auth.userId, { op: 'interaction' });
   }
 
   /**
@@ -143,38 +162,41 @@ export class PresenceService {
   async polled(auth: AuthContext): Promise<void> {
     await this.ensureLoaded([auth.userId]);
     if (this.#socketsOf.has(auth.sessionId)) return;
-    const id = pollId(auth.sessionId);
-    if (!this.engine.touchSession(auth.userId, id)) this.#apply(this.engine.openSession(auth.userId, id, 'poll'));
+    const sessionId = pollId(auth.sessionId);
+    const live = this.engine.sessionIds(auth.userId).includes(sessionId);
+    this.#input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll' });
   }
 
-  /** Logout: the login's sockets and polling session end at once, without grace. */
+  /** Logout: the login's sockets (on every instance) and polling session end at once, without grace. */
   revoked(userId: number, sessionId: string): void {
-    this.#apply(this.engine.closeSession(userId, pollId(sessionId), { immediate: true }));
+    if (this.engine.sessionIds(userId).includes(pollId(sessionId))) {
+      this.#input(userId, { op: 'close', sessionId: pollId(sessionId), immediate: true });
+    }
     this.#publish(userId, { kind: 'revoked', userId, sessionId });
   }
 
   interaction(userId: number): void {
-    this.#apply(this.engine.interaction(userId));
+    this.#input(userId, { op: 'interaction' });
   }
 
   // ---- status --------------------------------------------------------------------
 
-  async setStatus(userId: number, body: Omit<SetStatusBody, never>): Promise<View> {
+  async setStatus(userId: number, body: SetStatusBody): Promise<View> {
     await this.ensureLoaded([userId]);
-    const custom =
-      body.custom_message === undefined && body.expires_at === undefined
-        ? undefined
-        : { message: body.custom_message ?? null, expiresAt: parseExpiry(body.expires_at ?? null, this.deps.now()) };
-    if (custom && custom.message === null) custom.expiresAt = null;
-    this.#apply(this.engine.setManualStatus(userId, body.status, custom));
+    const touched = body.custom_message !== undefined || body.expires_at !== undefined;
+    const message = body.custom_message ?? null;
+    const custom = touched ? { message, expiresAt: message === null ? null : parseExpiry(body.expires_at ?? null, this.deps.now()) } : null;
+    this.#input(userId, { op: 'status', status: body.status, custom });
     return this.viewOf(userId, 'self');
   }
 
   async setActivity(userId: number, activity: Activity): Promise<View> {
     await this.ensureLoaded([userId]);
-    const { change, rejected } = this.engine.setActivity(userId, activity);
-    if (rejected) throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
-    this.#apply(change);
+    if (this.engine.exportUser(userId).serverGames.length > 0) {
+      this.#input(userId, { op: 'interaction' });
+      throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
+    }
+    this.#input(userId, { op: 'activity', activity });
     return this.viewOf(userId, 'self');
   }
 
@@ -187,24 +209,18 @@ export class PresenceService {
   async updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
     await this.ensureLoaded([userId]);
     await this.deps.users.updateSettings(userId, patch);
-    const before = this.#subject(userId);
-    const profile = this.#profile(userId);
-    profile.settings = { ...profile.settings, ...patch };
-    this.#publishViews(userId, before, this.#subject(userId));
-    return { ...profile.settings };
+    const settings = { ...this.#profile(userId).settings, ...patch };
+    this.#input(userId, { op: 'settings', settings });
+    return settings;
   }
 
   async gameEvent(body: GameEventBody): Promise<number[]> {
     await this.ensureLoaded(body.player_ids);
     const matchId = String(body.match_id);
-    const applied: number[] = [];
-    for (const id of body.player_ids) {
-      if (!this.#profiles.has(id)) continue;
-      const kind = body.event.startsWith('tournament') ? 'tournament' : 'match';
-      const started = body.event.endsWith('_started');
-      this.#apply(started ? this.engine.startGame(id, matchId, kind) : this.engine.endGame(id, matchId));
-      applied.push(id);
-    }
+    const kind = body.event.startsWith('tournament') ? 'tournament' : 'match';
+    const started = body.event.endsWith('_started');
+    const applied = body.player_ids.filter((id) => this.#profiles.has(id));
+    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started });
     return applied;
   }
 
@@ -215,7 +231,7 @@ export class PresenceService {
     return view(this.#subject(userId), tier, this.deps.now());
   }
 
-  /** Friends' views for a viewer, sorted as the contract says; from the DB graph when not cached. */
+  /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
     const cached = this.graph.has(viewer.userId);
     if (!cached) await this.graph.load(viewer.userId, viewer.role);
@@ -224,7 +240,7 @@ export class PresenceService {
       const views = this.#friendViews(viewer.userId);
       return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
     } finally {
-      if (!cached && !this.#hasSocketsForUser(viewer.userId)) this.graph.forget(viewer.userId);
+      if (!cached) this.releaseViewer(viewer.userId);
     }
   }
 
@@ -238,48 +254,100 @@ export class PresenceService {
 
   // ---- graph ---------------------------------------------------------------------
 
-  /** Befriending, unfriending and category changes show on both sides at once. */
-  async graphChanged(e: GraphEvent): Promise<void> {
+  /** Befriending, unfriending and category changes reach both sides, on every instance. */
+  graphChanged(e: GraphEvent): void {
     if (e.kind === 'category_changed') {
-      await this.ensureLoaded([e.userId, e.friendId]);
-      const before = this.graph.has(e.friendId) ? this.graph.tier(e.friendId, e.userId) : null;
-      this.graph.set(e.friendId, e.userId, e.category);
-      const tier = this.#tierFromCategory(e.friendId, e.userId, e.category);
-      const now = this.viewOf(e.userId, tier);
-      const changed = before === null || !sameView(this.viewOf(e.userId, before), now);
-      this.#publish(e.friendId, { kind: 'tier_changed', viewerId: e.friendId, subjectId: e.userId, tier, view: changed ? now : null });
+      this.#publish(e.friendId, { kind: 'category_changed', viewerId: e.friendId, subjectId: e.userId, category: e.category });
       return;
     }
-    await this.ensureLoaded([e.a, e.b]);
-    for (const [viewer, subject] of [
+    for (const [viewerId, subjectId] of [
       [e.a, e.b],
       [e.b, e.a],
     ] as const) {
-      if (e.kind === 'unfriended') {
-        this.graph.set(viewer, subject, null);
-        this.#publish(viewer, { kind: 'friend_removed', viewerId: viewer, subjectId: subject });
-      } else {
-        this.graph.set(viewer, subject, 'friend');
-        const tier = this.#tierFromCategory(viewer, subject, 'friend');
-        this.#publish(viewer, { kind: 'friend_added', viewerId: viewer, subjectId: subject, tier, view: this.viewOf(subject, tier) });
-      }
+      this.#publish(
+        viewerId,
+        e.kind === 'unfriended' ? { kind: 'friend_removed', viewerId, subjectId } : { kind: 'friend_added', viewerId, subjectId, category: 'friend' },
+      );
     }
   }
 
-  /** Drops a viewer's cached graph once their last socket here is gone. */
+  /** Drops a viewer's cached graph once they have no socket here. */
   releaseViewer(userId: number): void {
-    if (!this.#hasSocketsForUser(userId)) this.graph.forget(userId);
+    const here = this.engine.sessionIds(userId).some((id) => id.startsWith(`${this.instanceId}/`));
+    if (!here) this.graph.forget(userId);
   }
 
   // ---- internals -----------------------------------------------------------------
 
-  #tierFromCategory(viewerId: number, subjectId: number, category: FriendCategory): ViewerTier {
-    if (this.graph.has(viewerId)) return this.graph.tier(viewerId, subjectId);
-    return tierOf({ id: viewerId, role: this.#profiles.get(viewerId)?.role ?? 'user' }, subjectId, category);
+  #socketSession(connId: string): string {
+    return `${this.instanceId}/${connId}`;
   }
 
-  #hasSocketsForUser(userId: number): boolean {
-    return this.engine.sessionIds(userId).some((id) => !id.startsWith('poll:'));
+  #publish(userId: number, event: BusEvent): void {
+    this.deps.bus.publish(userTopic(userId), event);
+  }
+
+  /** Publishes an input; it is applied here synchronously by the bus, then saved for other instances. */
+  #input(userId: number, input: PresenceInput): void {
+    this.#publish(userId, { kind: 'input', userId, input });
+    this.#replicas.saveSoon(userId);
+  }
+
+  #onBus(message: BusMessage): void {
+    if (!isBusEvent(message)) return;
+    switch (message.kind) {
+      case 'input':
+        return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
+      case 'revoked':
+        return this.#sink(message);
+      case 'friend_removed':
+        if (!this.graph.has(message.viewerId)) return;
+        this.graph.set(message.viewerId, message.subjectId, null);
+        return this.#sink(message);
+      case 'friend_added':
+      case 'category_changed':
+        if (!this.graph.has(message.viewerId)) return;
+        void this.#graphView(message).catch((err: unknown) => this.deps.log.error({ err }, 'graph change not delivered'));
+    }
+  }
+
+  /** A viewer here gained a friend, or a friend changed the category it gives them. */
+  async #graphView(e: Extract<BusEvent, { kind: 'friend_added' | 'category_changed' }>): Promise<void> {
+    await this.ensureLoaded([e.subjectId]);
+    const before = this.graph.isFriend(e.viewerId, e.subjectId) ? this.viewOf(e.subjectId, this.graph.tier(e.viewerId, e.subjectId)) : null;
+    this.graph.set(e.viewerId, e.subjectId, e.category);
+    const after = this.viewOf(e.subjectId, this.graph.tier(e.viewerId, e.subjectId));
+    if (e.kind === 'friend_added') this.#sink({ kind: 'friend_added', viewerId: e.viewerId, subjectId: e.subjectId, view: after });
+    else if (!before || !sameView(before, after)) this.#sink({ kind: 'view_changed', viewerId: e.viewerId, subjectId: e.subjectId, view: after });
+  }
+
+  /** Applies one input to this instance's replica of the user. */
+  #apply(userId: number, input: PresenceInput): void {
+    const e = this.engine;
+    switch (input.op) {
+      case 'open':
+        return this.#maybe(e.openSession(userId, input.sessionId, input.kind));
+      case 'close':
+        return this.#maybe(e.closeSession(userId, input.sessionId, { immediate: input.immediate }));
+      case 'touch':
+        e.touchSession(userId, input.sessionId);
+        return;
+      case 'interaction':
+        return this.#maybe(e.interaction(userId));
+      case 'status':
+        return this.#maybe(e.setManualStatus(userId, input.status, input.custom ?? undefined));
+      case 'activity':
+        return this.#maybe(e.setActivity(userId, input.activity).change);
+      case 'game':
+        return this.#maybe(input.started ? e.startGame(userId, input.matchId, input.kind) : e.endGame(userId, input.matchId));
+      case 'settings': {
+        const profile = this.#profiles.get(userId);
+        if (!profile) return;
+        const before = this.#subject(userId);
+        profile.settings = input.settings;
+        return this.#publishViews(userId, before, this.#subject(userId));
+      }
+    }
   }
 
   #friendViews(viewerId: number): View[] {
@@ -302,7 +370,7 @@ export class PresenceService {
     return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings };
   }
 
-  #apply(change: PresenceChange | null): void {
+  #maybe(change: PresenceChange | null): void {
     if (change) this.#changed(change);
   }
 
@@ -312,18 +380,14 @@ export class PresenceService {
     this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after));
   }
 
-  /** Publishes the views of the tiers that changed, each computed once. */
+  /** Hands the gateway the views of the tiers that changed, each computed once. */
   #publishViews(userId: number, before: Subject, after: Subject): void {
     const now = this.deps.now();
     const tiers = changedTiers(before, after, now);
     if (tiers.length === 0) return;
     const views: Partial<Record<ViewerTier, View>> = {};
     for (const t of tiers) views[t] = view(after, t, now);
-    this.#publish(userId, { kind: 'presence', userId, views });
-  }
-
-  #publish(userId: number, event: PresenceEvent): void {
-    this.deps.bus.publish(userTopic(userId), event);
+    this.#sink({ kind: 'presence', userId, views });
   }
 
   #row(userId: number) {
@@ -342,3 +406,5 @@ function parseExpiry(iso: string | null, now: number): number | null {
   if (t <= now) throw new AppError('VALIDATION_ERROR', 'expires_at must be in the future');
   return t;
 }
+
+export type { FriendCategory };

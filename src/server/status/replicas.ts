@@ -1,0 +1,179 @@
+/**
+ * This instance's replicas of users' presence: loading them (profile and remembered state
+ * from the database, live state from the shared store), keeping the bus subscribed to
+ * each, saving what changed here for other instances, and — in cluster mode — ending the
+ * sessions of instances that stopped heartbeating, and resyncing after a bus outage.
+ */
+import { instanceOfSession } from '../ports/presence-store.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import type { PresenceChange } from '../presence/types.js';
+import { userTopic } from './presence-events.js';
+import type { Profile } from './presence-repository.js';
+import type { PresenceDeps } from './presence-service.js';
+
+const SAVE_DELAY_MS = 10;
+/** After a bus outage, how long to let every instance re-save its own sessions before reloading. */
+const RESYNC_SETTLE_MS = 1000;
+
+export class Replicas {
+  readonly #loading = new Map<number, Promise<void>>();
+  readonly #buffered = new Map<number, Array<() => void>>();
+  readonly #toSave = new Set<number>();
+  #saveTimer: NodeJS.Timeout | null = null;
+  #monitor: NodeJS.Timeout | null = null;
+  #lastSaveError = 0;
+
+  constructor(
+    private readonly deps: PresenceDeps,
+    private readonly engine: PresenceEngine,
+    private readonly hooks: { profiles: Map<number, Profile>; changed: (c: PresenceChange) => void },
+  ) {}
+
+  get #self(): string {
+    return this.deps.bus.instanceId;
+  }
+
+  #isMine = (sessionId: string): boolean => instanceOfSession(sessionId) === this.#self;
+
+  async start(): Promise<void> {
+    if (!this.deps.store.shared) return;
+    this.deps.bus.onHealthChange((healthy) => {
+      if (healthy) void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
+      else this.deps.log.warn('event bus unreachable: serving local users only until it returns');
+    });
+    await this.#beat();
+    const every = Math.max(50, Math.floor(this.deps.config.heartbeatIntervalMs / 5));
+    this.#monitor = setInterval(() => void this.#beat().then(() => this.reap()), every);
+    this.#monitor.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#monitor) clearInterval(this.#monitor);
+    this.#monitor = null;
+    await this.#flushSaves();
+    if (this.deps.store.shared) await this.deps.store.leave(this.#self);
+  }
+
+  /** Makes sure these users are replicated here (subscribed, loaded). */
+  async ensure(ids: readonly number[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.hooks.profiles.has(id) && !this.#loading.has(id));
+    if (missing.length > 0) {
+      const p = this.#load(missing);
+      for (const id of missing) this.#loading.set(id, p);
+    }
+    const waits = ids.map((id) => this.#loading.get(id)).filter((p): p is Promise<void> => p !== undefined);
+    await Promise.all(waits);
+  }
+
+  /** Runs `fn` (an input for the user) now if the replica is loaded, after loading if it is loading, else never. */
+  whenLoaded(userId: number, fn: () => void): void {
+    if (this.#loading.has(userId)) {
+      const list = this.#buffered.get(userId) ?? [];
+      list.push(fn);
+      this.#buffered.set(userId, list);
+    } else if (this.hooks.profiles.has(userId)) {
+      fn();
+    }
+  }
+
+  async #load(ids: number[]): Promise<void> {
+    const { bus, repo, store } = this.deps;
+    try {
+      for (const id of ids) bus.subscribe(userTopic(id));
+      await bus.settled();
+      const rows = await repo.load(ids);
+      const states = store.shared
+        ? await store.load(ids, await store.liveInstances(this.deps.now(), this.#deadAfter())).catch(() => new Map())
+        : new Map();
+      for (const { profile, persisted } of rows) {
+        this.hooks.profiles.set(profile.id, profile);
+        this.engine.load(profile.id, persisted);
+        const state = states.get(profile.id);
+        if (state) this.#report(this.engine.importUser(profile.id, state, this.#isMine));
+      }
+      const found = new Set(rows.map((r) => r.profile.id));
+      for (const id of ids) if (!found.has(id)) bus.unsubscribe(userTopic(id));
+    } finally {
+      // Synchronously with the end of the load, so no input slips between buffer and replica.
+      for (const id of ids) {
+        this.#loading.delete(id);
+        const list = this.#buffered.get(id) ?? [];
+        this.#buffered.delete(id);
+        if (this.hooks.profiles.has(id)) for (const fn of list) fn();
+      }
+    }
+  }
+
+  /** Schedules saving the user's state to the shared store (cluster mode). */
+  saveSoon(userId: number): void {
+    if (!this.deps.store.shared) return;
+    this.#toSave.add(userId);
+    this.#saveTimer ??= setTimeout(() => void this.#flushSaves(), SAVE_DELAY_MS);
+  }
+
+  async #flushSaves(): Promise<void> {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = null;
+    const ids = [...this.#toSave];
+    this.#toSave.clear();
+    await Promise.all(ids.map((id) => this.#save(id)));
+  }
+
+  async #save(userId: number): Promise<void> {
+    try {
+      await this.deps.store.save(userId, this.#self, this.engine.exportUser(userId));
+    } catch (err) {
+      if (Date.now() - this.#lastSaveError > 10_000) {
+        this.#lastSaveError = Date.now();
+        this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable; will resync');
+      }
+    }
+  }
+
+  #deadAfter(): number {
+    const hb = this.deps.config.heartbeatIntervalMs;
+    return 2 * hb - Math.floor(hb / 5);
+  }
+
+  async #beat(): Promise<void> {
+    await this.deps.store.heartbeat(this.#self, this.deps.now()).catch(() => {});
+  }
+
+  /** Ends, with the usual grace, every session of an instance that stopped heartbeating. */
+  async reap(): Promise<void> {
+    const live = await this.deps.store.liveInstances(this.deps.now(), this.#deadAfter());
+    if (!live) return;
+    live.add(this.#self);
+    const dead = new Set<string>();
+    for (const userId of this.hooks.profiles.keys()) {
+      for (const sessionId of this.engine.sessionIds(userId)) {
+        const owner = instanceOfSession(sessionId);
+        if (owner === null || live.has(owner)) continue;
+        dead.add(owner);
+        this.#report(this.engine.closeSession(userId, sessionId));
+      }
+    }
+    for (const id of dead) this.deps.log.warn({ instance: id }, 'instance stopped heartbeating; its sessions were ended');
+  }
+
+  /** After an outage: re-save our own sessions, let others do the same, then reload every replica. */
+  async resync(): Promise<void> {
+    if (!this.deps.store.shared) return;
+    await this.#beat();
+    const ids = [...this.hooks.profiles.keys()];
+    await Promise.all(ids.filter((id) => this.engine.sessionIds(id).some(this.#isMine)).map((id) => this.#save(id)));
+    await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS));
+    const live = await this.deps.store.liveInstances(this.deps.now(), this.#deadAfter());
+    const states = await this.deps.store.load(ids, live);
+    for (const id of ids) {
+      // A user nobody re-saved has no session elsewhere: keep ours, drop the remote ones.
+      const state = states.get(id) ?? { ...this.engine.exportUser(id), sessions: [] };
+      this.#report(this.engine.importUser(id, state, this.#isMine));
+    }
+    this.deps.log.info({ users: ids.length }, 'presence resynced after the event bus returned');
+  }
+
+  #report(change: PresenceChange | null): void {
+    if (change) this.hooks.changed(change);
+  }
+}
