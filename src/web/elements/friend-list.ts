@@ -12,7 +12,10 @@ import type { FriendCardElement } from './friend-card.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
 
 /** The part of the SDK the list needs; the real PresenceClient satisfies it. */
-export type FriendSource = Pick<PresenceClient, 'friends' | 'on' | 'start' | 'stop' | 'state'>;
+export type FriendSource = Pick<PresenceClient, 'friends' | 'on' | 'start' | 'stop' | 'state' | 'self'>;
+
+/** After this long without a first snapshot, say so (the SDK keeps retrying meanwhile). */
+const SLOW_MS = 10_000;
 
 export class FriendListElement extends HTMLElement {
   static define(tag = 'beacon-friend-list', registry = customElements): typeof FriendListElement {
@@ -25,6 +28,7 @@ export class FriendListElement extends HTMLElement {
   #views: View[] = [];
   #loaded = false;
   #failed = false;
+  #slowTimer: ReturnType<typeof setTimeout> | undefined;
   #onlineOnly = readPref('onlineOnly') === '1';
   #cards = new Map<number, FriendCardElement>();
   #list = h('ul', { class: 'grid gap-2', 'aria-label': 'Friends' });
@@ -81,7 +85,9 @@ export class FriendListElement extends HTMLElement {
     const src = this.#source;
     if (!src || this.#off.length > 0) return;
     const current = src.friends();
-    if (current.length > 0 || src.state === 'connected' || src.state === 'polling') this.#loaded = true;
+    // `self` is set with the first snapshot: before it, an empty list means "not loaded yet".
+    if (current.length > 0 || src.self !== null) this.#loaded = true;
+    this.#armSlowTimer();
     this.#views = current;
     this.#off.push(
       src.on('ready', ({ friends }) => this.#setViews(friends)),
@@ -92,7 +98,18 @@ export class FriendListElement extends HTMLElement {
     this.#render();
   }
 
+  #armSlowTimer(): void {
+    clearTimeout(this.#slowTimer);
+    if (this.#loaded) return;
+    this.#slowTimer = setTimeout(() => {
+      if (this.#loaded) return;
+      this.#failed = true;
+      this.#render();
+    }, SLOW_MS);
+  }
+
   #unsubscribe(): void {
+    clearTimeout(this.#slowTimer);
     for (const off of this.#off) off();
     this.#off = [];
   }
@@ -113,10 +130,8 @@ export class FriendListElement extends HTMLElement {
   }
 
   #stateChanged(state: ConnectionState): void {
-    if (state === 'connected' || state === 'polling') {
-      this.#failed = false;
-      this.#setViews(this.#source?.friends() ?? this.#views);
-    } else if (state === 'offline' && !this.#loaded) {
+    // Data arrives with 'ready'/'friends'; a state alone only decides the error state.
+    if (state === 'offline' && !this.#loaded) {
       this.#failed = true;
       this.#render();
     }
@@ -183,11 +198,12 @@ export class FriendListElement extends HTMLElement {
       this.#render();
       this.#source?.stop();
       this.#source?.start();
+      this.#armSlowTimer();
     });
     return h(
       'div',
       { class: 'beacon-empty', role: 'alert', 'data-state': 'error' },
-      h('p', { class: 'font-medium text-slate-200' }, 'Could not load your friends. Beacon is unreachable.'),
+      h('p', { class: 'font-medium text-slate-200' }, 'Could not load your friends yet: Beacon is unreachable. It keeps trying in the background.'),
       retry,
     );
   }
