@@ -8,6 +8,8 @@ export interface Config {
   host: string;
   databaseUrl: string;
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several Beacon clusters can share one Redis. */
+  redisPrefix: string;
   /** null: generate one and keep it in the database (single-machine default). */
   jwtSecret: string | null;
   /** null: the game-events endpoint refuses every call. */
@@ -100,6 +102,12 @@ function secret(env: Env, name: string): string | null {
   return v;
 }
 
+function prefix(env: Env): string {
+  const v = str(env, 'BEACON_REDIS_PREFIX', 'beacon');
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(v)) throw new ConfigError('BEACON_REDIS_PREFIX', `expected 1-32 letters, digits, _ . or -, got "${v}"`);
+  return v;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 function logLevel(env: Env): Config['logLevel'] {
@@ -130,6 +138,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: str(env, 'BEACON_HOST', '127.0.0.1'),
     databaseUrl: databaseUrl(env),
     redisUrl: redisUrl(env),
+    redisPrefix: prefix(env),
     jwtSecret: secret(env, 'BEACON_JWT_SECRET'),
     serviceToken: secret(env, 'BEACON_SERVICE_TOKEN'),
     admins: Object.freeze(list(env, 'BEACON_ADMINS').map((u) => u.toLowerCase())),

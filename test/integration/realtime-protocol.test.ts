@@ -60,6 +60,8 @@ describe('WebSocket protocol', () => {
     a.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     await a.next(() => a.ofType('error').length === bad.length + 1, { timeoutMs: 2000 });
     for (const e of a.ofType('error')) expect(e).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+    expect(a.ofType('error')[3]!.message).toMatch(/set_status.*status/);
+    expect(a.ofType('error')[3]!.message).not.toMatch(/token/);
     a.send({ type: 'set_status', status: 'busy' });
     expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy')).toBeTruthy();
   });

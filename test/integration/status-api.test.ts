@@ -62,6 +62,16 @@ describe('status API', () => {
     expect(res.json().code).toBe('VALIDATION_ERROR');
   });
 
+  it('expires_at alone sets when the current message clears, without clearing it now', async () => {
+    await t.connect(alice.token);
+    await put(alice, { status: 'online', custom_message: 'lunch' });
+    const expires = new Date(t.clock.now() + 60_000).toISOString();
+    expect((await put(alice, { status: 'online', expires_at: expires })).json()).toMatchObject({ custom_message: 'lunch' });
+    await t.advance(60_001);
+    const me = await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(alice.token) });
+    expect(me.json().custom_message).toBeNull();
+  });
+
   it('rejects an expires_at in the past', async () => {
     const res = await put(alice, { status: 'busy', custom_message: 'x', expires_at: new Date(t.clock.now() - 1000).toISOString() });
     expect(res.statusCode).toBe(400);

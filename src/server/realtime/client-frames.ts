@@ -1,9 +1,24 @@
 /** Parses and validates client frames; every failure is an `error` frame, never a throw. */
 import { Compile } from 'typebox/compile';
-import { ClientFrame } from '../../protocol/index.js';
+import {
+  ActivityFrame,
+  AuthFrame,
+  HeartbeatFrame,
+  InteractionFrame,
+  SetStatusFrame,
+  StillHereFrame,
+  type ClientFrame,
+} from '../../protocol/index.js';
 
-const check = Compile(ClientFrame);
-const KNOWN = new Set(['auth', 'heartbeat', 'interaction', 'still_here', 'set_status', 'activity']);
+/** One compiled check per frame type, so an error names the field of the frame actually sent. */
+const CHECKS = new Map<string, { Check(v: unknown): boolean; Errors(v: unknown): Iterable<{ instancePath?: string; message?: string }> }>([
+  ['auth', Compile(AuthFrame)],
+  ['heartbeat', Compile(HeartbeatFrame)],
+  ['interaction', Compile(InteractionFrame)],
+  ['still_here', Compile(StillHereFrame)],
+  ['set_status', Compile(SetStatusFrame)],
+  ['activity', Compile(ActivityFrame)],
+]);
 
 export type Parsed = { ok: true; frame: ClientFrame } | { ok: false; code: 'VALIDATION_ERROR'; message: string };
 
@@ -18,7 +33,8 @@ export function parseClientFrame(data: string): Parsed {
     return { ok: false, code: 'VALIDATION_ERROR', message: 'Frame must be a JSON object' };
   }
   const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string' || !KNOWN.has(type)) {
+  const check = typeof type === 'string' ? CHECKS.get(type) : undefined;
+  if (!check) {
     return { ok: false, code: 'VALIDATION_ERROR', message: `Unknown frame type ${JSON.stringify(type ?? null).slice(0, 40)}` };
   }
   if (!check.Check(value)) {

@@ -153,7 +153,9 @@ export class Gateway {
   }
 
   #expireAt(conn: Connection, ctx: AuthContext): void {
-    const ms = Math.min(MAX_TIMER_MS, Math.max(0, ctx.expiresAt - this.services.now()));
+    const ms = Math.max(0, ctx.expiresAt - this.services.now());
+    // Beyond what a timer can hold, the heartbeat sweep closes the socket at expiry.
+    if (ms > MAX_TIMER_MS) return;
     const t = setTimeout(() => conn.socket.close(CloseCode.UNAUTHORIZED, 'token expired'), ms);
     t.unref();
     conn.socket.once('close', () => clearTimeout(t));
@@ -161,6 +163,7 @@ export class Gateway {
 
   #onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
     const { presence, now } = this.services;
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
     conn.lastSeen = now();
     if (conn.bucket && !conn.bucket.take()) {
       this.services.log.warn({ userId: conn.auth.userId }, 'socket rate limited');

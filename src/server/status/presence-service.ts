@@ -184,7 +184,8 @@ export class PresenceService {
   async setStatus(userId: number, body: SetStatusBody): Promise<View> {
     await this.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
-    const message = body.custom_message ?? null;
+    // expires_at alone sets when the current message clears; it does not clear it now.
+    const message = body.custom_message !== undefined ? body.custom_message : this.engine.get(userId).customMessage;
     const custom = touched ? { message, expiresAt: message === null ? null : parseExpiry(body.expires_at ?? null, this.deps.now()) } : null;
     this.#input(userId, { op: 'status', status: body.status, custom });
     return this.viewOf(userId, 'self');
