@@ -74,6 +74,37 @@ describe('friend list presentation', () => {
     await page.close();
   });
 
+  it('is usable with the keyboard alone: skip link, menu with Escape, visible focus', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await useFixtureApi(page);
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
+    const active = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Tab');
+    expect(await active()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+
+    const trigger = page.locator('beacon-status-menu [data-part=trigger]');
+    await trigger.focus();
+    const outline = await trigger.evaluate((e) => getComputedStyle(e).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    expect(await trigger.getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.press('Escape');
+    expect(await trigger.getAttribute('aria-expanded')).toBe('false');
+    expect(await trigger.evaluate((e) => e === document.activeElement)).toBe(true);
+
+    const toggle = page.getByRole('button', { name: 'Online only' });
+    await toggle.focus();
+    await page.keyboard.press('Space');
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Space');
+    await page.close();
+  });
+
   it('keeps statuses distinguishable in forced-colors mode', async () => {
     const page = await browser.newPage({ viewport: { width: 900, height: 760 } });
     await page.emulateMedia({ forcedColors: 'active', reducedMotion: 'reduce' });

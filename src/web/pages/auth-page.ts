@@ -68,8 +68,8 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
 
   root.replaceChildren(
     h(
-      'div',
-      { class: 'mx-auto grid min-h-[80vh] max-w-md content-center px-4 py-10' },
+      'main',
+      { id: 'main', tabindex: -1, class: 'mx-auto grid min-h-[80vh] max-w-md content-center px-4 py-10' },
       h(
         'div',
         { class: 'mb-8 flex items-center gap-3' },
