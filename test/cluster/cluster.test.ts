@@ -1,0 +1,156 @@
+/**
+ * Several real instances (child processes) over Redis and PostgreSQL behave as one:
+ * friends on different instances, tabs on two instances, a killed instance, SIGTERM,
+ * logout, and a Redis outage.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRedisProxy, type RedisProxy } from '../helpers/redis.js';
+import { connect, type Frame } from '../helpers/ws-client.js';
+import { api, befriend, register, startCluster, type Cluster } from './harness.js';
+
+const HEARTBEAT_MS = 1000;
+const GRACE_MS = 1500;
+const change = (id: number, status?: string) => (f: Frame) =>
+  f.type === 'friend_status_change' && f.friend_id === id && (status === undefined || f.status === status);
+
+describe('cluster of instances', () => {
+  let cluster: Cluster;
+  let proxy: RedisProxy | null = null;
+  afterEach(async () => {
+    await cluster?.stop();
+    await proxy?.close();
+    proxy = null;
+  });
+
+  async function twoInstances(env: Record<string, string> = {}) {
+    cluster = await startCluster({
+      BEACON_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+      BEACON_OFFLINE_GRACE_MS: String(GRACE_MS),
+      BEACON_BATCH_WINDOW_MS: '0',
+      ...env,
+    });
+    const one = await cluster.start('one');
+    const two = await cluster.start('two');
+    const alice = await register(one, 'alice');
+    const bob = await register(two, 'bob');
+    await befriend(one, alice, two, bob);
+    return { one, two, alice, bob };
+  }
+
+  it('friends on different instances see each other come online and change status', async () => {
+    const { one, two, alice, bob } = await twoInstances();
+    const { socket: b } = await connect(two.url, bob.token);
+    const { socket: a } = await connect(one.url, alice.token);
+    await b.next(change(alice.id, 'online'));
+    const latencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const status = i % 2 === 0 ? 'busy' : 'away';
+      const sent = performance.now();
+      a.send({ type: 'set_status', status, custom_message: `m${i}` });
+      await b.next((f) => change(alice.id, status)(f) && f.custom_message === `m${i}`);
+      latencies.push(performance.now() - sent);
+    }
+    latencies.sort((x, y) => x - y);
+    console.warn(`cross-instance latency ms: p50=${latencies[10]!.toFixed(1)} max=${latencies[19]!.toFixed(1)}`);
+    expect(latencies[19]).toBeLessThan(1000);
+    // And the other way round.
+    b.send({ type: 'activity', activity: 'chatting' });
+    expect(await a.next((f) => change(bob.id)(f) && f.activity === 'chatting')).toBeTruthy();
+  });
+
+  it('a user with tabs on two instances stays online until the last tab closes', async () => {
+    const { one, two, alice, bob } = await twoInstances();
+    const watcher = await cluster.start('three');
+    const { socket: b } = await connect(watcher.url, bob.token);
+    const { socket: tab1 } = await connect(one.url, alice.token);
+    await b.next(change(alice.id, 'online'));
+    const { socket: tab2 } = await connect(two.url, alice.token);
+    tab1.close();
+    await tab1.waitClosed();
+    await new Promise((r) => setTimeout(r, GRACE_MS + 700));
+    expect(b.frames.filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
+    tab2.close();
+    await tab2.waitClosed();
+    expect(await b.next(change(alice.id, 'offline'), { timeoutMs: GRACE_MS + 3000 })).toMatchObject({ last_seen: expect.any(String) });
+  });
+
+  it('kill -9 of an instance leaves no ghost online: friends see offline within 2 × heartbeat + grace', async () => {
+    const { one, two, alice, bob } = await twoInstances();
+    const { socket: b } = await connect(two.url, bob.token);
+    await connect(one.url, alice.token);
+    await b.next(change(alice.id, 'online'));
+    const killedAt = Date.now();
+    one.child.kill('SIGKILL');
+    await one.exited;
+    const off = await b.next(change(alice.id, 'offline'), { timeoutMs: 2 * HEARTBEAT_MS + GRACE_MS + 3000 });
+    const detected = Date.now() - killedAt;
+    console.warn(`killed instance detected and friend told offline after ${detected} ms`);
+    expect(detected).toBeLessThanOrEqual(2 * HEARTBEAT_MS + GRACE_MS + 1000);
+    const lastSeen = Date.parse(off.last_seen as string);
+    expect(lastSeen).toBeGreaterThanOrEqual(killedAt - 100);
+    expect(lastSeen).toBeLessThanOrEqual(killedAt + 2 * HEARTBEAT_MS + 500);
+    // A fresh look through the REST API agrees.
+    const view = (await (await api(two, 'GET', `/users/${alice.id}/status`, bob.token)).json()) as { status: string };
+    expect(view.status).toBe('offline');
+  });
+
+  it('SIGTERM closes sockets with 1001 and a reconnect elsewhere within the grace shows no flap', async () => {
+    const { one, two, alice, bob } = await twoInstances();
+    const { socket: b } = await connect(two.url, bob.token);
+    const { socket: a } = await connect(one.url, alice.token);
+    await b.next(change(alice.id, 'online'));
+    one.child.kill('SIGTERM');
+    expect((await a.waitClosed(5000)).code).toBe(1001);
+    expect(await one.exited).toBe('0');
+    await connect(two.url, alice.token);
+    await new Promise((r) => setTimeout(r, GRACE_MS + 2 * HEARTBEAT_MS));
+    expect(b.frames.filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
+  });
+
+  it('logout on one instance closes that login\u2019s sockets on the others with 4000', async () => {
+    const { one, two, alice, bob } = await twoInstances();
+    const { socket: b } = await connect(one.url, bob.token);
+    const { socket: a } = await connect(two.url, alice.token);
+    await b.next(change(alice.id, 'online'));
+    const started = Date.now();
+    expect((await api(one, 'POST', '/auth/logout', alice.token)).status).toBe(204);
+    expect((await a.waitClosed(1000)).code).toBe(4000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await b.next(change(alice.id, 'offline'))).toBeTruthy();
+    expect((await api(two, 'GET', '/users/me', alice.token)).status).toBe(401);
+  });
+
+  it('survives a Redis outage: local users keep working, /readyz reports it, and state resyncs on return', async () => {
+    proxy = await startRedisProxy();
+    const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url });
+    const carol = await register(one, 'carol');
+    await befriend(one, alice, one, carol);
+    const { socket: c } = await connect(one.url, carol.token);
+    const { socket: b } = await connect(two.url, bob.token);
+    const { socket: a } = await connect(one.url, alice.token);
+    await b.next(change(alice.id, 'online'));
+    await c.next(change(alice.id, 'online'));
+
+    proxy.cut();
+    await expect.poll(async () => (await fetch(`${one.url}/readyz`)).status, { timeout: 5000 }).toBe(503);
+    // Local users on the same instance still see each other.
+    a.send({ type: 'set_status', status: 'busy', custom_message: 'during outage' });
+    expect(await c.next((f) => change(alice.id, 'busy')(f) && f.custom_message === 'during outage')).toBeTruthy();
+
+    proxy.restore();
+    await expect.poll(async () => (await fetch(`${one.url}/readyz`)).status, { timeout: 10_000 }).toBe(200);
+    // After the resync the other instance knows what it missed, and new changes flow again.
+    await expect
+      .poll(async () => ((await (await api(two, 'GET', `/users/${alice.id}/status`, bob.token)).json()) as { status: string }).status, {
+        timeout: 10_000,
+      })
+      .toBe('busy');
+    a.send({ type: 'set_status', status: 'away', custom_message: 'after outage' });
+    expect(await b.next((f) => change(alice.id, 'away')(f) && f.custom_message === 'after outage', { timeoutMs: 5000 })).toBeTruthy();
+    // Settings were never at risk: they live in PostgreSQL.
+    const settings = await api(two, 'GET', '/users/me/status/settings', alice.token);
+    expect(settings.status).toBe(200);
+    expect(one.child.exitCode).toBeNull();
+    expect(two.child.exitCode).toBeNull();
+  });
+});
