@@ -62,10 +62,24 @@ describe('Beacon in two browsers', () => {
 
     await goTo(pageA, 'Requests');
     await pageA.getByLabel('Search by username').fill('bob_');
-    await pageA.getByRole('button', { name: `Add ${B.name} as a friend` }).click();
+    const add = pageA.getByRole('button', { name: `Add ${B.name} as a friend` });
+    await add.click();
+    await expect.poll(() => pageA.locator('[data-part=notice]').textContent()).toContain('Friend request sent');
+    // Changed their mind: cancel from "Sent requests", then ask again.
+    await pageA.getByRole('button', { name: `Cancel request to ${B.name}` }).click();
+    await expect.poll(() => pageA.locator('[data-part=notice]').textContent()).toContain('Cancelled');
+    await add.click();
     await expect.poll(() => pageA.locator('[data-part=notice]').textContent()).toContain('Friend request sent');
 
+    // B declines a stranger's request and accepts A's.
+    const bob = await api<{ id: number }>(server.baseUrl, await tokenOf(pageB), 'GET', '/users/me');
+    const eve = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', {
+      username: 'eve_spam', password: 'correct horse battery', display_name: 'Eve Spammer',
+    });
+    await api(server.baseUrl, eve.token, 'POST', '/users/me/friends/requests', { user_id: bob.id });
     await goTo(pageB, 'Requests');
+    await pageB.getByRole('button', { name: 'Decline Eve Spammer' }).click();
+    await expect.poll(() => pageB.locator('li[data-username=eve_spam]').count()).toBe(0);
     await pageB.getByRole('button', { name: `Accept ${A.name}` }).click();
     await expect.poll(() => pageB.locator(`li[data-username=${A.username}] select`).count()).toBe(1);
     await shot(pageB, 'requests');
