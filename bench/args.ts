@@ -16,12 +16,15 @@ export interface BenchOptions {
   small: boolean;
   profile: boolean;
   outDir: string;
+  /** Run Beacon from `git archive <ref>` instead of the working tree. */
+  beaconRef: string | null;
   command: string;
 }
 
 const USAGE = `usage: npm run bench -- [--users 10000] [--friends 50] [--rate 1000] [--duration 60]
   [--instances 1|2] [--target beacon|baseline|both] [--workers 2] [--seed 42]
-  [--smoke] [--compression] [--no-sweep] [--no-small] [--profile] [--out bench/results]`;
+  [--smoke] [--compression] [--no-sweep] [--no-small] [--profile] [--out bench/results]
+  [--beacon-ref <git ref>]   run Beacon from a snapshot of that commit instead of the working tree`;
 
 function num(v: string | undefined, name: string, fallback: number, min: number): number {
   if (v === undefined) return fallback;
@@ -48,6 +51,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'no-small': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
+      'beacon-ref': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -78,6 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     small: !smoke && !values['no-small'],
     profile: values.profile,
     outDir: values.out,
+    beaconRef: values['beacon-ref'] ?? null,
     command: `npm run bench -- ${argv.join(' ')}`.trim(),
   };
 }

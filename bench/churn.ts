@@ -36,6 +36,7 @@ export interface ChurnFigures {
   durationS: number;
   changesSent: number;
   expected: number;
+  expectedCrossInstance: number;
   received: number;
   lost: number;
   duplicates: number;
@@ -121,7 +122,7 @@ export async function runChurn(ctx: ChurnContext, label: string, rate: number, d
   const genS = (generatorCpuMs(ctx) - gen0) / 1000;
   const busyS = (machineBusyMs() - busy0) / 1000;
   const wallS = (nowMs() - start) / 1000;
-  const r = ctx.ledger.analyze(from, ctx.ledger.changes, ctx.graph);
+  const r = ctx.ledger.analyze(from, ctx.ledger.changes, ctx.graph, (i) => i % ctx.servers.length);
   const over: [number, number, number][] = Array.from(r.buckets, (b) => (b ? [pct(b, 50), pct(b, 95), pct(b, 99)] : [NaN, NaN, NaN]));
   const delivered = Math.max(1, r.received);
   return {
@@ -130,6 +131,7 @@ export async function runChurn(ctx: ChurnContext, label: string, rate: number, d
     durationS: durationMs / 1000,
     changesSent: r.changesSent,
     expected: r.expected,
+    expectedCrossInstance: r.expectedCrossInstance,
     received: r.received,
     lost: r.lost,
     duplicates: r.duplicates,

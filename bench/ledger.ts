@@ -3,7 +3,7 @@
  * arrays, and the join between them: latency = receive time − send time (both
  * CLOCK_MONOTONIC ms, so comparable across processes), loss = expected − received.
  */
-import { degree, type Graph } from './graph.js';
+import { degree, friendsOf, type Graph } from './graph.js';
 
 class Grow<T extends Float64Array | Int32Array | Uint8Array> {
   length = 0;
@@ -34,6 +34,8 @@ export interface PhaseResult {
   changesPlanned: number;
   changesSent: number;
   expected: number;
+  /** Of `expected`, deliveries whose sender and receiver sit on different server instances. */
+  expectedCrossInstance: number;
   received: number;
   lost: number;
   duplicates: number;
@@ -108,7 +110,7 @@ export class Ledger {
   }
 
   /** Joins the changes with ids in [from, to) with their receipts. */
-  analyze(from: number, to: number, graph: Graph, connectedFriends?: (userIndex: number) => number): PhaseResult {
+  analyze(from: number, to: number, graph: Graph, instanceOf: (userIndex: number) => number = () => 0): PhaseResult {
     const count = new Uint16Array(Math.max(0, to - from));
     const lat: number[] = [];
     const byBucket = new Map<number, number[]>();
@@ -140,14 +142,16 @@ export class Ledger {
     }
     let sent = 0;
     let expected = 0;
+    let cross = 0;
     let lost = 0;
     let duplicates = 0;
     for (let id = from; id < to; id++) {
       if (id >= this.sendTime.length || Number.isNaN(this.sendTime.data[id]!)) continue;
       sent++;
       const u = this.user.data[id]!;
-      const e = connectedFriends ? connectedFriends(u) : degree(graph, u);
+      const e = degree(graph, u);
       expected += e;
+      for (const f of friendsOf(graph, u)) if (instanceOf(f) !== instanceOf(u)) cross++;
       const c = count[id - from]!;
       if (c < e) lost += e - c;
       else duplicates += c - e;
@@ -158,6 +162,7 @@ export class Ledger {
       changesPlanned: to - from,
       changesSent: sent,
       expected,
+      expectedCrossInstance: cross,
       received: lat.length,
       lost,
       duplicates,

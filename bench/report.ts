@@ -47,7 +47,7 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
     add(`${who}: deliveries/s at ${o.rate} changes/s for ${o.duration} s`, s ? f(s.deliveriesPerSec, 0) : '–', '≥ 50,000/s', scaleBound(!!s && s.deliveriesPerSec >= 50_000));
     const p99Target = two ? 150 : 100;
     add(`${who}: change-to-friend latency (steady)`, lat(s), `p99 ≤ ${p99Target} ms`, check(!!s && s.latencyMs.p99 <= p99Target));
-    add(`${who}: loss (steady)`, s ? `${s.lost} of ${s.expected} expected (dup ${s.duplicates}, unmatched ${s.unmatched})` : '–', '0', check(!!s && s.lost === 0 && s.expected > 0));
+    add(`${who}: loss (steady)`, s ? `${s.lost} of ${s.expected} expected${two ? ` (${s.expectedCrossInstance} of them cross-instance)` : ''} (dup ${s.duplicates}, unmatched ${s.unmatched})` : '–', '0', check(!!s && s.lost === 0 && s.expected > 0));
     add(`${who}: RSS per connected socket`, b.rssKiB ? `${f(b.rssKiB.perSocket, 2)} KiB (${f(b.rssKiB.before / 1024)} → ${f(b.rssKiB.after / 1024)} MiB)` : '–', '≤ 16 KiB', scaleBound(!!b.rssKiB && b.rssKiB.perSocket <= 16));
     const st = b.storm;
     add(`${who}: reconnect storm offline flaps`, st ? `${st.offlineFlaps} (${st.reconnected} back in ${f(st.allBackS, 2)} s, ${st.failed} failed)` : 'not run', '0', check(!!st && st.offlineFlaps === 0 && st.failed === 0));

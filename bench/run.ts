@@ -4,12 +4,15 @@
  * JSON, Markdown and an SVG latency chart under bench/results/. Every child process is
  * killed on any exit, and a watchdog bounds the whole run.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOptions, type BenchOptions } from './args.js';
 import { machine, markdown, targetRows } from './report.js';
 import { runScenario, type ScenarioParams, type ScenarioResult } from './scenario.js';
 import { killAll } from './servers.js';
+import { snapshot, type Snapshot } from './snapshot.js';
+import { ROOT } from './targets.js';
 import { latencyChart, type Series } from './svg-chart.js';
 
 process.on('exit', killAll);
@@ -20,10 +23,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-function scenarios(o: BenchOptions): ScenarioParams[] {
+function scenarios(o: BenchOptions, beaconRoot: string): ScenarioParams[] {
   const list: ScenarioParams[] = [];
   let addressBase = 2;
-  const common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null };
+  const common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot };
   for (const target of o.targets) {
     list.push({
       ...common,
@@ -52,6 +55,14 @@ function scenarios(o: BenchOptions): ScenarioParams[] {
     }
   }
   return list;
+}
+
+function gitHead(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
 }
 
 function budgetMs(o: BenchOptions): number {
@@ -86,8 +97,15 @@ async function main(): Promise<number> {
   }, budgetMs(o));
   watchdog.unref();
   console.log(`bench: ${o.command}\nbench: machine ${JSON.stringify(machine())}`);
+  let snap: Snapshot | null = null;
+  if (o.beaconRef) {
+    snap = snapshot(ROOT, o.beaconRef);
+    process.on('exit', () => snap?.remove());
+    console.log(`bench: Beacon from ${o.beaconRef} = ${snap.commit} (snapshot in ${snap.root})`);
+  }
+  const beaconCommit = snap?.commit ?? `working tree at ${gitHead()}`;
   const results: ScenarioResult[] = [];
-  for (const p of scenarios(o)) {
+  for (const p of scenarios(o, snap?.root ?? ROOT)) {
     const t = Date.now();
     console.log(`bench: ${p.target} ${p.name}: ${p.users} users × ${p.friends} friends, ${p.rate} changes/s for ${p.durationS} s, ${p.instances} instance(s)...`);
     const r = await runScenario(p);
@@ -98,8 +116,8 @@ async function main(): Promise<number> {
   const base = o.smoke ? 'smoke' : 'latest';
   const svgName = `${base}-latency.svg`;
   mkdirSync(o.outDir, { recursive: true });
-  writeFileSync(join(o.outDir, `${base}.json`), JSON.stringify({ command: o.command, date: new Date().toISOString(), machine: machine(), options: o, rows, results }, null, 1) + '\n');
-  writeFileSync(join(o.outDir, `${base}.md`), markdown(o, results, rows, svgName));
+  writeFileSync(join(o.outDir, `${base}.json`), JSON.stringify({ command: o.command, beacon: beaconCommit, date: new Date().toISOString(), machine: machine(), options: o, rows, results }, null, 1) + '\n');
+  writeFileSync(join(o.outDir, `${base}.md`), markdown(o, results, rows, svgName).replace('\nMachine:', `\nBeacon: ${beaconCommit}  \nMachine:`));
   writeFileSync(join(o.outDir, svgName), chart(results));
   printRows(o, rows);
   console.log(`bench: wrote ${join(o.outDir, `${base}.json`)}, ${base}.md, ${svgName}`);

@@ -39,6 +39,8 @@ export interface ScenarioParams {
   /** First loopback source address octet used by this scenario's clients. */
   addressBase: number;
   profileDir: string | null;
+  /** The Beacon source tree to run and seed with (the working tree or a snapshot). */
+  beaconRoot: string;
 }
 
 export interface StormFigures {
@@ -116,11 +118,11 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
     let tokens: string[];
     const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
     if (p.target === 'beacon') {
-      const seeded = await seedBeacon(databaseUrl, graph, JWT_SECRET);
+      const seeded = await seedBeacon(p.beaconRoot, databaseUrl, graph, JWT_SECRET);
       res.seedMs = seeded.ms;
       userIds = seeded.userIds;
       tokens = seeded.tokens;
-    } else tokens = baselineTokens(p.users, JWT_SECRET);
+    } else tokens = await baselineTokens(p.beaconRoot, p.users, JWT_SECRET);
     servers = await startTargets(p, { dir, databaseUrl, jwtSecret: JWT_SECRET });
     const ledger = new Ledger(p.users);
     fleet = await Fleet.start(clientSpecs(p, servers, userIds, tokens), { compression: p.compression, concurrency: 100, seed: p.seed }, ledger);

@@ -6,10 +6,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
-import { openDatabase } from '../src/server/db/database.js';
-import { migrateToLatest } from '../src/server/db/migrate.js';
-import { createTokenService } from '../src/server/auth/tokens.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { createTokenService } from '../src/server/auth/tokens.js';
+import type { openDatabase } from '../src/server/db/database.js';
+import type { migrateToLatest } from '../src/server/db/migrate.js';
 import { friendsOf, type Graph } from './graph.js';
+
+interface DatabaseModule {
+  openDatabase: typeof openDatabase;
+}
+interface MigrateModule {
+  migrateToLatest: typeof migrateToLatest;
+}
+interface TokensModule {
+  createTokenService: typeof createTokenService;
+}
+
+/** Loads a module of the Beacon tree under test (the working tree, or a `--beacon-ref` snapshot). */
+function load<T>(root: string, path: string): Promise<T> {
+  return import(pathToFileURL(join(root, path)).href) as Promise<T>;
+}
 
 export const BENCH_PASSWORD = 'bench-password-1';
 
@@ -31,8 +48,11 @@ function chunks<T>(rows: T[], size: number): T[][] {
   return out;
 }
 
-export async function seedBeacon(databaseUrl: string, graph: Graph, jwtSecret: string): Promise<Seeded> {
+export async function seedBeacon(root: string, databaseUrl: string, graph: Graph, jwtSecret: string): Promise<Seeded> {
   const started = Date.now();
+  const { openDatabase } = await load<DatabaseModule>(root, 'src/server/db/database.ts');
+  const { migrateToLatest } = await load<MigrateModule>(root, 'src/server/db/migrate.ts');
+  const { createTokenService } = await load<TokensModule>(root, 'src/server/auth/tokens.ts');
   const database = openDatabase(databaseUrl);
   try {
     await migrateToLatest(database);
@@ -97,7 +117,8 @@ export async function seedBeacon(databaseUrl: string, graph: Graph, jwtSecret: s
 }
 
 /** Tokens for the baseline, which reads only `sub` (user id = graph index + 1). */
-export function baselineTokens(users: number, jwtSecret: string): string[] {
+export async function baselineTokens(root: string, users: number, jwtSecret: string): Promise<string[]> {
+  const { createTokenService } = await load<TokensModule>(root, 'src/server/auth/tokens.ts');
   const tokens = createTokenService(jwtSecret);
   const expiresAt = Date.now() + 24 * 3_600_000;
   return Array.from({ length: users }, (_, i) => tokens.sign({ userId: i + 1, sessionId: `b${i}`, expiresAt }));

@@ -49,6 +49,7 @@ export interface SpawnOptions {
   env: Record<string, string>;
   logDir: string;
   nodeArgs?: string[];
+  cwd?: string;
   startTimeoutMs?: number;
 }
 
@@ -59,6 +60,7 @@ export async function startServer(o: SpawnOptions): Promise<ServerProc> {
   const child = track(
     spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', o.script], {
       env: { ...process.env, ...o.env },
+      cwd: o.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );

@@ -5,7 +5,7 @@ import { freePort, startServer, type ServerProc } from './servers.js';
 
 export type TargetKind = 'beacon' | 'baseline';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface TargetOptions {
@@ -18,6 +18,7 @@ export interface TargetOptions {
   target: TargetKind;
   name: string;
   profileDir: string | null;
+  beaconRoot: string;
 }
 
 export async function startTargets(p: TargetOptions, o: { dir: string; databaseUrl: string; jwtSecret: string }): Promise<ServerProc[]> {
@@ -46,7 +47,8 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
       servers.push(
         await startServer({
           name: `${p.name}-beacon-${k}`,
-          script: join(ROOT, 'src/server/main.ts'),
+          script: join(p.beaconRoot, 'src/server/main.ts'),
+          cwd: p.beaconRoot,
           port,
           logDir: o.dir,
           nodeArgs: p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : [],
