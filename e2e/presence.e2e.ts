@@ -194,6 +194,7 @@ describe('Beacon in two browsers', () => {
     pageA = await ctxA2.newPage();
     await logIn(pageA, server.baseUrl, A.username, 'wrong password!');
     await expect.poll(() => pageA.locator('[data-part=error]').textContent()).toBe('Wrong username or password.');
+    await shot(pageA, 'login-error');
     await logIn(pageA, server.baseUrl, A.username);
     await expect.poll(() => connectionState(pageA), FIVE_S).toBe('connected');
     await expect.poll(() => connectionState(pageB), FIVE_S).toBe('connected');
