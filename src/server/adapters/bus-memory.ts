@@ -99,6 +99,10 @@ export class MemoryBus implements EventBus {
     this.deliver(topic, message, this.instanceId);
   }
 
+  publishRemote(topic: string, message: BusMessage): void {
+    if (!this.#closed) this.#hub?.broadcast(this, topic, message);
+  }
+
   subscribe(topic: string): void {
     if (!this.#closed) this.#topics.add(topic);
   }

@@ -110,6 +110,16 @@ export class RedisBus implements EventBus {
     this.#local.publish(topic, message);
   }
 
+  publishRemote(topic: string, message: BusMessage): void {
+    const frame = JSON.stringify({ o: this.instanceId, m: message } satisfies Frame);
+    if (this.#closed) return;
+    if (this.#pub.status === 'ready') {
+      this.#pub.publish(this.#channel(topic), frame).catch((err: unknown) => this.#dropped(topic, err));
+    } else {
+      this.#dropped(topic, 'redis publisher not connected');
+    }
+  }
+
   subscribe(topic: string): void {
     if (this.#closed || this.#local.isSubscribed(topic)) return;
     this.#local.subscribe(topic);

@@ -19,9 +19,18 @@ export class RedisPresenceStore implements PresenceStore {
 
   constructor(opts: { url: string; prefix?: string }) {
     this.#prefix = opts.prefix ?? 'beacon';
-    this.#redis = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: `${this.#prefix}:store` });
+    this.#redis = new Redis(opts.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: `${this.#prefix}:store`,
+      lazyConnect: true,
+    });
     // Failures surface on each command; the connection retries by itself.
     this.#redis.on('error', () => {});
+  }
+
+  async connect(): Promise<void> {
+    if (this.#redis.status === 'wait') await this.#redis.connect();
   }
 
   #key(userId: number): string {

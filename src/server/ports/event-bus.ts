@@ -18,6 +18,8 @@
 export interface EventBus {
   readonly instanceId: string;
   publish(topic: string, message: BusMessage): void;
+  /** Like publish, but only to other instances: the caller has already applied it here. */
+  publishRemote(topic: string, message: BusMessage): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   onMessage(handler: BusHandler): void;

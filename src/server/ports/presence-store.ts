@@ -17,6 +17,8 @@ import type { ReplicaState } from '../presence/types.js';
 
 export interface PresenceStore {
   readonly shared: boolean;
+  /** Connects; rejects when the store cannot be reached (the instance still starts, and resyncs later). */
+  connect(): Promise<void>;
   save(userId: number, instanceId: string, state: ReplicaState): Promise<void>;
   load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, ReplicaState>>;
   heartbeat(instanceId: string, now: number): Promise<void>;
@@ -35,6 +37,7 @@ export const instanceOfSession = (sessionId: string): string | null => {
 /** One instance: nothing to share. */
 export class LocalPresenceStore implements PresenceStore {
   readonly shared = false;
+  async connect(): Promise<void> {}
   async save(): Promise<void> {}
   async load(): Promise<Map<number, ReplicaState>> {
     return new Map();

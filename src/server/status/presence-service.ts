@@ -288,10 +288,14 @@ export class PresenceService {
     this.deps.bus.publish(userTopic(userId), event);
   }
 
-  /** Publishes an input; it is applied here synchronously by the bus, then saved for other instances. */
+  /**
+   * Applies an input to this instance's replica now, then shares it: saved to the shared
+   * store first and only then published to the other instances, so an instance that
+   * starts watching the user in between finds it in the store.
+   */
   #input(userId: number, input: PresenceInput): void {
-    this.#publish(userId, { kind: 'input', userId, input });
-    this.#replicas.saveSoon(userId);
+    this.#replicas.whenLoaded(userId, () => this.#apply(userId, input));
+    this.#replicas.share(userId, { kind: 'input', userId, input });
   }
 
   #onBus(message: BusMessage): void {

@@ -7,21 +7,24 @@
 import { instanceOfSession } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { PresenceChange } from '../presence/types.js';
-import { userTopic } from './presence-events.js';
+import { userTopic, type BusEvent } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-service.js';
 
-const SAVE_DELAY_MS = 10;
 /** After a bus outage, how long to let every instance re-save its own sessions before reloading. */
 const RESYNC_SETTLE_MS = 1000;
+/** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
+const REAP_AFTER_OUTAGE_MS = 5000;
 
 export class Replicas {
   readonly #loading = new Map<number, Promise<void>>();
   readonly #buffered = new Map<number, Array<() => void>>();
-  readonly #toSave = new Set<number>();
-  #saveTimer: NodeJS.Timeout | null = null;
   #monitor: NodeJS.Timeout | null = null;
   #lastSaveError = 0;
+  /** Whether the last heartbeat failed, and when they got through again after a failure. */
+  #beatFailing = false;
+  #recoveredAt: number | null = null;
+  #everBeat = false;
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -41,6 +44,7 @@ export class Replicas {
       if (healthy) void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
       else this.deps.log.warn('event bus unreachable: serving local users only until it returns');
     });
+    await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable at start'));
     await this.#beat();
     const every = Math.max(50, Math.floor(this.deps.config.heartbeatIntervalMs / 5));
     this.#monitor = setInterval(() => void this.#beat().then(() => this.reap()), every);
@@ -50,7 +54,6 @@ export class Replicas {
   async stop(): Promise<void> {
     if (this.#monitor) clearInterval(this.#monitor);
     this.#monitor = null;
-    await this.#flushSaves();
     if (this.deps.store.shared) await this.deps.store.leave(this.#self);
   }
 
@@ -83,7 +86,10 @@ export class Replicas {
       await bus.settled();
       const rows = await repo.load(ids);
       const states = store.shared
-        ? await store.load(ids, await store.liveInstances(this.deps.now(), this.#deadAfter())).catch(() => new Map())
+        ? await store.load(ids, await store.liveInstances(this.deps.now(), this.#deadAfter())).catch((err: unknown) => {
+            this.deps.log.warn({ err: (err as Error).message, users: ids.length }, 'shared presence store unreachable: replicas start from the database');
+            return new Map();
+          })
         : new Map();
       for (const { profile, persisted } of rows) {
         this.hooks.profiles.set(profile.id, profile);
@@ -104,22 +110,20 @@ export class Replicas {
     }
   }
 
-  /** Schedules saving the user's state to the shared store (cluster mode). */
-  saveSoon(userId: number): void {
-    if (!this.deps.store.shared) return;
-    this.#toSave.add(userId);
-    this.#saveTimer ??= setTimeout(() => void this.#flushSaves(), SAVE_DELAY_MS);
-  }
-
-  async #flushSaves(): Promise<void> {
-    if (this.#saveTimer) clearTimeout(this.#saveTimer);
-    this.#saveTimer = null;
-    const ids = [...this.#toSave];
-    this.#toSave.clear();
-    await Promise.all(ids.map((id) => this.#save(id)));
+  /** Saves the user's state to the shared store, then publishes the input to the other instances. */
+  share(userId: number, event: BusEvent): void {
+    const topic = userTopic(userId);
+    if (!this.deps.store.shared) {
+      this.deps.bus.publishRemote(topic, event);
+      return;
+    }
+    // Replies come back in order, so inputs of one instance reach the others in order.
+    void this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event));
   }
 
   async #save(userId: number): Promise<void> {
+    // A replica still loading would save an empty state over the real one.
+    if (!this.hooks.profiles.has(userId) || this.#loading.has(userId)) return;
     try {
       await this.deps.store.save(userId, this.#self, this.engine.exportUser(userId));
     } catch (err) {
@@ -136,11 +140,21 @@ export class Replicas {
   }
 
   async #beat(): Promise<void> {
-    await this.deps.store.heartbeat(this.#self, this.deps.now()).catch(() => {});
+    try {
+      await this.deps.store.heartbeat(this.#self, this.deps.now());
+      if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.deps.now();
+      this.#beatFailing = false;
+      this.#everBeat = true;
+    } catch {
+      this.#beatFailing = true;
+    }
   }
 
   /** Ends, with the usual grace, every session of an instance that stopped heartbeating. */
   async reap(): Promise<void> {
+    // Right after an outage every instance looks silent: wait until all had time to beat again.
+    if (this.#beatFailing) return;
+    if (this.#recoveredAt !== null && this.deps.now() - this.#recoveredAt < this.#deadAfter() + REAP_AFTER_OUTAGE_MS) return;
     const live = await this.deps.store.liveInstances(this.deps.now(), this.#deadAfter());
     if (!live) return;
     live.add(this.#self);
@@ -163,8 +177,8 @@ export class Replicas {
     const ids = [...this.hooks.profiles.keys()];
     await Promise.all(ids.filter((id) => this.engine.sessionIds(id).some(this.#isMine)).map((id) => this.#save(id)));
     await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS));
-    const live = await this.deps.store.liveInstances(this.deps.now(), this.#deadAfter());
-    const states = await this.deps.store.load(ids, live);
+    // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
+    const states = await this.deps.store.load(ids, null);
     for (const id of ids) {
       // A user nobody re-saved has no session elsewhere: keep ours, drop the remote ones.
       const state = states.get(id) ?? { ...this.engine.exportUser(id), sessions: [] };
