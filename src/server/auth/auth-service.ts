@@ -78,11 +78,9 @@ export class AuthService {
   async authenticate(token: string): Promise<AuthContext | null> {
     const claims = this.tokens.verify(token);
     if (!claims) return null;
-    const session = await this.sessions.find(claims.sessionId);
-    if (!session || session.revokedAt !== null || session.userId !== claims.userId) return null;
-    const user = await this.users.findById(claims.userId);
-    if (!user) return null;
-    return { userId: user.id, sessionId: session.id, role: user.role, expiresAt: claims.expiresAt };
+    const session = await this.sessions.findLive(claims.sessionId, claims.userId);
+    if (!session) return null;
+    return { userId: claims.userId, sessionId: claims.sessionId, role: session.role, expiresAt: claims.expiresAt };
   }
 
   async #startSession(userId: number, userAgent: string | null): Promise<string> {

@@ -1,4 +1,5 @@
 /** Login sessions: one `user_sessions` row per login, revoked at logout. */
+import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 
 export interface SessionRow {
@@ -33,6 +34,19 @@ export class SessionRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row ? { id: row.id, userId: row.user_id, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null;
+  }
+
+  /** A live (not revoked) session of this user, with the user's role, in one query; null otherwise. */
+  async findLive(id: string, userId: number): Promise<{ role: Role } | null> {
+    const row = await this.db
+      .selectFrom('user_sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(['u.role'])
+      .where('s.id', '=', id)
+      .where('s.user_id', '=', userId)
+      .where('s.revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row ?? null;
   }
 
   /** Marks the session revoked; true if it was live. */

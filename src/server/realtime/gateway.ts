@@ -101,7 +101,8 @@ export class Gateway {
     const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
     const early: RawData[] = [];
-    socket.on('error', (err) => req.log.debug({ err }, 'socket error'));
+    const log = this.services.log;
+    socket.on('error', (err) => log.debug({ err }, 'socket error'));
     socket.once('close', () => clearTimeout(authTimer));
     const onFirst = (data: RawData, isBinary: boolean) => {
       if (state === 'pending') {
@@ -204,7 +205,6 @@ export class Gateway {
     const friends = presence.graph.friendsOf(conn.auth.userId);
     this.registry.remove(conn, friends);
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
-    presence.releaseViewer(conn.auth.userId);
     log.info({ userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
   }
 

@@ -1,7 +1,8 @@
 /**
- * In-memory cache of the friend graph for viewers connected here: for each viewer, the
- * category each friend GAVE them (which decides what they see of that friend). Filled when
- * a viewer connects, kept current by graph events, dropped when they leave.
+ * In-memory cache of the friend graph: for each viewer seen here, the category each friend
+ * GAVE them (which decides what they see of that friend). Filled on a viewer's first
+ * connect or poll and kept current by graph events (this instance stays subscribed to every
+ * user it has loaded), so reconnects cost no query.
  */
 import type { FriendCategory, Role } from '../../protocol/index.js';
 import type { FriendRepository } from '../friends/friend-repository.js';
@@ -24,11 +25,6 @@ export class FriendGraph {
 
   has(viewerId: number): boolean {
     return this.#given.has(viewerId);
-  }
-
-  forget(viewerId: number): void {
-    this.#given.delete(viewerId);
-    this.#roles.delete(viewerId);
   }
 
   /** The friends of a cached viewer. */

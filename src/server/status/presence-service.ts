@@ -234,15 +234,10 @@ export class PresenceService {
 
   /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
-    const cached = this.graph.has(viewer.userId);
-    if (!cached) await this.graph.load(viewer.userId, viewer.role);
-    try {
-      await this.ensureLoaded(this.graph.friendsOf(viewer.userId));
-      const views = this.#friendViews(viewer.userId);
-      return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
-    } finally {
-      if (!cached) this.releaseViewer(viewer.userId);
-    }
+    await this.graph.load(viewer.userId, viewer.role);
+    await this.ensureLoaded(this.graph.friendsOf(viewer.userId));
+    const views = this.#friendViews(viewer.userId);
+    return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
   }
 
   /** One user's view as the caller may see it; 404 when there is no such user. */
@@ -270,12 +265,6 @@ export class PresenceService {
         e.kind === 'unfriended' ? { kind: 'friend_removed', viewerId, subjectId } : { kind: 'friend_added', viewerId, subjectId, category: 'friend' },
       );
     }
-  }
-
-  /** Drops a viewer's cached graph once they have no socket here. */
-  releaseViewer(userId: number): void {
-    const here = this.engine.sessionIds(userId).some((id) => id.startsWith(`${this.instanceId}/`));
-    if (!here) this.graph.forget(userId);
   }
 
   // ---- internals -----------------------------------------------------------------
