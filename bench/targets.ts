@@ -42,6 +42,7 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
   }
   const servers: ServerProc[] = [];
   try {
+    const redisPrefix = `bench_${process.pid}_${Date.now().toString(36)}`;
     for (let k = 0; k < p.instances; k++) {
       const port = await freePort();
       servers.push(
@@ -62,7 +63,8 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
             BEACON_WEB_ROOT: 'off',
             BEACON_OFFLINE_GRACE_MS: String(p.offlineGraceMs),
             BEACON_WS_COMPRESSION: p.compression ? 'on' : 'off',
-            ...(p.instances > 1 ? { BEACON_REDIS_URL: REDIS_URL } : {}),
+            // A prefix of its own per run: leftovers of an earlier run must not leak into this one.
+            ...(p.instances > 1 ? { BEACON_REDIS_URL: REDIS_URL, BEACON_REDIS_PREFIX: redisPrefix } : {}),
           },
         }),
       );
