@@ -29,9 +29,11 @@ export type BusEvent =
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
   /** The subject changed the category it gives the viewer. */
   | { kind: 'category_changed'; viewerId: number; subjectId: number; category: FriendCategory }
-  | { kind: 'revoked'; userId: number; sessionId: string };
+  | { kind: 'revoked'; userId: number; sessionId: string }
+  /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
+  | { kind: 'reload'; userId: number };
 
-const BUS_KINDS = new Set(['input', 'friend_added', 'friend_removed', 'category_changed', 'revoked']);
+const BUS_KINDS = new Set(['input', 'friend_added', 'friend_removed', 'category_changed', 'revoked', 'reload']);
 
 /** Narrows a bus message (messages may cross versions during a rolling deploy). */
 export function isBusEvent(m: { kind: string }): m is BusEvent {

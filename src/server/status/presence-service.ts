@@ -294,6 +294,9 @@ export class PresenceService {
         return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
       case 'revoked':
         return this.#sink(message);
+      case 'reload':
+        void this.#replicas.reload(message.userId);
+        return;
       case 'friend_removed':
         if (!this.graph.has(message.viewerId)) return;
         this.graph.set(message.viewerId, message.subjectId, null);

@@ -25,6 +25,8 @@ export class Replicas {
   #beatFailing = false;
   #recoveredAt: number | null = null;
   #everBeat = false;
+  /** Users whose state could not be saved (store unreachable): re-saved on resync. */
+  readonly #unsaved = new Set<number>();
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -126,7 +128,9 @@ export class Replicas {
     if (!this.hooks.profiles.has(userId) || this.#loading.has(userId)) return;
     try {
       await this.deps.store.save(userId, this.#self, this.engine.exportUser(userId));
+      this.#unsaved.delete(userId);
     } catch (err) {
+      this.#unsaved.add(userId);
       if (Date.now() - this.#lastSaveError > 10_000) {
         this.#lastSaveError = Date.now();
         this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable; will resync');
@@ -170,12 +174,19 @@ export class Replicas {
     for (const id of dead) this.deps.log.warn({ instance: id }, 'instance stopped heartbeating; its sessions were ended');
   }
 
-  /** After an outage: re-save our own sessions, let others do the same, then reload every replica. */
+  /**
+   * After an outage: re-save what this instance knows best (users with sockets here, and
+   * changes made here that could not be saved), ask the other instances to reload those
+   * users, then reload every replica here. Whichever instance recovers last, everyone ends
+   * up with everyone's latest state.
+   */
   async resync(): Promise<void> {
     if (!this.deps.store.shared) return;
     await this.#beat();
     const ids = [...this.hooks.profiles.keys()];
-    await Promise.all(ids.filter((id) => this.engine.sessionIds(id).some(this.#isMine)).map((id) => this.#save(id)));
+    const mine = ids.filter((id) => this.#unsaved.has(id) || this.engine.sessionIds(id).some(this.#isMine));
+    await Promise.all(mine.map((id) => this.#save(id)));
+    for (const userId of mine) this.deps.bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
     await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS));
     // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
     const states = await this.deps.store.load(ids, null);
@@ -184,7 +195,18 @@ export class Replicas {
       const state = states.get(id) ?? { ...this.engine.exportUser(id), sessions: [] };
       this.#report(this.engine.importUser(id, state, this.#isMine));
     }
-    this.deps.log.info({ users: ids.length }, 'presence resynced after the event bus returned');
+    this.deps.log.info({ users: ids.length, resaved: mine.length }, 'presence resynced after the event bus returned');
+  }
+
+  /** Reloads one replica from the shared store (another instance re-saved it). */
+  async reload(userId: number): Promise<void> {
+    if (!this.hooks.profiles.has(userId)) return;
+    try {
+      const state = (await this.deps.store.load([userId], null)).get(userId);
+      if (state) this.#report(this.engine.importUser(userId, state, this.#isMine));
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, userId }, 'replica reload failed');
+    }
   }
 
   #report(change: PresenceChange | null): void {
