@@ -15,6 +15,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Database {
   db: Db;
   dialect: Dialect;
+  /** The PostgreSQL schema picked with `?schema=`, or null for the default. */
+  schema: string | null;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -36,7 +38,7 @@ function openSqlite(path: string): Database {
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: conn }) });
-  return wrap(db, 'sqlite');
+  return wrap(db, 'sqlite', null);
 }
 
 function openPostgres(url: string): Database {
@@ -52,13 +54,14 @@ function openPostgres(url: string): Database {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-  return wrap(db, 'postgres');
+  return wrap(db, 'postgres', schema);
 }
 
-function wrap(db: Db, dialect: Dialect): Database {
+function wrap(db: Db, dialect: Dialect, schema: string | null): Database {
   return {
     db,
     dialect,
+    schema,
     async ping() {
       try {
         await sql`select 1`.execute(db);

@@ -12,7 +12,13 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
 
 export async function migrateToLatest(database: Database): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect) };
-  const migrator = new Migrator({ db: database.db, provider });
+  // Name the schema: Kysely looks for its lock table across every schema, and would find
+  // another schema's and skip creating ours.
+  const migrator = new Migrator({
+    db: database.db,
+    provider,
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
