@@ -128,6 +128,20 @@ describe.each([
     await until(() => expect(kinds(gotA)).toEqual(['mine', 'reply']));
   });
 
+  it('publishRemote reaches the other instances only, in order with publish', async () => {
+    const { buses: [a, b] = [] } = await make(2);
+    const gotA = record(a!);
+    const gotB = record(b!);
+    a!.subscribe('t');
+    b!.subscribe('t');
+    await settle([a!, b!]);
+    a!.publishRemote('t', { kind: 'remote-1' });
+    a!.publish('t', { kind: 'both' });
+    a!.publishRemote('t', { kind: 'remote-2' });
+    expect(kinds(gotA)).toEqual(['both']);
+    await until(() => expect(kinds(gotB)).toEqual(['remote-1', 'both', 'remote-2']));
+  });
+
   it('keeps one publisher’s order over 200 messages', async () => {
     const { buses: [a, b] = [] } = await make(2);
     const gotA = record(a!);

@@ -97,20 +97,14 @@ export class RedisBus implements EventBus {
   }
 
   publish(topic: string, message: BusMessage): void {
-    // Encode first: a message that cannot be encoded is the caller's bug, reported before any delivery.
-    const frame = JSON.stringify({ o: this.instanceId, m: message } satisfies Frame);
-    if (this.#closed) return;
     // Onto the wire before local delivery: a local handler may publish again, and that
     // message must not overtake this one at other instances.
-    if (this.#pub.status === 'ready') {
-      this.#pub.publish(this.#channel(topic), frame).catch((err: unknown) => this.#dropped(topic, err));
-    } else {
-      this.#dropped(topic, 'redis publisher not connected');
-    }
-    this.#local.publish(topic, message);
+    this.publishRemote(topic, message);
+    if (!this.#closed) this.#local.publish(topic, message);
   }
 
   publishRemote(topic: string, message: BusMessage): void {
+    // Encode first: a message that cannot be encoded is the caller's bug, reported before any delivery.
     const frame = JSON.stringify({ o: this.instanceId, m: message } satisfies Frame);
     if (this.#closed) return;
     if (this.#pub.status === 'ready') {
