@@ -27,6 +27,8 @@ export class Replicas {
   #everBeat = false;
   /** Users whose state could not be saved (store unreachable): re-saved on resync. */
   readonly #unsaved = new Set<number>();
+  /** Inputs being saved and published; a clean stop lets them finish. */
+  readonly #sharing = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -56,6 +58,7 @@ export class Replicas {
   async stop(): Promise<void> {
     if (this.#monitor) clearInterval(this.#monitor);
     this.#monitor = null;
+    await Promise.race([Promise.all(this.#sharing), new Promise((r) => setTimeout(r, 2000))]);
     if (this.deps.store.shared) await this.deps.store.leave(this.#self);
   }
 
@@ -120,7 +123,9 @@ export class Replicas {
       return;
     }
     // Replies come back in order, so inputs of one instance reach the others in order.
-    void this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event));
+    const sharing = this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event));
+    this.#sharing.add(sharing);
+    void sharing.finally(() => this.#sharing.delete(sharing));
   }
 
   async #save(userId: number): Promise<void> {
