@@ -35,6 +35,22 @@ describe('real-time presence between friends', () => {
     expect(Date.now() - sent).toBeLessThan(1000);
   });
 
+  it('delivers each change to a friend within milliseconds (well within 5 s)', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next(change(alice.id));
+    const ms: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const sent = performance.now();
+      a.send({ type: 'set_status', status: i % 2 ? 'away' : 'busy', custom_message: `n${i}` });
+      await b.next((f) => change(alice.id)(f) && f.custom_message === `n${i}`);
+      ms.push(performance.now() - sent);
+    }
+    ms.sort((x, y) => x - y);
+    console.warn(`change-to-friend latency over a real socket, ms: p50=${ms[25]!.toFixed(2)} p95=${ms[47]!.toFixed(2)} max=${ms[49]!.toFixed(2)}`);
+    expect(ms[49]).toBeLessThan(500);
+  });
+
   it('shows status, custom message and activity changes, each with its own seq', async () => {
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connect(alice.token);
