@@ -24,6 +24,8 @@ export interface PresenceRow {
 }
 
 const CHUNK = 500;
+/** Users per UPDATE of the write-behind (8 parameters each; far below SQLite's 32,766). */
+const WRITE_CHUNK = 250;
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -84,24 +86,37 @@ export class PresenceRepository {
     return out;
   }
 
-  /** Writes many users' presence in one transaction. */
+  /**
+   * Writes many users' presence in one transaction, WRITE_CHUNK users per statement:
+   * `UPDATE users … FROM (VALUES …)` (SQLite ≥ 3.33 and PostgreSQL), so a write-behind
+   * flush of thousands of users costs a handful of statements instead of one compiled and
+   * prepared statement per user (which stalled the event loop ~0.1 ms per user).
+   * Values are CAST so PostgreSQL types the VALUES columns like the target columns.
+   */
   async write(rows: readonly PresenceRow[]): Promise<void> {
     if (rows.length === 0) return;
+    // The last row of a user wins, as with one UPDATE per row in order.
+    const latest = new Map<number, PresenceRow>();
+    for (const r of rows) latest.set(r.userId, r);
+    const all = [...latest.values()];
     await this.db.transaction().execute(async (trx) => {
-      for (const r of rows) {
-        await trx
-          .updateTable('users')
-          .set({
-            online_status: r.status,
-            activity_type: r.activity,
-            manual_status: r.persisted.manualStatus,
-            custom_message: r.persisted.customMessage,
-            custom_message_expires_at: r.persisted.customMessageExpiresAt,
-            last_seen: r.persisted.lastSeen,
-            last_activity: r.persisted.lastActivity,
-          })
-          .where('id', '=', r.userId)
-          .execute();
+      for (let i = 0; i < all.length; i += WRITE_CHUNK) {
+        // Let sockets be served between statements: ~2 ms of SQLite each, never one long stall.
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        const values = all.slice(i, i + WRITE_CHUNK).map(
+          (r) =>
+            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(128)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint))`,
+        );
+        await sql`update users set
+            online_status = v.column2,
+            activity_type = v.column3,
+            manual_status = v.column4,
+            custom_message = v.column5,
+            custom_message_expires_at = v.column6,
+            last_seen = v.column7,
+            last_activity = v.column8
+          from (values ${sql.join(values)}) as v
+          where users.id = v.column1`.execute(trx);
       }
     });
   }
