@@ -98,6 +98,11 @@ async function drain(ctx: ChurnContext, maxMs: number): Promise<WorkerCounters> 
   return counters;
 }
 
+/** Prints a phase's window on the monotonic clock (the clock of V8 CPU profiles), for `profile-summary --from/--to`. */
+export function markPhase(label: string, startMs: number): void {
+  console.log(`bench: phase ${label} monotonic ${startMs.toFixed(0)}..${nowMs().toFixed(0)} ms`);
+}
+
 export async function runChurn(ctx: ChurnContext, label: string, rate: number, durationMs: number, maxDrainMs = 10_000): Promise<ChurnFigures> {
   ctx.fleet.phase(label);
   const probe = startHealthProbe(ctx.servers[0]!.port);
@@ -118,6 +123,7 @@ export async function runChurn(ctx: ChurnContext, label: string, rate: number, d
   }
   const healthz = summarize(probe.stop());
   const counters = await drain(ctx, maxDrainMs);
+  markPhase(label, start);
   const cpuS = (ctx.servers.reduce((s, p) => s + cpuMs(p.pid), 0) - cpu0) / 1000;
   const genS = (generatorCpuMs(ctx) - gen0) / 1000;
   const busyS = (machineBusyMs() - busy0) / 1000;

@@ -1,7 +1,9 @@
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile`, which starts Beacon
  * with `node --cpu-prof`): self time by function and by package/file.
- * Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
+ * Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [--from MS --to MS]
+ * --from/--to keep only samples in that window of the monotonic clock (ms); the bench log
+ * prints each phase's window (`bench: phase steady monotonic A..B ms`).
  */
 import { readFileSync } from 'node:fs';
 
@@ -11,11 +13,22 @@ interface ProfileNode {
 }
 interface Profile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const opt = (name: string): number | null => {
+  const i = argv.indexOf(name);
+  if (i < 0) return null;
+  const v = Number(argv[i + 1]);
+  argv.splice(i, 2);
+  return v;
+};
+const fromMs = opt('--from') ?? -Infinity;
+const toMs = opt('--to') ?? Infinity;
+const [file, topArg] = argv;
 if (!file) {
   console.error('usage: profile-summary <file.cpuprofile> [top]');
   process.exit(2);
@@ -24,7 +37,12 @@ const top = Number(topArg ?? 25);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let atUs = profile.startTime;
+profile.samples.forEach((id, i) => {
+  atUs += profile.timeDeltas[i] ?? 0;
+  if (atUs / 1000 < fromMs || atUs / 1000 > toMs) return;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 function where(url: string): string {

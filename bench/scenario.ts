@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runChurn, summarize, type ChurnContext, type ChurnFigures, type LatencySummary } from './churn.js';
+import { markPhase, runChurn, summarize, type ChurnContext, type ChurnFigures, type LatencySummary } from './churn.js';
 import { Fleet } from './fleet.js';
 import { buildGraph, edgeCount, rng, shuffled } from './graph.js';
 import { Ledger } from './ledger.js';
@@ -79,6 +79,7 @@ async function storm(ctx: ChurnContext, p: ScenarioParams): Promise<StormFigures
   const watchUntil = start + p.stormWindowMs + p.offlineGraceMs + 1500;
   while (nowMs() < watchUntil) await sleep(200);
   const counters = await ctx.fleet.flush();
+  markPhase('storm', start);
   return {
     windowMs: p.stormWindowMs,
     reconnected: r.ready,
@@ -134,6 +135,7 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
     const t0 = nowMs();
     const c = await fleet.connect(p.connectTimeoutMs);
     const seconds = (c.lastReadyAt - t0) / 1000;
+    markPhase('connect', t0);
     res.connect = { ready: c.ready, failed: c.failed, seconds, perSecond: c.ready / Math.max(seconds, 1e-3), readyMs: summarize(c.latencies), serverCpuS: (servers.reduce((s, x) => s + cpuMs(x.pid), 0) - cpu0) / 1000 };
     if (c.failed > 0) res.errors.push(`connect: ${c.failed} of ${p.users} sockets never got ready`);
     await sleep(3000); // let the "came online" fan-out settle before reading RSS
