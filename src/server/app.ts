@@ -47,7 +47,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       redact: ['req.headers.authorization', 'headers.authorization', 'token', '*.token', 'password', '*.password'],
     },
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -17,6 +17,11 @@ export interface Config {
   admins: readonly string[];
   tokenTtlS: number;
   rateLimits: boolean;
+  /**
+   * Whom to believe about the client address (X-Forwarded-For): false (default) trusts no
+   * proxy, true trusts any, or a list of proxy addresses/CIDRs. Per-IP rate limits depend on it.
+   */
+  trustProxy: boolean | string[];
   /** null: only the server's own origin (the request's Host) may open a socket from a browser. */
   allowedOrigins: readonly string[] | null;
   heartbeatIntervalMs: number;
@@ -128,6 +133,17 @@ function origins(env: Env): string[] | null {
   return values;
 }
 
+function trustProxy(env: Env): boolean | string[] {
+  const raw = str(env, 'BEACON_TRUST_PROXY', 'off').trim();
+  if (['off', 'false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  if (['on', 'true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const a of list) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a)) throw new ConfigError('BEACON_TRUST_PROXY', `"${a}" is not an IP address or CIDR`);
+  }
+  return list;
+}
+
 const HOUR = 3_600_000;
 
 /** Reads and checks every setting; throws ConfigError naming the first bad variable. */
@@ -145,6 +161,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tokenTtlS: int(env, 'BEACON_TOKEN_TTL_S', 604_800, 60, 31_536_000),
     rateLimits: flag(env, 'BEACON_RATE_LIMITS', true),
     allowedOrigins: origins(env),
+    trustProxy: trustProxy(env),
     heartbeatIntervalMs: int(env, 'BEACON_HEARTBEAT_INTERVAL_MS', 25_000, 100, HOUR),
     offlineGraceMs: int(env, 'BEACON_OFFLINE_GRACE_MS', 10_000, 0, HOUR),
     idleTimeoutMs: int(env, 'BEACON_IDLE_TIMEOUT_MS', 300_000, 100, 24 * HOUR),

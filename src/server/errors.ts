@@ -45,10 +45,20 @@ function fromFastify(error: FastifyError): AppError | null {
       return new AppError('VALIDATION_ERROR', 'Body is not valid JSON');
   }
   if (error.statusCode === 429) return new AppError('RATE_LIMITED', 'Too many requests, slow down');
+  if (isDatabaseUnreachable(error)) return new AppError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly');
   if (error instanceof SyntaxError || error.statusCode === 400) {
     return new AppError('VALIDATION_ERROR', 'Malformed request');
   }
   return null;
+}
+
+/** Connection-level failures of the database driver (not query errors, which are bugs). */
+function isDatabaseUnreachable(error: { code?: string; message?: string }): boolean {
+  const code = error.code ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '53300', '08000', '08003', '08006'].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(error.message ?? '')
+  );
 }
 
 function validationMessage(error: FastifyError): string {

@@ -153,4 +153,21 @@ describe('cluster of instances', () => {
     expect(one.child.exitCode).toBeNull();
     expect(two.child.exitCode).toBeNull();
   });
+
+  it('catches up on unfriending and logouts that happened during a Redis outage', async () => {
+    proxy = await startRedisProxy();
+    const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url });
+    const { socket: b } = await connect(two.url, bob.token);
+    const { socket: a } = await connect(two.url, alice.token);
+    await b.next(change(alice.id, 'online'));
+    proxy.cut();
+    await expect.poll(async () => (await fetch(`${one.url}/readyz`)).status, { timeout: 5000 }).toBe(503);
+    // Both made on instance one, whose bus cannot tell instance two.
+    expect((await api(one, 'DELETE', `/users/me/friends/${bob.id}`, alice.token)).status).toBe(204);
+    expect((await api(one, 'POST', '/auth/logout', alice.token)).status).toBe(204);
+    proxy.restore();
+    expect(await b.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { timeoutMs: 10_000 })).toBeTruthy();
+    expect((await a.waitClosed(10_000)).code).toBe(4000);
+  });
 });
+

@@ -63,12 +63,16 @@ function wrap(db: Db, dialect: Dialect, schema: string | null): Database {
     dialect,
     schema,
     async ping() {
-      try {
-        await sql`select 1`.execute(db);
-        return true;
-      } catch {
-        return false;
-      }
+      let timer: NodeJS.Timeout | undefined;
+      // A database that stops answering must not hang /readyz.
+      const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 1000)));
+      const query = sql`select 1`.execute(db).then(
+        () => true,
+        () => false,
+      );
+      const ok = await Promise.race([query, timeout]);
+      clearTimeout(timer);
+      return ok;
     },
     close: () => db.destroy(),
   };

@@ -8,6 +8,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Activity, FriendCategory, GameEventBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
+import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { FriendRepository } from '../friends/friend-repository.js';
@@ -38,6 +39,7 @@ export interface PresenceDeps {
   repo: PresenceRepository;
   users: UserRepository;
   friendRepo: FriendRepository;
+  sessions: SessionRepository;
   log: FastifyBaseLogger;
 }
 
@@ -50,6 +52,8 @@ export class PresenceService {
   readonly #profiles = new Map<number, Profile>();
   /** Open sockets per login session: a login with a socket is not also a polling client. */
   readonly #socketsOf = new Map<string, Set<string>>();
+  /** The user of each login session with a socket here. */
+  readonly #loginOwners = new Map<string, number>();
   readonly #writer: PresenceWriter;
   readonly #replicas: Replicas;
   #sink: (e: PresenceEvent) => void = () => {};
@@ -66,6 +70,46 @@ export class PresenceService {
       changed: (c) => this.#changed(c),
     });
     bus.onMessage((_topic, message) => this.#onBus(message));
+    bus.onHealthChange((healthy) => {
+      if (healthy) void this.#catchUp().catch((err: unknown) => deps.log.error({ err }, 'catch-up after bus outage failed'));
+    });
+  }
+
+  /**
+   * What the bus may have lost during an outage besides presence (which Replicas resyncs):
+   * friend-graph changes and logouts made on other instances. Both live in the database.
+   */
+  async #catchUp(): Promise<void> {
+    const viewers = this.#connectedViewers();
+    for (const viewerId of viewers) await this.#refreshGraph(viewerId);
+    for (const [sessionId, owner] of this.#loginOwners) {
+      const live = await this.deps.sessions.find(sessionId);
+      if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
+    }
+    this.deps.log.info({ viewers: viewers.length, logins: this.#loginOwners.size }, 'friend graph and logins rechecked after the bus returned');
+  }
+
+  /** Viewers with a socket on this instance. */
+  #connectedViewers(): number[] {
+    return [...new Set(this.#loginOwners.values())];
+  }
+
+  /** Reloads a viewer's friends from the database and tells the viewer what changed. */
+  async #refreshGraph(viewerId: number): Promise<void> {
+    const given = await this.deps.friendRepo.categoriesGivenTo(viewerId);
+    await this.ensureLoaded([...given.keys()]);
+    for (const subjectId of this.graph.friendsOf(viewerId)) {
+      if (given.has(subjectId)) continue;
+      this.graph.set(viewerId, subjectId, null);
+      this.#sink({ kind: 'friend_removed', viewerId, subjectId });
+    }
+    for (const [subjectId, category] of given) {
+      const before = this.graph.isFriend(viewerId, subjectId) ? this.viewOf(subjectId, this.graph.tier(viewerId, subjectId)) : null;
+      this.graph.set(viewerId, subjectId, category);
+      const after = this.viewOf(subjectId, this.graph.tier(viewerId, subjectId));
+      if (!before) this.#sink({ kind: 'friend_added', viewerId, subjectId, view: after });
+      else if (!sameView(before, after)) this.#sink({ kind: 'view_changed', viewerId, subjectId, view: after });
+    }
   }
 
   /** Where this instance's gateway receives presence events. */
@@ -133,6 +177,7 @@ export class PresenceService {
     const sockets = this.#socketsOf.get(auth.sessionId) ?? new Set<string>();
     this.#socketsOf.set(auth.sessionId, sockets);
     sockets.add(connId);
+    this.#loginOwners.set(auth.sessionId, auth.userId);
     this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket' });
     // The socket supersedes a polling session of the same login: it must not outlive the tab.
     if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
@@ -145,7 +190,10 @@ export class PresenceService {
   closeSocket(auth: AuthContext, connId: string, immediate: boolean): void {
     const sockets = this.#socketsOf.get(auth.sessionId);
     sockets?.delete(connId);
-    if (sockets?.size === 0) this.#socketsOf.delete(auth.sessionId);
+    if (sockets?.size === 0) {
+      this.#socketsOf.delete(auth.sessionId);
+      this.#loginOwners.delete(auth.sessionId);
+    }
     this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(connId), immediate });
   }
 

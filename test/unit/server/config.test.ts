@@ -18,6 +18,7 @@ describe('config', () => {
       idleProbeTimeoutMs: 60_000,
       pollSessionTtlMs: 60_000,
       admins: [],
+      trustProxy: false,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -37,6 +38,11 @@ describe('config', () => {
     expect(c.allowedOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
   });
 
+  it('trusts no proxy by default, any with on, or the listed addresses', () => {
+    expect(loadConfig({ BEACON_TRUST_PROXY: 'on' }).trustProxy).toBe(true);
+    expect(loadConfig({ BEACON_TRUST_PROXY: '10.0.0.1, 10.1.0.0/16' }).trustProxy).toEqual(['10.0.0.1', '10.1.0.0/16']);
+  });
+
   it.each([
     ['BEACON_PORT', 'abc'],
     ['BEACON_PORT', '70000'],
@@ -47,6 +53,8 @@ describe('config', () => {
     ['BEACON_OFFLINE_GRACE_MS', '-5'],
     ['BEACON_ALLOWED_ORIGINS', 'not an origin'],
     ['BEACON_LOG_LEVEL', 'loud'],
+    ['BEACON_TRUST_PROXY', 'the-proxy'],
+    ['BEACON_REDIS_PREFIX', 'has spaces'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

@@ -1,0 +1,38 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { AppError, installErrorHandler } from '../../../src/server/errors.js';
+
+async function appThrowing(err: unknown) {
+  const app = Fastify({ logger: false });
+  installErrorHandler(app);
+  app.get('/x', async () => {
+    throw err;
+  });
+  await app.ready();
+  return app;
+}
+
+describe('the error handler', () => {
+  it('sends catalogue errors with their status, code and message', async () => {
+    const app = await appThrowing(new AppError('CONFLICT', 'Taken'));
+    const res = await app.inject({ url: '/x' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toEqual({ code: 'CONFLICT', message: 'Taken' });
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE when the database cannot be reached', async () => {
+    const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const app = await appThrowing(err);
+    const res = await app.inject({ url: '/x' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('never leaks internals of unexpected errors', async () => {
+    const app = await appThrowing(new Error('secret stack detail at /srv/app.ts:12'));
+    const res = await app.inject({ url: '/x' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error' });
+    expect(res.body).not.toContain('secret');
+  });
+});
