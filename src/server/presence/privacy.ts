@@ -90,8 +90,16 @@ function assemble(subject: Subject, fields: ViewFields, nowMs: number): View {
   };
 }
 
+/** The last conversion: every view of one snapshot or change is made at the same `now`. */
+let isoMs = NaN;
+let isoText = '';
+
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
 }
 
 /** The view of `subject` for every tier. */

@@ -2,6 +2,10 @@
  * One authenticated socket: its per-socket `seq`, its outgoing batch, and backpressure.
  * Frames are serialised once per change by the caller and shared between recipients;
  * the connection only prefixes its own `seq`.
+ *
+ * Memory matters here (one per socket, 10,000s of them): an idle connection holds no
+ * collections at all; the pending list exists only while something waits to be sent, and
+ * the per-key index only while the socket is backed up.
  */
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -21,12 +25,16 @@ export class Connection {
   lastSeen: number;
   /** Set when the server closes the socket for a logout, so the session ends without grace. */
   immediateClose = false;
+  /** Whether the batcher holds this connection in its dirty list (maintained by the Batcher). */
+  dirty = false;
   #seq = 0;
-  /** Pending frame bodies in order; keyed ones (one friend's state) are coalesced under backpressure. */
-  #pending = new Map<string, string>();
-  #unique = 0;
-  /** key → its newest pending entry. */
-  #latest = new Map<string, string>();
+  /** Pending frame bodies (JSON objects without `seq`), in order; null slots were coalesced away. */
+  #pending: Array<string | null> | null = null;
+  /** The key of each pending body (what it is the state of), parallel to #pending. */
+  #keys: Array<string | undefined> | null = null;
+  #live = 0;
+  /** key → index of its newest pending body; only built once the socket is backed up. */
+  #latest: Map<string, number> | null = null;
   #slowSince: number | null = null;
 
   /** The per-socket rate limit; null when BEACON_RATE_LIMITS=off. */
@@ -41,19 +49,46 @@ export class Connection {
   }
 
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#live;
   }
 
   /** Queues an event body (a JSON object string without `seq`). `key` names what it is the state of. */
   enqueue(body: string, key?: string): void {
-    const entry = `#${this.#unique++}`;
-    if (key !== undefined) {
-      // Under backpressure only the latest state per key is worth sending: drop the older one.
-      const older = this.#latest.get(key);
-      if (older !== undefined && this.socket.bufferedAmount > HIGH_WATER_BYTES) this.#pending.delete(older);
-      this.#latest.set(key, entry);
+    let pending = this.#pending;
+    let keys = this.#keys;
+    if (pending === null || keys === null) {
+      pending = this.#pending = [];
+      keys = this.#keys = [];
     }
-    this.#pending.set(entry, body);
+    // Nothing pending (the common case: a few events per socket per second) means nothing to
+    // coalesce, and no need to ask the socket how much it has buffered.
+    if (key !== undefined && pending.length > 0) {
+      // Under backpressure only the latest state per key is worth sending: drop the older one.
+      const backedUp = this.socket.bufferedAmount > HIGH_WATER_BYTES;
+      if (backedUp || this.#latest !== null) {
+        const latest = (this.#latest ??= this.#indexKeys());
+        const older = latest.get(key);
+        if (backedUp && older !== undefined && pending[older] !== null) {
+          pending[older] = null;
+          this.#live--;
+        }
+        latest.set(key, pending.length);
+      }
+    }
+    pending.push(body);
+    keys.push(key);
+    this.#live++;
+  }
+
+  #indexKeys(): Map<string, number> {
+    const m = new Map<string, number>();
+    const keys = this.#keys ?? [];
+    const pending = this.#pending ?? [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k !== undefined && pending[i] !== null) m.set(k, i);
+    }
+    return m;
   }
 
   /**
@@ -61,7 +96,8 @@ export class Connection {
    * socket is backed up (pending stays, coalesced), 'dead' when it must be closed.
    */
   flush(now: number): 'sent' | 'idle' | 'slow' | 'dead' {
-    if (this.#pending.size === 0) return 'idle';
+    const pending = this.#pending;
+    if (pending === null || this.#live === 0) return 'idle';
     const buffered = this.socket.bufferedAmount;
     if (buffered > HARD_CAP_BYTES) return 'dead';
     if (buffered > HIGH_WATER_BYTES) {
@@ -69,16 +105,33 @@ export class Connection {
       return now - this.#slowSince > STUCK_MS ? 'dead' : 'slow';
     }
     this.#slowSince = null;
-    const frames: string[] = [];
-    for (const body of this.#pending.values()) frames.push(`{"seq":${++this.#seq},${body.slice(1)}`);
-    this.#pending.clear();
-    this.#latest.clear();
-    this.socket.send(frames.length === 1 ? frames[0]! : `{"type":"batch","messages":[${frames.join(',')}]}`);
+    this.#pending = null;
+    this.#keys = null;
+    this.#latest = null;
+    const live = this.#live;
+    this.#live = 0;
+    if (live === 1) {
+      for (const body of pending) if (body !== null) this.socket.send(`{"seq":${++this.#seq},${body.slice(1)}`);
+      return 'sent';
+    }
+    let out = '{"type":"batch","messages":[';
+    let first = true;
+    for (const body of pending) {
+      if (body === null) continue;
+      out += `${first ? '' : ','}{"seq":${++this.#seq},${body.slice(1)}`;
+      first = false;
+    }
+    this.socket.send(`${out}]}`);
     return 'sent';
   }
 
   /** Sends a frame at once, outside the batch and without `seq` (ready, heartbeat_ack, error). */
   sendNow(frame: object): void {
     this.socket.send(JSON.stringify(frame));
+  }
+
+  /** Sends an already serialised frame at once, outside the batch and without `seq`. */
+  sendRaw(text: string): void {
+    this.socket.send(text);
   }
 }

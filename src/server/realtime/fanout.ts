@@ -62,18 +62,30 @@ export class Fanout {
     if (views.self) this.#toUser(userId, statusUpdateBody(views.self), 'self');
     const watchers = this.registry.watchersOf(userId);
     if (!watchers) return;
-    const bodies = new Map<ViewerTier, string>();
     const key = `f${userId}`;
-    for (const viewerId of watchers) {
-      const tier = this.presence.graph.tier(viewerId, userId);
-      const v = views[tier];
-      if (!v) continue;
-      let body = bodies.get(tier);
-      if (body === undefined) {
-        body = friendStatusBody(v);
-        bodies.set(tier, body);
+    const graph = this.presence.graph;
+    // Almost every change reaches one tier (friends): keep the last tier's body at hand.
+    let lastTier: ViewerTier | null = null;
+    let lastBody: string | undefined;
+    let bodies: Map<ViewerTier, string | undefined> | null = null;
+    const { ids, size } = watchers;
+    for (let i = 0; i < size; i++) {
+      const viewerId = ids[i]!;
+      const tier = graph.tier(viewerId, userId);
+      let body: string | undefined;
+      if (tier === lastTier) body = lastBody;
+      else {
+        bodies ??= new Map();
+        if (bodies.has(tier)) body = bodies.get(tier);
+        else {
+          const v = views[tier];
+          body = v ? friendStatusBody(v) : undefined;
+          bodies.set(tier, body);
+        }
+        lastTier = tier;
+        lastBody = body;
       }
-      this.#toUser(viewerId, body, key);
+      if (body !== undefined) this.#toUser(viewerId, body, key);
     }
   }
 

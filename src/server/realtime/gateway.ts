@@ -5,11 +5,13 @@
  * delivers the events the service hands back (fanout.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
+import { DeadlineQueue } from '../presence/deadline-queue.js';
 import type { App } from '../http-kit.js';
 import type { Services } from '../services.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
@@ -27,6 +29,7 @@ export interface GatewayOptions {
 /** Frames per second a socket may send on average, and the burst it may spend at once. */
 const RATE = { perSecond: 20, burst: 40 };
 const MAX_TIMER_MS = 2_147_483_647;
+const HEARTBEAT_ACK = JSON.stringify({ type: 'heartbeat_ack' });
 
 export class Gateway {
   readonly registry: Registry;
@@ -34,6 +37,13 @@ export class Gateway {
   readonly #fanout: Fanout;
   readonly #sweeper: NodeJS.Timeout;
   #closing = false;
+  /** Token expiries of open sockets: one timer for all of them instead of one per socket. */
+  readonly #expiries = new DeadlineQueue();
+  readonly #byNumber = new Map<number, Connection>();
+  #numbers = new WeakMap<Connection, number>();
+  #nextNumber = 0;
+  #expiryTimer: NodeJS.Timeout | null = null;
+  #expiryAt = Infinity;
 
   constructor(
     private readonly services: Services,
@@ -55,17 +65,23 @@ export class Gateway {
     );
   }
 
-  /** Pings live sockets; closes those silent for two heartbeat intervals and those whose token expired. */
+  /**
+   * Closes sockets silent for two heartbeat intervals and those whose token expired; pings
+   * the ones silent for half an interval (clients that send heartbeats are never pinged,
+   * so a sweep does not write to every socket at once).
+   */
   sweep(): void {
     const now = this.services.now();
-    const deadAfter = 2 * this.services.config.heartbeatIntervalMs;
+    const interval = this.services.config.heartbeatIntervalMs;
+    const deadAfter = 2 * interval;
     for (const c of this.registry.all()) {
+      const silent = now - c.lastSeen;
       if (now >= c.auth.expiresAt) {
         c.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
-      } else if (now - c.lastSeen > deadAfter) {
+      } else if (silent > deadAfter) {
         this.services.log.info({ userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
         c.socket.terminate();
-      } else if (c.socket.readyState === c.socket.OPEN) {
+      } else if (silent >= interval / 2 && c.socket.readyState === c.socket.OPEN) {
         c.socket.ping();
       }
     }
@@ -80,6 +96,8 @@ export class Gateway {
   close(): void {
     this.#closing = true;
     clearInterval(this.#sweeper);
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = null;
     this.#batcher.flush();
     this.#batcher.stop();
     for (const c of this.registry.all()) c.socket.close(CloseCode.GOING_AWAY, 'server going away');
@@ -98,32 +116,53 @@ export class Gateway {
 
   #accept(socket: WebSocket, req: FastifyRequest): void {
     if (this.#closing) return socket.close(CloseCode.GOING_AWAY, 'server going away');
+    // Nothing that lives as long as the socket may hold the upgrade request: @fastify/websocket's
+    // own 'error' listener closes over request and reply, and the hijacked ServerResponse stays
+    // attached to the TCP socket. Together several KiB per socket. Replace the listener with an
+    // equivalent one (log, terminate) and detach the response.
+    socket.removeAllListeners('error');
+    const log = this.services.log;
+    socket.on('error', (err) => {
+      log.debug({ err }, 'socket error');
+      socket.terminate();
+    });
+    detachResponse(socket);
+    this.#awaitAuth(socket, req.log);
+  }
+
+  /** Waits for the `auth` frame; holds only the socket (not the request) in its closures. */
+  #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log']): void {
     const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
-    const early: RawData[] = [];
-    const log = this.services.log;
-    socket.on('error', (err) => log.debug({ err }, 'socket error'));
-    socket.once('close', () => clearTimeout(authTimer));
+    let early: RawData[] | null = [];
+    let errLog: FastifyRequest['log'] | null = reqLog;
+    const onClose = () => clearTimeout(authTimer);
+    socket.once('close', onClose);
     const onFirst = (data: RawData, isBinary: boolean) => {
       if (state === 'pending') {
-        if (early.length < 16) early.push(data);
+        if (early && early.length < 16) early.push(data);
         return;
       }
       if (state !== 'auth') return;
       const parsed = isBinary ? null : parseClientFrame(data.toString());
       if (!parsed?.ok || parsed.frame.type !== 'auth') return socket.close(CloseCode.UNAUTHORIZED, 'first frame must be auth');
       state = 'pending';
-      this.#authenticate(socket, req, parsed.frame.token).then(
+      this.#authenticate(socket, parsed.frame.token).then(
         (conn) => {
           clearTimeout(authTimer);
+          socket.off('close', onClose);
+          errLog = null;
           if (!conn) return;
           state = 'open';
           socket.off('message', onFirst);
           socket.on('message', (d, bin) => this.#onMessage(conn, d, bin));
-          for (const d of early) this.#onMessage(conn, d, false);
+          const queued = early ?? [];
+          early = null;
+          for (const d of queued) this.#onMessage(conn, d, false);
         },
         (err: unknown) => {
-          req.log.error({ err }, 'websocket auth failed');
+          (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
+          errLog = null;
           socket.close(1011, 'internal error');
         },
       );
@@ -131,8 +170,8 @@ export class Gateway {
     socket.on('message', onFirst);
   }
 
-  async #authenticate(socket: WebSocket, req: FastifyRequest, token: string): Promise<Connection | null> {
-    const { auth, presence, now, config } = this.services;
+  async #authenticate(socket: WebSocket, token: string): Promise<Connection | null> {
+    const { auth, presence, now, config, log } = this.services;
     const ctx = await auth.authenticate(token);
     if (!ctx) {
       socket.close(CloseCode.UNAUTHORIZED, 'invalid token');
@@ -146,20 +185,48 @@ export class Gateway {
     const snapshot = presence.openSocket(ctx, conn.id);
     this.registry.add(conn, presence.graph.friendsOf(ctx.userId));
     conn.sendNow({ type: 'ready', session_id: conn.id, heartbeat_interval_ms: config.heartbeatIntervalMs, ...snapshot });
-    req.log.info({ userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
+    log.info({ userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
     socket.on('pong', () => (conn.lastSeen = now()));
     socket.once('close', (code) => this.#closed(conn, code));
     this.#expireAt(conn, ctx);
     return conn;
   }
 
+  /** Closes the socket when its token expires: one shared timer at the earliest expiry. */
   #expireAt(conn: Connection, ctx: AuthContext): void {
-    const ms = Math.max(0, ctx.expiresAt - this.services.now());
+    const n = this.#nextNumber++;
+    this.#numbers.set(conn, n);
+    this.#byNumber.set(n, conn);
+    this.#expiries.push(ctx.expiresAt, n);
+    this.#armExpiry();
+  }
+
+  #armExpiry(): void {
+    const next = this.#expiries.peekTime();
+    if (next >= this.#expiryAt || this.#closing) return;
+    if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = null;
+    this.#expiryAt = next;
+    if (next === Infinity) return;
+    const ms = Math.max(0, next - this.services.now());
     // Beyond what a timer can hold, the heartbeat sweep closes the socket at expiry.
     if (ms > MAX_TIMER_MS) return;
-    const t = setTimeout(() => conn.socket.close(CloseCode.UNAUTHORIZED, 'token expired'), ms);
-    t.unref();
-    conn.socket.once('close', () => clearTimeout(t));
+    this.#expiryTimer = setTimeout(() => this.#expire(), ms);
+    this.#expiryTimer.unref();
+  }
+
+  #expire(): void {
+    this.#expiryTimer = null;
+    this.#expiryAt = Infinity;
+    const now = this.services.now();
+    while (this.#expiries.peekTime() <= now) {
+      const n = this.#expiries.pop()!;
+      const conn = this.#byNumber.get(n);
+      if (!conn) continue;
+      this.#byNumber.delete(n);
+      conn.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
+    }
+    this.#armExpiry();
   }
 
   #onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
@@ -177,7 +244,7 @@ export class Gateway {
     const userId = conn.auth.userId;
     switch (f.type) {
       case 'heartbeat':
-        return conn.sendNow({ type: 'heartbeat_ack' });
+        return conn.sendRaw(HEARTBEAT_ACK);
       case 'interaction':
       case 'still_here':
         return presence.interaction(userId);
@@ -202,6 +269,8 @@ export class Gateway {
   #closed(conn: Connection, code: number): void {
     const { presence, log } = this.services;
     this.#batcher.forget(conn);
+    const n = this.#numbers.get(conn);
+    if (n !== undefined) this.#byNumber.delete(n);
     const friends = presence.graph.friendsOf(conn.auth.userId);
     this.registry.remove(conn, friends);
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
@@ -216,6 +285,13 @@ export class Gateway {
       c.socket.close(CloseCode.SESSION_REVOKED, 'session revoked');
     }
   }
+}
+
+/** Lets go of the hijacked upgrade response, which the TCP socket would otherwise keep (with its request). */
+function detachResponse(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Socket & { _httpMessage?: { detachSocket?: (s: Socket) => void } | null } })._socket;
+  const res = raw?._httpMessage;
+  if (raw && res && typeof res.detachSocket === 'function') res.detachSocket(raw);
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {

@@ -3,50 +3,108 @@
  * GAVE them (which decides what they see of that friend). Filled on a viewer's first
  * connect or poll and kept current by graph events (this instance stays subscribed to every
  * user it has loaded), so reconnects cost no query.
+ *
+ * Stored compactly (one entry per viewer, ~50 friends each, for every user ever seen here):
+ * friend ids sorted in an Int32Array with the categories in a parallel Uint8Array, looked
+ * up by binary search — ~5 bytes per friendship instead of a Map entry's ~30.
  */
-import type { FriendCategory, Role } from '../../protocol/index.js';
+import { FRIEND_CATEGORIES, type FriendCategory, type Role } from '../../protocol/index.js';
 import type { FriendRepository } from '../friends/friend-repository.js';
 import { tierOf } from '../presence/privacy.js';
-import type { ViewerTier } from '../presence/types.js';
+import type { ViewerInfo, ViewerTier } from '../presence/types.js';
+
+interface Viewer {
+  /** `{ id, role }` as tierOf takes it, kept so that no call allocates one. */
+  info: ViewerInfo;
+  ids: Int32Array;
+  cats: Uint8Array;
+}
+
+const EMPTY_IDS = new Int32Array(0);
+const EMPTY_CATS = new Uint8Array(0);
+
+function indexOf(ids: Int32Array, id: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = ids[mid]!;
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+function pack(given: ReadonlyMap<number, FriendCategory>): { ids: Int32Array; cats: Uint8Array } {
+  if (given.size === 0) return { ids: EMPTY_IDS, cats: EMPTY_CATS };
+  const ids = Int32Array.from(given.keys()).sort();
+  const cats = new Uint8Array(ids.length);
+  for (let i = 0; i < ids.length; i++) cats[i] = FRIEND_CATEGORIES.indexOf(given.get(ids[i]!)!);
+  return { ids, cats };
+}
 
 export class FriendGraph {
-  #given = new Map<number, Map<number, FriendCategory>>();
+  #viewers = new Map<number, Viewer>();
   #roles = new Map<number, Role>();
 
   constructor(private readonly repo: FriendRepository) {}
 
   /** Loads a viewer's friends unless already cached. */
   async load(viewerId: number, role: Role): Promise<void> {
+    const cached = this.#viewers.get(viewerId);
+    if (cached) {
+      if (cached.info.role !== role) cached.info = { id: viewerId, role };
+      return;
+    }
     this.#roles.set(viewerId, role);
-    if (this.#given.has(viewerId)) return;
     const given = await this.repo.categoriesGivenTo(viewerId);
-    if (!this.#given.has(viewerId)) this.#given.set(viewerId, given);
+    this.#roles.delete(viewerId);
+    const now = this.#viewers.get(viewerId);
+    if (now) {
+      if (now.info.role !== role) now.info = { id: viewerId, role };
+      return;
+    }
+    this.#viewers.set(viewerId, { info: { id: viewerId, role }, ...pack(given) });
   }
 
   has(viewerId: number): boolean {
-    return this.#given.has(viewerId);
+    return this.#viewers.has(viewerId);
   }
 
   /** The friends of a cached viewer. */
   friendsOf(viewerId: number): number[] {
-    return [...(this.#given.get(viewerId)?.keys() ?? [])];
+    const v = this.#viewers.get(viewerId);
+    return v ? Array.from(v.ids) : [];
   }
 
   isFriend(viewerId: number, subjectId: number): boolean {
-    return this.#given.get(viewerId)?.has(subjectId) ?? false;
+    const v = this.#viewers.get(viewerId);
+    return v !== undefined && indexOf(v.ids, subjectId) >= 0;
   }
 
   /** The viewer's tier towards a subject, from the cache. */
   tier(viewerId: number, subjectId: number): ViewerTier {
-    const role = this.#roles.get(viewerId) ?? 'user';
-    return tierOf({ id: viewerId, role }, subjectId, this.#given.get(viewerId)?.get(subjectId) ?? null);
+    const v = this.#viewers.get(viewerId);
+    if (!v) return tierOf({ id: viewerId, role: this.#roles.get(viewerId) ?? 'user' }, subjectId, null);
+    const i = indexOf(v.ids, subjectId);
+    return tierOf(v.info, subjectId, i < 0 ? null : FRIEND_CATEGORIES[v.cats[i]!]!);
   }
 
   /** Records that `subjectId` gives `viewerId` this category (null: no longer friends). Only for cached viewers. */
   set(viewerId: number, subjectId: number, category: FriendCategory | null): void {
-    const given = this.#given.get(viewerId);
-    if (!given) return;
+    const v = this.#viewers.get(viewerId);
+    if (!v) return;
+    const i = indexOf(v.ids, subjectId);
+    if (category !== null && i >= 0) {
+      v.cats[i] = FRIEND_CATEGORIES.indexOf(category);
+      return;
+    }
+    if (category === null && i < 0) return;
+    const given = new Map<number, FriendCategory>();
+    for (let k = 0; k < v.ids.length; k++) given.set(v.ids[k]!, FRIEND_CATEGORIES[v.cats[k]!]!);
     if (category === null) given.delete(subjectId);
     else given.set(subjectId, category);
+    Object.assign(v, pack(given));
   }
 }
