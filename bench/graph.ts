@@ -1,7 +1,7 @@
 /**
  * The seeded random friendship graph every target shares: a union of random
- * Hamiltonian cycles (one per pair of friends), so each user gets ~`friends`
- * friends, the graph is symmetric, and the same seed always yields the same graph.
+ * Hamiltonian cycles (one per pair of friends) that never repeat a friendship, so each
+ * user gets exactly `friends` friends (10,000 × 50: 250,000 pairs), the graph is symmetric, and the same seed always yields the same graph.
  */
 
 /** mulberry32: small, fast, seedable; plenty for choosing users and values. */
@@ -49,13 +49,41 @@ export function edgeCount(g: Graph): number {
   return g.adj.length / 2;
 }
 
-/** Builds the graph for `users` user indexes with ~`friends` friends each (rounded down to even). */
+/**
+ * Builds the graph for `users` user indexes with exactly `friends` friends each (rounded
+ * down to even): each Hamiltonian cycle is repaired as it is laid so that it never repeats
+ * a friendship of an earlier cycle (the next user on the cycle is swapped with a later one
+ * when they are already friends; a cycle whose closing edge collides is drawn again).
+ * Where that cannot work (tiny or near-complete graphs) a colliding edge is simply skipped.
+ */
 export function buildGraph(users: number, friends: number, seed: number): Graph {
   const random = rng(seed);
   const sets: Set<number>[] = Array.from({ length: users }, () => new Set<number>());
   const cycles = Math.min(Math.floor(friends / 2), Math.floor((users - 1) / 2));
+  const collides = (a: number, b: number) => a === b || sets[a]!.has(b);
   for (let c = 0; c < cycles; c++) {
-    const p = shuffled(users, random);
+    let p = shuffled(users, random);
+    let exact = false;
+    for (let attempt = 0; attempt < 200 && !exact; attempt++) {
+      if (attempt > 0) p = shuffled(users, random);
+      exact = true;
+      for (let i = 0; i + 1 < users && exact; i++) {
+        const a = p[i]!;
+        if (!collides(a, p[i + 1]!)) continue;
+        exact = false;
+        const later = users - (i + 2);
+        for (let t = 0; t < 64 && later > 0; t++) {
+          const j = i + 2 + Math.floor(random() * later);
+          if (collides(a, p[j]!)) continue;
+          const tmp = p[i + 1]!;
+          p[i + 1] = p[j]!;
+          p[j] = tmp;
+          exact = true;
+          break;
+        }
+      }
+      if (exact && users > 2 && collides(p[users - 1]!, p[0]!)) exact = false;
+    }
     for (let i = 0; i < users; i++) {
       const a = p[i]!;
       const b = p[(i + 1) % users]!;

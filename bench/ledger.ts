@@ -126,12 +126,15 @@ export class Ledger {
     }
     for (let r = 0; r < this.recvId.length; r++) {
       const raw = this.recvId.data[r]!;
-      if (raw < from || raw >= to) continue;
+      if (raw >= to) continue;
+      // An activity change carries the message of the set_status before it, which may belong
+      // to the previous phase: resolve first, then keep the receipts of this phase's changes.
       const id = this.#resolve(raw, this.recvAct.data[r]!);
       if (id < 0 || id >= to) {
-        unmatched++;
+        if (raw >= from) unmatched++;
         continue;
       }
+      if (id < from) continue;
       count[id - from]!++;
       const l = this.recvTime.data[r]! - this.sendTime.data[id]!;
       lat.push(l);
