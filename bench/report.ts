@@ -44,7 +44,9 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
     const c = b.connect;
     add(`${who}: connect ${o.users} users × ${o.friends} friends`, c ? `${c.ready}/${o.users} ready in ${f(c.seconds, 2)} s (${f(c.perSecond, 0)}/s)` : 'failed', '≤ 20 s', scaleBound(!!c && c.ready === o.users && c.seconds <= 20));
     const s = b.steady;
-    add(`${who}: deliveries/s at ${o.rate} changes/s for ${o.duration} s`, s ? f(s.deliveriesPerSec, 0) : '–', '≥ 50,000/s', scaleBound(!!s && s.deliveriesPerSec >= 50_000));
+    // Every change reaches every friend: rate × friends (the issue's ≥ 50,000/s at 1,000 × 50).
+    const wanted = o.rate * o.friends;
+    add(`${who}: deliveries/s at ${o.rate} changes/s for ${o.duration} s`, s ? f(s.deliveriesPerSec, 0) : '–', `≥ ${f(wanted, 0)}/s`, scaleBound(!!s && s.deliveriesPerSec >= wanted));
     const p99Target = two ? 150 : 100;
     add(`${who}: change-to-friend latency (steady)`, lat(s), `p99 ≤ ${p99Target} ms`, check(!!s && s.latencyMs.p99 <= p99Target));
     add(`${who}: loss (steady)`, s ? `${s.lost} of ${s.expected} expected${two ? ` (${s.expectedCrossInstance} of them cross-instance)` : ''} (dup ${s.duplicates}, unmatched ${s.unmatched})` : '–', '0', check(!!s && s.lost === 0 && s.expected > 0));
