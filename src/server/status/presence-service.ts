@@ -16,10 +16,11 @@ import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedTiers, sameView, tierOf, view } from '../presence/privacy.js';
+import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
 import { FriendGraph } from './friend-graph.js';
+import { GraphViews } from './graph-views.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { PresenceRepository, Profile } from './presence-repository.js';
 import { PresenceWriter } from './presence-writer.js';
@@ -56,6 +57,7 @@ export class PresenceService {
   readonly #loginOwners = new Map<string, number>();
   readonly #writer: PresenceWriter;
   readonly #replicas: Replicas;
+  readonly #graphViews: GraphViews;
   #sink: (e: PresenceEvent) => void = () => {};
   #ticker: NodeJS.Timeout | null = null;
 
@@ -69,6 +71,13 @@ export class PresenceService {
       profiles: this.#profiles,
       changed: (c) => this.#changed(c),
     });
+    this.#graphViews = new GraphViews({
+      graph: this.graph,
+      friendRepo: deps.friendRepo,
+      viewOf: (id, tier) => this.viewOf(id, tier),
+      ensureLoaded: (ids) => this.ensureLoaded(ids),
+      sink: (e) => this.#sink(e),
+    });
     bus.onMessage((_topic, message) => this.#onBus(message));
     bus.onHealthChange((healthy) => {
       if (healthy) void this.#catchUp().catch((err: unknown) => deps.log.error({ err }, 'catch-up after bus outage failed'));
@@ -81,7 +90,7 @@ export class PresenceService {
    */
   async #catchUp(): Promise<void> {
     const viewers = this.#connectedViewers();
-    for (const viewerId of viewers) await this.#refreshGraph(viewerId);
+    for (const viewerId of viewers) await this.#graphViews.refresh(viewerId);
     for (const [sessionId, owner] of this.#loginOwners) {
       const live = await this.deps.sessions.find(sessionId);
       if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
@@ -92,24 +101,6 @@ export class PresenceService {
   /** Viewers with a socket on this instance. */
   #connectedViewers(): number[] {
     return [...new Set(this.#loginOwners.values())];
-  }
-
-  /** Reloads a viewer's friends from the database and tells the viewer what changed. */
-  async #refreshGraph(viewerId: number): Promise<void> {
-    const given = await this.deps.friendRepo.categoriesGivenTo(viewerId);
-    await this.ensureLoaded([...given.keys()]);
-    for (const subjectId of this.graph.friendsOf(viewerId)) {
-      if (given.has(subjectId)) continue;
-      this.graph.set(viewerId, subjectId, null);
-      this.#sink({ kind: 'friend_removed', viewerId, subjectId });
-    }
-    for (const [subjectId, category] of given) {
-      const before = this.graph.isFriend(viewerId, subjectId) ? this.viewOf(subjectId, this.graph.tier(viewerId, subjectId)) : null;
-      this.graph.set(viewerId, subjectId, category);
-      const after = this.viewOf(subjectId, this.graph.tier(viewerId, subjectId));
-      if (!before) this.#sink({ kind: 'friend_added', viewerId, subjectId, view: after });
-      else if (!sameView(before, after)) this.#sink({ kind: 'view_changed', viewerId, subjectId, view: after });
-    }
   }
 
   /** Where this instance's gateway receives presence events. */
@@ -346,24 +337,14 @@ export class PresenceService {
         void this.#replicas.reload(message.userId);
         return;
       case 'friend_removed':
-        if (!this.graph.has(message.viewerId)) return;
-        this.graph.set(message.viewerId, message.subjectId, null);
-        return this.#sink(message);
       case 'friend_added':
-      case 'category_changed':
-        if (!this.graph.has(message.viewerId)) return;
-        void this.#graphView(message).catch((err: unknown) => this.deps.log.error({ err }, 'graph change not delivered'));
+      case 'category_changed': {
+        const category = message.kind === 'friend_removed' ? null : message.category;
+        void this.#graphViews
+          .apply(message.viewerId, message.subjectId, category)
+          .catch((err: unknown) => this.deps.log.error({ err }, 'graph change not delivered'));
+      }
     }
-  }
-
-  /** A viewer here gained a friend, or a friend changed the category it gives them. */
-  async #graphView(e: Extract<BusEvent, { kind: 'friend_added' | 'category_changed' }>): Promise<void> {
-    await this.ensureLoaded([e.subjectId]);
-    const before = this.graph.isFriend(e.viewerId, e.subjectId) ? this.viewOf(e.subjectId, this.graph.tier(e.viewerId, e.subjectId)) : null;
-    this.graph.set(e.viewerId, e.subjectId, e.category);
-    const after = this.viewOf(e.subjectId, this.graph.tier(e.viewerId, e.subjectId));
-    if (e.kind === 'friend_added') this.#sink({ kind: 'friend_added', viewerId: e.viewerId, subjectId: e.subjectId, view: after });
-    else if (!before || !sameView(before, after)) this.#sink({ kind: 'view_changed', viewerId: e.viewerId, subjectId: e.subjectId, view: after });
   }
 
   /** Applies one input to this instance's replica of the user. */
