@@ -13,6 +13,8 @@ import type { PresenceDeps } from './presence-service.js';
 
 /** After a bus outage, how long to let every instance re-save its own sessions before reloading. */
 const RESYNC_SETTLE_MS = 1000;
+const RESYNC_ATTEMPTS = 60;
+const RESYNC_RETRY_MS = 1000;
 /** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
 const REAP_AFTER_OUTAGE_MS = 5000;
 
@@ -187,14 +189,32 @@ export class Replicas {
    */
   async resync(): Promise<void> {
     if (!this.deps.store.shared) return;
-    await this.#beat();
+    // The store has its own connection, which may come back a little after the bus: retry.
+    for (let attempt = 1; attempt <= RESYNC_ATTEMPTS; attempt++) {
+      try {
+        await this.#resyncOnce();
+        return;
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message, attempt }, 'presence resync failed; retrying');
+        await new Promise((r) => setTimeout(r, RESYNC_RETRY_MS));
+      }
+    }
+    this.deps.log.error('presence resync gave up; replicas may be stale until the next outage recovery');
+  }
+
+  async #resyncOnce(): Promise<void> {
+    const { store, bus } = this.deps;
+    await store.heartbeat(this.#self, this.deps.now());
     const ids = [...this.hooks.profiles.keys()];
     const mine = ids.filter((id) => this.#unsaved.has(id) || this.engine.sessionIds(id).some(this.#isMine));
-    await Promise.all(mine.map((id) => this.#save(id)));
-    for (const userId of mine) this.deps.bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
+    for (const id of mine) {
+      await store.save(id, this.#self, this.engine.exportUser(id));
+      this.#unsaved.delete(id);
+    }
+    for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
     await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS));
     // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
-    const states = await this.deps.store.load(ids, null);
+    const states = await store.load(ids, null);
     for (const id of ids) {
       // A user nobody re-saved has no session elsewhere: keep ours, drop the remote ones.
       const state = states.get(id) ?? { ...this.engine.exportUser(id), sessions: [] };
