@@ -30,6 +30,8 @@ export interface GatewayOptions {
 const RATE = { perSecond: 20, burst: 40 };
 const MAX_TIMER_MS = 2_147_483_647;
 const HEARTBEAT_ACK = JSON.stringify({ type: 'heartbeat_ack' });
+/** The sweep's pings go out in slices this far apart. */
+const PING_SLICE_MS = 100;
 
 export class Gateway {
   readonly registry: Registry;
@@ -44,6 +46,7 @@ export class Gateway {
   #nextNumber = 0;
   #expiryTimer: NodeJS.Timeout | null = null;
   #expiryAt = Infinity;
+  #pinger: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly services: Services,
@@ -66,24 +69,50 @@ export class Gateway {
   }
 
   /**
-   * Closes sockets silent for two heartbeat intervals and those whose token expired; pings
-   * the ones silent for half an interval (clients that send heartbeats are never pinged,
-   * so a sweep does not write to every socket at once).
+   * Closes sockets silent for two heartbeat intervals and those whose token expired, and
+   * pings every other socket once per interval. The pings are spread over the first half
+   * of the interval (PING_SLICE_MS slices) instead of written to every socket at once: with
+   * 10,000 sockets one burst was a ~100 ms stall of the event loop every interval.
    */
   sweep(): void {
     const now = this.services.now();
     const interval = this.services.config.heartbeatIntervalMs;
     const deadAfter = 2 * interval;
+    const toPing: Connection[] = [];
     for (const c of this.registry.all()) {
-      const silent = now - c.lastSeen;
       if (now >= c.auth.expiresAt) {
         c.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
-      } else if (silent > deadAfter) {
+      } else if (now - c.lastSeen > deadAfter) {
         this.services.log.info({ userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
         c.socket.terminate();
-      } else if (silent >= interval / 2 && c.socket.readyState === c.socket.OPEN) {
-        c.socket.ping();
+      } else {
+        toPing.push(c);
       }
+    }
+    this.#startPings(toPing, interval);
+  }
+
+  #startPings(conns: Connection[], interval: number): void {
+    if (this.#pinger) clearInterval(this.#pinger);
+    this.#pinger = null;
+    const slices = Math.max(1, Math.floor(interval / 2 / PING_SLICE_MS));
+    const perSlice = Math.ceil(conns.length / slices);
+    let next = 0;
+    const pingSome = () => {
+      const end = Math.min(conns.length, next + perSlice);
+      for (; next < end; next++) {
+        const c = conns[next]!;
+        if (c.socket.readyState === c.socket.OPEN) c.socket.ping();
+      }
+      if (next >= conns.length && this.#pinger) {
+        clearInterval(this.#pinger);
+        this.#pinger = null;
+      }
+    };
+    pingSome();
+    if (next < conns.length) {
+      this.#pinger = setInterval(pingSome, PING_SLICE_MS);
+      this.#pinger.unref();
     }
   }
 
@@ -98,6 +127,8 @@ export class Gateway {
     clearInterval(this.#sweeper);
     if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
     this.#expiryTimer = null;
+    if (this.#pinger) clearInterval(this.#pinger);
+    this.#pinger = null;
     this.#batcher.flush();
     this.#batcher.stop();
     for (const c of this.registry.all()) c.socket.close(CloseCode.GOING_AWAY, 'server going away');
