@@ -1,27 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
-import type { PresenceTimings } from '../../../src/server/presence/types.js';
-
-const timings: PresenceTimings = {
-  heartbeatIntervalMs: 25_000,
-  offlineGraceMs: 10_000,
-  idleTimeoutMs: 300_000,
-  idleProbeTimeoutMs: 60_000,
-  pollSessionTtlMs: 60_000,
-};
-const T0 = Date.UTC(2024, 0, 15, 14, 30);
-const ALICE = 1;
-const BOB = 2;
-
-function setup() {
-  let t = T0;
-  const engine = new PresenceEngine({ now: () => t }, timings);
-  const advance = (ms: number) => {
-    t += ms;
-    return engine.tick();
-  };
-  return { engine, advance, now: () => t };
-}
+import { setup, timings, ALICE, BOB } from './engine-fixture.js';
 
 /** Online user who has just gone unanswered long enough to be probed. */
 function probedUser() {
