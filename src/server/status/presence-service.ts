@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Activity, FriendCategory, GameEventBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
+import type { Activity, GameEventBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -19,6 +19,7 @@ import { PresenceEngine } from '../presence/presence-engine.js';
 import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
+import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
@@ -349,31 +350,12 @@ export class PresenceService {
 
   /** Applies one input to this instance's replica of the user. */
   #apply(userId: number, input: PresenceInput): void {
-    const e = this.engine;
-    switch (input.op) {
-      case 'open':
-        return this.#maybe(e.openSession(userId, input.sessionId, input.kind));
-      case 'close':
-        return this.#maybe(e.closeSession(userId, input.sessionId, { immediate: input.immediate }));
-      case 'touch':
-        e.touchSession(userId, input.sessionId);
-        return;
-      case 'interaction':
-        return this.#maybe(e.interaction(userId));
-      case 'status':
-        return this.#maybe(e.setManualStatus(userId, input.status, input.custom ?? undefined));
-      case 'activity':
-        return this.#maybe(e.setActivity(userId, input.activity).change);
-      case 'game':
-        return this.#maybe(input.started ? e.startGame(userId, input.matchId, input.kind) : e.endGame(userId, input.matchId));
-      case 'settings': {
-        const profile = this.#profiles.get(userId);
-        if (!profile) return;
-        const before = this.#subject(userId);
-        profile.settings = input.settings;
-        return this.#publishViews(userId, before, this.#subject(userId));
-      }
-    }
+    if (input.op !== 'settings') return this.#maybe(applyInput(this.engine, userId, input));
+    const profile = this.#profiles.get(userId);
+    if (!profile) return;
+    const before = this.#subject(userId);
+    profile.settings = input.settings;
+    this.#publishViews(userId, before, this.#subject(userId));
   }
 
   #friendViews(viewerId: number): View[] {
@@ -433,4 +415,3 @@ function parseExpiry(iso: string | null, now: number): number | null {
   return t;
 }
 
-export type { FriendCategory };

@@ -1,0 +1,25 @@
+/** How each presence input maps onto the pure core: one switch, used for local and remote inputs alike. */
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import type { PresenceChange } from '../presence/types.js';
+import type { PresenceInput } from './presence-events.js';
+
+/** Applies an engine input (every op but `settings`, which changes the profile) and returns the change. */
+export function applyInput(engine: PresenceEngine, userId: number, input: Exclude<PresenceInput, { op: 'settings' }>): PresenceChange | null {
+  switch (input.op) {
+    case 'open':
+      return engine.openSession(userId, input.sessionId, input.kind);
+    case 'close':
+      return engine.closeSession(userId, input.sessionId, { immediate: input.immediate });
+    case 'touch':
+      engine.touchSession(userId, input.sessionId);
+      return null;
+    case 'interaction':
+      return engine.interaction(userId);
+    case 'status':
+      return engine.setManualStatus(userId, input.status, input.custom ?? undefined);
+    case 'activity':
+      return engine.setActivity(userId, input.activity).change;
+    case 'game':
+      return input.started ? engine.startGame(userId, input.matchId, input.kind) : engine.endGame(userId, input.matchId);
+  }
+}
