@@ -2,7 +2,10 @@
  * The local copy of the friends' views: a full snapshot, then diffs (Phoenix Presence
  * style). Pure data; the client decides which events to emit from the changes returned.
  */
-import type { FriendStatusChangeFrame, Status, View } from '../protocol/index.js';
+import type { FriendStatusChangeFrame, View } from '../protocol/index.js';
+import { compareViews, sameView } from '../protocol/views.js';
+
+export { compareViews, sortViews } from '../protocol/views.js';
 
 /** One friend whose view changed; `previous` is undefined for a friend new to the list. */
 export interface FriendChange {
@@ -14,47 +17,6 @@ export interface FriendChange {
 export interface SnapshotDiff {
   changed: FriendChange[];
   removed: number[];
-}
-
-// The contract's display order; offline comes last and is ordered by last_seen instead.
-const STATUS_RANK: Readonly<Record<Status, number>> = { online: 0, in_game: 1, busy: 2, away: 3, offline: 4 };
-
-/**
- * Contract order: online, in_game, busy, away, then offline by `last_seen` descending
- * (never-seen last); ties by username so the order is stable for rendering.
- */
-export function compareViews(a: View, b: View): number {
-  const rank = STATUS_RANK[a.status] - STATUS_RANK[b.status];
-  if (rank !== 0) return rank;
-  if (a.status === 'offline') {
-    const seen = lastSeenMs(b) - lastSeenMs(a);
-    if (seen !== 0) return seen;
-  }
-  return a.username < b.username ? -1 : a.username > b.username ? 1 : a.user_id - b.user_id;
-}
-
-/** A sorted copy. */
-export function sortViews(views: readonly View[]): View[] {
-  return [...views].sort(compareViews);
-}
-
-function lastSeenMs(v: View): number {
-  const t = v.last_seen === null ? Number.NaN : Date.parse(v.last_seen);
-  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
-}
-
-/** True when two views show the same thing (field by field; views are flat). */
-export function sameView(a: View, b: View): boolean {
-  return (
-    a.user_id === b.user_id &&
-    a.username === b.username &&
-    a.display_name === b.display_name &&
-    a.status === b.status &&
-    a.activity === b.activity &&
-    a.custom_message === b.custom_message &&
-    a.last_seen === b.last_seen &&
-    a.timestamp === b.timestamp
-  );
 }
 
 /** Friends keyed by user id, with a cached sorted list. */
@@ -72,7 +34,7 @@ export class FriendsStore {
 
   /** Sorted list; a fresh array each call so callers may keep or mutate it. */
   list(): View[] {
-    this.#sorted ??= sortViews([...this.#byId.values()]);
+    this.#sorted ??= [...this.#byId.values()].sort(compareViews);
     return [...this.#sorted];
   }
 

@@ -4,7 +4,8 @@
  */
 import type { EventFrame, View } from '../protocol/index.js';
 import type { Emitter } from './emitter.js';
-import { FriendsStore, sameView, type FriendChange } from './friends-store.js';
+import { sameView } from '../protocol/views.js';
+import { FriendsStore, type FriendChange } from './friends-store.js';
 import type { PresenceEvents } from './presence-types.js';
 
 export class PresenceModel {

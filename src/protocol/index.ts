@@ -2,3 +2,4 @@ export * from './enums.js';
 export * from './errors.js';
 export * from './schemas.js';
 export * from './frames.js';
+export * from './views.js';

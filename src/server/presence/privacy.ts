@@ -3,6 +3,7 @@
  * REST responses, the WebSocket snapshot and every event go through `view`.
  */
 import type { Audience, FriendCategory, StatusVisibility, View } from '../../protocol/index.js';
+import { sameView } from '../../protocol/views.js';
 import type { Subject, ViewerInfo, ViewerTier } from './types.js';
 
 /** Every tier, lowest to highest; admin last as it sees everything. */
@@ -113,18 +114,6 @@ export function viewsByTier(subject: Subject, nowMs: number): Record<ViewerTier,
   };
 }
 
-/** Whether two views show the same thing; `timestamp` is ignored. */
-export function sameView(a: View, b: View): boolean {
-  return (
-    a.user_id === b.user_id &&
-    a.username === b.username &&
-    a.display_name === b.display_name &&
-    a.status === b.status &&
-    a.activity === b.activity &&
-    a.custom_message === b.custom_message &&
-    a.last_seen === b.last_seen
-  );
-}
 
 /**
  * The tiers whose view differs between `before` and `after`: an event goes to those viewers

@@ -3,9 +3,8 @@
  * added, removed, or seen differently after a category change. One path serves bus
  * events and the re-read after a bus outage.
  */
-import type { FriendCategory, View } from '../../protocol/index.js';
+import { sameView, type FriendCategory, type View } from '../../protocol/index.js';
 import type { FriendRepository } from '../friends/friend-repository.js';
-import { sameView } from '../presence/privacy.js';
 import type { ViewerTier } from '../presence/types.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { PresenceEvent } from './presence-events.js';

@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Activity, GameEventBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
+import { sortViews, type Activity, type GameEventBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -26,7 +26,6 @@ import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type Presence
 import type { PresenceRepository, Profile } from './presence-repository.js';
 import { PresenceWriter } from './presence-writer.js';
 import { Replicas } from './replicas.js';
-import { sortViews } from './sort-views.js';
 
 export interface SocketSnapshot {
   self: View;

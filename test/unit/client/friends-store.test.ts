@@ -30,6 +30,13 @@ describe('sortViews', () => {
 });
 
 describe('FriendsStore', () => {
+  it('treats views that differ only in when they were made as unchanged (polls re-send every view)', () => {
+    const store = new FriendsStore();
+    store.replace([view(2, 'amy', 'online')]);
+    const diff = store.replace([{ ...view(2, 'amy', 'online'), timestamp: '2030-01-01T00:00:00.000Z' }]);
+    expect(diff).toEqual({ changed: [], removed: [] });
+  });
+
   it('reports added, changed and removed friends when a snapshot replaces the list', () => {
     const store = new FriendsStore();
     store.replace([view(2, 'amy', 'online'), view(3, 'bob', 'online'), view(4, 'cat', 'away')]);
