@@ -1,46 +1,43 @@
 /**
- * Mirrors CONTRACT.md's privacy projection in the browser, so the privacy page can show
- * "your card as X sees it" without a round trip. The server stays the authority; this
- * only has to agree with it for the preview.
+ * The privacy page's "your card as X sees it": the server's own projection (`view()` in
+ * server/presence/privacy.ts, pure and shared), fed with your current card and settings,
+ * so the preview can never disagree with what friends really receive.
  */
-import type { Audience, Settings, StatusVisibility, View } from './label-types.js';
+import { view } from '../../server/presence/privacy.js';
+import type { Subject, ViewerTier as ServerTier } from '../../server/presence/types.js';
+import type { Audience, Settings, View } from './label-types.js';
 
 /** Who is looking. An acquaintance sees exactly what a stranger sees. */
 export type ViewerTier = 'stranger' | 'acquaintance' | 'friend' | 'close_friend' | 'self';
 
-const RANK: Record<ViewerTier, number> = { stranger: 0, acquaintance: 0, friend: 1, close_friend: 2, self: 3 };
+const SERVER_TIER: Record<ViewerTier, ServerTier> = {
+  stranger: 'public',
+  acquaintance: 'public',
+  friend: 'friend',
+  close_friend: 'close_friend',
+  self: 'self',
+};
 
-/** Lowest rank allowed by each audience; `nobody` still lets the owner see their own data. */
-const AUDIENCE_MIN: Record<Audience, number> = { public: 0, friends: 1, close_friends: 2, nobody: 3 };
-const STATUS_MIN: Record<StatusVisibility, number> = { public: 0, friends: 1, close_friends: 2, hidden: 3 };
-
-export function audienceAllows(audience: Audience, viewer: ViewerTier): boolean {
-  return RANK[viewer] >= AUDIENCE_MIN[audience];
-}
-
-export function statusVisibleTo(visibility: StatusVisibility, viewer: ViewerTier): boolean {
-  return RANK[viewer] >= STATUS_MIN[visibility];
-}
-
-/**
- * `subject` as `viewer` would receive it. A viewer who may not see the status learns
- * nothing else: offline, with every other field null (indistinguishable from a user who
- * never shared a last_seen).
- */
+/** `subject` (your own card) as `viewer` would receive it under `settings`. */
 export function previewView(subject: View, settings: Settings, viewer: ViewerTier): View {
-  if (!statusVisibleTo(settings.status_visibility, viewer)) {
-    return { ...subject, status: 'offline', activity: null, custom_message: null, last_seen: null };
-  }
-  const offline = subject.status === 'offline';
-  // Like the server: last seen only describes an offline user; an offline user's message
-  // is stale, so only its owner still sees it.
-  const messageShown = (!offline || viewer === 'self') && audienceAllows(settings.custom_message_visibility, viewer);
-  return {
-    ...subject,
-    activity: !offline && audienceAllows(settings.activity_visibility, viewer) ? subject.activity : null,
-    custom_message: messageShown ? subject.custom_message : null,
-    last_seen: offline && audienceAllows(settings.last_seen_visibility, viewer) ? subject.last_seen : null,
+  const lastSeen = subject.last_seen === null ? null : Date.parse(subject.last_seen);
+  const s: Subject = {
+    id: subject.user_id,
+    username: subject.username,
+    displayName: subject.display_name,
+    settings,
+    presence: {
+      status: subject.status,
+      activity: subject.activity,
+      manualStatus: null,
+      customMessage: subject.custom_message,
+      customMessageExpiresAt: null,
+      lastSeen: Number.isNaN(lastSeen) ? null : lastSeen,
+      lastActivity: null,
+    },
   };
+  // Made "at" the card's own time, so only the fields the viewer may see differ.
+  return view(s, SERVER_TIER[viewer], Date.parse(subject.timestamp));
 }
 
 /** `self` as it will look once they go offline, for the "after you leave" preview. */

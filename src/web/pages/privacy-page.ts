@@ -1,7 +1,7 @@
 /**
  * Privacy settings: one control per field, a plain-language summary, and a preview of
  * your own card as a close friend / friend / stranger would see it (computed locally by
- * previewView, which mirrors the server's rules).
+ * previewView, which runs the server's own privacy projection).
  */
 import type { Page } from './page.js';
 import type { Audience, Settings, StatusVisibility, View } from '../lib/label-types.js';
