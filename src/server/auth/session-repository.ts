@@ -59,11 +59,4 @@ export class SessionRepository {
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
-
-  /** Records when each session was last used; called by the write-behind flush, never per request. */
-  async touchMany(entries: ReadonlyArray<{ id: string; at: number }>): Promise<void> {
-    for (const e of entries) {
-      await this.db.updateTable('user_sessions').set({ last_seen_at: e.at }).where('id', '=', e.id).execute();
-    }
-  }
 }

@@ -48,10 +48,6 @@ export class Connection {
     this.bucket = bucket;
   }
 
-  get pendingCount(): number {
-    return this.#live;
-  }
-
   /** Queues an event body (a JSON object string without `seq`). `key` names what it is the state of. */
   enqueue(body: string, key?: string): void {
     let pending = this.#pending;

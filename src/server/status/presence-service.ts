@@ -141,16 +141,6 @@ export class PresenceService {
     return this.#writer.flush();
   }
 
-  /** Checks instance liveness now (cluster mode; tests). */
-  reapDeadInstances(): Promise<void> {
-    return this.#replicas.reap();
-  }
-
-  /** Reloads every replica from the shared store (after a bus outage). */
-  resync(): Promise<void> {
-    return this.#replicas.resync();
-  }
-
   ensureLoaded(ids: readonly number[]): Promise<void> {
     return this.#replicas.ensure(ids);
   }

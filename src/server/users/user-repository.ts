@@ -55,11 +55,6 @@ export class UserRepository {
     return row ?? null;
   }
 
-  async findMany(ids: readonly number[]): Promise<User[]> {
-    if (ids.length === 0) return [];
-    return this.db.selectFrom('users').select(PUBLIC_COLUMNS).where('id', 'in', [...ids]).execute();
-  }
-
   /** Username prefix search, case-insensitive, at most `limit` users ordered by username. */
   async searchByPrefix(prefix: string, limit: number): Promise<User[]> {
     return this.db
