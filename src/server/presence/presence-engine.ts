@@ -86,6 +86,11 @@ export class PresenceEngine {
     return this.#users.get(userId)?.sessions.size ?? 0;
   }
 
+  /** Whether a game server has the user in a match: the client cannot change the activity then. */
+  inServerGame(userId: number): boolean {
+    return (this.#users.get(userId)?.serverGames.size ?? 0) > 0;
+  }
+
   /** Ids of the user's live sessions. */
   sessionIds(userId: number): string[] {
     const u = this.#users.get(userId);

@@ -222,7 +222,7 @@ export class PresenceService {
 
   async setActivity(userId: number, activity: Activity): Promise<View> {
     await this.ensureLoaded([userId]);
-    if (this.engine.exportUser(userId).serverGames.length > 0) {
+    if (this.engine.inServerGame(userId)) {
       this.#input(userId, { op: 'interaction' });
       throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
     }

@@ -151,7 +151,9 @@ describe('PresenceEngine games', () => {
   it('rejects a client activity while a server game is in progress, changing nothing', () => {
     const { engine } = setup();
     engine.openSession(ALICE, 's1', 'socket');
+    expect(engine.inServerGame(ALICE)).toBe(false);
     engine.startGame(ALICE, 'm1', 'match');
+    expect(engine.inServerGame(ALICE)).toBe(true);
     expect(engine.setActivity(ALICE, 'chatting')).toEqual({ change: null, rejected: true });
     expect(engine.setActivity(ALICE, 'in_tournament')).toEqual({ change: null, rejected: true });
     expect(engine.get(ALICE)).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
