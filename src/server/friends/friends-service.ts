@@ -44,20 +44,14 @@ export class FriendsService {
 
   /** Accepts a request addressed to `userId`; returns the new friend as `userId` sees them. */
   async accept(userId: number, requestId: number): Promise<Friend> {
-    const request = await this.repo.findRequest(requestId);
-    if (!request || (request.to_user_id !== userId && request.from_user_id !== userId)) {
-      throw new AppError('NOT_FOUND', 'No such friend request');
-    }
+    const request = await this.#requestOf(userId, requestId);
     if (request.to_user_id !== userId) throw new AppError('FORBIDDEN', 'Only the recipient can accept a request');
     return this.#befriend(userId, request.from_user_id);
   }
 
   /** Declines (recipient) or cancels (sender) a request. */
   async decline(userId: number, requestId: number): Promise<void> {
-    const request = await this.repo.findRequest(requestId);
-    if (!request || (request.to_user_id !== userId && request.from_user_id !== userId)) {
-      throw new AppError('NOT_FOUND', 'No such friend request');
-    }
+    await this.#requestOf(userId, requestId);
     await this.repo.deleteRequest(requestId);
   }
 
@@ -80,6 +74,15 @@ export class FriendsService {
   async remove(userId: number, friendId: number): Promise<void> {
     if (!(await this.repo.unfriend(userId, friendId))) throw new AppError('NOT_FOUND', 'Not a friend');
     this.#emit({ kind: 'unfriended', a: userId, b: friendId });
+  }
+
+  /** A request the user sent or received; others' requests are NOT_FOUND, so their existence does not leak. */
+  async #requestOf(userId: number, requestId: number): Promise<FriendRequest> {
+    const request = await this.repo.findRequest(requestId);
+    if (!request || (request.to_user_id !== userId && request.from_user_id !== userId)) {
+      throw new AppError('NOT_FOUND', 'No such friend request');
+    }
+    return request;
   }
 
   async #befriend(userId: number, otherId: number): Promise<Friend> {
