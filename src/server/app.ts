@@ -22,6 +22,7 @@ import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { usersRoutes } from './users/users-routes.js';
+import { strictValidatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,8 +49,8 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     },
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(strictValidatorCompiler);
 
   const services = await createServices(config, app.log, overrides);
   const gateway = new Gateway(services, overrides.gateway);
@@ -79,8 +80,15 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const [database, bus] = await Promise.all([services.database.ping(), services.bus.ping()]);
-    const ok = database && bus;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus });
+    const saving = services.presence.persistenceHealth();
+    const persistence = {
+      saving: saving.ok,
+      failing_since: saving.failingSince === null ? null : new Date(saving.failingSince).toISOString(),
+      set_aside: saving.setAside.length,
+    };
+    // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
+    const ok = database && bus && saving.ok;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, persistence });
   });
 
   await app.register(

@@ -53,7 +53,7 @@ function fromFastify(error: FastifyError): AppError | null {
 }
 
 /** Connection-level failures of the database driver (not query errors, which are bugs). */
-function isDatabaseUnreachable(error: { code?: string; message?: string }): boolean {
+export function isDatabaseUnreachable(error: { code?: string; message?: string }): boolean {
   const code = error.code ?? '';
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '53300', '08000', '08003', '08006'].includes(code) ||

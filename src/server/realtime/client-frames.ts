@@ -9,6 +9,7 @@ import {
   StillHereFrame,
   type ClientFrame,
 } from '../../protocol/index.js';
+import { hasNul } from '../validation.js';
 
 /** One compiled check per frame type, so an error names the field of the frame actually sent. */
 const CHECKS = new Map<string, { Check(v: unknown): boolean; Errors(v: unknown): Iterable<{ instancePath?: string; message?: string }> }>([
@@ -32,6 +33,7 @@ export function parseClientFrame(data: string): Parsed {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, code: 'VALIDATION_ERROR', message: 'Frame must be a JSON object' };
   }
+  if (hasNul(value)) return { ok: false, code: 'VALIDATION_ERROR', message: 'Frame must not contain NUL (\\u0000) characters' };
   const type = (value as { type?: unknown }).type;
   const check = typeof type === 'string' ? CHECKS.get(type) : undefined;
   if (!check) {

@@ -24,7 +24,7 @@ import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { PresenceRepository, Profile } from './presence-repository.js';
-import { PresenceWriter } from './presence-writer.js';
+import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Replicas } from './replicas.js';
 
 export interface SocketSnapshot {
@@ -139,6 +139,11 @@ export class PresenceService {
   /** Writes pending presence now (tests and shutdown). */
   flush(): Promise<void> {
     return this.#writer.flush();
+  }
+
+  /** Whether the write-behind is saving (for /readyz). */
+  persistenceHealth(): WriterHealth {
+    return this.#writer.health();
   }
 
   ensureLoaded(ids: readonly number[]): Promise<void> {

@@ -1,15 +1,37 @@
 /**
  * Write-behind for presence: changes mark a user dirty, and a timer writes every dirty
  * user once per interval in one transaction. Heartbeats and interactions never cost a
- * database write each; a failed write keeps the users dirty and is retried.
+ * database write each.
+ *
+ * One user's row must never stop everyone else's from being saved: when the batch fails,
+ * each row is written on its own; a row that fails on its own (not for a lost connection)
+ * MAX_ROW_ATTEMPTS flushes in a row is set aside and logged as an error, until the user
+ * changes again. A lost database keeps everyone dirty and retries. `health()` feeds /readyz.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { isDatabaseUnreachable } from '../errors.js';
 import type { PresenceRepository, PresenceRow } from './presence-repository.js';
+
+/** Flushes in a row a row may fail on its own before it is set aside. */
+export const MAX_ROW_ATTEMPTS = 3;
+
+export interface WriterHealth {
+  /** False while the last flush could not save rows that were due. */
+  ok: boolean;
+  /** When saving started failing (ms), or null. */
+  failingSince: number | null;
+  /** Users whose row was set aside after failing on its own. */
+  setAside: number[];
+}
 
 export class PresenceWriter {
   #dirty = new Set<number>();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
+  /** Consecutive solo failures per user. */
+  readonly #attempts = new Map<number, number>();
+  readonly #setAside = new Set<number>();
+  #failingSince: number | null = null;
 
   constructor(
     private readonly repo: PresenceRepository,
@@ -19,6 +41,12 @@ export class PresenceWriter {
 
   markDirty(userId: number): void {
     this.#dirty.add(userId);
+    // A new change is a new row: give it its chances again.
+    if (this.#setAside.delete(userId)) this.#attempts.delete(userId);
+  }
+
+  health(): WriterHealth {
+    return { ok: this.#failingSince === null, failingSince: this.#failingSince, setAside: [...this.#setAside] };
   }
 
   get pending(): number {
@@ -51,10 +79,63 @@ export class PresenceWriter {
     const rows = ids.map((id) => this.rowOf(id)).filter((r): r is PresenceRow => r !== null);
     try {
       await this.repo.write(rows);
+      for (const r of rows) this.#attempts.delete(r.userId);
       await this.repo.markAlive(this.opts.now());
+      this.#recovered();
     } catch (err) {
-      for (const id of ids) this.#dirty.add(id);
-      this.opts.log.warn({ err, users: ids.length }, 'presence write-behind failed; will retry');
+      if (isDatabaseUnreachable(err as Error) || rows.length === 0) return this.#outage(ids, err);
+      await this.#writeOneByOne(rows, err);
     }
+  }
+
+  /** The batch failed: save every row that can be saved, and find the ones that cannot. */
+  async #writeOneByOne(rows: PresenceRow[], batchErr: unknown): Promise<void> {
+    const failed: Array<{ userId: number; err: unknown }> = [];
+    for (const [i, row] of rows.entries()) {
+      try {
+        await this.repo.write([row]);
+        this.#attempts.delete(row.userId);
+      } catch (err) {
+        if (isDatabaseUnreachable(err as Error)) return this.#outage([...failed.map((f) => f.userId), ...rows.slice(i).map((r) => r.userId)], err);
+        failed.push({ userId: row.userId, err });
+      }
+    }
+    // The rows may be bad, or the database may refuse every write (disk full, read-only):
+    // the alive mark, a write of no user's data, tells them apart.
+    const writable = await this.repo.markAlive(this.opts.now()).then(
+      () => true,
+      () => false,
+    );
+    this.opts.log.warn({ err: batchErr, users: rows.length, failed: failed.length, writable }, 'presence batch failed; rows were written one by one');
+    if (!writable) return this.#outage(failed.map((f) => f.userId), failed[0]?.err ?? batchErr);
+    for (const f of failed) this.#rowFailed(f.userId, f.err);
+    this.#recovered();
+  }
+
+  #rowFailed(userId: number, err: unknown): void {
+    const attempts = (this.#attempts.get(userId) ?? 0) + 1;
+    if (attempts >= MAX_ROW_ATTEMPTS) {
+      this.#attempts.delete(userId);
+      this.#setAside.add(userId);
+      this.opts.log.error({ err, userId, attempts }, 'presence row cannot be saved; set aside until the user changes again');
+      return;
+    }
+    this.#attempts.set(userId, attempts);
+    this.#dirty.add(userId);
+  }
+
+  #outage(ids: number[], err: unknown): void {
+    for (const id of ids) this.#dirty.add(id);
+    this.#failing();
+    this.opts.log.error({ err, users: ids.length, failingSinceMs: this.#failingSince }, 'presence write-behind failing: database unreachable; will retry');
+  }
+
+  #failing(): void {
+    this.#failingSince ??= this.opts.now();
+  }
+
+  #recovered(): void {
+    if (this.#failingSince !== null) this.opts.log.info({ failedForMs: this.opts.now() - this.#failingSince }, 'presence write-behind saving again');
+    this.#failingSince = null;
   }
 }

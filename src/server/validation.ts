@@ -1,0 +1,63 @@
+/**
+ * Strict request validation. Fastify's default Ajv coerces types everywhere, so
+ * `{"user_id": true}` became 1 and `/users/Infinity/status` reached the database as
+ * Infinity. Here JSON bodies are never coerced; path and query strings (always strings
+ * on the wire) are converted only when they are written exactly as the type expects
+ * (`^\d+$` for integers, `true|false` for booleans). No string anywhere may carry a NUL
+ * character, which PostgreSQL cannot store: refused at the edge, on every dialect alike.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
+import type { FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
+
+const base = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
+const bodyAjv = addFormats(new Ajv({ ...base, coerceTypes: false }));
+const stringsAjv = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
+
+type Validator = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
+
+/** True when some string in `value` (keys included) contains U+0000. */
+export function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 32 || value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some((v) => hasNul(v, depth + 1));
+  for (const [k, v] of Object.entries(value)) if (k.includes('\u0000') || hasNul(v, depth + 1)) return true;
+  return false;
+}
+
+/** A path/query value that Ajv may convert to the type its schema asks for. */
+function convertible(type: unknown, raw: unknown): boolean {
+  if (typeof raw !== 'string') return true;
+  if (type === 'integer') return /^\d{1,15}$/.test(raw);
+  if (type === 'number') return /^-?\d{1,15}(\.\d{1,15})?$/.test(raw);
+  if (type === 'boolean') return raw === 'true' || raw === 'false';
+  return true;
+}
+
+function fail(validator: Validator, instancePath: string, message: string): boolean {
+  validator.errors = [{ keyword: 'strict', instancePath, schemaPath: '#', message, params: {} }];
+  return false;
+}
+
+/** Fastify's validator compiler: strict bodies, exact path/query conversions, no NUL. */
+export const strictValidatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
+  const fromStrings = httpPart === 'params' || httpPart === 'querystring' || httpPart === 'headers';
+  const compiled: ValidateFunction = (fromStrings ? stringsAjv : bodyAjv).compile(schema as object);
+  const props = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  const validator: Validator = (data: unknown) => {
+    validator.errors = null;
+    if (httpPart !== 'headers' && hasNul(data)) return fail(validator, '', 'must not contain NUL (\\u0000) characters');
+    if (fromStrings && data && typeof data === 'object') {
+      for (const [key, prop] of Object.entries(props)) {
+        const raw = (data as Record<string, unknown>)[key];
+        if (!convertible(prop.type, raw)) return fail(validator, `/${key}`, `must be written plainly as ${prop.type === 'integer' ? 'an integer' : `a ${String(prop.type)}`}`);
+      }
+    }
+    const ok = compiled(data);
+    if (!ok) validator.errors = (compiled.errors as FastifySchemaValidationError[] | null | undefined) ?? null;
+    return ok;
+  };
+  return validator;
+};
