@@ -18,6 +18,7 @@ import type { EventBus } from './ports/event-bus.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { PresenceRepository } from './status/presence-repository.js';
 import { PresenceService } from './status/presence-service.js';
+import { AdminRoles } from './users/admin-roles.js';
 import { UserRepository } from './users/user-repository.js';
 
 export interface Services {
@@ -75,10 +76,13 @@ export async function createServices(
   try {
     await migrateToLatest(database);
     const users = new UserRepository(database.db);
-    await users.syncAdmins(config.admins);
+    const unmatched = await new AdminRoles(database.db).sync(config.admins, now());
+    if (unmatched.length > 0) {
+      log.warn({ names: unmatched }, 'BEACON_ADMINS names no account that existed when the name was listed; nobody becomes admin by registering it (grant with: npm run admin -- grant <username>)');
+    }
     const sessions = new SessionRepository(database.db);
     const tokens = createTokenService(await jwtSecret(config, database), now);
-    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, admins: config.admins, now });
+    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now });
     const friendRepo = new FriendRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now);
     const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix });

@@ -8,6 +8,7 @@ import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
+import { AdminRoles } from '../../src/server/users/admin-roles.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 
@@ -72,12 +73,23 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await users.searchByPrefix('pre', 2)).toHaveLength(2);
   });
 
-  it('syncs admin roles to the configured list', async () => {
-    const boss = await mk('boss');
-    await users.syncAdmins(['boss']);
+  it('syncs admin roles to the configured list, for accounts that existed when their name was listed', async () => {
+    const admins = new AdminRoles(database.db);
+    const boss = await mk('boss'); // created at T0
+    expect(await admins.sync(['boss', 'later'], T0 + 1)).toEqual(['later']);
     expect((await users.findById(boss!.id))?.role).toBe('admin');
-    await users.syncAdmins([]);
+    // A name listed before anyone had it never makes its later owner admin, in any case.
+    const later = await users.create({ username: 'LATER', displayName: 'x', passwordHash: 'h', role: 'user', now: T0 + 2 });
+    expect(await admins.sync(['boss', 'later'], T0 + 3)).toEqual(['later']);
+    expect((await users.findById(later!.id))?.role).toBe('user');
+    // A grant is by account, and survives a sync with an empty list.
+    expect(await admins.grant('Later', T0 + 4)).toBe(true);
+    expect(await admins.grant('nobody_here', T0 + 4)).toBe(false);
+    await admins.sync([], T0 + 5);
     expect((await users.findById(boss!.id))?.role).toBe('user');
+    expect((await users.findById(later!.id))?.role).toBe('admin');
+    await admins.revoke('later');
+    expect((await users.findById(later!.id))?.role).toBe('user');
   });
 
   it('stores login sessions and revokes each once', async () => {

@@ -4,6 +4,7 @@ import { testConfig } from '../../src/server/config.js';
 import { buildApp } from '../../src/server/app.js';
 import type { App } from '../../src/server/http-kit.js';
 import type { ServiceOverrides } from '../../src/server/services.js';
+import { AdminRoles } from '../../src/server/users/admin-roles.js';
 
 export interface TestApp {
   app: App;
@@ -11,6 +12,8 @@ export interface TestApp {
   register(username: string, password?: string): Promise<{ token: string; id: number }>;
   /** Makes two users friends through the API. */
   befriend(a: { token: string; id: number }, b: { token: string; id: number }): Promise<void>;
+  /** Grants the admin role to an account, as `npm run admin -- grant <username>` does. */
+  grantAdmin(username: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,9 @@ export async function createTestApp(config: Partial<Config> = {}, overrides: Ser
         headers: { authorization: `Bearer ${b.token}` },
       });
       if (ok.statusCode !== 200) throw new Error(`accept: ${ok.statusCode} ${ok.body}`);
+    },
+    async grantAdmin(username) {
+      if (!(await new AdminRoles(app.services.database.db).grant(username, Date.now()))) throw new Error(`no account ${username}`);
     },
     close: () => app.close(),
   };

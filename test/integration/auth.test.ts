@@ -95,9 +95,9 @@ describe('auth API', () => {
     }
   });
 
-  it('makes users named in BEACON_ADMINS admins', async () => {
+  it('never makes admin whoever registers a name listed in BEACON_ADMINS (see hardening/admins.test.ts)', async () => {
     const res = await post('/api/v1/auth/register', { username: 'Root_Admin', password: 'password123' });
-    expect(res.json().user.role).toBe('admin');
+    expect(res.json().user.role).toBe('user');
   });
 
   it('never leaks internals: unknown routes give NOT_FOUND', async () => {

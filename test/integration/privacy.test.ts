@@ -14,12 +14,13 @@ describe('privacy over every output', () => {
   let stranger: U;
   let admin: U;
   beforeEach(async () => {
-    t = await startLiveApp({ admins: ['root'] });
+    t = await startLiveApp();
     alice = await t.register('alice');
     bob = await t.register('bob');
     carol = await t.register('carol');
     stranger = await t.register('stranger');
     admin = await t.register('root');
+    await t.grantAdmin('root');
     await t.befriend(alice, bob);
     await t.befriend(alice, carol);
   });

@@ -32,12 +32,13 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
     private readonly tokens: TokenService,
-    private readonly opts: { tokenTtlS: number; admins: readonly string[]; now: () => number },
+    private readonly opts: { tokenTtlS: number; now: () => number },
   ) {}
 
   async register(input: { username: string; password: string; displayName?: string; userAgent: string | null }): Promise<AuthResult> {
     const passwordHash = await hash(input.password);
-    const role: Role = this.opts.admins.includes(input.username.toLowerCase()) ? 'admin' : 'user';
+    // Never admin by registering a name, even one in BEACON_ADMINS (see users/admin-roles.ts).
+    const role: Role = 'user';
     const user = await this.users.create({
       username: input.username,
       displayName: input.displayName?.trim() || input.username,

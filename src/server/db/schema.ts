@@ -71,10 +71,38 @@ export interface ServerSecretsTable {
   value: string;
 }
 
+export interface AdminGrantsTable {
+  user_id: number;
+  granted_at: number;
+}
+
+/** When a BEACON_ADMINS name was first listed; it grants admin only to an account created before. */
+export interface AdminNamesTable {
+  username_lower: string;
+  listed_at: number;
+}
+
+/** blocker_id blocked blocked_id: no requests from blocked_id, who sees blocker_id as a stranger. */
+export interface BlocksTable {
+  blocker_id: number;
+  blocked_id: number;
+  created_at: number;
+}
+
+export interface FriendRequestDeclinesTable {
+  from_user_id: number;
+  to_user_id: number;
+  declined_at: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   user_sessions: UserSessionsTable;
   friend_requests: FriendRequestsTable;
   friendships: FriendshipsTable;
   server_secrets: ServerSecretsTable;
+  admin_grants: AdminGrantsTable;
+  admin_names: AdminNamesTable;
+  blocks: BlocksTable;
+  friend_request_declines: FriendRequestDeclinesTable;
 }

@@ -66,14 +66,6 @@ export class UserRepository {
       .execute();
   }
 
-  /** Makes `role` match BEACON_ADMINS: the named users are admins, everyone else is not. */
-  async syncAdmins(adminsLower: readonly string[]): Promise<void> {
-    await this.db.updateTable('users').set({ role: 'user' }).where('role', '=', 'admin').execute();
-    if (adminsLower.length > 0) {
-      await this.db.updateTable('users').set({ role: 'admin' }).where('username_lower', 'in', [...adminsLower]).execute();
-    }
-  }
-
   async getSettings(id: number): Promise<Settings | null> {
     const row = await this.db
       .selectFrom('users')
