@@ -82,7 +82,7 @@ export async function createServices(
     }
     const sessions = new SessionRepository(database.db);
     const tokens = createTokenService(await jwtSecret(config, database), now);
-    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now });
+    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits });
     const friendRepo = new FriendRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now);
     const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix });

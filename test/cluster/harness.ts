@@ -103,7 +103,7 @@ export async function register(inst: Instance, username: string): Promise<{ toke
   const res = await fetch(`${inst.url}/api/v1/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: 'password123' }),
+    body: JSON.stringify({ username, password: 'pass-phrase-for-tests' }),
   });
   if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { token: string; user: { id: number } };

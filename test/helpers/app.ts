@@ -22,7 +22,7 @@ export async function createTestApp(config: Partial<Config> = {}, overrides: Ser
   await app.ready();
   return {
     app,
-    async register(username, password = 'password123') {
+    async register(username, password = 'pass-phrase-for-tests') {
       const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username, password } });
       if (res.statusCode !== 201) throw new Error(`register ${username}: ${res.statusCode} ${res.body}`);
       const body = res.json<{ token: string; user: { id: number } }>();

@@ -11,7 +11,7 @@ describe('auth API', () => {
   const post = (url: string, payload: unknown, headers = {}) => t.app.inject({ method: 'POST', url, payload: payload as object, headers });
 
   it('registers a user and returns a token and the user', async () => {
-    const res = await post('/api/v1/auth/register', { username: 'Alice_1', password: 'password123', display_name: 'Alice' });
+    const res = await post('/api/v1/auth/register', { username: 'Alice_1', password: 'pass-phrase-for-tests', display_name: 'Alice' });
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(body.user).toEqual({ id: expect.any(Number), username: 'Alice_1', display_name: 'Alice', role: 'user' });
@@ -21,19 +21,19 @@ describe('auth API', () => {
   });
 
   it('uses the username as display name when none is given', async () => {
-    const res = await post('/api/v1/auth/register', { username: 'bob', password: 'password123' });
+    const res = await post('/api/v1/auth/register', { username: 'bob', password: 'pass-phrase-for-tests' });
     expect(res.json().user.display_name).toBe('bob');
   });
 
   it.each([
-    [{ username: 'ab', password: 'password123' }, 'too short username'],
-    [{ username: 'a'.repeat(21), password: 'password123' }, 'too long username'],
-    [{ username: 'bad name', password: 'password123' }, 'space in username'],
+    [{ username: 'ab', password: 'pass-phrase-for-tests' }, 'too short username'],
+    [{ username: 'a'.repeat(21), password: 'pass-phrase-for-tests' }, 'too long username'],
+    [{ username: 'bad name', password: 'pass-phrase-for-tests' }, 'space in username'],
     [{ username: 'good', password: 'short' }, 'short password'],
     [{ username: 'good', password: 'p'.repeat(129) }, 'long password'],
-    [{ username: 'good', password: 'password123', admin: true }, 'unknown field'],
-    [{ password: 'password123' }, 'missing username'],
-    [{ username: 'good', password: 'password123', display_name: '' }, 'empty display name'],
+    [{ username: 'good', password: 'pass-phrase-for-tests', admin: true }, 'unknown field'],
+    [{ password: 'pass-phrase-for-tests' }, 'missing username'],
+    [{ username: 'good', password: 'pass-phrase-for-tests', display_name: '' }, 'empty display name'],
   ] as Array<[object, string]>)('rejects %j (%s) with 400 VALIDATION_ERROR', async (payload) => {
     const res = await post('/api/v1/auth/register', payload);
     expect(res.statusCode).toBe(400);
@@ -52,24 +52,24 @@ describe('auth API', () => {
   });
 
   it('refuses a username taken in another case with 409 CONFLICT', async () => {
-    await post('/api/v1/auth/register', { username: 'carol', password: 'password123' });
-    const res = await post('/api/v1/auth/register', { username: 'CAROL', password: 'password123' });
+    await post('/api/v1/auth/register', { username: 'carol', password: 'pass-phrase-for-tests' });
+    const res = await post('/api/v1/auth/register', { username: 'CAROL', password: 'pass-phrase-for-tests' });
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe('CONFLICT');
   });
 
   it('logs in with the right password, case-insensitively on the username', async () => {
-    await post('/api/v1/auth/register', { username: 'dave', password: 'password123' });
-    const res = await post('/api/v1/auth/login', { username: 'DAVE', password: 'password123' });
+    await post('/api/v1/auth/register', { username: 'dave', password: 'pass-phrase-for-tests' });
+    const res = await post('/api/v1/auth/login', { username: 'DAVE', password: 'pass-phrase-for-tests' });
     expect(res.statusCode).toBe(200);
     expect(res.json().user.username).toBe('dave');
   });
 
   it('answers 401 INVALID_CREDENTIALS for a wrong password or unknown user alike', async () => {
-    await post('/api/v1/auth/register', { username: 'erin', password: 'password123' });
+    await post('/api/v1/auth/register', { username: 'erin', password: 'pass-phrase-for-tests' });
     for (const body of [
       { username: 'erin', password: 'wrong-password' },
-      { username: 'nobody', password: 'password123' },
+      { username: 'nobody', password: 'pass-phrase-for-tests' },
     ]) {
       const res = await post('/api/v1/auth/login', body);
       expect(res.statusCode).toBe(401);
@@ -78,9 +78,9 @@ describe('auth API', () => {
   });
 
   it('revokes the token at logout, and only that session', async () => {
-    await post('/api/v1/auth/register', { username: 'frank', password: 'password123' });
-    const a = (await post('/api/v1/auth/login', { username: 'frank', password: 'password123' })).json().token;
-    const b = (await post('/api/v1/auth/login', { username: 'frank', password: 'password123' })).json().token;
+    await post('/api/v1/auth/register', { username: 'frank', password: 'pass-phrase-for-tests' });
+    const a = (await post('/api/v1/auth/login', { username: 'frank', password: 'pass-phrase-for-tests' })).json().token;
+    const b = (await post('/api/v1/auth/login', { username: 'frank', password: 'pass-phrase-for-tests' })).json().token;
     expect((await post('/api/v1/auth/logout', undefined, bearer(a))).statusCode).toBe(204);
     expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(a) })).statusCode).toBe(401);
     expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(b) })).statusCode).toBe(200);
@@ -96,7 +96,7 @@ describe('auth API', () => {
   });
 
   it('never makes admin whoever registers a name listed in BEACON_ADMINS (see hardening/admins.test.ts)', async () => {
-    const res = await post('/api/v1/auth/register', { username: 'Root_Admin', password: 'password123' });
+    const res = await post('/api/v1/auth/register', { username: 'Root_Admin', password: 'pass-phrase-for-tests' });
     expect(res.json().user.role).toBe('user');
   });
 
@@ -129,7 +129,7 @@ describe('auth rate limits', () => {
     try {
       let last = 0;
       for (let i = 0; i < 11; i++) {
-        last = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: `r_${i}_user`, password: 'password123' } })).statusCode;
+        last = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: `r_${i}_user`, password: 'pass-phrase-for-tests' } })).statusCode;
       }
       expect(last).toBe(429);
     } finally {

@@ -4,6 +4,8 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Role, User } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../users/user-repository.js';
+import { LoginThrottle } from './login-throttle.js';
+import { passwordProblem } from './password-policy.js';
 import type { SessionRepository } from './session-repository.js';
 import type { TokenService } from './tokens.js';
 
@@ -27,15 +29,20 @@ export class AuthService {
   #revokedListeners: RevokedListener[] = [];
   /** A real hash to verify against when the username is unknown, so timing does not reveal which usernames exist. */
   #dummyHash: Promise<string> = hash('not-a-real-password-0000');
+  readonly #throttle: LoginThrottle | null;
 
   constructor(
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
     private readonly tokens: TokenService,
-    private readonly opts: { tokenTtlS: number; now: () => number },
-  ) {}
+    private readonly opts: { tokenTtlS: number; now: () => number; throttleLogins: boolean },
+  ) {
+    this.#throttle = opts.throttleLogins ? new LoginThrottle(opts.now) : null;
+  }
 
   async register(input: { username: string; password: string; displayName?: string; userAgent: string | null }): Promise<AuthResult> {
+    const problem = passwordProblem(input.password, input.username);
+    if (problem) throw new AppError('VALIDATION_ERROR', problem);
     const passwordHash = await hash(input.password);
     // Never admin by registering a name, even one in BEACON_ADMINS (see users/admin-roles.ts).
     const role: Role = 'user';
@@ -51,11 +58,18 @@ export class AuthService {
   }
 
   async login(input: { username: string; password: string; userAgent: string | null }): Promise<AuthResult> {
+    const key = input.username.toLowerCase();
+    const wait = this.#throttle?.retryAfterMs(key) ?? 0;
+    if (wait > 0) throw new AppError('RATE_LIMITED', `Too many failed logins for this account; try again in ${Math.ceil(wait / 60_000)} min`);
     const record = await this.users.findByUsername(input.username);
     const ok = record
       ? await verify(record.passwordHash, input.password).catch(() => false)
       : await verify(await this.#dummyHash, input.password).then(() => false, () => false);
-    if (!record || !ok) throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
+    if (!record || !ok) {
+      this.#throttle?.failed(key);
+      throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
+    }
+    this.#throttle?.succeeded(key);
     const { passwordHash: _hash, ...user } = record;
     return { token: await this.#startSession(user.id, input.userAgent), user };
   }

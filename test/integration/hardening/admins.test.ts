@@ -45,7 +45,7 @@ describe.each(testDialects())('admins on %s', (dialect) => {
     expect(await seesHidden(t, squatter.token, victim)).toBe(false);
     await t.close();
     t = await createTestApp({ databaseUrl: db.url, admins: ['root_admin'] });
-    const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'root_admin', password: 'password123' } });
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'root_admin', password: 'pass-phrase-for-tests' } });
     expect(again.json<{ user: { role: string } }>().user.role).toBe('user');
   });
 
