@@ -118,3 +118,10 @@ export const GameEventBody = Type.Object(
   strict,
 );
 export type GameEventBody = Static<typeof GameEventBody>;
+
+/** A user the caller blocked. */
+export const BlockedUser = Type.Object({ user_id: Id, username: Type.String(), display_name: Type.String(), since: Timestamp });
+export type BlockedUser = Static<typeof BlockedUser>;
+export const BlockBody = Type.Object({ user_id: Id }, strict);
+/** Deleting one's account: the password, entered again. */
+export const DeleteAccountBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, strict);

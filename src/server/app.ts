@@ -15,12 +15,14 @@ import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { Config } from './config.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { installErrorHandler } from './errors.js';
+import { blocksRoutes } from './friends/blocks-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { accountRoutes } from './users/account-routes.js';
 import { usersRoutes } from './users/users-routes.js';
 import { strictValidatorCompiler } from './validation.js';
 
@@ -95,7 +97,9 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     async (api) => {
       await api.register(authRoutes, { services });
       await api.register(usersRoutes, { services });
+      await api.register(accountRoutes, { services });
       await api.register(friendsRoutes, { services });
+      await api.register(blocksRoutes, { services });
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });
     },

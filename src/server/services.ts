@@ -12,12 +12,15 @@ import { SessionRepository } from './auth/session-repository.js';
 import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { BlockRepository } from './friends/block-repository.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { PresenceRepository } from './status/presence-repository.js';
 import { PresenceService } from './status/presence-service.js';
+import { AccountRepository } from './users/account-repository.js';
+import { AccountService } from './users/account-service.js';
 import { AdminRoles } from './users/admin-roles.js';
 import { UserRepository } from './users/user-repository.js';
 
@@ -32,6 +35,8 @@ export interface Services {
   auth: AuthService;
   bus: EventBus;
   presence: PresenceService;
+  /** Data export and account deletion. */
+  account: AccountService;
   log: FastifyBaseLogger;
   /** Called on every authenticated API call: it counts as activity, and keeps a polling client live. */
   onApiCall?: (auth: AuthContext) => void;
@@ -84,7 +89,7 @@ export async function createServices(
     const tokens = createTokenService(await jwtSecret(config, database), now);
     const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits });
     const friendRepo = new FriendRepository(database.db);
-    const friends = new FriendsService(friendRepo, users, now);
+    const friends = new FriendsService(friendRepo, users, now, new BlockRepository(database.db));
     const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix });
     const store = overrides.store ?? (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix }) : new LocalPresenceStore());
     const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, log });
@@ -101,6 +106,7 @@ export async function createServices(
       auth,
       bus,
       presence,
+      account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, now }),
       log,
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));

@@ -6,7 +6,11 @@
 import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../users/user-repository.js';
+import type { BlockRepository, Blocked } from './block-repository.js';
 import type { FriendRepository } from './friend-repository.js';
+
+/** How long after a decline the sender must wait before asking the same user again. */
+export const FRIEND_REQUEST_COOLDOWN_MS = 24 * 3_600_000;
 
 export type GraphEvent =
   | { kind: 'befriended'; a: number; b: number }
@@ -21,6 +25,7 @@ export class FriendsService {
     private readonly repo: FriendRepository,
     private readonly users: UserRepository,
     private readonly now: () => number,
+    private readonly blocks: BlockRepository,
   ) {}
 
   onGraphChange(fn: (e: GraphEvent) => void): void {
@@ -36,6 +41,7 @@ export class FriendsService {
     if (fromUserId === toUserId) throw new AppError('VALIDATION_ERROR', 'You cannot befriend yourself');
     if (!(await this.users.findById(toUserId))) throw new AppError('NOT_FOUND', 'No such user');
     if (await this.repo.getFriend(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
+    await this.#mayAsk(fromUserId, toUserId);
     if (await this.repo.findPending(toUserId, fromUserId)) return { friend: await this.#befriend(fromUserId, toUserId) };
     const request = await this.repo.createRequest(fromUserId, toUserId, this.now());
     if (!request) throw new AppError('CONFLICT', 'A request is already pending');
@@ -51,8 +57,41 @@ export class FriendsService {
 
   /** Declines (recipient) or cancels (sender) a request. */
   async decline(userId: number, requestId: number): Promise<void> {
-    await this.#requestOf(userId, requestId);
+    const request = await this.#requestOf(userId, requestId);
     await this.repo.deleteRequest(requestId);
+    if (request.to_user_id === userId) await this.blocks.recordDecline(request.from_user_id, userId, this.now());
+  }
+
+  /** Blocks a user: unfriends them (both sides see it at once), drops requests between them. */
+  async block(userId: number, otherId: number): Promise<void> {
+    if (userId === otherId) throw new AppError('VALIDATION_ERROR', 'You cannot block yourself');
+    if (!(await this.users.findById(otherId))) throw new AppError('NOT_FOUND', 'No such user');
+    await this.blocks.block(userId, otherId, this.now());
+    if (await this.repo.unfriend(userId, otherId)) this.#emit({ kind: 'unfriended', a: userId, b: otherId });
+  }
+
+  async unblock(userId: number, otherId: number): Promise<void> {
+    if (!(await this.blocks.unblock(userId, otherId))) throw new AppError('NOT_FOUND', 'Not blocked');
+  }
+
+  listBlocked(userId: number): Promise<Blocked[]> {
+    return this.blocks.list(userId);
+  }
+
+  /** A deleted account leaves each friend's list at once, as if it had unfriended them. */
+  accountDeleted(userId: number, friendIds: readonly number[]): void {
+    for (const friendId of friendIds) this.#emit({ kind: 'unfriended', a: userId, b: friendId });
+  }
+
+  /** Blocks and the cooldown after a decline, either of which refuses a new request. */
+  async #mayAsk(fromUserId: number, toUserId: number): Promise<void> {
+    if (await this.blocks.isBlocked(toUserId, fromUserId)) throw new AppError('FORBIDDEN', 'This user does not accept requests from you');
+    if (await this.blocks.isBlocked(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You blocked this user; unblock them first');
+    const declined = await this.blocks.declinedAt(fromUserId, toUserId);
+    if (declined !== null && this.now() - declined < FRIEND_REQUEST_COOLDOWN_MS) {
+      const at = new Date(declined + FRIEND_REQUEST_COOLDOWN_MS).toISOString();
+      throw new AppError('RATE_LIMITED', `Your last request was declined; you may ask again after ${at}`);
+    }
   }
 
   listRequests(userId: number) {

@@ -1,6 +1,7 @@
 /** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
 import { Type } from 'typebox';
 import { ActivityBody, FriendsStatusQuery, Id, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
 import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const MINUTE = 60_000;
@@ -39,7 +40,11 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   app.get(
     '/users/:id/status',
     { schema: { tags, security, params: Type.Object({ id: Id }), response: { 200: View, ...errorResponses(400, 401, 404) } } },
-    async (request) => presence.userStatus(authOf(request), request.params.id),
+    async (request) => {
+      // A deleted account may still be cached in memory: the database says whether it exists.
+      if (!(await services.users.findById(request.params.id))) throw new AppError('NOT_FOUND', 'No such user');
+      return presence.userStatus(authOf(request), request.params.id);
+    },
   );
 
   app.get(

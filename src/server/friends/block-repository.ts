@@ -1,0 +1,74 @@
+/** Blocks between users, and the record of declined friend requests (for the cooldown). */
+import type { Db } from '../db/database.js';
+
+export interface Blocked {
+  user_id: number;
+  username: string;
+  display_name: string;
+  since: string;
+}
+
+export class BlockRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Blocks `blockedId` for `blockerId` and drops every request between them, atomically. */
+  async block(blockerId: number, blockedId: number, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('blocks')
+        .values({ blocker_id: blockerId, blocked_id: blockedId, created_at: now })
+        .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
+        .execute();
+      await trx
+        .deleteFrom('friend_requests')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('from_user_id', '=', blockerId), eb('to_user_id', '=', blockedId)]),
+            eb.and([eb('from_user_id', '=', blockedId), eb('to_user_id', '=', blockerId)]),
+          ]),
+        )
+        .execute();
+    });
+  }
+
+  async unblock(blockerId: number, blockedId: number): Promise<boolean> {
+    const res = await this.db.deleteFrom('blocks').where('blocker_id', '=', blockerId).where('blocked_id', '=', blockedId).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /** Whether `blockerId` blocked `blockedId`. */
+  async isBlocked(blockerId: number, blockedId: number): Promise<boolean> {
+    const row = await this.db.selectFrom('blocks').select('blocker_id').where('blocker_id', '=', blockerId).where('blocked_id', '=', blockedId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async list(blockerId: number): Promise<Blocked[]> {
+    const rows = await this.db
+      .selectFrom('blocks as b')
+      .innerJoin('users as u', 'u.id', 'b.blocked_id')
+      .select(['b.blocked_id', 'u.username', 'u.display_name', 'b.created_at'])
+      .where('b.blocker_id', '=', blockerId)
+      .orderBy('u.username_lower')
+      .execute();
+    return rows.map((r) => ({ user_id: r.blocked_id, username: r.username, display_name: r.display_name, since: new Date(r.created_at).toISOString() }));
+  }
+
+  async recordDecline(fromUserId: number, toUserId: number, now: number): Promise<void> {
+    await this.db
+      .insertInto('friend_request_declines')
+      .values({ from_user_id: fromUserId, to_user_id: toUserId, declined_at: now })
+      .onConflict((oc) => oc.columns(['from_user_id', 'to_user_id']).doUpdateSet({ declined_at: now }))
+      .execute();
+  }
+
+  /** When `toUserId` last declined a request from `fromUserId`, or null. */
+  async declinedAt(fromUserId: number, toUserId: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('friend_request_declines')
+      .select('declined_at')
+      .where('from_user_id', '=', fromUserId)
+      .where('to_user_id', '=', toUserId)
+      .executeTakeFirst();
+    return row?.declined_at ?? null;
+  }
+}

@@ -1,0 +1,70 @@
+/** Everything stored about one account, read for an export, and its deletion. */
+import type { Db } from '../db/database.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export class AccountRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Every row about the user, timestamps as ISO 8601; null if there is no such account. */
+  async exportRows(userId: number) {
+    const u = await this.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+    if (!u) return null;
+    const sessions = await this.db
+      .selectFrom('user_sessions')
+      .select(['created_at', 'last_seen_at', 'expires_at', 'revoked_at', 'user_agent'])
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
+    const declines = await this.db
+      .selectFrom('friend_request_declines')
+      .selectAll()
+      .where((eb) => eb.or([eb('from_user_id', '=', userId), eb('to_user_id', '=', userId)]))
+      .execute();
+    const grant = await this.db.selectFrom('admin_grants').select('granted_at').where('user_id', '=', userId).executeTakeFirst();
+    return {
+      account: { id: u.id, username: u.username, display_name: u.display_name, role: u.role, created_at: iso(u.created_at) },
+      settings: {
+        status_visibility: u.status_visibility,
+        activity_visibility: u.activity_visibility,
+        last_seen_visibility: u.last_seen_visibility,
+        custom_message_visibility: u.custom_message_visibility,
+      },
+      stored_presence: {
+        status: u.online_status,
+        activity: u.activity_type,
+        manual_status: u.manual_status,
+        custom_message: u.custom_message,
+        custom_message_expires_at: iso(u.custom_message_expires_at),
+        last_seen: iso(u.last_seen),
+        last_activity: iso(u.last_activity),
+      },
+      sessions: sessions.map((s) => ({
+        created_at: iso(s.created_at),
+        last_seen_at: iso(s.last_seen_at),
+        expires_at: iso(s.expires_at),
+        revoked_at: iso(s.revoked_at),
+        user_agent: s.user_agent,
+      })),
+      declined_requests: declines.map((d) => ({ from_user_id: d.from_user_id, to_user_id: d.to_user_id, declined_at: iso(d.declined_at) })),
+      admin_grant: grant ? { granted_at: iso(grant.granted_at) } : null,
+    };
+  }
+
+  /** The ids of the user's sessions that are not revoked. */
+  async liveSessionIds(userId: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('user_sessions').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async passwordHash(userId: number): Promise<string | null> {
+    const row = await this.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+    return row?.password_hash ?? null;
+  }
+
+  /** Deletes the account; every row about it goes with it (foreign keys cascade). */
+  async delete(userId: number): Promise<boolean> {
+    const res = await this.db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Data rights (not in CONTRACT.md; documented in docs/protocol.md):
+ * GET /users/me/export returns everything stored about the caller as JSON, and
+ * DELETE /users/me `{password}` deletes the account and everything about it.
+ */
+import { Type } from 'typebox';
+import { DeleteAccountBody } from '../../protocol/index.js';
+import { NoContent, authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+
+const MINUTE = 60_000;
+
+export async function accountRoutes(app: App, { services }: RouteOptions): Promise<void> {
+  const tags = ['users'];
+  const security = [{ bearer: [] }];
+  app.addHook('onRequest', requireAuth(services));
+
+  app.get(
+    '/users/me/export',
+    {
+      schema: { tags, security, description: 'Everything Beacon stores about you, as JSON.', response: { 200: Type.Object({}, { additionalProperties: true }), ...errorResponses(401, 429) } },
+      config: rateLimit(services, 10, MINUTE, 'user'),
+    },
+    async (request, reply) => {
+      const data = await services.account.export(authOf(request));
+      return reply.header('content-disposition', 'attachment; filename="beacon-export.json"').send(data);
+    },
+  );
+
+  app.delete(
+    '/users/me',
+    {
+      schema: { tags, security, body: DeleteAccountBody, response: { ...NoContent, ...errorResponses(400, 401, 429) } },
+      config: rateLimit(services, 5, MINUTE, 'user'),
+    },
+    async (request, reply) => {
+      const auth = authOf(request);
+      await services.account.delete(auth, request.body.password);
+      request.log.info({ userId: auth.userId }, 'account deleted');
+      return reply.status(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * Findings (Low): `password` and eight spaces were accepted as passwords, there was no
+ * per-account login throttle, friend requests could be repeated after each decline, and
+ * nobody could be blocked. On SQLite and PostgreSQL.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FRIEND_REQUEST_COOLDOWN_MS } from '../../../src/server/friends/friends-service.js';
+import { LOGIN_FAILURES } from '../../../src/server/auth/login-throttle.js';
+import { bearer } from '../../helpers/app.js';
+import { freshDatabase, testDialects } from '../../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+
+type U = { token: string; id: number };
+
+describe.each(testDialects())('accounts on %s', (dialect) => {
+  let t: LiveApp;
+  let drop: () => Promise<void>;
+  let alice: U;
+  let bob: U;
+  const start = async (config: Parameters<typeof startLiveApp>[0] = {}) => {
+    const fresh = await freshDatabase(dialect);
+    drop = fresh.drop;
+    t = await startLiveApp({ databaseUrl: fresh.url, ...config });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+  };
+  afterEach(async () => {
+    await t.close();
+    await drop();
+  });
+
+  const register = (username: string, password: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username, password } });
+  const login = (username: string, password: string, ip: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: ip });
+  const ask = (from: U, to: U) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(from.token), payload: { user_id: to.id } });
+  const decline = (who: U, id: number) =>
+    t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/requests/${id}/decline`, headers: bearer(who.token) });
+  const block = (who: U, other: U) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/users/me/blocks', headers: bearer(who.token), payload: { user_id: other.id } });
+
+  describe('passwords', () => {
+    beforeEach(() => start());
+
+    it.each([
+      ['password', 'a password that is the most common one'],
+      ['        ', 'eight spaces'],
+      ['   \t    ', 'blank with a tab'],
+      ['PassWord123', 'a common password in another case'],
+      ['qwertyuiop', 'a keyboard walk'],
+      ['carol_the_user', 'the username itself'],
+    ])('refuses %j (%s) with 400 and a clear message', async (password) => {
+      const res = await register('carol_the_user', password);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
+      expect(res.json<{ message: string }>().message).toMatch(/password/i);
+    });
+
+    it('accepts an uncommon password', async () => {
+      expect((await register('carol', 'pelican-under-lamp-7')).statusCode).toBe(201);
+    });
+  });
+
+  describe('login throttling', () => {
+    beforeEach(() => start({ rateLimits: true }));
+
+    it('throttles failed logins per account, whatever the address, then lets the owner in after the window', async () => {
+      for (let i = 0; i < LOGIN_FAILURES.max; i++) expect((await login('alice', 'wrong-guess-xyz', `10.0.0.${i + 1}`)).statusCode).toBe(401);
+      const blocked = await login('alice', 'wrong-guess-xyz', '10.0.1.1');
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((await login('ALICE', 'pass-phrase-for-tests', '10.0.1.2')).statusCode).toBe(429);
+      // Another account is not affected.
+      expect((await login('bob', 'pass-phrase-for-tests', '10.0.1.3')).statusCode).toBe(200);
+      t.clock.advance(LOGIN_FAILURES.windowMs + 1);
+      expect((await login('alice', 'pass-phrase-for-tests', '10.0.1.4')).statusCode).toBe(200);
+    });
+  });
+
+  describe('friend requests and blocking', () => {
+    beforeEach(() => start());
+
+    it('makes a declined sender wait out the cooldown before asking again; a cancel costs nothing', async () => {
+      const first = await ask(bob, alice);
+      expect(first.statusCode).toBe(201);
+      expect((await decline(alice, first.json<{ request: { id: number } }>().request.id)).statusCode).toBe(204);
+      const again = await ask(bob, alice);
+      expect(again.statusCode).toBe(429);
+      expect(again.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      t.clock.advance(FRIEND_REQUEST_COOLDOWN_MS + 1);
+      expect((await ask(bob, alice)).statusCode).toBe(201);
+      // The sender cancelling its own request starts no cooldown.
+      const mine = await ask(alice, bob);
+      expect(mine.statusCode).toBe(200); // bob had asked: auto-accept
+      const carol = await t.register('carol');
+      const toCarol = await ask(alice, carol);
+      await decline(alice, toCarol.json<{ request: { id: number } }>().request.id);
+      expect((await ask(alice, carol)).statusCode).toBe(201);
+    });
+
+    it('blocking unfriends at once on both sides, refuses requests, and shows the blocker as a stranger', async () => {
+      await t.befriend(alice, bob);
+      const { socket: a } = await t.connect(alice.token);
+      const { socket: b } = await t.connect(bob.token);
+      const fromA = a.frames.length;
+      const fromB = b.frames.length;
+      expect((await block(alice, bob)).statusCode).toBe(204);
+      await a.next((f) => f.type === 'friend_removed' && f.friend_id === bob.id, { from: fromA });
+      await b.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { from: fromB });
+      const friends = await t.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(bob.token) });
+      expect(friends.json()).toEqual([]);
+      const refused = await ask(bob, alice);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
+      expect((await ask(alice, bob)).statusCode).toBe(409);
+      const seen = await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) });
+      expect(seen.json()).toMatchObject({ status: 'offline', activity: null, custom_message: null, last_seen: null });
+      const list = await t.app.inject({ url: '/api/v1/users/me/blocks', headers: bearer(alice.token) });
+      expect(list.json()).toMatchObject([{ user_id: bob.id, username: 'bob' }]);
+      expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/users/me/blocks/${bob.id}`, headers: bearer(alice.token) })).statusCode).toBe(204);
+      expect((await ask(bob, alice)).statusCode).toBe(201);
+    });
+
+    it('drops pending requests between the two when one blocks the other', async () => {
+      expect((await ask(bob, alice)).statusCode).toBe(201);
+      await block(alice, bob);
+      const requests = await t.app.inject({ url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token) });
+      expect(requests.json()).toEqual({ incoming: [], outgoing: [] });
+    });
+  });
+});
