@@ -1,0 +1,104 @@
+/**
+ * Data rights: a user can export everything stored about them, and delete their account
+ * (password entered again): every row goes, their sockets close, and friends see them leave
+ * their lists at once. On SQLite and PostgreSQL.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../../helpers/app.js';
+import { freshDatabase, testDialects } from '../../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+
+type U = { token: string; id: number };
+const PASSWORD = 'pass-phrase-for-tests';
+
+describe.each(testDialects())('data rights on %s', (dialect) => {
+  let t: LiveApp;
+  let drop: () => Promise<void>;
+  let alice: U;
+  let bob: U;
+  let carol: U;
+  beforeEach(async () => {
+    const fresh = await freshDatabase(dialect);
+    drop = fresh.drop;
+    t = await startLiveApp({ databaseUrl: fresh.url });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    carol = await t.register('carol');
+    await t.befriend(alice, bob);
+  });
+  afterEach(async () => {
+    await t.close();
+    await drop();
+  });
+
+  const del = (who: U, password: string) =>
+    t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: bearer(who.token), payload: { password } });
+
+  it('exports everything stored about the user, and nothing secret', async () => {
+    await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'busy', custom_message: 'exporting' } });
+    await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { last_seen_visibility: 'nobody' } });
+    await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token), payload: { user_id: carol.id } });
+    await t.app.services.presence.flush();
+    const res = await t.app.inject({ url: '/api/v1/users/me/export', headers: bearer(alice.token) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toContain('attachment');
+    const body = res.json();
+    expect(body).toMatchObject({
+      account: { id: alice.id, username: 'alice', role: 'user' },
+      settings: { last_seen_visibility: 'nobody', status_visibility: 'friends' },
+      stored_presence: { manual_status: 'busy', custom_message: 'exporting' },
+      current_status: { user_id: alice.id, custom_message: 'exporting' },
+      friends: [{ user_id: bob.id, username: 'bob', category: 'friend' }],
+      friend_requests: { incoming: [], outgoing: [{ from_user_id: alice.id, to_user_id: carol.id }] },
+      blocked_users: [],
+      presence_history: [],
+    });
+    expect(body.sessions).toHaveLength(1);
+    expect(body.sessions[0]).toMatchObject({ revoked_at: null });
+    const text = res.body;
+    expect(text).not.toContain('argon2');
+    expect(text).not.toContain(alice.token);
+    expect(text).not.toMatch(/password/i);
+  });
+
+  it('deletes the account only with the password, closes its sockets, and friends see it leave at once', async () => {
+    const { socket: a } = await t.connect(alice.token);
+    const { socket: b } = await t.connect(bob.token);
+    await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token), payload: { user_id: carol.id } });
+    const wrong = await del(alice, 'not-my-password');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+
+    const fromB = b.frames.length;
+    expect((await del(alice, PASSWORD)).statusCode).toBe(204);
+    await b.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { from: fromB });
+    expect((await a.waitClosed()).code).toBe(4000);
+
+    const bobsFriends = await t.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(bob.token) });
+    expect(bobsFriends.json()).toEqual([]);
+    const bobsStatusList = await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(bob.token) });
+    expect(bobsStatusList.json()).toEqual([]);
+    expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) })).statusCode).toBe(401);
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).statusCode).toBe(404);
+    const search = await t.app.inject({ url: '/api/v1/users?query=ali', headers: bearer(bob.token) });
+    expect(search.json()).toEqual([]);
+    const carolsRequests = await t.app.inject({ url: '/api/v1/users/me/friends/requests', headers: bearer(carol.token) });
+    expect(carolsRequests.json()).toEqual({ incoming: [], outgoing: [] });
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: PASSWORD } });
+    expect(login.statusCode).toBe(401);
+
+    const db = t.app.services.database.db;
+    const left = await Promise.all([
+      db.selectFrom('users').select('id').where('id', '=', alice.id).execute(),
+      db.selectFrom('user_sessions').select('id').where('user_id', '=', alice.id).execute(),
+      db.selectFrom('friendships').select('user_id').where((eb) => eb.or([eb('user_id', '=', alice.id), eb('friend_id', '=', alice.id)])).execute(),
+      db.selectFrom('friend_requests').select('id').where((eb) => eb.or([eb('from_user_id', '=', alice.id), eb('to_user_id', '=', alice.id)])).execute(),
+    ]);
+    expect(left.map((rows) => rows.length)).toEqual([0, 0, 0, 0]);
+    // The name is free again, for a new account with nothing of the old one.
+    const again = await t.register('alice');
+    expect(again.id).not.toBe(alice.id);
+    const fresh = await t.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(again.token) });
+    expect(fresh.json()).toEqual([]);
+  });
+});
