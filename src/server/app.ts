@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify from 'fastify';
+import helmet from '@fastify/helmet';
 import rateLimitPlugin from '@fastify/rate-limit';
 import staticPlugin from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -63,6 +64,28 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   app.addHook('onClose', async () => services.close());
   installErrorHandler(app);
 
+  await app.register(helmet, {
+    // What the built front end needs and no more: its own scripts, styles and sockets, and
+    // the data: favicon. No upgrade-insecure-requests: Beacon may be served over plain HTTP.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler' });
   await app.register(swagger, {
     openapi: {
@@ -70,7 +93,12 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The docs page carries its own CSP (hashes of its inline parts), sent over plain HTTP too.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
 
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: config.wsCompression },

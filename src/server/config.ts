@@ -130,7 +130,7 @@ function origins(env: Env): string[] | null {
       throw new ConfigError('BEACON_ALLOWED_ORIGINS', `"${o}" is not an origin like https://example.com`);
     }
   }
-  return values;
+  return values.map((o) => o.toLowerCase());
 }
 
 function trustProxy(env: Env): boolean | string[] {

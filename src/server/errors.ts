@@ -45,8 +45,12 @@ function fromFastify(error: FastifyError): AppError | null {
       return new AppError('VALIDATION_ERROR', 'Body is not valid JSON');
   }
   if (error.statusCode === 429) return new AppError('RATE_LIMITED', 'Too many requests, slow down');
+  // A path the static files refuse (traversal, NUL) is simply not there.
+  if (error.code === 'FST_STATIC_FORBIDDEN_PATH' || error.statusCode === 404) return new AppError('NOT_FOUND', 'Not found');
   if (isDatabaseUnreachable(error)) return new AppError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly');
-  if (error instanceof SyntaxError || error.statusCode === 400) {
+  if (error.statusCode === 401) return new AppError('UNAUTHORIZED', 'Not authenticated');
+  if (error.statusCode === 403) return new AppError('FORBIDDEN', 'Forbidden');
+  if (error instanceof SyntaxError || (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)) {
     return new AppError('VALIDATION_ERROR', 'Malformed request');
   }
   return null;

@@ -138,7 +138,7 @@ export class Gateway {
     const origin = req.headers.origin;
     if (origin === undefined) return;
     const allowed = this.services.config.allowedOrigins;
-    const ok = allowed ? allowed.includes('*') || allowed.includes(origin) : sameHost(origin, req.headers.host);
+    const ok = allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req);
     if (!ok) {
       req.log.warn({ origin }, 'websocket upgrade refused: origin not allowed');
       await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });
@@ -325,9 +325,17 @@ function detachResponse(socket: WebSocket): void {
   if (raw && res && typeof res.detachSocket === 'function') res.detachSocket(raw);
 }
 
-function sameHost(origin: string, host: string | undefined): boolean {
+/**
+ * The request's own origin, scheme included: `https://host` when the connection is TLS
+ * (or a trusted proxy says so, see BEACON_TRUST_PROXY), else `http://host`. An Origin of
+ * another scheme is another origin (http://site must not drive a socket of https://site).
+ */
+function sameOrigin(origin: string, req: FastifyRequest): boolean {
+  const host = req.headers.host;
+  if (host === undefined) return false;
   try {
-    return host !== undefined && new URL(origin).host === host;
+    const o = new URL(origin);
+    return o.host === host.toLowerCase() && o.protocol === `${req.protocol}:`;
   } catch {
     return false;
   }
