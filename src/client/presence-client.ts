@@ -230,6 +230,8 @@ export class PresenceClient {
     this.#socket = null;
     if (this.#stopped) return;
     if (DEAD_TOKEN_CODES.has(code)) return this.#unauthorized(code);
+    // Replaced by a newer socket of the same account: reconnecting would close another one.
+    if (code === CloseCode.TOO_MANY_SOCKETS) return this.#startPolling();
     if (!reachedReady) this.#failures++;
     if (this.#failures >= this.#fallbackAfter) this.#startPolling();
     else if (this.#state !== 'polling') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');

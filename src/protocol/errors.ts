@@ -28,6 +28,11 @@ export const CloseCode = {
   AUTH_TIMEOUT: 4408,
   /** Too many frames: back off, then reconnect. */
   RATE_LIMITED: 4429,
+  /**
+   * The account opened more sockets than allowed and this, its oldest, was closed: do not
+   * reconnect the socket (that would close another); poll, or reconnect on user action.
+   */
+  TOO_MANY_SOCKETS: 4409,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import { createBus } from './adapters/create-bus.js';
+import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
 import { SessionRepository } from './auth/session-repository.js';
@@ -35,6 +36,8 @@ export interface Services {
   auth: AuthService;
   bus: EventBus;
   presence: PresenceService;
+  /** Per-user rate budgets shared by REST and the WebSocket. */
+  budgets: Budgets;
   /** Data export and account deletion. */
   account: AccountService;
   log: FastifyBaseLogger;
@@ -106,6 +109,7 @@ export async function createServices(
       auth,
       bus,
       presence,
+      budgets: createBudgets(config.rateLimits, now),
       account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, now }),
       log,
       onApiCall: (a) => {

@@ -17,6 +17,9 @@ export const HIGH_WATER_BYTES = 256 * 1024;
 export const HARD_CAP_BYTES = 4 * 1024 * 1024;
 export const STUCK_MS = 30_000;
 
+/** What became of a direct reply: sent, dropped under backpressure, or the socket must close. */
+export type Reply = 'sent' | 'dropped' | 'dead';
+
 export class Connection {
   readonly id: string;
   readonly auth: AuthContext;
@@ -122,12 +125,28 @@ export class Connection {
   }
 
   /** Sends a frame at once, outside the batch and without `seq` (ready, heartbeat_ack, error). */
-  sendNow(frame: object): void {
-    this.socket.send(JSON.stringify(frame));
+  sendNow(frame: object): Reply {
+    return this.sendRaw(JSON.stringify(frame));
   }
 
-  /** Sends an already serialised frame at once, outside the batch and without `seq`. */
-  sendRaw(text: string): void {
+  /**
+   * Sends an already serialised frame at once, outside the batch and without `seq`. Replies
+   * count against the same limits as events: a socket that sends but never reads must not
+   * grow the server's memory with acks and errors. Above high water a reply is dropped (a
+   * client that reads nothing misses nothing); past the hard cap, or stuck above high water
+   * for STUCK_MS, the socket is 'dead' and the caller closes it.
+   */
+  sendRaw(text: string, now?: number): Reply {
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > HARD_CAP_BYTES) return 'dead';
+    if (buffered > HIGH_WATER_BYTES) {
+      if (now !== undefined) {
+        this.#slowSince ??= now;
+        if (now - this.#slowSince > STUCK_MS) return 'dead';
+      }
+      return 'dropped';
+    }
     this.socket.send(text);
+    return 'sent';
   }
 }

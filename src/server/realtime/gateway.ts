@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCode } from '../../protocol/index.js';
+import { CloseCode, type ErrorCode } from '../../protocol/index.js';
+import { TOO_MANY_CHANGES } from '../budgets.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import { DeadlineQueue } from '../presence/deadline-queue.js';
@@ -24,7 +25,11 @@ import { TokenBucket } from './token-bucket.js';
 export interface GatewayOptions {
   /** How long a socket may take to send `auth` (contract: 5 s). */
   authTimeoutMs?: number;
+  /** Open sockets per account on this instance; a newer one closes the oldest with 4409. */
+  maxSocketsPerUser?: number;
 }
+
+export const MAX_SOCKETS_PER_USER = 16;
 
 /** Frames per second a socket may send on average, and the burst it may spend at once. */
 const RATE = { perSecond: 20, burst: 40 };
@@ -215,12 +220,20 @@ export class Gateway {
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
     const snapshot = presence.openSocket(ctx, conn.id);
     this.registry.add(conn, presence.graph.friendsOf(ctx.userId));
+    this.#capSockets(ctx.userId);
     conn.sendNow({ type: 'ready', session_id: conn.id, heartbeat_interval_ms: config.heartbeatIntervalMs, ...snapshot });
     log.info({ userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
     socket.on('pong', () => (conn.lastSeen = now()));
     socket.once('close', (code) => this.#closed(conn, code));
     this.#expireAt(conn, ctx);
     return conn;
+  }
+
+  /** Closes the account's oldest sockets beyond the cap (each socket costs the server ~12 KiB). */
+  #capSockets(userId: number): void {
+    const conns = this.registry.connsOf(userId) ?? [];
+    const excess = conns.length - (this.opts.maxSocketsPerUser ?? MAX_SOCKETS_PER_USER);
+    for (const c of [...conns].slice(0, Math.max(0, excess))) c.socket.close(CloseCode.TOO_MANY_SOCKETS, 'too many sockets for this account');
   }
 
   /** Closes the socket when its token expires: one shared timer at the earliest expiry. */
@@ -261,39 +274,53 @@ export class Gateway {
   }
 
   #onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    const { presence, now } = this.services;
+    const { presence, now, budgets } = this.services;
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     conn.lastSeen = now();
     if (conn.bucket && !conn.bucket.take()) {
       this.services.log.warn({ userId: conn.auth.userId }, 'socket rate limited');
       return conn.socket.close(CloseCode.RATE_LIMITED, 'rate limited');
     }
-    if (isBinary) return conn.sendNow({ type: 'error', code: 'VALIDATION_ERROR', message: 'Binary frames are not supported' });
+    if (isBinary) return this.#error(conn, 'VALIDATION_ERROR', 'Binary frames are not supported');
     const parsed = parseClientFrame(data.toString());
-    if (!parsed.ok) return conn.sendNow({ type: 'error', code: parsed.code, message: parsed.message });
+    if (!parsed.ok) return this.#error(conn, parsed.code, parsed.message);
     const f = parsed.frame;
     const userId = conn.auth.userId;
     switch (f.type) {
       case 'heartbeat':
-        return conn.sendRaw(HEARTBEAT_ACK);
+        return this.#reply(conn, HEARTBEAT_ACK);
       case 'interaction':
       case 'still_here':
         return presence.interaction(userId);
       case 'auth':
-        return conn.sendNow({ type: 'error', code: 'VALIDATION_ERROR', message: 'Already authenticated' });
+        return this.#error(conn, 'VALIDATION_ERROR', 'Already authenticated');
       case 'set_status':
       case 'activity': {
+        // The same budget as PUT /status and POST /activity: one user, one budget.
+        if (budgets.stateChanges && !budgets.stateChanges.take(userId)) return this.#error(conn, 'RATE_LIMITED', TOO_MANY_CHANGES);
         const work =
           f.type === 'set_status'
             ? presence.setStatus(userId, f)
             : presence.setActivity(userId, f.activity);
         work.catch((err: unknown) => {
-          if (err instanceof AppError) return conn.sendNow({ type: 'error', code: err.code, message: err.message });
+          if (err instanceof AppError) return this.#error(conn, err.code, err.message);
           this.services.log.error({ err }, 'frame handling failed');
-          conn.sendNow({ type: 'error', code: 'INTERNAL_ERROR', message: 'Internal error' });
+          this.#error(conn, 'INTERNAL_ERROR', 'Internal error');
         });
         return;
       }
+    }
+  }
+
+  #error(conn: Connection, code: ErrorCode, message: string): void {
+    this.#reply(conn, JSON.stringify({ type: 'error', code, message }));
+  }
+
+  /** A direct reply, within the socket's backpressure limits (connection.ts). */
+  #reply(conn: Connection, text: string): void {
+    if (conn.sendRaw(text, this.services.now()) === 'dead') {
+      this.services.log.warn({ userId: conn.auth.userId, conn: conn.id }, 'socket reads nothing; closing');
+      conn.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer');
     }
   }
 

@@ -2,17 +2,19 @@
 import { Type } from 'typebox';
 import { ActivityBody, FriendsStatusQuery, Id, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
-import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+import type { FastifyRequest } from 'fastify';
+import { TOO_MANY_CHANGES } from '../budgets.js';
+import { authOf, errorResponses, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
-const MINUTE = 60_000;
-/** Status, activity and settings changes per user per minute. */
-const STATUS_CHANGES_PER_MINUTE = 60;
 
 export async function statusRoutes(app: App, { services }: RouteOptions): Promise<void> {
   const { presence } = services;
   const tags = ['status'];
   const security = [{ bearer: [] }];
-  const limited = rateLimit(services, STATUS_CHANGES_PER_MINUTE, MINUTE, 'user');
+  // One budget for state changes over REST and the WebSocket (budgets.ts).
+  const limited = {
+    preHandler: async (request: FastifyRequest) => services.budgets.stateChanges?.spend(authOf(request).userId, TOO_MANY_CHANGES),
+  };
   app.addHook('onRequest', requireAuth(services));
 
   app.get(
@@ -27,13 +29,13 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
 
   app.put(
     '/users/me/status',
-    { schema: { tags, security, body: SetStatusBody, response: { 200: View, ...errorResponses(400, 401, 429) } }, config: limited },
+    { schema: { tags, security, body: SetStatusBody, response: { 200: View, ...errorResponses(400, 401, 429) } }, ...limited },
     async (request) => presence.setStatus(authOf(request).userId, request.body),
   );
 
   app.post(
     '/users/me/activity',
-    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, config: limited },
+    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, ...limited },
     async (request) => presence.setActivity(authOf(request).userId, request.body.activity),
   );
 
@@ -41,6 +43,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     '/users/:id/status',
     { schema: { tags, security, params: Type.Object({ id: Id }), response: { 200: View, ...errorResponses(400, 401, 404) } } },
     async (request) => {
+      const viewer = authOf(request);
+      if (request.params.id !== viewer.userId) services.budgets.statusReads?.spend(viewer.userId, 'Too many status reads; slow down');
       // A deleted account may still be cached in memory: the database says whether it exists.
       if (!(await services.users.findById(request.params.id))) throw new AppError('NOT_FOUND', 'No such user');
       return presence.userStatus(authOf(request), request.params.id);
@@ -55,7 +59,7 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
 
   app.put(
     '/users/me/status/settings',
-    { schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } }, config: limited },
+    { schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } }, ...limited },
     async (request) => presence.updateSettings(authOf(request).userId, request.body),
   );
 }

@@ -87,3 +87,28 @@ describe('Connection', () => {
     expect(b.conn.flush(STUCK_MS + 1)).toBe('dead');
   });
 });
+
+describe('Connection direct replies (heartbeat_ack, error)', () => {
+  it('sends a reply while the socket keeps up', () => {
+    const { conn, sent } = connection();
+    expect(conn.sendRaw('{"type":"heartbeat_ack"}', 0)).toBe('sent');
+    expect(sent).toEqual([{ type: 'heartbeat_ack' }]);
+  });
+
+  it('drops replies above high water, so a socket that never reads cannot grow memory with them', () => {
+    const { conn, socket, sent } = connection();
+    socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    for (let i = 0; i < 100; i++) expect(conn.sendRaw('{"type":"heartbeat_ack"}', i)).toBe('dropped');
+    expect(conn.sendNow({ type: 'error', code: 'VALIDATION_ERROR', message: 'x' })).toBe('dropped');
+    expect(sent).toEqual([]);
+  });
+
+  it('asks for the socket to be closed past the hard cap, or when stuck above high water too long', () => {
+    const { conn, socket } = connection();
+    socket.bufferedAmount = HARD_CAP_BYTES + 1;
+    expect(conn.sendRaw('{"type":"heartbeat_ack"}', 0)).toBe('dead');
+    socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    expect(conn.sendRaw('{"type":"heartbeat_ack"}', 1000)).toBe('dropped');
+    expect(conn.sendRaw('{"type":"heartbeat_ack"}', 1000 + STUCK_MS + 1)).toBe('dead');
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * Per-user budgets kept in memory on the injected clock: a token bucket per user, the
+ * oldest users forgotten past MAX_USERS. Null when BEACON_RATE_LIMITS=off.
+ * - stateChanges: ONE budget for status, activity and settings changes, whether they come
+ *   over REST or the WebSocket (a user could otherwise spend both).
+ * - statusReads: reads of other users' status, per viewer.
+ */
+import { AppError } from './errors.js';
+import { TokenBucket } from './realtime/token-bucket.js';
+
+const MAX_USERS = 100_000;
+
+export const STATE_CHANGES = { perSecond: 1, burst: 20 };
+export const STATUS_READS = { perSecond: 5, burst: 30 };
+
+export class PerUserBudget {
+  readonly #buckets = new Map<number, TokenBucket>();
+
+  constructor(
+    private readonly rate: { perSecond: number; burst: number },
+    private readonly now: () => number,
+  ) {}
+
+  /** Spends one unit of the user's budget; false when it is spent. */
+  take(userId: number): boolean {
+    let bucket = this.#buckets.get(userId);
+    if (!bucket) {
+      if (this.#buckets.size >= MAX_USERS) this.#buckets.delete(this.#buckets.keys().next().value!);
+      bucket = new TokenBucket(this.rate.perSecond, this.rate.burst, this.now);
+      this.#buckets.set(userId, bucket);
+    }
+    return bucket.take();
+  }
+
+  /** Like take(), but throws 429 RATE_LIMITED with `message` when the budget is spent. */
+  spend(userId: number, message: string): void {
+    if (!this.take(userId)) throw new AppError('RATE_LIMITED', message);
+  }
+}
+
+export interface Budgets {
+  stateChanges: PerUserBudget | null;
+  statusReads: PerUserBudget | null;
+}
+
+export function createBudgets(rateLimits: boolean, now: () => number): Budgets {
+  return {
+    stateChanges: rateLimits ? new PerUserBudget(STATE_CHANGES, now) : null,
+    statusReads: rateLimits ? new PerUserBudget(STATUS_READS, now) : null,
+  };
+}
+
+export const TOO_MANY_CHANGES = 'Too many status changes; slow down';

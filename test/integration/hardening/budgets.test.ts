@@ -1,0 +1,89 @@
+/**
+ * Findings (Medium/Low): one account could open any number of sockets; status changes
+ * over the socket bypassed the REST limit (a friend received 415 changes in 5 s from one
+ * user); a stranger could read one user's status ~1,450 times a second.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CloseCode } from '../../../src/protocol/index.js';
+import { STATE_CHANGES, STATUS_READS } from '../../../src/server/budgets.js';
+import { MAX_SOCKETS_PER_USER } from '../../../src/server/realtime/gateway.js';
+import { bearer } from '../../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+
+type U = { token: string; id: number };
+
+describe('budgets per user and per socket', () => {
+  let t: LiveApp;
+  let alice: U;
+  let bob: U;
+  let eve: U;
+  beforeEach(async () => {
+    t = await startLiveApp({ rateLimits: true });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    eve = await t.register('eve');
+    await t.befriend(alice, bob);
+  });
+  afterEach(() => t.close());
+
+  const put = (who: U, status: string) =>
+    t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(who.token), payload: { status } });
+  const read = (viewer: U, subject: U) => t.app.inject({ url: `/api/v1/users/${subject.id}/status`, headers: bearer(viewer.token) });
+
+  it(`caps an account at ${MAX_SOCKETS_PER_USER} sockets, closing the oldest with 4409`, async () => {
+    const opened = [];
+    for (let i = 0; i < MAX_SOCKETS_PER_USER; i++) opened.push((await t.connect(alice.token)).socket);
+    const newest = (await t.connect(alice.token)).socket;
+    expect((await opened[0]!.waitClosed()).code).toBe(CloseCode.TOO_MANY_SOCKETS);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(opened.slice(1).every((s) => s.closed === null)).toBe(true);
+    expect(newest.closed).toBeNull();
+    // Another account is not affected.
+    const other = (await t.connect(bob.token)).socket;
+    expect(other.closed).toBeNull();
+  });
+
+  it('shares one budget for state changes between REST and the WebSocket', async () => {
+    const { socket: a } = await t.connect(alice.token);
+    for (let i = 0; i < STATE_CHANGES.burst; i++) expect((await put(alice, i % 2 ? 'busy' : 'away')).statusCode).toBe(200);
+    const from = a.frames.length;
+    a.send({ type: 'set_status', status: 'busy' });
+    const err = await a.next((f) => f.type === 'error', { from });
+    expect(err).toMatchObject({ code: 'RATE_LIMITED' });
+    const rest = await put(alice, 'busy');
+    expect(rest.statusCode).toBe(429);
+    expect(rest.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    t.clock.advance(1000 / STATE_CHANGES.perSecond);
+    expect((await put(alice, 'online')).statusCode).toBe(200);
+    expect(a.closed).toBeNull();
+  });
+
+  it('lets a friend receive no more changes than the budget allows, however fast they are sent', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connect(alice.token);
+    await b.next((f) => f.type === 'friend_status_change' && f.friend_id === alice.id);
+    const from = b.frames.length;
+    const fromA = a.frames.length;
+    const sent = 35; // under the per-socket frame limit, over the change budget
+    for (let i = 0; i < sent; i++) a.send({ type: 'set_status', status: i % 2 ? 'busy' : 'away' });
+    await a.next((f) => f.type === 'error' && f.code === 'RATE_LIMITED', { from: fromA });
+    await new Promise((r) => setTimeout(r, 200));
+    t.app.gateway.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    const changes = b.frames.slice(from).filter((f) => f.type === 'friend_status_change' && f.friend_id === alice.id);
+    const refused = a.frames.slice(fromA).filter((f) => f.type === 'error' && f.code === 'RATE_LIMITED');
+    expect(refused.length).toBe(sent - STATE_CHANGES.burst);
+    expect(changes.length).toBeLessThanOrEqual(STATE_CHANGES.burst);
+  });
+
+  it('limits reads of other users’ status per viewer, never one’s own', async () => {
+    for (let i = 0; i < STATUS_READS.burst; i++) expect((await read(eve, alice)).statusCode).toBe(200);
+    const limited = await read(eve, alice);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((await read(eve, eve)).statusCode).toBe(200);
+    expect((await read(bob, alice)).statusCode).toBe(200);
+    t.clock.advance(1000);
+    expect((await read(eve, alice)).statusCode).toBe(200);
+  });
+});
