@@ -105,7 +105,7 @@ describe('status API', () => {
     const early = await open('gone_early');
     early.close();
     await early.waitClosed();
-    t.clock.advance(1000);
+    t.clock.advance(60_000); // others see last_seen to the minute
     const late = await open('gone_late');
     late.close();
     await late.waitClosed();

@@ -62,10 +62,17 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
       status: presence.status,
       activity: !offline && canSee(settings.activity_visibility, tier) ? presence.activity : null,
       custom_message: visibleCustomMessage(subject, tier, nowMs),
-      last_seen: lastSeen === null ? null : iso(lastSeen),
+      last_seen: lastSeen === null ? null : iso(tier === 'self' || tier === 'admin' ? lastSeen : floorToMinute(lastSeen)),
     },
     nowMs,
   );
+}
+
+/** Others see last_seen to the minute (less to track); the user and admins see it exact. */
+export const LAST_SEEN_PRECISION_MS = 60_000;
+
+function floorToMinute(ms: number): number {
+  return ms - (((ms % LAST_SEEN_PRECISION_MS) + LAST_SEEN_PRECISION_MS) % LAST_SEEN_PRECISION_MS);
 }
 
 /** The custom message, unless expired, not for this audience, or the user is offline (self still sees it). */

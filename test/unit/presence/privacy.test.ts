@@ -224,3 +224,16 @@ describe('changedTiers', () => {
     expect(changedTiers(before, after, NOW)).toEqual(['friend', 'close_friend']);
   });
 });
+
+describe('view() precision of last_seen (finding: millisecond last_seen)', () => {
+  const exact = LAST_SEEN + 42_123; // 42.123 s past a minute
+  const seen: PresenceState = { ...offline, lastSeen: exact };
+
+  it.each(['public', 'friend', 'close_friend'] as const)('shows %s viewers last_seen floored to the minute', (tier) => {
+    expect(view(subject(seen, { status_visibility: 'public', last_seen_visibility: 'public' }), tier, NOW).last_seen).toBe(new Date(LAST_SEEN).toISOString());
+  });
+
+  it.each(['self', 'admin'] as const)('shows %s the exact last_seen', (tier) => {
+    expect(view(subject(seen), tier, NOW).last_seen).toBe(new Date(exact).toISOString());
+  });
+});
