@@ -61,7 +61,7 @@ export class PresenceEngine {
   /** Seeds a user's remembered state; no-op when the engine already knows the user. */
   load(userId: number, persisted: PersistedPresence): void {
     if (this.#users.has(userId)) return;
-    const u = createRecord(userId, persisted);
+    const u = createRecord(userId, persisted, this.clock.now());
     this.#users.set(userId, u);
     this.#schedule(u);
   }

@@ -61,18 +61,21 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     {
       status: presence.status,
       activity: !offline && canSee(settings.activity_visibility, tier) ? presence.activity : null,
-      custom_message: visibleCustomMessage(subject, tier, nowMs),
+      custom_message: visibleCustomMessage(subject, tier),
       last_seen: lastSeen === null ? null : iso(lastSeen),
     },
     nowMs,
   );
 }
 
-/** The custom message, unless expired, not for this audience, or the user is offline (self still sees it). */
-function visibleCustomMessage(subject: Subject, tier: ViewerTier, nowMs: number): string | null {
+/**
+ * The custom message, unless not for this audience or the user is offline (self still sees
+ * it). Expiry is not decided here: the engine owns that deadline and clears the message, so
+ * the clearing is a change like any other and reaches every viewer.
+ */
+function visibleCustomMessage(subject: Subject, tier: ViewerTier): string | null {
   const { presence, settings } = subject;
   if (presence.customMessage === null) return null;
-  if (presence.customMessageExpiresAt !== null && presence.customMessageExpiresAt <= nowMs) return null;
   if (presence.status === 'offline' && tier !== 'self') return null;
   return canSee(settings.custom_message_visibility, tier) ? presence.customMessage : null;
 }

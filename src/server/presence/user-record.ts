@@ -49,8 +49,11 @@ export const OFFLINE_STATE: PresenceState = Object.freeze({
   lastActivity: null,
 });
 
-/** A record for a user the engine has not seen, optionally seeded from the store. */
-export function createRecord(id: number, persisted?: PersistedPresence): UserRecord {
+/**
+ * A record for a user the engine has not seen, optionally seeded from the store. A message
+ * that expired while nobody held the user (`now` given) starts cleared.
+ */
+export function createRecord(id: number, persisted?: PersistedPresence, now = -Infinity): UserRecord {
   const record: UserRecord = {
     id,
     sessions: new Map(),
@@ -68,6 +71,7 @@ export function createRecord(id: number, persisted?: PersistedPresence): UserRec
     state: OFFLINE_STATE,
     scheduledAt: Infinity,
   };
+  if (record.customMessageExpiresAt !== null && record.customMessageExpiresAt <= now) applyCustomMessage(record, null, null, now);
   record.state = deriveState(record);
   return record;
 }

@@ -279,8 +279,18 @@ export class PresenceService {
 
   // ---- graph ---------------------------------------------------------------------
 
-  /** Befriending, unfriending and category changes reach both sides, on every instance. */
+  /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance. */
   graphChanged(e: GraphEvent): void {
+    if (e.kind === 'request_sent') {
+      this.#publish(e.request.to_user_id, { kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      return;
+    }
+    if (e.kind === 'request_closed') {
+      for (const viewerId of [e.request.from_user_id, e.request.to_user_id]) {
+        this.#publish(viewerId, { kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
+      }
+      return;
+    }
     if (e.kind === 'category_changed') {
       this.#publish(e.friendId, { kind: 'category_changed', viewerId: e.friendId, subjectId: e.userId, category: e.category });
       return;
@@ -322,6 +332,8 @@ export class PresenceService {
       case 'input':
         return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
       case 'revoked':
+      case 'request_received':
+      case 'request_closed':
         return this.#sink(message);
       case 'reload':
         void this.#replicas.reload(message.userId);

@@ -148,10 +148,12 @@ describe('view: details', () => {
     expect(view(subject(online), 'self', NOW).last_seen).toBeNull();
   });
 
-  it('hides an expired custom message even before the engine clears it', () => {
+  it('never decides expiry: the message shows until the engine clears it, so the clearing is a visible change', () => {
     const expiring = { ...online, customMessageExpiresAt: NOW };
-    expect(view(subject(expiring), 'self', NOW).custom_message).toBeNull();
-    expect(view(subject(expiring), 'friend', NOW - 1).custom_message).toBe('deep work');
+    expect(view(subject(expiring), 'friend', NOW + 1).custom_message).toBe('deep work');
+    expect(view(subject(expiring), 'self', NOW + 1).custom_message).toBe('deep work');
+    const cleared = { ...expiring, customMessage: null, customMessageExpiresAt: null };
+    expect(changedTiers(subject(expiring), subject(cleared), NOW + 1)).toEqual(expect.arrayContaining(['friend', 'self']));
   });
 
   it('hides the custom message of an offline user from everyone but the user', () => {
