@@ -21,7 +21,8 @@ export type PresenceInput =
   | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }
   | { op: 'activity'; activity: Activity }
   | { op: 'game'; matchId: string; kind: GameKind; started: boolean }
-  | { op: 'settings'; settings: Settings };
+  /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
+  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null };
 
 export type BusEvent =
   | { kind: 'input'; userId: number; input: PresenceInput }
