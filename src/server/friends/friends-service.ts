@@ -3,7 +3,7 @@
  * Every change to the graph is announced to listeners (the presence service), so
  * what each side sees changes at once, over the WebSocket too.
  */
-import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
+import type { Friend, FriendCategory, FriendRequest, FriendRequestCloseReason } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { BlockRepository, Blocked } from './block-repository.js';
@@ -16,7 +16,11 @@ export type GraphEvent =
   | { kind: 'befriended'; a: number; b: number }
   | { kind: 'unfriended'; a: number; b: number }
   /** `userId` changed the category it gives `friendId` (what friendId may see of userId). */
-  | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory };
+  | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory }
+  /** A request was sent: its recipient hears of it. */
+  | { kind: 'request_sent'; request: FriendRequest }
+  /** A request stopped being pending: both sides hear why (an acceptance is followed by `befriended`). */
+  | { kind: 'request_closed'; request: FriendRequest; reason: FriendRequestCloseReason };
 
 export class FriendsService {
   #listeners: Array<(e: GraphEvent) => void> = [];
@@ -42,9 +46,11 @@ export class FriendsService {
     if (!(await this.users.findById(toUserId))) throw new AppError('NOT_FOUND', 'No such user');
     if (await this.repo.getFriend(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
     await this.#mayAsk(fromUserId, toUserId);
-    if (await this.repo.findPending(toUserId, fromUserId)) return { friend: await this.#befriend(fromUserId, toUserId) };
+    const theirs = await this.repo.findPending(toUserId, fromUserId);
+    if (theirs) return { friend: await this.#befriend(fromUserId, toUserId, theirs) };
     const request = await this.repo.createRequest(fromUserId, toUserId, this.now());
     if (!request) throw new AppError('CONFLICT', 'A request is already pending');
+    this.#emit({ kind: 'request_sent', request });
     return { request };
   }
 
@@ -52,7 +58,7 @@ export class FriendsService {
   async accept(userId: number, requestId: number): Promise<Friend> {
     const request = await this.#requestOf(userId, requestId);
     if (request.to_user_id !== userId) throw new AppError('FORBIDDEN', 'Only the recipient can accept a request');
-    return this.#befriend(userId, request.from_user_id);
+    return this.#befriend(userId, request.from_user_id, request);
   }
 
   /** Declines (recipient) or cancels (sender) a request. */
@@ -60,13 +66,18 @@ export class FriendsService {
     const request = await this.#requestOf(userId, requestId);
     await this.repo.deleteRequest(requestId);
     if (request.to_user_id === userId) await this.blocks.recordDecline(request.from_user_id, userId, this.now());
+    this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
   }
 
   /** Blocks a user: unfriends them (both sides see it at once), drops requests between them. */
   async block(userId: number, otherId: number): Promise<void> {
     if (userId === otherId) throw new AppError('VALIDATION_ERROR', 'You cannot block yourself');
     if (!(await this.users.findById(otherId))) throw new AppError('NOT_FOUND', 'No such user');
+    const pending = [await this.repo.findPending(userId, otherId), await this.repo.findPending(otherId, userId)];
     await this.blocks.block(userId, otherId, this.now());
+    for (const request of pending) {
+      if (request) this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
+    }
     if (await this.repo.unfriend(userId, otherId)) this.#emit({ kind: 'unfriended', a: userId, b: otherId });
   }
 
@@ -124,10 +135,12 @@ export class FriendsService {
     return request;
   }
 
-  async #befriend(userId: number, otherId: number): Promise<Friend> {
+  /** Makes two users friends; `request` is the pending request this accepts. */
+  async #befriend(userId: number, otherId: number, request: FriendRequest): Promise<Friend> {
     await this.repo.befriend(userId, otherId, this.now());
     const friend = await this.repo.getFriend(userId, otherId);
     if (!friend) throw new AppError('NOT_FOUND', 'No such user');
+    this.#emit({ kind: 'request_closed', request, reason: 'accepted' });
     this.#emit({ kind: 'befriended', a: userId, b: otherId });
     return friend;
   }
