@@ -137,7 +137,7 @@ describe('presence that is always true', () => {
       const dave = await t.register('dave');
       const { socket: c } = await t.connect(carol.token);
       const { socket: d } = await t.connect(dave.token);
-      for (const [closer, reason] of [[dave, 'declined'], [carol, 'cancelled']] as const) {
+      for (const [closer, reason] of [[carol, 'cancelled'], [dave, 'declined']] as const) { // a decline starts a cooldown: last
         const { request } = (await post(t, carol, '', { user_id: dave.id })).json<{ request: { id: number } }>();
         const [fromC, fromD] = [c.mark(), d.mark()];
         expect((await post(t, closer, `/${request.id}/decline`)).statusCode).toBe(204);
