@@ -40,7 +40,7 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runAdminCommand(process.argv.slice(2), loadConfig(), (line) => console.log(line)).then(
+  runAdminCommand(process.argv.slice(2), loadConfig(), (line) => process.stdout.write(`${line}\n`)).then(
     (code) => process.exit(code),
     (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);
