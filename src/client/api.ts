@@ -153,6 +153,16 @@ export class ApiClient {
     return this.#request('PUT', '/users/me/status/settings', patch);
   }
 
+  /** Everything Beacon stores about the caller, as JSON (GET /users/me/export). */
+  exportData(): Promise<Record<string, unknown>> {
+    return this.#request('GET', '/users/me/export');
+  }
+
+  /** Deletes the caller's account and everything about it; the password is entered again. */
+  async deleteAccount(password: string): Promise<void> {
+    await this.#request('DELETE', '/users/me', { password });
+  }
+
   async #request<T>(method: Method, path: string, body?: unknown, auth = true): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (auth) {

@@ -8,6 +8,7 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: 'friends', label: 'Friends' },
   { route: 'requests', label: 'Requests' },
   { route: 'privacy', label: 'Privacy' },
+  { route: 'account', label: 'Account' },
   { route: 'play', label: 'Play' },
 ];
 

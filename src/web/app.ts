@@ -15,12 +15,14 @@ import { friendsPage } from './pages/friends-page.js';
 import { requestsPage } from './pages/requests-page.js';
 import { privacyPage } from './pages/privacy-page.js';
 import { playPage } from './pages/play-page.js';
+import { accountPage } from './pages/account-page.js';
 import type { AppContext, Page } from './pages/page.js';
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
   requests: { page: requestsPage, title: 'Requests' },
   privacy: { page: privacyPage, title: 'Privacy' },
+  account: { page: accountPage, title: 'Account' },
   play: { page: playPage, title: 'Play' },
 };
 

@@ -1,7 +1,7 @@
 /** Log in and sign up. The token goes to localStorage (never the URL) via `onAuthenticated`. */
 import type { ApiClient } from '../../client/api.js';
 import type { User } from '../lib/label-types.js';
-import { errorMessage, validateSignup } from '../lib/error-messages.js';
+import { errorMessage, isCodedError, validateSignup } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 
 export interface AuthContext {
@@ -54,7 +54,9 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
     request.then(
       ({ token, user }) => ctx.onAuthenticated(token, user),
       (err: unknown) => {
-        error.textContent = errorMessage(err, {
+        // The password policy (common or blank passwords) explains itself in the server's words.
+        const policy = signup && isCodedError(err) && err.code === 'VALIDATION_ERROR' && /password/i.test(err.message);
+        error.textContent = policy ? err.message : errorMessage(err, {
           CONFLICT: 'That username is taken. Try another one.',
           VALIDATION_ERROR: signup
             ? 'Usernames are 3–20 letters, digits or underscores; passwords at least 8 characters.'

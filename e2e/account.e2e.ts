@@ -1,0 +1,72 @@
+/**
+ * Data rights in the web app, in real Chromium, under the server's content security policy:
+ * a user downloads their data and deletes their account from the Account page, and a friend
+ * watching sees them leave the friend list at once. No CSP violation anywhere.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api } from './helpers/api-users.js';
+import { friendCard, PASSWORD, signUp } from './helpers/ui.js';
+
+let server: ServerHandle;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Records every CSP violation the page reports. */
+function watchCsp(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+  });
+  return violations;
+}
+
+const tokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('beacon.token'));
+
+describe('account page', () => {
+  it('downloads my data, deletes my account, and my friend sees me leave at once', async () => {
+    const dana = await browser.newPage({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    const eli = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const violations = [...[dana, eli].map(watchCsp)];
+    await signUp(dana, server.baseUrl, 'dana_acct', 'Dana');
+    await signUp(eli, server.baseUrl, 'eli_acct', 'Eli');
+    const [danaToken, eliToken] = [await tokenOf(dana), await tokenOf(eli)];
+    const me = await api<{ id: number }>(server.baseUrl, eliToken, 'GET', '/users/me');
+    const sent = await api<{ request: { id: number } }>(server.baseUrl, danaToken, 'POST', '/users/me/friends/requests', { user_id: me.id });
+    await api(server.baseUrl, eliToken, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+    await expect.poll(() => friendCard(eli, 'dana_acct').count(), { timeout: 10_000 }).toBe(1);
+
+    await dana.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    const [download] = await Promise.all([dana.waitForEvent('download'), dana.getByRole('button', { name: 'Download my data' }).click()]);
+    expect(download.suggestedFilename()).toBe('beacon-export.json');
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { account: { username: string }; friends: Array<{ username: string }> };
+    expect(exported.account.username).toBe('dana_acct');
+    expect(exported.friends.map((f) => f.username)).toEqual(['eli_acct']);
+    await expect.poll(() => dana.locator('[data-part=export-status]').textContent()).toContain('Downloaded');
+
+    await dana.getByLabel('Your password').fill('not my password');
+    await dana.getByRole('button', { name: 'Delete my account' }).click();
+    await expect.poll(() => dana.locator('[data-part=delete-status]').textContent()).toBe('Wrong password.');
+    await dana.getByLabel('Your password').fill(PASSWORD);
+    await dana.getByRole('button', { name: 'Delete my account' }).click();
+    await dana.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 10_000 });
+    expect(await tokenOf(dana)).toBeNull();
+    // Eli's list loses Dana at once, without a reload.
+    await expect.poll(() => friendCard(eli, 'dana_acct').count(), { timeout: 5_000 }).toBe(0);
+    expect(violations.flat()).toEqual([]);
+    await dana.close();
+    await eli.close();
+  });
+});

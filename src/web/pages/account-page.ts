@@ -1,0 +1,96 @@
+/**
+ * Account settings: download everything Beacon stores about you, or delete your account
+ * (password entered again). Deleting signs you out everywhere; friends see you leave.
+ */
+import type { Page } from './page.js';
+import { errorMessage, isCodedError } from '../lib/error-messages.js';
+import { clearToken } from '../lib/session.js';
+import { h } from '../lib/dom.js';
+
+export const accountPage: Page = (root, ctx) => {
+  const { api } = ctx;
+  let disposed = false;
+
+  const exportStatus = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'export-status' });
+  const exportButton = h('button', { type: 'button', class: 'beacon-btn-primary', 'data-action': 'export' }, 'Download my data');
+  exportButton.addEventListener('click', () => void download());
+
+  async function download(): Promise<void> {
+    exportButton.disabled = true;
+    exportStatus.removeAttribute('data-state');
+    exportStatus.textContent = 'Preparing your data…';
+    try {
+      const data = await api.exportData();
+      if (disposed) return;
+      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+      const link = h('a', { href: url, download: 'beacon-export.json', hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      exportStatus.textContent = 'Downloaded beacon-export.json.';
+      exportStatus.dataset.state = 'done';
+    } catch (e) {
+      exportStatus.textContent = `Could not export your data. ${errorMessage(e)}`;
+      exportStatus.dataset.state = 'error';
+    } finally {
+      exportButton.disabled = false;
+    }
+  }
+
+  const password = h('input', {
+    id: 'delete-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256,
+    class: 'beacon-input w-full', 'aria-describedby': 'delete-hint',
+  });
+  const deleteStatus = h('p', { class: 'min-h-5 text-sm', role: 'alert', 'data-part': 'delete-status' });
+  const deleteButton = h('button', { type: 'submit', class: 'beacon-btn-danger', 'data-action': 'delete' }, 'Delete my account');
+  const form = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': 'delete-title' },
+    h('label', { for: 'delete-password', class: 'text-sm font-medium text-slate-100' }, 'Your password'),
+    password,
+    h('p', { id: 'delete-hint', class: 'text-xs text-slate-400' }, 'This removes your account, friends, requests, settings and sessions at once. It cannot be undone.'),
+    h('div', {}, deleteButton),
+    deleteStatus,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void remove();
+  });
+
+  async function remove(): Promise<void> {
+    if (password.value === '') {
+      deleteStatus.textContent = 'Enter your password to confirm.';
+      password.focus();
+      return;
+    }
+    deleteButton.disabled = true;
+    deleteStatus.textContent = 'Deleting your account…';
+    try {
+      await api.deleteAccount(password.value);
+      clearToken();
+      deleteStatus.textContent = 'Your account is deleted.';
+      location.hash = '#/login';
+      location.reload();
+    } catch (e) {
+      if (disposed) return;
+      deleteStatus.textContent = isCodedError(e) && e.code === 'INVALID_CREDENTIALS' ? 'Wrong password.' : `Could not delete your account. ${errorMessage(e)}`;
+      deleteButton.disabled = false;
+      password.select();
+    }
+  }
+
+  root.replaceChildren(
+    h('h1', { class: 'mb-5 text-2xl font-bold text-white' }, 'Account'),
+    h('div', { class: 'grid gap-6' },
+      h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'export-title' },
+        h('h2', { id: 'export-title', class: 'text-lg font-semibold text-white' }, 'Your data'),
+        h('p', { class: 'text-sm text-slate-300' }, 'Download everything Beacon stores about you: account, settings, friends, requests, blocked users and sessions, as JSON.'),
+        h('div', {}, exportButton),
+        exportStatus),
+      h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'delete-title' },
+        h('h2', { id: 'delete-title', class: 'text-lg font-semibold text-white' }, 'Delete account'),
+        form)),
+  );
+  return () => {
+    disposed = true;
+  };
+};
