@@ -128,14 +128,20 @@ export class PresenceEngine {
 
   /**
    * Replaces a user's state with one from the shared store (cluster mode), keeping the
-   * sessions `keep` says are this instance's own: the store may lag behind them.
+   * sessions `keep` says are this instance's own: the store may lag behind them. With
+   * `sessionsOnly` (the stored user-level fields are older than this replica's) only the
+   * other instances' sessions are taken.
    */
-  importUser(userId: number, s: ReplicaState, keep: (sessionId: string) => boolean = () => false): PresenceChange | null {
+  importUser(userId: number, s: ReplicaState, keep: (sessionId: string) => boolean = () => false, sessionsOnly = false): PresenceChange | null {
     const u = this.#ensure(userId);
     const own = [...u.sessions].filter(([id]) => keep(id));
     u.sessions.clear();
     for (const e of s.sessions) if (!keep(e.id)) u.sessions.set(e.id, { kind: e.kind, lastTouch: e.lastTouch });
     for (const [id, e] of own) u.sessions.set(id, e);
+    if (sessionsOnly) {
+      if (u.sessions.size > 0) u.graceUntil = null;
+      return this.#commit(u);
+    }
     u.serverGames.clear();
     for (const g of s.serverGames) u.serverGames.set(g.matchId, { activity: g.activity, startedAt: g.startedAt });
     u.manualStatus = s.manualStatus;

@@ -10,6 +10,7 @@
 import type { Activity, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
 import type { SessionKind, ViewerTier } from '../presence/types.js';
+import type { Version } from '../ports/presence-store.js';
 
 export const userTopic = (userId: number): string => `user:${userId}`;
 
@@ -25,7 +26,8 @@ export type PresenceInput =
   | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null };
 
 export type BusEvent =
-  | { kind: 'input'; userId: number; input: PresenceInput }
+  /** `version`: the user-level version the input produced at its origin (see PresenceStore). */
+  | { kind: 'input'; userId: number; input: PresenceInput; version?: Version }
   | { kind: 'friend_added'; viewerId: number; subjectId: number; category: FriendCategory }
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
   /** The subject changed the category it gives the viewer. */

@@ -331,14 +331,17 @@ export class PresenceService {
    */
   #input(userId: number, input: PresenceInput): void {
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input));
-    this.#replicas.share(userId, { kind: 'input', userId, input });
+    this.#replicas.share(userId, input);
   }
 
   #onBus(message: BusMessage): void {
     if (!isBusEvent(message)) return;
     switch (message.kind) {
       case 'input':
-        return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
+        return this.#replicas.whenLoaded(message.userId, () => {
+          this.#replicas.observed(message.userId, message.version);
+          this.#apply(message.userId, message.input);
+        });
       case 'revoked':
       case 'request_received':
       case 'request_closed':
