@@ -22,6 +22,8 @@ const ALLOWED: Record<Audience | StatusVisibility, ViewerTier[]> = {
 const online: PresenceState = {
   status: 'busy',
   activity: 'chatting',
+  activityDetails: null,
+  activitySince: null,
   manualStatus: 'busy',
   customMessage: 'deep work',
   customMessageExpiresAt: null,
@@ -32,6 +34,8 @@ const offline: PresenceState = { ...online, status: 'offline', activity: null, m
 const neverSeen: PresenceState = {
   status: 'offline',
   activity: null,
+  activityDetails: null,
+  activitySince: null,
   manualStatus: null,
   customMessage: null,
   customMessageExpiresAt: null,
@@ -137,6 +141,8 @@ describe('view: details', () => {
       custom_message: 'deep work',
       last_seen: null,
       timestamp: new Date(NOW).toISOString(),
+      activity_details: null,
+      activity_since: null,
     });
   });
 
@@ -265,6 +271,25 @@ describe('view: hidden looks like a logout at the moment of hiding', () => {
   });
 });
 
+describe('view: activity details and since follow the activity audience', () => {
+  const playing: PresenceState = { ...online, status: 'in_game', activity: 'playing_pong', activityDetails: { opponent: 'bob', score: '3-2' }, activitySince: NOW - 720_000 };
+  it.each(TIERS)('a %s viewer sees them exactly when it sees the activity', (tier) => {
+    const v = view(subject(playing, { activity_visibility: 'close_friends' }), tier, NOW);
+    const shown = ALLOWED.close_friends.includes(tier);
+    expect(v.activity_details).toEqual(shown ? { opponent: 'bob', score: '3-2' } : null);
+    expect(v.activity_since).toBe(shown ? new Date(NOW - 720_000).toISOString() : null);
+  });
+
+  it('a change of details alone is a change for those who see the activity only', () => {
+    const later = { ...playing, activityDetails: { opponent: 'bob', score: '4-2' } };
+    expect(changedTiers(subject(playing, { activity_visibility: 'close_friends' }), subject(later, { activity_visibility: 'close_friends' }), NOW)).toEqual([
+      'close_friend',
+      'self',
+      'admin',
+    ]);
+  });
+});
+
 describe('view() precision of last_seen (finding: millisecond last_seen)', () => {
   const exact = LAST_SEEN + 42_123; // 42.123 s past a minute
   const seen: PresenceState = { ...offline, lastSeen: exact };
@@ -275,5 +300,13 @@ describe('view() precision of last_seen (finding: millisecond last_seen)', () =>
 
   it.each(['self', 'admin'] as const)('shows %s the exact last_seen', (tier) => {
     expect(view(subject(seen), tier, NOW).last_seen).toBe(new Date(exact).toISOString());
+  });
+
+  it('shows others activity_since to the minute, self and admins exactly', () => {
+    const since = NOW - 720_000 + 17_250;
+    const playing: PresenceState = { ...online, status: 'in_game', activity: 'playing_pong', activityDetails: null, activitySince: since };
+    const s = subject(playing, { status_visibility: 'public', activity_visibility: 'public' });
+    for (const tier of ['public', 'friend', 'close_friend'] as const) expect(view(s, tier, NOW).activity_since).toBe(new Date(NOW - 720_000).toISOString());
+    for (const tier of ['self', 'admin'] as const) expect(view(s, tier, NOW).activity_since).toBe(new Date(since).toISOString());
   });
 });
