@@ -22,6 +22,9 @@ export interface Seen {
   activity: string | null;
   custom_message: string | null;
   last_seen: string | null;
+  /** JSON of the activity details, or null. */
+  activity_details: string | null;
+  activity_since: string | null;
 }
 
 /** The truth about a subject: its own view, and when it hid (null if not hidden or never seen). */
@@ -60,7 +63,7 @@ function toMinute(iso: string | null): string | null {
 }
 
 /** A user who is offline and never shared a last_seen. */
-const UNSEEN: Seen = { status: 'offline', activity: null, custom_message: null, last_seen: null };
+const UNSEEN: Seen = { status: 'offline', activity: null, custom_message: null, last_seen: null, activity_details: null, activity_since: null };
 
 /** What a viewer of `tier` must see of a subject with these settings and this truth. */
 export function expectedView(truth: Truth, settings: ModelSettings, tier: Tier): Seen {
@@ -77,19 +80,25 @@ export function expectedView(truth: Truth, settings: ModelSettings, tier: Tier):
     return { ...UNSEEN, last_seen: allowed(settings.last_seen_visibility, tier) ? toMinute(at) : null };
   }
   if (!allowed(settings.status_visibility, tier)) return UNSEEN;
+  const activity = !offline && allowed(settings.activity_visibility, tier);
   return {
     status: t.status,
-    activity: !offline && allowed(settings.activity_visibility, tier) ? t.activity : null,
+    activity: activity ? t.activity : null,
     custom_message: !offline && allowed(settings.custom_message_visibility, tier) ? t.custom_message : null,
     last_seen: offline && allowed(settings.last_seen_visibility, tier) ? toMinute(t.last_seen) : null,
+    // Details and since follow the activity's audience; since is a timestamp, to the minute.
+    activity_details: activity ? t.activity_details : null,
+    activity_since: activity ? toMinute(t.activity_since) : null,
   };
 }
 
-export function seenOf(v: { status: unknown; activity: unknown; custom_message: unknown; last_seen: unknown }): Seen {
+export function seenOf(v: Record<string, unknown>): Seen {
   return {
     status: String(v.status),
     activity: (v.activity as string | null) ?? null,
     custom_message: (v.custom_message as string | null) ?? null,
     last_seen: (v.last_seen as string | null) ?? null,
+    activity_details: v.activity_details === null || v.activity_details === undefined ? null : JSON.stringify(v.activity_details),
+    activity_since: (v.activity_since as string | null) ?? null,
   };
 }

@@ -13,7 +13,7 @@ export interface PoolUser {
 }
 
 const DEFAULT_SETTINGS: ModelSettings = { status_visibility: 'friends', activity_visibility: 'friends', last_seen_visibility: 'friends', custom_message_visibility: 'friends' };
-const same = (a: Seen | undefined, b: Seen) => a !== undefined && a.status === b.status && a.activity === b.activity && a.custom_message === b.custom_message && a.last_seen === b.last_seen;
+const same = (a: Seen | undefined, b: Seen) => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 
 /** What a connected viewer's client knows: the `ready` snapshot plus every event since. */
 interface Live {
@@ -68,7 +68,7 @@ export class WorldRunner {
       const p = world.presence[i]!;
       const u = this.users[i]!;
       await this.#call('PUT', '/users/me/status', u, { status: p.manual, custom_message: p.message });
-      if (p.online) await this.#call('POST', '/users/me/activity', u, { activity: p.activity ?? 'browsing' });
+      if (p.online) await this.#call('POST', '/users/me/activity', u, { activity: p.activity ?? 'browsing', ...(p.details ? { details: p.details } : {}) });
     }
     await this.#settle();
   }

@@ -19,6 +19,7 @@ export interface PresencePlan {
   manual: 'online' | 'away' | 'busy';
   message: string | null;
   activity: 'browsing' | 'chatting' | 'playing_pong' | 'watching_match' | null;
+  details: Record<string, string> | null;
 }
 
 export interface World {
@@ -48,6 +49,7 @@ export const worldArb: fc.Arbitrary<World> = fc.record({
       manual: fc.constantFrom('online', 'away', 'busy' as const),
       message: fc.option(fc.constantFrom('brb', 'gg wp', 'secret plans'), { nil: null }),
       activity: fc.option(fc.constantFrom('browsing', 'chatting', 'playing_pong', 'watching_match' as const), { nil: null }),
+      details: fc.option(fc.constantFrom({ map: 'classic' }, { opponent: 'pw_1', score: '3-2' }), { nil: null }),
     }),
     { minLength: POOL, maxLength: POOL },
   ),
