@@ -198,7 +198,8 @@ describe('presence that is always true', () => {
       const stranger = await t.register('stranger');
       const { socket: b } = await t.connect(bob.token);
       await t.connectSeenBy(alice.token, b);
-      const startedAt = new Date(t.clock.now()).toISOString();
+      // bob, a friend, sees activity_since to the minute (hardening: timestamps shown to others).
+      const startedAt = new Date(t.clock.now() - (t.clock.now() % 60_000)).toISOString();
       const started = await b.after(
         () => game(t, { event: 'match_started', match_id: 'm-7', player_ids: [alice.id], details: { opponent: 'carol', mode: 'ranked', score: '0-0' } }),
         (f) => change(alice.id)(f) && f.status === 'in_game',
