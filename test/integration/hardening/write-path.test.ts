@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp, bearer, type TestApp } from '../../helpers/app.js';
 import { freshDatabase, testDialects } from '../../helpers/databases.js';
+import { startLiveApp } from '../../helpers/live-app.js';
 import { MAX_ROW_ATTEMPTS } from '../../../src/server/status/presence-writer.js';
 
 type U = { token: string; id: number };
@@ -110,5 +111,28 @@ describe.each(testDialects())('write path on %s', (dialect) => {
     await t.app.services.presence.flush();
     expect(await stored(bob)).toBe('waiting');
     expect((await readyz()).statusCode).toBe(200);
+  });
+});
+
+describe.each(testDialects())('NUL over the socket on %s', (dialect) => {
+  it('answers a set_status frame carrying NUL with an error frame, saves nothing of it, and keeps the socket', async () => {
+    const fresh = await freshDatabase(dialect);
+    const t = await startLiveApp({ databaseUrl: fresh.url });
+    try {
+      const alice = await t.register('alice');
+      const { socket } = await t.connect(alice.token);
+      const from = socket.frames.length;
+      socket.send({ type: 'set_status', status: 'busy', custom_message: 'a\u0000b' });
+      expect(await socket.next((f) => f.type === 'error', { from })).toMatchObject({ code: 'VALIDATION_ERROR' });
+      socket.send({ type: 'set_status', status: 'busy', custom_message: 'fine' });
+      await socket.next((f) => f.type === 'status_update' && f.custom_message === 'fine', { from });
+      await t.app.services.presence.flush();
+      const row = await t.app.services.database.db.selectFrom('users').select('custom_message').where('id', '=', alice.id).executeTakeFirstOrThrow();
+      expect(row.custom_message).toBe('fine');
+      expect(t.app.services.presence.persistenceHealth()).toMatchObject({ ok: true, setAside: [] });
+    } finally {
+      await t.close();
+      await fresh.drop();
+    }
   });
 });
