@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/index.js';
 import { TOO_MANY_CHANGES } from '../budgets.js';
@@ -19,6 +19,7 @@ import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { parseClientFrame } from './client-frames.js';
 import { Connection } from './connection.js';
 import { Fanout } from './fanout.js';
+import { originCheck } from './origin-check.js';
 import { Registry } from './registry.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -68,7 +69,7 @@ export class Gateway {
 
   /** Registers the /ws/status route on the app. */
   route(app: App): void {
-    app.get('/ws/status', { websocket: true, preValidation: (req, reply) => this.#checkOrigin(req, reply), schema: { hide: true } }, (socket, req) =>
+    app.get('/ws/status', { websocket: true, preValidation: originCheck(this.services.config.allowedOrigins), schema: { hide: true } }, (socket, req) =>
       this.#accept(socket, req),
     );
   }
@@ -137,17 +138,6 @@ export class Gateway {
     this.#batcher.flush();
     this.#batcher.stop();
     for (const c of this.registry.all()) c.socket.close(CloseCode.GOING_AWAY, 'server going away');
-  }
-
-  async #checkOrigin(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const origin = req.headers.origin;
-    if (origin === undefined) return;
-    const allowed = this.services.config.allowedOrigins;
-    const ok = allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req);
-    if (!ok) {
-      req.log.warn({ origin }, 'websocket upgrade refused: origin not allowed');
-      await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });
-    }
   }
 
   #accept(socket: WebSocket, req: FastifyRequest): void {
@@ -350,20 +340,4 @@ function detachResponse(socket: WebSocket): void {
   const raw = (socket as unknown as { _socket?: Socket & { _httpMessage?: { detachSocket?: (s: Socket) => void } | null } })._socket;
   const res = raw?._httpMessage;
   if (raw && res && typeof res.detachSocket === 'function') res.detachSocket(raw);
-}
-
-/**
- * The request's own origin, scheme included: `https://host` when the connection is TLS
- * (or a trusted proxy says so, see BEACON_TRUST_PROXY), else `http://host`. An Origin of
- * another scheme is another origin (http://site must not drive a socket of https://site).
- */
-function sameOrigin(origin: string, req: FastifyRequest): boolean {
-  const host = req.headers.host;
-  if (host === undefined) return false;
-  try {
-    const o = new URL(origin);
-    return o.host === host.toLowerCase() && o.protocol === `${req.protocol}:`;
-  } catch {
-    return false;
-  }
 }

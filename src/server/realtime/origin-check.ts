@@ -1,0 +1,34 @@
+/**
+ * The WebSocket Origin check (CONTRACT: upgrades from an Origin not in
+ * BEACON_ALLOWED_ORIGINS are refused with 403; no Origin is allowed). Origins are compared
+ * whole, scheme included: http://site must not drive a socket of https://site.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** preValidation hook of the upgrade route: 403 unless the Origin is allowed. */
+export function originCheck(allowed: readonly string[] | null) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return;
+    const ok = allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req);
+    if (!ok) {
+      req.log.warn({ origin }, 'websocket upgrade refused: origin not allowed');
+      await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });
+    }
+  };
+}
+
+/**
+ * The request's own origin: `https://host` when the connection is TLS (or a trusted proxy
+ * says so, see BEACON_TRUST_PROXY), else `http://host`.
+ */
+function sameOrigin(origin: string, req: FastifyRequest): boolean {
+  const host = req.headers.host;
+  if (host === undefined) return false;
+  try {
+    const o = new URL(origin);
+    return o.host === host.toLowerCase() && o.protocol === `${req.protocol}:`;
+  } catch {
+    return false;
+  }
+}
