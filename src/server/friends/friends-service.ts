@@ -89,8 +89,13 @@ export class FriendsService {
     return this.blocks.list(userId);
   }
 
-  /** A deleted account leaves each friend's list at once, as if it had unfriended them. */
-  accountDeleted(userId: number, friendIds: readonly number[]): void {
+  /**
+   * A deleted account leaves each friend's list at once, as if it had unfriended them, and
+   * its pending requests close (its own as cancelled, those it received as declined).
+   */
+  accountDeleted(userId: number, friendIds: readonly number[], requests: { incoming: FriendRequest[]; outgoing: FriendRequest[] }): void {
+    for (const request of requests.outgoing) this.#emit({ kind: 'request_closed', request, reason: 'cancelled' });
+    for (const request of requests.incoming) this.#emit({ kind: 'request_closed', request, reason: 'declined' });
     for (const friendId of friendIds) this.#emit({ kind: 'unfriended', a: userId, b: friendId });
   }
 

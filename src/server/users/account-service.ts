@@ -38,9 +38,10 @@ export class AccountService {
     if (!hash) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
     if (!(await verify(hash, password).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong password');
     const friendIds = (await friends.listFriends(auth.userId)).map((f) => f.user_id);
+    const requests = await friends.listRequests(auth.userId);
     const sessions = await repo.liveSessionIds(auth.userId);
     await repo.delete(auth.userId);
-    friends.accountDeleted(auth.userId, friendIds);
+    friends.accountDeleted(auth.userId, friendIds, requests);
     for (const sessionId of sessions) authService.revoked(sessionId, auth.userId);
   }
 }

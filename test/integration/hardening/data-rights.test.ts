@@ -64,14 +64,18 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
   it('deletes the account only with the password, closes its sockets, and friends see it leave at once', async () => {
     const { socket: a } = await t.connect(alice.token);
     const { socket: b } = await t.connect(bob.token);
+    const { socket: c } = await t.connect(carol.token);
     await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token), payload: { user_id: carol.id } });
     const wrong = await del(alice, 'not-my-password');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
 
     const fromB = b.frames.length;
+    const fromC = c.frames.length;
     expect((await del(alice, PASSWORD)).statusCode).toBe(204);
     await b.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { from: fromB });
+    // carol's pending request from alice closes at once too.
+    expect(await c.next((f) => f.type === 'friend_request_closed', { from: fromC })).toMatchObject({ reason: 'cancelled' });
     expect((await a.waitClosed()).code).toBe(4000);
 
     const bobsFriends = await t.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(bob.token) });
