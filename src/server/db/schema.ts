@@ -71,6 +71,13 @@ export interface FriendshipsTable {
   created_at: number;
 }
 
+/** One row per change of a user's effective status (kept BEACON_HISTORY_RETENTION_DAYS). */
+export interface StatusHistoryTable {
+  user_id: number;
+  at: number;
+  status: Status;
+}
+
 /** Server-wide values such as the generated JWT secret, shared by every instance. */
 export interface ServerSecretsTable {
   name: string;
@@ -83,4 +90,5 @@ export interface DatabaseSchema {
   friend_requests: FriendRequestsTable;
   friendships: FriendshipsTable;
   server_secrets: ServerSecretsTable;
+  status_history: StatusHistoryTable;
 }

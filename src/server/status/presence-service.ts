@@ -18,6 +18,7 @@ import type { PresenceStore } from '../ports/presence-store.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
 import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
+import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
 import { isTimeZone, type Schedule, type Weekday } from '../presence/schedule.js';
 import { cleanDetails } from './activity-details.js';
@@ -43,6 +44,8 @@ export interface PresenceDeps {
   users: UserRepository;
   friendRepo: FriendRepository;
   sessions: SessionRepository;
+  /** Where changes of effective status are recorded (status history). */
+  history: HistoryRecorder;
   log: FastifyBaseLogger;
 }
 
@@ -118,6 +121,7 @@ export class PresenceService {
     }
     await this.#replicas.start();
     this.#writer.start();
+    this.deps.history.start();
     this.#ticker = setInterval(() => this.tick(), TICK_MS);
     this.#ticker.unref();
   }
@@ -128,6 +132,7 @@ export class PresenceService {
     this.#ticker = null;
     await this.#replicas.stop();
     await this.#writer.stop();
+    await this.deps.history.stop();
     if (!this.deps.store.shared) await this.deps.repo.resetGhosts(this.deps.now(), this.deps.now());
   }
 
@@ -431,6 +436,7 @@ export class PresenceService {
 
   #changed(change: PresenceChange): void {
     this.#writer.markDirty(change.userId);
+    if (change.before.status !== change.after.status) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
     this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after));
   }
