@@ -37,6 +37,8 @@ export interface UsersTable {
   activity_visibility: Audience;
   last_seen_visibility: Audience;
   custom_message_visibility: Audience;
+  /** Who sees an approximate last seen when not allowed the exact one. */
+  last_seen_approximate_visibility: Generated<Audience>;
   /** While status_visibility is hidden: the last_seen the user shows (fixed when they hid). */
   hidden_last_seen: number | null;
   /** Games declared by game servers and not ended: JSON `[{matchId, activity, startedAt}]`. */

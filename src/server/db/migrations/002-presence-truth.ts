@@ -6,7 +6,8 @@ import type { Kysely, Migration } from 'kysely';
  * - `server_games`: games declared by game servers and not yet ended (JSON), so a restart
  *   neither forgets a match in progress nor keeps one beyond BEACON_MAX_GAME_MS;
  * - `status_schedule`: the user's recurring status rules and time zone (JSON);
- * - `status_history`: one row per change of a user's effective status, for patterns.
+ * - `status_history`: one row per change of a user's effective status, for patterns;
+ * - `last_seen_approximate_visibility`: who sees "recently"/"within a week"… instead of nothing.
  */
 export function presenceTruth(): Migration {
   return {
@@ -22,6 +23,10 @@ export function presenceTruth(): Migration {
       await db.schema.alterTable('users').addColumn('hidden_last_seen', 'bigint').execute();
       await db.schema.alterTable('users').addColumn('server_games', 'text').execute();
       await db.schema.alterTable('users').addColumn('status_schedule', 'text').execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('last_seen_approximate_visibility', 'varchar(16)', (c) => c.notNull().defaultTo('nobody'))
+        .execute();
     },
   };
 }
