@@ -19,6 +19,7 @@ import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
+import { historyRoutes } from './history/history-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
@@ -130,6 +131,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       await api.register(blocksRoutes, { services });
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });
+      await api.register(historyRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

@@ -1,7 +1,7 @@
 /** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
 import { Type } from 'typebox';
-import { ActivityBody, FriendsStatusQuery, Id, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import type { FastifyRequest } from 'fastify';
+import { ActivityBody, FriendsStatusQuery, Id, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { TOO_MANY_CHANGES } from '../budgets.js';
 import { AppError } from '../errors.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
@@ -63,6 +63,21 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
       if (!(await services.users.findById(request.params.id))) throw new AppError('NOT_FOUND', 'No such user');
       return presence.userStatus(authOf(request), request.params.id);
     },
+  );
+
+  app.get(
+    '/users/me/status/schedule',
+    { schema: { tags, security, summary: 'Your status schedule', response: { 200: ScheduleBody, ...errorResponses(401) } } },
+    async (request) => presence.getSchedule(authOf(request).userId),
+  );
+
+  app.put(
+    '/users/me/status/schedule',
+    {
+      schema: { tags, security, summary: 'Replace your status schedule (no rules removes it)', body: ScheduleBody, response: { 200: ScheduleBody, ...errorResponses(400, 401, 429) } },
+      ...limited,
+    },
+    async (request) => presence.setSchedule(authOf(request).userId, request.body),
   );
 
   app.get(

@@ -8,16 +8,24 @@ import { verify } from '@node-rs/argon2';
 import type { AuthContext, AuthService } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { FriendsService } from '../friends/friends-service.js';
+import type { HistoryRepository } from '../history/history-repository.js';
 import type { PresenceService } from '../status/presence-service.js';
 import type { AccountRepository } from './account-repository.js';
 
 export class AccountService {
   constructor(
-    private readonly deps: { repo: AccountRepository; auth: AuthService; friends: FriendsService; presence: PresenceService; now: () => number },
+    private readonly deps: {
+      repo: AccountRepository;
+      auth: AuthService;
+      friends: FriendsService;
+      presence: PresenceService;
+      history: HistoryRepository;
+      now: () => number;
+    },
   ) {}
 
   async export(auth: AuthContext) {
-    const { repo, friends, presence, now } = this.deps;
+    const { repo, friends, presence, history, now } = this.deps;
     const rows = await repo.exportRows(auth.userId);
     if (!rows) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
     return {
@@ -27,8 +35,8 @@ export class AccountService {
       friends: await friends.listFriends(auth.userId),
       friend_requests: await friends.listRequests(auth.userId),
       blocked_users: await friends.listBlocked(auth.userId),
-      // Beacon keeps no history of past statuses: only the current state above.
-      presence_history: [] as never[],
+      // Changes of your effective status, kept for BEACON_HISTORY_RETENTION_DAYS (patterns).
+      presence_history: (await history.ofUser(auth.userId)).map((t) => ({ at: new Date(t.at).toISOString(), status: t.status })),
     };
   }
 

@@ -35,10 +35,12 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
     t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: bearer(who.token), payload: { password } });
 
   it('exports everything stored about the user, and nothing secret', async () => {
+    await t.connect(alice.token);
     await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'busy', custom_message: 'exporting' } });
     await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { last_seen_visibility: 'nobody' } });
     await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token), payload: { user_id: carol.id } });
     await t.app.services.presence.flush();
+    await t.app.services.history.recorder.flush();
     const res = await t.app.inject({ url: '/api/v1/users/me/export', headers: bearer(alice.token) });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-disposition']).toContain('attachment');
@@ -51,8 +53,8 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
       friends: [{ user_id: bob.id, username: 'bob', category: 'friend' }],
       friend_requests: { incoming: [], outgoing: [{ from_user_id: alice.id, to_user_id: carol.id }] },
       blocked_users: [],
-      presence_history: [],
     });
+    expect(body.presence_history).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'busy' })]));
     expect(body.sessions).toHaveLength(1);
     expect(body.sessions[0]).toMatchObject({ revoked_at: null });
     const text = res.body;
@@ -99,6 +101,12 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
       db.selectFrom('friend_requests').select('id').where((eb) => eb.or([eb('from_user_id', '=', alice.id), eb('to_user_id', '=', alice.id)])).execute(),
     ]);
     expect(left.map((rows) => rows.length)).toEqual([0, 0, 0, 0]);
+    // History recorded around the deletion (alice's sockets closing) never holds back anyone else's.
+    await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(bob.token), payload: { status: 'busy' } });
+    await t.app.services.history.recorder.flush();
+    const history = await db.selectFrom('status_history').select(['user_id', 'status']).execute();
+    expect(history.filter((r) => r.user_id === alice.id)).toEqual([]);
+    expect(history.filter((r) => r.user_id === bob.id).map((r) => r.status)).toContain('busy');
     // The name is free again, for a new account with nothing of the old one.
     const again = await t.register('alice');
     expect(again.id).not.toBe(alice.id);
