@@ -60,8 +60,7 @@ describe('budgets per user and per socket', () => {
 
   it('lets a friend receive no more changes than the budget allows, however fast they are sent', async () => {
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next((f) => f.type === 'friend_status_change' && f.friend_id === alice.id);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     const from = b.frames.length;
     const fromA = a.frames.length;
     const sent = 35; // under the per-socket frame limit, over the change budget
