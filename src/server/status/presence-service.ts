@@ -20,7 +20,7 @@ import { changedTiers, tierOf, view, VIEWER_TIERS } from '../presence/privacy.js
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
-import { isTimeZone, type Schedule, type Weekday } from '../presence/schedule.js';
+import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
 import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
@@ -287,6 +287,12 @@ export class PresenceService {
     await this.deps.repo.saveSchedule(userId, schedule);
     this.#input(userId, { op: 'schedule', schedule });
     return scheduleBody(schedule, body.time_zone);
+  }
+
+  /** New busy intervals from the user's calendar feed, applied on every instance. */
+  async setCalendar(userId: number, busy: CalendarBusy[]): Promise<void> {
+    await this.ensureLoaded([userId]);
+    this.#input(userId, { op: 'calendar', busy });
   }
 
   async getSettings(userId: number): Promise<Settings> {
