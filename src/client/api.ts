@@ -149,6 +149,14 @@ export class ApiClient {
     return this.#request('GET', '/users/me/status/settings');
   }
 
+  /**
+   * Tells the server the user is active, for clients without a socket (reads never count
+   * as activity). POST /api/v1/users/me/interaction, 204.
+   */
+  async reportInteraction(): Promise<void> {
+    await this.#request('POST', '/users/me/interaction');
+  }
+
   updateSettings(patch: Partial<Settings>): Promise<Settings> {
     return this.#request('PUT', '/users/me/status/settings', patch);
   }
