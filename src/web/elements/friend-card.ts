@@ -92,7 +92,7 @@ export class FriendCardElement extends HTMLElement {
     this.dataset.status = v.status;
     this.dataset.username = v.username;
     this.className =
-      'beacon-card flex items-start gap-3 rounded-xl border border-slate-700/70 bg-slate-800/60 p-3 sm:p-4';
+      'beacon-card flex min-w-0 items-start gap-3 rounded-xl border border-slate-700/70 bg-slate-800/60 p-3 sm:p-4';
 
     const avatarBg = AVATAR_BG[v.user_id % AVATAR_BG.length] ?? 'bg-slate-600';
     const avatar = h(
@@ -108,8 +108,7 @@ export class FriendCardElement extends HTMLElement {
 
     const own = this.#own ? ownPresence(v, this.#own.settings) : null;
     const line = activityLine(v, new Date());
-    const dot = (): string => '·';
-    const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, dot());
+    const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
     let elapsed: HTMLElement | null = null;
     if (line?.elapsed && line.since) {
       elapsed = h('span', { 'data-part': 'elapsed', title: `since ${line.since.toLocaleTimeString()}` }, line.elapsed);

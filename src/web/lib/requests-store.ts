@@ -43,8 +43,8 @@ export class RequestsStore {
         if (this.incoming.length + this.outgoing.length !== n) this.#emit();
       }),
     );
+    // No read here: the client's first `ready` (socket or first poll) triggers it.
     this.#fallback(this.#client.state);
-    void this.refresh();
   }
 
   stop(): void {

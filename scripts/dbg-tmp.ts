@@ -1,0 +1,14 @@
+import { launchChromium } from '/work/wt/web/e2e/helpers/browser.js';
+import { startServer } from '/work/wt/web/e2e/helpers/server.js';
+import { useFixtureApi } from '/work/wt/web/e2e/helpers/fixtures.js';
+const server = await startServer();
+const browser = await launchChromium();
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+page.on('console', (m) => console.log('console:', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message, e.stack));
+await useFixtureApi(page);
+await page.goto(`${server.baseUrl}/#/friends`);
+await page.waitForTimeout(4000);
+console.log((await page.locator('main').innerText()).slice(0, 800));
+await page.screenshot({ path: '/tmp/dbg.png' });
+await browser.close(); await server.stop();
