@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { shot, signUp, since } from './helpers/ui.js';
+import { shot, signUp, since, newPage } from './helpers/ui.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('idle detection', () => {
   it('asks "Still there?", keeps the user online on "I\'m here", and marks them away when ignored', async () => {
-    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    const page = await newPage(browser, { viewport: { width: 1024, height: 700 } });
     await signUp(page, server.baseUrl, 'idle_user', 'Idle Ida');
     const selfStatus = () => page.locator('beacon-status-menu').getAttribute('data-status');
     await expect.poll(selfStatus, { timeout: 5_000 }).toBe('online');
