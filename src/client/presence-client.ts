@@ -13,8 +13,6 @@ import { Poller } from './poller.js';
 import { PresenceModel } from './presence-model.js';
 import type {
   ConnectionState,
-  FriendRequestClosedFrame,
-  FriendRequestReceivedFrame,
   NetworkTarget,
   PresenceClientOptions,
   PresenceEvents,
@@ -290,16 +288,15 @@ export class PresenceClient {
 
   #onEvent(frame: EventFrame): void {
     this.#lastSyncAt = this.#timers.now();
-    const loose = frame as unknown as FriendRequestReceivedFrame | FriendRequestClosedFrame | { type: string };
-    if (loose.type === 'friend_request_received') {
-      const { request } = loose as FriendRequestReceivedFrame;
-      if (typeof request === 'object' && request !== null && typeof request.id === 'number') {
-        this.#events.emit('friend_request_received', { request });
+    if (frame.type === 'friend_request_received') {
+      const { request } = frame as { request: unknown };
+      if (typeof request === 'object' && request !== null && typeof (request as { id?: unknown }).id === 'number') {
+        this.#events.emit('friend_request_received', { request: frame.request });
       }
       return;
     }
-    if (loose.type === 'friend_request_closed') {
-      const { request_id, reason } = loose as FriendRequestClosedFrame;
+    if (frame.type === 'friend_request_closed') {
+      const { request_id, reason } = frame;
       if (typeof request_id === 'number' && CLOSE_REASONS.has(reason)) {
         this.#events.emit('friend_request_closed', { requestId: request_id, reason });
       }

@@ -1,5 +1,5 @@
 /** Public types of {@link PresenceClient}: states, events and options. */
-import type { FriendRequest, View } from '../protocol/index.js';
+import type { FriendRequest, FriendRequestCloseReason, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Timers, WebSocketCtor } from './transport.js';
@@ -67,21 +67,6 @@ export interface PresenceClientOptions {
   network?: NetworkTarget | null;
   /** Where to listen for `visibilitychange` (default: `document`); a page shown again reconnects at once. */
   visibility?: { addEventListener(type: 'visibilitychange', fn: () => void): void; removeEventListener(type: 'visibilitychange', fn: () => void): void; readonly visibilityState?: DocumentVisibilityState } | null;
-}
-
-export type FriendRequestCloseReason = 'accepted' | 'declined' | 'cancelled';
-
-/** Pushed over the socket on friend requests (CONTRACT "Real time"). */
-export interface FriendRequestReceivedFrame {
-  type: 'friend_request_received';
-  request: FriendRequest;
-  seq?: number;
-}
-export interface FriendRequestClosedFrame {
-  type: 'friend_request_closed';
-  request_id: number;
-  reason: FriendRequestCloseReason;
-  seq?: number;
 }
 
 /**

@@ -92,9 +92,9 @@ describe('connection truth', () => {
     const ws = h.connect([amy]);
     const request = { id: 7, from_user_id: 3, to_user_id: 1, created_at: '2024-01-15T14:31:00.000Z' };
     ws.receive({ type: 'friend_request_received', request, seq: 1 });
-    ws.receive({ type: 'friend_request_received', request: null, seq: 2 });
+    ws.receive({ type: 'friend_request_received', request: null, seq: 2 } as Record<string, unknown>);
     ws.receive({ type: 'friend_request_closed', request_id: 7, reason: 'accepted', seq: 3 });
-    ws.receive({ type: 'friend_request_closed', request_id: 8, reason: 'exploded', seq: 4 });
+    ws.receive({ type: 'friend_request_closed', request_id: 8, reason: 'exploded', seq: 4 } as Record<string, unknown>);
     ws.receive({ type: 'batch', messages: [{ type: 'friend_request_closed', request_id: 9, reason: 'cancelled', seq: 5 }] });
     expect(h.eventsOf('friend_request_received')).toEqual([{ request }]);
     expect(h.eventsOf('friend_request_closed')).toEqual([
