@@ -67,12 +67,12 @@ describe('idle detection at normal timer pace', () => {
     const idaRun = (async () => {
       // Untouched: no input at all. Only the app's own timers and the heartbeat run.
       await idaDialog.waitFor({ timeout: IDLE_MS + 30_000 });
+      const probed = Date.now();
       const asked = since(start);
       expect(asked).toBeGreaterThanOrEqual(IDLE_MS - 1_000); // background activity never postponed it,
       expect(asked).toBeLessThan(IDLE_MS + 25_000); // …nor did anything keep it from coming
       await shot(idaPage, 'still-there');
       await expectAccessible(idaPage, 'still there dialog');
-      const probed = Date.now();
       await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: PROBE_MS + 10_000, interval: 250 }).toBe('away');
       const awayAfter = since(probed);
       expect(awayAfter).toBeGreaterThanOrEqual(PROBE_MS - 2_000);
