@@ -47,6 +47,11 @@ export class BeaconApp {
 
   async start(): Promise<void> {
     window.addEventListener('hashchange', () => this.#route());
+    // The skip link's #main would be read as a route: move focus without touching the hash.
+    document.querySelector('.beacon-skip')?.addEventListener('click', (e) => {
+      e.preventDefault();
+      document.getElementById('main')?.focus();
+    });
     if (!getToken()) return this.#route();
     this.#frame(h('p', { class: 'text-slate-400', role: 'status', 'data-state': 'loading' }, 'Signing you in…'));
     try {
