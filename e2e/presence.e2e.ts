@@ -89,8 +89,8 @@ describe('Beacon in two browsers', () => {
     await expect.poll(() => pageB.locator(`li[data-username=${A.username}]`).count()).toBe(0);
     await expect.poll(() => pageB.evaluate(() => document.activeElement?.id)).toBe('incoming-title');
     await shot(pageB, 'requests');
-    await goTo(pageA, 'Friends');
-    await goTo(pageB, 'Friends');
+    await friendsTab(pageA, 'All');
+    await friendsTab(pageB, 'All');
   });
 
   it('shows A online, busy with a message, playing Pong, then offline "last seen just now"', async () => {
