@@ -191,6 +191,35 @@ describe('your own truth and the status menu', () => {
   });
 });
 
+describe('forms', () => {
+  it('puts sign-up errors next to their fields, marks them invalid and focuses the first', async () => {
+    const p = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    await p.goto(`${server.baseUrl}/#/signup`);
+    await p.getByLabel('Username').fill('ab');
+    await p.getByLabel('Password').fill('short');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    const username = p.getByLabel('Username');
+    const password = p.getByLabel('Password');
+    await expect.poll(() => username.getAttribute('aria-invalid')).toBe('true');
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    expect(await username.evaluate((e) => e === document.activeElement)).toBe(true);
+    const described = async (field: typeof username) => {
+      const ids = (await field.getAttribute('aria-describedby'))?.split(' ') ?? [];
+      return p.evaluate((list) => list.map((id) => document.getElementById(id)?.textContent ?? '').join(' '), ids);
+    };
+    expect(await described(username)).toContain('Usernames are 3 to 20 letters');
+    expect(await described(password)).toContain('Passwords are 8 to 128 characters');
+    await expectAccessible(p, 'sign-up errors');
+    await username.fill('ben'); // taken: the server's answer lands on the username field too
+    await password.fill('correct horse battery');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => described(username)).toContain('That username is taken');
+    expect(await password.getAttribute('aria-invalid')).toBeNull();
+    expect(await username.evaluate((e) => e === document.activeElement)).toBe(true);
+    await p.close();
+  });
+});
+
 describe('friend requests, live', () => {
   it('shows the request badge and the Pending tab live over the socket, without polling', async () => {
     await friendsTab(page, 'All');

@@ -224,7 +224,7 @@ export class StatusMenuElement extends HTMLElement {
       this.#trigger,
       h('beacon-status-dot', { status: own?.shown === 'invisible' ? 'offline' : status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
       h('span', { class: 'sr-only' }, 'Your status: '),
-      h('span', { class: 'truncate font-medium', 'data-part': 'self-status' }, own ? own.label : 'Connecting…'),
+      h('span', { class: 'truncate font-medium', 'data-part': 'self-status' }, own ? own.label : 'Status'),
       own?.audience && own.shown !== 'invisible' ? h('span', { class: 'sr-only' }, ` (${own.audience})`) : null,
       self?.custom_message
         ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message' }, `“${self.custom_message}”`)

@@ -84,7 +84,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
   const me = document.createElement('beacon-friend-card');
   me.dataset.self = 'true';
   me.own = { settings: ctx.settings.value };
-  const you = h('p', { class: 'text-sm text-slate-400', 'data-state': 'loading' }, 'Loading your card…');
+  const you = h('p', { class: 'text-sm text-slate-400', 'data-state': 'loading' }, 'Your card appears as soon as Beacon answers.');
   const showSelf = (): void => {
     const self = client.self;
     if (!self) return;
