@@ -79,8 +79,14 @@ export const View = Type.Object({
   custom_message: nullable(Type.String()),
   last_seen: nullable(Timestamp),
   timestamp: Timestamp,
+  /** Details of the activity (a game's opponent, score, mode…); follows the activity audience. */
+  activity_details: Type.Optional(nullable(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])))),
+  /** When the current activity started; follows the activity audience. */
+  activity_since: Type.Optional(nullable(Timestamp)),
 });
 export type View = Static<typeof View>;
+/** Scalar details of an activity, as views carry them. */
+export type ActivityDetails = Record<string, string | number | boolean>;
 
 export const Settings = Type.Object({
   status_visibility: StatusVisibilityT,

@@ -65,6 +65,8 @@ export function sameReportedState(a: PresenceState, b: PresenceState): boolean {
   return (
     a.status === b.status &&
     a.activity === b.activity &&
+    a.activityDetails === b.activityDetails &&
+    a.activitySince === b.activitySince &&
     a.manualStatus === b.manualStatus &&
     a.customMessage === b.customMessage &&
     a.customMessageExpiresAt === b.customMessageExpiresAt &&

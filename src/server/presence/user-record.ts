@@ -2,7 +2,7 @@
  * One user's mutable bookkeeping inside the PresenceEngine, and the pure helpers that read
  * it. Nothing outside the presence folder sees a record: callers get frozen PresenceStates.
  */
-import type { Activity } from '../../protocol/index.js';
+import type { Activity, ActivityDetails } from '../../protocol/index.js';
 import { effectivePresence, isGameActivity, type GameActivity } from './presence-rules.js';
 import type { PersistedPresence, PresenceState, PresenceTimings, ServerGame, SessionKind } from './types.js';
 
@@ -17,14 +17,15 @@ export interface UserRecord {
   /** Live sessions by session id: one entry per tab, device, socket or polling client. */
   readonly sessions: Map<string, SessionEntry>;
   /** Server-declared games by match id, oldest first; the newest one shows. */
-  readonly serverGames: Map<string, { activity: GameActivity; startedAt: number }>;
+  readonly serverGames: Map<string, { activity: GameActivity; startedAt: number; details: ActivityDetails | null }>;
   manualStatus: 'busy' | 'away' | null;
   customMessage: string | null;
   customMessageExpiresAt: number | null;
   lastSeen: number | null;
   lastActivity: number | null;
-  /** What the client declared; cleared when the user goes offline. */
+  /** What the client declared, and its details; cleared when the user goes offline. */
   declaredActivity: Activity | null;
+  declaredDetails: ActivityDetails | null;
   /** End of the offline grace while no session is live, else null. */
   graceUntil: number | null;
   /** When any session of this user last ended (not only the last one). */
@@ -42,6 +43,8 @@ export interface UserRecord {
 export const OFFLINE_STATE: PresenceState = Object.freeze({
   status: 'offline',
   activity: null,
+  activityDetails: null,
+  activitySince: null,
   manualStatus: null,
   customMessage: null,
   customMessageExpiresAt: null,
@@ -57,13 +60,14 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
   const record: UserRecord = {
     id,
     sessions: new Map(),
-    serverGames: new Map((persisted?.serverGames ?? []).map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt }])),
+    serverGames: new Map((persisted?.serverGames ?? []).map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null }])),
     manualStatus: persisted?.manualStatus ?? null,
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
     lastSeen: persisted?.lastSeen ?? null,
     lastActivity: persisted?.lastActivity ?? null,
     declaredActivity: null,
+    declaredDetails: null,
     graceUntil: null,
     lastLeftAt: null,
     probeAt: null,
@@ -72,22 +76,30 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     scheduledAt: Infinity,
   };
   if (record.customMessageExpiresAt !== null && record.customMessageExpiresAt <= now) applyCustomMessage(record, null, null, now);
-  record.state = deriveState(record);
+  record.state = deriveState(record, now);
   return record;
 }
 
-/** The user's effective state, as a frozen snapshot. */
-export function deriveState(u: UserRecord): PresenceState {
+/**
+ * The user's effective state at `now`, as a frozen snapshot. The activity's start is kept
+ * from the previous state while the activity stays the same; a server game's is its own.
+ */
+export function deriveState(u: UserRecord, now: number): PresenceState {
+  const game = newestGame(u);
   const { status, activity } = effectivePresence({
-    serverGame: newestGame(u),
+    serverGame: game?.activity ?? null,
     present: u.sessions.size > 0 || u.graceUntil !== null,
     declaredActivity: u.declaredActivity,
     manualStatus: u.manualStatus,
     autoAway: u.autoAway,
   });
+  const since = activity === null ? null : game ? game.startedAt : activity === u.state.activity ? u.state.activitySince : now;
+  const details = game ? game.details : activity !== null && activity === u.declaredActivity ? u.declaredDetails : null;
   return Object.freeze({
     status,
     activity,
+    activityDetails: details,
+    activitySince: since,
     manualStatus: u.manualStatus,
     customMessage: u.customMessage,
     customMessageExpiresAt: u.customMessageExpiresAt,
@@ -96,9 +108,9 @@ export function deriveState(u: UserRecord): PresenceState {
   });
 }
 
-function newestGame(u: UserRecord): GameActivity | null {
-  let newest: GameActivity | null = null;
-  for (const game of u.serverGames.values()) newest = game.activity;
+function newestGame(u: UserRecord): { activity: GameActivity; startedAt: number; details: ActivityDetails | null } | null {
+  let newest = null;
+  for (const game of u.serverGames.values()) newest = game;
   return newest;
 }
 
@@ -179,6 +191,7 @@ export function markInteraction(u: UserRecord, now: number): void {
 export function markOffline(u: UserRecord): void {
   u.graceUntil = null;
   u.declaredActivity = null;
+  u.declaredDetails = null;
   u.probeAt = null;
   u.autoAway = false;
 }
@@ -192,7 +205,7 @@ export function applyCustomMessage(u: UserRecord, message: string | null, expire
 
 /** The server-declared games in progress, oldest first. */
 export function serverGamesOf(u: UserRecord): ServerGame[] {
-  return [...u.serverGames].map(([matchId, g]) => ({ matchId, activity: g.activity, startedAt: g.startedAt }));
+  return [...u.serverGames].map(([matchId, g]) => ({ matchId, activity: g.activity, startedAt: g.startedAt, details: g.details }));
 }
 
 /** Snapshot of what the store keeps between runs. */

@@ -19,6 +19,7 @@ import { PresenceEngine } from '../presence/presence-engine.js';
 import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
+import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
@@ -220,13 +221,13 @@ export class PresenceService {
     return this.viewOf(userId, 'self');
   }
 
-  async setActivity(userId: number, activity: Activity): Promise<View> {
+  async setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
     await this.ensureLoaded([userId]);
     if (this.engine.inServerGame(userId)) {
       this.#input(userId, { op: 'interaction' });
       throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
     }
-    this.#input(userId, { op: 'activity', activity });
+    this.#input(userId, { op: 'activity', activity, details: cleanDetails(rawDetails) });
     return this.viewOf(userId, 'self');
   }
 
@@ -257,8 +258,10 @@ export class PresenceService {
     const matchId = String(body.match_id);
     const kind = body.event.startsWith('tournament') ? 'tournament' : 'match';
     const started = body.event.endsWith('_started');
+    const updated = body.event.endsWith('_updated');
+    const details = cleanDetails(body.details);
     const applied = body.player_ids.filter((id) => this.#profiles.has(id));
-    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started });
+    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started, updated, details });
     return applied;
   }
 
@@ -331,14 +334,17 @@ export class PresenceService {
    */
   #input(userId: number, input: PresenceInput): void {
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input));
-    this.#replicas.share(userId, { kind: 'input', userId, input });
+    this.#replicas.share(userId, input);
   }
 
   #onBus(message: BusMessage): void {
     if (!isBusEvent(message)) return;
     switch (message.kind) {
       case 'input':
-        return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
+        return this.#replicas.whenLoaded(message.userId, () => {
+          this.#replicas.observed(message.userId, message.version);
+          this.#apply(message.userId, message.input);
+        });
       case 'revoked':
       case 'request_received':
       case 'request_closed':

@@ -35,7 +35,7 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   app.post(
     '/users/me/activity',
     { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, config: limited },
-    async (request) => presence.setActivity(authOf(request).userId, request.body.activity),
+    async (request) => presence.setActivity(authOf(request).userId, request.body.activity, request.body.details),
   );
 
   // A client without a socket reports its person's input here (the socket has the `interaction`

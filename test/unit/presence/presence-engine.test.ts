@@ -8,6 +8,8 @@ describe('PresenceEngine sessions', () => {
     expect(engine.get(ALICE)).toEqual({
       status: 'offline',
       activity: null,
+      activityDetails: null,
+      activitySince: null,
       manualStatus: null,
       customMessage: null,
       customMessageExpiresAt: null,
