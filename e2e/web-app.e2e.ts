@@ -242,6 +242,34 @@ describe('friend requests, live', () => {
   });
 });
 
+describe('rich presence from the game server', () => {
+  async function gameEvent(body: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`${server.baseUrl}/api/v1/games/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Service-Token': 'e2e-service-token-0123456789' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, await res.text()).toBeLessThan(300);
+  }
+
+  it('shows opponent, score and mode live, with the time since the match started', async () => {
+    await friendsTab(page, 'All');
+    const card = friendCard(page, 'ben');
+    await gameEvent({ event: 'match_started', match_id: 'm-42', player_ids: [ben.id], details: { opponent: 'bob', score: '0–0', mode: 'Ranked' } });
+    await expect.poll(() => card.locator('[data-part=activity]').textContent().catch(() => null), FIVE_S).toBe('Playing Pong vs bob');
+    expect(await card.locator('[data-part=activity-detail]').allTextContents()).toEqual(['0–0', 'Ranked']);
+    expect(await card.locator('[data-part=elapsed]').textContent()).toBe('less than a minute');
+    const t = Date.now();
+    await gameEvent({ event: 'match_updated', match_id: 'm-42', player_ids: [ben.id], details: { score: '3–2' } });
+    await expect.poll(() => card.locator('[data-part=activity-detail]').allTextContents(), FIVE_S).toEqual(['3–2', 'Ranked']);
+    timings.scoreUpdateSeen = since(t);
+    await expectAccessible(page, 'friend in a match with rich presence');
+    await gameEvent({ event: 'match_ended', match_id: 'm-42', player_ids: [ben.id] });
+    await expect.poll(() => card.getAttribute('data-status'), FIVE_S).toBe('online');
+    expect(await card.locator('[data-part=activity-detail]').count()).toBe(0);
+  });
+});
+
 describe('layout and rich presence (scripted API)', () => {
   const long = 'W'.repeat(60);
   const now = Date.now();
@@ -249,9 +277,9 @@ describe('layout and rich presence (scripted API)', () => {
     { ...fixtureFriends()[0]!, user_id: 20, username: 'longname', display_name: long, custom_message: 'x'.repeat(60) },
     {
       ...fixtureFriends()[2]!,
-      activity_details: { opponent: 'bob', score: [3, 2], mode: 'Ranked' },
+      activity_details: { opponent: 'bob', score: '3–2', mode: 'Ranked' },
       activity_since: new Date(now - 12 * 60_000 - 5_000).toISOString(),
-    } as View,
+    },
     ...fixtureFriends().slice(3),
   ];
 

@@ -70,25 +70,16 @@ export interface PresenceClientOptions {
 }
 
 /**
- * Optional rich-presence fields a server may add to a `view`: what the game server reported
- * about the activity (opponent, score, mode) and when the activity started. Absent on
- * servers that do not send them; read them with {@link richPresence}.
+ * The rich presence of a view, validated for display: a game's `opponent`, `score` and
+ * `mode` from `activity_details` (strings or numbers; anything else is ignored) and
+ * `activity_since` as a Date. Servers without these fields give all nulls.
  */
-export interface RichPresenceFields {
-  activity_details?: { opponent?: unknown; score?: unknown; mode?: unknown } | null;
-  activity_since?: string | null;
-}
-
-/** The rich-presence fields of a view, validated (anything malformed is dropped). */
 export function richPresence(view: View): { opponent: string | null; score: string | null; mode: string | null; since: Date | null } {
-  const v = view as View & RichPresenceFields;
-  const d = typeof v.activity_details === 'object' && v.activity_details !== null ? v.activity_details : {};
-  const str = (x: unknown): string | null => (typeof x === 'string' && x.trim() ? x.trim() : null);
-  const score = Array.isArray(d.score) && d.score.length === 2 && d.score.every((n) => Number.isInteger(n))
-    ? `${String(d.score[0])}–${String(d.score[1])}`
-    : str(d.score);
-  const sinceMs = typeof v.activity_since === 'string' ? Date.parse(v.activity_since) : NaN;
-  return { opponent: str(d.opponent), score, mode: str(d.mode), since: Number.isFinite(sinceMs) ? new Date(sinceMs) : null };
+  const d = view.activity_details ?? {};
+  const str = (x: unknown): string | null =>
+    typeof x === 'string' && x.trim() ? x.trim() : typeof x === 'number' && Number.isFinite(x) ? String(x) : null;
+  const sinceMs = typeof view.activity_since === 'string' ? Date.parse(view.activity_since) : NaN;
+  return { opponent: str(d.opponent), score: str(d.score), mode: str(d.mode), since: Number.isFinite(sinceMs) ? new Date(sinceMs) : null };
 }
 
 /** The part of `window` the client watches to reconnect at once (`online`, `offline`, visibility). */

@@ -104,3 +104,22 @@ describe('connection truth', () => {
     h.client.stop();
   });
 });
+
+describe('rich presence over the socket', () => {
+  it('keeps activity_details and activity_since from friend_status_change and status_update, and drops stale ones', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const since = '2024-01-15T14:20:00.000Z';
+    ws.receive({ type: 'friend_status_change', friend_id: 2, status: 'in_game', activity: 'playing_pong', custom_message: null, last_seen: null,
+      activity_details: { opponent: 'bob', score: '3–2' }, activity_since: since, timestamp: '2024-01-15T14:30:01.000Z', seq: 1 });
+    expect(h.client.friend(2)).toMatchObject({ activity_details: { opponent: 'bob', score: '3–2' }, activity_since: since });
+    ws.receive({ type: 'friend_status_change', friend_id: 2, status: 'online', activity: 'browsing', custom_message: null, last_seen: null,
+      timestamp: '2024-01-15T14:30:02.000Z', seq: 2 });
+    expect(h.client.friend(2)).toMatchObject({ activity_details: null, activity_since: null });
+    ws.receive({ type: 'status_update', user_id: 1, status: 'in_game', activity: 'playing_pong', custom_message: null,
+      activity_details: { mode: 'Ranked' }, activity_since: since, timestamp: '2024-01-15T14:30:03.000Z', seq: 3 });
+    expect(h.client.self).toMatchObject({ activity_details: { mode: 'Ranked' }, activity_since: since });
+    h.client.stop();
+  });
+});

@@ -42,10 +42,11 @@ describe('rich presence line', () => {
   });
   it('builds "Playing Pong vs bob · 3–2 · Ranked · 12 min" from valid details only', () => {
     const since = new Date(T.getTime() - 12 * 60_000).toISOString();
-    expect(activityLine(v({ activity_details: { opponent: 'bob', score: [3, 2], mode: 'Ranked' }, activity_since: since }), T))
+    expect(activityLine(v({ activity_details: { opponent: 'bob', score: '3–2', mode: 'Ranked' }, activity_since: since }), T))
       .toEqual({ title: 'Playing Pong vs bob', details: ['3–2', 'Ranked'], elapsed: '12 min', since: new Date(since) });
-    expect(activityLine(v({ activity_details: { opponent: 42, score: [1, 'x'] }, activity_since: 'garbage' }), T))
+    expect(activityLine(v({ activity_details: { opponent: true, score: ' ', round: 2 }, activity_since: 'garbage' }), T))
       .toEqual({ title: 'Playing Pong', details: [], elapsed: null, since: null });
+    expect(activityLine(v({ activity_details: { score: 7 } }), T)?.details).toEqual(['7']);
     expect(activityLine(v(), T)?.title).toBe('Playing Pong');
     expect(activityLine(v({ status: 'offline', activity: null }), T)).toBeNull();
   });
