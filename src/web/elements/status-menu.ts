@@ -42,7 +42,6 @@ export class StatusMenuElement extends HTMLElement {
   #trigger = h('button', {
     type: 'button',
     class: 'beacon-trigger',
-    'aria-haspopup': 'true',
     'aria-expanded': 'false',
     'aria-controls': this.#panelId,
     'data-part': 'trigger',
