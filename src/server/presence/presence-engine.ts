@@ -5,6 +5,7 @@
  */
 import type { Activity, ActivityDetails, ManualStatus } from '../../protocol/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { evaluateSchedule, type Schedule } from './schedule.js';
 import { gameActivityOf, isGameActivity, sameReportedState, type GameKind } from './presence-rules.js';
 import type {
   Clock,
@@ -20,6 +21,7 @@ import {
   OFFLINE_STATE,
   advanceIdle,
   applyCustomMessage,
+  applyScheduleState,
   createRecord,
   deriveState,
   expireGames,
@@ -120,6 +122,7 @@ export class PresenceEngine {
       customMessageExpiresAt: u.customMessageExpiresAt,
       declaredActivity: u.declaredActivity,
       declaredDetails: u.declaredDetails,
+      schedule: u.schedule,
       lastSeen: u.lastSeen,
       lastActivity: u.lastActivity,
       graceUntil: u.graceUntil,
@@ -150,6 +153,7 @@ export class PresenceEngine {
     u.customMessageExpiresAt = s.customMessageExpiresAt;
     u.declaredActivity = s.declaredActivity;
     u.declaredDetails = s.declaredDetails ?? null;
+    if (s.schedule !== undefined) this.#applySchedule(u, s.schedule);
     u.lastSeen = s.lastSeen;
     u.lastActivity = s.lastActivity;
     u.autoAway = s.autoAway;
@@ -215,6 +219,26 @@ export class PresenceEngine {
     if (custom !== undefined) applyCustomMessage(u, custom.message, custom.expiresAt, now);
     markInteraction(u, now);
     return this.#commit(u);
+  }
+
+  /** The custom message the user set (not one a schedule rule shows). */
+  ownCustomMessage(userId: number): string | null {
+    return this.#users.get(userId)?.customMessage ?? null;
+  }
+
+  /**
+   * Sets (or with null removes) the user's status schedule. Its transitions are deadlines
+   * like any other: the engine re-evaluates it exactly when the next rule starts or ends.
+   */
+  setSchedule(userId: number, schedule: Schedule | null): PresenceChange | null {
+    const u = this.#ensure(userId);
+    this.#applySchedule(u, schedule);
+    return this.#commit(u);
+  }
+
+  #applySchedule(u: UserRecord, schedule: Schedule | null): void {
+    u.schedule = schedule;
+    applyScheduleState(u, evaluateSchedule(schedule, this.clock.now()));
   }
 
   /** Changes only the custom message (null clears it); an expiry in the past clears it too. */
@@ -326,6 +350,7 @@ export class PresenceEngine {
     if (u.graceUntil !== null && u.graceUntil <= now) markOffline(u);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
     expireGames(u, now, this.timings.maxGameMs);
+    if (u.scheduleState.nextChange <= now) applyScheduleState(u, evaluateSchedule(u.schedule, now));
     if (advanceIdle(u, now, this.timings)) result.probes.push(u.id);
     const change = this.#commit(u);
     if (change) result.changes.push(change);

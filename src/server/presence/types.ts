@@ -3,6 +3,7 @@
  * method returns what changed so that the caller (the status service) does the I/O.
  */
 import type { Activity, ActivityDetails, FriendCategory, ManualStatus, Role, Settings, Status } from '../../protocol/index.js';
+import type { Schedule } from './schedule.js';
 
 /** Milliseconds since the epoch. Tests pass a fake clock. */
 export interface Clock {
@@ -57,6 +58,8 @@ export interface PresenceState {
 /** What the store remembers of a user between runs; fed to `PresenceEngine.load`. */
 export interface PersistedPresence {
   manualStatus: Exclude<ManualStatus, 'online'> | null;
+  /** The user's status schedule, or null (optional: absent means none). */
+  schedule?: Schedule | null;
   /** Server-declared games in progress, oldest first: they survive a restart. */
   serverGames: ServerGame[];
   customMessage: string | null;
@@ -119,6 +122,8 @@ export interface ReplicaState {
   declaredActivity: Activity | null;
   /** Optional: replicas saved by an older version have none. */
   declaredDetails?: ActivityDetails | null;
+  /** Optional: replicas saved by an older version have none. */
+  schedule?: Schedule | null;
   lastSeen: number | null;
   lastActivity: number | null;
   graceUntil: number | null;

@@ -4,6 +4,7 @@
  */
 import type { Activity, ActivityDetails } from '../../protocol/index.js';
 import { effectivePresence, isGameActivity, type GameActivity } from './presence-rules.js';
+import { evaluateSchedule, type Schedule, type ScheduleState } from './schedule.js';
 import type { PersistedPresence, PresenceState, PresenceTimings, ServerGame, SessionKind } from './types.js';
 
 export interface SessionEntry {
@@ -19,6 +20,9 @@ export interface UserRecord {
   /** Server-declared games by match id, oldest first; the newest one shows. */
   readonly serverGames: Map<string, { activity: GameActivity; startedAt: number; details: ActivityDetails | null }>;
   manualStatus: 'busy' | 'away' | null;
+  schedule: Schedule | null;
+  /** What the schedule said when last evaluated, and when to evaluate it again. */
+  scheduleState: ScheduleState;
   customMessage: string | null;
   customMessageExpiresAt: number | null;
   lastSeen: number | null;
@@ -62,6 +66,8 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     sessions: new Map(),
     serverGames: new Map((persisted?.serverGames ?? []).map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null }])),
     manualStatus: persisted?.manualStatus ?? null,
+    schedule: persisted?.schedule ?? null,
+    scheduleState: evaluateSchedule(persisted?.schedule ?? null, now),
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
     lastSeen: persisted?.lastSeen ?? null,
@@ -91,6 +97,7 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
     present: u.sessions.size > 0 || u.graceUntil !== null,
     declaredActivity: u.declaredActivity,
     manualStatus: u.manualStatus,
+    scheduled: u.scheduleState.active?.status ?? null,
     autoAway: u.autoAway,
   });
   const since = activity === null ? null : game ? game.startedAt : activity === u.state.activity ? u.state.activitySince : now;
@@ -101,7 +108,8 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
     activityDetails: details,
     activitySince: since,
     manualStatus: u.manualStatus,
-    customMessage: u.customMessage,
+    // The user's own message wins; while a schedule rule holds, its message fills in.
+    customMessage: u.customMessage ?? u.scheduleState.active?.message ?? null,
     customMessageExpiresAt: u.customMessageExpiresAt,
     lastSeen: u.lastSeen,
     lastActivity: u.lastActivity,
@@ -123,6 +131,7 @@ export function idleWatched(u: UserRecord): boolean {
     u.sessions.size > 0 &&
     u.serverGames.size === 0 &&
     u.manualStatus === null &&
+    u.scheduleState.active === null &&
     !u.autoAway &&
     !isGameActivity(u.declaredActivity) &&
     u.lastActivity !== null
@@ -137,6 +146,7 @@ export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
   }
   if (u.customMessage !== null && u.customMessageExpiresAt !== null) next = Math.min(next, u.customMessageExpiresAt);
   for (const game of u.serverGames.values()) next = Math.min(next, game.startedAt + timings.maxGameMs);
+  next = Math.min(next, u.scheduleState.nextChange);
   if (idleWatched(u) && u.lastActivity !== null) {
     const idleAt = u.probeAt === null ? u.lastActivity + timings.idleTimeoutMs : u.probeAt + timings.idleProbeTimeoutMs;
     next = Math.min(next, idleAt);
@@ -180,6 +190,18 @@ export function expireGames(u: UserRecord, now: number, maxGameMs: number): void
   markOffline(u);
 }
 
+/**
+ * Records what the schedule says now. While a rule holds the user is never probed for
+ * idleness (like a manual status), so a probe in flight is dropped.
+ */
+export function applyScheduleState(u: UserRecord, state: ScheduleState): void {
+  u.scheduleState = state;
+  if (state.active) {
+    u.probeAt = null;
+    u.autoAway = false;
+  }
+}
+
 /** An input signal: the user is here. Restarts the idle timer and answers any probe. */
 export function markInteraction(u: UserRecord, now: number): void {
   u.lastActivity = now;
@@ -212,6 +234,7 @@ export function serverGamesOf(u: UserRecord): ServerGame[] {
 export function persistedOf(u: UserRecord): PersistedPresence {
   return {
     manualStatus: u.manualStatus,
+    schedule: u.schedule,
     serverGames: serverGamesOf(u),
     customMessage: u.customMessage,
     customMessageExpiresAt: u.customMessageExpiresAt,
