@@ -258,7 +258,7 @@ describe('rich presence from the game server', () => {
     await gameEvent({ event: 'match_started', match_id: 'm-42', player_ids: [ben.id], details: { opponent: 'bob', score: '0–0', mode: 'Ranked' } });
     await expect.poll(() => card.locator('[data-part=activity]').textContent().catch(() => null), FIVE_S).toBe('Playing Pong vs bob');
     expect(await card.locator('[data-part=activity-detail]').allTextContents()).toEqual(['0–0', 'Ranked']);
-    expect(await card.locator('[data-part=elapsed]').textContent()).toBe('less than a minute');
+    expect(await card.locator('[data-part=elapsed]').textContent()).toBe('just started');
     const t = Date.now();
     await gameEvent({ event: 'match_updated', match_id: 'm-42', player_ids: [ben.id], details: { score: '3–2' } });
     await expect.poll(() => card.locator('[data-part=activity-detail]').allTextContents(), FIVE_S).toEqual(['3–2', 'Ranked']);

@@ -7,10 +7,13 @@ import type { View } from './label-types.js';
 import { ACTIVITY_LABEL } from './labels.js';
 import { richPresence } from '../../client/presence-types.js';
 
-/** "less than a minute", "12 min", "1 h 05 min", "3 h". */
+/** Activities whose duration is worth showing (a match, not "Browsing for 3 h"). */
+const TIMED: ReadonlySet<string> = new Set(['playing_pong', 'in_tournament', 'watching_match', 'chatting']);
+
+/** "just started", "12 min", "1 h 05 min", "3 h". */
 export function formatElapsed(ms: number): string {
   const min = Math.floor(Math.max(0, ms) / 60_000);
-  if (min < 1) return 'less than a minute';
+  if (min < 1) return 'just started';
   if (min < 60) return `${min} min`;
   const h = Math.floor(min / 60);
   const m = min % 60;
@@ -33,6 +36,7 @@ export function activityLine(view: View, now: Date): ActivityLine | null {
   const rich = richPresence(view);
   const title = rich.opponent ? `${ACTIVITY_LABEL[view.activity]} vs ${rich.opponent}` : ACTIVITY_LABEL[view.activity];
   const details = [rich.score, rich.mode].filter((x): x is string => x !== null);
-  const elapsed = rich.since ? formatElapsed(now.getTime() - rich.since.getTime()) : null;
-  return { title, details, elapsed, since: rich.since };
+  const since = TIMED.has(view.activity) ? rich.since : null;
+  const elapsed = since ? formatElapsed(now.getTime() - since.getTime()) : null;
+  return { title, details, elapsed, since };
 }

@@ -34,11 +34,11 @@ describe('graphemes', () => {
 
 describe('rich presence line', () => {
   it('formats elapsed time', () => {
-    expect(formatElapsed(30_000)).toBe('less than a minute');
+    expect(formatElapsed(30_000)).toBe('just started');
     expect(formatElapsed(12 * 60_000 + 59_000)).toBe('12 min');
     expect(formatElapsed(65 * 60_000)).toBe('1 h 05 min');
     expect(formatElapsed(120 * 60_000)).toBe('2 h');
-    expect(formatElapsed(-5_000)).toBe('less than a minute');
+    expect(formatElapsed(-5_000)).toBe('just started');
   });
   it('builds "Playing Pong vs bob · 3–2 · Ranked · 12 min" from valid details only', () => {
     const since = new Date(T.getTime() - 12 * 60_000).toISOString();
@@ -47,6 +47,8 @@ describe('rich presence line', () => {
     expect(activityLine(v({ activity_details: { opponent: true, score: ' ', round: 2 }, activity_since: 'garbage' }), T))
       .toEqual({ title: 'Playing Pong', details: [], elapsed: null, since: null });
     expect(activityLine(v({ activity_details: { score: 7 } }), T)?.details).toEqual(['7']);
+    // Browsing for an hour is not news: no elapsed time for it.
+    expect(activityLine(v({ status: 'online', activity: 'browsing', activity_since: T.toISOString() }), T)?.elapsed).toBeNull();
     expect(activityLine(v(), T)?.title).toBe('Playing Pong');
     expect(activityLine(v({ status: 'offline', activity: null }), T)).toBeNull();
   });
