@@ -1,6 +1,6 @@
 /**
- * The menu on each friend's card: category, invite to a practice match, remove (two
- * steps, named after the friend in both). A disclosure button with a small panel;
+ * The menu on each friend's card: category and remove (two steps, named after the friend
+ * in both). Inviting to a match needs a server channel that does not exist yet. A disclosure button with a small panel;
  * Escape closes it and returns focus to the button.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -31,12 +31,11 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   const category = h('select', { id: categoryId, class: 'beacon-input w-full py-1.5 text-sm', 'data-part': 'category' },
     ...FRIEND_CATEGORIES.map((c) => h('option', { value: c }, CATEGORY_LABEL[c])));
   const error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
-  const play = h('a', { href: '#/play', class: 'beacon-btn justify-center' }, 'Play a practice match');
   let armed = false;
   const remove = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'remove' }, `Remove ${name}`);
   const panel = h('div', { id, hidden: true, class: 'beacon-panel absolute right-0 z-10 mt-2 grid w-64 gap-2 p-3 text-left' },
     h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' }, `${name} is your…`), category,
-    play, remove, error);
+    remove, error);
   const root = h('div', { class: 'relative shrink-0' }, toggle, panel);
 
   const setOpen = (open: boolean): void => {
