@@ -37,7 +37,8 @@ export const privacyPage: Page = (root, ctx) => {
   const offlineCard = document.createElement('beacon-friend-card');
   offlineCard.dataset.preview = 'offline';
   const tierButtons = TIERS.map(({ tier: t, label }) => {
-    const b = h('button', { type: 'button', class: 'beacon-chip', 'aria-pressed': String(t === tier), 'data-tier': t }, label);
+    const b = h('button', { type: 'button', class: 'beacon-chip', 'aria-pressed': String(t === tier), 'data-tier': t },
+      h('span', { class: 'beacon-chip-mark', 'aria-hidden': 'true' }, '✓'), label);
     b.addEventListener('click', () => { tier = t; update(); });
     return b;
   });
@@ -76,6 +77,7 @@ export const privacyPage: Page = (root, ctx) => {
     saved.textContent = 'Saving…';
     try {
       settings = await client.updateSettings(patch);
+      document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: settings }));
       saved.textContent = 'Saved. Your friends see the change right away.';
     } catch (e) {
       saved.textContent = `Not saved: ${errorMessage(e)}`;
@@ -115,7 +117,12 @@ export const privacyPage: Page = (root, ctx) => {
     body));
   void load();
   const offSelf = client.on('self', () => update());
-  const onExternal = (): void => void load();
+  const onExternal = (e: CustomEvent<Settings | null>): void => {
+    if (e.detail && e.detail !== settings) {
+      settings = e.detail;
+      update();
+    }
+  };
   document.addEventListener('beacon:settings-changed', onExternal);
   return () => {
     disposed = true;
