@@ -171,7 +171,7 @@ export class PresenceRepository {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
         const values = all.slice(i, i + WRITE_CHUNK).map(
           (r) =>
-            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(128)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint), cast(${gamesJson(r.persisted.serverGames)} as text))`,
+            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(1024)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint), cast(${gamesJson(r.persisted.serverGames)} as text))`,
         );
         await sql`update users set
             online_status = v.column2,

@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, MAX_CUSTOM_MESSAGE, sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -245,6 +245,7 @@ export class PresenceService {
   // ---- status --------------------------------------------------------------------
 
   async setStatus(userId: number, body: SetStatusBody): Promise<View> {
+    checkMessage(body.custom_message, 'custom_message');
     await this.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
     // expires_at alone sets when the current message clears; it does not clear it now.
@@ -275,6 +276,7 @@ export class PresenceService {
     if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
     for (const [i, r] of body.rules.entries()) {
       if (r.from === r.to) throw new AppError('VALIDATION_ERROR', `rules/${i}: from and to must differ`);
+      checkMessage(r.message, `rules/${i}/message`);
     }
     await this.ensureLoaded([userId]);
     const schedule: Schedule | null =
@@ -492,6 +494,13 @@ export class PresenceService {
 }
 
 const pollId = (sessionId: string) => `poll:${sessionId}`;
+
+/** A custom message counts characters as people see them (grapheme clusters), as the web app's counter does. */
+function checkMessage(message: string | null | undefined, field: string): void {
+  if (message && countGraphemes(message) > MAX_CUSTOM_MESSAGE) {
+    throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_CUSTOM_MESSAGE} characters`);
+  }
+}
 
 function scheduleBody(schedule: Schedule | null, timeZone = 'UTC'): ScheduleBody {
   if (!schedule) return { time_zone: timeZone, rules: [] };

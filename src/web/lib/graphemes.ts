@@ -1,25 +1,5 @@
-/**
- * Text length as people see it: grapheme clusters (one emoji with skin tone or a family
- * emoji is one character), via Intl.Segmenter.
- */
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-export function countGraphemes(text: string): number {
-  let n = 0;
-  for (const _ of segmenter.segment(text)) n++;
-  return n;
-}
-
-/** The first `max` grapheme clusters of `text` (never splits an emoji). */
-export function takeGraphemes(text: string, max: number): string {
-  let out = '';
-  let n = 0;
-  for (const { segment } of segmenter.segment(text)) {
-    if (n++ >= max) break;
-    out += segment;
-  }
-  return out;
-}
+/** Text length as people see it: the protocol's own counting, so the counter and the server agree. */
+export { countGraphemes, takeGraphemes } from '../../protocol/text.js';
 
 /** Inserts `insert` at the caret (or over the selection) of a text field's value. */
 export function insertAt(value: string, start: number | null, end: number | null, insert: string): { value: string; caret: number } {

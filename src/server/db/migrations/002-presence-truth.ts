@@ -1,4 +1,5 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { Dialect } from '../database.js';
 
 /**
  * What presence must remember across restarts to stay true:
@@ -8,11 +9,14 @@ import type { Kysely, Migration } from 'kysely';
  * - `status_schedule`: the user's recurring status rules and time zone (JSON);
  * - `status_history`: one row per change of a user's effective status, for patterns;
  * - `last_seen_approximate_visibility`: who sees "recently"/"within a week"… instead of nothing;
- * - `user_calendars`: a private calendar feed per user and the busy intervals last read from it.
+ * - `user_calendars`: a private calendar feed per user and the busy intervals last read from it;
+ * - `custom_message` widened to 1,024 code points (PostgreSQL; SQLite does not enforce lengths).
  */
-export function presenceTruth(): Migration {
+export function presenceTruth(dialect: Dialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
+      // 128 characters as people see them (emoji sequences) can take up to 1,024 code points.
+      if (dialect === 'postgres') await sql`alter table users alter column custom_message type varchar(1024)`.execute(db);
       await db.schema
         .createTable('status_history')
         .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
