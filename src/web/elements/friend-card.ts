@@ -9,6 +9,14 @@ import type { Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { activityLine, formatElapsed } from '../lib/rich-presence.js';
 import { ownPresence } from '../lib/own-presence.js';
+
+/** An approximate last seen, for friends allowed only that (never the moment). */
+const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'long_ago', string> = {
+  recently: 'last seen recently',
+  within_week: 'last seen within a week',
+  within_month: 'last seen within a month',
+  long_ago: 'last seen a long time ago',
+};
 import { h } from '../lib/dom.js';
 
 /** One shared timer keeps every visible "12 min" current. */
@@ -133,6 +141,7 @@ export class FriendCardElement extends HTMLElement {
       ? h('p', { class: 'beacon-wrap mt-1 text-sm text-slate-200 italic', 'data-part': 'message', title: v.custom_message }, `“${v.custom_message}”`)
       : null;
 
+    const approx = v.status === 'offline' && !v.last_seen && v.last_seen_approx ? LAST_SEEN_APPROX[v.last_seen_approx] : null;
     const lastSeen =
       v.status === 'offline' && v.last_seen
         ? h(
@@ -140,7 +149,9 @@ export class FriendCardElement extends HTMLElement {
             { class: 'mt-1 text-xs text-slate-400', 'data-part': 'last-seen' },
             h('beacon-relative-time', { datetime: v.last_seen, prefix: 'last seen ' }),
           )
-        : null;
+        : approx
+          ? h('p', { class: 'mt-1 text-xs text-slate-400', 'data-part': 'last-seen' }, approx)
+          : null;
 
     const body = h(
       'div',
