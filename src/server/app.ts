@@ -15,6 +15,7 @@ import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { Config } from './config.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { installErrorHandler } from './errors.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
@@ -56,9 +57,16 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   app.decorate('services', services);
   app.decorate('gateway', gateway);
   app.decorateRequest('auth', null);
+  services.metrics.watchSockets({
+    sockets: () => gateway.registry.size,
+    *userStatuses() {
+      for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
+    },
+  });
   app.addHook('onReady', async () => services.start());
   app.addHook('onClose', async () => services.close());
   installErrorHandler(app);
+  metricsRoutes(app, services);
 
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler' });
   await app.register(swagger, {

@@ -15,6 +15,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
+import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { PresenceRepository } from './status/presence-repository.js';
 import { PresenceService } from './status/presence-service.js';
@@ -32,6 +33,7 @@ export interface Services {
   bus: EventBus;
   presence: PresenceService;
   log: FastifyBaseLogger;
+  metrics: Metrics;
   /** Called on every authenticated API call: it counts as activity, and keeps a polling client live. */
   onApiCall?: (auth: AuthContext) => void;
   /** Starts the presence clock and write-behind. */
@@ -71,7 +73,8 @@ export async function createServices(
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
   const now = overrides.now ?? Date.now;
-  const database = openDatabase(config.databaseUrl);
+  const metrics = new Metrics();
+  const database = openDatabase(config.databaseUrl, (ms, err) => metrics.dbQuery(ms, err));
   try {
     await migrateToLatest(database);
     const users = new UserRepository(database.db);
@@ -81,9 +84,12 @@ export async function createServices(
     const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, admins: config.admins, now });
     const friendRepo = new FriendRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now);
-    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix });
-    const store = overrides.store ?? (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix }) : new LocalPresenceStore());
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, log });
+    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix, metrics });
+    metrics.watchBus(() => bus.isHealthy());
+    const store =
+      overrides.store ??
+      (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, log, metrics });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
     return {
@@ -98,6 +104,7 @@ export async function createServices(
       bus,
       presence,
       log,
+      metrics,
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
       },

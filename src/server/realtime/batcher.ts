@@ -6,6 +6,7 @@
  * The dirty list is an array plus a flag on each connection (cheaper than a Set on the
  * fan-out path, which marks ~50 connections per change).
  */
+import type { Metrics } from '../metrics/metrics.js';
 import type { Connection } from './connection.js';
 
 const SLOW_RETRY_MS = 50;
@@ -20,6 +21,7 @@ export class Batcher {
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly onSlowClose: (c: Connection) => void,
+    private readonly metrics?: Pick<Metrics, 'frameSent' | 'dropped' | 'slowConsumerClosed'>,
   ) {}
 
   mark(c: Connection): void {
@@ -44,14 +46,23 @@ export class Batcher {
     this.#dirty = [];
     let slow = false;
     const now = this.now();
+    const metrics = this.metrics;
     for (const c of conns) {
       c.dirty = false;
+      const events = c.pendingCount;
+      const since = c.pendingSince;
       const r = c.flush(now);
-      if (r === 'slow') {
+      if (metrics && c.dropped > 0) {
+        metrics.dropped(c.dropped);
+        c.dropped = 0;
+      }
+      if (r === 'sent') metrics?.frameSent(events, since);
+      else if (r === 'slow') {
         c.dirty = true;
         this.#dirty.push(c);
         slow = true;
       } else if (r === 'dead') {
+        metrics?.slowConsumerClosed();
         this.onSlowClose(c);
       }
     }

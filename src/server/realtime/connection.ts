@@ -7,6 +7,7 @@
  * collections at all; the pending list exists only while something waits to be sent, and
  * the per-key index only while the socket is backed up.
  */
+import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { TokenBucket } from './token-bucket.js';
@@ -27,6 +28,10 @@ export class Connection {
   immediateClose = false;
   /** Whether the batcher holds this connection in its dirty list (maintained by the Batcher). */
   dirty = false;
+  /** Events dropped under backpressure since the batcher last counted them (metrics). */
+  dropped = 0;
+  /** performance.now() when the oldest pending event was queued (metrics: change-to-send latency). */
+  pendingSince = 0;
   #seq = 0;
   /** Pending frame bodies (JSON objects without `seq`), in order; null slots were coalesced away. */
   #pending: Array<string | null> | null = null;
@@ -55,6 +60,7 @@ export class Connection {
     if (pending === null || keys === null) {
       pending = this.#pending = [];
       keys = this.#keys = [];
+      this.pendingSince = performance.now();
     }
     // Nothing pending (the common case: a few events per socket per second) means nothing to
     // coalesce, and no need to ask the socket how much it has buffered.
@@ -67,6 +73,7 @@ export class Connection {
         if (backedUp && older !== undefined && pending[older] !== null) {
           pending[older] = null;
           this.#live--;
+          this.dropped++;
         }
         latest.set(key, pending.length);
       }
@@ -74,6 +81,11 @@ export class Connection {
     pending.push(body);
     keys.push(key);
     this.#live++;
+  }
+
+  /** Events waiting to be sent. */
+  get pendingCount(): number {
+    return this.#live;
   }
 
   #indexKeys(): Map<string, number> {

@@ -54,7 +54,7 @@ export class Gateway {
   ) {
     const { presence, now, config } = services;
     this.registry = new Registry();
-    this.#batcher = new Batcher(config.batchWindowMs, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'));
+    this.#batcher = new Batcher(config.batchWindowMs, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
     this.#sweeper = setInterval(() => this.sweep(), config.heartbeatIntervalMs);
@@ -217,6 +217,7 @@ export class Gateway {
     this.registry.add(conn, presence.graph.friendsOf(ctx.userId));
     conn.sendNow({ type: 'ready', session_id: conn.id, heartbeat_interval_ms: config.heartbeatIntervalMs, ...snapshot });
     log.info({ userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
+    this.services.metrics.socketOpened();
     socket.on('pong', () => (conn.lastSeen = now()));
     socket.once('close', (code) => this.#closed(conn, code));
     this.#expireAt(conn, ctx);
@@ -306,6 +307,7 @@ export class Gateway {
     this.registry.remove(conn, friends);
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
     log.info({ userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
+    this.services.metrics.socketClosed(code);
   }
 
   /** Logout: the login's sockets close with 4000 and its sessions end without grace. */

@@ -19,6 +19,7 @@ import { PresenceEngine } from '../presence/presence-engine.js';
 import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
@@ -42,6 +43,7 @@ export interface PresenceDeps {
   friendRepo: FriendRepository;
   sessions: SessionRepository;
   log: FastifyBaseLogger;
+  metrics?: Metrics;
 }
 
 const TICK_MS = 250;
@@ -66,7 +68,7 @@ export class PresenceService {
     this.instanceId = bus.instanceId;
     this.engine = new PresenceEngine({ now }, config);
     this.graph = new FriendGraph(deps.friendRepo);
-    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), { intervalMs: config.persistIntervalMs, now, log: deps.log });
+    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), { intervalMs: config.persistIntervalMs, now, log: deps.log, metrics: deps.metrics });
     this.#replicas = new Replicas(deps, this.engine, {
       profiles: this.#profiles,
       changed: (c) => this.#changed(c),
