@@ -111,9 +111,12 @@ export async function createServices(
       start: () => presence.start(),
       async close() {
         await presence.stop();
+        log.info('shutdown: presence written to the database');
         if (!overrides.bus) await bus.close();
         if (!overrides.store) await store.close();
+        if (config.redisUrl) log.info('shutdown: Redis connections closed');
         await database.close();
+        log.info('shutdown: database closed');
       },
     };
   } catch (err) {

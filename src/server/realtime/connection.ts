@@ -28,6 +28,8 @@ export class Connection {
   immediateClose = false;
   /** Whether the batcher holds this connection in its dirty list (maintained by the Batcher). */
   dirty = false;
+  /** The id of the upgrade request that opened the socket, carried into every socket log line. */
+  reqId = '';
   /** Events dropped under backpressure since the batcher last counted them (metrics). */
   dropped = 0;
   /** performance.now() when the oldest pending event was queued (metrics: change-to-send latency). */
