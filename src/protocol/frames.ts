@@ -1,6 +1,6 @@
 /** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
 import { Type, type Static } from 'typebox';
-import type { StatusT, View } from './schemas.js';
+import type { FriendRequest, StatusT, View } from './schemas.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -67,6 +67,19 @@ export interface FriendRemovedFrame {
   seq?: number;
   friend_id: number;
 }
+export interface FriendRequestReceivedFrame {
+  type: 'friend_request_received';
+  seq?: number;
+  request: FriendRequest;
+}
+/** Why a friend request stopped being pending. */
+export type FriendRequestCloseReason = 'accepted' | 'declined' | 'cancelled';
+export interface FriendRequestClosedFrame {
+  type: 'friend_request_closed';
+  seq?: number;
+  request_id: number;
+  reason: FriendRequestCloseReason;
+}
 export interface AreYouThereFrame {
   type: 'are_you_there';
   seq?: number;
@@ -86,6 +99,8 @@ export type EventFrame =
   | FriendStatusChangeFrame
   | FriendAddedFrame
   | FriendRemovedFrame
+  | FriendRequestReceivedFrame
+  | FriendRequestClosedFrame
   | AreYouThereFrame
   | HeartbeatAckFrame
   | ErrorFrame;

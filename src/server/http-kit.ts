@@ -39,6 +39,8 @@ export function bearerToken(request: FastifyRequest): string | null {
   return m?.[1] ?? null;
 }
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** onRequest hook: rejects the request unless it carries a live token; sets `request.auth`. */
 export function requireAuth(services: Services) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
@@ -47,7 +49,9 @@ export function requireAuth(services: Services) {
     const auth = await services.auth.authenticate(token);
     if (!auth) throw new AppError('UNAUTHORIZED', 'Invalid, expired or revoked token');
     request.auth = auth;
-    services.onApiCall?.(auth);
+    // Only what the person did counts as activity: reads (background refreshes, badges,
+    // polling) never do, however often they run, so they cannot keep an absent user online.
+    if (!READS.has(request.method)) services.onApiCall?.(auth);
   };
 }
 

@@ -34,7 +34,7 @@ export interface Services {
   presence: PresenceService;
   log: FastifyBaseLogger;
   metrics: Metrics;
-  /** Called on every authenticated API call: it counts as activity, and keeps a polling client live. */
+  /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
   onApiCall?: (auth: AuthContext) => void;
   /** Starts the presence clock and write-behind. */
   start(): Promise<void>;

@@ -11,6 +11,8 @@ export interface LiveApp extends TestApp {
   /** Moves the fake clock and runs the presence tick, then lets batches go out. */
   advance(ms: number): Promise<void>;
   connect(token: string): Promise<{ socket: TestSocket; ready: Frame }>;
+  /** Connects, then waits until each watcher received the change that connecting caused (the user coming online). */
+  connectSeenBy(token: string, ...watchers: TestSocket[]): Promise<{ socket: TestSocket; ready: Frame }>;
   sockets: TestSocket[];
 }
 
@@ -33,6 +35,14 @@ export async function startLiveApp(config: Partial<Config> = {}, overrides: AppO
     async connect(token) {
       const c = await connect(url, token);
       sockets.push(c.socket);
+      return c;
+    },
+    async connectSeenBy(token, ...watchers) {
+      const marks = watchers.map((w) => w.mark());
+      const c = await connect(url, token);
+      sockets.push(c.socket);
+      const userId = (c.ready.self as { user_id: number }).user_id;
+      await Promise.all(watchers.map((w, i) => w.next((f) => f.type === 'friend_status_change' && f.friend_id === userId, { from: marks[i] })));
       return c;
     },
     async close() {

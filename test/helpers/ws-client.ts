@@ -37,15 +37,26 @@ export class TestSocket {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
-  /** Waits for a frame matching `pred` that arrives after index `from` (default: any). */
-  async next(pred: (f: Frame) => boolean, { from = 0, timeoutMs = 3000 } = {}): Promise<Frame> {
+  /** Where the next frame will land: take it BEFORE an action, and pass it as `from` to wait only for what the action caused. */
+  mark(): number {
+    return this.frames.length;
+  }
+
+  /**
+   * Waits for a frame matching `pred` among those at index `from` or later. `from` defaults to
+   * now, so a wait never matches a frame that arrived before it started; a frame that may
+   * arrive while an awaited action runs needs `after()` or a `mark()` taken before the action.
+   */
+  async next(pred: (f: Frame) => boolean, { from = this.frames.length, timeoutMs = 3000 } = {}): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
+    let scanned = from;
     for (;;) {
-      const found = this.frames.slice(from).find(pred);
+      const found = this.frames.slice(scanned).find(pred);
       if (found) return found;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; frames: ${JSON.stringify(this.frames)}`);
+      scanned = Math.max(scanned, this.frames.length);
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; frames: ${JSON.stringify(this.frames.slice(from))}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames)}`);
+      if (left <= 0) throw new Error(`timed out waiting for a frame; got since the wait began: ${JSON.stringify(this.frames.slice(from))}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.#waiters.push(() => {
@@ -54,6 +65,18 @@ export class TestSocket {
         });
       });
     }
+  }
+
+  /** Runs `action`, then waits for a frame matching `pred` that arrived after the action began. */
+  async after(action: () => unknown, pred: (f: Frame) => boolean, opts: { timeoutMs?: number } = {}): Promise<Frame> {
+    const from = this.mark();
+    await action();
+    return this.next(pred, { ...opts, from });
+  }
+
+  /** Frames received since `from` (a `mark()`). */
+  since(from: number): Frame[] {
+    return this.frames.slice(from);
   }
 
   /** Frames of `type` received so far. */

@@ -29,21 +29,23 @@ describe('real-time presence between friends', () => {
       friends: [{ user_id: alice.id, username: 'alice', status: 'offline', activity: null, last_seen: null }],
     });
     const sent = Date.now();
-    await t.connect(alice.token);
-    const f = await b.next(change(alice.id));
+    const f = await b.after(() => t.connect(alice.token), change(alice.id));
     expect(f).toMatchObject({ status: 'online', activity: 'browsing', custom_message: null, last_seen: null, seq: 1 });
     expect(Date.now() - sent).toBeLessThan(1000);
   });
 
   it('delivers each change to a friend within milliseconds (well within 5 s)', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
     const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
+    await b.next(change(alice.id), { from: seen });
     const ms: number[] = [];
     for (let i = 0; i < 50; i++) {
       const sent = performance.now();
-      a.send({ type: 'set_status', status: i % 2 ? 'away' : 'busy', custom_message: `n${i}` });
-      await b.next((f) => change(alice.id)(f) && f.custom_message === `n${i}`);
+      await b.after(
+        () => a.send({ type: 'set_status', status: i % 2 ? 'away' : 'busy', custom_message: `n${i}` }),
+        (f) => change(alice.id)(f) && f.custom_message === `n${i}`,
+      );
       ms.push(performance.now() - sent);
     }
     ms.sort((x, y) => x - y);
@@ -53,62 +55,73 @@ describe('real-time presence between friends', () => {
 
   it('shows status, custom message and activity changes, each with its own seq', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
     const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
-    a.send({ type: 'set_status', status: 'busy', custom_message: 'ranked grind' });
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'busy')).toMatchObject({ custom_message: 'ranked grind', seq: 2 });
-    expect(await a.next((f) => f.type === 'status_update')).toMatchObject({ user_id: alice.id, status: 'busy', custom_message: 'ranked grind' });
-    a.send({ type: 'activity', activity: 'watching_match' });
-    expect(await b.next((f) => change(alice.id)(f) && f.activity === 'watching_match')).toMatchObject({ status: 'busy', seq: 3 });
-    a.send({ type: 'activity', activity: 'playing_pong' });
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'in_game')).toMatchObject({ activity: 'playing_pong' });
-    a.send({ type: 'activity', activity: 'browsing' });
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'busy' && f.activity === 'browsing')).toBeTruthy();
+    await b.next(change(alice.id), { from: seen });
+    const own = a.mark();
+    const busy = await b.after(() => a.send({ type: 'set_status', status: 'busy', custom_message: 'ranked grind' }), change(alice.id));
+    expect(busy).toMatchObject({ status: 'busy', custom_message: 'ranked grind', seq: 2 });
+    expect(await a.next((f) => f.type === 'status_update', { from: own })).toMatchObject({ user_id: alice.id, status: 'busy', custom_message: 'ranked grind' });
+    const watching = await b.after(() => a.send({ type: 'activity', activity: 'watching_match' }), change(alice.id));
+    expect(watching).toMatchObject({ status: 'busy', activity: 'watching_match', seq: 3 });
+    expect(await b.after(() => a.send({ type: 'activity', activity: 'playing_pong' }), change(alice.id))).toMatchObject({
+      status: 'in_game',
+      activity: 'playing_pong',
+    });
+    expect(await b.after(() => a.send({ type: 'activity', activity: 'browsing' }), change(alice.id))).toMatchObject({ status: 'busy', activity: 'browsing' });
   });
 
   it('goes through the idle probe to away, and back to online on interaction', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
     const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
-    await t.advance(300_001);
-    await a.next((f) => f.type === 'are_you_there');
-    expect(b.frames.filter((f) => change(alice.id)(f) && f.status === 'away')).toEqual([]);
-    await t.advance(60_001);
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'away')).toMatchObject({ activity: 'idle' });
-    a.send({ type: 'interaction' });
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'online')).toMatchObject({ activity: 'browsing' });
+    await b.next(change(alice.id), { from: seen });
+    await t.advance(299_000);
+    expect(a.ofType('are_you_there')).toEqual([]);
+    const probed = b.mark();
+    await a.after(() => t.advance(1_001), (f) => f.type === 'are_you_there');
+    expect(b.since(probed).filter(change(alice.id))).toEqual([]);
+    expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+    expect(await b.after(() => a.send({ type: 'interaction' }), change(alice.id))).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
   it('answering still_here to the probe keeps the user online', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
     const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
-    await t.advance(300_001);
-    await a.next((f) => f.type === 'are_you_there');
+    await b.next(change(alice.id), { from: seen });
+    await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
+    const answered = b.mark();
     a.send({ type: 'still_here' });
     await new Promise((r) => setTimeout(r, 20));
     await t.advance(60_001);
-    expect(b.frames.filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
+    await t.advance(239_000);
+    expect(b.since(answered).filter(change(alice.id))).toEqual([]);
+    // The answer restarted the idle timer: the next probe comes a full timeout after it.
+    await a.after(() => t.advance(2_000), (f) => f.type === 'are_you_there');
   });
 
   it('goes offline after the grace, with last_seen = when the last socket closed', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
     const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
+    await b.next(change(alice.id), { from: seen });
     const closedAt = t.clock.now();
+    const closing = b.mark();
     a.close();
     await a.waitClosed();
     await t.advance(9_000);
-    expect(b.frames.filter(change(alice.id))).toHaveLength(1);
-    await t.advance(1_001);
-    const off = await b.next((f) => change(alice.id)(f) && f.status === 'offline');
+    expect(b.since(closing)).toEqual([]);
+    const off = await b.after(() => t.advance(1_001), change(alice.id));
+    expect(off.status).toBe('offline');
     expect(off).toMatchObject({ activity: null, custom_message: null, last_seen: new Date(closedAt).toISOString() });
   });
 
   it('treats two tabs as one user, and a reload within the grace shows nothing', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const online = b.mark();
     const { socket: tab1 } = await t.connect(alice.token);
-    await b.next(change(alice.id));
+    await b.next(change(alice.id), { from: online });
     const { socket: tab2 } = await t.connect(alice.token);
     tab1.close();
     await tab1.waitClosed();
@@ -118,69 +131,73 @@ describe('real-time presence between friends', () => {
     await t.advance(5_000);
     await t.connect(alice.token); // the reload
     await t.advance(20_000);
-    expect(b.frames.filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
+    expect(b.since(online).filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
   });
 
   it('logout closes the socket with 4000 and the friend sees offline at once', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
     const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
+    await b.next(change(alice.id), { from: seen });
+    const loggedOut = b.mark();
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) });
     expect(res.statusCode).toBe(204);
     expect((await a.waitClosed()).code).toBe(4000);
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'offline')).toBeTruthy();
+    expect(await b.next(change(alice.id), { from: loggedOut })).toMatchObject({ status: 'offline' });
   });
 
   it('a polling-only user shows as online, then offline when polls stop', async () => {
     const { socket: b } = await t.connect(bob.token);
-    const poll = await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) });
-    expect(poll.statusCode).toBe(200);
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'online')).toBeTruthy();
+    let poll = 0;
+    const online = await b.after(async () => {
+      poll = (await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) })).statusCode;
+    }, change(alice.id));
+    expect(poll).toBe(200);
+    expect(online.status).toBe('online');
+    const later = b.mark();
     await t.advance(30_000);
     await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) });
     await t.advance(59_000);
-    expect(b.frames.filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
-    await t.advance(1_500);
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'offline')).toBeTruthy();
+    expect(b.since(later)).toEqual([]);
+    expect(await b.after(() => t.advance(1_500), change(alice.id))).toMatchObject({ status: 'offline' });
   });
 
   it('a socket of the same login replaces its polling session, so closing the tab is not held up by it', async () => {
     const { socket: b } = await t.connect(bob.token);
-    await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) });
-    await b.next(change(alice.id));
+    await b.after(() => t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) }), change(alice.id));
     const { socket: a } = await t.connect(alice.token);
     await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) });
     a.close();
     await a.waitClosed();
-    await t.advance(10_001);
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'offline')).toBeTruthy();
+    expect(await b.after(() => t.advance(10_001), change(alice.id))).toMatchObject({ status: 'offline' });
   });
 
   it('unfriending sends friend_removed to both and stops updates', async () => {
     const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
     const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
+    await b.next(change(alice.id), { from: seen });
+    const [fromB, fromA] = [b.mark(), a.mark()];
     const res = await t.app.inject({ method: 'DELETE', url: `/api/v1/users/me/friends/${bob.id}`, headers: bearer(alice.token) });
     expect(res.statusCode).toBe(204);
-    expect(await b.next((f) => f.type === 'friend_removed')).toMatchObject({ friend_id: alice.id });
-    expect(await a.next((f) => f.type === 'friend_removed')).toMatchObject({ friend_id: bob.id });
-    const before = b.frames.length;
-    a.send({ type: 'set_status', status: 'busy' });
-    await a.next((f) => f.type === 'status_update' && f.status === 'busy');
+    expect(await b.next((f) => f.type === 'friend_removed', { from: fromB })).toMatchObject({ friend_id: alice.id });
+    expect(await a.next((f) => f.type === 'friend_removed', { from: fromA })).toMatchObject({ friend_id: bob.id });
+    const before = b.mark();
+    await a.after(() => a.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'status_update' && f.status === 'busy');
     await new Promise((r) => setTimeout(r, 30));
-    expect(b.frames.slice(before)).toEqual([]);
+    expect(b.since(before)).toEqual([]);
   });
 
   it('befriending sends friend_added with the view to both sides', async () => {
     const carol = await t.register('carol');
     const { socket: c } = await t.connect(carol.token);
     const { socket: a } = await t.connect(alice.token);
+    const [fromC, fromA] = [c.mark(), a.mark()];
     await t.befriend(alice, carol);
-    expect(await c.next((f) => f.type === 'friend_added')).toMatchObject({
+    expect(await c.next((f) => f.type === 'friend_added', { from: fromC })).toMatchObject({
       friend: { user_id: alice.id, username: 'alice', status: 'online' },
     });
-    expect(await a.next((f) => f.type === 'friend_added')).toMatchObject({ friend: { user_id: carol.id, status: 'online' } });
-    a.send({ type: 'set_status', status: 'away' });
-    expect(await c.next((f) => change(alice.id)(f) && f.status === 'away')).toBeTruthy();
+    expect(await a.next((f) => f.type === 'friend_added', { from: fromA })).toMatchObject({ friend: { user_id: carol.id, status: 'online' } });
+    expect(await c.after(() => a.send({ type: 'set_status', status: 'away' }), change(alice.id))).toMatchObject({ status: 'away' });
   });
 });

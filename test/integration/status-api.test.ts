@@ -39,14 +39,21 @@ describe('status API', () => {
     expect(res.json()).toMatchObject({ user_id: alice.id, username: 'alice', status: 'busy', custom_message: 'in a meeting' });
   });
 
-  it('clears the custom message when expires_at passes', async () => {
+  it('pushes the clearing of an expired custom message to friends and to the user, at expires_at', async () => {
     const { socket: b } = await t.connect(bob.token);
-    await t.connect(alice.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     const expires = new Date(t.clock.now() + 60_000).toISOString();
+    const [setA, setB] = [a.mark(), b.mark()];
     await put(alice, { status: 'online', custom_message: 'back soon', expires_at: expires });
-    await b.next((f) => f.type === 'friend_status_change' && f.custom_message === 'back soon');
-    await t.advance(60_001);
-    expect(await b.next((f) => f.type === 'friend_status_change' && f.custom_message === null)).toBeTruthy();
+    expect(await b.next((f) => f.type === 'friend_status_change', { from: setB })).toMatchObject({ friend_id: alice.id, custom_message: 'back soon' });
+    expect(await a.next((f) => f.type === 'status_update', { from: setA })).toMatchObject({ custom_message: 'back soon' });
+    const [fromA, fromB] = [a.mark(), b.mark()];
+    await t.advance(59_999);
+    expect(b.since(fromB)).toEqual([]);
+    await t.advance(1);
+    expect(await b.next((f) => f.type === 'friend_status_change', { from: fromB })).toMatchObject({ friend_id: alice.id, status: 'online', custom_message: null });
+    expect(await a.next((f) => f.type === 'status_update', { from: fromA })).toMatchObject({ user_id: alice.id, custom_message: null });
+    expect((await friendsStatus(bob)).json()[0]).toMatchObject({ user_id: alice.id, custom_message: null });
   });
 
   it.each([
@@ -136,23 +143,27 @@ describe('status API', () => {
     const { socket: b } = await t.connect(bob.token);
     await t.connect(alice.token);
     await put(alice, { status: 'busy' });
+    const started = b.mark();
     const start = await game({ event: 'match_started', match_id: 'm-1', player_ids: [alice.id, bob.id] });
     expect(start.statusCode).toBe(200);
     expect(start.json()).toEqual({ applied: [alice.id, bob.id] });
-    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'in_game')).toMatchObject({ activity: 'playing_pong' });
+    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'in_game', { from: started })).toMatchObject({
+      status: 'in_game',
+      activity: 'playing_pong',
+    });
     // The client cannot clear a game a game server declared.
     const refused = await activity(alice, { activity: 'browsing' });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().code).toBe('CONFLICT');
-    await game({ event: 'match_ended', match_id: 'm-1', player_ids: [alice.id, bob.id] });
-    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy')).toMatchObject({ friend_id: alice.id });
+    const ended = await b.after(() => game({ event: 'match_ended', match_id: 'm-1', player_ids: [alice.id, bob.id] }), (f) => f.type === 'friend_status_change' && f.status !== 'in_game');
+    expect(ended).toMatchObject({ friend_id: alice.id, status: 'busy' });
   });
 
   it('tournaments show in_game with activity in_tournament', async () => {
     const { socket: b } = await t.connect(bob.token);
     await t.connect(alice.token);
-    await game({ event: 'tournament_started', match_id: 7, player_ids: [alice.id] });
-    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'in_game')).toMatchObject({ activity: 'in_tournament' });
+    const started = await b.after(() => game({ event: 'tournament_started', match_id: 7, player_ids: [alice.id] }), (f) => f.type === 'friend_status_change' && f.status === 'in_game');
+    expect(started).toMatchObject({ status: 'in_game', activity: 'in_tournament' });
   });
 
   it('refuses game events without the right service token', async () => {

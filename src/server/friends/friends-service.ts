@@ -3,7 +3,7 @@
  * Every change to the graph is announced to listeners (the presence service), so
  * what each side sees changes at once, over the WebSocket too.
  */
-import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
+import type { Friend, FriendCategory, FriendRequest, FriendRequestCloseReason } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { FriendRepository } from './friend-repository.js';
@@ -12,7 +12,11 @@ export type GraphEvent =
   | { kind: 'befriended'; a: number; b: number }
   | { kind: 'unfriended'; a: number; b: number }
   /** `userId` changed the category it gives `friendId` (what friendId may see of userId). */
-  | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory };
+  | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory }
+  /** A request was sent: its recipient hears of it. */
+  | { kind: 'request_sent'; request: FriendRequest }
+  /** A request stopped being pending: both sides hear why (an acceptance is followed by `befriended`). */
+  | { kind: 'request_closed'; request: FriendRequest; reason: FriendRequestCloseReason };
 
 export class FriendsService {
   #listeners: Array<(e: GraphEvent) => void> = [];
@@ -36,9 +40,11 @@ export class FriendsService {
     if (fromUserId === toUserId) throw new AppError('VALIDATION_ERROR', 'You cannot befriend yourself');
     if (!(await this.users.findById(toUserId))) throw new AppError('NOT_FOUND', 'No such user');
     if (await this.repo.getFriend(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
-    if (await this.repo.findPending(toUserId, fromUserId)) return { friend: await this.#befriend(fromUserId, toUserId) };
+    const theirs = await this.repo.findPending(toUserId, fromUserId);
+    if (theirs) return { friend: await this.#befriend(fromUserId, toUserId, theirs) };
     const request = await this.repo.createRequest(fromUserId, toUserId, this.now());
     if (!request) throw new AppError('CONFLICT', 'A request is already pending');
+    this.#emit({ kind: 'request_sent', request });
     return { request };
   }
 
@@ -46,13 +52,14 @@ export class FriendsService {
   async accept(userId: number, requestId: number): Promise<Friend> {
     const request = await this.#requestOf(userId, requestId);
     if (request.to_user_id !== userId) throw new AppError('FORBIDDEN', 'Only the recipient can accept a request');
-    return this.#befriend(userId, request.from_user_id);
+    return this.#befriend(userId, request.from_user_id, request);
   }
 
   /** Declines (recipient) or cancels (sender) a request. */
   async decline(userId: number, requestId: number): Promise<void> {
-    await this.#requestOf(userId, requestId);
+    const request = await this.#requestOf(userId, requestId);
     await this.repo.deleteRequest(requestId);
+    this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
   }
 
   listRequests(userId: number) {
@@ -85,10 +92,12 @@ export class FriendsService {
     return request;
   }
 
-  async #befriend(userId: number, otherId: number): Promise<Friend> {
+  /** Makes two users friends; `request` is the pending request this accepts. */
+  async #befriend(userId: number, otherId: number, request: FriendRequest): Promise<Friend> {
     await this.repo.befriend(userId, otherId, this.now());
     const friend = await this.repo.getFriend(userId, otherId);
     if (!friend) throw new AppError('NOT_FOUND', 'No such user');
+    this.#emit({ kind: 'request_closed', request, reason: 'accepted' });
     this.#emit({ kind: 'befriended', a: userId, b: otherId });
     return friend;
   }

@@ -52,6 +52,7 @@ const UNSEEN: ViewFields = Object.freeze({ status: 'offline', activity: null, cu
  * when the subject last changed, which would leak activity of a hidden user.
  */
 export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
+  if (subject.settings.status_visibility === 'hidden' && tier !== 'self' && tier !== 'admin') return assemble(subject, hiddenLook(subject, tier), nowMs);
   if (!canSee(subject.settings.status_visibility, tier)) return assemble(subject, UNSEEN, nowMs);
   const { presence, settings } = subject;
   const offline = presence.status === 'offline';
@@ -61,18 +62,31 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     {
       status: presence.status,
       activity: !offline && canSee(settings.activity_visibility, tier) ? presence.activity : null,
-      custom_message: visibleCustomMessage(subject, tier, nowMs),
+      custom_message: visibleCustomMessage(subject, tier),
       last_seen: lastSeen === null ? null : iso(lastSeen),
     },
     nowMs,
   );
 }
 
-/** The custom message, unless expired, not for this audience, or the user is offline (self still sees it). */
-function visibleCustomMessage(subject: Subject, tier: ViewerTier, nowMs: number): string | null {
+/**
+ * Hidden looks like a logout at the moment the user hid: offline, and that moment as
+ * last_seen for viewers in the last_seen audience. Nothing done while hidden moves it.
+ */
+function hiddenLook(subject: Subject, tier: ViewerTier): ViewFields {
+  const at = subject.hiddenLastSeen ?? null;
+  if (at === null || !canSee(subject.settings.last_seen_visibility, tier)) return UNSEEN;
+  return { ...UNSEEN, last_seen: iso(at) };
+}
+
+/**
+ * The custom message, unless not for this audience or the user is offline (self still sees
+ * it). Expiry is not decided here: the engine owns that deadline and clears the message, so
+ * the clearing is a change like any other and reaches every viewer.
+ */
+function visibleCustomMessage(subject: Subject, tier: ViewerTier): string | null {
   const { presence, settings } = subject;
   if (presence.customMessage === null) return null;
-  if (presence.customMessageExpiresAt !== null && presence.customMessageExpiresAt <= nowMs) return null;
   if (presence.status === 'offline' && tier !== 'self') return null;
   return canSee(settings.custom_message_visibility, tier) ? presence.customMessage : null;
 }

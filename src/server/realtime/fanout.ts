@@ -51,6 +51,10 @@ export class Fanout {
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_removed', friend_id: e.subjectId }));
       case 'view_changed':
         return this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);
+      case 'request_received':
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_received', request: e.request }));
+      case 'request_closed':
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_closed', request_id: e.requestId, reason: e.reason }));
       case 'probe':
         return this.#toUser(e.userId, '{"type":"are_you_there"}');
       case 'revoked':

@@ -7,7 +7,7 @@
  * - PresenceEvent goes from the presence service to this instance's gateway: views already
  *   passed through the privacy projection, one per viewer tier that changed.
  */
-import type { Activity, FriendCategory, ManualStatus, Settings, View } from '../../protocol/index.js';
+import type { Activity, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
 import type { SessionKind, ViewerTier } from '../presence/types.js';
 
@@ -21,7 +21,8 @@ export type PresenceInput =
   | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }
   | { op: 'activity'; activity: Activity }
   | { op: 'game'; matchId: string; kind: GameKind; started: boolean }
-  | { op: 'settings'; settings: Settings };
+  /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
+  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null };
 
 export type BusEvent =
   | { kind: 'input'; userId: number; input: PresenceInput }
@@ -30,10 +31,13 @@ export type BusEvent =
   /** The subject changed the category it gives the viewer. */
   | { kind: 'category_changed'; viewerId: number; subjectId: number; category: FriendCategory }
   | { kind: 'revoked'; userId: number; sessionId: string }
+  /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
+  | { kind: 'request_received'; viewerId: number; request: FriendRequest }
+  | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
   | { kind: 'reload'; userId: number };
 
-const BUS_KINDS = new Set(['input', 'friend_added', 'friend_removed', 'category_changed', 'revoked', 'reload']);
+const BUS_KINDS = new Set(['input', 'friend_added', 'friend_removed', 'category_changed', 'revoked', 'reload', 'request_received', 'request_closed']);
 
 /** Narrows a bus message (messages may cross versions during a rolling deploy). */
 export function isBusEvent(m: { kind: string }): m is BusEvent {
@@ -48,6 +52,9 @@ export type PresenceEvent =
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
   /** What the viewer sees of the subject changed because of a category change. */
   | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View }
+  /** Friend-request news for the viewer's sockets here. */
+  | { kind: 'request_received'; viewerId: number; request: FriendRequest }
+  | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
   /** Ask every socket of the user here `are_you_there`. */
   | { kind: 'probe'; userId: number }
   /** A login session was revoked (logout): close its sockets with 4000. */

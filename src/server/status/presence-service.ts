@@ -237,12 +237,20 @@ export class PresenceService {
     return { ...this.#profile(userId).settings };
   }
 
-  /** Saves settings at once (they are durable) and tells every viewer whose view changed. */
+  /**
+   * Saves settings at once (they are durable) and tells every viewer whose view changed.
+   * Hiding fixes the last_seen shown while hidden: now, as if the user logged out at this
+   * moment, or their last_seen if they are offline already.
+   */
   async updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
     await this.ensureLoaded([userId]);
-    await this.deps.users.updateSettings(userId, patch);
-    const settings = { ...this.#profile(userId).settings, ...patch };
-    this.#input(userId, { op: 'settings', settings });
+    const profile = this.#profile(userId);
+    const settings = { ...profile.settings, ...patch };
+    const hiding = settings.status_visibility === 'hidden' && profile.settings.status_visibility !== 'hidden';
+    const state = this.engine.get(userId);
+    const hiddenLastSeen = hiding ? (state.status === 'offline' ? state.lastSeen : this.deps.now()) : profile.hiddenLastSeen;
+    await this.deps.users.updateSettings(userId, patch, hiddenLastSeen);
+    this.#input(userId, { op: 'settings', settings, hiddenLastSeen });
     return settings;
   }
 
@@ -281,8 +289,18 @@ export class PresenceService {
 
   // ---- graph ---------------------------------------------------------------------
 
-  /** Befriending, unfriending and category changes reach both sides, on every instance. */
+  /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance. */
   graphChanged(e: GraphEvent): void {
+    if (e.kind === 'request_sent') {
+      this.#publish(e.request.to_user_id, { kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      return;
+    }
+    if (e.kind === 'request_closed') {
+      for (const viewerId of [e.request.from_user_id, e.request.to_user_id]) {
+        this.#publish(viewerId, { kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
+      }
+      return;
+    }
     if (e.kind === 'category_changed') {
       this.#publish(e.friendId, { kind: 'category_changed', viewerId: e.friendId, subjectId: e.userId, category: e.category });
       return;
@@ -324,6 +342,8 @@ export class PresenceService {
       case 'input':
         return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
       case 'revoked':
+      case 'request_received':
+      case 'request_closed':
         return this.#sink(message);
       case 'reload':
         void this.#replicas.reload(message.userId);
@@ -345,7 +365,13 @@ export class PresenceService {
     const profile = this.#profiles.get(userId);
     if (!profile) return;
     const before = this.#subject(userId);
+    const unhiding = profile.settings.status_visibility === 'hidden' && input.settings.status_visibility !== 'hidden';
+    const shown = profile.hiddenLastSeen;
     profile.settings = input.settings;
+    profile.hiddenLastSeen = input.hiddenLastSeen;
+    // Unhiding never reveals what happened while hidden: an offline user keeps the last_seen they showed.
+    const change = unhiding ? this.engine.restoreLastSeen(userId, shown) : null;
+    if (change) this.#writer.markDirty(userId);
     this.#publishViews(userId, before, this.#subject(userId));
   }
 
@@ -366,7 +392,7 @@ export class PresenceService {
 
   #subject(userId: number, presence = this.engine.get(userId)): Subject {
     const p = this.#profile(userId);
-    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings };
+    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen };
   }
 
   #maybe(change: PresenceChange | null): void {

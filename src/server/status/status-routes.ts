@@ -1,11 +1,13 @@
 /** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
 import { Type } from 'typebox';
 import { ActivityBody, FriendsStatusQuery, Id, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
-import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const MINUTE = 60_000;
 /** Status, activity and settings changes per user per minute. */
 const STATUS_CHANGES_PER_MINUTE = 60;
+/** Interaction reports per user per minute: a client sends one per input burst at most every few seconds. */
+const INTERACTIONS_PER_MINUTE = 120;
 
 export async function statusRoutes(app: App, { services }: RouteOptions): Promise<void> {
   const { presence } = services;
@@ -34,6 +36,17 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     '/users/me/activity',
     { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, config: limited },
     async (request) => presence.setActivity(authOf(request).userId, request.body.activity),
+  );
+
+  // A client without a socket reports its person's input here (the socket has the `interaction`
+  // frame). Like every state-changing request it counts as activity (see requireAuth).
+  app.post(
+    '/users/me/interaction',
+    {
+      schema: { tags, security, summary: 'Report user input (socket-less clients)', response: { ...NoContent, ...errorResponses(401, 429) } },
+      config: rateLimit(services, INTERACTIONS_PER_MINUTE, MINUTE, 'user'),
+    },
+    async (_request, reply) => reply.code(204).send(null),
   );
 
   app.get(

@@ -148,10 +148,12 @@ describe('view: details', () => {
     expect(view(subject(online), 'self', NOW).last_seen).toBeNull();
   });
 
-  it('hides an expired custom message even before the engine clears it', () => {
+  it('never decides expiry: the message shows until the engine clears it, so the clearing is a visible change', () => {
     const expiring = { ...online, customMessageExpiresAt: NOW };
-    expect(view(subject(expiring), 'self', NOW).custom_message).toBeNull();
-    expect(view(subject(expiring), 'friend', NOW - 1).custom_message).toBe('deep work');
+    expect(view(subject(expiring), 'friend', NOW + 1).custom_message).toBe('deep work');
+    expect(view(subject(expiring), 'self', NOW + 1).custom_message).toBe('deep work');
+    const cleared = { ...expiring, customMessage: null, customMessageExpiresAt: null };
+    expect(changedTiers(subject(expiring), subject(cleared), NOW + 1)).toEqual(expect.arrayContaining(['friend', 'self']));
   });
 
   it('hides the custom message of an offline user from everyone but the user', () => {
@@ -222,5 +224,43 @@ describe('changedTiers', () => {
     const before = subject(online, { status_visibility: 'friends' });
     const after = subject(online, { status_visibility: 'hidden' });
     expect(changedTiers(before, after, NOW)).toEqual(['friend', 'close_friend']);
+  });
+});
+
+describe('view: hidden looks like a logout at the moment of hiding', () => {
+  const HID_AT = NOW - 600_000;
+  const hiddenSubject = (presence: PresenceState, settings: Partial<Settings> = {}): Subject => ({
+    ...subject(presence, { status_visibility: 'hidden', ...settings }),
+    hiddenLastSeen: HID_AT,
+  });
+
+  it.each(['public', 'friend', 'close_friend'] as const)('a %s viewer in the last_seen audience sees offline, last seen when they hid', (tier) => {
+    for (const presence of [online, offline, { ...online, status: 'in_game' as const, activity: 'playing_pong' as const }]) {
+      expect(view(hiddenSubject(presence), tier, NOW)).toMatchObject({
+        status: 'offline',
+        activity: null,
+        custom_message: null,
+        last_seen: new Date(HID_AT).toISOString(),
+      });
+    }
+  });
+
+  it('nothing done while hidden moves it: the real last_seen never shows', () => {
+    const later = { ...offline, lastSeen: NOW - 1000 };
+    expect(view(hiddenSubject(later), 'friend', NOW).last_seen).toBe(new Date(HID_AT).toISOString());
+  });
+
+  it('viewers outside the last_seen audience see an offline user who never shared last_seen', () => {
+    const v = view(hiddenSubject(online, { last_seen_visibility: 'close_friends' }), 'friend', NOW);
+    expect(v).toEqual(view(subject(neverSeen), 'friend', NOW));
+  });
+
+  it('a user hidden before ever being seen shows no last_seen', () => {
+    expect(view({ ...hiddenSubject(online), hiddenLastSeen: null }, 'close_friend', NOW).last_seen).toBeNull();
+  });
+
+  it('self and admins still see the truth', () => {
+    expect(view(hiddenSubject(online), 'self', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
+    expect(view(hiddenSubject(online), 'admin', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
   });
 });
