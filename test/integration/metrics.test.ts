@@ -61,18 +61,18 @@ describe('GET /metrics', () => {
     expect(sample(before, 'beacon_http_requests_total{method="POST",route="/api/v1/auth/register",code="201"}')).toBe(2);
 
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next((f) => f.type === 'friend_status_change' && f.friend_id === alice.id && f.status === 'online');
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     const connected = await scrape(t);
     expect(sample(connected, 'beacon_ws_sockets')).toBe(2);
     expect(sample(connected, 'beacon_ws_users')).toBe(2);
     expect(sample(connected, 'beacon_online_users{status="online"}')).toBe(2);
     expect(sample(connected, 'beacon_ws_connections_total') - sample(before, 'beacon_ws_connections_total')).toBe(2);
 
-    const from = b.frames.length;
+    const fromA = a.mark();
+    const fromB = b.mark();
     a.send({ type: 'set_status', status: 'busy', custom_message: 'in a meeting' });
-    await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy', { from });
-    await a.next((f) => f.type === 'status_update' && f.status === 'busy');
+    await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy', { from: fromB });
+    await a.next((f) => f.type === 'status_update' && f.status === 'busy', { from: fromA });
     const busy = await scrape(t);
     expect(sample(busy, 'beacon_online_users{status="busy"}')).toBe(1);
     expect(sample(busy, 'beacon_online_users{status="online"}')).toBe(1);
@@ -116,14 +116,15 @@ describe('GET /metrics', () => {
     const bob = await one.register('bob');
     await one.befriend(alice, bob);
     const { socket: b } = await two.connect(bob.token);
-    const { socket: a } = await one.connect(alice.token);
-    await b.next((f) => f.type === 'friend_status_change' && f.friend_id === alice.id && f.status === 'online', { timeoutMs: 5000 });
+    const { socket: a } = await one.connectSeenBy(alice.token, b);
     const [oneBefore, twoBefore] = [await scrape(one), await scrape(two)];
     expect(sample(twoBefore, 'beacon_bus_healthy')).toBe(1);
 
-    const from = b.frames.length;
-    a.send({ type: 'set_status', status: 'busy' });
-    await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy', { from, timeoutMs: 5000 });
+    await b.after(
+      () => a.send({ type: 'set_status', status: 'busy' }),
+      (f) => f.type === 'friend_status_change' && f.status === 'busy',
+      { timeoutMs: 5000 },
+    );
     const [oneAfter, twoAfter] = [await scrape(one), await scrape(two)];
     expect(sample(oneAfter, 'beacon_bus_published_total{result="sent"}')).toBeGreaterThan(sample(oneBefore, 'beacon_bus_published_total{result="sent"}'));
     expect(sample(twoAfter, 'beacon_bus_received_total')).toBeGreaterThan(sample(twoBefore, 'beacon_bus_received_total'));
