@@ -13,21 +13,8 @@ const PACKAGE_JSON = join(REPO_ROOT, 'node_modules/@sparticuz/chromium/package.j
 const PACKAGE_VERSION = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 const CACHE_DIR = join(REPO_ROOT, 'node_modules/.cache/beacon-chromium', PACKAGE_VERSION);
 
-/**
- * The flags @sparticuz/chromium recommends, minus those that switch off browser security
- * (the suite must meet the same-origin rules a user's browser applies) and the
- * single-process mode meant for AWS Lambda (there, several contexts in one browser crash
- * it), plus ours: no network chatter, no updates, no first-run UI.
- */
-const DROPPED = new Set([
-  '--disable-web-security',
-  '--allow-running-insecure-content',
-  '--disable-site-isolation-trials',
-  '--single-process',
-  '--no-zygote',
-]);
-const ARGS = [
-  ...sparticuz.args.filter((arg) => !DROPPED.has(arg)),
+/** Ours, for any Chromium: no sandbox (containers, root), no GPU, no network chatter, no updates, no first-run UI. */
+const COMMON_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -36,6 +23,21 @@ const ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * For the packaged headless shell: the flags @sparticuz/chromium recommends, minus those
+ * that switch off browser security (the suite must meet the same-origin rules a user's
+ * browser applies) and the single-process mode meant for AWS Lambda (there, several
+ * contexts in one browser crash it).
+ */
+const DROPPED = new Set([
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  '--disable-site-isolation-trials',
+  '--single-process',
+  '--no-zygote',
+]);
+const PACKAGED_ARGS = sparticuz.args.filter((arg) => !DROPPED.has(arg));
 
 /**
  * Unpacks the packaged Chromium into a private staging directory, then renames it into
@@ -85,5 +87,6 @@ export async function chromiumExecutable(): Promise<string> {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: await chromiumExecutable(), headless: true, args: ARGS });
+  const args = process.env.BEACON_CHROMIUM ? COMMON_ARGS : [...PACKAGED_ARGS, ...COMMON_ARGS];
+  return chromium.launch({ executablePath: await chromiumExecutable(), headless: true, args });
 }
