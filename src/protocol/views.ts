@@ -43,6 +43,15 @@ export function sameView(a: View, b: View): boolean {
     a.status === b.status &&
     a.activity === b.activity &&
     a.custom_message === b.custom_message &&
-    a.last_seen === b.last_seen
+    a.last_seen === b.last_seen &&
+    (a.activity_since ?? null) === (b.activity_since ?? null) &&
+    sameDetails(a.activity_details ?? null, b.activity_details ?? null)
   );
+}
+
+function sameDetails(a: Readonly<Record<string, unknown>> | null, b: Readonly<Record<string, unknown>> | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

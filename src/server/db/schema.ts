@@ -41,6 +41,8 @@ export interface UsersTable {
   hidden_last_seen: number | null;
   /** Games declared by game servers and not ended: JSON `[{matchId, activity, startedAt}]`. */
   server_games: string | null;
+  /** The status schedule: JSON `{timeZone, rules}`, or null for none. */
+  status_schedule: string | null;
 }
 
 export interface UserSessionsTable {

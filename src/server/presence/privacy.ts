@@ -39,13 +39,23 @@ export function canSee(audience: Audience | StatusVisibility, tier: ViewerTier):
 }
 
 /** The privacy-relevant fields of a View. */
-type ViewFields = Pick<View, 'status' | 'activity' | 'custom_message' | 'last_seen'>;
+type ViewFields = Pick<View, 'status' | 'activity' | 'custom_message' | 'last_seen'> & {
+  activity_details: NonNullable<View['activity_details']> | null;
+  activity_since: string | null;
+};
 
 /**
  * Exactly what an offline user who never shared a last_seen looks like. A viewer who may
  * not see the status gets this and nothing else, so hidden and absent are indistinguishable.
  */
-const UNSEEN: ViewFields = Object.freeze({ status: 'offline', activity: null, custom_message: null, last_seen: null });
+const UNSEEN: ViewFields = Object.freeze({
+  status: 'offline',
+  activity: null,
+  custom_message: null,
+  last_seen: null,
+  activity_details: null,
+  activity_since: null,
+});
 
 /**
  * What a viewer of `tier` may see of `subject`. `timestamp` is when the view is made, never
@@ -57,13 +67,17 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
   const { presence, settings } = subject;
   const offline = presence.status === 'offline';
   const lastSeen = offline && canSee(settings.last_seen_visibility, tier) ? presence.lastSeen : null;
+  const activityShown = !offline && canSee(settings.activity_visibility, tier);
+  const since = activityShown ? presence.activitySince : null;
   return assemble(
     subject,
     {
       status: presence.status,
-      activity: !offline && canSee(settings.activity_visibility, tier) ? presence.activity : null,
+      activity: activityShown ? presence.activity : null,
       custom_message: visibleCustomMessage(subject, tier),
       last_seen: lastSeen === null ? null : iso(lastSeen),
+      activity_details: activityShown ? presence.activityDetails : null,
+      activity_since: since === null ? null : new Date(since).toISOString(),
     },
     nowMs,
   );
@@ -102,6 +116,8 @@ function assemble(subject: Subject, fields: ViewFields, nowMs: number): View {
     custom_message: fields.custom_message,
     last_seen: fields.last_seen,
     timestamp: iso(nowMs),
+    activity_details: fields.activity_details,
+    activity_since: fields.activity_since,
   };
 }
 

@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sortViews, type Activity, type GameEventBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -20,6 +20,8 @@ import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { isTimeZone, type Schedule, type Weekday } from '../presence/schedule.js';
+import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
@@ -216,20 +218,45 @@ export class PresenceService {
     await this.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
     // expires_at alone sets when the current message clears; it does not clear it now.
-    const message = body.custom_message !== undefined ? body.custom_message : this.engine.get(userId).customMessage;
+    const message = body.custom_message !== undefined ? body.custom_message : this.engine.ownCustomMessage(userId);
     const custom = touched ? { message, expiresAt: message === null ? null : parseExpiry(body.expires_at ?? null, this.deps.now()) } : null;
     this.#input(userId, { op: 'status', status: body.status, custom });
     return this.viewOf(userId, 'self');
   }
 
-  async setActivity(userId: number, activity: Activity): Promise<View> {
+  async setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
     await this.ensureLoaded([userId]);
     if (this.engine.inServerGame(userId)) {
       this.#input(userId, { op: 'interaction' });
       throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
     }
-    this.#input(userId, { op: 'activity', activity });
+    this.#input(userId, { op: 'activity', activity, details: cleanDetails(rawDetails) });
     return this.viewOf(userId, 'self');
+  }
+
+  /** The user's status schedule, as the API shows it (no schedule: no rules, UTC). */
+  async getSchedule(userId: number): Promise<ScheduleBody> {
+    await this.ensureLoaded([userId]);
+    return scheduleBody(this.engine.snapshotForPersistence(userId).schedule ?? null);
+  }
+
+  /** Replaces the user's status schedule (no rules removes it); saved at once, applied on every instance. */
+  async setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
+    if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
+    for (const [i, r] of body.rules.entries()) {
+      if (r.from === r.to) throw new AppError('VALIDATION_ERROR', `rules/${i}: from and to must differ`);
+    }
+    await this.ensureLoaded([userId]);
+    const schedule: Schedule | null =
+      body.rules.length === 0
+        ? null
+        : {
+            timeZone: body.time_zone,
+            rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
+          };
+    await this.deps.repo.saveSchedule(userId, schedule);
+    this.#input(userId, { op: 'schedule', schedule });
+    return scheduleBody(schedule, body.time_zone);
   }
 
   async getSettings(userId: number): Promise<Settings> {
@@ -259,8 +286,10 @@ export class PresenceService {
     const matchId = String(body.match_id);
     const kind = body.event.startsWith('tournament') ? 'tournament' : 'match';
     const started = body.event.endsWith('_started');
+    const updated = body.event.endsWith('_updated');
+    const details = cleanDetails(body.details);
     const applied = body.player_ids.filter((id) => this.#profiles.has(id));
-    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started });
+    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started, updated, details });
     return applied;
   }
 
@@ -333,14 +362,17 @@ export class PresenceService {
    */
   #input(userId: number, input: PresenceInput): void {
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input));
-    this.#replicas.share(userId, { kind: 'input', userId, input });
+    this.#replicas.share(userId, input);
   }
 
   #onBus(message: BusMessage): void {
     if (!isBusEvent(message)) return;
     switch (message.kind) {
       case 'input':
-        return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
+        return this.#replicas.whenLoaded(message.userId, () => {
+          this.#replicas.observed(message.userId, message.version);
+          this.#apply(message.userId, message.input);
+        });
       case 'revoked':
       case 'request_received':
       case 'request_closed':
@@ -423,6 +455,11 @@ export class PresenceService {
 }
 
 const pollId = (sessionId: string) => `poll:${sessionId}`;
+
+function scheduleBody(schedule: Schedule | null, timeZone = 'UTC'): ScheduleBody {
+  if (!schedule) return { time_zone: timeZone, rules: [] };
+  return { time_zone: schedule.timeZone, rules: schedule.rules.map((r) => ({ days: r.days, from: r.from, to: r.to, status: r.status, message: r.message })) };
+}
 
 function parseExpiry(iso: string | null, now: number): number | null {
   if (iso === null) return null;

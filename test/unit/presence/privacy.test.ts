@@ -22,6 +22,8 @@ const ALLOWED: Record<Audience | StatusVisibility, ViewerTier[]> = {
 const online: PresenceState = {
   status: 'busy',
   activity: 'chatting',
+  activityDetails: null,
+  activitySince: null,
   manualStatus: 'busy',
   customMessage: 'deep work',
   customMessageExpiresAt: null,
@@ -32,6 +34,8 @@ const offline: PresenceState = { ...online, status: 'offline', activity: null, m
 const neverSeen: PresenceState = {
   status: 'offline',
   activity: null,
+  activityDetails: null,
+  activitySince: null,
   manualStatus: null,
   customMessage: null,
   customMessageExpiresAt: null,
@@ -137,6 +141,8 @@ describe('view: details', () => {
       custom_message: 'deep work',
       last_seen: null,
       timestamp: new Date(NOW).toISOString(),
+      activity_details: null,
+      activity_since: null,
     });
   });
 
@@ -262,5 +268,24 @@ describe('view: hidden looks like a logout at the moment of hiding', () => {
   it('self and admins still see the truth', () => {
     expect(view(hiddenSubject(online), 'self', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
     expect(view(hiddenSubject(online), 'admin', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
+  });
+});
+
+describe('view: activity details and since follow the activity audience', () => {
+  const playing: PresenceState = { ...online, status: 'in_game', activity: 'playing_pong', activityDetails: { opponent: 'bob', score: '3-2' }, activitySince: NOW - 720_000 };
+  it.each(TIERS)('a %s viewer sees them exactly when it sees the activity', (tier) => {
+    const v = view(subject(playing, { activity_visibility: 'close_friends' }), tier, NOW);
+    const shown = ALLOWED.close_friends.includes(tier);
+    expect(v.activity_details).toEqual(shown ? { opponent: 'bob', score: '3-2' } : null);
+    expect(v.activity_since).toBe(shown ? new Date(NOW - 720_000).toISOString() : null);
+  });
+
+  it('a change of details alone is a change for those who see the activity only', () => {
+    const later = { ...playing, activityDetails: { opponent: 'bob', score: '4-2' } };
+    expect(changedTiers(subject(playing, { activity_visibility: 'close_friends' }), subject(later, { activity_visibility: 'close_friends' }), NOW)).toEqual([
+      'close_friend',
+      'self',
+      'admin',
+    ]);
   });
 });
