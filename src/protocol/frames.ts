@@ -1,6 +1,7 @@
 /** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
 import { Type, type Static } from 'typebox';
 import type { ActivityDetails, FriendRequest, StatusT, View } from './schemas.js';
+import type { LastSeenBucket } from './views.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -64,6 +65,7 @@ export interface FriendStatusChangeFrame {
   activity: Static<typeof ActivityT> | null;
   custom_message: string | null;
   last_seen: string | null;
+  last_seen_approx?: LastSeenBucket | null;
   activity_details?: ActivityDetails | null;
   activity_since?: string | null;
   timestamp: string;

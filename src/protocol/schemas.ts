@@ -83,6 +83,8 @@ export const View = Type.Object({
   activity_details: Type.Optional(nullable(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])))),
   /** When the current activity started; follows the activity audience. */
   activity_since: Type.Optional(nullable(Timestamp)),
+  /** For viewers allowed only an approximate last seen: how long ago, never the moment. */
+  last_seen_approx: Type.Optional(nullable(Type.Union([Type.Literal('recently'), Type.Literal('within_week'), Type.Literal('within_month'), Type.Literal('long_ago')]))),
 });
 export type View = Static<typeof View>;
 /** Scalar details of an activity, as views carry them. */
@@ -93,6 +95,8 @@ export const Settings = Type.Object({
   activity_visibility: AudienceT,
   last_seen_visibility: AudienceT,
   custom_message_visibility: AudienceT,
+  /** Who sees an approximate last seen ("recently", "within a week"…) when not allowed the exact one. Default nobody. */
+  last_seen_approximate_visibility: Type.Optional(AudienceT),
 });
 export type Settings = Static<typeof Settings>;
 export const SettingsPatch = Type.Partial(Settings, strict);

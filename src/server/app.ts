@@ -18,6 +18,7 @@ import { installErrorHandler } from './errors.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
+import { historyRoutes } from './history/history-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
@@ -122,6 +123,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       await api.register(friendsRoutes, { services });
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });
+      await api.register(historyRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

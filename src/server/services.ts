@@ -17,6 +17,8 @@ import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
+import { HistoryRecorder } from './history/history-recorder.js';
+import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
 import { PresenceService } from './status/presence-service.js';
 import { UserRepository } from './users/user-repository.js';
@@ -32,6 +34,7 @@ export interface Services {
   auth: AuthService;
   bus: EventBus;
   presence: PresenceService;
+  history: { repo: HistoryRepository; recorder: HistoryRecorder };
   log: FastifyBaseLogger;
   metrics: Metrics;
   /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
@@ -89,7 +92,14 @@ export async function createServices(
     const store =
       overrides.store ??
       (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, log, metrics });
+    const historyRepo = new HistoryRepository(database.db);
+    const history = new HistoryRecorder(historyRepo, {
+      intervalMs: config.persistIntervalMs,
+      retentionMs: config.historyRetentionDays * 86_400_000,
+      now,
+      log,
+    });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log, metrics });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
     return {
@@ -103,6 +113,7 @@ export async function createServices(
       auth,
       bus,
       presence,
+      history: { repo: historyRepo, recorder: history },
       log,
       metrics,
       onApiCall: (a) => {

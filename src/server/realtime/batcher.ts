@@ -1,7 +1,10 @@
 /**
- * Gathers each socket's events for BEACON_BATCH_WINDOW_MS and sends them as one frame.
- * One timer serves every socket. Slow sockets keep their (coalesced) backlog and are
- * retried; sockets past the hard cap are closed.
+ * Adaptive batching, in the spirit of Nagle's algorithm: an event for a socket that is idle
+ * (nothing sent within the last BEACON_BATCH_WINDOW_MS and nothing buffered) goes out at
+ * once; events for a socket that is busy are gathered for the window and sent as one frame.
+ * So latency stays at the bare socket's when load is low, and batching protects the server
+ * when it is high. One timer serves every socket. Slow sockets keep their (coalesced)
+ * backlog and are retried; sockets past the hard cap are closed.
  *
  * The dirty list is an array plus a flag on each connection (cheaper than a Set on the
  * fan-out path, which marks ~50 connections per change).
@@ -26,6 +29,13 @@ export class Batcher {
 
   mark(c: Connection): void {
     if (c.dirty) return;
+    const now = this.now();
+    if (now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0) {
+      // Idle socket: nothing to gather this event with, so waiting would only add latency.
+      // (With nothing buffered the socket can be neither slow nor over the cap.)
+      this.#send(c, now);
+      return;
+    }
     c.dirty = true;
     this.#dirty.push(c);
     this.#timer ??= setTimeout(() => this.flush(), this.windowMs);
@@ -46,27 +56,34 @@ export class Batcher {
     this.#dirty = [];
     let slow = false;
     const now = this.now();
-    const metrics = this.metrics;
     for (const c of conns) {
       c.dirty = false;
-      const events = c.pendingCount;
-      const since = c.pendingSince;
-      const r = c.flush(now);
-      if (metrics && c.dropped > 0) {
-        metrics.dropped(c.dropped);
-        c.dropped = 0;
-      }
-      if (r === 'sent') metrics?.frameSent(events, since);
-      else if (r === 'slow') {
+      const r = this.#send(c, now);
+      if (r === 'slow') {
         c.dirty = true;
         this.#dirty.push(c);
         slow = true;
       } else if (r === 'dead') {
-        metrics?.slowConsumerClosed();
+        this.metrics?.slowConsumerClosed();
         this.onSlowClose(c);
       }
     }
     if (slow) this.#timer = setTimeout(() => this.flush(), SLOW_RETRY_MS);
+  }
+
+  /** Flushes one connection, and tells the metrics what went out (or was dropped). */
+  #send(c: Connection, now: number): ReturnType<Connection['flush']> {
+    const metrics = this.metrics;
+    if (!metrics) return c.flush(now);
+    const events = c.pendingCount;
+    const since = c.pendingSince;
+    const r = c.flush(now);
+    if (c.dropped > 0) {
+      metrics.dropped(c.dropped);
+      c.dropped = 0;
+    }
+    if (r === 'sent') metrics.frameSent(events, since);
+    return r;
   }
 
   stop(): void {

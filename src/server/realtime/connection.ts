@@ -28,6 +28,8 @@ export class Connection {
   immediateClose = false;
   /** Whether the batcher holds this connection in its dirty list (maintained by the Batcher). */
   dirty = false;
+  /** When events were last sent (injected clock): the batcher gathers events only within a window of it. */
+  lastSentAt = -Infinity;
   /** The id of the upgrade request that opened the socket, carried into every socket log line. */
   reqId = '';
   /** Events dropped under backpressure since the batcher last counted them (metrics). */
@@ -118,6 +120,7 @@ export class Connection {
     this.#pending = null;
     this.#keys = null;
     this.#latest = null;
+    this.lastSentAt = now;
     const live = this.#live;
     this.#live = 0;
     if (live === 1) {

@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -16,8 +16,9 @@ import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedTiers, tierOf, view } from '../presence/privacy.js';
+import { changedTiers, tierOf, view, VIEWER_TIERS } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
+import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { isTimeZone, type Schedule, type Weekday } from '../presence/schedule.js';
@@ -44,11 +45,14 @@ export interface PresenceDeps {
   users: UserRepository;
   friendRepo: FriendRepository;
   sessions: SessionRepository;
+  /** Where changes of effective status are recorded (status history). */
+  history: HistoryRecorder;
   log: FastifyBaseLogger;
   metrics?: Metrics;
 }
 
 const TICK_MS = 250;
+const DAY_MS = 86_400_000;
 
 export class PresenceService {
   readonly engine: PresenceEngine;
@@ -63,6 +67,8 @@ export class PresenceService {
   readonly #replicas: Replicas;
   readonly #graphViews: GraphViews;
   #sink: (e: PresenceEvent) => void = () => {};
+  /** The UTC day of the last tick (approximate last-seen buckets change with it). */
+  #day: number | null = null;
   #ticker: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: PresenceDeps) {
@@ -120,6 +126,7 @@ export class PresenceService {
     }
     await this.#replicas.start();
     this.#writer.start();
+    this.deps.history.start();
     this.#ticker = setInterval(() => this.tick(), TICK_MS);
     this.#ticker.unref();
   }
@@ -130,6 +137,7 @@ export class PresenceService {
     this.#ticker = null;
     await this.#replicas.stop();
     await this.#writer.stop();
+    await this.deps.history.stop();
     if (!this.deps.store.shared) await this.deps.repo.resetGhosts(this.deps.now(), this.deps.now());
   }
 
@@ -138,6 +146,30 @@ export class PresenceService {
     const result = this.engine.tick();
     for (const change of result.changes) this.#changed(change);
     for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
+    this.#rollOverDay();
+  }
+
+  /**
+   * Approximate last-seen buckets move only at midnight UTC (the one deadline they have):
+   * then re-send the views of offline users shown approximately, where they changed.
+   */
+  #rollOverDay(): void {
+    const now = this.deps.now();
+    const day = Math.floor(now / DAY_MS);
+    const previous = this.#day;
+    this.#day = day;
+    if (previous === null || day === previous) return;
+    const before = day * DAY_MS - 1;
+    for (const [userId, profile] of this.#profiles) {
+      if ((profile.settings.last_seen_approximate_visibility ?? 'nobody') === 'nobody' || this.engine.get(userId).status !== 'offline') continue;
+      const subject = this.#subject(userId);
+      const views: Partial<Record<ViewerTier, View>> = {};
+      for (const tier of VIEWER_TIERS) {
+        const after = view(subject, tier, now);
+        if (!sameView(view(subject, tier, before), after)) views[tier] = after;
+      }
+      if (Object.keys(views).length > 0) this.#sink({ kind: 'presence', userId, views });
+    }
   }
 
   /** Writes pending presence now (tests and shutdown). */
@@ -433,6 +465,7 @@ export class PresenceService {
 
   #changed(change: PresenceChange): void {
     this.#writer.markDirty(change.userId);
+    if (change.before.status !== change.after.status) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
     this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after));
   }

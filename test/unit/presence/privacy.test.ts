@@ -143,6 +143,7 @@ describe('view: details', () => {
       timestamp: new Date(NOW).toISOString(),
       activity_details: null,
       activity_since: null,
+      last_seen_approx: null,
     });
   });
 
@@ -287,5 +288,50 @@ describe('view: activity details and since follow the activity audience', () => 
       'self',
       'admin',
     ]);
+  });
+});
+
+describe('view: approximate last seen', () => {
+  const DAY = 86_400_000;
+  // A last seen at 23:59 UTC, and views made at later moments.
+  const seenAt = Date.UTC(2026, 0, 10, 23, 59);
+  const gone: PresenceState = { ...offline, lastSeen: seenAt };
+  const approx = (tier: ViewerTier, now: number, over: Partial<Settings> = {}) =>
+    view(subject(gone, { last_seen_visibility: 'close_friends', last_seen_approximate_visibility: 'friends', ...over }), tier, now);
+
+  it('the exact audience sees the moment; the approximate audience sees only a bucket; others nothing', () => {
+    expect(approx('close_friend', seenAt + 1000)).toMatchObject({ last_seen: new Date(seenAt).toISOString(), last_seen_approx: null });
+    expect(approx('friend', seenAt + 1000)).toMatchObject({ last_seen: null, last_seen_approx: 'recently' });
+    expect(approx('public', seenAt + 1000)).toMatchObject({ last_seen: null, last_seen_approx: null });
+  });
+
+  it.each([
+    [0, 'recently'],
+    [2, 'recently'],
+    [3, 'within_week'],
+    [6, 'within_week'],
+    [7, 'within_month'],
+    [29, 'within_month'],
+    [30, 'long_ago'],
+    [400, 'long_ago'],
+  ] as const)('%i whole UTC days later is %s, from the first to the last minute of that day', (days, bucket) => {
+    const dayStart = Date.UTC(2026, 0, 11 + days - 1);
+    const day = days === 0 ? seenAt : dayStart;
+    expect(approx('friend', day).last_seen_approx).toBe(bucket);
+    expect(approx('friend', (days === 0 ? Date.UTC(2026, 0, 11) : dayStart + DAY) - 1).last_seen_approx).toBe(bucket);
+  });
+
+  it('never lets the bucket reveal the moment: two users seen at different times of one day always show the same bucket', () => {
+    const early = { ...offline, lastSeen: Date.UTC(2026, 0, 10, 0, 1) };
+    for (let now = seenAt; now < seenAt + 40 * DAY; now += 3_600_000) {
+      const a = view(subject(early, { last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'public' }), 'public', now).last_seen_approx;
+      const b = view(subject(gone, { last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'public' }), 'public', now).last_seen_approx;
+      expect(a).toBe(b);
+    }
+  });
+
+  it('a hidden user shows the approximate audience the bucket of the moment they hid', () => {
+    const hidden = { ...subject(online, { status_visibility: 'hidden', last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'friends' }), hiddenLastSeen: seenAt };
+    expect(view(hidden, 'friend', seenAt + 4 * DAY)).toMatchObject({ status: 'offline', last_seen: null, last_seen_approx: 'within_week' });
   });
 });

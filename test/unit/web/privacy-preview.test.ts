@@ -13,6 +13,7 @@ const me: View = {
   timestamp: '2024-06-15T14:30:00.000Z',
   activity_details: null,
   activity_since: null,
+  last_seen_approx: null,
 };
 const defaults: Settings = {
   status_visibility: 'friends',

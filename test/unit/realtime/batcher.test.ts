@@ -1,0 +1,76 @@
+/** Adaptive batching: at once for an idle socket, gathered for the window while a socket is busy. */
+import type { WebSocket } from 'ws';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AuthContext } from '../../../src/server/auth/auth-service.js';
+import { Batcher } from '../../../src/server/realtime/batcher.js';
+import { Connection, HIGH_WATER_BYTES } from '../../../src/server/realtime/connection.js';
+
+const auth: AuthContext = { userId: 1, sessionId: 's', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
+const WINDOW = 5;
+
+function setup() {
+  let t = 1_000;
+  const sent: Array<{ type: string; seq?: number; messages?: unknown[] }> = [];
+  const socket = { bufferedAmount: 0, send: (text: string) => sent.push(JSON.parse(text)) };
+  const conn = new Connection('c', auth, socket as unknown as WebSocket, t, null);
+  const closed: Connection[] = [];
+  const batcher = new Batcher(WINDOW, () => t, (c) => closed.push(c));
+  const event = (n: number) => {
+    conn.enqueue(JSON.stringify({ type: 'friend_status_change', friend_id: n }), `f${n}`);
+    batcher.mark(conn);
+  };
+  const advance = (ms: number) => {
+    t += ms;
+    vi.advanceTimersByTime(ms);
+  };
+  return { conn, socket, sent, batcher, event, advance, closed };
+}
+
+describe('Batcher', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('sends an event for an idle socket at once, without waiting for the window', () => {
+    const { sent, event } = setup();
+    event(2);
+    expect(sent).toEqual([{ seq: 1, type: 'friend_status_change', friend_id: 2 }]);
+  });
+
+  it('gathers events that follow within the window into one batch, sent when the window ends', () => {
+    const { sent, event, advance } = setup();
+    event(2);
+    advance(1);
+    event(3);
+    event(4);
+    expect(sent).toHaveLength(1);
+    advance(WINDOW);
+    expect(sent[1]).toMatchObject({ type: 'batch', messages: [{ seq: 2, friend_id: 3 }, { seq: 3, friend_id: 4 }] });
+  });
+
+  it('is idle again once a window passed without sending', () => {
+    const { sent, event, advance } = setup();
+    event(2);
+    advance(WINDOW);
+    event(3);
+    expect(sent.map((f) => f.seq)).toEqual([1, 2]);
+  });
+
+  it('batches while the socket has bytes buffered, however long ago it last sent', () => {
+    const { sent, event, advance, socket } = setup();
+    socket.bufferedAmount = 10;
+    event(2);
+    expect(sent).toEqual([]);
+    advance(WINDOW);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('keeps a slow socket\u2019s backlog and closes it when stuck past the cap', () => {
+    const { sent, event, advance, socket, closed, conn } = setup();
+    socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    event(2);
+    advance(WINDOW);
+    expect(sent).toEqual([]);
+    advance(31_000);
+    expect(closed).toEqual([conn]);
+  });
+});
