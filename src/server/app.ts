@@ -17,9 +17,11 @@ import type { Config } from './config.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { historyRoutes } from './history/history-routes.js';
+import { calendarRoutes } from './calendar/calendar-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
@@ -44,12 +46,32 @@ const serializers = {
   req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
 };
 
+/** Never logged, wherever they appear in a log object (a test reads every log line for them). */
+const REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'req.headers["x-service-token"]',
+  'headers["x-service-token"]',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+];
+
+/** People read a terminal; machines read everything else (BEACON_LOG_FORMAT overrides). */
+function prettyLogs(config: Readonly<Config>): boolean {
+  return config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+}
+
 export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
       serializers,
-      redact: ['req.headers.authorization', 'headers.authorization', 'token', '*.token', 'password', '*.password'],
+      redact: REDACT,
+      ...(prettyLogs(config) ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
     },
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
@@ -61,9 +83,16 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   app.decorate('services', services);
   app.decorate('gateway', gateway);
   app.decorateRequest('auth', null);
+  services.metrics.watchSockets({
+    sockets: () => gateway.registry.size,
+    *userStatuses() {
+      for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
+    },
+  });
   app.addHook('onReady', async () => services.start());
   app.addHook('onClose', async () => services.close());
   installErrorHandler(app);
+  metricsRoutes(app, services);
 
   await app.register(helmet, {
     // What the built front end needs and no more: its own scripts, styles and sockets, and
@@ -104,7 +133,11 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: config.wsCompression },
     // Close with 1001 so clients reconnect, possibly to another instance.
-    preClose: async () => gateway.close(),
+    preClose: async () => {
+      const sockets = gateway.registry.size;
+      gateway.close();
+      app.log.info({ sockets }, 'shutdown: sockets closed with 1001');
+    },
   });
   gateway.route(app);
 
@@ -132,6 +165,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });
       await api.register(historyRoutes, { services });
+      await api.register(calendarRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

@@ -33,6 +33,10 @@ export interface Config {
   maxGameMs: number;
   /** How long status history is kept, in days. */
   historyRetentionDays: number;
+  /** How often calendar feeds are read again. */
+  calendarRefreshMs: number;
+  /** Let calendar feeds use http and private addresses (local test servers only). */
+  calendarAllowLocal: boolean;
   /** How long events for one socket are gathered into one `batch` frame. 0 sends at once. */
   batchWindowMs: number;
   /** How often presence is written behind to the database. */
@@ -42,6 +46,12 @@ export interface Config {
   /** Where the built front end lives; null disables static serving. */
   webRoot: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty` (human), `json` (machines), or `auto`: pretty when stdout is a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** Bearer token a Prometheus scraper sends to GET /metrics; null refuses every scrape. */
+  metricsToken: string | null;
+  /** How long a SIGTERM drain may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +136,12 @@ function logLevel(env: Env): Config['logLevel'] {
   return found;
 }
 
+function logFormat(env: Env): Config['logFormat'] {
+  const v = str(env, 'BEACON_LOG_FORMAT', 'auto');
+  if (v === 'auto' || v === 'json' || v === 'pretty') return v;
+  throw new ConfigError('BEACON_LOG_FORMAT', `expected auto, json or pretty, got "${v}"`);
+}
+
 function origins(env: Env): string[] | null {
   const values = list(env, 'BEACON_ALLOWED_ORIGINS');
   if (values.length === 0) return null;
@@ -173,11 +189,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pollSessionTtlMs: int(env, 'BEACON_POLL_SESSION_TTL_MS', 60_000, 100, HOUR),
     maxGameMs: int(env, 'BEACON_MAX_GAME_MS', 3 * HOUR, 1000, 7 * 24 * HOUR),
     historyRetentionDays: int(env, 'BEACON_HISTORY_RETENTION_DAYS', 90, 1, 3650),
+    calendarRefreshMs: int(env, 'BEACON_CALENDAR_REFRESH_MS', 15 * 60_000, 10_000, 24 * HOUR),
+    calendarAllowLocal: flag(env, 'BEACON_CALENDAR_ALLOW_LOCAL', false),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),
+    logFormat: logFormat(env),
+    metricsToken: secret(env, 'BEACON_METRICS_TOKEN'),
+    shutdownTimeoutMs: int(env, 'BEACON_SHUTDOWN_TIMEOUT_MS', 10_000, 100, HOUR),
   });
 }
 

@@ -17,7 +17,9 @@ import { BlockRepository } from './friends/block-repository.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
+import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
+import { CalendarService } from './calendar/calendar-service.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
@@ -43,7 +45,9 @@ export interface Services {
   /** Data export and account deletion. */
   account: AccountService;
   history: { repo: HistoryRepository; recorder: HistoryRecorder };
+  calendar: CalendarService;
   log: FastifyBaseLogger;
+  metrics: Metrics;
   /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
   onApiCall?: (auth: AuthContext) => void;
   /** Starts the presence clock and write-behind. */
@@ -83,7 +87,8 @@ export async function createServices(
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
   const now = overrides.now ?? Date.now;
-  const database = openDatabase(config.databaseUrl);
+  const metrics = new Metrics();
+  const database = openDatabase(config.databaseUrl, (ms, err) => metrics.dbQuery(ms, err));
   try {
     await migrateToLatest(database);
     const users = new UserRepository(database.db);
@@ -96,8 +101,11 @@ export async function createServices(
     const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits });
     const friendRepo = new FriendRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now, new BlockRepository(database.db));
-    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix });
-    const store = overrides.store ?? (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix }) : new LocalPresenceStore());
+    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix, metrics });
+    metrics.watchBus(() => bus.isHealthy());
+    const store =
+      overrides.store ??
+      (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
     const historyRepo = new HistoryRepository(database.db);
     const history = new HistoryRecorder(historyRepo, {
       intervalMs: config.persistIntervalMs,
@@ -105,7 +113,8 @@ export async function createServices(
       now,
       log,
     });
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log, metrics });
+    const calendar = new CalendarService({ db: database.db, presence, config, now, log });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
     return {
@@ -122,16 +131,25 @@ export async function createServices(
       budgets: createBudgets(config.rateLimits, now),
       account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, now }),
       history: { repo: historyRepo, recorder: history },
+      calendar,
       log,
+      metrics,
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
       },
-      start: () => presence.start(),
+      async start() {
+        await presence.start();
+        calendar.start();
+      },
       async close() {
+        await calendar.stop();
         await presence.stop();
+        log.info('shutdown: presence written to the database');
         if (!overrides.bus) await bus.close();
         if (!overrides.store) await store.close();
+        if (config.redisUrl) log.info('shutdown: Redis connections closed');
         await database.close();
+        log.info('shutdown: database closed');
       },
     };
   } catch (err) {

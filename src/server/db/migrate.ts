@@ -9,7 +9,7 @@ import { hardening } from './migrations/003-hardening.js';
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
   return {
     '001-initial': initial(dialect),
-    '002-presence-truth': presenceTruth(),
+    '002-presence-truth': presenceTruth(dialect),
     '003-hardening': hardening(),
   };
 }

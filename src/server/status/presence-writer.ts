@@ -10,6 +10,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { isDatabaseUnreachable } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { PresenceRepository, PresenceRow } from './presence-repository.js';
 
 /** Flushes in a row a row may fail on its own before it is set aside. */
@@ -36,8 +37,10 @@ export class PresenceWriter {
   constructor(
     private readonly repo: PresenceRepository,
     private readonly rowOf: (userId: number) => PresenceRow | null,
-    private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger },
-  ) {}
+    private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger; metrics?: Metrics | undefined },
+  ) {
+    opts.metrics?.watchWriteQueue(() => this.#dirty.size);
+  }
 
   markDirty(userId: number): void {
     this.#dirty.add(userId);
@@ -77,12 +80,15 @@ export class PresenceWriter {
     const ids = [...this.#dirty];
     this.#dirty.clear();
     const rows = ids.map((id) => this.rowOf(id)).filter((r): r is PresenceRow => r !== null);
+    const done = this.opts.metrics?.writeBehindFlush();
     try {
       await this.repo.write(rows);
       for (const r of rows) this.#attempts.delete(r.userId);
       await this.repo.markAlive(this.opts.now());
+      done?.(true);
       this.#recovered();
     } catch (err) {
+      done?.(false);
       if (isDatabaseUnreachable(err as Error) || rows.length === 0) return this.#outage(ids, err);
       await this.#writeOneByOne(rows, err);
     }
