@@ -39,7 +39,7 @@ describe('graceful shutdown', () => {
   it('on SIGTERM closes sockets with 1001, writes pending presence, closes the database, logs each step and exits 0', async () => {
     // The write-behind would not run for an hour: only the shutdown can write Alice's status.
     server = await startChildServer({ BEACON_PERSIST_INTERVAL_MS: '3600000' });
-    const res = await post(`${server.url}/api/v1/auth/register`, { username: 'alice', password: 'password123' });
+    const res = await post(`${server.url}/api/v1/auth/register`, { username: 'alice', password: 'pass-phrase-for-tests' });
     const { token, user } = (await res.json()) as { token: string; user: { id: number } };
     const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws/status`);
     const frames: Array<{ type: string; status?: string }> = [];
