@@ -16,6 +16,7 @@ import { privacyPage } from './pages/privacy-page.js';
 import { RequestsStore } from './lib/requests-store.js';
 import { SettingsStore } from './lib/settings-store.js';
 import { playPage } from './pages/play-page.js';
+import { schedulePage } from './pages/schedule-page.js';
 import { accountPage } from './pages/account-page.js';
 import type { AppContext, Page } from './pages/page.js';
 
@@ -23,6 +24,7 @@ const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: str
   friends: { page: friendsPage, title: 'Friends' },
   requests: { page: (root, ctx) => friendsPage(root, ctx, { tab: 'pending' }), title: 'Friends' },
   privacy: { page: privacyPage, title: 'Privacy' },
+  schedule: { page: schedulePage, title: 'Schedule' },
   account: { page: accountPage, title: 'Account' },
   play: { page: playPage, title: 'Play' },
 };
