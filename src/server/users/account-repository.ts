@@ -22,6 +22,7 @@ export class AccountRepository {
       .where((eb) => eb.or([eb('from_user_id', '=', userId), eb('to_user_id', '=', userId)]))
       .execute();
     const grant = await this.db.selectFrom('admin_grants').select('granted_at').where('user_id', '=', userId).executeTakeFirst();
+    const calendar = await this.db.selectFrom('user_calendars').selectAll().where('user_id', '=', userId).executeTakeFirst();
     return {
       account: { id: u.id, username: u.username, display_name: u.display_name, role: u.role, created_at: iso(u.created_at) },
       settings: {
@@ -29,6 +30,7 @@ export class AccountRepository {
         activity_visibility: u.activity_visibility,
         last_seen_visibility: u.last_seen_visibility,
         custom_message_visibility: u.custom_message_visibility,
+        last_seen_approximate_visibility: u.last_seen_approximate_visibility,
       },
       stored_presence: {
         status: u.online_status,
@@ -38,7 +40,19 @@ export class AccountRepository {
         custom_message_expires_at: iso(u.custom_message_expires_at),
         last_seen: iso(u.last_seen),
         last_activity: iso(u.last_activity),
+        hidden_last_seen: iso(u.hidden_last_seen),
+        server_games: parseJson(u.server_games),
       },
+      status_schedule: parseJson(u.status_schedule),
+      calendar: calendar
+        ? {
+            url: calendar.url,
+            share_titles: calendar.share_titles === 1,
+            busy: parseJson(calendar.busy),
+            refreshed_at: iso(calendar.refreshed_at),
+            error: calendar.error,
+          }
+        : null,
       sessions: sessions.map((s) => ({
         created_at: iso(s.created_at),
         last_seen_at: iso(s.last_seen_at),
@@ -66,5 +80,15 @@ export class AccountRepository {
   async delete(userId: number): Promise<boolean> {
     const res = await this.db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
+  }
+}
+
+/** A JSON column as stored (null, or the text itself if it is not JSON). */
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
   }
 }

@@ -39,6 +39,8 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
     await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'busy', custom_message: 'exporting' } });
     await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { last_seen_visibility: 'nobody' } });
     await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token), payload: { user_id: carol.id } });
+    const rule = { days: [1, 2], from: '09:00', to: '10:00', status: 'away', message: 'Gym' };
+    await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/schedule', headers: bearer(alice.token), payload: { time_zone: 'Europe/Paris', rules: [rule] } });
     await t.app.services.presence.flush();
     await t.app.services.history.recorder.flush();
     const res = await t.app.inject({ url: '/api/v1/users/me/export', headers: bearer(alice.token) });
@@ -53,6 +55,8 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
       friends: [{ user_id: bob.id, username: 'bob', category: 'friend' }],
       friend_requests: { incoming: [], outgoing: [{ from_user_id: alice.id, to_user_id: carol.id }] },
       blocked_users: [],
+      status_schedule: { timeZone: 'Europe/Paris', rules: [rule] },
+      calendar: null,
     });
     expect(body.presence_history).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'busy' })]));
     expect(body.sessions).toHaveLength(1);
