@@ -150,6 +150,16 @@ export class ApiClient {
     await this.#request('DELETE', `/users/me/friends/${seg(userId)}`);
   }
 
+  /** Blocks a user: unfriends both sides, closes requests, and they see you as a stranger. */
+  async blockUser(userId: number): Promise<void> {
+    await this.#request('POST', '/users/me/blocks', { user_id: userId });
+  }
+
+  /** Lifts a block (friendship does not come back). */
+  async unblockUser(userId: number): Promise<void> {
+    await this.#request('DELETE', `/users/me/blocks/${seg(userId)}`);
+  }
+
   /** Friends' views, sorted by the server (online, in_game, busy, away, then offline). */
   friendsStatus(onlineOnly = false): Promise<View[]> {
     return this.#request('GET', `/users/me/friends/status${onlineOnly ? '?online=true' : ''}`);

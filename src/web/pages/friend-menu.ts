@@ -1,6 +1,6 @@
 /**
  * The menu on each friend's card: category and remove (two steps, named after the friend
- * in both). Inviting to a match needs a server channel that does not exist yet. A disclosure button with a small panel;
+ * in both), and block (two steps too). Inviting to a match needs a server channel that does not exist yet. A disclosure button with a small panel;
  * Escape closes it and returns focus to the button.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -11,7 +11,7 @@ import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 
 export interface FriendMenuContext {
-  api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend'>;
+  api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser'>;
   /** Says what happened (a polite live region on the page). */
   notify(text: string): void;
   /** Where focus goes after the friend is removed (their card is gone). */
@@ -33,9 +33,11 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   const error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
   let armed = false;
   const remove = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'remove' }, `Remove ${name}`);
+  let blockArmed = false;
+  const block = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'block' }, `Block ${name}`);
   const panel = h('div', { id, hidden: true, class: 'beacon-panel absolute right-0 z-10 mt-2 grid w-64 gap-2 p-3 text-left' },
     h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' }, `${name} is your…`), category,
-    remove, error);
+    remove, block, error);
   const root = h('div', { class: 'relative shrink-0' }, toggle, panel);
 
   const setOpen = (open: boolean): void => {
@@ -46,6 +48,8 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   const disarm = (): void => {
     armed = false;
     remove.textContent = `Remove ${name}`;
+    blockArmed = false;
+    block.textContent = `Block ${name}`;
   };
   toggle.addEventListener('click', () => {
     const open = panel.hidden;
@@ -91,5 +95,21 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
     );
   });
   remove.addEventListener('blur', disarm);
+  // Blocking also unfriends, and they can no longer ask again: two steps, like removing.
+  block.addEventListener('click', () => {
+    if (!blockArmed) {
+      blockArmed = true;
+      block.textContent = `Confirm: block ${name}`;
+      return;
+    }
+    ctx.api.blockUser(view.user_id).then(
+      () => {
+        ctx.notify(`${name} is blocked: no longer your friend, and cannot send you requests.`);
+        ctx.afterRemove();
+      },
+      (e: unknown) => (error.textContent = errorMessage(e)),
+    );
+  });
+  block.addEventListener('blur', disarm);
   return root;
 }
