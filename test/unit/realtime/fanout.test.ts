@@ -46,7 +46,6 @@ async function setup(given: Record<number, Record<number, FriendCategory>>) {
     registry.add(c.conn, graph.friendsOf(userId));
     return c;
   };
-  /** Flushes the batch window and returns each socket's frames since the last call. */
   const flush = () => batcher.flush();
   return { fanout, registry, batcher, revoked, connect, flush };
 }
