@@ -68,9 +68,9 @@ describe('StatusSocket handshake', () => {
   it('ignores a malformed or repeated ready, and times out when no valid one comes', () => {
     const a = attempt();
     a.ws().open();
-    a.ws().receive({ type: 'ready', friends: 'nope', self: ME });
-    a.ws().receive({ type: 'ready', friends: [] });
-    a.ws().receive({ type: 'ready', friends: [], self: { user_id: '1' } });
+    a.ws().receive(JSON.stringify({ type: 'ready', friends: 'nope', self: ME }));
+    a.ws().receive(JSON.stringify({ type: 'ready', friends: [] }));
+    a.ws().receive(JSON.stringify({ type: 'ready', friends: [], self: { user_id: '1' } }));
     expect(a.readies).toEqual([]);
     vi.advanceTimersByTime(CONNECT_TIMEOUT_MS - 1);
     expect(a.closes).toEqual([]);
@@ -120,11 +120,11 @@ describe('StatusSocket events', () => {
     const a = attempt();
     a.ready();
     a.ws().receive(ev(1));
-    a.ws().receive({ type: 'batch', messages: [ev(1), null, 7, { seq: 9 }, ev(3), ev(4), ev(6), ev(7)] });
+    a.ws().receive(JSON.stringify({ type: 'batch', messages: [ev(1), null, 7, { seq: 9 }, ev(3), ev(4), ev(6), ev(7)] }));
     expect(a.log).toEqual(['event 1', 'event 3', 'event 4', 'event 6', 'event 7', 'gap']);
-    a.ws().receive({ type: 'batch', messages: [ev(8), ev(9)] });
+    a.ws().receive(JSON.stringify({ type: 'batch', messages: [ev(8), ev(9)] }));
     expect(a.log.slice(6)).toEqual(['event 8', 'event 9']);
-    a.ws().receive({ type: 'batch', messages: 'not a list' });
+    a.ws().receive(JSON.stringify({ type: 'batch', messages: 'not a list' }));
     a.ws().receive({ type: 'batch' });
     expect(a.log).toHaveLength(8);
   });
@@ -146,7 +146,7 @@ describe('StatusSocket events', () => {
       if (f.seq === 3) a.socket.close();
     };
     a.ready();
-    a.ws().receive({ type: 'batch', messages: [ev(3), ev(5), ev(6)] });
+    a.ws().receive(JSON.stringify({ type: 'batch', messages: [ev(3), ev(5), ev(6)] }));
     expect(a.log).toEqual(['event 3']);
   });
 
@@ -185,7 +185,7 @@ describe('StatusSocket heartbeat and end', () => {
     for (const interval of [0, -5, undefined]) {
       const a = attempt();
       a.ws().open();
-      a.ws().receive({ ...readyFrame([]), heartbeat_interval_ms: interval });
+      a.ws().receive(JSON.stringify({ ...readyFrame([]), heartbeat_interval_ms: interval }));
       vi.advanceTimersByTime(DEFAULT_HEARTBEAT_INTERVAL_MS / 2 - 1);
       expect(a.ws().sentOfType('heartbeat')).toHaveLength(0);
       vi.advanceTimersByTime(1);
