@@ -5,13 +5,21 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisProxy, type RedisProxy } from '../helpers/redis.js';
-import { connect, type Frame } from '../helpers/ws-client.js';
+import { connect, type Frame, type TestSocket } from '../helpers/ws-client.js';
 import { api, befriend, register, startCluster, type Cluster } from './harness.js';
 
 const HEARTBEAT_MS = 1000;
 const GRACE_MS = 1500;
 const change = (id: number, status?: string) => (f: Frame) =>
   f.type === 'friend_status_change' && f.friend_id === id && (status === undefined || f.status === status);
+
+/** Opens a socket for `user` and waits until each watcher saw them come online (frames after the connect only). */
+async function comesOnline(url: string, user: { token: string; id: number }, ...watchers: TestSocket[]) {
+  const marks = watchers.map((w) => w.mark());
+  const c = await connect(url, user.token);
+  await Promise.all(watchers.map((w, i) => w.next(change(user.id, 'online'), { from: marks[i] })));
+  return c;
+}
 
 describe('cluster of instances', () => {
   let cluster: Cluster;
@@ -40,49 +48,50 @@ describe('cluster of instances', () => {
   it('friends on different instances see each other come online and change status', async () => {
     const { one, two, alice, bob } = await twoInstances();
     const { socket: b } = await connect(two.url, bob.token);
-    const { socket: a } = await connect(one.url, alice.token);
-    await b.next(change(alice.id, 'online'));
+    const { socket: a } = await comesOnline(one.url, alice, b);
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const status = i % 2 === 0 ? 'busy' : 'away';
       const sent = performance.now();
-      a.send({ type: 'set_status', status, custom_message: `m${i}` });
-      await b.next((f) => change(alice.id, status)(f) && f.custom_message === `m${i}`);
+      await b.after(
+        () => a.send({ type: 'set_status', status, custom_message: `m${i}` }),
+        (f) => change(alice.id, status)(f) && f.custom_message === `m${i}`,
+      );
       latencies.push(performance.now() - sent);
     }
     latencies.sort((x, y) => x - y);
     console.warn(`cross-instance latency ms: p50=${latencies[10]!.toFixed(1)} max=${latencies[19]!.toFixed(1)}`);
     expect(latencies[19]).toBeLessThan(1000);
     // And the other way round.
-    b.send({ type: 'activity', activity: 'chatting' });
-    expect(await a.next((f) => change(bob.id)(f) && f.activity === 'chatting')).toBeTruthy();
+    expect(await a.after(() => b.send({ type: 'activity', activity: 'chatting' }), change(bob.id))).toMatchObject({ activity: 'chatting' });
   });
 
   it('a user with tabs on two instances stays online until the last tab closes', async () => {
     const { one, two, alice, bob } = await twoInstances();
     const watcher = await cluster.start('three');
     const { socket: b } = await connect(watcher.url, bob.token);
-    const { socket: tab1 } = await connect(one.url, alice.token);
-    await b.next(change(alice.id, 'online'));
+    const { socket: tab1 } = await comesOnline(one.url, alice, b);
+    const from = b.mark();
     const { socket: tab2 } = await connect(two.url, alice.token);
     tab1.close();
     await tab1.waitClosed();
     await new Promise((r) => setTimeout(r, GRACE_MS + 700));
-    expect(b.frames.filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
+    expect(b.since(from).filter(change(alice.id))).toEqual([]);
+    const closing = b.mark();
     tab2.close();
     await tab2.waitClosed();
-    expect(await b.next(change(alice.id, 'offline'), { timeoutMs: GRACE_MS + 3000 })).toMatchObject({ last_seen: expect.any(String) });
+    expect(await b.next(change(alice.id, 'offline'), { from: closing, timeoutMs: GRACE_MS + 3000 })).toMatchObject({ last_seen: expect.any(String) });
   });
 
   it('kill -9 of an instance leaves no ghost online: friends see offline within 2 × heartbeat + grace', async () => {
     const { one, two, alice, bob } = await twoInstances();
     const { socket: b } = await connect(two.url, bob.token);
-    await connect(one.url, alice.token);
-    await b.next(change(alice.id, 'online'));
+    await comesOnline(one.url, alice, b);
     const killedAt = Date.now();
+    const from = b.mark();
     one.child.kill('SIGKILL');
     await one.exited;
-    const off = await b.next(change(alice.id, 'offline'), { timeoutMs: 2 * HEARTBEAT_MS + GRACE_MS + 3000 });
+    const off = await b.next(change(alice.id, 'offline'), { from, timeoutMs: 2 * HEARTBEAT_MS + GRACE_MS + 3000 });
     const detected = Date.now() - killedAt;
     console.warn(`killed instance detected and friend told offline after ${detected} ms`);
     expect(detected).toBeLessThanOrEqual(2 * HEARTBEAT_MS + GRACE_MS + 1000);
@@ -97,26 +106,26 @@ describe('cluster of instances', () => {
   it('SIGTERM closes sockets with 1001 and a reconnect elsewhere within the grace shows no flap', async () => {
     const { one, two, alice, bob } = await twoInstances();
     const { socket: b } = await connect(two.url, bob.token);
-    const { socket: a } = await connect(one.url, alice.token);
-    await b.next(change(alice.id, 'online'));
+    const { socket: a } = await comesOnline(one.url, alice, b);
+    const from = b.mark();
     one.child.kill('SIGTERM');
     expect((await a.waitClosed(5000)).code).toBe(1001);
     expect(await one.exited).toBe('0');
     await connect(two.url, alice.token);
     await new Promise((r) => setTimeout(r, GRACE_MS + 2 * HEARTBEAT_MS));
-    expect(b.frames.filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
+    expect(b.since(from).filter(change(alice.id))).toEqual([]);
   });
 
   it('logout on one instance closes that login\u2019s sockets on the others with 4000', async () => {
     const { one, two, alice, bob } = await twoInstances();
     const { socket: b } = await connect(one.url, bob.token);
-    const { socket: a } = await connect(two.url, alice.token);
-    await b.next(change(alice.id, 'online'));
+    const { socket: a } = await comesOnline(two.url, alice, b);
     const started = Date.now();
+    const from = b.mark();
     expect((await api(one, 'POST', '/auth/logout', alice.token)).status).toBe(204);
     expect((await a.waitClosed(1000)).code).toBe(4000);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(await b.next(change(alice.id, 'offline'))).toBeTruthy();
+    expect(await b.next(change(alice.id, 'offline'), { from })).toBeTruthy();
     expect((await api(two, 'GET', '/users/me', alice.token)).status).toBe(401);
   });
 
@@ -127,15 +136,13 @@ describe('cluster of instances', () => {
     await befriend(one, alice, one, carol);
     const { socket: c } = await connect(one.url, carol.token);
     const { socket: b } = await connect(two.url, bob.token);
-    const { socket: a } = await connect(one.url, alice.token);
-    await b.next(change(alice.id, 'online'));
-    await c.next(change(alice.id, 'online'));
+    const { socket: a } = await comesOnline(one.url, alice, b, c);
 
     proxy.cut();
     await expect.poll(async () => (await fetch(`${one.url}/readyz`)).status, { timeout: 5000 }).toBe(503);
     // Local users on the same instance still see each other.
-    a.send({ type: 'set_status', status: 'busy', custom_message: 'during outage' });
-    expect(await c.next((f) => change(alice.id, 'busy')(f) && f.custom_message === 'during outage')).toBeTruthy();
+    const during = await c.after(() => a.send({ type: 'set_status', status: 'busy', custom_message: 'during outage' }), change(alice.id));
+    expect(during).toMatchObject({ status: 'busy', custom_message: 'during outage' });
 
     proxy.restore();
     await expect.poll(async () => (await fetch(`${one.url}/readyz`)).status, { timeout: 10_000 }).toBe(200);
@@ -145,8 +152,12 @@ describe('cluster of instances', () => {
         timeout: 10_000,
       })
       .toBe('busy');
-    a.send({ type: 'set_status', status: 'away', custom_message: 'after outage' });
-    expect(await b.next((f) => change(alice.id, 'away')(f) && f.custom_message === 'after outage', { timeoutMs: 5000 })).toBeTruthy();
+    const after = await b.after(
+      () => a.send({ type: 'set_status', status: 'away', custom_message: 'after outage' }),
+      (f) => change(alice.id, 'away')(f) && f.custom_message === 'after outage',
+      { timeoutMs: 5000 },
+    );
+    expect(after).toBeTruthy();
     // Settings were never at risk: they live in PostgreSQL.
     const settings = await api(two, 'GET', '/users/me/status/settings', alice.token);
     expect(settings.status).toBe(200);
@@ -154,19 +165,67 @@ describe('cluster of instances', () => {
     expect(two.child.exitCode).toBeNull();
   });
 
+  it('20 Redis outages with tabs on two instances lose nothing: an older copy never overwrites a newer one', { timeout: 240_000 }, async () => {
+    proxy = await startRedisProxy();
+    const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url });
+    const { socket: b } = await connect(two.url, bob.token);
+    const { socket: tab1 } = await comesOnline(one.url, alice, b);
+    const { socket: tab2 } = await connect(two.url, alice.token);
+    const ready = (inst: typeof one) => fetch(`${inst.url}/readyz`).then((r) => r.status);
+    const seenBy = async (inst: typeof one) =>
+      ((await (await api(inst, 'GET', `/users/${alice.id}/status`, bob.token)).json()) as { custom_message: string | null }).custom_message;
+    const lost: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const message = `outage ${i}`;
+      // Alternate the instance the change is made on, so both recovery orders are exercised.
+      const [tab, other] = i % 2 === 0 ? [tab1, tab2] : [tab2, tab1];
+      proxy.cut();
+      await expect.poll(async () => [await ready(one), await ready(two)], { timeout: 5000, interval: 50 }).toEqual([503, 503]);
+      await tab.after(
+        () => tab.send({ type: 'set_status', status: i % 2 === 0 ? 'busy' : 'away', custom_message: message }),
+        (f) => f.type === 'status_update' && f.custom_message === message,
+      );
+      const resynced = other.mark();
+      proxy.restore();
+      await expect.poll(async () => [await ready(one), await ready(two)], { timeout: 10_000, interval: 50 }).toEqual([200, 200]);
+      const state = async () => ({
+        views: [await seenBy(one), await seenBy(two)],
+        otherTab: other.since(resynced).filter((f) => f.type === 'status_update').at(-1)?.custom_message,
+      });
+      const settled = { views: [message, message], otherTab: message };
+      // Both instances resync (re-save, then reload after RESYNC_SETTLE_MS); wait for it, then make
+      // sure nothing reverts once the slower instance has resynced too.
+      const deadline = Date.now() + 10_000;
+      let now = await state();
+      while (JSON.stringify(now) !== JSON.stringify(settled) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        now = await state();
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      const later = await state();
+      if (JSON.stringify(now) !== JSON.stringify(settled) || JSON.stringify(later) !== JSON.stringify(settled)) {
+        lost.push(`${message}: ${JSON.stringify(now)}, then ${JSON.stringify(later)}`);
+      }
+    }
+    expect(lost).toEqual([]);
+    // And the friend on instance two ends with the latest state too.
+    const last = b.frames.filter(change(alice.id)).at(-1);
+    expect(last).toMatchObject({ custom_message: 'outage 19' });
+  });
+
   it('catches up on unfriending and logouts that happened during a Redis outage', async () => {
     proxy = await startRedisProxy();
     const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url });
     const { socket: b } = await connect(two.url, bob.token);
-    const { socket: a } = await connect(two.url, alice.token);
-    await b.next(change(alice.id, 'online'));
+    const { socket: a } = await comesOnline(two.url, alice, b);
+    const from = b.mark();
     proxy.cut();
     await expect.poll(async () => (await fetch(`${one.url}/readyz`)).status, { timeout: 5000 }).toBe(503);
     // Both made on instance one, whose bus cannot tell instance two.
     expect((await api(one, 'DELETE', `/users/me/friends/${bob.id}`, alice.token)).status).toBe(204);
     expect((await api(one, 'POST', '/auth/logout', alice.token)).status).toBe(204);
     proxy.restore();
-    expect(await b.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { timeoutMs: 10_000 })).toBeTruthy();
+    expect(await b.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { from, timeoutMs: 10_000 })).toBeTruthy();
     expect((await a.waitClosed(10_000)).code).toBe(4000);
   });
 });

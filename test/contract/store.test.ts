@@ -56,7 +56,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
       last_seen_visibility: 'friends',
       custom_message_visibility: 'friends',
     });
-    await users.updateSettings(u!.id, { status_visibility: 'hidden', last_seen_visibility: 'nobody' });
+    await users.updateSettings(u!.id, { status_visibility: 'hidden', last_seen_visibility: 'nobody' }, T0);
     expect(await users.getSettings(u!.id)).toMatchObject({ status_visibility: 'hidden', last_seen_visibility: 'nobody', activity_visibility: 'friends' });
   });
 
@@ -146,21 +146,27 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const presence = new PresenceRepository(database.db);
     const a = await mk('pres_a');
     const b = await mk('pres_b');
-    await users.updateSettings(b!.id, { status_visibility: 'close_friends' });
+    await users.updateSettings(b!.id, { status_visibility: 'close_friends' }, null);
+    await users.updateSettings(a!.id, { status_visibility: 'hidden' }, T0 - 5);
+    const GAMES = [
+      { matchId: 'm-1', activity: 'playing_pong' as const, startedAt: T0 - 60_000 },
+      { matchId: 'cup', activity: 'in_tournament' as const, startedAt: T0 - 1 },
+    ];
     await presence.write([
       {
         userId: a!.id,
         status: 'busy',
         activity: 'chatting',
-        persisted: { manualStatus: 'busy', customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 },
+        persisted: { manualStatus: 'busy', serverGames: GAMES, customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 },
       },
-      { userId: b!.id, status: 'online', activity: 'browsing', persisted: { manualStatus: null, customMessage: null, customMessageExpiresAt: null, lastSeen: null, lastActivity: T0 } },
+      { userId: b!.id, status: 'online', activity: 'browsing', persisted: { manualStatus: null, serverGames: [], customMessage: null, customMessageExpiresAt: null, lastSeen: null, lastActivity: T0 } },
     ]);
     const loaded = await presence.load([a!.id, b!.id, 999_999]);
     expect(loaded).toHaveLength(2);
     const la = loaded.find((l) => l.profile.id === a!.id)!;
-    expect(la.persisted).toEqual({ manualStatus: 'busy', customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
-    expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user' });
+    expect(la.persisted).toEqual({ manualStatus: 'busy', serverGames: GAMES, customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
+    expect(loaded.find((l) => l.profile.id === b!.id)!.persisted.serverGames).toEqual([]);
+    expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user', hiddenLastSeen: T0 - 5 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.profile.settings.status_visibility).toBe('close_friends');
   });
 
@@ -168,7 +174,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const presence = new PresenceRepository(database.db);
     const ghost = await mk('ghost');
     const active = await mk('ghost_active');
-    const none = { manualStatus: null, customMessage: null, customMessageExpiresAt: null, lastSeen: null };
+    const none = { manualStatus: null, serverGames: [], customMessage: null, customMessageExpiresAt: null, lastSeen: null };
     await presence.write([
       { userId: ghost!.id, status: 'online', activity: 'browsing', persisted: { ...none, lastActivity: T0 } },
       { userId: active!.id, status: 'in_game', activity: 'playing_pong', persisted: { ...none, lastActivity: T0 + 5000 } },

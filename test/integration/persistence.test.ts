@@ -33,12 +33,14 @@ describe('presence persistence', () => {
     const write = vi.spyOn(PresenceRepository.prototype, 'write');
     await t.app.services.presence.flush();
     write.mockClear();
+    const sent = socket.mark();
     for (let i = 0; i < 50; i++) socket.send({ type: 'heartbeat' });
     for (let i = 0; i < 20; i++) socket.send({ type: 'interaction' });
-    await socket.next(() => socket.ofType('heartbeat_ack').length === 50);
+    await socket.next(() => socket.since(sent).filter((f) => f.type === 'heartbeat_ack').length === 50, { from: sent });
+    const set = socket.mark();
     socket.send({ type: 'set_status', status: 'busy' });
     socket.send({ type: 'set_status', status: 'away' });
-    await socket.next((f) => f.type === 'status_update' && f.status === 'away');
+    await socket.next((f) => f.type === 'status_update' && f.status === 'away', { from: set });
     await t.app.services.presence.flush();
     expect(write).toHaveBeenCalledTimes(1);
     expect(write.mock.calls[0]![0]).toEqual([expect.objectContaining({ userId: alice.id, status: 'away' })]);

@@ -40,75 +40,89 @@ describe('privacy over every output', () => {
     expect(await status(admin, alice)).toMatchObject({ status: 'online' });
   });
 
-  it('hiding makes a user look exactly like an offline user who never shared last_seen, everywhere', async () => {
+  it('hiding looks like a logout at that moment, everywhere, and nothing done while hidden moves last_seen', async () => {
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
-    a.send({ type: 'set_status', status: 'busy', custom_message: 'secret' });
-    await b.next((f) => change(alice.id)(f) && f.status === 'busy');
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    await b.after(() => a.send({ type: 'set_status', status: 'busy', custom_message: 'secret' }), (f) => change(alice.id)(f) && f.status === 'busy');
+    await t.advance(60_000);
+    const hidAt = new Date(t.clock.now()).toISOString();
+    const hiding = b.mark();
     expect((await settings(alice, { status_visibility: 'hidden' })).json()).toMatchObject({ status_visibility: 'hidden' });
-    const hidden = await b.next((f) => change(alice.id)(f) && f.status === 'offline');
-    expect(hidden).toMatchObject({ activity: null, custom_message: null, last_seen: null });
+    expect(await b.next(change(alice.id), { from: hiding })).toMatchObject({ status: 'offline', activity: null, custom_message: null, last_seen: hidAt });
 
-    const never = await status(bob, carol); // carol never came online
-    const seen = await status(bob, alice);
-    const strip = (v: Record<string, unknown>) => ({ ...v, user_id: 0, username: '', display_name: '', timestamp: '' });
-    expect(strip(seen)).toEqual(strip(never));
-
+    // REST and a fresh ready snapshot say the same; a stranger (outside the last_seen audience) sees a never-seen user.
+    expect(await status(bob, alice)).toMatchObject({ status: 'offline', activity: null, custom_message: null, last_seen: hidAt });
+    expect(await status(stranger, alice)).toMatchObject({ status: 'offline', last_seen: null });
     const { ready } = await t.connect(carol.token);
     const aliceInReady = (ready.friends as Array<{ user_id: number }>).find((v) => v.user_id === alice.id);
-    expect(aliceInReady).toMatchObject({ status: 'offline', activity: null, custom_message: null, last_seen: null });
+    expect(aliceInReady).toMatchObject({ status: 'offline', activity: null, custom_message: null, last_seen: hidAt });
     expect(await status(admin, alice)).toMatchObject({ status: 'busy', custom_message: 'secret' });
     expect(await status(alice, alice)).toMatchObject({ status: 'busy', custom_message: 'secret' });
 
-    // While hidden, changes reach nobody but the user's own sessions.
-    const before = b.frames.length;
-    a.send({ type: 'activity', activity: 'chatting' });
-    await a.next((f) => f.type === 'status_update' && f.activity === 'chatting');
+    // While hidden: changes, leaving, the grace ending — friends receive nothing and last_seen stays.
+    const hidden = b.mark();
+    await a.after(() => a.send({ type: 'activity', activity: 'chatting' }), (f) => f.type === 'status_update' && f.activity === 'chatting');
+    await t.advance(30_000);
+    a.close();
+    await a.waitClosed();
+    await t.advance(10_001);
     await new Promise((r) => setTimeout(r, 30));
-    expect(b.frames.slice(before)).toEqual([]);
+    expect(b.since(hidden)).toEqual([]);
+    expect((await status(bob, alice)).last_seen).toBe(hidAt);
+
+    // Unhiding while offline shows only the current state: offline, last seen when she hid.
+    expect((await settings(alice, { status_visibility: 'friends' })).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(b.since(hidden)).toEqual([]);
+    expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen: hidAt });
+    await t.app.services.presence.flush();
+    const row = await t.app.services.database.db.selectFrom('users').select('last_seen').where('id', '=', alice.id).executeTakeFirstOrThrow();
+    expect(Number(row.last_seen)).toBe(Date.parse(hidAt));
+  });
+
+  it('unhiding while online shows the current state at once', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    await b.after(() => settings(alice, { status_visibility: 'hidden' }), (f) => change(alice.id)(f) && f.status === 'offline');
+    await a.after(() => a.send({ type: 'set_status', status: 'away', custom_message: 'lunch' }), (f) => f.type === 'status_update' && f.status === 'away');
+    const shown = await b.after(() => settings(alice, { status_visibility: 'friends' }), change(alice.id));
+    expect(shown).toMatchObject({ status: 'away', custom_message: 'lunch', last_seen: null });
   });
 
   it('shows close-friends-only fields to close friends only, per the category the subject gave', async () => {
     const { socket: b } = await t.connect(bob.token);
     const { socket: c } = await t.connect(carol.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
-    await c.next(change(alice.id));
+    const { socket: a } = await t.connectSeenBy(alice.token, b, c);
     await settings(alice, { custom_message_visibility: 'close_friends' });
     expect((await category(alice, bob, 'close_friend')).statusCode).toBe(200);
+    const [fromB, fromC] = [b.mark(), c.mark()];
     a.send({ type: 'set_status', status: 'busy', custom_message: 'only for close friends' });
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'busy')).toMatchObject({ custom_message: 'only for close friends' });
-    expect(await c.next((f) => change(alice.id)(f) && f.status === 'busy')).toMatchObject({ custom_message: null });
+    expect(await b.next(change(alice.id), { from: fromB })).toMatchObject({ status: 'busy', custom_message: 'only for close friends' });
+    expect(await c.next(change(alice.id), { from: fromC })).toMatchObject({ status: 'busy', custom_message: null });
     expect((await status(carol, alice)).custom_message).toBeNull();
     expect((await status(bob, alice)).custom_message).toBe('only for close friends');
   });
 
   it('a category change updates what that friend sees at once, and an acquaintance sees what the public sees', async () => {
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
-    a.send({ type: 'set_status', status: 'busy', custom_message: 'hi' });
-    await b.next((f) => change(alice.id)(f) && f.status === 'busy');
-    await category(alice, bob, 'acquaintance');
-    expect(await b.next((f) => change(alice.id)(f) && f.status === 'offline')).toMatchObject({ custom_message: null, last_seen: null });
-    await category(alice, bob, 'friend');
-    expect(await b.next((f, i = b.frames.indexOf(f)) => change(alice.id)(f) && f.status === 'busy' && i > 2)).toMatchObject({
-      custom_message: 'hi',
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    await b.after(() => a.send({ type: 'set_status', status: 'busy', custom_message: 'hi' }), change(alice.id));
+    expect(await b.after(() => category(alice, bob, 'acquaintance'), change(alice.id))).toMatchObject({
+      status: 'offline',
+      custom_message: null,
+      last_seen: null,
     });
+    expect(await b.after(() => category(alice, bob, 'friend'), change(alice.id))).toMatchObject({ status: 'busy', custom_message: 'hi' });
   });
 
   it('sends nothing to a viewer whose view did not change', async () => {
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id));
-    await settings(alice, { activity_visibility: 'close_friends' });
-    await b.next((f) => change(alice.id)(f) && f.activity === null);
-    const before = b.frames.length;
-    a.send({ type: 'activity', activity: 'chatting' });
-    await a.next((f) => f.type === 'status_update' && f.activity === 'chatting');
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    expect(await b.after(() => settings(alice, { activity_visibility: 'close_friends' }), change(alice.id))).toMatchObject({ activity: null });
+    const before = b.mark();
+    await a.after(() => a.send({ type: 'activity', activity: 'chatting' }), (f) => f.type === 'status_update' && f.activity === 'chatting');
     await new Promise((r) => setTimeout(r, 30));
-    expect(b.frames.slice(before)).toEqual([]);
+    expect(b.since(before)).toEqual([]);
   });
 
   it('last_seen follows its own audience', async () => {

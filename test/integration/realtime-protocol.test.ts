@@ -45,7 +45,7 @@ describe('WebSocket protocol', () => {
   it('answers bad frames with an error frame and keeps serving everyone', async () => {
     const { alice, bob } = await setup();
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     const bad = [
       'not json',
       '[1,2]',
@@ -56,14 +56,15 @@ describe('WebSocket protocol', () => {
       '{"type":"heartbeat","extra":1}',
       '{"type":"auth","token":"again"}',
     ];
+    const sent = a.mark();
+    const errors = () => a.since(sent).filter((f) => f.type === 'error');
     for (const f of bad) a.send(f);
     a.ws.send(Buffer.from([1, 2, 3]), { binary: true });
-    await a.next(() => a.ofType('error').length === bad.length + 1, { timeoutMs: 2000 });
-    for (const e of a.ofType('error')) expect(e).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
-    expect(a.ofType('error')[3]!.message).toMatch(/set_status.*status/);
-    expect(a.ofType('error')[3]!.message).not.toMatch(/token/);
-    a.send({ type: 'set_status', status: 'busy' });
-    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'busy')).toBeTruthy();
+    await a.next(() => errors().length === bad.length + 1, { from: sent, timeoutMs: 2000 });
+    for (const e of errors()) expect(e).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+    expect(errors()[3]!.message).toMatch(/set_status.*status/);
+    expect(errors()[3]!.message).not.toMatch(/token/);
+    expect(await b.after(() => a.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'friend_status_change')).toMatchObject({ status: 'busy' });
   });
 
   it('closes a socket that sends a frame over 16 KiB with 1009', async () => {
@@ -76,24 +77,23 @@ describe('WebSocket protocol', () => {
   it('answers heartbeat with heartbeat_ack', async () => {
     const { alice } = await setup();
     const { socket: a } = await t.connect(alice.token);
-    a.send({ type: 'heartbeat' });
-    expect(await a.next((f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
+    expect(await a.after(() => a.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
   });
 
   it('closes a socket silent for two heartbeat intervals; the friend sees offline after the grace', async () => {
     const { alice, bob } = await setup({ heartbeatIntervalMs: 25_000, offlineGraceMs: 10_000 });
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next((f) => f.type === 'friend_status_change');
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     t.clock.advance(49_000);
-    b.send({ type: 'heartbeat' });
-    await b.next((f) => f.type === 'heartbeat_ack');
+    await b.after(() => b.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
     t.clock.advance(2_000);
+    const swept = b.mark();
     t.app.gateway.sweep();
     expect((await a.waitClosed()).code).toBe(1006);
     expect(b.closed).toBeNull();
-    await t.advance(10_001);
-    expect(await b.next((f) => f.type === 'friend_status_change' && f.status === 'offline')).toBeTruthy();
+    await t.advance(9_999);
+    expect(b.since(swept)).toEqual([]);
+    expect(await b.after(() => t.advance(2), (f) => f.type === 'friend_status_change')).toMatchObject({ friend_id: alice.id, status: 'offline' });
   });
 
   it('rate limits a flooding socket with 4429', async () => {
@@ -122,13 +122,13 @@ describe('WebSocket protocol', () => {
   it('batches several events for one socket within the window, each with its own seq', async () => {
     const { alice, bob } = await setup({ batchWindowMs: 40 });
     const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connect(alice.token);
-    await b.next((f) => f.type === 'friend_status_change');
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     const before = b.raw.length;
+    const from = b.mark();
     a.send({ type: 'set_status', status: 'busy' });
     a.send({ type: 'activity', activity: 'chatting' });
     a.send({ type: 'set_status', status: 'away' });
-    await b.next((f) => f.type === 'friend_status_change' && f.status === 'away');
+    await b.next((f) => f.type === 'friend_status_change' && f.status === 'away', { from });
     const batch = b.raw.slice(before).find((f) => f.type === 'batch') as Frame & { messages: Frame[] };
     expect(batch).toBeDefined();
     expect(batch.seq).toBeUndefined();

@@ -5,10 +5,30 @@
  * Commands fail fast while Redis is down (no offline queue); callers resync when it is back.
  */
 import { Redis } from 'ioredis';
-import { instanceOfSession, type PresenceStore } from '../ports/presence-store.js';
+import { instanceOfSession, type PresenceStore, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
 type UserFields = Omit<ReplicaState, 'sessions'>;
+
+/**
+ * Saves one instance's sessions, and the user-level fields only when the given version is
+ * newer than the stored one (`ver` = "<at>:<by>"), atomically. Returns 1 if they were stored.
+ * KEYS[1] hash; ARGV: user JSON, version at, version by, instance id, sessions JSON, ttl.
+ */
+const SAVE_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], 'ver')
+local newer = 1
+if cur then
+  local sep = string.find(cur, ':', 1, true)
+  local at = tonumber(string.sub(cur, 1, sep - 1))
+  local by = string.sub(cur, sep + 1)
+  local mine = tonumber(ARGV[2])
+  if at > mine or (at == mine and by >= ARGV[3]) then newer = 0 end
+end
+if newer == 1 then redis.call('HSET', KEYS[1], 'user', ARGV[1], 'ver', ARGV[2] .. ':' .. ARGV[3]) end
+redis.call('HSET', KEYS[1], ARGV[4], ARGV[5])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+return newer`;
 /** Hashes of users nobody touches for this long disappear (the database keeps what lasts). */
 const KEY_TTL_S = 86_400;
 
@@ -37,18 +57,28 @@ export class RedisPresenceStore implements PresenceStore {
     return `${this.#prefix}:presence:${userId}`;
   }
 
-  async save(userId: number, instanceId: string, state: ReplicaState): Promise<void> {
+  async save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean> {
     const { sessions, ...user } = state;
     const mine = sessions.filter((s) => {
       const owner = instanceOfSession(s.id);
       return owner === null || owner === instanceId;
     });
-    const key = this.#key(userId);
-    await this.#redis.multi().hset(key, 'user', JSON.stringify(user), instanceId, JSON.stringify(mine)).expire(key, KEY_TTL_S).exec();
+    const stored = await this.#redis.eval(
+      SAVE_SCRIPT,
+      1,
+      this.#key(userId),
+      JSON.stringify(user),
+      String(version.at),
+      version.by,
+      instanceId,
+      JSON.stringify(mine),
+      String(KEY_TTL_S),
+    );
+    return stored === 1;
   }
 
-  async load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, ReplicaState>> {
-    const out = new Map<number, ReplicaState>();
+  async load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>> {
+    const out = new Map<number, StoredReplica>();
     if (userIds.length === 0) return out;
     const pipeline = this.#redis.pipeline();
     for (const id of userIds) pipeline.hgetall(this.#key(id));
@@ -86,12 +116,12 @@ export class RedisPresenceStore implements PresenceStore {
 }
 
 /** Merges the instances' session fields; polling sessions seen by several keep the latest touch. */
-function mergeHash(hash: Record<string, string>, live: ReadonlySet<string> | null): ReplicaState | null {
+function mergeHash(hash: Record<string, string>, live: ReadonlySet<string> | null): StoredReplica | null {
   try {
     const user = JSON.parse(hash.user!) as UserFields;
     const sessions = new Map<string, ReplicaState['sessions'][number]>();
     for (const [field, value] of Object.entries(hash)) {
-      if (field === 'user') continue;
+      if (field === 'user' || field === 'ver') continue;
       if (live && !live.has(field)) {
         // A dead instance's sockets are gone; its polling sessions may still be live elsewhere.
         for (const s of JSON.parse(value) as ReplicaState['sessions']) if (instanceOfSession(s.id) === null) keepLatest(sessions, s);
@@ -99,10 +129,17 @@ function mergeHash(hash: Record<string, string>, live: ReadonlySet<string> | nul
       }
       for (const s of JSON.parse(value) as ReplicaState['sessions']) keepLatest(sessions, s);
     }
-    return { ...user, sessions: [...sessions.values()] };
+    return { ...user, sessions: [...sessions.values()], version: parseVersion(hash.ver) };
   } catch {
     return null;
   }
+}
+
+function parseVersion(raw: string | undefined): Version | null {
+  if (!raw) return null;
+  const sep = raw.indexOf(':');
+  const at = Number(raw.slice(0, sep));
+  return sep > 0 && Number.isFinite(at) ? { at, by: raw.slice(sep + 1) } : null;
 }
 
 function keepLatest(map: Map<string, ReplicaState['sessions'][number]>, s: ReplicaState['sessions'][number]): void {

@@ -2,11 +2,13 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.js';
 import { initial } from './migrations/001-initial.js';
+import { presenceTruth } from './migrations/002-presence-truth.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
   return {
     '001-initial': initial(dialect),
+    '002-presence-truth': presenceTruth(),
   };
 }
 

@@ -37,6 +37,10 @@ export interface UsersTable {
   activity_visibility: Audience;
   last_seen_visibility: Audience;
   custom_message_visibility: Audience;
+  /** While status_visibility is hidden: the last_seen the user shows (fixed when they hid). */
+  hidden_last_seen: number | null;
+  /** Games declared by game servers and not ended: JSON `[{matchId, activity, startedAt}]`. */
+  server_games: string | null;
 }
 
 export interface UserSessionsTable {

@@ -2,10 +2,13 @@
  * PresenceStore: presence shared between instances (cluster mode).
  *
  * Semantics every implementation keeps:
- * - `save(userId, instanceId, state)` stores the user-level fields (last writer wins) and
- *   the sessions this instance holds: its own sockets (`<instance>/<conn>`) and the polling
- *   sessions it last saw. Each instance writes only its own sessions, so instances never
- *   overwrite each other's.
+ * - `save(userId, instanceId, state, version)` stores the sessions this instance holds (its
+ *   own sockets `<instance>/<conn>` and the polling sessions it last saw; each instance
+ *   writes only its own, so instances never overwrite each other's) and the user-level
+ *   fields, but those only if `version` is newer than the stored one: an older copy (an
+ *   instance that missed changes during an outage) can never overwrite a newer one,
+ *   whatever order instances save in. It answers whether the user-level fields were stored.
+ * - `load` returns each user's state with the version of its user-level fields.
  * - `load(ids, live)` merges what every instance saved; socket sessions of instances not in
  *   `live` are left out (a crashed instance's users come back offline).
  * - Every instance heartbeats. `liveInstances` lists those that beat within `deadAfterMs`;
@@ -15,12 +18,35 @@
  */
 import type { ReplicaState } from '../presence/types.js';
 
+/**
+ * The version of a user's user-level presence fields: a hybrid logical clock (wall-clock ms,
+ * pushed forward past every version seen) with the instance id as the tie-break.
+ */
+export interface Version {
+  at: number;
+  by: string;
+}
+
+/** Negative when `a` is older than `b`, 0 when equal, positive when newer. */
+export function compareVersions(a: Version, b: Version): number {
+  if (a.at !== b.at) return a.at - b.at;
+  return a.by < b.by ? -1 : a.by > b.by ? 1 : 0;
+}
+
+/** The version of a change made now by `by`: later than anything seen before. */
+export function nextVersion(prev: Version | undefined, now: number, by: string): Version {
+  return { at: Math.max(now, (prev?.at ?? 0) + 1), by };
+}
+
+/** A stored replica and the version of its user-level fields (null: saved before versions existed). */
+export type StoredReplica = ReplicaState & { version: Version | null };
+
 export interface PresenceStore {
   readonly shared: boolean;
   /** Connects; rejects when the store cannot be reached (the instance still starts, and resyncs later). */
   connect(): Promise<void>;
-  save(userId: number, instanceId: string, state: ReplicaState): Promise<void>;
-  load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, ReplicaState>>;
+  save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean>;
+  load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>>;
   heartbeat(instanceId: string, now: number): Promise<void>;
   liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null>;
   /** This instance is stopping cleanly. */
@@ -38,8 +64,10 @@ export const instanceOfSession = (sessionId: string): string | null => {
 export class LocalPresenceStore implements PresenceStore {
   readonly shared = false;
   async connect(): Promise<void> {}
-  async save(): Promise<void> {}
-  async load(): Promise<Map<number, ReplicaState>> {
+  async save(): Promise<boolean> {
+    return true;
+  }
+  async load(): Promise<Map<number, StoredReplica>> {
     return new Map();
   }
   async heartbeat(): Promise<void> {}

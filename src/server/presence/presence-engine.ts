@@ -22,10 +22,12 @@ import {
   applyCustomMessage,
   createRecord,
   deriveState,
+  expireGames,
   markInteraction,
   markOffline,
   nextDeadline,
   persistedOf,
+  serverGamesOf,
   type UserRecord,
 } from './user-record.js';
 
@@ -61,7 +63,11 @@ export class PresenceEngine {
   /** Seeds a user's remembered state; no-op when the engine already knows the user. */
   load(userId: number, persisted: PersistedPresence): void {
     if (this.#users.has(userId)) return;
-    const u = createRecord(userId, persisted, this.clock.now());
+    const now = this.clock.now();
+    const u = createRecord(userId, persisted, now);
+    // A game whose end event never came, while nobody held the user, is over.
+    expireGames(u, now, this.timings.maxGameMs);
+    u.state = deriveState(u);
     this.#users.set(userId, u);
     this.#schedule(u);
   }
@@ -108,7 +114,7 @@ export class PresenceEngine {
     const u = this.#users.get(userId) ?? createRecord(userId);
     return {
       sessions: [...u.sessions].map(([id, s]) => ({ id, kind: s.kind, lastTouch: s.lastTouch })),
-      serverGames: [...u.serverGames].map(([matchId, activity]) => ({ matchId, activity })),
+      serverGames: serverGamesOf(u),
       manualStatus: u.manualStatus,
       customMessage: u.customMessage,
       customMessageExpiresAt: u.customMessageExpiresAt,
@@ -122,16 +128,22 @@ export class PresenceEngine {
 
   /**
    * Replaces a user's state with one from the shared store (cluster mode), keeping the
-   * sessions `keep` says are this instance's own: the store may lag behind them.
+   * sessions `keep` says are this instance's own: the store may lag behind them. With
+   * `sessionsOnly` (the stored user-level fields are older than this replica's) only the
+   * other instances' sessions are taken.
    */
-  importUser(userId: number, s: ReplicaState, keep: (sessionId: string) => boolean = () => false): PresenceChange | null {
+  importUser(userId: number, s: ReplicaState, keep: (sessionId: string) => boolean = () => false, sessionsOnly = false): PresenceChange | null {
     const u = this.#ensure(userId);
     const own = [...u.sessions].filter(([id]) => keep(id));
     u.sessions.clear();
     for (const e of s.sessions) if (!keep(e.id)) u.sessions.set(e.id, { kind: e.kind, lastTouch: e.lastTouch });
     for (const [id, e] of own) u.sessions.set(id, e);
+    if (sessionsOnly) {
+      if (u.sessions.size > 0) u.graceUntil = null;
+      return this.#commit(u);
+    }
     u.serverGames.clear();
-    for (const g of s.serverGames) u.serverGames.set(g.matchId, g.activity);
+    for (const g of s.serverGames) u.serverGames.set(g.matchId, { activity: g.activity, startedAt: g.startedAt });
     u.manualStatus = s.manualStatus;
     u.customMessage = s.customMessage;
     u.customMessageExpiresAt = s.customMessageExpiresAt;
@@ -230,8 +242,10 @@ export class PresenceEngine {
    */
   startGame(userId: number, matchId: string, kind: GameKind): PresenceChange | null {
     const u = this.#ensure(userId);
+    // Idempotent per match: a repeated start keeps the original start time (and its timeout).
+    const startedAt = u.serverGames.get(matchId)?.startedAt ?? this.clock.now();
     u.serverGames.delete(matchId);
-    u.serverGames.set(matchId, gameActivityOf(kind));
+    u.serverGames.set(matchId, { activity: gameActivityOf(kind), startedAt });
     if (isGameActivity(u.declaredActivity)) u.declaredActivity = null;
     u.probeAt = null;
     u.autoAway = false;
@@ -251,6 +265,17 @@ export class PresenceEngine {
       u.lastSeen = now;
       markOffline(u);
     }
+    return this.#commit(u);
+  }
+
+  /**
+   * A hidden user who unhides while offline keeps the last_seen they showed while hidden
+   * (CONTRACT: unhiding never reveals what happened while hidden). No-op unless offline.
+   */
+  restoreLastSeen(userId: number, lastSeen: number | null): PresenceChange | null {
+    const u = this.#users.get(userId);
+    if (!u || u.state.status !== 'offline') return null;
+    u.lastSeen = lastSeen;
     return this.#commit(u);
   }
 
@@ -283,6 +308,7 @@ export class PresenceEngine {
     this.#expirePollSessions(u, now, result);
     if (u.graceUntil !== null && u.graceUntil <= now) markOffline(u);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
+    expireGames(u, now, this.timings.maxGameMs);
     if (advanceIdle(u, now, this.timings)) result.probes.push(u.id);
     const change = this.#commit(u);
     if (change) result.changes.push(change);

@@ -52,6 +52,7 @@ const UNSEEN: ViewFields = Object.freeze({ status: 'offline', activity: null, cu
  * when the subject last changed, which would leak activity of a hidden user.
  */
 export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
+  if (subject.settings.status_visibility === 'hidden' && tier !== 'self' && tier !== 'admin') return assemble(subject, hiddenLook(subject, tier), nowMs);
   if (!canSee(subject.settings.status_visibility, tier)) return assemble(subject, UNSEEN, nowMs);
   const { presence, settings } = subject;
   const offline = presence.status === 'offline';
@@ -66,6 +67,16 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     },
     nowMs,
   );
+}
+
+/**
+ * Hidden looks like a logout at the moment the user hid: offline, and that moment as
+ * last_seen for viewers in the last_seen audience. Nothing done while hidden moves it.
+ */
+function hiddenLook(subject: Subject, tier: ViewerTier): ViewFields {
+  const at = subject.hiddenLastSeen ?? null;
+  if (at === null || !canSee(subject.settings.last_seen_visibility, tier)) return UNSEEN;
+  return { ...UNSEEN, last_seen: iso(at) };
 }
 
 /**

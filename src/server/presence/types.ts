@@ -16,6 +16,16 @@ export interface PresenceTimings {
   idleTimeoutMs: number;
   idleProbeTimeoutMs: number;
   pollSessionTtlMs: number;
+  /** A server-declared game ends after this long without its end event. */
+  maxGameMs: number;
+}
+
+/** A game a game server declared and has not ended. */
+export interface ServerGame {
+  matchId: string;
+  activity: 'playing_pong' | 'in_tournament';
+  /** When it started (ms): it ends at startedAt + maxGameMs at the latest. */
+  startedAt: number;
 }
 
 /** `socket`: kept alive by its WebSocket; `poll`: an HTTP-only client, live for pollSessionTtlMs after each call. */
@@ -41,6 +51,8 @@ export interface PresenceState {
 /** What the store remembers of a user between runs; fed to `PresenceEngine.load`. */
 export interface PersistedPresence {
   manualStatus: Exclude<ManualStatus, 'online'> | null;
+  /** Server-declared games in progress, oldest first: they survive a restart. */
+  serverGames: ServerGame[];
   customMessage: string | null;
   customMessageExpiresAt: number | null;
   lastSeen: number | null;
@@ -73,6 +85,11 @@ export interface Subject {
   displayName: string;
   presence: PresenceState;
   settings: Settings;
+  /**
+   * While `status_visibility` is `hidden`: the last_seen the user shows, fixed when they hid
+   * (the moment they hid, or their last_seen if they were offline then; null if never seen).
+   */
+  hiddenLastSeen?: number | null;
 }
 
 export interface ViewerInfo {
@@ -89,7 +106,7 @@ export type { FriendCategory };
  */
 export interface ReplicaState {
   sessions: Array<{ id: string; kind: SessionKind; lastTouch: number }>;
-  serverGames: Array<{ matchId: string; activity: 'playing_pong' | 'in_tournament' }>;
+  serverGames: ServerGame[];
   manualStatus: Exclude<ManualStatus, 'online'> | null;
   customMessage: string | null;
   customMessageExpiresAt: number | null;

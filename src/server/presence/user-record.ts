@@ -4,7 +4,7 @@
  */
 import type { Activity } from '../../protocol/index.js';
 import { effectivePresence, isGameActivity, type GameActivity } from './presence-rules.js';
-import type { PersistedPresence, PresenceState, PresenceTimings, SessionKind } from './types.js';
+import type { PersistedPresence, PresenceState, PresenceTimings, ServerGame, SessionKind } from './types.js';
 
 export interface SessionEntry {
   kind: SessionKind;
@@ -17,7 +17,7 @@ export interface UserRecord {
   /** Live sessions by session id: one entry per tab, device, socket or polling client. */
   readonly sessions: Map<string, SessionEntry>;
   /** Server-declared games by match id, oldest first; the newest one shows. */
-  readonly serverGames: Map<string, GameActivity>;
+  readonly serverGames: Map<string, { activity: GameActivity; startedAt: number }>;
   manualStatus: 'busy' | 'away' | null;
   customMessage: string | null;
   customMessageExpiresAt: number | null;
@@ -57,7 +57,7 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
   const record: UserRecord = {
     id,
     sessions: new Map(),
-    serverGames: new Map(),
+    serverGames: new Map((persisted?.serverGames ?? []).map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt }])),
     manualStatus: persisted?.manualStatus ?? null,
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
@@ -98,7 +98,7 @@ export function deriveState(u: UserRecord): PresenceState {
 
 function newestGame(u: UserRecord): GameActivity | null {
   let newest: GameActivity | null = null;
-  for (const activity of u.serverGames.values()) newest = activity;
+  for (const game of u.serverGames.values()) newest = game.activity;
   return newest;
 }
 
@@ -124,6 +124,7 @@ export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
     if (session.kind === 'poll') next = Math.min(next, session.lastTouch + timings.pollSessionTtlMs);
   }
   if (u.customMessage !== null && u.customMessageExpiresAt !== null) next = Math.min(next, u.customMessageExpiresAt);
+  for (const game of u.serverGames.values()) next = Math.min(next, game.startedAt + timings.maxGameMs);
   if (idleWatched(u) && u.lastActivity !== null) {
     const idleAt = u.probeAt === null ? u.lastActivity + timings.idleTimeoutMs : u.probeAt + timings.idleProbeTimeoutMs;
     next = Math.min(next, idleAt);
@@ -150,6 +151,23 @@ export function advanceIdle(u: UserRecord, now: number, timings: PresenceTimings
   return false;
 }
 
+/**
+ * Ends the server games that outlived `maxGameMs` (their end event never came). A player
+ * left with no session is offline, last seen when the last such game timed out.
+ */
+export function expireGames(u: UserRecord, now: number, maxGameMs: number): void {
+  let endedAt = -Infinity;
+  for (const [matchId, game] of u.serverGames) {
+    const deadline = game.startedAt + maxGameMs;
+    if (deadline > now) continue;
+    u.serverGames.delete(matchId);
+    endedAt = Math.max(endedAt, deadline);
+  }
+  if (endedAt === -Infinity || u.serverGames.size > 0 || u.sessions.size > 0 || u.graceUntil !== null) return;
+  u.lastSeen = Math.max(u.lastSeen ?? -Infinity, endedAt);
+  markOffline(u);
+}
+
 /** An input signal: the user is here. Restarts the idle timer and answers any probe. */
 export function markInteraction(u: UserRecord, now: number): void {
   u.lastActivity = now;
@@ -172,10 +190,16 @@ export function applyCustomMessage(u: UserRecord, message: string | null, expire
   u.customMessageExpiresAt = u.customMessage === null ? null : expiresAt;
 }
 
+/** The server-declared games in progress, oldest first. */
+export function serverGamesOf(u: UserRecord): ServerGame[] {
+  return [...u.serverGames].map(([matchId, g]) => ({ matchId, activity: g.activity, startedAt: g.startedAt }));
+}
+
 /** Snapshot of what the store keeps between runs. */
 export function persistedOf(u: UserRecord): PersistedPresence {
   return {
     manualStatus: u.manualStatus,
+    serverGames: serverGamesOf(u),
     customMessage: u.customMessage,
     customMessageExpiresAt: u.customMessageExpiresAt,
     lastSeen: u.lastSeen,

@@ -10,6 +10,7 @@
 import type { Activity, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
 import type { SessionKind, ViewerTier } from '../presence/types.js';
+import type { Version } from '../ports/presence-store.js';
 
 export const userTopic = (userId: number): string => `user:${userId}`;
 
@@ -21,10 +22,12 @@ export type PresenceInput =
   | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }
   | { op: 'activity'; activity: Activity }
   | { op: 'game'; matchId: string; kind: GameKind; started: boolean }
-  | { op: 'settings'; settings: Settings };
+  /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
+  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null };
 
 export type BusEvent =
-  | { kind: 'input'; userId: number; input: PresenceInput }
+  /** `version`: the user-level version the input produced at its origin (see PresenceStore). */
+  | { kind: 'input'; userId: number; input: PresenceInput; version?: Version }
   | { kind: 'friend_added'; viewerId: number; subjectId: number; category: FriendCategory }
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
   /** The subject changed the category it gives the viewer. */

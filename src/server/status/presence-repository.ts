@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Activity, Role, Settings, Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
-import type { PersistedPresence } from '../presence/types.js';
+import type { PersistedPresence, ServerGame } from '../presence/types.js';
 
 export interface Profile {
   id: number;
@@ -14,6 +14,8 @@ export interface Profile {
   displayName: string;
   role: Role;
   settings: Settings;
+  /** While hidden: the last_seen the user shows (see Subject.hiddenLastSeen). */
+  hiddenLastSeen: number | null;
 }
 
 export interface PresenceRow {
@@ -24,13 +26,30 @@ export interface PresenceRow {
 }
 
 const CHUNK = 500;
-/** Users per UPDATE of the write-behind (8 parameters each; far below SQLite's 32,766). */
+/** Users per UPDATE of the write-behind (9 parameters each; far below SQLite's 32,766). */
 const WRITE_CHUNK = 250;
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
   return out;
+}
+
+const gamesJson = (games: readonly ServerGame[]): string | null => (games.length === 0 ? null : JSON.stringify(games));
+
+/** The stored games in progress; anything unreadable is treated as none (they time out anyway). */
+function parseGames(json: string | null): ServerGame[] {
+  if (!json) return [];
+  try {
+    const games = JSON.parse(json) as unknown;
+    if (!Array.isArray(games)) return [];
+    return games.filter(
+      (g): g is ServerGame =>
+        typeof g === 'object' && g !== null && typeof g.matchId === 'string' && (g.activity === 'playing_pong' || g.activity === 'in_tournament') && Number.isFinite(g.startedAt),
+    );
+  } catch {
+    return [];
+  }
 }
 
 export class PresenceRepository {
@@ -56,6 +75,8 @@ export class PresenceRepository {
           'custom_message_expires_at',
           'last_seen',
           'last_activity',
+          'hidden_last_seen',
+          'server_games',
         ])
         .where('id', 'in', part)
         .execute();
@@ -72,9 +93,11 @@ export class PresenceRepository {
               last_seen_visibility: r.last_seen_visibility,
               custom_message_visibility: r.custom_message_visibility,
             },
+            hiddenLastSeen: r.hidden_last_seen === null ? null : Number(r.hidden_last_seen),
           },
           persisted: {
             manualStatus: r.manual_status,
+            serverGames: parseGames(r.server_games),
             customMessage: r.custom_message,
             customMessageExpiresAt: r.custom_message_expires_at,
             lastSeen: r.last_seen,
@@ -105,7 +128,7 @@ export class PresenceRepository {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
         const values = all.slice(i, i + WRITE_CHUNK).map(
           (r) =>
-            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(128)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint))`,
+            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(128)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint), cast(${gamesJson(r.persisted.serverGames)} as text))`,
         );
         await sql`update users set
             online_status = v.column2,
@@ -114,7 +137,8 @@ export class PresenceRepository {
             custom_message = v.column5,
             custom_message_expires_at = v.column6,
             last_seen = v.column7,
-            last_activity = v.column8
+            last_activity = v.column8,
+            server_games = v.column9
           from (values ${sql.join(values)}) as v
           where users.id = v.column1`.execute(trx);
       }

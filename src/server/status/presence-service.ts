@@ -235,12 +235,20 @@ export class PresenceService {
     return { ...this.#profile(userId).settings };
   }
 
-  /** Saves settings at once (they are durable) and tells every viewer whose view changed. */
+  /**
+   * Saves settings at once (they are durable) and tells every viewer whose view changed.
+   * Hiding fixes the last_seen shown while hidden: now, as if the user logged out at this
+   * moment, or their last_seen if they are offline already.
+   */
   async updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
     await this.ensureLoaded([userId]);
-    await this.deps.users.updateSettings(userId, patch);
-    const settings = { ...this.#profile(userId).settings, ...patch };
-    this.#input(userId, { op: 'settings', settings });
+    const profile = this.#profile(userId);
+    const settings = { ...profile.settings, ...patch };
+    const hiding = settings.status_visibility === 'hidden' && profile.settings.status_visibility !== 'hidden';
+    const state = this.engine.get(userId);
+    const hiddenLastSeen = hiding ? (state.status === 'offline' ? state.lastSeen : this.deps.now()) : profile.hiddenLastSeen;
+    await this.deps.users.updateSettings(userId, patch, hiddenLastSeen);
+    this.#input(userId, { op: 'settings', settings, hiddenLastSeen });
     return settings;
   }
 
@@ -323,14 +331,17 @@ export class PresenceService {
    */
   #input(userId: number, input: PresenceInput): void {
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input));
-    this.#replicas.share(userId, { kind: 'input', userId, input });
+    this.#replicas.share(userId, input);
   }
 
   #onBus(message: BusMessage): void {
     if (!isBusEvent(message)) return;
     switch (message.kind) {
       case 'input':
-        return this.#replicas.whenLoaded(message.userId, () => this.#apply(message.userId, message.input));
+        return this.#replicas.whenLoaded(message.userId, () => {
+          this.#replicas.observed(message.userId, message.version);
+          this.#apply(message.userId, message.input);
+        });
       case 'revoked':
       case 'request_received':
       case 'request_closed':
@@ -355,7 +366,13 @@ export class PresenceService {
     const profile = this.#profiles.get(userId);
     if (!profile) return;
     const before = this.#subject(userId);
+    const unhiding = profile.settings.status_visibility === 'hidden' && input.settings.status_visibility !== 'hidden';
+    const shown = profile.hiddenLastSeen;
     profile.settings = input.settings;
+    profile.hiddenLastSeen = input.hiddenLastSeen;
+    // Unhiding never reveals what happened while hidden: an offline user keeps the last_seen they showed.
+    const change = unhiding ? this.engine.restoreLastSeen(userId, shown) : null;
+    if (change) this.#writer.markDirty(userId);
     this.#publishViews(userId, before, this.#subject(userId));
   }
 
@@ -376,7 +393,7 @@ export class PresenceService {
 
   #subject(userId: number, presence = this.engine.get(userId)): Subject {
     const p = this.#profile(userId);
-    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings };
+    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen };
   }
 
   #maybe(change: PresenceChange | null): void {

@@ -4,10 +4,10 @@
  * each, saving what changed here for other instances, and — in cluster mode — ending the
  * sessions of instances that stopped heartbeating, and resyncing after a bus outage.
  */
-import { instanceOfSession } from '../ports/presence-store.js';
+import { compareVersions, instanceOfSession, nextVersion, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { PresenceChange } from '../presence/types.js';
-import { userTopic, type BusEvent } from './presence-events.js';
+import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-service.js';
 
@@ -31,6 +31,8 @@ export class Replicas {
   readonly #unsaved = new Set<number>();
   /** Inputs being saved and published; a clean stop lets them finish. */
   readonly #sharing = new Set<Promise<void>>();
+  /** Version of each replica's user-level fields: never replaced by an older stored copy. */
+  readonly #versions = new Map<number, Version>();
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -102,7 +104,7 @@ export class Replicas {
         this.hooks.profiles.set(profile.id, profile);
         this.engine.load(profile.id, persisted);
         const state = states.get(profile.id);
-        if (state) this.#report(this.engine.importUser(profile.id, state, this.#isMine));
+        if (state) this.#import(profile.id, state);
       }
       const found = new Set(rows.map((r) => r.profile.id));
       for (const id of ids) if (!found.has(id)) bus.unsubscribe(userTopic(id));
@@ -117,9 +119,15 @@ export class Replicas {
     }
   }
 
-  /** Saves the user's state to the shared store, then publishes the input to the other instances. */
-  share(userId: number, event: BusEvent): void {
+  /**
+   * A local input changed the user: gives the change a new version, saves the user's state to
+   * the shared store, then publishes the input (with its version) to the other instances.
+   */
+  share(userId: number, input: PresenceInput): void {
     const topic = userTopic(userId);
+    const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
+    this.#versions.set(userId, version);
+    const event: BusEvent = { kind: 'input', userId, input, version };
     if (!this.deps.store.shared) {
       this.deps.bus.publishRemote(topic, event);
       return;
@@ -130,11 +138,29 @@ export class Replicas {
     void sharing.finally(() => this.#sharing.delete(sharing));
   }
 
+  /** Another instance's input reached this replica: its version is now known here. */
+  observed(userId: number, version: Version | undefined): void {
+    const local = this.#versions.get(userId);
+    if (version && (!local || compareVersions(version, local) > 0)) this.#versions.set(userId, version);
+  }
+
+  /** Imports a stored replica: the user-level fields only when they are at least as new as this replica's. */
+  #import(userId: number, state: StoredReplica): void {
+    const local = this.#versions.get(userId);
+    const older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
+    if (!older && state.version) this.#versions.set(userId, state.version);
+    this.#report(this.engine.importUser(userId, state, this.#isMine, older));
+  }
+
+  #versionOf(userId: number): Version {
+    return this.#versions.get(userId) ?? { at: 0, by: this.#self };
+  }
+
   async #save(userId: number): Promise<void> {
     // A replica still loading would save an empty state over the real one.
     if (!this.hooks.profiles.has(userId) || this.#loading.has(userId)) return;
     try {
-      await this.deps.store.save(userId, this.#self, this.engine.exportUser(userId));
+      await this.deps.store.save(userId, this.#self, this.engine.exportUser(userId), this.#versionOf(userId));
       this.#unsaved.delete(userId);
     } catch (err) {
       this.#unsaved.add(userId);
@@ -208,7 +234,7 @@ export class Replicas {
     const ids = [...this.hooks.profiles.keys()];
     const mine = ids.filter((id) => this.#unsaved.has(id) || this.engine.sessionIds(id).some(this.#isMine));
     for (const id of mine) {
-      await store.save(id, this.#self, this.engine.exportUser(id));
+      await store.save(id, this.#self, this.engine.exportUser(id), this.#versionOf(id));
       this.#unsaved.delete(id);
     }
     for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
@@ -217,8 +243,8 @@ export class Replicas {
     const states = await store.load(ids, null);
     for (const id of ids) {
       // A user nobody re-saved has no session elsewhere: keep ours, drop the remote ones.
-      const state = states.get(id) ?? { ...this.engine.exportUser(id), sessions: [] };
-      this.#report(this.engine.importUser(id, state, this.#isMine));
+      const state = states.get(id) ?? { ...this.engine.exportUser(id), sessions: [], version: this.#versions.get(id) ?? null };
+      this.#import(id, state);
     }
     this.deps.log.info({ users: ids.length, resaved: mine.length }, 'presence resynced after the event bus returned');
   }
@@ -228,7 +254,7 @@ export class Replicas {
     if (!this.hooks.profiles.has(userId)) return;
     try {
       const state = (await this.deps.store.load([userId], null)).get(userId);
-      if (state) this.#report(this.engine.importUser(userId, state, this.#isMine));
+      if (state) this.#import(userId, state);
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message, userId }, 'replica reload failed');
     }

@@ -83,8 +83,12 @@ export class UserRepository {
     return row ?? null;
   }
 
-  async updateSettings(id: number, patch: Partial<Settings>): Promise<void> {
-    if (Object.keys(patch).length === 0) return;
-    await this.db.updateTable('users').set(patch).where('id', '=', id).execute();
+  /** Saves a settings patch and the last_seen a hidden user shows (see Subject.hiddenLastSeen). */
+  async updateSettings(id: number, patch: Partial<Settings>, hiddenLastSeen: number | null): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ ...patch, hidden_last_seen: hiddenLastSeen })
+      .where('id', '=', id)
+      .execute();
   }
 }

@@ -9,6 +9,7 @@ export const timings: PresenceTimings = {
   idleTimeoutMs: 300_000,
   idleProbeTimeoutMs: 60_000,
   pollSessionTtlMs: 60_000,
+  maxGameMs: 10_800_000,
 };
 export const T0 = Date.UTC(2024, 0, 15, 14, 30);
 export const ALICE = 1;

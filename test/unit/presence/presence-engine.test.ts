@@ -252,6 +252,7 @@ describe('PresenceEngine persistence', () => {
     const { engine } = setup();
     const persisted = {
       manualStatus: 'busy' as const,
+      serverGames: [],
       customMessage: 'on call',
       customMessageExpiresAt: T0 + 60_000,
       lastSeen: T0 - 3_600_000,
@@ -267,20 +268,20 @@ describe('PresenceEngine persistence', () => {
   it('does not overwrite a user it already knows', () => {
     const { engine } = setup();
     engine.openSession(ALICE, 's1', 'socket');
-    engine.load(ALICE, { manualStatus: 'away', customMessage: null, customMessageExpiresAt: null, lastSeen: 1, lastActivity: 1 });
+    engine.load(ALICE, { manualStatus: 'away', serverGames: [], customMessage: null, customMessageExpiresAt: null, lastSeen: 1, lastActivity: 1 });
     expect(engine.get(ALICE)).toMatchObject({ status: 'online', manualStatus: null, lastSeen: null });
   });
 
   it('starts with a remembered custom message cleared when it expired while the user was not loaded', () => {
     const { engine, advance } = setup();
-    engine.load(ALICE, { manualStatus: null, customMessage: 'old', customMessageExpiresAt: T0 - 1, lastSeen: null, lastActivity: null });
+    engine.load(ALICE, { manualStatus: null, serverGames: [], customMessage: 'old', customMessageExpiresAt: T0 - 1, lastSeen: null, lastActivity: null });
     expect(engine.get(ALICE)).toMatchObject({ customMessage: null, customMessageExpiresAt: null });
     expect(advance(0).changes).toEqual([]);
   });
 
   it('keeps a remembered custom message that has not expired, and clears it at its deadline with a change', () => {
     const { engine, advance } = setup();
-    engine.load(ALICE, { manualStatus: null, customMessage: 'soon', customMessageExpiresAt: T0 + 1000, lastSeen: null, lastActivity: null });
+    engine.load(ALICE, { manualStatus: null, serverGames: [], customMessage: 'soon', customMessageExpiresAt: T0 + 1000, lastSeen: null, lastActivity: null });
     expect(engine.get(ALICE).customMessage).toBe('soon');
     expect(advance(999).changes).toEqual([]);
     expect(advance(1).changes.map((c) => [c.before.customMessage, c.after.customMessage])).toEqual([['soon', null]]);
@@ -290,6 +291,7 @@ describe('PresenceEngine persistence', () => {
     const { engine } = setup();
     expect(engine.snapshotForPersistence(ALICE)).toEqual({
       manualStatus: null,
+      serverGames: [],
       customMessage: null,
       customMessageExpiresAt: null,
       lastSeen: null,

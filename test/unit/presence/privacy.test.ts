@@ -226,3 +226,41 @@ describe('changedTiers', () => {
     expect(changedTiers(before, after, NOW)).toEqual(['friend', 'close_friend']);
   });
 });
+
+describe('view: hidden looks like a logout at the moment of hiding', () => {
+  const HID_AT = NOW - 600_000;
+  const hiddenSubject = (presence: PresenceState, settings: Partial<Settings> = {}): Subject => ({
+    ...subject(presence, { status_visibility: 'hidden', ...settings }),
+    hiddenLastSeen: HID_AT,
+  });
+
+  it.each(['public', 'friend', 'close_friend'] as const)('a %s viewer in the last_seen audience sees offline, last seen when they hid', (tier) => {
+    for (const presence of [online, offline, { ...online, status: 'in_game' as const, activity: 'playing_pong' as const }]) {
+      expect(view(hiddenSubject(presence), tier, NOW)).toMatchObject({
+        status: 'offline',
+        activity: null,
+        custom_message: null,
+        last_seen: new Date(HID_AT).toISOString(),
+      });
+    }
+  });
+
+  it('nothing done while hidden moves it: the real last_seen never shows', () => {
+    const later = { ...offline, lastSeen: NOW - 1000 };
+    expect(view(hiddenSubject(later), 'friend', NOW).last_seen).toBe(new Date(HID_AT).toISOString());
+  });
+
+  it('viewers outside the last_seen audience see an offline user who never shared last_seen', () => {
+    const v = view(hiddenSubject(online, { last_seen_visibility: 'close_friends' }), 'friend', NOW);
+    expect(v).toEqual(view(subject(neverSeen), 'friend', NOW));
+  });
+
+  it('a user hidden before ever being seen shows no last_seen', () => {
+    expect(view({ ...hiddenSubject(online), hiddenLastSeen: null }, 'close_friend', NOW).last_seen).toBeNull();
+  });
+
+  it('self and admins still see the truth', () => {
+    expect(view(hiddenSubject(online), 'self', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
+    expect(view(hiddenSubject(online), 'admin', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * The shared PresenceStore (src/server/ports/presence-store.ts) on the test Redis: versioned
+ * user-level fields, per-instance sessions, and live-instance filtering.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
+import { compareVersions, nextVersion } from '../../src/server/ports/presence-store.js';
+import type { ReplicaState } from '../../src/server/presence/types.js';
+import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const base: ReplicaState = {
+  sessions: [],
+  serverGames: [],
+  manualStatus: null,
+  customMessage: null,
+  customMessageExpiresAt: null,
+  declaredActivity: null,
+  lastSeen: null,
+  lastActivity: null,
+  graceUntil: null,
+  autoAway: false,
+};
+
+describe('versions', () => {
+  it('order by time, then by instance id, and a new version is later than anything seen', () => {
+    expect(compareVersions({ at: 1, by: 'b' }, { at: 2, by: 'a' })).toBeLessThan(0);
+    expect(compareVersions({ at: 2, by: 'b' }, { at: 2, by: 'a' })).toBeGreaterThan(0);
+    expect(compareVersions({ at: 2, by: 'a' }, { at: 2, by: 'a' })).toBe(0);
+    expect(nextVersion(undefined, T0, 'x')).toEqual({ at: T0, by: 'x' });
+    // A clock behind a version already seen still moves forward.
+    expect(nextVersion({ at: T0 + 500, by: 'y' }, T0, 'x')).toEqual({ at: T0 + 501, by: 'x' });
+  });
+});
+
+describe('RedisPresenceStore', () => {
+  let store: RedisPresenceStore;
+  beforeAll(async () => {
+    await (await requireRedis()).quit();
+    store = new RedisPresenceStore({ url: REDIS_URL, prefix: uniquePrefix() });
+    await store.connect();
+  });
+  afterAll(() => store.close());
+
+  it('never lets an older copy overwrite newer user-level fields, whatever order they are saved in', async () => {
+    const newer = { ...base, manualStatus: 'busy' as const, customMessage: 'newer' };
+    const older = { ...base, manualStatus: 'away' as const, customMessage: 'older' };
+    expect(await store.save(1, 'a', newer, { at: T0 + 10, by: 'a' })).toBe(true);
+    expect(await store.save(1, 'b', older, { at: T0 + 5, by: 'b' })).toBe(false);
+    const got = (await store.load([1], null)).get(1);
+    expect(got).toMatchObject({ customMessage: 'newer', manualStatus: 'busy', version: { at: T0 + 10, by: 'a' } });
+    // Equal times: the instance id breaks the tie, the same way on every instance.
+    expect(await store.save(1, 'c', { ...base, customMessage: 'tie' }, { at: T0 + 10, by: 'c' })).toBe(true);
+    expect(await store.save(1, 'b', older, { at: T0 + 10, by: 'b' })).toBe(false);
+    expect((await store.load([1], null)).get(1)?.customMessage).toBe('tie');
+  });
+
+  it('stores each instance its own sessions even when its user-level fields are older', async () => {
+    await store.save(2, 'a', { ...base, sessions: [{ id: 'a/1', kind: 'socket', lastTouch: T0 }] }, { at: T0 + 10, by: 'a' });
+    await store.save(2, 'b', { ...base, sessions: [{ id: 'b/1', kind: 'socket', lastTouch: T0 }] }, { at: T0 + 1, by: 'b' });
+    const got = (await store.load([2], null)).get(2);
+    expect(got?.sessions.map((s) => s.id).sort()).toEqual(['a/1', 'b/1']);
+    // Sockets of an instance that is not live are left out.
+    expect((await store.load([2], new Set(['a']))).get(2)?.sessions.map((s) => s.id)).toEqual(['a/1']);
+  });
+
+  it('keeps server games with their start time', async () => {
+    const games = [{ matchId: 'm', activity: 'playing_pong' as const, startedAt: T0 }];
+    await store.save(3, 'a', { ...base, serverGames: games }, { at: T0, by: 'a' });
+    expect((await store.load([3], null)).get(3)?.serverGames).toEqual(games);
+  });
+});

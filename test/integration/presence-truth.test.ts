@@ -1,0 +1,208 @@
+/**
+ * What a friend's screen shows stays true: only a person's actions count as activity, friend
+ * requests arrive as events, and games survive restarts without outliving a crashed game server.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { Frame } from '../helpers/ws-client.js';
+
+type U = { token: string; id: number };
+const IDLE_MS = 300_000;
+const PROBE_MS = 60_000;
+const SERVICE_TOKEN = 'game-server-secret-123456';
+const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
+
+describe('presence that is always true', () => {
+  const apps: LiveApp[] = [];
+  let dir: string | null = null;
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close().catch(() => {});
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = null;
+  });
+  async function start(config: Parameters<typeof startLiveApp>[0] = {}) {
+    const t = await startLiveApp({ idleTimeoutMs: IDLE_MS, idleProbeTimeoutMs: PROBE_MS, serviceToken: SERVICE_TOKEN, ...config });
+    apps.push(t);
+    return t;
+  }
+  async function pair(t: LiveApp): Promise<{ alice: U; bob: U }> {
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    await t.befriend(alice, bob);
+    return { alice, bob };
+  }
+  const get = (t: LiveApp, who: U, url: string) => t.app.inject({ url: `/api/v1${url}`, headers: bearer(who.token) });
+
+  describe('activity means a person did something', () => {
+    it('a tab with a socket whose app reads every second still gets the idle probe, then goes away', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      const from = b.mark();
+      // Badge counts, request lists, friend statuses: background reads, once a second.
+      for (let s = 1; s < IDLE_MS / 1000; s++) {
+        await t.advance(1000);
+        await get(t, alice, s % 2 ? '/users/me/friends/requests' : '/users/me/friends/status');
+      }
+      expect(a.ofType('are_you_there')).toEqual([]);
+      await a.after(() => t.advance(1000), (f) => f.type === 'are_you_there');
+      for (let s = 1; s < PROBE_MS / 1000; s++) {
+        await t.advance(1000);
+        await get(t, alice, '/users/me/friends/status');
+      }
+      expect(b.since(from).filter(change(alice.id))).toEqual([]);
+      expect(await b.after(() => t.advance(1000), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+    });
+
+    it('a polling-only page counts as present, goes away when its person is idle, and is back on a reported interaction', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const online = await b.after(() => get(t, alice, '/users/me/friends/status'), change(alice.id));
+      expect(online).toMatchObject({ status: 'online' });
+      const from = b.mark();
+      for (let s = 1; s < (IDLE_MS + PROBE_MS) / 1000; s++) {
+        await t.advance(1000);
+        await get(t, alice, '/users/me/friends/status');
+      }
+      expect(b.since(from).filter(change(alice.id))).toEqual([]);
+      expect(await b.after(() => t.advance(1000), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+      const back = await b.after(
+        () => t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: bearer(alice.token) }),
+        change(alice.id),
+      );
+      expect(back).toMatchObject({ status: 'online', activity: 'browsing' });
+    });
+
+    it('a state-changing request counts as activity: it answers the probe', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      const carol = await t.register('carol');
+      const sent = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token), payload: { user_id: carol.id } });
+      expect(sent.statusCode).toBe(201);
+      const from = b.mark();
+      await t.advance(PROBE_MS);
+      expect(b.since(from).filter(change(alice.id))).toEqual([]);
+    });
+
+    it('the interaction endpoint needs a token and answers 204', async () => {
+      const t = await start();
+      const { alice } = await pair(t);
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction' })).statusCode).toBe(401);
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: bearer(alice.token) })).statusCode).toBe(204);
+    });
+  });
+
+  describe('friend requests and friendship changes are pushed', () => {
+    const post = (t: LiveApp, who: U, url: string, payload?: object) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/requests${url}`, headers: bearer(who.token), ...(payload ? { payload } : {}) });
+
+    it('a request reaches the recipient; accepting closes it on both sides, then friend_added', async () => {
+      const t = await start();
+      const carol = await t.register('carol');
+      const dave = await t.register('dave');
+      const { socket: c } = await t.connect(carol.token);
+      const { socket: d } = await t.connect(dave.token);
+      const [fromC, fromD] = [c.mark(), d.mark()];
+      const res = await post(t, carol, '', { user_id: dave.id });
+      const { request } = res.json<{ request: { id: number } }>();
+      expect(await d.next((f) => f.type === 'friend_request_received', { from: fromD })).toMatchObject({
+        request: { id: request.id, from_user_id: carol.id, to_user_id: dave.id, created_at: expect.any(String) },
+        seq: expect.any(Number),
+      });
+      expect(c.since(fromC).filter((f) => f.type === 'friend_request_received')).toEqual([]);
+
+      const [acceptC, acceptD] = [c.mark(), d.mark()];
+      expect((await post(t, dave, `/${request.id}/accept`)).statusCode).toBe(200);
+      for (const [s, from, other] of [[c, acceptC, dave], [d, acceptD, carol]] as const) {
+        await s.next((f) => f.type === 'friend_added', { from });
+        const types = s.since(from).map((f) => f.type);
+        expect(types.indexOf('friend_request_closed')).toBeLessThan(types.indexOf('friend_added'));
+        expect(s.since(from).find((f) => f.type === 'friend_request_closed')).toMatchObject({ request_id: request.id, reason: 'accepted' });
+        expect(s.since(from).find((f) => f.type === 'friend_added')).toMatchObject({ friend: { user_id: other.id, status: 'online' } });
+      }
+    });
+
+    it('declining tells both sides "declined"; cancelling tells both "cancelled"', async () => {
+      const t = await start();
+      const carol = await t.register('carol');
+      const dave = await t.register('dave');
+      const { socket: c } = await t.connect(carol.token);
+      const { socket: d } = await t.connect(dave.token);
+      for (const [closer, reason] of [[dave, 'declined'], [carol, 'cancelled']] as const) {
+        const { request } = (await post(t, carol, '', { user_id: dave.id })).json<{ request: { id: number } }>();
+        const [fromC, fromD] = [c.mark(), d.mark()];
+        expect((await post(t, closer, `/${request.id}/decline`)).statusCode).toBe(204);
+        for (const [s, from] of [[c, fromC], [d, fromD]] as const) {
+          expect(await s.next((f) => f.type === 'friend_request_closed', { from })).toMatchObject({ request_id: request.id, reason });
+        }
+      }
+    });
+
+    it('asking someone who already asked you accepts at once: their request closes as accepted', async () => {
+      const t = await start();
+      const carol = await t.register('carol');
+      const dave = await t.register('dave');
+      const { socket: c } = await t.connect(carol.token);
+      const { request } = (await post(t, dave, '', { user_id: carol.id })).json<{ request: { id: number } }>();
+      const from = c.mark();
+      expect((await post(t, carol, '', { user_id: dave.id })).statusCode).toBe(200);
+      expect(await c.next((f) => f.type === 'friend_request_closed', { from })).toMatchObject({ request_id: request.id, reason: 'accepted' });
+      expect(await c.next((f) => f.type === 'friend_added', { from })).toMatchObject({ friend: { user_id: dave.id } });
+    });
+
+    it('nobody else hears of a request', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const carol = await t.register('carol');
+      const { socket: a } = await t.connect(alice.token);
+      const from = a.mark();
+      await post(t, bob, '', { user_id: carol.id });
+      await new Promise((r) => setTimeout(r, 30));
+      expect(a.since(from).filter((f) => f.type.startsWith('friend_request'))).toEqual([]);
+    });
+  });
+
+  describe('games outlive restarts and crashed game servers', () => {
+    const game = (t: LiveApp, payload: object) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/games/events', headers: { 'x-service-token': SERVICE_TOKEN }, payload });
+
+    it('a restart keeps an in-progress game, and its later match_ended is honoured', async () => {
+      dir = mkdtempSync(join(tmpdir(), 'beacon-games-'));
+      const config = { databaseUrl: `sqlite:${join(dir, 'beacon.db')}`, jwtSecret: 'games-secret-0123456789' };
+      const t1 = await start(config);
+      const { alice, bob } = await pair(t1);
+      await t1.connect(alice.token);
+      expect((await game(t1, { event: 'match_started', match_id: 'm-9', player_ids: [alice.id] })).statusCode).toBe(200);
+      await t1.close();
+      apps.splice(apps.indexOf(t1), 1);
+
+      const t2 = await start(config);
+      expect((await get(t2, bob, `/users/${alice.id}/status`)).json()).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
+      const { socket: b } = await t2.connect(bob.token);
+      const ended = await b.after(() => game(t2, { event: 'match_ended', match_id: 'm-9', player_ids: [alice.id] }), change(alice.id));
+      expect(ended).toMatchObject({ status: 'offline', activity: null });
+    });
+
+    it('a match without match_ended ends after BEACON_MAX_GAME_MS, and the player returns to their previous status', async () => {
+      const t = await start({ maxGameMs: 3 * 3_600_000 });
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      await t.connectSeenBy(alice.token, b);
+      await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'busy' } });
+      await b.after(() => game(t, { event: 'match_started', match_id: 'lost', player_ids: [alice.id] }), (f) => change(alice.id)(f) && f.status === 'in_game');
+      const from = b.mark();
+      for (let h = 0; h < 3 * 60 - 1; h++) await t.advance(60_000); // keep the socket's clock moving, minute by minute
+      expect(b.since(from).filter(change(alice.id))).toEqual([]);
+      expect(await b.after(() => t.advance(60_000), change(alice.id))).toMatchObject({ status: 'busy' });
+    });
+  });
+});

@@ -1,0 +1,96 @@
+/** Server games that outlive restarts and crashed game servers, and the last_seen a user unhides with. */
+import { describe, expect, it } from 'vitest';
+import type { PersistedPresence } from '../../../src/server/presence/types.js';
+import { ALICE, setup, T0, timings } from './engine-fixture.js';
+
+const MAX = timings.maxGameMs;
+const remembered = (over: Partial<PersistedPresence> = {}): PersistedPresence => ({
+  manualStatus: null,
+  serverGames: [],
+  customMessage: null,
+  customMessageExpiresAt: null,
+  lastSeen: T0 - 1000,
+  lastActivity: null,
+  ...over,
+});
+
+describe('server games and their maximum duration', () => {
+  it('ends a game whose end event never comes after maxGameMs, returning the player to their previous status', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setManualStatus(ALICE, 'busy');
+    engine.startGame(ALICE, 'm1', 'match');
+    expect(advance(MAX - 1).changes).toEqual([]);
+    expect(engine.get(ALICE).status).toBe('in_game');
+    const { changes } = advance(1);
+    expect(changes.map((c) => [c.before.status, c.after.status])).toEqual([['in_game', 'busy']]);
+    expect(engine.inServerGame(ALICE)).toBe(false);
+  });
+
+  it('a timed-out game of a player with no session leaves them offline, last seen when it timed out', () => {
+    const { engine, advance } = setup();
+    engine.startGame(ALICE, 'm1', 'match');
+    expect(engine.get(ALICE).status).toBe('in_game');
+    const { changes } = advance(MAX + 250);
+    expect(changes[0]?.after).toMatchObject({ status: 'offline', activity: null, lastSeen: T0 + MAX });
+  });
+
+  it('a repeated match_started keeps the original start, so it cannot extend the game', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.startGame(ALICE, 'm1', 'match');
+    advance(MAX / 2);
+    expect(engine.startGame(ALICE, 'm1', 'match')).toBeNull();
+    expect(advance(MAX / 2).changes.map((c) => c.after.status)).toEqual(['online']);
+  });
+
+  it('persists games in progress with their start, and restores them on load', () => {
+    const first = setup();
+    first.engine.startGame(ALICE, 'm1', 'match');
+    const saved = first.engine.snapshotForPersistence(ALICE);
+    expect(saved.serverGames).toEqual([{ matchId: 'm1', activity: 'playing_pong', startedAt: T0 }]);
+
+    const restarted = setup();
+    restarted.engine.load(ALICE, saved);
+    expect(restarted.engine.get(ALICE)).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
+    expect(restarted.engine.inServerGame(ALICE)).toBe(true);
+    // The end event that comes after the restart is honoured.
+    expect(restarted.engine.endGame(ALICE, 'm1')?.after).toMatchObject({ status: 'offline' });
+  });
+
+  it('drops on load a remembered game that outlived maxGameMs while nobody held the player', () => {
+    const { engine } = setup();
+    engine.load(ALICE, remembered({ serverGames: [{ matchId: 'old', activity: 'in_tournament', startedAt: T0 - MAX }] }));
+    expect(engine.get(ALICE)).toMatchObject({ status: 'offline', lastSeen: T0 });
+    expect(engine.inServerGame(ALICE)).toBe(false);
+  });
+
+  it('keeps a remembered game that is still within maxGameMs, and times it out from its original start', () => {
+    const { engine, advance } = setup();
+    engine.load(ALICE, remembered({ serverGames: [{ matchId: 'm', activity: 'playing_pong', startedAt: T0 - MAX + 1000 }] }));
+    expect(engine.get(ALICE).status).toBe('in_game');
+    expect(advance(999).changes).toEqual([]);
+    expect(advance(1).changes.map((c) => c.after.status)).toEqual(['offline']);
+  });
+});
+
+describe('restoring the last_seen shown while hidden', () => {
+  it('sets last_seen of an offline user', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    advance(5000);
+    engine.closeSession(ALICE, 's1', { immediate: true });
+    expect(engine.get(ALICE).lastSeen).toBe(T0 + 5000);
+    expect(engine.restoreLastSeen(ALICE, T0 + 1000)?.after).toMatchObject({ status: 'offline', lastSeen: T0 + 1000 });
+    expect(engine.snapshotForPersistence(ALICE).lastSeen).toBe(T0 + 1000);
+  });
+
+  it('does nothing to a user who is online, in the grace or in a game', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    expect(engine.restoreLastSeen(ALICE, T0 - 1)).toBeNull();
+    engine.closeSession(ALICE, 's1');
+    expect(engine.restoreLastSeen(ALICE, T0 - 1)).toBeNull();
+    expect(engine.get(ALICE).lastSeen).toBe(T0);
+  });
+});
