@@ -129,7 +129,7 @@ describe('PresenceEngine: last seen and lastActivity', () => {
 
   it('a remembered message expiring exactly at load time starts cleared', () => {
     const { engine } = setup();
-    engine.load(ALICE, { manualStatus: null, customMessage: 'old', customMessageExpiresAt: T0, lastSeen: null, lastActivity: null });
+    engine.load(ALICE, { manualStatus: null, serverGames: [], customMessage: 'old', customMessageExpiresAt: T0, lastSeen: null, lastActivity: null });
     expect(engine.get(ALICE).customMessage).toBeNull();
   });
 });
@@ -210,7 +210,7 @@ describe('PresenceEngine: replicas', () => {
 
   it('an import holding only a server game stays in game', () => {
     const { engine } = setup();
-    const state = { ...engine.exportUser(ALICE), serverGames: [{ matchId: 'm1', activity: 'in_tournament' as const }], declaredActivity: 'chatting' as const };
+    const state = { ...engine.exportUser(ALICE), serverGames: [{ matchId: 'm1', activity: 'in_tournament' as const, startedAt: T0 }], declaredActivity: 'chatting' as const };
     expect(engine.importUser(ALICE, state)?.after).toMatchObject({ status: 'in_game', activity: 'in_tournament' });
     expect(engine.exportUser(ALICE).declaredActivity).toBe('chatting');
   });

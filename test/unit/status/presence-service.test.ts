@@ -255,9 +255,11 @@ describe('PresenceService', () => {
       await presence().updateSettings(alice.userId, { status_visibility: 'hidden' });
       const [hidden] = presenceOf(f.take(), alice.userId);
       expect(Object.keys(hidden?.views ?? {}).sort()).toEqual(['close_friend', 'friend', 'public']);
-      expect(hidden?.views.friend).toMatchObject({ status: 'offline', last_seen: null });
+      // Hiding looks like a logout now: offline, last seen now for the last_seen audience only.
+      expect(hidden?.views.friend).toMatchObject({ status: 'offline', activity: null, last_seen: iso(T0) });
+      expect(hidden?.views.public).toMatchObject({ status: 'offline', last_seen: null });
       // A setting nobody's view depends on right now sends nothing.
-      await presence().updateSettings(alice.userId, { last_seen_visibility: 'nobody' });
+      await presence().updateSettings(alice.userId, { activity_visibility: 'nobody' });
       expect(f.take()).toEqual([]);
     });
   });

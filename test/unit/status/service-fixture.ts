@@ -61,7 +61,7 @@ export async function serviceFixture(): Promise<ServiceFixture> {
     async user(name, settings) {
       const u = await services.users.create({ username: name, displayName: name.toUpperCase(), passwordHash: 'x', role: 'user', now: t });
       if (!u) throw new Error(`user ${name} exists`);
-      if (settings) await services.users.updateSettings(u.id, settings);
+      if (settings) await services.users.updateSettings(u.id, settings, null);
       return { userId: u.id, sessionId: `login-${++logins}`, role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
     },
     async befriend(a, b) {
