@@ -89,6 +89,19 @@ describe('PresenceEngine: a tick visiting for one reason leaves the rest alone',
     expect(advance(timings.idleProbeTimeoutMs).changes).toEqual([]);
   });
 
+  it('a message expiring during the offline grace does not end the grace early', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setActivity(ALICE, 'chatting');
+    engine.setCustomMessage(ALICE, 'brb', T0 + timings.offlineGraceMs / 2);
+    engine.closeSession(ALICE, 's1');
+    const half = advance(timings.offlineGraceMs / 2);
+    expect(half.changes.map((c) => c.after)).toEqual([expect.objectContaining({ status: 'online', activity: 'chatting', customMessage: null })]);
+    // A reload now is still within the grace: nobody noticed anything.
+    expect(engine.openSession(ALICE, 's2', 'socket')).toBeNull();
+    expect(engine.get(ALICE)).toMatchObject({ status: 'online', activity: 'chatting' });
+  });
+
   it('a server game without a session, visited for a message expiry, keeps its last_seen', () => {
     const { engine, advance } = setup();
     engine.startGame(ALICE, 'm1', 'match');
@@ -127,6 +140,12 @@ describe('PresenceEngine: last seen and lastActivity', () => {
     expect(engine.get(ALICE)).toMatchObject({ customMessage: null, customMessageExpiresAt: null });
   });
 
+  it('a remembered message without expiry is kept at load', () => {
+    const { engine } = setup();
+    engine.load(ALICE, { manualStatus: null, serverGames: [], customMessage: 'hello', customMessageExpiresAt: null, lastSeen: null, lastActivity: null });
+    expect(engine.get(ALICE)).toMatchObject({ customMessage: 'hello', customMessageExpiresAt: null });
+  });
+
   it('a remembered message expiring exactly at load time starts cleared', () => {
     const { engine } = setup();
     engine.load(ALICE, { manualStatus: null, serverGames: [], customMessage: 'old', customMessageExpiresAt: T0, lastSeen: null, lastActivity: null });
@@ -156,6 +175,17 @@ describe('PresenceEngine: games end into the right state', () => {
     expect(engine.endGame(ALICE, 'm1')?.after).toMatchObject({ status: 'online', activity: 'chatting', lastSeen: closedAt });
     const { changes } = advance(timings.offlineGraceMs / 2);
     expect(changes.map((c) => c.after)).toEqual([expect.objectContaining({ status: 'offline', activity: null, lastSeen: closedAt })]);
+  });
+
+  it('the first of two overlapping games ending leaves a session-less player in game, last seen untouched', () => {
+    const { engine, advance } = setup();
+    engine.startGame(ALICE, 'm1', 'match');
+    engine.startGame(ALICE, 't1', 'tournament');
+    advance(MINUTE);
+    engine.endGame(ALICE, 't1');
+    expect(engine.get(ALICE)).toMatchObject({ status: 'in_game', activity: 'playing_pong', lastSeen: null });
+    advance(MINUTE);
+    expect(engine.endGame(ALICE, 'm1')?.after).toMatchObject({ status: 'offline', lastSeen: T0 + 2 * MINUTE });
   });
 
   it('an activity refused during a server game is not applied when the game ends', () => {

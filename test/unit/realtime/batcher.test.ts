@@ -95,6 +95,17 @@ describe('Batcher', () => {
     expect(b.socket.sent).toHaveLength(2);
   });
 
+  it('a socket closed after several events were marked for it gets nothing', () => {
+    const { conn, socket } = connection(1);
+    conn.enqueue(ev(2));
+    batcher.mark(conn);
+    conn.enqueue(ev(3));
+    batcher.mark(conn);
+    batcher.forget(conn);
+    vi.advanceTimersByTime(WINDOW_MS);
+    expect(socket.sent).toEqual([]);
+  });
+
   it('keeps a backed-up socket pending and retries it every 50 ms until it drains', () => {
     const slow = connection(1);
     const fast = connection(2);

@@ -12,7 +12,7 @@ import { Fanout } from '../../../src/server/realtime/fanout.js';
 import { Registry } from '../../../src/server/realtime/registry.js';
 import { FriendGraph } from '../../../src/server/status/friend-graph.js';
 import type { PresenceService } from '../../../src/server/status/presence-service.js';
-import { connection } from './socket-fakes.js';
+import { connection, type FakeSocket } from './socket-fakes.js';
 
 const SUBJECT = 1;
 const TS = '2024-01-15T14:30:00.000Z';
@@ -174,6 +174,41 @@ describe('Fanout', () => {
     self.socket.bufferedAmount = 0;
     flush();
     expect(frames(self.socket)).toMatchObject([{ seq: 1, type: 'status_update', status: 'busy' }]);
+  });
+
+  it('a category change reaches the viewer as the new view of that friend', async () => {
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'close_friend' } });
+    const bob = await connect(2);
+    fanout.deliver({ kind: 'view_changed', viewerId: 2, subjectId: SUBJECT, view: viewAs('online', { custom_message: 'hi' }) });
+    flush();
+    expect(frames(bob.socket)).toEqual([
+      { seq: 1, type: 'friend_status_change', friend_id: SUBJECT, status: 'online', activity: 'browsing', custom_message: 'hi', last_seen: null, timestamp: TS },
+    ]);
+  });
+
+  it('once one of two watchers unfriends, only the other gets the changes, once', async () => {
+    for (const leaving of [2, 3]) {
+      const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' }, 3: { [SUBJECT]: 'friend' } });
+      const sockets: Record<number, FakeSocket> = { 2: (await connect(2)).socket, 3: (await connect(3)).socket };
+      const staying = leaving === 2 ? 3 : 2;
+      fanout.deliver({ kind: 'friend_removed', viewerId: leaving, subjectId: SUBJECT });
+      flush();
+      frames(sockets[leaving]!);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('away') } });
+      flush();
+      expect(frames(sockets[leaving]!)).toEqual([]);
+      expect(frames(sockets[staying]!)).toMatchObject([{ type: 'friend_status_change', status: 'away' }]);
+    }
+  });
+
+  it('events for users with no socket here go nowhere, quietly', async () => {
+    const { fanout } = await setup({});
+    expect(() => {
+      fanout.deliver({ kind: 'probe', userId: 42 });
+      fanout.deliver({ kind: 'request_closed', viewerId: 42, requestId: 1, reason: 'cancelled' });
+      fanout.deliver({ kind: 'friend_removed', viewerId: 42, subjectId: SUBJECT });
+      fanout.deliver({ kind: 'presence', userId: 42, views: { self: viewAs('online', { user_id: 42 }) } });
+    }).not.toThrow();
   });
 
   it('delivers friend-request news and probes to that user only, and hands revocations over', async () => {

@@ -77,6 +77,23 @@ describe('Registry', () => {
     expect(r.watchersOf(2)).toBeUndefined();
   });
 
+  it('a viewer who unwatched and watches again is a watcher again, and removing someone never removes another', () => {
+    const r = new Registry();
+    for (const id of [1, 2, 3]) r.add(connection(id).conn, []);
+    r.watch(1, 9);
+    r.watch(2, 9);
+    r.watch(3, 9);
+    r.unwatch(3, 9);
+    r.watch(3, 9);
+    expect(watchers(r, 9)).toEqual([1, 2, 3]);
+    r.unwatch(1, 9);
+    r.unwatch(1, 9);
+    expect(watchers(r, 9)).toEqual([2, 3]);
+    r.unwatch(3, 9);
+    r.unwatch(3, 9);
+    expect(watchers(r, 9)).toEqual([2]);
+  });
+
   it('holds many watchers of one subject (grows past its first capacity) and removes any of them', () => {
     const r = new Registry();
     const ids = Array.from({ length: 37 }, (_, i) => 100 + i);
