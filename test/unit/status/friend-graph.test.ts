@@ -56,6 +56,9 @@ describe('FriendGraph', () => {
     expect(graph.tier(1, 2)).toBe('admin');
     await graph.load(1, 'user');
     expect(graph.tier(1, 2)).toBe('friend');
+    await graph.load(1, 'admin');
+    expect(graph.tier(1, 2)).toBe('admin');
+    expect(graph.tier(1, 1)).toBe('self');
     expect(queries()).toBe(1);
   });
 

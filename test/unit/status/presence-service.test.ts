@@ -110,6 +110,17 @@ describe('PresenceService', () => {
       expect(presence().engine.sessionIds(alice.userId)).toContain(`poll:${alice.sessionId}`);
     });
 
+    it('a login with two sockets is no polling client until its last socket closes', async () => {
+      await f.connect(alice, 'tab1');
+      await f.connect(alice, 'tab2');
+      presence().closeSocket(alice, 'tab1', false);
+      await presence().polled(alice);
+      expect(presence().engine.sessionIds(alice.userId)).toEqual([`${presence().instanceId}/tab2`]);
+      presence().closeSocket(alice, 'tab2', false);
+      await presence().polled(alice);
+      expect(presence().engine.sessionIds(alice.userId)).toEqual([`poll:${alice.sessionId}`]);
+    });
+
     it("a logout ends the login's polling session at once and tells the gateway to close its sockets", async () => {
       const other: AuthContext = { ...alice, sessionId: 'login-other' };
       await presence().polled(alice);
@@ -153,6 +164,30 @@ describe('PresenceService', () => {
       expect((await presence().setStatus(alice.userId, { status: 'online', custom_message: null, expires_at: iso(T0 + 9_999_999) })).custom_message).toBeNull();
     });
 
+    it('a status change alone keeps the message and when it expires', async () => {
+      await f.connect(alice);
+      await presence().setStatus(alice.userId, { status: 'online', custom_message: 'lunch', expires_at: iso(T0 + 60_000) });
+      await presence().setStatus(alice.userId, { status: 'away' });
+      expect(presence().engine.get(alice.userId)).toMatchObject({ customMessage: 'lunch', customMessageExpiresAt: T0 + 60_000 });
+      f.advance(60_000);
+      expect(presence().viewOf(alice.userId, 'self')).toMatchObject({ status: 'away', custom_message: null });
+    });
+
+    it('REST calls work for a user this instance never loaded (no socket, no poll yet)', async () => {
+      expect(await presence().getSettings(bob.userId)).toMatchObject({ status_visibility: 'friends' });
+      expect((await presence().updateSettings(bob.userId, { activity_visibility: 'public' })).activity_visibility).toBe('public');
+      const carol = await f.user('carol');
+      expect((await presence().setStatus(carol.userId, { status: 'busy' })).status).toBe('offline');
+      expect(presence().engine.get(carol.userId).manualStatus).toBe('busy');
+      const dan = await f.user('dan');
+      expect((await presence().setActivity(dan.userId, 'chatting')).status).toBe('offline');
+      const erin = await f.user('erin');
+      expect(await presence().userStatus(erin, erin.userId)).toMatchObject({ username: 'erin', status: 'offline' });
+      const fay = await f.user('fay');
+      await presence().apiCall(fay);
+      expect(presence().engine.get(fay.userId).lastActivity).toBe(T0);
+    });
+
     it('rejects an expires_at that is not a time or not in the future, changing nothing', async () => {
       await f.connect(alice);
       for (const expires_at of ['not a date', iso(T0), iso(T0 - 1)]) {
@@ -174,6 +209,10 @@ describe('PresenceService', () => {
         .setActivity(alice.userId, 'browsing')
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'CONFLICT' });
+      // The refused activity still counts as the user doing something.
+      f.advance(1_000);
+      await presence().setActivity(alice.userId, 'chatting').catch(() => undefined);
+      expect(presence().engine.get(alice.userId).lastActivity).toBe(T0 + 1_000);
       await presence().gameEvent({ event: 'tournament_ended', match_id: '7', player_ids: [alice.userId] });
       // The client game was superseded by the server's: back to browsing, not to the practice match.
       expect(presence().viewOf(alice.userId, 'self')).toMatchObject({ status: 'online', activity: 'browsing' });
