@@ -37,5 +37,12 @@ export type FriendCategory = (typeof FRIEND_CATEGORIES)[number];
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const GAME_EVENTS = ['match_started', 'match_ended', 'tournament_started', 'tournament_ended'] as const;
+export const GAME_EVENTS = [
+  'match_started',
+  'match_updated',
+  'match_ended',
+  'tournament_started',
+  'tournament_updated',
+  'tournament_ended',
+] as const;
 export type GameEventType = (typeof GAME_EVENTS)[number];

@@ -1,6 +1,7 @@
 /** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
 import { Type, type Static } from 'typebox';
-import type { FriendRequest, StatusT, View } from './schemas.js';
+import type { ActivityDetails, FriendRequest, StatusT, View } from './schemas.js';
+import type { LastSeenBucket } from './views.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -19,7 +20,14 @@ export const SetStatusFrame = Type.Object(
   },
   strict,
 );
-export const ActivityFrame = Type.Object({ type: Type.Literal('activity'), activity: ActivityT }, strict);
+export const ActivityFrame = Type.Object(
+  {
+    type: Type.Literal('activity'),
+    activity: ActivityT,
+    details: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 16 })),
+  },
+  strict,
+);
 export const ClientFrame = Type.Union([
   AuthFrame,
   HeartbeatFrame,
@@ -45,6 +53,8 @@ export interface StatusUpdateFrame {
   status: Static<typeof StatusT>;
   activity: Static<typeof ActivityT> | null;
   custom_message: string | null;
+  activity_details?: ActivityDetails | null;
+  activity_since?: string | null;
   timestamp: string;
 }
 export interface FriendStatusChangeFrame {
@@ -55,6 +65,9 @@ export interface FriendStatusChangeFrame {
   activity: Static<typeof ActivityT> | null;
   custom_message: string | null;
   last_seen: string | null;
+  last_seen_approx?: LastSeenBucket | null;
+  activity_details?: ActivityDetails | null;
+  activity_since?: string | null;
   timestamp: string;
 }
 export interface FriendAddedFrame {

@@ -79,18 +79,50 @@ export const View = Type.Object({
   custom_message: nullable(Type.String()),
   last_seen: nullable(Timestamp),
   timestamp: Timestamp,
+  /** Details of the activity (a game's opponent, score, mode…); follows the activity audience. */
+  activity_details: Type.Optional(nullable(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])))),
+  /** When the current activity started; follows the activity audience. */
+  activity_since: Type.Optional(nullable(Timestamp)),
+  /** For viewers allowed only an approximate last seen: how long ago, never the moment. */
+  last_seen_approx: Type.Optional(nullable(Type.Union([Type.Literal('recently'), Type.Literal('within_week'), Type.Literal('within_month'), Type.Literal('long_ago')]))),
 });
 export type View = Static<typeof View>;
+/** Scalar details of an activity, as views carry them. */
+export type ActivityDetails = Record<string, string | number | boolean>;
 
 export const Settings = Type.Object({
   status_visibility: StatusVisibilityT,
   activity_visibility: AudienceT,
   last_seen_visibility: AudienceT,
   custom_message_visibility: AudienceT,
+  /** Who sees an approximate last seen ("recently", "within a week"…) when not allowed the exact one. Default nobody. */
+  last_seen_approximate_visibility: Type.Optional(AudienceT),
 });
 export type Settings = Static<typeof Settings>;
 export const SettingsPatch = Type.Partial(Settings, strict);
 export type SettingsPatch = Static<typeof SettingsPatch>;
+
+/** A recurring status rule in the user's own time zone; `to` not after `from` ends the next day. */
+export const ScheduleRuleBody = Type.Object(
+  {
+    days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7, uniqueItems: true, description: 'ISO weekdays the rule starts on: 1 = Monday … 7 = Sunday' }),
+    from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local start, HH:MM' }),
+    to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local end, HH:MM' }),
+    status: Type.Union([Type.Literal('away'), Type.Literal('busy')]),
+    message: Type.Optional(nullable(CustomMessage)),
+  },
+  strict,
+);
+export type ScheduleRuleBody = Static<typeof ScheduleRuleBody>;
+/** A user's status schedule (GET and PUT /users/me/status/schedule). */
+export const ScheduleBody = Type.Object(
+  {
+    time_zone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris' }),
+    rules: Type.Array(ScheduleRuleBody, { maxItems: 20 }),
+  },
+  strict,
+);
+export type ScheduleBody = Static<typeof ScheduleBody>;
 
 export const SetStatusBody = Type.Object(
   {

@@ -34,6 +34,24 @@ export function sortViews(views: readonly View[]): View[] {
   return [...views].sort(compareViews);
 }
 
+/** How long ago, for viewers allowed only an approximate last seen. */
+export type LastSeenBucket = 'recently' | 'within_week' | 'within_month' | 'long_ago';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The bucket of a last seen at `nowMs`: within 3 days, a week, a month, or longer. It is
+ * counted in whole UTC days, so a bucket only ever changes at midnight UTC: watching it
+ * flip tells the day, never the moment.
+ */
+export function lastSeenBucket(lastSeenMs: number, nowMs: number): LastSeenBucket {
+  const days = Math.floor(nowMs / DAY_MS) - Math.floor(lastSeenMs / DAY_MS);
+  if (days < 3) return 'recently';
+  if (days < 7) return 'within_week';
+  if (days < 30) return 'within_month';
+  return 'long_ago';
+}
+
 /** Whether two views show the same thing. `timestamp` (when the view was made) is ignored. */
 export function sameView(a: View, b: View): boolean {
   return (
@@ -43,6 +61,16 @@ export function sameView(a: View, b: View): boolean {
     a.status === b.status &&
     a.activity === b.activity &&
     a.custom_message === b.custom_message &&
-    a.last_seen === b.last_seen
+    a.last_seen === b.last_seen &&
+    (a.activity_since ?? null) === (b.activity_since ?? null) &&
+    (a.last_seen_approx ?? null) === (b.last_seen_approx ?? null) &&
+    sameDetails(a.activity_details ?? null, b.activity_details ?? null)
   );
+}
+
+function sameDetails(a: Readonly<Record<string, unknown>> | null, b: Readonly<Record<string, unknown>> | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

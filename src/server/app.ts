@@ -17,6 +17,7 @@ import { authRoutes } from './auth/auth-routes.js';
 import { installErrorHandler } from './errors.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
+import { historyRoutes } from './history/history-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
@@ -90,6 +91,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       await api.register(friendsRoutes, { services });
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });
+      await api.register(historyRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

@@ -31,6 +31,8 @@ export interface Config {
   pollSessionTtlMs: number;
   /** A game declared by a game server ends after this long even without its end event. */
   maxGameMs: number;
+  /** How long status history is kept, in days. */
+  historyRetentionDays: number;
   /** How long events for one socket are gathered into one `batch` frame. 0 sends at once. */
   batchWindowMs: number;
   /** How often presence is written behind to the database. */
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     idleProbeTimeoutMs: int(env, 'BEACON_IDLE_PROBE_TIMEOUT_MS', 60_000, 100, HOUR),
     pollSessionTtlMs: int(env, 'BEACON_POLL_SESSION_TTL_MS', 60_000, 100, HOUR),
     maxGameMs: int(env, 'BEACON_MAX_GAME_MS', 3 * HOUR, 1000, 7 * 24 * HOUR),
+    historyRetentionDays: int(env, 'BEACON_HISTORY_RETENTION_DAYS', 90, 1, 3650),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),

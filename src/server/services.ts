@@ -16,6 +16,8 @@ import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
+import { HistoryRecorder } from './history/history-recorder.js';
+import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
 import { PresenceService } from './status/presence-service.js';
 import { UserRepository } from './users/user-repository.js';
@@ -31,6 +33,7 @@ export interface Services {
   auth: AuthService;
   bus: EventBus;
   presence: PresenceService;
+  history: { repo: HistoryRepository; recorder: HistoryRecorder };
   log: FastifyBaseLogger;
   /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
   onApiCall?: (auth: AuthContext) => void;
@@ -83,7 +86,14 @@ export async function createServices(
     const friends = new FriendsService(friendRepo, users, now);
     const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix });
     const store = overrides.store ?? (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix }) : new LocalPresenceStore());
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, log });
+    const historyRepo = new HistoryRepository(database.db);
+    const history = new HistoryRecorder(historyRepo, {
+      intervalMs: config.persistIntervalMs,
+      retentionMs: config.historyRetentionDays * 86_400_000,
+      now,
+      log,
+    });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
     return {
@@ -97,6 +107,7 @@ export async function createServices(
       auth,
       bus,
       presence,
+      history: { repo: historyRepo, recorder: history },
       log,
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));

@@ -7,6 +7,7 @@ import { SessionRepository } from '../../src/server/auth/session-repository.js';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
+import { HistoryRepository } from '../../src/server/history/history-repository.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
@@ -55,6 +56,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
       activity_visibility: 'friends',
       last_seen_visibility: 'friends',
       custom_message_visibility: 'friends',
+      last_seen_approximate_visibility: 'nobody',
     });
     await users.updateSettings(u!.id, { status_visibility: 'hidden', last_seen_visibility: 'nobody' }, T0);
     expect(await users.getSettings(u!.id)).toMatchObject({ status_visibility: 'hidden', last_seen_visibility: 'nobody', activity_visibility: 'friends' });
@@ -164,10 +166,42 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const loaded = await presence.load([a!.id, b!.id, 999_999]);
     expect(loaded).toHaveLength(2);
     const la = loaded.find((l) => l.profile.id === a!.id)!;
-    expect(la.persisted).toEqual({ manualStatus: 'busy', serverGames: GAMES, customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
+    expect(la.persisted).toEqual({ manualStatus: 'busy', schedule: null, serverGames: GAMES, customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.persisted.serverGames).toEqual([]);
     expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user', hiddenLastSeen: T0 - 5 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.profile.settings.status_visibility).toBe('close_friends');
+  });
+
+  it('saves a status schedule and loads it back; null removes it', async () => {
+    const presence = new PresenceRepository(database.db);
+    const u = await mk('sched_a');
+    const schedule = { timeZone: 'Europe/Paris', rules: [{ days: [1, 2, 3, 4, 5] as Array<1 | 2 | 3 | 4 | 5>, from: '09:00', to: '17:00', status: 'busy' as const, message: 'Work' }] };
+    await presence.saveSchedule(u!.id, schedule);
+    expect((await presence.load([u!.id]))[0]!.persisted.schedule).toEqual(schedule);
+    await presence.saveSchedule(u!.id, null);
+    expect((await presence.load([u!.id]))[0]!.persisted.schedule).toBeNull();
+  });
+
+  it('keeps status history per user: append, range with the state the window opens in, prune, delete', async () => {
+    const history = new HistoryRepository(database.db);
+    const a = await mk('hist_a');
+    const b = await mk('hist_b');
+    await history.append([
+      { userId: a!.id, at: T0, status: 'online' },
+      { userId: a!.id, at: T0 + 10, status: 'away' },
+      { userId: b!.id, at: T0 + 15, status: 'online' },
+      { userId: a!.id, at: T0 + 20, status: 'offline' },
+    ]);
+    expect(await history.range(a!.id, T0 + 5, T0 + 100)).toEqual([
+      { userId: a!.id, at: T0, status: 'online' },
+      { userId: a!.id, at: T0 + 10, status: 'away' },
+      { userId: a!.id, at: T0 + 20, status: 'offline' },
+    ]);
+    expect(await history.prune(T0 + 10)).toBe(1);
+    expect((await history.ofUser(a!.id)).map((t) => t.at)).toEqual([T0 + 10, T0 + 20]);
+    await history.deleteUser(a!.id);
+    expect(await history.ofUser(a!.id)).toEqual([]);
+    expect(await history.ofUser(b!.id)).toHaveLength(1);
   });
 
   it('resets users left online by a crash to offline with last_seen = the last alive time', async () => {

@@ -192,6 +192,30 @@ describe('presence that is always true', () => {
       expect(ended).toMatchObject({ status: 'offline', activity: null });
     });
 
+    it('a friend sees the match with its opponent, score and start; updates are pushed; a stranger sees none of it', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const stranger = await t.register('stranger');
+      const { socket: b } = await t.connect(bob.token);
+      await t.connectSeenBy(alice.token, b);
+      const startedAt = new Date(t.clock.now()).toISOString();
+      const started = await b.after(
+        () => game(t, { event: 'match_started', match_id: 'm-7', player_ids: [alice.id], details: { opponent: 'carol', mode: 'ranked', score: '0-0' } }),
+        (f) => change(alice.id)(f) && f.status === 'in_game',
+      );
+      expect(started).toMatchObject({ activity: 'playing_pong', activity_details: { opponent: 'carol', mode: 'ranked', score: '0-0' }, activity_since: startedAt });
+      await t.advance(120_000);
+      const updated = await b.after(() => game(t, { event: 'match_updated', match_id: 'm-7', player_ids: [alice.id], details: { score: '3-2' } }), change(alice.id));
+      expect(updated).toMatchObject({ activity_details: { opponent: 'carol', mode: 'ranked', score: '3-2' }, activity_since: startedAt });
+      expect((await get(t, bob, `/users/${alice.id}/status`)).json()).toMatchObject({ activity_details: { score: '3-2' }, activity_since: startedAt });
+      expect((await get(t, stranger, `/users/${alice.id}/status`)).json()).toMatchObject({ status: 'offline', activity_details: null, activity_since: null });
+      // An update for a match that is not in progress changes nothing.
+      const from = b.mark();
+      await game(t, { event: 'match_updated', match_id: 'other', player_ids: [alice.id], details: { score: '9-9' } });
+      await new Promise((r) => setTimeout(r, 30));
+      expect(b.since(from)).toEqual([]);
+    });
+
     it('a match without match_ended ends after BEACON_MAX_GAME_MS, and the player returns to their previous status', async () => {
       const t = await start({ maxGameMs: 3 * 3_600_000 });
       const { alice, bob } = await pair(t);

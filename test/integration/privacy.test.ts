@@ -137,6 +137,26 @@ describe('privacy over every output', () => {
     expect((await status(stranger, alice)).last_seen).toBeNull();
   });
 
+  it('approximate last seen: friends see a bucket that moves only at midnight UTC, pushed then', async () => {
+    const DAY = 86_400_000;
+    expect((await settings(alice, { last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'friends' })).statusCode).toBe(200);
+    const { socket: a } = await t.connect(alice.token);
+    const { socket: b } = await t.connect(bob.token);
+    a.close();
+    await a.waitClosed();
+    const off = await b.after(() => t.advance(10_001), (f) => change(alice.id)(f) && f.status === 'offline');
+    expect(off).toMatchObject({ last_seen: null, last_seen_approx: 'recently' });
+    expect(await status(stranger, alice)).toMatchObject({ last_seen: null, last_seen_approx: null });
+    // Three whole UTC days later, at midnight, the bucket becomes "within a week" — not a moment before.
+    const seenDay = Math.floor(t.clock.now() / DAY);
+    const midnight = (seenDay + 3) * DAY;
+    const from = b.mark();
+    await t.advance(midnight - 1 - t.clock.now());
+    expect(b.since(from).filter(change(alice.id))).toEqual([]);
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ status: 'offline', last_seen: null, last_seen_approx: 'within_week' });
+    expect(await status(carol, alice)).toMatchObject({ last_seen_approx: 'within_week' });
+  });
+
   it('validates settings: unknown values and fields are 400, partial updates keep the rest', async () => {
     expect((await settings(alice, { status_visibility: 'everyone' })).statusCode).toBe(400);
     expect((await settings(alice, { colour: 'red' })).statusCode).toBe(400);
@@ -147,6 +167,7 @@ describe('privacy over every output', () => {
       activity_visibility: 'friends',
       last_seen_visibility: 'public',
       custom_message_visibility: 'friends',
+      last_seen_approximate_visibility: 'nobody',
     });
     const got = await t.app.inject({ url: '/api/v1/users/me/status/settings', headers: bearer(alice.token) });
     expect(got.json()).toEqual(res.json());

@@ -37,10 +37,14 @@ export interface UsersTable {
   activity_visibility: Audience;
   last_seen_visibility: Audience;
   custom_message_visibility: Audience;
+  /** Who sees an approximate last seen when not allowed the exact one. */
+  last_seen_approximate_visibility: Generated<Audience>;
   /** While status_visibility is hidden: the last_seen the user shows (fixed when they hid). */
   hidden_last_seen: number | null;
   /** Games declared by game servers and not ended: JSON `[{matchId, activity, startedAt}]`. */
   server_games: string | null;
+  /** The status schedule: JSON `{timeZone, rules}`, or null for none. */
+  status_schedule: string | null;
 }
 
 export interface UserSessionsTable {
@@ -69,6 +73,13 @@ export interface FriendshipsTable {
   created_at: number;
 }
 
+/** One row per change of a user's effective status (kept BEACON_HISTORY_RETENTION_DAYS). */
+export interface StatusHistoryTable {
+  user_id: number;
+  at: number;
+  status: Status;
+}
+
 /** Server-wide values such as the generated JWT secret, shared by every instance. */
 export interface ServerSecretsTable {
   name: string;
@@ -81,4 +92,5 @@ export interface DatabaseSchema {
   friend_requests: FriendRequestsTable;
   friendships: FriendshipsTable;
   server_secrets: ServerSecretsTable;
+  status_history: StatusHistoryTable;
 }

@@ -3,8 +3,9 @@
  * effective PresenceState and its changes out. Like Phoenix's Tracker state it does no
  * I/O; the status service around it persists and publishes what the methods return.
  */
-import type { Activity, ManualStatus } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, ManualStatus } from '../../protocol/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { evaluateSchedule, type Schedule } from './schedule.js';
 import { gameActivityOf, isGameActivity, sameReportedState, type GameKind } from './presence-rules.js';
 import type {
   Clock,
@@ -20,6 +21,7 @@ import {
   OFFLINE_STATE,
   advanceIdle,
   applyCustomMessage,
+  applyScheduleState,
   createRecord,
   deriveState,
   expireGames,
@@ -67,7 +69,7 @@ export class PresenceEngine {
     const u = createRecord(userId, persisted, now);
     // A game whose end event never came, while nobody held the user, is over.
     expireGames(u, now, this.timings.maxGameMs);
-    u.state = deriveState(u);
+    u.state = deriveState(u, now);
     this.#users.set(userId, u);
     this.#schedule(u);
   }
@@ -119,6 +121,8 @@ export class PresenceEngine {
       customMessage: u.customMessage,
       customMessageExpiresAt: u.customMessageExpiresAt,
       declaredActivity: u.declaredActivity,
+      declaredDetails: u.declaredDetails,
+      schedule: u.schedule,
       lastSeen: u.lastSeen,
       lastActivity: u.lastActivity,
       graceUntil: u.graceUntil,
@@ -143,11 +147,13 @@ export class PresenceEngine {
       return this.#commit(u);
     }
     u.serverGames.clear();
-    for (const g of s.serverGames) u.serverGames.set(g.matchId, { activity: g.activity, startedAt: g.startedAt });
+    for (const g of s.serverGames) u.serverGames.set(g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null });
     u.manualStatus = s.manualStatus;
     u.customMessage = s.customMessage;
     u.customMessageExpiresAt = s.customMessageExpiresAt;
     u.declaredActivity = s.declaredActivity;
+    u.declaredDetails = s.declaredDetails ?? null;
+    if (s.schedule !== undefined) this.#applySchedule(u, s.schedule);
     u.lastSeen = s.lastSeen;
     u.lastActivity = s.lastActivity;
     u.autoAway = s.autoAway;
@@ -215,6 +221,26 @@ export class PresenceEngine {
     return this.#commit(u);
   }
 
+  /** The custom message the user set (not one a schedule rule shows). */
+  ownCustomMessage(userId: number): string | null {
+    return this.#users.get(userId)?.customMessage ?? null;
+  }
+
+  /**
+   * Sets (or with null removes) the user's status schedule. Its transitions are deadlines
+   * like any other: the engine re-evaluates it exactly when the next rule starts or ends.
+   */
+  setSchedule(userId: number, schedule: Schedule | null): PresenceChange | null {
+    const u = this.#ensure(userId);
+    this.#applySchedule(u, schedule);
+    return this.#commit(u);
+  }
+
+  #applySchedule(u: UserRecord, schedule: Schedule | null): void {
+    u.schedule = schedule;
+    applyScheduleState(u, evaluateSchedule(schedule, this.clock.now()));
+  }
+
   /** Changes only the custom message (null clears it); an expiry in the past clears it too. */
   setCustomMessage(userId: number, message: string | null, expiresAt: number | null): PresenceChange | null {
     const u = this.#ensure(userId);
@@ -227,11 +253,14 @@ export class PresenceEngine {
    * Rejected (state untouched) while a game server's game is in progress. Counts as an
    * interaction either way: the user did something.
    */
-  setActivity(userId: number, activity: Activity): ActivityResult {
+  setActivity(userId: number, activity: Activity, details: ActivityDetails | null = null): ActivityResult {
     const u = this.#ensure(userId);
     markInteraction(u, this.clock.now());
     const rejected = u.serverGames.size > 0;
-    if (!rejected) u.declaredActivity = activity;
+    if (!rejected) {
+      u.declaredActivity = activity;
+      u.declaredDetails = details;
+    }
     return { change: this.#commit(u), rejected };
   }
 
@@ -240,15 +269,27 @@ export class PresenceEngine {
    * A client game in progress is superseded (nobody plays a practice match meanwhile), so
    * it does not come back when the server game ends.
    */
-  startGame(userId: number, matchId: string, kind: GameKind): PresenceChange | null {
+  startGame(userId: number, matchId: string, kind: GameKind, details: ActivityDetails | null = null): PresenceChange | null {
     const u = this.#ensure(userId);
     // Idempotent per match: a repeated start keeps the original start time (and its timeout).
-    const startedAt = u.serverGames.get(matchId)?.startedAt ?? this.clock.now();
+    const had = u.serverGames.get(matchId);
     u.serverGames.delete(matchId);
-    u.serverGames.set(matchId, { activity: gameActivityOf(kind), startedAt });
+    u.serverGames.set(matchId, { activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.clock.now(), details: details ?? had?.details ?? null });
     if (isGameActivity(u.declaredActivity)) u.declaredActivity = null;
     u.probeAt = null;
     u.autoAway = false;
+    return this.#commit(u);
+  }
+
+  /**
+   * A game server reported news of a game in progress (score, round…): the details are
+   * merged into what it reported before. Unknown match (never started, or ended): null.
+   */
+  updateGame(userId: number, matchId: string, details: ActivityDetails | null): PresenceChange | null {
+    const u = this.#users.get(userId);
+    const game = u?.serverGames.get(matchId);
+    if (!u || !game || details === null) return null;
+    u.serverGames.set(matchId, { ...game, details: { ...game.details, ...details } });
     return this.#commit(u);
   }
 
@@ -309,6 +350,7 @@ export class PresenceEngine {
     if (u.graceUntil !== null && u.graceUntil <= now) markOffline(u);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
     expireGames(u, now, this.timings.maxGameMs);
+    if (u.scheduleState.nextChange <= now) applyScheduleState(u, evaluateSchedule(u.schedule, now));
     if (advanceIdle(u, now, this.timings)) result.probes.push(u.id);
     const change = this.#commit(u);
     if (change) result.changes.push(change);
@@ -346,7 +388,7 @@ export class PresenceEngine {
   /** Re-derives the state, reschedules, and reports the change if there is one. */
   #commit(u: UserRecord): PresenceChange | null {
     const before = u.state;
-    const after = deriveState(u);
+    const after = deriveState(u, this.clock.now());
     this.#schedule(u);
     if (sameReportedState(before, after)) {
       // Keep get() current without reporting a lastActivity-only move.

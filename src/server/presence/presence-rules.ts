@@ -21,6 +21,8 @@ export interface PresenceInputs {
   declaredActivity: Activity | null;
   /** Manual status in force; null is automatic mode. */
   manualStatus: 'busy' | 'away' | null;
+  /** The status a schedule rule imposes right now, or null. */
+  scheduled: 'busy' | 'away' | null;
   /** The idle probe went unanswered. */
   autoAway: boolean;
 }
@@ -42,7 +44,9 @@ export function gameActivityOf(kind: GameKind): GameActivity {
 }
 
 /**
- * Status precedence: in_game > busy (manual) > away (manual) > online > away (auto) > offline.
+ * Status precedence: in_game > busy (manual) > away (manual) > scheduled busy/away > online >
+ * away (auto) > offline. A schedule sits below what the user or a game says and above the
+ * automatic states (CONTRACT order, with the schedule layer of docs/protocol.md §5).
  * A server game shows even without a live session (the player may be on a game client that
  * Beacon does not see); everything else needs the user to be present.
  */
@@ -52,6 +56,7 @@ export function effectivePresence(inputs: PresenceInputs): EffectivePresence {
   const declared = inputs.declaredActivity;
   if (isGameActivity(declared)) return { status: 'in_game', activity: declared };
   if (inputs.manualStatus !== null) return { status: inputs.manualStatus, activity: declared ?? 'browsing' };
+  if (inputs.scheduled !== null) return { status: inputs.scheduled, activity: declared ?? 'browsing' };
   if (inputs.autoAway) return { status: 'away', activity: 'idle' };
   return { status: 'online', activity: declared ?? 'browsing' };
 }
@@ -65,6 +70,8 @@ export function sameReportedState(a: PresenceState, b: PresenceState): boolean {
   return (
     a.status === b.status &&
     a.activity === b.activity &&
+    a.activityDetails === b.activityDetails &&
+    a.activitySince === b.activitySince &&
     a.manualStatus === b.manualStatus &&
     a.customMessage === b.customMessage &&
     a.customMessageExpiresAt === b.customMessageExpiresAt &&

@@ -3,7 +3,7 @@
  * REST responses, the WebSocket snapshot and every event go through `view`.
  */
 import type { Audience, FriendCategory, StatusVisibility, View } from '../../protocol/index.js';
-import { sameView } from '../../protocol/views.js';
+import { lastSeenBucket, sameView, type LastSeenBucket } from '../../protocol/views.js';
 import type { Subject, ViewerInfo, ViewerTier } from './types.js';
 
 /** Every tier, lowest to highest; admin last as it sees everything. */
@@ -39,31 +39,46 @@ export function canSee(audience: Audience | StatusVisibility, tier: ViewerTier):
 }
 
 /** The privacy-relevant fields of a View. */
-type ViewFields = Pick<View, 'status' | 'activity' | 'custom_message' | 'last_seen'>;
+type ViewFields = Pick<View, 'status' | 'activity' | 'custom_message' | 'last_seen'> & {
+  activity_details: NonNullable<View['activity_details']> | null;
+  activity_since: string | null;
+  last_seen_approx: LastSeenBucket | null;
+};
 
 /**
  * Exactly what an offline user who never shared a last_seen looks like. A viewer who may
  * not see the status gets this and nothing else, so hidden and absent are indistinguishable.
  */
-const UNSEEN: ViewFields = Object.freeze({ status: 'offline', activity: null, custom_message: null, last_seen: null });
+const UNSEEN: ViewFields = Object.freeze({
+  status: 'offline',
+  activity: null,
+  custom_message: null,
+  last_seen: null,
+  activity_details: null,
+  activity_since: null,
+  last_seen_approx: null,
+});
 
 /**
  * What a viewer of `tier` may see of `subject`. `timestamp` is when the view is made, never
  * when the subject last changed, which would leak activity of a hidden user.
  */
 export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
-  if (subject.settings.status_visibility === 'hidden' && tier !== 'self' && tier !== 'admin') return assemble(subject, hiddenLook(subject, tier), nowMs);
+  if (subject.settings.status_visibility === 'hidden' && tier !== 'self' && tier !== 'admin') return assemble(subject, hiddenLook(subject, tier, nowMs), nowMs);
   if (!canSee(subject.settings.status_visibility, tier)) return assemble(subject, UNSEEN, nowMs);
   const { presence, settings } = subject;
   const offline = presence.status === 'offline';
-  const lastSeen = offline && canSee(settings.last_seen_visibility, tier) ? presence.lastSeen : null;
+  const activityShown = !offline && canSee(settings.activity_visibility, tier);
+  const since = activityShown ? presence.activitySince : null;
   return assemble(
     subject,
     {
       status: presence.status,
-      activity: !offline && canSee(settings.activity_visibility, tier) ? presence.activity : null,
+      activity: activityShown ? presence.activity : null,
       custom_message: visibleCustomMessage(subject, tier),
-      last_seen: lastSeen === null ? null : iso(lastSeen),
+      ...lastSeenFields(subject, offline ? presence.lastSeen : null, tier, nowMs),
+      activity_details: activityShown ? presence.activityDetails : null,
+      activity_since: since === null ? null : new Date(since).toISOString(),
     },
     nowMs,
   );
@@ -73,10 +88,18 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
  * Hidden looks like a logout at the moment the user hid: offline, and that moment as
  * last_seen for viewers in the last_seen audience. Nothing done while hidden moves it.
  */
-function hiddenLook(subject: Subject, tier: ViewerTier): ViewFields {
+function hiddenLook(subject: Subject, tier: ViewerTier, nowMs: number): ViewFields {
   const at = subject.hiddenLastSeen ?? null;
-  if (at === null || !canSee(subject.settings.last_seen_visibility, tier)) return UNSEEN;
-  return { ...UNSEEN, last_seen: iso(at) };
+  if (at === null) return UNSEEN;
+  return { ...UNSEEN, ...lastSeenFields(subject, at, tier, nowMs) };
+}
+
+/** Exact last seen for its audience; else a bucket for the approximate audience; else nothing. */
+function lastSeenFields(subject: Subject, at: number | null, tier: ViewerTier, nowMs: number): Pick<ViewFields, 'last_seen' | 'last_seen_approx'> {
+  if (at === null) return { last_seen: null, last_seen_approx: null };
+  if (canSee(subject.settings.last_seen_visibility, tier)) return { last_seen: iso(at), last_seen_approx: null };
+  if (canSee(subject.settings.last_seen_approximate_visibility ?? 'nobody', tier)) return { last_seen: null, last_seen_approx: lastSeenBucket(at, nowMs) };
+  return { last_seen: null, last_seen_approx: null };
 }
 
 /**
@@ -102,6 +125,9 @@ function assemble(subject: Subject, fields: ViewFields, nowMs: number): View {
     custom_message: fields.custom_message,
     last_seen: fields.last_seen,
     timestamp: iso(nowMs),
+    activity_details: fields.activity_details,
+    activity_since: fields.activity_since,
+    last_seen_approx: fields.last_seen_approx,
   };
 }
 

@@ -2,7 +2,8 @@
  * Types of the pure presence core. No I/O here: the clock is injected, and every
  * method returns what changed so that the caller (the status service) does the I/O.
  */
-import type { Activity, FriendCategory, ManualStatus, Role, Settings, Status } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, FriendCategory, ManualStatus, Role, Settings, Status } from '../../protocol/index.js';
+import type { Schedule } from './schedule.js';
 
 /** Milliseconds since the epoch. Tests pass a fake clock. */
 export interface Clock {
@@ -26,6 +27,8 @@ export interface ServerGame {
   activity: 'playing_pong' | 'in_tournament';
   /** When it started (ms): it ends at startedAt + maxGameMs at the latest. */
   startedAt: number;
+  /** Opponent, score, mode… as the game server last reported them; null for none. */
+  details?: ActivityDetails | null;
 }
 
 /** `socket`: kept alive by its WebSocket; `poll`: an HTTP-only client, live for pollSessionTtlMs after each call. */
@@ -37,6 +40,10 @@ export interface PresenceState {
   status: Status;
   /** Effective activity; `null` when offline. `idle` while auto-away. */
   activity: Activity | null;
+  /** Details of the effective activity (a server game's, or what the client declared with it), or null. */
+  activityDetails: ActivityDetails | null;
+  /** When the effective activity started (a server game: its start), or null when offline. */
+  activitySince: number | null;
   /** The manual status in force, or null in automatic mode. Survives restarts. */
   manualStatus: Exclude<ManualStatus, 'online'> | null;
   customMessage: string | null;
@@ -51,6 +58,8 @@ export interface PresenceState {
 /** What the store remembers of a user between runs; fed to `PresenceEngine.load`. */
 export interface PersistedPresence {
   manualStatus: Exclude<ManualStatus, 'online'> | null;
+  /** The user's status schedule, or null (optional: absent means none). */
+  schedule?: Schedule | null;
   /** Server-declared games in progress, oldest first: they survive a restart. */
   serverGames: ServerGame[];
   customMessage: string | null;
@@ -111,6 +120,10 @@ export interface ReplicaState {
   customMessage: string | null;
   customMessageExpiresAt: number | null;
   declaredActivity: Activity | null;
+  /** Optional: replicas saved by an older version have none. */
+  declaredDetails?: ActivityDetails | null;
+  /** Optional: replicas saved by an older version have none. */
+  schedule?: Schedule | null;
   lastSeen: number | null;
   lastActivity: number | null;
   graceUntil: number | null;

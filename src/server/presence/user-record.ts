@@ -2,8 +2,9 @@
  * One user's mutable bookkeeping inside the PresenceEngine, and the pure helpers that read
  * it. Nothing outside the presence folder sees a record: callers get frozen PresenceStates.
  */
-import type { Activity } from '../../protocol/index.js';
+import type { Activity, ActivityDetails } from '../../protocol/index.js';
 import { effectivePresence, isGameActivity, type GameActivity } from './presence-rules.js';
+import { evaluateSchedule, type Schedule, type ScheduleState } from './schedule.js';
 import type { PersistedPresence, PresenceState, PresenceTimings, ServerGame, SessionKind } from './types.js';
 
 export interface SessionEntry {
@@ -17,14 +18,18 @@ export interface UserRecord {
   /** Live sessions by session id: one entry per tab, device, socket or polling client. */
   readonly sessions: Map<string, SessionEntry>;
   /** Server-declared games by match id, oldest first; the newest one shows. */
-  readonly serverGames: Map<string, { activity: GameActivity; startedAt: number }>;
+  readonly serverGames: Map<string, { activity: GameActivity; startedAt: number; details: ActivityDetails | null }>;
   manualStatus: 'busy' | 'away' | null;
+  schedule: Schedule | null;
+  /** What the schedule said when last evaluated, and when to evaluate it again. */
+  scheduleState: ScheduleState;
   customMessage: string | null;
   customMessageExpiresAt: number | null;
   lastSeen: number | null;
   lastActivity: number | null;
-  /** What the client declared; cleared when the user goes offline. */
+  /** What the client declared, and its details; cleared when the user goes offline. */
   declaredActivity: Activity | null;
+  declaredDetails: ActivityDetails | null;
   /** End of the offline grace while no session is live, else null. */
   graceUntil: number | null;
   /** When any session of this user last ended (not only the last one). */
@@ -42,6 +47,8 @@ export interface UserRecord {
 export const OFFLINE_STATE: PresenceState = Object.freeze({
   status: 'offline',
   activity: null,
+  activityDetails: null,
+  activitySince: null,
   manualStatus: null,
   customMessage: null,
   customMessageExpiresAt: null,
@@ -57,13 +64,16 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
   const record: UserRecord = {
     id,
     sessions: new Map(),
-    serverGames: new Map((persisted?.serverGames ?? []).map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt }])),
+    serverGames: new Map((persisted?.serverGames ?? []).map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null }])),
     manualStatus: persisted?.manualStatus ?? null,
+    schedule: persisted?.schedule ?? null,
+    scheduleState: evaluateSchedule(persisted?.schedule ?? null, now),
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
     lastSeen: persisted?.lastSeen ?? null,
     lastActivity: persisted?.lastActivity ?? null,
     declaredActivity: null,
+    declaredDetails: null,
     graceUntil: null,
     lastLeftAt: null,
     probeAt: null,
@@ -72,33 +82,43 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     scheduledAt: Infinity,
   };
   if (record.customMessageExpiresAt !== null && record.customMessageExpiresAt <= now) applyCustomMessage(record, null, null, now);
-  record.state = deriveState(record);
+  record.state = deriveState(record, now);
   return record;
 }
 
-/** The user's effective state, as a frozen snapshot. */
-export function deriveState(u: UserRecord): PresenceState {
+/**
+ * The user's effective state at `now`, as a frozen snapshot. The activity's start is kept
+ * from the previous state while the activity stays the same; a server game's is its own.
+ */
+export function deriveState(u: UserRecord, now: number): PresenceState {
+  const game = newestGame(u);
   const { status, activity } = effectivePresence({
-    serverGame: newestGame(u),
+    serverGame: game?.activity ?? null,
     present: u.sessions.size > 0 || u.graceUntil !== null,
     declaredActivity: u.declaredActivity,
     manualStatus: u.manualStatus,
+    scheduled: u.scheduleState.active?.status ?? null,
     autoAway: u.autoAway,
   });
+  const since = activity === null ? null : game ? game.startedAt : activity === u.state.activity ? u.state.activitySince : now;
+  const details = game ? game.details : activity !== null && activity === u.declaredActivity ? u.declaredDetails : null;
   return Object.freeze({
     status,
     activity,
+    activityDetails: details,
+    activitySince: since,
     manualStatus: u.manualStatus,
-    customMessage: u.customMessage,
+    // The user's own message wins; while a schedule rule holds, its message fills in.
+    customMessage: u.customMessage ?? u.scheduleState.active?.message ?? null,
     customMessageExpiresAt: u.customMessageExpiresAt,
     lastSeen: u.lastSeen,
     lastActivity: u.lastActivity,
   });
 }
 
-function newestGame(u: UserRecord): GameActivity | null {
-  let newest: GameActivity | null = null;
-  for (const game of u.serverGames.values()) newest = game.activity;
+function newestGame(u: UserRecord): { activity: GameActivity; startedAt: number; details: ActivityDetails | null } | null {
+  let newest = null;
+  for (const game of u.serverGames.values()) newest = game;
   return newest;
 }
 
@@ -111,6 +131,7 @@ export function idleWatched(u: UserRecord): boolean {
     u.sessions.size > 0 &&
     u.serverGames.size === 0 &&
     u.manualStatus === null &&
+    u.scheduleState.active === null &&
     !u.autoAway &&
     !isGameActivity(u.declaredActivity) &&
     u.lastActivity !== null
@@ -125,6 +146,7 @@ export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
   }
   if (u.customMessage !== null && u.customMessageExpiresAt !== null) next = Math.min(next, u.customMessageExpiresAt);
   for (const game of u.serverGames.values()) next = Math.min(next, game.startedAt + timings.maxGameMs);
+  next = Math.min(next, u.scheduleState.nextChange);
   if (idleWatched(u) && u.lastActivity !== null) {
     const idleAt = u.probeAt === null ? u.lastActivity + timings.idleTimeoutMs : u.probeAt + timings.idleProbeTimeoutMs;
     next = Math.min(next, idleAt);
@@ -168,6 +190,18 @@ export function expireGames(u: UserRecord, now: number, maxGameMs: number): void
   markOffline(u);
 }
 
+/**
+ * Records what the schedule says now. While a rule holds the user is never probed for
+ * idleness (like a manual status), so a probe in flight is dropped.
+ */
+export function applyScheduleState(u: UserRecord, state: ScheduleState): void {
+  u.scheduleState = state;
+  if (state.active) {
+    u.probeAt = null;
+    u.autoAway = false;
+  }
+}
+
 /** An input signal: the user is here. Restarts the idle timer and answers any probe. */
 export function markInteraction(u: UserRecord, now: number): void {
   u.lastActivity = now;
@@ -179,6 +213,7 @@ export function markInteraction(u: UserRecord, now: number): void {
 export function markOffline(u: UserRecord): void {
   u.graceUntil = null;
   u.declaredActivity = null;
+  u.declaredDetails = null;
   u.probeAt = null;
   u.autoAway = false;
 }
@@ -192,13 +227,14 @@ export function applyCustomMessage(u: UserRecord, message: string | null, expire
 
 /** The server-declared games in progress, oldest first. */
 export function serverGamesOf(u: UserRecord): ServerGame[] {
-  return [...u.serverGames].map(([matchId, g]) => ({ matchId, activity: g.activity, startedAt: g.startedAt }));
+  return [...u.serverGames].map(([matchId, g]) => ({ matchId, activity: g.activity, startedAt: g.startedAt, details: g.details }));
 }
 
 /** Snapshot of what the store keeps between runs. */
 export function persistedOf(u: UserRecord): PersistedPresence {
   return {
     manualStatus: u.manualStatus,
+    schedule: u.schedule,
     serverGames: serverGamesOf(u),
     customMessage: u.customMessage,
     customMessageExpiresAt: u.customMessageExpiresAt,

@@ -18,6 +18,9 @@ export const friendStatusBody = (v: View): string =>
     activity: v.activity,
     custom_message: v.custom_message,
     last_seen: v.last_seen,
+    last_seen_approx: v.last_seen_approx ?? null,
+    activity_details: v.activity_details ?? null,
+    activity_since: v.activity_since ?? null,
     timestamp: v.timestamp,
   });
 
@@ -28,6 +31,8 @@ const statusUpdateBody = (v: View): string =>
     status: v.status,
     activity: v.activity,
     custom_message: v.custom_message,
+    activity_details: v.activity_details ?? null,
+    activity_since: v.activity_since ?? null,
     timestamp: v.timestamp,
   });
 

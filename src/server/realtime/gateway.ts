@@ -286,7 +286,7 @@ export class Gateway {
         const work =
           f.type === 'set_status'
             ? presence.setStatus(userId, f)
-            : presence.setActivity(userId, f.activity);
+            : presence.setActivity(userId, f.activity, f.details);
         work.catch((err: unknown) => {
           if (err instanceof AppError) return conn.sendNow({ type: 'error', code: err.code, message: err.message });
           this.services.log.error({ err }, 'frame handling failed');

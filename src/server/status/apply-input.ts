@@ -18,8 +18,12 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
     case 'status':
       return engine.setManualStatus(userId, input.status, input.custom ?? undefined);
     case 'activity':
-      return engine.setActivity(userId, input.activity).change;
+      return engine.setActivity(userId, input.activity, input.details ?? null).change;
+    case 'schedule':
+      return engine.setSchedule(userId, input.schedule);
     case 'game':
-      return input.started ? engine.startGame(userId, input.matchId, input.kind) : engine.endGame(userId, input.matchId);
+      if (input.started) return engine.startGame(userId, input.matchId, input.kind, input.details ?? null);
+      if (input.updated) return engine.updateGame(userId, input.matchId, input.details ?? null);
+      return engine.endGame(userId, input.matchId);
   }
 }

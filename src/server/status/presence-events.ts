@@ -7,8 +7,9 @@
  * - PresenceEvent goes from the presence service to this instance's gateway: views already
  *   passed through the privacy projection, one per viewer tier that changed.
  */
-import type { Activity, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, Settings, View } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
+import type { Schedule } from '../presence/schedule.js';
 import type { SessionKind, ViewerTier } from '../presence/types.js';
 import type { Version } from '../ports/presence-store.js';
 
@@ -20,8 +21,11 @@ export type PresenceInput =
   | { op: 'touch'; sessionId: string }
   | { op: 'interaction' }
   | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }
-  | { op: 'activity'; activity: Activity }
-  | { op: 'game'; matchId: string; kind: GameKind; started: boolean }
+  | { op: 'activity'; activity: Activity; details?: ActivityDetails | null }
+  /** A game server's event: started (`started`), news of a game in progress (`updated`), or ended. */
+  | { op: 'game'; matchId: string; kind: GameKind; started: boolean; updated?: boolean; details?: ActivityDetails | null }
+  /** A new status schedule (null: none). */
+  | { op: 'schedule'; schedule: Schedule | null }
   /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
   | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null };
 

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { Activity, Role, Settings, Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { isTimeZone, type Schedule } from '../presence/schedule.js';
 import type { PersistedPresence, ServerGame } from '../presence/types.js';
 
 export interface Profile {
@@ -52,8 +53,28 @@ function parseGames(json: string | null): ServerGame[] {
   }
 }
 
+/** A stored schedule; anything unreadable counts as none. */
+function parseSchedule(json: string | null): Schedule | null {
+  if (!json) return null;
+  try {
+    const s = JSON.parse(json) as Schedule;
+    return typeof s.timeZone === 'string' && Array.isArray(s.rules) && isTimeZone(s.timeZone) ? s : null;
+  } catch {
+    return null;
+  }
+}
+
 export class PresenceRepository {
   constructor(private readonly db: Db) {}
+
+  /** Saves a user's status schedule (null removes it). Durable at once, like settings. */
+  async saveSchedule(userId: number, schedule: Schedule | null): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ status_schedule: schedule === null ? null : JSON.stringify(schedule) })
+      .where('id', '=', userId)
+      .execute();
+  }
 
   /** Profiles and remembered presence of the given users (unknown ids are left out). */
   async load(ids: readonly number[]): Promise<Array<{ profile: Profile; persisted: PersistedPresence }>> {
@@ -70,6 +91,7 @@ export class PresenceRepository {
           'activity_visibility',
           'last_seen_visibility',
           'custom_message_visibility',
+          'last_seen_approximate_visibility',
           'manual_status',
           'custom_message',
           'custom_message_expires_at',
@@ -77,6 +99,7 @@ export class PresenceRepository {
           'last_activity',
           'hidden_last_seen',
           'server_games',
+          'status_schedule',
         ])
         .where('id', 'in', part)
         .execute();
@@ -92,12 +115,14 @@ export class PresenceRepository {
               activity_visibility: r.activity_visibility,
               last_seen_visibility: r.last_seen_visibility,
               custom_message_visibility: r.custom_message_visibility,
+              last_seen_approximate_visibility: r.last_seen_approximate_visibility,
             },
             hiddenLastSeen: r.hidden_last_seen === null ? null : Number(r.hidden_last_seen),
           },
           persisted: {
             manualStatus: r.manual_status,
             serverGames: parseGames(r.server_games),
+            schedule: parseSchedule(r.status_schedule),
             customMessage: r.custom_message,
             customMessageExpiresAt: r.custom_message_expires_at,
             lastSeen: r.last_seen,

@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sortViews, type Activity, type GameEventBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -16,9 +16,12 @@ import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedTiers, tierOf, view } from '../presence/privacy.js';
+import { changedTiers, tierOf, view, VIEWER_TIERS } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
+import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
+import { isTimeZone, type Schedule, type Weekday } from '../presence/schedule.js';
+import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
@@ -41,10 +44,13 @@ export interface PresenceDeps {
   users: UserRepository;
   friendRepo: FriendRepository;
   sessions: SessionRepository;
+  /** Where changes of effective status are recorded (status history). */
+  history: HistoryRecorder;
   log: FastifyBaseLogger;
 }
 
 const TICK_MS = 250;
+const DAY_MS = 86_400_000;
 
 export class PresenceService {
   readonly engine: PresenceEngine;
@@ -59,6 +65,8 @@ export class PresenceService {
   readonly #replicas: Replicas;
   readonly #graphViews: GraphViews;
   #sink: (e: PresenceEvent) => void = () => {};
+  /** The UTC day of the last tick (approximate last-seen buckets change with it). */
+  #day: number | null = null;
   #ticker: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: PresenceDeps) {
@@ -116,6 +124,7 @@ export class PresenceService {
     }
     await this.#replicas.start();
     this.#writer.start();
+    this.deps.history.start();
     this.#ticker = setInterval(() => this.tick(), TICK_MS);
     this.#ticker.unref();
   }
@@ -126,6 +135,7 @@ export class PresenceService {
     this.#ticker = null;
     await this.#replicas.stop();
     await this.#writer.stop();
+    await this.deps.history.stop();
     if (!this.deps.store.shared) await this.deps.repo.resetGhosts(this.deps.now(), this.deps.now());
   }
 
@@ -134,6 +144,30 @@ export class PresenceService {
     const result = this.engine.tick();
     for (const change of result.changes) this.#changed(change);
     for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
+    this.#rollOverDay();
+  }
+
+  /**
+   * Approximate last-seen buckets move only at midnight UTC (the one deadline they have):
+   * then re-send the views of offline users shown approximately, where they changed.
+   */
+  #rollOverDay(): void {
+    const now = this.deps.now();
+    const day = Math.floor(now / DAY_MS);
+    const previous = this.#day;
+    this.#day = day;
+    if (previous === null || day === previous) return;
+    const before = day * DAY_MS - 1;
+    for (const [userId, profile] of this.#profiles) {
+      if ((profile.settings.last_seen_approximate_visibility ?? 'nobody') === 'nobody' || this.engine.get(userId).status !== 'offline') continue;
+      const subject = this.#subject(userId);
+      const views: Partial<Record<ViewerTier, View>> = {};
+      for (const tier of VIEWER_TIERS) {
+        const after = view(subject, tier, now);
+        if (!sameView(view(subject, tier, before), after)) views[tier] = after;
+      }
+      if (Object.keys(views).length > 0) this.#sink({ kind: 'presence', userId, views });
+    }
   }
 
   /** Writes pending presence now (tests and shutdown). */
@@ -214,20 +248,45 @@ export class PresenceService {
     await this.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
     // expires_at alone sets when the current message clears; it does not clear it now.
-    const message = body.custom_message !== undefined ? body.custom_message : this.engine.get(userId).customMessage;
+    const message = body.custom_message !== undefined ? body.custom_message : this.engine.ownCustomMessage(userId);
     const custom = touched ? { message, expiresAt: message === null ? null : parseExpiry(body.expires_at ?? null, this.deps.now()) } : null;
     this.#input(userId, { op: 'status', status: body.status, custom });
     return this.viewOf(userId, 'self');
   }
 
-  async setActivity(userId: number, activity: Activity): Promise<View> {
+  async setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
     await this.ensureLoaded([userId]);
     if (this.engine.inServerGame(userId)) {
       this.#input(userId, { op: 'interaction' });
       throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
     }
-    this.#input(userId, { op: 'activity', activity });
+    this.#input(userId, { op: 'activity', activity, details: cleanDetails(rawDetails) });
     return this.viewOf(userId, 'self');
+  }
+
+  /** The user's status schedule, as the API shows it (no schedule: no rules, UTC). */
+  async getSchedule(userId: number): Promise<ScheduleBody> {
+    await this.ensureLoaded([userId]);
+    return scheduleBody(this.engine.snapshotForPersistence(userId).schedule ?? null);
+  }
+
+  /** Replaces the user's status schedule (no rules removes it); saved at once, applied on every instance. */
+  async setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
+    if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
+    for (const [i, r] of body.rules.entries()) {
+      if (r.from === r.to) throw new AppError('VALIDATION_ERROR', `rules/${i}: from and to must differ`);
+    }
+    await this.ensureLoaded([userId]);
+    const schedule: Schedule | null =
+      body.rules.length === 0
+        ? null
+        : {
+            timeZone: body.time_zone,
+            rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
+          };
+    await this.deps.repo.saveSchedule(userId, schedule);
+    this.#input(userId, { op: 'schedule', schedule });
+    return scheduleBody(schedule, body.time_zone);
   }
 
   async getSettings(userId: number): Promise<Settings> {
@@ -257,8 +316,10 @@ export class PresenceService {
     const matchId = String(body.match_id);
     const kind = body.event.startsWith('tournament') ? 'tournament' : 'match';
     const started = body.event.endsWith('_started');
+    const updated = body.event.endsWith('_updated');
+    const details = cleanDetails(body.details);
     const applied = body.player_ids.filter((id) => this.#profiles.has(id));
-    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started });
+    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started, updated, details });
     return applied;
   }
 
@@ -402,6 +463,7 @@ export class PresenceService {
 
   #changed(change: PresenceChange): void {
     this.#writer.markDirty(change.userId);
+    if (change.before.status !== change.after.status) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
     this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after));
   }
@@ -424,6 +486,11 @@ export class PresenceService {
 }
 
 const pollId = (sessionId: string) => `poll:${sessionId}`;
+
+function scheduleBody(schedule: Schedule | null, timeZone = 'UTC'): ScheduleBody {
+  if (!schedule) return { time_zone: timeZone, rules: [] };
+  return { time_zone: schedule.timeZone, rules: schedule.rules.map((r) => ({ days: r.days, from: r.from, to: r.to, status: r.status, message: r.message })) };
+}
 
 function parseExpiry(iso: string | null, now: number): number | null {
   if (iso === null) return null;

@@ -1,6 +1,6 @@
 /** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
 import { Type } from 'typebox';
-import { ActivityBody, FriendsStatusQuery, Id, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
+import { ActivityBody, FriendsStatusQuery, Id, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const MINUTE = 60_000;
@@ -35,7 +35,7 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   app.post(
     '/users/me/activity',
     { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, config: limited },
-    async (request) => presence.setActivity(authOf(request).userId, request.body.activity),
+    async (request) => presence.setActivity(authOf(request).userId, request.body.activity, request.body.details),
   );
 
   // A client without a socket reports its person's input here (the socket has the `interaction`
@@ -53,6 +53,21 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     '/users/:id/status',
     { schema: { tags, security, params: Type.Object({ id: Id }), response: { 200: View, ...errorResponses(400, 401, 404) } } },
     async (request) => presence.userStatus(authOf(request), request.params.id),
+  );
+
+  app.get(
+    '/users/me/status/schedule',
+    { schema: { tags, security, summary: 'Your status schedule', response: { 200: ScheduleBody, ...errorResponses(401) } } },
+    async (request) => presence.getSchedule(authOf(request).userId),
+  );
+
+  app.put(
+    '/users/me/status/schedule',
+    {
+      schema: { tags, security, summary: 'Replace your status schedule (no rules removes it)', body: ScheduleBody, response: { 200: ScheduleBody, ...errorResponses(400, 401, 429) } },
+      config: limited,
+    },
+    async (request) => presence.setSchedule(authOf(request).userId, request.body),
   );
 
   app.get(

@@ -29,6 +29,8 @@ export function previewView(subject: View, settings: Settings, viewer: ViewerTie
     presence: {
       status: subject.status,
       activity: subject.activity,
+      activityDetails: subject.activity_details ?? null,
+      activitySince: subject.activity_since ? Date.parse(subject.activity_since) : null,
       manualStatus: null,
       customMessage: subject.custom_message,
       customMessageExpiresAt: null,

@@ -57,7 +57,7 @@ export const privacyPage: Page = (root, ctx) => {
 
   function update(): void {
     if (!settings || disposed) return;
-    for (const [key, select] of selects) select.value = settings[key];
+    for (const [key, select] of selects) select.value = settings[key] ?? 'nobody';
     // Fields under a hidden status cannot be seen by anyone: say so by disabling them.
     for (const key of ['activity_visibility', 'custom_message_visibility', 'last_seen_visibility'] as const) {
       const s = selects.get(key);

@@ -8,6 +8,8 @@ describe('PresenceEngine sessions', () => {
     expect(engine.get(ALICE)).toEqual({
       status: 'offline',
       activity: null,
+      activityDetails: null,
+      activitySince: null,
       manualStatus: null,
       customMessage: null,
       customMessageExpiresAt: null,
@@ -252,6 +254,7 @@ describe('PresenceEngine persistence', () => {
     const { engine } = setup();
     const persisted = {
       manualStatus: 'busy' as const,
+      schedule: null,
       serverGames: [],
       customMessage: 'on call',
       customMessageExpiresAt: T0 + 60_000,
@@ -291,6 +294,7 @@ describe('PresenceEngine persistence', () => {
     const { engine } = setup();
     expect(engine.snapshotForPersistence(ALICE)).toEqual({
       manualStatus: null,
+      schedule: null,
       serverGames: [],
       customMessage: null,
       customMessageExpiresAt: null,

@@ -48,7 +48,7 @@ describe('server games and their maximum duration', () => {
     const first = setup();
     first.engine.startGame(ALICE, 'm1', 'match');
     const saved = first.engine.snapshotForPersistence(ALICE);
-    expect(saved.serverGames).toEqual([{ matchId: 'm1', activity: 'playing_pong', startedAt: T0 }]);
+    expect(saved.serverGames).toEqual([{ matchId: 'm1', activity: 'playing_pong', startedAt: T0, details: null }]);
 
     const restarted = setup();
     restarted.engine.load(ALICE, saved);
@@ -92,5 +92,41 @@ describe('restoring the last_seen shown while hidden', () => {
     engine.closeSession(ALICE, 's1');
     expect(engine.restoreLastSeen(ALICE, T0 - 1)).toBeNull();
     expect(engine.get(ALICE).lastSeen).toBe(T0);
+  });
+});
+
+describe('rich presence: activity details and since', () => {
+  it('a server game carries its details and its start; updates merge into the details', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    const start = engine.startGame(ALICE, 'm1', 'match', { opponent: 'bob', mode: 'ranked' });
+    expect(start?.after).toMatchObject({ activity: 'playing_pong', activityDetails: { opponent: 'bob', mode: 'ranked' }, activitySince: T0 });
+    advance(60_000);
+    const update = engine.updateGame(ALICE, 'm1', { score: '3-2' });
+    expect(update?.after).toMatchObject({ activityDetails: { opponent: 'bob', mode: 'ranked', score: '3-2' }, activitySince: T0 });
+    expect(engine.updateGame(ALICE, 'unknown', { score: '1-0' })).toBeNull();
+    expect(engine.snapshotForPersistence(ALICE).serverGames[0]?.details).toEqual({ opponent: 'bob', mode: 'ranked', score: '3-2' });
+    expect(engine.endGame(ALICE, 'm1')?.after).toMatchObject({ activity: 'browsing', activityDetails: null, activitySince: T0 + 60_000 });
+  });
+
+  it('a declared activity keeps its start while it lasts, and a new one restarts the clock', () => {
+    const { engine, advance } = setup();
+    expect(engine.openSession(ALICE, 's1', 'socket')?.after).toMatchObject({ activity: 'browsing', activitySince: T0 });
+    advance(5000);
+    expect(engine.setActivity(ALICE, 'chatting', { channel: 'general' }).change?.after).toMatchObject({
+      activity: 'chatting',
+      activityDetails: { channel: 'general' },
+      activitySince: T0 + 5000,
+    });
+    advance(5000);
+    expect(engine.setManualStatus(ALICE, 'busy')?.after).toMatchObject({ activity: 'chatting', activitySince: T0 + 5000 });
+    advance(5000);
+    expect(engine.setActivity(ALICE, 'watching_match').change?.after).toMatchObject({ activityDetails: null, activitySince: T0 + 15_000 });
+  });
+
+  it('offline users have no activity start', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    expect(engine.closeSession(ALICE, 's1', { immediate: true })?.after).toMatchObject({ activity: null, activitySince: null, activityDetails: null });
   });
 });

@@ -12,6 +12,7 @@ const base: PresenceInputs = {
   present: true,
   declaredActivity: null,
   manualStatus: null,
+  scheduled: null,
   autoAway: false,
 };
 
@@ -25,6 +26,12 @@ describe('effectivePresence (status precedence)', () => {
     ['manual busy keeps the declared activity', { manualStatus: 'busy', declaredActivity: 'chatting' }, 'busy', 'chatting'],
     ['manual away beats online', { manualStatus: 'away' }, 'away', 'browsing'],
     ['manual away keeps the declared activity', { manualStatus: 'away', declaredActivity: 'watching_match' }, 'away', 'watching_match'],
+    ['manual away beats a scheduled busy', { manualStatus: 'away', scheduled: 'busy' }, 'away', 'browsing'],
+    ['a game beats a schedule', { serverGame: 'playing_pong', scheduled: 'busy' }, 'in_game', 'playing_pong'],
+    ['a client game beats a schedule', { declaredActivity: 'playing_pong', scheduled: 'away' }, 'in_game', 'playing_pong'],
+    ['a schedule beats online', { scheduled: 'busy', declaredActivity: 'chatting' }, 'busy', 'chatting'],
+    ['a schedule beats auto-away', { scheduled: 'away', autoAway: true }, 'away', 'browsing'],
+    ['a schedule needs presence', { scheduled: 'busy', present: false }, 'offline', null],
     ['online browses by default', {}, 'online', 'browsing'],
     ['online shows the declared activity', { declaredActivity: 'managing_profile' }, 'online', 'managing_profile'],
     ['auto-away is idle', { autoAway: true, declaredActivity: 'chatting' }, 'away', 'idle'],

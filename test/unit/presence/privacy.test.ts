@@ -22,6 +22,8 @@ const ALLOWED: Record<Audience | StatusVisibility, ViewerTier[]> = {
 const online: PresenceState = {
   status: 'busy',
   activity: 'chatting',
+  activityDetails: null,
+  activitySince: null,
   manualStatus: 'busy',
   customMessage: 'deep work',
   customMessageExpiresAt: null,
@@ -32,6 +34,8 @@ const offline: PresenceState = { ...online, status: 'offline', activity: null, m
 const neverSeen: PresenceState = {
   status: 'offline',
   activity: null,
+  activityDetails: null,
+  activitySince: null,
   manualStatus: null,
   customMessage: null,
   customMessageExpiresAt: null,
@@ -137,6 +141,9 @@ describe('view: details', () => {
       custom_message: 'deep work',
       last_seen: null,
       timestamp: new Date(NOW).toISOString(),
+      activity_details: null,
+      activity_since: null,
+      last_seen_approx: null,
     });
   });
 
@@ -262,5 +269,69 @@ describe('view: hidden looks like a logout at the moment of hiding', () => {
   it('self and admins still see the truth', () => {
     expect(view(hiddenSubject(online), 'self', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
     expect(view(hiddenSubject(online), 'admin', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
+  });
+});
+
+describe('view: activity details and since follow the activity audience', () => {
+  const playing: PresenceState = { ...online, status: 'in_game', activity: 'playing_pong', activityDetails: { opponent: 'bob', score: '3-2' }, activitySince: NOW - 720_000 };
+  it.each(TIERS)('a %s viewer sees them exactly when it sees the activity', (tier) => {
+    const v = view(subject(playing, { activity_visibility: 'close_friends' }), tier, NOW);
+    const shown = ALLOWED.close_friends.includes(tier);
+    expect(v.activity_details).toEqual(shown ? { opponent: 'bob', score: '3-2' } : null);
+    expect(v.activity_since).toBe(shown ? new Date(NOW - 720_000).toISOString() : null);
+  });
+
+  it('a change of details alone is a change for those who see the activity only', () => {
+    const later = { ...playing, activityDetails: { opponent: 'bob', score: '4-2' } };
+    expect(changedTiers(subject(playing, { activity_visibility: 'close_friends' }), subject(later, { activity_visibility: 'close_friends' }), NOW)).toEqual([
+      'close_friend',
+      'self',
+      'admin',
+    ]);
+  });
+});
+
+describe('view: approximate last seen', () => {
+  const DAY = 86_400_000;
+  // A last seen at 23:59 UTC, and views made at later moments.
+  const seenAt = Date.UTC(2026, 0, 10, 23, 59);
+  const gone: PresenceState = { ...offline, lastSeen: seenAt };
+  const approx = (tier: ViewerTier, now: number, over: Partial<Settings> = {}) =>
+    view(subject(gone, { last_seen_visibility: 'close_friends', last_seen_approximate_visibility: 'friends', ...over }), tier, now);
+
+  it('the exact audience sees the moment; the approximate audience sees only a bucket; others nothing', () => {
+    expect(approx('close_friend', seenAt + 1000)).toMatchObject({ last_seen: new Date(seenAt).toISOString(), last_seen_approx: null });
+    expect(approx('friend', seenAt + 1000)).toMatchObject({ last_seen: null, last_seen_approx: 'recently' });
+    expect(approx('public', seenAt + 1000)).toMatchObject({ last_seen: null, last_seen_approx: null });
+  });
+
+  it.each([
+    [0, 'recently'],
+    [2, 'recently'],
+    [3, 'within_week'],
+    [6, 'within_week'],
+    [7, 'within_month'],
+    [29, 'within_month'],
+    [30, 'long_ago'],
+    [400, 'long_ago'],
+  ] as const)('%i whole UTC days later is %s, from the first to the last minute of that day', (days, bucket) => {
+    const dayStart = Date.UTC(2026, 0, 11 + days - 1);
+    const day = days === 0 ? seenAt : dayStart;
+    expect(approx('friend', day).last_seen_approx).toBe(bucket);
+    expect(approx('friend', (days === 0 ? Date.UTC(2026, 0, 11) : dayStart + DAY) - 1).last_seen_approx).toBe(bucket);
+  });
+
+  it('never lets the bucket reveal the moment: two users seen at different times of one day always show the same bucket', () => {
+    const early = { ...offline, lastSeen: Date.UTC(2026, 0, 10, 0, 1) };
+    for (let now = seenAt; now < seenAt + 40 * DAY; now += 3_600_000) {
+      const a = view(subject(early, { last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'public' }), 'public', now).last_seen_approx;
+      const b = view(subject(gone, { last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'public' }), 'public', now).last_seen_approx;
+      expect(a).toBe(b);
+    }
+  });
+
+  it('a hidden user shows the approximate audience the bucket of the moment they hid', () => {
+    const hidden = { ...subject(online, { status_visibility: 'hidden', last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'friends' }), hiddenLastSeen: seenAt };
+    expect(view(hidden, 'friend', seenAt + 4 * DAY)).toMatchObject({ status: 'offline', last_seen: null, last_seen_approx: 'within_week' });
   });
 });

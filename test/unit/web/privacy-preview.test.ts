@@ -11,6 +11,9 @@ const me: View = {
   custom_message: 'deep in a tournament',
   last_seen: '2024-06-15T14:00:00.000Z',
   timestamp: '2024-06-15T14:30:00.000Z',
+  activity_details: null,
+  activity_since: null,
+  last_seen_approx: null,
 };
 const defaults: Settings = {
   status_visibility: 'friends',

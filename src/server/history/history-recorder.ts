@@ -1,0 +1,76 @@
+/**
+ * Records status changes in batches (at the write-behind pace) and prunes what is older
+ * than the retention, hourly. A failed write keeps the rows for the next flush.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Status } from '../../protocol/index.js';
+import type { HistoryRepository, Transition } from './history-repository.js';
+
+const PRUNE_EVERY_MS = 3_600_000;
+/** Rows kept in memory while the database refuses them; beyond this the oldest are dropped (and logged). */
+const MAX_PENDING = 100_000;
+
+export class HistoryRecorder {
+  #pending: Transition[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #pruner: NodeJS.Timeout | null = null;
+  #flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly repo: HistoryRepository,
+    private readonly opts: { intervalMs: number; retentionMs: number; now: () => number; log: FastifyBaseLogger },
+  ) {}
+
+  /** A user's effective status changed. */
+  record(userId: number, status: Status): void {
+    this.#pending.push({ userId, at: this.opts.now(), status });
+    if (this.#pending.length > MAX_PENDING) {
+      const dropped = this.#pending.splice(0, this.#pending.length - MAX_PENDING);
+      this.opts.log.warn({ dropped: dropped.length }, 'status history backlog too long; oldest changes dropped');
+    }
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.flush(), this.opts.intervalMs);
+    this.#timer.unref();
+    this.#pruner ??= setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.#pruner.unref();
+    void this.prune();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#pruner) clearInterval(this.#pruner);
+    this.#timer = this.#pruner = null;
+    await this.flush();
+  }
+
+  flush(): Promise<void> {
+    this.#flushing ??= this.#write().finally(() => (this.#flushing = null));
+    return this.#flushing;
+  }
+
+  /** Deletes history older than the retention; answers how many rows went. */
+  async prune(): Promise<number> {
+    try {
+      const n = await this.repo.prune(this.opts.now() - this.opts.retentionMs);
+      if (n > 0) this.opts.log.info({ rows: n }, 'status history pruned past its retention');
+      return n;
+    } catch (err) {
+      this.opts.log.warn({ err }, 'status history prune failed; will retry');
+      return 0;
+    }
+  }
+
+  async #write(): Promise<void> {
+    const rows = this.#pending;
+    if (rows.length === 0) return;
+    this.#pending = [];
+    try {
+      await this.repo.append(rows);
+    } catch (err) {
+      this.#pending = [...rows, ...this.#pending];
+      this.opts.log.warn({ err, rows: rows.length }, 'status history write failed; will retry');
+    }
+  }
+}

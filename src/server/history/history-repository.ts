@@ -1,0 +1,66 @@
+/**
+ * Status history: one row per change of a user's effective status (`status_history`), kept
+ * for BEACON_HISTORY_RETENTION_DAYS. Rows are appended in batches and read per user.
+ * Instances that replicate one user may each record the same change; readers treat
+ * repeated statuses as one (see patterns.ts), so duplicates cost a row, not a wrong answer.
+ */
+import type { Status } from '../../protocol/index.js';
+import type { Db } from '../db/database.js';
+
+export interface Transition {
+  userId: number;
+  at: number;
+  status: Status;
+}
+
+/** Rows per INSERT (3 parameters each). */
+const CHUNK = 500;
+
+export class HistoryRepository {
+  constructor(private readonly db: Db) {}
+
+  async append(rows: readonly Transition[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const values = rows.slice(i, i + CHUNK).map((r) => ({ user_id: r.userId, at: r.at, status: r.status }));
+      await this.db.insertInto('status_history').values(values).execute();
+    }
+  }
+
+  /** The user's transitions within [from, to], preceded by the last one before `from` (the state the window opens in). */
+  async range(userId: number, from: number, to: number): Promise<Transition[]> {
+    const before = await this.db
+      .selectFrom('status_history')
+      .select(['at', 'status'])
+      .where('user_id', '=', userId)
+      .where('at', '<', from)
+      .orderBy('at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const rows = await this.db
+      .selectFrom('status_history')
+      .select(['at', 'status'])
+      .where('user_id', '=', userId)
+      .where('at', '>=', from)
+      .where('at', '<=', to)
+      .orderBy('at')
+      .execute();
+    return [...(before ? [before] : []), ...rows].map((r) => ({ userId, at: Number(r.at), status: r.status }));
+  }
+
+  /** Everything kept about one user, oldest first (data export). */
+  async ofUser(userId: number): Promise<Transition[]> {
+    const rows = await this.db.selectFrom('status_history').select(['at', 'status']).where('user_id', '=', userId).orderBy('at').execute();
+    return rows.map((r) => ({ userId, at: Number(r.at), status: r.status }));
+  }
+
+  /** Removes one user's history (account deletion). */
+  async deleteUser(userId: number): Promise<void> {
+    await this.db.deleteFrom('status_history').where('user_id', '=', userId).execute();
+  }
+
+  /** Drops rows older than `before`; answers how many. */
+  async prune(before: number): Promise<number> {
+    const res = await this.db.deleteFrom('status_history').where('at', '<', before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}

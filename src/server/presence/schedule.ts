@@ -1,0 +1,90 @@
+/**
+ * Status schedules: recurring rules in the user's own IANA time zone ("weekdays 22:00–07:00
+ * busy"). Pure: given a schedule and an instant, which rule holds and when that next
+ * changes. Wall-clock times are resolved in the zone with luxon, so rules follow
+ * daylight-saving changes (a 09:00 rule starts at 09:00 local time on both sides of a change).
+ */
+import { DateTime, IANAZone } from 'luxon';
+
+/** ISO weekday: 1 = Monday … 7 = Sunday. */
+export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+
+export interface ScheduleRule {
+  /** The days the rule STARTS on; a rule whose `to` is not after `from` ends the next day. */
+  days: Weekday[];
+  /** Local start, "HH:MM". */
+  from: string;
+  /** Local end, "HH:MM". */
+  to: string;
+  status: 'away' | 'busy';
+  /** Shown as the custom message while the rule holds, unless the user set one. */
+  message: string | null;
+}
+
+export interface Schedule {
+  timeZone: string;
+  rules: ScheduleRule[];
+}
+
+/** What a schedule says at one instant. */
+export interface ScheduleState {
+  /** The rule in force (busy wins over away; then the earlier rule), or null. */
+  active: { status: 'away' | 'busy'; message: string | null } | null;
+  /** The next instant (ms) at which that may change; Infinity for never. */
+  nextChange: number;
+}
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Whether `zone` is an IANA time zone name this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  return IANAZone.isValidZone(zone);
+}
+
+/** Minutes since midnight of "HH:MM", or null when malformed. */
+export function minutesOf(hhmm: string): number | null {
+  const m = HHMM.exec(hhmm);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+}
+
+/** Occurrences of every rule that start on one of the days around `at`, as [start, end) instants. */
+function occurrences(schedule: Schedule, at: number, daysBefore: number, daysAfter: number) {
+  const out: Array<{ start: number; end: number; rule: ScheduleRule; index: number }> = [];
+  const today = DateTime.fromMillis(at, { zone: schedule.timeZone }).startOf('day');
+  for (let d = -daysBefore; d <= daysAfter; d++) {
+    const day = today.plus({ days: d });
+    schedule.rules.forEach((rule, index) => {
+      if (!rule.days.includes(day.weekday as Weekday)) return;
+      const from = minutesOf(rule.from);
+      const to = minutesOf(rule.to);
+      if (from === null || to === null || from === to) return;
+      const start = localInstant(day, from);
+      const end = localInstant(to > from ? day : day.plus({ days: 1 }), to);
+      if (end > start) out.push({ start, end, rule, index });
+    });
+  }
+  return out;
+}
+
+/** The instant of a local wall-clock time on `day` (a time skipped by a DST change moves forward). */
+function localInstant(day: DateTime, minutes: number): number {
+  return day.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis();
+}
+
+/** What `schedule` says at `at`, and when to look again. */
+export function evaluateSchedule(schedule: Schedule | null, at: number): ScheduleState {
+  if (!schedule || schedule.rules.length === 0) return { active: null, nextChange: Infinity };
+  // A rule lasts less than a day, so one day back covers overnight rules; 8 days ahead finds
+  // the next boundary of any weekly rule.
+  const all = occurrences(schedule, at, 1, 8);
+  const holding = all.filter((o) => o.start <= at && at < o.end).sort((a, b) => rank(a.rule) - rank(b.rule) || a.index - b.index);
+  let next = Infinity;
+  for (const o of all) {
+    if (o.start > at) next = Math.min(next, o.start);
+    if (o.end > at) next = Math.min(next, o.end);
+  }
+  const rule = holding[0]?.rule;
+  return { active: rule ? { status: rule.status, message: rule.message } : null, nextChange: next };
+}
+
+const rank = (rule: ScheduleRule): number => (rule.status === 'busy' ? 0 : 1);

@@ -1,0 +1,70 @@
+/** Status history: recorded as the user comes and goes, shown back as a pattern, pruned after its retention. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+
+const H = 3_600_000;
+const D = 24 * H;
+
+describe('status history and patterns', () => {
+  let t: LiveApp;
+  beforeEach(async () => {
+    t = await startLiveApp({ idleTimeoutMs: D, offlineGraceMs: 1000, historyRetentionDays: 90, tokenTtlS: 200 * 86_400 });
+  });
+  afterEach(() => t.close());
+
+  const history = async (token: string, q = '') => (await t.app.inject({ url: `/api/v1/users/me/status/history${q}`, headers: bearer(token) })).json();
+
+  it('records each change of status and sums up the usual online hours in the user\u2019s zone', async () => {
+    const alice = await t.register('alice');
+    // Start at the coming Monday 00:00 UTC, then come online 18:00–23:00 every weekday for two weeks.
+    const now = new Date(t.clock.now());
+    const daysToMonday = (8 - (now.getUTCDay() || 7)) % 7 || 7;
+    t.clock.t = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysToMonday);
+    for (let day = 0; day < 14; day++) {
+      const weekday = day % 7 < 5;
+      await t.advance(18 * H);
+      if (weekday) {
+        const { socket } = await t.connect(alice.token);
+        await t.advance(5 * H);
+        socket.close();
+        await socket.waitClosed();
+        await t.advance(1001);
+        await t.advance(H - 1001);
+      } else {
+        await t.advance(6 * H);
+      }
+    }
+    const got = await history(alice.token, '?days=14&time_zone=UTC');
+    expect(got.summary).toBe('Usually online weekdays 18:00–23:00');
+    expect(got.heatmap[0][18]).toBe(1);
+    expect(got.heatmap[0][12]).toBe(0);
+    expect(got.heatmap[5][19]).toBe(0);
+    expect(got).toMatchObject({ time_zone: 'UTC' });
+    // In New York the same evenings are 13:00–18:00 (EST, UTC-5).
+    expect((await history(alice.token, '?days=14&time_zone=America/New_York')).summary).toBe('Usually online weekdays 13:00–18:00');
+  });
+
+  it('prunes history past the retention', async () => {
+    const alice = await t.register('alice');
+    const { socket } = await t.connect(alice.token);
+    socket.close();
+    await socket.waitClosed();
+    await t.advance(2000);
+    await t.app.services.history.recorder.flush();
+    expect(await t.app.services.history.repo.ofUser(alice.id)).toHaveLength(2);
+    t.clock.advance(91 * D);
+    expect(await t.app.services.history.recorder.prune()).toBe(2);
+    expect(await t.app.services.history.repo.ofUser(alice.id)).toEqual([]);
+  });
+
+  it('refuses a bad zone or range with 400', async () => {
+    const alice = await t.register('alice');
+    const bad = await t.app.inject({ url: '/api/v1/users/me/status/history?time_zone=Nowhere/Land', headers: bearer(alice.token) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('VALIDATION_ERROR');
+    const far = await t.app.inject({ url: '/api/v1/users/me/status/history?days=400', headers: bearer(alice.token) });
+    expect(far.statusCode).toBe(400);
+    expect(await history(alice.token)).toMatchObject({ summary: 'Not enough history yet' });
+  });
+});

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { cleanDetails } from '../../../src/server/status/activity-details.js';
+
+describe('activity details as friends see them', () => {
+  it('keeps short scalar values and leaves out the rest', () => {
+    expect(cleanDetails({ opponent: 'bob', score: 3, ranked: true, nested: { a: 1 }, list: [1], none: null, inf: Infinity })).toEqual({
+      opponent: 'bob',
+      score: 3,
+      ranked: true,
+    });
+  });
+
+  it('cuts long text, skips long keys, keeps at most 16 entries', () => {
+    const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
+    expect(Object.keys(cleanDetails(many)!)).toHaveLength(16);
+    expect(cleanDetails({ text: 'x'.repeat(500) })!.text).toHaveLength(100);
+    expect(cleanDetails({ ['k'.repeat(33)]: 1 })).toBeNull();
+  });
+
+  it('answers null for nothing to show', () => {
+    expect(cleanDetails(undefined)).toBeNull();
+    expect(cleanDetails({})).toBeNull();
+  });
+});
