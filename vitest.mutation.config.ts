@@ -11,6 +11,8 @@ export default defineConfig({
       'test/unit/status/**/*.test.ts',
       'test/unit/realtime/**/*.test.ts',
       'test/unit/client/**/*.test.ts',
+      // Unit tests of status helpers that live under test/unit/server (activity details).
+      'test/unit/server/**/*.test.ts',
     ],
     environment: 'node',
     testTimeout: 20_000,

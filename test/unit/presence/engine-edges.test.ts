@@ -21,6 +21,8 @@ describe('PresenceEngine: unknown users', () => {
       customMessage: null,
       customMessageExpiresAt: null,
       declaredActivity: null,
+      declaredDetails: null,
+      schedule: null,
       lastSeen: null,
       lastActivity: null,
       graceUntil: null,

@@ -8,6 +8,8 @@ const NOW = Date.UTC(2024, 0, 15, 14, 30);
 const base: PresenceState = {
   status: 'busy',
   activity: 'chatting',
+  activityDetails: null,
+  activitySince: NOW - 60_000,
   manualStatus: 'busy',
   customMessage: 'focus',
   customMessageExpiresAt: NOW + 60_000,
@@ -20,6 +22,8 @@ describe('sameReportedState', () => {
     const changed: Array<Partial<PresenceState>> = [
       { status: 'online' },
       { activity: 'browsing' },
+      { activityDetails: { opponent: 'bob' } },
+      { activitySince: NOW },
       { manualStatus: 'away' },
       { customMessage: 'other' },
       { customMessageExpiresAt: null },

@@ -71,7 +71,7 @@ describe('Fanout', () => {
     fanout.deliver({ kind: 'presence', userId: SUBJECT, views });
     flush();
     expect(frames(self.socket)).toEqual([
-      { seq: 1, type: 'status_update', user_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: 'deep work', timestamp: TS },
+      { seq: 1, type: 'status_update', user_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: 'deep work', activity_details: null, activity_since: null, timestamp: TS },
     ]);
     const friendFrame = (custom: string | null) => ({
       seq: 1,
@@ -81,6 +81,9 @@ describe('Fanout', () => {
       activity: 'browsing',
       custom_message: custom,
       last_seen: null,
+      last_seen_approx: null,
+      activity_details: null,
+      activity_since: null,
       timestamp: TS,
     });
     expect(frames(bob.socket)).toEqual([friendFrame(null)]);
@@ -132,7 +135,7 @@ describe('Fanout', () => {
         type: 'batch',
         messages: [
           { seq: 1, type: 'friend_added', friend: viewAs('online') },
-          { seq: 2, type: 'friend_status_change', friend_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: null, last_seen: null, timestamp: TS },
+          { seq: 2, type: 'friend_status_change', friend_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: null, last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null, timestamp: TS },
         ],
       },
     ]);
@@ -159,7 +162,7 @@ describe('Fanout', () => {
         type: 'batch',
         messages: [
           { seq: 1, type: 'are_you_there' },
-          { seq: 2, type: 'friend_status_change', friend_id: SUBJECT, status: 'away', activity: 'browsing', custom_message: null, last_seen: null, timestamp: TS },
+          { seq: 2, type: 'friend_status_change', friend_id: SUBJECT, status: 'away', activity: 'browsing', custom_message: null, last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null, timestamp: TS },
         ],
       },
     ]);
@@ -182,7 +185,7 @@ describe('Fanout', () => {
     fanout.deliver({ kind: 'view_changed', viewerId: 2, subjectId: SUBJECT, view: viewAs('online', { custom_message: 'hi' }) });
     flush();
     expect(frames(bob.socket)).toEqual([
-      { seq: 1, type: 'friend_status_change', friend_id: SUBJECT, status: 'online', activity: 'browsing', custom_message: 'hi', last_seen: null, timestamp: TS },
+      { seq: 1, type: 'friend_status_change', friend_id: SUBJECT, status: 'online', activity: 'browsing', custom_message: 'hi', last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null, timestamp: TS },
     ]);
   });
 
