@@ -1,19 +1,27 @@
 /**
- * Idle detection end to end, with the server's idle timers shortened: the "Still there?"
- * dialog appears on `are_you_there`, "I'm here" keeps the user online, and ignoring it
- * turns the user away.
+ * Idle detection end to end, with every background timer of the web app at its NORMAL
+ * pace (server heartbeat 25 s, the app's own refresh timers at their defaults) and an
+ * idle timeout several times longer than the longest of them: nothing the app does by
+ * itself may count as the user being there. Ida leaves her tab untouched: "Still
+ * there?" appears, then her friend Fred sees her Away, and her first real input brings
+ * her back. Una answers the dialog and stays Online. Both run side by side (~2 min).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { shot, signUp, since } from './helpers/ui.js';
+import { api } from './helpers/api-users.js';
+import { friendCard, newPage, shot, since } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
+
+const IDLE_MS = 90_000; // > 3 × the 25 s heartbeat, the app's longest timer
+const PROBE_MS = 20_000;
 
 let server: ServerHandle;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startServer({ BEACON_IDLE_TIMEOUT_MS: '2000', BEACON_IDLE_PROBE_TIMEOUT_MS: '2500' });
+  server = await startServer({ BEACON_IDLE_TIMEOUT_MS: String(IDLE_MS), BEACON_IDLE_PROBE_TIMEOUT_MS: String(PROBE_MS) });
   browser = await launchChromium();
 });
 
@@ -22,29 +30,78 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('idle detection', () => {
-  it('asks "Still there?", keeps the user online on "I\'m here", and marks them away when ignored', async () => {
-    const page = await browser.newPage({ viewport: { width: 1024, height: 700 } });
-    await signUp(page, server.baseUrl, 'idle_user', 'Idle Ida');
-    const selfStatus = () => page.locator('beacon-status-menu').getAttribute('data-status');
-    await expect.poll(selfStatus, { timeout: 5_000 }).toBe('online');
-
-    const dialog = page.getByRole('dialog', { name: 'Still there?' });
-    await dialog.waitFor({ timeout: 15_000 });
-    const button = dialog.getByRole('button', { name: "I'm here" });
-    expect(await button.evaluate((b) => b === document.activeElement)).toBe(true);
-    await page.keyboard.press('Tab'); // focus stays in the modal
-    expect(await button.evaluate((b) => b === document.activeElement)).toBe(true);
-    await shot(page, 'still-there');
-    await button.click();
-    await dialog.waitFor({ state: 'hidden' });
-    expect(await selfStatus()).toBe('online');
-
-    // Ignore the next probe: the server turns us away.
-    await dialog.waitFor({ timeout: 15_000 });
-    const t = Date.now();
-    await expect.poll(selfStatus, { timeout: 10_000, interval: 100 }).toBe('away');
-    console.log('idle: away after ignored probe (ms):', since(t));
-    await page.close();
+async function user(username: string, display_name: string): Promise<{ token: string; id: number }> {
+  const r = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', {
+    username, password: 'correct horse battery', display_name,
   });
+  return { token: r.token, id: r.user.id };
+}
+
+async function befriend(a: { token: string }, b: { token: string; id: number }): Promise<void> {
+  const sent = await api<{ request: { id: number } }>(server.baseUrl, a.token, 'POST', '/users/me/friends/requests', { user_id: b.id });
+  await api(server.baseUrl, b.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+}
+
+async function openAs(token: string): Promise<Page> {
+  const page = await newPage(browser, { viewport: { width: 1024, height: 700 } });
+  await page.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+  await page.goto(`${server.baseUrl}/#/friends`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  return page;
+}
+
+describe('idle detection at normal timer pace', () => {
+  it('an untouched tab is asked "Still there?" and then seen Away; answering keeps the user Online', async () => {
+    const [ida, una, fred] = await Promise.all([user('idle_ida', 'Idle Ida'), user('una_here', 'Una Here'), user('fred_f', 'Fred Friend')]);
+    await befriend(ida, fred);
+    await befriend(una, fred);
+    // Fred watches in his own tab (it goes idle too, which is fine: his view of the others is what matters).
+    const fredView = (id: number) => async () => (await api<{ status: string }>(server.baseUrl, fred.token, 'GET', `/users/${id}/status`)).status;
+    const start = Date.now();
+    const [idaPage, unaPage, fredPage] = await Promise.all([openAs(ida.token), openAs(una.token), openAs(fred.token)]);
+    await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: 10_000 }).toBe('online');
+
+    const idaDialog = idaPage.getByRole('dialog', { name: 'Still there?' });
+    const unaDialog = unaPage.getByRole('dialog', { name: 'Still there?' });
+
+    const idaRun = (async () => {
+      // Untouched: no input at all. Only the app's own timers and the heartbeat run.
+      await idaDialog.waitFor({ timeout: IDLE_MS + 30_000 });
+      const probed = Date.now();
+      const asked = since(start);
+      expect(asked).toBeGreaterThanOrEqual(IDLE_MS - 1_000); // background activity never postponed it,
+      expect(asked).toBeLessThan(IDLE_MS + 25_000); // …nor did anything keep it from coming
+      await shot(idaPage, 'still-there');
+      await expectAccessible(idaPage, 'still there dialog');
+      await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: PROBE_MS + 10_000, interval: 250 }).toBe('away');
+      const awayAfter = since(probed);
+      expect(awayAfter).toBeGreaterThanOrEqual(PROBE_MS - 2_000);
+      expect(await fredView(ida.id)()).toBe('away');
+      // Her first real input brings her back.
+      await idaPage.getByRole('button', { name: "I'm here" }).click();
+      await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
+      return { asked, awayAfter };
+    })();
+
+    const unaRun = (async () => {
+      await unaDialog.waitFor({ timeout: IDLE_MS + 30_000 });
+      const button = unaDialog.getByRole('button', { name: "I'm here" });
+      expect(await button.evaluate((b) => b === document.activeElement)).toBe(true);
+      await unaPage.keyboard.press('Tab'); // focus stays in the modal
+      expect(await button.evaluate((b) => b === document.activeElement)).toBe(true);
+      await button.click();
+      await unaDialog.waitFor({ state: 'hidden' });
+      // Through the whole probe window and beyond, friends keep seeing her Online.
+      const until = Date.now() + PROBE_MS + 5_000;
+      while (Date.now() < until) {
+        expect(await friendCard(fredPage, 'una_here').getAttribute('data-status')).toBe('online');
+        await unaPage.waitForTimeout(1_000);
+      }
+      expect(await fredView(una.id)()).toBe('online');
+    })();
+
+    const [idaTimes] = await Promise.all([idaRun, unaRun]);
+    console.log('idle at normal pace (ms): dialog after', idaTimes.asked, '; away', idaTimes.awayAfter, 'after the dialog');
+    await Promise.all([idaPage.close(), unaPage.close(), fredPage.close()]);
+  }, 240_000);
 });

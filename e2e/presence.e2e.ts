@@ -10,8 +10,9 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
 import {
-  SCREENSHOTS, closeStatusMenu, connectionState, friendCard, goTo, logIn, openStatusMenu, setManualStatus, shot, signUp, since,
+  SCREENSHOTS, closeStatusMenu, connectionState, friendCard, friendsTab, goTo, logIn, openFriendMenu, openStatusMenu, setManualStatus, shot, signUp, since,
 } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
 
 const FIVE_S = { timeout: 5_000, interval: 100 };
 const A = { username: 'alice_e2e', name: 'Alice Martin' };
@@ -60,9 +61,10 @@ describe('Beacon in two browsers', () => {
     await expect.poll(() => pageB.locator('[data-state=empty]').textContent()).toContain('No friends yet');
     await shot(pageB, 'empty-friend-list');
 
-    await goTo(pageA, 'Requests');
+    await expectAccessible(pageB, 'empty friend list');
+    await friendsTab(pageA, 'Pending');
     await pageA.getByLabel('Search by username').fill('bob_');
-    const add = pageA.getByRole('button', { name: `Add ${B.name} as a friend` });
+    const add = pageA.getByRole('button', { name: `Add friend ${B.name}` });
     await add.click();
     await expect.poll(() => pageA.locator('[data-part=notice]').textContent()).toContain('Friend request sent');
     // Changed their mind: cancel from "Sent requests", then ask again.
@@ -70,6 +72,7 @@ describe('Beacon in two browsers', () => {
     await expect.poll(() => pageA.locator('[data-part=notice]').textContent()).toContain('Cancelled');
     await add.click();
     await expect.poll(() => pageA.locator('[data-part=notice]').textContent()).toContain('Friend request sent');
+    await expectAccessible(pageA, 'pending tab with a sent request');
 
     // B declines a stranger's request and accepts A's.
     const bob = await api<{ id: number }>(server.baseUrl, await tokenOf(pageB), 'GET', '/users/me');
@@ -77,14 +80,17 @@ describe('Beacon in two browsers', () => {
       username: 'eve_spam', password: 'correct horse battery', display_name: 'Eve Spammer',
     });
     await api(server.baseUrl, eve.token, 'POST', '/users/me/friends/requests', { user_id: bob.id });
-    await goTo(pageB, 'Requests');
+    await friendsTab(pageB, 'Pending');
     await pageB.getByRole('button', { name: 'Decline Eve Spammer' }).click();
     await expect.poll(() => pageB.locator('li[data-username=eve_spam]').count()).toBe(0);
-    await pageB.getByRole('button', { name: `Accept ${A.name}` }).click();
-    await expect.poll(() => pageB.locator(`li[data-username=${A.username}] select`).count()).toBe(1);
+    // Focus moves to the next request's first button, not to the page body.
+    await expect.poll(() => pageB.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Accept ${A.name}`);
+    await pageB.keyboard.press('Enter');
+    await expect.poll(() => pageB.locator(`li[data-username=${A.username}]`).count()).toBe(0);
+    await expect.poll(() => pageB.evaluate(() => document.activeElement?.id)).toBe('incoming-title');
     await shot(pageB, 'requests');
-    await goTo(pageA, 'Friends');
-    await goTo(pageB, 'Friends');
+    await friendsTab(pageA, 'All');
+    await friendsTab(pageB, 'All');
   });
 
   it('shows A online, busy with a message, playing Pong, then offline "last seen just now"', async () => {
@@ -109,6 +115,7 @@ describe('Beacon in two browsers', () => {
     timings.busyWithMessage = since(t);
     await expect.poll(textOf(pageB, A.username, 'status-label')).toBe('Busy — Do Not Disturb');
     await shot(pageA, 'status-menu');
+    await expectAccessible(pageA, 'status menu open');
     await closeStatusMenu(pageA);
 
     await goTo(pageA, 'Play');
@@ -146,13 +153,16 @@ describe('Beacon in two browsers', () => {
     expect(await friendCard(pageB, A.username).locator('[data-part=message]').count()).toBe(0);
     await pageA.getByRole('button', { name: 'As a friend' }).click();
     await shot(pageA, 'privacy');
+    await expectAccessible(pageA, 'privacy page');
 
-    // Marking B as a close friend (on the Requests page) lets B see A again.
-    await goTo(pageA, 'Requests');
-    await pageA.getByLabel(`Category for ${B.name}`).selectOption('close_friend');
+    // Marking B as a close friend (in B's card menu) lets B see A again.
+    await friendsTab(pageA, 'All');
+    const card = await openFriendMenu(pageA, B.username);
+    await card.getByLabel(`${B.name} is your…`).selectOption('close_friend');
     await expect.poll(statusOf(pageB, A.username), FIVE_S).not.toBe('offline');
-    await pageA.getByLabel(`Category for ${B.name}`).selectOption('friend');
+    await card.getByLabel(`${B.name} is your…`).selectOption('friend');
     await expect.poll(statusOf(pageB, A.username), FIVE_S).toBe('offline');
+    await pageA.keyboard.press('Escape');
 
     await goTo(pageA, 'Privacy');
     await pageA.getByLabel('Online status').selectOption('friends');
@@ -177,7 +187,7 @@ describe('Beacon in two browsers', () => {
     await pageA.goto(`${server.baseUrl}/#/friends`);
     await expect.poll(() => connectionState(pageA), { timeout: 30_000, interval: 100 }).toBe('polling');
     timings.fallbackToPolling = since(t);
-    expect(await pageA.locator('beacon-connection-state').textContent()).toContain('Polling (fallback)');
+    expect(await pageA.locator('beacon-connection-state').textContent()).toContain('Polling');
     await expect.poll(statusOf(pageA, B.username), FIVE_S).toBe('online');
 
     const t2 = Date.now();
@@ -216,11 +226,10 @@ describe('Beacon in two browsers', () => {
     await shot(pageA, 'after-restart');
 
     // Removing a friend (two-step confirm) takes them off the list at once.
-    await goTo(pageB, 'Requests');
-    const remove = pageB.getByRole('button', { name: 'Remove Dave Okafor from friends' });
-    await remove.click();
-    await remove.click(); // "Confirm remove"
-    await goTo(pageB, 'Friends');
+    await friendsTab(pageB, 'All');
+    const dave = await openFriendMenu(pageB, 'dave');
+    await dave.getByRole('button', { name: 'Remove Dave Okafor' }).click();
+    await dave.getByRole('button', { name: 'Confirm: remove Dave Okafor' }).click();
     await expect.poll(() => friendCard(pageB, 'dave').count(), FIVE_S).toBe(0);
 
     // Logging out skips the offline grace period and forgets the token.

@@ -7,7 +7,8 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { useFixtureApi } from './helpers/fixtures.js';
-import { friendCard, shot } from './helpers/ui.js';
+import { friendCard, shot, newPage } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 describe('friend list presentation', () => {
   it('shows every status as a shape and words, sorted, on desktop', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const page = await newPage(browser, { viewport: { width: 1280, height: 860 } });
     await useFixtureApi(page);
     await page.goto(`${server.baseUrl}/#/friends`);
     await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
@@ -34,34 +35,39 @@ describe('friend list presentation', () => {
     expect(await friendCard(page, 'zoe_k').locator('[data-part=activity]').textContent()).toBe('In Tournament');
     expect(await friendCard(page, 'lena').locator('[data-part=last-seen]').textContent()).toBe('last seen 5 minutes ago');
     expect(await friendCard(page, 'oscar').locator('[data-part=last-seen]').textContent()).toBe('last seen yesterday');
-    expect(await page.locator('beacon-connection-state').textContent()).toContain('Polling (fallback)');
+    expect(await page.locator('beacon-connection-state').textContent()).toContain('Polling');
     await shot(page, 'friend-list-all-statuses', true);
+    await expectAccessible(page, 'friends, all tab, polling');
 
-    await page.getByRole('button', { name: 'Online only' }).click();
+    await page.getByRole('tab', { name: /^Online/ }).click();
     await expect.poll(() => page.locator('beacon-friend-list beacon-friend-card').count()).toBe(5);
-    await page.getByRole('button', { name: 'Online only' }).click();
+    expect(await page.getByRole('tab', { name: /^Online/ }).getAttribute('aria-selected')).toBe('true');
+    await expectAccessible(page, 'friends, online tab');
+    await page.getByRole('tab', { name: /^All/ }).click();
     await page.close();
   });
 
   it('fits a 360 px phone and stays usable by keyboard', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    const page = await newPage(browser, { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
     await useFixtureApi(page);
     await page.goto(`${server.baseUrl}/#/friends`);
     await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await shot(page, 'mobile-friend-list', true);
+    await expectAccessible(page, 'friends on a phone');
 
     await page.locator('beacon-status-menu [data-part=trigger]').click();
-    await expect.poll(() => page.locator('beacon-status-menu input[value=online]').evaluate((e) => e === document.activeElement)).toBe(true);
+    await expect.poll(() => page.locator('beacon-status-menu [role=radio][value=online]').evaluate((e) => e === document.activeElement)).toBe(true);
     await shot(page, 'mobile-status-menu');
+    await expectAccessible(page, 'status menu on a phone');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.locator('beacon-status-menu [data-part=trigger]').getAttribute('aria-expanded')).toBe('false');
     await page.close();
   });
 
   it('lays out every page without sideways scrolling on a 360 px phone', async () => {
-    const page = await browser.newPage({ viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
+    const page = await newPage(browser, { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true });
     await useFixtureApi(page);
     for (const route of ['requests', 'privacy', 'play'] as const) {
       await page.goto(`${server.baseUrl}/#/${route}`);
@@ -69,20 +75,22 @@ describe('friend list presentation', () => {
       await page.waitForLoadState('networkidle');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `${route} overflows`).toBeLessThanOrEqual(0);
+      await expectAccessible(page, `${route} on a phone`);
       await page.screenshot({ path: `e2e/screenshots/mobile-${route}.png`, fullPage: true });
     }
     await page.close();
   });
 
   it('is usable with the keyboard alone: skip link, menu with Escape, visible focus', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await newPage(browser, { viewport: { width: 1280, height: 800 } });
     await useFixtureApi(page);
     await page.goto(`${server.baseUrl}/#/friends`);
     await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
     const active = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
 
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    await page.keyboard.press('Tab');
+    // Navigation put focus on the page heading; the skip link is reachable backwards from it.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    for (let i = 0; i < 15 && (await active()) !== 'Skip to content'; i++) await page.keyboard.press('Shift+Tab');
     expect(await active()).toBe('Skip to content');
     await page.keyboard.press('Enter');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
@@ -97,16 +105,20 @@ describe('friend list presentation', () => {
     expect(await trigger.getAttribute('aria-expanded')).toBe('false');
     expect(await trigger.evaluate((e) => e === document.activeElement)).toBe(true);
 
-    const toggle = page.getByRole('button', { name: 'Online only' });
-    await toggle.focus();
-    await page.keyboard.press('Space');
-    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
-    await page.keyboard.press('Space');
+    // Tabs follow the WAI-ARIA pattern: arrows switch and show the state by more than colour.
+    const all = page.getByRole('tab', { name: /^All/ });
+    await all.focus();
+    await page.keyboard.press('ArrowLeft');
+    const online = page.getByRole('tab', { name: /^Online/ });
+    expect(await online.getAttribute('aria-selected')).toBe('true');
+    expect(await online.evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(await online.evaluate((e) => getComputedStyle(e).borderBottomStyle)).toBe('solid');
+    await page.keyboard.press('ArrowRight');
     await page.close();
   });
 
   it('keeps statuses distinguishable in forced-colors mode', async () => {
-    const page = await browser.newPage({ viewport: { width: 900, height: 760 } });
+    const page = await newPage(browser, { viewport: { width: 900, height: 760 } });
     await page.emulateMedia({ forcedColors: 'active', reducedMotion: 'reduce' });
     await useFixtureApi(page);
     await page.goto(`${server.baseUrl}/#/friends`);
@@ -118,7 +130,7 @@ describe('friend list presentation', () => {
   });
 
   it('previews your card as a friend, a close friend and a stranger', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 1100 } });
+    const page = await newPage(browser, { viewport: { width: 1100, height: 1100 } });
     await useFixtureApi(page);
     await page.goto(`${server.baseUrl}/#/privacy`);
     const preview = page.locator('[data-part=preview] beacon-friend-card');
@@ -135,6 +147,7 @@ describe('friend list presentation', () => {
     await expect.poll(() => offline.locator('[data-part=last-seen]').count()).toBe(0);
     await page.getByRole('button', { name: 'As a close friend' }).click();
     await shot(page, 'privacy-preview');
+    await expectAccessible(page, 'privacy preview');
     await page.close();
   });
 });

@@ -37,15 +37,15 @@ function json(route: Route, body: unknown, status = 200): Promise<void> {
 }
 
 /** Serves the fixture API to `page`; the WebSocket is refused so the client polls it. */
-export async function useFixtureApi(page: Page, friends: View[] = fixtureFriends()): Promise<void> {
+export async function useFixtureApi(page: Page, friends: View[] = fixtureFriends(), self: View = SELF): Promise<void> {
   await page.addInitScript(() => localStorage.setItem('beacon.token', 'fixture-token'));
   await page.routeWebSocket(/\/ws\/status/, (ws) => ws.close());
   await page.route(/\/api\/v1\//, (route) => {
     const url = new URL(route.request().url());
     const path = url.pathname.replace('/api/v1', '');
-    if (path === '/users/me') return json(route, { id: 1, username: 'alice', display_name: 'Alice Martin', role: 'user' });
+    if (path === '/users/me') return json(route, { id: 1, username: self.username, display_name: self.display_name, role: 'user' });
     if (path === '/users/me/friends/status') return json(route, friends);
-    if (path === '/users/1/status') return json(route, SELF);
+    if (path === '/users/1/status') return json(route, self);
     if (path === '/users/me/status/settings') return json(route, SETTINGS);
     if (path === '/users/me/friends/requests') return json(route, { incoming: [], outgoing: [] });
     if (path === '/users/me/friends') return json(route, []);

@@ -1,7 +1,8 @@
 /** Page objects for the Beacon UI, in the words a user would use. */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { REPO_ROOT } from './server.js';
 
 export const SCREENSHOTS = join(REPO_ROOT, 'e2e/screenshots');
@@ -23,8 +24,21 @@ export async function logIn(page: Page, baseUrl: string, username: string, passw
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
-export async function goTo(page: Page, label: 'Friends' | 'Requests' | 'Privacy' | 'Play'): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
+export async function goTo(page: Page, label: 'Friends' | 'Privacy' | 'Play'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${label}`) }).click();
+}
+
+/** Friends page tab: Online, All or Pending. */
+export async function friendsTab(page: Page, tab: 'Online' | 'All' | 'Pending'): Promise<void> {
+  await goTo(page, 'Friends');
+  await page.getByRole('tab', { name: new RegExp(`^${tab}`) }).click();
+}
+
+/** The friend's card menu, opened. */
+export async function openFriendMenu(page: Page, username: string): Promise<Locator> {
+  const card = friendCard(page, username);
+  await card.locator('[data-part=friend-menu]').click();
+  return card;
 }
 
 export function friendCard(page: Page, username: string): Locator {
@@ -45,7 +59,8 @@ export async function openStatusMenu(page: Page): Promise<Locator> {
 
 export async function setManualStatus(page: Page, status: 'online' | 'away' | 'busy'): Promise<void> {
   const menu = await openStatusMenu(page);
-  await menu.locator(`input[type=radio][value=${status}]`).check();
+  await menu.locator(`[role=radio][value=${status}]`).click();
+  await expect.poll(() => menu.locator(`[role=radio][value=${status}]`).getAttribute('aria-checked')).toBe('true');
 }
 
 export async function closeStatusMenu(page: Page): Promise<void> {
@@ -64,3 +79,11 @@ export async function shot(page: Page, name: string, publish = false): Promise<v
 
 /** Milliseconds since `start`, for the timing report. */
 export const since = (start: number): number => Date.now() - start;
+
+/** A page in its own context (axe needs one); closing the page closes the context. */
+export async function newPage(browser: Browser, opts: BrowserContextOptions): Promise<Page> {
+  const context = await browser.newContext(opts);
+  const page = await context.newPage();
+  page.on('close', () => void context.close());
+  return page;
+}

@@ -34,6 +34,11 @@ export interface ApiClientOptions {
   getToken: () => string | null;
   /** Defaults to the global `fetch`. */
   fetchImpl?: typeof fetch;
+  /**
+   * A request with no answer by then fails as NETWORK_ERROR (a hung server must not leave
+   * a poll, and the connection state, waiting forever). Default 10000 ms.
+   */
+  timeoutMs?: number;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -59,8 +64,10 @@ export class ApiClient {
   readonly #base: string;
   readonly #getToken: () => string | null;
   readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
 
   constructor(opts: ApiClientOptions) {
+    this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#base = normalizeBaseUrl(opts.baseUrl);
     this.#getToken = opts.getToken;
     // Wrapped rather than stored bare: calling window.fetch with another `this` throws.
@@ -149,6 +156,14 @@ export class ApiClient {
     return this.#request('GET', '/users/me/status/settings');
   }
 
+  /**
+   * Tells the server the user is active, for clients without a socket (reads never count
+   * as activity). POST /api/v1/users/me/interaction, 204.
+   */
+  async reportInteraction(): Promise<void> {
+    await this.#request('POST', '/users/me/interaction');
+  }
+
   updateSettings(patch: Partial<Settings>): Promise<Settings> {
     return this.#request('PUT', '/users/me/status/settings', patch);
   }
@@ -167,6 +182,7 @@ export class ApiClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.#timeoutMs) : undefined,
       });
     } catch (err) {
       throw new ApiError(0, 'NETWORK_ERROR', err instanceof Error ? err.message : 'Network request failed');

@@ -76,6 +76,9 @@ export class FriendsStore {
       activity: frame.activity,
       custom_message: frame.custom_message,
       last_seen: frame.last_seen,
+      // Rich presence: absent on servers without it, and then unknown rather than stale.
+      activity_details: frame.activity_details ?? null,
+      activity_since: frame.activity_since ?? null,
       timestamp: frame.timestamp,
     });
   }

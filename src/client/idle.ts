@@ -14,21 +14,17 @@ export interface IdleTarget {
 export const INPUT_EVENTS = ['mousemove', 'mousedown', 'keydown', 'touchstart', 'wheel'] as const;
 
 /**
- * Calls `onActivity` on user input and when the page becomes visible again. Listeners are
- * passive and on the capture phase so an app that stops propagation cannot hide input.
+ * Calls `onActivity` on real user input, and only on that: a tab that merely becomes
+ * visible, a timer or a background refresh is not a person. Listeners are passive and on
+ * the capture phase so an app that stops propagation cannot hide input.
  * Returns a function that removes them all.
  */
 export function attachIdleDetection(target: IdleTarget, onActivity: () => void): () => void {
   const input = (): void => onActivity();
-  const visibility = (): void => {
-    if (target.visibilityState === undefined || target.visibilityState === 'visible') onActivity();
-  };
   const opts = { capture: true, passive: true };
   for (const type of INPUT_EVENTS) target.addEventListener(type, input, opts);
-  target.addEventListener('visibilitychange', visibility, opts);
   return () => {
     for (const type of INPUT_EVENTS) target.removeEventListener(type, input, { capture: true });
-    target.removeEventListener('visibilitychange', visibility, { capture: true });
   };
 }
 

@@ -11,11 +11,18 @@ import { Emitter } from './emitter.js';
 import { attachIdleDetection, InteractionGate, type IdleTarget } from './idle.js';
 import { Poller } from './poller.js';
 import { PresenceModel } from './presence-model.js';
-import type { ConnectionState, PresenceClientOptions, PresenceEvents } from './presence-types.js';
+import type {
+  ConnectionState,
+  NetworkTarget,
+  PresenceClientOptions,
+  PresenceEvents,
+} from './presence-types.js';
 import { StatusSocket } from './status-socket.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
 export type { ConnectionState, PresenceClientOptions, PresenceEvents } from './presence-types.js';
+
+const CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted', 'declined', 'cancelled']);
 
 // Closes after which retrying with the same token is pointless: the app must log in again.
 const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, CloseCode.SESSION_REVOKED]);
@@ -35,6 +42,8 @@ export class PresenceClient {
   readonly #model = new PresenceModel(this.#events);
   readonly #gate: InteractionGate;
   readonly #poller: Poller;
+  readonly #network: NetworkTarget | null;
+  readonly #visibility: PresenceClientOptions['visibility'];
 
   #state: ConnectionState = 'offline';
   /** Known before `self` when polling from the start (from GET /users/me). */
@@ -48,6 +57,7 @@ export class PresenceClient {
   #failures = 0;
   #everConnected = false;
   #pendingInteraction = false;
+  #lastSyncAt: number | null = null;
 
   constructor(opts: PresenceClientOptions) {
     this.#getToken = opts.getToken;
@@ -61,6 +71,13 @@ export class PresenceClient {
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.#gate = new InteractionGate(opts.interactionThrottleMs ?? 10_000);
     this.#poller = new Poller(this.#timers, opts.pollIntervalMs ?? 3_000, () => this.#poll());
+    this.#network = opts.network !== undefined ? opts.network : typeof window === 'undefined' ? null : window;
+    this.#visibility = opts.visibility !== undefined ? opts.visibility : typeof document === 'undefined' ? null : document;
+  }
+
+  /** When the data was last confirmed fresh (ms epoch): `ready`, any socket frame, a poll. Null before. */
+  get lastSyncAt(): number | null {
+    return this.#lastSyncAt;
   }
 
   /** Current connection state. */
@@ -96,7 +113,28 @@ export class PresenceClient {
     this.#selfId = null;
     this.#tries = this.#failures = 0;
     this.#everConnected = false;
+    this.#lastSyncAt = null;
+    this.#network?.addEventListener('online', this.#onBrowserOnline);
+    this.#network?.addEventListener('offline', this.#onBrowserOffline);
+    this.#visibility?.addEventListener('visibilitychange', this.#onVisibility);
     this.#setState('connecting');
+    this.#connect();
+  }
+
+  /**
+   * Reconnects now instead of at the next backoff tick: the browser is back online or the
+   * page is shown again. A hanging attempt is dropped for a fresh one.
+   */
+  reconnectNow(): void {
+    if (this.#stopped || this.#socket?.ready) return;
+    this.#timers.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    this.#socket?.close();
+    this.#socket = null;
+    this.#tries = 0;
+    this.#failures = 0;
+    if (!this.#poller.running) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    else this.#poller.pollNow();
     this.#connect();
   }
 
@@ -126,8 +164,8 @@ export class PresenceClient {
 
   /**
    * Reports that the user did something. Throttled to one frame per `interactionThrottleMs`,
-   * except right after an `are_you_there`, which it answers at once. While polling it
-   * triggers an early poll (a REST call counts as activity); while reconnecting, one
+   * except right after an `are_you_there`, which it answers at once. While polling it is
+   * reported over REST (reads never count as activity); while reconnecting, one
    * interaction is remembered and sent after `ready`.
    */
   notifyInteraction(): void {
@@ -136,9 +174,9 @@ export class PresenceClient {
     if (!this.#gate.shouldSend(now)) return;
     if (this.#socket?.send({ type: 'interaction' })) {
       this.#gate.sent(now);
-    } else if (this.#state === 'polling') {
+    } else if (this.#poller.running) {
       this.#gate.sent(now);
-      this.#poller.pollNow();
+      this.#reportOverRest();
     } else {
       this.#pendingInteraction = true;
     }
@@ -148,12 +186,18 @@ export class PresenceClient {
   stillHere(): void {
     if (this.#stopped) return;
     if (this.#socket?.send({ type: 'still_here' })) this.#gate.sent(this.#timers.now());
-    else if (this.#state === 'polling') this.#poller.pollNow();
-    else this.#pendingInteraction = true;
+    else if (this.#poller.running) {
+      this.#gate.sent(this.#timers.now());
+      this.#reportOverRest();
+    } else this.#pendingInteraction = true;
+  }
+
+  #reportOverRest(): void {
+    this.#api.reportInteraction().catch(() => undefined); // the next input reports again
   }
 
   /**
-   * Reports mouse, keyboard, touch and the page becoming visible as interactions.
+   * Reports real user input (mouse, keyboard, touch, wheel) as interactions, and only that.
    * Defaults to the global `document`; returns a function that detaches the listeners.
    */
   attachIdleDetection(doc?: IdleTarget): () => void {
@@ -177,6 +221,32 @@ export class PresenceClient {
     this.#socket = null;
     this.#poller.stop();
     this.#pendingInteraction = false;
+    this.#network?.removeEventListener('online', this.#onBrowserOnline);
+    this.#network?.removeEventListener('offline', this.#onBrowserOffline);
+    this.#visibility?.removeEventListener('visibilitychange', this.#onVisibility);
+  }
+
+  #onBrowserOnline = (): void => this.reconnectNow();
+
+  /** The browser knows the network is gone: say so now rather than after the heartbeat timeout. */
+  #onBrowserOffline = (): void => {
+    if (this.#stopped) return;
+    this.#socket?.close();
+    this.#socket = null;
+    this.#setState('offline');
+    // Keep trying at the backoff pace in case the browser is wrong; `online` retries at once.
+    this.#timers.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), reconnectDelay(this.#tries++, this.#backoff, this.#random));
+  };
+
+  #onVisibility = (): void => {
+    const v = this.#visibility;
+    if (v && (v.visibilityState === undefined || v.visibilityState === 'visible')) this.reconnectNow();
+  };
+
+  #synced(): void {
+    this.#lastSyncAt = this.#timers.now();
+    this.#events.emit('synced', { at: this.#lastSyncAt });
   }
 
   #connect(): void {
@@ -209,6 +279,7 @@ export class PresenceClient {
     this.#poller.stop();
     this.#setState('connected');
     this.#model.applySnapshot(frame.friends, frame.self, true);
+    this.#synced();
     if (this.#pendingInteraction) {
       this.#pendingInteraction = false;
       if (this.#socket?.send({ type: 'interaction' })) this.#gate.sent(this.#timers.now());
@@ -216,6 +287,21 @@ export class PresenceClient {
   }
 
   #onEvent(frame: EventFrame): void {
+    this.#lastSyncAt = this.#timers.now();
+    if (frame.type === 'friend_request_received') {
+      const { request } = frame as { request: unknown };
+      if (typeof request === 'object' && request !== null && typeof (request as { id?: unknown }).id === 'number') {
+        this.#events.emit('friend_request_received', { request: frame.request });
+      }
+      return;
+    }
+    if (frame.type === 'friend_request_closed') {
+      const { request_id, reason } = frame;
+      if (typeof request_id === 'number' && CLOSE_REASONS.has(reason)) {
+        this.#events.emit('friend_request_closed', { requestId: request_id, reason });
+      }
+      return;
+    }
     if (frame.type === 'are_you_there') {
       this.#gate.probe();
       this.#events.emit('are_you_there', undefined);
@@ -232,7 +318,7 @@ export class PresenceClient {
     if (DEAD_TOKEN_CODES.has(code)) return this.#unauthorized(code);
     if (!reachedReady) this.#failures++;
     if (this.#failures >= this.#fallbackAfter) this.#startPolling();
-    else if (this.#state !== 'polling') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    else if (!this.#poller.running && this.#state !== 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
     // The WebSocket keeps being retried in the background even while polling.
     this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
   }
@@ -254,8 +340,10 @@ export class PresenceClient {
     return view;
   }
 
+  /** Starts the REST fallback; its first answer (or failure) decides `polling` or `offline`. */
   #startPolling(): void {
-    this.#setState('polling');
+    if (this.#poller.running) return;
+    if (this.#state !== 'offline') this.#setState('polling');
     this.#poller.start();
   }
 
@@ -265,9 +353,15 @@ export class PresenceClient {
     try {
       this.#selfId ??= (await this.#api.me()).id;
       const [friends, self] = await Promise.all([this.#api.friendsStatus(), this.#api.userStatus(this.#selfId)]);
-      if (run === this.#run && this.#state === 'polling') this.#model.applySnapshot(friends, self, false);
+      if (run !== this.#run || !this.#poller.running || this.#socket?.ready) return;
+      this.#setState('polling');
+      this.#model.applySnapshot(friends, self, false);
+      this.#synced();
     } catch (err) {
-      if (run === this.#run && err instanceof ApiError && err.status === 401) this.#unauthorized(CloseCode.UNAUTHORIZED);
+      if (run !== this.#run) return;
+      if (err instanceof ApiError && err.status === 401) return this.#unauthorized(CloseCode.UNAUTHORIZED);
+      // Neither the socket nor the API answers: the list can no longer be trusted.
+      if (this.#poller.running && !this.#socket?.ready) this.#setState('offline');
     }
   }
 

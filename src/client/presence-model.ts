@@ -72,7 +72,9 @@ export class PresenceModel {
         // Sent to all our own sessions, e.g. a status set from another tab.
         if (this.#self && frame.user_id === this.#self.user_id) {
           const { status, activity, custom_message, timestamp } = frame;
-          this.updateSelf({ ...this.#self, status, activity, custom_message, timestamp });
+          const activity_details = frame.activity_details ?? null;
+          const activity_since = frame.activity_since ?? null;
+          this.updateSelf({ ...this.#self, status, activity, custom_message, activity_details, activity_since, timestamp });
         }
         break;
       default:

@@ -1,10 +1,14 @@
 /** Public types of {@link PresenceClient}: states, events and options. */
-import type { View } from '../protocol/index.js';
+import type { FriendRequest, FriendRequestCloseReason, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Timers, WebSocketCtor } from './transport.js';
 
-/** `connecting` (first attempt), `connected`, `reconnecting` (after a drop), `polling` (REST fallback), `offline`. */
+/**
+ * `connecting` (first attempt), `connected` (live socket), `reconnecting` (after a drop),
+ * `polling` (REST fallback answering), `offline` (stopped, or neither the socket nor the
+ * API answers; the client keeps retrying and reconnects at once when the browser is back online).
+ */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline';
 
 /** Events of {@link PresenceClient.on}. */
@@ -22,6 +26,12 @@ export interface PresenceEvents {
   are_you_there: void;
   /** An `error` frame from the server. */
   error: { code: string; message: string };
+  /** Someone sent the signed-in user a friend request (pushed over the socket). */
+  friend_request_received: { request: FriendRequest };
+  /** A request to or from the signed-in user was accepted, declined or cancelled. */
+  friend_request_closed: { requestId: number; reason: FriendRequestCloseReason };
+  /** Data was confirmed fresh (`ready`, any socket frame, a successful poll) at this time (ms epoch). */
+  synced: { at: number };
   /** 4401 or 4000: the token is dead; the client stopped. Show the login page. */
   unauthorized: { closeCode: number };
 }
@@ -50,4 +60,30 @@ export interface PresenceClientOptions {
   interactionThrottleMs?: number;
   /** An attempt that has not reached `ready` by then counts as failed. Default 10000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * Where to listen for the browser's `online`/`offline` events (default: `window` when
+   * there is one). `online` reconnects at once instead of waiting for the backoff.
+   */
+  network?: NetworkTarget | null;
+  /** Where to listen for `visibilitychange` (default: `document`); a page shown again reconnects at once. */
+  visibility?: { addEventListener(type: 'visibilitychange', fn: () => void): void; removeEventListener(type: 'visibilitychange', fn: () => void): void; readonly visibilityState?: DocumentVisibilityState } | null;
+}
+
+/**
+ * The rich presence of a view, validated for display: a game's `opponent`, `score` and
+ * `mode` from `activity_details` (strings or numbers; anything else is ignored) and
+ * `activity_since` as a Date. Servers without these fields give all nulls.
+ */
+export function richPresence(view: View): { opponent: string | null; score: string | null; mode: string | null; since: Date | null } {
+  const d = view.activity_details ?? {};
+  const str = (x: unknown): string | null =>
+    typeof x === 'string' && x.trim() ? x.trim() : typeof x === 'number' && Number.isFinite(x) ? String(x) : null;
+  const sinceMs = typeof view.activity_since === 'string' ? Date.parse(view.activity_since) : NaN;
+  return { opponent: str(d.opponent), score: str(d.score), mode: str(d.mode), since: Number.isFinite(sinceMs) ? new Date(sinceMs) : null };
+}
+
+/** The part of `window` the client watches to reconnect at once (`online`, `offline`, visibility). */
+export interface NetworkTarget {
+  addEventListener(type: 'online' | 'offline', fn: () => void): void;
+  removeEventListener(type: 'online' | 'offline', fn: () => void): void;
 }

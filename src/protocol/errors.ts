@@ -35,3 +35,5 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const MAX_FRAME_BYTES = 16 * 1024;
 /** Maximum length of a custom status message, in characters. */
 export const MAX_CUSTOM_MESSAGE = 128;
+/** Hard cap on a custom message's code points (128 characters as people see them can be long: emoji sequences). */
+export const MAX_CUSTOM_MESSAGE_RAW = 1024;

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './schemas.js';
 export * from './frames.js';
 export * from './views.js';
+export * from './text.js';

@@ -13,7 +13,7 @@ import {
   STATUSES,
   STATUS_VISIBILITIES,
 } from './enums.js';
-import { MAX_CUSTOM_MESSAGE } from './errors.js';
+import { MAX_CUSTOM_MESSAGE, MAX_CUSTOM_MESSAGE_RAW } from './errors.js';
 
 const strict = { additionalProperties: false } as const;
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -30,7 +30,8 @@ export const RoleT = Type.Enum(ROLES);
 export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: '^[A-Za-z0-9_]+$' });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
 export const DisplayName = Type.String({ minLength: 1, maxLength: 40 });
-export const CustomMessage = Type.String({ maxLength: MAX_CUSTOM_MESSAGE });
+/** At most MAX_CUSTOM_MESSAGE characters as people see them (checked by the server), and MAX_CUSTOM_MESSAGE_RAW code points. */
+export const CustomMessage = Type.String({ maxLength: MAX_CUSTOM_MESSAGE_RAW, description: `at most ${MAX_CUSTOM_MESSAGE} characters (grapheme clusters)` });
 
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() });
 

@@ -18,6 +18,7 @@ import { installErrorHandler } from './errors.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { historyRoutes } from './history/history-routes.js';
+import { calendarRoutes } from './calendar/calendar-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
@@ -92,6 +93,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });
       await api.register(historyRoutes, { services });
+      await api.register(calendarRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

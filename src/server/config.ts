@@ -33,6 +33,10 @@ export interface Config {
   maxGameMs: number;
   /** How long status history is kept, in days. */
   historyRetentionDays: number;
+  /** How often calendar feeds are read again. */
+  calendarRefreshMs: number;
+  /** Let calendar feeds use http and private addresses (local test servers only). */
+  calendarAllowLocal: boolean;
   /** How long events for one socket are gathered into one `batch` frame. 0 sends at once. */
   batchWindowMs: number;
   /** How often presence is written behind to the database. */
@@ -173,6 +177,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pollSessionTtlMs: int(env, 'BEACON_POLL_SESSION_TTL_MS', 60_000, 100, HOUR),
     maxGameMs: int(env, 'BEACON_MAX_GAME_MS', 3 * HOUR, 1000, 7 * 24 * HOUR),
     historyRetentionDays: int(env, 'BEACON_HISTORY_RETENTION_DAYS', 90, 1, 3650),
+    calendarRefreshMs: int(env, 'BEACON_CALENDAR_REFRESH_MS', 15 * 60_000, 10_000, 24 * HOUR),
+    calendarAllowLocal: flag(env, 'BEACON_CALENDAR_ALLOW_LOCAL', false),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),

@@ -16,6 +16,7 @@ import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
+import { CalendarService } from './calendar/calendar-service.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
@@ -34,6 +35,7 @@ export interface Services {
   bus: EventBus;
   presence: PresenceService;
   history: { repo: HistoryRepository; recorder: HistoryRecorder };
+  calendar: CalendarService;
   log: FastifyBaseLogger;
   /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
   onApiCall?: (auth: AuthContext) => void;
@@ -94,6 +96,7 @@ export async function createServices(
       log,
     });
     const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log });
+    const calendar = new CalendarService({ db: database.db, presence, config, now, log });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
     return {
@@ -108,12 +111,17 @@ export async function createServices(
       bus,
       presence,
       history: { repo: historyRepo, recorder: history },
+      calendar,
       log,
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
       },
-      start: () => presence.start(),
+      async start() {
+        await presence.start();
+        calendar.start();
+      },
       async close() {
+        await calendar.stop();
         await presence.stop();
         if (!overrides.bus) await bus.close();
         if (!overrides.store) await store.close();

@@ -1,12 +1,16 @@
-/** The signed-in header: brand, navigation, connection state, own status, logout. */
+/**
+ * The signed-in header: brand, navigation (with the live request badge), connection
+ * state, own status, logout. Two compact rows on phones (controls, then navigation), one
+ * row from `md` up; nothing in it wraps inside a control.
+ */
 import type { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
 import type { Route } from './router.js';
+import type { SettingsStore } from './lib/settings-store.js';
 import { h, srOnly } from './lib/dom.js';
 
 const NAV: Array<{ route: Route; label: string }> = [
   { route: 'friends', label: 'Friends' },
-  { route: 'requests', label: 'Requests' },
   { route: 'privacy', label: 'Privacy' },
   { route: 'play', label: 'Play' },
 ];
@@ -17,14 +21,24 @@ export interface Header {
   setRequestCount(n: number): void;
 }
 
-export function buildHeader(user: User, client: PresenceClient, onLogout: () => void): Header {
+/** The frame's brand link, also used by the signed-out error frame. */
+export function brand(): HTMLElement {
+  return h(
+    'a',
+    { href: '#/friends', class: 'flex shrink-0 items-center gap-2 rounded-md font-bold text-white' },
+    h('beacon-status-dot', { status: 'online', class: 'size-5', 'aria-hidden': 'true' }),
+    h('span', { class: 'max-sm:sr-only' }, 'Beacon'),
+  );
+}
+
+export function buildHeader(user: User, client: PresenceClient, settings: SettingsStore, onLogout: () => void): Header {
   const links = new Map<Route, HTMLAnchorElement>();
   const badge = h('span', { class: 'beacon-badge', hidden: true, 'data-part': 'request-badge' });
   const nav = h(
     'nav',
-    { 'aria-label': 'Main', class: 'order-last -mx-1 flex w-full gap-1 overflow-x-auto md:order-none md:mx-0 md:w-auto' },
+    { 'aria-label': 'Main', class: 'order-last -mx-1 flex w-full gap-1 md:order-none md:mx-0 md:w-auto' },
     ...NAV.map(({ route, label }) => {
-      const a = h('a', { href: `#/${route}`, class: 'beacon-nav-link' }, label, route === 'requests' ? badge : null);
+      const a = h('a', { href: `#/${route}`, class: 'beacon-nav-link' }, label, route === 'friends' ? badge : null);
       links.set(route, a);
       return a;
     }),
@@ -33,7 +47,9 @@ export function buildHeader(user: User, client: PresenceClient, onLogout: () => 
   connection.client = client;
   const menu = document.createElement('beacon-status-menu');
   menu.client = client;
-  const logout = h('button', { type: 'button', class: 'beacon-btn text-sm' }, 'Log out');
+  menu.settings = settings;
+  menu.classList.add('min-w-0');
+  const logout = h('button', { type: 'button', class: 'beacon-btn shrink-0 text-sm whitespace-nowrap' }, 'Log out');
   logout.addEventListener('click', onLogout);
 
   const element = h(
@@ -41,17 +57,12 @@ export function buildHeader(user: User, client: PresenceClient, onLogout: () => 
     { class: 'sticky top-0 z-20 border-b border-slate-800 bg-slate-950/90 backdrop-blur supports-[backdrop-filter]:bg-slate-950/75' },
     h(
       'div',
-      { class: 'mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-3 py-2.5 sm:px-6' },
-      h(
-        'a',
-        { href: '#/friends', class: 'flex items-center gap-2 rounded-md font-bold text-white', 'aria-label': 'Beacon home' },
-        h('beacon-status-dot', { status: 'online', class: 'size-5', 'aria-hidden': 'true' }),
-        h('span', {}, 'Beacon'),
-      ),
+      { class: 'mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-1.5 px-3 py-2 sm:px-6' },
+      brand(),
       nav,
       h(
         'div',
-        { class: 'ml-auto flex items-center gap-2' },
+        { class: 'ml-auto flex min-w-0 items-center gap-2' },
         connection,
         menu,
         h('span', { class: 'hidden text-sm text-slate-400 lg:inline', 'data-part': 'me' }, `@${user.username}`),
@@ -63,14 +74,15 @@ export function buildHeader(user: User, client: PresenceClient, onLogout: () => 
   return {
     element,
     setRoute(route) {
+      const current = route === 'requests' ? 'friends' : route;
       for (const [r, a] of links) {
-        if (r === route) a.setAttribute('aria-current', 'page');
+        if (r === current) a.setAttribute('aria-current', 'page');
         else a.removeAttribute('aria-current');
       }
     },
     setRequestCount(n) {
       badge.hidden = n === 0;
-      badge.replaceChildren(String(n), srOnly(' pending'));
+      badge.replaceChildren(String(n), srOnly(n === 1 ? ' pending request' : ' pending requests'));
     },
   };
 }

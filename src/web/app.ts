@@ -9,17 +9,18 @@ import { clearToken, getToken, setToken } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
-import { buildHeader, type Header } from './app-header.js';
+import { brand, buildHeader, type Header } from './app-header.js';
 import { authPage } from './pages/auth-page.js';
 import { friendsPage } from './pages/friends-page.js';
-import { requestsPage } from './pages/requests-page.js';
 import { privacyPage } from './pages/privacy-page.js';
+import { RequestsStore } from './lib/requests-store.js';
+import { SettingsStore } from './lib/settings-store.js';
 import { playPage } from './pages/play-page.js';
 import type { AppContext, Page } from './pages/page.js';
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
-  requests: { page: requestsPage, title: 'Requests' },
+  requests: { page: (root, ctx) => friendsPage(root, ctx, { tab: 'pending' }), title: 'Friends' },
   privacy: { page: privacyPage, title: 'Privacy' },
   play: { page: playPage, title: 'Play' },
 };
@@ -46,8 +47,13 @@ export class BeaconApp {
 
   async start(): Promise<void> {
     window.addEventListener('hashchange', () => this.#route());
+    // The skip link's #main would be read as a route: move focus without touching the hash.
+    document.querySelector('.beacon-skip')?.addEventListener('click', (e) => {
+      e.preventDefault();
+      document.getElementById('main')?.focus();
+    });
     if (!getToken()) return this.#route();
-    this.#root.replaceChildren(h('p', { class: 'p-6 text-slate-400', role: 'status', 'data-state': 'loading' }, 'Signing you in…'));
+    this.#frame(h('p', { class: 'text-slate-400', role: 'status', 'data-state': 'loading' }, 'Signing you in…'));
     try {
       this.#signIn(await this.#api.me());
     } catch (e) {
@@ -55,16 +61,31 @@ export class BeaconApp {
         clearToken();
         return this.#route();
       }
-      const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
+      // One clear message inside the normal frame (header, main, heading), with a retry.
+      const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Try again');
       retry.addEventListener('click', () => void this.start());
-      this.#root.replaceChildren(h('div', { class: 'beacon-empty m-6', role: 'alert', 'data-state': 'error' },
-        h('p', {}, `Could not reach Beacon. ${errorMessage(e)}`), retry));
+      this.#frame(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' },
+        h('p', {}, isCodedError(e) && e.code === 'NETWORK_ERROR' ? 'Beacon is unreachable. Check your connection; your friends list will be back as soon as it answers.' : errorMessage(e)), retry));
+      retry.focus();
     }
+  }
+
+  /** The page frame used before sign-in completes: brand header, main, one heading. */
+  #frame(content: HTMLElement): void {
+    document.title = 'Beacon';
+    this.#root.replaceChildren(
+      h('header', { class: 'border-b border-slate-800 bg-slate-950' },
+        h('div', { class: 'mx-auto flex max-w-6xl items-center px-3 py-2.5 sm:px-6' }, brand())),
+      h('main', { id: 'main', class: 'mx-auto grid max-w-3xl gap-4 px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 },
+        h('h1', { class: 'text-xl font-bold text-white' }, 'Friends'), content),
+    );
   }
 
   #signIn(user: User): void {
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
-    const header = buildHeader(user, client, () => void this.#logout());
+    const settings = new SettingsStore(client);
+    const requests = new RequestsStore(this.#api, client);
+    const header = buildHeader(user, client, settings, () => void this.#logout());
     const main = h('main', { id: 'main', class: 'mx-auto max-w-6xl px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 });
     const still = document.createElement('beacon-still-there');
     still.client = client;
@@ -72,13 +93,16 @@ export class BeaconApp {
       header,
       main,
       cleanups: [],
-      ctx: { api: this.#api, client, user, refreshRequestBadge: () => void this.#refreshBadge() },
+      ctx: { api: this.#api, client, user, requests, settings },
     };
     this.#session = session;
     session.cleanups.push(
       client.attachIdleDetection(document),
       client.on('unauthorized', () => this.#signOut('Your session has ended. Please log in again.')),
       () => client.stop(),
+      settings.follow(),
+      requests.onChange(() => header.setRequestCount(requests.incoming.length)),
+      () => requests.stop(),
     );
     // A practice match interrupted by closing the tab would otherwise still show
     // "Playing Pong" next time; the server refuses this if a real match is running.
@@ -87,23 +111,12 @@ export class BeaconApp {
       if (self.activity === 'playing_pong' && parseRoute(location.hash) !== 'play') void client.setActivity('browsing').catch(() => undefined);
     });
     session.cleanups.push(offReady);
-    const badgeTimer = setInterval(() => void this.#refreshBadge(), 30_000);
-    session.cleanups.push(() => clearInterval(badgeTimer));
     this.#root.replaceChildren(header.element, main, still);
     client.start();
-    void this.#refreshBadge();
+    // The badge and Pending tab are read once per (re)connect, then follow socket events.
+    requests.start();
+    settings.load().catch(() => undefined); // the header falls back to the plain status
     this.#route();
-  }
-
-  async #refreshBadge(): Promise<void> {
-    const s = this.#session;
-    if (!s) return;
-    try {
-      const { incoming } = await s.ctx.api.friendRequests();
-      s.header.setRequestCount(incoming.length);
-    } catch {
-      /* the badge is a hint; the Requests page shows errors */
-    }
   }
 
   async #logout(): Promise<void> {

@@ -9,6 +9,7 @@ import { StatusMessageFormElement } from './elements/status-message-form.js';
 import { StatusMenuElement } from './elements/status-menu.js';
 import { StillThereDialogElement } from './elements/still-there-dialog.js';
 import { PongGameElement } from './elements/pong-game.js';
+import { EmojiPickerElement } from './elements/emoji-picker.js';
 import { BeaconApp } from './app.js';
 
 for (const el of [
@@ -21,6 +22,7 @@ for (const el of [
   StatusMenuElement,
   StillThereDialogElement,
   PongGameElement,
+  EmojiPickerElement,
 ]) {
   el.define();
 }

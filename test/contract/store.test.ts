@@ -13,6 +13,8 @@ import { UserRepository } from '../../src/server/users/user-repository.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 
 const T0 = Date.UTC(2026, 0, 1);
+/** 128 characters as people see them, 896 code points: must fit on every dialect. */
+const LONG_MESSAGE = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}'.repeat(128);
 
 describe.each(testDialects())('store on %s', (dialect) => {
   let database: Database;
@@ -159,14 +161,14 @@ describe.each(testDialects())('store on %s', (dialect) => {
         userId: a!.id,
         status: 'busy',
         activity: 'chatting',
-        persisted: { manualStatus: 'busy', serverGames: GAMES, customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 },
+        persisted: { manualStatus: 'busy', serverGames: GAMES, customMessage: LONG_MESSAGE, customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 },
       },
       { userId: b!.id, status: 'online', activity: 'browsing', persisted: { manualStatus: null, serverGames: [], customMessage: null, customMessageExpiresAt: null, lastSeen: null, lastActivity: T0 } },
     ]);
     const loaded = await presence.load([a!.id, b!.id, 999_999]);
     expect(loaded).toHaveLength(2);
     const la = loaded.find((l) => l.profile.id === a!.id)!;
-    expect(la.persisted).toEqual({ manualStatus: 'busy', schedule: null, serverGames: GAMES, customMessage: 'hello', customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
+    expect(la.persisted).toEqual({ manualStatus: 'busy', schedule: null, calendar: [], serverGames: GAMES, customMessage: LONG_MESSAGE, customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.persisted.serverGames).toEqual([]);
     expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user', hiddenLastSeen: T0 - 5 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.profile.settings.status_visibility).toBe('close_friends');

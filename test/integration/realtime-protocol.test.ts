@@ -119,20 +119,21 @@ describe('WebSocket protocol', () => {
     await expect(openSocket(t.url, { origin: 'https://other.example' })).rejects.toThrow('403');
   });
 
-  it('batches several events for one socket within the window, each with its own seq', async () => {
+  it('sends an event for an idle socket at once, and batches what follows within the window, each with its own seq', async () => {
     const { alice, bob } = await setup({ batchWindowMs: 40 });
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);
+    t.clock.advance(40); // bob's socket has been quiet for a whole window
     const before = b.raw.length;
     const from = b.mark();
     a.send({ type: 'set_status', status: 'busy' });
     a.send({ type: 'activity', activity: 'chatting' });
     a.send({ type: 'set_status', status: 'away' });
     await b.next((f) => f.type === 'friend_status_change' && f.status === 'away', { from });
-    const batch = b.raw.slice(before).find((f) => f.type === 'batch') as Frame & { messages: Frame[] };
-    expect(batch).toBeDefined();
-    expect(batch.seq).toBeUndefined();
-    expect(batch.messages.map((m) => m.seq)).toEqual([2, 3, 4].slice(0, batch.messages.length));
+    const raw = b.raw.slice(before);
+    expect(raw[0]).toMatchObject({ type: 'friend_status_change', status: 'busy', seq: 2 });
+    expect(raw[1]).toMatchObject({ type: 'batch', messages: [{ seq: 3, activity: 'chatting' }, { seq: 4, status: 'away' }] });
+    expect((raw[1] as Frame).seq).toBeUndefined();
     expect(b.frames.map((f) => f.seq).filter((s) => s !== undefined)).toEqual([1, 2, 3, 4]);
   });
 

@@ -56,6 +56,16 @@ describe('status API', () => {
     expect((await friendsStatus(bob)).json()[0]).toMatchObject({ user_id: alice.id, custom_message: null });
   });
 
+  it('counts the custom message in characters as people see them: 128 family emoji fit, 129 do not', async () => {
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
+    const ok = await put(alice, { status: 'busy', custom_message: family.repeat(128) });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().custom_message).toBe(family.repeat(128));
+    const tooLong = await put(alice, { status: 'busy', custom_message: family.repeat(129) });
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringContaining('128 characters') });
+  });
+
   it.each([
     [{ status: 'in_game' }],
     [{ status: 'offline' }],

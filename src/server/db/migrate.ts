@@ -8,7 +8,7 @@ import { presenceTruth } from './migrations/002-presence-truth.js';
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
   return {
     '001-initial': initial(dialect),
-    '002-presence-truth': presenceTruth(),
+    '002-presence-truth': presenceTruth(dialect),
   };
 }
 

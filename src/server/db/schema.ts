@@ -80,6 +80,19 @@ export interface StatusHistoryTable {
   status: Status;
 }
 
+/** A user's private calendar feed (the URL is a secret: never logged, never shown back whole). */
+export interface UserCalendarsTable {
+  user_id: number;
+  url: string;
+  /** 1: event titles may be shown as the custom message; 0: "In a meeting". */
+  share_titles: number;
+  /** JSON CalendarBusy[] for the next 48 h, as of the last refresh. */
+  busy: string | null;
+  refreshed_at: number | null;
+  /** Why the last refresh failed, in words fit for the user; null when it worked. */
+  error: string | null;
+}
+
 /** Server-wide values such as the generated JWT secret, shared by every instance. */
 export interface ServerSecretsTable {
   name: string;
@@ -93,4 +106,5 @@ export interface DatabaseSchema {
   friendships: FriendshipsTable;
   server_secrets: ServerSecretsTable;
   status_history: StatusHistoryTable;
+  user_calendars: UserCalendarsTable;
 }

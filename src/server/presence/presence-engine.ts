@@ -5,7 +5,7 @@
  */
 import type { Activity, ActivityDetails, ManualStatus } from '../../protocol/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { evaluateSchedule, type Schedule } from './schedule.js';
+import { evaluateCalendar, evaluateSchedule, type CalendarBusy, type Schedule } from './schedule.js';
 import { gameActivityOf, isGameActivity, sameReportedState, type GameKind } from './presence-rules.js';
 import type {
   Clock,
@@ -123,6 +123,7 @@ export class PresenceEngine {
       declaredActivity: u.declaredActivity,
       declaredDetails: u.declaredDetails,
       schedule: u.schedule,
+      calendar: u.calendar,
       lastSeen: u.lastSeen,
       lastActivity: u.lastActivity,
       graceUntil: u.graceUntil,
@@ -154,6 +155,7 @@ export class PresenceEngine {
     u.declaredActivity = s.declaredActivity;
     u.declaredDetails = s.declaredDetails ?? null;
     if (s.schedule !== undefined) this.#applySchedule(u, s.schedule);
+    if (s.calendar !== undefined) this.#applyCalendar(u, s.calendar);
     u.lastSeen = s.lastSeen;
     u.lastActivity = s.lastActivity;
     u.autoAway = s.autoAway;
@@ -234,6 +236,18 @@ export class PresenceEngine {
     const u = this.#ensure(userId);
     this.#applySchedule(u, schedule);
     return this.#commit(u);
+  }
+
+  /** Replaces the busy intervals from the user's calendar feed (empty: none). */
+  setCalendar(userId: number, busy: CalendarBusy[]): PresenceChange | null {
+    const u = this.#ensure(userId);
+    this.#applyCalendar(u, busy);
+    return this.#commit(u);
+  }
+
+  #applyCalendar(u: UserRecord, busy: CalendarBusy[]): void {
+    u.calendar = busy;
+    applyScheduleState(u, evaluateCalendar(busy, this.clock.now()), 'calendarState');
   }
 
   #applySchedule(u: UserRecord, schedule: Schedule | null): void {
@@ -351,6 +365,10 @@ export class PresenceEngine {
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
     expireGames(u, now, this.timings.maxGameMs);
     if (u.scheduleState.nextChange <= now) applyScheduleState(u, evaluateSchedule(u.schedule, now));
+    if (u.calendarState.nextChange <= now) {
+      u.calendar = u.calendar.filter((b) => b.end > now);
+      applyScheduleState(u, evaluateCalendar(u.calendar, now), 'calendarState');
+    }
     if (advanceIdle(u, now, this.timings)) result.probes.push(u.id);
     const change = this.#commit(u);
     if (change) result.changes.push(change);

@@ -88,3 +88,22 @@ export function evaluateSchedule(schedule: Schedule | null, at: number): Schedul
 }
 
 const rank = (rule: ScheduleRule): number => (rule.status === 'busy' ? 0 : 1);
+
+/** A stretch of time a user's calendar makes them busy, with the message to show meanwhile. */
+export interface CalendarBusy {
+  start: number;
+  end: number;
+  message: string;
+}
+
+/** What the calendar says at `at`: busy during an interval, and when that next changes. */
+export function evaluateCalendar(busy: readonly CalendarBusy[], at: number): ScheduleState {
+  let next = Infinity;
+  let active: CalendarBusy | null = null;
+  for (const b of busy) {
+    if (b.start <= at && at < b.end && active === null) active = b;
+    if (b.start > at) next = Math.min(next, b.start);
+    if (b.end > at) next = Math.min(next, b.end);
+  }
+  return { active: active ? { status: 'busy', message: active.message } : null, nextChange: next };
+}

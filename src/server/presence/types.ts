@@ -3,7 +3,7 @@
  * method returns what changed so that the caller (the status service) does the I/O.
  */
 import type { Activity, ActivityDetails, FriendCategory, ManualStatus, Role, Settings, Status } from '../../protocol/index.js';
-import type { Schedule } from './schedule.js';
+import type { CalendarBusy, Schedule } from './schedule.js';
 
 /** Milliseconds since the epoch. Tests pass a fake clock. */
 export interface Clock {
@@ -60,6 +60,8 @@ export interface PersistedPresence {
   manualStatus: Exclude<ManualStatus, 'online'> | null;
   /** The user's status schedule, or null (optional: absent means none). */
   schedule?: Schedule | null;
+  /** Busy intervals from the user's calendar feed (optional: absent means none). */
+  calendar?: CalendarBusy[];
   /** Server-declared games in progress, oldest first: they survive a restart. */
   serverGames: ServerGame[];
   customMessage: string | null;
@@ -124,6 +126,7 @@ export interface ReplicaState {
   declaredDetails?: ActivityDetails | null;
   /** Optional: replicas saved by an older version have none. */
   schedule?: Schedule | null;
+  calendar?: CalendarBusy[];
   lastSeen: number | null;
   lastActivity: number | null;
   graceUntil: number | null;

@@ -4,7 +4,7 @@
  */
 import type { Activity, ActivityDetails } from '../../protocol/index.js';
 import { effectivePresence, isGameActivity, type GameActivity } from './presence-rules.js';
-import { evaluateSchedule, type Schedule, type ScheduleState } from './schedule.js';
+import { evaluateCalendar, evaluateSchedule, type CalendarBusy, type Schedule, type ScheduleState } from './schedule.js';
 import type { PersistedPresence, PresenceState, PresenceTimings, ServerGame, SessionKind } from './types.js';
 
 export interface SessionEntry {
@@ -23,6 +23,9 @@ export interface UserRecord {
   schedule: Schedule | null;
   /** What the schedule said when last evaluated, and when to evaluate it again. */
   scheduleState: ScheduleState;
+  /** Busy intervals from the calendar feed, and what they said when last evaluated. */
+  calendar: CalendarBusy[];
+  calendarState: ScheduleState;
   customMessage: string | null;
   customMessageExpiresAt: number | null;
   lastSeen: number | null;
@@ -68,6 +71,8 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     manualStatus: persisted?.manualStatus ?? null,
     schedule: persisted?.schedule ?? null,
     scheduleState: evaluateSchedule(persisted?.schedule ?? null, now),
+    calendar: persisted?.calendar ?? [],
+    calendarState: evaluateCalendar(persisted?.calendar ?? [], now),
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
     lastSeen: persisted?.lastSeen ?? null,
@@ -97,7 +102,7 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
     present: u.sessions.size > 0 || u.graceUntil !== null,
     declaredActivity: u.declaredActivity,
     manualStatus: u.manualStatus,
-    scheduled: u.scheduleState.active?.status ?? null,
+    scheduled: layer(u)?.status ?? null,
     autoAway: u.autoAway,
   });
   const since = activity === null ? null : game ? game.startedAt : activity === u.state.activity ? u.state.activitySince : now;
@@ -109,11 +114,16 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
     activitySince: since,
     manualStatus: u.manualStatus,
     // The user's own message wins; while a schedule rule holds, its message fills in.
-    customMessage: u.customMessage ?? u.scheduleState.active?.message ?? null,
+    customMessage: u.customMessage ?? layer(u)?.message ?? null,
     customMessageExpiresAt: u.customMessageExpiresAt,
     lastSeen: u.lastSeen,
     lastActivity: u.lastActivity,
   });
+}
+
+/** The busy/away a schedule or calendar imposes now: a calendar event (busy) wins over a schedule rule. */
+function layer(u: UserRecord): { status: 'busy' | 'away'; message: string | null } | null {
+  return u.calendarState.active ?? u.scheduleState.active;
 }
 
 function newestGame(u: UserRecord): { activity: GameActivity; startedAt: number; details: ActivityDetails | null } | null {
@@ -132,6 +142,7 @@ export function idleWatched(u: UserRecord): boolean {
     u.serverGames.size === 0 &&
     u.manualStatus === null &&
     u.scheduleState.active === null &&
+    u.calendarState.active === null &&
     !u.autoAway &&
     !isGameActivity(u.declaredActivity) &&
     u.lastActivity !== null
@@ -146,7 +157,7 @@ export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
   }
   if (u.customMessage !== null && u.customMessageExpiresAt !== null) next = Math.min(next, u.customMessageExpiresAt);
   for (const game of u.serverGames.values()) next = Math.min(next, game.startedAt + timings.maxGameMs);
-  next = Math.min(next, u.scheduleState.nextChange);
+  next = Math.min(next, u.scheduleState.nextChange, u.calendarState.nextChange);
   if (idleWatched(u) && u.lastActivity !== null) {
     const idleAt = u.probeAt === null ? u.lastActivity + timings.idleTimeoutMs : u.probeAt + timings.idleProbeTimeoutMs;
     next = Math.min(next, idleAt);
@@ -194,8 +205,8 @@ export function expireGames(u: UserRecord, now: number, maxGameMs: number): void
  * Records what the schedule says now. While a rule holds the user is never probed for
  * idleness (like a manual status), so a probe in flight is dropped.
  */
-export function applyScheduleState(u: UserRecord, state: ScheduleState): void {
-  u.scheduleState = state;
+export function applyScheduleState(u: UserRecord, state: ScheduleState, which: 'scheduleState' | 'calendarState' = 'scheduleState'): void {
+  u[which] = state;
   if (state.active) {
     u.probeAt = null;
     u.autoAway = false;
@@ -235,6 +246,7 @@ export function persistedOf(u: UserRecord): PersistedPresence {
   return {
     manualStatus: u.manualStatus,
     schedule: u.schedule,
+    calendar: u.calendar,
     serverGames: serverGamesOf(u),
     customMessage: u.customMessage,
     customMessageExpiresAt: u.customMessageExpiresAt,

@@ -1,7 +1,10 @@
 /**
- * Gathers each socket's events for BEACON_BATCH_WINDOW_MS and sends them as one frame.
- * One timer serves every socket. Slow sockets keep their (coalesced) backlog and are
- * retried; sockets past the hard cap are closed.
+ * Adaptive batching, in the spirit of Nagle's algorithm: an event for a socket that is idle
+ * (nothing sent within the last BEACON_BATCH_WINDOW_MS and nothing buffered) goes out at
+ * once; events for a socket that is busy are gathered for the window and sent as one frame.
+ * So latency stays at the bare socket's when load is low, and batching protects the server
+ * when it is high. One timer serves every socket. Slow sockets keep their (coalesced)
+ * backlog and are retried; sockets past the hard cap are closed.
  *
  * The dirty list is an array plus a flag on each connection (cheaper than a Set on the
  * fan-out path, which marks ~50 connections per change).
@@ -24,6 +27,13 @@ export class Batcher {
 
   mark(c: Connection): void {
     if (c.dirty) return;
+    const now = this.now();
+    if (now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0) {
+      // Idle socket: nothing to gather this event with, so waiting would only add latency.
+      // (With nothing buffered the socket can be neither slow nor over the cap.)
+      c.flush(now);
+      return;
+    }
     c.dirty = true;
     this.#dirty.push(c);
     this.#timer ??= setTimeout(() => this.flush(), this.windowMs);

@@ -27,6 +27,8 @@ export class Connection {
   immediateClose = false;
   /** Whether the batcher holds this connection in its dirty list (maintained by the Batcher). */
   dirty = false;
+  /** When events were last sent (injected clock): the batcher gathers events only within a window of it. */
+  lastSentAt = -Infinity;
   #seq = 0;
   /** Pending frame bodies (JSON objects without `seq`), in order; null slots were coalesced away. */
   #pending: Array<string | null> | null = null;
@@ -104,6 +106,7 @@ export class Connection {
     this.#pending = null;
     this.#keys = null;
     this.#latest = null;
+    this.lastSentAt = now;
     const live = this.#live;
     this.#live = 0;
     if (live === 1) {

@@ -19,6 +19,8 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
       return engine.setManualStatus(userId, input.status, input.custom ?? undefined);
     case 'activity':
       return engine.setActivity(userId, input.activity, input.details ?? null).change;
+    case 'calendar':
+      return engine.setCalendar(userId, input.busy);
     case 'schedule':
       return engine.setSchedule(userId, input.schedule);
     case 'game':

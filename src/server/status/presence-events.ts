@@ -9,7 +9,7 @@
  */
 import type { Activity, ActivityDetails, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
-import type { Schedule } from '../presence/schedule.js';
+import type { CalendarBusy, Schedule } from '../presence/schedule.js';
 import type { SessionKind, ViewerTier } from '../presence/types.js';
 import type { Version } from '../ports/presence-store.js';
 
@@ -24,6 +24,8 @@ export type PresenceInput =
   | { op: 'activity'; activity: Activity; details?: ActivityDetails | null }
   /** A game server's event: started (`started`), news of a game in progress (`updated`), or ended. */
   | { op: 'game'; matchId: string; kind: GameKind; started: boolean; updated?: boolean; details?: ActivityDetails | null }
+  /** New busy intervals from the user's calendar feed. */
+  | { op: 'calendar'; busy: CalendarBusy[] }
   /** A new status schedule (null: none). */
   | { op: 'schedule'; schedule: Schedule | null }
   /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Activity, Role, Settings, Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
-import { isTimeZone, type Schedule } from '../presence/schedule.js';
+import { isTimeZone, type CalendarBusy, type Schedule } from '../presence/schedule.js';
 import type { PersistedPresence, ServerGame } from '../presence/types.js';
 
 export interface Profile {
@@ -53,6 +53,20 @@ function parseGames(json: string | null): ServerGame[] {
   }
 }
 
+/** Stored busy intervals; anything unreadable counts as none (the next refresh rewrites them). */
+export function parseBusy(json: string | null): CalendarBusy[] {
+  if (!json) return [];
+  try {
+    const list = JSON.parse(json) as unknown;
+    if (!Array.isArray(list)) return [];
+    return list.filter(
+      (b): b is CalendarBusy => typeof b === 'object' && b !== null && Number.isFinite(b.start) && Number.isFinite(b.end) && typeof b.message === 'string',
+    );
+  } catch {
+    return [];
+  }
+}
+
 /** A stored schedule; anything unreadable counts as none. */
 function parseSchedule(json: string | null): Schedule | null {
   if (!json) return null;
@@ -80,6 +94,9 @@ export class PresenceRepository {
   async load(ids: readonly number[]): Promise<Array<{ profile: Profile; persisted: PersistedPresence }>> {
     const out: Array<{ profile: Profile; persisted: PersistedPresence }> = [];
     for (const part of chunks([...new Set(ids)])) {
+      const calendars = new Map(
+        (await this.db.selectFrom('user_calendars').select(['user_id', 'busy']).where('user_id', 'in', part).execute()).map((c) => [c.user_id, parseBusy(c.busy)]),
+      );
       const rows = await this.db
         .selectFrom('users')
         .select([
@@ -123,6 +140,7 @@ export class PresenceRepository {
             manualStatus: r.manual_status,
             serverGames: parseGames(r.server_games),
             schedule: parseSchedule(r.status_schedule),
+            calendar: calendars.get(r.id) ?? [],
             customMessage: r.custom_message,
             customMessageExpiresAt: r.custom_message_expires_at,
             lastSeen: r.last_seen,
@@ -153,7 +171,7 @@ export class PresenceRepository {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
         const values = all.slice(i, i + WRITE_CHUNK).map(
           (r) =>
-            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(128)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint), cast(${gamesJson(r.persisted.serverGames)} as text))`,
+            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(1024)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint), cast(${gamesJson(r.persisted.serverGames)} as text))`,
         );
         await sql`update users set
             online_status = v.column2,

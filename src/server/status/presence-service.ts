@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, MAX_CUSTOM_MESSAGE, sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -20,7 +20,7 @@ import { changedTiers, tierOf, view, VIEWER_TIERS } from '../presence/privacy.js
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
-import { isTimeZone, type Schedule, type Weekday } from '../presence/schedule.js';
+import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
 import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
@@ -245,6 +245,7 @@ export class PresenceService {
   // ---- status --------------------------------------------------------------------
 
   async setStatus(userId: number, body: SetStatusBody): Promise<View> {
+    checkMessage(body.custom_message, 'custom_message');
     await this.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
     // expires_at alone sets when the current message clears; it does not clear it now.
@@ -275,6 +276,7 @@ export class PresenceService {
     if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
     for (const [i, r] of body.rules.entries()) {
       if (r.from === r.to) throw new AppError('VALIDATION_ERROR', `rules/${i}: from and to must differ`);
+      checkMessage(r.message, `rules/${i}/message`);
     }
     await this.ensureLoaded([userId]);
     const schedule: Schedule | null =
@@ -287,6 +289,12 @@ export class PresenceService {
     await this.deps.repo.saveSchedule(userId, schedule);
     this.#input(userId, { op: 'schedule', schedule });
     return scheduleBody(schedule, body.time_zone);
+  }
+
+  /** New busy intervals from the user's calendar feed, applied on every instance. */
+  async setCalendar(userId: number, busy: CalendarBusy[]): Promise<void> {
+    await this.ensureLoaded([userId]);
+    this.#input(userId, { op: 'calendar', busy });
   }
 
   async getSettings(userId: number): Promise<Settings> {
@@ -486,6 +494,13 @@ export class PresenceService {
 }
 
 const pollId = (sessionId: string) => `poll:${sessionId}`;
+
+/** A custom message counts characters as people see them (grapheme clusters), as the web app's counter does. */
+function checkMessage(message: string | null | undefined, field: string): void {
+  if (message && countGraphemes(message) > MAX_CUSTOM_MESSAGE) {
+    throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_CUSTOM_MESSAGE} characters`);
+  }
+}
 
 function scheduleBody(schedule: Schedule | null, timeZone = 'UTC'): ScheduleBody {
   if (!schedule) return { time_zone: timeZone, rules: [] };

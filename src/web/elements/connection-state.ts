@@ -33,7 +33,8 @@ export class ConnectionStateElement extends HTMLElement {
   #off: (() => void) | null = null;
   #client: Pick<PresenceClient, 'on' | 'state'> | null = null;
   #glyph = h('span', { 'aria-hidden': 'true', class: 'text-xs leading-none' });
-  #text = h('span', { 'data-part': 'label' });
+  // Phones show the shaped glyph only; the words stay for screen readers and in the tooltip.
+  #text = h('span', { 'data-part': 'label', class: 'max-sm:sr-only' });
 
   set client(client: Pick<PresenceClient, 'on' | 'state'> | null) {
     this.#off?.();
@@ -63,13 +64,17 @@ export class ConnectionStateElement extends HTMLElement {
 
   #render(state: ConnectionLabel): void {
     this.dataset.state = state;
-    this.className = `inline-flex items-center gap-1.5 rounded-full border px-2.5 py-1 text-xs font-medium whitespace-nowrap ${TONE[state]}`;
+    this.className = `inline-flex shrink-0 items-center gap-1.5 rounded-full border px-2 py-1 text-xs font-medium whitespace-nowrap ${TONE[state]}`;
     this.#glyph.textContent = GLYPH[state];
     this.#glyph.classList.toggle('beacon-spin', state === 'connecting' || state === 'reconnecting');
     this.#text.textContent = CONNECTION_LABEL[state];
-    this.title = state === 'polling'
-      ? 'Live updates are unavailable; Beacon checks for changes every few seconds.'
-      : CONNECTION_LABEL[state];
+    this.title = {
+      connected: 'Live: changes arrive as they happen.',
+      connecting: 'Connecting to Beacon…',
+      reconnecting: 'Connection lost; reconnecting. The list may be out of date.',
+      polling: 'Live updates are unavailable; Beacon checks for changes every few seconds.',
+      offline: 'Beacon is unreachable. The list may be out of date; it reconnects as soon as it can.',
+    }[state];
   }
 }
 

@@ -1,10 +1,41 @@
 /**
  * <beacon-friend-card>: one friend as the viewer is allowed to see them. Renders from a
- * `view` property; `flash()` plays the short "status changed" animation.
+ * `view` property; `flash()` plays the short "status changed" animation. The activity
+ * line carries rich presence ("Playing Pong vs bob · 3–2 · 12 min", elapsed time kept
+ * live). Long unbroken names and messages wrap; the full text is also in `title`.
+ * Your own card (`own` set) says what friends see: "Invisible" when hidden.
  */
-import type { View } from '../lib/label-types.js';
-import { ACTIVITY_LABEL, STATUS_LABEL } from '../lib/labels.js';
+import type { Settings, View } from '../lib/label-types.js';
+import { STATUS_LABEL } from '../lib/labels.js';
+import { activityLine, formatElapsed } from '../lib/rich-presence.js';
+import { ownPresence } from '../lib/own-presence.js';
+
+/** An approximate last seen, for friends allowed only that (never the moment). */
+const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'long_ago', string> = {
+  recently: 'last seen recently',
+  within_week: 'last seen within a week',
+  within_month: 'last seen within a month',
+  long_ago: 'last seen a long time ago',
+};
 import { h } from '../lib/dom.js';
+
+/** One shared timer keeps every visible "12 min" current. */
+const elapsedSpans = new Map<HTMLElement, Date>();
+let elapsedTimer: ReturnType<typeof setInterval> | null = null;
+function trackElapsed(span: HTMLElement, since: Date): void {
+  elapsedSpans.set(span, since);
+  elapsedTimer ??= setInterval(() => {
+    const now = Date.now();
+    for (const [el, at] of elapsedSpans) {
+      if (!el.isConnected) elapsedSpans.delete(el);
+      else el.textContent = formatElapsed(now - at.getTime());
+    }
+    if (elapsedSpans.size === 0 && elapsedTimer !== null) {
+      clearInterval(elapsedTimer);
+      elapsedTimer = null;
+    }
+  }, 15_000);
+}
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -22,6 +53,20 @@ export class FriendCardElement extends HTMLElement {
   }
 
   #view: View | null = null;
+  #own: { settings: Settings | null } | null = null;
+  #menu: HTMLElement | null = null;
+
+  /** Marks this as the signed-in user's card; `settings` decide what friends see. */
+  set own(value: { settings: Settings | null } | null) {
+    this.#own = value;
+    if (this.#view) this.#render(this.#view);
+  }
+
+  /** A control (the friend menu) shown at the card's end. */
+  set menu(el: HTMLElement | null) {
+    this.#menu = el;
+    if (this.#view) this.#render(this.#view);
+  }
 
   get view(): View | null {
     return this.#view;
@@ -55,7 +100,7 @@ export class FriendCardElement extends HTMLElement {
     this.dataset.status = v.status;
     this.dataset.username = v.username;
     this.className =
-      'beacon-card flex items-start gap-3 rounded-xl border border-slate-700/70 bg-slate-800/60 p-3 sm:p-4';
+      'beacon-card flex min-w-0 items-start gap-3 rounded-xl border border-slate-700/70 bg-slate-800/60 p-3 sm:p-4';
 
     const avatarBg = AVATAR_BG[v.user_id % AVATAR_BG.length] ?? 'bg-slate-600';
     const avatar = h(
@@ -69,19 +114,34 @@ export class FriendCardElement extends HTMLElement {
       }),
     );
 
+    const own = this.#own ? ownPresence(v, this.#own.settings) : null;
+    const line = activityLine(v, new Date());
+    const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
+    let elapsed: HTMLElement | null = null;
+    if (line?.elapsed && line.since) {
+      elapsed = h('span', { 'data-part': 'elapsed', title: `since ${line.since.toLocaleTimeString()}` }, line.elapsed);
+      trackElapsed(elapsed, line.since);
+    }
     const statusLine = h(
       'p',
       { class: 'mt-0.5 flex flex-wrap items-center gap-x-1.5 text-sm text-slate-300', 'data-part': 'status' },
-      h('beacon-status-dot', { status: v.status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
-      h('span', { class: 'font-medium text-slate-100', 'data-part': 'status-label' }, STATUS_LABEL[v.status]),
-      v.activity && v.status !== 'offline' ? h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·') : null,
-      v.activity && v.status !== 'offline' ? h('span', { 'data-part': 'activity' }, ACTIVITY_LABEL[v.activity]) : null,
+      h('beacon-status-dot', { status: own?.shown === 'invisible' ? 'offline' : v.status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
+      h('span', { class: 'font-medium text-slate-100', 'data-part': 'status-label' }, own?.shown === 'invisible' ? 'Invisible' : STATUS_LABEL[v.status]),
+      line ? sep() : null,
+      line ? h('span', { 'data-part': 'activity', class: 'beacon-wrap min-w-0' }, line.title) : null,
+      ...(line?.details ?? []).flatMap((d) => [sep(), h('span', { 'data-part': 'activity-detail' }, d)]),
+      elapsed ? sep() : null,
+      elapsed,
     );
-
-    const message = v.custom_message
-      ? h('p', { class: 'mt-1 break-words text-sm text-slate-200 italic', 'data-part': 'message' }, `“${v.custom_message}”`)
+    const audience = own?.audience
+      ? h('p', { class: 'mt-1 text-xs text-slate-400', 'data-part': 'audience' }, own.audience)
       : null;
 
+    const message = v.custom_message
+      ? h('p', { class: 'beacon-wrap mt-1 text-sm text-slate-200 italic', 'data-part': 'message', title: v.custom_message }, `“${v.custom_message}”`)
+      : null;
+
+    const approx = v.status === 'offline' && !v.last_seen && v.last_seen_approx ? LAST_SEEN_APPROX[v.last_seen_approx] : null;
     const lastSeen =
       v.status === 'offline' && v.last_seen
         ? h(
@@ -89,22 +149,25 @@ export class FriendCardElement extends HTMLElement {
             { class: 'mt-1 text-xs text-slate-400', 'data-part': 'last-seen' },
             h('beacon-relative-time', { datetime: v.last_seen, prefix: 'last seen ' }),
           )
-        : null;
+        : approx
+          ? h('p', { class: 'mt-1 text-xs text-slate-400', 'data-part': 'last-seen' }, approx)
+          : null;
 
     const body = h(
       'div',
       { class: 'min-w-0 flex-1' },
       h(
         'p',
-        { class: 'flex flex-wrap items-baseline gap-x-2' },
-        h('span', { class: 'truncate font-semibold text-white', 'data-part': 'name' }, v.display_name),
-        h('span', { class: 'truncate text-xs text-slate-400' }, `@${v.username}`),
+        { class: 'flex min-w-0 flex-wrap items-baseline gap-x-2' },
+        h('span', { class: 'beacon-wrap min-w-0 font-semibold text-white', 'data-part': 'name', title: v.display_name }, v.display_name),
+        h('span', { class: 'beacon-wrap min-w-0 text-xs text-slate-400', title: `@${v.username}` }, `@${v.username}`),
       ),
       statusLine,
+      audience,
       message,
       lastSeen,
     );
-    this.replaceChildren(avatar, body);
+    this.replaceChildren(avatar, body, ...(this.#menu ? [this.#menu] : []));
   }
 }
 

@@ -2,17 +2,18 @@
  * <beacon-friend-list>: the live friend list. Give it a `source` (the PresenceClient);
  * it renders the SDK's sorted friends, filters to online ones on demand, animates and
  * announces (aria-live) each real-time change, and shows loading/empty/error states.
+ * When the data may be stale (reconnecting, offline) it says so with the time of the
+ * last update.
  */
 import type { View } from '../lib/label-types.js';
 import { STATUS_SHORT } from '../lib/labels.js';
-import { announceChange, onlineCount, visibleFriends } from '../lib/status-order.js';
+import { announceChange, visibleFriends } from '../lib/status-order.js';
 import { h } from '../lib/dom.js';
-import { readPref, writePref } from '../lib/session.js';
 import type { FriendCardElement } from './friend-card.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
 
 /** The part of the SDK the list needs; the real PresenceClient satisfies it. */
-export type FriendSource = Pick<PresenceClient, 'friends' | 'on' | 'start' | 'stop' | 'state' | 'self'>;
+export type FriendSource = Pick<PresenceClient, 'friends' | 'on' | 'start' | 'stop' | 'state' | 'self' | 'lastSyncAt' | 'reconnectNow'>;
 
 /** After this long without a first snapshot, say so (the SDK keeps retrying meanwhile). */
 const SLOW_MS = 10_000;
@@ -29,22 +30,20 @@ export class FriendListElement extends HTMLElement {
   #loaded = false;
   #failed = false;
   #slowTimer: ReturnType<typeof setTimeout> | undefined;
-  #onlineOnly = readPref('onlineOnly') === '1';
+  #onlineOnly = false;
   #cards = new Map<number, FriendCardElement>();
   #list = h('ul', { class: 'grid gap-2', 'aria-label': 'Friends' });
   #live = h('p', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
   #body = h('div', { class: 'mt-4' });
-  #count = h('p', { class: 'text-sm text-slate-400', 'data-part': 'count' });
-  #toggle = h(
-    'button',
-    {
-      type: 'button',
-      class:
-        'inline-flex items-center gap-2 rounded-full border border-slate-600 px-3 py-1.5 text-sm text-slate-200 hover:bg-slate-700 aria-pressed:border-green-500 aria-pressed:bg-green-500/15 aria-pressed:text-green-200',
-      'aria-pressed': 'false',
-    },
-    'Online only',
-  );
+  #stale = h('p', { class: 'beacon-stale', role: 'status', 'data-part': 'stale', hidden: true });
+  /** Decorates each card, e.g. with the friend menu. */
+  decorate: ((card: FriendCardElement, view: View) => void) | null = null;
+
+  /** `online` hides offline friends (the Online tab); `all` shows everyone. */
+  set filter(value: 'online' | 'all') {
+    this.#onlineOnly = value === 'online';
+    if (this.firstChild) this.#render();
+  }
 
   set source(source: FriendSource | null) {
     this.#unsubscribe();
@@ -66,19 +65,24 @@ export class FriendListElement extends HTMLElement {
   }
 
   #build(): void {
-    this.#toggle.addEventListener('click', () => {
-      this.#onlineOnly = !this.#onlineOnly;
-      writePref('onlineOnly', this.#onlineOnly ? '1' : null);
-      this.#render();
-    });
-    const header = h(
-      'div',
-      { class: 'flex flex-wrap items-center justify-between gap-3' },
-      h('div', {}, h('h1', { class: 'text-xl font-bold text-white' }, 'Friends'), this.#count),
-      this.#toggle,
-    );
-    this.append(header, this.#live, this.#body);
+    this.append(this.#stale, this.#live, this.#body);
     this.#render();
+  }
+
+  /** The stale mark: shown whenever the list is not live, with the time of the last update. */
+  #renderStale(): void {
+    const src = this.#source;
+    const state = src?.state ?? 'offline';
+    const at = src?.lastSyncAt ?? null;
+    const show = this.#loaded && at !== null && state !== 'connected';
+    this.#stale.hidden = !show;
+    if (!show) return;
+    const time = new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    this.dataset.stale = state === 'polling' ? 'polling' : 'stale';
+    this.#stale.textContent = state === 'polling'
+      ? `Live updates are paused; checking every few seconds. Last update ${time}.`
+      : `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Statuses as of ${time}; they may have changed.`;
+    this.#stale.prepend(h('span', { 'aria-hidden': 'true' }, '⚠ '));
   }
 
   #subscribe(): void {
@@ -94,6 +98,7 @@ export class FriendListElement extends HTMLElement {
       src.on('friends', (views) => this.#setViews(views)),
       src.on('friend', ({ view, previous }) => this.#changed(view, previous)),
       src.on('state', (state) => this.#stateChanged(state)),
+      src.on('synced', () => this.#renderStale()),
     );
     this.#render();
   }
@@ -130,6 +135,8 @@ export class FriendListElement extends HTMLElement {
   }
 
   #stateChanged(state: ConnectionState): void {
+    this.#renderStale();
+    if (state === 'connected') delete this.dataset.stale;
     // Data arrives with 'ready'/'friends'; a state alone only decides the error state.
     if (state === 'offline' && !this.#loaded) {
       this.#failed = true;
@@ -138,11 +145,7 @@ export class FriendListElement extends HTMLElement {
   }
 
   #render(): void {
-    this.#toggle.setAttribute('aria-pressed', String(this.#onlineOnly));
-    const online = onlineCount(this.#views);
-    this.#count.textContent = this.#loaded
-      ? `${online} of ${this.#views.length} online`
-      : 'Loading…';
+    this.#renderStale();
     if (this.#failed) return this.#show(this.#errorState());
     if (!this.#loaded) return this.#show(this.#loadingState());
     if (this.#views.length === 0) return this.#show(this.#emptyState());
@@ -159,6 +162,7 @@ export class FriendListElement extends HTMLElement {
         this.#cards.set(view.user_id, card);
       }
       card.view = view;
+      this.decorate?.(card, view);
       return card;
     });
     for (const id of this.#cards.keys()) if (!seen.has(id)) this.#cards.delete(id);
@@ -186,7 +190,7 @@ export class FriendListElement extends HTMLElement {
     return h(
       'div',
       { class: 'beacon-empty', 'data-state': 'empty' },
-      h('p', { class: 'font-medium text-slate-200' }, 'No friends yet — find players on the Requests page.'),
+      h('p', { class: 'font-medium text-slate-200' }, 'No friends yet — find players in the Pending tab.'),
       h('a', { href: '#/requests', class: 'beacon-btn-primary mt-3 inline-flex' }, 'Find players'),
     );
   }
@@ -196,8 +200,7 @@ export class FriendListElement extends HTMLElement {
     retry.addEventListener('click', () => {
       this.#failed = false;
       this.#render();
-      this.#source?.stop();
-      this.#source?.start();
+      this.#source?.reconnectNow();
       this.#armSlowTimer();
     });
     return h(

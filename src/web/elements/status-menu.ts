@@ -1,10 +1,14 @@
 /**
  * <beacon-status-menu>: the header's own-status control. A disclosure button opens a
- * panel with the manual status (Online / Away / Busy — DND), "Appear offline", the custom
- * message form and activity presets. Escape or a click outside closes it.
+ * panel with the manual status (Online / Away / Busy — DND) as a WAI-ARIA radio group
+ * (arrows move focus, Enter/Space or a click commits, so passing over a status never
+ * sends it), "Appear offline", the custom message form and activity presets. Escape or a
+ * click outside closes it. The trigger shows what friends see: "Invisible" when hidden.
  */
-import type { ManualStatus, StatusVisibility, View } from '../lib/label-types.js';
+import type { ManualStatus, Settings, StatusVisibility, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
+import { ownPresence } from '../lib/own-presence.js';
+import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { readPref, writePref } from '../lib/session.js';
@@ -32,11 +36,12 @@ export class StatusMenuElement extends HTMLElement {
 
   #client: MenuClient | null = null;
   #off: (() => void) | null = null;
+  #settings: SettingsStore | null = null;
+  #offSettings: (() => void) | null = null;
   #panelId = `beacon-status-panel-${++nextId}`;
   #trigger = h('button', {
     type: 'button',
     class: 'beacon-trigger',
-    'aria-haspopup': 'true',
     'aria-expanded': 'false',
     'aria-controls': this.#panelId,
     'data-part': 'trigger',
@@ -50,10 +55,10 @@ export class StatusMenuElement extends HTMLElement {
     class:
       'beacon-panel fixed inset-x-3 top-20 z-30 max-h-[calc(100dvh-6rem)] overflow-y-auto p-4 sm:absolute sm:inset-x-auto sm:top-auto sm:right-0 sm:mt-2 sm:w-[22rem]',
   });
-  #radios = new Map<ManualStatus, HTMLInputElement>();
+  #radios = new Map<ManualStatus, HTMLButtonElement>();
   #hidden = h('input', { type: 'checkbox', role: 'switch', id: `${this.#panelId}-hidden`, class: 'beacon-switch' });
   #form = document.createElement('beacon-status-message-form');
-  #error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
+  #error = h('p', { class: 'text-sm text-red-300', role: 'alert', id: `${this.#panelId}-error` });
   #manual: ManualStatus = (readPref('manualStatus') as ManualStatus | null) ?? 'online';
 
   set client(client: MenuClient | null) {
@@ -62,6 +67,14 @@ export class StatusMenuElement extends HTMLElement {
     this.#client = client;
     this.#form.actions = client;
     if (this.isConnected) this.#subscribe();
+  }
+
+  /** Shared privacy settings: the trigger says "Invisible" when hidden. */
+  set settings(store: SettingsStore | null) {
+    this.#offSettings?.();
+    this.#settings = store;
+    this.#offSettings = store ? store.onChange(() => this.#renderTrigger(this.#client?.self ?? null)) : null;
+    this.#renderTrigger(this.#client?.self ?? null);
   }
 
   connectedCallback(): void {
@@ -96,8 +109,31 @@ export class StatusMenuElement extends HTMLElement {
     const shown = this.#client?.self?.status;
     if (shown === 'busy') this.#manual = 'busy';
     else if (this.#manual === 'busy' && shown && shown !== 'in_game') this.#manual = shown === 'away' ? 'away' : 'online';
-    const radio = this.#radios.get(this.#manual);
-    if (radio) radio.checked = true;
+    this.#markChecked();
+  }
+
+  /** aria-checked plus a visible ✓ on the committed status; roving tabindex on it. */
+  #markChecked(): void {
+    for (const [status, radio] of this.#radios) {
+      const on = status === this.#manual;
+      radio.setAttribute('aria-checked', String(on));
+      radio.tabIndex = on ? 0 : -1;
+    }
+  }
+
+  #onRadioKey(e: KeyboardEvent, status: ManualStatus): void {
+    const order = MANUAL;
+    const i = order.indexOf(status);
+    let next: ManualStatus | undefined;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowRight') next = order[(i + 1) % order.length];
+    else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') next = order[(i + order.length - 1) % order.length];
+    else if (e.key === 'Home') next = order[0];
+    else if (e.key === 'End') next = order[order.length - 1];
+    if (!next) return;
+    e.preventDefault();
+    // Moving only moves focus: nothing is sent until Enter, Space or a click.
+    for (const [s, r] of this.#radios) r.tabIndex = s === next ? 0 : -1;
+    this.#radios.get(next)?.focus();
   }
 
   #build(): void {
@@ -115,10 +151,10 @@ export class StatusMenuElement extends HTMLElement {
       }
     });
     const fieldset = h(
-      'fieldset',
+      'div',
       { class: 'grid gap-1' },
-      h('legend', { class: 'mb-1 text-sm font-medium text-slate-200' }, 'Status'),
-      ...MANUAL.map((s) => this.#radio(s)),
+      h('p', { id: `${this.#panelId}-legend`, class: 'mb-1 text-sm font-medium text-slate-200' }, 'Status'),
+      h('div', { role: 'radiogroup', 'aria-labelledby': `${this.#panelId}-legend`, class: 'grid gap-1' }, ...MANUAL.map((s) => this.#radio(s))),
     );
     this.#hidden.addEventListener('change', () => void this.#appearOffline(this.#hidden.checked));
     const hiddenRow = h(
@@ -139,39 +175,56 @@ export class StatusMenuElement extends HTMLElement {
     this.#renderTrigger(null);
   }
 
-  #radio(status: ManualStatus): HTMLElement {
-    const input = h('input', { type: 'radio', name: `${this.#panelId}-status`, value: status, class: 'beacon-radio' });
-    input.checked = status === this.#manual;
-    input.addEventListener('change', () => input.checked && void this.#setManual(status));
-    this.#radios.set(status, input);
-    return h(
-      'label',
-      { class: 'flex cursor-pointer items-center gap-3 rounded-lg px-2 py-2 hover:bg-slate-700/60 has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-sky-400' },
-      input,
-      h('beacon-status-dot', { status, class: 'size-4', 'aria-hidden': 'true' }),
+  #radio(status: ManualStatus): HTMLButtonElement {
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        role: 'radio',
+        value: status,
+        'aria-checked': String(status === this.#manual),
+        'aria-describedby': `${this.#panelId}-hint-${status}`,
+        tabindex: status === this.#manual ? 0 : -1,
+        'data-status': status,
+        class: 'beacon-radio-row group',
+      },
+      h('span', { class: 'beacon-radio-mark', 'aria-hidden': 'true' }, '✓'),
+      h('beacon-status-dot', { status, class: 'size-4 shrink-0', 'aria-hidden': 'true' }),
       h(
         'span',
-        { class: 'text-sm' },
+        { class: 'min-w-0 text-left text-sm' },
         h('span', { class: 'block font-medium text-slate-100' }, STATUS_LABEL[status]),
-        h('span', { class: 'block text-xs text-slate-400' }, HINT[status]),
+        h('span', { class: 'block text-xs text-slate-400', id: `${this.#panelId}-hint-${status}` }, HINT[status]),
       ),
     );
+    // A click, Enter or Space (all "click" on a button) commits; arrows only move.
+    button.addEventListener('click', () => void this.#setManual(status));
+    button.addEventListener('keydown', (e) => this.#onRadioKey(e, status));
+    this.#radios.set(status, button);
+    return button;
   }
 
   #subscribe(): void {
     if (!this.#client || this.#off) return;
-    this.#off = this.#client.on('self', (v) => this.#renderTrigger(v));
+    this.#off = this.#client.on('self', (v) => {
+      this.#renderTrigger(v);
+      this.#form.showActivity(v);
+    });
     this.#renderTrigger(this.#client.self);
   }
 
   #renderTrigger(self: View | null): void {
     const status = self?.status ?? 'offline';
     this.dataset.status = status;
+    const own = self ? ownPresence(self, this.#settings?.value ?? null) : null;
+    this.dataset.shown = own?.shown ?? 'unknown';
+    this.#trigger.title = own?.audience ?? '';
     replaceChildren(
       this.#trigger,
-      h('beacon-status-dot', { status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
+      h('beacon-status-dot', { status: own?.shown === 'invisible' ? 'offline' : status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
       h('span', { class: 'sr-only' }, 'Your status: '),
-      h('span', { class: 'font-medium', 'data-part': 'self-status' }, self ? STATUS_LABEL[status] : 'Connecting…'),
+      h('span', { class: 'truncate font-medium', 'data-part': 'self-status' }, own ? own.label : 'Status'),
+      own?.audience && own.shown !== 'invisible' ? h('span', { class: 'sr-only' }, ` (${own.audience})`) : null,
       self?.custom_message
         ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message' }, `“${self.custom_message}”`)
         : null,
@@ -181,20 +234,20 @@ export class StatusMenuElement extends HTMLElement {
 
   async #setManual(status: ManualStatus): Promise<void> {
     this.#error.textContent = '';
+    if (status === this.#manual && this.#client?.self?.status === status) return this.#markChecked();
     try {
       await this.#client?.setStatus(status);
       this.#manual = status;
       writePref('manualStatus', status);
     } catch (e) {
       this.#error.textContent = errorMessage(e);
-      const previous = this.#radios.get(this.#manual);
-      if (previous) previous.checked = true;
     }
+    this.#markChecked();
   }
 
   async #loadSettings(): Promise<void> {
     try {
-      const settings = await this.#client?.getSettings();
+      const settings = this.#settings ? await this.#settings.load() : await this.#client?.getSettings();
       if (settings) this.#hidden.checked = settings.status_visibility === 'hidden';
     } catch {
       /* the switch keeps its last known position; errors show when it is used */
@@ -209,8 +262,12 @@ export class StatusMenuElement extends HTMLElement {
       const current = await client.getSettings();
       if (hide && current.status_visibility !== 'hidden') writePref('previousVisibility', current.status_visibility);
       const restore = (readPref('previousVisibility') as StatusVisibility | null) ?? 'friends';
-      await client.updateSettings({ status_visibility: hide ? 'hidden' : restore });
-      this.dispatchEvent(new CustomEvent('beacon:settings-changed', { bubbles: true }));
+      const patch = { status_visibility: hide ? 'hidden' : restore } as const;
+      if (this.#settings) await this.#settings.update(patch);
+      else {
+        const saved = await client.updateSettings(patch);
+        document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: saved }));
+      }
     } catch (e) {
       this.#hidden.checked = !hide;
       this.#error.textContent = errorMessage(e);
@@ -227,7 +284,7 @@ declare global {
     'beacon-status-menu': StatusMenuElement;
   }
   interface DocumentEventMap {
-    /** Privacy settings changed outside the privacy page (e.g. "Appear offline"). */
-    'beacon:settings-changed': CustomEvent<null>;
+    /** Privacy settings were saved (detail: the saved settings), e.g. "Appear offline". */
+    'beacon:settings-changed': CustomEvent<Settings | null>;
   }
 }

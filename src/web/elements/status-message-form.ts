@@ -1,15 +1,19 @@
 /**
- * <beacon-status-message-form>: custom message with "clear after" presets, plus quick
- * activity presets. Lives inside the header's status menu.
+ * <beacon-status-message-form>: custom message (with an emoji picker and a live counter in
+ * characters as people see them) with "clear after" presets, plus quick activity chips
+ * that show the current activity. Lives inside the header's status menu. Each error shows
+ * next to its own control.
  */
 import type { Activity, ManualStatus, View } from '../lib/label-types.js';
 import { ACTIVITY_LABEL } from '../lib/labels.js';
 import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, type ClearAfter } from '../lib/expiry.js';
 import { errorMessage } from '../lib/error-messages.js';
+import { countGraphemes, insertAt } from '../lib/graphemes.js';
 import { h } from '../lib/dom.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
-const MAX_MESSAGE = 128;
+/** The contract's limit, counted in grapheme clusters (what a person calls characters). */
+export const MAX_MESSAGE = 128;
 const PRESETS: Activity[] = ['playing_pong', 'watching_match', 'chatting', 'managing_profile', 'browsing'];
 
 export type StatusActions = Pick<PresenceClient, 'setStatus' | 'setActivity'>;
@@ -28,79 +32,130 @@ export class StatusMessageFormElement extends HTMLElement {
     id: 'beacon-message',
     name: 'message',
     type: 'text',
-    maxlength: MAX_MESSAGE,
     placeholder: 'What are you up to?',
     autocomplete: 'off',
     class: 'beacon-input w-full',
+    'aria-describedby': 'beacon-message-count beacon-message-error',
   });
+  #count = h('p', { id: 'beacon-message-count', class: 'text-xs text-slate-400', 'data-part': 'message-count', 'aria-live': 'polite' });
+  #messageError = h('p', { id: 'beacon-message-error', class: 'text-sm text-red-300', 'data-part': 'message-error' });
   #clearAfter = h(
     'select',
     { id: 'beacon-clear-after', name: 'clear_after', class: 'beacon-input w-full' },
     ...CLEAR_AFTER.map((p) => h('option', { value: p }, CLEAR_AFTER_LABEL[p])),
   );
-  #error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
+  #chips = new Map<Activity, HTMLButtonElement>();
+  #activityError = h('p', { id: 'beacon-activity-error', class: 'text-sm text-red-300', 'data-part': 'activity-error' });
+  #save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save message');
 
   connectedCallback(): void {
     if (this.firstChild) return;
-    const save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save message');
     const clear = h('button', { type: 'button', class: 'beacon-btn' }, 'Clear');
+    const picker = document.createElement('beacon-emoji-picker');
     const form = h(
       'form',
-      { class: 'grid gap-2', 'aria-label': 'Custom status message' },
+      { class: 'grid gap-2', 'aria-label': 'Custom status message', novalidate: true },
       h('label', { for: 'beacon-message', class: 'text-sm font-medium text-slate-200' }, 'Custom message'),
       this.#input,
+      h('div', { class: 'flex items-start justify-between gap-2' }, this.#count, picker),
+      this.#messageError,
       h('label', { for: 'beacon-clear-after', class: 'text-sm font-medium text-slate-200' }, 'Clear after'),
       this.#clearAfter,
-      h('div', { class: 'flex gap-2' }, save, clear),
+      h('div', { class: 'flex gap-2' }, this.#save, clear),
     );
+    this.#input.addEventListener('input', () => this.#updateCount());
+    picker.addEventListener('beacon:emoji', (e) => {
+      const { value, caret } = insertAt(this.#input.value, this.#input.selectionStart, this.#input.selectionEnd, e.detail);
+      this.#input.value = value;
+      this.#input.focus();
+      this.#input.setSelectionRange(caret, caret);
+      this.#updateCount();
+    });
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = this.#input.value.trim();
+      if (countGraphemes(text) > MAX_MESSAGE) {
+        this.#showMessageError(`Messages are at most ${MAX_MESSAGE} characters; this one has ${countGraphemes(text)}.`);
+        return;
+      }
       void this.#send(text || null, expiresAt(this.#clearAfter.value as ClearAfter, new Date()));
     });
     clear.addEventListener('click', () => {
       this.#input.value = '';
+      this.#updateCount();
       void this.#send(null, null);
     });
 
     const presets = h(
       'div',
-      { class: 'flex flex-wrap gap-1.5', role: 'group', 'aria-label': 'Quick activity' },
+      { class: 'flex flex-wrap gap-1.5', role: 'group', 'aria-labelledby': 'beacon-activity-title', 'aria-describedby': 'beacon-activity-error' },
       ...PRESETS.map((a) => {
-        const b = h('button', { type: 'button', class: 'beacon-chip', 'data-activity': a }, ACTIVITY_LABEL[a]);
+        const b = h('button', { type: 'button', class: 'beacon-chip', 'data-activity': a, 'aria-pressed': 'false' },
+          h('span', { class: 'beacon-chip-mark', 'aria-hidden': 'true' }, '✓'), ACTIVITY_LABEL[a]);
         b.addEventListener('click', () => void this.#activity(a));
+        this.#chips.set(a, b);
         return b;
       }),
     );
     this.append(
       form,
-      h('div', { class: 'mt-4 grid gap-2' }, h('p', { class: 'text-sm font-medium text-slate-200' }, 'Quick activity'), presets),
-      this.#error,
+      h('div', { class: 'mt-4 grid gap-2' },
+        h('p', { id: 'beacon-activity-title', class: 'text-sm font-medium text-slate-200' }, 'Quick activity'), presets, this.#activityError),
     );
+    this.#updateCount();
   }
 
   /** Shows the current message when the menu opens, unless the user is mid-edit. */
   sync(self: View | null): void {
-    if (document.activeElement !== this.#input) this.#input.value = self?.custom_message ?? '';
+    if (document.activeElement !== this.#input) {
+      this.#input.value = self?.custom_message ?? '';
+      this.#updateCount();
+    }
+    this.showActivity(self);
+  }
+
+  /** Marks the chip of the current activity (aria-pressed and a visible ✓). */
+  showActivity(self: View | null): void {
+    for (const [a, b] of this.#chips) b.setAttribute('aria-pressed', String(self?.activity === a));
+  }
+
+  #updateCount(): void {
+    const n = countGraphemes(this.#input.value.trim());
+    this.#count.textContent = `${n}/${MAX_MESSAGE} characters`;
+    const over = n > MAX_MESSAGE;
+    this.#count.classList.toggle('text-red-300', over);
+    this.#count.classList.toggle('text-slate-400', !over);
+    if (over) this.#showMessageError(`${n - MAX_MESSAGE} characters too many.`);
+    else if (this.#input.getAttribute('aria-invalid') === 'true') this.#showMessageError('');
+  }
+
+  #showMessageError(text: string): void {
+    this.#messageError.textContent = text;
+    if (text) this.#input.setAttribute('aria-invalid', 'true');
+    else this.#input.removeAttribute('aria-invalid');
   }
 
   async #send(message: string | null, expires: string | null): Promise<void> {
     if (!this.actions) return;
-    this.#error.textContent = '';
+    this.#showMessageError('');
+    this.#save.disabled = true;
     try {
       await this.actions.setStatus(this.manualStatus(), message, message ? expires : null);
     } catch (e) {
-      this.#error.textContent = errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters.` });
+      this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters.` }));
+      this.#input.focus();
+    } finally {
+      this.#save.disabled = false;
     }
   }
 
   async #activity(activity: Activity): Promise<void> {
     if (!this.actions) return;
-    this.#error.textContent = '';
+    this.#activityError.textContent = '';
     try {
-      await this.actions.setActivity(activity);
+      this.showActivity(await this.actions.setActivity(activity));
     } catch (e) {
-      this.#error.textContent = errorMessage(e, { CONFLICT: 'You are in a match; your activity follows the game.' });
+      this.#activityError.textContent = errorMessage(e, { CONFLICT: 'You are in a match; your activity follows the game.' });
     }
   }
 }

@@ -43,3 +43,13 @@ export function validateSignup(username: string, password: string): string | nul
   if (password.length < 8 || password.length > 128) return 'Passwords are 8 to 128 characters long.';
   return null;
 }
+
+export type SignupField = 'username' | 'password';
+
+/** Every problem with a sign-up, per field, in form order (the first one gets focus). */
+export function signupProblems(username: string, password: string): Array<{ field: SignupField; message: string }> {
+  const out: Array<{ field: SignupField; message: string }> = [];
+  if (!/^[A-Za-z0-9_]{3,20}$/.test(username)) out.push({ field: 'username', message: 'Usernames are 3 to 20 letters, digits or underscores.' });
+  if (password.length < 8 || password.length > 128) out.push({ field: 'password', message: 'Passwords are 8 to 128 characters long.' });
+  return out;
+}

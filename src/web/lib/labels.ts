@@ -51,11 +51,12 @@ export const CATEGORY_LABEL: Record<FriendCategory, string> = {
   acquaintance: 'Acquaintance',
 };
 
+/** The one place the connection is named: live, polling, reconnecting, offline. */
 export const CONNECTION_LABEL: Record<ConnectionLabel, string> = {
   connecting: 'Connecting…',
-  connected: 'Connected',
+  connected: 'Live',
   reconnecting: 'Reconnecting…',
-  polling: 'Polling (fallback)',
+  polling: 'Polling',
   offline: 'Offline',
 };
 

@@ -71,8 +71,9 @@ function joinWords(words: string[]): string {
  */
 export function explainSettings(settings: Settings): string[] {
   if (settings.status_visibility === 'hidden') {
+    const seen = settings.last_seen_visibility === 'nobody' ? '' : ` ${WHO[settings.last_seen_visibility]} see the moment you hid as your last seen time.`;
     return [
-      'You appear offline to everyone. Nobody sees your activity, message or last seen time, though you can keep using Beacon as usual.',
+      `You appear offline to everyone, exactly as if you had logged out now. Nobody sees your activity or message, and nothing you do while hidden shows, though you can keep using Beacon as usual.${seen}`,
     ];
   }
   const lines = [`${WHO[settings.status_visibility]} can see whether you are online, away, busy or in a game.`];

@@ -1,7 +1,7 @@
 /** Log in and sign up. The token goes to localStorage (never the URL) via `onAuthenticated`. */
 import type { ApiClient } from '../../client/api.js';
 import type { User } from '../lib/label-types.js';
-import { errorMessage, validateSignup } from '../lib/error-messages.js';
+import { errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 
 export interface AuthContext {
@@ -12,13 +12,16 @@ export interface AuthContext {
   onAuthenticated(token: string, user: User): void;
 }
 
+/** A labelled input with its hint and its own error line (both in aria-describedby). */
 function field(id: string, label: string, attrs: Record<string, string | number | boolean>, hint?: string): HTMLElement {
+  const describedBy = [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(' ');
   return h(
     'div',
     { class: 'grid gap-1.5' },
     h('label', { for: id, class: 'text-sm font-medium text-slate-200' }, label),
-    h('input', { id, name: id.replace('auth-', ''), class: 'beacon-input', required: true, ...attrs, ...(hint ? { 'aria-describedby': `${id}-hint` } : {}) }),
+    h('input', { id, name: id.replace('auth-', ''), class: 'beacon-input aria-invalid:border-red-400', required: true, ...attrs, 'aria-describedby': describedBy }),
     hint ? h('p', { id: `${id}-hint`, class: 'text-xs text-slate-400' }, hint) : null,
+    h('p', { id: `${id}-error`, class: 'text-sm text-red-300 empty:hidden', 'data-part': 'field-error' }),
   );
 }
 
@@ -36,25 +39,42 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
     submit,
   );
 
+  /** Marks each bad field (aria-invalid, its own message) and focuses the first one. */
+  const showFieldErrors = (problems: Array<{ field: SignupField; message: string }>): void => {
+    for (const name of ['username', 'password'] as const) {
+      const input = form.querySelector<HTMLInputElement>(`#auth-${name}`);
+      const line = form.querySelector<HTMLElement>(`#auth-${name}-error`);
+      const problem = problems.find((p) => p.field === name);
+      if (line) line.textContent = problem?.message ?? '';
+      if (problem) input?.setAttribute('aria-invalid', 'true');
+      else input?.removeAttribute('aria-invalid');
+    }
+    const first = problems[0];
+    if (first) form.querySelector<HTMLInputElement>(`#auth-${first.field}`)?.focus();
+  };
+
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(form);
     const username = String(data.get('username') ?? '').trim();
     const password = String(data.get('password') ?? '');
     const displayName = String(data.get('display-name') ?? '').trim();
-    const invalid = signup ? validateSignup(username, password) : !username || !password ? 'Enter your username and password.' : null;
-    if (invalid) {
-      error.textContent = invalid;
-      return;
-    }
+    const problems = signup
+      ? signupProblems(username, password)
+      : [...(username ? [] : [{ field: 'username' as const, message: 'Enter your username.' }]),
+        ...(password ? [] : [{ field: 'password' as const, message: 'Enter your password.' }])];
+    showFieldErrors(problems);
     error.textContent = '';
+    if (problems.length > 0) return;
     submit.disabled = true;
     submit.textContent = signup ? 'Creating account…' : 'Logging in…';
     const request = signup ? ctx.api.register(username, password, displayName || undefined) : ctx.api.login(username, password);
     request.then(
       ({ token, user }) => ctx.onAuthenticated(token, user),
       (err: unknown) => {
-        error.textContent = errorMessage(err, {
+        if (signup && isCodedError(err) && err.code === 'CONFLICT') {
+          showFieldErrors([{ field: 'username', message: 'That username is taken. Try another one.' }]);
+        } else error.textContent = errorMessage(err, {
           CONFLICT: 'That username is taken. Try another one.',
           VALIDATION_ERROR: signup
             ? 'Usernames are 3–20 letters, digits or underscores; passwords at least 8 characters.'

@@ -1,30 +1,108 @@
-/** The live friend list, with your own card beside it on wide screens. */
+/**
+ * One Friends page: Online / All / Pending tabs with live counts (WAI-ARIA tabs: arrows
+ * switch), the friend list with a menu per friend, the Pending tab's requests and search,
+ * and your own card beside it on wide screens showing what friends see of you.
+ */
 import type { Page } from './page.js';
+import type { FriendCardElement } from '../elements/friend-card.js';
 import { h } from '../lib/dom.js';
+import { onlineCount } from '../lib/status-order.js';
+import { friendMenu } from './friend-menu.js';
+import { pendingPanel } from './pending-panel.js';
 
-export const friendsPage: Page = (root, ctx) => {
+type Tab = 'online' | 'all' | 'pending';
+const TABS: Array<{ tab: Tab; label: string }> = [
+  { tab: 'online', label: 'Online' },
+  { tab: 'all', label: 'All' },
+  { tab: 'pending', label: 'Pending' },
+];
+
+export const friendsPage: Page = (root, ctx, opts) => {
+  const { client } = ctx;
+  let tab: Tab = opts?.tab ?? 'all';
+  const notice = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'notice' });
   const list = document.createElement('beacon-friend-list');
-  list.source = ctx.client;
+  const menus = new WeakSet<FriendCardElement>();
+  list.decorate = (card, view) => {
+    if (menus.has(card)) return;
+    menus.add(card);
+    card.menu = friendMenu(view, {
+      api: ctx.api,
+      notify: (t) => (notice.textContent = t),
+      afterRemove: () => tabs.get(tab)?.focus(),
+    });
+  };
+  list.source = client;
+  const pending = h('div', { 'data-part': 'pending' });
+  let leavePending: (() => void) | null = null;
+  const panel = h('div', { id: 'friends-panel', role: 'tabpanel', class: 'mt-4' });
+  const tabs = new Map<Tab, HTMLButtonElement>();
+  const counts = new Map<Tab, HTMLElement>();
+  const tablist = h('div', { role: 'tablist', 'aria-label': 'Friends', class: 'flex gap-1 border-b border-slate-700' },
+    ...TABS.map(({ tab: t, label }) => {
+      const count = h('span', { class: 'beacon-count', 'data-part': `count-${t}` });
+      counts.set(t, count);
+      const b = h('button', { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-controls': 'friends-panel', class: 'beacon-tab', 'data-tab': t }, label, count);
+      b.addEventListener('click', () => select(t, false));
+      b.addEventListener('keydown', (e) => {
+        const i = TABS.findIndex((x) => x.tab === t);
+        const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+        if (!step) return;
+        e.preventDefault();
+        const next = TABS[(i + step + TABS.length) % TABS.length];
+        if (next) select(next.tab, true);
+      });
+      tabs.set(t, b);
+      return b;
+    }));
+
+  function select(t: Tab, focus: boolean): void {
+    tab = t;
+    for (const [k, b] of tabs) {
+      b.setAttribute('aria-selected', String(k === t));
+      b.tabIndex = k === t ? 0 : -1;
+    }
+    panel.setAttribute('aria-labelledby', `tab-${t}`);
+    if (t === 'pending') {
+      if (!leavePending) leavePending = pendingPanel(pending, ctx, notice);
+      panel.replaceChildren(pending);
+    } else {
+      list.filter = t;
+      panel.replaceChildren(list);
+    }
+    if (focus) tabs.get(t)?.focus();
+  }
+
+  function renderCounts(): void {
+    const friends = client.friends();
+    const loaded = client.self !== null || friends.length > 0;
+    counts.get('online')?.replaceChildren(loaded ? String(onlineCount(friends)) : '');
+    counts.get('all')?.replaceChildren(loaded ? String(friends.length) : '');
+    counts.get('pending')?.replaceChildren(ctx.requests.loaded ? String(ctx.requests.incoming.length) : '');
+  }
+
   const me = document.createElement('beacon-friend-card');
   me.dataset.self = 'true';
-  const pending = h('p', { class: 'text-sm text-slate-400' }, 'Connecting…');
+  me.own = { settings: ctx.settings.value };
+  const you = h('p', { class: 'text-sm text-slate-400', 'data-state': 'loading' }, 'Your card appears as soon as Beacon answers.');
   const showSelf = (): void => {
-    const self = ctx.client.self;
+    const self = client.self;
     if (!self) return;
     me.view = self;
-    if (pending.isConnected) pending.replaceWith(me);
+    if (you.isConnected) you.replaceWith(me);
   };
 
   root.replaceChildren(
     h(
       'div',
       { class: 'grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]' },
-      list,
+      h('div', { class: 'min-w-0' },
+        h('h1', { class: 'text-xl font-bold text-white', tabindex: -1 }, 'Friends'), notice, tablist, panel),
       h(
         'aside',
-        { class: 'grid content-start gap-3', 'aria-labelledby': 'you-title' },
-        h('h2', { id: 'you-title', class: 'text-sm font-semibold tracking-wide text-slate-400 uppercase' }, 'You'),
-        pending,
+        { class: 'grid min-w-0 content-start gap-3', 'aria-labelledby': 'you-title' },
+        h('h2', { id: 'you-title', class: 'text-sm font-semibold tracking-wide text-slate-400 uppercase' }, 'You, as friends see you'),
+        you,
         h(
           'p',
           { class: 'text-sm text-slate-400' },
@@ -35,10 +113,19 @@ export const friendsPage: Page = (root, ctx) => {
       ),
     ),
   );
+  select(tab, false);
+  renderCounts();
   showSelf();
-  const off = ctx.client.on('self', showSelf);
+  const offs = [
+    client.on('self', showSelf),
+    client.on('friends', renderCounts),
+    client.on('ready', renderCounts),
+    ctx.requests.onChange(renderCounts),
+    ctx.settings.onChange((s) => (me.own = { settings: s })),
+  ];
   return () => {
-    off();
+    offs.forEach((off) => off());
+    leavePending?.();
     list.source = null;
   };
 };

@@ -2,14 +2,18 @@
 import type { ApiClient } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 import type { User } from '../lib/label-types.js';
+import type { RequestsStore } from '../lib/requests-store.js';
+import type { SettingsStore } from '../lib/settings-store.js';
 
 export interface AppContext {
   api: ApiClient;
   client: PresenceClient;
   user: User;
-  /** Re-reads the pending friend request count shown in the navigation. */
-  refreshRequestBadge(): void;
+  /** Pending friend requests, live over the socket (badge and Pending tab). */
+  requests: RequestsStore;
+  /** Own privacy settings, shared by header, status menu, own card and Privacy page. */
+  settings: SettingsStore;
 }
 
 /** Renders into `root`; the returned function runs when the user leaves the page. */
-export type Page = (root: HTMLElement, ctx: AppContext) => (() => void) | void;
+export type Page = (root: HTMLElement, ctx: AppContext, opts?: { tab?: 'online' | 'all' | 'pending' }) => (() => void) | void;

@@ -17,6 +17,11 @@ const FIELDS: Array<{ key: Key; label: string; hint: string }> = [
   { key: 'activity_visibility', label: 'Activity', hint: 'What you are doing: “Playing Pong”, “Chatting”…' },
   { key: 'custom_message_visibility', label: 'Custom message', hint: 'The message you set in the status menu.' },
   { key: 'last_seen_visibility', label: 'Last seen', hint: 'When you were last online.' },
+  {
+    key: 'last_seen_approximate_visibility',
+    label: 'Approximate last seen',
+    hint: 'Who sees only “recently”, “within a week”… (never the moment) when not allowed the exact time.',
+  },
 ];
 const TIERS: Array<{ tier: ViewerTier; label: string }> = [
   { tier: 'close_friend', label: 'As a close friend' },
@@ -37,7 +42,8 @@ export const privacyPage: Page = (root, ctx) => {
   const offlineCard = document.createElement('beacon-friend-card');
   offlineCard.dataset.preview = 'offline';
   const tierButtons = TIERS.map(({ tier: t, label }) => {
-    const b = h('button', { type: 'button', class: 'beacon-chip', 'aria-pressed': String(t === tier), 'data-tier': t }, label);
+    const b = h('button', { type: 'button', class: 'beacon-chip', 'aria-pressed': String(t === tier), 'data-tier': t },
+      h('span', { class: 'beacon-chip-mark', 'aria-hidden': 'true' }, '✓'), label);
     b.addEventListener('click', () => { tier = t; update(); });
     return b;
   });
@@ -58,8 +64,8 @@ export const privacyPage: Page = (root, ctx) => {
   function update(): void {
     if (!settings || disposed) return;
     for (const [key, select] of selects) select.value = settings[key] ?? 'nobody';
-    // Fields under a hidden status cannot be seen by anyone: say so by disabling them.
-    for (const key of ['activity_visibility', 'custom_message_visibility', 'last_seen_visibility'] as const) {
+    // Under a hidden status nobody sees activity or message (last seen still shows the moment you hid).
+    for (const key of ['activity_visibility', 'custom_message_visibility'] as const) {
       const s = selects.get(key);
       if (s) s.disabled = settings.status_visibility === 'hidden';
     }
@@ -76,6 +82,7 @@ export const privacyPage: Page = (root, ctx) => {
     saved.textContent = 'Saving…';
     try {
       settings = await client.updateSettings(patch);
+      document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: settings }));
       saved.textContent = 'Saved. Your friends see the change right away.';
     } catch (e) {
       saved.textContent = `Not saved: ${errorMessage(e)}`;
@@ -115,7 +122,12 @@ export const privacyPage: Page = (root, ctx) => {
     body));
   void load();
   const offSelf = client.on('self', () => update());
-  const onExternal = (): void => void load();
+  const onExternal = (e: CustomEvent<Settings | null>): void => {
+    if (e.detail && e.detail !== settings) {
+      settings = e.detail;
+      update();
+    }
+  };
   document.addEventListener('beacon:settings-changed', onExternal);
   return () => {
     disposed = true;

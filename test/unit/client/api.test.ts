@@ -116,3 +116,14 @@ describe('ApiClient errors', () => {
     expect(await apiError(api.sendFriendRequest(2))).toMatchObject({ status: 409, code: 'CONFLICT' });
   });
 });
+
+describe('ApiClient timeout', () => {
+  it('fails a request the server never answers as NETWORK_ERROR after timeoutMs', async () => {
+    const hung: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('timed out', 'TimeoutError'))));
+    const api = new ApiClient({ baseUrl: 'http://beacon.test', getToken: () => 't', fetchImpl: hung, timeoutMs: 50 });
+    const t = Date.now();
+    await expect(api.friendsStatus()).rejects.toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
+    expect(Date.now() - t).toBeLessThan(2_000);
+  });
+});

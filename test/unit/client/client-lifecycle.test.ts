@@ -161,8 +161,9 @@ describe('PresenceClient failures and polling', () => {
     expect(h.client.state).toBe('polling');
   });
 
-  it('still-here while polling without any WebSocket polls at once instead of throwing', async () => {
-    const { client, answers } = restOnly();
+  it('still-here while polling without any WebSocket is reported over REST at once instead of throwing', async () => {
+    const { client, answers, fetch } = restOnly();
+    fetch.route('POST /api/v1/users/me/interaction', { status: 204 });
     client.start();
     await vi.advanceTimersByTimeAsync(0);
     answers.shift()?.([amy]);
@@ -170,7 +171,7 @@ describe('PresenceClient failures and polling', () => {
     expect(client.state).toBe('polling');
     expect(() => client.stillHere()).not.toThrow();
     await vi.advanceTimersByTimeAsync(0);
-    expect(answers).toHaveLength(1);
+    expect(fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(1);
     client.stop();
   });
 
@@ -221,19 +222,20 @@ describe('PresenceClient failures and polling', () => {
     expect(h.client.self).toEqual(ME);
   });
 
-  it('a poll that fails with another API error keeps polling', async () => {
+  it('a poll that fails with another API error shows offline (not unauthorized) and recovers on the next poll', async () => {
     const h = restHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
     let status = 500;
     h.fetch.route(STATUS, () => (status === 200 ? { status: 200, body: [amy] } : { status, body: { code: 'INTERNAL_ERROR', message: 'x' } }));
     h.client.start();
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
-    expect(h.client.state).toBe('polling');
+    expect(h.client.state).toBe('offline');
     status = 403;
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(h.client.state).toBe('polling');
+    expect(h.client.state).toBe('offline');
     status = 200;
     await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.state).toBe('polling');
     expect(h.client.friends()).toEqual([amy]);
     expect(h.eventsOf('unauthorized')).toEqual([]);
   });

@@ -70,6 +70,8 @@ describe('FriendsStore', () => {
       activity: 'in_tournament',
       custom_message: 'gl hf',
       last_seen: null,
+      activity_details: null, // a frame without rich presence leaves none (never a stale one)
+      activity_since: null,
       timestamp: '2024-01-15T15:00:00.000Z',
     });
   });

@@ -68,11 +68,12 @@ describe('interaction reporting', () => {
     expect(ws.sent.map((f) => f.type)).toEqual(['auth', 'interaction']);
   });
 
-  it('in polling mode an interaction triggers an early poll (a REST call)', async () => {
+  it('in polling mode an interaction is reported over REST (reads never count), throttled', async () => {
     const h = harness({ fallbackAfterFailures: 1, connectTimeoutMs: 1_000_000, random: () => 1 });
     h.fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
     h.fetch.route('GET /api/v1/users/me/friends/status', { status: 200, body: [amy] });
     h.fetch.route('GET /api/v1/users/1/status', { status: 200, body: view(1, 'me', 'online') });
+    h.fetch.route('POST /api/v1/users/me/interaction', { status: 204 });
     h.client.start();
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
@@ -81,13 +82,17 @@ describe('interaction reporting', () => {
     h.client.notifyInteraction();
     h.client.notifyInteraction();
     await vi.advanceTimersByTimeAsync(0);
-    expect(h.fetch.callsTo('GET /api/v1/users/me/friends/status')).toHaveLength(2);
+    expect(h.fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(1);
+    expect(h.fetch.callsTo('GET /api/v1/users/me/friends/status')).toHaveLength(1);
+    h.client.stillHere();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(2);
     h.client.stop();
   });
 });
 
 describe('attachIdleDetection', () => {
-  it('turns input and becoming visible into interactions, and detaches cleanly', () => {
+  it('turns real input, and only input, into interactions, and detaches cleanly', () => {
     const doc = new FakeDocument();
     const onActivity = vi.fn();
     const detach = attachIdleDetection(doc, onActivity);
@@ -97,11 +102,13 @@ describe('attachIdleDetection', () => {
     doc.dispatchEvent(new Event('visibilitychange'));
     expect(onActivity).toHaveBeenCalledTimes(INPUT_EVENTS.length);
     doc.visibilityState = 'visible';
-    doc.dispatchEvent(new Event('visibilitychange'));
-    expect(onActivity).toHaveBeenCalledTimes(INPUT_EVENTS.length + 1);
+    doc.dispatchEvent(new Event('visibilitychange')); // a tab shown again is not a person
+    doc.dispatchEvent(new Event('focus'));
+    doc.dispatchEvent(new Event('scroll'));
+    expect(onActivity).toHaveBeenCalledTimes(INPUT_EVENTS.length);
     detach();
     doc.dispatchEvent(new Event('keydown'));
-    expect(onActivity).toHaveBeenCalledTimes(INPUT_EVENTS.length + 1);
+    expect(onActivity).toHaveBeenCalledTimes(INPUT_EVENTS.length);
   });
 
   it('PresenceClient.attachIdleDetection sends throttled interaction frames', () => {

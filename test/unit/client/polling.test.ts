@@ -59,10 +59,12 @@ describe('polling fallback', () => {
     expect(h.fetch.callsTo(STATUS)).toHaveLength(2);
     expect(h.eventsOf('friend')).toEqual([{ view: h.client.friend(2), previous: amy }]);
     expect(h.eventsOf('friend_removed')).toEqual([{ friendId: 3 }]);
-    // an unchanged poll emits nothing new
-    const before = h.events.length;
+    // an unchanged poll emits nothing new but `synced`
+    const changes = () => h.events.filter((e) => e.type !== 'synced').length;
+    const before = changes();
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(h.events.length).toBe(before);
+    expect(changes()).toBe(before);
+    expect(h.eventsOf('synced').at(-1)).toEqual({ at: Date.now() });
   });
 
   it('keeps retrying the WebSocket and stops polling once it reaches ready', async () => {
@@ -93,16 +95,17 @@ describe('polling fallback', () => {
     expect(h.sockets).toHaveLength(sockets);
   });
 
-  it('other polling errors are survived', async () => {
+  it('other polling errors are survived, shown as offline until the API answers again', async () => {
     const h = pollingHarness({ fallbackAfterFailures: 1 });
     let fail = true;
     h.fetch.route(STATUS, () => (fail ? 'network-error' : { status: 200, body: [amy] }));
     h.client.start();
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(h.client.state).toBe('polling');
+    expect(h.client.state).toBe('offline');
     fail = false;
     await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.state).toBe('polling');
     expect(h.client.friends()).toEqual([amy]);
   });
 

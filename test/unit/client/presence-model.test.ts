@@ -117,7 +117,7 @@ describe('PresenceModel events', () => {
     expect(take()).toEqual([]);
     m.applyEvent(update);
     expect(take()).toEqual(['self']);
-    expect(m.self).toEqual({ ...ME, status: 'busy', custom_message: 'hi', timestamp: '2024-01-15T15:00:00.000Z' });
+    expect(m.self).toEqual({ ...ME, status: 'busy', custom_message: 'hi', activity_details: null, activity_since: null, timestamp: '2024-01-15T15:00:00.000Z' });
     m.applyEvent(update);
     expect(take()).toEqual([]);
   });

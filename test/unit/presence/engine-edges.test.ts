@@ -23,6 +23,7 @@ describe('PresenceEngine: unknown users', () => {
       declaredActivity: null,
       declaredDetails: null,
       schedule: null,
+      calendar: [],
       lastSeen: null,
       lastActivity: null,
       graceUntil: null,

@@ -255,6 +255,7 @@ describe('PresenceEngine persistence', () => {
     const persisted = {
       manualStatus: 'busy' as const,
       schedule: null,
+      calendar: [],
       serverGames: [],
       customMessage: 'on call',
       customMessageExpiresAt: T0 + 60_000,
@@ -295,6 +296,7 @@ describe('PresenceEngine persistence', () => {
     expect(engine.snapshotForPersistence(ALICE)).toEqual({
       manualStatus: null,
       schedule: null,
+      calendar: [],
       serverGames: [],
       customMessage: null,
       customMessageExpiresAt: null,

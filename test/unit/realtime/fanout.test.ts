@@ -43,6 +43,8 @@ async function setup(given: Record<number, Record<number, FriendCategory>>) {
   const connect = async (userId: number) => {
     await graph.load(userId, 'user');
     const c = connection(userId, `c${userId}-${registry.size}`);
+    // Busy (it just sent): events are gathered until the test flushes, not sent one by one.
+    c.conn.lastSentAt = 0;
     registry.add(c.conn, graph.friendsOf(userId));
     return c;
   };

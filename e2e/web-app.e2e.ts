@@ -1,0 +1,327 @@
+/**
+ * Issue 11, "the web app as people expect it", proved in Chromium against the real server
+ * (and the scripted API where the server has no such data yet): connection truth,
+ * invisible shown to self, keyboard status change sending one change, emoji status,
+ * live request badge, long names at 320 px, rich presence. axe audits every state.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type WebSocket from 'ws';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
+import { fixtureFriends, SELF, useFixtureApi } from './helpers/fixtures.js';
+import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, SCREENSHOTS, since } from './helpers/ui.js';
+import { audited, expectAccessible } from './helpers/axe.js';
+import type { View } from '../src/protocol/index.js';
+
+/** Short heartbeat so "offline within the heartbeat timeout" is quick; same ratios as default. */
+const HEARTBEAT_MS = 4_000;
+const FIVE_S = { timeout: 5_000, interval: 50 };
+const timings: Record<string, number> = {};
+
+let server: ServerHandle;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let ann: { token: string; id: number };
+let ben: ApiUser;
+
+async function register(username: string, display_name: string): Promise<{ token: string; id: number }> {
+  const r = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', {
+    username, password: 'correct horse battery', display_name,
+  });
+  return { token: r.token, id: r.user.id };
+}
+
+/** Frames `socket` receives from now on (a wait only counts what arrives after the action). */
+function record(socket: WebSocket): { frames: Array<Record<string, unknown>>; stop(): void } {
+  const frames: Array<Record<string, unknown>> = [];
+  const fn = (data: WebSocket.RawData): void => {
+    const f = JSON.parse(data.toString()) as Record<string, unknown>;
+    const list = f.type === 'batch' ? (f.messages as Array<Record<string, unknown>>) : [f];
+    frames.push(...list);
+  };
+  socket.on('message', fn);
+  return { frames, stop: () => socket.off('message', fn) };
+}
+
+const trigger = (p: Page) => p.locator('beacon-status-menu [data-part=trigger]');
+
+beforeAll(async () => {
+  server = await startServer({ BEACON_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS) });
+  browser = await launchChromium();
+  ann = await register('ann', 'Ann Lee');
+  ben = await connectedFriend(server.baseUrl, 'ben', 'Ben Ode', ann.token);
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), ann.token);
+  page = await ctx.newPage();
+  await page.goto(`${server.baseUrl}/#/friends`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+});
+
+afterAll(async () => {
+  ben?.socket?.close();
+  await browser?.close();
+  await server?.stop();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  writeFileSync(join(SCREENSHOTS, 'web-app-timings.json'), `${JSON.stringify({ timings, audited }, null, 2)}\n`);
+  console.log('web-app timings (ms):', timings, 'axe-audited states:', audited.length);
+});
+
+describe('connection truth', () => {
+  it('shows offline within the heartbeat timeout with a stale mark, and is live again ≤ 2 s after the network returns', async () => {
+    await expect.poll(() => friendCard(page, 'ben').getAttribute('data-status'), FIVE_S).toBe('online');
+    let t = Date.now();
+    await ctx.setOffline(true);
+    await expect.poll(() => connectionState(page), { timeout: 1.5 * HEARTBEAT_MS, interval: 50 }).toBe('offline');
+    timings.offlineShown = since(t);
+    const stale = page.locator('beacon-friend-list [data-part=stale]');
+    await expect.poll(() => stale.isVisible()).toBe(true);
+    expect(await stale.textContent()).toMatch(/Not live: Beacon is unreachable\. Statuses as of \d{1,2}:\d{2}:\d{2}/);
+    await expectAccessible(page, 'friends, offline with stale mark');
+
+    await api(server.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'away' }); // happens while we are cut off
+    await page.waitForTimeout(500);
+    expect(await friendCard(page, 'ben').getAttribute('data-status')).toBe('online'); // stale, and marked so
+    t = Date.now();
+    await ctx.setOffline(false);
+    await expect.poll(() => connectionState(page), { timeout: 2_000, interval: 25 }).toBe('connected');
+    timings.reconnectAfterNetworkBack = since(t);
+    await expect.poll(() => friendCard(page, 'ben').getAttribute('data-status'), FIVE_S).toBe('away');
+    expect(await stale.isVisible()).toBe(false);
+    await api(server.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'online' });
+  });
+
+  it('a cold start that cannot reach Beacon shows one message in the normal frame, with a retry', async () => {
+    const p = await ctx.newPage();
+    await p.route(/\/api\/v1\//, (r) => r.abort('connectionrefused'));
+    await p.goto(`${server.baseUrl}/#/friends`);
+    const alert = p.getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await alert.textContent()).toContain('Beacon is unreachable');
+    expect(await p.getByRole('banner').count()).toBe(1);
+    expect(await p.getByRole('main').count()).toBe(1);
+    expect(await p.getByRole('heading', { level: 1 }).count()).toBe(1);
+    const body = await p.locator('body').innerText();
+    for (const noise of ['Polling', 'Connecting', 'Loading']) expect(body).not.toContain(noise);
+    const retry = p.getByRole('button', { name: 'Try again' });
+    expect(await retry.evaluate((b) => b === document.activeElement)).toBe(true);
+    await expectAccessible(p, 'cold start failure');
+    await p.unroute(/\/api\/v1\//);
+    await retry.click();
+    await expect.poll(() => connectionState(p), { timeout: 10_000 }).toBe('connected');
+    await p.close();
+  });
+});
+
+describe('your own truth and the status menu', () => {
+  it('changes status with the keyboard alone: arrows move, Enter commits, friends get exactly one change', async () => {
+    const puts: string[] = [];
+    page.on('request', (r) => { if (r.method() === 'PUT' && r.url().endsWith('/users/me/status')) puts.push(r.url()); });
+    const seen = record(ben.socket as WebSocket);
+    await trigger(page).focus();
+    await page.keyboard.press('Enter');
+    const radio = (s: string) => page.locator(`beacon-status-menu [role=radio][value=${s}]`);
+    await expect.poll(() => radio('online').evaluate((e) => e === document.activeElement)).toBe(true);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await radio('busy').evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(await radio('online').getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForTimeout(600);
+    expect(puts).toHaveLength(0); // passing over Away and Busy sent nothing
+    await expectAccessible(page, 'status menu, keyboard focus on Busy');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => radio('busy').getAttribute('aria-checked'), FIVE_S).toBe('true');
+    await page.waitForTimeout(1_000); // anything extra would have arrived by now
+    const changes = seen.frames.filter((f) => f.type === 'friend_status_change' && f.friend_id === ann.id);
+    seen.stop();
+    expect(puts).toHaveLength(1);
+    expect(changes.map((f) => f.status)).toEqual(['busy']);
+    await page.keyboard.press('Escape');
+    expect(await trigger(page).evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(await page.locator('[data-part=self-status]').textContent()).toBe('Busy');
+    await openStatusMenu(page);
+    await radio('online').click();
+    await expect.poll(() => radio('online').getAttribute('aria-checked'), FIVE_S).toBe('true');
+    await page.keyboard.press('Escape');
+  });
+
+  it('shows "Invisible" in the header and on your card while you appear offline', async () => {
+    const menu = await openStatusMenu(page);
+    await menu.getByRole('switch', { name: /Appear offline/ }).check();
+    await expect.poll(() => page.locator('[data-part=self-status]').textContent(), FIVE_S).toBe('Invisible');
+    await page.keyboard.press('Escape');
+    const me = page.locator('beacon-friend-card[data-self=true]');
+    await expect.poll(() => me.locator('[data-part=status-label]').textContent(), FIVE_S).toBe('Invisible');
+    expect(await me.locator('[data-part=audience]').textContent()).toBe('Everyone sees you as offline');
+    const benSees = await api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`);
+    expect(benSees.status).toBe('offline'); // and that is the truth friends get
+    await expectAccessible(page, 'friends page while invisible');
+    await (await openStatusMenu(page)).getByRole('switch', { name: /Appear offline/ }).uncheck();
+    await expect.poll(() => page.locator('[data-part=self-status]').textContent(), FIVE_S).toBe('Online');
+    await page.keyboard.press('Escape');
+  });
+
+  it('sets a status with an emoji from the picker, counting characters as people see them', async () => {
+    const menu = await openStatusMenu(page);
+    const field = menu.getByLabel('Custom message');
+    const count = menu.locator('[data-part=message-count]');
+    await field.fill('Family night 👨‍👩‍👧‍👦');
+    await expect.poll(() => count.textContent()).toBe('14/128 characters');
+    await field.fill('👍'.repeat(129));
+    await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+    expect(await menu.locator('[data-part=message-error]').textContent()).toContain('1 characters too many');
+    await field.fill('GG ');
+    await menu.getByRole('button', { name: 'Emoji' }).click();
+    await menu.getByLabel('Search emoji').fill('fire');
+    const fire = menu.getByRole('button', { name: 'fire', exact: true });
+    await fire.waitFor({ timeout: 10_000 });
+    await expectAccessible(page, 'emoji picker open');
+    await fire.click();
+    expect(await field.inputValue()).toBe('GG 🔥');
+    expect(await field.evaluate((e) => e === document.activeElement)).toBe(true);
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    await expect.poll(async () => (await api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`)).custom_message, FIVE_S).toBe('GG 🔥');
+    await page.keyboard.press('Escape');
+  });
+});
+
+describe('forms', () => {
+  it('puts sign-up errors next to their fields, marks them invalid and focuses the first', async () => {
+    const p = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    await p.goto(`${server.baseUrl}/#/signup`);
+    await p.getByLabel('Username').fill('ab');
+    await p.getByLabel('Password').fill('short');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    const username = p.getByLabel('Username');
+    const password = p.getByLabel('Password');
+    await expect.poll(() => username.getAttribute('aria-invalid')).toBe('true');
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    expect(await username.evaluate((e) => e === document.activeElement)).toBe(true);
+    const described = async (field: typeof username) => {
+      const ids = (await field.getAttribute('aria-describedby'))?.split(' ') ?? [];
+      return p.evaluate((list) => list.map((id) => document.getElementById(id)?.textContent ?? '').join(' '), ids);
+    };
+    expect(await described(username)).toContain('Usernames are 3 to 20 letters');
+    expect(await described(password)).toContain('Passwords are 8 to 128 characters');
+    await expectAccessible(p, 'sign-up errors');
+    await username.fill('ben'); // taken: the server's answer lands on the username field too
+    await password.fill('correct horse battery');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => described(username)).toContain('That username is taken');
+    expect(await password.getAttribute('aria-invalid')).toBeNull();
+    expect(await username.evaluate((e) => e === document.activeElement)).toBe(true);
+    await p.close();
+  });
+});
+
+describe('friend requests, live', () => {
+  it('shows the request badge and the Pending tab live over the socket, without polling', async () => {
+    await friendsTab(page, 'All');
+    const reads: string[] = [];
+    page.on('request', (r) => { if (r.method() === 'GET' && r.url().includes('/api/v1/')) reads.push(r.url()); });
+    const cara = await register('cara', 'Cara Diaz');
+    const t = Date.now();
+    const sent = await api<{ request: { id: number } }>(server.baseUrl, cara.token, 'POST', '/users/me/friends/requests', { user_id: ann.id });
+    const badge = page.locator('[data-part=request-badge]');
+    await expect.poll(() => badge.isVisible(), FIVE_S).toBe(true);
+    timings.requestBadgeLive = since(t);
+    expect(await badge.textContent()).toBe('1 pending request');
+    expect(await page.getByRole('tab', { name: /^Pending/ }).textContent()).toBe('Pending1');
+    expect(reads.filter((u) => u.includes('/friends/requests'))).toEqual([]); // pushed, not polled
+    await expectAccessible(page, 'friends with a live request badge');
+    await api(server.baseUrl, cara.token, 'POST', `/users/me/friends/requests/${sent.request.id}/decline`);
+    await expect.poll(() => badge.isVisible(), FIVE_S).toBe(false);
+    await page.waitForTimeout(HEARTBEAT_MS * 2); // a quiet socket: the app reads nothing at all
+    expect(reads).toEqual([]);
+  });
+});
+
+describe('rich presence from the game server', () => {
+  async function gameEvent(body: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`${server.baseUrl}/api/v1/games/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Service-Token': 'e2e-service-token-0123456789' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status, await res.text()).toBeLessThan(300);
+  }
+
+  it('shows opponent, score and mode live, with the time since the match started', async () => {
+    await friendsTab(page, 'All');
+    const card = friendCard(page, 'ben');
+    await gameEvent({ event: 'match_started', match_id: 'm-42', player_ids: [ben.id], details: { opponent: 'bob', score: '0–0', mode: 'Ranked' } });
+    await expect.poll(() => card.locator('[data-part=activity]').textContent().catch(() => null), FIVE_S).toBe('Playing Pong vs bob');
+    expect(await card.locator('[data-part=activity-detail]').allTextContents()).toEqual(['0–0', 'Ranked']);
+    expect(await card.locator('[data-part=elapsed]').textContent()).toBe('just started');
+    const t = Date.now();
+    await gameEvent({ event: 'match_updated', match_id: 'm-42', player_ids: [ben.id], details: { score: '3–2' } });
+    await expect.poll(() => card.locator('[data-part=activity-detail]').allTextContents(), FIVE_S).toEqual(['3–2', 'Ranked']);
+    timings.scoreUpdateSeen = since(t);
+    await expectAccessible(page, 'friend in a match with rich presence');
+    await gameEvent({ event: 'match_ended', match_id: 'm-42', player_ids: [ben.id] });
+    await expect.poll(() => card.getAttribute('data-status'), FIVE_S).toBe('online');
+    expect(await card.locator('[data-part=activity-detail]').count()).toBe(0);
+  });
+});
+
+describe('layout and rich presence (scripted API)', () => {
+  const long = 'W'.repeat(60);
+  const now = Date.now();
+  const friends = (): View[] => [
+    { ...fixtureFriends()[0]!, user_id: 20, username: 'longname', display_name: long, custom_message: 'x'.repeat(60) },
+    {
+      ...fixtureFriends()[2]!,
+      activity_details: { opponent: 'bob', score: '3–2', mode: 'Ranked' },
+      activity_since: new Date(now - 12 * 60_000 - 5_000).toISOString(),
+    },
+    ...fixtureFriends().slice(3),
+  ];
+
+  it('wraps a 60-character unbroken name at 320 px without sideways scrolling, in a compact header', async () => {
+    const p = await newPage(browser, { viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true });
+    await useFixtureApi(p, friends(), { ...SELF, display_name: long, custom_message: 'y'.repeat(60) });
+    await p.goto(`${server.baseUrl}/#/friends`);
+    await friendCard(p, 'longname').waitFor({ timeout: 15_000 });
+    expect(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await friendCard(p, 'longname').locator('[data-part=name]').getAttribute('title')).toBe(long);
+    const header = await p.getByRole('banner').boundingBox();
+    timings.phoneHeaderHeight320 = Math.round(header?.height ?? 0);
+    expect(header?.height ?? 999).toBeLessThanOrEqual(100);
+    const heights = await p.locator('header button, header a').evaluateAll((els) => els.map((e) => [e.textContent?.trim(), e.getBoundingClientRect().height]));
+    for (const [text, hgt] of heights) expect(hgt, `${String(text)} wraps`).toBeLessThanOrEqual(44);
+    await expectAccessible(p, 'friends with long names at 320 px');
+    await p.locator('beacon-status-menu [data-part=trigger]').click();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await p.close();
+
+    const d = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+    await useFixtureApi(d, friends(), { ...SELF, display_name: long, custom_message: 'y'.repeat(60) });
+    await d.goto(`${server.baseUrl}/#/friends`);
+    const me = d.locator('beacon-friend-card[data-self=true]');
+    await me.waitFor({ timeout: 15_000 });
+    const [card, column] = await Promise.all([me.boundingBox(), d.locator('aside').boundingBox()]);
+    expect((card?.x ?? 0) + (card?.width ?? 0)).toBeLessThanOrEqual((column?.x ?? 0) + (column?.width ?? 0) + 0.5);
+    expect(await d.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await d.close();
+  });
+
+  it('shows the game details and the time since the activity started', async () => {
+    const p = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+    await useFixtureApi(p, friends());
+    await p.goto(`${server.baseUrl}/#/friends`);
+    const hugo = friendCard(p, 'hugo');
+    await hugo.waitFor({ timeout: 15_000 });
+    expect(await hugo.locator('[data-part=activity]').textContent()).toBe('Playing Pong vs bob');
+    expect(await hugo.locator('[data-part=activity-detail]').allTextContents()).toEqual(['3–2', 'Ranked']);
+    expect(await hugo.locator('[data-part=elapsed]').textContent()).toBe('12 min');
+    expect(await hugo.locator('[data-part=status]').innerText()).toMatch(/In game\s*·\s*Playing Pong vs bob\s*·\s*3–2\s*·\s*Ranked\s*·\s*12 min/);
+    await expectAccessible(p, 'rich presence');
+    await p.close();
+  });
+});

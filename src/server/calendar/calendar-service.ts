@@ -1,0 +1,152 @@
+/**
+ * Private calendar feeds: a user gives the URL of their feed (as Google and Outlook publish
+ * them); Beacon reads it at once and then every BEACON_CALENDAR_REFRESH_MS, and the events
+ * of the next 48 hours become busy intervals in the presence engine ("In a meeting until
+ * 15:00"; the event's title only if the user opts in). The URL is a secret: it is never
+ * logged and never shown back whole.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { DateTime } from 'luxon';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { AppError } from '../errors.js';
+import type { CalendarBusy } from '../presence/schedule.js';
+import type { PresenceService } from '../status/presence-service.js';
+import { busyIntervals, type BusyInterval } from './ics.js';
+import { DEFAULT_FETCH_POLICY, FeedError, fetchFeed } from './safe-fetch.js';
+
+const HORIZON_MS = 48 * 3_600_000;
+/** Feeds read at once during a refresh round. */
+const PARALLEL = 4;
+
+export interface CalendarInfo {
+  configured: boolean;
+  /** Where the feed lives (scheme and host only). */
+  host: string | null;
+  share_titles: boolean;
+  refreshed_at: string | null;
+  error: string | null;
+}
+
+export class CalendarService {
+  #timer: NodeJS.Timeout | null = null;
+  #round: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: { db: Db; presence: PresenceService; config: Readonly<Config>; now: () => number; log: FastifyBaseLogger },
+  ) {}
+
+  async get(userId: number): Promise<CalendarInfo> {
+    const row = await this.deps.db.selectFrom('user_calendars').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    if (!row) return { configured: false, host: null, share_titles: false, refreshed_at: null, error: null };
+    return {
+      configured: true,
+      host: hostOf(row.url),
+      share_titles: row.share_titles === 1,
+      refreshed_at: row.refreshed_at === null ? null : new Date(Number(row.refreshed_at)).toISOString(),
+      error: row.error,
+    };
+  }
+
+  /** Saves a feed after reading it once; a feed that cannot be read or parsed is refused (400). */
+  async set(userId: number, url: string, shareTitles: boolean): Promise<CalendarInfo> {
+    const busy = await this.#read(url, userId, shareTitles).catch((err: unknown) => {
+      throw new AppError('VALIDATION_ERROR', err instanceof FeedError ? err.message : 'That address does not serve an iCalendar feed');
+    });
+    const now = this.deps.now();
+    const values = { url, share_titles: shareTitles ? 1 : 0, busy: JSON.stringify(busy), refreshed_at: now, error: null };
+    await this.deps.db
+      .insertInto('user_calendars')
+      .values({ user_id: userId, ...values })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+      .execute();
+    await this.deps.presence.setCalendar(userId, busy);
+    return this.get(userId);
+  }
+
+  async remove(userId: number): Promise<void> {
+    await this.deps.db.deleteFrom('user_calendars').where('user_id', '=', userId).execute();
+    await this.deps.presence.setCalendar(userId, []);
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.refreshAll(), this.deps.config.calendarRefreshMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#round;
+  }
+
+  /** Reads every feed again, a few at a time; a feed that fails keeps its last intervals and records why. */
+  refreshAll(): Promise<void> {
+    this.#round ??= this.#refreshAll().finally(() => (this.#round = null));
+    return this.#round;
+  }
+
+  async #refreshAll(): Promise<void> {
+    const rows = await this.deps.db.selectFrom('user_calendars').select(['user_id', 'url', 'share_titles']).execute();
+    let failed = 0;
+    for (let i = 0; i < rows.length; i += PARALLEL) {
+      await Promise.all(
+        rows.slice(i, i + PARALLEL).map(async (row) => {
+          try {
+            const busy = await this.#read(row.url, row.user_id, row.share_titles === 1);
+            await this.deps.db
+              .updateTable('user_calendars')
+              .set({ busy: JSON.stringify(busy), refreshed_at: this.deps.now(), error: null })
+              .where('user_id', '=', row.user_id)
+              .execute();
+            await this.deps.presence.setCalendar(row.user_id, busy);
+          } catch (err) {
+            failed++;
+            const reason = err instanceof FeedError ? err.message : 'The feed could not be read as iCalendar';
+            await this.deps.db.updateTable('user_calendars').set({ error: reason }).where('user_id', '=', row.user_id).execute();
+          }
+        }),
+      );
+    }
+    if (rows.length > 0) this.deps.log.info({ feeds: rows.length, failed }, 'calendar feeds refreshed');
+  }
+
+  async #read(url: string, userId: number, shareTitles: boolean): Promise<CalendarBusy[]> {
+    const policy = { ...DEFAULT_FETCH_POLICY, allowLocal: this.deps.config.calendarAllowLocal };
+    const text = await fetchFeed(url, policy);
+    const zone = (await this.deps.presence.getSchedule(userId)).time_zone;
+    const now = this.deps.now();
+    return withMessages(merge(busyIntervals(text, now, now + HORIZON_MS, zone)), zone, shareTitles, now);
+  }
+}
+
+/** Overlapping or touching events are one busy stretch (titled by its first event). */
+function merge(intervals: readonly BusyInterval[]): BusyInterval[] {
+  const out: BusyInterval[] = [];
+  for (const b of intervals) {
+    const last = out.at(-1);
+    if (last && b.start <= last.end) last.end = Math.max(last.end, b.end);
+    else out.push({ ...b });
+  }
+  return out;
+}
+
+/** "In a meeting until 15:00" (or the event's title, if shared), in the user's zone; the weekday when it ends another day. */
+function withMessages(intervals: readonly BusyInterval[], zone: string, shareTitles: boolean, now: number): CalendarBusy[] {
+  return intervals.map((b) => {
+    const end = DateTime.fromMillis(b.end, { zone });
+    const sameDay = end.hasSame(DateTime.fromMillis(Math.max(b.start, now), { zone }), 'day');
+    const until = sameDay ? end.toFormat('HH:mm') : end.toFormat('ccc HH:mm');
+    const what = shareTitles && b.title ? b.title : 'In a meeting';
+    return { start: b.start, end: b.end, message: `${what} until ${until}`.slice(0, 128) };
+  });
+}
+
+function hostOf(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The activity line of a friend card, Discord/Steam style: "Playing Pong vs bob · 3–2 ·
+ * Ranked · 12 min". Pure (injected `now`) so it is unit-tested; the card re-renders it
+ * every minute while an activity runs.
+ */
+import type { View } from './label-types.js';
+import { ACTIVITY_LABEL } from './labels.js';
+import { richPresence } from '../../client/presence-types.js';
+
+/** Activities whose duration is worth showing (a match, not "Browsing for 3 h"). */
+const TIMED: ReadonlySet<string> = new Set(['playing_pong', 'in_tournament', 'watching_match', 'chatting']);
+
+/** "just started", "12 min", "1 h 05 min", "3 h". */
+export function formatElapsed(ms: number): string {
+  const min = Math.floor(Math.max(0, ms) / 60_000);
+  if (min < 1) return 'just started';
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  const m = min % 60;
+  return m === 0 ? `${h} h` : `${h} h ${String(m).padStart(2, '0')} min`;
+}
+
+export interface ActivityLine {
+  /** "Playing Pong vs bob" */
+  title: string;
+  /** Further parts: score, mode. */
+  details: string[];
+  /** "12 min", or null when the start time is unknown. */
+  elapsed: string | null;
+  since: Date | null;
+}
+
+/** Null when there is no activity to show (offline, or hidden by the friend's privacy). */
+export function activityLine(view: View, now: Date): ActivityLine | null {
+  if (!view.activity || view.status === 'offline') return null;
+  const rich = richPresence(view);
+  const title = rich.opponent ? `${ACTIVITY_LABEL[view.activity]} vs ${rich.opponent}` : ACTIVITY_LABEL[view.activity];
+  const details = [rich.score, rich.mode].filter((x): x is string => x !== null);
+  const since = TIMED.has(view.activity) ? rich.since : null;
+  const elapsed = since ? formatElapsed(now.getTime() - since.getTime()) : null;
+  return { title, details, elapsed, since };
+}

@@ -1,0 +1,95 @@
+/**
+ * The menu on each friend's card: category and remove (two steps, named after the friend
+ * in both). Inviting to a match needs a server channel that does not exist yet. A disclosure button with a small panel;
+ * Escape closes it and returns focus to the button.
+ */
+import type { ApiClient } from '../../client/api.js';
+import type { FriendCategory, View } from '../lib/label-types.js';
+import { CATEGORY_LABEL } from '../lib/labels.js';
+import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
+import { errorMessage } from '../lib/error-messages.js';
+import { h } from '../lib/dom.js';
+
+export interface FriendMenuContext {
+  api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend'>;
+  /** Says what happened (a polite live region on the page). */
+  notify(text: string): void;
+  /** Where focus goes after the friend is removed (their card is gone). */
+  afterRemove(): void;
+}
+
+let nextId = 0;
+
+export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
+  const id = `friend-menu-${++nextId}`;
+  const name = view.display_name;
+  const toggle = h('button', {
+    type: 'button', class: 'beacon-btn px-2', 'aria-expanded': 'false', 'aria-controls': id,
+    'aria-label': `Actions for ${name}`, 'data-part': 'friend-menu',
+  }, h('span', { 'aria-hidden': 'true' }, '⋯'));
+  const categoryId = `${id}-category`;
+  const category = h('select', { id: categoryId, class: 'beacon-input w-full py-1.5 text-sm', 'data-part': 'category' },
+    ...FRIEND_CATEGORIES.map((c) => h('option', { value: c }, CATEGORY_LABEL[c])));
+  const error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
+  let armed = false;
+  const remove = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'remove' }, `Remove ${name}`);
+  const panel = h('div', { id, hidden: true, class: 'beacon-panel absolute right-0 z-10 mt-2 grid w-64 gap-2 p-3 text-left' },
+    h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' }, `${name} is your…`), category,
+    remove, error);
+  const root = h('div', { class: 'relative shrink-0' }, toggle, panel);
+
+  const setOpen = (open: boolean): void => {
+    panel.hidden = !open;
+    toggle.setAttribute('aria-expanded', String(open));
+    if (!open) disarm();
+  };
+  const disarm = (): void => {
+    armed = false;
+    remove.textContent = `Remove ${name}`;
+  };
+  toggle.addEventListener('click', () => {
+    const open = panel.hidden;
+    setOpen(open);
+    if (!open) return;
+    category.focus();
+    // The category is not part of a view: read it when the menu opens.
+    ctx.api.friends().then((list) => {
+      const f = list.find((x) => x.user_id === view.user_id);
+      if (f) category.value = f.category;
+    }, () => undefined);
+  });
+  root.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !panel.hidden) {
+      e.stopPropagation();
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+  root.addEventListener('focusout', (e) => {
+    if (!panel.hidden && e.relatedTarget instanceof Node && !root.contains(e.relatedTarget)) setOpen(false);
+  });
+  category.addEventListener('change', () => {
+    const c = category.value as FriendCategory;
+    ctx.api.setFriendCategory(view.user_id, c).then(
+      () => ctx.notify(`${name} is now in ${CATEGORY_LABEL[c].toLowerCase()}s.`),
+      (e: unknown) => (error.textContent = errorMessage(e)),
+    );
+  });
+  // Two steps: unfriending is mutual and needs a new request to undo. Both steps name the friend.
+  remove.addEventListener('click', () => {
+    if (!armed) {
+      armed = true;
+      remove.textContent = `Confirm: remove ${name}`;
+      return;
+    }
+    ctx.api.removeFriend(view.user_id).then(
+      () => {
+        ctx.notify(`${name} was removed from your friends.`);
+        ctx.afterRemove();
+      },
+      (e: unknown) => (error.textContent = errorMessage(e)),
+    );
+  });
+  remove.addEventListener('blur', disarm);
+  return root;
+}

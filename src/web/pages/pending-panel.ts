@@ -1,0 +1,141 @@
+/**
+ * The Pending tab of the Friends page: search to add a friend, incoming requests
+ * (accept/decline) and sent ones (cancel). Lists come from the app's RequestsStore, live
+ * over the socket; nothing here polls. After every action focus moves to the next
+ * sensible control (the next row's button, else the section heading).
+ */
+import type { AppContext } from './page.js';
+import type { FriendRequest, User } from '../lib/label-types.js';
+import { errorMessage } from '../lib/error-messages.js';
+import { h } from '../lib/dom.js';
+import { button, failure, list, loading, personRow, section, type Person } from './requests-view.js';
+
+export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLElement): () => void {
+  const { api, requests: store } = ctx;
+  let results: User[] | null = null;
+  let disposed = false;
+  const names = new Map<number, Person>();
+
+  const search = h('input', {
+    id: 'player-search', type: 'search', class: 'beacon-input w-full', autocomplete: 'off',
+    placeholder: 'Username starts with…', maxlength: 20, spellcheck: false, autocapitalize: 'none',
+  });
+  const resultsBox = h('div', { class: 'mt-3', 'aria-live': 'polite' });
+  const incomingBox = h('div', { 'data-part': 'incoming' });
+  const outgoingBox = h('div', { 'data-part': 'outgoing' });
+
+  const person = (id: number): Person => names.get(id) ?? { id, username: `user ${id}`, display_name: 'Loading…' };
+
+  /** Requests carry only ids; names come from each user's (privacy-safe) status view. */
+  async function resolveNames(reqs: FriendRequest[]): Promise<void> {
+    const ids = reqs.map((r) => (r.from_user_id === ctx.user.id ? r.to_user_id : r.from_user_id));
+    const missing = [...new Set(ids)].filter((id) => !names.has(id));
+    if (missing.length === 0) return;
+    const views = await Promise.allSettled(missing.map((id) => api.userStatus(id)));
+    views.forEach((r) => {
+      if (r.status === 'fulfilled') names.set(r.value.user_id, { id: r.value.user_id, ...r.value });
+    });
+    render();
+  }
+
+  /** Runs an action, reports it, then puts focus on `next()` (or the section heading). */
+  async function act(action: () => Promise<unknown>, done: string, box: HTMLElement, index: number): Promise<void> {
+    notice.textContent = '';
+    try {
+      await action();
+      notice.textContent = done;
+    } catch (e) {
+      notice.textContent = errorMessage(e, {
+        CONFLICT: 'You are already friends, or a request is already waiting.',
+        NOT_FOUND: 'That request or player no longer exists.',
+      });
+    }
+    await store.refresh();
+    if (disposed) return;
+    const rows = box.querySelectorAll<HTMLElement>('li');
+    const row = rows[Math.min(index, rows.length - 1)];
+    const target = row?.querySelector<HTMLElement>('button') ?? box.closest('section')?.querySelector<HTMLElement>('h2');
+    target?.focus();
+  }
+
+  function searchAction(u: User, index: number): Node {
+    if (u.id === ctx.user.id) return h('span', { class: 'text-sm text-slate-400' }, 'You');
+    if (ctx.client.friend(u.id)) return h('span', { class: 'text-sm text-green-300' }, '✓ Friends');
+    const inc = store.incoming.find((r) => r.from_user_id === u.id);
+    if (inc) return button('Accept request', () => void act(() => api.acceptFriendRequest(inc.id), `You and ${u.display_name} are now friends.`, resultsBox, index), 'primary', `Accept request from ${u.display_name}`);
+    if (store.outgoing.some((r) => r.to_user_id === u.id)) return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
+    return button('Add friend', () => {
+      void act(async () => {
+        const res = await api.sendFriendRequest(u.id);
+        if (res.friend) notice.textContent = `You and ${u.display_name} are now friends.`;
+      }, `Friend request sent to ${u.display_name}.`, resultsBox, index);
+    }, 'primary', `Add friend ${u.display_name}`);
+  }
+
+  function render(): void {
+    if (disposed) return;
+    if (results === null) resultsBox.replaceChildren();
+    else resultsBox.replaceChildren(list(results.map((u, i) => personRow({ ...u }, searchAction(u, i))), 'No player has a username starting with that.'));
+    if (!store.loaded && store.error) {
+      const box = failure(`Could not load your requests. ${store.error}`, () => void store.refresh());
+      incomingBox.replaceChildren(box);
+      outgoingBox.replaceChildren();
+      return;
+    }
+    if (!store.loaded) return void [incomingBox, outgoingBox].forEach((b) => b.replaceChildren(loading()));
+    // Keep focus where it was when the lists are rebuilt by a live event.
+    const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    incomingBox.replaceChildren(list(store.incoming.map((r, i) => {
+      const p = person(r.from_user_id);
+      const accept = button('Accept', () => void act(() => api.acceptFriendRequest(r.id), `You and ${p.display_name} are now friends.`, incomingBox, i), 'primary', `Accept ${p.display_name}`);
+      const decline = button('Decline', () => void act(() => api.declineFriendRequest(r.id), `Declined ${p.display_name}.`, incomingBox, i), 'plain', `Decline ${p.display_name}`);
+      accept.dataset.key = `accept-${r.id}`;
+      decline.dataset.key = `decline-${r.id}`;
+      return personRow(p, accept, decline);
+    }), 'No pending requests.'));
+    outgoingBox.replaceChildren(list(store.outgoing.map((r, i) => {
+      const p = person(r.to_user_id);
+      const cancel = button('Cancel', () => void act(() => api.declineFriendRequest(r.id), `Cancelled your request to ${p.display_name}.`, outgoingBox, i), 'plain', `Cancel request to ${p.display_name}`);
+      cancel.dataset.key = `cancel-${r.id}`;
+      return personRow(p, cancel);
+    }), 'You have no requests waiting for an answer.'));
+    if (focused) root.querySelector<HTMLElement>(`[data-key="${focused}"]`)?.focus();
+  }
+
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    const q = search.value.trim();
+    if (!/^[A-Za-z0-9_]{1,20}$/.test(q)) {
+      results = q ? [] : null;
+      return render();
+    }
+    // Debounced: one request per pause in typing, not per key.
+    searchTimer = setTimeout(() => {
+      api.searchUsers(q).then((users) => {
+        if (search.value.trim() === q) { results = users; render(); }
+      }, (e: unknown) => { notice.textContent = errorMessage(e); });
+    }, 200);
+  });
+
+  root.replaceChildren(h('div', { class: 'grid gap-4' },
+    section('Add a friend', 'find-title',
+      h('label', { for: 'player-search', class: 'mb-1.5 block text-sm text-slate-300' }, 'Search by username'), search, resultsBox),
+    section('Incoming requests', 'incoming-title', incomingBox),
+    section('Sent requests', 'outgoing-title', outgoingBox)));
+  root.querySelectorAll('h2').forEach((el) => el.setAttribute('tabindex', '-1'));
+
+  const offStore = store.onChange(() => {
+    render();
+    void resolveNames([...store.incoming, ...store.outgoing]);
+  });
+  const offFriends = ctx.client.on('friends', () => render());
+  render();
+  void resolveNames([...store.incoming, ...store.outgoing]);
+  return () => {
+    disposed = true;
+    clearTimeout(searchTimer);
+    offStore();
+    offFriends();
+  };
+}

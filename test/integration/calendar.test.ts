@@ -1,0 +1,98 @@
+/** Calendar feeds end to end: a friend sees "In a meeting until …" during an event read from a local feed. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { Frame } from '../helpers/ws-client.js';
+
+type U = { token: string; id: number };
+const MIN = 60_000;
+const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
+const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+describe('calendar feeds', () => {
+  let t: LiveApp;
+  let server: Server;
+  let feedUrl: string;
+  let ics = '';
+  let alice: U;
+  let bob: U;
+  beforeEach(async () => {
+    server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar' }).end(ics));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    feedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/private/basic.ics`;
+    t = await startLiveApp({ calendarAllowLocal: true, idleTimeoutMs: 24 * 60 * MIN });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    await t.befriend(alice, bob);
+    // A meeting from 10 to 40 minutes from now (UTC, so the message reads in UTC).
+    const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
+    ics = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN',
+      'BEGIN:VEVENT', 'UID:m1@test', 'SUMMARY:Budget review', `DTSTART:${stamp(start)}`, `DTEND:${stamp(start + 30 * MIN)}`, 'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+  });
+  afterEach(async () => {
+    await t.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const put = (payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/calendar', headers: bearer(alice.token), payload });
+
+  it('reads the feed at once, then the friend sees the meeting start and end; titles stay private', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connectSeenBy(alice.token, b);
+    const saved = await put({ url: feedUrl });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.json()).toMatchObject({ configured: true, host: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), share_titles: false, error: null });
+    expect(JSON.stringify(saved.json())).not.toContain('/private/basic.ics');
+    const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
+    const until = new Date(start + 30 * MIN).toISOString().slice(11, 16);
+    const from = b.mark();
+    await t.advance(start - t.clock.now() - 1);
+    expect(b.since(from).filter(change(alice.id))).toEqual([]);
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ status: 'busy', custom_message: `In a meeting until ${until}` });
+    expect(await b.after(() => t.advance(30 * MIN), change(alice.id))).toMatchObject({ status: 'online', custom_message: null });
+  });
+
+  it('shows the title only when the user opts in', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connectSeenBy(alice.token, b);
+    await put({ url: feedUrl, share_titles: true });
+    const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
+    await t.advance(start - t.clock.now() - 1);
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: expect.stringMatching(/^Budget review until \d\d:\d\d$/) });
+  });
+
+  it('refuses a feed it cannot read, and private addresses unless allowed', async () => {
+    ics = 'not a calendar';
+    const bad = await put({ url: feedUrl });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
+    const strict = await startLiveApp({});
+    try {
+      const carol = await strict.register('carol');
+      const res = await strict.app.inject({ method: 'PUT', url: '/api/v1/users/me/calendar', headers: bearer(carol.token), payload: { url: feedUrl } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().message).toMatch(/https/);
+      const local = await strict.app.inject({ method: 'PUT', url: '/api/v1/users/me/calendar', headers: bearer(carol.token), payload: { url: 'https://127.0.0.1/x.ics' } });
+      expect(local.json().message).toMatch(/private network/);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('removing the feed ends a meeting in progress', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connectSeenBy(alice.token, b);
+    await put({ url: feedUrl });
+    const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
+    await b.after(() => t.advance(start - t.clock.now()), (f) => change(alice.id)(f) && f.status === 'busy');
+    const done = await b.after(() => t.app.inject({ method: 'DELETE', url: '/api/v1/users/me/calendar', headers: bearer(alice.token) }), change(alice.id));
+    expect(done).toMatchObject({ status: 'online', custom_message: null });
+    expect((await t.app.inject({ url: '/api/v1/users/me/calendar', headers: bearer(alice.token) })).json()).toMatchObject({ configured: false });
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Connection truth in the SDK: the browser's online/offline and visibility events act at
+ * once, a fallback that cannot reach the API says `offline`, the time of the last fresh
+ * data is kept, and friend requests pushed over the socket surface as typed events.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { harness, useFakeClock, view } from './fake-server.js';
+
+const amy = view(2, 'amy', 'online');
+
+class FakeWindow extends EventTarget {}
+class FakeDocument extends EventTarget {
+  visibilityState: DocumentVisibilityState = 'visible';
+}
+
+beforeEach(useFakeClock);
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function routes(h: ReturnType<typeof harness>, down: { value: boolean }): void {
+  const ok = <T>(body: T) => () => (down.value ? ('network-error' as const) : { status: 200, body });
+  h.fetch.route('GET /api/v1/users/me', ok({ id: 1, username: 'me', display_name: 'ME', role: 'user' }));
+  h.fetch.route('GET /api/v1/users/me/friends/status', ok([amy]));
+  h.fetch.route('GET /api/v1/users/1/status', ok(view(1, 'me', 'online')));
+}
+
+describe('connection truth', () => {
+  it('reconnects as soon as the browser is back online, not at the next backoff tick', () => {
+    const net = new FakeWindow();
+    const h = harness({ network: net, backoff: { baseMs: 10_000, maxMs: 60_000 }, random: () => 0.99 });
+    h.client.start();
+    h.connect([amy]);
+    net.dispatchEvent(new Event('offline'));
+    expect(h.client.state).toBe('offline'); // at once, not after the heartbeat timeout
+    const before = h.sockets.length;
+    vi.advanceTimersByTime(100);
+    expect(h.sockets.length).toBe(before); // backoff still waiting
+    net.dispatchEvent(new Event('online'));
+    expect(h.sockets.length).toBe(before + 1); // a new attempt right away
+    expect(h.client.state).toBe('reconnecting');
+    h.connect([amy]);
+    expect(h.client.state).toBe('connected');
+    h.client.stop();
+    net.dispatchEvent(new Event('online'));
+    expect(h.sockets.length).toBe(before + 1); // stopped clients stay stopped
+  });
+
+  it('reconnects when the page is shown again, but a visible page is not an interaction', () => {
+    const doc = new FakeDocument();
+    const h = harness({ visibility: doc, backoff: { baseMs: 10_000, maxMs: 60_000 }, random: () => 0.99 });
+    h.client.start();
+    const first = h.connect([amy]);
+    first.serverClose(1006);
+    expect(h.client.state).toBe('reconnecting');
+    const before = h.sockets.length;
+    doc.visibilityState = 'hidden';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(h.sockets.length).toBe(before);
+    doc.visibilityState = 'visible';
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(h.sockets.length).toBe(before + 1);
+    const ws = h.connect([amy]);
+    expect(ws.sentOfType('interaction')).toHaveLength(0);
+    h.client.stop();
+  });
+
+  it('says offline when the fallback cannot reach the API either, and polling once it answers', async () => {
+    const h = harness({ fallbackAfterFailures: 1, connectTimeoutMs: 1_000_000, pollIntervalMs: 3_000, random: () => 1 });
+    const down = { value: false };
+    routes(h, down);
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
+    const syncedAt = h.client.lastSyncAt;
+    expect(syncedAt).toBe(Date.now());
+    down.value = true;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.state).toBe('offline');
+    expect(h.client.lastSyncAt).toBe(syncedAt); // the time of the last good data is kept
+    down.value = false;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.state).toBe('polling');
+    expect(h.client.lastSyncAt).toBeGreaterThan(syncedAt ?? 0);
+    h.client.stop();
+  });
+
+  it('surfaces friend requests pushed over the socket as typed events, ignoring malformed ones', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const request = { id: 7, from_user_id: 3, to_user_id: 1, created_at: '2024-01-15T14:31:00.000Z' };
+    ws.receive({ type: 'friend_request_received', request, seq: 1 });
+    ws.receive({ type: 'friend_request_received', request: null, seq: 2 } as Record<string, unknown>);
+    ws.receive({ type: 'friend_request_closed', request_id: 7, reason: 'accepted', seq: 3 });
+    ws.receive({ type: 'friend_request_closed', request_id: 8, reason: 'exploded', seq: 4 } as Record<string, unknown>);
+    ws.receive({ type: 'batch', messages: [{ type: 'friend_request_closed', request_id: 9, reason: 'cancelled', seq: 5 }] });
+    expect(h.eventsOf('friend_request_received')).toEqual([{ request }]);
+    expect(h.eventsOf('friend_request_closed')).toEqual([
+      { requestId: 7, reason: 'accepted' },
+      { requestId: 9, reason: 'cancelled' },
+    ]);
+    h.client.stop();
+  });
+});
+
+describe('rich presence over the socket', () => {
+  it('keeps activity_details and activity_since from friend_status_change and status_update, and drops stale ones', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const since = '2024-01-15T14:20:00.000Z';
+    ws.receive({ type: 'friend_status_change', friend_id: 2, status: 'in_game', activity: 'playing_pong', custom_message: null, last_seen: null,
+      activity_details: { opponent: 'bob', score: '3–2' }, activity_since: since, timestamp: '2024-01-15T14:30:01.000Z', seq: 1 });
+    expect(h.client.friend(2)).toMatchObject({ activity_details: { opponent: 'bob', score: '3–2' }, activity_since: since });
+    ws.receive({ type: 'friend_status_change', friend_id: 2, status: 'online', activity: 'browsing', custom_message: null, last_seen: null,
+      timestamp: '2024-01-15T14:30:02.000Z', seq: 2 });
+    expect(h.client.friend(2)).toMatchObject({ activity_details: null, activity_since: null });
+    ws.receive({ type: 'status_update', user_id: 1, status: 'in_game', activity: 'playing_pong', custom_message: null,
+      activity_details: { mode: 'Ranked' }, activity_since: since, timestamp: '2024-01-15T14:30:03.000Z', seq: 3 });
+    expect(h.client.self).toMatchObject({ activity_details: { mode: 'Ranked' }, activity_since: since });
+    h.client.stop();
+  });
+});

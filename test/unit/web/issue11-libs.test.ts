@@ -1,0 +1,107 @@
+/** Pure helpers of the web app: grapheme counting, rich presence line, own presence, requests store. */
+import { describe, expect, it, vi } from 'vitest';
+import { countGraphemes, insertAt, takeGraphemes } from '../../../src/web/lib/graphemes.js';
+import { activityLine, formatElapsed } from '../../../src/web/lib/rich-presence.js';
+import { ownPresence } from '../../../src/web/lib/own-presence.js';
+import { RequestsStore, FALLBACK_REFRESH_MS } from '../../../src/web/lib/requests-store.js';
+import { Emitter } from '../../../src/client/emitter.js';
+import type { ConnectionState, PresenceEvents } from '../../../src/client/presence-types.js';
+import type { Settings, View } from '../../../src/protocol/index.js';
+
+const T = new Date('2024-01-15T14:30:00.000Z');
+const v = (extra: Partial<View> & Record<string, unknown> = {}): View => ({
+  user_id: 2, username: 'amy', display_name: 'Amy', status: 'in_game', activity: 'playing_pong',
+  custom_message: null, last_seen: null, timestamp: T.toISOString(), ...extra,
+}) as View;
+const settings = (status_visibility: Settings['status_visibility']): Settings => ({
+  status_visibility, activity_visibility: 'friends', last_seen_visibility: 'friends', custom_message_visibility: 'friends',
+});
+
+describe('graphemes', () => {
+  it('counts what people see as one character', () => {
+    expect(countGraphemes('GG 🔥')).toBe(4);
+    expect(countGraphemes('👨‍👩‍👧‍👦')).toBe(1); // 11 UTF-16 units
+    expect('👨‍👩‍👧‍👦'.length).toBe(11);
+    expect(countGraphemes('🇫🇷e\u0301')).toBe(2); // a flag, and e + combining accent
+    expect(takeGraphemes('a👨‍👩‍👧‍👦b', 2)).toBe('a👨‍👩‍👧‍👦');
+  });
+  it('inserts at the caret or over the selection', () => {
+    expect(insertAt('GG wp', 3, 3, '🔥')).toEqual({ value: 'GG 🔥wp', caret: 5 });
+    expect(insertAt('GG wp', 3, 5, '🔥')).toEqual({ value: 'GG 🔥', caret: 5 });
+    expect(insertAt('GG', null, null, '!')).toEqual({ value: 'GG!', caret: 3 });
+  });
+});
+
+describe('rich presence line', () => {
+  it('formats elapsed time', () => {
+    expect(formatElapsed(30_000)).toBe('just started');
+    expect(formatElapsed(12 * 60_000 + 59_000)).toBe('12 min');
+    expect(formatElapsed(65 * 60_000)).toBe('1 h 05 min');
+    expect(formatElapsed(120 * 60_000)).toBe('2 h');
+    expect(formatElapsed(-5_000)).toBe('just started');
+  });
+  it('builds "Playing Pong vs bob · 3–2 · Ranked · 12 min" from valid details only', () => {
+    const since = new Date(T.getTime() - 12 * 60_000).toISOString();
+    expect(activityLine(v({ activity_details: { opponent: 'bob', score: '3–2', mode: 'Ranked' }, activity_since: since }), T))
+      .toEqual({ title: 'Playing Pong vs bob', details: ['3–2', 'Ranked'], elapsed: '12 min', since: new Date(since) });
+    expect(activityLine(v({ activity_details: { opponent: true, score: ' ', round: 2 }, activity_since: 'garbage' }), T))
+      .toEqual({ title: 'Playing Pong', details: [], elapsed: null, since: null });
+    expect(activityLine(v({ activity_details: { score: 7 } }), T)?.details).toEqual(['7']);
+    // Browsing for an hour is not news: no elapsed time for it.
+    expect(activityLine(v({ status: 'online', activity: 'browsing', activity_since: T.toISOString() }), T)?.elapsed).toBeNull();
+    expect(activityLine(v(), T)?.title).toBe('Playing Pong');
+    expect(activityLine(v({ status: 'offline', activity: null }), T)).toBeNull();
+  });
+});
+
+describe('own presence', () => {
+  it('says Invisible when hidden and names the audience when restricted', () => {
+    const self = v({ status: 'online', activity: 'browsing' });
+    expect(ownPresence(self, settings('hidden'))).toMatchObject({ label: 'Invisible', shown: 'invisible' });
+    expect(ownPresence(self, settings('close_friends')).audience).toBe('Close friends see Online; other friends see you offline');
+    expect(ownPresence(self, settings('friends'))).toEqual({ label: 'Online', audience: null, shown: 'online' });
+    expect(ownPresence({ ...self, status: 'busy' }, null).label).toBe('Busy');
+  });
+});
+
+describe('RequestsStore', () => {
+  const req = (id: number) => ({ id, from_user_id: 9, to_user_id: 1, created_at: T.toISOString() });
+  function setup() {
+    const events = new Emitter<PresenceEvents>();
+    let state: ConnectionState = 'connecting';
+    const client = { on: events.on.bind(events), get state() { return state; } };
+    const api = { friendRequests: vi.fn(async () => ({ incoming: [req(1)], outgoing: [] })) };
+    const store = new RequestsStore(api, client);
+    const setState = (s: ConnectionState) => { state = s; events.emit('state', s); };
+    return { events, api, store, setState };
+  }
+
+  it('reads once per ready, then follows socket events; polls only in the fallback', async () => {
+    vi.useFakeTimers();
+    try {
+      const { events, api, store, setState } = setup();
+      store.start();
+      expect(api.friendRequests).toHaveBeenCalledTimes(0);
+      setState('connected');
+      events.emit('ready', { self: v(), friends: [] });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.incoming.map((r) => r.id)).toEqual([1]);
+      events.emit('friend_request_received', { request: req(2) });
+      events.emit('friend_request_received', { request: req(2) }); // duplicates are ignored
+      expect(store.incoming.map((r) => r.id)).toEqual([1, 2]);
+      events.emit('friend_request_closed', { requestId: 1, reason: 'cancelled' });
+      expect(store.incoming.map((r) => r.id)).toEqual([2]);
+      await vi.advanceTimersByTimeAsync(FALLBACK_REFRESH_MS * 5);
+      expect(api.friendRequests).toHaveBeenCalledTimes(1); // nothing polled while live
+      setState('polling');
+      await vi.advanceTimersByTimeAsync(FALLBACK_REFRESH_MS * 2);
+      expect(api.friendRequests).toHaveBeenCalledTimes(3);
+      setState('connected');
+      await vi.advanceTimersByTimeAsync(FALLBACK_REFRESH_MS * 2);
+      expect(api.friendRequests).toHaveBeenCalledTimes(3);
+      store.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
