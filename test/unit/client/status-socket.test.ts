@@ -116,6 +116,15 @@ describe('StatusSocket events', () => {
     expect(a.log).toEqual(['event 1', 'event 2', 'event 4', 'gap', 'event -', 'event 5']);
   });
 
+  it('a frame without seq in between does not hide a gap', () => {
+    const a = attempt();
+    a.ready();
+    a.ws().receive(ev(1));
+    a.ws().receive(ev(undefined, 'heartbeat_ack'));
+    a.ws().receive(ev(3));
+    expect(a.log).toEqual(['event 1', 'event -', 'event 3', 'gap']);
+  });
+
   it('unwraps a batch, skipping duplicates and non-events, with one gap report after the batch', () => {
     const a = attempt();
     a.ready();
