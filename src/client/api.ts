@@ -5,11 +5,31 @@ import type {
   FriendCategory,
   FriendRequest,
   ManualStatus,
+  ScheduleBody,
   Settings,
   User,
   View,
 } from '../protocol/index.js';
 import { normalizeBaseUrl } from './transport.js';
+
+/** Your calendar feed, as GET /users/me/calendar answers. */
+export interface CalendarInfo {
+  configured: boolean;
+  host: string | null;
+  share_titles: boolean;
+  refreshed_at: string | null;
+  error: string | null;
+}
+
+/** Your pattern, as GET /users/me/status/history answers. */
+export interface HistoryInfo {
+  time_zone: string;
+  from: string;
+  to: string;
+  /** Share of time present per ISO weekday (0 = Monday) × local hour; null where unknown. */
+  heatmap: Array<Array<number | null>>;
+  summary: string;
+}
 
 /** A failed API call. `code` is the contract's error code, or `NETWORK_ERROR` when no response came. */
 export class ApiError extends Error {
@@ -162,6 +182,36 @@ export class ApiClient {
    */
   async reportInteraction(): Promise<void> {
     await this.#request('POST', '/users/me/interaction');
+  }
+
+  /** Your status schedule (GET /users/me/status/schedule). */
+  getSchedule(): Promise<ScheduleBody> {
+    return this.#request('GET', '/users/me/status/schedule');
+  }
+
+  /** Replaces your status schedule; no rules removes it. */
+  setSchedule(schedule: ScheduleBody): Promise<ScheduleBody> {
+    return this.#request('PUT', '/users/me/status/schedule', schedule);
+  }
+
+  /** Your calendar feed's state (the URL itself is never sent back). */
+  getCalendar(): Promise<CalendarInfo> {
+    return this.#request('GET', '/users/me/calendar');
+  }
+
+  /** Sets your calendar feed; refused (400) if it cannot be read. */
+  setCalendar(url: string, shareTitles: boolean): Promise<CalendarInfo> {
+    return this.#request('PUT', '/users/me/calendar', { url, share_titles: shareTitles });
+  }
+
+  async removeCalendar(): Promise<void> {
+    await this.#request('DELETE', '/users/me/calendar');
+  }
+
+  /** Your own week × hour pattern over the last `days` days. */
+  getHistory(days = 28, timeZone?: string): Promise<HistoryInfo> {
+    const q = new URLSearchParams({ days: String(days), ...(timeZone ? { time_zone: timeZone } : {}) });
+    return this.#request('GET', `/users/me/status/history?${q.toString()}`);
   }
 
   updateSettings(patch: Partial<Settings>): Promise<Settings> {

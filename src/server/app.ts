@@ -15,6 +15,7 @@ import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { Config } from './config.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { installErrorHandler } from './errors.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { historyRoutes } from './history/history-routes.js';
@@ -41,12 +42,32 @@ const serializers = {
   req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }),
 };
 
+/** Never logged, wherever they appear in a log object (a test reads every log line for them). */
+const REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'req.headers["x-service-token"]',
+  'headers["x-service-token"]',
+  'token',
+  '*.token',
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+];
+
+/** People read a terminal; machines read everything else (BEACON_LOG_FORMAT overrides). */
+function prettyLogs(config: Readonly<Config>): boolean {
+  return config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
+}
+
 export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
       serializers,
-      redact: ['req.headers.authorization', 'headers.authorization', 'token', '*.token', 'password', '*.password'],
+      redact: REDACT,
+      ...(prettyLogs(config) ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
     },
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
@@ -58,9 +79,16 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   app.decorate('services', services);
   app.decorate('gateway', gateway);
   app.decorateRequest('auth', null);
+  services.metrics.watchSockets({
+    sockets: () => gateway.registry.size,
+    *userStatuses() {
+      for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
+    },
+  });
   app.addHook('onReady', async () => services.start());
   app.addHook('onClose', async () => services.close());
   installErrorHandler(app);
+  metricsRoutes(app, services);
 
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler' });
   await app.register(swagger, {
@@ -74,7 +102,11 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: config.wsCompression },
     // Close with 1001 so clients reconnect, possibly to another instance.
-    preClose: async () => gateway.close(),
+    preClose: async () => {
+      const sockets = gateway.registry.size;
+      gateway.close();
+      app.log.info({ sockets }, 'shutdown: sockets closed with 1001');
+    },
   });
   gateway.route(app);
 

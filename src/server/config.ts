@@ -46,6 +46,12 @@ export interface Config {
   /** Where the built front end lives; null disables static serving. */
   webRoot: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty` (human), `json` (machines), or `auto`: pretty when stdout is a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** Bearer token a Prometheus scraper sends to GET /metrics; null refuses every scrape. */
+  metricsToken: string | null;
+  /** How long a SIGTERM drain may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +136,12 @@ function logLevel(env: Env): Config['logLevel'] {
   return found;
 }
 
+function logFormat(env: Env): Config['logFormat'] {
+  const v = str(env, 'BEACON_LOG_FORMAT', 'auto');
+  if (v === 'auto' || v === 'json' || v === 'pretty') return v;
+  throw new ConfigError('BEACON_LOG_FORMAT', `expected auto, json or pretty, got "${v}"`);
+}
+
 function origins(env: Env): string[] | null {
   const values = list(env, 'BEACON_ALLOWED_ORIGINS');
   if (values.length === 0) return null;
@@ -184,6 +196,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),
+    logFormat: logFormat(env),
+    metricsToken: secret(env, 'BEACON_METRICS_TOKEN'),
+    shutdownTimeoutMs: int(env, 'BEACON_SHUTDOWN_TIMEOUT_MS', 10_000, 100, HOUR),
   });
 }
 

@@ -1,4 +1,8 @@
-/** Reads the config, listens, and shuts down gracefully on SIGTERM/SIGINT. Nothing else. */
+/**
+ * Reads the config, listens, and drains on SIGTERM/SIGINT: stop accepting, close sockets
+ * with 1001, write presence behind, close the bus, Redis and the database, then exit 0.
+ * A drain longer than BEACON_SHUTDOWN_TIMEOUT_MS exits 1; a second signal exits at once (143).
+ */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -14,15 +18,26 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await buildApp(config);
+  const bound = config.shutdownTimeoutMs;
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal during shutdown: exiting now, without finishing the drain');
+      process.exit(143);
+    }
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const started = Date.now();
+    app.log.info({ signal, boundMs: bound }, 'shutting down: no new connections, sockets close with 1001, presence is written, then Redis and the database close; a second signal exits at once');
+    const force = setTimeout(() => {
+      app.log.error({ boundMs: bound }, 'shutdown took longer than BEACON_SHUTDOWN_TIMEOUT_MS: exiting without finishing the drain');
+      process.exit(1);
+    }, bound);
     force.unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        app.log.info({ ms: Date.now() - started }, 'shutdown complete');
+        process.exit(0);
+      },
       (err: unknown) => {
         app.log.error({ err }, 'shutdown failed');
         process.exit(1);

@@ -15,6 +15,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
+import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { CalendarService } from './calendar/calendar-service.js';
 import { HistoryRecorder } from './history/history-recorder.js';
@@ -37,6 +38,7 @@ export interface Services {
   history: { repo: HistoryRepository; recorder: HistoryRecorder };
   calendar: CalendarService;
   log: FastifyBaseLogger;
+  metrics: Metrics;
   /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
   onApiCall?: (auth: AuthContext) => void;
   /** Starts the presence clock and write-behind. */
@@ -76,7 +78,8 @@ export async function createServices(
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
   const now = overrides.now ?? Date.now;
-  const database = openDatabase(config.databaseUrl);
+  const metrics = new Metrics();
+  const database = openDatabase(config.databaseUrl, (ms, err) => metrics.dbQuery(ms, err));
   try {
     await migrateToLatest(database);
     const users = new UserRepository(database.db);
@@ -86,8 +89,11 @@ export async function createServices(
     const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, admins: config.admins, now });
     const friendRepo = new FriendRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now);
-    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix });
-    const store = overrides.store ?? (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix }) : new LocalPresenceStore());
+    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix, metrics });
+    metrics.watchBus(() => bus.isHealthy());
+    const store =
+      overrides.store ??
+      (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
     const historyRepo = new HistoryRepository(database.db);
     const history = new HistoryRecorder(historyRepo, {
       intervalMs: config.persistIntervalMs,
@@ -95,7 +101,7 @@ export async function createServices(
       now,
       log,
     });
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log, metrics });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
@@ -113,6 +119,7 @@ export async function createServices(
       history: { repo: historyRepo, recorder: history },
       calendar,
       log,
+      metrics,
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
       },
@@ -123,9 +130,12 @@ export async function createServices(
       async close() {
         await calendar.stop();
         await presence.stop();
+        log.info('shutdown: presence written to the database');
         if (!overrides.bus) await bus.close();
         if (!overrides.store) await store.close();
+        if (config.redisUrl) log.info('shutdown: Redis connections closed');
         await database.close();
+        log.info('shutdown: database closed');
       },
     };
   } catch (err) {

@@ -12,6 +12,7 @@ import { h, srOnly } from './lib/dom.js';
 const NAV: Array<{ route: Route; label: string }> = [
   { route: 'friends', label: 'Friends' },
   { route: 'privacy', label: 'Privacy' },
+  { route: 'schedule', label: 'Schedule' },
   { route: 'play', label: 'Play' },
 ];
 

@@ -16,12 +16,14 @@ import { privacyPage } from './pages/privacy-page.js';
 import { RequestsStore } from './lib/requests-store.js';
 import { SettingsStore } from './lib/settings-store.js';
 import { playPage } from './pages/play-page.js';
+import { schedulePage } from './pages/schedule-page.js';
 import type { AppContext, Page } from './pages/page.js';
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
   requests: { page: (root, ctx) => friendsPage(root, ctx, { tab: 'pending' }), title: 'Friends' },
   privacy: { page: privacyPage, title: 'Privacy' },
+  schedule: { page: schedulePage, title: 'Schedule' },
   play: { page: playPage, title: 'Play' },
 };
 

@@ -1,5 +1,5 @@
 /** Hash routes, so the server needs no SPA fallback and deep links still work. */
-export const ROUTES = ['friends', 'requests', 'privacy', 'play', 'login', 'signup'] as const;
+export const ROUTES = ['friends', 'requests', 'privacy', 'schedule', 'play', 'login', 'signup'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const PUBLIC_ROUTES: ReadonlySet<Route> = new Set(['login', 'signup']);

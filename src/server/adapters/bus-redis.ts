@@ -9,6 +9,7 @@ import type { RedisOptions } from 'ioredis';
 import type { BusHandler, BusMessage, EventBus } from '../ports/event-bus.js';
 import { MemoryBus, consoleBusLogger } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface RedisBusOptions {
   /** e.g. `redis://127.0.0.1:6379`. */
@@ -23,12 +24,17 @@ export interface RedisBusOptions {
   pingTimeoutMs?: number;
   /** Delay before reconnect attempt `attempt` (1-based). Default: ioredis' exponential backoff capped at 5 s. */
   retryStrategy?: (attempt: number) => number;
+  /** Counts publishes, receipts (with lag) and connection errors. */
+  metrics?: BusMetrics;
 }
 
-/** What travels on the wire: origin instance id and the message. */
+export type BusMetrics = Pick<Metrics, 'busPublished' | 'busReceived' | 'redisError'>;
+
+/** What travels on the wire: origin instance id, the message, and when it was published (ms; for the lag metric). */
 interface Frame {
   o: string;
   m: BusMessage;
+  t?: number;
 }
 
 const SUBSCRIBE_CHUNK = 500;
@@ -54,6 +60,7 @@ export class RedisBus implements EventBus {
   readonly #sub: Redis;
   readonly #logger: BusLogger;
   readonly #pingTimeoutMs: number;
+  readonly #metrics: BusMetrics | undefined;
   readonly #healthListeners: ((healthy: boolean) => void)[] = [];
   /** Topics unsubscribed while Redis could not hear it: still subscribed there after reconnect. */
   readonly #staleTopics = new Set<string>();
@@ -72,6 +79,7 @@ export class RedisBus implements EventBus {
     this.prefix = options.prefix ?? 'beacon';
     this.#logger = options.logger ?? consoleBusLogger;
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 500;
+    this.#metrics = options.metrics;
     this.#local = new MemoryBus({ instanceId: this.instanceId, logger: this.#logger });
     const common: RedisOptions = {
       // Fail fast instead of queueing without bound while Redis is away.
@@ -105,9 +113,10 @@ export class RedisBus implements EventBus {
 
   publishRemote(topic: string, message: BusMessage): void {
     // Encode first: a message that cannot be encoded is the caller's bug, reported before any delivery.
-    const frame = JSON.stringify({ o: this.instanceId, m: message } satisfies Frame);
+    const frame = JSON.stringify({ o: this.instanceId, m: message, t: Date.now() } satisfies Frame);
     if (this.#closed) return;
     if (this.#pub.status === 'ready') {
+      this.#metrics?.busPublished(true);
       this.#pub.publish(this.#channel(topic), frame).catch((err: unknown) => this.#dropped(topic, err));
     } else {
       this.#dropped(topic, 'redis publisher not connected');
@@ -207,6 +216,7 @@ export class RedisBus implements EventBus {
     }
     // Our own frame: publish() already delivered it locally.
     if (frame.o === this.instanceId) return;
+    this.#metrics?.busReceived(frame.t);
     this.#local.deliver(topic, frame.m, frame.o);
   }
 
@@ -245,6 +255,7 @@ export class RedisBus implements EventBus {
     conn.on('end', () => this.#updateHealth());
     // Without a listener ioredis prints every reconnect failure; one warning per outage is enough.
     conn.on('error', (err: unknown) => {
+      if (!this.#closed) this.#metrics?.redisError(role === 'pub' ? 'bus_pub' : 'bus_sub');
       if (this.#errorLogged[role] || this.#closed) return;
       this.#errorLogged[role] = true;
       this.#logger.warn({ err: errorMessage(err), connection: role }, 'event bus: redis connection error');
@@ -268,6 +279,7 @@ export class RedisBus implements EventBus {
   }
 
   #dropped(topic: string, reason: unknown): void {
+    this.#metrics?.busPublished(false);
     this.#droppedPublishes++;
     const now = Date.now();
     if (now - this.#lastDropWarnAt < DROP_WARN_INTERVAL_MS) return;
@@ -289,10 +301,10 @@ function decodeFrame(raw: string): Frame | string {
     return 'not JSON';
   }
   if (!isRecord(value)) return 'not an object';
-  const { o, m } = value;
+  const { o, m, t } = value;
   if (typeof o !== 'string' || o === '') return 'no origin';
   if (!isRecord(m) || typeof m.kind !== 'string') return 'no message with a kind';
-  return { o, m: m as BusMessage };
+  return { o, m: m as BusMessage, ...(typeof t === 'number' && Number.isFinite(t) ? { t } : {}) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

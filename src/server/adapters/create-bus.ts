@@ -5,7 +5,7 @@
 import type { EventBus } from '../ports/event-bus.js';
 import { MemoryBus } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
-import { RedisBus } from './bus-redis.js';
+import { RedisBus, type BusMetrics } from './bus-redis.js';
 
 export type { BusLogger } from './bus-memory.js';
 
@@ -19,6 +19,8 @@ export interface CreateBusOptions {
   prefix?: string;
   /** Default: warnings and errors to the console. */
   logger?: BusLogger;
+  /** Redis bus traffic and errors (ignored by the memory bus). */
+  metrics?: BusMetrics;
 }
 
 /** RedisBus when `redisUrl` is set, else a MemoryBus of its own (no hub). */

@@ -37,7 +37,7 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #redis: Redis;
   readonly #prefix: string;
 
-  constructor(opts: { url: string; prefix?: string }) {
+  constructor(opts: { url: string; prefix?: string; onError?: () => void }) {
     this.#prefix = opts.prefix ?? 'beacon';
     this.#redis = new Redis(opts.url, {
       enableOfflineQueue: false,
@@ -46,7 +46,7 @@ export class RedisPresenceStore implements PresenceStore {
       lazyConnect: true,
     });
     // Failures surface on each command; the connection retries by itself.
-    this.#redis.on('error', () => {});
+    this.#redis.on('error', () => opts.onError?.());
   }
 
   async connect(): Promise<void> {

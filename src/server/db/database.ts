@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
 import pg from 'pg';
 import type { DatabaseSchema } from './schema.js';
 
@@ -25,23 +25,27 @@ export interface Database {
 // BIGINT (int8) columns hold millisecond timestamps, well inside Number's safe range.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** Told of every query: its duration, and its error when it failed (metrics). */
+export type QueryObserver = (ms: number, error?: unknown) => void;
+
 /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (a `?schema=name` picks the search_path). */
-export function openDatabase(url: string): Database {
-  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url);
+export function openDatabase(url: string, observe?: QueryObserver): Database {
+  const log = observe ? (e: LogEvent) => observe(e.queryDurationMillis, e.level === 'error' ? e.error : undefined) : undefined;
+  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : openPostgres(url, log);
 }
 
-function openSqlite(path: string): Database {
+function openSqlite(path: string, log: Logger | undefined): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const conn = new SQLite(path);
   conn.pragma('journal_mode = WAL');
   conn.pragma('synchronous = NORMAL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: conn }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: conn }), ...(log ? { log } : {}) });
   return wrap(db, 'sqlite', null);
 }
 
-function openPostgres(url: string): Database {
+function openPostgres(url: string, log: Logger | undefined): Database {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -53,7 +57,7 @@ function openPostgres(url: string): Database {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return wrap(db, 'postgres', schema);
 }
 

@@ -70,7 +70,8 @@ export function summarize(map: Heatmap): string {
 function usualHours(days: Heatmap): string | null {
   const avg = Array.from({ length: 24 }, (_, h) => {
     const values = days.map((d) => d[h]).filter((v): v is number => v !== null);
-    return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+    // One day is no habit: an hour counts only once it was observed on two days or more.
+    return values.length < 2 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
   });
   let best: [number, number] | null = null;
   let runStart = -1;

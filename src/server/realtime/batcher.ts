@@ -9,6 +9,7 @@
  * The dirty list is an array plus a flag on each connection (cheaper than a Set on the
  * fan-out path, which marks ~50 connections per change).
  */
+import type { Metrics } from '../metrics/metrics.js';
 import type { Connection } from './connection.js';
 
 const SLOW_RETRY_MS = 50;
@@ -23,6 +24,7 @@ export class Batcher {
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly onSlowClose: (c: Connection) => void,
+    private readonly metrics?: Pick<Metrics, 'frameSent' | 'dropped' | 'slowConsumerClosed'>,
   ) {}
 
   mark(c: Connection): void {
@@ -31,7 +33,7 @@ export class Batcher {
     if (now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0) {
       // Idle socket: nothing to gather this event with, so waiting would only add latency.
       // (With nothing buffered the socket can be neither slow nor over the cap.)
-      c.flush(now);
+      this.#send(c, now);
       return;
     }
     c.dirty = true;
@@ -56,16 +58,32 @@ export class Batcher {
     const now = this.now();
     for (const c of conns) {
       c.dirty = false;
-      const r = c.flush(now);
+      const r = this.#send(c, now);
       if (r === 'slow') {
         c.dirty = true;
         this.#dirty.push(c);
         slow = true;
       } else if (r === 'dead') {
+        this.metrics?.slowConsumerClosed();
         this.onSlowClose(c);
       }
     }
     if (slow) this.#timer = setTimeout(() => this.flush(), SLOW_RETRY_MS);
+  }
+
+  /** Flushes one connection, and tells the metrics what went out (or was dropped). */
+  #send(c: Connection, now: number): ReturnType<Connection['flush']> {
+    const metrics = this.metrics;
+    if (!metrics) return c.flush(now);
+    const events = c.pendingCount;
+    const since = c.pendingSince;
+    const r = c.flush(now);
+    if (c.dropped > 0) {
+      metrics.dropped(c.dropped);
+      c.dropped = 0;
+    }
+    if (r === 'sent') metrics.frameSent(events, since);
+    return r;
   }
 
   stop(): void {

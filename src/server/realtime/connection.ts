@@ -7,6 +7,7 @@
  * collections at all; the pending list exists only while something waits to be sent, and
  * the per-key index only while the socket is backed up.
  */
+import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { TokenBucket } from './token-bucket.js';
@@ -29,6 +30,12 @@ export class Connection {
   dirty = false;
   /** When events were last sent (injected clock): the batcher gathers events only within a window of it. */
   lastSentAt = -Infinity;
+  /** The id of the upgrade request that opened the socket, carried into every socket log line. */
+  reqId = '';
+  /** Events dropped under backpressure since the batcher last counted them (metrics). */
+  dropped = 0;
+  /** performance.now() when the oldest pending event was queued (metrics: change-to-send latency). */
+  pendingSince = 0;
   #seq = 0;
   /** Pending frame bodies (JSON objects without `seq`), in order; null slots were coalesced away. */
   #pending: Array<string | null> | null = null;
@@ -57,6 +64,7 @@ export class Connection {
     if (pending === null || keys === null) {
       pending = this.#pending = [];
       keys = this.#keys = [];
+      this.pendingSince = performance.now();
     }
     // Nothing pending (the common case: a few events per socket per second) means nothing to
     // coalesce, and no need to ask the socket how much it has buffered.
@@ -69,6 +77,7 @@ export class Connection {
         if (backedUp && older !== undefined && pending[older] !== null) {
           pending[older] = null;
           this.#live--;
+          this.dropped++;
         }
         latest.set(key, pending.length);
       }
@@ -76,6 +85,11 @@ export class Connection {
     pending.push(body);
     keys.push(key);
     this.#live++;
+  }
+
+  /** Events waiting to be sent. */
+  get pendingCount(): number {
+    return this.#live;
   }
 
   #indexKeys(): Map<string, number> {

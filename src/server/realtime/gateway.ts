@@ -54,7 +54,7 @@ export class Gateway {
   ) {
     const { presence, now, config } = services;
     this.registry = new Registry();
-    this.#batcher = new Batcher(config.batchWindowMs, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'));
+    this.#batcher = new Batcher(config.batchWindowMs, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
     this.#sweeper = setInterval(() => this.sweep(), config.heartbeatIntervalMs);
@@ -83,7 +83,7 @@ export class Gateway {
       if (now >= c.auth.expiresAt) {
         c.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
       } else if (now - c.lastSeen > deadAfter) {
-        this.services.log.info({ userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
+        this.services.log.info({ reqId: c.reqId, userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
         c.socket.terminate();
       } else {
         toPing.push(c);
@@ -158,11 +158,11 @@ export class Gateway {
       socket.terminate();
     });
     detachResponse(socket);
-    this.#awaitAuth(socket, req.log);
+    this.#awaitAuth(socket, req.log, req.id);
   }
 
   /** Waits for the `auth` frame; holds only the socket (not the request) in its closures. */
-  #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log']): void {
+  #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string): void {
     const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
     let early: RawData[] | null = [];
@@ -178,7 +178,7 @@ export class Gateway {
       const parsed = isBinary ? null : parseClientFrame(data.toString());
       if (!parsed?.ok || parsed.frame.type !== 'auth') return socket.close(CloseCode.UNAUTHORIZED, 'first frame must be auth');
       state = 'pending';
-      this.#authenticate(socket, parsed.frame.token).then(
+      this.#authenticate(socket, parsed.frame.token, reqId).then(
         (conn) => {
           clearTimeout(authTimer);
           socket.off('close', onClose);
@@ -201,7 +201,7 @@ export class Gateway {
     socket.on('message', onFirst);
   }
 
-  async #authenticate(socket: WebSocket, token: string): Promise<Connection | null> {
+  async #authenticate(socket: WebSocket, token: string, reqId: string): Promise<Connection | null> {
     const { auth, presence, now, config, log } = this.services;
     const ctx = await auth.authenticate(token);
     if (!ctx) {
@@ -213,10 +213,12 @@ export class Gateway {
     // From here on everything is synchronous, so no event can slip between snapshot and registration.
     const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
+    conn.reqId = reqId;
     const snapshot = presence.openSocket(ctx, conn.id);
     this.registry.add(conn, presence.graph.friendsOf(ctx.userId));
     conn.sendNow({ type: 'ready', session_id: conn.id, heartbeat_interval_ms: config.heartbeatIntervalMs, ...snapshot });
-    log.info({ userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
+    log.info({ reqId, userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
+    this.services.metrics.socketOpened();
     socket.on('pong', () => (conn.lastSeen = now()));
     socket.once('close', (code) => this.#closed(conn, code));
     this.#expireAt(conn, ctx);
@@ -265,7 +267,7 @@ export class Gateway {
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     conn.lastSeen = now();
     if (conn.bucket && !conn.bucket.take()) {
-      this.services.log.warn({ userId: conn.auth.userId }, 'socket rate limited');
+      this.services.log.warn({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id }, 'socket rate limited');
       return conn.socket.close(CloseCode.RATE_LIMITED, 'rate limited');
     }
     if (isBinary) return conn.sendNow({ type: 'error', code: 'VALIDATION_ERROR', message: 'Binary frames are not supported' });
@@ -289,7 +291,7 @@ export class Gateway {
             : presence.setActivity(userId, f.activity, f.details);
         work.catch((err: unknown) => {
           if (err instanceof AppError) return conn.sendNow({ type: 'error', code: err.code, message: err.message });
-          this.services.log.error({ err }, 'frame handling failed');
+          this.services.log.error({ err, reqId: conn.reqId, conn: conn.id }, 'frame handling failed');
           conn.sendNow({ type: 'error', code: 'INTERNAL_ERROR', message: 'Internal error' });
         });
         return;
@@ -305,7 +307,8 @@ export class Gateway {
     const friends = presence.graph.friendsOf(conn.auth.userId);
     this.registry.remove(conn, friends);
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
-    log.info({ userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
+    log.info({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
+    this.services.metrics.socketClosed(code);
   }
 
   /** Logout: the login's sockets close with 4000 and its sessions end without grace. */

@@ -56,6 +56,11 @@ export class Registry {
     return this.#size;
   }
 
+  /** The distinct users with a socket here. */
+  userIds(): IterableIterator<number> {
+    return this.#conns.keys();
+  }
+
   connsOf(userId: number): readonly Connection[] | undefined {
     return this.#conns.get(userId);
   }

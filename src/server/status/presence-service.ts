@@ -20,6 +20,7 @@ import { changedTiers, tierOf, view, VIEWER_TIERS } from '../presence/privacy.js
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
 import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
@@ -47,6 +48,7 @@ export interface PresenceDeps {
   /** Where changes of effective status are recorded (status history). */
   history: HistoryRecorder;
   log: FastifyBaseLogger;
+  metrics?: Metrics;
 }
 
 const TICK_MS = 250;
@@ -74,7 +76,7 @@ export class PresenceService {
     this.instanceId = bus.instanceId;
     this.engine = new PresenceEngine({ now }, config);
     this.graph = new FriendGraph(deps.friendRepo);
-    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), { intervalMs: config.persistIntervalMs, now, log: deps.log });
+    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), { intervalMs: config.persistIntervalMs, now, log: deps.log, metrics: deps.metrics });
     this.#replicas = new Replicas(deps, this.engine, {
       profiles: this.#profiles,
       changed: (c) => this.#changed(c),

@@ -4,6 +4,7 @@
  * database write each; a failed write keeps the users dirty and is retried.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../metrics/metrics.js';
 import type { PresenceRepository, PresenceRow } from './presence-repository.js';
 
 export class PresenceWriter {
@@ -14,8 +15,10 @@ export class PresenceWriter {
   constructor(
     private readonly repo: PresenceRepository,
     private readonly rowOf: (userId: number) => PresenceRow | null,
-    private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger },
-  ) {}
+    private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger; metrics?: Metrics | undefined },
+  ) {
+    opts.metrics?.watchWriteQueue(() => this.#dirty.size);
+  }
 
   markDirty(userId: number): void {
     this.#dirty.add(userId);
@@ -49,10 +52,13 @@ export class PresenceWriter {
     const ids = [...this.#dirty];
     this.#dirty.clear();
     const rows = ids.map((id) => this.rowOf(id)).filter((r): r is PresenceRow => r !== null);
+    const done = this.opts.metrics?.writeBehindFlush();
     try {
       await this.repo.write(rows);
       await this.repo.markAlive(this.opts.now());
+      done?.(true);
     } catch (err) {
+      done?.(false);
       for (const id of ids) this.#dirty.add(id);
       this.opts.log.warn({ err, users: ids.length }, 'presence write-behind failed; will retry');
     }

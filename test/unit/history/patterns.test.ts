@@ -57,6 +57,11 @@ describe('summarize', () => {
     expect(summarize(both)).toBe('Usually online weekdays 18:00–20:00 and weekends 10:00–16:00');
   });
 
+  it('needs two days or more before calling an hour usual', () => {
+    expect(summarize(heatmap(sessions([1], 16, 17), MON, MON + 7 * D, 'UTC'))).toBe('No regular online hours yet');
+    expect(summarize(heatmap(sessions([1, 2], 16, 17), MON, MON + 7 * D, 'UTC'))).toBe('Usually online weekdays 16:00–17:00');
+  });
+
   it('says so when there is nothing to go on', () => {
     expect(summarize(heatmap([], MON, MON + D, 'UTC'))).toBe('Not enough history yet');
     expect(summarize(heatmap([{ at: MON, status: 'offline' }], MON, MON + 7 * D, 'UTC'))).toBe('No regular online hours yet');

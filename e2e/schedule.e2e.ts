@@ -1,0 +1,94 @@
+/**
+ * The Schedule page in Chromium: a schedule rule saved through the form makes a friend see
+ * the user busy with the rule's message; a calendar feed is connected (errors beside the
+ * field); the weekly pattern renders with its summary. axe audits each state, desktop and phone.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
+import { shot } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
+
+let server: ServerHandle;
+let feed: Server;
+let feedUrl: string;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let sam: { token: string; id: number };
+let tia: ApiUser;
+
+beforeAll(async () => {
+  feed = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/calendar' }).end('BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//e2e//EN\r\nEND:VCALENDAR\r\n'),
+  );
+  await new Promise<void>((r) => feed.listen(0, '127.0.0.1', r));
+  feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/cal.ics`;
+  server = await startServer({ BEACON_CALENDAR_ALLOW_LOCAL: 'on' });
+  browser = await launchChromium();
+  const r = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', {
+    username: 'sam', password: 'correct horse battery', display_name: 'Sam Roe',
+  });
+  sam = { token: r.token, id: r.user.id };
+  tia = await connectedFriend(server.baseUrl, 'tia', 'Tia Wu', sam.token);
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), sam.token);
+  page = await ctx.newPage();
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  await server?.stop();
+  feed?.closeAllConnections();
+  feed?.close();
+});
+
+describe('Schedule page', () => {
+  it('saves a rule that holds now; the friend sees busy with its message', async () => {
+    await page.goto(`${server.baseUrl}/#/schedule`);
+    await page.getByRole('heading', { level: 1, name: 'Schedule' }).waitFor();
+    await page.getByText('No rules: your status changes only').waitFor();
+    await expectAccessible(page, 'schedule page, empty');
+    await page.getByRole('button', { name: 'Add a rule' }).click();
+    // Every day, all day but a minute: it holds whenever the test runs.
+    for (const day of ['Saturday', 'Sunday']) await page.getByRole('button', { name: day }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Sunday' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByLabel('From', { exact: true }).fill('00:00');
+    await page.getByLabel('To', { exact: true }).fill('23:59');
+    await page.getByLabel('Message', { exact: true }).fill('Heads down');
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByText('Saved. It applies right away.').waitFor();
+    await expectAccessible(page, 'schedule page, one rule saved');
+    const seen = await api<{ status: string; custom_message: string | null }>(server.baseUrl, tia.token, 'GET', `/users/${sam.id}/status`);
+    // Sam's tab is open (a live session), so the rule shows to friends at once.
+    expect(seen).toMatchObject({ status: 'busy', custom_message: 'Heads down' });
+  });
+
+  it('refuses a calendar address it cannot use, next to the field, then connects a local feed', async () => {
+    const url = page.getByLabel('Private calendar address (iCal)');
+    await url.fill('ftp://example.com/cal.ics');
+    await page.getByRole('button', { name: 'Connect calendar' }).click();
+    await expect.poll(() => url.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => page.locator('#calendar-url-error').textContent()).toMatch(/https/);
+    await expectAccessible(page, 'calendar error');
+    await url.fill(feedUrl);
+    await page.getByRole('button', { name: 'Connect calendar' }).click();
+    await page.getByText(/^Connected to http:\/\/127\.0\.0\.1:\d+\./).waitFor();
+    await expectAccessible(page, 'calendar connected');
+  });
+
+  it('shows the weekly pattern with its summary, at phone width too', async () => {
+    await page.getByRole('region', { name: 'Your week, hour by hour' }).waitFor();
+    expect(await page.locator('[data-part=summary]').textContent()).toMatch(/history|online/i);
+    await shot(page, 'schedule-desktop');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await expectAccessible(page, 'schedule page');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await shot(page, 'schedule-phone');
+  });
+});

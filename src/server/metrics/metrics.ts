@@ -1,0 +1,155 @@
+/**
+ * Every Prometheus metric of one Beacon instance (prom-client), on a registry of its own.
+ * The rest of the server calls the small hook methods below (one line at each site);
+ * gauges are read at scrape time from the parts that own the numbers. The meaning of
+ * each metric and what to alert on: docs/operations.md.
+ */
+import { performance } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Seconds; from 0.5 ms (a batch window of 0) to 2.5 s (a stalled event loop). */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What the scrape reads from the gateway: its sockets, and the status of each user behind them. */
+export interface SocketCensus {
+  sockets(): number;
+  /** The current status of each distinct user with a socket here. */
+  userStatuses(): Iterable<string>;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  #census: SocketCensus | null = null;
+  #writeQueue: (() => number) | null = null;
+  #busHealthy: (() => boolean) | null = null;
+
+  readonly #connections = this.#counter('beacon_ws_connections_total', 'WebSocket sessions authenticated (ready sent)');
+  readonly #closes = new Counter({ name: 'beacon_ws_closes_total', help: 'Authenticated WebSocket sessions closed, by close code', labelNames: ['code'], registers: [this.registry] });
+  readonly #deliveries = this.#counter('beacon_deliveries_total', 'Events written to sockets (each friend_status_change, status_update… inside a frame)');
+  readonly #frames = this.#counter('beacon_frames_sent_total', 'Event frames written to sockets (one event alone, or one batch)');
+  readonly #latency = new Histogram({
+    name: 'beacon_delivery_latency_seconds',
+    help: 'From a change reaching this instance’s fan-out to its frame being written to the socket',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #batchSize = new Histogram({ name: 'beacon_batch_size', help: 'Events per frame written', buckets: [1, 2, 3, 5, 10, 20, 50, 100, 250], registers: [this.registry] });
+  readonly #dropped = this.#counter('beacon_backpressure_dropped_total', 'Events superseded and dropped for sockets backed up past the high-water mark');
+  readonly #slowCloses = this.#counter('beacon_slow_consumer_closes_total', 'Sockets closed (1013) for being too slow to read their events');
+  readonly #busPublished = new Counter({ name: 'beacon_bus_published_total', help: 'Messages published to other instances over Redis, by result (sent or dropped)', labelNames: ['result'], registers: [this.registry] });
+  readonly #busReceived = this.#counter('beacon_bus_received_total', 'Messages received from other instances over Redis');
+  readonly #busLag = new Histogram({
+    name: 'beacon_bus_lag_seconds',
+    help: 'From publish on another instance to receipt here (wall clocks: includes their skew)',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly #flushDuration = new Histogram({ name: 'beacon_write_behind_flush_seconds', help: 'Duration of each write-behind flush of presence to the database', buckets: DURATION_BUCKETS, registers: [this.registry] });
+  readonly #flushFailures = this.#counter('beacon_write_behind_failures_total', 'Write-behind flushes that failed (their users stay queued and are retried)');
+  readonly #dbErrors = new Counter({ name: 'beacon_db_errors_total', help: 'Failed database queries, by kind (constraint: an expected conflict such as a taken username; other)', labelNames: ['kind'], registers: [this.registry] });
+  readonly #dbQueries = new Histogram({ name: 'beacon_db_query_seconds', help: 'Database query durations', buckets: DURATION_BUCKETS, registers: [this.registry] });
+  readonly #redisErrors = new Counter({ name: 'beacon_redis_errors_total', help: 'Redis connection errors and failed commands, by client (bus_pub, bus_sub, store)', labelNames: ['client'], registers: [this.registry] });
+  readonly #httpRequests = new Counter({ name: 'beacon_http_requests_total', help: 'HTTP requests, by method, route pattern and status code', labelNames: ['method', 'route', 'code'], registers: [this.registry] });
+  readonly #httpDuration = new Histogram({ name: 'beacon_http_request_duration_seconds', help: 'HTTP request durations, by method and route pattern', labelNames: ['method', 'route'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+
+  constructor() {
+    this.#gauge('beacon_ws_sockets', 'Open authenticated WebSocket sockets on this instance', () => this.#census?.sockets() ?? 0);
+    this.#gauge('beacon_ws_users', 'Distinct users with an authenticated socket on this instance', () => {
+      let n = 0;
+      for (const _ of this.#census?.userStatuses() ?? []) n++;
+      return n;
+    });
+    const online = new Gauge({
+      name: 'beacon_online_users',
+      help: 'Users with a socket on this instance, by their current status',
+      labelNames: ['status'],
+      registers: [this.registry],
+      collect: () => {
+        const counts: Record<string, number> = { online: 0, away: 0, busy: 0, in_game: 0, offline: 0 };
+        for (const status of this.#census?.userStatuses() ?? []) counts[status] = (counts[status] ?? 0) + 1;
+        for (const [status, n] of Object.entries(counts)) online.set({ status }, n);
+      },
+    });
+    this.#gauge('beacon_write_behind_queue', 'Users whose presence waits to be written to the database', () => this.#writeQueue?.() ?? 0);
+    this.#gauge('beacon_bus_healthy', '1 when the event bus reaches every instance (always 1 without Redis)', () => (this.#busHealthy?.() === false ? 0 : 1));
+  }
+
+  #gauge(name: string, help: string, read: () => number): void {
+    const gauge: Gauge = new Gauge({ name, help, registers: [this.registry], collect: () => gauge.set(read()) });
+  }
+
+  #counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  /** Process and event-loop metrics (CPU, memory, GC, event-loop lag); only where /metrics is on. */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  // ---- gauges, read at scrape time ----------------------------------------------------
+  watchSockets(census: SocketCensus): void {
+    this.#census = census;
+  }
+  watchWriteQueue(depth: () => number): void {
+    this.#writeQueue = depth;
+  }
+  watchBus(healthy: () => boolean): void {
+    this.#busHealthy = healthy;
+  }
+
+  // ---- hooks ----------------------------------------------------------------------------
+  socketOpened(): void {
+    this.#connections.inc();
+  }
+  socketClosed(code: number): void {
+    this.#closes.inc({ code: String(code) });
+  }
+  /** One frame of `events` events written; `since` is performance.now() when the oldest was queued. */
+  frameSent(events: number, since: number): void {
+    this.#frames.inc();
+    this.#deliveries.inc(events);
+    this.#batchSize.observe(events);
+    this.#latency.observe((performance.now() - since) / 1000);
+  }
+  dropped(events: number): void {
+    this.#dropped.inc(events);
+  }
+  slowConsumerClosed(): void {
+    this.#slowCloses.inc();
+  }
+  busPublished(sent: boolean): void {
+    this.#busPublished.inc({ result: sent ? 'sent' : 'dropped' });
+  }
+  /** `sentAt`: the publisher's Date.now() (absent from older publishers). */
+  busReceived(sentAt: number | undefined): void {
+    this.#busReceived.inc();
+    if (sentAt !== undefined) this.#busLag.observe(Math.max(0, Date.now() - sentAt) / 1000);
+  }
+  /** Starts timing a write-behind flush; call the result with whether it succeeded. */
+  writeBehindFlush(): (ok: boolean) => void {
+    const end = this.#flushDuration.startTimer();
+    return (ok) => {
+      end();
+      if (!ok) this.#flushFailures.inc();
+    };
+  }
+  dbQuery(ms: number, error?: unknown): void {
+    this.#dbQueries.observe(ms / 1000);
+    if (error !== undefined) this.#dbErrors.inc({ kind: isConstraintError(error) ? 'constraint' : 'other' });
+  }
+  redisError(client: 'bus_pub' | 'bus_sub' | 'store'): void {
+    this.#redisErrors.inc({ client });
+  }
+  httpRequest(method: string, route: string, code: number, seconds: number): void {
+    this.#httpRequests.inc({ method, route, code: String(code) });
+    this.#httpDuration.observe({ method, route }, seconds);
+  }
+}
+
+/** PostgreSQL class 23 (integrity constraint violation) or SQLite's SQLITE_CONSTRAINT*. */
+function isConstraintError(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  return code.startsWith('23') || code.startsWith('SQLITE_CONSTRAINT');
+}

@@ -1,0 +1,75 @@
+/** Your calendar feed: connect one (errors next to the field), see when it was last read, or remove it. */
+import type { ApiClient, CalendarInfo } from '../../client/api.js';
+import { errorMessage, isCodedError } from '../lib/error-messages.js';
+import { h } from '../lib/dom.js';
+
+export async function calendarPanel(root: HTMLElement, api: ApiClient): Promise<void> {
+  let info: CalendarInfo;
+  try {
+    info = await api.getCalendar();
+  } catch (e) {
+    const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
+    retry.addEventListener('click', () => void calendarPanel(root, api));
+    root.replaceChildren(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, h('p', {}, `Could not load your calendar. ${errorMessage(e)}`), retry));
+    return;
+  }
+  root.replaceChildren(info.configured ? connected(root, api, info) : connectForm(root, api));
+}
+
+function connected(root: HTMLElement, api: ApiClient, info: CalendarInfo): HTMLElement {
+  const remove = h('button', { type: 'button', class: 'beacon-btn-danger' }, 'Disconnect calendar');
+  const status = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status' });
+  remove.addEventListener('click', () => {
+    remove.disabled = true;
+    api
+      .removeCalendar()
+      .then(() => calendarPanel(root, api))
+      .then(() => root.querySelector<HTMLElement>('input')?.focus())
+      .catch((e: unknown) => {
+        status.textContent = `Not removed: ${errorMessage(e)}`;
+        remove.disabled = false;
+      });
+  });
+  const read = info.refreshed_at ? `Last read ${new Date(info.refreshed_at).toLocaleString()}.` : 'Not read yet.';
+  return h('div', { class: 'grid gap-2', 'data-part': 'calendar-connected' },
+    h('p', { class: 'text-sm text-slate-200' }, `Connected to ${info.host ?? 'your calendar'}. ${read}`),
+    h('p', { class: 'text-sm text-slate-400' }, info.share_titles ? 'Friends who see your message see event titles.' : 'Friends see “In a meeting”, never event titles.'),
+    info.error ? h('p', { class: 'text-sm text-amber-200', role: 'alert' }, `The last refresh failed: ${info.error}`) : null,
+    h('div', {}, remove), status);
+}
+
+function connectForm(root: HTMLElement, api: ApiClient): HTMLElement {
+  const url = h('input', { type: 'url', id: 'calendar-url', class: 'beacon-input w-full', required: true, placeholder: 'https://calendar.google.com/…/basic.ics', 'aria-describedby': 'calendar-url-hint calendar-url-error', autocomplete: 'off' });
+  const error = h('p', { id: 'calendar-url-error', class: 'min-h-5 text-sm text-red-200' });
+  const titles = h('input', { type: 'checkbox', id: 'calendar-titles', class: 'size-4' });
+  const submit = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Connect calendar');
+  const form = h('form', { class: 'grid gap-2', novalidate: true },
+    h('label', { for: 'calendar-url', class: 'text-sm font-medium text-slate-100' }, 'Private calendar address (iCal)'),
+    url,
+    h('p', { id: 'calendar-url-hint', class: 'text-xs text-slate-400' }, 'Google: Settings → your calendar → “Secret address in iCal format”. Outlook: Publish calendar → ICS link. Beacon reads it every 15 minutes and shows you busy during events.'),
+    error,
+    h('label', { for: 'calendar-titles', class: 'flex items-center gap-2 text-sm text-slate-200' }, titles, 'Show event titles as my message'),
+    h('div', {}, submit));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const fail = (text: string) => {
+      error.textContent = text;
+      url.setAttribute('aria-invalid', 'true');
+      url.focus();
+    };
+    if (url.value.trim() === '') return fail('Enter the address of your calendar feed.');
+    submit.disabled = true;
+    error.textContent = '';
+    url.removeAttribute('aria-invalid');
+    api
+      .setCalendar(url.value.trim(), titles.checked)
+      .then(() => calendarPanel(root, api))
+      .then(() => root.querySelector<HTMLElement>('button')?.focus())
+      .catch((e: unknown) => {
+        // The server says why a feed cannot be used in words meant for the user ("must use https").
+        fail(isCodedError(e) && e.code === 'VALIDATION_ERROR' ? e.message : errorMessage(e));
+        submit.disabled = false;
+      });
+  });
+  return form;
+}

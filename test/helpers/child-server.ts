@@ -1,0 +1,92 @@
+/**
+ * The real server entry point (`src/server/main.ts`) as a child process, for what only a
+ * process shows: its log output, and how it answers signals.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ChildServer {
+  url: string;
+  dir: string;
+  child: ChildProcess;
+  /** Everything written to stdout so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) and when it exited (Date.now()). */
+  exited: Promise<{ code: number | string; at: number }>;
+  cleanup(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+export async function startChildServer(env: Record<string, string> = {}): Promise<ChildServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-child-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const out: string[] = [];
+  const err: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    env: {
+      ...process.env,
+      BEACON_PORT: String(port),
+      BEACON_HOST: '127.0.0.1',
+      BEACON_DATABASE_URL: `sqlite:${join(dir, 'beacon.db')}`,
+      BEACON_WEB_ROOT: 'off',
+      BEACON_REDIS_URL: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
+  const exited = new Promise<{ code: number | string; at: number }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', at: Date.now() })),
+  );
+  const handle: ChildServer = {
+    url,
+    dir,
+    child,
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+    exited,
+    async cleanup() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${handle.stdout()}${handle.stderr()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return handle;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await handle.cleanup();
+      throw new Error(`server did not answer /healthz within 30 s:\n${handle.stdout()}${handle.stderr()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Parses the JSON log lines of a child server's stdout. */
+export function logLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}

@@ -1,0 +1,93 @@
+/**
+ * The real process's logs: JSON when stdout is not a terminal, pretty on request; the
+ * upgrade request's id carried into every socket line; and no password, token or secret
+ * in any line, even at trace level, whatever a client sends.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+
+const SECRETS = {
+  BEACON_JWT_SECRET: 'jwt-secret-SENTINEL-0123456789',
+  BEACON_SERVICE_TOKEN: 'service-token-SENTINEL-0123456789',
+  BEACON_METRICS_TOKEN: 'metrics-token-SENTINEL-0123456789',
+};
+const PASSWORD = 'password-SENTINEL-42';
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
+
+/** Opens a socket, authenticates with `token`, and resolves with the first frame or the close. */
+async function socketAuth(base: string, token: string): Promise<{ ws: WebSocket; first: string }> {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/status`);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  ws.send(JSON.stringify({ type: 'auth', token }));
+  const first = await new Promise<string>((resolve) => {
+    ws.once('message', (d) => resolve(d.toString()));
+    ws.once('close', (code) => resolve(`closed ${code}`));
+  });
+  return { ws, first };
+}
+
+describe('logs', () => {
+  let server: ChildServer | null = null;
+  afterEach(async () => {
+    await server?.cleanup();
+    server = null;
+  });
+
+  it('never contain a password, token or secret, and carry the request id into socket lines', async () => {
+    server = await startChildServer({ ...SECRETS, BEACON_LOG_LEVEL: 'trace', BEACON_RATE_LIMITS: 'off' });
+    const api = `${server.url}/api/v1`;
+    const reg = await post(`${api}/auth/register`, { username: 'alice', password: PASSWORD });
+    expect(reg.status).toBe(201);
+    const { token } = (await reg.json()) as { token: string };
+    const leaks = [...Object.values(SECRETS), PASSWORD, token, 'bad-token-SENTINEL-123', 'wrong-password-SENTINEL'];
+
+    expect((await post(`${api}/auth/login`, { username: 'alice', password: 'wrong-password-SENTINEL' })).status).toBe(401);
+    expect((await post(`${api}/auth/login`, { username: 'alice', password: PASSWORD })).status).toBe(200);
+    expect((await post(`${api}/auth/register`, { username: 'bob', password: PASSWORD, token, extra: SECRETS.BEACON_JWT_SECRET })).status).toBe(400);
+    expect((await fetch(`${api}/users/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${api}/users/me?token=${token}&password=${PASSWORD}`, { headers: { authorization: 'Bearer bad-token-SENTINEL-123' } })).status).toBe(401);
+    const game = { event: 'match_started', match_id: 'm1', player_ids: [1] };
+    expect((await post(`${api}/games/events`, game, { 'x-service-token': SECRETS.BEACON_SERVICE_TOKEN })).status).toBe(200);
+    expect((await post(`${api}/games/events`, game, { 'x-service-token': 'bad-token-SENTINEL-123' })).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${SECRETS.BEACON_METRICS_TOKEN}` } })).status).toBe(200);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer bad-token-SENTINEL-123' } })).status).toBe(401);
+    const bad = await socketAuth(server.url, 'bad-token-SENTINEL-123');
+    expect(bad.first).toBe('closed 4401');
+    const good = await socketAuth(server.url, token);
+    expect(JSON.parse(good.first)).toMatchObject({ type: 'ready' });
+    good.ws.send(JSON.stringify({ type: 'set_status', status: 'busy', custom_message: 'x'.repeat(500), token }));
+    await new Promise((r) => setTimeout(r, 200));
+    good.ws.close();
+    await new Promise((r) => good.ws.once('close', r));
+    expect((await post(`${api}/auth/logout`, {}, { authorization: `Bearer ${token}` })).status).toBe(204);
+
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+    const out = server.stdout() + server.stderr();
+    for (const secret of leaks) expect(out, `a log line contains ${secret}`).not.toContain(secret);
+
+    // Not a terminal: one JSON object per line.
+    const lines = logLines(server.stdout());
+    expect(lines.length).toBeGreaterThan(20);
+    const upgrades = lines.filter((l) => l.msg === 'incoming request' && (l.req as { path?: string } | undefined)?.path === '/ws/status');
+    const connected = lines.find((l) => l.msg === 'socket connected');
+    const closed = lines.find((l) => l.msg === 'socket closed');
+    expect(connected?.reqId).toBeDefined();
+    expect(upgrades.map((l) => l.reqId)).toContain(connected?.reqId);
+    expect(closed?.reqId).toBe(connected?.reqId);
+    expect(closed?.conn).toBe(connected?.conn);
+  });
+
+  it('are pretty when asked for (BEACON_LOG_FORMAT=pretty, the default at a terminal)', async () => {
+    server = await startChildServer({ BEACON_LOG_FORMAT: 'pretty' });
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+    const out = server.stdout();
+    expect(out).toMatch(/INFO.*shutting down/);
+    expect(out.split('\n')[0]).not.toMatch(/^\{/);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * SIGTERM on the real process: sockets close with 1001, presence still in the write-behind
+ * reaches the database, every step is logged, and the process exits 0. A drain that cannot
+ * finish ends at BEACON_SHUTDOWN_TIMEOUT_MS (exit 1); a second SIGTERM ends it at once (143).
+ */
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** A request whose body never finishes: the server cannot complete it, so the drain cannot end by itself. */
+async function hangingRequest(url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  const socket = tcpConnect(Number(port), hostname);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.on('error', () => {});
+  socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
+  await new Promise((r) => setTimeout(r, 100));
+  return socket;
+}
+
+const messages = (s: ChildServer) => logLines(s.stdout()).map((l) => String(l.msg));
+
+describe('graceful shutdown', () => {
+  let server: ChildServer | null = null;
+  const sockets: Socket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
+    await server?.cleanup();
+    server = null;
+  });
+
+  it('on SIGTERM closes sockets with 1001, writes pending presence, closes the database, logs each step and exits 0', async () => {
+    // The write-behind would not run for an hour: only the shutdown can write Alice's status.
+    server = await startChildServer({ BEACON_PERSIST_INTERVAL_MS: '3600000' });
+    const res = await post(`${server.url}/api/v1/auth/register`, { username: 'alice', password: 'password123' });
+    const { token, user } = (await res.json()) as { token: string; user: { id: number } };
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws/status`);
+    const frames: Array<{ type: string; status?: string }> = [];
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as { type: string }));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ type: 'auth', token }));
+    await expect.poll(() => frames.some((f) => f.type === 'ready')).toBe(true);
+    ws.send(JSON.stringify({ type: 'set_status', status: 'busy', custom_message: 'written at shutdown' }));
+    await expect.poll(() => frames.some((f) => f.type === 'status_update' && f.status === 'busy')).toBe(true);
+
+    server.child.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    expect((await server.exited).code).toBe(0);
+    expect(messages(server)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^shutting down/),
+        'shutdown: sockets closed with 1001',
+        'shutdown: presence written to the database',
+        'shutdown: database closed',
+        'shutdown complete',
+      ]),
+    );
+    const db = new SQLite(join(server.dir, 'beacon.db'), { readonly: true });
+    const row = db.prepare('select custom_message from users where id = ?').get(user.id) as { custom_message: string | null };
+    db.close();
+    expect(row.custom_message).toBe('written at shutdown');
+  });
+
+  it('stops accepting at once, and exits 1 when the drain outlasts BEACON_SHUTDOWN_TIMEOUT_MS', async () => {
+    server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '1500' });
+    sockets.push(await hangingRequest(server.url));
+    const sent = Date.now();
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const late = await fetch(`${server.url}/healthz`).then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    expect([503, 'refused']).toContain(late);
+    const { code, at } = await server.exited;
+    expect(code).toBe(1);
+    expect(at - sent).toBeGreaterThanOrEqual(1400);
+    expect(at - sent).toBeLessThan(5000);
+    expect(messages(server)).toContain('shutdown took longer than BEACON_SHUTDOWN_TIMEOUT_MS: exiting without finishing the drain');
+  });
+
+  it('exits at once on a second SIGTERM during the drain', async () => {
+    server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '60000' });
+    sockets.push(await hangingRequest(server.url));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.child.exitCode).toBeNull(); // still draining: the request holds it open
+    const second = Date.now();
+    server.child.kill('SIGTERM');
+    const { code, at } = await server.exited;
+    expect(code).toBe(143);
+    expect(at - second).toBeLessThan(1000);
+    expect(messages(server)).toContain('second signal during shutdown: exiting now, without finishing the drain');
+  });
+});
