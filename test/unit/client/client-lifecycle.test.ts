@@ -1,0 +1,261 @@
+/**
+ * The client state machine at its edges: repeated starts, work done while stopped, late
+ * REST answers from an earlier mode, and which failures push it to polling.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiClient } from '../../../src/client/api.js';
+import { PresenceClient } from '../../../src/client/presence-client.js';
+import { BASE_URL, FakeFetch, harness, ME, TOKEN, useFakeClock, view } from './fake-server.js';
+
+const amy = view(2, 'amy', 'online');
+const STATUS = 'GET /api/v1/users/me/friends/status';
+
+beforeEach(useFakeClock);
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+/** REST answers like a live server; `gate` holds the friends-status answer until released. */
+function restHarness(opts: Parameters<typeof harness>[0] = {}) {
+  const h = harness({ random: () => 1, connectTimeoutMs: 1_000_000, ...opts });
+  const server = { friends: [amy], self: ME };
+  h.fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
+  h.fetch.route(STATUS, () => ({ status: 200, body: server.friends }));
+  h.fetch.route('GET /api/v1/users/1/status', () => ({ status: 200, body: server.self }));
+  return Object.assign(h, { server });
+}
+
+/** A harness whose friends-status answers wait for the test while `hold` is set. */
+function heldHarness(opts: Parameters<typeof harness>[0] = {}) {
+  const fetch = new FakeFetch();
+  const state = { hold: false, held: [] as Array<(body: unknown) => void> };
+  fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
+  fetch.route('GET /api/v1/users/1/status', { status: 200, body: ME });
+  fetch.route(STATUS, { status: 200, body: [amy] });
+  const fetchImpl: typeof fetch.fn = async (input, init) => {
+    if (state.hold && String(input).endsWith('/friends/status')) {
+      const body = await new Promise<unknown>((r) => state.held.push(r));
+      return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
+    }
+    return fetch.fn(input, init);
+  };
+  const api = new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl });
+  const h = harness({ random: () => 1, connectTimeoutMs: 1_000_000, api, ...opts });
+  return Object.assign(h, { control: state });
+}
+
+/** A client with no WebSocket at all (REST only), whose friends-status calls the test answers by hand. */
+function restOnly() {
+  const answers: Array<(body: unknown) => void> = [];
+  const fetch = new FakeFetch();
+  fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
+  fetch.route('GET /api/v1/users/1/status', { status: 200, body: ME });
+  const slow: typeof fetch.fn = async (input, init) => {
+    const url = String(input);
+    if (url.endsWith('/friends/status')) {
+      const body = await new Promise<unknown>((r) => answers.push(r));
+      return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
+    }
+    return fetch.fn(input, init);
+  };
+  const getToken = () => TOKEN;
+  const client = new PresenceClient({ baseUrl: BASE_URL, getToken, api: new ApiClient({ baseUrl: BASE_URL, getToken, fetchImpl: slow }), pollIntervalMs: 3_000 });
+  const selfEvents: unknown[] = [];
+  client.on('self', (v) => selfEvents.push(v));
+  return { client, fetch, answers, selfEvents };
+}
+
+describe('PresenceClient lifecycle', () => {
+  it('start() while running does nothing: one socket, one connecting', () => {
+    const h = harness();
+    h.client.start();
+    h.client.start();
+    expect(h.sockets).toHaveLength(1);
+    h.connect([amy]);
+    h.client.start();
+    expect(h.sockets).toHaveLength(1);
+    expect(h.client.state).toBe('connected');
+    expect(h.eventsOf('state')).toEqual(['connecting', 'connected']);
+  });
+
+  it('interactions and still-here while stopped are not remembered for the next start', () => {
+    const h = harness();
+    h.client.start();
+    h.connect([amy]);
+    h.ws.fail();
+    h.client.notifyInteraction();
+    h.client.stop();
+    h.client.notifyInteraction();
+    h.client.stillHere();
+    h.client.start();
+    const ws = h.connect([amy]);
+    expect(ws.sent.map((f) => f.type)).toEqual(['auth']);
+  });
+
+  it('an interaction remembered while reconnecting is sent after that ready only, not again after the next', () => {
+    const h = harness();
+    h.client.start();
+    h.connect([amy]);
+    h.ws.fail();
+    h.client.notifyInteraction();
+    vi.advanceTimersByTime(500);
+    expect(h.connect([amy]).sentOfType('interaction')).toHaveLength(1);
+    h.ws.fail();
+    vi.advanceTimersByTime(500);
+    expect(h.connect([amy]).sentOfType('interaction')).toHaveLength(0);
+  });
+
+  it('still-here while reconnecting is remembered and answers after ready', () => {
+    const h = harness();
+    h.client.start();
+    h.connect([amy]);
+    h.ws.fail();
+    h.client.stillHere();
+    vi.advanceTimersByTime(500);
+    expect(h.connect([amy]).sent.map((f) => f.type)).toEqual(['auth', 'interaction']);
+  });
+
+  it('a REST answer arriving after stop() changes nothing the app can see', async () => {
+    const h = harness();
+    h.fetch.route('PUT /api/v1/users/me/status', { status: 200, body: { ...ME, status: 'busy' } });
+    h.client.start();
+    h.connect([amy]);
+    const pending = h.client.setStatus('busy');
+    h.client.stop();
+    const selfEvents = h.eventsOf('self').length;
+    expect((await pending).status).toBe('busy');
+    expect(h.client.self?.status).toBe('online');
+    expect(h.eventsOf('self')).toHaveLength(selfEvents);
+  });
+
+  it('uses the global document for idle detection when none is given', () => {
+    const doc = new (class extends EventTarget {
+      visibilityState: DocumentVisibilityState = 'visible';
+    })();
+    vi.stubGlobal('document', doc);
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const detach = h.client.attachIdleDetection();
+    doc.dispatchEvent(new Event('keydown'));
+    expect(ws.sentOfType('interaction')).toHaveLength(1);
+    detach();
+  });
+});
+
+describe('PresenceClient failures and polling', () => {
+  it('only attempts that never reached ready count towards the polling fallback', async () => {
+    const h = restHarness({ fallbackAfterFailures: 3 });
+    h.client.start();
+    h.connect([amy]);
+    // A working connection drops: not a failure.
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(15_000);
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(15_000);
+    h.ws.fail();
+    expect(h.client.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(15_000);
+    h.ws.fail();
+    expect(h.client.state).toBe('polling');
+  });
+
+  it('still-here while polling without any WebSocket is reported over REST at once instead of throwing', async () => {
+    const { client, answers, fetch } = restOnly();
+    fetch.route('POST /api/v1/users/me/interaction', { status: 204 });
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    answers.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.state).toBe('polling');
+    expect(() => client.stillHere()).not.toThrow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(1);
+    client.stop();
+  });
+
+  it('a poll answer arriving after the socket took over is dropped', async () => {
+    const h = heldHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
+    h.control.hold = true;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.control.held).toHaveLength(1);
+    // Meanwhile the WebSocket retried in the background gets through.
+    while (h.sockets.length < 2) await vi.advanceTimersByTimeAsync(100);
+    h.connect([amy]);
+    const friendEvents = h.eventsOf('friend').length;
+    h.control.held.shift()?.([{ ...amy, status: 'offline', activity: null }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('connected');
+    expect(h.client.friend(2)?.status).toBe('online');
+    expect(h.eventsOf('friend')).toHaveLength(friendEvents);
+  });
+
+  it('a resync answer arriving after the connection dropped is dropped too', async () => {
+    const h = heldHarness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    h.control.hold = true;
+    ws.receive({ seq: 5, type: 'are_you_there' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.control.held).toHaveLength(1);
+    ws.fail();
+    h.control.held.shift()?.([{ ...amy, status: 'busy' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.friend(2)?.status).toBe('online');
+  });
+
+  it('a resync after a gap applies the friends it fetched while still connected', async () => {
+    const h = heldHarness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    h.control.hold = true;
+    ws.receive({ seq: 5, type: 'are_you_there' });
+    await vi.advanceTimersByTimeAsync(0);
+    h.control.held.shift()?.([{ ...amy, status: 'busy' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.friend(2)?.status).toBe('busy');
+    expect(h.client.self).toEqual(ME);
+  });
+
+  it('a poll that fails with another API error shows offline (not unauthorized) and recovers on the next poll', async () => {
+    const h = restHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
+    let status = 500;
+    h.fetch.route(STATUS, () => (status === 200 ? { status: 200, body: [amy] } : { status, body: { code: 'INTERNAL_ERROR', message: 'x' } }));
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('offline');
+    status = 403;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.state).toBe('offline');
+    status = 200;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.client.state).toBe('polling');
+    expect(h.client.friends()).toEqual([amy]);
+    expect(h.eventsOf('unauthorized')).toEqual([]);
+  });
+
+  it('a poll answer from before stop()+start() is dropped; the new run polls afresh', async () => {
+    const { client, answers } = restOnly();
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(answers).toHaveLength(1);
+    client.stop();
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(answers).toHaveLength(2);
+    answers.shift()?.([{ ...amy, status: 'busy' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.friends()).toEqual([]);
+    answers.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.friends()).toEqual([amy]);
+    client.stop();
+  });
+
+});

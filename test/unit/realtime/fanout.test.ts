@@ -1,0 +1,242 @@
+/**
+ * The one fan-out path, on real Registry, Batcher, Connections and FriendGraph: who gets
+ * which frame for each presence event, and nobody gets what their tier may not see.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FriendCategory, FriendRequest, View } from '../../../src/protocol/index.js';
+import type { FriendRepository } from '../../../src/server/friends/friend-repository.js';
+import type { ViewerTier } from '../../../src/server/presence/types.js';
+import { Batcher } from '../../../src/server/realtime/batcher.js';
+import { HIGH_WATER_BYTES } from '../../../src/server/realtime/connection.js';
+import { Fanout } from '../../../src/server/realtime/fanout.js';
+import { Registry } from '../../../src/server/realtime/registry.js';
+import { FriendGraph } from '../../../src/server/status/friend-graph.js';
+import type { PresenceService } from '../../../src/server/status/presence-service.js';
+import { connection, type FakeSocket } from './socket-fakes.js';
+
+const SUBJECT = 1;
+const TS = '2024-01-15T14:30:00.000Z';
+
+const viewAs = (status: View['status'], extra: Partial<View> = {}): View => ({
+  user_id: SUBJECT,
+  username: 'alice',
+  display_name: 'Alice',
+  status,
+  activity: status === 'offline' ? null : 'browsing',
+  custom_message: null,
+  last_seen: null,
+  timestamp: TS,
+  ...extra,
+});
+
+/** `given[viewer][subject]`: the category the subject gave the viewer. */
+async function setup(given: Record<number, Record<number, FriendCategory>>) {
+  const repo = {
+    categoriesGivenTo: async (viewerId: number) =>
+      new Map(Object.entries(given[viewerId] ?? {}).map(([id, c]) => [Number(id), c] as const)),
+  } as unknown as FriendRepository;
+  const graph = new FriendGraph(repo);
+  const registry = new Registry();
+  const batcher = new Batcher(1_000_000, () => 0, () => undefined);
+  const revoked: Array<[number, string]> = [];
+  const fanout = new Fanout(registry, { graph } as unknown as PresenceService, batcher, (u, s) => revoked.push([u, s]));
+  const connect = async (userId: number) => {
+    await graph.load(userId, 'user');
+    const c = connection(userId, `c${userId}-${registry.size}`);
+    // Busy (it just sent): events are gathered until the test flushes, not sent one by one.
+    c.conn.lastSentAt = 0;
+    registry.add(c.conn, graph.friendsOf(userId));
+    return c;
+  };
+  const flush = () => batcher.flush();
+  return { fanout, registry, batcher, revoked, connect, flush };
+}
+
+const frames = (socket: { sent: unknown[] }) => socket.sent.splice(0);
+
+describe('Fanout', () => {
+  it('sends status_update to the user and friend_status_change to each watching friend, by tier', async () => {
+    const { fanout, connect, flush } = await setup({
+      2: { [SUBJECT]: 'friend' },
+      3: { [SUBJECT]: 'close_friend' },
+      4: { [SUBJECT]: 'friend' },
+    });
+    const self = await connect(SUBJECT);
+    const bob = await connect(2);
+    const carol = await connect(3);
+    const dave = await connect(4);
+    const views: Partial<Record<ViewerTier, View>> = {
+      self: viewAs('busy', { custom_message: 'deep work', last_seen: null }),
+      friend: viewAs('busy'),
+      close_friend: viewAs('busy', { custom_message: 'deep work' }),
+    };
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views });
+    flush();
+    expect(frames(self.socket)).toEqual([
+      { seq: 1, type: 'status_update', user_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: 'deep work', activity_details: null, activity_since: null, timestamp: TS },
+    ]);
+    const friendFrame = (custom: string | null) => ({
+      seq: 1,
+      type: 'friend_status_change',
+      friend_id: SUBJECT,
+      status: 'busy',
+      activity: 'browsing',
+      custom_message: custom,
+      last_seen: null,
+      last_seen_approx: null,
+      activity_details: null,
+      activity_since: null,
+      timestamp: TS,
+    });
+    expect(frames(bob.socket)).toEqual([friendFrame(null)]);
+    expect(frames(carol.socket)).toEqual([friendFrame('deep work')]);
+    // Dave is a friend again after a close friend: the cached friend body, not Carol's.
+    expect(frames(dave.socket)).toEqual([friendFrame(null)]);
+  });
+
+  it('sends nothing to viewers whose tier did not change, nor to an acquaintance when only friends changed', async () => {
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' }, 3: { [SUBJECT]: 'acquaintance' } });
+    const self = await connect(SUBJECT);
+    const bob = await connect(2);
+    const eve = await connect(3);
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('away') } });
+    flush();
+    expect(frames(self.socket)).toEqual([]);
+    expect(frames(eve.socket)).toEqual([]);
+    expect(frames(bob.socket)).toMatchObject([{ type: 'friend_status_change', status: 'away' }]);
+    // And the public tier reaches the acquaintance, not the friend.
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { public: viewAs('online') } });
+    flush();
+    expect(frames(bob.socket)).toEqual([]);
+    expect(frames(eve.socket)).toMatchObject([{ type: 'friend_status_change', status: 'online' }]);
+  });
+
+  it('reaches every socket of a viewer, and nobody when nobody watches', async () => {
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' } });
+    const tab = await connect(2);
+    const phone = await connect(2);
+    fanout.deliver({ kind: 'presence', userId: 7, views: { friend: viewAs('online', { user_id: 7 }) } });
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('online') } });
+    flush();
+    expect(frames(tab.socket)).toMatchObject([{ friend_id: SUBJECT, status: 'online' }]);
+    expect(frames(phone.socket)).toMatchObject([{ friend_id: SUBJECT, status: 'online' }]);
+  });
+
+  it('friend_added starts the watch before telling the viewer; friend_removed ends it', async () => {
+    const { fanout, connect, flush } = await setup({});
+    const bob = await connect(2);
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('online') } });
+    flush();
+    expect(frames(bob.socket)).toEqual([]);
+
+    fanout.deliver({ kind: 'friend_added', viewerId: 2, subjectId: SUBJECT, view: viewAs('online') });
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { public: viewAs('busy') } });
+    flush();
+    expect(frames(bob.socket)).toEqual([
+      {
+        type: 'batch',
+        messages: [
+          { seq: 1, type: 'friend_added', friend: viewAs('online') },
+          { seq: 2, type: 'friend_status_change', friend_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: null, last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null, timestamp: TS },
+        ],
+      },
+    ]);
+
+    fanout.deliver({ kind: 'friend_removed', viewerId: 2, subjectId: SUBJECT });
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { public: viewAs('away') } });
+    flush();
+    expect(frames(bob.socket)).toEqual([{ seq: 3, type: 'friend_removed', friend_id: SUBJECT }]);
+  });
+
+  it('a backed-up socket keeps only the latest state of a friend, whether it came as view_changed or presence', async () => {
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' } });
+    const bob = await connect(2);
+    fanout.deliver({ kind: 'probe', userId: 2 });
+    bob.socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    fanout.deliver({ kind: 'view_changed', viewerId: 2, subjectId: SUBJECT, view: viewAs('online', { custom_message: 'hi' }) });
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('away') } });
+    flush();
+    expect(frames(bob.socket)).toEqual([]);
+    bob.socket.bufferedAmount = 0;
+    flush();
+    expect(frames(bob.socket)).toEqual([
+      {
+        type: 'batch',
+        messages: [
+          { seq: 1, type: 'are_you_there' },
+          { seq: 2, type: 'friend_status_change', friend_id: SUBJECT, status: 'away', activity: 'browsing', custom_message: null, last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null, timestamp: TS },
+        ],
+      },
+    ]);
+  });
+
+  it("a backed-up socket keeps the user's own latest status_update only", async () => {
+    const { fanout, connect, flush } = await setup({});
+    const self = await connect(SUBJECT);
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { self: viewAs('online') } });
+    self.socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { self: viewAs('busy') } });
+    self.socket.bufferedAmount = 0;
+    flush();
+    expect(frames(self.socket)).toMatchObject([{ seq: 1, type: 'status_update', status: 'busy' }]);
+  });
+
+  it('a category change reaches the viewer as the new view of that friend', async () => {
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'close_friend' } });
+    const bob = await connect(2);
+    fanout.deliver({ kind: 'view_changed', viewerId: 2, subjectId: SUBJECT, view: viewAs('online', { custom_message: 'hi' }) });
+    flush();
+    expect(frames(bob.socket)).toEqual([
+      { seq: 1, type: 'friend_status_change', friend_id: SUBJECT, status: 'online', activity: 'browsing', custom_message: 'hi', last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null, timestamp: TS },
+    ]);
+  });
+
+  it('once one of two watchers unfriends, only the other gets the changes, once', async () => {
+    for (const leaving of [2, 3]) {
+      const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' }, 3: { [SUBJECT]: 'friend' } });
+      const sockets: Record<number, FakeSocket> = { 2: (await connect(2)).socket, 3: (await connect(3)).socket };
+      const staying = leaving === 2 ? 3 : 2;
+      fanout.deliver({ kind: 'friend_removed', viewerId: leaving, subjectId: SUBJECT });
+      flush();
+      frames(sockets[leaving]!);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('away') } });
+      flush();
+      expect(frames(sockets[leaving]!)).toEqual([]);
+      expect(frames(sockets[staying]!)).toMatchObject([{ type: 'friend_status_change', status: 'away' }]);
+    }
+  });
+
+  it('events for users with no socket here go nowhere, quietly', async () => {
+    const { fanout } = await setup({});
+    expect(() => {
+      fanout.deliver({ kind: 'probe', userId: 42 });
+      fanout.deliver({ kind: 'request_closed', viewerId: 42, requestId: 1, reason: 'cancelled' });
+      fanout.deliver({ kind: 'friend_removed', viewerId: 42, subjectId: SUBJECT });
+      fanout.deliver({ kind: 'presence', userId: 42, views: { self: viewAs('online', { user_id: 42 }) } });
+    }).not.toThrow();
+  });
+
+  it('delivers friend-request news and probes to that user only, and hands revocations over', async () => {
+    const { fanout, connect, flush, revoked } = await setup({});
+    const bob = await connect(2);
+    const carol = await connect(3);
+    const request: FriendRequest = { id: 9, from_user_id: 3, to_user_id: 2, created_at: TS } as FriendRequest;
+    fanout.deliver({ kind: 'request_received', viewerId: 2, request });
+    fanout.deliver({ kind: 'request_closed', viewerId: 2, requestId: 9, reason: 'declined' });
+    fanout.deliver({ kind: 'probe', userId: 2 });
+    fanout.deliver({ kind: 'revoked', userId: 2, sessionId: 'login-2' });
+    flush();
+    expect(frames(bob.socket)).toEqual([
+      {
+        type: 'batch',
+        messages: [
+          { seq: 1, type: 'friend_request_received', request },
+          { seq: 2, type: 'friend_request_closed', request_id: 9, reason: 'declined' },
+          { seq: 3, type: 'are_you_there' },
+        ],
+      },
+    ]);
+    expect(frames(carol.socket)).toEqual([]);
+    expect(revoked).toEqual([[2, 'login-2']]);
+  });
+});

@@ -1,0 +1,120 @@
+/** The cached friend graph: the category each friend GAVE the viewer decides the viewer's tier. */
+import { describe, expect, it } from 'vitest';
+import type { FriendCategory } from '../../../src/protocol/index.js';
+import type { FriendRepository } from '../../../src/server/friends/friend-repository.js';
+import { FriendGraph } from '../../../src/server/status/friend-graph.js';
+
+function graphOver(given: Record<number, Record<number, FriendCategory>>) {
+  let queries = 0;
+  let release: (() => void) | null = null;
+  let hold = false;
+  const repo = {
+    categoriesGivenTo: async (viewerId: number) => {
+      queries++;
+      if (hold) await new Promise<void>((r) => (release = r));
+      return new Map(Object.entries(given[viewerId] ?? {}).map(([id, c]) => [Number(id), c] as const));
+    },
+  } as unknown as FriendRepository;
+  return {
+    graph: new FriendGraph(repo),
+    queries: () => queries,
+    holdQueries: () => void (hold = true),
+    releaseQuery: () => release?.(),
+  };
+}
+
+describe('FriendGraph', () => {
+  it('knows the tier each friend gave the viewer, one-sided, from one query', async () => {
+    const { graph, queries } = graphOver({ 1: { 5: 'close_friend', 3: 'friend', 9: 'acquaintance', 7: 'friend' } });
+    await graph.load(1, 'user');
+    expect(graph.has(1)).toBe(true);
+    expect(graph.friendsOf(1)).toEqual([3, 5, 7, 9]);
+    expect(graph.tier(1, 5)).toBe('close_friend');
+    expect(graph.tier(1, 3)).toBe('friend');
+    expect(graph.tier(1, 7)).toBe('friend');
+    expect(graph.tier(1, 9)).toBe('public');
+    expect(graph.tier(1, 4)).toBe('public');
+    expect(graph.tier(1, 1)).toBe('self');
+    expect(graph.isFriend(1, 9)).toBe(true);
+    expect(graph.isFriend(1, 4)).toBe(false);
+    await graph.load(1, 'user');
+    expect(queries()).toBe(1);
+  });
+
+  it('answers for a viewer it never loaded: public, self, or admin', () => {
+    const { graph } = graphOver({});
+    expect(graph.has(2)).toBe(false);
+    expect(graph.friendsOf(2)).toEqual([]);
+    expect(graph.isFriend(2, 1)).toBe(false);
+    expect(graph.tier(2, 1)).toBe('public');
+    expect(graph.tier(2, 2)).toBe('self');
+  });
+
+  it("an admin sees as admin, and a role change on reload is applied without a query", async () => {
+    const { graph, queries } = graphOver({ 1: { 2: 'friend' } });
+    await graph.load(1, 'admin');
+    expect(graph.tier(1, 2)).toBe('admin');
+    await graph.load(1, 'user');
+    expect(graph.tier(1, 2)).toBe('friend');
+    await graph.load(1, 'admin');
+    expect(graph.tier(1, 2)).toBe('admin');
+    expect(graph.tier(1, 1)).toBe('self');
+    expect(queries()).toBe(1);
+  });
+
+  it('while a viewer loads, its tier already uses the role it loads with', async () => {
+    const g = graphOver({ 1: { 2: 'friend' } });
+    g.holdQueries();
+    const loading = g.graph.load(1, 'admin');
+    await Promise.resolve();
+    expect(g.graph.tier(1, 2)).toBe('admin');
+    g.releaseQuery();
+    await loading;
+    expect(g.graph.tier(1, 2)).toBe('admin');
+    expect(g.graph.tier(1, 3)).toBe('admin');
+  });
+
+  it('two loads racing keep the first result and the latest role', async () => {
+    const { graph } = graphOver({ 1: { 2: 'friend' } });
+    await Promise.all([graph.load(1, 'user'), graph.load(1, 'admin')]);
+    expect(graph.friendsOf(1)).toEqual([2]);
+    expect(graph.tier(1, 2)).toBe('admin');
+  });
+
+  it('set() adds, recategorises and removes friends of cached viewers only, keeping lookups right', async () => {
+    const { graph } = graphOver({ 1: { 10: 'friend', 30: 'friend' }, 2: {} });
+    await graph.load(1, 'user');
+    await graph.load(2, 'user');
+    graph.set(1, 20, 'close_friend');
+    graph.set(1, 5, 'friend');
+    graph.set(1, 40, 'acquaintance');
+    expect(graph.friendsOf(1)).toEqual([5, 10, 20, 30, 40]);
+    expect([5, 10, 20, 30, 40].map((id) => graph.tier(1, id))).toEqual(['friend', 'friend', 'close_friend', 'friend', 'public']);
+    graph.set(1, 30, 'close_friend');
+    expect(graph.tier(1, 30)).toBe('close_friend');
+    expect(graph.friendsOf(1)).toEqual([5, 10, 20, 30, 40]);
+    graph.set(1, 10, null);
+    graph.set(1, 99, null);
+    expect(graph.friendsOf(1)).toEqual([5, 20, 30, 40]);
+    expect(graph.isFriend(1, 10)).toBe(false);
+    expect(graph.tier(1, 20)).toBe('close_friend');
+    // A viewer with no friends gets a first one; an unknown viewer is ignored.
+    graph.set(2, 1, 'friend');
+    expect(graph.friendsOf(2)).toEqual([1]);
+    expect(graph.tier(2, 1)).toBe('friend');
+    graph.set(3, 1, 'friend');
+    expect(graph.has(3)).toBe(false);
+  });
+
+  it('finds every friend among many (binary search over sorted ids)', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => 1000 - i * 17);
+    const given: Record<number, FriendCategory> = {};
+    for (const [i, id] of ids.entries()) given[id] = i % 2 === 0 ? 'friend' : 'close_friend';
+    const { graph } = graphOver({ 1: given });
+    await graph.load(1, 'user');
+    for (const [i, id] of ids.entries()) {
+      expect(graph.tier(1, id)).toBe(i % 2 === 0 ? 'friend' : 'close_friend');
+      expect(graph.isFriend(1, id + 1)).toBe(false);
+    }
+  });
+});

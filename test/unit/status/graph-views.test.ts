@@ -1,0 +1,92 @@
+/**
+ * What a friend-graph change means for a viewer connected here, and the re-read after a bus
+ * outage: added, removed, or seen differently, and nothing when nothing visible changed.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FriendCategory, View } from '../../../src/protocol/index.js';
+import type { FriendRepository } from '../../../src/server/friends/friend-repository.js';
+import type { ViewerTier } from '../../../src/server/presence/types.js';
+import { FriendGraph } from '../../../src/server/status/friend-graph.js';
+import { GraphViews } from '../../../src/server/status/graph-views.js';
+import type { PresenceEvent } from '../../../src/server/status/presence-events.js';
+
+const VIEWER = 1;
+const TS = '2024-01-15T14:30:00.000Z';
+
+/** The subject's view per tier: close friends see the message, friends the status, the public nothing. */
+function viewOf(subjectId: number, tier: ViewerTier): View {
+  const base: View = { user_id: subjectId, username: `u${subjectId}`, display_name: `U${subjectId}`, status: 'offline', activity: null, custom_message: null, last_seen: null, timestamp: TS };
+  if (tier === 'public') return base;
+  return { ...base, status: 'busy', activity: 'chatting', custom_message: tier === 'close_friend' ? 'secret' : null };
+}
+
+async function setup(initial: Record<number, FriendCategory>) {
+  const db = new Map<number, FriendCategory>(Object.entries(initial).map(([k, v]) => [Number(k), v]));
+  const repo = { categoriesGivenTo: async () => new Map(db) } as unknown as FriendRepository;
+  const graph = new FriendGraph(repo);
+  const events: PresenceEvent[] = [];
+  const loaded: number[][] = [];
+  const gv = new GraphViews({
+    graph,
+    friendRepo: repo,
+    viewOf,
+    ensureLoaded: async (ids) => void loaded.push([...ids]),
+    sink: (e) => events.push(e),
+  });
+  await graph.load(VIEWER, 'user');
+  return { gv, graph, db, events, loaded };
+}
+
+describe('GraphViews.apply', () => {
+  it('a new friend is added with the view their category allows, after loading them', async () => {
+    const { gv, graph, events, loaded } = await setup({});
+    await gv.apply(VIEWER, 5, 'close_friend');
+    expect(loaded).toEqual([[5]]);
+    expect(events).toEqual([{ kind: 'friend_added', viewerId: VIEWER, subjectId: 5, view: viewOf(5, 'close_friend') }]);
+    expect(graph.tier(VIEWER, 5)).toBe('close_friend');
+  });
+
+  it('a category change is sent only when the view it gives differs', async () => {
+    const { gv, events } = await setup({ 5: 'friend' });
+    await gv.apply(VIEWER, 5, 'friend');
+    expect(events).toEqual([]);
+    await gv.apply(VIEWER, 5, 'close_friend');
+    expect(events).toEqual([{ kind: 'view_changed', viewerId: VIEWER, subjectId: 5, view: viewOf(5, 'close_friend') }]);
+    await gv.apply(VIEWER, 5, 'acquaintance');
+    expect(events.at(-1)).toEqual({ kind: 'view_changed', viewerId: VIEWER, subjectId: 5, view: viewOf(5, 'public') });
+  });
+
+  it('a removal is sent once, and only for a friend', async () => {
+    const { gv, graph, events } = await setup({ 5: 'friend' });
+    await gv.apply(VIEWER, 5, null);
+    await gv.apply(VIEWER, 5, null);
+    await gv.apply(VIEWER, 6, null);
+    expect(events).toEqual([{ kind: 'friend_removed', viewerId: VIEWER, subjectId: 5 }]);
+    expect(graph.isFriend(VIEWER, 5)).toBe(false);
+  });
+
+  it('changes for viewers not cached here are ignored', async () => {
+    const { gv, events, loaded } = await setup({});
+    await gv.apply(2, 5, 'friend');
+    await gv.apply(2, 5, null);
+    expect(events).toEqual([]);
+    expect(loaded).toEqual([]);
+  });
+});
+
+describe('GraphViews.refresh (after a bus outage)', () => {
+  it('catches up on everything missed: removals, additions and category changes', async () => {
+    const { gv, db, events } = await setup({ 5: 'friend', 6: 'friend', 7: 'friend' });
+    db.delete(5);
+    db.set(6, 'close_friend');
+    db.set(8, 'friend');
+    await gv.refresh(VIEWER);
+    expect(events).toEqual([
+      { kind: 'friend_removed', viewerId: VIEWER, subjectId: 5 },
+      { kind: 'view_changed', viewerId: VIEWER, subjectId: 6, view: viewOf(6, 'close_friend') },
+      { kind: 'friend_added', viewerId: VIEWER, subjectId: 8, view: viewOf(8, 'friend') },
+    ]);
+    await gv.refresh(VIEWER);
+    expect(events).toHaveLength(3);
+  });
+});

@@ -1,0 +1,92 @@
+/** Write-behind: one write per interval for every dirty user, retried after a failure. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PresenceRepository, PresenceRow } from '../../../src/server/status/presence-repository.js';
+import { PresenceWriter } from '../../../src/server/status/presence-writer.js';
+import { silentLog } from './service-fixture.js';
+
+const rowOf = (userId: number): PresenceRow | null =>
+  userId < 0
+    ? null
+    : ({ userId, status: 'online', activity: 'browsing', persisted: { manualStatus: null, customMessage: null, customMessageExpiresAt: null, lastSeen: null, lastActivity: 1 } } as PresenceRow);
+
+function writer(opts: { fail?: () => boolean } = {}) {
+  const writes: number[][] = [];
+  const alive: number[] = [];
+  const warnings: unknown[] = [];
+  let now = 1000;
+  const repo = {
+    write: async (rows: readonly PresenceRow[]) => {
+      if (opts.fail?.()) throw new Error('database down');
+      writes.push(rows.map((r) => r.userId));
+    },
+    markAlive: async (at: number) => void alive.push(at),
+  } as unknown as PresenceRepository;
+  const log = { ...silentLog, warn: (...args: unknown[]) => void warnings.push(args) } as typeof silentLog;
+  const w = new PresenceWriter(repo, rowOf, { intervalMs: 1000, now: () => now, log });
+  return { w, writes, alive, warnings, setNow: (t: number) => void (now = t) };
+}
+
+describe('PresenceWriter', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('writes each dirty user once per interval, and nothing for users no longer known', async () => {
+    const { w, writes, alive } = writer();
+    w.start();
+    w.markDirty(1);
+    w.markDirty(2);
+    w.markDirty(1);
+    w.markDirty(-5);
+    expect(w.pending).toBe(3);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(writes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toEqual([[1, 2]]);
+    expect(alive).toEqual([1000]);
+    expect(w.pending).toBe(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toEqual([[1, 2], []]);
+    await w.stop();
+  });
+
+  it('keeps the users dirty after a failed write, warns, and writes them on the next try', async () => {
+    let failing = true;
+    const { w, writes, warnings } = writer({ fail: () => failing });
+    w.markDirty(1);
+    await w.flush();
+    expect(writes).toEqual([]);
+    expect(w.pending).toBe(1);
+    expect(warnings).toHaveLength(1);
+    failing = false;
+    w.markDirty(2);
+    await w.flush();
+    expect(writes).toEqual([[1, 2]]);
+    expect(w.pending).toBe(0);
+  });
+
+  it('a flush during a flush waits for the one in flight instead of writing twice at once', async () => {
+    const { w, writes } = writer();
+    w.markDirty(1);
+    const a = w.flush();
+    w.markDirty(2);
+    const b = w.flush();
+    await Promise.all([a, b]);
+    expect(writes).toEqual([[1]]);
+    // User 2 waits for the next flush.
+    expect(w.pending).toBe(1);
+    await w.flush();
+    expect(writes).toEqual([[1], [2]]);
+  });
+
+  it('stop() ends the timer and writes what is pending', async () => {
+    const { w, writes } = writer();
+    w.start();
+    w.start();
+    w.markDirty(3);
+    await w.stop();
+    expect(writes).toEqual([[3]]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(writes).toEqual([[3]]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
