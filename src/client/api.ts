@@ -150,6 +150,16 @@ export class ApiClient {
     await this.#request('DELETE', `/users/me/friends/${seg(userId)}`);
   }
 
+  /** Invites a friend to a Pong match; they get a `game_invite` event. */
+  async inviteToGame(userId: number): Promise<string> {
+    return (await this.#request<{ invite_id: string }>('POST', `/users/me/friends/${seg(userId)}/invite`)).invite_id;
+  }
+
+  /** Accepts a friend's invitation; they get `game_invite_accepted`. */
+  async acceptGameInvite(fromUserId: number, inviteId: string): Promise<void> {
+    await this.#request('POST', `/users/me/friends/${seg(fromUserId)}/invite/${encodeURIComponent(inviteId)}/accept`);
+  }
+
   /** Blocks a user: unfriends both sides, closes requests, and they see you as a stranger. */
   async blockUser(userId: number): Promise<void> {
     await this.#request('POST', '/users/me/blocks', { user_id: userId });

@@ -302,6 +302,14 @@ export class PresenceClient {
       }
       return;
     }
+    if (frame.type === 'game_invite' || frame.type === 'game_invite_accepted') {
+      const id = frame.invite_id;
+      const who = frame.type === 'game_invite' ? frame.from_user_id : frame.by_user_id;
+      if (typeof id !== 'string' || typeof who !== 'number') return;
+      if (frame.type === 'game_invite') this.#events.emit('game_invite', { inviteId: id, fromUserId: who });
+      else this.#events.emit('game_invite_accepted', { inviteId: id, byUserId: who });
+      return;
+    }
     if (frame.type === 'are_you_there') {
       this.#gate.probe();
       this.#events.emit('are_you_there', undefined);

@@ -30,6 +30,10 @@ export interface PresenceEvents {
   friend_request_received: { request: FriendRequest };
   /** A request to or from the signed-in user was accepted, declined or cancelled. */
   friend_request_closed: { requestId: number; reason: FriendRequestCloseReason };
+  /** A friend invites you to a Pong match; accept with `ApiClient.acceptGameInvite`. */
+  game_invite: { inviteId: string; fromUserId: number };
+  /** A friend accepted your invitation. */
+  game_invite_accepted: { inviteId: string; byUserId: number };
   /** Data was confirmed fresh (`ready`, any socket frame, a successful poll) at this time (ms epoch). */
   synced: { at: number };
   /** 4401 or 4000: the token is dead; the client stopped. Show the login page. */

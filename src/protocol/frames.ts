@@ -93,6 +93,20 @@ export interface FriendRequestClosedFrame {
   request_id: number;
   reason: FriendRequestCloseReason;
 }
+/** A friend invites you to a Pong match (`invite_id` identifies it when you accept). */
+export interface GameInviteFrame {
+  type: 'game_invite';
+  seq?: number;
+  invite_id: string;
+  from_user_id: number;
+}
+/** The friend you invited accepted: both start the match. */
+export interface GameInviteAcceptedFrame {
+  type: 'game_invite_accepted';
+  seq?: number;
+  invite_id: string;
+  by_user_id: number;
+}
 export interface AreYouThereFrame {
   type: 'are_you_there';
   seq?: number;
@@ -114,6 +128,8 @@ export type EventFrame =
   | FriendRemovedFrame
   | FriendRequestReceivedFrame
   | FriendRequestClosedFrame
+  | GameInviteFrame
+  | GameInviteAcceptedFrame
   | AreYouThereFrame
   | HeartbeatAckFrame
   | ErrorFrame;

@@ -22,6 +22,7 @@ import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { historyRoutes } from './history/history-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
+import { inviteRoutes } from './games/invite-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
@@ -166,6 +167,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       await api.register(gamesRoutes, { services });
       await api.register(historyRoutes, { services });
       await api.register(calendarRoutes, { services });
+      await api.register(inviteRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

@@ -38,7 +38,7 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
   const badge = h('span', { class: 'beacon-badge', hidden: true, 'data-part': 'request-badge' });
   const nav = h(
     'nav',
-    { 'aria-label': 'Main', class: 'order-last -mx-1 flex w-full gap-1 md:order-none md:mx-0 md:w-auto' },
+    { 'aria-label': 'Main', class: 'order-last -mx-1 flex w-full gap-0.5 overflow-x-auto md:order-none md:mx-0 md:w-auto md:gap-1' },
     ...NAV.map(({ route, label }) => {
       const a = h('a', { href: `#/${route}`, class: 'beacon-nav-link' }, label, route === 'friends' ? badge : null);
       links.set(route, a);

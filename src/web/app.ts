@@ -93,6 +93,8 @@ export class BeaconApp {
     const main = h('main', { id: 'main', class: 'mx-auto max-w-6xl px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 });
     const still = document.createElement('beacon-still-there');
     still.client = client;
+    const invite = document.createElement('beacon-game-invite');
+    invite.connect(client, this.#api);
     const session: Session = {
       header,
       main,
@@ -115,7 +117,7 @@ export class BeaconApp {
       if (self.activity === 'playing_pong' && parseRoute(location.hash) !== 'play') void client.setActivity('browsing').catch(() => undefined);
     });
     session.cleanups.push(offReady);
-    this.#root.replaceChildren(header.element, main, still);
+    this.#root.replaceChildren(header.element, main, still, invite);
     client.start();
     // The badge and Pending tab are read once per (re)connect, then follow socket events.
     requests.start();

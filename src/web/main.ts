@@ -8,6 +8,7 @@ import { ConnectionStateElement } from './elements/connection-state.js';
 import { StatusMessageFormElement } from './elements/status-message-form.js';
 import { StatusMenuElement } from './elements/status-menu.js';
 import { StillThereDialogElement } from './elements/still-there-dialog.js';
+import { GameInviteDialogElement } from './elements/game-invite-dialog.js';
 import { PongGameElement } from './elements/pong-game.js';
 import { EmojiPickerElement } from './elements/emoji-picker.js';
 import { BeaconApp } from './app.js';
@@ -21,6 +22,7 @@ for (const el of [
   StatusMessageFormElement,
   StatusMenuElement,
   StillThereDialogElement,
+  GameInviteDialogElement,
   PongGameElement,
   EmojiPickerElement,
 ]) {

@@ -60,6 +60,10 @@ export class Fanout {
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_received', request: e.request }));
       case 'request_closed':
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_closed', request_id: e.requestId, reason: e.reason }));
+      case 'game_invite':
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite', invite_id: e.inviteId, from_user_id: e.fromUserId }));
+      case 'game_invite_accepted':
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite_accepted', invite_id: e.inviteId, by_user_id: e.byUserId }));
       case 'probe':
         return this.#toUser(e.userId, '{"type":"are_you_there"}');
       case 'revoked':

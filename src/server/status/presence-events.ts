@@ -42,10 +42,24 @@ export type BusEvent =
   /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
   | { kind: 'request_received'; viewerId: number; request: FriendRequest }
   | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
+  /** A friend invited the viewer to a match, or accepted the viewer's invitation. */
+  | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
+  | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
   | { kind: 'reload'; userId: number };
 
-const BUS_KINDS = new Set(['input', 'friend_added', 'friend_removed', 'category_changed', 'revoked', 'reload', 'request_received', 'request_closed']);
+const BUS_KINDS = new Set([
+  'input',
+  'friend_added',
+  'friend_removed',
+  'category_changed',
+  'revoked',
+  'reload',
+  'request_received',
+  'request_closed',
+  'game_invite',
+  'game_invite_accepted',
+]);
 
 /** Narrows a bus message (messages may cross versions during a rolling deploy). */
 export function isBusEvent(m: { kind: string }): m is BusEvent {
@@ -63,6 +77,8 @@ export type PresenceEvent =
   /** Friend-request news for the viewer's sockets here. */
   | { kind: 'request_received'; viewerId: number; request: FriendRequest }
   | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
+  | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
+  | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
   /** Ask every socket of the user here `are_you_there`. */
   | { kind: 'probe'; userId: number }
   /** A login session was revoked (logout): close its sockets with 4000. */

@@ -5,6 +5,7 @@
  * watches the user moments later — so one code path serves one instance and many. Changes
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { countGraphemes, MAX_CUSTOM_MESSAGE, sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -390,6 +391,22 @@ export class PresenceService {
     }
   }
 
+  // ---- game invitations ------------------------------------------------------------
+
+  /** Invites a friend to a Pong match: their sockets get `game_invite`. Friends only (404 otherwise). */
+  async invite(fromUserId: number, toUserId: number): Promise<string> {
+    if (!(await this.deps.friendRepo.getFriend(fromUserId, toUserId))) throw new AppError('NOT_FOUND', 'Not a friend');
+    const inviteId = randomUUID();
+    this.#publish(toUserId, { kind: 'game_invite', viewerId: toUserId, inviteId, fromUserId });
+    return inviteId;
+  }
+
+  /** Accepts a friend's invitation: their sockets get `game_invite_accepted`, and both start the match. */
+  async acceptInvite(byUserId: number, inviterId: number, inviteId: string): Promise<void> {
+    if (!(await this.deps.friendRepo.getFriend(byUserId, inviterId))) throw new AppError('NOT_FOUND', 'Not a friend');
+    this.#publish(inviterId, { kind: 'game_invite_accepted', viewerId: inviterId, inviteId, byUserId });
+  }
+
   // ---- internals -----------------------------------------------------------------
 
   #socketSession(connId: string): string {
@@ -421,6 +438,8 @@ export class PresenceService {
       case 'revoked':
       case 'request_received':
       case 'request_closed':
+      case 'game_invite':
+      case 'game_invite_accepted':
         return this.#sink(message);
       case 'reload':
         void this.#replicas.reload(message.userId);

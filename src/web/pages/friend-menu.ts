@@ -1,6 +1,6 @@
 /**
  * The menu on each friend's card: category and remove (two steps, named after the friend
- * in both), and block (two steps too). Inviting to a match needs a server channel that does not exist yet. A disclosure button with a small panel;
+ * in both), block (two steps too), and an invitation to a Pong match. A disclosure button with a small panel;
  * Escape closes it and returns focus to the button.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -9,9 +9,10 @@ import { CATEGORY_LABEL } from '../lib/labels.js';
 import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { sentInvites } from '../elements/game-invite-dialog.js';
 
 export interface FriendMenuContext {
-  api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser'>;
+  api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser' | 'inviteToGame'>;
   /** Says what happened (a polite live region on the page). */
   notify(text: string): void;
   /** Where focus goes after the friend is removed (their card is gone). */
@@ -33,11 +34,12 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   const error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
   let armed = false;
   const remove = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'remove' }, `Remove ${name}`);
+  const invite = h('button', { type: 'button', class: 'beacon-btn justify-center', 'data-part': 'invite' }, `Invite ${name} to Pong`);
   let blockArmed = false;
   const block = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'block' }, `Block ${name}`);
   const panel = h('div', { id, hidden: true, class: 'beacon-panel absolute right-0 z-10 mt-2 grid w-64 gap-2 p-3 text-left' },
     h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' }, `${name} is your…`), category,
-    remove, block, error);
+    invite, remove, block, error);
   const root = h('div', { class: 'relative shrink-0' }, toggle, panel);
 
   const setOpen = (open: boolean): void => {
@@ -95,6 +97,18 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
     );
   });
   remove.addEventListener('blur', disarm);
+  invite.addEventListener('click', () => {
+    invite.disabled = true;
+    ctx.api.inviteToGame(view.user_id).then(
+      (inviteId) => {
+        sentInvites.add(inviteId);
+        ctx.notify(`Invitation sent to ${name}. The match starts when they accept.`);
+        setOpen(false);
+        toggle.focus();
+      },
+      (e: unknown) => (error.textContent = errorMessage(e)),
+    ).finally(() => (invite.disabled = false));
+  });
   // Blocking also unfriends, and they can no longer ask again: two steps, like removing.
   block.addEventListener('click', () => {
     if (!blockArmed) {

@@ -34,6 +34,11 @@ export const playPage: Page = (root, ctx) => {
       note,
     ),
   );
+  // Opened from an accepted invitation: the match starts at once, for both players.
+  if (/[?&]start=1\b/.test(location.hash)) {
+    history.replaceState(null, '', '#/play');
+    game.start();
+  }
   // Leaving mid-match (route change) must not leave friends thinking we still play.
   return () => game.stop();
 };

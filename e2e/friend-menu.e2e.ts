@@ -1,7 +1,7 @@
 /**
- * Blocking from the friend menu, in Chromium: two steps naming the friend, the card goes,
- * focus lands somewhere sensible, and the blocked user can no longer send a request. axe
- * audits the armed menu.
+ * The friend menu in Chromium: inviting a friend to a Pong match starts it for both once
+ * they accept; blocking takes two steps naming the friend, the card goes, focus lands
+ * somewhere sensible, and the blocked user can no longer send a request. axe audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -37,9 +37,43 @@ afterAll(async () => {
   await server?.stop();
 });
 
+describe('friend menu: invite to Pong', () => {
+  it('invites a friend; they accept in a dialog, and the match starts for both', async () => {
+    const vicCtx = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    await vicCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), vic.token);
+    const vicPage = await vicCtx.newPage();
+    try {
+      await vicPage.goto(`${server.baseUrl}/#/friends`);
+      await friendCard(vicPage, 'uma').waitFor();
+      await page.goto(`${server.baseUrl}/#/friends`);
+      await friendCard(page, 'vic').waitFor();
+      const card = await openFriendMenu(page, 'vic');
+      await expectAccessible(page, 'friend menu open');
+      await card.getByRole('button', { name: 'Invite Vic Hale to Pong' }).click();
+      await page.getByText('Invitation sent to Vic Hale.').waitFor();
+      const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox invites you to a Pong match' });
+      await dialog.waitFor();
+      await expectAccessible(vicPage, 'game invitation');
+      await dialog.getByRole('button', { name: 'Play' }).click();
+      for (const p of [vicPage, page]) {
+        await p.getByRole('heading', { level: 1, name: 'Practice match' }).waitFor();
+        await p.getByRole('button', { name: 'Give up' }).waitFor();
+      }
+      const seen = (id: number, token: string) => api<{ status: string; activity: string }>(server.baseUrl, token, 'GET', `/users/${id}/status`);
+      await expect.poll(async () => (await seen(uma.id, vic.token)).activity, { timeout: 5000 }).toBe('playing_pong');
+      await expect.poll(async () => (await seen(vic.id, uma.token)).activity, { timeout: 5000 }).toBe('playing_pong');
+      await page.getByRole('button', { name: 'Give up' }).click();
+      await vicPage.getByRole('button', { name: 'Give up' }).click();
+    } finally {
+      await vicCtx.close();
+    }
+  });
+});
+
 describe('friend menu: block', () => {
   it('blocks in two steps; the friend leaves the list and can no longer ask again', async () => {
     await page.goto(`${server.baseUrl}/#/friends`);
+    await page.reload();
     await friendCard(page, 'vic').waitFor();
     const card = await openFriendMenu(page, 'vic');
     const block = card.getByRole('button', { name: 'Block Vic Hale' });

@@ -1,0 +1,87 @@
+/**
+ * <beacon-game-invite>: a friend's invitation to a Pong match, as a modal <dialog> with
+ * "Play" and "Not now". Accepting tells the friend (who starts too) and opens the match.
+ * Also starts the match when a friend accepts an invitation sent from this tab.
+ */
+import type { ApiClient } from '../../client/api.js';
+import type { PresenceClient } from '../../client/presence-client.js';
+import { errorMessage } from '../lib/error-messages.js';
+import { h } from '../lib/dom.js';
+
+/** Invitations sent from this tab: only their acceptance may start a match here. */
+export const sentInvites = new Set<string>();
+
+/** Opens the Play page with the match already running. */
+export function startMatch(): void {
+  location.hash = '#/play?start=1';
+}
+
+export class GameInviteDialogElement extends HTMLElement {
+  static define(tag = 'beacon-game-invite', registry = customElements): typeof GameInviteDialogElement {
+    if (!registry.get(tag)) registry.define(tag, this);
+    return this;
+  }
+
+  #offs: Array<() => void> = [];
+  #api: Pick<ApiClient, 'acceptGameInvite'> | null = null;
+  #pending: { inviteId: string; fromUserId: number } | null = null;
+  #dialog = h('dialog', {
+    class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
+    'aria-labelledby': 'beacon-invite-title',
+  });
+  #title = h('h2', { id: 'beacon-invite-title', class: 'text-lg font-bold' });
+  #error = h('p', { class: 'mt-2 min-h-5 text-sm text-red-200', role: 'alert' });
+  #play = h('button', { type: 'button', class: 'beacon-btn-primary', autofocus: true }, 'Play');
+  #later = h('button', { type: 'button', class: 'beacon-btn' }, 'Not now');
+
+  connect(client: Pick<PresenceClient, 'on' | 'friend'>, api: Pick<ApiClient, 'acceptGameInvite'>): void {
+    this.#offs.forEach((off) => off());
+    this.#api = api;
+    this.#offs = [
+      client.on('game_invite', ({ inviteId, fromUserId }) => {
+        this.#pending = { inviteId, fromUserId };
+        const name = client.friend(fromUserId)?.display_name ?? 'A friend';
+        this.#title.textContent = `${name} invites you to a Pong match`;
+        this.#error.textContent = '';
+        if (!this.#dialog.open) this.#dialog.showModal();
+      }),
+      client.on('game_invite_accepted', ({ inviteId }) => {
+        if (sentInvites.delete(inviteId)) startMatch();
+      }),
+    ];
+  }
+
+  connectedCallback(): void {
+    if (this.firstChild) return;
+    this.#dialog.append(this.#title, this.#error, h('div', { class: 'mt-4 flex gap-2' }, this.#play, this.#later));
+    this.#play.addEventListener('click', () => void this.#accept());
+    this.#later.addEventListener('click', () => this.#dialog.close());
+    this.append(this.#dialog);
+  }
+
+  disconnectedCallback(): void {
+    this.#offs.forEach((off) => off());
+    this.#offs = [];
+  }
+
+  async #accept(): Promise<void> {
+    const invite = this.#pending;
+    if (!invite || !this.#api) return;
+    this.#play.disabled = true;
+    try {
+      await this.#api.acceptGameInvite(invite.fromUserId, invite.inviteId);
+      this.#dialog.close();
+      startMatch();
+    } catch (e) {
+      this.#error.textContent = `Could not accept: ${errorMessage(e)}`;
+    } finally {
+      this.#play.disabled = false;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-game-invite': GameInviteDialogElement;
+  }
+}

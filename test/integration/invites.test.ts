@@ -1,0 +1,41 @@
+/** Inviting a friend to a Pong match: pushed to the friend, acceptance pushed back; friends only. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+
+describe('game invitations', () => {
+  let t: LiveApp;
+  beforeEach(async () => {
+    t = await startLiveApp();
+  });
+  afterEach(() => t.close());
+
+  it('reaches the friend as game_invite, and the acceptance reaches the inviter', async () => {
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    await t.befriend(alice, bob);
+    const { socket: a } = await t.connect(alice.token);
+    const { socket: b } = await t.connect(bob.token);
+    let inviteId = '';
+    const got = await b.after(async () => {
+      const res = await t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/${bob.id}/invite`, headers: bearer(alice.token) });
+      expect(res.statusCode).toBe(202);
+      inviteId = res.json().invite_id;
+    }, (f) => f.type === 'game_invite');
+    expect(got).toMatchObject({ invite_id: inviteId, from_user_id: alice.id });
+    const accepted = await a.after(
+      () => t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/${alice.id}/invite/${inviteId}/accept`, headers: bearer(bob.token) }),
+      (f) => f.type === 'game_invite_accepted',
+    );
+    expect(accepted).toMatchObject({ invite_id: inviteId, by_user_id: bob.id });
+  });
+
+  it('is for friends only, and ids are checked', async () => {
+    const alice = await t.register('alice');
+    const carol = await t.register('carol');
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/${carol.id}/invite`, headers: bearer(alice.token) });
+    expect(res.statusCode).toBe(404);
+    const bad = await t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/${carol.id}/invite/not-a-uuid/accept`, headers: bearer(alice.token) });
+    expect(bad.statusCode).toBe(400);
+  });
+});
