@@ -59,7 +59,9 @@ describe('PresenceService', () => {
       expect(presence().viewOf(alice.userId, 'friend').status).toBe('online');
       f.advance(1);
       const [ev] = presenceOf(f.take(), alice.userId);
-      expect(statusOf(ev?.views.friend)).toEqual({ status: 'offline', activity: null, custom_message: null, last_seen: iso(closedAt) });
+      // Friends see last_seen to the minute; the user sees the exact moment.
+      expect(statusOf(ev?.views.friend)).toEqual({ status: 'offline', activity: null, custom_message: null, last_seen: iso(Math.floor(closedAt / 60_000) * 60_000) });
+      expect(presence().viewOf(alice.userId, 'self').last_seen).toBe(iso(closedAt));
     });
 
     it('a reload within the grace is never noticed by friends', async () => {
