@@ -84,6 +84,9 @@ export const since = (start: number): number => Date.now() - start;
 export async function newPage(browser: Browser, opts: BrowserContextOptions): Promise<Page> {
   const context = await browser.newContext(opts);
   const page = await context.newPage();
-  page.on('close', () => void context.close());
+  // The browser may already be closing (afterAll): a context that is gone is fine, never an unhandled rejection.
+  page.on('close', () => {
+    context.close().catch(() => undefined);
+  });
   return page;
 }
