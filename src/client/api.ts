@@ -1,35 +1,21 @@
 /** Typed REST client for every `/api/v1` endpoint of CONTRACT.md. */
 import type {
   Activity,
+  CalendarInfo,
   Friend,
   FriendCategory,
   FriendRequest,
+  HistoryInfo,
   ManualStatus,
   ScheduleBody,
   Settings,
   User,
   View,
 } from '../protocol/index.js';
+
+export type { CalendarInfo, HistoryInfo };
 import { normalizeBaseUrl } from './transport.js';
 
-/** Your calendar feed, as GET /users/me/calendar answers. */
-export interface CalendarInfo {
-  configured: boolean;
-  host: string | null;
-  share_titles: boolean;
-  refreshed_at: string | null;
-  error: string | null;
-}
-
-/** Your pattern, as GET /users/me/status/history answers. */
-export interface HistoryInfo {
-  time_zone: string;
-  from: string;
-  to: string;
-  /** Share of time present per ISO weekday (0 = Monday) × local hour; null where unknown. */
-  heatmap: Array<Array<number | null>>;
-  summary: string;
-}
 
 /** A failed API call. `code` is the contract's error code, or `NETWORK_ERROR` when no response came. */
 export class ApiError extends Error {

@@ -125,6 +125,32 @@ export const ScheduleBody = Type.Object(
 );
 export type ScheduleBody = Static<typeof ScheduleBody>;
 
+/** Your calendar feed, as GET/PUT /users/me/calendar answer (the URL itself is never sent back). */
+export const CalendarInfo = Type.Object({
+  configured: Type.Boolean(),
+  /** Where the feed lives: scheme and host only. */
+  host: nullable(Type.String()),
+  share_titles: Type.Boolean(),
+  refreshed_at: nullable(Timestamp),
+  /** Why the last refresh failed, in words fit for the user; null when it worked. */
+  error: nullable(Type.String()),
+});
+export type CalendarInfo = Static<typeof CalendarInfo>;
+
+/** Your own pattern, as GET /users/me/status/history answers. */
+export const HistoryInfo = Type.Object({
+  time_zone: Type.String(),
+  from: Timestamp,
+  to: Timestamp,
+  heatmap: Type.Array(Type.Array(nullable(Type.Number()), { minItems: 24, maxItems: 24 }), {
+    minItems: 7,
+    maxItems: 7,
+    description: 'share of time present (any status but offline) per ISO weekday (0 = Monday) and local hour; null where never observed',
+  }),
+  summary: Type.String(),
+});
+export type HistoryInfo = Static<typeof HistoryInfo>;
+
 export const SetStatusBody = Type.Object(
   {
     status: ManualStatusT,

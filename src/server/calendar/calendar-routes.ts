@@ -1,5 +1,6 @@
 /** GET/PUT/DELETE /users/me/calendar: your private calendar feed (busy during events). */
 import { Type } from 'typebox';
+import { CalendarInfo } from '../../protocol/index.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const CalendarBody = Type.Object(
@@ -10,13 +11,6 @@ const CalendarBody = Type.Object(
   { additionalProperties: false },
 );
 
-const CalendarInfo = Type.Object({
-  configured: Type.Boolean(),
-  host: Type.Union([Type.String(), Type.Null()]),
-  share_titles: Type.Boolean(),
-  refreshed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-});
 
 export async function calendarRoutes(app: App, { services }: RouteOptions): Promise<void> {
   const tags = ['status'];

@@ -7,6 +7,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { DateTime } from 'luxon';
+import type { CalendarInfo } from '../../protocol/index.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
@@ -19,14 +20,6 @@ const HORIZON_MS = 48 * 3_600_000;
 /** Feeds read at once during a refresh round. */
 const PARALLEL = 4;
 
-export interface CalendarInfo {
-  configured: boolean;
-  /** Where the feed lives (scheme and host only). */
-  host: string | null;
-  share_titles: boolean;
-  refreshed_at: string | null;
-  error: string | null;
-}
 
 export class CalendarService {
   #timer: NodeJS.Timeout | null = null;

@@ -1,5 +1,6 @@
 /** GET /users/me/status/history: your own week × hour pattern and a sentence about it. */
 import { Type } from 'typebox';
+import { HistoryInfo } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import { authOf, errorResponses, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 import { isTimeZone } from '../presence/schedule.js';
@@ -15,23 +16,12 @@ const HistoryQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const HistoryReply = Type.Object({
-  time_zone: Type.String(),
-  from: Type.String({ format: 'date-time' }),
-  to: Type.String({ format: 'date-time' }),
-  heatmap: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Null()]), { minItems: 24, maxItems: 24 }), {
-    minItems: 7,
-    maxItems: 7,
-    description: 'share of time present (any status but offline) per ISO weekday (0 = Monday) and local hour; null where never observed',
-  }),
-  summary: Type.String(),
-});
 
 export async function historyRoutes(app: App, { services }: RouteOptions): Promise<void> {
   app.addHook('onRequest', requireAuth(services));
   app.get(
     '/users/me/status/history',
-    { schema: { tags: ['status'], security: [{ bearer: [] }], querystring: HistoryQuery, response: { 200: HistoryReply, ...errorResponses(400, 401) } } },
+    { schema: { tags: ['status'], security: [{ bearer: [] }], querystring: HistoryQuery, response: { 200: HistoryInfo, ...errorResponses(400, 401) } } },
     async (request) => {
       const { userId } = authOf(request);
       const zone = request.query.time_zone ?? (await services.presence.getSchedule(userId)).time_zone;

@@ -169,6 +169,6 @@ export function viewsByTier(subject: Subject, nowMs: number): Record<ViewerTier,
  * The tiers whose view differs between `before` and `after`: an event goes to those viewers
  * only, so a change a viewer cannot see sends that viewer nothing.
  */
-export function changedTiers(before: Subject, after: Subject, nowMs: number): ViewerTier[] {
-  return VIEWER_TIERS.filter((tier) => !sameView(view(before, tier, nowMs), view(after, tier, nowMs)));
+export function changedTiers(before: Subject, after: Subject, nowMs: number, beforeMs = nowMs): ViewerTier[] {
+  return VIEWER_TIERS.filter((tier) => !sameView(view(before, tier, beforeMs), view(after, tier, nowMs)));
 }

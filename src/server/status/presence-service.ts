@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { countGraphemes, MAX_CUSTOM_MESSAGE, sameView, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, MAX_CUSTOM_MESSAGE, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -17,7 +17,7 @@ import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedTiers, tierOf, view, VIEWER_TIERS } from '../presence/privacy.js';
+import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
@@ -160,16 +160,11 @@ export class PresenceService {
     const previous = this.#day;
     this.#day = day;
     if (previous === null || day === previous) return;
-    const before = day * DAY_MS - 1;
+    const lastMsOfYesterday = day * DAY_MS - 1;
     for (const [userId, profile] of this.#profiles) {
       if ((profile.settings.last_seen_approximate_visibility ?? 'nobody') === 'nobody' || this.engine.get(userId).status !== 'offline') continue;
       const subject = this.#subject(userId);
-      const views: Partial<Record<ViewerTier, View>> = {};
-      for (const tier of VIEWER_TIERS) {
-        const after = view(subject, tier, now);
-        if (!sameView(view(subject, tier, before), after)) views[tier] = after;
-      }
-      if (Object.keys(views).length > 0) this.#sink({ kind: 'presence', userId, views });
+      this.#publishViews(userId, subject, subject, lastMsOfYesterday);
     }
   }
 
@@ -502,10 +497,13 @@ export class PresenceService {
     this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after));
   }
 
-  /** Hands the gateway the views of the tiers that changed, each computed once. */
-  #publishViews(userId: number, before: Subject, after: Subject): void {
+  /**
+   * Hands the gateway the views of the tiers that changed, each computed once. `beforeMs`
+   * (default now) is when `before` was seen: the day roll-over compares one subject across midnight.
+   */
+  #publishViews(userId: number, before: Subject, after: Subject, beforeMs?: number): void {
     const now = this.deps.now();
-    const tiers = changedTiers(before, after, now);
+    const tiers = changedTiers(before, after, now, beforeMs);
     if (tiers.length === 0) return;
     const views: Partial<Record<ViewerTier, View>> = {};
     for (const t of tiers) views[t] = view(after, t, now);
