@@ -10,3 +10,17 @@ export {
   type PresenceEvents,
 } from './presence-client.js';
 export type { Timers, WebSocketCtor, WebSocketLike } from './transport.js';
+export { normalizeBaseUrl, statusSocketUrl } from './transport.js';
+export type {
+  Activity,
+  Audience,
+  Friend,
+  FriendCategory,
+  FriendRequest,
+  ManualStatus,
+  Settings,
+  Status,
+  StatusVisibility,
+  User,
+  View,
+} from '../protocol/index.js';

@@ -53,13 +53,14 @@ export function normalizeBaseUrl(baseUrl: string): string {
 }
 
 /**
- * `ws(s)://host/ws/status` for an http(s) origin. An empty base means "same origin" and
- * resolves against `location` when there is one (the web app served by Beacon itself).
+ * `ws(s)://host[/prefix]/ws/status` for an http(s) base. The base may carry a path prefix
+ * (Beacon mounted under `/beacon` in a host app) and may be a path alone (`/beacon`) or
+ * empty ("same origin"): both resolve against `location` when there is one.
  */
 export function statusSocketUrl(baseUrl: string): string {
-  let base = normalizeBaseUrl(baseUrl);
-  if (base === '' && typeof location !== 'undefined') base = location.origin;
-  const url = new URL('/ws/status', `${base}/`);
+  const base = normalizeBaseUrl(baseUrl);
+  const origin = typeof location !== 'undefined' ? location.origin : undefined;
+  const url = new URL(`${base}/ws/status`, origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
   return url.toString();
 }

@@ -30,6 +30,13 @@ describe('transport', () => {
     expect(statusSocketUrl('http://other.test')).toBe('ws://other.test/ws/status');
   });
 
+  it('keeps a path prefix, given with an origin or as a path of the page\'s origin', () => {
+    expect(statusSocketUrl('https://site.test/beacon/')).toBe('wss://site.test/beacon/ws/status');
+    vi.stubGlobal('location', { origin: 'http://pong.example:8080' });
+    expect(statusSocketUrl('/beacon')).toBe('ws://pong.example:8080/beacon/ws/status');
+    expect(statusSocketUrl('/a/b//')).toBe('ws://pong.example:8080/a/b/ws/status');
+  });
+
   it('finds the global WebSocket only when there is a constructor', () => {
     vi.stubGlobal('WebSocket', FakeWebSocket);
     expect(globalWebSocket()).toBe(FakeWebSocket);

@@ -1,0 +1,169 @@
+/**
+ * <beacon-friend-list>: the signed-in user's friends, live. Each row is a button (dot,
+ * name, status in words, message) that dispatches `beacon-friend-select`; an empty list
+ * offers `beacon-find-friends` instead of a link. Loading, empty, error and not-live
+ * states are shown in words; changes are announced politely to screen readers.
+ * Attribute `filter="online"` hides offline friends.
+ */
+import type { ConnectionState, View } from '../client/index.js';
+import { h } from '../web/lib/dom.js';
+import { CONNECTION_LABEL, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
+import { announceChange, visibleFriends } from '../web/lib/status-order.js';
+import { BeaconElement } from './beacon-element.js';
+import type { BeaconConnection } from './connection.js';
+import { emit, FIND_FRIENDS, FRIEND_SELECT, type FriendSelectDetail } from './events.js';
+import { statusDot, statusToken } from './status-dot.js';
+
+const CSS = `
+ul { list-style: none; margin: 0; padding: 0; display: grid; gap: calc(var(--_space) * 0.5); }
+.friend {
+  display: grid; grid-template-columns: auto 1fr; column-gap: var(--_space); align-items: center;
+  width: 100%; text-align: start; border: 1px solid var(--_border); border-radius: var(--_radius);
+  background: var(--_surface); padding: var(--_space);
+}
+.friend:hover { background: var(--_hover); }
+.name { font-weight: 600; overflow-wrap: anywhere; }
+.label, .message { grid-column: 2; font-size: 0.875em; overflow-wrap: anywhere; }
+.message { font-style: italic; }
+.live-note { font-size: 0.875em; margin: 0 0 var(--_space); }
+`;
+
+export class BeaconFriendListElement extends BeaconElement {
+  static observedAttributes = ['filter'];
+
+  /** Registers the element (idempotent); `tag` allows another name. */
+  static define(tag = 'beacon-friend-list', registry = customElements): typeof BeaconFriendListElement {
+    if (!registry.get(tag)) registry.define(tag, this);
+    return this;
+  }
+
+  #note = h('p', { class: 'live-note muted', role: 'status', part: 'connection' });
+  #live = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+  #body = h('div');
+  #rows = new Map<number, HTMLLIElement>();
+  #list = h('ul', { part: 'list', 'aria-label': 'Friends' });
+
+  constructor() {
+    super(CSS);
+    this.root.append(this.#note, this.#live, this.#body);
+  }
+
+  attributeChangedCallback(): void {
+    this.refresh();
+  }
+
+  protected bind(connection: BeaconConnection | null): Array<() => void> {
+    if (!connection) {
+      this.#rows.clear();
+      this.#note.hidden = true;
+      this.#show(this.#state('Not connected to Beacon.', 'disconnected'));
+      return [];
+    }
+    const { client } = connection;
+    const render = (): void => this.#render(client.friends(), client.state, client.self !== null, client.lastSyncAt);
+    render();
+    return [
+      client.on('friends', render),
+      client.on('state', render),
+      client.on('synced', render),
+      client.on('friend', ({ view, previous }) => this.#announce(view, previous)),
+    ];
+  }
+
+  #render(friends: View[], state: ConnectionState, loaded: boolean, syncedAt: number | null): void {
+    this.#renderNote(state, loaded, syncedAt);
+    if (!loaded && friends.length === 0) {
+      const failed = state === 'offline';
+      return this.#show(failed ? this.#errorState() : this.#state('Loading friends…', 'loading'));
+    }
+    if (friends.length === 0) return this.#show(this.#emptyState());
+    const shown = visibleFriends(friends, this.getAttribute('filter') === 'online');
+    if (shown.length === 0) return this.#show(this.#state('None of your friends are online right now.', 'empty'));
+    const keep = new Set(shown.map((v) => v.user_id));
+    for (const id of this.#rows.keys()) if (!keep.has(id)) this.#rows.delete(id);
+    shown.forEach((view, i) => {
+      const row = this.#row(view);
+      const at = this.#list.children[i];
+      if (at !== row) this.#list.insertBefore(row, at ?? null);
+    });
+    while (this.#list.children.length > shown.length) this.#list.lastElementChild?.remove();
+    this.#show(this.#list);
+  }
+
+  /** Honest connection state: shown whenever the list is not live. */
+  #renderNote(state: ConnectionState, loaded: boolean, syncedAt: number | null): void {
+    const live = state === 'connected';
+    this.#note.hidden = live || !loaded;
+    this.dataset.connection = state;
+    if (live || !loaded) return;
+    const time = syncedAt === null ? null : new Date(syncedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    this.#note.textContent = `${CONNECTION_LABEL[state]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
+  }
+
+  #row(view: View): HTMLLIElement {
+    const token = statusToken(view.status);
+    const label = describeActivity(view.status, view.activity);
+    const words = label === STATUS_SHORT[view.status] ? label : `${STATUS_SHORT[view.status]} · ${label}`;
+    const button = h(
+      'button',
+      { type: 'button', class: 'friend', part: 'friend' },
+      statusDot(view.status),
+      h('span', { class: 'name', part: 'name' }, view.display_name),
+      h('span', { class: 'label muted', part: 'label' }, words),
+      view.custom_message ? h('span', { class: 'message muted', part: 'message' }, `“${view.custom_message}”`) : null,
+    );
+    button.addEventListener('click', () => {
+      emit<FriendSelectDetail>(this, FRIEND_SELECT, { userId: view.user_id, username: view.username });
+    });
+    let row = this.#rows.get(view.user_id);
+    if (!row) {
+      row = h('li');
+      this.#rows.set(view.user_id, row);
+    }
+    row.setAttribute('part', `row row-${token}`);
+    row.dataset.userId = String(view.user_id);
+    row.dataset.status = view.status;
+    row.replaceChildren(button);
+    return row;
+  }
+
+  #announce(view: View, previous: View | undefined): void {
+    const text = announceChange(view, previous, STATUS_SHORT);
+    if (!text) return;
+    this.#live.textContent = text;
+    const row = this.#rows.get(view.user_id);
+    row?.classList.remove('flash');
+    queueMicrotask(() => this.#rows.get(view.user_id)?.classList.add('flash'));
+  }
+
+  #show(node: Node): void {
+    if (this.#body.firstChild !== node || this.#body.childNodes.length !== 1) this.#body.replaceChildren(node);
+  }
+
+  #state(text: string, state: string): HTMLElement {
+    this.dataset.state = state;
+    return h('p', { class: 'state', part: 'state', role: 'status', 'data-state': state }, text);
+  }
+
+  #emptyState(): HTMLElement {
+    this.dataset.state = 'empty';
+    const find = h('button', { type: 'button', class: 'primary', part: 'find-friends' }, 'Find friends');
+    find.addEventListener('click', () => emit(this, FIND_FRIENDS, null));
+    return h('div', { class: 'state', part: 'state', 'data-state': 'empty' }, h('p', {}, 'No friends yet.'), find);
+  }
+
+  #errorState(): HTMLElement {
+    this.dataset.state = 'error';
+    const retry = h('button', { type: 'button', part: 'retry' }, 'Retry now');
+    retry.addEventListener('click', () => this.connection?.client.reconnectNow());
+    return h(
+      'div',
+      { class: 'state error', part: 'state', role: 'alert', 'data-state': 'error' },
+      h('p', {}, 'Could not reach Beacon. It keeps trying in the background.'),
+      retry,
+    );
+  }
+}
+
+// No HTMLElementTagNameMap entry: Beacon's own web app has an element of this name
+// (src/web/elements/friend-list.ts); the two are never on one page.

@@ -1,0 +1,115 @@
+/**
+ * <beacon-status user-id="42">: one user's status as a dot AND a word ("Busy"), never by
+ * colour alone; optionally their message (attribute `show-message`). Live for the signed-in
+ * user and their friends; anyone else is read once over REST (as they allow the viewer to
+ * see) and again at each reconnect. The host's `status` property and `data-status`
+ * attribute mirror what is shown.
+ */
+import { ApiError, type Status, type View } from '../client/index.js';
+import { h } from '../web/lib/dom.js';
+import { STATUS_SHORT } from '../web/lib/labels.js';
+import { BeaconElement } from './beacon-element.js';
+import type { BeaconConnection } from './connection.js';
+import { statusDot } from './status-dot.js';
+
+const CSS = `
+:host { display: inline-block; }
+.wrap { display: inline-flex; align-items: center; gap: calc(var(--_space) * 0.5); }
+.message { font-style: italic; }
+`;
+
+export class BeaconStatusElement extends BeaconElement {
+  static observedAttributes = ['user-id', 'show-message'];
+
+  static define(tag = 'beacon-status', registry = customElements): typeof BeaconStatusElement {
+    if (!registry.get(tag)) registry.define(tag, this);
+    return this;
+  }
+
+  #wrap = h('span', { class: 'wrap', part: 'status' });
+  #status: Status | null = null;
+  /** Bumped per bind so a late REST answer for an old user id is dropped. */
+  #run = 0;
+
+  constructor() {
+    super(CSS);
+    this.root.append(this.#wrap);
+  }
+
+  /** The user shown; mirrors the `user-id` attribute. */
+  get userId(): number | null {
+    const n = Number(this.getAttribute('user-id'));
+    return Number.isSafeInteger(n) && n > 0 ? n : null;
+  }
+
+  set userId(id: number | null) {
+    if (id === null) this.removeAttribute('user-id');
+    else this.setAttribute('user-id', String(id));
+  }
+
+  /** What is shown now; null while unknown. */
+  get status(): Status | null {
+    return this.#status;
+  }
+
+  attributeChangedCallback(): void {
+    this.refresh();
+  }
+
+  protected bind(connection: BeaconConnection | null): Array<() => void> {
+    const run = ++this.#run;
+    const id = this.userId;
+    if (!connection || id === null) {
+      this.#text(connection ? 'Unknown user' : 'Status unavailable', 'unknown');
+      return [];
+    }
+    const { client } = connection;
+    const live = (): View | null => (client.self?.user_id === id ? client.self : (client.friend(id) ?? null));
+    const fetchOnce = (): void => {
+      if (live()) return;
+      connection.api.userStatus(id).then(
+        (view) => run === this.#run && !live() && this.#render(view),
+        (err: unknown) => run === this.#run && !live() && this.#text(err instanceof ApiError && err.status === 404 ? 'Unknown user' : 'Status unavailable', 'unknown'),
+      );
+    };
+    const update = (): void => {
+      const view = live();
+      if (view) this.#render(view);
+    };
+    if (live()) update();
+    else if (client.self) fetchOnce();
+    else this.#text('Loading status…', 'loading');
+    return [
+      client.on('self', update),
+      client.on('friend', ({ view }) => view.user_id === id && this.#render(view)),
+      // A friend removed, or a first snapshot without them: read the status as a stranger would.
+      client.on('friend_removed', ({ friendId }) => friendId === id && fetchOnce()),
+      client.on('ready', () => (live() ? update() : fetchOnce())),
+    ];
+  }
+
+  #render(view: View): void {
+    this.#status = view.status;
+    this.dataset.status = view.status;
+    const message = this.hasAttribute('show-message') && view.custom_message ? view.custom_message : null;
+    this.#wrap.replaceChildren(
+      statusDot(view.status),
+      h('span', { class: 'label', part: 'label' }, STATUS_SHORT[view.status]),
+      message ? h('span', { class: 'message muted', part: 'message' }, `“${message}”`) : '',
+    );
+    this.#wrap.title = `${view.display_name}: ${STATUS_SHORT[view.status]}`;
+  }
+
+  #text(text: string, state: string): void {
+    this.#status = null;
+    this.dataset.status = state;
+    this.#wrap.replaceChildren(h('span', { class: 'label muted', part: 'label' }, text));
+    this.#wrap.removeAttribute('title');
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'beacon-status': BeaconStatusElement;
+  }
+}

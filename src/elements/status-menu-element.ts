@@ -1,0 +1,218 @@
+/**
+ * <beacon-status-menu>: the signed-in user's own status. A disclosure button (showing the
+ * status in words) opens a panel with the manual status as a WAI-ARIA radio group (arrow
+ * keys move, Enter/Space or a click sets it) and a status message form. Escape, a click
+ * outside or tabbing away closes it. Each change dispatches `beacon-status-set`.
+ */
+import type { ManualStatus, View } from '../client/index.js';
+import { errorMessage } from '../web/lib/error-messages.js';
+import { h } from '../web/lib/dom.js';
+import { STATUS_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
+import { BeaconElement } from './beacon-element.js';
+import type { BeaconConnection } from './connection.js';
+import { emit, STATUS_SET, type StatusSetDetail } from './events.js';
+import { statusDot } from './status-dot.js';
+
+const MANUAL: readonly ManualStatus[] = ['online', 'away', 'busy'];
+const MAX_MESSAGE = 128;
+
+const CSS = `
+:host { display: inline-block; position: relative; }
+.trigger { display: inline-flex; align-items: center; gap: calc(var(--_space) * 0.5); }
+.panel {
+  position: absolute; z-index: 10; inset-inline-end: 0; margin-top: calc(var(--_space) * 0.5);
+  min-width: 16em; padding: var(--_space); display: grid; gap: var(--_space);
+  background: var(--_surface); border: 1px solid var(--_border); border-radius: var(--_radius);
+  box-shadow: 0 4px 16px rgba(0, 0, 0, 0.15);
+}
+.panel[hidden] { display: none; }
+.options { display: grid; gap: 2px; }
+.option { display: flex; align-items: center; gap: var(--_space); width: 100%; text-align: start; border-color: transparent; }
+.option[aria-checked='true'] { border-color: var(--_accent); }
+.option:hover { background: var(--_hover); }
+.check { width: 1em; }
+.legend { margin: 0; font-weight: 600; }
+form { display: grid; gap: calc(var(--_space) * 0.5); }
+input { padding: calc(var(--_space) * 0.5); border: 1px solid var(--_border); border-radius: var(--_radius); background: var(--_surface); }
+.actions { display: flex; gap: calc(var(--_space) * 0.5); }
+`;
+
+let nextId = 0;
+
+export class BeaconStatusMenuElement extends BeaconElement {
+  static define(tag = 'beacon-status-menu', registry = customElements): typeof BeaconStatusMenuElement {
+    if (!registry.get(tag)) registry.define(tag, this);
+    return this;
+  }
+
+  readonly #id = `beacon-menu-${++nextId}`;
+  #trigger = h('button', { type: 'button', class: 'trigger', part: 'trigger', 'aria-expanded': 'false', 'aria-controls': `${this.#id}-panel` });
+  #panel = h('div', { id: `${this.#id}-panel`, class: 'panel', part: 'panel', role: 'group', 'aria-label': 'Your status', hidden: true });
+  #radios = new Map<ManualStatus, HTMLButtonElement>();
+  #input = h('input', { id: `${this.#id}-message`, part: 'input', type: 'text', maxlength: MAX_MESSAGE, autocomplete: 'off' });
+  #error = h('p', { class: 'error', part: 'error', role: 'alert' });
+  #self: View | null = null;
+
+  constructor() {
+    super(CSS);
+    this.#build();
+    this.root.append(this.#trigger, this.#panel);
+    this.#renderTrigger();
+  }
+
+  get open(): boolean {
+    return !this.#panel.hidden;
+  }
+
+  set open(value: boolean) {
+    this.#panel.hidden = !value;
+    this.#trigger.setAttribute('aria-expanded', String(value));
+    if (!value) return;
+    this.#error.textContent = '';
+    this.#input.value = this.#self?.custom_message ?? '';
+    this.#markChecked();
+    this.#radios.get(this.#manual())?.focus();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('pointerdown', this.#onOutside);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('pointerdown', this.#onOutside);
+  }
+
+  protected bind(connection: BeaconConnection | null): Array<() => void> {
+    this.#self = connection?.client.self ?? null;
+    this.#trigger.disabled = connection === null;
+    this.#renderTrigger();
+    if (!connection) {
+      this.open = false;
+      return [];
+    }
+    return [
+      connection.client.on('self', (view) => {
+        this.#self = view;
+        this.#renderTrigger();
+        this.#markChecked();
+      }),
+    ];
+  }
+
+  /** The manual status the server shows (in a game: the one that comes back after it). */
+  #manual(): ManualStatus {
+    const s = this.#self?.status;
+    return s === 'away' || s === 'busy' ? s : 'online';
+  }
+
+  #build(): void {
+    this.#trigger.addEventListener('click', () => (this.open = !this.open));
+    this.root.addEventListener('keydown', (e) => {
+      if ((e as KeyboardEvent).key !== 'Escape' || !this.open) return;
+      e.stopPropagation();
+      this.open = false;
+      this.#trigger.focus();
+    });
+    this.addEventListener('focusout', (e) => {
+      const next = e.relatedTarget;
+      if (this.open && next instanceof Node && !this.contains(next) && !this.root.contains(next)) this.open = false;
+    });
+    const legend = h('p', { id: `${this.#id}-legend`, class: 'legend' }, 'Status');
+    const group = h('div', { class: 'options', role: 'radiogroup', 'aria-labelledby': legend.id }, ...MANUAL.map((s) => this.#radio(s)));
+    const form = h(
+      'form',
+      { part: 'form' },
+      h('label', { for: this.#input.id }, 'Status message'),
+      this.#input,
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit', class: 'primary', part: 'save' }, 'Save message'),
+        h('button', { type: 'button', part: 'clear', 'data-action': 'clear' }, 'Clear'),
+      ),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.#set(this.#manual(), this.#input.value.trim() || null);
+    });
+    form.querySelector('[data-action="clear"]')?.addEventListener('click', () => {
+      this.#input.value = '';
+      void this.#set(this.#manual(), null);
+    });
+    this.#panel.append(legend, group, form, this.#error);
+  }
+
+  #radio(status: ManualStatus): HTMLButtonElement {
+    const button = h(
+      'button',
+      { type: 'button', role: 'radio', class: 'option', part: `option option-${status}`, 'aria-checked': 'false', tabindex: -1, 'data-status': status },
+      h('span', { class: 'check', 'aria-hidden': 'true' }),
+      statusDot(status),
+      h('span', {}, STATUS_LABEL[status]),
+    );
+    button.addEventListener('click', () => void this.#set(status, this.#self?.custom_message ?? null));
+    button.addEventListener('keydown', (e) => this.#onRadioKey(e, status));
+    this.#radios.set(status, button);
+    return button;
+  }
+
+  #onRadioKey(e: KeyboardEvent, status: ManualStatus): void {
+    const i = MANUAL.indexOf(status);
+    const n = MANUAL.length;
+    const next =
+      e.key === 'ArrowDown' || e.key === 'ArrowRight' ? MANUAL[(i + 1) % n]
+      : e.key === 'ArrowUp' || e.key === 'ArrowLeft' ? MANUAL[(i + n - 1) % n]
+      : e.key === 'Home' ? MANUAL[0]
+      : e.key === 'End' ? MANUAL[n - 1]
+      : undefined;
+    if (!next) return;
+    e.preventDefault();
+    // Moving only moves focus: nothing is sent until Enter, Space or a click.
+    for (const [s, r] of this.#radios) r.tabIndex = s === next ? 0 : -1;
+    this.#radios.get(next)?.focus();
+  }
+
+  #markChecked(): void {
+    const manual = this.#manual();
+    for (const [status, radio] of this.#radios) {
+      const on = status === manual;
+      radio.setAttribute('aria-checked', String(on));
+      radio.tabIndex = on ? 0 : -1;
+      const check = radio.querySelector('.check');
+      if (check) check.textContent = on ? '✓' : '';
+    }
+  }
+
+  async #set(status: ManualStatus, customMessage: string | null): Promise<void> {
+    const connection = this.connection;
+    if (!connection) return;
+    this.#error.textContent = '';
+    try {
+      this.#self = await connection.client.setStatus(status, customMessage);
+      this.#renderTrigger();
+      this.#markChecked();
+      emit<StatusSetDetail>(this, STATUS_SET, { status, customMessage });
+    } catch (err) {
+      this.#error.textContent = errorMessage(err);
+    }
+  }
+
+  #renderTrigger(): void {
+    const status = this.#self?.status ?? 'offline';
+    this.dataset.status = this.#self ? status : 'unknown';
+    this.#trigger.replaceChildren(
+      statusDot(status),
+      h('span', { class: 'sr-only' }, 'Your status: '),
+      h('span', { part: 'label' }, this.#self ? STATUS_SHORT[status] : 'Status'),
+      h('span', { 'aria-hidden': 'true' }, ' ▾'),
+    );
+  }
+
+  #onOutside = (e: PointerEvent): void => {
+    if (this.open && !e.composedPath().includes(this)) this.open = false;
+  };
+}
+
+// No HTMLElementTagNameMap entry: Beacon's own web app has an element of this name.
