@@ -24,6 +24,7 @@ import { historyRoutes } from './history/history-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import { inviteRoutes } from './games/invite-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
+import { sdkRoutes } from './sdk-routes.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
@@ -172,6 +173,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     { prefix: '/api/v1' },
   );
 
+  sdkRoutes(app);
   await serveWeb(app, config);
   return app;
 }
