@@ -27,6 +27,16 @@ export const PARTS = {
     clean: [],
     args: ['build', '--logLevel', 'warn'],
   },
+  // The single-file SDK and elements bundles the server serves at /sdk/*.js (tsdown.config.ts).
+  // Optional: a production install without them still starts; /sdk/*.js then answers 404.
+  sdk: {
+    sources: ['src/client', 'src/elements', 'src/web/lib', 'src/protocol', 'tsdown.config.ts'],
+    output: 'dist/sdk/beacon-elements.js',
+    tool: 'node_modules/tsdown/dist/run.mjs',
+    clean: ['dist/sdk'],
+    args: ['--config', 'tsdown.config.ts', '--filter', 'beacon-client', '--filter', 'beacon-elements', '--log-level', 'warn'],
+    optional: true,
+  },
 };
 
 function files(path) {

@@ -11,6 +11,7 @@ for (const part of Object.keys(PARTS)) {
   const s = state(part);
   if (s === 'current') continue;
   if (toolchainInstalled(part)) todo.push(part);
+  else if (PARTS[part].optional) console.warn(`beacon: ${PARTS[part].output} is ${s} and the build tools are not installed; starting without it.`);
   else if (s === 'stale') console.warn(`beacon: the ${part} build is older than its sources, and the build tools are not installed; running it as built.`);
   else {
     console.error(`beacon: ${PARTS[part].output} is missing and the build tools are not installed: run \`npm run build\` where dev dependencies are installed.`);

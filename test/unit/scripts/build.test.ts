@@ -45,7 +45,12 @@ async function fakeBuild(root: string): Promise<void> {
   mkdirSync(join(root, 'dist/web'), { recursive: true });
   writeFileSync(join(root, 'dist/server/main.js'), "console.log('compiled server running');\n");
   writeFileSync(join(root, 'dist/web/index.html'), '<!doctype html>');
-  writeFileSync(join(root, 'dist/.build-stamp.json'), JSON.stringify({ server: lib.sourceHash('server'), web: lib.sourceHash('web') }));
+  mkdirSync(join(root, 'dist/sdk'), { recursive: true });
+  writeFileSync(join(root, 'dist/sdk/beacon-elements.js'), 'export {};\n');
+  writeFileSync(
+    join(root, 'dist/.build-stamp.json'),
+    JSON.stringify({ server: lib.sourceHash('server'), web: lib.sourceHash('web'), sdk: lib.sourceHash('sdk') }),
+  );
 }
 
 async function states(root: string): Promise<string[]> {
@@ -93,6 +98,16 @@ describe('build freshness', () => {
     expect(stale.status).toBe(0);
     expect(stale.stderr).toContain('the server build is older than its sources');
     expect(stale.stdout).toContain('compiled server running');
+  });
+
+  it('without build tools: starts without the optional SDK bundles, saying so', async () => {
+    const root = project();
+    await fakeBuild(root);
+    rmSync(join(root, 'dist/sdk'), { recursive: true });
+    const res = start(root);
+    expect(res.status).toBe(0);
+    expect(res.stderr).toContain('dist/sdk/beacon-elements.js is missing and the build tools are not installed; starting without it');
+    expect(res.stdout).toContain('compiled server running');
   });
 
   it('deployed without sources, runs the build it was given', async () => {
