@@ -1,0 +1,147 @@
+/**
+ * The npm packages install and work outside this repo: `npm run pack` builds the three
+ * tarballs, they install into a clean folder (from the npm cache where possible), the
+ * server package builds a working app there, a TypeScript consumer type-checks against
+ * all three, and publint + attw pass. Slow by nature (a build and an install): ~60-90 s.
+ *
+ * better-sqlite3 is the one dependency not built in the clean folder: compiling it takes
+ * minutes, so the folder links this repo's compiled copy (the same version) instead.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '../..');
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const NAMES = ['server', 'client', 'elements'] as const;
+const tarball = (name: string): string => join(ROOT, `dist/packages/beacon-presence-${name}-0.1.0.tgz`);
+
+let dir: string;
+let checks: Promise<{ ok: boolean; output: string }>;
+
+beforeAll(async () => {
+  await run(NPM, ['run', 'pack'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  checks = run(NPM, ['run', 'check:packages'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }).then(
+    (r) => ({ ok: true, output: r.stdout }),
+    (err: { stdout?: string; stderr?: string }) => ({ ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
+  );
+  dir = mkdtempSync(join(tmpdir(), 'beacon-packages-'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  await run(
+    NPM,
+    ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', ...NAMES.map(tarball), join(ROOT, 'node_modules/better-sqlite3')],
+    { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
+  );
+}, 150_000);
+
+afterAll(async () => {
+  await checks?.catch(() => undefined);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm packages', () => {
+  it('install as published: each has its dist, README and declared dependencies, nothing from src/', () => {
+    for (const name of NAMES) {
+      const pkg = JSON.parse(readFileSync(join(dir, `node_modules/@beacon-presence/${name}/package.json`), 'utf8')) as {
+        exports: Record<string, unknown>;
+      };
+      expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
+      expect(readFileSync(join(dir, `node_modules/@beacon-presence/${name}/README.md`), 'utf8')).toContain(`@beacon-presence/${name}`);
+    }
+    const elements = readFileSync(join(dir, 'node_modules/@beacon-presence/elements/dist/index.js'), 'utf8');
+    expect(elements).toContain('from "@beacon-presence/client"'); // the SDK is a dependency, not a copy
+  });
+
+  it('the server package builds a working Beacon on a temporary SQLite and serves the SDK bundles', async () => {
+    writeFileSync(
+      join(dir, 'smoke.mjs'),
+      `import { buildApp, loadConfig } from '@beacon-presence/server';
+const app = await buildApp(loadConfig({ BEACON_DATABASE_URL: 'sqlite:' + process.argv[2], BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off' }));
+await app.ready();
+const out = {};
+for (const url of ['/healthz', '/sdk/beacon-client.js', '/sdk/beacon-elements.js']) {
+  const r = await app.inject({ url });
+  out[url] = [r.statusCode, r.headers['content-type']];
+}
+const reg = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'packaged', password: 'correct horse battery' } });
+out.register = reg.statusCode;
+await app.close();
+console.log(JSON.stringify(out));`,
+    );
+    const { stdout } = await run(process.execPath, ['smoke.mjs', join(dir, 'beacon.db')], { cwd: dir });
+    expect(JSON.parse(stdout)).toEqual({
+      '/healthz': [200, 'application/json; charset=utf-8'],
+      '/sdk/beacon-client.js': [200, 'text/javascript; charset=utf-8'],
+      '/sdk/beacon-elements.js': [200, 'text/javascript; charset=utf-8'],
+      register: 201,
+    });
+  }, 60_000);
+
+  it('type-checks a TypeScript consumer of all three packages', async () => {
+    writeFileSync(
+      join(dir, 'consumer.ts'),
+      `import { buildApp, loadConfig, type App, type View } from '@beacon-presence/server';
+import { ApiClient, PresenceClient, type ConnectionState } from '@beacon-presence/client';
+import { connect, BeaconStatusElement, type BeaconConnection, type FriendSelectDetail } from '@beacon-presence/elements';
+export async function server(): Promise<App> {
+  return buildApp(loadConfig({ BEACON_DATABASE_URL: 'sqlite::memory:' }));
+}
+export function page(token: string): [BeaconConnection, ConnectionState] {
+  const c = connect({ baseUrl: '/beacon', token });
+  const api: ApiClient = c.api;
+  const client: PresenceClient = c.client;
+  void api;
+  const status = document.createElement('beacon-status');
+  const same: BeaconStatusElement = status;
+  same.userId = 42;
+  document.addEventListener('beacon-friend-select', (e) => {
+    const detail: FriendSelectDetail = (e as CustomEvent<FriendSelectDetail>).detail;
+    void detail.userId;
+  });
+  const views: View[] = client.friends();
+  void views;
+  return [c, client.state];
+}
+// @ts-expect-error: statuses are a closed vocabulary
+export const wrong: View['status'] = 'sleeping';
+`,
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).then(
+      () => '',
+      (err: { stdout?: string }) => err.stdout ?? 'tsc failed',
+    );
+    expect(result).toBe('');
+  }, 60_000);
+
+  it('pass publint (strict) and Are the Types Wrong (esm-only profile)', async () => {
+    const { ok, output } = await checks;
+    expect(output).not.toContain(': FAIL');
+    expect(ok, output).toBe(true);
+    for (const name of NAMES) {
+      expect(output).toContain(`--- publint beacon-presence-${name}-0.1.0.tgz: pass`);
+      expect(output).toContain(`--- attw beacon-presence-${name}-0.1.0.tgz: pass`);
+    }
+  }, 60_000);
+});
