@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'data', 'bench/results', 'e2e/screenshots', 'coverage', 'reports', '.stryker-tmp'] },
+  { ignores: ['node_modules', 'dist', 'packages/*/dist', 'data', 'bench/results', 'e2e/screenshots', 'coverage', 'reports', '.stryker-tmp'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
