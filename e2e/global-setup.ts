@@ -10,4 +10,7 @@ export default async function setup(): Promise<void> {
   if (!existsSync(join(REPO_ROOT, 'dist/web/index.html'))) {
     throw new Error('e2e: dist/web is not built. Run `npm run test:e2e` (it builds first) or `npm run build:web`.');
   }
+  if (!existsSync(join(REPO_ROOT, 'dist/sdk/beacon-elements.js'))) {
+    throw new Error('e2e: dist/sdk is not built. Run `npm run test:e2e` (it builds first) or `node scripts/build.mjs sdk`.');
+  }
 }

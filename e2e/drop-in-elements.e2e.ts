@@ -1,0 +1,193 @@
+/**
+ * Beacon's drop-in elements on someone else's page: a plain HTML page with its own CSS and
+ * none of Beacon's, its own login form, Beacon mounted under /beacon by a reverse proxy,
+ * and the elements loaded from /beacon/sdk/beacon-elements.js. Two users in two browser
+ * contexts: B sets Busy from the status menu with the keyboard, A sees "Busy" in words.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { freePort, startServer, type ServerHandle } from './helpers/server.js';
+import { startHostSite, type HostSite } from './helpers/host-site.js';
+import { api } from './helpers/api-users.js';
+import { expectAccessible } from './helpers/axe.js';
+import { PASSWORD } from './helpers/ui.js';
+
+const FIVE_S = { timeout: 5_000, interval: 100 };
+
+/** The host's page. Beacon's part is the <script type="module"> import, connect() and the three tags. */
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Pong Club</title>
+<style>
+  body { font-family: Georgia, serif; margin: 2rem; color: #1f2937; background: #fff; }
+  button { text-transform: uppercase; background: #fde68a; }
+  ul { list-style: square; padding-left: 3rem; }
+  beacon-friend-list { --beacon-color-busy: rgb(1, 2, 3); --beacon-radius: 3px; }
+  beacon-friend-list::part(row) { border-left: 4px solid rgb(4, 5, 6); }
+</style>
+</head>
+<body>
+<header><h1>Pong Club</h1><beacon-status-menu></beacon-status-menu></header>
+<main>
+  <form id="login">
+    <label>Username <input name="username" autocomplete="username"></label>
+    <label>Password <input name="password" type="password" autocomplete="current-password"></label>
+    <button>Log in</button>
+  </form>
+  <h2>Friends</h2>
+  <beacon-friend-list></beacon-friend-list>
+  <p>Watched player: <beacon-status id="watched" show-message></beacon-status></p>
+</main>
+<script type="module">
+  import { connect } from '/beacon/sdk/beacon-elements.js';
+  const login = document.getElementById('login');
+  login.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = JSON.stringify(Object.fromEntries(new FormData(login)));
+    const res = await fetch('/beacon/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    connect({ baseUrl: '/beacon', token: (await res.json()).token });
+    login.hidden = true;
+  });
+  document.getElementById('watched').setAttribute('user-id', new URLSearchParams(location.search).get('watch') ?? '');
+  window.beaconEvents = [];
+  for (const type of ['beacon-friend-select', 'beacon-find-friends', 'beacon-status-set']) {
+    document.addEventListener(type, (e) => window.beaconEvents.push({ type, detail: e.detail }));
+  }
+</script>
+</body>
+</html>`;
+
+let beacon: ServerHandle;
+let host: HostSite;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const users: Record<'a' | 'b' | 'c', { id: number; token: string; username: string }> = {} as never;
+
+async function register(username: string, displayName: string): Promise<{ id: number; token: string; username: string }> {
+  const { token, user } = await api<{ token: string; user: { id: number } }>(beacon.baseUrl, null, 'POST', '/auth/register', {
+    username,
+    password: PASSWORD,
+    display_name: displayName,
+  });
+  return { id: user.id, token, username };
+}
+
+/** A fresh browser context on the host page, logged in through the page's own form. */
+async function open(username: string, watch: number): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${host.baseUrl}/?watch=${watch}`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('beacon-friend-list').getByRole('list', { name: 'Friends' }).or(page.locator('beacon-friend-list [data-state=empty]')).waitFor();
+  return page;
+}
+
+const events = (page: Page) => page.evaluate(() => (window as unknown as { beaconEvents: Array<{ type: string; detail: unknown }> }).beaconEvents);
+const row = (page: Page, userId: number) => page.locator(`beacon-friend-list li[data-user-id="${userId}"]`);
+
+beforeAll(async () => {
+  const hostPort = await freePort();
+  beacon = await startServer({ BEACON_ALLOWED_ORIGINS: `http://127.0.0.1:${hostPort}` });
+  host = await startHostSite(hostPort, beacon.port, PAGE);
+  browser = await launchChromium();
+  users.a = await register('alice_dropin', 'Alice Drop');
+  users.b = await register('bob_dropin', 'Bob Drop');
+  users.c = await register('carol_dropin', 'Carol Alone');
+  const sent = await api<{ request: { id: number } }>(beacon.baseUrl, users.a.token, 'POST', '/users/me/friends/requests', { user_id: users.b.id });
+  await api(beacon.baseUrl, users.b.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await host?.close();
+  await beacon?.stop();
+});
+
+describe('drop-in elements on a host page', () => {
+  let pageA: Page;
+  let pageB: Page;
+
+  it('load from /beacon/sdk/beacon-elements.js and show the friend, live, on the host page', async () => {
+    const script = await fetch(`${host.baseUrl}/beacon/sdk/beacon-elements.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('etag')).toBeTruthy();
+    pageB = await open(users.b.username, users.a.id);
+    pageA = await open(users.a.username, users.b.id);
+    await expect.poll(() => row(pageA, users.b.id).getAttribute('data-status'), FIVE_S).toBe('online');
+    await expect.poll(() => row(pageA, users.b.id).locator('[part=label]').textContent(), FIVE_S).toBe('Online · Browsing');
+    await expect.poll(() => pageA.locator('beacon-status').locator('[part=label]').textContent(), FIVE_S).toBe('Online');
+    expect(await pageA.locator('beacon-friend-list').getAttribute('data-connection')).toBe('connected');
+  });
+
+  it('B sets Busy and a message with the keyboard only; A sees "Busy" in words in the list and in <beacon-status>', async () => {
+    const trigger = pageB.locator('beacon-status-menu').getByRole('button', { name: /Your status/ });
+    await trigger.focus();
+    await pageB.keyboard.press('Enter');
+    expect(await trigger.getAttribute('aria-expanded')).toBe('true');
+    const online = pageB.getByRole('radio', { name: 'Online' });
+    await expect.poll(() => online.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    await pageB.keyboard.press('ArrowDown'); // Away: focus only, nothing sent
+    await pageB.keyboard.press('ArrowDown'); // Busy
+    expect(await events(pageB)).toEqual([]);
+    await expectAccessible(pageB, 'host page, status menu open');
+    await pageB.keyboard.press('Enter');
+    await expect.poll(() => pageB.getByRole('radio', { name: /^Busy/ }).getAttribute('aria-checked'), FIVE_S).toBe('true');
+    await pageB.keyboard.press('Tab'); // to the message field
+    await pageB.keyboard.type('brb, in a meeting');
+    await pageB.keyboard.press('Enter');
+    await expect.poll(() => events(pageB), FIVE_S).toEqual([
+      { type: 'beacon-status-set', detail: { status: 'busy', customMessage: null } },
+      { type: 'beacon-status-set', detail: { status: 'busy', customMessage: 'brb, in a meeting' } },
+    ]);
+    await pageB.keyboard.press('Escape');
+    expect(await trigger.getAttribute('aria-expanded')).toBe('false');
+    expect(await trigger.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    expect(await trigger.locator('[part=label]').textContent()).toBe('Busy');
+
+    await expect.poll(() => row(pageA, users.b.id).locator('[part=label]').textContent(), FIVE_S).toMatch(/^Busy/);
+    await expect.poll(() => row(pageA, users.b.id).locator('[part=message]').textContent(), FIVE_S).toBe('“brb, in a meeting”');
+    await expect.poll(() => pageA.locator('beacon-status').locator('[part=label]').textContent(), FIVE_S).toBe('Busy');
+    await expect.poll(() => pageA.locator('beacon-status').getAttribute('data-status'), FIVE_S).toBe('busy');
+    await expect.poll(() => pageB.locator('beacon-status').locator('[part=label]').textContent(), FIVE_S).toBe('Online');
+  });
+
+  it('take the host page\'s theme through custom properties and ::part(), and nothing else of its CSS', async () => {
+    const dotColor = await row(pageA, users.b.id).locator('svg').evaluate((el) => getComputedStyle(el).color);
+    expect(dotColor).toBe('rgb(1, 2, 3)');
+    const rowStyle = await row(pageA, users.b.id).evaluate((el) => ({ border: getComputedStyle(el).borderLeftColor, width: getComputedStyle(el).borderLeftWidth, list: getComputedStyle(el).listStyleType }));
+    expect(rowStyle).toEqual({ border: 'rgb(4, 5, 6)', width: '4px', list: 'none' });
+    const button = row(pageA, users.b.id).getByRole('button');
+    expect(await button.evaluate((el) => getComputedStyle(el).borderTopLeftRadius)).toBe('3px');
+    // The host's `button { text-transform: uppercase }` stops at the shadow boundary.
+    expect(await button.evaluate((el) => getComputedStyle(el).textTransform)).toBe('none');
+    expect(await pageA.locator('#login button').evaluate((el) => getComputedStyle(el).textTransform)).toBe('uppercase');
+  });
+
+  it('dispatch events instead of following links: selecting a friend, and "Find friends" on an empty list', async () => {
+    const url = pageA.url();
+    await row(pageA, users.b.id).getByRole('button').focus();
+    await pageA.keyboard.press('Enter');
+    expect(await events(pageA)).toEqual([{ type: 'beacon-friend-select', detail: { userId: users.b.id, username: users.b.username } }]);
+
+    const pageC = await open(users.c.username, users.a.id);
+    await pageC.locator('beacon-friend-list').getByText('No friends yet.').waitFor();
+    await pageC.locator('beacon-friend-list').getByRole('button', { name: 'Find friends' }).click();
+    expect(await events(pageC)).toEqual([{ type: 'beacon-find-friends', detail: null }]);
+    expect(pageC.url()).toBe(`${host.baseUrl}/?watch=${users.a.id}`);
+    expect(pageA.url()).toBe(url);
+    // A stranger's status is read as a stranger may see it (friends-only by default: offline).
+    await expect.poll(() => pageC.locator('beacon-status').locator('[part=label]').textContent(), FIVE_S).toBe('Offline');
+    await expectAccessible(pageC, 'host page, empty friend list');
+  });
+
+  it('pass axe on the host page with the live list and status', async () => {
+    await expectAccessible(pageA, 'host page, friend list and status');
+  });
+});
