@@ -175,6 +175,10 @@ describe('drop-in elements on a host page', () => {
     await row(pageA, users.b.id).getByRole('button').focus();
     await pageA.keyboard.press('Enter');
     expect(await events(pageA)).toEqual([{ type: 'beacon-friend-select', detail: { userId: users.b.id, username: users.b.username } }]);
+    // A live update re-renders the row in place: keyboard focus stays on it.
+    await api(beacon.baseUrl, users.b.token, 'PUT', '/users/me/status', { status: 'away' });
+    await expect.poll(() => row(pageA, users.b.id).locator('[part=label]').textContent(), FIVE_S).toMatch(/^Away/);
+    expect(await row(pageA, users.b.id).getByRole('button').evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
 
     const pageC = await open(users.c.username, users.a.id);
     await pageC.locator('beacon-friend-list').getByText('No friends yet.').waitFor();

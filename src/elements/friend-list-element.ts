@@ -100,30 +100,30 @@ export class BeaconFriendListElement extends BeaconElement {
     this.#note.textContent = `${CONNECTION_LABEL[state]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
   }
 
+  /** One row per friend, kept across renders so focus and running animations survive updates. */
   #row(view: View): HTMLLIElement {
-    const token = statusToken(view.status);
+    let row = this.#rows.get(view.user_id);
+    if (!row) {
+      const button = h('button', { type: 'button', class: 'friend', part: 'friend' });
+      button.addEventListener('click', () => {
+        const id = Number(row?.dataset.userId);
+        emit<FriendSelectDetail>(this, FRIEND_SELECT, { userId: id, username: row?.dataset.username ?? '' });
+      });
+      row = h('li', {}, button);
+      this.#rows.set(view.user_id, row);
+    }
     const label = describeActivity(view.status, view.activity);
     const words = label === STATUS_SHORT[view.status] ? label : `${STATUS_SHORT[view.status]} · ${label}`;
-    const button = h(
-      'button',
-      { type: 'button', class: 'friend', part: 'friend' },
+    row.setAttribute('part', `row row-${statusToken(view.status)}`);
+    row.dataset.userId = String(view.user_id);
+    row.dataset.username = view.username;
+    row.dataset.status = view.status;
+    row.firstElementChild?.replaceChildren(
       statusDot(view.status),
       h('span', { class: 'name', part: 'name' }, view.display_name),
       h('span', { class: 'label muted', part: 'label' }, words),
-      view.custom_message ? h('span', { class: 'message muted', part: 'message' }, `“${view.custom_message}”`) : null,
+      ...(view.custom_message ? [h('span', { class: 'message muted', part: 'message' }, `“${view.custom_message}”`)] : []),
     );
-    button.addEventListener('click', () => {
-      emit<FriendSelectDetail>(this, FRIEND_SELECT, { userId: view.user_id, username: view.username });
-    });
-    let row = this.#rows.get(view.user_id);
-    if (!row) {
-      row = h('li');
-      this.#rows.set(view.user_id, row);
-    }
-    row.setAttribute('part', `row row-${token}`);
-    row.dataset.userId = String(view.user_id);
-    row.dataset.status = view.status;
-    row.replaceChildren(button);
     return row;
   }
 
