@@ -127,3 +127,19 @@ describe('ApiClient timeout', () => {
     expect(Date.now() - t).toBeLessThan(2_000);
   });
 });
+
+describe('ApiClient base URL', () => {
+  it.each([
+    ['/beacon/', '/beacon/api/v1/users/me'],
+    ['https://beacon.example/prefix', 'https://beacon.example/prefix/api/v1/users/me'],
+    ['', '/api/v1/users/me'],
+  ])('with base %j calls %s (a prefix or another origin, never the token in the URL)', async (baseUrl, expected) => {
+    const urls: string[] = [];
+    const fetchImpl = (async (input: RequestInfo | URL) => {
+      urls.push(String(input));
+      return new Response(JSON.stringify(user), { status: 200 });
+    }) as typeof fetch;
+    await new ApiClient({ baseUrl, getToken: () => TOKEN, fetchImpl }).me();
+    expect(urls).toEqual([expected]);
+  });
+});
