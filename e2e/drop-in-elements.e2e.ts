@@ -194,4 +194,19 @@ describe('drop-in elements on a host page', () => {
   it('pass axe on the host page with the live list and status', async () => {
     await expectAccessible(pageA, 'host page, friend list and status');
   });
+
+  it('say in words when the list is not live, and go back to live after Beacon restarts', async () => {
+    const list = pageA.locator('beacon-friend-list');
+    const note = list.locator('[part=connection]');
+    expect(await note.isVisible()).toBe(false);
+    const restarting = beacon.restart();
+    await expect.poll(() => list.getAttribute('data-connection'), { timeout: 10_000, interval: 50 }).not.toBe('connected');
+    await expect.poll(() => note.textContent(), FIVE_S).toMatch(/^(Reconnecting…|Connecting…|Polling|Offline) — statuses as of \d/);
+    expect(await note.isVisible()).toBe(true);
+    // The last known statuses stay on screen meanwhile.
+    expect(await row(pageA, users.b.id).getAttribute('data-status')).not.toBeNull();
+    await restarting;
+    await expect.poll(() => list.getAttribute('data-connection'), { timeout: 30_000, interval: 200 }).toBe('connected');
+    expect(await note.isVisible()).toBe(false);
+  });
 });
