@@ -1,0 +1,56 @@
+/** connect(): one page-wide connection that elements follow; a new login replaces the old one. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { connect, defaultConnection, disconnect, onDefaultConnectionChange } from '../../../src/elements/connection.js';
+
+afterEach(() => {
+  disconnect();
+  vi.unstubAllGlobals();
+});
+
+describe('connect', () => {
+  it('starts a client for the given base and token and makes it the default, telling subscribers', async () => {
+    const calls: Array<{ url: string; auth: string | null }> = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      calls.push({ url, auth: new Headers(init.headers).get('authorization') });
+      return new Response(JSON.stringify({ code: 'UNAUTHORIZED', message: 'no' }), { status: 401 });
+    });
+    const seen: unknown[] = [];
+    const off = onDefaultConnectionChange(() => seen.push(defaultConnection()));
+    const c = connect({ baseUrl: 'https://beacon.test/beacon/', token: 'tok-1', trackActivity: false });
+    off();
+    expect(defaultConnection()).toBe(c);
+    expect(seen).toEqual([c]);
+    expect(c.client.state).not.toBe('offline');
+    // No WebSocket in this runtime: the client polls over REST, with the token in the header only.
+    await vi.waitFor(() => expect(calls.length).toBeGreaterThan(0));
+    expect(calls[0]).toEqual({ url: 'https://beacon.test/beacon/api/v1/users/me', auth: 'Bearer tok-1' });
+    await vi.waitFor(() => expect(c.client.state).toBe('offline')); // 401: stopped, not retrying
+  });
+
+  it('reads a token function at each call', async () => {
+    let token = 'first';
+    const auths: Array<string | null> = [];
+    vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
+      auths.push(new Headers(init.headers).get('authorization'));
+      return new Response('{}', { status: 500 });
+    });
+    const c = connect({ baseUrl: 'https://beacon.test', token: () => token, trackActivity: false });
+    await vi.waitFor(() => expect(auths).toContain('Bearer first'));
+    token = 'second';
+    await c.api.me().catch(() => undefined);
+    expect(auths.at(-1)).toBe('Bearer second');
+  });
+
+  it('a second connect stops the first; disconnect clears the default', () => {
+    vi.stubGlobal('fetch', () => new Promise(() => undefined));
+    const first = connect({ baseUrl: 'https://beacon.test', token: 'a', trackActivity: false });
+    const second = connect({ baseUrl: 'https://beacon.test', token: 'b', trackActivity: false });
+    expect(first.client.state).toBe('offline');
+    expect(defaultConnection()).toBe(second);
+    first.disconnect(); // no longer the default: leaves the second alone
+    expect(defaultConnection()).toBe(second);
+    disconnect();
+    expect(defaultConnection()).toBeNull();
+    expect(second.client.state).toBe('offline');
+  });
+});
