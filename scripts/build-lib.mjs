@@ -21,7 +21,7 @@ export const PARTS = {
     args: ['-p', 'tsconfig.build.json'],
   },
   web: {
-    sources: ['src/web', 'src/client', 'src/protocol', 'vite.config.ts'],
+    sources: ['src/web', 'src/client', 'src/elements', 'src/protocol', 'vite.config.ts'],
     output: 'dist/web/index.html',
     tool: 'node_modules/vite/bin/vite.js',
     clean: [],

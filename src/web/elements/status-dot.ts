@@ -5,18 +5,11 @@
  */
 import type { Status } from '../lib/label-types.js';
 import { STATUS_SHORT } from '../lib/labels.js';
+import { STATUS_SHAPE } from '../../elements/status-dot.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const DISC = 'M1 8a7 7 0 1 0 14 0a7 7 0 1 0 -14 0z';
-
-/** evenodd paths: the second sub-path punches the hole that gives each shape its meaning. */
-const SHAPE: Record<Status, string> = {
-  online: DISC,
-  away: 'M8 1A7 7 0 1 0 15 8A5.2 5.2 0 0 1 8 1Z',
-  busy: `${DISC} M4.25 6.6h7.5v2.8h-7.5z`,
-  in_game: `${DISC} M6.2 4.8v6.4l5.2-3.2z`,
-  offline: `${DISC} M3.6 8a4.4 4.4 0 1 0 8.8 0a4.4 4.4 0 1 0 -8.8 0z`,
-};
+/** The same shapes as the drop-in elements' dots (one table for both). */
+const SHAPE = STATUS_SHAPE;
 
 /** Full class strings so Tailwind's scanner finds them. */
 export const STATUS_COLOR: Record<Status, string> = {
