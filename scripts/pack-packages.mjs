@@ -30,5 +30,5 @@ for (const name of PACKAGES) {
   sizes.push({ name: info.name, file: info.filename, packed: info.size, unpacked: info.unpackedSize, files: info.entryCount });
 }
 writeFileSync(join(OUT, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
-const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
+const kb = (n) => `${(n / 1000).toFixed(1)} kB`; // as npm prints them
 for (const s of sizes) console.log(`${s.file}: ${kb(s.packed)} packed, ${kb(s.unpacked)} unpacked, ${s.files} files`);
