@@ -32,8 +32,8 @@ export class IdMap {
     private readonly now: () => number,
   ) {}
 
-  /** The internal ids of these host users, creating shadow rows for those never seen. */
-  async internal(ids: readonly HostUserId[]): Promise<Map<string, number>> {
+  /** The internal ids of these host users, creating shadow rows for those never seen (unless `create` is false). */
+  async internal(ids: readonly HostUserId[], { create = true } = {}): Promise<Map<string, number>> {
     const wanted = [...new Set(ids.map(hostId))];
     const out = new Map<string, number>();
     const missing = wanted.filter((id) => {
@@ -43,11 +43,13 @@ export class IdMap {
     });
     for (let i = 0; i < missing.length; i += CHUNK) {
       const part = missing.slice(i, i + CHUNK);
-      await this.db
-        .insertInto('users')
-        .values(part.map((id) => shadowRow(id, this.now())))
-        .onConflict((oc) => oc.column('external_id').doNothing())
-        .execute();
+      if (create) {
+        await this.db
+          .insertInto('users')
+          .values(part.map((id) => shadowRow(id, this.now())))
+          .onConflict((oc) => oc.column('external_id').doNothing())
+          .execute();
+      }
       const rows = await this.db.selectFrom('users').select(['id', 'external_id']).where('external_id', 'in', part).execute();
       for (const r of rows) this.#remember(r.external_id!, r.id, out);
     }

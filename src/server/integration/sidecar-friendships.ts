@@ -8,6 +8,7 @@ import type { FriendCategory } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import type { FriendRepository } from '../friends/friend-repository.js';
 import type { HostUserId } from '../ports/identity.js';
+import type { HostProfile, ProfilesPort } from '../ports/profiles.js';
 import type { HostFriend, SocialGraphPort } from '../ports/social-graph.js';
 import { hostId, type IdMap } from './id-map.js';
 
@@ -130,5 +131,18 @@ export function friendshipSync(
     if (ab === null || ba === null) return emit({ kind: 'unfriended', a, b });
     emit({ kind: 'category_changed', userId: a, friendId: b, category: ab });
     emit({ kind: 'category_changed', userId: b, friendId: a, category: ba });
+  };
+}
+
+/** The names of the host's users as Beacon stores them in sidecar mode, as a profiles port (for the contract suite). */
+export function sidecarProfiles(db: Db, ids: IdMap): ProfilesPort {
+  const names = storedNames(db);
+  return {
+    async profiles(wanted): Promise<HostProfile[]> {
+      if (wanted.length === 0) return [];
+      const map = await ids.internal(wanted, { create: false });
+      const found = await names([...map.values()]);
+      return [...map].filter(([, id]) => found.has(id)).map(([external, id]) => ({ id: external, name: found.get(id)! }));
+    },
   };
 }
