@@ -44,14 +44,20 @@ export class IdMap {
     for (let i = 0; i < missing.length; i += CHUNK) {
       const part = missing.slice(i, i + CHUNK);
       if (create) {
-        await this.db
-          .insertInto('users')
-          .values(part.map((id) => shadowRow(id, this.now())))
-          .onConflict((oc) => oc.column('external_id').doNothing())
-          .execute();
+        // A host's integer id becomes Beacon's id too (views then name users as the host does);
+        // where that id is taken, or the host id is a string, the database picks one.
+        const rows = part.map((id) => shadowRow(id, this.now(), true));
+        await this.#insert(rows.filter((r) => r.id !== undefined));
+        await this.#insert(rows.filter((r) => r.id === undefined));
+        let placed = await this.#find(part, out);
+        // PostgreSQL's sequence does not skip ids given explicitly: a few tries past them.
+        for (let tries = 0; tries < 3 && placed.size < part.length; tries++) {
+          await this.#insert(part.filter((id) => !placed.has(id)).map((id) => shadowRow(id, this.now(), false)));
+          placed = await this.#find(part, out);
+        }
+        if (placed.size < part.length) throw new Error('could not create shadow users: give hosts ids of one kind (integers or strings)');
       }
-      const rows = await this.db.selectFrom('users').select(['id', 'external_id']).where('external_id', 'in', part).execute();
-      for (const r of rows) this.#remember(r.external_id!, r.id, out);
+      await this.#find(part, out);
     }
     return out;
   }
@@ -98,6 +104,18 @@ export class IdMap {
       .execute();
   }
 
+  async #insert(rows: Array<ReturnType<typeof shadowRow>>): Promise<void> {
+    if (rows.length === 0) return;
+    const values = rows.map(({ id, ...rest }) => (id === undefined ? rest : { id, ...rest }));
+    await this.db.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async #find(part: readonly string[], out: Map<string, number>): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('users').select(['id', 'external_id']).where('external_id', 'in', part).execute();
+    for (const r of rows) this.#remember(r.external_id!, r.id, out);
+    return new Set(rows.map((r) => r.external_id!));
+  }
+
   #remember(external: string, internal: number, out?: Map<string, number>): void {
     this.#toInternal.set(external, internal);
     this.#toExternal.set(internal, external);
@@ -105,9 +123,13 @@ export class IdMap {
   }
 }
 
-function shadowRow(externalId: string, now: number) {
+const INT_ID = /^[1-9]\d{0,9}$/;
+
+function shadowRow(externalId: string, now: number, sameId: boolean) {
   const username = `~${randomBytes(6).toString('hex')}`;
+  const id = sameId && INT_ID.test(externalId) && Number(externalId) <= 2_147_483_647 ? Number(externalId) : undefined;
   return {
+    id,
     username,
     username_lower: username,
     display_name: clipName(externalId),
