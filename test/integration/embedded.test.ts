@@ -188,4 +188,48 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     await site.advance(20);
     expect(alice.socket.since(from).filter((f) => f.type === 'friend_status_change')).toEqual([]);
   });
+
+  it('shows a match’s details only to friends who may see the activity, and ends a match never reported over', async () => {
+    const host = new MemoryHost();
+    const aliceToken = host.addUser('1', 'Alice');
+    const bobToken = host.addUser('2', 'Bob');
+    const carolToken = host.addUser('3', 'Carol');
+    host.befriend('2', '1', 'close_friend', 'friend');
+    host.befriend('2', '3', 'friend', 'friend');
+    const site = await hostSite(host);
+    const alice = await site.connect(aliceToken);
+    const carol = await site.connect(carolToken);
+    await site.connect(bobToken);
+    const settings = await site.app.inject({
+      method: 'PUT',
+      url: '/beacon/api/v1/users/me/status/settings',
+      headers: { authorization: `Bearer ${bobToken}` },
+      payload: { activity_visibility: 'close_friends' },
+    });
+    expect(settings.statusCode).toBe(200);
+
+    const carolSaw = carol.socket.mark();
+    const seen = await alice.socket.after(
+      () => site.app.beacon.game({ event: 'match_started', match_id: 'long', player_ids: [2], details: { score: '0-0', opponent: 'Dave' } }),
+      changeOf(2, 'in_game'),
+    );
+    expect(seen).toMatchObject({ activity: 'playing_pong', activity_details: { score: '0-0', opponent: 'Dave' } });
+    const hidden = await carol.socket.next(changeOf(2, 'in_game'), { from: carolSaw });
+    expect(hidden).toMatchObject({ activity: null, activity_details: null });
+
+    await alice.socket.after(() => site.advance(10_800_001), changeOf(2, 'online'));
+  });
+
+  it('sets a user’s status in process with the host’s id', async () => {
+    const host = new MemoryHost();
+    const aliceToken = host.addUser('1', 'Alice');
+    const bobToken = host.addUser('2', 'Bob');
+    host.befriend('1', '2');
+    const site = await hostSite(host);
+    const alice = await site.connect(aliceToken);
+    await site.connect(bobToken);
+    const busy = await alice.socket.after(() => site.app.beacon.setStatus('2', 'busy', 'in a meeting'), changeOf(2, 'busy'));
+    expect(busy.custom_message).toBe('in a meeting');
+  });
 });
+
