@@ -66,16 +66,7 @@ async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Pr
   const host = opts.identity && opts.friends ? { identity: opts.identity, friends: opts.friends, ...(opts.profiles ? { profiles: opts.profiles } : {}) } : undefined;
   const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}) });
   const gateway = new Gateway(services, opts.overrides?.gateway);
-  app.decorate('beacon', beaconApi(services, gateway));
-  services.metrics.watchSockets({
-    sockets: () => gateway.registry.size,
-    *userStatuses() {
-      for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
-    },
-  });
-  app.addHook('onReady', async () => services.start());
-  app.addHook('onClose', async () => services.close());
-
+  // The host's @fastify/websocket if it has one (its options stand); else Beacon's own.
   if (app.hasDecorator('websocketServer')) {
     app.addHook('preClose', async () => gateway.close());
   } else {
@@ -89,11 +80,34 @@ async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Pr
       },
     });
   }
-  await app.register(beaconRoutes, { prefix: opts.prefix ?? '', services, gateway });
+  await app.register(beaconCore, { prefix: opts.prefix ?? '', services, gateway });
 }
 
+interface CoreOptions {
+  prefix: string;
+  services: Services;
+  gateway: Gateway;
+}
+
+/** Beacon once @fastify/websocket is there (its declared dependency): `app.beacon`, lifecycle, routes. */
+const beaconCore = fp(
+  async (app: FastifyInstance, { prefix, services, gateway }: CoreOptions) => {
+    app.decorate('beacon', beaconApi(services, gateway));
+    services.metrics.watchSockets({
+      sockets: () => gateway.registry.size,
+      *userStatuses() {
+        for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
+      },
+    });
+    app.addHook('onReady', async () => services.start());
+    app.addHook('onClose', async () => services.close());
+    await app.register(beaconRoutes, { prefix, services, gateway });
+  },
+  { name: '@beacon-presence/server/core', fastify: '5.x', dependencies: ['@fastify/websocket'] },
+);
+
 /** Everything under the prefix, encapsulated: the host's handlers and hooks stay its own. */
-async function beaconRoutes(instance: FastifyInstance, { prefix, services, gateway }: { prefix: string; services: Services; gateway: Gateway }): Promise<void> {
+async function beaconRoutes(instance: FastifyInstance, { prefix, services, gateway }: CoreOptions): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>() as App;
   app.setValidatorCompiler(strictValidatorCompiler);
   app.decorateRequest('auth', null);
