@@ -272,8 +272,9 @@ describe('rich presence from the game server', () => {
 
 describe('layout and rich presence (scripted API)', () => {
   const long = 'W'.repeat(60);
-  const now = Date.now();
-  const friends = (): View[] => [
+  // Read the clock when a test builds its fixture, not when the file loads: on a loaded machine
+  // the tests before this one take long enough to turn "12 min" into "13 min".
+  const friends = (now = Date.now()): View[] => [
     { ...fixtureFriends()[0]!, user_id: 20, username: 'longname', display_name: long, custom_message: 'x'.repeat(60) },
     {
       ...fixtureFriends()[2]!,
