@@ -1,35 +1,22 @@
 /**
- * buildApp(config): the whole Beacon app as a Fastify instance. main.ts listens on
- * it; tests build it too and talk to it with inject() or real sockets.
+ * buildApp(config): standalone Beacon — a Fastify instance with Beacon's web front end, API
+ * docs and security headers, and the Beacon plugin (plugin.ts) with Beacon's own accounts.
+ * main.ts listens on it; tests build it too and talk to it with inject() or real sockets.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify from 'fastify';
 import helmet from '@fastify/helmet';
-import rateLimitPlugin from '@fastify/rate-limit';
 import staticPlugin from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import type { Config } from './config.js';
-import { authRoutes } from './auth/auth-routes.js';
 import { installErrorHandler } from './errors.js';
-import { blocksRoutes } from './friends/blocks-routes.js';
-import { metricsRoutes } from './metrics/metrics-routes.js';
-import { friendsRoutes } from './friends/friends-routes.js';
-import { gamesRoutes } from './games/games-routes.js';
-import { historyRoutes } from './history/history-routes.js';
-import { calendarRoutes } from './calendar/calendar-routes.js';
-import { inviteRoutes } from './games/invite-routes.js';
-import { Gateway, type GatewayOptions } from './realtime/gateway.js';
-import { sdkRoutes } from './sdk-routes.js';
-import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
-import { createServices, type ServiceOverrides, type Services } from './services.js';
-import { accountRoutes } from './users/account-routes.js';
-import { usersRoutes } from './users/users-routes.js';
+import { beacon } from './plugin.js';
+import type { Gateway, GatewayOptions } from './realtime/gateway.js';
+import type { ServiceOverrides, Services } from './services.js';
 import { strictValidatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -79,22 +66,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     trustProxy: config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
-
-  const services = await createServices(config, app.log, overrides);
-  const gateway = new Gateway(services, overrides.gateway);
-  app.decorate('services', services);
-  app.decorate('gateway', gateway);
-  app.decorateRequest('auth', null);
-  services.metrics.watchSockets({
-    sockets: () => gateway.registry.size,
-    *userStatuses() {
-      for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
-    },
-  });
-  app.addHook('onReady', async () => services.start());
-  app.addHook('onClose', async () => services.close());
   installErrorHandler(app);
-  metricsRoutes(app, services);
 
   await app.register(helmet, {
     // What the built front end needs and no more: its own scripts, styles and sockets, and
@@ -118,7 +90,6 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
-  await app.register(rateLimitPlugin, { global: false, hook: 'preHandler' });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Beacon', description: 'Real-time presence API. WebSocket protocol: docs/protocol.md.', version: '1.0.0' },
@@ -132,48 +103,12 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
   });
 
-  await app.register(websocket, {
-    options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: config.wsCompression },
-    // Close with 1001 so clients reconnect, possibly to another instance.
-    preClose: async () => {
-      const sockets = gateway.registry.size;
-      gateway.close();
-      app.log.info({ sockets }, 'shutdown: sockets closed with 1001');
-    },
-  });
-  gateway.route(app);
+  // Standalone Beacon is the plugin with Beacon's own accounts, at the root.
+  const { gateway: gatewayOptions, ...serviceOverrides } = overrides;
+  await app.register(beacon, { config, overrides: { ...serviceOverrides, ...(gatewayOptions ? { gateway: gatewayOptions } : {}) } });
+  app.decorate('services', app.beacon.services);
+  app.decorate('gateway', app.beacon.gateway);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const [database, bus] = await Promise.all([services.database.ping(), services.bus.ping()]);
-    const saving = services.presence.persistenceHealth();
-    const persistence = {
-      saving: saving.ok,
-      failing_since: saving.failingSince === null ? null : new Date(saving.failingSince).toISOString(),
-      set_aside: saving.setAside.length,
-    };
-    // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
-    const ok = database && bus && saving.ok;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, persistence });
-  });
-
-  await app.register(
-    async (api) => {
-      await api.register(authRoutes, { services });
-      await api.register(usersRoutes, { services });
-      await api.register(accountRoutes, { services });
-      await api.register(friendsRoutes, { services });
-      await api.register(blocksRoutes, { services });
-      await api.register(statusRoutes, { services });
-      await api.register(gamesRoutes, { services });
-      await api.register(historyRoutes, { services });
-      await api.register(calendarRoutes, { services });
-      await api.register(inviteRoutes, { services });
-    },
-    { prefix: '/api/v1' },
-  );
-
-  sdkRoutes(app);
   await serveWeb(app, config);
   return app;
 }

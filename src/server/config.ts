@@ -52,6 +52,25 @@ export interface Config {
   metricsToken: string | null;
   /** How long a SIGTERM drain may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /**
+   * Origins allowed to call the REST API from a browser (CORS, with credentials). Empty: no
+   * CORS headers (same origin only). Also allowed to open the socket (with BEACON_ALLOWED_ORIGINS).
+   */
+  corsOrigins: readonly string[];
+  /** Sidecar mode: verify the host's JWTs (docs/integration.md). null: Beacon's own accounts. */
+  hostAuth: HostAuthConfig | null;
+}
+
+/** How Beacon verifies a host's JWTs in sidecar mode (BEACON_AUTH_*). */
+export interface HostAuthConfig {
+  /** Shared HS256 secret, or null to use the JWKS URL. */
+  jwtSecret: string | null;
+  jwksUrl: string | null;
+  issuer: string | null;
+  audience: string | null;
+  idClaim: string;
+  nameClaim: string;
+  adminClaim: string | null;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +172,41 @@ function origins(env: Env): string[] | null {
   return values.map((o) => o.toLowerCase());
 }
 
+function corsOrigins(env: Env): string[] {
+  const values = list(env, 'BEACON_CORS_ORIGINS');
+  for (const o of values) {
+    // No wildcard: CORS here carries credentials (the bearer token), so every origin is named.
+    if (!/^https?:\/\/[^/*]+$/.test(o)) throw new ConfigError('BEACON_CORS_ORIGINS', `"${o}" is not an origin like https://example.com (no wildcard)`);
+  }
+  return values.map((o) => o.toLowerCase());
+}
+
+const CLAIM = /^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/;
+
+function claim(env: Env, name: string, fallback: string): string {
+  const v = str(env, name, fallback);
+  if (!CLAIM.test(v)) throw new ConfigError(name, `"${v}" is not a claim name`);
+  return v;
+}
+
+function hostAuth(env: Env): HostAuthConfig | null {
+  const jwtSecret = secret(env, 'BEACON_AUTH_JWT_SECRET');
+  const jwksUrl = optional(env, 'BEACON_AUTH_JWKS_URL');
+  if (jwtSecret === null && jwksUrl === null) return null;
+  if (jwtSecret !== null && jwksUrl !== null) throw new ConfigError('BEACON_AUTH_JWKS_URL', 'set either BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWKS_URL, not both');
+  if (jwksUrl !== null && !/^https?:\/\/.+/.test(jwksUrl)) throw new ConfigError('BEACON_AUTH_JWKS_URL', `expected an http(s) URL, got "${jwksUrl}"`);
+  const admin = optional(env, 'BEACON_AUTH_ADMIN_CLAIM');
+  return Object.freeze({
+    jwtSecret,
+    jwksUrl,
+    issuer: optional(env, 'BEACON_AUTH_ISSUER'),
+    audience: optional(env, 'BEACON_AUTH_AUDIENCE'),
+    idClaim: claim(env, 'BEACON_AUTH_ID_CLAIM', 'sub'),
+    nameClaim: claim(env, 'BEACON_AUTH_NAME_CLAIM', 'name'),
+    adminClaim: admin === null ? null : claim(env, 'BEACON_AUTH_ADMIN_CLAIM', admin),
+  });
+}
+
 function trustProxy(env: Env): boolean | string[] {
   const raw = str(env, 'BEACON_TRUST_PROXY', 'off').trim();
   if (['off', 'false', '0', 'no'].includes(raw.toLowerCase())) return false;
@@ -199,6 +253,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logFormat: logFormat(env),
     metricsToken: secret(env, 'BEACON_METRICS_TOKEN'),
     shutdownTimeoutMs: int(env, 'BEACON_SHUTDOWN_TIMEOUT_MS', 10_000, 100, HOUR),
+    corsOrigins: Object.freeze(corsOrigins(env)),
+    hostAuth: hostAuth(env),
   });
 }
 

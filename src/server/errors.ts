@@ -77,8 +77,8 @@ function validationMessage(error: FastifyError): string {
   return `${where}${path ? `.${path}` : ''} ${first.message ?? 'is invalid'}`;
 }
 
-/** Installs the one error handler and the 404 handler. */
-export function installErrorHandler(app: FastifyInstance): void {
+/** Installs the one error handler and (unless `notFound` is false) the 404 handler. */
+export function installErrorHandler(app: FastifyInstance, { notFound = true } = {}): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const known = err instanceof AppError ? err : fromFastify(err);
     if (known) {
@@ -91,6 +91,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     request.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ code: 'INTERNAL_ERROR', message: 'Internal error' });
   });
+  if (!notFound) return;
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` });
   });

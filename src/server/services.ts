@@ -17,6 +17,14 @@ import { BlockRepository } from './friends/block-repository.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
+import type { IdentityPort } from './ports/identity.js';
+import type { ProfilesPort } from './ports/profiles.js';
+import type { SocialGraph, SocialGraphPort } from './ports/social-graph.js';
+import { hostAuthenticator } from './integration/host-auth.js';
+import { HostSocialGraph, hostNames } from './integration/host-graph.js';
+import { IdMap } from './integration/id-map.js';
+import { jwtIdentity } from './integration/jwt-identity.js';
+import { friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { CalendarService } from './calendar/calendar-service.js';
@@ -29,8 +37,20 @@ import { AccountService } from './users/account-service.js';
 import { AdminRoles } from './users/admin-roles.js';
 import { UserRepository } from './users/user-repository.js';
 
+/** standalone: Beacon's own accounts; embedded: a host's ports in process; sidecar: a host's JWTs and pushed friendships. */
+export type BeaconMode = 'standalone' | 'embedded' | 'sidecar';
+
 export interface Services {
   config: Readonly<Config>;
+  mode: BeaconMode;
+  /** Host ids ↔ Beacon's integer ids (shadow users). */
+  ids: IdMap;
+  /** Where the friend graph comes from (Beacon's table, or the host's port). */
+  graph: SocialGraph;
+  /** Re-reads the friendship of a and b through the graph and updates connected friends' views. */
+  friendshipChanged(a: number, b: number): Promise<void>;
+  /** Sidecar mode: the friendships the host pushes (null in the other modes). */
+  hostFriendships: SidecarFriendships | null;
   now: () => number;
   database: Database;
   users: UserRepository;
@@ -62,6 +82,15 @@ export interface ServiceOverrides {
   bus?: EventBus;
   /** The shared presence store; defaults to Redis when BEACON_REDIS_URL is set. */
   store?: PresenceStore;
+  /** Embedded mode: the host's own identity, friends and (optionally) profiles. */
+  host?: HostPorts;
+}
+
+export interface HostPorts {
+  identity: IdentityPort;
+  friends: SocialGraphPort;
+  /** Without it, names are those the identity port gave when each user was last seen. */
+  profiles?: ProfilesPort;
 }
 
 /** The JWT secret: the configured one, or one generated once and kept in the database. */
@@ -98,8 +127,15 @@ export async function createServices(
     }
     const sessions = new SessionRepository(database.db);
     const tokens = createTokenService(await jwtSecret(config, database), now);
-    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits });
+    const ids = new IdMap(database.db, now);
+    const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
+    const identity =
+      overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now }) : null);
+    const external = identity ? hostAuthenticator({ db: database.db, identity, ids, now, tokenTtlS: config.tokenTtlS }) : undefined;
+    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits, ...(external ? { external } : {}) });
     const friendRepo = new FriendRepository(database.db);
+    const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;
+    const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
     const friends = new FriendsService(friendRepo, users, now, new BlockRepository(database.db));
     const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix, metrics });
     metrics.watchBus(() => bus.isHealthy());
@@ -113,12 +149,18 @@ export async function createServices(
       now,
       log,
     });
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db), users, friendRepo, sessions, history, log, metrics });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
+    const friendshipChanged = friendshipSync(graph, (e) => presence.graphChanged(e));
     return {
       config,
+      mode,
+      ids,
+      graph,
+      friendshipChanged,
+      hostFriendships: mode === 'sidecar' ? new SidecarFriendships(database.db, ids, now, friendshipChanged) : null,
       now,
       database,
       users,

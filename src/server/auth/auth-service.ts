@@ -35,7 +35,13 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
     private readonly tokens: TokenService,
-    private readonly opts: { tokenTtlS: number; now: () => number; throttleLogins: boolean },
+    private readonly opts: {
+      tokenTtlS: number;
+      now: () => number;
+      throttleLogins: boolean;
+      /** Embedded and sidecar modes: the host's tokens, and only those, authenticate (integration/host-auth.ts). */
+      external?: (token: string) => Promise<AuthContext | null>;
+    },
   ) {
     this.#throttle = opts.throttleLogins ? new LoginThrottle(opts.now) : null;
   }
@@ -91,6 +97,7 @@ export class AuthService {
 
   /** The caller behind a bearer token, or null if the token is bad, expired or revoked. */
   async authenticate(token: string): Promise<AuthContext | null> {
+    if (this.opts.external) return this.opts.external(token);
     const claims = this.tokens.verify(token);
     if (!claims) return null;
     const session = await this.sessions.findLive(claims.sessionId, claims.userId);

@@ -41,6 +41,8 @@ export interface UsersTable {
   last_seen_approximate_visibility: Generated<Audience>;
   /** While status_visibility is hidden: the last_seen the user shows (fixed when they hid). */
   hidden_last_seen: number | null;
+  /** A host's id for a shadow user (embedded or sidecar mode); null for Beacon's own accounts. */
+  external_id: Generated<string | null>;
   /** Games declared by game servers and not ended: JSON `[{matchId, activity, startedAt}]`. */
   server_games: string | null;
   /** The status schedule: JSON `{timeZone, rules}`, or null for none. */

@@ -1,15 +1,10 @@
 /** POST /api/v1/games/events: game servers report matches; authenticated by the service token. */
-import { timingSafeEqual } from 'node:crypto';
 import { Type } from 'typebox';
-import { GameEventBody, Id } from '../../protocol/index.js';
+import { Id } from '../../protocol/index.js';
+import { GameReportBody } from '../../protocol/integration.js';
 import { AppError } from '../errors.js';
 import { errorResponses, type App, type RouteOptions } from '../http-kit.js';
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+import { requireServiceToken } from '../integration/service-token.js';
 
 export async function gamesRoutes(app: App, { services }: RouteOptions): Promise<void> {
   app.post(
@@ -18,22 +13,24 @@ export async function gamesRoutes(app: App, { services }: RouteOptions): Promise
       schema: {
         tags: ['games'],
         headers: Type.Object({ 'x-service-token': Type.Optional(Type.String({ maxLength: 512 })) }),
-        body: GameEventBody,
-        response: { 200: Type.Object({ applied: Type.Array(Id) }), ...errorResponses(400, 401, 403) },
+        body: GameReportBody,
+        response: { 200: Type.Object({ applied: Type.Array(Type.Union([Id, Type.String()])) }), ...errorResponses(400, 401, 403) },
       },
-      onRequest: async (request) => {
-        const expected = services.config.serviceToken;
-        if (!expected) throw new AppError('FORBIDDEN', 'Game events are disabled: BEACON_SERVICE_TOKEN is not set');
-        const given = request.headers['x-service-token'];
-        if (typeof given !== 'string' || !sameSecret(given, expected)) {
-          throw new AppError('UNAUTHORIZED', 'Missing or wrong X-Service-Token');
-        }
-      },
+      onRequest: requireServiceToken(services, 'Game events'),
     },
     async (request) => {
-      const applied = await services.presence.gameEvent(request.body);
-      request.log.info({ event: request.body.event, match: String(request.body.match_id), players: applied.length }, 'game event');
-      return { applied };
+      const body = request.body;
+      // Standalone ids are Beacon's integers; a host's game server names the host's own ids.
+      if (services.mode === 'standalone' && body.player_ids.some((id) => typeof id !== 'number')) {
+        throw new AppError('VALIDATION_ERROR', 'body.player_ids must be integer user ids');
+      }
+      const map = services.mode === 'standalone' ? null : await services.ids.internal(body.player_ids);
+      const internal = map ? body.player_ids.map((id) => map.get(String(id))!) : (body.player_ids as number[]);
+      const applied = await services.presence.gameEvent({ ...body, player_ids: internal });
+      request.log.info({ event: body.event, match: String(body.match_id), players: applied.length }, 'game event');
+      if (!map) return { applied };
+      const back = await services.ids.external(applied);
+      return { applied: applied.map((id) => back.get(id)!) };
     },
   );
 }

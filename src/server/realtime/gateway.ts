@@ -69,7 +69,7 @@ export class Gateway {
 
   /** Registers the /ws/status route on the app. */
   route(app: App): void {
-    app.get('/ws/status', { websocket: true, preValidation: originCheck(this.services.config.allowedOrigins), schema: { hide: true } }, (socket, req) =>
+    app.get('/ws/status', { websocket: true, preValidation: originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins), schema: { hide: true } }, (socket, req) =>
       this.#accept(socket, req),
     );
   }

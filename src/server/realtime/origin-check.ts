@@ -5,12 +5,16 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** preValidation hook of the upgrade route: 403 unless the Origin is allowed. */
-export function originCheck(allowed: readonly string[] | null) {
+/**
+ * preValidation hook of the upgrade route: 403 unless the Origin is allowed. `alsoAllowed`
+ * (BEACON_CORS_ORIGINS: the sites calling Beacon's REST API) may open sockets too.
+ */
+export function originCheck(allowed: readonly string[] | null, alsoAllowed: readonly string[] = []) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const origin = req.headers.origin;
     if (origin === undefined) return;
-    const ok = allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req);
+    const ok =
+      alsoAllowed.includes(origin.toLowerCase()) || (allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req));
     if (!ok) {
       req.log.warn({ origin }, 'websocket upgrade refused: origin not allowed');
       await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });

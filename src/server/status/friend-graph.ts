@@ -9,9 +9,9 @@
  * up by binary search — ~5 bytes per friendship instead of a Map entry's ~30.
  */
 import { FRIEND_CATEGORIES, type FriendCategory, type Role } from '../../protocol/index.js';
-import type { FriendRepository } from '../friends/friend-repository.js';
 import { tierOf } from '../presence/privacy.js';
 import type { ViewerInfo, ViewerTier } from '../presence/types.js';
+import type { SocialGraph } from '../ports/social-graph.js';
 
 interface Viewer {
   /** `{ id, role }` as tierOf takes it, kept so that no call allocates one. */
@@ -48,7 +48,7 @@ export class FriendGraph {
   #viewers = new Map<number, Viewer>();
   #roles = new Map<number, Role>();
 
-  constructor(private readonly repo: FriendRepository) {}
+  constructor(private readonly repo: SocialGraph) {}
 
   /** Loads a viewer's friends unless already cached. */
   async load(viewerId: number, role: Role): Promise<void> {

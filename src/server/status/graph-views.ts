@@ -4,14 +4,14 @@
  * events and the re-read after a bus outage.
  */
 import { sameView, type FriendCategory, type View } from '../../protocol/index.js';
-import type { FriendRepository } from '../friends/friend-repository.js';
+import type { SocialGraph } from '../ports/social-graph.js';
 import type { ViewerTier } from '../presence/types.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { PresenceEvent } from './presence-events.js';
 
 export interface GraphViewsDeps {
   graph: FriendGraph;
-  friendRepo: FriendRepository;
+  friendRepo: SocialGraph;
   viewOf(subjectId: number, tier: ViewerTier): View;
   ensureLoaded(ids: readonly number[]): Promise<void>;
   sink(e: PresenceEvent): void;

@@ -79,7 +79,14 @@ function parseSchedule(json: string | null): Schedule | null {
 }
 
 export class PresenceRepository {
-  constructor(private readonly db: Db) {}
+  /**
+   * `names`: where profiles' names come from when not Beacon's own accounts (a host's
+   * profiles port, see integration/host-graph.ts): one call per loaded batch.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly names: ((ids: readonly number[]) => Promise<Map<number, string>>) | null = null,
+  ) {}
 
   /** Saves a user's status schedule (null removes it). Durable at once, like settings. */
   async saveSchedule(userId: number, schedule: Schedule | null): Promise<void> {
@@ -147,6 +154,13 @@ export class PresenceRepository {
             lastActivity: r.last_activity,
           },
         });
+      }
+    }
+    if (this.names && out.length > 0) {
+      const names = await this.names(out.map((r) => r.profile.id));
+      for (const { profile } of out) {
+        const name = names.get(profile.id);
+        if (name !== undefined) Object.assign(profile, { username: name, displayName: name });
       }
     }
     return out;

@@ -12,10 +12,10 @@ import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
-import type { FriendRepository } from '../friends/friend-repository.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
+import type { SocialGraph } from '../ports/social-graph.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
 import { changedTiers, tierOf, view } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
@@ -44,7 +44,8 @@ export interface PresenceDeps {
   store: PresenceStore;
   repo: PresenceRepository;
   users: UserRepository;
-  friendRepo: FriendRepository;
+  /** The friend graph's data source: Beacon's friendships, or a host's (ports/social-graph.ts). */
+  friendRepo: SocialGraph;
   sessions: SessionRepository;
   /** Where changes of effective status are recorded (status history). */
   history: HistoryRecorder;
@@ -390,7 +391,7 @@ export class PresenceService {
 
   /** Invites a friend to a Pong match: their sockets get `game_invite`. Friends only (404 otherwise). */
   async invite(fromUserId: number, toUserId: number): Promise<string> {
-    if (!(await this.deps.friendRepo.getFriend(fromUserId, toUserId))) throw new AppError('NOT_FOUND', 'Not a friend');
+    if ((await this.deps.friendRepo.categoryGiven(fromUserId, toUserId)) === null) throw new AppError('NOT_FOUND', 'Not a friend');
     const inviteId = randomUUID();
     this.#publish(toUserId, { kind: 'game_invite', viewerId: toUserId, inviteId, fromUserId });
     return inviteId;
@@ -398,7 +399,7 @@ export class PresenceService {
 
   /** Accepts a friend's invitation: their sockets get `game_invite_accepted`, and both start the match. */
   async acceptInvite(byUserId: number, inviterId: number, inviteId: string): Promise<void> {
-    if (!(await this.deps.friendRepo.getFriend(byUserId, inviterId))) throw new AppError('NOT_FOUND', 'Not a friend');
+    if ((await this.deps.friendRepo.categoryGiven(byUserId, inviterId)) === null) throw new AppError('NOT_FOUND', 'Not a friend');
     this.#publish(inviterId, { kind: 'game_invite_accepted', viewerId: inviterId, inviteId, byUserId });
   }
 

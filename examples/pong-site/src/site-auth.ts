@@ -1,0 +1,38 @@
+/** The site's own login: scrypt password hashes and its own HS256 JWTs (jose). */
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { jwtVerify, SignJWT } from 'jose';
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  return `${salt.toString('base64')}:${(await scryptAsync(password, salt, 32)).toString('base64')}`;
+}
+
+export async function checkPassword(password: string, stored: string): Promise<boolean> {
+  const [salt, hash] = stored.split(':');
+  if (!salt || !hash) return false;
+  return timingSafeEqual(await scryptAsync(password, Buffer.from(salt, 'base64'), 32), Buffer.from(hash, 'base64'));
+}
+
+export class SiteTokens {
+  readonly #key: Uint8Array;
+  constructor(secret: string) {
+    this.#key = new TextEncoder().encode(secret);
+  }
+
+  issue(user: { id: number; name: string }): Promise<string> {
+    return new SignJWT({ name: user.name }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(user.id)).setIssuedAt().setExpirationTime('12h').sign(this.#key);
+  }
+
+  /** The user behind one of the site's tokens, or null. */
+  async verify(token: string): Promise<{ id: number; name: string; expiresAt: number } | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, { algorithms: ['HS256'] });
+      return { id: Number(payload.sub), name: String(payload.name), expiresAt: (payload.exp ?? 0) * 1000 };
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Wire schemas of the integration endpoints (docs/integration.md): hosts' ids, game reports
+ * naming host ids, and the sidecar service API for users and friendships.
+ */
+import { Type, type Static } from 'typebox';
+import { FRIEND_CATEGORIES } from './enums.js';
+import { GameEventBody, Id } from './schemas.js';
+
+const strict = { additionalProperties: false } as const;
+
+/** A host's id for one of its users: its own integer key or a string such as a JWT `sub`. */
+export const HostId = Type.Union([Id, Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]+$' })]);
+export type HostId = Static<typeof HostId>;
+
+const Category = Type.Enum(FRIEND_CATEGORIES);
+
+/** POST /api/v1/games/events: standalone takes Beacon's integer ids; embedded and sidecar the host's ids. */
+export const GameReportBody = Type.Object(
+  { ...GameEventBody.properties, player_ids: Type.Array(HostId, { minItems: 1, maxItems: 64, uniqueItems: true }) },
+  strict,
+);
+export type GameReportBody = Static<typeof GameReportBody>;
+
+export const HostUserBody = Type.Object({ id: HostId, name: Type.String({ minLength: 1, maxLength: 40 }) }, strict);
+export const UsersUpsertBody = Type.Object({ users: Type.Array(HostUserBody, { minItems: 1, maxItems: 1000 }) }, strict);
+export type UsersUpsertBody = Static<typeof UsersUpsertBody>;
+
+/** One friendship: `a_category` is what a gives b (what b may see of a); both default to `friend`. */
+export const PairBody = Type.Object(
+  { a: HostId, b: HostId, a_category: Type.Optional(Category), b_category: Type.Optional(Category) },
+  strict,
+);
+export const PairsBody = Type.Object({ pairs: Type.Array(PairBody, { minItems: 1, maxItems: 1000 }) }, strict);
+export type PairsBody = Static<typeof PairsBody>;
+
+/** The categories of one pair, for PUT /service/friendships/:a/:b. */
+export const PairCategoriesBody = Type.Object({ a_category: Type.Optional(Category), b_category: Type.Optional(Category) }, strict);
+export type PairCategoriesBody = Static<typeof PairCategoriesBody>;
+
+/** A user's whole friend list; `category` is what the user gives each friend. */
+export const FriendListBody = Type.Object(
+  { friends: Type.Array(Type.Object({ id: HostId, category: Type.Optional(Category) }, strict), { maxItems: 5000 }) },
+  strict,
+);
+export type FriendListBody = Static<typeof FriendListBody>;
+
+export const PairParams = Type.Object({ a: Type.String({ minLength: 1, maxLength: 128 }), b: Type.String({ minLength: 1, maxLength: 128 }) }, strict);
+export const UserParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, strict);

@@ -1,0 +1,57 @@
+/**
+ * `app.beacon`: the in-process API of the plugin. In embedded mode ids are the host's own
+ * (mapped to Beacon's shadow users); in standalone mode they are Beacon's integer ids.
+ */
+import type { GameEventType, SetStatusBody } from '../../protocol/index.js';
+import type { HostUserId } from '../ports/identity.js';
+import type { Gateway } from '../realtime/gateway.js';
+import type { Services } from '../services.js';
+
+export interface GameReport {
+  event: GameEventType;
+  /** The same id for every event of one match: a repeated event changes nothing. */
+  match_id: string | number;
+  player_ids: HostUserId[];
+  /** What friends who may see the activity see: opponent, mode, score, round… (flat scalars). */
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface BeaconApi {
+  /** Sets a user's status (`online` returns to automatic) and, optionally, custom message. */
+  setStatus(userId: HostUserId, status: SetStatusBody['status'], customMessage?: string | null): Promise<void>;
+  /** Reports a match or tournament event, like POST /api/v1/games/events. Returns the players it applied to. */
+  game(report: GameReport): Promise<HostUserId[]>;
+  /** The host changed (made, removed, re-categorised) the friendship of a and b: Beacon re-reads it and updates both sides live. */
+  friendshipChanged(a: HostUserId, b: HostUserId): Promise<void>;
+  /** Beacon's internals, for standalone Beacon and tests. */
+  readonly services: Services;
+  readonly gateway: Gateway;
+}
+
+export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
+  const standalone = services.mode === 'standalone';
+  const toInternal = async (ids: readonly HostUserId[]): Promise<number[]> => {
+    if (standalone) return ids.map(Number);
+    const map = await services.ids.internal(ids);
+    return ids.map((id) => map.get(String(id))!);
+  };
+  return {
+    services,
+    gateway,
+    async setStatus(userId, status, customMessage) {
+      const [id] = await toInternal([userId]);
+      await services.presence.setStatus(id!, { status, ...(customMessage !== undefined ? { custom_message: customMessage } : {}) });
+    },
+    async game(report) {
+      const ids = await toInternal(report.player_ids);
+      const applied = await services.presence.gameEvent({ ...report, player_ids: ids });
+      if (standalone) return applied;
+      const back = await services.ids.external(applied);
+      return applied.map((id) => back.get(id)!);
+    },
+    async friendshipChanged(a, b) {
+      const [x, y] = await toInternal([a, b]);
+      await services.friendshipChanged(x!, y!);
+    },
+  };
+}

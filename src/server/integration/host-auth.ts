@@ -1,0 +1,51 @@
+/**
+ * Turns a host's identity port into Beacon's AuthContext. A host token gets a login session
+ * row of its own (id derived from the token's hash, never the token), created once, so
+ * presence can tell one tab's login from another and the socket closes when the token expires.
+ */
+import { createHash } from 'node:crypto';
+import type { AuthContext } from '../auth/auth-service.js';
+import type { Db } from '../db/database.js';
+import type { IdentityPort } from '../ports/identity.js';
+import type { IdMap } from './id-map.js';
+
+const SEEN_MAX = 10_000;
+
+export interface HostAuthOptions {
+  db: Db;
+  identity: IdentityPort;
+  ids: IdMap;
+  now: () => number;
+  /** Lifetime given to a token that says nothing of its expiry, in seconds. */
+  tokenTtlS: number;
+}
+
+export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promise<AuthContext | null> {
+  const seen = new Set<string>();
+  return async (token) => {
+    const user = await o.identity.authenticate(token).catch(() => null);
+    if (!user) return null;
+    const now = o.now();
+    const expiresAt = user.expiresAt ?? now + o.tokenTtlS * 1000;
+    if (!(expiresAt > now)) return null;
+    const role = user.admin === true ? 'admin' : 'user';
+    const userId = await o.ids.one(user.id);
+    const sessionId = sessionIdOf(token);
+    if (!seen.has(sessionId)) {
+      await o.ids.describe(userId, user.name, role);
+      await o.db
+        .insertInto('user_sessions')
+        .values({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, revoked_at: null, user_agent: null })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      if (seen.size >= SEEN_MAX) seen.clear();
+      seen.add(sessionId);
+    }
+    return { userId, sessionId, role, expiresAt };
+  };
+}
+
+/** A session id for a host token: a hash, so neither the database nor the logs hold the token. */
+function sessionIdOf(token: string): string {
+  return `h:${createHash('sha256').update(token).digest('base64url')}`;
+}

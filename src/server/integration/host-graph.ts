@@ -1,0 +1,47 @@
+/**
+ * A host's social graph and profiles ports seen with Beacon's integer ids: host ids are
+ * mapped through the IdMap (friends never seen get their shadow row on first sight).
+ */
+import type { FriendCategory } from '../../protocol/index.js';
+import type { ProfilesPort } from '../ports/profiles.js';
+import type { SocialGraph, SocialGraphPort } from '../ports/social-graph.js';
+import { clipName, hostId, type IdMap } from './id-map.js';
+
+export class HostSocialGraph implements SocialGraph {
+  constructor(
+    private readonly port: SocialGraphPort,
+    private readonly ids: IdMap,
+  ) {}
+
+  async categoriesGivenTo(viewerId: number): Promise<Map<number, FriendCategory>> {
+    const external = (await this.ids.external([viewerId])).get(viewerId);
+    if (external === undefined) return new Map();
+    const friends = await this.port.friendsOf(external);
+    const internal = await this.ids.internal(friends.map((f) => f.id));
+    const out = new Map<number, FriendCategory>();
+    for (const f of friends) {
+      const id = internal.get(hostId(f.id));
+      if (id !== undefined && id !== viewerId) out.set(id, f.category);
+    }
+    return out;
+  }
+
+  async categoryGiven(subjectId: number, viewerId: number): Promise<FriendCategory | null> {
+    return (await this.categoriesGivenTo(viewerId)).get(subjectId) ?? null;
+  }
+}
+
+/** The names of a batch of users from the host's profiles port (one call per batch). */
+export function hostNames(port: ProfilesPort, ids: IdMap): (internal: readonly number[]) => Promise<Map<number, string>> {
+  return async (internal) => {
+    const external = await ids.external(internal);
+    if (external.size === 0) return new Map();
+    const back = new Map([...external].map(([i, e]) => [e, i]));
+    const out = new Map<number, string>();
+    for (const p of await port.profiles([...external.values()])) {
+      const id = back.get(hostId(p.id));
+      if (id !== undefined) out.set(id, clipName(p.name));
+    }
+    return out;
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Host ids ↔ Beacon's integer ids. A host's user becomes a shadow `users` row (found by
+ * `external_id`) the first time Beacon sees them — as a token's owner, someone's friend or a
+ * game's player — so presence tables keep their foreign keys. Shadow rows cannot log in: their
+ * username starts with `~` (never a valid Beacon username) and they have no password.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../../protocol/index.js';
+import type { Db } from '../db/database.js';
+import type { HostUserId } from '../ports/identity.js';
+
+const CHUNK = 500;
+const MAX_ID = 128;
+const MAX_NAME = 40;
+
+/** A host id as Beacon stores it; throws on one that cannot be an id. */
+export function hostId(id: HostUserId): string {
+  const s = typeof id === 'number' ? (Number.isSafeInteger(id) ? String(id) : '') : id;
+  if (s === '' || s.length > MAX_ID) throw new TypeError(`host user id must be 1-${MAX_ID} characters or a safe integer`);
+  return s;
+}
+
+/** A name as the users table takes it (40 characters). */
+export const clipName = (name: string): string => [...name.trim()].slice(0, MAX_NAME).join('') || '?';
+
+export class IdMap {
+  readonly #toInternal = new Map<string, number>();
+  readonly #toExternal = new Map<number, string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {}
+
+  /** The internal ids of these host users, creating shadow rows for those never seen (unless `create` is false). */
+  async internal(ids: readonly HostUserId[], { create = true } = {}): Promise<Map<string, number>> {
+    const wanted = [...new Set(ids.map(hostId))];
+    const out = new Map<string, number>();
+    const missing = wanted.filter((id) => {
+      const known = this.#toInternal.get(id);
+      if (known !== undefined) out.set(id, known);
+      return known === undefined;
+    });
+    for (let i = 0; i < missing.length; i += CHUNK) {
+      const part = missing.slice(i, i + CHUNK);
+      if (create) {
+        // A host's integer id becomes Beacon's id too (views then name users as the host does);
+        // where that id is taken, or the host id is a string, the database picks one.
+        const rows = part.map((id) => shadowRow(id, this.now(), true));
+        await this.#insert(rows.filter((r) => r.id !== undefined));
+        await this.#insert(rows.filter((r) => r.id === undefined));
+        let placed = await this.#find(part, out);
+        // PostgreSQL's sequence does not skip ids given explicitly: a few tries past them.
+        for (let tries = 0; tries < 3 && placed.size < part.length; tries++) {
+          await this.#insert(part.filter((id) => !placed.has(id)).map((id) => shadowRow(id, this.now(), false)));
+          placed = await this.#find(part, out);
+        }
+        if (placed.size < part.length) throw new Error('could not create shadow users: give hosts ids of one kind (integers or strings)');
+      }
+      await this.#find(part, out);
+    }
+    return out;
+  }
+
+  /** The internal id of one host user (created on first sight). */
+  async one(id: HostUserId): Promise<number> {
+    return (await this.internal([id])).get(hostId(id))!;
+  }
+
+  /** The host ids of these internal ids; Beacon's own accounts (no host id) are left out. */
+  async external(ids: readonly number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const missing = [...new Set(ids)].filter((id) => {
+      const known = this.#toExternal.get(id);
+      if (known !== undefined) out.set(id, known);
+      return known === undefined;
+    });
+    for (let i = 0; i < missing.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom('users')
+        .select(['id', 'external_id'])
+        .where('id', 'in', missing.slice(i, i + CHUNK))
+        .where('external_id', 'is not', null)
+        .execute();
+      for (const r of rows) {
+        this.#remember(r.external_id!, r.id);
+        out.set(r.id, r.external_id!);
+      }
+    }
+    return out;
+  }
+
+  /** Keeps the shadow row's name and role as the host last said (written only when they change). */
+  async describe(id: number, name: string | undefined, role: Role | undefined): Promise<void> {
+    const set: { display_name?: string; role?: Role } = {};
+    if (name !== undefined) set.display_name = clipName(name);
+    if (role !== undefined) set.role = role;
+    if (Object.keys(set).length === 0) return;
+    await this.db
+      .updateTable('users')
+      .set(set)
+      .where('id', '=', id)
+      .where((eb) => eb.or(Object.entries(set).map(([k, v]) => eb(k as 'role', '!=', v as Role))))
+      .execute();
+  }
+
+  async #insert(rows: Array<ReturnType<typeof shadowRow>>): Promise<void> {
+    if (rows.length === 0) return;
+    const values = rows.map(({ id, ...rest }) => (id === undefined ? rest : { id, ...rest }));
+    await this.db.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async #find(part: readonly string[], out: Map<string, number>): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('users').select(['id', 'external_id']).where('external_id', 'in', part).execute();
+    for (const r of rows) this.#remember(r.external_id!, r.id, out);
+    return new Set(rows.map((r) => r.external_id!));
+  }
+
+  #remember(external: string, internal: number, out?: Map<string, number>): void {
+    this.#toInternal.set(external, internal);
+    this.#toExternal.set(internal, external);
+    out?.set(external, internal);
+  }
+}
+
+const INT_ID = /^[1-9]\d{0,9}$/;
+
+function shadowRow(externalId: string, now: number, sameId: boolean) {
+  const username = `~${randomBytes(6).toString('hex')}`;
+  const id = sameId && INT_ID.test(externalId) && Number(externalId) <= 2_147_483_647 ? Number(externalId) : undefined;
+  return {
+    id,
+    username,
+    username_lower: username,
+    display_name: clipName(externalId),
+    password_hash: '',
+    role: 'user' as const,
+    created_at: now,
+    online_status: 'offline' as const,
+    status_visibility: 'friends' as const,
+    activity_visibility: 'friends' as const,
+    last_seen_visibility: 'friends' as const,
+    custom_message_visibility: 'friends' as const,
+    external_id: externalId,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Sidecar mode's service API (docs/integration.md, docs/protocol.md "Service API"): the host
+ * tells Beacon about its users and friendships, with `X-Service-Token: $BEACON_SERVICE_TOKEN`.
+ * Every change reaches connected friends at once, like a friendship made in Beacon.
+ */
+import { Type } from 'typebox';
+import { FriendListBody, PairCategoriesBody, PairParams, PairsBody, UserParams, UsersUpsertBody } from '../../protocol/integration.js';
+import { AppError } from '../errors.js';
+import { errorResponses, NoContent, rateLimit, type App, type RouteOptions } from '../http-kit.js';
+import { requireServiceToken } from './service-token.js';
+
+const headers = Type.Object({ 'x-service-token': Type.Optional(Type.String({ maxLength: 512 })) });
+const Changed = Type.Object({ changed: Type.Integer() });
+
+export async function serviceRoutes(app: App, { services }: RouteOptions): Promise<void> {
+  const store = services.hostFriendships;
+  if (!store) throw new Error('the service API needs sidecar mode (BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWKS_URL)');
+  const tags = ['service'];
+  app.addHook('onRequest', requireServiceToken(services, 'Service calls'));
+  const limits = { config: rateLimit(services, 600, 60_000, 'ip') };
+
+  app.put(
+    '/service/users',
+    { schema: { tags, headers, body: UsersUpsertBody, response: { 200: Type.Object({ users: Type.Integer() }), ...errorResponses(400, 401, 403) } }, ...limits },
+    async (request) => {
+      const { users } = request.body;
+      const map = await services.ids.internal(users.map((u) => u.id));
+      for (const u of users) await services.ids.describe(map.get(String(u.id))!, u.name, undefined);
+      return { users: map.size };
+    },
+  );
+
+  app.put(
+    '/service/friendships',
+    { schema: { tags, headers, body: PairsBody, response: { 200: Changed, ...errorResponses(400, 401, 403) } }, ...limits },
+    async (request) => {
+      if (request.body.pairs.some((p) => String(p.a) === String(p.b))) throw new AppError('VALIDATION_ERROR', 'body.pairs: a user cannot befriend themself');
+      return { changed: await store.upsert(request.body.pairs) };
+    },
+  );
+
+  app.put(
+    '/service/friendships/:a/:b',
+    { schema: { tags, headers, params: PairParams, body: PairCategoriesBody, response: { 200: Changed, ...errorResponses(400, 401, 403) } }, ...limits },
+    async (request) => {
+      const { a, b } = request.params;
+      if (a === b) throw new AppError('VALIDATION_ERROR', 'a user cannot befriend themself');
+      return { changed: await store.upsert([{ a, b, ...request.body }]) };
+    },
+  );
+
+  app.delete(
+    '/service/friendships/:a/:b',
+    { schema: { tags, headers, params: PairParams, response: { ...NoContent, ...errorResponses(400, 401, 403) } }, ...limits },
+    async (request, reply) => {
+      await store.remove([{ a: request.params.a, b: request.params.b }]);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.put(
+    '/service/users/:id/friends',
+    {
+      schema: { tags, headers, params: UserParams, body: FriendListBody, response: { 200: Type.Object({ added: Type.Integer(), removed: Type.Integer() }), ...errorResponses(400, 401, 403) } },
+      ...limits,
+    },
+    async (request) => {
+      const { id } = request.params;
+      if (request.body.friends.some((f) => String(f.id) === id)) throw new AppError('VALIDATION_ERROR', 'body.friends: a user cannot befriend themself');
+      return store.replace(id, request.body.friends);
+    },
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * Beacon as a Fastify plugin: what `buildApp` registers for standalone Beacon, and what an
+ * existing Fastify site registers with its own identity, friends and profiles (embedded
+ * mode, docs/integration.md). It mounts the socket (`<prefix>/ws/status`) and the REST API
+ * (`<prefix>/api/v1/...`) in their own encapsulated context (its own error handler,
+ * validator, rate limits and CORS, nothing leaking into the host), registers
+ * @fastify/websocket only if the host has not, and decorates the app with `beacon`, a small
+ * in-process API.
+ */
+import cors from '@fastify/cors';
+import rateLimitPlugin from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { MAX_FRAME_BYTES } from '../protocol/index.js';
+import { authRoutes } from './auth/auth-routes.js';
+import { calendarRoutes } from './calendar/calendar-routes.js';
+import { loadConfig, type Config } from './config.js';
+import { installErrorHandler } from './errors.js';
+import { blocksRoutes } from './friends/blocks-routes.js';
+import { friendsRoutes } from './friends/friends-routes.js';
+import { gamesRoutes } from './games/games-routes.js';
+import { inviteRoutes } from './games/invite-routes.js';
+import { historyRoutes } from './history/history-routes.js';
+import type { App } from './http-kit.js';
+import { beaconApi, type BeaconApi } from './integration/beacon-api.js';
+import { serviceRoutes } from './integration/service-routes.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
+import { sdkRoutes } from './sdk-routes.js';
+import type { IdentityPort } from './ports/identity.js';
+import type { ProfilesPort } from './ports/profiles.js';
+import type { SocialGraphPort } from './ports/social-graph.js';
+import { Gateway, type GatewayOptions } from './realtime/gateway.js';
+import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { statusRoutes } from './status/status-routes.js';
+import { accountRoutes } from './users/account-routes.js';
+import { usersRoutes } from './users/users-routes.js';
+import { strictValidatorCompiler } from './validation.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Beacon's in-process API (set a user's status, report a game, say a friendship changed). */
+    beacon: BeaconApi;
+  }
+}
+
+export interface BeaconPluginOptions {
+  /** Where the socket and the API are mounted, e.g. `/beacon` (default: the root). */
+  prefix?: string;
+  /**
+   * Beacon's settings (CONTRACT "Running"); whatever is left out takes its default, not
+   * the environment (call `loadConfig()` to read BEACON_* variables).
+   */
+  config?: Partial<Config>;
+  /** Embedded mode: the host's own users, tokens and friends. Omit all three for Beacon's own accounts. */
+  identity?: IdentityPort;
+  friends?: SocialGraphPort;
+  profiles?: ProfilesPort;
+  /** Tests: the clock, a shared bus or store, gateway timings. */
+  overrides?: ServiceOverrides & { gateway?: GatewayOptions };
+}
+
+async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Promise<void> {
+  const config: Readonly<Config> = Object.freeze({ ...loadConfig({ BEACON_WEB_ROOT: 'off' }), ...opts.config });
+  if ((opts.identity === undefined) !== (opts.friends === undefined)) throw new Error('beacon: give both identity and friends (embedded mode), or neither');
+  const host = opts.identity && opts.friends ? { identity: opts.identity, friends: opts.friends, ...(opts.profiles ? { profiles: opts.profiles } : {}) } : undefined;
+  const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}) });
+  const gateway = new Gateway(services, opts.overrides?.gateway);
+  // The host's @fastify/websocket if it has one (its options stand); else Beacon's own.
+  if (app.hasDecorator('websocketServer')) {
+    app.addHook('preClose', async () => gateway.close());
+  } else {
+    await app.register(websocket, {
+      options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: config.wsCompression },
+      // Close with 1001 so clients reconnect, possibly to another instance.
+      preClose: async () => {
+        const sockets = gateway.registry.size;
+        gateway.close();
+        app.log.info({ sockets }, 'shutdown: sockets closed with 1001');
+      },
+    });
+  }
+  await app.register(beaconCore, { prefix: opts.prefix ?? '', services, gateway });
+}
+
+interface CoreOptions {
+  prefix: string;
+  services: Services;
+  gateway: Gateway;
+}
+
+/** Beacon once @fastify/websocket is there (its declared dependency): `app.beacon`, lifecycle, routes. */
+const beaconCore = fp(
+  async (app: FastifyInstance, { prefix, services, gateway }: CoreOptions) => {
+    app.decorate('beacon', beaconApi(services, gateway));
+    services.metrics.watchSockets({
+      sockets: () => gateway.registry.size,
+      *userStatuses() {
+        for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
+      },
+    });
+    app.addHook('onReady', async () => services.start());
+    app.addHook('onClose', async () => services.close());
+    await app.register(beaconRoutes, { prefix, services, gateway });
+  },
+  { name: '@beacon-presence/server/core', fastify: '5.x', dependencies: ['@fastify/websocket'] },
+);
+
+/** Everything under the prefix, encapsulated: the host's handlers and hooks stay its own. */
+async function beaconRoutes(instance: FastifyInstance, { prefix, services, gateway }: CoreOptions): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>() as App;
+  app.setValidatorCompiler(strictValidatorCompiler);
+  app.decorateRequest('auth', null);
+  installErrorHandler(app, { notFound: prefix !== '' });
+  if (services.config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: [...services.config.corsOrigins], methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'], maxAge: 600 });
+  }
+  await app.register(rateLimitPlugin, { global: false, hook: 'preHandler' });
+  metricsRoutes(app, services);
+  sdkRoutes(app);
+  gateway.route(app);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const [database, bus] = await Promise.all([services.database.ping(), services.bus.ping()]);
+    const saving = services.presence.persistenceHealth();
+    const persistence = {
+      saving: saving.ok,
+      failing_since: saving.failingSince === null ? null : new Date(saving.failingSince).toISOString(),
+      set_aside: saving.setAside.length,
+    };
+    // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
+    const ok = database && bus && saving.ok;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, persistence });
+  });
+
+  const standalone = services.mode === 'standalone';
+  await app.register(
+    async (api) => {
+      // A host owns accounts and friendships: only Beacon's own mode serves them.
+      if (standalone) {
+        await api.register(authRoutes, { services });
+        await api.register(usersRoutes, { services });
+        await api.register(accountRoutes, { services });
+        await api.register(friendsRoutes, { services });
+        await api.register(blocksRoutes, { services });
+        await api.register(calendarRoutes, { services });
+        await api.register(inviteRoutes, { services });
+      }
+      await api.register(statusRoutes, { services });
+      await api.register(gamesRoutes, { services });
+      await api.register(historyRoutes, { services });
+      if (services.mode === 'sidecar') await api.register(serviceRoutes, { services });
+    },
+    { prefix: '/api/v1' },
+  );
+}
+
+/** The Beacon plugin (fastify-plugin, so `app.beacon` reaches the host's root). */
+export const beacon = fp(beaconPlugin, { name: '@beacon-presence/server', fastify: '5.x' });

@@ -1,0 +1,140 @@
+/**
+ * Sidecar mode: Beacon runs beside a non-Fastify host, verifies the host's own JWTs
+ * (HS256 secret or JWKS), learns friendships through the service API, and answers the
+ * host's pages across origins (CORS allowlist, socket Origin check).
+ */
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HostAuthConfig } from '../../src/server/config.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { openSocket, type Frame } from '../helpers/ws-client.js';
+
+const SECRET = 'host-site-secret-0123456789';
+const SERVICE = 'service-token-0123456789';
+const SITE = 'https://pong.example';
+const hs256: HostAuthConfig = { jwtSecret: SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
+
+let live: LiveApp | null = null;
+let server: Server | null = null;
+afterEach(async () => {
+  await live?.close();
+  live = null;
+  server?.close();
+  server = null;
+});
+
+const sign = (sub: string, name: string, secret = SECRET, exp = '1h') =>
+  new SignJWT({ name }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+
+async function sidecar(hostAuth: HostAuthConfig = hs256) {
+  live = await startLiveApp({ hostAuth, serviceToken: SERVICE, corsOrigins: [SITE] });
+  return live;
+}
+
+function service(app: LiveApp, method: 'PUT' | 'DELETE', url: string, payload?: object, token = SERVICE) {
+  return app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': token }, ...(payload ? { payload } : {}) });
+}
+
+const changeOf = (friendId: unknown, status: string) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === friendId && f.status === status;
+const idOf = (ready: Frame) => (ready.self as { user_id: number }).user_id;
+
+describe('sidecar mode (host JWTs and the service API)', () => {
+  it('shows two users the host made friends online, busy, in a match with its score, and offline', async () => {
+    const app = await sidecar();
+    expect((await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] })).json()).toEqual({ changed: 1 });
+    const alice = await app.connect(await sign('alice', 'Alice'));
+    const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+    const bobId = idOf(bob.ready);
+    expect(bob.ready.friends).toEqual([expect.objectContaining({ user_id: idOf(alice.ready), username: 'Alice', status: 'online' })]);
+
+    await alice.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy' }), changeOf(bobId, 'busy'));
+    const game = (event: string, details?: object) =>
+      app.app.inject({ method: 'POST', url: '/api/v1/games/events', headers: { 'x-service-token': SERVICE }, payload: { event, match_id: 'm-1', player_ids: ['bob', 'alice'], ...(details ? { details } : {}) } });
+    await alice.socket.after(() => game('match_started', { opponent: 'Alice', score: '0-0' }), changeOf(bobId, 'in_game'));
+    const scored = await alice.socket.after(() => game('match_updated', { opponent: 'Alice', score: '5-3', round: 3 }), (f) => changeOf(bobId, 'in_game')(f) && (f.activity_details as { score?: string })?.score === '5-3');
+    expect(scored.activity_details).toEqual({ opponent: 'Alice', score: '5-3', round: 3 });
+    await alice.socket.after(() => game('match_ended'), changeOf(bobId, 'busy'));
+
+    bob.socket.close();
+    while (app.app.gateway.registry.size > 1) await new Promise((r) => setTimeout(r, 5));
+    await alice.socket.after(() => app.advance(10_001), changeOf(bobId, 'offline'));
+  });
+
+  it('stops updates once the host removes the friendship, and brings them back when it is made again', async () => {
+    const app = await sidecar();
+    await service(app, 'PUT', '/users/alice/friends', { friends: [{ id: 'bob' }, { id: 'carol', category: 'close_friend' }] });
+    const alice = await app.connect(await sign('alice', 'Alice'));
+    const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+    const bobId = idOf(bob.ready);
+
+    await alice.socket.after(async () => expect((await service(app, 'DELETE', '/friendships/bob/alice')).statusCode).toBe(204), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
+    const from = alice.socket.mark();
+    await bob.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'status_update');
+    await app.advance(20);
+    expect(alice.socket.since(from).filter((f) => f.type === 'friend_status_change')).toEqual([]);
+
+    const added = await alice.socket.after(() => service(app, 'PUT', '/friendships/alice/bob', { b_category: 'close_friend' }), (f) => f.type === 'friend_added');
+    expect(added.friend).toMatchObject({ user_id: bobId, status: 'busy' });
+    // Replacing Alice's list without Bob removes him again.
+    await alice.socket.after(async () => expect((await service(app, 'PUT', '/users/alice/friends', { friends: [{ id: 'carol' }] })).json()).toEqual({ added: 1, removed: 1 }), (f) => f.type === 'friend_removed');
+  });
+
+  it('refuses tokens it should not trust: another signer, expired, none at all', async () => {
+    const app = await sidecar();
+    for (const token of [await sign('alice', 'Alice', 'another-secret-0123456789'), await sign('alice', 'Alice', SECRET, '-1m'), 'not-a-jwt']) {
+      const socket = await openSocket(app.url);
+      socket.send({ type: 'auth', token });
+      expect((await socket.waitClosed()).code).toBe(4401);
+      const res = await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(401);
+    }
+    // Beacon's own accounts are not served beside the host's.
+    expect((await app.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'mallory', password: 'pass-phrase-for-tests' } })).statusCode).toBe(404);
+  });
+
+  it('verifies tokens against the host’s JWKS with issuer and audience', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const app = await sidecar({ ...hs256, jwtSecret: null, jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: 'https://pong.example', audience: 'beacon' });
+    const token = (iss: string, aud: string) =>
+      new SignJWT({ name: 'Alice' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('alice').setIssuer(iss).setAudience(aud).setExpirationTime('1h').sign(privateKey);
+    const me = (t: string) => app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${t}` } });
+    expect((await me(await token('https://pong.example', 'beacon'))).statusCode).toBe(200);
+    expect((await me(await token('https://evil.example', 'beacon'))).statusCode).toBe(401);
+    expect((await me(await token('https://pong.example', 'other'))).statusCode).toBe(401);
+    // An HS256 token made with the public key as a secret (algorithm confusion) is refused.
+    expect((await me(await sign('alice', 'Alice', JSON.stringify(jwk)))).statusCode).toBe(401);
+  });
+
+  it('guards and validates the service API', async () => {
+    const app = await sidecar();
+    expect((await service(app, 'PUT', '/friendships', { pairs: [{ a: 'a', b: 'b' }] }, 'wrong-token-0123456789')).statusCode).toBe(401);
+    const noHeader = await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', payload: { pairs: [{ a: 'a', b: 'b' }] } });
+    expect(noHeader.statusCode).toBe(401);
+    for (const body of [{ pairs: [] }, { pairs: [{ a: 'a', b: 'a' }] }, { pairs: [{ a: 'a', b: 'b', a_category: 'enemy' }] }, { pairs: [{ a: '', b: 'b' }] }, { pairs: [{ a: 'a', b: 'b' }], extra: 1 }]) {
+      const res = await service(app, 'PUT', '/friendships', body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
+    }
+    const named = await service(app, 'PUT', '/users', { users: [{ id: 'dave', name: 'Dave' }] });
+    expect(named.json()).toEqual({ users: 1 });
+    await service(app, 'PUT', '/friendships', { pairs: [{ a: 'dave', b: 'erin' }] });
+    const erin = await app.connect(await sign('erin', 'Erin'));
+    expect(erin.ready.friends).toEqual([expect.objectContaining({ username: 'Dave', status: 'offline' })]);
+  });
+
+  it('answers the host’s origin (CORS and socket) and refuses others', async () => {
+    const app = await sidecar();
+    const preflight = (origin: string) =>
+      app.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' } });
+    expect((await preflight(SITE)).headers['access-control-allow-origin']).toBe(SITE);
+    expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    const socket = await openSocket(app.url, { origin: SITE });
+    socket.close();
+    await expect(openSocket(app.url, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+  });
+});

@@ -1,0 +1,38 @@
+import { SignJWT, type JWTPayload } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { jwtIdentity } from '../../../src/server/integration/jwt-identity.js';
+
+const SECRET = 'unit-host-secret-0123456789';
+const sign = (claims: JWTPayload, exp: string | number = '1h') =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(SECRET));
+
+describe('jwtIdentity (sidecar host tokens)', () => {
+  it('reads the id, name and admin claims it is told to, and the expiry', async () => {
+    const identity = jwtIdentity({ secret: SECRET, idClaim: 'uid', nameClaim: 'nick', adminClaim: 'staff' });
+    const user = await identity.authenticate(await sign({ uid: 42, nick: 'Zed', staff: true }, 2_000_000_000));
+    expect(user).toEqual({ id: 42, name: 'Zed', admin: true, expiresAt: 2_000_000_000_000 });
+    expect(await identity.authenticate(await sign({ uid: 'u-1', staff: 'yes' }))).toMatchObject({ id: 'u-1', name: 'u-1', admin: false });
+  });
+
+  it('makes nobody admin without an admin claim configured', async () => {
+    const identity = jwtIdentity({ secret: SECRET });
+    expect(await identity.authenticate(await sign({ sub: 'u-1', admin: true, is_admin: true }))).toMatchObject({ admin: false });
+  });
+
+  it('refuses tokens without a usable id or without an expiry', async () => {
+    const identity = jwtIdentity({ secret: SECRET });
+    expect(await identity.authenticate(await sign({ name: 'No id' }))).toBeNull();
+    expect(await identity.authenticate(await sign({ sub: 'x'.repeat(129) }))).toBeNull();
+    const noExp = await new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+    expect(await identity.authenticate(noExp)).toBeNull();
+  });
+
+  it('judges expiry by the injected clock', async () => {
+    let now = Date.now();
+    const identity = jwtIdentity({ secret: SECRET, now: () => now });
+    const token = await sign({ sub: 'u-1' }, '10m');
+    expect(await identity.authenticate(token)).not.toBeNull();
+    now += 11 * 60_000;
+    expect(await identity.authenticate(token)).toBeNull();
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/server/config.js';
+
+const SECRET = 'host-secret-0123456789';
+
+describe('config for embedded and sidecar modes', () => {
+  it('is standalone with no host auth and no CORS by default', () => {
+    const c = loadConfig({});
+    expect(c.hostAuth).toBeNull();
+    expect(c.corsOrigins).toEqual([]);
+  });
+
+  it('reads the host JWT settings with their default claims', () => {
+    expect(loadConfig({ BEACON_AUTH_JWT_SECRET: SECRET }).hostAuth).toEqual({
+      jwtSecret: SECRET,
+      jwksUrl: null,
+      issuer: null,
+      audience: null,
+      idClaim: 'sub',
+      nameClaim: 'name',
+      adminClaim: null,
+    });
+    const jwks = loadConfig({ BEACON_AUTH_JWKS_URL: 'https://id.example/.well-known/jwks.json', BEACON_AUTH_ISSUER: 'https://id.example', BEACON_AUTH_AUDIENCE: 'beacon', BEACON_AUTH_ID_CLAIM: 'uid', BEACON_AUTH_ADMIN_CLAIM: 'is_admin' });
+    expect(jwks.hostAuth).toMatchObject({ jwtSecret: null, issuer: 'https://id.example', audience: 'beacon', idClaim: 'uid', adminClaim: 'is_admin' });
+  });
+
+  it('refuses ambiguous or unsafe host auth and CORS settings, naming the variable', () => {
+    const bad: Array<[Record<string, string>, string]> = [
+      [{ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_JWKS_URL: 'https://id.example/jwks' }, 'BEACON_AUTH_JWKS_URL'],
+      [{ BEACON_AUTH_JWT_SECRET: 'short' }, 'BEACON_AUTH_JWT_SECRET'],
+      [{ BEACON_AUTH_JWKS_URL: 'file:///etc/keys' }, 'BEACON_AUTH_JWKS_URL'],
+      [{ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_ID_CLAIM: 'a b' }, 'BEACON_AUTH_ID_CLAIM'],
+      [{ BEACON_CORS_ORIGINS: '*' }, 'BEACON_CORS_ORIGINS'],
+      [{ BEACON_CORS_ORIGINS: 'https://*.example.com' }, 'BEACON_CORS_ORIGINS'],
+      [{ BEACON_CORS_ORIGINS: 'https://site.example/path' }, 'BEACON_CORS_ORIGINS'],
+    ];
+    for (const [env, variable] of bad) {
+      let error: unknown = null;
+      try {
+        loadConfig(env);
+      } catch (err) {
+        error = err;
+      }
+      expect(error, JSON.stringify(env)).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe(variable);
+    }
+    expect(loadConfig({ BEACON_CORS_ORIGINS: 'https://Pong.example, http://localhost:5173' }).corsOrigins).toEqual(['https://pong.example', 'http://localhost:5173']);
+  });
+});
