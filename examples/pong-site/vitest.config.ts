@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// The site installs Beacon from the packed tarballs (package.json). Until they are installed
-// here (`npm run pack` at the root, then `npm install` in this folder), the tests use Beacon's
-// source in this repository instead.
-const installed = existsSync(fileURLToPath(new URL('./node_modules/@beacon-presence/server/package.json', import.meta.url)));
+// The site uses Beacon as installed from the packed tarballs (package.json), never from the
+// repository's source: `npm run test:example` at the root packs and installs them first.
+if (!existsSync(fileURLToPath(new URL('./node_modules/@beacon-presence/server/package.json', import.meta.url)))) {
+  throw new Error('@beacon-presence/server is not installed here: run `npm run test:example` at the repository root (it packs and installs the tarballs)');
+}
 
 export default defineConfig({
-  resolve: installed ? {} : { alias: { '@beacon-presence/server': fileURLToPath(new URL('../../src/server/index.ts', import.meta.url)) } },
   test: { include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 20_000, hookTimeout: 30_000 },
 });

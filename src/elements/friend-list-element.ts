@@ -23,7 +23,7 @@ ul { list-style: none; margin: 0; padding: 0; display: grid; gap: calc(var(--_sp
 }
 .friend:hover { background: var(--_hover); }
 .name { font-weight: 600; overflow-wrap: anywhere; }
-.label, .message { grid-column: 2; font-size: 0.875em; overflow-wrap: anywhere; }
+.label, .message, .details { grid-column: 2; font-size: 0.875em; overflow-wrap: anywhere; }
 .message { font-style: italic; }
 .live-note { font-size: 0.875em; margin: 0 0 var(--_space); }
 `;
@@ -113,6 +113,7 @@ export class BeaconFriendListElement extends BeaconElement {
       this.#rows.set(view.user_id, row);
     }
     const label = describeActivity(view.status, view.activity);
+    const details = describeDetails(view.activity_details ?? null);
     const words = label === STATUS_SHORT[view.status] ? label : `${STATUS_SHORT[view.status]} · ${label}`;
     row.setAttribute('part', `row row-${statusToken(view.status)}`);
     row.dataset.userId = String(view.user_id);
@@ -123,6 +124,7 @@ export class BeaconFriendListElement extends BeaconElement {
       h('span', { class: 'name', part: 'name' }, view.display_name),
       h('span', { class: 'label muted', part: 'label' }, words),
       ...(view.custom_message ? [h('span', { class: 'message muted', part: 'message' }, `“${view.custom_message}”`)] : []),
+      ...(details ? [h('span', { class: 'details muted', part: 'details' }, details)] : []),
     );
     return row;
   }
@@ -167,3 +169,12 @@ export class BeaconFriendListElement extends BeaconElement {
 
 // No HTMLElementTagNameMap entry: Beacon's own web app has an element of this name
 // (src/web/elements/friend-list.ts); the two are never on one page.
+
+/** A game's details as the game server reported them ("score 2-1 · round 4"), at most four. */
+function describeDetails(details: Readonly<Record<string, string | number | boolean>> | null): string {
+  if (!details) return '';
+  return Object.entries(details)
+    .slice(0, 4)
+    .map(([key, value]) => `${key.replaceAll('_', ' ')} ${String(value)}`)
+    .join(' · ');
+}
