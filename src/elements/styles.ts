@@ -2,7 +2,7 @@
  * The elements' own styles, inside their shadow roots: the host page's CSS cannot break
  * them and they need none of Beacon's. Everything a page may want to change goes through
  * the documented `--beacon-*` custom properties (which do cross the shadow boundary) or
- * `::part()`. Defaults suit a light page; see docs/integration-elements.md.
+ * `::part()`. Defaults suit a light page; see docs/integration.md (Elements).
  */
 export const BASE_CSS = `
 :host {
