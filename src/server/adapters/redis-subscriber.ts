@@ -7,8 +7,8 @@
  * brought in line with the wanted channels; until then the subscriber is not `synced()`, and
  * the bus reports itself unhealthy (so the app resyncs presence once it is back).
  */
-import { Cluster, Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import { nodeOptions, type RedisTarget } from './redis-connections.js';
 
