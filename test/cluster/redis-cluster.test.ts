@@ -6,7 +6,7 @@
  * meanwhile reaches the other instance.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
 import { connect, type Frame, type TestSocket } from '../helpers/ws-client.js';
 import { api, befriend, register, startCluster, type Cluster, type Instance } from './harness.js';
@@ -25,19 +25,19 @@ async function comesOnline(url: string, user: { token: string; id: number }, wat
 
 const ready = async (inst: Instance) => (await fetch(`${inst.url}/readyz`)).status;
 
+// Tests share one Redis Cluster and the instances (starting them is most of the time on a
+// loaded machine); each test has users of its own. Instance three is the one killed, before
+// the primary restart: right after a Redis outage the instances wait before reaping.
 describe('instances on a Redis Cluster', { timeout: 60_000 }, () => {
   let redis: LocalRedisCluster;
   let beacons: Cluster | undefined;
+  let one: Instance;
+  let two: Instance;
+  let three: Instance;
+  let prefix: string;
+  let users = 0;
   beforeAll(async () => {
     redis = await requireRedisCluster();
-  });
-  afterEach(async () => {
-    await beacons?.stop();
-    beacons = undefined;
-  });
-  afterAll(() => redis?.stop());
-
-  async function twoInstances() {
     beacons = await startCluster({
       BEACON_REDIS_MODE: 'cluster',
       BEACON_REDIS_URL: redis.seeds,
@@ -45,16 +45,28 @@ describe('instances on a Redis Cluster', { timeout: 60_000 }, () => {
       BEACON_OFFLINE_GRACE_MS: String(GRACE_MS),
       BEACON_BATCH_WINDOW_MS: '0',
     });
-    const one = await beacons.start('one');
-    const two = await beacons.start('two');
-    const alice = await register(one, 'alice');
-    const bob = await register(two, 'bob');
+    // One after the other: three cold starts at once can miss the harness' start deadline on 2 cores.
+    one = await beacons.start('one');
+    two = await beacons.start('two');
+    three = await beacons.start('three');
+    prefix = beacons.env.BEACON_REDIS_PREFIX!;
+  }, 60_000);
+  afterAll(async () => {
+    await beacons?.stop();
+    await redis?.stop();
+  });
+
+  /** Alice (registered on instance one) and Bob (on instance two), friends; fresh users for every test. */
+  async function friends() {
+    users++;
+    const alice = await register(one, `alice${users}`);
+    const bob = await register(two, `bob${users}`);
     await befriend(one, alice, two, bob);
-    return { one, two, alice, bob, prefix: beacons.env.BEACON_REDIS_PREFIX! };
+    return { one, two, three, alice, bob, prefix };
   }
 
   it('a friend on the other instance sees a user come online, go busy and go offline', async () => {
-    const { one, two, alice, bob } = await twoInstances();
+    const { one, two, alice, bob } = await friends();
     const { socket: b } = await connect(two.url, bob.token);
     const { socket: a } = await comesOnline(one.url, alice, b);
     expect(await b.after(() => a.send({ type: 'set_status', status: 'busy', custom_message: 'sharded' }), change(alice.id))).toMatchObject({
@@ -69,13 +81,13 @@ describe('instances on a Redis Cluster', { timeout: 60_000 }, () => {
   });
 
   it('kill -9 of an instance: its users go offline for friends on the other within 2 × heartbeat + grace', async () => {
-    const { one, two, alice, bob } = await twoInstances();
+    const { three, two, alice, bob } = await friends();
     const { socket: b } = await connect(two.url, bob.token);
-    await comesOnline(one.url, alice, b);
+    await comesOnline(three.url, alice, b);
     const killedAt = Date.now();
     const from = b.mark();
-    one.child.kill('SIGKILL');
-    await one.exited;
+    three.child.kill('SIGKILL');
+    await three.exited;
     await b.next(change(alice.id, 'offline'), { from, timeoutMs: 2 * HEARTBEAT_MS + GRACE_MS + 3000 });
     const detected = Date.now() - killedAt;
     console.warn(`redis cluster: killed instance detected and friend told offline after ${detected} ms`);
@@ -83,13 +95,13 @@ describe('instances on a Redis Cluster', { timeout: 60_000 }, () => {
   });
 
   it('a Redis primary restart: /readyz reports it, then presence flows again and what changed meanwhile arrives', async () => {
-    const { one, two, alice, bob, prefix } = await twoInstances();
+    const { one, two, alice, bob, prefix } = await friends();
     const { socket: b } = await connect(two.url, bob.token);
     const { socket: a } = await comesOnline(one.url, alice, b);
     // The primary that carries alice's channel: her changes cannot reach instance two while it is down.
     const admin = new Redis({ port: redis.ports[0]!, host: '127.0.0.1', lazyConnect: true });
     const slot = await admin.cluster('KEYSLOT', `${prefix}:user:${alice.id}`);
-    const shards = (await admin.cluster('SLOTS')) as [number, number, [string, number]][];
+    const shards = (await admin.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
     admin.disconnect();
     const victim = redis.ports.indexOf(shards.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1]);
 

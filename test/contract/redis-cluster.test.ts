@@ -52,7 +52,7 @@ function nodeAdmins(): Redis[] {
 /** Index (in `cluster.ports`) of the primary serving `key`, asked of node 0. */
 async function ownerOf(admin: Redis, key: string): Promise<number> {
   const slot = await admin.cluster('KEYSLOT', key);
-  const shards = (await admin.cluster('SLOTS')) as [number, number, [string, number]][];
+  const shards = (await admin.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
   const port = shards.find(([from, to]) => slot >= from && slot <= to)![2][1];
   return cluster.ports.indexOf(port);
 }
