@@ -32,12 +32,17 @@ if newer == 1 then redis.call('HSET', KEYS[1], 'user', ARGV[1], 'ver', ARGV[2] .
 redis.call('HSET', KEYS[1], ARGV[4], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 return newer`;
+/** The save script, as defined on the client (defineCommand). */
+interface SaveCommand {
+  beaconSavePresence(key: string, ...args: string[]): Promise<number>;
+}
+
 /** Hashes of users nobody touches for this long disappear (the database keeps what lasts). */
 const KEY_TTL_S = 86_400;
 
 export class RedisPresenceStore implements PresenceStore {
   readonly shared = true;
-  readonly #redis: RedisClient;
+  readonly #redis: RedisClient & SaveCommand;
   readonly #prefix: string;
   readonly #target: RedisTarget;
 
@@ -45,7 +50,7 @@ export class RedisPresenceStore implements PresenceStore {
   constructor(opts: { url?: string; target?: RedisTarget; prefix?: string; onError?: () => void }) {
     this.#prefix = opts.prefix ?? 'beacon';
     this.#target = opts.target ?? { mode: 'single', url: opts.url ?? 'redis://127.0.0.1:6379' };
-    this.#redis = commandClient(this.#target, {
+    const client = commandClient(this.#target, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectionName: `${this.#prefix}:store`,
@@ -53,6 +58,9 @@ export class RedisPresenceStore implements PresenceStore {
       // Commands issued together (a load of many users) go out as one pipeline per node.
       enableAutoPipelining: true,
     });
+    // EVALSHA (the script loaded once per node on first NOSCRIPT), not the script's text on every save.
+    client.defineCommand('beaconSavePresence', { numberOfKeys: 1, lua: SAVE_SCRIPT });
+    this.#redis = client as RedisClient & SaveCommand;
     // Failures surface on each command; the connection retries by itself.
     this.#redis.on('error', () => opts.onError?.());
   }
@@ -71,9 +79,7 @@ export class RedisPresenceStore implements PresenceStore {
       const owner = instanceOfSession(s.id);
       return owner === null || owner === instanceId;
     });
-    const stored = await this.#redis.eval(
-      SAVE_SCRIPT,
-      1,
+    const stored = await this.#redis.beaconSavePresence(
       this.#key(userId),
       JSON.stringify(user),
       String(version.at),
