@@ -56,10 +56,15 @@ async function redisCounters(ports: number[]): Promise<Map<string, number>> {
   const add = (k: string, v: number) => out.set(k, (out.get(k) ?? 0) + v);
   for (const port of ports) {
     const r = new Redis({ port, host: '127.0.0.1' });
-    const info = (await r.info('commandstats')) + (await r.info('stats'));
+    const info = (await r.info('commandstats')) + (await r.info('stats')) + (await r.info('cpu'));
     r.disconnect();
-    for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) add(m[1]!, Number(m[2]));
+    for (const m of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/gm)) {
+      add(m[1]!, Number(m[2]));
+      add('command µs (all commands)', Number(m[3]));
+    }
     for (const m of info.matchAll(/^(total_net_input_bytes|total_net_output_bytes):(\d+)/gm)) add(m[1]!, Number(m[2]));
+    // Main thread CPU (commands, networking, pub/sub delivery), in µs.
+    for (const m of info.matchAll(/^(used_cpu_sys_main_thread|used_cpu_user_main_thread):([\d.]+)/gm)) add('main thread CPU µs', Number(m[2]) * 1e6);
   }
   return out;
 }
@@ -72,6 +77,21 @@ async function dbQueries(servers: ServerProc[]): Promise<number> {
     total += Number(/^beacon_db_query_seconds_count (\d+)/m.exec(text)?.[1] ?? 0);
   }
   return total;
+}
+
+/** Average MEMORY USAGE of the users' presence hashes, over every node. */
+async function memoryPerUser(ports: number[], prefix: string): Promise<number> {
+  let bytes = 0;
+  let keys = 0;
+  for (const port of ports) {
+    const r = new Redis({ port, host: '127.0.0.1' });
+    for (const key of await r.keys(`${prefix}:presence:*`)) {
+      bytes += Number(await r.memory('USAGE', key));
+      keys++;
+    }
+    r.disconnect();
+  }
+  return bytes / Math.max(1, keys);
 }
 
 async function snapshot(ports: number[], servers: ServerProc[]) {
@@ -141,6 +161,7 @@ async function main(): Promise<void> {
     console.log(`redis-ops: ${values.cluster ? '3-primary Redis Cluster' : 'one Redis'}, 2 instances, ${users} users × ~${friends} friends, ${changes} changes in ${windowMs / 1000} s`);
     for (const r of rows) console.log(`  redis ${r}`);
     console.log(`  database queries         ${dbPer.toFixed(2)} per change (write-behind: one batch per instance per flush interval)`);
+    console.log(`  redis memory per user    ${(await memoryPerUser(redis.ports, prefix)).toFixed(0)} bytes (MEMORY USAGE of the presence hashes)`);
     for (const ws of sockets) ws.close();
     await Promise.all(servers.map((s) => s.stop()));
   } finally {
