@@ -369,4 +369,13 @@ describe('createBus', () => {
     expect(memory.instanceId).toBe('solo');
     expect(redis).toBeInstanceOf(RedisBus);
   });
+
+  it('makes a RedisBus over sharded pub/sub for a Redis Cluster target', async () => {
+    redisCluster ??= requireRedisCluster();
+    const bus = createBus(clusterTarget(await redisCluster), { prefix: uniquePrefix(), logger: fakeLogger() });
+    cleanups.push(() => bus.close());
+    expect(bus).toBeInstanceOf(RedisBus);
+    await until(() => expect(bus.isHealthy()).toBe(true), 10_000);
+    expect(await bus.ping()).toBe(true);
+  });
 });

@@ -11,7 +11,7 @@ import type { BusHandler, BusMessage, EventBus } from '../ports/event-bus.js';
 import { MemoryBus, consoleBusLogger } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { commandClient, pingAll, quit, type RedisClient, type RedisTarget } from './redis-connections.js';
+import { commandClient, connectionsReady, onConnectionChange, pingAll, quit, type RedisClient, type RedisTarget } from './redis-connections.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 
 export interface RedisBusOptions {
@@ -111,12 +111,8 @@ export class RedisBus implements EventBus {
       },
       this.#pub instanceof Cluster ? this.#pub : null,
     );
-    this.#pub.on('ready', () => {
-      this.#errorLogged.pub = false;
-      this.#updateHealth();
-    });
-    this.#pub.on('close', () => this.#updateHealth());
-    this.#pub.on('end', () => this.#updateHealth());
+    this.#pub.on('ready', () => (this.#errorLogged.pub = false));
+    onConnectionChange(this.#pub, () => this.#updateHealth());
     // Without a listener ioredis prints every reconnect failure; one warning per outage is enough.
     this.#pub.on('error', (err: unknown) => this.#connectionError('pub', err));
   }
@@ -133,6 +129,7 @@ export class RedisBus implements EventBus {
     const frame = JSON.stringify({ o: this.instanceId, m: message, t: Date.now() } satisfies Frame);
     if (this.#closed) return;
     if (this.#pub.status === 'ready') {
+      // On a cluster, a primary not connected fails the command at once (counted as dropped).
       this.#metrics?.busPublished(true);
       const channel = this.#channel(topic);
       const sent = this.#sharded ? this.#pub.spublish(channel, frame) : this.#pub.publish(channel, frame);
@@ -170,9 +167,9 @@ export class RedisBus implements EventBus {
     await this.#sub.settled();
   }
 
-  /** The publisher is ready and every subscriber connection has every local topic subscribed. */
+  /** The publisher (on a cluster: its connection to every primary) is ready and every subscriber connection has every local topic subscribed. */
   isHealthy(): boolean {
-    return !this.#closed && this.#pub.status === 'ready' && this.#sub.synced();
+    return !this.#closed && connectionsReady(this.#pub) && this.#sub.synced();
   }
 
   /**

@@ -39,9 +39,11 @@ export interface ClientOptions extends RedisOptions {
 }
 
 /**
- * Opens a command client. In cluster mode commands fail instead of queueing while their
- * shard is unreachable (like `enableOfflineQueue: false` on one Redis), and a command that
- * meets a moved slot follows it.
+ * Opens a command client. In cluster mode, as on one Redis, a command fails at once while
+ * its shard is unreachable instead of being queued or retried later: a retried command
+ * would overtake the ones sent after it, and the bus and the store promise order (a
+ * command that meets a moved slot still follows it). The connections to the primaries are
+ * opened as soon as the slot map is known, not on their first command.
  */
 export function commandClient(target: RedisTarget, options: ClientOptions): RedisClient {
   const { clusterRetryStrategy, ...redisOptions } = options;
@@ -52,17 +54,54 @@ export function commandClient(target: RedisTarget, options: ClientOptions): Redi
     enableOfflineQueue: redisOptions.enableOfflineQueue ?? true,
     lazyConnect: redisOptions.lazyConnect ?? false,
     scaleReads: 'master',
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 0,
+    retryDelayOnTryAgain: 0,
     // Reconnect to a primary that restarts on the same address (no replica takes over with 0 replicas).
     clusterNodeRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
     ...(clusterRetryStrategy ? { clusterRetryStrategy } : {}),
   };
-  return new Cluster(
+  const cluster = new Cluster(
     target.seeds.map((s) => {
       const u = new URL(s);
       return { host: u.hostname, port: Number(u.port || 6379) };
     }),
     clusterOptions,
   );
+  // Not while connecting: the cluster's own ready check must find the primaries idle, not half-connected.
+  const connectPrimaries = (): void => {
+    if (cluster.status !== 'ready') return;
+    for (const node of cluster.nodes('master')) if (node.status === 'wait') node.connect().catch(() => {});
+  };
+  cluster.on('ready', connectPrimaries);
+  cluster.on('refresh', connectPrimaries);
+  return cluster;
+}
+
+/** Every connection commands may need is ready (one Redis: the connection; a cluster: every primary's). */
+export function connectionsReady(client: RedisClient): boolean {
+  if (client.status !== 'ready') return false;
+  if (!(client instanceof Cluster)) return true;
+  const primaries = client.nodes('master');
+  return primaries.length > 0 && primaries.every((n) => n.status === 'ready');
+}
+
+/** Calls `fn` whenever a connection of the client (on a cluster: of any primary) connects or drops. */
+export function onConnectionChange(client: RedisClient, fn: () => void): void {
+  for (const event of ['ready', 'close', 'end']) client.on(event, fn);
+  if (!(client instanceof Cluster)) return;
+  const watched = new WeakSet<Redis>();
+  const watch = (): void => {
+    for (const node of client.nodes('master')) {
+      if (watched.has(node)) continue;
+      watched.add(node);
+      for (const event of ['ready', 'close', 'end']) node.on(event, fn);
+    }
+    fn();
+  };
+  client.on('refresh', watch);
+  client.on('+node', watch);
+  client.on('-node', fn);
 }
 
 /**
