@@ -50,7 +50,7 @@ describe('instances on a Redis Cluster', { timeout: 60_000 }, () => {
     two = await beacons.start('two');
     three = await beacons.start('three');
     prefix = beacons.env.BEACON_REDIS_PREFIX!;
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await beacons?.stop();
     await redis?.stop();
