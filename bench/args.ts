@@ -16,6 +16,8 @@ export interface BenchOptions {
   small: boolean;
   profile: boolean;
   outDir: string;
+  /** Run the multi-instance Beacon runs on a local three-primary Redis Cluster instead of the Redis on :6379. */
+  redisCluster: boolean;
   /** Run Beacon from `git archive <ref>` instead of the working tree. */
   beaconRef: string | null;
   command: string;
@@ -24,6 +26,8 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [--users 10000] [--friends 50] [--rate 1000] [--duration 60]
   [--instances 1|2] [--target beacon|baseline|both] [--workers 2] [--seed 42]
   [--smoke] [--compression] [--no-sweep] [--no-small] [--profile] [--out bench/results]
+  [--redis-cluster]          run --instances 2 on a local 3-primary Redis Cluster (sharded pub/sub);
+                             a full run (no --smoke) always adds a 2-instance cluster run
   [--beacon-ref <git ref>]   run Beacon from a snapshot of that commit instead of the working tree`;
 
 function num(v: string | undefined, name: string, fallback: number, min: number): number {
@@ -50,6 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'no-sweep': { type: 'boolean', default: false },
       'no-small': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'redis-cluster': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       'beacon-ref': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -81,6 +86,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     sweep: !smoke && !values['no-sweep'],
     small: !smoke && !values['no-small'],
     profile: values.profile,
+    redisCluster: values['redis-cluster'],
     outDir: values.out,
     beaconRef: values['beacon-ref'] ?? null,
     command: `npm run bench -- ${argv.join(' ')}`.trim(),

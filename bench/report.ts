@@ -40,7 +40,7 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
   for (const b of [base, beacon]) {
     if (!b) continue;
     const two = b.params.instances > 1;
-    const who = b.params.target === 'baseline' ? 'baseline' : two ? `Beacon ×${b.params.instances} (Redis)` : 'Beacon';
+    const who = b.params.target === 'baseline' ? 'baseline' : two ? `Beacon ×${b.params.instances} (${b.params.redisCluster ? 'Redis Cluster' : 'Redis'})` : 'Beacon';
     const c = b.connect;
     add(`${who}: connect ${o.users} users × ${o.friends} friends`, c ? `${c.ready}/${o.users} ready in ${f(c.seconds, 2)} s (${f(c.perSecond, 0)}/s)` : 'failed', '≤ 20 s', scaleBound(!!c && c.ready === o.users && c.seconds <= 20));
     const s = b.steady;
@@ -66,6 +66,17 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
   const small = find(results, 'small', 'beacon');
   if (small) {
     add('Beacon: 2,000 users × 20 friends at 2,000 changes/s', `${lat(small.steady)}; loss ${small.steady?.lost ?? '–'}`, 'p99 ≤ 25 ms', check(!!small.steady && small.steady.latencyMs.p99 <= 25 && small.steady.lost === 0));
+  }
+  const onCluster = find(results, 'cluster', 'beacon') ?? (beacon?.params.redisCluster ? beacon : null);
+  if (onCluster) {
+    const s = onCluster.steady;
+    const p = onCluster.params;
+    add(
+      `cluster: ${p.instances} instances on a 3-primary Redis Cluster, ${p.users} users × ${p.friends} friends at ${p.rate} changes/s`,
+      s ? `${s.lost} lost of ${s.expected} (${s.expectedCrossInstance} cross-instance); ${lat(s)}` : 'not run',
+      '0 lost',
+      check(!!s && s.lost === 0 && s.expected > 0),
+    );
   }
   for (const r of results) for (const e of r.errors) add(`${r.params.target} ${r.params.name}: error`, e.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 300), 'none', 'FAIL');
   return rows;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { parseOptions, type BenchOptions } from './args.js';
 import { machine, markdown, targetRows } from './report.js';
 import { runScenario, type ScenarioParams, type ScenarioResult } from './scenario.js';
-import { killAll } from './servers.js';
+import { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
+import { killAll, track } from './servers.js';
 import { snapshot, type Snapshot } from './snapshot.js';
 import { ROOT } from './targets.js';
 import { latencyChart, type Series } from './svg-chart.js';
@@ -23,10 +24,15 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-function scenarios(o: BenchOptions, beaconRoot: string): ScenarioParams[] {
+/** The main run is on the cluster (--redis-cluster with 2 instances), else a full run adds a 2-instance cluster run. */
+const mainOnCluster = (o: BenchOptions) => o.redisCluster && o.instances > 1;
+const clusterRun = (o: BenchOptions) => !o.smoke && o.targets.includes('beacon') && !mainOnCluster(o);
+const needsCluster = (o: BenchOptions) => o.targets.includes('beacon') && (mainOnCluster(o) || clusterRun(o));
+
+function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | null): ScenarioParams[] {
   const list: ScenarioParams[] = [];
   let addressBase = 2;
-  const common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot };
+  const common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, redisCluster: null };
   for (const target of o.targets) {
     list.push({
       ...common,
@@ -37,6 +43,7 @@ function scenarios(o: BenchOptions, beaconRoot: string): ScenarioParams[] {
       rate: o.rate,
       durationS: o.duration,
       instances: target === 'beacon' ? o.instances : 1,
+      redisCluster: target === 'beacon' && mainOnCluster(o) ? redisCluster : null,
       // Drop all, come back within the window; the smoke run shortens both window and grace.
       stormWindowMs: o.smoke ? 1500 : 8000,
       offlineGraceMs: o.smoke ? 3000 : 10_000,
@@ -54,6 +61,10 @@ function scenarios(o: BenchOptions, beaconRoot: string): ScenarioParams[] {
       addressBase += 8;
     }
   }
+  if (clusterRun(o) && redisCluster) {
+    // The issue's "2 instances over Redis, 500 changes/s", on the three-primary cluster.
+    list.push({ ...common, name: 'cluster', target: 'beacon', users: 2000, friends: 20, rate: 500, durationS: 20, instances: 2, workers: 2, stormWindowMs: 0, offlineGraceMs: 10_000, sweepRates: [], sweepStepS: 0, loginSample: 0, connectTimeoutMs: 30_000, addressBase, redisCluster });
+  }
   return list;
 }
 
@@ -68,7 +79,7 @@ function gitHead(): string {
 function budgetMs(o: BenchOptions): number {
   if (o.smoke) return 55_000;
   const perMain = (o.duration + 150 + (o.sweep ? 80 : 0)) * 1000;
-  return o.targets.length * perMain + (o.small ? 150_000 : 0);
+  return o.targets.length * perMain + (o.small ? 150_000 : 0) + (clusterRun(o) ? 120_000 : 0);
 }
 
 function chart(results: ScenarioResult[]): string {
@@ -104,14 +115,20 @@ async function main(): Promise<number> {
     console.log(`bench: Beacon from ${o.beaconRef} = ${snap.commit} (snapshot in ${snap.root})`);
   }
   const beaconCommit = snap?.commit ?? `working tree at ${gitHead()}`;
+  let cluster: LocalRedisCluster | null = null;
+  if (needsCluster(o)) {
+    cluster = await startRedisCluster({ track });
+    console.log(`bench: local Redis Cluster (3 primaries, sharded pub/sub) at ${cluster.seeds}`);
+  }
   const results: ScenarioResult[] = [];
-  for (const p of scenarios(o, snap?.root ?? ROOT)) {
+  for (const p of scenarios(o, snap?.root ?? ROOT, cluster?.seeds ?? null)) {
     const t = Date.now();
     console.log(`bench: ${p.target} ${p.name}: ${p.users} users × ${p.friends} friends, ${p.rate} changes/s for ${p.durationS} s, ${p.instances} instance(s)...`);
     const r = await runScenario(p);
     results.push(r);
     console.log(`bench: ${p.target} ${p.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s${r.errors.length ? `; errors: ${r.errors.join('; ')}` : ''}`);
   }
+  await cluster?.stop();
   const rows = targetRows(o, results);
   const base = o.smoke ? 'smoke' : 'latest';
   const svgName = `${base}-latency.svg`;

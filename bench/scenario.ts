@@ -39,6 +39,8 @@ export interface ScenarioParams {
   /** First loopback source address octet used by this scenario's clients. */
   addressBase: number;
   profileDir: string | null;
+  /** Seed nodes of the Redis Cluster the instances share (BEACON_REDIS_MODE=cluster); null: the Redis on :6379. */
+  redisCluster: string | null;
   /** The Beacon source tree to run and seed with (the working tree or a snapshot). */
   beaconRoot: string;
 }

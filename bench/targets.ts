@@ -19,6 +19,8 @@ export interface TargetOptions {
   name: string;
   profileDir: string | null;
   beaconRoot: string;
+  /** Seed nodes of a Redis Cluster (cluster mode), or null for the Redis on :6379. */
+  redisCluster: string | null;
 }
 
 export async function startTargets(p: TargetOptions, o: { dir: string; databaseUrl: string; jwtSecret: string }): Promise<ServerProc[]> {
@@ -64,7 +66,8 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
             BEACON_OFFLINE_GRACE_MS: String(p.offlineGraceMs),
             BEACON_WS_COMPRESSION: p.compression ? 'on' : 'off',
             // A prefix of its own per run: leftovers of an earlier run must not leak into this one.
-            ...(p.instances > 1 ? { BEACON_REDIS_URL: REDIS_URL, BEACON_REDIS_PREFIX: redisPrefix } : {}),
+            ...(p.instances > 1 ? { BEACON_REDIS_URL: p.redisCluster ?? REDIS_URL, BEACON_REDIS_PREFIX: redisPrefix } : {}),
+            ...(p.instances > 1 && p.redisCluster ? { BEACON_REDIS_MODE: 'cluster' } : {}),
           },
         }),
       );

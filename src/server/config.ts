@@ -7,7 +7,10 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /** One Redis URL, or (cluster mode) comma-separated seed URLs. null: one instance, no Redis. */
   redisUrl: string | null;
+  /** `single`: one Redis (PUBLISH/SUBSCRIBE); `cluster`: a Redis Cluster ≥ 7 with sharded pub/sub. */
+  redisMode: 'single' | 'cluster';
   /** Prefix of every Redis key and channel, so several Beacon clusters can share one Redis. */
   redisPrefix: string;
   /** null: generate one and keep it in the database (single-machine default). */
@@ -126,12 +129,32 @@ function databaseUrl(env: Env): string {
   throw new ConfigError('BEACON_DATABASE_URL', `expected sqlite:<path>, sqlite::memory: or postgres://…, got "${url}"`);
 }
 
-function redisUrl(env: Env): string | null {
-  const url = optional(env, 'BEACON_REDIS_URL');
-  if (url !== null && !/^rediss?:\/\/.+/.test(url)) {
-    throw new ConfigError('BEACON_REDIS_URL', `expected redis://…, got "${url}"`);
+function redisMode(env: Env): Config['redisMode'] {
+  const v = str(env, 'BEACON_REDIS_MODE', 'single').trim().toLowerCase();
+  if (v !== 'single' && v !== 'cluster') throw new ConfigError('BEACON_REDIS_MODE', `expected single or cluster, got "${v}"`);
+  if (v === 'cluster' && optional(env, 'BEACON_REDIS_URL') === null) {
+    throw new ConfigError('BEACON_REDIS_MODE', 'cluster mode needs the seed nodes in BEACON_REDIS_URL (redis://host:port,redis://host:port,…)');
   }
-  return url;
+  return v;
+}
+
+function redisUrl(env: Env, mode: Config['redisMode']): string | null {
+  const raw = optional(env, 'BEACON_REDIS_URL');
+  if (raw === null) return null;
+  if (mode === 'single') {
+    if (/,\s*rediss?:\/\//.test(raw)) {
+      throw new ConfigError('BEACON_REDIS_URL', 'several URLs are seed nodes of a Redis Cluster: set BEACON_REDIS_MODE=cluster');
+    }
+    if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('BEACON_REDIS_URL', `expected redis://…, got "${raw}"`);
+    return raw;
+  }
+  const seeds = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const url of seeds) {
+    if (!/^rediss?:\/\/(?:[^@/]*@)?[^/:@]+:\d+\/?$/.test(url)) {
+      throw new ConfigError('BEACON_REDIS_URL', `cluster seed nodes are redis://host:port (no database number), got "${url}"`);
+    }
+  }
+  return seeds.join(',');
 }
 
 function secret(env: Env, name: string): string | null {
@@ -223,11 +246,13 @@ const HOUR = 3_600_000;
 /** Reads and checks every setting; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const webRoot = str(env, 'BEACON_WEB_ROOT', 'dist/web');
+  const mode = redisMode(env);
   return Object.freeze({
     port: int(env, 'BEACON_PORT', 3000, 0, 65535),
     host: str(env, 'BEACON_HOST', '127.0.0.1'),
     databaseUrl: databaseUrl(env),
-    redisUrl: redisUrl(env),
+    redisUrl: redisUrl(env, mode),
+    redisMode: mode,
     redisPrefix: prefix(env),
     jwtSecret: secret(env, 'BEACON_JWT_SECRET'),
     serviceToken: secret(env, 'BEACON_SERVICE_TOKEN'),

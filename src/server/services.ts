@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { createBus } from './adapters/create-bus.js';
 import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
+import { redisTarget } from './adapters/redis-connections.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createTokenService } from './auth/tokens.js';
@@ -137,11 +138,12 @@ export async function createServices(
     const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
     const friends = new FriendsService(friendRepo, users, now, new BlockRepository(database.db));
-    const bus = overrides.bus ?? createBus(config.redisUrl, { logger: log, prefix: config.redisPrefix, metrics });
+    const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode) : null;
+    const bus = overrides.bus ?? createBus(redis, { logger: log, prefix: config.redisPrefix, metrics });
     metrics.watchBus(() => bus.isHealthy());
     const store =
       overrides.store ??
-      (config.redisUrl ? new RedisPresenceStore({ url: config.redisUrl, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
+      (redis ? new RedisPresenceStore({ target: redis, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
     const historyRepo = new HistoryRepository(database.db);
     const history = new HistoryRecorder(historyRepo, {
       intervalMs: config.persistIntervalMs,

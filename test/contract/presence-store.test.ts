@@ -1,12 +1,15 @@
 /**
- * The shared PresenceStore (src/server/ports/presence-store.ts) on the test Redis: versioned
- * user-level fields, per-instance sessions, and live-instance filtering.
+ * The shared PresenceStore (src/server/ports/presence-store.ts) on the test Redis and on a
+ * local Redis Cluster: versioned user-level fields, per-instance sessions, and live-instance
+ * filtering.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import { compareVersions, nextVersion } from '../../src/server/ports/presence-store.js';
 import type { ReplicaState } from '../../src/server/presence/types.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { clusterTarget, requireRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
+import type { RedisTarget } from '../../src/server/adapters/redis-connections.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const base: ReplicaState = {
@@ -33,11 +36,27 @@ describe('versions', () => {
   });
 });
 
-describe('RedisPresenceStore', () => {
+let redisCluster: LocalRedisCluster | undefined;
+afterAll(async () => {
+  await redisCluster?.stop();
+});
+
+describe.each([
+  {
+    on: 'one Redis',
+    target: async (): Promise<RedisTarget> => {
+      await (await requireRedis()).quit();
+      return { mode: 'single', url: REDIS_URL };
+    },
+  },
+  {
+    on: 'a Redis Cluster',
+    target: async (): Promise<RedisTarget> => clusterTarget((redisCluster ??= await requireRedisCluster())),
+  },
+])('RedisPresenceStore on $on', ({ target }) => {
   let store: RedisPresenceStore;
   beforeAll(async () => {
-    await (await requireRedis()).quit();
-    store = new RedisPresenceStore({ url: REDIS_URL, prefix: uniquePrefix() });
+    store = new RedisPresenceStore({ target: await target(), prefix: uniquePrefix() });
     await store.connect();
   });
   afterAll(() => store.close());
@@ -68,5 +87,16 @@ describe('RedisPresenceStore', () => {
     const games = [{ matchId: 'm', activity: 'playing_pong' as const, startedAt: T0 }];
     await store.save(3, 'a', { ...base, serverGames: games }, { at: T0, by: 'a' });
     expect((await store.load([3], null)).get(3)?.serverGames).toEqual(games);
+  });
+
+  it('loads many users at once, wherever their keys live, and lists live instances', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => 1000 + i);
+    await Promise.all(ids.map((id) => store.save(id, 'a', { ...base, customMessage: `m${id}` }, { at: T0, by: 'a' })));
+    const got = await store.load([...ids, 999_999], null);
+    expect(got.size).toBe(ids.length);
+    expect(ids.every((id) => got.get(id)?.customMessage === `m${id}`)).toBe(true);
+    await store.heartbeat('a', T0);
+    await store.heartbeat('b', T0 - 10_000);
+    expect(await store.liveInstances(T0, 5_000)).toEqual(new Set(['a']));
   });
 });

@@ -1,19 +1,24 @@
 /**
  * EventBus over Redis pub/sub, shaped like socket.io-redis-adapter: one connection
- * publishes, another subscribes; channels are `${prefix}:${topic}`; every frame carries
- * the publishing instance's id.
+ * publishes, others subscribe; channels are `${prefix}:${topic}`; every frame carries the
+ * publishing instance's id. On a Redis Cluster it uses sharded pub/sub (SPUBLISH /
+ * SSUBSCRIBE): a channel lives on the primary that owns its slot, so per-user channels
+ * spread over the shards and a message is never broadcast over the cluster bus.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { BusHandler, BusMessage, EventBus } from '../ports/event-bus.js';
 import { MemoryBus, consoleBusLogger } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { commandClient, connectionsReady, onConnectionChange, pingAll, quit, type RedisClient, type RedisTarget } from './redis-connections.js';
+import { RedisSubscriber } from './redis-subscriber.js';
 
 export interface RedisBusOptions {
-  /** e.g. `redis://127.0.0.1:6379`. */
-  url: string;
+  /** One Redis, e.g. `redis://127.0.0.1:6379` (shorthand for `target: { mode: 'single', url }`). */
+  url?: string;
+  /** One Redis or a Redis Cluster; wins over `url`. */
+  target?: RedisTarget;
   /** Channel prefix, so several deployments can share one Redis. Default `beacon`. */
   prefix?: string;
   /** Default: a random UUID. */
@@ -37,7 +42,6 @@ interface Frame {
   t?: number;
 }
 
-const SUBSCRIBE_CHUNK = 500;
 /** At most one "publish dropped" warning per this many ms; the rest are counted. */
 const DROP_WARN_INTERVAL_MS = 10_000;
 
@@ -46,29 +50,29 @@ const DROP_WARN_INTERVAL_MS = 10_000;
  * the frame leaves, so this instance keeps working while Redis is down; this instance's
  * own frames coming back from Redis are dropped.
  *
- * While Redis is unreachable publishes reach only local handlers (nothing is queued;
- * other instances must resync when `onHealthChange(true)` fires) and subscription
- * changes are recorded locally and replayed on reconnect. Connections are named
- * `${prefix}:${instanceId}:pub` and `:sub` in CLIENT LIST.
+ * While Redis (or, on a cluster, one of its primaries) is unreachable publishes reach only
+ * local handlers (nothing is queued; other instances must resync when `onHealthChange(true)`
+ * fires) and subscription changes are recorded locally and replayed on reconnect.
+ * Connections are named `${prefix}:${instanceId}:pub` and `:sub` in CLIENT LIST (on a
+ * cluster, `:sub:<host>:<port>`, one per primary).
+ *
+ * Order: one publisher's messages on one topic arrive in publish order. On one Redis that
+ * holds across topics too; on a cluster topics on different shards are independent (every
+ * presence message about a user travels on that user's topic).
  */
 export class RedisBus implements EventBus {
   readonly instanceId: string;
   readonly prefix: string;
   /** Local topics and handlers; the single source of truth for what we subscribe. */
   readonly #local: MemoryBus;
-  readonly #pub: Redis;
-  readonly #sub: Redis;
+  readonly #pub: RedisClient;
+  readonly #sub: RedisSubscriber;
+  readonly #sharded: boolean;
   readonly #logger: BusLogger;
   readonly #pingTimeoutMs: number;
   readonly #metrics: BusMetrics | undefined;
   readonly #healthListeners: ((healthy: boolean) => void)[] = [];
-  /** Topics unsubscribed while Redis could not hear it: still subscribed there after reconnect. */
-  readonly #staleTopics = new Set<string>();
   readonly #errorLogged = { pub: false, sub: false };
-  /** Last subscription command sent; the subscriber answers in order, so awaiting it awaits all. */
-  #lastSubscriptionCommand: Promise<unknown> = Promise.resolve();
-  #subSynced = false;
-  #syncGeneration = 0;
   #healthy = false;
   #droppedPublishes = 0;
   #lastDropWarnAt = -Infinity;
@@ -81,27 +85,36 @@ export class RedisBus implements EventBus {
     this.#pingTimeoutMs = options.pingTimeoutMs ?? 500;
     this.#metrics = options.metrics;
     this.#local = new MemoryBus({ instanceId: this.instanceId, logger: this.#logger });
-    const common: RedisOptions = {
+    const target: RedisTarget = options.target ?? { mode: 'single', url: options.url ?? 'redis://127.0.0.1:6379' };
+    this.#sharded = target.mode === 'cluster';
+    this.#pub = commandClient(target, {
+      connectionName: `${this.prefix}:${this.instanceId}:pub`,
       // Fail fast instead of queueing without bound while Redis is away.
       enableOfflineQueue: false,
-      autoResubscribe: true,
-      ...(options.retryStrategy ? { retryStrategy: options.retryStrategy } : {}),
-    };
-    this.#pub = new Redis(options.url, {
-      ...common,
-      connectionName: `${this.prefix}:${this.instanceId}:pub`,
       // A PUBLISH cut off mid-flight may have reached Redis; resending it could deliver twice.
       autoResendUnfulfilledCommands: false,
+      ...(options.retryStrategy ? { retryStrategy: options.retryStrategy, clusterRetryStrategy: options.retryStrategy } : {}),
     });
-    this.#sub = new Redis(options.url, { ...common, connectionName: `${this.prefix}:${this.instanceId}:sub` });
-    this.#watch(this.#pub, 'pub');
-    this.#watch(this.#sub, 'sub');
-    this.#sub.on('ready', () => void this.#resync());
-    this.#sub.on('close', () => {
-      this.#subSynced = false;
-      this.#syncGeneration++;
-    });
-    this.#sub.on('message', (channel: string, raw: string) => this.#receive(channel, raw));
+    this.#sub = new RedisSubscriber(
+      {
+        target,
+        wanted: () => this.#local.topics().map((t) => this.#channel(t)),
+        connectionName: `${this.prefix}:${this.instanceId}:sub`,
+        ...(options.retryStrategy ? { retryStrategy: options.retryStrategy } : {}),
+        onMessage: (channel, raw) => this.#receive(channel, raw),
+        onChange: () => {
+          this.#errorLogged.sub = false;
+          this.#updateHealth();
+        },
+        onError: (err) => this.#connectionError('sub', err),
+        onResyncFailed: (err) => this.#logger.warn({ err: errorMessage(err) }, 'event bus: resubscribe interrupted'),
+      },
+      this.#pub instanceof Cluster ? this.#pub : null,
+    );
+    this.#pub.on('ready', () => (this.#errorLogged.pub = false));
+    onConnectionChange(this.#pub, () => this.#updateHealth());
+    // Without a listener ioredis prints every reconnect failure; one warning per outage is enough.
+    this.#pub.on('error', (err: unknown) => this.#connectionError('pub', err));
   }
 
   publish(topic: string, message: BusMessage): void {
@@ -116,8 +129,11 @@ export class RedisBus implements EventBus {
     const frame = JSON.stringify({ o: this.instanceId, m: message, t: Date.now() } satisfies Frame);
     if (this.#closed) return;
     if (this.#pub.status === 'ready') {
+      // On a cluster, a primary not connected fails the command at once (counted as dropped).
       this.#metrics?.busPublished(true);
-      this.#pub.publish(this.#channel(topic), frame).catch((err: unknown) => this.#dropped(topic, err));
+      const channel = this.#channel(topic);
+      const sent = this.#sharded ? this.#pub.spublish(channel, frame) : this.#pub.publish(channel, frame);
+      sent.catch((err: unknown) => this.#dropped(topic, err));
     } else {
       this.#dropped(topic, 'redis publisher not connected');
     }
@@ -126,27 +142,16 @@ export class RedisBus implements EventBus {
   subscribe(topic: string): void {
     if (this.#closed || this.#local.isSubscribed(topic)) return;
     this.#local.subscribe(topic);
-    this.#staleTopics.delete(topic);
-    // Not connected: the resync on 'ready' subscribes every local topic.
-    if (this.#sub.status !== 'ready') return;
-    // On failure (usually the connection dropping) the resync on 'ready' covers this topic.
-    this.#lastSubscriptionCommand = this.#sub
-      .subscribe(this.#channel(topic))
-      .catch((err: unknown) => this.#logger.warn({ topic, err: errorMessage(err) }, 'event bus: subscribe failed'));
+    // A lane that is not connected subscribes every local topic when it is ready again.
+    this.#sub.subscribe([this.#channel(topic)]);
   }
 
   unsubscribe(topic: string): void {
     if (!this.#local.isSubscribed(topic)) return;
     // Local first: messages already in flight for this topic are dropped on receipt.
     this.#local.unsubscribe(topic);
-    if (this.#sub.status !== 'ready') {
-      this.#staleTopics.add(topic);
-      return;
-    }
-    this.#lastSubscriptionCommand = this.#sub.unsubscribe(this.#channel(topic)).catch((err: unknown) => {
-      this.#logger.warn({ topic, err: errorMessage(err) }, 'event bus: unsubscribe failed');
-      if (!this.#local.isSubscribed(topic)) this.#staleTopics.add(topic);
-    });
+    // A lane that is not connected has no subscriptions when it comes back but the local ones.
+    this.#sub.unsubscribe([this.#channel(topic)]);
   }
 
   onMessage(handler: BusHandler): void {
@@ -159,12 +164,12 @@ export class RedisBus implements EventBus {
    * Redis is down it resolves at once; `onHealthChange(true)` marks the resync.
    */
   async settled(): Promise<void> {
-    await this.#lastSubscriptionCommand;
+    await this.#sub.settled();
   }
 
-  /** Both connections are ready and every local topic is subscribed at Redis. */
+  /** The publisher (on a cluster: its connection to every primary) is ready and every subscriber connection has every local topic subscribed. */
   isHealthy(): boolean {
-    return !this.#closed && this.#pub.status === 'ready' && this.#sub.status === 'ready' && this.#subSynced;
+    return !this.#closed && connectionsReady(this.#pub) && this.#sub.synced();
   }
 
   /**
@@ -175,29 +180,19 @@ export class RedisBus implements EventBus {
     this.#healthListeners.push(fn);
   }
 
-  /** PING on the publisher; false when it does not answer within `pingTimeoutMs`. */
+  /** PING (on a cluster: every primary) answered within `pingTimeoutMs`, and every subscriber connection up. */
   async ping(): Promise<boolean> {
-    if (this.#closed || this.#pub.status !== 'ready') return false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.#pingTimeoutMs);
-    });
-    try {
-      return await Promise.race([this.#pub.ping().then((reply) => reply === 'PONG'), timeout]);
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+    if (this.#closed || !this.#sub.synced()) return false;
+    return pingAll(this.#pub, this.#pingTimeoutMs);
   }
 
-  /** Quits both connections (dropping them if Redis does not answer). Idempotent. */
+  /** Quits every connection (dropping them if Redis does not answer). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#healthy = false;
     await this.#local.close();
-    await Promise.all([quit(this.#pub), quit(this.#sub)]);
+    await Promise.all([quit(this.#pub), this.#sub.close()]);
   }
 
   #channel(topic: string): string {
@@ -220,46 +215,11 @@ export class RedisBus implements EventBus {
     this.#local.deliver(topic, frame.m, frame.o);
   }
 
-  /** Makes Redis' subscriptions match the local set after (re)connecting. */
-  async #resync(): Promise<void> {
-    const generation = ++this.#syncGeneration;
-    this.#subSynced = false;
-    // ioredis' autoResubscribe has already re-sent the previous connection's channels;
-    // this also covers topics subscribed or unsubscribed while the connection was down.
-    const stale = [...this.#staleTopics];
-    this.#staleTopics.clear();
-    const topics = this.#local.topics();
-    try {
-      for (let i = 0; i < topics.length; i += SUBSCRIBE_CHUNK) {
-        await this.#sub.subscribe(...topics.slice(i, i + SUBSCRIBE_CHUNK).map((t) => this.#channel(t)));
-      }
-      const gone = stale.filter((t) => !this.#local.isSubscribed(t));
-      if (gone.length > 0) await this.#sub.unsubscribe(...gone.map((t) => this.#channel(t)));
-    } catch (err) {
-      for (const t of stale) if (!this.#local.isSubscribed(t)) this.#staleTopics.add(t);
-      // The connection dropped again; the next 'ready' starts over.
-      this.#logger.warn({ err: errorMessage(err) }, 'event bus: resubscribe interrupted');
-      return;
-    }
-    if (generation !== this.#syncGeneration || this.#closed) return;
-    this.#subSynced = true;
-    this.#updateHealth();
-  }
-
-  #watch(conn: Redis, role: 'pub' | 'sub'): void {
-    conn.on('ready', () => {
-      this.#errorLogged[role] = false;
-      this.#updateHealth();
-    });
-    conn.on('close', () => this.#updateHealth());
-    conn.on('end', () => this.#updateHealth());
-    // Without a listener ioredis prints every reconnect failure; one warning per outage is enough.
-    conn.on('error', (err: unknown) => {
-      if (!this.#closed) this.#metrics?.redisError(role === 'pub' ? 'bus_pub' : 'bus_sub');
-      if (this.#errorLogged[role] || this.#closed) return;
-      this.#errorLogged[role] = true;
-      this.#logger.warn({ err: errorMessage(err), connection: role }, 'event bus: redis connection error');
-    });
+  #connectionError(role: 'pub' | 'sub', err: unknown): void {
+    if (!this.#closed) this.#metrics?.redisError(role === 'pub' ? 'bus_pub' : 'bus_sub');
+    if (this.#errorLogged[role] || this.#closed) return;
+    this.#errorLogged[role] = true;
+    this.#logger.warn({ err: errorMessage(err), connection: role }, 'event bus: redis connection error');
   }
 
   #updateHealth(): void {
@@ -313,14 +273,4 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-async function quit(conn: Redis): Promise<void> {
-  if (conn.status === 'end') return;
-  try {
-    await conn.quit();
-  } catch {
-    // Not connected (no offline queue): just stop reconnecting.
-    conn.disconnect();
-  }
 }

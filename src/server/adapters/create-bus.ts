@@ -1,11 +1,12 @@
 /**
- * Picks the EventBus for the configuration: Redis when BEACON_REDIS_URL is set (several
- * instances), memory otherwise (one instance).
+ * Picks the EventBus for the configuration: Redis (one server or a Redis Cluster) when
+ * BEACON_REDIS_URL is set (several instances), memory otherwise (one instance).
  */
 import type { EventBus } from '../ports/event-bus.js';
 import { MemoryBus } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import { RedisBus, type BusMetrics } from './bus-redis.js';
+import type { RedisTarget } from './redis-connections.js';
 
 export type { BusLogger } from './bus-memory.js';
 
@@ -23,8 +24,9 @@ export interface CreateBusOptions {
   metrics?: BusMetrics;
 }
 
-/** RedisBus when `redisUrl` is set, else a MemoryBus of its own (no hub). */
-export function createBus(redisUrl: string | null, options: CreateBusOptions = {}): ManagedEventBus {
-  if (redisUrl !== null && redisUrl !== '') return new RedisBus({ url: redisUrl, ...options });
+/** RedisBus when `redis` is set (a URL is one Redis), else a MemoryBus of its own (no hub). */
+export function createBus(redis: RedisTarget | string | null, options: CreateBusOptions = {}): ManagedEventBus {
+  if (typeof redis === 'string' && redis !== '') return new RedisBus({ url: redis, ...options });
+  if (redis !== null && typeof redis === 'object') return new RedisBus({ target: redis, ...options });
   return new MemoryBus({ instanceId: options.instanceId, logger: options.logger });
 }

@@ -1,10 +1,13 @@
 /**
- * PresenceStore over Redis. Per user a hash `<prefix>:presence:<id>`: field `user` holds
- * the user-level fields, and one field per instance holds that instance's sessions. A
- * sorted set `<prefix>:instances` holds instance heartbeats (score = last beat, ms).
- * Commands fail fast while Redis is down (no offline queue); callers resync when it is back.
+ * PresenceStore over Redis or a Redis Cluster. Per user a hash `<prefix>:presence:<id>`
+ * (cluster: `<prefix>:presence:{<id>}`, the user id as hash tag): field `user` holds the
+ * user-level fields, and one field per instance holds that instance's sessions. A sorted
+ * set `<prefix>:instances` holds instance heartbeats (score = last beat, ms). The save
+ * script touches the user's hash only, so it runs on the shard of that user's slot.
+ * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
+ * callers resync when it is back.
  */
-import { Redis } from 'ioredis';
+import { commandClient, quit, taggedKey, type RedisClient, type RedisTarget } from './redis-connections.js';
 import { instanceOfSession, type PresenceStore, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
@@ -29,22 +32,35 @@ if newer == 1 then redis.call('HSET', KEYS[1], 'user', ARGV[1], 'ver', ARGV[2] .
 redis.call('HSET', KEYS[1], ARGV[4], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 return newer`;
+/** The save script, as defined on the client (defineCommand). */
+interface SaveCommand {
+  beaconSavePresence(key: string, ...args: string[]): Promise<number>;
+}
+
 /** Hashes of users nobody touches for this long disappear (the database keeps what lasts). */
 const KEY_TTL_S = 86_400;
 
 export class RedisPresenceStore implements PresenceStore {
   readonly shared = true;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient & SaveCommand;
   readonly #prefix: string;
+  readonly #target: RedisTarget;
 
-  constructor(opts: { url: string; prefix?: string; onError?: () => void }) {
+  /** `url` is shorthand for `target: { mode: 'single', url }`. */
+  constructor(opts: { url?: string; target?: RedisTarget; prefix?: string; onError?: () => void }) {
     this.#prefix = opts.prefix ?? 'beacon';
-    this.#redis = new Redis(opts.url, {
+    this.#target = opts.target ?? { mode: 'single', url: opts.url ?? 'redis://127.0.0.1:6379' };
+    const client = commandClient(this.#target, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectionName: `${this.#prefix}:store`,
       lazyConnect: true,
+      // Commands issued together (a load of many users) go out as one pipeline per node.
+      enableAutoPipelining: true,
     });
+    // EVALSHA (the script loaded once per node on first NOSCRIPT), not the script's text on every save.
+    client.defineCommand('beaconSavePresence', { numberOfKeys: 1, lua: SAVE_SCRIPT });
+    this.#redis = client as RedisClient & SaveCommand;
     // Failures surface on each command; the connection retries by itself.
     this.#redis.on('error', () => opts.onError?.());
   }
@@ -54,7 +70,7 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   #key(userId: number): string {
-    return `${this.#prefix}:presence:${userId}`;
+    return taggedKey(this.#target, this.#prefix, 'presence', userId);
   }
 
   async save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean> {
@@ -63,9 +79,7 @@ export class RedisPresenceStore implements PresenceStore {
       const owner = instanceOfSession(s.id);
       return owner === null || owner === instanceId;
     });
-    const stored = await this.#redis.eval(
-      SAVE_SCRIPT,
-      1,
+    const stored = await this.#redis.beaconSavePresence(
       this.#key(userId),
       JSON.stringify(user),
       String(version.at),
@@ -80,12 +94,11 @@ export class RedisPresenceStore implements PresenceStore {
   async load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>> {
     const out = new Map<number, StoredReplica>();
     if (userIds.length === 0) return out;
-    const pipeline = this.#redis.pipeline();
-    for (const id of userIds) pipeline.hgetall(this.#key(id));
-    const results = (await pipeline.exec()) ?? [];
-    results.forEach(([err, value], i) => {
-      const hash = value as Record<string, string> | null;
-      if (err || !hash?.user) return;
+    // One command per user (a cluster spreads them over shards); any failure fails the load,
+    // as an unreachable Redis would: the caller starts from the database and resyncs later.
+    const hashes = await Promise.all(userIds.map((id) => this.#redis.hgetall(this.#key(id))));
+    hashes.forEach((hash, i) => {
+      if (!hash.user) return;
       const merged = mergeHash(hash, live);
       if (merged) out.set(userIds[i]!, merged);
     });
@@ -111,7 +124,7 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async close(): Promise<void> {
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    await quit(this.#redis);
   }
 }
 

@@ -7,7 +7,9 @@
  * - `publish(topic, msg)` delivers `msg` to every handler on every instance that is
  *   subscribed to `topic` at that moment, including this instance. Local delivery never
  *   depends on the network: while Redis is down, this instance still hears itself.
- * - Delivery is at most once per subscribed instance, in publish order per publisher.
+ * - Delivery is at most once per subscribed instance, in publish order per publisher and
+ *   topic (across topics too on one process or one Redis; on a Redis Cluster two topics
+ *   may live on two shards, so callers keep everything that must stay ordered on one topic).
  * - `subscribe` / `unsubscribe` are idempotent set operations on this instance's topics
  *   (no reference counting; the caller counts). Only subscribed topics are received, so
  *   an instance hears only what its connected users may need.

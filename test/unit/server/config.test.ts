@@ -38,6 +38,26 @@ describe('config', () => {
     expect(c.allowedOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
   });
 
+  it('reads a Redis Cluster as seed nodes in BEACON_REDIS_URL with BEACON_REDIS_MODE=cluster', () => {
+    expect(loadConfig({}).redisMode).toBe('single');
+    const c = loadConfig({ BEACON_REDIS_MODE: 'cluster', BEACON_REDIS_URL: 'redis://10.0.0.1:7001, redis://:secret@10.0.0.2:7002' });
+    expect(c).toMatchObject({ redisMode: 'cluster', redisUrl: 'redis://10.0.0.1:7001,redis://:secret@10.0.0.2:7002' });
+    // One seed is enough: the client learns the other primaries from it.
+    expect(loadConfig({ BEACON_REDIS_MODE: 'cluster', BEACON_REDIS_URL: 'rediss://r.example:6380' }).redisUrl).toBe('rediss://r.example:6380');
+  });
+
+  it.each([
+    [{ BEACON_REDIS_MODE: 'sharded', BEACON_REDIS_URL: 'redis://h:1' }, 'BEACON_REDIS_MODE', 'single or cluster'],
+    [{ BEACON_REDIS_MODE: 'cluster' }, 'BEACON_REDIS_MODE', 'seed nodes'],
+    [{ BEACON_REDIS_URL: 'redis://a:7001,redis://b:7002' }, 'BEACON_REDIS_URL', 'BEACON_REDIS_MODE=cluster'],
+    [{ BEACON_REDIS_MODE: 'cluster', BEACON_REDIS_URL: 'redis://a:7001/2' }, 'BEACON_REDIS_URL', 'no database number'],
+    [{ BEACON_REDIS_MODE: 'cluster', BEACON_REDIS_URL: 'redis://a:7001,http://b:7002' }, 'BEACON_REDIS_URL', 'http://b:7002'],
+  ])('refuses a Redis setting that cannot work: %j', (env, variable, says) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(variable);
+    expect(() => loadConfig(env)).toThrow(says);
+  });
+
   it('trusts no proxy by default, any with on, or the listed addresses', () => {
     expect(loadConfig({ BEACON_TRUST_PROXY: 'on' }).trustProxy).toBe(true);
     expect(loadConfig({ BEACON_TRUST_PROXY: '10.0.0.1, 10.1.0.0/16' }).trustProxy).toEqual(['10.0.0.1', '10.1.0.0/16']);

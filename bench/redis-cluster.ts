@@ -1,0 +1,168 @@
+/**
+ * A throw-away local Redis Cluster: three primaries (no replicas) as child processes in a
+ * temporary directory, created with `redis-cli --cluster create`. The bench
+ * (`--redis-cluster`) and the tests (test/helpers/redis-cluster.ts) share it.
+ *
+ * Nodes run without persistence (`--save "" --appendonly no`): a restarted primary keeps
+ * its identity and slots (its nodes file) but comes back empty, which is the worst case
+ * Beacon's resync has to handle.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface RedisClusterOptions {
+  /** Primaries. Default 3 (the minimum `redis-cli --cluster create` accepts). */
+  primaries?: number;
+  /** `cluster-node-timeout`: how long a silent primary takes to be marked failed. Default 2000 ms. */
+  nodeTimeoutMs?: number;
+  /** Called with every redis-server started (the bench registers them for its kill-all). */
+  track?: (child: ChildProcess) => void;
+}
+
+export interface LocalRedisCluster {
+  readonly ports: readonly number[];
+  /** Seed nodes as BEACON_REDIS_URL expects them in cluster mode: comma-separated redis:// URLs. */
+  readonly seeds: string;
+  /** SIGKILLs primary `i` (its slots are unavailable until it is back: no replicas). */
+  kill(i: number): Promise<void>;
+  /** Starts primary `i` again on its port with its nodes file; resolves when the cluster is ok. */
+  restart(i: number): Promise<void>;
+  /** Kills every node and removes the directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface Node {
+  port: number;
+  busPort: number;
+  child: ChildProcess | null;
+  exited: Promise<void>;
+}
+
+/** Starts the cluster and waits until every node reports `cluster_state:ok`. */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<LocalRedisCluster> {
+  const primaries = options.primaries ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-redis-cluster-'));
+  const nodes: Node[] = [];
+  const killAll = (): void => {
+    for (const n of nodes) n.child?.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+
+  const launch = async (node: Node): Promise<void> => {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port', String(node.port),
+        '--cluster-port', String(node.busPort),
+        '--bind', '127.0.0.1',
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', `nodes-${node.port}.conf`,
+        '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2000),
+        // One primary down must not stop the others: presence on the other shards keeps flowing.
+        '--cluster-require-full-coverage', 'no',
+        '--save', '',
+        '--appendonly', 'no',
+        '--daemonize', 'no',
+        '--dir', dir,
+        '--logfile', `redis-${node.port}.log`,
+      ],
+      { stdio: 'ignore' },
+    );
+    node.child = child;
+    node.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    options.track?.(child);
+    const failed = new Promise<never>((_, reject) =>
+      child.once('error', (err) =>
+        reject(new Error(`cannot start redis-server (${err.message}); the Redis Cluster tests and bench need redis-server ≥ 7 in PATH`)),
+      ),
+    );
+    await Promise.race([failed, waitFor(() => ping(node.port), 10_000, `redis-server on port ${node.port} did not answer`)]);
+  };
+
+  try {
+    for (let i = 0; i < primaries; i++) {
+      const [port, busPort] = [await freePort(), await freePort()];
+      nodes.push({ port, busPort, child: null, exited: Promise.resolve() });
+    }
+    await Promise.all(nodes.map(launch));
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await waitForOk(nodes);
+  } catch (err) {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  let stopped = false;
+  return {
+    ports: nodes.map((n) => n.port),
+    seeds: nodes.map((n) => `redis://127.0.0.1:${n.port}`).join(','),
+    async kill(i) {
+      const node = nodes[i]!;
+      node.child?.kill('SIGKILL');
+      await node.exited;
+      node.child = null;
+    },
+    async restart(i) {
+      await launch(nodes[i]!);
+      await waitForOk(nodes);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      killAll();
+      await Promise.all(nodes.map((n) => n.exited));
+      process.removeListener('exit', killAll);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 2000 });
+  return stdout;
+}
+
+async function ping(port: number): Promise<boolean> {
+  return (await cli(port, 'PING').catch(() => '')).trim() === 'PONG';
+}
+
+/** Every node says the cluster is ok and sees all 16384 slots assigned. */
+async function waitForOk(nodes: Node[]): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const n of nodes) {
+        const info = await cli(n.port, 'CLUSTER', 'INFO').catch(() => '');
+        if (!info.includes('cluster_state:ok') || !info.includes('cluster_slots_ok:16384')) return false;
+      }
+      return true;
+    },
+    20_000,
+    'the Redis Cluster did not reach cluster_state:ok',
+  );
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * How Beacon reaches Redis: one server, or a Redis Cluster through seed nodes. The adapters
+ * (bus-redis.ts, presence-store-redis.ts) take a RedisTarget and open their connections
+ * here, so single and cluster share one code path; only what differs lives here: the
+ * command client (Redis or Cluster), the key naming and the health check.
+ */
+import { Cluster, Redis } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
+
+/** One Redis server, or a Redis Cluster reached through any of its nodes. */
+export type RedisTarget = { readonly mode: 'single'; readonly url: string } | { readonly mode: 'cluster'; readonly seeds: readonly string[] };
+
+/** The command API both share; a Cluster routes every command to the primary of its key's slot. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * The target of BEACON_REDIS_URL (one URL, or comma-separated seed URLs in cluster mode).
+ * The value is assumed valid: config.ts checks it.
+ */
+export function redisTarget(url: string, mode: 'single' | 'cluster'): RedisTarget {
+  if (mode === 'single') return { mode, url };
+  return { mode, seeds: url.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+}
+
+/** Connection options carried by a URL (credentials, TLS, database), for connections to cluster nodes. */
+export function nodeOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** Options of a command client; those of RedisOptions apply to every node connection. */
+export interface ClientOptions extends RedisOptions {
+  /** Cluster only: delay before reconnecting to the cluster after every node was lost. */
+  clusterRetryStrategy?: (attempt: number) => number;
+}
+
+/**
+ * Opens a command client. In cluster mode, as on one Redis, a command fails at once while
+ * its shard is unreachable instead of being queued or retried later: a retried command
+ * would overtake the ones sent after it, and the bus and the store promise order (a
+ * command that meets a moved slot still follows it). The connections to the primaries are
+ * opened as soon as the slot map is known, not on their first command.
+ */
+export function commandClient(target: RedisTarget, options: ClientOptions): RedisClient {
+  const { clusterRetryStrategy, ...redisOptions } = options;
+  if (target.mode === 'single') return new Redis(target.url, redisOptions);
+  const first = target.seeds[0] ?? 'redis://127.0.0.1:6379';
+  const clusterOptions: ClusterOptions = {
+    redisOptions: { ...nodeOptions(first), ...redisOptions },
+    enableOfflineQueue: redisOptions.enableOfflineQueue ?? true,
+    lazyConnect: redisOptions.lazyConnect ?? false,
+    scaleReads: 'master',
+    retryDelayOnFailover: 0,
+    retryDelayOnClusterDown: 0,
+    retryDelayOnTryAgain: 0,
+    // Reconnect to a primary that restarts on the same address (no replica takes over with 0 replicas).
+    clusterNodeRetryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    ...(clusterRetryStrategy ? { clusterRetryStrategy } : {}),
+  };
+  const cluster = new Cluster(
+    target.seeds.map((s) => {
+      const u = new URL(s);
+      return { host: u.hostname, port: Number(u.port || 6379) };
+    }),
+    clusterOptions,
+  );
+  // Not while connecting: the cluster's own ready check must find the primaries idle, not half-connected.
+  const connectPrimaries = (): void => {
+    if (cluster.status !== 'ready') return;
+    for (const node of cluster.nodes('master')) if (node.status === 'wait') node.connect().catch(() => {});
+  };
+  cluster.on('ready', connectPrimaries);
+  cluster.on('refresh', connectPrimaries);
+  return cluster;
+}
+
+/** Every connection commands may need is ready (one Redis: the connection; a cluster: every primary's). */
+export function connectionsReady(client: RedisClient): boolean {
+  if (client.status !== 'ready') return false;
+  if (!(client instanceof Cluster)) return true;
+  const primaries = client.nodes('master');
+  return primaries.length > 0 && primaries.every((n) => n.status === 'ready');
+}
+
+/** Calls `fn` whenever a connection of the client (on a cluster: of any primary) connects or drops. */
+export function onConnectionChange(client: RedisClient, fn: () => void): void {
+  for (const event of ['ready', 'close', 'end']) client.on(event, fn);
+  if (!(client instanceof Cluster)) return;
+  const watched = new WeakSet<Redis>();
+  const watch = (): void => {
+    for (const node of client.nodes('master')) {
+      if (watched.has(node)) continue;
+      watched.add(node);
+      for (const event of ['ready', 'close', 'end']) node.on(event, fn);
+    }
+    fn();
+  };
+  client.on('refresh', watch);
+  client.on('+node', watch);
+  client.on('-node', fn);
+}
+
+/**
+ * A key whose slot is chosen by `tag` alone in cluster mode (`prefix:name:{tag}`), so that every
+ * key a script touches for one user can live in that user's slot. One Redis keeps the plain
+ * `prefix:name:tag`, the names earlier versions used (a rolling deploy keeps sharing state).
+ */
+export function taggedKey(target: RedisTarget, prefix: string, name: string, tag: string | number): string {
+  return target.mode === 'cluster' ? `${prefix}:${name}:{${tag}}` : `${prefix}:${name}:${tag}`;
+}
+
+/** True when the client answers PING (on a cluster: every primary), within `timeoutMs`. */
+export async function pingAll(client: RedisClient, timeoutMs: number): Promise<boolean> {
+  if (client.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  try {
+    const replies = Promise.all(nodes.map((n) => n.ping()));
+    return await Promise.race([replies.then((r) => r.length > 0 && r.every((x) => x === 'PONG')), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** QUIT, or drop the connection if Redis does not answer. */
+export async function quit(client: RedisClient): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}
