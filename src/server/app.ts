@@ -23,6 +23,7 @@ import { gamesRoutes } from './games/games-routes.js';
 import { historyRoutes } from './history/history-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import { inviteRoutes } from './games/invite-routes.js';
+import { notificationRoutes } from './notifications/notification-routes.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { statusRoutes } from './status/status-routes.js';
 import type { App } from './http-kit.js';
@@ -168,6 +169,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       await api.register(historyRoutes, { services });
       await api.register(calendarRoutes, { services });
       await api.register(inviteRoutes, { services });
+      await api.register(notificationRoutes, { services });
     },
     { prefix: '/api/v1' },
   );
