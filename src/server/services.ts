@@ -161,7 +161,7 @@ export async function createServices(
       bus,
       presence,
       budgets: createBudgets(config.rateLimits, now),
-      account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, now }),
+      account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, notifications: notificationRepo, now }),
       history: { repo: historyRepo, recorder: history },
       calendar,
       notifications: { repo: notificationRepo, notifier, vapidPublicKey: vapid.publicKey },

@@ -180,6 +180,10 @@ describe('online notifications', () => {
     expect((await api(alice, 'DELETE', `/users/me/notifications/watches/${bob.id}`)).statusCode).toBe(204);
     expect((await api(alice, 'GET', '/users/me/notifications/watches')).json()).toEqual([]);
     await watch(alice, bob);
+    await subscribe(alice, 'alice');
+    expect((await api(alice, 'GET', '/users/me/export')).json()).toMatchObject({
+      notifications: { period_minutes: 30, watches: [{ user_id: bob.id }], push_subscriptions: [{ endpoint: expect.stringContaining('/push/alice') }] },
+    });
     expect((await api(bob, 'DELETE', `/users/me/friends/${alice.id}`)).statusCode).toBe(204);
     await expect.poll(async () => (await api(alice, 'GET', '/users/me/notifications/watches')).json()).toEqual([]);
   });
