@@ -24,8 +24,10 @@ export interface ReceivedPush {
 export interface PushEndpoint {
   /** A fresh subscription (its own path and keys), as PushSubscription.toJSON() gives it. */
   subscription(name: string): { endpoint: string; keys: { p256dh: string; auth: string } };
-  /** Makes pushes to `name` answer this status (e.g. 410 Gone) instead of 201. */
-  answer(name: string, status: number): void;
+  /** Makes pushes to `name` answer this status (e.g. 410 Gone) instead of 201, after `delayMs`. */
+  answer(name: string, status: number, delayMs?: number): void;
+  /** The most requests this service had open at once. */
+  maxInFlight(): number;
   received: ReceivedPush[];
   /** Requests that could not be decrypted or verified (should stay empty). */
   failures: string[];
@@ -37,6 +39,7 @@ interface Sub {
   ecdh: ECDH;
   auth: Buffer;
   status: number;
+  delayMs: number;
 }
 
 export async function startPushEndpoint(): Promise<PushEndpoint> {
@@ -51,9 +54,14 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
   const subs = new Map<string, Sub>();
   const received: ReceivedPush[] = [];
   const failures: string[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server: Server = createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = [];
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const name = decodeURIComponent((req.url ?? '').replace(/^\/push\//, ''));
@@ -68,7 +76,7 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
         failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
         return res.writeHead(400).end();
       }
-      res.writeHead(sub.status).end();
+      setTimeout(() => res.writeHead(sub.status).end(), sub.delayMs);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -79,12 +87,13 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
       const ecdh = createECDH('prime256v1');
       ecdh.generateKeys();
       const auth = randomBytes(16);
-      subs.set(name, { ecdh, auth, status: 201 });
+      subs.set(name, { ecdh, auth, status: 201, delayMs: 0 });
       return { endpoint: `${base}/push/${encodeURIComponent(name)}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } };
     },
-    answer(name, status) {
-      subs.get(name)!.status = status;
+    answer(name, status, delayMs = 0) {
+      Object.assign(subs.get(name)!, { status, delayMs });
     },
+    maxInFlight: () => maxInFlight,
     received,
     failures,
     ca: cert,

@@ -5,9 +5,10 @@
  * public addresses (checked at connect time) unless BEACON_PUSH_ALLOW_LOCAL.
  */
 import https from 'node:https';
+import { isIP } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import webpush from 'web-push';
-import { guardedLookup } from '../calendar/safe-fetch.js';
+import { guardedLookup, isPrivateAddress } from '../calendar/safe-fetch.js';
 import type { StoredSubscription } from './notification-repository.js';
 import type { VapidKeys } from './vapid.js';
 
@@ -84,6 +85,9 @@ export class PushSender {
   async #deliver({ sub, payload }: Job): Promise<void> {
     const { vapid, timeoutMs, log } = this.opts;
     try {
+      // Names are checked when they resolve (guardedLookup); an address in the URL resolves to itself.
+      const host = new URL(sub.endpoint).hostname.replace(/^\[|\]$/g, '');
+      if (!this.opts.allowLocal && isIP(host) && isPrivateAddress(host)) throw new Error('The push endpoint points to a private network');
       await webpush.sendNotification({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, {
         vapidDetails: vapid,
         TTL: TTL_S,
