@@ -131,6 +131,19 @@ describe('online notifications', () => {
     expect(push.received).toHaveLength(1);
   });
 
+  it('sends nothing by push while Do Not Disturb set by hand holds, even with the tab closed', async () => {
+    await subscribe(alice, 'alice');
+    await watch(alice, bob);
+    const { socket: a } = await t.connect(alice.token);
+    expect((await api(alice, 'PUT', '/users/me/status', { status: 'busy' })).statusCode).toBe(200);
+    a.ws.close();
+    await expect.poll(() => t.app.services.presence.engine.sessionIds(alice.id).length).toBe(0);
+    await t.advance(GRACE + 1);
+    expect(t.app.services.presence.engine.get(alice.id).status).toBe('offline');
+    await bobComesOnline();
+    expect(push.received).toEqual([]);
+  });
+
   it('sends nothing inside the recipient’s quiet hours (a busy rule of their schedule), even with the tab closed', async () => {
     await subscribe(alice, 'alice');
     await watch(alice, bob);

@@ -129,11 +129,15 @@ export class PresenceService {
     this.#appeared = listener;
   }
 
-  /** Whether the user must not be disturbed now: busy (Do Not Disturb), or a busy rule of their schedule holds (quiet hours). */
+  /**
+   * Whether the user must not be disturbed now: busy (Do Not Disturb, shown now or set by hand
+   * and kept while offline), or a busy rule of their schedule holds (quiet hours).
+   */
   async quiet(userId: number): Promise<boolean> {
     await this.ensureLoaded([userId]);
     if (!this.engine.known(userId)) return false;
-    if (this.engine.get(userId).status === 'busy') return true;
+    const state = this.engine.get(userId);
+    if (state.status === 'busy' || state.manualStatus === 'busy') return true;
     const schedule = this.engine.snapshotForPersistence(userId).schedule ?? null;
     return evaluateSchedule(schedule, this.deps.now()).active?.status === 'busy';
   }
