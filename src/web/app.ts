@@ -19,7 +19,7 @@ import { playPage } from './pages/play-page.js';
 import { schedulePage } from './pages/schedule-page.js';
 import { accountPage } from './pages/account-page.js';
 import type { AppContext, Page } from './pages/page.js';
-import { registerWorker } from './lib/push.js';
+import { disablePush, registerWorker } from './lib/push.js';
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
@@ -131,6 +131,8 @@ export class BeaconApp {
   }
 
   async #logout(): Promise<void> {
+    // A shared browser must not keep showing this account's friends coming online.
+    await disablePush(this.#api).catch(() => undefined);
     try {
       await this.#api.logout();
     } catch {
