@@ -272,13 +272,13 @@ describe('rich presence from the game server', () => {
 
 describe('layout and rich presence (scripted API)', () => {
   const long = 'W'.repeat(60);
-  const now = Date.now();
+  // "12 min ago" from when each page is made, not from when the file loaded (a slow earlier test made it 13).
   const friends = (): View[] => [
     { ...fixtureFriends()[0]!, user_id: 20, username: 'longname', display_name: long, custom_message: 'x'.repeat(60) },
     {
       ...fixtureFriends()[2]!,
       activity_details: { opponent: 'bob', score: '3–2', mode: 'Ranked' },
-      activity_since: new Date(now - 12 * 60_000 - 5_000).toISOString(),
+      activity_since: new Date(Date.now() - 12 * 60_000 - 5_000).toISOString(),
     },
     ...fixtureFriends().slice(3),
   ];
