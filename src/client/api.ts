@@ -7,13 +7,17 @@ import type {
   FriendRequest,
   HistoryInfo,
   ManualStatus,
+  NotificationSettings,
+  PatternInfo,
+  PushSubscriptionBody,
   ScheduleBody,
+  Watch,
   Settings,
   User,
   View,
 } from '../protocol/index.js';
 
-export type { CalendarInfo, HistoryInfo };
+export type { CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, Watch };
 import { normalizeBaseUrl } from './transport.js';
 
 
@@ -218,6 +222,47 @@ export class ApiClient {
   getHistory(days = 28, timeZone?: string): Promise<HistoryInfo> {
     const q = new URLSearchParams({ days: String(days), ...(timeZone ? { time_zone: timeZone } : {}) });
     return this.#request('GET', `/users/me/status/history?${q.toString()}`);
+  }
+
+  /** A user's usual online hours, when they share them with you (403 FORBIDDEN otherwise). */
+  userPattern(userId: number): Promise<PatternInfo> {
+    return this.#request('GET', `/users/${seg(userId)}/pattern`);
+  }
+
+  /** The server's VAPID public key, for `pushManager.subscribe({ applicationServerKey })`. */
+  async vapidPublicKey(): Promise<string> {
+    return (await this.#request<{ public_key: string }>('GET', '/push/vapid-public-key')).public_key;
+  }
+
+  /** Saves this browser's push subscription (`PushSubscription.toJSON()`). */
+  async savePushSubscription(sub: PushSubscriptionBody): Promise<void> {
+    await this.#request('PUT', '/users/me/push-subscription', sub);
+  }
+
+  async deletePushSubscription(endpoint: string): Promise<void> {
+    await this.#request('DELETE', '/users/me/push-subscription', { endpoint });
+  }
+
+  notificationSettings(): Promise<NotificationSettings> {
+    return this.#request('GET', '/users/me/notifications/settings');
+  }
+
+  setNotificationPeriod(minutes: number): Promise<NotificationSettings> {
+    return this.#request('PUT', '/users/me/notifications/settings', { period_minutes: minutes });
+  }
+
+  /** Friends you are told about when they come online. */
+  watches(): Promise<Watch[]> {
+    return this.#request('GET', '/users/me/notifications/watches');
+  }
+
+  /** "Tell me when this friend comes online" (friends only). */
+  watch(userId: number): Promise<Watch> {
+    return this.#request('PUT', `/users/me/notifications/watches/${seg(userId)}`);
+  }
+
+  async unwatch(userId: number): Promise<void> {
+    await this.#request('DELETE', `/users/me/notifications/watches/${seg(userId)}`);
   }
 
   updateSettings(patch: Partial<Settings>): Promise<Settings> {

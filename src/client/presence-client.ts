@@ -310,6 +310,10 @@ export class PresenceClient {
       else this.#events.emit('game_invite_accepted', { inviteId: id, byUserId: who });
       return;
     }
+    if (frame.type === 'notification') {
+      if (typeof frame.friend_id === 'number' && typeof frame.display_name === 'string') this.#events.emit('notification', { ...frame, type: 'notification' });
+      return;
+    }
     if (frame.type === 'are_you_there') {
       this.#gate.probe();
       this.#events.emit('are_you_there', undefined);

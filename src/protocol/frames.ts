@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import type { ActivityDetails, FriendRequest, StatusT, View } from './schemas.js';
 import type { LastSeenBucket } from './views.js';
+import type { Status } from './enums.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -107,6 +108,17 @@ export interface GameInviteAcceptedFrame {
   invite_id: string;
   by_user_id: number;
 }
+/** A watched friend came online (see NotificationPayload); shown in the page when a tab is open. */
+export interface NotificationFrame {
+  type: 'notification';
+  seq?: number;
+  kind: 'friend_online';
+  friend_id: number;
+  username: string;
+  display_name: string;
+  status: Status;
+  at: string;
+}
 export interface AreYouThereFrame {
   type: 'are_you_there';
   seq?: number;
@@ -130,6 +142,7 @@ export type EventFrame =
   | FriendRequestClosedFrame
   | GameInviteFrame
   | GameInviteAcceptedFrame
+  | NotificationFrame
   | AreYouThereFrame
   | HeartbeatAckFrame
   | ErrorFrame;

@@ -4,3 +4,4 @@ export * from './schemas.js';
 export * from './frames.js';
 export * from './views.js';
 export * from './text.js';
+export * from './notifications.js';

@@ -98,6 +98,8 @@ export const Settings = Type.Object({
   custom_message_visibility: AudienceT,
   /** Who sees an approximate last seen ("recently", "within a week"…) when not allowed the exact one. Default nobody. */
   last_seen_approximate_visibility: Type.Optional(AudienceT),
+  /** Who sees your weekly pattern ("Usually online weekdays 18:00–23:00"). Default nobody. */
+  pattern_visibility: Type.Optional(AudienceT),
 });
 export type Settings = Static<typeof Settings>;
 export const SettingsPatch = Type.Partial(Settings, strict);

@@ -40,6 +40,16 @@ export interface Config {
   calendarRefreshMs: number;
   /** Let calendar feeds use http and private addresses (local test servers only). */
   calendarAllowLocal: boolean;
+  /** VAPID keys for Web Push (base64url); null: generated once and kept in the database. */
+  vapid: { publicKey: string; privateKey: string } | null;
+  /** Who runs this server, told to push services (mailto: or https: URL). */
+  vapidSubject: string;
+  /** Let push endpoints be on loopback/private addresses (local test push services only). */
+  pushAllowLocal: boolean;
+  /** How many pushes are in flight at once, per instance. */
+  pushConcurrency: number;
+  /** How long a push service may take to answer. */
+  pushTimeoutMs: number;
   /** How long events for one socket are gathered into one `batch` frame. 0 sends at once. */
   batchWindowMs: number;
   /** How often presence is written behind to the database. */
@@ -241,6 +251,21 @@ function trustProxy(env: Env): boolean | string[] {
   return list;
 }
 
+function vapid(env: Env): Config['vapid'] {
+  const pub = optional(env, 'BEACON_VAPID_PUBLIC_KEY');
+  const priv = optional(env, 'BEACON_VAPID_PRIVATE_KEY');
+  if (pub === null && priv === null) return null;
+  if (pub === null || !/^[A-Za-z0-9_-]{86,88}$/.test(pub)) throw new ConfigError('BEACON_VAPID_PUBLIC_KEY', 'expected a base64url P-256 public key (set both VAPID keys, or neither)');
+  if (priv === null || !/^[A-Za-z0-9_-]{42,44}$/.test(priv)) throw new ConfigError('BEACON_VAPID_PRIVATE_KEY', 'expected a base64url P-256 private key (set both VAPID keys, or neither)');
+  return { publicKey: pub, privateKey: priv };
+}
+
+function vapidSubject(env: Env): string {
+  const v = str(env, 'BEACON_VAPID_SUBJECT', 'mailto:beacon@example.invalid');
+  if (!/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s/]+.*)$/.test(v)) throw new ConfigError('BEACON_VAPID_SUBJECT', `expected mailto:you@example.com or an https: URL, got "${v}"`);
+  return v;
+}
+
 const HOUR = 3_600_000;
 
 /** Reads and checks every setting; throws ConfigError naming the first bad variable. */
@@ -270,6 +295,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     historyRetentionDays: int(env, 'BEACON_HISTORY_RETENTION_DAYS', 90, 1, 3650),
     calendarRefreshMs: int(env, 'BEACON_CALENDAR_REFRESH_MS', 15 * 60_000, 10_000, 24 * HOUR),
     calendarAllowLocal: flag(env, 'BEACON_CALENDAR_ALLOW_LOCAL', false),
+    vapid: vapid(env),
+    vapidSubject: vapidSubject(env),
+    pushAllowLocal: flag(env, 'BEACON_PUSH_ALLOW_LOCAL', false),
+    pushConcurrency: int(env, 'BEACON_PUSH_CONCURRENCY', 8, 1, 256),
+    pushTimeoutMs: int(env, 'BEACON_PUSH_TIMEOUT_MS', 10_000, 100, 60_000),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),

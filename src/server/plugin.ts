@@ -27,6 +27,7 @@ import type { App } from './http-kit.js';
 import { beaconApi, type BeaconApi } from './integration/beacon-api.js';
 import { serviceRoutes } from './integration/service-routes.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
+import { notificationRoutes } from './notifications/notification-routes.js';
 import { sdkRoutes } from './sdk-routes.js';
 import type { IdentityPort } from './ports/identity.js';
 import type { ProfilesPort } from './ports/profiles.js';
@@ -147,6 +148,7 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
         await api.register(blocksRoutes, { services });
         await api.register(calendarRoutes, { services });
         await api.register(inviteRoutes, { services });
+        await api.register(notificationRoutes, { services });
       }
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });

@@ -29,6 +29,10 @@ import { friendshipSync, SidecarFriendships, storedNames } from './integration/s
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { CalendarService } from './calendar/calendar-service.js';
+import { NotificationRepository } from './notifications/notification-repository.js';
+import { Notifier } from './notifications/notifier.js';
+import { PushSender } from './notifications/push-sender.js';
+import { vapidKeys } from './notifications/vapid.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
@@ -67,6 +71,8 @@ export interface Services {
   account: AccountService;
   history: { repo: HistoryRepository; recorder: HistoryRecorder };
   calendar: CalendarService;
+  /** Push subscriptions, watches and the notifier; `vapidPublicKey` is given to browsers. */
+  notifications: { repo: NotificationRepository; notifier: Notifier; vapidPublicKey: string };
   log: FastifyBaseLogger;
   metrics: Metrics;
   /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
@@ -83,6 +89,8 @@ export interface ServiceOverrides {
   bus?: EventBus;
   /** The shared presence store; defaults to Redis when BEACON_REDIS_URL is set. */
   store?: PresenceStore;
+  /** A CA (PEM) to trust for push endpoints: a test's local push service. */
+  pushCa?: string;
   /** Embedded mode: the host's own identity, friends and (optionally) profiles. */
   host?: HostPorts;
 }
@@ -153,6 +161,30 @@ export async function createServices(
     });
     const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log });
+    const vapid = await vapidKeys(config, database);
+    const notificationRepo = new NotificationRepository(database.db);
+    const sender = new PushSender({
+      vapid,
+      concurrency: config.pushConcurrency,
+      timeoutMs: config.pushTimeoutMs,
+      allowLocal: config.pushAllowLocal,
+      ...(overrides.pushCa ? { ca: overrides.pushCa } : {}),
+      log,
+      onGone: (endpoint) => notificationRepo.dropEndpoint(endpoint),
+    });
+    const notifier = new Notifier({
+      repo: notificationRepo,
+      friendRepo: graph,
+      sender,
+      quiet: (id) => presence.quiet(id),
+      publish: (viewerId, payload) => presence.notify(viewerId, payload),
+      now,
+      log,
+    });
+    presence.onAppeared((userId, views) => notifier.appeared(userId, views));
+    friends.onGraphChange((e) => {
+      if (e.kind === 'unfriended') notificationRepo.removeWatchesBetween(e.a, e.b).catch((err: unknown) => log.error({ err }, 'watches not removed on unfriend'));
+    });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
     const friendshipChanged = friendshipSync(graph, (e) => presence.graphChanged(e));
@@ -173,9 +205,10 @@ export async function createServices(
       bus,
       presence,
       budgets: createBudgets(config.rateLimits, now),
-      account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, now }),
+      account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, notifications: notificationRepo, now }),
       history: { repo: historyRepo, recorder: history },
       calendar,
+      notifications: { repo: notificationRepo, notifier, vapidPublicKey: vapid.publicKey },
       log,
       metrics,
       onApiCall: (a) => {
@@ -187,6 +220,8 @@ export async function createServices(
       },
       async close() {
         await calendar.stop();
+        await notifier.idle();
+        sender.close();
         await presence.stop();
         log.info('shutdown: presence written to the database');
         if (!overrides.bus) await bus.close();

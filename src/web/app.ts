@@ -19,6 +19,7 @@ import { playPage } from './pages/play-page.js';
 import { schedulePage } from './pages/schedule-page.js';
 import { accountPage } from './pages/account-page.js';
 import type { AppContext, Page } from './pages/page.js';
+import { disablePush, registerWorker } from './lib/push.js';
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
@@ -95,6 +96,8 @@ export class BeaconApp {
     still.client = client;
     const invite = document.createElement('beacon-game-invite');
     invite.connect(client, this.#api);
+    const toasts = document.createElement('beacon-notification-toast');
+    toasts.connect(client);
     const session: Session = {
       header,
       main,
@@ -117,7 +120,9 @@ export class BeaconApp {
       if (self.activity === 'playing_pong' && parseRoute(location.hash) !== 'play') void client.setActivity('browsing').catch(() => undefined);
     });
     session.cleanups.push(offReady);
-    this.#root.replaceChildren(header.element, main, still, invite);
+    this.#root.replaceChildren(header.element, main, still, invite, toasts);
+    // The worker shows pushes while Beacon is closed; push itself is turned on in Schedule → Notifications.
+    void registerWorker();
     client.start();
     // The badge and Pending tab are read once per (re)connect, then follow socket events.
     requests.start();
@@ -126,6 +131,8 @@ export class BeaconApp {
   }
 
   async #logout(): Promise<void> {
+    // A shared browser must not keep showing this account's friends coming online.
+    await disablePush(this.#api).catch(() => undefined);
     try {
       await this.#api.logout();
     } catch {

@@ -11,6 +11,7 @@ import { StillThereDialogElement } from './elements/still-there-dialog.js';
 import { GameInviteDialogElement } from './elements/game-invite-dialog.js';
 import { PongGameElement } from './elements/pong-game.js';
 import { EmojiPickerElement } from './elements/emoji-picker.js';
+import { NotificationToastElement } from './elements/notification-toast.js';
 import { BeaconApp } from './app.js';
 
 for (const el of [
@@ -25,6 +26,7 @@ for (const el of [
   GameInviteDialogElement,
   PongGameElement,
   EmojiPickerElement,
+  NotificationToastElement,
 ]) {
   el.define();
 }

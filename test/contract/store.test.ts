@@ -60,6 +60,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
       last_seen_visibility: 'friends',
       custom_message_visibility: 'friends',
       last_seen_approximate_visibility: 'nobody',
+      pattern_visibility: 'nobody',
     });
     await users.updateSettings(u!.id, { status_visibility: 'hidden', last_seen_visibility: 'nobody' }, T0);
     expect(await users.getSettings(u!.id)).toMatchObject({ status_visibility: 'hidden', last_seen_visibility: 'nobody', activity_visibility: 'friends' });

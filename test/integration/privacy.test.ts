@@ -171,6 +171,7 @@ describe('privacy over every output', () => {
       last_seen_visibility: 'public',
       custom_message_visibility: 'friends',
       last_seen_approximate_visibility: 'nobody',
+      pattern_visibility: 'nobody',
     });
     const got = await t.app.inject({ url: '/api/v1/users/me/status/settings', headers: bearer(alice.token) });
     expect(got.json()).toEqual(res.json());

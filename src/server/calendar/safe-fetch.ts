@@ -42,14 +42,14 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, 'ipv6');
 }
 
-/** Resolves a name and refuses it when any of its addresses is private. */
-function guardedLookup(allowLocal: boolean): LookupFunction {
+/** Resolves a name and refuses it when any of its addresses is private (push delivery uses it too). */
+export function guardedLookup(allowLocal: boolean, refused = 'The calendar address points to a private network'): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 4);
       const list = addresses as Array<{ address: string; family: number }>;
       if (!allowLocal && (list.length === 0 || list.some((a) => isPrivateAddress(a.address)))) {
-        return callback(new FeedError('The calendar address points to a private network'), '', 4);
+        return callback(new FeedError(refused), '', 4);
       }
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
       const first = list[0]!;

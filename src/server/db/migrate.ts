@@ -4,6 +4,7 @@ import type { Database } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { presenceTruth } from './migrations/002-presence-truth.js';
 import { hardening } from './migrations/003-hardening.js';
+import { notifications } from './migrations/004-notifications.js';
 import { integration } from './migrations/006-integration.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
@@ -12,6 +13,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '001-initial': initial(dialect),
     '002-presence-truth': presenceTruth(dialect),
     '003-hardening': hardening(),
+    '004-notifications': notifications(),
     '006-integration': integration(),
   };
 }

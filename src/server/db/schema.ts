@@ -39,6 +39,8 @@ export interface UsersTable {
   custom_message_visibility: Audience;
   /** Who sees an approximate last seen when not allowed the exact one. */
   last_seen_approximate_visibility: Generated<Audience>;
+  /** Who sees the user's weekly pattern (heatmap summary); default nobody. */
+  pattern_visibility: Generated<Audience>;
   /** While status_visibility is hidden: the last_seen the user shows (fixed when they hid). */
   hidden_last_seen: number | null;
   /** A host's id for a shadow user (embedded or sidecar mode); null for Beacon's own accounts. */
@@ -125,6 +127,28 @@ export interface FriendRequestDeclinesTable {
   declined_at: number;
 }
 
+/** A browser's Web Push subscription (RFC 8030 endpoint, RFC 8291 keys, base64url). */
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  user_id: number;
+  p256dh: string;
+  auth: string;
+  created_at: number;
+}
+
+/** watcher_id is told when friend_id comes online; at most once per period (last_sent_at). */
+export interface NotificationWatchesTable {
+  watcher_id: number;
+  friend_id: number;
+  created_at: number;
+  last_sent_at: number | null;
+}
+
+export interface NotificationSettingsTable {
+  user_id: number;
+  period_minutes: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   user_sessions: UserSessionsTable;
@@ -137,4 +161,7 @@ export interface DatabaseSchema {
   friend_request_declines: FriendRequestDeclinesTable;
   status_history: StatusHistoryTable;
   user_calendars: UserCalendarsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  notification_watches: NotificationWatchesTable;
+  notification_settings: NotificationSettingsTable;
 }

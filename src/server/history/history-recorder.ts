@@ -15,7 +15,8 @@ export class HistoryRecorder {
   #pending: Transition[] = [];
   #timer: NodeJS.Timeout | null = null;
   #pruner: NodeJS.Timeout | null = null;
-  #flushing: Promise<void> | null = null;
+  /** Writes run one after another; a flush waits for the one in flight, then writes what came since. */
+  #chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly repo: HistoryRepository,
@@ -46,9 +47,11 @@ export class HistoryRecorder {
     await this.flush();
   }
 
+  /** Resolves once every change recorded before the call is written (or set aside to retry). */
   flush(): Promise<void> {
-    this.#flushing ??= this.#write().finally(() => (this.#flushing = null));
-    return this.#flushing;
+    const next = this.#chain.then(() => this.#write());
+    this.#chain = next.catch(() => undefined);
+    return next;
   }
 
   /** Deletes history older than the retention; answers how many rows went. */

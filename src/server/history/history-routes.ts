@@ -1,12 +1,19 @@
-/** GET /users/me/status/history: your own week × hour pattern and a sentence about it. */
+/**
+ * GET /users/me/status/history: your own week × hour pattern and a sentence about it.
+ * GET /users/:id/pattern: the sentence alone, for viewers in the user's pattern audience.
+ */
 import { Type } from 'typebox';
-import { HistoryInfo } from '../../protocol/index.js';
+import { HistoryInfo, Id, PatternInfo } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import { authOf, errorResponses, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+import { canSeePattern, tierOf } from '../presence/privacy.js';
 import { isTimeZone } from '../presence/schedule.js';
 import { heatmap, summarize } from './patterns.js';
 
 const DAY_MS = 86_400_000;
+/** How far back the pattern others see looks (as the self view by default). */
+const PATTERN_DAYS = 28;
+const UserParams = Type.Object({ id: Id }, { additionalProperties: false });
 
 const HistoryQuery = Type.Object(
   {
@@ -32,6 +39,34 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
       const points = await services.history.repo.range(userId, from, to);
       const map = heatmap(points, from, to, zone);
       return { time_zone: zone, from: new Date(from).toISOString(), to: new Date(to).toISOString(), heatmap: map, summary: summarize(map) };
+    },
+  );
+
+  app.get(
+    '/users/:id/pattern',
+    {
+      schema: {
+        tags: ['status'],
+        security: [{ bearer: [] }],
+        summary: 'A user’s usual online hours, if they share them with you (pattern_visibility)',
+        params: UserParams,
+        response: { 200: PatternInfo, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const viewer = authOf(request);
+      const subjectId = request.params.id;
+      const settings = await services.presence.getSettings(subjectId);
+      const category = subjectId === viewer.userId ? null : await services.friendRepo.categoryGiven(subjectId, viewer.userId);
+      if (!canSeePattern(settings, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category))) {
+        throw new AppError('FORBIDDEN', 'This user does not share their usual hours with you');
+      }
+      const zone = (await services.presence.getSchedule(subjectId)).time_zone;
+      await services.history.recorder.flush();
+      const to = services.now();
+      const from = to - PATTERN_DAYS * DAY_MS;
+      const map = heatmap(await services.history.repo.range(subjectId, from, to), from, to, zone);
+      return { user_id: subjectId, summary: summarize(map), time_zone: zone };
     },
   );
 }

@@ -2,7 +2,7 @@
  * The privacy projection: the ONE place that decides what a viewer may see of a user.
  * REST responses, the WebSocket snapshot and every event go through `view`.
  */
-import type { Audience, FriendCategory, StatusVisibility, View } from '../../protocol/index.js';
+import type { Audience, FriendCategory, Settings, StatusVisibility, View } from '../../protocol/index.js';
 import { lastSeenBucket, sameView, type LastSeenBucket } from '../../protocol/views.js';
 import type { Subject, ViewerInfo, ViewerTier } from './types.js';
 
@@ -36,6 +36,14 @@ export function canSee(audience: Audience | StatusVisibility, tier: ViewerTier):
     case 'hidden':
       return false;
   }
+}
+
+/**
+ * Whether a viewer of `tier` may see the user's weekly pattern: its own audience (default
+ * nobody), and never where the status itself is not shown (a pattern is status over time).
+ */
+export function canSeePattern(settings: Settings, tier: ViewerTier): boolean {
+  return canSee(settings.pattern_visibility ?? 'nobody', tier) && canSee(settings.status_visibility, tier);
 }
 
 /** The privacy-relevant fields of a View. */

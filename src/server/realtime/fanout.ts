@@ -64,6 +64,8 @@ export class Fanout {
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite', invite_id: e.inviteId, from_user_id: e.fromUserId }));
       case 'game_invite_accepted':
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite_accepted', invite_id: e.inviteId, by_user_id: e.byUserId }));
+      case 'notification':
+        return this.#toUser(e.viewerId, JSON.stringify(e.payload));
       case 'probe':
         return this.#toUser(e.userId, '{"type":"are_you_there"}');
       case 'revoked':

@@ -7,7 +7,7 @@
  * - PresenceEvent goes from the presence service to this instance's gateway: views already
  *   passed through the privacy projection, one per viewer tier that changed.
  */
-import type { Activity, ActivityDetails, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, Settings, View } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, NotificationPayload, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
 import type { CalendarBusy, Schedule } from '../presence/schedule.js';
 import type { SessionKind, ViewerTier } from '../presence/types.js';
@@ -45,6 +45,8 @@ export type BusEvent =
   /** A friend invited the viewer to a match, or accepted the viewer's invitation. */
   | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
   | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
+  /** A watched friend came online, as the viewer may see them (one instance decided and sent it). */
+  | { kind: 'notification'; viewerId: number; payload: NotificationPayload }
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
   | { kind: 'reload'; userId: number };
 
@@ -59,6 +61,7 @@ const BUS_KINDS = new Set([
   'request_closed',
   'game_invite',
   'game_invite_accepted',
+  'notification',
 ]);
 
 /** Narrows a bus message (messages may cross versions during a rolling deploy). */
@@ -79,6 +82,7 @@ export type PresenceEvent =
   | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
   | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
   | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
+  | { kind: 'notification'; viewerId: number; payload: NotificationPayload }
   /** Ask every socket of the user here `are_you_there`. */
   | { kind: 'probe'; userId: number }
   /** A login session was revoked (logout): close its sockets with 4000. */

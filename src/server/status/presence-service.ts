@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { countGraphemes, MAX_CUSTOM_MESSAGE, sortViews, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, MAX_CUSTOM_MESSAGE, sortViews, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -22,7 +22,7 @@ import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
+import { evaluateSchedule, isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
 import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
@@ -69,6 +69,8 @@ export class PresenceService {
   readonly #replicas: Replicas;
   readonly #graphViews: GraphViews;
   #sink: (e: PresenceEvent) => void = () => {};
+  /** Told when a user goes from offline to present for some tiers (watch notifications). */
+  #appeared: ((userId: number, views: Partial<Record<ViewerTier, View>>) => void) | null = null;
   /** The UTC day of the last tick (approximate last-seen buckets change with it). */
   #day: number | null = null;
   #ticker: NodeJS.Timeout | null = null;
@@ -120,6 +122,32 @@ export class PresenceService {
     this.#sink = sink;
   }
 
+  /**
+   * Where appearances go: a user went from offline to present as viewers of the given tiers
+   * see them. Only the instance that applied the input first (or whose clock moved it) reports.
+   */
+  onAppeared(listener: (userId: number, views: Partial<Record<ViewerTier, View>>) => void): void {
+    this.#appeared = listener;
+  }
+
+  /**
+   * Whether the user must not be disturbed now: busy (Do Not Disturb, shown now or set by hand
+   * and kept while offline), or a busy rule of their schedule holds (quiet hours).
+   */
+  async quiet(userId: number): Promise<boolean> {
+    await this.ensureLoaded([userId]);
+    if (!this.engine.known(userId)) return false;
+    const state = this.engine.get(userId);
+    if (state.status === 'busy' || state.manualStatus === 'busy') return true;
+    const schedule = this.engine.snapshotForPersistence(userId).schedule ?? null;
+    return evaluateSchedule(schedule, this.deps.now()).active?.status === 'busy';
+  }
+
+  /** Sends a notification frame to the user's sockets, on every instance. */
+  notify(viewerId: number, payload: NotificationPayload): void {
+    this.#publish(viewerId, { kind: 'notification', viewerId, payload });
+  }
+
   /** Clears ghosts left by a crash (one instance only), then starts the clock and the write-behind. */
   async start(): Promise<void> {
     if (!this.deps.store.shared) {
@@ -146,7 +174,7 @@ export class PresenceService {
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */
   tick(): void {
     const result = this.engine.tick();
-    for (const change of result.changes) this.#changed(change);
+    for (const change of result.changes) this.#changed(change, true);
     for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
     this.#rollOverDay();
   }
@@ -419,7 +447,7 @@ export class PresenceService {
    * starts watching the user in between finds it in the store.
    */
   #input(userId: number, input: PresenceInput): void {
-    this.#replicas.whenLoaded(userId, () => this.#apply(userId, input));
+    this.#replicas.whenLoaded(userId, () => this.#apply(userId, input, true));
     this.#replicas.share(userId, input);
   }
 
@@ -436,6 +464,7 @@ export class PresenceService {
       case 'request_closed':
       case 'game_invite':
       case 'game_invite_accepted':
+      case 'notification':
         return this.#sink(message);
       case 'reload':
         void this.#replicas.reload(message.userId);
@@ -452,8 +481,8 @@ export class PresenceService {
   }
 
   /** Applies one input to this instance's replica of the user. */
-  #apply(userId: number, input: PresenceInput): void {
-    if (input.op !== 'settings') return this.#maybe(applyInput(this.engine, userId, input));
+  #apply(userId: number, input: PresenceInput, origin = false): void {
+    if (input.op !== 'settings') return this.#maybe(applyInput(this.engine, userId, input), origin);
     const profile = this.#profiles.get(userId);
     if (!profile) return;
     const before = this.#subject(userId);
@@ -464,7 +493,7 @@ export class PresenceService {
     // Unhiding never reveals what happened while hidden: an offline user keeps the last_seen they showed.
     const change = unhiding ? this.engine.restoreLastSeen(userId, shown) : null;
     if (change) this.#writer.markDirty(userId);
-    this.#publishViews(userId, before, this.#subject(userId));
+    this.#publishViews(userId, before, this.#subject(userId), undefined, origin);
   }
 
   #friendViews(viewerId: number): View[] {
@@ -487,28 +516,42 @@ export class PresenceService {
     return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen };
   }
 
-  #maybe(change: PresenceChange | null): void {
-    if (change) this.#changed(change);
+  #maybe(change: PresenceChange | null, origin: boolean): void {
+    if (change) this.#changed(change, origin);
   }
 
-  #changed(change: PresenceChange): void {
+  /** `origin`: this instance applied the input first (or its clock caused the change). */
+  #changed(change: PresenceChange, origin = false): void {
     this.#writer.markDirty(change.userId);
     if (change.before.status !== change.after.status) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
-    this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after));
+    this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after), undefined, origin);
   }
 
   /**
    * Hands the gateway the views of the tiers that changed, each computed once. `beforeMs`
    * (default now) is when `before` was seen: the day roll-over compares one subject across midnight.
    */
-  #publishViews(userId: number, before: Subject, after: Subject, beforeMs?: number): void {
+  #publishViews(userId: number, before: Subject, after: Subject, beforeMs?: number, origin = false): void {
     const now = this.deps.now();
     const tiers = changedTiers(before, after, now, beforeMs);
     if (tiers.length === 0) return;
     const views: Partial<Record<ViewerTier, View>> = {};
     for (const t of tiers) views[t] = view(after, t, now);
     this.#sink({ kind: 'presence', userId, views });
+    if (origin && this.#appeared && after.presence.status !== 'offline') this.#reportAppeared(userId, before, views, beforeMs ?? now);
+  }
+
+  /** The tiers that saw the user offline before and present now, with what they see now. */
+  #reportAppeared(userId: number, before: Subject, views: Partial<Record<ViewerTier, View>>, beforeMs: number): void {
+    const appeared: Partial<Record<ViewerTier, View>> = {};
+    let any = false;
+    for (const [tier, seen] of Object.entries(views) as Array<[ViewerTier, View]>) {
+      if (seen.status === 'offline' || view(before, tier, beforeMs).status !== 'offline') continue;
+      appeared[tier] = seen;
+      any = true;
+    }
+    if (any) this.#appeared?.(userId, appeared);
   }
 
   #row(userId: number) {

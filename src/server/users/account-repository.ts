@@ -31,6 +31,7 @@ export class AccountRepository {
         last_seen_visibility: u.last_seen_visibility,
         custom_message_visibility: u.custom_message_visibility,
         last_seen_approximate_visibility: u.last_seen_approximate_visibility,
+        pattern_visibility: u.pattern_visibility,
       },
       stored_presence: {
         status: u.online_status,

@@ -9,6 +9,7 @@ import type { AuthContext, AuthService } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { FriendsService } from '../friends/friends-service.js';
 import type { HistoryRepository } from '../history/history-repository.js';
+import type { NotificationRepository } from '../notifications/notification-repository.js';
 import type { PresenceService } from '../status/presence-service.js';
 import type { AccountRepository } from './account-repository.js';
 
@@ -20,6 +21,7 @@ export class AccountService {
       friends: FriendsService;
       presence: PresenceService;
       history: HistoryRepository;
+      notifications: NotificationRepository;
       now: () => number;
     },
   ) {}
@@ -37,6 +39,8 @@ export class AccountService {
       blocked_users: await friends.listBlocked(auth.userId),
       // Changes of your effective status, kept for BEACON_HISTORY_RETENTION_DAYS (patterns).
       presence_history: (await history.ofUser(auth.userId)).map((t) => ({ at: new Date(t.at).toISOString(), status: t.status })),
+      // Browsers that receive your pushes, friends you watch, and your notification period.
+      notifications: await this.deps.notifications.exportRows(auth.userId),
     };
   }
 

@@ -69,7 +69,7 @@ export class UserRepository {
   async getSettings(id: number): Promise<Settings | null> {
     const row = await this.db
       .selectFrom('users')
-      .select(['status_visibility', 'activity_visibility', 'last_seen_visibility', 'custom_message_visibility', 'last_seen_approximate_visibility'])
+      .select(['status_visibility', 'activity_visibility', 'last_seen_visibility', 'custom_message_visibility', 'last_seen_approximate_visibility', 'pattern_visibility'])
       .where('id', '=', id)
       .executeTakeFirst();
     return row ?? null;

@@ -59,6 +59,7 @@ const FIELD_WORDS = [
   ['activity_visibility', 'what you are doing (like “Playing Pong”)'],
   ['custom_message_visibility', 'your custom message'],
   ['last_seen_visibility', 'when you were last online'],
+  ['pattern_visibility', 'your usual online hours'],
 ] as const;
 
 function joinWords(words: string[]): string {

@@ -1,6 +1,7 @@
 /**
  * The menu on each friend's card: category and remove (two steps, named after the friend
- * in both), block (two steps too), and an invitation to a Pong match. A disclosure button with a small panel;
+ * in both), block (two steps too), an invitation to a Pong match, "Notify me when online"
+ * (a toggle button), and the friend's usual hours when they share them. A disclosure button with a small panel;
  * Escape closes it and returns focus to the button.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -12,7 +13,7 @@ import { h } from '../lib/dom.js';
 import { sentInvites } from '../elements/game-invite-dialog.js';
 
 export interface FriendMenuContext {
-  api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser' | 'inviteToGame'>;
+  api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser' | 'inviteToGame' | 'watches' | 'watch' | 'unwatch' | 'userPattern'>;
   /** Says what happened (a polite live region on the page). */
   notify(text: string): void;
   /** Where focus goes after the friend is removed (their card is gone). */
@@ -37,9 +38,12 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   const invite = h('button', { type: 'button', class: 'beacon-btn justify-center', 'data-part': 'invite' }, `Invite ${name} to Pong`);
   let blockArmed = false;
   const block = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'block' }, `Block ${name}`);
+  const watch = h('button', { type: 'button', class: 'beacon-chip justify-center', 'aria-pressed': 'false', 'data-part': 'watch' },
+    h('span', { class: 'beacon-chip-mark', 'aria-hidden': 'true' }, '✓'), 'Notify me when online');
+  const pattern = h('p', { class: 'text-xs text-slate-400', hidden: true, 'data-part': 'pattern' });
   const panel = h('div', { id, hidden: true, class: 'beacon-panel absolute right-0 z-10 mt-2 grid w-64 gap-2 p-3 text-left' },
     h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' }, `${name} is your…`), category,
-    invite, remove, block, error);
+    pattern, watch, invite, remove, block, error);
   const root = h('div', { class: 'relative shrink-0' }, toggle, panel);
 
   const setOpen = (open: boolean): void => {
@@ -63,6 +67,26 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
       const f = list.find((x) => x.user_id === view.user_id);
       if (f) category.value = f.category;
     }, () => undefined);
+    ctx.api.watches().then((list) => watch.setAttribute('aria-pressed', String(list.some((w) => w.user_id === view.user_id))), () => undefined);
+    // Shown only when the friend shares their usual hours with you (403 otherwise).
+    ctx.api.userPattern(view.user_id).then(
+      (p) => {
+        pattern.textContent = `${name}: ${p.summary.charAt(0).toLowerCase()}${p.summary.slice(1)} (${p.time_zone})`;
+        pattern.hidden = false;
+      },
+      () => (pattern.hidden = true),
+    );
+  });
+  watch.addEventListener('click', () => {
+    const on = watch.getAttribute('aria-pressed') !== 'true';
+    watch.disabled = true;
+    (on ? ctx.api.watch(view.user_id) : ctx.api.unwatch(view.user_id)).then(
+      () => {
+        watch.setAttribute('aria-pressed', String(on));
+        ctx.notify(on ? `You will be notified when ${name} comes online.` : `You will no longer be notified when ${name} comes online.`);
+      },
+      (e: unknown) => (error.textContent = errorMessage(e)),
+    ).finally(() => (watch.disabled = false));
   });
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !panel.hidden) {

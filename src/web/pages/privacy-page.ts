@@ -22,6 +22,11 @@ const FIELDS: Array<{ key: Key; label: string; hint: string }> = [
     label: 'Approximate last seen',
     hint: 'Who sees only “recently”, “within a week”… (never the moment) when not allowed the exact time.',
   },
+  {
+    key: 'pattern_visibility',
+    label: 'Usual online hours',
+    hint: 'Your weekly pattern, e.g. “Usually online weekdays 18:00–23:00”. Never shown to anyone who cannot see your status.',
+  },
 ];
 const TIERS: Array<{ tier: ViewerTier; label: string }> = [
   { tier: 'close_friend', label: 'As a close friend' },

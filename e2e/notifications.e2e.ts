@@ -1,0 +1,102 @@
+/**
+ * "Notify me when online" in Chromium: the toggle in the friend menu, the in-page toast
+ * (from the socket's notification frame) when the friend comes online, the friend's usual
+ * hours when shared, the service worker registering at /sw.js, and the Notifications
+ * section of the Schedule page. axe audits each state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type WebSocket from 'ws';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api, openSocket } from './helpers/api-users.js';
+import { friendCard, openFriendMenu } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
+
+let server: ServerHandle;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let nia: { token: string; id: number };
+let otto: { token: string; id: number };
+let ottoSocket: WebSocket | null = null;
+
+const register = async (username: string, display_name: string) => {
+  const r = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username, password: 'correct horse battery', display_name });
+  return { token: r.token, id: r.user.id };
+};
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  nia = await register('nia', 'Nia Park');
+  otto = await register('otto', 'Otto Lane');
+  const sent = await api<{ request: { id: number } }>(server.baseUrl, otto.token, 'POST', '/users/me/friends/requests', { user_id: nia.id });
+  await api(server.baseUrl, nia.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+  await api(server.baseUrl, otto.token, 'PUT', '/users/me/status/settings', { pattern_visibility: 'friends' });
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), nia.token);
+  page = await ctx.newPage();
+});
+
+afterAll(async () => {
+  ottoSocket?.close();
+  await ctx?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('notifications', () => {
+  it('turns on "Notify me when online" for an offline friend, then shows a toast when they come online', async () => {
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await page.getByRole('tab', { name: /^All/ }).click();
+    await friendCard(page, 'otto').waitFor();
+    const card = await openFriendMenu(page, 'otto');
+    // Otto shares his usual hours with friends: the menu says what they are.
+    await expect.poll(() => card.locator('[data-part=pattern]').textContent()).toBe('Otto Lane: not enough history yet (UTC)');
+    const toggle = card.getByRole('button', { name: 'Notify me when online' });
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    await toggle.click();
+    await page.getByText('You will be notified when Otto Lane comes online.').waitFor();
+    expect(await toggle.getAttribute('aria-pressed')).toBe('true');
+    await expectAccessible(page, 'friend menu with notify toggle on');
+    await page.keyboard.press('Escape');
+
+    ottoSocket = await openSocket(server.baseUrl, otto.token);
+    const toast = page.getByRole('status').filter({ hasText: 'Otto Lane is online' });
+    await toast.waitFor({ timeout: 5000 });
+    expect(await page.locator('[data-part=toast]').count()).toBe(1);
+    await expectAccessible(page, 'online notification toast');
+    await page.getByRole('button', { name: 'Dismiss: Otto Lane is online' }).click();
+    await expect.poll(() => page.locator('[data-part=toast]').count()).toBe(0);
+  });
+
+  it('registers the service worker at /sw.js without errors', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'warning' && m.text().includes('service worker') && errors.push(m.text()));
+    await page.reload();
+    await friendCard(page, 'otto').waitFor();
+    const worker = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.ready;
+      return { script: reg.active?.scriptURL ?? null, scope: reg.scope };
+    });
+    expect(worker).toEqual({ script: `${server.baseUrl}/sw.js`, scope: `${server.baseUrl}/` });
+    expect(errors).toEqual([]);
+  });
+
+  it('lists followed friends on the Schedule page, with this browser’s push state and the period', async () => {
+    await page.goto(`${server.baseUrl}/#/schedule`);
+    const section = page.getByRole('region', { name: 'Notifications' });
+    await section.locator('[data-part=notifications]').waitFor();
+    await section.locator('[data-part=watches]').getByText('Otto Lane @otto').waitFor();
+    expect(await section.locator('[data-part=push-state]').textContent()).toMatch(/in this browser|cannot show notifications|blocked/);
+    expect(await section.getByLabel('At most one per friend every').inputValue()).toBe('30');
+    await expectAccessible(page, 'schedule page notifications section');
+    await section.getByLabel('At most one per friend every').selectOption('60');
+    await section.getByText('Saved: at most one notification per friend every 1 hour.').waitFor();
+    await section.getByRole('button', { name: 'Stop notifying about Otto Lane' }).click();
+    await section.getByText('You follow no one yet.', { exact: false }).waitFor();
+    expect(await api<unknown[]>(server.baseUrl, nia.token, 'GET', '/users/me/notifications/watches')).toEqual([]);
+  });
+});

@@ -1,0 +1,158 @@
+/** Push subscriptions, "tell me when X comes online" watches and notification settings. */
+import { DEFAULT_NOTIFY_PERIOD_MINUTES, type PushSubscriptionBody, type Watch } from '../../protocol/index.js';
+import type { Db } from '../db/database.js';
+
+export interface StoredSubscription {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+/** At most this many browsers per user receive pushes; the oldest beyond it is dropped. */
+export const MAX_SUBSCRIPTIONS_PER_USER = 10;
+/** At most this many friends watched per user. */
+export const MAX_WATCHES_PER_USER = 200;
+
+export class NotificationRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Saves a browser's subscription for the user. An endpoint belongs to one browser: saving it
+   * again (another account logged in there) moves it to this user.
+   */
+  async saveSubscription(userId: number, sub: PushSubscriptionBody, now: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('push_subscriptions').where('endpoint', '=', sub.endpoint).execute();
+      await tx
+        .insertInto('push_subscriptions')
+        .values({ endpoint: sub.endpoint, user_id: userId, p256dh: sub.keys.p256dh, auth: sub.keys.auth, created_at: now })
+        .execute();
+      const extra = await tx
+        .selectFrom('push_subscriptions')
+        .select('endpoint')
+        .where('user_id', '=', userId)
+        .orderBy('created_at', 'desc')
+        .orderBy('endpoint')
+        .offset(MAX_SUBSCRIPTIONS_PER_USER)
+        .limit(1000)
+        .execute();
+      if (extra.length > 0) await tx.deleteFrom('push_subscriptions').where('endpoint', 'in', extra.map((e) => e.endpoint)).execute();
+    });
+  }
+
+  /** Removes the user's subscription with this endpoint; false when they had none. */
+  async deleteSubscription(userId: number, endpoint: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('push_subscriptions').where('user_id', '=', userId).where('endpoint', '=', endpoint).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /** The push service said this endpoint is gone (404/410). */
+  async dropEndpoint(endpoint: string): Promise<void> {
+    await this.db.deleteFrom('push_subscriptions').where('endpoint', '=', endpoint).execute();
+  }
+
+  async subscriptionsOf(userId: number): Promise<StoredSubscription[]> {
+    return this.db.selectFrom('push_subscriptions').select(['endpoint', 'p256dh', 'auth']).where('user_id', '=', userId).execute();
+  }
+
+  async countSubscriptions(userId: number): Promise<number> {
+    const row = await this.db.selectFrom('push_subscriptions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Starts watching; false when the user already watches as many friends as allowed. */
+  async addWatch(watcherId: number, friendId: number, now: number): Promise<boolean> {
+    if ((await this.countWatches(watcherId)) >= MAX_WATCHES_PER_USER) {
+      return (await this.db.selectFrom('notification_watches').select('friend_id').where('watcher_id', '=', watcherId).where('friend_id', '=', friendId).executeTakeFirst()) !== undefined;
+    }
+    await this.db
+      .insertInto('notification_watches')
+      .values({ watcher_id: watcherId, friend_id: friendId, created_at: now, last_sent_at: null })
+      .onConflict((oc) => oc.columns(['watcher_id', 'friend_id']).doNothing())
+      .execute();
+    return true;
+  }
+
+  async removeWatch(watcherId: number, friendId: number): Promise<void> {
+    await this.db.deleteFrom('notification_watches').where('watcher_id', '=', watcherId).where('friend_id', '=', friendId).execute();
+  }
+
+  /** Unfriending ends the watches both ways. */
+  async removeWatchesBetween(a: number, b: number): Promise<void> {
+    await this.db
+      .deleteFrom('notification_watches')
+      .where((eb) => eb.or([eb.and([eb('watcher_id', '=', a), eb('friend_id', '=', b)]), eb.and([eb('watcher_id', '=', b), eb('friend_id', '=', a)])]))
+      .execute();
+  }
+
+  async countWatches(watcherId: number): Promise<number> {
+    const row = await this.db.selectFrom('notification_watches').select((eb) => eb.fn.countAll<number>().as('n')).where('watcher_id', '=', watcherId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The friends the user watches, by username. */
+  async watchesOf(watcherId: number): Promise<Watch[]> {
+    const rows = await this.db
+      .selectFrom('notification_watches as w')
+      .innerJoin('users as u', 'u.id', 'w.friend_id')
+      .select(['u.id', 'u.username', 'u.display_name', 'w.created_at'])
+      .where('w.watcher_id', '=', watcherId)
+      .orderBy('u.username_lower')
+      .execute();
+    return rows.map((r) => ({ user_id: r.id, username: r.username, display_name: r.display_name, since: new Date(Number(r.created_at)).toISOString() }));
+  }
+
+  /** Who watches this user, with each watcher's role (admins see through privacy) and period. */
+  async watchersOf(friendId: number): Promise<Array<{ watcherId: number; role: 'user' | 'admin'; periodMinutes: number }>> {
+    const rows = await this.db
+      .selectFrom('notification_watches as w')
+      .innerJoin('users as u', 'u.id', 'w.watcher_id')
+      .leftJoin('notification_settings as s', 's.user_id', 'w.watcher_id')
+      .select(['w.watcher_id', 'u.role', 's.period_minutes'])
+      .where('w.friend_id', '=', friendId)
+      .execute();
+    return rows.map((r) => ({ watcherId: r.watcher_id, role: r.role, periodMinutes: r.period_minutes ?? DEFAULT_NOTIFY_PERIOD_MINUTES }));
+  }
+
+  /**
+   * Claims the right to notify watcher about friend at `now`: true for exactly one caller per
+   * period, whichever instance asks (one conditional UPDATE, atomic in both dialects).
+   */
+  async claim(watcherId: number, friendId: number, now: number, periodMs: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('notification_watches')
+      .set({ last_sent_at: now })
+      .where('watcher_id', '=', watcherId)
+      .where('friend_id', '=', friendId)
+      .where((eb) => eb.or([eb('last_sent_at', 'is', null), eb('last_sent_at', '<=', now - periodMs)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async periodMinutes(userId: number): Promise<number> {
+    const row = await this.db.selectFrom('notification_settings').select('period_minutes').where('user_id', '=', userId).executeTakeFirst();
+    return row?.period_minutes ?? DEFAULT_NOTIFY_PERIOD_MINUTES;
+  }
+
+  async setPeriodMinutes(userId: number, minutes: number): Promise<void> {
+    await this.db
+      .insertInto('notification_settings')
+      .values({ user_id: userId, period_minutes: minutes })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ period_minutes: minutes }))
+      .execute();
+  }
+
+  /** Everything about the user's notifications, for the data export (endpoints are the user's own data). */
+  async exportRows(userId: number) {
+    const [subs, watches, period] = await Promise.all([
+      this.db.selectFrom('push_subscriptions').select(['endpoint', 'created_at']).where('user_id', '=', userId).execute(),
+      this.watchesOf(userId),
+      this.periodMinutes(userId),
+    ]);
+    return {
+      period_minutes: period,
+      push_subscriptions: subs.map((s) => ({ endpoint: s.endpoint, created_at: new Date(Number(s.created_at)).toISOString() })),
+      watches: watches.map((w) => ({ user_id: w.user_id, since: w.since })),
+    };
+  }
+}
