@@ -41,6 +41,8 @@ export interface Config {
   batchWindowMs: number;
   /** How often presence is written behind to the database. */
   persistIntervalMs: number;
+  /** How long a replica nobody here needs any more is kept before it is released (replica lifecycle). */
+  replicaLingerMs: number;
   /** permessage-deflate on the WebSocket. */
   wsCompression: boolean;
   /** Where the built front end lives; null disables static serving. */
@@ -193,6 +195,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     calendarAllowLocal: flag(env, 'BEACON_CALENDAR_ALLOW_LOCAL', false),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
+    replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 0, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),

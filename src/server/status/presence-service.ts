@@ -27,6 +27,7 @@ import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
+import { Interest } from './interest.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { PresenceRepository, Profile } from './presence-repository.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
@@ -53,6 +54,8 @@ export interface PresenceDeps {
 }
 
 const TICK_MS = 250;
+/** How often replicas nobody needs any more are looked for. */
+const RELEASE_EVERY_MS = 1000;
 const DAY_MS = 86_400_000;
 
 export class PresenceService {
@@ -67,6 +70,11 @@ export class PresenceService {
   readonly #writer: PresenceWriter;
   readonly #replicas: Replicas;
   readonly #graphViews: GraphViews;
+  /** Which replicas local viewers need (replica lifecycle). */
+  readonly #interest: Interest;
+  /** Open sockets here per user: a user with one is a local viewer, holding themself and their friends. */
+  readonly #viewerSockets = new Map<number, number>();
+  #lastRelease = -Infinity;
   #sink: (e: PresenceEvent) => void = () => {};
   /** The UTC day of the last tick (approximate last-seen buckets change with it). */
   #day: number | null = null;
@@ -77,17 +85,26 @@ export class PresenceService {
     this.instanceId = bus.instanceId;
     this.engine = new PresenceEngine({ now }, config);
     this.graph = new FriendGraph(deps.friendRepo);
-    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), { intervalMs: config.persistIntervalMs, now, log: deps.log, metrics: deps.metrics });
+    this.#interest = new Interest(config.replicaLingerMs, now);
     this.#replicas = new Replicas(deps, this.engine, {
       profiles: this.#profiles,
       changed: (c) => this.#changed(c),
     });
+    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), {
+      intervalMs: config.persistIntervalMs,
+      now,
+      log: deps.log,
+      metrics: deps.metrics,
+      isWriter: (id) => this.#replicas.isWriter(id),
+    });
+    deps.metrics?.watchReplicas(() => this.#profiles.size);
     this.#graphViews = new GraphViews({
       graph: this.graph,
       friendRepo: deps.friendRepo,
       viewOf: (id, tier) => this.viewOf(id, tier),
       ensureLoaded: (ids) => this.ensureLoaded(ids),
       sink: (e) => this.#sink(e),
+      friendship: (viewerId, subjectId, friends) => this.#friendship(viewerId, subjectId, friends),
     });
     bus.onMessage((_topic, message) => this.#onBus(message));
     bus.onHealthChange((healthy) => {
@@ -148,6 +165,54 @@ export class PresenceService {
     for (const change of result.changes) this.#changed(change);
     for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
     this.#rollOverDay();
+    const now = this.deps.now();
+    if (now - this.#lastRelease >= RELEASE_EVERY_MS) {
+      this.#lastRelease = now;
+      this.releaseIdle();
+    }
+  }
+
+  // ---- replica lifecycle -----------------------------------------------------------
+
+  /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */
+  releaseIdle(): void {
+    this.#interest.sweep((id) => this.#release(id));
+  }
+
+  /** Users replicated here (tests, metrics). */
+  get replicaCount(): number {
+    return this.#profiles.size;
+  }
+
+  /** Whether this instance holds a replica of the user (tests). */
+  replicates(userId: number): boolean {
+    return this.#profiles.has(userId);
+  }
+
+  /**
+   * Drops the user's replica, profile, friend list and subscription, unless this instance
+   * still owes the user something: a load in progress, a row or store save not yet written,
+   * or — as the user's writer — a deadline of a session it ended (grace → offline, poll TTL).
+   */
+  #release(userId: number): boolean {
+    if (!this.#profiles.has(userId)) {
+      // Never loaded (no such user) or a friend list alone (a poller's): forget it.
+      if (!this.#replicas.releasable(userId)) return false;
+      this.graph.forget(userId);
+      return true;
+    }
+    if (!this.#replicas.releasable(userId) || this.#writer.isDirty(userId)) return false;
+    if (this.engine.get(userId).status !== 'offline' && this.#replicas.isWriter(userId)) return false;
+    this.#replicas.release(userId);
+    this.graph.forget(userId);
+    return true;
+  }
+
+  /** A friendship of a local viewer began or ended: the viewer now needs (or no longer needs) the friend. */
+  #friendship(viewerId: number, subjectId: number, friends: boolean): void {
+    if (!this.#viewerSockets.has(viewerId)) return;
+    if (friends) this.#interest.hold([subjectId]);
+    else this.#interest.drop([subjectId]);
   }
 
   /**
@@ -178,7 +243,9 @@ export class PresenceService {
     return this.#writer.health();
   }
 
+  /** Loads these users' replicas unless held already; what is read stays at least the linger time. */
   ensureLoaded(ids: readonly number[]): Promise<void> {
+    this.#interest.touch(ids);
     return this.#replicas.ensure(ids);
   }
 
@@ -196,6 +263,9 @@ export class PresenceService {
     this.#socketsOf.set(auth.sessionId, sockets);
     sockets.add(connId);
     this.#loginOwners.set(auth.sessionId, auth.userId);
+    const open = this.#viewerSockets.get(auth.userId) ?? 0;
+    this.#viewerSockets.set(auth.userId, open + 1);
+    if (open === 0) this.#interest.hold([auth.userId, ...this.graph.friendsOf(auth.userId)]);
     this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket' });
     // The socket supersedes a polling session of the same login: it must not outlive the tab.
     if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
@@ -213,6 +283,9 @@ export class PresenceService {
       this.#loginOwners.delete(auth.sessionId);
     }
     this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(connId), immediate });
+    const open = (this.#viewerSockets.get(auth.userId) ?? 0) - 1;
+    if (open > 0) this.#viewerSockets.set(auth.userId, open);
+    else if (this.#viewerSockets.delete(auth.userId)) this.#interest.drop([auth.userId, ...this.graph.friendsOf(auth.userId)]);
   }
 
   /** Every authenticated API call counts as activity (an interaction). */
@@ -491,8 +564,9 @@ export class PresenceService {
   }
 
   #changed(change: PresenceChange): void {
+    // One writer per user: only the instance the rule names writes the row and the history.
     this.#writer.markDirty(change.userId);
-    if (change.before.status !== change.after.status) this.deps.history.record(change.userId, change.after.status);
+    if (change.before.status !== change.after.status && this.#replicas.isWriter(change.userId)) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
     this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after));
   }

@@ -37,7 +37,14 @@ export class PresenceWriter {
   constructor(
     private readonly repo: PresenceRepository,
     private readonly rowOf: (userId: number) => PresenceRow | null,
-    private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger; metrics?: Metrics | undefined },
+    private readonly opts: {
+      intervalMs: number;
+      now: () => number;
+      log: FastifyBaseLogger;
+      metrics?: Metrics | undefined;
+      /** Whether this instance writes the user's row (one writer per user in a cluster); default: always. */
+      isWriter?: (userId: number) => boolean;
+    },
   ) {
     opts.metrics?.watchWriteQueue(() => this.#dirty.size);
   }
@@ -46,6 +53,11 @@ export class PresenceWriter {
     this.#dirty.add(userId);
     // A new change is a new row: give it its chances again.
     if (this.#setAside.delete(userId)) this.#attempts.delete(userId);
+  }
+
+  /** Whether the user's row waits to be written. */
+  isDirty(userId: number): boolean {
+    return this.#dirty.has(userId);
   }
 
   health(): WriterHealth {
@@ -77,12 +89,15 @@ export class PresenceWriter {
   }
 
   async #write(): Promise<void> {
-    const ids = [...this.#dirty];
+    const isWriter = this.opts.isWriter;
+    // Another instance writes the rows of users it is the writer of: their marks are dropped here.
+    const ids = isWriter ? [...this.#dirty].filter((id) => isWriter(id)) : [...this.#dirty];
     this.#dirty.clear();
     const rows = ids.map((id) => this.rowOf(id)).filter((r): r is PresenceRow => r !== null);
     const done = this.opts.metrics?.writeBehindFlush();
     try {
       await this.repo.write(rows);
+      this.opts.metrics?.presenceRowsWritten(rows.length);
       for (const r of rows) this.#attempts.delete(r.userId);
       await this.repo.markAlive(this.opts.now());
       done?.(true);
@@ -100,6 +115,7 @@ export class PresenceWriter {
     for (const [i, row] of rows.entries()) {
       try {
         await this.repo.write([row]);
+        this.opts.metrics?.presenceRowsWritten(1);
         this.#attempts.delete(row.userId);
       } catch (err) {
         if (isDatabaseUnreachable(err as Error)) return this.#outage([...failed.map((f) => f.userId), ...rows.slice(i).map((r) => r.userId)], err);

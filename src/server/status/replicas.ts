@@ -33,6 +33,8 @@ export class Replicas {
   readonly #sharing = new Set<Promise<void>>();
   /** Version of each replica's user-level fields: never replaced by an older stored copy. */
   readonly #versions = new Map<number, Version>();
+  /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
+  readonly #reaped = new Set<number>();
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -127,6 +129,7 @@ export class Replicas {
     const topic = userTopic(userId);
     const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
     this.#versions.set(userId, version);
+    this.#reaped.delete(userId);
     const event: BusEvent = { kind: 'input', userId, input, version };
     if (!this.deps.store.shared) {
       this.deps.bus.publishRemote(topic, event);
@@ -141,7 +144,52 @@ export class Replicas {
   /** Another instance's input reached this replica: its version is now known here. */
   observed(userId: number, version: Version | undefined): void {
     const local = this.#versions.get(userId);
-    if (version && (!local || compareVersions(version, local) > 0)) this.#versions.set(userId, version);
+    if (version && (!local || compareVersions(version, local) > 0)) {
+      this.#versions.set(userId, version);
+      this.#reaped.delete(userId);
+    }
+  }
+
+  /**
+   * The one instance that writes the user's database row (and status history). Every replica
+   * computes the same answer from the same state, so exactly one instance writes:
+   * - while the user has live sockets: the instance with the smallest id among those holding
+   *   one (it keeps the replica as long as the socket lives; when its last socket of the user
+   *   closes, the next smallest takes over);
+   * - otherwise: the instance that made the user's last change (ended the last session, the
+   *   last poll or REST call): the `by` of the latest version, which every replica shares;
+   * - sessions of a dead instance are ended by every instance that replicates the user
+   *   (reap), and each of those writes the result: a crash may cost a duplicate write.
+   * With one instance it is always this one.
+   */
+  writerOf(userId: number): string {
+    if (!this.deps.store.shared) return this.#self;
+    let min: string | null = null;
+    for (const sessionId of this.engine.sessionIds(userId)) {
+      const owner = instanceOfSession(sessionId);
+      if (owner !== null && (min === null || owner < min)) min = owner;
+    }
+    if (min !== null) return min;
+    if (this.#reaped.has(userId)) return this.#self;
+    return this.#versions.get(userId)?.by ?? this.#self;
+  }
+
+  isWriter(userId: number): boolean {
+    return this.writerOf(userId) === this.#self;
+  }
+
+  /** Whether the replica may be dropped now: not loading, and nothing of it waits to be saved to the store. */
+  releasable(userId: number): boolean {
+    return !this.#loading.has(userId) && !this.#unsaved.has(userId);
+  }
+
+  /** Drops the replica: profile, presence, version, and the bus subscription. A later ensure() loads it afresh. */
+  release(userId: number): void {
+    this.deps.bus.unsubscribe(userTopic(userId));
+    this.hooks.profiles.delete(userId);
+    this.engine.remove(userId);
+    this.#versions.delete(userId);
+    this.#reaped.delete(userId);
   }
 
   /** Imports a stored replica: the user-level fields only when they are at least as new as this replica's. */
@@ -201,6 +249,7 @@ export class Replicas {
         const owner = instanceOfSession(sessionId);
         if (owner === null || live.has(owner)) continue;
         dead.add(owner);
+        this.#reaped.add(userId);
         this.#report(this.engine.closeSession(userId, sessionId));
       }
     }
