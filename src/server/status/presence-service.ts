@@ -201,8 +201,9 @@ export class PresenceService {
       this.graph.forget(userId);
       return true;
     }
-    if (!this.#replicas.releasable(userId) || this.#writer.isDirty(userId)) return false;
-    if (this.engine.get(userId).status !== 'offline' && this.#replicas.isWriter(userId)) return false;
+    if (!this.#replicas.releasable(userId)) return false;
+    // Another instance writes this user: a mark left here is dropped at the next flush anyway.
+    if (this.#replicas.isWriter(userId) && (this.#writer.isDirty(userId) || this.engine.get(userId).status !== 'offline')) return false;
     this.#replicas.release(userId);
     this.graph.forget(userId);
     return true;
