@@ -14,6 +14,8 @@ export interface BenchOptions {
   targets: ('beacon' | 'baseline')[];
   sweep: boolean;
   small: boolean;
+  /** Scenario (c): two Beacon instances over Redis at 500 changes/s (full runs with one instance only). */
+  two: boolean;
   profile: boolean;
   outDir: string;
   /** Run Beacon from `git archive <ref>` instead of the working tree. */
@@ -23,7 +25,7 @@ export interface BenchOptions {
 
 const USAGE = `usage: npm run bench -- [--users 10000] [--friends 50] [--rate 1000] [--duration 60]
   [--instances 1|2] [--target beacon|baseline|both] [--workers 2] [--seed 42]
-  [--smoke] [--compression] [--no-sweep] [--no-small] [--profile] [--out bench/results]
+  [--smoke] [--compression] [--no-sweep] [--no-small] [--no-two] [--profile] [--out bench/results]
   [--beacon-ref <git ref>]   run Beacon from a snapshot of that commit instead of the working tree`;
 
 function num(v: string | undefined, name: string, fallback: number, min: number): number {
@@ -49,6 +51,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       compression: { type: 'boolean', default: false },
       'no-sweep': { type: 'boolean', default: false },
       'no-small': { type: 'boolean', default: false },
+      'no-two': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       'beacon-ref': { type: 'string' },
@@ -80,6 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     targets: target === 'both' ? ['baseline', 'beacon'] : [target],
     sweep: !smoke && !values['no-sweep'],
     small: !smoke && !values['no-small'],
+    two: !smoke && !values['no-two'] && instances === 1 && target !== 'baseline',
     profile: values.profile,
     outDir: values.out,
     beaconRef: values['beacon-ref'] ?? null,

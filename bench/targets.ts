@@ -19,6 +19,10 @@ export interface TargetOptions {
   name: string;
   profileDir: string | null;
   beaconRoot: string;
+  /** With several instances: the Redis settings they share (default: the local Redis). The Redis Cluster option passes its own. */
+  redisEnv?: Record<string, string> | null;
+  /** Turns GET /metrics on with this token (the bench reads counters from it). */
+  metricsToken?: string | null;
 }
 
 export async function startTargets(p: TargetOptions, o: { dir: string; databaseUrl: string; jwtSecret: string }): Promise<ServerProc[]> {
@@ -64,7 +68,8 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
             BEACON_OFFLINE_GRACE_MS: String(p.offlineGraceMs),
             BEACON_WS_COMPRESSION: p.compression ? 'on' : 'off',
             // A prefix of its own per run: leftovers of an earlier run must not leak into this one.
-            ...(p.instances > 1 ? { BEACON_REDIS_URL: REDIS_URL, BEACON_REDIS_PREFIX: redisPrefix } : {}),
+            ...(p.instances > 1 ? { ...(p.redisEnv ?? { BEACON_REDIS_URL: REDIS_URL }), BEACON_REDIS_PREFIX: redisPrefix } : {}),
+            ...(p.metricsToken ? { BEACON_METRICS_TOKEN: p.metricsToken } : {}),
           },
         }),
       );
