@@ -64,9 +64,7 @@ export class PresenceService {
   readonly instanceId: string;
   readonly #profiles = new Map<number, Profile>();
   /** Open sockets per login session: a login with a socket is not also a polling client. */
-  readonly #socketsOf = new Map<string, Set<string>>();
-  /** The user of each login session with a socket here. */
-  readonly #loginOwners = new Map<string, number>();
+  readonly #logins = new Map<string, { userId: number; sockets: number }>();
   readonly #writer: PresenceWriter;
   readonly #replicas: Replicas;
   readonly #graphViews: GraphViews;
@@ -119,16 +117,16 @@ export class PresenceService {
   async #catchUp(): Promise<void> {
     const viewers = this.#connectedViewers();
     for (const viewerId of viewers) await this.#graphViews.refresh(viewerId);
-    for (const [sessionId, owner] of this.#loginOwners) {
+    for (const [sessionId, { userId: owner }] of this.#logins) {
       const live = await this.deps.sessions.find(sessionId);
       if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
     }
-    this.deps.log.info({ viewers: viewers.length, logins: this.#loginOwners.size }, 'friend graph and logins rechecked after the bus returned');
+    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size }, 'friend graph and logins rechecked after the bus returned');
   }
 
   /** Viewers with a socket on this instance. */
   #connectedViewers(): number[] {
-    return [...new Set(this.#loginOwners.values())];
+    return [...new Set(Array.from(this.#logins.values(), (l) => l.userId))];
   }
 
   /** Where this instance's gateway receives presence events. */
@@ -260,10 +258,9 @@ export class PresenceService {
 
   /** Opens a socket session (synchronously, after prepareViewer) and returns the `ready` snapshot. */
   openSocket(auth: AuthContext, connId: string): SocketSnapshot {
-    const sockets = this.#socketsOf.get(auth.sessionId) ?? new Set<string>();
-    this.#socketsOf.set(auth.sessionId, sockets);
-    sockets.add(connId);
-    this.#loginOwners.set(auth.sessionId, auth.userId);
+    const login = this.#logins.get(auth.sessionId);
+    if (login) login.sockets++;
+    else this.#logins.set(auth.sessionId, { userId: auth.userId, sockets: 1 });
     const open = this.#viewerSockets.get(auth.userId) ?? 0;
     this.#viewerSockets.set(auth.userId, open + 1);
     if (open === 0) this.#interest.hold([auth.userId, ...this.graph.friendsOf(auth.userId)]);
@@ -277,12 +274,8 @@ export class PresenceService {
 
   /** A socket ended. `immediate` (logout) skips the offline grace. */
   closeSocket(auth: AuthContext, connId: string, immediate: boolean): void {
-    const sockets = this.#socketsOf.get(auth.sessionId);
-    sockets?.delete(connId);
-    if (sockets?.size === 0) {
-      this.#socketsOf.delete(auth.sessionId);
-      this.#loginOwners.delete(auth.sessionId);
-    }
+    const login = this.#logins.get(auth.sessionId);
+    if (login && --login.sockets === 0) this.#logins.delete(auth.sessionId);
     this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(connId), immediate });
     const open = (this.#viewerSockets.get(auth.userId) ?? 0) - 1;
     if (open > 0) this.#viewerSockets.set(auth.userId, open);
@@ -301,7 +294,7 @@ export class PresenceService {
    */
   async polled(auth: AuthContext): Promise<void> {
     await this.ensureLoaded([auth.userId]);
-    if (this.#socketsOf.has(auth.sessionId)) return;
+    if (this.#logins.has(auth.sessionId)) return;
     const sessionId = pollId(auth.sessionId);
     const live = this.engine.sessionIds(auth.userId).includes(sessionId);
     this.#input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll' });
