@@ -46,7 +46,8 @@ export class Interest {
   /** These users were just read or loaded (a REST call, a connect): keep them a while at least. */
   touch(ids: Iterable<number>): void {
     const until = this.now() + this.lingerMs;
-    for (const id of ids) this.#linger(id, until);
+    // A held user needs no linger now: dropping the last hold starts one.
+    for (const id of ids) if (!this.#counts.has(id)) this.#linger(id, until);
   }
 
   /** Whether a local viewer needs the user now. */

@@ -127,14 +127,15 @@ export class Replicas {
    */
   share(userId: number, input: PresenceInput): void {
     const topic = userTopic(userId);
+    if (!this.deps.store.shared) {
+      // One instance: nobody to order changes with, so no version is kept per user.
+      this.deps.bus.publishRemote(topic, { kind: 'input', userId, input } satisfies BusEvent);
+      return;
+    }
     const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
     this.#versions.set(userId, version);
     this.#reaped.delete(userId);
     const event: BusEvent = { kind: 'input', userId, input, version };
-    if (!this.deps.store.shared) {
-      this.deps.bus.publishRemote(topic, event);
-      return;
-    }
     // Replies come back in order, so inputs of one instance reach the others in order.
     const sharing = this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event));
     this.#sharing.add(sharing);
