@@ -195,7 +195,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     calendarAllowLocal: flag(env, 'BEACON_CALENDAR_ALLOW_LOCAL', false),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
-    replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 0, HOUR),
+    replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 1000, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),

@@ -250,8 +250,11 @@ export class PresenceService {
 
   /** Loads a viewer, their friend graph and their friends; call before `openSocket`. */
   async prepareViewer(auth: AuthContext): Promise<void> {
-    await this.graph.load(auth.userId, auth.role);
-    await this.ensureLoaded([auth.userId, ...this.graph.friendsOf(auth.userId)]);
+    // Pinned from the friend list's load to the last friend's: nothing of it is released meanwhile.
+    await this.#replicas.pinned([auth.userId], async () => {
+      await this.graph.load(auth.userId, auth.role);
+      await this.ensureLoaded([auth.userId, ...this.graph.friendsOf(auth.userId)]);
+    });
   }
 
   // ---- sessions ------------------------------------------------------------------
@@ -410,8 +413,10 @@ export class PresenceService {
 
   /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
-    await this.graph.load(viewer.userId, viewer.role);
-    await this.ensureLoaded(this.graph.friendsOf(viewer.userId));
+    await this.#replicas.pinned([viewer.userId], async () => {
+      await this.graph.load(viewer.userId, viewer.role);
+      await this.ensureLoaded(this.graph.friendsOf(viewer.userId));
+    });
     const views = this.#friendViews(viewer.userId);
     return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
   }

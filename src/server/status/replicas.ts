@@ -33,6 +33,8 @@ export class Replicas {
   readonly #sharing = new Set<Promise<void>>();
   /** Version of each replica's user-level fields: never replaced by an older stored copy. */
   readonly #versions = new Map<number, Version>();
+  /** Users an ensure() (or a caller between its awaits) is using right now: never released under it. */
+  readonly #pinned = new Map<number, number>();
   /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
   readonly #reaped = new Set<number>();
 
@@ -68,8 +70,26 @@ export class Replicas {
     if (this.deps.store.shared) await this.deps.store.leave(this.#self);
   }
 
+  /** Runs `work` with these users pinned: no release while it awaits. */
+  async pinned<T>(ids: readonly number[], work: () => Promise<T>): Promise<T> {
+    for (const id of ids) this.#pinned.set(id, (this.#pinned.get(id) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      for (const id of ids) {
+        const n = this.#pinned.get(id)! - 1;
+        if (n > 0) this.#pinned.set(id, n);
+        else this.#pinned.delete(id);
+      }
+    }
+  }
+
   /** Makes sure these users are replicated here (subscribed, loaded). */
-  async ensure(ids: readonly number[]): Promise<void> {
+  ensure(ids: readonly number[]): Promise<void> {
+    return this.pinned(ids, () => this.#ensure(ids));
+  }
+
+  async #ensure(ids: readonly number[]): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.hooks.profiles.has(id) && !this.#loading.has(id));
     if (missing.length > 0) {
       const p = this.#load(missing);
@@ -181,7 +201,7 @@ export class Replicas {
 
   /** Whether the replica may be dropped now: not loading, and nothing of it waits to be saved to the store. */
   releasable(userId: number): boolean {
-    return !this.#loading.has(userId) && !this.#unsaved.has(userId);
+    return !this.#loading.has(userId) && !this.#unsaved.has(userId) && !this.#pinned.has(userId);
   }
 
   /** Drops the replica: profile, presence, version, and the bus subscription. A later ensure() loads it afresh. */
