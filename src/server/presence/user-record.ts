@@ -66,6 +66,9 @@ export function gamesOf(u: UserRecord): Map<string, ServerGameEntry> {
   return u.serverGames;
 }
 
+/** The calendar of every user without busy intervals: shared, so frozen (calendars are replaced, never mutated). */
+const NO_BUSY = Object.freeze([]) as unknown as CalendarBusy[];
+
 /** What an unknown user looks like: offline, never seen. */
 export const OFFLINE_STATE: PresenceState = Object.freeze({
   status: 'offline',
@@ -93,7 +96,7 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     manualStatus: persisted?.manualStatus ?? null,
     schedule: persisted?.schedule ?? null,
     scheduleState: evaluateSchedule(persisted?.schedule ?? null, now),
-    calendar: persisted?.calendar ?? [],
+    calendar: persisted?.calendar?.length ? persisted.calendar : NO_BUSY,
     calendarState: evaluateCalendar(persisted?.calendar ?? [], now),
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
