@@ -2,7 +2,8 @@
  * Where per-socket memory goes: seeds `users` × `friends`, starts one Beacon with
  * `--heapsnapshot-signal`, connects every user (auth, wait for ready), takes a heap
  * snapshot and prints self size by constructor ÷ sockets, largest first.
- * Usage: node --import tsx bench/heap-census.ts [users=5000] [friends=50] [top=30]
+ * Usage: node --import tsx bench/heap-census.ts [users=5000] [friends=50] [top=30] [git ref]
+ * With a git ref, Beacon runs from a snapshot of that commit (before/after comparisons).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +12,14 @@ import WebSocket from 'ws';
 import { buildGraph } from './graph.js';
 import { seedBeacon } from './seed-beacon.js';
 import { freePort, killAll, rssKiB, sleep, startServer } from './servers.js';
+import { snapshot } from './snapshot.js';
 import { ROOT } from './targets.js';
 
-const [users = 5000, friends = 50, top = 30] = process.argv.slice(2).map(Number);
+const [users = 5000, friends = 50, top = 30] = process.argv.slice(2, 5).map(Number);
+const ref = process.argv[5];
+const tree = ref ? snapshot(ROOT, ref) : null;
+process.on('exit', () => tree?.remove());
+const BEACON = tree?.root ?? ROOT;
 const SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 
 interface Snapshot {
@@ -50,12 +56,12 @@ function census(file: string): Map<string, { count: number; bytes: number }> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-heap-'));
   const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
-  const seeded = await seedBeacon(ROOT, databaseUrl, buildGraph(users, friends, 42), SECRET);
+  const seeded = await seedBeacon(BEACON, databaseUrl, buildGraph(users, friends, 42), SECRET);
   const port = await freePort();
   const server = await startServer({
     name: 'heap',
-    script: join(ROOT, 'src/server/main.ts'),
-    cwd: ROOT,
+    script: join(BEACON, 'src/server/main.ts'),
+    cwd: BEACON,
     port,
     logDir: dir,
     nodeArgs: ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', dir],
