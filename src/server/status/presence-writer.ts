@@ -29,6 +29,8 @@ export class PresenceWriter {
   #dirty = new Set<number>();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
+  /** A flush asked for while one ran: it runs right after, for what changed since that one began. */
+  #again: Promise<void> | null = null;
   /** Consecutive solo failures per user. */
   readonly #attempts = new Map<number, number>();
   readonly #setAside = new Set<number>();
@@ -73,9 +75,19 @@ export class PresenceWriter {
     this.#timer.unref();
   }
 
-  /** Writes every dirty user now (one transaction), plus the alive heartbeat. */
+  /**
+   * Writes every user dirty at the time of the call (one transaction), plus the alive
+   * heartbeat. A flush already running took its users before this call, so this one
+   * follows it rather than joining it (the timer's flush must not swallow a caller's).
+   */
   async flush(): Promise<void> {
-    if (this.#flushing) return this.#flushing;
+    if (this.#flushing) {
+      this.#again ??= this.#flushing.then(() => {
+        this.#again = null;
+        return this.flush();
+      });
+      return this.#again;
+    }
     this.#flushing = this.#write().finally(() => {
       this.#flushing = null;
     });
