@@ -41,35 +41,8 @@ function openSqlite(path: string, log: Logger | undefined): Database {
   conn.pragma('synchronous = NORMAL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingStatements(conn) }), ...(log ? { log } : {}) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: conn }), ...(log ? { log } : {}) });
   return wrap(db, 'sqlite', null);
-}
-
-/** Prepared statements kept per SQL text; the write-behind's VALUES lists make many distinct texts, so the cache is bounded. */
-const STATEMENT_CACHE = 256;
-
-/**
- * Kysely prepares every query anew, and SQLite parses and plans it each time: on the connect
- * path (session check, friend list, replica loads) that was ~5 % of the CPU. Statements are
- * reusable (Kysely runs each to completion synchronously), so keep the recent ones.
- */
-function cachingStatements(conn: SQLite.Database): { prepare: (sql: string) => SQLite.Statement; close: () => void } {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    prepare(text) {
-      let stmt = cache.get(text);
-      if (stmt) {
-        // Most recently used last: the first key is the one to evict.
-        cache.delete(text);
-      } else {
-        stmt = conn.prepare(text);
-        if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(text, stmt);
-      return stmt;
-    },
-    close: () => conn.close(),
-  };
 }
 
 function openPostgres(url: string, log: Logger | undefined): Database {
