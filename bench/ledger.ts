@@ -61,7 +61,11 @@ export class Ledger {
   /** Last set_status change id per user index (-1: none yet). */
   readonly #lastSet: Int32Array;
 
-  constructor(users: number) {
+  /** `messagesOnly`: every change is a set_status with a new custom message (no activity changes). */
+  constructor(
+    users: number,
+    private readonly messagesOnly = false,
+  ) {
     this.#lastSet = new Int32Array(users).fill(-1);
   }
 
@@ -75,7 +79,7 @@ export class Ledger {
     const last = this.#lastSet[userIndex]!;
     // An activity change is identified by the message of the set_status before it,
     // so it needs one, and only one activity change may follow each set_status.
-    const kind = last >= 0 && this.nextAct.data[last] === -1 ? 1 : 0;
+    const kind = !this.messagesOnly && last >= 0 && this.nextAct.data[last] === -1 ? 1 : 0;
     this.user.push(userIndex);
     this.kind.push(kind);
     this.nextAct.push(-1);

@@ -62,12 +62,22 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
     const bc = b.steady?.cpuSPer1000Deliveries;
     const xc = base.steady?.cpuSPer1000Deliveries;
     add('server CPU s per 1,000 deliveries, Beacon ÷ baseline', `${f(bc, 4)} ÷ ${f(xc, 4)} = ${bc && xc ? f(bc / xc, 2) : '–'}`, '≤ 2', scaleBound(!!bc && !!xc && bc / xc <= 2));
+    const ratioRow = (figure: string, u: number | null | undefined, v: number | null | undefined, d: number, target: string, ok: (r: number) => boolean) =>
+      add(figure, `${f(u, d)} ÷ ${f(v, d)} = ${u && v ? f(u / v, 2) : '–'}`, target, scaleBound(!!u && !!v && ok(u / v)));
+    ratioRow('connect rate (sockets ready/s), Beacon ÷ baseline', b.connect?.perSecond, base.connect?.perSecond, 0, '≥ 0.9', (r) => r >= 0.9);
+    ratioRow('RSS per idle socket (KiB), Beacon ÷ baseline', b.rssKiB?.perSocket, base.rssKiB?.perSocket, 2, '≤ 1.5', (r) => r <= 1.5);
+    ratioRow('steady latency p50 (ms), Beacon ÷ baseline', b.steady?.latencyMs.p50, base.steady?.latencyMs.p50, 2, '≤ 2', (r) => r <= 2);
   }
   const small = find(results, 'small', 'beacon');
   if (small) {
-    add('Beacon: 2,000 users × 20 friends at 2,000 changes/s', `${lat(small.steady)}; loss ${small.steady?.lost ?? '–'}`, 'p99 ≤ 25 ms', check(!!small.steady && small.steady.latencyMs.p99 <= 25 && small.steady.lost === 0));
+    add(
+      `Beacon: ejabberd workload, 2,000 users × 20 friends at 2,000 changes/s, ${small.params.workers} generator processes, each change a new custom message`,
+      `${lat(small.steady)}; loss ${small.steady?.lost ?? '–'}`,
+      'p99 ≤ 15 ms, 0 lost',
+      check(!!small.steady && small.steady.latencyMs.p99 <= 15 && small.steady.lost === 0 && small.steady.expected > 0),
+    );
   }
-  const onCluster = find(results, 'cluster', 'beacon') ?? (beacon?.params.redisCluster ? beacon : null);
+  const onCluster = find(results, 'two-cluster', 'beacon') ?? (beacon?.params.redisCluster ? beacon : null);
   if (onCluster) {
     const s = onCluster.steady;
     const p = onCluster.params;
@@ -78,8 +88,23 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
       check(!!s && s.lost === 0 && s.expected > 0),
     );
   }
+  for (const two of results.filter((r) => r.params.name.startsWith('two'))) twoRows(two, beacon, add, check);
   for (const r of results) for (const e of r.errors) add(`${r.params.target} ${r.params.name}: error`, e.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 300), 'none', 'FAIL');
   return rows;
+}
+
+/** Scenario (c)/(d): two instances sharing Redis, against the one-instance run of the same graph. */
+function twoRows(two: ScenarioResult, one: ScenarioResult | null, add: (figure: string, value: string, target: string, result: string) => void, check: (pass: boolean) => string): void {
+  const who = `Beacon ×2 over ${two.params.name === 'two' ? 'Redis' : two.params.name.replace(/^two-/, 'Redis ')}`;
+  const p = two.params;
+  const s = two.steady;
+  const summed = two.rssKiB?.perSocket;
+  const single = one?.rssKiB?.perSocket;
+  add(`${who}: summed RSS per socket ÷ one instance's`, `${f(summed, 2)} ÷ ${f(single, 2)} KiB = ${summed && single ? f(summed / single, 2) : '–'}`, '≤ 1.3', check(!!summed && !!single && summed / single <= 1.3));
+  const w = two.dbWrites;
+  add(`${who}: database writes per change (steady)`, w ? `${f(w.perChange, 3)} (${w.rows} rows for ${w.changes} changes)` : '–', '≤ 1.05', check(!!w && w.changes > 0 && w.perChange <= 1.05));
+  add(`${who}: latency at ${p.rate} changes/s for ${p.durationS} s`, lat(s), 'p99 ≤ 50 ms', check(!!s && s.latencyMs.p99 <= 50));
+  add(`${who}: loss`, s ? `${s.lost} of ${s.expected} (${s.expectedCrossInstance} cross-instance)` : '–', '0', check(!!s && s.lost === 0 && s.expected > 0));
 }
 
 /** Side-by-side figures of the main scenario. */

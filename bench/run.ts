@@ -13,7 +13,7 @@ import { runScenario, type ScenarioParams, type ScenarioResult } from './scenari
 import { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
 import { killAll, track } from './servers.js';
 import { snapshot, type Snapshot } from './snapshot.js';
-import { ROOT } from './targets.js';
+import { REDIS_URL, ROOT } from './targets.js';
 import { latencyChart, type Series } from './svg-chart.js';
 
 process.on('exit', killAll);
@@ -24,15 +24,45 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-/** The main run is on the cluster (--redis-cluster with 2 instances), else a full run adds a 2-instance cluster run. */
+type Common = Pick<ScenarioParams, 'workers' | 'compression' | 'seed' | 'profileDir' | 'beaconRoot' | 'redisCluster'>;
+
+/** The main run is on the cluster (--redis-cluster with 2 instances), else a full run adds scenario (d), (c) on a Redis Cluster. */
 const mainOnCluster = (o: BenchOptions) => o.redisCluster && o.instances > 1;
-const clusterRun = (o: BenchOptions) => !o.smoke && o.targets.includes('beacon') && !mainOnCluster(o);
+const clusterRun = (o: BenchOptions) => o.two && !mainOnCluster(o);
 const needsCluster = (o: BenchOptions) => o.targets.includes('beacon') && (mainOnCluster(o) || clusterRun(o));
+
+/**
+ * Scenario (c): the main graph on two Beacon instances sharing a Redis, 500 changes/s for
+ * 30 s: summed RSS per socket, database writes per change, latency. `redisEnv` picks the
+ * Redis; the Redis Cluster option (d) calls this with its own name and settings.
+ */
+export function twoInstances(o: BenchOptions, common: Common, name: string, redisEnv: Record<string, string>, addressBase: number, redisCluster: string | null = null): ScenarioParams {
+  return {
+    ...common,
+    redisCluster,
+    name,
+    target: 'beacon',
+    users: o.users,
+    friends: o.friends,
+    rate: 500,
+    durationS: 30,
+    instances: 2,
+    stormWindowMs: 0,
+    offlineGraceMs: 10_000,
+    sweepRates: [],
+    sweepStepS: 0,
+    loginSample: 0,
+    connectTimeoutMs: 60_000,
+    addressBase,
+    redisEnv,
+    countWrites: true,
+  };
+}
 
 function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | null): ScenarioParams[] {
   const list: ScenarioParams[] = [];
   let addressBase = 2;
-  const common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, redisCluster: null };
+  const common: Common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, redisCluster: null };
   for (const target of o.targets) {
     list.push({
       ...common,
@@ -52,18 +82,26 @@ function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | n
       loginSample: o.smoke ? 5 : 50,
       connectTimeoutMs: o.smoke ? 15_000 : 60_000,
       addressBase,
+      // Two instances: also count the database writes per change.
+      countWrites: target === 'beacon' && o.instances > 1,
     });
     addressBase += 8;
   }
   if (o.small) {
     for (const target of o.targets) {
-      list.push({ ...common, name: 'small', target, users: 2000, friends: 20, rate: 2000, durationS: 20, instances: 1, workers: 2, stormWindowMs: 0, offlineGraceMs: 10_000, sweepRates: [], sweepStepS: 0, loginSample: 0, connectTimeoutMs: 30_000, addressBase });
+      // Scenario (b), the ejabberd workload: the generator in 4 processes, every change a new custom message.
+      list.push({ ...common, name: 'small', target, users: 2000, friends: 20, rate: 2000, durationS: 20, instances: 1, workers: 4, stormWindowMs: 0, offlineGraceMs: 10_000, sweepRates: [], sweepStepS: 0, loginSample: 0, connectTimeoutMs: 30_000, addressBase, messagesOnly: true });
       addressBase += 8;
     }
   }
+  if (o.two) {
+    list.push(twoInstances(o, common, 'two', { BEACON_REDIS_URL: REDIS_URL }, addressBase));
+    addressBase += 8;
+  }
   if (clusterRun(o) && redisCluster) {
-    // The issue's "2 instances over Redis, 500 changes/s", on the three-primary cluster.
-    list.push({ ...common, name: 'cluster', target: 'beacon', users: 2000, friends: 20, rate: 500, durationS: 20, instances: 2, workers: 2, stormWindowMs: 0, offlineGraceMs: 10_000, sweepRates: [], sweepStepS: 0, loginSample: 0, connectTimeoutMs: 30_000, addressBase, redisCluster });
+    // (d): the same two-instance run on the local three-primary Redis Cluster (sharded pub/sub).
+    list.push(twoInstances(o, common, 'two-cluster', { BEACON_REDIS_URL: redisCluster, BEACON_REDIS_MODE: 'cluster' }, addressBase, redisCluster));
+    addressBase += 8;
   }
   return list;
 }
@@ -79,7 +117,7 @@ function gitHead(): string {
 function budgetMs(o: BenchOptions): number {
   if (o.smoke) return 55_000;
   const perMain = (o.duration + 150 + (o.sweep ? 80 : 0)) * 1000;
-  return o.targets.length * perMain + (o.small ? 150_000 : 0) + (clusterRun(o) ? 120_000 : 0);
+  return o.targets.length * perMain + (o.small ? 150_000 : 0) + (o.two ? 200_000 : 0) + (clusterRun(o) ? 200_000 : 0);
 }
 
 function chart(results: ScenarioResult[]): string {

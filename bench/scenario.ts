@@ -43,6 +43,12 @@ export interface ScenarioParams {
   redisCluster: string | null;
   /** The Beacon source tree to run and seed with (the working tree or a snapshot). */
   beaconRoot: string;
+  /** Every change a set_status with a new custom message (the ejabberd workload), instead of alternating with activities. */
+  messagesOnly?: boolean;
+  /** With several instances: the Redis settings they share (default: the local Redis at REDIS_URL). */
+  redisEnv?: Record<string, string> | null;
+  /** Count the database rows the instances write during the steady phase (reads /metrics). */
+  countWrites?: boolean;
 }
 
 export interface StormFigures {
@@ -69,9 +75,24 @@ export interface ScenarioResult {
   storm: StormFigures | null;
   sweep: ChurnFigures[];
   maxRateAtP99: { rate: number; deliveriesPerSec: number } | null;
+  /** Presence rows written to the database by all instances during the steady phase (drain included). */
+  dbWrites: { rows: number; changes: number; perChange: number } | null;
 }
 
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
+const METRICS_TOKEN = 'bench-metrics-token';
+
+/** Sum over the servers of a counter read from GET /metrics. */
+async function counter(servers: ServerProc[], name: string): Promise<number> {
+  let sum = 0;
+  for (const s of servers) {
+    const res = await fetch(`http://127.0.0.1:${s.port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    if (!res.ok) throw new Error(`GET /metrics on ${s.name}: ${res.status}`);
+    const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name} `));
+    sum += line ? Number(line.slice(name.length + 1)) : 0;
+  }
+  return sum;
+}
 
 async function storm(ctx: ChurnContext, p: ScenarioParams): Promise<StormFigures> {
   ctx.fleet.phase('storm');
@@ -110,7 +131,7 @@ function clientSpecs(p: ScenarioParams, servers: ServerProc[], userIds: number[]
 }
 
 export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
-  const res: ScenarioResult = { params: p, ok: false, errors: [], seedMs: null, graphEdges: 0, connect: null, rssKiB: null, login: null, steady: null, storm: null, sweep: [], maxRateAtP99: null };
+  const res: ScenarioResult = { params: p, ok: false, errors: [], seedMs: null, graphEdges: 0, connect: null, rssKiB: null, login: null, steady: null, storm: null, sweep: [], maxRateAtP99: null, dbWrites: null };
   const dir = mkdtempSync(join(tmpdir(), `beacon-bench-${p.target}-`));
   const graph = buildGraph(p.users, p.friends, p.seed);
   res.graphEdges = edgeCount(graph);
@@ -126,8 +147,8 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
       userIds = seeded.userIds;
       tokens = seeded.tokens;
     } else tokens = await baselineTokens(p.beaconRoot, p.users, JWT_SECRET);
-    servers = await startTargets(p, { dir, databaseUrl, jwtSecret: JWT_SECRET });
-    const ledger = new Ledger(p.users);
+    servers = await startTargets({ ...p, metricsToken: p.countWrites ? METRICS_TOKEN : null }, { dir, databaseUrl, jwtSecret: JWT_SECRET });
+    const ledger = new Ledger(p.users, p.messagesOnly ?? false);
     fleet = await Fleet.start(clientSpecs(p, servers, userIds, tokens), { compression: p.compression, concurrency: 100, seed: p.seed }, ledger);
     const ctx: ChurnContext = { fleet, ledger, graph, workers: p.workers, workerOf: (i) => i % p.workers, order: shuffled(p.users, rng(p.seed + 7)), cursor: 0, servers };
 
@@ -152,7 +173,14 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
       if (l.ok < l.attempts) res.errors.push(`login: ${l.attempts - l.ok} of ${l.attempts} failed`);
     }
 
+    const rows0 = p.countWrites ? await counter(servers, 'beacon_presence_rows_written_total') : 0;
     res.steady = await runChurn(ctx, 'steady', p.rate, p.durationS * 1000, 30_000);
+    if (p.countWrites) {
+      // The write-behind runs every second: let the last changes reach the database.
+      await sleep(1500);
+      const rows = (await counter(servers, 'beacon_presence_rows_written_total')) - rows0;
+      res.dbWrites = { rows, changes: res.steady.changesSent, perChange: rows / Math.max(1, res.steady.changesSent) };
+    }
     if (res.steady.lost > 0) res.errors.push(`steady: ${res.steady.lost} deliveries lost`);
     if (res.steady.counters.skippedSends > 0) {
       res.errors.push(`steady: ${res.steady.counters.skippedSends} changes not sent (socket not open)`);

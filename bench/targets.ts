@@ -21,6 +21,10 @@ export interface TargetOptions {
   beaconRoot: string;
   /** Seed nodes of a Redis Cluster (cluster mode), or null for the Redis on :6379. */
   redisCluster: string | null;
+  /** With several instances: the Redis settings they share (default: the local Redis). The Redis Cluster option passes its own. */
+  redisEnv?: Record<string, string> | null;
+  /** Turns GET /metrics on with this token (the bench reads counters from it). */
+  metricsToken?: string | null;
 }
 
 export async function startTargets(p: TargetOptions, o: { dir: string; databaseUrl: string; jwtSecret: string }): Promise<ServerProc[]> {
@@ -66,8 +70,10 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
             BEACON_OFFLINE_GRACE_MS: String(p.offlineGraceMs),
             BEACON_WS_COMPRESSION: p.compression ? 'on' : 'off',
             // A prefix of its own per run: leftovers of an earlier run must not leak into this one.
-            ...(p.instances > 1 ? { BEACON_REDIS_URL: p.redisCluster ?? REDIS_URL, BEACON_REDIS_PREFIX: redisPrefix } : {}),
-            ...(p.instances > 1 && p.redisCluster ? { BEACON_REDIS_MODE: 'cluster' } : {}),
+            ...(p.instances > 1
+              ? { ...(p.redisCluster ? { BEACON_REDIS_URL: p.redisCluster, BEACON_REDIS_MODE: 'cluster' } : (p.redisEnv ?? { BEACON_REDIS_URL: REDIS_URL })), BEACON_REDIS_PREFIX: redisPrefix }
+              : {}),
+            ...(p.metricsToken ? { BEACON_METRICS_TOKEN: p.metricsToken } : {}),
           },
         }),
       );

@@ -54,6 +54,8 @@ export interface Config {
   batchWindowMs: number;
   /** How often presence is written behind to the database. */
   persistIntervalMs: number;
+  /** How long a replica nobody here needs any more is kept before it is released (replica lifecycle). */
+  replicaLingerMs: number;
   /** permessage-deflate on the WebSocket. */
   wsCompression: boolean;
   /** Where the built front end lives; null disables static serving. */
@@ -302,6 +304,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pushTimeoutMs: int(env, 'BEACON_PUSH_TIMEOUT_MS', 10_000, 100, 60_000),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
+    replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 1000, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),

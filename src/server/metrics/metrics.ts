@@ -46,6 +46,9 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly #flushDuration = new Histogram({ name: 'beacon_write_behind_flush_seconds', help: 'Duration of each write-behind flush of presence to the database', buckets: DURATION_BUCKETS, registers: [this.registry] });
+  readonly #rowsWritten = this.#counter('beacon_presence_rows_written_total', "Users' presence rows written to the database by this instance (one writer per user in a cluster)");
+  readonly #replicas: Gauge = new Gauge({ name: 'beacon_replicas', help: 'Users whose presence this instance replicates (loaded, subscribed)', registers: [this.registry], collect: () => this.#replicas.set(this.#replicaCount?.() ?? 0) });
+  #replicaCount: (() => number) | null = null;
   readonly #flushFailures = this.#counter('beacon_write_behind_failures_total', 'Write-behind flushes that failed (their users stay queued and are retried)');
   readonly #dbErrors = new Counter({ name: 'beacon_db_errors_total', help: 'Failed database queries, by kind (constraint: an expected conflict such as a taken username; other)', labelNames: ['kind'], registers: [this.registry] });
   readonly #dbQueries = new Histogram({ name: 'beacon_db_query_seconds', help: 'Database query durations', buckets: DURATION_BUCKETS, registers: [this.registry] });
@@ -95,6 +98,9 @@ export class Metrics {
   watchWriteQueue(depth: () => number): void {
     this.#writeQueue = depth;
   }
+  watchReplicas(count: () => number): void {
+    this.#replicaCount = count;
+  }
   watchBus(healthy: () => boolean): void {
     this.#busHealthy = healthy;
   }
@@ -126,6 +132,9 @@ export class Metrics {
   busReceived(sentAt: number | undefined): void {
     this.#busReceived.inc();
     if (sentAt !== undefined) this.#busLag.observe(Math.max(0, Date.now() - sentAt) / 1000);
+  }
+  presenceRowsWritten(rows: number): void {
+    this.#rowsWritten.inc(rows);
   }
   /** Starts timing a write-behind flush; call the result with whether it succeeded. */
   writeBehindFlush(): (ok: boolean) => void {

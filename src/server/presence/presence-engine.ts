@@ -25,6 +25,7 @@ import {
   createRecord,
   deriveState,
   expireGames,
+  gamesOf,
   markInteraction,
   markOffline,
   nextDeadline,
@@ -148,7 +149,7 @@ export class PresenceEngine {
       return this.#commit(u);
     }
     u.serverGames.clear();
-    for (const g of s.serverGames) u.serverGames.set(g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null });
+    for (const g of s.serverGames) gamesOf(u).set(g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null });
     u.manualStatus = s.manualStatus;
     u.customMessage = s.customMessage;
     u.customMessageExpiresAt = s.customMessageExpiresAt;
@@ -288,7 +289,7 @@ export class PresenceEngine {
     // Idempotent per match: a repeated start keeps the original start time (and its timeout).
     const had = u.serverGames.get(matchId);
     u.serverGames.delete(matchId);
-    u.serverGames.set(matchId, { activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.clock.now(), details: details ?? had?.details ?? null });
+    gamesOf(u).set(matchId, { activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.clock.now(), details: details ?? had?.details ?? null });
     if (isGameActivity(u.declaredActivity)) u.declaredActivity = null;
     u.probeAt = null;
     u.autoAway = false;
@@ -303,7 +304,7 @@ export class PresenceEngine {
     const u = this.#users.get(userId);
     const game = u?.serverGames.get(matchId);
     if (!u || !game || details === null) return null;
-    u.serverGames.set(matchId, { ...game, details: { ...game.details, ...details } });
+    gamesOf(u).set(matchId, { ...game, details: { ...game.details, ...details } });
     return this.#commit(u);
   }
 

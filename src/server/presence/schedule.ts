@@ -72,8 +72,11 @@ function localInstant(day: DateTime, minutes: number): number {
 }
 
 /** What `schedule` says at `at`, and when to look again. */
+/** What no schedule (or no calendar event) says: nothing, ever. Shared by every user without one (states are replaced, never mutated). */
+const NOTHING: ScheduleState = Object.freeze({ active: null, nextChange: Infinity });
+
 export function evaluateSchedule(schedule: Schedule | null, at: number): ScheduleState {
-  if (!schedule || schedule.rules.length === 0) return { active: null, nextChange: Infinity };
+  if (!schedule || schedule.rules.length === 0) return NOTHING;
   // A rule lasts less than a day, so one day back covers overnight rules; 8 days ahead finds
   // the next boundary of any weekly rule.
   const all = occurrences(schedule, at, 1, 8);
@@ -98,6 +101,7 @@ export interface CalendarBusy {
 
 /** What the calendar says at `at`: busy during an interval, and when that next changes. */
 export function evaluateCalendar(busy: readonly CalendarBusy[], at: number): ScheduleState {
+  if (busy.length === 0) return NOTHING;
   let next = Infinity;
   let active: CalendarBusy | null = null;
   for (const b of busy) {

@@ -18,7 +18,7 @@ export interface UserRecord {
   /** Live sessions by session id: one entry per tab, device, socket or polling client. */
   readonly sessions: Map<string, SessionEntry>;
   /** Server-declared games by match id, oldest first; the newest one shows. */
-  readonly serverGames: Map<string, { activity: GameActivity; startedAt: number; details: ActivityDetails | null }>;
+  serverGames: Map<string, ServerGameEntry>;
   manualStatus: 'busy' | 'away' | null;
   schedule: Schedule | null;
   /** What the schedule said when last evaluated, and when to evaluate it again. */
@@ -46,6 +46,29 @@ export interface UserRecord {
   scheduledAt: number;
 }
 
+export interface ServerGameEntry {
+  activity: GameActivity;
+  startedAt: number;
+  details: ActivityDetails | null;
+}
+
+/** The games of every user in none: shared (most users never play), so it refuses writes; see gamesOf. */
+class NoGames extends Map<string, ServerGameEntry> {
+  override set(): this {
+    throw new Error('NO_GAMES is shared: write through gamesOf(u)');
+  }
+}
+const NO_GAMES: Map<string, ServerGameEntry> = new NoGames();
+
+/** The user's games, made the user's own before a write. */
+export function gamesOf(u: UserRecord): Map<string, ServerGameEntry> {
+  if (u.serverGames === NO_GAMES) u.serverGames = new Map();
+  return u.serverGames;
+}
+
+/** The calendar of every user without busy intervals: shared, so frozen (calendars are replaced, never mutated). */
+const NO_BUSY = Object.freeze([]) as unknown as CalendarBusy[];
+
 /** What an unknown user looks like: offline, never seen. */
 export const OFFLINE_STATE: PresenceState = Object.freeze({
   status: 'offline',
@@ -67,11 +90,13 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
   const record: UserRecord = {
     id,
     sessions: new Map(),
-    serverGames: new Map((persisted?.serverGames ?? []).map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null }])),
+    serverGames: persisted?.serverGames?.length
+      ? new Map(persisted.serverGames.map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null }]))
+      : NO_GAMES,
     manualStatus: persisted?.manualStatus ?? null,
     schedule: persisted?.schedule ?? null,
     scheduleState: evaluateSchedule(persisted?.schedule ?? null, now),
-    calendar: persisted?.calendar ?? [],
+    calendar: persisted?.calendar?.length ? persisted.calendar : NO_BUSY,
     calendarState: evaluateCalendar(persisted?.calendar ?? [], now),
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,

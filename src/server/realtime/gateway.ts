@@ -39,6 +39,18 @@ const HEARTBEAT_ACK = JSON.stringify({ type: 'heartbeat_ack' });
 /** The sweep's pings go out in slices this far apart. */
 const PING_SLICE_MS = 100;
 
+/** The Connection of an authenticated socket, kept on the socket so that one set of listeners serves every socket. */
+const CONN = Symbol('beacon.connection');
+type Tagged = WebSocket & { [CONN]?: Connection };
+
+/** Listeners shared by every socket (`this` is the socket): no closures, contexts or timers kept per socket. */
+interface SocketListeners {
+  error(this: WebSocket, err: Error): void;
+  message(this: Tagged, data: RawData, isBinary: boolean): void;
+  pong(this: Tagged): void;
+  close(this: Tagged, code: number): void;
+}
+
 export class Gateway {
   readonly registry: Registry;
   readonly #batcher: Batcher;
@@ -53,6 +65,7 @@ export class Gateway {
   #expiryTimer: NodeJS.Timeout | null = null;
   #expiryAt = Infinity;
   #pinger: NodeJS.Timeout | null = null;
+  readonly #on: SocketListeners;
 
   constructor(
     private readonly services: Services,
@@ -65,6 +78,26 @@ export class Gateway {
     presence.setSink((e) => this.#fanout.deliver(e));
     this.#sweeper = setInterval(() => this.sweep(), config.heartbeatIntervalMs);
     this.#sweeper.unref();
+    const onMessage = (c: Connection, data: RawData, isBinary: boolean) => this.#onMessage(c, data, isBinary);
+    const onClosed = (c: Connection, code: number) => this.#closed(c, code);
+    this.#on = {
+      error(err) {
+        services.log.debug({ err }, 'socket error');
+        this.terminate();
+      },
+      message(data, isBinary) {
+        const c = this[CONN];
+        if (c) onMessage(c, data, isBinary);
+      },
+      pong() {
+        const c = this[CONN];
+        if (c) c.lastSeen = now();
+      },
+      close(code) {
+        const c = this[CONN];
+        if (c) onClosed(c, code);
+      },
+    };
   }
 
   /** Registers the /ws/status route on the app. */
@@ -147,11 +180,7 @@ export class Gateway {
     // attached to the TCP socket. Together several KiB per socket. Replace the listener with an
     // equivalent one (log, terminate) and detach the response.
     socket.removeAllListeners('error');
-    const log = this.services.log;
-    socket.on('error', (err) => {
-      log.debug({ err }, 'socket error');
-      socket.terminate();
-    });
+    socket.on('error', this.#on.error);
     detachResponse(socket);
     this.#awaitAuth(socket, req.log, req.id);
   }
@@ -181,7 +210,8 @@ export class Gateway {
           if (!conn) return;
           state = 'open';
           socket.off('message', onFirst);
-          socket.on('message', (d, bin) => this.#onMessage(conn, d, bin));
+          // Shared listeners: nothing of this handshake (closures, the auth timer) stays with the socket.
+          socket.on('message', this.#on.message);
           const queued = early ?? [];
           early = null;
           for (const d of queued) this.#onMessage(conn, d, false);
@@ -215,8 +245,9 @@ export class Gateway {
     conn.sendNow({ type: 'ready', session_id: conn.id, heartbeat_interval_ms: config.heartbeatIntervalMs, ...snapshot });
     log.info({ reqId, userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
     this.services.metrics.socketOpened();
-    socket.on('pong', () => (conn.lastSeen = now()));
-    socket.once('close', (code) => this.#closed(conn, code));
+    (socket as Tagged)[CONN] = conn;
+    socket.on('pong', this.#on.pong);
+    socket.on('close', this.#on.close);
     this.#expireAt(conn, ctx);
     return conn;
   }

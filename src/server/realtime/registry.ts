@@ -78,11 +78,13 @@ export class Registry {
   /** Adds a socket; a user's first socket starts watching their friends. */
   add(conn: Connection, friends: Iterable<number>): void {
     const userId = conn.auth.userId;
-    let list = this.#conns.get(userId);
+    const list = this.#conns.get(userId);
     if (!list) {
-      list = [];
-      this.#conns.set(userId, list);
+      // Sized for the one socket most users have (a push onto [] reserves room for 17).
+      this.#conns.set(userId, [conn]);
+      this.#size++;
       for (const f of friends) this.watch(userId, f);
+      return;
     }
     if (list.includes(conn)) return;
     list.push(conn);

@@ -68,6 +68,16 @@ export class FriendGraph {
     this.#viewers.set(viewerId, { info: { id: viewerId, role }, ...pack(given) });
   }
 
+  /** Drops a viewer's cached friends (the replica lifecycle released them). */
+  forget(viewerId: number): void {
+    this.#viewers.delete(viewerId);
+  }
+
+  /** Viewers cached here (tests). */
+  get size(): number {
+    return this.#viewers.size;
+  }
+
   has(viewerId: number): boolean {
     return this.#viewers.has(viewerId);
   }

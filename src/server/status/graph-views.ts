@@ -15,6 +15,8 @@ export interface GraphViewsDeps {
   viewOf(subjectId: number, tier: ViewerTier): View;
   ensureLoaded(ids: readonly number[]): Promise<void>;
   sink(e: PresenceEvent): void;
+  /** The viewer and the subject became friends (true) or stopped being friends (false) in the cache. */
+  friendship?(viewerId: number, subjectId: number, friends: boolean): void;
 }
 
 export class GraphViews {
@@ -30,12 +32,14 @@ export class GraphViews {
     if (category === null) {
       if (!graph.isFriend(viewerId, subjectId)) return;
       graph.set(viewerId, subjectId, null);
+      this.d.friendship?.(viewerId, subjectId, false);
       sink({ kind: 'friend_removed', viewerId, subjectId });
       return;
     }
     await this.d.ensureLoaded([subjectId]);
     const before = graph.isFriend(viewerId, subjectId) ? this.d.viewOf(subjectId, graph.tier(viewerId, subjectId)) : null;
     graph.set(viewerId, subjectId, category);
+    if (!before) this.d.friendship?.(viewerId, subjectId, true);
     const after = this.d.viewOf(subjectId, graph.tier(viewerId, subjectId));
     if (!before) sink({ kind: 'friend_added', viewerId, subjectId, view: after });
     else if (!sameView(before, after)) sink({ kind: 'view_changed', viewerId, subjectId, view: after });

@@ -27,6 +27,7 @@ import { cleanDetails } from './activity-details.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
+import { Interest } from './interest.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { PresenceRepository, Profile } from './presence-repository.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
@@ -54,6 +55,8 @@ export interface PresenceDeps {
 }
 
 const TICK_MS = 250;
+/** How often replicas nobody needs any more are looked for. */
+const RELEASE_EVERY_MS = 1000;
 const DAY_MS = 86_400_000;
 
 export class PresenceService {
@@ -62,12 +65,15 @@ export class PresenceService {
   readonly instanceId: string;
   readonly #profiles = new Map<number, Profile>();
   /** Open sockets per login session: a login with a socket is not also a polling client. */
-  readonly #socketsOf = new Map<string, Set<string>>();
-  /** The user of each login session with a socket here. */
-  readonly #loginOwners = new Map<string, number>();
+  readonly #logins = new Map<string, { userId: number; sockets: number }>();
   readonly #writer: PresenceWriter;
   readonly #replicas: Replicas;
   readonly #graphViews: GraphViews;
+  /** Which replicas local viewers need (replica lifecycle). */
+  readonly #interest: Interest;
+  /** Open sockets here per user: a user with one is a local viewer, holding themself and their friends. */
+  readonly #viewerSockets = new Map<number, number>();
+  #lastRelease = -Infinity;
   #sink: (e: PresenceEvent) => void = () => {};
   /** Told when a user goes from offline to present for some tiers (watch notifications). */
   #appeared: ((userId: number, views: Partial<Record<ViewerTier, View>>) => void) | null = null;
@@ -80,17 +86,26 @@ export class PresenceService {
     this.instanceId = bus.instanceId;
     this.engine = new PresenceEngine({ now }, config);
     this.graph = new FriendGraph(deps.friendRepo);
-    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), { intervalMs: config.persistIntervalMs, now, log: deps.log, metrics: deps.metrics });
+    this.#interest = new Interest(config.replicaLingerMs, now);
     this.#replicas = new Replicas(deps, this.engine, {
       profiles: this.#profiles,
       changed: (c) => this.#changed(c),
     });
+    this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), {
+      intervalMs: config.persistIntervalMs,
+      now,
+      log: deps.log,
+      metrics: deps.metrics,
+      isWriter: (id) => this.#replicas.isWriter(id),
+    });
+    deps.metrics?.watchReplicas(() => this.#profiles.size);
     this.#graphViews = new GraphViews({
       graph: this.graph,
       friendRepo: deps.friendRepo,
       viewOf: (id, tier) => this.viewOf(id, tier),
       ensureLoaded: (ids) => this.ensureLoaded(ids),
       sink: (e) => this.#sink(e),
+      friendship: (viewerId, subjectId, friends) => this.#friendship(viewerId, subjectId, friends),
     });
     bus.onMessage((_topic, message) => this.#onBus(message));
     bus.onHealthChange((healthy) => {
@@ -105,16 +120,16 @@ export class PresenceService {
   async #catchUp(): Promise<void> {
     const viewers = this.#connectedViewers();
     for (const viewerId of viewers) await this.#graphViews.refresh(viewerId);
-    for (const [sessionId, owner] of this.#loginOwners) {
+    for (const [sessionId, { userId: owner }] of this.#logins) {
       const live = await this.deps.sessions.find(sessionId);
       if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
     }
-    this.deps.log.info({ viewers: viewers.length, logins: this.#loginOwners.size }, 'friend graph and logins rechecked after the bus returned');
+    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size }, 'friend graph and logins rechecked after the bus returned');
   }
 
   /** Viewers with a socket on this instance. */
   #connectedViewers(): number[] {
-    return [...new Set(this.#loginOwners.values())];
+    return [...new Set(Array.from(this.#logins.values(), (l) => l.userId))];
   }
 
   /** Where this instance's gateway receives presence events. */
@@ -177,6 +192,55 @@ export class PresenceService {
     for (const change of result.changes) this.#changed(change, true);
     for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
     this.#rollOverDay();
+    const now = this.deps.now();
+    if (now - this.#lastRelease >= RELEASE_EVERY_MS) {
+      this.#lastRelease = now;
+      this.releaseIdle();
+    }
+  }
+
+  // ---- replica lifecycle -----------------------------------------------------------
+
+  /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */
+  releaseIdle(): void {
+    this.#interest.sweep((id) => this.#release(id));
+  }
+
+  /** Users replicated here (tests, metrics). */
+  get replicaCount(): number {
+    return this.#profiles.size;
+  }
+
+  /** Whether this instance holds a replica of the user (tests). */
+  replicates(userId: number): boolean {
+    return this.#profiles.has(userId);
+  }
+
+  /**
+   * Drops the user's replica, profile, friend list and subscription, unless this instance
+   * still owes the user something: a load in progress, a row or store save not yet written,
+   * or — as the user's writer — a deadline of a session it ended (grace → offline, poll TTL).
+   */
+  #release(userId: number): boolean {
+    if (!this.#profiles.has(userId)) {
+      // Never loaded (no such user) or a friend list alone (a poller's): forget it.
+      if (!this.#replicas.releasable(userId)) return false;
+      this.graph.forget(userId);
+      return true;
+    }
+    if (!this.#replicas.releasable(userId)) return false;
+    // Another instance writes this user: a mark left here is dropped at the next flush anyway.
+    if (this.#replicas.isWriter(userId) && (this.#writer.isDirty(userId) || this.engine.get(userId).status !== 'offline')) return false;
+    this.#replicas.release(userId);
+    this.graph.forget(userId);
+    return true;
+  }
+
+  /** A friendship of a local viewer began or ended: the viewer now needs (or no longer needs) the friend. */
+  #friendship(viewerId: number, subjectId: number, friends: boolean): void {
+    if (!this.#viewerSockets.has(viewerId)) return;
+    if (friends) this.#interest.hold([subjectId]);
+    else this.#interest.drop([subjectId]);
   }
 
   /**
@@ -207,24 +271,31 @@ export class PresenceService {
     return this.#writer.health();
   }
 
+  /** Loads these users' replicas unless held already; what is read stays at least the linger time. */
   ensureLoaded(ids: readonly number[]): Promise<void> {
+    this.#interest.touch(ids);
     return this.#replicas.ensure(ids);
   }
 
   /** Loads a viewer, their friend graph and their friends; call before `openSocket`. */
   async prepareViewer(auth: AuthContext): Promise<void> {
-    await this.graph.load(auth.userId, auth.role);
-    await this.ensureLoaded([auth.userId, ...this.graph.friendsOf(auth.userId)]);
+    // Pinned from the friend list's load to the last friend's: nothing of it is released meanwhile.
+    await this.#replicas.pinned([auth.userId], async () => {
+      await this.graph.load(auth.userId, auth.role);
+      await this.ensureLoaded([auth.userId, ...this.graph.friendsOf(auth.userId)]);
+    });
   }
 
   // ---- sessions ------------------------------------------------------------------
 
   /** Opens a socket session (synchronously, after prepareViewer) and returns the `ready` snapshot. */
   openSocket(auth: AuthContext, connId: string): SocketSnapshot {
-    const sockets = this.#socketsOf.get(auth.sessionId) ?? new Set<string>();
-    this.#socketsOf.set(auth.sessionId, sockets);
-    sockets.add(connId);
-    this.#loginOwners.set(auth.sessionId, auth.userId);
+    const login = this.#logins.get(auth.sessionId);
+    if (login) login.sockets++;
+    else this.#logins.set(auth.sessionId, { userId: auth.userId, sockets: 1 });
+    const open = this.#viewerSockets.get(auth.userId) ?? 0;
+    this.#viewerSockets.set(auth.userId, open + 1);
+    if (open === 0) this.#interest.hold([auth.userId, ...this.graph.friendsOf(auth.userId)]);
     this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket' });
     // The socket supersedes a polling session of the same login: it must not outlive the tab.
     if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
@@ -235,13 +306,12 @@ export class PresenceService {
 
   /** A socket ended. `immediate` (logout) skips the offline grace. */
   closeSocket(auth: AuthContext, connId: string, immediate: boolean): void {
-    const sockets = this.#socketsOf.get(auth.sessionId);
-    sockets?.delete(connId);
-    if (sockets?.size === 0) {
-      this.#socketsOf.delete(auth.sessionId);
-      this.#loginOwners.delete(auth.sessionId);
-    }
+    const login = this.#logins.get(auth.sessionId);
+    if (login && --login.sockets === 0) this.#logins.delete(auth.sessionId);
     this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(connId), immediate });
+    const open = (this.#viewerSockets.get(auth.userId) ?? 0) - 1;
+    if (open > 0) this.#viewerSockets.set(auth.userId, open);
+    else if (this.#viewerSockets.delete(auth.userId)) this.#interest.drop([auth.userId, ...this.graph.friendsOf(auth.userId)]);
   }
 
   /** Every authenticated API call counts as activity (an interaction). */
@@ -256,7 +326,7 @@ export class PresenceService {
    */
   async polled(auth: AuthContext): Promise<void> {
     await this.ensureLoaded([auth.userId]);
-    if (this.#socketsOf.has(auth.sessionId)) return;
+    if (this.#logins.has(auth.sessionId)) return;
     const sessionId = pollId(auth.sessionId);
     const live = this.engine.sessionIds(auth.userId).includes(sessionId);
     this.#input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll' });
@@ -372,8 +442,10 @@ export class PresenceService {
 
   /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
-    await this.graph.load(viewer.userId, viewer.role);
-    await this.ensureLoaded(this.graph.friendsOf(viewer.userId));
+    await this.#replicas.pinned([viewer.userId], async () => {
+      await this.graph.load(viewer.userId, viewer.role);
+      await this.ensureLoaded(this.graph.friendsOf(viewer.userId));
+    });
     const views = this.#friendViews(viewer.userId);
     return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
   }
@@ -522,8 +594,9 @@ export class PresenceService {
 
   /** `origin`: this instance applied the input first (or its clock caused the change). */
   #changed(change: PresenceChange, origin = false): void {
+    // One writer per user: only the instance the rule names writes the row and the history.
     this.#writer.markDirty(change.userId);
-    if (change.before.status !== change.after.status) this.deps.history.record(change.userId, change.after.status);
+    if (change.before.status !== change.after.status && this.#replicas.isWriter(change.userId)) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
     this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after), undefined, origin);
   }

@@ -29,6 +29,8 @@ export class PresenceWriter {
   #dirty = new Set<number>();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
+  /** A flush asked for while one ran: it runs right after, for what changed since that one began. */
+  #again: Promise<void> | null = null;
   /** Consecutive solo failures per user. */
   readonly #attempts = new Map<number, number>();
   readonly #setAside = new Set<number>();
@@ -37,7 +39,14 @@ export class PresenceWriter {
   constructor(
     private readonly repo: PresenceRepository,
     private readonly rowOf: (userId: number) => PresenceRow | null,
-    private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger; metrics?: Metrics | undefined },
+    private readonly opts: {
+      intervalMs: number;
+      now: () => number;
+      log: FastifyBaseLogger;
+      metrics?: Metrics | undefined;
+      /** Whether this instance writes the user's row (one writer per user in a cluster); default: always. */
+      isWriter?: (userId: number) => boolean;
+    },
   ) {
     opts.metrics?.watchWriteQueue(() => this.#dirty.size);
   }
@@ -46,6 +55,11 @@ export class PresenceWriter {
     this.#dirty.add(userId);
     // A new change is a new row: give it its chances again.
     if (this.#setAside.delete(userId)) this.#attempts.delete(userId);
+  }
+
+  /** Whether the user's row waits to be written. */
+  isDirty(userId: number): boolean {
+    return this.#dirty.has(userId);
   }
 
   health(): WriterHealth {
@@ -61,9 +75,19 @@ export class PresenceWriter {
     this.#timer.unref();
   }
 
-  /** Writes every dirty user now (one transaction), plus the alive heartbeat. */
+  /**
+   * Writes every user dirty at the time of the call (one transaction), plus the alive
+   * heartbeat. A flush already running took its users before this call, so this one
+   * follows it rather than joining it (the timer's flush must not swallow a caller's).
+   */
   async flush(): Promise<void> {
-    if (this.#flushing) return this.#flushing;
+    if (this.#flushing) {
+      this.#again ??= this.#flushing.then(() => {
+        this.#again = null;
+        return this.flush();
+      });
+      return this.#again;
+    }
     this.#flushing = this.#write().finally(() => {
       this.#flushing = null;
     });
@@ -77,12 +101,15 @@ export class PresenceWriter {
   }
 
   async #write(): Promise<void> {
-    const ids = [...this.#dirty];
+    const isWriter = this.opts.isWriter;
+    // Another instance writes the rows of users it is the writer of: their marks are dropped here.
+    const ids = isWriter ? [...this.#dirty].filter((id) => isWriter(id)) : [...this.#dirty];
     this.#dirty.clear();
     const rows = ids.map((id) => this.rowOf(id)).filter((r): r is PresenceRow => r !== null);
     const done = this.opts.metrics?.writeBehindFlush();
     try {
       await this.repo.write(rows);
+      this.opts.metrics?.presenceRowsWritten(rows.length);
       for (const r of rows) this.#attempts.delete(r.userId);
       await this.repo.markAlive(this.opts.now());
       done?.(true);
@@ -100,6 +127,7 @@ export class PresenceWriter {
     for (const [i, row] of rows.entries()) {
       try {
         await this.repo.write([row]);
+        this.opts.metrics?.presenceRowsWritten(1);
         this.#attempts.delete(row.userId);
       } catch (err) {
         if (isDatabaseUnreachable(err as Error)) return this.#outage([...failed.map((f) => f.userId), ...rows.slice(i).map((r) => r.userId)], err);

@@ -33,6 +33,10 @@ export class Replicas {
   readonly #sharing = new Set<Promise<void>>();
   /** Version of each replica's user-level fields: never replaced by an older stored copy. */
   readonly #versions = new Map<number, Version>();
+  /** Users an ensure() (or a caller between its awaits) is using right now: never released under it. */
+  readonly #pinned = new Map<number, number>();
+  /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
+  readonly #reaped = new Set<number>();
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -66,8 +70,26 @@ export class Replicas {
     if (this.deps.store.shared) await this.deps.store.leave(this.#self);
   }
 
+  /** Runs `work` with these users pinned: no release while it awaits. */
+  async pinned<T>(ids: readonly number[], work: () => Promise<T>): Promise<T> {
+    for (const id of ids) this.#pinned.set(id, (this.#pinned.get(id) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      for (const id of ids) {
+        const n = this.#pinned.get(id)! - 1;
+        if (n > 0) this.#pinned.set(id, n);
+        else this.#pinned.delete(id);
+      }
+    }
+  }
+
   /** Makes sure these users are replicated here (subscribed, loaded). */
-  async ensure(ids: readonly number[]): Promise<void> {
+  ensure(ids: readonly number[]): Promise<void> {
+    return this.pinned(ids, () => this.#ensure(ids));
+  }
+
+  async #ensure(ids: readonly number[]): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.hooks.profiles.has(id) && !this.#loading.has(id));
     if (missing.length > 0) {
       const p = this.#load(missing);
@@ -125,13 +147,15 @@ export class Replicas {
    */
   share(userId: number, input: PresenceInput): void {
     const topic = userTopic(userId);
-    const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
-    this.#versions.set(userId, version);
-    const event: BusEvent = { kind: 'input', userId, input, version };
     if (!this.deps.store.shared) {
-      this.deps.bus.publishRemote(topic, event);
+      // One instance: nobody to order changes with, so no version is kept per user.
+      this.deps.bus.publishRemote(topic, { kind: 'input', userId, input } satisfies BusEvent);
       return;
     }
+    const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
+    this.#versions.set(userId, version);
+    this.#reaped.delete(userId);
+    const event: BusEvent = { kind: 'input', userId, input, version };
     // Replies come back in order, so inputs of one instance reach the others in order.
     const sharing = this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event));
     this.#sharing.add(sharing);
@@ -141,7 +165,52 @@ export class Replicas {
   /** Another instance's input reached this replica: its version is now known here. */
   observed(userId: number, version: Version | undefined): void {
     const local = this.#versions.get(userId);
-    if (version && (!local || compareVersions(version, local) > 0)) this.#versions.set(userId, version);
+    if (version && (!local || compareVersions(version, local) > 0)) {
+      this.#versions.set(userId, version);
+      this.#reaped.delete(userId);
+    }
+  }
+
+  /**
+   * The one instance that writes the user's database row (and status history). Every replica
+   * computes the same answer from the same state, so exactly one instance writes:
+   * - while the user has live sockets: the instance with the smallest id among those holding
+   *   one (it keeps the replica as long as the socket lives; when its last socket of the user
+   *   closes, the next smallest takes over);
+   * - otherwise: the instance that made the user's last change (ended the last session, the
+   *   last poll or REST call): the `by` of the latest version, which every replica shares;
+   * - sessions of a dead instance are ended by every instance that replicates the user
+   *   (reap), and each of those writes the result: a crash may cost a duplicate write.
+   * With one instance it is always this one.
+   */
+  writerOf(userId: number): string {
+    if (!this.deps.store.shared) return this.#self;
+    let min: string | null = null;
+    for (const sessionId of this.engine.sessionIds(userId)) {
+      const owner = instanceOfSession(sessionId);
+      if (owner !== null && (min === null || owner < min)) min = owner;
+    }
+    if (min !== null) return min;
+    if (this.#reaped.has(userId)) return this.#self;
+    return this.#versions.get(userId)?.by ?? this.#self;
+  }
+
+  isWriter(userId: number): boolean {
+    return this.writerOf(userId) === this.#self;
+  }
+
+  /** Whether the replica may be dropped now: not loading, and nothing of it waits to be saved to the store. */
+  releasable(userId: number): boolean {
+    return !this.#loading.has(userId) && !this.#unsaved.has(userId) && !this.#pinned.has(userId);
+  }
+
+  /** Drops the replica: profile, presence, version, and the bus subscription. A later ensure() loads it afresh. */
+  release(userId: number): void {
+    this.deps.bus.unsubscribe(userTopic(userId));
+    this.hooks.profiles.delete(userId);
+    this.engine.remove(userId);
+    this.#versions.delete(userId);
+    this.#reaped.delete(userId);
   }
 
   /** Imports a stored replica: the user-level fields only when they are at least as new as this replica's. */
@@ -201,6 +270,7 @@ export class Replicas {
         const owner = instanceOfSession(sessionId);
         if (owner === null || live.has(owner)) continue;
         dead.add(owner);
+        this.#reaped.add(userId);
         this.#report(this.engine.closeSession(userId, sessionId));
       }
     }

@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Settings } from '../../../src/protocol/index.js';
 import type { AuthContext } from '../../../src/server/auth/auth-service.js';
-import { testConfig } from '../../../src/server/config.js';
+import { testConfig, type Config } from '../../../src/server/config.js';
 import { createServices, type Services } from '../../../src/server/services.js';
 import type { PresenceEvent } from '../../../src/server/status/presence-events.js';
 
@@ -43,9 +43,9 @@ export interface ServiceFixture {
   close(): Promise<void>;
 }
 
-export async function serviceFixture(): Promise<ServiceFixture> {
+export async function serviceFixture(config: Partial<Config> = {}): Promise<ServiceFixture> {
   let t = T0;
-  const services = await createServices(testConfig({ rateLimits: false }), silentLog, { now: () => t });
+  const services = await createServices(testConfig({ rateLimits: false, ...config }), silentLog, { now: () => t });
   const events: PresenceEvent[] = [];
   services.presence.setSink((e) => events.push(e));
   let logins = 0;

@@ -1,0 +1,121 @@
+/**
+ * Where per-socket memory goes: seeds `users` × `friends`, starts one Beacon with
+ * `--heapsnapshot-signal`, connects every user (auth, wait for ready), takes a heap
+ * snapshot and prints self size by constructor ÷ sockets, largest first.
+ * Usage: node --import tsx bench/heap-census.ts [users=5000] [friends=50] [top=30] [git ref]
+ * With a git ref, Beacon runs from a snapshot of that commit (before/after comparisons).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { buildGraph } from './graph.js';
+import { seedBeacon } from './seed-beacon.js';
+import { freePort, killAll, rssKiB, sleep, startServer } from './servers.js';
+import { snapshot } from './snapshot.js';
+import { ROOT } from './targets.js';
+
+const [users = 5000, friends = 50, top = 30] = process.argv.slice(2, 5).map(Number);
+const ref = process.argv[5];
+const tree = ref ? snapshot(ROOT, ref) : null;
+process.on('exit', () => tree?.remove());
+const BEACON = tree?.root ?? ROOT;
+const SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
+
+interface Snapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  nodes: number[];
+  strings: string[];
+}
+
+function census(file: string): Map<string, { count: number; bytes: number }> {
+  const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+  const fields = snap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [number, number, number];
+  const types = snap.snapshot.meta.node_types[0];
+  const out = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + typeAt]!]!;
+    // Strings and arrays are grouped by their shape (digits and hex runs masked), to see which kinds dominate.
+    const raw = snap.strings[snap.nodes[i + nameAt]!]!;
+    const name =
+      type === 'object' || type === 'closure' || type === 'array' || type === 'native' || type === 'hidden'
+        ? `${type}:${raw}`
+        : type === 'string' || type === 'concatenated string'
+          ? `${type}:${raw.slice(0, 60).replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<uuid>').replace(/\d+/g, '#')}`
+          : type;
+    const e = out.get(name) ?? { count: 0, bytes: 0 };
+    e.count++;
+    e.bytes += snap.nodes[i + sizeAt]!;
+    out.set(name, e);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-heap-'));
+  const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+  const seeded = await seedBeacon(BEACON, databaseUrl, buildGraph(users, friends, 42), SECRET);
+  const port = await freePort();
+  const server = await startServer({
+    name: 'heap',
+    script: join(BEACON, 'src/server/main.ts'),
+    cwd: BEACON,
+    port,
+    logDir: dir,
+    nodeArgs: ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', dir],
+    env: { BEACON_PORT: String(port), BEACON_DATABASE_URL: databaseUrl, BEACON_JWT_SECRET: SECRET, BEACON_RATE_LIMITS: 'off', BEACON_LOG_LEVEL: 'warn', BEACON_WEB_ROOT: 'off' },
+  });
+  const rss0 = rssKiB(server.pid);
+  const sockets: WebSocket[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < users; i += 100) {
+    await Promise.all(
+      seeded.tokens.slice(i, i + 100).map(
+        (token) =>
+          new Promise<void>((resolve, reject) => {
+            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/status`);
+            sockets.push(ws);
+            ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token })));
+            ws.once('message', () => resolve());
+            ws.once('error', reject);
+          }),
+      ),
+    );
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await sleep(3000);
+  const rss1 = rssKiB(server.pid);
+  console.log(`${users} sockets ready in ${seconds.toFixed(2)} s (${(users / seconds).toFixed(0)}/s); RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / users).toFixed(2)} KiB per socket`);
+  process.kill(server.pid, 'SIGUSR2');
+  let file: string | undefined;
+  for (let k = 0; k < 600 && !file; k++) {
+    await sleep(500);
+    const done = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
+    // The file is complete once its size stops changing.
+    if (done) {
+      const size = () => readFileSync(join(dir, done)).length;
+      const a = size();
+      await sleep(1000);
+      if (a > 0 && a === size()) file = join(dir, done);
+    }
+  }
+  for (const ws of sockets) ws.terminate();
+  await server.stop();
+  if (!file) throw new Error('no heap snapshot');
+  const rows = [...census(file)].sort((a, b) => b[1].bytes - a[1].bytes);
+  const total = rows.reduce((s, [, e]) => s + e.bytes, 0);
+  console.log(`heap ${(total / 2 ** 20).toFixed(1)} MiB = ${(total / users / 1024).toFixed(2)} KiB per socket (everything, not only per-socket objects)`);
+  for (const [name, e] of rows.slice(0, top)) console.log(`${(e.bytes / users).toFixed(0).padStart(7)} B/socket ${(e.count / users).toFixed(2).padStart(8)} per socket  ${name}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    killAll();
+    process.exit(1);
+  },
+);

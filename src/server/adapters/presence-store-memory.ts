@@ -1,0 +1,80 @@
+/**
+ * PresenceStore in one process, shared by several Beacon instances the way they share Redis:
+ * tests run a cluster in one process on a MemoryHub bus and one of these. Same semantics as
+ * the Redis store (src/ports/presence-store.ts): per user the user-level fields with their
+ * version and one session list per instance; values are copied through JSON like the wire.
+ */
+import { compareVersions, instanceOfSession, type PresenceStore, type StoredReplica, type Version } from '../ports/presence-store.js';
+import type { ReplicaState } from '../presence/types.js';
+
+type Session = ReplicaState['sessions'][number];
+
+interface Entry {
+  user: string;
+  version: Version;
+  /** instance id → JSON of that instance's sessions. */
+  sessions: Map<string, string>;
+}
+
+export class MemoryPresenceStore implements PresenceStore {
+  readonly shared = true;
+  readonly #users = new Map<number, Entry>();
+  readonly #beats = new Map<string, number>();
+  /** Saves so far (tests count them). */
+  saves = 0;
+
+  async connect(): Promise<void> {}
+
+  async save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean> {
+    this.saves++;
+    const { sessions, ...user } = state;
+    const mine = sessions.filter((s) => {
+      const owner = instanceOfSession(s.id);
+      return owner === null || owner === instanceId;
+    });
+    let entry = this.#users.get(userId);
+    const newer = !entry || compareVersions(version, entry.version) > 0;
+    if (!entry) {
+      entry = { user: JSON.stringify(user), version: { ...version }, sessions: new Map() };
+      this.#users.set(userId, entry);
+    } else if (newer) {
+      entry.user = JSON.stringify(user);
+      entry.version = { ...version };
+    }
+    entry.sessions.set(instanceId, JSON.stringify(mine));
+    return newer;
+  }
+
+  async load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>> {
+    const out = new Map<number, StoredReplica>();
+    for (const id of userIds) {
+      const entry = this.#users.get(id);
+      if (!entry) continue;
+      const sessions = new Map<string, Session>();
+      for (const [instance, json] of entry.sessions) {
+        for (const s of JSON.parse(json) as Session[]) {
+          const poll = instanceOfSession(s.id) === null;
+          if (live && !live.has(instance) && !poll) continue;
+          const had = sessions.get(s.id);
+          if (!had || had.lastTouch < s.lastTouch) sessions.set(s.id, s);
+        }
+      }
+      out.set(id, { ...(JSON.parse(entry.user) as Omit<ReplicaState, 'sessions'>), sessions: [...sessions.values()], version: { ...entry.version } });
+    }
+    return out;
+  }
+
+  async heartbeat(instanceId: string, now: number): Promise<void> {
+    this.#beats.set(instanceId, now);
+  }
+
+  async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
+    return new Set([...this.#beats].filter(([, at]) => at >= now - deadAfterMs).map(([id]) => id));
+  }
+
+  async leave(instanceId: string): Promise<void> {
+    this.#beats.delete(instanceId);
+  }
+
+  async close(): Promise<void> {}
+}
