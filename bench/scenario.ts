@@ -204,7 +204,7 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
     res.errors.push(err instanceof Error ? err.message : String(err));
   } finally {
     await fleet?.stop().catch(() => {});
-    await Promise.all(servers.map((s) => s.stop().catch(() => {})));
+    await Promise.all(servers.map((s) => s.stop(p.profileDir ? 60_000 : 5000).catch(() => {})));
     if (res.errors.length === 0) rmSync(dir, { recursive: true, force: true });
     else res.errors.push(`server logs kept in ${dir}`);
   }

@@ -36,6 +36,7 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
         script: join(ROOT, 'bench/baseline-server.ts'),
         port,
         logDir: o.dir,
+        nodeArgs: p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : [],
         env: {
           BASELINE_PORT: String(port),
           BASELINE_USERS: String(p.users),

@@ -65,9 +65,23 @@ describe.each(testDialects())('notification store on %s', (dialect) => {
     await repo.addWatch(a, b, T0);
     await repo.setPeriodMinutes(a, 5);
     await repo.saveSubscription(a, sub('w_a'), T0);
-    expect(await repo.watchersOf(b)).toEqual([{ watcherId: a, role: 'user', periodMinutes: 5 }]);
+    expect(await repo.watchersOf([b])).toEqual([{ friendId: b, watcherId: a, role: 'user', periodMinutes: 5 }]);
+    const c = await mk('w_c');
+    await repo.addWatch(c, a, T0);
+    await repo.addWatch(c, b, T0);
+    expect(await repo.watchersOf([a, b, c])).toEqual([
+      { friendId: a, watcherId: c, role: 'user', periodMinutes: 30 },
+      { friendId: b, watcherId: a, role: 'user', periodMinutes: 5 },
+      { friendId: b, watcherId: c, role: 'user', periodMinutes: 30 },
+    ]);
+    // More ids than one query takes: still every watcher, once.
+    const many = [...Array.from({ length: 1200 }, (_, i) => 1_000_000 + i), b];
+    expect(await repo.watchersOf(many)).toEqual([
+      { friendId: b, watcherId: a, role: 'user', periodMinutes: 5 },
+      { friendId: b, watcherId: c, role: 'user', periodMinutes: 30 },
+    ]);
     await database.db.deleteFrom('users').where('id', '=', a).execute();
-    expect(await repo.watchersOf(b)).toEqual([]);
+    expect(await repo.watchersOf([b])).toEqual([{ friendId: b, watcherId: c, role: 'user', periodMinutes: 30 }]);
     expect(await repo.subscriptionsOf(a)).toEqual([]);
     expect(await repo.periodMinutes(a)).toBe(30);
   });

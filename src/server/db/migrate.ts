@@ -6,6 +6,7 @@ import { presenceTruth } from './migrations/002-presence-truth.js';
 import { hardening } from './migrations/003-hardening.js';
 import { notifications } from './migrations/004-notifications.js';
 import { integration } from './migrations/006-integration.js';
+import { friendshipsByFriend } from './migrations/007-friendships-by-friend.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -15,6 +16,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '003-hardening': hardening(),
     '004-notifications': notifications(),
     '006-integration': integration(),
+    '007-friendships-by-friend': friendshipsByFriend(),
   };
 }
 

@@ -103,15 +103,22 @@ export class NotificationRepository {
   }
 
   /** Who watches this user, with each watcher's role (admins see through privacy) and period. */
-  async watchersOf(friendId: number): Promise<Array<{ watcherId: number; role: 'user' | 'admin'; periodMinutes: number }>> {
-    const rows = await this.db
-      .selectFrom('notification_watches as w')
-      .innerJoin('users as u', 'u.id', 'w.watcher_id')
-      .leftJoin('notification_settings as s', 's.user_id', 'w.watcher_id')
-      .select(['w.watcher_id', 'u.role', 's.period_minutes'])
-      .where('w.friend_id', '=', friendId)
-      .execute();
-    return rows.map((r) => ({ watcherId: r.watcher_id, role: r.role, periodMinutes: r.period_minutes ?? DEFAULT_NOTIFY_PERIOD_MINUTES }));
+  /** The watchers of each of these users (one query per 500 ids), with their role and period. */
+  async watchersOf(friendIds: readonly number[]): Promise<Array<{ friendId: number; watcherId: number; role: 'user' | 'admin'; periodMinutes: number }>> {
+    const out: Array<{ friendId: number; watcherId: number; role: 'user' | 'admin'; periodMinutes: number }> = [];
+    for (let i = 0; i < friendIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('notification_watches as w')
+        .innerJoin('users as u', 'u.id', 'w.watcher_id')
+        .leftJoin('notification_settings as s', 's.user_id', 'w.watcher_id')
+        .select(['w.friend_id', 'w.watcher_id', 'u.role', 's.period_minutes'])
+        .where('w.friend_id', 'in', friendIds.slice(i, i + 500))
+        .orderBy('w.friend_id')
+        .orderBy('w.watcher_id')
+        .execute();
+      for (const r of rows) out.push({ friendId: r.friend_id, watcherId: r.watcher_id, role: r.role, periodMinutes: r.period_minutes ?? DEFAULT_NOTIFY_PERIOD_MINUTES });
+    }
+    return out;
   }
 
   /**

@@ -30,33 +30,54 @@ export interface NotifierDeps {
   log: FastifyBaseLogger;
 }
 
+/** Appearances are gathered this long and their watchers read in one query (not one per connect). */
+export const GATHER_MS = 50;
+
+type Appearance = Partial<Record<ViewerTier, View>>;
+
 export class Notifier {
   readonly #pending = new Set<Promise<void>>();
+  /** Appearances not yet looked up: subject → the tiers' views of its latest appearance. */
+  #gathered = new Map<number, Appearance>();
+  #timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: NotifierDeps) {}
 
   /**
    * `subjectId` went from offline to present for viewers of `views`' tiers (only those keys).
-   * Returns at once; the work runs in the background.
+   * Returns at once; the work runs in the background, for a batch of appearances at a time.
    */
-  appeared(subjectId: number, views: Partial<Record<ViewerTier, View>>): void {
-    const run = this.#run(subjectId, views).catch((err: unknown) => this.deps.log.error({ err, subjectId }, 'online notifications failed'));
-    this.#pending.add(run);
-    void run.finally(() => this.#pending.delete(run));
+  appeared(subjectId: number, views: Appearance): void {
+    this.#gathered.set(subjectId, views);
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => this.#drain(), GATHER_MS);
+    this.#timer.unref();
   }
 
   /** Resolves when every decision and push started so far is done (tests, shutdown). */
   async idle(): Promise<void> {
+    this.#drain();
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
     await this.deps.sender.idle();
   }
 
-  async #run(subjectId: number, views: Partial<Record<ViewerTier, View>>): Promise<void> {
-    const watchers = await this.deps.repo.watchersOf(subjectId);
-    await Promise.all(watchers.map((w) => this.#notify(subjectId, views, w)));
+  #drain(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#gathered.size === 0) return;
+    const batch = this.#gathered;
+    this.#gathered = new Map();
+    const run = this.#run(batch).catch((err: unknown) => this.deps.log.error({ err, subjects: [...batch.keys()].slice(0, 20) }, 'online notifications failed'));
+    this.#pending.add(run);
+    void run.finally(() => this.#pending.delete(run));
   }
 
-  async #notify(subjectId: number, views: Partial<Record<ViewerTier, View>>, w: { watcherId: number; role: 'user' | 'admin'; periodMinutes: number }): Promise<void> {
+  async #run(batch: Map<number, Appearance>): Promise<void> {
+    const watchers = await this.deps.repo.watchersOf([...batch.keys()]);
+    await Promise.all(watchers.map((w) => this.#notify(w.friendId, batch.get(w.friendId) ?? {}, w).catch((err: unknown) => this.deps.log.error({ err, subjectId: w.friendId, watcherId: w.watcherId }, 'online notification failed'))));
+  }
+
+  async #notify(subjectId: number, views: Appearance, w: { watcherId: number; role: 'user' | 'admin'; periodMinutes: number }): Promise<void> {
     const { repo, friendRepo, sender } = this.deps;
     const category = await friendRepo.categoryGiven(subjectId, w.watcherId);
     if (category === null) return;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type {} from '@fastify/helmet';
 import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, type ErrorCode } from '../../protocol/index.js';
@@ -102,8 +103,17 @@ export class Gateway {
 
   /** Registers the /ws/status route on the app. */
   route(app: App): void {
-    app.get('/ws/status', { websocket: true, preValidation: originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins), schema: { hide: true } }, (socket, req) =>
-      this.#accept(socket, req),
+    app.get(
+      '/ws/status',
+      {
+        websocket: true,
+        preValidation: originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins),
+        schema: { hide: true },
+        // ws writes the 101 response itself, so headers set for it are never sent: skip
+        // @fastify/helmet's per-request work on every upgrade (when the app uses helmet).
+        helmet: false,
+      },
+      (socket, req) => this.#accept(socket, req),
     );
   }
 
