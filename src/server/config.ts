@@ -29,6 +29,12 @@ export interface Config {
   allowedOrigins: readonly string[] | null;
   heartbeatIntervalMs: number;
   offlineGraceMs: number;
+  /**
+   * While the server is saturated (event loop busy ≥ 90 % of the last second) an offline grace
+   * that runs out is extended, a second at a time, up to this many times the grace after the
+   * user left: their reconnect may be waiting in the server's own queues. 1 turns it off.
+   */
+  graceStretch: number;
   idleTimeoutMs: number;
   idleProbeTimeoutMs: number;
   pollSessionTtlMs: number;
@@ -290,6 +296,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     trustProxy: trustProxy(env),
     heartbeatIntervalMs: int(env, 'BEACON_HEARTBEAT_INTERVAL_MS', 25_000, 100, HOUR),
     offlineGraceMs: int(env, 'BEACON_OFFLINE_GRACE_MS', 10_000, 0, HOUR),
+    graceStretch: int(env, 'BEACON_GRACE_STRETCH', 3, 1, 10),
     idleTimeoutMs: int(env, 'BEACON_IDLE_TIMEOUT_MS', 300_000, 100, 24 * HOUR),
     idleProbeTimeoutMs: int(env, 'BEACON_IDLE_PROBE_TIMEOUT_MS', 60_000, 100, HOUR),
     pollSessionTtlMs: int(env, 'BEACON_POLL_SESSION_TTL_MS', 60_000, 100, HOUR),
@@ -318,6 +325,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
 /** A config for tests: defaults, an in-memory database, and the given overrides. */
 export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  const base = loadConfig({ BEACON_DATABASE_URL: 'sqlite::memory:', BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off' });
+  // No grace stretch: a busy test process must not look like a saturated server to timing tests.
+  const base = loadConfig({ BEACON_DATABASE_URL: 'sqlite::memory:', BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off', BEACON_GRACE_STRETCH: '1' });
   return Object.freeze({ ...base, jwtSecret: 'test-secret-0123456789abcdef', ...overrides });
 }

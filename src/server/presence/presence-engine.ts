@@ -52,6 +52,9 @@ export interface CustomMessageInput {
  * alone never counts: see sameReportedState). Call `load` before anything else for a
  * user, so that the remembered manual status and last_seen are not lost.
  */
+/** How far a grace runs on at a time while the server is saturated. */
+export const GRACE_STEP_MS = 1000;
+
 export class PresenceEngine {
   readonly #users = new Map<number, UserRecord>();
   readonly #queue = new DeadlineQueue();
@@ -61,6 +64,8 @@ export class PresenceEngine {
   constructor(
     private readonly clock: Clock,
     private readonly timings: PresenceTimings,
+    /** Whether this server is saturated now (saturation.ts); stretches ending graces. */
+    private readonly saturated: () => boolean = () => false,
   ) {}
 
   /** Seeds a user's remembered state; no-op when the engine already knows the user. */
@@ -362,7 +367,7 @@ export class PresenceEngine {
 
   #advance(u: UserRecord, now: number, result: TickResult): void {
     this.#expirePollSessions(u, now, result);
-    if (u.graceUntil !== null && u.graceUntil <= now) markOffline(u);
+    if (u.graceUntil !== null && u.graceUntil <= now) this.#graceOver(u, now);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
     expireGames(u, now, this.timings.maxGameMs);
     if (u.scheduleState.nextChange <= now) applyScheduleState(u, evaluateSchedule(u.schedule, now));
@@ -373,6 +378,19 @@ export class PresenceEngine {
     if (advanceIdle(u, now, this.timings)) result.probes.push(u.id);
     const change = this.#commit(u);
     if (change) result.changes.push(change);
+  }
+
+  /**
+   * The grace is over: offline, unless this server is saturated. Then the user's reconnect
+   * may be waiting in its own queues (a reconnect storm after a network blip), so the grace
+   * runs on a step at a time, up to `graceStretch` graces after they left, instead of
+   * flapping them offline and back. The grace started when the last session ended (lastSeen).
+   */
+  #graceOver(u: UserRecord, now: number): void {
+    const stretch = this.timings.graceStretch ?? 1;
+    const limit = (u.lastSeen ?? now) + stretch * this.timings.offlineGraceMs;
+    if (stretch > 1 && now < limit && this.saturated()) u.graceUntil = Math.min(limit, now + GRACE_STEP_MS);
+    else markOffline(u);
   }
 
   /** The TTL already served as the grace, so the last poll session ending means offline now. */

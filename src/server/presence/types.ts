@@ -14,6 +14,8 @@ export interface Clock {
 export interface PresenceTimings {
   heartbeatIntervalMs: number;
   offlineGraceMs: number;
+  /** Up to this many graces after leaving, a grace that ends while the server is saturated runs on (1: never). */
+  graceStretch?: number;
   idleTimeoutMs: number;
   idleProbeTimeoutMs: number;
   pollSessionTtlMs: number;

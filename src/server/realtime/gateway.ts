@@ -16,6 +16,7 @@ import { AppError } from '../errors.js';
 import { DeadlineQueue } from '../presence/deadline-queue.js';
 import type { App } from '../http-kit.js';
 import type { Services } from '../services.js';
+import { Admission } from './admission.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { parseClientFrame } from './client-frames.js';
 import { Connection } from './connection.js';
@@ -67,6 +68,7 @@ export class Gateway {
   #expiryAt = Infinity;
   #pinger: NodeJS.Timeout | null = null;
   readonly #on: SocketListeners;
+  readonly #admission = new Admission();
 
   constructor(
     private readonly services: Services,
@@ -212,7 +214,9 @@ export class Gateway {
       const parsed = isBinary ? null : parseClientFrame(data.toString());
       if (!parsed?.ok || parsed.frame.type !== 'auth') return socket.close(CloseCode.UNAUTHORIZED, 'first frame must be auth');
       state = 'pending';
-      this.#authenticate(socket, parsed.frame.token, reqId).then(
+      // Verified in time: the socket now only waits for its turn (admission.ts), however long.
+      const verified = () => clearTimeout(authTimer);
+      this.#authenticate(socket, parsed.frame.token, reqId, verified).then(
         (conn) => {
           clearTimeout(authTimer);
           socket.off('close', onClose);
@@ -236,15 +240,24 @@ export class Gateway {
     socket.on('message', onFirst);
   }
 
-  async #authenticate(socket: WebSocket, token: string, reqId: string): Promise<Connection | null> {
-    const { auth, presence, now, config, log } = this.services;
+  async #authenticate(socket: WebSocket, token: string, reqId: string, verified: () => void): Promise<Connection | null> {
+    const { auth, presence } = this.services;
     const ctx = await auth.authenticate(token);
     if (!ctx) {
       socket.close(CloseCode.UNAUTHORIZED, 'invalid token');
       return null;
     }
+    verified();
+    await this.#admission.turn();
+    if (socket.readyState !== socket.OPEN) return null;
     await presence.prepareViewer(ctx);
     if (socket.readyState !== socket.OPEN) return null;
+    return this.#open(socket, ctx, reqId);
+  }
+
+  /** Registers an authenticated socket and sends its `ready` snapshot. */
+  #open(socket: WebSocket, ctx: AuthContext, reqId: string): Connection {
+    const { presence, now, config, log } = this.services;
     // From here on everything is synchronous, so no event can slip between snapshot and registration.
     const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);

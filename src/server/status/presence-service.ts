@@ -31,6 +31,7 @@ import { Interest } from './interest.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { PresenceRepository, Profile } from './presence-repository.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
+import { Saturation } from './saturation.js';
 import { Replicas } from './replicas.js';
 
 export interface SocketSnapshot {
@@ -80,11 +81,14 @@ export class PresenceService {
   /** The UTC day of the last tick (approximate last-seen buckets change with it). */
   #day: number | null = null;
   #ticker: NodeJS.Timeout | null = null;
+  readonly #saturation: Saturation | null;
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
     this.instanceId = bus.instanceId;
-    this.engine = new PresenceEngine({ now }, config);
+    this.#saturation = config.graceStretch > 1 ? new Saturation() : null;
+    const saturation = this.#saturation;
+    this.engine = new PresenceEngine({ now }, config, () => saturation?.saturated ?? false);
     this.graph = new FriendGraph(deps.friendRepo);
     this.#interest = new Interest(config.replicaLingerMs, now);
     this.#replicas = new Replicas(deps, this.engine, {
@@ -180,6 +184,7 @@ export class PresenceService {
   async stop(): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
+    this.#saturation?.stop();
     await this.#replicas.stop();
     await this.#writer.stop();
     await this.deps.history.stop();
