@@ -27,6 +27,8 @@ export class Saturation {
   /** Windows since the last saturated one (Infinity: none remembered). */
   #since = Infinity;
   #timer: NodeJS.Timeout;
+  /** The first window holds start-up (module loading, migrations): it says nothing about load. */
+  #first = true;
 
   constructor(opts: SaturationOptions = {}) {
     this.#threshold = opts.threshold ?? 0.8;
@@ -47,6 +49,10 @@ export class Saturation {
     const now = this.#elu();
     const utilization = this.#elu(now, this.#last).utilization;
     this.#last = now;
+    if (this.#first) {
+      this.#first = false;
+      return;
+    }
     this.#since = utilization >= this.#threshold ? 0 : this.#since + 1;
   }
 

@@ -30,6 +30,9 @@ describe('Saturation', () => {
     const f = fakeElu();
     s = new Saturation({ threshold: 0.8, memory: 3, windowMs: 60_000, elu: f.elu });
     expect(s.saturated).toBe(false);
+    f.window(1); // start-up: not counted
+    s.sample();
+    expect(s.saturated).toBe(false);
     f.window(0.5);
     s.sample();
     expect(s.saturated).toBe(false);
@@ -46,6 +49,8 @@ describe('Saturation', () => {
   it('measures each window on its own (a busy past does not leak into an idle window)', () => {
     const f = fakeElu();
     s = new Saturation({ threshold: 0.8, memory: 1, windowMs: 60_000, elu: f.elu });
+    f.window(0);
+    s.sample();
     f.window(1);
     s.sample();
     expect(s.saturated).toBe(true);
