@@ -31,8 +31,8 @@ export class Saturation {
   #first = true;
 
   constructor(opts: SaturationOptions = {}) {
-    this.#threshold = opts.threshold ?? 0.8;
-    this.#memory = opts.memory ?? 5;
+    this.#threshold = opts.threshold ?? 0.75;
+    this.#memory = opts.memory ?? 8;
     this.#elu = opts.elu ?? ((a, b) => performance.eventLoopUtilization(a, b));
     this.#last = this.#elu();
     this.#timer = setInterval(() => this.sample(), opts.windowMs ?? 1000);
