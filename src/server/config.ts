@@ -30,7 +30,7 @@ export interface Config {
   heartbeatIntervalMs: number;
   offlineGraceMs: number;
   /**
-   * While the server is saturated (event loop busy ≥ 90 % of the last second) an offline grace
+   * While the server is saturated (event loop busy ≥ 75 % of a second within the last 8 s, saturation.ts) an offline grace
    * that runs out is extended, a second at a time, up to this many times the grace after the
    * user left: their reconnect may be waiting in the server's own queues. 1 turns it off.
    */
