@@ -46,6 +46,21 @@ interface Node {
 
 /** Starts the cluster and waits until every node reports `cluster_state:ok`. */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<LocalRedisCluster> {
+  // Ports come from the OS's ephemeral range, which the machine's own outgoing connections
+  // also use: one may be taken between picking and binding. Start again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortLost)) throw err;
+    }
+  }
+}
+
+/** A redis-server exited at start (in practice: its port was taken meanwhile). */
+class PortLost extends Error {}
+
+async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluster> {
   const primaries = options.primaries ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'beacon-redis-cluster-'));
   const nodes: Node[] = [];
@@ -82,7 +97,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         reject(new Error(`cannot start redis-server (${err.message}); the Redis Cluster tests and bench need redis-server ≥ 7 in PATH`)),
       ),
     );
-    await Promise.race([failed, waitFor(() => ping(node.port), 10_000, `redis-server on port ${node.port} did not answer`)]);
+    const exited = node.exited.then(() => {
+      throw new PortLost(`redis-server on port ${node.port} (bus ${node.busPort}) exited at start`);
+    });
+    try {
+      await Promise.race([failed, exited, waitFor(() => ping(node.port), 10_000, `redis-server on port ${node.port} did not answer`)]);
+    } finally {
+      exited.catch(() => {});
+    }
   };
 
   try {
