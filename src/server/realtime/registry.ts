@@ -19,7 +19,11 @@ class IdSet {
   }
 
   add(id: number): void {
-    if (this.has(id)) return;
+    if (!this.has(id)) this.push(id);
+  }
+
+  /** Adds an id the caller knows is absent (no scan). */
+  push(id: number): void {
     if (this.size === this.ids.length) {
       const grown = new Int32Array(this.ids.length * 2);
       grown.set(this.ids);
@@ -83,7 +87,9 @@ export class Registry {
       // Sized for the one socket most users have (a push onto [] reserves room for 17).
       this.#conns.set(userId, [conn]);
       this.#size++;
-      for (const f of friends) this.watch(userId, f);
+      // A user with no socket here watches nobody (watch() refuses them, remove() unwatches
+      // all), so their id is in no set yet: push without scanning each set (~50 × ~50 per connect).
+      for (const f of friends) this.#watchersFor(f).push(userId);
       return;
     }
     if (list.includes(conn)) return;
@@ -107,12 +113,16 @@ export class Registry {
 
   watch(viewerId: number, subjectId: number): void {
     if (!this.#conns.has(viewerId)) return;
+    this.#watchersFor(subjectId).add(viewerId);
+  }
+
+  #watchersFor(subjectId: number): IdSet {
     let set = this.#watchers.get(subjectId);
     if (!set) {
       set = new IdSet();
       this.#watchers.set(subjectId, set);
     }
-    set.add(viewerId);
+    return set;
   }
 
   unwatch(viewerId: number, subjectId: number): void {

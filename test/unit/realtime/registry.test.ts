@@ -22,6 +22,21 @@ describe('Registry', () => {
     expect(r.all()).toEqual([tab, phone]);
   });
 
+  it('a friend added while connected, then disconnect and reconnect: one watch each, never two', () => {
+    const r = new Registry();
+    const first = connection(1, 'a').conn;
+    r.add(first, [2]);
+    r.watch(1, 3); // a friendship made while connected
+    r.remove(first, [2, 3]); // the friend list at close includes the new friend
+    expect(watchers(r, 2)).toEqual([]);
+    expect(watchers(r, 3)).toEqual([]);
+    const again = connection(1, 'b').conn;
+    r.add(again, [2, 3]);
+    r.watch(1, 3); // a late duplicate event changes nothing
+    expect(watchers(r, 2)).toEqual([1]);
+    expect(watchers(r, 3)).toEqual([1]);
+  });
+
   it('adding the same socket twice counts it once', () => {
     const r = new Registry();
     const c = connection(1).conn;
