@@ -23,6 +23,9 @@ describe('calendar feeds', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     feedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/private/basic.ics`;
     t = await startLiveApp({ calendarAllowLocal: true, idleTimeoutMs: 24 * 60 * MIN });
+    // Noon UTC (the next one): the meeting must not cross midnight, where the message would
+    // name the day ("until Wed 00:05"). Run near midnight, this test failed on the wall clock.
+    t.clock.t = Math.ceil((t.clock.now() + 1) / (24 * 60 * MIN)) * 24 * 60 * MIN + 12 * 60 * MIN;
     alice = await t.register('alice');
     bob = await t.register('bob');
     await t.befriend(alice, bob);
