@@ -284,10 +284,16 @@ export class PresenceService {
 
   /** Loads a viewer, their friend graph and their friends; call before `openSocket`. */
   async prepareViewer(auth: AuthContext): Promise<void> {
+    await this.#loadFriends(auth, true);
+  }
+
+  /** Loads a viewer's friend graph and their friends (and the viewer's own replica `withSelf`). */
+  async #loadFriends(viewer: AuthContext, withSelf: boolean): Promise<void> {
     // Pinned from the friend list's load to the last friend's: nothing of it is released meanwhile.
-    await this.#replicas.pinned([auth.userId], async () => {
-      await this.graph.load(auth.userId, auth.role);
-      await this.ensureLoaded([auth.userId, ...this.graph.friendsOf(auth.userId)]);
+    await this.#replicas.pinned([viewer.userId], async () => {
+      await this.graph.load(viewer.userId, viewer.role);
+      const friends = this.graph.friendsOf(viewer.userId);
+      await this.ensureLoaded(withSelf ? [viewer.userId, ...friends] : friends);
     });
   }
 
@@ -447,10 +453,7 @@ export class PresenceService {
 
   /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
-    await this.#replicas.pinned([viewer.userId], async () => {
-      await this.graph.load(viewer.userId, viewer.role);
-      await this.ensureLoaded(this.graph.friendsOf(viewer.userId));
-    });
+    await this.#loadFriends(viewer, false);
     const views = this.#friendViews(viewer.userId);
     return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
   }
