@@ -1,7 +1,8 @@
 /**
  * Where per-socket memory goes: seeds `users` × `friends`, starts one Beacon with
- * `--heapsnapshot-signal`, connects every user (auth, wait for ready), takes a heap
- * snapshot and prints self size by constructor ÷ sockets, largest first.
+ * `--heapsnapshot-signal`, takes a heap snapshot, connects every user (auth, wait for
+ * ready), takes another, and prints what grew (self size by constructor ÷ sockets, largest
+ * first), with the process's memory split (V8 heap, external, array buffers) before and after.
  * Usage: node --import tsx bench/heap-census.ts [users=5000] [friends=50] [top=30] [git ref]
  * With a git ref, Beacon runs from a snapshot of that commit (before/after comparisons).
  */
@@ -53,6 +54,41 @@ function census(file: string): Map<string, { count: number; bytes: number }> {
   return out;
 }
 
+const METRICS_TOKEN = 'heap-census-metrics-token-0123456789';
+
+/** V8 heap used, external and array-buffer memory and RSS, from the server's /metrics (bytes). */
+async function memory(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    rss: read('process_resident_memory_bytes'),
+    heapUsed: read('nodejs_heap_size_used_bytes'),
+    heapTotal: read('nodejs_heap_size_total_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+  };
+}
+
+/** Takes a heap snapshot of the server (SIGUSR2) and returns its census. */
+async function snapshotCensus(pid: number, dir: string, taken: Set<string>): Promise<Map<string, { count: number; bytes: number }>> {
+  process.kill(pid, 'SIGUSR2');
+  for (let k = 0; k < 600; k++) {
+    await sleep(500);
+    const done = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !taken.has(f));
+    if (!done) continue;
+    // The file is complete once its size stops changing.
+    const size = () => readFileSync(join(dir, done)).length;
+    const a = size();
+    await sleep(1000);
+    if (a > 0 && a === size()) {
+      taken.add(done);
+      const c = census(join(dir, done));
+      rmSync(join(dir, done));
+      return c;
+    }
+  }
+  throw new Error('no heap snapshot');
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-heap-'));
   const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
@@ -65,8 +101,12 @@ async function main(): Promise<void> {
     port,
     logDir: dir,
     nodeArgs: ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', dir],
-    env: { BEACON_PORT: String(port), BEACON_DATABASE_URL: databaseUrl, BEACON_JWT_SECRET: SECRET, BEACON_RATE_LIMITS: 'off', BEACON_LOG_LEVEL: 'warn', BEACON_WEB_ROOT: 'off' },
+    env: { BEACON_PORT: String(port), BEACON_DATABASE_URL: databaseUrl, BEACON_JWT_SECRET: SECRET, BEACON_RATE_LIMITS: 'off', BEACON_LOG_LEVEL: 'warn', BEACON_WEB_ROOT: 'off', BEACON_METRICS_TOKEN: METRICS_TOKEN },
   });
+  const taken = new Set<string>();
+  const before = await snapshotCensus(server.pid, dir, taken);
+  await sleep(1000);
+  const mem0 = await memory(port);
   const rss0 = rssKiB(server.pid);
   const sockets: WebSocket[] = [];
   const t0 = performance.now();
@@ -88,26 +128,22 @@ async function main(): Promise<void> {
   await sleep(3000);
   const rss1 = rssKiB(server.pid);
   console.log(`${users} sockets ready in ${seconds.toFixed(2)} s (${(users / seconds).toFixed(0)}/s); RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / users).toFixed(2)} KiB per socket`);
-  process.kill(server.pid, 'SIGUSR2');
-  let file: string | undefined;
-  for (let k = 0; k < 600 && !file; k++) {
-    await sleep(500);
-    const done = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot'));
-    // The file is complete once its size stops changing.
-    if (done) {
-      const size = () => readFileSync(join(dir, done)).length;
-      const a = size();
-      await sleep(1000);
-      if (a > 0 && a === size()) file = join(dir, done);
-    }
-  }
+  const mem1 = await memory(port);
+  const after = await snapshotCensus(server.pid, dir, taken);
   for (const ws of sockets) ws.terminate();
   await server.stop();
-  if (!file) throw new Error('no heap snapshot');
-  const rows = [...census(file)].sort((a, b) => b[1].bytes - a[1].bytes);
-  const total = rows.reduce((s, [, e]) => s + e.bytes, 0);
-  console.log(`heap ${(total / 2 ** 20).toFixed(1)} MiB = ${(total / users / 1024).toFixed(2)} KiB per socket (everything, not only per-socket objects)`);
-  for (const [name, e] of rows.slice(0, top)) console.log(`${(e.bytes / users).toFixed(0).padStart(7)} B/socket ${(e.count / users).toFixed(2).padStart(8)} per socket  ${name}`);
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  for (const k of Object.keys(mem0)) {
+    console.log(`${k.padEnd(9)} ${mib(mem0[k]!)} → ${mib(mem1[k]!)} MiB = ${((mem1[k]! - mem0[k]!) / users / 1024).toFixed(2)} KiB per socket`);
+  }
+  const grown = [...after].map(([name, e]) => {
+    const b = before.get(name) ?? { count: 0, bytes: 0 };
+    return [name, { count: e.count - b.count, bytes: e.bytes - b.bytes }] as const;
+  });
+  grown.sort((x, y) => y[1].bytes - x[1].bytes);
+  const total = grown.reduce((s, [, e]) => s + e.bytes, 0);
+  console.log(`heap objects grew ${mib(total)} MiB = ${(total / users / 1024).toFixed(2)} KiB per socket; by constructor:`);
+  for (const [name, e] of grown.slice(0, top)) console.log(`${(e.bytes / users).toFixed(0).padStart(7)} B/socket ${(e.count / users).toFixed(2).padStart(8)} per socket  ${name.replace(/\s+/g, ' ').slice(0, 90)}`);
   rmSync(dir, { recursive: true, force: true });
 }
 

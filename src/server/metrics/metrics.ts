@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LocalHistogram } from './local-histogram.js';
 
 /** Seconds; from 0.5 ms (a batch window of 0) to 2.5 s (a stalled event loop). */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -26,15 +27,16 @@ export class Metrics {
 
   readonly #connections = this.#counter('beacon_ws_connections_total', 'WebSocket sessions authenticated (ready sent)');
   readonly #closes = new Counter({ name: 'beacon_ws_closes_total', help: 'Authenticated WebSocket sessions closed, by close code', labelNames: ['code'], registers: [this.registry] });
-  readonly #deliveries = this.#counter('beacon_deliveries_total', 'Events written to sockets (each friend_status_change, status_update… inside a frame)');
-  readonly #frames = this.#counter('beacon_frames_sent_total', 'Event frames written to sockets (one event alone, or one batch)');
-  readonly #latency = new Histogram({
-    name: 'beacon_delivery_latency_seconds',
-    help: 'From a change reaching this instance’s fan-out to its frame being written to the socket',
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly #batchSize = new Histogram({ name: 'beacon_batch_size', help: 'Events per frame written', buckets: [1, 2, 3, 5, 10, 20, 50, 100, 250], registers: [this.registry] });
+  // Per-frame figures (the hot path): plain numbers, handed to the registry at scrape time.
+  #pendingDeliveries = 0;
+  #pendingFrames = 0;
+  readonly #latency = new LocalHistogram(
+    'beacon_delivery_latency_seconds',
+    'From a change reaching this instance’s fan-out to its frame being written to the socket',
+    LATENCY_BUCKETS,
+    this.registry,
+  );
+  readonly #batchSize = new LocalHistogram('beacon_batch_size', 'Events per frame written', [1, 2, 3, 5, 10, 20, 50, 100, 250], this.registry);
   readonly #dropped = this.#counter('beacon_backpressure_dropped_total', 'Events superseded and dropped for sockets backed up past the high-water mark');
   readonly #slowCloses = this.#counter('beacon_slow_consumer_closes_total', 'Sockets closed (1013) for being too slow to read their events');
   readonly #busPublished = new Counter({ name: 'beacon_bus_published_total', help: 'Messages published to other instances over Redis, by result (sent or dropped)', labelNames: ['result'], registers: [this.registry] });
@@ -57,6 +59,16 @@ export class Metrics {
   readonly #httpDuration = new Histogram({ name: 'beacon_http_request_duration_seconds', help: 'HTTP request durations, by method and route pattern', labelNames: ['method', 'route'], buckets: DURATION_BUCKETS, registers: [this.registry] });
 
   constructor() {
+    this.#countedAtScrape('beacon_deliveries_total', 'Events written to sockets (each friend_status_change, status_update… inside a frame)', () => {
+      const n = this.#pendingDeliveries;
+      this.#pendingDeliveries = 0;
+      return n;
+    });
+    this.#countedAtScrape('beacon_frames_sent_total', 'Event frames written to sockets (one event alone, or one batch)', () => {
+      const n = this.#pendingFrames;
+      this.#pendingFrames = 0;
+      return n;
+    });
     this.#gauge('beacon_ws_sockets', 'Open authenticated WebSocket sockets on this instance', () => this.#census?.sockets() ?? 0);
     this.#gauge('beacon_ws_users', 'Distinct users with an authenticated socket on this instance', () => {
       let n = 0;
@@ -84,6 +96,11 @@ export class Metrics {
 
   #counter(name: string, help: string): Counter {
     return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  /** A counter whose increments are summed in a plain number and added when scraped. */
+  #countedAtScrape(name: string, help: string, take: () => number): void {
+    const counter: Counter = new Counter({ name, help, registers: [this.registry], collect: () => counter.inc(take()) });
   }
 
   /** Process and event-loop metrics (CPU, memory, GC, event-loop lag); only where /metrics is on. */
@@ -114,10 +131,17 @@ export class Metrics {
   }
   /** One frame of `events` events written; `since` is performance.now() when the oldest was queued. */
   frameSent(events: number, since: number): void {
-    this.#frames.inc();
-    this.#deliveries.inc(events);
+    this.#pendingFrames++;
+    this.#pendingDeliveries += events;
     this.#batchSize.observe(events);
     this.#latency.observe((performance.now() - since) / 1000);
+  }
+  /** One event written alone the moment it reached the fan-out (an idle socket). */
+  frameSentAtOnce(): void {
+    this.#pendingFrames++;
+    this.#pendingDeliveries++;
+    this.#batchSize.observe(1);
+    this.#latency.observe(0);
   }
   dropped(events: number): void {
     this.#dropped.inc(events);

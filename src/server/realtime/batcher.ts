@@ -24,8 +24,25 @@ export class Batcher {
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly onSlowClose: (c: Connection) => void,
-    private readonly metrics?: Pick<Metrics, 'frameSent' | 'dropped' | 'slowConsumerClosed'>,
+    private readonly metrics?: Pick<Metrics, 'frameSent' | 'frameSentAtOnce' | 'dropped' | 'slowConsumerClosed'>,
   ) {}
+
+  /**
+   * Hands one event to a socket: written at once, alone, when the socket is idle (the common
+   * case, and then nothing is queued or allocated); otherwise queued and marked.
+   */
+  deliver(c: Connection, body: string, key?: string): void {
+    if (!c.dirty && c.pendingCount === 0) {
+      const now = this.now();
+      if (now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0) {
+        c.sendAlone(body, now);
+        this.metrics?.frameSentAtOnce();
+        return;
+      }
+    }
+    c.enqueue(body, key);
+    this.mark(c);
+  }
 
   mark(c: Connection): void {
     if (c.dirty) return;

@@ -141,6 +141,15 @@ export class Connection {
     return 'sent';
   }
 
+  /**
+   * Sends one event at once with its `seq`, bypassing the pending list: for an idle socket
+   * with nothing pending and nothing buffered (the batcher checks), so order is kept.
+   */
+  sendAlone(body: string, now: number): void {
+    this.lastSentAt = now;
+    this.socket.send(`{"seq":${++this.#seq},${body.slice(1)}`);
+  }
+
   /** Sends a frame at once, outside the batch and without `seq` (ready, heartbeat_ack, error). */
   sendNow(frame: object): Reply {
     return this.sendRaw(JSON.stringify(frame));

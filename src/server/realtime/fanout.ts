@@ -7,7 +7,8 @@ import type { View } from '../../protocol/index.js';
 import type { PresenceService } from '../status/presence-service.js';
 import type { PresenceEvent } from '../status/presence-events.js';
 import type { ViewerTier } from '../presence/types.js';
-import type { Registry } from './registry.js';
+import { VIEWER_TIERS } from '../presence/privacy.js';
+import type { Registry, Watchers } from './registry.js';
 import type { Batcher } from './batcher.js';
 
 export const friendStatusBody = (v: View): string =>
@@ -35,6 +36,8 @@ const statusUpdateBody = (v: View): string =>
     activity_since: v.activity_since ?? null,
     timestamp: v.timestamp,
   });
+
+const TIER_INDEX: Record<ViewerTier, number> = Object.fromEntries(VIEWER_TIERS.map((t, i) => [t, i])) as Record<ViewerTier, number>;
 
 export class Fanout {
   constructor(
@@ -78,38 +81,41 @@ export class Fanout {
     const watchers = this.registry.watchersOf(userId);
     if (!watchers) return;
     const key = `f${userId}`;
-    const graph = this.presence.graph;
-    // Almost every change reaches one tier (friends): keep the last tier's body at hand.
-    let lastTier: ViewerTier | null = null;
-    let lastBody: string | undefined;
-    let bodies: Map<ViewerTier, string | undefined> | null = null;
+    const tiers = this.#tiersOf(userId, watchers);
+    // One body per tier, made the first time a watcher of that tier needs it.
+    const bodies: Array<string | null | undefined> = [undefined, undefined, undefined, undefined, undefined];
     const { ids, size } = watchers;
     for (let i = 0; i < size; i++) {
-      const viewerId = ids[i]!;
-      const tier = graph.tier(viewerId, userId);
-      let body: string | undefined;
-      if (tier === lastTier) body = lastBody;
-      else {
-        bodies ??= new Map();
-        if (bodies.has(tier)) body = bodies.get(tier);
-        else {
-          const v = views[tier];
-          body = v ? friendStatusBody(v) : undefined;
-          bodies.set(tier, body);
-        }
-        lastTier = tier;
-        lastBody = body;
+      const t = tiers[i]!;
+      let body = bodies[t];
+      if (body === undefined) {
+        const v = views[VIEWER_TIERS[t]!];
+        body = bodies[t] = v ? friendStatusBody(v) : null;
       }
-      if (body !== undefined) this.#toUser(viewerId, body, key);
+      if (body !== null) this.#toUser(ids[i]!, body, key);
     }
+  }
+
+  /**
+   * Each watcher's tier towards the subject, as indices into VIEWER_TIERS. Computed by the
+   * graph (the one source of tiers) and kept on the watcher set until the set or the graph
+   * changes: a steady stream of changes then costs no graph lookup per recipient.
+   */
+  #tiersOf(subjectId: number, watchers: Watchers): Uint8Array {
+    const graph = this.presence.graph;
+    const version = graph.version;
+    let tiers = watchers.tiers;
+    if (tiers !== null && watchers.tiersAt === version && tiers.length >= watchers.size) return tiers;
+    if (tiers === null || tiers.length < watchers.ids.length) tiers = watchers.tiers = new Uint8Array(watchers.ids.length);
+    const { ids, size } = watchers;
+    for (let i = 0; i < size; i++) tiers[i] = TIER_INDEX[graph.tier(ids[i]!, subjectId)];
+    watchers.tiersAt = version;
+    return tiers;
   }
 
   #toUser(userId: number, body: string, key?: string): void {
     const conns = this.registry.connsOf(userId);
     if (!conns) return;
-    for (const c of conns) {
-      c.enqueue(body, key);
-      this.batcher.mark(c);
-    }
+    for (const c of conns) this.batcher.deliver(c, body, key);
   }
 }

@@ -11,6 +11,12 @@ import type { Connection } from './connection.js';
 class IdSet {
   ids = new Int32Array(4);
   size = 0;
+  /**
+   * What the fan-out computed for each id (`tiers[i]` for `ids[i]`) and the graph version it
+   * computed them at; any change of the set voids them (-1). See Fanout.#tiersOf.
+   */
+  tiers: Uint8Array | null = null;
+  tiersAt = -1;
 
   has(id: number): boolean {
     const ids = this.ids;
@@ -24,6 +30,7 @@ class IdSet {
 
   /** Adds an id the caller knows is absent (no scan). */
   push(id: number): void {
+    this.tiersAt = -1;
     if (this.size === this.ids.length) {
       const grown = new Int32Array(this.ids.length * 2);
       grown.set(this.ids);
@@ -37,16 +44,20 @@ class IdSet {
     for (let i = 0; i < this.size; i++) {
       if (ids[i] !== id) continue;
       ids[i] = ids[--this.size]!;
+      this.tiersAt = -1;
       return true;
     }
     return false;
   }
 }
 
-/** The watchers of one subject: `ids[0 .. size)`. Read-only for callers. */
+/** The watchers of one subject: `ids[0 .. size)`. Read-only for callers, but for the tier cache. */
 export interface Watchers {
   readonly ids: Int32Array;
   readonly size: number;
+  /** The fan-out's cache of each watcher's tier, valid while `tiersAt` is the graph's version. */
+  tiers: Uint8Array | null;
+  tiersAt: number;
 }
 
 export class Registry {

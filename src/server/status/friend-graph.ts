@@ -47,6 +47,16 @@ function pack(given: ReadonlyMap<number, FriendCategory>): { ids: Int32Array; ca
 export class FriendGraph {
   #viewers = new Map<number, Viewer>();
   #roles = new Map<number, Role>();
+  #version = 0;
+
+  /**
+   * Moves on with every change that can alter a tier (a viewer loaded, forgotten, or seen
+   * with another role; a category set): whoever keeps tiers computed from this graph (the
+   * fan-out's watcher sets) recomputes them when it differs from theirs.
+   */
+  get version(): number {
+    return this.#version;
+  }
 
   constructor(private readonly repo: SocialGraph) {}
 
@@ -54,7 +64,7 @@ export class FriendGraph {
   async load(viewerId: number, role: Role): Promise<void> {
     const cached = this.#viewers.get(viewerId);
     if (cached) {
-      if (cached.info.role !== role) cached.info = { id: viewerId, role };
+      if (cached.info.role !== role) this.#setRole(cached, viewerId, role);
       return;
     }
     this.#roles.set(viewerId, role);
@@ -62,15 +72,21 @@ export class FriendGraph {
     this.#roles.delete(viewerId);
     const now = this.#viewers.get(viewerId);
     if (now) {
-      if (now.info.role !== role) now.info = { id: viewerId, role };
+      if (now.info.role !== role) this.#setRole(now, viewerId, role);
       return;
     }
     this.#viewers.set(viewerId, { info: { id: viewerId, role }, ...pack(given) });
+    this.#version++;
+  }
+
+  #setRole(v: Viewer, viewerId: number, role: Role): void {
+    v.info = { id: viewerId, role };
+    this.#version++;
   }
 
   /** Drops a viewer's cached friends (the replica lifecycle released them). */
   forget(viewerId: number): void {
-    this.#viewers.delete(viewerId);
+    if (this.#viewers.delete(viewerId)) this.#version++;
   }
 
   /** Viewers cached here (tests). */
@@ -105,6 +121,7 @@ export class FriendGraph {
   set(viewerId: number, subjectId: number, category: FriendCategory | null): void {
     const v = this.#viewers.get(viewerId);
     if (!v) return;
+    this.#version++;
     const i = indexOf(v.ids, subjectId);
     if (category !== null && i >= 0) {
       v.cats[i] = FRIEND_CATEGORIES.indexOf(category);

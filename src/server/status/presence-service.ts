@@ -646,7 +646,9 @@ const pollId = (sessionId: string) => `poll:${sessionId}`;
 
 /** A custom message counts characters as people see them (grapheme clusters), as the web app's counter does. */
 function checkMessage(message: string | null | undefined, field: string): void {
-  if (message && countGraphemes(message) > MAX_CUSTOM_MESSAGE) {
+  // A grapheme is at least one UTF-16 unit, so a message no longer than the limit in units
+  // is within it: segmenting (the costly part, on every set_status) is only for longer ones.
+  if (message && message.length > MAX_CUSTOM_MESSAGE && countGraphemes(message) > MAX_CUSTOM_MESSAGE) {
     throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_CUSTOM_MESSAGE} characters`);
   }
 }

@@ -70,3 +70,17 @@ describe('Batcher metrics', () => {
     expect(sample(m, 'beacon_db_query_seconds_count')).toBe(4);
   });
 });
+
+describe('Batcher metrics on the at-once path', () => {
+  it('counts an event written at once as a frame of one, with its latency', async () => {
+    const { conn, batcher, read } = setup();
+    batcher.deliver(conn, state(2, 'online'), 'f2');
+    const m = await read();
+    expect(sample(m, 'beacon_frames_sent_total')).toBe(1);
+    expect(sample(m, 'beacon_deliveries_total')).toBe(1);
+    expect(sample(m, 'beacon_batch_size_bucket{le="1"}')).toBe(1);
+    expect(sample(m, 'beacon_delivery_latency_seconds_bucket{le="0.0005"}')).toBe(1);
+    // Scraping twice does not count the same frame twice.
+    expect(sample(await read(), 'beacon_frames_sent_total')).toBe(1);
+  });
+});

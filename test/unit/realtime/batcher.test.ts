@@ -74,3 +74,57 @@ describe('Batcher', () => {
     expect(closed).toEqual([conn]);
   });
 });
+
+describe('Batcher.deliver (the fan-out entry)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const body = (n: number) => JSON.stringify({ type: 'friend_status_change', friend_id: n });
+
+  it('writes an event for an idle socket at once, queueing nothing', () => {
+    const { conn, sent, batcher } = setup();
+    batcher.deliver(conn, body(2), 'f2');
+    expect(sent).toEqual([{ seq: 1, type: 'friend_status_change', friend_id: 2 }]);
+    expect(conn.pendingCount).toBe(0);
+    expect(conn.dirty).toBe(false);
+  });
+
+  it('queues an event for a socket that just sent or has bytes buffered, and sends it with the window', () => {
+    const { conn, socket, sent, batcher, advance } = setup();
+    batcher.deliver(conn, body(2), 'f2');
+    batcher.deliver(conn, body(3), 'f3');
+    expect(sent).toHaveLength(1);
+    advance(WINDOW);
+    expect(sent).toEqual([
+      { seq: 1, type: 'friend_status_change', friend_id: 2 },
+      { seq: 2, type: 'friend_status_change', friend_id: 3 },
+    ]);
+    advance(WINDOW);
+    socket.bufferedAmount = 10;
+    batcher.deliver(conn, body(4), 'f4');
+    expect(sent).toHaveLength(2);
+    expect(conn.dirty).toBe(true);
+  });
+
+  it('never lets an event overtake one still queued, even once the window has passed', () => {
+    const { conn, sent, batcher } = setup();
+    let t = 1_000;
+    const late = new Batcher(WINDOW, () => t, () => {});
+    late.deliver(conn, body(2), 'f2');
+    late.deliver(conn, body(3), 'f3');
+    // The clock moves past the window but the timer has not run yet: 3 still waits.
+    t += WINDOW * 2;
+    late.deliver(conn, body(4), 'f4');
+    expect(sent).toHaveLength(1);
+    late.flush();
+    expect(sent[1]).toEqual({
+      type: 'batch',
+      messages: [
+        { seq: 2, type: 'friend_status_change', friend_id: 3 },
+        { seq: 3, type: 'friend_status_change', friend_id: 4 },
+      ],
+    });
+    late.stop();
+    batcher.stop();
+  });
+});

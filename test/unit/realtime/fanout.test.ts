@@ -49,7 +49,7 @@ async function setup(given: Record<number, Record<number, FriendCategory>>) {
     return c;
   };
   const flush = () => batcher.flush();
-  return { fanout, registry, batcher, revoked, connect, flush };
+  return { fanout, registry, batcher, graph, revoked, connect, flush };
 }
 
 const frames = (socket: { sent: unknown[] }) => socket.sent.splice(0);
@@ -238,5 +238,66 @@ describe('Fanout', () => {
     ]);
     expect(frames(carol.socket)).toEqual([]);
     expect(revoked).toEqual([[2, 'login-2']]);
+  });
+
+  describe('the tiers kept on each watcher set', () => {
+    const tiered: Partial<Record<ViewerTier, View>> = {
+      public: viewAs('online', { custom_message: null, activity: null }),
+      friend: viewAs('online', { custom_message: 'for friends' }),
+      close_friend: viewAs('online', { custom_message: 'for close friends' }),
+      admin: viewAs('online', { custom_message: 'for admins' }),
+    };
+    const messageOf = (socket: FakeSocket) => (frames(socket) as Array<{ custom_message: string | null }>).map((f) => f.custom_message);
+
+    it('a category changed after a delivery decides the next one (close friend, then friend again)', async () => {
+      const { fanout, graph, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' } });
+      const bob = await connect(2);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      expect(messageOf(bob.socket)).toEqual(['for friends']);
+      graph.set(2, SUBJECT, 'close_friend');
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      expect(messageOf(bob.socket)).toEqual(['for close friends']);
+      // Demoted: the close-friends message must not reach him any more.
+      graph.set(2, SUBJECT, 'friend');
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      expect(messageOf(bob.socket)).toEqual(['for friends']);
+    });
+
+    it('a viewer seen with another role (made admin) gets the admin view from then on', async () => {
+      const { fanout, graph, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' } });
+      const bob = await connect(2);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      expect(messageOf(bob.socket)).toEqual(['for friends']);
+      await graph.load(2, 'admin');
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      expect(messageOf(bob.socket)).toEqual(['for admins']);
+    });
+
+    it('a watcher who joins or leaves after a delivery is counted with their own tier', async () => {
+      const { fanout, registry, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' }, 3: { [SUBJECT]: 'close_friend' }, 4: { [SUBJECT]: 'acquaintance' } });
+      const bob = await connect(2);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      messageOf(bob.socket);
+      const carol = await connect(3);
+      const eve = await connect(4);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      expect(messageOf(bob.socket)).toEqual(['for friends']);
+      expect(messageOf(carol.socket)).toEqual(['for close friends']);
+      expect(messageOf(eve.socket)).toEqual([null]);
+      // Bob leaves: the set is reordered (swap-remove), and each remaining watcher keeps their tier.
+      registry.remove(registry.connsOf(2)![0]!, [SUBJECT]);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      expect(messageOf(bob.socket)).toEqual([]);
+      expect(messageOf(carol.socket)).toEqual(['for close friends']);
+      expect(messageOf(eve.socket)).toEqual([null]);
+    });
   });
 });
