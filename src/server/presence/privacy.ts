@@ -178,5 +178,23 @@ export function viewsByTier(subject: Subject, nowMs: number): Record<ViewerTier,
  * only, so a change a viewer cannot see sends that viewer nothing.
  */
 export function changedTiers(before: Subject, after: Subject, nowMs: number, beforeMs = nowMs): ViewerTier[] {
-  return VIEWER_TIERS.filter((tier) => !sameView(view(before, tier, beforeMs), view(after, tier, nowMs)));
+  return changedViews(before, after, nowMs, beforeMs).map((c) => c.tier);
+}
+
+/** A tier whose view changed, with what it saw before and sees now. */
+export interface ChangedView {
+  tier: ViewerTier;
+  before: View;
+  after: View;
+}
+
+/** changedTiers with the views it compared, so that callers need not make them again. */
+export function changedViews(before: Subject, after: Subject, nowMs: number, beforeMs = nowMs): ChangedView[] {
+  const out: ChangedView[] = [];
+  for (const tier of VIEWER_TIERS) {
+    const was = view(before, tier, beforeMs);
+    const is = view(after, tier, nowMs);
+    if (!sameView(was, is)) out.push({ tier, before: was, after: is });
+  }
+  return out;
 }

@@ -17,7 +17,7 @@ import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import type { SocialGraph } from '../ports/social-graph.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedTiers, tierOf, view } from '../presence/privacy.js';
+import { changedViews, tierOf, view, type ChangedView } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
@@ -614,22 +614,21 @@ export class PresenceService {
    * (default now) is when `before` was seen: the day roll-over compares one subject across midnight.
    */
   #publishViews(userId: number, before: Subject, after: Subject, beforeMs?: number, origin = false): void {
-    const now = this.deps.now();
-    const tiers = changedTiers(before, after, now, beforeMs);
-    if (tiers.length === 0) return;
+    const changed = changedViews(before, after, this.deps.now(), beforeMs);
+    if (changed.length === 0) return;
     const views: Partial<Record<ViewerTier, View>> = {};
-    for (const t of tiers) views[t] = view(after, t, now);
+    for (const c of changed) views[c.tier] = c.after;
     this.#sink({ kind: 'presence', userId, views });
-    if (origin && this.#appeared && after.presence.status !== 'offline') this.#reportAppeared(userId, before, views, beforeMs ?? now);
+    if (origin && this.#appeared && after.presence.status !== 'offline') this.#reportAppeared(userId, changed);
   }
 
   /** The tiers that saw the user offline before and present now, with what they see now. */
-  #reportAppeared(userId: number, before: Subject, views: Partial<Record<ViewerTier, View>>, beforeMs: number): void {
+  #reportAppeared(userId: number, changed: readonly ChangedView[]): void {
     const appeared: Partial<Record<ViewerTier, View>> = {};
     let any = false;
-    for (const [tier, seen] of Object.entries(views) as Array<[ViewerTier, View]>) {
-      if (seen.status === 'offline' || view(before, tier, beforeMs).status !== 'offline') continue;
-      appeared[tier] = seen;
+    for (const { tier, before, after } of changed) {
+      if (after.status === 'offline' || before.status !== 'offline') continue;
+      appeared[tier] = after;
       any = true;
     }
     if (any) this.#appeared?.(userId, appeared);
