@@ -5,8 +5,9 @@
  * first), with the process's memory split (V8 heap, external, array buffers) before and after.
  * Usage: node --import tsx bench/heap-census.ts [users=5000] [friends=50] [top=30] [git ref]
  * With a git ref, Beacon runs from a snapshot of that commit (before/after comparisons).
+ * HEAP_CENSUS_KEEP=<file> keeps the second snapshot (for DevTools' retainer view).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -69,7 +70,7 @@ async function memory(port: number): Promise<Record<string, number>> {
 }
 
 /** Takes a heap snapshot of the server (SIGUSR2) and returns its census. */
-async function snapshotCensus(pid: number, dir: string, taken: Set<string>): Promise<Map<string, { count: number; bytes: number }>> {
+async function snapshotCensus(pid: number, dir: string, taken: Set<string>, keepAs?: string): Promise<Map<string, { count: number; bytes: number }>> {
   process.kill(pid, 'SIGUSR2');
   for (let k = 0; k < 600; k++) {
     await sleep(500);
@@ -82,6 +83,7 @@ async function snapshotCensus(pid: number, dir: string, taken: Set<string>): Pro
     if (a > 0 && a === size()) {
       taken.add(done);
       const c = census(join(dir, done));
+      if (keepAs) copyFileSync(join(dir, done), keepAs);
       rmSync(join(dir, done));
       return c;
     }
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
   const rss1 = rssKiB(server.pid);
   console.log(`${users} sockets ready in ${seconds.toFixed(2)} s (${(users / seconds).toFixed(0)}/s); RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / users).toFixed(2)} KiB per socket`);
   const mem1 = await memory(port);
-  const after = await snapshotCensus(server.pid, dir, taken);
+  const after = await snapshotCensus(server.pid, dir, taken, process.env.HEAP_CENSUS_KEEP);
   for (const ws of sockets) ws.terminate();
   await server.stop();
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
