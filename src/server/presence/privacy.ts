@@ -4,6 +4,7 @@
  */
 import type { Audience, FriendCategory, Settings, StatusVisibility, View } from '../../protocol/index.js';
 import { lastSeenBucket, sameView, type LastSeenBucket } from '../../protocol/views.js';
+import { isoUtc } from './iso-time.js';
 import type { Subject, ViewerInfo, ViewerTier } from './types.js';
 
 /** Every tier, lowest to highest; admin last as it sees everything. */
@@ -88,7 +89,7 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
       custom_message: visibleCustomMessage(subject, tier),
       ...lastSeenFields(subject, offline ? presence.lastSeen : null, tier, nowMs),
       activity_details: activityShown ? presence.activityDetails : null,
-      activity_since: since === null ? null : new Date(exact ? since : floorToMinute(since)).toISOString(),
+      activity_since: since === null ? null : isoUtc(exact ? since : floorToMinute(since)),
     },
     nowMs,
   );
@@ -115,7 +116,7 @@ function hiddenLook(subject: Subject, tier: ViewerTier, nowMs: number): ViewFiel
 function lastSeenFields(subject: Subject, at: number | null, tier: ViewerTier, nowMs: number): Pick<ViewFields, 'last_seen' | 'last_seen_approx'> {
   if (at === null) return { last_seen: null, last_seen_approx: null };
   const exact = tier === 'self' || tier === 'admin';
-  if (canSee(subject.settings.last_seen_visibility, tier)) return { last_seen: iso(exact ? at : floorToMinute(at)), last_seen_approx: null };
+  if (canSee(subject.settings.last_seen_visibility, tier)) return { last_seen: isoUtc(exact ? at : floorToMinute(at)), last_seen_approx: null };
   if (canSee(subject.settings.last_seen_approximate_visibility ?? 'nobody', tier)) return { last_seen: null, last_seen_approx: lastSeenBucket(at, nowMs) };
   return { last_seen: null, last_seen_approx: null };
 }
@@ -149,13 +150,13 @@ function assemble(subject: Subject, fields: ViewFields, nowMs: number): View {
   };
 }
 
-/** The last conversion: every view of one snapshot or change is made at the same `now`. */
+/** The last `timestamp` written: every view of one snapshot or change is made at the same `now`. */
 let isoMs = NaN;
 let isoText = '';
 
 function iso(ms: number): string {
   if (ms !== isoMs) {
-    isoText = new Date(ms).toISOString();
+    isoText = isoUtc(ms);
     isoMs = ms;
   }
   return isoText;
