@@ -263,7 +263,7 @@ export class Gateway {
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
     conn.reqId = reqId;
     const snapshot = presence.openSocket(ctx, conn.id);
-    this.registry.add(conn, presence.graph.friendsOf(ctx.userId));
+    this.registry.add(conn, presence.graph.friendIds(ctx.userId));
     this.#capSockets(ctx.userId);
     conn.sendNow({ type: 'ready', session_id: conn.id, heartbeat_interval_ms: config.heartbeatIntervalMs, ...snapshot });
     log.info({ reqId, userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
@@ -375,7 +375,7 @@ export class Gateway {
     this.#batcher.forget(conn);
     const n = this.#numbers.get(conn);
     if (n !== undefined) this.#byNumber.delete(n);
-    const friends = presence.graph.friendsOf(conn.auth.userId);
+    const friends = presence.graph.friendIds(conn.auth.userId);
     this.registry.remove(conn, friends);
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
     log.info({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');

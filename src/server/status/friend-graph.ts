@@ -98,6 +98,14 @@ export class FriendGraph {
     return this.#viewers.has(viewerId);
   }
 
+  /**
+   * The friends of a cached viewer, without a copy: read it, never write it. A change to the
+   * viewer's friends replaces the array (pack), so one already handed out stays as it was.
+   */
+  friendIds(viewerId: number): Int32Array {
+    return this.#viewers.get(viewerId)?.ids ?? EMPTY_IDS;
+  }
+
   /** The friends of a cached viewer. */
   friendsOf(viewerId: number): number[] {
     const v = this.#viewers.get(viewerId);

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { countGraphemes, MAX_CUSTOM_MESSAGE, sortViews, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { compareViews, countGraphemes, MAX_CUSTOM_MESSAGE, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -306,7 +306,10 @@ export class PresenceService {
     else this.#logins.set(auth.sessionId, { userId: auth.userId, sockets: 1 });
     const open = this.#viewerSockets.get(auth.userId) ?? 0;
     this.#viewerSockets.set(auth.userId, open + 1);
-    if (open === 0) this.#interest.hold([auth.userId, ...this.graph.friendsOf(auth.userId)]);
+    if (open === 0) {
+      this.#interest.hold([auth.userId]);
+      this.#interest.hold(this.graph.friendIds(auth.userId));
+    }
     this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket' });
     // The socket supersedes a polling session of the same login: it must not outlive the tab.
     if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
@@ -322,7 +325,10 @@ export class PresenceService {
     this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(connId), immediate });
     const open = (this.#viewerSockets.get(auth.userId) ?? 0) - 1;
     if (open > 0) this.#viewerSockets.set(auth.userId, open);
-    else if (this.#viewerSockets.delete(auth.userId)) this.#interest.drop([auth.userId, ...this.graph.friendsOf(auth.userId)]);
+    else if (this.#viewerSockets.delete(auth.userId)) {
+      this.#interest.drop([auth.userId]);
+      this.#interest.drop(this.graph.friendIds(auth.userId));
+    }
   }
 
   /** Every authenticated API call counts as activity (an interaction). */
@@ -578,11 +584,11 @@ export class PresenceService {
 
   #friendViews(viewerId: number): View[] {
     const now = this.deps.now();
-    const views = this.graph
-      .friendsOf(viewerId)
-      .filter((id) => this.#profiles.has(id))
-      .map((id) => view(this.#subject(id), this.graph.tier(viewerId, id), now));
-    return sortViews(views);
+    const views: View[] = [];
+    for (const id of this.graph.friendIds(viewerId)) {
+      if (this.#profiles.has(id)) views.push(view(this.#subject(id), this.graph.tier(viewerId, id), now));
+    }
+    return views.sort(compareViews);
   }
 
   #profile(userId: number): Profile {
