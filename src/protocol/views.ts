@@ -23,15 +23,57 @@ export function compareViews(a: View, b: View): number {
   const rank = RANK[a.status] - RANK[b.status];
   if (rank !== 0) return rank;
   if (a.status === 'offline') {
-    const seen = lastSeenMs(b) - lastSeenMs(a);
-    if (seen !== 0) return seen;
+    // Compared, not subtracted: two never seen (-Infinity each) are a tie, decided by name.
+    const seenA = lastSeenMs(a);
+    const seenB = lastSeenMs(b);
+    if (seenA !== seenB) return seenB > seenA ? 1 : -1;
   }
   return byName.compare(a.username, b.username) || a.user_id - b.user_id;
 }
 
 /** A sorted copy, in contract order. */
 export function sortViews(views: readonly View[]): View[] {
-  return [...views].sort(compareViews);
+  return sortViewsInPlace([...views]);
+}
+
+/**
+ * The collation key of a name made only of ASCII letters, digits and `_` (every Beacon
+ * username), or null. For such names the collator's order (case-insensitive; `_` before
+ * digits before letters) is the plain order of the lower-cased name with `_` written as a
+ * space, so the key compares with `<` instead of the collator.
+ */
+export function asciiNameKey(name: string): string | null {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!(c === 95 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return null;
+  }
+  return name.toLowerCase().replaceAll('_', ' ');
+}
+
+interface Keyed {
+  view: View;
+  rank: number;
+  seen: number;
+  key: string | null;
+}
+
+/**
+ * Sorts in contract order, in place: the same order as compareViews, with each view's rank,
+ * last seen and name key worked out once instead of in every comparison (a `ready` snapshot
+ * sorts 50 views: ~250 comparisons, each a collator call and two date parses).
+ */
+export function sortViewsInPlace(views: View[]): View[] {
+  const keyed: Keyed[] = views.map((view) => ({ view, rank: RANK[view.status], seen: view.status === 'offline' ? lastSeenMs(view) : 0, key: asciiNameKey(view.username) }));
+  keyed.sort((a, b) => {
+    if (a.rank !== b.rank) return a.rank - b.rank;
+    if (a.seen !== b.seen) return b.seen > a.seen ? 1 : -1;
+    let byKey: number;
+    if (a.key !== null && b.key !== null) byKey = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    else byKey = byName.compare(a.view.username, b.view.username);
+    return byKey || a.view.user_id - b.view.user_id;
+  });
+  for (let i = 0; i < keyed.length; i++) views[i] = keyed[i]!.view;
+  return views;
 }
 
 /** How long ago, for viewers allowed only an approximate last seen. */

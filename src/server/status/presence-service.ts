@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { compareViews, countGraphemes, MAX_CUSTOM_MESSAGE, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, sortViewsInPlace, MAX_CUSTOM_MESSAGE, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -588,7 +588,7 @@ export class PresenceService {
     for (const id of this.graph.friendIds(viewerId)) {
       if (this.#profiles.has(id)) views.push(view(this.#subject(id), this.graph.tier(viewerId, id), now));
     }
-    return views.sort(compareViews);
+    return sortViewsInPlace(views);
   }
 
   #profile(userId: number): Profile {
