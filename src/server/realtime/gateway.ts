@@ -265,8 +265,8 @@ export class Gateway {
     const snapshot = presence.openSocket(ctx, conn.id);
     this.registry.add(conn, presence.graph.friendIds(ctx.userId));
     this.#capSockets(ctx.userId);
-    conn.sendNow({ type: 'ready', session_id: conn.id, heartbeat_interval_ms: config.heartbeatIntervalMs, ...snapshot });
-    log.info({ reqId, userId: ctx.userId, conn: conn.id, friends: snapshot.friends.length }, 'socket connected');
+    conn.sendRaw(snapshot.frame(conn.id, config.heartbeatIntervalMs));
+    log.info({ reqId, userId: ctx.userId, conn: conn.id, friends: snapshot.friendCount }, 'socket connected');
     this.services.metrics.socketOpened();
     (socket as Tagged)[CONN] = conn;
     socket.on('pong', this.#on.pong);

@@ -33,11 +33,9 @@ import type { PresenceRepository, Profile } from './presence-repository.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Saturation } from './saturation.js';
 import { Replicas } from './replicas.js';
+import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
+import { isoUtc } from '../presence/iso-time.js';
 
-export interface SocketSnapshot {
-  self: View;
-  friends: View[];
-}
 
 export interface PresenceDeps {
   config: Readonly<Config>;
@@ -82,6 +80,7 @@ export class PresenceService {
   #day: number | null = null;
   #ticker: NodeJS.Timeout | null = null;
   readonly #saturation: Saturation | null;
+  readonly #friendJson = new FriendJsonCache();
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
@@ -300,7 +299,7 @@ export class PresenceService {
   // ---- sessions ------------------------------------------------------------------
 
   /** Opens a socket session (synchronously, after prepareViewer) and returns the `ready` snapshot. */
-  openSocket(auth: AuthContext, connId: string): SocketSnapshot {
+  openSocket(auth: AuthContext, connId: string): ReadySnapshot {
     const login = this.#logins.get(auth.sessionId);
     if (login) login.sockets++;
     else this.#logins.set(auth.sessionId, { userId: auth.userId, sockets: 1 });
@@ -315,7 +314,17 @@ export class PresenceService {
     if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
       this.#input(auth.userId, { op: 'close', sessionId: pollId(auth.sessionId), immediate: false });
     }
-    return { self: this.viewOf(auth.userId, 'self'), friends: this.#friendViews(auth.userId) };
+    return this.#readySnapshot(auth.userId);
+  }
+
+  /** The viewer's own view and their friends' (JSON kept between connects: ready-snapshot.ts). */
+  #readySnapshot(viewerId: number): ReadySnapshot {
+    const now = this.deps.now();
+    const parts = [];
+    for (const id of this.graph.friendIds(viewerId)) {
+      if (this.#profiles.has(id)) parts.push(this.#friendJson.part(this.#subject(id), this.graph.tier(viewerId, id), now));
+    }
+    return new ReadySnapshot(this.viewOf(viewerId, 'self'), parts, isoUtc(now));
   }
 
   /** A socket ended. `immediate` (logout) skips the offline grace. */
