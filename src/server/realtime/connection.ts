@@ -150,13 +150,9 @@ export class Connection {
     this.socket.send(`{"seq":${++this.#seq},${body.slice(1)}`);
   }
 
-  /** Sends a frame at once, outside the batch and without `seq` (ready, heartbeat_ack, error). */
-  sendNow(frame: object): Reply {
-    return this.sendRaw(JSON.stringify(frame));
-  }
-
   /**
-   * Sends an already serialised frame at once, outside the batch and without `seq`. Replies
+   * Sends an already serialised frame at once, outside the batch and without `seq` (ready,
+   * heartbeat_ack, error). Replies
    * count against the same limits as events: a socket that sends but never reads must not
    * grow the server's memory with acks and errors. Above high water a reply is dropped (a
    * client that reads nothing misses nothing); past the hard cap, or stuck above high water

@@ -133,10 +133,10 @@ describe('Connection backpressure (model-checked)', () => {
     expect(c.flush(0)).toBe('idle');
   });
 
-  it('sendNow and sendRaw go out at once, outside the batch and without seq', () => {
+  it('sendRaw goes out at once, outside the batch and without seq', () => {
     const { c, socket } = conn();
     c.enqueue('{"type":"x","n":1}');
-    c.sendNow({ type: 'heartbeat_ack' });
+    c.sendRaw('{"type":"heartbeat_ack"}');
     c.sendRaw('{"type":"ready"}');
     expect(socket.sent).toEqual([{ type: 'heartbeat_ack' }, { type: 'ready' }]);
     c.flush(0);

@@ -99,7 +99,7 @@ describe('Connection direct replies (heartbeat_ack, error)', () => {
     const { conn, socket, sent } = connection();
     socket.bufferedAmount = HIGH_WATER_BYTES + 1;
     for (let i = 0; i < 100; i++) expect(conn.sendRaw('{"type":"heartbeat_ack"}', i)).toBe('dropped');
-    expect(conn.sendNow({ type: 'error', code: 'VALIDATION_ERROR', message: 'x' })).toBe('dropped');
+    expect(conn.sendRaw('{"type":"error","code":"VALIDATION_ERROR","message":"x"}')).toBe('dropped');
     expect(sent).toEqual([]);
   });
 
