@@ -11,9 +11,8 @@
  * input is compared by identity before use. The views still come from `view()` alone.
  */
 import { compareSortKeys, sortKeyOf, type SortKey, type View } from '../../protocol/index.js';
-import { view } from '../presence/privacy.js';
+import { VIEWER_TIERS, view } from '../presence/privacy.js';
 import type { PresenceState, Subject, ViewerTier } from '../presence/types.js';
-import { VIEWER_TIERS } from '../presence/privacy.js';
 
 const DAY_MS = 86_400_000;
 const TIMESTAMP = ',"timestamp":"';
@@ -74,6 +73,7 @@ function split(v: View): Part {
 /** A socket's `ready` snapshot: its own view, and its friends' as JSON parts in contract order. */
 export class ReadySnapshot {
   readonly #friends: string;
+  readonly friendCount: number;
 
   constructor(
     readonly self: View,
@@ -87,8 +87,6 @@ export class ReadySnapshot {
     this.#friends = friends;
     this.friendCount = parts.length;
   }
-
-  readonly friendCount: number;
 
   /** The friends' views, as the frame carries them (tests and tools; the gateway sends `frame`). */
   get friends(): View[] {
