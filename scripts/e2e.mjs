@@ -6,32 +6,10 @@
  * unpack it. Exits non-zero when either run fails. With arguments (files, options), one run
  * of vitest with them.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { run, vitest } from './side-by-side.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 const SLOW = 'e2e/idle.e2e.ts';
 const extra = process.argv.slice(2);
-
-function run(args, label) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-    // Line-prefixed, so the two runs' output stays readable when interleaved.
-    const prefix = (stream, out) => {
-      let rest = '';
-      stream.on('data', (chunk) => {
-        const lines = (rest + chunk).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) out.write(`[${label}] ${line}\n`);
-      });
-      stream.on('end', () => rest && out.write(`[${label}] ${rest}\n`));
-    };
-    prefix(child.stdout, process.stdout);
-    prefix(child.stderr, process.stderr);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
-}
 
 // Unpack the packaged Chromium once (global-setup does it too, but two at once would race).
 const unpack = await run(['--import', 'tsx', '-e', "await (await import('./e2e/helpers/browser.ts')).chromiumExecutable()"], 'setup');

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * Runs the Vitest suite as two processes side by side: the multi-instance files of
+ * test/cluster (real Beacon processes, Redis outages, kill -9, graces: about three minutes
+ * of waiting on real timers and little CPU) and every other file, one at a time as before
+ * (Vitest's default on 2 cores). Exits non-zero when either run fails. With arguments
+ * (files, options), one plain `vitest run` with them.
+ */
+import { run, vitest } from './side-by-side.mjs';
+
+const SLOW = 'test/cluster/';
+const extra = process.argv.slice(2);
+const runs =
+  extra.length > 0
+    ? [run([vitest, 'run', ...extra], 'unit')]
+    : [run([vitest, 'run', SLOW], 'cluster'), run([vitest, 'run', '--exclude', `${SLOW}**`], 'unit')];
+const codes = await Promise.all(runs);
+process.exit(codes.find((c) => c !== 0) ?? 0);
