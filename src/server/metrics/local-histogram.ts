@@ -44,6 +44,7 @@ export class LocalHistogram {
     this.#count++;
   }
 
+  /** prom-client's `Registry.resetMetrics()` calls this on every registered metric. */
   reset(): void {
     this.#counts.fill(0);
     this.#sum = 0;

@@ -28,8 +28,7 @@ export class Metrics {
   readonly #connections = this.#counter('beacon_ws_connections_total', 'WebSocket sessions authenticated (ready sent)');
   readonly #closes = new Counter({ name: 'beacon_ws_closes_total', help: 'Authenticated WebSocket sessions closed, by close code', labelNames: ['code'], registers: [this.registry] });
   // Per-frame figures (the hot path): plain numbers, handed to the registry at scrape time.
-  #pendingDeliveries = 0;
-  #pendingFrames = 0;
+  readonly #pending: Record<'deliveries' | 'frames', number> = { deliveries: 0, frames: 0 };
   readonly #latency = new LocalHistogram(
     'beacon_delivery_latency_seconds',
     'From a change reaching this instance’s fan-out to its frame being written to the socket',
@@ -59,16 +58,8 @@ export class Metrics {
   readonly #httpDuration = new Histogram({ name: 'beacon_http_request_duration_seconds', help: 'HTTP request durations, by method and route pattern', labelNames: ['method', 'route'], buckets: DURATION_BUCKETS, registers: [this.registry] });
 
   constructor() {
-    this.#countedAtScrape('beacon_deliveries_total', 'Events written to sockets (each friend_status_change, status_update… inside a frame)', () => {
-      const n = this.#pendingDeliveries;
-      this.#pendingDeliveries = 0;
-      return n;
-    });
-    this.#countedAtScrape('beacon_frames_sent_total', 'Event frames written to sockets (one event alone, or one batch)', () => {
-      const n = this.#pendingFrames;
-      this.#pendingFrames = 0;
-      return n;
-    });
+    this.#countedAtScrape('beacon_deliveries_total', 'Events written to sockets (each friend_status_change, status_update… inside a frame)', 'deliveries');
+    this.#countedAtScrape('beacon_frames_sent_total', 'Event frames written to sockets (one event alone, or one batch)', 'frames');
     this.#gauge('beacon_ws_sockets', 'Open authenticated WebSocket sockets on this instance', () => this.#census?.sockets() ?? 0);
     this.#gauge('beacon_ws_users', 'Distinct users with an authenticated socket on this instance', () => {
       let n = 0;
@@ -98,9 +89,17 @@ export class Metrics {
     return new Counter({ name, help, registers: [this.registry] });
   }
 
-  /** A counter whose increments are summed in a plain number and added when scraped. */
-  #countedAtScrape(name: string, help: string, take: () => number): void {
-    const counter: Counter = new Counter({ name, help, registers: [this.registry], collect: () => counter.inc(take()) });
+  /** A counter whose increments are summed in `#pending[field]` and added when scraped. */
+  #countedAtScrape(name: string, help: string, field: 'deliveries' | 'frames'): void {
+    const counter: Counter = new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect: () => {
+        counter.inc(this.#pending[field]);
+        this.#pending[field] = 0;
+      },
+    });
   }
 
   /** Process and event-loop metrics (CPU, memory, GC, event-loop lag); only where /metrics is on. */
@@ -131,15 +130,15 @@ export class Metrics {
   }
   /** One frame of `events` events written; `since` is performance.now() when the oldest was queued. */
   frameSent(events: number, since: number): void {
-    this.#pendingFrames++;
-    this.#pendingDeliveries += events;
+    this.#pending.frames++;
+    this.#pending.deliveries += events;
     this.#batchSize.observe(events);
     this.#latency.observe((performance.now() - since) / 1000);
   }
   /** One event written alone the moment it reached the fan-out (an idle socket). */
   frameSentAtOnce(): void {
-    this.#pendingFrames++;
-    this.#pendingDeliveries++;
+    this.#pending.frames++;
+    this.#pending.deliveries++;
     this.#batchSize.observe(1);
     this.#latency.observe(0);
   }

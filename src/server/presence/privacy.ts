@@ -10,6 +10,9 @@ import type { Subject, ViewerInfo, ViewerTier } from './types.js';
 /** Every tier, lowest to highest; admin last as it sees everything. */
 export const VIEWER_TIERS: readonly ViewerTier[] = Object.freeze(['public', 'friend', 'close_friend', 'self', 'admin']);
 
+/** Each tier's index in VIEWER_TIERS (per-tier arrays: the fan-out's tier cache, the snapshot's JSON). */
+export const TIER_INDEX: Readonly<Record<ViewerTier, number>> = Object.freeze(Object.fromEntries(VIEWER_TIERS.map((t, i) => [t, i])) as Record<ViewerTier, number>);
+
 /**
  * Where `viewer` stands towards the subject. Categories are one-sided: what counts is the
  * category the SUBJECT gave the viewer, not the reverse.

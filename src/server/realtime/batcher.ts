@@ -34,7 +34,7 @@ export class Batcher {
   deliver(c: Connection, body: string, key?: string): void {
     if (!c.dirty && c.pendingCount === 0) {
       const now = this.now();
-      if (now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0) {
+      if (this.#idle(c, now)) {
         c.sendAlone(body, now);
         this.metrics?.frameSentAtOnce();
         return;
@@ -44,12 +44,19 @@ export class Batcher {
     this.mark(c);
   }
 
+  /**
+   * Nothing sent within the window and nothing buffered: there is nothing to gather an
+   * event with, so waiting would only add latency. (With nothing buffered the socket can be
+   * neither slow nor over the cap.)
+   */
+  #idle(c: Connection, now: number): boolean {
+    return now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0;
+  }
+
   mark(c: Connection): void {
     if (c.dirty) return;
     const now = this.now();
-    if (now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0) {
-      // Idle socket: nothing to gather this event with, so waiting would only add latency.
-      // (With nothing buffered the socket can be neither slow nor over the cap.)
+    if (this.#idle(c, now)) {
       this.#send(c, now);
       return;
     }

@@ -127,14 +127,14 @@ export class Connection {
     const live = this.#live;
     this.#live = 0;
     if (live === 1) {
-      for (const body of pending) if (body !== null) this.socket.send(`{"seq":${++this.#seq},${body.slice(1)}`);
+      for (const body of pending) if (body !== null) this.socket.send(this.#stamp(body));
       return 'sent';
     }
     let out = '{"type":"batch","messages":[';
     let first = true;
     for (const body of pending) {
       if (body === null) continue;
-      out += `${first ? '' : ','}{"seq":${++this.#seq},${body.slice(1)}`;
+      out += `${first ? '' : ','}${this.#stamp(body)}`;
       first = false;
     }
     this.socket.send(`${out}]}`);
@@ -147,7 +147,12 @@ export class Connection {
    */
   sendAlone(body: string, now: number): void {
     this.lastSentAt = now;
-    this.socket.send(`{"seq":${++this.#seq},${body.slice(1)}`);
+    this.socket.send(this.#stamp(body));
+  }
+
+  /** The event body with this socket's next `seq` first. */
+  #stamp(body: string): string {
+    return `{"seq":${++this.#seq},${body.slice(1)}`;
   }
 
   /**

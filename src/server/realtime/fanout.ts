@@ -7,7 +7,7 @@ import type { View } from '../../protocol/index.js';
 import type { PresenceService } from '../status/presence-service.js';
 import type { PresenceEvent } from '../status/presence-events.js';
 import type { ViewerTier } from '../presence/types.js';
-import { VIEWER_TIERS } from '../presence/privacy.js';
+import { TIER_INDEX, VIEWER_TIERS } from '../presence/privacy.js';
 import type { Registry, Watchers } from './registry.js';
 import type { Batcher } from './batcher.js';
 
@@ -36,8 +36,6 @@ const statusUpdateBody = (v: View): string =>
     activity_since: v.activity_since ?? null,
     timestamp: v.timestamp,
   });
-
-const TIER_INDEX: Record<ViewerTier, number> = Object.fromEntries(VIEWER_TIERS.map((t, i) => [t, i])) as Record<ViewerTier, number>;
 
 export class Fanout {
   constructor(
@@ -83,7 +81,7 @@ export class Fanout {
     const key = `f${userId}`;
     const tiers = this.#tiersOf(userId, watchers);
     // One body per tier, made the first time a watcher of that tier needs it.
-    const bodies: Array<string | null | undefined> = [undefined, undefined, undefined, undefined, undefined];
+    const bodies = new Array<string | null | undefined>(VIEWER_TIERS.length);
     const { ids, size } = watchers;
     for (let i = 0; i < size; i++) {
       const t = tiers[i]!;
@@ -105,7 +103,7 @@ export class Fanout {
     const graph = this.presence.graph;
     const version = graph.version;
     let tiers = watchers.tiers;
-    if (tiers !== null && watchers.tiersAt === version && tiers.length >= watchers.size) return tiers;
+    if (tiers !== null && watchers.tiersAt === version) return tiers;
     if (tiers === null || tiers.length < watchers.ids.length) tiers = watchers.tiers = new Uint8Array(watchers.ids.length);
     const { ids, size } = watchers;
     for (let i = 0; i < size; i++) tiers[i] = TIER_INDEX[graph.tier(ids[i]!, subjectId)];

@@ -320,10 +320,7 @@ export class PresenceService {
   /** The viewer's own view and their friends' (JSON kept between connects: ready-snapshot.ts). */
   #readySnapshot(viewerId: number): ReadySnapshot {
     const now = this.deps.now();
-    const parts = [];
-    for (const id of this.graph.friendIds(viewerId)) {
-      if (this.#profiles.has(id)) parts.push(this.#friendJson.part(this.#subject(id), this.graph.tier(viewerId, id), now));
-    }
+    const parts = this.#friends(viewerId, (subject, tier) => this.#friendJson.part(subject, tier, now));
     return new ReadySnapshot(this.viewOf(viewerId, 'self'), parts, isoUtc(now));
   }
 
@@ -593,11 +590,16 @@ export class PresenceService {
 
   #friendViews(viewerId: number): View[] {
     const now = this.deps.now();
-    const views: View[] = [];
+    return sortViewsInPlace(this.#friends(viewerId, (subject, tier) => view(subject, tier, now)));
+  }
+
+  /** `make(friend, the viewer's tier towards them)` for each of the viewer's friends loaded here. */
+  #friends<T>(viewerId: number, make: (subject: Subject, tier: ViewerTier) => T): T[] {
+    const out: T[] = [];
     for (const id of this.graph.friendIds(viewerId)) {
-      if (this.#profiles.has(id)) views.push(view(this.#subject(id), this.graph.tier(viewerId, id), now));
+      if (this.#profiles.has(id)) out.push(make(this.#subject(id), this.graph.tier(viewerId, id)));
     }
-    return sortViewsInPlace(views);
+    return out;
   }
 
   #profile(userId: number): Profile {

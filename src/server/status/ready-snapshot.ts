@@ -11,7 +11,7 @@
  * input is compared by identity before use. The views still come from `view()` alone.
  */
 import { compareSortKeys, sortKeyOf, type SortKey, type View } from '../../protocol/index.js';
-import { VIEWER_TIERS, view } from '../presence/privacy.js';
+import { TIER_INDEX, view } from '../presence/privacy.js';
 import type { PresenceState, Subject, ViewerTier } from '../presence/types.js';
 
 const DAY_MS = 86_400_000;
@@ -57,8 +57,7 @@ export class FriendJsonCache {
       };
       this.#slots.set(subject.presence, slot);
     }
-    const t = VIEWER_TIERS.indexOf(tier);
-    return (slot.parts[t] ??= split(view(subject, tier, nowMs)));
+    return (slot.parts[TIER_INDEX[tier]] ??= split(view(subject, tier, nowMs)));
   }
 }
 
