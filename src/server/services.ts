@@ -10,6 +10,7 @@ import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
 import { redisTarget } from './adapters/redis-connections.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
+import { SessionPruner } from './auth/session-pruner.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -60,6 +61,8 @@ export interface Services {
   database: Database;
   users: UserRepository;
   sessions: SessionRepository;
+  /** Deletes login sessions a day after their expiry, hourly. */
+  sessionPruner: SessionPruner;
   friendRepo: FriendRepository;
   friends: FriendsService;
   auth: AuthService;
@@ -135,6 +138,7 @@ export async function createServices(
       log.warn({ names: unmatched }, 'BEACON_ADMINS names no account that existed when the name was listed; nobody becomes admin by registering it (grant with: npm run admin -- grant <username>)');
     }
     const sessions = new SessionRepository(database.db);
+    const sessionPruner = new SessionPruner(sessions, { now, log });
     const tokens = createTokenService(await jwtSecret(config, database), now);
     const ids = new IdMap(database.db, now);
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
@@ -214,11 +218,14 @@ export async function createServices(
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
       },
+      sessionPruner,
       async start() {
         await presence.start();
         calendar.start();
+        sessionPruner.start();
       },
       async close() {
+        sessionPruner.stop();
         await calendar.stop();
         await notifier.idle();
         sender.close();

@@ -197,6 +197,19 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect((await presence.load([u!.id]))[0]!.persisted.schedule).toBeNull();
   });
 
+  it('deletes the sessions that expired before a time, revoked or not, and nothing else', async () => {
+    const u = await mk('session_pruning');
+    for (const [id, expiresAt] of [['prune-a', T0 + 10], ['prune-b', T0 + 20], ['prune-c', T0 + 30]] as const) {
+      await sessions.create({ id, userId: u!.id, now: T0, expiresAt, userAgent: null });
+    }
+    await sessions.revoke('prune-b', T0 + 5);
+    expect(await sessions.prune(T0 + 10)).toBe(0);
+    expect(await sessions.prune(T0 + 21)).toBe(2);
+    expect(await sessions.find('prune-a')).toBeNull();
+    expect(await sessions.find('prune-b')).toBeNull();
+    expect(await sessions.find('prune-c')).toMatchObject({ expiresAt: T0 + 30, revokedAt: null });
+  });
+
   it('keeps status history per user: append, range with the state the window opens in, prune, delete', async () => {
     const history = new HistoryRepository(database.db);
     const a = await mk('hist_a');

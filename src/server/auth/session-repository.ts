@@ -49,6 +49,12 @@ export class SessionRepository {
     return row ?? null;
   }
 
+  /** Deletes the sessions that expired before `before` (revoked or not); answers how many. */
+  async prune(before: number): Promise<number> {
+    const res = await this.db.deleteFrom('user_sessions').where('expires_at', '<', before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   /** Marks the session revoked; true if it was live. */
   async revoke(id: string, now: number): Promise<boolean> {
     const res = await this.db

@@ -7,6 +7,7 @@ import { hardening } from './migrations/003-hardening.js';
 import { notifications } from './migrations/004-notifications.js';
 import { integration } from './migrations/006-integration.js';
 import { friendshipsByFriend } from './migrations/007-friendships-by-friend.js';
+import { sessionsByExpiry } from './migrations/008-sessions-by-expiry.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -17,6 +18,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '004-notifications': notifications(),
     '006-integration': integration(),
     '007-friendships-by-friend': friendshipsByFriend(),
+    '008-sessions-by-expiry': sessionsByExpiry(),
   };
 }
 

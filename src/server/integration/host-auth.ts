@@ -2,6 +2,7 @@
  * Turns a host's identity port into Beacon's AuthContext. A host token gets a login session
  * row of its own (id derived from the token's hash, never the token), created once, so
  * presence can tell one tab's login from another and the socket closes when the token expires.
+ * Rows are deleted a day after their expiry (`SessionPruner`).
  */
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -21,25 +22,35 @@ export interface HostAuthOptions {
 }
 
 export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promise<AuthContext | null> {
-  const seen = new Set<string>();
+  /** Session id → the expiry its row holds, so a known token costs no write. */
+  const recorded = new Map<string, number>();
+  const ttlMs = o.tokenTtlS * 1000;
   return async (token) => {
     const user = await o.identity.authenticate(token).catch(() => null);
     if (!user) return null;
     const now = o.now();
-    const expiresAt = user.expiresAt ?? now + o.tokenTtlS * 1000;
+    const expiresAt = user.expiresAt ?? now + ttlMs;
     if (!(expiresAt > now)) return null;
     const role = user.admin === true ? 'admin' : 'user';
     const userId = await o.ids.one(user.id);
     const sessionId = sessionIdOf(token);
-    if (!seen.has(sessionId)) {
-      await o.ids.describe(userId, user.name, role);
+    const known = recorded.get(sessionId);
+    // A token without an expiry is given the TTL from each use; its row's expiry moves on
+    // (at most twice per TTL) so that expired sessions can be deleted without taking it.
+    if (known === undefined || expiresAt - known > ttlMs / 2) {
+      if (known === undefined) await o.ids.describe(userId, user.name, role);
       await o.db
         .insertInto('user_sessions')
         .values({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, revoked_at: null, user_agent: null })
-        .onConflict((oc) => oc.column('id').doNothing())
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
+            .where('user_sessions.expires_at', '<', (eb) => eb.ref('excluded.expires_at')),
+        )
         .execute();
-      if (seen.size >= SEEN_MAX) seen.clear();
-      seen.add(sessionId);
+      if (recorded.size >= SEEN_MAX) recorded.clear();
+      recorded.set(sessionId, expiresAt);
     }
     return { userId, sessionId, role, expiresAt };
   };

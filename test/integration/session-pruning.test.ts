@@ -1,0 +1,71 @@
+/**
+ * Login session rows are deleted a day after they expire (hourly, `SessionPruner`): native
+ * logins and the rows host tokens get in the integration modes, whose tables otherwise grow
+ * by a row per page load. A host token without an expiry keeps its row while it is in use.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEEP_AFTER_EXPIRY_MS } from '../../src/server/auth/session-pruner.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { FakeClock } from '../helpers/clock.js';
+import { MemoryHost } from '../helpers/memory-host.js';
+
+const TTL_S = 3600;
+let t: TestApp | null = null;
+afterEach(async () => {
+  await t?.close();
+  t = null;
+});
+
+const rows = (app: TestApp) => app.app.services.database.db.selectFrom('user_sessions').select(['id', 'expires_at']).orderBy('expires_at').execute();
+
+describe('expired login sessions are deleted', () => {
+  it('deletes a login a day after its token expired, and keeps a live one whose token still works', async () => {
+    const clock = new FakeClock();
+    t = await createTestApp({ tokenTtlS: TTL_S }, { now: clock.now });
+    await t.register('old_login');
+    const pruner = t.app.services.sessionPruner;
+    // Expired just now, then a day later to the millisecond: kept.
+    clock.advance(TTL_S * 1000);
+    expect(await pruner.prune()).toBe(0);
+    clock.advance(KEEP_AFTER_EXPIRY_MS);
+    expect(await pruner.prune()).toBe(0);
+    clock.advance(1);
+    const fresh = await t.register('new_login');
+    expect(await pruner.prune()).toBe(1);
+    expect(await rows(t)).toHaveLength(1);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${fresh.token}` } });
+    expect(me.statusCode).toBe(200);
+  });
+
+  it('deletes a host token row a day after the token expired; a token without expiry moves its row on while in use', async () => {
+    const clock = new FakeClock();
+    const host = new MemoryHost();
+    t = await createTestApp({ tokenTtlS: TTL_S }, { now: clock.now, host: { identity: host.identity, friends: host.friends, profiles: host.profiles } });
+    const auth = t.app.services.auth;
+    const used = host.addUser('alice', 'Alice');
+    const dropped = host.addUser('bob', 'Bob');
+    expect(await auth.authenticate(used)).not.toBeNull();
+    expect(await auth.authenticate(dropped)).not.toBeNull();
+    const t0 = clock.now();
+    expect((await rows(t)).map((r) => r.expires_at)).toEqual([t0 + TTL_S * 1000, t0 + TTL_S * 1000]);
+
+    // Alice's page keeps using her token: within half the TTL nothing is written, after it the row's expiry moves on.
+    clock.advance((TTL_S * 1000) / 4);
+    await auth.authenticate(used);
+    expect((await rows(t)).map((r) => r.expires_at)).toEqual([t0 + TTL_S * 1000, t0 + TTL_S * 1000]);
+    for (let k = 0; k < 200; k++) {
+      clock.advance((TTL_S * 1000) / 4);
+      expect(await auth.authenticate(used)).not.toBeNull();
+    }
+    const after = await rows(t);
+    expect(after).toHaveLength(2);
+    expect(after[1]!.expires_at).toBeGreaterThan(clock.now());
+
+    // Bob's token was last used 50 TTLs ago: its row goes, Alice's stays.
+    expect(await t.app.services.sessionPruner.prune()).toBe(1);
+    const left = await rows(t);
+    expect(left).toHaveLength(1);
+    expect(left[0]!.expires_at).toBe(after[1]!.expires_at);
+    expect(await auth.authenticate(used)).toMatchObject({ sessionId: left[0]!.id });
+  });
+});
