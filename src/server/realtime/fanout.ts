@@ -11,6 +11,13 @@ import { TIER_INDEX, VIEWER_TIERS } from '../presence/privacy.js';
 import type { Registry, Watchers } from './registry.js';
 import type { Batcher } from './batcher.js';
 
+/** Watcher sets up to this size whose watchers share one tier use UNIFORM[tier] as their tiers. */
+const UNIFORM_MAX = 4096;
+/** One read-only array per tier, every entry that tier (never written after this line). */
+const UNIFORM = VIEWER_TIERS.map((_, t) => new Uint8Array(UNIFORM_MAX).fill(t));
+/** Where #tiersOf computes a set's tiers before deciding whether they are uniform. */
+let scratch = new Uint8Array(64);
+
 export const friendStatusBody = (v: View): string =>
   JSON.stringify({
     type: 'friend_status_change',
@@ -97,16 +104,29 @@ export class Fanout {
   /**
    * Each watcher's tier towards the subject, as indices into VIEWER_TIERS. Computed by the
    * graph (the one source of tiers) and kept on the watcher set until the set or the graph
-   * changes: a steady stream of changes then costs no graph lookup per recipient.
+   * changes: a steady stream of changes then costs no graph lookup per recipient. A set whose
+   * watchers all have one tier (most: plain friends) keeps a shared read-only array of that
+   * tier instead of its own; only a set with mixed tiers holds an array of its own.
    */
   #tiersOf(subjectId: number, watchers: Watchers): Uint8Array {
     const graph = this.presence.graph;
     const version = graph.version;
-    let tiers = watchers.tiers;
-    if (tiers !== null && watchers.tiersAt === version) return tiers;
-    if (tiers === null || tiers.length < watchers.ids.length) tiers = watchers.tiers = new Uint8Array(watchers.ids.length);
+    if (watchers.tiers !== null && watchers.tiersAt === version) return watchers.tiers;
     const { ids, size } = watchers;
-    for (let i = 0; i < size; i++) tiers[i] = TIER_INDEX[graph.tier(ids[i]!, subjectId)];
+    if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+    let mixed = false;
+    for (let i = 0; i < size; i++) {
+      scratch[i] = TIER_INDEX[graph.tier(ids[i]!, subjectId)];
+      if (scratch[i] !== scratch[0]) mixed = true;
+    }
+    let tiers: Uint8Array;
+    if (!mixed && size <= UNIFORM_MAX) tiers = UNIFORM[size === 0 ? 0 : scratch[0]!]!;
+    else {
+      const own = watchers.tiers;
+      tiers = own !== null && UNIFORM[own[0]!] !== own && own.length >= size ? own : new Uint8Array(ids.length);
+      tiers.set(scratch.subarray(0, size));
+    }
+    watchers.tiers = tiers;
     watchers.tiersAt = version;
     return tiers;
   }

@@ -43,7 +43,18 @@ const PING_SLICE_MS = 100;
 
 /** The Connection of an authenticated socket, kept on the socket so that one set of listeners serves every socket. */
 const CONN = Symbol('beacon.connection');
-type Tagged = WebSocket & { [CONN]?: Connection };
+/**
+ * Until then, the handshake's handlers, reached through the shared listeners. Swapping them
+ * through this field instead of `once`/`off` leaves each socket one listener per event from
+ * the start, never a two-listener array (0.13 KiB less per socket in bench/heap-census.ts),
+ * and nothing of the handshake once it is over.
+ */
+const HANDSHAKE = Symbol('beacon.handshake');
+interface Handshake {
+  message(data: RawData, isBinary: boolean): void;
+  close(): void;
+}
+type Tagged = WebSocket & { [CONN]?: Connection; [HANDSHAKE]?: Handshake | null };
 
 /** Listeners shared by every socket (`this` is the socket): no closures, contexts or timers kept per socket. */
 interface SocketListeners {
@@ -91,6 +102,7 @@ export class Gateway {
       message(data, isBinary) {
         const c = this[CONN];
         if (c) onMessage(c, data, isBinary);
+        else this[HANDSHAKE]?.message(data, isBinary);
       },
       pong() {
         const c = this[CONN];
@@ -99,6 +111,7 @@ export class Gateway {
       close(code) {
         const c = this[CONN];
         if (c) onClosed(c, code);
+        else this[HANDSHAKE]?.close();
       },
     };
   }
@@ -204,7 +217,6 @@ export class Gateway {
     let early: RawData[] | null = [];
     let errLog: FastifyRequest['log'] | null = reqLog;
     const onClose = () => clearTimeout(authTimer);
-    socket.once('close', onClose);
     const onFirst = (data: RawData, isBinary: boolean) => {
       if (state === 'pending') {
         if (early && early.length < 16) early.push(data);
@@ -219,13 +231,11 @@ export class Gateway {
       this.#authenticate(socket, parsed.frame.token, reqId, verified).then(
         (conn) => {
           clearTimeout(authTimer);
-          socket.off('close', onClose);
+          // Nothing of this handshake (closures, the auth timer) stays with the socket.
+          (socket as Tagged)[HANDSHAKE] = null;
           errLog = null;
           if (!conn) return;
           state = 'open';
-          socket.off('message', onFirst);
-          // Shared listeners: nothing of this handshake (closures, the auth timer) stays with the socket.
-          socket.on('message', this.#on.message);
           const queued = early ?? [];
           early = null;
           for (const d of queued) this.#onMessage(conn, d, false);
@@ -237,7 +247,9 @@ export class Gateway {
         },
       );
     };
-    socket.on('message', onFirst);
+    (socket as Tagged)[HANDSHAKE] = { message: onFirst, close: onClose };
+    socket.on('message', this.#on.message);
+    socket.on('close', this.#on.close);
   }
 
   async #authenticate(socket: WebSocket, token: string, reqId: string, verified: () => void): Promise<Connection | null> {
@@ -270,7 +282,6 @@ export class Gateway {
     this.services.metrics.socketOpened();
     (socket as Tagged)[CONN] = conn;
     socket.on('pong', this.#on.pong);
-    socket.on('close', this.#on.close);
     this.#expireAt(conn, ctx);
     return conn;
   }

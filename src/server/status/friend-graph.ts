@@ -6,7 +6,8 @@
  *
  * Stored compactly (one entry per viewer, ~50 friends each, for every user ever seen here):
  * friend ids sorted in an Int32Array with the categories in a parallel Uint8Array, looked
- * up by binary search — ~5 bytes per friendship instead of a Map entry's ~30.
+ * up by binary search — ~5 bytes per friendship instead of a Map entry's ~30. A viewer whose
+ * friends all gave `friend` (most) keeps no category array at all.
  */
 import { FRIEND_CATEGORIES, type FriendCategory, type Role } from '../../protocol/index.js';
 import { tierOf } from '../presence/privacy.js';
@@ -17,11 +18,12 @@ interface Viewer {
   /** `{ id, role }` as tierOf takes it, kept so that no call allocates one. */
   info: ViewerInfo;
   ids: Int32Array;
-  cats: Uint8Array;
+  /** Indices into FRIEND_CATEGORIES, parallel to `ids`; null when every friend gave `friend` (most viewers: no array kept). */
+  cats: Uint8Array | null;
 }
 
 const EMPTY_IDS = new Int32Array(0);
-const EMPTY_CATS = new Uint8Array(0);
+const FRIEND = FRIEND_CATEGORIES.indexOf('friend');
 
 function indexOf(ids: Int32Array, id: number): number {
   let lo = 0;
@@ -36,12 +38,21 @@ function indexOf(ids: Int32Array, id: number): number {
   return -1;
 }
 
-function pack(given: ReadonlyMap<number, FriendCategory>): { ids: Int32Array; cats: Uint8Array } {
-  if (given.size === 0) return { ids: EMPTY_IDS, cats: EMPTY_CATS };
+function pack(given: ReadonlyMap<number, FriendCategory>): { ids: Int32Array; cats: Uint8Array | null } {
+  if (given.size === 0) return { ids: EMPTY_IDS, cats: null };
   const ids = Int32Array.from(given.keys()).sort();
   const cats = new Uint8Array(ids.length);
-  for (let i = 0; i < ids.length; i++) cats[i] = FRIEND_CATEGORIES.indexOf(given.get(ids[i]!)!);
-  return { ids, cats };
+  let plain = true;
+  for (let i = 0; i < ids.length; i++) {
+    cats[i] = FRIEND_CATEGORIES.indexOf(given.get(ids[i]!)!);
+    if (cats[i] !== FRIEND) plain = false;
+  }
+  return { ids, cats: plain ? null : cats };
+}
+
+/** The category at `i` of a viewer's friends. */
+function categoryAt(v: Viewer, i: number): FriendCategory {
+  return FRIEND_CATEGORIES[v.cats === null ? FRIEND : v.cats[i]!]!;
 }
 
 export class FriendGraph {
@@ -122,7 +133,7 @@ export class FriendGraph {
     const v = this.#viewers.get(viewerId);
     if (!v) return tierOf({ id: viewerId, role: this.#roles.get(viewerId) ?? 'user' }, subjectId, null);
     const i = indexOf(v.ids, subjectId);
-    return tierOf(v.info, subjectId, i < 0 ? null : FRIEND_CATEGORIES[v.cats[i]!]!);
+    return tierOf(v.info, subjectId, i < 0 ? null : categoryAt(v, i));
   }
 
   /** Records that `subjectId` gives `viewerId` this category (null: no longer friends). Only for cached viewers. */
@@ -132,12 +143,15 @@ export class FriendGraph {
     this.#version++;
     const i = indexOf(v.ids, subjectId);
     if (category !== null && i >= 0) {
-      v.cats[i] = FRIEND_CATEGORIES.indexOf(category);
-      return;
+      if (v.cats !== null) {
+        v.cats[i] = FRIEND_CATEGORIES.indexOf(category);
+        return;
+      }
+      if (category === 'friend') return;
     }
     if (category === null && i < 0) return;
     const given = new Map<number, FriendCategory>();
-    for (let k = 0; k < v.ids.length; k++) given.set(v.ids[k]!, FRIEND_CATEGORIES[v.cats[k]!]!);
+    for (let k = 0; k < v.ids.length; k++) given.set(v.ids[k]!, categoryAt(v, k));
     if (category === null) given.delete(subjectId);
     else given.set(subjectId, category);
     Object.assign(v, pack(given));

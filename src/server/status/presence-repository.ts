@@ -4,10 +4,18 @@
  * written-behind live columns. Called in bulk, never once per heartbeat.
  */
 import { sql } from 'kysely';
-import type { Activity, Role, Settings, Status } from '../../protocol/index.js';
+import { AUDIENCES, MANUAL_STATUSES, ROLES, STATUS_VISIBILITIES, type Activity, type Role, type Settings, type Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { isTimeZone, type CalendarBusy, type Schedule } from '../presence/schedule.js';
 import type { PersistedPresence, ServerGame } from '../presence/types.js';
+
+/**
+ * Each enum value as one string shared by every profile: a row's columns arrive as strings
+ * of their own, and ten thousand loaded profiles would otherwise each keep six copies of
+ * `friends`/`nobody` and one of `user` (~0.2 KiB per user).
+ */
+const CANONICAL = new Map<string, string>([...AUDIENCES, ...STATUS_VISIBILITIES, ...ROLES, ...MANUAL_STATUSES].map((v) => [v, v]));
+const canonical = <T extends string>(v: T): T => (CANONICAL.get(v) as T | undefined) ?? v;
 
 export interface Profile {
   id: number;
@@ -134,19 +142,19 @@ export class PresenceRepository {
             id: r.id,
             username: r.username,
             displayName: r.display_name,
-            role: r.role,
+            role: canonical(r.role),
             settings: {
-              status_visibility: r.status_visibility,
-              activity_visibility: r.activity_visibility,
-              last_seen_visibility: r.last_seen_visibility,
-              custom_message_visibility: r.custom_message_visibility,
-              last_seen_approximate_visibility: r.last_seen_approximate_visibility,
-              pattern_visibility: r.pattern_visibility,
+              status_visibility: canonical(r.status_visibility),
+              activity_visibility: canonical(r.activity_visibility),
+              last_seen_visibility: canonical(r.last_seen_visibility),
+              custom_message_visibility: canonical(r.custom_message_visibility),
+              last_seen_approximate_visibility: canonical(r.last_seen_approximate_visibility),
+              pattern_visibility: canonical(r.pattern_visibility),
             },
             hiddenLastSeen: r.hidden_last_seen === null ? null : Number(r.hidden_last_seen),
           },
           persisted: {
-            manualStatus: r.manual_status,
+            manualStatus: r.manual_status === null ? null : canonical(r.manual_status),
             serverGames: parseGames(r.server_games),
             schedule: parseSchedule(r.status_schedule),
             calendar: calendars.get(r.id) ?? [],

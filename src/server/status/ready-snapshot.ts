@@ -5,31 +5,40 @@
  * in a reconnect storm that was a fifth of the server's time. A friend's view for one
  * tier only changes when their presence state, profile, settings or hidden last_seen
  * change, or at midnight UTC (the approximate last-seen bucket), apart from `timestamp`,
- * which is when the view is made. So the JSON of each (friend, tier) is kept, split around
- * its timestamp, in a WeakMap keyed by the friend's presence state (a frozen snapshot the
+ * which is when the view is made. So the JSON of each (friend, tier) is kept, with where
+ * its timestamp's value sits, in a WeakMap keyed by the friend's presence state (a frozen snapshot the
  * engine replaces on every change: a replaced state takes its entry with it). Every other
  * input is compared by identity before use. The views still come from `view()` alone.
  */
 import { compareSortKeys, sortKeyOf, type SortKey, type View } from '../../protocol/index.js';
-import { TIER_INDEX, view } from '../presence/privacy.js';
+import { TIER_INDEX, VIEWER_TIERS, view } from '../presence/privacy.js';
 import type { PresenceState, Subject, ViewerTier } from '../presence/types.js';
 
 const DAY_MS = 86_400_000;
 const TIMESTAMP = ',"timestamp":"';
 
-/** One friend's view for one tier as JSON, without its timestamp, and its sort key. */
-interface Part {
-  /** The JSON object up to (not including) `,"timestamp":"…"`. */
-  head: string;
-  /** The rest after the timestamp's closing quote (`,"activity_details":…}`). */
-  tail: string;
-  sort: SortKey;
+/**
+ * One friend's view for one tier: its JSON, where the timestamp's value sits in it, and (being
+ * a SortKey itself) what the snapshot sorts on. One object per (friend, tier), kept as long
+ * as the friend's presence state: a connect reads it, and RSS pays for every one kept.
+ */
+interface Part extends SortKey {
+  /** The view as JSON.stringify writes it, with the timestamp it was made at. */
+  json: string;
+  /** `json` without `[at, end)` is the view around its timestamp's value (quotes excluded). */
+  at: number;
+  end: number;
 }
 
+/** The parts made from one presence state, and what else they were made from (compared by identity). */
 interface Slot {
-  /** What the parts were made from, besides the presence state that keys the slot. */
-  subject: { id: number; username: string; displayName: string; settings: object; hiddenLastSeen: number | null | undefined };
+  id: number;
+  username: string;
+  displayName: string;
+  settings: object;
+  hiddenLastSeen: number | null | undefined;
   day: number;
+  /** Parts by TIER_INDEX, made as tiers are asked for (sized up front: a store past the end of `[]` reserves 17 slots). */
   parts: Array<Part | undefined>;
 }
 
@@ -40,33 +49,30 @@ export class FriendJsonCache {
   part(subject: Subject, tier: ViewerTier, nowMs: number): Part {
     const day = Math.floor(nowMs / DAY_MS);
     let slot = this.#slots.get(subject.presence);
-    const s = slot?.subject;
     if (
       !slot ||
       slot.day !== day ||
-      s!.id !== subject.id ||
-      s!.username !== subject.username ||
-      s!.displayName !== subject.displayName ||
-      s!.settings !== subject.settings ||
-      s!.hiddenLastSeen !== subject.hiddenLastSeen
+      slot.id !== subject.id ||
+      slot.username !== subject.username ||
+      slot.displayName !== subject.displayName ||
+      slot.settings !== subject.settings ||
+      slot.hiddenLastSeen !== subject.hiddenLastSeen
     ) {
-      slot = {
-        subject: { id: subject.id, username: subject.username, displayName: subject.displayName, settings: subject.settings, hiddenLastSeen: subject.hiddenLastSeen },
-        day,
-        parts: [],
-      };
+      slot = { id: subject.id, username: subject.username, displayName: subject.displayName, settings: subject.settings, hiddenLastSeen: subject.hiddenLastSeen, day, parts: new Array<Part | undefined>(VIEWER_TIERS.length) };
       this.#slots.set(subject.presence, slot);
     }
-    return (slot.parts[TIER_INDEX[tier]] ??= split(view(subject, tier, nowMs)));
+    const t = TIER_INDEX[tier];
+    return slot.parts[t] ?? (slot.parts[t] = partOf(view(subject, tier, nowMs)));
   }
 }
 
-function split(v: View): Part {
+function partOf(v: View): Part {
   const json = JSON.stringify(v);
   // Inside a JSON string every quote is escaped, so this unescaped sequence is the key itself.
-  const at = json.indexOf(TIMESTAMP);
-  const end = json.indexOf('"', at + TIMESTAMP.length);
-  return { head: json.slice(0, at), tail: json.slice(end + 1), sort: sortKeyOf(v) };
+  const at = json.indexOf(TIMESTAMP) + TIMESTAMP.length;
+  const k = sortKeyOf(v);
+  // Written out (not spread) so that every part has one shape with its fields in the object.
+  return { rank: k.rank, seen: k.seen, key: k.key, username: k.username, user_id: k.user_id, json, at, end: json.indexOf('"', at) };
 }
 
 /** A socket's `ready` snapshot: its own view, and its friends' as JSON parts in contract order. */
@@ -79,10 +85,12 @@ export class ReadySnapshot {
     parts: Part[],
     timestamp: string,
   ) {
-    parts.sort((a, b) => compareSortKeys(a.sort, b.sort));
-    const stamp = `${TIMESTAMP}${timestamp}"`;
+    parts.sort(compareSortKeys);
     let friends = '';
-    for (let i = 0; i < parts.length; i++) friends += `${i === 0 ? '' : ','}${parts[i]!.head}${stamp}${parts[i]!.tail}`;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      friends += `${i === 0 ? '' : ','}${p.json.slice(0, p.at)}${timestamp}${p.json.slice(p.end)}`;
+    }
     this.#friends = friends;
     this.friendCount = parts.length;
   }

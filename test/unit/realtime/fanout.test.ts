@@ -278,6 +278,35 @@ describe('Fanout', () => {
       expect(messageOf(bob.socket)).toEqual(['for admins']);
     });
 
+    it('sets whose watchers share one tier share one read-only array; a mixed set gets its own and changes no other', async () => {
+      const [S2, S3, S4] = [101, 102, 103];
+      const { fanout, graph, registry, connect, flush } = await setup({
+        2: { [SUBJECT]: 'friend', [S2]: 'friend', [S3]: 'friend', [S4]: 'close_friend' },
+        3: { [SUBJECT]: 'friend', [S2]: 'close_friend', [S3]: 'friend', [S4]: 'close_friend' },
+      });
+      const bob = await connect(2);
+      const carol = await connect(3);
+      const send = (userId: number) => {
+        const views = Object.fromEntries(Object.entries(tiered).map(([tier, v]) => [tier, { ...v, user_id: userId }]));
+        fanout.deliver({ kind: 'presence', userId, views });
+        flush();
+        return [messageOf(bob.socket), messageOf(carol.socket)];
+      };
+      expect(send(SUBJECT)).toEqual([['for friends'], ['for friends']]);
+      expect(send(S3)).toEqual([['for friends'], ['for friends']]);
+      expect(registry.watchersOf(S3)!.tiers).toBe(registry.watchersOf(SUBJECT)!.tiers);
+      expect(send(S2)).toEqual([['for friends'], ['for close friends']]);
+      expect(registry.watchersOf(S2)!.tiers).not.toBe(registry.watchersOf(SUBJECT)!.tiers);
+      // Bob made a close friend of S2 too: S2's set is uniform again; S's shared array was never written.
+      graph.set(2, S2, 'close_friend');
+      expect(send(S2)).toEqual([['for close friends'], ['for close friends']]);
+      expect(send(SUBJECT)).toEqual([['for friends'], ['for friends']]);
+      graph.set(3, S2, 'friend');
+      expect(send(S2)).toEqual([['for close friends'], ['for friends']]);
+      expect(send(S3)).toEqual([['for friends'], ['for friends']]);
+      expect(send(S4)).toEqual([['for close friends'], ['for close friends']]);
+    });
+
     it('a watcher who joins or leaves after a delivery is counted with their own tier', async () => {
       const { fanout, registry, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' }, 3: { [SUBJECT]: 'close_friend' }, 4: { [SUBJECT]: 'acquaintance' } });
       const bob = await connect(2);

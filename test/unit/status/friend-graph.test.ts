@@ -106,6 +106,22 @@ describe('FriendGraph', () => {
     expect(graph.has(3)).toBe(false);
   });
 
+  it('a viewer whose friends all gave "friend" (kept without a category array) is recategorised right', async () => {
+    const { graph } = graphOver({ 1: { 10: 'friend', 20: 'friend', 30: 'friend' } });
+    await graph.load(1, 'user');
+    expect([10, 20, 30].map((id) => graph.tier(1, id))).toEqual(['friend', 'friend', 'friend']);
+    const v0 = graph.version;
+    graph.set(1, 20, 'friend');
+    expect(graph.version).toBeGreaterThan(v0);
+    expect([10, 20, 30].map((id) => graph.tier(1, id))).toEqual(['friend', 'friend', 'friend']);
+    graph.set(1, 20, 'close_friend');
+    expect([10, 20, 30].map((id) => graph.tier(1, id))).toEqual(['friend', 'close_friend', 'friend']);
+    graph.set(1, 30, 'acquaintance');
+    graph.set(1, 20, 'friend');
+    expect([10, 20, 30].map((id) => graph.tier(1, id))).toEqual(['friend', 'friend', 'public']);
+    expect(graph.friendsOf(1)).toEqual([10, 20, 30]);
+  });
+
   it('finds every friend among many (binary search over sorted ids)', async () => {
     const ids = Array.from({ length: 50 }, (_, i) => 1000 - i * 17);
     const given: Record<number, FriendCategory> = {};
