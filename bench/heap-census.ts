@@ -2,7 +2,8 @@
  * Where per-socket memory goes: seeds `users` × `friends`, starts one Beacon with
  * `--heapsnapshot-signal`, takes a heap snapshot, connects every user (auth, wait for
  * ready), takes another, and prints what grew (self size by constructor ÷ sockets, largest
- * first), with the process's memory split (V8 heap, external, array buffers) before and after.
+ * first), with the process's memory split (V8 heap, external, array buffers) before and after,
+ * and again after the snapshot's full GC (how much of the heap was garbage not yet collected).
  * Usage: node --import tsx bench/heap-census.ts [users=5000] [friends=50] [top=30] [git ref]
  * With a git ref, Beacon runs from a snapshot of that commit (before/after comparisons).
  * HEAP_CENSUS_KEEP=<file> keeps the second snapshot (for DevTools' retainer view).
@@ -132,11 +133,13 @@ async function main(): Promise<void> {
   console.log(`${users} sockets ready in ${seconds.toFixed(2)} s (${(users / seconds).toFixed(0)}/s); RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / users).toFixed(2)} KiB per socket`);
   const mem1 = await memory(port);
   const after = await snapshotCensus(server.pid, dir, taken, process.env.HEAP_CENSUS_KEEP);
+  await sleep(1000);
+  const mem2 = await memory(port);
   for (const ws of sockets) ws.terminate();
   await server.stop();
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   for (const k of Object.keys(mem0)) {
-    console.log(`${k.padEnd(9)} ${mib(mem0[k]!)} → ${mib(mem1[k]!)} MiB = ${((mem1[k]! - mem0[k]!) / users / 1024).toFixed(2)} KiB per socket`);
+    console.log(`${k.padEnd(9)} ${mib(mem0[k]!)} → ${mib(mem1[k]!)} MiB = ${((mem1[k]! - mem0[k]!) / users / 1024).toFixed(2)} KiB per socket; after the snapshot's full GC ${mib(mem2[k]!)} MiB = ${((mem2[k]! - mem0[k]!) / users / 1024).toFixed(2)} KiB per socket`);
   }
   const grown = [...after].map(([name, e]) => {
     const b = before.get(name) ?? { count: 0, bytes: 0 };
