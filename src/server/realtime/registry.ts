@@ -9,7 +9,12 @@ import type { Connection } from './connection.js';
 
 /** An unordered set of user ids in a growable Int32Array. */
 class IdSet {
-  ids = new Int32Array(4);
+  /**
+   * 16 ids fit in the array's own object (V8 keeps typed arrays up to 64 bytes on its heap,
+   * with no separate buffer); starting smaller only meant more copies left behind for the
+   * collector as a set grows during a connect burst.
+   */
+  ids = new Int32Array(16);
   size = 0;
   /**
    * What the fan-out computed for each id (`tiers[i]` for `ids[i]`) and the graph version it
