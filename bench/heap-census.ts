@@ -7,6 +7,10 @@
  * Usage: node --import tsx bench/heap-census.ts [users=5000] [friends=50] [top=30] [git ref]
  * With a git ref, Beacon runs from a snapshot of that commit (before/after comparisons).
  * HEAP_CENSUS_KEEP=<file> keeps the second snapshot (for DevTools' retainer view).
+ * HEAP_CENSUS_HALF=<redis url> runs Beacon as one of two instances over that Redis: only every
+ * other user connects, yet the friends of those users (nearly everyone) are replicated here,
+ * as on each instance of the two-instance bench. With a one-instance census of the same graph
+ * this splits the cost into a per-socket and a per-replica part (docs/capacity.md).
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +61,7 @@ function census(file: string): Map<string, { count: number; bytes: number }> {
 }
 
 const METRICS_TOKEN = 'heap-census-metrics-token-0123456789';
+const HALF = process.env.HEAP_CENSUS_HALF;
 
 /** V8 heap used, external and array-buffer memory and RSS, from the server's /metrics (bytes). */
 async function memory(port: number): Promise<Record<string, number>> {
@@ -104,7 +109,7 @@ async function main(): Promise<void> {
     port,
     logDir: dir,
     nodeArgs: ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', dir],
-    env: { BEACON_PORT: String(port), BEACON_DATABASE_URL: databaseUrl, BEACON_JWT_SECRET: SECRET, BEACON_RATE_LIMITS: 'off', BEACON_LOG_LEVEL: 'warn', BEACON_WEB_ROOT: 'off', BEACON_METRICS_TOKEN: METRICS_TOKEN },
+    env: { BEACON_PORT: String(port), BEACON_DATABASE_URL: databaseUrl, BEACON_JWT_SECRET: SECRET, BEACON_RATE_LIMITS: 'off', BEACON_LOG_LEVEL: 'warn', BEACON_WEB_ROOT: 'off', BEACON_METRICS_TOKEN: METRICS_TOKEN, ...(HALF ? { BEACON_REDIS_URL: HALF, BEACON_REDIS_PREFIX: `census${process.pid}` } : {}) },
   });
   const taken = new Set<string>();
   const before = await snapshotCensus(server.pid, dir, taken);
@@ -112,10 +117,11 @@ async function main(): Promise<void> {
   const mem0 = await memory(port);
   const rss0 = rssKiB(server.pid);
   const sockets: WebSocket[] = [];
+  const tokens = HALF ? seeded.tokens.filter((_, i) => i % 2 === 0) : seeded.tokens;
   const t0 = performance.now();
-  for (let i = 0; i < users; i += 100) {
+  for (let i = 0; i < tokens.length; i += 100) {
     await Promise.all(
-      seeded.tokens.slice(i, i + 100).map(
+      tokens.slice(i, i + 100).map(
         (token) =>
           new Promise<void>((resolve, reject) => {
             const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/status`);
@@ -128,9 +134,10 @@ async function main(): Promise<void> {
     );
   }
   const seconds = (performance.now() - t0) / 1000;
+  const n = tokens.length;
   await sleep(3000);
   const rss1 = rssKiB(server.pid);
-  console.log(`${users} sockets ready in ${seconds.toFixed(2)} s (${(users / seconds).toFixed(0)}/s); RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / users).toFixed(2)} KiB per socket`);
+  console.log(`${n} sockets ready in ${seconds.toFixed(2)} s (${(n / seconds).toFixed(0)}/s)${HALF ? `, ${users} users replicated (HEAP_CENSUS_HALF)` : ''}; RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / n).toFixed(2)} KiB per socket`);
   const mem1 = await memory(port);
   const after = await snapshotCensus(server.pid, dir, taken, process.env.HEAP_CENSUS_KEEP);
   await sleep(1000);
@@ -139,7 +146,7 @@ async function main(): Promise<void> {
   await server.stop();
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   for (const k of Object.keys(mem0)) {
-    console.log(`${k.padEnd(9)} ${mib(mem0[k]!)} → ${mib(mem1[k]!)} MiB = ${((mem1[k]! - mem0[k]!) / users / 1024).toFixed(2)} KiB per socket; after the snapshot's full GC ${mib(mem2[k]!)} MiB = ${((mem2[k]! - mem0[k]!) / users / 1024).toFixed(2)} KiB per socket`);
+    console.log(`${k.padEnd(9)} ${mib(mem0[k]!)} → ${mib(mem1[k]!)} MiB = ${((mem1[k]! - mem0[k]!) / n / 1024).toFixed(2)} KiB per socket; after the snapshot's full GC ${mib(mem2[k]!)} MiB = ${((mem2[k]! - mem0[k]!) / n / 1024).toFixed(2)} KiB per socket`);
   }
   const grown = [...after].map(([name, e]) => {
     const b = before.get(name) ?? { count: 0, bytes: 0 };
@@ -147,8 +154,8 @@ async function main(): Promise<void> {
   });
   grown.sort((x, y) => y[1].bytes - x[1].bytes);
   const total = grown.reduce((s, [, e]) => s + e.bytes, 0);
-  console.log(`heap objects grew ${mib(total)} MiB = ${(total / users / 1024).toFixed(2)} KiB per socket; by constructor:`);
-  for (const [name, e] of grown.slice(0, top)) console.log(`${(e.bytes / users).toFixed(0).padStart(7)} B/socket ${(e.count / users).toFixed(2).padStart(8)} per socket  ${name.replace(/\s+/g, ' ').slice(0, 90)}`);
+  console.log(`heap objects grew ${mib(total)} MiB = ${(total / n / 1024).toFixed(2)} KiB per socket; by constructor:`);
+  for (const [name, e] of grown.slice(0, top)) console.log(`${(e.bytes / n).toFixed(0).padStart(7)} B/socket ${(e.count / n).toFixed(2).padStart(8)} per socket  ${name.replace(/\s+/g, ' ').slice(0, 90)}`);
   rmSync(dir, { recursive: true, force: true });
 }
 
