@@ -7,21 +7,31 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KEEP_AFTER_EXPIRY_MS } from '../../src/server/auth/session-pruner.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
+import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { MemoryHost } from '../helpers/memory-host.js';
 
 const TTL_S = 3600;
 let t: TestApp | null = null;
+let drop: (() => Promise<void>) | null = null;
 afterEach(async () => {
   await t?.close();
   t = null;
+  await drop?.();
+  drop = null;
 });
 
 const rows = (app: TestApp) => app.app.services.database.db.selectFrom('user_sessions').select(['id', 'expires_at']).orderBy('expires_at').execute();
 
-describe('expired login sessions are deleted', () => {
+describe.each(testDialects())('expired login sessions are deleted (%s)', (dialect) => {
+  const database = async () => {
+    const fresh = await freshDatabase(dialect);
+    drop = fresh.drop;
+    return fresh.url;
+  };
+
   it('deletes a login a day after its token expired, and keeps a live one whose token still works', async () => {
     const clock = new FakeClock();
-    t = await createTestApp({ tokenTtlS: TTL_S }, { now: clock.now });
+    t = await createTestApp({ tokenTtlS: TTL_S, databaseUrl: await database() }, { now: clock.now });
     await t.register('old_login');
     const pruner = t.app.services.sessionPruner;
     // Expired just now, then a day later to the millisecond: kept.
@@ -40,7 +50,7 @@ describe('expired login sessions are deleted', () => {
   it('deletes a host token row a day after the token expired; a token without expiry moves its row on while in use', async () => {
     const clock = new FakeClock();
     const host = new MemoryHost();
-    t = await createTestApp({ tokenTtlS: TTL_S }, { now: clock.now, host: { identity: host.identity, friends: host.friends, profiles: host.profiles } });
+    t = await createTestApp({ tokenTtlS: TTL_S, databaseUrl: await database() }, { now: clock.now, host: { identity: host.identity, friends: host.friends, profiles: host.profiles } });
     const auth = t.app.services.auth;
     const used = host.addUser('alice', 'Alice');
     const dropped = host.addUser('bob', 'Bob');
