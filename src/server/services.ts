@@ -10,10 +10,10 @@ import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
 import { redisTarget } from './adapters/redis-connections.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
-import { SessionPruner } from './auth/session-pruner.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
+import { Housekeeping, SESSION_KEEP_AFTER_EXPIRY_MS } from './db/housekeeping.js';
 import { migrateToLatest } from './db/migrate.js';
 import { BlockRepository } from './friends/block-repository.js';
 import { FriendRepository } from './friends/friend-repository.js';
@@ -61,8 +61,8 @@ export interface Services {
   database: Database;
   users: UserRepository;
   sessions: SessionRepository;
-  /** Deletes login sessions a day after their expiry, hourly. */
-  sessionPruner: SessionPruner;
+  /** Hourly deletes of status history past its retention and of expired login sessions. */
+  housekeeping: Housekeeping<'history' | 'sessions'>;
   friendRepo: FriendRepository;
   friends: FriendsService;
   auth: AuthService;
@@ -138,7 +138,6 @@ export async function createServices(
       log.warn({ names: unmatched }, 'BEACON_ADMINS names no account that existed when the name was listed; nobody becomes admin by registering it (grant with: npm run admin -- grant <username>)');
     }
     const sessions = new SessionRepository(database.db);
-    const sessionPruner = new SessionPruner(sessions, { now, log });
     const tokens = createTokenService(await jwtSecret(config, database), now);
     const ids = new IdMap(database.db, now);
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
@@ -157,12 +156,14 @@ export async function createServices(
       overrides.store ??
       (redis ? new RedisPresenceStore({ target: redis, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
     const historyRepo = new HistoryRepository(database.db);
-    const history = new HistoryRecorder(historyRepo, {
-      intervalMs: config.persistIntervalMs,
-      retentionMs: config.historyRetentionDays * 86_400_000,
-      now,
-      log,
-    });
+    const history = new HistoryRecorder(historyRepo, { intervalMs: config.persistIntervalMs, now, log });
+    const housekeeping = new Housekeeping(
+      {
+        history: { what: 'status history past its retention', prune: (at) => historyRepo.prune(at - config.historyRetentionDays * 86_400_000) },
+        sessions: { what: 'login sessions a day after they expired', prune: (at) => sessions.prune(at - SESSION_KEEP_AFTER_EXPIRY_MS) },
+      },
+      { now, log },
+    );
     const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log });
     const vapid = await vapidKeys(config, database);
@@ -218,14 +219,14 @@ export async function createServices(
       onApiCall: (a) => {
         presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
       },
-      sessionPruner,
+      housekeeping,
       async start() {
         await presence.start();
         calendar.start();
-        sessionPruner.start();
+        housekeeping.start();
       },
       async close() {
-        sessionPruner.stop();
+        housekeeping.stop();
         await calendar.stop();
         await notifier.idle();
         sender.close();

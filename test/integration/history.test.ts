@@ -54,7 +54,7 @@ describe('status history and patterns', () => {
     await t.app.services.history.recorder.flush();
     expect(await t.app.services.history.repo.ofUser(alice.id)).toHaveLength(2);
     t.clock.advance(91 * D);
-    expect(await t.app.services.history.recorder.prune()).toBe(2);
+    expect((await t.app.services.housekeeping.run()).history).toBe(2);
     expect(await t.app.services.history.repo.ofUser(alice.id)).toEqual([]);
   });
 

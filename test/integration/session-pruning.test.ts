@@ -1,16 +1,18 @@
 /**
- * Login session rows are deleted a day after they expire (hourly, `SessionPruner`): native
+ * Login session rows are deleted a day after they expire (hourly, `Housekeeping`): native
  * logins and the rows host tokens get in the integration modes, whose tables otherwise grow
  * by a row per page load. A host token without an expiry keeps its row while it is in use.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEEP_AFTER_EXPIRY_MS } from '../../src/server/auth/session-pruner.js';
+import { testConfig } from '../../src/server/config.js';
+import { SESSION_KEEP_AFTER_EXPIRY_MS } from '../../src/server/db/housekeeping.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { MemoryHost } from '../helpers/memory-host.js';
 
-const TTL_S = 3600;
+/** The production token lifetime, so the day of grace keeps its real proportion to it. */
+const TTL_S = testConfig().tokenTtlS;
 let t: TestApp | null = null;
 let drop: (() => Promise<void>) | null = null;
 afterEach(async () => {
@@ -33,15 +35,15 @@ describe.each(testDialects())('expired login sessions are deleted (%s)', (dialec
     const clock = new FakeClock();
     t = await createTestApp({ tokenTtlS: TTL_S, databaseUrl: await database() }, { now: clock.now });
     await t.register('old_login');
-    const pruner = t.app.services.sessionPruner;
+    const pruned = async () => (await t!.app.services.housekeeping.run()).sessions;
     // Expired just now, then a day later to the millisecond: kept.
     clock.advance(TTL_S * 1000);
-    expect(await pruner.prune()).toBe(0);
-    clock.advance(KEEP_AFTER_EXPIRY_MS);
-    expect(await pruner.prune()).toBe(0);
+    expect(await pruned()).toBe(0);
+    clock.advance(SESSION_KEEP_AFTER_EXPIRY_MS);
+    expect(await pruned()).toBe(0);
     clock.advance(1);
     const fresh = await t.register('new_login');
-    expect(await pruner.prune()).toBe(1);
+    expect(await pruned()).toBe(1);
     expect(await rows(t)).toHaveLength(1);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${fresh.token}` } });
     expect(me.statusCode).toBe(200);
@@ -72,7 +74,7 @@ describe.each(testDialects())('expired login sessions are deleted (%s)', (dialec
     expect(after[1]!.expires_at).toBeGreaterThan(clock.now());
 
     // Bob's token was last used 50 TTLs ago: its row goes, Alice's stays.
-    expect(await t.app.services.sessionPruner.prune()).toBe(1);
+    expect((await t.app.services.housekeeping.run()).sessions).toBe(1);
     const left = await rows(t);
     expect(left).toHaveLength(1);
     expect(left[0]!.expires_at).toBe(after[1]!.expires_at);

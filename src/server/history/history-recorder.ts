@@ -1,26 +1,24 @@
 /**
- * Records status changes in batches (at the write-behind pace) and prunes what is older
- * than the retention, hourly. A failed write keeps the rows for the next flush.
+ * Records status changes in batches (at the write-behind pace). A failed write keeps the
+ * rows for the next flush. What is older than the retention is deleted by Housekeeping.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Status } from '../../protocol/index.js';
 import { isDatabaseUnreachable } from '../errors.js';
 import type { HistoryRepository, Transition } from './history-repository.js';
 
-const PRUNE_EVERY_MS = 3_600_000;
 /** Rows kept in memory while the database refuses them; beyond this the oldest are dropped (and logged). */
 const MAX_PENDING = 100_000;
 
 export class HistoryRecorder {
   #pending: Transition[] = [];
   #timer: NodeJS.Timeout | null = null;
-  #pruner: NodeJS.Timeout | null = null;
   /** Writes run one after another; a flush waits for the one in flight, then writes what came since. */
   #chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly repo: HistoryRepository,
-    private readonly opts: { intervalMs: number; retentionMs: number; now: () => number; log: FastifyBaseLogger },
+    private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger },
   ) {}
 
   /** A user's effective status changed. */
@@ -35,15 +33,11 @@ export class HistoryRecorder {
   start(): void {
     this.#timer ??= setInterval(() => void this.flush(), this.opts.intervalMs);
     this.#timer.unref();
-    this.#pruner ??= setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.#pruner.unref();
-    void this.prune();
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    if (this.#pruner) clearInterval(this.#pruner);
-    this.#timer = this.#pruner = null;
+    this.#timer = null;
     await this.flush();
   }
 
@@ -52,18 +46,6 @@ export class HistoryRecorder {
     const next = this.#chain.then(() => this.#write());
     this.#chain = next.catch(() => undefined);
     return next;
-  }
-
-  /** Deletes history older than the retention; answers how many rows went. */
-  async prune(): Promise<number> {
-    try {
-      const n = await this.repo.prune(this.opts.now() - this.opts.retentionMs);
-      if (n > 0) this.opts.log.info({ rows: n }, 'status history pruned past its retention');
-      return n;
-    } catch (err) {
-      this.opts.log.warn({ err }, 'status history prune failed; will retry');
-      return 0;
-    }
   }
 
   async #write(): Promise<void> {

@@ -2,7 +2,7 @@
  * Turns a host's identity port into Beacon's AuthContext. A host token gets a login session
  * row of its own (id derived from the token's hash, never the token), created once, so
  * presence can tell one tab's login from another and the socket closes when the token expires.
- * Rows are deleted a day after their expiry (`SessionPruner`).
+ * Rows are deleted a day after their expiry (`Housekeeping`).
  */
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -10,7 +10,8 @@ import type { Db } from '../db/database.js';
 import type { IdentityPort } from '../ports/identity.js';
 import type { IdMap } from './id-map.js';
 
-const SEEN_MAX = 10_000;
+/** Tokens whose row's expiry is remembered; beyond this the memory starts over (a row is written again). */
+const RECORDED_MAX = 10_000;
 
 export interface HostAuthOptions {
   db: Db;
@@ -49,7 +50,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
             .where('user_sessions.expires_at', '<', (eb) => eb.ref('excluded.expires_at')),
         )
         .execute();
-      if (recorded.size >= SEEN_MAX) recorded.clear();
+      if (recorded.size >= RECORDED_MAX) recorded.clear();
       recorded.set(sessionId, expiresAt);
     }
     return { userId, sessionId, role, expiresAt };

@@ -15,6 +15,7 @@ import type { Batcher } from './batcher.js';
 const UNIFORM_MAX = 4096;
 /** One read-only array per tier, every entry that tier (never written after this line). */
 const UNIFORM = VIEWER_TIERS.map((_, t) => new Uint8Array(UNIFORM_MAX).fill(t));
+const isUniform = (tiers: Uint8Array): boolean => UNIFORM[tiers[0]!] === tiers;
 /** Where #tiersOf computes a set's tiers before deciding whether they are uniform. */
 let scratch = new Uint8Array(64);
 
@@ -123,7 +124,7 @@ export class Fanout {
     if (!mixed && size <= UNIFORM_MAX) tiers = UNIFORM[size === 0 ? 0 : scratch[0]!]!;
     else {
       const own = watchers.tiers;
-      tiers = own !== null && UNIFORM[own[0]!] !== own && own.length >= size ? own : new Uint8Array(ids.length);
+      tiers = own !== null && !isUniform(own) && own.length >= size ? own : new Uint8Array(ids.length);
       tiers.set(scratch.subarray(0, size));
     }
     watchers.tiers = tiers;

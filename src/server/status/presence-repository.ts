@@ -15,7 +15,7 @@ import type { PersistedPresence, ServerGame } from '../presence/types.js';
  * `friends`/`nobody` and one of `user` (~0.2 KiB per user).
  */
 const CANONICAL = new Map<string, string>([...AUDIENCES, ...STATUS_VISIBILITIES, ...ROLES, ...MANUAL_STATUSES].map((v) => [v, v]));
-const canonical = <T extends string>(v: T): T => (CANONICAL.get(v) as T | undefined) ?? v;
+const canonical = <T extends string | null>(v: T): T => (v === null ? v : ((CANONICAL.get(v) as T | undefined) ?? v));
 
 export interface Profile {
   id: number;
@@ -154,7 +154,7 @@ export class PresenceRepository {
             hiddenLastSeen: r.hidden_last_seen === null ? null : Number(r.hidden_last_seen),
           },
           persisted: {
-            manualStatus: r.manual_status === null ? null : canonical(r.manual_status),
+            manualStatus: canonical(r.manual_status),
             serverGames: parseGames(r.server_games),
             schedule: parseSchedule(r.status_schedule),
             calendar: calendars.get(r.id) ?? [],

@@ -5,9 +5,9 @@
  * in a reconnect storm that was a fifth of the server's time. A friend's view for one
  * tier only changes when their presence state, profile, settings or hidden last_seen
  * change, or at midnight UTC (the approximate last-seen bucket), apart from `timestamp`,
- * which is when the view is made. So the JSON of each (friend, tier) is kept, with where
- * its timestamp's value sits, in a WeakMap keyed by the friend's presence state (a frozen snapshot the
- * engine replaces on every change: a replaced state takes its entry with it). Every other
+ * which is when the view is made. So the JSON of each (friend, tier) is kept, with where its
+ * timestamp's value sits, in a WeakMap keyed by the friend's presence state (a frozen snapshot
+ * the engine replaces on every change: a replaced state takes its entry with it). Every other
  * input is compared by identity before use. The views still come from `view()` alone.
  */
 import { compareSortKeys, sortKeyOf, type SortKey, type View } from '../../protocol/index.js';

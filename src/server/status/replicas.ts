@@ -207,7 +207,7 @@ export class Replicas {
 
   /** Whether the replica may be dropped now: not loading, and nothing of it waits to be saved to the store. */
   releasable(userId: number): boolean {
-    return !this.#loading.has(userId) && !this.#unsaved.has(userId) && !(this.#pinned.get(userId)! > 0);
+    return !this.#loading.has(userId) && !this.#unsaved.has(userId) && !this.#isPinned(userId);
   }
 
   /** Drops the replica: profile, presence, version, and the bus subscription. A later ensure() loads it afresh. */
@@ -217,7 +217,12 @@ export class Replicas {
     this.engine.remove(userId);
     this.#versions.delete(userId);
     this.#reaped.delete(userId);
-    if (!(this.#pinned.get(userId)! > 0)) this.#pinned.delete(userId);
+    if (!this.#isPinned(userId)) this.#pinned.delete(userId);
+  }
+
+  /** Some ensure() (or caller between its awaits) uses the user now; an entry at 0 does not count. */
+  #isPinned(userId: number): boolean {
+    return (this.#pinned.get(userId) ?? 0) > 0;
   }
 
   /** Imports a stored replica: the user-level fields only when they are at least as new as this replica's. */

@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 
 /**
- * Login sessions past their expiry are deleted hourly (`SessionPruner`). Host tokens in the
+ * Login sessions past their expiry are deleted hourly (`Housekeeping`). Host tokens in the
  * integration modes make a row per token, so the table grows by every page load of every
  * user of the host site; the hourly delete finds the expired rows by this index instead of
  * reading the whole table.
