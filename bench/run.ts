@@ -63,7 +63,7 @@ function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | n
   const list: ScenarioParams[] = [];
   let addressBase = 2;
   const common: Common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, redisCluster: null };
-  for (const target of o.targets) {
+  for (const target of o.main ? o.targets : []) {
     list.push({
       ...common,
       name: 'main',
@@ -117,7 +117,7 @@ function gitHead(): string {
 function budgetMs(o: BenchOptions): number {
   if (o.smoke) return 55_000;
   const perMain = (o.duration + 150 + (o.sweep ? 80 : 0)) * 1000;
-  return o.targets.length * perMain + (o.small ? 150_000 : 0) + (o.two ? 200_000 : 0) + (clusterRun(o) ? 200_000 : 0);
+  return (o.main ? o.targets.length * perMain : 0) + (o.small ? 150_000 : 0) + (o.two ? 200_000 : 0) + (clusterRun(o) ? 200_000 : 0);
 }
 
 function chart(results: ScenarioResult[]): string {

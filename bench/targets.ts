@@ -59,7 +59,7 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
           cwd: p.beaconRoot,
           port,
           logDir: o.dir,
-          nodeArgs: p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : [],
+          nodeArgs: [...(p.profileDir ? ['--cpu-prof', '--cpu-prof-dir', p.profileDir] : []), ...(process.env.BENCH_BEACON_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
           env: {
             BEACON_PORT: String(port),
             BEACON_HOST: '127.0.0.1',
