@@ -63,7 +63,8 @@ export class FriendsStore {
   }
 
   /**
-   * Merges a `friend_status_change`, keeping username and display name. A change for a
+   * Merges a `friend_status_change`, keeping username and display name unless it carries new
+   * ones (a rename). A change for a
    * friend not in the list is dropped: it cannot be rendered without a name, and the
    * `friend_added` that must precede it (or the next snapshot) will bring the full view.
    */
@@ -72,6 +73,9 @@ export class FriendsStore {
     if (!previous) return null;
     return this.upsert({
       ...previous,
+      // Names come only with a rename.
+      username: frame.username ?? previous.username,
+      display_name: frame.display_name ?? previous.display_name,
       status: frame.status,
       activity: frame.activity,
       custom_message: frame.custom_message,

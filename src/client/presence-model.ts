@@ -74,7 +74,9 @@ export class PresenceModel {
           const { status, activity, custom_message, timestamp } = frame;
           const activity_details = frame.activity_details ?? null;
           const activity_since = frame.activity_since ?? null;
-          this.updateSelf({ ...this.#self, status, activity, custom_message, activity_details, activity_since, timestamp });
+          const username = frame.username ?? this.#self.username;
+          const display_name = frame.display_name ?? this.#self.display_name;
+          this.updateSelf({ ...this.#self, username, display_name, status, activity, custom_message, activity_details, activity_since, timestamp });
         }
         break;
       default:

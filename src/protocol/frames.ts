@@ -57,6 +57,9 @@ export interface StatusUpdateFrame {
   activity_details?: ActivityDetails | null;
   activity_since?: string | null;
   timestamp: string;
+  /** Present only when the user's names changed (a rename). */
+  username?: string;
+  display_name?: string;
 }
 export interface FriendStatusChangeFrame {
   type: 'friend_status_change';
@@ -70,6 +73,9 @@ export interface FriendStatusChangeFrame {
   activity_details?: ActivityDetails | null;
   activity_since?: string | null;
   timestamp: string;
+  /** Present only when the friend's names changed (a rename): they replace the ones kept. */
+  username?: string;
+  display_name?: string;
 }
 export interface FriendAddedFrame {
   type: 'friend_added';

@@ -143,7 +143,7 @@ export async function createServices(
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
     const identity =
       overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now }) : null);
-    const external = identity ? hostAuthenticator({ db: database.db, identity, ids, now, tokenTtlS: config.tokenTtlS }) : undefined;
+    const external = identity ? hostAuthenticator({ db: database.db, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]) }) : undefined;
     const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits, ...(external ? { external } : {}) });
     const friendRepo = new FriendRepository(database.db);
     const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;

@@ -231,5 +231,35 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     const busy = await alice.socket.after(() => site.app.beacon.setStatus('2', 'busy', 'in a meeting'), changeOf(2, 'busy'));
     expect(busy.custom_message).toBe('in a meeting');
   });
+  it('shows a rename the host reports to friends and the user live, and in the next snapshot', async () => {
+    const host = new MemoryHost();
+    const aliceToken = host.addUser('u-alice', 'Alice');
+    const bobToken = host.addUser('u-bob', 'Bob');
+    host.befriend('u-alice', 'u-bob');
+    const site = await hostSite(host);
+    const alice = await site.connect(aliceToken);
+    const bob = await site.connect(bobToken);
+    const bobId = (bob.ready.self as { user_id: number }).user_id;
+
+    host.users.get('u-bob')!.name = 'Robert';
+    const ownFrom = bob.socket.mark();
+    const seen = await alice.socket.after(
+      () => site.app.beacon.profilesChanged(['u-bob']),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.display_name === 'Robert',
+    );
+    expect(seen).toMatchObject({ username: 'Robert', status: 'online' });
+    await bob.socket.next((f) => f.type === 'status_update' && f.display_name === 'Robert', { from: ownFrom });
+
+    // Nothing changed: no frame. Ids the host never showed Beacon are not created for it.
+    const quiet = alice.socket.mark();
+    await site.app.beacon.profilesChanged(['u-bob', 'u-nobody']);
+    await site.advance(20);
+    expect(alice.socket.since(quiet).filter((f) => f.type === 'friend_status_change')).toEqual([]);
+    expect(await site.app.beacon.services.ids.internal(['u-nobody'], { create: false })).toEqual(new Map());
+
+    // A new socket's snapshot has the new name too (the kept JSON of Bob's view is not reused).
+    const again = await site.connect(aliceToken);
+    expect(again.ready.friends).toEqual([expect.objectContaining({ user_id: bobId, display_name: 'Robert' })]);
+  });
 });
 

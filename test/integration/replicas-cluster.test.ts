@@ -12,6 +12,7 @@ import type { AuthContext } from '../../src/server/auth/auth-service.js';
 import { testConfig } from '../../src/server/config.js';
 import type { EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceStore } from '../../src/server/ports/presence-store.js';
+import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
@@ -157,6 +158,22 @@ for (const kind of ['memory', 'redis'] as const) {
       // And it follows later changes again (subscribed anew).
       await b.presence.setStatus(bob.userId, { status: 'online', custom_message: 'free' });
       await until('A sees bob free', () => a.presence.viewOf(bob.userId, 'friend').custom_message === 'free');
+    });
+
+    it('a rename told to one instance reaches the friends on the other, with the names in the frame', async () => {
+      const alice = await user('alice');
+      const bob = await user('bob');
+      await befriend(alice, bob);
+      await connect(a, bob, 'b1');
+      await connect(b, alice, 'a1');
+      await until('bob replicated on B', () => b.presence.replicates(bob.userId) && b.presence.engine.get(bob.userId).status === 'online');
+      const seen: PresenceEvent[] = [];
+      b.presence.setSink((e) => seen.push(e));
+      await a.database.db.updateTable('users').set({ display_name: 'Robert' }).where('id', '=', bob.userId).execute();
+      a.presence.renamed([bob.userId]);
+      await until('B told of the rename', () => seen.some((e) => e.kind === 'presence' && e.userId === bob.userId && e.renamed === true && e.views.friend?.display_name === 'Robert'));
+      expect(b.presence.viewOf(bob.userId, 'friend').display_name).toBe('Robert');
+      expect(a.presence.viewOf(bob.userId, 'self').display_name).toBe('Robert');
     });
 
     it('one writer per user: with friends on both instances, database writes per change stay at 1', async () => {

@@ -80,6 +80,23 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     await alice.socket.after(async () => expect((await service(app, 'PUT', '/users/alice/friends', { friends: [{ id: 'carol' }] })).json()).toEqual({ added: 1, removed: 1 }), (f) => f.type === 'friend_removed');
   });
 
+  it('shows a rename live, from the service API or from a newer token of the user', async () => {
+    const app = await sidecar();
+    await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
+    const alice = await app.connect(await sign('alice', 'Alice'));
+    const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+    const bobId = idOf(bob.ready);
+    const named = (name: string) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === bobId && f.display_name === name;
+
+    const renamed = await alice.socket.after(() => service(app, 'PUT', '/users', { users: [{ id: 'bob', name: 'Robert' }] }), named('Robert'));
+    expect(renamed).toMatchObject({ username: 'Robert', status: 'online' });
+    // The host's next token for Bob carries another name: his friends see it once it is used.
+    await alice.socket.after(async () => {
+      const res = await app.app.inject({ method: 'GET', url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${await sign('bob', 'Bobby')}` } });
+      expect(res.statusCode).toBe(200);
+    }, named('Bobby'));
+  });
+
   it('refuses tokens it should not trust: another signer, expired, none at all', async () => {
     const app = await sidecar();
     for (const token of [await sign('alice', 'Alice', 'another-secret-0123456789'), await sign('alice', 'Alice', SECRET, '-1m'), 'not-a-jwt']) {

@@ -23,6 +23,8 @@ export interface BeaconApi {
   game(report: GameReport): Promise<HostUserId[]>;
   /** The host changed (made, removed, re-categorised) the friendship of a and b: Beacon re-reads it and updates both sides live. */
   friendshipChanged(a: HostUserId, b: HostUserId): Promise<void>;
+  /** The host changed these users' profiles (their names): Beacon re-reads them, and friends see the new names live. */
+  profilesChanged(ids: readonly HostUserId[]): Promise<void>;
   /** Beacon's internals, for standalone Beacon and tests. */
   readonly services: Services;
   readonly gateway: Gateway;
@@ -52,6 +54,11 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     async friendshipChanged(a, b) {
       const [x, y] = await toInternal([a, b]);
       await services.friendshipChanged(x!, y!);
+    },
+    async profilesChanged(ids) {
+      // Users Beacon never saw have no name here to re-read: they are not created for it.
+      const known = standalone ? ids.map(Number) : [...(await services.ids.internal(ids, { create: false })).values()];
+      services.presence.renamed(known);
     },
   };
 }

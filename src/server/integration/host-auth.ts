@@ -20,6 +20,8 @@ export interface HostAuthOptions {
   now: () => number;
   /** Lifetime given to a token that says nothing of its expiry, in seconds. */
   tokenTtlS: number;
+  /** A token named its user differently from before: friends are to see the new name (presence.renamed). */
+  renamed?: (userId: number) => void;
 }
 
 export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promise<AuthContext | null> {
@@ -39,7 +41,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     // A token without an expiry is given the TTL from each use; its row's expiry moves on
     // (at most twice per TTL) so that expired sessions can be deleted without taking it.
     if (known === undefined || expiresAt - known > ttlMs / 2) {
-      if (known === undefined) await o.ids.describe(userId, user.name, role);
+      if (known === undefined && (await o.ids.describe(userId, user.name, role))) o.renamed?.(userId);
       await o.db
         .insertInto('user_sessions')
         .values({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, revoked_at: null, user_agent: null })

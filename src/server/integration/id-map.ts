@@ -90,18 +90,19 @@ export class IdMap {
     return out;
   }
 
-  /** Keeps the shadow row's name and role as the host last said (written only when they change). */
-  async describe(id: number, name: string | undefined, role: Role | undefined): Promise<void> {
+  /** Keeps the shadow row's name and role as the host last said (written only when they change); answers whether they changed. */
+  async describe(id: number, name: string | undefined, role: Role | undefined): Promise<boolean> {
     const set: { display_name?: string; role?: Role } = {};
     if (name !== undefined) set.display_name = clipName(name);
     if (role !== undefined) set.role = role;
-    if (Object.keys(set).length === 0) return;
-    await this.db
+    if (Object.keys(set).length === 0) return false;
+    const res = await this.db
       .updateTable('users')
       .set(set)
       .where('id', '=', id)
       .where((eb) => eb.or(Object.entries(set).map(([k, v]) => eb(k as 'role', '!=', v as Role))))
-      .execute();
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 
   async #insert(rows: Array<ReturnType<typeof shadowRow>>): Promise<void> {

@@ -25,7 +25,12 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
     async (request) => {
       const { users } = request.body;
       const map = await services.ids.internal(users.map((u) => u.id));
-      for (const u of users) await services.ids.describe(map.get(String(u.id))!, u.name, undefined);
+      const renamed: number[] = [];
+      for (const u of users) {
+        const id = map.get(String(u.id))!;
+        if (await services.ids.describe(id, u.name, undefined)) renamed.push(id);
+      }
+      services.presence.renamed(renamed);
       return { users: map.size };
     },
   );

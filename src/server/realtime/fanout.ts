@@ -45,6 +45,12 @@ const statusUpdateBody = (v: View): string =>
     timestamp: v.timestamp,
   });
 
+/**
+ * The frame with the user's names added (`username`, `display_name`): sent when the names
+ * changed (a rename), so the receiver can replace the ones it keeps.
+ */
+const withNames = (body: string, v: View): string => `${body.slice(0, -1)},"username":${JSON.stringify(v.username)},"display_name":${JSON.stringify(v.display_name)}}`;
+
 export class Fanout {
   constructor(
     private readonly registry: Registry,
@@ -56,7 +62,7 @@ export class Fanout {
   deliver(e: PresenceEvent): void {
     switch (e.kind) {
       case 'presence':
-        return this.#presence(e.userId, e.views);
+        return this.#presence(e.userId, e.views, e.renamed === true);
       case 'friend_added':
         this.registry.watch(e.viewerId, e.subjectId);
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_added', friend: e.view }));
@@ -82,11 +88,15 @@ export class Fanout {
     }
   }
 
-  #presence(userId: number, views: Partial<Record<ViewerTier, View>>): void {
-    if (views.self) this.#toUser(userId, statusUpdateBody(views.self), 'self');
+  /**
+   * `renamed`: the frames also carry the names, under keys of their own, so that under
+   * backpressure a later change (which keeps only the latest per key) cannot drop the rename.
+   */
+  #presence(userId: number, views: Partial<Record<ViewerTier, View>>, renamed: boolean): void {
+    if (views.self) this.#toUser(userId, renamed ? withNames(statusUpdateBody(views.self), views.self) : statusUpdateBody(views.self), renamed ? 'self-names' : 'self');
     const watchers = this.registry.watchersOf(userId);
     if (!watchers) return;
-    const key = `f${userId}`;
+    const key = renamed ? `n${userId}` : `f${userId}`;
     const tiers = this.#tiersOf(userId, watchers);
     // One body per tier, made the first time a watcher of that tier needs it.
     const bodies = new Array<string | null | undefined>(VIEWER_TIERS.length);
@@ -96,7 +106,7 @@ export class Fanout {
       let body = bodies[t];
       if (body === undefined) {
         const v = views[VIEWER_TIERS[t]!];
-        body = bodies[t] = v ? friendStatusBody(v) : null;
+        body = bodies[t] = v ? (renamed ? withNames(friendStatusBody(v), v) : friendStatusBody(v)) : null;
       }
       if (body !== null) this.#toUser(ids[i]!, body, key);
     }

@@ -48,7 +48,9 @@ export type BusEvent =
   /** A watched friend came online, as the viewer may see them (one instance decided and sent it). */
   | { kind: 'notification'; viewerId: number; payload: NotificationPayload }
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
-  | { kind: 'reload'; userId: number };
+  | { kind: 'reload'; userId: number }
+  /** The user's name changed where names come from (a host's profiles or shadow row): re-read it. */
+  | { kind: 'renamed'; userId: number };
 
 const BUS_KINDS = new Set([
   'input',
@@ -57,6 +59,7 @@ const BUS_KINDS = new Set([
   'category_changed',
   'revoked',
   'reload',
+  'renamed',
   'request_received',
   'request_closed',
   'game_invite',
@@ -70,8 +73,8 @@ export function isBusEvent(m: { kind: string }): m is BusEvent {
 }
 
 export type PresenceEvent =
-  /** The user's views changed for these tiers (only those). `self` goes to their own sockets. */
-  | { kind: 'presence'; userId: number; views: Partial<Record<ViewerTier, View>> }
+  /** The user's views changed for these tiers (only those). `self` goes to their own sockets. `renamed`: their names changed (frames carry them). */
+  | { kind: 'presence'; userId: number; views: Partial<Record<ViewerTier, View>>; renamed?: boolean }
   /** `viewerId` and `subjectId` became friends; the viewer now sees the subject as `view`. */
   | { kind: 'friend_added'; viewerId: number; subjectId: number; view: View }
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }

@@ -105,6 +105,24 @@ export class PresenceRepository {
       .execute();
   }
 
+  /**
+   * The users' names as load() gives a profile them: from `names` when integrated with a host,
+   * else Beacon's own columns. Unknown ids are left out.
+   */
+  async namesOf(ids: readonly number[]): Promise<Map<number, { username: string; displayName: string }>> {
+    const out = new Map<number, { username: string; displayName: string }>();
+    if (ids.length === 0) return out;
+    if (this.names) {
+      for (const [id, name] of await this.names(ids)) out.set(id, { username: name, displayName: name });
+      return out;
+    }
+    for (const part of chunks([...new Set(ids)])) {
+      const rows = await this.db.selectFrom('users').select(['id', 'username', 'display_name']).where('id', 'in', part).execute();
+      for (const r of rows) out.set(r.id, { username: r.username, displayName: r.display_name });
+    }
+    return out;
+  }
+
   /** Profiles and remembered presence of the given users (unknown ids are left out). */
   async load(ids: readonly number[]): Promise<Array<{ profile: Profile; persisted: PersistedPresence }>> {
     const out: Array<{ profile: Profile; persisted: PersistedPresence }> = [];

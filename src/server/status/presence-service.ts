@@ -63,6 +63,8 @@ export class PresenceService {
   readonly graph: FriendGraph;
   readonly instanceId: string;
   readonly #profiles = new Map<number, Profile>();
+  /** Name re-reads in flight, by user (see renamed). */
+  readonly #renaming = new Map<number, Promise<void>>();
   /** Open sockets per login session: a login with a socket is not also a polling client. */
   readonly #logins = new Map<string, { userId: number; sockets: number }>();
   readonly #writer: PresenceWriter;
@@ -261,7 +263,7 @@ export class PresenceService {
     for (const [userId, profile] of this.#profiles) {
       if ((profile.settings.last_seen_approximate_visibility ?? 'nobody') === 'nobody' || this.engine.get(userId).status !== 'offline') continue;
       const subject = this.#subject(userId);
-      this.#publishViews(userId, subject, subject, lastMsOfYesterday);
+      this.#publishViews(userId, subject, subject, { beforeMs: lastMsOfYesterday });
     }
   }
 
@@ -525,6 +527,35 @@ export class PresenceService {
 
   // ---- internals -----------------------------------------------------------------
 
+  /**
+   * These users' names changed where names come from (a host's profiles port, or the shadow
+   * row the service API and host tokens describe): every instance holding one of them re-reads
+   * the name, and friends and the user's own sockets see it live, as a view change.
+   */
+  renamed(userIds: readonly number[]): void {
+    for (const userId of userIds) this.#publish(userId, { kind: 'renamed', userId });
+  }
+
+  /** Re-reads a loaded user's name; renames of one user are read one after another, so the last one wins. */
+  #reread(userId: number): void {
+    const previous = this.#renaming.get(userId) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const name = (await this.deps.repo.namesOf([userId])).get(userId);
+        const profile = this.#profiles.get(userId);
+        if (!name || !profile || (profile.username === name.username && profile.displayName === name.displayName)) return;
+        const before = this.#subject(userId);
+        profile.username = name.username;
+        profile.displayName = name.displayName;
+        this.#publishViews(userId, before, this.#subject(userId), { renamed: true });
+      })
+      .catch((err: unknown) => this.deps.log.error({ err, userId }, 'renamed user’s name not re-read; friends see the old name until it is loaded again'))
+      .finally(() => {
+        if (this.#renaming.get(userId) === next) this.#renaming.delete(userId);
+      });
+    this.#renaming.set(userId, next);
+  }
+
   #socketSession(connId: string): string {
     return `${this.instanceId}/${connId}`;
   }
@@ -561,6 +592,8 @@ export class PresenceService {
       case 'reload':
         void this.#replicas.reload(message.userId);
         return;
+      case 'renamed':
+        return this.#replicas.whenLoaded(message.userId, () => this.#reread(message.userId));
       case 'friend_removed':
       case 'friend_added':
       case 'category_changed': {
@@ -585,7 +618,7 @@ export class PresenceService {
     // Unhiding never reveals what happened while hidden: an offline user keeps the last_seen they showed.
     const change = unhiding ? this.engine.restoreLastSeen(userId, shown) : null;
     if (change) this.#writer.markDirty(userId);
-    this.#publishViews(userId, before, this.#subject(userId), undefined, origin);
+    this.#publishViews(userId, before, this.#subject(userId), { origin });
   }
 
   #friendViews(viewerId: number): View[] {
@@ -623,20 +656,22 @@ export class PresenceService {
     this.#writer.markDirty(change.userId);
     if (change.before.status !== change.after.status && this.#replicas.isWriter(change.userId)) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
-    this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after), undefined, origin);
+    this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after), { origin });
   }
 
   /**
    * Hands the gateway the views of the tiers that changed, each computed once. `beforeMs`
-   * (default now) is when `before` was seen: the day roll-over compares one subject across midnight.
+   * (default now) is when `before` was seen: the day roll-over compares one subject across
+   * midnight. `origin`: this instance applied the input first. `renamed`: the user's names
+   * changed (the frames carry them).
    */
-  #publishViews(userId: number, before: Subject, after: Subject, beforeMs?: number, origin = false): void {
-    const changed = changedViews(before, after, this.deps.now(), beforeMs);
+  #publishViews(userId: number, before: Subject, after: Subject, o: { beforeMs?: number; origin?: boolean; renamed?: boolean } = {}): void {
+    const changed = changedViews(before, after, this.deps.now(), o.beforeMs);
     if (changed.length === 0) return;
     const views: Partial<Record<ViewerTier, View>> = {};
     for (const c of changed) views[c.tier] = c.after;
-    this.#sink({ kind: 'presence', userId, views });
-    if (origin && this.#appeared && after.presence.status !== 'offline') this.#reportAppeared(userId, changed);
+    this.#sink(o.renamed ? { kind: 'presence', userId, views, renamed: true } : { kind: 'presence', userId, views });
+    if (o.origin && this.#appeared && after.presence.status !== 'offline') this.#reportAppeared(userId, changed);
   }
 
   /** The tiers that saw the user offline before and present now, with what they see now. */

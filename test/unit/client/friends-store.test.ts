@@ -93,6 +93,16 @@ describe('FriendsStore', () => {
     expect(store.upsert(view(2, 'amy', 'online'))).toBeNull();
   });
 
+  it('takes new names from a change that carries them (a rename), and keeps them otherwise', () => {
+    const store = new FriendsStore();
+    store.replace([view(2, 'amy', 'online')]);
+    const base = { type: 'friend_status_change', friend_id: 2, status: 'online', activity: null, custom_message: null, last_seen: null, timestamp: T0 } as const;
+    const renamed = store.applyChange({ ...base, username: 'amelia', display_name: 'Amelia' });
+    expect(renamed?.view).toMatchObject({ username: 'amelia', display_name: 'Amelia' });
+    store.applyChange({ ...base, status: 'busy' });
+    expect(store.get(2)).toMatchObject({ username: 'amelia', display_name: 'Amelia', status: 'busy' });
+  });
+
   it('hands out copies of the sorted list', () => {
     const store = new FriendsStore();
     store.replace([view(2, 'amy', 'online')]);

@@ -122,6 +122,13 @@ describe('PresenceModel events', () => {
     expect(take()).toEqual([]);
   });
 
+  it('status_update with names (a rename) replaces the own names', () => {
+    const { m, take } = setup();
+    m.applyEvent({ type: 'status_update', user_id: ME.user_id, status: ME.status, activity: ME.activity, custom_message: ME.custom_message, timestamp: ME.timestamp, username: 'renamed', display_name: 'Renamed' });
+    expect(take()).toEqual(['self']);
+    expect(m.self).toMatchObject({ username: 'renamed', display_name: 'Renamed', status: ME.status });
+  });
+
   it('status_update before any self is ignored', () => {
     const { m, take } = model();
     m.applyEvent({ type: 'status_update', user_id: ME.user_id, status: 'busy', activity: null, custom_message: null, timestamp: ME.timestamp });

@@ -170,6 +170,23 @@ describe('Fanout', () => {
     ]);
   });
 
+  it('a rename carries the names, and on a backed-up socket a later change of the friend does not drop it', async () => {
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' } });
+    const bob = await connect(2);
+    const self = await connect(SUBJECT);
+    bob.socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('online', { display_name: 'Alicia' }), self: viewAs('online', { display_name: 'Alicia' }) }, renamed: true });
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('away', { display_name: 'Alicia' }) } });
+    bob.socket.bufferedAmount = 0;
+    flush();
+    const [batch] = frames(bob.socket) as Array<{ messages: Array<Record<string, unknown>> }>;
+    expect(batch!.messages.map((m) => [m.status, m.username, m.display_name])).toEqual([
+      ['online', 'alice', 'Alicia'],
+      ['away', undefined, undefined],
+    ]);
+    expect(frames(self.socket)).toEqual([expect.objectContaining({ type: 'status_update', display_name: 'Alicia', username: 'alice' })]);
+  });
+
   it("a backed-up socket keeps the user's own latest status_update only", async () => {
     const { fanout, connect, flush } = await setup({});
     const self = await connect(SUBJECT);
