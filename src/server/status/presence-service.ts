@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { countGraphemes, sortViewsInPlace, MAX_CUSTOM_MESSAGE, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { sortViewsInPlace, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -22,8 +22,7 @@ import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { evaluateSchedule, isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
-import { cleanDetails } from './activity-details.js';
+import { evaluateSchedule, type CalendarBusy } from '../presence/schedule.js';
 import { applyInput } from './apply-input.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
@@ -34,6 +33,7 @@ import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Saturation } from './saturation.js';
 import { Replicas } from './replicas.js';
 import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
+import { StatusCommands } from './status-commands.js';
 import { isoUtc } from '../presence/iso-time.js';
 
 
@@ -83,6 +83,7 @@ export class PresenceService {
   #ticker: NodeJS.Timeout | null = null;
   readonly #saturation: Saturation | null;
   readonly #friendJson = new FriendJsonCache();
+  readonly #commands: StatusCommands;
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
@@ -111,6 +112,17 @@ export class PresenceService {
       ensureLoaded: (ids) => this.ensureLoaded(ids),
       sink: (e) => this.#sink(e),
       friendship: (viewerId, subjectId, friends) => this.#friendship(viewerId, subjectId, friends),
+    });
+    this.#commands = new StatusCommands({
+      engine: this.engine,
+      now,
+      repo: deps.repo,
+      users: deps.users,
+      ensureLoaded: (ids) => this.ensureLoaded(ids),
+      input: (userId, input) => this.#input(userId, input),
+      profile: (userId) => this.#profile(userId),
+      loaded: (userId) => this.#profiles.has(userId),
+      viewOf: (userId, tier) => this.viewOf(userId, tier),
     });
     bus.onMessage((_topic, message) => this.#onBus(message));
     bus.onHealthChange((healthy) => {
@@ -369,93 +381,38 @@ export class PresenceService {
     this.#input(userId, { op: 'interaction' });
   }
 
-  // ---- status --------------------------------------------------------------------
+  // ---- status (validated and turned into inputs by StatusCommands) ----------------
 
-  async setStatus(userId: number, body: SetStatusBody): Promise<View> {
-    checkMessage(body.custom_message, 'custom_message');
-    await this.ensureLoaded([userId]);
-    const touched = body.custom_message !== undefined || body.expires_at !== undefined;
-    // expires_at alone sets when the current message clears; it does not clear it now.
-    const message = body.custom_message !== undefined ? body.custom_message : this.engine.ownCustomMessage(userId);
-    const custom = touched ? { message, expiresAt: message === null ? null : parseExpiry(body.expires_at ?? null, this.deps.now()) } : null;
-    this.#input(userId, { op: 'status', status: body.status, custom });
-    return this.viewOf(userId, 'self');
+  setStatus(userId: number, body: SetStatusBody): Promise<View> {
+    return this.#commands.setStatus(userId, body);
   }
 
-  async setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
-    await this.ensureLoaded([userId]);
-    if (this.engine.inServerGame(userId)) {
-      this.#input(userId, { op: 'interaction' });
-      throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
-    }
-    this.#input(userId, { op: 'activity', activity, details: cleanDetails(rawDetails) });
-    return this.viewOf(userId, 'self');
+  setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
+    return this.#commands.setActivity(userId, activity, rawDetails);
   }
 
-  /** The user's status schedule, as the API shows it (no schedule: no rules, UTC). */
-  async getSchedule(userId: number): Promise<ScheduleBody> {
-    await this.ensureLoaded([userId]);
-    return scheduleBody(this.engine.snapshotForPersistence(userId).schedule ?? null);
+  getSchedule(userId: number): Promise<ScheduleBody> {
+    return this.#commands.getSchedule(userId);
   }
 
-  /** Replaces the user's status schedule (no rules removes it); saved at once, applied on every instance. */
-  async setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
-    if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
-    for (const [i, r] of body.rules.entries()) {
-      if (r.from === r.to) throw new AppError('VALIDATION_ERROR', `rules/${i}: from and to must differ`);
-      checkMessage(r.message, `rules/${i}/message`);
-    }
-    await this.ensureLoaded([userId]);
-    const schedule: Schedule | null =
-      body.rules.length === 0
-        ? null
-        : {
-            timeZone: body.time_zone,
-            rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
-          };
-    await this.deps.repo.saveSchedule(userId, schedule);
-    this.#input(userId, { op: 'schedule', schedule });
-    return scheduleBody(schedule, body.time_zone);
+  setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
+    return this.#commands.setSchedule(userId, body);
   }
 
-  /** New busy intervals from the user's calendar feed, applied on every instance. */
-  async setCalendar(userId: number, busy: CalendarBusy[]): Promise<void> {
-    await this.ensureLoaded([userId]);
-    this.#input(userId, { op: 'calendar', busy });
+  setCalendar(userId: number, busy: CalendarBusy[]): Promise<void> {
+    return this.#commands.setCalendar(userId, busy);
   }
 
-  async getSettings(userId: number): Promise<Settings> {
-    await this.ensureLoaded([userId]);
-    return { ...this.#profile(userId).settings };
+  getSettings(userId: number): Promise<Settings> {
+    return this.#commands.getSettings(userId);
   }
 
-  /**
-   * Saves settings at once (they are durable) and tells every viewer whose view changed.
-   * Hiding fixes the last_seen shown while hidden: now, as if the user logged out at this
-   * moment, or their last_seen if they are offline already.
-   */
-  async updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
-    await this.ensureLoaded([userId]);
-    const profile = this.#profile(userId);
-    const settings = { ...profile.settings, ...patch };
-    const hiding = settings.status_visibility === 'hidden' && profile.settings.status_visibility !== 'hidden';
-    const state = this.engine.get(userId);
-    const hiddenLastSeen = hiding ? (state.status === 'offline' ? state.lastSeen : this.deps.now()) : profile.hiddenLastSeen;
-    await this.deps.users.updateSettings(userId, patch, hiddenLastSeen);
-    this.#input(userId, { op: 'settings', settings, hiddenLastSeen });
-    return settings;
+  updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
+    return this.#commands.updateSettings(userId, patch);
   }
 
-  async gameEvent(body: GameEventBody): Promise<number[]> {
-    await this.ensureLoaded(body.player_ids);
-    const matchId = String(body.match_id);
-    const kind = body.event.startsWith('tournament') ? 'tournament' : 'match';
-    const started = body.event.endsWith('_started');
-    const updated = body.event.endsWith('_updated');
-    const details = cleanDetails(body.details);
-    const applied = body.player_ids.filter((id) => this.#profiles.has(id));
-    for (const id of applied) this.#input(id, { op: 'game', matchId, kind, started, updated, details });
-    return applied;
+  gameEvent(body: GameEventBody): Promise<number[]> {
+    return this.#commands.gameEvent(body);
   }
 
   // ---- views ---------------------------------------------------------------------
@@ -694,26 +651,3 @@ export class PresenceService {
 }
 
 const pollId = (sessionId: string) => `poll:${sessionId}`;
-
-/** A custom message counts characters as people see them (grapheme clusters), as the web app's counter does. */
-function checkMessage(message: string | null | undefined, field: string): void {
-  // A grapheme is at least one UTF-16 unit, so a message no longer than the limit in units
-  // is within it: segmenting (the costly part, on every set_status) is only for longer ones.
-  if (message && message.length > MAX_CUSTOM_MESSAGE && countGraphemes(message) > MAX_CUSTOM_MESSAGE) {
-    throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_CUSTOM_MESSAGE} characters`);
-  }
-}
-
-function scheduleBody(schedule: Schedule | null, timeZone = 'UTC'): ScheduleBody {
-  if (!schedule) return { time_zone: timeZone, rules: [] };
-  return { time_zone: schedule.timeZone, rules: schedule.rules.map((r) => ({ days: r.days, from: r.from, to: r.to, status: r.status, message: r.message })) };
-}
-
-function parseExpiry(iso: string | null, now: number): number | null {
-  if (iso === null) return null;
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) throw new AppError('VALIDATION_ERROR', 'expires_at is not a valid timestamp');
-  if (t <= now) throw new AppError('VALIDATION_ERROR', 'expires_at must be in the future');
-  return t;
-}
-

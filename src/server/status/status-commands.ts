@@ -1,0 +1,143 @@
+/**
+ * The status commands of the API and the socket (set a status, an activity, a schedule,
+ * settings; a game server's events): each is checked here and turned into a presence input,
+ * which the presence service applies and shares. Nothing here changes a replica directly.
+ */
+import { countGraphemes, MAX_CUSTOM_MESSAGE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
+import type { ViewerTier } from '../presence/types.js';
+import type { UserRepository } from '../users/user-repository.js';
+import { cleanDetails } from './activity-details.js';
+import type { PresenceInput } from './presence-events.js';
+import type { PresenceRepository, Profile } from './presence-repository.js';
+
+/** What the commands need of the presence service. */
+export interface CommandPort {
+  engine: PresenceEngine;
+  now: () => number;
+  repo: PresenceRepository;
+  users: UserRepository;
+  ensureLoaded(ids: readonly number[]): Promise<void>;
+  /** Applies the input here and shares it with the other instances. */
+  input(userId: number, input: PresenceInput): void;
+  /** A loaded user's profile (NOT_FOUND otherwise). */
+  profile(userId: number): Profile;
+  loaded(userId: number): boolean;
+  viewOf(userId: number, tier: ViewerTier): View;
+}
+
+export class StatusCommands {
+  constructor(private readonly port: CommandPort) {}
+
+  async setStatus(userId: number, body: SetStatusBody): Promise<View> {
+    checkMessage(body.custom_message, 'custom_message');
+    await this.port.ensureLoaded([userId]);
+    const touched = body.custom_message !== undefined || body.expires_at !== undefined;
+    // expires_at alone sets when the current message clears; it does not clear it now.
+    const message = body.custom_message !== undefined ? body.custom_message : this.port.engine.ownCustomMessage(userId);
+    const custom = touched ? { message, expiresAt: message === null ? null : parseExpiry(body.expires_at ?? null, this.port.now()) } : null;
+    this.port.input(userId, { op: 'status', status: body.status, custom });
+    return this.port.viewOf(userId, 'self');
+  }
+
+  async setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
+    await this.port.ensureLoaded([userId]);
+    if (this.port.engine.inServerGame(userId)) {
+      this.port.input(userId, { op: 'interaction' });
+      throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
+    }
+    this.port.input(userId, { op: 'activity', activity, details: cleanDetails(rawDetails) });
+    return this.port.viewOf(userId, 'self');
+  }
+
+  /** The user's status schedule, as the API shows it (no schedule: no rules, UTC). */
+  async getSchedule(userId: number): Promise<ScheduleBody> {
+    await this.port.ensureLoaded([userId]);
+    return scheduleBody(this.port.engine.snapshotForPersistence(userId).schedule ?? null);
+  }
+
+  /** Replaces the user's status schedule (no rules removes it); saved at once, applied on every instance. */
+  async setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
+    if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
+    for (const [i, r] of body.rules.entries()) {
+      if (r.from === r.to) throw new AppError('VALIDATION_ERROR', `rules/${i}: from and to must differ`);
+      checkMessage(r.message, `rules/${i}/message`);
+    }
+    await this.port.ensureLoaded([userId]);
+    const schedule: Schedule | null =
+      body.rules.length === 0
+        ? null
+        : {
+            timeZone: body.time_zone,
+            rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
+          };
+    await this.port.repo.saveSchedule(userId, schedule);
+    this.port.input(userId, { op: 'schedule', schedule });
+    return scheduleBody(schedule, body.time_zone);
+  }
+
+  /** New busy intervals from the user's calendar feed, applied on every instance. */
+  async setCalendar(userId: number, busy: CalendarBusy[]): Promise<void> {
+    await this.port.ensureLoaded([userId]);
+    this.port.input(userId, { op: 'calendar', busy });
+  }
+
+  async getSettings(userId: number): Promise<Settings> {
+    await this.port.ensureLoaded([userId]);
+    return { ...this.port.profile(userId).settings };
+  }
+
+  /**
+   * Saves settings at once (they are durable) and tells every viewer whose view changed.
+   * Hiding fixes the last_seen shown while hidden: now, as if the user logged out at this
+   * moment, or their last_seen if they are offline already.
+   */
+  async updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
+    await this.port.ensureLoaded([userId]);
+    const profile = this.port.profile(userId);
+    const settings = { ...profile.settings, ...patch };
+    const hiding = settings.status_visibility === 'hidden' && profile.settings.status_visibility !== 'hidden';
+    const state = this.port.engine.get(userId);
+    const hiddenLastSeen = hiding ? (state.status === 'offline' ? state.lastSeen : this.port.now()) : profile.hiddenLastSeen;
+    await this.port.users.updateSettings(userId, patch, hiddenLastSeen);
+    this.port.input(userId, { op: 'settings', settings, hiddenLastSeen });
+    return settings;
+  }
+
+  async gameEvent(body: GameEventBody): Promise<number[]> {
+    await this.port.ensureLoaded(body.player_ids);
+    const matchId = String(body.match_id);
+    const kind = body.event.startsWith('tournament') ? 'tournament' : 'match';
+    const started = body.event.endsWith('_started');
+    const updated = body.event.endsWith('_updated');
+    const details = cleanDetails(body.details);
+    const applied = body.player_ids.filter((id) => this.port.loaded(id));
+    for (const id of applied) this.port.input(id, { op: 'game', matchId, kind, started, updated, details });
+    return applied;
+  }
+}
+
+/** A custom message counts characters as people see them (grapheme clusters), as the web app's counter does. */
+function checkMessage(message: string | null | undefined, field: string): void {
+  // A grapheme is at least one UTF-16 unit, so a message no longer than the limit in units
+  // is within it: segmenting (the costly part, on every set_status) is only for longer ones.
+  if (message && message.length > MAX_CUSTOM_MESSAGE && countGraphemes(message) > MAX_CUSTOM_MESSAGE) {
+    throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_CUSTOM_MESSAGE} characters`);
+  }
+}
+
+function scheduleBody(schedule: Schedule | null, timeZone = 'UTC'): ScheduleBody {
+  if (!schedule) return { time_zone: timeZone, rules: [] };
+  return { time_zone: schedule.timeZone, rules: schedule.rules.map((r) => ({ days: r.days, from: r.from, to: r.to, status: r.status, message: r.message })) };
+}
+
+function parseExpiry(iso: string | null, now: number): number | null {
+  if (iso === null) return null;
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) throw new AppError('VALIDATION_ERROR', 'expires_at is not a valid timestamp');
+  if (t <= now) throw new AppError('VALIDATION_ERROR', 'expires_at must be in the future');
+  return t;
+}
+
