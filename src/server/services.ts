@@ -37,7 +37,7 @@ import { vapidKeys } from './notifications/vapid.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
-import { PresenceService } from './status/presence-service.js';
+import { PresenceService, type PresenceDeps } from './status/presence-service.js';
 import { AccountRepository } from './users/account-repository.js';
 import { AccountService } from './users/account-service.js';
 import { AdminRoles } from './users/admin-roles.js';
@@ -96,6 +96,8 @@ export interface ServiceOverrides {
   pushCa?: string;
   /** Embedded mode: the host's own identity, friends and (optionally) profiles. */
   host?: HostPorts;
+  /** Whether this instance is saturated (stretches offline graces); measured by default. */
+  saturation?: PresenceDeps['saturation'];
 }
 
 export interface HostPorts {
@@ -164,7 +166,7 @@ export async function createServices(
       },
       { now, log },
     );
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}) });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log });
     const vapid = await vapidKeys(config, database);
     const notificationRepo = new NotificationRepository(database.db);

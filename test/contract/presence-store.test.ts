@@ -99,4 +99,18 @@ describe.each([
     await store.heartbeat('b', T0 - 10_000);
     expect(await store.liveInstances(T0, 5_000)).toEqual(new Set(['a']));
   });
+
+  it('lists the instances that said they were saturated within the window, and forgets one that left', async () => {
+    await store.heartbeat('a', T0 - 3_000, true);
+    await store.heartbeat('b', T0, true);
+    await store.heartbeat('c', T0, false);
+    await store.heartbeat('d', T0 - 100, true);
+    expect(await store.saturatedInstances(T0, 2_000)).toEqual(new Set(['b', 'd']));
+    // A later beat that is not saturated leaves the earlier mark to age out.
+    await store.heartbeat('b', T0 + 1_000, false);
+    expect(await store.saturatedInstances(T0 + 1_000, 2_000)).toEqual(new Set(['b', 'd']));
+    expect(await store.saturatedInstances(T0 + 2_500, 2_000)).toEqual(new Set());
+    await store.leave('b');
+    expect(await store.saturatedInstances(T0, 2_000)).toEqual(new Set(['d']));
+  });
 });

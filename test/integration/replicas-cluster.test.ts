@@ -14,6 +14,7 @@ import type { EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceStore } from '../../src/server/ports/presence-store.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { createServices, type Services } from '../../src/server/services.js';
+import { GRACE_STEP_MS } from '../../src/server/presence/presence-engine.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
@@ -200,6 +201,44 @@ for (const kind of ['memory', 'redis'] as const) {
       const written = (await rowsWritten(a)) + (await rowsWritten(b)) - before;
       expect(written / changes).toBeGreaterThanOrEqual(1);
       expect(written / changes).toBeLessThanOrEqual(1.05);
+    });
+
+    it('one saturated instance stretches the offline grace on every instance, so replicas never disagree', async () => {
+      const aSat = { saturated: true, stop: () => undefined };
+      const bSat = { saturated: false, stop: () => undefined };
+      const config = testConfig({ databaseUrl: a.config.databaseUrl, rateLimits: false, offlineGraceMs: GRACE, replicaLingerMs: LINGER, graceStretch: 3 });
+      const [a2, b2] = [
+        await createServices(config, silentLog, { now: () => t, bus: parts[0]!.bus, store: parts[0]!.store, saturation: aSat }),
+        await createServices(config, silentLog, { now: () => t, bus: parts[1]!.bus, store: parts[1]!.store, saturation: bSat }),
+      ];
+      try {
+        for (const s of [a2, b2]) s.presence.setSink(() => {});
+        const alice = await user('alice');
+        const bob = await user('bob');
+        await befriend(alice, bob);
+        await connect(a2, alice, 'a1');
+        await connect(b2, bob, 'b1');
+        await until('alice online on B', () => b2.presence.engine.get(alice.userId).status === 'online');
+        a2.presence.closeSocket(alice, 'a1', false);
+        await until('alice closed on B', () => b2.presence.engine.sessionIds(alice.userId).length === 0);
+        for (const s of [a2, b2]) await s.presence.beat();
+        for (let left = GRACE + 2000; left > 0; left -= 1000) {
+          t += 1000;
+          a2.presence.tick();
+          b2.presence.tick();
+        }
+        // B is not saturated itself, but A (where alice's reconnect would queue) is: both wait.
+        expect([a2.presence.engine.get(alice.userId).status, b2.presence.engine.get(alice.userId).status]).toEqual(['online', 'online']);
+        aSat.saturated = false;
+        for (const s of [a2, b2]) await s.presence.beat();
+        t += 2 * GRACE_STEP_MS;
+        a2.presence.tick();
+        b2.presence.tick();
+        expect([a2.presence.engine.get(alice.userId).status, b2.presence.engine.get(alice.userId).status]).toEqual(['offline', 'offline']);
+      } finally {
+        await a2.close();
+        await b2.close();
+      }
     });
 
     it('hand-over: the writer is the smallest instance with a socket of the user, then the next, then the one that ended the last session', async () => {

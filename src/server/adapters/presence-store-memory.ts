@@ -20,6 +20,8 @@ export class MemoryPresenceStore implements PresenceStore {
   readonly shared = true;
   readonly #users = new Map<number, Entry>();
   readonly #beats = new Map<string, number>();
+  /** When each instance last said it was saturated. */
+  readonly #saturated = new Map<string, number>();
   /** Saves so far (tests count them). */
   saves = 0;
 
@@ -64,16 +66,22 @@ export class MemoryPresenceStore implements PresenceStore {
     return out;
   }
 
-  async heartbeat(instanceId: string, now: number): Promise<void> {
+  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
     this.#beats.set(instanceId, now);
+    if (saturated) this.#saturated.set(instanceId, now);
   }
 
   async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
     return new Set([...this.#beats].filter(([, at]) => at >= now - deadAfterMs).map(([id]) => id));
   }
 
+  async saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
+    return new Set([...this.#saturated].filter(([, at]) => at >= now - withinMs).map(([id]) => id));
+  }
+
   async leave(instanceId: string): Promise<void> {
     this.#beats.delete(instanceId);
+    this.#saturated.delete(instanceId);
   }
 
   async close(): Promise<void> {}

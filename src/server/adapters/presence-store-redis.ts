@@ -2,7 +2,8 @@
  * PresenceStore over Redis or a Redis Cluster. Per user a hash `<prefix>:presence:<id>`
  * (cluster: `<prefix>:presence:{<id>}`, the user id as hash tag): field `user` holds the
  * user-level fields, and one field per instance holds that instance's sessions. A sorted
- * set `<prefix>:instances` holds instance heartbeats (score = last beat, ms). The save
+ * set `<prefix>:instances` holds instance heartbeats (score = last beat, ms), and
+ * `<prefix>:saturated` the last beat at which each instance said it was saturated. The save
  * script touches the user's hash only, so it runs on the shard of that user's slot.
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
@@ -105,8 +106,9 @@ export class RedisPresenceStore implements PresenceStore {
     return out;
   }
 
-  async heartbeat(instanceId: string, now: number): Promise<void> {
+  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
     await this.#redis.zadd(`${this.#prefix}:instances`, now, instanceId);
+    if (saturated) await this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId);
   }
 
   async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
@@ -119,8 +121,19 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
+  async saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
+    try {
+      const key = `${this.#prefix}:saturated`;
+      await this.#redis.zremrangebyscore(key, '-inf', now - 100 * withinMs);
+      return new Set(await this.#redis.zrangebyscore(key, now - withinMs, '+inf'));
+    } catch {
+      return null;
+    }
+  }
+
   async leave(instanceId: string): Promise<void> {
     await this.#redis.zrem(`${this.#prefix}:instances`, instanceId).catch(() => {});
+    await this.#redis.zrem(`${this.#prefix}:saturated`, instanceId).catch(() => {});
   }
 
   async close(): Promise<void> {

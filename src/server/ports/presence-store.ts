@@ -14,6 +14,10 @@
  * - Every instance heartbeats. `liveInstances` lists those that beat within `deadAfterMs`;
  *   socket sessions of the others are dead (like Centrifuge's presence entries that expire
  *   when not refreshed). It answers null when it cannot tell: then nobody is declared dead.
+ * - A heartbeat also says whether the instance is saturated (saturation.ts). `saturatedInstances`
+ *   lists those that said so within `withinMs`: while any is, every instance stretches the
+ *   offline grace alike, so replicas of one user never disagree on whether they left. It
+ *   answers null when it cannot tell (then only the instance's own saturation counts).
  * - The local implementation keeps nothing: with one instance the engine is the truth.
  */
 import type { ReplicaState } from '../presence/types.js';
@@ -47,8 +51,9 @@ export interface PresenceStore {
   connect(): Promise<void>;
   save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean>;
   load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>>;
-  heartbeat(instanceId: string, now: number): Promise<void>;
+  heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void>;
   liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null>;
+  saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null>;
   /** This instance is stopping cleanly. */
   leave(instanceId: string): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +77,9 @@ export class LocalPresenceStore implements PresenceStore {
   }
   async heartbeat(): Promise<void> {}
   async liveInstances(): Promise<Set<string> | null> {
+    return null;
+  }
+  async saturatedInstances(): Promise<Set<string> | null> {
     return null;
   }
   async leave(): Promise<void> {}

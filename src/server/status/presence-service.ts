@@ -51,6 +51,8 @@ export interface PresenceDeps {
   history: HistoryRecorder;
   log: FastifyBaseLogger;
   metrics?: Metrics;
+  /** Whether this instance is saturated (default: measured, saturation.ts; tests inject one). */
+  saturation?: Pick<Saturation, 'saturated' | 'stop'>;
 }
 
 const TICK_MS = 250;
@@ -81,21 +83,23 @@ export class PresenceService {
   /** The UTC day of the last tick (approximate last-seen buckets change with it). */
   #day: number | null = null;
   #ticker: NodeJS.Timeout | null = null;
-  readonly #saturation: Saturation | null;
+  readonly #saturation: Pick<Saturation, 'saturated' | 'stop'> | null;
   readonly #friendJson = new FriendJsonCache();
   readonly #commands: StatusCommands;
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
     this.instanceId = bus.instanceId;
-    this.#saturation = config.graceStretch > 1 ? new Saturation() : null;
+    this.#saturation = config.graceStretch > 1 ? (deps.saturation ?? new Saturation()) : null;
     const saturation = this.#saturation;
-    this.engine = new PresenceEngine({ now }, config, () => saturation?.saturated ?? false);
+    // Any instance saturated stretches the grace here too (Replicas.othersSaturated): replicas agree.
+    this.engine = new PresenceEngine({ now }, config, () => (saturation?.saturated ?? false) || this.#replicas.othersSaturated);
     this.graph = new FriendGraph(deps.friendRepo);
     this.#interest = new Interest(config.replicaLingerMs, now);
     this.#replicas = new Replicas(deps, this.engine, {
       profiles: this.#profiles,
       changed: (c) => this.#changed(c),
+      saturated: () => saturation?.saturated ?? false,
     });
     this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), {
       intervalMs: config.persistIntervalMs,
@@ -191,6 +195,11 @@ export class PresenceService {
     this.deps.history.start();
     this.#ticker = setInterval(() => this.tick(), TICK_MS);
     this.#ticker.unref();
+  }
+
+  /** Heartbeats into the shared store now (a timer does it every fifth of the heartbeat interval). */
+  beat(): Promise<void> {
+    return this.#replicas.beat();
   }
 
   /** Stops timers and writes everything. With one instance, everyone is written offline. */

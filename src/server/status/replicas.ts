@@ -43,12 +43,27 @@ export class Replicas {
   readonly #pinned = new Map<number, number>();
   /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
   readonly #reaped = new Set<number>();
+  #othersSaturated = false;
 
   constructor(
     private readonly deps: PresenceDeps,
     private readonly engine: PresenceEngine,
-    private readonly hooks: { profiles: Map<number, Profile>; changed: (c: PresenceChange) => void },
+    private readonly hooks: {
+      profiles: Map<number, Profile>;
+      changed: (c: PresenceChange) => void;
+      /** Whether this instance is saturated now (said in each heartbeat). */
+      saturated?: () => boolean;
+    },
   ) {}
+
+  /**
+   * Whether another instance said it was saturated within the last two beats. Then this one
+   * stretches ending offline graces too, as that instance does: replicas of a user whose
+   * reconnect waits in that instance's queues agree that they have not left.
+   */
+  get othersSaturated(): boolean {
+    return this.#othersSaturated;
+  }
 
   get #self(): string {
     return this.deps.bus.instanceId;
@@ -63,9 +78,8 @@ export class Replicas {
       else this.deps.log.warn('event bus unreachable: serving local users only until it returns');
     });
     await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable at start'));
-    await this.#beat();
-    const every = Math.max(50, Math.floor(this.deps.config.heartbeatIntervalMs / 5));
-    this.#monitor = setInterval(() => void this.#beat().then(() => this.reap()), every);
+    await this.beat();
+    this.#monitor = setInterval(() => void this.beat().then(() => this.reap()), this.#beatEveryMs());
     this.#monitor.unref();
   }
 
@@ -257,15 +271,23 @@ export class Replicas {
     return 2 * hb - Math.floor(hb / 5);
   }
 
-  async #beat(): Promise<void> {
+  #beatEveryMs(): number {
+    return Math.max(50, Math.floor(this.deps.config.heartbeatIntervalMs / 5));
+  }
+
+  /** Heartbeats into the shared store (with this instance's saturation), and reads whether another instance is saturated. */
+  async beat(): Promise<void> {
+    const { store } = this.deps;
     try {
-      await this.deps.store.heartbeat(this.#self, this.deps.now());
+      await store.heartbeat(this.#self, this.deps.now(), this.hooks.saturated?.() ?? false);
       if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.deps.now();
       this.#beatFailing = false;
       this.#everBeat = true;
     } catch {
       this.#beatFailing = true;
     }
+    const saturated = await store.saturatedInstances(this.deps.now(), 2 * this.#beatEveryMs()).catch(() => null);
+    this.#othersSaturated = saturated !== null && [...saturated].some((id) => id !== this.#self);
   }
 
   /** Ends, with the usual grace, every session of an instance that stopped heartbeating. */
