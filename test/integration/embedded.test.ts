@@ -62,6 +62,18 @@ async function hostSite(host: MemoryHost, { ownWebsocket = false } = {}) {
   };
 }
 
+/** A host site where the host's users `a` (Alice) and `b` (Bob) are friends, both connected. */
+async function twoFriends(a: string, b: string) {
+  const host = new MemoryHost();
+  const aliceToken = host.addUser(a, 'Alice');
+  const bobToken = host.addUser(b, 'Bob');
+  host.befriend(a, b);
+  const site = await hostSite(host);
+  const alice = await site.connect(aliceToken);
+  const bob = await site.connect(bobToken);
+  return { host, site, aliceToken, alice, bob, bobId: (bob.ready.self as { user_id: number }).user_id };
+}
+
 const changeOf = (friendId: unknown, status: string) => (f: { type: string; friend_id?: unknown; status?: unknown }) =>
   f.type === 'friend_status_change' && f.friend_id === friendId && f.status === status;
 
@@ -106,14 +118,7 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
   });
 
   it('stops updates after the host removes a friendship and says so', async () => {
-    const host = new MemoryHost();
-    const aliceToken = host.addUser('1', 'Alice');
-    const bobToken = host.addUser('2', 'Bob');
-    host.befriend('1', '2');
-    const site = await hostSite(host);
-    const alice = await site.connect(aliceToken);
-    const bob = await site.connect(bobToken);
-    const bobId = (bob.ready.self as { user_id: number }).user_id;
+    const { host, site, alice, bob, bobId } = await twoFriends('1', '2');
 
     host.unfriend('1', '2');
     await alice.socket.after(() => site.app.beacon.friendshipChanged(1, 2), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
@@ -231,15 +236,9 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     const busy = await alice.socket.after(() => site.app.beacon.setStatus('2', 'busy', 'in a meeting'), changeOf(2, 'busy'));
     expect(busy.custom_message).toBe('in a meeting');
   });
+
   it('shows a rename the host reports to friends and the user live, and in the next snapshot', async () => {
-    const host = new MemoryHost();
-    const aliceToken = host.addUser('u-alice', 'Alice');
-    const bobToken = host.addUser('u-bob', 'Bob');
-    host.befriend('u-alice', 'u-bob');
-    const site = await hostSite(host);
-    const alice = await site.connect(aliceToken);
-    const bob = await site.connect(bobToken);
-    const bobId = (bob.ready.self as { user_id: number }).user_id;
+    const { host, site, aliceToken, alice, bob, bobId } = await twoFriends('u-alice', 'u-bob');
 
     host.users.get('u-bob')!.name = 'Robert';
     const ownFrom = bob.socket.mark();

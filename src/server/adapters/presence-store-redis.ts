@@ -111,19 +111,18 @@ export class RedisPresenceStore implements PresenceStore {
     if (saturated) await this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId);
   }
 
-  async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
-    try {
-      const key = `${this.#prefix}:instances`;
-      await this.#redis.zremrangebyscore(key, '-inf', now - 100 * deadAfterMs);
-      return new Set(await this.#redis.zrangebyscore(key, now - deadAfterMs, '+inf'));
-    } catch {
-      return null;
-    }
+  liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
+    return this.#beatsWithin('instances', now, deadAfterMs);
   }
 
-  async saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
+  saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
+    return this.#beatsWithin('saturated', now, withinMs);
+  }
+
+  /** The instances whose beat in the sorted set is at most `withinMs` old (long-gone ones trimmed); null when Redis cannot tell. */
+  async #beatsWithin(set: 'instances' | 'saturated', now: number, withinMs: number): Promise<Set<string> | null> {
     try {
-      const key = `${this.#prefix}:saturated`;
+      const key = `${this.#prefix}:${set}`;
       await this.#redis.zremrangebyscore(key, '-inf', now - 100 * withinMs);
       return new Set(await this.#redis.zrangebyscore(key, now - withinMs, '+inf'));
     } catch {
