@@ -1,7 +1,8 @@
 /**
- * Data rights in the web app, in real Chromium, under the server's content security policy:
- * a user downloads their data and deletes their account from the Account page, and a friend
- * watching sees them leave the friend list at once. No CSP violation anywhere.
+ * The Account page in real Chromium, under the server's content security policy: a user
+ * changes their display name and a friend watching sees it at once; a user downloads their
+ * data and deletes their account, and a friend watching sees them leave the friend list at
+ * once. No CSP violation anywhere.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +69,33 @@ describe('account page', () => {
     expect(violations.flat()).toEqual([]);
     await dana.close();
     await eli.close();
+  });
+
+  it('changes my display name, and my friend’s list shows it at once, without a reload', async () => {
+    const fay = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const gus = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const violations = [...[fay, gus].map(watchCsp)];
+    await signUp(fay, server.baseUrl, 'fay_acct', 'Fay');
+    await signUp(gus, server.baseUrl, 'gus_acct', 'Gus');
+    const [fayToken, gusToken] = [await tokenOf(fay), await tokenOf(gus)];
+    const me = await api<{ id: number }>(server.baseUrl, gusToken, 'GET', '/users/me');
+    const sent = await api<{ request: { id: number } }>(server.baseUrl, fayToken, 'POST', '/users/me/friends/requests', { user_id: me.id });
+    await api(server.baseUrl, gusToken, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+    await expect.poll(() => friendCard(gus, 'fay_acct').locator('[data-part=name]').textContent(), { timeout: 10_000 }).toBe('Fay');
+
+    await fay.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    const name = fay.getByLabel('Display name');
+    expect(await name.inputValue()).toBe('Fay');
+    await name.fill('   ');
+    await fay.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => fay.locator('[data-part=name-status]').textContent()).toBe('Enter a name.');
+    // Keyboard only: type the new name and press Enter in the field.
+    await name.fill('Fay the Great');
+    await name.press('Enter');
+    await expect.poll(() => fay.locator('[data-part=name-status]').textContent()).toBe('Saved. Your friends now see you as Fay the Great.');
+    await expect.poll(() => friendCard(gus, 'fay_acct').locator('[data-part=name]').textContent(), { timeout: 5_000 }).toBe('Fay the Great');
+    expect(violations.flat()).toEqual([]);
+    await fay.close();
+    await gus.close();
   });
 });

@@ -103,6 +103,11 @@ export class ApiClient {
     return this.#request('GET', '/users/me');
   }
 
+  /** Sets the caller's display name (1–40 characters, trimmed); friends see it live. */
+  setDisplayName(displayName: string): Promise<User> {
+    return this.#request('PATCH', '/users/me', { display_name: displayName });
+  }
+
   /** Username prefix search (the server returns at most 20). */
   searchUsers(prefix: string): Promise<User[]> {
     return this.#request('GET', `/users?query=${encodeURIComponent(prefix)}`);

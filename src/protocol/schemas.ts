@@ -67,6 +67,8 @@ export const Friend = Type.Object({
 export type Friend = Static<typeof Friend>;
 export const FriendRequestBody = Type.Object({ user_id: Id }, strict);
 export const FriendPatchBody = Type.Object({ category: FriendCategoryT }, strict);
+/** PATCH /users/me: the caller's display name (trimmed; not blank). */
+export const ProfilePatchBody = Type.Object({ display_name: DisplayName }, strict);
 export const FriendRequestList = Type.Object({ incoming: Type.Array(FriendRequest), outgoing: Type.Array(FriendRequest) });
 export type FriendRequestList = Static<typeof FriendRequestList>;
 

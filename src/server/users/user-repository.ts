@@ -55,6 +55,12 @@ export class UserRepository {
     return row ?? null;
   }
 
+  /** Sets the user's display name; answers the user as it now is (null: no such user). */
+  async setDisplayName(id: number, displayName: string): Promise<User | null> {
+    await this.db.updateTable('users').set({ display_name: displayName }).where('id', '=', id).execute();
+    return this.findById(id);
+  }
+
   /** Username prefix search, case-insensitive, at most `limit` users ordered by username. */
   async searchByPrefix(prefix: string, limit: number): Promise<User[]> {
     return this.db

@@ -1,10 +1,11 @@
-/** GET /api/v1/users/me and the username prefix search. */
+/** GET and PATCH /api/v1/users/me (the display name), and the username prefix search. */
 import { Type } from 'typebox';
-import { User, UserSearchQuery } from '../../protocol/index.js';
+import { ProfilePatchBody, User, UserSearchQuery } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
-import { authOf, errorResponses, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const SEARCH_LIMIT = 20;
+const MINUTE = 60_000;
 
 export async function usersRoutes(app: App, { services }: RouteOptions): Promise<void> {
   app.addHook('onRequest', requireAuth(services));
@@ -15,6 +16,24 @@ export async function usersRoutes(app: App, { services }: RouteOptions): Promise
     async (request) => {
       const user = await services.users.findById(authOf(request).userId);
       if (!user) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+      return user;
+    },
+  );
+
+  // A new display name: friends and the user's other tabs see it live (a rename, docs/protocol.md).
+  app.patch(
+    '/users/me',
+    {
+      schema: { tags: ['users'], security: [{ bearer: [] }], body: ProfilePatchBody, response: { 200: User, ...errorResponses(400, 401, 429) } },
+      config: rateLimit(services, 10, MINUTE, 'user'),
+    },
+    async (request) => {
+      const { userId } = authOf(request);
+      const displayName = request.body.display_name.trim();
+      if (displayName === '') throw new AppError('VALIDATION_ERROR', 'body/display_name must not be blank');
+      const user = await services.users.setDisplayName(userId, displayName);
+      if (!user) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+      services.presence.renamed([userId]);
       return user;
     },
   );

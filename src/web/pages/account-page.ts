@@ -1,6 +1,7 @@
 /**
- * Account settings: download everything Beacon stores about you, or delete your account
- * (password entered again). Deleting signs you out everywhere; friends see you leave.
+ * Account settings: your display name (friends see a new one at once), download everything
+ * Beacon stores about you, or delete your account (password entered again). Deleting signs
+ * you out everywhere; friends see you leave.
  */
 import type { Page } from './page.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
@@ -10,6 +11,51 @@ import { h } from '../lib/dom.js';
 export const accountPage: Page = (root, ctx) => {
   const { api } = ctx;
   let disposed = false;
+
+  const nameInput = h('input', {
+    id: 'display-name', name: 'display_name', type: 'text', autocomplete: 'nickname', required: true, maxlength: 40,
+    class: 'beacon-input w-full', 'aria-describedby': 'display-name-hint', value: ctx.user.display_name,
+  });
+  const nameStatus = h('p', { class: 'min-h-5 text-sm', role: 'status', 'data-part': 'name-status' });
+  const nameButton = h('button', { type: 'submit', class: 'beacon-btn-primary', 'data-action': 'rename' }, 'Save name');
+  const nameForm = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': 'name-title' },
+    h('label', { for: 'display-name', class: 'text-sm font-medium text-slate-100' }, 'Display name'),
+    nameInput,
+    h('p', { id: 'display-name-hint', class: 'text-xs text-slate-400' }, `What your friends see next to your status (1–40 characters). Your username, @${ctx.user.username}, stays as it is.`),
+    h('div', {}, nameButton),
+    nameStatus,
+  );
+  nameForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void rename();
+  });
+
+  async function rename(): Promise<void> {
+    const wanted = nameInput.value.trim();
+    if (wanted === '') {
+      nameStatus.textContent = 'Enter a name.';
+      nameStatus.dataset.state = 'error';
+      nameInput.focus();
+      return;
+    }
+    nameButton.disabled = true;
+    nameStatus.removeAttribute('data-state');
+    nameStatus.textContent = 'Saving…';
+    try {
+      const user = await api.setDisplayName(wanted);
+      if (disposed) return;
+      ctx.user.display_name = user.display_name;
+      nameInput.value = user.display_name;
+      nameStatus.textContent = `Saved. Your friends now see you as ${user.display_name}.`;
+      nameStatus.dataset.state = 'done';
+    } catch (e) {
+      if (disposed) return;
+      nameStatus.textContent = `Could not save your name. ${errorMessage(e)}`;
+      nameStatus.dataset.state = 'error';
+    } finally {
+      nameButton.disabled = false;
+    }
+  }
 
   const exportStatus = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'export-status' });
   const exportButton = h('button', { type: 'button', class: 'beacon-btn-primary', 'data-action': 'export' }, 'Download my data');
@@ -81,6 +127,9 @@ export const accountPage: Page = (root, ctx) => {
   root.replaceChildren(
     h('h1', { class: 'mb-5 text-2xl font-bold text-white' }, 'Account'),
     h('div', { class: 'grid gap-6' },
+      h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'name-title' },
+        h('h2', { id: 'name-title', class: 'text-lg font-semibold text-white' }, 'Your name'),
+        nameForm),
       h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'export-title' },
         h('h2', { id: 'export-title', class: 'text-lg font-semibold text-white' }, 'Your data'),
         h('p', { class: 'text-sm text-slate-300' }, 'Download everything Beacon stores about you: account, settings, friends, requests, blocked users and sessions, as JSON.'),

@@ -1,0 +1,72 @@
+/**
+ * PATCH /users/me: a Beacon account changes its display name, and what friends see follows at
+ * once (a rename frame over the socket, the friend list, the next snapshot), while bad input
+ * gets a 400 and changes nothing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { Frame } from '../helpers/ws-client.js';
+
+let live: LiveApp | null = null;
+afterEach(async () => {
+  await live?.close();
+  live = null;
+});
+
+async function twoFriends() {
+  live = await startLiveApp();
+  const alice = await live.register('alice');
+  const bob = await live.register('bob');
+  await live.befriend(alice, bob);
+  const aliceSocket = await live.connect(alice.token);
+  const bobSocket = await live.connectSeenBy(bob.token, aliceSocket.socket);
+  return { app: live, alice, bob, aliceSocket, bobSocket };
+}
+
+const rename = (app: LiveApp, token: string, payload: object) => app.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload });
+
+describe('PATCH /api/v1/users/me (display name)', () => {
+  it('shows the new name to friends at once, on the user’s own sockets, in lists and in the next snapshot', async () => {
+    const { app, alice, bob, aliceSocket, bobSocket } = await twoFriends();
+    const own = bobSocket.socket.mark();
+    const seen = await aliceSocket.socket.after(
+      async () => {
+        const res = await rename(app, bob.token, { display_name: '  Bobby Tables  ' });
+        expect(res.statusCode).toBe(200);
+        expect(res.json()).toEqual({ id: bob.id, username: 'bob', display_name: 'Bobby Tables', role: 'user' });
+      },
+      (f: Frame) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.display_name === 'Bobby Tables',
+    );
+    expect(seen).toMatchObject({ username: 'bob', status: 'online' });
+    await bobSocket.socket.next((f) => f.type === 'status_update' && f.display_name === 'Bobby Tables', { from: own });
+
+    const friends = await app.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(alice.token) });
+    expect(friends.json<Array<{ user_id: number; display_name: string }>>()).toEqual([expect.objectContaining({ user_id: bob.id, display_name: 'Bobby Tables' })]);
+    const statuses = await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) });
+    expect(statuses.json()).toEqual([expect.objectContaining({ user_id: bob.id, display_name: 'Bobby Tables' })]);
+    const again = await app.connect(alice.token);
+    expect(again.ready.friends).toEqual([expect.objectContaining({ user_id: bob.id, display_name: 'Bobby Tables' })]);
+  });
+
+  it('refuses a blank, too long or unexpected body with a 400, and keeps the old name', async () => {
+    const { app, bob } = await twoFriends();
+    for (const payload of [{ display_name: '   ' }, { display_name: 'x'.repeat(41) }, { display_name: 'ok', role: 'admin' }, {}]) {
+      const res = await rename(app, bob.token, payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+    }
+    expect((await rename(app, 'not-a-token', { display_name: 'Mallory' })).statusCode).toBe(401);
+    const me = await app.app.inject({ url: '/api/v1/users/me', headers: bearer(bob.token) });
+    expect(me.json()).toMatchObject({ display_name: 'bob', role: 'user' });
+  });
+
+  it('limits renames to 10 a minute per user, with a 429 the client can read', async () => {
+    live = await startLiveApp({ rateLimits: true });
+    const carol = await live.register('carol');
+    for (let i = 0; i < 10; i++) expect((await rename(live, carol.token, { display_name: `Carol ${i}` })).statusCode).toBe(200);
+    const limited = await rename(live, carol.token, { display_name: 'Carol again' });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+  });
+});
