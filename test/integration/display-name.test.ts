@@ -49,6 +49,29 @@ describe('PATCH /api/v1/users/me (display name)', () => {
     expect(again.ready.friends).toEqual([expect.objectContaining({ user_id: bob.id, display_name: 'Bobby Tables' })]);
   });
 
+  it('tells no friend who sees the user offline that they are active: the new name comes with their next change', async () => {
+    const { app, alice, bob, aliceSocket } = await twoFriends();
+    const settings = (visibility: string) =>
+      app.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(bob.token), payload: { status_visibility: visibility } });
+    await aliceSocket.socket.after(() => settings('hidden'), (f) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.status === 'offline');
+    const quiet = aliceSocket.socket.mark();
+    expect((await rename(app, bob.token, { display_name: 'Incognito Bob' })).statusCode).toBe(200);
+    await app.advance(20);
+    expect(aliceSocket.socket.since(quiet)).toEqual([]);
+    // Names are not secret: the list says the new one at once.
+    const friends = await app.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(alice.token) });
+    expect(friends.json()).toEqual([expect.objectContaining({ user_id: bob.id, display_name: 'Incognito Bob' })]);
+    // Back in sight, the change that shows him online also carries the name.
+    const back = await aliceSocket.socket.after(() => settings('friends'), (f) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.status === 'online');
+    expect(back).toMatchObject({ username: 'bob', display_name: 'Incognito Bob' });
+    // Told once: the next change goes without the names again.
+    const next = await aliceSocket.socket.after(
+      () => app.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(bob.token), payload: { status: 'busy' } }),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.status === 'busy',
+    );
+    expect(next.display_name).toBeUndefined();
+  });
+
   it('refuses a blank, too long or unexpected body with a 400, and keeps the old name', async () => {
     const { app, bob } = await twoFriends();
     for (const payload of [{ display_name: '   ' }, { display_name: 'x'.repeat(41) }, { display_name: 'ok', role: 'admin' }, {}]) {

@@ -172,7 +172,7 @@ for (const kind of ['memory', 'redis'] as const) {
       b.presence.setSink((e) => seen.push(e));
       await a.database.db.updateTable('users').set({ display_name: 'Robert' }).where('id', '=', bob.userId).execute();
       a.presence.renamed([bob.userId]);
-      await until('B told of the rename', () => seen.some((e) => e.kind === 'presence' && e.userId === bob.userId && e.renamed === true && e.views.friend?.display_name === 'Robert'));
+      await until('B told of the rename', () => seen.some((e) => e.kind === 'presence' && e.userId === bob.userId && e.named !== undefined && e.views.friend?.display_name === 'Robert'));
       expect(b.presence.viewOf(bob.userId, 'friend').display_name).toBe('Robert');
       expect(a.presence.viewOf(bob.userId, 'self').display_name).toBe('Robert');
     });

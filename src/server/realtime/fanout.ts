@@ -16,6 +16,7 @@ const UNIFORM_MAX = 4096;
 /** One read-only array per tier, every entry that tier (never written after this line). */
 const UNIFORM = VIEWER_TIERS.map((_, t) => new Uint8Array(UNIFORM_MAX).fill(t));
 const isUniform = (tiers: Uint8Array): boolean => UNIFORM[tiers[0]!] === tiers;
+const SELF_BIT = 1 << TIER_INDEX.self;
 /** Where #tiersOf computes a set's tiers before deciding whether they are uniform. */
 let scratch = new Uint8Array(64);
 
@@ -62,7 +63,7 @@ export class Fanout {
   deliver(e: PresenceEvent): void {
     switch (e.kind) {
       case 'presence':
-        return this.#presence(e.userId, e.views, e.renamed === true);
+        return this.#presence(e.userId, e.views, e.named ?? 0);
       case 'friend_added':
         this.registry.watch(e.viewerId, e.subjectId);
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_added', friend: e.view }));
@@ -89,14 +90,19 @@ export class Fanout {
   }
 
   /**
-   * `renamed`: the frames also carry the names, under keys of their own, so that under
-   * backpressure a later change (which keeps only the latest per key) cannot drop the rename.
+   * `named`: bits of TIER_INDEX whose frames also carry the names (after a rename), under a
+   * key of their own, so that under backpressure a later change (which keeps only the latest
+   * per key) cannot drop the rename.
    */
-  #presence(userId: number, views: Partial<Record<ViewerTier, View>>, renamed: boolean): void {
-    if (views.self) this.#toUser(userId, renamed ? withNames(statusUpdateBody(views.self), views.self) : statusUpdateBody(views.self), renamed ? 'self-names' : 'self');
+  #presence(userId: number, views: Partial<Record<ViewerTier, View>>, named: number): void {
+    const self = views.self;
+    if (self) {
+      if (named & SELF_BIT) this.#toUser(userId, withNames(statusUpdateBody(self), self), 'self-names');
+      else this.#toUser(userId, statusUpdateBody(self), 'self');
+    }
     const watchers = this.registry.watchersOf(userId);
     if (!watchers) return;
-    const key = renamed ? `n${userId}` : `f${userId}`;
+    const key = `f${userId}`;
     const tiers = this.#tiersOf(userId, watchers);
     // One body per tier, made the first time a watcher of that tier needs it.
     const bodies = new Array<string | null | undefined>(VIEWER_TIERS.length);
@@ -106,9 +112,9 @@ export class Fanout {
       let body = bodies[t];
       if (body === undefined) {
         const v = views[VIEWER_TIERS[t]!];
-        body = bodies[t] = v ? (renamed ? withNames(friendStatusBody(v), v) : friendStatusBody(v)) : null;
+        body = bodies[t] = v ? (named & (1 << t) ? withNames(friendStatusBody(v), v) : friendStatusBody(v)) : null;
       }
-      if (body !== null) this.#toUser(ids[i]!, body, key);
+      if (body !== null) this.#toUser(ids[i]!, body, named & (1 << t) ? `n${userId}` : key);
     }
   }
 

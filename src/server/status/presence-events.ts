@@ -73,8 +73,8 @@ export function isBusEvent(m: { kind: string }): m is BusEvent {
 }
 
 export type PresenceEvent =
-  /** The user's views changed for these tiers (only those). `self` goes to their own sockets. `renamed`: their names changed (frames carry them). */
-  | { kind: 'presence'; userId: number; views: Partial<Record<ViewerTier, View>>; renamed?: boolean }
+  /** The user's views changed for these tiers (only those). `self` goes to their own sockets. `named`: bits of TIER_INDEX whose frames carry the user's names (after a rename). */
+  | { kind: 'presence'; userId: number; views: Partial<Record<ViewerTier, View>>; named?: number }
   /** `viewerId` and `subjectId` became friends; the viewer now sees the subject as `view`. */
   | { kind: 'friend_added'; viewerId: number; subjectId: number; view: View }
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }

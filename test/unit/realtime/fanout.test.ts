@@ -9,6 +9,7 @@ import type { ViewerTier } from '../../../src/server/presence/types.js';
 import { Batcher } from '../../../src/server/realtime/batcher.js';
 import { HIGH_WATER_BYTES } from '../../../src/server/realtime/connection.js';
 import { Fanout } from '../../../src/server/realtime/fanout.js';
+import { TIER_INDEX } from '../../../src/server/presence/privacy.js';
 import { Registry } from '../../../src/server/realtime/registry.js';
 import { FriendGraph } from '../../../src/server/status/friend-graph.js';
 import type { PresenceService } from '../../../src/server/status/presence-service.js';
@@ -175,7 +176,7 @@ describe('Fanout', () => {
     const bob = await connect(2);
     const self = await connect(SUBJECT);
     bob.socket.bufferedAmount = HIGH_WATER_BYTES + 1;
-    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('online', { display_name: 'Alicia' }), self: viewAs('online', { display_name: 'Alicia' }) }, renamed: true });
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('online', { display_name: 'Alicia' }), self: viewAs('online', { display_name: 'Alicia' }) }, named: (1 << TIER_INDEX.friend) | (1 << TIER_INDEX.self) });
     fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('away', { display_name: 'Alicia' }) } });
     bob.socket.bufferedAmount = 0;
     flush();
