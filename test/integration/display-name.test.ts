@@ -72,6 +72,25 @@ describe('PATCH /api/v1/users/me (display name)', () => {
     expect(next.display_name).toBeUndefined();
   });
 
+  it('gives the owed name to a friend who moves into an audience that sees the user', async () => {
+    const { app, alice, bob, aliceSocket } = await twoFriends();
+    const asBob = (method: 'PUT' | 'PATCH', url: string, payload: object) => app.app.inject({ method, url, headers: bearer(bob.token), payload });
+    await aliceSocket.socket.after(
+      () => asBob('PUT', '/api/v1/users/me/status/settings', { status_visibility: 'close_friends' }),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.status === 'offline',
+    );
+    const quiet = aliceSocket.socket.mark();
+    expect((await rename(app, bob.token, { display_name: 'Close Bob' })).statusCode).toBe(200);
+    await app.advance(20);
+    expect(aliceSocket.socket.since(quiet)).toEqual([]);
+    // Bob makes Alice a close friend: the view she now gets (online) carries the name she was owed.
+    const moved = await aliceSocket.socket.after(
+      () => asBob('PATCH', `/api/v1/users/me/friends/${alice.id}`, { category: 'close_friend' }),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.status === 'online',
+    );
+    expect(moved).toMatchObject({ display_name: 'Close Bob' });
+  });
+
   it('refuses a blank, too long or unexpected body with a 400, and keeps the old name', async () => {
     const { app, bob } = await twoFriends();
     for (const payload of [{ display_name: '   ' }, { display_name: 'x'.repeat(41) }, { display_name: 'ok', role: 'admin' }, {}]) {

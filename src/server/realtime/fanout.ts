@@ -71,6 +71,7 @@ export class Fanout {
         this.registry.unwatch(e.viewerId, e.subjectId);
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_removed', friend_id: e.subjectId }));
       case 'view_changed':
+        if (e.named) return this.#toUser(e.viewerId, withNames(friendStatusBody(e.view), e.view), `n${e.subjectId}`);
         return this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);
       case 'request_received':
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_received', request: e.request }));

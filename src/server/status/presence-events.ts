@@ -79,7 +79,8 @@ export type PresenceEvent =
   | { kind: 'friend_added'; viewerId: number; subjectId: number; view: View }
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
   /** What the viewer sees of the subject changed because of a category change. */
-  | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View }
+  /** `named`: the frame carries the subject's names (a rename is still owed to some tier, and the viewer may have moved between tiers). */
+  | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View; named?: boolean }
   /** Friend-request news for the viewer's sockets here. */
   | { kind: 'request_received'; viewerId: number; request: FriendRequest }
   | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
