@@ -17,7 +17,7 @@ import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import type { SocialGraph } from '../ports/social-graph.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedViews, TIER_INDEX, tierOf, view, type ChangedView } from '../presence/privacy.js';
+import { changedViews, tierOf, view, type ChangedView } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
@@ -34,6 +34,7 @@ import { Saturation } from './saturation.js';
 import { Replicas } from './replicas.js';
 import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands } from './status-commands.js';
+import { OwedNames } from './owed-names.js';
 import { isoUtc } from '../presence/iso-time.js';
 
 
@@ -67,12 +68,8 @@ export class PresenceService {
   readonly #profiles = new Map<number, Profile>();
   /** Name re-reads in flight, by user (see renamed). */
   readonly #renaming = new Map<number, Promise<void>>();
-  /**
-   * Per renamed user, the tiers (bits of TIER_INDEX) not told the new names yet, because they
-   * see the user offline and a frame then would tell them the user is active: their next
-   * frame carries the names (and every snapshot has them).
-   */
-  readonly #namesOwed = new Map<number, number>();
+  /** After a rename: which tiers' frames carry the names (owed-names.ts). */
+  readonly #names = new OwedNames();
   /** Open sockets per login session: a login with a socket is not also a polling client. */
   readonly #logins = new Map<string, { userId: number; sockets: number }>();
   readonly #writer: PresenceWriter;
@@ -121,7 +118,7 @@ export class PresenceService {
       viewOf: (id, tier) => this.viewOf(id, tier),
       ensureLoaded: (ids) => this.ensureLoaded(ids),
       // A viewer moved between tiers may have been in one that is still owed a rename's names.
-      sink: (e) => this.#sink(e.kind === 'view_changed' && this.#namesOwed.has(e.subjectId) ? { ...e, named: true } : e),
+      sink: (e) => this.#sink(e.kind === 'view_changed' && this.#names.owes(e.subjectId) ? { ...e, named: true } : e),
       friendship: (viewerId, subjectId, friends) => this.#friendship(viewerId, subjectId, friends),
     });
     this.#commands = new StatusCommands({
@@ -267,7 +264,7 @@ export class PresenceService {
     if (this.#replicas.isWriter(userId) && (this.#writer.isDirty(userId) || this.engine.get(userId).status !== 'offline')) return false;
     this.#replicas.release(userId);
     this.graph.forget(userId);
-    this.#namesOwed.delete(userId);
+    this.#names.forget(userId);
     return true;
   }
 
@@ -638,36 +635,15 @@ export class PresenceService {
    * (default now) is when `before` was seen: the day roll-over compares one subject across
    * midnight. `origin`: this instance applied the input first. `renamed`: the user's names
    * changed: the frames carry them, to the tiers that see the user present (and the user);
-   * the others get them with their next frame (#namesOwed).
+   * the others get them with their next frame (OwedNames).
    */
   #publishViews(userId: number, before: Subject, after: Subject, o: { beforeMs?: number; origin?: boolean; renamed?: boolean } = {}): void {
-    let changed = changedViews(before, after, this.deps.now(), o.beforeMs);
-    const owed = this.#namesOwed.get(userId) ?? 0;
-    let named = 0;
-    if (o.renamed) {
-      // A rename frame now would tell a tier that sees the user offline that they are active.
-      let held = 0;
-      changed = changed.filter(({ tier, after: v }) => {
-        const bit = 1 << TIER_INDEX[tier];
-        if (tier === 'self' || v.status !== 'offline') named |= bit;
-        else held |= bit;
-        return (named & bit) !== 0;
-      });
-      this.#owe(userId, (owed | held) & ~named);
-    } else if (owed !== 0) {
-      for (const c of changed) named |= owed & (1 << TIER_INDEX[c.tier]);
-      this.#owe(userId, owed & ~named);
-    }
+    const { changed, named } = this.#names.select(userId, changedViews(before, after, this.deps.now(), o.beforeMs), o.renamed === true);
     if (changed.length === 0) return;
     const views: Partial<Record<ViewerTier, View>> = {};
     for (const c of changed) views[c.tier] = c.after;
     this.#sink(named !== 0 ? { kind: 'presence', userId, views, named } : { kind: 'presence', userId, views });
     if (o.origin && this.#appeared && after.presence.status !== 'offline') this.#reportAppeared(userId, changed);
-  }
-
-  #owe(userId: number, tiers: number): void {
-    if (tiers === 0) this.#namesOwed.delete(userId);
-    else this.#namesOwed.set(userId, tiers);
   }
 
   /** The tiers that saw the user offline before and present now, with what they see now. */
