@@ -260,5 +260,15 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     const again = await site.connect(aliceToken);
     expect(again.ready.friends).toEqual([expect.objectContaining({ user_id: bobId, display_name: 'Robert' })]);
   });
-});
 
+  it('takes a new name from the identity port on the next request of the same token', async () => {
+    const { host, site, alice, bobId } = await twoFriends('u-alice', 'u-bob');
+    const bobToken = [...host.tokens].find(([, id]) => id === 'u-bob')![0];
+    host.users.get('u-bob')!.name = 'Bobby';
+    const seen = await alice.socket.after(
+      async () => expect((await fetch(`${site.base}/api/v1/users/me/friends/status`, { headers: { authorization: `Bearer ${bobToken}` } })).status).toBe(200),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.display_name === 'Bobby',
+    );
+    expect(seen).toMatchObject({ username: 'Bobby' });
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
+import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import type { IdentityPort } from '../ports/identity.js';
 import type { IdMap } from './id-map.js';
@@ -25,8 +26,12 @@ export interface HostAuthOptions {
 }
 
 export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promise<AuthContext | null> {
-  /** Session id → the expiry its row holds, so a known token costs no write. */
-  const recorded = new Map<string, number>();
+  /**
+   * Session id → the expiry its row holds, and the name and role the identity port last gave
+   * for it: a known token costs no write, and a new name for the same token (a host whose
+   * `authenticate` reads the user's current profile) still reaches friends.
+   */
+  const recorded = new Map<string, { expiresAt: number; name: string; role: Role }>();
   const ttlMs = o.tokenTtlS * 1000;
   return async (token) => {
     const user = await o.identity.authenticate(token).catch(() => null);
@@ -34,14 +39,16 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     const now = o.now();
     const expiresAt = user.expiresAt ?? now + ttlMs;
     if (!(expiresAt > now)) return null;
-    const role = user.admin === true ? 'admin' : 'user';
+    const role: Role = user.admin === true ? 'admin' : 'user';
     const userId = await o.ids.one(user.id);
     const sessionId = sessionIdOf(token);
     const known = recorded.get(sessionId);
+    if (known === undefined || known.name !== user.name || known.role !== role) {
+      if (await o.ids.describe(userId, user.name, role)) o.renamed?.(userId);
+    }
     // A token without an expiry is given the TTL from each use; its row's expiry moves on
     // (at most twice per TTL) so that expired sessions can be deleted without taking it.
-    if (known === undefined || expiresAt - known > ttlMs / 2) {
-      if (known === undefined && (await o.ids.describe(userId, user.name, role))) o.renamed?.(userId);
+    if (known === undefined || expiresAt - known.expiresAt > ttlMs / 2) {
       await o.db
         .insertInto('user_sessions')
         .values({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, revoked_at: null, user_agent: null })
@@ -53,7 +60,10 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
         )
         .execute();
       if (recorded.size >= RECORDED_MAX) recorded.clear();
-      recorded.set(sessionId, expiresAt);
+      recorded.set(sessionId, { expiresAt, name: user.name, role });
+    } else {
+      known.name = user.name;
+      known.role = role;
     }
     return { userId, sessionId, role, expiresAt };
   };
