@@ -36,17 +36,22 @@ function watchCsp(page: Page): string[] {
 
 const tokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('beacon.token'));
 
+/** Signs both up in their pages, and makes them friends (a asks, b accepts) through the API. */
+async function signUpFriends([a, aName, aDisplay]: [Page, string, string], [b, bName, bDisplay]: [Page, string, string]): Promise<void> {
+  await signUp(a, server.baseUrl, aName, aDisplay);
+  await signUp(b, server.baseUrl, bName, bDisplay);
+  const [aToken, bToken] = [await tokenOf(a), await tokenOf(b)];
+  const me = await api<{ id: number }>(server.baseUrl, bToken, 'GET', '/users/me');
+  const sent = await api<{ request: { id: number } }>(server.baseUrl, aToken, 'POST', '/users/me/friends/requests', { user_id: me.id });
+  await api(server.baseUrl, bToken, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+}
+
 describe('account page', () => {
   it('downloads my data, deletes my account, and my friend sees me leave at once', async () => {
     const dana = await browser.newPage({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     const eli = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const violations = [...[dana, eli].map(watchCsp)];
-    await signUp(dana, server.baseUrl, 'dana_acct', 'Dana');
-    await signUp(eli, server.baseUrl, 'eli_acct', 'Eli');
-    const [danaToken, eliToken] = [await tokenOf(dana), await tokenOf(eli)];
-    const me = await api<{ id: number }>(server.baseUrl, eliToken, 'GET', '/users/me');
-    const sent = await api<{ request: { id: number } }>(server.baseUrl, danaToken, 'POST', '/users/me/friends/requests', { user_id: me.id });
-    await api(server.baseUrl, eliToken, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+    await signUpFriends([dana, 'dana_acct', 'Dana'], [eli, 'eli_acct', 'Eli']);
     await expect.poll(() => friendCard(eli, 'dana_acct').count(), { timeout: 10_000 }).toBe(1);
 
     await dana.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
@@ -75,12 +80,7 @@ describe('account page', () => {
     const fay = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const gus = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const violations = [...[fay, gus].map(watchCsp)];
-    await signUp(fay, server.baseUrl, 'fay_acct', 'Fay');
-    await signUp(gus, server.baseUrl, 'gus_acct', 'Gus');
-    const [fayToken, gusToken] = [await tokenOf(fay), await tokenOf(gus)];
-    const me = await api<{ id: number }>(server.baseUrl, gusToken, 'GET', '/users/me');
-    const sent = await api<{ request: { id: number } }>(server.baseUrl, fayToken, 'POST', '/users/me/friends/requests', { user_id: me.id });
-    await api(server.baseUrl, gusToken, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+    await signUpFriends([fay, 'fay_acct', 'Fay'], [gus, 'gus_acct', 'Gus']);
     await expect.poll(() => friendCard(gus, 'fay_acct').locator('[data-part=name]').textContent(), { timeout: 10_000 }).toBe('Fay');
 
     await fay.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();

@@ -72,11 +72,11 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
-    return new Set([...this.#beats].filter(([, at]) => at >= now - deadAfterMs).map(([id]) => id));
+    return within(this.#beats, now, deadAfterMs);
   }
 
   async saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
-    return new Set([...this.#saturated].filter(([, at]) => at >= now - withinMs).map(([id]) => id));
+    return within(this.#saturated, now, withinMs);
   }
 
   async leave(instanceId: string): Promise<void> {
@@ -85,4 +85,9 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The instances whose last beat in `beats` is at most `ms` old. */
+function within(beats: ReadonlyMap<string, number>, now: number, ms: number): Set<string> {
+  return new Set([...beats].filter(([, at]) => at >= now - ms).map(([id]) => id));
 }

@@ -32,10 +32,11 @@ export interface BeaconApi {
 
 export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
   const standalone = services.mode === 'standalone';
-  const toInternal = async (ids: readonly HostUserId[]): Promise<number[]> => {
+  /** Beacon's ids of these host ids; with `create: false`, ids Beacon never saw are left out. */
+  const toInternal = async (ids: readonly HostUserId[], { create = true } = {}): Promise<number[]> => {
     if (standalone) return ids.map(Number);
-    const map = await services.ids.internal(ids);
-    return ids.map((id) => map.get(String(id))!);
+    const map = await services.ids.internal(ids, { create });
+    return ids.flatMap((id) => map.get(String(id)) ?? []);
   };
   return {
     services,
@@ -57,8 +58,7 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     },
     async profilesChanged(ids) {
       // Users Beacon never saw have no name here to re-read: they are not created for it.
-      const known = standalone ? ids.map(Number) : [...(await services.ids.internal(ids, { create: false })).values()];
-      services.presence.renamed(known);
+      services.presence.renamed(await toInternal(ids, { create: false }));
     },
   };
 }

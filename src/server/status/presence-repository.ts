@@ -185,10 +185,10 @@ export class PresenceRepository {
       }
     }
     if (this.names && out.length > 0) {
-      const names = await this.names(out.map((r) => r.profile.id));
+      const names = await this.namesOf(out.map((r) => r.profile.id));
       for (const { profile } of out) {
         const name = names.get(profile.id);
-        if (name !== undefined) Object.assign(profile, { username: name, displayName: name });
+        if (name !== undefined) Object.assign(profile, name);
       }
     }
     return out;

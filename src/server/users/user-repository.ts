@@ -57,8 +57,8 @@ export class UserRepository {
 
   /** Sets the user's display name; answers the user as it now is (null: no such user). */
   async setDisplayName(id: number, displayName: string): Promise<User | null> {
-    await this.db.updateTable('users').set({ display_name: displayName }).where('id', '=', id).execute();
-    return this.findById(id);
+    const row = await this.db.updateTable('users').set({ display_name: displayName }).where('id', '=', id).returning(PUBLIC_COLUMNS).executeTakeFirst();
+    return row ?? null;
   }
 
   /** Username prefix search, case-insensitive, at most `limit` users ordered by username. */

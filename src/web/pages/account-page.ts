@@ -18,16 +18,9 @@ export const accountPage: Page = (root, ctx) => {
   });
   const nameStatus = h('p', { class: 'min-h-5 text-sm', role: 'status', 'data-part': 'name-status' });
   const nameButton = h('button', { type: 'submit', class: 'beacon-btn-primary', 'data-action': 'rename' }, 'Save name');
-  const nameForm = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': 'name-title' },
-    h('label', { for: 'display-name', class: 'text-sm font-medium text-slate-100' }, 'Display name'),
-    nameInput,
-    h('p', { id: 'display-name-hint', class: 'text-xs text-slate-400' }, `What your friends see next to your status (1–40 characters). Your username, @${ctx.user.username}, stays as it is.`),
-    h('div', {}, nameButton),
-    nameStatus,
-  );
-  nameForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void rename();
+  const nameForm = oneFieldForm({
+    titleId: 'name-title', label: 'Display name', input: nameInput, button: nameButton, status: nameStatus, onSubmit: rename,
+    hint: `What your friends see next to your status (1–40 characters). Your username, @${ctx.user.username}, stays as it is.`,
   });
 
   async function rename(): Promise<void> {
@@ -90,16 +83,9 @@ export const accountPage: Page = (root, ctx) => {
   });
   const deleteStatus = h('p', { class: 'min-h-5 text-sm', role: 'alert', 'data-part': 'delete-status' });
   const deleteButton = h('button', { type: 'submit', class: 'beacon-btn-danger', 'data-action': 'delete' }, 'Delete my account');
-  const form = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': 'delete-title' },
-    h('label', { for: 'delete-password', class: 'text-sm font-medium text-slate-100' }, 'Your password'),
-    password,
-    h('p', { id: 'delete-hint', class: 'text-xs text-slate-400' }, 'This removes your account, friends, requests, settings and sessions at once. It cannot be undone.'),
-    h('div', {}, deleteButton),
-    deleteStatus,
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void remove();
+  const form = oneFieldForm({
+    titleId: 'delete-title', label: 'Your password', input: password, button: deleteButton, status: deleteStatus, onSubmit: remove,
+    hint: 'This removes your account, friends, requests, settings and sessions at once. It cannot be undone.',
   });
 
   async function remove(): Promise<void> {
@@ -143,3 +129,22 @@ export const accountPage: Page = (root, ctx) => {
     disposed = true;
   };
 };
+
+/**
+ * A form of one labelled field, its hint (the input's `aria-describedby` names it), a submit
+ * button and a status line, titled by the section heading `titleId`.
+ */
+function oneFieldForm(o: { titleId: string; label: string; input: HTMLInputElement; hint: string; button: HTMLButtonElement; status: HTMLElement; onSubmit: () => Promise<void> }): HTMLFormElement {
+  const form = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': o.titleId },
+    h('label', { for: o.input.id, class: 'text-sm font-medium text-slate-100' }, o.label),
+    o.input,
+    h('p', { id: o.input.getAttribute('aria-describedby') ?? '', class: 'text-xs text-slate-400' }, o.hint),
+    h('div', {}, o.button),
+    o.status,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void o.onSubmit();
+  });
+  return form;
+}
