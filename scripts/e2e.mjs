@@ -6,7 +6,7 @@
  * unpack it. Exits non-zero when either run fails. With arguments (files, options), one run
  * of vitest with them.
  */
-import { run, vitest } from './side-by-side.mjs';
+import { all, run, vitest } from './side-by-side.mjs';
 
 const SLOW = 'e2e/idle.e2e.ts';
 const extra = process.argv.slice(2);
@@ -17,7 +17,11 @@ if (unpack !== 0) process.exit(unpack);
 
 const config = ['run', '--config', 'e2e/vitest.config.ts', ...extra];
 // Asked for particular files or options: one run, as asked.
-const runs = extra.length > 0 ? [run([vitest, ...config], 'e2e')] : [run([vitest, ...config, SLOW], 'idle'), run([vitest, ...config, '--exclude', SLOW], 'e2e')];
-const codes = await Promise.all(runs);
-const failed = codes.find((c) => c !== 0);
-process.exit(failed ?? 0);
+const runs =
+  extra.length > 0
+    ? [[[vitest, ...config], 'e2e']]
+    : [
+        [[vitest, ...config, SLOW], 'idle'],
+        [[vitest, ...config, '--exclude', SLOW], 'e2e'],
+      ];
+process.exit(await all(runs));

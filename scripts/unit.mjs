@@ -6,13 +6,15 @@
  * (Vitest's default on 2 cores). Exits non-zero when either run fails. With arguments
  * (files, options), one plain `vitest run` with them.
  */
-import { run, vitest } from './side-by-side.mjs';
+import { all, vitest } from './side-by-side.mjs';
 
 const SLOW = 'test/cluster/';
 const extra = process.argv.slice(2);
 const runs =
   extra.length > 0
-    ? [run([vitest, 'run', ...extra], 'unit')]
-    : [run([vitest, 'run', SLOW], 'cluster'), run([vitest, 'run', '--exclude', `${SLOW}**`], 'unit')];
-const codes = await Promise.all(runs);
-process.exit(codes.find((c) => c !== 0) ?? 0);
+    ? [[[vitest, 'run', ...extra], 'unit']]
+    : [
+        [[vitest, 'run', SLOW], 'cluster'],
+        [[vitest, 'run', '--exclude', `${SLOW}**`], 'unit'],
+      ];
+process.exit(await all(runs));

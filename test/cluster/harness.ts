@@ -65,6 +65,9 @@ export async function startCluster(env: Record<string, string> = {}): Promise<Cl
     BEACON_RATE_LIMITS: 'off',
     BEACON_LOG_LEVEL: 'warn',
     BEACON_WEB_ROOT: 'off',
+    // No grace stretch (as testConfig): these tests time exact graces, and an instance busy
+    // starting beside the unit suite, saying so in its heartbeats, would stretch graces on all.
+    BEACON_GRACE_STRETCH: '1',
     ...env,
   };
   const instances: Instance[] = [];
