@@ -80,6 +80,9 @@ export class FriendsStore {
       activity: frame.activity,
       custom_message: frame.custom_message,
       last_seen: frame.last_seen,
+      // The approximate last seen comes with every frame that has one: a frame without it
+      // clears it (a friend who stopped sharing it must not keep showing "recently").
+      last_seen_approx: frame.last_seen_approx ?? null,
       // Rich presence: absent on servers without it, and then unknown rather than stale.
       activity_details: frame.activity_details ?? null,
       activity_since: frame.activity_since ?? null,

@@ -70,6 +70,7 @@ describe('FriendsStore', () => {
       activity: 'in_tournament',
       custom_message: 'gl hf',
       last_seen: null,
+      last_seen_approx: null,
       activity_details: null, // a frame without rich presence leaves none (never a stale one)
       activity_since: null,
       timestamp: '2024-01-15T15:00:00.000Z',
@@ -101,6 +102,20 @@ describe('FriendsStore', () => {
     expect(renamed?.view).toMatchObject({ username: 'amelia', display_name: 'Amelia' });
     store.applyChange({ ...base, status: 'busy' });
     expect(store.get(2)).toMatchObject({ username: 'amelia', display_name: 'Amelia', status: 'busy' });
+  });
+
+  it('takes the approximate last seen from each change: a frame without it clears the one kept', () => {
+    const store = new FriendsStore();
+    store.replace([{ ...view(2, 'amy', 'offline'), last_seen: null, last_seen_approx: 'recently' }]);
+    const base = { type: 'friend_status_change', friend_id: 2, status: 'offline', activity: null, custom_message: null, last_seen: null, timestamp: T0 } as const;
+    store.applyChange({ ...base, last_seen_approx: 'within_week' });
+    expect(store.get(2)?.last_seen_approx).toBe('within_week');
+    // The friend stopped sharing it: the next view has neither last_seen nor last_seen_approx.
+    const hidden = store.applyChange({ ...base, last_seen_approx: null });
+    expect(hidden?.view.last_seen_approx).toBeNull();
+    store.applyChange({ ...base, last_seen_approx: 'recently' });
+    store.applyChange(base);
+    expect(store.get(2)?.last_seen_approx).toBeNull();
   });
 
   it('hands out copies of the sorted list', () => {
