@@ -20,31 +20,50 @@ export interface FriendMenuContext {
   afterRemove(): void;
 }
 
+/** A friend's menu; `update` gives it the friend's current view (a rename relabels it). */
+export interface FriendMenu {
+  element: HTMLElement;
+  update(view: View): void;
+}
+
 let nextId = 0;
 
-export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
+export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   const id = `friend-menu-${++nextId}`;
-  const name = view.display_name;
+  // The menu lives as long as the friend's card, across renames: every text that names the
+  // friend reads this, and `update` relabels them (see label()).
+  let name = view.display_name;
   const toggle = h('button', {
     type: 'button', class: 'beacon-btn px-2', 'aria-expanded': 'false', 'aria-controls': id,
-    'aria-label': `Actions for ${name}`, 'data-part': 'friend-menu',
+    'data-part': 'friend-menu',
   }, h('span', { 'aria-hidden': 'true' }, '⋯'));
   const categoryId = `${id}-category`;
   const category = h('select', { id: categoryId, class: 'beacon-input w-full py-1.5 text-sm', 'data-part': 'category' },
     ...FRIEND_CATEGORIES.map((c) => h('option', { value: c }, CATEGORY_LABEL[c])));
+  const categoryLabel = h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' });
   const error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
   let armed = false;
-  const remove = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'remove' }, `Remove ${name}`);
-  const invite = h('button', { type: 'button', class: 'beacon-btn justify-center', 'data-part': 'invite' }, `Invite ${name} to Pong`);
+  const remove = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'remove' });
+  const invite = h('button', { type: 'button', class: 'beacon-btn justify-center', 'data-part': 'invite' });
   let blockArmed = false;
-  const block = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'block' }, `Block ${name}`);
+  const block = h('button', { type: 'button', class: 'beacon-btn-danger justify-center', 'data-part': 'block' });
   const watch = h('button', { type: 'button', class: 'beacon-chip justify-center', 'aria-pressed': 'false', 'data-part': 'watch' },
     h('span', { class: 'beacon-chip-mark', 'aria-hidden': 'true' }, '✓'), 'Notify me when online');
   const pattern = h('p', { class: 'text-xs text-slate-400', hidden: true, 'data-part': 'pattern' });
   const panel = h('div', { id, hidden: true, class: 'beacon-panel absolute right-0 z-10 mt-2 grid w-64 gap-2 p-3 text-left' },
-    h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' }, `${name} is your…`), category,
+    categoryLabel, category,
     pattern, watch, invite, remove, block, error);
   const root = h('div', { class: 'relative shrink-0' }, toggle, panel);
+
+  /** Every text that names the friend, from the current name and the armed steps. */
+  const label = (): void => {
+    toggle.setAttribute('aria-label', `Actions for ${name}`);
+    categoryLabel.textContent = `${name} is your…`;
+    invite.textContent = `Invite ${name} to Pong`;
+    remove.textContent = armed ? `Confirm: remove ${name}` : `Remove ${name}`;
+    block.textContent = blockArmed ? `Confirm: block ${name}` : `Block ${name}`;
+  };
+  label();
 
   const setOpen = (open: boolean): void => {
     panel.hidden = !open;
@@ -53,9 +72,8 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   };
   const disarm = (): void => {
     armed = false;
-    remove.textContent = `Remove ${name}`;
     blockArmed = false;
-    block.textContent = `Block ${name}`;
+    label();
   };
   toggle.addEventListener('click', () => {
     const open = panel.hidden;
@@ -109,7 +127,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   remove.addEventListener('click', () => {
     if (!armed) {
       armed = true;
-      remove.textContent = `Confirm: remove ${name}`;
+      label();
       return;
     }
     ctx.api.removeFriend(view.user_id).then(
@@ -137,7 +155,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
   block.addEventListener('click', () => {
     if (!blockArmed) {
       blockArmed = true;
-      block.textContent = `Confirm: block ${name}`;
+      label();
       return;
     }
     ctx.api.blockUser(view.user_id).then(
@@ -149,5 +167,12 @@ export function friendMenu(view: View, ctx: FriendMenuContext): HTMLElement {
     );
   });
   block.addEventListener('blur', disarm);
-  return root;
+  return {
+    element: root,
+    update(next) {
+      if (next.display_name === name) return;
+      name = next.display_name;
+      label();
+    },
+  };
 }

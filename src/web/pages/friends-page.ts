@@ -7,7 +7,7 @@ import type { Page } from './page.js';
 import type { FriendCardElement } from '../elements/friend-card.js';
 import { h } from '../lib/dom.js';
 import { onlineCount } from '../lib/status-order.js';
-import { friendMenu } from './friend-menu.js';
+import { friendMenu, type FriendMenu } from './friend-menu.js';
 import { pendingPanel } from './pending-panel.js';
 
 type Tab = 'online' | 'all' | 'pending';
@@ -22,15 +22,19 @@ export const friendsPage: Page = (root, ctx, opts) => {
   let tab: Tab = opts?.tab ?? 'all';
   const notice = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'notice' });
   const list = document.createElement('beacon-friend-list');
-  const menus = new WeakSet<FriendCardElement>();
+  const menus = new WeakMap<FriendCardElement, FriendMenu>();
+  // Called on every render with the friend's current view: a card keeps its menu, which
+  // follows renames (the names in it must not stay the old ones).
   list.decorate = (card, view) => {
-    if (menus.has(card)) return;
-    menus.add(card);
-    card.menu = friendMenu(view, {
+    const kept = menus.get(card);
+    if (kept) return kept.update(view);
+    const menu = friendMenu(view, {
       api: ctx.api,
       notify: (t) => (notice.textContent = t),
       afterRemove: () => tabs.get(tab)?.focus(),
     });
+    menus.set(card, menu);
+    card.menu = menu.element;
   };
   list.source = client;
   const pending = h('div', { 'data-part': 'pending' });
