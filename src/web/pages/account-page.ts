@@ -12,9 +12,12 @@ export const accountPage: Page = (root, ctx) => {
   const { api } = ctx;
   let disposed = false;
 
+  // The name friends see now: `ctx.user` is from sign-in, while the SDK's own view follows a
+  // rename made in another tab or device (saving the stale one would undo it).
+  const currentName = ctx.client.self?.display_name ?? ctx.user.display_name;
   const nameInput = h('input', {
     id: 'display-name', name: 'display_name', type: 'text', autocomplete: 'nickname', required: true, maxlength: 40,
-    class: 'beacon-input w-full', 'aria-describedby': 'display-name-hint', value: ctx.user.display_name,
+    class: 'beacon-input w-full', 'aria-describedby': 'display-name-hint', value: currentName,
   });
   const nameStatus = h('p', { class: 'min-h-5 text-sm', role: 'status', 'data-part': 'name-status' });
   const nameButton = h('button', { type: 'submit', class: 'beacon-btn-primary', 'data-action': 'rename' }, 'Save name');
