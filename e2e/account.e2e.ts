@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api } from './helpers/api-users.js';
-import { friendCard, PASSWORD, signUp } from './helpers/ui.js';
+import { friendCard, openFriendMenu, PASSWORD, signUp } from './helpers/ui.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -77,11 +77,21 @@ describe('account page', () => {
   });
 
   it('changes my display name, and my friend’s list shows it at once, without a reload', async () => {
-    const fay = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    // A context of her own: Fay opens a second tab in it.
+    const fayContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const fay = await fayContext.newPage();
     const gus = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const violations = [...[fay, gus].map(watchCsp)];
     await signUpFriends([fay, 'fay_acct', 'Fay'], [gus, 'gus_acct', 'Gus']);
     await expect.poll(() => friendCard(gus, 'fay_acct').locator('[data-part=name]').textContent(), { timeout: 10_000 }).toBe('Fay');
+    // Gus's menu for Fay exists before the rename (menus are made once per card).
+    const menu = await openFriendMenu(gus, 'fay_acct');
+    await menu.getByRole('button', { name: 'Remove Fay', exact: true }).waitFor();
+    await gus.keyboard.press('Escape');
+    // A second tab of Fay's, already open.
+    const fayTab = await fayContext.newPage();
+    await fayTab.goto(server.baseUrl);
+    await fayTab.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).waitFor();
 
     await fay.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     const name = fay.getByLabel('Display name');
@@ -94,8 +104,15 @@ describe('account page', () => {
     await name.press('Enter');
     await expect.poll(() => fay.locator('[data-part=name-status]').textContent()).toBe('Saved. Your friends now see you as Fay the Great.');
     await expect.poll(() => friendCard(gus, 'fay_acct').locator('[data-part=name]').textContent(), { timeout: 5_000 }).toBe('Fay the Great');
+    // The card's menu names her anew too.
+    await openFriendMenu(gus, 'fay_acct');
+    expect(await friendCard(gus, 'fay_acct').locator('[data-part=friend-menu]').getAttribute('aria-label')).toBe('Actions for Fay the Great');
+    await friendCard(gus, 'fay_acct').getByRole('button', { name: 'Remove Fay the Great', exact: true }).waitFor({ timeout: 5_000 });
+    // Her other tab offers the new name, not the one it signed in with (saving it would undo the rename).
+    await fayTab.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await expect.poll(() => fayTab.getByLabel('Display name').inputValue(), { timeout: 5_000 }).toBe('Fay the Great');
     expect(violations.flat()).toEqual([]);
-    await fay.close();
+    await fayContext.close();
     await gus.close();
   });
 });
