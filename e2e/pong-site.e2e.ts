@@ -7,6 +7,7 @@
  * it before the e2e step).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
@@ -19,6 +20,9 @@ let site: ChildProcess;
 let browser: Browser;
 
 beforeAll(async () => {
+  if (!existsSync(`${REPO_ROOT}/examples/pong-site/node_modules/@beacon-presence/server`)) {
+    throw new Error('e2e: the example Pong site is not installed. Run `npm run test:example` first (`npm test` does).');
+  }
   site = spawn('npx', ['tsx', 'src/main.ts', 'embedded'], {
     cwd: `${REPO_ROOT}/examples/pong-site`,
     env: { ...process.env, PORT: String(PORT), SITE_DB: ':memory:', BEACON_DATABASE_URL: 'sqlite::memory:' },
@@ -26,8 +30,9 @@ beforeAll(async () => {
     // Its own process group: npx starts tsx, which starts node; stopping the group stops all three.
     detached: true,
   });
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; ; i++) {
     if (await fetch(SITE).then((r) => r.ok, () => false)) break;
+    if (site.exitCode !== null || i === 100) throw new Error(`e2e: the example Pong site did not start (exit code ${site.exitCode}); its output is above.`);
     await new Promise((r) => setTimeout(r, 200));
   }
   browser = await launchChromium();
@@ -35,7 +40,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (site?.pid) process.kill(-site.pid, 'SIGTERM');
+  // The group may be gone already (the site failed to start).
+  if (site?.pid && site.exitCode === null) process.kill(-site.pid, 'SIGTERM');
 });
 
 async function signUp(name: string): Promise<Page> {
