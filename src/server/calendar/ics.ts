@@ -7,6 +7,7 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { isTimeZone } from '../presence/schedule.js';
+import { FeedError } from './safe-fetch.js';
 
 export interface BusyInterval {
   start: number;
@@ -17,9 +18,43 @@ export interface BusyInterval {
 
 /** Occurrences expanded per recurring event at most (a feed cannot make us loop forever). */
 const MAX_OCCURRENCES = 2000;
+/**
+ * Occurrences expanded in the whole feed at most (~15 µs each, on the event loop every user
+ * shares): beyond it the feed is refused. Without it a 25 KB feed of per-second recurrences
+ * held the instance for seconds, a 2 MiB one for minutes.
+ */
+export const MAX_FEED_OCCURRENCES = 20_000;
+/**
+ * How long reading one feed's recurrences may take. ical.js looks for each next occurrence in
+ * a loop of its own that nothing bounds: `FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30` (in an event
+ * or a VTIMEZONE) never finds one, and held the event loop, and so every user, forever.
+ */
+export const MAX_READ_MS = 1000;
+
+/**
+ * The one step of that loop (every frequency, events and time zones alike) checks the
+ * deadline of the read in progress; outside busyIntervals there is none (Infinity).
+ */
+let deadline = Infinity;
+let steps = 0;
+const iteratorProto = ICAL.RecurIterator.prototype;
+const checkContracting = iteratorProto.check_contracting_rules;
+iteratorProto.check_contracting_rules = function (this: ICAL.RecurIterator): boolean {
+  if ((++steps & 255) === 0 && performance.now() > deadline) throw new FeedError('The calendar takes too long to read');
+  return checkContracting.call(this);
+};
 
 /** Busy intervals overlapping [from, to), sorted by start. Throws on a feed that is not iCalendar. */
 export function busyIntervals(ics: string, from: number, to: number, userZone: string): BusyInterval[] {
+  deadline = performance.now() + MAX_READ_MS;
+  try {
+    return read(ics, from, to, userZone);
+  } finally {
+    deadline = Infinity;
+  }
+}
+
+function read(ics: string, from: number, to: number, userZone: string): BusyInterval[] {
   const root = new ICAL.Component(ICAL.parse(ics));
   if (root.name !== 'vcalendar') throw new Error('not an iCalendar feed');
   const zones = new Map<string, ICAL.Timezone>();
@@ -31,7 +66,10 @@ export function busyIntervals(ics: string, from: number, to: number, userZone: s
   const masters = new Map<string, ICAL.Event>();
   const exceptions: ICAL.Event[] = [];
   for (const vevent of root.getAllSubcomponents('vevent')) {
-    const event = new ICAL.Event(vevent);
+    // `exceptions: []`: without it each Event scans every VEVENT of the feed for exceptions
+    // (quadratic: a 2 MiB feed held the event loop for half a minute) and takes any
+    // RECURRENCE-ID, whatever its UID; exceptions are related below, by UID.
+    const event = new ICAL.Event(vevent, { exceptions: [] });
     if (event.isRecurrenceException()) exceptions.push(event);
     else masters.set(event.uid, event);
   }
@@ -42,6 +80,7 @@ export function busyIntervals(ics: string, from: number, to: number, userZone: s
   }
 
   const out: BusyInterval[] = [];
+  let expanded = 0;
   const add = (component: ICAL.Component, start: ICAL.Time, end: ICAL.Time) => {
     if (!blocksTime(component)) return;
     const s = toInstant(start, tzidOf(component, 'dtstart'), zones, userZone);
@@ -55,6 +94,8 @@ export function busyIntervals(ics: string, from: number, to: number, userZone: s
     }
     const it = event.iterator();
     for (let i = 0, next = it.next(); next && i < MAX_OCCURRENCES; i++, next = it.next()) {
+      if (++expanded > MAX_FEED_OCCURRENCES) throw new FeedError('The calendar has too many recurring events to read');
+      if (performance.now() > deadline) throw new FeedError('The calendar takes too long to read');
       const details = event.getOccurrenceDetails(next);
       if (toInstant(details.startDate, tzidOf(details.item.component, 'dtstart'), zones, userZone) >= to) break;
       add(details.item.component, details.startDate, details.endDate);
