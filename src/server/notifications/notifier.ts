@@ -96,6 +96,6 @@ export class Notifier {
     };
     this.deps.publish(w.watcherId, payload);
     const text = JSON.stringify(payload);
-    for (const sub of await repo.subscriptionsOf(w.watcherId)) sender.send(sub, text);
+    for (const sub of await repo.subscriptionsOf(w.watcherId)) sender.send(w.watcherId, sub, text);
   }
 }

@@ -1,6 +1,9 @@
 /**
  * Sends Web Push messages off the presence path: a bounded queue, a few requests in flight,
- * a deadline on each, failures logged and never thrown. Endpoints the push service calls
+ * a deadline on each, failures logged and never thrown. The queue is fair between the users
+ * the pushes are for: each has a queue of its own, at most PER_USER_IN_FLIGHT of its pushes
+ * are in flight, and free slots go round the users in turn, so one user's slow or hung push
+ * endpoints (their own server, say) cannot hold up everyone else's notifications. Endpoints the push service calls
  * gone (404/410) are reported so their subscription is deleted. Connections go only to
  * public addresses (checked at connect time) unless BEACON_PUSH_ALLOW_LOCAL.
  */
@@ -31,12 +34,19 @@ interface Job {
 
 /** Beyond this many waiting pushes, new ones are dropped (and logged): a slow push service must not eat memory. */
 const MAX_QUEUE = 10_000;
+/** Beyond this many waiting pushes for one user, that user's new ones are dropped: nobody fills the queue alone. */
+export const MAX_QUEUE_PER_USER = 100;
+/** Pushes for one user in flight at most (a user has a few browsers). */
+export const PER_USER_IN_FLIGHT = 2;
 /** A notification is about now: a push service may drop it after this long. */
 const TTL_S = 15 * 60;
 
 export class PushSender {
-  readonly #queue: Job[] = [];
+  /** Waiting pushes by the user they are for; Map order is the turn order. */
+  readonly #queues = new Map<number, Job[]>();
+  #waiting = 0;
   #active = 0;
+  readonly #inFlight = new Map<number, number>();
   readonly #agent: https.Agent;
   readonly #idle = new Set<() => void>();
 
@@ -48,38 +58,61 @@ export class PushSender {
     });
   }
 
-  /** Queues one encrypted push; returns at once. */
-  send(sub: StoredSubscription, payload: string): void {
-    if (this.#queue.length >= MAX_QUEUE) {
-      this.opts.log.warn('push queue full: notification dropped');
+  /** Queues one encrypted push for `userId`'s browser; returns at once. */
+  send(userId: number, sub: StoredSubscription, payload: string): void {
+    const queue = this.#queues.get(userId);
+    if (this.#waiting >= MAX_QUEUE || (queue?.length ?? 0) >= MAX_QUEUE_PER_USER) {
+      this.opts.log.warn({ userId }, 'push queue full: notification dropped');
       return;
     }
-    this.#queue.push({ sub, payload });
+    if (queue) queue.push({ sub, payload });
+    else this.#queues.set(userId, [{ sub, payload }]);
+    this.#waiting++;
     this.#pump();
   }
 
   /** Resolves when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.#active === 0 && this.#queue.length === 0) return Promise.resolve();
+    if (this.#active === 0 && this.#waiting === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.add(resolve));
   }
 
   close(): void {
-    this.#queue.length = 0;
+    this.#queues.clear();
+    this.#waiting = 0;
     this.#agent.destroy();
   }
 
   #pump(): void {
-    while (this.#active < this.opts.concurrency && this.#queue.length > 0) {
-      const job = this.#queue.shift()!;
+    while (this.#active < this.opts.concurrency) {
+      const userId = this.#nextTurn();
+      if (userId === null) break;
+      const queue = this.#queues.get(userId)!;
+      const job = queue.shift()!;
+      this.#waiting--;
+      // The user's turn is over: to the back of the line, or out of it.
+      this.#queues.delete(userId);
+      if (queue.length > 0) this.#queues.set(userId, queue);
       this.#active++;
+      this.#inFlight.set(userId, (this.#inFlight.get(userId) ?? 0) + 1);
       void this.#deliver(job).finally(() => {
         this.#active--;
+        const left = this.#inFlight.get(userId)! - 1;
+        if (left === 0) this.#inFlight.delete(userId);
+        else this.#inFlight.set(userId, left);
         this.#pump();
-        if (this.#active === 0 && this.#queue.length === 0) for (const done of this.#idle) done();
-        if (this.#active === 0 && this.#queue.length === 0) this.#idle.clear();
+        if (this.#active === 0 && this.#waiting === 0) {
+          for (const done of this.#idle) done();
+          this.#idle.clear();
+        }
       });
     }
+  }
+
+  /** The first user in line with fewer than PER_USER_IN_FLIGHT pushes in flight, or null. */
+  #nextTurn(): number | null {
+    for (const userId of this.#queues.keys()) if ((this.#inFlight.get(userId) ?? 0) < PER_USER_IN_FLIGHT) return userId;
+    return null;
   }
 
   async #deliver({ sub, payload }: Job): Promise<void> {

@@ -1,8 +1,8 @@
-/** The push queue: bounded concurrency, a deadline per push, gone endpoints reported, nothing thrown. */
+/** The push queue: bounded concurrency, fair between users, a deadline per push, gone endpoints reported, nothing thrown. */
 import webpush from 'web-push';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
-import { PushSender } from '../../../src/server/notifications/push-sender.js';
+import { MAX_QUEUE_PER_USER, PER_USER_IN_FLIGHT, PushSender } from '../../../src/server/notifications/push-sender.js';
 import { startPushEndpoint, type PushEndpoint } from '../../helpers/push-endpoint.js';
 
 function recordingLog() {
@@ -45,7 +45,7 @@ describe('PushSender', () => {
     const { sender } = make({ concurrency: 2 });
     const sub = stored('slow');
     push.answer('slow', 201, 100);
-    for (let i = 0; i < 6; i++) sender.send(sub, JSON.stringify({ i }));
+    for (let i = 0; i < 6; i++) sender.send(i % 3, sub, JSON.stringify({ i }));
     await sender.idle();
     expect(push.received).toHaveLength(6);
     expect(push.maxInFlight()).toBe(2);
@@ -56,7 +56,7 @@ describe('PushSender', () => {
     const hung = stored('hung');
     push.answer('hung', 201, 2000);
     const started = Date.now();
-    sender.send(hung, '{}');
+    sender.send(1, hung, '{}');
     await sender.idle();
     expect(Date.now() - started).toBeLessThan(1500);
     const warn = lines.find((l) => l.level === 'warn');
@@ -73,7 +73,7 @@ describe('PushSender', () => {
     push.answer('a', 410);
     push.answer('b', 404);
     push.answer('c', 500);
-    for (const s of [a, b, c]) sender.send(s, '{}');
+    for (const [i, s] of [a, b, c].entries()) sender.send(i, s, '{}');
     await sender.idle();
     expect(gone.sort()).toEqual([a.endpoint, b.endpoint].sort());
   });
@@ -83,12 +83,42 @@ describe('PushSender', () => {
     const literal = stored('private');
     // A name that resolves to a private address is refused when it resolves.
     const named = { ...stored('named'), endpoint: literal.endpoint.replace('127.0.0.1', 'localhost').replace('/private', '/named') };
-    sender.send(literal, '{}');
-    sender.send(named, '{}');
+    sender.send(1, literal, '{}');
+    sender.send(1, named, '{}');
     await sender.idle();
     expect(push.received).toEqual([]);
     const warns = lines.filter((l) => l.level === 'warn');
     expect(warns).toHaveLength(2);
     for (const w of warns) expect(w.obj).toMatchObject({ reason: expect.stringContaining('private network') });
+  });
+
+  it('is fair between users: one user’s hung endpoints hold at most PER_USER_IN_FLIGHT slots, and others’ pushes go out at once', async () => {
+    const { sender } = make({ concurrency: 4, timeoutMs: 3000 });
+    const hung = stored('attacker');
+    push.answer('attacker', 201, 2500);
+    const victim = stored('victim');
+    // The attacker's account queues many pushes to endpoints that hang...
+    for (let i = 0; i < 20; i++) sender.send(1, hung, '{}');
+    // ...then another user's notification comes.
+    const started = Date.now();
+    sender.send(3, victim, '{"for":"victim"}');
+    await expect.poll(() => push.received.some((r) => r.name === 'victim'), { timeout: 2000, interval: 20 }).toBe(true);
+    expect(Date.now() - started).toBeLessThan(2000);
+    // The attacker held PER_USER_IN_FLIGHT of the 4 slots, never all of them (+1: the victim's).
+    expect(push.maxInFlight()).toBe(PER_USER_IN_FLIGHT + 1);
+  });
+
+  it('drops one user’s pushes beyond MAX_QUEUE_PER_USER waiting (logged), and still takes others’', async () => {
+    const { sender, lines } = make({ concurrency: 1, timeoutMs: 3000 });
+    const slow = stored('flood');
+    push.answer('flood', 201, 1000);
+    for (let i = 0; i < MAX_QUEUE_PER_USER + 10; i++) sender.send(1, slow, '{}');
+    const dropped = lines.filter((l) => l.msg === 'push queue full: notification dropped');
+    // One went in flight at once; MAX_QUEUE_PER_USER wait; the rest were dropped.
+    expect(dropped).toHaveLength(9);
+    expect(dropped[0]!.obj).toMatchObject({ userId: 1 });
+    sender.send(2, stored('other'), '{}');
+    expect(lines.filter((l) => l.msg === 'push queue full: notification dropped')).toHaveLength(9);
+    sender.close();
   });
 });
