@@ -349,8 +349,14 @@ export class PresenceClient {
     this.#events.emit('unauthorized', { closeCode });
   }
 
+  /**
+   * A REST answer about the own status updates `self` unless a view made later is already
+   * there (a frame from another tab's change can overtake the answer): views carry the time
+   * they were made, so an older answer must not put back what that change replaced.
+   */
   #ownView(view: View): View {
-    if (!this.#stopped) this.#model.updateSelf(view);
+    const current = this.#model.self;
+    if (!this.#stopped && !(current && Date.parse(current.timestamp) > Date.parse(view.timestamp))) this.#model.updateSelf(view);
     return view;
   }
 

@@ -129,6 +129,35 @@ describe('PresenceClient lifecycle', () => {
     expect(h.eventsOf('self')).toHaveLength(selfEvents);
   });
 
+  it('a REST answer older than a frame already applied does not put back the older own view', async () => {
+    const later = (ms: number) => new Date(Date.parse(ME.timestamp) + ms).toISOString();
+    // The PUT's answer is held until the test gives it.
+    const fetch = new FakeFetch();
+    const held: Array<(body: unknown) => void> = [];
+    const fetchImpl: typeof fetch.fn = async (input, init) => {
+      if (init?.method !== 'PUT') return fetch.fn(input, init);
+      const body = await new Promise<unknown>((r) => held.push(r));
+      return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
+    };
+    const h = harness({ api: new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl }) });
+    h.client.start();
+    const ws = h.connect([amy]);
+    const pending = h.client.setStatus('busy');
+    // The PUT's answer was made at +1 s; another tab set "away" at +2 s, and its frame comes first.
+    ws.receive({ type: 'status_update', user_id: 1, status: 'away', activity: null, custom_message: 'from the other tab', timestamp: later(2000) });
+    expect(h.client.self?.status).toBe('away');
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    held[0]!({ ...ME, status: 'busy', timestamp: later(1000) });
+    expect((await pending).status).toBe('busy');
+    expect(h.client.self).toMatchObject({ status: 'away', custom_message: 'from the other tab' });
+    // A newer answer still applies.
+    const next = h.client.setStatus('online');
+    await vi.waitFor(() => expect(held).toHaveLength(2));
+    held[1]!({ ...ME, status: 'online', timestamp: later(3000) });
+    await next;
+    expect(h.client.self?.status).toBe('online');
+  });
+
   it('uses the global document for idle detection when none is given', () => {
     const doc = new (class extends EventTarget {
       visibilityState: DocumentVisibilityState = 'visible';
