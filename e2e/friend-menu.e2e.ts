@@ -68,6 +68,32 @@ describe('friend menu: invite to Pong', () => {
       await vicCtx.close();
     }
   });
+
+  it('does not interrupt a friend on Do Not Disturb: no modal, no focus taken, a quiet card with Play', async () => {
+    const vicCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await vicCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), vic.token);
+    const vicPage = await vicCtx.newPage();
+    try {
+      await api(server.baseUrl, vic.token, 'PUT', '/users/me/status', { status: 'busy' });
+      await vicPage.goto(`${server.baseUrl}/#/friends`);
+      await friendCard(vicPage, 'uma').waitFor();
+      await expect.poll(() => vicPage.locator('[data-part=self-status]').first().textContent(), { timeout: 5000 }).toMatch(/busy|do not disturb/i);
+      const focusedBefore = await vicPage.evaluate(() => document.activeElement?.outerHTML.slice(0, 80) ?? null);
+      await api(server.baseUrl, uma.token, 'POST', `/users/me/friends/${vic.id}/invite`);
+      const quiet = vicPage.getByRole('region', { name: 'Game invitation' });
+      await quiet.getByText('Uma Fox invited you to a Pong match while you were busy.').waitFor({ timeout: 5000 });
+      expect(await vicPage.getByRole('dialog').count()).toBe(0);
+      expect(await vicPage.evaluate(() => document.activeElement?.outerHTML.slice(0, 80) ?? null)).toBe(focusedBefore);
+      await expectAccessible(vicPage, 'quiet game invitation');
+      await quiet.getByRole('button', { name: 'Play' }).click();
+      await vicPage.getByRole('heading', { level: 1, name: 'Practice match' }).waitFor();
+      expect(await quiet.isHidden()).toBe(true);
+      await vicPage.getByRole('button', { name: 'Give up' }).click();
+    } finally {
+      await api(server.baseUrl, vic.token, 'PUT', '/users/me/status', { status: 'online' });
+      await vicCtx.close();
+    }
+  });
 });
 
 describe('friend menu: block', () => {

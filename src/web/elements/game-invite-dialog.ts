@@ -1,6 +1,8 @@
 /**
  * <beacon-game-invite>: a friend's invitation to a Pong match, as a modal <dialog> with
  * "Play" and "Not now". Accepting tells the friend (who starts too) and opens the match.
+ * While you are busy (Do Not Disturb) an invitation does not interrupt: no modal, no focus
+ * taken, only a quiet card in the corner with the same choices, there when you look.
  * Also starts the match when a friend accepts an invitation sent from this tab.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -33,16 +35,34 @@ export class GameInviteDialogElement extends HTMLElement {
   #error = h('p', { class: 'mt-2 min-h-5 text-sm text-red-200', role: 'alert' });
   #play = h('button', { type: 'button', class: 'beacon-btn-primary', autofocus: true }, 'Play');
   #later = h('button', { type: 'button', class: 'beacon-btn' }, 'Not now');
+  /** The quiet form, for an invitation that came while you were busy. */
+  #quietText = h('p', { class: 'text-sm font-medium' });
+  #quietError = h('p', { class: 'min-h-5 text-sm text-red-200', role: 'alert' });
+  #quietPlay = h('button', { type: 'button', class: 'beacon-btn-primary' }, 'Play');
+  #quietDismiss = h('button', { type: 'button', class: 'beacon-btn' }, 'Dismiss');
+  #quiet = h('section', {
+    class: 'beacon-panel fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2 p-4 text-slate-100',
+    'aria-label': 'Game invitation',
+    'data-part': 'quiet-invite',
+    hidden: true,
+  });
 
-  connect(client: Pick<PresenceClient, 'on' | 'friend'>, api: Pick<ApiClient, 'acceptGameInvite'>): void {
+  connect(client: Pick<PresenceClient, 'on' | 'friend' | 'self'>, api: Pick<ApiClient, 'acceptGameInvite'>): void {
     this.#offs.forEach((off) => off());
     this.#api = api;
     this.#offs = [
       client.on('game_invite', ({ inviteId, fromUserId }) => {
         this.#pending = { inviteId, fromUserId };
         const name = client.friend(fromUserId)?.display_name ?? 'A friend';
-        this.#title.textContent = `${name} invites you to a Pong match`;
         this.#error.textContent = '';
+        this.#quietError.textContent = '';
+        if (client.self?.status === 'busy' && !this.#dialog.open) {
+          this.#quietText.textContent = `${name} invited you to a Pong match while you were busy.`;
+          this.#quiet.hidden = false;
+          return;
+        }
+        this.#quiet.hidden = true;
+        this.#title.textContent = `${name} invites you to a Pong match`;
         if (!this.#dialog.open) this.#dialog.showModal();
       }),
       client.on('game_invite_accepted', ({ inviteId }) => {
@@ -56,7 +76,10 @@ export class GameInviteDialogElement extends HTMLElement {
     this.#dialog.append(this.#title, this.#error, h('div', { class: 'mt-4 flex gap-2' }, this.#play, this.#later));
     this.#play.addEventListener('click', () => void this.#accept());
     this.#later.addEventListener('click', () => this.#dialog.close());
-    this.append(this.#dialog);
+    this.#quiet.append(this.#quietText, this.#quietError, h('div', { class: 'flex gap-2' }, this.#quietPlay, this.#quietDismiss));
+    this.#quietPlay.addEventListener('click', () => void this.#accept());
+    this.#quietDismiss.addEventListener('click', () => (this.#quiet.hidden = true));
+    this.append(this.#dialog, this.#quiet);
   }
 
   disconnectedCallback(): void {
@@ -67,15 +90,18 @@ export class GameInviteDialogElement extends HTMLElement {
   async #accept(): Promise<void> {
     const invite = this.#pending;
     if (!invite || !this.#api) return;
-    this.#play.disabled = true;
+    const quiet = !this.#quiet.hidden;
+    const [play, error] = quiet ? [this.#quietPlay, this.#quietError] : [this.#play, this.#error];
+    play.disabled = true;
     try {
       await this.#api.acceptGameInvite(invite.fromUserId, invite.inviteId);
       this.#dialog.close();
+      this.#quiet.hidden = true;
       startMatch();
     } catch (e) {
-      this.#error.textContent = `Could not accept: ${errorMessage(e)}`;
+      error.textContent = `Could not accept: ${errorMessage(e)}`;
     } finally {
-      this.#play.disabled = false;
+      play.disabled = false;
     }
   }
 }
