@@ -67,4 +67,20 @@ describe('status history and patterns', () => {
     expect(far.statusCode).toBe(400);
     expect(await history(alice.token)).toMatchObject({ summary: 'Not enough history yet' });
   });
+
+  it('limits reads of a history or a pattern to 30 a minute per user, with a 429 the client can read', async () => {
+    const live = await startLiveApp({ rateLimits: true });
+    try {
+      const carol = await live.register('carol');
+      const read = (url: string) => live.app.inject({ url, headers: bearer(carol.token) });
+      for (const url of ['/api/v1/users/me/status/history', `/api/v1/users/${carol.id}/pattern`]) {
+        for (let i = 0; i < 30; i++) expect((await read(url)).statusCode).not.toBe(429);
+        const limited = await read(url);
+        expect(limited.statusCode).toBe(429);
+        expect(limited.json()).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+      }
+    } finally {
+      await live.close();
+    }
+  });
 });

@@ -5,12 +5,18 @@
 import { Type } from 'typebox';
 import { HistoryInfo, Id, PatternInfo } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
-import { authOf, errorResponses, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 import { canSeePattern, tierOf } from '../presence/privacy.js';
 import { isTimeZone } from '../presence/schedule.js';
 import { heatmap, summarize } from './patterns.js';
 
 const DAY_MS = 86_400_000;
+const MINUTE = 60_000;
+/**
+ * Reads per minute per user, on each endpoint: a read walks every change of up to 90 days on
+ * the event loop every user shares, so nobody may ask for it in a loop.
+ */
+const READS_PER_MINUTE = 30;
 /** How far back the pattern others see looks (as the self view by default). */
 const PATTERN_DAYS = 28;
 const UserParams = Type.Object({ id: Id }, { additionalProperties: false });
@@ -28,7 +34,10 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
   app.addHook('onRequest', requireAuth(services));
   app.get(
     '/users/me/status/history',
-    { schema: { tags: ['status'], security: [{ bearer: [] }], querystring: HistoryQuery, response: { 200: HistoryInfo, ...errorResponses(400, 401) } } },
+    {
+      schema: { tags: ['status'], security: [{ bearer: [] }], querystring: HistoryQuery, response: { 200: HistoryInfo, ...errorResponses(400, 401, 429) } },
+      config: rateLimit(services, READS_PER_MINUTE, MINUTE, 'user'),
+    },
     async (request) => {
       const { userId } = authOf(request);
       const zone = request.query.time_zone ?? (await services.presence.getSchedule(userId)).time_zone;
@@ -50,8 +59,9 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
         security: [{ bearer: [] }],
         summary: 'A user’s usual online hours, if they share them with you (pattern_visibility)',
         params: UserParams,
-        response: { 200: PatternInfo, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: PatternInfo, ...errorResponses(400, 401, 403, 404, 429) },
       },
+      config: rateLimit(services, READS_PER_MINUTE, MINUTE, 'user'),
     },
     async (request) => {
       const viewer = authOf(request);
