@@ -48,6 +48,8 @@ describe('status history and patterns', () => {
   it('prunes history past the retention', async () => {
     const alice = await t.register('alice');
     const { socket } = await t.connect(alice.token);
+    // Online for over a minute (changes closer together share a row).
+    await t.advance(61_000);
     socket.close();
     await socket.waitClosed();
     await t.advance(2000);
@@ -66,6 +68,25 @@ describe('status history and patterns', () => {
     const far = await t.app.inject({ url: '/api/v1/users/me/status/history?days=400', headers: bearer(alice.token) });
     expect(far.statusCode).toBe(400);
     expect(await history(alice.token)).toMatchObject({ summary: 'Not enough history yet' });
+  });
+
+  it('writes at most a row a minute per user however often the status flips; the latest status of the minute stands', async () => {
+    const alice = await t.register('alice');
+    const { socket } = await t.connect(alice.token);
+    await t.advance(2 * 60_000);
+    // 101 flips in 40 s: busy, online, busy, … busy.
+    for (let i = 0; i <= 100; i++) {
+      const status = i % 2 === 0 ? 'busy' : 'online';
+      await socket.after(() => socket.send({ type: 'set_status', status }), (f) => f.type === 'status_update' && f.status === status);
+      await t.advance(400);
+    }
+    // A read meanwhile writes only settled rows: it cannot split the minute.
+    await history(alice.token);
+    await t.advance(61_000);
+    await socket.after(() => socket.send({ type: 'set_status', status: 'online' }), (f) => f.type === 'status_update' && f.status === 'online');
+    await t.app.services.history.recorder.flush();
+    const rows = await t.app.services.history.repo.ofUser(alice.id);
+    expect(rows.map((r) => r.status)).toEqual(['online', 'busy', 'online']);
   });
 
   it('limits reads of a history or a pattern to 30 a minute per user, with a 429 the client can read', async () => {

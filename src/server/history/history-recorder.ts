@@ -1,6 +1,10 @@
 /**
  * Records status changes in batches (at the write-behind pace). A failed write keeps the
  * rows for the next flush. What is older than the retention is deleted by Housekeeping.
+ * Changes of one user less than SETTLE_MS apart share one row, which takes the latest
+ * status: a user flipping status in a loop writes at most a row a minute (the patterns are
+ * hourly), so nobody can grow their history, and the reads that walk it, without bound.
+ * A row is written once settled (the timer, and reads); `flush` (shutdown, tests) writes all.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Status } from '../../protocol/index.js';
@@ -9,9 +13,13 @@ import type { HistoryRepository, Transition } from './history-repository.js';
 
 /** Rows kept in memory while the database refuses them; beyond this the oldest are dropped (and logged). */
 const MAX_PENDING = 100_000;
+/** Changes of one user closer together than this share one row (the latest status wins). */
+export const SETTLE_MS = 60_000;
 
 export class HistoryRecorder {
   #pending: Transition[] = [];
+  /** Each user's newest row while it is pending: changes within SETTLE_MS of it change it. */
+  readonly #open = new Map<number, Transition>();
   #timer: NodeJS.Timeout | null = null;
   /** Writes run one after another; a flush waits for the one in flight, then writes what came since. */
   #chain: Promise<void> = Promise.resolve();
@@ -23,15 +31,24 @@ export class HistoryRecorder {
 
   /** A user's effective status changed. */
   record(userId: number, status: Status): void {
-    this.#pending.push({ userId, at: this.opts.now(), status });
+    const now = this.opts.now();
+    const open = this.#open.get(userId);
+    if (open && now - open.at < SETTLE_MS) {
+      open.status = status;
+      return;
+    }
+    const row = { userId, at: now, status };
+    this.#pending.push(row);
+    this.#open.set(userId, row);
     if (this.#pending.length > MAX_PENDING) {
       const dropped = this.#pending.splice(0, this.#pending.length - MAX_PENDING);
+      this.#close(dropped);
       this.opts.log.warn({ dropped: dropped.length }, 'status history backlog too long; oldest changes dropped');
     }
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.flush(), this.opts.intervalMs);
+    this.#timer ??= setInterval(() => void this.flushSettled(), this.opts.intervalMs);
     this.#timer.unref();
   }
 
@@ -43,15 +60,34 @@ export class HistoryRecorder {
 
   /** Resolves once every change recorded before the call is written (or set aside to retry). */
   flush(): Promise<void> {
-    const next = this.#chain.then(() => this.#write());
+    return this.#enqueue(true);
+  }
+
+  /** Writes the rows that are settled (older than SETTLE_MS); newer ones may still change. */
+  flushSettled(): Promise<void> {
+    return this.#enqueue(false);
+  }
+
+  #enqueue(all: boolean): Promise<void> {
+    const next = this.#chain.then(() => this.#write(all));
     this.#chain = next.catch(() => undefined);
     return next;
   }
 
-  async #write(): Promise<void> {
-    const rows = this.#pending;
-    if (rows.length === 0) return;
-    this.#pending = [];
+  /** Rows being written are no longer open: a later change gets a row of its own. */
+  #close(rows: readonly Transition[]): void {
+    for (const r of rows) if (this.#open.get(r.userId) === r) this.#open.delete(r.userId);
+  }
+
+  async #write(all: boolean): Promise<void> {
+    // Rows are in time order, so the settled ones are a prefix.
+    const cutoff = this.opts.now() - SETTLE_MS;
+    let n = this.#pending.length;
+    if (!all) for (n = 0; n < this.#pending.length && this.#pending[n]!.at <= cutoff; ) n++;
+    if (n === 0) return;
+    const rows = this.#pending.slice(0, n);
+    this.#pending = this.#pending.slice(n);
+    this.#close(rows);
     try {
       await this.repo.append(rows);
     } catch (err) {

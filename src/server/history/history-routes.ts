@@ -42,7 +42,7 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
       const { userId } = authOf(request);
       const zone = request.query.time_zone ?? (await services.presence.getSchedule(userId)).time_zone;
       if (!isTimeZone(zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${zone}" is not an IANA time zone`);
-      await services.history.recorder.flush();
+      await services.history.recorder.flushSettled();
       const to = services.now();
       const from = to - (request.query.days ?? 28) * DAY_MS;
       const points = await services.history.repo.range(userId, from, to);
@@ -72,7 +72,7 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
         throw new AppError('FORBIDDEN', 'This user does not share their usual hours with you');
       }
       const zone = (await services.presence.getSchedule(subjectId)).time_zone;
-      await services.history.recorder.flush();
+      await services.history.recorder.flushSettled();
       const to = services.now();
       const from = to - PATTERN_DAYS * DAY_MS;
       const map = heatmap(await services.history.repo.range(subjectId, from, to), from, to, zone);
