@@ -29,6 +29,9 @@ export const FriendCategoryT = Type.Enum(FRIEND_CATEGORIES);
 export const RoleT = Type.Enum(ROLES);
 export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: '^[A-Za-z0-9_]+$' });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
+const NAME_UNSAFE = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2028\\u2029\\u2066-\\u2069';
+/** The characters no name may hold (a host's names have them replaced by spaces). */
+export const NAME_UNSAFE_CHARS = new RegExp(`[${NAME_UNSAFE}]`, 'g');
 /**
  * Friends see display names in lists, toasts and system notifications: no line breaks, control
  * characters or bidi controls, which would let a name write lines into another user's
@@ -37,7 +40,7 @@ export const Password = Type.String({ minLength: 8, maxLength: 128 });
 export const DisplayName = Type.String({
   minLength: 1,
   maxLength: 40,
-  pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2028\\u2029\\u2066-\\u2069]+$',
+  pattern: `^[^${NAME_UNSAFE}]+$`,
   description: 'no line breaks, control characters or bidi controls',
 });
 /** At most MAX_CUSTOM_MESSAGE characters as people see them (checked by the server), and MAX_CUSTOM_MESSAGE_RAW code points. */

@@ -97,6 +97,22 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     }, named('Bobby'));
   });
 
+  it('shows a host name without its line breaks, control characters or bidi controls (spaces instead)', async () => {
+    const app = await sidecar();
+    await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
+    const alice = await app.connect(await sign('alice', 'Alice'));
+    const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+    const bobId = idOf(bob.ready);
+    const renamed = await alice.socket.after(
+      () => service(app, 'PUT', '/users', { users: [{ id: 'bob', name: 'Bob\nYour session expired\u202e\u0007' }] }),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bobId && typeof f.display_name === 'string' && f.display_name !== 'Bob',
+    );
+    expect(renamed).toMatchObject({ display_name: 'Bob Your session expired' });
+    // A token's name claim is cleaned the same way.
+    const carol = await app.connect(await sign('carol', '\u2066Carol\r\n'));
+    expect(carol.ready.self).toMatchObject({ display_name: 'Carol' });
+  });
+
   it('refuses tokens it should not trust: another signer, expired, none at all', async () => {
     const app = await sidecar();
     for (const token of [await sign('alice', 'Alice', 'another-secret-0123456789'), await sign('alice', 'Alice', SECRET, '-1m'), 'not-a-jwt']) {

@@ -5,7 +5,7 @@
  * username starts with `~` (never a valid Beacon username) and they have no password.
  */
 import { randomBytes } from 'node:crypto';
-import type { Role } from '../../protocol/index.js';
+import { NAME_UNSAFE_CHARS, type Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import type { HostUserId } from '../ports/identity.js';
 
@@ -21,7 +21,12 @@ export function hostId(id: HostUserId): string {
 }
 
 /** A name as the users table takes it (40 characters). */
-export const clipName = (name: string): string => [...name.trim()].slice(0, MAX_NAME).join('') || '?';
+/**
+ * A host's name as Beacon shows it: line breaks, control characters and bidi controls become
+ * spaces (as Beacon's own names refuse them: a name must not write lines into a friend's
+ * notification or reverse the text around it), trimmed, at most MAX_NAME characters.
+ */
+export const clipName = (name: string): string => [...name.replace(NAME_UNSAFE_CHARS, ' ').trim()].slice(0, MAX_NAME).join('') || '?';
 
 export class IdMap {
   readonly #toInternal = new Map<string, number>();
