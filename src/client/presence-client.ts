@@ -58,6 +58,8 @@ export class PresenceClient {
   #everConnected = false;
   #pendingInteraction = false;
   #lastSyncAt: number | null = null;
+  /** Presence frames applied while a resync is in flight (replayed over its older answer), else null. */
+  #sinceResync: EventFrame[] | null = null;
 
   constructor(opts: PresenceClientOptions) {
     this.#getToken = opts.getToken;
@@ -321,6 +323,7 @@ export class PresenceClient {
       this.#events.emit('error', { code: String(frame.code), message: String(frame.message) });
     } else {
       this.#model.applyEvent(frame);
+      this.#sinceResync?.push(frame);
     }
   }
 
@@ -385,14 +388,25 @@ export class PresenceClient {
     }
   }
 
-  /** Events were lost on the socket (a `seq` gap): refetch the friends' views over REST. */
+  /**
+   * Events were lost on the socket (a `seq` gap): refetch the friends' views over REST. The
+   * answer was made when the request reached the server, so the frames that arrive meanwhile
+   * are newer: they are applied again over it (a friend's later change, a friend added).
+   */
   async #resync(): Promise<void> {
     const run = this.#run;
+    const outer = this.#sinceResync === null;
+    if (outer) this.#sinceResync = [];
     try {
       const friends = await this.#api.friendsStatus();
-      if (run === this.#run && this.#state === 'connected') this.#model.applySnapshot(friends, null, false);
+      if (run === this.#run && this.#state === 'connected') {
+        this.#model.applySnapshot(friends, null, false);
+        for (const frame of this.#sinceResync ?? []) this.#model.applyEvent(frame);
+      }
     } catch {
       // the next reconnect brings a full snapshot anyway
+    } finally {
+      if (outer) this.#sinceResync = null;
     }
   }
 }

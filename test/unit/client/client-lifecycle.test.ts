@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../../../src/client/api.js';
 import { PresenceClient } from '../../../src/client/presence-client.js';
-import { BASE_URL, FakeFetch, harness, ME, TOKEN, useFakeClock, view } from './fake-server.js';
+import { BASE_URL, FakeFetch, harness, ME, T0, TOKEN, useFakeClock, view } from './fake-server.js';
 
 const amy = view(2, 'amy', 'online');
 const STATUS = 'GET /api/v1/users/me/friends/status';
@@ -249,6 +249,24 @@ describe('PresenceClient failures and polling', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(h.client.friend(2)?.status).toBe('busy');
     expect(h.client.self).toEqual(ME);
+  });
+
+  it('frames that arrive while a resync is in flight win over its older answer', async () => {
+    const h = heldHarness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    h.control.hold = true;
+    ws.receive({ seq: 5, type: 'are_you_there' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.control.held).toHaveLength(1);
+    // While the REST answer (made before) is on its way: Amy goes busy, and Bo is added.
+    const bo = view(3, 'bo', 'online');
+    ws.receive({ seq: 6, type: 'friend_status_change', friend_id: 2, status: 'busy', activity: 'browsing', custom_message: 'later', last_seen: null, timestamp: T0 });
+    ws.receive({ seq: 7, type: 'friend_added', friend: bo });
+    h.control.held.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.friend(2)).toMatchObject({ status: 'busy', custom_message: 'later' });
+    expect(h.client.friend(3)).toMatchObject({ username: 'bo' });
   });
 
   it('a poll that fails with another API error shows offline (not unauthorized) and recovers on the next poll', async () => {
