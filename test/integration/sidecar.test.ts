@@ -36,6 +36,15 @@ function service(app: LiveApp, method: 'PUT' | 'DELETE', url: string, payload?: 
   return app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': token }, ...(payload ? { payload } : {}) });
 }
 
+/** A sidecar where the host made Alice and Bob friends; both connected, Alice saw Bob come online. */
+async function aliceSeesBob() {
+  const app = await sidecar();
+  await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
+  const alice = await app.connect(await sign('alice', 'Alice'));
+  const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+  return { app, alice, bobId: idOf(bob.ready) };
+}
+
 const changeOf = (friendId: unknown, status: string) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === friendId && f.status === status;
 const idOf = (ready: Frame) => (ready.self as { user_id: number }).user_id;
 
@@ -81,11 +90,7 @@ describe('sidecar mode (host JWTs and the service API)', () => {
   });
 
   it('shows a rename live, from the service API or from a newer token of the user', async () => {
-    const app = await sidecar();
-    await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
-    const alice = await app.connect(await sign('alice', 'Alice'));
-    const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
-    const bobId = idOf(bob.ready);
+    const { app, alice, bobId } = await aliceSeesBob();
     const named = (name: string) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === bobId && f.display_name === name;
 
     const renamed = await alice.socket.after(() => service(app, 'PUT', '/users', { users: [{ id: 'bob', name: 'Robert' }] }), named('Robert'));
@@ -98,11 +103,7 @@ describe('sidecar mode (host JWTs and the service API)', () => {
   });
 
   it('shows a host name without its line breaks, control characters or bidi controls (spaces instead)', async () => {
-    const app = await sidecar();
-    await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
-    const alice = await app.connect(await sign('alice', 'Alice'));
-    const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
-    const bobId = idOf(bob.ready);
+    const { app, alice, bobId } = await aliceSeesBob();
     const renamed = await alice.socket.after(
       () => service(app, 'PUT', '/users', { users: [{ id: 'bob', name: 'Bob\nYour session expired\u202e\u0007' }] }),
       (f) => f.type === 'friend_status_change' && f.friend_id === bobId && typeof f.display_name === 'string' && f.display_name !== 'Bob',

@@ -82,8 +82,8 @@ export class HistoryRecorder {
   async #write(all: boolean): Promise<void> {
     // Rows are in time order, so the settled ones are a prefix.
     const cutoff = this.opts.now() - SETTLE_MS;
-    let n = this.#pending.length;
-    if (!all) for (n = 0; n < this.#pending.length && this.#pending[n]!.at <= cutoff; ) n++;
+    const unsettled = all ? -1 : this.#pending.findIndex((r) => r.at > cutoff);
+    const n = unsettled === -1 ? this.#pending.length : unsettled;
     if (n === 0) return;
     const rows = this.#pending.slice(0, n);
     this.#pending = this.#pending.slice(n);

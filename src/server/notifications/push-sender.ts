@@ -3,8 +3,8 @@
  * a deadline on each, failures logged and never thrown. The queue is fair between the users
  * the pushes are for: each has a queue of its own, at most PER_USER_IN_FLIGHT of its pushes
  * are in flight, and free slots go round the users in turn, so one user's slow or hung push
- * endpoints (their own server, say) cannot hold up everyone else's notifications. Endpoints the push service calls
- * gone (404/410) are reported so their subscription is deleted. Connections go only to
+ * endpoints (their own server, say) cannot hold up everyone else's notifications. Endpoints
+ * the push service calls gone (404/410) are reported so their subscription is deleted. Connections go only to
  * public addresses (checked at connect time) unless BEACON_PUSH_ALLOW_LOCAL.
  */
 import https from 'node:https';
@@ -45,7 +45,7 @@ export class PushSender {
   /** Waiting pushes by the user they are for; Map order is the turn order. */
   readonly #queues = new Map<number, Job[]>();
   #waiting = 0;
-  #active = 0;
+  /** Pushes in flight by user (at most `concurrency` in all, so summing them is cheap). */
   readonly #inFlight = new Map<number, number>();
   readonly #agent: https.Agent;
   readonly #idle = new Set<() => void>();
@@ -71,6 +71,12 @@ export class PushSender {
     this.#pump();
   }
 
+  get #active(): number {
+    let n = 0;
+    for (const c of this.#inFlight.values()) n += c;
+    return n;
+  }
+
   /** Resolves when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void> {
     if (this.#active === 0 && this.#waiting === 0) return Promise.resolve();
@@ -93,10 +99,8 @@ export class PushSender {
       // The user's turn is over: to the back of the line, or out of it.
       this.#queues.delete(userId);
       if (queue.length > 0) this.#queues.set(userId, queue);
-      this.#active++;
       this.#inFlight.set(userId, (this.#inFlight.get(userId) ?? 0) + 1);
       void this.#deliver(job).finally(() => {
-        this.#active--;
         const left = this.#inFlight.get(userId)! - 1;
         if (left === 0) this.#inFlight.delete(userId);
         else this.#inFlight.set(userId, left);

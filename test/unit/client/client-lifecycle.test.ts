@@ -45,6 +45,17 @@ function heldHarness(opts: Parameters<typeof harness>[0] = {}) {
   return Object.assign(h, { control: state });
 }
 
+/** A connected client whose socket skipped a seq (a gap): its resync's REST answer waits for the test. */
+async function resyncHeld() {
+  const h = heldHarness();
+  h.client.start();
+  const ws = h.connect([amy]);
+  h.control.hold = true;
+  ws.receive({ seq: 5, type: 'are_you_there' });
+  await vi.advanceTimersByTimeAsync(0);
+  return { h, ws };
+}
+
 /** A client with no WebSocket at all (REST only), whose friends-status calls the test answers by hand. */
 function restOnly() {
   const answers: Array<(body: unknown) => void> = [];
@@ -225,12 +236,7 @@ describe('PresenceClient failures and polling', () => {
   });
 
   it('a resync answer arriving after the connection dropped is dropped too', async () => {
-    const h = heldHarness();
-    h.client.start();
-    const ws = h.connect([amy]);
-    h.control.hold = true;
-    ws.receive({ seq: 5, type: 'are_you_there' });
-    await vi.advanceTimersByTimeAsync(0);
+    const { h, ws } = await resyncHeld();
     expect(h.control.held).toHaveLength(1);
     ws.fail();
     h.control.held.shift()?.([{ ...amy, status: 'busy' }]);
@@ -239,12 +245,7 @@ describe('PresenceClient failures and polling', () => {
   });
 
   it('a resync after a gap applies the friends it fetched while still connected', async () => {
-    const h = heldHarness();
-    h.client.start();
-    const ws = h.connect([amy]);
-    h.control.hold = true;
-    ws.receive({ seq: 5, type: 'are_you_there' });
-    await vi.advanceTimersByTimeAsync(0);
+    const { h } = await resyncHeld();
     h.control.held.shift()?.([{ ...amy, status: 'busy' }]);
     await vi.advanceTimersByTimeAsync(0);
     expect(h.client.friend(2)?.status).toBe('busy');
@@ -252,12 +253,7 @@ describe('PresenceClient failures and polling', () => {
   });
 
   it('frames that arrive while a resync is in flight win over its older answer', async () => {
-    const h = heldHarness();
-    h.client.start();
-    const ws = h.connect([amy]);
-    h.control.hold = true;
-    ws.receive({ seq: 5, type: 'are_you_there' });
-    await vi.advanceTimersByTimeAsync(0);
+    const { h, ws } = await resyncHeld();
     expect(h.control.held).toHaveLength(1);
     // While the REST answer (made before) is on its way: Amy goes busy, and Bo is added.
     const bo = view(3, 'bo', 'online');
