@@ -389,18 +389,25 @@ export class PresenceClient {
   }
 
   /**
-   * Events were lost on the socket (a `seq` gap): refetch the friends' views over REST. The
-   * answer was made when the request reached the server, so the frames that arrive meanwhile
-   * are newer: they are applied again over it (a friend's later change, a friend added).
+   * Events were lost on the socket (a `seq` gap): refetch the friends' views and our own over
+   * REST (a lost `status_update` — another tab, an expiry, auto-away — would leave `self`
+   * wrong until the next one). The answers were made when the requests reached the server,
+   * so the frames that arrive meanwhile are newer: they are applied again over them (a
+   * friend's later change, a friend added, our own later change). The own answer also keeps
+   * the rule of {@link #ownView}: never over a view made later.
    */
   async #resync(): Promise<void> {
     const run = this.#run;
     const outer = this.#sinceResync === null;
     if (outer) this.#sinceResync = [];
+    const selfId = this.#selfId ?? this.#model.self?.user_id;
+    // A failed own refetch must not cost the friends' one: it answers null and self stays as it is.
+    const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
     try {
-      const friends = await this.#api.friendsStatus();
+      const [friends, self] = await Promise.all([this.#api.friendsStatus(), ownAnswer]);
       if (run === this.#run && this.#state === 'connected') {
         this.#model.applySnapshot(friends, null, false);
+        if (self) this.#ownView(self);
         for (const frame of this.#sinceResync ?? []) this.#model.applyEvent(frame);
       }
     } catch {

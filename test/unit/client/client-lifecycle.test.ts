@@ -5,10 +5,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../../../src/client/api.js';
 import { PresenceClient } from '../../../src/client/presence-client.js';
+import type { View } from '../../../src/protocol/index.js';
 import { BASE_URL, FakeFetch, harness, ME, T0, TOKEN, useFakeClock, view } from './fake-server.js';
 
 const amy = view(2, 'amy', 'online');
 const STATUS = 'GET /api/v1/users/me/friends/status';
+const later = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
 
 beforeEach(useFakeClock);
 afterEach(() => {
@@ -26,12 +28,12 @@ function restHarness(opts: Parameters<typeof harness>[0] = {}) {
   return Object.assign(h, { server });
 }
 
-/** A harness whose friends-status answers wait for the test while `hold` is set. */
+/** A harness whose friends-status answers wait for the test while `hold` is set; the own status answers `self` at once. */
 function heldHarness(opts: Parameters<typeof harness>[0] = {}) {
   const fetch = new FakeFetch();
-  const state = { hold: false, held: [] as Array<(body: unknown) => void> };
+  const state = { hold: false, held: [] as Array<(body: unknown) => void>, self: ME as View | null };
   fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
-  fetch.route('GET /api/v1/users/1/status', { status: 200, body: ME });
+  fetch.route('GET /api/v1/users/1/status', () => (state.self ? { status: 200, body: state.self } : { status: 500, body: { code: 'INTERNAL_ERROR', message: 'x' } }));
   fetch.route(STATUS, { status: 200, body: [amy] });
   const fetchImpl: typeof fetch.fn = async (input, init) => {
     if (state.hold && String(input).endsWith('/friends/status')) {
@@ -42,14 +44,18 @@ function heldHarness(opts: Parameters<typeof harness>[0] = {}) {
   };
   const api = new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl });
   const h = harness({ random: () => 1, connectTimeoutMs: 1_000_000, api, ...opts });
-  return Object.assign(h, { control: state });
+  return Object.assign(h, { control: state, routes: fetch });
 }
 
-/** A connected client whose socket skipped a seq (a gap): its resync's REST answer waits for the test. */
-async function resyncHeld() {
+/**
+ * A connected client whose socket skipped a seq (a gap): its resync's friends answer waits for
+ * the test; its own-status answer is `self` (the server's own view when the request arrived).
+ */
+async function resyncHeld(self: View | null = ME) {
   const h = heldHarness();
   h.client.start();
   const ws = h.connect([amy]);
+  h.control.self = self;
   h.control.hold = true;
   ws.receive({ seq: 5, type: 'are_you_there' });
   await vi.advanceTimersByTimeAsync(0);
@@ -263,6 +269,42 @@ describe('PresenceClient failures and polling', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(h.client.friend(2)).toMatchObject({ status: 'busy', custom_message: 'later' });
     expect(h.client.friend(3)).toMatchObject({ username: 'bo' });
+  });
+
+  it('a resync after a gap refetches the own view too (a missed status_update)', async () => {
+    // Another tab set busy; its status_update was in the gap.
+    const { h } = await resyncHeld({ ...ME, status: 'busy', custom_message: 'other tab', timestamp: later(1000) });
+    h.control.held.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.self).toMatchObject({ status: 'busy', custom_message: 'other tab' });
+    expect(h.eventsOf('self').at(-1)).toMatchObject({ status: 'busy' });
+  });
+
+  it('an own frame that arrives while a resync is in flight wins over its older own answer', async () => {
+    // The REST answer was made when the request arrived (busy); a later change comes as a frame meanwhile.
+    const { h, ws } = await resyncHeld({ ...ME, status: 'busy', timestamp: later(1000) });
+    ws.receive({ seq: 6, type: 'status_update', user_id: 1, status: 'away', activity: 'browsing', custom_message: 'later', timestamp: later(1000) });
+    h.control.held.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.self).toMatchObject({ status: 'away', custom_message: 'later' });
+  });
+
+  it('a resync own answer older than the own view kept is not applied', async () => {
+    // The resync's own answer was made at +1 s (busy); a PUT answered meanwhile with a view made at +2 s.
+    const { h } = await resyncHeld({ ...ME, status: 'busy', timestamp: later(1000) });
+    h.routes.route('PUT /api/v1/users/me/status', { status: 200, body: { ...ME, status: 'away', timestamp: later(2000) } });
+    await h.client.setStatus('away');
+    h.control.held.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.self?.status).toBe('away');
+  });
+
+  it('a resync whose own refetch fails still applies the friends it fetched', async () => {
+    const { h } = await resyncHeld(null); // the own refetch fails with a 500
+    h.control.held.shift()?.([{ ...amy, status: 'busy' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.friend(2)?.status).toBe('busy');
+    expect(h.client.self).toEqual(ME);
   });
 
   it('a poll that fails with another API error shows offline (not unauthorized) and recovers on the next poll', async () => {
