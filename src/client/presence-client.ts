@@ -398,6 +398,8 @@ export class PresenceClient {
    */
   async #resync(): Promise<void> {
     const run = this.#run;
+    // Only for the socket that saw the gap: a later one brought a newer snapshot in its ready.
+    const socket = this.#socket;
     const outer = this.#sinceResync === null;
     if (outer) this.#sinceResync = [];
     const selfId = this.#selfId ?? this.#model.self?.user_id;
@@ -405,7 +407,7 @@ export class PresenceClient {
     const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
     try {
       const [friends, self] = await Promise.all([this.#api.friendsStatus(), ownAnswer]);
-      if (run === this.#run && this.#state === 'connected') {
+      if (run === this.#run && socket !== null && this.#socket === socket && socket.ready) {
         this.#model.applySnapshot(friends, null, false);
         if (self) this.#ownView(self);
         for (const frame of this.#sinceResync ?? []) this.#model.applyEvent(frame);

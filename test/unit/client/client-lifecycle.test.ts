@@ -307,6 +307,18 @@ describe('PresenceClient failures and polling', () => {
     expect(h.client.self).toEqual(ME);
   });
 
+  it('a resync answer of an earlier socket is not applied over the snapshot of the next one', async () => {
+    const { h, ws } = await resyncHeld();
+    ws.fail();
+    await vi.advanceTimersByTimeAsync(500);
+    // The new socket's ready is newer than the held answer: Amy went away meanwhile.
+    h.connect([{ ...amy, status: 'away', activity: 'idle' }]);
+    h.control.held.shift()?.([{ ...amy, status: 'busy' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('connected');
+    expect(h.client.friend(2)?.status).toBe('away');
+  });
+
   it('a poll that fails with another API error shows offline (not unauthorized) and recovers on the next poll', async () => {
     const h = restHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
     let status = 500;
