@@ -20,6 +20,13 @@ import type {
 export type { CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, Watch };
 import { normalizeBaseUrl } from './transport.js';
 
+/** What a sign-up or login answers: the session's token, the account, and this device's token. */
+export interface AuthSession {
+  token: string;
+  user: User;
+  /** Keep on this device; pass to the next `login` of this account. */
+  device_token: string;
+}
 
 /** A failed API call. `code` is the contract's error code, or `NETWORK_ERROR` when no response came. */
 export class ApiError extends Error {
@@ -84,14 +91,23 @@ export class ApiClient {
     this.#fetch = opts.fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
   }
 
-  /** Creates an account and returns its first session. */
-  register(username: string, password: string, display_name?: string): Promise<{ token: string; user: User }> {
+  /**
+   * Creates an account and returns its first session. Keep `device_token` on this device and
+   * pass it to the next `login` of this account (see `login`).
+   */
+  register(username: string, password: string, display_name?: string): Promise<AuthSession> {
     const body = display_name === undefined ? { username, password } : { username, password, display_name };
     return this.#request('POST', '/auth/register', body, false);
   }
 
-  login(username: string, password: string): Promise<{ token: string; user: User }> {
-    return this.#request('POST', '/auth/login', { username, password }, false);
+  /**
+   * Logs in. `deviceToken`: the `device_token` an earlier login or sign-up of this account
+   * returned on this device; with it, failed logins by strangers (who can lock an account for
+   * unknown devices) never lock this device out. Keep the one the answer returns.
+   */
+  login(username: string, password: string, deviceToken?: string): Promise<AuthSession> {
+    const body = deviceToken === undefined ? { username, password } : { username, password, device_token: deviceToken };
+    return this.#request('POST', '/auth/login', body, false);
   }
 
   /** Revokes this session's token server-side (its sockets close with 4000). */

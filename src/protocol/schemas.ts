@@ -56,10 +56,20 @@ export const RegisterBody = Type.Object(
   strict,
 );
 export const LoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    device_token: Type.Optional(
+      Type.String({ maxLength: 128, description: 'the device_token of an earlier login or sign-up of this account on this device' }),
+    ),
+  },
   strict,
 );
-export const AuthResponse = Type.Object({ token: Type.String(), user: User });
+export const AuthResponse = Type.Object({
+  token: Type.String(),
+  user: User,
+  device_token: Type.String({ description: 'keep it on this device and send it with the next login of this account' }),
+});
 export type AuthResponse = Static<typeof AuthResponse>;
 export const UserSearchQuery = Type.Object({ query: Type.String({ minLength: 1, maxLength: 20 }) }, strict);
 

@@ -11,6 +11,7 @@ import { RedisPresenceStore } from './adapters/presence-store-redis.js';
 import { redisTarget } from './adapters/redis-connections.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
 import { SessionRepository } from './auth/session-repository.js';
+import { createDeviceTokens } from './auth/device-tokens.js';
 import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { Housekeeping, SESSION_KEEP_AFTER_EXPIRY_MS } from './db/housekeeping.js';
@@ -140,13 +141,14 @@ export async function createServices(
       log.warn({ names: unmatched }, 'BEACON_ADMINS names no account that existed when the name was listed; nobody becomes admin by registering it (grant with: npm run admin -- grant <username>)');
     }
     const sessions = new SessionRepository(database.db);
-    const tokens = createTokenService(await jwtSecret(config, database), now);
+    const secret = await jwtSecret(config, database);
+    const tokens = createTokenService(secret, now);
     const ids = new IdMap(database.db, now);
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
     const identity =
       overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now }) : null);
     const external = identity ? hostAuthenticator({ db: database.db, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]) }) : undefined;
-    const auth = new AuthService(users, sessions, tokens, { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits, ...(external ? { external } : {}) });
+    const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits, ...(external ? { external } : {}) });
     const friendRepo = new FriendRepository(database.db);
     const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);

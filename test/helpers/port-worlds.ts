@@ -8,6 +8,7 @@ import { SignJWT } from 'jose';
 import type { FriendCategory } from '../../src/protocol/index.js';
 import { AuthService } from '../../src/server/auth/auth-service.js';
 import { SessionRepository } from '../../src/server/auth/session-repository.js';
+import { createDeviceTokens } from '../../src/server/auth/device-tokens.js';
 import { createTokenService } from '../../src/server/auth/tokens.js';
 import { openDatabase } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
@@ -44,7 +45,7 @@ async function beaconWorld(dialect: 'sqlite' | 'postgres'): Promise<PortWorld> {
   const database = openDatabase(fresh.url);
   await migrateToLatest(database);
   const users = new UserRepository(database.db);
-  const auth = new AuthService(users, new SessionRepository(database.db), createTokenService(SECRET), { tokenTtlS: 3600, now: Date.now, throttleLogins: false });
+  const auth = new AuthService(users, new SessionRepository(database.db), createTokenService(SECRET), createDeviceTokens(SECRET), { tokenTtlS: 3600, now: Date.now, throttleLogins: false });
   const friends = new FriendRepository(database.db);
   return {
     identity: beaconIdentity(auth, database.db),

@@ -31,8 +31,11 @@ export async function authRoutes(app: App, { services }: RouteOptions): Promise<
       config: rateLimit(services, 10, MINUTE, 'ip'),
     },
     async (request) => {
+      const { username, password, device_token } = request.body;
       const result = await services.auth.login({
-        ...request.body,
+        username,
+        password,
+        ...(device_token !== undefined ? { deviceToken: device_token } : {}),
         userAgent: request.headers['user-agent'] ?? null,
       });
       request.log.info({ userId: result.user.id }, 'user logged in');

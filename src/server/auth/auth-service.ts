@@ -4,6 +4,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Role, User } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../users/user-repository.js';
+import type { DeviceTokens } from './device-tokens.js';
 import { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
 import type { SessionRepository } from './session-repository.js';
@@ -21,6 +22,8 @@ export interface AuthContext {
 export interface AuthResult {
   token: string;
   user: User;
+  /** Names this device for this account at the next login (device-tokens.ts). */
+  device_token: string;
 }
 
 type RevokedListener = (sessionId: string, userId: number) => void;
@@ -35,6 +38,7 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
     private readonly tokens: TokenService,
+    private readonly devices: DeviceTokens,
     private readonly opts: {
       tokenTtlS: number;
       now: () => number;
@@ -60,24 +64,38 @@ export class AuthService {
       now: this.opts.now(),
     });
     if (!user) throw new AppError('CONFLICT', 'That username is taken');
-    return { token: await this.#startSession(user.id, input.userAgent), user };
+    return { token: await this.#startSession(user.id, input.userAgent), user, device_token: this.devices.issue(user.id) };
   }
 
-  async login(input: { username: string; password: string; userAgent: string | null }): Promise<AuthResult> {
+  async login(input: { username: string; password: string; deviceToken?: string; userAgent: string | null }): Promise<AuthResult> {
     const key = input.username.toLowerCase();
-    const wait = this.#throttle?.retryAfterMs(key) ?? 0;
-    if (wait > 0) throw new AppError('RATE_LIMITED', `Too many failed logins for this account; try again in ${Math.ceil(wait / 60_000)} min`);
     const record = await this.users.findByUsername(input.username);
+    // A device this account logged in from before has a failed-login budget of its own.
+    const device = record ? this.devices.deviceOf(input.deviceToken, record.id) : null;
+    const wait = this.#throttle?.retryAfterMs(key, device) ?? 0;
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60_000);
+      throw new AppError(
+        'RATE_LIMITED',
+        device === null
+          ? `Too many failed logins for this account; try again in ${minutes} min, or log in from a device you have used before`
+          : `Too many failed logins for this account from this device; try again in ${minutes} min`,
+      );
+    }
     const ok = record
       ? await verify(record.passwordHash, input.password).catch(() => false)
       : await verify(await this.#dummyHash, input.password).then(() => false, () => false);
     if (!record || !ok) {
-      this.#throttle?.failed(key);
+      this.#throttle?.failed(key, device);
       throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
     }
-    this.#throttle?.succeeded(key);
+    this.#throttle?.succeeded(key, device);
     const { passwordHash: _hash, ...user } = record;
-    return { token: await this.#startSession(user.id, input.userAgent), user };
+    return {
+      token: await this.#startSession(user.id, input.userAgent),
+      user,
+      device_token: device === null ? this.devices.issue(user.id) : input.deviceToken!,
+    };
   }
 
   /** Revokes the session at once and tells listeners (the gateway closes its sockets with 4000). */

@@ -34,3 +34,40 @@ export function writePref(key: string, value: string | null): void {
     /* preferences are best effort */
   }
 }
+
+/** Device tokens of the accounts that logged in on this browser (at most this many, newest kept). */
+const DEVICE_KEY = 'beacon.devices';
+const MAX_DEVICE_ACCOUNTS = 8;
+
+function readDevices(): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(DEVICE_KEY) ?? '{}');
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The device token this browser got at the account's last login or sign-up: sent with the next
+ * login, it keeps this browser out of a lockout that strangers' failed guesses cause. Kept after
+ * logout on purpose (it is not a session and opens nothing).
+ */
+export function deviceTokenFor(username: string): string | undefined {
+  const token = readDevices()[username.toLowerCase()];
+  return typeof token === 'string' ? token : undefined;
+}
+
+export function rememberDevice(username: string, token: string): void {
+  const devices = readDevices();
+  const key = username.toLowerCase();
+  delete devices[key];
+  devices[key] = token;
+  const names = Object.keys(devices);
+  for (const old of names.slice(0, Math.max(0, names.length - MAX_DEVICE_ACCOUNTS))) delete devices[old];
+  try {
+    localStorage.setItem(DEVICE_KEY, JSON.stringify(devices));
+  } catch {
+    /* best effort: without it, this browser is an unknown device at the next login */
+  }
+}

@@ -3,6 +3,7 @@ import type { ApiClient } from '../../client/api.js';
 import type { User } from '../lib/label-types.js';
 import { errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { deviceTokenFor, rememberDevice } from '../lib/session.js';
 
 export interface AuthContext {
   api: ApiClient;
@@ -68,13 +69,21 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
     if (problems.length > 0) return;
     submit.disabled = true;
     submit.textContent = signup ? 'Creating account…' : 'Logging in…';
-    const request = signup ? ctx.api.register(username, password, displayName || undefined) : ctx.api.login(username, password);
+    const request = signup
+      ? ctx.api.register(username, password, displayName || undefined)
+      : ctx.api.login(username, password, deviceTokenFor(username));
     request.then(
-      ({ token, user }) => ctx.onAuthenticated(token, user),
+      ({ token, user, device_token }) => {
+        rememberDevice(user.username, device_token);
+        ctx.onAuthenticated(token, user);
+      },
       (err: unknown) => {
         // The password policy (common or blank passwords) explains itself in the server's words.
         if (signup && isCodedError(err) && err.code === 'VALIDATION_ERROR' && /password/i.test(err.message)) {
           showFieldErrors([{ field: 'password', message: err.message }]);
+        } else if (!signup && isCodedError(err) && err.code === 'RATE_LIMITED' && /failed logins/.test(err.message)) {
+          // The account's lockout: the server says for how long, and whether this browser could get in.
+          error.textContent = `${err.message}.`;
         } else if (signup && isCodedError(err) && err.code === 'CONFLICT') {
           showFieldErrors([{ field: 'username', message: 'That username is taken. Try another one.' }]);
         } else error.textContent = errorMessage(err, {

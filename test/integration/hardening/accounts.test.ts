@@ -31,8 +31,9 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
 
   const register = (username: string, password: string) =>
     t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username, password } });
-  const login = (username: string, password: string, ip: string) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: ip });
+  const login = (username: string, password: string, ip: string, device_token?: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password, ...(device_token ? { device_token } : {}) }, remoteAddress: ip });
+  const deviceOf = (res: { json: () => unknown }) => (res.json() as { device_token: string }).device_token;
   const ask = (from: U, to: U) =>
     t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(from.token), payload: { user_id: to.id } });
   const decline = (who: U, id: number) =>
@@ -75,6 +76,44 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       expect((await login('bob', 'pass-phrase-for-tests', '10.0.1.3')).statusCode).toBe(200);
       t.clock.advance(LOGIN_FAILURES.windowMs + 1);
       expect((await login('alice', 'pass-phrase-for-tests', '10.0.1.4')).statusCode).toBe(200);
+    });
+
+    it("never locks the owner out of a device they logged in from: strangers' guesses lock only unknown devices", async () => {
+      const first = await login('alice', 'pass-phrase-for-tests', '10.0.2.1');
+      expect(first.statusCode).toBe(200);
+      const device = deviceOf(first);
+      expect(device).toMatch(/^d1\./);
+      const fromSignUp = deviceOf(await register('carol', 'pelican-under-lamp-7'));
+      const bobsDevice = deviceOf(await login('bob', 'pass-phrase-for-tests', '10.0.2.2'));
+
+      // Strangers guess from many addresses until the account is locked for unknown devices.
+      for (let i = 0; i < LOGIN_FAILURES.max; i++) expect((await login('alice', 'wrong-guess-xyz', `10.0.3.${i + 1}`)).statusCode).toBe(401);
+      const locked = await login('alice', 'pass-phrase-for-tests', '10.0.4.1');
+      expect(locked.statusCode).toBe(429);
+      expect(locked.json<{ code: string; message: string }>()).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/device you have used before/) });
+
+      // Alice's own device still gets in, and keeps its token.
+      const mine = await login('ALICE', 'pass-phrase-for-tests', '10.0.4.2', device);
+      expect(mine.statusCode).toBe(200);
+      expect(deviceOf(mine)).toBe(device);
+      // A forged token, another account's, or a sign-up's of another account are unknown devices.
+      const forged = `${device.slice(0, -2)}${device.endsWith('AA') ? 'BB' : 'AA'}`;
+      for (const other of [forged, bobsDevice, fromSignUp, 'd1.x.y', 'nonsense']) {
+        expect((await login('alice', 'pass-phrase-for-tests', '10.0.4.3', other)).statusCode).toBe(429);
+      }
+
+      // A device has a budget of its own: guessing with a stolen device token locks only that token.
+      for (let i = 0; i < LOGIN_FAILURES.max; i++) expect((await login('alice', 'wrong-guess-xyz', '10.0.5.1', device)).statusCode).toBe(401);
+      const deviceLocked = await login('alice', 'pass-phrase-for-tests', '10.0.5.2', device);
+      expect(deviceLocked.statusCode).toBe(429);
+      expect(deviceLocked.json<{ message: string }>().message).toMatch(/from this device/);
+      const other = deviceOf(await login('bob', 'pass-phrase-for-tests', '10.0.5.3', bobsDevice));
+      expect(other).toBe(bobsDevice);
+
+      t.clock.advance(LOGIN_FAILURES.windowMs + 1);
+      const later = await login('alice', 'pass-phrase-for-tests', '10.0.6.1');
+      expect(later.statusCode).toBe(200);
+      expect(deviceOf(later)).not.toBe(device); // an unknown device gets a token of its own
     });
   });
 
