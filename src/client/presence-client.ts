@@ -58,8 +58,11 @@ export class PresenceClient {
   #everConnected = false;
   #pendingInteraction = false;
   #lastSyncAt: number | null = null;
-  /** Presence frames applied while a resync is in flight (replayed over its older answer), else null. */
-  #sinceResync: EventFrame[] | null = null;
+  /** One list per resync in flight: the presence frames applied since it began (replayed over its older answer). */
+  readonly #sinceResync = new Set<EventFrame[]>();
+  /** Resyncs started, and the latest whose answer was applied: an earlier one answering later is older. */
+  #resyncsStarted = 0;
+  #resyncApplied = 0;
 
   constructor(opts: PresenceClientOptions) {
     this.#getToken = opts.getToken;
@@ -323,7 +326,7 @@ export class PresenceClient {
       this.#events.emit('error', { code: String(frame.code), message: String(frame.message) });
     } else {
       this.#model.applyEvent(frame);
-      this.#sinceResync?.push(frame);
+      for (const since of this.#sinceResync) since.push(frame);
     }
   }
 
@@ -400,22 +403,24 @@ export class PresenceClient {
     const run = this.#run;
     // Only for the socket that saw the gap: a later one brought a newer snapshot in its ready.
     const socket = this.#socket;
-    const outer = this.#sinceResync === null;
-    if (outer) this.#sinceResync = [];
+    const nth = ++this.#resyncsStarted;
+    const since: EventFrame[] = [];
+    this.#sinceResync.add(since);
     const selfId = this.#selfId ?? this.#model.self?.user_id;
     // A failed own refetch must not cost the friends' one: it answers null and self stays as it is.
     const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
     try {
       const [friends, self] = await Promise.all([this.#api.friendsStatus(), ownAnswer]);
-      if (run === this.#run && socket !== null && this.#socket === socket && socket.ready) {
+      if (run === this.#run && socket !== null && this.#socket === socket && socket.ready && nth > this.#resyncApplied) {
+        this.#resyncApplied = nth;
         this.#model.applySnapshot(friends, null, false);
         if (self) this.#ownView(self);
-        for (const frame of this.#sinceResync ?? []) this.#model.applyEvent(frame);
+        for (const frame of since) this.#model.applyEvent(frame);
       }
     } catch {
       // the next reconnect brings a full snapshot anyway
     } finally {
-      if (outer) this.#sinceResync = null;
+      this.#sinceResync.delete(since);
     }
   }
 }

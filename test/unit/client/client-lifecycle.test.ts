@@ -319,6 +319,33 @@ describe('PresenceClient failures and polling', () => {
     expect(h.client.friend(2)?.status).toBe('away');
   });
 
+  it('frames after the first of two overlapping resyncs ends still win over the second one', async () => {
+    const { h, ws } = await resyncHeld();
+    ws.receive({ seq: 7, type: 'are_you_there' }); // a second gap: a second resync
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.control.held).toHaveLength(2);
+    h.control.held.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    // After the first answer, Amy goes busy; the second answer was made before that.
+    ws.receive({ seq: 8, type: 'friend_status_change', friend_id: 2, status: 'busy', activity: 'browsing', custom_message: null, last_seen: null, timestamp: T0 });
+    h.control.held.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.friend(2)?.status).toBe('busy');
+  });
+
+  it('an earlier resync answering after a later one is not applied over it', async () => {
+    const { h, ws } = await resyncHeld();
+    ws.receive({ seq: 7, type: 'are_you_there' }); // a second gap: a second resync
+    await vi.advanceTimersByTimeAsync(0);
+    const [first, second] = h.control.held;
+    // The second answer was made later and holds Amy's change lost in the second gap.
+    second?.([{ ...amy, status: 'busy' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    first?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.friend(2)?.status).toBe('busy');
+  });
+
   it('a poll that fails with another API error shows offline (not unauthorized) and recovers on the next poll', async () => {
     const h = restHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
     let status = 500;
