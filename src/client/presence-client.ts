@@ -361,9 +361,14 @@ export class PresenceClient {
    * they were made, so an older answer must not put back what that change replaced.
    */
   #ownView(view: View): View {
-    const current = this.#model.self;
-    if (!this.#stopped && !(current && Date.parse(current.timestamp) > Date.parse(view.timestamp))) this.#model.updateSelf(view);
+    if (!this.#stopped && !this.#olderThanKept(view)) this.#model.updateSelf(view);
     return view;
+  }
+
+  /** True when the own view kept was made after `view` (views carry the time they were made). */
+  #olderThanKept(view: View): boolean {
+    const current = this.#model.self;
+    return current !== null && Date.parse(current.timestamp) > Date.parse(view.timestamp);
   }
 
   /** Starts the REST fallback; its first answer (or failure) decides `polling` or `offline`. */
@@ -381,7 +386,8 @@ export class PresenceClient {
       const [friends, self] = await Promise.all([this.#api.friendsStatus(), this.#api.userStatus(this.#selfId)]);
       if (run !== this.#run || !this.#poller.running || this.#socket?.ready) return;
       this.#setState('polling');
-      this.#model.applySnapshot(friends, self, false);
+      // A PUT's answer may have overtaken this poll: its own view is then older than the one kept.
+      this.#model.applySnapshot(friends, this.#olderThanKept(self) ? this.#model.self : self, false);
       this.#synced();
     } catch (err) {
       if (run !== this.#run) return;

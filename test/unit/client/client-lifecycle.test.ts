@@ -346,6 +346,26 @@ describe('PresenceClient failures and polling', () => {
     expect(h.client.friend(2)?.status).toBe('busy');
   });
 
+  it('a poll answer older than the own view kept does not put back the older own view', async () => {
+    const h = heldHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
+    h.client.start();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
+    // The next poll's own answer is made at +1 s; its friends answer waits.
+    h.control.self = { ...ME, timestamp: later(1000) };
+    h.control.hold = true;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.control.held).toHaveLength(1);
+    // Meanwhile the user sets busy: the PUT answers with a view made at +2 s.
+    h.routes.route('PUT /api/v1/users/me/status', { status: 200, body: { ...ME, status: 'busy', timestamp: later(2000) } });
+    await h.client.setStatus('busy');
+    h.control.held.shift()?.([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.self?.status).toBe('busy');
+    h.client.stop();
+  });
+
   it('a poll that fails with another API error shows offline (not unauthorized) and recovers on the next poll', async () => {
     const h = restHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
     let status = 500;
