@@ -151,12 +151,14 @@ export class PresenceClient {
 
   /** Sets a manual status over REST and updates `self` from the answer. */
   async setStatus(status: ManualStatus, customMessage?: string | null, expiresAt?: string | null): Promise<View> {
-    return this.#ownView(await this.#api.setStatus(status, customMessage, expiresAt));
+    const run = this.#run;
+    return this.#ownView(await this.#api.setStatus(status, customMessage, expiresAt), run);
   }
 
   /** Declares an activity over REST (a game activity shows `in_game`). */
   async setActivity(activity: Activity): Promise<View> {
-    return this.#ownView(await this.#api.setActivity(activity));
+    const run = this.#run;
+    return this.#ownView(await this.#api.setActivity(activity), run);
   }
 
   getSettings(): Promise<Settings> {
@@ -358,10 +360,11 @@ export class PresenceClient {
   /**
    * A REST answer about the own status updates `self` unless a view made later is already
    * there (a frame from another tab's change can overtake the answer): views carry the time
-   * they were made, so an older answer must not put back what that change replaced.
+   * they were made, so an older answer must not put back what that change replaced. `run`:
+   * when the request was sent; an answer from before a stop() (maybe another account) is only returned.
    */
-  #ownView(view: View): View {
-    if (!this.#stopped && !this.#olderThanKept(view)) this.#model.updateSelf(view);
+  #ownView(view: View, run: number): View {
+    if (run === this.#run && !this.#stopped && !this.#olderThanKept(view)) this.#model.updateSelf(view);
     return view;
   }
 
@@ -420,7 +423,7 @@ export class PresenceClient {
       if (run === this.#run && socket !== null && this.#socket === socket && socket.ready && nth > this.#resyncApplied) {
         this.#resyncApplied = nth;
         this.#model.applySnapshot(friends, null, false);
-        if (self) this.#ownView(self);
+        if (self) this.#ownView(self, run);
         for (const frame of since) this.#model.applyEvent(frame);
       }
     } catch {

@@ -175,6 +175,29 @@ describe('PresenceClient lifecycle', () => {
     expect(h.client.self?.status).toBe('online');
   });
 
+  it('a REST answer about the own status from before stop()+start() is not applied to the new run', async () => {
+    const fetch = new FakeFetch();
+    const held: Array<(body: unknown) => void> = [];
+    const fetchImpl: typeof fetch.fn = async (input, init) => {
+      if (init?.method !== 'PUT') return fetch.fn(input, init);
+      const body = await new Promise<unknown>((r) => held.push(r));
+      return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
+    };
+    const h = harness({ api: new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl }) });
+    h.client.start();
+    h.connect([amy]);
+    const pending = h.client.setStatus('busy');
+    // Signed out, and the next account signs in; its ready has not come yet.
+    h.client.stop();
+    h.client.start();
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    const selfEvents = h.eventsOf('self').length;
+    held[0]!({ ...ME, status: 'busy', timestamp: later(1000) });
+    await pending;
+    expect(h.client.self).toBeNull();
+    expect(h.eventsOf('self')).toHaveLength(selfEvents);
+  });
+
   it('uses the global document for idle detection when none is given', () => {
     const doc = new (class extends EventTarget {
       visibilityState: DocumentVisibilityState = 'visible';
