@@ -3,6 +3,8 @@
  * "Play" and "Not now". Accepting tells the friend (who starts too) and opens the match.
  * While you are busy (Do Not Disturb) an invitation does not interrupt: no modal, no focus
  * taken, only a quiet card in the corner with the same choices, there when you look.
+ * An inviter who stops being a friend (unfriends or blocks you) takes the invitation back:
+ * the dialog or card says so and offers no Play (the server would refuse it).
  * Also starts the match when a friend accepts an invitation sent from this tab.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -26,7 +28,7 @@ export class GameInviteDialogElement extends HTMLElement {
 
   #offs: Array<() => void> = [];
   #api: Pick<ApiClient, 'acceptGameInvite'> | null = null;
-  #pending: { inviteId: string; fromUserId: number } | null = null;
+  #pending: { inviteId: string; fromUserId: number; name: string } | null = null;
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
     'aria-labelledby': 'beacon-invite-title',
@@ -52,10 +54,12 @@ export class GameInviteDialogElement extends HTMLElement {
     this.#api = api;
     this.#offs = [
       client.on('game_invite', ({ inviteId, fromUserId }) => {
-        this.#pending = { inviteId, fromUserId };
         const name = client.friend(fromUserId)?.display_name ?? 'A friend';
+        this.#pending = { inviteId, fromUserId, name };
         this.#error.textContent = '';
         this.#quietError.textContent = '';
+        this.#play.hidden = this.#quietPlay.hidden = false;
+        this.#later.textContent = 'Not now';
         if (client.self?.status === 'busy' && !this.#dialog.open) {
           this.#quietText.textContent = `${name} invited you to a Pong match while you were busy.`;
           this.#quiet.hidden = false;
@@ -68,7 +72,23 @@ export class GameInviteDialogElement extends HTMLElement {
       client.on('game_invite_accepted', ({ inviteId }) => {
         if (sentInvites.delete(inviteId)) startMatch();
       }),
+      client.on('friend_removed', ({ friendId }) => {
+        if (this.#pending?.fromUserId === friendId) this.#withdrawn();
+      }),
     ];
+  }
+
+  /** The inviter is no longer a friend: the invitation cannot be accepted any more, and says why. */
+  #withdrawn(): void {
+    const name = this.#pending?.name ?? 'A friend';
+    this.#pending = null;
+    this.#play.hidden = this.#quietPlay.hidden = true;
+    this.#title.textContent = `${name}’s invitation is no longer open`;
+    this.#error.textContent = 'You are no longer friends, so the match cannot start.';
+    this.#later.textContent = 'Close';
+    this.#quietText.textContent = `${name}’s invitation is no longer open: you are no longer friends.`;
+    this.#quietError.textContent = '';
+    if (this.#dialog.open) this.#later.focus();
   }
 
   connectedCallback(): void {
