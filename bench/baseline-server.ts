@@ -7,6 +7,7 @@
  *
  * Env: BASELINE_PORT, BASELINE_USERS, BASELINE_FRIENDS, BASELINE_SEED, BASELINE_COMPRESSION=on|off.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { buildGraph, friendsOf } from './graph.js';
@@ -26,6 +27,8 @@ interface UserState {
   activity: string | null;
   message: string | null;
   lastSeen: string | null;
+  /** When the current activity started (ms), or null. */
+  activitySince: number | null;
   timestamp: string;
 }
 
@@ -36,10 +39,21 @@ const state: UserState[] = Array.from({ length: users }, () => ({
   activity: null,
   message: null,
   lastSeen: null,
+  activitySince: null,
   timestamp: new Date().toISOString(),
 }));
 
-function view(i: number) {
+/**
+ * The fields Beacon's views carry beyond CONTRACT.md's, with the values a plain friend sees
+ * in the bench (no details, no approximate last seen, the activity's start to the minute;
+ * exact for the user's own view), so that every frame has Beacon's shape and size.
+ */
+function since(u: UserState, exact: boolean): string | null {
+  if (u.activitySince === null) return null;
+  return new Date(exact ? u.activitySince : u.activitySince - (u.activitySince % 60_000)).toISOString();
+}
+
+function view(i: number, exact = false) {
   const u = state[i]!;
   return {
     user_id: i + 1,
@@ -50,10 +64,13 @@ function view(i: number) {
     custom_message: u.message,
     last_seen: u.lastSeen,
     timestamp: u.timestamp,
+    activity_details: null,
+    activity_since: since(u, exact),
+    last_seen_approx: null,
   };
 }
 
-/** The friend_status_change body after `seq`, shared by every recipient. */
+/** The friend_status_change body after `seq`, shared by every recipient (Beacon's keys, in Beacon's order). */
 function changeTail(i: number): string {
   const u = state[i]!;
   return `,${JSON.stringify({
@@ -62,6 +79,9 @@ function changeTail(i: number): string {
     activity: u.activity,
     custom_message: u.message,
     last_seen: u.lastSeen,
+    last_seen_approx: null,
+    activity_details: null,
+    activity_since: since(u, false),
     timestamp: u.timestamp,
   }).slice(1)}`;
 }
@@ -78,6 +98,8 @@ function fanOut(i: number): void {
     status: u.status,
     activity: u.activity,
     custom_message: u.message,
+    activity_details: null,
+    activity_since: since(u, true),
     timestamp: u.timestamp,
   }).slice(1);
   for (const c of u.conns) c.ws.send(`{"type":"status_update","seq":${++c.seq},${own}`);
@@ -109,8 +131,13 @@ function onFrame(conn: Conn, i: number | null, text: string): number | null {
     }
     const u = state[idx]!;
     u.conns.push(conn);
-    const friends = Array.from(friendsOf(graph, idx), view);
-    conn.ws.send(JSON.stringify({ type: 'ready', session_id: `s${idx}`, heartbeat_interval_ms: HEARTBEAT_MS, self: view(idx), friends }));
+    // As in Beacon, a user online with no declared activity is browsing, since the moment they came.
+    if (u.status === 'offline' && u.activity === null) {
+      u.activity = 'browsing';
+      u.activitySince = Date.now();
+    }
+    const friends = Array.from(friendsOf(graph, idx), (f) => view(f));
+    conn.ws.send(JSON.stringify({ type: 'ready', session_id: randomUUID(), heartbeat_interval_ms: HEARTBEAT_MS, self: view(idx, true), friends }));
     if (u.status === 'offline') {
       u.status = 'online';
       fanOut(idx);
@@ -125,6 +152,7 @@ function onFrame(conn: Conn, i: number | null, text: string): number | null {
     fanOut(i);
   } else if (f.type === 'activity' && typeof f.activity === 'string') {
     u.activity = f.activity;
+    u.activitySince = Date.now();
     fanOut(i);
   }
   return i;
