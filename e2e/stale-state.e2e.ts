@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
-import { friendCard } from './helpers/ui.js';
+import { friendCard, openFriendMenu } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 
 const FIVE_S = { timeout: 5_000 };
@@ -83,5 +83,37 @@ describe('a game invitation whose inviter is no longer a friend', () => {
     } finally {
       await api(server.baseUrl, uma.token, 'PUT', '/users/me/status', { status: 'online' });
     }
+  });
+});
+
+describe('a friend who changes while their menu is open', () => {
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    return el === document.body || !el ? 'body' : `${el.closest('beacon-friend-card')?.getAttribute('data-username') ?? '-'} ${el.getAttribute('data-part') ?? el.tagName}`;
+  });
+
+  it('keeps focus in the menu when the friend’s card changes and moves up the list', async () => {
+    await newFriend('zed', 'Zed Cole');
+    const yan = await newFriend('yan', 'Yan Park');
+    await api(server.baseUrl, yan.token, 'PUT', '/users/me/status', { status: 'away' });
+    await expect.poll(() => friendCard(page, 'yan').getAttribute('data-status'), FIVE_S).toBe('away');
+    const card = await openFriendMenu(page, 'yan');
+    await expect.poll(focused).toBe('yan category');
+    // Online sorts before away: Yan's card moves above Zed's.
+    await api(server.baseUrl, yan.token, 'PUT', '/users/me/status', { status: 'online' });
+    await expect.poll(() => friendCard(page, 'yan').getAttribute('data-status'), FIVE_S).toBe('online');
+    expect(await focused()).toBe('yan category');
+    expect(await card.locator('[data-part=friend-menu]').getAttribute('aria-expanded')).toBe('true');
+  });
+
+  it('moves focus to the next friend’s menu button when the friend leaves the list', async () => {
+    const abe = await newFriend('abe', 'Abe Ross');
+    await newFriend('amo', 'Amo Diaz');
+    // Online friends sort by username: Abe's card, then Amo's.
+    await openFriendMenu(page, 'abe');
+    await expect.poll(focused).toBe('abe category');
+    await api(server.baseUrl, abe.token, 'DELETE', `/users/me/friends/${uma.id}`);
+    await expect.poll(() => friendCard(page, 'abe').count(), FIVE_S).toBe(0);
+    await expect.poll(focused).toBe('amo friend-menu');
   });
 });

@@ -3,7 +3,8 @@
  * it renders the SDK's sorted friends, filters to online ones on demand, animates and
  * announces (aria-live) each real-time change, and shows loading/empty/error states.
  * When the data may be stale (reconnecting, offline) it says so with the time of the
- * last update.
+ * last update. Focus inside a card (its menu) survives the card's changes and moves; if
+ * the card leaves, focus goes to the next card's first control, never to the page body.
  */
 import type { View } from '../lib/label-types.js';
 import { STATUS_SHORT } from '../lib/labels.js';
@@ -17,6 +18,14 @@ export type FriendSource = Pick<PresenceClient, 'friends' | 'on' | 'start' | 'st
 
 /** After this long without a first snapshot, say so (the SDK keeps retrying meanwhile). */
 const SLOW_MS = 10_000;
+
+const FOCUSABLE = 'a[href], button:not([disabled]), select:not([disabled]), input:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** The first control in `root` that can take focus now (not in a closed panel). */
+function firstFocusable(root: Element): HTMLElement | null {
+  for (const el of root.querySelectorAll<HTMLElement>(FOCUSABLE)) if (el.getClientRects().length > 0) return el;
+  return null;
+}
 
 export class FriendListElement extends HTMLElement {
   static define(tag = 'beacon-friend-list', registry = customElements): typeof FriendListElement {
@@ -145,6 +154,35 @@ export class FriendListElement extends HTMLElement {
   }
 
   #render(): void {
+    const focus = this.#focusInList();
+    this.#paint();
+    this.#restoreFocus(focus);
+  }
+
+  /** The focused element when it is inside a card of the list, and that card's row. */
+  #focusInList(): { el: HTMLElement; row: number } | null {
+    const el = document.activeElement;
+    if (!(el instanceof HTMLElement) || !this.#list.isConnected || !this.#list.contains(el)) return null;
+    return { el, row: [...this.#list.children].findIndex((li) => li.contains(el)) };
+  }
+
+  /**
+   * A card that re-renders or moves takes its menu out of the document for a moment, and
+   * the browser drops focus to the page body: put it back. A card that left (removed, or
+   * offline under the Online filter) hands focus to the card now in its row, else the list.
+   */
+  #restoreFocus(was: { el: HTMLElement; row: number } | null): void {
+    if (!was || document.activeElement === was.el) return;
+    if (was.el.isConnected && this.contains(was.el)) return was.el.focus({ preventScroll: true });
+    if (document.activeElement && document.activeElement !== document.body) return; // focus went elsewhere on purpose
+    const rows = this.#list.isConnected ? [...this.#list.children] : [];
+    const near = rows[Math.min(was.row, rows.length - 1)];
+    const target = (near && firstFocusable(near)) ?? firstFocusable(this.#body) ?? this.#body;
+    if (target === this.#body) this.#body.tabIndex = -1;
+    target.focus({ preventScroll: true });
+  }
+
+  #paint(): void {
     this.#renderStale();
     if (this.#failed) return this.#show(this.#errorState());
     if (!this.#loaded) return this.#show(this.#loadingState());
