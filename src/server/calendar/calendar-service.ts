@@ -6,17 +6,15 @@
  * logged and never shown back whole.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { DateTime } from 'luxon';
 import type { CalendarInfo } from '../../protocol/index.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { CalendarBusy } from '../presence/schedule.js';
 import type { PresenceService } from '../status/presence-service.js';
-import { busyIntervals, type BusyInterval } from './ics.js';
+import { IcsRunner } from './ics-runner.js';
 import { DEFAULT_FETCH_POLICY, FeedError, fetchFeed } from './safe-fetch.js';
 
-const HORIZON_MS = 48 * 3_600_000;
 /** Feeds read at once during a refresh round. */
 const PARALLEL = 4;
 
@@ -24,10 +22,19 @@ const PARALLEL = 4;
 export class CalendarService {
   #timer: NodeJS.Timeout | null = null;
   #round: Promise<void> | null = null;
+  /** Turns feeds into busy intervals in a worker thread, off the event loop users share; terminated by stop(). */
+  readonly #ics: IcsRunner;
 
   constructor(
     private readonly deps: { db: Db; presence: PresenceService; config: Readonly<Config>; now: () => number; log: FastifyBaseLogger },
-  ) {}
+  ) {
+    this.#ics = new IcsRunner({
+      onWorkerStop: (stop) =>
+        stop.reason === 'crash'
+          ? deps.log.error({ err: stop.err }, 'calendar reader worker died; its feed was refused')
+          : deps.log.warn({ reason: stop.reason }, 'calendar reader worker terminated; its feed was refused'),
+    });
+  }
 
   async get(userId: number): Promise<CalendarInfo> {
     const row = await this.deps.db.selectFrom('user_calendars').selectAll().where('user_id', '=', userId).executeTakeFirst();
@@ -67,10 +74,12 @@ export class CalendarService {
     this.#timer.unref();
   }
 
+  /** Stops refreshing, waits for a refresh round in progress, then terminates the reader worker. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#round;
+    await this.#ics.close();
   }
 
   /** Reads every feed again, a few at a time; a feed that fails keeps its last intervals and records why. */
@@ -109,30 +118,8 @@ export class CalendarService {
     const text = await fetchFeed(url, policy);
     const zone = (await this.deps.presence.getSchedule(userId)).time_zone;
     const now = this.deps.now();
-    return withMessages(merge(busyIntervals(text, now, now + HORIZON_MS, zone)), zone, shareTitles, now);
+    return this.#ics.read({ ics: text, now, zone, shareTitles });
   }
-}
-
-/** Overlapping or touching events are one busy stretch (titled by its first event). */
-function merge(intervals: readonly BusyInterval[]): BusyInterval[] {
-  const out: BusyInterval[] = [];
-  for (const b of intervals) {
-    const last = out.at(-1);
-    if (last && b.start <= last.end) last.end = Math.max(last.end, b.end);
-    else out.push({ ...b });
-  }
-  return out;
-}
-
-/** "In a meeting until 15:00" (or the event's title, if shared), in the user's zone; the weekday when it ends another day. */
-function withMessages(intervals: readonly BusyInterval[], zone: string, shareTitles: boolean, now: number): CalendarBusy[] {
-  return intervals.map((b) => {
-    const end = DateTime.fromMillis(b.end, { zone });
-    const sameDay = end.hasSame(DateTime.fromMillis(Math.max(b.start, now), { zone }), 'day');
-    const until = sameDay ? end.toFormat('HH:mm') : end.toFormat('ccc HH:mm');
-    const what = shareTitles && b.title ? b.title : 'In a meeting';
-    return { start: b.start, end: b.end, message: `${what} until ${until}`.slice(0, 128) };
-  });
 }
 
 function hostOf(url: string): string | null {

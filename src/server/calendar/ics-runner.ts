@@ -1,0 +1,199 @@
+/**
+ * Reads calendar feeds (feedBusy: busyIntervals of ics.ts, then the intervals' messages) in a
+ * worker thread, off the event loop that every user's socket and request share: a hostile
+ * feed costs the worker's time, not theirs.
+ *
+ * One worker, started on first use and reused. Reads wait their turn in a FIFO queue of at
+ * most MAX_QUEUED (beyond it a read is refused at once with a FeedError). Each read has a
+ * hard deadline, HARD_DEADLINE_MS: past it the worker is terminated and the read fails as
+ * "takes too long"; the next read gets a fresh worker. That is the backstop for ics.ts's own
+ * MAX_READ_MS, which only bounds the ical.js loop it patches (other loops of ical.js can run
+ * for many seconds). A worker that crashes fails only the read it was doing. Idle, the worker
+ * does not keep the process alive; close() terminates it (CalendarService.stop, at shutdown).
+ *
+ * The worker file sits next to this one with the same extension: ics-worker.js in the build
+ * (dist/server/calendar), ics-worker.ts under tsx or vitest, where the worker first registers
+ * tsx itself (on Node 20 neither the parent's loader hooks nor `--import tsx` in the worker's
+ * execArgv apply to a worker's .ts entry).
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CalendarBusy } from '../presence/schedule.js';
+import type { FeedRead } from './feed-busy.js';
+import { FeedError } from './safe-fetch.js';
+
+/** How long one feed may take in the worker before the worker is terminated. */
+export const HARD_DEADLINE_MS = 3000;
+/** Reads waiting for the worker at most (besides the one it is doing). */
+export const MAX_QUEUED = 16;
+/** The worker's heap limit (old generation): the largest feed (2 MiB, safe-fetch.ts) takes ~100 MB. */
+export const MAX_HEAP_MB = 256;
+/** How long a new worker may take to load before the read that started it fails. */
+const STARTUP_MS = 30_000;
+
+export interface IcsJob {
+  id: number;
+  read: FeedRead;
+}
+
+export type IcsAnswer =
+  | { type: 'ready' }
+  | { type: 'done'; id: number; busy: CalendarBusy[] }
+  | { type: 'failed'; id: number; feedError: boolean; message: string };
+
+/** Why a worker was replaced: it passed the deadline, crashed, or never finished starting. */
+export type WorkerStop = { reason: 'deadline' | 'startup' } | { reason: 'crash'; err: unknown };
+
+export interface IcsRunnerOptions {
+  deadlineMs?: number;
+  maxQueued?: number;
+  /** The worker's heap limit; past it the worker dies and its read fails ("too much memory"). */
+  maxHeapMb?: number;
+  /** Told each time a worker is terminated or dies (for the log). */
+  onWorkerStop?: (stop: WorkerStop) => void;
+}
+
+interface Pending {
+  job: IcsJob;
+  resolve: (busy: CalendarBusy[]) => void;
+  reject: (err: Error) => void;
+}
+
+const sourceExt = extname(fileURLToPath(import.meta.url));
+const WORKER_URL = new URL(`./ics-worker${sourceExt}`, import.meta.url);
+
+function spawn(maxHeapMb: number): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: maxHeapMb };
+  if (sourceExt === '.js') return new Worker(WORKER_URL, { resourceLimits });
+  // From the TypeScript sources: tsx (a dev dependency) compiles the worker's modules.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return new Worker(boot, { eval: true, resourceLimits });
+}
+
+export class IcsRunner {
+  readonly #deadlineMs: number;
+  readonly #maxQueued: number;
+  readonly #maxHeapMb: number;
+  readonly #onWorkerStop: (stop: WorkerStop) => void;
+  #worker: Worker | null = null;
+  #ready = false;
+  #queue: Pending[] = [];
+  #current: Pending | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #nextId = 1;
+
+  constructor(options: IcsRunnerOptions = {}) {
+    this.#deadlineMs = options.deadlineMs ?? HARD_DEADLINE_MS;
+    this.#maxQueued = options.maxQueued ?? MAX_QUEUED;
+    this.#maxHeapMb = options.maxHeapMb ?? MAX_HEAP_MB;
+    this.#onWorkerStop = options.onWorkerStop ?? (() => {});
+  }
+
+  /** feedBusy(read), in the worker. Rejects with FeedError (its message is for the user) or Error (not iCalendar). */
+  read(feed: FeedRead): Promise<CalendarBusy[]> {
+    if (this.#queue.length >= this.#maxQueued) {
+      return Promise.reject(new FeedError('Too many calendars are being read right now; try again in a minute'));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ job: { id: this.#nextId++, read: feed }, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Terminates the worker; the read in progress and those waiting fail. A later read starts a new worker. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    const stopped = new FeedError('The server is shutting down; try again in a minute');
+    this.#detach();
+    this.#current?.reject(stopped);
+    this.#current = null;
+    for (const p of this.#queue.splice(0)) p.reject(stopped);
+    await worker?.terminate();
+  }
+
+  #pump(): void {
+    if (this.#current) return;
+    const next = this.#queue.shift();
+    if (!next) {
+      this.#worker?.unref();
+      return;
+    }
+    this.#current = next;
+    let worker: Worker;
+    try {
+      worker = this.#worker ?? this.#start();
+    } catch (err) {
+      this.#onWorkerStop({ reason: 'crash', err });
+      this.#fail(new FeedError('The calendar reader is not available; try again in a minute'));
+      return;
+    }
+    worker.ref();
+    worker.postMessage(next.job);
+    this.#arm(this.#ready ? this.#deadlineMs : STARTUP_MS);
+  }
+
+  #start(): Worker {
+    const worker = spawn(this.#maxHeapMb);
+    this.#worker = worker;
+    this.#ready = false;
+    let crash: unknown = null;
+    worker.on('message', (answer: IcsAnswer) => {
+      if (worker !== this.#worker) return;
+      if (answer.type === 'ready') {
+        this.#ready = true;
+        if (this.#current) this.#arm(this.#deadlineMs);
+        return;
+      }
+      const p = this.#current;
+      if (!p || p.job.id !== answer.id) return;
+      this.#current = null;
+      this.#disarm();
+      if (answer.type === 'done') p.resolve(answer.busy);
+      else p.reject(answer.feedError ? new FeedError(answer.message) : new Error(answer.message));
+      this.#pump();
+    });
+    worker.on('error', (err) => (crash = err));
+    worker.on('exit', () => {
+      if (worker !== this.#worker) return;
+      this.#detach();
+      this.#onWorkerStop({ reason: 'crash', err: crash });
+      const outOfMemory = (crash as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.#fail(new FeedError(outOfMemory ? 'The calendar takes too much memory to read' : 'The calendar could not be read'));
+    });
+    return worker;
+  }
+
+  #arm(ms: number): void {
+    this.#disarm();
+    this.#timer = setTimeout(() => {
+      const worker = this.#worker;
+      const reason = this.#ready ? 'deadline' : 'startup';
+      this.#detach();
+      void worker?.terminate();
+      this.#onWorkerStop({ reason });
+      this.#fail(new FeedError(reason === 'deadline' ? 'The calendar takes too long to read' : 'The calendar reader is not available; try again in a minute'));
+    }, ms);
+  }
+
+  #disarm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Forgets the worker (its late messages and exit are ignored); the next read starts another. */
+  #detach(): void {
+    this.#disarm();
+    this.#worker = null;
+    this.#ready = false;
+  }
+
+  /** Fails the read in progress, then serves the next one. */
+  #fail(err: Error): void {
+    const p = this.#current;
+    this.#current = null;
+    p?.reject(err);
+    this.#pump();
+  }
+}
