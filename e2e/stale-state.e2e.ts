@@ -3,8 +3,8 @@
  * over the API (another person, another tab) while the page shows it, and checks the page
  * stops claiming what is no longer true.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
@@ -115,5 +115,60 @@ describe('a friend who changes while their menu is open', () => {
     await api(server.baseUrl, abe.token, 'DELETE', `/users/me/friends/${uma.id}`);
     await expect.poll(() => friendCard(page, 'abe').count(), FIVE_S).toBe(0);
     await expect.poll(focused).toBe('amo friend-menu');
+  });
+});
+
+describe('the friend menu before and without the server’s answer', () => {
+  /** Routes one API path and method of Uma's page to `handle` (until the test ends). */
+  async function intercept(path: string, method: string, handle: (route: Route) => Promise<void>): Promise<void> {
+    await page.route((url) => url.pathname === `/api/v1${path}`, (route) => (route.request().method() === method ? handle(route) : route.fallback()));
+  }
+  afterEach(() => page.unrouteAll({ behavior: 'ignoreErrors' }));
+  const fail = (route: Route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"code":"INTERNAL_ERROR","message":"Something went wrong"}' });
+
+  it('shows no category until it is known, and none when it cannot be read', async () => {
+    const kit = await newFriend('kit', 'Kit Bay');
+    await api(server.baseUrl, uma.token, 'PATCH', `/users/me/friends/${kit.id}`, { category: 'acquaintance' });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await intercept('/users/me/friends', 'GET', async (route) => {
+      await held;
+      await route.fallback();
+    });
+    const card = await openFriendMenu(page, 'kit');
+    const select = card.getByLabel('Kit Bay is your…');
+    expect(await select.inputValue()).toBe('');
+    expect(await select.isDisabled()).toBe(true);
+    release();
+    await expect.poll(() => select.inputValue(), FIVE_S).toBe('acquaintance');
+    expect(await select.isDisabled()).toBe(false);
+
+    await page.unrouteAll();
+    await page.reload();
+    await intercept('/users/me/friends', 'GET', fail);
+    await openFriendMenu(page, 'kit');
+    await card.getByText('Could not read Kit Bay’s category.', { exact: false }).waitFor(FIVE_S);
+    expect(await select.inputValue()).toBe('');
+  });
+
+  it('puts the category back when a change is refused', async () => {
+    const lou = await newFriend('lou', 'Lou Hart');
+    const card = await openFriendMenu(page, 'lou');
+    const select = card.getByLabel('Lou Hart is your…');
+    await expect.poll(() => select.inputValue(), FIVE_S).toBe('friend');
+    await intercept(`/users/me/friends/${lou.id}`, 'PATCH', fail);
+    await select.selectOption('close_friend');
+    await card.getByText('Something went wrong', { exact: false }).waitFor(FIVE_S);
+    expect(await select.inputValue()).toBe('friend');
+  });
+
+  it('does not show “Notify me” as off when whether you follow the friend cannot be read', async () => {
+    const max = await newFriend('max', 'Max Lowe');
+    await api(server.baseUrl, uma.token, 'PUT', `/users/me/notifications/watches/${max.id}`);
+    await intercept('/users/me/notifications/watches', 'GET', fail);
+    const card = await openFriendMenu(page, 'max');
+    await card.getByText('Could not read whether you follow Max Lowe.', { exact: false }).waitFor(FIVE_S);
+    const watch = card.getByRole('button', { name: 'Notify me when online' });
+    expect(await watch.isDisabled()).toBe(true);
   });
 });

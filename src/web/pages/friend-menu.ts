@@ -2,7 +2,8 @@
  * The menu on each friend's card: category and remove (two steps, named after the friend
  * in both), block (two steps too), an invitation to a Pong match, "Notify me when online"
  * (a toggle button), and the friend's usual hours when they share them. A disclosure button with a small panel;
- * Escape closes it and returns focus to the button.
+ * Escape closes it and returns focus to the button. The category and the toggle are read when
+ * the menu opens: until then, or if that fails, they claim nothing (no category, toggle disabled).
  */
 import type { ApiClient } from '../../client/api.js';
 import type { FriendCategory, View } from '../lib/label-types.js';
@@ -38,8 +39,18 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     'data-part': 'friend-menu',
   }, h('span', { 'aria-hidden': 'true' }, '⋯'));
   const categoryId = `${id}-category`;
+  // Shown while the category is not known (the first option would otherwise claim "Close friend").
+  const unknown = h('option', { value: '' }, 'Loading…');
   const category = h('select', { id: categoryId, class: 'beacon-input w-full py-1.5 text-sm', 'data-part': 'category' },
-    ...FRIEND_CATEGORIES.map((c) => h('option', { value: c }, CATEGORY_LABEL[c])));
+    unknown, ...FRIEND_CATEGORIES.map((c) => h('option', { value: c }, CATEGORY_LABEL[c])));
+  /** The category as the server last said; null while not known. */
+  let known: FriendCategory | null = null;
+  const showCategory = (c: FriendCategory | null, placeholder = 'Loading…'): void => {
+    known = c;
+    unknown.textContent = placeholder;
+    unknown.hidden = c !== null;
+    category.value = c ?? '';
+  };
   const categoryLabel = h('label', { for: categoryId, class: 'text-sm font-medium text-slate-200' });
   const error = h('p', { class: 'text-sm text-red-300', role: 'alert' });
   let armed = false;
@@ -79,13 +90,32 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     const open = panel.hidden;
     setOpen(open);
     if (!open) return;
-    category.focus();
-    // The category is not part of a view: read it when the menu opens.
-    ctx.api.friends().then((list) => {
-      const f = list.find((x) => x.user_id === view.user_id);
-      if (f) category.value = f.category;
-    }, () => undefined);
-    ctx.api.watches().then((list) => watch.setAttribute('aria-pressed', String(list.some((w) => w.user_id === view.user_id))), () => undefined);
+    error.textContent = '';
+    // The category is not part of a view: read it when the menu opens (the control waits for it).
+    category.disabled = true;
+    if (known === null) showCategory(null);
+    ctx.api.friends().then(
+      (list) => {
+        const f = list.find((x) => x.user_id === view.user_id);
+        if (f) showCategory(f.category);
+      },
+      (e: unknown) => {
+        if (known === null) showCategory(null, 'Unknown');
+        error.textContent = `Could not read ${name}’s category. ${errorMessage(e)}`;
+      },
+    ).finally(() => {
+      category.disabled = false;
+      // Focus goes to the category as the menu opens, once it can take it (unless the user moved on).
+      if (!panel.hidden && (document.activeElement === toggle || document.activeElement === document.body)) category.focus();
+    });
+    watch.disabled = true;
+    ctx.api.watches().then(
+      (list) => {
+        watch.setAttribute('aria-pressed', String(list.some((w) => w.user_id === view.user_id)));
+        watch.disabled = false;
+      },
+      (e: unknown) => (error.textContent = `Could not read whether you follow ${name}. ${errorMessage(e)}`),
+    );
     // Shown only when the friend shares their usual hours with you (403 otherwise).
     ctx.api.userPattern(view.user_id).then(
       (p) => {
@@ -118,9 +148,17 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   });
   category.addEventListener('change', () => {
     const c = category.value as FriendCategory;
+    const before = known;
     ctx.api.setFriendCategory(view.user_id, c).then(
-      () => ctx.notify(`${name} is now in ${CATEGORY_LABEL[c].toLowerCase()}s.`),
-      (e: unknown) => (error.textContent = errorMessage(e)),
+      () => {
+        showCategory(c);
+        ctx.notify(`${name} is now in ${CATEGORY_LABEL[c].toLowerCase()}s.`);
+      },
+      (e: unknown) => {
+        // Refused: the select must not keep showing a category the friend is not in.
+        showCategory(before, 'Unknown');
+        error.textContent = errorMessage(e);
+      },
     );
   });
   // Two steps: unfriending is mutual and needs a new request to undo. Both steps name the friend.
