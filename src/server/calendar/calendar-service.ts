@@ -24,6 +24,8 @@ export class CalendarService {
   #round: Promise<void> | null = null;
   /** Turns feeds into busy intervals in a worker thread, off the event loop users share; terminated by stop(). */
   readonly #ics: IcsRunner;
+  /** Users whose PUT is being read: one at a time each, so nobody holds more than one place in the reader's queue. */
+  readonly #reading = new Set<number>();
 
   constructor(
     private readonly deps: { db: Db; presence: PresenceService; config: Readonly<Config>; now: () => number; log: FastifyBaseLogger },
@@ -50,9 +52,13 @@ export class CalendarService {
 
   /** Saves a feed after reading it once; a feed that cannot be read or parsed is refused (400). */
   async set(userId: number, url: string, shareTitles: boolean): Promise<CalendarInfo> {
-    const busy = await this.#read(url, userId, shareTitles).catch((err: unknown) => {
-      throw new AppError('VALIDATION_ERROR', err instanceof FeedError ? err.message : 'That address does not serve an iCalendar feed');
-    });
+    if (this.#reading.has(userId)) throw new AppError('RATE_LIMITED', 'Your calendar is already being read; wait for that answer before sending another');
+    this.#reading.add(userId);
+    const busy = await this.#read(url, userId, shareTitles)
+      .catch((err: unknown) => {
+        throw new AppError('VALIDATION_ERROR', err instanceof FeedError ? err.message : 'That address does not serve an iCalendar feed');
+      })
+      .finally(() => this.#reading.delete(userId));
     const now = this.deps.now();
     const values = { url, share_titles: shareTitles ? 1 : 0, busy: JSON.stringify(busy), refreshed_at: now, error: null };
     await this.deps.db

@@ -176,4 +176,32 @@ describe('calendar feeds cannot stall the instance', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toMatchObject({ configured: true, error: null });
   });
+
+  it('lets one user hold one place in the reader at a time; others are still read', async () => {
+    const put = (who: U, feedUrl = url) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/calendar', headers: bearer(who.token), payload: { url: feedUrl } });
+    ics = cal('BEGIN:VEVENT', 'UID:hang@x', 'DTSTART:20260101T090000Z', 'DTEND:20260101T100000Z', 'RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30,31;BYDAY=MO,TU,WE,TH,FR,SA,SU', 'END:VEVENT');
+    const servedOnce = new Promise<void>((r) => (served = r));
+    const hung = put(alice);
+    await servedOnce;
+    // Alice's next PUTs, while her first is read, are refused at once instead of queueing behind it.
+    const again = await put(alice);
+    expect(again.statusCode).toBe(429);
+    expect(again.json()).toEqual({ code: 'RATE_LIMITED', message: expect.stringMatching(/already being read/) });
+    // Bob's feed is read once the reader is free (the hang is cut at the deadline).
+    const start = Math.ceil(t.clock.now() / 60_000) * 60_000 + 10 * 60_000;
+    const good = cal('BEGIN:VEVENT', 'UID:ok@x', `DTSTART:${stamp(start)}`, `DTEND:${stamp(start + 30 * 60_000)}`, 'END:VEVENT');
+    const bobs = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar' }).end(good));
+    await new Promise<void>((r) => bobs.listen(0, '127.0.0.1', r));
+    try {
+      const res = await put(bob, `http://127.0.0.1:${(bobs.address() as AddressInfo).port}/bob.ics`);
+      expect(res.statusCode).toBe(200);
+      expect((await hung).statusCode).toBe(400);
+      // Once her read is over, Alice may send another.
+      ics = good;
+      expect((await put(alice)).statusCode).toBe(200);
+    } finally {
+      bobs.closeAllConnections();
+      bobs.close();
+    }
+  });
 });
