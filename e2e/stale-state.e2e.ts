@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
-import { friendCard, openFriendMenu } from './helpers/ui.js';
+import { friendCard, logIn, openFriendMenu, PASSWORD } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 
 const FIVE_S = { timeout: 5_000 };
@@ -170,5 +170,50 @@ describe('the friend menu before and without the server’s answer', () => {
     await card.getByText('Could not read whether you follow Max Lowe.', { exact: false }).waitFor(FIVE_S);
     const watch = card.getByRole('button', { name: 'Notify me when online' });
     expect(await watch.isDisabled()).toBe(true);
+  });
+});
+
+describe('two tabs of one browser when the other one changes who is signed in', () => {
+  const meOf = (p: Page) => p.locator('[data-part=me]').textContent({ timeout: 1_000 }).catch(() => null);
+
+  /** Two tabs of one browser (one localStorage), both signed in as `username`. */
+  async function twoTabs(username: string): Promise<{ tabs: [Page, Page]; close: () => Promise<void> }> {
+    const { token } = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username, password: PASSWORD });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const first = await context.newPage();
+    await first.goto(`${server.baseUrl}/#/friends`);
+    await first.evaluate((t) => localStorage.setItem('beacon.token', t), token);
+    const tabs: [Page, Page] = [first, await context.newPage()];
+    for (const tab of tabs) {
+      await tab.goto(`${server.baseUrl}/#/friends`);
+      await tab.reload();
+      await expect.poll(() => meOf(tab), FIVE_S).toBe(`@${username}`);
+    }
+    return { tabs, close: () => context.close() };
+  }
+
+  it('a tab follows another tab that signed in as someone else, instead of using their token under this account', async () => {
+    const { tabs: [one, two], close } = await twoTabs('ola');
+    try {
+      const pia = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'pia', password: PASSWORD });
+      // Tab one dropped Ola's token locally (its logout did not reach the server) and signed in as Pia.
+      await one.evaluate((t) => localStorage.setItem('beacon.token', t), pia.token);
+      await expect.poll(() => meOf(two), FIVE_S).toBe('@pia');
+    } finally {
+      await close();
+    }
+  });
+
+  it('a tab signed out by another tab’s logout signs in again when that tab logs back in', async () => {
+    const { tabs: [one, two], close } = await twoTabs('quin');
+    try {
+      await one.getByRole('button', { name: 'Log out' }).click();
+      await two.getByRole('heading', { name: 'Welcome back' }).waitFor(FIVE_S);
+      await logIn(one, server.baseUrl, 'quin');
+      await expect.poll(() => meOf(one), FIVE_S).toBe('@quin');
+      await expect.poll(() => meOf(two), FIVE_S).toBe('@quin');
+    } finally {
+      await close();
+    }
   });
 });

@@ -1,11 +1,13 @@
 /**
  * The application shell: decides between the login screen and the signed-in app, owns
- * the PresenceClient for the session, and swaps pages on hash changes.
+ * the PresenceClient for the session, and swaps pages on hash changes. Tabs share the token
+ * (localStorage): when another tab logs out or signs in as someone else, this one follows,
+ * so it never goes on showing one account while its requests carry another's token.
  */
 import { ApiClient } from '../client/api.js';
 import { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
-import { clearToken, getToken, setToken } from './lib/session.js';
+import { clearToken, getToken, setToken, TOKEN_KEY } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
@@ -42,6 +44,9 @@ export class BeaconApp {
   // '' = same origin: the server serves this page, the API and the WebSocket.
   readonly #api = new ApiClient({ baseUrl: '', getToken });
   #session: Session | null = null;
+  /** The token the current session signed in with. */
+  #token: string | null = null;
+  #listening = false;
   #leavePage: (() => void) | void = undefined;
   /** Shown once on the login screen (e.g. why the user was signed out). */
   #notice: string | null = null;
@@ -51,17 +56,26 @@ export class BeaconApp {
   }
 
   async start(): Promise<void> {
-    window.addEventListener('hashchange', () => this.#route());
-    // The skip link's #main would be read as a route: move focus without touching the hash.
-    document.querySelector('.beacon-skip')?.addEventListener('click', (e) => {
-      e.preventDefault();
-      document.getElementById('main')?.focus();
-    });
-    if (!getToken()) return this.#route();
+    if (!this.#listening) {
+      this.#listening = true;
+      window.addEventListener('hashchange', () => this.#route());
+      window.addEventListener('storage', (e) => this.#onStorage(e));
+      // The skip link's #main would be read as a route: move focus without touching the hash.
+      document.querySelector('.beacon-skip')?.addEventListener('click', (e) => {
+        e.preventDefault();
+        document.getElementById('main')?.focus();
+      });
+    }
+    const token = getToken();
+    if (!token) return this.#route();
     this.#frame(h('p', { class: 'text-slate-400', role: 'status', 'data-state': 'loading' }, 'Signing you in…'));
     try {
-      this.#signIn(await this.#api.me());
+      const user = await this.#api.me();
+      // Another tab changed the token meanwhile: the start its change triggered signs in.
+      if (getToken() !== token) return;
+      this.#signIn(user);
     } catch (e) {
+      if (getToken() !== token) return;
       if (isCodedError(e) && (e.code === 'UNAUTHORIZED' || e.status === 401)) {
         clearToken();
         return this.#route();
@@ -86,7 +100,20 @@ export class BeaconApp {
     );
   }
 
+  /** Another tab changed the token: end this session if it is not ours any more, and sign in with the new one. */
+  #onStorage(e: StorageEvent): void {
+    if (e.storageArea !== localStorage || (e.key !== TOKEN_KEY && e.key !== null)) return;
+    const token = getToken();
+    if (this.#session) {
+      if (token === this.#token) return;
+      this.#endSession(token ? undefined : 'You logged out in another tab.', !token);
+    }
+    if (token) void this.start();
+  }
+
   #signIn(user: User): void {
+    this.#endSession(undefined, false);
+    this.#token = getToken();
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
     const settings = new SettingsStore(client);
     const requests = new RequestsStore(this.#api, client);
@@ -143,12 +170,20 @@ export class BeaconApp {
 
   /** Idempotent: logout revokes the token, which also makes the SDK report `unauthorized`. */
   #signOut(notice?: string): void {
-    clearToken();
+    // Another tab may have signed in since: its token is not ours to drop.
+    if (this.#session && getToken() === this.#token) clearToken();
+    this.#endSession(notice, true);
+  }
+
+  /** Ends this tab's session, leaving the stored token alone; `toLogin` shows the login page. */
+  #endSession(notice: string | undefined, toLogin: boolean): void {
     const s = this.#session;
     if (!s) return;
     this.#leave();
     this.#session = null;
+    this.#token = null;
     s.cleanups.forEach((fn) => fn());
+    if (!toLogin) return;
     this.#notice = notice ?? null;
     if (parseRoute(location.hash) === 'login') this.#route();
     else navigate('login');
