@@ -1,10 +1,16 @@
 /**
  * <beacon-still-there>: the idle probe. When the server asks `are_you_there`, a modal
  * <dialog> (which makes the rest of the page inert, so focus stays inside) offers
- * "I'm here"; answering, or pressing Escape, tells the server we are still around.
+ * "I'm here"; answering, or pressing Escape, tells the server we are still around. It
+ * follows the own status meanwhile: once the server made the user away it says so, and
+ * once the user is back from elsewhere (another tab or device) it closes by itself.
  */
 import { h } from '../lib/dom.js';
+import type { View } from '../lib/label-types.js';
 import type { PresenceClient } from '../../client/presence-client.js';
+
+const SOON = 'You have been inactive for a while. Your friends will soon see you as away.';
+const AWAY = 'You have been inactive for a while. Your friends now see you as away.';
 
 export class StillThereDialogElement extends HTMLElement {
   static define(tag = 'beacon-still-there', registry = customElements): typeof StillThereDialogElement {
@@ -13,7 +19,10 @@ export class StillThereDialogElement extends HTMLElement {
   }
 
   #client: Pick<PresenceClient, 'on' | 'stillHere'> | null = null;
-  #off: (() => void) | null = null;
+  #offs: Array<() => void> = [];
+  /** The user went auto-away while the dialog was open (activity `idle`). */
+  #wentAway = false;
+  #text = h('p', { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300' }, SOON);
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
     'aria-labelledby': 'beacon-still-there-title',
@@ -22,20 +31,16 @@ export class StillThereDialogElement extends HTMLElement {
   #button = h('button', { type: 'button', class: 'beacon-btn-primary w-full', autofocus: true }, "I'm here");
 
   set client(client: Pick<PresenceClient, 'on' | 'stillHere'> | null) {
-    this.#off?.();
+    this.#offs.forEach((off) => off());
     this.#client = client;
-    this.#off = client ? client.on('are_you_there', () => this.show()) : null;
+    this.#offs = client ? [client.on('are_you_there', () => this.show()), client.on('self', (v) => this.#selfChanged(v))] : [];
   }
 
   connectedCallback(): void {
     if (this.firstChild) return;
     this.#dialog.append(
       h('h2', { id: 'beacon-still-there-title', class: 'text-lg font-bold' }, 'Still there?'),
-      h(
-        'p',
-        { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300' },
-        'You have been inactive for a while. Your friends will soon see you as away.',
-      ),
+      this.#text,
       this.#button,
     );
     this.#button.addEventListener('click', () => this.#answer());
@@ -52,13 +57,28 @@ export class StillThereDialogElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
-    this.#off?.();
-    this.#off = null;
+    this.#offs.forEach((off) => off());
+    this.#offs = [];
   }
 
   show(): void {
-    if (!this.#dialog.open) this.#dialog.showModal();
+    if (!this.#dialog.open) {
+      this.#wentAway = false;
+      this.#text.textContent = SOON;
+      this.#dialog.showModal();
+    }
     this.#button.focus();
+  }
+
+  /** Auto-away is `away` with activity `idle`; leaving it means the user is back (maybe elsewhere). */
+  #selfChanged(self: View): void {
+    if (!this.#dialog.open) return;
+    if (self.status === 'away' && self.activity === 'idle') {
+      this.#wentAway = true;
+      this.#text.textContent = AWAY;
+    } else if (this.#wentAway) {
+      this.#dialog.close();
+    }
   }
 
   #answer(): void {
