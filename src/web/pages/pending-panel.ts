@@ -15,6 +15,8 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
   let results: User[] | null = null;
   let disposed = false;
   const names = new Map<number, Person>();
+  /** Users whose name could not be read: not "Loading…" any more; read again at the next change. */
+  const unnamed = new Set<number>();
 
   const search = h('input', {
     id: 'player-search', type: 'search', class: 'beacon-input w-full', autocomplete: 'off',
@@ -24,7 +26,8 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
   const incomingBox = h('div', { 'data-part': 'incoming' });
   const outgoingBox = h('div', { 'data-part': 'outgoing' });
 
-  const person = (id: number): Person => names.get(id) ?? { id, username: `user ${id}`, display_name: 'Loading…' };
+  const person = (id: number): Person =>
+    names.get(id) ?? { id, username: `user ${id}`, display_name: unnamed.has(id) ? 'Name not available' : 'Loading…' };
 
   /** Requests carry only ids; names come from each user's (privacy-safe) status view. */
   async function resolveNames(reqs: FriendRequest[]): Promise<void> {
@@ -32,8 +35,12 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
     const missing = [...new Set(ids)].filter((id) => !names.has(id));
     if (missing.length === 0) return;
     const views = await Promise.allSettled(missing.map((id) => api.userStatus(id)));
-    views.forEach((r) => {
-      if (r.status === 'fulfilled') names.set(r.value.user_id, { id: r.value.user_id, ...r.value });
+    views.forEach((r, i) => {
+      const id = missing[i]!;
+      if (r.status === 'fulfilled') {
+        names.set(id, { id, username: r.value.username, display_name: r.value.display_name });
+        unnamed.delete(id);
+      } else unnamed.add(id);
     });
     render();
   }
