@@ -99,4 +99,28 @@ describe('notifications', () => {
     await section.getByText('You follow no one yet.', { exact: false }).waitFor();
     expect(await api<unknown[]>(server.baseUrl, nia.token, 'GET', '/users/me/notifications/watches')).toEqual([]);
   });
+
+  it('keeps the followed list true while the page is open: a rename shows, an unfriending takes the friend off', async () => {
+    const pat = await register('pat', 'Pat Quinn');
+    const sent = await api<{ request: { id: number } }>(server.baseUrl, pat.token, 'POST', '/users/me/friends/requests', { user_id: nia.id });
+    await api(server.baseUrl, nia.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+    await api(server.baseUrl, nia.token, 'PUT', `/users/me/notifications/watches/${pat.id}`);
+    // Pat is online, so Nia's page gets Pat's rename live.
+    const patSocket = await openSocket(server.baseUrl, pat.token);
+    try {
+      await page.goto(`${server.baseUrl}/#/friends`);
+      await friendCard(page, 'pat').waitFor();
+      await page.goto(`${server.baseUrl}/#/schedule`);
+      const watches = page.getByRole('region', { name: 'Notifications' }).locator('[data-part=watches]');
+      await watches.getByText('Pat Quinn @pat').waitFor();
+      await api(server.baseUrl, pat.token, 'PATCH', '/users/me', { display_name: 'Pat Rivera' });
+      await watches.getByText('Pat Rivera @pat').waitFor({ timeout: 5_000 });
+      // Unfriending ends the watch on the server: the page must not keep offering to stop it.
+      await api(server.baseUrl, pat.token, 'DELETE', `/users/me/friends/${nia.id}`);
+      await expect.poll(() => watches.getByText('@pat').count(), { timeout: 5_000 }).toBe(0);
+      await page.getByText('You follow no one yet.', { exact: false }).waitFor();
+    } finally {
+      patSocket.close();
+    }
+  });
 });

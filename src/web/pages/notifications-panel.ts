@@ -1,9 +1,12 @@
 /**
  * Notifications settings: push in this browser (on/off, with why it cannot be on), how often
  * one friend may notify you, and the friends you follow ("Notify me when online" is set from
- * each friend's menu). Quiet hours are the busy hours of your schedule, just above.
+ * each friend's menu). Quiet hours are the busy hours of your schedule, just above. The
+ * followed list follows the friends while the page is open: renames, and unfriending or
+ * blocking (which ends the watch on the server).
  */
 import type { ApiClient, NotificationSettings, Watch } from '../../client/api.js';
+import type { PresenceClient } from '../../client/presence-client.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { disablePush, enablePush, pushState, type PushState } from '../lib/push.js';
@@ -18,18 +21,24 @@ const PUSH_TEXT: Record<PushState, string> = {
   on: 'On in this browser: you are notified even when Beacon is closed.',
 };
 
-export async function notificationsPanel(root: HTMLElement, api: ApiClient): Promise<void> {
+/** Where the followed list hears of friends' changes, until `signal` aborts (the page is left). */
+export interface FriendsFeed {
+  client: Pick<PresenceClient, 'on'>;
+  signal: AbortSignal;
+}
+
+export async function notificationsPanel(root: HTMLElement, api: ApiClient, feed: FriendsFeed): Promise<void> {
   let settings: NotificationSettings;
   let watches: Watch[];
   try {
     [settings, watches] = await Promise.all([api.notificationSettings(), api.watches()]);
   } catch (e) {
     const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
-    retry.addEventListener('click', () => void notificationsPanel(root, api));
+    retry.addEventListener('click', () => void notificationsPanel(root, api, feed));
     root.replaceChildren(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, h('p', {}, `Could not load your notification settings. ${errorMessage(e)}`), retry));
     return;
   }
-  root.replaceChildren(h('div', { class: 'grid gap-5', 'data-part': 'notifications' }, await browserPush(api), period(api, settings), following(api, watches)));
+  root.replaceChildren(h('div', { class: 'grid gap-5', 'data-part': 'notifications' }, await browserPush(api), period(api, settings), following(api, watches, feed)));
 }
 
 async function browserPush(api: ApiClient): Promise<HTMLElement> {
@@ -75,7 +84,7 @@ function period(api: ApiClient, settings: NotificationSettings): HTMLElement {
     status);
 }
 
-function following(api: ApiClient, watches: Watch[]): HTMLElement {
+function following(api: ApiClient, watches: Watch[], feed: FriendsFeed): HTMLElement {
   const status = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status' });
   const list = h('ul', { class: 'grid gap-2', 'data-part': 'watches' });
   const empty = h('p', { class: 'beacon-empty text-sm', 'data-state': 'empty' }, 'You follow no one yet. Open a friend’s ⋯ menu and choose “Notify me when online”.');
@@ -102,5 +111,23 @@ function following(api: ApiClient, watches: Watch[]): HTMLElement {
     empty.hidden = watches.length > 0;
   };
   render();
+  if (!feed.signal.aborted) {
+    const offs = [
+      feed.client.on('friend', ({ view }) => {
+        const w = watches.find((x) => x.user_id === view.user_id);
+        if (!w || (w.display_name === view.display_name && w.username === view.username)) return;
+        watches = watches.map((x) => (x === w ? { ...x, display_name: view.display_name, username: view.username } : x));
+        render();
+      }),
+      feed.client.on('friend_removed', ({ friendId }) => {
+        const w = watches.find((x) => x.user_id === friendId);
+        if (!w) return;
+        watches = watches.filter((x) => x !== w);
+        status.textContent = `${w.display_name} is no longer your friend: you no longer follow them.`;
+        render();
+      }),
+    ];
+    feed.signal.addEventListener('abort', () => offs.forEach((off) => off()), { once: true });
+  }
   return h('div', { class: 'grid gap-2' }, h('h3', { class: 'text-sm font-semibold text-slate-100' }, 'Friends you follow'), list, empty, status);
 }

@@ -26,5 +26,7 @@ export const schedulePage: Page = (root, ctx) => {
   void scheduleEditor(schedule, ctx.api);
   void calendarPanel(calendar, ctx.api);
   void historyHeatmap(history, ctx.api);
-  void notificationsPanel(notifications, ctx.api);
+  const left = new AbortController();
+  void notificationsPanel(notifications, ctx.api, { client: ctx.client, signal: left.signal });
+  return () => left.abort();
 };
