@@ -67,6 +67,14 @@ describe('a game invitation whose inviter is no longer a friend', () => {
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
   });
 
+  it('names the inviter as they are now when they rename while it is open', async () => {
+    const nel = await newFriend('nel', 'Nel Ito');
+    await api(server.baseUrl, nel.token, 'POST', `/users/me/friends/${uma.id}/invite`);
+    await page.getByRole('dialog', { name: 'Nel Ito invites you to a Pong match' }).waitFor(FIVE_S);
+    await api(server.baseUrl, nel.token, 'PATCH', '/users/me', { display_name: 'Nell Ito-Park' });
+    await page.getByRole('dialog', { name: 'Nell Ito-Park invites you to a Pong match' }).waitFor(FIVE_S);
+  });
+
   it('says so in the quiet card of a busy user, without Play, when the inviter blocks you', async () => {
     const wes = await newFriend('wes', 'Wes Lane');
     await api(server.baseUrl, uma.token, 'PUT', '/users/me/status', { status: 'busy' });

@@ -60,13 +60,12 @@ export class GameInviteDialogElement extends HTMLElement {
         this.#quietError.textContent = '';
         this.#play.hidden = this.#quietPlay.hidden = false;
         this.#later.textContent = 'Not now';
+        this.#label();
         if (client.self?.status === 'busy' && !this.#dialog.open) {
-          this.#quietText.textContent = `${name} invited you to a Pong match while you were busy.`;
           this.#quiet.hidden = false;
           return;
         }
         this.#quiet.hidden = true;
-        this.#title.textContent = `${name} invites you to a Pong match`;
         if (!this.#dialog.open) this.#dialog.showModal();
       }),
       client.on('game_invite_accepted', ({ inviteId }) => {
@@ -75,7 +74,21 @@ export class GameInviteDialogElement extends HTMLElement {
       client.on('friend_removed', ({ friendId }) => {
         if (this.#pending?.fromUserId === friendId) this.#withdrawn();
       }),
+      // The inviter renamed while the invitation is open: name them as they are now.
+      client.on('friend', ({ view }) => {
+        const invite = this.#pending;
+        if (invite?.fromUserId !== view.user_id || invite.name === view.display_name) return;
+        invite.name = view.display_name;
+        this.#label();
+      }),
     ];
+  }
+
+  /** The texts that name the inviter of the open invitation. */
+  #label(): void {
+    const name = this.#pending?.name ?? 'A friend';
+    this.#title.textContent = `${name} invites you to a Pong match`;
+    this.#quietText.textContent = `${name} invited you to a Pong match while you were busy.`;
   }
 
   /** The inviter is no longer a friend: the invitation cannot be accepted any more, and says why. */
