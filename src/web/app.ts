@@ -106,7 +106,7 @@ export class BeaconApp {
     const token = getToken();
     if (this.#session) {
       if (token === this.#token) return;
-      this.#endSession(token ? undefined : 'You logged out in another tab.', !token);
+      this.#endSession(token ? undefined : 'You were signed out in another tab.', !token);
     }
     if (token) void this.start();
   }
