@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
-import { friendCard, logIn, openFriendMenu, PASSWORD } from './helpers/ui.js';
+import { friendCard, logIn, openFriendMenu, openStatusMenu, PASSWORD } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 
 const FIVE_S = { timeout: 5_000 };
@@ -207,6 +207,22 @@ describe('two tabs of one browser when the other one changes who is signed in', 
       // Tab one dropped Ola's token locally (its logout did not reach the server) and signed in as Pia.
       await one.evaluate((t) => localStorage.setItem('beacon.token', t), pia.token);
       await expect.poll(() => meOf(two), FIVE_S).toBe('@pia');
+    } finally {
+      await close();
+    }
+  });
+
+  it('“Appear offline” set in one tab shows as “Invisible” in the other', async () => {
+    const { tabs: [one, two], close } = await twoTabs('rue');
+    try {
+      const shown = (p: Page) => p.locator('[data-part=self-status]').textContent();
+      await expect.poll(() => shown(two), FIVE_S).toBe('Online');
+      const menu = await openStatusMenu(one);
+      await menu.getByRole('switch', { name: /Appear offline/ }).check();
+      await expect.poll(() => shown(one), FIVE_S).toBe('Invisible');
+      await expect.poll(() => shown(two), FIVE_S).toBe('Invisible');
+      await menu.getByRole('switch', { name: /Appear offline/ }).uncheck();
+      await expect.poll(() => shown(two), FIVE_S).toBe('Online');
     } finally {
       await close();
     }

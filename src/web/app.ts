@@ -136,7 +136,7 @@ export class BeaconApp {
       client.attachIdleDetection(document),
       client.on('unauthorized', () => this.#signOut('Your session has ended. Please log in again.')),
       () => client.stop(),
-      settings.follow(),
+      settings.follow(document, user.id),
       requests.onChange(() => header.setRequestCount(requests.incoming.length)),
       () => requests.stop(),
     );
