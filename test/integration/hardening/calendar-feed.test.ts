@@ -164,7 +164,7 @@ describe('calendar feeds cannot stall the instance', () => {
     const hung = await putFeed(b);
     expect(hung.statusCode).toBe(400);
     expect(hung.body).toEqual({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/too long/i) });
-    expect(hung.ms).toBeGreaterThanOrEqual(HARD_DEADLINE_MS);
+    expect(hung.ms).toBeGreaterThanOrEqual(HARD_DEADLINE_MS - 2); // timers count whole ms
     expect(hung.ms).toBeLessThan(HARD_DEADLINE_MS + 2000);
     expect(hung.stallMs).toBeLessThan(MAX_STALL_MS);
     expect(hung.heartbeatMs).toBeLessThan(MAX_STALL_MS);

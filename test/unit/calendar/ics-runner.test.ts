@@ -69,7 +69,8 @@ describe('IcsRunner', () => {
     const started = performance.now();
     await expect(runner.read(read(never))).rejects.toThrow(new FeedError('The calendar takes too long to read'));
     const ms = performance.now() - started;
-    expect(ms).toBeGreaterThanOrEqual(300);
+    // Node's timers count whole milliseconds, so one may fire up to ~1 ms early by performance.now().
+    expect(ms).toBeGreaterThanOrEqual(298);
     expect(ms).toBeLessThan(MAX_READ_MS);
     expect(stops).toEqual([{ reason: 'deadline' }]);
     expect(await runner.read(read(meeting('after', 10)))).toHaveLength(1);
