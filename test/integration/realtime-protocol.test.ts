@@ -119,17 +119,22 @@ describe('WebSocket protocol', () => {
     await expect(openSocket(t.url, { origin: 'https://other.example' })).rejects.toThrow('403');
   });
 
-  it('sends an event for an idle socket at once, and batches what follows within the window, each with its own seq', async () => {
-    const { alice, bob } = await setup({ batchWindowMs: 40 });
+  it('sends an event for an idle socket at the end of its turn, never after the window, and batches what follows within the window, each with its own seq', async () => {
+    // A window of a minute: an idle socket's event that waited for it would never arrive here.
+    const { alice, bob } = await setup({ batchWindowMs: 60_000 });
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);
-    t.clock.advance(40); // bob's socket has been quiet for a whole window
+    t.clock.advance(60_000); // bob's socket has been quiet for a whole window
     const before = b.raw.length;
-    const from = b.mark();
-    a.send({ type: 'set_status', status: 'busy' });
+    await b.after(() => a.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'friend_status_change' && f.status === 'busy');
+    // Bob was just sent to: what follows within the window waits for it (alice's heartbeat
+    // answer shows the server has handled her two changes before it).
     a.send({ type: 'activity', activity: 'chatting' });
     a.send({ type: 'set_status', status: 'away' });
-    await b.next((f) => f.type === 'friend_status_change' && f.status === 'away', { from });
+    await a.after(() => a.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(b.raw.length).toBe(before + 1);
+    await b.after(() => t.app.gateway.flush(), (f) => f.type === 'friend_status_change' && f.status === 'away');
     const raw = b.raw.slice(before);
     expect(raw[0]).toMatchObject({ type: 'friend_status_change', status: 'busy', seq: 2 });
     expect(raw[1]).toMatchObject({ type: 'batch', messages: [{ seq: 3, activity: 'chatting' }, { seq: 4, status: 'away' }] });

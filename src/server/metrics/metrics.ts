@@ -135,13 +135,6 @@ export class Metrics {
     this.#batchSize.observe(events);
     this.#latency.observe((performance.now() - since) / 1000);
   }
-  /** One event written alone the moment it reached the fan-out (an idle socket). */
-  frameSentAtOnce(): void {
-    this.#pending.frames++;
-    this.#pending.deliveries++;
-    this.#batchSize.observe(1);
-    this.#latency.observe(0);
-  }
   dropped(events: number): void {
     this.#dropped.inc(events);
   }

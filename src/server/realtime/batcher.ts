@@ -1,12 +1,20 @@
 /**
- * Adaptive batching, in the spirit of Nagle's algorithm: an event for a socket that is idle
- * (nothing sent within the last BEACON_BATCH_WINDOW_MS and nothing buffered) goes out at
- * once; events for a socket that is busy are gathered for the window and sent as one frame.
- * So latency stays at the bare socket's when load is low, and batching protects the server
- * when it is high. One timer serves every socket. Slow sockets keep their (coalesced)
- * backlog and are retried; sockets past the hard cap are closed.
+ * Adaptive batching, in the spirit of Nagle's algorithm, with no fixed window for an idle
+ * socket. An event for a socket that is idle (nothing sent within the last
+ * BEACON_BATCH_WINDOW_MS and nothing buffered) goes out at the end of the event-loop turn that
+ * made it (setImmediate): every event this turn makes for that socket joins it in one frame,
+ * and nothing waits for a timer. Events for a socket that is busy are gathered for the window
+ * and sent as one frame.
  *
- * The dirty list is an array plus a flag on each connection (cheaper than a Set on the
+ * So at low load a turn makes one event per socket and it goes out microseconds later, as on
+ * the bare socket; under load a turn reads many sockets' frames and each socket's events of
+ * the whole turn leave in one write: the batches grow with the load that makes the turns
+ * long, which is what keeps an overloaded server from falling further behind (a write per
+ * event per socket is most of its time). One timer and one immediate serve every socket.
+ * Slow sockets keep their (coalesced) backlog and are retried; sockets past the hard cap are
+ * closed.
+ *
+ * The dirty lists are arrays plus a flag on each connection (cheaper than a Set on the
  * fan-out path, which marks ~50 connections per change).
  */
 import type { Metrics } from '../metrics/metrics.js';
@@ -17,59 +25,67 @@ const SLOW_RETRY_MS = 50;
 export const SLOW_CONSUMER_CLOSE = 1013;
 
 export class Batcher {
+  /** Busy sockets' connections, sent when the window timer fires. */
   #dirty: Connection[] = [];
   #timer: NodeJS.Timeout | null = null;
+  /** Idle sockets' connections with events of this turn, sent at its end. */
+  #turn: Connection[] = [];
+  #immediate: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly onSlowClose: (c: Connection) => void,
-    private readonly metrics?: Pick<Metrics, 'frameSent' | 'frameSentAtOnce' | 'dropped' | 'slowConsumerClosed'>,
+    private readonly metrics?: Pick<Metrics, 'frameSent' | 'dropped' | 'slowConsumerClosed'>,
   ) {}
 
   /**
-   * Hands one event to a socket: written at once, alone, when the socket is idle (the common
-   * case, and then nothing is queued or allocated); otherwise queued and marked.
+   * Hands one event to a socket: queued for the end of this turn when the socket is idle (with
+   * whatever else this turn brings it), else for the window.
    */
   deliver(c: Connection, body: string, key?: string): void {
-    if (!c.dirty && c.pendingCount === 0) {
-      const now = this.now();
-      if (this.#idle(c, now)) {
-        c.sendAlone(body, now);
-        this.metrics?.frameSentAtOnce();
-        return;
-      }
-    }
     c.enqueue(body, key);
     this.mark(c);
   }
 
+  /** Schedules a connection's pending events: at the end of this turn if the socket is idle, else with the window. */
+  mark(c: Connection): void {
+    if (c.dirty) return;
+    c.dirty = true;
+    if (this.#idle(c, this.now())) {
+      this.#turn.push(c);
+      this.#immediate ??= setImmediate(() => this.#endOfTurn());
+    } else {
+      this.#dirty.push(c);
+      this.#timer ??= setTimeout(() => this.flush(), this.windowMs);
+    }
+  }
+
   /**
    * Nothing sent within the window and nothing buffered: there is nothing to gather an
-   * event with, so waiting would only add latency. (With nothing buffered the socket can be
-   * neither slow nor over the cap.)
+   * event with beyond this turn, so waiting longer would only add latency. (With nothing
+   * buffered the socket can be neither slow nor over the cap.)
    */
   #idle(c: Connection, now: number): boolean {
     return now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0;
   }
 
-  mark(c: Connection): void {
-    if (c.dirty) return;
-    const now = this.now();
-    if (this.#idle(c, now)) {
-      this.#send(c, now);
-      return;
-    }
-    c.dirty = true;
-    this.#dirty.push(c);
-    this.#timer ??= setTimeout(() => this.flush(), this.windowMs);
-  }
-
   forget(c: Connection): void {
     if (!c.dirty) return;
     c.dirty = false;
-    const i = this.#dirty.indexOf(c);
-    if (i >= 0) this.#dirty.splice(i, 1);
+    // Whichever list holds it; the end of the turn also skips a connection no longer dirty.
+    for (const list of [this.#dirty, this.#turn]) {
+      const i = list.indexOf(c);
+      if (i >= 0) list.splice(i, 1);
+    }
+  }
+
+  /** Sends the events this turn made for idle sockets; a socket found slow waits for the window. */
+  #endOfTurn(): void {
+    this.#immediate = null;
+    const conns = this.#turn;
+    this.#turn = [];
+    this.#sendAll(conns);
   }
 
   /** Sends every pending batch now. */
@@ -78,9 +94,15 @@ export class Batcher {
     this.#timer = null;
     const conns = this.#dirty;
     this.#dirty = [];
+    this.#sendAll(conns);
+    if (this.#turn.length > 0) this.#endOfTurn();
+  }
+
+  #sendAll(conns: Connection[]): void {
     let slow = false;
     const now = this.now();
     for (const c of conns) {
+      if (!c.dirty) continue;
       c.dirty = false;
       const r = this.#send(c, now);
       if (r === 'slow') {
@@ -92,7 +114,7 @@ export class Batcher {
         this.onSlowClose(c);
       }
     }
-    if (slow) this.#timer = setTimeout(() => this.flush(), SLOW_RETRY_MS);
+    if (slow) this.#timer ??= setTimeout(() => this.flush(), SLOW_RETRY_MS);
   }
 
   /** Flushes one connection, and tells the metrics what went out (or was dropped). */
@@ -113,7 +135,11 @@ export class Batcher {
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#immediate) clearImmediate(this.#immediate);
+    this.#immediate = null;
     for (const c of this.#dirty) c.dirty = false;
+    for (const c of this.#turn) c.dirty = false;
     this.#dirty = [];
+    this.#turn = [];
   }
 }

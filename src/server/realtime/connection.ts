@@ -40,7 +40,10 @@ export class Connection {
   /** performance.now() when the oldest pending event was queued (metrics: change-to-send latency). */
   pendingSince = 0;
   #seq = 0;
-  /** Pending frame bodies (JSON objects without `seq`), in order; null slots were coalesced away. */
+  /** The pending body while it is the only one (the common case), with its key: no arrays for it. */
+  #one: string | null = null;
+  #oneKey: string | undefined = undefined;
+  /** Pending frame bodies (JSON objects without `seq`), in order, from the second on; null slots were coalesced away. */
   #pending: Array<string | null> | null = null;
   /** The key of each pending body (what it is the state of), parallel to #pending. */
   #keys: Array<string | undefined> | null = null;
@@ -62,12 +65,21 @@ export class Connection {
 
   /** Queues an event body (a JSON object string without `seq`). `key` names what it is the state of. */
   enqueue(body: string, key?: string): void {
+    if (this.#live === 0) {
+      this.#one = body;
+      this.#oneKey = key;
+      this.#live = 1;
+      this.pendingSince = performance.now();
+      return;
+    }
     let pending = this.#pending;
     let keys = this.#keys;
     if (pending === null || keys === null) {
-      pending = this.#pending = [];
-      keys = this.#keys = [];
-      this.pendingSince = performance.now();
+      // A second event: the first moves into the arrays.
+      pending = this.#pending = [this.#one];
+      keys = this.#keys = [this.#oneKey];
+      this.#one = null;
+      this.#oneKey = undefined;
     }
     // Nothing pending (the common case: a few events per socket per second) means nothing to
     // coalesce, and no need to ask the socket how much it has buffered.
@@ -111,8 +123,7 @@ export class Connection {
    * socket is backed up (pending stays, coalesced), 'dead' when it must be closed.
    */
   flush(now: number): 'sent' | 'idle' | 'slow' | 'dead' {
-    const pending = this.#pending;
-    if (pending === null || this.#live === 0) return 'idle';
+    if (this.#live === 0) return 'idle';
     const buffered = this.socket.bufferedAmount;
     if (buffered > HARD_CAP_BYTES) return 'dead';
     if (buffered > HIGH_WATER_BYTES) {
@@ -120,12 +131,20 @@ export class Connection {
       return now - this.#slowSince > STUCK_MS ? 'dead' : 'slow';
     }
     this.#slowSince = null;
+    this.lastSentAt = now;
+    const pending = this.#pending;
+    const one = this.#one;
+    this.#one = null;
+    this.#oneKey = undefined;
     this.#pending = null;
     this.#keys = null;
     this.#latest = null;
-    this.lastSentAt = now;
     const live = this.#live;
     this.#live = 0;
+    if (pending === null) {
+      this.socket.send(this.#stamp(one!));
+      return 'sent';
+    }
     if (live === 1) {
       for (const body of pending) if (body !== null) this.socket.send(this.#stamp(body));
       return 'sent';
@@ -139,15 +158,6 @@ export class Connection {
     }
     this.socket.send(`${out}]}`);
     return 'sent';
-  }
-
-  /**
-   * Sends one event at once with its `seq`, bypassing the pending list: for an idle socket
-   * with nothing pending and nothing buffered (the batcher checks), so order is kept.
-   */
-  sendAlone(body: string, now: number): void {
-    this.lastSentAt = now;
-    this.socket.send(this.#stamp(body));
   }
 
   /** The event body with this socket's next `seq` first. */

@@ -71,10 +71,11 @@ describe('Batcher metrics', () => {
   });
 });
 
-describe('Batcher metrics on the at-once path', () => {
-  it('counts an event written at once as a frame of one, with its latency', async () => {
+describe('Batcher metrics on the idle-socket path', () => {
+  it('counts an event written at the end of its turn as a frame of one, with its latency', async () => {
     const { conn, batcher, read } = setup();
     batcher.deliver(conn, state(2, 'online'), 'f2');
+    await new Promise((r) => setImmediate(r));
     const m = await read();
     expect(sample(m, 'beacon_frames_sent_total')).toBe(1);
     expect(sample(m, 'beacon_deliveries_total')).toBe(1);

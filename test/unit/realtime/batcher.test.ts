@@ -1,4 +1,4 @@
-/** Adaptive batching: at once for an idle socket, gathered for the window while a socket is busy. */
+/** Adaptive batching: at the end of the turn for an idle socket, gathered for the window while a socket is busy. */
 import type { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthContext } from '../../../src/server/auth/auth-service.js';
@@ -23,17 +23,40 @@ function setup() {
     t += ms;
     vi.advanceTimersByTime(ms);
   };
-  return { conn, socket, sent, batcher, event, advance, closed };
+  /** Ends the event-loop turn (runs the immediates, no time passes). */
+  const endTurn = () => vi.advanceTimersByTime(0);
+  return { conn, socket, sent, batcher, event, advance, endTurn, closed };
 }
 
 describe('Batcher', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('sends an event for an idle socket at once, without waiting for the window', () => {
-    const { sent, event } = setup();
+  it('sends an event for an idle socket at the end of its turn, without waiting for the window', () => {
+    const { sent, event, endTurn } = setup();
     event(2);
+    expect(sent).toEqual([]);
+    endTurn();
     expect(sent).toEqual([{ seq: 1, type: 'friend_status_change', friend_id: 2 }]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sends everything one turn makes for an idle socket as one frame', () => {
+    const { sent, event, endTurn } = setup();
+    event(2);
+    event(3);
+    event(4);
+    endTurn();
+    expect(sent).toEqual([
+      {
+        type: 'batch',
+        messages: [
+          { seq: 1, type: 'friend_status_change', friend_id: 2 },
+          { seq: 2, type: 'friend_status_change', friend_id: 3 },
+          { seq: 3, type: 'friend_status_change', friend_id: 4 },
+        ],
+      },
+    ]);
   });
 
   it('gathers events that follow within the window into one batch, sent when the window ends', () => {
@@ -48,10 +71,12 @@ describe('Batcher', () => {
   });
 
   it('is idle again once a window passed without sending', () => {
-    const { sent, event, advance } = setup();
+    const { sent, event, advance, endTurn } = setup();
     event(2);
+    endTurn();
     advance(WINDOW);
     event(3);
+    endTurn();
     expect(sent.map((f) => f.seq)).toEqual([1, 2]);
   });
 
@@ -81,18 +106,21 @@ describe('Batcher.deliver (the fan-out entry)', () => {
 
   const body = (n: number) => JSON.stringify({ type: 'friend_status_change', friend_id: n });
 
-  it('writes an event for an idle socket at once, queueing nothing', () => {
-    const { conn, sent, batcher } = setup();
+  it('writes an event for an idle socket alone at the end of its turn, leaving nothing queued', () => {
+    const { conn, sent, batcher, endTurn } = setup();
     batcher.deliver(conn, body(2), 'f2');
+    endTurn();
     expect(sent).toEqual([{ seq: 1, type: 'friend_status_change', friend_id: 2 }]);
     expect(conn.pendingCount).toBe(0);
     expect(conn.dirty).toBe(false);
   });
 
   it('queues an event for a socket that just sent or has bytes buffered, and sends it with the window', () => {
-    const { conn, socket, sent, batcher, advance } = setup();
+    const { conn, socket, sent, batcher, advance, endTurn } = setup();
     batcher.deliver(conn, body(2), 'f2');
+    endTurn();
     batcher.deliver(conn, body(3), 'f3');
+    endTurn();
     expect(sent).toHaveLength(1);
     advance(WINDOW);
     expect(sent).toEqual([
@@ -111,6 +139,7 @@ describe('Batcher.deliver (the fan-out entry)', () => {
     let t = 1_000;
     const late = new Batcher(WINDOW, () => t, () => {});
     late.deliver(conn, body(2), 'f2');
+    vi.advanceTimersByTime(0);
     late.deliver(conn, body(3), 'f3');
     // The clock moves past the window but the timer has not run yet: 3 still waits.
     t += WINDOW * 2;
