@@ -189,6 +189,32 @@ describe('your own truth and the status menu', () => {
     await expect.poll(async () => (await api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`)).custom_message, FIVE_S).toBe('GG 🔥');
     await page.keyboard.press('Escape');
   });
+
+  it("shows when a message clears when the menu opens again, and saving it again keeps that time", async () => {
+    const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
+    let menu = await openStatusMenu(page);
+    await menu.getByLabel('Custom message').fill('Quick match, then dinner');
+    await menu.getByLabel('Clear after').selectOption('30m');
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    await expect.poll(async () => (await own()).custom_message_expires_at ?? null, FIVE_S).not.toBeNull();
+    const expires = (await own()).custom_message_expires_at!;
+
+    // Closed (the trigger toggles it) and reopened, the menu says when the message clears, not "Don't clear".
+    if ((await trigger(page).getAttribute('aria-expanded')) === 'true') await trigger(page).click();
+    await expect.poll(() => trigger(page).getAttribute('aria-expanded')).toBe('false');
+    menu = await openStatusMenu(page);
+    const clearAfter = menu.getByLabel('Clear after');
+    const hhmm = await page.evaluate((at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }), expires);
+    await expect.poll(() => clearAfter.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent ?? '')).toBe(`Keep current (clears at ${hhmm})`);
+    // A new text saved with it keeps the time.
+    await menu.getByLabel('Custom message').fill('Quick match, then pizza');
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    await expect.poll(async () => (await own()).custom_message, FIVE_S).toBe('Quick match, then pizza');
+    expect((await own()).custom_message_expires_at).toBe(expires);
+    // Friends never see when it clears.
+    expect(await api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`)).not.toHaveProperty('custom_message_expires_at');
+    await page.keyboard.press('Escape');
+  });
 });
 
 describe('forms', () => {

@@ -74,9 +74,10 @@ export class PresenceModel {
           const { status, activity, custom_message, timestamp } = frame;
           const activity_details = frame.activity_details ?? null;
           const activity_since = frame.activity_since ?? null;
+          const custom_message_expires_at = frame.custom_message_expires_at ?? null;
           const username = frame.username ?? this.#self.username;
           const display_name = frame.display_name ?? this.#self.display_name;
-          this.updateSelf({ ...this.#self, username, display_name, status, activity, custom_message, activity_details, activity_since, timestamp });
+          this.updateSelf({ ...this.#self, username, display_name, status, activity, custom_message, custom_message_expires_at, activity_details, activity_since, timestamp });
         }
         break;
       default:

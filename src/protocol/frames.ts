@@ -56,6 +56,8 @@ export interface StatusUpdateFrame {
   custom_message: string | null;
   activity_details?: ActivityDetails | null;
   activity_since?: string | null;
+  /** When the custom message clears itself, or null for never. */
+  custom_message_expires_at?: string | null;
   timestamp: string;
   /** Present only when the user's names changed (a rename). */
   username?: string;

@@ -111,6 +111,8 @@ export const View = Type.Object({
   activity_since: Type.Optional(nullable(Timestamp)),
   /** For viewers allowed only an approximate last seen: how long ago, never the moment. */
   last_seen_approx: Type.Optional(nullable(Type.Union([Type.Literal('recently'), Type.Literal('within_week'), Type.Literal('within_month'), Type.Literal('long_ago')]))),
+  /** Only in the user's own view: when the custom message clears itself, or null for never. */
+  custom_message_expires_at: Type.Optional(nullable(Timestamp)),
 });
 export type View = Static<typeof View>;
 /** Scalar details of an activity, as views carry them. */

@@ -123,6 +123,7 @@ export function sameView(a: View, b: View): boolean {
     a.last_seen === b.last_seen &&
     (a.activity_since ?? null) === (b.activity_since ?? null) &&
     (a.last_seen_approx ?? null) === (b.last_seen_approx ?? null) &&
+    (a.custom_message_expires_at ?? null) === (b.custom_message_expires_at ?? null) &&
     sameDetails(a.activity_details ?? null, b.activity_details ?? null)
   );
 }

@@ -84,7 +84,7 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
   const since = activityShown ? presence.activitySince : null;
   // Timestamps shown to others are to the minute (less to track); self and admins see them exact.
   const exact = tier === 'self' || tier === 'admin';
-  return assemble(
+  const v = assemble(
     subject,
     {
       status: presence.status,
@@ -96,6 +96,9 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     },
     nowMs,
   );
+  // The user's own screens offer the message with its expiry (re-saving it must not lose it); nobody else sees when it ends.
+  if (tier === 'self') v.custom_message_expires_at = presence.customMessage === null || presence.customMessageExpiresAt === null ? null : isoUtc(presence.customMessageExpiresAt);
+  return v;
 }
 
 /** Others see last_seen and activity_since to the minute (less to track); the user and admins see them exact. */

@@ -43,6 +43,7 @@ const statusUpdateBody = (v: View): string =>
     custom_message: v.custom_message,
     activity_details: v.activity_details ?? null,
     activity_since: v.activity_since ?? null,
+    custom_message_expires_at: v.custom_message_expires_at ?? null,
     timestamp: v.timestamp,
   });
 

@@ -44,6 +44,10 @@ export class StatusMessageFormElement extends HTMLElement {
     { id: 'beacon-clear-after', name: 'clear_after', class: 'beacon-input w-full' },
     ...CLEAR_AFTER.map((p) => h('option', { value: p }, CLEAR_AFTER_LABEL[p])),
   );
+  /** "Keep current (clears at …)": offered, and chosen, while the own message has an expiry. */
+  #keep = h('option', { value: 'keep' });
+  /** The own message's expiry (ISO), or null. */
+  #keepAt: string | null = null;
   #chips = new Map<Activity, HTMLButtonElement>();
   #activityError = h('p', { id: 'beacon-activity-error', class: 'text-sm text-red-300', 'data-part': 'activity-error' });
   #save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save message');
@@ -78,7 +82,8 @@ export class StatusMessageFormElement extends HTMLElement {
         this.#showMessageError(`Messages are at most ${MAX_MESSAGE} characters; this one has ${countGraphemes(text)}.`);
         return;
       }
-      void this.#send(text || null, expiresAt(this.#clearAfter.value as ClearAfter, new Date()));
+      const choice = this.#clearAfter.value;
+      void this.#send(text || null, choice === 'keep' ? this.#keepAt : expiresAt(choice as ClearAfter, new Date()));
     });
     clear.addEventListener('click', () => {
       this.#input.value = '';
@@ -105,13 +110,31 @@ export class StatusMessageFormElement extends HTMLElement {
     this.#updateCount();
   }
 
-  /** Shows the current message when the menu opens, unless the user is mid-edit. */
+  /** Shows the current message and when it clears, unless the user is mid-edit. */
   sync(self: View | null): void {
     if (document.activeElement !== this.#input) {
       this.#input.value = self?.custom_message ?? '';
       this.#updateCount();
     }
+    if (document.activeElement !== this.#clearAfter) this.#syncExpiry(self);
     this.showActivity(self);
+  }
+
+  /**
+   * Offers the message's own expiry first, chosen, so that saving it again (or a new text)
+   * keeps when it clears; without one, "Don't clear" is what is in force.
+   */
+  #syncExpiry(self: View | null): void {
+    const at = self?.custom_message ? (self.custom_message_expires_at ?? null) : null;
+    this.#keepAt = at !== null && Date.parse(at) > Date.now() ? at : null;
+    if (this.#keepAt === null) {
+      this.#keep.remove();
+      this.#clearAfter.value = 'never';
+      return;
+    }
+    this.#keep.textContent = `Keep current (clears ${clearsAt(new Date(this.#keepAt), new Date())})`;
+    if (this.#keep.parentNode !== this.#clearAfter) this.#clearAfter.prepend(this.#keep);
+    this.#clearAfter.value = 'keep';
   }
 
   /** Marks the chip of the current activity (aria-pressed and a visible ✓). */
@@ -164,4 +187,10 @@ declare global {
   interface HTMLElementTagNameMap {
     'beacon-status-message-form': StatusMessageFormElement;
   }
+}
+
+/** "at 15:30" today, else "Fri 15:30" (local time). */
+function clearsAt(at: Date, now: Date): string {
+  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return at.toDateString() === now.toDateString() ? `at ${time}` : `${at.toLocaleDateString([], { weekday: 'short' })} ${time}`;
 }

@@ -163,6 +163,14 @@ describe('view: details', () => {
     expect(changedTiers(subject(expiring), subject(cleared), NOW + 1)).toEqual(expect.arrayContaining(['friend', 'self']));
   });
 
+  it("tells only the user when their message clears (so their own screen can keep it), and a new expiry alone is a change for them", () => {
+    const expiring = { ...online, customMessageExpiresAt: NOW + 1_800_000 };
+    expect(view(subject(expiring), 'self', NOW).custom_message_expires_at).toBe(new Date(NOW + 1_800_000).toISOString());
+    for (const tier of ['public', 'friend', 'close_friend', 'admin'] as const) expect(view(subject(expiring), tier, NOW)).not.toHaveProperty('custom_message_expires_at');
+    expect(view(subject(online), 'self', NOW).custom_message_expires_at).toBeNull();
+    expect(changedTiers(subject(online), subject(expiring), NOW)).toEqual(['self']);
+  });
+
   it('hides the custom message of an offline user from everyone but the user', () => {
     const away = { ...offline, customMessage: 'on holiday' };
     expect(view(subject(away), 'close_friend', NOW).custom_message).toBeNull();

@@ -74,7 +74,7 @@ describe('Fanout', () => {
     fanout.deliver({ kind: 'presence', userId: SUBJECT, views });
     flush();
     expect(frames(self.socket)).toEqual([
-      { seq: 1, type: 'status_update', user_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: 'deep work', activity_details: null, activity_since: null, timestamp: TS },
+      { seq: 1, type: 'status_update', user_id: SUBJECT, status: 'busy', activity: 'browsing', custom_message: 'deep work', activity_details: null, activity_since: null, custom_message_expires_at: null, timestamp: TS },
     ]);
     const friendFrame = (custom: string | null) => ({
       seq: 1,
