@@ -199,8 +199,8 @@ describe('your own truth and the status menu', () => {
     await expect.poll(async () => (await own()).custom_message_expires_at ?? null, FIVE_S).not.toBeNull();
     const expires = (await own()).custom_message_expires_at!;
 
-    // Closed (the trigger toggles it) and reopened, the menu says when the message clears, not "Don't clear".
-    if ((await trigger(page).getAttribute('aria-expanded')) === 'true') await trigger(page).click();
+    // Closed and reopened, the menu says when the message clears, not "Don't clear".
+    await page.keyboard.press('Escape');
     await expect.poll(() => trigger(page).getAttribute('aria-expanded')).toBe('false');
     menu = await openStatusMenu(page);
     const clearAfter = menu.getByLabel('Clear after');
@@ -213,7 +213,11 @@ describe('your own truth and the status menu', () => {
     expect((await own()).custom_message_expires_at).toBe(expires);
     // Friends never see when it clears.
     expect(await api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`)).not.toHaveProperty('custom_message_expires_at');
+    // Saving kept the keyboard focus on Save, so Escape still closes the menu and returns focus to its button.
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.textContent)).toBe('Save message');
     await page.keyboard.press('Escape');
+    await expect.poll(() => trigger(page).getAttribute('aria-expanded')).toBe('false');
+    expect(await trigger(page).evaluate((t) => t === document.activeElement)).toBe(true);
   });
 });
 

@@ -158,17 +158,21 @@ export class StatusMessageFormElement extends HTMLElement {
     else this.#input.removeAttribute('aria-invalid');
   }
 
+  /**
+   * Saves the message. The Save button is marked busy (aria-disabled), not disabled: a disabled
+   * button loses focus to the page, and the menu's Escape and Tab no longer reach it.
+   */
   async #send(message: string | null, expires: string | null): Promise<void> {
-    if (!this.actions) return;
+    if (!this.actions || this.#save.getAttribute('aria-disabled') === 'true') return;
     this.#showMessageError('');
-    this.#save.disabled = true;
+    this.#save.setAttribute('aria-disabled', 'true');
     try {
       await this.actions.setStatus(this.manualStatus(), message, message ? expires : null);
     } catch (e) {
       this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters.` }));
       this.#input.focus();
     } finally {
-      this.#save.disabled = false;
+      this.#save.removeAttribute('aria-disabled');
     }
   }
 
