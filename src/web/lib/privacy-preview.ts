@@ -33,7 +33,7 @@ export function previewView(subject: View, settings: Settings, viewer: ViewerTie
       activitySince: subject.activity_since ? Date.parse(subject.activity_since) : null,
       manualStatus: null,
       customMessage: subject.custom_message,
-      customMessageExpiresAt: null,
+      customMessageExpiresAt: subject.custom_message_expires_at ? Date.parse(subject.custom_message_expires_at) : null,
       lastSeen: Number.isNaN(lastSeen) ? null : lastSeen,
       lastActivity: null,
     },
