@@ -31,7 +31,31 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
     provider,
     ...(database.schema ? { migrationTableSchema: database.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  const { results } = await retryingSchemaRaces(async () => {
+    const r = await migrator.migrateToLatest();
+    if (r.error) throw r.error instanceof Error ? r.error : new Error(String(r.error));
+    return r;
+  });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** PostgreSQL's invalid_schema_name. */
+const INVALID_SCHEMA_NAME = '3F000';
+
+/**
+ * Runs `fn` again (up to `attempts` times, `delayMs` apart) when PostgreSQL says a schema does
+ * not exist. Kysely's migrator first lists the tables of every schema in the database, and a
+ * schema that another tenant of the database (another instance's, a test's) drops during that
+ * scan fails the listing with "schema … does not exist"; the next scan does not see it. Our own
+ * schema missing fails every attempt, and the last error is thrown.
+ */
+export async function retryingSchemaRaces<T>(fn: () => Promise<T>, attempts = 5, delayMs = 100): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || (err as { code?: unknown }).code !== INVALID_SCHEMA_NAME) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
 }

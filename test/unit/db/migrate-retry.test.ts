@@ -1,0 +1,46 @@
+/**
+ * Kysely's migrator lists the tables of every schema of the database before migrating, and a
+ * schema another tenant drops during that scan failed the start with `schema "…" does not
+ * exist` (seen once in CI: a cluster test's instance beside the unit suite, whose tests create
+ * and drop schemas). The start retries that error; the errors here are PostgreSQL's own.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryingSchemaRaces } from '../../../src/server/db/migrate.js';
+import { PG_URL } from '../../helpers/databases.js';
+
+describe('retryingSchemaRaces', () => {
+  let client: pg.Client;
+  beforeAll(async () => {
+    client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+  });
+  afterAll(() => client.end());
+  const missingSchema = () => client.query(`select 'no_such_schema_${Date.now()}'::regnamespace`);
+
+  it('tries again when a schema vanished under the scan, and returns the next answer', async () => {
+    let calls = 0;
+    const answer = await retryingSchemaRaces(async () => {
+      calls++;
+      if (calls < 3) await missingSchema();
+      return 'migrated';
+    }, 5, 1);
+    expect(answer).toBe('migrated');
+    expect(calls).toBe(3);
+  });
+
+  it('gives up after the attempts with the last error, and never retries another error', async () => {
+    let calls = 0;
+    await expect(retryingSchemaRaces(async () => {
+      calls++;
+      await missingSchema();
+    }, 3, 1)).rejects.toMatchObject({ code: '3F000' });
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(retryingSchemaRaces(async () => {
+      calls++;
+      await client.query('select * from no_such_table_anywhere');
+    }, 3, 1)).rejects.toMatchObject({ code: '42P01' });
+    expect(calls).toBe(1);
+  });
+});
