@@ -4,7 +4,9 @@
  * idle timeout several times longer than the longest of them: nothing the app does by
  * itself may count as the user being there. Ida leaves her tab untouched: "Still
  * there?" appears, then her friend Fred sees her Away, and her first real input brings
- * her back. Una answers the dialog and stays Online. Both run side by side (~2 min).
+ * her back. Una answers the dialog and stays Online. Sid leaves the dialog unanswered: once
+ * the server has made him away it says friends now see him away (not "soon"), and when he is
+ * back at another tab or device it closes by itself. All three run side by side (~2 min).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -52,13 +54,15 @@ async function openAs(token: string): Promise<Page> {
 
 describe('idle detection at normal timer pace', () => {
   it('an untouched tab is asked "Still there?" and then seen Away; answering keeps the user Online', async () => {
-    const [ida, una, fred] = await Promise.all([user('idle_ida', 'Idle Ida'), user('una_here', 'Una Here'), user('fred_f', 'Fred Friend')]);
+    const [ida, una, fred, sid] = await Promise.all([
+      user('idle_ida', 'Idle Ida'), user('una_here', 'Una Here'), user('fred_f', 'Fred Friend'), user('sid_else', 'Sid Elsewhere'),
+    ]);
     await befriend(ida, fred);
     await befriend(una, fred);
     // Fred watches in his own tab (it goes idle too, which is fine: his view of the others is what matters).
     const fredView = (id: number) => async () => (await api<{ status: string }>(server.baseUrl, fred.token, 'GET', `/users/${id}/status`)).status;
     const start = Date.now();
-    const [idaPage, unaPage, fredPage] = await Promise.all([openAs(ida.token), openAs(una.token), openAs(fred.token)]);
+    const [idaPage, unaPage, fredPage, sidPage] = await Promise.all([openAs(ida.token), openAs(una.token), openAs(fred.token), openAs(sid.token)]);
     await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: 10_000 }).toBe('online');
 
     const idaDialog = idaPage.getByRole('dialog', { name: 'Still there?' });
@@ -100,8 +104,21 @@ describe('idle detection at normal timer pace', () => {
       expect(await fredView(una.id)()).toBe('online');
     })();
 
-    const [idaTimes] = await Promise.all([idaRun, unaRun]);
+    const sidRun = (async () => {
+      const dialog = sidPage.getByRole('dialog', { name: 'Still there?' });
+      await dialog.waitFor({ timeout: IDLE_MS + 30_000 });
+      await dialog.getByText('Your friends will soon see you as away.', { exact: false }).waitFor();
+      // Unanswered: the server makes him away, and the dialog says so.
+      await expect.poll(() => sidPage.locator('[data-part=self-status]').textContent(), { timeout: PROBE_MS + 10_000 }).toMatch(/away/i);
+      await dialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 2_000 });
+      // He is back at another tab or device: this one's question is answered.
+      await api(server.baseUrl, sid.token, 'POST', '/users/me/interaction');
+      await expect.poll(() => sidPage.locator('[data-part=self-status]').textContent(), { timeout: 5_000 }).toMatch(/online/i);
+      await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0);
+    })();
+
+    const [idaTimes] = await Promise.all([idaRun, unaRun, sidRun]);
     console.log('idle at normal pace (ms): dialog after', idaTimes.asked, '; away', idaTimes.awayAfter, 'after the dialog');
-    await Promise.all([idaPage.close(), unaPage.close(), fredPage.close()]);
+    await Promise.all([idaPage.close(), unaPage.close(), fredPage.close(), sidPage.close()]);
   }, 240_000);
 });

@@ -62,6 +62,18 @@ async function resyncHeld(self: View | null = ME) {
   return { h, ws };
 }
 
+/** A harness whose PUT answers (setStatus) wait until the test gives each one its body. */
+function heldPutHarness() {
+  const fetch = new FakeFetch();
+  const held: Array<(body: unknown) => void> = [];
+  const fetchImpl: typeof fetch.fn = async (input, init) => {
+    if (init?.method !== 'PUT') return fetch.fn(input, init);
+    const body = await new Promise<unknown>((r) => held.push(r));
+    return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
+  };
+  return { h: harness({ api: new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl }) }), held };
+}
+
 /** A client with no WebSocket at all (REST only), whose friends-status calls the test answers by hand. */
 function restOnly() {
   const answers: Array<(body: unknown) => void> = [];
@@ -147,16 +159,8 @@ describe('PresenceClient lifecycle', () => {
   });
 
   it('a REST answer older than a frame already applied does not put back the older own view', async () => {
-    const later = (ms: number) => new Date(Date.parse(ME.timestamp) + ms).toISOString();
     // The PUT's answer is held until the test gives it.
-    const fetch = new FakeFetch();
-    const held: Array<(body: unknown) => void> = [];
-    const fetchImpl: typeof fetch.fn = async (input, init) => {
-      if (init?.method !== 'PUT') return fetch.fn(input, init);
-      const body = await new Promise<unknown>((r) => held.push(r));
-      return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
-    };
-    const h = harness({ api: new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl }) });
+    const { h, held } = heldPutHarness();
     h.client.start();
     const ws = h.connect([amy]);
     const pending = h.client.setStatus('busy');
@@ -176,14 +180,7 @@ describe('PresenceClient lifecycle', () => {
   });
 
   it('a REST answer about the own status from before stop()+start() is not applied to the new run', async () => {
-    const fetch = new FakeFetch();
-    const held: Array<(body: unknown) => void> = [];
-    const fetchImpl: typeof fetch.fn = async (input, init) => {
-      if (init?.method !== 'PUT') return fetch.fn(input, init);
-      const body = await new Promise<unknown>((r) => held.push(r));
-      return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
-    };
-    const h = harness({ api: new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl }) });
+    const { h, held } = heldPutHarness();
     h.client.start();
     h.connect([amy]);
     const pending = h.client.setStatus('busy');
