@@ -104,7 +104,7 @@ export class Fleet {
   /** Forks one worker per slice and hands it its clients. */
   static async start(slices: ClientSpec[][], opts: { compression: boolean; concurrency: number; seed: number }, ledger: Ledger): Promise<Fleet> {
     const handles = slices.map(() => {
-      const child = track(fork(WORKER, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+      const child = track(fork(WORKER, [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean)], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
       return new WorkerHandle(child, ledger);
     });
     await Promise.all(handles.map((h) => h.next('ready-to-work', 30_000)));

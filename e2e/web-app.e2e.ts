@@ -176,6 +176,17 @@ describe('your own truth and the status menu', () => {
     await field.fill('👍'.repeat(129));
     await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
     expect(await menu.locator('[data-part=message-error]').textContent()).toContain('1 characters too many');
+    // A pasted right-to-left override would reverse what friends see after it: refused before it is sent.
+    await field.fill('see you \u202e8pm');
+    await expect.poll(() => menu.locator('[data-part=message-error]').textContent()).toContain('text-direction controls');
+    const puts: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => { if (r.method() === 'PUT') puts.push(r.url()); };
+    page.on('request', onRequest);
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    page.off('request', onRequest);
+    expect(puts).toEqual([]);
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
     await field.fill('GG ');
     await menu.getByRole('button', { name: 'Emoji' }).click();
     await menu.getByLabel('Search emoji').fill('fire');

@@ -21,3 +21,25 @@ export function takeGraphemes(text: string, max: number): string {
   }
   return out;
 }
+
+/**
+ * What no text shown to friends may hold: control characters (line breaks and tabs among
+ * them), line and paragraph separators, and the bidi controls that embed, override or isolate
+ * a direction (U+202A–U+202E, U+2066–U+2069). One of them left open in a custom message
+ * reverses or reorders the text shown after it, so a message could pass for another one
+ * ("Trojan Source"). The bidi marks (LRM, RLM, ALM) stay allowed: right-to-left writers use
+ * them, and they change no text but their neighbours' direction.
+ */
+const TEXT_UNSAFE_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const TEXT_UNSAFE = new RegExp(`[${TEXT_UNSAFE_CLASS}]`);
+const TEXT_UNSAFE_ALL = new RegExp(`[${TEXT_UNSAFE_CLASS}]`, 'g');
+
+/** Whether `text` holds a control character, a line or paragraph separator, or a bidi embedding, override or isolate. */
+export function hasUnsafeText(text: string): boolean {
+  return TEXT_UNSAFE.test(text);
+}
+
+/** `text` with every such character made a space: for text Beacon shows but did not get from a person's typing (calendar titles, game details). */
+export function safeText(text: string): string {
+  return text.replace(TEXT_UNSAFE_ALL, ' ');
+}

@@ -67,6 +67,41 @@ describe('status API', () => {
   });
 
   it.each([
+    ['a line break', 'gg\nAdmin: your account is suspended'],
+    ['a right-to-left override', 'invite \u202egnp.exe'],
+    ['a bidi isolate', 'x\u2067y'],
+    ['a control character', 'a\u0007b'],
+  ])('refuses a custom message with %s, by REST and by socket, and friends keep seeing the old one', async (_what, message) => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    await put(alice, { status: 'busy', custom_message: 'in a meeting' });
+    const res = await put(alice, { status: 'busy', custom_message: message });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: 'custom_message may not hold line breaks, control characters or bidi controls' });
+    const error = await a.after(
+      () => a.send({ type: 'set_status', status: 'busy', custom_message: message }),
+      (f) => f.type === 'error',
+    );
+    expect(error).toMatchObject({ code: 'VALIDATION_ERROR' });
+    const rule = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/users/me/status/schedule',
+      headers: bearer(alice.token),
+      payload: { time_zone: 'UTC', rules: [{ days: [1], from: '09:00', to: '10:00', status: 'busy', message }] },
+    });
+    expect(rule.statusCode).toBe(400);
+    expect(rule.json().message).toContain('may not hold line breaks');
+    expect((await friendsStatus(bob)).json()[0]).toMatchObject({ user_id: alice.id, custom_message: 'in a meeting' });
+  });
+
+  it('keeps right-to-left text and its direction marks in a custom message', async () => {
+    const rtl = '\u200fבפגישה עד 15:00';
+    const res = await put(alice, { status: 'busy', custom_message: rtl });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().custom_message).toBe(rtl);
+  });
+
+  it.each([
     [{ status: 'in_game' }],
     [{ status: 'offline' }],
     [{ status: 'busy', custom_message: 'x'.repeat(129) }],

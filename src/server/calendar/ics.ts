@@ -7,6 +7,7 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { isTimeZone } from '../presence/schedule.js';
+import { safeText } from '../../protocol/text.js';
 import { FeedError } from './safe-fetch.js';
 
 export interface BusyInterval {
@@ -113,7 +114,9 @@ function blocksTime(c: ICAL.Component): boolean {
 
 function summaryOf(c: ICAL.Component): string | null {
   const s = c.getFirstPropertyValue('summary');
-  return typeof s === 'string' && s.trim() !== '' ? s.trim().slice(0, 100) : null;
+  // Shown to friends as a message: a feed's line breaks and bidi controls become spaces (protocol/text.ts).
+  const text = typeof s === 'string' ? safeText(s).trim() : '';
+  return text !== '' ? text.slice(0, 100) : null;
 }
 
 /** The TZID parameter of a date property (ical.js drops it from times whose zone is not registered). */

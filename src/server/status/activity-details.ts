@@ -1,10 +1,11 @@
 /**
  * Activity details as friends see them (a game's opponent, score, mode…): at most 16 keys of
  * at most 32 characters, each value a string of at most 100 characters, a finite number or a
- * boolean. Anything else (nested objects, arrays, null) is left out rather than refused, so a
+ * boolean. Line breaks, control characters and bidi controls in keys and text become spaces
+ * (protocol/text.ts), as friends see them. Anything else (nested objects, arrays, null) is left out rather than refused, so a
  * game server sending richer payloads keeps working; what is shown stays small and flat.
  */
-import type { ActivityDetails } from '../../protocol/index.js';
+import { safeText, type ActivityDetails } from '../../protocol/index.js';
 
 const MAX_KEYS = 16;
 const MAX_KEY = 32;
@@ -16,7 +17,7 @@ export function cleanDetails(raw: object | undefined | null): ActivityDetails | 
   let n = 0;
   for (const [key, value] of Object.entries(raw)) {
     if (n >= MAX_KEYS || key.length === 0 || key.length > MAX_KEY) continue;
-    if (typeof value === 'string') out[key] = value.slice(0, MAX_TEXT);
+    if (typeof value === 'string') out[safeText(key)] = safeText(value.slice(0, MAX_TEXT));
     else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') out[key] = value;
     else continue;
     n++;

@@ -3,7 +3,7 @@
  * settings; a game server's events): each is checked here and turned into a presence input,
  * which the presence service applies and shares. Nothing here changes a replica directly.
  */
-import { countGraphemes, MAX_CUSTOM_MESSAGE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, hasUnsafeText, MAX_CUSTOM_MESSAGE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
@@ -119,12 +119,19 @@ export class StatusCommands {
   }
 }
 
-/** A custom message counts characters as people see them (grapheme clusters), as the web app's counter does. */
+/**
+ * A custom message counts characters as people see them (grapheme clusters), as the web app's
+ * counter does, and holds no line breaks, control characters or bidi controls.
+ */
 function checkMessage(message: string | null | undefined, field: string): void {
   // A grapheme is at least one UTF-16 unit, so a message no longer than the limit in units
   // is within it: segmenting (the costly part, on every set_status) is only for longer ones.
   if (message && message.length > MAX_CUSTOM_MESSAGE && countGraphemes(message) > MAX_CUSTOM_MESSAGE) {
     throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_CUSTOM_MESSAGE} characters`);
+  }
+  // Friends see it in their lists: it may not write lines there or reverse the text around it (text.ts).
+  if (message && hasUnsafeText(message)) {
+    throw new AppError('VALIDATION_ERROR', `${field} may not hold line breaks, control characters or bidi controls`);
   }
 }
 

@@ -138,7 +138,7 @@ export class FriendCardElement extends HTMLElement {
       : null;
 
     const message = v.custom_message
-      ? h('p', { class: 'beacon-wrap mt-1 text-sm text-slate-200 italic', 'data-part': 'message', title: v.custom_message }, `“${v.custom_message}”`)
+      ? h('p', { class: 'beacon-wrap mt-1 text-sm text-slate-200 italic', 'data-part': 'message', dir: 'auto', title: v.custom_message }, `“${v.custom_message}”`)
       : null;
 
     const approx = v.status === 'offline' && !v.last_seen && v.last_seen_approx ? LAST_SEEN_APPROX[v.last_seen_approx] : null;

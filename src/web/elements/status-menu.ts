@@ -226,7 +226,7 @@ export class StatusMenuElement extends HTMLElement {
       h('span', { class: 'truncate font-medium', 'data-part': 'self-status' }, own ? own.label : 'Status'),
       own?.audience && own.shown !== 'invisible' ? h('span', { class: 'sr-only' }, ` (${own.audience})`) : null,
       self?.custom_message
-        ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message' }, `“${self.custom_message}”`)
+        ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message', dir: 'auto' }, `“${self.custom_message}”`)
         : null,
       h('span', { 'aria-hidden': 'true', class: 'text-slate-400' }, '▾'),
     );

@@ -8,7 +8,10 @@ import type { Activity, ManualStatus, View } from '../lib/label-types.js';
 import { ACTIVITY_LABEL } from '../lib/labels.js';
 import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, type ClearAfter } from '../lib/expiry.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { countGraphemes, insertAt } from '../lib/graphemes.js';
+import { countGraphemes, hasUnsafeText, insertAt } from '../lib/graphemes.js';
+
+/** Pasted text can carry characters friends must not get (protocol/text.ts): say which, and keep the text to fix. */
+const UNSAFE_TEXT = 'Messages can\u2019t hold tabs, line breaks or hidden text-direction controls (often pasted along with text). Remove them and save again.';
 import { h } from '../lib/dom.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
@@ -82,6 +85,10 @@ export class StatusMessageFormElement extends HTMLElement {
         this.#showMessageError(`Messages are at most ${MAX_MESSAGE} characters; this one has ${countGraphemes(text)}.`);
         return;
       }
+      if (hasUnsafeText(text)) {
+        this.#showMessageError(UNSAFE_TEXT);
+        return;
+      }
       const choice = this.#clearAfter.value;
       void this.#send(text || null, choice === 'keep' ? this.#keepAt : expiresAt(choice as ClearAfter, new Date()));
     });
@@ -149,6 +156,7 @@ export class StatusMessageFormElement extends HTMLElement {
     this.#count.classList.toggle('text-red-300', over);
     this.#count.classList.toggle('text-slate-400', !over);
     if (over) this.#showMessageError(`${n - MAX_MESSAGE} characters too many.`);
+    else if (hasUnsafeText(this.#input.value)) this.#showMessageError(UNSAFE_TEXT);
     else if (this.#input.getAttribute('aria-invalid') === 'true') this.#showMessageError('');
   }
 
@@ -169,7 +177,7 @@ export class StatusMessageFormElement extends HTMLElement {
     try {
       await this.actions.setStatus(this.manualStatus(), message, message ? expires : null);
     } catch (e) {
-      this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters.` }));
+      this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters, with no tabs or text-direction controls.` }));
       this.#input.focus();
     } finally {
       this.#save.removeAttribute('aria-disabled');

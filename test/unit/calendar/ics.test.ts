@@ -30,6 +30,24 @@ describe('busyIntervals', () => {
     expect(titles).not.toContain('Birthday');
   });
 
+  it('makes line breaks and bidi controls in a title spaces: the title may become a message friends see', () => {
+    const at = (h: number) => `2026030${h}T100000Z`;
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'BEGIN:VEVENT',
+      'UID:a@test',
+      // An escaped line break (RFC 5545 \\n) and a right-to-left override with no end.
+      'SUMMARY:Lunch\\nwith Bob \u202egnp.exe',
+      `DTSTART:${at(2)}`,
+      `DTEND:${at(3)}`,
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const [b] = busyIntervals(ics, Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-03-05T00:00:00Z'), 'UTC');
+    expect(b?.title).toBe('Lunch with Bob  gnp.exe');
+  });
+
   it('refuses what is not a calendar', () => {
     expect(() => busyIntervals('hello', 0, 1, 'UTC')).toThrow();
   });

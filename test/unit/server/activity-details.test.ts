@@ -17,6 +17,12 @@ describe('activity details as friends see them', () => {
     expect(cleanDetails({ ['k'.repeat(33)]: 1 })).toBeNull();
   });
 
+  it('makes line breaks, control characters and bidi controls spaces, in keys and text', () => {
+    expect(cleanDetails({ 'map\u202e': 'Dust\n2\u2066x', mode: 'ranked\u0000' })).toEqual({ 'map ': 'Dust 2 x', mode: 'ranked ' });
+    // Right-to-left text and its marks are not controls.
+    expect(cleanDetails({ map: '\u200fמפה' })).toEqual({ map: '\u200fמפה' });
+  });
+
   it('answers null for nothing to show', () => {
     expect(cleanDetails(undefined)).toBeNull();
     expect(cleanDetails({})).toBeNull();
