@@ -64,6 +64,8 @@ export interface Config {
   replicaLingerMs: number;
   /** permessage-deflate on the WebSocket. */
   wsCompression: boolean;
+  /** Sockets one client address (an IPv6 /64) may hold before authenticating; more upgrades get 429 (pending-auth.ts). */
+  wsPendingPerAddress: number;
   /** Where the built front end lives; null disables static serving. */
   webRoot: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -313,6 +315,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
     replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 1000, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
+    wsPendingPerAddress: int(env, 'BEACON_WS_PENDING_PER_ADDRESS', 256, 1, 1_000_000),
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),
     logFormat: logFormat(env),

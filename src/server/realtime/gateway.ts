@@ -19,6 +19,7 @@ import type { Services } from '../services.js';
 import { Admission } from './admission.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { parseClientFrame } from './client-frames.js';
+import { PendingAuth } from './pending-auth.js';
 import { Connection } from './connection.js';
 import { Fanout } from './fanout.js';
 import { originCheck } from './origin-check.js';
@@ -80,6 +81,7 @@ export class Gateway {
   #pinger: NodeJS.Timeout | null = null;
   readonly #on: SocketListeners;
   readonly #admission = new Admission();
+  readonly #pending: PendingAuth;
 
   constructor(
     private readonly services: Services,
@@ -87,6 +89,7 @@ export class Gateway {
   ) {
     const { presence, now, config } = services;
     this.registry = new Registry();
+    this.#pending = new PendingAuth(config.wsPendingPerAddress);
     this.#batcher = new Batcher(config.batchWindowMs, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
@@ -122,7 +125,8 @@ export class Gateway {
       '/ws/status',
       {
         websocket: true,
-        preValidation: originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins),
+        // The origin first: a refused origin holds no slot of its address's sockets awaiting auth.
+        preValidation: [originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins), this.#pending.check],
         schema: { hide: true },
         // ws writes the 101 response itself, so headers set for it are never sent: skip
         // @fastify/helmet's per-request work on every upgrade (when the app uses helmet).
@@ -207,16 +211,23 @@ export class Gateway {
     socket.removeAllListeners('error');
     socket.on('error', this.#on.error);
     detachResponse(socket);
-    this.#awaitAuth(socket, req.log, req.id);
+    this.#awaitAuth(socket, req.log, req.id, this.#pending.releaseOf(req.raw));
   }
 
-  /** Waits for the `auth` frame; holds only the socket (not the request) in its closures. */
-  #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string): void {
+  /**
+   * Waits for the `auth` frame; holds only the socket (not the request) in its closures.
+   * `release` gives back the address's slot of sockets awaiting auth (pending-auth.ts) once
+   * the token is verified or the socket goes.
+   */
+  #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, release: () => void): void {
     const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
     let early: RawData[] | null = [];
     let errLog: FastifyRequest['log'] | null = reqLog;
-    const onClose = () => clearTimeout(authTimer);
+    const onClose = () => {
+      clearTimeout(authTimer);
+      release();
+    };
     const onFirst = (data: RawData, isBinary: boolean) => {
       if (state === 'pending') {
         if (early && early.length < 16) early.push(data);
@@ -227,10 +238,14 @@ export class Gateway {
       if (!parsed?.ok || parsed.frame.type !== 'auth') return socket.close(CloseCode.UNAUTHORIZED, 'first frame must be auth');
       state = 'pending';
       // Verified in time: the socket now only waits for its turn (admission.ts), however long.
-      const verified = () => clearTimeout(authTimer);
+      const verified = () => {
+        clearTimeout(authTimer);
+        release();
+      };
       this.#authenticate(socket, parsed.frame.token, reqId, verified).then(
         (conn) => {
           clearTimeout(authTimer);
+          release();
           // Nothing of this handshake (closures, the auth timer) stays with the socket.
           (socket as Tagged)[HANDSHAKE] = null;
           errLog = null;
@@ -241,6 +256,7 @@ export class Gateway {
           for (const d of queued) this.#onMessage(conn, d, false);
         },
         (err: unknown) => {
+          release();
           (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
           errLog = null;
           socket.close(1011, 'internal error');

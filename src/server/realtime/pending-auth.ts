@@ -1,0 +1,90 @@
+/**
+ * Sockets that have not authenticated yet, counted per client address (an IPv6 client by its
+ * /64, which one host is commonly given whole). Each such socket holds a file descriptor for up
+ * to the 5 s auth timeout, and a process has a fixed number of them: without a cap, one address
+ * opening sockets it never authenticates could take every descriptor and refuse everyone else's
+ * connects. An upgrade past the cap is refused with 429 before it becomes a socket; a legitimate
+ * client authenticates within milliseconds of connecting, so only a flood meets the cap.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const RETRY_AFTER_S = 5;
+
+/** The key an address is counted under: IPv4 (mapped or not) whole, IPv6 by its /64. */
+export function addressKey(ip: string): string {
+  const bare = ip.split('%')[0]!.toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (mapped) return mapped[1]!;
+  if (!bare.includes(':')) return bare;
+  const [head = '', tail = ''] = bare.split('::');
+  const h = head ? head.split(':') : [];
+  const t = bare.includes('::') && tail ? tail.split(':') : [];
+  const groups = bare.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
+export class PendingAuth {
+  readonly #count = new Map<string, number>();
+  /** The release of each claimed upgrade, until its socket authenticates or goes. */
+  readonly #releases = new WeakMap<IncomingMessage, () => void>();
+  #refused = 0;
+  #loggedAt = -Infinity;
+
+  constructor(private readonly perAddress: number) {}
+
+  /** Sockets waiting to authenticate from this address's key (tests, metrics). */
+  waiting(ip: string): number {
+    return this.#count.get(addressKey(ip)) ?? 0;
+  }
+
+  /**
+   * preValidation hook of the upgrade route: claims a slot for the request's address, or
+   * answers 429. The slot is given back when the connection closes, or earlier by release().
+   */
+  readonly check = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const key = addressKey(req.ip);
+    const n = this.#count.get(key) ?? 0;
+    if (n >= this.perAddress) {
+      // A flood must not flood the log too: one line per second at most, with the count since the last.
+      this.#refused++;
+      const at = Date.now();
+      if (at - this.#loggedAt >= 1000) {
+        req.log.warn({ address: key, waiting: n, refused: this.#refused }, 'websocket upgrades refused: too many sockets from one address waiting to authenticate');
+        this.#loggedAt = at;
+        this.#refused = 0;
+      }
+      await reply
+        .status(429)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send({ code: 'RATE_LIMITED', message: 'Too many connections from your address are waiting to authenticate; try again in a few seconds' });
+      return;
+    }
+    this.#count.set(key, n + 1);
+    const msg = req.raw;
+    const raw = msg.socket;
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      raw.off('close', release);
+      this.#releases.delete(msg);
+      const left = (this.#count.get(key) ?? 1) - 1;
+      if (left > 0) this.#count.set(key, left);
+      else this.#count.delete(key);
+    };
+    // An upgrade that fails before it becomes a socket (a bad handshake) gives its slot back too.
+    raw.once('close', release);
+    this.#releases.set(msg, release);
+  };
+
+  /** The upgrade's slot, to give back once its socket authenticated or closed (idempotent). */
+  releaseOf(req: IncomingMessage): () => void {
+    return this.#releases.get(req) ?? noop;
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,109 @@
+/**
+ * An address that opens sockets and never authenticates must not take the server's file
+ * descriptors from everyone else: past BEACON_WS_PENDING_PER_ADDRESS such sockets its
+ * upgrades get 429, while other addresses (other loopback addresses here) connect as usual.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { addressKey } from '../../../src/server/realtime/pending-auth.js';
+import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+
+type Opened = { ws: WebSocket; status: 101 } | { ws: WebSocket; status: number; body: string };
+
+/** Opens a socket from a chosen loopback address: 101 when it upgraded, else the HTTP answer. */
+function open(url: string, localAddress: string): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws/status`, { localAddress });
+    ws.once('open', () => resolve({ ws, status: 101 }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ ws, status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+function closed(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.once('close', (code) => resolve(code)));
+}
+
+function firstFrame(ws: WebSocket): Promise<{ type: string }> {
+  return new Promise((resolve) => ws.once('message', (d: Buffer) => resolve(JSON.parse(d.toString()) as { type: string })));
+}
+
+describe('sockets awaiting auth, per address', () => {
+  let t: LiveApp;
+  const sockets: WebSocket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.terminate();
+    await t.close();
+  });
+
+  async function flood(from: string, n: number): Promise<Opened[]> {
+    const out: Opened[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = await open(t.url, from);
+      sockets.push(o.ws);
+      out.push(o);
+    }
+    return out;
+  }
+
+  it('refuses an address past the cap with 429 while others connect and authenticate', async () => {
+    t = await startLiveApp({ wsPendingPerAddress: 4 });
+    const alice = await t.register('alice');
+    const opened = await flood('127.0.0.2', 6);
+    expect(opened.map((o) => o.status)).toEqual([101, 101, 101, 101, 429, 429]);
+    const refused = opened[4]!;
+    expect(JSON.parse('body' in refused ? refused.body : '{}')).toMatchObject({ code: 'RATE_LIMITED' });
+
+    // Another address is not affected: it connects and gets its ready snapshot.
+    const other = await open(t.url, '127.0.0.3');
+    sockets.push(other.ws);
+    expect(other.status).toBe(101);
+    const ready = firstFrame(other.ws);
+    other.ws.send(JSON.stringify({ type: 'auth', token: alice.token }));
+    expect((await ready).type).toBe('ready');
+  });
+
+  it('gives a slot back when a socket authenticates, closes or is dropped, so the address is never locked out for good', async () => {
+    t = await startLiveApp({ wsPendingPerAddress: 2 });
+    const alice = await t.register('alice');
+    const [a, b] = await flood('127.0.0.2', 2);
+    expect((await flood('127.0.0.2', 1))[0]!.status).toBe(429);
+
+    // The first authenticates: its slot is free again, and an authenticated socket holds none.
+    const ready = firstFrame(a!.ws);
+    a!.ws.send(JSON.stringify({ type: 'auth', token: alice.token }));
+    expect((await ready).type).toBe('ready');
+    const [c] = await flood('127.0.0.2', 1);
+    expect(c!.status).toBe(101);
+    expect((await flood('127.0.0.2', 1))[0]!.status).toBe(429);
+
+    // The second closes, the third is dropped without a closing handshake: both slots come back.
+    const bGone = closed(b!.ws);
+    b!.ws.close();
+    await bGone;
+    c!.ws.terminate();
+    await expect.poll(async () => (await flood('127.0.0.2', 2)).map((o) => o.status)).toEqual([101, 101]);
+  });
+
+  it('gives the slot back when the auth timeout closes a silent socket', async () => {
+    t = await startLiveApp({ wsPendingPerAddress: 1 }, { gateway: { authTimeoutMs: 100 } });
+    const [silent] = await flood('127.0.0.2', 1);
+    expect((await flood('127.0.0.2', 1))[0]!.status).toBe(429);
+    expect(await closed(silent!.ws)).toBe(4408);
+    await expect.poll(async () => (await flood('127.0.0.2', 1))[0]!.status).toBe(101);
+  });
+
+  it('counts IPv4 whole, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:DB8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+  });
+});
