@@ -96,6 +96,48 @@ describe('friend menu: invite to Pong', () => {
   });
 });
 
+describe('a refused invitation keeps the keyboard where it was', () => {
+  it('leaves focus on Invite with the reason, and Escape still closes the menu; a refused accept leaves it on Play', async () => {
+    const refuse = (code: string, message: string) => ({ status: code === 'RATE_LIMITED' ? 429 : 404, contentType: 'application/json', body: JSON.stringify({ code, message }) });
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await friendCard(page, 'vic').waitFor();
+    const card = await openFriendMenu(page, 'vic');
+    await page.route('**/api/v1/users/me/friends/*/invite', (r) => r.fulfill(refuse('RATE_LIMITED', 'Too many invitations')), { times: 1 });
+    const invite = card.getByRole('button', { name: 'Invite Vic Hale to Pong' });
+    await invite.focus();
+    await page.keyboard.press('Enter');
+    await card.getByText('Too many attempts. Wait a moment and try again.').waitFor({ timeout: 5000 });
+    await expect.poll(() => invite.getAttribute('aria-disabled')).toBeNull();
+    expect(await invite.evaluate((e) => e === document.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => card.getByRole('button', { name: 'Invite Vic Hale to Pong' }).isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-expanded'))).toBe('false');
+
+    const vicCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await vicCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), vic.token);
+    const vicPage = await vicCtx.newPage();
+    try {
+      await vicPage.goto(`${server.baseUrl}/#/friends`);
+      await friendCard(vicPage, 'uma').waitFor();
+      await vicPage.route('**/api/v1/users/me/friends/*/invite/*/accept', (r) => r.fulfill(refuse('NOT_FOUND', 'No such invitation')), { times: 1 });
+      await api(server.baseUrl, uma.token, 'POST', `/users/me/friends/${vic.id}/invite`);
+      const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox invites you to a Pong match' });
+      await dialog.waitFor();
+      const play = dialog.getByRole('button', { name: 'Play' });
+      await play.focus();
+      await vicPage.keyboard.press('Enter');
+      await dialog.getByText('Could not accept: That no longer exists.').waitFor({ timeout: 5000 });
+      await expect.poll(() => play.getAttribute('aria-disabled')).toBeNull();
+      expect(await play.evaluate((e) => e === document.activeElement)).toBe(true);
+      await expectAccessible(vicPage, 'game invitation, accept refused');
+      await vicPage.keyboard.press('Escape');
+      await expect.poll(() => dialog.isHidden()).toBe(true);
+    } finally {
+      await vicCtx.close();
+    }
+  });
+});
+
 describe('friend menu: block', () => {
   it('blocks in two steps; the friend leaves the list and can no longer ask again', async () => {
     await page.goto(`${server.baseUrl}/#/friends`);

@@ -9,6 +9,7 @@
  */
 import type { ApiClient } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
+import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 
@@ -125,17 +126,18 @@ export class GameInviteDialogElement extends HTMLElement {
     if (!invite || !this.#api) return;
     const quiet = !this.#quiet.hidden;
     const [play, error] = quiet ? [this.#quietPlay, this.#quietError] : [this.#play, this.#error];
-    play.disabled = true;
-    try {
-      await this.#api.acceptGameInvite(invite.fromUserId, invite.inviteId);
-      this.#dialog.close();
-      this.#quiet.hidden = true;
-      startMatch();
-    } catch (e) {
-      error.textContent = `Could not accept: ${errorMessage(e)}`;
-    } finally {
-      play.disabled = false;
-    }
+    const api = this.#api;
+    // Busy, not disabled: a failed accept leaves focus on Play, to read the error and retry (busy-button.ts).
+    await whileBusy(play, async () => {
+      try {
+        await api.acceptGameInvite(invite.fromUserId, invite.inviteId);
+        this.#dialog.close();
+        this.#quiet.hidden = true;
+        startMatch();
+      } catch (e) {
+        error.textContent = `Could not accept: ${errorMessage(e)}`;
+      }
+    });
   }
 }
 

@@ -7,6 +7,7 @@
 import type { Activity, ManualStatus, View } from '../lib/label-types.js';
 import { ACTIVITY_LABEL } from '../lib/labels.js';
 import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, type ClearAfter } from '../lib/expiry.js';
+import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { countGraphemes, hasUnsafeText, insertAt } from '../lib/graphemes.js';
 
@@ -166,22 +167,19 @@ export class StatusMessageFormElement extends HTMLElement {
     else this.#input.removeAttribute('aria-invalid');
   }
 
-  /**
-   * Saves the message. The Save button is marked busy (aria-disabled), not disabled: a disabled
-   * button loses focus to the page, and the menu's Escape and Tab no longer reach it.
-   */
+  /** Saves the message. The Save button is marked busy meanwhile, keeping focus (busy-button.ts). */
   async #send(message: string | null, expires: string | null): Promise<void> {
-    if (!this.actions || this.#save.getAttribute('aria-disabled') === 'true') return;
-    this.#showMessageError('');
-    this.#save.setAttribute('aria-disabled', 'true');
-    try {
-      await this.actions.setStatus(this.manualStatus(), message, message ? expires : null);
-    } catch (e) {
-      this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters, with no tabs or text-direction controls.` }));
-      this.#input.focus();
-    } finally {
-      this.#save.removeAttribute('aria-disabled');
-    }
+    const actions = this.actions;
+    if (!actions) return;
+    await whileBusy(this.#save, async () => {
+      this.#showMessageError('');
+      try {
+        await actions.setStatus(this.manualStatus(), message, message ? expires : null);
+      } catch (e) {
+        this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters, with no tabs or text-direction controls.` }));
+        this.#input.focus();
+      }
+    });
   }
 
   async #activity(activity: Activity): Promise<void> {

@@ -9,6 +9,7 @@ import type { ApiClient } from '../../client/api.js';
 import type { FriendCategory, View } from '../lib/label-types.js';
 import { CATEGORY_LABEL } from '../lib/labels.js';
 import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
+import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { sentInvites } from '../elements/game-invite-dialog.js';
@@ -177,17 +178,21 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     );
   });
   remove.addEventListener('blur', disarm);
+  // Busy, not disabled, while it is sent: a refusal leaves focus in the menu (busy-button.ts).
   invite.addEventListener('click', () => {
-    invite.disabled = true;
-    ctx.api.inviteToGame(view.user_id).then(
-      (inviteId) => {
-        sentInvites.add(inviteId);
-        ctx.notify(`Invitation sent to ${name}. The match starts when they accept.`);
-        setOpen(false);
-        toggle.focus();
-      },
-      (e: unknown) => (error.textContent = errorMessage(e)),
-    ).finally(() => (invite.disabled = false));
+    void whileBusy(invite, () =>
+      ctx.api.inviteToGame(view.user_id).then(
+        (inviteId) => {
+          sentInvites.add(inviteId);
+          ctx.notify(`Invitation sent to ${name}. The match starts when they accept.`);
+          setOpen(false);
+          toggle.focus();
+        },
+        (e: unknown) => {
+          error.textContent = errorMessage(e);
+        },
+      ),
+    );
   });
   // Blocking also unfriends, and they can no longer ask again: two steps, like removing.
   block.addEventListener('click', () => {
