@@ -232,6 +232,28 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await history.ofUser(b!.id)).toHaveLength(1);
   });
 
+  it('reads a user\'s history back a day at a time (data export), rows that share a time on the same day', async () => {
+    const history = new HistoryRepository(database.db);
+    const a = await mk('days_a');
+    const b = await mk('days_b');
+    const DAY = 86_400_000;
+    await history.append([
+      { userId: a!.id, at: T0 + DAY, status: 'away' },
+      { userId: a!.id, at: T0, status: 'online' },
+      { userId: a!.id, at: T0, status: 'busy' },
+      { userId: a!.id, at: T0 + DAY - 1, status: 'offline' },
+      { userId: b!.id, at: T0 + 2 * DAY, status: 'online' },
+      { userId: a!.id, at: T0 + 3 * DAY, status: 'online' },
+    ]);
+    const days: Array<Array<[number, string]>> = [];
+    for await (const day of history.daysOfUser(a!.id)) days.push(day.map((t) => [t.at - T0, t.status]));
+    expect(days.map((d) => d.map(([at]) => at))).toEqual([[0, 0, DAY - 1], [DAY], [3 * DAY]]);
+    expect(days[0]!.map(([, s]) => s).sort()).toEqual(['busy', 'offline', 'online']);
+    const none: unknown[] = [];
+    for await (const day of history.daysOfUser(999_999)) none.push(day);
+    expect(none).toEqual([]);
+  });
+
   it('resets users left online by a crash to offline with last_seen = the last alive time', async () => {
     const presence = new PresenceRepository(database.db);
     const ghost = await mk('ghost');

@@ -8,7 +8,7 @@ import { verify } from '@node-rs/argon2';
 import type { AuthContext, AuthService } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { FriendsService } from '../friends/friends-service.js';
-import type { HistoryRepository } from '../history/history-repository.js';
+import type { HistoryRepository, Transition } from '../history/history-repository.js';
 import type { NotificationRepository } from '../notifications/notification-repository.js';
 import type { PresenceService } from '../status/presence-service.js';
 import type { AccountRepository } from './account-repository.js';
@@ -26,22 +26,26 @@ export class AccountService {
     },
   ) {}
 
-  async export(auth: AuthContext) {
+  /**
+   * Everything stored about the user, as JSON text in pieces: the small part at once, then
+   * `presence_history` (up to ~130,000 rows) a day at a time, with a turn of the event loop
+   * between days, so an export never holds up everyone else's traffic.
+   */
+  async export(auth: AuthContext): Promise<AsyncIterable<string>> {
     const { repo, friends, presence, history, now } = this.deps;
     const rows = await repo.exportRows(auth.userId);
     if (!rows) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
-    return {
+    const head = {
       exported_at: new Date(now()).toISOString(),
       ...rows,
       current_status: await presence.userStatus(auth, auth.userId),
       friends: await friends.listFriends(auth.userId),
       friend_requests: await friends.listRequests(auth.userId),
       blocked_users: await friends.listBlocked(auth.userId),
-      // Changes of your effective status, kept for BEACON_HISTORY_RETENTION_DAYS (patterns).
-      presence_history: (await history.ofUser(auth.userId)).map((t) => ({ at: new Date(t.at).toISOString(), status: t.status })),
       // Browsers that receive your pushes, friends you watch, and your notification period.
       notifications: await this.deps.notifications.exportRows(auth.userId),
     };
+    return exportText(head, history.daysOfUser(auth.userId));
   }
 
   async delete(auth: AuthContext, password: string): Promise<void> {
@@ -56,4 +60,17 @@ export class AccountService {
     friends.accountDeleted(auth.userId, friendIds, requests);
     for (const sessionId of sessions) authService.revoked(sessionId, auth.userId);
   }
+}
+
+/** The export's JSON: `head`'s fields, then `presence_history` (changes of your effective status, kept for BEACON_HISTORY_RETENTION_DAYS) day by day. */
+async function* exportText(head: object, days: AsyncIterable<Transition[]>): AsyncGenerator<string> {
+  yield `${JSON.stringify(head).slice(0, -1)},"presence_history":[`;
+  let first = true;
+  for await (const day of days) {
+    const text = JSON.stringify(day.map((t) => ({ at: new Date(t.at).toISOString(), status: t.status })));
+    yield `${first ? '' : ','}${text.slice(1, -1)}`;
+    first = false;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  yield ']}';
 }
