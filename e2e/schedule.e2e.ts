@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
-import { shot } from './helpers/ui.js';
+import { openStatusMenu, shot } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 
 let server: ServerHandle;
@@ -67,6 +67,35 @@ describe('Schedule page', () => {
     const seen = await api<{ status: string; custom_message: string | null }>(server.baseUrl, tia.token, 'GET', `/users/${sam.id}/status`);
     // Sam's tab is open (a live session), so the rule shows to friends at once.
     expect(seen).toMatchObject({ status: 'busy', custom_message: 'Heads down' });
+  });
+
+  it('the status menu tells the schedule\u2019s busy from a chosen one: Online stays checked, with why', async () => {
+    const own = () => api<{ status: string; manual_status?: string }>(server.baseUrl, sam.token, 'GET', `/users/${sam.id}/status`);
+    expect(await own()).toMatchObject({ status: 'busy', manual_status: 'online' });
+    let menu = await openStatusMenu(page);
+    const radio = (name: string) => menu.getByRole('radio', { name: new RegExp(`^${name}`) });
+    expect(await radio('Online').getAttribute('aria-checked')).toBe('true');
+    expect(await radio('Busy').getAttribute('aria-checked')).toBe('false');
+    const why = menu.locator('[data-part=status-why]');
+    expect(await why.textContent()).toContain('because of your status schedule or calendar');
+    await expectAccessible(page, 'status menu, busy by schedule');
+    // Choosing Away takes over from the schedule; the note goes.
+    await radio('Away').click();
+    await expect.poll(async () => (await own()).status).toBe('away');
+    await expect.poll(() => why.isHidden()).toBe(true);
+    expect(await radio('Away').getAttribute('aria-checked')).toBe('true');
+    // Back to automatic: the schedule's busy again, and the menu says so (live, without reopening).
+    await radio('Online').click();
+    await expect.poll(async () => (await own()).status).toBe('busy');
+    await expect.poll(() => why.isVisible()).toBe(true);
+    expect(await radio('Online').getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('Escape');
+    // A reload (no local memory of a choice) shows the same truth.
+    await page.reload();
+    menu = await openStatusMenu(page);
+    expect(await menu.getByRole('radio', { name: /^Online/ }).getAttribute('aria-checked')).toBe('true');
+    expect(await menu.locator('[data-part=status-why]').isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
   });
 
   it('refuses a calendar address it cannot use, next to the field, then connects a local feed', async () => {

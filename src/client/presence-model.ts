@@ -77,7 +77,9 @@ export class PresenceModel {
           const custom_message_expires_at = frame.custom_message_expires_at ?? null;
           const username = frame.username ?? this.#self.username;
           const display_name = frame.display_name ?? this.#self.display_name;
-          this.updateSelf({ ...this.#self, username, display_name, status, activity, custom_message, custom_message_expires_at, activity_details, activity_since, timestamp });
+          // A server that does not send it (older than the field) leaves what we had.
+          const manual_status = frame.manual_status ?? this.#self.manual_status;
+          this.updateSelf({ ...this.#self, username, display_name, status, activity, custom_message, custom_message_expires_at, activity_details, activity_since, timestamp, ...(manual_status ? { manual_status } : {}) });
         }
         break;
       default:

@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox';
 import type { ActivityDetails, FriendRequest, StatusT, View } from './schemas.js';
 import type { LastSeenBucket } from './views.js';
-import type { Status } from './enums.js';
+import type { ManualStatus, Status } from './enums.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
@@ -58,6 +58,8 @@ export interface StatusUpdateFrame {
   activity_since?: string | null;
   /** When the custom message clears itself, or null for never. */
   custom_message_expires_at?: string | null;
+  /** The status the user chose (`online` = automatic mode); see the view's field. */
+  manual_status?: ManualStatus;
   timestamp: string;
   /** Present only when the user's names changed (a rename). */
   username?: string;

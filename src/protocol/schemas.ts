@@ -113,6 +113,11 @@ export const View = Type.Object({
   last_seen_approx: Type.Optional(nullable(Type.Union([Type.Literal('recently'), Type.Literal('within_week'), Type.Literal('within_month'), Type.Literal('long_ago')]))),
   /** Only in the user's own view: when the custom message clears itself, or null for never. */
   custom_message_expires_at: Type.Optional(nullable(Timestamp)),
+  /**
+   * Only in the user's own view: the status the user chose (`online` = automatic mode). It
+   * differs from `status` while a game, the status schedule, the calendar or idleness decides.
+   */
+  manual_status: Type.Optional(ManualStatusT),
 });
 export type View = Static<typeof View>;
 /** Scalar details of an activity, as views carry them. */

@@ -124,6 +124,7 @@ export function sameView(a: View, b: View): boolean {
     (a.activity_since ?? null) === (b.activity_since ?? null) &&
     (a.last_seen_approx ?? null) === (b.last_seen_approx ?? null) &&
     (a.custom_message_expires_at ?? null) === (b.custom_message_expires_at ?? null) &&
+    (a.manual_status ?? null) === (b.manual_status ?? null) &&
     sameDetails(a.activity_details ?? null, b.activity_details ?? null)
   );
 }

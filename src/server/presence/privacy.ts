@@ -97,7 +97,11 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     nowMs,
   );
   // The user's own screens offer the message with its expiry (re-saving it must not lose it); nobody else sees when it ends.
-  if (tier === 'self') v.custom_message_expires_at = presence.customMessage === null || presence.customMessageExpiresAt === null ? null : isoUtc(presence.customMessageExpiresAt);
+  if (tier === 'self') {
+    v.custom_message_expires_at = presence.customMessage === null || presence.customMessageExpiresAt === null ? null : isoUtc(presence.customMessageExpiresAt);
+    // What the user chose, apart from what shows: their status menu must not take a schedule's busy for their own choice.
+    v.manual_status = presence.manualStatus ?? 'online';
+  }
   return v;
 }
 

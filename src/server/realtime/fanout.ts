@@ -44,6 +44,7 @@ const statusUpdateBody = (v: View): string =>
     activity_details: v.activity_details ?? null,
     activity_since: v.activity_since ?? null,
     custom_message_expires_at: v.custom_message_expires_at ?? null,
+    manual_status: v.manual_status,
     timestamp: v.timestamp,
   });
 

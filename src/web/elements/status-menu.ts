@@ -59,6 +59,8 @@ export class StatusMenuElement extends HTMLElement {
   #hidden = h('input', { type: 'checkbox', role: 'switch', id: `${this.#panelId}-hidden`, class: 'beacon-switch' });
   #form = document.createElement('beacon-status-message-form');
   #error = h('p', { class: 'text-sm text-red-300', role: 'alert', id: `${this.#panelId}-error` });
+  /** Why the status shown is not the one chosen (a schedule, the calendar), or nothing. */
+  #why = h('p', { class: 'text-xs text-amber-200', id: `${this.#panelId}-why`, 'data-part': 'status-why', hidden: true });
   #manual: ManualStatus = (readPref('manualStatus') as ManualStatus | null) ?? 'online';
 
   set client(client: MenuClient | null) {
@@ -104,11 +106,20 @@ export class StatusMenuElement extends HTMLElement {
     }
   }
 
-  /** Another tab or device may have changed the manual status: trust what the server shows. */
+  /**
+   * Another tab or device may have changed the manual status: trust the server. The own view
+   * says what the user chose (`manual_status`); only a server without that field leaves it to
+   * be guessed from the status shown.
+   */
   #syncManual(): void {
-    const shown = this.#client?.self?.status;
-    if (shown === 'busy') this.#manual = 'busy';
+    const self = this.#client?.self;
+    const shown = self?.status;
+    if (self?.manual_status) this.#manual = self.manual_status;
+    else if (shown === 'busy') this.#manual = 'busy';
     else if (this.#manual === 'busy' && shown && shown !== 'in_game') this.#manual = shown === 'away' ? 'away' : 'online';
+    const why = self ? whyShown(self) : null;
+    this.#why.textContent = why ?? '';
+    this.#why.hidden = why === null;
     this.#markChecked();
   }
 
@@ -154,7 +165,8 @@ export class StatusMenuElement extends HTMLElement {
       'div',
       { class: 'grid gap-1' },
       h('p', { id: `${this.#panelId}-legend`, class: 'mb-1 text-sm font-medium text-slate-200' }, 'Status'),
-      h('div', { role: 'radiogroup', 'aria-labelledby': `${this.#panelId}-legend`, class: 'grid gap-1' }, ...MANUAL.map((s) => this.#radio(s))),
+      h('div', { role: 'radiogroup', 'aria-labelledby': `${this.#panelId}-legend`, 'aria-describedby': this.#why.id, class: 'grid gap-1' }, ...MANUAL.map((s) => this.#radio(s))),
+      this.#why,
     );
     this.#hidden.addEventListener('change', () => void this.#appearOffline(this.#hidden.checked));
     const hiddenRow = h(
@@ -209,6 +221,7 @@ export class StatusMenuElement extends HTMLElement {
     this.#off = this.#client.on('self', (v) => {
       this.#renderTrigger(v);
       this.#form.showActivity(v);
+      if (this.open) this.#syncManual();
     });
     this.#renderTrigger(this.#client.self);
   }
@@ -287,4 +300,16 @@ declare global {
     /** Privacy settings were saved (detail: the saved settings), e.g. "Appear offline". */
     'beacon:settings-changed': CustomEvent<Settings | null>;
   }
+}
+
+/**
+ * Why the status shown differs from the one chosen, when neither the menu nor the header says
+ * it: a schedule rule or the calendar feed making the user busy or away in automatic mode.
+ * A game (`in_game`) and idleness (activity `idle`) show in the header already.
+ */
+export function whyShown(self: View): string | null {
+  if (self.manual_status !== 'online') return null;
+  if (self.status === 'busy') return 'You show as Busy now because of your status schedule or calendar. It ends on its own; choosing Busy or Away here takes over.';
+  if (self.status === 'away' && self.activity !== 'idle') return 'You show as Away now because of your status schedule. It ends on its own; choosing Busy or Away here takes over.';
+  return null;
 }

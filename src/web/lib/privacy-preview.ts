@@ -31,7 +31,7 @@ export function previewView(subject: View, settings: Settings, viewer: ViewerTie
       activity: subject.activity,
       activityDetails: subject.activity_details ?? null,
       activitySince: subject.activity_since ? Date.parse(subject.activity_since) : null,
-      manualStatus: null,
+      manualStatus: subject.manual_status === 'busy' || subject.manual_status === 'away' ? subject.manual_status : null,
       customMessage: subject.custom_message,
       customMessageExpiresAt: subject.custom_message_expires_at ? Date.parse(subject.custom_message_expires_at) : null,
       lastSeen: Number.isNaN(lastSeen) ? null : lastSeen,

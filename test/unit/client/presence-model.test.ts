@@ -122,6 +122,16 @@ describe('PresenceModel events', () => {
     m.applyEvent({ ...update, custom_message_expires_at: '2024-01-15T15:30:00.000Z', timestamp: '2024-01-15T15:00:01.000Z' } as EventFrame);
     expect(take()).toEqual(['self']);
     expect(m.self?.custom_message_expires_at).toBe('2024-01-15T15:30:00.000Z');
+    // So is the status the user chose; a frame without it (an older server) keeps what we had.
+    m.applyEvent({ ...update, manual_status: 'busy', timestamp: '2024-01-15T15:00:02.000Z' } as EventFrame);
+    expect(take()).toEqual(['self']);
+    expect(m.self?.manual_status).toBe('busy');
+    m.applyEvent({ ...update, custom_message_expires_at: '2024-01-15T15:30:00.000Z', timestamp: '2024-01-15T15:00:03.000Z' } as EventFrame);
+    expect(take()).toEqual(['self']);
+    expect(m.self?.manual_status).toBe('busy');
+    m.applyEvent({ ...update, custom_message_expires_at: '2024-01-15T15:30:00.000Z', manual_status: 'online', timestamp: '2024-01-15T15:00:04.000Z' } as EventFrame);
+    expect(take()).toEqual(['self']);
+    expect(m.self?.manual_status).toBe('online');
     m.applyEvent(update);
     expect(take()).toEqual(['self']);
     m.applyEvent(update);

@@ -171,6 +171,18 @@ describe('view: details', () => {
     expect(changedTiers(subject(online), subject(expiring), NOW)).toEqual(['self']);
   });
 
+  it('tells only the user the status they chose (online = automatic), apart from the one shown, and a new choice alone is a change for them', () => {
+    const automatic = { ...online, manualStatus: null };
+    expect(view(subject(automatic), 'self', NOW).manual_status).toBe('online');
+    const chosenBusy = { ...automatic, status: 'busy' as const, manualStatus: 'busy' as const };
+    expect(view(subject(chosenBusy), 'self', NOW).manual_status).toBe('busy');
+    // Busy by a schedule in automatic mode: shown busy, chosen online.
+    const scheduled = { ...automatic, status: 'busy' as const };
+    expect(view(subject(scheduled), 'self', NOW)).toMatchObject({ status: 'busy', manual_status: 'online' });
+    for (const tier of ['public', 'friend', 'close_friend', 'admin'] as const) expect(view(subject(chosenBusy), tier, NOW)).not.toHaveProperty('manual_status');
+    expect(changedTiers(subject(scheduled), subject(chosenBusy), NOW)).toEqual(['self']);
+  });
+
   it('hides the custom message of an offline user from everyone but the user', () => {
     const away = { ...offline, customMessage: 'on holiday' };
     expect(view(subject(away), 'close_friend', NOW).custom_message).toBeNull();

@@ -80,7 +80,10 @@ describe('Batcher metrics on the idle-socket path', () => {
     expect(sample(m, 'beacon_frames_sent_total')).toBe(1);
     expect(sample(m, 'beacon_deliveries_total')).toBe(1);
     expect(sample(m, 'beacon_batch_size_bucket{le="1"}')).toBe(1);
-    expect(sample(m, 'beacon_delivery_latency_seconds_bucket{le="0.0005"}')).toBe(1);
+    // Its latency is counted, and is one event-loop turn (well under 50 ms even on a loaded test machine;
+    // the bound of 0.5 ms this test had failed once under the whole suite's load).
+    expect(sample(m, 'beacon_delivery_latency_seconds_count')).toBe(1);
+    expect(sample(m, 'beacon_delivery_latency_seconds_bucket{le="0.05"}')).toBe(1);
     // Scraping twice does not count the same frame twice.
     expect(sample(await read(), 'beacon_frames_sent_total')).toBe(1);
   });

@@ -49,7 +49,7 @@ describe('previewView', () => {
     const s: Settings = { ...defaults, status_visibility: 'hidden', activity_visibility: 'public' };
     expect(previewView(me, s, 'close_friend').status).toBe('offline');
     expect(previewView(me, s, 'close_friend').activity).toBeNull();
-    expect(previewView(me, s, 'self')).toEqual({ ...me, last_seen: null, custom_message_expires_at: null });
+    expect(previewView(me, s, 'self')).toEqual({ ...me, last_seen: null, custom_message_expires_at: null, manual_status: 'online' });
     // Your own view keeps when your message clears; nobody else's view has the field.
     const expiring = { ...me, custom_message_expires_at: '2024-06-15T15:00:00.000Z' };
     expect(previewView(expiring, s, 'self').custom_message_expires_at).toBe('2024-06-15T15:00:00.000Z');
