@@ -17,6 +17,13 @@ import { DEFAULT_FETCH_POLICY, FeedError, fetchFeed } from './safe-fetch.js';
 
 /** Feeds read at once during a refresh round. */
 const PARALLEL = 4;
+/**
+ * A feed the reader had to give up on (too slow, too much memory) sits out rounds before it
+ * is read again: 1, then 2, 4 … up to this many after each such failure in a row, so feeds
+ * that cost the reader seconds each time (hostile or broken) do not take its time every round.
+ * Giving the feed again (PUT) reads it at once and clears this.
+ */
+const MAX_ROUNDS_OUT = 64;
 
 
 export class CalendarService {
@@ -26,6 +33,8 @@ export class CalendarService {
   readonly #ics: IcsRunner;
   /** Users whose PUT is being read: one at a time each, so nobody holds more than one place in the reader's queue. */
   readonly #reading = new Set<number>();
+  /** Feeds sitting out refresh rounds (MAX_ROUNDS_OUT): rounds left, and failures in a row. */
+  readonly #benched = new Map<number, { roundsLeft: number; strikes: number }>();
 
   constructor(
     private readonly deps: { db: Db; presence: PresenceService; config: Readonly<Config>; now: () => number; log: FastifyBaseLogger },
@@ -59,6 +68,7 @@ export class CalendarService {
         throw new AppError('VALIDATION_ERROR', err instanceof FeedError ? err.message : 'That address does not serve an iCalendar feed');
       })
       .finally(() => this.#reading.delete(userId));
+    this.#benched.delete(userId);
     const now = this.deps.now();
     const values = { url, share_titles: shareTitles ? 1 : 0, busy: JSON.stringify(busy), refreshed_at: now, error: null };
     await this.deps.db
@@ -71,6 +81,7 @@ export class CalendarService {
   }
 
   async remove(userId: number): Promise<void> {
+    this.#benched.delete(userId);
     await this.deps.db.deleteFrom('user_calendars').where('user_id', '=', userId).execute();
     await this.deps.presence.setCalendar(userId, []);
   }
@@ -95,13 +106,15 @@ export class CalendarService {
   }
 
   async #refreshAll(): Promise<void> {
-    const rows = await this.deps.db.selectFrom('user_calendars').select(['user_id', 'url', 'share_titles']).execute();
+    const all = await this.deps.db.selectFrom('user_calendars').select(['user_id', 'url', 'share_titles']).execute();
+    const rows = all.filter((row) => this.#takesPart(row.user_id));
     let failed = 0;
     for (let i = 0; i < rows.length; i += PARALLEL) {
       await Promise.all(
         rows.slice(i, i + PARALLEL).map(async (row) => {
           try {
-            const busy = await this.#read(row.url, row.user_id, row.share_titles === 1);
+            const busy = await this.#read(row.url, row.user_id, row.share_titles === 1, 'background');
+            this.#benched.delete(row.user_id);
             await this.deps.db
               .updateTable('user_calendars')
               .set({ busy: JSON.stringify(busy), refreshed_at: this.deps.now(), error: null })
@@ -110,21 +123,35 @@ export class CalendarService {
             await this.deps.presence.setCalendar(row.user_id, busy);
           } catch (err) {
             failed++;
+            if (err instanceof FeedError && err.heavy) this.#bench(row.user_id);
             const reason = err instanceof FeedError ? err.message : 'The feed could not be read as iCalendar';
             await this.deps.db.updateTable('user_calendars').set({ error: reason }).where('user_id', '=', row.user_id).execute();
           }
         }),
       );
     }
-    if (rows.length > 0) this.deps.log.info({ feeds: rows.length, failed }, 'calendar feeds refreshed');
+    if (all.length > 0) this.deps.log.info({ feeds: rows.length, failed, sittingOut: all.length - rows.length }, 'calendar feeds refreshed');
   }
 
-  async #read(url: string, userId: number, shareTitles: boolean): Promise<CalendarBusy[]> {
+  /** Whether the user's feed is read this round (a benched one counts its round down instead). */
+  #takesPart(userId: number): boolean {
+    const b = this.#benched.get(userId);
+    if (!b || b.roundsLeft === 0) return true;
+    b.roundsLeft--;
+    return false;
+  }
+
+  #bench(userId: number): void {
+    const strikes = (this.#benched.get(userId)?.strikes ?? 0) + 1;
+    this.#benched.set(userId, { strikes, roundsLeft: Math.min(MAX_ROUNDS_OUT, 2 ** (strikes - 1)) });
+  }
+
+  async #read(url: string, userId: number, shareTitles: boolean, priority: 'person' | 'background' = 'person'): Promise<CalendarBusy[]> {
     const policy = { ...DEFAULT_FETCH_POLICY, allowLocal: this.deps.config.calendarAllowLocal };
     const text = await fetchFeed(url, policy);
     const zone = (await this.deps.presence.getSchedule(userId)).time_zone;
     const now = this.deps.now();
-    return this.#ics.read({ ics: text, now, zone, shareTitles });
+    return this.#ics.read({ ics: text, now, zone, shareTitles }, priority);
   }
 }
 

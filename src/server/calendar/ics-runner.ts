@@ -3,8 +3,12 @@
  * worker thread, off the event loop that every user's socket and request share: a hostile
  * feed costs the worker's time, not theirs.
  *
- * One worker, started on first use and reused. Reads wait their turn in a FIFO queue of at
- * most MAX_QUEUED (beyond it a read is refused at once with a FeedError). Each read has a
+ * One worker, started on first use and reused. Reads wait their turn in two FIFO queues: a
+ * person's read (a feed just given, someone waiting for the answer) goes before every
+ * background read (the periodic refresh), so the refresh of many feeds, slow or hostile ones
+ * among them, never makes a person wait for more than the read in progress. At most MAX_QUEUED
+ * people's reads wait (beyond it a read is refused at once with a FeedError); the refresh
+ * bounds its own reads in flight. Each read has a
  * hard deadline, HARD_DEADLINE_MS: past it the worker is terminated and the read fails as
  * "takes too long"; the next read gets a fresh worker. That is the backstop for ics.ts's own
  * MAX_READ_MS, which only bounds the ical.js loop it patches (other loops of ical.js can run
@@ -80,6 +84,7 @@ export class IcsRunner {
   #worker: Worker | null = null;
   #ready = false;
   #queue: Pending[] = [];
+  #background: Pending[] = [];
   #current: Pending | null = null;
   #timer: NodeJS.Timeout | null = null;
   #nextId = 1;
@@ -91,13 +96,17 @@ export class IcsRunner {
     this.#onWorkerStop = options.onWorkerStop ?? (() => {});
   }
 
-  /** feedBusy(read), in the worker. Rejects with FeedError (its message is for the user) or Error (not iCalendar). */
-  read(feed: FeedRead): Promise<CalendarBusy[]> {
-    if (this.#queue.length >= this.#maxQueued) {
+  /**
+   * feedBusy(read), in the worker. Rejects with FeedError (its message is for the user) or Error
+   * (not iCalendar). `background` reads (the refresh) wait behind every person's read.
+   */
+  read(feed: FeedRead, priority: 'person' | 'background' = 'person'): Promise<CalendarBusy[]> {
+    const queue = priority === 'person' ? this.#queue : this.#background;
+    if (priority === 'person' && queue.length >= this.#maxQueued) {
       return Promise.reject(new FeedError('Too many calendars are being read right now; try again in a minute'));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ job: { id: this.#nextId++, read: feed }, resolve, reject });
+      queue.push({ job: { id: this.#nextId++, read: feed }, resolve, reject });
       this.#pump();
     });
   }
@@ -109,13 +118,13 @@ export class IcsRunner {
     this.#detach();
     this.#current?.reject(stopped);
     this.#current = null;
-    for (const p of this.#queue.splice(0)) p.reject(stopped);
+    for (const p of [...this.#queue.splice(0), ...this.#background.splice(0)]) p.reject(stopped);
     await worker?.terminate();
   }
 
   #pump(): void {
     if (this.#current) return;
-    const next = this.#queue.shift();
+    const next = this.#queue.shift() ?? this.#background.shift();
     if (!next) {
       this.#worker?.unref();
       return;
@@ -160,7 +169,7 @@ export class IcsRunner {
       this.#detach();
       this.#onWorkerStop({ reason: 'crash', err: crash });
       const outOfMemory = (crash as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.#fail(new FeedError(outOfMemory ? 'The calendar takes too much memory to read' : 'The calendar could not be read'));
+      this.#fail(new FeedError(outOfMemory ? 'The calendar takes too much memory to read' : 'The calendar could not be read', outOfMemory));
     });
     return worker;
   }
@@ -173,7 +182,7 @@ export class IcsRunner {
       this.#detach();
       void worker?.terminate();
       this.#onWorkerStop({ reason });
-      this.#fail(new FeedError(reason === 'deadline' ? 'The calendar takes too long to read' : 'The calendar reader is not available; try again in a minute'));
+      this.#fail(reason === 'deadline' ? new FeedError('The calendar takes too long to read', true) : new FeedError('The calendar reader is not available; try again in a minute'));
     }, ms);
   }
 

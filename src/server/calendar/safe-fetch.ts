@@ -20,7 +20,15 @@ export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowLocal: false, maxBytes: 
 const MAX_REDIRECTS = 3;
 
 /** A feed could not be fetched; `message` is safe to show the user (it never contains the URL). */
-export class FeedError extends Error {}
+export class FeedError extends Error {
+  /** `heavy`: the reader gave up on the feed (too slow, too much memory) after spending seconds on it. */
+  constructor(
+    message: string,
+    readonly heavy = false,
+  ) {
+    super(message);
+  }
+}
 
 const PRIVATE = new BlockList();
 for (const [net, bits] of [
@@ -90,7 +98,7 @@ type Answer = { kind: 'body'; text: string } | { kind: 'redirect'; location: str
 function request(url: URL, policy: FetchPolicy, deadline: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const left = deadline - Date.now();
-    if (left <= 0) return reject(new FeedError('The calendar took too long to answer'));
+    if (left <= 0) return reject(new FeedError('The calendar took too long to answer', true));
     const client = url.protocol === 'https:' ? https : http;
     const req = client.get(url, { lookup: guardedLookup(policy.allowLocal), timeout: left, headers: { accept: 'text/calendar, */*;q=0.5', 'user-agent': 'Beacon calendar' } }, (res) => {
       const status = res.statusCode ?? 0;
@@ -116,7 +124,7 @@ function request(url: URL, policy: FetchPolicy, deadline: number): Promise<Answe
       res.on('end', () => resolve({ kind: 'body', text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', () => reject(new FeedError('The calendar connection failed')));
     });
-    req.on('timeout', () => req.destroy(new FeedError('The calendar took too long to answer')));
+    req.on('timeout', () => req.destroy(new FeedError('The calendar took too long to answer', true)));
     req.on('error', (err) => reject(err instanceof FeedError ? err : new FeedError('The calendar could not be reached')));
   });
 }

@@ -204,4 +204,54 @@ describe('calendar feeds cannot stall the instance', () => {
       bobs.close();
     }
   });
+
+  it("keeps a person's read ahead of a refresh of hostile feeds, and benches feeds the reader gave up on for later rounds", async () => {
+    const hang = cal('BEGIN:VEVENT', 'UID:hang@x', 'DTSTART:20260101T090000Z', 'DTEND:20260101T100000Z', 'RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30,31;BYDAY=MO,TU,WE,TH,FR,SA,SU', 'END:VEVENT');
+    const start = Math.ceil(t.clock.now() / 60_000) * 60_000 + 10 * 60_000;
+    const good = cal('BEGIN:VEVENT', 'UID:ok@x', `DTSTART:${stamp(start)}`, `DTEND:${stamp(start + 30 * 60_000)}`, 'END:VEVENT');
+    // Two accounts whose feeds turned hostile after they were given (rows written directly: a PUT reads first).
+    let hits = 0;
+    let hostile = hang;
+    const evil = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'text/calendar' }).end(hostile);
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    const evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}/evil.ics`;
+    const mallory = await t.register('mallory');
+    const trudy = await t.register('trudy');
+    const db = t.app.services.database.db;
+    for (const u of [mallory, trudy]) {
+      await db.insertInto('user_calendars').values({ user_id: u.id, url: evilUrl, share_titles: 0, busy: '[]', refreshed_at: t.clock.now(), error: null }).execute();
+    }
+    const calendars = t.app.services.calendar;
+    try {
+      const round = calendars.refreshAll();
+      // Both are fetched at once (the refresh reads PARALLEL feeds at a time); the reader takes them one by one.
+      await expect.poll(() => hits).toBe(2);
+      // Alice gives her feed while the round's two hostile reads wait: hers goes first, so she waits
+      // for the read in progress at most (with a FIFO, for both: two hard deadlines).
+      ics = good;
+      const started = performance.now();
+      const res = await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/calendar', headers: bearer(alice.token), payload: { url } });
+      expect(res.statusCode).toBe(200);
+      expect(performance.now() - started).toBeLessThan(HARD_DEADLINE_MS + 1500);
+      await round;
+      expect(hits).toBe(2);
+      const info = async (u: U) => (await t.app.inject({ url: '/api/v1/users/me/calendar', headers: bearer(u.token) })).json();
+      expect(await info(mallory)).toMatchObject({ error: 'The calendar takes too long to read' });
+      // The next round leaves both out (1 round after one heavy failure); the one after reads them again.
+      await calendars.refreshAll();
+      expect(hits).toBe(2);
+      hostile = good;
+      await calendars.refreshAll();
+      expect(hits).toBe(4);
+      expect(await info(trudy)).toMatchObject({ error: null });
+      // Alice's feed was read in every round: it never failed.
+      expect(await info(alice)).toMatchObject({ configured: true, error: null });
+    } finally {
+      evil.closeAllConnections();
+      evil.close();
+    }
+  }, 30_000);
 });

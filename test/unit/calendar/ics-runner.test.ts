@@ -63,11 +63,34 @@ describe('IcsRunner', () => {
     expect(await runner.read(read(meeting('c', 30)))).toHaveLength(1);
   });
 
+  it("serves a person's read before the refresh's reads waiting, and never refuses the refresh's for the queue bound", async () => {
+    runner = new IcsRunner({ ...track, maxQueued: 1 });
+    const done: string[] = [];
+    const inProgress = runner.read(read(never), 'background').catch(() => done.push('background 1'));
+    const b2 = runner.read(read(meeting('b2', 10)), 'background').then(() => done.push('background 2'));
+    const b3 = runner.read(read(meeting('b3', 20)), 'background').then(() => done.push('background 3'));
+    const person = runner.read(read(meeting('p', 30))).then(() => done.push('person'));
+    await expect(runner.read(read(meeting('q', 40)))).rejects.toThrow(/too many calendars/i);
+    await Promise.all([inProgress, b2, b3, person]);
+    expect(done).toEqual(['background 1', 'person', 'background 2', 'background 3']);
+  });
+
+  it('marks the failures that cost the reader its deadline or its memory as heavy (the refresh benches those feeds)', async () => {
+    runner = new IcsRunner({ ...track, deadlineMs: 300 });
+    await runner.read(read(meeting('warm', 10)));
+    const cut = await runner.read(read(never)).catch((err: unknown) => err);
+    expect(cut).toMatchObject({ message: 'The calendar takes too long to read', heavy: true });
+    // The library's own bound (MAX_READ_MS, the worker lives on) is not heavy.
+    await runner.close();
+    runner = new IcsRunner(track);
+    expect(await runner.read(read(never)).catch((err: unknown) => err)).toMatchObject({ heavy: false });
+  });
+
   it('terminates the worker at the hard deadline (before MAX_READ_MS here) and the next read gets a fresh one', async () => {
     runner = new IcsRunner({ ...track, deadlineMs: 300 });
     await runner.read(read(meeting('warm', 10))); // the worker is up: the deadline counts reading only
     const started = performance.now();
-    await expect(runner.read(read(never))).rejects.toThrow(new FeedError('The calendar takes too long to read'));
+    await expect(runner.read(read(never))).rejects.toThrow(new FeedError('The calendar takes too long to read', true));
     const ms = performance.now() - started;
     // Node's timers count whole milliseconds, so one may fire up to ~1 ms early by performance.now().
     expect(ms).toBeGreaterThanOrEqual(298);
@@ -82,7 +105,7 @@ describe('IcsRunner', () => {
     for (let i = 0; i < 24_000; i++) lines.push('BEGIN:VEVENT', `UID:e${i}@x`, `DTSTART:${stamp(NOW + i * 60_000)}`, 'DURATION:PT30S', 'END:VEVENT');
     const huge = runner.read(read(cal(...lines))).catch((err: unknown) => err); // ~2 MiB: ~100 MB of ical.js objects
     const next = runner.read(read(meeting('next', 10)));
-    expect(await huge).toEqual(new FeedError('The calendar takes too much memory to read'));
+    expect(await huge).toEqual(new FeedError('The calendar takes too much memory to read', true));
     expect(await next).toHaveLength(1);
     expect(stops).toMatchObject([{ reason: 'crash', err: { code: 'ERR_WORKER_OUT_OF_MEMORY' } }]);
   });
