@@ -34,7 +34,7 @@ export class CalendarService {
   /** Users whose PUT is being read: one at a time each, so nobody holds more than one place in the reader's queue. */
   readonly #reading = new Set<number>();
   /** Feeds sitting out refresh rounds (MAX_ROUNDS_OUT): rounds left, and failures in a row. */
-  readonly #benched = new Map<number, { roundsLeft: number; strikes: number }>();
+  readonly #benched = new Map<number, { url: string; roundsLeft: number; strikes: number }>();
 
   constructor(
     private readonly deps: { db: Db; presence: PresenceService; config: Readonly<Config>; now: () => number; log: FastifyBaseLogger },
@@ -107,7 +107,10 @@ export class CalendarService {
 
   async #refreshAll(): Promise<void> {
     const all = await this.deps.db.selectFrom('user_calendars').select(['user_id', 'url', 'share_titles']).execute();
-    const rows = all.filter((row) => this.#takesPart(row.user_id));
+    // Feeds removed since (their account deleted, say) are forgotten here too.
+    const present = new Set(all.map((row) => row.user_id));
+    for (const userId of this.#benched.keys()) if (!present.has(userId)) this.#benched.delete(userId);
+    const rows = all.filter((row) => this.#takesPart(row.user_id, row.url));
     let failed = 0;
     for (let i = 0; i < rows.length; i += PARALLEL) {
       await Promise.all(
@@ -115,17 +118,20 @@ export class CalendarService {
           try {
             const busy = await this.#read(row.url, row.user_id, row.share_titles === 1, 'background');
             this.#benched.delete(row.user_id);
-            await this.deps.db
+            // Written only if the feed is still the one read: a PUT meanwhile gave another, read already.
+            const res = await this.deps.db
               .updateTable('user_calendars')
               .set({ busy: JSON.stringify(busy), refreshed_at: this.deps.now(), error: null })
               .where('user_id', '=', row.user_id)
-              .execute();
-            await this.deps.presence.setCalendar(row.user_id, busy);
+              .where('url', '=', row.url)
+              .executeTakeFirst();
+            if (Number(res.numUpdatedRows) > 0) await this.deps.presence.setCalendar(row.user_id, busy);
           } catch (err) {
             failed++;
-            if (err instanceof FeedError && err.heavy) this.#bench(row.user_id);
+            if (err instanceof FeedError && err.heavy) this.#bench(row.user_id, row.url);
+            else this.#benched.delete(row.user_id);
             const reason = err instanceof FeedError ? err.message : 'The feed could not be read as iCalendar';
-            await this.deps.db.updateTable('user_calendars').set({ error: reason }).where('user_id', '=', row.user_id).execute();
+            await this.deps.db.updateTable('user_calendars').set({ error: reason }).where('user_id', '=', row.user_id).where('url', '=', row.url).execute();
           }
         }),
       );
@@ -133,17 +139,23 @@ export class CalendarService {
     if (all.length > 0) this.deps.log.info({ feeds: rows.length, failed, sittingOut: all.length - rows.length }, 'calendar feeds refreshed');
   }
 
-  /** Whether the user's feed is read this round (a benched one counts its round down instead). */
-  #takesPart(userId: number): boolean {
+  /** Whether the user's feed is read this round (a benched one counts its round down instead; another URL is a new feed). */
+  #takesPart(userId: number, url: string): boolean {
     const b = this.#benched.get(userId);
-    if (!b || b.roundsLeft === 0) return true;
+    if (!b || b.url !== url) {
+      this.#benched.delete(userId);
+      return true;
+    }
+    if (b.roundsLeft === 0) return true;
     b.roundsLeft--;
     return false;
   }
 
-  #bench(userId: number): void {
-    const strikes = (this.#benched.get(userId)?.strikes ?? 0) + 1;
-    this.#benched.set(userId, { strikes, roundsLeft: Math.min(MAX_ROUNDS_OUT, 2 ** (strikes - 1)) });
+  /** A heavy failure of this feed: it sits out twice as many rounds as after the last one in a row. */
+  #bench(userId: number, url: string): void {
+    const before = this.#benched.get(userId);
+    const strikes = (before?.url === url ? before.strikes : 0) + 1;
+    this.#benched.set(userId, { url, strikes, roundsLeft: Math.min(MAX_ROUNDS_OUT, 2 ** (strikes - 1)) });
   }
 
   async #read(url: string, userId: number, shareTitles: boolean, priority: 'person' | 'background' = 'person'): Promise<CalendarBusy[]> {

@@ -184,6 +184,11 @@ export class Gateway {
     }
   }
 
+  /** Sockets from this client address waiting to authenticate here (tests, diagnostics). */
+  waitingToAuthenticate(ip: string): number {
+    return this.#pending.waiting(ip);
+  }
+
   /** Sends pending batches now (tests). */
   flush(): void {
     this.#batcher.flush();
@@ -217,17 +222,15 @@ export class Gateway {
   /**
    * Waits for the `auth` frame; holds only the socket (not the request) in its closures.
    * `release` gives back the address's slot of sockets awaiting auth (pending-auth.ts) once
-   * the token is verified or the socket goes.
+   * the token is verified. A socket refused (bad token, error) keeps its slot until its TCP
+   * connection is gone: a client that ignores the close holds a descriptor for up to 30 s.
    */
   #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, release: () => void): void {
     const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
     let early: RawData[] | null = [];
     let errLog: FastifyRequest['log'] | null = reqLog;
-    const onClose = () => {
-      clearTimeout(authTimer);
-      release();
-    };
+    const onClose = () => clearTimeout(authTimer);
     const onFirst = (data: RawData, isBinary: boolean) => {
       if (state === 'pending') {
         if (early && early.length < 16) early.push(data);
@@ -245,7 +248,6 @@ export class Gateway {
       this.#authenticate(socket, parsed.frame.token, reqId, verified).then(
         (conn) => {
           clearTimeout(authTimer);
-          release();
           // Nothing of this handshake (closures, the auth timer) stays with the socket.
           (socket as Tagged)[HANDSHAKE] = null;
           errLog = null;
@@ -256,7 +258,6 @@ export class Gateway {
           for (const d of queued) this.#onMessage(conn, d, false);
         },
         (err: unknown) => {
-          release();
           (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
           errLog = null;
           socket.close(1011, 'internal error');

@@ -7,6 +7,7 @@
  * client authenticates within milliseconds of connecting, so only a flood meets the cap.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const RETRY_AFTER_S = 5;
@@ -43,9 +44,15 @@ export class PendingAuth {
 
   /**
    * preValidation hook of the upgrade route: claims a slot for the request's address, or
-   * answers 429. The slot is given back when the connection closes, or earlier by release().
+   * answers 429. The slot is given back when the TCP connection closes (a socket refused for
+   * its token holds its descriptor until then, so it holds its slot too), or earlier by
+   * release() once the socket's token is verified. Requests that are not upgrades (a GET or
+   * HEAD of the route, answered 404) and injected sockets (`injectWS`, no TCP connection)
+   * hold no slot.
    */
   readonly check = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const raw = req.raw.socket as Socket | undefined;
+    if (!(req as { ws?: boolean }).ws || !raw || !req.ip) return;
     const key = addressKey(req.ip);
     const n = this.#count.get(key) ?? 0;
     if (n >= this.perAddress) {
@@ -64,24 +71,20 @@ export class PendingAuth {
       return;
     }
     this.#count.set(key, n + 1);
-    const msg = req.raw;
-    const raw = msg.socket;
     let held = true;
     const release = (): void => {
       if (!held) return;
       held = false;
       raw.off('close', release);
-      this.#releases.delete(msg);
       const left = (this.#count.get(key) ?? 1) - 1;
       if (left > 0) this.#count.set(key, left);
       else this.#count.delete(key);
     };
-    // An upgrade that fails before it becomes a socket (a bad handshake) gives its slot back too.
     raw.once('close', release);
-    this.#releases.set(msg, release);
+    this.#releases.set(req.raw, release);
   };
 
-  /** The upgrade's slot, to give back once its socket authenticated or closed (idempotent). */
+  /** The upgrade's slot, to give back once its socket's token is verified (idempotent). */
   releaseOf(req: IncomingMessage): () => void {
     return this.#releases.get(req) ?? noop;
   }

@@ -3,6 +3,7 @@
  * descriptors from everyone else: past BEACON_WS_PENDING_PER_ADDRESS such sockets its
  * upgrades get 429, while other addresses (other loopback addresses here) connect as usual.
  */
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { addressKey } from '../../../src/server/realtime/pending-auth.js';
@@ -86,15 +87,62 @@ describe('sockets awaiting auth, per address', () => {
     b!.ws.close();
     await bGone;
     c!.ws.terminate();
-    await expect.poll(async () => (await flood('127.0.0.2', 2)).map((o) => o.status)).toEqual([101, 101]);
+    await expect.poll(() => t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(0);
+    expect((await flood('127.0.0.2', 2)).map((o) => o.status)).toEqual([101, 101]);
+  });
+
+  it('keeps the slot of a socket refused for its token until its connection is really gone', async () => {
+    t = await startLiveApp({ wsPendingPerAddress: 2 });
+    // A flooder sends a bad token and never reads the server's close: the server then waits up to
+    // 30 s for the closing handshake, holding the descriptor, so the slot must stay taken too.
+    for (const o of await flood('127.0.0.2', 2)) {
+      o.ws.send(JSON.stringify({ type: 'auth', token: 'not-a-token' }));
+      (o.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await flood('127.0.0.2', 1))[0]!.status).toBe(429);
+    expect(t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(2);
   });
 
   it('gives the slot back when the auth timeout closes a silent socket', async () => {
-    t = await startLiveApp({ wsPendingPerAddress: 1 }, { gateway: { authTimeoutMs: 100 } });
+    t = await startLiveApp({ wsPendingPerAddress: 1 }, { gateway: { authTimeoutMs: 1000 } });
     const [silent] = await flood('127.0.0.2', 1);
     expect((await flood('127.0.0.2', 1))[0]!.status).toBe(429);
     expect(await closed(silent!.ws)).toBe(4408);
-    await expect.poll(async () => (await flood('127.0.0.2', 1))[0]!.status).toBe(101);
+    await expect.poll(() => t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(0);
+    expect((await flood('127.0.0.2', 1))[0]!.status).toBe(101);
+  });
+
+  it('takes no slot for requests to the route that are not upgrades, on a kept-alive connection', async () => {
+    t = await startLiveApp({ wsPendingPerAddress: 2 });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1, localAddress: '127.0.0.2' });
+    try {
+      for (const method of ['GET', 'GET', 'HEAD', 'GET']) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = http.request(`${t.url}/ws/status`, { method, agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        expect(status).not.toBe(429);
+      }
+      expect(t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(0);
+      expect((await flood('127.0.0.2', 2)).map((o) => o.status)).toEqual([101, 101]);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('lets injected sockets (a host app testing with injectWS) through: they have no address to count', async () => {
+    t = await startLiveApp({ wsPendingPerAddress: 1 });
+    const alice = await t.register('alice');
+    const ws = await t.app.injectWS('/ws/status');
+    sockets.push(ws);
+    const ready = firstFrame(ws);
+    ws.send(JSON.stringify({ type: 'auth', token: alice.token }));
+    expect((await ready).type).toBe('ready');
   });
 
   it('counts IPv4 whole, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', () => {
