@@ -4,7 +4,7 @@
  * somewhere sensible, and the blocked user can no longer send a request. axe audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
@@ -26,10 +26,15 @@ beforeAll(async () => {
   });
   uma = { token: r.token, id: r.user.id };
   vic = await connectedFriend(server.baseUrl, 'vic', 'Vic Hale', uma.token);
-  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
-  page = await ctx.newPage();
+  ({ ctx, page } = await signedIn(uma.token, { width: 1280, height: 800 }));
 });
+
+/** A browser context already signed in with `token` (as a returning user's tab), and its page. */
+async function signedIn(token: string, viewport: { width: number; height: number }): Promise<{ ctx: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+  return { ctx: context, page: await context.newPage() };
+}
 
 afterAll(async () => {
   await ctx?.close();
@@ -39,9 +44,7 @@ afterAll(async () => {
 
 describe('friend menu: invite to Pong', () => {
   it('invites a friend; they accept in a dialog, and the match starts for both', async () => {
-    const vicCtx = await browser.newContext({ viewport: { width: 360, height: 740 } });
-    await vicCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), vic.token);
-    const vicPage = await vicCtx.newPage();
+    const { ctx: vicCtx, page: vicPage } = await signedIn(vic.token, { width: 360, height: 740 });
     try {
       await vicPage.goto(`${server.baseUrl}/#/friends`);
       await friendCard(vicPage, 'uma').waitFor();
@@ -70,9 +73,7 @@ describe('friend menu: invite to Pong', () => {
   });
 
   it('does not interrupt a friend on Do Not Disturb: no modal, no focus taken, a quiet card with Play', async () => {
-    const vicCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await vicCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), vic.token);
-    const vicPage = await vicCtx.newPage();
+    const { ctx: vicCtx, page: vicPage } = await signedIn(vic.token, { width: 1280, height: 800 });
     try {
       await api(server.baseUrl, vic.token, 'PUT', '/users/me/status', { status: 'busy' });
       await vicPage.goto(`${server.baseUrl}/#/friends`);
@@ -96,6 +97,15 @@ describe('friend menu: invite to Pong', () => {
   });
 });
 
+/** Presses Enter on `button`, whose request is refused: the reason shows, and focus stays on the button once it is no longer busy. */
+async function pressRefused(p: Page, button: Locator, reason: Locator): Promise<void> {
+  await button.focus();
+  await p.keyboard.press('Enter');
+  await reason.waitFor({ timeout: 5000 });
+  await expect.poll(() => button.getAttribute('aria-disabled')).toBeNull();
+  expect(await button.evaluate((e) => e === document.activeElement)).toBe(true);
+}
+
 describe('a refused invitation keeps the keyboard where it was', () => {
   it('leaves focus on Invite with the reason, and Escape still closes the menu; a refused accept leaves it on Play', async () => {
     const refuse = (code: string, message: string) => ({ status: code === 'RATE_LIMITED' ? 429 : 404, contentType: 'application/json', body: JSON.stringify({ code, message }) });
@@ -103,19 +113,12 @@ describe('a refused invitation keeps the keyboard where it was', () => {
     await friendCard(page, 'vic').waitFor();
     const card = await openFriendMenu(page, 'vic');
     await page.route('**/api/v1/users/me/friends/*/invite', (r) => r.fulfill(refuse('RATE_LIMITED', 'Too many invitations')), { times: 1 });
-    const invite = card.getByRole('button', { name: 'Invite Vic Hale to Pong' });
-    await invite.focus();
-    await page.keyboard.press('Enter');
-    await card.getByText('Too many attempts. Wait a moment and try again.').waitFor({ timeout: 5000 });
-    await expect.poll(() => invite.getAttribute('aria-disabled')).toBeNull();
-    expect(await invite.evaluate((e) => e === document.activeElement)).toBe(true);
+    await pressRefused(page, card.getByRole('button', { name: 'Invite Vic Hale to Pong' }), card.getByText('Too many attempts. Wait a moment and try again.'));
     await page.keyboard.press('Escape');
     await expect.poll(() => card.getByRole('button', { name: 'Invite Vic Hale to Pong' }).isHidden()).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-expanded'))).toBe('false');
 
-    const vicCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await vicCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), vic.token);
-    const vicPage = await vicCtx.newPage();
+    const { ctx: vicCtx, page: vicPage } = await signedIn(vic.token, { width: 1280, height: 800 });
     try {
       await vicPage.goto(`${server.baseUrl}/#/friends`);
       await friendCard(vicPage, 'uma').waitFor();
@@ -123,12 +126,7 @@ describe('a refused invitation keeps the keyboard where it was', () => {
       await api(server.baseUrl, uma.token, 'POST', `/users/me/friends/${vic.id}/invite`);
       const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox invites you to a Pong match' });
       await dialog.waitFor();
-      const play = dialog.getByRole('button', { name: 'Play' });
-      await play.focus();
-      await vicPage.keyboard.press('Enter');
-      await dialog.getByText('Could not accept: That no longer exists.').waitFor({ timeout: 5000 });
-      await expect.poll(() => play.getAttribute('aria-disabled')).toBeNull();
-      expect(await play.evaluate((e) => e === document.activeElement)).toBe(true);
+      await pressRefused(vicPage, dialog.getByRole('button', { name: 'Play' }), dialog.getByText('Could not accept: That no longer exists.'));
       await expectAccessible(vicPage, 'game invitation, accept refused');
       await vicPage.keyboard.press('Escape');
       await expect.poll(() => dialog.isHidden()).toBe(true);

@@ -30,7 +30,7 @@ export function takeGraphemes(text: string, max: number): string {
  * ("Trojan Source"). The bidi marks (LRM, RLM, ALM) stay allowed: right-to-left writers use
  * them, and they change no text but their neighbours' direction.
  */
-const TEXT_UNSAFE_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+export const TEXT_UNSAFE_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
 const TEXT_UNSAFE = new RegExp(`[${TEXT_UNSAFE_CLASS}]`);
 const TEXT_UNSAFE_ALL = new RegExp(`[${TEXT_UNSAFE_CLASS}]`, 'g');
 

@@ -81,7 +81,6 @@ export class CalendarService {
   }
 
   async remove(userId: number): Promise<void> {
-    this.#benched.delete(userId);
     await this.deps.db.deleteFrom('user_calendars').where('user_id', '=', userId).execute();
     await this.deps.presence.setCalendar(userId, []);
   }

@@ -9,22 +9,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import ipaddr from 'ipaddr.js';
 
 const RETRY_AFTER_S = 5;
 
-/** The key an address is counted under: IPv4 (mapped or not) whole, IPv6 by its /64. */
+/** The key an address is counted under: IPv4 (mapped or not) whole, IPv6 by its /64 (parsed by ipaddr.js). */
 export function addressKey(ip: string): string {
-  const bare = ip.split('%')[0]!.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  if (mapped) return mapped[1]!;
-  if (!bare.includes(':')) return bare;
-  const [head = '', tail = ''] = bare.split('::');
-  const h = head ? head.split(':') : [];
-  const t = bare.includes('::') && tail ? tail.split(':') : [];
-  const groups = bare.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return `${groups
+  const bare = ip.split('%')[0]!;
+  if (!ipaddr.isValid(bare)) return bare;
+  const addr = ipaddr.process(bare); // an IPv4-mapped IPv6 address comes back as IPv4
+  if (addr.kind() === 'ipv4') return addr.toString();
+  return `${(addr as ipaddr.IPv6).parts
     .slice(0, 4)
-    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .map((part) => part.toString(16))
     .join(':')}::/64`;
 }
 
