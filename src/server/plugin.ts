@@ -117,7 +117,9 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   if (services.config.corsOrigins.length > 0) {
     await app.register(cors, { origin: [...services.config.corsOrigins], methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'], maxAge: 600 });
   }
-  await app.register(rateLimitPlugin, { global: false, hook: 'preHandler' });
+  // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
+  const limitsStore = services.limits?.rateLimitStore();
+  await app.register(rateLimitPlugin, { global: false, hook: 'preHandler', ...(limitsStore ? { store: limitsStore } : {}) });
   metricsRoutes(app, services);
   sdkRoutes(app);
   gateway.route(app);

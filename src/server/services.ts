@@ -8,8 +8,10 @@ import type { Config } from './config.js';
 import { createBus } from './adapters/create-bus.js';
 import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
+import { SharedLimits } from './adapters/limits-redis.js';
 import { redisTarget } from './adapters/redis-connections.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
+import { LocalLoginThrottle } from './auth/login-throttle.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createDeviceTokens } from './auth/device-tokens.js';
 import { createTokenService } from './auth/tokens.js';
@@ -71,6 +73,8 @@ export interface Services {
   presence: PresenceService;
   /** Per-user rate budgets shared by REST and the WebSocket. */
   budgets: Budgets;
+  /** Request limits and login budgets shared through Redis (several instances), or null: each instance counts its own. */
+  limits: SharedLimits | null;
   /** Data export and account deletion. */
   account: AccountService;
   history: { repo: HistoryRepository; recorder: HistoryRecorder };
@@ -148,12 +152,15 @@ export async function createServices(
     const identity =
       overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now }) : null);
     const external = identity ? hostAuthenticator({ db: database.db, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]) }) : undefined;
-    const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttleLogins: config.rateLimits, ...(external ? { external } : {}) });
+    const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode) : null;
+    // Several instances share their request limits and login budgets through Redis.
+    const limits = redis && config.rateLimits ? new SharedLimits({ target: redis, prefix: config.redisPrefix, log, onError: () => metrics.redisError('limits') }) : null;
+    const throttle = !config.rateLimits ? null : limits ? limits.loginThrottle(now) : new LocalLoginThrottle(now);
+    const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, ...(external ? { external } : {}) });
     const friendRepo = new FriendRepository(database.db);
     const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
     const friends = new FriendsService(friendRepo, users, now, new BlockRepository(database.db));
-    const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode) : null;
     const bus = overrides.bus ?? createBus(redis, { logger: log, prefix: config.redisPrefix, metrics });
     metrics.watchBus(() => bus.isHealthy());
     const store =
@@ -214,6 +221,7 @@ export async function createServices(
       bus,
       presence,
       budgets: createBudgets(config.rateLimits, now),
+      limits,
       account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, notifications: notificationRepo, now }),
       history: { repo: historyRepo, recorder: history },
       calendar,
@@ -225,6 +233,7 @@ export async function createServices(
       },
       housekeeping,
       async start() {
+        await limits?.connect();
         await presence.start();
         calendar.start();
         housekeeping.start();
@@ -238,6 +247,7 @@ export async function createServices(
         log.info('shutdown: presence written to the database');
         if (!overrides.bus) await bus.close();
         if (!overrides.store) await store.close();
+        await limits?.close();
         if (config.redisUrl) log.info('shutdown: Redis connections closed');
         await database.close();
         log.info('shutdown: database closed');

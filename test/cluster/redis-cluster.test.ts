@@ -7,7 +7,10 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { SharedLimits } from '../../src/server/adapters/limits-redis.js';
+import { LOGIN_FAILURES } from '../../src/server/auth/login-throttle.js';
+import { clusterTarget, requireRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
 import { connect, type Frame, type TestSocket } from '../helpers/ws-client.js';
 import { api, befriend, register, startCluster, type Cluster, type Instance } from './harness.js';
 
@@ -64,6 +67,27 @@ describe('instances on a Redis Cluster', { timeout: 60_000 }, () => {
     await befriend(one, alice, two, bob);
     return { one, two, three, alice, bob, prefix };
   }
+
+  it('limits are shared on the cluster: one login budget per account, one request count per address', async () => {
+    const log = { warn: () => {}, info: () => {} } as unknown as FastifyBaseLogger;
+    const shared = [0, 1].map(() => new SharedLimits({ target: clusterTarget(redis), prefix: `${prefix}x`, log }));
+    try {
+      await Promise.all(shared.map((l) => l.connect()));
+      const now = () => 1_000_000;
+      const throttles = shared.map((l) => l.loginThrottle(now));
+      for (let i = 0; i < LOGIN_FAILURES.max; i++) expect(await throttles[i % 2]!.attempt('dana', null)).toBe(0);
+      expect(await throttles[0]!.attempt('dana', null)).toBe(LOGIN_FAILURES.windowMs);
+      expect(await throttles[1]!.attempt('dana', null)).toBe(LOGIN_FAILURES.windowMs);
+      const counts: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const store = new (shared[i % 2]!.rateLimitStore())({});
+        counts.push(await new Promise<number>((resolve, reject) => store.incr(`ip:10.7.0.${users}`, (err, res) => (err ? reject(err) : resolve(res!.current)), 60_000, 10)));
+      }
+      expect(counts).toEqual([1, 2, 3, 4]);
+    } finally {
+      await Promise.all(shared.map((l) => l.close()));
+    }
+  });
 
   it('a friend on the other instance sees a user come online, go busy and go offline', async () => {
     const { one, two, alice, bob } = await friends();

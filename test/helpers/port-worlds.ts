@@ -45,7 +45,7 @@ async function beaconWorld(dialect: 'sqlite' | 'postgres'): Promise<PortWorld> {
   const database = openDatabase(fresh.url);
   await migrateToLatest(database);
   const users = new UserRepository(database.db);
-  const auth = new AuthService(users, new SessionRepository(database.db), createTokenService(SECRET), createDeviceTokens(SECRET), { tokenTtlS: 3600, now: Date.now, throttleLogins: false });
+  const auth = new AuthService(users, new SessionRepository(database.db), createTokenService(SECRET), createDeviceTokens(SECRET), { tokenTtlS: 3600, now: Date.now, throttle: null });
   const friends = new FriendRepository(database.db);
   return {
     identity: beaconIdentity(auth, database.db),

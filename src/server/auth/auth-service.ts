@@ -5,7 +5,7 @@ import type { Role, User } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-tokens.js';
-import { LoginThrottle } from './login-throttle.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
 import type { SessionRepository } from './session-repository.js';
 import type { TokenService } from './tokens.js';
@@ -32,7 +32,6 @@ export class AuthService {
   #revokedListeners: RevokedListener[] = [];
   /** A real hash to verify against when the username is unknown, so timing does not reveal which usernames exist. */
   #dummyHash: Promise<string> = hash('not-a-real-password-0000');
-  readonly #throttle: LoginThrottle | null;
 
   constructor(
     private readonly users: UserRepository,
@@ -42,13 +41,12 @@ export class AuthService {
     private readonly opts: {
       tokenTtlS: number;
       now: () => number;
-      throttleLogins: boolean;
+      /** Failed-login budgets per account (null: BEACON_RATE_LIMITS=off). */
+      throttle: LoginThrottle | null;
       /** Embedded and sidecar modes: the host's tokens, and only those, authenticate (integration/host-auth.ts). */
       external?: (token: string) => Promise<AuthContext | null>;
     },
-  ) {
-    this.#throttle = opts.throttleLogins ? new LoginThrottle(opts.now) : null;
-  }
+  ) {}
 
   async register(input: { username: string; password: string; displayName?: string; userAgent: string | null }): Promise<AuthResult> {
     const problem = passwordProblem(input.password, input.username);
@@ -72,7 +70,8 @@ export class AuthService {
     const record = await this.users.findByUsername(input.username);
     // A device this account logged in from before has a failed-login budget of its own.
     const device = record ? this.devices.deviceOf(input.deviceToken, record.id) : null;
-    const wait = this.#throttle?.retryAfterMs(key, device) ?? 0;
+    // Counted before the password is checked (login-throttle.ts), forgotten if it is right.
+    const wait = (await this.opts.throttle?.attempt(key, device)) ?? 0;
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
       throw new AppError(
@@ -86,10 +85,9 @@ export class AuthService {
       ? await verify(record.passwordHash, input.password).catch(() => false)
       : await verify(await this.#dummyHash, input.password).then(() => false, () => false);
     if (!record || !ok) {
-      this.#throttle?.failed(key, device);
       throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
     }
-    this.#throttle?.succeeded(key, device);
+    await this.opts.throttle?.succeeded(key, device);
     const { passwordHash: _hash, ...user } = record;
     return {
       token: await this.#startSession(user.id, input.userAgent),

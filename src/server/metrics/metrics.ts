@@ -53,7 +53,7 @@ export class Metrics {
   readonly #flushFailures = this.#counter('beacon_write_behind_failures_total', 'Write-behind flushes that failed (their users stay queued and are retried)');
   readonly #dbErrors = new Counter({ name: 'beacon_db_errors_total', help: 'Failed database queries, by kind (constraint: an expected conflict such as a taken username; other)', labelNames: ['kind'], registers: [this.registry] });
   readonly #dbQueries = new Histogram({ name: 'beacon_db_query_seconds', help: 'Database query durations', buckets: DURATION_BUCKETS, registers: [this.registry] });
-  readonly #redisErrors = new Counter({ name: 'beacon_redis_errors_total', help: 'Redis connection errors and failed commands, by client (bus_pub, bus_sub, store)', labelNames: ['client'], registers: [this.registry] });
+  readonly #redisErrors = new Counter({ name: 'beacon_redis_errors_total', help: 'Redis connection errors and failed commands, by client (bus_pub, bus_sub, store, limits)', labelNames: ['client'], registers: [this.registry] });
   readonly #httpRequests = new Counter({ name: 'beacon_http_requests_total', help: 'HTTP requests, by method, route pattern and status code', labelNames: ['method', 'route', 'code'], registers: [this.registry] });
   readonly #httpDuration = new Histogram({ name: 'beacon_http_request_duration_seconds', help: 'HTTP request durations, by method and route pattern', labelNames: ['method', 'route'], buckets: DURATION_BUCKETS, registers: [this.registry] });
 
@@ -164,7 +164,7 @@ export class Metrics {
     this.#dbQueries.observe(ms / 1000);
     if (error !== undefined) this.#dbErrors.inc({ kind: isConstraintError(error) ? 'constraint' : 'other' });
   }
-  redisError(client: 'bus_pub' | 'bus_sub' | 'store'): void {
+  redisError(client: 'bus_pub' | 'bus_sub' | 'store' | 'limits'): void {
     this.#redisErrors.inc({ client });
   }
   httpRequest(method: string, route: string, code: number, seconds: number): void {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import ipaddr from 'ipaddr.js';
 
 const RETRY_AFTER_S = 5;
@@ -29,8 +29,7 @@ export class PendingAuth {
   readonly #count = new Map<string, number>();
   /** The release of each claimed upgrade, until its socket authenticates or goes. */
   readonly #releases = new WeakMap<IncomingMessage, () => void>();
-  #refused = 0;
-  #loggedAt = -Infinity;
+  readonly #refusals = new RefusalLog();
 
   constructor(private readonly perAddress: number) {}
 
@@ -53,14 +52,7 @@ export class PendingAuth {
     const key = addressKey(req.ip);
     const n = this.#count.get(key) ?? 0;
     if (n >= this.perAddress) {
-      // A flood must not flood the log too: one line per second at most, with the count since the last.
-      this.#refused++;
-      const at = Date.now();
-      if (at - this.#loggedAt >= 1000) {
-        req.log.warn({ address: key, waiting: n, refused: this.#refused }, 'websocket upgrades refused: too many sockets from one address waiting to authenticate');
-        this.#loggedAt = at;
-        this.#refused = 0;
-      }
+      this.#refusals.refused(req.log, key, n);
       await reply
         .status(429)
         .header('retry-after', String(RETRY_AFTER_S))
@@ -88,3 +80,38 @@ export class PendingAuth {
 }
 
 function noop(): void {}
+
+const REFUSED = 'websocket upgrades refused: too many sockets from one address waiting to authenticate';
+
+/**
+ * A flood must not flood the log too: the first refusal is logged at once, the next ones
+ * within a second are counted and logged together when that second ends (with the last
+ * address refused), so at most one line a second, and no refusal goes unlogged.
+ */
+export class RefusalLog {
+  #count = 0;
+  #last: { log: FastifyBaseLogger; address: string; waiting: number } | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  refused(log: FastifyBaseLogger, address: string, waiting: number): void {
+    if (this.#timer) {
+      this.#count++;
+      this.#last = { log, address, waiting };
+      return;
+    }
+    log.warn({ address, waiting, refused: 1 }, REFUSED);
+    this.#wait();
+  }
+
+  #wait(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (this.#count === 0 || !this.#last) return;
+      const { log, address, waiting } = this.#last;
+      log.warn({ address, waiting, refused: this.#count }, REFUSED);
+      this.#count = 0;
+      this.#wait();
+    }, 1000);
+    this.#timer.unref();
+  }
+}

@@ -78,6 +78,19 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       expect((await login('alice', 'pass-phrase-for-tests', '10.0.1.4')).statusCode).toBe(200);
     });
 
+    it('counts guesses sent all at once one at a time: exactly the budget reaches the password check', async () => {
+      const guesses = Array.from({ length: 3 * LOGIN_FAILURES.max }, (_, i) => login('alice', 'wrong-guess-xyz', `10.0.7.${i + 1}`));
+      const codes = (await Promise.all(guesses)).map((r) => r.statusCode);
+      expect(codes.filter((c) => c === 401)).toHaveLength(LOGIN_FAILURES.max);
+      expect(codes.filter((c) => c === 429)).toHaveLength(2 * LOGIN_FAILURES.max);
+      // A right password forgets the failures: a success in the window starts the count again.
+      t.clock.advance(LOGIN_FAILURES.windowMs + 1);
+      expect((await login('alice', 'wrong-guess-xyz', '10.0.8.1')).statusCode).toBe(401);
+      expect((await login('alice', 'pass-phrase-for-tests', '10.0.8.2')).statusCode).toBe(200);
+      for (let i = 0; i < LOGIN_FAILURES.max; i++) expect((await login('alice', 'wrong-guess-xyz', `10.0.9.${i + 1}`)).statusCode).toBe(401);
+      expect((await login('alice', 'wrong-guess-xyz', '10.0.9.200')).statusCode).toBe(429);
+    });
+
     it("never locks the owner out of a device they logged in from: strangers' guesses lock only unknown devices", async () => {
       const first = await login('alice', 'pass-phrase-for-tests', '10.0.2.1');
       expect(first.statusCode).toBe(200);

@@ -1,0 +1,204 @@
+/**
+ * Limits several instances share through Redis (BEACON_REDIS_URL), so that a client spreading
+ * its requests over instances meets one budget, not one per instance:
+ * - the per-IP and per-user request limits of the REST routes (@fastify/rate-limit's own
+ *   Redis store, one fixed-window counter per key);
+ * - the failed-login budget of each account (auth/login-throttle.ts), a sorted set of
+ *   attempt times per account (and device) in a script, so concurrent attempts on several
+ *   instances are counted one at a time.
+ * While Redis cannot answer, each instance falls back to its own counts in memory: the limits
+ * then hold per instance, as with no Redis, and nothing is refused or let through because
+ * Redis is down. The switch is logged both ways.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
+import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
+import { LOGIN_FAILURES, LocalLoginThrottle, throttleKey, type LoginDevice, type LoginThrottle } from '../auth/login-throttle.js';
+import { commandClient, connectionsReady, quit, type RedisClient, type RedisTarget } from './redis-connections.js';
+
+/**
+ * Drops attempts older than the window, then counts this one unless the budget is spent.
+ * Returns 0 when counted, else ms until the oldest attempt leaves the window.
+ * KEYS[1] the key; ARGV: now (ms), window (ms), max, a unique member.
+ */
+const ATTEMPT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], window)
+return 0`;
+
+const PROBE_EVERY_MS = 1000;
+const CONNECT_WAIT_MS = 5000;
+
+interface AttemptCommand {
+  beaconLoginAttempt(key: string, now: number, windowMs: number, max: number, member: string): Promise<number>;
+}
+
+export class SharedLimits {
+  readonly #redis: RedisClient & AttemptCommand;
+  readonly #prefix: string;
+  readonly #log: FastifyBaseLogger;
+  readonly #onError: () => void;
+  /** Since when (performance.now()) Redis has not answered, or null while it does. */
+  #downSince: number | null = null;
+  #probedAt = 0;
+
+  constructor(opts: { target: RedisTarget; prefix: string; log: FastifyBaseLogger; onError?: () => void }) {
+    this.#prefix = opts.prefix;
+    this.#log = opts.log;
+    this.#onError = opts.onError ?? (() => {});
+    const client = commandClient(opts.target, {
+      // A limit must answer now: a command fails at once while Redis is unreachable, and
+      // after half a second when Redis hangs or the connection died under it.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 500,
+      connectionName: `${opts.prefix}:limits`,
+      lazyConnect: true,
+    });
+    client.defineCommand('beaconLoginAttempt', { numberOfKeys: 1, lua: ATTEMPT_SCRIPT });
+    client.on('error', () => this.#onError());
+    this.#redis = client as RedisClient & AttemptCommand;
+  }
+
+  /** Connects at start, so the first requests find Redis ready; on failure the client keeps retrying and limits count locally meanwhile. */
+  async connect(): Promise<void> {
+    if (this.#redis.status !== 'wait') return;
+    const connected = await this.#redis.connect().then(
+      () => true,
+      (err: unknown) => (this.#failed(err), false),
+    );
+    // A cluster says ready before its connections to the primaries are: give them a few seconds.
+    const deadline = performance.now() + CONNECT_WAIT_MS;
+    while (connected && !connectionsReady(this.#redis) && performance.now() < deadline) await setTimeout(50);
+  }
+
+  /** The failed-login throttle shared by every instance; `now` is the app's clock. */
+  loginThrottle(now: () => number): LoginThrottle {
+    const local = new LocalLoginThrottle(now);
+    const key = (user: string, device: LoginDevice) => `${this.#prefix}:login:${throttleKey(user, device)}`;
+    return {
+      attempt: async (user, device) => {
+        if (!this.#tryRedis()) return local.attempt(user, device);
+        try {
+          const member = `${now()}:${randomBytes(6).toString('base64url')}`;
+          const wait = await this.#redis.beaconLoginAttempt(key(user, device), now(), LOGIN_FAILURES.windowMs, LOGIN_FAILURES.max, member);
+          this.#up();
+          return Number(wait);
+        } catch (err) {
+          this.#failed(err);
+          return local.attempt(user, device);
+        }
+      },
+      succeeded: async (user, device) => {
+        await local.succeeded(user, device);
+        if (!this.#tryRedis()) return;
+        try {
+          await this.#redis.del(key(user, device));
+        } catch (err) {
+          this.#failed(err);
+        }
+      },
+    };
+  }
+
+  /** The store class for @fastify/rate-limit (its `store` option): Redis, or this instance's memory while Redis fails. */
+  rateLimitStore(): FastifyRateLimitStoreCtor {
+    const gate: Gate = { tryRedis: () => this.#tryRedis(), failed: (err) => this.#failed(err), answered: () => this.#up(), down: () => this.#downSince !== null };
+    const redis = this.#redis;
+    const namespace = `${this.#prefix}:rl:`;
+    return class extends FallbackStore {
+      // Beacon sets neither continueExceeding nor exponentialBackoff (the routes' own settings reach child()).
+      constructor() {
+        super(new RedisStore(false, false, redis, namespace), new LocalStore(false, false), gate);
+      }
+    };
+  }
+
+  /**
+   * Whether this call goes to Redis: always while Redis answers; while it does not, one call a
+   * second probes it (when its connection is up) and the others count in memory at once, so a
+   * hung Redis costs one request a second the command timeout, not every request.
+   */
+  #tryRedis(): boolean {
+    if (this.#downSince === null) return true;
+    const at = performance.now();
+    if (this.#redis.status !== 'ready' || at - this.#probedAt < PROBE_EVERY_MS) return false;
+    this.#probedAt = at;
+    return true;
+  }
+
+  #failed(err: unknown): void {
+    this.#onError();
+    if (this.#downSince !== null) return;
+    this.#downSince = this.#probedAt = performance.now();
+    this.#log.warn({ err: (err as Error).message }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
+  }
+
+  #up(): void {
+    if (this.#downSince === null) return;
+    const downForS = Math.round((performance.now() - this.#downSince) / 1000);
+    this.#downSince = null;
+    this.#log.info({ down_for_s: downForS }, 'limits: Redis answers again; rate limits and login budgets are shared by every instance');
+  }
+
+  async close(): Promise<void> {
+    await quit(this.#redis);
+  }
+}
+
+/** How a store asks SharedLimits whether to use Redis, and tells it how Redis did. */
+interface Gate {
+  tryRedis(): boolean;
+  failed(err: unknown): void;
+  answered(): void;
+  down(): boolean;
+}
+
+type Store = InstanceType<typeof LocalStore>;
+type Callback = Parameters<Store['incr']>[1];
+
+/** A rate-limit store counting in Redis, and in memory while Redis fails (per route: child()). */
+class FallbackStore {
+  constructor(
+    readonly remote: Store,
+    readonly local: Store,
+    readonly gate: Gate,
+  ) {}
+
+  incr(key: string, cb: Callback, timeWindow: number, max: number): void {
+    if (!this.gate.tryRedis()) return this.local.incr(key, cb, timeWindow, max);
+    this.remote.incr(
+      key,
+      (err, res) => {
+        if (err) {
+          this.gate.failed(err);
+          this.local.incr(key, cb, timeWindow, max);
+        } else {
+          this.gate.answered();
+          cb(null, res);
+        }
+      },
+      timeWindow,
+      max,
+    );
+  }
+
+  read(key: string, cb: Callback, timeWindow: number, max: number): void {
+    if (this.gate.down()) return this.local.read(key, cb, timeWindow, max);
+    this.remote.read(key, (err, res) => (err ? this.local.read(key, cb, timeWindow, max) : cb(null, res)), timeWindow, max);
+  }
+
+  child(routeOptions: unknown): FallbackStore {
+    return new FallbackStore(this.remote.child(routeOptions), this.local.child(routeOptions), this.gate);
+  }
+}
