@@ -241,3 +241,17 @@ describe('two tabs of one browser when the other one changes who is signed in', 
     }
   });
 });
+
+describe('settings changed on another device', () => {
+  it('“Appear offline” set on a phone shows as “Invisible” here at once, and back to “Online”', async () => {
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await page.reload();
+    const shown = () => page.locator('[data-part=self-status]').textContent();
+    await expect.poll(shown, FIVE_S).toBe('Online');
+    // Another device: the API with Uma's token, not this browser (no tab of it is told).
+    await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'hidden' });
+    await expect.poll(shown, FIVE_S).toBe('Invisible');
+    await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'friends' });
+    await expect.poll(shown, FIVE_S).toBe('Online');
+  });
+});

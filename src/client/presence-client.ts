@@ -317,6 +317,10 @@ export class PresenceClient {
       else this.#events.emit('game_invite_accepted', { inviteId: id, byUserId: who });
       return;
     }
+    if (frame.type === 'settings_update') {
+      if (typeof frame.settings === 'object' && frame.settings !== null) this.#events.emit('settings', { settings: frame.settings });
+      return;
+    }
     if (frame.type === 'notification') {
       if (typeof frame.friend_id === 'number' && typeof frame.display_name === 'string') this.#events.emit('notification', { ...frame, type: 'notification' });
       return;

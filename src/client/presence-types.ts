@@ -1,5 +1,5 @@
 /** Public types of {@link PresenceClient}: states, events and options. */
-import type { FriendRequest, FriendRequestCloseReason, NotificationPayload, View } from '../protocol/index.js';
+import type { FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Timers, WebSocketCtor } from './transport.js';
@@ -34,6 +34,8 @@ export interface PresenceEvents {
   game_invite: { inviteId: string; fromUserId: number };
   /** A friend accepted your invitation. */
   game_invite_accepted: { inviteId: string; byUserId: number };
+  /** Your privacy settings changed on another device or by REST (the `settings_update` frame): the settings now in force. */
+  settings: { settings: Settings };
   /** A friend you watch came online (the `notification` frame); show it in the page. */
   notification: NotificationPayload;
   /** Data was confirmed fresh (`ready`, any socket frame, a successful poll) at this time (ms epoch). */

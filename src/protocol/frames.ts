@@ -1,6 +1,6 @@
 /** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
 import { Type, type Static } from 'typebox';
-import type { ActivityDetails, FriendRequest, StatusT, View } from './schemas.js';
+import type { ActivityDetails, FriendRequest, Settings, StatusT, View } from './schemas.js';
 import type { LastSeenBucket } from './views.js';
 import type { ManualStatus, Status } from './enums.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
@@ -129,6 +129,15 @@ export interface NotificationFrame {
   status: Status;
   at: string;
 }
+/**
+ * Your privacy settings changed (on any of your devices, or by REST): the settings now in
+ * force, sent to every socket of yours, so each screen shows what your friends really see.
+ */
+export interface SettingsUpdateFrame {
+  type: 'settings_update';
+  seq?: number;
+  settings: Settings;
+}
 export interface AreYouThereFrame {
   type: 'are_you_there';
   seq?: number;
@@ -153,6 +162,7 @@ export type EventFrame =
   | GameInviteFrame
   | GameInviteAcceptedFrame
   | NotificationFrame
+  | SettingsUpdateFrame
   | AreYouThereFrame
   | HeartbeatAckFrame
   | ErrorFrame;

@@ -137,6 +137,7 @@ export class BeaconApp {
       client.on('unauthorized', () => this.#signOut('Your session has ended. Please log in again.')),
       () => client.stop(),
       settings.follow(document, user.id),
+      settings.live(document),
       requests.onChange(() => header.setRequestCount(requests.incoming.length)),
       () => requests.stop(),
     );

@@ -85,6 +85,8 @@ export class Fanout {
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite_accepted', invite_id: e.inviteId, by_user_id: e.byUserId }));
       case 'notification':
         return this.#toUser(e.viewerId, JSON.stringify(e.payload));
+      case 'settings':
+        return this.#toUser(e.userId, JSON.stringify({ type: 'settings_update', settings: e.settings }), 'settings');
       case 'probe':
         return this.#toUser(e.userId, '{"type":"are_you_there"}');
       case 'revoked':

@@ -87,6 +87,8 @@ export type PresenceEvent =
   | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
   | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
   | { kind: 'notification'; viewerId: number; payload: NotificationPayload }
+  /** The user's settings changed: tell the user's own sockets here. */
+  | { kind: 'settings'; userId: number; settings: Settings }
   /** Ask every socket of the user here `are_you_there`. */
   | { kind: 'probe'; userId: number }
   /** A login session was revoked (logout): close its sockets with 4000. */

@@ -590,6 +590,8 @@ export class PresenceService {
     const change = unhiding ? this.engine.restoreLastSeen(userId, shown) : null;
     if (change) this.#writer.markDirty(userId);
     this.#publishViews(userId, before, this.#subject(userId), { origin });
+    // Every instance with a socket of the user holds the replica, so each tells its own.
+    this.#sink({ kind: 'settings', userId, settings: input.settings });
   }
 
   #friendViews(viewerId: number): View[] {

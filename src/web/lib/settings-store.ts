@@ -1,18 +1,48 @@
 /**
  * The signed-in user's privacy settings, shared by the header (to show "Invisible" and the
- * audience), the status menu and the Privacy page, so a change in one shows in all, and in
- * the user's other tabs of this browser (no frame tells a tab about its own settings).
+ * audience), the status menu and the Privacy page, so a change in one shows in all: in the
+ * user's other tabs of this browser (a BroadcastChannel), and on the user's other devices
+ * (the server's `settings_update` frame, and a re-read at every reconnect for a change made
+ * while this one was disconnected).
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import type { Settings } from './label-types.js';
 
 export class SettingsStore {
   #value: Settings | null = null;
-  readonly #client: Pick<PresenceClient, 'getSettings' | 'updateSettings'>;
+  readonly #client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>;
   readonly #listeners = new Set<(s: Settings) => void>();
+  /** Moves on every settings_update: a re-read that started before one is stale. */
+  #pushes = 0;
 
-  constructor(client: Pick<PresenceClient, 'getSettings' | 'updateSettings'>) {
+  constructor(client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>) {
     this.#client = client;
+  }
+
+  /**
+   * Follows the server's news of the user's settings until the returned function runs: each
+   * `settings_update` (a change on another device), and a re-read at every reconnect (not the
+   * first connect: `load()` reads then). Announced as `beacon:settings-changed` on `target`,
+   * like a save made here.
+   */
+  live(target: Pick<Document, 'dispatchEvent'> = document): () => void {
+    const announce = (s: Settings): void => void target.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: s }));
+    let connects = 0;
+    const offs = [
+      this.#client.on('settings', ({ settings }) => {
+        this.#pushes++;
+        announce(settings);
+      }),
+      this.#client.on('ready', () => {
+        if (connects++ === 0) return;
+        const pushes = this.#pushes;
+        this.#client.getSettings().then(
+          (s) => pushes === this.#pushes && announce(s),
+          () => undefined, // the next reconnect or push tries again
+        );
+      }),
+    ];
+    return () => offs.forEach((off) => off());
   }
 
   /**

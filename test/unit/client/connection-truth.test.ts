@@ -105,6 +105,20 @@ describe('connection truth', () => {
   });
 });
 
+describe('settings pushed over the socket', () => {
+  it('surfaces settings_update as a `settings` event, ignoring a malformed one', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const settings = { status_visibility: 'hidden', activity_visibility: 'friends', last_seen_visibility: 'friends', custom_message_visibility: 'friends' } as const;
+    ws.receive({ type: 'settings_update', settings, seq: 1 });
+    ws.receive({ type: 'settings_update', settings: null, seq: 2 } as Record<string, unknown>);
+    ws.receive({ type: 'batch', messages: [{ type: 'settings_update', settings: { ...settings, status_visibility: 'public' }, seq: 3 }] });
+    expect(h.eventsOf('settings')).toEqual([{ settings }, { settings: { ...settings, status_visibility: 'public' } }]);
+    h.client.stop();
+  });
+});
+
 describe('rich presence over the socket', () => {
   it('keeps activity_details and activity_since from friend_status_change and status_update, and drops stale ones', () => {
     const h = harness();

@@ -299,9 +299,9 @@ describe('PresenceService', () => {
       // Hiding looks like a logout now: offline, last seen now for the last_seen audience only.
       expect(hidden?.views.friend).toMatchObject({ status: 'offline', activity: null, last_seen: iso(T0) });
       expect(hidden?.views.public).toMatchObject({ status: 'offline', last_seen: null });
-      // A setting nobody's view depends on right now sends nothing.
-      await presence().updateSettings(alice.userId, { activity_visibility: 'nobody' });
-      expect(f.take()).toEqual([]);
+      // A setting nobody's view depends on right now sends no view: only the user's own devices hear of it.
+      const latest = await presence().updateSettings(alice.userId, { activity_visibility: 'nobody' });
+      expect(f.take()).toEqual([{ kind: 'settings', userId: alice.userId, settings: latest }]);
     });
   });
 

@@ -1,0 +1,71 @@
+/**
+ * Finding: privacy settings changed on one device (say "Appear offline" on a phone) were not
+ * told to the user's other devices, whose header kept saying "Online" while friends saw the
+ * user offline. Now every socket of the user gets `settings_update`, on any instance (two
+ * instances here, sharing a bus, a presence store and a database); nobody else does.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
+import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
+import { bearer } from '../helpers/app.js';
+import { freshDatabase } from '../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { Frame } from '../helpers/ws-client.js';
+
+describe('settings reach every device of the user', () => {
+  let a: LiveApp;
+  let b: LiveApp;
+  let drop: () => Promise<void>;
+
+  beforeEach(async () => {
+    const db = await freshDatabase('postgres');
+    drop = db.drop;
+    const hub = new MemoryHub();
+    const store = new MemoryPresenceStore();
+    a = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'a' }), store });
+    b = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'b' }), store });
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+    await drop();
+  });
+
+  const isSettings = (f: Frame) => f.type === 'settings_update';
+
+  it('a change by REST reaches the sockets of the user on both instances; a friend gets the view, not the settings', async () => {
+    const alice = await a.register('alice');
+    const bob = await a.register('bob');
+    await a.befriend(alice, bob);
+    const { socket: bobs } = await a.connect(bob.token);
+    const { socket: phone } = await a.connectSeenBy(alice.token, bobs);
+    const { socket: laptop } = await b.connect(alice.token);
+    const marks = [phone.mark(), laptop.mark(), bobs.mark()];
+
+    const res = await a.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { status_visibility: 'hidden' } });
+    expect(res.statusCode).toBe(200);
+
+    for (const [i, socket] of [phone, laptop].entries()) {
+      const frame = await socket.next(isSettings, { from: marks[i] });
+      expect(frame.settings).toEqual(res.json());
+      expect(frame.settings).toMatchObject({ status_visibility: 'hidden' });
+    }
+    // Bob sees Alice go offline (hidden), and never her settings.
+    await bobs.next((f) => f.type === 'friend_status_change' && f.friend_id === alice.id && f.status === 'offline', { from: marks[2] });
+    expect(bobs.since(marks[2]!).filter(isSettings)).toEqual([]);
+  });
+
+  it('a change from the other instance reaches this one, and the latest wins on every socket', async () => {
+    const alice = await a.register('alice');
+    const { socket: phone } = await a.connect(alice.token);
+    const { socket: laptop } = await b.connect(alice.token);
+    const [fromPhone, from] = [phone.mark(), laptop.mark()];
+    const put = (t: LiveApp, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload });
+    expect((await put(b, { activity_visibility: 'nobody' })).statusCode).toBe(200);
+    expect((await put(b, { activity_visibility: 'friends' })).statusCode).toBe(200);
+    await phone.next((f) => isSettings(f) && (f.settings as { activity_visibility: string }).activity_visibility === 'friends', { from: fromPhone });
+    await laptop.next((f) => isSettings(f) && (f.settings as { activity_visibility: string }).activity_visibility === 'friends', { from });
+    const seen = laptop.since(from).filter(isSettings).map((f) => (f.settings as { activity_visibility: string }).activity_visibility);
+    expect(seen.at(-1)).toBe('friends');
+  });
+});
