@@ -11,24 +11,17 @@ export interface Blocked {
 export class BlockRepository {
   constructor(private readonly db: Db) {}
 
-  /** Blocks `blockedId` for `blockerId` and drops every request between them, atomically. */
+  /**
+   * Blocks `blockedId` for `blockerId`. FriendsService.block does it in the pair's
+   * transaction (FriendRepository.inPair), with the requests between them dropped and the
+   * friendship ended.
+   */
   async block(blockerId: number, blockedId: number, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('blocks')
-        .values({ blocker_id: blockerId, blocked_id: blockedId, created_at: now })
-        .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
-        .execute();
-      await trx
-        .deleteFrom('friend_requests')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('from_user_id', '=', blockerId), eb('to_user_id', '=', blockedId)]),
-            eb.and([eb('from_user_id', '=', blockedId), eb('to_user_id', '=', blockerId)]),
-          ]),
-        )
-        .execute();
-    });
+    await this.db
+      .insertInto('blocks')
+      .values({ blocker_id: blockerId, blocked_id: blockedId, created_at: now })
+      .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
+      .execute();
   }
 
   async unblock(blockerId: number, blockedId: number): Promise<boolean> {

@@ -1,6 +1,8 @@
 /** Friend requests and the friend graph (one friendships row per direction). */
 import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { withPairLock } from '../db/user-locks.js';
+import { BlockRepository } from './block-repository.js';
 
 interface RequestRow {
   id: number;
@@ -20,6 +22,15 @@ const REQUEST_COLUMNS = ['id', 'from_user_id', 'to_user_id', 'created_at'] as co
 
 export class FriendRepository {
   constructor(private readonly db: Db) {}
+
+  /**
+   * Runs `fn` with this repository and the blocks' on one transaction that holds the lock of
+   * the pair {a, b} (db/user-locks.ts): what `fn` reads about the two stays true until it
+   * commits, whatever other requests about them run at once, here or on another instance.
+   */
+  inPair<T>(a: number, b: number, fn: (friends: FriendRepository, blocks: BlockRepository) => Promise<T>): Promise<T> {
+    return withPairLock(this.db, a, b, (trx) => fn(new FriendRepository(trx), new BlockRepository(trx)));
+  }
 
   async findRequest(id: number): Promise<FriendRequest | null> {
     const row = await this.db.selectFrom('friend_requests').select(REQUEST_COLUMNS).where('id', '=', id).executeTakeFirst();
@@ -47,9 +58,25 @@ export class FriendRepository {
     return row ? toRequest(row) : null;
   }
 
+  /** Deletes a request; false if it was not pending (any more). */
   async deleteRequest(id: number): Promise<boolean> {
     const res = await this.db.deleteFrom('friend_requests').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
+  }
+
+  /** Deletes the requests between a and b (either direction); answers those it deleted. */
+  async deleteRequestsBetween(a: number, b: number): Promise<FriendRequest[]> {
+    const rows = await this.db
+      .deleteFrom('friend_requests')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('from_user_id', '=', a), eb('to_user_id', '=', b)]),
+          eb.and([eb('from_user_id', '=', b), eb('to_user_id', '=', a)]),
+        ]),
+      )
+      .returning(REQUEST_COLUMNS)
+      .execute();
+    return rows.map(toRequest);
   }
 
   async listRequests(userId: number): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }> {
@@ -66,18 +93,10 @@ export class FriendRepository {
     };
   }
 
-  /** Makes a and b friends (both directions, category `friend`) and drops requests between them, atomically. */
+  /** Makes a and b friends (both directions, category `friend`) and drops requests between them, atomically (in the caller's transaction, if any). */
   async befriend(a: number, b: number, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('friend_requests')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('from_user_id', '=', a), eb('to_user_id', '=', b)]),
-            eb.and([eb('from_user_id', '=', b), eb('to_user_id', '=', a)]),
-          ]),
-        )
-        .execute();
+    const run = async (trx: Db) => {
+      await new FriendRepository(trx).deleteRequestsBetween(a, b);
       await trx
         .insertInto('friendships')
         .values([
@@ -86,7 +105,8 @@ export class FriendRepository {
         ])
         .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doNothing())
         .execute();
-    });
+    };
+    await (this.db.isTransaction ? run(this.db) : this.db.transaction().execute(run));
   }
 
   /** Removes both directions; false if they were not friends. */

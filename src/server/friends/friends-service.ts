@@ -40,45 +40,71 @@ export class FriendsService {
     for (const fn of this.#listeners) fn(e);
   }
 
+  /*
+   * A request's checks and writes, its acceptance, decline or cancellation, and a block run
+   * in one transaction holding the lock of the pair of users (FriendRepository.inPair), so
+   * that requests about the same two users sent at once, to one instance or several, take
+   * turns: crossed requests make friends (not two pending requests), a cancelled or declined
+   * request cannot be accepted, and no request slips past a block or a decline's cooldown
+   * being written at the same time. Events go out once the transaction has committed.
+   */
+
   /** Sends a request, or accepts at once when the other side had already asked. */
   async sendRequest(fromUserId: number, toUserId: number): Promise<{ request: FriendRequest } | { friend: Friend }> {
     if (fromUserId === toUserId) throw new AppError('VALIDATION_ERROR', 'You cannot befriend yourself');
     if (!(await this.users.findById(toUserId))) throw new AppError('NOT_FOUND', 'No such user');
-    if (await this.repo.getFriend(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
-    await this.#mayAsk(fromUserId, toUserId);
-    const theirs = await this.repo.findPending(toUserId, fromUserId);
-    if (theirs) return { friend: await this.#befriend(fromUserId, toUserId, theirs) };
-    const request = await this.repo.createRequest(fromUserId, toUserId, this.now());
-    if (!request) throw new AppError('CONFLICT', 'A request is already pending');
-    this.#emit({ kind: 'request_sent', request });
-    return { request };
+    const result = await this.repo.inPair(fromUserId, toUserId, async (repo, blocks) => {
+      if (await repo.getFriend(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
+      await this.#mayAsk(blocks, fromUserId, toUserId);
+      const theirs = await repo.findPending(toUserId, fromUserId);
+      if (theirs) return { kind: 'accepted' as const, accepted: theirs, friend: await this.#befriend(repo, fromUserId, toUserId) };
+      const request = await repo.createRequest(fromUserId, toUserId, this.now());
+      if (!request) throw new AppError('CONFLICT', 'A request is already pending');
+      return { kind: 'sent' as const, request };
+    });
+    if (result.kind === 'sent') {
+      this.#emit({ kind: 'request_sent', request: result.request });
+      return { request: result.request };
+    }
+    this.#befriended(fromUserId, toUserId, result.accepted);
+    return { friend: result.friend };
   }
 
   /** Accepts a request addressed to `userId`; returns the new friend as `userId` sees them. */
   async accept(userId: number, requestId: number): Promise<Friend> {
     const request = await this.#requestOf(userId, requestId);
     if (request.to_user_id !== userId) throw new AppError('FORBIDDEN', 'Only the recipient can accept a request');
-    return this.#befriend(userId, request.from_user_id, request);
+    const friend = await this.repo.inPair(userId, request.from_user_id, async (repo) => {
+      // Gone meanwhile: cancelled, declined, or dropped by a block.
+      if (!(await repo.deleteRequest(requestId))) throw new AppError('NOT_FOUND', 'No such friend request');
+      return this.#befriend(repo, userId, request.from_user_id);
+    });
+    this.#befriended(userId, request.from_user_id, request);
+    return friend;
   }
 
   /** Declines (recipient) or cancels (sender) a request. */
   async decline(userId: number, requestId: number): Promise<void> {
     const request = await this.#requestOf(userId, requestId);
-    await this.repo.deleteRequest(requestId);
-    if (request.to_user_id === userId) await this.blocks.recordDecline(request.from_user_id, userId, this.now());
-    this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
+    const declined = request.to_user_id === userId;
+    await this.repo.inPair(request.from_user_id, request.to_user_id, async (repo, blocks) => {
+      // Gone meanwhile: accepted, cancelled or declined already, or dropped by a block.
+      if (!(await repo.deleteRequest(requestId))) throw new AppError('NOT_FOUND', 'No such friend request');
+      if (declined) await blocks.recordDecline(request.from_user_id, userId, this.now());
+    });
+    this.#emit({ kind: 'request_closed', request, reason: declined ? 'declined' : 'cancelled' });
   }
 
   /** Blocks a user: unfriends them (both sides see it at once), drops requests between them. */
   async block(userId: number, otherId: number): Promise<void> {
     if (userId === otherId) throw new AppError('VALIDATION_ERROR', 'You cannot block yourself');
     if (!(await this.users.findById(otherId))) throw new AppError('NOT_FOUND', 'No such user');
-    const pending = [await this.repo.findPending(userId, otherId), await this.repo.findPending(otherId, userId)];
-    await this.blocks.block(userId, otherId, this.now());
-    for (const request of pending) {
-      if (request) this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
-    }
-    if (await this.repo.unfriend(userId, otherId)) this.#emit({ kind: 'unfriended', a: userId, b: otherId });
+    const { dropped, unfriended } = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
+      await blocks.block(userId, otherId, this.now());
+      return { dropped: await repo.deleteRequestsBetween(userId, otherId), unfriended: await repo.unfriend(userId, otherId) };
+    });
+    for (const request of dropped) this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
+    if (unfriended) this.#emit({ kind: 'unfriended', a: userId, b: otherId });
   }
 
   async unblock(userId: number, otherId: number): Promise<void> {
@@ -100,10 +126,10 @@ export class FriendsService {
   }
 
   /** Blocks and the cooldown after a decline, either of which refuses a new request. */
-  async #mayAsk(fromUserId: number, toUserId: number): Promise<void> {
-    if (await this.blocks.isBlocked(toUserId, fromUserId)) throw new AppError('FORBIDDEN', 'This user does not accept requests from you');
-    if (await this.blocks.isBlocked(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You blocked this user; unblock them first');
-    const declined = await this.blocks.declinedAt(fromUserId, toUserId);
+  async #mayAsk(blocks: BlockRepository, fromUserId: number, toUserId: number): Promise<void> {
+    if (await blocks.isBlocked(toUserId, fromUserId)) throw new AppError('FORBIDDEN', 'This user does not accept requests from you');
+    if (await blocks.isBlocked(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You blocked this user; unblock them first');
+    const declined = await blocks.declinedAt(fromUserId, toUserId);
     if (declined !== null && this.now() - declined < FRIEND_REQUEST_COOLDOWN_MS) {
       const at = new Date(declined + FRIEND_REQUEST_COOLDOWN_MS).toISOString();
       throw new AppError('RATE_LIMITED', `Your last request was declined; you may ask again after ${at}`);
@@ -140,13 +166,17 @@ export class FriendsService {
     return request;
   }
 
-  /** Makes two users friends; `request` is the pending request this accepts. */
-  async #befriend(userId: number, otherId: number, request: FriendRequest): Promise<Friend> {
-    await this.repo.befriend(userId, otherId, this.now());
-    const friend = await this.repo.getFriend(userId, otherId);
+  /** Makes two users friends, in the pair's transaction; answers the friend as `userId` sees them. */
+  async #befriend(repo: FriendRepository, userId: number, otherId: number): Promise<Friend> {
+    await repo.befriend(userId, otherId, this.now());
+    const friend = await repo.getFriend(userId, otherId);
     if (!friend) throw new AppError('NOT_FOUND', 'No such user');
+    return friend;
+  }
+
+  /** Announces a friendship made (once committed); `request` is the pending request it accepted. */
+  #befriended(userId: number, otherId: number, request: FriendRequest): void {
     this.#emit({ kind: 'request_closed', request, reason: 'accepted' });
     this.#emit({ kind: 'befriended', a: userId, b: otherId });
-    return friend;
   }
 }

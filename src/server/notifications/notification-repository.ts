@@ -1,6 +1,7 @@
 /** Push subscriptions, "tell me when X comes online" watches and notification settings. */
 import { DEFAULT_NOTIFY_PERIOD_MINUTES, type PushSubscriptionBody, type Watch } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { isPostgres, withUserLock, type Trx } from '../db/user-locks.js';
 
 export interface StoredSubscription {
   endpoint: string;
@@ -18,14 +19,18 @@ export class NotificationRepository {
 
   /**
    * Saves a browser's subscription for the user. An endpoint belongs to one browser: saving it
-   * again (another account logged in there) moves it to this user.
+   * again (another account logged in there) moves it to this user. Under the user's lock
+   * (db/user-locks.ts), so that saves sent at once, to any instance, cannot each trim the
+   * same oldest browser and leave more than the cap; the endpoint is upserted, so two saves of
+   * one endpoint at once (one account or two) never meet its primary key.
    */
   async saveSubscription(userId: number, sub: PushSubscriptionBody, now: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('push_subscriptions').where('endpoint', '=', sub.endpoint).execute();
+    await withUserLock(this.db, userId, async (tx) => {
+      const values = { user_id: userId, p256dh: sub.keys.p256dh, auth: sub.keys.auth, created_at: now };
       await tx
         .insertInto('push_subscriptions')
-        .values({ endpoint: sub.endpoint, user_id: userId, p256dh: sub.keys.p256dh, auth: sub.keys.auth, created_at: now })
+        .values({ endpoint: sub.endpoint, ...values })
+        .onConflict((oc) => oc.column('endpoint').doUpdateSet(values))
         .execute();
       const extra = await tx
         .selectFrom('push_subscriptions')
@@ -60,17 +65,28 @@ export class NotificationRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** Starts watching; false when the user already watches as many friends as allowed. */
+  /**
+   * Starts watching; false when the user already watches as many friends as allowed. Counted
+   * and written under the user's lock (db/user-locks.ts): watches added at once, to any
+   * instance, cannot all pass the count together.
+   */
   async addWatch(watcherId: number, friendId: number, now: number): Promise<boolean> {
-    if ((await this.countWatches(watcherId)) >= MAX_WATCHES_PER_USER) {
-      return (await this.db.selectFrom('notification_watches').select('friend_id').where('watcher_id', '=', watcherId).where('friend_id', '=', friendId).executeTakeFirst()) !== undefined;
-    }
-    await this.db
-      .insertInto('notification_watches')
-      .values({ watcher_id: watcherId, friend_id: friendId, created_at: now, last_sent_at: null })
-      .onConflict((oc) => oc.columns(['watcher_id', 'friend_id']).doNothing())
-      .execute();
-    return true;
+    return withUserLock(this.db, watcherId, (tx) => addWatchIn(tx, watcherId, friendId, now));
+  }
+
+  /**
+   * addWatch for one of the watcher's friends (the PUT route). The friendship is read in the
+   * same transaction, and on PostgreSQL locked (`for share`) until the watch is written: a
+   * friendship ended at the same time either waits for the watch, whose removal on unfriending
+   * then drops it, or is seen ended. Read first and written after, a watch outlived it.
+   */
+  async addFriendWatch(watcherId: number, friendId: number, now: number): Promise<'added' | 'full' | 'not_friend'> {
+    return withUserLock(this.db, watcherId, async (tx) => {
+      let friendship = tx.selectFrom('friendships').select('friend_id').where('user_id', '=', watcherId).where('friend_id', '=', friendId);
+      if (isPostgres(tx)) friendship = friendship.forShare();
+      if (!(await friendship.executeTakeFirst())) return 'not_friend';
+      return (await addWatchIn(tx, watcherId, friendId, now)) ? 'added' : 'full';
+    });
   }
 
   async removeWatch(watcherId: number, friendId: number): Promise<void> {
@@ -162,4 +178,17 @@ export class NotificationRepository {
       watches: watches.map((w) => ({ user_id: w.user_id, since: w.since })),
     };
   }
+}
+
+/** Adds a watch unless the watcher is at the cap (a watch that exists already is kept): in the caller's locked transaction. */
+async function addWatchIn(tx: Trx, watcherId: number, friendId: number, now: number): Promise<boolean> {
+  if ((await new NotificationRepository(tx).countWatches(watcherId)) >= MAX_WATCHES_PER_USER) {
+    return (await tx.selectFrom('notification_watches').select('friend_id').where('watcher_id', '=', watcherId).where('friend_id', '=', friendId).executeTakeFirst()) !== undefined;
+  }
+  await tx
+    .insertInto('notification_watches')
+    .values({ watcher_id: watcherId, friend_id: friendId, created_at: now, last_sent_at: null })
+    .onConflict((oc) => oc.columns(['watcher_id', 'friend_id']).doNothing())
+    .execute();
+  return true;
 }

@@ -73,8 +73,9 @@ export async function notificationRoutes(app: App, { services }: RouteOptions): 
     async (request) => {
       const { userId } = authOf(request);
       const friendId = request.params.user_id;
-      if (!(await services.friendRepo.getFriend(userId, friendId))) throw new AppError('NOT_FOUND', 'Not a friend');
-      if (!(await repo.addWatch(userId, friendId, services.now()))) throw new AppError('CONFLICT', 'You already follow as many friends as allowed');
+      const added = await repo.addFriendWatch(userId, friendId, services.now());
+      if (added === 'not_friend') throw new AppError('NOT_FOUND', 'Not a friend');
+      if (added === 'full') throw new AppError('CONFLICT', 'You already follow as many friends as allowed');
       const watch = (await repo.watchesOf(userId)).find((w) => w.user_id === friendId);
       if (!watch) throw new AppError('NOT_FOUND', 'Not a friend');
       return watch;
