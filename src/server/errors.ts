@@ -47,6 +47,8 @@ function fromFastify(error: FastifyError): AppError | null {
   if (error.statusCode === 429) return new AppError('RATE_LIMITED', 'Too many requests, slow down');
   // A path the static files refuse (traversal, NUL) is simply not there.
   if (error.code === 'FST_STATIC_FORBIDDEN_PATH' || error.statusCode === 404) return new AppError('NOT_FOUND', 'Not found');
+  // Every foreign key refers to an account (users.id): one deleted while the request ran.
+  if (isForeignKeyViolation(error)) return new AppError('NOT_FOUND', 'That account no longer exists');
   if (isDatabaseUnreachable(error)) return new AppError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly');
   if (error.statusCode === 401) return new AppError('UNAUTHORIZED', 'Not authenticated');
   if (error.statusCode === 403) return new AppError('FORBIDDEN', 'Forbidden');
@@ -54,6 +56,11 @@ function fromFastify(error: FastifyError): AppError | null {
     return new AppError('VALIDATION_ERROR', 'Malformed request');
   }
   return null;
+}
+
+/** A write that referred to a row deleted meanwhile (PostgreSQL 23503, SQLite's foreign key constraint). */
+export function isForeignKeyViolation(error: { code?: string }): boolean {
+  return error.code === '23503' || error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
 /** Connection-level failures of the database driver (not query errors, which are bugs). */

@@ -35,6 +35,21 @@ export function withUserLock<T>(db: Db, userId: number, fn: (trx: Trx) => Promis
 /** Whether `db` (or a transaction of it) is PostgreSQL's: row locks (`for share`) exist there only. */
 export const isPostgres = (db: Db): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
+/**
+ * Runs `fn` in a transaction holding the user's own row: on PostgreSQL `for update`, which
+ * also makes rows being written that refer to the user (a friendship, a request: their
+ * foreign key takes a share lock on it) wait for the transaction, and then fail if it
+ * deleted the user; on SQLite the write lock, as above. For an account's deletion.
+ */
+export function withUserRow<T>(db: Db, userId: number, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  const postgres = isPostgres(db);
+  return db.transaction().execute(async (trx) => {
+    if (postgres) await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+    else await sql`update users set role = role where 0 = 1`.execute(trx);
+    return fn(trx);
+  });
+}
+
 function locked<T>(db: Db, k1: number, k2: number, fn: (trx: Trx) => Promise<T>): Promise<T> {
   const postgres = isPostgres(db);
   return db.transaction().execute(async (trx) => {

@@ -1,5 +1,15 @@
 /** Everything stored about one account, read for an export, and its deletion. */
+import type { FriendRequest } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { withUserRow } from '../db/user-locks.js';
+import { FriendRepository } from '../friends/friend-repository.js';
+
+/** What a deleted account left: whom to tell, and which sessions to close. */
+export interface DeletedAccount {
+  friendIds: number[];
+  requests: { incoming: FriendRequest[]; outgoing: FriendRequest[] };
+  sessionIds: string[];
+}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -77,10 +87,24 @@ export class AccountRepository {
     return row?.password_hash ?? null;
   }
 
-  /** Deletes the account; every row about it goes with it (foreign keys cascade). */
-  async delete(userId: number): Promise<boolean> {
-    const res = await this.db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+  /**
+   * Deletes the account; every row about it goes with it (foreign keys cascade). Answers its
+   * friends, requests and live sessions as they were when it went, read in the same
+   * transaction with the account's row held (db/user-locks.ts withUserRow): a friendship or
+   * request being made with it at that moment either is among them or is refused, never
+   * deleted unannounced. Null if there was no such account.
+   */
+  async delete(userId: number): Promise<DeletedAccount | null> {
+    return withUserRow(this.db, userId, async (trx) => {
+      const friends = new FriendRepository(trx);
+      const left: DeletedAccount = {
+        friendIds: (await friends.listFriends(userId)).map((f) => f.user_id),
+        requests: await friends.listRequests(userId),
+        sessionIds: await new AccountRepository(trx).liveSessionIds(userId),
+      };
+      const res = await trx.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0 ? left : null;
+    });
   }
 }
 

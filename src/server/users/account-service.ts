@@ -53,12 +53,10 @@ export class AccountService {
     const hash = await repo.passwordHash(auth.userId);
     if (!hash) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
     if (!(await verify(hash, password).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong password');
-    const friendIds = (await friends.listFriends(auth.userId)).map((f) => f.user_id);
-    const requests = await friends.listRequests(auth.userId);
-    const sessions = await repo.liveSessionIds(auth.userId);
-    await repo.delete(auth.userId);
-    friends.accountDeleted(auth.userId, friendIds, requests);
-    for (const sessionId of sessions) authService.revoked(sessionId, auth.userId);
+    const left = await repo.delete(auth.userId);
+    if (!left) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+    friends.accountDeleted(auth.userId, left.friendIds, left.requests);
+    for (const sessionId of left.sessionIds) authService.revoked(sessionId, auth.userId);
   }
 }
 

@@ -14,7 +14,8 @@
  * point. On SQLite (one instance) and on PostgreSQL with TWO instances sharing the
  * database, the racing requests going to different instances.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FriendRepository } from '../../../src/server/friends/friend-repository.js';
 import { MAX_SUBSCRIPTIONS_PER_USER, MAX_WATCHES_PER_USER } from '../../../src/server/notifications/notification-repository.js';
 import { bearer } from '../../helpers/app.js';
 import { freshDatabase, testDialects } from '../../helpers/databases.js';
@@ -173,6 +174,39 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
           id = sent.json<{ request: { id: number } }>().request.id;
         },
       );
+    });
+  });
+
+  describe('an account deleted while a request reaches it', () => {
+    it('the request is refused (404, never 500) or announced as closed: never deleted unannounced', async () => {
+      const carl = await t.register('carl');
+      const closed: number[] = [];
+      for (const inst of new Set([t, t2])) {
+        inst.app.services.friends.onGraphChange((e) => {
+          if (e.kind === 'request_closed' && e.request.to_user_id === carl.id) closed.push(e.request.id);
+        });
+      }
+      // Alice's request starts once the deletion has read Carl's requests (and gets 50 ms to land before it goes on).
+      let asked: Promise<Res> | null = null;
+      const listRequests = FriendRepository.prototype.listRequests;
+      const spy = vi.spyOn(FriendRepository.prototype, 'listRequests').mockImplementation(async function (this: FriendRepository, userId: number) {
+        const read = await listRequests.call(this, userId);
+        if (userId === carl.id && !asked) {
+          asked = ask(alice, carl, t2);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return read;
+      });
+      try {
+        expect((await api(carl, 'DELETE', '/users/me', { password: 'pass-phrase-for-tests' })).statusCode).toBe(204);
+        expect(asked).not.toBeNull();
+        const sent = await asked!;
+        if (sent.statusCode === 201) expect(closed).toEqual([sent.json<{ request: { id: number } }>().request.id]);
+        else expect({ code: sent.statusCode, body: sent.json<{ code: string }>().code }).toEqual({ code: 404, body: 'NOT_FOUND' });
+        expect((await state()).requests).toEqual([]);
+      } finally {
+        spy.mockRestore();
+      }
     });
   });
 

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AppError, installErrorHandler } from '../../../src/server/errors.js';
@@ -26,6 +27,25 @@ describe('the error handler', () => {
     const res = await app.inject({ url: '/x' });
     expect(res.statusCode).toBe(503);
     expect(res.json().code).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('answers 404 when a write refers to an account deleted meanwhile (a foreign key), from either database', async () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    db.exec('create table users (id integer primary key); create table friend_requests (to_user_id integer references users(id))');
+    const sqlite = (() => {
+      try {
+        db.prepare('insert into friend_requests values (42)').run();
+      } catch (err) {
+        return err;
+      }
+    })();
+    const postgres = Object.assign(new Error('insert or update on table "friend_requests" violates foreign key constraint'), { code: '23503' });
+    for (const err of [sqlite, postgres]) {
+      const res = await (await appThrowing(err)).inject({ url: '/x' });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({ code: 'NOT_FOUND', message: 'That account no longer exists' });
+    }
   });
 
   it('never leaks internals of unexpected errors', async () => {
