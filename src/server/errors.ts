@@ -49,6 +49,8 @@ function fromFastify(error: FastifyError): AppError | null {
   if (error.code === 'FST_STATIC_FORBIDDEN_PATH' || error.statusCode === 404) return new AppError('NOT_FOUND', 'Not found');
   // Every foreign key refers to an account (users.id): one deleted while the request ran.
   if (isForeignKeyViolation(error)) return new AppError('NOT_FOUND', 'That account no longer exists');
+  // Two requests that met on the same rows at the same moment (PostgreSQL undid one): safe to try again.
+  if (error.code === '40P01' || error.code === '40001') return new AppError('CONFLICT', 'Another change to the same data happened at the same moment; try again');
   if (isDatabaseUnreachable(error)) return new AppError('SERVICE_UNAVAILABLE', 'The database is unreachable; try again shortly');
   if (error.statusCode === 401) return new AppError('UNAUTHORIZED', 'Not authenticated');
   if (error.statusCode === 403) return new AppError('FORBIDDEN', 'Forbidden');

@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthContext } from './auth/auth-service.js';
 import { Type } from 'typebox';
 import { ErrorBody } from '../protocol/index.js';
+import { addressKey } from './client-address.js';
 import { AppError } from './errors.js';
 import type { Services } from './services.js';
 
@@ -71,7 +72,7 @@ export function rateLimit(services: Services, max: number, windowMs: number, by:
     rateLimit: {
       max,
       timeWindow: windowMs,
-      keyGenerator: (req: FastifyRequest) => (by === 'user' && req.auth ? `u:${req.auth.userId}` : `ip:${req.ip}`),
+      keyGenerator: (req: FastifyRequest) => (by === 'user' && req.auth ? `u:${req.auth.userId}` : `ip:${addressKey(req.ip)}`),
     },
   };
 }

@@ -38,6 +38,7 @@ return 0`;
 
 const PROBE_EVERY_MS = 1000;
 const CONNECT_WAIT_MS = 5000;
+const MAX_OWED_CLEARS = 10_000;
 
 interface AttemptCommand {
   beaconLoginAttempt(key: string, now: number, windowMs: number, max: number, member: string): Promise<number>;
@@ -51,6 +52,8 @@ export class SharedLimits {
   /** Since when (performance.now()) Redis has not answered, or null while it does. */
   #downSince: number | null = null;
   #probedAt = 0;
+  /** Login budgets a success cleared while Redis did not answer: cleared there once it does (bounded). */
+  readonly #owedClears = new Set<string>();
 
   constructor(opts: { target: RedisTarget; prefix: string; log: FastifyBaseLogger; onError?: () => void }) {
     this.#prefix = opts.prefix;
@@ -62,6 +65,8 @@ export class SharedLimits {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 500,
+      // A command cut off by a dropped connection was answered from memory already: never sent again.
+      autoResendUnfulfilledCommands: false,
       connectionName: `${opts.prefix}:limits`,
       lazyConnect: true,
     });
@@ -73,10 +78,14 @@ export class SharedLimits {
   /** Connects at start, so the first requests find Redis ready; on failure the client keeps retrying and limits count locally meanwhile. */
   async connect(): Promise<void> {
     if (this.#redis.status !== 'wait') return;
-    const connected = await this.#redis.connect().then(
-      () => true,
-      (err: unknown) => (this.#failed(err), false),
-    );
+    // Never holds the start back long: the limits count in memory until Redis answers.
+    const connected = await Promise.race([
+      this.#redis.connect().then(
+        () => true,
+        (err: unknown) => (this.#failed(err), false),
+      ),
+      setTimeout(CONNECT_WAIT_MS, false),
+    ]);
     // A cluster says ready before its connections to the primaries are: give them a few seconds.
     const deadline = performance.now() + CONNECT_WAIT_MS;
     while (connected && !connectionsReady(this.#redis) && performance.now() < deadline) await setTimeout(50);
@@ -101,11 +110,12 @@ export class SharedLimits {
       },
       succeeded: async (user, device) => {
         await local.succeeded(user, device);
-        if (!this.#tryRedis()) return;
+        if (!this.#tryRedis()) return this.#oweClear(key(user, device));
         try {
           await this.#redis.del(key(user, device));
         } catch (err) {
           this.#failed(err);
+          this.#oweClear(key(user, device));
         }
       },
     };
@@ -144,15 +154,25 @@ export class SharedLimits {
     this.#log.warn({ err: (err as Error).message }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
   }
 
+  #oweClear(key: string): void {
+    if (this.#owedClears.size < MAX_OWED_CLEARS) this.#owedClears.add(key);
+  }
+
   #up(): void {
     if (this.#downSince === null) return;
+    // The owner got in meanwhile: the failures counted before the outage go too.
+    const owed = [...this.#owedClears];
+    this.#owedClears.clear();
+    // One DEL per key: on a cluster the keys sit in different slots.
+    for (const key of owed) this.#redis.del(key).catch((err: unknown) => this.#failed(err));
     const downForS = Math.round((performance.now() - this.#downSince) / 1000);
     this.#downSince = null;
     this.#log.info({ down_for_s: downForS }, 'limits: Redis answers again; rate limits and login budgets are shared by every instance');
   }
 
   async close(): Promise<void> {
-    await quit(this.#redis);
+    if (this.#redis.status === 'wait') this.#redis.disconnect(); // never connected: nothing to say goodbye to
+    else await quit(this.#redis);
   }
 }
 
@@ -195,7 +215,16 @@ class FallbackStore {
 
   read(key: string, cb: Callback, timeWindow: number, max: number): void {
     if (this.gate.down()) return this.local.read(key, cb, timeWindow, max);
-    this.remote.read(key, (err, res) => (err ? this.local.read(key, cb, timeWindow, max) : cb(null, res)), timeWindow, max);
+    this.remote.read(
+      key,
+      (err, res) => {
+        if (!err) return cb(null, res);
+        this.gate.failed(err);
+        this.local.read(key, cb, timeWindow, max);
+      },
+      timeWindow,
+      max,
+    );
   }
 
   child(routeOptions: unknown): FallbackStore {

@@ -81,12 +81,18 @@ export class NotificationRepository {
    * then drops it, or is seen ended. Read first and written after, a watch outlived it.
    */
   async addFriendWatch(watcherId: number, friendId: number, now: number): Promise<'added' | 'full' | 'not_friend'> {
-    return withUserLock(this.db, watcherId, async (tx) => {
-      let friendship = tx.selectFrom('friendships').select('friend_id').where('user_id', '=', watcherId).where('friend_id', '=', friendId);
-      if (isPostgres(tx)) friendship = friendship.forShare();
-      if (!(await friendship.executeTakeFirst())) return 'not_friend';
-      return (await addWatchIn(tx, watcherId, friendId, now)) ? 'added' : 'full';
-    });
+    // The friend's row is held too: a deletion of their account waits, or is waited for, instead of deadlocking with the watch's foreign key.
+    return withUserLock(
+      this.db,
+      watcherId,
+      async (tx) => {
+        let friendship = tx.selectFrom('friendships').select('friend_id').where('user_id', '=', watcherId).where('friend_id', '=', friendId);
+        if (isPostgres(tx)) friendship = friendship.forShare();
+        if (!(await friendship.executeTakeFirst())) return 'not_friend';
+        return (await addWatchIn(tx, watcherId, friendId, now)) ? 'added' : 'full';
+      },
+      [friendId],
+    );
   }
 
   async removeWatch(watcherId: number, friendId: number): Promise<void> {

@@ -9,21 +9,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import ipaddr from 'ipaddr.js';
+import { addressKey } from '../client-address.js';
 
 const RETRY_AFTER_S = 5;
-
-/** The key an address is counted under: IPv4 (mapped or not) whole, IPv6 by its /64 (parsed by ipaddr.js). */
-export function addressKey(ip: string): string {
-  const bare = ip.split('%')[0]!;
-  if (!ipaddr.isValid(bare)) return bare;
-  const addr = ipaddr.process(bare); // an IPv4-mapped IPv6 address comes back as IPv4
-  if (addr.kind() === 'ipv4') return addr.toString();
-  return `${(addr as ipaddr.IPv6).parts
-    .slice(0, 4)
-    .map((part) => part.toString(16))
-    .join(':')}::/64`;
-}
 
 export class PendingAuth {
   readonly #count = new Map<string, number>();
@@ -85,18 +73,19 @@ const REFUSED = 'websocket upgrades refused: too many sockets from one address w
 
 /**
  * A flood must not flood the log too: the first refusal is logged at once, the next ones
- * within a second are counted and logged together when that second ends (with the last
- * address refused), so at most one line a second, and no refusal goes unlogged.
+ * within a second are counted and logged together when that second ends (how many, from how
+ * many addresses, and the address refused most), so at most one line a second, and no
+ * refusal goes unlogged.
  */
 export class RefusalLog {
-  #count = 0;
-  #last: { log: FastifyBaseLogger; address: string; waiting: number } | null = null;
+  readonly #byAddress = new Map<string, number>();
+  #last: { log: FastifyBaseLogger; waiting: number } | null = null;
   #timer: NodeJS.Timeout | null = null;
 
   refused(log: FastifyBaseLogger, address: string, waiting: number): void {
     if (this.#timer) {
-      this.#count++;
-      this.#last = { log, address, waiting };
+      this.#byAddress.set(address, (this.#byAddress.get(address) ?? 0) + 1);
+      this.#last = { log, waiting };
       return;
     }
     log.warn({ address, waiting, refused: 1 }, REFUSED);
@@ -106,10 +95,15 @@ export class RefusalLog {
   #wait(): void {
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      if (this.#count === 0 || !this.#last) return;
-      const { log, address, waiting } = this.#last;
-      log.warn({ address, waiting, refused: this.#count }, REFUSED);
-      this.#count = 0;
+      if (this.#byAddress.size === 0 || !this.#last) return;
+      let refused = 0;
+      let top: [string, number] = ['', 0];
+      for (const entry of this.#byAddress) {
+        refused += entry[1];
+        if (entry[1] > top[1]) top = entry;
+      }
+      this.#last.log.warn({ address: top[0], waiting: this.#last.waiting, refused, addresses: this.#byAddress.size }, REFUSED);
+      this.#byAddress.clear();
       this.#wait();
     }, 1000);
     this.#timer.unref();

@@ -78,6 +78,14 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       expect((await login('alice', 'pass-phrase-for-tests', '10.0.1.4')).statusCode).toBe(200);
     });
 
+    it('counts an IPv6 client by its /64: rotating addresses inside it gets no new budget', async () => {
+      for (let i = 0; i < 10; i++) expect((await login(`nobody${i}`, 'wrong-guess-xyz', `2001:db8:7:1::${i + 1}`)).statusCode).toBe(401);
+      const rotated = await login('alice', 'pass-phrase-for-tests', '2001:db8:7:1:ffff:ffff:ffff:fffe');
+      expect(rotated.statusCode).toBe(429);
+      expect(rotated.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((await login('alice', 'pass-phrase-for-tests', '2001:db8:7:2::1')).statusCode).toBe(200); // the next /64 is another client
+    });
+
     it('counts guesses sent all at once one at a time: exactly the budget reaches the password check', async () => {
       const guesses = Array.from({ length: 3 * LOGIN_FAILURES.max }, (_, i) => login('alice', 'wrong-guess-xyz', `10.0.7.${i + 1}`));
       const codes = (await Promise.all(guesses)).map((r) => r.statusCode);

@@ -124,4 +124,24 @@ describe('shared limits while Redis is down', () => {
     expect(await t2.attempt('carol', null)).toBeGreaterThan(0);
     expect(await t1.attempt('carol', null)).toBeGreaterThan(0);
   });
+
+  it('a login that succeeds while Redis is cut clears the shared failures once Redis is back', async () => {
+    const prefix = uniquePrefix();
+    const [one, two] = [await limits(prefix), await limits(prefix)];
+    const [t1, t2] = [one.loginThrottle(clock.now), two.loginThrottle(clock.now)];
+    for (let i = 0; i < 5; i++) expect(await t2.attempt('dora', null)).toBe(0); // a stranger's guesses, shared
+    proxy.cut();
+    expect(await t1.attempt('dora', null)).toBe(0);
+    await t1.succeeded('dora', null); // the owner gets in on instance one meanwhile
+    proxy.restore();
+    await expect.poll(async () => (await t1.attempt('probe', null), lines.at(-1)), { timeout: 10_000, interval: 200 }).toMatch(/^info limits: Redis answers again/);
+    const admin = await requireRedis();
+    try {
+      await expect.poll(() => admin.exists(`${prefix}:login:u:dora`), { timeout: 5_000 }).toBe(0);
+    } finally {
+      admin.disconnect();
+    }
+    for (let i = 0; i < LOGIN_FAILURES.max; i++) expect(await t2.attempt('dora', null)).toBe(0); // a whole budget again
+    expect(await t2.attempt('dora', null)).toBeGreaterThan(0);
+  });
 });

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { addressKey } from '../../../src/server/realtime/pending-auth.js';
+import { addressKey } from '../../../src/server/client-address.js';
 import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
 
 type Opened = { ws: WebSocket; status: 101 } | { ws: WebSocket; status: number; body: string };

@@ -4,8 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RefusalLog } from '../../../src/server/realtime/pending-auth.js';
 
 describe('RefusalLog', () => {
-  const lines: Array<{ address: string; refused: number }> = [];
-  const log = { warn: (obj: { address: string; refused: number }) => lines.push({ address: obj.address, refused: obj.refused }) } as unknown as FastifyBaseLogger;
+  const lines: Array<{ address: string; refused: number; addresses?: number }> = [];
+  const log = {
+    warn: (obj: { address: string; refused: number; addresses?: number }) => lines.push({ address: obj.address, refused: obj.refused, ...(obj.addresses ? { addresses: obj.addresses } : {}) }),
+  } as unknown as FastifyBaseLogger;
   beforeEach(() => {
     vi.useFakeTimers();
     lines.length = 0;
@@ -18,12 +20,13 @@ describe('RefusalLog', () => {
     expect(lines).toEqual([{ address: '10.0.0.1', refused: 1 }]);
     for (let i = 0; i < 40; i++) refusals.refused(log, '10.0.0.1', 256);
     refusals.refused(log, '10.0.0.2', 256);
+    refusals.refused(log, '10.0.0.2', 256);
     vi.advanceTimersByTime(999);
     expect(lines).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(lines).toEqual([
       { address: '10.0.0.1', refused: 1 },
-      { address: '10.0.0.2', refused: 41 },
+      { address: '10.0.0.1', refused: 42, addresses: 2 }, // the address refused most, and how many there were
     ]);
     // A quiet second: nothing more to say.
     vi.advanceTimersByTime(5_000);
