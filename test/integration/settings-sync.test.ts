@@ -55,17 +55,21 @@ describe('settings reach every device of the user', () => {
     expect(bobs.since(marks[2]!).filter(isSettings)).toEqual([]);
   });
 
-  it('a change from the other instance reaches this one, and the latest wins on every socket', async () => {
+  it('changes from either instance reach every socket, in the order they were made', async () => {
     const alice = await a.register('alice');
     const { socket: phone } = await a.connect(alice.token);
     const { socket: laptop } = await b.connect(alice.token);
     const [fromPhone, from] = [phone.mark(), laptop.mark()];
     const put = (t: LiveApp, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload });
     expect((await put(b, { activity_visibility: 'nobody' })).statusCode).toBe(200);
-    expect((await put(b, { activity_visibility: 'friends' })).statusCode).toBe(200);
-    await phone.next((f) => isSettings(f) && (f.settings as { activity_visibility: string }).activity_visibility === 'friends', { from: fromPhone });
-    await laptop.next((f) => isSettings(f) && (f.settings as { activity_visibility: string }).activity_visibility === 'friends', { from });
-    const seen = laptop.since(from).filter(isSettings).map((f) => (f.settings as { activity_visibility: string }).activity_visibility);
-    expect(seen.at(-1)).toBe('friends');
+    expect((await put(a, { activity_visibility: 'friends' })).statusCode).toBe(200);
+    // A third change marks the end: every frame of the first two has arrived before its own.
+    expect((await put(b, { last_seen_visibility: 'nobody' })).statusCode).toBe(200);
+    const marker = (f: Frame) => isSettings(f) && (f.settings as { last_seen_visibility: string }).last_seen_visibility === 'nobody';
+    await phone.next(marker, { from: fromPhone });
+    await laptop.next(marker, { from });
+    const order = (frames: Frame[]) => frames.filter(isSettings).map((f) => (f.settings as { activity_visibility: string }).activity_visibility);
+    expect(order(phone.since(fromPhone))).toEqual(['nobody', 'friends', 'friends']);
+    expect(order(laptop.since(from))).toEqual(['nobody', 'friends', 'friends']);
   });
 });

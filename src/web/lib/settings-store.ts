@@ -12,8 +12,10 @@ export class SettingsStore {
   #value: Settings | null = null;
   readonly #client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>;
   readonly #listeners = new Set<(s: Settings) => void>();
-  /** Moves on every settings_update: a re-read that started before one is stale. */
+  /** Moves on every settings_update and every save here: a re-read that started before one is stale. */
   #pushes = 0;
+  /** Settings the server pushed to this tab: every tab gets its own push, so these are not passed to the others. */
+  readonly #pushed = new WeakSet<Settings>();
 
   constructor(client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>) {
     this.#client = client;
@@ -31,13 +33,18 @@ export class SettingsStore {
     const offs = [
       this.#client.on('settings', ({ settings }) => {
         this.#pushes++;
+        this.#pushed.add(settings);
         announce(settings);
       }),
       this.#client.on('ready', () => {
         if (connects++ === 0) return;
         const pushes = this.#pushes;
         this.#client.getSettings().then(
-          (s) => pushes === this.#pushes && announce(s),
+          (s) => {
+            if (pushes !== this.#pushes) return;
+            this.#pushed.add(s); // every tab re-reads on its own reconnect
+            announce(s);
+          },
           () => undefined, // the next reconnect or push tries again
         );
       }),
@@ -57,7 +64,7 @@ export class SettingsStore {
     const fn = (e: CustomEvent<Settings | null>): void => {
       if (!e.detail) return;
       this.#set(e.detail);
-      if (e.detail !== received) channel?.postMessage(e.detail);
+      if (e.detail !== received && !this.#pushed.has(e.detail)) channel?.postMessage(e.detail);
     };
     if (channel) {
       channel.onmessage = (m: MessageEvent<Settings>) => {
@@ -84,6 +91,7 @@ export class SettingsStore {
   /** Saves, then tells every screen (header, menu, Privacy page) through `beacon:settings-changed`. */
   async update(patch: Partial<Settings>): Promise<Settings> {
     const s = await this.#client.updateSettings(patch);
+    this.#pushes++; // newer than any re-read still running
     document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: s }));
     return this.#set(s);
   }

@@ -64,4 +64,25 @@ describe('SettingsStore.live', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(seen.map((s) => s.status_visibility)).toEqual(['hidden']);
   });
+
+  it("does not pass a server push to the browser's other tabs (each gets its own), but does pass a save made here", async () => {
+    const client = fakeClient(async () => base);
+    const target = new EventTarget();
+    const store = new SettingsStore(client as never);
+    const stopFollow = store.follow(target as Document, 77);
+    const stopLive = store.live(target as Document);
+    const otherTab = new BroadcastChannel('beacon.settings.77');
+    const heard: Settings[] = [];
+    otherTab.onmessage = (m: MessageEvent<Settings>) => heard.push(m.data);
+    try {
+      client.emit('settings', { settings: { ...base, status_visibility: 'hidden' } });
+      expect(store.value?.status_visibility).toBe('hidden');
+      target.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: { ...base, status_visibility: 'public' } }));
+      await expect.poll(() => heard.map((s) => s.status_visibility)).toEqual(['public']);
+    } finally {
+      otherTab.close();
+      stopLive();
+      stopFollow();
+    }
+  });
 });
