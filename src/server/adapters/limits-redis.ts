@@ -39,6 +39,7 @@ return 0`;
 const PROBE_EVERY_MS = 1000;
 const CONNECT_WAIT_MS = 5000;
 const MAX_OWED_CLEARS = 10_000;
+const SAY_EVERY_MS = 60_000;
 
 interface AttemptCommand {
   beaconLoginAttempt(key: string, now: number, windowMs: number, max: number, member: string): Promise<number>;
@@ -52,6 +53,10 @@ export class SharedLimits {
   /** Since when (performance.now()) Redis has not answered, or null while it does. */
   #downSince: number | null = null;
   #probedAt = 0;
+  /** When "does not answer" was last logged, whether "answers again" is owed, and the outages since. */
+  #saidDownAt = -Infinity;
+  #saidDown = false;
+  #flips = 0;
   /** Login budgets a success cleared while Redis did not answer: cleared there once it does (bounded). */
   readonly #owedClears = new Set<string>();
 
@@ -150,8 +155,16 @@ export class SharedLimits {
   #failed(err: unknown): void {
     this.#onError();
     if (this.#downSince !== null) return;
-    this.#downSince = this.#probedAt = performance.now();
-    this.#log.warn({ err: (err as Error).message }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
+    const at = performance.now();
+    this.#downSince = this.#probedAt = at;
+    // A shard of a cluster that stays down makes Redis answer for some keys and not others: the
+    // switch then flips every second or so, and is said at most once a minute (with how often).
+    this.#flips++;
+    if (at - this.#saidDownAt < SAY_EVERY_MS) return;
+    this.#log.warn({ err: (err as Error).message, ...(this.#flips > 1 ? { times: this.#flips } : {}) }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
+    this.#saidDownAt = at;
+    this.#flips = 0;
+    this.#saidDown = true;
   }
 
   #oweClear(key: string): void {
@@ -167,6 +180,8 @@ export class SharedLimits {
     for (const key of owed) this.#redis.del(key).catch((err: unknown) => this.#failed(err));
     const downForS = Math.round((performance.now() - this.#downSince) / 1000);
     this.#downSince = null;
+    if (!this.#saidDown) return;
+    this.#saidDown = false;
     this.#log.info({ down_for_s: downForS }, 'limits: Redis answers again; rate limits and login budgets are shared by every instance');
   }
 

@@ -125,6 +125,27 @@ describe('shared limits while Redis is down', () => {
     expect(await t1.attempt('carol', null)).toBeGreaterThan(0);
   });
 
+  it('an outage that comes and goes again within a minute is said once (a cluster shard that stays down flips it)', async () => {
+    const prefix = uniquePrefix();
+    const throttle = (await limits(prefix)).loginThrottle(clock.now);
+    const admin = await requireRedis();
+    try {
+      for (let round = 0; round < 2; round++) {
+        proxy.cut();
+        expect(await throttle.attempt(`erin${round}`, null)).toBe(0); // counted in memory
+        proxy.restore();
+        // Back on Redis: an attempt is counted there again.
+        await expect.poll(async () => (await throttle.attempt(`erin${round}`, null), admin.exists(`${prefix}:login:u:erin${round}`)), { timeout: 10_000, interval: 200 }).toBe(1);
+      }
+    } finally {
+      admin.disconnect();
+    }
+    expect(lines).toEqual([
+      'warn limits: Redis does not answer; rate limits and login budgets count per instance until it does',
+      'info limits: Redis answers again; rate limits and login budgets are shared by every instance',
+    ]);
+  });
+
   it('a login that succeeds while Redis is cut clears the shared failures once Redis is back', async () => {
     const prefix = uniquePrefix();
     const [one, two] = [await limits(prefix), await limits(prefix)];
