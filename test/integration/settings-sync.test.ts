@@ -72,4 +72,20 @@ describe('settings reach every device of the user', () => {
     expect(order(phone.since(fromPhone))).toEqual(['nobody', 'friends', 'friends']);
     expect(order(laptop.since(from))).toEqual(['nobody', 'friends', 'friends']);
   });
+
+  it('different settings saved at the same moment on two instances: every instance ends on what the database holds', async () => {
+    const alice = await a.register('alice');
+    await a.connect(alice.token);
+    await b.connect(alice.token);
+    const put = (t: LiveApp, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload });
+    for (let round = 0; round < 6; round++) {
+      const value = round % 2 === 0 ? 'nobody' : 'friends';
+      const [x, y] = await Promise.all([put(a, { activity_visibility: value }), put(b, { last_seen_visibility: value })]);
+      expect([x.statusCode, y.statusCode]).toEqual([200, 200]);
+      const stored = await a.app.services.users.getSettings(alice.id);
+      expect(stored).toMatchObject({ activity_visibility: value, last_seen_visibility: value });
+      // The replicas decide what friends see: each must end on the stored settings, not on the one it merged itself.
+      for (const t of [a, b]) await expect.poll(() => t.app.services.presence.getSettings(alice.id), { timeout: 2_000 }).toEqual(stored);
+    }
+  });
 });

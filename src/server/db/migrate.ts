@@ -8,6 +8,7 @@ import { notifications } from './migrations/004-notifications.js';
 import { integration } from './migrations/006-integration.js';
 import { friendshipsByFriend } from './migrations/007-friendships-by-friend.js';
 import { sessionsByExpiry } from './migrations/008-sessions-by-expiry.js';
+import { settingsVersion } from './migrations/009-settings-version.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -19,6 +20,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '006-integration': integration(),
     '007-friendships-by-friend': friendshipsByFriend(),
     '008-sessions-by-expiry': sessionsByExpiry(),
+    '009-settings-version': settingsVersion(),
   };
 }
 

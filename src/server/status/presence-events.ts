@@ -29,7 +29,8 @@ export type PresenceInput =
   /** A new status schedule (null: none). */
   | { op: 'schedule'; schedule: Schedule | null }
   /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
-  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null };
+  /** `version`: the settings' version in the database (users.settings_version); absent from older instances. */
+  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null; version?: number };
 
 export type BusEvent =
   /** `version`: the user-level version the input produced at its origin (see PresenceStore). */

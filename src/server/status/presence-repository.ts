@@ -25,6 +25,8 @@ export interface Profile {
   settings: Settings;
   /** While hidden: the last_seen the user shows (see Subject.hiddenLastSeen). */
   hiddenLastSeen: number | null;
+  /** users.settings_version when `settings` were read or last applied: an older save is not applied. */
+  settingsVersion: number;
 }
 
 export interface PresenceRow {
@@ -149,6 +151,7 @@ export class PresenceRepository {
           'last_seen',
           'last_activity',
           'hidden_last_seen',
+          'settings_version',
           'server_games',
           'status_schedule',
         ])
@@ -170,6 +173,7 @@ export class PresenceRepository {
               pattern_visibility: canonical(r.pattern_visibility),
             },
             hiddenLastSeen: r.hidden_last_seen === null ? null : Number(r.hidden_last_seen),
+            settingsVersion: Number(r.settings_version),
           },
           persisted: {
             manualStatus: canonical(r.manual_status),

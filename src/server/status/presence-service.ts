@@ -581,6 +581,11 @@ export class PresenceService {
     if (input.op !== 'settings') return this.#maybe(applyInput(this.engine, userId, input), origin);
     const profile = this.#profiles.get(userId);
     if (!profile) return;
+    // Saves reach instances in any order: only a newer version of the settings is taken.
+    if (input.version !== undefined) {
+      if (input.version <= profile.settingsVersion) return;
+      profile.settingsVersion = input.version;
+    }
     const before = this.#subject(userId);
     const unhiding = profile.settings.status_visibility === 'hidden' && input.settings.status_visibility !== 'hidden';
     const shown = profile.hiddenLastSeen;

@@ -97,13 +97,16 @@ export class StatusCommands {
   async updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
     await this.port.ensureLoaded([userId]);
     const profile = this.port.profile(userId);
-    const settings = { ...profile.settings, ...patch };
-    const hiding = settings.status_visibility === 'hidden' && profile.settings.status_visibility !== 'hidden';
+    const merged = { ...profile.settings, ...patch };
+    const hiding = merged.status_visibility === 'hidden' && profile.settings.status_visibility !== 'hidden';
     const state = this.port.engine.get(userId);
     const hiddenLastSeen = hiding ? (state.status === 'offline' ? state.lastSeen : this.port.now()) : profile.hiddenLastSeen;
-    await this.port.users.updateSettings(userId, patch, hiddenLastSeen);
-    this.port.input(userId, { op: 'settings', settings, hiddenLastSeen });
-    return settings;
+    // What the database holds after the write (a patch another device saved at the same moment
+    // is in it), with its version: every replica ends on the newest, whatever order saves reach it in.
+    const stored = await this.port.users.updateSettings(userId, patch, hiddenLastSeen);
+    if (!stored) throw new AppError('NOT_FOUND', 'No such user');
+    this.port.input(userId, { op: 'settings', settings: stored.settings, hiddenLastSeen: stored.hiddenLastSeen, version: stored.version });
+    return stored.settings;
   }
 
   async gameEvent(body: GameEventBody): Promise<number[]> {

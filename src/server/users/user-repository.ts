@@ -13,6 +13,15 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+const SETTINGS_COLUMNS = ['status_visibility', 'activity_visibility', 'last_seen_visibility', 'custom_message_visibility', 'last_seen_approximate_visibility', 'pattern_visibility'] as const;
+
+/** Settings as a save left them: their version moves on by one at every save. */
+export interface StoredSettings {
+  settings: Settings;
+  version: number;
+  hiddenLastSeen: number | null;
+}
+
 export class UserRepository {
   constructor(private readonly db: Db) {}
 
@@ -75,18 +84,27 @@ export class UserRepository {
   async getSettings(id: number): Promise<Settings | null> {
     const row = await this.db
       .selectFrom('users')
-      .select(['status_visibility', 'activity_visibility', 'last_seen_visibility', 'custom_message_visibility', 'last_seen_approximate_visibility', 'pattern_visibility'])
+      .select(SETTINGS_COLUMNS)
       .where('id', '=', id)
       .executeTakeFirst();
     return row ?? null;
   }
 
-  /** Saves a settings patch and the last_seen a hidden user shows (see Subject.hiddenLastSeen). */
-  async updateSettings(id: number, patch: Partial<Settings>, hiddenLastSeen: number | null): Promise<void> {
-    await this.db
+  /**
+   * Saves a settings patch and the last_seen a hidden user shows (see Subject.hiddenLastSeen);
+   * answers the whole settings as stored after it (other patches saved at the same moment,
+   * from another device or instance, included), with their new version; null if there is
+   * no such user.
+   */
+  async updateSettings(id: number, patch: Partial<Settings>, hiddenLastSeen: number | null): Promise<StoredSettings | null> {
+    const row = await this.db
       .updateTable('users')
-      .set({ ...patch, hidden_last_seen: hiddenLastSeen })
+      .set((eb) => ({ ...patch, hidden_last_seen: hiddenLastSeen, settings_version: eb('settings_version', '+', 1) }))
       .where('id', '=', id)
-      .execute();
+      .returning([...SETTINGS_COLUMNS, 'settings_version', 'hidden_last_seen'])
+      .executeTakeFirst();
+    if (!row) return null;
+    const { settings_version, hidden_last_seen, ...settings } = row;
+    return { settings, version: Number(settings_version), hiddenLastSeen: hidden_last_seen === null ? null : Number(hidden_last_seen) };
   }
 }
