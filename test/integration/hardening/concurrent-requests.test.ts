@@ -16,7 +16,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FriendRepository } from '../../../src/server/friends/friend-repository.js';
-import { MAX_SUBSCRIPTIONS_PER_USER, MAX_WATCHES_PER_USER } from '../../../src/server/notifications/notification-repository.js';
+import { MAX_SUBSCRIPTIONS_PER_USER, MAX_WATCHES_PER_USER, NotificationRepository } from '../../../src/server/notifications/notification-repository.js';
+import type { FriendRequest } from '../../../src/protocol/index.js';
 import { bearer } from '../../helpers/app.js';
 import { freshDatabase, testDialects } from '../../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
@@ -104,38 +105,22 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
       );
     });
 
-    it('a request cancelled while it is accepted: exactly one of the two happens', async () => {
+    // Alice (the sender) cancels, or Bob (the recipient) declines; only a decline starts the cooldown.
+    it.each([
+      { closer: 'cancelled', by: () => alice, declines: 0 },
+      { closer: 'declined', by: () => bob, declines: 1 },
+    ])('a request $closer while it is accepted: exactly one of the two happens', async ({ by, declines }) => {
       let id = 0;
       await sweep(
-        (on) => api(alice, 'POST', `/users/me/friends/requests/${id}/decline`, undefined, on),
+        (on) => api(by(), 'POST', `/users/me/friends/requests/${id}/decline`, undefined, on),
         (on) => api(bob, 'POST', `/users/me/friends/requests/${id}/accept`, undefined, on),
-        async (wait, cancel, accept) => {
-          const outcome = { wait, cancel: cancel.statusCode, accept: accept.statusCode, ...(await state()) };
+        async (wait, close, accept) => {
+          const outcome = { wait, close: close.statusCode, accept: accept.statusCode, ...(await state()) };
           if (accept.statusCode === 200) {
-            expect(outcome).toEqual({ wait, cancel: 404, accept: 200, requests: [], friends: true, declines: 0 });
+            expect(outcome).toEqual({ wait, close: 404, accept: 200, requests: [], friends: true, declines: 0 });
             await unfriend();
           } else {
-            expect(outcome).toEqual({ wait, cancel: 204, accept: 404, requests: [], friends: false, declines: 0 });
-          }
-        },
-        async () => {
-          id = (await ask(alice, bob)).json<{ request: { id: number } }>().request.id;
-        },
-      );
-    });
-
-    it('a request declined while it is accepted: exactly one of the two happens, and only a decline starts the cooldown', async () => {
-      let id = 0;
-      await sweep(
-        (on) => api(bob, 'POST', `/users/me/friends/requests/${id}/decline`, undefined, on),
-        (on) => api(bob, 'POST', `/users/me/friends/requests/${id}/accept`, undefined, on),
-        async (wait, decline, accept) => {
-          const outcome = { wait, decline: decline.statusCode, accept: accept.statusCode, ...(await state()) };
-          if (accept.statusCode === 200) {
-            expect(outcome).toEqual({ wait, decline: 404, accept: 200, requests: [], friends: true, declines: 0 });
-            await unfriend();
-          } else {
-            expect(outcome).toEqual({ wait, decline: 204, accept: 404, requests: [], friends: false, declines: 1 });
+            expect(outcome).toEqual({ wait, close: 204, accept: 404, requests: [], friends: false, declines });
           }
         },
         async () => {
@@ -178,65 +163,53 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
   });
 
   describe('an account deleted while a request reaches it', () => {
-    it('the request is refused (404, never 500) or announced as closed: never deleted unannounced', async () => {
-      const carl = await t.register('carl');
+    /**
+     * Deletes `who`'s account and runs `action` once the deletion has read their requests,
+     * giving it 50 ms to land before the deletion goes on. Answers the action's response and
+     * the ids of the requests announced as closed that `about` picks.
+     */
+    async function deleteDuring(who: U, action: () => Promise<Res>, about: (r: FriendRequest) => boolean): Promise<{ res: Res; closed: number[] }> {
       const closed: number[] = [];
       for (const inst of new Set([t, t2])) {
         inst.app.services.friends.onGraphChange((e) => {
-          if (e.kind === 'request_closed' && e.request.to_user_id === carl.id) closed.push(e.request.id);
+          if (e.kind === 'request_closed' && about(e.request)) closed.push(e.request.id);
         });
       }
-      // Alice's request starts once the deletion has read Carl's requests (and gets 50 ms to land before it goes on).
-      let asked: Promise<Res> | null = null;
+      let started: Promise<Res> | null = null;
       const listRequests = FriendRepository.prototype.listRequests;
       const spy = vi.spyOn(FriendRepository.prototype, 'listRequests').mockImplementation(async function (this: FriendRepository, userId: number) {
         const read = await listRequests.call(this, userId);
-        if (userId === carl.id && !asked) {
-          asked = ask(alice, carl, t2);
+        if (userId === who.id && !started) {
+          started = action();
           await new Promise((r) => setTimeout(r, 50));
         }
         return read;
       });
       try {
-        expect((await api(carl, 'DELETE', '/users/me', { password: 'pass-phrase-for-tests' })).statusCode).toBe(204);
-        expect(asked).not.toBeNull();
-        const sent = await asked!;
-        if (sent.statusCode === 201) expect(closed).toEqual([sent.json<{ request: { id: number } }>().request.id]);
-        else expect({ code: sent.statusCode, body: sent.json<{ code: string }>().code }).toEqual({ code: 404, body: 'NOT_FOUND' });
-        expect((await state()).requests).toEqual([]);
+        expect((await api(who, 'DELETE', '/users/me', { password: 'pass-phrase-for-tests' })).statusCode).toBe(204);
+        expect(started).not.toBeNull();
+        return { res: await started!, closed };
       } finally {
         spy.mockRestore();
       }
+    }
+
+    it('the request is refused (404, never 500) or announced as closed: never deleted unannounced', async () => {
+      const carl = await t.register('carl');
+      const { res: sent, closed } = await deleteDuring(carl, () => ask(alice, carl, t2), (r) => r.to_user_id === carl.id);
+      if (sent.statusCode === 201) expect(closed).toEqual([sent.json<{ request: { id: number } }>().request.id]);
+      else expect({ code: sent.statusCode, body: sent.json<{ code: string }>().code }).toEqual({ code: 404, body: 'NOT_FOUND' });
+      expect((await state()).requests).toEqual([]);
     });
+
     it('a request accepted while its sender deletes the account: refused (404, never a deadlock or 500), and the request announced as closed', async () => {
       const dan = await t.register('dan');
       const request = (await ask(dan, alice)).json<{ request: { id: number } }>().request;
-      const closed: number[] = [];
-      for (const inst of new Set([t, t2])) {
-        inst.app.services.friends.onGraphChange((e) => {
-          if (e.kind === 'request_closed' && e.request.from_user_id === dan.id) closed.push(e.request.id);
-        });
-      }
-      // Alice accepts once the deletion has read Dan's requests (50 ms to land before it goes on).
-      let accepted: Promise<Res> | null = null;
-      const listRequests = FriendRepository.prototype.listRequests;
-      const spy = vi.spyOn(FriendRepository.prototype, 'listRequests').mockImplementation(async function (this: FriendRepository, userId: number) {
-        const read = await listRequests.call(this, userId);
-        if (userId === dan.id && !accepted) {
-          accepted = api(alice, 'POST', `/users/me/friends/requests/${request.id}/accept`, undefined, t2);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        return read;
-      });
-      try {
-        expect((await api(dan, 'DELETE', '/users/me', { password: 'pass-phrase-for-tests' })).statusCode).toBe(204);
-        const res = await accepted!;
-        expect({ code: res.statusCode, body: res.json<{ code: string }>().code }).toEqual({ code: 404, body: 'NOT_FOUND' });
-        expect(closed).toEqual([request.id]);
-        expect(await state()).toMatchObject({ requests: [], friends: false });
-      } finally {
-        spy.mockRestore();
-      }
+      const accept = () => api(alice, 'POST', `/users/me/friends/requests/${request.id}/accept`, undefined, t2);
+      const { res, closed } = await deleteDuring(dan, accept, (r) => r.from_user_id === dan.id);
+      expect({ code: res.statusCode, body: res.json<{ code: string }>().code }).toEqual({ code: 404, body: 'NOT_FOUND' });
+      expect(closed).toEqual([request.id]);
+      expect(await state()).toMatchObject({ requests: [], friends: false });
     });
   });
 
@@ -285,35 +258,14 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
 
     it(`friends watched at once stay within ${MAX_WATCHES_PER_USER}`, async () => {
       const now = t.clock.now();
-      const friends = await db()
-        .insertInto('users')
-        .values(
-          Array.from({ length: MAX_WATCHES_PER_USER + 5 }, (_, i) => ({
-            username: `friend${i}`,
-            username_lower: `friend${i}`,
-            display_name: `friend${i}`,
-            password_hash: '',
-            role: 'user' as const,
-            created_at: now,
-            online_status: 'offline' as const,
-            status_visibility: 'friends' as const,
-            activity_visibility: 'friends' as const,
-            last_seen_visibility: 'friends' as const,
-            custom_message_visibility: 'friends' as const,
-          })),
-        )
-        .returning('id')
-        .execute();
-      const ids = friends.map((f) => f.id);
-      await db()
-        .insertInto('friendships')
-        .values(ids.flatMap((id) => [{ user_id: alice.id, friend_id: id, category: 'friend' as const, created_at: now }, { user_id: id, friend_id: alice.id, category: 'friend' as const, created_at: now }]))
-        .execute();
+      const { users, friendRepo } = t.app.services;
+      // 205 friends through the repositories (no password to hash), 195 of them watched already.
+      const created = await Promise.all(Array.from({ length: MAX_WATCHES_PER_USER + 5 }, (_, i) => users.create({ username: `friend${i}`, displayName: `friend${i}`, passwordHash: '', role: 'user', now })));
+      const ids = created.map((u) => u!.id);
+      await Promise.all(ids.map((id) => friendRepo.befriend(alice.id, id, now)));
       const already = MAX_WATCHES_PER_USER - 5;
-      await db()
-        .insertInto('notification_watches')
-        .values(ids.slice(0, already).map((id) => ({ watcher_id: alice.id, friend_id: id, created_at: now, last_sent_at: null })))
-        .execute();
+      const notifications = new NotificationRepository(db());
+      for (const id of ids.slice(0, already)) expect(await notifications.addWatch(alice.id, id, now)).toBe(true);
 
       const res = await Promise.all(ids.slice(already).map((id, i) => api(alice, 'PUT', `/users/me/notifications/watches/${id}`, undefined, half(i))));
       const codes = res.map((r) => r.statusCode).sort();
