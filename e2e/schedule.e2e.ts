@@ -92,9 +92,10 @@ describe('Schedule page', () => {
     await page.keyboard.press('Escape');
     // A reload (no local memory of a choice) shows the same truth.
     await page.reload();
+    // The menu may open before the new socket's hello arrives; it fills in live when it does.
     menu = await openStatusMenu(page);
+    await expect.poll(() => menu.locator('[data-part=status-why]').isVisible()).toBe(true);
     expect(await menu.getByRole('radio', { name: /^Online/ }).getAttribute('aria-checked')).toBe('true');
-    expect(await menu.locator('[data-part=status-why]').isVisible()).toBe(true);
     await page.keyboard.press('Escape');
   });
 
