@@ -136,7 +136,10 @@ export async function createServices(
 ): Promise<Services> {
   const now = overrides.now ?? Date.now;
   const metrics = new Metrics();
-  const database = openDatabase(config.databaseUrl, (ms, err) => metrics.dbQuery(ms, err));
+  const database = openDatabase(config.databaseUrl, {
+    observe: (ms, err) => metrics.dbQuery(ms, err),
+    onCheckpointerStop: (err) => log.error({ err }, 'SQLite checkpoint worker stopped; commits checkpoint on the event loop again'),
+  });
   try {
     await migrateToLatest(database);
     const users = new UserRepository(database.db);

@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
 import pg from 'pg';
 import type { DatabaseSchema } from './schema.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -21,6 +22,8 @@ export interface Database {
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /** SQLite on disk: the worker that checkpoints its write-ahead log; else null. */
+  checkpointer?: Checkpointer | null;
 }
 
 // BIGINT (int8) columns hold millisecond timestamps, well inside Number's safe range.
@@ -29,21 +32,32 @@ pg.types.setTypeParser(20, (v) => Number(v));
 /** Told of every query: its duration, and its error when it failed (metrics). */
 export type QueryObserver = (ms: number, error?: unknown) => void;
 
-/** `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (a `?schema=name` picks the search_path). */
-export function openDatabase(url: string, observe?: QueryObserver): Database {
-  const log = observe ? (e: LogEvent) => observe(e.queryDurationMillis, e.level === 'error' ? e.error : undefined) : undefined;
-  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log) : openPostgres(url, log);
+export interface OpenOptions {
+  /** Told of every query (metrics). */
+  observe?: QueryObserver;
+  /** Told when SQLite's background checkpointer stops working (commits checkpoint on the event loop again). */
+  onCheckpointerStop?: (err: Error) => void;
 }
 
-function openSqlite(path: string, log: Logger | undefined): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+/** `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (a `?schema=name` picks the search_path). */
+export function openDatabase(url: string, opts: OpenOptions = {}): Database {
+  const { observe } = opts;
+  const log = observe ? (e: LogEvent) => observe(e.queryDurationMillis, e.level === 'error' ? e.error : undefined) : undefined;
+  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log);
+}
+
+function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: ((err: Error) => void) | undefined): Database {
+  const onDisk = path !== ':memory:';
+  if (onDisk) mkdirSync(dirname(path), { recursive: true });
   const conn = new SQLite(path);
   conn.pragma('journal_mode = WAL');
   conn.pragma('synchronous = NORMAL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
+  // Checkpoints run in a worker, not in the commits of the event loop (sqlite-checkpointer.ts).
+  const checkpointer: Checkpointer | null = onDisk ? startCheckpointer(conn, path, onCheckpointerStop ? { onStop: onCheckpointerStop } : {}) : null;
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingSqlite(conn) }), ...(log ? { log } : {}) });
-  return wrap(db, 'sqlite', null);
+  return { ...wrap(db, 'sqlite', null), checkpointer, close: async () => { await checkpointer?.close(); await db.destroy(); } };
 }
 
 function openPostgres(url: string, log: Logger | undefined): Database {
