@@ -50,7 +50,7 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
     const p99Target = two ? 150 : 100;
     add(`${who}: change-to-friend latency (steady)`, lat(s), `p99 ≤ ${p99Target} ms`, check(!!s && s.latencyMs.p99 <= p99Target));
     add(`${who}: loss (steady)`, s ? `${s.lost} of ${s.expected} expected${two ? ` (${s.expectedCrossInstance} of them cross-instance)` : ''} (dup ${s.duplicates}, unmatched ${s.unmatched})` : '–', '0', check(!!s && s.lost === 0 && s.expected > 0));
-    add(`${who}: RSS per connected socket`, b.rssKiB ? `${f(b.rssKiB.perSocket, 2)} KiB (${f(b.rssKiB.before / 1024)} → ${f(b.rssKiB.after / 1024)} MiB)` : '–', '≤ 16 KiB', scaleBound(!!b.rssKiB && b.rssKiB.perSocket <= 16));
+    add(`${who}: RSS per connected socket`, b.rssKiB ? `${f(b.rssKiB.perSocket, 2)} KiB (${f(b.rssKiB.before / 1024)} → ${f(b.rssKiB.after / 1024)} MiB)${settled(b)}` : '–', '≤ 16 KiB', scaleBound(!!b.rssKiB && b.rssKiB.perSocket <= 16));
     const st = b.storm;
     add(`${who}: reconnect storm offline flaps`, st ? `${st.offlineFlaps} (${st.reconnected} back in ${f(st.allBackS, 2)} s, ${st.failed} failed)` : 'not run', '0', check(!!st && st.offlineFlaps === 0 && st.failed === 0));
   }
@@ -66,6 +66,7 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
       add(figure, `${f(u, d)} ÷ ${f(v, d)} = ${u && v ? f(u / v, 2) : '–'}`, target, scaleBound(!!u && !!v && ok(u / v)));
     ratioRow('connect rate (sockets ready/s), Beacon ÷ baseline', b.connect?.perSecond, base.connect?.perSecond, 0, '≥ 0.9', (r) => r >= 0.9);
     ratioRow('RSS per idle socket (KiB), Beacon ÷ baseline', b.rssKiB?.perSocket, base.rssKiB?.perSocket, 2, '≤ 1.5', (r) => r <= 1.5);
+    if (b.rssKiB?.settledS) ratioRow(`RSS per idle socket ${b.rssKiB.settledS} s after connecting (KiB), Beacon ÷ baseline`, b.rssKiB.settledPerSocket, base.rssKiB?.settledPerSocket, 2, '≤ 1.5', (r) => r <= 1.5);
     ratioRow('steady latency p50 (ms), Beacon ÷ baseline', b.steady?.latencyMs.p50, base.steady?.latencyMs.p50, 2, '≤ 2', (r) => r <= 2);
   }
   const small = find(results, 'small', 'beacon');
@@ -93,6 +94,12 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
   return rows;
 }
 
+/** The RSS read again after the sockets idled a while, when there is one. */
+function settled(r: ScenarioResult): string {
+  const k = r.rssKiB;
+  return k?.settledS && k.settledPerSocket !== null ? `; ${f(k.settledPerSocket, 2)} KiB ${k.settledS} s after connecting` : '';
+}
+
 /** Scenario (c)/(d): two instances sharing Redis, against the one-instance run of the same graph. */
 function twoRows(two: ScenarioResult, one: ScenarioResult | null, add: (figure: string, value: string, target: string, result: string) => void, check: (pass: boolean) => string): void {
   const who = `Beacon ×2 over ${two.params.name === 'two' ? 'Redis' : two.params.name.replace(/^two-/, 'Redis ')}`;
@@ -101,6 +108,9 @@ function twoRows(two: ScenarioResult, one: ScenarioResult | null, add: (figure: 
   const summed = two.rssKiB?.perSocket;
   const single = one?.rssKiB?.perSocket;
   add(`${who}: summed RSS per socket ÷ one instance's`, `${f(summed, 2)} ÷ ${f(single, 2)} KiB = ${summed && single ? f(summed / single, 2) : '–'}`, '≤ 1.3', check(!!summed && !!single && summed / single <= 1.3));
+  const summedLater = two.rssKiB?.settledPerSocket;
+  const singleLater = one?.rssKiB?.settledPerSocket;
+  if (two.rssKiB?.settledS && singleLater) add(`${who}: the same ${two.rssKiB.settledS} s after connecting`, `${f(summedLater, 2)} ÷ ${f(singleLater, 2)} KiB = ${summedLater ? f(summedLater / singleLater, 2) : '–'}`, '≤ 1.3', check(!!summedLater && summedLater / singleLater <= 1.3));
   const w = two.dbWrites;
   add(`${who}: database writes per change (steady)`, w ? `${f(w.perChange, 3)} (${w.rows} rows for ${w.changes} changes)` : '–', '≤ 1.05', check(!!w && w.changes > 0 && w.perChange <= 1.05));
   add(`${who}: latency at ${p.rate} changes/s for ${p.durationS} s`, lat(s), 'p99 ≤ 50 ms', check(!!s && s.latencyMs.p99 <= 50));
@@ -134,6 +144,7 @@ export function comparisonRows(results: ScenarioResult[]): string[][] {
     line('steady: payload bytes received per delivery', (r) => r.steady?.payloadBytesPerDelivery, 1),
     line('steady: wire bytes received per delivery', (r) => r.steady?.wireBytesPerDelivery, 1),
     line('RSS per connected socket (KiB)', (r) => r.rssKiB?.perSocket, 2),
+    line(`RSS per socket after idling (KiB)`, (r) => r.rssKiB?.settledPerSocket, 2),
     line('highest deliveries/s at p99 ≤ 100 ms', (r) => maxRate(r), 0),
     line('storm: seconds until all back', (r) => r.storm?.allBackS, 2),
     line('storm: offline flaps', (r) => r.storm?.offlineFlaps, 0),

@@ -56,8 +56,12 @@ export function twoInstances(o: BenchOptions, common: Common, name: string, redi
     addressBase,
     redisEnv,
     countWrites: true,
+    rssSettleS: RSS_SETTLE_S,
   };
 }
+
+/** The idle RSS is read again this long after the connect phase (see ScenarioParams.rssSettleS). */
+const RSS_SETTLE_S = 20;
 
 function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | null): ScenarioParams[] {
   const list: ScenarioParams[] = [];
@@ -84,6 +88,7 @@ function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | n
       addressBase,
       // Two instances: also count the database writes per change.
       countWrites: target === 'beacon' && o.instances > 1,
+      rssSettleS: o.smoke ? 0 : RSS_SETTLE_S,
     });
     addressBase += 8;
   }

@@ -49,6 +49,12 @@ export interface ScenarioParams {
   redisEnv?: Record<string, string> | null;
   /** Count the database rows the instances write during the steady phase (reads /metrics). */
   countWrites?: boolean;
+  /**
+   * Also read RSS this many seconds after the last socket got ready, the sockets idle meanwhile
+   * (0 or absent: not read). The 3 s reading still holds the connect burst's garbage; V8
+   * collects it once the process has been idle for a while (its memory reducer, ~10 s here).
+   */
+  rssSettleS?: number;
 }
 
 export interface StormFigures {
@@ -69,7 +75,7 @@ export interface ScenarioResult {
   seedMs: number | null;
   graphEdges: number;
   connect: { ready: number; failed: number; seconds: number; perSecond: number; readyMs: LatencySummary; serverCpuS: number } | null;
-  rssKiB: { before: number; after: number; perSocket: number } | null;
+  rssKiB: { before: number; after: number; perSocket: number; settledS: number | null; settledPerSocket: number | null } | null;
   login: (Omit<LoginFigures, 'latencies'> & { p50: number; p99: number }) | null;
   steady: ChurnFigures | null;
   storm: StormFigures | null;
@@ -164,7 +170,12 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
     await sleep(3000); // let the "came online" fan-out settle before reading RSS
     await fleet.flush();
     const rssAfter = servers.reduce((s, x) => s + rssKiB(x.pid), 0);
-    res.rssKiB = { before: rssBefore, after: rssAfter, perSocket: (rssAfter - rssBefore) / Math.max(1, c.ready) };
+    let settledPerSocket: number | null = null;
+    if (p.rssSettleS) {
+      await sleep(Math.max(0, c.lastReadyAt + p.rssSettleS * 1000 - nowMs()));
+      settledPerSocket = (servers.reduce((s, x) => s + rssKiB(x.pid), 0) - rssBefore) / Math.max(1, c.ready);
+    }
+    res.rssKiB = { before: rssBefore, after: rssAfter, perSocket: (rssAfter - rssBefore) / Math.max(1, c.ready), settledS: p.rssSettleS || null, settledPerSocket };
     if (c.ready === 0) throw new Error('no socket got ready; is /ws/status implemented?');
 
     if (p.target === 'beacon' && p.loginSample > 0) {
