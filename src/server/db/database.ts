@@ -12,6 +12,9 @@ import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
 
 export type Db = Kysely<DatabaseSchema>;
+
+/** SQLite: the write-ahead log file is cut back to this size when it restarts after a checkpoint. */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Database {
@@ -54,6 +57,8 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
   conn.pragma('synchronous = NORMAL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
+  // The log file keeps the size of its largest burst (a migration, a mass reconnect) unless told otherwise.
+  conn.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   // Checkpoints run in a worker, not in the commits of the event loop (sqlite-checkpointer.ts).
   const checkpointer: Checkpointer | null = onDisk ? startCheckpointer(conn, path, onCheckpointerStop ? { onStop: onCheckpointerStop } : {}) : null;
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingSqlite(conn) }), ...(log ? { log } : {}) });

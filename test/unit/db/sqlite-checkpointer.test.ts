@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/server/db/database.js';
+import { openDatabase, WAL_SIZE_LIMIT_BYTES } from '../../../src/server/db/database.js';
 import { DEFAULT_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from '../../../src/server/db/sqlite-checkpointer.js';
 
 let dir: string;
@@ -111,6 +111,25 @@ describe('openDatabase', () => {
       await inMemory.close();
     }
     await expect(onDisk.checkpointer!.checkpointNow()).rejects.toThrow('closed');
+  });
+
+  it('cuts the log file back after a burst once it is checkpointed', async () => {
+    const database = openDatabase(`sqlite:${join(dir, 'burst.db')}`);
+    try {
+      await sql`create table blobs (id integer primary key, data blob)`.execute(database.db);
+      // One transaction of ~32 MB: the log file grows past the limit, as in a migration or a seed.
+      await database.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 8000; i++) await sql`insert into blobs (data) values (randomblob(4000))`.execute(trx);
+      });
+      const wal = join(dir, 'burst.db-wal');
+      expect(statSync(wal).size).toBeGreaterThan(1.5 * WAL_SIZE_LIMIT_BYTES);
+      await expect(database.checkpointer!.checkpointNow()).resolves.toMatchObject({ busy: false });
+      // The next write restarts the log from its start, and the file is cut back.
+      await sql`insert into blobs (data) values (x'00')`.execute(database.db);
+      expect(statSync(wal).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    } finally {
+      await database.close();
+    }
   });
 
   it('close() finishes in a process that has nothing else to do (the worker never keeps it alive, but the wait does)', () => {
