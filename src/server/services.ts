@@ -140,6 +140,8 @@ export async function createServices(
     observe: (ms, err) => metrics.dbQuery(ms, err),
     onCheckpointerStop: (err) => log.error({ err }, 'SQLite checkpoint worker stopped; commits checkpoint on the event loop again'),
   });
+  const { checkpointer } = database;
+  if (checkpointer) metrics.watchCheckpointer(() => checkpointer.running);
   try {
     await migrateToLatest(database);
     const users = new UserRepository(database.db);

@@ -30,6 +30,8 @@ export interface CheckpointResult {
 }
 
 export interface Checkpointer {
+  /** True while the worker checkpoints; false once it failed or was closed (commits checkpoint again). */
+  readonly running: boolean;
   /** Runs a checkpoint now (tests, shutdown) and resolves with its result. */
   checkpointNow(): Promise<CheckpointResult>;
   /** Stops the worker; the main connection checkpoints on commit again. */
@@ -99,6 +101,9 @@ export function startCheckpointer(
   worker.on('exit', (code) => fail(new Error(`checkpoint worker exited (code ${code})`)));
 
   return {
+    get running() {
+      return !stopped && failure === null;
+    },
     checkpointNow() {
       if (failure) return Promise.reject(failure);
       if (stopped) return Promise.reject(new Error('checkpointer closed'));

@@ -24,6 +24,7 @@ export class Metrics {
   #census: SocketCensus | null = null;
   #writeQueue: (() => number) | null = null;
   #busHealthy: (() => boolean) | null = null;
+  #checkpointerUp: (() => boolean) | null = null;
 
   readonly #connections = this.#counter('beacon_ws_connections_total', 'WebSocket sessions authenticated (ready sent)');
   readonly #closes = new Counter({ name: 'beacon_ws_closes_total', help: 'Authenticated WebSocket sessions closed, by close code', labelNames: ['code'], registers: [this.registry] });
@@ -79,6 +80,11 @@ export class Metrics {
     });
     this.#gauge('beacon_write_behind_queue', 'Users whose presence waits to be written to the database', () => this.#writeQueue?.() ?? 0);
     this.#gauge('beacon_bus_healthy', '1 when the event bus reaches every instance (always 1 without Redis)', () => (this.#busHealthy?.() === false ? 0 : 1));
+    this.#gauge(
+      'beacon_sqlite_checkpointer_up',
+      '1 while the worker thread checkpoints SQLite\'s write-ahead log; 0 when it stopped and commits checkpoint on the event loop (always 1 on PostgreSQL)',
+      () => (this.#checkpointerUp?.() === false ? 0 : 1),
+    );
   }
 
   #gauge(name: string, help: string, read: () => number): void {
@@ -119,6 +125,9 @@ export class Metrics {
   }
   watchBus(healthy: () => boolean): void {
     this.#busHealthy = healthy;
+  }
+  watchCheckpointer(up: () => boolean): void {
+    this.#checkpointerUp = up;
   }
 
   // ---- hooks ----------------------------------------------------------------------------

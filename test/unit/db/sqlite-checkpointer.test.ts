@@ -80,6 +80,7 @@ describe('SQLite checkpointer', () => {
     const stopped: Error[] = [];
     checkpointer = startCheckpointer(conn, join(dir, 'missing', 'db.sqlite'), { onStop: (err) => stopped.push(err) });
     await expect.poll(() => stopped.length, { timeout: 10_000 }).toBe(1);
+    expect(checkpointer.running).toBe(false);
     expect(autocheckpoint()).toBe(DEFAULT_AUTOCHECKPOINT_PAGES);
     await expect(checkpointer.checkpointNow()).rejects.toThrow();
     // Commits checkpoint again: the file takes the rows in without any worker.
@@ -89,7 +90,9 @@ describe('SQLite checkpointer', () => {
 
   it('close() hands checkpoints back to commits', async () => {
     checkpointer = startCheckpointer(conn, file, { intervalMs: 60_000 });
+    expect(checkpointer.running).toBe(true);
     await checkpointer.close();
+    expect(checkpointer.running).toBe(false);
     expect(autocheckpoint()).toBe(DEFAULT_AUTOCHECKPOINT_PAGES);
     writeManyPages();
     expect(rowsInFile()).toBeGreaterThan(0);
