@@ -9,6 +9,7 @@ import { integration } from './migrations/006-integration.js';
 import { friendshipsByFriend } from './migrations/007-friendships-by-friend.js';
 import { sessionsByExpiry } from './migrations/008-sessions-by-expiry.js';
 import { settingsVersion } from './migrations/009-settings-version.js';
+import { noStatusIndex } from './migrations/010-no-status-index.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -21,6 +22,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '007-friendships-by-friend': friendshipsByFriend(),
     '008-sessions-by-expiry': sessionsByExpiry(),
     '009-settings-version': settingsVersion(),
+    '010-no-status-index': noStatusIndex(),
   };
 }
 
