@@ -66,7 +66,7 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
       add(figure, `${f(u, d)} ÷ ${f(v, d)} = ${u && v ? f(u / v, 2) : '–'}`, target, scaleBound(!!u && !!v && ok(u / v)));
     ratioRow('connect rate (sockets ready/s), Beacon ÷ baseline', b.connect?.perSecond, base.connect?.perSecond, 0, '≥ 0.9', (r) => r >= 0.9);
     ratioRow('RSS per idle socket (KiB), Beacon ÷ baseline', b.rssKiB?.perSocket, base.rssKiB?.perSocket, 2, '≤ 1.5', (r) => r <= 1.5);
-    if (b.rssKiB?.settledS) ratioRow(`RSS per idle socket ${b.rssKiB.settledS} s after connecting (KiB), Beacon ÷ baseline`, b.rssKiB.settledPerSocket, base.rssKiB?.settledPerSocket, 2, '≤ 1.5', (r) => r <= 1.5);
+    if (b.params.rssSettleS) ratioRow(`RSS per idle socket ${b.params.rssSettleS} s after connecting (KiB), Beacon ÷ baseline`, b.rssKiB?.settledPerSocket, base.rssKiB?.settledPerSocket, 2, '≤ 1.5', (r) => r <= 1.5);
     ratioRow('steady latency p50 (ms), Beacon ÷ baseline', b.steady?.latencyMs.p50, base.steady?.latencyMs.p50, 2, '≤ 2', (r) => r <= 2);
   }
   const small = find(results, 'small', 'beacon');
@@ -96,8 +96,8 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
 
 /** The RSS read again after the sockets idled a while, when there is one. */
 function settled(r: ScenarioResult): string {
-  const k = r.rssKiB;
-  return k?.settledS && k.settledPerSocket !== null ? `; ${f(k.settledPerSocket, 2)} KiB ${k.settledS} s after connecting` : '';
+  const later = r.rssKiB?.settledPerSocket;
+  return r.params.rssSettleS && typeof later === 'number' ? `; ${f(later, 2)} KiB ${r.params.rssSettleS} s after connecting` : '';
 }
 
 /** Scenario (c)/(d): two instances sharing Redis, against the one-instance run of the same graph. */
@@ -110,7 +110,7 @@ function twoRows(two: ScenarioResult, one: ScenarioResult | null, add: (figure: 
   add(`${who}: summed RSS per socket ÷ one instance's`, `${f(summed, 2)} ÷ ${f(single, 2)} KiB = ${summed && single ? f(summed / single, 2) : '–'}`, '≤ 1.3', check(!!summed && !!single && summed / single <= 1.3));
   const summedLater = two.rssKiB?.settledPerSocket;
   const singleLater = one?.rssKiB?.settledPerSocket;
-  if (two.rssKiB?.settledS && singleLater) add(`${who}: the same ${two.rssKiB.settledS} s after connecting`, `${f(summedLater, 2)} ÷ ${f(singleLater, 2)} KiB = ${summedLater ? f(summedLater / singleLater, 2) : '–'}`, '≤ 1.3', check(!!summedLater && summedLater / singleLater <= 1.3));
+  if (p.rssSettleS && singleLater) add(`${who}: the same ${p.rssSettleS} s after connecting`, `${f(summedLater, 2)} ÷ ${f(singleLater, 2)} KiB = ${summedLater ? f(summedLater / singleLater, 2) : '–'}`, '≤ 1.3', check(!!summedLater && summedLater / singleLater <= 1.3));
   const w = two.dbWrites;
   add(`${who}: database writes per change (steady)`, w ? `${f(w.perChange, 3)} (${w.rows} rows for ${w.changes} changes)` : '–', '≤ 1.05', check(!!w && w.changes > 0 && w.perChange <= 1.05));
   add(`${who}: latency at ${p.rate} changes/s for ${p.durationS} s`, lat(s), 'p99 ≤ 50 ms', check(!!s && s.latencyMs.p99 <= 50));

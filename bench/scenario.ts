@@ -75,7 +75,8 @@ export interface ScenarioResult {
   seedMs: number | null;
   graphEdges: number;
   connect: { ready: number; failed: number; seconds: number; perSecond: number; readyMs: LatencySummary; serverCpuS: number } | null;
-  rssKiB: { before: number; after: number; perSocket: number; settledS: number | null; settledPerSocket: number | null } | null;
+  /** `settledPerSocket`: read `params.rssSettleS` after connecting, or null when not read. */
+  rssKiB: { before: number; after: number; perSocket: number; settledPerSocket: number | null } | null;
   login: (Omit<LoginFigures, 'latencies'> & { p50: number; p99: number }) | null;
   steady: ChurnFigures | null;
   storm: StormFigures | null;
@@ -175,7 +176,7 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
       await sleep(Math.max(0, c.lastReadyAt + p.rssSettleS * 1000 - nowMs()));
       settledPerSocket = (servers.reduce((s, x) => s + rssKiB(x.pid), 0) - rssBefore) / Math.max(1, c.ready);
     }
-    res.rssKiB = { before: rssBefore, after: rssAfter, perSocket: (rssAfter - rssBefore) / Math.max(1, c.ready), settledS: p.rssSettleS || null, settledPerSocket };
+    res.rssKiB = { before: rssBefore, after: rssAfter, perSocket: (rssAfter - rssBefore) / Math.max(1, c.ready), settledPerSocket };
     if (c.ready === 0) throw new Error('no socket got ready; is /ws/status implemented?');
 
     if (p.target === 'beacon' && p.loginSample > 0) {

@@ -1,24 +1,15 @@
 /** Host ids ↔ Beacon ids (shadow users), on every dialect. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/server/db/database.js';
-import { migrateToLatest } from '../../src/server/db/migrate.js';
+import type { Database } from '../../src/server/db/database.js';
 import { IdMap } from '../../src/server/integration/id-map.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
-import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { migratedDatabase, testDialects } from '../helpers/databases.js';
 
 describe.each(testDialects())('id map on %s', (dialect) => {
   let database: Database;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    database = openDatabase(fresh.url);
-    await migrateToLatest(database);
-  });
-  afterAll(async () => {
-    await database?.close();
-    await drop?.();
-  });
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ database, drop } = await migratedDatabase(dialect)));
+  afterAll(async () => drop?.());
 
   it('keeps a host’s integer ids as Beacon ids, and gives string ids stable ones', async () => {
     const ids = new IdMap(database.db, Date.now);

@@ -1,15 +1,14 @@
 /**
- * The users table carries no index that the write-behind's every status change must move:
- * only the primary key and the unique names. On SQLite and PostgreSQL (PostgreSQL being down
- * fails this suite; it never skips).
+ * The users table carries no index on a column the write-behind writes (its indexes are the
+ * primary key and the unique names and host ids), so no status change has an index entry to
+ * move. On SQLite and PostgreSQL (PostgreSQL being down fails this suite; it never skips).
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/server/db/database.js';
-import { migrateToLatest } from '../../src/server/db/migrate.js';
+import type { Database } from '../../src/server/db/database.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
-import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { migratedDatabase, testDialects } from '../helpers/databases.js';
 
 /** The columns of every index on `users`, one string per index. */
 async function userIndexColumns(database: Database): Promise<string[]> {
@@ -28,18 +27,9 @@ async function userIndexColumns(database: Database): Promise<string[]> {
 
 describe.each(testDialects())('users indexes on %s', (dialect) => {
   let database: Database;
-  let drop: () => Promise<void>;
-
-  beforeAll(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    database = openDatabase(fresh.url);
-    await migrateToLatest(database);
-  });
-  afterAll(async () => {
-    await database?.close();
-    await drop?.();
-  });
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ database, drop } = await migratedDatabase(dialect)));
+  afterAll(async () => drop?.());
 
   it('has no index on a column the write-behind writes', async () => {
     const written = ['online_status', 'activity_type', 'manual_status', 'custom_message', 'custom_message_expires_at', 'last_seen', 'last_activity', 'server_games'];

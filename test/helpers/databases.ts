@@ -4,6 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { openDatabase, type Database } from '../../src/server/db/database.js';
+import { migrateToLatest } from '../../src/server/db/migrate.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
 
@@ -36,6 +38,20 @@ export async function freshDatabase(dialect: TestDialect): Promise<{ url: string
       await c.connect();
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await c.end();
+    },
+  };
+}
+
+/** A fresh database of `dialect`, opened and migrated to the latest schema; `drop` closes and removes it. */
+export async function migratedDatabase(dialect: TestDialect): Promise<{ database: Database; drop: () => Promise<void> }> {
+  const fresh = await freshDatabase(dialect);
+  const database = openDatabase(fresh.url);
+  await migrateToLatest(database);
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await fresh.drop();
     },
   };
 }

@@ -12,10 +12,10 @@ import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
 
 export type Db = Kysely<DatabaseSchema>;
+export type Dialect = 'sqlite' | 'postgres';
 
 /** SQLite: the write-ahead log file is cut back to this size when it restarts after a checkpoint. */
 export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
-export type Dialect = 'sqlite' | 'postgres';
 
 export interface Database {
   db: Db;
@@ -26,7 +26,7 @@ export interface Database {
   ping(): Promise<boolean>;
   close(): Promise<void>;
   /** SQLite on disk: the worker that checkpoints its write-ahead log; else null. */
-  checkpointer?: Checkpointer | null;
+  checkpointer: Checkpointer | null;
 }
 
 // BIGINT (int8) columns hold millisecond timestamps, well inside Number's safe range.
@@ -62,7 +62,7 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
   // Checkpoints run in a worker, not in the commits of the event loop (sqlite-checkpointer.ts).
   const checkpointer: Checkpointer | null = onDisk ? startCheckpointer(conn, path, onCheckpointerStop ? { onStop: onCheckpointerStop } : {}) : null;
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingSqlite(conn) }), ...(log ? { log } : {}) });
-  return { ...wrap(db, 'sqlite', null), checkpointer, close: async () => { await checkpointer?.close(); await db.destroy(); } };
+  return wrap(db, 'sqlite', null, checkpointer);
 }
 
 function openPostgres(url: string, log: Logger | undefined): Database {
@@ -81,11 +81,12 @@ function openPostgres(url: string, log: Logger | undefined): Database {
   return wrap(db, 'postgres', schema);
 }
 
-function wrap(db: Db, dialect: Dialect, schema: string | null): Database {
+function wrap(db: Db, dialect: Dialect, schema: string | null, checkpointer: Checkpointer | null = null): Database {
   return {
     db,
     dialect,
     schema,
+    checkpointer,
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       // A database that stops answering must not hang /readyz.
@@ -98,6 +99,9 @@ function wrap(db: Db, dialect: Dialect, schema: string | null): Database {
       clearTimeout(timer);
       return ok;
     },
-    close: () => db.destroy(),
+    async close() {
+      await checkpointer?.close();
+      await db.destroy();
+    },
   };
 }

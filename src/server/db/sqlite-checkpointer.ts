@@ -39,7 +39,6 @@ export interface Checkpointer {
 }
 
 type WorkerMessage =
-  | { type: 'ready' }
   | { type: 'done'; id: number; result: CheckpointResult }
   | { type: 'failed'; id: number; message: string };
 
@@ -53,14 +52,12 @@ const run = () => {
   const [r] = conn.pragma('wal_checkpoint(PASSIVE)');
   return { busy: r.busy === 1, logFrames: r.log, checkpointedFrames: r.checkpointed };
 };
-const tick = () => { try { run(); } catch {} };
-const timer = setInterval(tick, workerData.intervalMs);
+const timer = setInterval(() => { try { run(); } catch {} }, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m.type === 'stop') { clearInterval(timer); conn.close(); parentPort.close(); return; }
   try { parentPort.postMessage({ type: 'done', id: m.id, result: run() }); }
   catch (err) { parentPort.postMessage({ type: 'failed', id: m.id, message: err instanceof Error ? err.message : String(err) }); }
 });
-parentPort.postMessage({ type: 'ready' });
 `;
 
 /**
@@ -81,17 +78,19 @@ export function startCheckpointer(
   let stopped = false;
   let failure: Error | null = null;
 
+  // Back to SQLite's default, so the log stays bounded without the worker.
+  const commitsCheckpoint = (): void => {
+    if (conn.open) conn.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+  };
   const fail = (err: Error): void => {
     if (stopped || failure) return;
     failure = err;
-    // Back to SQLite's default, so the log stays bounded without the worker.
-    if (conn.open) conn.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    commitsCheckpoint();
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
     opts.onStop?.(err);
   };
   worker.on('message', (m: WorkerMessage) => {
-    if (m.type === 'ready') return;
     const w = waiting.get(m.id);
     waiting.delete(m.id);
     if (m.type === 'done') w?.resolve(m.result);
@@ -116,7 +115,7 @@ export function startCheckpointer(
     async close() {
       if (stopped) return;
       stopped = true;
-      if (conn.open) conn.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      commitsCheckpoint();
       if (failure) return;
       // Waiting keeps the process alive (the worker itself never does).
       worker.ref();
