@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../auth/auth-service.js';
+import { sendStamped, sendText } from './frame-writer.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /** Above this many bytes waiting in the socket, keep only the latest state per friend. */
@@ -142,11 +143,11 @@ export class Connection {
     const live = this.#live;
     this.#live = 0;
     if (pending === null) {
-      this.socket.send(this.#stamp(one!));
+      sendStamped(this.socket, ++this.#seq, one!);
       return 'sent';
     }
     if (live === 1) {
-      for (const body of pending) if (body !== null) this.socket.send(this.#stamp(body));
+      for (const body of pending) if (body !== null) sendStamped(this.socket, ++this.#seq, body);
       return 'sent';
     }
     let out = '{"type":"batch","messages":[';
@@ -156,7 +157,7 @@ export class Connection {
       out += `${first ? '' : ','}${this.#stamp(body)}`;
       first = false;
     }
-    this.socket.send(`${out}]}`);
+    sendText(this.socket, `${out}]}`);
     return 'sent';
   }
 
@@ -183,7 +184,7 @@ export class Connection {
       }
       return 'dropped';
     }
-    this.socket.send(text);
+    sendText(this.socket, text);
     return 'sent';
   }
 }
