@@ -21,6 +21,18 @@ describe('isoUtc', () => {
     for (const ms of edges) expect(isoUtc(ms)).toBe(new Date(ms).toISOString());
   });
 
+  it('gives the right string when instants come back in any order (its memo of recent strings)', () => {
+    const t = Date.UTC(2026, 11, 3, 6, 40);
+    // Same minute, neighbours 16 and 32 ms apart (same low bits), other minutes, and minute starts.
+    const pool = [t, t + 16, t + 32, t + 1, t + 60_000, t + 120_000, t + 960_000, t - 60_000, t + 16 * 60_000, t + 59_999, 0, 16, 32];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 300 }), (seq) =>
+        seq.every((ms) => isoUtc(ms) === new Date(ms).toISOString()),
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('hands dates before 1970, after 9999 and fractional milliseconds to Date', () => {
     for (const ms of [-1, -86_400_001, 253_402_300_800_000, 1.5]) expect(isoUtc(ms)).toBe(new Date(ms).toISOString());
   });
