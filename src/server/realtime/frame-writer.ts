@@ -9,8 +9,9 @@
  * those are most of what the server allocates, and young-generation collections (pauses every
  * ~125 ms under the ejabberd workload) follow the allocation rate.
  *
- * This path is taken only when `ws` itself would write straight to the socket: the socket is
- * open and no permessage-deflate was negotiated (with compression, `ws` queues frames behind
+ * This path is taken only for frames that fit Node's buffer pool (DIRECT_MAX_BYTES), and only
+ * when `ws` itself would write straight to the socket: the socket is open and no
+ * permessage-deflate was negotiated (with compression, `ws` queues frames behind
  * the deflate stream, so it must write them). Anything else goes through `ws.send`, which also
  * keeps its own errors for sends after close. Ordering with `ws`'s own writes (pings, close) is
  * kept: both write to the same socket, in call order.
@@ -25,6 +26,14 @@ interface WsInternals {
 }
 
 const OPEN = 1;
+/**
+ * Frames up to this size come from Node's shared buffer pool (`Buffer.allocUnsafe` slices its
+ * 8 KiB slabs below half a slab). Larger ones (a `ready` snapshot of fifty views is ~14 KB)
+ * go through `ws.send`: their own buffer per frame would stay in memory until the next
+ * collection, and a connect burst of them raised RSS per socket; the stream encodes the
+ * string into a buffer it frees when the write completes.
+ */
+const DIRECT_MAX_BYTES = Buffer.poolSize >>> 1;
 
 /** The TCP socket to write to directly, or null when `ws` must write the frame itself. */
 function rawSocket(ws: WebSocket): Socket | null {
@@ -36,27 +45,19 @@ function rawSocket(ws: WebSocket): Socket | null {
   return s && s.writable ? s : null;
 }
 
-/** Writes the frame header for `payload` bytes at the start of `buf`; returns the header's length. */
+/** Writes the header for a payload of at most DIRECT_MAX_BYTES at the start of `buf`; returns its length. */
 function writeHeader(buf: Buffer, payload: number): number {
   buf[0] = 0x81; // FIN + text
   if (payload < 126) {
     buf[1] = payload;
     return 2;
   }
-  if (payload < 65_536) {
-    buf[1] = 126;
-    buf.writeUInt16BE(payload, 2);
-    return 4;
-  }
-  buf[1] = 127;
-  buf.writeUInt32BE(Math.floor(payload / 2 ** 32), 2);
-  buf.writeUInt32BE(payload >>> 0, 6);
-  return 10;
+  buf[1] = 126; // 16-bit length follows
+  buf.writeUInt16BE(payload, 2);
+  return 4;
 }
 
-function headerLength(payload: number): number {
-  return payload < 126 ? 2 : payload < 65_536 ? 4 : 10;
-}
+const headerLength = (payload: number): number => (payload < 126 ? 2 : 4);
 
 /** Sends `text` as one text frame. */
 export function sendText(ws: WebSocket, text: string): void {
@@ -66,6 +67,10 @@ export function sendText(ws: WebSocket, text: string): void {
     return;
   }
   const bytes = Buffer.byteLength(text);
+  if (bytes > DIRECT_MAX_BYTES) {
+    ws.send(text);
+    return;
+  }
   const buf = Buffer.allocUnsafe(headerLength(bytes) + bytes);
   buf.write(text, writeHeader(buf, bytes));
   socket.write(buf);
@@ -84,6 +89,10 @@ export function sendStamped(ws: WebSocket, seq: number, body: string): void {
   }
   // The prefix is ASCII; the body's first byte is its `{`, which the prefix's last byte replaces.
   const bytes = prefix.length - 1 + Buffer.byteLength(body);
+  if (bytes > DIRECT_MAX_BYTES) {
+    ws.send(prefix + body.slice(1));
+    return;
+  }
   const buf = Buffer.allocUnsafe(headerLength(bytes) + bytes);
   const at = writeHeader(buf, bytes);
   buf.write(body, at + prefix.length - 1);

@@ -1,6 +1,6 @@
 /**
- * The frame writer against a real `ws` client over loopback: every payload size class of the
- * header (7-bit, 16-bit, 64-bit lengths, at their edges), multi-byte UTF-8, the `seq` stamp,
+ * The frame writer against a real `ws` client over loopback: payloads at the edges of the
+ * header's 7-bit and 16-bit lengths and of the direct path's limit, larger ones through ws, multi-byte UTF-8, the `seq` stamp,
  * the direct path really taken without compression, `ws.send` taken with permessage-deflate
  * and after close.
  */
@@ -51,7 +51,7 @@ function objectOfBytes(bytes: number): string {
 describe('frame writer', () => {
   it('sends every header size class intact, at the edges of each', async () => {
     const { serverSide, received } = await pair();
-    const sizes = [8, 125, 126, 127, 65_535, 65_536, 200_000];
+    const sizes = [8, 125, 126, 127, 4095, 4096, 4097, 65_535, 65_536, 200_000];
     const texts = sizes.map(objectOfBytes);
     for (const t of texts) sendText(serverSide, t);
     await until(received, texts.length);
@@ -88,6 +88,19 @@ describe('frame writer', () => {
     await until(received, 2);
     expect(send).not.toHaveBeenCalled();
     expect(received).toEqual(['{"a":1}', '{"seq":2,"b":2}']);
+  });
+
+  it('leaves frames larger than a pool slice (a ready snapshot) to ws.send', async () => {
+    const { serverSide, received } = await pair();
+    const send = vi.spyOn(serverSide, 'send');
+    const big = objectOfBytes(Buffer.poolSize / 2 + 1);
+    sendText(serverSide, objectOfBytes(Buffer.poolSize / 2));
+    sendText(serverSide, big);
+    sendStamped(serverSide, 4, big);
+    await until(received, 3);
+    expect(send).toHaveBeenCalledTimes(2);
+    expect(received.slice(0, 2)).toEqual([objectOfBytes(Buffer.poolSize / 2), big]);
+    expect(JSON.parse(received[2]!)).toMatchObject({ seq: 4 });
   });
 
   it('keeps order with ws’s own frames written in between', async () => {
