@@ -1,44 +1,40 @@
 /** Host ids ↔ Beacon ids (shadow users), on every dialect. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/server/db/database.js';
+import { describe, expect, it } from 'vitest';
 import { IdMap } from '../../src/server/integration/id-map.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
-import { migratedDatabase, testDialects } from '../helpers/databases.js';
+import { testDialects, useMigratedDatabase } from '../helpers/databases.js';
 
 describe.each(testDialects())('id map on %s', (dialect) => {
-  let database: Database;
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => ({ database, drop } = await migratedDatabase(dialect)));
-  afterAll(async () => drop?.());
+  const fixture = useMigratedDatabase(dialect);
 
   it('keeps a host’s integer ids as Beacon ids, and gives string ids stable ones', async () => {
-    const ids = new IdMap(database.db, Date.now);
+    const ids = new IdMap(fixture.database.db, Date.now);
     const map = await ids.internal([42, '7', 'auth0|abc', 'auth0|abc']);
     expect(map.get('42')).toBe(42);
     expect(map.get('7')).toBe(7);
     const stringId = map.get('auth0|abc')!;
     expect(Number.isSafeInteger(stringId)).toBe(true);
     // A second map over the same database (another instance, a restart) agrees.
-    const again = await new IdMap(database.db, Date.now).internal(['auth0|abc', 42]);
+    const again = await new IdMap(fixture.database.db, Date.now).internal(['auth0|abc', 42]);
     expect(again.get('auth0|abc')).toBe(stringId);
     expect((await ids.external([42, stringId])).get(stringId)).toBe('auth0|abc');
   });
 
   it('falls back to a fresh id when the host’s integer is taken, and never lets shadow users log in', async () => {
-    const own = await new UserRepository(database.db).create({ username: 'beacon_own', displayName: 'Own', passwordHash: 'h', role: 'user', now: Date.now() });
-    const ids = new IdMap(database.db, Date.now);
+    const own = await new UserRepository(fixture.database.db).create({ username: 'beacon_own', displayName: 'Own', passwordHash: 'h', role: 'user', now: Date.now() });
+    const ids = new IdMap(fixture.database.db, Date.now);
     const id = await ids.one(own!.id);
     expect(id).not.toBe(own!.id);
-    const row = await database.db.selectFrom('users').select(['username', 'password_hash', 'display_name']).where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await fixture.database.db.selectFrom('users').select(['username', 'password_hash', 'display_name']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.username.startsWith('~')).toBe(true);
     expect(row.password_hash).toBe('');
     await ids.describe(id, 'A very long name that goes well beyond forty characters', 'admin');
-    const named = await database.db.selectFrom('users').select(['display_name', 'role']).where('id', '=', id).executeTakeFirstOrThrow();
+    const named = await fixture.database.db.selectFrom('users').select(['display_name', 'role']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(named).toEqual({ display_name: 'A very long name that goes well beyond f', role: 'admin' });
   });
 
   it('refuses ids that cannot be a host id', async () => {
-    const ids = new IdMap(database.db, Date.now);
+    const ids = new IdMap(fixture.database.db, Date.now);
     await expect(ids.internal([''])).rejects.toThrow(TypeError);
     await expect(ids.internal(['x'.repeat(129)])).rejects.toThrow(TypeError);
     await expect(ids.internal([1.5])).rejects.toThrow(TypeError);

@@ -4,11 +4,11 @@
  * move. On SQLite and PostgreSQL (PostgreSQL being down fails this suite; it never skips).
  */
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/database.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
-import { migratedDatabase, testDialects } from '../helpers/databases.js';
+import { testDialects, useMigratedDatabase } from '../helpers/databases.js';
 
 /** The columns of every index on `users`, one string per index. */
 async function userIndexColumns(database: Database): Promise<string[]> {
@@ -26,25 +26,22 @@ async function userIndexColumns(database: Database): Promise<string[]> {
 }
 
 describe.each(testDialects())('users indexes on %s', (dialect) => {
-  let database: Database;
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => ({ database, drop } = await migratedDatabase(dialect)));
-  afterAll(async () => drop?.());
+  const fixture = useMigratedDatabase(dialect);
 
   it('has no index on a column the write-behind writes', async () => {
     const written = ['online_status', 'activity_type', 'manual_status', 'custom_message', 'custom_message_expires_at', 'last_seen', 'last_activity', 'server_games'];
-    const indexed = (await userIndexColumns(database)).flatMap((cols) => cols.split(','));
+    const indexed = (await userIndexColumns(fixture.database)).flatMap((cols) => cols.split(','));
     expect(indexed.length).toBeGreaterThan(0);
     expect(indexed.filter((c) => written.includes(c))).toEqual([]);
   });
 
   it('still turns ghosts offline at start without the index', async () => {
-    const users = new UserRepository(database.db);
+    const users = new UserRepository(fixture.database.db);
     const a = (await users.create({ username: 'ghost', displayName: 'Ghost', passwordHash: 'h', role: 'user', now: 1000 }))!;
     const b = (await users.create({ username: 'quiet', displayName: 'Quiet', passwordHash: 'h', role: 'user', now: 1000 }))!;
-    await sql`update users set online_status = 'busy' where id = ${a.id}`.execute(database.db);
-    expect(await new PresenceRepository(database.db).resetGhosts(5000, 6000)).toBe(1);
-    const rows = await database.db.selectFrom('users').select(['id', 'online_status', 'last_seen']).where('id', 'in', [a.id, b.id]).orderBy('id').execute();
+    await sql`update users set online_status = 'busy' where id = ${a.id}`.execute(fixture.database.db);
+    expect(await new PresenceRepository(fixture.database.db).resetGhosts(5000, 6000)).toBe(1);
+    const rows = await fixture.database.db.selectFrom('users').select(['id', 'online_status', 'last_seen']).where('id', 'in', [a.id, b.id]).orderBy('id').execute();
     expect(rows.map((r) => r.online_status)).toEqual(['offline', 'offline']);
     expect(rows[0]!.last_seen).toBe(5000);
   });

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
 
@@ -54,4 +55,16 @@ export async function migratedDatabase(dialect: TestDialect): Promise<{ database
       await fresh.drop();
     },
   };
+}
+
+/**
+ * In the calling `describe`: a migrated database of `dialect` for its tests, opened before
+ * them and dropped after. Read `.database` inside tests (it is set once `beforeAll` has run).
+ */
+export function useMigratedDatabase(dialect: TestDialect): { readonly database: Database } {
+  const fixture = {} as { database: Database };
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ database: fixture.database, drop } = await migratedDatabase(dialect)));
+  afterAll(async () => drop?.());
+  return fixture;
 }

@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../auth/auth-service.js';
-import { sendStamped, sendText } from './frame-writer.js';
+import { sendText } from './frame-writer.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /** Above this many bytes waiting in the socket, keep only the latest state per friend. */
@@ -143,27 +143,27 @@ export class Connection {
     const live = this.#live;
     this.#live = 0;
     if (pending === null) {
-      sendStamped(this.socket, ++this.#seq, one!);
+      sendText(this.socket, one!, this.#seqHead());
       return 'sent';
     }
     if (live === 1) {
-      for (const body of pending) if (body !== null) sendStamped(this.socket, ++this.#seq, body);
+      for (const body of pending) if (body !== null) sendText(this.socket, body, this.#seqHead());
       return 'sent';
     }
     let out = '{"type":"batch","messages":[';
     let first = true;
     for (const body of pending) {
       if (body === null) continue;
-      out += `${first ? '' : ','}${this.#stamp(body)}`;
+      out += `${first ? '' : ','}${this.#seqHead()}${body.slice(1)}`;
       first = false;
     }
     sendText(this.socket, `${out}]}`);
     return 'sent';
   }
 
-  /** The event body with this socket's next `seq` first. */
-  #stamp(body: string): string {
-    return `{"seq":${++this.#seq},${body.slice(1)}`;
+  /** `{"seq":<this socket's next seq>,`: an event body without its `{` follows it. */
+  #seqHead(): string {
+    return `{"seq":${++this.#seq},`;
   }
 
   /**

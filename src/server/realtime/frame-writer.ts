@@ -45,57 +45,29 @@ function rawSocket(ws: WebSocket): Socket | null {
   return s && s.writable ? s : null;
 }
 
-/** Writes the header for a payload of at most DIRECT_MAX_BYTES at the start of `buf`; returns its length. */
-function writeHeader(buf: Buffer, payload: number): number {
-  buf[0] = 0x81; // FIN + text
-  if (payload < 126) {
-    buf[1] = payload;
-    return 2;
-  }
-  buf[1] = 126; // 16-bit length follows
-  buf.writeUInt16BE(payload, 2);
-  return 4;
-}
-
-const headerLength = (payload: number): number => (payload < 126 ? 2 : 4);
-
-/** Sends `text` as one text frame. */
-export function sendText(ws: WebSocket, text: string): void {
-  const socket = rawSocket(ws);
-  if (socket === null) {
-    ws.send(text);
-    return;
-  }
-  const bytes = Buffer.byteLength(text);
-  if (bytes > DIRECT_MAX_BYTES) {
-    ws.send(text);
-    return;
-  }
-  const buf = Buffer.allocUnsafe(headerLength(bytes) + bytes);
-  buf.write(text, writeHeader(buf, bytes));
-  socket.write(buf);
-}
-
 /**
- * Sends the JSON object `body` with `"seq":seq` as its first member, i.e. the text
- * `{"seq":<seq>,` followed by `body` without its opening brace, without building that string.
+ * Sends `body` as one text frame. With a `head` (ASCII: the connection's `{"seq":N,`), the
+ * head takes the place of the body's first character, its `{`, without building that string.
  */
-export function sendStamped(ws: WebSocket, seq: number, body: string): void {
-  const prefix = `{"seq":${seq},`;
+export function sendText(ws: WebSocket, body: string, head = ''): void {
   const socket = rawSocket(ws);
-  if (socket === null) {
-    ws.send(prefix + body.slice(1));
+  const skip = head === '' ? 0 : 1;
+  const bytes = socket === null ? 0 : head.length - skip + Buffer.byteLength(body);
+  if (socket === null || bytes > DIRECT_MAX_BYTES) {
+    ws.send(skip === 0 ? body : head + body.slice(1));
     return;
   }
-  // The prefix is ASCII; the body's first byte is its `{`, which the prefix's last byte replaces.
-  const bytes = prefix.length - 1 + Buffer.byteLength(body);
-  if (bytes > DIRECT_MAX_BYTES) {
-    ws.send(prefix + body.slice(1));
-    return;
+  // Header (RFC 6455 §5.2): FIN + text, then a 7-bit length or 126 and a 16-bit one.
+  const at = bytes < 126 ? 2 : 4;
+  const buf = Buffer.allocUnsafe(at + bytes);
+  buf[0] = 0x81;
+  if (at === 2) buf[1] = bytes;
+  else {
+    buf[1] = 126;
+    buf.writeUInt16BE(bytes, 2);
   }
-  const buf = Buffer.allocUnsafe(headerLength(bytes) + bytes);
-  const at = writeHeader(buf, bytes);
-  buf.write(body, at + prefix.length - 1);
-  buf.write(prefix, at, 'latin1');
+  buf.write(body, at + head.length - skip);
+  // Written last, over the body's `{`.
+  if (skip === 1) buf.write(head, at, 'latin1');
   socket.write(buf);
 }

@@ -1,14 +1,17 @@
 /**
  * The frame writer against a real `ws` client over loopback: payloads at the edges of the
- * header's 7-bit and 16-bit lengths and of the direct path's limit, larger ones through ws, multi-byte UTF-8, the `seq` stamp,
- * the direct path really taken without compression, `ws.send` taken with permessage-deflate
- * and after close.
+ * header's 7-bit and 16-bit lengths and of the direct path's limit, larger ones through ws,
+ * multi-byte UTF-8, a head in place of the body's `{` as the connection stamps `seq`, the direct path
+ * really taken without compression, `ws.send` taken with permessage-deflate and after close.
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { sendStamped, sendText } from '../../../src/server/realtime/frame-writer.js';
+import { sendText } from '../../../src/server/realtime/frame-writer.js';
+
+/** As Connection sends an event: its `seq` in the head, which takes the place of the body's `{`. */
+const sendStamped = (ws: WebSocket, seq: number, body: string): void => sendText(ws, body, `{"seq":${seq},`);
 
 let server: WebSocketServer | null = null;
 const clients: WebSocket[] = [];
@@ -67,7 +70,7 @@ describe('frame writer', () => {
     expect(received).toEqual(texts);
   });
 
-  it('stamps seq as the first member without changing the body', async () => {
+  it('puts the head in place of the body’s brace (seq stamped first, the body unchanged)', async () => {
     const { serverSide, received } = await pair();
     const body = '{"type":"friend_status_change","friend_id":4,"custom_message":"ça va 🎮"}';
     sendStamped(serverSide, 1, body);
