@@ -101,7 +101,15 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const u = await mk('sess_user');
     await sessions.create({ id: 's-1', userId: u!.id, now: T0, expiresAt: T0 + 1000, userAgent: 'x'.repeat(400) });
     expect(await sessions.find('s-1')).toEqual({ id: 's-1', userId: u!.id, expiresAt: T0 + 1000, revokedAt: null });
+    const other = await mk('sess_other');
+    await sessions.create({ id: 's-2', userId: other!.id, now: T0, expiresAt: T0 + 1000, userAgent: null });
+    expect(await sessions.findLive('s-1', u!.id)).toEqual({ role: 'user' });
+    expect(await sessions.findLive('s-2', other!.id)).toEqual({ role: 'user' });
+    expect(await sessions.findLive('s-1', other!.id)).toBeNull();
+    expect(await sessions.findLive('nope', u!.id)).toBeNull();
     expect(await sessions.revoke('s-1', T0 + 5)).toBe(true);
+    expect(await sessions.findLive('s-1', u!.id)).toBeNull();
+    expect(await sessions.findLive('s-2', other!.id)).toEqual({ role: 'user' });
     expect(await sessions.revoke('s-1', T0 + 6)).toBe(false);
     expect((await sessions.find('s-1'))?.revokedAt).toBe(T0 + 5);
     expect(await sessions.find('nope')).toBeNull();

@@ -1,6 +1,20 @@
 /** Login sessions: one `user_sessions` row per login, revoked at logout. */
 import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { PreparedQuery } from '../db/prepared-query.js';
+
+/** Every socket's token check reads this: compiled once (db/prepared-query.ts). */
+const FIND_LIVE = new PreparedQuery(
+  (db: Db, id: string, userId: number) =>
+    db
+      .selectFrom('user_sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(['u.role'])
+      .where('s.id', '=', id)
+      .where('s.user_id', '=', userId)
+      .where('s.revoked_at', 'is', null),
+  ['\u0000session', -1],
+);
 
 export interface SessionRow {
   id: string;
@@ -38,15 +52,7 @@ export class SessionRepository {
 
   /** A live (not revoked) session of this user, with the user's role, in one query; null otherwise. */
   async findLive(id: string, userId: number): Promise<{ role: Role } | null> {
-    const row = await this.db
-      .selectFrom('user_sessions as s')
-      .innerJoin('users as u', 'u.id', 's.user_id')
-      .select(['u.role'])
-      .where('s.id', '=', id)
-      .where('s.user_id', '=', userId)
-      .where('s.revoked_at', 'is', null)
-      .executeTakeFirst();
-    return row ?? null;
+    return (await FIND_LIVE.first(this.db, id, userId)) ?? null;
   }
 
   /** Deletes the sessions that expired before `before` (revoked or not); answers how many. */

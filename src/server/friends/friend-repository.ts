@@ -1,6 +1,7 @@
 /** Friend requests and the friend graph (one friendships row per direction). */
 import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { PreparedQuery } from '../db/prepared-query.js';
 import { withPairLock } from '../db/user-locks.js';
 import { BlockRepository } from './block-repository.js';
 
@@ -19,6 +20,12 @@ const toRequest = (r: RequestRow): FriendRequest => ({
 });
 
 const REQUEST_COLUMNS = ['id', 'from_user_id', 'to_user_id', 'created_at'] as const;
+
+/** Every viewer's load reads this: compiled once (db/prepared-query.ts). */
+const CATEGORIES_GIVEN_TO = new PreparedQuery(
+  (db: Db, viewerId: number) => db.selectFrom('friendships').select(['user_id', 'category']).where('friend_id', '=', viewerId),
+  [-1],
+);
 
 export class FriendRepository {
   constructor(private readonly db: Db) {}
@@ -149,11 +156,7 @@ export class FriendRepository {
    * decides what the viewer may see of them.
    */
   async categoriesGivenTo(viewerId: number): Promise<Map<number, FriendCategory>> {
-    const rows = await this.db
-      .selectFrom('friendships')
-      .select(['user_id', 'category'])
-      .where('friend_id', '=', viewerId)
-      .execute();
+    const rows = await CATEGORIES_GIVEN_TO.rows(this.db, viewerId);
     return new Map(rows.map((r) => [r.user_id, r.category]));
   }
 
