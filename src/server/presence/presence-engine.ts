@@ -30,7 +30,9 @@ import {
   markOffline,
   nextDeadline,
   persistedOf,
+  releaseSessions,
   serverGamesOf,
+  sessionsOf,
   type UserRecord,
 } from './user-record.js';
 
@@ -147,8 +149,9 @@ export class PresenceEngine {
     const u = this.#ensure(userId);
     const own = [...u.sessions].filter(([id]) => keep(id));
     u.sessions.clear();
-    for (const e of s.sessions) if (!keep(e.id)) u.sessions.set(e.id, { kind: e.kind, lastTouch: e.lastTouch });
-    for (const [id, e] of own) u.sessions.set(id, e);
+    for (const e of s.sessions) if (!keep(e.id)) sessionsOf(u).set(e.id, { kind: e.kind, lastTouch: e.lastTouch });
+    for (const [id, e] of own) sessionsOf(u).set(id, e);
+    releaseSessions(u);
     if (sessionsOnly) {
       if (u.sessions.size > 0) u.graceUntil = null;
       return this.#commit(u);
@@ -177,7 +180,7 @@ export class PresenceEngine {
   openSession(userId: number, sessionId: string, kind: SessionKind): PresenceChange | null {
     const u = this.#ensure(userId);
     const now = this.clock.now();
-    u.sessions.set(sessionId, { kind, lastTouch: now });
+    sessionsOf(u).set(sessionId, { kind, lastTouch: now });
     u.graceUntil = null;
     markInteraction(u, now);
     return this.#commit(u);
@@ -199,6 +202,7 @@ export class PresenceEngine {
   closeSession(userId: number, sessionId: string, opts: { immediate?: boolean } = {}): PresenceChange | null {
     const u = this.#users.get(userId);
     if (!u?.sessions.delete(sessionId)) return null;
+    releaseSessions(u);
     const now = this.clock.now();
     u.lastLeftAt = now;
     if (u.sessions.size === 0) {
@@ -404,6 +408,7 @@ export class PresenceEngine {
       result.expiredSessions.push({ userId: u.id, sessionId });
     }
     if (lastTouch === -Infinity) return;
+    releaseSessions(u);
     // A socket that closed after the poll's last call saw the user later than the poll did.
     const endedAt = Math.max(lastTouch, u.lastLeftAt ?? -Infinity);
     u.lastLeftAt = endedAt;

@@ -15,8 +15,12 @@ export interface SessionEntry {
 
 export interface UserRecord {
   readonly id: number;
-  /** Live sessions by session id: one entry per tab, device, socket or polling client. */
-  readonly sessions: Map<string, SessionEntry>;
+  /**
+   * Live sessions by session id: one entry per tab, device, socket or polling client. A user
+   * with none shares NO_SESSIONS; write through sessionsOf(u), and call releaseSessions(u)
+   * after removing entries.
+   */
+  sessions: Map<string, SessionEntry>;
   /** Server-declared games by match id, oldest first; the newest one shows. */
   serverGames: Map<string, ServerGameEntry>;
   manualStatus: 'busy' | 'away' | null;
@@ -66,6 +70,29 @@ export function gamesOf(u: UserRecord): Map<string, ServerGameEntry> {
   return u.serverGames;
 }
 
+/**
+ * The sessions of every user with none: shared, so it refuses writes; see sessionsOf. Most
+ * records are offline friends of someone connected (or, with Redis, users connected to
+ * another instance), and a Map of their own cost each of them ~180 bytes.
+ */
+class NoSessions extends Map<string, SessionEntry> {
+  override set(): this {
+    throw new Error('NO_SESSIONS is shared: write through sessionsOf(u)');
+  }
+}
+const NO_SESSIONS: Map<string, SessionEntry> = new NoSessions();
+
+/** The user's sessions, made the user's own before a write. */
+export function sessionsOf(u: UserRecord): Map<string, SessionEntry> {
+  if (u.sessions === NO_SESSIONS) u.sessions = new Map();
+  return u.sessions;
+}
+
+/** Gives up the user's own sessions map once it is empty (after removing entries). */
+export function releaseSessions(u: UserRecord): void {
+  if (u.sessions.size === 0) u.sessions = NO_SESSIONS;
+}
+
 /** The calendar of every user without busy intervals: shared, so frozen (calendars are replaced, never mutated). */
 const NO_BUSY = Object.freeze([]) as unknown as CalendarBusy[];
 
@@ -89,7 +116,7 @@ export const OFFLINE_STATE: PresenceState = Object.freeze({
 export function createRecord(id: number, persisted?: PersistedPresence, now = -Infinity): UserRecord {
   const record: UserRecord = {
     id,
-    sessions: new Map(),
+    sessions: NO_SESSIONS,
     serverGames: persisted?.serverGames?.length
       ? new Map(persisted.serverGames.map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null }]))
       : NO_GAMES,
