@@ -142,6 +142,20 @@ describe('WebSocket protocol', () => {
     expect(b.frames.map((f) => f.seq).filter((s) => s !== undefined)).toEqual([1, 2, 3, 4]);
   });
 
+  it('closes a socket with 4401 when its token expires, by the shared expiry timer', async () => {
+    await setup({ tokenTtlS: 1, heartbeatIntervalMs: 60_000 });
+    const carol = await t.register('carol');
+    const dave = await t.register('dave');
+    const { socket: d } = await t.connect(dave.token);
+    const { socket: c } = await t.connect(carol.token);
+    // A socket gone before its expiry leaves its entry in the queue; the timer skips it.
+    d.close();
+    await d.waitClosed();
+    // The timer is armed for the earliest expiry, 1 s of real time away; the injected clock is there when it fires.
+    t.clock.advance(1_000);
+    expect((await c.waitClosed()).code).toBe(4401);
+  });
+
   it('closes a socket whose token expires with 4401', async () => {
     await setup({ tokenTtlS: 60, heartbeatIntervalMs: 60_000 });
     const carol = await t.register('carol');

@@ -17,8 +17,9 @@ export interface TokenService {
 export function createTokenService(secret: string, now: () => number = Date.now): TokenService {
   const signer = createSigner({ key: secret, algorithm: 'HS256' });
   // No cache: fast-jwt's cache keys on a SHA-256 of the token, which costs as much as the
-  // HS256 check it would save, and each socket presents its token once.
-  const verifier = createVerifier({ key: secret, algorithms: ['HS256'], clockTimestamp: undefined });
+  // HS256 check it would save, and each socket presents its token once. Expiry is checked
+  // below against the service's clock only (fast-jwt would read Date.now() as well).
+  const verifier = createVerifier({ key: secret, algorithms: ['HS256'], ignoreExpiration: true });
   return {
     sign: ({ userId, sessionId, expiresAt }) =>
       signer({ sub: String(userId), jti: sessionId, exp: Math.floor(expiresAt / 1000), iat: Math.floor(now() / 1000) }),

@@ -40,6 +40,8 @@ export class Connection {
   dropped = 0;
   /** performance.now() when the oldest pending event was queued (metrics: change-to-send latency). */
   pendingSince = 0;
+  /** This socket's entry in the gateway's token-expiry queue (-1 before it has one). */
+  expiryNumber = -1;
   #seq = 0;
   /** The pending body while it is the only one (the common case), with its key: no arrays for it. */
   #one: string | null = null;

@@ -73,8 +73,8 @@ export class Gateway {
   #closing = false;
   /** Token expiries of open sockets: one timer for all of them instead of one per socket. */
   readonly #expiries = new DeadlineQueue();
+  /** The open sockets by their number in #expiries (a number, not the Connection, so a closed socket is not held until its expiry). */
   readonly #byNumber = new Map<number, Connection>();
-  #numbers = new WeakMap<Connection, number>();
   #nextNumber = 0;
   #expiryTimer: NodeJS.Timeout | null = null;
   #expiryAt = Infinity;
@@ -313,7 +313,7 @@ export class Gateway {
   /** Closes the socket when its token expires: one shared timer at the earliest expiry. */
   #expireAt(conn: Connection, ctx: AuthContext): void {
     const n = this.#nextNumber++;
-    this.#numbers.set(conn, n);
+    conn.expiryNumber = n;
     this.#byNumber.set(n, conn);
     this.#expiries.push(ctx.expiresAt, n);
     this.#armExpiry();
@@ -401,8 +401,7 @@ export class Gateway {
   #closed(conn: Connection, code: number): void {
     const { presence, log } = this.services;
     this.#batcher.forget(conn);
-    const n = this.#numbers.get(conn);
-    if (n !== undefined) this.#byNumber.delete(n);
+    this.#byNumber.delete(conn.expiryNumber);
     const friends = presence.graph.friendIds(conn.auth.userId);
     this.registry.remove(conn, friends);
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);

@@ -17,6 +17,22 @@ import type { PersistedPresence, ServerGame } from '../presence/types.js';
 const CANONICAL = new Map<string, string>([...AUDIENCES, ...STATUS_VISIBILITIES, ...ROLES, ...MANUAL_STATUSES].map((v) => [v, v]));
 const canonical = <T extends string | null>(v: T): T => (v === null ? v : ((CANONICAL.get(v) as T | undefined) ?? v));
 
+/**
+ * One frozen settings object per distinct combination of values, shared by every profile
+ * that has it: most users keep the defaults, and an object of its own cost each loaded user
+ * 72 bytes. The combinations are few (six enum columns), so the table stays small.
+ */
+const SHARED_SETTINGS = new Map<string, Settings>();
+export function sharedSettings(s: Settings): Settings {
+  const key = `${s.status_visibility}|${s.activity_visibility}|${s.last_seen_visibility}|${s.custom_message_visibility}|${s.last_seen_approximate_visibility}|${s.pattern_visibility}`;
+  let shared = SHARED_SETTINGS.get(key);
+  if (!shared) {
+    shared = Object.freeze({ ...s });
+    SHARED_SETTINGS.set(key, shared);
+  }
+  return shared;
+}
+
 export interface Profile {
   id: number;
   username: string;
@@ -164,14 +180,14 @@ export class PresenceRepository {
             username: r.username,
             displayName: r.display_name,
             role: canonical(r.role),
-            settings: {
+            settings: sharedSettings({
               status_visibility: canonical(r.status_visibility),
               activity_visibility: canonical(r.activity_visibility),
               last_seen_visibility: canonical(r.last_seen_visibility),
               custom_message_visibility: canonical(r.custom_message_visibility),
               last_seen_approximate_visibility: canonical(r.last_seen_approximate_visibility),
               pattern_visibility: canonical(r.pattern_visibility),
-            },
+            }),
             hiddenLastSeen: r.hidden_last_seen === null ? null : Number(r.hidden_last_seen),
             settingsVersion: Number(r.settings_version),
           },

@@ -28,7 +28,7 @@ import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
 import { Interest } from './interest.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
-import type { PresenceRepository, Profile } from './presence-repository.js';
+import { sharedSettings, type PresenceRepository, type Profile } from './presence-repository.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Saturation } from './saturation.js';
 import { Replicas } from './replicas.js';
@@ -589,7 +589,7 @@ export class PresenceService {
     const before = this.#subject(userId);
     const unhiding = profile.settings.status_visibility === 'hidden' && input.settings.status_visibility !== 'hidden';
     const shown = profile.hiddenLastSeen;
-    profile.settings = input.settings;
+    profile.settings = sharedSettings(input.settings);
     profile.hiddenLastSeen = input.hiddenLastSeen;
     // Unhiding never reveals what happened while hidden: an offline user keeps the last_seen they showed.
     const change = unhiding ? this.engine.restoreLastSeen(userId, shown) : null;
