@@ -11,8 +11,12 @@
  * other user connects, yet the friends of those users (nearly everyone) are replicated here,
  * as on each instance of the two-instance bench. With a one-instance census of the same graph
  * this splits the cost into a per-socket and a per-replica part (docs/capacity.md).
+ * HEAP_CENSUS_SAMPLE=<file> also writes a sampling heap profile of the connects (from just
+ * before the first socket to 3 s after the last is ready) to that file; with
+ * HEAP_CENSUS_SAMPLE_DEAD=1 it keeps objects promoted and then collected too. Compare the two
+ * with `node --import tsx bench/heap-sample-diff.ts DEAD.json LIVE.json` (docs/benchmarks.md).
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -62,6 +66,7 @@ function census(file: string): Map<string, { count: number; bytes: number }> {
 
 const METRICS_TOKEN = 'heap-census-metrics-token-0123456789';
 const HALF = process.env.HEAP_CENSUS_HALF;
+const SAMPLE = process.env.HEAP_CENSUS_SAMPLE;
 
 /** V8 heap used, external and array-buffer memory and RSS, from the server's /metrics (bytes). */
 async function memory(port: number): Promise<Record<string, number>> {
@@ -97,7 +102,15 @@ async function snapshotCensus(pid: number, dir: string, taken: Set<string>, keep
   throw new Error('no heap snapshot');
 }
 
+/** Waits for the server's preload to write its sampling profile (removed first, in main). */
+async function waitForFile(file: string): Promise<void> {
+  for (let i = 0; i < 600 && !existsSync(file); i++) await sleep(100);
+  if (!existsSync(file)) throw new Error(`no heap sampling profile at ${file}`);
+  await sleep(500);
+}
+
 async function main(): Promise<void> {
+  if (SAMPLE) rmSync(SAMPLE, { force: true });
   const dir = mkdtempSync(join(tmpdir(), 'beacon-heap-'));
   const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
   const seeded = await seedBeacon(BEACON, databaseUrl, buildGraph(users, friends, 42), SECRET);
@@ -108,8 +121,8 @@ async function main(): Promise<void> {
     cwd: BEACON,
     port,
     logDir: dir,
-    nodeArgs: ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', dir],
-    env: { BEACON_PORT: String(port), BEACON_DATABASE_URL: databaseUrl, BEACON_JWT_SECRET: SECRET, BEACON_RATE_LIMITS: 'off', BEACON_LOG_LEVEL: 'warn', BEACON_WEB_ROOT: 'off', BEACON_METRICS_TOKEN: METRICS_TOKEN, ...(HALF ? { BEACON_REDIS_URL: HALF, BEACON_REDIS_PREFIX: `census${process.pid}` } : {}) },
+    nodeArgs: ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', dir, ...(SAMPLE ? ['--import', join(ROOT, 'bench/heap-sampling-preload.mjs')] : [])],
+    env: { BEACON_PORT: String(port), BEACON_DATABASE_URL: databaseUrl, BEACON_JWT_SECRET: SECRET, BEACON_RATE_LIMITS: 'off', BEACON_LOG_LEVEL: 'warn', BEACON_WEB_ROOT: 'off', BEACON_METRICS_TOKEN: METRICS_TOKEN, ...(SAMPLE ? { HEAP_SAMPLE_OUT: SAMPLE, HEAP_SAMPLE_DEAD: process.env.HEAP_CENSUS_SAMPLE_DEAD ?? '0' } : {}), ...(HALF ? { BEACON_REDIS_URL: HALF, BEACON_REDIS_PREFIX: `census${process.pid}` } : {}) },
   });
   const taken = new Set<string>();
   const before = await snapshotCensus(server.pid, dir, taken);
@@ -118,6 +131,10 @@ async function main(): Promise<void> {
   const rss0 = rssKiB(server.pid);
   const sockets: WebSocket[] = [];
   const tokens = HALF ? seeded.tokens.filter((_, i) => i % 2 === 0) : seeded.tokens;
+  if (SAMPLE) {
+    process.kill(server.pid, 'SIGUSR1');
+    await sleep(200);
+  }
   const t0 = performance.now();
   for (let i = 0; i < tokens.length; i += 100) {
     await Promise.all(
@@ -137,6 +154,10 @@ async function main(): Promise<void> {
   const n = tokens.length;
   await sleep(3000);
   const rss1 = rssKiB(server.pid);
+  if (SAMPLE) {
+    process.kill(server.pid, 'SIGUSR1');
+    await waitForFile(SAMPLE);
+  }
   console.log(`${n} sockets ready in ${seconds.toFixed(2)} s (${(n / seconds).toFixed(0)}/s)${HALF ? `, ${users} users replicated (HEAP_CENSUS_HALF)` : ''}; RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / n).toFixed(2)} KiB per socket`);
   const mem1 = await memory(port);
   const after = await snapshotCensus(server.pid, dir, taken, process.env.HEAP_CENSUS_KEEP);

@@ -57,7 +57,8 @@ export class PendingAuth {
       if (left > 0) this.#count.set(key, left);
       else this.#count.delete(key);
     };
-    raw.once('close', release);
+    // `on`, not `once`: release takes itself off, and once's wrapper was one more object per upgrade.
+    raw.on('close', release);
     this.#releases.set(req.raw, release);
   };
 

@@ -18,6 +18,9 @@ const RESYNC_RETRY_MS = 1000;
 /** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
 const REAP_AFTER_OUTAGE_MS = 5000;
 
+/** The mark #ensure puts on an id while it gathers the ids to load (never awaited). */
+const NOT_STARTED: Promise<void> = Promise.resolve();
+
 export class Replicas {
   readonly #loading = new Map<number, Promise<void>>();
   readonly #buffered = new Map<number, Array<() => void>>();
@@ -109,14 +112,28 @@ export class Replicas {
     return this.pinned(ids, () => this.#ensure(ids));
   }
 
+  /**
+   * Every connect passes its ~50 friends here, nearly all loaded already: no Set or arrays
+   * are made for them (they outlived the connect's awaits and were promoted garbage).
+   */
   async #ensure(ids: readonly number[]): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !this.hooks.profiles.has(id) && !this.#loading.has(id));
-    if (missing.length > 0) {
+    let missing: number[] | null = null;
+    for (const id of ids) {
+      if (this.hooks.profiles.has(id) || this.#loading.has(id)) continue;
+      // Marked at once, so an id given twice is loaded once; the load's promise replaces the mark below.
+      this.#loading.set(id, NOT_STARTED);
+      (missing ??= []).push(id);
+    }
+    if (missing) {
       const p = this.#load(missing);
       for (const id of missing) this.#loading.set(id, p);
     }
-    const waits = ids.map((id) => this.#loading.get(id)).filter((p): p is Promise<void> => p !== undefined);
-    await Promise.all(waits);
+    let waits: Promise<void>[] | null = null;
+    for (const id of ids) {
+      const p = this.#loading.get(id);
+      if (p && !waits?.includes(p)) (waits ??= []).push(p);
+    }
+    if (waits) await Promise.all(waits);
   }
 
   /** Runs `fn` (an input for the user) now if the replica is loaded, after loading if it is loading, else never. */

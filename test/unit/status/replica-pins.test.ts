@@ -42,3 +42,40 @@ describe('Replicas pins', () => {
     expect(r.releasable(9)).toBe(true);
   });
 });
+
+describe('Replicas ensure', () => {
+  it('loads each missing user once, whether named twice in one call or by calls at once, and every call waits for its users', async () => {
+    const loads: number[][] = [];
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const profiles = new Map<number, Profile>([[1, { id: 1 } as Profile]]);
+    const deps = {
+      bus: { instanceId: 'i1', subscribe: () => undefined, unsubscribe: () => undefined, settled: async () => undefined },
+      store: { shared: false },
+      repo: {
+        load: async (ids: number[]) => {
+          loads.push([...ids]);
+          await gate;
+          return ids.map((id) => ({ profile: { id } as Profile, persisted: {} }));
+        },
+      },
+      now: () => 0,
+      log: { warn: () => undefined },
+    } as unknown as PresenceDeps;
+    const engine = { load: () => undefined, remove: () => undefined } as unknown as PresenceEngine;
+    const r = new Replicas(deps, engine, { profiles, changed: () => undefined });
+    const done: string[] = [];
+    const a = r.ensure([1, 2, 3, 2, 3]).then(() => done.push('a'));
+    const b = r.ensure([3, 4, 4]).then(() => done.push('b'));
+    const c = r.ensure([1]).then(() => done.push('c'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(loads).toEqual([[2, 3], [4]]);
+    expect(done).toEqual(['c']);
+    finish();
+    await Promise.all([a, b, c]);
+    expect(done.sort()).toEqual(['a', 'b', 'c']);
+    expect([...profiles.keys()].sort()).toEqual([1, 2, 3, 4]);
+    await r.ensure([2, 3, 4]);
+    expect(loads).toHaveLength(2);
+  });
+});
