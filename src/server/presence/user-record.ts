@@ -56,13 +56,22 @@ export interface ServerGameEntry {
   details: ActivityDetails | null;
 }
 
-/** The games of every user in none: shared (most users never play), so it refuses writes; see gamesOf. */
-class NoGames extends Map<string, ServerGameEntry> {
+/**
+ * An empty map shared by every record with nothing in it, so it refuses writes: a record gets
+ * a Map of its own from the helper named in the error (gamesOf, sessionsOf) before a write.
+ */
+class SharedEmptyMap<V> extends Map<string, V> {
+  constructor(private readonly writeThrough: string) {
+    super();
+  }
+
   override set(): this {
-    throw new Error('NO_GAMES is shared: write through gamesOf(u)');
+    throw new Error(`this empty map is shared: write through ${this.writeThrough}(u)`);
   }
 }
-const NO_GAMES: Map<string, ServerGameEntry> = new NoGames();
+
+/** The games of every user in none (most users never play). */
+const NO_GAMES: Map<string, ServerGameEntry> = new SharedEmptyMap('gamesOf');
 
 /** The user's games, made the user's own before a write. */
 export function gamesOf(u: UserRecord): Map<string, ServerGameEntry> {
@@ -71,16 +80,11 @@ export function gamesOf(u: UserRecord): Map<string, ServerGameEntry> {
 }
 
 /**
- * The sessions of every user with none: shared, so it refuses writes; see sessionsOf. Most
- * records are offline friends of someone connected (or, with Redis, users connected to
- * another instance), and a Map of their own cost each of them ~180 bytes.
+ * The sessions of every user with none. Most records are offline friends of someone connected
+ * (or, with Redis, users connected to another instance), and a Map of their own cost each of
+ * them ~180 bytes.
  */
-class NoSessions extends Map<string, SessionEntry> {
-  override set(): this {
-    throw new Error('NO_SESSIONS is shared: write through sessionsOf(u)');
-  }
-}
-const NO_SESSIONS: Map<string, SessionEntry> = new NoSessions();
+const NO_SESSIONS: Map<string, SessionEntry> = new SharedEmptyMap('sessionsOf');
 
 /** The user's sessions, made the user's own before a write. */
 export function sessionsOf(u: UserRecord): Map<string, SessionEntry> {
