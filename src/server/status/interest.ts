@@ -66,11 +66,14 @@ export class Interest {
    */
   sweep(release: (id: number) => boolean): void {
     const now = this.now();
-    for (const [id, until] of this.#lingering) {
-      if (until > now) continue;
+    // forEach, not for…of with [id, until]: that made an entry array per user on every sweep
+    // (promoted garbage while a connect burst touches every user). Deleting or updating the
+    // current entry during forEach is allowed, and an updated entry is not visited again.
+    this.#lingering.forEach((until, id) => {
+      if (until > now) return;
       if (this.#counts.has(id) || release(id)) this.#lingering.delete(id);
       else this.#lingering.set(id, now + RETRY_MS);
-    }
+    });
   }
 
   /** Forgets a user entirely (released elsewhere, or the account is gone). */
