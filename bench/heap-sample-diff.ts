@@ -7,6 +7,7 @@
  * Usage: node --import tsx bench/heap-sample-diff.ts DEAD.json LIVE.json [sockets=5000] [top=40]
  */
 import { readFileSync } from 'node:fs';
+import { where } from './code-location.js';
 
 interface SampleNode {
   callFrame: { functionName: string; url: string };
@@ -21,13 +22,6 @@ if (!deadFile || !liveFile) {
 }
 const sockets = Number(socketsArg ?? 5000);
 const top = Number(topArg ?? 40);
-
-function where(url: string): string {
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1]!;
-  if (url.startsWith('node:')) return url.replace('node:internal/', 'node:');
-  return url === '' ? 'native' : 'src';
-}
 
 function bySite(file: string): { sites: Map<string, number>; total: number } {
   const head = (JSON.parse(readFileSync(file, 'utf8')) as { head: SampleNode }).head;

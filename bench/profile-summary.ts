@@ -6,6 +6,7 @@
  * prints each phase's window (`bench: phase steady monotonic A..B ms`).
  */
 import { readFileSync } from 'node:fs';
+import { where } from './code-location.js';
 
 interface ProfileNode {
   id: number;
@@ -45,12 +46,6 @@ profile.samples.forEach((id, i) => {
 });
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
-function where(url: string): string {
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (m) return m[1]!;
-  if (url.includes('/src/')) return url.slice(url.indexOf('/src/') + 1);
-  return url === '' ? '(native/vm)' : url.replace(/^node:/, 'node:');
-}
 
 const byFn = new Map<string, number>();
 const byPkg = new Map<string, number>();

@@ -4,7 +4,7 @@
  * written-behind live columns. Called in bulk, never once per heartbeat.
  */
 import { sql } from 'kysely';
-import { AUDIENCES, MANUAL_STATUSES, ROLES, STATUS_VISIBILITIES, type Activity, type Role, type Settings, type Status } from '../../protocol/index.js';
+import { AUDIENCES, MANUAL_STATUSES, ROLES, Settings as SettingsSchema, STATUS_VISIBILITIES, type Activity, type Role, type Settings, type Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { isTimeZone, type CalendarBusy, type Schedule } from '../presence/schedule.js';
 import type { PersistedPresence, ServerGame } from '../presence/types.js';
@@ -23,8 +23,10 @@ const canonical = <T extends string | null>(v: T): T => (v === null ? v : ((CANO
  * 72 bytes. The combinations are few (six enum columns), so the table stays small.
  */
 const SHARED_SETTINGS = new Map<string, Settings>();
+/** Every field of the schema, so a field added there is part of the key without an edit here. */
+const SETTINGS_FIELDS = Object.keys(SettingsSchema.properties) as (keyof Settings)[];
 export function sharedSettings(s: Settings): Settings {
-  const key = `${s.status_visibility}|${s.activity_visibility}|${s.last_seen_visibility}|${s.custom_message_visibility}|${s.last_seen_approximate_visibility}|${s.pattern_visibility}`;
+  const key = SETTINGS_FIELDS.map((f) => String(s[f])).join('|');
   let shared = SHARED_SETTINGS.get(key);
   if (!shared) {
     shared = Object.freeze({ ...s });

@@ -1,0 +1,7 @@
+/** Where a V8 profile's call frame comes from: its package, Beacon's own file, Node's module, or native code. */
+export function where(url: string): string {
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m) return m[1]!;
+  if (url.includes('/src/')) return url.slice(url.indexOf('/src/') + 1);
+  return url === '' ? '(native/vm)' : url;
+}
