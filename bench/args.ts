@@ -14,6 +14,8 @@ export interface BenchOptions {
   targets: ('beacon' | 'baseline')[];
   sweep: boolean;
   small: boolean;
+  /** Changes/s of scenario (b), the ejabberd workload (the target is set at 2,000; lower it to study a machine that cannot run that). */
+  smallRate: number;
   /** Run scenario (a), the main 10,000-user run; off with --no-main (to look at the other scenarios alone). */
   main: boolean;
   /** Scenario (c): two Beacon instances over Redis at 500 changes/s (full runs with one instance only). */
@@ -30,9 +32,13 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [--users 10000] [--friends 50] [--rate 1000] [--duration 60]
   [--instances 1|2] [--target beacon|baseline|both] [--workers 2] [--seed 42]
   [--smoke] [--compression] [--no-main] [--no-sweep] [--no-small] [--no-two] [--profile] [--out bench/results]
+  [--small-rate 2000]        changes/s of the ejabberd workload (its target is judged only at 2,000)
   [--redis-cluster]          run --instances 2 on a local 3-primary Redis Cluster (sharded pub/sub);
                              a full run (no --smoke, no --no-two) adds the 2-instance run on a cluster
   [--beacon-ref <git ref>]   run Beacon from a snapshot of that commit instead of the working tree`;
+
+/** The ejabberd workload's rate, as the issue sets it. */
+export const SMALL_RATE = 2000;
 
 function num(v: string | undefined, name: string, fallback: number, min: number): number {
   if (v === undefined) return fallback;
@@ -57,6 +63,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       compression: { type: 'boolean', default: false },
       'no-sweep': { type: 'boolean', default: false },
       'no-small': { type: 'boolean', default: false },
+      'small-rate': { type: 'string' },
       'no-main': { type: 'boolean', default: false },
       'no-two': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
@@ -91,6 +98,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     targets: target === 'both' ? ['baseline', 'beacon'] : [target],
     sweep: !smoke && !values['no-sweep'],
     small: !smoke && !values['no-small'],
+    smallRate: num(values['small-rate'], 'small-rate', SMALL_RATE, 1),
     main: !values['no-main'],
     two: !smoke && !values['no-two'] && instances === 1 && target !== 'baseline',
     profile: values.profile,

@@ -1,6 +1,6 @@
 /** Turns scenario results into target rows (PASS/FAIL), a side-by-side table, JSON and Markdown. */
 import os from 'node:os';
-import type { BenchOptions } from './args.js';
+import { SMALL_RATE, type BenchOptions } from './args.js';
 import type { ChurnFigures } from './churn.js';
 import type { ScenarioResult } from './scenario.js';
 
@@ -71,11 +71,13 @@ export function targetRows(o: BenchOptions, results: ScenarioResult[]): Row[] {
   }
   const small = find(results, 'small', 'beacon');
   if (small) {
+    // The target is set at 2,000 changes/s: a run at another rate (--small-rate) is reported, not judged.
+    const atTarget = small.params.rate === SMALL_RATE;
     add(
-      `Beacon: ejabberd workload, 2,000 users × 20 friends at 2,000 changes/s, ${small.params.workers} generator processes, each change a new custom message`,
+      `Beacon: ejabberd workload, 2,000 users × 20 friends at ${small.params.rate.toLocaleString('en-US')} changes/s, ${small.params.workers} generator processes, each change a new custom message`,
       `${lat(small.steady)}; loss ${small.steady?.lost ?? '–'}`,
-      'p99 ≤ 15 ms, 0 lost',
-      check(!!small.steady && small.steady.latencyMs.p99 <= 15 && small.steady.lost === 0 && small.steady.expected > 0),
+      atTarget ? 'p99 ≤ 15 ms, 0 lost' : `none (the target is at ${SMALL_RATE.toLocaleString('en-US')} changes/s)`,
+      atTarget ? check(!!small.steady && small.steady.latencyMs.p99 <= 15 && small.steady.lost === 0 && small.steady.expected > 0) : 'n/a (rate)',
     );
   }
   const onCluster = find(results, 'two-cluster', 'beacon') ?? (beacon?.params.redisCluster ? beacon : null);

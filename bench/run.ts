@@ -95,7 +95,7 @@ function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | n
   if (o.small) {
     for (const target of o.targets) {
       // Scenario (b), the ejabberd workload: the generator in 4 processes, every change a new custom message.
-      list.push({ ...common, name: 'small', target, users: 2000, friends: 20, rate: 2000, durationS: 20, instances: 1, workers: 4, stormWindowMs: 0, offlineGraceMs: 10_000, sweepRates: [], sweepStepS: 0, loginSample: 0, connectTimeoutMs: 30_000, addressBase, messagesOnly: true });
+      list.push({ ...common, name: 'small', target, users: 2000, friends: 20, rate: o.smallRate, durationS: 20, instances: 1, workers: 4, stormWindowMs: 0, offlineGraceMs: 10_000, sweepRates: [], sweepStepS: 0, loginSample: 0, connectTimeoutMs: 30_000, addressBase, messagesOnly: true });
       addressBase += 8;
     }
   }

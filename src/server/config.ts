@@ -58,6 +58,8 @@ export interface Config {
   pushTimeoutMs: number;
   /** How long events for one socket are gathered into one `batch` frame. 0 sends at once. */
   batchWindowMs: number;
+  /** Frames a socket gets at once within one batching window before its events are gathered for the window. */
+  batchBurstFrames: number;
   /** How often presence is written behind to the database. */
   persistIntervalMs: number;
   /** How long a replica nobody here needs any more is kept before it is released (replica lifecycle). */
@@ -312,6 +314,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pushConcurrency: int(env, 'BEACON_PUSH_CONCURRENCY', 8, 1, 256),
     pushTimeoutMs: int(env, 'BEACON_PUSH_TIMEOUT_MS', 10_000, 100, 60_000),
     batchWindowMs: int(env, 'BEACON_BATCH_WINDOW_MS', 5, 0, 1000),
+    batchBurstFrames: int(env, 'BEACON_BATCH_BURST', 4, 1, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
     replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 1000, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),

@@ -119,27 +119,30 @@ describe('WebSocket protocol', () => {
     await expect(openSocket(t.url, { origin: 'https://other.example' })).rejects.toThrow('403');
   });
 
-  it('sends an event for an idle socket at the end of its turn, never after the window, and batches what follows within the window, each with its own seq', async () => {
-    // A window of a minute: an idle socket's event that waited for it would never arrive here.
-    const { alice, bob } = await setup({ batchWindowMs: 60_000 });
+  it('sends an idle socket\u2019s events at the end of their turn up to the burst, never after the window, and batches what follows within the window, each with its own seq', async () => {
+    // A window of a minute: an event within the burst that waited for it would never arrive here.
+    const { alice, bob } = await setup({ batchWindowMs: 60_000, batchBurstFrames: 2 });
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);
     t.clock.advance(60_000); // bob's socket has been quiet for a whole window
     const before = b.raw.length;
     await b.after(() => a.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'friend_status_change' && f.status === 'busy');
-    // Bob was just sent to: what follows within the window waits for it (alice's heartbeat
+    // The window's second frame: within the burst, so at once too.
+    await b.after(() => a.send({ type: 'set_status', status: 'busy', custom_message: 'gg' }), (f) => f.type === 'friend_status_change' && f.custom_message === 'gg');
+    // Bob has had his burst: what follows within the window waits for it (alice's heartbeat
     // answer shows the server has handled her two changes before it).
     a.send({ type: 'activity', activity: 'chatting' });
     a.send({ type: 'set_status', status: 'away' });
     await a.after(() => a.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
     await new Promise((r) => setTimeout(r, 50));
-    expect(b.raw.length).toBe(before + 1);
+    expect(b.raw.length).toBe(before + 2);
     await b.after(() => t.app.gateway.flush(), (f) => f.type === 'friend_status_change' && f.status === 'away');
     const raw = b.raw.slice(before);
     expect(raw[0]).toMatchObject({ type: 'friend_status_change', status: 'busy', seq: 2 });
-    expect(raw[1]).toMatchObject({ type: 'batch', messages: [{ seq: 3, activity: 'chatting' }, { seq: 4, status: 'away' }] });
-    expect((raw[1] as Frame).seq).toBeUndefined();
-    expect(b.frames.map((f) => f.seq).filter((s) => s !== undefined)).toEqual([1, 2, 3, 4]);
+    expect(raw[1]).toMatchObject({ type: 'friend_status_change', custom_message: 'gg', seq: 3 });
+    expect(raw[2]).toMatchObject({ type: 'batch', messages: [{ seq: 4, activity: 'chatting' }, { seq: 5, status: 'away' }] });
+    expect((raw[2] as Frame).seq).toBeUndefined();
+    expect(b.frames.map((f) => f.seq).filter((s) => s !== undefined)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('closes a socket with 4401 when its token expires, by the shared expiry timer, on the injected clock', async () => {

@@ -1,10 +1,13 @@
 /**
  * Adaptive batching, in the spirit of Nagle's algorithm, with no fixed window for an idle
- * socket. An event for a socket that is idle (nothing sent within the last
- * BEACON_BATCH_WINDOW_MS and nothing buffered) goes out at the end of the event-loop turn that
+ * socket. An event for a socket that is idle goes out at the end of the event-loop turn that
  * made it (setImmediate): every event this turn makes for that socket joins it in one frame,
- * and nothing waits for a timer. Events for a socket that is busy are gathered for the window
- * and sent as one frame.
+ * and nothing waits for a timer. A socket is idle while nothing is buffered on it and it has
+ * had fewer than `burstFrames` (BEACON_BATCH_BURST) frames within the current window of
+ * BEACON_BATCH_WINDOW_MS, a window starting with the first frame after a quiet one. Events for
+ * a busy socket are gathered until the window timer and sent as one frame: a socket receiving
+ * hundreds of events a second gets at most `burstFrames` frames per window at once and the rest
+ * gathered, while one receiving a few (nearly all of them) never waits for the window.
  *
  * So at low load a turn makes one event per socket and it goes out microseconds later, as on
  * the bare socket; under load a turn reads many sockets' frames and each socket's events of
@@ -34,6 +37,7 @@ export class Batcher {
 
   constructor(
     private readonly windowMs: number,
+    private readonly burstFrames: number,
     private readonly now: () => number,
     private readonly onSlowClose: (c: Connection) => void,
     private readonly metrics?: Pick<Metrics, 'frameSent' | 'dropped' | 'slowConsumerClosed'>,
@@ -62,12 +66,19 @@ export class Batcher {
   }
 
   /**
-   * Nothing sent within the window and nothing buffered: there is nothing to gather an
-   * event with beyond this turn, so waiting longer would only add latency. (With nothing
-   * buffered the socket can be neither slow nor over the cap.)
+   * Nothing buffered and the window's burst not used up: waiting longer would only add latency.
+   * (With nothing buffered the socket can be neither slow nor over the cap.)
    */
   #idle(c: Connection, now: number): boolean {
-    return now - c.lastSentAt >= this.windowMs && c.socket.bufferedAmount === 0;
+    return (now - c.burstStart >= this.windowMs || c.burstFrames < this.burstFrames) && c.socket.bufferedAmount === 0;
+  }
+
+  /** Counts a frame sent to a socket in its window, or starts a new window with it. */
+  #sent(c: Connection, now: number): void {
+    if (now - c.burstStart >= this.windowMs) {
+      c.burstStart = now;
+      c.burstFrames = 1;
+    } else c.burstFrames++;
   }
 
   forget(c: Connection): void {
@@ -105,7 +116,8 @@ export class Batcher {
       if (!c.dirty) continue;
       c.dirty = false;
       const r = this.#send(c, now);
-      if (r === 'slow') {
+      if (r === 'sent') this.#sent(c, now);
+      else if (r === 'slow') {
         c.dirty = true;
         this.#dirty.push(c);
         slow = true;

@@ -32,8 +32,10 @@ export class Connection {
   immediateClose = false;
   /** Whether the batcher holds this connection in its dirty list (maintained by the Batcher). */
   dirty = false;
-  /** When events were last sent (injected clock): the batcher gathers events only within a window of it. */
-  lastSentAt = -Infinity;
+  /** When this socket's current batching window began (injected clock; maintained by the Batcher). */
+  burstStart = -Infinity;
+  /** Frames sent within that window (maintained by the Batcher): past its burst, events are gathered. */
+  burstFrames = 0;
   /** The id of the upgrade request that opened the socket, carried into every socket log line. */
   reqId = '';
   /** Events dropped under backpressure since the batcher last counted them (metrics). */
@@ -134,7 +136,6 @@ export class Connection {
       return now - this.#slowSince > STUCK_MS ? 'dead' : 'slow';
     }
     this.#slowSince = null;
-    this.lastSentAt = now;
     const pending = this.#pending;
     const one = this.#one;
     this.#one = null;

@@ -90,7 +90,7 @@ export class Gateway {
     const { presence, now, config } = services;
     this.registry = new Registry();
     this.#pending = new PendingAuth(config.wsPendingPerAddress);
-    this.#batcher = new Batcher(config.batchWindowMs, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
+    this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
     this.#sweeper = setInterval(() => this.sweep(), config.heartbeatIntervalMs);

@@ -16,7 +16,7 @@ function setup() {
   const metrics = new Metrics();
   const closed: Connection[] = [];
   let now = 0;
-  const batcher = new Batcher(1_000_000, () => now, (c) => closed.push(c), metrics);
+  const batcher = new Batcher(1_000_000, 1, () => now, (c) => closed.push(c), metrics);
   const read = async () => parsePrometheus(await metrics.registry.metrics());
   return { socket, conn, metrics, batcher, closed, read, setNow: (t: number) => (now = t) };
 }

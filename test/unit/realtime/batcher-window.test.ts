@@ -1,6 +1,6 @@
 /**
  * The batch window for busy sockets, slow-socket retries and the slow-consumer close, on fake
- * timers. Every socket here has just sent (lastSentAt = now), so events are gathered; the
+ * timers. Every socket here has just had its window's burst (one frame), so events are gathered; the
  * idle-socket fast path is in batcher.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,10 +8,11 @@ import { Batcher } from '../../../src/server/realtime/batcher.js';
 import { HARD_CAP_BYTES, HIGH_WATER_BYTES, STUCK_MS, type Connection } from '../../../src/server/realtime/connection.js';
 import { connection as idleConnection } from './socket-fakes.js';
 
-/** A connection that has just sent something, so the batcher gathers its events for the window. */
+/** A connection that has just had its one frame of the window, so the batcher gathers its events for the window. */
 function connection(userId: number) {
   const c = idleConnection(userId);
-  c.conn.lastSentAt = 0;
+  c.conn.burstStart = 0;
+  c.conn.burstFrames = 1;
   return c;
 }
 
@@ -26,7 +27,7 @@ describe('Batcher', () => {
     vi.useFakeTimers();
     now = 0;
     closed = [];
-    batcher = new Batcher(WINDOW_MS, () => now, (c) => closed.push(c));
+    batcher = new Batcher(WINDOW_MS, 1, () => now, (c) => closed.push(c));
   });
   afterEach(() => {
     batcher.stop();

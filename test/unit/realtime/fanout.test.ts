@@ -38,14 +38,15 @@ async function setup(given: Record<number, Record<number, FriendCategory>>) {
   } as unknown as FriendRepository;
   const graph = new FriendGraph(repo);
   const registry = new Registry();
-  const batcher = new Batcher(1_000_000, () => 0, () => undefined);
+  const batcher = new Batcher(1_000_000, 1, () => 0, () => undefined);
   const revoked: Array<[number, string]> = [];
   const fanout = new Fanout(registry, { graph } as unknown as PresenceService, batcher, (u, s) => revoked.push([u, s]));
   const connect = async (userId: number) => {
     await graph.load(userId, 'user');
     const c = connection(userId, `c${userId}-${registry.size}`);
-    // Busy (it just sent): events are gathered until the test flushes, not sent one by one.
-    c.conn.lastSentAt = 0;
+    // Busy (its one frame of the window sent): events are gathered until the test flushes, not sent one by one.
+    c.conn.burstStart = 0;
+    c.conn.burstFrames = 1;
     registry.add(c.conn, graph.friendsOf(userId));
     return c;
   };
