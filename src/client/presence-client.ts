@@ -3,8 +3,9 @@
  * their friends' views live over `/ws/status`, reconnects with jittered backoff, falls
  * back to REST polling when WebSockets keep failing, and reports user activity.
  */
-import type { Activity, EventFrame, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
+import type { Activity, EventFrame, Friend, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
 import { CloseCode } from '../protocol/errors.js';
+import { FRIEND_CATEGORIES } from '../protocol/enums.js';
 import { ApiClient, ApiError } from './api.js';
 import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
@@ -23,6 +24,7 @@ import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebS
 export type { ConnectionState, PresenceClientOptions, PresenceEvents } from './presence-types.js';
 
 const CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted', 'declined', 'cancelled']);
+const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
 
 // Closes after which retrying with the same token is pointless: the app must log in again.
 const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, CloseCode.SESSION_REVOKED]);
@@ -317,6 +319,10 @@ export class PresenceClient {
       else this.#events.emit('game_invite_accepted', { inviteId: id, byUserId: who });
       return;
     }
+    if (frame.type === 'friend_updated') {
+      if (isFriend(frame.friend)) this.#events.emit('friend_updated', { friend: frame.friend });
+      return;
+    }
     if (frame.type === 'settings_update') {
       if (typeof frame.settings === 'object' && frame.settings !== null) this.#events.emit('settings', { settings: frame.settings });
       return;
@@ -436,4 +442,9 @@ export class PresenceClient {
       this.#sinceResync.delete(since);
     }
   }
+}
+
+/** A `friend` worth passing on: an id, and a category this SDK knows (a malformed frame is dropped). */
+function isFriend(v: unknown): v is Friend {
+  return typeof v === 'object' && v !== null && typeof (v as { user_id?: unknown }).user_id === 'number' && CATEGORIES.has((v as { category?: unknown }).category);
 }

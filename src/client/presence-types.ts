@@ -1,5 +1,5 @@
 /** Public types of {@link PresenceClient}: states, events and options. */
-import type { FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
+import type { Friend, FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import type { Timers, WebSocketCtor } from './transport.js';
@@ -19,6 +19,12 @@ export interface PresenceEvents {
   /** One friend's view changed (`friend_status_change`, `friend_added`, or a snapshot diff). */
   friend: { view: View; previous: View | undefined };
   friend_removed: { friendId: number };
+  /**
+   * You changed the category you give a friend, on this device or another (`friend_updated`):
+   * `friend` as `GET /users/me/friends` lists them now. Socket only: while polling, or after a
+   * reconnect, re-read that list where categories are shown.
+   */
+  friend_updated: { friend: Friend };
   /** The whole sorted list after any change (convenient for rendering). */
   friends: View[];
   self: View;

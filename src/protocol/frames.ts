@@ -1,6 +1,6 @@
 /** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
 import { Type, type Static } from 'typebox';
-import type { ActivityDetails, FriendRequest, Settings, StatusT, View } from './schemas.js';
+import type { ActivityDetails, Friend, FriendRequest, Settings, StatusT, View } from './schemas.js';
 import type { LastSeenBucket } from './views.js';
 import type { ManualStatus, Status } from './enums.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
@@ -91,6 +91,15 @@ export interface FriendRemovedFrame {
   seq?: number;
   friend_id: number;
 }
+/**
+ * You changed the category you give a friend (on any of your devices): `friend` as
+ * `GET /users/me/friends` now lists them (not a view), sent to every socket of yours.
+ */
+export interface FriendUpdatedFrame {
+  type: 'friend_updated';
+  seq?: number;
+  friend: Friend;
+}
 export interface FriendRequestReceivedFrame {
   type: 'friend_request_received';
   seq?: number;
@@ -157,6 +166,7 @@ export type EventFrame =
   | FriendStatusChangeFrame
   | FriendAddedFrame
   | FriendRemovedFrame
+  | FriendUpdatedFrame
   | FriendRequestReceivedFrame
   | FriendRequestClosedFrame
   | GameInviteFrame

@@ -1,7 +1,7 @@
 /**
  * Several real instances (child processes) over Redis and PostgreSQL behave as one:
- * friends on different instances, tabs on two instances, a killed instance, SIGTERM,
- * logout, and a Redis outage.
+ * friends on different instances, tabs on two instances, a category change seen by the
+ * user's tabs on both, a killed instance, SIGTERM, logout, and a Redis outage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisProxy, type RedisProxy } from '../helpers/redis.js';
@@ -82,6 +82,31 @@ describe('cluster of instances', { timeout: 60_000 }, () => {
     tab2.close();
     await tab2.waitClosed();
     expect(await b.next(change(alice.id, 'offline'), { from: closing, timeoutMs: GRACE_MS + 3000 })).toMatchObject({ last_seen: expect.any(String) });
+  });
+
+  it('a category change made through one instance reaches the user’s sockets on the other, and never the friend', async () => {
+    const { one, two, alice, bob } = await twoInstances();
+    const { socket: b } = await connect(two.url, bob.token);
+    const { socket: phone } = await comesOnline(one.url, alice, b);
+    const { socket: laptop } = await connect(two.url, alice.token);
+    const updated = (f: Frame) => f.type === 'friend_updated' && (f.friend as { user_id?: unknown }).user_id === bob.id;
+    const [fromPhone, fromB] = [phone.mark(), b.mark()];
+    let answer: unknown;
+    const onLaptop = await laptop.after(
+      async () => {
+        const res = await api(one, 'PATCH', `/users/me/friends/${bob.id}`, alice.token, { category: 'acquaintance' });
+        expect(res.status).toBe(200);
+        answer = ((await res.json()) as { friend: unknown }).friend;
+      },
+      updated,
+      { timeoutMs: 5000 },
+    );
+    expect(answer).toMatchObject({ user_id: bob.id, category: 'acquaintance' });
+    expect(onLaptop.friend).toEqual(answer);
+    expect((await phone.next(updated, { from: fromPhone, timeoutMs: 5000 })).friend).toEqual(answer);
+    // Bob, an acquaintance now, sees Alice as the public does (offline); the category he was given is not his to list.
+    expect(await b.next(change(alice.id, 'offline'), { from: fromB, timeoutMs: 5000 })).toBeTruthy();
+    expect(b.since(fromB).filter((f) => f.type === 'friend_updated')).toEqual([]);
   });
 
   it('kill -9 of an instance leaves no ghost online: friends see offline within 2 × heartbeat + grace', async () => {

@@ -15,8 +15,12 @@ export const FRIEND_REQUEST_COOLDOWN_MS = 24 * 3_600_000;
 export type GraphEvent =
   | { kind: 'befriended'; a: number; b: number }
   | { kind: 'unfriended'; a: number; b: number }
-  /** `userId` changed the category it gives `friendId` (what friendId may see of userId). */
-  | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory }
+  /**
+   * `userId` changed the category it gives `friendId` (what friendId may see of userId).
+   * `friend`: the friend as `userId` now lists them (the PATCH answer), for `userId`'s own
+   * devices; absent when a host's graph changed (integration modes: the host lists friends).
+   */
+  | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory; friend?: Friend }
   /** A request was sent: its recipient hears of it. */
   | { kind: 'request_sent'; request: FriendRequest }
   /** A request stopped being pending: both sides hear why (an acceptance is followed by `befriended`). */
@@ -144,11 +148,16 @@ export class FriendsService {
     return this.repo.listFriends(userId);
   }
 
+  /**
+   * Announced on every success, also when the category was already this one: the event states
+   * the category now held (the answer itself), so repeating it is harmless, and no read before
+   * the write can race a change made at the same time on another device.
+   */
   async setCategory(userId: number, friendId: number, category: FriendCategory): Promise<Friend> {
     if (!(await this.repo.setCategory(userId, friendId, category))) throw new AppError('NOT_FOUND', 'Not a friend');
     const friend = await this.repo.getFriend(userId, friendId);
     if (!friend) throw new AppError('NOT_FOUND', 'Not a friend');
-    this.#emit({ kind: 'category_changed', userId, friendId, category });
+    this.#emit({ kind: 'category_changed', userId, friendId, category, friend });
     return friend;
   }
 

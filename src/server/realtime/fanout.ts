@@ -72,6 +72,9 @@ export class Fanout {
       case 'friend_removed':
         this.registry.unwatch(e.viewerId, e.subjectId);
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_removed', friend_id: e.subjectId }));
+      case 'friend_updated':
+        // The whole friend as listed now: under backpressure only the latest per friend matters.
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_updated', friend: e.friend }), `c${e.friend.user_id}`);
       case 'view_changed':
         if (e.named) return this.#toUser(e.viewerId, withNames(friendStatusBody(e.view), e.view), `n${e.subjectId}`);
         return this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);

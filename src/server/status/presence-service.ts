@@ -467,6 +467,8 @@ export class PresenceService {
     }
     if (e.kind === 'category_changed') {
       this.#publish(e.friendId, { kind: 'category_changed', viewerId: e.friendId, subjectId: e.userId, category: e.category });
+      // The user's other devices list the category they give: each is told, on every instance.
+      if (e.friend) this.#publish(e.userId, { kind: 'friend_updated', viewerId: e.userId, friend: e.friend });
       return;
     }
     for (const [viewerId, subjectId] of [
@@ -556,6 +558,7 @@ export class PresenceService {
       case 'revoked':
       case 'request_received':
       case 'request_closed':
+      case 'friend_updated':
       case 'game_invite':
       case 'game_invite_accepted':
       case 'notification':

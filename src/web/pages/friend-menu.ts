@@ -4,6 +4,8 @@
  * (a toggle button), and the friend's usual hours when they share them. A disclosure button with a small panel;
  * Escape closes it and returns focus to the button. The category and the toggle are read when
  * the menu opens: until then, or if that fails, they claim nothing (no category, toggle disabled).
+ * A category changed on any of the user's devices arrives over the socket (`setCategory`) and
+ * shows at once in a menu that has read one, open or not.
  */
 import type { ApiClient } from '../../client/api.js';
 import type { FriendCategory, View } from '../lib/label-types.js';
@@ -26,6 +28,8 @@ export interface FriendMenuContext {
 export interface FriendMenu {
   element: HTMLElement;
   update(view: View): void;
+  /** The category the server announced (`friend_updated`, from any of the user's devices). */
+  setCategory(category: FriendCategory): void;
 }
 
 let nextId = 0;
@@ -46,6 +50,10 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     unknown, ...FRIEND_CATEGORIES.map((c) => h('option', { value: c }, CATEGORY_LABEL[c])));
   /** The category as the server last said; null while not known. */
   let known: FriendCategory | null = null;
+  /** Moves on every announced category: a read of the list that started before one is older than it. */
+  let announced = 0;
+  /** The category last announced (`setCategory`), for a read that ends older than it. */
+  let latest: FriendCategory | null = null;
   const showCategory = (c: FriendCategory | null, placeholder = 'Loading…'): void => {
     known = c;
     unknown.textContent = placeholder;
@@ -95,10 +103,13 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     // The category is not part of a view: read it when the menu opens (the control waits for it).
     category.disabled = true;
     if (known === null) showCategory(null);
+    const readAt = announced;
     ctx.api.friends().then(
       (list) => {
         const f = list.find((x) => x.user_id === view.user_id);
-        if (f) showCategory(f.category);
+        // A category announced while the list was read is newer than what the read found.
+        if (readAt !== announced && latest !== null) showCategory(latest);
+        else if (f) showCategory(f.category);
       },
       (e: unknown) => {
         if (known === null) showCategory(null, 'Unknown');
@@ -149,15 +160,16 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   });
   category.addEventListener('change', () => {
     const c = category.value as FriendCategory;
-    const before = known;
+    const sentAt = announced;
     ctx.api.setFriendCategory(view.user_id, c).then(
       () => {
-        showCategory(c);
+        // A category announced meanwhile (this change's own, or a later one from another device) is the newer.
+        if (sentAt === announced) showCategory(c);
         ctx.notify(`${name} is now in ${CATEGORY_LABEL[c].toLowerCase()}s.`);
       },
       (e: unknown) => {
         // Refused: the select must not keep showing a category the friend is not in.
-        showCategory(before, 'Unknown');
+        showCategory(known, 'Unknown');
         error.textContent = errorMessage(e);
       },
     );
@@ -216,6 +228,13 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       if (next.display_name === name) return;
       name = next.display_name;
       label();
+    },
+    setCategory(c) {
+      announced++;
+      latest = c;
+      // Shown at once where a category is shown. Until a first read ends the menu claims
+      // nothing, as before: that read shows this one if it ends older than it.
+      if (known !== null) showCategory(c);
     },
   };
 }

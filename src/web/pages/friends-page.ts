@@ -22,18 +22,19 @@ export const friendsPage: Page = (root, ctx, opts) => {
   let tab: Tab = opts?.tab ?? 'all';
   const notice = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'notice' });
   const list = document.createElement('beacon-friend-list');
-  const menus = new WeakMap<FriendCardElement, FriendMenu>();
+  /** Each friend's card and its menu, by user id: categories changed on another device find the menu here. */
+  const menus = new Map<number, { card: FriendCardElement; menu: FriendMenu }>();
   // Called on every render with the friend's current view: a card keeps its menu, which
   // follows renames (the names in it must not stay the old ones).
   list.decorate = (card, view) => {
-    const kept = menus.get(card);
-    if (kept) return kept.update(view);
+    const kept = menus.get(view.user_id);
+    if (kept?.card === card) return kept.menu.update(view);
     const menu = friendMenu(view, {
       api: ctx.api,
       notify: (t) => (notice.textContent = t),
       afterRemove: () => tabs.get(tab)?.focus(),
     });
-    menus.set(card, menu);
+    menus.set(view.user_id, { card, menu });
     card.menu = menu.element;
   };
   list.source = client;
@@ -124,6 +125,8 @@ export const friendsPage: Page = (root, ctx, opts) => {
     client.on('self', showSelf),
     client.on('friends', renderCounts),
     client.on('ready', renderCounts),
+    client.on('friend_updated', ({ friend }) => menus.get(friend.user_id)?.menu.setCategory(friend.category)),
+    client.on('friend_removed', ({ friendId }) => menus.delete(friendId)),
     ctx.requests.onChange(renderCounts),
     ctx.settings.onChange((s) => (me.own = { settings: s })),
   ];

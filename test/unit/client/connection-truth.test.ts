@@ -1,7 +1,8 @@
 /**
  * Connection truth in the SDK: the browser's online/offline and visibility events act at
  * once, a fallback that cannot reach the API says `offline`, the time of the last fresh
- * data is kept, and friend requests pushed over the socket surface as typed events.
+ * data is kept, and friend requests and category changes pushed over the socket surface as
+ * typed events.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { harness, useFakeClock, view } from './fake-server.js';
@@ -101,6 +102,26 @@ describe('connection truth', () => {
       { requestId: 7, reason: 'accepted' },
       { requestId: 9, reason: 'cancelled' },
     ]);
+    h.client.stop();
+  });
+});
+
+describe('categories pushed over the socket', () => {
+  it('surfaces friend_updated as a `friend_updated` event with the friend, leaving the views alone; malformed ones are dropped', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const friend = { user_id: 2, username: 'amy', display_name: 'amy', category: 'close_friend', since: '2024-01-10T09:00:00.000Z' } as const;
+    const before = h.client.friends();
+    ws.receive({ type: 'friend_updated', friend, seq: 1 });
+    ws.receive({ type: 'friend_updated', friend: null, seq: 2 } as Record<string, unknown>);
+    ws.receive({ type: 'friend_updated', friend: { ...friend, category: 'nemesis' }, seq: 3 } as Record<string, unknown>);
+    ws.receive({ type: 'friend_updated', friend: { ...friend, user_id: '2' }, seq: 4 } as Record<string, unknown>);
+    ws.receive({ type: 'batch', messages: [{ type: 'friend_updated', friend: { ...friend, category: 'acquaintance' }, seq: 5 }] });
+    expect(h.eventsOf('friend_updated')).toEqual([{ friend }, { friend: { ...friend, category: 'acquaintance' } }]);
+    // A category is not part of a view: the friend list stays as it was.
+    expect(h.client.friends()).toEqual(before);
+    expect(h.eventsOf('friend')).toEqual([]);
     h.client.stop();
   });
 });

@@ -235,6 +235,34 @@ describe('Fanout', () => {
     }).not.toThrow();
   });
 
+  it('friend_updated goes to every socket of the user who changed the category, and a backed-up socket keeps the latest per friend', async () => {
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' } });
+    const phone = await connect(SUBJECT);
+    const laptop = await connect(SUBJECT);
+    const bob = await connect(2);
+    const friend = (user_id: number, category: FriendCategory) => ({ user_id, username: `u${user_id}`, display_name: `U${user_id}`, category, since: TS });
+    fanout.deliver({ kind: 'friend_updated', viewerId: SUBJECT, friend: friend(2, 'close_friend') });
+    flush();
+    for (const s of [phone, laptop]) expect(frames(s.socket)).toEqual([{ seq: 1, type: 'friend_updated', friend: friend(2, 'close_friend') }]);
+    expect(frames(bob.socket)).toEqual([]);
+
+    laptop.socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    fanout.deliver({ kind: 'friend_updated', viewerId: SUBJECT, friend: friend(2, 'acquaintance') });
+    fanout.deliver({ kind: 'friend_updated', viewerId: SUBJECT, friend: friend(3, 'acquaintance') });
+    fanout.deliver({ kind: 'friend_updated', viewerId: SUBJECT, friend: friend(2, 'friend') });
+    laptop.socket.bufferedAmount = 0;
+    flush();
+    expect(frames(laptop.socket)).toEqual([
+      {
+        type: 'batch',
+        messages: [
+          { seq: 2, type: 'friend_updated', friend: friend(3, 'acquaintance') },
+          { seq: 3, type: 'friend_updated', friend: friend(2, 'friend') },
+        ],
+      },
+    ]);
+  });
+
   it('delivers friend-request news and probes to that user only, and hands revocations over', async () => {
     const { fanout, connect, flush, revoked } = await setup({});
     const bob = await connect(2);

@@ -323,15 +323,22 @@ describe('PresenceService', () => {
       );
       expect(added.find((e) => e.kind === 'friend_added' && e.viewerId === alice.userId)).toMatchObject({ view: { status: 'online', custom_message: null } });
 
-      await f.services.friends.setCategory(bob.userId, alice.userId, 'close_friend');
+      const bobGives = await f.services.friends.setCategory(bob.userId, alice.userId, 'close_friend');
       await settle();
-      expect(f.take()).toEqual([
-        { kind: 'view_changed', viewerId: alice.userId, subjectId: bob.userId, view: expect.objectContaining({ custom_message: 'for close friends' }) },
-      ]);
-      // A category change that changes nothing visible sends nothing.
-      await f.services.friends.setCategory(alice.userId, bob.userId, 'close_friend');
+      const promoted = f.take();
+      expect(promoted).toHaveLength(2);
+      expect(promoted).toEqual(
+        expect.arrayContaining([
+          { kind: 'view_changed', viewerId: alice.userId, subjectId: bob.userId, view: expect.objectContaining({ custom_message: 'for close friends' }) },
+          // Bob's own devices list the category he gives Alice.
+          { kind: 'friend_updated', viewerId: bob.userId, friend: bobGives },
+        ]),
+      );
+      expect(bobGives).toMatchObject({ user_id: alice.userId, category: 'close_friend' });
+      // A category change that changes nothing visible sends the friend nothing; the user's own devices still hear of it.
+      const aliceGives = await f.services.friends.setCategory(alice.userId, bob.userId, 'close_friend');
       await settle();
-      expect(f.take()).toEqual([]);
+      expect(f.take()).toEqual([{ kind: 'friend_updated', viewerId: alice.userId, friend: aliceGives }]);
 
       await f.services.friends.remove(alice.userId, bob.userId);
       await settle();
