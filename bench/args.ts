@@ -26,6 +26,8 @@ export interface BenchOptions {
   redisCluster: boolean;
   /** Run Beacon from `git archive <ref>` instead of the working tree. */
   beaconRef: string | null;
+  /** Run Beacon's compiled build (dist/server/main.js, what `npm start` runs; the default) rather than its sources through tsx (--tsx). */
+  compiled: boolean;
   command: string;
 }
 
@@ -35,7 +37,9 @@ const USAGE = `usage: npm run bench -- [--users 10000] [--friends 50] [--rate 10
   [--small-rate 2000]        changes/s of the ejabberd workload (its target is judged only at 2,000)
   [--redis-cluster]          run --instances 2 on a local 3-primary Redis Cluster (sharded pub/sub);
                              a full run (no --smoke, no --no-two) adds the 2-instance run on a cluster
-  [--beacon-ref <git ref>]   run Beacon from a snapshot of that commit instead of the working tree`;
+  [--beacon-ref <git ref>]   run Beacon from a snapshot of that commit instead of the working tree
+  [--tsx]                    run Beacon's TypeScript sources through tsx instead of its compiled build
+                             (dist/server/main.js, what \`npm start\` runs; built first when missing or stale)`;
 
 /** The ejabberd workload's rate, as the issue sets it. */
 export const SMALL_RATE = 2000;
@@ -70,6 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'redis-cluster': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       'beacon-ref': { type: 'string' },
+      tsx: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -105,6 +110,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     redisCluster: values['redis-cluster'],
     outDir: values.out,
     beaconRef: values['beacon-ref'] ?? null,
+    compiled: !values.tsx,
     command: `npm run bench -- ${argv.join(' ')}`.trim(),
   };
 }

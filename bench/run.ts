@@ -24,7 +24,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-type Common = Pick<ScenarioParams, 'workers' | 'compression' | 'seed' | 'profileDir' | 'beaconRoot' | 'redisCluster'>;
+type Common = Pick<ScenarioParams, 'workers' | 'compression' | 'seed' | 'profileDir' | 'beaconRoot' | 'beaconCompiled' | 'redisCluster'>;
 
 /** The main run is on the cluster (--redis-cluster with 2 instances), else a full run adds scenario (d), (c) on a Redis Cluster. */
 const mainOnCluster = (o: BenchOptions) => o.redisCluster && o.instances > 1;
@@ -66,7 +66,7 @@ const RSS_SETTLE_S = 20;
 function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | null): ScenarioParams[] {
   const list: ScenarioParams[] = [];
   let addressBase = 2;
-  const common: Common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, redisCluster: null };
+  const common: Common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, beaconCompiled: o.compiled, redisCluster: null };
   for (const target of o.main ? o.targets : []) {
     list.push({
       ...common,
@@ -157,7 +157,11 @@ async function main(): Promise<number> {
     process.on('exit', () => snap?.remove());
     console.log(`bench: Beacon from ${o.beaconRef} = ${snap.commit} (snapshot in ${snap.root})`);
   }
-  const beaconCommit = snap?.commit ?? `working tree at ${gitHead()}`;
+  const beaconCommit = `${snap?.commit ?? `working tree at ${gitHead()}`}${o.compiled ? ', compiled (dist/server/main.js)' : ', sources through tsx'}`;
+  if (o.compiled) {
+    // What `npm start` runs: the server as tsc builds it (scripts/build.mjs skips a current build).
+    execFileSync(process.execPath, [join(snap?.root ?? ROOT, 'scripts/build.mjs'), 'server', '--if-needed'], { cwd: snap?.root ?? ROOT, stdio: 'inherit' });
+  }
   let cluster: LocalRedisCluster | null = null;
   if (needsCluster(o)) {
     cluster = await startRedisCluster({ track });

@@ -49,16 +49,18 @@ export interface SpawnOptions {
   env: Record<string, string>;
   logDir: string;
   nodeArgs?: string[];
+  /** Load the script through tsx (TypeScript sources); default true. */
+  tsx?: boolean;
   cwd?: string;
   startTimeoutMs?: number;
 }
 
-/** Starts `node --import tsx <script>` and waits until GET /healthz answers 200. */
+/** Starts `node [--import tsx] <script>` and waits until GET /healthz answers 200. */
 export async function startServer(o: SpawnOptions): Promise<ServerProc> {
   const logFile = join(o.logDir, `${o.name}.log`);
   const log = createWriteStream(logFile);
   const child = track(
-    spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', o.script], {
+    spawn(process.execPath, [...(o.nodeArgs ?? []), ...(o.tsx === false ? [] : ['--import', 'tsx']), o.script], {
       env: { ...process.env, ...o.env },
       cwd: o.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

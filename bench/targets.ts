@@ -19,6 +19,8 @@ export interface TargetOptions {
   name: string;
   profileDir: string | null;
   beaconRoot: string;
+  /** Run dist/server/main.js (what `npm start` runs) instead of src/server/main.ts through tsx. */
+  beaconCompiled: boolean;
   /** Seed nodes of a Redis Cluster (cluster mode), or null for the Redis on :6379. */
   redisCluster: string | null;
   /** With several instances: the Redis settings they share (default: the local Redis). The Redis Cluster option passes its own. */
@@ -55,7 +57,8 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
       servers.push(
         await startServer({
           name: `${p.name}-beacon-${k}`,
-          script: join(p.beaconRoot, 'src/server/main.ts'),
+          script: join(p.beaconRoot, p.beaconCompiled ? 'dist/server/main.js' : 'src/server/main.ts'),
+          tsx: !p.beaconCompiled,
           cwd: p.beaconRoot,
           port,
           logDir: o.dir,
