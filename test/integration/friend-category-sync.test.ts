@@ -6,11 +6,9 @@
  * sharing a bus, a presence store and a database); the friend never gets it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
-import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -79,23 +77,10 @@ describe('a category change reaches every socket of the user who made it', () =>
 });
 
 describe('a category change reaches the user’s sockets on every instance', () => {
+  const two = useTwoInstances();
   let a: LiveApp;
   let b: LiveApp;
-  let drop: () => Promise<void>;
-
-  beforeEach(async () => {
-    const db = await freshDatabase('postgres');
-    drop = db.drop;
-    const hub = new MemoryHub();
-    const store = new MemoryPresenceStore();
-    a = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'a' }), store });
-    b = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'b' }), store });
-  });
-  afterEach(async () => {
-    await a.close();
-    await b.close();
-    await drop();
-  });
+  beforeEach(() => ({ a, b } = two));
 
   it('a PATCH through either instance reaches the user’s sockets on both; the friend on the other instance gets none', async () => {
     const alice = await a.register('alice');

@@ -4,32 +4,17 @@
  * user offline. Now every socket of the user gets `settings_update`, on any instance (two
  * instances here, sharing a bus, a presence store and a database); nobody else does.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
-import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { LiveApp } from '../helpers/live-app.js';
+import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 describe('settings reach every device of the user', () => {
+  const two = useTwoInstances();
   let a: LiveApp;
   let b: LiveApp;
-  let drop: () => Promise<void>;
-
-  beforeEach(async () => {
-    const db = await freshDatabase('postgres');
-    drop = db.drop;
-    const hub = new MemoryHub();
-    const store = new MemoryPresenceStore();
-    a = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'a' }), store });
-    b = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'b' }), store });
-  });
-  afterEach(async () => {
-    await a.close();
-    await b.close();
-    await drop();
-  });
+  beforeEach(() => ({ a, b } = two));
 
   const isSettings = (f: Frame) => f.type === 'settings_update';
 
