@@ -1,7 +1,4 @@
 /** Rendering helpers of the Requests page: person rows, sections and their states. */
-import type { Friend, FriendCategory } from '../lib/label-types.js';
-import { CATEGORY_LABEL } from '../lib/labels.js';
-import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
 import { h } from '../lib/dom.js';
 
 export interface Person {
@@ -44,17 +41,6 @@ export function button(label: string, onClick: () => void, variant: 'primary' | 
 export function list(items: HTMLLIElement[], empty: string): HTMLElement {
   if (items.length === 0) return h('p', { class: 'text-sm text-slate-400', 'data-state': 'empty' }, empty);
   return h('ul', { class: 'divide-y divide-slate-700/70' }, ...items);
-}
-
-export function categorySelect(f: Friend, onChange: (c: FriendCategory) => void): HTMLElement {
-  const id = `category-${f.user_id}`;
-  const select = h(
-    'select',
-    { id, class: 'beacon-input py-1.5 text-sm', 'data-part': 'category' },
-    ...FRIEND_CATEGORIES.map((c) => h('option', { value: c, selected: c === f.category }, CATEGORY_LABEL[c])),
-  );
-  select.addEventListener('change', () => onChange(select.value as FriendCategory));
-  return h('div', {}, h('label', { for: id, class: 'sr-only' }, `Category for ${f.display_name}`), select);
 }
 
 export function loading(): HTMLElement {
