@@ -15,7 +15,10 @@
  * before the first socket to 3 s after the last is ready) to that file; with
  * HEAP_CENSUS_SAMPLE_DEAD=1 it keeps objects promoted and then collected too. Compare the two
  * with `node --import tsx bench/heap-sample-diff.ts DEAD.json LIVE.json` (docs/benchmarks.md).
+ * Beacon runs its compiled build (dist/server/main.js, built first when missing or stale), as
+ * `npm start` and the bench do; HEAP_CENSUS_TSX=1 runs its sources through tsx instead.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +34,7 @@ const ref = process.argv[5];
 const tree = ref ? snapshot(ROOT, ref) : null;
 process.on('exit', () => tree?.remove());
 const BEACON = tree?.root ?? ROOT;
+const TSX = process.env.HEAP_CENSUS_TSX === '1';
 const SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 
 interface Snapshot {
@@ -111,13 +115,15 @@ async function waitForFile(file: string): Promise<void> {
 
 async function main(): Promise<void> {
   if (SAMPLE) rmSync(SAMPLE, { force: true });
+  if (!TSX) execFileSync(process.execPath, [join(BEACON, 'scripts/build.mjs'), 'server', '--if-needed'], { cwd: BEACON, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'beacon-heap-'));
   const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
   const seeded = await seedBeacon(BEACON, databaseUrl, buildGraph(users, friends, 42), SECRET);
   const port = await freePort();
   const server = await startServer({
     name: 'heap',
-    script: join(BEACON, 'src/server/main.ts'),
+    script: join(BEACON, TSX ? 'src/server/main.ts' : 'dist/server/main.js'),
+    tsx: TSX,
     cwd: BEACON,
     port,
     logDir: dir,
