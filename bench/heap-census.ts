@@ -18,7 +18,6 @@
  * Beacon runs its compiled build (dist/server/main.js, built first when missing or stale), as
  * `npm start` and the bench do; HEAP_CENSUS_TSX=1 runs its sources through tsx instead.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { buildGraph } from './graph.js';
 import { seedBeacon } from './seed-beacon.js';
 import { freePort, killAll, rssKiB, sleep, startServer } from './servers.js';
 import { snapshot } from './snapshot.js';
-import { ROOT } from './targets.js';
+import { ROOT, beaconEntry } from './targets.js';
 
 const [users = 5000, friends = 50, top = 30] = process.argv.slice(2, 5).map(Number);
 const ref = process.argv[5];
@@ -115,15 +114,13 @@ async function waitForFile(file: string): Promise<void> {
 
 async function main(): Promise<void> {
   if (SAMPLE) rmSync(SAMPLE, { force: true });
-  if (!TSX) execFileSync(process.execPath, [join(BEACON, 'scripts/build.mjs'), 'server', '--if-needed'], { cwd: BEACON, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'beacon-heap-'));
   const databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
   const seeded = await seedBeacon(BEACON, databaseUrl, buildGraph(users, friends, 42), SECRET);
   const port = await freePort();
   const server = await startServer({
     name: 'heap',
-    script: join(BEACON, TSX ? 'src/server/main.ts' : 'dist/server/main.js'),
-    tsx: TSX,
+    ...beaconEntry(BEACON, TSX),
     cwd: BEACON,
     port,
     logDir: dir,

@@ -13,7 +13,7 @@ import { runScenario, type ScenarioParams, type ScenarioResult } from './scenari
 import { startRedisCluster, type LocalRedisCluster } from './redis-cluster.js';
 import { killAll, track } from './servers.js';
 import { snapshot, type Snapshot } from './snapshot.js';
-import { REDIS_URL, ROOT } from './targets.js';
+import { REDIS_URL, ROOT, beaconEntry } from './targets.js';
 import { latencyChart, type Series } from './svg-chart.js';
 
 process.on('exit', killAll);
@@ -24,7 +24,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-type Common = Pick<ScenarioParams, 'workers' | 'compression' | 'seed' | 'profileDir' | 'beaconRoot' | 'beaconCompiled' | 'redisCluster'>;
+type Common = Pick<ScenarioParams, 'workers' | 'compression' | 'seed' | 'profileDir' | 'beaconRoot' | 'beaconEntry' | 'redisCluster'>;
 
 /** The main run is on the cluster (--redis-cluster with 2 instances), else a full run adds scenario (d), (c) on a Redis Cluster. */
 const mainOnCluster = (o: BenchOptions) => o.redisCluster && o.instances > 1;
@@ -63,10 +63,10 @@ export function twoInstances(o: BenchOptions, common: Common, name: string, redi
 /** The idle RSS is read again this long after the connect phase (see ScenarioParams.rssSettleS). */
 const RSS_SETTLE_S = 20;
 
-function scenarios(o: BenchOptions, beaconRoot: string, redisCluster: string | null): ScenarioParams[] {
+function scenarios(o: BenchOptions, beaconRoot: string, entry: Common['beaconEntry'], redisCluster: string | null): ScenarioParams[] {
   const list: ScenarioParams[] = [];
   let addressBase = 2;
-  const common: Common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, beaconCompiled: o.compiled, redisCluster: null };
+  const common: Common = { workers: o.workers, compression: o.compression, seed: o.seed, profileDir: o.profile ? join(o.outDir, 'profiles') : null, beaconRoot, beaconEntry: entry, redisCluster: null };
   for (const target of o.main ? o.targets : []) {
     list.push({
       ...common,
@@ -158,17 +158,14 @@ async function main(): Promise<number> {
     console.log(`bench: Beacon from ${o.beaconRef} = ${snap.commit} (snapshot in ${snap.root})`);
   }
   const beaconCommit = `${snap?.commit ?? `working tree at ${gitHead()}`}${o.compiled ? ', compiled (dist/server/main.js)' : ', sources through tsx'}`;
-  if (o.compiled) {
-    // What `npm start` runs: the server as tsc builds it (scripts/build.mjs skips a current build).
-    execFileSync(process.execPath, [join(snap?.root ?? ROOT, 'scripts/build.mjs'), 'server', '--if-needed'], { cwd: snap?.root ?? ROOT, stdio: 'inherit' });
-  }
+  const entry = beaconEntry(snap?.root ?? ROOT, !o.compiled);
   let cluster: LocalRedisCluster | null = null;
   if (needsCluster(o)) {
     cluster = await startRedisCluster({ track });
     console.log(`bench: local Redis Cluster (3 primaries, sharded pub/sub) at ${cluster.seeds}`);
   }
   const results: ScenarioResult[] = [];
-  for (const p of scenarios(o, snap?.root ?? ROOT, cluster?.seeds ?? null)) {
+  for (const p of scenarios(o, snap?.root ?? ROOT, entry, cluster?.seeds ?? null)) {
     const t = Date.now();
     console.log(`bench: ${p.target} ${p.name}: ${p.users} users × ${p.friends} friends, ${p.rate} changes/s for ${p.durationS} s, ${p.instances} instance(s)...`);
     const r = await runScenario(p);

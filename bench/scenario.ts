@@ -43,8 +43,8 @@ export interface ScenarioParams {
   redisCluster: string | null;
   /** The Beacon source tree to run and seed with (the working tree or a snapshot). */
   beaconRoot: string;
-  /** Run its compiled build (dist/server/main.js, built before the run) instead of src through tsx. */
-  beaconCompiled: boolean;
+  /** How to start it (beaconEntry in targets.ts): its compiled build or its sources through tsx. */
+  beaconEntry: { script: string; tsx: boolean };
   /** Every change a set_status with a new custom message (the ejabberd workload), instead of alternating with activities. */
   messagesOnly?: boolean;
   /** With several instances: the Redis settings they share (default: the local Redis at REDIS_URL). */

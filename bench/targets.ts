@@ -1,4 +1,5 @@
 /** Starts the server processes of a scenario: one baseline, or 1..n Beacon instances. */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startServer, type ServerProc } from './servers.js';
@@ -7,6 +8,16 @@ export type TargetKind = 'beacon' | 'baseline';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * How to start the Beacon in `root`: its compiled build, what `npm start` runs (built here first
+ * when missing or stale: scripts/build.mjs skips a current one), or with `tsx` its sources.
+ */
+export function beaconEntry(root: string, tsx: boolean): { script: string; tsx: boolean } {
+  if (tsx) return { script: join(root, 'src/server/main.ts'), tsx };
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), 'server', '--if-needed'], { cwd: root, stdio: 'inherit' });
+  return { script: join(root, 'dist/server/main.js'), tsx };
+}
 
 export interface TargetOptions {
   users: number;
@@ -19,8 +30,8 @@ export interface TargetOptions {
   name: string;
   profileDir: string | null;
   beaconRoot: string;
-  /** Run dist/server/main.js (what `npm start` runs) instead of src/server/main.ts through tsx. */
-  beaconCompiled: boolean;
+  /** How to start Beacon (beaconEntry): its compiled build or its sources through tsx. */
+  beaconEntry: { script: string; tsx: boolean };
   /** Seed nodes of a Redis Cluster (cluster mode), or null for the Redis on :6379. */
   redisCluster: string | null;
   /** With several instances: the Redis settings they share (default: the local Redis). The Redis Cluster option passes its own. */
@@ -57,8 +68,7 @@ export async function startTargets(p: TargetOptions, o: { dir: string; databaseU
       servers.push(
         await startServer({
           name: `${p.name}-beacon-${k}`,
-          script: join(p.beaconRoot, p.beaconCompiled ? 'dist/server/main.js' : 'src/server/main.ts'),
-          tsx: !p.beaconCompiled,
+          ...p.beaconEntry,
           cwd: p.beaconRoot,
           port,
           logDir: o.dir,

@@ -70,12 +70,17 @@ export class Batcher {
    * (With nothing buffered the socket can be neither slow nor over the cap.)
    */
   #idle(c: Connection, now: number): boolean {
-    return (now - c.burstStart >= this.windowMs || c.burstFrames < this.burstFrames) && c.socket.bufferedAmount === 0;
+    return (this.#windowOver(c, now) || c.burstFrames < this.burstFrames) && c.socket.bufferedAmount === 0;
+  }
+
+  /** The socket's batching window has ended: its next frame begins a new one. */
+  #windowOver(c: Connection, now: number): boolean {
+    return now - c.burstStart >= this.windowMs;
   }
 
   /** Counts a frame sent to a socket in its window, or starts a new window with it. */
   #sent(c: Connection, now: number): void {
-    if (now - c.burstStart >= this.windowMs) {
+    if (this.#windowOver(c, now)) {
       c.burstStart = now;
       c.burstFrames = 1;
     } else c.burstFrames++;
