@@ -194,7 +194,9 @@ describe('cluster of instances', { timeout: 60_000 }, () => {
 
   it('20 Redis outages with tabs on two instances lose nothing: an older copy never overwrites a newer one', { timeout: 240_000 }, async () => {
     proxy = await startRedisProxy();
-    const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url });
+    // Nothing here is about dead sockets: a 1 s heartbeat would let a 2 s stall of this
+    // process (beside the unit suite) close a tab mid-test, as it once did in CI.
+    const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url, BEACON_HEARTBEAT_INTERVAL_MS: '5000' });
     const { socket: b } = await connect(two.url, bob.token);
     const { socket: tab1 } = await comesOnline(one.url, alice, b);
     const { socket: tab2 } = await connect(two.url, alice.token);

@@ -96,6 +96,34 @@ describe('WebSocket protocol', () => {
     expect(await b.after(() => t.advance(2), (f) => f.type === 'friend_status_change')).toMatchObject({ friend_id: alice.id, status: 'offline' });
   });
 
+  it('after a stall, a socket whose heartbeat is waiting unread is not taken for dead', async () => {
+    const { alice, bob } = await setup({ heartbeatIntervalMs: 25_000, offlineGraceMs: 10_000 });
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    // The server's loop was stalled for 51 s: both heartbeats were sent meanwhile and sit in
+    // their sockets, unread, when the sweep's timer fires (a loop turn runs timers before I/O).
+    t.clock.advance(51_000);
+    const from = a.mark();
+    const watched = b.mark();
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        a.send({ type: 'heartbeat' });
+        b.send({ type: 'heartbeat' });
+        t.app.gateway.sweep();
+        resolve();
+      }, 0),
+    );
+    expect(await a.next((f) => f.type === 'heartbeat_ack', { from })).toEqual({ type: 'heartbeat_ack' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.closed).toBeNull();
+    // Silent for real, it is closed by the next sweep, and the friend never saw a flap before.
+    expect(b.since(watched).filter((f) => f.type !== 'heartbeat_ack')).toEqual([]);
+    t.clock.advance(51_000);
+    b.send({ type: 'heartbeat' });
+    t.app.gateway.sweep();
+    expect((await a.waitClosed()).code).toBe(1006);
+  });
+
   it('rate limits a flooding socket with 4429', async () => {
     const { alice } = await setup({ rateLimits: true });
     const { socket: a } = await t.connect(alice.token);

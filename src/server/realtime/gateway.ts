@@ -147,17 +147,30 @@ export class Gateway {
     const interval = this.services.config.heartbeatIntervalMs;
     const deadAfter = 2 * interval;
     const toPing: Connection[] = [];
+    const silent: Connection[] = [];
     for (const c of this.registry.all()) {
       if (now >= c.auth.expiresAt) {
         c.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
       } else if (now - c.lastSeen > deadAfter) {
-        this.services.log.info({ reqId: c.reqId, userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
-        c.socket.terminate();
+        silent.push(c);
       } else {
         toPing.push(c);
       }
     }
+    // Judged again once the input already waiting has been read: timers run before I/O in a
+    // loop turn, so after a stall (a long GC, a busy moment) a socket whose heartbeat or pong
+    // sits unread in the kernel would look silent here.
+    if (silent.length > 0) setImmediate(() => this.#closeSilent(silent, deadAfter));
     this.#startPings(toPing, interval);
+  }
+
+  #closeSilent(conns: Connection[], deadAfter: number): void {
+    const now = this.services.now();
+    for (const c of conns) {
+      if (c.socket.readyState !== c.socket.OPEN || now - c.lastSeen <= deadAfter) continue;
+      this.services.log.info({ reqId: c.reqId, userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
+      c.socket.terminate();
+    }
   }
 
   #startPings(conns: Connection[], interval: number): void {
