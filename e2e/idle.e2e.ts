@@ -3,9 +3,10 @@
  * pace (server heartbeat 25 s, the app's own refresh timers at their defaults) and an
  * idle timeout several times longer than the longest of them: nothing the app does by
  * itself may count as the user being there. Ida leaves her tab untouched: "Still
- * there?" appears, then her friend Fred sees her Away, and her first real input brings
- * her back. Una answers the dialog and stays Online. Sid leaves the dialog unanswered: once
- * the server has made him away it says friends now see him away (not "soon"), and when he is
+ * there?" appears, then her friend Fred sees her Away, and her first real input (the
+ * pointer moving onto the dialog) brings her back while the dialog stays until clicked.
+ * Una answers the dialog and stays Online. Sid leaves the dialog unanswered: once the
+ * server has made him away it says friends now see him away (not "soon"), and when he is
  * back at another tab or device it closes by itself. All three run side by side (~2 min).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,9 +82,19 @@ describe('idle detection at normal timer pace', () => {
       const awayAfter = since(probed);
       expect(awayAfter).toBeGreaterThanOrEqual(PROBE_MS - 2_000);
       expect(await fredView(ida.id)()).toBe('away');
-      // Her first real input brings her back.
-      await idaPage.getByRole('button', { name: "I'm here" }).click();
+      // Her first real input brings her back: the pointer moving onto "I'm here" is enough. The
+      // dialog stays under it (saying so) until she clicks: closed by that return, it let a
+      // click land on the page below (seen in CI, where the click came late).
+      const button = idaDialog.getByRole('button', { name: "I'm here" });
+      const box = (await button.boundingBox())!;
+      await idaPage.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
       await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
+      await idaDialog.getByText('Your friends see you online again.', { exact: false }).waitFor({ timeout: 2_000 });
+      await idaPage.waitForTimeout(500); // nothing closes it meanwhile
+      expect(await idaDialog.isVisible()).toBe(true);
+      await button.click();
+      await idaDialog.waitFor({ state: 'hidden', timeout: 2_000 });
+      expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('online');
       return { asked, awayAfter };
     })();
 

@@ -3,14 +3,18 @@
  * <dialog> (which makes the rest of the page inert, so focus stays inside) offers
  * "I'm here"; answering, or pressing Escape, tells the server we are still around. It
  * follows the own status meanwhile: once the server made the user away it says so, and
- * once the user is back from elsewhere (another tab or device) it closes by itself.
+ * once the user is back from elsewhere (another tab or device) it closes by itself. Back
+ * through input in this tab (a pointer moving towards "I'm here"), it stays until answered
+ * and says so: closing it under the pointer would let the click land on the page below.
  */
 import { h } from '../lib/dom.js';
+import { INPUT_EVENTS } from '../../client/idle.js';
 import type { View } from '../lib/label-types.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
 const SOON = 'You have been inactive for a while. Your friends will soon see you as away.';
 const AWAY = 'You have been inactive for a while. Your friends now see you as away.';
+const BACK = 'Welcome back. Your friends see you online again.';
 
 export class StillThereDialogElement extends HTMLElement {
   static define(tag = 'beacon-still-there', registry = customElements): typeof StillThereDialogElement {
@@ -22,6 +26,11 @@ export class StillThereDialogElement extends HTMLElement {
   #offs: Array<() => void> = [];
   /** The user went auto-away while the dialog was open (activity `idle`). */
   #wentAway = false;
+  /** Input reached this tab while the dialog was open. */
+  #inputHere = false;
+  readonly #onInput = (): void => {
+    if (this.#dialog.open) this.#inputHere = true;
+  };
   #text = h('p', { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300' }, SOON);
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
@@ -37,6 +46,7 @@ export class StillThereDialogElement extends HTMLElement {
   }
 
   connectedCallback(): void {
+    for (const type of INPUT_EVENTS) document.addEventListener(type, this.#onInput, { capture: true, passive: true });
     if (this.firstChild) return;
     this.#dialog.append(
       h('h2', { id: 'beacon-still-there-title', class: 'text-lg font-bold' }, 'Still there?'),
@@ -57,6 +67,7 @@ export class StillThereDialogElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
+    for (const type of INPUT_EVENTS) document.removeEventListener(type, this.#onInput, { capture: true });
     this.#offs.forEach((off) => off());
     this.#offs = [];
   }
@@ -64,6 +75,7 @@ export class StillThereDialogElement extends HTMLElement {
   show(): void {
     if (!this.#dialog.open) {
       this.#wentAway = false;
+      this.#inputHere = false;
       this.#text.textContent = SOON;
       this.#dialog.showModal();
     }
@@ -77,7 +89,8 @@ export class StillThereDialogElement extends HTMLElement {
       this.#wentAway = true;
       this.#text.textContent = AWAY;
     } else if (this.#wentAway) {
-      this.#dialog.close();
+      if (this.#inputHere) this.#text.textContent = BACK;
+      else this.#dialog.close();
     }
   }
 
