@@ -264,7 +264,9 @@ export class PresenceClient {
     if (!token) return this.#unauthorized(CloseCode.UNAUTHORIZED);
     if (!this.#WebSocket) return this.#startPolling(); // no WebSocket in this runtime: REST only
     const socket: StatusSocket = new StatusSocket({
-      url: this.#wsUrl,
+      // After a socket of this run reached `ready`, connecting again is the client's own doing,
+      // not the user's: the server then does not count it as an interaction (docs/protocol.md).
+      url: this.#everConnected ? withReconnectFlag(this.#wsUrl) : this.#wsUrl,
       token,
       WebSocketImpl: this.#WebSocket,
       timers: this.#timers,
@@ -447,4 +449,11 @@ export class PresenceClient {
 /** A `friend` worth passing on: an id, and a category this SDK knows (a malformed frame is dropped). */
 function isFriend(v: unknown): v is Friend {
   return typeof v === 'object' && v !== null && typeof (v as { user_id?: unknown }).user_id === 'number' && CATEGORIES.has((v as { category?: unknown }).category);
+}
+
+/** The socket URL with `reconnect=1` added to its query. */
+function withReconnectFlag(url: string): string {
+  const hash = url.indexOf('#');
+  const base = hash < 0 ? url : url.slice(0, hash);
+  return `${base}${base.includes('?') ? '&' : '?'}reconnect=1${hash < 0 ? '' : url.slice(hash)}`;
 }

@@ -98,9 +98,9 @@ export class TestSocket {
   }
 }
 
-/** Opens a socket to `baseUrl` without authenticating. */
-export async function openSocket(baseUrl: string, headers: Record<string, string> = {}): Promise<TestSocket> {
-  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws/status`, { headers });
+/** Opens a socket to `baseUrl` without authenticating (`query`: e.g. `?reconnect=1`). */
+export async function openSocket(baseUrl: string, headers: Record<string, string> = {}, query = ''): Promise<TestSocket> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws/status${query}`, { headers });
   const socket = new TestSocket(ws);
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -111,8 +111,8 @@ export async function openSocket(baseUrl: string, headers: Record<string, string
 }
 
 /** Opens and authenticates a socket; resolves once `ready` arrived. */
-export async function connect(baseUrl: string, token: string): Promise<{ socket: TestSocket; ready: Frame }> {
-  const socket = await openSocket(baseUrl);
+export async function connect(baseUrl: string, token: string, query = ''): Promise<{ socket: TestSocket; ready: Frame }> {
+  const socket = await openSocket(baseUrl, {}, query);
   socket.send({ type: 'auth', token });
   const ready = await socket.next((f) => f.type === 'ready');
   return { socket, ready };

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import type { Frame } from '../helpers/ws-client.js';
+import { connect, type Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
 const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
@@ -83,6 +83,29 @@ describe('real-time presence between friends', () => {
     expect(b.since(probed).filter(change(alice.id))).toEqual([]);
     expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
     expect(await b.after(() => a.send({ type: 'interaction' }), change(alice.id))).toMatchObject({ status: 'online', activity: 'browsing' });
+  });
+
+  it('a client reconnecting by itself (?reconnect=1) leaves an auto-away user away; a page opened anew brings her back', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
+    const { socket: a } = await t.connect(alice.token);
+    await b.next(change(alice.id), { from: seen });
+    await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
+    expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+    // Her socket drops (a deploy, a network blip) and her untouched tab reconnects by itself.
+    const dropped = b.mark();
+    a.close();
+    await a.waitClosed();
+    const again = await connect(t.url, alice.token, '?reconnect=1');
+    expect(again.ready.self).toMatchObject({ status: 'away', activity: 'idle' });
+    await t.advance(5_000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.since(dropped).filter(change(alice.id))).toEqual([]);
+    // A page she opens is her being there.
+    again.socket.close();
+    await again.socket.waitClosed();
+    const opened = await b.after(() => connect(t.url, alice.token), change(alice.id));
+    expect(opened).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
   it('answering still_here to the probe keeps the user online', async () => {

@@ -174,15 +174,18 @@ export class PresenceEngine {
   }
 
   /**
-   * A session went live. Counts as an interaction. Within the offline grace this is a
-   * reload: the grace is cancelled and viewers never notice.
+   * A session went live. Counts as an interaction (a page opened, a client started), unless
+   * `interaction: false`: a client reconnecting by itself (network blip, server restart) is no
+   * sign anyone is there, so an idle or auto-away user stays so. Within the offline grace this
+   * is a reload: the grace is cancelled and viewers never notice.
    */
-  openSession(userId: number, sessionId: string, kind: SessionKind): PresenceChange | null {
+  openSession(userId: number, sessionId: string, kind: SessionKind, opts: { interaction?: boolean } = {}): PresenceChange | null {
     const u = this.#ensure(userId);
     const now = this.clock.now();
     sessionsOf(u).set(sessionId, { kind, lastTouch: now });
     u.graceUntil = null;
-    markInteraction(u, now);
+    // With no interaction on record the idle clock would never start: this open starts it.
+    if (opts.interaction !== false || u.lastActivity === null) markInteraction(u, now);
     return this.#commit(u);
   }
 

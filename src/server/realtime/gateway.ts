@@ -229,7 +229,10 @@ export class Gateway {
     socket.removeAllListeners('error');
     socket.on('error', this.#on.error);
     detachResponse(socket);
-    this.#awaitAuth(socket, req.log, req.id, this.#pending.releaseOf(req.raw));
+    // `?reconnect=1`: the client reconnects by itself (no interaction; docs/protocol.md). In the
+    // URL rather than the auth frame, so that a server without it ignores it instead of refusing.
+    const reconnect = (req.query as { reconnect?: unknown } | undefined)?.reconnect === '1';
+    this.#awaitAuth(socket, req.log, req.id, reconnect, this.#pending.releaseOf(req.raw));
   }
 
   /**
@@ -238,7 +241,7 @@ export class Gateway {
    * the token is verified. A socket refused (bad token, error) keeps its slot until its TCP
    * connection is gone: a client that ignores the close holds a descriptor for up to 30 s.
    */
-  #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, release: () => void): void {
+  #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, reconnect: boolean, release: () => void): void {
     const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
     let early: RawData[] | null = [];
@@ -258,7 +261,7 @@ export class Gateway {
         clearTimeout(authTimer);
         release();
       };
-      this.#authenticate(socket, parsed.frame.token, reqId, verified).then(
+      this.#authenticate(socket, parsed.frame.token, reconnect, reqId, verified).then(
         (conn) => {
           clearTimeout(authTimer);
           // Nothing of this handshake (closures, the auth timer) stays with the socket.
@@ -282,7 +285,7 @@ export class Gateway {
     socket.on('close', this.#on.close);
   }
 
-  async #authenticate(socket: WebSocket, token: string, reqId: string, verified: () => void): Promise<Connection | null> {
+  async #authenticate(socket: WebSocket, token: string, reconnect: boolean, reqId: string, verified: () => void): Promise<Connection | null> {
     const { auth, presence } = this.services;
     const ctx = await auth.authenticate(token);
     if (!ctx) {
@@ -294,17 +297,17 @@ export class Gateway {
     if (socket.readyState !== socket.OPEN) return null;
     await presence.prepareViewer(ctx);
     if (socket.readyState !== socket.OPEN) return null;
-    return this.#open(socket, ctx, reqId);
+    return this.#open(socket, ctx, reqId, reconnect);
   }
 
-  /** Registers an authenticated socket and sends its `ready` snapshot. */
-  #open(socket: WebSocket, ctx: AuthContext, reqId: string): Connection {
+  /** Registers an authenticated socket and sends its `ready` snapshot (`reconnect`: as the auth frame said). */
+  #open(socket: WebSocket, ctx: AuthContext, reqId: string, reconnect: boolean): Connection {
     const { presence, now, config, log } = this.services;
     // From here on everything is synchronous, so no event can slip between snapshot and registration.
     const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
     conn.reqId = reqId;
-    const snapshot = presence.openSocket(ctx, conn.id);
+    const snapshot = presence.openSocket(ctx, conn.id, reconnect);
     this.registry.add(conn, presence.graph.friendIds(ctx.userId));
     this.#capSockets(ctx.userId);
     conn.sendRaw(snapshot.frame(conn.id, config.heartbeatIntervalMs));

@@ -7,7 +7,7 @@ import type { PresenceInput } from './presence-events.js';
 export function applyInput(engine: PresenceEngine, userId: number, input: Exclude<PresenceInput, { op: 'settings' }>): PresenceChange | null {
   switch (input.op) {
     case 'open':
-      return engine.openSession(userId, input.sessionId, input.kind);
+      return engine.openSession(userId, input.sessionId, input.kind, { interaction: input.reconnect !== true });
     case 'close':
       return engine.closeSession(userId, input.sessionId, { immediate: input.immediate });
     case 'touch':

@@ -16,7 +16,8 @@ import type { Version } from '../ports/presence-store.js';
 export const userTopic = (userId: number): string => `user:${userId}`;
 
 export type PresenceInput =
-  | { op: 'open'; sessionId: string; kind: SessionKind }
+  /** `reconnect`: an automatic reconnect, which is no interaction (absent from older instances: one). */
+  | { op: 'open'; sessionId: string; kind: SessionKind; reconnect?: boolean }
   | { op: 'close'; sessionId: string; immediate: boolean }
   | { op: 'touch'; sessionId: string }
   | { op: 'interaction' }

@@ -326,8 +326,11 @@ export class PresenceService {
 
   // ---- sessions ------------------------------------------------------------------
 
-  /** Opens a socket session (synchronously, after prepareViewer) and returns the `ready` snapshot. */
-  openSocket(auth: AuthContext, connId: string): ReadySnapshot {
+  /**
+   * Opens a socket session (synchronously, after prepareViewer) and returns the `ready` snapshot.
+   * `reconnect`: the client says it reconnected by itself, which is no interaction (engine).
+   */
+  openSocket(auth: AuthContext, connId: string, reconnect = false): ReadySnapshot {
     const login = this.#logins.get(auth.sessionId);
     if (login) login.sockets++;
     else this.#logins.set(auth.sessionId, { userId: auth.userId, sockets: 1 });
@@ -337,7 +340,7 @@ export class PresenceService {
       this.#interest.hold([auth.userId]);
       this.#interest.hold(this.graph.friendIds(auth.userId));
     }
-    this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket' });
+    this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket', ...(reconnect ? { reconnect } : {}) });
     // The socket supersedes a polling session of the same login: it must not outlive the tab.
     if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
       this.#input(auth.userId, { op: 'close', sessionId: pollId(auth.sessionId), immediate: false });

@@ -122,6 +122,25 @@ describe('PresenceClient lifecycle', () => {
     expect(ws.sent.map((f) => f.type)).toEqual(['auth']);
   });
 
+  it('says it reconnects by itself (?reconnect=1) only once a socket of this start reached ready', () => {
+    const h = harness();
+    h.client.start();
+    expect(h.ws.url).toBe(`${BASE_URL.replace(/^http/, 'ws')}/ws/status`);
+    h.ws.fail(); // the first attempt failed: the next is still the user's own start
+    vi.advanceTimersByTime(500);
+    expect(h.ws.url).not.toContain('reconnect');
+    h.connect([amy]);
+    h.ws.fail();
+    vi.advanceTimersByTime(500);
+    expect(h.ws.url).toBe(`${BASE_URL.replace(/^http/, 'ws')}/ws/status?reconnect=1`);
+    h.client.reconnectNow();
+    expect(h.ws.url).toContain('?reconnect=1');
+    // A new start (a new login) is the user again.
+    h.client.stop();
+    h.client.start();
+    expect(h.ws.url).not.toContain('reconnect');
+  });
+
   it('an interaction remembered while reconnecting is sent after that ready only, not again after the next', () => {
     const h = harness();
     h.client.start();

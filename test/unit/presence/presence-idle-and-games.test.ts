@@ -57,6 +57,38 @@ describe('PresenceEngine idleness', () => {
     expect(change?.after).toMatchObject({ status: 'online', activity: 'chatting' });
   });
 
+  it('a session opened by a client reconnecting by itself is no interaction: auto-away holds, a probe runs on', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    advance(timings.idleTimeoutMs);
+    advance(timings.idleProbeTimeoutMs);
+    expect(engine.get(ALICE)).toMatchObject({ status: 'away', activity: 'idle' });
+    // The socket drops and the client reconnects (within the grace, and after it).
+    engine.closeSession(ALICE, 's1');
+    expect(engine.openSession(ALICE, 's2', 'socket', { interaction: false })).toBeNull();
+    expect(engine.get(ALICE)).toMatchObject({ status: 'away', activity: 'idle' });
+    engine.closeSession(ALICE, 's2');
+    advance(timings.offlineGraceMs);
+    expect(engine.get(ALICE).status).toBe('offline');
+    engine.openSession(ALICE, 's3', 'socket', { interaction: false });
+    // Back from offline with nobody there: online, and probed at once since the last input is long past.
+    expect(engine.get(ALICE).status).toBe('online');
+    expect(advance(0).probes).toEqual([ALICE]);
+    // A probe in flight when the socket drops keeps running across the reconnect.
+    engine.closeSession(ALICE, 's3');
+    engine.openSession(ALICE, 's4', 'socket', { interaction: false });
+    expect(advance(timings.idleProbeTimeoutMs).changes[0]?.after).toMatchObject({ status: 'away', activity: 'idle' });
+    // A page opened by the user is one.
+    expect(engine.openSession(ALICE, 's5', 'socket')?.after).toMatchObject({ status: 'online' });
+  });
+
+  it('a reconnect of a user with no interaction on record starts the idle clock', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket', { interaction: false });
+    expect(advance(timings.idleTimeoutMs - 1).probes).toEqual([]);
+    expect(advance(1).probes).toEqual([ALICE]);
+  });
+
   it('keeps postponing idleness while interactions keep coming', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 's1', 'socket');
