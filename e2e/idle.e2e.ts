@@ -3,8 +3,9 @@
  * pace (server heartbeat 25 s, the app's own refresh timers at their defaults) and an
  * idle timeout several times longer than the longest of them: nothing the app does by
  * itself may count as the user being there. Ida leaves her tab untouched: "Still
- * there?" appears, then her friend Fred sees her Away, and her first real input (the
- * pointer moving onto the dialog) brings her back while the dialog stays until clicked.
+ * there?" appears, then her friend Fred sees her Away; a network blip and the tab's own
+ * reconnect leave her Away; her first real input (the pointer moving onto the dialog)
+ * brings her back while the dialog stays until clicked.
  * Una answers the dialog and stays Online. Sid leaves the dialog unanswered: once the
  * server has made him away it says friends now see him away (not "soon"), and when he is
  * back at another tab or device it closes by itself. All three run side by side (~2 min).
@@ -82,6 +83,17 @@ describe('idle detection at normal timer pace', () => {
       const awayAfter = since(probed);
       expect(awayAfter).toBeGreaterThanOrEqual(PROBE_MS - 2_000);
       expect(await fredView(ida.id)()).toBe('away');
+      // A network blip: the browser says it went offline and back, and her untouched tab
+      // reconnects by itself. That is not her being there: Fred keeps seeing her away.
+      const state = idaPage.locator('beacon-connection-state');
+      await idaPage.evaluate(() => window.dispatchEvent(new Event('offline')));
+      await expect.poll(() => state.getAttribute('data-state'), { timeout: 5_000 }).toBe('offline');
+      await idaPage.evaluate(() => window.dispatchEvent(new Event('online')));
+      await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('connected');
+      await idaPage.waitForTimeout(1_000);
+      expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('away');
+      expect(await fredView(ida.id)()).toBe('away');
+      await idaDialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 2_000 });
       // Her first real input brings her back: the pointer moving onto "I'm here" is enough. The
       // dialog stays under it (saying so) until she clicks: closed by that return, it let a
       // click land on the page below (seen in CI, where the click came late).

@@ -28,6 +28,7 @@ import {
   gamesOf,
   markInteraction,
   markOffline,
+  resumeIdle,
   nextDeadline,
   persistedOf,
   releaseSessions,
@@ -176,8 +177,8 @@ export class PresenceEngine {
   /**
    * A session went live. Counts as an interaction (a page opened, a client started), unless
    * `interaction: false`: a client reconnecting by itself (network blip, server restart) is no
-   * sign anyone is there, so an idle or auto-away user stays so. Within the offline grace this
-   * is a reload: the grace is cancelled and viewers never notice.
+   * sign anyone is there, so an idle or auto-away user stays so (resumeIdle). Within the offline
+   * grace this is a reload: the grace is cancelled and viewers never notice.
    */
   openSession(userId: number, sessionId: string, kind: SessionKind, opts: { interaction?: boolean } = {}): PresenceChange | null {
     const u = this.#ensure(userId);
@@ -186,6 +187,7 @@ export class PresenceEngine {
     u.graceUntil = null;
     // With no interaction on record the idle clock would never start: this open starts it.
     if (opts.interaction !== false || u.lastActivity === null) markInteraction(u, now);
+    else resumeIdle(u, now, this.timings);
     return this.#commit(u);
   }
 

@@ -241,6 +241,17 @@ export function advanceIdle(u: UserRecord, now: number, timings: PresenceTimings
 }
 
 /**
+ * A session opened by a client reconnecting by itself, which is no interaction: a user whose
+ * last input is older than the idle timeout and the probe's together would have been auto-away
+ * had they stayed connected, so they are at once (no `online` until the probe runs out); one
+ * idle for less is left to the idle machine (probed at once when the timeout has passed).
+ */
+export function resumeIdle(u: UserRecord, now: number, timings: PresenceTimings): void {
+  if (u.probeAt !== null || !idleWatched(u) || u.lastActivity === null) return;
+  if (u.lastActivity + timings.idleTimeoutMs + timings.idleProbeTimeoutMs <= now) u.autoAway = true;
+}
+
+/**
  * Ends the server games that outlived `maxGameMs` (their end event never came). A player
  * left with no session is offline, last seen when the last such game timed out.
  */

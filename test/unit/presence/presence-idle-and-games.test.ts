@@ -70,16 +70,25 @@ describe('PresenceEngine idleness', () => {
     engine.closeSession(ALICE, 's2');
     advance(timings.offlineGraceMs);
     expect(engine.get(ALICE).status).toBe('offline');
-    engine.openSession(ALICE, 's3', 'socket', { interaction: false });
-    // Back from offline with nobody there: online, and probed at once since the last input is long past.
-    expect(engine.get(ALICE).status).toBe('online');
-    expect(advance(0).probes).toEqual([ALICE]);
-    // A probe in flight when the socket drops keeps running across the reconnect.
-    engine.closeSession(ALICE, 's3');
-    engine.openSession(ALICE, 's4', 'socket', { interaction: false });
-    expect(advance(timings.idleProbeTimeoutMs).changes[0]?.after).toMatchObject({ status: 'away', activity: 'idle' });
+    // Back from offline with nobody there, no input for longer than the idle timeout and the
+    // probe's: away at once, as if she had stayed connected (never a moment of online).
+    expect(engine.openSession(ALICE, 's3', 'socket', { interaction: false })?.after).toMatchObject({ status: 'away', activity: 'idle' });
+    expect(advance(0).probes).toEqual([]);
     // A page opened by the user is one.
-    expect(engine.openSession(ALICE, 's5', 'socket')?.after).toMatchObject({ status: 'online' });
+    expect(engine.openSession(ALICE, 's4', 'socket')?.after).toMatchObject({ status: 'online' });
+  });
+
+  it('a reconnect from offline past the idle timeout but within the probe is probed at once, and the probe runs across a reconnect', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.closeSession(ALICE, 's1');
+    advance(timings.offlineGraceMs);
+    advance(timings.idleTimeoutMs - timings.offlineGraceMs + 1);
+    expect(engine.openSession(ALICE, 's2', 'socket', { interaction: false })?.after).toMatchObject({ status: 'online' });
+    expect(advance(0).probes).toEqual([ALICE]);
+    engine.closeSession(ALICE, 's2');
+    engine.openSession(ALICE, 's3', 'socket', { interaction: false });
+    expect(advance(timings.idleProbeTimeoutMs).changes[0]?.after).toMatchObject({ status: 'away', activity: 'idle' });
   });
 
   it('a reconnect of a user with no interaction on record starts the idle clock', () => {
