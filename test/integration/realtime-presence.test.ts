@@ -108,6 +108,29 @@ describe('real-time presence between friends', () => {
     expect(opened).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
+  it('a socket opened while a probe is in flight is asked too, and its answer keeps the user online', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
+    const { socket: a } = await t.connect(alice.token);
+    await b.next(change(alice.id), { from: seen });
+    await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
+    // The socket drops before she answered; the tab reconnects by itself.
+    a.close();
+    await a.waitClosed();
+    const again = await connect(t.url, alice.token, '?reconnect=1');
+    const asked = await again.socket.next((f) => f.type === 'are_you_there', { from: 0 });
+    expect(again.socket.frames.indexOf(asked)).toBeGreaterThan(again.socket.frames.indexOf(again.ready));
+    const answered = b.mark();
+    again.socket.send({ type: 'still_here' });
+    await new Promise((r) => setTimeout(r, 20));
+    await t.advance(60_001);
+    expect(b.since(answered).filter(change(alice.id))).toEqual([]);
+    // No probe in flight: a new socket is not asked.
+    const { socket: tab2 } = await t.connect(alice.token);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tab2.ofType('are_you_there')).toEqual([]);
+  });
+
   it('answering still_here to the probe keeps the user online', async () => {
     const { socket: b } = await t.connect(bob.token);
     const seen = b.mark();

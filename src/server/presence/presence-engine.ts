@@ -109,6 +109,11 @@ export class PresenceEngine {
   }
 
   /** Ids of the user's live sessions. */
+  /** Whether the user was asked `are_you_there` and has not answered yet. */
+  probing(userId: number): boolean {
+    return (this.#users.get(userId)?.probeAt ?? null) !== null;
+  }
+
   sessionIds(userId: number): string[] {
     const u = this.#users.get(userId);
     return u ? [...u.sessions.keys()] : [];

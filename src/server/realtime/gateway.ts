@@ -39,6 +39,7 @@ export const MAX_SOCKETS_PER_USER = 16;
 const RATE = { perSecond: 20, burst: 40 };
 const MAX_TIMER_MS = 2_147_483_647;
 const HEARTBEAT_ACK = JSON.stringify({ type: 'heartbeat_ack' });
+const ARE_YOU_THERE = '{"type":"are_you_there"}';
 /** The sweep's pings go out in slices this far apart. */
 const PING_SLICE_MS = 100;
 
@@ -311,6 +312,9 @@ export class Gateway {
     this.registry.add(conn, presence.graph.friendIds(ctx.userId));
     this.#capSockets(ctx.userId);
     conn.sendRaw(snapshot.frame(conn.id, config.heartbeatIntervalMs));
+    // A probe in flight went to the sockets the user had then: a socket opened since (a
+    // reconnect, another tab) is asked too, or its client could never answer in time.
+    if (presence.engine.probing(ctx.userId)) this.#batcher.deliver(conn, ARE_YOU_THERE);
     log.info({ reqId, userId: ctx.userId, conn: conn.id, friends: snapshot.friendCount }, 'socket connected');
     this.services.metrics.socketOpened();
     (socket as Tagged)[CONN] = conn;
