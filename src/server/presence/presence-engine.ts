@@ -28,10 +28,10 @@ import {
   gamesOf,
   markInteraction,
   markOffline,
-  resumeIdle,
   nextDeadline,
   persistedOf,
   releaseSessions,
+  resumeIdle,
   serverGamesOf,
   sessionsOf,
   type UserRecord,
@@ -108,12 +108,12 @@ export class PresenceEngine {
     return (this.#users.get(userId)?.serverGames.size ?? 0) > 0;
   }
 
-  /** Ids of the user's live sessions. */
   /** Whether the user was asked `are_you_there` and has not answered yet. */
   probing(userId: number): boolean {
     return (this.#users.get(userId)?.probeAt ?? null) !== null;
   }
 
+  /** Ids of the user's live sessions. */
   sessionIds(userId: number): string[] {
     const u = this.#users.get(userId);
     return u ? [...u.sessions.keys()] : [];

@@ -301,7 +301,7 @@ export class Gateway {
     return this.#open(socket, ctx, reqId, reconnect);
   }
 
-  /** Registers an authenticated socket and sends its `ready` snapshot (`reconnect`: as the auth frame said). */
+  /** Registers an authenticated socket and sends its `ready` snapshot (`reconnect`: the upgrade URL's `?reconnect=1`). */
   #open(socket: WebSocket, ctx: AuthContext, reqId: string, reconnect: boolean): Connection {
     const { presence, now, config, log } = this.services;
     // From here on everything is synchronous, so no event can slip between snapshot and registration.
