@@ -94,6 +94,8 @@ describe('idle detection at normal timer pace', () => {
       expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('away');
       expect(await fredView(ida.id)()).toBe('away');
       await idaDialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 2_000 });
+      // What the dialog says as it changes is announced, not only shown.
+      expect(await idaDialog.getByText('Your friends now see you as away.', { exact: false }).getAttribute('aria-live')).toBe('polite');
       // Her first real input brings her back: the pointer moving onto "I'm here" is enough. The
       // dialog stays under it (saying so) until she clicks: closed by that return, it let a
       // click land on the page below (seen in CI, where the click came late).

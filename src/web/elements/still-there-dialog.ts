@@ -31,7 +31,8 @@ export class StillThereDialogElement extends HTMLElement {
   readonly #onInput = (): void => {
     if (this.#dialog.open) this.#inputHere = true;
   };
-  #text = h('p', { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300' }, SOON);
+  /** Live: a screen reader also hears the dialog say it changed (away now, back again). */
+  #text = h('p', { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300', 'aria-live': 'polite' }, SOON);
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
     'aria-labelledby': 'beacon-still-there-title',
