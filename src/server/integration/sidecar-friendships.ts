@@ -87,13 +87,18 @@ export class SidecarFriendships {
     return { added, removed };
   }
 
-  /** Writes one direction; true when it changed. */
+  /**
+   * Writes one direction in one statement; true when it changed. A read, then an insert that
+   * did nothing on conflict, lost the category of the second of two requests creating the same
+   * pair at once, while both answered `changed`.
+   */
   async #put(userId: number, friendId: number, category: FriendCategory): Promise<boolean> {
-    const row = await this.db.selectFrom('friendships').select('category').where('user_id', '=', userId).where('friend_id', '=', friendId).executeTakeFirst();
-    if (row?.category === category) return false;
-    if (row) await this.db.updateTable('friendships').set({ category }).where('user_id', '=', userId).where('friend_id', '=', friendId).execute();
-    else await this.db.insertInto('friendships').values({ user_id: userId, friend_id: friendId, category, created_at: this.now() }).onConflict((oc) => oc.columns(['user_id', 'friend_id']).doNothing()).execute();
-    return true;
+    const res = await this.db
+      .insertInto('friendships')
+      .values({ user_id: userId, friend_id: friendId, category, created_at: this.now() })
+      .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doUpdateSet({ category }).where('friendships.category', '<>', category))
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 }
 

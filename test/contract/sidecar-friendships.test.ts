@@ -1,0 +1,46 @@
+/**
+ * The sidecar's friendship store under concurrent requests, on every dialect: two requests
+ * that set the same new pair at once. Each direction is one statement, so the one applied
+ * last holds; before, the second's read-then-insert did nothing on conflict and its
+ * categories were lost while it still answered `changed`.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FriendCategory } from '../../src/protocol/index.js';
+import { IdMap } from '../../src/server/integration/id-map.js';
+import { SidecarFriendships } from '../../src/server/integration/sidecar-friendships.js';
+import { testDialects, useMigratedDatabase } from '../helpers/databases.js';
+
+describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
+  const fixture = useMigratedDatabase(dialect);
+
+  it('two requests creating the same pair at once: what the one applied last wrote holds, and both say they changed it', async () => {
+    const { db } = fixture.database;
+    const ids = new IdMap(db, Date.now);
+    const store = new SidecarFriendships(db, ids, Date.now, async () => {});
+    const given = async (from: string, to: string): Promise<FriendCategory | undefined> => {
+      const map = await ids.internal([from, to]);
+      const row = await db.selectFrom('friendships').select('category').where('user_id', '=', map.get(from)!).where('friend_id', '=', map.get(to)!).executeTakeFirst();
+      return row?.category;
+    };
+    // SQLite runs statements in the order they are issued, so the second request is applied
+    // last; PostgreSQL runs the two on separate connections, in either order.
+    const expected = dialect === 'sqlite' ? [['acquaintance', 'acquaintance']] : [['acquaintance', 'acquaintance'], ['close_friend', 'close_friend'], ['acquaintance', 'close_friend'], ['close_friend', 'acquaintance']];
+    const wrong: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const [a, b] = [`race-a-${i}`, `race-b-${i}`];
+      await ids.internal([a, b]);
+      const changed = await Promise.all([
+        store.upsert([{ a, b, a_category: 'close_friend', b_category: 'close_friend' }]),
+        store.upsert([{ a, b, a_category: 'acquaintance', b_category: 'acquaintance' }]),
+      ]);
+      const held = [await given(a, b), await given(b, a)];
+      const ok = changed[0] === 1 && changed[1] === 1 && expected.some((e) => JSON.stringify(e) === JSON.stringify(held));
+      if (!ok) wrong.push(`${i}: ${JSON.stringify({ changed, held })}`);
+    }
+    expect(wrong).toEqual([]);
+    // Writing what already holds changes nothing and says so.
+    expect(await store.upsert([{ a: 'race-a-0', b: 'race-b-0', a_category: 'acquaintance', b_category: 'acquaintance' }])).toBe(0);
+    expect(await store.upsert([{ a: 'race-a-0', b: 'race-b-0', a_category: 'friend', b_category: 'acquaintance' }])).toBe(1);
+    expect(await given('race-a-0', 'race-b-0')).toBe('friend');
+  });
+});
