@@ -43,22 +43,24 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** PostgreSQL's invalid_schema_name. */
-const INVALID_SCHEMA_NAME = '3F000';
+/** PostgreSQL's invalid_schema_name and undefined_table. */
+const VANISHED = new Set(['3F000', '42P01']);
 
 /**
- * Runs `fn` again (up to `attempts` times, `delayMs` apart) when PostgreSQL says a schema does
- * not exist. Kysely's migrator first lists the tables of every schema in the database, and a
- * schema that another tenant of the database (another instance's, a test's) drops during that
- * scan fails the listing with "schema … does not exist"; the next scan does not see it. Our own
- * schema missing fails every attempt, and the last error is thrown.
+ * Runs `fn` again (up to `attempts` times, `delayMs` apart) when PostgreSQL says a schema or a
+ * table does not exist. Kysely's migrator first lists the tables of every schema in the
+ * database, and a schema or table that another tenant of the database (another instance's, a
+ * test's) drops during that scan fails the listing: "schema … does not exist" from
+ * `has_schema_privilege`, or "relation "their_schema.table" does not exist" from
+ * `pg_get_serial_sequence`, which looks the table up by name. The next scan does not see it. Our
+ * own schema or table missing fails every attempt, and the last error is thrown.
  */
 export async function retryingSchemaRaces<T>(fn: () => Promise<T>, attempts = 5, delayMs = 100): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= attempts || (err as { code?: unknown }).code !== INVALID_SCHEMA_NAME) throw err;
+      if (attempt >= attempts || !VANISHED.has(String((err as { code?: unknown }).code))) throw err;
       await new Promise((r) => setTimeout(r, delayMs));
     }
   }
