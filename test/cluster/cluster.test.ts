@@ -1,7 +1,8 @@
 /**
  * Several real instances (child processes) over Redis and PostgreSQL behave as one:
  * friends on different instances, tabs on two instances, a category change seen by the
- * user's tabs on both, a killed instance, SIGTERM, logout, and a Redis outage.
+ * user's tabs on both, an auto-away user's tab reconnecting by itself to the other instance, a
+ * killed instance, SIGTERM, logout, and a Redis outage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisProxy, type RedisProxy } from '../helpers/redis.js';
@@ -107,6 +108,27 @@ describe('cluster of instances', { timeout: 60_000 }, () => {
     // Bob, an acquaintance now, sees Alice as the public does (offline); the category he was given is not his to list.
     expect(await b.next(change(alice.id, 'offline'), { from: fromB, timeoutMs: 5000 })).toBeTruthy();
     expect(b.since(fromB).filter((f) => f.type === 'friend_updated')).toEqual([]);
+  });
+
+  it('a tab that reconnects by itself to the other instance leaves an auto-away user away for friends on both', async () => {
+    const { one, two, alice, bob } = await twoInstances({ BEACON_IDLE_TIMEOUT_MS: '1500', BEACON_IDLE_PROBE_TIMEOUT_MS: '1000' });
+    const { socket: b1 } = await connect(one.url, bob.token);
+    const { socket: b2 } = await connect(two.url, bob.token);
+    const { socket: a } = await comesOnline(one.url, alice, b1, b2);
+    // Alice sends nothing: probed, then away, as Bob's tabs on both instances see.
+    await Promise.all([b1, b2].map((b) => b.next(change(alice.id, 'away'), { from: 0, timeoutMs: 8000 })));
+    const marks = [b1.mark(), b2.mark()];
+    a.close();
+    await a.waitClosed();
+    const again = await connect(two.url, alice.token, '?reconnect=1');
+    expect(again.ready.self).toMatchObject({ status: 'away', activity: 'idle' });
+    // Both instances applied the reopened session as no interaction: nothing for Bob anywhere.
+    await new Promise((r) => setTimeout(r, GRACE_MS + 500));
+    expect([b1.since(marks[0]), b2.since(marks[1])].map((fs) => fs.filter(change(alice.id)))).toEqual([[], []]);
+    // Her first real input brings her back for both.
+    const back = [b1.mark(), b2.mark()];
+    again.socket.send({ type: 'interaction' });
+    await Promise.all([b1, b2].map((b, i) => b.next(change(alice.id, 'online'), { from: back[i], timeoutMs: 5000 })));
   });
 
   it('kill -9 of an instance leaves no ghost online: friends see offline within 2 × heartbeat + grace', async () => {
