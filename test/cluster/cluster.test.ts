@@ -117,14 +117,14 @@ describe('cluster of instances', { timeout: 60_000 }, () => {
     const { socket: a } = await comesOnline(one.url, alice, b1, b2);
     // Alice sends nothing: probed, then away, as Bob's tabs on both instances see.
     await Promise.all([b1, b2].map((b) => b.next(change(alice.id, 'away'), { from: 0, timeoutMs: 8000 })));
-    const marks = [b1.mark(), b2.mark()];
+    const [mark1, mark2] = [b1.mark(), b2.mark()];
     a.close();
     await a.waitClosed();
     const again = await connect(two.url, alice.token, '?reconnect=1');
     expect(again.ready.self).toMatchObject({ status: 'away', activity: 'idle' });
     // Both instances applied the reopened session as no interaction: nothing for Bob anywhere.
     await new Promise((r) => setTimeout(r, GRACE_MS + 500));
-    expect([b1.since(marks[0]), b2.since(marks[1])].map((fs) => fs.filter(change(alice.id)))).toEqual([[], []]);
+    expect([b1.since(mark1), b2.since(mark2)].map((fs) => fs.filter(change(alice.id)))).toEqual([[], []]);
     // Her first real input brings her back for both.
     const back = [b1.mark(), b2.mark()];
     again.socket.send({ type: 'interaction' });
