@@ -33,6 +33,7 @@ const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, C
 export class PresenceClient {
   readonly #getToken: () => string | null;
   readonly #wsUrl: string;
+  readonly #wsReconnectUrl: string;
   readonly #api: ApiClient;
   readonly #WebSocket: WebSocketCtor | undefined;
   readonly #timers: Timers;
@@ -69,6 +70,7 @@ export class PresenceClient {
   constructor(opts: PresenceClientOptions) {
     this.#getToken = opts.getToken;
     this.#wsUrl = statusSocketUrl(opts.baseUrl);
+    this.#wsReconnectUrl = statusSocketUrl(opts.baseUrl, true);
     this.#api = opts.api ?? new ApiClient({ baseUrl: opts.baseUrl, getToken: opts.getToken });
     this.#WebSocket = opts.WebSocketImpl ?? globalWebSocket();
     this.#timers = opts.timers ?? defaultTimers;
@@ -266,7 +268,7 @@ export class PresenceClient {
     const socket: StatusSocket = new StatusSocket({
       // After a socket of this run reached `ready`, connecting again is the client's own doing,
       // not the user's: the server then does not count it as an interaction (docs/protocol.md).
-      url: this.#everConnected ? withReconnectFlag(this.#wsUrl) : this.#wsUrl,
+      url: this.#everConnected ? this.#wsReconnectUrl : this.#wsUrl,
       token,
       WebSocketImpl: this.#WebSocket,
       timers: this.#timers,
@@ -449,11 +451,4 @@ export class PresenceClient {
 /** A `friend` worth passing on: an id, and a category this SDK knows (a malformed frame is dropped). */
 function isFriend(v: unknown): v is Friend {
   return typeof v === 'object' && v !== null && typeof (v as { user_id?: unknown }).user_id === 'number' && CATEGORIES.has((v as { category?: unknown }).category);
-}
-
-/** The socket URL with `reconnect=1` added to its query. */
-function withReconnectFlag(url: string): string {
-  const hash = url.indexOf('#');
-  const base = hash < 0 ? url : url.slice(0, hash);
-  return `${base}${base.includes('?') ? '&' : '?'}reconnect=1${hash < 0 ? '' : url.slice(hash)}`;
 }

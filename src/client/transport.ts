@@ -55,12 +55,14 @@ export function normalizeBaseUrl(baseUrl: string): string {
 /**
  * `ws(s)://host[/prefix]/ws/status` for an http(s) base. The base may carry a path prefix
  * (Beacon mounted under `/beacon` in a host app) and may be a path alone (`/beacon`) or
- * empty ("same origin"): both resolve against `location` when there is one.
+ * empty ("same origin"): both resolve against `location` when there is one. `reconnect`: the
+ * client reconnects by itself, which the server does not count as an interaction (`?reconnect=1`).
  */
-export function statusSocketUrl(baseUrl: string): string {
+export function statusSocketUrl(baseUrl: string, reconnect = false): string {
   const base = normalizeBaseUrl(baseUrl);
   const origin = typeof location !== 'undefined' ? location.origin : undefined;
   const url = new URL(`${base}/ws/status`, origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
+  if (reconnect) url.searchParams.set('reconnect', '1');
   return url.toString();
 }

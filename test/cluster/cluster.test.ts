@@ -116,7 +116,8 @@ describe('cluster of instances', { timeout: 60_000 }, () => {
     const { socket: b2 } = await connect(two.url, bob.token);
     const { socket: a } = await comesOnline(one.url, alice, b1, b2);
     // Alice sends nothing: probed, then away, as Bob's tabs on both instances see.
-    await Promise.all([b1, b2].map((b) => b.next(change(alice.id, 'away'), { from: 0, timeoutMs: 8000 })));
+    const online = [b1.mark(), b2.mark()];
+    await Promise.all([b1, b2].map((b, i) => b.next(change(alice.id, 'away'), { from: online[i], timeoutMs: 8000 })));
     const [mark1, mark2] = [b1.mark(), b2.mark()];
     a.close();
     await a.waitClosed();

@@ -87,9 +87,7 @@ describe('real-time presence between friends', () => {
 
   it('a client reconnecting by itself (?reconnect=1) leaves an auto-away user away; a page opened anew brings her back', async () => {
     const { socket: b } = await t.connect(bob.token);
-    const seen = b.mark();
-    const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id), { from: seen });
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
     expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
     // Her socket drops (a deploy, a network blip) and her untouched tab reconnects by itself.
@@ -110,9 +108,7 @@ describe('real-time presence between friends', () => {
 
   it('a socket opened while a probe is in flight is asked too, and its answer keeps the user online', async () => {
     const { socket: b } = await t.connect(bob.token);
-    const seen = b.mark();
-    const { socket: a } = await t.connect(alice.token);
-    await b.next(change(alice.id), { from: seen });
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
     await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
     // The socket drops before she answered; the tab reconnects by itself.
     a.close();

@@ -20,6 +20,9 @@ const SELF_BIT = 1 << TIER_INDEX.self;
 /** Where #tiersOf computes a set's tiers before deciding whether they are uniform. */
 let scratch = new Uint8Array(64);
 
+/** The idle probe, to every socket of the user (and by the gateway to one opened while it is unanswered). */
+export const ARE_YOU_THERE = '{"type":"are_you_there"}';
+
 export const friendStatusBody = (v: View): string =>
   JSON.stringify({
     type: 'friend_status_change',
@@ -91,7 +94,7 @@ export class Fanout {
       case 'settings':
         return this.#toUser(e.userId, JSON.stringify({ type: 'settings_update', settings: e.settings }), 'settings');
       case 'probe':
-        return this.#toUser(e.userId, '{"type":"are_you_there"}');
+        return this.#toUser(e.userId, ARE_YOU_THERE);
       case 'revoked':
         return this.onRevoked(e.userId, e.sessionId);
     }

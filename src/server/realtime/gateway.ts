@@ -21,7 +21,7 @@ import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { parseClientFrame } from './client-frames.js';
 import { PendingAuth } from './pending-auth.js';
 import { Connection } from './connection.js';
-import { Fanout } from './fanout.js';
+import { ARE_YOU_THERE, Fanout } from './fanout.js';
 import { originCheck } from './origin-check.js';
 import { Registry } from './registry.js';
 import { TokenBucket } from './token-bucket.js';
@@ -39,7 +39,6 @@ export const MAX_SOCKETS_PER_USER = 16;
 const RATE = { perSecond: 20, burst: 40 };
 const MAX_TIMER_MS = 2_147_483_647;
 const HEARTBEAT_ACK = JSON.stringify({ type: 'heartbeat_ack' });
-const ARE_YOU_THERE = '{"type":"are_you_there"}';
 /** The sweep's pings go out in slices this far apart. */
 const PING_SLICE_MS = 100;
 

@@ -8,7 +8,7 @@
  * and says so: closing it under the pointer would let the click land on the page below.
  */
 import { h } from '../lib/dom.js';
-import { INPUT_EVENTS } from '../../client/idle.js';
+import { attachIdleDetection } from '../../client/idle.js';
 import type { View } from '../lib/label-types.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
@@ -28,9 +28,7 @@ export class StillThereDialogElement extends HTMLElement {
   #wentAway = false;
   /** Input reached this tab while the dialog was open. */
   #inputHere = false;
-  readonly #onInput = (): void => {
-    if (this.#dialog.open) this.#inputHere = true;
-  };
+  #detachInput: (() => void) | null = null;
   /** Live: a screen reader also hears the dialog say it changed (away now, back again). */
   #text = h('p', { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300', 'aria-live': 'polite' }, SOON);
   #dialog = h('dialog', {
@@ -47,7 +45,9 @@ export class StillThereDialogElement extends HTMLElement {
   }
 
   connectedCallback(): void {
-    for (const type of INPUT_EVENTS) document.addEventListener(type, this.#onInput, { capture: true, passive: true });
+    this.#detachInput ??= attachIdleDetection(document, () => {
+      if (this.#dialog.open) this.#inputHere = true;
+    });
     if (this.firstChild) return;
     this.#dialog.append(
       h('h2', { id: 'beacon-still-there-title', class: 'text-lg font-bold' }, 'Still there?'),
@@ -68,7 +68,8 @@ export class StillThereDialogElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
-    for (const type of INPUT_EVENTS) document.removeEventListener(type, this.#onInput, { capture: true });
+    this.#detachInput?.();
+    this.#detachInput = null;
     this.#offs.forEach((off) => off());
     this.#offs = [];
   }

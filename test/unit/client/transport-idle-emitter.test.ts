@@ -32,6 +32,7 @@ describe('transport', () => {
 
   it('keeps a path prefix, given with an origin or as a path of the page\'s origin', () => {
     expect(statusSocketUrl('https://site.test/beacon/')).toBe('wss://site.test/beacon/ws/status');
+    expect(statusSocketUrl('https://site.test/beacon/', true)).toBe('wss://site.test/beacon/ws/status?reconnect=1');
     vi.stubGlobal('location', { origin: 'http://pong.example:8080' });
     expect(statusSocketUrl('/beacon')).toBe('ws://pong.example:8080/beacon/ws/status');
     expect(statusSocketUrl('/a/b//')).toBe('ws://pong.example:8080/a/b/ws/status');
