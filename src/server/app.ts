@@ -12,6 +12,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { installErrorHandler } from './errors.js';
 import type { App } from './http-kit.js';
 import { beacon } from './plugin.js';
@@ -23,6 +24,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     gateway: Gateway;
+    /** Standalone only: open HTTP connections per address and their idle timeout (connection-guard.ts). */
+    connectionGuard: ConnectionGuard;
   }
 }
 
@@ -67,6 +70,12 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
   installErrorHandler(app);
+  const guard = new ConnectionGuard(
+    { perAddress: config.httpConnectionsPerAddress, idleTimeoutMs: config.httpIdleTimeoutMs, trustProxy: config.trustProxy },
+    app.log,
+  );
+  guard.install(app.server);
+  app.decorate('connectionGuard', guard);
 
   await app.register(helmet, {
     // What the built front end needs and no more: its own scripts, styles and sockets, and

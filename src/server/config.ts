@@ -68,6 +68,10 @@ export interface Config {
   wsCompression: boolean;
   /** Sockets one client address (an IPv6 /64) may hold before authenticating; more upgrades get 429 (pending-auth.ts). */
   wsPendingPerAddress: number;
+  /** Open HTTP connections (not yet upgraded) one client address (an IPv6 /64) may hold; more are closed at once (connection-guard.ts). */
+  httpConnectionsPerAddress: number;
+  /** Inactivity after which an HTTP connection is closed, a first request not yet sent included. */
+  httpIdleTimeoutMs: number;
   /** Where the built front end lives; null disables static serving. */
   webRoot: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -319,6 +323,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 1000, HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     wsPendingPerAddress: int(env, 'BEACON_WS_PENDING_PER_ADDRESS', 256, 1, 1_000_000),
+    httpConnectionsPerAddress: int(env, 'BEACON_HTTP_CONNECTIONS_PER_ADDRESS', 1000, 1, 1_000_000),
+    httpIdleTimeoutMs: int(env, 'BEACON_HTTP_IDLE_TIMEOUT_MS', 30_000, 100, HOUR),
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),
     logFormat: logFormat(env),

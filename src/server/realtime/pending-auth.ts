@@ -80,6 +80,10 @@ const REFUSED = 'websocket upgrades refused: too many sockets from one address w
  */
 export class RefusalLog {
   readonly #byAddress = new Map<string, number>();
+
+  /** `message`: what each line says was refused (the upgrades' by default). */
+  constructor(private readonly message: string = REFUSED) {}
+
   #last: { log: FastifyBaseLogger; waiting: number } | null = null;
   #timer: NodeJS.Timeout | null = null;
 
@@ -89,7 +93,7 @@ export class RefusalLog {
       this.#last = { log, waiting };
       return;
     }
-    log.warn({ address, waiting, refused: 1 }, REFUSED);
+    log.warn({ address, waiting, refused: 1 }, this.message);
     this.#wait();
   }
 
@@ -103,7 +107,7 @@ export class RefusalLog {
         refused += entry[1];
         if (entry[1] > top[1]) top = entry;
       }
-      this.#last.log.warn({ address: top[0], waiting: this.#last.waiting, refused, addresses: this.#byAddress.size }, REFUSED);
+      this.#last.log.warn({ address: top[0], waiting: this.#last.waiting, refused, addresses: this.#byAddress.size }, this.message);
       this.#byAddress.clear();
       this.#wait();
     }, 1000);

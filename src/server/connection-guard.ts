@@ -1,0 +1,108 @@
+/**
+ * Open HTTP connections per client address, and how long one may stay silent. A connection
+ * holds a file descriptor, and a process has a fixed number of them (20,000 here): without
+ * a cap, one address opening connections that never send a request (Node keeps those for
+ * ever) could take every descriptor, and then nobody else could log in or connect.
+ *
+ * - A connection past `perAddress` open ones from the same address (an IPv4 address, an
+ *   IPv6 /64) is closed at once, before it is read. A WebSocket stops counting when it is
+ *   upgraded: from then on pending-auth.ts caps the sockets waiting to authenticate, and an
+ *   authenticated socket is a signed-in user's, capped per account by the gateway.
+ * - A connection idle for `idleTimeoutMs` (nothing read or written; the first request
+ *   included) is closed by Node (the server's `timeout`). Between requests the keep-alive
+ *   timeout applies instead; an upgraded socket has none (the heartbeat watches it).
+ *
+ * Behind a trusted proxy (BEACON_TRUST_PROXY) the proxy's own connections are not capped:
+ * every client shares its address, so the proxy must limit connections per client itself.
+ * Only standalone Beacon (app.ts) installs this; embedded in a host site, the host owns the
+ * server and its limits.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import ipaddr from 'ipaddr.js';
+import { addressKey } from './client-address.js';
+import { RefusalLog } from './realtime/pending-auth.js';
+
+export interface ConnectionGuardOptions {
+  /** Open HTTP connections (not yet upgraded) one address may hold; more are closed at once. */
+  perAddress: number;
+  /** Inactivity after which Node closes an HTTP connection (ms). */
+  idleTimeoutMs: number;
+  /** BEACON_TRUST_PROXY: `true` trusts every peer as a proxy, a list trusts those addresses and ranges. */
+  trustProxy: boolean | readonly string[];
+}
+
+const COUNTED = Symbol('beacon.countedUnder');
+type Counted = Socket & { [COUNTED]?: string | null };
+
+export class ConnectionGuard {
+  readonly #open = new Map<string, number>();
+  readonly #refusals = new RefusalLog('connections refused: too many open HTTP connections from one address');
+  readonly #trusted: (address: string) => boolean;
+  /** One close listener shared by every socket (`this` is the socket), taken off at the upgrade. */
+  readonly #onClose: (this: Socket) => void;
+
+  constructor(
+    private readonly opts: ConnectionGuardOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.#trusted = trustedPeer(opts.trustProxy);
+    const release = (socket: Socket) => this.#release(socket);
+    this.#onClose = function (this: Socket) {
+      release(this);
+    };
+  }
+
+  /** Starts guarding the server's connections. */
+  install(server: Server): void {
+    server.timeout = this.opts.idleTimeoutMs;
+    // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
+    server.prependListener('connection', (socket: Socket) => this.#connected(socket));
+    server.prependListener('upgrade', (_req, socket: Socket) => this.#release(socket));
+  }
+
+  /** Open HTTP connections counted under this address's key (tests, diagnostics). */
+  open(ip: string): number {
+    return this.#open.get(addressKey(ip)) ?? 0;
+  }
+
+  #connected(socket: Counted): void {
+    const ip = socket.remoteAddress;
+    if (!ip || this.#trusted(ip)) return;
+    const key = addressKey(ip);
+    const n = this.#open.get(key) ?? 0;
+    if (n >= this.opts.perAddress) {
+      this.#refusals.refused(this.log, key, n);
+      socket.destroy();
+      return;
+    }
+    this.#open.set(key, n + 1);
+    socket[COUNTED] = key;
+    socket.on('close', this.#onClose);
+  }
+
+  /** Gives back the socket's slot (at its upgrade or close, whichever comes first). */
+  #release(socket: Counted): void {
+    const key = socket[COUNTED];
+    if (!key) return;
+    socket[COUNTED] = null;
+    socket.off('close', this.#onClose);
+    const left = (this.#open.get(key) ?? 1) - 1;
+    if (left > 0) this.#open.set(key, left);
+    else this.#open.delete(key);
+  }
+}
+
+/** Whether a TCP peer is a trusted proxy, as Fastify's `trustProxy` takes the setting. */
+function trustedPeer(trust: boolean | readonly string[]): (address: string) => boolean {
+  if (trust === true) return () => true;
+  if (trust === false || trust.length === 0) return () => false;
+  const ranges = trust.map((a) => (a.includes('/') ? ipaddr.parseCIDR(a) : ipaddr.parseCIDR(`${a}/${ipaddr.parse(a).kind() === 'ipv4' ? 32 : 128}`)));
+  return (address) => {
+    const bare = address.split('%')[0]!;
+    if (!ipaddr.isValid(bare)) return false;
+    const addr = ipaddr.process(bare);
+    return ranges.some(([net, bits]) => addr.kind() === net.kind() && addr.match(net, bits));
+  };
+}
