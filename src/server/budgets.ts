@@ -1,8 +1,9 @@
 /**
  * Per-user budgets kept in memory on the injected clock: a token bucket per user, the
  * oldest users forgotten past MAX_USERS. Null when BEACON_RATE_LIMITS=off.
- * - stateChanges: ONE budget for status, activity and settings changes, whether they come
- *   over REST or the WebSocket (a user could otherwise spend both).
+ * - stateChanges: ONE budget for status, activity, settings and friend-category changes
+ *   (a category decides what that friend sees), whether they come over REST or the
+ *   WebSocket (a user could otherwise spend both).
  * - statusReads: reads of other users' status, per viewer.
  */
 import { AppError } from './errors.js';

@@ -1,6 +1,7 @@
 /** The friends endpoints of CONTRACT.md "Friends". */
 import { Type } from 'typebox';
 import { Friend, FriendPatchBody, FriendRequest, FriendRequestBody, FriendRequestList, Id } from '../../protocol/index.js';
+import { TOO_MANY_CHANGES } from '../budgets.js';
 import { NoContent, authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const IdParams = Type.Object({ id: Id });
@@ -61,7 +62,10 @@ export async function friendsRoutes(app: App, { services }: RouteOptions): Promi
   app.patch(
     '/users/me/friends/:user_id',
     {
-      schema: { tags, security, params: UserIdParams, body: FriendPatchBody, response: { 200: FriendBody, ...errorResponses(400, 401, 404) } },
+      schema: { tags, security, params: UserIdParams, body: FriendPatchBody, response: { 200: FriendBody, ...errorResponses(400, 401, 404, 429) } },
+      // A category decides what the friend sees of the user: toggling it flips their view of the
+      // user like a status change, so it spends the same budget (budgets.ts).
+      preHandler: async (request) => services.budgets.stateChanges?.spend(authOf(request).userId, TOO_MANY_CHANGES),
     },
     async (request) => ({
       friend: await friends.setCategory(authOf(request).userId, request.params.user_id, request.body.category),

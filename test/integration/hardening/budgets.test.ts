@@ -75,6 +75,31 @@ describe('budgets per user and per socket', () => {
     expect(changes.length).toBeLessThanOrEqual(STATE_CHANGES.burst);
   });
 
+  it('spends the same budget on friend-category changes, so a friend cannot be made to see the user flap without end', async () => {
+    // Acquaintances do not see a `friends`-only status: each toggle flips what Bob sees of Alice.
+    expect((await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { status_visibility: 'friends' } })).statusCode).toBe(200);
+    const { socket: b } = await t.connect(bob.token);
+    await t.connectSeenBy(alice.token, b);
+    const from = b.frames.length;
+    const patch = (category: string) =>
+      t.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${bob.id}`, headers: bearer(alice.token), payload: { category } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await patch(i % 2 ? 'friend' : 'acquaintance')).statusCode);
+    // The settings change above spent one unit of the burst.
+    expect(statuses.filter((s) => s === 200)).toHaveLength(STATE_CHANGES.burst - 1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30 - (STATE_CHANGES.burst - 1));
+    const refused = await patch('friend');
+    expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    t.app.gateway.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    const flips = b.frames.slice(from).filter((f) => f.type === 'friend_status_change' && f.friend_id === alice.id);
+    expect(flips.length).toBeGreaterThan(0);
+    expect(flips.length).toBeLessThanOrEqual(STATE_CHANGES.burst - 1);
+    // The budget refills as status changes' does.
+    t.clock.advance(1000 / STATE_CHANGES.perSecond);
+    expect((await patch('close_friend')).statusCode).toBe(200);
+  });
+
   it('limits reads of other users’ status per viewer, never one’s own', async () => {
     for (let i = 0; i < STATUS_READS.burst; i++) expect((await read(eve, alice)).statusCode).toBe(200);
     const limited = await read(eve, alice);
