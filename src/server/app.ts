@@ -13,7 +13,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import { ConnectionGuard } from './connection-guard.js';
-import { installErrorHandler } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
 import type { App } from './http-kit.js';
 import { beacon } from './plugin.js';
 import type { Gateway, GatewayOptions } from './realtime/gateway.js';
@@ -67,6 +67,8 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     },
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
   installErrorHandler(app);

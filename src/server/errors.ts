@@ -2,7 +2,8 @@
  * The error catalogue and the one error handler. Every error leaves as
  * `{code, message}` with a stable code; 5xx never say more than "internal error".
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../protocol/index.js';
 
 const STATUS_OF: Record<ErrorCode, number> = {
@@ -104,4 +105,34 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` });
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL that cannot be decoded (`%ff`) or a path parameter past
+ * its length limit is answered `{code, message}` like every other bad request.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply.status(tooLong ? 414 : 400).send({ code: 'VALIDATION_ERROR', message: tooLong ? 'A path parameter is too long' : 'The URL is malformed' });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node's parser refuses before any route sees them
+ * (a malformed request line, a control character in a header, headers too large, a request
+ * that took too long) get `{code, message}` too, then the connection is closed.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'The request took too long to arrive']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request headers are too large']
+        : [400, 'Bad Request', 'Malformed request'];
+  this.log.debug({ err: { code: err.code, message: err.message } }, 'malformed request refused');
+  if (socket.writable) {
+    const body = JSON.stringify({ code: 'VALIDATION_ERROR', message });
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

@@ -22,6 +22,7 @@ import { parseClientFrame } from './client-frames.js';
 import { PendingAuth } from './pending-auth.js';
 import { Connection } from './connection.js';
 import { ARE_YOU_THERE, Fanout } from './fanout.js';
+import { handshakeCheck } from './handshake-check.js';
 import { originCheck } from './origin-check.js';
 import { Registry } from './registry.js';
 import { TokenBucket } from './token-bucket.js';
@@ -121,19 +122,20 @@ export class Gateway {
 
   /** Registers the /ws/status route on the app. */
   route(app: App): void {
-    app.get(
-      '/ws/status',
-      {
-        websocket: true,
-        // The origin first: a refused origin holds no slot of its address's sockets awaiting auth.
-        preValidation: [originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins), this.#pending.check],
-        schema: { hide: true },
-        // ws writes the 101 response itself, so headers set for it are never sent: skip
-        // @fastify/helmet's per-request work on every upgrade (when the app uses helmet).
-        helmet: false,
-      },
-      (socket, req) => this.#accept(socket, req),
-    );
+    app.route({
+      method: 'GET',
+      url: '/ws/status',
+      // A bad handshake first, then the origin: a refused one holds no slot of its address's sockets awaiting auth.
+      preValidation: [handshakeCheck, originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins), this.#pending.check],
+      schema: { hide: true },
+      // ws writes the 101 response itself, so headers set for it are never sent: skip
+      // @fastify/helmet's per-request work on every upgrade (when the app uses helmet).
+      helmet: false,
+      wsHandler: (socket, req) => this.#accept(socket, req),
+      // A plain GET or HEAD of the socket's URL.
+      handler: async (_req, reply) =>
+        reply.status(426).header('upgrade', 'websocket').send({ code: 'VALIDATION_ERROR', message: 'This is the WebSocket endpoint: open it as a WebSocket (Upgrade: websocket)' }),
+    });
   }
 
   /**
