@@ -139,6 +139,33 @@ describe('status API', () => {
     expect((await activity(alice, { activity: 'flying' })).statusCode).toBe(400);
   });
 
+  it('shows activity details alike on a friend’s socket, in their next ready and over REST, every key cleaned whatever its value', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connectSeenBy(alice.token, b);
+    // The tester's payload: keys with bidi and control characters, with number and boolean values.
+    const details = { 'score\u202e': 3, 'mode\u202e': 'ranked', 'line\nbreak\u0007': true };
+    const shown = { 'score ': 3, 'mode ': 'ranked', 'line break ': true };
+    const isChange = (f: { type: string; friend_id?: unknown; activity?: unknown }) => f.type === 'friend_status_change' && f.friend_id === alice.id;
+    let own: unknown;
+    const frame = await b.after(async () => {
+      own = (await activity(alice, { activity: 'playing_pong', details })).json();
+    }, (f) => isChange(f) && f.activity === 'playing_pong');
+    expect(frame.activity_details).toEqual(shown);
+    expect(own).toMatchObject({ activity_details: shown });
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json().activity_details).toEqual(shown);
+    expect((await friendsStatus(bob)).json()[0].activity_details).toEqual(shown);
+    const again = await t.connect(bob.token);
+    expect((again.ready.friends as Array<{ activity_details: unknown }>)[0]!.activity_details).toEqual(shown);
+
+    // A game server's details go the same way.
+    const served = await b.after(
+      () => game({ event: 'match_started', match_id: 'm-1', player_ids: [alice.id], details: { 'round\u2066': 2, 'ranked\r': false } }),
+      (f) => isChange(f) && f.activity === 'playing_pong' && f.activity_details !== null && 'round ' in (f.activity_details as object),
+    );
+    expect(served.activity_details).toEqual({ 'round ': 2, 'ranked ': false });
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json().activity_details).toEqual({ 'round ': 2, 'ranked ': false });
+  });
+
   it('lists friends sorted: online, in_game, busy, away, then offline by last_seen, and filters online', async () => {
     const names = ['u_on', 'game', 'dnd', 'afk', 'gone_early', 'gone_late', 'never'];
     const users: Record<string, U> = {};

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hasUnsafeText } from '../../../src/protocol/index.js';
 import { cleanDetails } from '../../../src/server/status/activity-details.js';
 
 describe('activity details as friends see them', () => {
@@ -21,6 +22,22 @@ describe('activity details as friends see them', () => {
     expect(cleanDetails({ 'map\u202e': 'Dust\n2\u2066x', mode: 'ranked\u0000' })).toEqual({ 'map ': 'Dust 2 x', mode: 'ranked ' });
     // Right-to-left text and its marks are not controls.
     expect(cleanDetails({ map: '\u200fמפה' })).toEqual({ map: '\u200fמפה' });
+  });
+
+  it('cleans every key the same way, whatever its value: a number or a boolean too', () => {
+    // The tester's payload: before, only keys with text values were cleaned, so "score\u202e"
+    // reached friends and reversed their friend list.
+    const cleaned = cleanDetails({ 'score\u202e': 3, 'mode\u202e': 'ranked', 'line\nbreak\u0007': true, 'ok\u2066': false, 'sep\u2028': 0 });
+    expect(cleaned).toEqual({ 'score ': 3, 'mode ': 'ranked', 'line break ': true, 'ok ': false, 'sep ': 0 });
+    for (const key of Object.keys(cleaned!)) expect(hasUnsafeText(key), JSON.stringify(key)).toBe(false);
+  });
+
+  it('counts two keys that clean to the same one once, the later value shown', () => {
+    const many = { 'a\n': 1, 'a\t': 2, ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i])) };
+    const cleaned = cleanDetails(many)!;
+    expect(cleaned['a ']).toBe(2);
+    expect(Object.keys(cleaned)).toHaveLength(16);
+    expect(cleaned.k14).toBe(14);
   });
 
   it('answers null for nothing to show', () => {
