@@ -129,6 +129,26 @@ describe('status API', () => {
     expect(res.statusCode).toBe(400);
   });
 
+  it('rejects an expires_at in the past with no custom message, or one being cleared, and changes nothing (REST and socket)', async () => {
+    const { socket: a } = await t.connect(alice.token);
+    const past = new Date(t.clock.now() - 1000).toISOString();
+    // No message now and none sent: before, the time was never read and the status was set (200).
+    for (const payload of [{ status: 'busy', expires_at: past }, { status: 'busy', custom_message: null, expires_at: past }, { status: 'away', expires_at: new Date(t.clock.now()).toISOString() }]) {
+      const res = await put(alice, payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: 'expires_at must be in the future' });
+    }
+    const refused = await a.after(
+      () => a.send({ type: 'set_status', status: 'busy', expires_at: past }),
+      (f) => f.type === 'error',
+    );
+    expect(refused).toMatchObject({ code: 'VALIDATION_ERROR' });
+    const me = await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(alice.token) });
+    expect(me.json()).toMatchObject({ status: 'online', custom_message: null });
+    // A time in the future with no message is still taken (there is nothing for it to clear).
+    expect((await put(alice, { status: 'busy', expires_at: new Date(t.clock.now() + 60_000).toISOString() })).json()).toMatchObject({ status: 'busy', custom_message: null });
+  });
+
   it('sets an activity; a declared game shows in_game', async () => {
     await t.connect(alice.token);
     expect((await activity(alice, { activity: 'watching_match' })).json()).toMatchObject({ status: 'online', activity: 'watching_match' });

@@ -33,11 +33,14 @@ export class StatusCommands {
 
   async setStatus(userId: number, body: SetStatusBody): Promise<View> {
     checkMessage(body.custom_message, 'custom_message');
+    // An expires_at that is not in the future is refused whatever the message (protocol.md §4),
+    // also with no message to clear or one being cleared: the request changes nothing then.
+    const expiresAt = parseExpiry(body.expires_at ?? null, this.port.now());
     await this.port.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
     // expires_at alone sets when the current message clears; it does not clear it now.
     const message = body.custom_message !== undefined ? body.custom_message : this.port.engine.ownCustomMessage(userId);
-    const custom = touched ? { message, expiresAt: message === null ? null : parseExpiry(body.expires_at ?? null, this.port.now()) } : null;
+    const custom = touched ? { message, expiresAt: message === null ? null : expiresAt } : null;
     this.port.input(userId, { op: 'status', status: body.status, custom });
     return this.port.viewOf(userId, 'self');
   }
