@@ -41,6 +41,8 @@ import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
 import { PresenceService, type PresenceDeps } from './status/presence-service.js';
+import { userTopic } from './status/presence-events.js';
+import { GameInvites } from './games/game-invites.js';
 import { AccountRepository } from './users/account-repository.js';
 import { AccountService } from './users/account-service.js';
 import { AdminRoles } from './users/admin-roles.js';
@@ -65,12 +67,14 @@ export interface Services {
   users: UserRepository;
   sessions: SessionRepository;
   /** Hourly deletes of status history past its retention and of expired login sessions. */
-  housekeeping: Housekeeping<'history' | 'sessions'>;
+  housekeeping: Housekeeping<'history' | 'sessions' | 'invites'>;
   friendRepo: FriendRepository;
   friends: FriendsService;
   auth: AuthService;
   bus: EventBus;
   presence: PresenceService;
+  /** Game invitations and their acceptance (games/game-invites.ts). */
+  invites: GameInvites;
   /** Per-user rate budgets shared by REST and the WebSocket. */
   budgets: Budgets;
   /** Request limits and login budgets shared through Redis (several instances), or null: each instance counts its own. */
@@ -173,10 +177,12 @@ export async function createServices(
       (redis ? new RedisPresenceStore({ target: redis, prefix: config.redisPrefix, onError: () => metrics.redisError('store') }) : new LocalPresenceStore());
     const historyRepo = new HistoryRepository(database.db);
     const history = new HistoryRecorder(historyRepo, { intervalMs: config.persistIntervalMs, now, log });
+    const invites = new GameInvites({ db: database.db, graph, publish: (userId, event) => bus.publish(userTopic(userId), event), now });
     const housekeeping = new Housekeeping(
       {
         history: { what: 'status history past its retention', prune: (at) => historyRepo.prune(at - config.historyRetentionDays * 86_400_000) },
         sessions: { what: 'login sessions a day after they expired', prune: (at) => sessions.prune(at - SESSION_KEEP_AFTER_EXPIRY_MS) },
+        invites: { what: 'game invitations past their expiry', prune: (at) => invites.prune(at) },
       },
       { now, log },
     );
@@ -225,6 +231,7 @@ export async function createServices(
       auth,
       bus,
       presence,
+      invites,
       budgets: createBudgets(config.rateLimits, now),
       limits,
       account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, notifications: notificationRepo, now }),

@@ -30,6 +30,31 @@ describe('game invitations', () => {
     expect(accepted).toMatchObject({ invite_id: inviteId, by_user_id: bob.id });
   });
 
+  it('sends the inviter nothing for an acceptance of an invitation not made to that friend, and only one for it', async () => {
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    const carol = await t.register('carol');
+    await t.befriend(alice, bob);
+    await t.befriend(alice, carol);
+    const { socket: a } = await t.connect(alice.token);
+    const invited = await t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/${bob.id}/invite`, headers: bearer(alice.token) });
+    const inviteId = invited.json().invite_id as string;
+    const accept = (who: { token: string }, id: string) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/${alice.id}/invite/${id}/accept`, headers: bearer(who.token) });
+    const from = a.mark();
+    const forged = await accept(carol, '5120fb64-0000-4000-8000-000000000000');
+    expect(forged.statusCode).toBe(404);
+    expect(forged.json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await accept(carol, inviteId)).statusCode).toBe(404);
+    expect((await accept(bob, inviteId)).statusCode).toBe(204);
+    expect((await accept(bob, inviteId)).statusCode).toBe(404);
+    await a.next((f) => f.type === 'game_invite_accepted', { from });
+    await new Promise((r) => setTimeout(r, 100));
+    t.app.gateway.flush();
+    const got = a.frames.slice(from).filter((f) => f.type === 'game_invite_accepted');
+    expect(got).toEqual([expect.objectContaining({ invite_id: inviteId, by_user_id: bob.id })]);
+  });
+
   it('is for friends only, and ids are checked', async () => {
     const alice = await t.register('alice');
     const carol = await t.register('carol');

@@ -10,6 +10,7 @@ import { friendshipsByFriend } from './migrations/007-friendships-by-friend.js';
 import { sessionsByExpiry } from './migrations/008-sessions-by-expiry.js';
 import { settingsVersion } from './migrations/009-settings-version.js';
 import { noStatusIndex } from './migrations/010-no-status-index.js';
+import { gameInvites } from './migrations/011-game-invites.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -23,6 +24,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '008-sessions-by-expiry': sessionsByExpiry(),
     '009-settings-version': settingsVersion(),
     '010-no-status-index': noStatusIndex(),
+    '011-game-invites': gameInvites(),
   };
 }
 

@@ -151,6 +151,14 @@ export interface NotificationSettingsTable {
   period_minutes: number;
 }
 
+/** A game invitation not yet answered (games/game-invites.ts). */
+export interface GameInvitesTable {
+  id: string;
+  from_user_id: number;
+  to_user_id: number;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   user_sessions: UserSessionsTable;
@@ -166,4 +174,5 @@ export interface DatabaseSchema {
   push_subscriptions: PushSubscriptionsTable;
   notification_watches: NotificationWatchesTable;
   notification_settings: NotificationSettingsTable;
+  game_invites: GameInvitesTable;
 }

@@ -22,7 +22,7 @@ export async function inviteRoutes(app: App, { services }: RouteOptions): Promis
       },
       config: rateLimit(services, 10, 60_000, 'user'),
     },
-    async (request, reply) => reply.code(202).send({ invite_id: await services.presence.invite(authOf(request).userId, request.params.user_id) }),
+    async (request, reply) => reply.code(202).send({ invite_id: await services.invites.invite(authOf(request).userId, request.params.user_id) }),
   );
 
   app.post(
@@ -31,14 +31,14 @@ export async function inviteRoutes(app: App, { services }: RouteOptions): Promis
       schema: {
         tags,
         security,
-        summary: 'Accept a friend’s invitation (they get game_invite_accepted)',
+        summary: 'Accept a friend’s invitation made to you, once, within 10 minutes (they get game_invite_accepted; 404 otherwise)',
         params: Type.Object({ user_id: Id, invite_id: InviteId }),
         response: { ...NoContent, ...errorResponses(400, 401, 404, 429) },
       },
       config: rateLimit(services, 10, 60_000, 'user'),
     },
     async (request, reply) => {
-      await services.presence.acceptInvite(authOf(request).userId, request.params.user_id, request.params.invite_id);
+      await services.invites.accept(authOf(request).userId, request.params.user_id, request.params.invite_id);
       return reply.code(204).send(null);
     },
   );
