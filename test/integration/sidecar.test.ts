@@ -114,6 +114,18 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     expect(carol.ready.self).toMatchObject({ display_name: 'Carol' });
   });
 
+  it('shows "?" for a host name of only invisible characters, and the id for such a name claim, as for a blank one', async () => {
+    const { app, alice, bobId } = await aliceSeesBob();
+    // Hangul filler, zero-width space, Braille blank, word joiner: a friend would see no name at all.
+    const renamed = await alice.socket.after(
+      () => service(app, 'PUT', '/users', { users: [{ id: 'bob', name: '\u3164\u200b\u2800\u2060' }] }),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bobId && typeof f.display_name === 'string' && f.display_name !== 'Bob',
+    );
+    expect(renamed).toMatchObject({ display_name: '?' });
+    const carol = await app.connect(await sign('carol', '\u200b\u3164\u00ad'));
+    expect(carol.ready.self).toMatchObject({ display_name: 'carol' });
+  });
+
   it('refuses tokens it should not trust: another signer, expired, none at all', async () => {
     const app = await sidecar();
     for (const token of [await sign('alice', 'Alice', 'another-secret-0123456789'), await sign('alice', 'Alice', SECRET, '-1m'), 'not-a-jwt']) {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Role, User } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
+import { displayNameFrom } from '../users/display-name.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -51,12 +52,14 @@ export class AuthService {
   async register(input: { username: string; password: string; displayName?: string; userAgent: string | null }): Promise<AuthResult> {
     const problem = passwordProblem(input.password, input.username);
     if (problem) throw new AppError('VALIDATION_ERROR', problem);
+    // No display name: the username. One given must show something (users/display-name.ts), as on a rename.
+    const displayName = input.displayName === undefined ? input.username : displayNameFrom(input.displayName);
     const passwordHash = await hash(input.password);
     // Never admin by registering a name, even one in BEACON_ADMINS (see users/admin-roles.ts).
     const role: Role = 'user';
     const user = await this.users.create({
       username: input.username,
-      displayName: input.displayName?.trim() || input.username,
+      displayName,
       passwordHash,
       role,
       now: this.opts.now(),

@@ -5,13 +5,13 @@
  * username starts with `~` (never a valid Beacon username) and they have no password.
  */
 import { randomBytes } from 'node:crypto';
-import { NAME_UNSAFE_CHARS, type Role } from '../../protocol/index.js';
+import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import type { HostUserId } from '../ports/identity.js';
+import { hostDisplayName } from '../users/display-name.js';
 
 const CHUNK = 500;
 const MAX_ID = 128;
-const MAX_NAME = 40;
 
 /** A host id as Beacon stores it; throws on one that cannot be an id. */
 export function hostId(id: HostUserId): string {
@@ -20,13 +20,14 @@ export function hostId(id: HostUserId): string {
   return s;
 }
 
-/** A name as the users table takes it (40 characters). */
 /**
- * A host's name as Beacon shows it: line breaks, control characters and bidi controls become
- * spaces (as Beacon's own names refuse them: a name must not write lines into a friend's
- * notification or reverse the text around it), trimmed, at most MAX_NAME characters.
+ * A host's name as Beacon shows it (users/display-name.ts, the rules of Beacon's own names):
+ * line breaks, control characters and bidi controls become spaces (a name must not write lines
+ * into a friend's notification or reverse the text around it), trimmed, at most 40 characters
+ * (as the users table takes it); `?` when nothing visible is left, blank or only invisible
+ * characters.
  */
-export const clipName = (name: string): string => [...name.replace(NAME_UNSAFE_CHARS, ' ').trim()].slice(0, MAX_NAME).join('') || '?';
+export const clipName = (name: string): string => hostDisplayName(name);
 
 export class IdMap {
   readonly #toInternal = new Map<string, number>();

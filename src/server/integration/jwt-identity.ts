@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { HostUser, IdentityPort } from '../ports/identity.js';
+import { hasVisibleCharacter } from '../users/display-name.js';
 
 export interface JwtIdentityOptions {
   /** Shared HS256 secret (at least 16 characters). */
@@ -15,7 +16,7 @@ export interface JwtIdentityOptions {
   audience?: string | null;
   /** Claim holding the user's id (default `sub`). */
   idClaim?: string;
-  /** Claim holding the name friends see (default `name`; falls back to the id). */
+  /** Claim holding the name friends see (default `name`; falls back to the id when it shows nothing). */
   nameClaim?: string;
   /** Claim that is `true` for admins (default none: nobody is admin by token). */
   adminClaim?: string | null;
@@ -55,7 +56,8 @@ function userOf(payload: JWTPayload, idClaim: string, nameClaim: string, adminCl
   const name = payload[nameClaim];
   return {
     id,
-    name: typeof name === 'string' && name.trim() !== '' ? name : String(id),
+    // A blank name, or one only of characters that draw nothing, is no name: friends see the id.
+    name: typeof name === 'string' && hasVisibleCharacter(name) ? name : String(id),
     admin: adminClaim !== null && payload[adminClaim] === true,
     expiresAt: (payload.exp as number) * 1000,
   };

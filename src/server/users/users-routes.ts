@@ -2,6 +2,7 @@
 import { Type } from 'typebox';
 import { ProfilePatchBody, User, UserSearchQuery } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
+import { displayNameFrom } from './display-name.js';
 import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const SEARCH_LIMIT = 20;
@@ -29,8 +30,8 @@ export async function usersRoutes(app: App, { services }: RouteOptions): Promise
     },
     async (request) => {
       const { userId } = authOf(request);
-      const displayName = request.body.display_name.trim();
-      if (displayName === '') throw new AppError('VALIDATION_ERROR', 'body/display_name must not be blank');
+      // Trimmed, and something a friend can see: not blank, not only invisible characters (display-name.ts).
+      const displayName = displayNameFrom(request.body.display_name);
       const user = await services.users.setDisplayName(userId, displayName);
       if (!user) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
       services.presence.renamed([userId]);

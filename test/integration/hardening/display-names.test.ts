@@ -40,8 +40,29 @@ describe.each(testDialects())('display names on %s', (dialect) => {
     expect(me.json()).toMatchObject({ display_name: 'alice' });
   });
 
+  // Finding (attacker test): a name of only characters that draw nothing passed the blank
+  // check (which trimmed spaces only), and friends then saw a user with no name.
+  const INVISIBLE = ['\u200b', '\u2060', '\u3164', '\u2800', '\u115f', '\uffa0', '\u034f', '\u00ad', '\u180e', '\u200d\u200d\u200d', '\ufeff', ' \u3164\u3164 '];
+
+  it.each(INVISIBLE.map((name) => [JSON.stringify(name), name]))(
+    'refuses %s, a name with nothing visible, at registration and on rename, with the 400 a blank name gets',
+    async (_shown, name) => {
+      const blank = await rename('   ');
+      expect(blank.statusCode).toBe(400);
+      for (const res of [await register('nobody', name), await rename(name)]) {
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toEqual(blank.json());
+        expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: 'body/display_name must not be blank' });
+      }
+      const me = await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) });
+      expect(me.json()).toMatchObject({ display_name: 'alice' });
+      const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'nobody', password: 'pass-phrase-for-tests' } });
+      expect(login.statusCode).toBe(401);
+    },
+  );
+
   it('still takes names in any script, with spaces, accents and emoji', async () => {
-    for (const name of ['Zoë Saldaña', '李小龙', 'محمد علي', 'Ana 🏓', 'שלום']) {
+    for (const name of ['Zoë Saldaña', '李小龙', 'محمد علي', 'Ana 🏓', 'שלום', 'می\u200cخواهم', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}']) {
       const res = await rename(name);
       expect(res.statusCode, name).toBe(200);
       expect(res.json()).toMatchObject({ display_name: name });

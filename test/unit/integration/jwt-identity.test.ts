@@ -14,6 +14,14 @@ describe('jwtIdentity (sidecar host tokens)', () => {
     expect(await identity.authenticate(await sign({ uid: 'u-1', staff: 'yes' }))).toMatchObject({ id: 'u-1', name: 'u-1', admin: false });
   });
 
+  it('falls back to the id for a name claim that shows nothing: blank, or only invisible characters', async () => {
+    const identity = jwtIdentity({ secret: SECRET });
+    for (const name of ['', '   ', '\u200b', '\u3164\u3164', '\u2800', '\u115f\uffa0', '\u034f\u00ad\u180e', '\u2060\u200d']) {
+      expect(await identity.authenticate(await sign({ sub: 'u-1', name })), JSON.stringify(name)).toMatchObject({ id: 'u-1', name: 'u-1' });
+    }
+    expect(await identity.authenticate(await sign({ sub: 'u-1', name: 'Zoë\u200b' }))).toMatchObject({ name: 'Zoë\u200b' });
+  });
+
   it('makes nobody admin without an admin claim configured', async () => {
     const identity = jwtIdentity({ secret: SECRET });
     expect(await identity.authenticate(await sign({ sub: 'u-1', admin: true, is_admin: true }))).toMatchObject({ admin: false });

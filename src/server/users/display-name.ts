@@ -1,0 +1,51 @@
+/**
+ * Display names, as friends see them in lists, toasts and system notifications. One set of
+ * rules for every path that sets one: sign-up (auth-service.ts register()), a rename
+ * (PATCH /users/me) and, in the integration modes, the host's names (integration/id-map.ts).
+ *
+ * A name holds no line breaks, control characters or bidi controls (NAME_UNSAFE_CHARS: the
+ * request schema refuses them from a person; a host's become spaces), is trimmed, and has at
+ * least one character a friend can see. "   " is blank, and so is a name made only of
+ * characters that draw nothing: zero-width spaces and joiners, the soft hyphen, variation
+ * selectors and other default-ignorable code points (Hangul fillers among them), combining
+ * marks with nothing to sit on, and blanks that fonts draw empty (Braille pattern blank U+2800,
+ * musical null notehead U+1D159). Such characters stay allowed inside a name that shows
+ * something: emoji sequences need the zero-width joiner, Persian the non-joiner.
+ */
+import { NAME_UNSAFE_CHARS } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+
+/** At most this many characters (code points, as the request schema counts them). */
+export const MAX_DISPLAY_NAME = 40;
+
+const DRAWS_NOTHING = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\p{Cc}\u2800\u3164\u115F\u1160\uFFA0\u{1D159}]/gu;
+/** NAME_UNSAFE_CHARS is global (stateful with test()): this copy only answers whether there is one. */
+const UNSAFE = new RegExp(NAME_UNSAFE_CHARS.source);
+
+/** Whether `name` has at least one character that a friend sees drawn. */
+export function hasVisibleCharacter(name: string): boolean {
+  return name.replace(DRAWS_NOTHING, '') !== '';
+}
+
+/**
+ * The display name a person asked for, as it is stored: trimmed. `400 VALIDATION_ERROR` when
+ * nothing visible is left ("must not be blank", as for spaces only), when it is too long or
+ * holds a line break, control character or bidi control (the schema refuses these first).
+ */
+export function displayNameFrom(raw: string, field = 'body/display_name'): string {
+  const name = raw.trim();
+  if (!hasVisibleCharacter(name)) throw new AppError('VALIDATION_ERROR', `${field} must not be blank`);
+  if ([...name].length > MAX_DISPLAY_NAME) throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_DISPLAY_NAME} characters`);
+  if (UNSAFE.test(name)) throw new AppError('VALIDATION_ERROR', `${field} may not hold line breaks, control characters or bidi controls`);
+  return name;
+}
+
+/**
+ * A host's name as Beacon shows it: what no name may hold becomes spaces, trimmed, at most
+ * MAX_DISPLAY_NAME characters; `?` when nothing visible is left (an empty name, or one only of
+ * invisible characters), so friends never see a user without a name.
+ */
+export function hostDisplayName(name: string): string {
+  const clipped = [...name.replace(NAME_UNSAFE_CHARS, ' ').trim()].slice(0, MAX_DISPLAY_NAME).join('').trim();
+  return hasVisibleCharacter(clipped) ? clipped : '?';
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../../src/server/errors.js';
+import { displayNameFrom, hasVisibleCharacter, hostDisplayName } from '../../../src/server/users/display-name.js';
+
+/** Names a friend would see as nothing at all (the tester's list, and a few more of the kind). */
+const INVISIBLE_NAMES: ReadonlyArray<[string, string]> = [
+  ['zero width space', '\u200b'],
+  ['word joiner', '\u2060'],
+  ['Hangul filler', '\u3164'],
+  ['Braille pattern blank', '\u2800'],
+  ['Hangul choseong filler', '\u115f'],
+  ['Hangul jungseong filler', '\u1160'],
+  ['halfwidth Hangul filler', '\uffa0'],
+  ['combining grapheme joiner', '\u034f'],
+  ['soft hyphen', '\u00ad'],
+  ['Mongolian vowel separator', '\u180e'],
+  ['three zero width joiners', '\u200d\u200d\u200d'],
+  ['byte order mark', '\ufeff'],
+  ['a combining accent on nothing', '\u0301'],
+  ['variation selector and a tag', '\ufe0f\u{E0041}'],
+  ['ideographic spaces with fillers', '\u3000\u3164\u3000'],
+];
+
+describe('display names', () => {
+  it.each(INVISIBLE_NAMES)('finds nothing visible in a %s', (_what, name) => {
+    expect(hasVisibleCharacter(name)).toBe(false);
+    expect(hasVisibleCharacter(`  ${name}  `)).toBe(false);
+  });
+
+  it('finds something visible in names of every script, emoji sequences and names with invisible characters inside', () => {
+    for (const name of ['a', 'Zoë', '李小龙', 'محمد', 'שלום', '🏓', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', 'می\u200cخواهم', '_', 'ـ', 'Bob\u3164']) {
+      expect(hasVisibleCharacter(name), JSON.stringify(name)).toBe(true);
+    }
+  });
+
+  it('refuses a name with nothing visible as a blank one is refused, and trims one that shows something', () => {
+    const refusal = (name: string) => {
+      try {
+        displayNameFrom(name);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
+    const blank = refusal('   ');
+    expect(blank).toBeInstanceOf(AppError);
+    expect(blank).toMatchObject({ code: 'VALIDATION_ERROR', message: 'body/display_name must not be blank' });
+    for (const [, name] of INVISIBLE_NAMES) expect(refusal(name), JSON.stringify(name)).toEqual(blank);
+    expect(displayNameFrom('  Zoë 🏓  ')).toBe('Zoë 🏓');
+    expect(refusal('x'.repeat(41))).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(refusal('bob\u202e')).toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+
+  it('shows "?" for a host name with nothing visible, and cleans and clips the others', () => {
+    for (const [, name] of INVISIBLE_NAMES) expect(hostDisplayName(name), JSON.stringify(name)).toBe('?');
+    expect(hostDisplayName('')).toBe('?');
+    expect(hostDisplayName('\n\u202e\u0007')).toBe('?');
+    expect(hostDisplayName('Bob\nYour session expired\u202e\u0007')).toBe('Bob Your session expired');
+    expect(hostDisplayName('A very long name that goes well beyond forty characters')).toBe('A very long name that goes well beyond f');
+  });
+});
