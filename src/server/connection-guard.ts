@@ -33,11 +33,10 @@ export interface ConnectionGuardOptions {
   trustProxy: boolean | readonly string[];
 }
 
-const COUNTED = Symbol('beacon.countedUnder');
-type Counted = Socket & { [COUNTED]?: string | null };
-
 export class ConnectionGuard {
   readonly #open = new Map<string, number>();
+  /** The key each counted socket holds a slot under, until its upgrade or close (nothing is left on an upgraded socket). */
+  readonly #keyOf = new WeakMap<Socket, string>();
   readonly #refusals = new RefusalLog('connections refused: too many open HTTP connections from one address');
   readonly #trusted: (address: string) => boolean;
   /** One close listener shared by every socket (`this` is the socket), taken off at the upgrade. */
@@ -67,7 +66,7 @@ export class ConnectionGuard {
     return this.#open.get(addressKey(ip)) ?? 0;
   }
 
-  #connected(socket: Counted): void {
+  #connected(socket: Socket): void {
     const ip = socket.remoteAddress;
     if (!ip || this.#trusted(ip)) return;
     const key = addressKey(ip);
@@ -78,15 +77,15 @@ export class ConnectionGuard {
       return;
     }
     this.#open.set(key, n + 1);
-    socket[COUNTED] = key;
+    this.#keyOf.set(socket, key);
     socket.on('close', this.#onClose);
   }
 
   /** Gives back the socket's slot (at its upgrade or close, whichever comes first). */
-  #release(socket: Counted): void {
-    const key = socket[COUNTED];
-    if (!key) return;
-    socket[COUNTED] = null;
+  #release(socket: Socket): void {
+    const key = this.#keyOf.get(socket);
+    if (key === undefined) return;
+    this.#keyOf.delete(socket);
     socket.off('close', this.#onClose);
     const left = (this.#open.get(key) ?? 1) - 1;
     if (left > 0) this.#open.set(key, left);
