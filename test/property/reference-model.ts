@@ -27,10 +27,14 @@ export interface Seen {
   activity_since: string | null;
 }
 
-/** The truth about a subject: its own view, and when it hid (null if not hidden or never seen). */
+/**
+ * The truth about a subject: its own view, when it hid (null if not hidden or never seen), and
+ * when it last unhid (null if never): others see no activity start before that moment.
+ */
 export interface Truth {
   self: Seen;
   hiddenAt: number | null;
+  unhiddenAt?: number | null;
 }
 
 /**
@@ -88,8 +92,14 @@ export function expectedView(truth: Truth, settings: ModelSettings, tier: Tier):
     last_seen: offline && allowed(settings.last_seen_visibility, tier) ? toMinute(t.last_seen) : null,
     // Details and since follow the activity's audience; since is a timestamp, to the minute.
     activity_details: activity ? t.activity_details : null,
-    activity_since: activity ? toMinute(t.activity_since) : null,
+    activity_since: activity ? toMinute(notBefore(t.activity_since, truth.unhiddenAt ?? null)) : null,
   };
+}
+
+/** An ISO time, or `floor` (ms) when that is later: what was done while hidden stays hidden. */
+function notBefore(iso: string | null, floor: number | null): string | null {
+  if (iso === null || floor === null || Date.parse(iso) >= floor) return iso;
+  return new Date(floor).toISOString();
 }
 
 export function seenOf(v: Record<string, unknown>): Seen {

@@ -26,6 +26,7 @@ export class WorldRunner {
   readonly #pairs = new Map<string, { ab: Category; ba: Category }>();
   readonly #settings: ModelSettings[];
   readonly #hiddenAt: Array<number | null>;
+  readonly #unhiddenAt: Array<number | null>;
   readonly #live = new Map<number, Live>();
   mismatches: string[] = [];
 
@@ -35,6 +36,7 @@ export class WorldRunner {
   ) {
     this.#settings = users.map(() => ({ ...DEFAULT_SETTINGS }));
     this.#hiddenAt = users.map(() => null);
+    this.#unhiddenAt = users.map(() => null);
   }
 
   async #call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, who: PoolUser, payload?: object) {
@@ -106,6 +108,7 @@ export class WorldRunner {
       this.#hiddenAt[i] = self.status === 'offline' ? (self.last_seen === null ? null : Date.parse(self.last_seen)) : this.t.clock.now();
     } else if (next.status_visibility !== 'hidden') {
       this.#hiddenAt[i] = null;
+      if (before.status_visibility === 'hidden') this.#unhiddenAt[i] = this.t.clock.now();
     }
     await this.#call('PUT', '/users/me/status/settings', u, next);
     this.#settings[i] = { ...next };
@@ -153,7 +156,7 @@ export class WorldRunner {
   /** Reads every output channel and records each difference from the model. */
   async observe(): Promise<void> {
     const truths: Truth[] = [];
-    for (let i = 0; i < POOL; i++) truths.push({ self: await this.#truthOf(i), hiddenAt: this.#hiddenAt[i]! });
+    for (let i = 0; i < POOL; i++) truths.push({ self: await this.#truthOf(i), hiddenAt: this.#hiddenAt[i]!, unhiddenAt: this.#unhiddenAt[i]! });
     for (let v = 0; v < POOL; v++) {
       const viewer = this.users[v]!;
       for (let s = 0; s < POOL; s++) {

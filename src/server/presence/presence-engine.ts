@@ -26,6 +26,7 @@ import {
   deriveState,
   expireGames,
   gamesOf,
+  isPresent,
   markInteraction,
   markOffline,
   nextDeadline,
@@ -284,14 +285,16 @@ export class PresenceEngine {
 
   /**
    * A client-declared activity; a game activity starts a client game, any other ends it.
-   * Rejected (state untouched) while a game server's game is in progress. Counts as an
-   * interaction either way: the user did something.
+   * Rejected (state untouched) while a game server's game is in progress; not kept by a user
+   * with no session and no grace. Counts as an interaction either way: the user did something.
    */
   setActivity(userId: number, activity: Activity, details: ActivityDetails | null = null): ActivityResult {
     const u = this.#ensure(userId);
     markInteraction(u, this.clock.now());
     const rejected = u.serverGames.size > 0;
-    if (!rejected) {
+    // Only a present user has an activity: one declared with no session (offline, grace over)
+    // is not kept, or it would show at the next connect (§5 "Activities and games").
+    if (!rejected && isPresent(u)) {
       u.declaredActivity = activity;
       u.declaredDetails = details;
     }
@@ -344,13 +347,16 @@ export class PresenceEngine {
   }
 
   /**
-   * A hidden user who unhides while offline keeps the last_seen they showed while hidden
-   * (CONTRACT: unhiding never reveals what happened while hidden). No-op unless offline.
+   * A hidden user unhid. With no live session she shows what she showed while hidden (CONTRACT:
+   * unhiding never reveals what happened while hidden): a grace still running (she left while
+   * hidden) ends now, as she looked gone since she hid, and an offline user keeps the last_seen
+   * `lastSeen` she showed. A user with a session, or in a server game, shows her current state.
    */
-  restoreLastSeen(userId: number, lastSeen: number | null): PresenceChange | null {
+  unhide(userId: number, lastSeen: number | null): PresenceChange | null {
     const u = this.#users.get(userId);
-    if (!u || u.state.status !== 'offline') return null;
-    u.lastSeen = lastSeen;
+    if (!u || u.sessions.size > 0) return null;
+    if (u.graceUntil !== null) markOffline(u);
+    if (u.serverGames.size === 0) u.lastSeen = lastSeen;
     return this.#commit(u);
   }
 

@@ -2,7 +2,7 @@
  * The privacy projection: the ONE place that decides what a viewer may see of a user.
  * REST responses, the WebSocket snapshot and every event go through `view`.
  */
-import type { Audience, FriendCategory, Settings, StatusVisibility, View } from '../../protocol/index.js';
+import type { Audience, FriendCategory, Settings, Status, StatusVisibility, View } from '../../protocol/index.js';
 import { lastSeenBucket, sameView, type LastSeenBucket } from '../../protocol/views.js';
 import { isoUtc } from './iso-time.js';
 import type { Subject, ViewerInfo, ViewerTier } from './types.js';
@@ -81,9 +81,9 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
   const { presence, settings } = subject;
   const offline = presence.status === 'offline';
   const activityShown = !offline && canSee(settings.activity_visibility, tier);
-  const since = activityShown ? presence.activitySince : null;
   // Timestamps shown to others are to the minute (less to track); self and admins see them exact.
   const exact = tier === 'self' || tier === 'admin';
+  const since = activityShown ? shownActivitySince(subject, exact) : null;
   const v = assemble(
     subject,
     {
@@ -103,6 +103,26 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     v.manual_status = presence.manualStatus ?? 'online';
   }
   return v;
+}
+
+/**
+ * When the activity started as this viewer may know it: others never see a start before the
+ * user last unhid (what was done while hidden stays invisible, §6); self and admins see the truth.
+ */
+function shownActivitySince(subject: Subject, exact: boolean): number | null {
+  const since = subject.presence.activitySince;
+  const shownSince = subject.shownSince ?? null;
+  if (since === null || exact || shownSince === null) return since;
+  return Math.max(since, shownSince);
+}
+
+/**
+ * The status a user's history records: what their status audience sees (its widest tier is
+ * close friends; everyone else sees this or less), so hidden is offline. A pattern is status
+ * over time and must not tell what hidden hides (§5 "Status history and patterns").
+ */
+export function historyStatus(subject: Subject, nowMs: number): Status {
+  return view(subject, 'close_friend', nowMs).status;
 }
 
 /** Others see last_seen and activity_since to the minute (less to track); the user and admins see them exact. */

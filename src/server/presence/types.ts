@@ -103,6 +103,11 @@ export interface Subject {
    * (the moment they hid, or their last_seen if they were offline then; null if never seen).
    */
   hiddenLastSeen?: number | null;
+  /**
+   * When the user last unhid (ms), or null: others see no activity_since before it, as what was
+   * done while hidden stays invisible (activities and server games started then).
+   */
+  shownSince?: number | null;
 }
 
 export interface ViewerInfo {

@@ -155,7 +155,7 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
   const game = newestGame(u);
   const { status, activity } = effectivePresence({
     serverGame: game?.activity ?? null,
-    present: u.sessions.size > 0 || u.graceUntil !== null,
+    present: isPresent(u),
     declaredActivity: u.declaredActivity,
     manualStatus: u.manualStatus,
     scheduled: layer(u)?.status ?? null,
@@ -175,6 +175,11 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
     lastSeen: u.lastSeen,
     lastActivity: u.lastActivity,
   });
+}
+
+/** Whether the user is present: a live session, or the offline grace after the last one. */
+export function isPresent(u: UserRecord): boolean {
+  return u.sessions.size > 0 || u.graceUntil !== null;
 }
 
 /** The busy/away a schedule or calendar imposes now: a calendar event (busy) wins over a schedule rule. */

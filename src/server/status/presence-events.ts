@@ -31,7 +31,8 @@ export type PresenceInput =
   | { op: 'schedule'; schedule: Schedule | null }
   /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
   /** `version`: the settings' version in the database (users.settings_version); absent from older instances. */
-  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null; version?: number };
+  /** `at`: when the origin applied them (set there): every instance dates an unhiding alike. */
+  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null; version?: number; at?: number };
 
 export type BusEvent =
   /** `version`: the user-level version the input produced at its origin (see PresenceStore). */

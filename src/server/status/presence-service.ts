@@ -17,7 +17,7 @@ import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import type { SocialGraph } from '../ports/social-graph.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { changedViews, tierOf, view, type ChangedView } from '../presence/privacy.js';
+import { changedViews, historyStatus, tierOf, view, type ChangedView } from '../presence/privacy.js';
 import type { PresenceChange, Subject, ViewerTier } from '../presence/types.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { UserRepository } from '../users/user-repository.js';
@@ -545,7 +545,9 @@ export class PresenceService {
    * store first and only then published to the other instances, so an instance that
    * starts watching the user in between finds it in the store.
    */
-  #input(userId: number, input: PresenceInput): void {
+  #input(userId: number, given: PresenceInput): void {
+    // Settings carry when they were applied first: every instance dates an unhiding alike.
+    const input = given.op === 'settings' && given.at === undefined ? { ...given, at: this.deps.now() } : given;
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input, true));
     this.#replicas.share(userId, input);
   }
@@ -597,10 +599,14 @@ export class PresenceService {
     const shown = profile.hiddenLastSeen;
     profile.settings = sharedSettings(input.settings);
     profile.hiddenLastSeen = input.hiddenLastSeen;
-    // Unhiding never reveals what happened while hidden: an offline user keeps the last_seen they showed.
-    const change = unhiding ? this.engine.restoreLastSeen(userId, shown) : null;
+    // Unhiding never reveals what happened while hidden: with no session the user stays as she
+    // looked (offline, the last_seen she showed), and what she does shows only from now on.
+    if (unhiding) profile.shownSince = input.at ?? this.deps.now();
+    const change = unhiding ? this.engine.unhide(userId, shown) : null;
     if (change) this.#writer.markDirty(userId);
-    this.#publishViews(userId, before, this.#subject(userId), { origin });
+    const after = this.#subject(userId);
+    this.#recordHistory(userId, before, after);
+    this.#publishViews(userId, before, after, { origin });
     // Every instance with a socket of the user holds the replica, so each tells its own.
     this.#sink({ kind: 'settings', userId, settings: input.settings });
   }
@@ -627,7 +633,7 @@ export class PresenceService {
 
   #subject(userId: number, presence = this.engine.get(userId)): Subject {
     const p = this.#profile(userId);
-    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen };
+    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen, shownSince: p.shownSince ?? null };
   }
 
   #maybe(change: PresenceChange | null, origin: boolean): void {
@@ -638,9 +644,23 @@ export class PresenceService {
   #changed(change: PresenceChange, origin = false): void {
     // One writer per user: only the instance the rule names writes the row and the history.
     this.#writer.markDirty(change.userId);
-    if (change.before.status !== change.after.status && this.#replicas.isWriter(change.userId)) this.deps.history.record(change.userId, change.after.status);
     if (!this.#profiles.has(change.userId)) return;
-    this.#publishViews(change.userId, this.#subject(change.userId, change.before), this.#subject(change.userId, change.after), { origin });
+    const before = this.#subject(change.userId, change.before);
+    const after = this.#subject(change.userId, change.after);
+    this.#recordHistory(change.userId, before, after);
+    this.#publishViews(change.userId, before, after, { origin });
+  }
+
+  /**
+   * Status history records what the user's status audience saw (historyStatus): hiding writes
+   * `offline`, nothing is written while hidden, unhiding writes what shows then. So a pattern,
+   * or the user's own history and export, never holds what the user did while hidden.
+   */
+  #recordHistory(userId: number, before: Subject, after: Subject): void {
+    if (!this.#replicas.isWriter(userId)) return;
+    const now = this.deps.now();
+    const shown = historyStatus(after, now);
+    if (historyStatus(before, now) !== shown) this.deps.history.record(userId, shown);
   }
 
   /**

@@ -1,4 +1,4 @@
-/** Server games that outlive restarts and crashed game servers, and the last_seen a user unhides with. */
+/** Server games that outlive restarts and crashed game servers, the state a user unhides with, and activities declared with no session. */
 import { describe, expect, it } from 'vitest';
 import type { PersistedPresence } from '../../../src/server/presence/types.js';
 import { ALICE, setup, T0, timings } from './engine-fixture.js';
@@ -74,24 +74,64 @@ describe('server games and their maximum duration', () => {
   });
 });
 
-describe('restoring the last_seen shown while hidden', () => {
+describe('unhiding: the last_seen shown while hidden stays', () => {
   it('sets last_seen of an offline user', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 's1', 'socket');
     advance(5000);
     engine.closeSession(ALICE, 's1', { immediate: true });
     expect(engine.get(ALICE).lastSeen).toBe(T0 + 5000);
-    expect(engine.restoreLastSeen(ALICE, T0 + 1000)?.after).toMatchObject({ status: 'offline', lastSeen: T0 + 1000 });
+    expect(engine.unhide(ALICE, T0 + 1000)?.after).toMatchObject({ status: 'offline', lastSeen: T0 + 1000 });
     expect(engine.snapshotForPersistence(ALICE).lastSeen).toBe(T0 + 1000);
   });
 
-  it('does nothing to a user who is online, in the grace or in a game', () => {
+  it('does nothing to a user with a session or in a server game', () => {
     const { engine } = setup();
     engine.openSession(ALICE, 's1', 'socket');
-    expect(engine.restoreLastSeen(ALICE, T0 - 1)).toBeNull();
+    expect(engine.unhide(ALICE, T0 - 1)).toBeNull();
+    engine.startGame(ALICE, 'm1', 'match');
+    engine.closeSession(ALICE, 's1', { immediate: true });
+    expect(engine.unhide(ALICE, T0 - 1)).toBeNull();
+    expect(engine.get(ALICE)).toMatchObject({ status: 'in_game', lastSeen: T0 });
+  });
+
+  it('in the grace (she left while hidden) ends it now: offline, last seen when she hid, and the grace’s end changes nothing', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.setActivity(ALICE, 'chatting');
+    advance(5000);
     engine.closeSession(ALICE, 's1');
-    expect(engine.restoreLastSeen(ALICE, T0 - 1)).toBeNull();
-    expect(engine.get(ALICE).lastSeen).toBe(T0);
+    advance(2000);
+    expect(engine.get(ALICE).status).toBe('online');
+    expect(engine.unhide(ALICE, T0 + 1000)?.after).toMatchObject({ status: 'offline', activity: null, lastSeen: T0 + 1000 });
+    expect(advance(timings.offlineGraceMs).changes).toEqual([]);
+    expect(engine.get(ALICE)).toMatchObject({ status: 'offline', lastSeen: T0 + 1000 });
+    expect(engine.snapshotForPersistence(ALICE).lastSeen).toBe(T0 + 1000);
+    // Back within what would have been the grace: a real arrival, with no activity kept from before.
+    engine.openSession(ALICE, 's2', 'socket');
+    expect(engine.get(ALICE)).toMatchObject({ status: 'online', activity: 'browsing' });
+  });
+});
+
+describe('an activity declared with no session', () => {
+  it('is not kept once the grace is over, so the next connect shows browsing', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.closeSession(ALICE, 's1');
+    advance(timings.offlineGraceMs);
+    expect(engine.setActivity(ALICE, 'playing_pong', { opponent: 'ghost' })).toEqual({ change: null, rejected: false });
+    expect(engine.get(ALICE)).toMatchObject({ status: 'offline', activity: null });
+    engine.openSession(ALICE, 's2', 'socket');
+    expect(engine.get(ALICE)).toMatchObject({ status: 'online', activity: 'browsing', activityDetails: null });
+  });
+
+  it('is kept within the grace (a reload), as the user is still present', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.closeSession(ALICE, 's1');
+    engine.setActivity(ALICE, 'playing_pong');
+    engine.openSession(ALICE, 's2', 'socket');
+    expect(engine.get(ALICE)).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Audience, Settings, StatusVisibility } from '../../../src/protocol/index.js';
-import { canSee, changedTiers, tierOf, view, viewsByTier, VIEWER_TIERS } from '../../../src/server/presence/privacy.js';
+import { canSee, changedTiers, historyStatus, tierOf, view, viewsByTier, VIEWER_TIERS } from '../../../src/server/presence/privacy.js';
 import type { PresenceState, Subject, ViewerTier } from '../../../src/server/presence/types.js';
 
 const NOW = Date.UTC(2024, 0, 15, 14, 30);
@@ -289,6 +289,27 @@ describe('view: hidden looks like a logout at the moment of hiding', () => {
   it('self and admins still see the truth', () => {
     expect(view(hiddenSubject(online), 'self', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
     expect(view(hiddenSubject(online), 'admin', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
+  });
+});
+
+describe('after unhiding: nothing from while hidden shows', () => {
+  const STARTED = NOW - 600_000;
+  const UNHID = NOW - 120_000;
+  const chatting: PresenceState = { ...online, activitySince: STARTED };
+
+  it('others see no activity_since before the unhiding (to the minute); self and admins see when it started', () => {
+    const s = { ...subject(chatting, { activity_visibility: 'public' }), shownSince: UNHID };
+    for (const tier of ['public', 'friend', 'close_friend'] as const) expect(view(s, tier, NOW).activity_since).toBe(new Date(UNHID - (UNHID % 60_000)).toISOString());
+    expect(view(s, 'self', NOW).activity_since).toBe(new Date(STARTED).toISOString());
+    expect(view(s, 'admin', NOW).activity_since).toBe(new Date(STARTED).toISOString());
+    // An activity started after the unhiding shows its own start.
+    expect(view({ ...s, presence: { ...chatting, activitySince: NOW } }, 'friend', NOW).activity_since).toBe(new Date(NOW).toISOString());
+  });
+
+  it('history records the status the status audience sees: hidden is offline', () => {
+    expect(historyStatus(subject(online, { status_visibility: 'close_friends' }), NOW)).toBe('busy');
+    expect(historyStatus(subject(online, { status_visibility: 'hidden' }), NOW)).toBe('offline');
+    expect(historyStatus(subject(offline), NOW)).toBe('offline');
   });
 });
 
