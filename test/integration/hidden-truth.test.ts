@@ -3,6 +3,9 @@
  * frames, REST, a fresh ready snapshot, notifications, patterns), and an activity belongs to a
  * present user only. Each case is one of an outside tester's findings.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
@@ -185,5 +188,49 @@ describe('hidden stays hidden after unhiding', () => {
     expect(tail.map((r) => r.status)).toEqual(['online', 'offline', 'online']);
     expect(tail[2]!.at).toBe(unhidAt);
     later.close();
+  });
+});
+
+describe('a server game started while hidden, after unhiding and a restart', () => {
+  let dir: string | null = null;
+  const apps: LiveApp[] = [];
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close().catch(() => {});
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = null;
+  });
+
+  it('is still dated no earlier than the unhide minute for friends (the game keeps when she unhid)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-hidden-'));
+    const config = { databaseUrl: `sqlite:${join(dir, 'beacon.db')}`, jwtSecret: 'hidden-secret-0123456789', serviceToken: SERVICE_TOKEN, idleTimeoutMs: 24 * H };
+    const t1 = await startLiveApp(config);
+    apps.push(t1);
+    const alice = await t1.register('alice');
+    const bob = await t1.register('bob');
+    await t1.befriend(alice, bob);
+    const settings = (t: LiveApp, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload });
+    const seen = async (t: LiveApp) => (await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json<Record<string, unknown>>();
+    await settings(t1, { status_visibility: 'hidden' });
+    await t1.connect(alice.token);
+    const game = await t1.app.inject({
+      method: 'POST',
+      url: '/api/v1/games/events',
+      headers: { 'x-service-token': SERVICE_TOKEN },
+      payload: { event: 'match_started', match_id: 'm1', player_ids: [alice.id] },
+    });
+    expect(game.statusCode).toBe(200);
+    await t1.advance(3 * MIN);
+    const unhidAt = t1.clock.now();
+    await settings(t1, { status_visibility: 'friends' });
+    expect(await seen(t1)).toMatchObject({ status: 'in_game', activity_since: minute(unhidAt) });
+    await t1.close();
+    apps.splice(apps.indexOf(t1), 1);
+
+    const t2 = await startLiveApp(config);
+    apps.push(t2);
+    t2.clock.t = unhidAt + MIN;
+    expect(await seen(t2)).toMatchObject({ status: 'in_game', activity: 'playing_pong', activity_since: minute(unhidAt) });
+    const { ready } = await t2.connect(bob.token);
+    expect((ready.friends as Array<{ user_id: number }>).find((v) => v.user_id === alice.id)).toMatchObject({ status: 'in_game', activity_since: minute(unhidAt) });
   });
 });

@@ -25,6 +25,7 @@ import {
   createRecord,
   deriveState,
   expireGames,
+  gameEntry,
   gamesOf,
   isPresent,
   markInteraction,
@@ -164,7 +165,7 @@ export class PresenceEngine {
       return this.#commit(u);
     }
     u.serverGames.clear();
-    for (const g of s.serverGames) gamesOf(u).set(g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null });
+    for (const g of s.serverGames) gamesOf(u).set(g.matchId, gameEntry(g));
     u.manualStatus = s.manualStatus;
     u.customMessage = s.customMessage;
     u.customMessageExpiresAt = s.customMessageExpiresAt;
@@ -311,7 +312,7 @@ export class PresenceEngine {
     // Idempotent per match: a repeated start keeps the original start time (and its timeout).
     const had = u.serverGames.get(matchId);
     u.serverGames.delete(matchId);
-    gamesOf(u).set(matchId, { activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.clock.now(), details: details ?? had?.details ?? null });
+    gamesOf(u).set(matchId, { ...had, activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.clock.now(), details: details ?? had?.details ?? null });
     if (isGameActivity(u.declaredActivity)) u.declaredActivity = null;
     u.probeAt = null;
     u.autoAway = false;
@@ -347,16 +348,22 @@ export class PresenceEngine {
   }
 
   /**
-   * A hidden user unhid. With no live session she shows what she showed while hidden (CONTRACT:
-   * unhiding never reveals what happened while hidden): a grace still running (she left while
-   * hidden) ends now, as she looked gone since she hid, and an offline user keeps the last_seen
-   * `lastSeen` she showed. A user with a session, or in a server game, shows her current state.
+   * A hidden user unhid at `at` (CONTRACT: unhiding never reveals what happened while hidden).
+   * Others see her activity from then on (shownSince; her server games keep it, so a restart
+   * does too). With no live session she shows what she showed while hidden: a grace still
+   * running (she left while hidden) ends now, as she looked gone since she hid, and an offline
+   * user keeps the last_seen `lastSeen` she showed. With a session, or in a server game, she
+   * shows her current state.
    */
-  unhide(userId: number, lastSeen: number | null): PresenceChange | null {
+  unhide(userId: number, lastSeen: number | null, at: number): PresenceChange | null {
     const u = this.#users.get(userId);
-    if (!u || u.sessions.size > 0) return null;
-    if (u.graceUntil !== null) markOffline(u);
-    if (u.serverGames.size === 0) u.lastSeen = lastSeen;
+    if (!u) return null;
+    u.shownSince = at;
+    for (const [matchId, game] of u.serverGames) gamesOf(u).set(matchId, { ...game, shownFrom: at });
+    if (u.sessions.size === 0) {
+      if (u.graceUntil !== null) markOffline(u);
+      if (u.serverGames.size === 0) u.lastSeen = lastSeen;
+    }
     return this.#commit(u);
   }
 

@@ -75,6 +75,7 @@ export function sameReportedState(a: PresenceState, b: PresenceState): boolean {
     a.manualStatus === b.manualStatus &&
     a.customMessage === b.customMessage &&
     a.customMessageExpiresAt === b.customMessageExpiresAt &&
-    a.lastSeen === b.lastSeen
+    a.lastSeen === b.lastSeen &&
+    a.shownSince === b.shownSince
   );
 }

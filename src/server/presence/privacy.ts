@@ -111,7 +111,7 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
  */
 function shownActivitySince(subject: Subject, exact: boolean): number | null {
   const since = subject.presence.activitySince;
-  const shownSince = subject.shownSince ?? null;
+  const shownSince = subject.presence.shownSince ?? null;
   if (since === null || exact || shownSince === null) return since;
   return Math.max(since, shownSince);
 }

@@ -31,6 +31,8 @@ export interface ServerGame {
   startedAt: number;
   /** Opponent, score, mode… as the game server last reported them; null for none. */
   details?: ActivityDetails | null;
+  /** When the player unhid during the game (ms): others see it from then, after a restart too. */
+  shownFrom?: number;
 }
 
 /** `socket`: kept alive by its WebSocket; `poll`: an HTTP-only client, live for pollSessionTtlMs after each call. */
@@ -55,6 +57,11 @@ export interface PresenceState {
   lastSeen: number | null;
   /** Last interaction (input signal, API call), ms, or null. */
   lastActivity: number | null;
+  /**
+   * When the user last unhid (ms), or null: others see no activity start before it, as what was
+   * done while hidden stays invisible (activities and server games started then).
+   */
+  shownSince?: number | null;
 }
 
 /** What the store remembers of a user between runs; fed to `PresenceEngine.load`. */
@@ -103,11 +110,6 @@ export interface Subject {
    * (the moment they hid, or their last_seen if they were offline then; null if never seen).
    */
   hiddenLastSeen?: number | null;
-  /**
-   * When the user last unhid (ms), or null: others see no activity_since before it, as what was
-   * done while hidden stays invisible (activities and server games started then).
-   */
-  shownSince?: number | null;
 }
 
 export interface ViewerInfo {

@@ -44,6 +44,8 @@ export interface UserRecord {
   /** When `are_you_there` was reported, while waiting for an answer. */
   probeAt: number | null;
   autoAway: boolean;
+  /** When the user last unhid (ms), or null (PresenceState.shownSince); server games keep it too. */
+  shownSince: number | null;
   /** The last derived state (frozen); compared with the next one to report changes. */
   state: PresenceState;
   /** Deadline of the queue entry the engine counts on for this user; Infinity if none. */
@@ -54,6 +56,8 @@ export interface ServerGameEntry {
   activity: GameActivity;
   startedAt: number;
   details: ActivityDetails | null;
+  /** When the player unhid during it (ServerGame.shownFrom). */
+  shownFrom?: number;
 }
 
 /**
@@ -111,6 +115,7 @@ export const OFFLINE_STATE: PresenceState = Object.freeze({
   customMessageExpiresAt: null,
   lastSeen: null,
   lastActivity: null,
+  shownSince: null,
 });
 
 /**
@@ -122,7 +127,7 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     id,
     sessions: NO_SESSIONS,
     serverGames: persisted?.serverGames?.length
-      ? new Map(persisted.serverGames.map((g) => [g.matchId, { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null }]))
+      ? new Map(persisted.serverGames.map((g) => [g.matchId, gameEntry(g)]))
       : NO_GAMES,
     manualStatus: persisted?.manualStatus ?? null,
     schedule: persisted?.schedule ?? null,
@@ -139,6 +144,7 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     lastLeftAt: null,
     probeAt: null,
     autoAway: false,
+    shownSince: null,
     state: OFFLINE_STATE,
     scheduledAt: Infinity,
   };
@@ -174,7 +180,15 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
     customMessageExpiresAt: u.customMessageExpiresAt,
     lastSeen: u.lastSeen,
     lastActivity: u.lastActivity,
+    shownSince: game?.shownFrom !== undefined ? Math.max(game.shownFrom, u.shownSince ?? -Infinity) : u.shownSince,
   });
+}
+
+/** A stored or replicated game as the record keeps it. */
+export function gameEntry(g: ServerGame): ServerGameEntry {
+  const entry: ServerGameEntry = { activity: g.activity, startedAt: g.startedAt, details: g.details ?? null };
+  if (Number.isFinite(g.shownFrom)) entry.shownFrom = g.shownFrom;
+  return entry;
 }
 
 /** Whether the user is present: a live session, or the offline grace after the last one. */
@@ -187,7 +201,7 @@ function layer(u: UserRecord): { status: 'busy' | 'away'; message: string | null
   return u.calendarState.active ?? u.scheduleState.active;
 }
 
-function newestGame(u: UserRecord): { activity: GameActivity; startedAt: number; details: ActivityDetails | null } | null {
+function newestGame(u: UserRecord): ServerGameEntry | null {
   let newest = null;
   for (const game of u.serverGames.values()) newest = game;
   return newest;
@@ -310,7 +324,7 @@ export function applyCustomMessage(u: UserRecord, message: string | null, expire
 
 /** The server-declared games in progress, oldest first. */
 export function serverGamesOf(u: UserRecord): ServerGame[] {
-  return [...u.serverGames].map(([matchId, g]) => ({ matchId, activity: g.activity, startedAt: g.startedAt, details: g.details }));
+  return [...u.serverGames].map(([matchId, g]) => ({ matchId, activity: g.activity, startedAt: g.startedAt, details: g.details, ...(g.shownFrom === undefined ? {} : { shownFrom: g.shownFrom }) }));
 }
 
 /** Snapshot of what the store keeps between runs. */

@@ -43,8 +43,6 @@ export interface Profile {
   settings: Settings;
   /** While hidden: the last_seen the user shows (see Subject.hiddenLastSeen). */
   hiddenLastSeen: number | null;
-  /** When the user last unhid (ms), while this replica holds them; see Subject.shownSince. */
-  shownSince?: number | null;
   /** users.settings_version when `settings` were read or last applied: an older save is not applied. */
   settingsVersion: number;
 }

@@ -601,8 +601,7 @@ export class PresenceService {
     profile.hiddenLastSeen = input.hiddenLastSeen;
     // Unhiding never reveals what happened while hidden: with no session the user stays as she
     // looked (offline, the last_seen she showed), and what she does shows only from now on.
-    if (unhiding) profile.shownSince = input.at ?? this.deps.now();
-    const change = unhiding ? this.engine.unhide(userId, shown) : null;
+    const change = unhiding ? this.engine.unhide(userId, shown, input.at ?? this.deps.now()) : null;
     if (change) this.#writer.markDirty(userId);
     const after = this.#subject(userId);
     this.#recordHistory(userId, before, after);
@@ -633,7 +632,7 @@ export class PresenceService {
 
   #subject(userId: number, presence = this.engine.get(userId)): Subject {
     const p = this.#profile(userId);
-    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen, shownSince: p.shownSince ?? null };
+    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen };
   }
 
   #maybe(change: PresenceChange | null, origin: boolean): void {

@@ -37,7 +37,6 @@ interface Slot {
   displayName: string;
   settings: object;
   hiddenLastSeen: number | null | undefined;
-  shownSince: number | null | undefined;
   day: number;
   /** Parts by TIER_INDEX, made as tiers are asked for (sized up front: a store past the end of `[]` reserves 17 slots). */
   parts: Array<Part | undefined>;
@@ -57,10 +56,9 @@ export class FriendJsonCache {
       slot.username !== subject.username ||
       slot.displayName !== subject.displayName ||
       slot.settings !== subject.settings ||
-      slot.hiddenLastSeen !== subject.hiddenLastSeen ||
-      slot.shownSince !== subject.shownSince
+      slot.hiddenLastSeen !== subject.hiddenLastSeen
     ) {
-      slot = { id: subject.id, username: subject.username, displayName: subject.displayName, settings: subject.settings, hiddenLastSeen: subject.hiddenLastSeen, shownSince: subject.shownSince, day, parts: new Array<Part | undefined>(VIEWER_TIERS.length) };
+      slot = { id: subject.id, username: subject.username, displayName: subject.displayName, settings: subject.settings, hiddenLastSeen: subject.hiddenLastSeen, day, parts: new Array<Part | undefined>(VIEWER_TIERS.length) };
       this.#slots.set(subject.presence, slot);
     }
     const t = TIER_INDEX[tier];

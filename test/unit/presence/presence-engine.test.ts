@@ -15,6 +15,7 @@ describe('PresenceEngine sessions', () => {
       customMessageExpiresAt: null,
       lastSeen: null,
       lastActivity: null,
+      shownSince: null,
     });
   });
 

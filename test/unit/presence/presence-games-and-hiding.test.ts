@@ -81,18 +81,36 @@ describe('unhiding: the last_seen shown while hidden stays', () => {
     advance(5000);
     engine.closeSession(ALICE, 's1', { immediate: true });
     expect(engine.get(ALICE).lastSeen).toBe(T0 + 5000);
-    expect(engine.unhide(ALICE, T0 + 1000)?.after).toMatchObject({ status: 'offline', lastSeen: T0 + 1000 });
+    expect(engine.unhide(ALICE, T0 + 1000, T0 + 6000)?.after).toMatchObject({ status: 'offline', lastSeen: T0 + 1000, shownSince: T0 + 6000 });
     expect(engine.snapshotForPersistence(ALICE).lastSeen).toBe(T0 + 1000);
   });
 
-  it('does nothing to a user with a session or in a server game', () => {
-    const { engine } = setup();
+  it('a user with a session or in a server game shows her current state: only when she unhid moves', () => {
+    const { engine, advance } = setup();
     engine.openSession(ALICE, 's1', 'socket');
-    expect(engine.unhide(ALICE, T0 - 1)).toBeNull();
+    advance(1000);
+    expect(engine.unhide(ALICE, T0 - 1, T0 + 1000)?.after).toMatchObject({ status: 'online', lastSeen: null, shownSince: T0 + 1000 });
     engine.startGame(ALICE, 'm1', 'match');
     engine.closeSession(ALICE, 's1', { immediate: true });
-    expect(engine.unhide(ALICE, T0 - 1)).toBeNull();
-    expect(engine.get(ALICE)).toMatchObject({ status: 'in_game', lastSeen: T0 });
+    advance(1000);
+    expect(engine.unhide(ALICE, T0 - 1, T0 + 2000)?.after).toMatchObject({ status: 'in_game', activitySince: T0 + 1000, lastSeen: T0 + 1000, shownSince: T0 + 2000 });
+  });
+
+  it('a server game keeps when she unhid, so a restart or another instance shows it no earlier', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.startGame(ALICE, 'm1', 'match');
+    advance(120_000);
+    engine.unhide(ALICE, null, T0 + 120_000);
+    engine.startGame(ALICE, 'm1', 'match');
+    const persisted = engine.snapshotForPersistence(ALICE);
+    expect(persisted.serverGames).toEqual([{ matchId: 'm1', activity: 'playing_pong', startedAt: T0, details: null, shownFrom: T0 + 120_000 }]);
+    const restarted = setup();
+    restarted.engine.load(ALICE, persisted);
+    expect(restarted.engine.get(ALICE)).toMatchObject({ status: 'in_game', activitySince: T0, shownSince: T0 + 120_000 });
+    const replica = setup();
+    replica.engine.importUser(ALICE, engine.exportUser(ALICE));
+    expect(replica.engine.get(ALICE)).toMatchObject({ status: 'in_game', activitySince: T0, shownSince: T0 + 120_000 });
   });
 
   it('in the grace (she left while hidden) ends it now: offline, last seen when she hid, and the grace’s end changes nothing', () => {
@@ -103,7 +121,7 @@ describe('unhiding: the last_seen shown while hidden stays', () => {
     engine.closeSession(ALICE, 's1');
     advance(2000);
     expect(engine.get(ALICE).status).toBe('online');
-    expect(engine.unhide(ALICE, T0 + 1000)?.after).toMatchObject({ status: 'offline', activity: null, lastSeen: T0 + 1000 });
+    expect(engine.unhide(ALICE, T0 + 1000, T0 + 7000)?.after).toMatchObject({ status: 'offline', activity: null, lastSeen: T0 + 1000 });
     expect(advance(timings.offlineGraceMs).changes).toEqual([]);
     expect(engine.get(ALICE)).toMatchObject({ status: 'offline', lastSeen: T0 + 1000 });
     expect(engine.snapshotForPersistence(ALICE).lastSeen).toBe(T0 + 1000);

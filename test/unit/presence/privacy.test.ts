@@ -298,12 +298,12 @@ describe('after unhiding: nothing from while hidden shows', () => {
   const chatting: PresenceState = { ...online, activitySince: STARTED };
 
   it('others see no activity_since before the unhiding (to the minute); self and admins see when it started', () => {
-    const s = { ...subject(chatting, { activity_visibility: 'public' }), shownSince: UNHID };
+    const s = subject({ ...chatting, shownSince: UNHID }, { activity_visibility: 'public' });
     for (const tier of ['public', 'friend', 'close_friend'] as const) expect(view(s, tier, NOW).activity_since).toBe(new Date(UNHID - (UNHID % 60_000)).toISOString());
     expect(view(s, 'self', NOW).activity_since).toBe(new Date(STARTED).toISOString());
     expect(view(s, 'admin', NOW).activity_since).toBe(new Date(STARTED).toISOString());
     // An activity started after the unhiding shows its own start.
-    expect(view({ ...s, presence: { ...chatting, activitySince: NOW } }, 'friend', NOW).activity_since).toBe(new Date(NOW).toISOString());
+    expect(view({ ...s, presence: { ...s.presence, activitySince: NOW } }, 'friend', NOW).activity_since).toBe(new Date(NOW).toISOString());
   });
 
   it('history records the status the status audience sees: hidden is offline', () => {
