@@ -5,7 +5,6 @@
  * watches the user moments later — so one code path serves one instance and many. Changes
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { sortViewsInPlace, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -483,22 +482,6 @@ export class PresenceService {
         e.kind === 'unfriended' ? { kind: 'friend_removed', viewerId, subjectId } : { kind: 'friend_added', viewerId, subjectId, category: 'friend' },
       );
     }
-  }
-
-  // ---- game invitations ------------------------------------------------------------
-
-  /** Invites a friend to a Pong match: their sockets get `game_invite`. Friends only (404 otherwise). */
-  async invite(fromUserId: number, toUserId: number): Promise<string> {
-    if ((await this.deps.friendRepo.categoryGiven(fromUserId, toUserId)) === null) throw new AppError('NOT_FOUND', 'Not a friend');
-    const inviteId = randomUUID();
-    this.#publish(toUserId, { kind: 'game_invite', viewerId: toUserId, inviteId, fromUserId });
-    return inviteId;
-  }
-
-  /** Accepts a friend's invitation: their sockets get `game_invite_accepted`, and both start the match. */
-  async acceptInvite(byUserId: number, inviterId: number, inviteId: string): Promise<void> {
-    if ((await this.deps.friendRepo.categoryGiven(byUserId, inviterId)) === null) throw new AppError('NOT_FOUND', 'Not a friend');
-    this.#publish(inviterId, { kind: 'game_invite_accepted', viewerId: inviterId, inviteId, byUserId });
   }
 
   // ---- internals -----------------------------------------------------------------
