@@ -17,6 +17,7 @@
  * Only standalone Beacon (app.ts) installs this; embedded in a host site, the host owns the
  * server and its limits.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
@@ -55,6 +56,13 @@ export class ConnectionGuard {
 
   /** Starts guarding the server's connections. */
   install(server: Server): void {
+    const limit = openFilesLimit();
+    if (limit !== null && this.opts.perAddress > limit / 4) {
+      this.log.warn(
+        { perAddress: this.opts.perAddress, openFilesLimit: limit },
+        'BEACON_HTTP_CONNECTIONS_PER_ADDRESS is more than a quarter of the open-files limit: a few addresses could take every descriptor (lower it, or raise LimitNOFILE / ulimit -n)',
+      );
+    }
     server.timeout = this.opts.idleTimeoutMs;
     // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
     server.prependListener('connection', (socket: Socket) => this.#connected(socket));
@@ -104,4 +112,18 @@ function trustedPeer(trust: boolean | readonly string[]): (address: string) => b
     const addr = ipaddr.process(bare);
     return ranges.some(([net, bits]) => addr.kind() === net.kind() && addr.match(net, bits));
   };
+}
+
+/** The process's soft open-files limit (Linux's /proc/self/limits), or null where it cannot be read. */
+export function openFilesLimit(limits = readLimits()): number | null {
+  const soft = /^Max open files\s+(\d+)/m.exec(limits ?? '')?.[1];
+  return soft === undefined ? null : Number(soft);
+}
+
+function readLimits(): string | null {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return null;
+  }
 }
