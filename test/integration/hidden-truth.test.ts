@@ -18,6 +18,16 @@ const GRACE = 10_000;
 const SERVICE_TOKEN = 'game-server-secret-123456';
 const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
 const minute = (ms: number) => new Date(ms - (ms % MIN)).toISOString();
+/** A game server reports that `userId`'s match started. */
+const startMatch = async (t: LiveApp, userId: number) => {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/games/events',
+    headers: { 'x-service-token': SERVICE_TOKEN },
+    payload: { event: 'match_started', match_id: 'm1', player_ids: [userId] },
+  });
+  expect(res.statusCode).toBe(200);
+};
 
 describe('hidden stays hidden after unhiding', () => {
   let t: LiveApp;
@@ -124,13 +134,7 @@ describe('hidden stays hidden after unhiding', () => {
     // A server game started while hidden is dated no earlier than the unhiding either.
     await settings(alice, { status_visibility: 'hidden' });
     await t.advance(2 * MIN);
-    const game = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/games/events',
-      headers: { 'x-service-token': SERVICE_TOKEN },
-      payload: { event: 'match_started', match_id: 'm1', player_ids: [alice.id] },
-    });
-    expect(game.statusCode).toBe(200);
+    await startMatch(t, alice.id);
     await t.advance(2 * MIN);
     const again = t.clock.now();
     const inGame = await b.after(() => settings(alice, { status_visibility: 'friends' }), change(alice.id));
@@ -212,13 +216,7 @@ describe('a server game started while hidden, after unhiding and a restart', () 
     const seen = async (t: LiveApp) => (await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json<Record<string, unknown>>();
     await settings(t1, { status_visibility: 'hidden' });
     await t1.connect(alice.token);
-    const game = await t1.app.inject({
-      method: 'POST',
-      url: '/api/v1/games/events',
-      headers: { 'x-service-token': SERVICE_TOKEN },
-      payload: { event: 'match_started', match_id: 'm1', player_ids: [alice.id] },
-    });
-    expect(game.statusCode).toBe(200);
+    await startMatch(t1, alice.id);
     await t1.advance(3 * MIN);
     const unhidAt = t1.clock.now();
     await settings(t1, { status_visibility: 'friends' });
