@@ -79,8 +79,12 @@ describe.each([
     await store.save(2, 'b', { ...base, sessions: [{ id: 'b/1', kind: 'socket', lastTouch: T0 }] }, { at: T0 + 1, by: 'b' });
     const got = (await store.load([2], null)).get(2);
     expect(got?.sessions.map((s) => s.id).sort()).toEqual(['a/1', 'b/1']);
-    // Sockets of an instance that is not live are left out.
-    expect((await store.load([2], new Set(['a']))).get(2)?.sessions.map((s) => s.id)).toEqual(['a/1']);
+    expect(got?.orphaned).toBeUndefined();
+    // Sockets of an instance that is not live are left out, and the replica says so.
+    const orphaned = (await store.load([2], new Set(['a']))).get(2);
+    expect(orphaned?.sessions.map((s) => s.id)).toEqual(['a/1']);
+    expect(orphaned?.orphaned).toBe(true);
+    expect((await store.load([2], new Set(['a', 'b']))).get(2)?.orphaned).toBeUndefined();
   });
 
   it('keeps server games with their start time', async () => {

@@ -53,15 +53,19 @@ export class MemoryPresenceStore implements PresenceStore {
       const entry = this.#users.get(id);
       if (!entry) continue;
       const sessions = new Map<string, Session>();
+      let orphaned = false;
       for (const [instance, json] of entry.sessions) {
         for (const s of JSON.parse(json) as Session[]) {
           const poll = instanceOfSession(s.id) === null;
-          if (live && !live.has(instance) && !poll) continue;
+          if (live && !live.has(instance) && !poll) {
+            orphaned = true;
+            continue;
+          }
           const had = sessions.get(s.id);
           if (!had || had.lastTouch < s.lastTouch) sessions.set(s.id, s);
         }
       }
-      out.set(id, { ...(JSON.parse(entry.user) as Omit<ReplicaState, 'sessions'>), sessions: [...sessions.values()], version: { ...entry.version } });
+      out.set(id, { ...(JSON.parse(entry.user) as Omit<ReplicaState, 'sessions'>), sessions: [...sessions.values()], version: { ...entry.version }, ...(orphaned ? { orphaned } : {}) });
     }
     return out;
   }

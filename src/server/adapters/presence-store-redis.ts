@@ -145,16 +145,20 @@ function mergeHash(hash: Record<string, string>, live: ReadonlySet<string> | nul
   try {
     const user = JSON.parse(hash.user!) as UserFields;
     const sessions = new Map<string, ReplicaState['sessions'][number]>();
+    let orphaned = false;
     for (const [field, value] of Object.entries(hash)) {
       if (field === 'user' || field === 'ver') continue;
       if (live && !live.has(field)) {
         // A dead instance's sockets are gone; its polling sessions may still be live elsewhere.
-        for (const s of JSON.parse(value) as ReplicaState['sessions']) if (instanceOfSession(s.id) === null) keepLatest(sessions, s);
+        for (const s of JSON.parse(value) as ReplicaState['sessions']) {
+          if (instanceOfSession(s.id) === null) keepLatest(sessions, s);
+          else orphaned = true;
+        }
         continue;
       }
       for (const s of JSON.parse(value) as ReplicaState['sessions']) keepLatest(sessions, s);
     }
-    return { ...user, sessions: [...sessions.values()], version: parseVersion(hash.ver) };
+    return { ...user, sessions: [...sessions.values()], version: parseVersion(hash.ver), ...(orphaned ? { orphaned } : {}) };
   } catch {
     return null;
   }

@@ -10,7 +10,8 @@
  *   whatever order instances save in. It answers whether the user-level fields were stored.
  * - `load` returns each user's state with the version of its user-level fields.
  * - `load(ids, live)` merges what every instance saved; socket sessions of instances not in
- *   `live` are left out (a crashed instance's users come back offline).
+ *   `live` are left out (a crashed instance's users come back offline), and the replica
+ *   says so (`orphaned`).
  * - Every instance heartbeats. `liveInstances` lists those that beat within `deadAfterMs`;
  *   socket sessions of the others are dead (like Centrifuge's presence entries that expire
  *   when not refreshed). It answers null when it cannot tell: then nobody is declared dead.
@@ -42,8 +43,13 @@ export function nextVersion(prev: Version | undefined, now: number, by: string):
   return { at: Math.max(now, (prev?.at ?? 0) + 1), by };
 }
 
-/** A stored replica and the version of its user-level fields (null: saved before versions existed). */
-export type StoredReplica = ReplicaState & { version: Version | null };
+/**
+ * A stored replica and the version of its user-level fields (null: saved before versions existed).
+ * `orphaned`: socket sessions of instances not live were left out by `load`: the user's
+ * fields are as of before that instance died (the replicas that ended those sessions wrote
+ * the user's last_seen to the database, not here).
+ */
+export type StoredReplica = ReplicaState & { version: Version | null; orphaned?: boolean };
 
 export interface PresenceStore {
   readonly shared: boolean;

@@ -21,6 +21,7 @@ import {
   OFFLINE_STATE,
   advanceIdle,
   applyCustomMessage,
+  catchUpIdle,
   applyScheduleState,
   createRecord,
   deriveState,
@@ -162,6 +163,7 @@ export class PresenceEngine {
     releaseSessions(u);
     if (sessionsOnly) {
       if (u.sessions.size > 0) u.graceUntil = null;
+      this.#catchUp(u);
       return this.#commit(u);
     }
     u.serverGames.clear();
@@ -178,7 +180,24 @@ export class PresenceEngine {
     u.autoAway = s.autoAway;
     u.graceUntil = u.sessions.size > 0 ? null : s.graceUntil;
     if (u.sessions.size === 0 && u.graceUntil === null && u.serverGames.size === 0) markOffline(u);
+    this.#catchUp(u);
     return this.#commit(u);
+  }
+
+  /**
+   * Brings an imported record up to now: the stored copy is as of its last save, and the
+   * time-driven transitions since (grace end, poll TTL, message expiry, games' maximum,
+   * schedule and calendar, the idle machine) are applied by each replica's own clock and
+   * never saved. So a replica loaded afresh runs every deadline already past before anyone
+   * reads it, exactly as a replica that had held the user all along did at each tick. The
+   * idle machine catches up without probing: the instances holding the user's sockets
+   * probed when the idle timeout passed (catchUpIdle).
+   */
+  #catchUp(u: UserRecord): void {
+    const now = this.clock.now();
+    // An input newer than a probe this replica sent answered it (an import after an outage).
+    if (u.probeAt !== null && u.lastActivity !== null && u.lastActivity >= u.probeAt) u.probeAt = null;
+    this.#due(u, now, true);
   }
 
   /**
@@ -393,7 +412,20 @@ export class PresenceEngine {
   }
 
   #advance(u: UserRecord, now: number, result: TickResult): void {
-    this.#expirePollSessions(u, now, result);
+    const expired = this.#due(u, now, false);
+    if (expired.sessions) for (const sessionId of expired.sessions) result.expiredSessions.push({ userId: u.id, sessionId });
+    if (expired.probe) result.probes.push(u.id);
+    const change = this.#commit(u);
+    if (change) result.changes.push(change);
+  }
+
+  /**
+   * Applies every time-driven transition due at `now` (the one place each deadline is owned),
+   * without committing. The tick probes an idle user; a catch-up (`catchUp`, an import) puts
+   * the idle machine where the ticks would have, without a probe of its own.
+   */
+  #due(u: UserRecord, now: number, catchUp: boolean): { sessions: string[] | null; probe: boolean } {
+    const sessions = this.#expirePollSessions(u, now);
     if (u.graceUntil !== null && u.graceUntil <= now) this.#graceOver(u, now);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
     expireGames(u, now, this.timings.maxGameMs);
@@ -402,9 +434,11 @@ export class PresenceEngine {
       u.calendar = u.calendar.filter((b) => b.end > now);
       applyScheduleState(u, evaluateCalendar(u.calendar, now), 'calendarState');
     }
-    if (advanceIdle(u, now, this.timings)) result.probes.push(u.id);
-    const change = this.#commit(u);
-    if (change) result.changes.push(change);
+    if (catchUp) {
+      catchUpIdle(u, now, this.timings);
+      return { sessions, probe: false };
+    }
+    return { sessions, probe: advanceIdle(u, now, this.timings) };
   }
 
   /**
@@ -421,16 +455,17 @@ export class PresenceEngine {
   }
 
   /** The TTL already served as the grace, so the last poll session ending means offline now. */
-  #expirePollSessions(u: UserRecord, now: number, result: TickResult): void {
+  #expirePollSessions(u: UserRecord, now: number): string[] | null {
     const ttl = this.timings.pollSessionTtlMs;
     let lastTouch = -Infinity;
+    let expired: string[] | null = null;
     for (const [sessionId, session] of u.sessions) {
       if (session.kind !== 'poll' || session.lastTouch + ttl > now) continue;
       u.sessions.delete(sessionId);
       lastTouch = Math.max(lastTouch, session.lastTouch);
-      result.expiredSessions.push({ userId: u.id, sessionId });
+      (expired ??= []).push(sessionId);
     }
-    if (lastTouch === -Infinity) return;
+    if (lastTouch === -Infinity) return expired;
     releaseSessions(u);
     // A socket that closed after the poll's last call saw the user later than the poll did.
     const endedAt = Math.max(lastTouch, u.lastLeftAt ?? -Infinity);
@@ -439,6 +474,7 @@ export class PresenceEngine {
       u.lastSeen = endedAt;
       markOffline(u);
     }
+    return expired;
   }
 
   #ensure(userId: number): UserRecord {

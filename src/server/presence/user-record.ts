@@ -271,6 +271,28 @@ export function resumeIdle(u: UserRecord, now: number, timings: PresenceTimings)
 }
 
 /**
+ * Puts the idle machine of a record imported from another instance where the ticks of a
+ * replica that held the user all along put it, without probing (the instances holding the
+ * user's sockets probed when the timeout passed; a socket opened here later is asked at once,
+ * as `probing` says): idle past the timeout, the probe went out then (the probe time is when
+ * the timeout passed); past the probe's timeout as well, auto-away, as resumeIdle decides for
+ * a reconnect.
+ */
+export function catchUpIdle(u: UserRecord, now: number, timings: PresenceTimings): void {
+  if (!idleWatched(u) || u.lastActivity === null) return;
+  resumeIdle(u, now, timings);
+  if (u.autoAway) {
+    u.probeAt = null;
+    return;
+  }
+  if (u.probeAt === null && u.lastActivity + timings.idleTimeoutMs <= now) u.probeAt = u.lastActivity + timings.idleTimeoutMs;
+  if (u.probeAt !== null && u.probeAt + timings.idleProbeTimeoutMs <= now) {
+    u.probeAt = null;
+    u.autoAway = true;
+  }
+}
+
+/**
  * Ends the server games that outlived `maxGameMs` (their end event never came). A player
  * left with no session is offline, last seen when the last such game timed out.
  */

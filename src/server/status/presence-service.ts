@@ -205,6 +205,11 @@ export class PresenceService {
     return this.#replicas.beat();
   }
 
+  /** Ends the sessions of instances that stopped heartbeating, now (a timer does it after each beat). */
+  reap(): Promise<void> {
+    return this.#replicas.reap();
+  }
+
   /** Stops timers and writes everything. With one instance, everyone is written offline. */
   async stop(): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker);

@@ -163,7 +163,7 @@ export class Replicas {
         this.hooks.profiles.set(profile.id, profile);
         this.engine.load(profile.id, persisted);
         const state = states.get(profile.id);
-        if (state) this.#import(profile.id, state);
+        if (state) this.#import(profile.id, orphanedLastSeen(state, persisted.lastSeen));
       }
       const found = new Set(rows.map((r) => r.profile.id));
       for (const id of ids) if (!found.has(id)) bus.unsubscribe(userTopic(id));
@@ -384,4 +384,14 @@ export class Replicas {
   #report(change: PresenceChange | null): void {
     if (change) this.hooks.changed(change);
   }
+}
+
+/**
+ * A stored replica some of whose sockets belonged to an instance that died: the replicas that
+ * held the user ended those sessions (reap) and wrote the last_seen to the user's row, never
+ * to the store. The later of the two is the user's last_seen, as those replicas show it.
+ */
+function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): StoredReplica {
+  if (!state.orphaned || rowLastSeen === null || (state.lastSeen !== null && state.lastSeen >= rowLastSeen)) return state;
+  return { ...state, lastSeen: rowLastSeen };
 }

@@ -1,6 +1,11 @@
 /** Export and import of a user's replicable state (what instances share in cluster mode). */
 import { describe, expect, it } from 'vitest';
-import { ALICE, setup } from './engine-fixture.js';
+import { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
+import type { PresenceState, ReplicaState } from '../../../src/server/presence/types.js';
+import { ALICE, setup, T0, timings } from './engine-fixture.js';
+
+/** What viewers see of a state; activity_since aside (a fresh replica dates an activity at its load). */
+const shown = ({ activitySince: _since, ...rest }: PresenceState) => rest;
 
 describe('PresenceEngine replicas', () => {
   it('an imported state reproduces the exported one exactly', () => {
@@ -37,5 +42,65 @@ describe('PresenceEngine replicas', () => {
     const { engine } = setup();
     engine.openSession(ALICE, 'A/1', 'socket');
     expect(engine.importUser(ALICE, engine.exportUser(ALICE))).toBeNull();
+  });
+
+  describe('an import catches up to now: a fresh replica shows what one that held the user all along shows', () => {
+    const scenarios: Record<string, (e: PresenceEngine, at: (ms: number) => void) => void> = {
+      'left (grace end)': (e, at) => {
+        e.openSession(ALICE, 'A/1', 'socket');
+        e.setManualStatus(ALICE, 'busy', { message: 'deep work', expiresAt: null });
+        e.setActivity(ALICE, 'browsing');
+        at(5_000);
+        e.closeSession(ALICE, 'A/1');
+      },
+      'a poller stopped polling (poll TTL)': (e, at) => {
+        e.openSession(ALICE, 'poll:x', 'poll');
+        e.setActivity(ALICE, 'browsing');
+        at(20_000);
+        e.touchSession(ALICE, 'poll:x');
+      },
+      'a message expires while connected': (e) => {
+        e.openSession(ALICE, 'A/1', 'socket');
+        e.setManualStatus(ALICE, 'online', { message: 'back at 3', expiresAt: T0 + 90_000 });
+      },
+      'idle while connected (probe, auto-away)': (e) => {
+        e.openSession(ALICE, 'A/1', 'socket');
+      },
+      'a server game whose end never came (maximum)': (e) => {
+        e.startGame(ALICE, 'm1', 'match');
+      },
+    };
+    const horizon = timings.idleTimeoutMs + timings.idleProbeTimeoutMs + 30_000;
+    const checkpoints = [1_000, 9_000, 15_000, 59_000, 61_000, 85_000, 95_000, 299_000, 301_000, 330_000, 359_000, 361_000, horizon];
+
+    for (const [name, inputs] of Object.entries(scenarios)) {
+      it(name, () => {
+        let t = T0;
+        const clock = { now: () => t };
+        const held = new PresenceEngine(clock, { ...timings, maxGameMs: 100_000 });
+        inputs(held, (ms) => {
+          for (; t < T0 + ms; t += 1000) held.tick();
+        });
+        // The store keeps the state as of the last input: time-driven transitions are never saved.
+        const stored: ReplicaState = held.exportUser(ALICE);
+        const savedAt = t;
+        for (const at of checkpoints) {
+          while (t < savedAt + at) {
+            t = Math.min(t + 1000, savedAt + at);
+            held.tick();
+          }
+          const fresh = new PresenceEngine(clock, { ...timings, maxGameMs: 100_000 });
+          fresh.load(ALICE, { manualStatus: null, serverGames: [], customMessage: null, customMessageExpiresAt: null, lastSeen: null, lastActivity: null });
+          fresh.importUser(ALICE, structuredClone(stored));
+          expect(shown(fresh.get(ALICE)), `${at} ms after the save`).toEqual(shown(held.get(ALICE)));
+          expect(fresh.probing(ALICE), `probing ${at} ms after the save`).toBe(held.probing(ALICE));
+          // And they stay together: the next deadlines fall alike.
+          t += 1000;
+          held.tick();
+          fresh.tick();
+          expect(shown(fresh.get(ALICE)), `${at + 1000} ms after the save`).toEqual(shown(held.get(ALICE)));
+        }
+      });
+    }
   });
 });
