@@ -72,6 +72,13 @@ export class PresenceEngine {
     private readonly timings: PresenceTimings,
     /** Whether this server is saturated now (saturation.ts); stretches ending graces. */
     private readonly saturated: () => boolean = () => false,
+    /**
+     * Whether this replica cannot hear the user's interactions now (cluster mode: the bus is
+     * down and none of the user's sockets is here): its idle machine then waits, rather than
+     * turning away a user who may be answering elsewhere; a reload from the shared store
+     * catches it up when the bus returns.
+     */
+    private readonly deaf: (userId: number) => boolean = () => false,
   ) {}
 
   /** Seeds a user's remembered state; no-op when the engine already knows the user. */
@@ -438,7 +445,7 @@ export class PresenceEngine {
       catchUpIdle(u, now, this.timings);
       return { sessions, probe: false };
     }
-    return { sessions, probe: advanceIdle(u, now, this.timings) };
+    return { sessions, probe: !this.deaf(u.id) && advanceIdle(u, now, this.timings) };
   }
 
   /**
@@ -502,7 +509,7 @@ export class PresenceEngine {
 
   /** Queues the user's next deadline unless an earlier (or equal) entry already covers it. */
   #schedule(u: UserRecord): void {
-    const next = Math.max(nextDeadline(u, this.timings), this.#notBefore);
+    const next = Math.max(nextDeadline(u, this.timings, !this.deaf(u.id)), this.#notBefore);
     if (next < u.scheduledAt) {
       u.scheduledAt = next;
       this.#queue.push(next, u.id);

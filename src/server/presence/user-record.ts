@@ -224,8 +224,8 @@ export function idleWatched(u: UserRecord): boolean {
   );
 }
 
-/** The earliest moment something may fall due for this user; Infinity if nothing will. */
-export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
+/** The earliest moment something may fall due for this user; Infinity if nothing will. `idle`: whether the idle machine runs. */
+export function nextDeadline(u: UserRecord, timings: PresenceTimings, idle = true): number {
   let next = u.graceUntil ?? Infinity;
   for (const session of u.sessions.values()) {
     if (session.kind === 'poll') next = Math.min(next, session.lastTouch + timings.pollSessionTtlMs);
@@ -233,7 +233,7 @@ export function nextDeadline(u: UserRecord, timings: PresenceTimings): number {
   if (u.customMessage !== null && u.customMessageExpiresAt !== null) next = Math.min(next, u.customMessageExpiresAt);
   for (const game of u.serverGames.values()) next = Math.min(next, game.startedAt + timings.maxGameMs);
   next = Math.min(next, u.scheduleState.nextChange, u.calendarState.nextChange);
-  if (idleWatched(u) && u.lastActivity !== null) {
+  if (idle && idleWatched(u) && u.lastActivity !== null) {
     const idleAt = u.probeAt === null ? u.lastActivity + timings.idleTimeoutMs : u.probeAt + timings.idleProbeTimeoutMs;
     next = Math.min(next, idleAt);
   }

@@ -95,7 +95,13 @@ export class PresenceService {
     this.#saturation = config.graceStretch > 1 ? (deps.saturation ?? new Saturation()) : null;
     const saturation = this.#saturation;
     // Any instance saturated stretches the grace here too (Replicas.othersSaturated): replicas agree.
-    this.engine = new PresenceEngine({ now }, config, () => (saturation?.saturated ?? false) || this.#replicas.othersSaturated);
+    this.engine = new PresenceEngine(
+      { now },
+      config,
+      () => (saturation?.saturated ?? false) || this.#replicas.othersSaturated,
+      // During a bus outage a replica of a user with no socket here cannot hear them interact.
+      (userId) => deps.store.shared && !bus.isHealthy() && !this.#replicas.holdsSocket(userId),
+    );
     this.graph = new FriendGraph(deps.friendRepo);
     this.#interest = new Interest(config.replicaLingerMs, now);
     this.#replicas = new Replicas(deps, this.engine, {

@@ -232,6 +232,11 @@ export class Replicas {
     return this.#versions.get(userId)?.by ?? this.#self;
   }
 
+  /** Whether one of the user's sockets is on this instance. */
+  holdsSocket(userId: number): boolean {
+    return this.engine.sessionIds(userId).some(this.#isMine);
+  }
+
   isWriter(userId: number): boolean {
     return this.writerOf(userId) === this.#self;
   }
