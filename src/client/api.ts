@@ -82,6 +82,8 @@ export class ApiClient {
   readonly #getToken: () => string | null;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  /** The server refused `?reconnect=1` once (a version before it): it is not sent again. */
+  #noReconnectFlag = false;
 
   constructor(opts: ApiClientOptions) {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
@@ -181,9 +183,29 @@ export class ApiClient {
     await this.#request('DELETE', `/users/me/blocks/${seg(userId)}`);
   }
 
-  /** Friends' views, sorted by the server (online, in_game, busy, away, then offline). */
-  friendsStatus(onlineOnly = false): Promise<View[]> {
-    return this.#request('GET', `/users/me/friends/status${onlineOnly ? '?online=true' : ''}`);
+  /**
+   * Friends' views, sorted by the server (online, in_game, busy, away, then offline).
+   * `automatic`: the client asks by itself (polling after its connection was lost, a resync),
+   * not because a person did anything: sent as `?reconnect=1`, so the poll that opens a
+   * polling session is no interaction (docs/protocol.md §5). A server older than that flag
+   * refuses it with 400: the request is then made without it, and the flag is not sent again.
+   */
+  async friendsStatus(onlineOnly = false, automatic = false): Promise<View[]> {
+    const path = (reconnect: boolean) => {
+      const q = new URLSearchParams();
+      if (onlineOnly) q.set('online', 'true');
+      if (reconnect) q.set('reconnect', '1');
+      const query = q.toString();
+      return `/users/me/friends/status${query ? `?${query}` : ''}`;
+    };
+    if (!automatic || this.#noReconnectFlag) return this.#request('GET', path(false));
+    try {
+      return await this.#request<View[]>('GET', path(true));
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 400)) throw err;
+      this.#noReconnectFlag = true;
+      return this.#request('GET', path(false));
+    }
   }
 
   /** One user's view as the caller may see it (404 `NOT_FOUND` if no such user). */

@@ -400,7 +400,9 @@ export class PresenceClient {
     const run = this.#run;
     try {
       this.#selfId ??= (await this.#api.me()).id;
-      const [friends, self] = await Promise.all([this.#api.friendsStatus(), this.#api.userStatus(this.#selfId)]);
+      // After a socket of this start() was ready, polling is the client's own doing (its connection
+      // was lost), so the poll opening the polling session is no interaction, like a reconnect.
+      const [friends, self] = await Promise.all([this.#api.friendsStatus(false, this.#everConnected), this.#api.userStatus(this.#selfId)]);
       if (run !== this.#run || !this.#poller.running || this.#socket?.ready) return;
       this.#setState('polling');
       // A PUT's answer may have overtaken this poll: its own view is then older than the one kept.
@@ -433,7 +435,7 @@ export class PresenceClient {
     // A failed own refetch must not cost the friends' one: it answers null and self stays as it is.
     const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
     try {
-      const [friends, self] = await Promise.all([this.#api.friendsStatus(), ownAnswer]);
+      const [friends, self] = await Promise.all([this.#api.friendsStatus(false, true), ownAnswer]);
       if (run === this.#run && socket !== null && this.#socket === socket && socket.ready && nth > this.#resyncApplied) {
         this.#resyncApplied = nth;
         this.#model.applySnapshot(friends, null, false);

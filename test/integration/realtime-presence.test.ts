@@ -106,6 +106,28 @@ describe('real-time presence between friends', () => {
     expect(opened).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
+  it('a client falling back to polling by itself (?reconnect=1) leaves an auto-away user away; a first poll without it brings her back', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
+    expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+    // Her socket drops and her untouched tab polls by itself (WebSockets failing): no interaction.
+    const dropped = b.mark();
+    a.close();
+    await a.waitClosed();
+    const poll = (query: string) => t.app.inject({ url: `/api/v1/users/me/friends/status${query}`, headers: bearer(alice.token) });
+    expect((await poll('?reconnect=1')).statusCode).toBe(200);
+    await t.advance(20_000); // past the offline grace: the polling session holds her
+    expect((await poll('?reconnect=1')).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(b.since(dropped).filter(change(alice.id))).toEqual([]);
+    const seen = (await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json<{ status: string }>();
+    expect(seen).toMatchObject({ status: 'away', activity: 'idle' });
+    // Once that polling session ends, a poll without the flag (a page polling from the start) is her arriving.
+    await t.advance(60_001);
+    expect(await b.after(() => poll(''), (f) => change(alice.id)(f) && f.status === 'online')).toMatchObject({ status: 'online', activity: 'browsing' });
+  });
+
   it('a socket opened while a probe is in flight is asked too, and its answer keeps the user online', async () => {
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);

@@ -387,13 +387,16 @@ export class PresenceService {
   /**
    * A poll of the friends' status: a login with no socket is a polling client, live for
    * BEACON_POLL_SESSION_TTL_MS after each poll. Other API calls do not make anyone online.
+   * `reconnect` (`?reconnect=1`): the client polls by itself, its connection lost, so the poll
+   * that opens the polling session is no interaction, as for a socket's `?reconnect=1`.
    */
-  async polled(auth: AuthContext): Promise<void> {
+  async polled(auth: AuthContext, reconnect = false): Promise<void> {
     await this.ensureLoaded([auth.userId]);
     if (this.#logins.has(auth.sessionId)) return;
     const sessionId = pollId(auth.sessionId);
     const live = this.engine.sessionIds(auth.userId).includes(sessionId);
-    this.#input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll' });
+    // `reconnect`: a client polling by itself after its connection was lost: no interaction (engine).
+    this.#input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll', ...(reconnect ? { reconnect } : {}) });
   }
 
   /** Logout: the login's sockets (on every instance) and polling session end at once, without grace. */

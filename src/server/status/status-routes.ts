@@ -25,7 +25,7 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     { schema: { tags, security, querystring: FriendsStatusQuery, response: { 200: Type.Array(View), ...errorResponses(400, 401) } } },
     async (request) => {
       const auth = authOf(request);
-      await presence.polled(auth);
+      await presence.polled(auth, request.query.reconnect === '1');
       return presence.friendsStatus(auth, request.query.online === true);
     },
   );

@@ -117,6 +117,37 @@ describe('ApiClient errors', () => {
   });
 });
 
+describe('ApiClient friendsStatus, asked by the client itself', () => {
+  const FLAGGED = 'GET /api/v1/users/me/friends/status?reconnect=1';
+  const PLAIN = 'GET /api/v1/users/me/friends/status';
+
+  it('says so with ?reconnect=1 (after ?online=true when both), and a person-driven call does not', async () => {
+    const { api, fetch } = setup();
+    fetch.route(FLAGGED, { status: 200, body: [ME] }).route(PLAIN, { status: 200, body: [ME] });
+    fetch.route('GET /api/v1/users/me/friends/status?online=true&reconnect=1', { status: 200, body: [] });
+    expect(await api.friendsStatus(false, true)).toEqual([ME]);
+    expect(await api.friendsStatus(true, true)).toEqual([]);
+    expect(await api.friendsStatus()).toEqual([ME]);
+    expect(fetch.calls.map((c) => new URL(c.url).search)).toEqual(['?reconnect=1', '?online=true&reconnect=1', '']);
+  });
+
+  it('asks again without the flag when a server older than it refuses it, and never sends it again', async () => {
+    const { api, fetch } = setup();
+    fetch.route(FLAGGED, { status: 400, body: { code: 'VALIDATION_ERROR', message: 'querystring: unknown field "reconnect"' } });
+    fetch.route(PLAIN, { status: 200, body: [ME] });
+    expect(await api.friendsStatus(false, true)).toEqual([ME]);
+    expect(await api.friendsStatus(false, true)).toEqual([ME]);
+    expect(fetch.calls.map((c) => new URL(c.url).search)).toEqual(['?reconnect=1', '', '']);
+  });
+
+  it('does not retry other failures without the flag', async () => {
+    const { api, fetch } = setup();
+    fetch.route(FLAGGED, { status: 401, body: { code: 'UNAUTHORIZED', message: 'expired' } });
+    expect(await apiError(api.friendsStatus(false, true))).toMatchObject({ status: 401 });
+    expect(fetch.calls).toHaveLength(1);
+  });
+});
+
 describe('ApiClient timeout', () => {
   it('fails a request the server never answers as NETWORK_ERROR after timeoutMs', async () => {
     const hung: typeof fetch = (_input, init) =>

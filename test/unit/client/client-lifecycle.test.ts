@@ -24,6 +24,7 @@ function restHarness(opts: Parameters<typeof harness>[0] = {}) {
   const server = { friends: [amy], self: ME };
   h.fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
   h.fetch.route(STATUS, () => ({ status: 200, body: server.friends }));
+  h.fetch.route(`${STATUS}?reconnect=1`, () => ({ status: 200, body: server.friends }));
   h.fetch.route('GET /api/v1/users/1/status', () => ({ status: 200, body: server.self }));
   return Object.assign(h, { server });
 }
@@ -35,8 +36,9 @@ function heldHarness(opts: Parameters<typeof harness>[0] = {}) {
   fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
   fetch.route('GET /api/v1/users/1/status', () => (state.self ? { status: 200, body: state.self } : { status: 500, body: { code: 'INTERNAL_ERROR', message: 'x' } }));
   fetch.route(STATUS, { status: 200, body: [amy] });
+  fetch.route(`${STATUS}?reconnect=1`, { status: 200, body: [amy] });
   const fetchImpl: typeof fetch.fn = async (input, init) => {
-    if (state.hold && String(input).endsWith('/friends/status')) {
+    if (state.hold && new URL(String(input)).pathname.endsWith('/friends/status')) {
       const body = await new Promise<unknown>((r) => state.held.push(r));
       return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
     }
@@ -82,7 +84,7 @@ function restOnly() {
   fetch.route('GET /api/v1/users/1/status', { status: 200, body: ME });
   const slow: typeof fetch.fn = async (input, init) => {
     const url = String(input);
-    if (url.endsWith('/friends/status')) {
+    if (new URL(url).pathname.endsWith('/friends/status')) {
       const body = await new Promise<unknown>((r) => answers.push(r));
       return { ok: true, status: 200, text: async () => JSON.stringify(body) } as Response;
     }
@@ -244,6 +246,28 @@ describe('PresenceClient failures and polling', () => {
     await vi.advanceTimersByTimeAsync(15_000);
     h.ws.fail();
     expect(h.client.state).toBe('polling');
+  });
+
+  it('polls as the client’s own doing (?reconnect=1) once a socket of this start was ready, as the person arriving before', async () => {
+    const h = restHarness({ fallbackAfterFailures: 1 });
+    h.client.start();
+    h.ws.fail(); // never ready: polling now is the page just opened
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
+    expect(h.fetch.callsTo(STATUS).length).toBeGreaterThan(0);
+    expect(h.fetch.callsTo(`${STATUS}?reconnect=1`)).toHaveLength(0);
+    h.client.stop();
+
+    const again = restHarness({ fallbackAfterFailures: 1 });
+    again.client.start();
+    again.connect([amy]);
+    again.ws.fail(); // a working socket dropped; the next attempt fails: polling by itself
+    await vi.advanceTimersByTimeAsync(15_000);
+    again.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(again.client.state).toBe('polling');
+    expect(again.fetch.callsTo(`${STATUS}?reconnect=1`).length).toBeGreaterThan(0);
+    expect(again.fetch.callsTo(STATUS)).toHaveLength(0);
   });
 
   it('still-here while polling without any WebSocket is reported over REST at once instead of throwing', async () => {

@@ -135,12 +135,13 @@ describe('events', () => {
 
   it('a seq gap triggers a REST resync that emits only the differences', async () => {
     const h = harness();
-    h.fetch.route('GET /api/v1/users/me/friends/status', { status: 200, body: [{ ...amy, status: 'away' }, cat] });
+    // Asked by the client itself, not by a person (no interaction: ?reconnect=1).
+    h.fetch.route('GET /api/v1/users/me/friends/status?reconnect=1', { status: 200, body: [{ ...amy, status: 'away' }, cat] });
     h.client.start();
     const ws = h.connect([amy, bob]);
     ws.receive({ ...change(3, 'online'), seq: 3 });
     await vi.advanceTimersByTimeAsync(0);
-    expect(h.fetch.callsTo('GET /api/v1/users/me/friends/status')).toHaveLength(1);
+    expect(h.fetch.callsTo('GET /api/v1/users/me/friends/status?reconnect=1')).toHaveLength(1);
     expect(h.eventsOf('friend_removed')).toEqual([{ friendId: 3 }]);
     expect(h.eventsOf('friend').map((e) => [e.view.user_id, e.view.status])).toEqual([
       [3, 'online'],
