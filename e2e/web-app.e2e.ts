@@ -151,13 +151,13 @@ describe('your own truth and the status menu', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('shows "Invisible" in the header and on your card while you appear offline', async () => {
+  it('shows "Invisible" in the header, and "Offline" (what friends see) on your card, while you appear offline', async () => {
     const menu = await openStatusMenu(page);
     await menu.getByRole('switch', { name: /Appear offline/ }).check();
     await expect.poll(() => page.locator('[data-part=self-status]').textContent(), FIVE_S).toBe('Invisible');
     await page.keyboard.press('Escape');
     const me = page.locator('beacon-friend-card[data-self=true]');
-    await expect.poll(() => me.locator('[data-part=status-label]').textContent(), FIVE_S).toBe('Invisible');
+    await expect.poll(() => me.locator('[data-part=status-label]').textContent(), FIVE_S).toBe('Offline');
     expect(await me.locator('[data-part=audience]').textContent()).toBe('Everyone sees you as offline');
     const benSees = await api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`);
     expect(benSees.status).toBe('offline'); // and that is the truth friends get

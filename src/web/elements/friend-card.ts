@@ -3,12 +3,14 @@
  * `view` property; `flash()` plays the short "status changed" animation. The activity
  * line carries rich presence ("Playing Pong vs bob · 3–2 · 12 min", elapsed time kept
  * live). Long unbroken names and messages wrap; the full text is also in `title`.
- * Your own card (`own` set) says what friends see: "Invisible" when hidden.
+ * Your own card (`own` set) says what a plain friend sees (the server's own rule: no
+ * activity, message or status they may not see; "Offline" while you appear offline), who
+ * sees more, and that it may be out of date while the connection is not live.
  */
-import type { Settings, View } from '../lib/label-types.js';
+import type { ConnectionLabel, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { activityLine, formatElapsed } from '../lib/rich-presence.js';
-import { ownPresence } from '../lib/own-presence.js';
+import { asFriendsSeeYou, ownPresence, ownStaleNote } from '../lib/own-presence.js';
 
 /** An approximate last seen, for friends allowed only that (never the moment). */
 const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'long_ago', string> = {
@@ -46,6 +48,12 @@ function initials(name: string): string {
 /** Stable pastel per user so avatars are told apart without pictures. */
 const AVATAR_BG = ['bg-sky-700', 'bg-emerald-700', 'bg-amber-700', 'bg-fuchsia-700', 'bg-indigo-700', 'bg-teal-700'];
 
+/** Your own card: your privacy settings (null until loaded) and the connection's state. */
+export interface OwnCardOptions {
+  settings: Settings | null;
+  connection?: { state: ConnectionLabel; lastSyncAt: number | null };
+}
+
 export class FriendCardElement extends HTMLElement {
   static define(tag = 'beacon-friend-card', registry = customElements): typeof FriendCardElement {
     if (!registry.get(tag)) registry.define(tag, this);
@@ -53,11 +61,11 @@ export class FriendCardElement extends HTMLElement {
   }
 
   #view: View | null = null;
-  #own: { settings: Settings | null } | null = null;
+  #own: OwnCardOptions | null = null;
   #menu: HTMLElement | null = null;
 
-  /** Marks this as the signed-in user's card; `settings` decide what friends see. */
-  set own(value: { settings: Settings | null } | null) {
+  /** Marks this as the signed-in user's card; `settings` decide what friends see, `connection` whether it is live. */
+  set own(value: OwnCardOptions | null) {
     this.#own = value;
     if (this.#view) this.#render(this.#view);
   }
@@ -95,7 +103,12 @@ export class FriendCardElement extends HTMLElement {
     this.#flashTimer = setTimeout(() => this.classList.remove('beacon-changed'), 1_500);
   }
 
-  #render(v: View): void {
+  #render(real: View): void {
+    const own = this.#own ? ownPresence(real, this.#own.settings) : null;
+    // Your own card shows what a plain friend receives, never more.
+    const v = this.#own ? asFriendsSeeYou(real, this.#own.settings) : real;
+    const conn = this.#own?.connection;
+    const staleNote = conn ? ownStaleNote(conn.state, conn.lastSyncAt) : null;
     this.dataset.userId = String(v.user_id);
     this.dataset.status = v.status;
     this.dataset.username = v.username;
@@ -114,7 +127,6 @@ export class FriendCardElement extends HTMLElement {
       }),
     );
 
-    const own = this.#own ? ownPresence(v, this.#own.settings) : null;
     const line = activityLine(v, new Date());
     const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
     let elapsed: HTMLElement | null = null;
@@ -125,8 +137,8 @@ export class FriendCardElement extends HTMLElement {
     const statusLine = h(
       'p',
       { class: 'mt-0.5 flex flex-wrap items-center gap-x-1.5 text-sm text-slate-300', 'data-part': 'status' },
-      h('beacon-status-dot', { status: own?.shown === 'invisible' ? 'offline' : v.status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
-      h('span', { class: 'font-medium text-slate-100', 'data-part': 'status-label' }, own?.shown === 'invisible' ? 'Invisible' : STATUS_LABEL[v.status]),
+      h('beacon-status-dot', { status: v.status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
+      h('span', { class: 'font-medium text-slate-100', 'data-part': 'status-label' }, STATUS_LABEL[v.status]),
       line ? sep() : null,
       line ? h('span', { 'data-part': 'activity', class: 'beacon-wrap min-w-0' }, line.title) : null,
       ...(line?.details ?? []).flatMap((d) => [sep(), h('span', { 'data-part': 'activity-detail' }, d)]),
@@ -135,6 +147,9 @@ export class FriendCardElement extends HTMLElement {
     );
     const audience = own?.audience
       ? h('p', { class: 'mt-1 text-xs text-slate-400', 'data-part': 'audience' }, own.audience)
+      : null;
+    const stale = staleNote
+      ? h('p', { class: 'mt-1 text-xs text-amber-200', 'data-part': 'own-stale' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), staleNote)
       : null;
 
     const message = v.custom_message
@@ -164,6 +179,7 @@ export class FriendCardElement extends HTMLElement {
       ),
       statusLine,
       audience,
+      stale,
       message,
       lastSeen,
     );

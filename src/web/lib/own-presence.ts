@@ -2,8 +2,9 @@
  * What your friends see of you, in the words the header and your card use: "Invisible"
  * while you appear offline, and the audience when your status is restricted.
  */
-import type { Settings, Status, View } from './label-types.js';
+import type { ConnectionLabel, Settings, Status, View } from './label-types.js';
 import { STATUS_SHORT } from './labels.js';
+import { previewView } from './privacy-preview.js';
 
 export interface OwnPresence {
   /** Short label for the header trigger: "Online", "Invisible", "Busy". */
@@ -27,4 +28,28 @@ export function ownPresence(self: View, settings: Settings | null): OwnPresence 
     return { label: word, audience: 'Everyone can see your status', shown: status };
   }
   return { label: word, audience: null, shown: status };
+}
+
+/**
+ * Your own view as a plain friend (tier `friend`) receives it, by the server's own rule
+ * (`view()` through previewView): no activity, message or status they may not see, and
+ * "offline" with nothing else while you appear offline. Until your settings are known, only
+ * the status is shown: the card must never show more than friends may see.
+ */
+export function asFriendsSeeYou(self: View, settings: Settings | null): View {
+  if (settings) return previewView(self, settings, 'friend');
+  return { ...self, activity: null, activity_details: null, activity_since: null, custom_message: null, custom_message_expires_at: null };
+}
+
+/**
+ * What your card must add while the connection is not live: your status may no longer be what
+ * friends see (past the offline grace the server shows you offline). Null while live or
+ * polling (a polling client keeps its session, so friends see it as above).
+ */
+export function ownStaleNote(state: ConnectionLabel, lastSyncAt: number | null): string | null {
+  if (state === 'connected' || state === 'polling') return null;
+  if (state === 'connecting' && lastSyncAt === null) return null;
+  const time = lastSyncAt === null ? null : new Date(lastSyncAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const since = time === null ? '' : ` As of ${time}.`;
+  return `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Friends may already see you as offline.${since}`;
 }

@@ -88,7 +88,11 @@ export const friendsPage: Page = (root, ctx, opts) => {
 
   const me = document.createElement('beacon-friend-card');
   me.dataset.self = 'true';
-  me.own = { settings: ctx.settings.value };
+  // What friends see of you depends on your settings, and is only known while the connection is live.
+  const showOwn = (): void => {
+    me.own = { settings: ctx.settings.value, connection: { state: client.state, lastSyncAt: client.lastSyncAt } };
+  };
+  showOwn();
   const you = h('p', { class: 'text-sm text-slate-400', 'data-state': 'loading' }, 'Your card appears as soon as Beacon answers.');
   const showSelf = (): void => {
     const self = client.self;
@@ -128,7 +132,8 @@ export const friendsPage: Page = (root, ctx, opts) => {
     client.on('friend_updated', ({ friend }) => menus.get(friend.user_id)?.menu.setCategory(friend.category)),
     client.on('friend_removed', ({ friendId }) => menus.delete(friendId)),
     ctx.requests.onChange(renderCounts),
-    ctx.settings.onChange((s) => (me.own = { settings: s })),
+    ctx.settings.onChange(showOwn),
+    client.on('state', showOwn),
   ];
   return () => {
     offs.forEach((off) => off());
