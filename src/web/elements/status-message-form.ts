@@ -9,7 +9,7 @@ import { ACTIVITY_LABEL } from '../lib/labels.js';
 import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, type ClearAfter } from '../lib/expiry.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { countGraphemes, hasUnsafeText, insertAt } from '../lib/graphemes.js';
+import { countGraphemes, hasUnsafeText, insertAt, tooManyCharacters } from '../lib/graphemes.js';
 
 /** Pasted text can carry characters friends must not get (protocol/text.ts): say which, and keep the text to fix. */
 const UNSAFE_TEXT = 'Messages can\u2019t hold tabs, line breaks or hidden text-direction controls (often pasted along with text). Remove them and save again.';
@@ -156,7 +156,7 @@ export class StatusMessageFormElement extends HTMLElement {
     const over = n > MAX_MESSAGE;
     this.#count.classList.toggle('text-red-300', over);
     this.#count.classList.toggle('text-slate-400', !over);
-    if (over) this.#showMessageError(`${n - MAX_MESSAGE} characters too many.`);
+    if (over) this.#showMessageError(tooManyCharacters(n - MAX_MESSAGE));
     else if (hasUnsafeText(this.#input.value)) this.#showMessageError(UNSAFE_TEXT);
     else if (this.#input.getAttribute('aria-invalid') === 'true') this.#showMessageError('');
   }

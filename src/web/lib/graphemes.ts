@@ -7,3 +7,8 @@ export function insertAt(value: string, start: number | null, end: number | null
   const e = end ?? s;
   return { value: value.slice(0, s) + insert + value.slice(e), caret: s + insert.length };
 }
+
+/** The message field's error when `over` characters past the limit: "1 character too many." */
+export function tooManyCharacters(over: number): string {
+  return `${over} ${over === 1 ? 'character' : 'characters'} too many.`;
+}
