@@ -37,6 +37,7 @@ import {
   resumeIdle,
   serverGamesOf,
   sessionsOf,
+  type ActivityDate,
   type UserRecord,
 } from './user-record.js';
 
@@ -152,6 +153,8 @@ export class PresenceEngine {
       lastActivity: u.lastActivity,
       graceUntil: u.graceUntil,
       autoAway: u.autoAway,
+      activityShown: u.state.activity === null || u.state.activitySince === null ? null : { activity: u.state.activity, since: u.state.activitySince },
+      shownSince: u.shownSince,
     };
   }
 
@@ -170,8 +173,7 @@ export class PresenceEngine {
     releaseSessions(u);
     if (sessionsOnly) {
       if (u.sessions.size > 0) u.graceUntil = null;
-      this.#catchUp(u);
-      return this.#commit(u);
+      return this.#commit(u, this.#catchUp(u));
     }
     u.serverGames.clear();
     for (const g of s.serverGames) gamesOf(u).set(g.matchId, gameEntry(g));
@@ -187,8 +189,9 @@ export class PresenceEngine {
     u.autoAway = s.autoAway;
     u.graceUntil = u.sessions.size > 0 ? null : s.graceUntil;
     if (u.sessions.size === 0 && u.graceUntil === null && u.serverGames.size === 0) markOffline(u);
-    this.#catchUp(u);
-    return this.#commit(u);
+    // Never earlier than this replica knows: what she did while hidden stays invisible.
+    if (s.shownSince != null) u.shownSince = Math.max(u.shownSince ?? -Infinity, s.shownSince);
+    return this.#commit(u, this.#catchUp(u) ?? s.activityShown ?? null);
   }
 
   /**
@@ -200,11 +203,11 @@ export class PresenceEngine {
    * idle machine catches up without probing: the instances holding the user's sockets
    * probed when the idle timeout passed (catchUpIdle).
    */
-  #catchUp(u: UserRecord): void {
+  #catchUp(u: UserRecord): ActivityDate | null {
     const now = this.clock.now();
     // An input newer than a probe this replica sent answered it (an import after an outage).
     if (u.probeAt !== null && u.lastActivity !== null && u.lastActivity >= u.probeAt) u.probeAt = null;
-    this.#due(u, now, true);
+    return this.#due(u, now, true).awayAt;
   }
 
   /**
@@ -431,7 +434,7 @@ export class PresenceEngine {
    * without committing. The tick probes an idle user; a catch-up (`catchUp`, an import) puts
    * the idle machine where the ticks would have, without a probe of its own.
    */
-  #due(u: UserRecord, now: number, catchUp: boolean): { sessions: string[] | null; probe: boolean } {
+  #due(u: UserRecord, now: number, catchUp: boolean): { sessions: string[] | null; probe: boolean; awayAt: ActivityDate | null } {
     const sessions = this.#expirePollSessions(u, now);
     if (u.graceUntil !== null && u.graceUntil <= now) this.#graceOver(u, now);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
@@ -442,10 +445,10 @@ export class PresenceEngine {
       applyScheduleState(u, evaluateCalendar(u.calendar, now), 'calendarState');
     }
     if (catchUp) {
-      catchUpIdle(u, now, this.timings);
-      return { sessions, probe: false };
+      const awayAt = catchUpIdle(u, now, this.timings);
+      return { sessions, probe: false, awayAt: awayAt === null ? null : { activity: 'idle', since: awayAt } };
     }
-    return { sessions, probe: !this.deaf(u.id) && advanceIdle(u, now, this.timings) };
+    return { sessions, probe: !this.deaf(u.id) && advanceIdle(u, now, this.timings), awayAt: null };
   }
 
   /**
@@ -494,9 +497,9 @@ export class PresenceEngine {
   }
 
   /** Re-derives the state, reschedules, and reports the change if there is one. */
-  #commit(u: UserRecord): PresenceChange | null {
+  #commit(u: UserRecord, dated: ActivityDate | null = null): PresenceChange | null {
     const before = u.state;
-    const after = deriveState(u, this.clock.now());
+    const after = deriveState(u, this.clock.now(), dated);
     this.#schedule(u);
     if (sameReportedState(before, after)) {
       // Keep get() current without reporting a lastActivity-only move.

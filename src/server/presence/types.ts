@@ -140,4 +140,12 @@ export interface ReplicaState {
   lastActivity: number | null;
   graceUntil: number | null;
   autoAway: boolean;
+  /**
+   * The effective activity when saved and since when (the saver's activity_since): a replica
+   * loaded later dates that activity alike instead of at its load. Optional: replicas saved by
+   * an older version have none.
+   */
+  activityShown?: { activity: Activity; since: number } | null;
+  /** When the user last unhid (PresenceState.shownSince). Optional, as above. */
+  shownSince?: number | null;
 }

@@ -153,11 +153,18 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
   return record;
 }
 
+/** An activity and since when it has been shown, as another replica (or a catch-up) dated it. */
+export interface ActivityDate {
+  activity: Activity;
+  since: number;
+}
+
 /**
  * The user's effective state at `now`, as a frozen snapshot. The activity's start is kept
  * from the previous state while the activity stays the same; a server game's is its own.
+ * A new activity starts now, unless `dated` says when it started (an imported replica).
  */
-export function deriveState(u: UserRecord, now: number): PresenceState {
+export function deriveState(u: UserRecord, now: number, dated: ActivityDate | null = null): PresenceState {
   const game = newestGame(u);
   const { status, activity } = effectivePresence({
     serverGame: game?.activity ?? null,
@@ -167,7 +174,12 @@ export function deriveState(u: UserRecord, now: number): PresenceState {
     scheduled: layer(u)?.status ?? null,
     autoAway: u.autoAway,
   });
-  const since = activity === null ? null : game ? game.startedAt : activity === u.state.activity ? u.state.activitySince : now;
+  const since =
+    activity === null ? null
+    : game ? game.startedAt
+    : activity === u.state.activity ? u.state.activitySince
+    : activity === dated?.activity ? dated.since
+    : now;
   const details = game ? game.details : activity !== null && activity === u.declaredActivity ? u.declaredDetails : null;
   return Object.freeze({
     status,
@@ -278,18 +290,15 @@ export function resumeIdle(u: UserRecord, now: number, timings: PresenceTimings)
  * the timeout passed); past the probe's timeout as well, auto-away, as resumeIdle decides for
  * a reconnect.
  */
-export function catchUpIdle(u: UserRecord, now: number, timings: PresenceTimings): void {
-  if (!idleWatched(u) || u.lastActivity === null) return;
-  resumeIdle(u, now, timings);
-  if (u.autoAway) {
-    u.probeAt = null;
-    return;
-  }
+export function catchUpIdle(u: UserRecord, now: number, timings: PresenceTimings): number | null {
+  if (!idleWatched(u) || u.lastActivity === null) return null;
   if (u.probeAt === null && u.lastActivity + timings.idleTimeoutMs <= now) u.probeAt = u.lastActivity + timings.idleTimeoutMs;
-  if (u.probeAt !== null && u.probeAt + timings.idleProbeTimeoutMs <= now) {
-    u.probeAt = null;
-    u.autoAway = true;
-  }
+  if (u.probeAt === null || u.probeAt + timings.idleProbeTimeoutMs > now) return null;
+  // Away since the probe ran out, as the ticks of a replica that held the user all along made it.
+  const awayAt = u.probeAt + timings.idleProbeTimeoutMs;
+  u.probeAt = null;
+  u.autoAway = true;
+  return awayAt;
 }
 
 /**

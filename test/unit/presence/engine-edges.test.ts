@@ -28,6 +28,8 @@ describe('PresenceEngine: unknown users', () => {
       lastActivity: null,
       graceUntil: null,
       autoAway: false,
+      activityShown: null,
+      shownSince: null,
     });
     expect(engine.known(BOB)).toBe(false);
   });

@@ -4,8 +4,8 @@ import { PresenceEngine } from '../../../src/server/presence/presence-engine.js'
 import type { PresenceState, ReplicaState } from '../../../src/server/presence/types.js';
 import { ALICE, setup, T0, timings } from './engine-fixture.js';
 
-/** What viewers see of a state; activity_since aside (a fresh replica dates an activity at its load). */
-const shown = ({ activitySince: _since, ...rest }: PresenceState) => rest;
+/** What viewers see of a state (all of it, activity_since included). */
+const shown = (s: PresenceState) => s;
 
 describe('PresenceEngine replicas', () => {
   it('an imported state reproduces the exported one exactly', () => {
@@ -42,6 +42,21 @@ describe('PresenceEngine replicas', () => {
     const { engine } = setup();
     engine.openSession(ALICE, 'A/1', 'socket');
     expect(engine.importUser(ALICE, engine.exportUser(ALICE))).toBeNull();
+  });
+
+  it('a fresh replica dates an activity as the saver did, and never before she last unhid', () => {
+    let t = T0;
+    const clock = { now: () => t };
+    const held = new PresenceEngine(clock, timings);
+    held.openSession(ALICE, 'A/1', 'socket');
+    held.setActivity(ALICE, 'watching_match');
+    t += 60_000;
+    held.unhide(ALICE, null, t);
+    t += 60_000;
+    const fresh = new PresenceEngine(clock, timings);
+    fresh.importUser(ALICE, structuredClone(held.exportUser(ALICE)));
+    expect(fresh.get(ALICE)).toEqual(held.get(ALICE));
+    expect(fresh.get(ALICE)).toMatchObject({ activity: 'watching_match', activitySince: T0, shownSince: T0 + 60_000 });
   });
 
   describe('an import catches up to now: a fresh replica shows what one that held the user all along shows', () => {
