@@ -22,6 +22,7 @@ import { schedulePage } from './pages/schedule-page.js';
 import { accountPage } from './pages/account-page.js';
 import type { AppContext, Page } from './pages/page.js';
 import { disablePush, registerWorker } from './lib/push.js';
+import { StartupRetry } from './lib/startup-retry.js';
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
@@ -50,12 +51,18 @@ export class BeaconApp {
   #leavePage: (() => void) | void = undefined;
   /** Shown once on the login screen (e.g. why the user was signed out). */
   #notice: string | null = null;
+  /** While Beacon does not answer at start-up: tries again by itself (backoff, and at `online`). */
+  readonly #retry = new StartupRetry(() => void this.start({ quiet: true }), { target: window });
+  /** The start-up error on screen, and its text: a quiet retry failing the same way leaves it alone. */
+  #startError: { element: HTMLElement; text: string } | null = null;
 
   constructor(root: HTMLElement) {
     this.#root = root;
   }
 
-  async start(): Promise<void> {
+  /** `quiet`: an automatic retry, which keeps the error on screen (no "Signing you in…" flash) until it succeeds. */
+  async start(opts: { quiet?: boolean } = {}): Promise<void> {
+    this.#retry.cancel();
     if (!this.#listening) {
       this.#listening = true;
       window.addEventListener('hashchange', () => this.#route());
@@ -67,24 +74,41 @@ export class BeaconApp {
       });
     }
     const token = getToken();
-    if (!token) return this.#route();
-    this.#frame(h('p', { class: 'text-slate-400', role: 'status', 'data-state': 'loading' }, 'Signing you in…'));
+    if (!token) {
+      this.#retry.succeeded();
+      return this.#route();
+    }
+    const quiet = opts.quiet === true && this.#startError?.element.isConnected === true;
+    if (!quiet) {
+      this.#startError = null;
+      this.#frame(h('p', { class: 'text-slate-400', role: 'status', 'data-state': 'loading' }, 'Signing you in…'));
+    }
     try {
       const user = await this.#api.me();
       // Another tab changed the token meanwhile: the start its change triggered signs in.
       if (getToken() !== token) return;
+      this.#retry.succeeded();
+      this.#startError = null;
       this.#signIn(user);
     } catch (e) {
       if (getToken() !== token) return;
       if (isCodedError(e) && (e.code === 'UNAUTHORIZED' || e.status === 401)) {
+        this.#retry.succeeded();
+        this.#startError = null;
         clearToken();
         return this.#route();
       }
+      // Beacon is down or unreachable: try again by itself, so the promise below comes true.
+      this.#retry.failed();
+      const text = isCodedError(e) && e.code === 'NETWORK_ERROR' ? 'Beacon is unreachable. Check your connection; your friends list will be back as soon as it answers.' : errorMessage(e);
+      const shown = this.#startError;
+      if (quiet && shown?.element.isConnected && shown.text === text) return;
       // One clear message inside the normal frame (header, main, heading), with a retry.
       const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Try again');
       retry.addEventListener('click', () => void this.start());
-      this.#frame(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' },
-        h('p', {}, isCodedError(e) && e.code === 'NETWORK_ERROR' ? 'Beacon is unreachable. Check your connection; your friends list will be back as soon as it answers.' : errorMessage(e)), retry));
+      const element = h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, h('p', {}, text), retry);
+      this.#startError = { element, text };
+      this.#frame(element);
       retry.focus();
     }
   }
@@ -112,6 +136,7 @@ export class BeaconApp {
   }
 
   #signIn(user: User): void {
+    this.#retry.succeeded();
     this.#endSession(undefined, false);
     this.#token = getToken();
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
