@@ -253,5 +253,23 @@ for (const kind of ['memory', 'redis'] as const) {
       expect(b.presence.engine.get(alice.userId)).toMatchObject({ status: 'offline', lastSeen: reapedAt });
       expect(want.last_seen).not.toBeNull();
     });
+
+    it('D5: after her instance died with nobody else replicating her, a fresh replica shows her offline, last seen no earlier than her last change there', async () => {
+      const { alice, bob, carol } = await cast();
+      await connect(a, alice, 'alice-1');
+      await wait(5000);
+      await a.presence.setStatus(alice.userId, { status: 'busy', custom_message: 'before crash' });
+      await settle();
+      const lastChange = t;
+      await a.presence.flush();
+      closed.add(a);
+      await a.close();
+      await wait(5000);
+      for (const [s, viewer] of [[b, bob], [c, carol]] as const) {
+        expect(s.presence.replicates(alice.userId)).toBe(false);
+        expect(await s.presence.userStatus(viewer, alice.userId)).toMatchObject({ status: 'offline', activity: null });
+        expect(s.presence.engine.get(alice.userId)).toMatchObject({ status: 'offline', lastSeen: lastChange });
+      }
+    });
   });
 }

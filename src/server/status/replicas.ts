@@ -392,11 +392,14 @@ export class Replicas {
 }
 
 /**
- * A stored replica some of whose sockets belonged to an instance that died: the replicas that
- * held the user ended those sessions (reap) and wrote the last_seen to the user's row, never
- * to the store. The later of the two is the user's last_seen, as those replicas show it.
+ * A stored replica some of whose sockets belonged to an instance that died, and none left: the
+ * replicas that held the user ended those sessions (reap) and wrote the last_seen to the
+ * user's row, never to the store, so the later of the two is the user's last_seen, as those
+ * replicas show it. With no such replica (nobody wrote the row) the user was still there when
+ * their fields were last saved (a socket's open is saved), so last_seen is at least then.
  */
 function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): StoredReplica {
-  if (!state.orphaned || rowLastSeen === null || (state.lastSeen !== null && state.lastSeen >= rowLastSeen)) return state;
-  return { ...state, lastSeen: rowLastSeen };
+  if (!state.orphaned || state.sessions.length > 0) return state;
+  const lastSeen = Math.max(state.lastSeen ?? -Infinity, rowLastSeen ?? -Infinity, state.version?.at ?? -Infinity);
+  return lastSeen === -Infinity || lastSeen === state.lastSeen ? state : { ...state, lastSeen };
 }
