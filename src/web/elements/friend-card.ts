@@ -20,6 +20,7 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
   long_ago: 'last seen a long time ago',
 };
 import { h } from '../lib/dom.js';
+import { precisionOf } from '../lib/relative-time.js';
 
 /** One shared timer keeps every visible "12 min" current. */
 const elapsedSpans = new Map<HTMLElement, Date>();
@@ -162,7 +163,8 @@ export class FriendCardElement extends HTMLElement {
         ? h(
             'p',
             { class: 'mt-1 text-xs text-slate-400', 'data-part': 'last-seen' },
-            h('beacon-relative-time', { datetime: v.last_seen, prefix: 'last seen ' }),
+            // Others get it floored to the minute: read as such, never as an exact moment.
+            h('beacon-relative-time', { datetime: v.last_seen, prefix: 'last seen ', precision: precisionOf(new Date(v.last_seen)) }),
           )
         : approx
           ? h('p', { class: 'mt-1 text-xs text-slate-400', 'data-part': 'last-seen' }, approx)

@@ -1,10 +1,12 @@
 /**
- * <beacon-relative-time datetime="2024-01-15T14:30:00Z" prefix="last seen ">
+ * <beacon-relative-time datetime="2024-01-15T14:30:00Z" prefix="last seen " precision="minute">
+ * `precision="minute"`: the time is floored to the minute (what friends get), so it reads
+ * "just now" while the truth could be under a minute ago, and its tooltip has no seconds.
  * Like github/relative-time-element: every instance registers with ONE shared timer,
  * which sleeps until the soonest moment any visible text can change, then updates all
  * instances in one batch.
  */
-import { formatExact, formatRelative, nextChangeIn } from '../lib/relative-time.js';
+import { formatExact, formatRelative, nextChangeIn, type TimePrecision } from '../lib/relative-time.js';
 
 const live = new Set<RelativeTimeElement>();
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -17,7 +19,7 @@ function schedule(): void {
   let wait = 60_000;
   for (const el of live) {
     const date = el.date;
-    if (date) wait = Math.min(wait, nextChangeIn(date, now));
+    if (date) wait = Math.min(wait, nextChangeIn(date, now, el.precision));
   }
   timer = setTimeout(tick, wait);
 }
@@ -34,7 +36,7 @@ document.addEventListener('visibilitychange', () => {
 });
 
 export class RelativeTimeElement extends HTMLElement {
-  static observedAttributes = ['datetime', 'prefix'];
+  static observedAttributes = ['datetime', 'prefix', 'precision'];
 
   static define(tag = 'beacon-relative-time', registry = customElements): typeof RelativeTimeElement {
     if (!registry.get(tag)) registry.define(tag, this);
@@ -49,6 +51,11 @@ export class RelativeTimeElement extends HTMLElement {
     if (!raw) return null;
     const d = new Date(raw);
     return Number.isNaN(d.getTime()) ? null : d;
+  }
+
+  /** `minute` when the `precision` attribute says so; else exact. */
+  get precision(): TimePrecision {
+    return this.getAttribute('precision') === 'minute' ? 'minute' : 'exact';
   }
 
   connectedCallback(): void {
@@ -81,10 +88,10 @@ export class RelativeTimeElement extends HTMLElement {
       time.textContent = '';
       return;
     }
-    const text = `${this.getAttribute('prefix') ?? ''}${formatRelative(date, new Date())}`;
+    const text = `${this.getAttribute('prefix') ?? ''}${formatRelative(date, new Date(), undefined, this.precision)}`;
     if (time.textContent !== text) time.textContent = text;
     time.dateTime = date.toISOString();
-    time.title = formatExact(date);
+    time.title = formatExact(date, undefined, this.precision);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRelative, nextChangeIn } from '../../../src/web/lib/relative-time.js';
+import { formatExact, formatRelative, nextChangeIn, precisionOf } from '../../../src/web/lib/relative-time.js';
 
 const now = new Date('2024-06-15T14:30:00.000Z');
 const ago = (ms: number): Date => new Date(now.getTime() - ms);
@@ -44,5 +44,40 @@ describe('nextChangeIn', () => {
   it('sleeps longer for old times', () => {
     expect(nextChangeIn(ago(2 * 3_600_000), now)).toBe(300_000);
     expect(nextChangeIn(ago(3 * 86_400_000), now)).toBe(3_600_000);
+  });
+});
+
+describe('a time to the minute (what friends get: last seen floored to the minute)', () => {
+  // Left at 14:28:58, shown to friends as 14:28:00; 10 s later it is 14:29:08.
+  const floored = new Date('2024-06-15T14:28:00.000Z');
+  const at = (iso: string): Date => new Date(iso);
+
+  it('is told apart from an exact time by its zero seconds', () => {
+    expect(precisionOf(floored)).toBe('minute');
+    expect(precisionOf(new Date('2024-06-15T14:28:58.000Z'))).toBe('exact');
+    expect(precisionOf(new Date('2024-06-15T14:28:00.250Z'))).toBe('exact');
+  });
+
+  it('says "just now" while the truth could be under 45 s ago, never "1 minute ago" 10 s after leaving', () => {
+    expect(formatRelative(floored, at('2024-06-15T14:29:08.000Z'), 'en', 'minute')).toBe('just now');
+    expect(formatRelative(floored, at('2024-06-15T14:29:44.000Z'), 'en', 'minute')).toBe('just now');
+    // From 14:29:45 the truth is at least 45 s ago: counted from the middle of the minute.
+    expect(formatRelative(floored, at('2024-06-15T14:29:45.000Z'), 'en', 'minute')).toBe('1 minute ago');
+    expect(formatRelative(floored, at('2024-06-15T14:33:30.000Z'), 'en', 'minute')).toBe('5 minutes ago');
+    // An exact time keeps its own reading.
+    expect(formatRelative(floored, at('2024-06-15T14:29:08.000Z'))).toBe('1 minute ago');
+  });
+
+  it('wakes the shared timer when its text changes', () => {
+    expect(nextChangeIn(floored, at('2024-06-15T14:29:08.000Z'), 'minute')).toBe(37_000);
+    const next = at('2024-06-15T14:29:45.000Z');
+    expect(formatRelative(floored, new Date(next.getTime() - 1), 'en', 'minute')).toBe('just now');
+  });
+
+  it('has a tooltip without seconds; an exact time keeps them', () => {
+    const withSeconds = new Date('2024-06-15T14:28:58.000Z');
+    expect(formatExact(floored, 'en-GB', 'minute')).not.toMatch(/\d{2}:\d{2}:\d{2}/);
+    expect(formatExact(floored, 'en-GB', 'minute')).toMatch(/\d{2}:\d{2}/);
+    expect(formatExact(withSeconds, 'en-GB')).toMatch(/\d{2}:\d{2}:58/);
   });
 });
