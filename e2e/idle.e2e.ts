@@ -93,6 +93,16 @@ describe('idle detection at normal timer pace', () => {
       await idaPage.waitForTimeout(1_000);
       expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('away');
       expect(await fredView(ida.id)()).toBe('away');
+      // A real outage, long enough for her sockets to keep failing: the app falls back to polling,
+      // and when the network returns it polls before its socket is back. That poll is the app's
+      // own doing too (?reconnect=1): Fred still sees her away (it brought her back before).
+      await idaPage.context().setOffline(true);
+      await idaPage.waitForTimeout(5_000);
+      await idaPage.context().setOffline(false);
+      await expect.poll(() => state.getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
+      await idaPage.waitForTimeout(1_000);
+      expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('away');
+      expect(await fredView(ida.id)()).toBe('away');
       await idaDialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 2_000 });
       // What the dialog says as it changes is announced, not only shown.
       expect(await idaDialog.getByText('Your friends now see you as away.', { exact: false }).getAttribute('aria-live')).toBe('polite');
