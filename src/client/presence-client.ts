@@ -388,10 +388,13 @@ export class PresenceClient {
     return current !== null && Date.parse(current.timestamp) > Date.parse(view.timestamp);
   }
 
-  /** Starts the REST fallback; its first answer (or failure) decides `polling` or `offline`. */
+  /**
+   * Starts the REST fallback; its first answer (or failure) decides `polling` or `offline`.
+   * Until then the state stays as it was (`connecting`, `reconnecting`): `polling` means the
+   * REST fallback answers (§8), which a server that hangs never does.
+   */
   #startPolling(): void {
     if (this.#poller.running) return;
-    if (this.#state !== 'offline') this.#setState('polling');
     this.#poller.start();
   }
 

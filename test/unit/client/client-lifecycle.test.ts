@@ -245,7 +245,23 @@ describe('PresenceClient failures and polling', () => {
     expect(h.client.state).toBe('reconnecting');
     await vi.advanceTimersByTimeAsync(15_000);
     h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
     expect(h.client.state).toBe('polling');
+  });
+
+  it('says polling only once the REST fallback answers: a server that hangs leaves it connecting', async () => {
+    const { client, answers } = restOnly();
+    const states: string[] = [];
+    client.on('state', (s) => states.push(s));
+    client.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(answers.length).toBeGreaterThan(0); // a poll is out, unanswered
+    expect(client.state).toBe('connecting');
+    expect(states).not.toContain('polling');
+    answers[0]!([amy]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(client.state).toBe('polling');
+    client.stop();
   });
 
   it('polls as the client’s own doing (?reconnect=1) once a socket of this start was ready, as the person arriving before', async () => {

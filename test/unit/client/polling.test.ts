@@ -38,8 +38,10 @@ describe('polling fallback', () => {
     await failAttempts(h, 2);
     expect(h.client.state).toBe('connecting');
     h.ws.fail();
-    expect(h.client.state).toBe('polling');
+    // `polling` once the REST fallback answers, not before (§8).
+    expect(h.client.state).toBe('connecting');
     await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
     expect(h.client.friends()).toEqual([amy, bob]);
     expect(h.client.self).toEqual(ME);
     expect(h.eventsOf('ready')).toEqual([{ self: ME, friends: [amy, bob] }]);
@@ -117,8 +119,9 @@ describe('polling fallback', () => {
     const getToken = () => TOKEN;
     const client = new PresenceClient({ baseUrl: BASE_URL, getToken, api: new ApiClient({ baseUrl: BASE_URL, getToken, fetchImpl: fetch.fn }) });
     client.start();
-    expect(client.state).toBe('polling');
+    expect(client.state).toBe('connecting');
     await vi.advanceTimersByTimeAsync(0);
+    expect(client.state).toBe('polling');
     expect(client.friends()).toEqual([amy]);
     client.stop();
   });
