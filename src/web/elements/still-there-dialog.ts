@@ -6,6 +6,10 @@
  * once the user is back from elsewhere (another tab or device) it closes by itself. Back
  * through input in this tab (a pointer moving towards "I'm here"), it stays until answered
  * and says so: closing it under the pointer would let the click land on the page below.
+ * Input here while the probe runs answers it (the SDK sends it at once), so the dialog then
+ * says friends still see you online, and stays until clicked for the same reason. Answered
+ * in another tab of this browser (told over a BroadcastChannel), it closes by itself here,
+ * unless this tab had input of its own (then it says so and stays).
  */
 import { h } from '../lib/dom.js';
 import { attachIdleDetection } from '../../client/idle.js';
@@ -15,6 +19,9 @@ import type { PresenceClient } from '../../client/presence-client.js';
 const SOON = 'You have been inactive for a while. Your friends will soon see you as away.';
 const AWAY = 'You have been inactive for a while. Your friends now see you as away.';
 const BACK = 'Welcome back. Your friends see you online again.';
+const STILL = 'Welcome back. Your friends still see you online.';
+/** Tabs of one browser tell each other that the probe was answered. */
+const CHANNEL = 'beacon.still-there';
 
 export class StillThereDialogElement extends HTMLElement {
   static define(tag = 'beacon-still-there', registry = customElements): typeof StillThereDialogElement {
@@ -22,7 +29,8 @@ export class StillThereDialogElement extends HTMLElement {
     return this;
   }
 
-  #client: Pick<PresenceClient, 'on' | 'stillHere'> | null = null;
+  #client: Pick<PresenceClient, 'on' | 'stillHere' | 'self'> | null = null;
+  #channel: BroadcastChannel | null = null;
   #offs: Array<() => void> = [];
   /** The user went auto-away while the dialog was open (activity `idle`). */
   #wentAway = false;
@@ -38,16 +46,18 @@ export class StillThereDialogElement extends HTMLElement {
   });
   #button = h('button', { type: 'button', class: 'beacon-btn-primary w-full', autofocus: true }, "I'm here");
 
-  set client(client: Pick<PresenceClient, 'on' | 'stillHere'> | null) {
+  set client(client: Pick<PresenceClient, 'on' | 'stillHere' | 'self'> | null) {
     this.#offs.forEach((off) => off());
     this.#client = client;
     this.#offs = client ? [client.on('are_you_there', () => this.show()), client.on('self', (v) => this.#selfChanged(v))] : [];
   }
 
   connectedCallback(): void {
-    this.#detachInput ??= attachIdleDetection(document, () => {
-      if (this.#dialog.open) this.#inputHere = true;
-    });
+    this.#detachInput ??= attachIdleDetection(document, () => this.#input());
+    if (!this.#channel && typeof BroadcastChannel === 'function') {
+      this.#channel = new BroadcastChannel(CHANNEL);
+      this.#channel.onmessage = (e: MessageEvent<unknown>) => this.#answeredElsewhere(e.data);
+    }
     if (this.firstChild) return;
     this.#dialog.append(
       h('h2', { id: 'beacon-still-there-title', class: 'text-lg font-bold' }, 'Still there?'),
@@ -56,7 +66,10 @@ export class StillThereDialogElement extends HTMLElement {
     );
     this.#button.addEventListener('click', () => this.#answer());
     // Escape is an interaction too: the user is evidently at the keyboard.
-    this.#dialog.addEventListener('cancel', () => this.#client?.stillHere());
+    this.#dialog.addEventListener('cancel', () => {
+      this.#client?.stillHere();
+      this.#tellOtherTabs();
+    });
     // The button is the only focusable control: keep Tab from leaving for the browser UI.
     this.#dialog.addEventListener('keydown', (e) => {
       if (e.key === 'Tab') {
@@ -70,6 +83,8 @@ export class StillThereDialogElement extends HTMLElement {
   disconnectedCallback(): void {
     this.#detachInput?.();
     this.#detachInput = null;
+    this.#channel?.close();
+    this.#channel = null;
     this.#offs.forEach((off) => off());
     this.#offs = [];
   }
@@ -98,6 +113,36 @@ export class StillThereDialogElement extends HTMLElement {
 
   #answer(): void {
     this.#client?.stillHere();
+    this.#tellOtherTabs();
+    this.#dialog.close();
+  }
+
+  /**
+   * Real input in this tab while the dialog is open. The SDK reports it at once as the answer
+   * to the probe, so friends keep seeing the user online: say so (unless already away, which
+   * the next status update settles), and stay open until clicked.
+   */
+  #input(): void {
+    if (!this.#dialog.open) return;
+    const first = !this.#inputHere;
+    this.#inputHere = true;
+    if (!first) return;
+    if (!this.#wentAway) this.#text.textContent = STILL;
+    this.#tellOtherTabs();
+  }
+
+  #tellOtherTabs(): void {
+    const userId = this.#client?.self?.user_id;
+    if (userId !== undefined) this.#channel?.postMessage({ type: 'answered', userId });
+  }
+
+  /** Another tab answered: with no input here (nothing under a pointer), close; the user is present. */
+  #answeredElsewhere(data: unknown): void {
+    if (!this.#dialog.open || this.#inputHere) return;
+    const msg = data as { type?: unknown; userId?: unknown } | null;
+    if (msg?.type !== 'answered' || msg.userId !== this.#client?.self?.user_id) return;
+    // Away already: the answer brings the user back, and the status update that says so closes it.
+    if (this.#wentAway) return;
     this.#dialog.close();
   }
 }
