@@ -175,7 +175,7 @@ describe('your own truth and the status menu', () => {
     await expect.poll(() => count.textContent()).toBe('14/128 characters');
     await field.fill('👍'.repeat(129));
     await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
-    expect(await menu.locator('[data-part=message-error]').textContent()).toContain('1 characters too many');
+    expect(await menu.locator('[data-part=message-error]').textContent()).toBe('1 character too many.');
     // A pasted right-to-left override would reverse what friends see after it: refused before it is sent.
     await field.fill('see you \u202e8pm');
     await expect.poll(() => menu.locator('[data-part=message-error]').textContent()).toContain('text-direction controls');
