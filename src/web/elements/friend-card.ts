@@ -20,7 +20,7 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
   long_ago: 'last seen a long time ago',
 };
 import { h } from '../lib/dom.js';
-import { precisionOf } from '../lib/relative-time.js';
+import { formatTimeOfDay, precisionOf } from '../lib/relative-time.js';
 
 /** One shared timer keeps every visible "12 min" current. */
 const elapsedSpans = new Map<HTMLElement, Date>();
@@ -132,7 +132,7 @@ export class FriendCardElement extends HTMLElement {
     const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
     let elapsed: HTMLElement | null = null;
     if (line?.elapsed && line.since) {
-      elapsed = h('span', { 'data-part': 'elapsed', title: `since ${line.since.toLocaleTimeString()}` }, line.elapsed);
+      elapsed = h('span', { 'data-part': 'elapsed', title: `since ${formatTimeOfDay(line.since)}` }, line.elapsed);
       trackElapsed(elapsed, line.since);
     }
     const statusLine = h(

@@ -88,3 +88,8 @@ export function nextChangeIn(date: Date, now: Date, precision: TimePrecision = '
   if (age < DAY) return 5 * MINUTE;
   return HOUR;
 }
+
+/** A time of day for tooltips ("since 18:13:07"); without seconds for a minute-precision time. */
+export function formatTimeOfDay(date: Date, locale?: string, precision: TimePrecision = precisionOf(date)): string {
+  return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', ...(precision === 'exact' ? { second: '2-digit' as const } : {}) });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatExact, formatRelative, nextChangeIn, precisionOf } from '../../../src/web/lib/relative-time.js';
+import { formatExact, formatRelative, formatTimeOfDay, nextChangeIn, precisionOf } from '../../../src/web/lib/relative-time.js';
 
 const now = new Date('2024-06-15T14:30:00.000Z');
 const ago = (ms: number): Date => new Date(now.getTime() - ms);
@@ -79,5 +79,12 @@ describe('a time to the minute (what friends get: last seen floored to the minut
     expect(formatExact(floored, 'en-GB', 'minute')).not.toMatch(/\d{2}:\d{2}:\d{2}/);
     expect(formatExact(floored, 'en-GB', 'minute')).toMatch(/\d{2}:\d{2}/);
     expect(formatExact(withSeconds, 'en-GB')).toMatch(/\d{2}:\d{2}:58/);
+  });
+});
+
+describe('formatTimeOfDay (the "since" tooltip of an activity)', () => {
+  it('has no seconds for a time floored to the minute (what friends get), and keeps them for an exact one', () => {
+    expect(formatTimeOfDay(new Date('2024-06-15T14:28:00.000Z'), 'en-GB')).not.toMatch(/\d{2}:\d{2}:\d{2}/);
+    expect(formatTimeOfDay(new Date('2024-06-15T14:28:07.000Z'), 'en-GB')).toMatch(/\d{2}:\d{2}:07/);
   });
 });
