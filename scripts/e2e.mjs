@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
- * Runs the e2e suite as two vitest processes side by side: the idle-detection file, which
- * spends about two minutes waiting on the app's real timers and little CPU, and every other
- * file, one at a time as before. Chromium is unpacked once first, so the two never race to
+ * Runs the e2e suite as vitest processes side by side: each idle-detection file (idle and
+ * "Still there?"), which spends about two minutes waiting on the app's real timers and little
+ * CPU, in a run of its own, and every other file, one at a time as before. Chromium is unpacked once first, so the two never race to
  * unpack it. Exits non-zero when either run fails. With arguments (files, options), one run
  * of vitest with them.
  */
 import { all, run, vitest } from './side-by-side.mjs';
 
-const SLOW = 'e2e/idle.e2e.ts';
+const SLOW = ['e2e/idle.e2e.ts', 'e2e/still-there.e2e.ts'];
 const extra = process.argv.slice(2);
 
 // Unpack the packaged Chromium once (global-setup does it too, but two at once would race).
@@ -21,7 +21,7 @@ const runs =
   extra.length > 0
     ? [[[vitest, ...config], 'e2e']]
     : [
-        [[vitest, ...config, SLOW], 'idle'],
-        [[vitest, ...config, '--exclude', SLOW], 'e2e'],
+        ...SLOW.map((file) => [[vitest, ...config, file], file.replace(/^e2e\/|\.e2e\.ts$/g, '')]),
+        [[vitest, ...config, ...SLOW.flatMap((file) => ['--exclude', file])], 'e2e'],
       ];
 process.exit(await all(runs));
