@@ -4,52 +4,18 @@
  * released user is reloaded fresh, and each user's row is written by one instance only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
-import { RedisBus } from '../../src/server/adapters/bus-redis.js';
-import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
+import { MemoryBus } from '../../src/server/adapters/bus-memory.js';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
 import { testConfig } from '../../src/server/config.js';
-import type { EventBus } from '../../src/server/ports/event-bus.js';
-import type { PresenceStore } from '../../src/server/ports/presence-store.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { GRACE_STEP_MS } from '../../src/server/presence/presence-engine.js';
 import { freshDatabase } from '../helpers/databases.js';
-import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { sharedParts, until } from '../helpers/shared-parts.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
 const GRACE = 10_000;
 const LINGER = 30_000;
-
-type Kind = 'memory' | 'redis';
-
-const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
-async function sharedParts(kind: Kind, n: number): Promise<Array<{ bus: EventBus; store: PresenceStore; close: () => Promise<void> }>> {
-  if (kind === 'memory') {
-    const hub = new MemoryHub();
-    const store = new MemoryPresenceStore();
-    return Array.from({ length: n }, (_, i) => ({ bus: new MemoryBus({ hub, instanceId: `mem-${i}` }), store, close: async () => {} }));
-  }
-  (await requireRedis()).disconnect();
-  const prefix = uniquePrefix();
-  const parts = Array.from({ length: n }, (_, i) => {
-    const bus = new RedisBus({ url: REDIS_URL, prefix, instanceId: `redis-${i}` });
-    const store = new RedisPresenceStore({ url: REDIS_URL, prefix });
-    return { bus, store, close: async () => (await bus.close(), await store.close()) };
-  });
-  for (const p of parts) await p.store.connect();
-  await until('both buses connected', () => parts.every((p) => p.bus.isHealthy()));
-  return parts;
-}
-
 
 const rowsWritten = async (s: Services) => (await s.metrics.registry.getSingleMetric('beacon_presence_rows_written_total')!.get()).values[0]?.value ?? 0;
 
