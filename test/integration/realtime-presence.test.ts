@@ -85,15 +85,21 @@ describe('real-time presence between friends', () => {
     expect(await b.after(() => a.send({ type: 'interaction' }), change(alice.id))).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
-  it('a client reconnecting by itself (?reconnect=1) leaves an auto-away user away; a page opened anew brings her back', async () => {
+  /** Alice goes auto-away while Bob watches, then her socket drops; `dropped` marks Bob's frames from then on. */
+  async function awayThenDropped() {
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);
     await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
     expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
-    // Her socket drops (a deploy, a network blip) and her untouched tab reconnects by itself.
     const dropped = b.mark();
     a.close();
     await a.waitClosed();
+    return { b, dropped };
+  }
+
+  it('a client reconnecting by itself (?reconnect=1) leaves an auto-away user away; a page opened anew brings her back', async () => {
+    // Her socket drops (a deploy, a network blip) and her untouched tab reconnects by itself.
+    const { b, dropped } = await awayThenDropped();
     const again = await connect(t.url, alice.token, '?reconnect=1');
     expect(again.ready.self).toMatchObject({ status: 'away', activity: 'idle' });
     await t.advance(5_000);
@@ -107,14 +113,8 @@ describe('real-time presence between friends', () => {
   });
 
   it('a client falling back to polling by itself (?reconnect=1) leaves an auto-away user away; a first poll without it brings her back', async () => {
-    const { socket: b } = await t.connect(bob.token);
-    const { socket: a } = await t.connectSeenBy(alice.token, b);
-    await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
-    expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
     // Her socket drops and her untouched tab polls by itself (WebSockets failing): no interaction.
-    const dropped = b.mark();
-    a.close();
-    await a.waitClosed();
+    const { b, dropped } = await awayThenDropped();
     const poll = (query: string) => t.app.inject({ url: `/api/v1/users/me/friends/status${query}`, headers: bearer(alice.token) });
     expect((await poll('?reconnect=1')).statusCode).toBe(200);
     await t.advance(20_000); // past the offline grace: the polling session holds her
