@@ -12,15 +12,14 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api } from './helpers/api-users.js';
+import { IDLE_ENV, IDLE_MS, PROBE_MS } from './helpers/idle-timers.js';
 
-const IDLE_MS = 90_000;
-const PROBE_MS = 20_000;
 
 let server: ServerHandle;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startServer({ BEACON_IDLE_TIMEOUT_MS: String(IDLE_MS), BEACON_IDLE_PROBE_TIMEOUT_MS: String(PROBE_MS) });
+  server = await startServer(IDLE_ENV);
   browser = await launchChromium();
 });
 
