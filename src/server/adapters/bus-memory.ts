@@ -103,6 +103,9 @@ export class MemoryBus implements EventBus {
     if (!this.#closed) this.#hub?.broadcast(this, topic, message);
   }
 
+  /** Delivery to the hub is synchronous: nothing is ever in flight. */
+  async flushed(): Promise<void> {}
+
   subscribe(topic: string): void {
     if (!this.#closed) this.#topics.add(topic);
   }

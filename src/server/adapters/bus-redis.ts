@@ -77,6 +77,8 @@ export class RedisBus implements EventBus {
   #droppedPublishes = 0;
   #lastDropWarnAt = -Infinity;
   #closed = false;
+  /** Publishes Redis has not answered yet (flushed() waits for them). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: RedisBusOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
@@ -133,10 +135,21 @@ export class RedisBus implements EventBus {
       this.#metrics?.busPublished(true);
       const channel = this.#channel(topic);
       const sent = this.#sharded ? this.#pub.spublish(channel, frame) : this.#pub.publish(channel, frame);
-      sent.catch((err: unknown) => this.#dropped(topic, err));
+      const done: Promise<void> = sent.then(
+        () => void this.#inFlight.delete(done),
+        (err: unknown) => {
+          this.#inFlight.delete(done);
+          this.#dropped(topic, err);
+        },
+      );
+      this.#inFlight.add(done);
     } else {
       this.#dropped(topic, 'redis publisher not connected');
     }
+  }
+
+  async flushed(): Promise<void> {
+    if (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
   }
 
   subscribe(topic: string): void {

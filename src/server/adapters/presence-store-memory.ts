@@ -4,7 +4,7 @@
  * the Redis store (src/ports/presence-store.ts): per user the user-level fields with their
  * version and one session list per instance; values are copied through JSON like the wire.
  */
-import { compareVersions, instanceOfSession, type PresenceStore, type StoredReplica, type Version } from '../ports/presence-store.js';
+import { compareVersions, instanceOfSession, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
 type Session = ReplicaState['sessions'][number];
@@ -27,7 +27,7 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async connect(): Promise<void> {}
 
-  async save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean> {
+  async save(userId: number, instanceId: string, state: SharedState, version: Version): Promise<boolean> {
     this.saves++;
     const { sessions, ...user } = state;
     const mine = sessions.filter((s) => {
@@ -65,7 +65,7 @@ export class MemoryPresenceStore implements PresenceStore {
           if (!had || had.lastTouch < s.lastTouch) sessions.set(s.id, s);
         }
       }
-      out.set(id, { ...(JSON.parse(entry.user) as Omit<ReplicaState, 'sessions'>), sessions: [...sessions.values()], version: { ...entry.version }, ...(orphaned ? { orphaned } : {}) });
+      out.set(id, { ...(JSON.parse(entry.user) as Omit<SharedState, 'sessions'>), sessions: [...sessions.values()], version: { ...entry.version }, ...(orphaned ? { orphaned } : {}) });
     }
     return out;
   }

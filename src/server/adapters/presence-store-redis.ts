@@ -9,10 +9,10 @@
  * callers resync when it is back.
  */
 import { commandClient, quit, taggedKey, type RedisClient, type RedisTarget } from './redis-connections.js';
-import { instanceOfSession, type PresenceStore, type StoredReplica, type Version } from '../ports/presence-store.js';
+import { instanceOfSession, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
-type UserFields = Omit<ReplicaState, 'sessions'>;
+type UserFields = Omit<SharedState, 'sessions'>;
 
 /**
  * Saves one instance's sessions, and the user-level fields only when the given version is
@@ -74,7 +74,7 @@ export class RedisPresenceStore implements PresenceStore {
     return taggedKey(this.#target, this.#prefix, 'presence', userId);
   }
 
-  async save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean> {
+  async save(userId: number, instanceId: string, state: SharedState, version: Version): Promise<boolean> {
     const { sessions, ...user } = state;
     const mine = sessions.filter((s) => {
       const owner = instanceOfSession(s.id);

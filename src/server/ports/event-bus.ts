@@ -33,6 +33,12 @@ export interface EventBus {
   onHealthChange(fn: (healthy: boolean) => void): void;
   /** Resolves once earlier subscribe/unsubscribe calls are in effect (at once in memory). */
   settled(): Promise<void>;
+  /**
+   * Resolves once every message published before the call was handed to the other instances
+   * (Redis answered the PUBLISH, or it failed and was counted as dropped; at once in memory):
+   * an answer sent after it cannot overtake the news at another instance (read your writes).
+   */
+  flushed(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -49,13 +49,19 @@ export function nextVersion(prev: Version | undefined, now: number, by: string):
  * fields are as of before that instance died (the replicas that ended those sessions wrote
  * the user's last_seen to the database, not here).
  */
-export type StoredReplica = ReplicaState & { version: Version | null; orphaned?: boolean };
+export type StoredReplica = SharedState & { version: Version | null; orphaned?: boolean };
+
+/**
+ * What an instance saves of a user: the replicable state, and the version of the input that
+ * last set each of its fields (status/field-versions.ts). Optional: older copies have none.
+ */
+export type SharedState = ReplicaState & { fieldVersions?: Partial<Record<string, Version>> };
 
 export interface PresenceStore {
   readonly shared: boolean;
   /** Connects; rejects when the store cannot be reached (the instance still starts, and resyncs later). */
   connect(): Promise<void>;
-  save(userId: number, instanceId: string, state: ReplicaState, version: Version): Promise<boolean>;
+  save(userId: number, instanceId: string, state: SharedState, version: Version): Promise<boolean>;
   load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>>;
   heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void>;
   liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null>;

@@ -263,12 +263,13 @@ export class PresenceEngine {
 
   /**
    * Sets a manual status: busy and away stick until changed, online is automatic mode.
-   * `custom` undefined leaves the custom message as it is. Counts as an interaction.
+   * `custom` undefined leaves the custom message as it is, `status` undefined the manual status.
+   * Counts as an interaction.
    */
-  setManualStatus(userId: number, status: ManualStatus, custom?: CustomMessageInput): PresenceChange | null {
+  setManualStatus(userId: number, status: ManualStatus | undefined, custom?: CustomMessageInput): PresenceChange | null {
     const u = this.#ensure(userId);
     const now = this.clock.now();
-    u.manualStatus = status === 'online' ? null : status;
+    if (status !== undefined) u.manualStatus = status === 'online' ? null : status;
     if (custom !== undefined) applyCustomMessage(u, custom.message, custom.expiresAt, now);
     markInteraction(u, now);
     return this.#commit(u);

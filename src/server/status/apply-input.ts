@@ -17,6 +17,8 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
       return engine.interaction(userId);
     case 'status':
       return engine.setManualStatus(userId, input.status, input.custom ?? undefined);
+    case 'message':
+      return engine.setManualStatus(userId, undefined, input.custom);
     case 'activity':
       return engine.setActivity(userId, input.activity, input.details ?? null).change;
     case 'calendar':

@@ -25,6 +25,12 @@ export type PresenceInput =
   | { op: 'activity'; activity: Activity; details?: ActivityDetails | null }
   /** A game server's event: started (`started`), news of a game in progress (`updated`), or ended. */
   | { op: 'game'; matchId: string; kind: GameKind; started: boolean; updated?: boolean; details?: ActivityDetails | null }
+  /**
+   * Only the custom message of a status input (with its interaction): what is left of a status
+   * input that reached a replica after a newer one set the status (field-versions.ts). Made
+   * where it is applied, never sent.
+   */
+  | { op: 'message'; custom: { message: string | null; expiresAt: number | null } }
   /** New busy intervals from the user's calendar feed. */
   | { op: 'calendar'; busy: CalendarBusy[] }
   /** A new status schedule (null: none). */

@@ -206,6 +206,24 @@ export class PresenceService {
     this.#ticker.unref();
   }
 
+  /** Whether presence is shared with other instances (cluster mode). */
+  get sharesState(): boolean {
+    return this.deps.store.shared;
+  }
+
+  /**
+   * Several instances: resolves once what this instance changed so far has reached the others
+   * (Replicas.sharedSoFar), at most `capMs` later (a store or bus down fails fast anyway).
+   * One instance: at once.
+   */
+  async shared(capMs = 2000): Promise<void> {
+    if (!this.deps.store.shared) return;
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, capMs)));
+    await Promise.race([this.#replicas.sharedSoFar(), cap]);
+    clearTimeout(timer);
+  }
+
   /** Heartbeats into the shared store now (a timer does it every fifth of the heartbeat interval). */
   beat(): Promise<void> {
     return this.#replicas.beat();
@@ -554,8 +572,8 @@ export class PresenceService {
     switch (message.kind) {
       case 'input':
         return this.#replicas.whenLoaded(message.userId, () => {
-          this.#replicas.observed(message.userId, message.version);
-          this.#apply(message.userId, message.input);
+          const input = this.#replicas.received(message.userId, message.input, message.version);
+          if (input) this.#apply(message.userId, input);
         });
       case 'revoked':
       case 'request_received':

@@ -4,9 +4,10 @@
  * each, saving what changed here for other instances, and — in cluster mode — ending the
  * sessions of instances that stopped heartbeating, and resyncing after a bus outage.
  */
-import { compareVersions, instanceOfSession, nextVersion, type StoredReplica, type Version } from '../ports/presence-store.js';
+import { compareVersions, instanceOfSession, nextVersion, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { PresenceChange } from '../presence/types.js';
+import { allFieldsAt, applicable, recordFields, type Field, type FieldVersions } from './field-versions.js';
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-service.js';
@@ -36,6 +37,10 @@ export class Replicas {
   readonly #sharing = new Set<Promise<void>>();
   /** Version of each replica's user-level fields: never replaced by an older stored copy. */
   readonly #versions = new Map<number, Version>();
+  /** Per replica, the version of the input that last set each field (field-versions.ts). */
+  readonly #fields = new Map<number, FieldVersions>();
+  /** Users whose merged state is being re-saved after an input arrived late (coalesced). */
+  readonly #resaving = new Set<number>();
   /**
    * Users an ensure() (or a caller between its awaits) is using right now: never released
    * under it. A loaded user's count stays at 0 rather than being deleted until the replica
@@ -191,16 +196,66 @@ export class Replicas {
     }
     const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
     this.#versions.set(userId, version);
+    recordFields(input, version, this.#fieldsOf(userId));
     this.#reaped.delete(userId);
     const event: BusEvent = { kind: 'input', userId, input, version };
     // Replies come back in order, so inputs of one instance reach the others in order.
-    const sharing = this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event));
+    this.#track(this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event)));
+  }
+
+  /**
+   * Resolves once every input shared so far was saved and handed to the other instances, and
+   * every other message published so far left too (EventBus.flushed): an answer sent after it
+   * is not overtaken, at another instance, by the client's next request (read your writes).
+   */
+  async sharedSoFar(): Promise<void> {
+    if (this.#sharing.size > 0) await Promise.all(this.#sharing);
+    await this.deps.bus.flushed();
+  }
+
+  /**
+   * Another instance's input reached this replica: what of it applies here (null: nothing), as
+   * last-writer-wins per field (field-versions.ts), so replicas that got inputs in different
+   * orders end alike. An input older than this replica's latest change, which this instance
+   * made and saved without it, leaves the stored copy short of it: this instance saves the
+   * merged state again and has the others reload it (rare: two instances changing one user
+   * within a bus delay of each other).
+   */
+  received(userId: number, input: PresenceInput, version: Version | undefined): PresenceInput | null {
+    if (!version) return input;
+    const local = this.#versions.get(userId);
+    const out = applicable(input, version, this.#fieldsOf(userId));
+    this.#observed(userId, version);
+    if (local && local.by === this.#self && compareVersions(version, local) < 0) this.#resaveLater(userId);
+    return out;
+  }
+
+  /** Once the late input is applied (the caller does so at once), saves the merged state under a new version and asks for reloads. */
+  #resaveLater(userId: number): void {
+    if (this.#resaving.has(userId)) return;
+    this.#resaving.add(userId);
+    queueMicrotask(() => {
+      this.#resaving.delete(userId);
+      if (!this.hooks.profiles.has(userId)) return;
+      this.#versions.set(userId, nextVersion(this.#versions.get(userId), this.deps.now(), this.#self));
+      const topic = userTopic(userId);
+      this.#track(this.#save(userId).then(() => this.deps.bus.publishRemote(topic, { kind: 'reload', userId } satisfies BusEvent)));
+    });
+  }
+
+  #track(sharing: Promise<void>): void {
     this.#sharing.add(sharing);
     void sharing.finally(() => this.#sharing.delete(sharing));
   }
 
+  #fieldsOf(userId: number): FieldVersions {
+    let fields = this.#fields.get(userId);
+    if (!fields) this.#fields.set(userId, (fields = {}));
+    return fields;
+  }
+
   /** Another instance's input reached this replica: its version is now known here. */
-  observed(userId: number, version: Version | undefined): void {
+  #observed(userId: number, version: Version): void {
     const local = this.#versions.get(userId);
     if (version && (!local || compareVersions(version, local) > 0)) {
       this.#versions.set(userId, version);
@@ -252,6 +307,7 @@ export class Replicas {
     this.hooks.profiles.delete(userId);
     this.engine.remove(userId);
     this.#versions.delete(userId);
+    this.#fields.delete(userId);
     this.#reaped.delete(userId);
     if (!this.#isPinned(userId)) this.#pinned.delete(userId);
   }
@@ -266,6 +322,7 @@ export class Replicas {
     const local = this.#versions.get(userId);
     const older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
     if (!older && state.version) this.#versions.set(userId, state.version);
+    if (!older) mergeFields(this.#fieldsOf(userId), state.fieldVersions ?? allFieldsAt(state.version));
     this.#report(this.engine.importUser(userId, state, this.#isMine, older));
   }
 
@@ -277,7 +334,7 @@ export class Replicas {
     // A replica still loading would save an empty state over the real one.
     if (!this.hooks.profiles.has(userId) || this.#loading.has(userId)) return;
     try {
-      await this.deps.store.save(userId, this.#self, this.engine.exportUser(userId), this.#versionOf(userId));
+      await this.deps.store.save(userId, this.#self, this.#exportUser(userId), this.#versionOf(userId));
       this.#unsaved.delete(userId);
     } catch (err) {
       this.#unsaved.add(userId);
@@ -286,6 +343,12 @@ export class Replicas {
         this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable; will resync');
       }
     }
+  }
+
+  /** The user's state as saved for other instances: the replica and its fields' versions. */
+  #exportUser(userId: number): SharedState {
+    const fields = this.#fields.get(userId);
+    return fields ? { ...this.engine.exportUser(userId), fieldVersions: fields } : this.engine.exportUser(userId);
   }
 
   #deadAfter(): number {
@@ -360,7 +423,7 @@ export class Replicas {
     const ids = [...this.hooks.profiles.keys()];
     const mine = ids.filter((id) => this.#unsaved.has(id) || this.engine.sessionIds(id).some(this.#isMine));
     for (const id of mine) {
-      await store.save(id, this.#self, this.engine.exportUser(id), this.#versionOf(id));
+      await store.save(id, this.#self, this.#exportUser(id), this.#versionOf(id));
       this.#unsaved.delete(id);
     }
     for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
@@ -402,4 +465,12 @@ function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): Sto
   if (!state.orphaned || state.sessions.length > 0) return state;
   const lastSeen = Math.max(state.lastSeen ?? -Infinity, rowLastSeen ?? -Infinity, state.version?.at ?? -Infinity);
   return lastSeen === -Infinity || lastSeen === state.lastSeen ? state : { ...state, lastSeen };
+}
+
+/** Takes, field by field, the newer of the two versions into `into`. */
+function mergeFields(into: FieldVersions, from: Partial<Record<string, Version>>): void {
+  for (const [field, version] of Object.entries(from) as Array<[Field, Version | undefined]>) {
+    const had = into[field];
+    if (version && (!had || compareVersions(version, had) > 0)) into[field] = version;
+  }
 }

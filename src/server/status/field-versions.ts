@@ -1,0 +1,67 @@
+/**
+ * Inputs made on different instances reach each replica in different orders. Those that set a
+ * field outright (a manual status, a custom message, a declared activity, a schedule, a
+ * calendar) are last-writer-wins per field: each replica remembers the version of the input
+ * that last set each field, and an input that arrives after a newer one set the same field
+ * leaves that field alone. Every replica then ends with the newest value of every field,
+ * whatever order the inputs came in, and an older input still sets the fields nobody changed
+ * since (a message set on one instance is not lost to a status set on another).
+ *
+ * Sessions, interactions and game events are not fields here: sessions belong to one instance
+ * (which sends its own in order), an interaction only moves a clock forward, and a game server
+ * reports one match in order. Settings carry their database version (PresenceService#apply).
+ */
+import { compareVersions, type Version } from '../ports/presence-store.js';
+import type { PresenceInput } from './presence-events.js';
+
+export type Field = 'status' | 'message' | 'activity' | 'schedule' | 'calendar';
+
+/** The version of the input that last set each field (a field never set here is absent). */
+export type FieldVersions = Partial<Record<Field, Version>>;
+
+/** The fields an input sets. */
+export function fieldsOf(input: PresenceInput): Field[] {
+  switch (input.op) {
+    case 'status':
+      return input.custom ? ['status', 'message'] : ['status'];
+    case 'activity':
+      return ['activity'];
+    case 'schedule':
+      return ['schedule'];
+    case 'calendar':
+      return ['calendar'];
+    default:
+      return [];
+  }
+}
+
+/**
+ * The input as it applies to a replica whose fields are at `known`: with the fields a newer
+ * input already set left out. Records `version` for the fields it still sets. Null when
+ * nothing is left to apply; an input that was also an interaction (a status or an activity
+ * set by the user) stays one.
+ */
+export function applicable(input: PresenceInput, version: Version, known: FieldVersions): PresenceInput | null {
+  const fields = fieldsOf(input);
+  if (fields.length === 0) return input;
+  const fresh = fields.filter((f) => known[f] === undefined || compareVersions(version, known[f]) > 0);
+  for (const f of fresh) known[f] = version;
+  if (fresh.length === fields.length) return input;
+  if (input.op === 'status') {
+    if (fresh.includes('status')) return { ...input, custom: null };
+    if (fresh.includes('message')) return { op: 'message', custom: input.custom! };
+    return { op: 'interaction' };
+  }
+  return input.op === 'activity' ? { op: 'interaction' } : null;
+}
+
+/** Records a local input's version for every field it sets (it is the newest here). */
+export function recordFields(input: PresenceInput, version: Version, known: FieldVersions): void {
+  for (const f of fieldsOf(input)) known[f] = version;
+}
+
+/** Every field at one version: a replica loaded from a store copy saved without field versions. */
+export function allFieldsAt(version: Version | null): FieldVersions {
+  if (!version) return {};
+  return { status: version, message: version, activity: version, schedule: version, calendar: version };
+}

@@ -1,0 +1,65 @@
+/** Last-writer-wins per field for inputs that reach a replica late (src/server/status/field-versions.ts). */
+import { describe, expect, it } from 'vitest';
+import { allFieldsAt, applicable, fieldsOf, recordFields, type FieldVersions } from '../../../src/server/status/field-versions.js';
+import type { PresenceInput } from '../../../src/server/status/presence-events.js';
+
+const v = (at: number, by = 'i1') => ({ at, by });
+const busyWithMessage: PresenceInput = { op: 'status', status: 'busy', custom: { message: 'meeting', expiresAt: null } };
+
+describe('field versions', () => {
+  it('names the fields each input sets; sessions, interactions, games and settings set none', () => {
+    expect(fieldsOf(busyWithMessage)).toEqual(['status', 'message']);
+    expect(fieldsOf({ op: 'status', status: 'away', custom: null })).toEqual(['status']);
+    expect(fieldsOf({ op: 'activity', activity: 'browsing' })).toEqual(['activity']);
+    expect(fieldsOf({ op: 'schedule', schedule: null })).toEqual(['schedule']);
+    expect(fieldsOf({ op: 'calendar', busy: [] })).toEqual(['calendar']);
+    expect(fieldsOf({ op: 'interaction' })).toEqual([]);
+    expect(fieldsOf({ op: 'open', sessionId: 'a/1', kind: 'socket' })).toEqual([]);
+    expect(fieldsOf({ op: 'game', matchId: 'm', kind: 'match', started: true })).toEqual([]);
+  });
+
+  it('applies a newer input whole and records its version for its fields', () => {
+    const known: FieldVersions = { status: v(1), message: v(1) };
+    expect(applicable(busyWithMessage, v(2), known)).toBe(busyWithMessage);
+    expect(known).toEqual({ status: v(2), message: v(2) });
+  });
+
+  it('an input older than the status but not the message sets the message only, as an interaction', () => {
+    const known: FieldVersions = { status: v(5, 'i2'), message: v(1) };
+    expect(applicable(busyWithMessage, v(3), known)).toEqual({ op: 'message', custom: { message: 'meeting', expiresAt: null } });
+    expect(known).toEqual({ status: v(5, 'i2'), message: v(3) });
+  });
+
+  it('an input older than the message but not the status keeps the message', () => {
+    const known: FieldVersions = { status: v(1), message: v(5) };
+    expect(applicable(busyWithMessage, v(3), known)).toEqual({ ...busyWithMessage, custom: null });
+  });
+
+  it('an input older than every field it sets is still an interaction when the user made it, else nothing', () => {
+    const known = allFieldsAt(v(9));
+    expect(applicable(busyWithMessage, v(3), known)).toEqual({ op: 'interaction' });
+    expect(applicable({ op: 'activity', activity: 'browsing' }, v(3), known)).toEqual({ op: 'interaction' });
+    expect(applicable({ op: 'schedule', schedule: null }, v(3), known)).toBeNull();
+    expect(applicable({ op: 'calendar', busy: [] }, v(3), known)).toBeNull();
+    expect(known).toEqual(allFieldsAt(v(9)));
+  });
+
+  it('ties go by instance id, as versions do everywhere; an equal version is not newer', () => {
+    const known: FieldVersions = { status: v(3, 'i1') };
+    expect(applicable({ op: 'status', status: 'away', custom: null }, v(3, 'i1'), known)).toEqual({ op: 'interaction' });
+    expect(applicable({ op: 'status', status: 'away', custom: null }, v(3, 'i2'), known)).toEqual({ op: 'status', status: 'away', custom: null });
+  });
+
+  it('inputs without fields pass through untouched', () => {
+    const known = allFieldsAt(v(9));
+    const open: PresenceInput = { op: 'open', sessionId: 'a/1', kind: 'socket' };
+    expect(applicable(open, v(1), known)).toBe(open);
+  });
+
+  it('a local input records its version for its fields', () => {
+    const known: FieldVersions = {};
+    recordFields(busyWithMessage, v(4), known);
+    expect(known).toEqual({ status: v(4), message: v(4) });
+    expect(allFieldsAt(null)).toEqual({});
+  });
+});
