@@ -36,14 +36,16 @@ export function fieldsOf(input: PresenceInput): Field[] {
 }
 
 /**
- * The input as it applies to a replica whose fields are at `known`: with the fields a newer
+ * The input as it applies to a replica whose fields are at `known` (asked for only when the
+ * input sets a field, so users who never set one keep no record): with the fields a newer
  * input already set left out. Records `version` for the fields it still sets. Null when
  * nothing is left to apply; an input that was also an interaction (a status or an activity
  * set by the user) stays one.
  */
-export function applicable(input: PresenceInput, version: Version, known: FieldVersions): PresenceInput | null {
+export function applicable(input: PresenceInput, version: Version, knownOf: FieldVersions | (() => FieldVersions)): PresenceInput | null {
   const fields = fieldsOf(input);
   if (fields.length === 0) return input;
+  const known = typeof knownOf === 'function' ? knownOf() : knownOf;
   const fresh = fields.filter((f) => known[f] === undefined || compareVersions(version, known[f]) > 0);
   for (const f of fresh) known[f] = version;
   if (fresh.length === fields.length) return input;
@@ -56,8 +58,11 @@ export function applicable(input: PresenceInput, version: Version, known: FieldV
 }
 
 /** Records a local input's version for every field it sets (it is the newest here). */
-export function recordFields(input: PresenceInput, version: Version, known: FieldVersions): void {
-  for (const f of fieldsOf(input)) known[f] = version;
+export function recordFields(input: PresenceInput, version: Version, knownOf: () => FieldVersions): void {
+  const fields = fieldsOf(input);
+  if (fields.length === 0) return;
+  const known = knownOf();
+  for (const f of fields) known[f] = version;
 }
 
 /** Every field at one version: a replica loaded from a store copy saved without field versions. */

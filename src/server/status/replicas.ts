@@ -196,7 +196,7 @@ export class Replicas {
     }
     const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
     this.#versions.set(userId, version);
-    recordFields(input, version, this.#fieldsOf(userId));
+    recordFields(input, version, () => this.#fieldsOf(userId));
     this.#reaped.delete(userId);
     const event: BusEvent = { kind: 'input', userId, input, version };
     // Replies come back in order, so inputs of one instance reach the others in order.
@@ -224,7 +224,7 @@ export class Replicas {
   received(userId: number, input: PresenceInput, version: Version | undefined): PresenceInput | null {
     if (!version) return input;
     const local = this.#versions.get(userId);
-    const out = applicable(input, version, this.#fieldsOf(userId));
+    const out = applicable(input, version, () => this.#fieldsOf(userId));
     this.#observed(userId, version);
     if (local && local.by === this.#self && compareVersions(version, local) < 0) this.#resaveLater(userId);
     return out;

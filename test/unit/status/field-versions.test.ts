@@ -58,8 +58,14 @@ describe('field versions', () => {
 
   it('a local input records its version for its fields', () => {
     const known: FieldVersions = {};
-    recordFields(busyWithMessage, v(4), known);
+    recordFields(busyWithMessage, v(4), () => known);
     expect(known).toEqual({ status: v(4), message: v(4) });
     expect(allFieldsAt(null)).toEqual({});
+    recordFields({ op: 'interaction' }, v(5), () => {
+      throw new Error('no record is made for an input without fields');
+    });
+    expect(applicable({ op: 'interaction' }, v(5), () => {
+      throw new Error('no record is made for an input without fields');
+    })).toEqual({ op: 'interaction' });
   });
 });
