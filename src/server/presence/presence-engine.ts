@@ -6,7 +6,7 @@
 import type { Activity, ActivityDetails, ManualStatus } from '../../protocol/index.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { evaluateCalendar, evaluateSchedule, type CalendarBusy, type Schedule } from './schedule.js';
-import { gameActivityOf, isGameActivity, sameReportedState, type GameKind } from './presence-rules.js';
+import { gameActivityOf, isGameActivity, mergeDetails, sameReportedState, type GameKind } from './presence-rules.js';
 import type {
   Clock,
   PersistedPresence,
@@ -357,7 +357,7 @@ export class PresenceEngine {
     const u = this.#users.get(userId);
     const game = u?.serverGames.get(matchId);
     if (!u || !game || details === null) return null;
-    gamesOf(u).set(matchId, { ...game, details: { ...game.details, ...details } });
+    gamesOf(u).set(matchId, { ...game, details: mergeDetails(game.details, details) });
     return this.#commit(u);
   }
 

@@ -2,7 +2,7 @@
  * The precedence rule of CONTRACT.md "Presence rules and timings", as one pure function.
  * The engine derives every state through it, so the rule lives in exactly one place.
  */
-import type { Activity, Status } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, Status } from '../../protocol/index.js';
 import type { PresenceState } from './types.js';
 
 /** Activities that show `in_game` (GAME_ACTIVITIES of the protocol). */
@@ -78,4 +78,24 @@ export function sameReportedState(a: PresenceState, b: PresenceState): boolean {
     a.lastSeen === b.lastSeen &&
     a.shownSince === b.shownSince
   );
+}
+
+/** At most this many keys of activity details are kept (status/activity-details.ts cleans each report to it). */
+export const MAX_DETAIL_KEYS = 16;
+
+/**
+ * A game server's news merged into what it reported before: the news wins, and the merge
+ * keeps at most MAX_DETAIL_KEYS keys (all of the news, then the earlier keys in their order
+ * while they fit), so a series of updates with different keys never shows friends more.
+ */
+export function mergeDetails(before: ActivityDetails | null | undefined, news: ActivityDetails): ActivityDetails {
+  const merged: ActivityDetails = { ...news };
+  let size = Object.keys(merged).length;
+  for (const [key, value] of Object.entries(before ?? {})) {
+    if (size >= MAX_DETAIL_KEYS) break;
+    if (Object.hasOwn(merged, key)) continue;
+    merged[key] = value;
+    size++;
+  }
+  return merged;
 }

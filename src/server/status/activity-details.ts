@@ -12,8 +12,8 @@
  * `^.*$`, which no line break matches, so REST dropped such a key that the socket still sent.)
  */
 import { safeText, type ActivityDetails } from '../../protocol/index.js';
+import { MAX_DETAIL_KEYS as MAX_KEYS } from '../presence/presence-rules.js';
 
-const MAX_KEYS = 16;
 const MAX_KEY = 32;
 const MAX_TEXT = 100;
 

@@ -167,6 +167,21 @@ describe('rich presence: activity details and since', () => {
     expect(engine.endGame(ALICE, 'm1')?.after).toMatchObject({ activity: 'browsing', activityDetails: null, activitySince: T0 + 60_000 });
   });
 
+  it('updates with ever new keys never show more than 16: the news first, then the earlier keys in order', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    const keys = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${from + i}`, from + i]));
+    engine.startGame(ALICE, 'm1', 'match', keys(0, 10));
+    engine.updateGame(ALICE, 'm1', keys(10, 10));
+    const details = engine.get(ALICE).activityDetails!;
+    expect(Object.keys(details)).toHaveLength(16);
+    expect(details).toEqual({ ...keys(10, 10), ...keys(0, 6) });
+    // A key the news repeats takes the news' value and counts once.
+    engine.updateGame(ALICE, 'm1', { k0: 'new' });
+    expect(engine.get(ALICE).activityDetails).toMatchObject({ k0: 'new', k10: 10 });
+    expect(Object.keys(engine.get(ALICE).activityDetails!)).toHaveLength(16);
+  });
+
   it('a declared activity keeps its start while it lasts, and a new one restarts the clock', () => {
     const { engine, advance } = setup();
     expect(engine.openSession(ALICE, 's1', 'socket')?.after).toMatchObject({ activity: 'browsing', activitySince: T0 });
