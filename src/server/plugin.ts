@@ -125,7 +125,7 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   // another instance never shows the status to friends first).
   if (services.presence.sharesState) {
     app.addHook('onSend', async (request) => {
-      // RYW-DISABLED if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared();
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared();
     });
   }
   metricsRoutes(app, services);
