@@ -17,6 +17,7 @@ import { DeadlineQueue } from '../presence/deadline-queue.js';
 import type { App } from '../http-kit.js';
 import type { Services } from '../services.js';
 import { Admission } from './admission.js';
+import { ConnectRate } from './connect-rate.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { parseClientFrame } from './client-frames.js';
 import { PendingAuth } from './pending-auth.js';
@@ -38,6 +39,8 @@ export const MAX_SOCKETS_PER_USER = 16;
 
 /** Frames per second a socket may send on average, and the burst it may spend at once. */
 const RATE = { perSecond: 20, burst: 40 };
+/** Socket opens per account (per instance): twice the socket cap at once, then 2 a second (connect-rate.ts). */
+const CONNECTS = { perSecond: 2, burst: 2 * MAX_SOCKETS_PER_USER };
 const MAX_TIMER_MS = 2_147_483_647;
 const HEARTBEAT_ACK = JSON.stringify({ type: 'heartbeat_ack' });
 /** The sweep's pings go out in slices this far apart. */
@@ -83,6 +86,8 @@ export class Gateway {
   readonly #on: SocketListeners;
   readonly #admission = new Admission();
   readonly #pending: PendingAuth;
+  readonly #connects: ConnectRate | null;
+  #connectsRefusedLogAt = -Infinity;
 
   constructor(
     private readonly services: Services,
@@ -91,6 +96,7 @@ export class Gateway {
     const { presence, now, config } = services;
     this.registry = new Registry();
     this.#pending = new PendingAuth(config.wsPendingPerAddress);
+    this.#connects = config.rateLimits ? new ConnectRate(CONNECTS.perSecond, CONNECTS.burst, now) : null;
     this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
@@ -145,6 +151,7 @@ export class Gateway {
    * 10,000 sockets one burst was a ~100 ms stall of the event loop every interval.
    */
   sweep(): void {
+    this.#connects?.sweep();
     const now = this.services.now();
     const interval = this.services.config.heartbeatIntervalMs;
     const deadAfter = 2 * interval;
@@ -295,6 +302,11 @@ export class Gateway {
       return null;
     }
     verified();
+    if (this.#connects && !this.#connects.take(ctx.userId)) {
+      this.#refuseConnect(ctx.userId);
+      socket.close(CloseCode.RATE_LIMITED, 'too many connects for this account: back off');
+      return null;
+    }
     await this.#admission.turn();
     if (socket.readyState !== socket.OPEN) return null;
     await presence.prepareViewer(ctx);
@@ -322,6 +334,14 @@ export class Gateway {
     socket.on('pong', this.#on.pong);
     this.#expireAt(conn, ctx);
     return conn;
+  }
+
+  /** Logs refused connects at most once a second (a loop of them must not flood the log). */
+  #refuseConnect(userId: number): void {
+    const now = Date.now();
+    if (now - this.#connectsRefusedLogAt < 1000) return;
+    this.#connectsRefusedLogAt = now;
+    this.services.log.warn({ userId }, 'socket connects refused: the account opens sockets faster than allowed');
   }
 
   /** Closes the account's oldest sockets beyond the cap (each socket costs the server ~12 KiB). */

@@ -9,6 +9,7 @@ import { STATE_CHANGES, STATUS_READS } from '../../../src/server/budgets.js';
 import { MAX_SOCKETS_PER_USER } from '../../../src/server/realtime/gateway.js';
 import { bearer } from '../../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { openSocket } from '../../helpers/ws-client.js';
 
 type U = { token: string; id: number };
 
@@ -29,6 +30,30 @@ describe('budgets per user and per socket', () => {
   const put = (who: U, status: string) =>
     t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(who.token), payload: { status } });
   const read = (viewer: U, subject: U) => t.app.inject({ url: `/api/v1/users/${subject.id}/status`, headers: bearer(viewer.token) });
+
+  it('refuses an account that opens sockets in a loop with 4429, while everyone else connects; the budget comes back with time', async () => {
+    // Open and close, as a script would: past twice the socket cap at once, 4429 before any snapshot.
+    let refused = 0;
+    for (let i = 0; i < 2 * MAX_SOCKETS_PER_USER + 5; i++) {
+      const socket = await openSocket(t.url);
+      socket.send({ type: 'auth', token: eve.token });
+      const first = await socket.next((f) => f.type === 'ready').then(
+        () => 'ready' as const,
+        async () => (await socket.waitClosed()).code,
+      );
+      if (first === 'ready') socket.close();
+      else {
+        expect(first).toBe(CloseCode.RATE_LIMITED);
+        refused++;
+      }
+    }
+    expect(refused).toBe(5);
+    // Another account is served at once, and Eve again after half a second per open.
+    const { ready } = await t.connect(alice.token);
+    expect(ready.type).toBe('ready');
+    t.clock.advance(500);
+    expect((await t.connect(eve.token)).ready.type).toBe('ready');
+  });
 
   it(`caps an account at ${MAX_SOCKETS_PER_USER} sockets, closing the oldest with 4409`, async () => {
     const opened = [];
