@@ -78,10 +78,16 @@ describe('your own card', () => {
 
   it('says it may be out of date once the connection is lost, and not once it is back', async () => {
     expect(await part('own-stale')()).toBeNull();
+    expect(await me.getByRole('status').textContent()).toBe('');
     await ctx.setOffline(true);
     await expect.poll(part('own-stale'), FIVE_S).toMatch(/^⚠ Not live: (reconnecting|Beacon is unreachable)\. Friends may already see you as offline\. As of /);
+    // Screen readers are told too: the card's live region, there before the note, now says it.
+    const live = me.getByRole('status');
+    await expect.poll(() => live.textContent(), FIVE_S).toMatch(/^Not live: .* Friends may already see you as offline\./);
+    expect(await live.getAttribute('aria-live')).toBe('polite');
     await ctx.setOffline(false);
     await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 20_000 });
     await expect.poll(part('own-stale'), FIVE_S).toBeNull();
+    expect(await live.textContent()).toBe('');
   });
 });
