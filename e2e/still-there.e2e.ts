@@ -2,8 +2,10 @@
  * The "Still there?" dialog tells the truth once the probe is answered, in real Chromium,
  * with the idle timers of e2e/idle.e2e.ts (idle 90 s, over 3 × the app's longest background
  * timer; probe 20 s):
- * - Tia has two tabs; both ask. She answers in tab 1: tab 2, untouched, closes by itself
- *   (it no longer says "will soon see you as away" while the server keeps her online).
+ * - Tia has two tabs and a second device; all three ask. She answers in tab 1: tab 2 and the
+ *   other device, untouched, close by themselves (they no longer say "will soon see you as
+ *   away" while the server keeps her online). The tab hears it from tab 1 and from the server
+ *   (`probe_answered`), the other device from the server alone.
  * - Uma moves the pointer and presses a key but does not click: that input answers the
  *   probe, so the dialog says friends still see her online, and stays until she clicks.
  */
@@ -52,21 +54,27 @@ describe('"Still there?" after the probe is answered', () => {
     const tiaCtx = await browser.newContext({ viewport: { width: 1024, height: 700 } });
     await tiaCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), tia.token);
     const [tab1, tab2] = [await tiaCtx.newPage(), await tiaCtx.newPage()];
+    // Another device: its own browser profile, so no BroadcastChannel reaches it from tab 1.
+    const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 700 } });
+    await phoneCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), tia.token);
+    const phone = await phoneCtx.newPage();
     const umaCtx = await browser.newContext({ viewport: { width: 1024, height: 700 } });
     await umaCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
     const umaPage = await umaCtx.newPage();
-    await Promise.all([open(tab1), open(tab2), open(umaPage)]);
+    await Promise.all([open(tab1), open(tab2), open(phone), open(umaPage)]);
     const dialog = (p: Page) => p.getByRole('dialog', { name: 'Still there?' });
 
     const tiaRun = (async () => {
-      await Promise.all([dialog(tab1).waitFor({ timeout: IDLE_MS + 30_000 }), dialog(tab2).waitFor({ timeout: IDLE_MS + 30_000 })]);
+      await Promise.all([tab1, tab2, phone].map((p) => dialog(p).waitFor({ timeout: IDLE_MS + 30_000 })));
       await dialog(tab1).getByRole('button', { name: "I'm here" }).click();
       await dialog(tab1).waitFor({ state: 'hidden', timeout: 2_000 });
-      // Tab 2 had no input: nothing is under a pointer there, so it closes by itself.
+      // Tab 2 and the phone had no input: nothing is under a pointer there, so they close by themselves.
       await dialog(tab2).waitFor({ state: 'hidden', timeout: 2_000 });
+      await dialog(phone).waitFor({ state: 'hidden', timeout: 2_000 });
       await tab1.waitForTimeout(PROBE_MS + 2_000); // past the probe: she stayed online, as both tabs now imply
       expect(await seenBy(tia.id)()).toBe('online');
       expect(await dialog(tab2).isVisible()).toBe(false);
+      expect(await dialog(phone).isVisible()).toBe(false);
     })();
 
     const umaRun = (async () => {
@@ -89,6 +97,7 @@ describe('"Still there?" after the probe is answered', () => {
 
     await Promise.all([tiaRun, umaRun]);
     await tiaCtx.close();
+    await phoneCtx.close();
     await umaCtx.close();
   }, IDLE_MS + 120_000);
 });

@@ -51,6 +51,11 @@ export class InteractionGate {
     this.#probePending = true;
   }
 
+  /** The probe was answered on another device or tab (`probe_answered`): nothing is urgent here any more. */
+  answered(): void {
+    this.#probePending = false;
+  }
+
   /** Whether an interaction at `now` should go out (does not record it). */
   shouldSend(now: number): boolean {
     return this.#probePending || now - this.#lastSentAt >= this.#throttleMs;

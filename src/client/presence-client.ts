@@ -338,6 +338,9 @@ export class PresenceClient {
     if (frame.type === 'are_you_there') {
       this.#gate.probe();
       this.#events.emit('are_you_there', undefined);
+    } else if (frame.type === 'probe_answered') {
+      this.#gate.answered();
+      this.#events.emit('probe_answered', undefined);
     } else if (frame.type === 'error') {
       this.#events.emit('error', { code: String(frame.code), message: String(frame.message) });
     } else {

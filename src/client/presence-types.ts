@@ -30,6 +30,8 @@ export interface PresenceEvents {
   self: View;
   /** The server's idle probe; answer with `stillHere()` or let the next user input answer it. */
   are_you_there: void;
+  /** The probe was answered, here or on another of the user's devices: a "Still there?" may close. */
+  probe_answered: void;
   /** An `error` frame from the server. */
   error: { code: string; message: string };
   /** Someone sent the signed-in user a friend request (pushed over the socket). */

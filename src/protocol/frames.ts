@@ -151,6 +151,15 @@ export interface AreYouThereFrame {
   type: 'are_you_there';
   seq?: number;
 }
+/**
+ * The idle probe was answered: you did something (`still_here`, any interaction, a status or
+ * activity set) on one of your devices or tabs. Sent to every socket of yours, so a "Still
+ * there?" left open on another device can close.
+ */
+export interface ProbeAnsweredFrame {
+  type: 'probe_answered';
+  seq?: number;
+}
 export interface HeartbeatAckFrame {
   type: 'heartbeat_ack';
   seq?: number;
@@ -174,6 +183,7 @@ export type EventFrame =
   | NotificationFrame
   | SettingsUpdateFrame
   | AreYouThereFrame
+  | ProbeAnsweredFrame
   | HeartbeatAckFrame
   | ErrorFrame;
 export interface BatchFrame {

@@ -128,6 +128,23 @@ describe('real-time presence between friends', () => {
     expect(await b.after(() => poll(''), (f) => change(alice.id)(f) && f.status === 'online')).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
+  it('an answer on one device tells her other devices the probe is over (probe_answered), and nobody else', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: laptop } = await t.connectSeenBy(alice.token, b);
+    const { socket: phone } = await t.connect(alice.token);
+    const asked = phone.mark();
+    await laptop.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
+    await phone.next((f) => f.type === 'are_you_there', { from: asked });
+    const answered = [laptop.mark(), phone.mark(), b.mark()] as const;
+    await phone.after(() => laptop.send({ type: 'still_here' }), (f) => f.type === 'probe_answered');
+    await laptop.next((f) => f.type === 'probe_answered', { from: answered[0] });
+    // Only once per probe: input after it answers nothing.
+    laptop.send({ type: 'interaction' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(phone.since(answered[1]).filter((f) => f.type === 'probe_answered')).toHaveLength(1);
+    expect(b.since(answered[2]).filter((f) => f.type === 'probe_answered' || f.type === 'are_you_there')).toEqual([]);
+  });
+
   it('a socket opened while a probe is in flight is asked too, and its answer keeps the user online', async () => {
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);

@@ -22,6 +22,8 @@ let scratch = new Uint8Array(64);
 
 /** The idle probe, to every socket of the user (and by the gateway to one opened while it is unanswered). */
 export const ARE_YOU_THERE = '{"type":"are_you_there"}';
+/** The probe was answered (on any device): every socket of the user may close its "Still there?". */
+const PROBE_ANSWERED = '{"type":"probe_answered"}';
 
 export const friendStatusBody = (v: View): string =>
   JSON.stringify({
@@ -95,6 +97,8 @@ export class Fanout {
         return this.#toUser(e.userId, JSON.stringify({ type: 'settings_update', settings: e.settings }), 'settings');
       case 'probe':
         return this.#toUser(e.userId, ARE_YOU_THERE);
+      case 'probe_answered':
+        return this.#toUser(e.userId, PROBE_ANSWERED);
       case 'revoked':
         return this.onRevoked(e.userId, e.sessionId);
     }

@@ -105,5 +105,7 @@ export type PresenceEvent =
   | { kind: 'settings'; userId: number; settings: Settings }
   /** Ask every socket of the user here `are_you_there`. */
   | { kind: 'probe'; userId: number }
+  /** The user answered the probe (on any device, any instance): tell every socket of theirs here. */
+  | { kind: 'probe_answered'; userId: number }
   /** A login session was revoked (logout): close its sockets with 4000. */
   | { kind: 'revoked'; userId: number; sessionId: string };

@@ -601,7 +601,13 @@ export class PresenceService {
 
   /** Applies one input to this instance's replica of the user. */
   #apply(userId: number, input: PresenceInput, origin = false): void {
-    if (input.op !== 'settings') return this.#maybe(applyInput(this.engine, userId, input), origin);
+    if (input.op !== 'settings') {
+      // Each replica probed the user's sockets it holds; an input that answers it tells them.
+      const probing = this.engine.probing(userId);
+      this.#maybe(applyInput(this.engine, userId, input), origin);
+      if (probing && !this.engine.probing(userId)) this.#sink({ kind: 'probe_answered', userId });
+      return;
+    }
     const profile = this.#profiles.get(userId);
     if (!profile) return;
     // Saves reach instances in any order: only a newer version of the settings is taken.

@@ -8,8 +8,9 @@
  * and says so: closing it under the pointer would let the click land on the page below.
  * Input here while the probe runs answers it (the SDK sends it at once), so the dialog then
  * says friends still see you online, and stays until clicked for the same reason. Answered
- * in another tab of this browser (told over a BroadcastChannel), it closes by itself here,
- * unless this tab had input of its own (then it says so and stays).
+ * on another device (the server's `probe_answered`) or in another tab of this browser (told
+ * over a BroadcastChannel as well, which also reaches a tab that is polling), it closes by
+ * itself here, unless this tab had input of its own (then it says so and stays).
  */
 import { h } from '../lib/dom.js';
 import { attachIdleDetection } from '../../client/idle.js';
@@ -49,7 +50,9 @@ export class StillThereDialogElement extends HTMLElement {
   set client(client: Pick<PresenceClient, 'on' | 'stillHere' | 'self'> | null) {
     this.#offs.forEach((off) => off());
     this.#client = client;
-    this.#offs = client ? [client.on('are_you_there', () => this.show()), client.on('self', (v) => this.#selfChanged(v))] : [];
+    this.#offs = client
+      ? [client.on('are_you_there', () => this.show()), client.on('self', (v) => this.#selfChanged(v)), client.on('probe_answered', () => this.#closeIfUntouched())]
+      : [];
   }
 
   connectedCallback(): void {
@@ -141,6 +144,12 @@ export class StillThereDialogElement extends HTMLElement {
     if (!this.#dialog.open || this.#inputHere) return;
     const msg = data as { type?: unknown; userId?: unknown } | null;
     if (msg?.type !== 'answered' || msg.userId !== this.#client?.self?.user_id) return;
+    this.#closeIfUntouched();
+  }
+
+  /** The probe was answered elsewhere: with no input here (nothing under a pointer), close; the user is present. */
+  #closeIfUntouched(): void {
+    if (!this.#dialog.open || this.#inputHere) return;
     // Away already: the answer brings the user back, and the status update that says so closes it.
     if (this.#wentAway) return;
     this.#dialog.close();

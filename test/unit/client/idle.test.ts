@@ -44,6 +44,19 @@ describe('interaction reporting', () => {
     expect(ws.sentOfType('interaction')).toHaveLength(2);
   });
 
+  it('a probe answered on another device (probe_answered) is told to the app, and input here is throttled again', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    h.client.notifyInteraction();
+    ws.receive({ type: 'are_you_there', seq: 1 });
+    ws.receive({ type: 'probe_answered', seq: 2 });
+    expect(h.eventsOf('probe_answered')).toHaveLength(1);
+    // Nothing urgent any more: the next input waits for the throttle, as before the probe.
+    h.client.notifyInteraction();
+    expect(ws.sentOfType('interaction')).toHaveLength(1);
+  });
+
   it('stillHere() answers the probe with still_here', () => {
     const h = harness();
     h.client.start();
