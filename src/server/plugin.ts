@@ -125,7 +125,9 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   // another instance never shows the status to friends first).
   if (services.presence.sharesState) {
     app.addHook('onSend', async (request) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared();
+      // A user's request waits for that user's changes (and every message published so far);
+      // a service call (a host reporting games or friendships) for everything shared so far.
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared(request.auth?.userId);
     });
   }
   metricsRoutes(app, services);

@@ -26,6 +26,8 @@ import { silentLog, T0 } from '../unit/status/service-fixture.js';
 class HeldBus implements EventBus {
   readonly #held: Array<[string, BusMessage]> = [];
   #holding = false;
+  /** Kinds of the messages this instance sent to the others (held ones once let go). */
+  readonly sent: string[] = [];
   constructor(private readonly inner: EventBus) {}
   get instanceId() {
     return this.inner.instanceId;
@@ -35,17 +37,21 @@ class HeldBus implements EventBus {
   }
   release() {
     this.#holding = false;
-    for (const [topic, message] of this.#held.splice(0)) this.inner.publishRemote(topic, message);
+    for (const [topic, message] of this.#held.splice(0)) this.publishRemote(topic, message);
   }
   publish(topic: string, message: BusMessage) {
-    if (!this.#holding) return this.inner.publish(topic, message);
+    if (!this.#holding) {
+      this.sent.push(message.kind);
+      return this.inner.publish(topic, message);
+    }
     this.#held.push([topic, message]);
     // Local delivery is never held (only the network is slow): deliver to this instance alone.
     for (const handler of this.#local) handler(topic, message, this.instanceId);
   }
   publishRemote(topic: string, message: BusMessage) {
-    if (this.#holding) this.#held.push([topic, message]);
-    else this.inner.publishRemote(topic, message);
+    if (this.#holding) return void this.#held.push([topic, message]);
+    this.sent.push(message.kind);
+    this.inner.publishRemote(topic, message);
   }
   readonly #local: BusHandler[] = [];
   onMessage(handler: BusHandler) {
@@ -155,6 +161,27 @@ for (const kind of ['memory', 'redis'] as const) {
       buses[0]!.release();
       await settled();
       await expectEveryReplica(userId, { status: 'busy', manualStatus: 'busy', customMessage: 'back at 3', activity: 'browsing' });
+    });
+
+    it('interactions crossing between instances cost no re-save and no reload; a late field does', async () => {
+      const { userId } = await alice();
+      const reloads = () => buses.flatMap((b) => b.sent).filter((k) => k === 'reload').length;
+      buses[0]!.hold();
+      all[0]!.presence.interaction(userId);
+      t += 5;
+      all[1]!.presence.interaction(userId);
+      await settled();
+      buses[0]!.release();
+      await settled();
+      expect(reloads()).toBe(0);
+      buses[0]!.hold();
+      await all[0]!.presence.setActivity(userId, 'chatting');
+      t += 5;
+      await all[1]!.presence.setStatus(userId, { status: 'busy' });
+      await settled();
+      buses[0]!.release();
+      await settled();
+      expect(reloads()).toBe(1);
     });
 
     it('an activity declared on A and a status set on B both hold, in every replica and in the store', async () => {

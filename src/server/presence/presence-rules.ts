@@ -84,18 +84,17 @@ export function sameReportedState(a: PresenceState, b: PresenceState): boolean {
 export const MAX_DETAIL_KEYS = 16;
 
 /**
- * A game server's news merged into what it reported before: the news wins, and the merge
- * keeps at most MAX_DETAIL_KEYS keys (all of the news, then the earlier keys in their order
- * while they fit), so a series of updates with different keys never shows friends more.
+ * A game server's news merged into what it reported before: keys keep their place (a new one
+ * goes last), the news' values win, and past MAX_DETAIL_KEYS the earliest keys the news did
+ * not name go, so a series of updates with different keys never shows friends more. A Map,
+ * so a key such as "__proto__" stays an ordinary key (as cleanDetails keeps it).
  */
 export function mergeDetails(before: ActivityDetails | null | undefined, news: ActivityDetails): ActivityDetails {
-  const merged: ActivityDetails = { ...news };
-  let size = Object.keys(merged).length;
-  for (const [key, value] of Object.entries(before ?? {})) {
-    if (size >= MAX_DETAIL_KEYS) break;
-    if (Object.hasOwn(merged, key)) continue;
-    merged[key] = value;
-    size++;
+  const merged = new Map(Object.entries(before ?? {}));
+  for (const [key, value] of Object.entries(news)) merged.set(key, value);
+  for (const key of merged.keys()) {
+    if (merged.size <= MAX_DETAIL_KEYS) break;
+    if (!Object.hasOwn(news, key)) merged.delete(key);
   }
-  return merged;
+  return Object.fromEntries(merged);
 }

@@ -24,6 +24,8 @@ export function fieldsOf(input: PresenceInput): Field[] {
   switch (input.op) {
     case 'status':
       return input.custom ? ['status', 'message'] : ['status'];
+    case 'message':
+      return ['message'];
     case 'activity':
       return ['activity'];
     case 'schedule':

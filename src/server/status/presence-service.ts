@@ -212,16 +212,26 @@ export class PresenceService {
   }
 
   /**
-   * Several instances: resolves once what this instance changed so far has reached the others
-   * (Replicas.sharedSoFar), at most `capMs` later (a store or bus down fails fast anyway).
-   * One instance: at once.
+   * Several instances: resolves once what this instance changed of the user so far (of every
+   * user, without `userId`) has reached the others (Replicas.sharedSoFar), at most `capMs`
+   * later (a store or bus down fails fast anyway). One instance, or the bus down: at once.
    */
-  async shared(capMs = 2000): Promise<void> {
-    if (!this.deps.store.shared) return;
+  async shared(userId?: number, capMs = 2000): Promise<void> {
+    // With the bus down nothing reaches the others anyway (they resync when it is back).
+    if (!this.deps.store.shared || !this.deps.bus.isHealthy()) return;
     let timer: NodeJS.Timeout | undefined;
-    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, capMs)));
-    await Promise.race([this.#replicas.sharedSoFar(), cap]);
-    clearTimeout(timer);
+    const cap = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, capMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.#replicas.sharedSoFar(userId), cap]);
+    } catch (err) {
+      // A failed save or publish is the replicas' to retry (resync); the change itself was made.
+      this.deps.log.warn({ err: (err as Error).message }, 'change not confirmed shared before answering');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Heartbeats into the shared store now (a timer does it every fifth of the heartbeat interval). */

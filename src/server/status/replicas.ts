@@ -7,7 +7,7 @@
 import { compareVersions, instanceOfSession, nextVersion, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { PresenceChange } from '../presence/types.js';
-import { allFieldsAt, applicable, recordFields, type Field, type FieldVersions } from './field-versions.js';
+import { allFieldsAt, applicable, fieldsOf, recordFields, type Field, type FieldVersions } from './field-versions.js';
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-service.js';
@@ -41,6 +41,8 @@ export class Replicas {
   readonly #fields = new Map<number, FieldVersions>();
   /** Users whose merged state is being re-saved after an input arrived late (coalesced). */
   readonly #resaving = new Set<number>();
+  /** Per user, the latest share (save, then publish) in flight: a user's shares complete in order. */
+  readonly #lastShare = new Map<number, Promise<void>>();
   /**
    * Users an ensure() (or a caller between its awaits) is using right now: never released
    * under it. A loaded user's count stays at 0 rather than being deleted until the replica
@@ -200,16 +202,18 @@ export class Replicas {
     this.#reaped.delete(userId);
     const event: BusEvent = { kind: 'input', userId, input, version };
     // Replies come back in order, so inputs of one instance reach the others in order.
-    this.#track(this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event)));
+    this.#track(userId, this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event)));
   }
 
   /**
-   * Resolves once every input shared so far was saved and handed to the other instances, and
-   * every other message published so far left too (EventBus.flushed): an answer sent after it
-   * is not overtaken, at another instance, by the client's next request (read your writes).
+   * Resolves once the user's inputs shared so far (every user's, without `userId`) were saved
+   * and handed to the other instances, and every message published so far left too
+   * (EventBus.flushed): an answer sent after it is not overtaken, at another instance, by the
+   * client's next request (read your writes).
    */
-  async sharedSoFar(): Promise<void> {
-    if (this.#sharing.size > 0) await Promise.all(this.#sharing);
+  async sharedSoFar(userId?: number): Promise<void> {
+    if (userId !== undefined) await this.#lastShare.get(userId);
+    else if (this.#sharing.size > 0) await Promise.all(this.#sharing);
     await this.deps.bus.flushed();
   }
 
@@ -226,7 +230,11 @@ export class Replicas {
     const local = this.#versions.get(userId);
     const out = applicable(input, version, () => this.#fieldsOf(userId));
     this.#observed(userId, version);
-    if (local && local.by === this.#self && compareVersions(version, local) < 0) this.#resaveLater(userId);
+    // Only a late input that still set a field (or a game's, which does not commute with an
+    // activity) leaves the stored copy short; sessions are saved by their own instance and
+    // interactions only move a clock, so those never cost a re-save and reloads.
+    const changesStored = out !== null && (fieldsOf(out).length > 0 || out.op === 'game');
+    if (changesStored && local && local.by === this.#self && compareVersions(version, local) < 0) this.#resaveLater(userId);
     return out;
   }
 
@@ -239,13 +247,17 @@ export class Replicas {
       if (!this.hooks.profiles.has(userId)) return;
       this.#versions.set(userId, nextVersion(this.#versions.get(userId), this.deps.now(), this.#self));
       const topic = userTopic(userId);
-      this.#track(this.#save(userId).then(() => this.deps.bus.publishRemote(topic, { kind: 'reload', userId } satisfies BusEvent)));
+      this.#track(userId, this.#save(userId).then(() => this.deps.bus.publishRemote(topic, { kind: 'reload', userId } satisfies BusEvent)));
     });
   }
 
-  #track(sharing: Promise<void>): void {
+  #track(userId: number, sharing: Promise<void>): void {
     this.#sharing.add(sharing);
-    void sharing.finally(() => this.#sharing.delete(sharing));
+    this.#lastShare.set(userId, sharing);
+    void sharing.finally(() => {
+      this.#sharing.delete(sharing);
+      if (this.#lastShare.get(userId) === sharing) this.#lastShare.delete(userId);
+    });
   }
 
   #fieldsOf(userId: number): FieldVersions {
@@ -322,7 +334,8 @@ export class Replicas {
     const local = this.#versions.get(userId);
     const older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
     if (!older && state.version) this.#versions.set(userId, state.version);
-    if (!older) mergeFields(this.#fieldsOf(userId), state.fieldVersions ?? allFieldsAt(state.version));
+    // A copy saved before field versions existed has every field at its version.
+    if (!older) mergeFields(() => this.#fieldsOf(userId), state.fieldVersions ?? allFieldsAt(state.version));
     this.#report(this.engine.importUser(userId, state, this.#isMine, older));
   }
 
@@ -347,8 +360,8 @@ export class Replicas {
 
   /** The user's state as saved for other instances: the replica and its fields' versions. */
   #exportUser(userId: number): SharedState {
-    const fields = this.#fields.get(userId);
-    return fields ? { ...this.engine.exportUser(userId), fieldVersions: fields } : this.engine.exportUser(userId);
+    // Always present (empty: no field set yet), so a reader tells this copy from one saved before field versions.
+    return { ...this.engine.exportUser(userId), fieldVersions: this.#fields.get(userId) ?? {} };
   }
 
   #deadAfter(): number {
@@ -467,10 +480,12 @@ function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): Sto
   return lastSeen === -Infinity || lastSeen === state.lastSeen ? state : { ...state, lastSeen };
 }
 
-/** Takes, field by field, the newer of the two versions into `into`. */
-function mergeFields(into: FieldVersions, from: Partial<Record<string, Version>>): void {
+/** Takes, field by field, the newer of the two versions into `into` (made only when `from` has one). */
+function mergeFields(into: () => FieldVersions, from: Partial<Record<string, Version>>): void {
   for (const [field, version] of Object.entries(from) as Array<[Field, Version | undefined]>) {
-    const had = into[field];
-    if (version && (!had || compareVersions(version, had) > 0)) into[field] = version;
+    if (!version) continue;
+    const known = into();
+    const had = known[field];
+    if (!had || compareVersions(version, had) > 0) known[field] = version;
   }
 }

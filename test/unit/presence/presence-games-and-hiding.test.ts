@@ -167,19 +167,29 @@ describe('rich presence: activity details and since', () => {
     expect(engine.endGame(ALICE, 'm1')?.after).toMatchObject({ activity: 'browsing', activityDetails: null, activitySince: T0 + 60_000 });
   });
 
-  it('updates with ever new keys never show more than 16: the news first, then the earlier keys in order', () => {
+  it('updates with ever new keys never show more than 16: keys keep their place, the earliest the news did not name go', () => {
     const { engine } = setup();
     engine.openSession(ALICE, 's1', 'socket');
-    const keys = (from: number, n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${from + i}`, from + i]));
+    const names = (from: number, n: number) => Array.from({ length: n }, (_, i) => `k${from + i}`);
+    const keys = (from: number, n: number) => Object.fromEntries(names(from, n).map((k, i) => [k, from + i]));
     engine.startGame(ALICE, 'm1', 'match', keys(0, 10));
     engine.updateGame(ALICE, 'm1', keys(10, 10));
+    expect(Object.keys(engine.get(ALICE).activityDetails!)).toEqual([...names(4, 6), ...names(10, 10)]);
+    // A value the news changes stays where it was; a new key goes last.
+    engine.updateGame(ALICE, 'm1', { k5: 'new', k99: true });
     const details = engine.get(ALICE).activityDetails!;
-    expect(Object.keys(details)).toHaveLength(16);
-    expect(details).toEqual({ ...keys(10, 10), ...keys(0, 6) });
-    // A key the news repeats takes the news' value and counts once.
-    engine.updateGame(ALICE, 'm1', { k0: 'new' });
-    expect(engine.get(ALICE).activityDetails).toMatchObject({ k0: 'new', k10: 10 });
-    expect(Object.keys(engine.get(ALICE).activityDetails!)).toHaveLength(16);
+    expect(Object.keys(details)).toEqual([...names(5, 5), ...names(10, 10), 'k99']);
+    expect(details).toMatchObject({ k5: 'new', k99: true, k19: 19 });
+  });
+
+  it('a detail named "__proto__" is an ordinary key through updates', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's1', 'socket');
+    engine.startGame(ALICE, 'm1', 'match', JSON.parse('{"__proto__":"x","map":"classic"}') as Record<string, string>);
+    engine.updateGame(ALICE, 'm1', { score: '1-0' });
+    const details = engine.get(ALICE).activityDetails!;
+    expect(Object.keys(details)).toEqual(['__proto__', 'map', 'score']);
+    expect(Object.getPrototypeOf(details)).toBe(Object.prototype);
   });
 
   it('a declared activity keeps its start while it lasts, and a new one restarts the clock', () => {
