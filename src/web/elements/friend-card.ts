@@ -193,7 +193,8 @@ export class FriendCardElement extends HTMLElement {
     const live = this.#staleLive;
     for (const child of [...this.childNodes]) if (child !== live) child.remove();
     this.prepend(avatar, body, ...(this.#menu ? [this.#menu] : []));
-    if (this.#own && !live.isConnected) this.append(live);
+    if (!this.#own) live.remove();
+    else if (live.parentNode !== this) this.append(live);
     if (live.textContent !== (staleNote ?? '')) live.textContent = staleNote ?? '';
   }
 }
