@@ -6,7 +6,7 @@
  */
 import { compareVersions, instanceOfSession, nextVersion, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
-import type { PresenceChange } from '../presence/types.js';
+import type { PresenceChange, ReplicaState } from '../presence/types.js';
 import { allFieldsAt, applicable, fieldsOf, recordFields, type Field, type FieldVersions } from './field-versions.js';
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
@@ -333,10 +333,25 @@ export class Replicas {
   #import(userId: number, state: StoredReplica): void {
     const local = this.#versions.get(userId);
     const older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
-    if (!older && state.version) this.#versions.set(userId, state.version);
-    // A copy saved before field versions existed has every field at its version.
-    if (!older) mergeFields(() => this.#fieldsOf(userId), state.fieldVersions ?? allFieldsAt(state.version));
-    this.#report(this.engine.importUser(userId, state, this.#isMine, older));
+    let imported: StoredReplica = state;
+    let keptOwn = false;
+    if (!older) {
+      if (state.version) this.#versions.set(userId, state.version);
+      // A copy saved before field versions existed has every field at its version.
+      const stored = state.fieldVersions ?? allFieldsAt(state.version);
+      // Fields this replica set later than the copy (changes the copy's saver never heard of,
+      // as after a bus outage) stay as they are here, field by field, like a late input.
+      const own = this.#fields.get(userId);
+      const newer = own ? newerFields(own, stored) : [];
+      if (newer.length > 0 && this.engine.known(userId)) {
+        imported = withFields(state, this.engine.exportUser(userId), newer);
+        keptOwn = true;
+      }
+      mergeFields(() => this.#fieldsOf(userId), stored);
+    }
+    this.#report(this.engine.importUser(userId, imported, this.#isMine, older));
+    // The store lacks what was kept here: save the merged state and have the others reload it.
+    if (keptOwn) this.#resaveLater(userId);
   }
 
   #versionOf(userId: number): Version {
@@ -478,6 +493,33 @@ function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): Sto
   if (!state.orphaned || state.sessions.length > 0) return state;
   const lastSeen = Math.max(state.lastSeen ?? -Infinity, rowLastSeen ?? -Infinity, state.version?.at ?? -Infinity);
   return lastSeen === -Infinity || lastSeen === state.lastSeen ? state : { ...state, lastSeen };
+}
+
+/** The fields `own` set later than `stored` did. */
+function newerFields(own: FieldVersions, stored: Partial<Record<string, Version>>): Field[] {
+  const out: Field[] = [];
+  for (const [field, version] of Object.entries(own) as Array<[Field, Version | undefined]>) {
+    const theirs = stored[field];
+    if (version && (!theirs || compareVersions(version, theirs) > 0)) out.push(field);
+  }
+  return out;
+}
+
+/** `state` with the values of these fields taken from `own` (this replica's export). */
+function withFields(state: StoredReplica, own: ReplicaState, fields: readonly Field[]): StoredReplica {
+  const out = { ...state };
+  for (const field of fields) {
+    if (field === 'status') out.manualStatus = own.manualStatus;
+    else if (field === 'message') {
+      out.customMessage = own.customMessage;
+      out.customMessageExpiresAt = own.customMessageExpiresAt;
+    } else if (field === 'activity') {
+      out.declaredActivity = own.declaredActivity;
+      out.declaredDetails = own.declaredDetails ?? null;
+    } else if (field === 'schedule') out.schedule = own.schedule ?? null;
+    else out.calendar = own.calendar ?? [];
+  }
+  return out;
 }
 
 /** Takes, field by field, the newer of the two versions into `into` (made only when `from` has one). */
