@@ -14,6 +14,8 @@ export interface GraphViewsDeps {
   friendRepo: SocialGraph;
   viewOf(subjectId: number, tier: ViewerTier): View;
   ensureLoaded(ids: readonly number[]): Promise<void>;
+  /** Whether the subject's replica is held here (its view can be made now). */
+  loaded?(subjectId: number): boolean;
   sink(e: PresenceEvent): void;
   /** The viewer and the subject became friends (true) or stopped being friends (false) in the cache. */
   friendship?(viewerId: number, subjectId: number, friends: boolean): void;
@@ -25,24 +27,35 @@ export class GraphViews {
   /**
    * Records that `subjectId` now gives `viewerId` this category (null: they are no longer
    * friends) and tells the viewer what changed for them. Only for viewers cached here.
+   *
+   * The graph changes at once, before any await: a change of the subject's presence, or a
+   * removal, handled while the subject loads already meets the new tier (a demoted friend is
+   * never sent what only the old tier saw; an unfriend right after a befriend is never undone
+   * by the befriend finishing later). The frame goes out after the load, unless a later change
+   * of the same pair superseded this one (that change sends its own).
    */
   async apply(viewerId: number, subjectId: number, category: FriendCategory | null): Promise<void> {
     const { graph, sink } = this.d;
     if (!graph.has(viewerId)) return;
+    const wasFriend = graph.isFriend(viewerId, subjectId);
     if (category === null) {
-      if (!graph.isFriend(viewerId, subjectId)) return;
+      if (!wasFriend) return;
       graph.set(viewerId, subjectId, null);
       this.d.friendship?.(viewerId, subjectId, false);
       sink({ kind: 'friend_removed', viewerId, subjectId });
       return;
     }
-    await this.d.ensureLoaded([subjectId]);
-    const before = graph.isFriend(viewerId, subjectId) ? this.d.viewOf(subjectId, graph.tier(viewerId, subjectId)) : null;
+    const loaded = this.d.loaded?.(subjectId) ?? false;
+    const before = wasFriend && loaded ? this.d.viewOf(subjectId, graph.tier(viewerId, subjectId)) : null;
     graph.set(viewerId, subjectId, category);
-    if (!before) this.d.friendship?.(viewerId, subjectId, true);
-    const after = this.d.viewOf(subjectId, graph.tier(viewerId, subjectId));
-    if (!before) sink({ kind: 'friend_added', viewerId, subjectId, view: after });
-    else if (!sameView(before, after)) sink({ kind: 'view_changed', viewerId, subjectId, view: after });
+    const tier = graph.tier(viewerId, subjectId);
+    if (!wasFriend) this.d.friendship?.(viewerId, subjectId, true);
+    if (!loaded) await this.d.ensureLoaded([subjectId]);
+    // Superseded while loading: removed, or moved to another tier (whose change tells the viewer).
+    if (!graph.isFriend(viewerId, subjectId) || graph.tier(viewerId, subjectId) !== tier) return;
+    const after = this.d.viewOf(subjectId, tier);
+    if (!wasFriend) sink({ kind: 'friend_added', viewerId, subjectId, view: after });
+    else if (!before || !sameView(before, after)) sink({ kind: 'view_changed', viewerId, subjectId, view: after });
   }
 
   /** Re-reads a viewer's friends from the database (changes may have been missed during a bus outage). */

@@ -122,6 +122,7 @@ export class PresenceService {
       friendRepo: deps.friendRepo,
       viewOf: (id, tier) => this.viewOf(id, tier),
       ensureLoaded: (ids) => this.ensureLoaded(ids),
+      loaded: (id) => this.#profiles.has(id),
       // A viewer moved between tiers may have been in one that is still owed a rename's names.
       sink: (e) => this.#sink(e.kind === 'view_changed' && this.#names.owes(e.subjectId) ? { ...e, named: true } : e),
       friendship: (viewerId, subjectId, friends) => this.#friendship(viewerId, subjectId, friends),

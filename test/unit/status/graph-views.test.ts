@@ -26,11 +26,17 @@ async function setup(initial: Record<number, FriendCategory>) {
   const graph = new FriendGraph(repo);
   const events: PresenceEvent[] = [];
   const loaded: number[][] = [];
+  // The friends a viewer had are held here; others once loaded.
+  const held = new Set(db.keys());
   const gv = new GraphViews({
     graph,
     friendRepo: repo,
     viewOf,
-    ensureLoaded: async (ids) => void loaded.push([...ids]),
+    loaded: (id) => held.has(id),
+    ensureLoaded: async (ids) => {
+      loaded.push([...ids]);
+      for (const id of ids) held.add(id);
+    },
     sink: (e) => events.push(e),
   });
   await graph.load(VIEWER, 'user');
@@ -88,5 +94,63 @@ describe('GraphViews.refresh (after a bus outage)', () => {
     ]);
     await gv.refresh(VIEWER);
     expect(events).toHaveLength(3);
+  });
+});
+
+/**
+ * Outside multi-instance run: bus messages read together are handled in one turn, while an
+ * apply awaited the subject's load. A removal then was lost (the befriend re-added the friend
+ * for good), and a status change fanned out with the old tier (a demoted friend got a
+ * close-friends message).
+ */
+describe('GraphViews.apply while the subject loads', () => {
+  async function gated(initial: Record<number, FriendCategory>) {
+    const repo = { categoriesGivenTo: async () => new Map(Object.entries(initial).map(([k, v]) => [Number(k), v])) } as unknown as FriendRepository;
+    const graph = new FriendGraph(repo);
+    const events: PresenceEvent[] = [];
+    const held = new Set(Object.keys(initial).map(Number));
+    let finishLoad: () => void = () => {};
+    const gv = new GraphViews({
+      graph,
+      friendRepo: repo,
+      viewOf,
+      loaded: (id) => held.has(id),
+      ensureLoaded: (ids) =>
+        new Promise<void>((r) => {
+          finishLoad = () => {
+            for (const id of ids) held.add(id);
+            r();
+          };
+        }),
+      sink: (e) => events.push(e),
+    });
+    await graph.load(VIEWER, 'user');
+    return { gv, graph, events, finishLoad: () => finishLoad() };
+  }
+
+  it('an unfriend handled while the befriend loads the subject wins, for good', async () => {
+    const { gv, graph, events, finishLoad } = await gated({});
+    const added = gv.apply(VIEWER, 5, 'friend');
+    await gv.apply(VIEWER, 5, null);
+    finishLoad();
+    await added;
+    expect(graph.isFriend(VIEWER, 5)).toBe(false);
+    expect(events.map((e) => e.kind)).toEqual(['friend_removed']);
+  });
+
+  it('the new tier holds from the moment the change is handled, before any load', async () => {
+    const { gv, graph } = await gated({ 5: 'close_friend' });
+    void gv.apply(VIEWER, 5, 'acquaintance');
+    expect(graph.tier(VIEWER, 5)).toBe('public');
+  });
+
+  it('a category change and an unfriend read together: removed, never added back', async () => {
+    const { gv, graph, events, finishLoad } = await gated({ 5: 'close_friend' });
+    const changed = gv.apply(VIEWER, 5, 'acquaintance');
+    const removed = gv.apply(VIEWER, 5, null);
+    finishLoad();
+    await Promise.all([changed, removed]);
+    expect(graph.isFriend(VIEWER, 5)).toBe(false);
+    expect(events.map((e) => e.kind)).toEqual(['view_changed', 'friend_removed']);
   });
 });
