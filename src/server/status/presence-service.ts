@@ -379,7 +379,7 @@ export class PresenceService {
       this.#interest.hold([auth.userId]);
       this.#interest.hold(this.graph.friendIds(auth.userId));
     }
-    this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(connId), kind: 'socket', ...(reconnect ? { reconnect } : {}) });
+    this.#input(auth.userId, { op: 'open', sessionId: this.#socketSession(auth, connId), kind: 'socket', ...(reconnect ? { reconnect } : {}) });
     // The socket supersedes a polling session of the same login: it must not outlive the tab.
     if (this.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
       this.#input(auth.userId, { op: 'close', sessionId: pollId(auth.sessionId), immediate: false });
@@ -398,7 +398,7 @@ export class PresenceService {
   closeSocket(auth: AuthContext, connId: string, immediate: boolean): void {
     const login = this.#logins.get(auth.sessionId);
     if (login && --login.sockets === 0) this.#logins.delete(auth.sessionId);
-    this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(connId), immediate });
+    this.#input(auth.userId, { op: 'close', sessionId: this.#socketSession(auth, connId), immediate });
     const open = (this.#viewerSockets.get(auth.userId) ?? 0) - 1;
     if (open > 0) this.#viewerSockets.set(auth.userId, open);
     else if (this.#viewerSockets.delete(auth.userId)) {
@@ -421,7 +421,10 @@ export class PresenceService {
    */
   async polled(auth: AuthContext, reconnect = false): Promise<void> {
     await this.ensureLoaded([auth.userId]);
+    // A login with a socket, here or on another instance, is not also a polling client.
     if (this.#logins.has(auth.sessionId)) return;
+    const tag = `~${loginTag(auth.sessionId)}`;
+    if (this.engine.sessionIds(auth.userId).some((id) => id.endsWith(tag))) return;
     const sessionId = pollId(auth.sessionId);
     const live = this.engine.sessionIds(auth.userId).includes(sessionId);
     // `reconnect`: a client polling by itself after its connection was lost: no interaction (engine).
@@ -558,8 +561,13 @@ export class PresenceService {
     this.#renaming.set(userId, next);
   }
 
-  #socketSession(connId: string): string {
-    return `${this.instanceId}/${connId}`;
+  /**
+   * A socket's session id: `<instance>/<connection>~<login tag>`. The tag (a hash of the login
+   * session) lets any instance tell that a login already has a socket somewhere, so a REST read
+   * that reaches another instance (no sticky sessions) is not taken for a polling client.
+   */
+  #socketSession(auth: AuthContext, connId: string): string {
+    return `${this.instanceId}/${connId}~${loginTag(auth.sessionId)}`;
   }
 
   #publish(userId: number, event: BusEvent): void {
@@ -730,3 +738,10 @@ export class PresenceService {
 }
 
 const pollId = (sessionId: string) => `poll:${sessionId}`;
+
+/** A short hash of a login session id (FNV-1a, 32 bits, base 36): which socket sessions are whose. */
+function loginTag(sessionId: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) h = Math.imul(h ^ sessionId.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}
