@@ -128,6 +128,13 @@ export class FriendGraph {
     return v !== undefined && indexOf(v.ids, subjectId) >= 0;
   }
 
+  /** The category the subject gives a cached viewer, from the cache (null: not friends, or not cached). */
+  category(viewerId: number, subjectId: number): FriendCategory | null {
+    const v = this.#viewers.get(viewerId);
+    const i = v ? indexOf(v.ids, subjectId) : -1;
+    return v && i >= 0 ? categoryAt(v, i) : null;
+  }
+
   /** The viewer's tier towards a subject, from the cache. */
   tier(viewerId: number, subjectId: number): ViewerTier {
     const v = this.#viewers.get(viewerId);

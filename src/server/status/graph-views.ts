@@ -22,7 +22,30 @@ export interface GraphViewsDeps {
 }
 
 export class GraphViews {
+  /** Per viewer, the database re-reads in flight (recheck): they run one after another. */
+  readonly #rechecks = new Map<number, Promise<void>>();
+
   constructor(private readonly d: GraphViewsDeps) {}
+
+  /**
+   * Two category changes of one pair made at once on two instances reach the instances in
+   * different orders (each hears its own first), and carry no version. The database holds them
+   * in commit order: after applying a category change, each instance re-reads the pair and
+   * applies the database's answer if the cache differs. Re-reads of one viewer run in order, so
+   * the last one sees at least what every change before it committed.
+   */
+  recheck(viewerId: number, subjectId: number): Promise<void> {
+    if (!this.d.graph.has(viewerId)) return Promise.resolve();
+    const next = (this.#rechecks.get(viewerId) ?? Promise.resolve()).then(async () => {
+      const truth = await this.d.friendRepo.categoryGiven(subjectId, viewerId);
+      if (this.d.graph.has(viewerId) && this.d.graph.category(viewerId, subjectId) !== truth) await this.apply(viewerId, subjectId, truth);
+    });
+    this.#rechecks.set(viewerId, next);
+    void next.finally(() => {
+      if (this.#rechecks.get(viewerId) === next) this.#rechecks.delete(viewerId);
+    }).catch(() => {});
+    return next;
+  }
 
   /**
    * Records that `subjectId` now gives `viewerId` this category (null: they are no longer

@@ -614,6 +614,12 @@ export class PresenceService {
         void this.#graphViews
           .apply(message.viewerId, message.subjectId, category)
           .catch((err: unknown) => this.deps.log.error({ err }, 'graph change not delivered'));
+        // Changes of one pair made at once on two instances may arrive here in either order.
+        if (message.kind === 'category_changed') {
+          void this.#graphViews
+            .recheck(message.viewerId, message.subjectId)
+            .catch((err: unknown) => this.deps.log.error({ err }, 'friend category not re-read; a later change corrects it'));
+        }
       }
     }
   }

@@ -83,11 +83,13 @@ export class Replicas {
 
   async start(): Promise<void> {
     if (!this.deps.store.shared) return;
+    // Connected first: the bus turning healthy at start is no recovery, and a resync then only
+    // failed (and warned) against a store not yet connected.
+    await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable at start'));
     this.deps.bus.onHealthChange((healthy) => {
       if (healthy) void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
       else this.deps.log.warn('event bus unreachable: serving local users only until it returns');
     });
-    await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable at start'));
     await this.beat();
     this.#monitor = setInterval(() => void this.beat().then(() => this.reap()), this.#beatEveryMs());
     this.#monitor.unref();

@@ -22,7 +22,7 @@ function viewOf(subjectId: number, tier: ViewerTier): View {
 
 async function setup(initial: Record<number, FriendCategory>) {
   const db = new Map<number, FriendCategory>(Object.entries(initial).map(([k, v]) => [Number(k), v]));
-  const repo = { categoriesGivenTo: async () => new Map(db) } as unknown as FriendRepository;
+  const repo = { categoriesGivenTo: async () => new Map(db), categoryGiven: async (subjectId: number) => db.get(subjectId) ?? null } as unknown as FriendRepository;
   const graph = new FriendGraph(repo);
   const events: PresenceEvent[] = [];
   const loaded: number[][] = [];
@@ -94,6 +94,30 @@ describe('GraphViews.refresh (after a bus outage)', () => {
     ]);
     await gv.refresh(VIEWER);
     expect(events).toHaveLength(3);
+  });
+});
+
+describe('GraphViews.recheck', () => {
+  it('two category changes arriving in the wrong order end on what the database committed last', async () => {
+    const { gv, graph, db, events } = await setup({ 5: 'close_friend' });
+    // Committed: close_friend, then acquaintance. Heard here: acquaintance first (its own), then close_friend.
+    db.set(5, 'acquaintance');
+    await gv.apply(VIEWER, 5, 'acquaintance');
+    await gv.apply(VIEWER, 5, 'close_friend');
+    expect(graph.category(VIEWER, 5)).toBe('close_friend');
+    await Promise.all([gv.recheck(VIEWER, 5), gv.recheck(VIEWER, 5)]);
+    expect(graph.category(VIEWER, 5)).toBe('acquaintance');
+    expect(events.at(-1)).toEqual({ kind: 'view_changed', viewerId: VIEWER, subjectId: 5, view: viewOf(5, 'public') });
+  });
+
+  it('a re-read that finds them no longer friends removes the friend; one that agrees sends nothing', async () => {
+    const { gv, graph, db, events } = await setup({ 5: 'friend' });
+    await gv.recheck(VIEWER, 5);
+    expect(events).toEqual([]);
+    db.delete(5);
+    await gv.recheck(VIEWER, 5);
+    expect(graph.isFriend(VIEWER, 5)).toBe(false);
+    expect(events).toEqual([{ kind: 'friend_removed', viewerId: VIEWER, subjectId: 5 }]);
   });
 });
 
