@@ -6,34 +6,16 @@
  * Two instances on one memory hub and store; the bus "goes down" (nothing crosses, health told).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
+import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
 import { testConfig } from '../../src/server/config.js';
-import type { BusMessage } from '../../src/server/ports/event-bus.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';
+import { FlakyBus } from '../helpers/flaky-bus.js';
 import { until } from '../helpers/shared-parts.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
-/** A memory bus that can lose the others (an outage): it tells its health like the Redis bus. */
-class FlakyBus extends MemoryBus {
-  #down = false;
-  readonly #listeners: Array<(healthy: boolean) => void> = [];
-  override isHealthy(): boolean {
-    return !this.#down;
-  }
-  override onHealthChange(fn: (healthy: boolean) => void): void {
-    this.#listeners.push(fn);
-  }
-  override deliver(topic: string, message: BusMessage, origin: string): void {
-    if (!this.#down || origin === this.instanceId) super.deliver(topic, message, origin);
-  }
-  set down(down: boolean) {
-    this.#down = down;
-    for (const fn of this.#listeners) fn(!down);
-  }
-}
 
 describe('changes made on two instances during a bus outage both survive the resync', () => {
   let t = T0;

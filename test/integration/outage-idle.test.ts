@@ -4,37 +4,18 @@
  * in-memory bus + store; the bus can be cut and restored, and tells of it as Redis does.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
+import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
 import { testConfig } from '../../src/server/config.js';
-import type { BusMessage } from '../../src/server/ports/event-bus.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';
+import { FlakyBus } from '../helpers/flaky-bus.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
 const IDLE = 60_000;
 const PROBE = 20_000;
 
-/** A memory bus that can lose its connection: nothing from other instances arrives meanwhile. */
-class FlakyBus extends MemoryBus {
-  #down = false;
-  readonly #listeners: Array<(healthy: boolean) => void> = [];
-
-  override isHealthy(): boolean {
-    return !this.#down;
-  }
-  override onHealthChange(fn: (healthy: boolean) => void): void {
-    this.#listeners.push(fn);
-  }
-  override deliver(topic: string, message: BusMessage, origin: string): void {
-    if (!this.#down || origin === this.instanceId) super.deliver(topic, message, origin);
-  }
-  set down(down: boolean) {
-    this.#down = down;
-    for (const fn of this.#listeners) fn(!down);
-  }
-}
 
 const until = async (what: string, ok: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
