@@ -139,72 +139,51 @@ for (const kind of ['memory', 'redis'] as const) {
       }
     }
 
+    /**
+     * Instance `held`'s news is held back while it makes `first`; 5 ms later instance `other`
+     * makes `second`; then the held news goes out, and everything shared lands.
+     */
+    type Change = (presence: Services['presence']) => unknown;
+    async function crossed(held: number, first: Change, other: number, second: Change) {
+      buses[held]!.hold();
+      await first(all[held]!.presence);
+      t += 5;
+      await second(all[other]!.presence);
+      await settled();
+      buses[held]!.release();
+      await settled();
+    }
+
     it('busy on A, then away on B while A’s news is on its way: away everywhere', async () => {
       const { userId } = await alice();
-      buses[0]!.hold();
-      await all[0]!.presence.setStatus(userId, { status: 'busy' });
-      t += 5;
-      await all[1]!.presence.setStatus(userId, { status: 'away' });
-      await settled();
-      buses[0]!.release();
-      await settled();
+      await crossed(0, (p) => p.setStatus(userId, { status: 'busy' }), 1, (p) => p.setStatus(userId, { status: 'away' }));
       await expectEveryReplica(userId, { status: 'away', manualStatus: 'away', customMessage: null, activity: 'browsing' });
     });
 
     it('a message set on A is kept when a newer status without one is set on B', async () => {
       const { userId } = await alice();
-      buses[0]!.hold();
-      await all[0]!.presence.setStatus(userId, { status: 'online', custom_message: 'back at 3' });
-      t += 5;
-      await all[1]!.presence.setStatus(userId, { status: 'busy' });
-      await settled();
-      buses[0]!.release();
-      await settled();
+      await crossed(0, (p) => p.setStatus(userId, { status: 'online', custom_message: 'back at 3' }), 1, (p) => p.setStatus(userId, { status: 'busy' }));
       await expectEveryReplica(userId, { status: 'busy', manualStatus: 'busy', customMessage: 'back at 3', activity: 'browsing' });
     });
 
     it('interactions crossing between instances cost no re-save and no reload; a late field does', async () => {
       const { userId } = await alice();
       const reloads = () => buses.flatMap((b) => b.sent).filter((k) => k === 'reload').length;
-      buses[0]!.hold();
-      all[0]!.presence.interaction(userId);
-      t += 5;
-      all[1]!.presence.interaction(userId);
-      await settled();
-      buses[0]!.release();
-      await settled();
+      await crossed(0, (p) => p.interaction(userId), 1, (p) => p.interaction(userId));
       expect(reloads()).toBe(0);
-      buses[0]!.hold();
-      await all[0]!.presence.setActivity(userId, 'chatting');
-      t += 5;
-      await all[1]!.presence.setStatus(userId, { status: 'busy' });
-      await settled();
-      buses[0]!.release();
-      await settled();
+      await crossed(0, (p) => p.setActivity(userId, 'chatting'), 1, (p) => p.setStatus(userId, { status: 'busy' }));
       expect(reloads()).toBe(1);
     });
 
     it('an activity declared on A and a status set on B both hold, in every replica and in the store', async () => {
       const { userId } = await alice();
-      buses[0]!.hold();
-      await all[0]!.presence.setActivity(userId, 'chatting');
-      t += 5;
-      await all[1]!.presence.setStatus(userId, { status: 'busy' });
-      await settled();
-      buses[0]!.release();
-      await settled();
+      await crossed(0, (p) => p.setActivity(userId, 'chatting'), 1, (p) => p.setStatus(userId, { status: 'busy' }));
       await expectEveryReplica(userId, { status: 'busy', manualStatus: 'busy', customMessage: null, activity: 'chatting' });
     });
 
     it('the same field set on both, the later one arriving first everywhere but on A: the later one wins', async () => {
       const { userId } = await alice();
-      buses[1]!.hold();
-      await all[1]!.presence.setStatus(userId, { status: 'away', custom_message: 'lunch' });
-      t += 5;
-      await all[0]!.presence.setStatus(userId, { status: 'busy', custom_message: 'meeting' });
-      await settled();
-      buses[1]!.release();
-      await settled();
+      await crossed(1, (p) => p.setStatus(userId, { status: 'away', custom_message: 'lunch' }), 0, (p) => p.setStatus(userId, { status: 'busy', custom_message: 'meeting' }));
       await expectEveryReplica(userId, { status: 'busy', manualStatus: 'busy', customMessage: 'meeting', activity: 'browsing' });
     });
   });

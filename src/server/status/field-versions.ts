@@ -12,6 +12,8 @@
  * reports one match in order. Settings carry their database version (PresenceService#apply).
  */
 import { compareVersions, type Version } from '../ports/presence-store.js';
+import type { StoredReplica } from '../ports/presence-store.js';
+import type { ReplicaState } from '../presence/types.js';
 import type { PresenceInput } from './presence-events.js';
 
 export type Field = 'status' | 'message' | 'activity' | 'schedule' | 'calendar';
@@ -48,7 +50,7 @@ export function applicable(input: PresenceInput, version: Version, knownOf: Fiel
   const fields = fieldsOf(input);
   if (fields.length === 0) return input;
   const known = typeof knownOf === 'function' ? knownOf() : knownOf;
-  const fresh = fields.filter((f) => known[f] === undefined || compareVersions(version, known[f]) > 0);
+  const fresh = fields.filter((f) => isNewer(version, known[f]));
   for (const f of fresh) known[f] = version;
   if (fresh.length === fields.length) return input;
   if (input.op === 'status') {
@@ -71,4 +73,42 @@ export function recordFields(input: PresenceInput, version: Version, knownOf: ()
 export function allFieldsAt(version: Version | null): FieldVersions {
   if (!version) return {};
   return { status: version, message: version, activity: version, schedule: version, calendar: version };
+}
+
+/** Whether `version` is newer than `than` (a field never set has no version: anything is newer). */
+const isNewer = (version: Version, than: Version | undefined): boolean => than === undefined || compareVersions(version, than) > 0;
+
+/** The fields `own` set later than `stored` did (an import keeps those from this replica). */
+export function newerFields(own: FieldVersions, stored: Partial<Record<string, Version>>): Field[] {
+  const out: Field[] = [];
+  for (const [field, version] of Object.entries(own) as Array<[Field, Version | undefined]>) {
+    if (version && isNewer(version, stored[field])) out.push(field);
+  }
+  return out;
+}
+
+/** `state` with the values of these fields taken from `own` (this replica's export). */
+export function withFields(state: StoredReplica, own: ReplicaState, fields: readonly Field[]): StoredReplica {
+  const out = { ...state };
+  for (const field of fields) {
+    if (field === 'status') out.manualStatus = own.manualStatus;
+    else if (field === 'message') {
+      out.customMessage = own.customMessage;
+      out.customMessageExpiresAt = own.customMessageExpiresAt;
+    } else if (field === 'activity') {
+      out.declaredActivity = own.declaredActivity;
+      out.declaredDetails = own.declaredDetails ?? null;
+    } else if (field === 'schedule') out.schedule = own.schedule ?? null;
+    else out.calendar = own.calendar ?? [];
+  }
+  return out;
+}
+
+/** Takes, field by field, the newer of the two versions into `into` (made only when `from` has one). */
+export function mergeFields(into: () => FieldVersions, from: Partial<Record<string, Version>>): void {
+  for (const [field, version] of Object.entries(from) as Array<[Field, Version | undefined]>) {
+    if (!version) continue;
+    const known = into();
+    if (isNewer(version, known[field])) known[field] = version;
+  }
 }

@@ -423,10 +423,11 @@ export class PresenceService {
     await this.ensureLoaded([auth.userId]);
     // A login with a socket, here or on another instance, is not also a polling client.
     if (this.#logins.has(auth.sessionId)) return;
+    const ids = this.engine.sessionIds(auth.userId);
     const tag = `~${loginTag(auth.sessionId)}`;
-    if (this.engine.sessionIds(auth.userId).some((id) => id.endsWith(tag))) return;
+    if (ids.some((id) => id.endsWith(tag))) return;
     const sessionId = pollId(auth.sessionId);
-    const live = this.engine.sessionIds(auth.userId).includes(sessionId);
+    const live = ids.includes(sessionId);
     // `reconnect`: a client polling by itself after its connection was lost: no interaction (engine).
     this.#input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll', ...(reconnect ? { reconnect } : {}) });
   }

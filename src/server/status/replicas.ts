@@ -6,8 +6,8 @@
  */
 import { compareVersions, instanceOfSession, nextVersion, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
-import type { PresenceChange, ReplicaState } from '../presence/types.js';
-import { allFieldsAt, applicable, fieldsOf, recordFields, type Field, type FieldVersions } from './field-versions.js';
+import type { PresenceChange } from '../presence/types.js';
+import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFields, withFields, type FieldVersions } from './field-versions.js';
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-service.js';
@@ -271,7 +271,7 @@ export class Replicas {
   /** Another instance's input reached this replica: its version is now known here. */
   #observed(userId: number, version: Version): void {
     const local = this.#versions.get(userId);
-    if (version && (!local || compareVersions(version, local) > 0)) {
+    if (!local || compareVersions(version, local) > 0) {
       this.#versions.set(userId, version);
       this.#reaped.delete(userId);
     }
@@ -495,41 +495,4 @@ function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): Sto
   if (!state.orphaned || state.sessions.length > 0) return state;
   const lastSeen = Math.max(state.lastSeen ?? -Infinity, rowLastSeen ?? -Infinity, state.version?.at ?? -Infinity);
   return lastSeen === -Infinity || lastSeen === state.lastSeen ? state : { ...state, lastSeen };
-}
-
-/** The fields `own` set later than `stored` did. */
-function newerFields(own: FieldVersions, stored: Partial<Record<string, Version>>): Field[] {
-  const out: Field[] = [];
-  for (const [field, version] of Object.entries(own) as Array<[Field, Version | undefined]>) {
-    const theirs = stored[field];
-    if (version && (!theirs || compareVersions(version, theirs) > 0)) out.push(field);
-  }
-  return out;
-}
-
-/** `state` with the values of these fields taken from `own` (this replica's export). */
-function withFields(state: StoredReplica, own: ReplicaState, fields: readonly Field[]): StoredReplica {
-  const out = { ...state };
-  for (const field of fields) {
-    if (field === 'status') out.manualStatus = own.manualStatus;
-    else if (field === 'message') {
-      out.customMessage = own.customMessage;
-      out.customMessageExpiresAt = own.customMessageExpiresAt;
-    } else if (field === 'activity') {
-      out.declaredActivity = own.declaredActivity;
-      out.declaredDetails = own.declaredDetails ?? null;
-    } else if (field === 'schedule') out.schedule = own.schedule ?? null;
-    else out.calendar = own.calendar ?? [];
-  }
-  return out;
-}
-
-/** Takes, field by field, the newer of the two versions into `into` (made only when `from` has one). */
-function mergeFields(into: () => FieldVersions, from: Partial<Record<string, Version>>): void {
-  for (const [field, version] of Object.entries(from) as Array<[Field, Version | undefined]>) {
-    if (!version) continue;
-    const known = into();
-    const had = known[field];
-    if (!had || compareVersions(version, had) > 0) known[field] = version;
-  }
 }
