@@ -15,7 +15,7 @@ export interface GraphViewsDeps {
   viewOf(subjectId: number, tier: ViewerTier): View;
   ensureLoaded(ids: readonly number[]): Promise<void>;
   /** Whether the subject's replica is held here (its view can be made now). */
-  loaded?(subjectId: number): boolean;
+  loaded(subjectId: number): boolean;
   sink(e: PresenceEvent): void;
   /** The viewer and the subject became friends (true) or stopped being friends (false) in the cache. */
   friendship?(viewerId: number, subjectId: number, friends: boolean): void;
@@ -68,7 +68,7 @@ export class GraphViews {
       sink({ kind: 'friend_removed', viewerId, subjectId });
       return;
     }
-    const loaded = this.d.loaded?.(subjectId) ?? false;
+    const loaded = this.d.loaded(subjectId);
     const before = wasFriend && loaded ? this.d.viewOf(subjectId, graph.tier(viewerId, subjectId)) : null;
     graph.set(viewerId, subjectId, category);
     const tier = graph.tier(viewerId, subjectId);
