@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { api } from './helpers/api-users.js';
+import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
 import { IDLE_ENV, IDLE_MS, PROBE_MS } from './helpers/idle-timers.js';
 import { friendCard, newPage, shot, since } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
@@ -33,17 +33,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function user(username: string, display_name: string): Promise<{ token: string; id: number }> {
-  const r = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', {
-    username, password: 'correct horse battery', display_name,
-  });
-  return { token: r.token, id: r.user.id };
-}
-
-async function befriend(a: { token: string }, b: { token: string; id: number }): Promise<void> {
-  const sent = await api<{ request: { id: number } }>(server.baseUrl, a.token, 'POST', '/users/me/friends/requests', { user_id: b.id });
-  await api(server.baseUrl, b.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
-}
+const user = (username: string, displayName: string) => registerUser(server.baseUrl, username, displayName);
+const befriend = (a: { token: string }, b: { token: string; id: number }) => befriendOverApi(server.baseUrl, a, b);
 
 async function openAs(token: string): Promise<Page> {
   const page = await newPage(browser, { viewport: { width: 1024, height: 700 } });

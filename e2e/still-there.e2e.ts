@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { api } from './helpers/api-users.js';
+import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
 import { IDLE_ENV, IDLE_MS, PROBE_MS } from './helpers/idle-timers.js';
 
 
@@ -30,12 +30,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function user(username: string): Promise<{ token: string; id: number }> {
-  const r = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', {
-    username, password: 'correct horse battery', display_name: username,
-  });
-  return { token: r.token, id: r.user.id };
-}
+const user = (username: string) => registerUser(server.baseUrl, username);
 
 async function open(page: Page): Promise<void> {
   await page.goto(`${server.baseUrl}/#/friends`);
@@ -46,10 +41,7 @@ describe('"Still there?" after the probe is answered', () => {
   it('closes in an untouched tab when another tab answered, and says "still online" after input without a click', async () => {
     const [tia, uma, fay] = await Promise.all([user('tia_two_tabs'), user('uma_no_click'), user('fay_friend')]);
     const seenBy = (id: number) => async () => (await api<{ status: string }>(server.baseUrl, fay.token, 'GET', `/users/${id}/status`)).status;
-    for (const u of [tia, uma]) {
-      const sent = await api<{ request: { id: number } }>(server.baseUrl, u.token, 'POST', '/users/me/friends/requests', { user_id: fay.id });
-      await api(server.baseUrl, fay.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
-    }
+    for (const u of [tia, uma]) await befriendOverApi(server.baseUrl, u, fay);
 
     const tiaCtx = await browser.newContext({ viewport: { width: 1024, height: 700 } });
     await tiaCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), tia.token);

@@ -20,6 +20,22 @@ export async function api<T>(baseUrl: string, token: string | null, method: stri
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** Registers a user over the API (no socket): their token and id. */
+export async function registerUser(baseUrl: string, username: string, displayName = username): Promise<{ token: string; id: number }> {
+  const r = await api<{ token: string; user: { id: number } }>(baseUrl, null, 'POST', '/auth/register', {
+    username,
+    password: 'correct horse battery',
+    display_name: displayName,
+  });
+  return { token: r.token, id: r.user.id };
+}
+
+/** `a` sends `b` a friend request and `b` accepts it, over the API. */
+export async function befriendOverApi(baseUrl: string, a: { token: string }, b: { token: string; id: number }): Promise<void> {
+  const sent = await api<{ request: { id: number } }>(baseUrl, a.token, 'POST', '/users/me/friends/requests', { user_id: b.id });
+  await api(baseUrl, b.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+}
+
 /** Opens `/ws/status` for `token` and resolves once the server sent `ready`. */
 export function openSocket(baseUrl: string, token: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
