@@ -66,6 +66,19 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await users.getSettings(u!.id)).toMatchObject({ status_visibility: 'hidden', last_seen_visibility: 'nobody', activity_visibility: 'friends' });
   });
 
+  it('fixes the hidden last_seen at the write that hides, whatever another device read before it', async () => {
+    const u = await mk('hide_race');
+    const hid = await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0);
+    expect(hid).toMatchObject({ hiddenLastSeen: T0 });
+    // Another device, which had not seen the hide, saves another setting (and would hide again):
+    // the moment of the first hide stays.
+    expect(await users.updateSettings(u!.id, { activity_visibility: 'nobody' }, T0 + 50)).toMatchObject({ hiddenLastSeen: T0, settings: { status_visibility: 'hidden' } });
+    expect(await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 90)).toMatchObject({ hiddenLastSeen: T0 });
+    // Unhiding and hiding again fixes a new moment.
+    await users.updateSettings(u!.id, { status_visibility: 'friends' }, T0 + 100);
+    expect(await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 200)).toMatchObject({ hiddenLastSeen: T0 + 200 });
+  });
+
   it('searches by username prefix, case-insensitively, treating % and _ literally', async () => {
     await mk('pre_one');
     await mk('PreTwo');

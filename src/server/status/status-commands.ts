@@ -99,14 +99,13 @@ export class StatusCommands {
    */
   async updateSettings(userId: number, patch: Partial<Settings>): Promise<Settings> {
     await this.port.ensureLoaded([userId]);
-    const profile = this.port.profile(userId);
-    const merged = { ...profile.settings, ...patch };
-    const hiding = merged.status_visibility === 'hidden' && profile.settings.status_visibility !== 'hidden';
     const state = this.port.engine.get(userId);
-    const hiddenLastSeen = hiding ? (state.status === 'offline' ? state.lastSeen : this.port.now()) : profile.hiddenLastSeen;
+    // The last_seen shown while hidden, if this save is the one that hides (decided by the
+    // database against the row as it stands: another device may have hidden a moment ago).
+    const hideAt = state.status === 'offline' ? state.lastSeen : this.port.now();
     // What the database holds after the write (a patch another device saved at the same moment
     // is in it), with its version: every replica ends on the newest, whatever order saves reach it in.
-    const stored = await this.port.users.updateSettings(userId, patch, hiddenLastSeen);
+    const stored = await this.port.users.updateSettings(userId, patch, hideAt);
     if (!stored) throw new AppError('NOT_FOUND', 'No such user');
     this.port.input(userId, { op: 'settings', settings: stored.settings, hiddenLastSeen: stored.hiddenLastSeen, version: stored.version });
     return stored.settings;

@@ -91,15 +91,28 @@ export class UserRepository {
   }
 
   /**
-   * Saves a settings patch and the last_seen a hidden user shows (see Subject.hiddenLastSeen);
-   * answers the whole settings as stored after it (other patches saved at the same moment,
-   * from another device or instance, included), with their new version; null if there is
-   * no such user.
+   * Saves a settings patch; answers the whole settings as stored after it (other patches saved
+   * at the same moment, from another device or instance, included), with their new version
+   * and the last_seen a hidden user shows (see Subject.hiddenLastSeen); null if there is no
+   * such user.
+   *
+   * `hideAt` is that last_seen if this very write is the one that hides the user. Whether it
+   * is, is decided in the UPDATE against the row as it stands, not against what the caller
+   * read before: a patch that hides an already hidden user keeps the moment of the first
+   * hide, and a patch that does not touch status_visibility leaves hidden_last_seen alone (a
+   * patch of another setting saved just after a hide from another device kept writing the
+   * value it read before the hide, NULL, and friends saw no last_seen).
    */
-  async updateSettings(id: number, patch: Partial<Settings>, hiddenLastSeen: number | null): Promise<StoredSettings | null> {
+  async updateSettings(id: number, patch: Partial<Settings>, hideAt: number | null): Promise<StoredSettings | null> {
     const row = await this.db
       .updateTable('users')
-      .set((eb) => ({ ...patch, hidden_last_seen: hiddenLastSeen, settings_version: eb('settings_version', '+', 1) }))
+      .set((eb) => ({
+        ...patch,
+        ...(patch.status_visibility === 'hidden'
+          ? { hidden_last_seen: eb.case().when('status_visibility', '=', 'hidden').then(eb.ref('hidden_last_seen')).else(hideAt).end() }
+          : {}),
+        settings_version: eb('settings_version', '+', 1),
+      }))
       .where('id', '=', id)
       .returning([...SETTINGS_COLUMNS, 'settings_version', 'hidden_last_seen'])
       .executeTakeFirst();

@@ -303,6 +303,20 @@ describe('PresenceService', () => {
       const latest = await presence().updateSettings(alice.userId, { activity_visibility: 'nobody' });
       expect(f.take()).toEqual([{ kind: 'settings', userId: alice.userId, settings: latest }]);
     });
+
+    it('hiding at the same moment as another settings change from a second device keeps the moment of hiding', async () => {
+      await f.befriend(alice, bob);
+      await f.connect(alice);
+      f.advance(60_000);
+      const hidAt = f.now();
+      // Two tabs save at once: each read Alice's settings before the other's write.
+      await Promise.all([presence().updateSettings(alice.userId, { status_visibility: 'hidden' }), presence().updateSettings(alice.userId, { activity_visibility: 'nobody' })]);
+      expect(await presence().getSettings(alice.userId)).toMatchObject({ status_visibility: 'hidden', activity_visibility: 'nobody' });
+      // What Bob sees: offline, last seen when she hid (not no last_seen at all).
+      expect(presence().viewOf(alice.userId, 'friend')).toMatchObject({ status: 'offline', last_seen: iso(hidAt) });
+      const [loaded] = await new PresenceRepository(f.services.database.db).load([alice.userId]);
+      expect(loaded?.profile.hiddenLastSeen).toBe(hidAt);
+    });
   });
 
   describe('friend graph', () => {
