@@ -33,6 +33,7 @@ import type { IdentityPort } from './ports/identity.js';
 import type { ProfilesPort } from './ports/profiles.js';
 import type { SocialGraphPort } from './ports/social-graph.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
+import { refuseHandshake } from './realtime/handshake-check.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { statusRoutes } from './status/status-routes.js';
 import { accountRoutes } from './users/account-routes.js';
@@ -81,6 +82,7 @@ async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Pr
         app.log.info({ sockets }, 'shutdown: sockets closed with 1001');
       },
     });
+    app.websocketServer.on('wsClientError', refuseHandshake);
   }
   await app.register(beaconCore, { prefix: opts.prefix ?? '', services, gateway });
 }

@@ -3,8 +3,11 @@
  * with a plain-text 400, where every other bad request gets `{code, message}`. The checks
  * are ws's own (RFC 6455 §4.2.1): `Upgrade: websocket`, a 16-byte base64 key, version 13
  * (or 8), and a subprotocol list of tokens without repeats. A request that is not an
- * upgrade passes (the route answers it 426).
+ * upgrade passes (the route answers it 426). What only ws checks past these (with
+ * permessage-deflate on, a malformed or unacceptable Sec-WebSocket-Extensions header) is
+ * answered by `refuseHandshake`, ws's `wsClientError` listener, in the same shape.
  */
+import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
@@ -35,4 +38,14 @@ export function handshakeProblem(headers: FastifyRequest['headers']): string | n
     if (!list.every((p) => TOKEN.test(p)) || new Set(list).size !== list.length) return 'Invalid Sec-WebSocket-Protocol header';
   }
   return null;
+}
+
+/**
+ * ws's `wsClientError` listener (Beacon's own WebSocket server): the handshakes ws refuses after
+ * the checks above get a 400 `{code: 'VALIDATION_ERROR', message}`, not ws's plain text.
+ */
+export function refuseHandshake(err: Error, socket: Duplex): void {
+  const body = JSON.stringify({ code: 'VALIDATION_ERROR', message: err.message });
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

@@ -88,3 +88,24 @@ describe('requests refused before a route sees them', () => {
     expect(answer.status).toBe(101);
   });
 });
+
+describe('handshakes only ws checks (permessage-deflate on)', () => {
+  let t: LiveApp;
+  beforeAll(async () => {
+    t = await startLiveApp({ wsCompression: true });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['a malformed extension list', 'permessage-deflate;;'],
+    ['an unacceptable permessage-deflate parameter', 'permessage-deflate; client_max_window_bits=99'],
+  ])('answers %s with {code, message} and serves the next handshake', async (_what, extensions) => {
+    const answer = await rawRequest(t.url, upgrade({ 'Sec-WebSocket-Extensions': extensions }));
+    expect(answer.status).toBe(400);
+    expect(answer.headers).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(answer.body)).toEqual({ code: 'VALIDATION_ERROR', message: 'Invalid or unacceptable Sec-WebSocket-Extensions header' });
+    const ok = await rawRequest(t.url, upgrade({ 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' }));
+    expect(ok.status).toBe(101);
+    expect(ok.headers).toMatch(/sec-websocket-extensions: permessage-deflate/i);
+  });
+});
