@@ -119,6 +119,12 @@ export class PresenceEngine {
     return (this.#users.get(userId)?.serverGames.size ?? 0) > 0;
   }
 
+  /** Whether the user has no session left and the offline grace is running. */
+  inGrace(userId: number): boolean {
+    const u = this.#users.get(userId);
+    return u !== undefined && u.sessions.size === 0 && u.graceUntil !== null;
+  }
+
   /** Whether the user was asked `are_you_there` and has not answered yet. */
   probing(userId: number): boolean {
     return (this.#users.get(userId)?.probeAt ?? null) !== null;
@@ -152,6 +158,7 @@ export class PresenceEngine {
       lastSeen: u.lastSeen,
       lastActivity: u.lastActivity,
       graceUntil: u.graceUntil,
+      graceSession: u.graceSession,
       autoAway: u.autoAway,
       activityShown: u.state.activity === null || u.state.activitySince === null ? null : { activity: u.state.activity, since: u.state.activitySince },
       shownSince: u.shownSince,
@@ -188,6 +195,7 @@ export class PresenceEngine {
     u.lastActivity = s.lastActivity;
     u.autoAway = s.autoAway;
     u.graceUntil = u.sessions.size > 0 ? null : s.graceUntil;
+    u.graceSession = s.graceSession ?? null;
     if (u.sessions.size === 0 && u.graceUntil === null && u.serverGames.size === 0) markOffline(u);
     // Never earlier than this replica knows: what she did while hidden stays invisible.
     if (s.shownSince != null) u.shownSince = Math.max(u.shownSince ?? -Infinity, s.shownSince);
@@ -249,8 +257,24 @@ export class PresenceEngine {
     if (u.sessions.size === 0) {
       u.lastSeen = now;
       if (opts.immediate) markOffline(u);
-      else u.graceUntil = now + this.timings.offlineGraceMs;
+      else {
+        u.graceUntil = now + this.timings.offlineGraceMs;
+        u.graceSession = sessionId;
+      }
     }
+    return this.#commit(u);
+  }
+
+  /**
+   * A login logged out after its last socket had closed: if the grace running now began with
+   * the close of one of its sessions (ids ending in `sessionSuffix`), the user goes offline at
+   * once, as with a logout while the socket is open. A grace another login began (a tab
+   * reloading elsewhere) runs on.
+   */
+  endGraceOf(userId: number, sessionSuffix: string): PresenceChange | null {
+    const u = this.#users.get(userId);
+    if (!u || u.sessions.size > 0 || u.graceUntil === null || !u.graceSession?.endsWith(sessionSuffix)) return null;
+    markOffline(u);
     return this.#commit(u);
   }
 

@@ -139,6 +139,8 @@ export interface ReplicaState {
   lastSeen: number | null;
   lastActivity: number | null;
   graceUntil: number | null;
+  /** The session whose close began the grace. Optional: replicas saved by an older version have none. */
+  graceSession?: string | null;
   autoAway: boolean;
   /**
    * The effective activity when saved and since when (the saver's activity_since): a replica

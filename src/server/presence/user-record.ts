@@ -39,6 +39,8 @@ export interface UserRecord {
   declaredDetails: ActivityDetails | null;
   /** End of the offline grace while no session is live, else null. */
   graceUntil: number | null;
+  /** The session whose close began the running grace (a logout of its login ends the grace). */
+  graceSession: string | null;
   /** When any session of this user last ended (not only the last one). */
   lastLeftAt: number | null;
   /** When `are_you_there` was reported, while waiting for an answer. */
@@ -141,6 +143,7 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     declaredActivity: null,
     declaredDetails: null,
     graceUntil: null,
+    graceSession: null,
     lastLeftAt: null,
     probeAt: null,
     autoAway: false,

@@ -13,6 +13,8 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
     case 'touch':
       engine.touchSession(userId, input.sessionId);
       return null;
+    case 'logout':
+      return engine.endGraceOf(userId, input.sessionSuffix);
     case 'interaction':
       return engine.interaction(userId);
     case 'status':

@@ -432,11 +432,20 @@ export class PresenceService {
     this.#input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll', ...(reconnect ? { reconnect } : {}) });
   }
 
-  /** Logout: the login's sockets (on every instance) and polling session end at once, without grace. */
+  /**
+   * Logout: the login's sockets (on every instance) and polling session end at once, without
+   * grace, and so does a grace the close of its last socket began moments before.
+   */
   revoked(userId: number, sessionId: string): void {
     if (this.engine.sessionIds(userId).includes(pollId(sessionId))) {
       this.#input(userId, { op: 'close', sessionId: pollId(sessionId), immediate: true });
     }
+    // Read where the user is loaded (the store's copy otherwise): a replica not loaded here says nothing.
+    void this.ensureLoaded([userId])
+      .then(() => {
+        if (this.engine.inGrace(userId)) this.#input(userId, { op: 'logout', sessionSuffix: `~${loginTag(sessionId)}` });
+      })
+      .catch((err: unknown) => this.deps.log.error({ err, userId }, 'logout: the offline grace of its last socket was not ended; it runs out by itself'));
     this.#publish(userId, { kind: 'revoked', userId, sessionId });
   }
 

@@ -27,6 +27,7 @@ describe('PresenceEngine: unknown users', () => {
       lastSeen: null,
       lastActivity: null,
       graceUntil: null,
+      graceSession: null,
       autoAway: false,
       activityShown: null,
       shownSince: null,

@@ -84,6 +84,28 @@ describe('PresenceService', () => {
       presence().closeSocket(alice, 'phone', true);
       expect(presence().viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: iso(T0) });
     });
+
+    it('a logout just after the last socket closed ends the grace at once; a logout of another login does not', async () => {
+      const phone = { ...alice, sessionId: 'alice-phone-login' };
+      await f.befriend(alice, bob);
+      await f.connect(alice, 'a1');
+      f.advance(1000);
+      const closedAt = f.now();
+      presence().closeSocket(alice, 'a1', false);
+      f.advance(2000);
+      f.take();
+      // Another login of hers logs out: the tab may be reloading, the grace runs on.
+      presence().revoked(alice.userId, phone.sessionId);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(presence().viewOf(alice.userId, 'friend').status).toBe('online');
+      expect(presenceOf(f.take(), alice.userId)).toEqual([]);
+      // The tab's own login logs out: friends see her offline now, last seen when the tab closed.
+      presence().revoked(alice.userId, alice.sessionId);
+      await expect.poll(() => presence().viewOf(alice.userId, 'friend').status).toBe('offline');
+      const [ev] = presenceOf(f.take(), alice.userId);
+      expect(statusOf(ev?.views.friend)).toMatchObject({ status: 'offline', last_seen: iso(Math.floor(closedAt / 60_000) * 60_000) });
+      expect(presence().viewOf(alice.userId, 'self').last_seen).toBe(iso(closedAt));
+    });
   });
 
   describe('polling clients', () => {
