@@ -160,7 +160,7 @@ export async function createServices(
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
     const identity =
       overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now }) : null);
-    const external = identity ? hostAuthenticator({ db: database.db, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]) }) : undefined;
+    const external = identity ? hostAuthenticator({ db: database.db, sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]) }) : undefined;
     const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode) : null;
     // Several instances share their request limits and login budgets through Redis.
     const limits = redis && config.rateLimits ? new SharedLimits({ target: redis, prefix: config.redisPrefix, log, onError: () => metrics.redisError('limits') }) : null;

@@ -61,6 +61,24 @@ export class SessionRepository {
     return Number(res.numDeletedRows);
   }
 
+  /** Marks every live session of the user revoked; answers their ids. */
+  async revokeAll(userId: number, now: number): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('user_sessions')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Whether the session was revoked (false for one never recorded). */
+  async isRevoked(id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('user_sessions').select('revoked_at').where('id', '=', id).executeTakeFirst();
+    return row !== undefined && row.revoked_at !== null;
+  }
+
   /** Marks the session revoked; true if it was live. */
   async revoke(id: string, now: number): Promise<boolean> {
     const res = await this.db

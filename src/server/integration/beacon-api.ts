@@ -25,6 +25,17 @@ export interface BeaconApi {
   friendshipChanged(a: HostUserId, b: HostUserId): Promise<void>;
   /** The host changed these users' profiles (their names): Beacon re-reads them, and friends see the new names live. */
   profilesChanged(ids: readonly HostUserId[]): Promise<void>;
+  /**
+   * The host signed the user out (or banned them): every login Beacon knows of them ends now,
+   * their sockets close with 4000 on every instance and friends see them offline at once.
+   * Tokens Beacon saw before are refused from then on. Answers how many logins ended.
+   */
+  signOut(userId: HostUserId): Promise<number>;
+  /**
+   * The host deleted the user: Beacon deletes everything it holds about them, closes their
+   * sockets, and friends see them leave their lists at once. False if Beacon never knew them.
+   */
+  deleteUser(userId: HostUserId): Promise<boolean>;
   /** Beacon's internals, for standalone Beacon and tests. */
   readonly services: Services;
   readonly gateway: Gateway;
@@ -59,6 +70,16 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     async profilesChanged(ids) {
       // Users Beacon never saw have no name here to re-read: they are not created for it.
       services.presence.renamed(await toInternal(ids, { create: false }));
+    },
+    async signOut(userId) {
+      const [id] = await toInternal([userId], { create: false });
+      return id === undefined ? 0 : services.auth.signOutEverywhere(id);
+    },
+    async deleteUser(userId) {
+      const [id] = await toInternal([userId], { create: false });
+      if (id === undefined || !(await services.account.remove(id))) return false;
+      if (!standalone) await services.ids.recreate(id, userId);
+      return true;
     },
   };
 }

@@ -2,13 +2,16 @@
  * Turns a host's identity port into Beacon's AuthContext. A host token gets a login session
  * row of its own (id derived from the token's hash, never the token), created once, so
  * presence can tell one tab's login from another and the socket closes when the token expires.
- * Rows are deleted a day after their expiry (`Housekeeping`).
+ * Rows are deleted a day after their expiry (`Housekeeping`). A token whose row the host had
+ * revoked (`app.beacon.signOut`, `POST /service/users/:id/sign-out`) is refused from then on,
+ * even while the host's identity port (or the JWT's signature) still accepts it.
  */
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import type { IdentityPort } from '../ports/identity.js';
+import type { SessionRepository } from '../auth/session-repository.js';
 import type { IdMap } from './id-map.js';
 
 /** Tokens whose row's expiry is remembered; beyond this the memory starts over (a row is written again). */
@@ -16,6 +19,7 @@ const RECORDED_MAX = 10_000;
 
 export interface HostAuthOptions {
   db: Db;
+  sessions: Pick<SessionRepository, 'isRevoked'>;
   identity: IdentityPort;
   ids: IdMap;
   now: () => number;
@@ -40,8 +44,9 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     const expiresAt = user.expiresAt ?? now + ttlMs;
     if (!(expiresAt > now)) return null;
     const role: Role = user.admin === true ? 'admin' : 'user';
-    const userId = await o.ids.one(user.id);
     const sessionId = sessionIdOf(token);
+    if (await o.sessions.isRevoked(sessionId)) return null;
+    const userId = await o.ids.one(user.id);
     const known = recorded.get(sessionId);
     if (known === undefined || known.name !== user.name || known.role !== role) {
       if (await o.ids.describe(userId, user.name, role)) o.renamed?.(userId);

@@ -123,6 +123,17 @@ export class IdMap {
     return new Set(rows.map((r) => r.external_id!));
   }
 
+  /**
+   * Puts back a fresh shadow row (default name and settings, nothing else) for a host user
+   * whose row was just deleted with everything about them: the id stays mapped, so every
+   * instance's memory of the mapping stays right, and the user is as one never seen.
+   */
+  async recreate(id: number, external: HostUserId): Promise<void> {
+    const { id: _none, ...row } = shadowRow(hostId(external), this.now(), false);
+    await this.#insert([{ ...row, id }]);
+    this.#remember(hostId(external), id);
+  }
+
   #remember(external: string, internal: number, out?: Map<string, number>): void {
     this.#toInternal.set(external, internal);
     this.#toExternal.set(internal, external);

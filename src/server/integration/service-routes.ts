@@ -35,6 +35,21 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
     },
   );
 
+  app.post(
+    '/service/users/:id/sign-out',
+    { schema: { tags, headers, params: UserParams, response: { 200: Type.Object({ sessions: Type.Integer() }), ...errorResponses(400, 401, 403) } }, ...limits },
+    async (request) => ({ sessions: await app.beacon.signOut(request.params.id) }),
+  );
+
+  app.delete(
+    '/service/users/:id',
+    { schema: { tags, headers, params: UserParams, response: { ...NoContent, ...errorResponses(400, 401, 403) } }, ...limits },
+    async (request, reply) => {
+      await app.beacon.deleteUser(request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
   app.put(
     '/service/friendships',
     { schema: { tags, headers, body: PairsBody, response: { 200: Changed, ...errorResponses(400, 401, 403) } }, ...limits },

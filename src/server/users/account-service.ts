@@ -49,14 +49,23 @@ export class AccountService {
   }
 
   async delete(auth: AuthContext, password: string): Promise<void> {
-    const { repo, friends, auth: authService } = this.deps;
-    const hash = await repo.passwordHash(auth.userId);
+    const hash = await this.deps.repo.passwordHash(auth.userId);
     if (!hash) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
     if (!(await verify(hash, password).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong password');
-    const left = await repo.delete(auth.userId);
-    if (!left) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
-    friends.accountDeleted(auth.userId, left.friendIds, left.requests);
-    for (const sessionId of left.sessionIds) authService.revoked(sessionId, auth.userId);
+    if (!(await this.remove(auth.userId))) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+  }
+
+  /**
+   * Deletes the user and every row about them, closes their sockets, and friends see them leave
+   * their lists at once. For a host's user (the host deleted them) and for `delete` above.
+   * False if there was no such user.
+   */
+  async remove(userId: number): Promise<boolean> {
+    const left = await this.deps.repo.delete(userId);
+    if (!left) return false;
+    this.deps.friends.accountDeleted(userId, left.friendIds, left.requests);
+    for (const sessionId of left.sessionIds) this.deps.auth.revoked(sessionId, userId);
+    return true;
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * Outside test of the host integration: a user the host signed out, banned or deleted kept
+ * their open socket and went on receiving friends' presence (CONTRACT: a revoked token's socket
+ * closes within a second), and a deleted user still answered with their old name, because
+ * Beacon had no way to be told. Now the host says so: `POST /service/users/:id/sign-out`
+ * (`app.beacon.signOut`) and `DELETE /service/users/:id` (`app.beacon.deleteUser`).
+ */
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HostAuthConfig } from '../../src/server/config.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { openSocket, type Frame } from '../helpers/ws-client.js';
+
+const SECRET = 'host-site-secret-0123456789';
+const SERVICE = 'service-token-0123456789';
+const hs256: HostAuthConfig = { jwtSecret: SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
+
+let live: LiveApp | null = null;
+afterEach(async () => {
+  await live?.close();
+  live = null;
+});
+
+const sign = (sub: string, name: string) =>
+  new SignJWT({ name, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+const service = (app: LiveApp, method: 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) =>
+  app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE }, ...(payload ? { payload } : {}) });
+const idOf = (ready: Frame) => (ready.self as { user_id: number }).user_id;
+
+/** Alice and Bob, friends by the host, both connected; Alice saw Bob come online. */
+async function friends() {
+  const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
+  await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
+  const alice = await app.connect(await sign('alice', 'Alice'));
+  const bobToken = await sign('bob', 'Bob');
+  const bob = await app.connectSeenBy(bobToken, alice.socket);
+  return { app, alice, bob, bobToken, bobId: idOf(bob.ready) };
+}
+
+describe('the host signs a user out or deletes them', () => {
+  it('sign-out closes their sockets with 4000, friends see them offline at once, and the tokens Beacon saw are refused', async () => {
+    const { app, alice, bob, bobToken, bobId } = await friends();
+    const offline = await alice.socket.after(
+      async () => expect((await service(app, 'POST', '/users/bob/sign-out')).json()).toEqual({ sessions: 1 }),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.status === 'offline',
+    );
+    expect(offline.status).toBe('offline');
+    expect((await bob.socket.waitClosed(1000)).code).toBe(4000);
+    // His token still has a valid signature, yet Beacon refuses it: on the socket and over REST.
+    const again = await openSocket(app.url);
+    again.send({ type: 'auth', token: bobToken });
+    expect((await again.waitClosed()).code).toBe(4401);
+    expect((await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${bobToken}` } })).statusCode).toBe(401);
+    // He signs in on the host again: a new token works, and Alice sees him.
+    await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+    expect((await service(app, 'POST', '/users/nobody-ever/sign-out')).json()).toEqual({ sessions: 0 });
+  });
+
+  it('deleting a user closes their sockets, removes them from friends at once and forgets their name and state', async () => {
+    const { app, alice, bob, bobId } = await friends();
+    await alice.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy', custom_message: 'secret plans' }), (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.status === 'busy');
+    await alice.socket.after(async () => expect((await service(app, 'DELETE', '/users/bob')).statusCode).toBe(204), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
+    expect((await bob.socket.waitClosed(1000)).code).toBe(4000);
+    const aliceToken = await sign('alice', 'Alice');
+    const friendsNow = await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${aliceToken}` } });
+    expect(friendsNow.json()).toEqual([]);
+    // Beacon holds nothing of him: not his name, not his friends. The host may make him again.
+    const stored = await app.app.services.database.db.selectFrom('users').select(['display_name']).where('id', '=', bobId).executeTakeFirstOrThrow();
+    expect(stored.display_name).toBe('bob');
+    expect((await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] })).json()).toEqual({ changed: 1 });
+    expect((await service(app, 'DELETE', '/users/never-seen')).statusCode).toBe(204);
+  });
+});
