@@ -28,7 +28,7 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     const row = await fixture.database.db.selectFrom('users').select(['username', 'password_hash', 'display_name']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.username.startsWith('~')).toBe(true);
     expect(row.password_hash).toBe('');
-    await ids.describe(id, 'A very long name that goes well beyond forty characters', 'admin');
+    await ids.describe(id, 'A very long name that goes well beyond forty characters', 'admin', null);
     const named = await fixture.database.db.selectFrom('users').select(['display_name', 'role']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(named).toEqual({ display_name: 'A very long name that goes well beyond f', role: 'admin' });
   });

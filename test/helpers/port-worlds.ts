@@ -82,7 +82,7 @@ async function sidecarWorld(dialect: 'sqlite' | 'postgres'): Promise<PortWorld> 
     profiles: sidecarProfiles(database.db, ids),
     async addUser(name) {
       const id = `sub|${unique(name)}`;
-      await ids.describe(await ids.one(id), name, undefined);
+      await ids.rename(await ids.one(id), name, Date.now());
       const token = await new SignJWT({ name }).setProtectedHeader({ alg: 'HS256' }).setSubject(id).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
       return { id, token };
     },

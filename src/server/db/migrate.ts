@@ -11,6 +11,7 @@ import { sessionsByExpiry } from './migrations/008-sessions-by-expiry.js';
 import { settingsVersion } from './migrations/009-settings-version.js';
 import { noStatusIndex } from './migrations/010-no-status-index.js';
 import { gameInvites } from './migrations/011-game-invites.js';
+import { nameAt } from './migrations/012-name-at.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -25,6 +26,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '009-settings-version': settingsVersion(),
     '010-no-status-index': noStatusIndex(),
     '011-game-invites': gameInvites(),
+    '012-name-at': nameAt(),
   };
 }
 

@@ -47,6 +47,8 @@ export interface UsersTable {
   settings_version: Generated<number>;
   /** A host's id for a shadow user (embedded or sidecar mode); null for Beacon's own accounts. */
   external_id: Generated<string | null>;
+  /** When a host's user's name was last set from a dated source (a token's `iat`, the service API), ms; null if never. */
+  name_at: Generated<number | null>;
   /** Games declared by game servers and not ended: JSON `[{matchId, activity, startedAt}]`. */
   server_games: string | null;
   /** The status schedule: JSON `{timeZone, rules}`, or null for none. */

@@ -35,7 +35,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
    * for it: a known token costs no write, and a new name for the same token (a host whose
    * `authenticate` reads the user's current profile) still reaches friends.
    */
-  const recorded = new Map<string, { expiresAt: number; name: string; role: Role }>();
+  const recorded = new Map<string, { expiresAt: number; name: string | undefined; role: Role }>();
   const ttlMs = o.tokenTtlS * 1000;
   return async (token) => {
     const user = await o.identity.authenticate(token).catch(() => null);
@@ -49,7 +49,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     const userId = await o.ids.one(user.id);
     const known = recorded.get(sessionId);
     if (known === undefined || known.name !== user.name || known.role !== role) {
-      if (await o.ids.describe(userId, user.name, role)) o.renamed?.(userId);
+      if (await o.ids.describe(userId, user.name, role, user.issuedAt ?? null)) o.renamed?.(userId);
     }
     // A token without an expiry is given the TTL from each use; its row's expiry moves on
     // (at most twice per TTL) so that expired sessions can be deleted without taking it.

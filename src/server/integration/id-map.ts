@@ -96,19 +96,56 @@ export class IdMap {
     return out;
   }
 
-  /** Keeps the shadow row's name and role as the host last said (written only when they change); answers whether they changed. */
-  async describe(id: number, name: string | undefined, role: Role | undefined): Promise<boolean> {
-    const set: { display_name?: string; role?: Role } = {};
-    if (name !== undefined) set.display_name = clipName(name);
-    if (role !== undefined) set.role = role;
-    if (Object.keys(set).length === 0) return false;
+  /**
+   * The host renamed the user now (service API): the name is taken whatever a token said
+   * before, and tokens issued before this moment no longer name the user back. Answers whether
+   * the name changed.
+   */
+  async rename(id: number, name: string, now: number): Promise<boolean> {
+    const displayName = clipName(name);
+    const before = await this.db.selectFrom('users').select('display_name').where('id', '=', id).executeTakeFirst();
+    await this.db
+      .updateTable('users')
+      .set((eb) => ({
+        display_name: displayName,
+        name_at: eb.case().when(eb.or([eb('name_at', 'is', null), eb('name_at', '<', now)])).then(now).else(eb.ref('name_at')).end(),
+      }))
+      .where('id', '=', id)
+      .execute();
+    return before !== undefined && before.display_name !== displayName;
+  }
+
+  /**
+   * Keeps the shadow row's name and role as the host last said (written only when they change);
+   * answers whether the name changed. `at`: when the name was said (a token's issue time, a
+   * service-API rename's now): a name said before the last dated one is not taken, so a token
+   * issued before a rename does not name the user back. Undated (null), a name is taken only
+   * while no dated source has named the user.
+   */
+  async describe(id: number, name: string | undefined, role: Role | undefined, at: number | null): Promise<boolean> {
+    if (role !== undefined) await this.db.updateTable('users').set({ role }).where('id', '=', id).where('role', '!=', role).execute();
+    if (name === undefined) return false;
+    const displayName = clipName(name);
+    const current = at === null ? undefined : { display_name: displayName, name_at: at };
     const res = await this.db
       .updateTable('users')
-      .set(set)
+      .set(current ?? { display_name: displayName })
       .where('id', '=', id)
-      .where((eb) => eb.or(Object.entries(set).map(([k, v]) => eb(k as 'role', '!=', v as Role))))
+      .where('display_name', '!=', displayName)
+      .where((eb) => (at === null ? eb('name_at', 'is', null) : eb.or([eb('name_at', 'is', null), eb('name_at', '<=', at)])))
       .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    const renamed = Number(res.numUpdatedRows) > 0;
+    // The same name said again, later: only its date moves on (no rename to tell anyone of).
+    if (!renamed && current) {
+      await this.db
+        .updateTable('users')
+        .set({ name_at: at })
+        .where('id', '=', id)
+        .where('display_name', '=', displayName)
+        .where((eb) => eb.or([eb('name_at', 'is', null), eb('name_at', '<', at!)]))
+        .execute();
+    }
+    return renamed;
   }
 
   async #insert(rows: Array<ReturnType<typeof shadowRow>>): Promise<void> {

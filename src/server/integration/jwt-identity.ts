@@ -56,8 +56,11 @@ function userOf(payload: JWTPayload, idClaim: string, nameClaim: string, adminCl
   const name = payload[nameClaim];
   return {
     id,
-    // A blank name, or one only of characters that draw nothing, is no name: friends see the id.
-    name: typeof name === 'string' && hasVisibleCharacter(name) ? name : String(id),
+    // No name claim: the token names nobody (the name stays; a new user shows their id). A blank
+    // name, or one only of characters that draw nothing, is no name either.
+    ...(typeof name === 'string' && hasVisibleCharacter(name) ? { name } : {}),
+    // `iat` is in whole seconds: a token issued in the second of a rename counts as after it.
+    ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat * 1000 + 999 } : {}),
     admin: adminClaim !== null && payload[adminClaim] === true,
     expiresAt: (payload.exp as number) * 1000,
   };

@@ -28,7 +28,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
       const renamed: number[] = [];
       for (const u of users) {
         const id = map.get(String(u.id))!;
-        if (await services.ids.describe(id, u.name, undefined)) renamed.push(id);
+        if (await services.ids.rename(id, u.name, services.now())) renamed.push(id);
       }
       services.presence.renamed(renamed);
       return { users: map.size };

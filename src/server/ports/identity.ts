@@ -10,8 +10,17 @@ export type HostUserId = string | number;
 /** A user as the host knows them. */
 export interface HostUser {
   id: HostUserId;
-  /** The name friends see (Beacon shows it as both username and display name). */
-  name: string;
+  /**
+   * The name friends see (Beacon shows it as both username and display name). Absent: the
+   * token names nobody and the name stays as it is (a user Beacon never saw shows their id).
+   */
+  name?: string;
+  /**
+   * When the credential was issued, ms since the epoch (a JWT's `iat`). With it, a token issued
+   * before the user was last renamed (by a newer token, or the service API) does not name them
+   * back. Without it, the name is taken only for a user no dated source has named.
+   */
+  issuedAt?: number;
   /** Admins see everyone's true status (CONTRACT "Viewer tiers"). Default false. */
   admin?: boolean;
   /** When the credential stops being valid, ms since the epoch; Beacon closes a socket on it then. */

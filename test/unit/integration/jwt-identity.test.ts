@@ -10,14 +10,17 @@ describe('jwtIdentity (sidecar host tokens)', () => {
   it('reads the id, name and admin claims it is told to, and the expiry', async () => {
     const identity = jwtIdentity({ secret: SECRET, idClaim: 'uid', nameClaim: 'nick', adminClaim: 'staff' });
     const user = await identity.authenticate(await sign({ uid: 42, nick: 'Zed', staff: true }, 2_000_000_000));
-    expect(user).toEqual({ id: 42, name: 'Zed', admin: true, expiresAt: 2_000_000_000_000 });
-    expect(await identity.authenticate(await sign({ uid: 'u-1', staff: 'yes' }))).toMatchObject({ id: 'u-1', name: 'u-1', admin: false });
+    expect(user).toMatchObject({ id: 42, name: 'Zed', admin: true, expiresAt: 2_000_000_000_000 });
+    // No name claim: the token names nobody (Beacon keeps the name it has; a new user shows the id).
+    const nameless = await identity.authenticate(await sign({ uid: 'u-1', staff: 'yes' }));
+    expect(nameless).toMatchObject({ id: 'u-1', admin: false });
+    expect(nameless).not.toHaveProperty('name');
   });
 
-  it('falls back to the id for a name claim that shows nothing: blank, or only invisible characters', async () => {
+  it('takes a name claim that shows nothing (blank, or only invisible characters) as no name', async () => {
     const identity = jwtIdentity({ secret: SECRET });
     for (const name of ['', '   ', '\u200b', '\u3164\u3164', '\u2800', '\u115f\uffa0', '\u034f\u00ad\u180e', '\u2060\u200d']) {
-      expect(await identity.authenticate(await sign({ sub: 'u-1', name })), JSON.stringify(name)).toMatchObject({ id: 'u-1', name: 'u-1' });
+      expect(await identity.authenticate(await sign({ sub: 'u-1', name })), JSON.stringify(name)).not.toHaveProperty('name');
     }
     expect(await identity.authenticate(await sign({ sub: 'u-1', name: 'Zoë\u200b' }))).toMatchObject({ name: 'Zoë\u200b' });
   });
@@ -42,5 +45,14 @@ describe('jwtIdentity (sidecar host tokens)', () => {
     expect(await identity.authenticate(token)).not.toBeNull();
     now += 11 * 60_000;
     expect(await identity.authenticate(token)).toBeNull();
+  });
+});
+
+describe('jwtIdentity: when a token was issued', () => {
+  it('gives iat as the end of its second (a token of the second of a rename counts as after it), and nothing without iat', async () => {
+    const identity = jwtIdentity({ secret: SECRET });
+    const dated = await new SignJWT({ name: 'Zed' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u-1').setIssuedAt(1_700_000_000).setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+    expect(await identity.authenticate(dated)).toMatchObject({ issuedAt: 1_700_000_000_999 });
+    expect(await identity.authenticate(await sign({ sub: 'u-1' }))).not.toHaveProperty('issuedAt');
   });
 });
