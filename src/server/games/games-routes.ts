@@ -4,6 +4,7 @@ import { Id } from '../../protocol/index.js';
 import { GameReportBody } from '../../protocol/integration.js';
 import { AppError } from '../errors.js';
 import { errorResponses, type App, type RouteOptions } from '../http-kit.js';
+import type { GameReport } from '../integration/beacon-api.js';
 import { requireServiceToken } from '../integration/service-token.js';
 
 export async function gamesRoutes(app: App, { services }: RouteOptions): Promise<void> {
@@ -24,13 +25,10 @@ export async function gamesRoutes(app: App, { services }: RouteOptions): Promise
       if (services.mode === 'standalone' && body.player_ids.some((id) => typeof id !== 'number')) {
         throw new AppError('VALIDATION_ERROR', 'body.player_ids must be integer user ids');
       }
-      const map = services.mode === 'standalone' ? null : await services.ids.internal(body.player_ids);
-      const internal = map ? body.player_ids.map((id) => map.get(String(id))!) : (body.player_ids as number[]);
-      const applied = await services.presence.gameEvent({ ...body, player_ids: internal });
+      // The players it applied to, named as the request named them (app.beacon.game).
+      const applied = await app.beacon.game(body as GameReport);
       request.log.info({ event: body.event, match: String(body.match_id), players: applied.length }, 'game event');
-      if (!map) return { applied };
-      const back = await services.ids.external(applied);
-      return { applied: applied.map((id) => back.get(id)!) };
+      return { applied };
     },
   );
 }

@@ -19,7 +19,7 @@ export interface GameReport {
 export interface BeaconApi {
   /** Sets a user's status (`online` returns to automatic) and, optionally, custom message. */
   setStatus(userId: HostUserId, status: SetStatusBody['status'], customMessage?: string | null): Promise<void>;
-  /** Reports a match or tournament event, like POST /api/v1/games/events. Returns the players it applied to. */
+  /** Reports a match or tournament event, like POST /api/v1/games/events. Returns the players it applied to, as given. */
   game(report: GameReport): Promise<HostUserId[]>;
   /** The host changed (made, removed, re-categorised) the friendship of a and b: Beacon re-reads it and updates both sides live. */
   friendshipChanged(a: HostUserId, b: HostUserId): Promise<void>;
@@ -31,6 +31,14 @@ export interface BeaconApi {
    * Tokens Beacon saw before are refused from then on. Answers how many logins ended.
    */
   signOut(userId: HostUserId): Promise<number>;
+  /**
+   * Beacon's ids of these host users (views, frames and `<beacon-status user-id>` name users by
+   * Beacon's id; a host's integer ids up to 2,147,483,647 are kept as Beacon's ids, string ids
+   * are not). Users Beacon never saw are left out (none is created).
+   */
+  userIds(hostIds: readonly HostUserId[]): Promise<Map<string, number>>;
+  /** The host ids of these Beacon ids (a `friend_id` in a frame, say); unknown ids are left out. */
+  hostIds(userIds: readonly number[]): Promise<Map<number, string>>;
   /**
    * The host deleted the user: Beacon deletes everything it holds about them, closes their
    * sockets, and friends see them leave their lists at once. False if Beacon never knew them.
@@ -61,7 +69,9 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       const applied = await services.presence.gameEvent({ ...report, player_ids: ids });
       if (standalone) return applied;
       const back = await services.ids.external(applied);
-      return applied.map((id) => back.get(id)!);
+      // The ids as the host gave them (101 stays a number, "auth0|abc" a string).
+      const given = new Map(report.player_ids.map((id) => [String(id), id]));
+      return applied.map((id) => given.get(back.get(id)!) ?? back.get(id)!);
     },
     async friendshipChanged(a, b) {
       const [x, y] = await toInternal([a, b]);
@@ -74,6 +84,14 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     async signOut(userId) {
       const [id] = await toInternal([userId], { create: false });
       return id === undefined ? 0 : services.auth.signOutEverywhere(id);
+    },
+    async userIds(hostIds) {
+      if (standalone) return new Map(hostIds.map((id) => [String(id), Number(id)]));
+      return services.ids.internal(hostIds, { create: false });
+    },
+    async hostIds(userIds) {
+      if (standalone) return new Map(userIds.map((id) => [id, String(id)]));
+      return services.ids.external(userIds);
     },
     async deleteUser(userId) {
       const [id] = await toInternal([userId], { create: false });

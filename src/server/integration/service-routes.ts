@@ -11,6 +11,12 @@ import { requireServiceToken } from './service-token.js';
 
 const headers = Type.Object({ 'x-service-token': Type.Optional(Type.String({ maxLength: 512 })) });
 const Changed = Type.Object({ changed: Type.Integer() });
+/** Host ids and Beacon's ids of the same users, either way (at most 1000 in all). */
+const LookupBody = Type.Object(
+  { host_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 })), user_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000 })) },
+  { additionalProperties: false },
+);
+const LookupAnswer = Type.Object({ users: Type.Array(Type.Object({ host_id: Type.String(), user_id: Type.Integer() })) });
 
 export async function serviceRoutes(app: App, { services }: RouteOptions): Promise<void> {
   const store = services.hostFriendships;
@@ -32,6 +38,18 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
       }
       services.presence.renamed(renamed);
       return { users: map.size };
+    },
+  );
+
+  app.post(
+    '/service/users/lookup',
+    { schema: { tags, headers, body: LookupBody, response: { 200: LookupAnswer, ...errorResponses(400, 401, 403) } }, ...limits },
+    async (request) => {
+      const { host_ids = [], user_ids = [] } = request.body;
+      if (host_ids.length + user_ids.length > 1000) throw new AppError('VALIDATION_ERROR', 'body: at most 1000 ids in all');
+      const found = new Map<string, number>(await app.beacon.userIds(host_ids));
+      for (const [userId, hostId] of await app.beacon.hostIds(user_ids)) found.set(hostId, userId);
+      return { users: [...found].map(([host_id, user_id]) => ({ host_id, user_id })) };
     },
   );
 

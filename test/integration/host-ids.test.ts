@@ -1,0 +1,52 @@
+/**
+ * Outside test of the host integration: views and frames name users by Beacon's ids, and a
+ * host with string ids (`auth0|abc`) had no way to map them back to its users; a game event
+ * for player 101 answered `"101"`. Now `POST /service/users/lookup` (`app.beacon.userIds` /
+ * `hostIds`) maps either way without creating anyone, and game events answer ids as given.
+ */
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HostAuthConfig } from '../../src/server/config.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { Frame } from '../helpers/ws-client.js';
+
+const SECRET = 'host-site-secret-0123456789';
+const SERVICE = 'service-token-0123456789';
+const hs256: HostAuthConfig = { jwtSecret: SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
+
+let live: LiveApp | null = null;
+afterEach(async () => {
+  await live?.close();
+  live = null;
+});
+
+const sign = (sub: string) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+const post = (app: LiveApp, url: string, payload: object) => app.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { 'x-service-token': SERVICE }, payload });
+
+describe('host ids and Beacon ids', () => {
+  it('maps host ids to Beacon ids and back, creating nobody; game events answer ids as the host gave them', async () => {
+    const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
+    await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE }, payload: { pairs: [{ a: 'auth0|abc', b: 101 }] } });
+    const abc = await app.connect(await sign('auth0|abc'));
+    const abcId = (abc.ready.self as { user_id: number }).user_id;
+    const friendId = (abc.ready.friends as Frame[])[0]!.user_id as number;
+
+    const res = await post(app, '/service/users/lookup', { host_ids: ['auth0|abc', '101', 'never-seen'], user_ids: [friendId, 999_999] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ users: unknown[] }>().users).toEqual(
+      expect.arrayContaining([
+        { host_id: 'auth0|abc', user_id: abcId },
+        { host_id: '101', user_id: friendId },
+      ]),
+    );
+    expect(res.json<{ users: unknown[] }>().users).toHaveLength(2);
+    // Nobody was created for the id never seen.
+    expect((await post(app, '/service/users/lookup', { host_ids: ['never-seen'] })).json()).toEqual({ users: [] });
+    const count = await app.app.services.database.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('external_id', '=', 'never-seen').executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(0);
+
+    const game = await post(app, '/games/events', { event: 'match_started', match_id: 'm-1', player_ids: [101, 'auth0|abc'] });
+    expect(game.json()).toEqual({ applied: [101, 'auth0|abc'] });
+    expect((await post(app, '/service/users/lookup', { host_ids: Array.from({ length: 600 }, (_, i) => `u${i}`), user_ids: Array.from({ length: 600 }, (_, i) => i + 1) })).statusCode).toBe(400);
+  });
+});
