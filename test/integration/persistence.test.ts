@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { connect } from '../helpers/ws-client.js';
 
 describe('presence persistence', () => {
   let dir: string;
@@ -76,5 +77,44 @@ describe('presence persistence', () => {
     expect(view).toMatchObject({ status: 'offline', last_seen: new Date(aliveAt - (aliveAt % 60_000)).toISOString() });
     const row = await t2.app.services.database.db.selectFrom('users').select(['online_status']).where('id', '=', alice.id).executeTakeFirstOrThrow();
     expect(row.online_status).toBe('offline');
+  });
+
+  it('a deploy (clean stop, start within the grace) is a blip: friends see no one leave or come back, followers get no "online"', async () => {
+    const t1 = await start();
+    const alice = await t1.register('alice');
+    const bob = await t1.register('bob');
+    await t1.befriend(alice, bob);
+    expect((await t1.app.inject({ method: 'PUT', url: `/api/v1/users/me/notifications/watches/${alice.id}`, headers: bearer(bob.token) })).statusCode).toBe(200);
+    const { socket: a1 } = await t1.connect(alice.token);
+    await a1.after(() => a1.send({ type: 'set_status', status: 'busy', custom_message: 'ranked' }), (f) => f.type === 'status_update' && f.status === 'busy');
+    await t1.close();
+
+    const t2 = await start();
+    // Bob's tab is back first: Alice is as she was, not offline.
+    const { socket: b, ready } = await connect(t2.url, bob.token, '?reconnect=1');
+    expect((ready.friends as Array<{ user_id: number }>).find((v) => v.user_id === alice.id)).toMatchObject({ status: 'busy', custom_message: 'ranked' });
+    // Her tab reconnects: Bob hears nothing, no status change, no notification.
+    const mark = b.mark();
+    await connect(t2.url, alice.token, '?reconnect=1');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.since(mark).filter((f) => f.type === 'friend_status_change' || f.type === 'notification')).toEqual([]);
+    // Nobody came back for someone else: the grace of the stop runs out as any grace does.
+    const carol = await t2.register('carol');
+    expect(carol.id).toBeGreaterThan(0);
+  });
+
+  it('a stop longer than the offline grace: users left online are offline at the next start, last seen at the stop', async () => {
+    const t1 = await start();
+    // This run ends a minute before the next one starts.
+    t1.clock.t -= 60_000;
+    const alice = await t1.register('alice');
+    const bob = await t1.register('bob');
+    await t1.befriend(alice, bob);
+    await t1.connect(alice.token);
+    const stoppedAt = t1.clock.now();
+    await t1.close();
+    const t2 = await start();
+    const view = (await t2.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json();
+    expect(view).toMatchObject({ status: 'offline', last_seen: new Date(stoppedAt - (stoppedAt % 60_000)).toISOString() });
   });
 });

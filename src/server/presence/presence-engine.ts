@@ -94,6 +94,21 @@ export class PresenceEngine {
     this.#schedule(u);
   }
 
+  /**
+   * A clean restart: the user was online when the server stopped (the shutdown closed their
+   * sockets), so, loaded again, they are in the offline grace until `graceUntil`, as after any
+   * last socket's close: back before then, friends notice nothing. Set silently, as `load` is
+   * (the stop changed nothing friends saw).
+   */
+  resumeGrace(userId: number, graceUntil: number): void {
+    const u = this.#users.get(userId);
+    const now = this.clock.now();
+    if (!u || u.sessions.size > 0 || graceUntil <= now) return;
+    u.graceUntil = graceUntil;
+    u.state = deriveState(u, now);
+    this.#schedule(u);
+  }
+
   /** Whether the engine holds state for this user. */
   known(userId: number): boolean {
     return this.#users.has(userId);

@@ -270,6 +270,26 @@ export class PresenceRepository {
     return Number(res.numUpdatedRows);
   }
 
+  /** The ids of the users the rows say are not offline (left online by the last stop). */
+  async onlineIds(): Promise<number[]> {
+    const rows = await this.db.selectFrom('users').select('id').where('online_status', '<>', 'offline').execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** When this server last stopped cleanly (null: never, or not since the marker was read). */
+  async stoppedAt(): Promise<number | null> {
+    const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', 'stopped_at').executeTakeFirst();
+    return row ? Number(row.value) : null;
+  }
+
+  async markStopped(at: number): Promise<void> {
+    await this.db
+      .insertInto('server_secrets')
+      .values({ name: 'stopped_at', value: String(at) })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value: String(at) }))
+      .execute();
+  }
+
   /** The heartbeat the write-behind leaves, read at start to date a crash. */
   async lastAlive(): Promise<number | null> {
     const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', 'alive_at').executeTakeFirst();

@@ -194,12 +194,13 @@ export class PresenceService {
     this.#publish(viewerId, { kind: 'notification', viewerId, payload });
   }
 
-  /** Clears ghosts left by a crash (one instance only), then starts the clock and the write-behind. */
+  /**
+   * One instance: users the last run left online keep the offline grace of the stop after a
+   * clean restart within it, else (a crash, or a restart slower than the grace) they are
+   * written offline. Then starts the clock and the write-behind.
+   */
   async start(): Promise<void> {
-    if (!this.deps.store.shared) {
-      const n = await this.deps.repo.resetGhosts(await this.deps.repo.lastAlive(), this.deps.now());
-      if (n > 0) this.deps.log.info({ users: n }, 'reset users left online by an unclean stop');
-    }
+    if (!this.deps.store.shared) await this.#afterLastRun();
     await this.#replicas.start();
     this.#writer.start();
     this.deps.history.start();
@@ -245,7 +246,11 @@ export class PresenceService {
     return this.#replicas.reap();
   }
 
-  /** Stops timers and writes everything. With one instance, everyone is written offline. */
+  /**
+   * Stops timers and writes everything. With one instance, the users still online (their
+   * sockets just closed by the shutdown, their grace running) stay so in the rows, and the
+   * stop is dated: a restart within the grace resumes it (#afterLastRun).
+   */
   async stop(): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
@@ -253,7 +258,31 @@ export class PresenceService {
     await this.#replicas.stop();
     await this.#writer.stop();
     await this.deps.history.stop();
-    if (!this.deps.store.shared) await this.deps.repo.resetGhosts(this.deps.now(), this.deps.now());
+    if (!this.deps.store.shared) await this.deps.repo.markStopped(this.deps.now());
+  }
+
+  /**
+   * A deploy (a clean stop, then a start within the offline grace) is a network blip for every
+   * connected user: friends see no one go offline and come back, and followers get no "is
+   * online" notification. The users the rows say are online are loaded in their grace from the
+   * moment of the stop. After a crash (the last heartbeat later than the last clean stop) or a
+   * restart slower than the grace, they are written offline, last seen when the old process was
+   * last known alive.
+   */
+  async #afterLastRun(): Promise<void> {
+    const { repo, log } = this.deps;
+    const [stoppedAt, aliveAt] = [await repo.stoppedAt(), await repo.lastAlive()];
+    const clean = stoppedAt !== null && (aliveAt === null || stoppedAt >= aliveAt);
+    const graceUntil = clean ? stoppedAt + this.deps.config.offlineGraceMs : -Infinity;
+    if (graceUntil > this.deps.now()) {
+      const ids = await repo.onlineIds();
+      await this.ensureLoaded(ids);
+      for (const id of ids) this.engine.resumeGrace(id, graceUntil);
+      if (ids.length > 0) log.info({ users: ids.length, graceUntil: new Date(graceUntil).toISOString() }, 'restarted within the offline grace: users online at the stop keep it');
+      return;
+    }
+    const n = await repo.resetGhosts(clean ? stoppedAt : aliveAt, this.deps.now());
+    if (n > 0) log.info({ users: n }, clean ? 'reset users left online by a stop longer than the offline grace' : 'reset users left online by an unclean stop');
   }
 
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */
