@@ -25,7 +25,7 @@ export const HostUserBody = Type.Object({ id: HostId, name: Type.String({ minLen
 export const UsersUpsertBody = Type.Object({ users: Type.Array(HostUserBody, { minItems: 1, maxItems: 1000 }) }, strict);
 export type UsersUpsertBody = Static<typeof UsersUpsertBody>;
 
-/** One friendship: `a_category` is what a gives b (what b may see of a); both default to `friend`. */
+/** One friendship: `a_category` is what a gives b (what b may see of a); one left out keeps its value, `friend` on a new pair. */
 export const PairBody = Type.Object(
   { a: HostId, b: HostId, a_category: Type.Optional(Category), b_category: Type.Optional(Category) },
   strict,

@@ -43,4 +43,40 @@ describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
     expect(await store.upsert([{ a: 'race-a-0', b: 'race-b-0', a_category: 'friend', b_category: 'acquaintance' }])).toBe(1);
     expect(await given('race-a-0', 'race-b-0')).toBe('friend');
   });
+
+  it('an omitted category keeps its value on an existing pair (one by one and in bulk), and is `friend` on a new one', async () => {
+    const { db } = fixture.database;
+    const ids = new IdMap(db, Date.now);
+    const announced: Array<[number, number]> = [];
+    const store = new SidecarFriendships(db, ids, Date.now, async (a, b) => void announced.push([a, b]));
+    const given = async (from: string, to: string): Promise<FriendCategory | undefined> => {
+      const map = await ids.internal([from, to]);
+      const row = await db.selectFrom('friendships').select('category').where('user_id', '=', map.get(from)!).where('friend_id', '=', map.get(to)!).executeTakeFirst();
+      return row?.category;
+    };
+    const pair = async (a: string, b: string) => [await given(a, b), await given(b, a)];
+
+    expect(await store.upsert([{ a: 'pa', b: 'pb', a_category: 'close_friend', b_category: 'acquaintance' }])).toBe(1);
+    // Changing a's side alone leaves b's acquaintance as it was (it did become `friend`, widening what a saw of b).
+    expect(await store.upsert([{ a: 'pa', b: 'pb', a_category: 'friend' }])).toBe(1);
+    expect(await pair('pa', 'pb')).toEqual(['friend', 'acquaintance']);
+    expect(await store.upsert([{ a: 'pa', b: 'pb', b_category: 'close_friend' }])).toBe(1);
+    expect(await pair('pa', 'pb')).toEqual(['friend', 'close_friend']);
+    // Naming neither category on an existing pair changes nothing and announces nothing.
+    announced.length = 0;
+    expect(await store.upsert([{ a: 'pa', b: 'pb' }, { a: 'pb', b: 'pa' }])).toBe(0);
+    expect(announced).toEqual([]);
+    expect(await pair('pa', 'pb')).toEqual(['friend', 'close_friend']);
+
+    // In bulk, with the pair named the other way round: each side keeps what it had unless named.
+    await store.upsert([{ a: 'qa', b: 'qb', a_category: 'close_friend', b_category: 'acquaintance' }]);
+    expect(await store.upsert([{ a: 'qb', b: 'qa', b_category: 'acquaintance' }, { a: 'pa', b: 'pb', a_category: 'acquaintance' }])).toBe(2);
+    expect(await pair('qa', 'qb')).toEqual(['acquaintance', 'acquaintance']);
+    expect(await pair('pa', 'pb')).toEqual(['acquaintance', 'close_friend']);
+
+    // A new pair: what is not named is `friend`.
+    expect(await store.upsert([{ a: 'na', b: 'nb', b_category: 'close_friend' }, { a: 'nc', b: 'nd' }])).toBe(2);
+    expect(await pair('na', 'nb')).toEqual(['friend', 'close_friend']);
+    expect(await pair('nc', 'nd')).toEqual(['friend', 'friend']);
+  });
 });

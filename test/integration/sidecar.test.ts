@@ -42,7 +42,7 @@ async function aliceSeesBob() {
   await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
   const alice = await app.connect(await sign('alice', 'Alice'));
   const bob = await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
-  return { app, alice, bobId: idOf(bob.ready) };
+  return { app, alice, bob: bob.socket, bobId: idOf(bob.ready) };
 }
 
 const changeOf = (friendId: unknown, status: string) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === friendId && f.status === status;
@@ -87,6 +87,31 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     expect(added.friend).toMatchObject({ user_id: bobId, status: 'busy' });
     // Replacing Alice's list without Bob removes him again.
     await alice.socket.after(async () => expect((await service(app, 'PUT', '/users/alice/friends', { friends: [{ id: 'carol' }] })).json()).toEqual({ added: 1, removed: 1 }), (f) => f.type === 'friend_removed');
+  });
+
+  it('changes only the side a category update names, live, one pair or in bulk (the other side keeps what it shares)', async () => {
+    const { app, alice, bob, bobId } = await aliceSeesBob();
+    const aliceId = idOf(alice.ready);
+    const seenBy = async (name: string) => {
+      const res = await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${await sign(name, name)}` } });
+      return (res.json() as Array<{ status: string }>).map((v) => v.status);
+    };
+    // Bob shares only what the public sees with Alice: she sees him offline.
+    await alice.socket.after(() => service(app, 'PUT', '/friendships/alice/bob', { a_category: 'close_friend', b_category: 'acquaintance' }), changeOf(bobId, 'offline'));
+
+    // Alice narrows her side alone: Bob sees her go offline, and Bob's side stays acquaintance.
+    const fromAlice = alice.socket.mark();
+    await bob.after(async () => expect((await service(app, 'PUT', '/friendships/alice/bob', { a_category: 'acquaintance' })).json()).toEqual({ changed: 1 }), changeOf(aliceId, 'offline'));
+    expect(await seenBy('alice')).toEqual(['offline']);
+    await app.advance(20);
+    expect(alice.socket.since(fromAlice).filter((f) => f.type === 'friend_status_change' && f.status === 'online')).toEqual([]);
+
+    // In bulk, named the other way round: Bob widens his side, Alice's stays acquaintance.
+    const fromBob = bob.mark();
+    await alice.socket.after(() => service(app, 'PUT', '/friendships', { pairs: [{ a: 'bob', b: 'alice', a_category: 'close_friend' }] }), changeOf(bobId, 'online'));
+    expect(await seenBy('bob')).toEqual(['offline']);
+    await app.advance(20);
+    expect(bob.since(fromBob).filter((f) => f.type === 'friend_status_change' && f.status === 'online')).toEqual([]);
   });
 
   it('shows a rename live, from the service API or from a newer token of the user', async () => {

@@ -12,7 +12,11 @@ import type { HostProfile, ProfilesPort } from '../ports/profiles.js';
 import type { HostFriend, SocialGraphPort } from '../ports/social-graph.js';
 import { hostId, type IdMap } from './id-map.js';
 
-/** One friendship: `a_category` is what a gives b (what b may see of a), and the other way round. */
+/**
+ * One friendship: `a_category` is what a gives b (what b may see of a), and the other way round.
+ * A category left out keeps the value it has (a host changing one side must not widen what the
+ * other side shares); on a pair not yet there it is `friend`.
+ */
 export interface HostPair {
   a: HostUserId;
   b: HostUserId;
@@ -29,7 +33,7 @@ export class SidecarFriendships {
     private readonly changed: (a: number, b: number) => Promise<void>,
   ) {}
 
-  /** Creates or updates friendships (both directions); unchanged pairs announce nothing. */
+  /** Creates or updates friendships (both directions, patch semantics); unchanged pairs announce nothing. */
   async upsert(pairs: readonly HostPair[]): Promise<number> {
     const map = await this.ids.internal(pairs.flatMap((p) => [p.a, p.b]));
     const touched: Array<[number, number]> = [];
@@ -37,8 +41,8 @@ export class SidecarFriendships {
       const a = map.get(hostId(p.a))!;
       const b = map.get(hostId(p.b))!;
       if (a === b) continue;
-      const changedAB = await this.#put(a, b, p.a_category ?? 'friend');
-      const changedBA = await this.#put(b, a, p.b_category ?? 'friend');
+      const changedAB = await this.#put(a, b, p.a_category);
+      const changedBA = await this.#put(b, a, p.b_category);
       if (changedAB || changedBA) touched.push([a, b]);
     }
     for (const [a, b] of touched) await this.changed(a, b);
@@ -66,8 +70,8 @@ export class SidecarFriendships {
 
   /**
    * Replaces a user's whole friend list: friends not listed are removed, listed ones
-   * created or updated (`category` is what the user gives each friend; the friend's side keeps
-   * its category, `friend` when new).
+   * created or updated (`category` is what the user gives each friend, `friend` when left out:
+   * the list is the whole truth; the friend's side keeps its category, `friend` when new).
    */
   async replace(user: HostUserId, friends: ReadonlyArray<{ id: HostUserId; category?: FriendCategory }>): Promise<{ added: number; removed: number }> {
     const map = await this.ids.internal([user, ...friends.map((f) => f.id)]);
@@ -78,11 +82,8 @@ export class SidecarFriendships {
     const gone = current.filter((r) => !wanted.has(r.friend_id) && external.has(r.friend_id));
     const removed = await this.remove(gone.map((r) => ({ a: user, b: external.get(r.friend_id)! })));
     const keep: HostPair[] = [];
-    for (const f of friends) {
-      const them = map.get(hostId(f.id))!;
-      const back = await this.db.selectFrom('friendships').select('category').where('user_id', '=', them).where('friend_id', '=', me).executeTakeFirst();
-      keep.push({ a: user, b: f.id, a_category: f.category ?? 'friend', b_category: back?.category ?? 'friend' });
-    }
+    // The friend's side is left out, so it keeps its category (upsert's patch semantics).
+    for (const f of friends) keep.push({ a: user, b: f.id, a_category: f.category ?? 'friend' });
     const added = await this.upsert(keep);
     return { added, removed };
   }
@@ -90,13 +91,17 @@ export class SidecarFriendships {
   /**
    * Writes one direction in one statement; true when it changed. A read, then an insert that
    * did nothing on conflict, lost the category of the second of two requests creating the same
-   * pair at once, while both answered `changed`.
+   * pair at once, while both answered `changed`. Without a category, an existing row is left as
+   * it is and a new one is `friend`.
    */
-  async #put(userId: number, friendId: number, category: FriendCategory): Promise<boolean> {
+  async #put(userId: number, friendId: number, category: FriendCategory | undefined): Promise<boolean> {
     const res = await this.db
       .insertInto('friendships')
-      .values({ user_id: userId, friend_id: friendId, category, created_at: this.now() })
-      .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doUpdateSet({ category }).where('friendships.category', '<>', category))
+      .values({ user_id: userId, friend_id: friendId, category: category ?? 'friend', created_at: this.now() })
+      .onConflict((oc) => {
+        const on = oc.columns(['user_id', 'friend_id']);
+        return category === undefined ? on.doNothing() : on.doUpdateSet({ category }).where('friendships.category', '<>', category);
+      })
       .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
