@@ -79,4 +79,19 @@ describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
     expect(await pair('na', 'nb')).toEqual(['friend', 'close_friend']);
     expect(await pair('nc', 'nd')).toEqual(['friend', 'friend']);
   });
+
+  it('ending or emptying the friendships of ids never seen answers as done and creates no user', async () => {
+    const { db } = fixture.database;
+    const ids = new IdMap(db, Date.now);
+    const store = new SidecarFriendships(db, ids, Date.now, async () => {});
+    const shadows = async () => (await db.selectFrom('users').select('external_id').where('external_id', 'in', ['ghost-a', 'ghost-b', 'ghost-c', 'known']).execute()).map((r) => r.external_id).sort();
+    await ids.internal(['known']);
+    expect(await store.remove([{ a: 'ghost-a', b: 'ghost-b' }, { a: 'known', b: 'ghost-c' }])).toBe(0);
+    expect(await store.replace('ghost-c', [])).toEqual({ added: 0, removed: 0 });
+    expect(await shadows()).toEqual(['known']);
+    // A list that names friends still creates them: the friendships need them.
+    expect(await store.replace('ghost-a', [{ id: 'known' }])).toEqual({ added: 1, removed: 0 });
+    expect(await store.remove([{ a: 'known', b: 'ghost-a' }])).toBe(1);
+    expect(await shadows()).toEqual(['ghost-a', 'known']);
+  });
 });

@@ -181,6 +181,14 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     expect((await me(await sign('alice', 'Alice', JSON.stringify(jwk)))).statusCode).toBe(401);
   });
 
+  it('creates no user to end or empty the friendships of ids it never saw', async () => {
+    const app = await sidecar();
+    const users = async () => (await app.app.services.database.db.selectFrom('users').select('external_id').execute()).map((r) => r.external_id);
+    expect((await service(app, 'DELETE', '/friendships/ghost-a/ghost-b')).statusCode).toBe(204);
+    expect((await service(app, 'PUT', '/users/ghost-c/friends', { friends: [] })).json()).toEqual({ added: 0, removed: 0 });
+    expect(await users()).toEqual([]);
+  });
+
   it('guards and validates the service API', async () => {
     const app = await sidecar();
     expect((await service(app, 'PUT', '/friendships', { pairs: [{ a: 'a', b: 'b' }] }, 'wrong-token-0123456789')).statusCode).toBe(401);

@@ -49,13 +49,17 @@ export class SidecarFriendships {
     return touched.length;
   }
 
-  /** Ends friendships (both directions). */
+  /**
+   * Ends friendships (both directions). Ids Beacon never saw cannot be friends: they are
+   * skipped, not created (a delete must not leave permanent shadow rows behind).
+   */
   async remove(pairs: ReadonlyArray<{ a: HostUserId; b: HostUserId }>): Promise<number> {
-    const map = await this.ids.internal(pairs.flatMap((p) => [p.a, p.b]));
+    const map = await this.ids.internal(pairs.flatMap((p) => [p.a, p.b]), { create: false });
     let n = 0;
     for (const p of pairs) {
-      const a = map.get(hostId(p.a))!;
-      const b = map.get(hostId(p.b))!;
+      const a = map.get(hostId(p.a));
+      const b = map.get(hostId(p.b));
+      if (a === undefined || b === undefined) continue;
       const res = await this.db
         .deleteFrom('friendships')
         .where((eb) => eb.or([eb.and([eb('user_id', '=', a), eb('friend_id', '=', b)]), eb.and([eb('user_id', '=', b), eb('friend_id', '=', a)])]))
@@ -74,8 +78,10 @@ export class SidecarFriendships {
    * the list is the whole truth; the friend's side keeps its category, `friend` when new).
    */
   async replace(user: HostUserId, friends: ReadonlyArray<{ id: HostUserId; category?: FriendCategory }>): Promise<{ added: number; removed: number }> {
-    const map = await this.ids.internal([user, ...friends.map((f) => f.id)]);
-    const me = map.get(hostId(user))!;
+    // An empty list for a user never seen is what Beacon already holds: nothing is created.
+    const map = await this.ids.internal([user, ...friends.map((f) => f.id)], { create: friends.length > 0 });
+    const me = map.get(hostId(user));
+    if (me === undefined) return { added: 0, removed: 0 };
     const current = await this.db.selectFrom('friendships').select(['friend_id']).where('user_id', '=', me).execute();
     const wanted = new Set(friends.map((f) => map.get(hostId(f.id))!));
     const external = await this.ids.external(current.map((r) => r.friend_id));
