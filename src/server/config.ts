@@ -238,10 +238,28 @@ function claim(env: Env, name: string, fallback: string): string {
   return v;
 }
 
+/** Sidecar settings that only mean something beside a secret or a JWKS. */
+const HOST_AUTH_DETAILS = ['BEACON_AUTH_ISSUER', 'BEACON_AUTH_AUDIENCE', 'BEACON_AUTH_ID_CLAIM', 'BEACON_AUTH_NAME_CLAIM', 'BEACON_AUTH_ADMIN_CLAIM'];
+const HOST_AUTH_SETTINGS = ['BEACON_AUTH_JWT_SECRET', 'BEACON_AUTH_JWKS_URL', ...HOST_AUTH_DETAILS];
+
+/**
+ * Without a secret or a JWKS Beacon is standalone, with open registration: a sidecar whose key
+ * setting is missing or misspelt must stop the start, not fail open. So a BEACON_AUTH_* name
+ * Beacon does not know, or issuer/audience/claims set alone, are errors.
+ */
 function hostAuth(env: Env): HostAuthConfig | null {
+  const unknown = Object.keys(env).find((name) => name.startsWith('BEACON_AUTH_') && !HOST_AUTH_SETTINGS.includes(name) && optional(env, name) !== null);
+  if (unknown !== undefined) throw new ConfigError(unknown, `not a Beacon setting (misspelt?); the sidecar settings are ${HOST_AUTH_SETTINGS.join(', ')}`);
   const jwtSecret = secret(env, 'BEACON_AUTH_JWT_SECRET');
   const jwksUrl = optional(env, 'BEACON_AUTH_JWKS_URL');
-  if (jwtSecret === null && jwksUrl === null) return null;
+  if (jwtSecret === null && jwksUrl === null) {
+    const alone = HOST_AUTH_DETAILS.find((name) => optional(env, name) !== null);
+    if (alone === undefined) return null;
+    throw new ConfigError(
+      'BEACON_AUTH_JWT_SECRET',
+      `missing: ${alone} is set, so this is sidecar mode, which needs BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWKS_URL to verify the site's tokens (unset ${alone} to run standalone)`,
+    );
+  }
   if (jwtSecret !== null && jwksUrl !== null) throw new ConfigError('BEACON_AUTH_JWKS_URL', 'set either BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWKS_URL, not both');
   if (jwksUrl !== null && !/^https?:\/\/.+/.test(jwksUrl)) throw new ConfigError('BEACON_AUTH_JWKS_URL', `expected an http(s) URL, got "${jwksUrl}"`);
   const admin = optional(env, 'BEACON_AUTH_ADMIN_CLAIM');

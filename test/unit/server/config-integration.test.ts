@@ -46,4 +46,30 @@ describe('config for embedded and sidecar modes', () => {
     }
     expect(loadConfig({ BEACON_CORS_ORIGINS: 'https://Pong.example, http://localhost:5173' }).corsOrigins).toEqual(['https://pong.example', 'http://localhost:5173']);
   });
+
+  it('refuses sidecar settings without the secret or JWKS they go with (a misspelt secret must not start standalone with open registration)', () => {
+    const missing: Array<[Record<string, string>, string, RegExp]> = [
+      [{ BEACON_AUTH_ISSUER: 'https://pong.example' }, 'BEACON_AUTH_JWT_SECRET', /BEACON_AUTH_ISSUER is set.*BEACON_AUTH_JWKS_URL/],
+      [{ BEACON_AUTH_AUDIENCE: 'beacon' }, 'BEACON_AUTH_JWT_SECRET', /BEACON_AUTH_AUDIENCE is set/],
+      [{ BEACON_AUTH_ISSUER: 'https://pong.example', BEACON_AUTH_AUDIENCE: 'beacon', BEACON_AUTH_ID_CLAIM: 'uid' }, 'BEACON_AUTH_JWT_SECRET', /BEACON_AUTH_ISSUER is set/],
+      [{ BEACON_AUTH_ADMIN_CLAIM: 'is_admin' }, 'BEACON_AUTH_JWT_SECRET', /BEACON_AUTH_ADMIN_CLAIM is set/],
+      // The secret's own name misspelt: named as not a setting, whatever else is set.
+      [{ BEACON_AUTH_JWT_SECERT: SECRET, BEACON_AUTH_ISSUER: 'https://pong.example' }, 'BEACON_AUTH_JWT_SECERT', /not a Beacon setting.*BEACON_AUTH_JWT_SECRET/],
+      [{ BEACON_AUTH_JWKS: 'https://id.example/jwks' }, 'BEACON_AUTH_JWKS', /not a Beacon setting/],
+    ];
+    for (const [env, variable, message] of missing) {
+      let error: unknown = null;
+      try {
+        loadConfig(env);
+      } catch (err) {
+        error = err;
+      }
+      expect(error, JSON.stringify(env)).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable, JSON.stringify(env)).toBe(variable);
+      expect((error as ConfigError).message).toMatch(message);
+    }
+    // Blank values count as unset, as everywhere else.
+    expect(loadConfig({ BEACON_AUTH_ISSUER: '', BEACON_AUTH_AUDIENCE: ' ' }).hostAuth).toBeNull();
+    expect(loadConfig({ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_ISSUER: 'https://pong.example' }).hostAuth).toMatchObject({ issuer: 'https://pong.example' });
+  });
 });
