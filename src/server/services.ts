@@ -29,6 +29,7 @@ import { hostAuthenticator } from './integration/host-auth.js';
 import { HostSocialGraph, hostNames } from './integration/host-graph.js';
 import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
+import { refuseOwnAccounts } from './integration/own-accounts-guard.js';
 import { friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
@@ -148,6 +149,9 @@ export async function createServices(
   if (checkpointer) metrics.watchCheckpointer(() => checkpointer.running);
   try {
     await migrateToLatest(database);
+    const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
+    // Before anything is written: a host mode on standalone Beacon's database is refused.
+    if (mode !== 'standalone') await refuseOwnAccounts(database.db, mode);
     const users = new UserRepository(database.db);
     const unmatched = await new AdminRoles(database.db).sync(config.admins, now());
     if (unmatched.length > 0) {
@@ -157,7 +161,6 @@ export async function createServices(
     const secret = await jwtSecret(config, database);
     const tokens = createTokenService(secret, now);
     const ids = new IdMap(database.db, now);
-    const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
     const identity =
       overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now }) : null);
     const external = identity ? hostAuthenticator({ db: database.db, sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]) }) : undefined;
