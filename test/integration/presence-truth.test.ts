@@ -188,8 +188,12 @@ describe('presence that is always true', () => {
       const t2 = await start(config);
       expect((await get(t2, bob, `/users/${alice.id}/status`)).json()).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
       const { socket: b } = await t2.connect(bob.token);
+      // Her socket closed with the stop moments ago: she is in its offline grace (protocol.md
+      // "clean stop"), so the match's end shows her online until the grace runs out.
       const ended = await b.after(() => game(t2, { event: 'match_ended', match_id: 'm-9', player_ids: [alice.id] }), change(alice.id));
-      expect(ended).toMatchObject({ status: 'offline', activity: null });
+      expect(ended).toMatchObject({ status: 'online' });
+      const offline = await b.after(() => t2.advance(t2.app.services.config.offlineGraceMs), change(alice.id));
+      expect(offline).toMatchObject({ status: 'offline', activity: null });
     });
 
     it('a friend sees the match with its opponent, score and start; updates are pushed; a stranger sees none of it', async () => {
