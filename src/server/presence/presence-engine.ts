@@ -479,11 +479,16 @@ export class PresenceEngine {
     if (u.graceUntil !== null && u.graceUntil <= now) this.#graceOver(u, now);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
     expireGames(u, now, this.timings.maxGameMs);
+    const layered = u.scheduleState.active !== null || u.calendarState.active !== null;
     if (u.scheduleState.nextChange <= now) applyScheduleState(u, evaluateSchedule(u.schedule, now));
     if (u.calendarState.nextChange <= now) {
       u.calendar = u.calendar.filter((b) => b.end > now);
       applyScheduleState(u, evaluateCalendar(u.calendar, now), 'calendarState');
     }
+    // A schedule rule or calendar event ended: a user without input for longer than the idle
+    // timeout and the probe's together is away at once, as on a reconnect, not `online` for a
+    // probe's time first (the rule held the idle machine, not the user).
+    if (layered && u.scheduleState.active === null && u.calendarState.active === null) resumeIdle(u, now, this.timings);
     if (catchUp) {
       const awayAt = catchUpIdle(u, now, this.timings);
       return { sessions, probe: false, awayAt: awayAt === null ? null : { activity: 'idle', since: awayAt } };

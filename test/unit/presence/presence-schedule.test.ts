@@ -27,10 +27,34 @@ describe('PresenceEngine schedules', () => {
     expect(engine.ownCustomMessage(ALICE)).toBeNull();
     // The rule holds until 12:00, and the probe in flight was dropped: no auto-away meanwhile.
     expect(advance(3 * HOUR - 1)).toEqual({ changes: [], probes: [], expiredSessions: [] });
-    // At its end the user is online again, and still idle, so the probe comes at once.
+    // At its end she has had no input for four hours, longer than the idle timeout and the
+    // probe's together: away at once (as a reconnect would be), not online for a probe's time.
     const end = advance(1);
-    expect(end.changes.map((c) => [c.after.status, c.after.customMessage])).toEqual([['online', null]]);
-    expect(end.probes).toEqual([ALICE]);
+    expect(end.changes.map((c) => [c.after.status, c.after.customMessage])).toEqual([['away', null]]);
+    expect(end.probes).toEqual([]);
+    // Any input brings her back.
+    expect(engine.interaction(ALICE)?.after.status).toBe('online');
+  });
+
+  it('at a rule end, a user with recent input is online; one idle less than the idle and probe timeouts is probed at once', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 's', 'socket');
+    engine.setSchedule(ALICE, work);
+    advance(HOUR);
+    // Input at 11:58: online at 12:00, nobody asked anything.
+    advance(3 * HOUR - 2 * 60_000);
+    engine.interaction(ALICE);
+    const recent = advance(2 * 60_000);
+    expect(recent.changes.map((c) => c.after.status)).toEqual(['online']);
+    expect(recent.probes).toEqual([]);
+    // Next day: last input at 11:54:30, so at 12:00 idle 5.5 minutes, past the idle timeout
+    // but within the probe's minute after it: online, and asked at once.
+    advance(24 * HOUR - 5.5 * 60_000);
+    engine.interaction(ALICE);
+    advance(5.5 * 60_000 - 1);
+    const probed = advance(1);
+    expect(probed.changes.map((c) => c.after.status)).toEqual(['online']);
+    expect(probed.probes).toEqual([ALICE]);
     expect(advance(timings.idleProbeTimeoutMs).changes.map((c) => c.after.status)).toEqual(['away']);
   });
 
