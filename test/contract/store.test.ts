@@ -9,6 +9,7 @@ import { migrateToLatest } from '../../src/server/db/migrate.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { HistoryRepository } from '../../src/server/history/history-repository.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
+import { IdMap } from '../../src/server/integration/id-map.js';
 import { AdminRoles } from '../../src/server/users/admin-roles.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
@@ -108,6 +109,12 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect((await users.findById(later!.id))?.role).toBe('admin');
     await admins.revoke('later');
     expect((await users.findById(later!.id))?.role).toBe('user');
+    // A host's admin (a shadow row its identity port made admin) stays admin through a sync (a restart).
+    const host = new IdMap(database.db, () => T0);
+    const hostAdmin = await host.one('host-admin-1');
+    await host.describe(hostAdmin, undefined, 'admin', null);
+    await admins.sync([], T0 + 6);
+    expect((await users.findById(hostAdmin))?.role).toBe('admin');
   });
 
   it('stores login sessions and revokes each once', async () => {

@@ -58,15 +58,20 @@ export class AdminRoles {
     return true;
   }
 
-  /** Sets `users.role` from grants and eligible listings; returns the admins. */
+  /**
+   * Sets `users.role` of Beacon's own accounts from grants and eligible listings; returns
+   * those admins. A host's users (shadow rows, `external_id` set) are left alone: their role is
+   * what the host's identity port last said (its admin claim), which a restart must not undo.
+   */
   async apply(): Promise<Array<{ id: number; username: string }>> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('users')
         .set({ role: sql`case when ${isAdmin()} then 'admin' else 'user' end` })
+        .where('external_id', 'is', null)
         .execute();
     });
-    return this.db.selectFrom('users').select(['id', 'username']).where('role', '=', 'admin').orderBy('id').execute();
+    return this.db.selectFrom('users').select(['id', 'username']).where('role', '=', 'admin').where('external_id', 'is', null).orderBy('id').execute();
   }
 
   #find(username: string) {
