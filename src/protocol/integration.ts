@@ -4,12 +4,15 @@
  */
 import { Type, type Static } from 'typebox';
 import { FRIEND_CATEGORIES } from './enums.js';
-import { GameEventBody, Id } from './schemas.js';
+import { GameEventBody } from './schemas.js';
 
 const strict = { additionalProperties: false } as const;
 
-/** A host's id for one of its users: its own integer key or a string such as a JWT `sub`. */
-export const HostId = Type.Union([Id, Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]+$' })]);
+/**
+ * A host's id for one of its users: its own integer key (any safe integer from 1; those up to
+ * 2,147,483,647 are kept as Beacon's ids) or a string such as a JWT `sub`.
+ */
+export const HostId = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]+$' })]);
 export type HostId = Static<typeof HostId>;
 
 const Category = Type.Enum(FRIEND_CATEGORIES);

@@ -50,3 +50,17 @@ describe('host ids and Beacon ids', () => {
     expect((await post(app, '/service/users/lookup', { host_ids: Array.from({ length: 600 }, (_, i) => `u${i}`), user_ids: Array.from({ length: 600 }, (_, i) => i + 1) })).statusCode).toBe(400);
   });
 });
+
+describe('large integer host ids', () => {
+  it('takes integer ids past 2,147,483,647 on the service API, and a token with that sub is the same user', async () => {
+    const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
+    const put = await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE }, payload: { pairs: [{ a: 3_000_000_000, b: 'ann' }] } });
+    expect(put.json()).toEqual({ changed: 1 });
+    const big = await app.connect(await new SignJWT({ name: 'Big' }).setProtectedHeader({ alg: 'HS256' }).setSubject('3000000000').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET)));
+    const ann = await app.connect(await sign('ann'));
+    expect((ann.ready.friends as Frame[]).map((f) => f.user_id)).toEqual([(big.ready.self as { user_id: number }).user_id]);
+    const lookup = await post(app, '/service/users/lookup', { host_ids: ['3000000000'] });
+    expect(lookup.json()).toEqual({ users: [{ host_id: '3000000000', user_id: (big.ready.self as { user_id: number }).user_id }] });
+    expect((await post(app, '/games/events', { event: 'match_started', match_id: 'm', player_ids: [3_000_000_000] })).json()).toEqual({ applied: [3_000_000_000] });
+  });
+});

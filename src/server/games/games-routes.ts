@@ -1,7 +1,6 @@
 /** POST /api/v1/games/events: game servers report matches; authenticated by the service token. */
 import { Type } from 'typebox';
-import { Id } from '../../protocol/index.js';
-import { GameReportBody } from '../../protocol/integration.js';
+import { GameReportBody, HostId } from '../../protocol/integration.js';
 import { AppError } from '../errors.js';
 import { errorResponses, type App, type RouteOptions } from '../http-kit.js';
 import type { GameReport } from '../integration/beacon-api.js';
@@ -15,7 +14,7 @@ export async function gamesRoutes(app: App, { services }: RouteOptions): Promise
         tags: ['games'],
         headers: Type.Object({ 'x-service-token': Type.Optional(Type.String({ maxLength: 512 })) }),
         body: GameReportBody,
-        response: { 200: Type.Object({ applied: Type.Array(Type.Union([Id, Type.String()])) }), ...errorResponses(400, 401, 403) },
+        response: { 200: Type.Object({ applied: Type.Array(HostId) }), ...errorResponses(400, 401, 403) },
       },
       onRequest: requireServiceToken(services, 'Game events'),
     },
