@@ -217,7 +217,11 @@ export async function createServices(
     });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
-    const friendshipChanged = friendshipSync(graph, (e) => presence.graphChanged(e));
+    const friendshipChanged = friendshipSync(
+      graph,
+      (e) => presence.graphChanged(e),
+      (a, b) => log.warn({ a, b }, "host friend graph lists this pair on one side only: Beacon treats them as not friends now, but a viewer loaded from their own list still sees the other (friendsOf must list both sides, docs/integration.md)"),
+    );
     return {
       config,
       mode,

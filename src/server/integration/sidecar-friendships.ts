@@ -140,10 +140,13 @@ export function storedNames(db: Db): (ids: readonly number[]) => Promise<Map<num
 export function friendshipSync(
   graph: { categoryGiven(subjectId: number, viewerId: number): Promise<FriendCategory | null> },
   emit: (e: { kind: 'unfriended'; a: number; b: number } | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory }) => void,
+  /** A host graph that lists the pair on one side only (friendsOf must list both): said, with the pair. */
+  oneWay: (a: number, b: number) => void = () => undefined,
 ): (a: number, b: number) => Promise<void> {
   return async (a, b) => {
     if (a === b) return;
     const [ab, ba] = await Promise.all([graph.categoryGiven(a, b), graph.categoryGiven(b, a)]);
+    if ((ab === null) !== (ba === null)) oneWay(a, b);
     if (ab === null || ba === null) return emit({ kind: 'unfriended', a, b });
     emit({ kind: 'category_changed', userId: a, friendId: b, category: ab });
     emit({ kind: 'category_changed', userId: b, friendId: a, category: ba });
