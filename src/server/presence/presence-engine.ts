@@ -100,11 +100,14 @@ export class PresenceEngine {
    * last socket's close: back before then, friends notice nothing. Set silently, as `load` is
    * (the stop changed nothing friends saw).
    */
-  resumeGrace(userId: number, graceUntil: number): void {
+  resumeGrace(userId: number, stoppedAt: number, graceUntil: number): void {
     const u = this.#users.get(userId);
     const now = this.clock.now();
     if (!u || u.sessions.size > 0 || graceUntil <= now) return;
     u.graceUntil = graceUntil;
+    // Last seen when the stop closed their sockets (the rows may predate it: sockets still open when the rows were written).
+    u.lastSeen = Math.max(u.lastSeen ?? -Infinity, stoppedAt);
+    u.lastLeftAt = u.lastSeen;
     u.state = deriveState(u, now);
     this.#schedule(u);
   }

@@ -273,11 +273,11 @@ export class PresenceService {
     const { repo, log } = this.deps;
     const [stoppedAt, aliveAt] = [await repo.stoppedAt(), await repo.lastAlive()];
     const clean = stoppedAt !== null && (aliveAt === null || stoppedAt >= aliveAt);
-    const graceUntil = clean ? stoppedAt + this.deps.config.offlineGraceMs : -Infinity;
-    if (graceUntil > this.deps.now()) {
+    if (clean && stoppedAt + this.deps.config.offlineGraceMs > this.deps.now()) {
+      const graceUntil = stoppedAt + this.deps.config.offlineGraceMs;
       const ids = await repo.onlineIds();
       await this.ensureLoaded(ids);
-      for (const id of ids) this.engine.resumeGrace(id, graceUntil);
+      for (const id of ids) this.engine.resumeGrace(id, stoppedAt, graceUntil);
       if (ids.length > 0) log.info({ users: ids.length, graceUntil: new Date(graceUntil).toISOString() }, 'restarted within the offline grace: users online at the stop keep it');
       return;
     }
