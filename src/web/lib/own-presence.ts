@@ -53,3 +53,54 @@ export function ownStaleNote(state: ConnectionLabel, lastSyncAt: number | null):
   const since = time === null ? '' : ` As of ${time}.`;
   return `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Friends may already see you as offline.${since}`;
 }
+
+/** What one kind of viewer sees of you during a match: the activity, only "In game", or offline. */
+type PlaySight = 'activity' | 'in_game' | 'offline';
+
+/**
+ * Who sees what while you play a Pong match, under `settings`, by the server's own rule
+ * (`view()` through previewView): "Playing Pong", only "In game", or you offline. Null
+ * settings (not loaded yet) claim nothing. One or two sentences, present tense.
+ */
+export function whoSeesYouPlay(settings: Settings | null): string {
+  const pong = '“Playing Pong”';
+  if (!settings) return `Whether friends see you as ${pong} depends on your privacy settings.`;
+  const playing: View = {
+    user_id: 0,
+    username: '',
+    display_name: '',
+    status: 'in_game',
+    activity: 'playing_pong',
+    custom_message: null,
+    last_seen: null,
+    timestamp: new Date(0).toISOString(),
+  };
+  const sight = (tier: 'acquaintance' | 'friend' | 'close_friend'): PlaySight => {
+    const v = previewView(playing, settings, tier);
+    return v.status === 'offline' ? 'offline' : v.activity === 'playing_pong' ? 'activity' : 'in_game';
+  };
+  // Each tier sees no less than the one below it: close friends ≥ friends ≥ acquaintances and strangers.
+  const close = sight('close_friend');
+  const friend = sight('friend');
+  const others = sight('acquaintance');
+  if (close === 'offline') return `Nobody sees that you are playing: you appear offline to everyone.`;
+  /** The widest group of tiers that see `what`, as a sentence subject with its verb. */
+  const who = (what: PlaySight): string | null =>
+    others === what
+      ? 'Everyone, including people who are not your friends, sees'
+      : friend === what
+        ? 'Your friends (except those you marked as acquaintances) see'
+        : close === what
+          ? 'Your close friends see'
+          : null;
+  const lines: string[] = [];
+  const seeActivity = who('activity');
+  if (seeActivity) lines.push(`${seeActivity} you as ${pong}.`);
+  const seeGame = who('in_game');
+  if (seeGame) {
+    const rest = others === 'in_game' ? 'Everyone else sees' : 'Other friends see';
+    lines.push(seeActivity ? `${rest} only “In game”, not what you play.` : `${seeGame} only “In game”, not what you play.`);
+  }
+  if (others === 'offline') lines.push(friend === 'offline' ? 'Other friends see you offline.' : 'Acquaintances and everyone else see you offline.');
+  return lines.join(' ');
+}

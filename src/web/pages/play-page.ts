@@ -1,20 +1,34 @@
 /**
- * Practice match against the computer. Starting it declares `playing_pong` so friends
- * see "Playing Pong"; ending it or leaving the page declares `browsing` again.
+ * Practice match against the computer. Starting it declares `playing_pong`; ending it or
+ * leaving the page declares `browsing` again. The page says who really sees "Playing Pong"
+ * under the user's privacy settings (a hidden status, an activity for close friends or for
+ * nobody), and says it again when those settings change while the page is open.
  */
 import type { Page } from './page.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { whoSeesYouPlay } from '../lib/own-presence.js';
 
 export const playPage: Page = (root, ctx) => {
   const game = document.createElement('beacon-pong');
   game.className = 'block';
   const note = h('p', { class: 'min-h-5 text-sm text-slate-400', role: 'status', 'data-part': 'play-note' });
+  /** Who sees what while a match runs, for the settings in force now. */
+  const audience = h('p', { class: 'mb-4 text-sm text-slate-400', 'data-part': 'play-audience' });
+  let playing = false;
+  const render = (): void => {
+    const who = whoSeesYouPlay(ctx.settings.value);
+    audience.textContent = `While a match runs: ${who}`;
+    // The note is a live region: set it only when it says something new.
+    const now = playing ? `Match on. ${who}` : '';
+    if (note.textContent !== now) note.textContent = now;
+  };
 
   const declare = (activity: 'playing_pong' | 'browsing'): void => {
     ctx.client.setActivity(activity).then(
       () => {
-        note.textContent = activity === 'playing_pong' ? 'Your friends see you as “Playing Pong”.' : '';
+        playing = activity === 'playing_pong';
+        render();
       },
       (e: unknown) => {
         note.textContent = `Could not update your activity: ${errorMessage(e)}`;
@@ -29,7 +43,8 @@ export const playPage: Page = (root, ctx) => {
       'div',
       { class: 'mx-auto max-w-3xl' },
       h('h1', { class: 'text-xl font-bold text-white', tabindex: -1 }, 'Practice match'),
-      h('p', { class: 'mt-1 mb-4 text-sm text-slate-400' }, 'Warm up against the computer. Friends see you as “Playing Pong” while the match runs.'),
+      h('p', { class: 'mt-1 text-sm text-slate-400' }, 'Warm up against the computer.'),
+      audience,
       game,
       note,
     ),
@@ -39,6 +54,13 @@ export const playPage: Page = (root, ctx) => {
     history.replaceState(null, '', '#/play');
     game.start();
   }
+  render();
+  // A change made here, in another tab or on another device shows at once; load them if not yet known.
+  const offSettings = ctx.settings.onChange(render);
+  if (!ctx.settings.value) ctx.settings.load().catch(() => undefined);
   // Leaving mid-match (route change) must not leave friends thinking we still play.
-  return () => game.stop();
+  return () => {
+    offSettings();
+    game.stop();
+  };
 };
