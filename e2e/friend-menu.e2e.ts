@@ -54,7 +54,7 @@ describe('friend menu: invite to Pong', () => {
       await expectAccessible(page, 'friend menu open');
       await card.getByRole('button', { name: 'Invite Vic Hale to Pong' }).click();
       await page.getByText('Invitation sent to Vic Hale.').waitFor();
-      const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox invites you to a Pong match' });
+      const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox (@uma) invites you to a Pong match' });
       await dialog.waitFor();
       await expectAccessible(vicPage, 'game invitation');
       await dialog.getByRole('button', { name: 'Play' }).click();
@@ -82,7 +82,7 @@ describe('friend menu: invite to Pong', () => {
       const focusedBefore = await vicPage.evaluate(() => document.activeElement?.outerHTML.slice(0, 80) ?? null);
       await api(server.baseUrl, uma.token, 'POST', `/users/me/friends/${vic.id}/invite`);
       const quiet = vicPage.getByRole('region', { name: 'Game invitation' });
-      await quiet.getByText('Uma Fox invited you to a Pong match while you were busy.').waitFor({ timeout: 5000 });
+      await quiet.getByText('Uma Fox (@uma) invited you to a Pong match while you were busy.').waitFor({ timeout: 5000 });
       expect(await vicPage.getByRole('dialog').count()).toBe(0);
       expect(await vicPage.evaluate(() => document.activeElement?.outerHTML.slice(0, 80) ?? null)).toBe(focusedBefore);
       await expectAccessible(vicPage, 'quiet game invitation');
@@ -124,7 +124,7 @@ describe('a refused invitation keeps the keyboard where it was', () => {
       await friendCard(vicPage, 'uma').waitFor();
       await vicPage.route('**/api/v1/users/me/friends/*/invite/*/accept', (r) => r.fulfill(refuse('NOT_FOUND', 'No such invitation')), { times: 1 });
       await api(server.baseUrl, uma.token, 'POST', `/users/me/friends/${vic.id}/invite`);
-      const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox invites you to a Pong match' });
+      const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox (@uma) invites you to a Pong match' });
       await dialog.waitFor();
       await pressRefused(vicPage, dialog.getByRole('button', { name: 'Play' }), dialog.getByText('Could not accept: That no longer exists.'));
       await expectAccessible(vicPage, 'game invitation, accept refused');

@@ -63,11 +63,11 @@ describe('notifications', () => {
     await page.keyboard.press('Escape');
 
     ottoSocket = await openSocket(server.baseUrl, otto.token);
-    const toast = page.getByRole('status').filter({ hasText: 'Otto Lane is online' });
+    const toast = page.getByRole('status').filter({ hasText: 'Otto Lane (@otto) is online' });
     await toast.waitFor({ timeout: 5000 });
     expect(await page.locator('[data-part=toast]').count()).toBe(1);
     await expectAccessible(page, 'online notification toast');
-    await page.getByRole('button', { name: 'Dismiss: Otto Lane is online' }).click();
+    await page.getByRole('button', { name: 'Dismiss: Otto Lane (@otto) is online' }).click();
     await expect.poll(() => page.locator('[data-part=toast]').count()).toBe(0);
   });
 

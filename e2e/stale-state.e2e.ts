@@ -54,9 +54,9 @@ describe('a game invitation whose inviter is no longer a friend', () => {
   it('says so in the dialog, without Play, when the inviter unfriends you', async () => {
     const vic = await newFriend('vic', 'Vic Hale');
     await api(server.baseUrl, vic.token, 'POST', `/users/me/friends/${uma.id}/invite`);
-    await page.getByRole('dialog', { name: 'Vic Hale invites you to a Pong match' }).waitFor(FIVE_S);
+    await page.getByRole('dialog', { name: 'Vic Hale (@vic) invites you to a Pong match' }).waitFor(FIVE_S);
     await api(server.baseUrl, vic.token, 'DELETE', `/users/me/friends/${uma.id}`);
-    const dialog = page.getByRole('dialog', { name: 'Vic Hale’s invitation is no longer open' });
+    const dialog = page.getByRole('dialog', { name: 'The invitation from Vic Hale (@vic) is no longer open' });
     await dialog.waitFor(FIVE_S);
     await dialog.getByText('You are no longer friends, so the match cannot start.').waitFor();
     expect(await dialog.getByRole('button', { name: 'Play' }).count()).toBe(0);
@@ -70,9 +70,9 @@ describe('a game invitation whose inviter is no longer a friend', () => {
   it('names the inviter as they are now when they rename while it is open', async () => {
     const nel = await newFriend('nel', 'Nel Ito');
     await api(server.baseUrl, nel.token, 'POST', `/users/me/friends/${uma.id}/invite`);
-    await page.getByRole('dialog', { name: 'Nel Ito invites you to a Pong match' }).waitFor(FIVE_S);
+    await page.getByRole('dialog', { name: 'Nel Ito (@nel) invites you to a Pong match' }).waitFor(FIVE_S);
     await api(server.baseUrl, nel.token, 'PATCH', '/users/me', { display_name: 'Nell Ito-Park' });
-    await page.getByRole('dialog', { name: 'Nell Ito-Park invites you to a Pong match' }).waitFor(FIVE_S);
+    await page.getByRole('dialog', { name: 'Nell Ito-Park (@nel) invites you to a Pong match' }).waitFor(FIVE_S);
   });
 
   it('says so in the quiet card of a busy user, without Play, when the inviter blocks you', async () => {
@@ -82,9 +82,9 @@ describe('a game invitation whose inviter is no longer a friend', () => {
       await expect.poll(() => page.locator('[data-part=self-status]').first().textContent(), FIVE_S).toMatch(/busy|do not disturb/i);
       await api(server.baseUrl, wes.token, 'POST', `/users/me/friends/${uma.id}/invite`);
       const quiet = page.getByRole('region', { name: 'Game invitation' });
-      await quiet.getByText('Wes Lane invited you to a Pong match while you were busy.').waitFor(FIVE_S);
+      await quiet.getByText('Wes Lane (@wes) invited you to a Pong match while you were busy.').waitFor(FIVE_S);
       await api(server.baseUrl, wes.token, 'POST', '/users/me/blocks', { user_id: uma.id });
-      await quiet.getByText('Wes Lane’s invitation is no longer open: you are no longer friends.').waitFor(FIVE_S);
+      await quiet.getByText('The invitation from Wes Lane (@wes) is no longer open: you are no longer friends.').waitFor(FIVE_S);
       expect(await quiet.getByRole('button', { name: 'Play' }).count()).toBe(0);
       await quiet.getByRole('button', { name: 'Dismiss' }).click();
       expect(await quiet.isHidden()).toBe(true);

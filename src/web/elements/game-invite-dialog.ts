@@ -5,6 +5,8 @@
  * taken, only a quiet card in the corner with the same choices, there when you look.
  * An inviter who stops being a friend (unfriends or blocks you) takes the invitation back:
  * the dialog or card says so and offers no Play (the server would refuse it).
+ * The inviter is named with their @username ("Bo (@bo) invites you…"), in the title read
+ * before Play: display names are not unique, so a friend renamed "Bo" cannot pass for Bo.
  * Also starts the match when a friend accepts an invitation sent from this tab.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -12,6 +14,7 @@ import type { PresenceClient } from '../../client/presence-client.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { nameWithUsername } from '../lib/labels.js';
 
 /** Invitations sent from this tab: only their acceptance may start a match here. */
 export const sentInvites = new Set<string>();
@@ -29,7 +32,8 @@ export class GameInviteDialogElement extends HTMLElement {
 
   #offs: Array<() => void> = [];
   #api: Pick<ApiClient, 'acceptGameInvite'> | null = null;
-  #pending: { inviteId: string; fromUserId: number; name: string } | null = null;
+  /** `name`: the inviter's display name with their @username, null when not known. */
+  #pending: { inviteId: string; fromUserId: number; name: string | null } | null = null;
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
     'aria-labelledby': 'beacon-invite-title',
@@ -55,7 +59,8 @@ export class GameInviteDialogElement extends HTMLElement {
     this.#api = api;
     this.#offs = [
       client.on('game_invite', ({ inviteId, fromUserId }) => {
-        const name = client.friend(fromUserId)?.display_name ?? 'A friend';
+        const from = client.friend(fromUserId);
+        const name = from ? nameWithUsername(from) : null;
         this.#pending = { inviteId, fromUserId, name };
         this.#error.textContent = '';
         this.#quietError.textContent = '';
@@ -78,8 +83,8 @@ export class GameInviteDialogElement extends HTMLElement {
       // The inviter renamed while the invitation is open: name them as they are now.
       client.on('friend', ({ view }) => {
         const invite = this.#pending;
-        if (invite?.fromUserId !== view.user_id || invite.name === view.display_name) return;
-        invite.name = view.display_name;
+        if (invite?.fromUserId !== view.user_id || invite.name === nameWithUsername(view)) return;
+        invite.name = nameWithUsername(view);
         this.#label();
       }),
     ];
@@ -94,13 +99,13 @@ export class GameInviteDialogElement extends HTMLElement {
 
   /** The inviter is no longer a friend: the invitation cannot be accepted any more, and says why. */
   #withdrawn(): void {
-    const name = this.#pending?.name ?? 'A friend';
+    const from = this.#pending?.name ?? 'a friend';
     this.#pending = null;
     this.#play.hidden = this.#quietPlay.hidden = true;
-    this.#title.textContent = `${name}’s invitation is no longer open`;
+    this.#title.textContent = `The invitation from ${from} is no longer open`;
     this.#error.textContent = 'You are no longer friends, so the match cannot start.';
     this.#later.textContent = 'Close';
-    this.#quietText.textContent = `${name}’s invitation is no longer open: you are no longer friends.`;
+    this.#quietText.textContent = `The invitation from ${from} is no longer open: you are no longer friends.`;
     this.#quietError.textContent = '';
     if (this.#dialog.open) this.#later.focus();
   }

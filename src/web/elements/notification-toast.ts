@@ -1,10 +1,12 @@
 /**
- * <beacon-notification-toast>: in-page notifications ("Alice is online") from the socket's
+ * <beacon-notification-toast>: in-page notifications ("Alice (@alice) is online": display
+ * names are not unique, the @username is) from the socket's
  * `notification` frame, in a polite live region present from sign-in (so screen readers
  * announce each one). Each toast has a Dismiss button and leaves by itself after a while.
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import { h } from '../lib/dom.js';
+import { nameWithUsername } from '../lib/labels.js';
 
 /** How long a toast stays (long enough to read; WCAG 2.2.1 allows dismissing sooner). */
 const SHOW_MS = 10_000;
@@ -34,7 +36,7 @@ export class NotificationToastElement extends HTMLElement {
 
   connect(client: Pick<PresenceClient, 'on'>): void {
     this.#off?.();
-    this.#off = client.on('notification', (n) => this.show(`${n.display_name} is online`));
+    this.#off = client.on('notification', (n) => this.show(`${nameWithUsername(n)} is online`));
   }
 
   /** Shows one toast. */

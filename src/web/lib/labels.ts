@@ -61,6 +61,14 @@ export const CONNECTION_LABEL: Record<ConnectionLabel, string> = {
 };
 
 /**
+ * A person named where the viewer is asked to trust or act (an invitation, a toast, an
+ * announcement): display names are not unique, so the @username, which is, goes with it.
+ */
+export function nameWithUsername(p: { display_name: string; username: string }): string {
+  return `${p.display_name} (@${p.username})`;
+}
+
+/**
  * The one-line summary under a friend's name: activity when visible, else the status.
  * Offline friends get no activity even if a stale one leaks through.
  */

@@ -3,6 +3,7 @@
  * online, in_game, busy, away, then offline by last_seen); filtering keeps it.
  */
 import type { Status, View } from './label-types.js';
+import { nameWithUsername } from './labels.js';
 
 /** Friends to show: the given (already sorted) list, without offline ones when `onlineOnly`. */
 export function visibleFriends(views: readonly View[], onlineOnly: boolean): View[] {
@@ -14,8 +15,11 @@ export function onlineCount(views: readonly View[]): number {
   return views.reduce((n, v) => n + (v.status === 'offline' ? 0 : 1), 0);
 }
 
-/** Sentence for screen readers when a friend's status changes, or null if nothing audible changed. */
+/**
+ * Sentence for screen readers when a friend's status changes, or null if nothing audible changed.
+ * Names the friend with their @username: two friends may share a display name.
+ */
 export function announceChange(view: View, previous: View | undefined, labels: Record<Status, string>): string | null {
   if (previous && previous.status === view.status && previous.activity === view.activity) return null;
-  return `${view.display_name} is now ${labels[view.status].toLowerCase()}`;
+  return `${nameWithUsername(view)} is now ${labels[view.status].toLowerCase()}`;
 }

@@ -46,8 +46,15 @@ describe('friend list helpers', () => {
   });
 
   it('announces status and activity changes, not timestamp-only updates', () => {
-    expect(announceChange(view(1, 'away'), view(1, 'online'), STATUS_SHORT)).toBe('User 1 is now away');
+    expect(announceChange(view(1, 'away'), view(1, 'online'), STATUS_SHORT)).toBe('User 1 (@u1) is now away');
     expect(announceChange(view(1, 'online'), view(1, 'online'), STATUS_SHORT)).toBeNull();
+  });
+
+  it('tells apart two friends with the same display name by their @username', () => {
+    const bo = { ...view(1, 'away'), display_name: 'Bo' };
+    const lookalike = { ...view(2, 'away'), display_name: 'Bo' };
+    expect(announceChange(bo, undefined, STATUS_SHORT)).toBe('Bo (@u1) is now away');
+    expect(announceChange(lookalike, undefined, STATUS_SHORT)).toBe('Bo (@u2) is now away');
   });
 });
 

@@ -1,0 +1,81 @@
+/**
+ * Display names are not unique: a friend who renames themselves "Bo" must not pass for the
+ * real Bo where Beacon asks the user to trust or act. In Chromium, the "is online" toast,
+ * the screen-reader announcement of a status change and the game invitation (before Play)
+ * name each with their @username, so the two Bos are told apart.
+ */
+import type WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api, befriendOverApi, connectedFriend, openSocket, registerUser, type ApiUser } from './helpers/api-users.js';
+import { friendCard } from './helpers/ui.js';
+
+const FIVE_S = { timeout: 5_000, interval: 50 };
+
+let server: ServerHandle;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let uma: { token: string; id: number };
+let bo: ApiUser;
+let mal: { token: string; id: number };
+let malSocket: WebSocket | null = null;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  uma = await registerUser(server.baseUrl, 'uma_look', 'Uma Look');
+  bo = await connectedFriend(server.baseUrl, 'bo_real', 'Bo', uma.token);
+  // Mallory, a friend too, offline for now; Uma asked to be told when she comes online.
+  mal = await registerUser(server.baseUrl, 'mallory', 'Mallory');
+  await befriendOverApi(server.baseUrl, mal, uma);
+  await api(server.baseUrl, uma.token, 'PUT', `/users/me/notifications/watches/${mal.id}`);
+  // …and renamed herself "Bo".
+  await api(server.baseUrl, mal.token, 'PATCH', '/users/me', { display_name: 'Bo' });
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
+  page = await ctx.newPage();
+  await page.goto(`${server.baseUrl}/#/friends`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  await friendCard(page, 'bo_real').waitFor();
+});
+
+afterAll(async () => {
+  bo?.socket?.close();
+  malSocket?.close();
+  await ctx?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('a friend renamed "Bo" is told apart from the real Bo', () => {
+  it('in the toast, the status announcement and the invitation dialog', async () => {
+    await page.getByRole('tab', { name: /^All/ }).click();
+    await expect.poll(() => friendCard(page, 'mallory').locator('[data-part=name]').textContent(), FIVE_S).toBe('Bo');
+
+    // The toast: Mallory comes online.
+    malSocket = await openSocket(server.baseUrl, mal.token);
+    const toast = page.locator('[data-part=toast]').filter({ hasText: 'is online' });
+    await toast.waitFor(FIVE_S);
+    expect(await toast.locator('p').textContent()).toBe('Bo (@mallory) is online');
+
+    // The live region: each Bo goes away in turn; the announcements differ.
+    const live = page.locator('beacon-friend-list > p.sr-only[role=status]');
+    await api(server.baseUrl, bo.token, 'PUT', '/users/me/status', { status: 'away' });
+    await expect.poll(() => live.textContent(), FIVE_S).toBe('Bo (@bo_real) is now away');
+    await api(server.baseUrl, mal.token, 'PUT', '/users/me/status', { status: 'away' });
+    await expect.poll(() => live.textContent(), FIVE_S).toBe('Bo (@mallory) is now away');
+
+    // The invitation: the @username is in the dialog's name and on screen before Play.
+    await api(server.baseUrl, mal.token, 'POST', `/users/me/friends/${uma.id}/invite`);
+    const dialog = page.getByRole('dialog', { name: 'Bo (@mallory) invites you to a Pong match' });
+    await dialog.waitFor(FIVE_S);
+    const title = dialog.getByRole('heading');
+    expect(await title.textContent()).toBe('Bo (@mallory) invites you to a Pong match');
+    expect(await dialog.getByText('@mallory').isVisible()).toBe(true);
+    expect(await dialog.getByRole('button', { name: 'Play' }).isVisible()).toBe(true);
+    await dialog.getByRole('button', { name: 'Not now' }).click();
+  });
+});
