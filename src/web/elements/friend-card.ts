@@ -2,7 +2,8 @@
  * <beacon-friend-card>: one friend as the viewer is allowed to see them. Renders from a
  * `view` property; `flash()` plays the short "status changed" animation. The activity
  * line carries rich presence ("Playing Pong vs bob · 3–2 · 12 min", elapsed time kept
- * live). Long unbroken names and messages wrap; the full text is also in `title`.
+ * live). Long unbroken names and messages wrap; the full text is also in `title`. Every text the
+ * friend controls is clipped to its own box (`beacon-ugc`): combining-mark stacks never cover the rest.
  * Your own card (`own` set) says what a plain friend sees (the server's own rule: no
  * activity, message or status they may not see; "Offline" while you appear offline), who
  * sees more, and that it may be out of date while the connection is not live.
@@ -146,8 +147,8 @@ export class FriendCardElement extends HTMLElement {
       h('beacon-status-dot', { status: v.status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
       h('span', { class: 'font-medium text-slate-100', 'data-part': 'status-label' }, STATUS_LABEL[v.status]),
       line ? sep() : null,
-      line ? h('span', { 'data-part': 'activity', class: 'beacon-wrap min-w-0' }, line.title) : null,
-      ...(line?.details ?? []).flatMap((d) => [sep(), h('span', { 'data-part': 'activity-detail' }, d)]),
+      line ? h('span', { 'data-part': 'activity', class: 'beacon-ugc min-w-0' }, line.title) : null,
+      ...(line?.details ?? []).flatMap((d) => [sep(), h('span', { 'data-part': 'activity-detail', class: 'beacon-ugc' }, d)]),
       elapsed ? sep() : null,
       elapsed,
     );
@@ -159,7 +160,7 @@ export class FriendCardElement extends HTMLElement {
       : null;
 
     const message = v.custom_message
-      ? h('p', { class: 'beacon-wrap mt-1 text-sm text-slate-200 italic', 'data-part': 'message', dir: 'auto', title: v.custom_message }, `“${v.custom_message}”`)
+      ? h('p', { class: 'beacon-ugc mt-1 text-sm text-slate-200 italic', 'data-part': 'message', dir: 'auto', title: v.custom_message }, `“${v.custom_message}”`)
       : null;
 
     const approx = v.status === 'offline' && !v.last_seen && v.last_seen_approx ? LAST_SEEN_APPROX[v.last_seen_approx] : null;
@@ -181,8 +182,8 @@ export class FriendCardElement extends HTMLElement {
       h(
         'p',
         { class: 'flex min-w-0 flex-wrap items-baseline gap-x-2' },
-        h('span', { class: 'beacon-wrap min-w-0 font-semibold text-white', 'data-part': 'name', title: v.display_name }, v.display_name),
-        h('span', { class: 'beacon-wrap min-w-0 text-xs text-slate-400', title: `@${v.username}` }, `@${v.username}`),
+        h('span', { class: 'beacon-ugc min-w-0 font-semibold text-white', 'data-part': 'name', title: v.display_name }, v.display_name),
+        h('span', { class: 'beacon-ugc min-w-0 text-xs text-slate-400', title: `@${v.username}` }, `@${v.username}`),
       ),
       statusLine,
       audience,

@@ -13,7 +13,7 @@ import type { ApiClient } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { h } from '../lib/dom.js';
+import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 
 /** Invitations sent from this tab: only their acceptance may start a match here. */
@@ -92,9 +92,9 @@ export class GameInviteDialogElement extends HTMLElement {
 
   /** The texts that name the inviter of the open invitation. */
   #label(): void {
-    const name = this.#pending?.name ?? 'A friend';
-    this.#title.textContent = `${name} invites you to a Pong match`;
-    this.#quietText.textContent = `${name} invited you to a Pong match while you were busy.`;
+    const name = this.#pending?.name;
+    this.#title.replaceChildren(name ? userText(name) : 'A friend', ' invites you to a Pong match');
+    this.#quietText.replaceChildren(name ? userText(name) : 'A friend', ' invited you to a Pong match while you were busy.');
   }
 
   /** The inviter is no longer a friend: the invitation cannot be accepted any more, and says why. */
@@ -102,10 +102,10 @@ export class GameInviteDialogElement extends HTMLElement {
     const from = this.#pending?.name ?? 'a friend';
     this.#pending = null;
     this.#play.hidden = this.#quietPlay.hidden = true;
-    this.#title.textContent = `The invitation from ${from} is no longer open`;
+    this.#title.replaceChildren('The invitation from ', userText(from), ' is no longer open');
     this.#error.textContent = 'You are no longer friends, so the match cannot start.';
     this.#later.textContent = 'Close';
-    this.#quietText.textContent = `The invitation from ${from} is no longer open: you are no longer friends.`;
+    this.#quietText.replaceChildren('The invitation from ', userText(from), ' is no longer open: you are no longer friends.');
     this.#quietError.textContent = '';
     if (this.#dialog.open) this.#later.focus();
   }

@@ -5,7 +5,7 @@
  * announce each one). Each toast has a Dismiss button and leaves by itself after a while.
  */
 import type { PresenceClient } from '../../client/presence-client.js';
-import { h } from '../lib/dom.js';
+import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 
 /** How long a toast stays (long enough to read; WCAG 2.2.1 allows dismissing sooner). */
@@ -36,14 +36,14 @@ export class NotificationToastElement extends HTMLElement {
 
   connect(client: Pick<PresenceClient, 'on'>): void {
     this.#off?.();
-    this.#off = client.on('notification', (n) => this.show(`${nameWithUsername(n)} is online`));
+    this.#off = client.on('notification', (n) => this.show(`${nameWithUsername(n)} is online`, [userText(nameWithUsername(n)), ' is online']));
   }
 
-  /** Shows one toast. */
-  show(text: string): void {
+  /** Shows one toast: `text`, or `content` saying it with the user-controlled parts contained. */
+  show(text: string, content: Array<Node | string> = [text]): void {
     const dismiss = h('button', { type: 'button', class: 'beacon-btn px-2 py-1 text-xs', 'aria-label': `Dismiss: ${text}` }, 'Dismiss');
     const toast = h('div', { class: 'beacon-panel pointer-events-auto flex items-center justify-between gap-3 p-3 text-sm text-slate-100 shadow-lg', 'data-part': 'toast' },
-      h('p', {}, text), dismiss);
+      h('p', { class: 'min-w-0' }, ...content), dismiss);
     const timer = setTimeout(() => toast.remove(), SHOW_MS);
     dismiss.addEventListener('click', () => {
       clearTimeout(timer);

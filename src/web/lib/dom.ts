@@ -33,3 +33,11 @@ export function srOnly(text: string): HTMLSpanElement {
 export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren(...children.filter((c): c is Node | string => Boolean(c)));
 }
+
+/**
+ * Text a user controls (a name, a message) inside a sentence: clipped to its own box
+ * (`beacon-ugc`, so combining-mark stacks never paint over the rest) and isolated for bidi.
+ */
+export function userText(text: string): HTMLSpanElement {
+  return h('span', { class: 'beacon-ugc', dir: 'auto' }, text);
+}

@@ -1,0 +1,87 @@
+/**
+ * Text a friend controls paints only inside its own box, in Chromium: a display name and a
+ * custom message made of letters with long stacks of combining marks (within the length
+ * limit, which counts graphemes) leave every pixel outside their boxes as it would be without
+ * them (the name, the status line, the next card), while an ordinary message with accents
+ * and emoji is not clipped at all.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
+import { friendCard } from './helpers/ui.js';
+
+/** `count` copies of `base` each carrying `marks` combining marks from U+0300–U+036F. */
+function zalgo(base: string, marks: number, count: number): string {
+  let letter = base;
+  for (let i = 0; i < marks; i++) letter += String.fromCodePoint(0x300 + (i % 0x70));
+  return letter.repeat(count);
+}
+
+let server: ServerHandle;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let uma: { token: string; id: number };
+const friends: ApiUser[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  uma = await registerUser(server.baseUrl, 'uma_zal', 'Uma Zal');
+  const zed = await connectedFriend(server.baseUrl, 'zed_zal', 'Zed', uma.token);
+  await api(server.baseUrl, zed.token, 'PATCH', '/users/me', { display_name: zalgo('Z', 12, 3) });
+  await api(server.baseUrl, zed.token, 'PUT', '/users/me/status', { status: 'online', custom_message: zalgo('H', 159, 6) });
+  const amy = await connectedFriend(server.baseUrl, 'amy_zal', 'Amy', uma.token);
+  await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'online', custom_message: 'Ça déjà vu — Ấp Ǘ gjpqy 🎉👍🏽🇫🇷' });
+  friends.push(zed, amy);
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
+  page = await ctx.newPage();
+  await page.goto(`${server.baseUrl}/#/friends`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  await friendCard(page, 'zed_zal').locator('[data-part=message]').waitFor();
+  await friendCard(page, 'amy_zal').locator('[data-part=message]').waitFor();
+});
+
+afterAll(async () => {
+  for (const f of friends) f.socket?.close();
+  await ctx?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The page around `el` (room above and below for what could spill), as pixels. */
+async function around(el: Locator, pad: number, mask: Locator[] = []): Promise<Buffer> {
+  const box = await el.boundingBox();
+  if (!box) throw new Error('no box');
+  const top = Math.max(0, box.y - pad);
+  const clip = { x: 0, y: top, width: 1280, height: Math.min(900 - top, box.y + box.height + pad - top) };
+  return page.screenshot({ clip, mask, animations: 'disabled', caret: 'hide' });
+}
+
+describe('user text stays in its box', () => {
+  it('a name and a message of stacked combining marks paint nothing outside their own boxes', async () => {
+    const card = friendCard(page, 'zed_zal');
+    const own = [card.locator('[data-part=name]'), card.locator('[data-part=message]')];
+    // Everything but the two boxes themselves, with the text drawn and then without it.
+    const drawn = await around(card, 300, own);
+    for (const el of own) await el.evaluate((e) => ((e as HTMLElement).style.visibility = 'hidden'));
+    const without = await around(card, 300, own);
+    for (const el of own) await el.evaluate((e) => ((e as HTMLElement).style.visibility = ''));
+    expect(drawn.equals(without)).toBe(true);
+  });
+
+  it('an ordinary message with accents and emoji, and a plain name, show whole', async () => {
+    const card = friendCard(page, 'amy_zal');
+    for (const part of ['message', 'name']) {
+      const el = card.locator(`[data-part=${part}]`);
+      const clipped = await around(el, 24);
+      await el.evaluate((e) => ((e as HTMLElement).style.overflow = 'visible'));
+      const unclipped = await around(el, 24);
+      await el.evaluate((e) => ((e as HTMLElement).style.overflow = ''));
+      expect(unclipped.equals(clipped), `${part} is clipped`).toBe(true);
+    }
+  });
+});
