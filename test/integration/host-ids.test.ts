@@ -5,28 +5,20 @@
  * `hostIds`) maps either way without creating anyone, and game events answer ids as given.
  */
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { HostAuthConfig } from '../../src/server/config.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { describe, expect, it } from 'vitest';
+import type { LiveApp } from '../helpers/live-app.js';
+import { HOST_SECRET, SERVICE_TOKEN, useSidecars } from '../helpers/sidecar-app.js';
 import type { Frame } from '../helpers/ws-client.js';
 
-const SECRET = 'host-site-secret-0123456789';
-const SERVICE = 'service-token-0123456789';
-const hs256: HostAuthConfig = { jwtSecret: SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
+const sidecar = useSidecars();
 
-let live: LiveApp | null = null;
-afterEach(async () => {
-  await live?.close();
-  live = null;
-});
-
-const sign = (sub: string) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
-const post = (app: LiveApp, url: string, payload: object) => app.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { 'x-service-token': SERVICE }, payload });
+const sign = (sub: string) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+const post = (app: LiveApp, url: string, payload: object) => app.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, payload });
 
 describe('host ids and Beacon ids', () => {
   it('maps host ids to Beacon ids and back, creating nobody; game events answer ids as the host gave them', async () => {
-    const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
-    await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE }, payload: { pairs: [{ a: 'auth0|abc', b: 101 }] } });
+    const app = await sidecar();
+    await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { pairs: [{ a: 'auth0|abc', b: 101 }] } });
     const abc = await app.connect(await sign('auth0|abc'));
     const abcId = (abc.ready.self as { user_id: number }).user_id;
     const friendId = (abc.ready.friends as Frame[])[0]!.user_id as number;
@@ -53,10 +45,10 @@ describe('host ids and Beacon ids', () => {
 
 describe('large integer host ids', () => {
   it('takes integer ids past 2,147,483,647 on the service API, and a token with that sub is the same user', async () => {
-    const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
-    const put = await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE }, payload: { pairs: [{ a: 3_000_000_000, b: 'ann' }] } });
+    const app = await sidecar();
+    const put = await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { pairs: [{ a: 3_000_000_000, b: 'ann' }] } });
     expect(put.json()).toEqual({ changed: 1 });
-    const big = await app.connect(await new SignJWT({ name: 'Big' }).setProtectedHeader({ alg: 'HS256' }).setSubject('3000000000').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET)));
+    const big = await app.connect(await new SignJWT({ name: 'Big' }).setProtectedHeader({ alg: 'HS256' }).setSubject('3000000000').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET)));
     const ann = await app.connect(await sign('ann'));
     expect((ann.ready.friends as Frame[]).map((f) => f.user_id)).toEqual([(big.ready.self as { user_id: number }).user_id]);
     const lookup = await post(app, '/service/users/lookup', { host_ids: ['3000000000'] });

@@ -6,34 +6,26 @@
  * and a token without a name leaves the name alone.
  */
 import { SignJWT, type JWTPayload } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { HostAuthConfig } from '../../src/server/config.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { describe, expect, it } from 'vitest';
+import type { LiveApp } from '../helpers/live-app.js';
+import { HOST_SECRET, SERVICE_TOKEN, useSidecars } from '../helpers/sidecar-app.js';
 import type { Frame } from '../helpers/ws-client.js';
 
-const SECRET = 'host-site-secret-0123456789';
-const SERVICE = 'service-token-0123456789';
-const hs256: HostAuthConfig = { jwtSecret: SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
-
-let live: LiveApp | null = null;
-afterEach(async () => {
-  await live?.close();
-  live = null;
-});
+const sidecar = useSidecars();
 
 /** A token issued `agoS` seconds before the app's clock says now. */
 const sign = (app: LiveApp, sub: string, claims: JWTPayload, agoS = 0) => {
   const now = Math.floor(app.clock.now() / 1000);
-  return new SignJWT({ ...claims, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt(now - agoS).setExpirationTime(now + 3600).sign(new TextEncoder().encode(SECRET));
+  return new SignJWT({ ...claims, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt(now - agoS).setExpirationTime(now + 3600).sign(new TextEncoder().encode(HOST_SECRET));
 };
-const service = (app: LiveApp, url: string, payload: object) => app.app.inject({ method: 'PUT', url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE }, payload });
+const service = (app: LiveApp, url: string, payload: object) => app.app.inject({ method: 'PUT', url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, payload });
 const idOf = (ready: Frame) => (ready.self as { user_id: number }).user_id;
 const nameOf = async (app: LiveApp, id: number) =>
   (await app.app.services.database.db.selectFrom('users').select('display_name').where('id', '=', id).executeTakeFirstOrThrow()).display_name;
 
 describe('host names: the newest wins', () => {
   it("a token issued before a service-API rename does not name the user back; one issued after does", async () => {
-    const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
+    const app = await sidecar();
     await service(app, '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
     const alice = await app.connect(await sign(app, 'alice', { name: 'Alice' }));
     const oldToken = await sign(app, 'bob', { name: 'Bob' }, 60);
@@ -54,7 +46,7 @@ describe('host names: the newest wins', () => {
   });
 
   it('a token without a name claim leaves the name the service API gave', async () => {
-    const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
+    const app = await sidecar();
     await service(app, '/users', { users: [{ id: '501', name: 'Eve' }] });
     const eve = await app.connect(await sign(app, '501', {}));
     expect(eve.ready.self).toMatchObject({ display_name: 'Eve' });

@@ -6,30 +6,22 @@
  * (`app.beacon.signOut`) and `DELETE /service/users/:id` (`app.beacon.deleteUser`).
  */
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { HostAuthConfig } from '../../src/server/config.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { describe, expect, it } from 'vitest';
+import type { LiveApp } from '../helpers/live-app.js';
+import { HOST_SECRET, SERVICE_TOKEN, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
 
-const SECRET = 'host-site-secret-0123456789';
-const SERVICE = 'service-token-0123456789';
-const hs256: HostAuthConfig = { jwtSecret: SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
-
-let live: LiveApp | null = null;
-afterEach(async () => {
-  await live?.close();
-  live = null;
-});
+const sidecar = useSidecars();
 
 const sign = (sub: string, name: string) =>
-  new SignJWT({ name, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
+  new SignJWT({ name, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
 const service = (app: LiveApp, method: 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) =>
-  app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE }, ...(payload ? { payload } : {}) });
+  app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
 const idOf = (ready: Frame) => (ready.self as { user_id: number }).user_id;
 
 /** Alice and Bob, friends by the host, both connected; Alice saw Bob come online. */
 async function friends() {
-  const app = (live = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE }));
+  const app = await sidecar();
   await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
   const alice = await app.connect(await sign('alice', 'Alice'));
   const bobToken = await sign('bob', 'Bob');

@@ -1,0 +1,21 @@
+/** Sidecar-mode apps for integration tests: host HS256 JWTs and the service API, closed after each test. */
+import { afterEach } from 'vitest';
+import type { HostAuthConfig } from '../../src/server/config.js';
+import { startLiveApp, type LiveApp } from './live-app.js';
+
+export const HOST_SECRET = 'host-site-secret-0123456789';
+export const SERVICE_TOKEN = 'service-token-0123456789';
+export const hs256: HostAuthConfig = { jwtSecret: HOST_SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
+
+/** Registers an afterEach that closes them; answers a starter of sidecar apps. */
+export function useSidecars(): () => Promise<LiveApp> {
+  const apps: LiveApp[] = [];
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close();
+  });
+  return async () => {
+    const app = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE_TOKEN });
+    apps.push(app);
+    return app;
+  };
+}
