@@ -34,12 +34,27 @@ export const TEXT_UNSAFE_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\
 const TEXT_UNSAFE = new RegExp(`[${TEXT_UNSAFE_CLASS}]`);
 const TEXT_UNSAFE_ALL = new RegExp(`[${TEXT_UNSAFE_CLASS}]`, 'g');
 
-/** Whether `text` holds a control character, a line or paragraph separator, or a bidi embedding, override or isolate. */
-export function hasUnsafeText(text: string): boolean {
-  return TEXT_UNSAFE.test(text);
+/** A UTF-16 surrogate without its pair: no character at all, which clients and databases turn into something else. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATE_ALL = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** Whether `text` holds half a character (an unpaired UTF-16 surrogate, which JSON can carry as `\ud800`). */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
 }
 
-/** `text` with every such character made a space: for text Beacon shows but did not get from a person's typing (calendar titles, game details). */
+/**
+ * Whether `text` holds a control character, a line or paragraph separator, a bidi embedding,
+ * override or isolate, or half a character (an unpaired surrogate).
+ */
+export function hasUnsafeText(text: string): boolean {
+  return TEXT_UNSAFE.test(text) || hasLoneSurrogate(text);
+}
+
+/**
+ * `text` with every such character made a space (half a character made U+FFFD): for text
+ * Beacon shows but did not get from a person's typing (calendar titles, game details).
+ */
 export function safeText(text: string): string {
-  return text.replace(TEXT_UNSAFE_ALL, ' ');
+  return text.replace(TEXT_UNSAFE_ALL, ' ').replace(LONE_SURROGATE_ALL, '\ufffd');
 }

@@ -71,13 +71,15 @@ describe('status API', () => {
     ['a right-to-left override', 'invite \u202egnp.exe'],
     ['a bidi isolate', 'x\u2067y'],
     ['a control character', 'a\u0007b'],
+    ['half a character (a lone surrogate)', 'abc\ud800'],
+    ['a lone low surrogate', '\udc00abc'],
   ])('refuses a custom message with %s, by REST and by socket, and friends keep seeing the old one', async (_what, message) => {
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);
     await put(alice, { status: 'busy', custom_message: 'in a meeting' });
     const res = await put(alice, { status: 'busy', custom_message: message });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: 'custom_message may not hold line breaks, control characters or bidi controls' });
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: 'custom_message may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)' });
     const error = await a.after(
       () => a.send({ type: 'set_status', status: 'busy', custom_message: message }),
       (f) => f.type === 'error',

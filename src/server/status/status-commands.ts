@@ -136,7 +136,7 @@ function checkMessage(message: string | null | undefined, field: string): void {
   }
   // Friends see it in their lists: it may not write lines there or reverse the text around it (text.ts).
   if (message && hasUnsafeText(message)) {
-    throw new AppError('VALIDATION_ERROR', `${field} may not hold line breaks, control characters or bidi controls`);
+    throw new AppError('VALIDATION_ERROR', `${field} may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)`);
   }
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, type TestApp } from '../../helpers/app.js';
 import { freshDatabase, testDialects } from '../../helpers/databases.js';
 
-const BAD = ['bob\nYour session expired', 'bob\r', 'tab\there', 'bell\u0007', 'del\u007f', 'c1\u0085', '\u202Eevil', 'iso\u2066x\u2069', 'mark\u200F', 'line\u2028sep', 'para\u2029sep', 'arabic\u061Cmark'];
+const BAD = ['bob\nYour session expired', 'bob\r', 'tab\there', 'bell\u0007', 'del\u007f', 'c1\u0085', '\u202Eevil', 'iso\u2066x\u2069', 'mark\u200F', 'line\u2028sep', 'para\u2029sep', 'arabic\u061Cmark', 'half\ud800', '\udc00low'];
 
 describe.each(testDialects())('display names on %s', (dialect) => {
   let t: TestApp;

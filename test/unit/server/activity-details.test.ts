@@ -22,6 +22,8 @@ describe('activity details as friends see them', () => {
     expect(cleanDetails({ 'map\u202e': 'Dust\n2\u2066x', mode: 'ranked\u0000' })).toEqual({ 'map ': 'Dust 2 x', mode: 'ranked ' });
     // Right-to-left text and its marks are not controls.
     expect(cleanDetails({ map: '\u200fמפה' })).toEqual({ map: '\u200fמפה' });
+    // Half a character (an unpaired surrogate) becomes U+FFFD; a whole emoji stays.
+    expect(cleanDetails({ 'k\ud800': 'x\udc00y', emoji: '🏓' })).toEqual({ 'k\ufffd': 'x\ufffdy', emoji: '🏓' });
   });
 
   it('cleans every key the same way, whatever its value: a number or a boolean too', () => {
