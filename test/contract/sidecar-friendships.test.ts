@@ -80,6 +80,33 @@ describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
     expect(await pair('nc', 'nd')).toEqual(['friend', 'friend']);
   });
 
+  it('writes a whole list in a few statements, as if pair after pair: a direction named twice takes its last category', async () => {
+    const { db } = fixture.database;
+    const ids = new IdMap(db, Date.now);
+    const announced: Array<[number, number]> = [];
+    const store = new SidecarFriendships(db, ids, Date.now, async (a, b) => void announced.push([a, b]));
+    const map = await ids.internal(['la', 'lb', 'lc']);
+    const given = async (from: string, to: string) =>
+      (await db.selectFrom('friendships').select('category').where('user_id', '=', map.get(from)!).where('friend_id', '=', map.get(to)!).executeTakeFirst())?.category;
+    expect(
+      await store.upsert([
+        { a: 'la', b: 'lb', a_category: 'close_friend' },
+        { a: 'lb', b: 'la' },
+        { a: 'la', b: 'lb', a_category: 'acquaintance' },
+        { a: 'la', b: 'lc' },
+      ]),
+    ).toBe(2);
+    expect([await given('la', 'lb'), await given('lb', 'la'), await given('la', 'lc')]).toEqual(['acquaintance', 'friend', 'friend']);
+    expect(announced).toHaveLength(2);
+    // 1,200 friends for one user (more than a statement holds), then all removed.
+    const many = Array.from({ length: 1200 }, (_, i) => ({ id: `lm-${i}` }));
+    expect(await store.replace('la', many)).toEqual({ added: 1200, removed: 2 });
+    expect(await store.replace('la', many)).toEqual({ added: 0, removed: 0 });
+    expect(await store.replace('la', [])).toEqual({ added: 0, removed: 1200 });
+    const left = await db.selectFrom('friendships').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', map.get('la')!).executeTakeFirstOrThrow();
+    expect(Number(left.n)).toBe(0);
+  });
+
   it('ending or emptying the friendships of ids never seen answers as done and creates no user', async () => {
     const { db } = fixture.database;
     const ids = new IdMap(db, Date.now);

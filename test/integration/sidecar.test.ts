@@ -217,3 +217,15 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     await expect(openSocket(app.url, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
   });
 });
+
+describe('sidecar mode: the largest lists the service API takes', () => {
+  it('takes a list of 5,000 friends with UUID ids (past the 64 KiB body limit of other routes), and still refuses a caller without the token', async () => {
+    const app = await sidecar();
+    const friends = Array.from({ length: 5000 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, category: 'friend' }));
+    expect(JSON.stringify({ friends }).length).toBeGreaterThan(64 * 1024);
+    const res = await service(app, 'PUT', '/users/alice/friends', { friends });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ added: 5000, removed: 0 });
+    expect((await service(app, 'PUT', '/users/alice/friends', { friends }, 'wrong-token-0123456789')).statusCode).toBe(401);
+  });
+});

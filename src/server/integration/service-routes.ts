@@ -9,6 +9,8 @@ import { AppError } from '../errors.js';
 import { errorResponses, NoContent, rateLimit, type App, type RouteOptions } from '../http-kit.js';
 import { requireServiceToken } from './service-token.js';
 
+/** Bytes: 5,000 friends with 128-character ids and a category each fit, with room. */
+const SERVICE_BODY_LIMIT = 1024 * 1024;
 const headers = Type.Object({ 'x-service-token': Type.Optional(Type.String({ maxLength: 512 })) });
 const Changed = Type.Object({ changed: Type.Integer() });
 /** Host ids and Beacon's ids of the same users, either way (at most 1000 in all). */
@@ -23,7 +25,10 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
   if (!store) throw new Error('the service API needs sidecar mode (BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWKS_URL)');
   const tags = ['service'];
   app.addHook('onRequest', requireServiceToken(services, 'Service calls'));
-  const limits = { config: rateLimit(services, 600, 60_000, 'ip') };
+  // The lists the schemas allow (5,000 friends, 1,000 users or pairs, ids up to 128 characters)
+  // are larger than the app's 64 KiB body limit; a caller holds the service token (checked in
+  // onRequest, before any body is read).
+  const limits = { config: rateLimit(services, 600, 60_000, 'ip'), bodyLimit: SERVICE_BODY_LIMIT };
 
   app.put(
     '/service/users',

@@ -24,6 +24,11 @@ export interface HostPair {
   b_category?: FriendCategory;
 }
 
+/** Rows per statement (4 parameters each: well under every dialect's limit). */
+const CHUNK = 500;
+/** Changed pairs re-read at once (each reads both sides through the pool). */
+const ANNOUNCE_AT_ONCE = 16;
+
 export class SidecarFriendships {
   constructor(
     private readonly db: Db,
@@ -33,19 +38,32 @@ export class SidecarFriendships {
     private readonly changed: (a: number, b: number) => Promise<void>,
   ) {}
 
-  /** Creates or updates friendships (both directions, patch semantics); unchanged pairs announce nothing. */
+  /**
+   * Creates or updates friendships (both directions, patch semantics); unchanged pairs announce
+   * nothing. Written in a few statements whatever the number of pairs (a list of 5,000 took one
+   * statement per direction, 9 s on PostgreSQL), as if applied one after another: for a
+   * direction named twice, its last category given wins.
+   */
   async upsert(pairs: readonly HostPair[]): Promise<number> {
     const map = await this.ids.internal(pairs.flatMap((p) => [p.a, p.b]));
-    const touched: Array<[number, number]> = [];
+    const wanted = new Map<string, { user: number; friend: number; category: FriendCategory | undefined }>();
+    const order: Array<[number, number]> = [];
+    const want = (user: number, friend: number, category: FriendCategory | undefined) => {
+      const key = `${user}:${friend}`;
+      const had = wanted.get(key);
+      if (!had) wanted.set(key, { user, friend, category });
+      else if (category !== undefined) had.category = category;
+    };
     for (const p of pairs) {
       const a = map.get(hostId(p.a))!;
       const b = map.get(hostId(p.b))!;
       if (a === b) continue;
-      const changedAB = await this.#put(a, b, p.a_category);
-      const changedBA = await this.#put(b, a, p.b_category);
-      if (changedAB || changedBA) touched.push([a, b]);
+      want(a, b, p.a_category);
+      want(b, a, p.b_category);
+      order.push([a, b]);
     }
-    for (const [a, b] of touched) await this.changed(a, b);
+    const touched = pairsIn(order, await this.#putAll([...wanted.values()]));
+    await this.#announce(touched);
     return touched.length;
   }
 
@@ -55,21 +73,24 @@ export class SidecarFriendships {
    */
   async remove(pairs: ReadonlyArray<{ a: HostUserId; b: HostUserId }>): Promise<number> {
     const map = await this.ids.internal(pairs.flatMap((p) => [p.a, p.b]), { create: false });
-    let n = 0;
-    for (const p of pairs) {
+    const known = pairs.flatMap((p): Array<[number, number]> => {
       const a = map.get(hostId(p.a));
       const b = map.get(hostId(p.b));
-      if (a === undefined || b === undefined) continue;
-      const res = await this.db
+      return a === undefined || b === undefined || a === b ? [] : [[a, b]];
+    });
+    const gone = new Set<string>();
+    for (let i = 0; i < known.length; i += CHUNK / 2) {
+      const part = known.slice(i, i + CHUNK / 2);
+      const done = await this.db
         .deleteFrom('friendships')
-        .where((eb) => eb.or([eb.and([eb('user_id', '=', a), eb('friend_id', '=', b)]), eb.and([eb('user_id', '=', b), eb('friend_id', '=', a)])]))
-        .executeTakeFirst();
-      if (Number(res.numDeletedRows) > 0) {
-        n++;
-        await this.changed(a, b);
-      }
+        .where((eb) => eb.or(part.flatMap(([a, b]) => [eb.and([eb('user_id', '=', a), eb('friend_id', '=', b)]), eb.and([eb('user_id', '=', b), eb('friend_id', '=', a)])])))
+        .returning(['user_id', 'friend_id'])
+        .execute();
+      for (const r of done) gone.add(`${r.user_id}:${r.friend_id}`);
     }
-    return n;
+    const removed = pairsIn(known, gone);
+    await this.#announce(removed);
+    return removed.length;
   }
 
   /**
@@ -95,22 +116,57 @@ export class SidecarFriendships {
   }
 
   /**
-   * Writes one direction in one statement; true when it changed. A read, then an insert that
-   * did nothing on conflict, lost the category of the second of two requests creating the same
-   * pair at once, while both answered `changed`. Without a category, an existing row is left as
-   * it is and a new one is `friend`.
+   * Writes directions (each once) in statements of CHUNK rows; answers the `user:friend` keys
+   * that changed. Each statement is an insert that updates on conflict, never a read then a
+   * write: that lost the category of the second of two requests creating the same pair at once,
+   * while both answered `changed`. Without a category, an existing row is left as it is and a
+   * new one is `friend`.
    */
-  async #put(userId: number, friendId: number, category: FriendCategory | undefined): Promise<boolean> {
-    const res = await this.db
-      .insertInto('friendships')
-      .values({ user_id: userId, friend_id: friendId, category: category ?? 'friend', created_at: this.now() })
-      .onConflict((oc) => {
-        const on = oc.columns(['user_id', 'friend_id']);
-        return category === undefined ? on.doNothing() : on.doUpdateSet({ category }).where('friendships.category', '<>', category);
-      })
-      .executeTakeFirst();
-    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  async #putAll(rows: ReadonlyArray<{ user: number; friend: number; category: FriendCategory | undefined }>): Promise<Set<string>> {
+    const changed = new Set<string>();
+    const now = this.now();
+    const given = rows.filter((r) => r.category !== undefined);
+    const bare = rows.filter((r) => r.category === undefined);
+    for (let i = 0; i < given.length; i += CHUNK) {
+      const part = given.slice(i, i + CHUNK);
+      const done = await this.db
+        .insertInto('friendships')
+        .values(part.map((r) => ({ user_id: r.user, friend_id: r.friend, category: r.category!, created_at: now })))
+        .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doUpdateSet({ category: (eb) => eb.ref('excluded.category') }).where('friendships.category', '<>', (eb) => eb.ref('excluded.category')))
+        .returning(['user_id', 'friend_id'])
+        .execute();
+      for (const r of done) changed.add(`${r.user_id}:${r.friend_id}`);
+    }
+    for (let i = 0; i < bare.length; i += CHUNK) {
+      const part = bare.slice(i, i + CHUNK);
+      const done = await this.db
+        .insertInto('friendships')
+        .values(part.map((r) => ({ user_id: r.user, friend_id: r.friend, category: 'friend' as const, created_at: now })))
+        .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doNothing())
+        .returning(['user_id', 'friend_id'])
+        .execute();
+      for (const r of done) changed.add(`${r.user_id}:${r.friend_id}`);
+    }
+    return changed;
   }
+
+  /** Tells Beacon of changed pairs, a few at a time (each re-reads both sides). */
+  async #announce(pairs: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    for (let i = 0; i < pairs.length; i += ANNOUNCE_AT_ONCE) {
+      await Promise.all(pairs.slice(i, i + ANNOUNCE_AT_ONCE).map(([a, b]) => this.changed(a, b)));
+    }
+  }
+}
+
+/** The pairs (each once, in order) with a direction among the `user:friend` keys written. */
+function pairsIn(pairs: ReadonlyArray<readonly [number, number]>, written: ReadonlySet<string>): Array<[number, number]> {
+  const seen = new Set<string>();
+  return pairs.flatMap(([a, b]): Array<[number, number]> => {
+    const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+    if (seen.has(key) || !(written.has(`${a}:${b}`) || written.has(`${b}:${a}`))) return [];
+    seen.add(key);
+    return [[a, b]];
+  });
 }
 
 /** The sidecar store as a social graph port (host ids in and out), for the contract suite. */
