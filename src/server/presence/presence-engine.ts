@@ -13,6 +13,7 @@ import type {
   PresenceChange,
   PresenceState,
   PresenceTimings,
+  PresentAtStop,
   SessionKind,
   ReplicaState,
   TickResult,
@@ -95,21 +96,50 @@ export class PresenceEngine {
   }
 
   /**
-   * A clean restart: the user was online when the server stopped (the shutdown closed their
-   * sockets), so, loaded again, they are in the offline grace until `graceUntil`, as after any
-   * last socket's close: back before then, friends notice nothing. Set silently, as `load` is
-   * (the stop changed nothing friends saw).
+   * Who is present now, for a clean stop of a single instance: users with a live session (the
+   * stop ends it: their grace starts now, last seen now) and users whose grace is running (it
+   * runs on as it was). Nobody else: a player a game server declared in a match without a
+   * session is not in the grace of anything.
    */
-  resumeGrace(userId: number, stoppedAt: number, graceUntil: number): void {
-    const u = this.#users.get(userId);
+  presentAt(now: number): PresentAtStop[] {
+    const out: PresentAtStop[] = [];
+    for (const u of this.#users.values()) {
+      const live = u.sessions.size > 0;
+      if (!live && u.graceUntil === null) continue;
+      out.push({
+        userId: u.id,
+        graceUntil: live ? now + this.timings.offlineGraceMs : u.graceUntil!,
+        lastSeen: live ? now : u.lastSeen,
+        graceSession: live ? [...u.sessions.keys()].at(-1)! : u.graceSession,
+        autoAway: u.autoAway,
+        activity: u.declaredActivity,
+        details: u.declaredDetails,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * A clean restart within the grace: the user, present at the stop (presentAt), is in the
+   * offline grace it left them, with what the database does not keep (auto-away, the declared
+   * activity), as after any last socket's close: back before it ends, friends notice nothing.
+   * Set silently, as `load` is (the stop changed nothing friends saw). False when it no longer
+   * applies (the grace ended meanwhile, or a session is open).
+   */
+  resumeGrace(p: PresentAtStop): boolean {
+    const u = this.#users.get(p.userId);
     const now = this.clock.now();
-    if (!u || u.sessions.size > 0 || graceUntil <= now) return;
-    u.graceUntil = graceUntil;
-    // Last seen when the stop closed their sockets (the rows may predate it: sockets still open when the rows were written).
-    u.lastSeen = Math.max(u.lastSeen ?? -Infinity, stoppedAt);
-    u.lastLeftAt = u.lastSeen;
+    if (!u || u.sessions.size > 0 || p.graceUntil <= now) return false;
+    u.graceUntil = p.graceUntil;
+    u.graceSession = p.graceSession;
+    u.lastSeen = p.lastSeen;
+    u.lastLeftAt = p.lastSeen;
+    u.autoAway = p.autoAway;
+    u.declaredActivity = p.activity;
+    u.declaredDetails = p.details;
     u.state = deriveState(u, now);
     this.#schedule(u);
+    return true;
   }
 
   /** Whether the engine holds state for this user. */

@@ -151,3 +151,18 @@ export interface ReplicaState {
   /** When the user last unhid (PresenceState.shownSince). Optional, as above. */
   shownSince?: number | null;
 }
+
+/**
+ * A user present when a single instance stopped cleanly (a live session, or the offline grace
+ * running), as the next start resumes them if it comes within `graceUntil`: their grace, when
+ * they were last seen, and what the database does not keep (auto-away, the declared activity).
+ */
+export interface PresentAtStop {
+  userId: number;
+  graceUntil: number;
+  lastSeen: number | null;
+  graceSession: string | null;
+  autoAway: boolean;
+  activity: Activity | null;
+  details: ActivityDetails | null;
+}

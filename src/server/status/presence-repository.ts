@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { AUDIENCES, MANUAL_STATUSES, ROLES, Settings as SettingsSchema, STATUS_VISIBILITIES, type Activity, type Role, type Settings, type Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { isTimeZone, type CalendarBusy, type Schedule } from '../presence/schedule.js';
-import type { PersistedPresence, ServerGame } from '../presence/types.js';
+import type { PersistedPresence, PresentAtStop, ServerGame } from '../presence/types.js';
 
 /**
  * Each enum value as one string shared by every profile: a row's columns arrive as strings
@@ -270,24 +270,34 @@ export class PresenceRepository {
     return Number(res.numUpdatedRows);
   }
 
-  /** The ids of the users the rows say are not offline (left online by the last stop). */
-  async onlineIds(): Promise<number[]> {
-    const rows = await this.db.selectFrom('users').select('id').where('online_status', '<>', 'offline').execute();
-    return rows.map((r) => r.id);
-  }
-
-  /** When this server last stopped cleanly (null: never, or not since the marker was read). */
-  async stoppedAt(): Promise<number | null> {
-    const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', 'stopped_at').executeTakeFirst();
-    return row ? Number(row.value) : null;
-  }
-
-  async markStopped(at: number): Promise<void> {
+  /**
+   * Records a clean stop: when, and who was present (PresenceEngine.presentAt), for the next
+   * start to resume within their grace. Only a stop that saved everything is recorded as clean.
+   */
+  async markStopped(at: number, present: readonly PresentAtStop[]): Promise<void> {
+    const value = JSON.stringify({ at, present });
     await this.db
       .insertInto('server_secrets')
-      .values({ name: 'stopped_at', value: String(at) })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value: String(at) }))
+      .values({ name: 'stopped', value })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
       .execute();
+  }
+
+  /** The last clean stop's record, removed as it is read (it serves one start); null if none. */
+  async takeStopped(): Promise<{ at: number; present: PresentAtStop[] } | null> {
+    const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', 'stopped').executeTakeFirst();
+    if (!row) return null;
+    await this.db.deleteFrom('server_secrets').where('name', '=', 'stopped').execute();
+    try {
+      return JSON.parse(row.value) as { at: number; present: PresentAtStop[] };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Forgets a clean stop's record (a stop that could not save everything counts as a crash). */
+  async clearStopped(): Promise<void> {
+    await this.db.deleteFrom('server_secrets').where('name', '=', 'stopped').execute();
   }
 
   /** The heartbeat the write-behind leaves, read at start to date a crash. */

@@ -247,42 +247,51 @@ export class PresenceService {
   }
 
   /**
-   * Stops timers and writes everything. With one instance, the users still online (their
-   * sockets just closed by the shutdown, their grace running) stay so in the rows, and the
-   * stop is dated: a restart within the grace resumes it (#afterLastRun).
+   * Stops timers and writes everything. With one instance, the stop records who was present
+   * (a live session or a running grace) and their grace: a restart within it resumes them
+   * (#afterLastRun). A stop whose last write failed records nothing: the next start treats it
+   * as a crash.
    */
   async stop(): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
     this.#saturation?.stop();
+    const now = this.deps.now();
+    const present = this.deps.store.shared ? [] : this.engine.presentAt(now);
     await this.#replicas.stop();
     await this.#writer.stop();
     await this.deps.history.stop();
-    if (!this.deps.store.shared) await this.deps.repo.markStopped(this.deps.now());
+    if (this.deps.store.shared) return;
+    const saved = this.#writer.health().ok && this.#writer.health().setAside.length === 0 && this.#writer.pending === 0;
+    if (saved) await this.deps.repo.markStopped(now, present);
+    else await this.deps.repo.clearStopped();
   }
 
   /**
    * A deploy (a clean stop, then a start within the offline grace) is a network blip for every
    * connected user: friends see no one go offline and come back, and followers get no "is
-   * online" notification. The users the rows say are online are loaded in their grace from the
-   * moment of the stop. After a crash (the last heartbeat later than the last clean stop) or a
-   * restart slower than the grace, they are written offline, last seen when the old process was
-   * last known alive.
+   * online" notification. First every row still online is written offline (last seen at the
+   * stop, or when a crashed run was last alive), then the users present at a clean stop whose
+   * grace still runs are loaded in it (their rows written again by the write-behind); those
+   * whose grace ran out while loading stay offline.
    */
   async #afterLastRun(): Promise<void> {
     const { repo, log } = this.deps;
-    const [stoppedAt, aliveAt] = [await repo.stoppedAt(), await repo.lastAlive()];
-    const clean = stoppedAt !== null && (aliveAt === null || stoppedAt >= aliveAt);
-    if (clean && stoppedAt + this.deps.config.offlineGraceMs > this.deps.now()) {
-      const graceUntil = stoppedAt + this.deps.config.offlineGraceMs;
-      const ids = await repo.onlineIds();
-      await this.ensureLoaded(ids);
-      for (const id of ids) this.engine.resumeGrace(id, stoppedAt, graceUntil);
-      if (ids.length > 0) log.info({ users: ids.length, graceUntil: new Date(graceUntil).toISOString() }, 'restarted within the offline grace: users online at the stop keep it');
-      return;
+    const stop = await repo.takeStopped();
+    const aliveAt = await repo.lastAlive();
+    const clean = stop !== null && (aliveAt === null || stop.at >= aliveAt);
+    const n = await repo.resetGhosts(clean ? stop.at : aliveAt, this.deps.now());
+    const resumable = clean ? stop.present.filter((p) => p.graceUntil > this.deps.now()) : [];
+    if (n > 0 && resumable.length === 0) log.info({ users: n }, clean ? 'reset users left online by a stop longer than the offline grace' : 'reset users left online by an unclean stop');
+    if (resumable.length === 0) return;
+    await this.ensureLoaded(resumable.map((p) => p.userId));
+    let resumed = 0;
+    for (const p of resumable) {
+      if (!this.engine.resumeGrace(p)) continue;
+      this.#writer.markDirty(p.userId);
+      resumed++;
     }
-    const n = await repo.resetGhosts(clean ? stoppedAt : aliveAt, this.deps.now());
-    if (n > 0) log.info({ users: n }, clean ? 'reset users left online by a stop longer than the offline grace' : 'reset users left online by an unclean stop');
+    log.info({ users: resumed, of: resumable.length }, 'restarted within the offline grace: users present at the stop keep it');
   }
 
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */

@@ -1,5 +1,5 @@
 /** Start and stop of the presence service with one instance: no ghost stays online in the database. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthContext } from '../../../src/server/auth/auth-service.js';
 import { PresenceRepository } from '../../../src/server/status/presence-repository.js';
 import { serviceFixture, T0, type ServiceFixture } from './service-fixture.js';
@@ -40,18 +40,43 @@ describe('PresenceService start and stop (one instance)', () => {
     f.advance(2_000);
     await f.services.presence.stop();
     expect(await row(alice.userId)).toMatchObject({ online_status: 'busy', manual_status: 'busy', custom_message: 'back soon' });
-    expect(await new PresenceRepository(f.services.database.db).stoppedAt()).toBe(T0 + 2_000);
+    // Alice (a live socket) is recorded as present, her grace from the stop; Bob (never here) is not.
+    const stop = await new PresenceRepository(f.services.database.db).takeStopped();
+    expect(stop).toEqual({ at: T0 + 2_000, present: [expect.objectContaining({ userId: alice.userId, graceUntil: T0 + 2_000 + f.services.config.offlineGraceMs, lastSeen: T0 + 2_000, autoAway: false })] });
+    // The record serves one start.
+    expect(await new PresenceRepository(f.services.database.db).takeStopped()).toBeNull();
+  });
+
+  it('a stop whose last write failed records no clean stop (the next start treats it as a crash)', async () => {
+    await f.services.presence.start();
+    await f.connect(alice);
+    f.advance(2_000);
+    const write = vi.spyOn(PresenceRepository.prototype, 'write').mockRejectedValue(new Error('database down'));
+    await f.services.presence.stop();
+    write.mockRestore();
+    expect(await new PresenceRepository(f.services.database.db).takeStopped()).toBeNull();
   });
 
   it('at a start within the grace of a clean stop, users it left online are in that grace, then offline last seen at the stop', async () => {
     const repo = new PresenceRepository(f.services.database.db);
+    const grace = f.services.config.offlineGraceMs;
     await repo.markAlive(T0 - 3_000);
-    await repo.markStopped(T0 - 3_000);
-    await f.services.database.db.updateTable('users').set({ online_status: 'busy', activity_type: 'chatting', manual_status: 'busy' }).where('id', '=', alice.userId).execute();
+    // Alice was auto-away with a socket; Bob was in a game a game server declared, without a session.
+    await repo.markStopped(T0 - 3_000, [{ userId: alice.userId, graceUntil: T0 - 3_000 + grace, lastSeen: T0 - 3_000, graceSession: 'a/1~x', autoAway: true, activity: null, details: null }]);
+    await f.services.database.db.updateTable('users').set({ online_status: 'away', activity_type: 'idle' }).where('id', '=', alice.userId).execute();
+    await f.services.database.db.updateTable('users').set({ online_status: 'in_game', activity_type: 'playing_pong' }).where('id', '=', bob.userId).execute();
     await f.services.presence.start();
-    expect(f.services.presence.viewOf(alice.userId, 'friend')).toMatchObject({ status: 'busy' });
-    f.advance(f.services.config.offlineGraceMs - 3_000 - 1);
-    expect(f.services.presence.viewOf(alice.userId, 'friend').status).toBe('busy');
+    // What friends saw at the stop, not online/browsing.
+    expect(f.services.presence.viewOf(alice.userId, 'friend')).toMatchObject({ status: 'away', activity: 'idle' });
+    // Bob was in no grace: his row is offline (and nothing makes him online).
+    expect((await row(bob.userId)).online_status).toBe('offline');
+    await f.services.presence.ensureLoaded([bob.userId]);
+    expect(f.services.presence.viewOf(bob.userId, 'friend').status).toBe('offline');
+    // Alice's row says what the engine says once the write-behind ran.
+    await f.services.presence.flush();
+    expect((await row(alice.userId)).online_status).toBe('away');
+    f.advance(grace - 3_000 - 1);
+    expect(f.services.presence.viewOf(alice.userId, 'friend').status).toBe('away');
     f.advance(1);
     expect(f.services.presence.viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 - 3_000).toISOString() });
   });
@@ -59,7 +84,7 @@ describe('PresenceService start and stop (one instance)', () => {
   it('at a start later than the grace of a clean stop, users it left online are written offline, last seen at the stop', async () => {
     const repo = new PresenceRepository(f.services.database.db);
     await repo.markAlive(T0 - 60_000);
-    await repo.markStopped(T0 - 60_000);
+    await repo.markStopped(T0 - 60_000, [{ userId: alice.userId, graceUntil: T0 - 50_000, lastSeen: T0 - 60_000, graceSession: null, autoAway: false, activity: null, details: null }]);
     await f.services.database.db.updateTable('users').set({ online_status: 'busy', activity_type: 'chatting', manual_status: 'busy' }).where('id', '=', alice.userId).execute();
     await f.services.presence.start();
     expect(await row(alice.userId)).toEqual({ online_status: 'offline', activity_type: null, manual_status: 'busy', last_seen: T0 - 60_000, custom_message: null });
