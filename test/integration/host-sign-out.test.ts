@@ -49,16 +49,24 @@ describe('the host signs a user out or deletes them', () => {
   });
 
   it('deleting a user closes their sockets, removes them from friends at once and forgets their name and state', async () => {
-    const { app, alice, bob, bobId } = await friends();
+    const { app, alice, bob, bobId, bobToken } = await friends();
     await alice.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy', custom_message: 'secret plans' }), (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.status === 'busy');
     await alice.socket.after(async () => expect((await service(app, 'DELETE', '/users/bob')).statusCode).toBe(204), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
     expect((await bob.socket.waitClosed(1000)).code).toBe(4000);
     const aliceToken = await sign('alice', 'Alice');
     const friendsNow = await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${aliceToken}` } });
     expect(friendsNow.json()).toEqual([]);
-    // Beacon holds nothing of him: not his name, not his friends. The host may make him again.
-    const stored = await app.app.services.database.db.selectFrom('users').select(['display_name']).where('id', '=', bobId).executeTakeFirstOrThrow();
-    expect(stored.display_name).toBe('bob');
+    // Beacon holds nothing of him: not his name, not his status or message (the write-behind
+    // writes nothing of the deleted user onto the row that keeps his id), not his friends.
+    await app.advance(app.app.services.config.persistIntervalMs);
+    await app.app.services.presence.flush();
+    const stored = await app.app.services.database.db.selectFrom('users').select(['display_name', 'custom_message', 'manual_status', 'online_status']).where('id', '=', bobId).executeTakeFirstOrThrow();
+    expect(stored).toEqual({ display_name: 'bob', custom_message: null, manual_status: null, online_status: 'offline' });
+    // The token he held is refused: the deletion does not undo the sign-out.
+    const again = await openSocket(app.url);
+    again.send({ type: 'auth', token: bobToken });
+    expect((await again.waitClosed()).code).toBe(4401);
+    // The host may make him again.
     expect((await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] })).json()).toEqual({ changed: 1 });
     expect((await service(app, 'DELETE', '/users/never-seen')).statusCode).toBe(204);
   });

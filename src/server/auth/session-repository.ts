@@ -73,6 +73,25 @@ export class SessionRepository {
     return rows.map((r) => r.id);
   }
 
+  /** The user's session rows (id and expiry), for putting them back revoked (IdMap.recreate). */
+  async ofUser(userId: number): Promise<Array<{ id: string; expiresAt: number }>> {
+    const rows = await this.db.selectFrom('user_sessions').select(['id', 'expires_at']).where('user_id', '=', userId).execute();
+    return rows.map((r) => ({ id: r.id, expiresAt: Number(r.expires_at) }));
+  }
+
+  /** Records sessions as revoked (kept until a day after their expiry, as any session row). */
+  async putRevoked(userId: number, sessions: ReadonlyArray<{ id: string; expiresAt: number }>, now: number): Promise<void> {
+    for (let i = 0; i < sessions.length; i += 200) {
+      const part = sessions.slice(i, i + 200);
+      if (part.length === 0) continue;
+      await this.db
+        .insertInto('user_sessions')
+        .values(part.map((s) => ({ id: s.id, user_id: userId, created_at: now, last_seen_at: now, expires_at: s.expiresAt, revoked_at: now, user_agent: null })))
+        .onConflict((oc) => oc.column('id').doUpdateSet({ revoked_at: now }))
+        .execute();
+    }
+  }
+
   /** Whether the session was revoked (false for one never recorded). */
   async isRevoked(id: string): Promise<boolean> {
     const row = await this.db.selectFrom('user_sessions').select('revoked_at').where('id', '=', id).executeTakeFirst();

@@ -95,8 +95,15 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     },
     async deleteUser(userId) {
       const [id] = await toInternal([userId], { create: false });
-      if (id === undefined || !(await services.account.remove(id))) return false;
-      if (!standalone) await services.ids.recreate(id, userId);
+      if (id === undefined) return false;
+      // The tokens Beacon saw stay refused after the rows about the user are gone.
+      const sessions = standalone ? [] : await services.sessions.ofUser(id);
+      if (!(await services.account.remove(id))) return false;
+      services.presence.forgetDeleted(id);
+      if (!standalone) {
+        await services.ids.recreate(id, userId);
+        await services.sessions.putRevoked(id, sessions, services.now());
+      }
       return true;
     },
   };

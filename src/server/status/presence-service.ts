@@ -309,6 +309,18 @@ export class PresenceService {
 
   // ---- replica lifecycle -----------------------------------------------------------
 
+  /**
+   * The user was deleted: this instance drops what it holds of them at once (replica, profile,
+   * friend list, a row waiting to be written), so nothing of theirs is written onto a row that
+   * takes their id again (a host's user deleted and put back as a fresh shadow row).
+   */
+  forgetDeleted(userId: number): void {
+    this.#writer.forget(userId);
+    this.#replicas.release(userId);
+    this.graph.forget(userId);
+    this.#names.forget(userId);
+  }
+
   /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */
   releaseIdle(): void {
     this.#interest.sweep((id) => this.#release(id));

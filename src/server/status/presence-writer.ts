@@ -57,6 +57,13 @@ export class PresenceWriter {
     if (this.#setAside.delete(userId)) this.#attempts.delete(userId);
   }
 
+  /** The user is gone (deleted): nothing of theirs is to be written. */
+  forget(userId: number): void {
+    this.#dirty.delete(userId);
+    this.#setAside.delete(userId);
+    this.#attempts.delete(userId);
+  }
+
   /** Whether the user's row waits to be written. */
   isDirty(userId: number): boolean {
     return this.#dirty.has(userId);
