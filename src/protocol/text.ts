@@ -34,6 +34,9 @@ export const TEXT_UNSAFE_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\
 const TEXT_UNSAFE = new RegExp(`[${TEXT_UNSAFE_CLASS}]`);
 const TEXT_UNSAFE_ALL = new RegExp(`[${TEXT_UNSAFE_CLASS}]`, 'g');
 
+/** What the API says of text that hasUnsafeText refuses (after the field's name). */
+export const UNSAFE_TEXT_RULE = 'may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)';
+
 /** A UTF-16 surrogate without its pair: no character at all, which clients and databases turn into something else. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const LONE_SURROGATE_ALL = new RegExp(LONE_SURROGATE.source, 'g');

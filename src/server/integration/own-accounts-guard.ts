@@ -10,13 +10,12 @@ import type { Db } from '../db/database.js';
 import { ConfigError } from '../config.js';
 
 export async function refuseOwnAccounts(db: Db, mode: 'embedded' | 'sidecar'): Promise<void> {
-  const any = await db.selectFrom('users').select('id').where('external_id', 'is', null).limit(1).executeTakeFirst();
-  if (any === undefined) return;
   const { n } = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
     .where('external_id', 'is', null)
     .executeTakeFirstOrThrow();
+  if (Number(n) === 0) return;
   throw new ConfigError(
     'BEACON_DATABASE_URL',
     `this database holds ${Number(n)} of Beacon's own accounts (from running standalone), and ${mode} mode would mix them with the host's users ` +

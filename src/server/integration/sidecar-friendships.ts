@@ -125,27 +125,21 @@ export class SidecarFriendships {
   async #putAll(rows: ReadonlyArray<{ user: number; friend: number; category: FriendCategory | undefined }>): Promise<Set<string>> {
     const changed = new Set<string>();
     const now = this.now();
-    const given = rows.filter((r) => r.category !== undefined);
-    const bare = rows.filter((r) => r.category === undefined);
-    for (let i = 0; i < given.length; i += CHUNK) {
-      const part = given.slice(i, i + CHUNK);
-      const done = await this.db
-        .insertInto('friendships')
-        .values(part.map((r) => ({ user_id: r.user, friend_id: r.friend, category: r.category!, created_at: now })))
-        .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doUpdateSet({ category: (eb) => eb.ref('excluded.category') }).where('friendships.category', '<>', (eb) => eb.ref('excluded.category')))
-        .returning(['user_id', 'friend_id'])
-        .execute();
-      for (const r of done) changed.add(`${r.user_id}:${r.friend_id}`);
-    }
-    for (let i = 0; i < bare.length; i += CHUNK) {
-      const part = bare.slice(i, i + CHUNK);
-      const done = await this.db
-        .insertInto('friendships')
-        .values(part.map((r) => ({ user_id: r.user, friend_id: r.friend, category: 'friend' as const, created_at: now })))
-        .onConflict((oc) => oc.columns(['user_id', 'friend_id']).doNothing())
-        .returning(['user_id', 'friend_id'])
-        .execute();
-      for (const r of done) changed.add(`${r.user_id}:${r.friend_id}`);
+    // Rows naming a category set it (an unchanged one writes nothing); the others only create.
+    for (const named of [true, false]) {
+      const these = rows.filter((r) => (r.category !== undefined) === named);
+      for (let i = 0; i < these.length; i += CHUNK) {
+        const done = await this.db
+          .insertInto('friendships')
+          .values(these.slice(i, i + CHUNK).map((r) => ({ user_id: r.user, friend_id: r.friend, category: r.category ?? 'friend', created_at: now })))
+          .onConflict((oc) => {
+            const on = oc.columns(['user_id', 'friend_id']);
+            return named ? on.doUpdateSet({ category: (eb) => eb.ref('excluded.category') }).where('friendships.category', '<>', (eb) => eb.ref('excluded.category')) : on.doNothing();
+          })
+          .returning(['user_id', 'friend_id'])
+          .execute();
+        for (const r of done) changed.add(`${r.user_id}:${r.friend_id}`);
+      }
     }
     return changed;
   }

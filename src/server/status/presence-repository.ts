@@ -275,19 +275,14 @@ export class PresenceRepository {
    * start to resume within their grace. Only a stop that saved everything is recorded as clean.
    */
   async markStopped(at: number, present: readonly PresentAtStop[]): Promise<void> {
-    const value = JSON.stringify({ at, present });
-    await this.db
-      .insertInto('server_secrets')
-      .values({ name: 'stopped', value })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
-      .execute();
+    await this.#putSecret('stopped', JSON.stringify({ at, present }));
   }
 
   /** The last clean stop's record, removed as it is read (it serves one start); null if none. */
   async takeStopped(): Promise<{ at: number; present: PresentAtStop[] } | null> {
     const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', 'stopped').executeTakeFirst();
     if (!row) return null;
-    await this.db.deleteFrom('server_secrets').where('name', '=', 'stopped').execute();
+    await this.clearStopped();
     try {
       return JSON.parse(row.value) as { at: number; present: PresentAtStop[] };
     } catch {
@@ -307,10 +302,14 @@ export class PresenceRepository {
   }
 
   async markAlive(at: number): Promise<void> {
+    await this.#putSecret('alive_at', String(at));
+  }
+
+  async #putSecret(name: string, value: string): Promise<void> {
     await this.db
       .insertInto('server_secrets')
-      .values({ name: 'alive_at', value: String(at) })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value: String(at) }))
+      .values({ name, value })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
       .execute();
   }
 }

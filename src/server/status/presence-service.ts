@@ -262,7 +262,8 @@ export class PresenceService {
     await this.#writer.stop();
     await this.deps.history.stop();
     if (this.deps.store.shared) return;
-    const saved = this.#writer.health().ok && this.#writer.health().setAside.length === 0 && this.#writer.pending === 0;
+    const health = this.#writer.health();
+    const saved = health.ok && health.setAside.length === 0 && this.#writer.pending === 0;
     if (saved) await this.deps.repo.markStopped(now, present);
     else await this.deps.repo.clearStopped();
   }

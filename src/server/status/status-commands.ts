@@ -3,7 +3,7 @@
  * settings; a game server's events): each is checked here and turned into a presence input,
  * which the presence service applies and shares. Nothing here changes a replica directly.
  */
-import { countGraphemes, hasUnsafeText, MAX_CUSTOM_MESSAGE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, hasUnsafeText, MAX_CUSTOM_MESSAGE, UNSAFE_TEXT_RULE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
@@ -136,7 +136,7 @@ function checkMessage(message: string | null | undefined, field: string): void {
   }
   // Friends see it in their lists: it may not write lines there or reverse the text around it (text.ts).
   if (message && hasUnsafeText(message)) {
-    throw new AppError('VALIDATION_ERROR', `${field} may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)`);
+    throw new AppError('VALIDATION_ERROR', `${field} ${UNSAFE_TEXT_RULE}`);
   }
 }
 

@@ -12,7 +12,7 @@
  * musical null notehead U+1D159). Such characters stay allowed inside a name that shows
  * something: emoji sequences need the zero-width joiner, Persian the non-joiner.
  */
-import { hasLoneSurrogate, NAME_UNSAFE_CHARS } from '../../protocol/index.js';
+import { hasLoneSurrogate, NAME_UNSAFE_CHARS, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 
 /** At most this many characters (code points, as the request schema counts them). */
@@ -36,7 +36,7 @@ export function displayNameFrom(raw: string, field = 'body/display_name'): strin
   const name = raw.trim();
   if (!hasVisibleCharacter(name)) throw new AppError('VALIDATION_ERROR', `${field} must not be blank`);
   if ([...name].length > MAX_DISPLAY_NAME) throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_DISPLAY_NAME} characters`);
-  if (UNSAFE.test(name) || hasLoneSurrogate(name)) throw new AppError('VALIDATION_ERROR', `${field} may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)`);
+  if (UNSAFE.test(name) || hasLoneSurrogate(name)) throw new AppError('VALIDATION_ERROR', `${field} ${UNSAFE_TEXT_RULE}`);
   return name;
 }
 
