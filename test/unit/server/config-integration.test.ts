@@ -3,6 +3,16 @@ import { ConfigError, loadConfig } from '../../../src/server/config.js';
 
 const SECRET = 'host-secret-0123456789';
 
+/** What loading these settings throws (null when they load). */
+function configErrorOf(env: Record<string, string>): unknown {
+  try {
+    loadConfig(env);
+    return null;
+  } catch (err) {
+    return err;
+  }
+}
+
 describe('config for embedded and sidecar modes', () => {
   it('is standalone with no host auth and no CORS by default', () => {
     const c = loadConfig({});
@@ -35,12 +45,7 @@ describe('config for embedded and sidecar modes', () => {
       [{ BEACON_CORS_ORIGINS: 'https://site.example/path' }, 'BEACON_CORS_ORIGINS'],
     ];
     for (const [env, variable] of bad) {
-      let error: unknown = null;
-      try {
-        loadConfig(env);
-      } catch (err) {
-        error = err;
-      }
+      const error = configErrorOf(env);
       expect(error, JSON.stringify(env)).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).variable).toBe(variable);
     }
@@ -58,12 +63,7 @@ describe('config for embedded and sidecar modes', () => {
       [{ BEACON_AUTH_JWKS: 'https://id.example/jwks' }, 'BEACON_AUTH_JWKS', /not a Beacon setting/],
     ];
     for (const [env, variable, message] of missing) {
-      let error: unknown = null;
-      try {
-        loadConfig(env);
-      } catch (err) {
-        error = err;
-      }
+      const error = configErrorOf(env);
       expect(error, JSON.stringify(env)).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).variable, JSON.stringify(env)).toBe(variable);
       expect((error as ConfigError).message).toMatch(message);
