@@ -18,6 +18,23 @@ const sign = (sub: string, name: string) =>
 const service = (app: LiveApp, method: 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) =>
   app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
 const idOf = (ready: Frame) => (ready.self as { user_id: number }).user_id;
+/** Bob's token with the claims given: `iat` and `exp` in seconds, each left out when undefined. */
+const bobWith = (claims: { iat?: number; exp?: number }) => {
+  const jwt = new SignJWT({ name: 'Bob', nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject('bob');
+  if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat);
+  if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
+  return jwt.sign(new TextEncoder().encode(HOST_SECRET));
+};
+const seconds = (app: LiveApp) => Math.floor(app.clock.now() / 1000);
+/** Whether Beacon takes the token: a socket authenticates with it (ready) or is closed with 4401. */
+async function accepted(app: LiveApp, token: string): Promise<boolean> {
+  const socket = await openSocket(app.url);
+  const frame = socket.next((f) => f.type === 'ready', { timeoutMs: 2000 }).then(() => true, () => false);
+  socket.send({ type: 'auth', token });
+  const ok = await Promise.race([frame, socket.waitClosed().then(() => false)]);
+  socket.ws.terminate();
+  return ok;
+}
 
 /** Alice and Bob, friends by the host, both connected; Alice saw Bob come online. */
 async function friends() {
@@ -69,5 +86,28 @@ describe('the host signs a user out or deletes them', () => {
     // The host may make him again.
     expect((await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] })).json()).toEqual({ changed: 1 });
     expect((await service(app, 'DELETE', '/users/never-seen')).statusCode).toBe(204);
+  });
+
+  it('a token issued before the sign-out is refused even if Beacon never saw it; one issued after it works', async () => {
+    const { app, alice, bobId } = await friends();
+    // Bob's other device logged in on the host a minute ago and has not opened Beacon yet.
+    const otherDevice = await bobWith({ iat: seconds(app) - 60, exp: seconds(app) + 3600 });
+    await alice.socket.after(() => service(app, 'POST', '/users/bob/sign-out'), (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.status === 'offline');
+    expect(await accepted(app, otherDevice)).toBe(false);
+    // He signs in again (a token issued after the sign-out, even within the same second): it works.
+    expect(await accepted(app, await bobWith({ iat: seconds(app), exp: seconds(app) + 3600 }))).toBe(true);
+    await app.advance(2000);
+    expect(await accepted(app, await bobWith({ iat: seconds(app), exp: seconds(app) + 3600 }))).toBe(true);
+    // An undated token Beacon never saw cannot be told apart: it is the host's identity port to refuse.
+    expect(await accepted(app, await bobWith({ exp: seconds(app) + 3600 }))).toBe(true);
+  });
+
+  it('deleting a user refuses the tokens issued before, seen or not', async () => {
+    const { app, alice, bobId } = await friends();
+    const otherDevice = await bobWith({ iat: seconds(app) - 60, exp: seconds(app) + 3600 });
+    await alice.socket.after(async () => expect((await service(app, 'DELETE', '/users/bob')).statusCode).toBe(204), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
+    expect(await accepted(app, otherDevice)).toBe(false);
+    await app.advance(1000);
+    expect(await accepted(app, await bobWith({ iat: seconds(app), exp: seconds(app) + 3600 }))).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Login session rows are deleted a day after they expire (hourly, `Housekeeping`): native
  * logins and the rows host tokens get in the integration modes, whose tables otherwise grow
- * by a row per page load. A host token without an expiry keeps its row while it is in use.
+ * by a row per page load. A host token without an expiry keeps its row while it is in use, and
+ * for good once the host signed its user out: that row is what refuses it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/server/config.js';
@@ -79,5 +80,24 @@ describe.each(testDialects())('expired login sessions are deleted (%s)', (dialec
     expect(left).toHaveLength(1);
     expect(left[0]!.expires_at).toBe(after[1]!.expires_at);
     expect(await auth.authenticate(used)).toMatchObject({ sessionId: left[0]!.id });
+  });
+
+  it('keeps the revoked row of a host token without expiry for good (the token stays refused); deletes revoked rows of expiring tokens', async () => {
+    const clock = new FakeClock();
+    const host = new MemoryHost();
+    t = await createTestApp({ tokenTtlS: TTL_S, databaseUrl: await database() }, { now: clock.now, host: { identity: host.identity, friends: host.friends, profiles: host.profiles } });
+    const auth = t.app.services.auth;
+    const forever = host.addUser('alice', 'Alice');
+    expect(await auth.authenticate(forever)).not.toBeNull();
+    // A session of hers with an expiry of its own (a native-style row), revoked by the same sign-out.
+    const aliceId = (await t.app.beacon.userIds(['alice'])).get('alice')!;
+    await t.app.services.database.db.insertInto('user_sessions').values({ id: 'expiring', user_id: aliceId, created_at: clock.now(), last_seen_at: clock.now(), expires_at: clock.now() + 3_600_000, revoked_at: null, user_agent: null }).execute();
+    expect(await t.app.beacon.signOut('alice')).toBe(2);
+    expect(await auth.authenticate(forever)).toBeNull();
+    // The host's identity port still takes the token (it never expires); long after, Beacon still refuses it.
+    clock.advance(10 * TTL_S * 1000 + SESSION_KEEP_AFTER_EXPIRY_MS);
+    expect((await t.app.services.housekeeping.run()).sessions).toBe(1);
+    expect((await rows(t)).map((r) => r.id)).toHaveLength(1);
+    expect(await auth.authenticate(forever)).toBeNull();
   });
 });

@@ -23,6 +23,19 @@ export interface SessionRow {
   revokedAt: number | null;
 }
 
+/** A session row put back revoked after its user was deleted (putRevoked). */
+export interface RevokedSession {
+  id: string;
+  expiresAt: number;
+  /** A host token with no expiry of its own: its revoked row is kept for good. */
+  openEnded: boolean;
+}
+
+/** Dates a sign-out on the user's row: host tokens issued before it are refused. */
+async function signedOut(db: Db, userId: number, now: number): Promise<void> {
+  await db.updateTable('users').set({ signed_out_at: now }).where('id', '=', userId).execute();
+}
+
 export class SessionRepository {
   constructor(private readonly db: Db) {}
 
@@ -55,47 +68,76 @@ export class SessionRepository {
     return (await FIND_LIVE.first(this.db, id, userId)) ?? null;
   }
 
-  /** Deletes the sessions that expired before `before` (revoked or not); answers how many. */
+  /**
+   * Deletes the sessions that expired before `before` (revoked or not), but for the revoked
+   * rows of open-ended host tokens: such a token never expires, so its row is what refuses it.
+   * Answers how many.
+   */
   async prune(before: number): Promise<number> {
-    const res = await this.db.deleteFrom('user_sessions').where('expires_at', '<', before).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('user_sessions')
+      .where('expires_at', '<', before)
+      .where((eb) => eb.or([eb('open_ended', '=', 0), eb('revoked_at', 'is', null)]))
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 
-  /** Marks every live session of the user revoked; answers their ids. */
+  /**
+   * Marks every live session of the user revoked, and dates the sign-out on the user's row
+   * (host tokens issued before it are refused, seen or not); answers the sessions' ids.
+   */
   async revokeAll(userId: number, now: number): Promise<string[]> {
-    const rows = await this.db
-      .updateTable('user_sessions')
-      .set({ revoked_at: now })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .returning('id')
-      .execute();
-    return rows.map((r) => r.id);
-  }
-
-  /** The user's session rows (id and expiry), for putting them back revoked (IdMap.recreate). */
-  async ofUser(userId: number): Promise<Array<{ id: string; expiresAt: number }>> {
-    const rows = await this.db.selectFrom('user_sessions').select(['id', 'expires_at']).where('user_id', '=', userId).execute();
-    return rows.map((r) => ({ id: r.id, expiresAt: Number(r.expires_at) }));
-  }
-
-  /** Records sessions as revoked (kept until a day after their expiry, as any session row). */
-  async putRevoked(userId: number, sessions: ReadonlyArray<{ id: string; expiresAt: number }>, now: number): Promise<void> {
-    for (let i = 0; i < sessions.length; i += 200) {
-      const part = sessions.slice(i, i + 200);
-      if (part.length === 0) continue;
-      await this.db
-        .insertInto('user_sessions')
-        .values(part.map((s) => ({ id: s.id, user_id: userId, created_at: now, last_seen_at: now, expires_at: s.expiresAt, revoked_at: now, user_agent: null })))
-        .onConflict((oc) => oc.column('id').doUpdateSet({ revoked_at: now }))
+    return this.db.transaction().execute(async (trx) => {
+      await signedOut(trx, userId, now);
+      const rows = await trx
+        .updateTable('user_sessions')
+        .set({ revoked_at: now })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .returning('id')
         .execute();
-    }
+      return rows.map((r) => r.id);
+    });
   }
 
-  /** Whether the session was revoked (false for one never recorded). */
-  async isRevoked(id: string): Promise<boolean> {
-    const row = await this.db.selectFrom('user_sessions').select('revoked_at').where('id', '=', id).executeTakeFirst();
-    return row !== undefined && row.revoked_at !== null;
+  /** The user's session rows, for putting them back revoked (IdMap.recreate). */
+  async ofUser(userId: number): Promise<RevokedSession[]> {
+    const rows = await this.db.selectFrom('user_sessions').select(['id', 'expires_at', 'open_ended']).where('user_id', '=', userId).execute();
+    return rows.map((r) => ({ id: r.id, expiresAt: Number(r.expires_at), openEnded: Number(r.open_ended) === 1 }));
+  }
+
+  /**
+   * Records sessions as revoked (kept as any revoked row: until a day after their expiry, for
+   * good if open-ended), and dates the sign-out on the user's row.
+   */
+  async putRevoked(userId: number, sessions: readonly RevokedSession[], now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await signedOut(trx, userId, now);
+      for (let i = 0; i < sessions.length; i += 200) {
+        const part = sessions.slice(i, i + 200);
+        await trx
+          .insertInto('user_sessions')
+          .values(part.map((s) => ({ id: s.id, user_id: userId, created_at: now, last_seen_at: now, expires_at: s.expiresAt, revoked_at: now, user_agent: null, open_ended: s.openEnded ? 1 : 0 })))
+          .onConflict((oc) => oc.column('id').doUpdateSet({ revoked_at: now }))
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * Whether a host token is refused, in one query: its session was revoked, or it was issued
+   * (`issuedAt`, ms; null for a token that does not say) before the user's last sign-out.
+   */
+  async hostTokenRefused(sessionId: string, userId: number, issuedAt: number | null): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('users as u')
+      .leftJoin('user_sessions as s', (join) => join.on('s.id', '=', sessionId))
+      .select(['u.signed_out_at', 's.revoked_at'])
+      .where('u.id', '=', userId)
+      .executeTakeFirst();
+    if (row === undefined) return false;
+    if (row.revoked_at !== null) return true;
+    return issuedAt !== null && row.signed_out_at !== null && issuedAt < Number(row.signed_out_at);
   }
 
   /** Marks the session revoked; true if it was live. */

@@ -12,6 +12,7 @@ import { settingsVersion } from './migrations/009-settings-version.js';
 import { noStatusIndex } from './migrations/010-no-status-index.js';
 import { gameInvites } from './migrations/011-game-invites.js';
 import { nameAt } from './migrations/012-name-at.js';
+import { signOutCutoff } from './migrations/013-sign-out-cutoff.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -27,6 +28,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '010-no-status-index': noStatusIndex(),
     '011-game-invites': gameInvites(),
     '012-name-at': nameAt(),
+    '013-sign-out-cutoff': signOutCutoff(),
   };
 }
 

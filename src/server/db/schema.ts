@@ -49,6 +49,8 @@ export interface UsersTable {
   external_id: Generated<string | null>;
   /** When a host's user's name was last set from a dated source (a token's `iat`, the service API), ms; null if never. */
   name_at: Generated<number | null>;
+  /** When a host's user was last signed out everywhere or deleted (ms): their host tokens issued before it are refused. */
+  signed_out_at: Generated<number | null>;
   /** Games declared by game servers and not ended: JSON `[{matchId, activity, startedAt}]`. */
   server_games: string | null;
   /** The status schedule: JSON `{timeZone, rules}`, or null for none. */
@@ -64,6 +66,8 @@ export interface UserSessionsTable {
   expires_at: number;
   revoked_at: number | null;
   user_agent: string | null;
+  /** 1 for a host token with no expiry of its own: its row, once revoked, is never deleted. */
+  open_ended: Generated<number>;
 }
 
 export interface FriendRequestsTable {

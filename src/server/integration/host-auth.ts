@@ -2,9 +2,12 @@
  * Turns a host's identity port into Beacon's AuthContext. A host token gets a login session
  * row of its own (id derived from the token's hash, never the token), created once, so
  * presence can tell one tab's login from another and the socket closes when the token expires.
- * Rows are deleted a day after their expiry (`Housekeeping`). A token whose row the host had
- * revoked (`app.beacon.signOut`, `POST /service/users/:id/sign-out`) is refused from then on,
- * even while the host's identity port (or the JWT's signature) still accepts it.
+ * Rows are deleted a day after their expiry (`Housekeeping`). After the host signs a user out
+ * (`app.beacon.signOut`, `POST /service/users/:id/sign-out`) or deletes them, a token is
+ * refused, even while the host's identity port (or the JWT's signature) still accepts it, when
+ * its row was revoked (a token Beacon saw; the row of one with no expiry is never deleted once
+ * revoked), or when it was issued (`iat`) before the sign-out, seen or not. A token issued in
+ * the same second as the sign-out counts as issued after it (`iat` has whole seconds).
  */
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -19,7 +22,7 @@ const RECORDED_MAX = 10_000;
 
 export interface HostAuthOptions {
   db: Db;
-  sessions: Pick<SessionRepository, 'isRevoked'>;
+  sessions: Pick<SessionRepository, 'hostTokenRefused'>;
   identity: IdentityPort;
   ids: IdMap;
   now: () => number;
@@ -45,8 +48,8 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     if (!(expiresAt > now)) return null;
     const role: Role = user.admin === true ? 'admin' : 'user';
     const sessionId = sessionIdOf(token);
-    if (await o.sessions.isRevoked(sessionId)) return null;
     const userId = await o.ids.one(user.id);
+    if (await o.sessions.hostTokenRefused(sessionId, userId, user.issuedAt ?? null)) return null;
     const known = recorded.get(sessionId);
     if (known === undefined || known.name !== user.name || known.role !== role) {
       if (await o.ids.describe(userId, user.name, role, user.issuedAt ?? null)) o.renamed?.(userId);
@@ -56,7 +59,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     if (known === undefined || expiresAt - known.expiresAt > ttlMs / 2) {
       await o.db
         .insertInto('user_sessions')
-        .values({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, revoked_at: null, user_agent: null })
+        .values({ id: sessionId, user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, revoked_at: null, user_agent: null, open_ended: user.expiresAt === undefined ? 1 : 0 })
         .onConflict((oc) =>
           oc
             .column('id')

@@ -18,7 +18,9 @@ export interface HostUser {
   /**
    * When the credential was issued, ms since the epoch (a JWT's `iat`). With it, a token issued
    * before the user was last renamed (by a newer token, or the service API) does not name them
-   * back. Without it, the name is taken only for a user no dated source has named.
+   * back. Without it, the name is taken only for a user no dated source has named. After the
+   * host signs the user out (or deletes them), a token issued before that is refused, even one
+   * Beacon never saw; a token without it is refused only if Beacon saw it before the sign-out.
    */
   issuedAt?: number;
   /** Admins see everyone's true status (CONTRACT "Viewer tiers"). Default false. */
