@@ -29,7 +29,7 @@ import { hostAuthenticator } from './integration/host-auth.js';
 import { HostSocialGraph, hostNames } from './integration/host-graph.js';
 import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
-import { refuseOwnAccounts } from './integration/own-accounts-guard.js';
+import { refuseMixedAccounts } from './integration/own-accounts-guard.js';
 import { friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
@@ -150,8 +150,8 @@ export async function createServices(
   try {
     await migrateToLatest(database);
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
-    // Before anything is written: a host mode on standalone Beacon's database is refused.
-    if (mode !== 'standalone') await refuseOwnAccounts(database.db, mode);
+    // Before anything is written: a host mode on standalone Beacon's database is refused, and the reverse.
+    await refuseMixedAccounts(database.db, mode);
     const users = new UserRepository(database.db);
     const unmatched = await new AdminRoles(database.db).sync(config.admins, now());
     if (unmatched.length > 0) {

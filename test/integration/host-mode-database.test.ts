@@ -1,7 +1,8 @@
 /**
  * A host mode (sidecar, embedded) started on a database that holds Beacon's own accounts is
  * refused: standalone and sidecar share the default file, and host user 1 would otherwise be
- * answered by Beacon's own account 1. A database of shadow users alone starts as before.
+ * answered by Beacon's own account 1. A database of shadow users alone starts as before. The
+ * reverse too: standalone on a database of a host's users is refused.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,5 +81,20 @@ describe.each(testDialects())('a host mode on standalone Beacon’s database, on
     await second.close();
     open.splice(0);
     await embedded();
+  });
+
+  it('refuses standalone on a database of a host’s users, and writes nothing; the host mode starts again on it', async () => {
+    const first = await sidecar();
+    const res = await first.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE }, payload: { pairs: [{ a: 1, b: 2 }] } });
+    expect(res.json()).toEqual({ changed: 1 });
+    await first.close();
+    open.splice(0);
+    await expect(createTestApp({ databaseUrl: url })).rejects.toThrow(/holds 2 users of a host site.*standalone mode would mix.*database of its own \(BEACON_DATABASE_URL/);
+    const again = await sidecar();
+    const users = await again.app.services.database.db.selectFrom('users').select(['id', 'external_id']).orderBy('id').execute();
+    expect(users).toEqual([
+      { id: 1, external_id: '1' },
+      { id: 2, external_id: '2' },
+    ]);
   });
 });
