@@ -2,8 +2,10 @@
  * One store suite, run on every dialect: SQLite and the machine's PostgreSQL.
  * PostgreSQL being down fails this suite (it never skips).
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionRepository } from '../../src/server/auth/session-repository.js';
+import { CalendarRepository } from '../../src/server/calendar/calendar-repository.js';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
@@ -209,20 +211,99 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const loaded = await presence.load([a!.id, b!.id, 999_999]);
     expect(loaded).toHaveLength(2);
     const la = loaded.find((l) => l.profile.id === a!.id)!;
-    expect(la.persisted).toEqual({ manualStatus: 'busy', schedule: null, calendar: [], serverGames: GAMES, customMessage: LONG_MESSAGE, customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
+    expect(la.persisted).toEqual({ manualStatus: 'busy', schedule: null, scheduleVersion: 0, calendar: [], calendarVersion: 0, serverGames: GAMES, customMessage: LONG_MESSAGE, customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.persisted.serverGames).toEqual([]);
     expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user', hiddenLastSeen: T0 - 5 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.profile.settings.status_visibility).toBe('close_friends');
   });
 
-  it('saves a status schedule and loads it back; null removes it', async () => {
+  it('saves a status schedule and loads it back with its version; null removes it; no such user: null', async () => {
     const presence = new PresenceRepository(database.db);
     const u = await mk('sched_a');
     const schedule = { timeZone: 'Europe/Paris', rules: [{ days: [1, 2, 3, 4, 5] as Array<1 | 2 | 3 | 4 | 5>, from: '09:00', to: '17:00', status: 'busy' as const, message: 'Work' }] };
-    await presence.saveSchedule(u!.id, schedule);
-    expect((await presence.load([u!.id]))[0]!.persisted.schedule).toEqual(schedule);
-    await presence.saveSchedule(u!.id, null);
-    expect((await presence.load([u!.id]))[0]!.persisted.schedule).toBeNull();
+    expect((await presence.load([u!.id]))[0]!.persisted).toMatchObject({ schedule: null, scheduleVersion: 0 });
+    expect(await presence.saveSchedule(u!.id, schedule)).toBe(1);
+    expect((await presence.load([u!.id]))[0]!.persisted).toMatchObject({ schedule, scheduleVersion: 1 });
+    expect(await presence.saveSchedule(u!.id, null)).toBe(2);
+    expect((await presence.load([u!.id]))[0]!.persisted).toMatchObject({ schedule: null, scheduleVersion: 2 });
+    expect(await presence.saveSchedule(999_999, schedule)).toBeNull();
+  });
+
+  /**
+   * Runs the writes `start` starts while another transaction holds the user's row, then lets
+   * them go at once: on PostgreSQL they wait on the row lock (checked: every one is blocked
+   * before the row is let go), on SQLite on its one connection.
+   */
+  async function behindHeldRow<T>(userId: number, start: () => Array<Promise<T>>): Promise<T[]> {
+    let writes: Array<Promise<T>> = [];
+    await database.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set((eb) => ({ name_at: eb.ref('name_at') })).where('id', '=', userId).execute();
+      writes = start();
+      if (dialect !== 'postgres') return;
+      const blocked = async () => {
+        // pg_stat_activity is read once per transaction unless its snapshot is dropped.
+        await sql`select pg_stat_clear_snapshot()`.execute(trx);
+        const { rows } = await sql<{ n: number | string }>`
+          with recursive w(pid) as (
+            select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
+            union select a.pid from pg_stat_activity a join w on w.pid = any(pg_blocking_pids(a.pid)))
+          select count(*) as n from w`.execute(trx);
+        return Number(rows[0]!.n);
+      };
+      const end = Date.now() + 5_000;
+      while ((await blocked()) < writes.length) {
+        if (Date.now() > end) throw new Error('the writes never queued on the held row');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    });
+    return Promise.all(writes);
+  }
+
+  it('two schedule saves at once: each answers its own version, and the row holds the schedule of the higher one', async () => {
+    const presence = new PresenceRepository(database.db);
+    const u = await mk('sched_race');
+    const rule = (message: string) => ({ days: [1] as Array<1>, from: '09:00', to: '17:00', status: 'busy' as const, message });
+    const [a, b] = [{ timeZone: 'UTC', rules: [rule('A')] }, { timeZone: 'Europe/Paris', rules: [rule('B')] }];
+    const [va, vb] = await behindHeldRow(u!.id, () => [presence.saveSchedule(u!.id, a), presence.saveSchedule(u!.id, b)]);
+    expect([va, vb].sort()).toEqual([1, 2]);
+    const loaded = (await presence.load([u!.id]))[0]!.persisted;
+    expect(loaded).toEqual(expect.objectContaining({ schedule: va! > vb! ? a : b, scheduleVersion: 2 }));
+  });
+
+  it('calendar writes move the calendar version on (it outlives the feed’s row); a refresh of a feed replaced meanwhile writes nothing', async () => {
+    const presence = new PresenceRepository(database.db);
+    const feeds = new CalendarRepository(database.db);
+    const u = await mk('cal_versions');
+    const busy = [{ start: T0, end: T0 + 3_600_000, message: 'Standup' }];
+    const calendarOf = async () => {
+      const { calendar, calendarVersion } = (await presence.load([u!.id]))[0]!.persisted;
+      return { calendar, calendarVersion };
+    };
+    expect(await calendarOf()).toEqual({ calendar: [], calendarVersion: 0 });
+    expect(await feeds.save(u!.id, { url: 'https://cal.example/a.ics', shareTitles: true, busy, refreshedAt: T0 })).toBe(1);
+    expect(await calendarOf()).toEqual({ calendar: busy, calendarVersion: 1 });
+    expect(await feeds.refreshed(u!.id, 'https://cal.example/a.ics', [], T0 + 1)).toBe(2);
+    expect(await calendarOf()).toEqual({ calendar: [], calendarVersion: 2 });
+    // A refresh that read the old address: nothing written, the version stays.
+    expect(await feeds.refreshed(u!.id, 'https://cal.example/old.ics', busy, T0 + 2)).toBeNull();
+    expect(await calendarOf()).toEqual({ calendar: [], calendarVersion: 2 });
+    expect(await feeds.remove(u!.id)).toBe(3);
+    expect(await database.db.selectFrom('user_calendars').select('user_id').where('user_id', '=', u!.id).execute()).toEqual([]);
+    expect(await feeds.save(u!.id, { url: 'https://cal.example/b.ics', shareTitles: false, busy, refreshedAt: T0 + 3 })).toBe(4);
+    expect(await calendarOf()).toEqual({ calendar: busy, calendarVersion: 4 });
+    expect(await feeds.save(999_999, { url: 'https://cal.example/c.ics', shareTitles: false, busy, refreshedAt: T0 })).toBeNull();
+    expect(await feeds.remove(999_999)).toBeNull();
+  });
+
+  it('a calendar set and removed at once: the stored calendar is the one of the higher version', async () => {
+    const presence = new PresenceRepository(database.db);
+    const feeds = new CalendarRepository(database.db);
+    const u = await mk('cal_race');
+    const busy = [{ start: T0, end: T0 + 3_600_000, message: 'In a meeting' }];
+    const [set, removed] = await behindHeldRow(u!.id, () => [feeds.save(u!.id, { url: 'https://cal.example/a.ics', shareTitles: false, busy, refreshedAt: T0 }), feeds.remove(u!.id)]);
+    expect([set, removed].sort()).toEqual([1, 2]);
+    const { calendar, calendarVersion } = (await presence.load([u!.id]))[0]!.persisted;
+    expect({ calendar, calendarVersion }).toEqual({ calendar: set! > removed! ? busy : [], calendarVersion: 2 });
   });
 
   it('deletes the sessions that expired before a time, revoked or not, and nothing else', async () => {

@@ -4,10 +4,11 @@
  * good. A client that set "busy" on instance A and then "away" on instance B, while A's news was
  * still on its way, left A saying away and B and C busy.
  *
- * Now fields set outright (manual status, custom message, activity, schedule, calendar) are
+ * Now fields set outright (manual status, custom message, activity) are
  * last-writer-wins per field (src/server/status/field-versions.ts): every replica, and a replica
  * loaded later from the shared store, ends with the newest value of each field, whatever the
- * order of arrival, and an older input still sets a field nobody changed since.
+ * order of arrival, and an older input still sets a field nobody changed since. (A schedule and
+ * a calendar go by their database version instead: concurrent-replacements.test.ts.)
  *
  * Three instances on one fake clock share a database and a bus + presence store (in memory, and
  * Redis). A's messages to the others are held back (a slow network) and let go after B's input.

@@ -12,6 +12,7 @@ import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { CalendarBusy } from '../presence/schedule.js';
 import type { PresenceService } from '../status/presence-service.js';
+import { CalendarRepository } from './calendar-repository.js';
 import { IcsRunner } from './ics-runner.js';
 import { DEFAULT_FETCH_POLICY, FeedError, fetchFeed } from './safe-fetch.js';
 
@@ -35,10 +36,13 @@ export class CalendarService {
   readonly #reading = new Set<number>();
   /** Feeds sitting out refresh rounds (MAX_ROUNDS_OUT): rounds left, and failures in a row. */
   readonly #benched = new Map<number, { url: string; roundsLeft: number; strikes: number }>();
+  /** The feed's writes, each with the calendar's version the presence input carries. */
+  readonly #feeds: CalendarRepository;
 
   constructor(
     private readonly deps: { db: Db; presence: PresenceService; config: Readonly<Config>; now: () => number; log: FastifyBaseLogger },
   ) {
+    this.#feeds = new CalendarRepository(deps.db);
     this.#ics = new IcsRunner({
       onWorkerStop: (stop) =>
         stop.reason === 'crash'
@@ -69,20 +73,17 @@ export class CalendarService {
       })
       .finally(() => this.#reading.delete(userId));
     this.#benched.delete(userId);
-    const now = this.deps.now();
-    const values = { url, share_titles: shareTitles ? 1 : 0, busy: JSON.stringify(busy), refreshed_at: now, error: null };
-    await this.deps.db
-      .insertInto('user_calendars')
-      .values({ user_id: userId, ...values })
-      .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
-      .execute();
-    await this.deps.presence.setCalendar(userId, busy);
+    // Applied with the version the write answered: writes of this calendar made at once (a
+    // refresh, a DELETE, a PUT on another instance) end on every replica as the database holds them.
+    const version = await this.#feeds.save(userId, { url, shareTitles, busy, refreshedAt: this.deps.now() });
+    if (version === null) throw new AppError('NOT_FOUND', 'No such user');
+    await this.deps.presence.setCalendar(userId, busy, version);
     return this.get(userId);
   }
 
   async remove(userId: number): Promise<void> {
-    await this.deps.db.deleteFrom('user_calendars').where('user_id', '=', userId).execute();
-    await this.deps.presence.setCalendar(userId, []);
+    const version = await this.#feeds.remove(userId);
+    if (version !== null) await this.deps.presence.setCalendar(userId, [], version);
   }
 
   start(): void {
@@ -118,13 +119,8 @@ export class CalendarService {
             const busy = await this.#read(row.url, row.user_id, row.share_titles === 1, 'background');
             this.#benched.delete(row.user_id);
             // Written only if the feed is still the one read: a PUT meanwhile gave another, read already.
-            const res = await this.deps.db
-              .updateTable('user_calendars')
-              .set({ busy: JSON.stringify(busy), refreshed_at: this.deps.now(), error: null })
-              .where('user_id', '=', row.user_id)
-              .where('url', '=', row.url)
-              .executeTakeFirst();
-            if (Number(res.numUpdatedRows) > 0) await this.deps.presence.setCalendar(row.user_id, busy);
+            const version = await this.#feeds.refreshed(row.user_id, row.url, busy, this.deps.now());
+            if (version !== null) await this.deps.presence.setCalendar(row.user_id, busy, version);
           } catch (err) {
             failed++;
             if (err instanceof FeedError && err.heavy) this.#bench(row.user_id, row.url);

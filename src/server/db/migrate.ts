@@ -13,6 +13,7 @@ import { noStatusIndex } from './migrations/010-no-status-index.js';
 import { gameInvites } from './migrations/011-game-invites.js';
 import { nameAt } from './migrations/012-name-at.js';
 import { signOutCutoff } from './migrations/013-sign-out-cutoff.js';
+import { contentVersions } from './migrations/014-content-versions.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -29,6 +30,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '011-game-invites': gameInvites(),
     '012-name-at': nameAt(),
     '013-sign-out-cutoff': signOutCutoff(),
+    '014-content-versions': contentVersions(),
   };
 }
 

@@ -55,6 +55,10 @@ export interface UsersTable {
   server_games: string | null;
   /** The status schedule: JSON `{timeZone, rules}`, or null for none. */
   status_schedule: string | null;
+  /** Moves on by one at every save of the status schedule (replicas take only a newer one). */
+  schedule_version: Generated<number>;
+  /** Moves on by one at every write of the calendar feed's busy intervals (set, refresh, removal). */
+  calendar_version: Generated<number>;
 }
 
 export interface UserSessionsTable {

@@ -203,6 +203,8 @@ export class PresenceEngine {
       declaredDetails: u.declaredDetails,
       schedule: u.schedule,
       calendar: u.calendar,
+      scheduleVersion: u.scheduleVersion,
+      calendarVersion: u.calendarVersion,
       lastSeen: u.lastSeen,
       lastActivity: u.lastActivity,
       graceUntil: u.graceUntil,
@@ -226,6 +228,9 @@ export class PresenceEngine {
     for (const e of s.sessions) if (!keep(e.id)) sessionsOf(u).set(e.id, { kind: e.kind, lastTouch: e.lastTouch });
     for (const [id, e] of own) sessionsOf(u).set(id, e);
     releaseSessions(u);
+    // The schedule and calendar go by their database versions, not by the copy's: a newer one is
+    // taken even from a copy otherwise older, and an older one never, whoever saved the copy last.
+    this.#importVersioned(u, s, !sessionsOnly);
     if (sessionsOnly) {
       if (u.sessions.size > 0) u.graceUntil = null;
       return this.#commit(u, this.#catchUp(u));
@@ -237,8 +242,6 @@ export class PresenceEngine {
     u.customMessageExpiresAt = s.customMessageExpiresAt;
     u.declaredActivity = s.declaredActivity;
     u.declaredDetails = s.declaredDetails ?? null;
-    if (s.schedule !== undefined) this.#applySchedule(u, s.schedule);
-    if (s.calendar !== undefined) this.#applyCalendar(u, s.calendar);
     u.lastSeen = s.lastSeen;
     u.lastActivity = s.lastActivity;
     u.autoAway = s.autoAway;
@@ -355,18 +358,47 @@ export class PresenceEngine {
   /**
    * Sets (or with null removes) the user's status schedule. Its transitions are deadlines
    * like any other: the engine re-evaluates it exactly when the next rule starts or ends.
+   * `version`: the schedule's version in the database; a schedule not newer than the one held
+   * changes nothing (two saves applied in another order than the database made them end on
+   * the one it holds). Without a version (an older instance's input) it is applied as it comes.
    */
-  setSchedule(userId: number, schedule: Schedule | null): PresenceChange | null {
+  setSchedule(userId: number, schedule: Schedule | null, version?: number): PresenceChange | null {
     const u = this.#ensure(userId);
+    if (version !== undefined) {
+      if (version <= u.scheduleVersion) return null;
+      u.scheduleVersion = version;
+    }
     this.#applySchedule(u, schedule);
     return this.#commit(u);
   }
 
-  /** Replaces the busy intervals from the user's calendar feed (empty: none). */
-  setCalendar(userId: number, busy: CalendarBusy[]): PresenceChange | null {
+  /** Replaces the busy intervals from the user's calendar feed (empty: none); `version` as for setSchedule. */
+  setCalendar(userId: number, busy: CalendarBusy[], version?: number): PresenceChange | null {
     const u = this.#ensure(userId);
+    if (version !== undefined) {
+      if (version <= u.calendarVersion) return null;
+      u.calendarVersion = version;
+    }
     this.#applyCalendar(u, busy);
     return this.#commit(u);
+  }
+
+  /**
+   * A stored copy's schedule and calendar, each if its database version is newer than the one
+   * held here (`orEqual`: or the same, as a copy whose other fields are taken too).
+   */
+  #importVersioned(u: UserRecord, s: ReplicaState, orEqual: boolean): void {
+    const newer = (version: number, held: number) => version > held || (orEqual && version === held);
+    const scheduleVersion = s.scheduleVersion ?? 0;
+    if (s.schedule !== undefined && newer(scheduleVersion, u.scheduleVersion)) {
+      u.scheduleVersion = scheduleVersion;
+      this.#applySchedule(u, s.schedule);
+    }
+    const calendarVersion = s.calendarVersion ?? 0;
+    if (s.calendar !== undefined && newer(calendarVersion, u.calendarVersion)) {
+      u.calendarVersion = calendarVersion;
+      this.#applyCalendar(u, s.calendar);
+    }
   }
 
   #applyCalendar(u: UserRecord, busy: CalendarBusy[]): void {

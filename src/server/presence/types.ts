@@ -69,8 +69,12 @@ export interface PersistedPresence {
   manualStatus: Exclude<ManualStatus, 'online'> | null;
   /** The user's status schedule, or null (optional: absent means none). */
   schedule?: Schedule | null;
+  /** The schedule's version in the database (users.schedule_version; absent: 0). */
+  scheduleVersion?: number;
   /** Busy intervals from the user's calendar feed (optional: absent means none). */
   calendar?: CalendarBusy[];
+  /** The calendar's version in the database (users.calendar_version; absent: 0). */
+  calendarVersion?: number;
   /** Server-declared games in progress, oldest first: they survive a restart. */
   serverGames: ServerGame[];
   customMessage: string | null;
@@ -136,6 +140,13 @@ export interface ReplicaState {
   /** Optional: replicas saved by an older version have none. */
   schedule?: Schedule | null;
   calendar?: CalendarBusy[];
+  /**
+   * The database versions of `schedule` and `calendar` (users.schedule_version and
+   * calendar_version): an import takes each only if it is at least as new as the replica's.
+   * Optional: replicas saved by an older version have none (taken as 0).
+   */
+  scheduleVersion?: number;
+  calendarVersion?: number;
   lastSeen: number | null;
   lastActivity: number | null;
   graceUntil: number | null;

@@ -30,6 +30,13 @@ export interface UserRecord {
   /** Busy intervals from the calendar feed, and what they said when last evaluated. */
   calendar: CalendarBusy[];
   calendarState: ScheduleState;
+  /**
+   * The database versions of the schedule and the calendar held here (0: as loaded before any
+   * versioned write): a schedule or calendar of an older version, saved earlier but arriving
+   * later, is not applied (PresenceEngine.setSchedule).
+   */
+  scheduleVersion: number;
+  calendarVersion: number;
   customMessage: string | null;
   customMessageExpiresAt: number | null;
   lastSeen: number | null;
@@ -136,6 +143,8 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     scheduleState: evaluateSchedule(persisted?.schedule ?? null, now),
     calendar: persisted?.calendar?.length ? persisted.calendar : NO_BUSY,
     calendarState: evaluateCalendar(persisted?.calendar ?? [], now),
+    scheduleVersion: persisted?.scheduleVersion ?? 0,
+    calendarVersion: persisted?.calendarVersion ?? 0,
     customMessage: persisted?.customMessage ?? null,
     customMessageExpiresAt: persisted?.customMessage ? persisted.customMessageExpiresAt : null,
     lastSeen: persisted?.lastSeen ?? null,

@@ -24,9 +24,9 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
     case 'activity':
       return engine.setActivity(userId, input.activity, input.details ?? null).change;
     case 'calendar':
-      return engine.setCalendar(userId, input.busy);
+      return engine.setCalendar(userId, input.busy, input.version);
     case 'schedule':
-      return engine.setSchedule(userId, input.schedule);
+      return engine.setSchedule(userId, input.schedule, input.version);
     case 'game':
       if (input.started) return engine.startGame(userId, input.matchId, input.kind, input.details ?? null);
       if (input.updated) return engine.updateGame(userId, input.matchId, input.details ?? null);

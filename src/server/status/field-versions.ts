@@ -1,7 +1,7 @@
 /**
  * Inputs made on different instances reach each replica in different orders. Those that set a
- * field outright (a manual status, a custom message, a declared activity, a schedule, a
- * calendar) are last-writer-wins per field: each replica remembers the version of the input
+ * field outright (a manual status, a custom message, a declared activity) are last-writer-wins
+ * per field: each replica remembers the version of the input
  * that last set each field, and an input that arrives after a newer one set the same field
  * leaves that field alone. Every replica then ends with the newest value of every field,
  * whatever order the inputs came in, and an older input still sets the fields nobody changed
@@ -9,7 +9,11 @@
  *
  * Sessions, interactions and game events are not fields here: sessions belong to one instance
  * (which sends its own in order), an interaction only moves a clock forward, and a game server
- * reports one match in order. Settings carry their database version (PresenceService#apply).
+ * reports one match in order. Settings carry their database version (PresenceService#apply),
+ * and so do a schedule and a calendar, which are saved to the database before they are applied:
+ * the order the database wrote them in decides (PresenceEngine.setSchedule), not the order of
+ * these versions, which are taken after the save and could say the opposite. Only a schedule or
+ * calendar input without one (from an older instance) is a field here.
  */
 import { compareVersions, type Version } from '../ports/presence-store.js';
 import type { StoredReplica } from '../ports/presence-store.js';
@@ -31,9 +35,9 @@ export function fieldsOf(input: PresenceInput): Field[] {
     case 'activity':
       return ['activity'];
     case 'schedule':
-      return ['schedule'];
+      return input.version === undefined ? ['schedule'] : [];
     case 'calendar':
-      return ['calendar'];
+      return input.version === undefined ? ['calendar'] : [];
     default:
       return [];
   }
@@ -98,8 +102,16 @@ export function withFields(state: StoredReplica, own: ReplicaState, fields: read
     } else if (field === 'activity') {
       out.declaredActivity = own.declaredActivity;
       out.declaredDetails = own.declaredDetails ?? null;
-    } else if (field === 'schedule') out.schedule = own.schedule ?? null;
-    else out.calendar = own.calendar ?? [];
+    } else if (field === 'schedule') {
+      // (Set by an older instance's input.) Its database version still decides: a newer one in the copy stays.
+      if ((own.scheduleVersion ?? 0) >= (state.scheduleVersion ?? 0)) {
+        out.schedule = own.schedule ?? null;
+        out.scheduleVersion = own.scheduleVersion ?? 0;
+      }
+    } else if ((own.calendarVersion ?? 0) >= (state.calendarVersion ?? 0)) {
+      out.calendar = own.calendar ?? [];
+      out.calendarVersion = own.calendarVersion ?? 0;
+    }
   }
   return out;
 }

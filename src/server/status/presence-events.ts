@@ -33,10 +33,13 @@ export type PresenceInput =
    * where it is applied, never sent.
    */
   | { op: 'message'; custom: { message: string | null; expiresAt: number | null } }
-  /** New busy intervals from the user's calendar feed. */
-  | { op: 'calendar'; busy: CalendarBusy[] }
-  /** A new status schedule (null: none). */
-  | { op: 'schedule'; schedule: Schedule | null }
+  /**
+   * New busy intervals from the user's calendar feed. `version`: the calendar's version in the
+   * database (users.calendar_version), applied only if newer; absent from older instances.
+   */
+  | { op: 'calendar'; busy: CalendarBusy[]; version?: number }
+  /** A new status schedule (null: none). `version`: users.schedule_version, as for `calendar`. */
+  | { op: 'schedule'; schedule: Schedule | null; version?: number }
   /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
   /** `version`: the settings' version in the database (users.settings_version); absent from older instances. */
   /** `at`: when the origin applied them (set there): every instance dates an unhiding alike. */

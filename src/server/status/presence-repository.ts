@@ -116,13 +116,20 @@ export class PresenceRepository {
     private readonly names: ((ids: readonly number[]) => Promise<Map<number, string>>) | null = null,
   ) {}
 
-  /** Saves a user's status schedule (null removes it). Durable at once, like settings. */
-  async saveSchedule(userId: number, schedule: Schedule | null): Promise<void> {
-    await this.db
+  /**
+   * Saves a user's status schedule (null removes it). Durable at once, like settings. Answers
+   * the schedule's new version (users.schedule_version, moved on by this write: two saves at
+   * once get versions in the order the database applied them), or null when there is no such
+   * user. The version travels with the input: a replica applies only a newer one.
+   */
+  async saveSchedule(userId: number, schedule: Schedule | null): Promise<number | null> {
+    const row = await this.db
       .updateTable('users')
-      .set({ status_schedule: schedule === null ? null : JSON.stringify(schedule) })
+      .set((eb) => ({ status_schedule: schedule === null ? null : JSON.stringify(schedule), schedule_version: eb('schedule_version', '+', 1) }))
       .where('id', '=', userId)
-      .execute();
+      .returning('schedule_version')
+      .executeTakeFirst();
+    return row ? Number(row.schedule_version) : null;
   }
 
   /**
@@ -147,13 +154,12 @@ export class PresenceRepository {
   async load(ids: readonly number[]): Promise<Array<{ profile: Profile; persisted: PersistedPresence }>> {
     const out: Array<{ profile: Profile; persisted: PersistedPresence }> = [];
     for (const part of chunks([...new Set(ids)])) {
-      const calendars = new Map(
-        (await this.db.selectFrom('user_calendars').select(['user_id', 'busy']).where('user_id', 'in', part).execute()).map((c) => [c.user_id, parseBusy(c.busy)]),
-      );
+      // One statement, so the schedule and the calendar are read with the versions they were written with.
       const rows = await this.db
         .selectFrom('users')
+        .leftJoin('user_calendars', 'user_calendars.user_id', 'users.id')
         .select([
-          'id',
+          'users.id',
           'username',
           'display_name',
           'role',
@@ -172,8 +178,11 @@ export class PresenceRepository {
           'settings_version',
           'server_games',
           'status_schedule',
+          'schedule_version',
+          'calendar_version',
+          'user_calendars.busy as calendar_busy',
         ])
-        .where('id', 'in', part)
+        .where('users.id', 'in', part)
         .execute();
       for (const r of rows) {
         out.push({
@@ -197,7 +206,9 @@ export class PresenceRepository {
             manualStatus: canonical(r.manual_status),
             serverGames: parseGames(r.server_games),
             schedule: parseSchedule(r.status_schedule),
-            calendar: calendars.get(r.id) ?? [],
+            scheduleVersion: Number(r.schedule_version),
+            calendar: parseBusy(r.calendar_busy),
+            calendarVersion: Number(r.calendar_version),
             customMessage: r.custom_message,
             customMessageExpiresAt: r.custom_message_expires_at,
             lastSeen: r.last_seen,

@@ -522,8 +522,9 @@ export class PresenceService {
     return this.#commands.setSchedule(userId, body);
   }
 
-  setCalendar(userId: number, busy: CalendarBusy[]): Promise<void> {
-    return this.#commands.setCalendar(userId, busy);
+  /** `version`: what the write that stored `busy` answered (calendar-repository.ts). */
+  setCalendar(userId: number, busy: CalendarBusy[], version: number): Promise<void> {
+    return this.#commands.setCalendar(userId, busy, version);
   }
 
   getSettings(userId: number): Promise<Settings> {

@@ -61,7 +61,13 @@ export class StatusCommands {
     return scheduleBody(this.port.engine.snapshotForPersistence(userId).schedule ?? null);
   }
 
-  /** Replaces the user's status schedule (no rules removes it); saved at once, applied on every instance. */
+  /**
+   * Replaces the user's status schedule (no rules removes it); saved at once, applied on every
+   * instance. The save answers the schedule's version in the database and the input carries it:
+   * two replacements at once may be applied in another order than they were saved in (the
+   * await between the two, the bus between instances), and every replica ends on the one the
+   * database holds.
+   */
   async setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
     if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
     for (const [i, r] of body.rules.entries()) {
@@ -76,15 +82,19 @@ export class StatusCommands {
             timeZone: body.time_zone,
             rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
           };
-    await this.port.repo.saveSchedule(userId, schedule);
-    this.port.input(userId, { op: 'schedule', schedule });
+    const version = await this.port.repo.saveSchedule(userId, schedule);
+    if (version === null) throw new AppError('NOT_FOUND', 'No such user');
+    this.port.input(userId, { op: 'schedule', schedule, version });
     return scheduleBody(schedule, body.time_zone);
   }
 
-  /** New busy intervals from the user's calendar feed, applied on every instance. */
-  async setCalendar(userId: number, busy: CalendarBusy[]): Promise<void> {
+  /**
+   * New busy intervals from the user's calendar feed, applied on every instance. `version`: the
+   * calendar's version the write that stored them answered (CalendarRepository), as for a schedule.
+   */
+  async setCalendar(userId: number, busy: CalendarBusy[], version: number): Promise<void> {
     await this.port.ensureLoaded([userId]);
-    this.port.input(userId, { op: 'calendar', busy });
+    this.port.input(userId, { op: 'calendar', busy, version });
   }
 
   async getSettings(userId: number): Promise<Settings> {

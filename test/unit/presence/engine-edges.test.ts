@@ -24,6 +24,8 @@ describe('PresenceEngine: unknown users', () => {
       declaredDetails: null,
       schedule: null,
       calendar: [],
+      scheduleVersion: 0,
+      calendarVersion: 0,
       lastSeen: null,
       lastActivity: null,
       graceUntil: null,

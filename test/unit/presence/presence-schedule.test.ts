@@ -90,6 +90,55 @@ describe('PresenceEngine schedules', () => {
     expect(engine.setSchedule(ALICE, null)?.after.status).toBe('online');
   });
 
+  it('with database versions, a schedule older than the one held changes nothing, whatever order they come in', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's', 'socket');
+    const early: Schedule = { timeZone: 'Europe/Paris', rules: [{ days: [1], from: '07:00', to: '12:00', status: 'away', message: 'Gym' }] };
+    // Saved second (version 2), applied first: it holds.
+    expect(engine.setSchedule(ALICE, early, 2)?.after).toMatchObject({ status: 'away', customMessage: 'Gym' });
+    // Saved first (version 1), applied late: nothing changes.
+    expect(engine.setSchedule(ALICE, null, 1)).toBeNull();
+    expect(engine.setSchedule(ALICE, work, 2)).toBeNull();
+    expect(engine.snapshotForPersistence(ALICE).schedule).toEqual(early);
+    expect(engine.exportUser(ALICE)).toMatchObject({ schedule: early, scheduleVersion: 2 });
+    // Newer: applied.
+    expect(engine.setSchedule(ALICE, null, 3)?.after.status).toBe('online');
+    // An older instance's input has no version: applied as it comes, the version held stays.
+    expect(engine.setSchedule(ALICE, early)?.after.status).toBe('away');
+    expect(engine.exportUser(ALICE).scheduleVersion).toBe(3);
+  });
+
+  it('calendars go by their database version too', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 's', 'socket');
+    const meeting = [{ start: MONDAY_8 - HOUR, end: MONDAY_8 + HOUR, message: 'In a meeting until 09:00' }];
+    expect(engine.setCalendar(ALICE, [], 2)).toBeNull();
+    expect(engine.setCalendar(ALICE, meeting, 1)).toBeNull();
+    expect(engine.get(ALICE).status).toBe('online');
+    expect(engine.setCalendar(ALICE, meeting, 3)?.after.status).toBe('busy');
+    expect(engine.exportUser(ALICE)).toMatchObject({ calendar: meeting, calendarVersion: 3 });
+  });
+
+  it('a stored copy brings its schedule and calendar only when their versions are newer (equal: with a whole import), whoever saved it last', () => {
+    const { engine } = setup();
+    engine.openSession(ALICE, 'A/1', 'socket');
+    engine.setSchedule(ALICE, work, 5);
+    const stale = { ...engine.exportUser(ALICE), schedule: null, scheduleVersion: 4, calendar: [{ start: 0, end: MONDAY_8 + HOUR, message: 'x' }], calendarVersion: 0 };
+    engine.setCalendar(ALICE, [], 1);
+    engine.importUser(ALICE, stale, (id) => id.startsWith('A/'));
+    expect(engine.exportUser(ALICE)).toMatchObject({ schedule: work, scheduleVersion: 5, calendar: [], calendarVersion: 1 });
+    // A copy saved before versions existed counts as version 0.
+    const { scheduleVersion: _s, calendarVersion: _c, ...unversioned } = stale;
+    engine.importUser(ALICE, unversioned, (id) => id.startsWith('A/'));
+    expect(engine.exportUser(ALICE)).toMatchObject({ schedule: work, scheduleVersion: 5 });
+    // A copy older by the bus's versions (sessions only) still brings a newer schedule.
+    engine.importUser(ALICE, { ...stale, schedule: null, scheduleVersion: 6 }, (id) => id.startsWith('A/'), true);
+    expect(engine.exportUser(ALICE)).toMatchObject({ schedule: null, scheduleVersion: 6, calendar: [], calendarVersion: 1 });
+    // The same version again: taken by a whole import (the same schedule), not by a sessions-only one.
+    engine.importUser(ALICE, { ...stale, schedule: work, scheduleVersion: 6 }, (id) => id.startsWith('A/'), true);
+    expect(engine.exportUser(ALICE).schedule).toBeNull();
+  });
+
   it("is remembered with the rest of the user's presence", () => {
     const { engine } = setup();
     engine.setSchedule(ALICE, work);

@@ -1,6 +1,8 @@
 /** Last-writer-wins per field for inputs that reach a replica late (src/server/status/field-versions.ts). */
 import { describe, expect, it } from 'vitest';
-import { allFieldsAt, applicable, fieldsOf, recordFields, type FieldVersions } from '../../../src/server/status/field-versions.js';
+import { allFieldsAt, applicable, fieldsOf, recordFields, withFields, type FieldVersions } from '../../../src/server/status/field-versions.js';
+import { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
+import { timings } from '../presence/engine-fixture.js';
 import type { PresenceInput } from '../../../src/server/status/presence-events.js';
 
 const v = (at: number, by = 'i1') => ({ at, by });
@@ -42,6 +44,32 @@ describe('field versions', () => {
     expect(applicable({ op: 'schedule', schedule: null }, v(3), known)).toBeNull();
     expect(applicable({ op: 'calendar', busy: [] }, v(3), known)).toBeNull();
     expect(known).toEqual(allFieldsAt(v(9)));
+  });
+
+  it('a schedule or calendar with its database version is no field here: it passes whatever the fields say, and records nothing', () => {
+    // The database's order decides those (PresenceEngine.setSchedule): a bus version is taken after the save and may say the opposite.
+    expect(fieldsOf({ op: 'schedule', schedule: null, version: 3 })).toEqual([]);
+    expect(fieldsOf({ op: 'calendar', busy: [], version: 3 })).toEqual([]);
+    const known = allFieldsAt(v(9));
+    const schedule: PresenceInput = { op: 'schedule', schedule: null, version: 2 };
+    expect(applicable(schedule, v(3), known)).toBe(schedule);
+    const calendar: PresenceInput = { op: 'calendar', busy: [], version: 2 };
+    expect(applicable(calendar, v(3), known)).toBe(calendar);
+    expect(known).toEqual(allFieldsAt(v(9)));
+    const fresh: FieldVersions = {};
+    recordFields(schedule, v(4), () => fresh);
+    expect(fresh).toEqual({});
+  });
+
+  it('keeping a replica’s own schedule or calendar over a stored copy never takes an older database version', () => {
+    const engine = new PresenceEngine({ now: () => 0 }, timings);
+    const mine = { timeZone: 'UTC', rules: [] };
+    engine.setSchedule(1, mine, 2);
+    engine.setCalendar(1, [], 5);
+    const own = engine.exportUser(1);
+    const theirs = { timeZone: 'Europe/Paris', rules: [] };
+    const stored = { ...own, schedule: theirs, scheduleVersion: 3, calendar: [{ start: 0, end: 1, message: 'x' }], calendarVersion: 4, version: v(1) };
+    expect(withFields(stored, own, ['schedule', 'calendar'])).toMatchObject({ schedule: theirs, scheduleVersion: 3, calendar: [], calendarVersion: 5 });
   });
 
   it('ties go by instance id, as versions do everywhere; an equal version is not newer', () => {
