@@ -86,7 +86,7 @@ describe('account page', () => {
     await expect.poll(() => friendCard(gus, 'fay_acct').locator('[data-part=name]').textContent(), { timeout: 10_000 }).toBe('Fay');
     // Gus's menu for Fay exists before the rename (menus are made once per card).
     const menu = await openFriendMenu(gus, 'fay_acct');
-    await menu.getByRole('button', { name: 'Remove Fay', exact: true }).waitFor();
+    await menu.getByRole('button', { name: 'Remove Fay (@fay_acct)', exact: true }).waitFor();
     await gus.keyboard.press('Escape');
     // A second tab of Fay's, already open.
     const fayTab = await fayContext.newPage();
@@ -106,8 +106,8 @@ describe('account page', () => {
     await expect.poll(() => friendCard(gus, 'fay_acct').locator('[data-part=name]').textContent(), { timeout: 5_000 }).toBe('Fay the Great');
     // The card's menu names her anew too.
     await openFriendMenu(gus, 'fay_acct');
-    expect(await friendCard(gus, 'fay_acct').locator('[data-part=friend-menu]').getAttribute('aria-label')).toBe('Actions for Fay the Great');
-    await friendCard(gus, 'fay_acct').getByRole('button', { name: 'Remove Fay the Great', exact: true }).waitFor({ timeout: 5_000 });
+    expect(await friendCard(gus, 'fay_acct').locator('[data-part=friend-menu]').getAttribute('aria-label')).toBe('Actions for Fay the Great (@fay_acct)');
+    await friendCard(gus, 'fay_acct').getByRole('button', { name: 'Remove Fay the Great (@fay_acct)', exact: true }).waitFor({ timeout: 5_000 });
     // Her other tab offers the new name, not the one it signed in with (saving it would undo the rename).
     await fayTab.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
     await expect.poll(() => fayTab.getByLabel('Display name').inputValue(), { timeout: 5_000 }).toBe('Fay the Great');

@@ -57,13 +57,13 @@ describe('a category changed in one tab', () => {
 
     // The second tab's menu is open, showing what it read when it opened.
     const card = await openFriendMenu(second, 'xia');
-    const shown = card.getByLabel('Xia Lund is your…');
+    const shown = card.getByLabel('Xia Lund (@xia) is your…');
     await expect.poll(() => shownCategory(shown), { timeout: 5000 }).toBe('Friend');
     await second.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
     const changing = await openFriendMenu(first, 'xia');
-    await changing.getByLabel('Xia Lund is your…').selectOption({ label: 'Close friend' });
-    await first.getByText('Xia Lund is now in close friends.').waitFor();
+    await changing.getByLabel('Xia Lund (@xia) is your…').selectOption({ label: 'Close friend' });
+    await first.getByText('Xia Lund (@xia) is now in close friends.').waitFor();
 
     await expect.poll(() => shownCategory(shown), { timeout: 5000 }).toBe('Close friend');
     expect(await second.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);

@@ -52,8 +52,8 @@ describe('friend menu: invite to Pong', () => {
       await friendCard(page, 'vic').waitFor();
       const card = await openFriendMenu(page, 'vic');
       await expectAccessible(page, 'friend menu open');
-      await card.getByRole('button', { name: 'Invite Vic Hale to Pong' }).click();
-      await page.getByText('Invitation sent to Vic Hale.').waitFor();
+      await card.getByRole('button', { name: 'Invite Vic Hale (@vic) to Pong' }).click();
+      await page.getByText('Invitation sent to Vic Hale (@vic).').waitFor();
       const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox (@uma) invites you to a Pong match' });
       await dialog.waitFor();
       await expectAccessible(vicPage, 'game invitation');
@@ -113,9 +113,9 @@ describe('a refused invitation keeps the keyboard where it was', () => {
     await friendCard(page, 'vic').waitFor();
     const card = await openFriendMenu(page, 'vic');
     await page.route('**/api/v1/users/me/friends/*/invite', (r) => r.fulfill(refuse('RATE_LIMITED', 'Too many invitations')), { times: 1 });
-    await pressRefused(page, card.getByRole('button', { name: 'Invite Vic Hale to Pong' }), card.getByText('Too many attempts. Wait a moment and try again.'));
+    await pressRefused(page, card.getByRole('button', { name: 'Invite Vic Hale (@vic) to Pong' }), card.getByText('Too many attempts. Wait a moment and try again.'));
     await page.keyboard.press('Escape');
-    await expect.poll(() => card.getByRole('button', { name: 'Invite Vic Hale to Pong' }).isHidden()).toBe(true);
+    await expect.poll(() => card.getByRole('button', { name: 'Invite Vic Hale (@vic) to Pong' }).isHidden()).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-expanded'))).toBe('false');
 
     const { ctx: vicCtx, page: vicPage } = await signedIn(vic.token, { width: 1280, height: 800 });
@@ -142,7 +142,7 @@ describe('friend menu: block', () => {
     await page.reload();
     await friendCard(page, 'vic').waitFor();
     const card = await openFriendMenu(page, 'vic');
-    const block = card.getByRole('button', { name: 'Block Vic Hale' });
+    const block = card.getByRole('button', { name: 'Block Vic Hale (@vic)' });
     await block.click();
     await card.getByRole('button', { name: 'Confirm: block Vic Hale' }).waitFor();
     await expectAccessible(page, 'friend menu, block armed');

@@ -2,7 +2,9 @@
  * Display names are not unique: a friend who renames themselves "Bo" must not pass for the
  * real Bo where Beacon asks the user to trust or act. In Chromium, the "is online" toast,
  * the screen-reader announcement of a status change and the game invitation (before Play)
- * name each with their @username, so the two Bos are told apart.
+ * name each with their @username, so the two Bos are told apart. So do the friend menu, the
+ * Pending tab (rows' buttons, notices) and the followed list of the Notifications section,
+ * each name in its own `.beacon-ugc` box as user text is everywhere.
  */
 import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, connectedFriend, openSocket, registerUser, type ApiUser } from './helpers/api-users.js';
-import { friendCard } from './helpers/ui.js';
+import { friendCard, friendsTab, openFriendMenu } from './helpers/ui.js';
+import { uncontained } from './helpers/user-text.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
 
@@ -77,5 +80,54 @@ describe('a friend renamed "Bo" is told apart from the real Bo', () => {
     expect(await dialog.getByText('@mallory').isVisible()).toBe(true);
     expect(await dialog.getByRole('button', { name: 'Play' }).isVisible()).toBe(true);
     await dialog.getByRole('button', { name: 'Not now' }).click();
+  });
+
+  it('in the friend menu, its notices, the Pending tab and the followed list', async () => {
+    const notice = page.locator('[data-part=notice]');
+    // The friend menu: every name in it, and what it says when used.
+    const card = await openFriendMenu(page, 'mallory');
+    const menu = card.locator('[data-part=friend-menu] + div');
+    expect(await card.locator('[data-part=friend-menu]').getAttribute('aria-label')).toBe('Actions for Bo (@mallory)');
+    await card.getByLabel('Bo (@mallory) is your…').waitFor(FIVE_S);
+    for (const name of ['Invite Bo (@mallory) to Pong', 'Remove Bo (@mallory)', 'Block Bo (@mallory)']) {
+      expect(await card.getByRole('button', { name, exact: true }).isVisible(), name).toBe(true);
+    }
+    const watch = card.getByRole('button', { name: 'Notify me when online' });
+    await expect.poll(() => watch.getAttribute('aria-pressed'), FIVE_S).toBe('true');
+    await watch.click();
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('You will no longer be notified when Bo (@mallory) comes online.');
+    await watch.click();
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('You will be notified when Bo (@mallory) comes online.');
+    expect(await uncontained(menu, 'Bo')).toEqual([]);
+    expect(await uncontained(notice, 'Bo')).toEqual([]);
+    await page.keyboard.press('Escape');
+
+    // The Pending tab: a request from a third "Bo", and one sent to a fourth found by search.
+    const asker = await registerUser(server.baseUrl, 'bo_asks', 'Bo');
+    await api(server.baseUrl, asker.token, 'POST', '/users/me/friends/requests', { user_id: uma.id });
+    await registerUser(server.baseUrl, 'bo_found', 'Bo');
+    await friendsTab(page, 'Pending');
+    const pending = page.locator('[data-part=pending]');
+    await pending.getByRole('button', { name: 'Accept Bo (@bo_asks)', exact: true }).waitFor(FIVE_S);
+    expect(await pending.getByRole('button', { name: 'Decline Bo (@bo_asks)', exact: true }).isVisible()).toBe(true);
+    await page.getByLabel('Search by username').fill('bo_found');
+    await pending.getByRole('button', { name: 'Add friend Bo (@bo_found)', exact: true }).click();
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('Friend request sent to Bo (@bo_found).');
+    expect(await uncontained(notice, 'Bo')).toEqual([]);
+    await pending.getByRole('button', { name: 'Cancel request to Bo (@bo_found)', exact: true }).waitFor(FIVE_S);
+    await pending.getByRole('button', { name: 'Accept Bo (@bo_asks)', exact: true }).click();
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('You and Bo (@bo_asks) are now friends.');
+    expect(await uncontained(notice, 'Bo')).toEqual([]);
+    expect(await uncontained(pending, 'Bo')).toEqual([]);
+
+    // The friends followed, on the Schedule page.
+    await page.goto(`${server.baseUrl}/#/schedule`);
+    const section = page.getByRole('region', { name: 'Notifications' });
+    const stop = section.getByRole('button', { name: 'Stop notifying about Bo (@mallory)', exact: true });
+    await stop.waitFor(FIVE_S);
+    expect(await uncontained(section.locator('[data-part=watches]'), 'Bo')).toEqual([]);
+    await stop.click();
+    await section.getByText('You will no longer be notified when Bo (@mallory) comes online.').waitFor(FIVE_S);
+    expect(await uncontained(section, 'Bo')).toEqual([]);
   });
 });

@@ -53,11 +53,11 @@ describe('notifications', () => {
     await friendCard(page, 'otto').waitFor();
     const card = await openFriendMenu(page, 'otto');
     // Otto shares his usual hours with friends: the menu says what they are.
-    await expect.poll(() => card.locator('[data-part=pattern]').textContent()).toBe('Otto Lane: not enough history yet (UTC)');
+    await expect.poll(() => card.locator('[data-part=pattern]').textContent()).toBe('Otto Lane (@otto): not enough history yet (UTC)');
     const toggle = card.getByRole('button', { name: 'Notify me when online' });
     expect(await toggle.getAttribute('aria-pressed')).toBe('false');
     await toggle.click();
-    await page.getByText('You will be notified when Otto Lane comes online.').waitFor();
+    await page.getByText('You will be notified when Otto Lane (@otto) comes online.').waitFor();
     expect(await toggle.getAttribute('aria-pressed')).toBe('true');
     await expectAccessible(page, 'friend menu with notify toggle on');
     await page.keyboard.press('Escape');
@@ -95,7 +95,7 @@ describe('notifications', () => {
     await expectAccessible(page, 'schedule page notifications section');
     await section.getByLabel('At most one per friend every').selectOption('60');
     await section.getByText('Saved: at most one notification per friend every 1 hour.').waitFor();
-    await section.getByRole('button', { name: 'Stop notifying about Otto Lane' }).click();
+    await section.getByRole('button', { name: 'Stop notifying about Otto Lane (@otto)' }).click();
     await section.getByText('You follow no one yet.', { exact: false }).waitFor();
     expect(await api<unknown[]>(server.baseUrl, nia.token, 'GET', '/users/me/notifications/watches')).toEqual([]);
   });

@@ -46,6 +46,6 @@ describe('Pending tab: a requester whose name cannot be read', () => {
     await page.unroute(rexStatus);
     const ivy = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'ivy', password: PASSWORD });
     await api(server.baseUrl, ivy.token, 'POST', '/users/me/friends/requests', { user_id: tess.user.id });
-    await incoming.getByRole('button', { name: 'Accept Rex Vale' }).waitFor({ timeout: 5_000 });
+    await incoming.getByRole('button', { name: 'Accept Rex Vale (@rex)' }).waitFor({ timeout: 5_000 });
   });
 });

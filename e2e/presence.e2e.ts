@@ -84,7 +84,7 @@ describe('Beacon in two browsers', () => {
     await pageB.getByRole('button', { name: 'Decline Eve Spammer' }).click();
     await expect.poll(() => pageB.locator('li[data-username=eve_spam]').count()).toBe(0);
     // Focus moves to the next request's first button, not to the page body.
-    await expect.poll(() => pageB.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Accept ${A.name}`);
+    await expect.poll(() => pageB.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Accept ${A.name} (@${A.username})`);
     await pageB.keyboard.press('Enter');
     await expect.poll(() => pageB.locator(`li[data-username=${A.username}]`).count()).toBe(0);
     await expect.poll(() => pageB.evaluate(() => document.activeElement?.id)).toBe('incoming-title');
@@ -161,9 +161,9 @@ describe('Beacon in two browsers', () => {
     // Marking B as a close friend (in B's card menu) lets B see A again.
     await friendsTab(pageA, 'All');
     const card = await openFriendMenu(pageA, B.username);
-    await card.getByLabel(`${B.name} is your…`).selectOption('close_friend');
+    await card.getByLabel(`${B.name} (@${B.username}) is your…`).selectOption('close_friend');
     await expect.poll(statusOf(pageB, A.username), FIVE_S).not.toBe('offline');
-    await card.getByLabel(`${B.name} is your…`).selectOption('friend');
+    await card.getByLabel(`${B.name} (@${B.username}) is your…`).selectOption('friend');
     await expect.poll(statusOf(pageB, A.username), FIVE_S).toBe('offline');
     await pageA.keyboard.press('Escape');
 

@@ -144,7 +144,7 @@ describe('the friend menu before and without the server’s answer', () => {
       await route.fallback();
     });
     const card = await openFriendMenu(page, 'kit');
-    const select = card.getByLabel('Kit Bay is your…');
+    const select = card.getByLabel('Kit Bay (@kit) is your…');
     expect(await select.inputValue()).toBe('');
     expect(await select.isDisabled()).toBe(true);
     release();
@@ -155,14 +155,14 @@ describe('the friend menu before and without the server’s answer', () => {
     await page.reload();
     await intercept('/users/me/friends', 'GET', fail);
     await openFriendMenu(page, 'kit');
-    await card.getByText('Could not read Kit Bay’s category.', { exact: false }).waitFor(FIVE_S);
+    await card.getByText('Could not read the category of Kit Bay (@kit).', { exact: false }).waitFor(FIVE_S);
     expect(await select.inputValue()).toBe('');
   });
 
   it('puts the category back when a change is refused', async () => {
     const lou = await newFriend('lou', 'Lou Hart');
     const card = await openFriendMenu(page, 'lou');
-    const select = card.getByLabel('Lou Hart is your…');
+    const select = card.getByLabel('Lou Hart (@lou) is your…');
     await expect.poll(() => select.inputValue(), FIVE_S).toBe('friend');
     await intercept(`/users/me/friends/${lou.id}`, 'PATCH', fail);
     await select.selectOption('close_friend');
@@ -175,7 +175,7 @@ describe('the friend menu before and without the server’s answer', () => {
     await api(server.baseUrl, uma.token, 'PUT', `/users/me/notifications/watches/${max.id}`);
     await intercept('/users/me/notifications/watches', 'GET', fail);
     const card = await openFriendMenu(page, 'max');
-    await card.getByText('Could not read whether you follow Max Lowe.', { exact: false }).waitFor(FIVE_S);
+    await card.getByText('Could not read whether you follow Max Lowe (@max).', { exact: false }).waitFor(FIVE_S);
     const watch = card.getByRole('button', { name: 'Notify me when online' });
     expect(await watch.isDisabled()).toBe(true);
   });

@@ -6,20 +6,22 @@
  * the menu opens: until then, or if that fails, they claim nothing (no category, toggle disabled).
  * A category changed on any of the user's devices arrives over the socket (`setCategory`) and
  * shows at once in a menu that has read one, open or not.
+ * Every text naming the friend gives their @username with the display name (display names
+ * are not unique: a friend renamed "Bo" must not pass for Bo), contained (`userText`).
  */
 import type { ApiClient } from '../../client/api.js';
 import type { FriendCategory, View } from '../lib/label-types.js';
-import { CATEGORY_LABEL } from '../lib/labels.js';
+import { CATEGORY_LABEL, nameWithUsername } from '../lib/labels.js';
 import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { h } from '../lib/dom.js';
+import { h, userText } from '../lib/dom.js';
 import { sentInvites } from '../elements/game-invite-dialog.js';
 
 export interface FriendMenuContext {
   api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser' | 'inviteToGame' | 'watches' | 'watch' | 'unwatch' | 'userPattern'>;
-  /** Says what happened (a polite live region on the page). */
-  notify(text: string): void;
+  /** Says what happened (a polite live region on the page); the friend's name comes contained. */
+  notify(...parts: Array<Node | string>): void;
   /** Where focus goes after the friend is removed (their card is gone). */
   afterRemove(): void;
 }
@@ -37,8 +39,10 @@ let nextId = 0;
 export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   const id = `friend-menu-${++nextId}`;
   // The menu lives as long as the friend's card, across renames: every text that names the
-  // friend reads this, and `update` relabels them (see label()).
-  let name = view.display_name;
+  // friend reads this ("Bo (@bo)"), and `update` relabels them (see label()).
+  let name = nameWithUsername(view);
+  /** The friend's name inside a sentence, in its own box. */
+  const named = (): HTMLSpanElement => userText(name);
   const toggle = h('button', {
     type: 'button', class: 'beacon-btn px-2', 'aria-expanded': 'false', 'aria-controls': id,
     'data-part': 'friend-menu',
@@ -78,10 +82,11 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   /** Every text that names the friend, from the current name and the armed steps. */
   const label = (): void => {
     toggle.setAttribute('aria-label', `Actions for ${name}`);
-    categoryLabel.textContent = `${name} is your…`;
-    invite.textContent = `Invite ${name} to Pong`;
-    remove.textContent = armed ? `Confirm: remove ${name}` : `Remove ${name}`;
-    block.textContent = blockArmed ? `Confirm: block ${name}` : `Block ${name}`;
+    categoryLabel.replaceChildren(named(), ' is your…');
+    // One span per button: the button is a flex box, which would space out loose text and the name.
+    invite.replaceChildren(h('span', { class: 'min-w-0' }, 'Invite ', named(), ' to Pong'));
+    remove.replaceChildren(h('span', { class: 'min-w-0' }, armed ? 'Confirm: remove ' : 'Remove ', named()));
+    block.replaceChildren(h('span', { class: 'min-w-0' }, blockArmed ? 'Confirm: block ' : 'Block ', named()));
   };
   label();
 
@@ -113,7 +118,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       },
       (e: unknown) => {
         if (known === null) showCategory(null, 'Unknown');
-        error.textContent = `Could not read ${name}’s category. ${errorMessage(e)}`;
+        error.replaceChildren('Could not read the category of ', named(), `. ${errorMessage(e)}`);
       },
     ).finally(() => {
       category.disabled = false;
@@ -126,12 +131,12 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
         watch.setAttribute('aria-pressed', String(list.some((w) => w.user_id === view.user_id)));
         watch.disabled = false;
       },
-      (e: unknown) => (error.textContent = `Could not read whether you follow ${name}. ${errorMessage(e)}`),
+      (e: unknown) => error.replaceChildren('Could not read whether you follow ', named(), `. ${errorMessage(e)}`),
     );
     // Shown only when the friend shares their usual hours with you (403 otherwise).
     ctx.api.userPattern(view.user_id).then(
       (p) => {
-        pattern.textContent = `${name}: ${p.summary.charAt(0).toLowerCase()}${p.summary.slice(1)} (${p.time_zone})`;
+        pattern.replaceChildren(named(), `: ${p.summary.charAt(0).toLowerCase()}${p.summary.slice(1)} (${p.time_zone})`);
         pattern.hidden = false;
       },
       () => (pattern.hidden = true),
@@ -143,7 +148,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     (on ? ctx.api.watch(view.user_id) : ctx.api.unwatch(view.user_id)).then(
       () => {
         watch.setAttribute('aria-pressed', String(on));
-        ctx.notify(on ? `You will be notified when ${name} comes online.` : `You will no longer be notified when ${name} comes online.`);
+        ctx.notify(on ? 'You will be notified when ' : 'You will no longer be notified when ', named(), ' comes online.');
       },
       (e: unknown) => (error.textContent = errorMessage(e)),
     ).finally(() => (watch.disabled = false));
@@ -165,7 +170,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       () => {
         // A category announced meanwhile (this change's own, or a later one from another device) is the newer.
         if (sentAt === announced) showCategory(c);
-        ctx.notify(`${name} is now in ${CATEGORY_LABEL[c].toLowerCase()}s.`);
+        ctx.notify(named(), ` is now in ${CATEGORY_LABEL[c].toLowerCase()}s.`);
       },
       (e: unknown) => {
         // Refused: the select must not keep showing a category the friend is not in.
@@ -183,7 +188,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     }
     ctx.api.removeFriend(view.user_id).then(
       () => {
-        ctx.notify(`${name} was removed from your friends.`);
+        ctx.notify(named(), ' was removed from your friends.');
         ctx.afterRemove();
       },
       (e: unknown) => (error.textContent = errorMessage(e)),
@@ -196,7 +201,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       ctx.api.inviteToGame(view.user_id).then(
         (inviteId) => {
           sentInvites.add(inviteId);
-          ctx.notify(`Invitation sent to ${name}. The match starts when they accept.`);
+          ctx.notify('Invitation sent to ', named(), '. The match starts when they accept.');
           setOpen(false);
           toggle.focus();
         },
@@ -215,7 +220,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     }
     ctx.api.blockUser(view.user_id).then(
       () => {
-        ctx.notify(`${name} is blocked: no longer your friend, and cannot send you requests.`);
+        ctx.notify(named(), ' is blocked: no longer your friend, and cannot send you requests.');
         ctx.afterRemove();
       },
       (e: unknown) => (error.textContent = errorMessage(e)),
@@ -225,8 +230,8 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   return {
     element: root,
     update(next) {
-      if (next.display_name === name) return;
-      name = next.display_name;
+      if (nameWithUsername(next) === name) return;
+      name = nameWithUsername(next);
       label();
     },
     setCategory(c) {

@@ -31,7 +31,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
     if (kept?.card === card) return kept.menu.update(view);
     const menu = friendMenu(view, {
       api: ctx.api,
-      notify: (t) => (notice.textContent = t),
+      notify: (...parts) => notice.replaceChildren(...parts),
       afterRemove: () => tabs.get(tab)?.focus(),
     });
     menus.set(view.user_id, { card, menu });

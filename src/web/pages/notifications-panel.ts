@@ -3,12 +3,14 @@
  * one friend may notify you, and the friends you follow ("Notify me when online" is set from
  * each friend's menu). Quiet hours are the busy hours of your schedule, just above. The
  * followed list follows the friends while the page is open: renames, and unfriending or
- * blocking (which ends the watch on the server).
+ * blocking (which ends the watch on the server). Each friend is named with their @username
+ * (display names are not unique), their text contained (`userText`).
  */
 import type { ApiClient, NotificationSettings, Watch } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { h } from '../lib/dom.js';
+import { h, userText } from '../lib/dom.js';
+import { nameWithUsername } from '../lib/labels.js';
 import { disablePush, enablePush, pushState, type PushState } from '../lib/push.js';
 
 const PERIODS = [5, 15, 30, 60, 120, 240, 720, 1440];
@@ -90,13 +92,13 @@ function following(api: ApiClient, watches: Watch[], feed: FriendsFeed): HTMLEle
   const empty = h('p', { class: 'beacon-empty text-sm', 'data-state': 'empty' }, 'You follow no one yet. Open a friend’s ⋯ menu and choose “Notify me when online”.');
   const render = () => {
     list.replaceChildren(...watches.map((w) => {
-      const stop = h('button', { type: 'button', class: 'beacon-btn px-2 py-1 text-xs' }, `Stop notifying about ${w.display_name}`);
+      const stop = h('button', { type: 'button', class: 'beacon-btn px-2 py-1 text-xs' }, h('span', { class: 'min-w-0' }, 'Stop notifying about ', userText(nameWithUsername(w))));
       stop.addEventListener('click', () => {
         stop.disabled = true;
         api.unwatch(w.user_id).then(
           () => {
             watches = watches.filter((x) => x.user_id !== w.user_id);
-            status.textContent = `You will no longer be notified when ${w.display_name} comes online.`;
+            status.replaceChildren('You will no longer be notified when ', userText(nameWithUsername(w)), ' comes online.');
             render();
           },
           (e: unknown) => {
@@ -105,7 +107,8 @@ function following(api: ApiClient, watches: Watch[], feed: FriendsFeed): HTMLEle
           },
         );
       });
-      return h('li', { class: 'flex items-center justify-between gap-3 text-sm text-slate-200' }, h('span', {}, w.display_name, h('span', { class: 'text-slate-400' }, ` @${w.username}`)), stop);
+      return h('li', { class: 'flex items-center justify-between gap-3 text-sm text-slate-200' },
+        h('span', { class: 'min-w-0' }, userText(w.display_name), ' ', h('span', { class: 'text-slate-400' }, userText(`@${w.username}`))), stop);
     }));
     list.hidden = watches.length === 0;
     empty.hidden = watches.length > 0;
@@ -123,7 +126,7 @@ function following(api: ApiClient, watches: Watch[], feed: FriendsFeed): HTMLEle
         const w = watches.find((x) => x.user_id === friendId);
         if (!w) return;
         watches = watches.filter((x) => x !== w);
-        status.textContent = `${w.display_name} is no longer your friend: you no longer follow them.`;
+        status.replaceChildren(userText(nameWithUsername(w)), ' is no longer your friend: you no longer follow them.');
         render();
       }),
     ];

@@ -2,13 +2,14 @@
  * The Pending tab of the Friends page: search to add a friend, incoming requests
  * (accept/decline) and sent ones (cancel). Lists come from the app's RequestsStore, live
  * over the socket; nothing here polls. After every action focus moves to the next
- * sensible control (the next row's button, else the section heading).
+ * sensible control (the next row's button, else the section heading). People are named
+ * with their @username, in notices and buttons' names as in the rows (requests-view.ts).
  */
 import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { h } from '../lib/dom.js';
-import { button, failure, list, loading, personRow, section, type Person } from './requests-view.js';
+import { h, userText } from '../lib/dom.js';
+import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
 
 export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLElement): () => void {
   const { api, requests: store } = ctx;
@@ -26,8 +27,8 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
   const incomingBox = h('div', { 'data-part': 'incoming' });
   const outgoingBox = h('div', { 'data-part': 'outgoing' });
 
-  const person = (id: number): Person =>
-    names.get(id) ?? { id, username: `user ${id}`, display_name: unnamed.has(id) ? 'Name not available' : 'Loading…' };
+  const person = (id: number): Person | Unnamed =>
+    names.get(id) ?? { id, placeholder: unnamed.has(id) ? 'Name not available' : 'Loading…' };
 
   /** Requests carry only ids; names come from each user's (privacy-safe) status view. */
   async function resolveNames(reqs: FriendRequest[]): Promise<void> {
@@ -45,12 +46,15 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
     render();
   }
 
-  /** Runs an action, reports it, then puts focus on `next()` (or the section heading). */
-  async function act(action: () => Promise<unknown>, done: string, box: HTMLElement, index: number): Promise<void> {
+  /** A sentence naming `p` ("You and ", p, " are now friends."), the name contained. */
+  const about = (p: Person | Unnamed, before: string, after: string): Array<Node | string> => [before, userText(nameOf(p)), after];
+
+  /** Runs an action, reports it (`done`), then puts focus on `next()` (or the section heading). */
+  async function act(action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number): Promise<void> {
     notice.textContent = '';
     try {
       await action();
-      notice.textContent = done;
+      notice.replaceChildren(...done);
     } catch (e) {
       notice.textContent = errorMessage(e, {
         CONFLICT: 'You are already friends, or a request is already waiting.',
@@ -69,14 +73,14 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
     if (u.id === ctx.user.id) return h('span', { class: 'text-sm text-slate-400' }, 'You');
     if (ctx.client.friend(u.id)) return h('span', { class: 'text-sm text-green-300' }, '✓ Friends');
     const inc = store.incoming.find((r) => r.from_user_id === u.id);
-    if (inc) return button('Accept request', () => void act(() => api.acceptFriendRequest(inc.id), `You and ${u.display_name} are now friends.`, resultsBox, index), 'primary', `Accept request from ${u.display_name}`);
+    if (inc) return button('Accept request', () => void act(() => api.acceptFriendRequest(inc.id), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
     if (store.outgoing.some((r) => r.to_user_id === u.id)) return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
     return button('Add friend', () => {
       void act(async () => {
         const res = await api.sendFriendRequest(u.id);
-        if (res.friend) notice.textContent = `You and ${u.display_name} are now friends.`;
-      }, `Friend request sent to ${u.display_name}.`, resultsBox, index);
-    }, 'primary', `Add friend ${u.display_name}`);
+        if (res.friend) notice.replaceChildren(...about(u, 'You and ', ' are now friends.'));
+      }, about(u, 'Friend request sent to ', '.'), resultsBox, index);
+    }, 'primary', `Add friend ${nameOf(u)}`);
   }
 
   function render(): void {
@@ -94,15 +98,15 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
     const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
     incomingBox.replaceChildren(list(store.incoming.map((r, i) => {
       const p = person(r.from_user_id);
-      const accept = button('Accept', () => void act(() => api.acceptFriendRequest(r.id), `You and ${p.display_name} are now friends.`, incomingBox, i), 'primary', `Accept ${p.display_name}`);
-      const decline = button('Decline', () => void act(() => api.declineFriendRequest(r.id), `Declined ${p.display_name}.`, incomingBox, i), 'plain', `Decline ${p.display_name}`);
+      const accept = button('Accept', () => void act(() => api.acceptFriendRequest(r.id), about(p, 'You and ', ' are now friends.'), incomingBox, i), 'primary', `Accept ${nameOf(p)}`);
+      const decline = button('Decline', () => void act(() => api.declineFriendRequest(r.id), about(p, 'Declined ', '.'), incomingBox, i), 'plain', `Decline ${nameOf(p)}`);
       accept.dataset.key = `accept-${r.id}`;
       decline.dataset.key = `decline-${r.id}`;
       return personRow(p, accept, decline);
     }), 'No pending requests.'));
     outgoingBox.replaceChildren(list(store.outgoing.map((r, i) => {
       const p = person(r.to_user_id);
-      const cancel = button('Cancel', () => void act(() => api.declineFriendRequest(r.id), `Cancelled your request to ${p.display_name}.`, outgoingBox, i), 'plain', `Cancel request to ${p.display_name}`);
+      const cancel = button('Cancel', () => void act(() => api.declineFriendRequest(r.id), about(p, 'Cancelled your request to ', '.'), outgoingBox, i), 'plain', `Cancel request to ${nameOf(p)}`);
       cancel.dataset.key = `cancel-${r.id}`;
       return personRow(p, cancel);
     }), 'You have no requests waiting for an answer.'));

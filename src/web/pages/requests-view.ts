@@ -1,10 +1,26 @@
-/** Rendering helpers of the Requests page: person rows, sections and their states. */
-import { h } from '../lib/dom.js';
+/**
+ * Rendering helpers of the Requests page: person rows, sections and their states. A person is
+ * named with their @username (display names are not unique: someone renamed "Bo" must not pass
+ * for Bo), their text contained (`userText`).
+ */
+import { h, userText } from '../lib/dom.js';
+import { nameWithUsername } from '../lib/labels.js';
 
 export interface Person {
   id: number;
   username: string;
   display_name: string;
+}
+
+/** Someone whose name is not read (yet): what the row says instead ("Loading…"). */
+export interface Unnamed {
+  id: number;
+  placeholder: string;
+}
+
+/** A person in a sentence or a button's name: "Bo (@bo)", or the placeholder. */
+export function nameOf(p: Person | Unnamed): string {
+  return 'placeholder' in p ? p.placeholder : nameWithUsername(p);
 }
 
 export function section(title: string, id: string, ...children: Array<Node | null>): HTMLElement {
@@ -17,16 +33,17 @@ export function section(title: string, id: string, ...children: Array<Node | nul
 }
 
 /** One person with their actions on the right; wraps under the name on phones. */
-export function personRow(p: Person, ...actions: Array<Node | null>): HTMLLIElement {
+export function personRow(p: Person | Unnamed, ...actions: Array<Node | null>): HTMLLIElement {
+  const name = 'placeholder' in p
+    ? [h('p', { class: 'font-medium text-slate-300' }, p.placeholder)]
+    : [
+        h('p', { class: 'font-medium text-slate-100' }, userText(p.display_name)),
+        h('p', { class: 'text-xs text-slate-400' }, userText(`@${p.username}`)),
+      ];
   return h(
     'li',
-    { class: 'flex flex-wrap items-center justify-between gap-2 py-2.5', 'data-username': p.username },
-    h(
-      'div',
-      { class: 'min-w-0' },
-      h('p', { class: 'truncate font-medium text-slate-100' }, p.display_name),
-      h('p', { class: 'truncate text-xs text-slate-400' }, `@${p.username}`),
-    ),
+    { class: 'flex flex-wrap items-center justify-between gap-2 py-2.5', 'data-username': 'placeholder' in p ? null : p.username },
+    h('div', { class: 'min-w-0' }, ...name),
     h('div', { class: 'flex flex-wrap items-center gap-2' }, ...actions),
   );
 }
