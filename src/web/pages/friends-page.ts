@@ -1,11 +1,13 @@
 /**
  * One Friends page: Online / All / Pending tabs with live counts (WAI-ARIA tabs: arrows
  * switch), the friend list with a menu per friend, the Pending tab's requests and search,
- * and your own card beside it on wide screens showing what friends see of you.
+ * and your own card beside it on wide screens showing what friends see of you. One notice
+ * line says what the user's last action did (lib/notice.ts); switching tabs clears it.
  */
 import type { Page } from './page.js';
 import type { FriendCardElement } from '../elements/friend-card.js';
 import { h } from '../lib/dom.js';
+import { notice } from '../lib/notice.js';
 import { onlineCount } from '../lib/status-order.js';
 import { friendMenu, type FriendMenu } from './friend-menu.js';
 import { pendingPanel } from './pending-panel.js';
@@ -20,7 +22,7 @@ const TABS: Array<{ tab: Tab; label: string }> = [
 export const friendsPage: Page = (root, ctx, opts) => {
   const { client } = ctx;
   let tab: Tab = opts?.tab ?? 'all';
-  const notice = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'notice' });
+  const said = notice();
   const list = document.createElement('beacon-friend-list');
   /** Each friend's card and its menu, by user id: categories changed on another device find the menu here. */
   const menus = new Map<number, { card: FriendCardElement; menu: FriendMenu }>();
@@ -31,7 +33,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
     if (kept?.card === card) return kept.menu.update(view);
     const menu = friendMenu(view, {
       api: ctx.api,
-      notify: (...parts) => notice.replaceChildren(...parts),
+      notify: (...parts) => said.say(...parts),
       afterRemove: () => tabs.get(tab)?.focus(),
     });
     menus.set(view.user_id, { card, menu });
@@ -62,6 +64,8 @@ export const friendsPage: Page = (root, ctx, opts) => {
     }));
 
   function select(t: Tab, focus: boolean): void {
+    // What was said about the other tab's lists is not about this one.
+    if (t !== tab) said.clear();
     tab = t;
     for (const [k, b] of tabs) {
       b.setAttribute('aria-selected', String(k === t));
@@ -69,7 +73,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
     }
     panel.setAttribute('aria-labelledby', `tab-${t}`);
     if (t === 'pending') {
-      if (!leavePending) leavePending = pendingPanel(pending, ctx, notice);
+      if (!leavePending) leavePending = pendingPanel(pending, ctx, said);
       panel.replaceChildren(pending);
     } else {
       list.filter = t;
@@ -106,7 +110,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
       'div',
       { class: 'grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]' },
       h('div', { class: 'min-w-0' },
-        h('h1', { class: 'text-xl font-bold text-white', tabindex: -1 }, 'Friends'), notice, tablist, panel),
+        h('h1', { class: 'text-xl font-bold text-white', tabindex: -1 }, 'Friends'), said.element, tablist, panel),
       h(
         'aside',
         { class: 'grid min-w-0 content-start gap-3', 'aria-labelledby': 'you-title' },
@@ -136,6 +140,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
     client.on('state', showOwn),
   ];
   return () => {
+    said.clear();
     offs.forEach((off) => off());
     leavePending?.();
     list.source = null;

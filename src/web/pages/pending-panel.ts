@@ -2,16 +2,18 @@
  * The Pending tab of the Friends page: search to add a friend, incoming requests
  * (accept/decline) and sent ones (cancel). Lists come from the app's RequestsStore, live
  * over the socket; nothing here polls. After every action focus moves to the next
- * sensible control (the next row's button, else the section heading). People are named
+ * sensible control (the next row's button, else the section heading). What an action did goes
+ * to the page's notice (lib/notice.ts), which typing a new name clears. People are named
  * with their @username, in notices and buttons' names as in the rows (requests-view.ts).
  */
 import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
+import type { Notice } from '../lib/notice.js';
 import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
 
-export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLElement): () => void {
+export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice): () => void {
   const { api, requests: store } = ctx;
   let results: User[] | null = null;
   let disposed = false;
@@ -51,15 +53,15 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
 
   /** Runs an action, reports it (`done`), then puts focus on `next()` (or the section heading). */
   async function act(action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number): Promise<void> {
-    notice.textContent = '';
+    notice.clear();
     try {
       await action();
-      notice.replaceChildren(...done);
+      notice.say(...done);
     } catch (e) {
-      notice.textContent = errorMessage(e, {
+      notice.fail(errorMessage(e, {
         CONFLICT: 'You are already friends, or a request is already waiting.',
         NOT_FOUND: 'That request or player no longer exists.',
-      });
+      }));
     }
     await store.refresh();
     if (disposed) return;
@@ -78,7 +80,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
     return button('Add friend', () => {
       void act(async () => {
         const res = await api.sendFriendRequest(u.id);
-        if (res.friend) notice.replaceChildren(...about(u, 'You and ', ' are now friends.'));
+        if (res.friend) notice.say(...about(u, 'You and ', ' are now friends.'));
       }, about(u, 'Friend request sent to ', '.'), resultsBox, index);
     }, 'primary', `Add friend ${nameOf(u)}`);
   }
@@ -116,6 +118,8 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
     clearTimeout(searchTimer);
+    // A new name: what was said about the last one is done with.
+    notice.clear();
     const q = search.value.trim();
     if (!/^[A-Za-z0-9_]{1,20}$/.test(q)) {
       results = q ? [] : null;
@@ -125,7 +129,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: HTMLEle
     searchTimer = setTimeout(() => {
       api.searchUsers(q).then((users) => {
         if (search.value.trim() === q) { results = users; render(); }
-      }, (e: unknown) => { notice.textContent = errorMessage(e); });
+      }, (e: unknown) => notice.fail(errorMessage(e)));
     }, 200);
   });
 

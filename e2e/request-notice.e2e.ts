@@ -1,0 +1,69 @@
+/**
+ * The Friends page's notice ("Friend request sent to Ben (@ben_note).") says what the last
+ * action did, in a live region, and then goes: when the user types a new name, when they
+ * switch tabs, and by itself after a while (lib/notice.ts). It never stays for good.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { registerUser } from './helpers/api-users.js';
+import { friendsTab } from './helpers/ui.js';
+
+const FIVE_S = { timeout: 5_000, interval: 50 };
+
+let server: ServerHandle;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  const uma = await registerUser(server.baseUrl, 'uma_note', 'Uma Note');
+  for (const [username, name] of [['ben_note', 'Ben'], ['cat_note', 'Cat'], ['dan_note', 'Dan']] as const) await registerUser(server.baseUrl, username, name);
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
+  page = await ctx.newPage();
+  await page.goto(`${server.baseUrl}/#/friends`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  await friendsTab(page, 'Pending');
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Finds `username` and sends them a request; the notice (a live region) then says so. */
+async function sendRequest(username: string, name: string): Promise<void> {
+  await page.getByLabel('Search by username').fill(username);
+  await page.getByRole('button', { name: `Add friend ${name} (@${username})`, exact: true }).click();
+  await page.getByRole('status').filter({ hasText: `Friend request sent to ${name} (@${username}).` }).waitFor(FIVE_S);
+}
+
+const notice = () => page.locator('[data-part=notice]').textContent();
+
+describe('the notice after sending a friend request', () => {
+  it('clears when the user types a new name', async () => {
+    await sendRequest('ben_note', 'Ben');
+    await page.getByLabel('Search by username').pressSequentially('x');
+    await expect.poll(notice, FIVE_S).toBe('');
+  });
+
+  it('clears when the user switches tabs', async () => {
+    await sendRequest('cat_note', 'Cat');
+    await page.getByRole('tab', { name: /^All/ }).click();
+    await expect.poll(notice, FIVE_S).toBe('');
+    await page.getByRole('tab', { name: /^Pending/ }).click();
+    expect(await notice()).toBe('');
+  });
+
+  it('clears by itself after about ten seconds, not at once', async () => {
+    await sendRequest('dan_note', 'Dan');
+    const shown = Date.now();
+    await expect.poll(notice, { timeout: 15_000, interval: 100 }).toBe('');
+    expect(Date.now() - shown).toBeGreaterThan(8_000);
+  });
+});
