@@ -3,7 +3,8 @@
  * custom message made of letters with long stacks of combining marks (within the length
  * limit, which counts graphemes) leave every pixel outside their boxes as it would be without
  * them (the name, the status line, the next card), while an ordinary message with accents
- * and emoji is not clipped at all.
+ * and emoji is not clipped at all. An avatar's initials are whole graphemes (a letter with all
+ * its marks, a whole emoji), and a letter's stack of marks paints nothing outside the avatar.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -18,6 +19,10 @@ function zalgo(base: string, marks: number, count: number): string {
   for (let i = 0; i < marks; i++) letter += String.fromCodePoint(0x300 + (i % 0x70));
   return letter.repeat(count);
 }
+
+const FAMILY = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+/** The 22 combining marks U+0300–U+0315, all drawn above their letter. */
+const ABOVE = Array.from({ length: 22 }, (_, i) => String.fromCodePoint(0x300 + i)).join('');
 
 let server: ServerHandle;
 let browser: Browser;
@@ -35,7 +40,10 @@ beforeAll(async () => {
   await api(server.baseUrl, zed.token, 'PUT', '/users/me/status', { status: 'online', custom_message: zalgo('H', 159, 6) });
   const amy = await connectedFriend(server.baseUrl, 'amy_zal', 'Amy', uma.token);
   await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'online', custom_message: 'Ça déjà vu — Ấp Ǘ gjpqy 🎉👍🏽🇫🇷' });
-  friends.push(zed, amy);
+  const fam = await connectedFriend(server.baseUrl, 'fam_zal', `${FAMILY} Fam`, uma.token);
+  // One letter under the most marks a name may hold (40 characters), all of them above it.
+  const tal = await connectedFriend(server.baseUrl, 'tal_zal', `T${ABOVE.repeat(2).slice(0, 39)}`, uma.token);
+  friends.push(zed, amy, fam, tal);
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
   page = await ctx.newPage();
@@ -43,6 +51,8 @@ beforeAll(async () => {
   await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
   await friendCard(page, 'zed_zal').locator('[data-part=message]').waitFor();
   await friendCard(page, 'amy_zal').locator('[data-part=message]').waitFor();
+  await friendCard(page, 'fam_zal').waitFor();
+  await friendCard(page, 'tal_zal').waitFor();
 });
 
 afterAll(async () => {
@@ -83,5 +93,22 @@ describe('user text stays in its box', () => {
       await el.evaluate((e) => ((e as HTMLElement).style.overflow = ''));
       expect(unclipped.equals(clipped), `${part} is clipped`).toBe(true);
     }
+  });
+
+  it('an avatar shows whole graphemes, and a stack of marks on its initial stays inside it', async () => {
+    const avatar = (username: string) => friendCard(page, username).locator(':scope > div').first();
+    // Two whole letters, each with its 12 marks; a family emoji whole, then the next word's letter.
+    expect(await avatar('zed_zal').textContent()).toBe(zalgo('Z', 12, 2));
+    expect(await avatar('fam_zal').textContent()).toBe(`${FAMILY}F`);
+    expect(await avatar('tal_zal').textContent()).toBe(`T${ABOVE.repeat(2).slice(0, 39)}`);
+    // The marks stack upwards: the page just above the avatar is the same with its letter drawn or not.
+    const box = await avatar('tal_zal').boundingBox();
+    if (!box) throw new Error('no box');
+    const above = () => page.screenshot({ clip: { x: box.x, y: box.y - 120, width: box.width, height: 120 }, animations: 'disabled', caret: 'hide' });
+    const drawn = await above();
+    await avatar('tal_zal').evaluate((e) => ((e as HTMLElement).style.color = 'transparent'));
+    const without = await above();
+    await avatar('tal_zal').evaluate((e) => ((e as HTMLElement).style.color = ''));
+    expect(drawn.equals(without)).toBe(true);
   });
 });

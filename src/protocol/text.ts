@@ -11,6 +11,11 @@ export function countGraphemes(text: string): number {
   return n;
 }
 
+/** The grapheme clusters of `text`, in order: "e\u0301", "👍🏽", a family emoji each one. */
+export function graphemes(text: string): string[] {
+  return Array.from(segmenter.segment(text), (s) => s.segment);
+}
+
 /** The first `max` grapheme clusters of `text` (never splits an emoji). */
 export function takeGraphemes(text: string, max: number): string {
   let out = '';
@@ -20,6 +25,19 @@ export function takeGraphemes(text: string, max: number): string {
     out += segment;
   }
   return out;
+}
+
+/**
+ * Characters that draw nothing: spaces, zero-width spaces and joiners, the soft hyphen, variation
+ * selectors and other default-ignorable code points (Hangul fillers among them), combining marks
+ * (with nothing to sit on, they show nothing), controls, and blanks that fonts draw empty
+ * (Braille pattern blank U+2800, musical null notehead U+1D159).
+ */
+const DRAWS_NOTHING = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\p{Cc}\u2800\u3164\u115F\u1160\uFFA0\u{1D159}]/gu;
+
+/** Whether `text` has at least one character that is seen drawn (a display name must; an avatar's initial is one). */
+export function hasVisibleCharacter(text: string): boolean {
+  return text.replace(DRAWS_NOTHING, '') !== '';
 }
 
 /**

@@ -12,20 +12,17 @@
  * musical null notehead U+1D159). Such characters stay allowed inside a name that shows
  * something: emoji sequences need the zero-width joiner, Persian the non-joiner.
  */
-import { hasLoneSurrogate, NAME_UNSAFE_CHARS, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
+import { hasLoneSurrogate, hasVisibleCharacter, NAME_UNSAFE_CHARS, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
+
+/** Whether a name has at least one character that a friend sees drawn (protocol/text.ts, shared with the web app). */
+export { hasVisibleCharacter };
 
 /** At most this many characters (code points, as the request schema counts them). */
 export const MAX_DISPLAY_NAME = 40;
 
-const DRAWS_NOTHING = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\p{Cc}\u2800\u3164\u115F\u1160\uFFA0\u{1D159}]/gu;
 /** NAME_UNSAFE_CHARS is global (stateful with test()): this copy only answers whether there is one. */
 const UNSAFE = new RegExp(NAME_UNSAFE_CHARS.source);
-
-/** Whether `name` has at least one character that a friend sees drawn. */
-export function hasVisibleCharacter(name: string): boolean {
-  return name.replace(DRAWS_NOTHING, '') !== '';
-}
 
 /**
  * The display name a person asked for, as it is stored: trimmed. `400 VALIDATION_ERROR` when

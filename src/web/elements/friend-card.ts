@@ -3,7 +3,8 @@
  * `view` property; `flash()` plays the short "status changed" animation. The activity
  * line carries rich presence ("Playing Pong vs bob · 3–2 · 12 min", elapsed time kept
  * live). Long unbroken names and messages wrap; the full text is also in `title`. Every text the
- * friend controls is clipped to its own box (`beacon-ugc`): combining-mark stacks never cover the rest.
+ * friend controls is clipped to its own box (`beacon-ugc`): combining-mark stacks never cover the rest,
+ * the avatar's initials among them, which are whole graphemes (lib/initials.ts).
  * Your own card (`own` set) says what a plain friend sees (the server's own rule: no
  * activity, message or status they may not see; "Offline" while you appear offline), who
  * sees more, and that it may be out of date while the connection is not live.
@@ -12,6 +13,7 @@ import type { ConnectionLabel, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { activityLine, formatElapsed } from '../lib/rich-presence.js';
 import { asFriendsSeeYou, ownPresence, ownStaleNote } from '../lib/own-presence.js';
+import { initials } from '../lib/initials.js';
 
 /** An approximate last seen, for friends allowed only that (never the moment). */
 const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'long_ago', string> = {
@@ -20,7 +22,7 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
   within_month: 'last seen within a month',
   long_ago: 'last seen a long time ago',
 };
-import { h } from '../lib/dom.js';
+import { h, userText } from '../lib/dom.js';
 import { formatTimeOfDay, precisionOf } from '../lib/relative-time.js';
 
 /** One shared timer keeps every visible "12 min" current. */
@@ -39,12 +41,6 @@ function trackElapsed(span: HTMLElement, since: Date): void {
       elapsedTimer = null;
     }
   }, 15_000);
-}
-
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? `${parts[0]?.[0] ?? ''}${parts[1]?.[0] ?? ''}` : name.slice(0, 2);
-  return letters.toUpperCase() || '?';
 }
 
 /** Stable pastel per user so avatars are told apart without pictures. */
@@ -125,8 +121,9 @@ export class FriendCardElement extends HTMLElement {
     const avatarBg = AVATAR_BG[v.user_id % AVATAR_BG.length] ?? 'bg-slate-600';
     const avatar = h(
       'div',
-      { class: `relative grid size-11 shrink-0 place-items-center rounded-full ${avatarBg} font-semibold text-white`, 'aria-hidden': 'true' },
-      initials(v.display_name),
+      { class: `relative grid size-11 shrink-0 place-items-center rounded-full ${avatarBg} font-semibold whitespace-nowrap text-white`, 'aria-hidden': 'true' },
+      // Whole graphemes, contained: a letter's stack of combining marks stays inside the avatar.
+      userText(initials(v.display_name)),
       h('beacon-status-dot', {
         status: v.status,
         class: 'absolute -right-0.5 -bottom-0.5 size-4 rounded-full bg-slate-900 ring-2 ring-slate-900',

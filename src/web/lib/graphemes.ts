@@ -1,5 +1,5 @@
 /** Text length as people see it: the protocol's own counting, so the counter and the server agree. */
-export { countGraphemes, hasUnsafeText, takeGraphemes } from '../../protocol/text.js';
+export { countGraphemes, graphemes, hasUnsafeText, hasVisibleCharacter, takeGraphemes } from '../../protocol/text.js';
 
 /** Inserts `insert` at the caret (or over the selection) of a text field's value. */
 export function insertAt(value: string, start: number | null, end: number | null, insert: string): { value: string; caret: number } {
