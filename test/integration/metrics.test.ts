@@ -103,6 +103,22 @@ describe('GET /metrics', () => {
     expect(sample(closed, 'beacon_http_requests_total{method="GET",route="/metrics",code="200"}')).toBe(4);
   });
 
+  it('counts close codes a client picks as `other`: one user cannot add series to every scrape', async () => {
+    const t = await live();
+    const alice = await t.register('alice');
+    const codes = [4100, 4101, 3999, 4998, 1000];
+    for (const code of codes) {
+      const { socket } = await t.connect(alice.token);
+      socket.ws.close(code);
+      await socket.waitClosed();
+    }
+    await t.advance(0);
+    const closed = await scrape(t);
+    expect(sample(closed, 'beacon_ws_closes_total{code="other"}')).toBe(4);
+    expect(sample(closed, 'beacon_ws_closes_total{code="1000"}')).toBe(1);
+    expect([...closed.keys()].filter((k) => k.startsWith('beacon_ws_closes_total{')).sort()).toEqual(['beacon_ws_closes_total{code="1000"}', 'beacon_ws_closes_total{code="other"}']);
+  });
+
   it('counts bus traffic between two instances over Redis, with its lag', async () => {
     const admin = await requireRedis();
     await admin.quit();

@@ -6,7 +6,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CloseCode } from '../../protocol/index.js';
 import { LocalHistogram } from './local-histogram.js';
+
+/**
+ * Close codes counted by their number: RFC 6455's (1000–1015) and Beacon's. A client picks its
+ * own close code, so any other one is `other`: one user must not add series to every scrape.
+ */
+const KNOWN_CLOSE_CODES: ReadonlySet<number> = new Set([...Array.from({ length: 16 }, (_, i) => 1000 + i), ...Object.values(CloseCode)]);
 
 /** Seconds; from 0.5 ms (a batch window of 0) to 2.5 s (a stalled event loop). */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -134,8 +141,9 @@ export class Metrics {
   socketOpened(): void {
     this.#connections.inc();
   }
+  /** By code: the protocol's own (RFC 6455's and Beacon's); any other (a client may close with 3000–4999) counts as `other`. */
   socketClosed(code: number): void {
-    this.#closes.inc({ code: String(code) });
+    this.#closes.inc({ code: KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other' });
   }
   /** One frame of `events` events written; `since` is performance.now() when the oldest was queued. */
   frameSent(events: number, since: number): void {
