@@ -9,8 +9,9 @@
  *   upgraded: from then on pending-auth.ts caps the sockets waiting to authenticate, and an
  *   authenticated socket is a signed-in user's, capped per account by the gateway.
  * - A connection idle for `idleTimeoutMs` (nothing read or written; the first request
- *   included) is closed by Node (the server's `timeout`). Between requests the keep-alive
- *   timeout applies instead; an upgraded socket has none (the heartbeat watches it).
+ *   included) is closed by Node (the server's `timeout`), and so is one idle that long after
+ *   its last answer (the keep-alive timeout, which Fastify would otherwise set to 72 s). An
+ *   upgraded socket has neither (the heartbeat watches it).
  *
  * Behind a trusted proxy (BEACON_TRUST_PROXY) the proxy's own connections are not capped:
  * every client shares its address, so the proxy must limit connections per client itself.
@@ -64,6 +65,7 @@ export class ConnectionGuard {
       );
     }
     server.timeout = this.opts.idleTimeoutMs;
+    server.keepAliveTimeout = this.opts.idleTimeoutMs;
     // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
     server.prependListener('connection', (socket: Socket) => this.#connected(socket));
     server.prependListener('upgrade', (_req, socket: Socket) => this.#release(socket));

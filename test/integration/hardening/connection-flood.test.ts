@@ -106,6 +106,20 @@ describe('open HTTP connections, per address', () => {
     expect((await socket.next((f) => f.type === 'heartbeat_ack', { from: mark })).type).toBe('heartbeat_ack');
   });
 
+  it('closes a keep-alive connection idle after its last answer within the same timeout, and says so in Keep-Alive', async () => {
+    t = await startLiveApp({ httpIdleTimeoutMs: 300 });
+    const s = await silent(t.url, '127.0.0.2');
+    sockets.push(s);
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    s.write('GET /healthz HTTP/1.1\r\nHost: beacon\r\n\r\n');
+    await expect.poll(() => answer.includes('"status":"ok"')).toBe(true);
+    const answered = Date.now();
+    expect(answer.toLowerCase()).toContain('keep-alive: timeout=0'); // whole seconds of 300 ms, not Fastify's 72
+    expect(await closedWithin(s, 3000)).toBe(true);
+    expect(Date.now() - answered).toBeLessThan(2000);
+  });
+
   it('stops counting a connection once it is upgraded to a WebSocket', async () => {
     t = await startLiveApp({ httpConnectionsPerAddress: 2 });
     const alice = await t.register('alice');
