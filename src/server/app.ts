@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
 import type { App } from './http-kit.js';
+import { COUNTS_EVERY_REQUEST, countHttpRequests } from './metrics/metrics-routes.js';
 import { beacon } from './plugin.js';
 import type { Gateway, GatewayOptions } from './realtime/gateway.js';
 import type { ServiceOverrides, Services } from './services.js';
@@ -72,6 +73,10 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(strictValidatorCompiler);
   installErrorHandler(app);
+  // Every response counts in beacon_http_requests_total, before anything is registered: the
+  // web app, /docs and 404s too (the plugin alone would count only its own routes).
+  countHttpRequests(app, () => app.beacon.services.metrics);
+  app.decorate(COUNTS_EVERY_REQUEST, true);
   const guard = new ConnectionGuard(
     { perAddress: config.httpConnectionsPerAddress, idleTimeoutMs: config.httpIdleTimeoutMs, trustProxy: config.trustProxy },
     app.log,

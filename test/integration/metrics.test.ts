@@ -103,6 +103,16 @@ describe('GET /metrics', () => {
     expect(sample(closed, 'beacon_http_requests_total{method="GET",route="/metrics",code="200"}')).toBe(4);
   });
 
+  it('counts every HTTP response once: 404s, /docs and the web app root too', async () => {
+    const t = await live();
+    for (const path of ['/nope', '/api/v1/nope', '/docs/json', '/', '/healthz']) await (await fetch(`${t.url}${path}`)).arrayBuffer();
+    const after = await scrape(t);
+    expect(sample(after, 'beacon_http_requests_total{method="GET",route="unmatched",code="404"}')).toBe(2);
+    expect(sample(after, 'beacon_http_requests_total{method="GET",route="/docs/json",code="200"}')).toBe(1);
+    expect(sample(after, 'beacon_http_requests_total{method="GET",route="/",code="200"}')).toBe(1);
+    expect(sample(after, 'beacon_http_requests_total{method="GET",route="/healthz",code="200"}')).toBe(1);
+  });
+
   it('counts close codes a client picks as `other`: one user cannot add series to every scrape', async () => {
     const t = await live();
     const alice = await t.register('alice');

@@ -2,13 +2,26 @@
  * GET /metrics for Prometheus, behind BEACON_METRICS_TOKEN (`Authorization: Bearer …`):
  * without the variable every scrape is refused (404), with a wrong or missing token 401.
  * Also counts and times every HTTP request by its route pattern (never the raw URL, whose
- * ids would make one series per user).
+ * ids would make one series per user): Beacon's own routes when a host mounts the plugin, and
+ * every request, the web app, /docs and 404s (`unmatched`) included, when Beacon is the server
+ * (app.ts counts at its root and marks it with COUNTS_EVERY_REQUEST).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { bearerToken, rateLimit, type App } from '../http-kit.js';
+import type { Metrics } from './metrics.js';
 import type { Services } from '../services.js';
+
+/** Decorated on an app that counts every request at its root: the plugin then counts none itself. */
+export const COUNTS_EVERY_REQUEST = 'beaconCountsEveryRequest';
+
+/** Counts and times each response of `app` (and of what it registers after this call). */
+export function countHttpRequests(app: { addHook: App['addHook'] }, metrics: () => Metrics): void {
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    metrics().httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+}
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -17,10 +30,7 @@ export function metricsRoutes(app: App, services: Services): void {
   const expected = config.metricsToken === null ? null : digest(config.metricsToken);
   if (expected) metrics.collectProcessMetrics();
 
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-  });
+  if (!app.hasDecorator(COUNTS_EVERY_REQUEST)) countHttpRequests(app, () => metrics);
 
   app.get('/metrics', { schema: { hide: true }, config: rateLimit(services, 120, 60_000, 'ip') }, async (request, reply) => {
     if (!expected) throw new AppError('NOT_FOUND', 'Metrics are off: set BEACON_METRICS_TOKEN to enable /metrics');
