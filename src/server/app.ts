@@ -136,6 +136,7 @@ async function serveWeb(app: App, config: Readonly<Config>): Promise<void> {
     await app.register(staticPlugin, { root, prefix: '/', index: ['index.html'] });
     return;
   }
+  if (root) app.log.warn({ webRoot: root }, 'BEACON_WEB_ROOT has no index.html: / serves a page saying how to build the web app (npm run build:web)');
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
     reply
       .type('text/html')

@@ -1,7 +1,9 @@
 /**
  * One typed, frozen config read from the environment (CONTRACT.md "Running").
- * A bad value stops the start with a message naming the variable.
+ * A bad value stops the start with a message naming the variable; a BEACON_* name that is no
+ * setting (misspelt?) is reported by unknownSettings (main.ts logs a warning for each).
  */
+import ipaddr from 'ipaddr.js';
 
 export interface Config {
   port: number;
@@ -185,7 +187,10 @@ function redisUrl(env: Env, mode: Config['redisMode']): string | null {
 
 function secret(env: Env, name: string): string | null {
   const v = optional(env, name);
-  if (v !== null && v.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+  if (v === null) return null;
+  // Spaces around a secret are a pasting accident, and spaces are no key material.
+  if (v.trim() !== v) throw new ConfigError(name, 'has spaces or a line break at its start or end (a pasting accident?): remove them');
+  if (v.replace(/\s/g, '').length < 16) throw new ConfigError(name, 'must be at least 16 characters, spaces not counted');
   return v;
 }
 
@@ -280,9 +285,25 @@ function trustProxy(env: Env): boolean | string[] {
   if (['on', 'true', '1', 'yes'].includes(raw.toLowerCase())) return true;
   const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
   for (const a of list) {
-    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a)) throw new ConfigError('BEACON_TRUST_PROXY', `"${a}" is not an IP address or CIDR`);
+    const valid = a.includes('/') ? isCidr(a) : ipaddr.IPv4.isValidFourPartDecimal(a) || ipaddr.IPv6.isValid(a);
+    if (!valid) throw new ConfigError('BEACON_TRUST_PROXY', `"${a}" is not an IP address or CIDR range (e.g. 10.0.0.1, 10.0.0.0/8, fd00::/8)`);
   }
   return list;
+}
+
+function isCidr(range: string): boolean {
+  try {
+    ipaddr.parseCIDR(range);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function host(env: Env): string {
+  const v = str(env, 'BEACON_HOST', '127.0.0.1');
+  if (v.trim() !== v || v === '') throw new ConfigError('BEACON_HOST', `expected an address or host name to listen on, without spaces, got "${v}"`);
+  return v;
 }
 
 function vapid(env: Env): Config['vapid'] {
@@ -303,12 +324,102 @@ function vapidSubject(env: Env): string {
 const HOUR = 3_600_000;
 
 /** Reads and checks every setting; throws ConfigError naming the first bad variable. */
+/** Every setting Beacon reads (README's table lists each); a BEACON_* name not here is no setting. */
+export const SETTINGS: ReadonlySet<string> = new Set([
+  'BEACON_ADMINS',
+  'BEACON_ALLOWED_ORIGINS',
+  'BEACON_AUTH_ADMIN_CLAIM',
+  'BEACON_AUTH_AUDIENCE',
+  'BEACON_AUTH_ID_CLAIM',
+  'BEACON_AUTH_ISSUER',
+  'BEACON_AUTH_JWKS_URL',
+  'BEACON_AUTH_JWT_SECRET',
+  'BEACON_AUTH_NAME_CLAIM',
+  'BEACON_BATCH_BURST',
+  'BEACON_BATCH_WINDOW_MS',
+  'BEACON_CALENDAR_ALLOW_LOCAL',
+  'BEACON_CALENDAR_REFRESH_MS',
+  'BEACON_CORS_ORIGINS',
+  'BEACON_DATABASE_URL',
+  'BEACON_GRACE_STRETCH',
+  'BEACON_HEARTBEAT_INTERVAL_MS',
+  'BEACON_HISTORY_RETENTION_DAYS',
+  'BEACON_HOST',
+  'BEACON_HTTP_CONNECTIONS_PER_ADDRESS',
+  'BEACON_HTTP_IDLE_TIMEOUT_MS',
+  'BEACON_IDLE_PROBE_TIMEOUT_MS',
+  'BEACON_IDLE_TIMEOUT_MS',
+  'BEACON_JWT_SECRET',
+  'BEACON_LOG_FORMAT',
+  'BEACON_LOG_LEVEL',
+  'BEACON_MAX_GAME_MS',
+  'BEACON_METRICS_TOKEN',
+  'BEACON_OFFLINE_GRACE_MS',
+  'BEACON_PERSIST_INTERVAL_MS',
+  'BEACON_POLL_SESSION_TTL_MS',
+  'BEACON_PORT',
+  'BEACON_PUSH_ALLOW_LOCAL',
+  'BEACON_PUSH_CONCURRENCY',
+  'BEACON_PUSH_TIMEOUT_MS',
+  'BEACON_RATE_LIMITS',
+  'BEACON_REDIS_MODE',
+  'BEACON_REDIS_PREFIX',
+  'BEACON_REDIS_URL',
+  'BEACON_REPLICA_LINGER_MS',
+  'BEACON_SERVICE_TOKEN',
+  'BEACON_SHUTDOWN_TIMEOUT_MS',
+  'BEACON_TOKEN_TTL_S',
+  'BEACON_TRUST_PROXY',
+  'BEACON_VAPID_PRIVATE_KEY',
+  'BEACON_VAPID_PUBLIC_KEY',
+  'BEACON_VAPID_SUBJECT',
+  'BEACON_WEB_ROOT',
+  'BEACON_WS_COMPRESSION',
+  'BEACON_WS_PENDING_PER_ADDRESS',
+]);
+
+/** BEACON_* variables of Beacon's own tools and tests, which the server does not read. */
+const TOOL_VARIABLES: ReadonlySet<string> = new Set(['BEACON_CHROMIUM', 'BEACON_TEST_DIALECTS', 'BEACON_TEST_PG_URL', 'BEACON_TEST_REDIS_URL', 'BEACON_FUZZ_RUNS', 'BEACON_PROPERTY_WORLDS', 'BEACON_CHECK_FRESH_INSTALL']);
+
+/**
+ * The BEACON_* variables set that are no setting, each with the setting it most likely meant
+ * (null when none is close): a misspelt name would otherwise leave its setting at its default
+ * without a word (BEACON_RATE_LIMIT=off, say). BEACON_AUTH_* names are refused outright.
+ */
+export function unknownSettings(env: Env = process.env): Array<{ name: string; meant: string | null }> {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('BEACON_') && !SETTINGS.has(name) && !TOOL_VARIABLES.has(name))
+    .sort()
+    .map((name) => ({ name, meant: closestSetting(name) }));
+}
+
+/** The setting within a few edits of `name` (Levenshtein distance ≤ 3), the closest first. */
+function closestSetting(name: string): string | null {
+  let best: string | null = null;
+  let bestDistance = 4;
+  for (const known of SETTINGS) {
+    const d = editDistance(name, known);
+    if (d < bestDistance) [best, bestDistance] = [known, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const webRoot = str(env, 'BEACON_WEB_ROOT', 'dist/web');
   const mode = redisMode(env);
   return Object.freeze({
     port: int(env, 'BEACON_PORT', 3000, 0, 65535),
-    host: str(env, 'BEACON_HOST', '127.0.0.1'),
+    host: host(env),
     databaseUrl: databaseUrl(env),
     redisUrl: redisUrl(env, mode),
     redisMode: mode,

@@ -4,7 +4,7 @@
  * A drain longer than BEACON_SHUTDOWN_TIMEOUT_MS exits 1; a second signal exits at once (143).
  */
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, unknownSettings } from './config.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +18,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await buildApp(config);
+  for (const { name, meant } of unknownSettings()) {
+    app.log.warn({ variable: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
+  }
   const bound = config.shutdownTimeoutMs;
   let stopping = false;
   const stop = (signal: string) => {

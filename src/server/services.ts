@@ -30,6 +30,7 @@ import { HostSocialGraph, hostNames } from './integration/host-graph.js';
 import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
 import { refuseMixedAccounts } from './integration/own-accounts-guard.js';
+import { isDatabaseUnreachable } from './errors.js';
 import { friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
@@ -148,7 +149,11 @@ export async function createServices(
   const { checkpointer } = database;
   if (checkpointer) metrics.watchCheckpointer(() => checkpointer.running);
   try {
-    await migrateToLatest(database);
+    await migrateToLatest(database).catch((err: Error & { code?: string }) => {
+      // The first query: a wrong host or port fails here, and the message should say which setting.
+      if (isDatabaseUnreachable(err)) throw new Error(`cannot reach the database BEACON_DATABASE_URL names: ${err.message}`, { cause: err });
+      throw err;
+    });
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
     // Before anything is written: a host mode on standalone Beacon's database is refused, and the reverse.
     await refuseMixedAccounts(database.db, mode);

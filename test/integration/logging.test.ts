@@ -37,6 +37,28 @@ describe('logs', () => {
     server = null;
   });
 
+  it('warn of a BEACON_* variable that is no setting, naming the one likely meant', async () => {
+    server = await startChildServer({ BEACON_RATE_LIMIT: 'off', BEACON_QUUX: '1' });
+    const warnings = logLines(server.stdout()).filter((l) => l.level === 40 && typeof l.variable === 'string');
+    expect(warnings.map((l) => [l.variable, l.meant, l.msg])).toEqual([
+      ['BEACON_QUUX', null, 'BEACON_QUUX is not a Beacon setting and is ignored'],
+      ['BEACON_RATE_LIMIT', 'BEACON_RATE_LIMITS', 'BEACON_RATE_LIMIT is not a Beacon setting and is ignored (did you mean BEACON_RATE_LIMITS?)'],
+    ]);
+  });
+
+  it('warn when BEACON_WEB_ROOT has no web app, and name BEACON_DATABASE_URL when the database cannot be reached', async () => {
+    server = await startChildServer({ BEACON_WEB_ROOT: '/nonexistent/web' });
+    const warning = logLines(server.stdout()).find((l) => l.webRoot === '/nonexistent/web');
+    expect(warning?.msg).toMatch(/BEACON_WEB_ROOT has no index\.html/);
+    await server.cleanup();
+    server = null;
+    const failed = await startChildServer({ BEACON_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' }).then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    expect(failed).toMatch(/server exited with 1:[\s\S]*cannot reach the database BEACON_DATABASE_URL names: connect ECONNREFUSED 127\.0\.0\.1:1/);
+  });
+
   it('never contain a password, token or secret, and carry the request id into socket lines', async () => {
     server = await startChildServer({ ...SECRETS, BEACON_LOG_LEVEL: 'trace', BEACON_RATE_LIMITS: 'off' });
     const api = `${server.url}/api/v1`;
