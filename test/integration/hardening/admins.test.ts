@@ -4,6 +4,7 @@
  * listed name names only an account that existed when it was listed, and other admins
  * are granted by command, by account. On SQLite and PostgreSQL.
  */
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,5 +71,13 @@ describe.each(testDialects())('admins on %s', (dialect) => {
     expect(await runAdminCommand(['revoke', 'helper'], config, (l) => lines.push(l))).toBe(0);
     expect(await role(t, helper.token)).toBe('user');
     expect(await runAdminCommand(['frobnicate'], config, (l) => lines.push(l))).toBe(2);
+  });
+});
+
+describe('npm run admin with a bad setting', () => {
+  it('says which variable is wrong in one line and exits 2, as the server does (no stack trace)', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/admin-cli.ts', 'list'], { env: { ...process.env, BEACON_PORT: 'abc' }, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe('beacon: Invalid BEACON_PORT: expected a whole number, got "abc"');
   });
 });
