@@ -75,10 +75,27 @@ async function register(username: string, displayName: string): Promise<{ id: nu
   return { id: user.id, token, username };
 }
 
+/** Makes `a` and `b` friends: a request from `a`, accepted by `b`. */
+async function befriend(a: { token: string }, b: { id: number; token: string }): Promise<void> {
+  const sent = await api<{ request: { id: number } }>(beacon.baseUrl, a.token, 'POST', '/users/me/friends/requests', { user_id: b.id });
+  await api(beacon.baseUrl, b.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+}
+
 /** A fresh browser context on the host page, logged in through the page's own form. */
 async function open(username: string, watch: number): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   contexts.push(context);
+  // Every value the list's host `data-state` takes, in order (repeats of one value folded).
+  await context.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { beaconListStates: string[] }).beaconListStates = seen;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const value = (r.target as Element).getAttribute('data-state') ?? '';
+        if ((r.target as Element).localName === 'beacon-friend-list' && seen.at(-1) !== value) seen.push(value);
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
   const page = await context.newPage();
   await page.goto(`${host.baseUrl}/?watch=${watch}`);
   await page.getByLabel('Username').fill(username);
@@ -89,6 +106,7 @@ async function open(username: string, watch: number): Promise<Page> {
 }
 
 const events = (page: Page) => page.evaluate(() => (window as unknown as { beaconEvents: Array<{ type: string; detail: unknown }> }).beaconEvents);
+const listStates = (page: Page) => page.evaluate(() => (window as unknown as { beaconListStates: string[] }).beaconListStates);
 const row = (page: Page, userId: number) => page.locator(`beacon-friend-list li[data-user-id="${userId}"]`);
 
 beforeAll(async () => {
@@ -99,8 +117,7 @@ beforeAll(async () => {
   users.a = await register('alice_dropin', 'Alice Drop');
   users.b = await register('bob_dropin', 'Bob Drop');
   users.c = await register('carol_dropin', 'Carol Alone');
-  const sent = await api<{ request: { id: number } }>(beacon.baseUrl, users.a.token, 'POST', '/users/me/friends/requests', { user_id: users.b.id });
-  await api(beacon.baseUrl, users.b.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+  await befriend(users.a, users.b);
 });
 
 afterAll(async () => {
@@ -208,5 +225,43 @@ describe('drop-in elements on a host page', () => {
     await restarting;
     await expect.poll(() => list.getAttribute('data-connection'), { timeout: 30_000, interval: 200 }).toBe('connected');
     expect(await note.isVisible()).toBe(false);
+  });
+
+  it('keep the list\'s data-state on what it shows: loading then the list, empty then the list after a live add, empty again after a removal', async () => {
+    const dan = await register('dan_dropin', 'Dan States');
+    const eve = await register('eve_dropin', 'Eve States');
+    const fay = await register('fay_dropin', 'Fay States');
+    await befriend(dan, fay);
+
+    // A user with a friend: "loading" while the snapshot is on its way, then the list.
+    const pageD = await open(dan.username, fay.id);
+    await row(pageD, fay.id).waitFor();
+    await expect.poll(() => pageD.locator('beacon-friend-list').getAttribute('data-state'), FIVE_S).toBe('ready');
+    expect(await listStates(pageD)).toEqual(['disconnected', 'loading', 'ready']);
+
+    // No friends: "empty"; a friend added live: the row and "ready"; removed live: "empty" again.
+    const pageE = await open(eve.username, fay.id);
+    const listE = pageE.locator('beacon-friend-list');
+    await listE.getByText('No friends yet.').waitFor();
+    expect(await listE.getAttribute('data-state')).toBe('empty');
+    await befriend(dan, eve);
+    await row(pageE, dan.id).waitFor({ timeout: 5_000 });
+    await expect.poll(() => listE.getAttribute('data-state'), FIVE_S).toBe('ready');
+    await api(beacon.baseUrl, dan.token, 'DELETE', `/users/me/friends/${eve.id}`);
+    await listE.getByText('No friends yet.').waitFor({ timeout: 5_000 });
+    await expect.poll(() => listE.getAttribute('data-state'), FIVE_S).toBe('empty');
+    expect(await listStates(pageE)).toEqual(['disconnected', 'loading', 'empty', 'ready', 'empty']);
+
+    // Taken out of the page, the connection ended (logout), then put back: not connected, in both attributes.
+    // (A string, so the test runner does not rewrite the page's import().)
+    await pageE.evaluate(`(async () => {
+      const list = document.querySelector('beacon-friend-list');
+      const parent = list.parentNode;
+      list.remove();
+      (await import('/beacon/sdk/beacon-elements.js')).disconnect();
+      parent.appendChild(list);
+    })()`);
+    await listE.getByText('Not connected to Beacon.').waitFor({ timeout: 5_000 });
+    expect([await listE.getAttribute('data-state'), await listE.getAttribute('data-connection')]).toEqual(['disconnected', 'offline']);
   });
 });

@@ -56,7 +56,9 @@ export class BeaconFriendListElement extends BeaconElement {
     if (!connection) {
       this.#rows.clear();
       this.#note.hidden = true;
-      this.#show(this.#state('Not connected to Beacon.', 'disconnected'));
+      // Not bound to any client: say so, rather than the state of one this element no longer follows.
+      this.dataset.connection = 'offline';
+      this.#show(this.#state('Not connected to Beacon.', 'disconnected'), 'disconnected');
       return [];
     }
     const { client } = connection;
@@ -74,11 +76,11 @@ export class BeaconFriendListElement extends BeaconElement {
     this.#renderNote(state, loaded, syncedAt);
     if (!loaded && friends.length === 0) {
       const failed = state === 'offline';
-      return this.#show(failed ? this.#errorState() : this.#state('Loading friends…', 'loading'));
+      return failed ? this.#show(this.#errorState(), 'error') : this.#show(this.#state('Loading friends…', 'loading'), 'loading');
     }
-    if (friends.length === 0) return this.#show(this.#emptyState());
+    if (friends.length === 0) return this.#show(this.#emptyState(), 'empty');
     const shown = visibleFriends(friends, this.getAttribute('filter') === 'online');
-    if (shown.length === 0) return this.#show(this.#state('None of your friends are online right now.', 'empty'));
+    if (shown.length === 0) return this.#show(this.#state('None of your friends are online right now.', 'empty'), 'empty');
     const keep = new Set(shown.map((v) => v.user_id));
     for (const id of this.#rows.keys()) if (!keep.has(id)) this.#rows.delete(id);
     shown.forEach((view, i) => {
@@ -87,7 +89,7 @@ export class BeaconFriendListElement extends BeaconElement {
       if (at !== row) this.#list.insertBefore(row, at ?? null);
     });
     while (this.#list.children.length > shown.length) this.#list.lastElementChild?.remove();
-    this.#show(this.#list);
+    this.#show(this.#list, 'ready');
   }
 
   /** Honest connection state: shown whenever the list is not live. */
@@ -138,24 +140,23 @@ export class BeaconFriendListElement extends BeaconElement {
     queueMicrotask(() => this.#rows.get(view.user_id)?.classList.add('flash'));
   }
 
-  #show(node: Node): void {
+  /** Shows `node`; the host's `data-state` says which of the states it is, whatever path led here. */
+  #show(node: Node, state: 'disconnected' | 'loading' | 'error' | 'empty' | 'ready'): void {
+    this.dataset.state = state;
     if (this.#body.firstChild !== node || this.#body.childNodes.length !== 1) this.#body.replaceChildren(node);
   }
 
   #state(text: string, state: string): HTMLElement {
-    this.dataset.state = state;
     return h('p', { class: 'state', part: 'state', role: 'status', 'data-state': state }, text);
   }
 
   #emptyState(): HTMLElement {
-    this.dataset.state = 'empty';
     const find = h('button', { type: 'button', class: 'primary', part: 'find-friends' }, 'Find friends');
     find.addEventListener('click', () => emit(this, FIND_FRIENDS, null));
     return h('div', { class: 'state', part: 'state', 'data-state': 'empty' }, h('p', {}, 'No friends yet.'), find);
   }
 
   #errorState(): HTMLElement {
-    this.dataset.state = 'error';
     const retry = h('button', { type: 'button', part: 'retry' }, 'Retry now');
     retry.addEventListener('click', () => this.connection?.client.reconnectNow());
     return h(
