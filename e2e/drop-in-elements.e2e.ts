@@ -264,4 +264,38 @@ describe('drop-in elements on a host page', () => {
     await listE.getByText('Not connected to Beacon.').waitFor({ timeout: 5_000 });
     expect([await listE.getAttribute('data-state'), await listE.getAttribute('data-connection')]).toEqual(['disconnected', 'offline']);
   });
+
+  it('<beacon-status> says "loading" until it has read the status of the user it is given, rather than show another user\'s or nothing', async () => {
+    const gil = await register('gil_dropin', 'Gil Watcher');
+    const page = await open(gil.username, users.a.id);
+    const watched = page.locator('#watched');
+    await expect.poll(() => watched.getAttribute('data-status'), FIVE_S).toBe('offline'); // A, as a stranger sees them
+    // What the element shows and says, read in the same task as the change that precedes it.
+    const shown = (el: Element) => [el.getAttribute('data-status'), el.shadowRoot?.querySelector('[part=label]')?.textContent];
+
+    // Another user id, read over REST: until the answer comes, A's status is not shown as B's.
+    const changed = await watched.evaluate((el, id) => {
+      el.setAttribute('user-id', String(id));
+      return [el.getAttribute('data-status'), el.shadowRoot?.querySelector('[part=label]')?.textContent];
+    }, users.b.id);
+    expect(changed).toEqual(['loading', 'Loading status…']);
+    await expect.poll(() => watched.getAttribute('data-status'), FIVE_S).toBe('offline');
+    // Showing the message too, for the same user: what is shown stays until the new answer.
+    const sameUser = await watched.evaluate((el) => {
+      el.setAttribute('show-message', '');
+      return [el.getAttribute('data-status'), el.shadowRoot?.querySelector('[part=label]')?.textContent];
+    });
+    expect(sameUser).toEqual(['offline', 'Offline']);
+
+    // Added to the page after sign-in: "loading", not blank with no data-status.
+    const added = await page.evaluate((id) => {
+      const el = document.createElement('beacon-status');
+      el.id = 'added';
+      el.setAttribute('user-id', String(id));
+      document.body.append(el);
+      return [el.getAttribute('data-status'), el.shadowRoot?.querySelector('[part=label]')?.textContent];
+    }, users.c.id);
+    expect(added).toEqual(['loading', 'Loading status…']);
+    await expect.poll(() => page.locator('#added').evaluate(shown), FIVE_S).toEqual(['offline', 'Offline']);
+  });
 });

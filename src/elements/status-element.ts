@@ -28,6 +28,8 @@ export class BeaconStatusElement extends BeaconElement {
 
   #wrap = h('span', { class: 'wrap', part: 'status' });
   #status: Status | null = null;
+  /** Whose status #status is, as read through which connection. */
+  #shownFor: { connection: BeaconConnection | null; id: number } | null = null;
   /** Bumped per bind so a late REST answer for an old user id is dropped. */
   #run = 0;
 
@@ -77,8 +79,13 @@ export class BeaconStatusElement extends BeaconElement {
       if (view) this.#render(view);
     };
     if (live()) update();
-    else if (client.self) fetchOnce();
-    else this.#text('Loading status…', 'loading');
+    else {
+      // Until this user's status is read, say so, rather than keep showing another user's
+      // (user-id changed) or nothing at all (added after sign-in).
+      const shown = this.#shownFor?.id === id && this.#shownFor.connection === connection;
+      if (!shown) this.#text('Loading status…', 'loading');
+      if (client.self) fetchOnce();
+    }
     return [
       client.on('self', update),
       client.on('friend', ({ view }) => view.user_id === id && this.#render(view)),
@@ -90,6 +97,7 @@ export class BeaconStatusElement extends BeaconElement {
 
   #render(view: View): void {
     this.#status = view.status;
+    this.#shownFor = { connection: this.connection, id: view.user_id };
     this.dataset.status = view.status;
     const message = this.hasAttribute('show-message') && view.custom_message ? view.custom_message : null;
     this.#wrap.replaceChildren(
@@ -102,6 +110,7 @@ export class BeaconStatusElement extends BeaconElement {
 
   #text(text: string, state: string): void {
     this.#status = null;
+    this.#shownFor = null;
     this.dataset.status = state;
     this.#wrap.replaceChildren(h('span', { class: 'label muted', part: 'label' }, text));
     this.#wrap.removeAttribute('title');
