@@ -9,7 +9,7 @@ import { compareVersions, nextVersion } from '../../src/server/ports/presence-st
 import type { ReplicaState } from '../../src/server/presence/types.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 import { clusterTarget, requireRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
-import type { RedisTarget } from '../../src/server/adapters/redis-connections.js';
+import type { RedisTarget } from '../../src/server/adapters/redis-target.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const base: ReplicaState = {

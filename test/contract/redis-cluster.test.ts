@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { BusLogger } from '../../src/server/adapters/bus-memory.js';
 import { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
-import type { RedisTarget } from '../../src/server/adapters/redis-connections.js';
+import type { RedisTarget } from '../../src/server/adapters/redis-target.js';
 import type { BusMessage } from '../../src/server/ports/event-bus.js';
 import type { ReplicaState } from '../../src/server/presence/types.js';
 import { uniquePrefix } from '../helpers/redis.js';

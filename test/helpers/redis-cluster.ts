@@ -4,7 +4,8 @@
  * never a skip. One cluster per test file; tests isolate themselves with a prefix.
  */
 import { startRedisCluster, type LocalRedisCluster } from '../../bench/redis-cluster.js';
-import { redisTarget, type RedisTarget } from '../../src/server/adapters/redis-connections.js';
+import { redisTarget } from '../../src/server/adapters/redis-connections.js';
+import type { RedisTarget } from '../../src/server/adapters/redis-target.js';
 
 export type { LocalRedisCluster } from '../../bench/redis-cluster.js';
 

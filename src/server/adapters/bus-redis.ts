@@ -11,7 +11,8 @@ import type { BusHandler, BusMessage, EventBus } from '../ports/event-bus.js';
 import { MemoryBus, consoleBusLogger } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { commandClient, connectionsReady, onConnectionChange, pingAll, quit, type RedisClient, type RedisTarget } from './redis-connections.js';
+import { commandClient, connectionsReady, onConnectionChange, pingAll, quit, type RedisClient } from './redis-connections.js';
+import type { RedisTarget } from './redis-target.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 
 export interface RedisBusOptions {

@@ -6,7 +6,7 @@ import type { EventBus } from '../ports/event-bus.js';
 import { MemoryBus } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import { RedisBus, type BusMetrics } from './bus-redis.js';
-import type { RedisTarget } from './redis-connections.js';
+import type { RedisTarget } from './redis-target.js';
 
 export type { BusLogger } from './bus-memory.js';
 

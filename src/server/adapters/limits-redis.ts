@@ -17,7 +17,8 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import { LOGIN_FAILURES, LocalLoginThrottle, throttleKey, type LoginDevice, type LoginThrottle } from '../auth/login-throttle.js';
-import { commandClient, connectionsReady, quit, type RedisClient, type RedisTarget } from './redis-connections.js';
+import { commandClient, connectionsReady, quit, type RedisClient } from './redis-connections.js';
+import type { RedisTarget } from './redis-target.js';
 
 /**
  * Drops attempts older than the window, then counts this one unless the budget is spent.

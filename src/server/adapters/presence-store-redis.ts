@@ -8,7 +8,8 @@
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
  */
-import { commandClient, quit, taggedKey, type RedisClient, type RedisTarget } from './redis-connections.js';
+import { commandClient, quit, taggedKey, type RedisClient } from './redis-connections.js';
+import type { RedisTarget } from './redis-target.js';
 import { instanceOfSession, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 

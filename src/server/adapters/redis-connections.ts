@@ -6,9 +6,7 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
-
-/** One Redis server, or a Redis Cluster reached through any of its nodes. */
-export type RedisTarget = { readonly mode: 'single'; readonly url: string } | { readonly mode: 'cluster'; readonly seeds: readonly string[] };
+import type { RedisTarget } from './redis-target.js';
 
 /** The command API both share; a Cluster routes every command to the primary of its key's slot. */
 export type RedisClient = Redis | Cluster;

@@ -10,7 +10,8 @@
 import { Redis } from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
-import { nodeOptions, type RedisTarget } from './redis-connections.js';
+import { nodeOptions } from './redis-connections.js';
+import type { RedisTarget } from './redis-target.js';
 
 const SUBSCRIBE_CHUNK = 500;
 

@@ -8,7 +8,8 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
 import pg from 'pg';
 import type { DatabaseSchema } from './schema.js';
-import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import type { Checkpointer } from './checkpointer.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
 
 export type Db = Kysely<DatabaseSchema>;

@@ -17,26 +17,12 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type SQLite from 'better-sqlite3';
+import type { Checkpointer, CheckpointResult } from './checkpointer.js';
 
 /** SQLite's own default: the main connection checkpoints past this many pages when the worker is gone. */
 export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 export const CHECKPOINT_INTERVAL_MS = 500;
 
-/** What one PASSIVE checkpoint reported: frames in the log, and how many of them are now in the database file. */
-export interface CheckpointResult {
-  busy: boolean;
-  logFrames: number;
-  checkpointedFrames: number;
-}
-
-export interface Checkpointer {
-  /** True while the worker checkpoints; false once it failed or was closed (commits checkpoint again). */
-  readonly running: boolean;
-  /** Runs a checkpoint now (tests, shutdown) and resolves with its result. */
-  checkpointNow(): Promise<CheckpointResult>;
-  /** Stops the worker; the main connection checkpoints on commit again. */
-  close(): Promise<void>;
-}
 
 type WorkerMessage =
   | { type: 'done'; id: number; result: CheckpointResult }

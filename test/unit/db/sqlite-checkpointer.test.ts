@@ -10,7 +10,8 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, WAL_SIZE_LIMIT_BYTES } from '../../../src/server/db/database.js';
-import { DEFAULT_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from '../../../src/server/db/sqlite-checkpointer.js';
+import type { Checkpointer } from '../../../src/server/db/checkpointer.js';
+import { DEFAULT_AUTOCHECKPOINT_PAGES, startCheckpointer } from '../../../src/server/db/sqlite-checkpointer.js';
 
 let dir: string;
 let file: string;
