@@ -10,7 +10,8 @@
  *   authenticated socket is a signed-in user's, capped per account by the gateway.
  * - A connection idle for `idleTimeoutMs` (nothing read or written; the first request
  *   included) is closed by Node (the server's `timeout`), and so is one idle that long after
- *   its last answer (the keep-alive timeout, which Fastify would otherwise set to 72 s). An
+ *   its last answer (the keep-alive timeout, which Fastify would otherwise set to 72 s), but
+ *   behind a trusted proxy, whose pooled connections must outlive its own idle timeout. An
  *   upgraded socket has neither (the heartbeat watches it).
  *
  * Behind a trusted proxy (BEACON_TRUST_PROXY) the proxy's own connections are not capped:
@@ -65,7 +66,9 @@ export class ConnectionGuard {
       );
     }
     server.timeout = this.opts.idleTimeoutMs;
-    server.keepAliveTimeout = this.opts.idleTimeoutMs;
+    // Behind a proxy, its pooled connections to Beacon must outlive its own idle timeout (nginx
+    // and cloud load balancers: 60 s), or it may reuse one just closed (a 502): Fastify's 72 s stay.
+    if (this.opts.trustProxy === false) server.keepAliveTimeout = this.opts.idleTimeoutMs;
     // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
     server.prependListener('connection', (socket: Socket) => this.#connected(socket));
     server.prependListener('upgrade', (_req, socket: Socket) => this.#release(socket));

@@ -4,6 +4,9 @@
  * by a row per page load. A host token without an expiry keeps its row while it is in use, and
  * for good once the host signed its user out: that row is what refuses it.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/server/config.js';
 import { SESSION_KEEP_AFTER_EXPIRY_MS } from '../../src/server/db/housekeeping.js';
@@ -99,5 +102,25 @@ describe.each(testDialects())('expired login sessions are deleted (%s)', (dialec
     expect((await t.app.services.housekeeping.run()).sessions).toBe(1);
     expect((await rows(t)).map((r) => r.id)).toHaveLength(1);
     expect(await auth.authenticate(forever)).toBeNull();
+  });
+
+  it('keeps refusing an open-ended token whose row was written before the rows knew it (migration 013)', async () => {
+    const clock = new FakeClock();
+    const host = new MemoryHost();
+    const url = dialect === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'beacon-prune-')), 'beacon.db')}` : await database();
+    const start = async () => (t = await createTestApp({ tokenTtlS: TTL_S, databaseUrl: url }, { now: clock.now, host: { identity: host.identity, friends: host.friends, profiles: host.profiles } }));
+    await start();
+    const forever = host.addUser('alice', 'Alice');
+    expect(await t!.app.services.auth.authenticate(forever)).not.toBeNull();
+    // The row as an older Beacon wrote it: the column's default.
+    await t!.app.services.database.db.updateTable('user_sessions').set({ open_ended: 0 }).execute();
+    await t!.close();
+    // The upgraded server: the token's next use tells the row.
+    await start();
+    expect(await t!.app.services.auth.authenticate(forever)).not.toBeNull();
+    expect(await t!.app.beacon.signOut('alice')).toBe(1);
+    clock.advance(10 * TTL_S * 1000 + SESSION_KEEP_AFTER_EXPIRY_MS);
+    await t!.app.services.housekeeping.run();
+    expect(await t!.app.services.auth.authenticate(forever)).toBeNull();
   });
 });

@@ -63,8 +63,9 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
         .onConflict((oc) =>
           oc
             .column('id')
-            .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at') })
-            .where('user_sessions.expires_at', '<', (eb) => eb.ref('excluded.expires_at')),
+            // A row written before migration 013 learns whether its token is open-ended here.
+            .doUpdateSet({ expires_at: (eb) => eb.ref('excluded.expires_at'), open_ended: (eb) => eb.ref('excluded.open_ended') })
+            .where((eb) => eb.or([eb('user_sessions.expires_at', '<', eb.ref('excluded.expires_at')), eb('user_sessions.open_ended', '<>', eb.ref('excluded.open_ended'))])),
         )
         .execute();
       if (recorded.size >= RECORDED_MAX) recorded.clear();

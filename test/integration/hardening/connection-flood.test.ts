@@ -120,6 +120,18 @@ describe('open HTTP connections, per address', () => {
     expect(Date.now() - answered).toBeLessThan(2000);
   });
 
+  it('keeps Fastify’s keep-alive (72 s) behind a trusted proxy, longer than proxies keep their pooled connections', async () => {
+    t = await startLiveApp({ httpIdleTimeoutMs: 300, trustProxy: ['127.0.0.2'] });
+    const s = await silent(t.url, '127.0.0.2');
+    sockets.push(s);
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    s.write('GET /healthz HTTP/1.1\r\nHost: beacon\r\n\r\n');
+    await expect.poll(() => answer.includes('"status":"ok"')).toBe(true);
+    expect(answer.toLowerCase()).toContain('keep-alive: timeout=72');
+    expect(await closedWithin(s, 1000)).toBe(false);
+  });
+
   it('stops counting a connection once it is upgraded to a WebSocket', async () => {
     t = await startLiveApp({ httpConnectionsPerAddress: 2 });
     const alice = await t.register('alice');

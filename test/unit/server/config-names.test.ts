@@ -57,6 +57,9 @@ describe('values that used to pass or stop the start without naming their variab
   it('refuses a trusted proxy that is no IP address or range', () => {
     refused({ BEACON_TRUST_PROXY: '999.1.1.1' }, 'BEACON_TRUST_PROXY', /not an IP address or CIDR range/);
     refused({ BEACON_TRUST_PROXY: '10.0.0.1, 1.2.3.4/99' }, 'BEACON_TRUST_PROXY', /1\.2\.3\.4\/99/);
+    // Fastify refuses a /0 at start (its proxy-addr): refused here, naming the variable.
+    refused({ BEACON_TRUST_PROXY: '0.0.0.0/0' }, 'BEACON_TRUST_PROXY', /0\.0\.0\.0\/0/);
+    refused({ BEACON_TRUST_PROXY: '::/0' }, 'BEACON_TRUST_PROXY', /::\/0/);
     expect(loadConfig({ BEACON_TRUST_PROXY: '10.0.0.1, 10.0.0.0/8, ::1, fd00::/8' }).trustProxy).toEqual(['10.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
   });
 
@@ -65,10 +68,11 @@ describe('values that used to pass or stop the start without naming their variab
     refused({ BEACON_HOST: ' 0.0.0.0' }, 'BEACON_HOST', /without spaces/);
   });
 
-  it('refuses a secret padded with spaces, or made long by them', () => {
-    refused({ BEACON_JWT_SECRET: `${' '.repeat(15)}x` }, 'BEACON_JWT_SECRET', /spaces/);
-    refused({ BEACON_SERVICE_TOKEN: 'service-token-0123456789\n' }, 'BEACON_SERVICE_TOKEN', /start or end/);
-    refused({ BEACON_METRICS_TOKEN: 'a b c d e f g h i j' }, 'BEACON_METRICS_TOKEN', /16 characters, spaces not counted/);
-    expect(loadConfig({ BEACON_JWT_SECRET: 'a sixteen char secret' }).jwtSecret).toBe('a sixteen char secret');
+  it('refuses a secret made long by spaces around it, and takes the rest byte for byte as before', () => {
+    refused({ BEACON_JWT_SECRET: `${' '.repeat(15)}x` }, 'BEACON_JWT_SECRET', /16 characters, not counting spaces/);
+    refused({ BEACON_METRICS_TOKEN: 'short-token\n\n\n\n\n\n' }, 'BEACON_METRICS_TOKEN', /16 characters/);
+    // A secret from a file keeps its line break; spaces inside count (existing deployments start as before).
+    expect(loadConfig({ BEACON_SERVICE_TOKEN: 'k8s-secret-0123456789abcdef\n' }).serviceToken).toBe('k8s-secret-0123456789abcdef\n');
+    expect(loadConfig({ BEACON_JWT_SECRET: 'correct horse bat' }).jwtSecret).toBe('correct horse bat');
   });
 });
