@@ -6,12 +6,18 @@
  * (`app.beacon.signOut`) and `DELETE /service/users/:id` (`app.beacon.deleteUser`).
  */
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveApp } from '../helpers/live-app.js';
-import { HOST_SECRET, SERVICE_TOKEN, useSidecars } from '../helpers/sidecar-app.js';
+import { HOST_SECRET, SERVICE_TOKEN, hs256, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
+import { startLiveApp } from '../helpers/live-app.js';
+import { sharedParts } from '../helpers/shared-parts.js';
 
 const sidecar = useSidecars();
+const apps: LiveApp[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+});
 
 const sign = (sub: string, name: string) =>
   new SignJWT({ name, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
@@ -109,5 +115,24 @@ describe('the host signs a user out or deletes them', () => {
     expect(await accepted(app, otherDevice)).toBe(false);
     await app.advance(1000);
     expect(await accepted(app, await bobWith({ iat: seconds(app), exp: seconds(app) + 3600 }))).toBe(true);
+  });
+
+  it('a user deleted and made again gets what they set now, not the deleted user’s schedule a shared copy still holds', async () => {
+    const [part] = await sharedParts('memory', 1);
+    const app = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE_TOKEN }, { bus: part!.bus, store: part!.store });
+    apps.push(app);
+    const rule = (status: 'busy' | 'away', message: string) => ({ days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59', status, message });
+    const OLD = { time_zone: 'UTC', rules: [rule('busy', 'the deleted user’s plans')] };
+    const NEW = { time_zone: 'UTC', rules: [rule('away', 'new schedule')] };
+    const schedule = (token: string, body?: object) =>
+      app.app.inject({ method: body ? 'PUT' : 'GET', url: '/api/v1/users/me/status/schedule', headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
+    expect((await schedule(await sign('bob', 'Bob'), OLD)).statusCode).toBe(200);
+    await app.app.services.presence.shared();
+    expect((await service(app, 'DELETE', '/users/bob')).statusCode).toBe(204);
+    await app.advance(2000);
+    const again = await sign('bob', 'Bob');
+    expect((await schedule(again)).json()).toEqual({ time_zone: 'UTC', rules: [] });
+    expect((await schedule(again, NEW)).statusCode).toBe(200);
+    expect((await schedule(again)).json()).toEqual(NEW);
   });
 });

@@ -96,12 +96,14 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     async deleteUser(userId) {
       const [id] = await toInternal([userId], { create: false });
       if (id === undefined) return false;
-      // The tokens Beacon saw stay refused after the rows about the user are gone.
+      // The tokens Beacon saw stay refused after the rows about the user are gone, and the
+      // versions of what a copy elsewhere may still hold carry on (IdMap.recreate).
       const sessions = standalone ? [] : await services.sessions.ofUser(id);
+      const versions = standalone ? null : await services.ids.versionsOf(id);
       if (!(await services.account.remove(id))) return false;
       services.presence.forgetDeleted(id);
       if (!standalone) {
-        await services.ids.recreate(id, userId);
+        await services.ids.recreate(id, userId, versions);
         await services.sessions.putRevoked(id, sessions, services.now());
       }
       return true;

@@ -165,10 +165,19 @@ export class IdMap {
    * whose row was just deleted with everything about them: the id stays mapped, so every
    * instance's memory of the mapping stays right, and the user is as one never seen.
    */
-  async recreate(id: number, external: HostUserId): Promise<void> {
+  async recreate(id: number, external: HostUserId, versions: RowVersions | null = null): Promise<void> {
     const { id: _none, ...row } = shadowRow(hostId(external), this.now(), false);
-    await this.#insert([{ ...row, id }]);
+    // Past the deleted row's versions: a copy of the old user that another instance or the
+    // shared store still holds must not win over the fresh row (nor over its next writes).
+    const after = versions ? { settings_version: versions.settings + 1, schedule_version: versions.schedule + 1, calendar_version: versions.calendar + 1 } : {};
+    await this.#insert([{ ...row, ...after, id }]);
     this.#remember(hostId(external), id);
+  }
+
+  /** The versions of the user's settings, schedule and calendar (read before a deletion, for recreate). */
+  async versionsOf(id: number): Promise<RowVersions | null> {
+    const row = await this.db.selectFrom('users').select(['settings_version', 'schedule_version', 'calendar_version']).where('id', '=', id).executeTakeFirst();
+    return row ? { settings: Number(row.settings_version), schedule: Number(row.schedule_version), calendar: Number(row.calendar_version) } : null;
   }
 
   #remember(external: string, internal: number, out?: Map<string, number>): void {
@@ -176,6 +185,13 @@ export class IdMap {
     this.#toExternal.set(internal, external);
     out?.set(external, internal);
   }
+}
+
+/** Versions a user's row carries, which replicas compare (settings, schedule, calendar). */
+export interface RowVersions {
+  settings: number;
+  schedule: number;
+  calendar: number;
 }
 
 const INT_ID = /^[1-9]\d{0,9}$/;
