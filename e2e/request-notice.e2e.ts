@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { registerUser } from './helpers/api-users.js';
+import { api, registerUser } from './helpers/api-users.js';
 import { friendsTab } from './helpers/ui.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
@@ -65,5 +65,44 @@ describe('the notice after sending a friend request', () => {
     const shown = Date.now();
     await expect.poll(notice, { timeout: 15_000, interval: 100 }).toBe('');
     expect(Date.now() - shown).toBeGreaterThan(8_000);
+  });
+});
+
+describe('the notice when sending a request makes friends at once', () => {
+  it('says "You and … are now friends." (the other had asked first, and this page had not heard yet)', async () => {
+    const eve = await registerUser(server.baseUrl, 'eve_note', 'Eve');
+    const fay = await registerUser(server.baseUrl, 'fay_note', 'Fay');
+    const eveCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      await eveCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), eve.token);
+      const evePage = await eveCtx.newPage();
+      // Eve's page does not hear of Fay's request (a frame lost, the socket between reconnects):
+      // the search still offers "Add friend".
+      const unheard = (text: string) => {
+        const frame = JSON.parse(text) as { type: string; messages?: Array<{ type: string }> };
+        if (frame.type === 'friend_request_received') return null;
+        if (frame.type === 'batch') return JSON.stringify({ ...frame, messages: frame.messages!.filter((e) => e.type !== 'friend_request_received') });
+        return text;
+      };
+      await evePage.routeWebSocket(/\/ws\/status/, (ws) => {
+        const upstream = ws.connectToServer();
+        upstream.onMessage((m) => {
+          const kept = typeof m === 'string' ? unheard(m) : m;
+          if (kept !== null) ws.send(kept);
+        });
+      });
+      await evePage.goto(`${server.baseUrl}/#/friends`);
+      await evePage.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+      await friendsTab(evePage, 'Pending');
+      await evePage.getByLabel('Search by username').fill('fay_note');
+      const add = evePage.getByRole('button', { name: 'Add friend Fay (@fay_note)', exact: true });
+      await add.waitFor(FIVE_S);
+      await api(server.baseUrl, fay.token, 'POST', '/users/me/friends/requests', { user_id: eve.id });
+      await add.click();
+      await evePage.getByRole('status').filter({ hasText: 'You and Fay (@fay_note) are now friends.' }).waitFor(FIVE_S);
+      expect(await evePage.locator('[data-part=notice]').textContent()).toBe('You and Fay (@fay_note) are now friends.');
+    } finally {
+      await eveCtx.close();
+    }
   });
 });

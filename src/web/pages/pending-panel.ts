@@ -51,12 +51,16 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   /** A sentence naming `p` ("You and ", p, " are now friends."), the name contained. */
   const about = (p: Person | Unnamed, before: string, after: string): Array<Node | string> => [before, userText(nameOf(p)), after];
 
-  /** Runs an action, reports it (`done`), then puts focus on `next()` (or the section heading). */
+  /**
+   * Runs an action, reports what it did (`done`, or the sentence the action answers when the
+   * server did something else, e.g. a request that made friends at once), then puts focus on
+   * `next()` (or the section heading). API answers are objects, never sentences.
+   */
   async function act(action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number): Promise<void> {
     notice.clear();
     try {
-      await action();
-      notice.say(...done);
+      const said = await action();
+      notice.say(...(Array.isArray(said) ? (said as Array<Node | string>) : done));
     } catch (e) {
       notice.fail(errorMessage(e, {
         CONFLICT: 'You are already friends, or a request is already waiting.',
@@ -79,8 +83,9 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     if (store.outgoing.some((r) => r.to_user_id === u.id)) return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
     return button('Add friend', () => {
       void act(async () => {
+        // They had asked first (this page had not heard yet): the request made friends at once.
         const res = await api.sendFriendRequest(u.id);
-        if (res.friend) notice.say(...about(u, 'You and ', ' are now friends.'));
+        return res.friend ? about(u, 'You and ', ' are now friends.') : undefined;
       }, about(u, 'Friend request sent to ', '.'), resultsBox, index);
     }, 'primary', `Add friend ${nameOf(u)}`);
   }
