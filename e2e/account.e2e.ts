@@ -68,7 +68,8 @@ describe('account page', () => {
     await dana.getByLabel('Your password').fill(PASSWORD);
     await dana.getByRole('button', { name: 'Delete my account' }).click();
     await dana.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 10_000 });
-    expect(await tokenOf(dana)).toBeNull();
+    // The page shows the login form, then reloads (account-page.ts): read the token once the reload is through.
+    await expect.poll(() => tokenOf(dana).catch(() => 'reloading'), { timeout: 10_000 }).toBeNull();
     // Eli's list loses Dana at once, without a reload.
     await expect.poll(() => friendCard(eli, 'dana_acct').count(), { timeout: 5_000 }).toBe(0);
     expect(violations.flat()).toEqual([]);
