@@ -4,7 +4,7 @@
  * instances see the change on the account's next request (roles are read per request).
  */
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AdminRoles } from './users/admin-roles.js';
@@ -40,16 +40,7 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  let config: Readonly<Config>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    // A bad setting is the operator's to fix: its message, as the server says it, not a stack trace.
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`beacon: ${err.message}`);
-    process.exit(2);
-  }
-  runAdminCommand(process.argv.slice(2), config, (line) => process.stdout.write(`${line}\n`)).then(
+  runAdminCommand(process.argv.slice(2), loadConfigOrExit(), (line) => process.stdout.write(`${line}\n`)).then(
     (code) => process.exit(code),
     (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);

@@ -414,6 +414,20 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/**
+ * loadConfig for a process's entry point (the server, the admin CLI): a bad setting is the
+ * operator's to fix, so it prints its one-line message and exits 2, with no stack trace.
+ */
+export function loadConfigOrExit(env: Env = process.env): Readonly<Config> {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`beacon: ${err.message}`);
+    process.exit(2);
+  }
+}
+
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const webRoot = str(env, 'BEACON_WEB_ROOT', 'dist/web');
   const mode = redisMode(env);

@@ -4,19 +4,10 @@
  * A drain longer than BEACON_SHUTDOWN_TIMEOUT_MS exits 1; a second signal exits at once (143).
  */
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, unknownSettings } from './config.js';
+import { loadConfigOrExit, unknownSettings } from './config.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`beacon: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const app = await buildApp(config);
   for (const { name, meant } of unknownSettings()) {
     app.log.warn({ variable: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);

@@ -53,6 +53,17 @@ function closedWithin(s: net.Socket, ms: number): Promise<boolean> {
   });
 }
 
+/** A connection from 127.0.0.2 that asked once (GET /healthz) and then went quiet: its answer's text, and when it came. */
+async function answeredOnce(t: LiveApp, sockets: net.Socket[]): Promise<{ s: net.Socket; answer: string; answeredAt: number }> {
+  const s = await silent(t.url, '127.0.0.2');
+  sockets.push(s);
+  let answer = '';
+  s.on('data', (d: Buffer) => (answer += d.toString()));
+  s.write('GET /healthz HTTP/1.1\r\nHost: beacon\r\n\r\n');
+  await expect.poll(() => answer.includes('"status":"ok"')).toBe(true);
+  return { s, answer, answeredAt: Date.now() };
+}
+
 describe('open HTTP connections, per address', () => {
   let t: LiveApp;
   const sockets: net.Socket[] = [];
@@ -108,26 +119,15 @@ describe('open HTTP connections, per address', () => {
 
   it('closes a keep-alive connection idle after its last answer within the same timeout, and says so in Keep-Alive', async () => {
     t = await startLiveApp({ httpIdleTimeoutMs: 300 });
-    const s = await silent(t.url, '127.0.0.2');
-    sockets.push(s);
-    let answer = '';
-    s.on('data', (d: Buffer) => (answer += d.toString()));
-    s.write('GET /healthz HTTP/1.1\r\nHost: beacon\r\n\r\n');
-    await expect.poll(() => answer.includes('"status":"ok"')).toBe(true);
-    const answered = Date.now();
+    const { s, answer, answeredAt } = await answeredOnce(t, sockets);
     expect(answer.toLowerCase()).toContain('keep-alive: timeout=0'); // whole seconds of 300 ms, not Fastify's 72
     expect(await closedWithin(s, 3000)).toBe(true);
-    expect(Date.now() - answered).toBeLessThan(2000);
+    expect(Date.now() - answeredAt).toBeLessThan(2000);
   });
 
   it('keeps Fastify’s keep-alive (72 s) behind a trusted proxy, longer than proxies keep their pooled connections', async () => {
     t = await startLiveApp({ httpIdleTimeoutMs: 300, trustProxy: ['127.0.0.2'] });
-    const s = await silent(t.url, '127.0.0.2');
-    sockets.push(s);
-    let answer = '';
-    s.on('data', (d: Buffer) => (answer += d.toString()));
-    s.write('GET /healthz HTTP/1.1\r\nHost: beacon\r\n\r\n');
-    await expect.poll(() => answer.includes('"status":"ok"')).toBe(true);
+    const { s, answer } = await answeredOnce(t, sockets);
     expect(answer.toLowerCase()).toContain('keep-alive: timeout=72');
     expect(await closedWithin(s, 1000)).toBe(false);
   });
