@@ -219,8 +219,9 @@ export async function runScenario(p: ScenarioParams): Promise<ScenarioResult> {
   } finally {
     await fleet?.stop().catch(() => {});
     await Promise.all(servers.map((s) => s.stop(p.profileDir ? 60_000 : 5000).catch(() => {})));
-    if (res.errors.length === 0) rmSync(dir, { recursive: true, force: true });
-    else res.errors.push(`server logs kept in ${dir}`);
+    if (res.errors.length > 0) res.errors.push(`server logs kept in ${dir}`);
+    else if (process.env.BENCH_KEEP_LOGS) console.log(`bench: server logs kept in ${dir} (BENCH_KEEP_LOGS)`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   return res;
 }
