@@ -301,10 +301,10 @@ export class PresenceClient {
 
   #onEvent(frame: EventFrame): void {
     this.#lastSyncAt = this.#timers.now();
-    if (frame.type === 'friend_request_received') {
+    if (frame.type === 'friend_request_received' || frame.type === 'friend_request_sent') {
       const { request } = frame as { request: unknown };
       if (typeof request === 'object' && request !== null && typeof (request as { id?: unknown }).id === 'number') {
-        this.#events.emit('friend_request_received', { request: frame.request });
+        this.#events.emit(frame.type, { request: frame.request });
       }
       return;
     }

@@ -36,6 +36,11 @@ export interface PresenceEvents {
   error: { code: string; message: string };
   /** Someone sent the signed-in user a friend request (pushed over the socket). */
   friend_request_received: { request: FriendRequest };
+  /**
+   * The signed-in user sent a friend request, on this device or another (`friend_request_sent`):
+   * list it among the outgoing requests. Socket only, like `friend_request_received`.
+   */
+  friend_request_sent: { request: FriendRequest };
   /** A request to or from the signed-in user was accepted, declined or cancelled. */
   friend_request_closed: { requestId: number; reason: FriendRequestCloseReason };
   /** A friend invites you to a Pong match; accept with `ApiClient.acceptGameInvite`. */

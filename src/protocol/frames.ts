@@ -105,6 +105,15 @@ export interface FriendRequestReceivedFrame {
   seq?: number;
   request: FriendRequest;
 }
+/**
+ * You sent a friend request, on this device or another (any instance): every socket of yours
+ * gets it, so each screen lists it among the outgoing requests. Additive to CONTRACT.md.
+ */
+export interface FriendRequestSentFrame {
+  type: 'friend_request_sent';
+  seq?: number;
+  request: FriendRequest;
+}
 /** Why a friend request stopped being pending. */
 export type FriendRequestCloseReason = 'accepted' | 'declined' | 'cancelled';
 export interface FriendRequestClosedFrame {
@@ -177,6 +186,7 @@ export type EventFrame =
   | FriendRemovedFrame
   | FriendUpdatedFrame
   | FriendRequestReceivedFrame
+  | FriendRequestSentFrame
   | FriendRequestClosedFrame
   | GameInviteFrame
   | GameInviteAcceptedFrame

@@ -85,6 +85,8 @@ export class Fanout {
         return this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);
       case 'request_received':
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_received', request: e.request }));
+      case 'request_sent':
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_sent', request: e.request }));
       case 'request_closed':
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_closed', request_id: e.requestId, reason: e.reason }));
       case 'game_invite':

@@ -57,6 +57,8 @@ export type BusEvent =
   | { kind: 'revoked'; userId: number; sessionId: string }
   /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
   | { kind: 'request_received'; viewerId: number; request: FriendRequest }
+  /** The viewer sent a friend request (from any device, any instance): for all of the viewer's sockets. */
+  | { kind: 'request_sent'; viewerId: number; request: FriendRequest }
   | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
   /** A friend invited the viewer to a match, or accepted the viewer's invitation. */
   | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
@@ -78,6 +80,7 @@ const BUS_KINDS = new Set([
   'reload',
   'renamed',
   'request_received',
+  'request_sent',
   'request_closed',
   'game_invite',
   'game_invite_accepted',
@@ -102,6 +105,8 @@ export type PresenceEvent =
   | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View; named?: boolean }
   /** Friend-request news for the viewer's sockets here. */
   | { kind: 'request_received'; viewerId: number; request: FriendRequest }
+  /** The viewer sent this request (the sender's other devices list it as outgoing). */
+  | { kind: 'request_sent'; viewerId: number; request: FriendRequest }
   | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
   | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
   | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }

@@ -567,6 +567,8 @@ export class PresenceService {
   graphChanged(e: GraphEvent): void {
     if (e.kind === 'request_sent') {
       this.#publish(e.request.to_user_id, { kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      // The sender's devices (every one: the REST call names no socket) list it as outgoing.
+      this.#publish(e.request.from_user_id, { kind: 'request_sent', viewerId: e.request.from_user_id, request: e.request });
       return;
     }
     if (e.kind === 'request_closed') {
@@ -658,6 +660,7 @@ export class PresenceService {
         });
       case 'revoked':
       case 'request_received':
+      case 'request_sent':
       case 'request_closed':
       case 'friend_updated':
       case 'game_invite':

@@ -1,6 +1,7 @@
 /**
  * Pending friend requests for the whole app (badge, Pending tab). Read once per (re)connect,
- * then kept live by the socket's friend-request events; re-read on a timer only while the
+ * then kept live by the socket's friend-request events (received, sent on any of the user's
+ * devices, closed); re-read on a timer only while the
  * client is in the polling fallback, where no events arrive.
  */
 import type { ApiClient } from '../../client/api.js';
@@ -34,6 +35,12 @@ export class RequestsStore {
       this.#client.on('friend_request_received', ({ request }) => {
         if (this.incoming.some((r) => r.id === request.id)) return;
         this.incoming = [...this.incoming, request];
+        this.#emit();
+      }),
+      // Sent from this device or another of the user's: listed as outgoing at once everywhere.
+      this.#client.on('friend_request_sent', ({ request }) => {
+        if (this.outgoing.some((r) => r.id === request.id)) return;
+        this.outgoing = [...this.outgoing, request];
         this.#emit();
       }),
       this.#client.on('friend_request_closed', ({ requestId }) => {

@@ -97,7 +97,12 @@ describe('connection truth', () => {
     ws.receive({ type: 'friend_request_closed', request_id: 7, reason: 'accepted', seq: 3 });
     ws.receive({ type: 'friend_request_closed', request_id: 8, reason: 'exploded', seq: 4 } as Record<string, unknown>);
     ws.receive({ type: 'batch', messages: [{ type: 'friend_request_closed', request_id: 9, reason: 'cancelled', seq: 5 }] });
+    // One the user sent from another device: its own event, not a received one.
+    const mine = { id: 10, from_user_id: 1, to_user_id: 4, created_at: '2024-01-15T14:32:00.000Z' };
+    ws.receive({ type: 'friend_request_sent', request: mine, seq: 6 });
+    ws.receive({ type: 'friend_request_sent', request: { id: 'x' }, seq: 7 } as Record<string, unknown>);
     expect(h.eventsOf('friend_request_received')).toEqual([{ request }]);
+    expect(h.eventsOf('friend_request_sent')).toEqual([{ request: mine }]);
     expect(h.eventsOf('friend_request_closed')).toEqual([
       { requestId: 7, reason: 'accepted' },
       { requestId: 9, reason: 'cancelled' },

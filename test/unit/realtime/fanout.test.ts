@@ -287,6 +287,18 @@ describe('Fanout', () => {
     expect(revoked).toEqual([[2, 'login-2']]);
   });
 
+  it('tells every socket of the sender about a request it sent (friend_request_sent), and nobody else', async () => {
+    const { fanout, connect, flush } = await setup({});
+    const phone = await connect(3);
+    const laptop = await connect(3);
+    const bob = await connect(2);
+    const request: FriendRequest = { id: 11, from_user_id: 3, to_user_id: 2, created_at: TS } as FriendRequest;
+    fanout.deliver({ kind: 'request_sent', viewerId: 3, request });
+    flush();
+    for (const s of [phone, laptop]) expect(frames(s.socket)).toEqual([{ seq: 1, type: 'friend_request_sent', request }]);
+    expect(frames(bob.socket)).toEqual([]);
+  });
+
   describe('the tiers kept on each watcher set', () => {
     const tiered: Partial<Record<ViewerTier, View>> = {
       public: viewAs('online', { custom_message: null, activity: null }),

@@ -389,13 +389,16 @@ describe('PresenceService', () => {
       expect(presence().graph.friendsOf(alice.userId)).toEqual([]);
     });
 
-    it('friend requests reach the recipient, and their closing reaches both sides', async () => {
+    it('friend requests reach the recipient and the sender’s own sockets, and their closing reaches both sides', async () => {
       await f.connect(alice);
       await f.connect(bob);
       f.take();
       const sent = await f.services.friends.sendRequest(alice.userId, bob.userId);
       if (!('request' in sent)) throw new Error('expected a request');
-      expect(f.take()).toEqual([{ kind: 'request_received', viewerId: bob.userId, request: sent.request }]);
+      expect(f.take()).toEqual([
+        { kind: 'request_received', viewerId: bob.userId, request: sent.request },
+        { kind: 'request_sent', viewerId: alice.userId, request: sent.request },
+      ]);
       await f.services.friends.decline(bob.userId, sent.request.id);
       expect(f.take()).toEqual([
         { kind: 'request_closed', viewerId: alice.userId, requestId: sent.request.id, reason: 'declined' },

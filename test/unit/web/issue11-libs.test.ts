@@ -104,4 +104,22 @@ describe('RequestsStore', () => {
       vi.useRealTimers();
     }
   });
+
+  it('lists a request sent from another device as outgoing at once, once; its close removes it', async () => {
+    const { events, store } = setup();
+    store.start();
+    events.emit('ready', { self: v(), friends: [] });
+    await vi.waitFor(() => expect(store.loaded).toBe(true));
+    const changes = vi.fn();
+    store.onChange(changes);
+    const mine = { id: 5, from_user_id: 1, to_user_id: 9, created_at: T.toISOString() };
+    events.emit('friend_request_sent', { request: mine });
+    events.emit('friend_request_sent', { request: mine }); // this device's own request comes back too: once
+    expect(store.outgoing).toEqual([mine]);
+    expect(store.incoming.map((r) => r.id)).toEqual([1]);
+    expect(changes).toHaveBeenCalledTimes(1);
+    events.emit('friend_request_closed', { requestId: 5, reason: 'cancelled' });
+    expect(store.outgoing).toEqual([]);
+    store.stop();
+  });
 });
