@@ -5,7 +5,7 @@
  * contexts: B sets Busy from the status menu with the keyboard, A sees "Busy" in words.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { freePort, startServer, type ServerHandle } from './helpers/server.js';
 import { startHostSite, type HostSite } from './helpers/host-site.js';
@@ -105,6 +105,33 @@ async function open(username: string, watch: number): Promise<Page> {
   return page;
 }
 
+/**
+ * A fresh page of the host site (in `context`, else a new one), not signed in: the watched
+ * <beacon-status> has no connection yet. Every value its `data-state` takes is recorded.
+ */
+async function openSignedOut(watch: number, context?: BrowserContext): Promise<Page> {
+  const ctx = context ?? (await browser.newContext({ viewport: { width: 1024, height: 800 } }));
+  if (!context) contexts.push(ctx);
+  await ctx.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { beaconStatusStates: string[] }).beaconStatusStates = seen;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const value = (r.target as Element).getAttribute('data-state') ?? '';
+        if ((r.target as Element).id === 'watched' && seen.at(-1) !== value) seen.push(value);
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+  const page = await ctx.newPage();
+  await page.goto(`${host.baseUrl}/?watch=${watch}`);
+  await page.locator('#watched [part=label]').waitFor();
+  return page;
+}
+
+/** What a <beacon-status> shows: its data-state, its data-status and the words of its label. */
+const state = (el: Locator) =>
+  el.evaluate((e) => [e.getAttribute('data-state'), e.getAttribute('data-status'), e.shadowRoot?.querySelector('[part=label]')?.textContent ?? null]);
+const statusStates = (page: Page) => page.evaluate(() => (window as unknown as { beaconStatusStates: string[] }).beaconStatusStates);
 const events = (page: Page) => page.evaluate(() => (window as unknown as { beaconEvents: Array<{ type: string; detail: unknown }> }).beaconEvents);
 const listStates = (page: Page) => page.evaluate(() => (window as unknown as { beaconListStates: string[] }).beaconListStates);
 const row = (page: Page, userId: number) => page.locator(`beacon-friend-list li[data-user-id="${userId}"]`);
@@ -263,6 +290,49 @@ describe('drop-in elements on a host page', () => {
     })()`);
     await listE.getByText('Not connected to Beacon.').waitFor({ timeout: 5_000 });
     expect([await listE.getAttribute('data-state'), await listE.getAttribute('data-connection')]).toEqual(['disconnected', 'offline']);
+  });
+
+  it('<beacon-status> does not say "loading" for good when its connection stops before any data (token refused), and shows the status once signed in', async () => {
+    const page = await openSignedOut(users.a.id);
+    const watched = page.locator('#watched');
+    expect(await state(watched)).toEqual(['disconnected', 'unknown', 'Status unavailable']);
+    // The host connects with a token Beacon refuses (4401): the client stops, nothing was read.
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: 'not-a-valid-token' }))()`);
+    await expect.poll(() => state(watched), FIVE_S).toEqual(['error', 'unknown', 'Status unavailable (offline)']);
+    expect(await watched.getAttribute('data-connection')).toBe('offline');
+    expect(await statusStates(page)).toEqual(['disconnected', 'loading', 'error']);
+
+    // Signed in after all: the status is read and shown.
+    await page.getByLabel('Username').fill(users.c.username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => state(watched), FIVE_S).toEqual(['ready', 'offline', 'Offline']); // A, as a stranger sees them
+    expect(await watched.getAttribute('data-connection')).toBe('connected');
+  });
+
+  it('<beacon-status> says the status is unavailable while Beacon is unreachable before any data, and shows it when Beacon answers again', async () => {
+    const gus = await register('gus_dropin', 'Gus Unreached');
+    const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+    contexts.push(context);
+    // Beacon's API and socket, unreachable until `reachable`; the page and the SDK script load.
+    let reachable = false;
+    await context.route('**/beacon/api/**', (route) => (reachable ? route.continue() : route.abort('connectionrefused')));
+    await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
+      if (reachable) ws.connectToServer();
+      else ws.close({ code: 1011, reason: 'unreachable' });
+    });
+    const page = await openSignedOut(users.a.id, context);
+    const watched = page.locator('#watched');
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(gus.token)} }))()`);
+    // Three socket attempts fail, then the REST fallback fails too: offline, in words.
+    await expect.poll(() => state(watched), { timeout: 15_000, interval: 100 }).toEqual(['error', 'unknown', 'Status unavailable (offline)']);
+    expect(await watched.getAttribute('data-connection')).toBe('offline');
+    expect(await statusStates(page)).toEqual(['disconnected', 'loading', 'error']);
+
+    // Beacon answers again: the client's next try reads the status, with no reload or new connect().
+    reachable = true;
+    await expect.poll(() => state(watched), { timeout: 15_000, interval: 100 }).toEqual(['ready', 'offline', 'Offline']);
+    expect((await statusStates(page)).at(-1)).toBe('ready');
   });
 
   it('<beacon-status> says "loading" until it has read the status of the user it is given, rather than show another user\'s or nothing', async () => {

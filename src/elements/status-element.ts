@@ -3,14 +3,21 @@
  * colour alone; optionally their message (attribute `show-message`). Live for the signed-in
  * user and their friends; anyone else is read once over REST (as they allow the viewer to
  * see) and again at each reconnect. The host's `status` property and `data-status`
- * attribute mirror what is shown.
+ * attribute mirror what is shown; `data-state` says which state that is, as on
+ * <beacon-friend-list> (`disconnected`, `loading`, `error`, `ready`), and `data-connection`
+ * is the connection's state. A connection that stops or cannot reach Beacon before the
+ * status is read says so ("Status unavailable (offline)"), never "Loading…" for good, and
+ * the status shows as soon as data arrives.
  */
-import { ApiError, type Status, type View } from '../client/index.js';
+import { ApiError, type ConnectionState, type Status, type View } from '../client/index.js';
 import { h } from '../web/lib/dom.js';
 import { STATUS_SHORT } from '../web/lib/labels.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { statusDot } from './status-dot.js';
+
+/** What the element shows, in the vocabulary of <beacon-friend-list>'s `data-state`. */
+type ShownState = 'disconnected' | 'loading' | 'error' | 'ready';
 
 const CSS = `
 :host { display: inline-block; }
@@ -32,6 +39,11 @@ export class BeaconStatusElement extends BeaconElement {
   #shownFor: { connection: BeaconConnection | null; id: number } | null = null;
   /** Bumped per bind so a late REST answer for an old user id is dropped. */
   #run = 0;
+  /**
+   * Nothing read yet and nothing went wrong with a read: "Loading status…", or "Status
+   * unavailable (offline)" while the connection is offline. Only these follow the connection.
+   */
+  #waiting = false;
 
   constructor() {
     super(CSS);
@@ -61,17 +73,32 @@ export class BeaconStatusElement extends BeaconElement {
   protected bind(connection: BeaconConnection | null): Array<() => void> {
     const run = ++this.#run;
     const id = this.userId;
+    this.#connectionState(connection ? connection.client.state : 'offline');
     if (!connection || id === null) {
-      this.#text(connection ? 'Unknown user' : 'Status unavailable', 'unknown');
+      if (connection) this.#text('Unknown user', 'unknown', 'error');
+      else this.#text('Status unavailable', 'unknown', 'disconnected');
       return [];
     }
     const { client } = connection;
+    /** True while this user's status, read through this connection, is on screen. */
+    const shown = (): boolean => this.#shownFor?.id === id && this.#shownFor.connection === connection;
+    /**
+     * Nothing read yet: "loading" while the connection is trying, but never for good: once it is
+     * offline (stopped, signed out, token refused, Beacon unreachable) say the status is
+     * unavailable. It keeps retrying unless stopped; data arriving later replaces this.
+     */
+    const waiting = (): void => {
+      if (shown()) return;
+      if (client.state === 'offline') this.#text('Status unavailable (offline)', 'unknown', 'error');
+      else this.#text('Loading status…', 'loading', 'loading');
+      this.#waiting = true;
+    };
     const live = (): View | null => (client.self?.user_id === id ? client.self : (client.friend(id) ?? null));
     const fetchOnce = (): void => {
       if (live()) return;
       connection.api.userStatus(id).then(
         (view) => run === this.#run && !live() && this.#render(view),
-        (err: unknown) => run === this.#run && !live() && this.#text(err instanceof ApiError && err.status === 404 ? 'Unknown user' : 'Status unavailable', 'unknown'),
+        (err: unknown) => run === this.#run && !live() && this.#text(err instanceof ApiError && err.status === 404 ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'),
       );
     };
     const update = (): void => {
@@ -82,11 +109,16 @@ export class BeaconStatusElement extends BeaconElement {
     else {
       // Until this user's status is read, say so, rather than keep showing another user's
       // (user-id changed) or nothing at all (added after sign-in).
-      const shown = this.#shownFor?.id === id && this.#shownFor.connection === connection;
-      if (!shown) this.#text('Loading status…', 'loading');
+      waiting();
       if (client.self) fetchOnce();
     }
     return [
+      client.on('state', (state) => {
+        this.#connectionState(state);
+        // Only the waiting states follow the connection: a status read stays (with
+        // data-connection saying it is not live), and so does a failed read's own message.
+        if (this.#waiting) waiting();
+      }),
       client.on('self', update),
       client.on('friend', ({ view }) => view.user_id === id && this.#render(view)),
       // A friend removed, or a first snapshot without them: read the status as a stranger would.
@@ -99,6 +131,8 @@ export class BeaconStatusElement extends BeaconElement {
     this.#status = view.status;
     this.#shownFor = { connection: this.connection, id: view.user_id };
     this.dataset.status = view.status;
+    this.dataset.state = 'ready';
+    this.#waiting = false;
     const message = this.hasAttribute('show-message') && view.custom_message ? view.custom_message : null;
     this.#wrap.replaceChildren(
       statusDot(view.status),
@@ -108,10 +142,17 @@ export class BeaconStatusElement extends BeaconElement {
     this.#wrap.title = `${view.display_name}: ${STATUS_SHORT[view.status]}`;
   }
 
-  #text(text: string, state: string): void {
+  #connectionState(state: ConnectionState): void {
+    this.dataset.connection = state;
+  }
+
+  /** A message instead of a status: `status` goes to data-status (`unknown`/`loading`), `state` to data-state. */
+  #text(text: string, status: 'unknown' | 'loading', state: ShownState): void {
     this.#status = null;
     this.#shownFor = null;
-    this.dataset.status = state;
+    this.dataset.status = status;
+    this.dataset.state = state;
+    this.#waiting = false;
     this.#wrap.replaceChildren(h('span', { class: 'label muted', part: 'label' }, text));
     this.#wrap.removeAttribute('title');
   }
