@@ -7,7 +7,7 @@
 import { ApiClient } from '../client/api.js';
 import { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
-import { clearToken, getToken, setToken, TOKEN_KEY } from './lib/session.js';
+import { clearToken, forgetDevice, getToken, setToken, TOKEN_KEY } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
@@ -49,8 +49,14 @@ export class BeaconApp {
   #token: string | null = null;
   #listening = false;
   #leavePage: (() => void) | void = undefined;
-  /** Shown once on the login screen (e.g. why the user was signed out). */
-  #notice: string | null = null;
+  /** Shown once on the login screen (e.g. why the user was signed out): an error, or news (`info`). */
+  #notice: { text: string; info: boolean } | null = null;
+  /**
+   * An account deletion waiting for its answer. The server revokes every session before it
+   * answers, so this tab's socket may close (4000) first: that close waits for the answer
+   * (`unauthorized` records it) instead of signing out as "session ended" in the middle.
+   */
+  #deleting: { unauthorized: boolean } | null = null;
   /** While Beacon does not answer at start-up: tries again by itself (backoff, and at `online`). */
   readonly #retry = new StartupRetry(() => void this.start({ quiet: true }), { target: window });
   /** The start-up error on screen, and its text: a quiet retry failing the same way leaves it alone. */
@@ -130,7 +136,7 @@ export class BeaconApp {
     const token = getToken();
     if (this.#session) {
       if (token === this.#token) return;
-      this.#endSession(token ? undefined : 'You were signed out in another tab.', !token);
+      this.#endSession(token ? undefined : { text: 'You were signed out in another tab.', info: false }, !token);
     }
     if (token) void this.start();
   }
@@ -154,12 +160,15 @@ export class BeaconApp {
       header,
       main,
       cleanups: [],
-      ctx: { api: this.#api, client, user, requests, settings },
+      ctx: { api: this.#api, client, user, requests, settings, deleteAccount: (password) => this.#deleteAccount(password, user) },
     };
     this.#session = session;
     session.cleanups.push(
       client.attachIdleDetection(document),
-      client.on('unauthorized', () => this.#signOut('Your session has ended. Please log in again.')),
+      client.on('unauthorized', () => {
+        if (this.#deleting) this.#deleting.unauthorized = true;
+        else this.#signOut('Your session has ended. Please log in again.');
+      }),
       () => client.stop(),
       settings.follow(document, user.id),
       settings.live(document),
@@ -194,15 +203,39 @@ export class BeaconApp {
     this.#signOut();
   }
 
+  /**
+   * Deletes the account, then signs out in one step (no reload): the login page says so, and
+   * nothing of the account stays in this browser: its token, its device token, its push
+   * subscription (the server already forgot it), this tab's client and stores (the session's
+   * cleanups). Rejects when the server refuses; the session then goes on.
+   */
+  async #deleteAccount(password: string, user: User): Promise<void> {
+    const deleting = { unauthorized: false };
+    this.#deleting = deleting;
+    try {
+      await this.#api.deleteAccount(password);
+    } catch (e) {
+      if (this.#deleting === deleting) this.#deleting = null;
+      // The session ended meanwhile all the same (revoked or expired): sign out as usual.
+      if (deleting.unauthorized) this.#signOut('Your session has ended. Please log in again.');
+      throw e;
+    }
+    if (this.#deleting === deleting) this.#deleting = null;
+    forgetDevice(user.username);
+    // The token is gone (cleared below): the server's copy of the subscription is already deleted.
+    void disablePush(this.#api).catch(() => undefined);
+    this.#signOut({ text: 'Your account was deleted. You are signed out.', info: true });
+  }
+
   /** Idempotent: logout revokes the token, which also makes the SDK report `unauthorized`. */
-  #signOut(notice?: string): void {
+  #signOut(notice?: string | { text: string; info: boolean }): void {
     // Another tab may have signed in since: its token is not ours to drop.
     if (this.#session && getToken() === this.#token) clearToken();
-    this.#endSession(notice, true);
+    this.#endSession(typeof notice === 'string' ? { text: notice, info: false } : notice, true);
   }
 
   /** Ends this tab's session, leaving the stored token alone; `toLogin` shows the login page. */
-  #endSession(notice: string | undefined, toLogin: boolean): void {
+  #endSession(notice: { text: string; info: boolean } | undefined, toLogin: boolean): void {
     const s = this.#session;
     if (!s) return;
     this.#leave();
@@ -247,12 +280,14 @@ export class BeaconApp {
     authPage(this.#root, {
       api: this.#api,
       mode,
-      notice,
+      notice: notice && !notice.info ? notice.text : null,
+      info: notice?.info ? notice.text : null,
       onAuthenticated: (token, user) => {
         setToken(token);
         this.#signIn(user);
       },
     });
-    this.#root.querySelector<HTMLInputElement>('input')?.focus();
+    // News such as "Your account was deleted." takes focus, so it is read out; else the first field.
+    (this.#root.querySelector<HTMLElement>('[data-part=notice]') ?? this.#root.querySelector<HTMLInputElement>('input'))?.focus();
   }
 }

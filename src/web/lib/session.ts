@@ -58,6 +58,19 @@ export function deviceTokenFor(username: string): string | undefined {
   return typeof token === 'string' ? token : undefined;
 }
 
+/** Drops the device token of an account that no longer exists (deleted): nothing of it stays on this browser. */
+export function forgetDevice(username: string): void {
+  const devices = readDevices();
+  const key = username.toLowerCase();
+  if (!(key in devices)) return;
+  delete devices[key];
+  try {
+    localStorage.setItem(DEVICE_KEY, JSON.stringify(devices));
+  } catch {
+    /* best effort */
+  }
+}
+
 export function rememberDevice(username: string, token: string): void {
   const devices = readDevices();
   const key = username.toLowerCase();

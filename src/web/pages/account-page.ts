@@ -5,7 +5,6 @@
  */
 import type { Page } from './page.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
-import { clearToken } from '../lib/session.js';
 import { h } from '../lib/dom.js';
 
 export const accountPage: Page = (root, ctx) => {
@@ -100,11 +99,9 @@ export const accountPage: Page = (root, ctx) => {
     deleteButton.disabled = true;
     deleteStatus.textContent = 'Deleting your account…';
     try {
-      await api.deleteAccount(password.value);
-      clearToken();
-      deleteStatus.textContent = 'Your account is deleted.';
-      location.hash = '#/login';
-      location.reload();
+      // On success the app signs out at once (this page is gone): the login page says the
+      // account was deleted. No reload: the login form is shown once.
+      await ctx.deleteAccount(password.value);
     } catch (e) {
       if (disposed) return;
       deleteStatus.textContent = isCodedError(e) && e.code === 'INVALID_CREDENTIALS' ? 'Wrong password.' : `Could not delete your account. ${errorMessage(e)}`;

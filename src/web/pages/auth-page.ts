@@ -8,8 +8,10 @@ import { deviceTokenFor, rememberDevice } from '../lib/session.js';
 export interface AuthContext {
   api: ApiClient;
   mode: 'login' | 'signup';
-  /** Why the user is here, e.g. an expired session. */
+  /** Why the user is here, e.g. an expired session (shown as an error). */
   notice?: string | null;
+  /** News that is not an error, e.g. "Your account was deleted." (a status line). */
+  info?: string | null;
   onAuthenticated(token: string, user: User): void;
 }
 
@@ -29,6 +31,9 @@ function field(id: string, label: string, attrs: Record<string, string | number 
 export function authPage(root: HTMLElement, ctx: AuthContext): void {
   const signup = ctx.mode === 'signup';
   const error = h('p', { class: 'min-h-5 text-sm text-red-300', role: 'alert', 'data-part': 'error' }, ctx.notice ?? '');
+  const info = ctx.info
+    ? h('p', { class: 'mb-6 rounded-md border border-slate-600 bg-slate-800 px-3 py-2 text-sm text-slate-100', role: 'status', 'data-part': 'notice', tabindex: -1 }, ctx.info)
+    : null;
   const submit = h('button', { type: 'submit', class: 'beacon-btn-primary w-full justify-center' }, signup ? 'Create account' : 'Log in');
   const form = h(
     'form',
@@ -112,6 +117,7 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
         'section',
         { class: 'beacon-panel p-6 sm:p-8' },
         h('h1', { id: 'auth-title', class: 'mb-6 text-xl font-bold', tabindex: -1 }, signup ? 'Create your account' : 'Welcome back'),
+        info,
         form,
         h(
           'p',

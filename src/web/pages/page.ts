@@ -13,6 +13,12 @@ export interface AppContext {
   requests: RequestsStore;
   /** Own privacy settings, shared by header, status menu, own card and Privacy page. */
   settings: SettingsStore;
+  /**
+   * Deletes the account (password entered again), then signs out in one step: the login page,
+   * saying the account was deleted, with nothing of the account left in this browser. Rejects
+   * (the session going on) when the server refuses, e.g. a wrong password.
+   */
+  deleteAccount(password: string): Promise<void>;
 }
 
 /** Renders into `root`; the returned function runs when the user leaves the page. */
