@@ -31,7 +31,7 @@ import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
 import { refuseMixedAccounts } from './integration/own-accounts-guard.js';
 import { isDatabaseUnreachable } from './errors.js';
-import { friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
+import { friendshipsSync, friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { CalendarService } from './calendar/calendar-service.js';
@@ -222,18 +222,16 @@ export async function createServices(
     });
     auth.onRevoked((sessionId, userId) => presence.revoked(userId, sessionId));
     friends.onGraphChange((e) => presence.graphChanged(e));
-    const friendshipChanged = friendshipSync(
-      graph,
-      (e) => presence.graphChanged(e),
-      (a, b) => log.warn({ a, b }, "host friend graph lists this pair on one side only: Beacon treats them as not friends now, but a viewer loaded from their own list still sees the other (friendsOf must list both sides, docs/integration.md)"),
-    );
+    const oneWay = (a: number, b: number) =>
+      log.warn({ a, b }, "host friend graph lists this pair on one side only: Beacon treats them as not friends now, but a viewer loaded from their own list still sees the other (friendsOf must list both sides, docs/integration.md)");
+    const friendshipChanged = friendshipSync(graph, (e) => presence.graphChanged(e), oneWay);
     return {
       config,
       mode,
       ids,
       graph,
       friendshipChanged,
-      hostFriendships: mode === 'sidecar' ? new SidecarFriendships(database.db, ids, now, friendshipChanged) : null,
+      hostFriendships: mode === 'sidecar' ? new SidecarFriendships(database.db, ids, now, friendshipsSync(friendRepo, (e) => presence.graphChanged(e), oneWay)) : null,
       now,
       database,
       users,

@@ -47,8 +47,8 @@ describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
   it('an omitted category keeps its value on an existing pair (one by one and in bulk), and is `friend` on a new one', async () => {
     const { db } = fixture.database;
     const ids = new IdMap(db, Date.now);
-    const announced: Array<[number, number]> = [];
-    const store = new SidecarFriendships(db, ids, Date.now, async (a, b) => void announced.push([a, b]));
+    const announced: Array<readonly [number, number]> = [];
+    const store = new SidecarFriendships(db, ids, Date.now, async (pairs) => void announced.push(...pairs));
     const given = async (from: string, to: string): Promise<FriendCategory | undefined> => {
       const map = await ids.internal([from, to]);
       const row = await db.selectFrom('friendships').select('category').where('user_id', '=', map.get(from)!).where('friend_id', '=', map.get(to)!).executeTakeFirst();
@@ -83,8 +83,8 @@ describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
   it('writes a whole list in a few statements, as if pair after pair: a direction named twice takes its last category', async () => {
     const { db } = fixture.database;
     const ids = new IdMap(db, Date.now);
-    const announced: Array<[number, number]> = [];
-    const store = new SidecarFriendships(db, ids, Date.now, async (a, b) => void announced.push([a, b]));
+    const announced: Array<readonly [number, number]> = [];
+    const store = new SidecarFriendships(db, ids, Date.now, async (pairs) => void announced.push(...pairs));
     const map = await ids.internal(['la', 'lb', 'lc']);
     const given = async (from: string, to: string) =>
       (await db.selectFrom('friendships').select('category').where('user_id', '=', map.get(from)!).where('friend_id', '=', map.get(to)!).executeTakeFirst())?.category;

@@ -1,5 +1,6 @@
 /** Friend requests and the friend graph (one friendships row per direction). */
 import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
+import { MAX_PARAMS, slices } from '../db/batches.js';
 import type { Db } from '../db/database.js';
 import { PreparedQuery } from '../db/prepared-query.js';
 import { withPairLock } from '../db/user-locks.js';
@@ -169,6 +170,49 @@ export class FriendRepository {
       .where('friend_id', '=', viewerId)
       .executeTakeFirst();
     return row?.category ?? null;
+  }
+
+  /**
+   * Both directions of many pairs in a few statements (grouped by each pair's first user):
+   * `a:b` → the category `a` gives `b`, for the directions that exist.
+   */
+  async categoriesOf(pairs: ReadonlyArray<readonly [number, number]>): Promise<Map<string, FriendCategory>> {
+    const byFirst = new Map<number, number[]>();
+    for (const [a, b] of pairs) {
+      const list = byFirst.get(a);
+      if (list) list.push(b);
+      else byFirst.set(a, [b]);
+    }
+    // Each group binds its user twice and its list twice.
+    const groups = [...byFirst].flatMap(([a, bs]) => slices(bs, MAX_PARAMS / 2 - 2).map((part) => ({ a, bs: part })));
+    const statements: Array<typeof groups> = [];
+    let params = Infinity;
+    for (const g of groups) {
+      const cost = 2 * (g.bs.length + 1);
+      if (params + cost > MAX_PARAMS) {
+        statements.push([]);
+        params = 0;
+      }
+      statements.at(-1)!.push(g);
+      params += cost;
+    }
+    const out = new Map<string, FriendCategory>();
+    for (const part of statements) {
+      const rows = await this.db
+        .selectFrom('friendships')
+        .select(['user_id', 'friend_id', 'category'])
+        .where((eb) =>
+          eb.or(
+            part.flatMap(({ a, bs }) => [
+              eb.and([eb('user_id', '=', a), eb('friend_id', 'in', bs)]),
+              eb.and([eb('friend_id', '=', a), eb('user_id', 'in', bs)]),
+            ]),
+          ),
+        )
+        .execute();
+      for (const r of rows) out.set(`${r.user_id}:${r.friend_id}`, r.category);
+    }
+    return out;
   }
 
   #friendQuery(userId: number) {

@@ -1,0 +1,89 @@
+/**
+ * Replacing a sidecar user's whole friend list (PUT /service/users/:id/friends) with 5,000 new
+ * friends, on both dialects: what the database holds afterwards, who hears of it live, and how
+ * many statements it took. Before, each changed pair was re-read on its own (two queries per
+ * pair: over 10,000 for this list, ~2 s on PostgreSQL); now the write is one transaction of a
+ * few multi-row statements and the changed pairs are re-read together.
+ */
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { parsePrometheus, sample } from '../helpers/prometheus.js';
+import { hs256, HOST_SECRET, SERVICE_TOKEN } from '../helpers/sidecar-app.js';
+import type { Frame } from '../helpers/ws-client.js';
+
+const METRICS = 'metrics-token-0123456789';
+const N = 5000;
+
+const sign = (sub: string, name: string) =>
+  new SignJWT({ name }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+
+describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', (dialect) => {
+  let app: LiveApp | null = null;
+  let drop: () => Promise<void> = async () => {};
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+    await drop();
+  });
+
+  it('holds exactly the new list (both directions, each side’s category), tells connected friends, in a few dozen statements', async () => {
+    const db = await freshDatabase(dialect);
+    drop = db.drop;
+    const live = (app = await startLiveApp({ databaseUrl: db.url, hostAuth: hs256, serviceToken: SERVICE_TOKEN, metricsToken: METRICS, persistIntervalMs: 3_600_000 }));
+    const put = (url: string, payload: object) => live.app.inject({ method: 'PUT', url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, payload });
+    const queries = async () => sample(parsePrometheus(await (await fetch(`${live.url}/metrics`, { headers: bearer(METRICS) })).text()), 'beacon_db_query_seconds_count');
+
+    // Before: three old friends; `kept` gives alice close_friend, and stays listed.
+    expect((await put('/friendships', { pairs: [{ a: 'alice', b: 'old-0' }, { a: 'alice', b: 'old-1' }, { a: 'alice', b: 'kept', b_category: 'close_friend' }] })).json()).toEqual({ changed: 3 });
+    const categories = ['friend', 'close_friend', 'acquaintance'] as const;
+    const friends = [
+      { id: 'kept', category: 'acquaintance' },
+      ...Array.from({ length: N - 1 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, ...(i % 4 === 3 ? {} : { category: categories[i % 3] }) })),
+    ];
+    const expectedGiven = new Map(friends.map((f) => [f.id, f.category ?? 'friend']));
+
+    // Live: a removed friend and a new one are connected. (Alice is not: her socket would load
+    // her 5,000 new friends' presence one by one after the answer, which this does not count.)
+    const aliceId = (await live.app.services.ids.internal(['alice'])).get('alice')!;
+    const old0 = await live.connect(await sign('old-0', 'Old'));
+    const newcomer = friends[18]!.id;
+    const fresh = await live.connect(await sign(newcomer, 'New'));
+    const marks = [old0.socket.mark(), fresh.socket.mark()];
+
+    const before = await queries();
+    const res = await put('/users/alice/friends', { friends });
+    const statements = (await queries()) - before;
+    expect(res.statusCode).toBe(200);
+    // `kept` changed category (counted as added), 4,999 are new; old-0 and old-1 are gone.
+    expect(res.json()).toEqual({ added: N, removed: 2 });
+
+    const { db: kdb } = live.app.services.database;
+    const rows = await kdb
+      .selectFrom('friendships as f')
+      .innerJoin('users as a', 'a.id', 'f.user_id')
+      .innerJoin('users as b', 'b.id', 'f.friend_id')
+      .select(['a.external_id as from', 'b.external_id as to', 'f.category'])
+      .where((eb) => eb.or([eb('f.user_id', '=', aliceId), eb('f.friend_id', '=', aliceId)]))
+      .execute();
+    const given = new Map(rows.filter((r) => r.from === 'alice').map((r) => [r.to!, r.category]));
+    const received = new Map(rows.filter((r) => r.to === 'alice').map((r) => [r.from!, r.category]));
+    expect(given.size).toBe(N);
+    expect(received.size).toBe(N);
+    const wrong = [...expectedGiven].filter(([id, category]) => given.get(id) !== category || received.get(id) !== (id === 'kept' ? 'close_friend' : 'friend'));
+    expect(wrong).toEqual([]);
+    expect(given.has('old-0') || given.has('old-1') || received.has('old-0') || received.has('old-1')).toBe(false);
+
+    // Connected friends hear of it live.
+    expect(await old0.socket.next((f: Frame) => f.type === 'friend_removed' && f.friend_id === aliceId, { from: marks[0], timeoutMs: 10_000 })).toBeTruthy();
+    expect(await fresh.socket.next((f: Frame) => f.type === 'friend_added' && (f.friend as { user_id?: unknown } | undefined)?.user_id === aliceId, { from: marks[1], timeoutMs: 10_000 })).toBeTruthy();
+    // Set-based: shadow users in lists of 500, the write in a few multi-row statements, the
+    // re-read of the changed pairs in one. One query per pair (or two) would be over 5,000.
+    expect(statements).toBeLessThan(100);
+
+    // The same list again changes nothing.
+    expect((await put('/users/alice/friends', { friends })).json()).toEqual({ added: 0, removed: 0 });
+  }, 120_000);
+});
