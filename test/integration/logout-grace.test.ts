@@ -4,12 +4,20 @@
  * was running: a tab that lost its connection, then "Log out" clicked. Before, friends saw the
  * user online for the rest of the grace. A logout of another login leaves the grace alone (the
  * tab may be reloading). Over two instances: the socket on A, the logout answered by B.
+ *
+ * Also when B has not heard of the socket's close yet (the close is still on its way over the
+ * bus): B took the socket for open, so it saw no grace to end and said nothing, and the grace
+ * the close then began ran its course on both instances. The logout now ends the login's
+ * sessions wherever they are still held, and the grace one of them began.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import type { LiveApp } from '../helpers/live-app.js';
+import { freshDatabase } from '../helpers/databases.js';
+import { HeldBus } from '../helpers/held-bus.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { sharedParts } from '../helpers/shared-parts.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
-import type { Frame } from '../helpers/ws-client.js';
+import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
 const PASSWORD = 'pass-phrase-for-tests';
 
@@ -39,5 +47,120 @@ describe('a logout during the offline grace of its last socket', () => {
     // Now the tab's own login logs out, on the other instance than its socket was.
     await bobSocket.after(async () => expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) })).statusCode).toBe(204), offline);
     await expect.poll(() => a.app.services.presence.viewOf(alice.id, 'friend').status).toBe('offline');
+  });
+});
+
+describe.each(['memory', 'redis'] as const)('a logout on B before B heard that the socket on A closed (%s bus)', (kind) => {
+  let a: LiveApp;
+  let b: LiveApp;
+  let held: HeldBus;
+  /** A's saves to the shared store wait while set (a close not saved yet is not published yet either). */
+  let savesOfA: Array<() => void> | null = null;
+  let cleanup: Array<() => Promise<unknown>> = [];
+  let alice: { token: string; id: number };
+  let bobSocket: TestSocket;
+  let tab: TestSocket;
+  const offline = (f: Frame) => f.type === 'friend_status_change' && f.friend_id === alice.id && f.status === 'offline';
+  const aliceChange = (f: Frame) => f.type === 'friend_status_change' && f.friend_id === alice.id;
+  const lastSeen = (x: LiveApp) => x.app.services.presence.engine.get(alice.id).lastSeen;
+  const statuses = () => [a, b].map((x) => x.app.services.presence.viewOf(alice.id, 'friend').status);
+
+  beforeEach(async () => {
+    cleanup = [];
+    savesOfA = null;
+    const db = await freshDatabase('postgres');
+    cleanup.push(db.drop);
+    const parts = await sharedParts(kind, 2);
+    for (const p of parts) cleanup.push(p.close);
+    const store = parts[0]!.store;
+    const save = store.save.bind(store);
+    store.save = (userId, instanceId, state, version) => {
+      const waiting = savesOfA;
+      if (waiting === null || instanceId !== parts[0]!.bus.instanceId) return save(userId, instanceId, state, version);
+      return new Promise((resolve, reject) => waiting.push(() => save(userId, instanceId, state, version).then(resolve, reject)));
+    };
+    held = new HeldBus(parts[1]!.bus);
+    a = await startLiveApp({ databaseUrl: db.url }, { bus: parts[0]!.bus, store: parts[0]!.store });
+    cleanup.push(() => a.close());
+    b = await startLiveApp({ databaseUrl: db.url }, { bus: held, store: parts[1]!.store });
+    cleanup.push(() => b.close());
+    b.clock.t = a.clock.t;
+    alice = await a.register('alice');
+    const bob = await b.register('bob');
+    await a.befriend(alice, bob);
+    ({ socket: bobSocket } = await b.connect(bob.token));
+    ({ socket: tab } = await a.connectSeenBy(alice.token, bobSocket));
+    await a.app.services.presence.shared();
+  });
+  afterEach(async () => {
+    held.release();
+    for (const go of savesOfA?.splice(0) ?? []) go();
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  /** The tab's connection drops: A begins the grace, B has not heard of it; 3 s later (the fake clocks never end the grace). Answers when it closed. */
+  async function tabDropsUnheardByB(): Promise<number> {
+    held.hold();
+    const closedAt = a.clock.now();
+    tab.close();
+    await tab.waitClosed();
+    await expect.poll(() => a.app.services.presence.engine.inGrace(alice.id)).toBe(true);
+    expect(b.app.services.presence.engine.sessionIds(alice.id)).toHaveLength(1);
+    a.clock.t = b.clock.t += 3000;
+    return closedAt;
+  }
+
+  it('the tab’s own login, its close saved but not yet heard: friends see offline at the logout', async () => {
+    const closedAt = await tabDropsUnheardByB();
+    const loggedOutAt = b.clock.now();
+    await a.app.services.presence.shared();
+    expect(held.waiting).toBeGreaterThan(0);
+    const mark = bobSocket.mark();
+    expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) })).statusCode).toBe(204);
+    // Bob (on B) sees it before B hears of the close over the bus, and A, in the grace, ends it too.
+    expect(await bobSocket.next(offline, { from: mark, timeoutMs: 3000 })).toBeTruthy();
+    await expect.poll(statuses).toEqual(['offline', 'offline']);
+    held.release();
+    await b.app.services.presence.shared();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(statuses()).toEqual(['offline', 'offline']);
+    // A saw her leave at the close; B, which had not heard of it, at the logout (as it would
+    // have applied the close itself the bus delay late: here a 3 s delay).
+    expect([lastSeen(a), lastSeen(b)]).toEqual([closedAt, loggedOutAt]);
+    expect(bobSocket.since(mark).filter(aliceChange).map((f) => f.status)).toEqual(['offline']);
+  });
+
+  it('the tab’s own login, its close not even saved yet: friends see offline at the logout, and the late close changes nothing', async () => {
+    savesOfA = [];
+    await tabDropsUnheardByB();
+    const mark = bobSocket.mark();
+    expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) })).statusCode).toBe(204);
+    expect(await bobSocket.next(offline, { from: mark, timeoutMs: 3000 })).toBeTruthy();
+    await expect.poll(statuses).toEqual(['offline', 'offline']);
+    // The close is saved and published late, and reaches B: no grace begins there, nothing flaps.
+    const waiting = savesOfA.splice(0);
+    savesOfA = null;
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const go of waiting) go();
+    held.release();
+    await a.app.services.presence.shared();
+    await b.app.services.presence.shared();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.app.services.presence.engine.inGrace(alice.id)).toBe(false);
+    expect(statuses()).toEqual(['offline', 'offline']);
+    expect(bobSocket.since(mark).filter(aliceChange).map((f) => f.status)).toEqual(['offline']);
+  });
+
+  it('another login of hers: the grace runs on, on both instances, once B hears of the close', async () => {
+    const phone = (await b.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: PASSWORD } })).json<{ token: string }>().token;
+    await tabDropsUnheardByB();
+    const mark = bobSocket.mark();
+    expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(phone) })).statusCode).toBe(204);
+    held.release();
+    await expect.poll(() => b.app.services.presence.engine.inGrace(alice.id)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.app.services.presence.engine.inGrace(alice.id)).toBe(true);
+    expect(statuses()).toEqual(['online', 'online']);
+    expect(bobSocket.since(mark).filter(offline)).toEqual([]);
   });
 });

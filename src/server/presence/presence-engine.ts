@@ -317,14 +317,32 @@ export class PresenceEngine {
   }
 
   /**
-   * A login logged out after its last socket had closed: if the grace running now began with
-   * the close of one of its sessions (ids ending in `sessionSuffix`), the user goes offline at
-   * once, as with a logout while the socket is open. A grace another login began (a tab
-   * reloading elsewhere) runs on.
+   * A login logged out (`sessionSuffix`: what the ids of its socket sessions end in). Its
+   * sessions this replica still holds end at once, without grace: the replica may not have
+   * heard yet that a socket of it, on another instance, already closed (that close, arriving
+   * later, then finds nothing to close and begins no grace). And if the grace running now began
+   * with the close of one of its sessions, the user goes offline at once, as with a logout while
+   * the socket is open. A grace another login began (a tab reloading elsewhere) runs on, and so
+   * do other logins' sessions.
    */
-  endGraceOf(userId: number, sessionSuffix: string): PresenceChange | null {
+  logout(userId: number, sessionSuffix: string): PresenceChange | null {
     const u = this.#users.get(userId);
-    if (!u || u.sessions.size > 0 || u.graceUntil === null || !u.graceSession?.endsWith(sessionSuffix)) return null;
+    if (!u) return null;
+    let ended = false;
+    for (const sessionId of [...u.sessions.keys()]) {
+      if (sessionId.endsWith(sessionSuffix)) ended = u.sessions.delete(sessionId) || ended;
+    }
+    if (ended) {
+      releaseSessions(u);
+      const now = this.clock.now();
+      u.lastLeftAt = now;
+      if (u.sessions.size === 0) {
+        u.lastSeen = now;
+        markOffline(u);
+      }
+      return this.#commit(u);
+    }
+    if (u.sessions.size > 0 || u.graceUntil === null || !u.graceSession?.endsWith(sessionSuffix)) return null;
     markOffline(u);
     return this.#commit(u);
   }

@@ -20,7 +20,7 @@ export type PresenceInput =
   | { op: 'open'; sessionId: string; kind: SessionKind; reconnect?: boolean }
   | { op: 'close'; sessionId: string; immediate: boolean }
   | { op: 'touch'; sessionId: string }
-  /** A login logged out: ends an offline grace one of its sessions began (`sessionSuffix`: what its session ids end in). */
+  /** A login logged out: ends its sessions still held and an offline grace one of them began (`sessionSuffix`: what its session ids end in). */
   | { op: 'logout'; sessionSuffix: string }
   | { op: 'interaction' }
   | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }

@@ -491,11 +491,13 @@ export class PresenceService {
     if (this.engine.sessionIds(userId).includes(pollId(sessionId))) {
       this.#input(userId, { op: 'close', sessionId: pollId(sessionId), immediate: true });
     }
-    // Read where the user is loaded (the store's copy otherwise): a replica not loaded here says nothing.
+    // Every replica ends the login's sessions it still holds and a grace one of them began. Sent
+    // whatever this replica knows: it may not have heard yet that the login's socket on another
+    // instance closed (it holds the session, no grace), while that instance runs the grace. Such
+    // a replica ends the session at the logout (its last_seen then; the close, arriving later,
+    // finds nothing to close), as it would have applied the close a bus delay late anyway.
     void this.ensureLoaded([userId])
-      .then(() => {
-        if (this.engine.inGrace(userId)) this.#input(userId, { op: 'logout', sessionSuffix: `~${loginTag(sessionId)}` });
-      })
+      .then(() => this.#input(userId, { op: 'logout', sessionSuffix: `~${loginTag(sessionId)}` }))
       .catch((err: unknown) => this.deps.log.error({ err, userId }, 'logout: the offline grace of its last socket was not ended; it runs out by itself'));
     this.#publish(userId, { kind: 'revoked', userId, sessionId });
   }

@@ -104,6 +104,26 @@ describe('PresenceEngine sessions', () => {
     expect(engine.get(ALICE).status).toBe('online');
   });
 
+  it('a logout heard before its socket\'s close (replicas in another order) ends that login\'s sessions; the late close begins no grace', () => {
+    const { engine, advance, now } = setup();
+    engine.openSession(ALICE, 'a/1~tab', 'socket');
+    engine.openSession(ALICE, 'a/2~phone', 'socket');
+    advance(1_000);
+    // The tab's login logs out: the phone's login keeps her online.
+    expect(engine.logout(ALICE, '~tab')).toBeNull();
+    expect(engine.sessionIds(ALICE)).toEqual(['a/2~phone']);
+    expect(engine.logout(ALICE, '~phone')?.after).toMatchObject({ status: 'offline', lastSeen: now() });
+    expect(engine.closeSession(ALICE, 'a/2~phone')).toBeNull();
+    expect(engine.inGrace(ALICE)).toBe(false);
+    // As the instance that heard the close first: a grace the login's close began ends; another login's does not.
+    engine.openSession(ALICE, 'b/3~tab', 'socket');
+    engine.closeSession(ALICE, 'b/3~tab');
+    expect(engine.logout(ALICE, '~phone')).toBeNull();
+    expect(engine.inGrace(ALICE)).toBe(true);
+    expect(engine.logout(ALICE, '~tab')?.after.status).toBe('offline');
+    expect(engine.inGrace(ALICE)).toBe(false);
+  });
+
   it('forgets the declared activity when the user goes offline', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 's1', 'socket');
