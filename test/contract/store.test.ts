@@ -169,14 +169,39 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await friends.unfriend(a!.id, b!.id)).toBe(false);
   });
 
+  it('answers the categories users set since a moment (what a bus outage may have dropped), as they list those friends', async () => {
+    const a = await mk('since_a');
+    const b = await mk('since_b');
+    const c = await mk('since_c');
+    const d = await mk('since_d');
+    await friends.befriend(a!.id, b!.id, T0);
+    await friends.befriend(a!.id, c!.id, T0);
+    await friends.befriend(d!.id, b!.id, T0);
+    expect(await friends.categoriesSetSince([a!.id, d!.id], T0)).toEqual([]);
+    await friends.setCategory(a!.id, b!.id, 'acquaintance', T0 + 1_000);
+    await friends.setCategory(a!.id, c!.id, 'close_friend', T0 + 5_000);
+    await friends.setCategory(d!.id, b!.id, 'close_friend', T0 + 5_000);
+    const since = async (ids: number[], at: number) =>
+      (await friends.categoriesSetSince(ids, at)).map((r) => ({ userId: r.userId, id: r.friend.user_id, category: r.friend.category })).sort((x, y) => x.userId - y.userId || x.id - y.id);
+    expect(await since([a!.id], T0 + 2_000)).toEqual([{ userId: a!.id, id: c!.id, category: 'close_friend' }]);
+    expect(await since([a!.id, d!.id], T0 + 1_000)).toEqual([
+      { userId: a!.id, id: b!.id, category: 'acquaintance' },
+      { userId: a!.id, id: c!.id, category: 'close_friend' },
+      { userId: d!.id, id: b!.id, category: 'close_friend' },
+    ]);
+    // The friend as GET /users/me/friends lists them; only the users asked about.
+    expect((await friends.categoriesSetSince([d!.id], T0))[0]?.friend).toEqual(await friends.getFriend(d!.id, b!.id));
+    expect(await friends.categoriesSetSince([b!.id, c!.id], T0)).toEqual([]);
+  });
+
   it('keeps categories one-sided: what a subject gave each viewer', async () => {
     const a = await mk('cat_a');
     const b = await mk('cat_b');
     const c = await mk('cat_c');
     await friends.befriend(a!.id, b!.id, T0);
     await friends.befriend(a!.id, c!.id, T0);
-    expect(await friends.setCategory(a!.id, b!.id, 'close_friend')).toBe(true);
-    expect(await friends.setCategory(a!.id, 999_999, 'close_friend')).toBe(false);
+    expect(await friends.setCategory(a!.id, b!.id, 'close_friend', T0)).toBe(true);
+    expect(await friends.setCategory(a!.id, 999_999, 'close_friend', T0)).toBe(false);
     expect(await friends.categoryGiven(a!.id, b!.id)).toBe('close_friend');
     expect(await friends.categoryGiven(b!.id, a!.id)).toBe('friend');
     expect(await friends.categoryGiven(b!.id, c!.id)).toBeNull();

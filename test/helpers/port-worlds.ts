@@ -57,8 +57,8 @@ async function beaconWorld(dialect: 'sqlite' | 'postgres'): Promise<PortWorld> {
     },
     async befriend(a, b, aGives, bGives) {
       await friends.befriend(Number(a), Number(b), Date.now());
-      await friends.setCategory(Number(a), Number(b), aGives);
-      await friends.setCategory(Number(b), Number(a), bGives);
+      await friends.setCategory(Number(a), Number(b), aGives, Date.now());
+      await friends.setCategory(Number(b), Number(a), bGives, Date.now());
     },
     async unfriend(a, b) {
       await friends.unfriend(Number(a), Number(b));

@@ -14,6 +14,7 @@ import { gameInvites } from './migrations/011-game-invites.js';
 import { nameAt } from './migrations/012-name-at.js';
 import { signOutCutoff } from './migrations/013-sign-out-cutoff.js';
 import { contentVersions } from './migrations/014-content-versions.js';
+import { friendCategoryAt } from './migrations/015-friend-category-at.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -31,6 +32,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '012-name-at': nameAt(),
     '013-sign-out-cutoff': signOutCutoff(),
     '014-content-versions': contentVersions(),
+    '015-friend-category-at': friendCategoryAt(),
   };
 }
 

@@ -87,6 +87,8 @@ export interface FriendshipsTable {
   friend_id: number;
   category: FriendCategory;
   created_at: number;
+  /** When `user_id` last set the category it gives (ms; 0: never re-categorised). Migration 015. */
+  category_at: Generated<number>;
 }
 
 /** One row per change of a user's effective status (kept BEACON_HISTORY_RETENTION_DAYS). */

@@ -131,10 +131,11 @@ export class FriendRepository {
     return Number(res.numDeletedRows) > 0;
   }
 
-  async setCategory(userId: number, friendId: number, category: FriendCategory): Promise<boolean> {
+  /** `now`: when it was set (category_at: what a catch-up after a bus outage re-reads). */
+  async setCategory(userId: number, friendId: number, category: FriendCategory, now: number): Promise<boolean> {
     const res = await this.db
       .updateTable('friendships')
-      .set({ category })
+      .set({ category, category_at: now })
       .where('user_id', '=', userId)
       .where('friend_id', '=', friendId)
       .executeTakeFirst();
@@ -211,6 +212,26 @@ export class FriendRepository {
         )
         .execute();
       for (const r of rows) out.set(`${r.user_id}:${r.friend_id}`, r.category);
+    }
+    return out;
+  }
+
+  /**
+   * The friends (as `listFriends` gives them) whose category one of these users set at `since`
+   * or later, with the user who gave it: what a `friend_updated` dropped during a bus outage
+   * told (presence-service.ts).
+   */
+  async categoriesSetSince(userIds: readonly number[], since: number): Promise<Array<{ userId: number; friend: Friend }>> {
+    const out: Array<{ userId: number; friend: Friend }> = [];
+    for (const part of slices([...new Set(userIds)], MAX_PARAMS - 1)) {
+      const rows = await this.db
+        .selectFrom('friendships as f')
+        .innerJoin('users as u', 'u.id', 'f.friend_id')
+        .select(['f.user_id', 'f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at'])
+        .where('f.user_id', 'in', part)
+        .where('f.category_at', '>=', since)
+        .execute();
+      for (const r of rows) out.push({ userId: r.user_id, friend: toFriend(r) });
     }
     return out;
   }

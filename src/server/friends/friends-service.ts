@@ -154,7 +154,7 @@ export class FriendsService {
    * the write can race a change made at the same time on another device.
    */
   async setCategory(userId: number, friendId: number, category: FriendCategory): Promise<Friend> {
-    if (!(await this.repo.setCategory(userId, friendId, category))) throw new AppError('NOT_FOUND', 'Not a friend');
+    if (!(await this.repo.setCategory(userId, friendId, category, this.now()))) throw new AppError('NOT_FOUND', 'Not a friend');
     const friend = await this.repo.getFriend(userId, friendId);
     if (!friend) throw new AppError('NOT_FOUND', 'Not a friend');
     this.#emit({ kind: 'category_changed', userId, friendId, category, friend });

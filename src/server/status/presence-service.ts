@@ -6,7 +6,7 @@
  * leave as views made by `view()` (the one privacy function) to this instance's gateway.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { sortViewsInPlace, type Activity, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { sortViewsInPlace, type Activity, type Friend, type NotificationPayload, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
@@ -53,12 +53,25 @@ export interface PresenceDeps {
   metrics?: Metrics;
   /** Whether this instance is saturated (default: measured, saturation.ts; tests inject one). */
   saturation?: Pick<Saturation, 'saturated' | 'stop'>;
+  /**
+   * Beacon's own friend lists (standalone mode; the integration modes send no `friend_updated`):
+   * the friends whose category one of these users set at `since` or later, as the user lists
+   * them. Read after a bus outage, to send again the `friend_updated` it may have dropped.
+   */
+  categoriesSetSince?: (userIds: readonly number[], since: number) => Promise<Array<{ userId: number; friend: Friend }>>;
 }
 
 const TICK_MS = 250;
 /** How often replicas nobody needs any more are looked for. */
 const RELEASE_EVERY_MS = 1000;
 const DAY_MS = 86_400_000;
+/**
+ * After a bus outage, category changes made since this long before this instance saw the bus go
+ * are sent again as `friend_updated`: an instance's clock may be behind another's, and a
+ * connection may die a moment before it is seen to. A repeat is harmless (the frame states the
+ * category held now).
+ */
+const FRIEND_UPDATES_MARGIN_MS = 60_000;
 
 export class PresenceService {
   readonly engine: PresenceEngine;
@@ -88,6 +101,10 @@ export class PresenceService {
   readonly #saturation: Pick<Saturation, 'saturated' | 'stop'> | null;
   readonly #friendJson = new FriendJsonCache();
   readonly #commands: StatusCommands;
+  /** When this instance last saw the bus go down (null: healthy since the last catch-up). */
+  #busDownAt: number | null;
+  /** Users whose `friend_updated` this instance published while the bus was down: their other instances may have missed it. */
+  readonly #unsharedFriendUpdates = new Set<number>();
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
@@ -138,24 +155,56 @@ export class PresenceService {
       loaded: (userId) => this.#profiles.has(userId),
       viewOf: (userId, tier) => this.viewOf(userId, tier),
     });
+    // A bus not connected yet (Redis at start) counts as down since now.
+    this.#busDownAt = bus.isHealthy() ? null : now();
     bus.onMessage((_topic, message) => this.#onBus(message));
     bus.onHealthChange((healthy) => {
-      if (healthy) void this.#catchUp().catch((err: unknown) => deps.log.error({ err }, 'catch-up after bus outage failed'));
+      if (!healthy) {
+        this.#busDownAt ??= now();
+        return;
+      }
+      void this.#catchUp().catch((err: unknown) => deps.log.error({ err }, 'catch-up after bus outage failed'));
     });
   }
 
   /**
    * What the bus may have lost during an outage besides presence (which Replicas resyncs):
-   * friend-graph changes and logouts made on other instances. Both live in the database.
+   * friend-graph changes, category changes (`friend_updated`) and logouts made on other
+   * instances. All live in the database.
    */
   async #catchUp(): Promise<void> {
+    const downAt = this.#busDownAt;
+    this.#busDownAt = null;
+    const unshared = [...this.#unsharedFriendUpdates];
+    this.#unsharedFriendUpdates.clear();
     const viewers = this.#connectedViewers();
     for (const viewerId of viewers) await this.#graphViews.refresh(viewerId);
+    const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
     for (const [sessionId, { userId: owner }] of this.#logins) {
       const live = await this.deps.sessions.find(sessionId);
       if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
     }
-    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size }, 'friend graph and logins rechecked after the bus returned');
+    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size, friendUpdates: resent }, 'friend graph and logins rechecked after the bus returned');
+  }
+
+  /**
+   * `friend_updated` the outage may have dropped, sent again with the category held now: to the
+   * sockets here of users connected here, for the changes they made anywhere since `since`; and,
+   * over the bus, to the other instances' sockets of users who made a change here while the bus
+   * was down (an instance whose bus stayed up never catches up by itself). Answers how many.
+   */
+  async #resendFriendUpdates(viewers: readonly number[], unshared: readonly number[], since: number): Promise<number> {
+    const read = this.deps.categoriesSetSince;
+    if (!read || (viewers.length === 0 && unshared.length === 0)) return 0;
+    const here = new Set(viewers);
+    const elsewhere = new Set(unshared);
+    const changes = await read([...new Set([...viewers, ...unshared])], since);
+    for (const { userId, friend } of changes) {
+      const event = { kind: 'friend_updated', viewerId: userId, friend } as const;
+      if (elsewhere.has(userId)) this.deps.bus.publishRemote(userTopic(userId), event);
+      if (here.has(userId)) this.#sink(event);
+    }
+    return changes.length;
   }
 
   /** Viewers with a socket on this instance. */
@@ -582,7 +631,11 @@ export class PresenceService {
     if (e.kind === 'category_changed') {
       this.#publish(e.friendId, { kind: 'category_changed', viewerId: e.friendId, subjectId: e.userId, category: e.category });
       // The user's other devices list the category they give: each is told, on every instance.
-      if (e.friend) this.#publish(e.userId, { kind: 'friend_updated', viewerId: e.userId, friend: e.friend });
+      if (e.friend) {
+        this.#publish(e.userId, { kind: 'friend_updated', viewerId: e.userId, friend: e.friend });
+        // Dropped for the other instances: sent again when the bus returns (#catchUp).
+        if (!this.deps.bus.isHealthy()) this.#unsharedFriendUpdates.add(e.userId);
+      }
       return;
     }
     for (const [viewerId, subjectId] of [

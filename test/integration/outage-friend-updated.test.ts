@@ -1,0 +1,155 @@
+/**
+ * A category change (PATCH /users/me/friends/:id) reaches the user's sockets on every instance
+ * as `friend_updated`. Made on A while the event bus is down, it never reached the user's
+ * sockets on B: the catch-up after the outage re-read what friends give the user (friend
+ * lists, views), not what the user gives them, so those screens showed the old category until
+ * a reconnect. Now the categories changed since the outage began are sent again when the bus
+ * returns: by each instance to its connected users (every bus down), and by the instance that
+ * made the change to the others (its bus alone down: the others never catch up by themselves).
+ * Two instances on a memory hub (FlakyBus) and on a real Redis (a TCP proxy per instance cut).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
+import { RedisBus } from '../../src/server/adapters/bus-redis.js';
+import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
+import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
+import type { AuthContext } from '../../src/server/auth/auth-service.js';
+import { testConfig } from '../../src/server/config.js';
+import type { EventBus } from '../../src/server/ports/event-bus.js';
+import type { PresenceStore } from '../../src/server/ports/presence-store.js';
+import { createServices, type Services } from '../../src/server/services.js';
+import type { PresenceEvent } from '../../src/server/status/presence-events.js';
+import { freshDatabase } from '../helpers/databases.js';
+import { FlakyBus } from '../helpers/flaky-bus.js';
+import { requireRedis, startRedisProxy, uniquePrefix, type RedisProxy } from '../helpers/redis.js';
+import { until } from '../helpers/shared-parts.js';
+import { silentLog, T0 } from '../unit/status/service-fixture.js';
+
+interface World {
+  a: Services;
+  b: Services;
+  /** What each instance's gateway was handed, since the last `clear()`. */
+  seen: { a: PresenceEvent[]; b: PresenceEvent[] };
+  alice: AuthContext;
+  bobId: number;
+}
+
+async function world(parts: Array<{ bus: EventBus; store: PresenceStore }>, cleanup: Array<() => Promise<unknown>>): Promise<World> {
+  const t = T0;
+  const db = await freshDatabase('postgres');
+  cleanup.push(db.drop);
+  const config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000 });
+  const seen = { a: [] as PresenceEvent[], b: [] as PresenceEvent[] };
+  const a = await createServices(config, silentLog, { now: () => t, bus: parts[0]!.bus, store: parts[0]!.store });
+  cleanup.push(() => a.close());
+  const b = await createServices(config, silentLog, { now: () => t, bus: parts[1]!.bus, store: parts[1]!.store });
+  cleanup.push(() => b.close());
+  a.presence.setSink((e) => seen.a.push(e));
+  b.presence.setSink((e) => seen.b.push(e));
+  for (const s of [a, b]) await s.start();
+  const u = await a.users.create({ username: 'alice', displayName: 'alice', passwordHash: 'x', role: 'user', now: t });
+  const bob = await a.users.create({ username: 'bob', displayName: 'bob', passwordHash: 'x', role: 'user', now: t });
+  await a.friendRepo.befriend(u!.id, bob!.id, t);
+  // Alice has a tab on each instance (two logins).
+  const alice: AuthContext = { userId: u!.id, sessionId: 'l1', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
+  await a.presence.prepareViewer(alice);
+  a.presence.openSocket(alice, 'a1');
+  const onB = { ...alice, sessionId: 'l2' };
+  await b.presence.prepareViewer(onB);
+  b.presence.openSocket(onB, 'b1');
+  await a.presence.shared();
+  await b.presence.shared();
+  return { a, b, seen, alice, bobId: bob!.id };
+}
+
+const updatedFor = (w: World, category: string) => (e: PresenceEvent) =>
+  e.kind === 'friend_updated' && e.viewerId === w.alice.userId && e.friend.user_id === w.bobId && e.friend.category === category;
+
+/** Alice makes Bob an acquaintance through A while A's bus is down; answers what A answered. */
+async function changeOnA(w: World) {
+  w.seen.a.length = 0;
+  w.seen.b.length = 0;
+  const friend = await w.a.friends.setCategory(w.alice.userId, w.bobId, 'acquaintance');
+  expect(friend).toMatchObject({ user_id: w.bobId, category: 'acquaintance' });
+  // A's own sockets heard it at once; B's could not.
+  expect(w.seen.a.some(updatedFor(w, 'acquaintance'))).toBe(true);
+  expect(w.seen.b.some((e) => e.kind === 'friend_updated')).toBe(false);
+  return friend;
+}
+
+describe('friend_updated made during a bus outage reaches the user’s sockets on the other instance (memory bus)', () => {
+  let cleanup: Array<() => Promise<unknown>> = [];
+  let buses: FlakyBus[];
+  let w: World;
+  beforeEach(async () => {
+    cleanup = [];
+    const hub = new MemoryHub();
+    const store = new MemoryPresenceStore();
+    buses = [new FlakyBus({ hub, instanceId: 'a' }), new FlakyBus({ hub, instanceId: 'b' })];
+    w = await world(
+      buses.map((bus) => ({ bus, store })),
+      cleanup,
+    );
+  });
+  afterEach(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('both instances lose the bus, A gets it back first: B sends it to her tab there when its bus returns', async () => {
+    for (const bus of buses) bus.down = true;
+    const friend = await changeOnA(w);
+    buses[0]!.down = false;
+    // A sends it again (to her tab on A, and over the bus), which B, still cut off, cannot hear.
+    await until('A sent it again', () => w.seen.a.filter(updatedFor(w, 'acquaintance')).length === 2, 5000);
+    expect(w.seen.b.some((e) => e.kind === 'friend_updated')).toBe(false);
+    buses[1]!.down = false;
+    await until('B tells her tab there', () => w.seen.b.some(updatedFor(w, 'acquaintance')), 5000);
+    expect(w.seen.b.find(updatedFor(w, 'acquaintance'))).toEqual({ kind: 'friend_updated', viewerId: w.alice.userId, friend });
+  });
+});
+
+describe('friend_updated made during a Redis outage reaches the user’s sockets on the other instance (Redis bus)', () => {
+  let cleanup: Array<() => Promise<unknown>> = [];
+  let proxies: RedisProxy[];
+  let buses: RedisBus[];
+  let w: World;
+  beforeEach(async () => {
+    cleanup = [];
+    (await requireRedis()).disconnect();
+    proxies = [await startRedisProxy(), await startRedisProxy()];
+    for (const p of proxies) cleanup.push(() => p.close());
+    const prefix = uniquePrefix();
+    const parts = proxies.map((p, i) => {
+      const bus = new RedisBus({ url: p.url, prefix, instanceId: `redis-${i}`, retryStrategy: () => 100, logger: { info: () => {}, warn: () => {}, error: () => {} } });
+      const store = new RedisPresenceStore({ url: p.url, prefix });
+      cleanup.push(async () => (await bus.close(), await store.close()));
+      return { bus, store };
+    });
+    buses = parts.map((p) => p.bus);
+    for (const p of parts) await p.store.connect();
+    await until('the buses connected', () => buses.every((b) => b.isHealthy()), 5000);
+    w = await world(parts, cleanup);
+  });
+  afterEach(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('Redis away for both: once it is back, her tab on B gets the category she set on A', async () => {
+    for (const p of proxies) p.cut();
+    await until('both buses see Redis gone', () => buses.every((b) => !b.isHealthy()), 5000);
+    const friend = await changeOnA(w);
+    for (const p of proxies) p.restore();
+    await until('B tells her tab there', () => w.seen.b.some(updatedFor(w, 'acquaintance')), 15_000);
+    expect(w.seen.b.find(updatedFor(w, 'acquaintance'))).toEqual({ kind: 'friend_updated', viewerId: w.alice.userId, friend });
+  }, 30_000);
+
+  it('only A cut off (B never saw an outage): A sends it again when it is back', async () => {
+    proxies[0]!.cut();
+    await until('A sees Redis gone', () => !buses[0]!.isHealthy(), 5000);
+    expect(buses[1]!.isHealthy()).toBe(true);
+    const friend = await changeOnA(w);
+    proxies[0]!.restore();
+    await until('her tab on B is told', () => w.seen.b.some(updatedFor(w, 'acquaintance')), 15_000);
+    expect(w.seen.b.find(updatedFor(w, 'acquaintance'))).toEqual({ kind: 'friend_updated', viewerId: w.alice.userId, friend });
+  }, 30_000);
+});
