@@ -82,6 +82,24 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 200)).toMatchObject({ hiddenLastSeen: T0 + 200 });
   });
 
+  it('remembers the status audience of the moment the user hid, until they unhide', async () => {
+    const u = await mk('hide_aud');
+    expect(await users.visibilityBeforeHidden(u!.id)).toBeNull();
+    await users.updateSettings(u!.id, { status_visibility: 'close_friends' }, T0);
+    await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0);
+    expect(await users.visibilityBeforeHidden(u!.id)).toBe('close_friends');
+    // Other settings, and hiding again (another device), keep it.
+    await users.updateSettings(u!.id, { pattern_visibility: 'friends' }, T0 + 10);
+    await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 20);
+    expect(await users.visibilityBeforeHidden(u!.id)).toBe('close_friends');
+    // Unhiding forgets it; hiding from another audience remembers that one.
+    await users.updateSettings(u!.id, { status_visibility: 'public' }, T0 + 30);
+    expect(await users.visibilityBeforeHidden(u!.id)).toBeNull();
+    await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 40);
+    expect(await users.visibilityBeforeHidden(u!.id)).toBe('public');
+    expect(await users.visibilityBeforeHidden(999_999)).toBeNull();
+  });
+
   it('searches by username prefix, case-insensitively, treating % and _ literally', async () => {
     await mk('pre_one');
     await mk('PreTwo');

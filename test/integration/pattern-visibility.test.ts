@@ -46,12 +46,17 @@ describe('pattern visibility', () => {
     expect((await pattern(carol, alice.id)).statusCode).toBe(403);
   });
 
-  it('close friends only follows the category the user gave; hiding the status hides the pattern too', async () => {
+  it('close friends only follows the category the user gave; the status audience bounds it, and hiding does not change it (it looks like a logout)', async () => {
     await settings(alice, { pattern_visibility: 'close_friends' });
     expect((await pattern(bob, alice.id)).statusCode).toBe(403);
     await t.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${bob.id}`, headers: bearer(alice.token), payload: { category: 'close_friend' } });
     expect((await pattern(bob, alice.id)).statusCode).toBe(200);
     await settings(alice, { status_visibility: 'hidden' });
+    expect((await pattern(bob, alice.id)).statusCode).toBe(200);
+    await settings(alice, { status_visibility: 'public', pattern_visibility: 'public' });
+    await t.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${bob.id}`, headers: bearer(alice.token), payload: { category: 'acquaintance' } });
+    expect((await pattern(bob, alice.id)).statusCode).toBe(200);
+    await settings(alice, { status_visibility: 'friends' });
     expect((await pattern(bob, alice.id)).statusCode).toBe(403);
   });
 

@@ -15,6 +15,7 @@ import { nameAt } from './migrations/012-name-at.js';
 import { signOutCutoff } from './migrations/013-sign-out-cutoff.js';
 import { contentVersions } from './migrations/014-content-versions.js';
 import { friendCategoryAt } from './migrations/015-friend-category-at.js';
+import { visibilityBeforeHidden } from './migrations/016-visibility-before-hidden.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -33,6 +34,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '013-sign-out-cutoff': signOutCutoff(),
     '014-content-versions': contentVersions(),
     '015-friend-category-at': friendCategoryAt(),
+    '016-visibility-before-hidden': visibilityBeforeHidden(),
   };
 }
 

@@ -43,6 +43,8 @@ export interface UsersTable {
   pattern_visibility: Generated<Audience>;
   /** While status_visibility is hidden: the last_seen the user shows (fixed when they hid). */
   hidden_last_seen: number | null;
+  /** While status_visibility is hidden: the status audience the user had when they hid (null otherwise). */
+  visibility_before_hidden: Generated<StatusVisibility | null>;
   /** Moves on by one at every save of the settings (replicas take only a newer one). */
   settings_version: Generated<number>;
   /** A host's id for a shadow user (embedded or sidecar mode); null for Beacon's own accounts. */

@@ -68,7 +68,8 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
       const subjectId = request.params.id;
       const settings = await services.presence.getSettings(subjectId);
       const category = subjectId === viewer.userId ? null : await services.friendRepo.categoryGiven(subjectId, viewer.userId);
-      if (!canSeePattern(settings, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category))) {
+      const beforeHidden = settings.status_visibility === 'hidden' ? await services.users.visibilityBeforeHidden(subjectId) : null;
+      if (!canSeePattern(settings, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category), beforeHidden)) {
         throw new AppError('FORBIDDEN', 'This user does not share their usual hours with you');
       }
       const zone = (await services.presence.getSchedule(subjectId)).time_zone;

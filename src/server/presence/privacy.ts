@@ -45,9 +45,14 @@ export function canSee(audience: Audience | StatusVisibility, tier: ViewerTier):
 /**
  * Whether a viewer of `tier` may see the user's weekly pattern: its own audience (default
  * nobody), and never where the status itself is not shown (a pattern is status over time).
+ * Hidden looks like a logout: while hidden, the status audience is the one the user had when
+ * they hid (`visibilityBeforeHidden`; unknown: nobody), so the answer does not change at the
+ * moment they hide. History records a hidden user as offline, so the pattern shows nothing
+ * done while hidden.
  */
-export function canSeePattern(settings: Settings, tier: ViewerTier): boolean {
-  return canSee(settings.pattern_visibility ?? 'nobody', tier) && canSee(settings.status_visibility, tier);
+export function canSeePattern(settings: Settings, tier: ViewerTier, visibilityBeforeHidden: StatusVisibility | null = null): boolean {
+  const statusAudience = settings.status_visibility === 'hidden' ? (visibilityBeforeHidden ?? 'hidden') : settings.status_visibility;
+  return canSee(settings.pattern_visibility ?? 'nobody', tier) && canSee(statusAudience, tier);
 }
 
 /** The privacy-relevant fields of a View. */

@@ -52,6 +52,7 @@ export class AccountRepository {
         last_seen: iso(u.last_seen),
         last_activity: iso(u.last_activity),
         hidden_last_seen: iso(u.hidden_last_seen),
+        visibility_before_hidden: u.visibility_before_hidden,
         server_games: parseJson(u.server_games),
       },
       status_schedule: parseJson(u.status_schedule),

@@ -1,6 +1,6 @@
 /** Accounts: creation, lookup, prefix search, roles and privacy settings. */
 import { sql } from 'kysely';
-import type { Role, Settings, User } from '../../protocol/index.js';
+import type { Role, Settings, StatusVisibility, User } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 
 export interface UserRecord extends User {
@@ -81,6 +81,16 @@ export class UserRepository {
       .execute();
   }
 
+  /**
+   * The status audience the user had when they hid; null when they are not hidden (or hid
+   * before Beacon remembered it). Hidden looks like a logout: see privacy.canSeePattern.
+   */
+  async visibilityBeforeHidden(id: number): Promise<Exclude<StatusVisibility, 'hidden'> | null> {
+    const row = await this.db.selectFrom('users').select('visibility_before_hidden').where('id', '=', id).executeTakeFirst();
+    const v = row?.visibility_before_hidden ?? null;
+    return v === 'public' || v === 'friends' || v === 'close_friends' ? v : null;
+  }
+
   async getSettings(id: number): Promise<Settings | null> {
     const row = await this.db
       .selectFrom('users')
@@ -109,8 +119,14 @@ export class UserRepository {
       .set((eb) => ({
         ...patch,
         ...(patch.status_visibility === 'hidden'
-          ? { hidden_last_seen: eb.case().when('status_visibility', '=', 'hidden').then(eb.ref('hidden_last_seen')).else(hideAt).end() }
-          : {}),
+          ? {
+              hidden_last_seen: eb.case().when('status_visibility', '=', 'hidden').then(eb.ref('hidden_last_seen')).else(hideAt).end(),
+              // The audience of the moment the user hid (the row's, before this write): hiding again keeps it.
+              visibility_before_hidden: eb.case().when('status_visibility', '=', 'hidden').then(eb.ref('visibility_before_hidden')).else(eb.ref('status_visibility')).end(),
+            }
+          : patch.status_visibility !== undefined
+            ? { visibility_before_hidden: null }
+            : {}),
         settings_version: eb('settings_version', '+', 1),
       }))
       .where('id', '=', id)

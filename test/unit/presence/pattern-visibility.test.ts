@@ -28,4 +28,16 @@ describe('pattern visibility', () => {
   ])('is never shown where the status is not (status %s, pattern public)', (status, tiers) => {
     expect(who({ ...base, status_visibility: status, pattern_visibility: 'public' })).toEqual(tiers);
   });
+
+  it.each<[StatusVisibility | null, ViewerTier[]]>([
+    ['public', TIERS],
+    ['friends', ['friend', 'close_friend', 'self', 'admin']],
+    ['close_friends', ['close_friend', 'self', 'admin']],
+    [null, ['self', 'admin']],
+  ])('while hidden, keeps the status audience of the moment the user hid (%s), as after a logout', (before, tiers) => {
+    const hidden: Settings = { ...base, status_visibility: 'hidden', pattern_visibility: 'public' };
+    expect(TIERS.filter((t) => canSeePattern(hidden, t, before))).toEqual(tiers);
+    // Not hidden: the remembered audience plays no part.
+    expect(TIERS.filter((t) => canSeePattern({ ...hidden, status_visibility: 'close_friends' }, t, before))).toEqual(['close_friend', 'self', 'admin']);
+  });
 });
