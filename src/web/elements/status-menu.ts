@@ -5,13 +5,14 @@
  * sends it), "Appear offline", the custom message form and activity presets. Escape or a
  * click outside closes it. The trigger shows what friends see: "Invisible" when hidden.
  */
-import type { ManualStatus, Settings, StatusVisibility, View } from '../lib/label-types.js';
+import type { ManualStatus, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { ownPresence } from '../lib/own-presence.js';
 import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { readPref, writePref } from '../lib/session.js';
+import { rememberStatusAudience, statusAudienceToRestore } from '../lib/unhide.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
 const MANUAL: ManualStatus[] = ['online', 'away', 'busy'];
@@ -273,9 +274,9 @@ export class StatusMenuElement extends HTMLElement {
       const client = this.#client;
       if (!client) return;
       const current = await client.getSettings();
-      if (hide && current.status_visibility !== 'hidden') writePref('previousVisibility', current.status_visibility);
-      const restore = (readPref('previousVisibility') as StatusVisibility | null) ?? 'friends';
-      const patch = { status_visibility: hide ? 'hidden' : restore } as const;
+      const userId = client.self?.user_id;
+      rememberStatusAudience(userId, current);
+      const patch = { status_visibility: hide ? 'hidden' : statusAudienceToRestore(userId) } as const;
       if (this.#settings) await this.#settings.update(patch);
       else {
         const saved = await client.updateSettings(patch);

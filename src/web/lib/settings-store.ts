@@ -7,6 +7,7 @@
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import type { Settings } from './label-types.js';
+import { rememberStatusAudience } from './unhide.js';
 
 export class SettingsStore {
   #value: Settings | null = null;
@@ -17,7 +18,14 @@ export class SettingsStore {
   /** Settings the server pushed to this tab: every tab gets its own push, so these are not passed to the others. */
   readonly #pushed = new WeakSet<Settings>();
 
-  constructor(client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>) {
+  /**
+   * `userId`: the signed-in user, whose status audience every settings seen here is noted for
+   * (what "Appear offline" goes back to when turned off, see unhide.ts).
+   */
+  constructor(
+    client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>,
+    private readonly userId?: number,
+  ) {
     this.#client = client;
   }
 
@@ -103,6 +111,7 @@ export class SettingsStore {
 
   #set(s: Settings): Settings {
     this.#value = s;
+    rememberStatusAudience(this.userId, s);
     for (const fn of this.#listeners) fn(s);
     return s;
   }
