@@ -3,6 +3,11 @@
  * then kept live by the socket's friend-request events (received, sent on any of the user's
  * devices, closed); re-read on a timer only while the
  * client is in the polling fallback, where no events arrive.
+ *
+ * A read's answer was made when the request reached the server: the events that arrive
+ * while it is in flight are newer, so they are applied again over it (a request received
+ * meanwhile stays listed, one closed meanwhile does not come back). Of overlapping reads,
+ * an earlier one answering after a later one is dropped.
  */
 import type { ApiClient } from '../../client/api.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
@@ -10,6 +15,11 @@ import type { FriendRequest } from './label-types.js';
 import { errorMessage } from './error-messages.js';
 
 export const FALLBACK_REFRESH_MS = 4_000;
+
+/** A friend-request event, as {@link RequestsStore} applies it (live, and again over a read's answer). */
+type RequestEvent =
+  | { type: 'received' | 'sent'; request: FriendRequest }
+  | { type: 'closed'; requestId: number };
 
 export class RequestsStore {
   incoming: FriendRequest[] = [];
@@ -22,6 +32,11 @@ export class RequestsStore {
   #offs: Array<() => void> = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #gen = 0;
+  /** One list per read in flight: the events applied since it began (applied again over its answer). */
+  readonly #sinceRead = new Set<RequestEvent[]>();
+  /** Reads started, and the latest whose answer was applied: an earlier one answering later is older. */
+  #readsStarted = 0;
+  #readApplied = 0;
 
   constructor(api: Pick<ApiClient, 'friendRequests'>, client: Pick<PresenceClient, 'on' | 'state'>) {
     this.#api = api;
@@ -32,23 +47,10 @@ export class RequestsStore {
     this.#offs.push(
       this.#client.on('ready', () => void this.refresh()),
       this.#client.on('state', (s) => this.#fallback(s)),
-      this.#client.on('friend_request_received', ({ request }) => {
-        if (this.incoming.some((r) => r.id === request.id)) return;
-        this.incoming = [...this.incoming, request];
-        this.#emit();
-      }),
+      this.#client.on('friend_request_received', ({ request }) => this.#event({ type: 'received', request })),
       // Sent from this device or another of the user's: listed as outgoing at once everywhere.
-      this.#client.on('friend_request_sent', ({ request }) => {
-        if (this.outgoing.some((r) => r.id === request.id)) return;
-        this.outgoing = [...this.outgoing, request];
-        this.#emit();
-      }),
-      this.#client.on('friend_request_closed', ({ requestId }) => {
-        const n = this.incoming.length + this.outgoing.length;
-        this.incoming = this.incoming.filter((r) => r.id !== requestId);
-        this.outgoing = this.outgoing.filter((r) => r.id !== requestId);
-        if (this.incoming.length + this.outgoing.length !== n) this.#emit();
-      }),
+      this.#client.on('friend_request_sent', ({ request }) => this.#event({ type: 'sent', request })),
+      this.#client.on('friend_request_closed', ({ requestId }) => this.#event({ type: 'closed', requestId })),
     );
     // No read here: the client's first `ready` (socket or first poll) triggers it.
     this.#fallback(this.#client.state);
@@ -71,18 +73,49 @@ export class RequestsStore {
 
   async refresh(): Promise<void> {
     const gen = this.#gen;
+    const nth = ++this.#readsStarted;
+    const since: RequestEvent[] = [];
+    this.#sinceRead.add(since);
     try {
       const r = await this.#api.friendRequests();
       if (gen !== this.#gen) return;
+      // A later read already answered: this answer is older than what is shown.
+      if (nth < this.#readApplied) return;
+      this.#readApplied = nth;
       this.incoming = r.incoming;
       this.outgoing = r.outgoing;
+      for (const e of since) this.#apply(e);
       this.loaded = true;
       this.error = null;
     } catch (e) {
       if (gen !== this.#gen) return;
+      // The lists shown (kept live by the events) stay; the failure is reported beside them.
       this.error = errorMessage(e);
+    } finally {
+      this.#sinceRead.delete(since);
     }
     this.#emit();
+  }
+
+  /** A live event: applied now, and remembered by every read in flight to apply over its answer. */
+  #event(e: RequestEvent): void {
+    for (const since of this.#sinceRead) since.push(e);
+    if (this.#apply(e)) this.#emit();
+  }
+
+  /** Applies one event to the lists (idempotent); true when they changed. */
+  #apply(e: RequestEvent): boolean {
+    if (e.type === 'closed') {
+      const n = this.incoming.length + this.outgoing.length;
+      this.incoming = this.incoming.filter((r) => r.id !== e.requestId);
+      this.outgoing = this.outgoing.filter((r) => r.id !== e.requestId);
+      return this.incoming.length + this.outgoing.length !== n;
+    }
+    const list = e.type === 'received' ? this.incoming : this.outgoing;
+    if (list.some((r) => r.id === e.request.id)) return false;
+    if (e.type === 'received') this.incoming = [...list, e.request];
+    else this.outgoing = [...list, e.request];
+    return true;
   }
 
   #fallback(state: ConnectionState): void {

@@ -6,7 +6,7 @@ import { ownPresence } from '../../../src/web/lib/own-presence.js';
 import { RequestsStore, FALLBACK_REFRESH_MS } from '../../../src/web/lib/requests-store.js';
 import { Emitter } from '../../../src/client/emitter.js';
 import type { ConnectionState, PresenceEvents } from '../../../src/client/presence-types.js';
-import type { Settings, View } from '../../../src/protocol/index.js';
+import type { FriendRequest, Settings, View } from '../../../src/protocol/index.js';
 
 const T = new Date('2024-01-15T14:30:00.000Z');
 const v = (extra: Partial<View> & Record<string, unknown> = {}): View => ({
@@ -120,6 +120,53 @@ describe('RequestsStore', () => {
     expect(changes).toHaveBeenCalledTimes(1);
     events.emit('friend_request_closed', { requestId: 5, reason: 'cancelled' });
     expect(store.outgoing).toEqual([]);
+    store.stop();
+  });
+
+  /** A read of the pending requests the test answers when it wants: events can arrive while it is in flight. */
+  function controlled() {
+    const events = new Emitter<PresenceEvents>();
+    const client = { on: events.on.bind(events), state: 'connected' as ConnectionState };
+    const answers: Array<(r: { incoming: FriendRequest[]; outgoing: FriendRequest[] }) => void> = [];
+    const api = { friendRequests: vi.fn(() => new Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>((resolve) => answers.push(resolve))) };
+    const store = new RequestsStore(api, client);
+    store.start();
+    return { events, store, answers };
+  }
+  const ids = (rs: FriendRequest[]) => rs.map((r) => r.id);
+
+  it('keeps the events that arrive while a read is in flight: its older answer neither drops a new request nor brings back a closed one', async () => {
+    const { events, store, answers } = controlled();
+    const mine = (id: number) => ({ id, from_user_id: 1, to_user_id: 9, created_at: T.toISOString() });
+    const refreshed = store.refresh();
+    // Meanwhile: a request comes in, one is sent from another device, and one the answer still lists is closed.
+    events.emit('friend_request_received', { request: req(7) });
+    events.emit('friend_request_sent', { request: mine(8) });
+    events.emit('friend_request_closed', { requestId: 1, reason: 'declined' });
+    // ...and one both received and closed while it was in flight stays gone.
+    events.emit('friend_request_received', { request: req(9) });
+    events.emit('friend_request_closed', { requestId: 9, reason: 'cancelled' });
+    // The answer was made before all that: it lists request 1, and not 7 or 8.
+    answers[0]!({ incoming: [req(1), req(2)], outgoing: [mine(3)] });
+    await refreshed;
+    expect(ids(store.incoming)).toEqual([2, 7]);
+    expect(ids(store.outgoing)).toEqual([3, 8]);
+    expect(store.loaded).toBe(true);
+    // After the read, events apply as usual and nothing is replayed twice.
+    events.emit('friend_request_closed', { requestId: 7, reason: 'accepted' });
+    expect(ids(store.incoming)).toEqual([2]);
+    store.stop();
+  });
+
+  it('applies the newest of two overlapping reads: an earlier one answering last does not put back what the later one no longer lists', async () => {
+    const { store, answers } = controlled();
+    const first = store.refresh();
+    const second = store.refresh();
+    answers[1]!({ incoming: [req(2)], outgoing: [] }); // request 1 was closed between the two reads
+    await second;
+    answers[0]!({ incoming: [req(1), req(2)], outgoing: [] });
+    await first;
+    expect(ids(store.incoming)).toEqual([2]);
     store.stop();
   });
 });
