@@ -128,6 +128,59 @@ async function openSignedOut(watch: number, context?: BrowserContext): Promise<P
   return page;
 }
 
+/**
+ * A fresh page of the host site (in `context`, else a new one), not signed in, for the friend
+ * list: every value its `data-state` and its `data-connection` take is recorded, in order.
+ */
+async function openListSignedOut(context?: BrowserContext): Promise<Page> {
+  const ctx = context ?? (await browser.newContext({ viewport: { width: 1024, height: 800 } }));
+  if (!context) contexts.push(ctx);
+  await ctx.addInitScript(() => {
+    const seen: Record<string, string[]> = { 'data-state': [], 'data-connection': [] };
+    (window as unknown as { beaconList: Record<string, string[]> }).beaconList = seen;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const name = r.attributeName ?? '';
+        const value = (r.target as Element).getAttribute(name) ?? '';
+        const list = seen[name];
+        if ((r.target as Element).localName === 'beacon-friend-list' && list && list.at(-1) !== value) list.push(value);
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state', 'data-connection'] });
+  });
+  const page = await ctx.newPage();
+  await page.goto(`${host.baseUrl}/?watch=${users.a.id}`);
+  await page.locator('beacon-friend-list [data-state=disconnected]').waitFor();
+  return page;
+}
+
+/** The list's recorded `data-state` and `data-connection` values (see openListSignedOut); `clear` starts afresh. */
+const listHistory = (page: Page, clear = false) =>
+  page.evaluate((c) => {
+    const seen = (window as unknown as { beaconList: Record<string, string[]> }).beaconList;
+    const copy = { state: [...(seen['data-state'] ?? [])], connection: [...(seen['data-connection'] ?? [])] };
+    if (c) for (const k of Object.keys(seen)) seen[k] = [];
+    return copy;
+  }, clear);
+
+/** What the friend list says: its data-state, its data-connection, its words (state box or note), and its buttons. */
+const listSays = (list: Locator) =>
+  list.evaluate((e) => {
+    const root = e.shadowRoot!;
+    const note = root.querySelector<HTMLElement>('[part=connection]');
+    return {
+      state: e.getAttribute('data-state'),
+      connection: e.getAttribute('data-connection'),
+      text: root.querySelector('[part=state]')?.textContent ?? null,
+      note: note && !note.hidden ? note.textContent : null,
+      buttons: [...root.querySelectorAll('[part=state] button, [part=connection] button')].map((b) => b.textContent),
+    };
+  });
+
+/** A new session of `username` (a login over the API): its token. */
+async function logInOverApi(username: string): Promise<string> {
+  return (await api<{ token: string }>(beacon.baseUrl, null, 'POST', '/auth/login', { username, password: PASSWORD })).token;
+}
+
 /** What a <beacon-status> shows: its data-state, its data-status and the words of its label. */
 const state = (el: Locator) =>
   el.evaluate((e) => [e.getAttribute('data-state'), e.getAttribute('data-status'), e.shadowRoot?.querySelector('[part=label]')?.textContent ?? null]);
@@ -333,6 +386,76 @@ describe('drop-in elements on a host page', () => {
     reachable = true;
     await expect.poll(() => state(watched), { timeout: 15_000, interval: 100 }).toEqual(['ready', 'offline', 'Offline']);
     expect((await statusStates(page)).at(-1)).toBe('ready');
+  });
+
+  it('<beacon-friend-list> says the sign-in was refused (no retry that cannot work) when its token is refused, and that the statuses are no longer updated when the session ends or the connection is ended', async () => {
+    const page = await openListSignedOut();
+    const list = page.locator('beacon-friend-list');
+    // A token Beacon refuses (4401): the client stops for good; retrying could not help.
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: 'not-a-valid-token' }))()`);
+    await expect.poll(() => listSays(list), FIVE_S).toEqual({
+      state: 'error',
+      connection: 'offline',
+      text: 'Signed out of Beacon: it refused this sign-in, or the session ended. Sign in again to see your friends.',
+      note: null,
+      buttons: [],
+    });
+    expect((await listHistory(page)).state).toEqual(['disconnected', 'loading', 'error']);
+
+    // Signed in: the list. Then that session ends (logged out elsewhere: 4000): the rows stay, and the note says they are frozen.
+    const token = await logInOverApi(users.a.username);
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(token)} }))()`);
+    await row(page, users.b.id).waitFor({ timeout: 5_000 });
+    await expect.poll(() => list.getAttribute('data-connection'), FIVE_S).toBe('connected');
+    await api(beacon.baseUrl, token, 'POST', '/auth/logout');
+    await expect.poll(async () => (await listSays(list)).note, FIVE_S).toMatch(/^Signed out of Beacon — statuses as of \d.*, no longer updated\. Sign in again to see them live\.$/);
+    expect(await listSays(list)).toMatchObject({ state: 'ready', connection: 'offline', buttons: [] });
+    expect(await row(page, users.b.id).count()).toBe(1);
+
+    // Signed in again, the list follows a connection of its own; the page ends it: it says so, not "they may have changed".
+    const again = await logInOverApi(users.a.username);
+    await page.evaluate(`(async () => {
+      const list = document.querySelector('beacon-friend-list');
+      list.connection = (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(again)} });
+    })()`);
+    await expect.poll(async () => (await listSays(list)).connection, FIVE_S).toBe('connected');
+    await page.evaluate(() => (document.querySelector('beacon-friend-list') as unknown as { connection: { disconnect(): void } }).connection.disconnect());
+    await expect.poll(async () => (await listSays(list)).note, FIVE_S).toMatch(/^Disconnected from Beacon — statuses as of \d.*, no longer updated\.$/);
+    expect(await listSays(list)).toMatchObject({ state: 'ready', connection: 'offline', buttons: [] });
+  });
+
+  it('<beacon-friend-list> offers "Retry now" only while Beacon is unreachable and it keeps trying; the button, used with the keyboard, tries at once and keeps focus', async () => {
+    const hal = await register('hal_dropin', 'Hal Unreached');
+    const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+    contexts.push(context);
+    let reachable = false;
+    await context.route('**/beacon/api/**', (route) => (reachable ? route.continue() : route.abort('connectionrefused')));
+    await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
+      if (reachable) ws.connectToServer();
+      else ws.close({ code: 1011, reason: 'unreachable' });
+    });
+    const page = await openListSignedOut(context);
+    const list = page.locator('beacon-friend-list');
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(hal.token)} }))()`);
+    const unreachable = { state: 'error', connection: 'offline', text: 'Could not reach Beacon. It keeps trying in the background.Retry now', note: null, buttons: ['Retry now'] };
+    await expect.poll(() => listSays(list), { timeout: 15_000, interval: 100 }).toEqual(unreachable);
+
+    // Enter on "Retry now": an attempt at once (connecting), which fails (offline again); focus stays on the button.
+    const retry = list.getByRole('button', { name: 'Retry now' });
+    await retry.focus();
+    await listHistory(page, true);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => (await listHistory(page)).connection, { timeout: 10_000, interval: 50 }).toEqual(['connecting', 'offline']);
+    expect((await listHistory(page)).state).toEqual(['loading', 'error']);
+    await expect.poll(() => listSays(list), FIVE_S).toEqual(unreachable);
+    expect(await retry.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
+    expect(await retry.getAttribute('aria-disabled')).toBe('false');
+    await expectAccessible(page, 'host page, friend list unreachable');
+
+    // Beacon answers again: the next try (the button's, or the client's own) shows the list.
+    reachable = true;
+    await page.keyboard.press('Enter');
+    await expect.poll(() => listSays(list), { timeout: 15_000, interval: 100 }).toMatchObject({ state: 'empty', connection: 'connected', buttons: ['Find friends'] });
   });
 
   it('<beacon-status> says "loading" until it has read the status of the user it is given, rather than show another user\'s or nothing', async () => {

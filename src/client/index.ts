@@ -8,6 +8,7 @@ export {
   type ConnectionState,
   type PresenceClientOptions,
   type PresenceEvents,
+  type StopReason,
 } from './presence-client.js';
 export type { Timers, WebSocketCtor, WebSocketLike } from './transport.js';
 export { normalizeBaseUrl, statusSocketUrl } from './transport.js';

@@ -17,11 +17,12 @@ import type {
   NetworkTarget,
   PresenceClientOptions,
   PresenceEvents,
+  StopReason,
 } from './presence-types.js';
 import { StatusSocket } from './status-socket.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
-export type { ConnectionState, PresenceClientOptions, PresenceEvents } from './presence-types.js';
+export type { ConnectionState, PresenceClientOptions, PresenceEvents, StopReason } from './presence-types.js';
 
 const CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted', 'declined', 'cancelled']);
 const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
@@ -54,6 +55,8 @@ export class PresenceClient {
   #socket: StatusSocket | null = null;
   #reconnectTimer: unknown = null;
   #stopped = true;
+  /** Why the client is not running (null while it runs, offline or not): see {@link stopReason}. */
+  #stopReason: StopReason | null = 'stopped';
   /** Bumped by start/stop so late REST answers of an earlier run are dropped. */
   #run = 0;
   #tries = 0;
@@ -94,6 +97,17 @@ export class PresenceClient {
     return this.#state;
   }
 
+  /**
+   * Why the client is not running, or null while it runs (connecting, connected, reconnecting,
+   * polling, and `offline` while it keeps retrying): `'stopped'` before start() and after
+   * stop() (signed out), `'unauthorized'` once Beacon refused or revoked the token (4401,
+   * 4000, or a 401 from the API): it no longer retries, and only a new sign-in (a token, then
+   * start()) brings it back. Set before the `state` change to `offline` is emitted.
+   */
+  get stopReason(): StopReason | null {
+    return this.#stopReason;
+  }
+
   /** The signed-in user's own view, once known. */
   get self(): View | null {
     return this.#model.self;
@@ -117,6 +131,7 @@ export class PresenceClient {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#stopReason = null;
     this.#run++;
     this.#model.reset();
     this.#selfId = null;
@@ -131,8 +146,11 @@ export class PresenceClient {
   }
 
   /**
-   * Reconnects now instead of at the next backoff tick: the browser is back online or the
-   * page is shown again. A hanging attempt is dropped for a fresh one.
+   * Reconnects now instead of at the next backoff tick: the browser is back online, the page
+   * is shown again, or the user asked to ("Retry now"). A hanging attempt is dropped for a
+   * fresh one. While `offline` the state says it is trying again (`connecting` or
+   * `reconnecting`) until the attempt answers or fails (`offline` again). Does nothing once
+   * stopped (see {@link stopReason}).
    */
   reconnectNow(): void {
     if (this.#stopped || this.#socket?.ready) return;
@@ -142,15 +160,23 @@ export class PresenceClient {
     this.#socket = null;
     this.#tries = 0;
     this.#failures = 0;
-    if (!this.#poller.running) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
-    else this.#poller.pollNow();
+    // While polling answers, the state stays `polling` (the data is fresh); offline, it is trying again.
+    if (!this.#poller.running || this.#state === 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    if (this.#poller.running) this.#poller.pollNow();
     this.#connect();
   }
 
-  /** Closes for good: state `offline`, no reconnect, no polling. Last known views stay readable. */
+  /**
+   * Closes for good: state `offline`, no reconnect, no polling. Last known views stay readable.
+   * {@link stopReason} becomes `'stopped'`, unless the client had already stopped (a refused
+   * token stays `'unauthorized'`); a `stopped` event says so.
+   */
   stop(): void {
+    const running = !this.#stopped;
+    if (running) this.#stopReason = 'stopped';
     this.#teardown();
     this.#setState('offline');
+    if (running) this.#events.emit('stopped', { reason: 'stopped' });
   }
 
   /** Sets a manual status over REST and updates `self` from the answer. */
@@ -369,8 +395,10 @@ export class PresenceClient {
   }
 
   #unauthorized(closeCode: number): void {
+    this.#stopReason = 'unauthorized';
     this.#teardown();
     this.#setState('offline');
+    this.#events.emit('stopped', { reason: 'unauthorized' });
     this.#events.emit('unauthorized', { closeCode });
   }
 

@@ -11,6 +11,13 @@ import type { Timers, WebSocketCtor } from './transport.js';
  */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline';
 
+/**
+ * Why a client is not running ({@link PresenceClient.stopReason}): `stopped` (never started,
+ * or `stop()`: signed out) or `unauthorized` (Beacon refused or revoked the token; the
+ * user must sign in again). An `offline` client with no stop reason keeps retrying.
+ */
+export type StopReason = 'stopped' | 'unauthorized';
+
 /** Events of {@link PresenceClient.on}. */
 export interface PresenceEvents {
   state: ConnectionState;
@@ -53,6 +60,12 @@ export interface PresenceEvents {
   notification: NotificationPayload;
   /** Data was confirmed fresh (`ready`, any socket frame, a successful poll) at this time (ms epoch). */
   synced: { at: number };
+  /**
+   * The client stopped for good and no longer retries: `stop()` (`stopped`), or a token Beacon
+   * refused or revoked (`unauthorized`, followed by the `unauthorized` event). Emitted after
+   * the state became `offline`; not emitted by a stop() of a client already stopped.
+   */
+  stopped: { reason: StopReason };
   /** 4401 or 4000: the token is dead; the client stopped. Show the login page. */
   unauthorized: { closeCode: number };
 }

@@ -4,8 +4,13 @@
  * offers `beacon-find-friends` instead of a link. Loading, empty, error and not-live
  * states are shown in words; changes are announced politely to screen readers.
  * Attribute `filter="online"` hides offline friends.
+ *
+ * Offline means one of three things, each said as it is: Beacon unreachable (the client
+ * keeps trying; "Retry now" tries at once), the sign-in refused or ended (the client
+ * stopped for good: the page must sign the user in again; no retry offered, it could not
+ * work), or the connection ended (`disconnect()`, signed out).
  */
-import type { ConnectionState, View } from '../client/index.js';
+import type { ConnectionState, PresenceClient, StopReason, View } from '../client/index.js';
 import { h } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
 import { announceChange, visibleFriends } from '../web/lib/status-order.js';
@@ -26,6 +31,7 @@ ul { list-style: none; margin: 0; padding: 0; display: grid; gap: calc(var(--_sp
 .label, .message, .details { grid-column: 2; font-size: 0.875em; overflow-wrap: anywhere; }
 .message { font-style: italic; }
 .live-note { font-size: 0.875em; margin: 0 0 var(--_space); }
+[part=retry][aria-disabled=true] { opacity: 0.6; cursor: progress; }
 `;
 
 export class BeaconFriendListElement extends BeaconElement {
@@ -42,6 +48,10 @@ export class BeaconFriendListElement extends BeaconElement {
   #body = h('div');
   #rows = new Map<number, HTMLLIElement>();
   #list = h('ul', { part: 'list', 'aria-label': 'Friends' });
+  /** "Could not reach Beacon" with "Retry now": one node, so focus stays on the button across a retry. */
+  #unreachable: { box: HTMLElement; text: HTMLElement; retry: HTMLButtonElement } | null = null;
+  /** "Retry now" was pressed and that attempt has not failed yet. */
+  #retrying = false;
 
   constructor() {
     super(CSS);
@@ -62,21 +72,30 @@ export class BeaconFriendListElement extends BeaconElement {
       return [];
     }
     const { client } = connection;
-    const render = (): void => this.#render(client.friends(), client.state, client.self !== null, client.lastSyncAt);
+    this.#retrying = false;
+    const render = (): void => this.#render(client, client.friends(), client.state, client.self !== null, client.lastSyncAt);
     render();
     return [
       client.on('friends', render),
       client.on('state', render),
+      // A stop while already offline changes no state, but what is said (it no longer retries).
+      client.on('stopped', render),
       client.on('synced', render),
       client.on('friend', ({ view, previous }) => this.#announce(view, previous)),
     ];
   }
 
-  #render(friends: View[], state: ConnectionState, loaded: boolean, syncedAt: number | null): void {
-    this.#renderNote(state, loaded, syncedAt);
+  #render(client: PresenceClient, friends: View[], state: ConnectionState, loaded: boolean, syncedAt: number | null): void {
+    const stopped = state === 'offline' ? client.stopReason : null;
+    this.#renderNote(state, stopped, loaded, syncedAt);
+    if (loaded || friends.length > 0 || stopped !== null || state === 'offline') this.#retrying = false;
     if (!loaded && friends.length === 0) {
-      const failed = state === 'offline';
-      return failed ? this.#show(this.#errorState(), 'error') : this.#show(this.#state('Loading friends…', 'loading'), 'loading');
+      if (stopped === 'unauthorized') return this.#show(this.#refusedState(), 'error');
+      if (stopped === 'stopped') return this.#show(this.#state('Not connected to Beacon: the connection was ended (signed out).', 'disconnected'), 'disconnected');
+      if (state === 'offline') return this.#show(this.#unreachableState(false), 'error');
+      // Trying again after "Retry now": the same box, so keyboard focus stays on its button.
+      if (this.#retrying) return this.#show(this.#unreachableState(true), 'loading');
+      return this.#show(this.#state('Loading friends…', 'loading'), 'loading');
     }
     if (friends.length === 0) return this.#show(this.#emptyState(), 'empty');
     const shown = visibleFriends(friends, this.getAttribute('filter') === 'online');
@@ -93,13 +112,17 @@ export class BeaconFriendListElement extends BeaconElement {
   }
 
   /** Honest connection state: shown whenever the list is not live. */
-  #renderNote(state: ConnectionState, loaded: boolean, syncedAt: number | null): void {
+  #renderNote(state: ConnectionState, stopped: StopReason | null, loaded: boolean, syncedAt: number | null): void {
     const live = state === 'connected';
     this.#note.hidden = live || !loaded;
     this.dataset.connection = state;
     if (live || !loaded) return;
     const time = syncedAt === null ? null : new Date(syncedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    this.#note.textContent = `${CONNECTION_LABEL[state]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
+    const asOf = time ? `statuses as of ${time}` : 'these statuses';
+    // Stopped for good: the statuses will not be updated again, whatever the network does.
+    if (stopped === 'unauthorized') this.#note.textContent = `Signed out of Beacon — ${asOf}, no longer updated. Sign in again to see them live.`;
+    else if (stopped === 'stopped') this.#note.textContent = `Disconnected from Beacon — ${asOf}, no longer updated.`;
+    else this.#note.textContent = `${CONNECTION_LABEL[state]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
   }
 
   /** One row per friend, kept across renders so focus and running animations survive updates. */
@@ -156,15 +179,38 @@ export class BeaconFriendListElement extends BeaconElement {
     return h('div', { class: 'state', part: 'state', 'data-state': 'empty' }, h('p', {}, 'No friends yet.'), find);
   }
 
-  #errorState(): HTMLElement {
-    const retry = h('button', { type: 'button', part: 'retry' }, 'Retry now');
-    retry.addEventListener('click', () => this.connection?.client.reconnectNow());
+  /** The token was refused or revoked: the client stopped for good; only a new sign-in helps, so no retry. */
+  #refusedState(): HTMLElement {
     return h(
       'div',
       { class: 'state error', part: 'state', role: 'alert', 'data-state': 'error' },
-      h('p', {}, 'Could not reach Beacon. It keeps trying in the background.'),
-      retry,
+      h('p', {}, 'Signed out of Beacon: it refused this sign-in, or the session ended. Sign in again to see your friends.'),
     );
+  }
+
+  /**
+   * Beacon unreachable while the client keeps trying. "Retry now" tries at once; while that
+   * attempt runs the box says so and the button is unavailable (aria-disabled, so it keeps
+   * focus), and if the attempt fails the box says so again with the button back.
+   */
+  #unreachableState(retrying: boolean): HTMLElement {
+    if (!this.#unreachable) {
+      const text = h('p', {});
+      const retry = h('button', { type: 'button', part: 'retry' }, 'Retry now');
+      retry.addEventListener('click', () => {
+        const c = this.connection?.client;
+        if (!c || retry.getAttribute('aria-disabled') === 'true' || c.state !== 'offline' || c.stopReason !== null) return;
+        this.#retrying = true;
+        c.reconnectNow();
+      });
+      const box = h('div', { class: 'state error', part: 'state', role: 'alert' }, text, retry);
+      this.#unreachable = { box, text, retry };
+    }
+    const { box, text, retry } = this.#unreachable;
+    box.dataset.state = retrying ? 'loading' : 'error';
+    text.textContent = retrying ? 'Trying to reach Beacon…' : 'Could not reach Beacon. It keeps trying in the background.';
+    retry.setAttribute('aria-disabled', String(retrying));
+    return box;
   }
 }
 

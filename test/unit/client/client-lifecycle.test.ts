@@ -463,6 +463,40 @@ describe('PresenceClient failures and polling', () => {
     expect(h.eventsOf('unauthorized')).toEqual([]);
   });
 
+  it('says why it stopped: null while it keeps retrying offline, unauthorized once the token is refused, stopped after stop()', async () => {
+    const h = restHarness({ fallbackAfterFailures: 1, pollIntervalMs: 3_000 });
+    expect(h.client.stopReason).toBe('stopped'); // never started
+    let status = 500;
+    h.fetch.route(STATUS, () => ({ status, body: { code: status === 401 ? 'UNAUTHORIZED' : 'INTERNAL_ERROR', message: 'x' } }));
+    const seen: Array<[string, unknown]> = [];
+    h.client.on('state', (s) => seen.push(['state', `${s}/${h.client.stopReason}`]));
+    h.client.on('stopped', (e) => seen.push(['stopped', e.reason]));
+    h.client.start();
+    expect(h.client.stopReason).toBeNull();
+    h.ws.fail();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([h.client.state, h.client.stopReason]).toEqual(['offline', null]); // unreachable: it keeps trying
+    // "Retry now" while offline: it says it is trying, then offline again when that fails.
+    seen.length = 0;
+    h.client.reconnectNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual([['state', 'connecting/null'], ['state', 'offline/null']]);
+    // The token is refused while already offline: no state change, but it stopped, and says why first.
+    seen.length = 0;
+    status = 401;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(seen).toEqual([['stopped', 'unauthorized']]);
+    expect(h.client.stopReason).toBe('unauthorized');
+    h.client.stop(); // the page's own stop afterwards keeps the reason
+    expect(h.client.stopReason).toBe('unauthorized');
+    expect(seen).toEqual([['stopped', 'unauthorized']]);
+    h.client.start();
+    expect(h.client.stopReason).toBeNull();
+    h.client.stop();
+    expect(h.client.stopReason).toBe('stopped');
+    expect(seen.at(-1)).toEqual(['stopped', 'stopped']);
+  });
+
   it('a poll answer from before stop()+start() is dropped; the new run polls afresh', async () => {
     const { client, answers } = restOnly();
     client.start();
