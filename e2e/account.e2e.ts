@@ -3,7 +3,8 @@
  * changes their display name and a friend watching sees it at once; a user downloads their
  * data and deletes their account, and a friend watching sees them leave the friend list at
  * once. Deleting goes to the login page in one step, saying the account was deleted: no
- * reload, the login form shown once, no token or device token left. No CSP violation anywhere.
+ * reload, the login form shown once, no token or device token left; the account's other tabs
+ * say it was deleted too. No CSP violation anywhere.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +118,63 @@ describe('account page', () => {
     expect(violations.flat()).toEqual([]);
     await dana.close();
     await eli.close();
+  });
+
+  /** Two tabs of one browser signed in as a new account: `one` on its Account page, `two` on Friends. */
+  async function twoTabs(username: string): Promise<{ one: Page; two: Page; close: () => Promise<void> }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const one = await context.newPage();
+    await signUp(one, server.baseUrl, username, username);
+    const two = await context.newPage();
+    await two.goto(server.baseUrl);
+    await two.locator('beacon-friend-list').waitFor();
+    await one.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await one.getByLabel('Your password').fill(PASSWORD);
+    return { one, two, close: () => context.close() };
+  }
+
+  /** What the login page of `page` says: the news line (a status) and the error line. */
+  const loginSays = (page: Page) =>
+    page.evaluate(() => ({
+      route: location.hash,
+      notice: document.querySelector('[data-part=notice]')?.textContent ?? null,
+      error: document.querySelector('[data-part=error]')?.textContent ?? null,
+      form: document.querySelector('#auth-title') !== null,
+    }));
+  const DELETED_ELSEWHERE = { route: '#/login', notice: 'Your account was deleted in another tab. You are signed out.', error: '', form: true };
+
+  it('another tab of the same browser says the account was deleted, not that it was signed out', async () => {
+    const { one, two, close } = await twoTabs('hal_acct');
+    try {
+      await one.getByRole('button', { name: 'Delete my account' }).click();
+      await one.getByRole('status').filter({ hasText: 'Your account was deleted. You are signed out.' }).waitFor({ timeout: 10_000 });
+      await expect.poll(() => loginSays(two), { timeout: 5_000 }).toEqual(DELETED_ELSEWHERE);
+      expect(await two.getByRole('status').filter({ hasText: 'Your account was deleted in another tab.' }).count()).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a tab whose socket the deletion closed before the deleting tab had its answer says the account was deleted too, not "session ended"', async () => {
+    const { one, two, close } = await twoTabs('ivy_acct');
+    try {
+      // The DELETE's answer waits until the other tab has been signed out by the server's revocation (4000).
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      await one.route('**/api/v1/users/me', async (route) => {
+        if (route.request().method() !== 'DELETE') return route.continue();
+        const response = await route.fetch();
+        await released;
+        await route.fulfill({ response });
+      });
+      await one.getByRole('button', { name: 'Delete my account' }).click();
+      await expect.poll(() => loginSays(two), { timeout: 10_000 }).toEqual({ route: '#/login', notice: null, error: 'Your session has ended. Please log in again.', form: true });
+      release();
+      await one.getByRole('status').filter({ hasText: 'Your account was deleted. You are signed out.' }).waitFor({ timeout: 10_000 });
+      await expect.poll(() => loginSays(two), { timeout: 5_000 }).toEqual(DELETED_ELSEWHERE);
+    } finally {
+      await close();
+    }
   });
 
   it('changes my display name, and my friend’s list shows it at once, without a reload', async () => {

@@ -7,7 +7,7 @@
 import { ApiClient } from '../client/api.js';
 import { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
-import { clearToken, forgetDevice, getToken, setToken, TOKEN_KEY } from './lib/session.js';
+import { ACCOUNT_DELETED_KEY, clearToken, deletedAccountId, forgetDevice, getToken, markAccountDeleted, setToken, TOKEN_KEY } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
@@ -23,6 +23,9 @@ import { accountPage } from './pages/account-page.js';
 import type { AppContext, Page } from './pages/page.js';
 import { disablePush, registerWorker } from './lib/push.js';
 import { StartupRetry } from './lib/startup-retry.js';
+
+/** What a tab says when another tab of this browser deleted the account it was signed in as. */
+const DELETED_ELSEWHERE = { text: 'Your account was deleted in another tab. You are signed out.', info: true } as const;
 
 const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
@@ -57,6 +60,12 @@ export class BeaconApp {
    * (`unauthorized` records it) instead of signing out as "session ended" in the middle.
    */
   #deleting: { unauthorized: boolean } | null = null;
+  /**
+   * The account whose session this tab last ended to show the login page (null once signed in
+   * again): if another tab then reports it deleted (its socket may close before that tab's
+   * answer arrives), the login page says so instead of "session ended".
+   */
+  #endedUserId: number | null = null;
   /** While Beacon does not answer at start-up: tries again by itself (backoff, and at `online`). */
   readonly #retry = new StartupRetry(() => void this.start({ quiet: true }), { target: window });
   /** The start-up error on screen, and its text: a quiet retry failing the same way leaves it alone. */
@@ -132,18 +141,47 @@ export class BeaconApp {
 
   /** Another tab changed the token: end this session if it is not ours any more, and sign in with the new one. */
   #onStorage(e: StorageEvent): void {
-    if (e.storageArea !== localStorage || (e.key !== TOKEN_KEY && e.key !== null)) return;
+    if (e.storageArea !== localStorage) return;
+    if (e.key === ACCOUNT_DELETED_KEY) return this.#deletedElsewhere(Number(e.newValue ?? NaN));
+    if (e.key !== TOKEN_KEY && e.key !== null) return;
     const token = getToken();
     if (this.#session) {
       if (token === this.#token) return;
-      this.#endSession(token ? undefined : { text: 'You were signed out in another tab.', info: false }, !token);
+      // This tab is deleting the account: another tab, whose socket the server's revocation
+      // closed first, dropped the token. The answer decides what this tab says, as for its own socket.
+      if (!token && this.#deleting) {
+        this.#deleting.unauthorized = true;
+        return;
+      }
+      const deleted = !token && deletedAccountId() === this.#session.ctx.user.id;
+      this.#endSession(token ? undefined : deleted ? DELETED_ELSEWHERE : { text: 'You were signed out in another tab.', info: false }, !token);
     }
     if (token) void this.start();
+  }
+
+  /**
+   * Another tab deleted the account `userId` (it marks it just before dropping the token): a
+   * session of that account ends saying so; a login page already shown for it (its socket
+   * closed first: "session ended") now says why.
+   */
+  #deletedElsewhere(userId: number): void {
+    if (!Number.isInteger(userId)) return;
+    if (this.#session) {
+      if (this.#session.ctx.user.id === userId) this.#endSession(DELETED_ELSEWHERE, true);
+      return;
+    }
+    if (this.#endedUserId !== userId) return;
+    this.#endedUserId = null;
+    const route = parseRoute(location.hash);
+    if (route !== 'login' && route !== 'signup') return;
+    this.#notice = DELETED_ELSEWHERE;
+    this.#route();
   }
 
   #signIn(user: User): void {
     this.#retry.succeeded();
     this.#endSession(undefined, false);
+    this.#endedUserId = null;
     this.#token = getToken();
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
     const settings = new SettingsStore(client, user.id);
@@ -221,6 +259,8 @@ export class BeaconApp {
       throw e;
     }
     if (this.#deleting === deleting) this.#deleting = null;
+    // Before the token goes: the other tabs signed in as this account read it when they see it go.
+    markAccountDeleted(user.id);
     forgetDevice(user.username);
     // The token is gone (cleared below): the server's copy of the subscription is already deleted.
     void disablePush(this.#api).catch(() => undefined);
@@ -243,6 +283,7 @@ export class BeaconApp {
     this.#token = null;
     s.cleanups.forEach((fn) => fn());
     if (!toLogin) return;
+    this.#endedUserId = s.ctx.user.id;
     this.#notice = notice ?? null;
     if (parseRoute(location.hash) === 'login') this.#route();
     else navigate('login');

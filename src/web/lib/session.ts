@@ -10,7 +10,43 @@ export function getToken(): string | null {
 }
 
 export function setToken(token: string): void {
+  // A new sign-in: an earlier deletion's mark (below) has told every tab open then.
+  clearAccountDeleted();
   localStorage.setItem(TOKEN_KEY, token);
+}
+
+/**
+ * Left by the tab that deleted the account (the account's id) just before it drops the token,
+ * so that the other tabs signed in as that account, which see the token go (or their socket
+ * closed), say the account was deleted rather than "signed out in another tab". Removed at the
+ * next sign-in.
+ */
+export const ACCOUNT_DELETED_KEY = 'beacon.accountDeleted';
+
+export function markAccountDeleted(userId: number): void {
+  try {
+    localStorage.setItem(ACCOUNT_DELETED_KEY, String(userId));
+  } catch {
+    /* best effort: the other tabs then say they were signed out */
+  }
+}
+
+/** The id of the account a tab of this browser deleted last, if no one signed in since. */
+export function deletedAccountId(): number | null {
+  try {
+    const id = Number(localStorage.getItem(ACCOUNT_DELETED_KEY) ?? NaN);
+    return Number.isInteger(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+function clearAccountDeleted(): void {
+  try {
+    localStorage.removeItem(ACCOUNT_DELETED_KEY);
+  } catch {
+    /* best effort */
+  }
 }
 
 export function clearToken(): void {
