@@ -48,6 +48,7 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
   const connection = document.createElement('beacon-connection-state');
   connection.client = client;
   const menu = document.createElement('beacon-status-menu');
+  menu.account = user.id;
   menu.client = client;
   menu.settings = settings;
   menu.classList.add('min-w-0');

@@ -7,7 +7,7 @@
 import { ApiClient } from '../client/api.js';
 import { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
-import { ACCOUNT_DELETED_KEY, clearToken, deletedAccountId, forgetDevice, getToken, markAccountDeleted, setToken, TOKEN_KEY } from './lib/session.js';
+import { ACCOUNT_DELETED_KEY, clearToken, deletedAccountId, dropUnscopedPrefs, forgetAccountPrefs, forgetDevice, getToken, markAccountDeleted, setToken, TOKEN_KEY } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
@@ -80,6 +80,8 @@ export class BeaconApp {
     this.#retry.cancel();
     if (!this.#listening) {
       this.#listening = true;
+      // Preferences from before they were kept per account: no account may inherit them.
+      dropUnscopedPrefs();
       window.addEventListener('hashchange', () => this.#route());
       window.addEventListener('storage', (e) => this.#onStorage(e));
       // The skip link's #main would be read as a route: move focus without touching the hash.
@@ -262,6 +264,7 @@ export class BeaconApp {
     // Before the token goes: the other tabs signed in as this account read it when they see it go.
     markAccountDeleted(user.id);
     forgetDevice(user.username);
+    forgetAccountPrefs(user.id);
     // The token is gone (cleared below): the server's copy of the subscription is already deleted.
     void disablePush(this.#api).catch(() => undefined);
     this.#signOut({ text: 'Your account was deleted. You are signed out.', info: true });

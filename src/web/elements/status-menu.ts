@@ -11,7 +11,7 @@ import { ownPresence } from '../lib/own-presence.js';
 import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, replaceChildren } from '../lib/dom.js';
-import { readPref, writePref } from '../lib/session.js';
+import { readAccountPref, writeAccountPref } from '../lib/session.js';
 import { rememberStatusAudience, statusAudienceToRestore } from '../lib/unhide.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
@@ -62,7 +62,15 @@ export class StatusMenuElement extends HTMLElement {
   #error = h('p', { class: 'text-sm text-red-300', role: 'alert', id: `${this.#panelId}-error` });
   /** Why the status shown is not the one chosen (a schedule, the calendar), or nothing. */
   #why = h('p', { class: 'text-xs text-amber-200', id: `${this.#panelId}-why`, 'data-part': 'status-why', hidden: true });
-  #manual: ManualStatus = (readPref('manualStatus') as ManualStatus | null) ?? 'online';
+  #manual: ManualStatus = 'online';
+  /** The signed-in account's id: its own remembered choices (session.ts account preferences), no one else's. */
+  #account: number | null = null;
+
+  /** The signed-in account (set before `client`); its last manual status is the starting point. */
+  set account(userId: number | null) {
+    this.#account = userId;
+    this.#manual = (userId === null ? null : (readAccountPref(userId, 'manualStatus') as ManualStatus | null)) ?? 'online';
+  }
 
   set client(client: MenuClient | null) {
     this.#off?.();
@@ -252,7 +260,7 @@ export class StatusMenuElement extends HTMLElement {
     try {
       await this.#client?.setStatus(status);
       this.#manual = status;
-      writePref('manualStatus', status);
+      if (this.#account !== null) writeAccountPref(this.#account, 'manualStatus', status);
     } catch (e) {
       this.#error.textContent = errorMessage(e);
     }

@@ -71,6 +71,35 @@ export function writePref(key: string, value: string | null): void {
   }
 }
 
+/**
+ * Preferences of one account on this browser (the status menu's last manual status, and the
+ * visibility "Appear offline" returns to), kept as `beacon.u<id>.<key>`: another person
+ * signing in on the same browser does not get them; the same account signing in again does.
+ */
+export type AccountPref = 'manualStatus' | 'previousVisibility';
+const ACCOUNT_PREFS: readonly AccountPref[] = ['manualStatus', 'previousVisibility'];
+
+export function readAccountPref(userId: number, key: AccountPref): string | null {
+  return readPref(`u${userId}.${key}`);
+}
+
+export function writeAccountPref(userId: number, key: AccountPref, value: string | null): void {
+  writePref(`u${userId}.${key}`, value);
+}
+
+/** Drops an account's preferences (the account was deleted: nothing of it stays on this browser). */
+export function forgetAccountPrefs(userId: number): void {
+  for (const key of ACCOUNT_PREFS) writeAccountPref(userId, key, null);
+}
+
+/**
+ * The same preferences from before they were kept per account (`beacon.manualStatus`,
+ * `beacon.previousVisibility`): whose they were is unknown, so none inherits them.
+ */
+export function dropUnscopedPrefs(): void {
+  for (const key of ACCOUNT_PREFS) writePref(key, null);
+}
+
 /** Device tokens of the accounts that logged in on this browser (at most this many, newest kept). */
 const DEVICE_KEY = 'beacon.devices';
 const MAX_DEVICE_ACCOUNTS = 8;
