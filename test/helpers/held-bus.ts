@@ -7,6 +7,7 @@ import type { BusHandler, BusMessage, EventBus } from '../../src/server/ports/ev
 
 export class HeldBus implements EventBus {
   #holding = false;
+  #which: (message: BusMessage) => boolean = () => true;
   readonly #held: Array<() => void> = [];
 
   constructor(private readonly inner: EventBus) {}
@@ -15,9 +16,10 @@ export class HeldBus implements EventBus {
     return this.inner.instanceId;
   }
 
-  /** From now on, messages from other instances wait. */
-  hold(): void {
+  /** From now on, messages from other instances wait (only those `which` picks, when given). */
+  hold(which: (message: BusMessage) => boolean = () => true): void {
     this.#holding = true;
+    this.#which = which;
   }
 
   /** Delivers what waited, in order, and stops holding. */
@@ -33,7 +35,7 @@ export class HeldBus implements EventBus {
 
   onMessage(handler: BusHandler): void {
     this.inner.onMessage((topic, message, origin) => {
-      if (this.#holding && origin !== this.instanceId) this.#held.push(() => handler(topic, message, origin));
+      if (this.#holding && origin !== this.instanceId && this.#which(message)) this.#held.push(() => handler(topic, message, origin));
       else handler(topic, message, origin);
     });
   }

@@ -298,12 +298,14 @@ export class PresenceEngine {
   /**
    * A session ended. When it was the last one the user stays as they are for the offline
    * grace (reloads, flaky networks), or goes offline at once with `immediate` (logout).
+   * `at`: when it ended where it was seen (another instance; never later than now here): the
+   * user's last_seen and the grace date from then, as on that instance.
    */
-  closeSession(userId: number, sessionId: string, opts: { immediate?: boolean } = {}): PresenceChange | null {
+  closeSession(userId: number, sessionId: string, opts: { immediate?: boolean; at?: number } = {}): PresenceChange | null {
     const u = this.#users.get(userId);
     if (!u?.sessions.delete(sessionId)) return null;
     releaseSessions(u);
-    const now = this.clock.now();
+    const now = Math.min(opts.at ?? Infinity, this.clock.now());
     u.lastLeftAt = now;
     if (u.sessions.size === 0) {
       u.lastSeen = now;

@@ -9,7 +9,7 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
     case 'open':
       return engine.openSession(userId, input.sessionId, input.kind, { interaction: input.reconnect !== true });
     case 'close':
-      return engine.closeSession(userId, input.sessionId, { immediate: input.immediate });
+      return engine.closeSession(userId, input.sessionId, { immediate: input.immediate, at: input.at });
     case 'touch':
       engine.touchSession(userId, input.sessionId);
       return null;

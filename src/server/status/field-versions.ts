@@ -7,6 +7,11 @@
  * whatever order the inputs came in, and an older input still sets the fields nobody changed
  * since (a message set on one instance is not lost to a status set on another).
  *
+ * When the user left is a field too (`left`: last_seen, and the offline grace the close of the
+ * last session began), set by a close or a logout. A close is never dropped (sessions belong to
+ * the instance that holds them); the field only decides which stored copy's grace and last_seen
+ * a re-read keeps: the newest leave, whichever instance saw it (Replicas.#import).
+ *
  * Sessions, interactions and game events are not fields here: sessions belong to one instance
  * (which sends its own in order), an interaction only moves a clock forward, and a game server
  * reports one match in order. Settings carry their database version (PresenceService#apply),
@@ -20,7 +25,17 @@ import type { StoredReplica } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 import type { PresenceInput } from './presence-events.js';
 
-export type Field = 'status' | 'message' | 'activity' | 'schedule' | 'calendar';
+export type Field = 'status' | 'message' | 'activity' | 'schedule' | 'calendar' | 'left';
+
+const FIELDS: ReadonlySet<string> = new Set<Field>(['status', 'message', 'activity', 'schedule', 'calendar', 'left']);
+
+/**
+ * Whether the input sets `left` (last_seen, the grace and the session that began it): a close
+ * (of the last session: the engine decides) or a logout. Not in fieldsOf, as the input itself
+ * always applies (a session's close is its instance's, in order); only stored copies are
+ * compared by it.
+ */
+export const setsLeft = (input: PresenceInput): boolean => input.op === 'close' || input.op === 'logout';
 
 /** The version of the input that last set each field (a field never set here is absent). */
 export type FieldVersions = Partial<Record<Field, Version>>;
@@ -51,6 +66,12 @@ export function fieldsOf(input: PresenceInput): Field[] {
  * set by the user) stays one.
  */
 export function applicable(input: PresenceInput, version: Version, knownOf: FieldVersions | (() => FieldVersions)): PresenceInput | null {
+  if (setsLeft(input)) {
+    // Always applied; the version only says how new the replica's `left` is now.
+    const known = typeof knownOf === 'function' ? knownOf() : knownOf;
+    if (isNewer(version, known.left)) known.left = version;
+    return input;
+  }
   const fields = fieldsOf(input);
   if (fields.length === 0) return input;
   const known = typeof knownOf === 'function' ? knownOf() : knownOf;
@@ -67,7 +88,7 @@ export function applicable(input: PresenceInput, version: Version, knownOf: Fiel
 
 /** Records a local input's version for every field it sets (it is the newest here). */
 export function recordFields(input: PresenceInput, version: Version, knownOf: () => FieldVersions): void {
-  const fields = fieldsOf(input);
+  const fields = setsLeft(input) ? (['left'] as const) : fieldsOf(input);
   if (fields.length === 0) return;
   const known = knownOf();
   for (const f of fields) known[f] = version;
@@ -76,26 +97,34 @@ export function recordFields(input: PresenceInput, version: Version, knownOf: ()
 /** Every field at one version: a replica loaded from a store copy saved without field versions. */
 export function allFieldsAt(version: Version | null): FieldVersions {
   if (!version) return {};
-  return { status: version, message: version, activity: version, schedule: version, calendar: version };
+  return { status: version, message: version, activity: version, schedule: version, calendar: version, left: version };
 }
 
 /** Whether `version` is newer than `than` (a field never set has no version: anything is newer). */
 const isNewer = (version: Version, than: Version | undefined): boolean => than === undefined || compareVersions(version, than) > 0;
 
-/** The fields `own` set later than `stored` did (an import keeps those from this replica). */
-export function newerFields(own: FieldVersions, stored: Partial<Record<string, Version>>): Field[] {
+/**
+ * The fields `own` set later than `stored` did (an import keeps those from this replica; with
+ * the two swapped, the fields a stored copy otherwise older takes over this replica's). Names
+ * this version does not know are left out.
+ */
+export function newerFields(own: Partial<Record<string, Version>>, stored: Partial<Record<string, Version>>): Field[] {
   const out: Field[] = [];
   for (const [field, version] of Object.entries(own) as Array<[Field, Version | undefined]>) {
-    if (version && isNewer(version, stored[field])) out.push(field);
+    if (version && FIELDS.has(field) && isNewer(version, stored[field])) out.push(field);
   }
   return out;
 }
 
-/** `state` with the values of these fields taken from `own` (this replica's export). */
+/** `state` with the values of these fields taken from `own` (this replica's export, or a stored copy). */
 export function withFields(state: StoredReplica, own: ReplicaState, fields: readonly Field[]): StoredReplica {
   const out = { ...state };
   for (const field of fields) {
-    if (field === 'status') out.manualStatus = own.manualStatus;
+    if (field === 'left') {
+      out.lastSeen = own.lastSeen;
+      out.graceUntil = own.graceUntil;
+      out.graceSession = own.graceSession ?? null;
+    } else if (field === 'status') out.manualStatus = own.manualStatus;
     else if (field === 'message') {
       out.customMessage = own.customMessage;
       out.customMessageExpiresAt = own.customMessageExpiresAt;

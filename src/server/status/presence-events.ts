@@ -18,7 +18,12 @@ export const userTopic = (userId: number): string => `user:${userId}`;
 export type PresenceInput =
   /** `reconnect`: an automatic reconnect, which is no interaction (absent from older instances: one). */
   | { op: 'open'; sessionId: string; kind: SessionKind; reconnect?: boolean }
-  | { op: 'close'; sessionId: string; immediate: boolean }
+  /**
+   * `at`: when the session ended, on the instance that saw it (absent from older instances: when
+   * applied). Every replica dates the user's leave (last_seen, the grace) alike, however late the
+   * close reaches it.
+   */
+  | { op: 'close'; sessionId: string; immediate: boolean; at?: number }
   | { op: 'touch'; sessionId: string }
   /** A login logged out: ends its sessions still held and an offline grace one of them began (`sessionSuffix`: what its session ids end in). */
   | { op: 'logout'; sessionSuffix: string }

@@ -700,7 +700,8 @@ export class PresenceService {
    */
   #input(userId: number, given: PresenceInput): void {
     // Settings carry when they were applied first: every instance dates an unhiding alike.
-    const input = given.op === 'settings' && given.at === undefined ? { ...given, at: this.deps.now() } : given;
+    // So does a close: every instance dates the user's leave alike, however late it hears of it.
+    const input = (given.op === 'settings' || given.op === 'close') && given.at === undefined ? { ...given, at: this.deps.now() } : given;
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input, true));
     this.#replicas.share(userId, input);
   }

@@ -7,7 +7,7 @@
 import { compareVersions, instanceOfSession, nextVersion, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { PresenceChange } from '../presence/types.js';
-import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFields, withFields, type FieldVersions } from './field-versions.js';
+import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFields, setsLeft, withFields, type FieldVersions } from './field-versions.js';
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-service.js';
@@ -234,10 +234,20 @@ export class Replicas {
     this.#observed(userId, version);
     // Only a late input that still set a field (or a game's, which does not commute with an
     // activity) leaves the stored copy short; sessions are saved by their own instance and
-    // interactions only move a clock, so those never cost a re-save and reloads.
-    const changesStored = out !== null && (fieldsOf(out).length > 0 || out.op === 'game');
+    // interactions only move a clock, so those never cost a re-save and reloads. A late close or
+    // logout that still ends a session held here does: the copy this instance saved since says
+    // nothing of the grace and last_seen it began (its saver had not heard of it), and a re-read
+    // of it would take the user for gone.
+    const changesStored = out !== null && (fieldsOf(out).length > 0 || out.op === 'game' || (setsLeft(out) && this.#endsHeldSession(userId, out)));
     if (changesStored && local && local.by === this.#self && compareVersions(version, local) < 0) this.#resaveLater(userId);
     return out;
+  }
+
+  /** Whether a close or logout ends a session this replica holds (not one a logout here ended before). */
+  #endsHeldSession(userId: number, input: PresenceInput): boolean {
+    const held = this.engine.sessionIds(userId);
+    if (input.op === 'close') return held.includes(input.sessionId);
+    return input.op === 'logout' && (held.some((id) => id.endsWith(input.sessionSuffix)) || this.engine.inGrace(userId));
   }
 
   /** Once the late input is applied (the caller does so at once), saves the merged state under a new version and asks for reloads. */
@@ -331,13 +341,28 @@ export class Replicas {
     return (this.#pinned.get(userId) ?? 0) > 0;
   }
 
-  /** Imports a stored replica: the user-level fields only when they are at least as new as this replica's. */
+  /**
+   * Imports a stored replica: the user-level fields only when they are at least as new as this
+   * replica's, field by field (field-versions.ts). From a copy otherwise older, the sessions and
+   * the fields it set later than this replica heard of (a grace and last_seen of a close this
+   * replica has not heard of yet, while it made a change of its own since).
+   */
   #import(userId: number, state: StoredReplica): void {
     const local = this.#versions.get(userId);
-    const older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
+    let older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
     let imported: StoredReplica = state;
     let keptOwn = false;
-    if (!older) {
+    if (older && state.fieldVersions && this.engine.known(userId)) {
+      const theirs = newerFields(state.fieldVersions, this.#fields.get(userId) ?? {});
+      if (theirs.length > 0) {
+        // This replica's state with those fields (and the stored sessions) taken from the copy.
+        imported = withFields({ ...this.engine.exportUser(userId), sessions: state.sessions, version: local! }, state, theirs);
+        mergeFields(() => this.#fieldsOf(userId), state.fieldVersions);
+        older = false;
+        // This instance's newer copy (saved, or on its way) lacks them: save the merge over it.
+        keptOwn = local!.by === this.#self;
+      }
+    } else if (!older) {
       if (state.version) this.#versions.set(userId, state.version);
       // A copy saved before field versions existed has every field at its version.
       const stored = state.fieldVersions ?? allFieldsAt(state.version);

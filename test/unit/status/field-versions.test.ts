@@ -1,6 +1,6 @@
 /** Last-writer-wins per field for inputs that reach a replica late (src/server/status/field-versions.ts). */
 import { describe, expect, it } from 'vitest';
-import { allFieldsAt, applicable, fieldsOf, recordFields, withFields, type FieldVersions } from '../../../src/server/status/field-versions.js';
+import { allFieldsAt, applicable, fieldsOf, newerFields, recordFields, withFields, type FieldVersions } from '../../../src/server/status/field-versions.js';
 import { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
 import { timings } from '../presence/engine-fixture.js';
 import type { PresenceInput } from '../../../src/server/status/presence-events.js';
@@ -95,5 +95,28 @@ describe('field versions', () => {
     expect(applicable({ op: 'interaction' }, v(5), () => {
       throw new Error('no record is made for an input without fields');
     })).toEqual({ op: 'interaction' });
+  });
+
+  it('a close or logout is never dropped, and versions when the user left (`left`), newest kept', () => {
+    const close: PresenceInput = { op: 'close', sessionId: 'a/1', immediate: false, at: 7 };
+    const known: FieldVersions = { left: v(5, 'i2') };
+    expect(applicable(close, v(3), known)).toBe(close);
+    expect(known).toEqual({ left: v(5, 'i2') });
+    expect(applicable({ op: 'logout', sessionSuffix: '~x' }, v(6), known)).toEqual({ op: 'logout', sessionSuffix: '~x' });
+    expect(known).toEqual({ left: v(6) });
+    const mine: FieldVersions = {};
+    recordFields(close, v(9), () => mine);
+    expect(mine).toEqual({ left: v(9) });
+    expect(fieldsOf(close)).toEqual([]);
+  });
+
+  it('a stored copy’s newer `left` is named, unknown names are not, and carries last_seen and the grace', () => {
+    expect(newerFields({ left: v(4), status: v(1), future: v(9) } as Record<string, { at: number; by: string }>, { left: v(3), status: v(2) })).toEqual(['left']);
+    const engine = new PresenceEngine({ now: () => 1000 }, timings);
+    engine.openSession(1, 'a/1', 'socket');
+    engine.closeSession(1, 'a/1');
+    const own = engine.exportUser(1);
+    const stored = { ...own, lastSeen: null, graceUntil: null, graceSession: null, version: v(1) };
+    expect(withFields(stored, own, ['left'])).toMatchObject({ lastSeen: 1000, graceUntil: 1000 + timings.offlineGraceMs, graceSession: 'a/1' });
   });
 });
