@@ -86,4 +86,46 @@ describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', 
     // The same list again changes nothing.
     expect((await put('/users/alice/friends', { friends })).json()).toEqual({ added: 0, removed: 0 });
   }, 120_000);
+
+  it('with her socket connected: every new friend reaches her as friend_added, their presence loaded in batches', async () => {
+    const db = await freshDatabase(dialect);
+    drop = db.drop;
+    const live = (app = await startLiveApp({ databaseUrl: db.url, hostAuth: hs256, serviceToken: SERVICE_TOKEN, metricsToken: METRICS, persistIntervalMs: 3_600_000 }));
+    const put = (url: string, payload: object) => live.app.inject({ method: 'PUT', url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, payload });
+    const queries = async () => sample(parsePrometheus(await (await fetch(`${live.url}/metrics`, { headers: bearer(METRICS) })).text()), 'beacon_db_query_seconds_count');
+
+    expect((await put('/friendships', { pairs: [{ a: 'alice', b: 'old-0' }, { a: 'alice', b: 'kept' }] })).json()).toEqual({ changed: 2 });
+    // One new friend is connected (online), the others are not (offline, never seen).
+    const newcomer = '00000000-0000-4000-8000-000000000018';
+    const fresh = await live.connect(await sign(newcomer, 'New'));
+    const newcomerId = (await live.app.services.ids.internal([newcomer])).get(newcomer)!;
+    const { socket: alice } = await live.connect(await sign('alice', 'Alice'));
+    const friends = [{ id: 'kept', category: 'close_friend' }, ...Array.from({ length: N - 1 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }))];
+    const internal = await live.app.services.ids.internal(friends.map((f) => f.id).filter((id) => id !== 'kept'));
+    const newIds = new Set(internal.values());
+    expect(newIds.size).toBe(N - 1);
+    const mark = alice.mark();
+    const freshMark = fresh.socket.mark();
+
+    const before = await queries();
+    const res = await put('/users/alice/friends', { friends });
+    expect(res.json()).toEqual({ added: N, removed: 1 });
+    // Every new friend reaches her socket once, as friend_added with the friend's view.
+    const added = () => alice.since(mark).filter((f) => f.type === 'friend_added');
+    await expect.poll(() => added().length, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(N - 1);
+    expect(await alice.next((f) => f.type === 'friend_removed', { from: mark })).toMatchObject({ type: 'friend_removed' });
+    await new Promise((r) => setTimeout(r, 200));
+    const statements = (await queries()) - before;
+    const byFriend = new Map(added().map((f) => [(f.friend as { user_id: number }).user_id, f.friend as { status: string; username: string }]));
+    expect(added()).toHaveLength(N - 1);
+    expect([...byFriend.keys()].filter((id) => !newIds.has(id))).toEqual([]);
+    expect(byFriend.get(newcomerId)).toMatchObject({ status: 'online' });
+    expect([...byFriend].filter(([id, f]) => id !== newcomerId && f.status !== 'offline')).toEqual([]);
+    // The connected newcomer hears of her too.
+    expect(await fresh.socket.next((f: Frame) => f.type === 'friend_added', { from: freshMark, timeoutMs: 10_000 })).toBeTruthy();
+    // Statements for the request and everything it set off: the write, and the new friends'
+    // presence loaded in lists (not one load, or one re-read, per friend).
+    console.warn(`${dialect}: ${statements} statements with her socket connected`);
+    expect(statements).toBeLessThan(100);
+  }, 120_000);
 });

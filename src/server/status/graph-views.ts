@@ -24,8 +24,31 @@ export interface GraphViewsDeps {
 export class GraphViews {
   /** Per viewer, the database re-reads in flight (recheck): they run one after another. */
   readonly #rechecks = new Map<number, Promise<void>>();
+  /** Per viewer, the subjects of the re-read queued and not started yet: later ones join it. */
+  readonly #queuedRechecks = new Map<number, { subjects: Set<number>; done: Promise<void> }>();
+  /** Subjects to load for apply(), gathered until the next turn of the event loop and loaded together. */
+  #toLoad: { ids: Set<number>; done: Promise<void> } | null = null;
 
   constructor(private readonly d: GraphViewsDeps) {}
+
+  /**
+   * Loads the subject with every other subject asked for until the event loop's next turn, in
+   * one ensureLoaded: a friend list replaced in bulk sends one graph event per pair, each
+   * delivered on its own (5,000 of them: one load each was ~15,000 statements).
+   */
+  #load(subjectId: number): Promise<void> {
+    if (this.#toLoad) {
+      this.#toLoad.ids.add(subjectId);
+      return this.#toLoad.done;
+    }
+    const ids = new Set([subjectId]);
+    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#toLoad = null;
+      return this.d.ensureLoaded([...ids]);
+    });
+    this.#toLoad = { ids, done };
+    return done;
+  }
 
   /**
    * Two category changes of one pair made at once on two instances reach the instances in
@@ -36,10 +59,29 @@ export class GraphViews {
    */
   recheck(viewerId: number, subjectId: number): Promise<void> {
     if (!this.d.graph.has(viewerId)) return Promise.resolve();
-    const next = (this.#rechecks.get(viewerId) ?? Promise.resolve()).then(async () => {
-      const truth = await this.d.friendRepo.categoryGiven(subjectId, viewerId);
-      if (this.d.graph.has(viewerId) && this.d.graph.category(viewerId, subjectId) !== truth) await this.apply(viewerId, subjectId, truth);
-    });
+    // A re-read queued and not started yet reads after this change too: it takes this subject.
+    const queued = this.#queuedRechecks.get(viewerId);
+    if (queued) {
+      queued.subjects.add(subjectId);
+      return queued.done;
+    }
+    const subjects = new Set([subjectId]);
+    const next = (this.#rechecks.get(viewerId) ?? Promise.resolve())
+      .catch(() => {})
+      // The changes delivered in this turn of the event loop join (one read for many).
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(async () => {
+        this.#queuedRechecks.delete(viewerId);
+        const ids = [...subjects];
+        // One subject: its pair; more: the viewer's whole list, in one read.
+        const truth =
+          ids.length === 1 ? new Map([[ids[0]!, await this.d.friendRepo.categoryGiven(ids[0]!, viewerId)]]) : await this.d.friendRepo.categoriesGivenTo(viewerId);
+        for (const id of ids) {
+          const held = truth.get(id) ?? null;
+          if (this.d.graph.has(viewerId) && this.d.graph.category(viewerId, id) !== held) await this.apply(viewerId, id, held);
+        }
+      });
+    this.#queuedRechecks.set(viewerId, { subjects, done: next });
     this.#rechecks.set(viewerId, next);
     void next.finally(() => {
       if (this.#rechecks.get(viewerId) === next) this.#rechecks.delete(viewerId);
@@ -73,7 +115,7 @@ export class GraphViews {
     graph.set(viewerId, subjectId, category);
     const tier = graph.tier(viewerId, subjectId);
     if (!wasFriend) this.d.friendship?.(viewerId, subjectId, true);
-    if (!loaded) await this.d.ensureLoaded([subjectId]);
+    if (!loaded) await this.#load(subjectId);
     // Superseded while loading: removed, or moved to another tier (whose change tells the viewer).
     if (!graph.isFriend(viewerId, subjectId) || graph.tier(viewerId, subjectId) !== tier) return;
     const after = this.d.viewOf(subjectId, tier);
@@ -84,6 +126,9 @@ export class GraphViews {
   /** Re-reads a viewer's friends from the database (changes may have been missed during a bus outage). */
   async refresh(viewerId: number): Promise<void> {
     const given = await this.d.friendRepo.categoriesGivenTo(viewerId);
+    // The friends not held here yet, loaded together (apply then finds them loaded).
+    const missing = [...given.keys()].filter((id) => !this.d.loaded(id));
+    if (missing.length > 0) await this.d.ensureLoaded(missing);
     for (const subjectId of this.d.graph.friendsOf(viewerId)) {
       if (!given.has(subjectId)) await this.apply(viewerId, subjectId, null);
     }

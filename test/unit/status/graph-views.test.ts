@@ -40,7 +40,7 @@ async function setup(initial: Record<number, FriendCategory>) {
     sink: (e) => events.push(e),
   });
   await graph.load(VIEWER, 'user');
-  return { gv, graph, db, events, loaded };
+  return { gv, graph, db, events, loaded, repo };
 }
 
 describe('GraphViews.apply', () => {
@@ -133,23 +133,25 @@ describe('GraphViews.apply while the subject loads', () => {
     const graph = new FriendGraph(repo);
     const events: PresenceEvent[] = [];
     const held = new Set(Object.keys(initial).map(Number));
-    let finishLoad: () => void = () => {};
+    // The load starts on the event loop's next turn (apply gathers the subjects asked for till then).
+    let started: (finish: () => void) => void = () => {};
+    const loading = new Promise<() => void>((r) => (started = r));
     const gv = new GraphViews({
       graph,
       friendRepo: repo,
       viewOf,
       loaded: (id) => held.has(id),
       ensureLoaded: (ids) =>
-        new Promise<void>((r) => {
-          finishLoad = () => {
+        new Promise<void>((r) =>
+          started(() => {
             for (const id of ids) held.add(id);
             r();
-          };
-        }),
+          }),
+        ),
       sink: (e) => events.push(e),
     });
     await graph.load(VIEWER, 'user');
-    return { gv, graph, events, finishLoad: () => finishLoad() };
+    return { gv, graph, events, finishLoad: () => void loading.then((finish) => finish()) };
   }
 
   it('an unfriend handled while the befriend loads the subject wins, for good', async () => {
@@ -176,5 +178,40 @@ describe('GraphViews.apply while the subject loads', () => {
     await Promise.all([changed, removed]);
     expect(graph.isFriend(VIEWER, 5)).toBe(false);
     expect(events.map((e) => e.kind)).toEqual(['view_changed', 'friend_removed']);
+  });
+});
+
+describe('many graph changes at once (a friend list replaced in bulk)', () => {
+  it('the new friends are loaded together, each added once with its view', async () => {
+    const { gv, events, loaded } = await setup({});
+    const ids = Array.from({ length: 500 }, (_, i) => 100 + i);
+    await Promise.all(ids.map((id) => gv.apply(VIEWER, id, 'friend')));
+    expect(loaded).toEqual([ids]);
+    expect(events).toEqual(ids.map((id) => ({ kind: 'friend_added', viewerId: VIEWER, subjectId: id, view: viewOf(id, 'friend') })));
+  });
+
+  it('the re-reads of many changed pairs of one viewer are one read of the viewer’s list', async () => {
+    const { gv, graph, db, events, repo: friendRepo } = await setup({ 5: 'friend', 6: 'friend', 7: 'friend' });
+    let listReads = 0;
+    let pairReads = 0;
+    const repo = friendRepo as unknown as Record<string, unknown>;
+    const list = repo.categoriesGivenTo as () => Promise<Map<number, FriendCategory>>;
+    const pair = repo.categoryGiven as (s: number) => Promise<FriendCategory | null>;
+    repo.categoriesGivenTo = () => (listReads++, list());
+    repo.categoryGiven = (s: number) => (pairReads++, pair(s));
+    // The database holds changes the cache missed (two instances changing the pairs at once).
+    db.set(5, 'close_friend');
+    db.delete(6);
+    await Promise.all([5, 6, 7].map((id) => gv.recheck(VIEWER, id)));
+    expect([listReads, pairReads]).toEqual([1, 0]);
+    expect(graph.category(VIEWER, 5)).toBe('close_friend');
+    expect(graph.isFriend(VIEWER, 6)).toBe(false);
+    expect(events.map((e) => [e.kind, 'subjectId' in e ? e.subjectId : null])).toEqual([
+      ['view_changed', 5],
+      ['friend_removed', 6],
+    ]);
+    // One pair alone is read alone.
+    await gv.recheck(VIEWER, 7);
+    expect([listReads, pairReads]).toEqual([1, 1]);
   });
 });
