@@ -20,3 +20,17 @@ export class FlakyBus extends MemoryBus {
     for (const fn of this.#listeners) fn(!down);
   }
 }
+
+/**
+ * A FlakyBus whose own messages are lost too while it is down, as with a Redis connection cut
+ * for this instance alone: its sockets still hear what it publishes, the other instances do not.
+ */
+export class CutOffBus extends FlakyBus {
+  override publish(topic: string, message: BusMessage): void {
+    if (this.isHealthy()) super.publish(topic, message);
+    else this.deliver(topic, message, this.instanceId);
+  }
+  override publishRemote(topic: string, message: BusMessage): void {
+    if (this.isHealthy()) super.publishRemote(topic, message);
+  }
+}

@@ -73,7 +73,12 @@ export type BusEvent =
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
   | { kind: 'reload'; userId: number }
   /** The user's name changed where names come from (a host's profiles or shadow row): re-read it. */
-  | { kind: 'renamed'; userId: number };
+  | { kind: 'renamed'; userId: number }
+  /**
+   * The viewer's friend list changed while the sender's bus was down (its graph events were
+   * lost): instances holding the viewer's list re-read it from the database (older ones ignore it).
+   */
+  | { kind: 'friends_changed'; viewerId: number };
 
 const BUS_KINDS = new Set([
   'input',
@@ -84,6 +89,7 @@ const BUS_KINDS = new Set([
   'revoked',
   'reload',
   'renamed',
+  'friends_changed',
   'request_received',
   'request_sent',
   'request_closed',

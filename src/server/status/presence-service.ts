@@ -105,6 +105,8 @@ export class PresenceService {
   #busDownAt: number | null;
   /** Users whose `friend_updated` this instance published while the bus was down: their other instances may have missed it. */
   readonly #unsharedFriendUpdates = new Set<number>();
+  /** Users whose friend list changed through this instance while the bus was down: the other instances may have missed it. */
+  readonly #unsharedGraph = new Set<number>();
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
@@ -177,6 +179,11 @@ export class PresenceService {
     this.#busDownAt = null;
     const unshared = [...this.#unsharedFriendUpdates];
     this.#unsharedFriendUpdates.clear();
+    // Graph changes made here while the bus was down: the instances holding those users' lists
+    // re-read them (an instance whose bus stayed up never catches up by itself).
+    for (const viewerId of this.#unsharedGraph) this.deps.bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
+    const graphChanged = this.#unsharedGraph.size;
+    this.#unsharedGraph.clear();
     const viewers = this.#connectedViewers();
     for (const viewerId of viewers) await this.#graphViews.refresh(viewerId);
     const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
@@ -184,7 +191,7 @@ export class PresenceService {
       const live = await this.deps.sessions.find(sessionId);
       if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
     }
-    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size, friendUpdates: resent }, 'friend graph and logins rechecked after the bus returned');
+    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size, friendUpdates: resent, graphChanged }, 'friend graph and logins rechecked after the bus returned');
   }
 
   /**
@@ -616,6 +623,11 @@ export class PresenceService {
 
   /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance. */
   graphChanged(e: GraphEvent): void {
+    // Lost for the other instances: they re-read these users' lists when the bus returns (#catchUp).
+    if (!this.deps.bus.isHealthy()) {
+      if (e.kind === 'befriended' || e.kind === 'unfriended') this.#unsharedGraph.add(e.a).add(e.b);
+      else if (e.kind === 'category_changed') this.#unsharedGraph.add(e.friendId);
+    }
     if (e.kind === 'request_sent') {
       this.#publish(e.request.to_user_id, { kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
       // The sender's devices (every one: the REST call names no socket) list it as outgoing.
@@ -725,6 +737,11 @@ export class PresenceService {
         return this.#sink(message);
       case 'reload':
         void this.#replicas.reload(message.userId);
+        return;
+      case 'friends_changed':
+        if (this.graph.has(message.viewerId)) {
+          void this.#graphViews.refresh(message.viewerId).catch((err: unknown) => this.deps.log.error({ err }, 'friend list not re-read; a later change or reconnect corrects it'));
+        }
         return;
       case 'renamed':
         return this.#replicas.whenLoaded(message.userId, () => this.#reread(message.userId));

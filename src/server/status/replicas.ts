@@ -33,6 +33,12 @@ export class Replicas {
   #everBeat = false;
   /** Users whose state could not be saved (store unreachable): re-saved on resync. */
   readonly #unsaved = new Set<number>();
+  /**
+   * Users this instance changed while its bus was down: the store may hold the change, but no
+   * other instance heard of it. Re-saved and announced (reload) on resync, like the users with
+   * sockets here: the others' buses may never have gone down, so they never reload by themselves.
+   */
+  readonly #changedWhileDown = new Set<number>();
   /** Inputs being saved and published; a clean stop lets them finish. */
   readonly #sharing = new Set<Promise<void>>();
   /** Version of each replica's user-level fields: never replaced by an older stored copy. */
@@ -202,6 +208,7 @@ export class Replicas {
     this.#versions.set(userId, version);
     recordFields(input, version, () => this.#fieldsOf(userId));
     this.#reaped.delete(userId);
+    if (!this.deps.bus.isHealthy()) this.#changedWhileDown.add(userId);
     const event: BusEvent = { kind: 'input', userId, input, version };
     // Replies come back in order, so inputs of one instance reach the others in order.
     this.#track(userId, this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event)));
@@ -476,11 +483,13 @@ export class Replicas {
     const { store, bus } = this.deps;
     await store.heartbeat(this.#self, this.deps.now());
     const ids = [...this.hooks.profiles.keys()];
-    const mine = ids.filter((id) => this.#unsaved.has(id) || this.engine.sessionIds(id).some(this.#isMine));
+    const mine = ids.filter((id) => this.#unsaved.has(id) || this.#changedWhileDown.has(id) || this.engine.sessionIds(id).some(this.#isMine));
     for (const id of mine) {
       await store.save(id, this.#self, this.#exportUser(id), this.#versionOf(id));
       this.#unsaved.delete(id);
     }
+    // (Those released since were saved before: their next load reads it.)
+    this.#changedWhileDown.clear();
     for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
     await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS));
     // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
