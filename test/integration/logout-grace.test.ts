@@ -114,7 +114,8 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     const closedAt = await tabDropsUnheardByB();
     const loggedOutAt = b.clock.now();
     await a.app.services.presence.shared();
-    expect(held.waiting).toBeGreaterThan(0);
+    // Published by A; over Redis it reaches B (and is held there) a moment later.
+    await expect.poll(() => held.waiting).toBeGreaterThan(0);
     const mark = bobSocket.mark();
     expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) })).statusCode).toBe(204);
     // Bob (on B) sees it before B hears of the close over the bus, and A, in the grace, ends it too.
