@@ -26,9 +26,11 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').re
 /**
  * The longest the event loop may stall, or a friend may wait for a heartbeat's answer, while
  * one user's feed is read (read on the event loop: ~1 s for these feeds, ~10 s for the one
- * that hangs the reader).
+ * that hangs the reader). Read in the worker, the stall is tens of ms on a quiet machine; it
+ * reached 208–243 ms while two other test runs shared the 2 cores (200 failed then), so the
+ * bound leaves room for a loaded machine and still sits well under an on-loop read.
  */
-const MAX_STALL_MS = 200;
+const MAX_STALL_MS = 400;
 const cal = (...lines: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//attacker//EN', ...lines, 'END:VCALENDAR'].join('\r\n');
 
 function feed(events: number, rrule: string | null, at: number): string {
