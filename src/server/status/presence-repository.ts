@@ -282,20 +282,23 @@ export class PresenceRepository {
   }
 
   /**
-   * Records a clean stop: when, and who was present (PresenceEngine.presentAt), for the next
-   * start to resume within their grace. Only a stop that saved everything is recorded as clean.
+   * Records a clean stop: when (`at`, the last seen of whoever does not come back), who was
+   * present (PresenceEngine.presentAt), for the next start to resume within their grace, and
+   * when the record was written (`recordedAt`): after the stop's last write-behind flush and its
+   * alive mark, which a crash after the record would leave later. Only a stop that saved
+   * everything is recorded as clean.
    */
-  async markStopped(at: number, present: readonly PresentAtStop[]): Promise<void> {
-    await this.#putSecret('stopped', JSON.stringify({ at, present }));
+  async markStopped(at: number, present: readonly PresentAtStop[], recordedAt = at): Promise<void> {
+    await this.#putSecret('stopped', JSON.stringify({ at, present, recordedAt }));
   }
 
   /** The last clean stop's record, removed as it is read (it serves one start); null if none. */
-  async takeStopped(): Promise<{ at: number; present: PresentAtStop[] } | null> {
+  async takeStopped(): Promise<{ at: number; present: PresentAtStop[]; recordedAt?: number } | null> {
     const row = await this.db.selectFrom('server_secrets').select('value').where('name', '=', 'stopped').executeTakeFirst();
     if (!row) return null;
     await this.clearStopped();
     try {
-      return JSON.parse(row.value) as { at: number; present: PresentAtStop[] };
+      return JSON.parse(row.value) as { at: number; present: PresentAtStop[]; recordedAt?: number };
     } catch {
       return null;
     }

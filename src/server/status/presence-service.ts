@@ -320,7 +320,9 @@ export class PresenceService {
     if (this.deps.store.shared) return;
     const health = this.#writer.health();
     const saved = health.ok && health.setAside.length === 0 && this.#writer.pending === 0;
-    if (saved) await this.deps.repo.markStopped(now, present);
+    // Dated `now` (when the sockets ended), but recorded after the final flush, whose alive mark
+    // is a few milliseconds later: the next start must not read that as a run going on after the stop.
+    if (saved) await this.deps.repo.markStopped(now, present, Math.max(now, this.deps.now()));
     else await this.deps.repo.clearStopped();
   }
 
@@ -336,7 +338,8 @@ export class PresenceService {
     const { repo, log } = this.deps;
     const stop = await repo.takeStopped();
     const aliveAt = await repo.lastAlive();
-    const clean = stop !== null && (aliveAt === null || stop.at >= aliveAt);
+    // No alive mark after the stop was recorded: nothing ran after it (a record of an older version has no recordedAt).
+    const clean = stop !== null && (aliveAt === null || (stop.recordedAt ?? stop.at) >= aliveAt);
     const n = await repo.resetGhosts(clean ? stop.at : aliveAt, this.deps.now());
     const resumable = clean ? stop.present.filter((p) => p.graceUntil > this.deps.now()) : [];
     if (n > 0 && resumable.length === 0) log.info({ users: n }, clean ? 'reset users left online by a stop longer than the offline grace' : 'reset users left online by an unclean stop');

@@ -2,7 +2,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthContext } from '../../../src/server/auth/auth-service.js';
 import { PresenceRepository } from '../../../src/server/status/presence-repository.js';
-import { serviceFixture, T0, type ServiceFixture } from './service-fixture.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testConfig } from '../../../src/server/config.js';
+import { createServices, type Services } from '../../../src/server/services.js';
+import { serviceFixture, silentLog, T0, type ServiceFixture } from './service-fixture.js';
 
 describe('PresenceService start and stop (one instance)', () => {
   let f: ServiceFixture;
@@ -42,7 +47,7 @@ describe('PresenceService start and stop (one instance)', () => {
     expect(await row(alice.userId)).toMatchObject({ online_status: 'busy', manual_status: 'busy', custom_message: 'back soon' });
     // Alice (a live socket) is recorded as present, her grace from the stop; Bob (never here) is not.
     const stop = await new PresenceRepository(f.services.database.db).takeStopped();
-    expect(stop).toEqual({ at: T0 + 2_000, present: [expect.objectContaining({ userId: alice.userId, graceUntil: T0 + 2_000 + f.services.config.offlineGraceMs, lastSeen: T0 + 2_000, autoAway: false })] });
+    expect(stop).toEqual({ at: T0 + 2_000, recordedAt: T0 + 2_000, present: [expect.objectContaining({ userId: alice.userId, graceUntil: T0 + 2_000 + f.services.config.offlineGraceMs, lastSeen: T0 + 2_000, autoAway: false })] });
     // The record serves one start.
     expect(await new PresenceRepository(f.services.database.db).takeStopped()).toBeNull();
   });
@@ -95,5 +100,48 @@ describe('PresenceService start and stop (one instance)', () => {
     await f.services.presence.setActivity(alice.userId, 'chatting');
     await f.services.presence.flush();
     expect(await row(alice.userId)).toMatchObject({ online_status: 'online', activity_type: 'chatting', manual_status: null });
+  });
+});
+
+describe('a deploy: a clean stop, then a new process on the same database within the grace', () => {
+  it('is a clean stop even when its last write takes time: the user present at the stop is in its grace, not reset offline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-stop-'));
+    const config = testConfig({ rateLimits: false, databaseUrl: `sqlite:${join(dir, 'beacon.db')}` });
+    let t = T0;
+    const first = await createServices(config, silentLog, { now: () => t });
+    let second: Services | null = null;
+    try {
+      const u = await first.users.create({ username: 'alice', displayName: 'Alice', passwordHash: 'x', role: 'user', now: t });
+      if (!u) throw new Error('no user');
+      const alice: AuthContext = { userId: u.id, sessionId: 'login-1', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
+      await first.presence.start();
+      await first.presence.prepareViewer(alice);
+      first.presence.openSocket(alice, 'conn-1');
+      t += 2_000;
+      // The final write-behind flush (rows, then the alive mark) ends a few milliseconds after the
+      // stop began, as it does on a real machine.
+      const write = PresenceRepository.prototype.write;
+      const slow = vi.spyOn(PresenceRepository.prototype, 'write').mockImplementation(async function (this: PresenceRepository, rows) {
+        t += 5;
+        return write.call(this, rows);
+      });
+      try {
+        await first.close(); // as at SIGTERM: stops presence, then closes the database
+      } finally {
+        slow.mockRestore();
+      }
+      t += 3_000;
+      second = await createServices(config, silentLog, { now: () => t });
+      await second.presence.start();
+      await second.presence.ensureLoaded([alice.userId]);
+      // Friends keep seeing her as before the deploy until the grace of the stop ends.
+      expect(second.presence.viewOf(alice.userId, 'friend').status).toBe('online');
+      t += config.offlineGraceMs;
+      second.presence.tick();
+      expect(second.presence.viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 + 2_000).toISOString() });
+    } finally {
+      await second?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
