@@ -148,12 +148,15 @@ export class PresenceClient {
   /**
    * Reconnects now instead of at the next backoff tick: the browser is back online, the page
    * is shown again, or the user asked to ("Retry now"). A hanging attempt is dropped for a
-   * fresh one. While `offline` the state says it is trying again (`connecting` or
-   * `reconnecting`) until the attempt answers or fails (`offline` again). Does nothing once
-   * stopped (see {@link stopReason}).
+   * fresh one. A socket that looks live is checked instead (it may have died unnoticed while
+   * the machine slept or the network changed): without an answer within a few seconds it is
+   * given up and the client reconnects. While `offline` the state says it is trying again
+   * (`connecting` or `reconnecting`) until the attempt answers or fails (`offline` again). Does
+   * nothing once stopped (see {@link stopReason}).
    */
   reconnectNow(): void {
-    if (this.#stopped || this.#socket?.ready) return;
+    if (this.#stopped) return;
+    if (this.#socket?.ready) return this.#socket.probe();
     this.#timers.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
     this.#socket?.close();

@@ -9,6 +9,11 @@ import { WS_OPEN, type Timers, type WebSocketCtor, type WebSocketLike } from './
 export const ABNORMAL_CLOSURE = 1006;
 /** Used when the server's `ready` carries no usable interval; the contract's default. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 25_000;
+/**
+ * How long a socket that may have died unnoticed (the machine slept, the network changed) has
+ * to answer a heartbeat before it is given up: at most half an interval, and 5 s at the default.
+ */
+export const PROBE_TIMEOUT_MS = 5_000;
 
 /** Callbacks of a {@link StatusSocket}; none fires after the socket ended. */
 export interface StatusSocketHandlers {
@@ -40,6 +45,9 @@ export class StatusSocket {
   #connectTimer: unknown = null;
   #heartbeatTimer: unknown = null;
   #deadline: unknown = null;
+  #intervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS;
+  /** When the heartbeat timer last ran: a tick much later than due means the page was asleep. */
+  #lastBeatAt = 0;
 
   constructor(opts: StatusSocketOptions) {
     this.#opts = opts;
@@ -70,6 +78,18 @@ export class StatusSocket {
   /** Sends a frame if the session is ready; presence frames are never queued. */
   send(frame: ClientFrame): boolean {
     return this.ready && this.#sendRaw(frame);
+  }
+
+  /**
+   * Checks a socket that looks open but may have died unnoticed (the page is shown again, the
+   * browser is back online, the machine woke up): a heartbeat now, and if nothing at all arrives
+   * within {@link PROBE_TIMEOUT_MS} (or half an interval, if shorter) the socket ends as lost.
+   */
+  probe(): void {
+    if (!this.ready) return;
+    this.#sendRaw({ type: 'heartbeat' });
+    this.#clearDeadline();
+    this.#deadline = this.#opts.timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), Math.min(PROBE_TIMEOUT_MS, this.#intervalMs / 2));
   }
 
   /** Closes on our own initiative; `onClose` is not called. */
@@ -150,7 +170,16 @@ export class StatusSocket {
    */
   #startHeartbeat(intervalMs: number): void {
     const { timers } = this.#opts;
+    this.#intervalMs = intervalMs;
+    this.#lastBeatAt = timers.now();
     this.#heartbeatTimer = timers.setInterval(() => {
+      const now = timers.now();
+      // Due every half interval: more than a whole one since the last run, the page was asleep
+      // (laptop lid, frozen tab) and the server has likely dropped this socket meanwhile, while
+      // the browser may keep it "open" for minutes. Check it now rather than a full interval later.
+      const slept = now - this.#lastBeatAt > intervalMs;
+      this.#lastBeatAt = now;
+      if (slept) return this.probe();
       this.#sendRaw({ type: 'heartbeat' });
       this.#deadline ??= timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), intervalMs);
     }, intervalMs / 2);

@@ -66,6 +66,59 @@ describe('connection truth', () => {
     h.client.stop();
   });
 
+  it('checks a socket that looks live when the page is shown again or the browser is back online, and reconnects when it does not answer', () => {
+    const net = new FakeWindow();
+    const doc = new FakeDocument();
+    const h = harness({ network: net, visibility: doc });
+    h.client.start();
+    const first = h.connect([amy]); // heartbeat interval 25 s: the next beat is 12.5 s away
+    // Shown again, and it answers: nothing changes.
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(first.sentOfType('heartbeat')).toHaveLength(1);
+    first.receive({ type: 'heartbeat_ack' });
+    vi.advanceTimersByTime(6_000);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.client.state).toBe('connected');
+    // Back online after a network change that killed the connection silently: no answer.
+    net.dispatchEvent(new Event('online'));
+    expect(first.sentOfType('heartbeat')).toHaveLength(2);
+    vi.advanceTimersByTime(4_999);
+    expect(h.client.state).toBe('connected');
+    vi.advanceTimersByTime(1);
+    expect(first.closedByClient).not.toBeNull(); // given up within 5 s, not a heartbeat interval later
+    expect(h.client.state).toBe('reconnecting');
+    vi.advanceTimersByTime(500);
+    expect(h.sockets).toHaveLength(2);
+    h.client.stop();
+  });
+
+  it('checks the socket at once when its heartbeat timer runs long after it was due (the machine slept)', () => {
+    const h = harness();
+    h.client.start();
+    const first = h.connect([amy]);
+    // Asleep for five minutes: no timer ran, the clock moved on.
+    vi.setSystemTime(Date.now() + 5 * 60_000);
+    vi.advanceTimersByTime(12_500); // the beat that was due, running late
+    expect(first.sentOfType('heartbeat')).toHaveLength(1);
+    vi.advanceTimersByTime(5_000);
+    expect(first.closedByClient).not.toBeNull(); // not 25 s more showing "Live" with old statuses
+    expect(h.client.state).toBe('reconnecting');
+    h.client.stop();
+  });
+
+  it('does not give up a socket whose heartbeat timer merely ran on time', () => {
+    const h = harness();
+    h.client.start();
+    const first = h.connect([amy]);
+    vi.advanceTimersByTime(12_500);
+    expect(first.sentOfType('heartbeat')).toHaveLength(1);
+    vi.advanceTimersByTime(12_499); // a whole interval to answer, as before
+    expect(first.closedByClient).toBeNull();
+    first.receive({ type: 'heartbeat_ack' });
+    expect(h.client.state).toBe('connected');
+    h.client.stop();
+  });
+
   it('says offline when the fallback cannot reach the API either, and polling once it answers', async () => {
     const h = harness({ fallbackAfterFailures: 1, connectTimeoutMs: 1_000_000, pollIntervalMs: 3_000, random: () => 1 });
     const down = { value: false };

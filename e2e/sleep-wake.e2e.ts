@@ -1,0 +1,104 @@
+/**
+ * A laptop that slept: its socket still looks open to the browser, but the path under it died
+ * silently (the server dropped it, the Wi-Fi or NAT changed), and friends changed meanwhile.
+ * On waking the page must not go on saying "Live" over the statuses of before the sleep: it
+ * checks the socket at once and reconnects, instead of a whole heartbeat interval (25 s) later.
+ * The page reaches Beacon through a TCP proxy this file controls, which can kill the path of
+ * every open connection without a close (no FIN, no RST), as a lost network does.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { freePort, startServer, type ServerHandle } from './helpers/server.js';
+import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
+import { connectionState, friendCard } from './helpers/ui.js';
+
+/** Forwards bytes to Beacon; `killPaths` makes every open connection a black hole that never closes. */
+class SilentProxy {
+  readonly #pairs = new Set<{ client: net.Socket; upstream: net.Socket; dead: boolean }>();
+  readonly #server = net.createServer((client) => {
+    const upstream = net.connect(this.target, '127.0.0.1');
+    const pair = { client, upstream, dead: false };
+    this.#pairs.add(pair);
+    client.on('data', (d) => void (pair.dead || upstream.write(d)));
+    upstream.on('data', (d) => void (pair.dead || client.write(d)));
+    const end = (): void => {
+      upstream.destroy();
+      // A dead path carries no close either: the browser is never told.
+      if (!pair.dead) client.destroy();
+      this.#pairs.delete(pair);
+    };
+    for (const s of [client, upstream]) {
+      s.on('close', end);
+      s.on('error', end);
+    }
+  });
+  target = 0;
+  constructor(readonly port: number) {}
+  listen(): Promise<void> {
+    return new Promise((resolve) => this.#server.listen(this.port, '127.0.0.1', resolve));
+  }
+  killPaths(): void {
+    for (const p of this.#pairs) p.dead = true;
+  }
+  close(): void {
+    for (const p of this.#pairs) {
+      p.client.destroy();
+      p.upstream.destroy();
+    }
+    this.#server.close();
+  }
+}
+
+let server: ServerHandle;
+let proxy: SilentProxy;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let amy: { token: string; id: number };
+let amySocket: WebSocket;
+
+beforeAll(async () => {
+  proxy = new SilentProxy(await freePort());
+  server = await startServer({ BEACON_ALLOWED_ORIGINS: `http://127.0.0.1:${proxy.port}` });
+  proxy.target = server.port;
+  await proxy.listen();
+  browser = await launchChromium();
+  amy = await registerUser(server.baseUrl, 'amy', 'Amy Stone');
+  const ben = await registerUser(server.baseUrl, 'ben', 'Ben Ward');
+  await befriendOverApi(server.baseUrl, amy, ben);
+  amySocket = await openSocket(server.baseUrl, amy.token);
+  ctx = await browser.newContext();
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), ben.token);
+  page = await ctx.newPage();
+});
+
+afterAll(async () => {
+  amySocket?.close();
+  await ctx?.close();
+  await browser?.close();
+  proxy?.close();
+  await server?.stop();
+});
+
+describe('waking up after a sleep', () => {
+  it('checks the socket at once and shows what changed meanwhile, not the statuses of before the sleep as live', async () => {
+    await page.clock.install();
+    await page.goto(`http://127.0.0.1:${proxy.port}/#/friends`);
+    await expect.poll(() => connectionState(page), { timeout: 10_000 }).toBe('connected');
+    await expect.poll(() => friendCard(page, 'amy').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
+
+    // The lid closes: the connection dies without a word, and Amy changes meanwhile.
+    proxy.killPaths();
+    await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'busy', custom_message: 'In a meeting' });
+    // Five minutes later the lid opens (no timer ran meanwhile; the browser still thinks the socket open).
+    await page.clock.fastForward('05:00');
+    const woke = Date.now();
+    await expect.poll(() => friendCard(page, 'amy').getAttribute('data-status'), { timeout: 12_000, interval: 100 }).toBe('busy');
+    // Within the check's 5 s and a reconnect, well before the 25 s heartbeat deadline.
+    expect(Date.now() - woke).toBeLessThan(10_000);
+    expect(await connectionState(page)).toBe('connected');
+  });
+});
