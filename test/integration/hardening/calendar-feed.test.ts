@@ -15,6 +15,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HARD_DEADLINE_MS } from '../../../src/server/calendar/ics-runner.js';
 import { bearer } from '../../helpers/app.js';
