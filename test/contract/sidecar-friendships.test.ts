@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { FriendCategory } from '../../src/protocol/index.js';
 import { IdMap } from '../../src/server/integration/id-map.js';
 import { SidecarFriendships } from '../../src/server/integration/sidecar-friendships.js';
+import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { testDialects, useMigratedDatabase } from '../helpers/databases.js';
 
 describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
@@ -120,5 +121,19 @@ describe.each(testDialects())('sidecar friendships on %s', (dialect) => {
     expect(await store.replace('ghost-a', [{ id: 'known' }])).toEqual({ added: 1, removed: 0 });
     expect(await store.remove([{ a: 'known', b: 'ghost-a' }])).toBe(1);
     expect(await shadows()).toEqual(['ghost-a', 'known']);
+  });
+  it('re-reads both sides of 1,000 pairs of distinct users (the most one request syncs) in one call', async () => {
+    // Grouped by first user, 1,000 groups made one OR chain SQLite refused ("Expression tree is
+    // too large (maximum depth 1000)") after the request's write had committed.
+    const { db } = fixture.database;
+    const ids = new IdMap(db, Date.now);
+    const store = new SidecarFriendships(db, ids, Date.now, async () => {});
+    const hostPairs = Array.from({ length: 1000 }, (_, i) => ({ a: `many-a-${i}`, b: `many-b-${i}`, a_category: 'close_friend' as const }));
+    expect(await store.upsert(hostPairs)).toBe(1000);
+    const map = await ids.internal(hostPairs.flatMap((p) => [p.a, p.b]));
+    const pairs = hostPairs.map((p) => [map.get(p.a)!, map.get(p.b)!] as const);
+    const held = await new FriendRepository(db).categoriesOf(pairs);
+    expect(held.size).toBe(2000);
+    expect(pairs.every(([a, b]) => held.get(`${a}:${b}`) === 'close_friend' && held.get(`${b}:${a}`) === 'friend')).toBe(true);
   });
 });

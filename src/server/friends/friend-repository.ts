@@ -1,6 +1,13 @@
 /** Friend requests and the friend graph (one friendships row per direction). */
 import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
 import { MAX_PARAMS, slices } from '../db/batches.js';
+
+/**
+ * Pairs grouped by their first user, at most this many groups in one statement (categoriesOf):
+ * SQLite refuses an expression tree deeper than 1000 ("Expression tree is too large"), and each
+ * group adds two OR terms.
+ */
+const MAX_OR_GROUPS = 200;
 import type { Db } from '../db/database.js';
 import { PreparedQuery } from '../db/prepared-query.js';
 import { withPairLock } from '../db/user-locks.js';
@@ -184,13 +191,14 @@ export class FriendRepository {
       if (list) list.push(b);
       else byFirst.set(a, [b]);
     }
-    // Each group binds its user twice and its list twice.
+    // Each group binds its user twice and its list twice, and adds two terms to one OR chain,
+    // which SQLite parses into a tree as deep as the chain (at most 1000): MAX_OR_GROUPS a statement.
     const groups = [...byFirst].flatMap(([a, bs]) => slices(bs, MAX_PARAMS / 2 - 2).map((part) => ({ a, bs: part })));
     const statements: Array<typeof groups> = [];
     let params = Infinity;
     for (const g of groups) {
       const cost = 2 * (g.bs.length + 1);
-      if (params + cost > MAX_PARAMS) {
+      if (params + cost > MAX_PARAMS || statements.at(-1)!.length >= MAX_OR_GROUPS) {
         statements.push([]);
         params = 0;
       }
