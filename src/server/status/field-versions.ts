@@ -30,8 +30,11 @@ export type Field = 'status' | 'message' | 'activity' | 'schedule' | 'calendar' 
 const FIELDS: ReadonlySet<string> = new Set<Field>(['status', 'message', 'activity', 'schedule', 'calendar', 'left']);
 
 /**
- * Whether the input sets `left` (last_seen, the grace and the session that began it): a close
- * (of the last session: the engine decides) or a logout. Not in fieldsOf, as the input itself
+ * Whether the input may set `left` (last_seen, the grace and the session that began it): a close
+ * or a logout. It does only when it makes the user leave on the replica it reaches (the last
+ * session held there ends, or a grace the logout's login began): the caller says so (`leaves`,
+ * Replicas.leaves), as a close of one of several sessions changes neither last_seen nor the
+ * grace and must not make that replica's values the newest. Not in fieldsOf, as the input itself
  * always applies (a session's close is its instance's, in order); only stored copies are
  * compared by it.
  */
@@ -65,9 +68,10 @@ export function fieldsOf(input: PresenceInput): Field[] {
  * nothing is left to apply; an input that was also an interaction (a status or an activity
  * set by the user) stays one.
  */
-export function applicable(input: PresenceInput, version: Version, knownOf: FieldVersions | (() => FieldVersions)): PresenceInput | null {
+export function applicable(input: PresenceInput, version: Version, knownOf: FieldVersions | (() => FieldVersions), leaves = true): PresenceInput | null {
   if (setsLeft(input)) {
-    // Always applied; the version only says how new the replica's `left` is now.
+    // Always applied; the version only says how new the replica's `left` is now, if it leaves here.
+    if (!leaves) return input;
     const known = typeof knownOf === 'function' ? knownOf() : knownOf;
     if (isNewer(version, known.left)) known.left = version;
     return input;
@@ -86,9 +90,9 @@ export function applicable(input: PresenceInput, version: Version, knownOf: Fiel
   return input.op === 'activity' ? { op: 'interaction' } : null;
 }
 
-/** Records a local input's version for every field it sets (it is the newest here). */
-export function recordFields(input: PresenceInput, version: Version, knownOf: () => FieldVersions): void {
-  const fields = setsLeft(input) ? (['left'] as const) : fieldsOf(input);
+/** Records a local input's version for every field it sets (it is the newest here); `leaves`: see setsLeft. */
+export function recordFields(input: PresenceInput, version: Version, knownOf: () => FieldVersions, leaves = true): void {
+  const fields = setsLeft(input) ? (leaves ? (['left'] as const) : []) : fieldsOf(input);
   if (fields.length === 0) return;
   const known = knownOf();
   for (const f of fields) known[f] = version;

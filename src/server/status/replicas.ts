@@ -197,7 +197,7 @@ export class Replicas {
    * A local input changed the user: gives the change a new version, saves the user's state to
    * the shared store, then publishes the input (with its version) to the other instances.
    */
-  share(userId: number, input: PresenceInput): void {
+  share(userId: number, input: PresenceInput, leaves = setsLeft(input)): void {
     const topic = userTopic(userId);
     if (!this.deps.store.shared) {
       // One instance: nobody to order changes with, so no version is kept per user.
@@ -206,7 +206,7 @@ export class Replicas {
     }
     const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
     this.#versions.set(userId, version);
-    recordFields(input, version, () => this.#fieldsOf(userId));
+    recordFields(input, version, () => this.#fieldsOf(userId), leaves);
     this.#reaped.delete(userId);
     if (!this.deps.bus.isHealthy()) this.#changedWhileDown.add(userId);
     const event: BusEvent = { kind: 'input', userId, input, version };
@@ -237,7 +237,7 @@ export class Replicas {
   received(userId: number, input: PresenceInput, version: Version | undefined): PresenceInput | null {
     if (!version) return input;
     const local = this.#versions.get(userId);
-    const out = applicable(input, version, () => this.#fieldsOf(userId));
+    const out = applicable(input, version, () => this.#fieldsOf(userId), this.leaves(userId, input));
     this.#observed(userId, version);
     // Only a late input that still set a field (or a game's, which does not commute with an
     // activity) leaves the stored copy short; sessions are saved by their own instance and
@@ -248,6 +248,19 @@ export class Replicas {
     const changesStored = out !== null && (fieldsOf(out).length > 0 || out.op === 'game' || (setsLeft(out) && this.#endsHeldSession(userId, out)));
     if (changesStored && local && local.by === this.#self && compareVersions(version, local) < 0) this.#resaveLater(userId);
     return out;
+  }
+
+  /**
+   * Whether a close or logout, not applied yet, makes the user leave on this replica: it ends the
+   * last session held here, or (a logout) a grace its login began. Only then does it set
+   * last_seen or the grace, and so `left` (field-versions.ts).
+   */
+  leaves(userId: number, input: PresenceInput): boolean {
+    const held = this.engine.sessionIds(userId);
+    if (input.op === 'close') return held.length === 1 && held[0] === input.sessionId;
+    if (input.op !== 'logout') return false;
+    if (held.length > 0) return held.every((id) => id.endsWith(input.sessionSuffix));
+    return this.engine.inGrace(userId) && (this.engine.exportUser(userId).graceSession ?? '').endsWith(input.sessionSuffix);
   }
 
   /** Whether a close or logout ends a session this replica holds (not one a logout here ended before). */

@@ -108,6 +108,11 @@ describe('field versions', () => {
     recordFields(close, v(9), () => mine);
     expect(mine).toEqual({ left: v(9) });
     expect(fieldsOf(close)).toEqual([]);
+    // One that does not make the user leave on the replica (not the last session) stamps nothing.
+    expect(applicable(close, v(12), known, false)).toBe(close);
+    expect(known).toEqual({ left: v(6) });
+    recordFields(close, v(13), () => mine, false);
+    expect(mine).toEqual({ left: v(9) });
   });
 
   it('a stored copy’s newer `left` is named, unknown names are not, and carries last_seen and the grace', () => {
