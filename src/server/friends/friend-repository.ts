@@ -230,18 +230,24 @@ export class FriendRepository {
    * told (presence-service.ts).
    */
   async categoriesSetSince(userIds: readonly number[], since: number): Promise<Array<{ userId: number; friend: Friend }>> {
-    const out: Array<{ userId: number; friend: Friend }> = [];
-    for (const part of slices([...new Set(userIds)], MAX_PARAMS - 1)) {
-      const rows = await this.db
+    if (userIds.length === 0) return [];
+    // The rows set since (few: those of an outage) through their index, then those of these
+    // users: not every friendship of every connected user through the primary key.
+    const wanted = new Set(userIds);
+    const rows = await this.setSinceQuery(since).execute();
+    return rows.filter((r) => wanted.has(r.user_id)).map((r) => ({ userId: r.user_id, friend: toFriend(r) }));
+  }
+
+  /** The rows whose category was set at `since` or later, with the friend's names (categoriesSetSince; its plan is tested). */
+  setSinceQuery(since: number) {
+    return (
+      this.db
         .selectFrom('friendships as f')
         .innerJoin('users as u', 'u.id', 'f.friend_id')
         .select(['f.user_id', 'f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at'])
-        .where('f.user_id', 'in', part)
-        .where('f.category_at', '>=', since)
-        .execute();
-      for (const r of rows) out.push({ userId: r.user_id, friend: toFriend(r) });
-    }
-    return out;
+        // A row never re-categorised holds 0: never "set since", whatever `since` is.
+        .where('f.category_at', '>=', Math.max(since, 1))
+    );
   }
 
   #friendQuery(userId: number) {
