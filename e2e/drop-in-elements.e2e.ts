@@ -351,7 +351,8 @@ describe('drop-in elements on a host page', () => {
     expect(await state(watched)).toEqual(['disconnected', 'unknown', 'Status unavailable']);
     // The host connects with a token Beacon refuses (4401): the client stops, nothing was read.
     await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: 'not-a-valid-token' }))()`);
-    await expect.poll(() => state(watched), FIVE_S).toEqual(['error', 'unknown', 'Status unavailable (offline)']);
+    // It stopped for good (it no longer retries), and says why, as <beacon-friend-list> does.
+    await expect.poll(() => state(watched), FIVE_S).toEqual(['error', 'unknown', 'Status unavailable (signed out of Beacon)']);
     expect(await watched.getAttribute('data-connection')).toBe('offline');
     expect(await statusStates(page)).toEqual(['disconnected', 'loading', 'error']);
 

@@ -6,7 +6,7 @@
  * attribute mirror what is shown; `data-state` says which state that is, as on
  * <beacon-friend-list> (`disconnected`, `loading`, `error`, `ready`), and `data-connection`
  * is the connection's state. A connection that stops or cannot reach Beacon before the
- * status is read says so ("Status unavailable (offline)"), never "Loading…" for good, and
+ * status is read says so ("Status unavailable (offline)", or why it stopped), never "Loading…" for good, and
  * the status shows as soon as data arrives.
  */
 import { ApiError, type ConnectionState, type Status, type View } from '../client/index.js';
@@ -84,13 +84,16 @@ export class BeaconStatusElement extends BeaconElement {
     const shown = (): boolean => this.#shownFor?.id === id && this.#shownFor.connection === connection;
     /**
      * Nothing read yet: "loading" while the connection is trying, but never for good: once it is
-     * offline (stopped, signed out, token refused, Beacon unreachable) say the status is
-     * unavailable. It keeps retrying unless stopped; data arriving later replaces this.
+     * offline say the status is unavailable, and why, as <beacon-friend-list> does: the sign-in
+     * refused or ended (the client stopped for good), the connection ended by the page, or
+     * Beacon unreachable (it keeps retrying; data arriving later replaces this).
      */
     const waiting = (): void => {
       if (shown()) return;
-      if (client.state === 'offline') this.#text('Status unavailable (offline)', 'unknown', 'error');
-      else this.#text('Loading status…', 'loading', 'loading');
+      if (client.state !== 'offline') this.#text('Loading status…', 'loading', 'loading');
+      else if (client.stopReason === 'unauthorized') this.#text('Status unavailable (signed out of Beacon)', 'unknown', 'error');
+      else if (client.stopReason === 'stopped') this.#text('Status unavailable (not connected)', 'unknown', 'disconnected');
+      else this.#text('Status unavailable (offline)', 'unknown', 'error');
       this.#waiting = true;
     };
     const live = (): View | null => (client.self?.user_id === id ? client.self : (client.friend(id) ?? null));
