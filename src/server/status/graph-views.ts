@@ -22,8 +22,10 @@ export interface GraphViewsDeps {
 }
 
 export class GraphViews {
-  /** Per viewer, the database re-reads in flight (recheck): they run one after another. */
+  /** Per viewer, the database re-reads in flight (recheck, refresh): they run one after another. */
   readonly #rechecks = new Map<number, Promise<void>>();
+  /** Per viewer, the refresh queued and not started yet: a later one joins it. */
+  readonly #queuedRefreshes = new Map<number, Promise<void>>();
   /** Per viewer, the subjects of the re-read queued and not started yet: later ones join it. */
   readonly #queuedRechecks = new Map<number, { subjects: Set<number>; done: Promise<void> }>();
   /** Subjects to load for apply(), gathered until the next turn of the event loop and loaded together. */
@@ -123,8 +125,31 @@ export class GraphViews {
     else if (!before || !sameView(before, after)) sink({ kind: 'view_changed', viewerId, subjectId, view: after });
   }
 
-  /** Re-reads a viewer's friends from the database (changes may have been missed during a bus outage). */
-  async refresh(viewerId: number): Promise<void> {
+  /**
+   * Re-reads a viewer's friends from the database (changes may have been missed during a bus
+   * outage). Refreshes of one viewer asked for while one waits join it (a friend list replaced
+   * during an outage announces each change), and run after the viewer's re-reads in flight.
+   */
+  refresh(viewerId: number): Promise<void> {
+    const queued = this.#queuedRefreshes.get(viewerId);
+    if (queued) return queued;
+    const next = (this.#rechecks.get(viewerId) ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => {
+        this.#queuedRefreshes.delete(viewerId);
+        return this.#refreshNow(viewerId);
+      });
+    this.#queuedRefreshes.set(viewerId, next);
+    this.#rechecks.set(viewerId, next);
+    void next
+      .finally(() => {
+        if (this.#rechecks.get(viewerId) === next) this.#rechecks.delete(viewerId);
+      })
+      .catch(() => {});
+    return next;
+  }
+
+  async #refreshNow(viewerId: number): Promise<void> {
     const given = await this.d.friendRepo.categoriesGivenTo(viewerId);
     // The friends not held here yet, loaded together (apply then finds them loaded).
     const missing = [...given.keys()].filter((id) => !this.d.loaded(id));

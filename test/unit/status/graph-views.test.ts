@@ -214,4 +214,27 @@ describe('many graph changes at once (a friend list replaced in bulk)', () => {
     await gv.recheck(VIEWER, 7);
     expect([listReads, pairReads]).toEqual([1, 1]);
   });
+  it('refreshes of one viewer asked for while one waits are one read; one asked during a read runs after it', async () => {
+    const { gv, db, events, repo } = await setup({ 5: 'friend' });
+    let reads = 0;
+    const read = repo.categoriesGivenTo.bind(repo);
+    repo.categoriesGivenTo = async (viewerId: number) => {
+      reads++;
+      return read(viewerId);
+    };
+    db.set(6, 'friend');
+    // A friend list replaced during an outage: one friends_changed per change, all at once.
+    await Promise.all(Array.from({ length: 50 }, () => gv.refresh(VIEWER)));
+    expect(reads).toBe(1);
+    expect(events.filter((e) => e.kind === 'friend_added').map((e) => e.subjectId)).toEqual([6]);
+    // Asked while a read is in flight: it reads again afterwards (it may have missed the change).
+    db.set(7, 'friend');
+    const first = gv.refresh(VIEWER);
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = gv.refresh(VIEWER);
+    await Promise.all([first, second]);
+    expect(reads).toBe(3);
+    expect(events.filter((e) => e.kind === 'friend_added').map((e) => e.subjectId)).toEqual([6, 7]);
+  });
 });
