@@ -65,12 +65,12 @@ describe('one browser shared by two accounts', () => {
     await expect.poll(() => visibility(ann), FIVE_S).toBe('hidden');
     await logOut();
 
-    // Ben, on the same browser, stops appearing offline: not Ann's "public"; nothing of his is
-    // remembered here (he hid elsewhere), so the narrowest audience (unhide.ts).
+    // Ben, on the same browser, stops appearing offline: not Ann's "public", but the audience he
+    // had when he hid elsewhere (the server keeps it: POST /users/me/status/unhide).
     await signInAndOpenMenu('ben_shared', true);
     await appearOffline(page).uncheck();
     await expect.poll(() => visibility(ben), FIVE_S).not.toBe('hidden');
-    expect(await visibility(ben)).toBe('close_friends');
+    expect(await visibility(ben)).toBe('friends');
     await logOut();
 
     // Ann again: her own choice is still remembered.
@@ -99,6 +99,6 @@ describe('one browser shared by two accounts', () => {
     expect(await page.evaluate(() => [localStorage.getItem('beacon.previousVisibility'), localStorage.getItem('beacon.manualStatus')])).toEqual([null, null]);
     await appearOffline(page).uncheck();
     await expect.poll(() => visibility(cal), FIVE_S).not.toBe('hidden');
-    expect(await visibility(cal)).toBe('close_friends');
+    expect(await visibility(cal)).toBe('friends');
   });
 });

@@ -312,6 +312,11 @@ export class ApiClient {
     return this.#request('PUT', '/users/me/status/settings', patch);
   }
 
+  /** Stops appearing offline: the server restores the audience in force when the user hid (POST /users/me/status/unhide). */
+  unhide(): Promise<Settings> {
+    return this.#request('POST', '/users/me/status/unhide');
+  }
+
   /** Everything Beacon stores about the caller, as JSON (GET /users/me/export). */
   exportData(): Promise<Record<string, unknown>> {
     return this.#request('GET', '/users/me/export');

@@ -202,6 +202,11 @@ export class PresenceClient {
     return this.#api.updateSettings(patch);
   }
 
+  /** Stops appearing offline, back to the audience the user had when they hid (decided by the server). */
+  unhide(): Promise<Settings> {
+    return this.#api.unhide();
+  }
+
   /**
    * Reports that the user did something. Throttled to one frame per `interactionThrottleMs`,
    * except right after an `are_you_there`, which it answers at once. While polling it is

@@ -186,7 +186,7 @@ export class BeaconApp {
     this.#endedUserId = null;
     this.#token = getToken();
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
-    const settings = new SettingsStore(client, user.id);
+    const settings = new SettingsStore(client);
     const requests = new RequestsStore(this.#api, client);
     const header = buildHeader(user, client, settings, () => void this.#logout());
     const main = h('main', { id: 'main', class: 'mx-auto max-w-6xl px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 });

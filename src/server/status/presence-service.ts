@@ -596,6 +596,11 @@ export class PresenceService {
     return this.#commands.updateSettings(userId, patch);
   }
 
+  /** Stops appearing offline, back to the audience in force before (StatusCommands.unhide). */
+  unhide(userId: number): Promise<Settings> {
+    return this.#commands.unhide(userId);
+  }
+
   gameEvent(body: GameEventBody): Promise<number[]> {
     return this.#commands.gameEvent(body);
   }

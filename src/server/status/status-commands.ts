@@ -121,6 +121,20 @@ export class StatusCommands {
     return stored.settings;
   }
 
+  /**
+   * Stops appearing offline: the status audience goes back to the one in force when the user
+   * hid (users.visibility_before_hidden, kept by the database whichever device hid), or to the
+   * narrowest, `close_friends`, when none is known (hidden before it was kept). The server
+   * decides, not a device's memory, which may be older than a change made elsewhere and wider.
+   * Not hidden: nothing changes.
+   */
+  async unhide(userId: number): Promise<Settings> {
+    const current = await this.getSettings(userId);
+    if (current.status_visibility !== 'hidden') return current;
+    const before = await this.port.users.visibilityBeforeHidden(userId);
+    return this.updateSettings(userId, { status_visibility: before ?? 'close_friends' });
+  }
+
   async gameEvent(body: GameEventBody): Promise<number[]> {
     await this.port.ensureLoaded(body.player_ids);
     const matchId = String(body.match_id);

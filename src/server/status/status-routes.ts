@@ -91,4 +91,18 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     { schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } }, ...limited },
     async (request) => presence.updateSettings(authOf(request).userId, request.body),
   );
+
+  app.post(
+    '/users/me/status/unhide',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Stop appearing offline: status_visibility goes back to what it was when you hid (close_friends if unknown)',
+        response: { 200: Settings, ...errorResponses(401, 429) },
+      },
+      ...limited,
+    },
+    async (request) => presence.unhide(authOf(request).userId),
+  );
 }

@@ -12,7 +12,6 @@ import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { readAccountPref, writeAccountPref } from '../lib/session.js';
-import { rememberStatusAudience, statusAudienceToRestore } from '../lib/unhide.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
 const MANUAL: ManualStatus[] = ['online', 'away', 'busy'];
@@ -24,7 +23,7 @@ const HINT: Record<ManualStatus, string> = {
 
 export type MenuClient = Pick<
   PresenceClient,
-  'on' | 'self' | 'setStatus' | 'setActivity' | 'getSettings' | 'updateSettings'
+  'on' | 'self' | 'setStatus' | 'setActivity' | 'getSettings' | 'updateSettings' | 'unhide'
 >;
 
 let nextId = 0;
@@ -281,13 +280,10 @@ export class StatusMenuElement extends HTMLElement {
     try {
       const client = this.#client;
       if (!client) return;
-      const current = await client.getSettings();
-      const userId = client.self?.user_id;
-      rememberStatusAudience(userId, current);
-      const patch = { status_visibility: hide ? 'hidden' : statusAudienceToRestore(userId) } as const;
-      if (this.#settings) await this.#settings.update(patch);
+      // Unhiding: the server restores the audience the user had when they hid (from any device).
+      if (this.#settings) await (hide ? this.#settings.update({ status_visibility: 'hidden' }) : this.#settings.unhide());
       else {
-        const saved = await client.updateSettings(patch);
+        const saved = await (hide ? client.updateSettings({ status_visibility: 'hidden' }) : client.unhide());
         document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: saved }));
       }
     } catch (e) {

@@ -72,9 +72,11 @@ export function writePref(key: string, value: string | null): void {
 }
 
 /**
- * Preferences of one account on this browser (the status menu's last manual status, and the
- * visibility "Appear offline" returns to), kept as `beacon.u<id>.<key>`: another person
- * signing in on the same browser does not get them; the same account signing in again does.
+ * Preferences of one account on this browser (the status menu's last manual status), kept as
+ * `beacon.u<id>.<key>`: another person signing in on the same browser does not get them; the
+ * same account signing in again does. `previousVisibility` is no longer written (the server
+ * restores the audience on unhide: POST /users/me/status/unhide); it is listed so copies an
+ * earlier version left are dropped with the account.
  */
 export type AccountPref = 'manualStatus' | 'previousVisibility';
 const ACCOUNT_PREFS: readonly AccountPref[] = ['manualStatus', 'previousVisibility'];

@@ -7,25 +7,17 @@
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import type { Settings } from './label-types.js';
-import { rememberStatusAudience } from './unhide.js';
 
 export class SettingsStore {
   #value: Settings | null = null;
-  readonly #client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>;
+  readonly #client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'unhide' | 'on'>;
   readonly #listeners = new Set<(s: Settings) => void>();
   /** Moves on every settings_update and every save here: a re-read that started before one is stale. */
   #pushes = 0;
   /** Settings the server pushed to this tab: every tab gets its own push, so these are not passed to the others. */
   readonly #pushed = new WeakSet<Settings>();
 
-  /**
-   * `userId`: the signed-in user, whose status audience every settings seen here is noted for
-   * (what "Appear offline" goes back to when turned off, see unhide.ts).
-   */
-  constructor(
-    client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'on'>,
-    private readonly userId?: number,
-  ) {
+  constructor(client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'unhide' | 'on'>) {
     this.#client = client;
   }
 
@@ -98,7 +90,18 @@ export class SettingsStore {
 
   /** Saves, then tells every screen (header, menu, Privacy page) through `beacon:settings-changed`. */
   async update(patch: Partial<Settings>): Promise<Settings> {
-    const s = await this.#client.updateSettings(patch);
+    return this.#saved(await this.#client.updateSettings(patch));
+  }
+
+  /**
+   * Stops appearing offline: the server restores the audience in force when the user hid,
+   * whichever device hid (a device's own memory of it may be older and wider). Told like a save.
+   */
+  async unhide(): Promise<Settings> {
+    return this.#saved(await this.#client.unhide());
+  }
+
+  #saved(s: Settings): Settings {
     this.#pushes++; // newer than any re-read still running
     document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: s }));
     return this.#set(s);
@@ -111,7 +114,6 @@ export class SettingsStore {
 
   #set(s: Settings): Settings {
     this.#value = s;
-    rememberStatusAudience(this.userId, s);
     for (const fn of this.#listeners) fn(s);
     return s;
   }
