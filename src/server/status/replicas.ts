@@ -256,9 +256,9 @@ export class Replicas {
    * last_seen or the grace, and so `left` (field-versions.ts).
    */
   leaves(userId: number, input: PresenceInput): boolean {
+    if (input.op !== 'close' && input.op !== 'logout') return false;
     const held = this.engine.sessionIds(userId);
     if (input.op === 'close') return held.length === 1 && held[0] === input.sessionId;
-    if (input.op !== 'logout') return false;
     if (held.length > 0) return held.every((id) => id.endsWith(input.sessionSuffix));
     return this.engine.inGrace(userId) && (this.engine.exportUser(userId).graceSession ?? '').endsWith(input.sessionSuffix);
   }
