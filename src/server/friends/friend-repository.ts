@@ -1,6 +1,10 @@
 /** Friend requests and the friend graph (one friendships row per direction). */
 import type { Friend, FriendCategory, FriendRequest } from '../../protocol/index.js';
 import { MAX_PARAMS, slices } from '../db/batches.js';
+import type { Db } from '../db/database.js';
+import { PreparedQuery } from '../db/prepared-query.js';
+import { withPairLock } from '../db/user-locks.js';
+import { BlockRepository } from './block-repository.js';
 
 /**
  * Pairs grouped by their first user, at most this many groups in one statement (categoriesOf):
@@ -8,10 +12,6 @@ import { MAX_PARAMS, slices } from '../db/batches.js';
  * group adds two OR terms.
  */
 const MAX_OR_GROUPS = 200;
-import type { Db } from '../db/database.js';
-import { PreparedQuery } from '../db/prepared-query.js';
-import { withPairLock } from '../db/user-locks.js';
-import { BlockRepository } from './block-repository.js';
 
 interface RequestRow {
   id: number;

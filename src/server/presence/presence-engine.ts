@@ -304,18 +304,32 @@ export class PresenceEngine {
   closeSession(userId: number, sessionId: string, opts: { immediate?: boolean; at?: number } = {}): PresenceChange | null {
     const u = this.#users.get(userId);
     if (!u?.sessions.delete(sessionId)) return null;
+    return this.#sessionsEnded(u, Math.min(opts.at ?? Infinity, this.clock.now()), sessionId, opts.immediate ?? false);
+  }
+
+  /**
+   * Sessions of the user ended at `now` (already removed from the record), `last` among them:
+   * when none is left, the user left then, and either goes offline (`immediate`) or begins the
+   * offline grace with `last`.
+   */
+  #sessionsEnded(u: UserRecord, now: number, last: string, immediate: boolean): PresenceChange | null {
     releaseSessions(u);
-    const now = Math.min(opts.at ?? Infinity, this.clock.now());
     u.lastLeftAt = now;
     if (u.sessions.size === 0) {
       u.lastSeen = now;
-      if (opts.immediate) markOffline(u);
+      if (immediate) markOffline(u);
       else {
         u.graceUntil = now + this.timings.offlineGraceMs;
-        u.graceSession = sessionId;
+        u.graceSession = last;
       }
     }
     return this.#commit(u);
+  }
+
+  /** Whether the offline grace running now began with the close of a session of this login (ids ending in `sessionSuffix`). */
+  graceBegunBy(userId: number, sessionSuffix: string): boolean {
+    const u = this.#users.get(userId);
+    return u !== undefined && u.sessions.size === 0 && u.graceUntil !== null && (u.graceSession?.endsWith(sessionSuffix) ?? false);
   }
 
   /**
@@ -330,21 +344,12 @@ export class PresenceEngine {
   logout(userId: number, sessionSuffix: string): PresenceChange | null {
     const u = this.#users.get(userId);
     if (!u) return null;
-    let ended = false;
+    let ended: string | null = null;
     for (const sessionId of [...u.sessions.keys()]) {
-      if (sessionId.endsWith(sessionSuffix)) ended = u.sessions.delete(sessionId) || ended;
+      if (sessionId.endsWith(sessionSuffix) && u.sessions.delete(sessionId)) ended = sessionId;
     }
-    if (ended) {
-      releaseSessions(u);
-      const now = this.clock.now();
-      u.lastLeftAt = now;
-      if (u.sessions.size === 0) {
-        u.lastSeen = now;
-        markOffline(u);
-      }
-      return this.#commit(u);
-    }
-    if (u.sessions.size > 0 || u.graceUntil === null || !u.graceSession?.endsWith(sessionSuffix)) return null;
+    if (ended !== null) return this.#sessionsEnded(u, this.clock.now(), ended, true);
+    if (!this.graceBegunBy(userId, sessionSuffix)) return null;
     markOffline(u);
     return this.#commit(u);
   }

@@ -68,26 +68,31 @@ export class GraphViews {
       return queued.done;
     }
     const subjects = new Set([subjectId]);
-    const next = (this.#rechecks.get(viewerId) ?? Promise.resolve())
-      .catch(() => {})
+    const next = this.#inOrder(viewerId, async () => {
       // The changes delivered in this turn of the event loop join (one read for many).
-      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
-      .then(async () => {
-        this.#queuedRechecks.delete(viewerId);
-        const ids = [...subjects];
-        // One subject: its pair; more: the viewer's whole list, in one read.
-        const truth =
-          ids.length === 1 ? new Map([[ids[0]!, await this.d.friendRepo.categoryGiven(ids[0]!, viewerId)]]) : await this.d.friendRepo.categoriesGivenTo(viewerId);
-        for (const id of ids) {
-          const held = truth.get(id) ?? null;
-          if (this.d.graph.has(viewerId) && this.d.graph.category(viewerId, id) !== held) await this.apply(viewerId, id, held);
-        }
-      });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.#queuedRechecks.delete(viewerId);
+      const ids = [...subjects];
+      // One subject: its pair; more: the viewer's whole list, in one read.
+      const truth = ids.length === 1 ? new Map([[ids[0]!, await this.d.friendRepo.categoryGiven(ids[0]!, viewerId)]]) : await this.d.friendRepo.categoriesGivenTo(viewerId);
+      for (const id of ids) {
+        const held = truth.get(id) ?? null;
+        if (this.d.graph.has(viewerId) && this.d.graph.category(viewerId, id) !== held) await this.apply(viewerId, id, held);
+      }
+    });
     this.#queuedRechecks.set(viewerId, { subjects, done: next });
+    return next;
+  }
+
+  /** Runs `work` after the viewer's database re-reads in flight (recheck, refresh), as the viewer's latest. */
+  #inOrder(viewerId: number, work: () => Promise<void>): Promise<void> {
+    const next = (this.#rechecks.get(viewerId) ?? Promise.resolve()).catch(() => {}).then(work);
     this.#rechecks.set(viewerId, next);
-    void next.finally(() => {
-      if (this.#rechecks.get(viewerId) === next) this.#rechecks.delete(viewerId);
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (this.#rechecks.get(viewerId) === next) this.#rechecks.delete(viewerId);
+      })
+      .catch(() => {});
     return next;
   }
 
@@ -133,19 +138,11 @@ export class GraphViews {
   refresh(viewerId: number): Promise<void> {
     const queued = this.#queuedRefreshes.get(viewerId);
     if (queued) return queued;
-    const next = (this.#rechecks.get(viewerId) ?? Promise.resolve())
-      .catch(() => {})
-      .then(() => {
-        this.#queuedRefreshes.delete(viewerId);
-        return this.#refreshNow(viewerId);
-      });
+    const next = this.#inOrder(viewerId, () => {
+      this.#queuedRefreshes.delete(viewerId);
+      return this.#refreshNow(viewerId);
+    });
     this.#queuedRefreshes.set(viewerId, next);
-    this.#rechecks.set(viewerId, next);
-    void next
-      .finally(() => {
-        if (this.#rechecks.get(viewerId) === next) this.#rechecks.delete(viewerId);
-      })
-      .catch(() => {});
     return next;
   }
 

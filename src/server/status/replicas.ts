@@ -19,6 +19,9 @@ const RESYNC_RETRY_MS = 1000;
 /** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
 const REAP_AFTER_OUTAGE_MS = 5000;
 
+/** A replica's answer for an input that is neither a close nor a logout (Replicas.#leaving). */
+const NOT_LEAVING = { leaves: false, endsHeld: false } as const;
+
 /** The mark #ensure puts on an id while it gathers the ids to load (never awaited). */
 const NOT_STARTED: Promise<void> = Promise.resolve();
 
@@ -237,7 +240,8 @@ export class Replicas {
   received(userId: number, input: PresenceInput, version: Version | undefined): PresenceInput | null {
     if (!version) return input;
     const local = this.#versions.get(userId);
-    const out = applicable(input, version, () => this.#fieldsOf(userId), this.leaves(userId, input));
+    const leaving = this.#leaving(userId, input);
+    const out = applicable(input, version, () => this.#fieldsOf(userId), leaving.leaves);
     this.#observed(userId, version);
     // Only a late input that still set a field (or a game's, which does not commute with an
     // activity) leaves the stored copy short; sessions are saved by their own instance and
@@ -245,7 +249,7 @@ export class Replicas {
     // logout that still ends a session held here does: the copy this instance saved since says
     // nothing of the grace and last_seen it began (its saver had not heard of it), and a re-read
     // of it would take the user for gone.
-    const changesStored = out !== null && (fieldsOf(out).length > 0 || out.op === 'game' || (setsLeft(out) && this.#endsHeldSession(userId, out)));
+    const changesStored = out !== null && (fieldsOf(out).length > 0 || out.op === 'game' || leaving.endsHeld);
     if (changesStored && local && local.by === this.#self && compareVersions(version, local) < 0) this.#resaveLater(userId);
     return out;
   }
@@ -256,18 +260,22 @@ export class Replicas {
    * last_seen or the grace, and so `left` (field-versions.ts).
    */
   leaves(userId: number, input: PresenceInput): boolean {
-    if (input.op !== 'close' && input.op !== 'logout') return false;
-    const held = this.engine.sessionIds(userId);
-    if (input.op === 'close') return held.length === 1 && held[0] === input.sessionId;
-    if (held.length > 0) return held.every((id) => id.endsWith(input.sessionSuffix));
-    return this.engine.inGrace(userId) && (this.engine.exportUser(userId).graceSession ?? '').endsWith(input.sessionSuffix);
+    return this.#leaving(userId, input).leaves;
   }
 
-  /** Whether a close or logout ends a session this replica holds (not one a logout here ended before). */
-  #endsHeldSession(userId: number, input: PresenceInput): boolean {
+  /**
+   * What a close or logout, not applied yet, does here: `leaves` (above), and `endsHeld`: it ends
+   * a session this replica holds (not one a logout here ended before), or a logout meets a grace.
+   */
+  #leaving(userId: number, input: PresenceInput): { leaves: boolean; endsHeld: boolean } {
+    if (input.op !== 'close' && input.op !== 'logout') return NOT_LEAVING;
     const held = this.engine.sessionIds(userId);
-    if (input.op === 'close') return held.includes(input.sessionId);
-    return input.op === 'logout' && (held.some((id) => id.endsWith(input.sessionSuffix)) || this.engine.inGrace(userId));
+    if (input.op === 'close') return { leaves: held.length === 1 && held[0] === input.sessionId, endsHeld: held.includes(input.sessionId) };
+    const ofLogin = held.filter((id) => id.endsWith(input.sessionSuffix)).length;
+    return {
+      leaves: held.length > 0 ? ofLogin === held.length : this.engine.graceBegunBy(userId, input.sessionSuffix),
+      endsHeld: ofLogin > 0 || this.engine.inGrace(userId),
+    };
   }
 
   /** Once the late input is applied (the caller does so at once), saves the merged state under a new version and asks for reloads. */
