@@ -24,6 +24,8 @@ import type { AppContext, Page } from './pages/page.js';
 import { disablePush, registerWorker } from './lib/push.js';
 import { StartupRetry } from './lib/startup-retry.js';
 
+/** What the login page says after Beacon refused or revoked this tab's session. */
+const SESSION_ENDED = 'Your session has ended. Please log in again.';
 /** What a tab says when another tab of this browser deleted the account it was signed in as. */
 const DELETED_ELSEWHERE = { text: 'Your account was deleted in another tab. You are signed out.', info: true } as const;
 
@@ -52,8 +54,14 @@ export class BeaconApp {
   #token: string | null = null;
   #listening = false;
   #leavePage: (() => void) | void = undefined;
-  /** Shown once on the login screen (e.g. why the user was signed out): an error, or news (`info`). */
+  /**
+   * Shown on the login screen (e.g. why the user was signed out): an error, or news (`info`).
+   * It stays while that screen is shown again (a `hashchange` after it was drawn), and goes when
+   * the other auth screen is shown or someone signs in.
+   */
   #notice: { text: string; info: boolean } | null = null;
+  /** The auth screen shown last, while signed out (null once signed in). */
+  #authMode: 'login' | 'signup' | null = null;
   /**
    * An account deletion waiting for its answer. The server revokes every session before it
    * answers, so this tab's socket may close (4000) first: that close waits for the answer
@@ -184,6 +192,8 @@ export class BeaconApp {
     this.#retry.succeeded();
     this.#endSession(undefined, false);
     this.#endedUserId = null;
+    this.#notice = null;
+    this.#authMode = null;
     this.#token = getToken();
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
     const settings = new SettingsStore(client);
@@ -207,7 +217,7 @@ export class BeaconApp {
       client.attachIdleDetection(document),
       client.on('unauthorized', () => {
         if (this.#deleting) this.#deleting.unauthorized = true;
-        else this.#signOut('Your session has ended. Please log in again.');
+        else this.#signOut(SESSION_ENDED);
       }),
       () => client.stop(),
       settings.follow(document, user.id),
@@ -257,7 +267,7 @@ export class BeaconApp {
     } catch (e) {
       if (this.#deleting === deleting) this.#deleting = null;
       // The session ended meanwhile all the same (revoked or expired): sign out as usual.
-      if (deleting.unauthorized) this.#signOut('Your session has ended. Please log in again.');
+      if (deleting.unauthorized) this.#signOut(SESSION_ENDED);
       throw e;
     }
     if (this.#deleting === deleting) this.#deleting = null;
@@ -319,8 +329,10 @@ export class BeaconApp {
   #showAuth(mode: 'login' | 'signup'): void {
     this.#leave();
     document.title = `${mode === 'login' ? 'Log in' : 'Sign up'} · Beacon`;
+    // Drawn again (another tab's news, then the hashchange of the navigation to it): the same notice.
+    if (this.#authMode !== null && this.#authMode !== mode) this.#notice = null;
+    this.#authMode = mode;
     const notice = this.#notice;
-    this.#notice = null;
     authPage(this.#root, {
       api: this.#api,
       mode,

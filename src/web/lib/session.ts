@@ -21,32 +21,23 @@ export function setToken(token: string): void {
  * closed), say the account was deleted rather than "signed out in another tab". Removed at the
  * next sign-in.
  */
-export const ACCOUNT_DELETED_KEY = 'beacon.accountDeleted';
+const ACCOUNT_DELETED = 'accountDeleted';
+/** Its storage key, as a storage event names it. */
+export const ACCOUNT_DELETED_KEY = `beacon.${ACCOUNT_DELETED}`;
 
+/** Best effort (a preference): without it, the other tabs say they were signed out. */
 export function markAccountDeleted(userId: number): void {
-  try {
-    localStorage.setItem(ACCOUNT_DELETED_KEY, String(userId));
-  } catch {
-    /* best effort: the other tabs then say they were signed out */
-  }
+  writePref(ACCOUNT_DELETED, String(userId));
 }
 
 /** The id of the account a tab of this browser deleted last, if no one signed in since. */
 export function deletedAccountId(): number | null {
-  try {
-    const id = Number(localStorage.getItem(ACCOUNT_DELETED_KEY) ?? NaN);
-    return Number.isInteger(id) ? id : null;
-  } catch {
-    return null;
-  }
+  const id = Number(readPref(ACCOUNT_DELETED) ?? NaN);
+  return Number.isInteger(id) ? id : null;
 }
 
 function clearAccountDeleted(): void {
-  try {
-    localStorage.removeItem(ACCOUNT_DELETED_KEY);
-  } catch {
-    /* best effort */
-  }
+  writePref(ACCOUNT_DELETED, null);
 }
 
 export function clearToken(): void {
@@ -131,11 +122,7 @@ export function forgetDevice(username: string): void {
   const key = username.toLowerCase();
   if (!(key in devices)) return;
   delete devices[key];
-  try {
-    localStorage.setItem(DEVICE_KEY, JSON.stringify(devices));
-  } catch {
-    /* best effort */
-  }
+  writeDevices(devices);
 }
 
 export function rememberDevice(username: string, token: string): void {
@@ -145,9 +132,14 @@ export function rememberDevice(username: string, token: string): void {
   devices[key] = token;
   const names = Object.keys(devices);
   for (const old of names.slice(0, Math.max(0, names.length - MAX_DEVICE_ACCOUNTS))) delete devices[old];
+  writeDevices(devices);
+}
+
+/** Best effort: without it, this browser is an unknown device at the next login. */
+function writeDevices(devices: Record<string, string>): void {
   try {
     localStorage.setItem(DEVICE_KEY, JSON.stringify(devices));
   } catch {
-    /* best effort: without it, this browser is an unknown device at the next login */
+    /* see above */
   }
 }
