@@ -5,7 +5,7 @@ import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-me
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import type { EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceStore } from '../../src/server/ports/presence-store.js';
-import { REDIS_URL, requireRedis, uniquePrefix } from './redis.js';
+import { REDIS_URL, requireRedis, startRedisProxy, uniquePrefix, type RedisProxy } from './redis.js';
 
 export type Kind = 'memory' | 'redis';
 
@@ -35,4 +35,27 @@ export async function sharedParts(kind: Kind, n: number): Promise<Array<{ bus: E
   for (const p of parts) await p.store.connect();
   await until('the buses connected', () => parts.every((p) => p.bus.isHealthy()));
   return parts;
+}
+
+/**
+ * `n` instances' bus and store on one Redis prefix, each through a proxy of its own (`cut()`
+ * plays "Redis is down" for that instance alone), connected. `close` ends the clients, then the proxies.
+ */
+export async function proxiedRedisParts(n: number): Promise<{ proxies: RedisProxy[]; parts: Array<{ bus: RedisBus; store: RedisPresenceStore }>; close: () => Promise<void> }> {
+  (await requireRedis()).disconnect();
+  const proxies: RedisProxy[] = [];
+  for (let i = 0; i < n; i++) proxies.push(await startRedisProxy());
+  const prefix = uniquePrefix();
+  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+  const parts = proxies.map((p, i) => ({
+    bus: new RedisBus({ url: p.url, prefix, instanceId: `redis-${i}`, retryStrategy: () => 100, logger: quiet }),
+    store: new RedisPresenceStore({ url: p.url, prefix }),
+  }));
+  const close = async () => {
+    for (const p of [...parts].reverse()) await (await p.bus.close(), p.store.close());
+    for (const p of proxies) await p.close();
+  };
+  for (const p of parts) await p.store.connect();
+  await until('the buses connected', () => parts.every((p) => p.bus.isHealthy()), 5000);
+  return { proxies, parts, close };
 }

@@ -10,9 +10,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
-import { RedisBus } from '../../src/server/adapters/bus-redis.js';
+import type { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
 import { testConfig } from '../../src/server/config.js';
 import type { EventBus } from '../../src/server/ports/event-bus.js';
@@ -21,8 +20,8 @@ import { createServices, type Services } from '../../src/server/services.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { FlakyBus } from '../helpers/flaky-bus.js';
-import { requireRedis, startRedisProxy, uniquePrefix, type RedisProxy } from '../helpers/redis.js';
-import { until } from '../helpers/shared-parts.js';
+import type { RedisProxy } from '../helpers/redis.js';
+import { proxiedRedisParts, until } from '../helpers/shared-parts.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
 interface World {
@@ -115,20 +114,11 @@ describe('friend_updated made during a Redis outage reaches the user’s sockets
   let w: World;
   beforeEach(async () => {
     cleanup = [];
-    (await requireRedis()).disconnect();
-    proxies = [await startRedisProxy(), await startRedisProxy()];
-    for (const p of proxies) cleanup.push(() => p.close());
-    const prefix = uniquePrefix();
-    const parts = proxies.map((p, i) => {
-      const bus = new RedisBus({ url: p.url, prefix, instanceId: `redis-${i}`, retryStrategy: () => 100, logger: { info: () => {}, warn: () => {}, error: () => {} } });
-      const store = new RedisPresenceStore({ url: p.url, prefix });
-      cleanup.push(async () => (await bus.close(), await store.close()));
-      return { bus, store };
-    });
-    buses = parts.map((p) => p.bus);
-    for (const p of parts) await p.store.connect();
-    await until('the buses connected', () => buses.every((b) => b.isHealthy()), 5000);
-    w = await world(parts, cleanup);
+    const redis = await proxiedRedisParts(2);
+    cleanup.push(redis.close);
+    proxies = redis.proxies;
+    buses = redis.parts.map((p) => p.bus);
+    w = await world(redis.parts, cleanup);
   });
   afterEach(async () => {
     for (const fn of cleanup.reverse()) await fn();
