@@ -55,8 +55,8 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** PostgreSQL's invalid_schema_name and undefined_table. */
-const VANISHED = new Set(['3F000', '42P01']);
+/** PostgreSQL's invalid_schema_name, undefined_table and undefined_column. */
+const VANISHED = new Set(['3F000', '42P01', '42703']);
 
 /**
  * Runs `fn` again (up to `attempts` times, `delayMs` apart) when PostgreSQL says a schema or a
@@ -64,7 +64,9 @@ const VANISHED = new Set(['3F000', '42P01']);
  * database, and a schema or table that another tenant of the database (another instance's, a
  * test's) drops during that scan fails the listing: "schema … does not exist" from
  * `has_schema_privilege`, or "relation "their_schema.table" does not exist" from
- * `pg_get_serial_sequence`, which looks the table up by name. The next scan does not see it. Our
+ * `pg_get_serial_sequence`, which looks the table up by name, or "column "url" of relation
+ * "user_calendars" does not exist" from the same call on a table another tenant is dropping
+ * (seen once in CI). The next scan does not see it. Our
  * own schema or table missing fails every attempt, and the last error is thrown.
  */
 export async function retryingSchemaRaces<T>(fn: () => Promise<T>, attempts = 5, delayMs = 100): Promise<T> {

@@ -42,6 +42,17 @@ describe('retryingSchemaRaces', () => {
     expect(calls).toBe(2);
   });
 
+  it('tries again when a column vanished under the scan (a table another tenant is dropping)', async () => {
+    let calls = 0;
+    const answer = await retryingSchemaRaces(async () => {
+      calls++;
+      if (calls < 2) await client.query(`select pg_get_serial_sequence('pg_catalog.pg_class', 'gone_${Date.now()}')`);
+      return 'migrated';
+    }, 5, 1);
+    expect(answer).toBe('migrated');
+    expect(calls).toBe(2);
+  });
+
   it('gives up after the attempts with the last error, and never retries another error', async () => {
     let calls = 0;
     await expect(retryingSchemaRaces(async () => {
