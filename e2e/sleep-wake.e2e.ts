@@ -3,10 +3,9 @@
  * silently (the server dropped it, the Wi-Fi or NAT changed), and friends changed meanwhile.
  * On waking the page must not go on saying "Live" over the statuses of before the sleep: it
  * checks the socket at once and reconnects, instead of a whole heartbeat interval (25 s) later.
- * The page reaches Beacon through a TCP proxy this file controls, which can kill the path of
- * every open connection without a close (no FIN, no RST), as a lost network does.
+ * The page reaches Beacon through a TCP proxy this file controls (helpers/tcp-proxy.ts), which
+ * can kill the path of every open connection without a close (no FIN, no RST), as a lost network does.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,46 +13,10 @@ import { launchChromium } from './helpers/browser.js';
 import { freePort, startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
 import { connectionState, friendCard } from './helpers/ui.js';
-
-/** Forwards bytes to Beacon; `killPaths` makes every open connection a black hole that never closes. */
-class SilentProxy {
-  readonly #pairs = new Set<{ client: net.Socket; upstream: net.Socket; dead: boolean }>();
-  readonly #server = net.createServer((client) => {
-    const upstream = net.connect(this.target, '127.0.0.1');
-    const pair = { client, upstream, dead: false };
-    this.#pairs.add(pair);
-    client.on('data', (d) => void (pair.dead || upstream.write(d)));
-    upstream.on('data', (d) => void (pair.dead || client.write(d)));
-    const end = (): void => {
-      upstream.destroy();
-      // A dead path carries no close either: the browser is never told.
-      if (!pair.dead) client.destroy();
-      this.#pairs.delete(pair);
-    };
-    for (const s of [client, upstream]) {
-      s.on('close', end);
-      s.on('error', end);
-    }
-  });
-  target = 0;
-  constructor(readonly port: number) {}
-  listen(): Promise<void> {
-    return new Promise((resolve) => this.#server.listen(this.port, '127.0.0.1', resolve));
-  }
-  killPaths(): void {
-    for (const p of this.#pairs) p.dead = true;
-  }
-  close(): void {
-    for (const p of this.#pairs) {
-      p.client.destroy();
-      p.upstream.destroy();
-    }
-    this.#server.close();
-  }
-}
+import { TcpProxy } from './helpers/tcp-proxy.js';
 
 let server: ServerHandle;
-let proxy: SilentProxy;
+let proxy: TcpProxy;
 let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
@@ -61,7 +24,7 @@ let amy: { token: string; id: number };
 let amySocket: WebSocket;
 
 beforeAll(async () => {
-  proxy = new SilentProxy(await freePort());
+  proxy = new TcpProxy(await freePort());
   server = await startServer({ BEACON_ALLOWED_ORIGINS: `http://127.0.0.1:${proxy.port}` });
   proxy.target = server.port;
   await proxy.listen();

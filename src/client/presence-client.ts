@@ -62,6 +62,15 @@ export class PresenceClient {
   #tries = 0;
   #failures = 0;
   #everConnected = false;
+  /**
+   * The REST fallback: `polling` is said only when it is what works here, never on the way back
+   * from a blip. `#restAnswers`: the last poll answered. `#socketFailsOverRest`: a socket attempt
+   * failed while it did (the socket is the problem, not the network). `#restOnly`: no socket is
+   * tried for now (none in this runtime, or 4409), so every answered poll is `polling`.
+   */
+  #restAnswers = false;
+  #socketFailsOverRest = false;
+  #restOnly = false;
   #pendingInteraction = false;
   #lastSyncAt: number | null = null;
   /** One list per resync in flight: the presence frames applied since it began (replayed over its older answer). */
@@ -137,6 +146,7 @@ export class PresenceClient {
     this.#selfId = null;
     this.#tries = this.#failures = 0;
     this.#everConnected = false;
+    this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
     this.#lastSyncAt = null;
     this.#network?.addEventListener('online', this.#onBrowserOnline);
     this.#network?.addEventListener('offline', this.#onBrowserOffline);
@@ -298,7 +308,10 @@ export class PresenceClient {
     this.#reconnectTimer = null;
     const token = this.#getToken();
     if (!token) return this.#unauthorized(CloseCode.UNAUTHORIZED);
-    if (!this.#WebSocket) return this.#startPolling(); // no WebSocket in this runtime: REST only
+    if (!this.#WebSocket) {
+      this.#restOnly = true; // no WebSocket in this runtime: REST only
+      return this.#startPolling();
+    }
     const socket: StatusSocket = new StatusSocket({
       // After a socket of this run reached `ready`, connecting again is the client's own doing,
       // not the user's: the server then does not count it as an interaction (docs/protocol.md).
@@ -324,6 +337,7 @@ export class PresenceClient {
     this.#everConnected = true;
     this.#selfId = frame.self.user_id;
     this.#poller.stop();
+    this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
     this.#setState('connected');
     this.#model.applySnapshot(frame.friends, frame.self, true);
     this.#synced();
@@ -388,8 +402,18 @@ export class PresenceClient {
     if (this.#stopped) return;
     if (DEAD_TOKEN_CODES.has(code)) return this.#unauthorized(code);
     // Replaced by a newer socket of the same account: reconnecting would close another one.
-    if (code === CloseCode.TOO_MANY_SOCKETS) return this.#startPolling();
+    if (code === CloseCode.TOO_MANY_SOCKETS) {
+      this.#restOnly = true;
+      return this.#startPolling();
+    }
     if (!reachedReady) this.#failures++;
+    // An attempt failed while the API answers: the socket is what fails here, and the polls that
+    // answer are the fallback (their data is fresh). Failures while nothing answered (a blip) do
+    // not say that: they only start the polls that find out (#poll).
+    if (!reachedReady && this.#poller.running && this.#restAnswers) {
+      this.#socketFailsOverRest = true;
+      this.#setState('polling');
+    }
     if (this.#failures >= this.#fallbackAfter) this.#startPolling();
     else if (!this.#poller.running && this.#state !== 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
     // The WebSocket keeps being retried in the background even while polling.
@@ -428,9 +452,10 @@ export class PresenceClient {
   }
 
   /**
-   * Starts the REST fallback; its first answer (or failure) decides `polling` or `offline`.
-   * Until then the state stays as it was (`connecting`, `reconnecting`): `polling` means the
-   * REST fallback answers (§8), which a server that hangs never does.
+   * Starts the REST fallback after the socket kept failing. Until it is known to be what works
+   * (see {@link #poll}) the state stays as it was (`connecting`, `reconnecting`), or `offline`
+   * while the API does not answer either: `polling` means the socket fails while the REST
+   * fallback answers (§8), which neither a server that hangs nor a blip of the network is.
    */
   #startPolling(): void {
     if (this.#poller.running) return;
@@ -446,14 +471,27 @@ export class PresenceClient {
       // was lost), so the poll opening the polling session is no interaction, like a reconnect.
       const [friends, self] = await Promise.all([this.#api.friendsStatus(false, this.#everConnected), this.#api.userStatus(this.#selfId)]);
       if (run !== this.#run || !this.#poller.running || this.#socket?.ready) return;
-      this.#setState('polling');
+      if (this.#restOnly || this.#socketFailsOverRest) this.#setState('polling');
+      else {
+        // The API answers and no socket attempt failed since it does: the network is back (the
+        // failures were a blip) or the socket was never tried with it. Try the socket now rather
+        // than at the next backoff tick, and say `polling` only if that attempt fails too.
+        if (this.#state === 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+        if (!this.#socket) {
+          this.#timers.clearTimeout(this.#reconnectTimer);
+          this.#connect();
+        }
+      }
+      this.#restAnswers = true;
       // A PUT's answer may have overtaken this poll: its own view is then older than the one kept.
       this.#model.applySnapshot(friends, this.#olderThanKept(self) ? this.#model.self : self, false);
       this.#synced();
     } catch (err) {
       if (run !== this.#run) return;
       if (err instanceof ApiError && err.status === 401) return this.#unauthorized(CloseCode.UNAUTHORIZED);
-      // Neither the socket nor the API answers: the list can no longer be trusted.
+      // Neither the socket nor the API answers: the list can no longer be trusted. Whatever failed
+      // meanwhile says nothing about the socket once the network is back.
+      this.#restAnswers = this.#socketFailsOverRest = false;
       if (this.#poller.running && !this.#socket?.ready) this.#setState('offline');
     }
   }

@@ -6,8 +6,9 @@ import type { Timers, WebSocketCtor } from './transport.js';
 
 /**
  * `connecting` (first attempt), `connected` (live socket), `reconnecting` (after a drop),
- * `polling` (REST fallback answering), `offline` (stopped, or neither the socket nor the
- * API answers; the client keeps retrying and reconnects at once when the browser is back online).
+ * `polling` (the REST fallback answers while the socket fails: not after a mere blip, see
+ * docs/protocol.md §8), `offline` (stopped, or neither the socket nor the API answers; the
+ * client keeps retrying and reconnects at once when the browser is back online).
  */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline';
 
@@ -86,7 +87,10 @@ export interface PresenceClientOptions {
   random?: () => number;
   /** Default 500 / 15000 ms, full jitter. */
   backoff?: BackoffOptions;
-  /** Consecutive WebSocket attempts that never reach `ready` before polling starts. Default 3. */
+  /**
+   * Consecutive WebSocket attempts that never reach `ready` before the REST fallback starts.
+   * Default 3. The state says `polling` once an attempt also failed while the API answered.
+   */
   fallbackAfterFailures?: number;
   /** Default 3000 ms. */
   pollIntervalMs?: number;

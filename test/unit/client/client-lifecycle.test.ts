@@ -246,6 +246,8 @@ describe('PresenceClient failures and polling', () => {
     await vi.advanceTimersByTimeAsync(15_000);
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('reconnecting'); // the API answers: the socket is tried at once
+    h.ws.fail();
     expect(h.client.state).toBe('polling');
   });
 
@@ -269,6 +271,7 @@ describe('PresenceClient failures and polling', () => {
     h.client.start();
     h.ws.fail(); // never ready: polling now is the page just opened
     await vi.advanceTimersByTimeAsync(0);
+    h.ws.fail();
     expect(h.client.state).toBe('polling');
     expect(h.fetch.callsTo(STATUS).length).toBeGreaterThan(0);
     expect(h.fetch.callsTo(`${STATUS}?reconnect=1`)).toHaveLength(0);
@@ -281,6 +284,7 @@ describe('PresenceClient failures and polling', () => {
     await vi.advanceTimersByTimeAsync(15_000);
     again.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
+    again.ws.fail();
     expect(again.client.state).toBe('polling');
     expect(again.fetch.callsTo(`${STATUS}?reconnect=1`).length).toBeGreaterThan(0);
     expect(again.fetch.callsTo(STATUS)).toHaveLength(0);
@@ -305,12 +309,14 @@ describe('PresenceClient failures and polling', () => {
     h.client.start();
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
+    h.ws.fail();
     expect(h.client.state).toBe('polling');
+    const sockets = h.sockets.length;
     h.control.hold = true;
     await vi.advanceTimersByTimeAsync(3_000);
     expect(h.control.held).toHaveLength(1);
     // Meanwhile the WebSocket retried in the background gets through.
-    while (h.sockets.length < 2) await vi.advanceTimersByTimeAsync(100);
+    while (h.sockets.length === sockets) await vi.advanceTimersByTimeAsync(100);
     h.connect([amy]);
     const friendEvents = h.eventsOf('friend').length;
     h.control.held.shift()?.([{ ...amy, status: 'offline', activity: null }]);
@@ -430,6 +436,7 @@ describe('PresenceClient failures and polling', () => {
     h.client.start();
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
+    h.ws.fail();
     expect(h.client.state).toBe('polling');
     // The next poll's own answer is made at +1 s; its friends answer waits.
     h.control.self = { ...ME, timestamp: later(1000) };
@@ -458,8 +465,9 @@ describe('PresenceClient failures and polling', () => {
     expect(h.client.state).toBe('offline');
     status = 200;
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(h.client.state).toBe('polling');
     expect(h.client.friends()).toEqual([amy]);
+    h.ws.fail(); // the socket still fails while the API answers
+    expect(h.client.state).toBe('polling');
     expect(h.eventsOf('unauthorized')).toEqual([]);
   });
 

@@ -119,13 +119,14 @@ describe('connection truth', () => {
     h.client.stop();
   });
 
-  it('says offline when the fallback cannot reach the API either, and polling once it answers', async () => {
+  it('says offline when the fallback cannot reach the API either, and polling once it answers while the socket still fails', async () => {
     const h = harness({ fallbackAfterFailures: 1, connectTimeoutMs: 1_000_000, pollIntervalMs: 3_000, random: () => 1 });
     const down = { value: false };
     routes(h, down);
     h.client.start();
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
+    h.ws.fail(); // the attempt made when the API answered fails too
     expect(h.client.state).toBe('polling');
     const syncedAt = h.client.lastSyncAt;
     expect(syncedAt).toBe(Date.now());
@@ -135,8 +136,11 @@ describe('connection truth', () => {
     expect(h.client.lastSyncAt).toBe(syncedAt); // the time of the last good data is kept
     down.value = false;
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(h.client.state).toBe('polling');
     expect(h.client.lastSyncAt).toBeGreaterThan(syncedAt ?? 0);
+    // The API is back: whether the socket is too is not known yet (it is being tried).
+    expect(h.client.state).toBe('connecting');
+    h.ws.fail();
+    expect(h.client.state).toBe('polling');
     h.client.stop();
   });
 

@@ -18,6 +18,7 @@ function pollingHarness(opts: Parameters<typeof harness>[0] = {}) {
   const server = { friends: [amy, bob], self: ME };
   h.fetch.route('GET /api/v1/users/me', { status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } });
   h.fetch.route(STATUS, () => ({ status: 200, body: server.friends }));
+  h.fetch.route(`${STATUS}?reconnect=1`, () => ({ status: 200, body: server.friends }));
   h.fetch.route('GET /api/v1/users/1/status', () => ({ status: 200, body: server.self }));
   return Object.assign(h, { server });
 }
@@ -38,11 +39,17 @@ describe('polling fallback', () => {
     await failAttempts(h, 2);
     expect(h.client.state).toBe('connecting');
     h.ws.fail();
-    // `polling` once the REST fallback answers, not before (§8).
+    // Not `polling` before the REST fallback answers (§8)…
     expect(h.client.state).toBe('connecting');
     await vi.advanceTimersByTimeAsync(0);
-    expect(h.client.state).toBe('polling');
+    // …nor when it first does: the failures may have been a blip that is over. The socket is
+    // tried again at once, and its data shown meanwhile is not called live.
+    expect(h.client.state).toBe('connecting');
+    expect(h.sockets).toHaveLength(4);
     expect(h.client.friends()).toEqual([amy, bob]);
+    // It fails while the API answers: the socket is what fails here, and polling is the fallback.
+    h.ws.fail();
+    expect(h.client.state).toBe('polling');
     expect(h.client.self).toEqual(ME);
     expect(h.eventsOf('ready')).toEqual([{ self: ME, friends: [amy, bob] }]);
     expect(h.fetch.calls.every((c) => c.headers.Authorization === `Bearer ${TOKEN}`)).toBe(true);
@@ -74,6 +81,7 @@ describe('polling fallback', () => {
     h.client.start();
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
+    h.ws.fail(); // the attempt made at once when the API answered
     await failAttempts(h, 2); // background retries keep failing, still polling
     expect(h.client.state).toBe('polling');
     h.connect([amy, bob]);
@@ -107,8 +115,9 @@ describe('polling fallback', () => {
     expect(h.client.state).toBe('offline');
     fail = false;
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(h.client.state).toBe('polling');
     expect(h.client.friends()).toEqual([amy]);
+    h.ws.fail(); // the socket still fails while the API answers
+    expect(h.client.state).toBe('polling');
   });
 
   it('without any WebSocket in the runtime it polls from the start', async () => {
@@ -146,5 +155,53 @@ describe('polling fallback', () => {
     h.connect([amy]);
     expect(h.urls().length).toBeGreaterThan(3);
     for (const url of h.urls()) expect(url).not.toContain(TOKEN);
+  });
+
+  it('a short blip says reconnecting (offline while nothing answers), never polling: the first answer of the API tries the socket at once', async () => {
+    // The app's timings: 500 ms first backoff step, 3 attempts, a poll every 3 s; the jitter at its top.
+    const h = pollingHarness({ fallbackAfterFailures: 3, pollIntervalMs: 3_000 });
+    let down = false;
+    const answer = <T>(body: () => T) => () => (down ? ('network-error' as const) : { status: 200, body: body() });
+    h.fetch.route(STATUS, answer(() => h.server.friends));
+    h.fetch.route(`${STATUS}?reconnect=1`, answer(() => h.server.friends));
+    h.fetch.route('GET /api/v1/users/1/status', answer(() => h.server.self));
+    h.client.start();
+    h.connect([amy, bob]);
+    // The network goes: the socket drops, and every attempt fails at once while the REST calls fail too.
+    down = true;
+    await failAttempts(h, 3); // the drop, then two attempts
+    expect(h.client.state).toBe('reconnecting');
+    h.ws.fail(); // the third: the REST fallback starts, and cannot answer
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('offline');
+    // The network is back before the next attempt (4 s away); Amy changed meanwhile.
+    down = false;
+    h.server.friends = [{ ...amy, status: 'busy' }, bob];
+    const sockets = h.sockets.length;
+    await vi.advanceTimersByTimeAsync(3_000); // the next poll answers
+    expect(h.client.state).toBe('reconnecting');
+    expect(h.sockets).toHaveLength(sockets + 1); // not at the backoff's next tick, 1 s later
+    expect(h.client.friend(2)?.status).toBe('busy'); // shown, as of the poll (not as live)
+    h.connect([{ ...amy, status: 'busy' }, bob]);
+    expect(h.client.state).toBe('connected');
+    expect(h.eventsOf('state')).toEqual(['connecting', 'connected', 'reconnecting', 'offline', 'reconnecting', 'connected']);
+    // Live again: no more polls.
+    const polls = h.fetch.calls.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.fetch.calls).toHaveLength(polls);
+    h.client.stop();
+  });
+
+  it('after 4409 (too many sockets) it polls without trying a socket that would close another tab’s', async () => {
+    const h = pollingHarness();
+    h.client.start();
+    h.connect([amy]);
+    h.ws.serverClose(4409);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.client.state).toBe('polling');
+    h.client.stop();
   });
 });

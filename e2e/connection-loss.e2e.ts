@@ -1,0 +1,104 @@
+/**
+ * What the page says while its connection to Beacon is lost and comes back, in real Chromium.
+ * The page reaches Beacon through a TCP proxy this file controls (helpers/tcp-proxy.ts): it
+ * cuts every connection for a few seconds (a blip). The connection indicator must say what
+ * happens: "Reconnecting…" (or "Offline" while nothing answers), then "Live"; "Polling" only
+ * when the app really fell back to REST because the socket fails while the API answers, never
+ * on the way back from a blip. And the friend list says it is not live whenever it is not.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { freePort, startServer, type ServerHandle } from './helpers/server.js';
+import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
+import { connectionState, friendCard } from './helpers/ui.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
+
+let server: ServerHandle;
+let proxy: TcpProxy;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let amy: { token: string; id: number };
+let ben: { token: string; id: number };
+let amySocket: WebSocket;
+
+/** One change of the connection indicator, with what the friend list said at that moment. */
+interface Shown {
+  state: string | null;
+  stale: string | null;
+}
+
+beforeAll(async () => {
+  proxy = new TcpProxy(await freePort());
+  server = await startServer({ BEACON_ALLOWED_ORIGINS: `http://127.0.0.1:${proxy.port}` });
+  proxy.target = server.port;
+  await proxy.listen();
+  browser = await launchChromium();
+  amy = await registerUser(server.baseUrl, 'amy', 'Amy Stone');
+  ben = await registerUser(server.baseUrl, 'ben', 'Ben Ward');
+  await befriendOverApi(server.baseUrl, amy, ben);
+  amySocket = await openSocket(server.baseUrl, amy.token);
+});
+
+afterEach(async () => {
+  proxy.restore();
+  await ctx?.close();
+});
+
+afterAll(async () => {
+  amySocket?.close();
+  await browser?.close();
+  proxy?.close();
+  await server?.stop();
+});
+
+/** Ben's friends page through the proxy, recording every state the indicator shows in `window.shown`. */
+async function openBensPage(): Promise<void> {
+  ctx = await browser.newContext();
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), ben.token);
+  await ctx.addInitScript(() => {
+    // The reconnect jitter is pinned to its top (the longest waits), so a blip meets the same backoff every run.
+    Math.random = () => 0.999;
+    const w = window as unknown as { shown: Shown[] };
+    w.shown = [];
+    new MutationObserver(() => {
+      const state = document.querySelector('beacon-connection-state')?.getAttribute('data-state') ?? null;
+      if (state === null || w.shown.at(-1)?.state === state) return;
+      const note = document.querySelector<HTMLElement>('beacon-friend-list [data-part=stale]');
+      w.shown.push({ state, stale: note && !note.hidden ? note.textContent : null });
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state', 'hidden'] });
+  });
+  page = await ctx.newPage();
+  await page.goto(`http://127.0.0.1:${proxy.port}/#/friends`);
+  await expect.poll(() => connectionState(page), { timeout: 10_000 }).toBe('connected');
+  await expect.poll(() => friendCard(page, 'amy').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
+}
+
+/** The states shown from now on (the record starts afresh). */
+async function recordFromNow(): Promise<() => Promise<Shown[]>> {
+  await page.evaluate(() => ((window as unknown as { shown: Shown[] }).shown = []));
+  return () => page.evaluate(() => (window as unknown as { shown: Shown[] }).shown);
+}
+
+describe('a short network blip', () => {
+  it('says it is reconnecting, never "Polling", and is live again with what changed meanwhile', async () => {
+    await openBensPage();
+    const shown = await recordFromNow();
+    proxy.cut();
+    await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'busy' });
+    // Five seconds: long enough for three failed attempts (0.5 + 1 + 2 s of backoff) and the
+    // REST fallback's first try, short of the next socket attempt (4 s later).
+    await new Promise((r) => setTimeout(r, 5_000));
+    proxy.restore();
+    await expect.poll(() => friendCard(page, 'amy').getAttribute('data-status'), { timeout: 15_000, interval: 100 }).toBe('busy');
+    await expect.poll(() => connectionState(page), { timeout: 5_000 }).toBe('connected');
+    const states = await shown();
+    expect(states.map((s) => s.state)).not.toContain('polling');
+    expect(states[0]?.state).toBe('reconnecting');
+    expect(states.at(-1)?.state).toBe('connected');
+    // Whenever it was not live, the list said so.
+    for (const s of states.filter((x) => x.state !== 'connected')) expect(s.stale).toMatch(/^⚠ Not live: /);
+  });
+});
