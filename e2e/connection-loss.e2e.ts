@@ -1,10 +1,13 @@
 /**
  * What the page says while its connection to Beacon is lost and comes back, in real Chromium.
  * The page reaches Beacon through a TCP proxy this file controls (helpers/tcp-proxy.ts): it
- * cuts every connection for a few seconds (a blip). The connection indicator must say what
- * happens: "Reconnecting…" (or "Offline" while nothing answers), then "Live"; "Polling" only
- * when the app really fell back to REST because the socket fails while the API answers, never
- * on the way back from a blip. And the friend list says it is not live whenever it is not.
+ * cuts every connection for a few seconds (a blip), or kills their paths without a close (a
+ * lost network: packets dropped, the browser never told). The connection indicator must say
+ * what happens: "Reconnecting…" (or "Offline" while nothing answers), then "Live"; "Polling"
+ * only when the app really fell back to REST because the socket fails while the API answers,
+ * never on the way back from a blip; and "Live" no longer than a heartbeat can go unanswered.
+ * The friend list says it is not live whenever it is not. Beacon's timings are its defaults
+ * (a 25 s heartbeat interval: a beat every 12.5 s), so the app's timers meet them as they do in use.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
@@ -45,6 +48,7 @@ beforeAll(async () => {
 afterEach(async () => {
   proxy.restore();
   await ctx?.close();
+  await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'online' });
 });
 
 afterAll(async () => {
@@ -100,5 +104,24 @@ describe('a short network blip', () => {
     expect(states.at(-1)?.state).toBe('connected');
     // Whenever it was not live, the list said so.
     for (const s of states.filter((x) => x.state !== 'connected')) expect(s.stale).toMatch(/^⚠ Not live: /);
+  });
+});
+
+describe('a connection that dies without a word', () => {
+  it('stops saying "Live" within a beat and its 5 s to answer (17.5 s), then shows what changed meanwhile', async () => {
+    await openBensPage();
+    const shown = await recordFromNow();
+    // The path dies silently (no FIN, no RST), and no wake signal comes: no sleep, no `online`, the page stays shown.
+    proxy.killPaths();
+    const killedAt = Date.now();
+    await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'away' });
+    // The next beat goes out within 12.5 s and is not answered within 5 s: the socket is given up and
+    // a new one (0.5 s of backoff) brings the snapshot. Before, the SDK waited a whole interval after
+    // the beat (25 s more) with "Live" over Amy's old status. 3.5 s of the bound are slack for a loaded machine.
+    await expect.poll(() => friendCard(page, 'amy').getAttribute('data-status'), { timeout: 21_000 - (Date.now() - killedAt), interval: 100 }).toBe('away');
+    await expect.poll(() => connectionState(page), { timeout: 5_000 }).toBe('connected');
+    const states = await shown();
+    expect(states.map((s) => s.state)).toEqual(['reconnecting', 'connected']);
+    expect(states[0]?.stale).toMatch(/^⚠ Not live: reconnecting/);
   });
 });

@@ -10,8 +10,11 @@ export const ABNORMAL_CLOSURE = 1006;
 /** Used when the server's `ready` carries no usable interval; the contract's default. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 25_000;
 /**
- * How long a socket that may have died unnoticed (the machine slept, the network changed) has
- * to answer a heartbeat before it is given up: at most half an interval, and 5 s at the default.
+ * How long every heartbeat has to be answered before the socket is given up (at most half an
+ * interval, the time between two beats): the regular ones, and the checks of a socket that may
+ * have died unnoticed (the machine slept, the network changed). The server answers at once, so
+ * a connection that died silently stops showing "Live" within a beat period and this: 17.5 s
+ * at the default interval, instead of the 37.5 s a whole interval after the beat gave.
  */
 export const PROBE_TIMEOUT_MS = 5_000;
 
@@ -89,7 +92,12 @@ export class StatusSocket {
     if (!this.ready) return;
     this.#sendRaw({ type: 'heartbeat' });
     this.#clearDeadline();
-    this.#deadline = this.#opts.timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), Math.min(PROBE_TIMEOUT_MS, this.#intervalMs / 2));
+    this.#deadline = this.#opts.timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), this.#answerWithinMs());
+  }
+
+  /** {@link PROBE_TIMEOUT_MS}, or half an interval if shorter: a beat is answered before the next one is due. */
+  #answerWithinMs(): number {
+    return Math.min(PROBE_TIMEOUT_MS, this.#intervalMs / 2);
   }
 
   /** Closes on our own initiative; `onClose` is not called. */
@@ -165,8 +173,10 @@ export class StatusSocket {
   }
 
   /**
-   * Phoenix-style heartbeat: a beat every half interval; if nothing at all arrives within a
-   * full interval of a beat, the connection is dead even if TCP has not noticed yet.
+   * Heartbeat: a beat every half interval, each to be answered (by any frame) within
+   * {@link PROBE_TIMEOUT_MS} (or half an interval if shorter), else the connection is dead even if
+   * TCP has not noticed yet (packets dropped, no close). No frame more than before: only how
+   * long the SDK trusts a silent socket changed (a whole interval after the beat until then).
    */
   #startHeartbeat(intervalMs: number): void {
     const { timers } = this.#opts;
@@ -181,7 +191,7 @@ export class StatusSocket {
       this.#lastBeatAt = now;
       if (slept) return this.probe();
       this.#sendRaw({ type: 'heartbeat' });
-      this.#deadline ??= timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), intervalMs);
+      this.#deadline ??= timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), this.#answerWithinMs());
     }, intervalMs / 2);
   }
 

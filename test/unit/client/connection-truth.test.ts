@@ -106,16 +106,41 @@ describe('connection truth', () => {
     h.client.stop();
   });
 
-  it('does not give up a socket whose heartbeat timer merely ran on time', () => {
+  it('keeps a socket whose every heartbeat is answered within 5 s, with no more heartbeats than one per half interval', () => {
     const h = harness();
     h.client.start();
-    const first = h.connect([amy]);
-    vi.advanceTimersByTime(12_500);
-    expect(first.sentOfType('heartbeat')).toHaveLength(1);
-    vi.advanceTimersByTime(12_499); // a whole interval to answer, as before
-    expect(first.closedByClient).toBeNull();
-    first.receive({ type: 'heartbeat_ack' });
+    const first = h.connect([amy], { heartbeat_interval_ms: 25_000 });
+    vi.advanceTimersByTime(12_500); // the first beat
+    for (let beat = 1; beat <= 8; beat++) {
+      expect(first.sentOfType('heartbeat')).toHaveLength(beat);
+      vi.advanceTimersByTime(4_999); // its answer comes as late as allowed
+      expect(first.closedByClient).toBeNull();
+      first.receive({ type: 'heartbeat_ack' });
+      vi.advanceTimersByTime(12_500 - 4_999); // the next beat
+    }
     expect(h.client.state).toBe('connected');
+    expect(h.sockets).toHaveLength(1);
+    h.client.stop();
+  });
+
+  it('stops saying live within a beat period and 5 s (17.5 s) of a connection dying silently, not 37.5 s', () => {
+    // The app's timings: a 25 s interval (a beat every 12.5 s), the 500 ms first backoff step.
+    const h = harness({ random: () => 1 });
+    h.client.start();
+    const first = h.connect([amy], { heartbeat_interval_ms: 25_000 });
+    vi.advanceTimersByTime(12_500);
+    first.receive({ type: 'heartbeat_ack' });
+    // Right after that answer the path dies: packets dropped, no close, nothing arrives any more.
+    vi.advanceTimersByTime(12_500); // the next beat goes out, unanswered
+    expect(first.sentOfType('heartbeat')).toHaveLength(2);
+    vi.advanceTimersByTime(4_999);
+    expect(h.client.state).toBe('connected');
+    vi.advanceTimersByTime(1); // 17.5 s after the death
+    expect(first.closedByClient).not.toBeNull();
+    expect(h.client.state).toBe('reconnecting');
+    expect(first.sentOfType('heartbeat')).toHaveLength(2); // nothing more was sent to find out
+    vi.advanceTimersByTime(500);
+    expect(h.sockets).toHaveLength(2);
     h.client.stop();
   });
 

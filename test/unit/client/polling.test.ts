@@ -84,10 +84,13 @@ describe('polling fallback', () => {
     h.ws.fail(); // the attempt made at once when the API answered
     await failAttempts(h, 2); // background retries keep failing, still polling
     expect(h.client.state).toBe('polling');
-    h.connect([amy, bob]);
+    const ws = h.connect([amy, bob]);
     expect(h.client.state).toBe('connected');
     const polls = h.fetch.callsTo(STATUS).length;
-    await vi.advanceTimersByTimeAsync(15_000);
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(5_000);
+      ws.receive({ type: 'heartbeat_ack' }); // a live socket answers its heartbeats
+    }
     expect(h.fetch.callsTo(STATUS)).toHaveLength(polls);
     expect(h.eventsOf('state')).toEqual(['connecting', 'polling', 'connected']);
   });

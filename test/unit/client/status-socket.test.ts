@@ -169,25 +169,36 @@ describe('StatusSocket events', () => {
 });
 
 describe('StatusSocket heartbeat and end', () => {
-  it('beats every half interval from ready; silence for a full interval after a beat aborts', () => {
+  it('beats every half interval from ready; a beat not answered within 5 s aborts', () => {
     const a = attempt();
-    a.ready({ heartbeat_interval_ms: 20_000 });
-    vi.advanceTimersByTime(9_999);
+    a.ready({ heartbeat_interval_ms: 25_000 });
+    vi.advanceTimersByTime(12_499);
     expect(a.ws().sentOfType('heartbeat')).toHaveLength(0);
     vi.advanceTimersByTime(1);
     expect(a.ws().sentOfType('heartbeat')).toHaveLength(1);
     // Any frame proves life, not only heartbeat_ack.
-    vi.advanceTimersByTime(19_999);
+    vi.advanceTimersByTime(4_999);
     a.ws().receive(ev(1));
     expect(a.closes).toEqual([]);
-    // The next beat (t=30s) starts a new deadline; nothing comes back by t=50s.
-    vi.advanceTimersByTime(1 + 19_999);
+    // The next beat (t=25s) starts a new deadline; nothing comes back by t=30s.
+    vi.advanceTimersByTime(7_501 + 4_999);
     expect(a.closes).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(a.closes).toEqual([[ABNORMAL_CLOSURE, true]]);
     const beats = a.ws().sentOfType('heartbeat').length;
     vi.advanceTimersByTime(100_000);
     expect(a.ws().sentOfType('heartbeat')).toHaveLength(beats);
+  });
+
+  it('gives a short interval half of it to answer, so a beat is answered before the next one', () => {
+    const a = attempt();
+    a.ready({ heartbeat_interval_ms: 6_000 });
+    vi.advanceTimersByTime(3_000);
+    expect(a.ws().sentOfType('heartbeat')).toHaveLength(1);
+    vi.advanceTimersByTime(2_999);
+    expect(a.closes).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(a.closes).toEqual([[ABNORMAL_CLOSURE, true]]);
   });
 
   it('falls back to the default interval when ready carries none or a bad one', () => {
