@@ -37,6 +37,8 @@ function watchCsp(page: Page): string[] {
 }
 
 const tokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('beacon.token'));
+/** The mark a tab that deleted the account leaves for the browser's other tabs. */
+const markOf = (page: Page) => page.evaluate(() => localStorage.getItem('beacon.accountDeleted'));
 
 /** Counts, in `window.authForms`, each time a login or sign-up form is put on the page (from the next document on). */
 async function countAuthForms(page: Page): Promise<void> {
@@ -150,6 +152,18 @@ describe('account page', () => {
       await one.getByRole('status').filter({ hasText: 'Your account was deleted. You are signed out.' }).waitFor({ timeout: 10_000 });
       await expect.poll(() => loginSays(two), { timeout: 5_000 }).toEqual(DELETED_ELSEWHERE);
       expect(await two.getByRole('status').filter({ hasText: 'Your account was deleted in another tab.' }).count()).toBe(1);
+      // The mark that told tab two is news, not a record: it goes once every open tab had it
+      // (its TTL, 10 s), not at the next sign-in on this browser, whenever that is.
+      expect(await markOf(one)).not.toBeNull();
+      await expect.poll(() => markOf(two), { timeout: 15_000, interval: 250 }).toBeNull();
+      expect(await markOf(one)).toBeNull();
+      // Its removal is no news: tab two still says why it was signed out.
+      expect(await loginSays(two)).toEqual(DELETED_ELSEWHERE);
+      // A mark whose tab was closed before it could remove it goes at the next start of the app.
+      await two.evaluate(() => localStorage.setItem('beacon.accountDeleted', JSON.stringify({ id: 1, at: Date.now() - 60_000 })));
+      await two.reload();
+      await two.getByRole('button', { name: 'Log in' }).waitFor();
+      expect(await markOf(two)).toBeNull();
     } finally {
       await close();
     }

@@ -7,7 +7,7 @@
 import { ApiClient } from '../client/api.js';
 import { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
-import { ACCOUNT_DELETED_KEY, clearToken, deletedAccountId, dropUnscopedPrefs, forgetAccountPrefs, forgetDevice, getToken, markAccountDeleted, setToken, TOKEN_KEY } from './lib/session.js';
+import { ACCOUNT_DELETED_KEY, clearToken, deletedAccountId, dropUnscopedPrefs, forgetAccountPrefs, forgetDevice, forgetOldAccountDeleted, getToken, markAccountDeleted, parseAccountDeleted, setToken, TOKEN_KEY } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
@@ -90,6 +90,8 @@ export class BeaconApp {
       this.#listening = true;
       // Preferences from before they were kept per account: no account may inherit them.
       dropUnscopedPrefs();
+      // Another tab's "account deleted" whose time is over (that tab was closed before it removed it).
+      forgetOldAccountDeleted();
       window.addEventListener('hashchange', () => this.#route());
       window.addEventListener('storage', (e) => this.#onStorage(e));
       // The skip link's #main would be read as a route: move focus without touching the hash.
@@ -152,7 +154,8 @@ export class BeaconApp {
   /** Another tab changed the token: end this session if it is not ours any more, and sign in with the new one. */
   #onStorage(e: StorageEvent): void {
     if (e.storageArea !== localStorage) return;
-    if (e.key === ACCOUNT_DELETED_KEY) return this.#deletedElsewhere(Number(e.newValue ?? NaN));
+    // The event carries the mark: its later removal (null) is no news.
+    if (e.key === ACCOUNT_DELETED_KEY) return this.#deletedElsewhere(parseAccountDeleted(e.newValue)?.id ?? NaN);
     if (e.key !== TOKEN_KEY && e.key !== null) return;
     const token = getToken();
     if (this.#session) {

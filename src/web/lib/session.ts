@@ -16,24 +16,62 @@ export function setToken(token: string): void {
 }
 
 /**
- * Left by the tab that deleted the account (the account's id) just before it drops the token,
- * so that the other tabs signed in as that account, which see the token go (or their socket
- * closed), say the account was deleted rather than "signed out in another tab". Removed at the
- * next sign-in.
+ * Left by the tab that deleted the account (the account's id and when) just before it drops the
+ * token, so that the other tabs signed in as that account, which see the token go (or their
+ * socket closed), say the account was deleted rather than "signed out in another tab".
+ *
+ * It is news, not a record: nothing of a deleted account should stay on the browser. The other
+ * open tabs hear of it at once through the storage event, which carries the value (removing the
+ * mark afterwards takes nothing from them); {@link ACCOUNT_DELETED_TTL_MS} later the deleting
+ * tab removes it, and a mark older than that is dropped by any tab that starts or reads it (the
+ * deleting tab may have been closed first), as by the next sign-in.
  */
 const ACCOUNT_DELETED = 'accountDeleted';
 /** Its storage key, as a storage event names it. */
 export const ACCOUNT_DELETED_KEY = `beacon.${ACCOUNT_DELETED}`;
+/** How long the mark stays: every open tab has read it within moments; this leaves room for a busy machine. */
+export const ACCOUNT_DELETED_TTL_MS = 10_000;
 
-/** Best effort (a preference): without it, the other tabs say they were signed out. */
-export function markAccountDeleted(userId: number): void {
-  writePref(ACCOUNT_DELETED, String(userId));
+/** The account a mark names and when it was left (`{"id","at"}`; a bare id, as an earlier version wrote it, has no time). */
+export function parseAccountDeleted(value: string | null): { id: number; at: number | null } | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(value ?? 'null');
+  } catch {
+    return null;
+  }
+  if (Number.isInteger(v)) return { id: v as number, at: null };
+  if (typeof v !== 'object' || v === null) return null;
+  const { id, at } = v as { id?: unknown; at?: unknown };
+  if (!Number.isInteger(id)) return null;
+  return { id: id as number, at: typeof at === 'number' && Number.isFinite(at) ? at : null };
 }
 
-/** The id of the account a tab of this browser deleted last, if no one signed in since. */
+/** Best effort (a preference): without it, the other tabs say they were signed out. Removed by itself after the TTL. */
+export function markAccountDeleted(userId: number): void {
+  const value = JSON.stringify({ id: userId, at: Date.now() });
+  writePref(ACCOUNT_DELETED, value);
+  // Unless someone signed in (or deleted another account) meanwhile: then it is no longer this mark.
+  setTimeout(() => {
+    if (readPref(ACCOUNT_DELETED) === value) clearAccountDeleted();
+  }, ACCOUNT_DELETED_TTL_MS);
+}
+
+/** The id of the account a tab of this browser deleted within the TTL; an older (or unreadable) mark is dropped. */
 export function deletedAccountId(): number | null {
-  const id = Number(readPref(ACCOUNT_DELETED) ?? NaN);
-  return Number.isInteger(id) ? id : null;
+  const value = readPref(ACCOUNT_DELETED);
+  if (value === null) return null;
+  const mark = parseAccountDeleted(value);
+  // A clock set back counts as old too: the mark is never kept longer than asked.
+  const fresh = mark !== null && mark.at !== null && Math.abs(Date.now() - mark.at) < ACCOUNT_DELETED_TTL_MS;
+  if (fresh) return mark.id;
+  clearAccountDeleted();
+  return null;
+}
+
+/** Drops a mark whose time is over (its tab was closed before it could): at every start of the app. */
+export function forgetOldAccountDeleted(): void {
+  deletedAccountId();
 }
 
 function clearAccountDeleted(): void {
