@@ -416,6 +416,8 @@ export class PresenceClient {
     }
     if (this.#failures >= this.#fallbackAfter) this.#startPolling();
     else if (!this.#poller.running && this.#state !== 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    // 4429: the server answered the socket, asking it to wait. No blip, and not to be hurried (#poll).
+    if (code === CloseCode.RATE_LIMITED && !reachedReady && this.#poller.running) this.#socketFailsOverRest = true;
     // The WebSocket keeps being retried in the background even while polling.
     this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
   }

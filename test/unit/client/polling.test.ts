@@ -195,6 +195,23 @@ describe('polling fallback', () => {
     h.client.stop();
   });
 
+  it('after 4429 (rate limited) it polls when the API answers, and does not hurry the socket the server asked to wait', async () => {
+    const h = pollingHarness({ fallbackAfterFailures: 3 });
+    h.client.start();
+    for (let i = 0; i < 3; i++) {
+      const before = h.sockets.length;
+      h.ws.open();
+      h.ws.serverClose(4429);
+      while (h.sockets.length === before && i < 2) await vi.advanceTimersByTimeAsync(1_000);
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
+    const sockets = h.sockets.length;
+    await vi.advanceTimersByTimeAsync(7_000); // within the 7.5–15 s the server asked for
+    expect(h.sockets).toHaveLength(sockets);
+    h.client.stop();
+  });
+
   it('after 4409 (too many sockets) it polls without trying a socket that would close another tab’s', async () => {
     const h = pollingHarness();
     h.client.start();
