@@ -167,6 +167,17 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(lists.outgoing).toEqual([]);
   });
 
+  it('answers which requests are still pending (a closed one leaves no row)', async () => {
+    const a = await mk('pend_a');
+    const b = await mk('pend_b');
+    const c = await mk('pend_c');
+    const open = await friends.createRequest(a!.id, b!.id, T0);
+    const gone = await friends.createRequest(c!.id, b!.id, T0);
+    expect(await friends.deleteRequest(gone!.id)).toBe(true);
+    expect([...(await friends.pendingAmong([open!.id, gone!.id, 999_999]))]).toEqual([open!.id]);
+    expect(await friends.pendingAmong([])).toEqual(new Set());
+  });
+
   it('befriends both ways, drops pending requests, and unfriends both ways', async () => {
     const a = await mk('fr_a');
     const b = await mk('fr_b');

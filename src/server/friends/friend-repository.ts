@@ -73,6 +73,16 @@ export class FriendRepository {
     return row ? toRequest(row) : null;
   }
 
+  /** Which of these requests are still pending (a closed request's row is gone). */
+  async pendingAmong(ids: readonly number[]): Promise<Set<number>> {
+    const out = new Set<number>();
+    for (const part of slices([...new Set(ids)], MAX_PARAMS)) {
+      const rows = await this.db.selectFrom('friend_requests').select('id').where('id', 'in', part).execute();
+      for (const r of rows) out.add(r.id);
+    }
+    return out;
+  }
+
   /** Deletes a request; false if it was not pending (any more). */
   async deleteRequest(id: number): Promise<boolean> {
     const res = await this.db.deleteFrom('friend_requests').where('id', '=', id).executeTakeFirst();

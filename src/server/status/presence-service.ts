@@ -34,6 +34,7 @@ import { Replicas } from './replicas.js';
 import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
+import { HeldRequestFrames, type PendingRequests, type RequestFrame } from './held-request-frames.js';
 import { isoUtc } from '../presence/iso-time.js';
 
 
@@ -59,6 +60,11 @@ export interface PresenceDeps {
    * them. Read after a bus outage, to send again the `friend_updated` it may have dropped.
    */
   categoriesSetSince?: (userIds: readonly number[], since: number) => Promise<Array<{ userId: number; friend: Friend }>>;
+  /**
+   * Which of these friend requests are still pending (standalone mode: the integration modes
+   * have no requests). Read after a bus outage, before request frames held meanwhile go out again.
+   */
+  pendingRequests?: PendingRequests;
 }
 
 const TICK_MS = 250;
@@ -107,6 +113,8 @@ export class PresenceService {
   readonly #unsharedFriendUpdates = new Set<number>();
   /** Users whose friend list changed through this instance while the bus was down: the other instances may have missed it. */
   readonly #unsharedGraph = new Set<number>();
+  /** Friend-request frames this instance published while the bus was down: the other instances missed them. */
+  readonly #heldRequests = new HeldRequestFrames();
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
@@ -179,6 +187,9 @@ export class PresenceService {
     this.#busDownAt = null;
     const unshared = [...this.#unsharedFriendUpdates];
     this.#unsharedFriendUpdates.clear();
+    // Before friends_changed: an accepted request's close comes before the friend it added.
+    const requests = await this.#heldRequests.release(this.deps.pendingRequests ?? (async (ids) => new Set(ids)));
+    for (const frame of requests) this.deps.bus.publishRemote(userTopic(frame.viewerId), frame);
     // Graph changes made here while the bus was down: the instances holding those users' lists
     // re-read them (an instance whose bus stayed up never catches up by itself).
     for (const viewerId of this.#unsharedGraph) this.deps.bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
@@ -191,7 +202,7 @@ export class PresenceService {
       const live = await this.deps.sessions.find(sessionId);
       if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
     }
-    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size, friendUpdates: resent, graphChanged }, 'friend graph and logins rechecked after the bus returned');
+    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size, friendUpdates: resent, graphChanged, requestFrames: requests.length }, 'friend graph and logins rechecked after the bus returned');
   }
 
   /**
@@ -637,14 +648,14 @@ export class PresenceService {
       else if (e.kind === 'category_changed') this.#unsharedGraph.add(e.friendId);
     }
     if (e.kind === 'request_sent') {
-      this.#publish(e.request.to_user_id, { kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      this.#publishRequestFrame({ kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
       // The sender's devices (every one: the REST call names no socket) list it as outgoing.
-      this.#publish(e.request.from_user_id, { kind: 'request_sent', viewerId: e.request.from_user_id, request: e.request });
+      this.#publishRequestFrame({ kind: 'request_sent', viewerId: e.request.from_user_id, request: e.request });
       return;
     }
     if (e.kind === 'request_closed') {
       for (const viewerId of [e.request.from_user_id, e.request.to_user_id]) {
-        this.#publish(viewerId, { kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
+        this.#publishRequestFrame({ kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
       }
       return;
     }
@@ -711,6 +722,12 @@ export class PresenceService {
 
   #publish(userId: number, event: BusEvent): void {
     this.deps.bus.publish(userTopic(userId), event);
+  }
+
+  /** A friend-request frame for the viewer's sockets on every instance; held while the bus is down, for the others (#catchUp). */
+  #publishRequestFrame(frame: RequestFrame): void {
+    this.#publish(frame.viewerId, frame);
+    if (!this.deps.bus.isHealthy()) this.#heldRequests.hold(frame);
   }
 
   /**
