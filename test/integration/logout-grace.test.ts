@@ -59,6 +59,8 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
   let cleanup: Array<() => Promise<unknown>> = [];
   let alice: { token: string; id: number };
   let bobSocket: TestSocket;
+  /** A friend of Alice's connected to A, as Bob is to B. */
+  let carolSocket: TestSocket;
   let tab: TestSocket;
   const offline = (f: Frame) => f.type === 'friend_status_change' && f.friend_id === alice.id && f.status === 'offline';
   const aliceChange = (f: Frame) => f.type === 'friend_status_change' && f.friend_id === alice.id;
@@ -87,9 +89,12 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     b.clock.t = a.clock.t;
     alice = await a.register('alice');
     const bob = await b.register('bob');
+    const carol = await a.register('carol');
     await a.befriend(alice, bob);
+    await a.befriend(alice, carol);
     ({ socket: bobSocket } = await b.connect(bob.token));
-    ({ socket: tab } = await a.connectSeenBy(alice.token, bobSocket));
+    ({ socket: carolSocket } = await a.connect(carol.token));
+    ({ socket: tab } = await a.connectSeenBy(alice.token, bobSocket, carolSocket));
     await a.app.services.presence.shared();
   });
   afterEach(async () => {
@@ -98,9 +103,14 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     for (const fn of cleanup.reverse()) await fn();
   });
 
-  /** The tab's connection drops: A begins the grace, B has not heard of it; 3 s later (the fake clocks never end the grace). Answers when it closed. */
+  /**
+   * The tab's connection drops a second before a minute begins (friends see last_seen to the
+   * minute: the close's and the logout's differ there): A begins the grace, B has not heard of
+   * it; 3 s later (the fake clocks never end the grace). Answers when it closed.
+   */
   async function tabDropsUnheardByB(): Promise<number> {
     held.hold();
+    a.clock.t = b.clock.t = Math.ceil((a.clock.t + 2000) / 60_000) * 60_000 - 1000;
     const closedAt = a.clock.now();
     tab.close();
     await tab.waitClosed();
@@ -110,31 +120,45 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     return closedAt;
   }
 
-  it('the tab’s own login, its close saved but not yet heard: friends see offline at the logout', async () => {
+  /**
+   * Every friend, on either instance, is shown her last seen at the close, and both replicas
+   * hold it: B, which ended the session at the logout, dates her leave at the close once it
+   * hears of it (a close travels with its time). Bob's frames never show her anything but offline.
+   */
+  async function leaveDatedAtClose(closedAt: number, mark: number, markCarol: number): Promise<void> {
+    const toTheMinute = new Date(closedAt - (closedAt % 60_000)).toISOString();
+    expect((await carolSocket.next(offline, { from: markCarol, timeoutMs: 3000 })).last_seen).toBe(toTheMinute);
+    await bobSocket.next((f) => aliceChange(f) && f.last_seen === toTheMinute, { from: mark, timeoutMs: 3000 });
+    await expect.poll(() => [lastSeen(a), lastSeen(b)]).toEqual([closedAt, closedAt]);
+    const bobSaw = bobSocket.since(mark).filter(aliceChange);
+    expect(bobSaw.map((f) => f.status)).toEqual(bobSaw.map(() => 'offline'));
+    expect(bobSaw.at(-1)?.last_seen).toBe(toTheMinute);
+  }
+
+  it('the tab’s own login, its close saved but not yet heard: friends see offline at the logout, and last seen at the close, alike', async () => {
     const closedAt = await tabDropsUnheardByB();
-    const loggedOutAt = b.clock.now();
     await a.app.services.presence.shared();
     // Published by A; over Redis it reaches B (and is held there) a moment later.
     await expect.poll(() => held.waiting).toBeGreaterThan(0);
     const mark = bobSocket.mark();
+    const markCarol = carolSocket.mark();
     expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) })).statusCode).toBe(204);
     // Bob (on B) sees it before B hears of the close over the bus, and A, in the grace, ends it too.
     expect(await bobSocket.next(offline, { from: mark, timeoutMs: 3000 })).toBeTruthy();
     await expect.poll(statuses).toEqual(['offline', 'offline']);
     held.release();
+    await leaveDatedAtClose(closedAt, mark, markCarol);
     await b.app.services.presence.shared();
     await new Promise((r) => setTimeout(r, 200));
     expect(statuses()).toEqual(['offline', 'offline']);
-    // A saw her leave at the close; B, which had not heard of it, at the logout (as it would
-    // have applied the close itself the bus delay late: here a 3 s delay).
-    expect([lastSeen(a), lastSeen(b)]).toEqual([closedAt, loggedOutAt]);
-    expect(bobSocket.since(mark).filter(aliceChange).map((f) => f.status)).toEqual(['offline']);
+    expect([lastSeen(a), lastSeen(b)]).toEqual([closedAt, closedAt]);
   });
 
-  it('the tab’s own login, its close not even saved yet: friends see offline at the logout, and the late close changes nothing', async () => {
+  it('the tab’s own login, its close not even saved yet: friends see offline at the logout; the late close begins no grace, and dates her leave', async () => {
     savesOfA = [];
-    await tabDropsUnheardByB();
+    const closedAt = await tabDropsUnheardByB();
     const mark = bobSocket.mark();
+    const markCarol = carolSocket.mark();
     expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) })).statusCode).toBe(204);
     expect(await bobSocket.next(offline, { from: mark, timeoutMs: 3000 })).toBeTruthy();
     await expect.poll(statuses).toEqual(['offline', 'offline']);
@@ -144,12 +168,13 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     expect(waiting.length).toBeGreaterThan(0);
     for (const go of waiting) go();
     held.release();
+    await leaveDatedAtClose(closedAt, mark, markCarol);
     await a.app.services.presence.shared();
     await b.app.services.presence.shared();
     await new Promise((r) => setTimeout(r, 200));
     expect(b.app.services.presence.engine.inGrace(alice.id)).toBe(false);
     expect(statuses()).toEqual(['offline', 'offline']);
-    expect(bobSocket.since(mark).filter(aliceChange).map((f) => f.status)).toEqual(['offline']);
+    expect([lastSeen(a), lastSeen(b)]).toEqual([closedAt, closedAt]);
   });
 
   it('another login of hers: the grace runs on, on both instances, once B hears of the close', async () => {

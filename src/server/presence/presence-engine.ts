@@ -280,6 +280,7 @@ export class PresenceEngine {
     const now = this.clock.now();
     sessionsOf(u).set(sessionId, { kind, lastTouch: now });
     u.graceUntil = null;
+    u.loggedOut = null;
     // With no interaction on record the idle clock would never start: this open starts it.
     if (opts.interaction !== false || u.lastActivity === null) markInteraction(u, now);
     else resumeIdle(u, now, this.timings);
@@ -303,8 +304,28 @@ export class PresenceEngine {
    */
   closeSession(userId: number, sessionId: string, opts: { immediate?: boolean; at?: number } = {}): PresenceChange | null {
     const u = this.#users.get(userId);
-    if (!u?.sessions.delete(sessionId)) return null;
+    if (!u) return null;
+    if (!u.sessions.delete(sessionId)) return this.datesLeaveEarlier(userId, sessionId, opts.at) ? this.#leftAt(u, opts.at!) : null;
     return this.#sessionsEnded(u, Math.min(opts.at ?? Infinity, this.clock.now()), sessionId, opts.immediate ?? false);
+  }
+
+  /**
+   * Whether the close of `sessionId`, dated `at`, is of a session a logout ended here before
+   * this replica heard it close (the instance that held its socket ran the grace the logout
+   * ended), the user gone since, and closed earlier: then the user left at the close, as on
+   * that instance, not at the logout.
+   */
+  datesLeaveEarlier(userId: number, sessionId: string, at: number | undefined): boolean {
+    const u = this.#users.get(userId);
+    const loggedOut = u?.loggedOut;
+    return at !== undefined && loggedOut !== undefined && loggedOut !== null && loggedOut.sessions.has(sessionId) && at < loggedOut.at && u!.sessions.size === 0 && u!.lastSeen === loggedOut.at;
+  }
+
+  #leftAt(u: UserRecord, at: number): PresenceChange | null {
+    u.lastSeen = at;
+    u.lastLeftAt = at;
+    u.loggedOut = null;
+    return this.#commit(u);
   }
 
   /**
@@ -339,16 +360,24 @@ export class PresenceEngine {
    * later, then finds nothing to close and begins no grace). And if the grace running now began
    * with the close of one of its sessions, the user goes offline at once, as with a logout while
    * the socket is open. A grace another login began (a tab reloading elsewhere) runs on, and so
-   * do other logins' sessions.
+   * do other logins' sessions. `at`: when the login logged out, on the instance that answered
+   * it (never later than now here): the sessions held here end then, so every replica dates the
+   * user's leave alike. A close of one of them heard later may date it earlier (closeSession).
    */
-  logout(userId: number, sessionSuffix: string): PresenceChange | null {
+  logout(userId: number, sessionSuffix: string, at?: number): PresenceChange | null {
     const u = this.#users.get(userId);
     if (!u) return null;
     let ended: string | null = null;
+    const endedIds = new Set<string>();
     for (const sessionId of [...u.sessions.keys()]) {
-      if (sessionId.endsWith(sessionSuffix) && u.sessions.delete(sessionId)) ended = sessionId;
+      if (sessionId.endsWith(sessionSuffix) && u.sessions.delete(sessionId)) endedIds.add((ended = sessionId));
     }
-    if (ended !== null) return this.#sessionsEnded(u, this.clock.now(), ended, true);
+    if (ended !== null) {
+      const endedAt = Math.min(at ?? Infinity, this.clock.now());
+      const change = this.#sessionsEnded(u, endedAt, ended, true);
+      if (u.sessions.size === 0) u.loggedOut = { sessions: endedIds, at: endedAt };
+      return change;
+    }
     if (!this.graceBegunBy(userId, sessionSuffix)) return null;
     markOffline(u);
     return this.#commit(u);

@@ -50,6 +50,11 @@ export interface UserRecord {
   graceSession: string | null;
   /** When any session of this user last ended (not only the last one). */
   lastLeftAt: number | null;
+  /**
+   * The sessions whose logout made the user leave here, and when, while no session opened
+   * since: their close may still arrive from the instance that held them, dated earlier.
+   */
+  loggedOut: { sessions: ReadonlySet<string>; at: number } | null;
   /** When `are_you_there` was reported, while waiting for an answer. */
   probeAt: number | null;
   autoAway: boolean;
@@ -154,6 +159,7 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     graceUntil: null,
     graceSession: null,
     lastLeftAt: null,
+    loggedOut: null,
     probeAt: null,
     autoAway: false,
     shownSince: null,

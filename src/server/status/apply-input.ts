@@ -14,7 +14,7 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
       engine.touchSession(userId, input.sessionId);
       return null;
     case 'logout':
-      return engine.logout(userId, input.sessionSuffix);
+      return engine.logout(userId, input.sessionSuffix, input.at);
     case 'interaction':
       return engine.interaction(userId);
     case 'status':

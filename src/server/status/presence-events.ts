@@ -25,8 +25,13 @@ export type PresenceInput =
    */
   | { op: 'close'; sessionId: string; immediate: boolean; at?: number }
   | { op: 'touch'; sessionId: string }
-  /** A login logged out: ends its sessions still held and an offline grace one of them began (`sessionSuffix`: what its session ids end in). */
-  | { op: 'logout'; sessionSuffix: string }
+  /**
+   * A login logged out: ends its sessions still held and an offline grace one of them began
+   * (`sessionSuffix`: what its session ids end in). `at`: when it logged out, on the instance
+   * that answered it: every replica that still holds one of its sessions ends it then (a close
+   * of it heard later, dated earlier, dates the leave: PresenceEngine.closeSession).
+   */
+  | { op: 'logout'; sessionSuffix: string; at?: number }
   | { op: 'interaction' }
   | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }
   | { op: 'activity'; activity: Activity; details?: ActivityDetails | null }

@@ -737,8 +737,8 @@ export class PresenceService {
    */
   #input(userId: number, given: PresenceInput): void {
     // Settings carry when they were applied first: every instance dates an unhiding alike.
-    // So does a close: every instance dates the user's leave alike, however late it hears of it.
-    const input = (given.op === 'settings' || given.op === 'close') && given.at === undefined ? { ...given, at: this.deps.now() } : given;
+    // So do a close and a logout: every instance dates the user's leave alike, however late it hears of it.
+    const input = (given.op === 'settings' || given.op === 'close' || given.op === 'logout') && given.at === undefined ? { ...given, at: this.deps.now() } : given;
     // Read before the input applies: whether it makes the user leave here (field-versions.ts `left`).
     const leaves = this.#replicas.leaves(userId, input);
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input, true));

@@ -270,7 +270,11 @@ export class Replicas {
   #leaving(userId: number, input: PresenceInput): { leaves: boolean; endsHeld: boolean } {
     if (input.op !== 'close' && input.op !== 'logout') return NOT_LEAVING;
     const held = this.engine.sessionIds(userId);
-    if (input.op === 'close') return { leaves: held.length === 1 && held[0] === input.sessionId, endsHeld: held.includes(input.sessionId) };
+    if (input.op === 'close') {
+      // A close heard after the logout that ended its session here may date the leave earlier.
+      const dates = this.engine.datesLeaveEarlier(userId, input.sessionId, input.at);
+      return { leaves: (held.length === 1 && held[0] === input.sessionId) || dates, endsHeld: held.includes(input.sessionId) || dates };
+    }
     const ofLogin = held.filter((id) => id.endsWith(input.sessionSuffix)).length;
     return {
       leaves: held.length > 0 ? ofLogin === held.length : this.engine.graceBegunBy(userId, input.sessionSuffix),

@@ -124,6 +124,28 @@ describe('PresenceEngine sessions', () => {
     expect(engine.inGrace(ALICE)).toBe(false);
   });
 
+  it('a logout dates the leave of the sessions it ends when it was answered; their close heard later, dated earlier, dates it then', () => {
+    const { engine, advance, now } = setup();
+    engine.openSession(ALICE, 'a/1~tab', 'socket');
+    advance(3_000);
+    const closedAt = now() - 3_000;
+    const loggedOutAt = now() - 1_000;
+    // Logged out through another instance a second ago (the input carries when).
+    expect(engine.logout(ALICE, '~tab', loggedOutAt)?.after).toMatchObject({ status: 'offline', lastSeen: loggedOutAt });
+    // A close of another session, or one dated after the logout, changes nothing.
+    expect(engine.datesLeaveEarlier(ALICE, 'a/9~tab', closedAt)).toBe(false);
+    expect(engine.closeSession(ALICE, 'a/1~tab', { at: loggedOutAt + 1 })).toBeNull();
+    // The socket had closed before, where it was: she left then, as that instance shows.
+    expect(engine.datesLeaveEarlier(ALICE, 'a/1~tab', closedAt)).toBe(true);
+    expect(engine.closeSession(ALICE, 'a/1~tab', { at: closedAt })?.after).toMatchObject({ status: 'offline', lastSeen: closedAt });
+    expect(engine.inGrace(ALICE)).toBe(false);
+    expect(engine.closeSession(ALICE, 'a/1~tab', { at: closedAt - 1 })).toBeNull();
+    // Back since: a late close of the logged-out session no longer moves anything.
+    engine.logout(ALICE, '~tab', now());
+    engine.openSession(ALICE, 'a/2~tab', 'socket');
+    expect(engine.datesLeaveEarlier(ALICE, 'a/1~tab', closedAt)).toBe(false);
+  });
+
   it('forgets the declared activity when the user goes offline', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 's1', 'socket');
