@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { framesUntilHeartbeat } from '../helpers/sentinel.js';
 
 describe('game invitations', () => {
   let t: LiveApp;
@@ -49,9 +50,8 @@ describe('game invitations', () => {
     expect((await accept(bob, inviteId)).statusCode).toBe(204);
     expect((await accept(bob, inviteId)).statusCode).toBe(404);
     await a.next((f) => f.type === 'game_invite_accepted', { from });
-    await new Promise((r) => setTimeout(r, 100));
     t.app.gateway.flush();
-    const got = a.frames.slice(from).filter((f) => f.type === 'game_invite_accepted');
+    const got = (await framesUntilHeartbeat(a, from)).filter((f) => f.type === 'game_invite_accepted');
     expect(got).toEqual([expect.objectContaining({ invite_id: inviteId, by_user_id: bob.id })]);
   });
 

@@ -15,6 +15,7 @@ import { bearer } from '../helpers/app.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { HeldBus } from '../helpers/held-bus.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { framesUntilOwnChange } from '../helpers/sentinel.js';
 import { sharedParts } from '../helpers/shared-parts.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
@@ -41,8 +42,8 @@ describe('a logout during the offline grace of its last socket', () => {
     await expect.poll(() => b.app.services.presence.engine.sessionIds(alice.id).length).toBe(0);
     const mark = bobSocket.mark();
     expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(phone) })).statusCode).toBe(204);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(bobSocket.since(mark).filter(offline)).toEqual([]);
+    // Sentinel: a change of Bob's own, published through B (which answered the logout) after it.
+    expect((await framesUntilOwnChange(bobSocket, mark, b, bob.token)).filter(offline)).toEqual([]);
     expect(b.app.services.presence.viewOf(alice.id, 'friend').status).toBe('online');
     // Now the tab's own login logs out, on the other instance than its socket was.
     await bobSocket.after(async () => expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(alice.token) })).statusCode).toBe(204), offline);
@@ -59,6 +60,7 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
   let cleanup: Array<() => Promise<unknown>> = [];
   let alice: { token: string; id: number };
   let bobSocket: TestSocket;
+  let bobToken: string;
   /** A friend of Alice's connected to A, as Bob is to B. */
   let carolSocket: TestSocket;
   let tab: TestSocket;
@@ -92,6 +94,7 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     const carol = await a.register('carol');
     await a.befriend(alice, bob);
     await a.befriend(alice, carol);
+    bobToken = bob.token;
     ({ socket: bobSocket } = await b.connect(bob.token));
     ({ socket: carolSocket } = await a.connect(carol.token));
     ({ socket: tab } = await a.connectSeenBy(alice.token, bobSocket, carolSocket));
@@ -119,6 +122,13 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     a.clock.t = b.clock.t += 3000;
     return closedAt;
   }
+
+  /**
+   * Bob's frames about Alice since `mark`, up to a sentinel: a change of Bob's own published
+   * through A after everything A published before (its close, its saves' reloads), reaching Bob
+   * on B through the same bus and fan-out. B's own inputs reach B at once.
+   */
+  const aliceChangesUntilSentinel = async (mark: number) => (await framesUntilOwnChange(bobSocket, mark, a, bobToken)).filter(aliceChange);
 
   /**
    * Every friend, on either instance, is shown her last seen at the close, and both replicas
@@ -149,7 +159,9 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     held.release();
     await leaveDatedAtClose(closedAt, mark, markCarol);
     await b.app.services.presence.shared();
-    await new Promise((r) => setTimeout(r, 200));
+    // Nothing flaps afterwards: every frame Bob got of her, up to the sentinel, says offline.
+    const untilSentinel = await aliceChangesUntilSentinel(mark);
+    expect(untilSentinel.map((f) => f.status)).toEqual(untilSentinel.map(() => 'offline'));
     expect(statuses()).toEqual(['offline', 'offline']);
     expect([lastSeen(a), lastSeen(b)]).toEqual([closedAt, closedAt]);
   });
@@ -171,7 +183,8 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     await leaveDatedAtClose(closedAt, mark, markCarol);
     await a.app.services.presence.shared();
     await b.app.services.presence.shared();
-    await new Promise((r) => setTimeout(r, 200));
+    const untilSentinel = await aliceChangesUntilSentinel(mark);
+    expect(untilSentinel.map((f) => f.status)).toEqual(untilSentinel.map(() => 'offline'));
     expect(b.app.services.presence.engine.inGrace(alice.id)).toBe(false);
     expect(statuses()).toEqual(['offline', 'offline']);
     expect([lastSeen(a), lastSeen(b)]).toEqual([closedAt, closedAt]);
@@ -184,9 +197,8 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     expect((await b.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(phone) })).statusCode).toBe(204);
     held.release();
     await expect.poll(() => b.app.services.presence.engine.inGrace(alice.id)).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
+    expect((await aliceChangesUntilSentinel(mark)).filter(offline)).toEqual([]);
     expect(a.app.services.presence.engine.inGrace(alice.id)).toBe(true);
     expect(statuses()).toEqual(['online', 'online']);
-    expect(bobSocket.since(mark).filter(offline)).toEqual([]);
   });
 });

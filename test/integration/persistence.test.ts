@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { framesUntilHeartbeat } from '../helpers/sentinel.js';
 import { connect } from '../helpers/ws-client.js';
 
 describe('presence persistence', () => {
@@ -96,8 +97,8 @@ describe('presence persistence', () => {
     // Her tab reconnects: Bob hears nothing, no status change, no notification.
     const mark = b.mark();
     await connect(t2.url, alice.token, '?reconnect=1');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(b.since(mark).filter((f) => f.type === 'friend_status_change' || f.type === 'notification')).toEqual([]);
+    await t2.app.services.notifications.notifier.idle();
+    expect((await framesUntilHeartbeat(b, mark)).filter((f) => f.type === 'friend_status_change' || f.type === 'notification')).toEqual([]);
     // Nobody came back for someone else: the grace of the stop runs out as any grace does.
     const carol = await t2.register('carol');
     expect(carol.id).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { framesUntilHeartbeat } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -166,8 +167,7 @@ describe('presence that is always true', () => {
       const { socket: a } = await t.connect(alice.token);
       const from = a.mark();
       await post(t, bob, '', { user_id: carol.id });
-      await new Promise((r) => setTimeout(r, 30));
-      expect(a.since(from).filter((f) => f.type.startsWith('friend_request'))).toEqual([]);
+      expect((await framesUntilHeartbeat(a, from)).filter((f) => f.type.startsWith('friend_request'))).toEqual([]);
     });
   });
 
@@ -217,8 +217,7 @@ describe('presence that is always true', () => {
       // An update for a match that is not in progress changes nothing.
       const from = b.mark();
       await game(t, { event: 'match_updated', match_id: 'other', player_ids: [alice.id], details: { score: '9-9' } });
-      await new Promise((r) => setTimeout(r, 30));
-      expect(b.since(from)).toEqual([]);
+      expect(await framesUntilHeartbeat(b, from)).toEqual([]);
     });
 
     it('a match without match_ended ends after BEACON_MAX_GAME_MS, and the player returns to their previous status', async () => {

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { framesUntilHeartbeat } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -69,14 +70,12 @@ describe('privacy over every output', () => {
     a.close();
     await a.waitClosed();
     await t.advance(10_001);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(b.since(hidden)).toEqual([]);
+    expect(await framesUntilHeartbeat(b, hidden)).toEqual([]);
     expect((await status(bob, alice)).last_seen).toBe(hidAt);
 
     // Unhiding while offline shows only the current state: offline, last seen when she hid.
     expect((await settings(alice, { status_visibility: 'friends' })).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(b.since(hidden)).toEqual([]);
+    expect((await framesUntilHeartbeat(b, hidden)).filter((f) => f.type !== 'heartbeat_ack')).toEqual([]);
     expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen: hidAt });
     await t.app.services.presence.flush();
     const row = await t.app.services.database.db.selectFrom('users').select('last_seen').where('id', '=', alice.id).executeTakeFirstOrThrow();
@@ -124,8 +123,7 @@ describe('privacy over every output', () => {
     expect(await b.after(() => settings(alice, { activity_visibility: 'close_friends' }), change(alice.id))).toMatchObject({ activity: null });
     const before = b.mark();
     await a.after(() => a.send({ type: 'activity', activity: 'chatting' }), (f) => f.type === 'status_update' && f.activity === 'chatting');
-    await new Promise((r) => setTimeout(r, 30));
-    expect(b.since(before)).toEqual([]);
+    expect(await framesUntilHeartbeat(b, before)).toEqual([]);
   });
 
   it('last_seen follows its own audience', async () => {
