@@ -33,6 +33,21 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     expect(named).toEqual({ display_name: 'A very long name that goes well beyond f', role: 'admin' });
   });
 
+  it('gives a database id to a host id past 2,147,483,647 (or a string) after many integer ids kept as Beacon ids', async () => {
+    const ids = new IdMap(fixture.database.db, Date.now);
+    // A site of integer ids, most small (kept as Beacon's), a few past the 32-bit range.
+    const small = Array.from({ length: 20 }, (_, i) => 1000 + i);
+    await ids.internal([...Array.from({ length: 10 }, (_, i) => i + 1), ...small]);
+    const big = 2 ** 40 + 7;
+    const map = await ids.internal([big, 'late|string']);
+    expect(Number.isSafeInteger(map.get(String(big)))).toBe(true);
+    expect(Number.isSafeInteger(map.get('late|string'))).toBe(true);
+    expect(new Set([...map.values()]).size).toBe(2);
+    // And a larger batch of them at once.
+    const many = await ids.internal(Array.from({ length: 50 }, (_, i) => `s${i}`));
+    expect(new Set([...many.values()]).size).toBe(50);
+  });
+
   it('refuses ids that cannot be a host id', async () => {
     const ids = new IdMap(fixture.database.db, Date.now);
     await expect(ids.internal([''])).rejects.toThrow(TypeError);

@@ -5,6 +5,7 @@
  * username starts with `~` (never a valid Beacon username) and they have no password.
  */
 import { randomBytes } from 'node:crypto';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import type { HostUserId } from '../ports/identity.js';
@@ -56,7 +57,9 @@ export class IdMap {
         await this.#insert(rows.filter((r) => r.id !== undefined));
         await this.#insert(rows.filter((r) => r.id === undefined));
         let placed = await this.#find(part, out);
-        // PostgreSQL's sequence does not skip ids given explicitly: a few tries past them.
+        // PostgreSQL's sequence does not skip ids given explicitly (a host's integer ids): it is
+        // moved past them once, then a few tries for ids another request took meanwhile.
+        if (placed.size < part.length) await this.#sequencePastTakenIds();
         for (let tries = 0; tries < 3 && placed.size < part.length; tries++) {
           await this.#insert(part.filter((id) => !placed.has(id)).map((id) => shadowRow(id, this.now(), false)));
           placed = await this.#find(part, out);
@@ -152,6 +155,18 @@ export class IdMap {
     if (rows.length === 0) return;
     const values = rows.map(({ id, ...rest }) => (id === undefined ? rest : { id, ...rest }));
     await this.db.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  /**
+   * PostgreSQL: moves the users' id sequence past the highest id taken (never back), so that the
+   * rows the database numbers do not fall on ids the host's integers took, one try per id (a site
+   * of integer ids with one past 2,147,483,647, or a string id, answered 500 after three). SQLite
+   * numbers past the highest id already.
+   */
+  async #sequencePastTakenIds(): Promise<void> {
+    if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) return;
+    await sql`SELECT setval(s.seq, GREATEST((SELECT MAX(id) FROM users), COALESCE(pg_sequence_last_value(s.seq::regclass), 1)))
+      FROM (SELECT pg_get_serial_sequence('users', 'id') AS seq) AS s`.execute(this.db);
   }
 
   async #find(part: readonly string[], out: Map<string, number>): Promise<Set<string>> {
