@@ -117,6 +117,24 @@ describe('the host signs a user out or deletes them', () => {
     expect(await accepted(app, await bobWith({ iat: seconds(app), exp: seconds(app) + 3600 }))).toBe(true);
   });
 
+  it('a user Beacon never saw: a sign-out or a deletion still refuses the tokens issued before it', async () => {
+    const app = await sidecar();
+    // Carol logged in on the host a minute ago and never opened Beacon; the host signs her out
+    // everywhere (a stolen token, a password change); Dave's account is deleted.
+    const carolWith = (sub: string, iat: number) =>
+      new SignJWT({ name: sub, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt(iat).setExpirationTime(seconds(app) + 3600).sign(new TextEncoder().encode(HOST_SECRET));
+    const carolOld = await carolWith('carol', seconds(app) - 60);
+    const daveOld = await carolWith('dave', seconds(app) - 60);
+    expect((await service(app, 'POST', '/users/carol/sign-out')).json()).toEqual({ sessions: 0 });
+    expect((await service(app, 'DELETE', '/users/dave')).statusCode).toBe(204);
+    expect(await accepted(app, carolOld)).toBe(false);
+    expect(await accepted(app, daveOld)).toBe(false);
+    // Tokens issued after it work.
+    await app.advance(1000);
+    expect(await accepted(app, await carolWith('carol', seconds(app)))).toBe(true);
+    expect(await accepted(app, await carolWith('dave', seconds(app)))).toBe(true);
+  });
+
   it('a user deleted and made again gets what they set now, not the deleted user’s schedule a shared copy still holds', async () => {
     const [part] = await sharedParts('memory', 1);
     const app = await startLiveApp({ hostAuth: hs256, serviceToken: SERVICE_TOKEN }, { bus: part!.bus, store: part!.store });

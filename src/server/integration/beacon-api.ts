@@ -82,8 +82,11 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       services.presence.renamed(await toInternal(ids, { create: false }));
     },
     async signOut(userId) {
-      const [id] = await toInternal([userId], { create: false });
-      return id === undefined ? 0 : services.auth.signOutEverywhere(id);
+      // A user Beacon never saw is made a shadow row all the same: the sign-out's date is kept on
+      // it, so their tokens issued before it stay refused when they come (a token stolen before
+      // a password change), as for a user Beacon knew.
+      const [id] = await toInternal([userId]);
+      return services.auth.signOutEverywhere(id!);
     },
     async userIds(hostIds) {
       if (standalone) return new Map(hostIds.map((id) => [String(id), Number(id)]));
@@ -95,7 +98,12 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     },
     async deleteUser(userId) {
       const [id] = await toInternal([userId], { create: false });
-      if (id === undefined) return false;
+      if (id === undefined) {
+        // Nothing to delete; the tokens issued before stay refused all the same (as after a
+        // deletion of a user Beacon knew, whose row is put back fresh): a fresh row dates it.
+        if (!standalone) await services.sessions.putRevoked(await services.ids.one(userId), [], services.now());
+        return false;
+      }
       // The tokens Beacon saw stay refused after the rows about the user are gone, and the
       // versions of what a copy elsewhere may still hold carry on (IdMap.recreate).
       const sessions = standalone ? [] : await services.sessions.ofUser(id);
