@@ -43,6 +43,20 @@ describe('host ids and Beacon ids', () => {
   });
 });
 
+describe('a host of integer ids', () => {
+  it('looks its users up by the integer ids the rest of the service API takes', async () => {
+    const app = await sidecar();
+    await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { pairs: [{ a: 101, b: 3_000_000_000 }] } });
+    const res = await post(app, '/service/users/lookup', { host_ids: [101, 3_000_000_000, '101', 404] });
+    expect(res.statusCode).toBe(200);
+    const users = res.json<{ users: Array<{ host_id: string; user_id: number }> }>().users;
+    expect(users).toHaveLength(2);
+    expect(users).toEqual(expect.arrayContaining([{ host_id: '101', user_id: 101 }, { host_id: '3000000000', user_id: expect.any(Number) }]));
+    // Ids no host user can have are refused as elsewhere.
+    expect((await post(app, '/service/users/lookup', { host_ids: [0] })).statusCode).toBe(400);
+  });
+});
+
 describe('large integer host ids', () => {
   it('takes integer ids past 2,147,483,647 on the service API, and a token with that sub is the same user', async () => {
     const app = await sidecar();
