@@ -55,6 +55,12 @@ describe('a host of integer ids', () => {
     // Ids no host user can have are refused as elsewhere.
     expect((await post(app, '/service/users/lookup', { host_ids: [0] })).statusCode).toBe(400);
   });
+
+  it('applies a game once to a player named in two forms (101 and "101"), answered as first given', async () => {
+    const app = await sidecar();
+    const res = await post(app, '/games/events', { event: 'match_started', match_id: 'm-2', player_ids: [101, '101', '3000000000'] });
+    expect(res.json()).toEqual({ applied: [101, '3000000000'] });
+  });
 });
 
 describe('large integer host ids', () => {

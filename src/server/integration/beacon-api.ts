@@ -65,12 +65,14 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       await services.presence.setStatus(id!, { status, ...(customMessage !== undefined ? { custom_message: customMessage } : {}) });
     },
     async game(report) {
-      const ids = await toInternal(report.player_ids);
+      // One player named twice (101 and "101" are one host id) plays once.
+      const ids = [...new Set(await toInternal(report.player_ids))];
       const applied = await services.presence.gameEvent({ ...report, player_ids: ids });
       if (standalone) return applied;
       const back = await services.ids.external(applied);
-      // The ids as the host gave them (101 stays a number, "auth0|abc" a string).
-      const given = new Map(report.player_ids.map((id) => [String(id), id]));
+      // The ids as the host gave them (101 stays a number, "auth0|abc" a string), as first given.
+      const given = new Map<string, HostUserId>();
+      for (const id of report.player_ids) if (!given.has(String(id))) given.set(String(id), id);
       return applied.map((id) => given.get(back.get(id)!) ?? back.get(id)!);
     },
     async friendshipChanged(a, b) {
