@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostAuthConfig } from '../../src/server/config.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
@@ -162,6 +162,36 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     }
     // Beacon's own accounts are not served beside the host's.
     expect((await app.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'mallory', password: 'pass-phrase-for-tests' } })).statusCode).toBe(404);
+  });
+
+  it('says in its log why it refused a host token (the client only hears 401), never logging the token', async () => {
+    const app = await sidecar();
+    const said: string[] = [];
+    const info = vi.spyOn(app.app.services.log, 'info').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      const [obj, msg] = args as [unknown, unknown];
+      if (msg === 'host token refused') said.push(String((obj as { reason?: unknown }).reason));
+    } as never);
+    const key = new TextEncoder().encode(SECRET);
+    const noExp = await new SignJWT({ name: 'A' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt().sign(key);
+    const noSub = await new SignJWT({ name: 'A', user_id: 5 }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(key);
+    const cases: Array<[string, RegExp]> = [
+      [await sign('alice', 'Alice', 'another-secret-0123456789'), /signature.*BEACON_AUTH_JWT_SECRET/],
+      [await sign('alice', 'Alice', SECRET, '-1m'), /expired/],
+      [noExp, /"exp"/],
+      [noSub, /"sub".*BEACON_AUTH_ID_CLAIM/],
+      ['not-a-jwt', /not a JWT|Invalid Compact JWS/i],
+    ];
+    try {
+      for (const [token, reason] of cases) {
+        said.length = 0;
+        const res = await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${token}` } });
+        expect(res.statusCode).toBe(401);
+        expect(said, String(reason)).toEqual([expect.stringMatching(reason)]);
+        expect(said[0]).not.toContain(token);
+      }
+    } finally {
+      info.mockRestore();
+    }
   });
 
   it('verifies tokens against the host’s JWKS with issuer and audience', async () => {

@@ -22,6 +22,11 @@ export interface JwtIdentityOptions {
   adminClaim?: string | null;
   /** The clock, for tests (ms since the epoch). */
   now?: () => number;
+  /**
+   * Told why a token was refused (the client only hears 401 / 4401), in words naming the setting
+   * to check; never the token.
+   */
+  refused?: (reason: string) => void;
 }
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
@@ -42,8 +47,11 @@ export function jwtIdentity(o: JwtIdentityOptions): IdentityPort {
     async authenticate(token: string): Promise<HostUser | null> {
       try {
         const { payload } = key instanceof Uint8Array ? await jwtVerify(token, key, options()) : await jwtVerify(token, key, options());
-        return userOf(payload, idClaim, nameClaim, o.adminClaim ?? null);
-      } catch {
+        const user = userOf(payload, idClaim, nameClaim, o.adminClaim ?? null);
+        if (!user) o.refused?.(`its "${idClaim}" claim is no user id (a string of 1-128 characters or a safe integer): set BEACON_AUTH_ID_CLAIM to the claim holding it`);
+        return user;
+      } catch (err) {
+        o.refused?.(whyRefused(err, o.secret ? 'BEACON_AUTH_JWT_SECRET' : 'BEACON_AUTH_JWKS_URL'));
         return null;
       }
     },
@@ -64,4 +72,29 @@ function userOf(payload: JWTPayload, idClaim: string, nameClaim: string, adminCl
     admin: adminClaim !== null && payload[adminClaim] === true,
     expiresAt: (payload.exp as number) * 1000,
   };
+}
+
+/** A jose error in words a host's developer can act on (the token itself is never part of it). */
+function whyRefused(err: unknown, keySetting: string): string {
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  const said = typeof message === 'string' ? message : String(err);
+  switch (code) {
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return `its signature does not verify with ${keySetting} (${said})`;
+    case 'ERR_JWT_EXPIRED':
+      return `it has expired (${said})`;
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return `its algorithm is not taken: HS256 with BEACON_AUTH_JWT_SECRET, RS/PS/ES/EdDSA with BEACON_AUTH_JWKS_URL (${said})`;
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `a claim does not check out (${said}): Beacon requires "exp", and "iss"/"aud" as BEACON_AUTH_ISSUER/BEACON_AUTH_AUDIENCE say`;
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+      return `no key at BEACON_AUTH_JWKS_URL verifies it (${said})`;
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return `it is not a JWT Beacon can read (${said})`;
+    default:
+      return said;
+  }
 }
