@@ -84,7 +84,13 @@ function validationMessage(error: FastifyError): string {
     const extra = (first.params as { additionalProperty?: string }).additionalProperty;
     return `${where}: unknown field "${extra ?? '?'}"`;
   }
-  return `${where}${path ? `.${path}` : ''} ${first.message ?? 'is invalid'}`;
+  // A value matching no branch of a union (a host id: an integer or a string) fails on the first
+  // branch first; saying only that ("must be integer") misleads a caller who sent a string.
+  const union = error.validation?.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath && first.schemaPath.startsWith(`${e.schemaPath}/`));
+  const said = union
+    ? [...new Set(error.validation!.filter((e) => e.instancePath === union.instancePath && e.schemaPath.startsWith(`${union.schemaPath}/`)).map((e) => e.message ?? 'is invalid'))].join(' or ')
+    : (first.message ?? 'is invalid');
+  return `${where}${path ? `.${path}` : ''} ${said}`;
 }
 
 /** Installs the one error handler and (unless `notFound` is false) the 404 handler. */

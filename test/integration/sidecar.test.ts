@@ -236,6 +236,14 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     expect(erin.ready.friends).toEqual([expect.objectContaining({ username: 'Dave', status: 'offline' })]);
   });
 
+  it('says what an id may be when it is neither kind (not only "must be integer" for a string too long)', async () => {
+    const app = await sidecar();
+    const long = await service(app, 'PUT', '/friendships', { pairs: [{ a: 'x'.repeat(129), b: 'b' }] });
+    expect(long.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.pairs.0.a must be integer or must NOT have more than 128 characters' });
+    const zero = await service(app, 'PUT', '/users/a/friends', { friends: [{ id: 0 }] });
+    expect(zero.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.friends.0.id must be >= 1 or must be string' });
+  });
+
   it('answers the host’s origin (CORS and socket) and refuses others', async () => {
     const app = await sidecar();
     const preflight = (origin: string) =>
