@@ -34,6 +34,7 @@ import type { ProfilesPort } from './ports/profiles.js';
 import type { SocialGraphPort } from './ports/social-graph.js';
 import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { refuseHandshake } from './realtime/handshake-check.js';
+import { hostMeRoute } from './integration/host-me-route.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { statusRoutes } from './status/status-routes.js';
 import { accountRoutes } from './users/account-routes.js';
@@ -163,6 +164,8 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
         await api.register(calendarRoutes, { services });
         await api.register(inviteRoutes, { services });
         await api.register(notificationRoutes, { services });
+      } else {
+        await api.register(hostMeRoute, { services });
       }
       await api.register(statusRoutes, { services });
       await api.register(gamesRoutes, { services });

@@ -159,6 +159,14 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     expect((await site.app.inject({ method: 'POST', url: '/beacon/api/v1/auth/register', payload: { username: 'x', password: 'y' } })).statusCode).toBe(404);
   });
 
+  it('tells a token’s user who they are to Beacon (GET /users/me, which the SDK’s polling fallback needs), with the host’s name', async () => {
+    const { site, aliceToken, alice } = await twoFriends('u_alice', 'u_bob');
+    const me = await site.app.inject({ url: '/beacon/api/v1/users/me', headers: { authorization: `Bearer ${aliceToken}` } });
+    expect(me.json()).toEqual({ id: (alice.ready.self as { user_id: number }).user_id, username: 'Alice', display_name: 'Alice', role: 'user' });
+    expect((await site.app.inject({ url: '/beacon/api/v1/users/me', headers: { authorization: 'Bearer forged' } })).statusCode).toBe(401);
+    expect((await site.app.inject({ method: 'PATCH', url: '/beacon/api/v1/users/me', headers: { authorization: `Bearer ${aliceToken}` }, payload: { display_name: 'X' } })).statusCode).toBe(404);
+  });
+
   it('leaves the host alone: its routes, its 404 and its own @fastify/websocket', async () => {
     const host = new MemoryHost();
     const token = host.addUser('1', 'Alice');

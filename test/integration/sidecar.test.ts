@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PresenceClient } from '../../src/client/presence-client.js';
 import type { HostAuthConfig } from '../../src/server/config.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
@@ -242,6 +243,39 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     expect(long.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.pairs.0.a must be integer or must NOT have more than 128 characters' });
     const zero = await service(app, 'PUT', '/users/a/friends', { friends: [{ id: 0 }] });
     expect(zero.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.friends.0.id must be >= 1 or must be string' });
+  });
+
+  it('serves the SDK’s polling fallback: a client whose sockets all fail still gets itself and its friends over REST', async () => {
+    const app = await sidecar();
+    await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
+    await app.connect(await sign('bob', 'Bob'));
+    const token = await sign('alice', 'Alice');
+    // GET /users/me is how the client learns its own id when no socket ever said it (`ready`).
+    const me = await app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toEqual({ id: expect.any(Number), username: 'Alice', display_name: 'Alice', role: 'user' });
+    const NoSocket = class {
+      constructor() {
+        throw new Error('sockets are blocked on this network');
+      }
+    };
+    const client = new PresenceClient({ baseUrl: app.url, getToken: () => token, WebSocketImpl: NoSocket as never, fallbackAfterFailures: 1, pollIntervalMs: 50, backoff: { baseMs: 10, maxMs: 20 } });
+    const polled = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no poll answered; state ${client.state}`)), 5000);
+      client.on('state', (state) => {
+        if (state !== 'polling') return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    try {
+      client.start();
+      await polled;
+      expect(client.self).toMatchObject({ user_id: me.json<{ id: number }>().id, display_name: 'Alice' });
+      expect(client.friends()).toEqual([expect.objectContaining({ display_name: 'Bob', status: 'online' })]);
+    } finally {
+      client.stop();
+    }
   });
 
   it('answers the host’s origin (CORS and socket) and refuses others', async () => {

@@ -691,6 +691,11 @@ export class PresenceService {
     for (const userId of userIds) this.#publish(userId, { kind: 'renamed', userId });
   }
 
+  /** A user's name as read now from where names come from (Beacon's users, a host's profiles port or shadow rows). */
+  async nameOf(userId: number): Promise<{ username: string; displayName: string } | undefined> {
+    return (await this.deps.repo.namesOf([userId])).get(userId);
+  }
+
   /** Re-reads a loaded user's name; renames of one user are read one after another, so the last one wins. */
   #reread(userId: number): void {
     const previous = this.#renaming.get(userId) ?? Promise.resolve();
