@@ -48,6 +48,21 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     expect(new Set([...many.values()]).size).toBe(50);
   });
 
+  it('keeps host ids of every shape as given, in one list of thousands, and finds them again', async () => {
+    const odd = ['"quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', 'null', ' spaced ', 'emoji 😀', 'tab\tinside', "it's", 'ÅÄÖ'];
+    const many = [...odd, ...Array.from({ length: 3000 }, (_, i) => `bulk-${i}`), 77_001, '77002'];
+    const made = await new IdMap(fixture.database.db, Date.now).internal(many);
+    expect(made.size).toBe(many.length);
+    expect(made.get('77001')).toBe(77_001);
+    expect(made.get('77002')).toBe(77_002);
+    const rows = await fixture.database.db.selectFrom('users').select(['id', 'external_id', 'display_name']).where('external_id', 'in', odd).execute();
+    expect(new Map(rows.map((r) => [r.external_id, r.id]))).toEqual(new Map(odd.map((id) => [id, made.get(id)])));
+    expect(rows.find((r) => r.external_id === 'tab\tinside')!.display_name).toBe('tab inside');
+    // Another instance (a fresh map) finds the same ids, and creates nobody twice.
+    const again = await new IdMap(fixture.database.db, Date.now).internal(many);
+    expect(again).toEqual(made);
+  });
+
   it('refuses ids that cannot be a host id', async () => {
     const ids = new IdMap(fixture.database.db, Date.now);
     await expect(ids.internal([''])).rejects.toThrow(TypeError);

@@ -12,6 +12,8 @@ import type { HostUserId } from '../ports/identity.js';
 import { hostDisplayName } from '../users/display-name.js';
 
 const CHUNK = 500;
+/** Host ids per statement on PostgreSQL, where a list is one array parameter. */
+const PG_CHUNK = 10_000;
 const MAX_ID = 128;
 
 /** A host id as Beacon stores it; throws on one that cannot be an id. */
@@ -34,10 +36,14 @@ export class IdMap {
   readonly #toInternal = new Map<string, number>();
   readonly #toExternal = new Map<number, string>();
 
+  readonly #postgres: boolean;
+
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.#postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  }
 
   /** The internal ids of these host users, creating shadow rows for those never seen (unless `create` is false). */
   async internal(ids: readonly HostUserId[], { create = true } = {}): Promise<Map<string, number>> {
@@ -48,25 +54,35 @@ export class IdMap {
       if (known !== undefined) out.set(id, known);
       return known === undefined;
     });
-    for (let i = 0; i < missing.length; i += CHUNK) {
-      const part = missing.slice(i, i + CHUNK);
-      if (create) {
-        // A host's integer id becomes Beacon's id too (views then name users as the host does);
-        // where that id is taken, or the host id is a string, the database picks one.
-        const rows = part.map((id) => shadowRow(id, this.now(), true));
-        await this.#insert(rows.filter((r) => r.id !== undefined));
-        await this.#insert(rows.filter((r) => r.id === undefined));
-        let placed = await this.#find(part, out);
-        // PostgreSQL's sequence does not skip ids given explicitly (a host's integer ids): it is
-        // moved past them once, then a few tries for ids another request took meanwhile.
-        if (placed.size < part.length) await this.#sequencePastTakenIds();
-        for (let tries = 0; tries < 3 && placed.size < part.length; tries++) {
-          await this.#insert(part.filter((id) => !placed.has(id)).map((id) => shadowRow(id, this.now(), false)));
-          placed = await this.#find(part, out);
-        }
-        if (placed.size < part.length) throw new Error('could not create shadow users: give hosts ids of one kind (integers or strings)');
+    // PostgreSQL takes a whole list as one array parameter (set-based: one read, one insert per
+    // kind of row); SQLite binds each value, in chunks.
+    const chunk = this.#postgres ? PG_CHUNK : CHUNK;
+    for (let i = 0; i < missing.length; i += chunk) {
+      const part = missing.slice(i, i + chunk);
+      // Those the database holds already (seen by another instance, or before a restart): one read.
+      const found = await this.#find(part, out);
+      if (!create || found.size === part.length) continue;
+      const todo = part.filter((id) => !found.has(id));
+      // A host's integer id becomes Beacon's id too (views then name users as the host does);
+      // where that id is taken, or the host id is a string, the database picks one. Each insert
+      // answers the rows it made (RETURNING): no read after it unless one was not made.
+      const rows = todo.map((id) => shadowRow(id, this.now(), true));
+      await this.#insert(rows.filter((r) => r.id !== undefined), out);
+      await this.#insert(rows.filter((r) => r.id === undefined), out);
+      let left = todo.filter((id) => !out.has(id));
+      if (left.length === 0) continue;
+      // Not made: another request made them meanwhile, or the id the row asked for was taken.
+      await this.#find(left, out);
+      left = left.filter((id) => !out.has(id));
+      // PostgreSQL's sequence does not skip ids given explicitly (a host's integer ids): it is
+      // moved past them once, then a few tries for ids another request took meanwhile.
+      if (left.length > 0) await this.#sequencePastTakenIds();
+      for (let tries = 0; tries < 3 && left.length > 0; tries++) {
+        await this.#insert(left.map((id) => shadowRow(id, this.now(), false)), out);
+        await this.#find(left.filter((id) => !out.has(id)), out);
+        left = left.filter((id) => !out.has(id));
       }
-      await this.#find(part, out);
+      if (left.length > 0) throw new Error('could not create shadow users: give hosts ids of one kind (integers or strings)');
     }
     return out;
   }
@@ -151,10 +167,35 @@ export class IdMap {
     return renamed;
   }
 
-  async #insert(rows: Array<ReturnType<typeof shadowRow>>): Promise<void> {
+  /** Inserts shadow rows (those whose id or host id is taken are skipped); the ones made go in `out`. */
+  async #insert(rows: Array<ReturnType<typeof shadowRow>>, out: Map<string, number>): Promise<void> {
     if (rows.length === 0) return;
+    const made = this.#postgres ? await this.#insertUnnest(rows) : await this.#insertValues(rows);
+    for (const r of made) this.#remember(r.external_id!, r.id, out);
+  }
+
+  async #insertValues(rows: ReadonlyArray<ReturnType<typeof shadowRow> & Partial<Record<'settings_version' | 'schedule_version' | 'calendar_version', number>>>): Promise<Array<{ id: number; external_id: string | null }>> {
     const values = rows.map(({ id, ...rest }) => (id === undefined ? rest : { id, ...rest }));
-    await this.db.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).execute();
+    return this.db.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).returning(['id', 'external_id']).execute();
+  }
+
+  /**
+   * PostgreSQL: the rows as three or four array parameters (unnest), whatever their number:
+   * 5,000 shadow rows bound value by value (14 parameters each, in statements of 500) took most
+   * of a 5,000-friend list's replace. All rows have an id, or none (the caller splits them).
+   */
+  async #insertUnnest(rows: Array<ReturnType<typeof shadowRow>>): Promise<Array<{ id: number; external_id: string | null }>> {
+    const r0 = rows[0]!;
+    const usernames = rows.map((r) => r.username);
+    const names = rows.map((r) => r.display_name);
+    const externals = rows.map((r) => r.external_id);
+    const columns = sql`username, username_lower, display_name, password_hash, role, created_at, online_status, status_visibility, activity_visibility, last_seen_visibility, custom_message_visibility, external_id`;
+    const same = sql`t.u, t.u, t.d, ${r0.password_hash}, ${r0.role}, ${r0.created_at}, ${r0.online_status}, ${r0.status_visibility}, ${r0.activity_visibility}, ${r0.last_seen_visibility}, ${r0.custom_message_visibility}, t.e`;
+    const query =
+      r0.id === undefined
+        ? sql<{ id: number; external_id: string }>`INSERT INTO users (${columns}) SELECT ${same} FROM unnest(${usernames}::text[], ${names}::text[], ${externals}::text[]) AS t(u, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`
+        : sql<{ id: number; external_id: string }>`INSERT INTO users (id, ${columns}) SELECT t.i, ${same} FROM unnest(${rows.map((r) => r.id!)}::int[], ${usernames}::text[], ${names}::text[], ${externals}::text[]) AS t(i, u, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`;
+    return (await query.execute(this.db)).rows;
   }
 
   /**
@@ -164,13 +205,16 @@ export class IdMap {
    * numbers past the highest id already.
    */
   async #sequencePastTakenIds(): Promise<void> {
-    if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) return;
+    if (!this.#postgres) return;
     await sql`SELECT setval(s.seq, GREATEST((SELECT MAX(id) FROM users), COALESCE(pg_sequence_last_value(s.seq::regclass), 1)))
       FROM (SELECT pg_get_serial_sequence('users', 'id') AS seq) AS s`.execute(this.db);
   }
 
   async #find(part: readonly string[], out: Map<string, number>): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('users').select(['id', 'external_id']).where('external_id', 'in', part).execute();
+    if (part.length === 0) return new Set();
+    const rows = this.#postgres
+      ? (await sql<{ id: number; external_id: string }>`SELECT id, external_id FROM users WHERE external_id = ANY(${[...part]}::text[])`.execute(this.db)).rows
+      : await this.db.selectFrom('users').select(['id', 'external_id']).where('external_id', 'in', part).execute();
     for (const r of rows) this.#remember(r.external_id!, r.id, out);
     return new Set(rows.map((r) => r.external_id!));
   }
@@ -185,7 +229,7 @@ export class IdMap {
     // Past the deleted row's versions: a copy of the old user that another instance or the
     // shared store still holds must not win over the fresh row (nor over its next writes).
     const after = versions ? { settings_version: versions.settings + 1, schedule_version: versions.schedule + 1, calendar_version: versions.calendar + 1 } : {};
-    await this.#insert([{ ...row, ...after, id }]);
+    await this.#insertValues([{ ...row, ...after, id }]);
     this.#remember(hostId(external), id);
   }
 
