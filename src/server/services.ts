@@ -155,6 +155,15 @@ export async function createServices(
       throw err;
     });
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
+    if (mode === 'sidecar' && config.hostAuth) {
+      // A newcomer's first question: did the start take the sidecar settings?
+      log.info({ keys: config.hostAuth.jwtSecret ? 'BEACON_AUTH_JWT_SECRET (HS256)' : `BEACON_AUTH_JWKS_URL (${config.hostAuth.jwksUrl})` }, 'sidecar mode: verifying the site’s JWTs');
+      if (!config.serviceToken) {
+        log.warn(
+          'sidecar mode without BEACON_SERVICE_TOKEN: the service API answers 403, so the site cannot push friendships, names or sign-outs, and game servers cannot report matches; set BEACON_SERVICE_TOKEN',
+        );
+      }
+    }
     // Before anything is written: a host mode on standalone Beacon's database is refused, and the reverse.
     await refuseMixedAccounts(database.db, mode);
     const users = new UserRepository(database.db);

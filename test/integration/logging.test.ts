@@ -46,6 +46,16 @@ describe('logs', () => {
     ]);
   });
 
+  it('say which mode started, and warn of a sidecar whose service API is shut for want of BEACON_SERVICE_TOKEN', async () => {
+    server = await startChildServer({ BEACON_AUTH_JWT_SECRET: 'host-site-secret-0123456789', BEACON_SERVICE_TOKEN: '' });
+    const lines = logLines(server.stdout());
+    expect(lines.filter((l) => l.msg === 'sidecar mode: verifying the site’s JWTs').map((l) => [l.level, l.keys])).toEqual([[30, 'BEACON_AUTH_JWT_SECRET (HS256)']]);
+    const warned = lines.filter((l) => l.level === 40 && typeof l.msg === 'string' && l.msg.includes('BEACON_SERVICE_TOKEN'));
+    expect(warned.map((l) => l.msg)).toEqual([
+      'sidecar mode without BEACON_SERVICE_TOKEN: the service API answers 403, so the site cannot push friendships, names or sign-outs, and game servers cannot report matches; set BEACON_SERVICE_TOKEN',
+    ]);
+  });
+
   it('warn when BEACON_WEB_ROOT has no web app, and name BEACON_DATABASE_URL when the database cannot be reached', async () => {
     server = await startChildServer({ BEACON_WEB_ROOT: '/nonexistent/web' });
     const warning = logLines(server.stdout()).find((l) => l.webRoot === '/nonexistent/web');
