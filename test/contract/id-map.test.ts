@@ -63,6 +63,31 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     expect(again).toEqual(made);
   });
 
+  it('renames many users at once: the last name given wins, the rename is dated, and only changed names are answered', async () => {
+    const ids = new IdMap(fixture.database.db, () => 1_000);
+    const made = await ids.internal(['rn-a', 'rn-b', 'rn-c']);
+    const [a, b, c] = ['rn-a', 'rn-b', 'rn-c'].map((id) => made.get(id)!);
+    await ids.describe(c!, 'Carol', undefined, 5_000);
+    const renamed = await ids.renameMany(
+      [
+        [a!, 'Ann'],
+        [b!, 'rn-b'],
+        [a!, 'Anna\nLee'],
+        [c!, 'Carol'],
+        [999_999_999, 'Nobody'],
+      ],
+      2_000,
+    );
+    expect(renamed.sort()).toEqual([a]);
+    const rows = await fixture.database.db.selectFrom('users').select(['id', 'display_name', 'name_at']).where('id', 'in', [a!, b!, c!]).execute();
+    const byId = new Map(rows.map((r) => [r.id, { name: r.display_name, at: r.name_at === null ? null : Number(r.name_at) }]));
+    expect(byId.get(a!)).toEqual({ name: 'Anna Lee', at: 2_000 });
+    expect(byId.get(b!)).toEqual({ name: 'rn-b', at: 2_000 });
+    // A rename dated later already (Carol's token, at 5,000) keeps its date.
+    expect(byId.get(c!)).toEqual({ name: 'Carol', at: 5_000 });
+    expect(await ids.renameMany([], 3_000)).toEqual([]);
+  });
+
   it('refuses ids that cannot be a host id', async () => {
     const ids = new IdMap(fixture.database.db, Date.now);
     await expect(ids.internal([''])).rejects.toThrow(TypeError);

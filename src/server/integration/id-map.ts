@@ -135,6 +135,38 @@ export class IdMap {
   }
 
   /**
+   * `rename` for many users at once (PUT /service/users): the last name given for a user wins;
+   * answers the ids whose name changed. One read and, on PostgreSQL, one update (the names as
+   * arrays) rather than a read and a write per user: 1,000 users took ~0.8 s there.
+   */
+  async renameMany(entries: ReadonlyArray<readonly [number, string]>, now: number): Promise<number[]> {
+    const names = new Map<number, string>();
+    for (const [id, name] of entries) names.set(id, clipName(name));
+    if (names.size === 0) return [];
+    const ids = [...names.keys()];
+    const before = new Map<number, string>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await this.db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+      for (const r of rows) before.set(r.id, r.display_name);
+    }
+    if (this.#postgres) {
+      await sql`UPDATE users SET display_name = v.d, name_at = CASE WHEN users.name_at IS NULL OR users.name_at < ${now} THEN ${now} ELSE users.name_at END
+        FROM unnest(${ids}::int[], ${ids.map((id) => names.get(id)!)}::text[]) AS v(i, d) WHERE users.id = v.i`.execute(this.db);
+    } else {
+      await this.db.transaction().execute(async (trx) => {
+        for (const [id, displayName] of names) {
+          await trx
+            .updateTable('users')
+            .set((eb) => ({ display_name: displayName, name_at: eb.case().when(eb.or([eb('name_at', 'is', null), eb('name_at', '<', now)])).then(now).else(eb.ref('name_at')).end() }))
+            .where('id', '=', id)
+            .execute();
+        }
+      });
+    }
+    return ids.filter((id) => before.has(id) && before.get(id) !== names.get(id));
+  }
+
+  /**
    * Keeps the shadow row's name and role as the host last said (written only when they change);
    * answers whether the name changed. `at`: when the name was said (a token's issue time, a
    * service-API rename's now): a name said before the last dated one is not taken, so a token

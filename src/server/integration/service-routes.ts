@@ -41,11 +41,10 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
     async (request) => {
       const { users } = request.body;
       const map = await services.ids.internal(users.map((u) => u.id));
-      const renamed: number[] = [];
-      for (const u of users) {
-        const id = map.get(String(u.id))!;
-        if (await services.ids.rename(id, u.name, services.now())) renamed.push(id);
-      }
+      const renamed = await services.ids.renameMany(
+        users.map((u) => [map.get(String(u.id))!, u.name] as const),
+        services.now(),
+      );
       services.presence.renamed(renamed);
       return { users: map.size };
     },
