@@ -80,9 +80,11 @@ describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', 
     // Connected friends hear of it live.
     expect(await old0.socket.next((f: Frame) => f.type === 'friend_removed' && f.friend_id === aliceId, { from: marks[0], timeoutMs: 10_000 })).toBeTruthy();
     expect(await fresh.socket.next((f: Frame) => f.type === 'friend_added' && (f.friend as { user_id?: unknown } | undefined)?.user_id === aliceId, { from: marks[1], timeoutMs: 10_000 })).toBeTruthy();
-    // Set-based: shadow users in lists of 500, the write in a few multi-row statements, the
-    // re-read of the changed pairs in one. One query per pair (or two) would be over 5,000.
-    expect(statements).toBeLessThan(100);
+    // Set-based: shadow users in one read and one insert per list (one list on PostgreSQL, lists
+    // of 500 on SQLite), the write in a few multi-row statements, the re-read of the changed
+    // pairs in one. One query per pair (or two) would be over 5,000.
+    // (Measured: 10 on PostgreSQL, 28 on SQLite; before the set-based shadow users, 38 on both.)
+    expect(statements).toBeLessThan(dialect === 'postgres' ? 20 : 35);
 
     // The same list again changes nothing.
     expect((await put('/users/alice/friends', { friends })).json()).toEqual({ added: 0, removed: 0 });
