@@ -96,7 +96,10 @@ function validationMessage(error: FastifyError): string {
 /** Installs the one error handler and (unless `notFound` is false) the 404 handler. */
 export function installErrorHandler(app: FastifyInstance, { notFound = true } = {}): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const known = err instanceof AppError ? err : fromFastify(err);
+    // JSON sent as text (fetch with a string body and no Content-Type sends text/plain): the body
+    // arrived as a string, and "body must be object" would not say what to change.
+    const asText = err.validation !== undefined && err.validationContext === 'body' && typeof request.body === 'string';
+    const known = asText ? new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json') : err instanceof AppError ? err : fromFastify(err);
     if (known) {
       if (known.statusCode === 429 && err.statusCode === 429) {
         const retry = reply.getHeader('retry-after');

@@ -278,6 +278,22 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     }
   });
 
+  it('tells a caller who sent JSON as text (fetch with a string body and no Content-Type) to say application/json', async () => {
+    const app = await sidecar();
+    const res = await app.app.inject({
+      method: 'PUT',
+      url: '/api/v1/service/friendships',
+      headers: { 'x-service-token': SERVICE, 'content-type': 'text/plain;charset=UTF-8' },
+      payload: JSON.stringify({ pairs: [{ a: 'a', b: 'b' }] }),
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON with Content-Type: application/json' });
+    // A route that takes no body still ignores one sent as text.
+    const token = await sign('alice', 'Alice');
+    const touched = await app.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain;charset=UTF-8' }, payload: '' });
+    expect(touched.statusCode).toBe(204);
+  });
+
   it('answers the host’s origin (CORS and socket) and refuses others', async () => {
     const app = await sidecar();
     const preflight = (origin: string) =>
