@@ -78,6 +78,11 @@ function openPostgres(url: string, log: Logger | undefined): Database {
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one: pg emits 'error' on a client whose connection drops while no
+  // query of it is running (a transaction between two statements), and pg-pool listens only
+  // on idle clients. The client is then unqueryable: its next query fails (the transaction
+  // rolls back with an error) and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return wrap(db, 'postgres', schema);
 }

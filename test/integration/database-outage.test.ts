@@ -1,0 +1,52 @@
+/**
+ * PostgreSQL going away under a running instance, through a TCP proxy that can refuse
+ * connections (the server is down) or swallow every byte (a partition, a hung host): the
+ * process lives on, and what the operator sees — /metrics, /readyz, API answers — says so
+ * (docs/operations.md, "What failures look like"). PostgreSQL missing fails these tests; it
+ * never skips them.
+ */
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/server/db/database.js';
+import { freshDatabase } from '../helpers/databases.js';
+import { startTcpProxy, throughProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+
+describe('PostgreSQL outage', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+  });
+
+  /** A fresh PostgreSQL schema, and a URL reaching it through a proxy of its own. */
+  async function proxiedDatabase(): Promise<{ url: string; proxy: TcpProxy }> {
+    const fresh = await freshDatabase('postgres');
+    cleanups.push(fresh.drop);
+    const u = new URL(fresh.url);
+    const proxy = await startTcpProxy(u.hostname, Number(u.port || 5432));
+    cleanups.push(() => proxy.close());
+    return { url: throughProxy(fresh.url, proxy), proxy };
+  }
+
+  it('fails a transaction whose connection drops between two statements, and the process lives on', async () => {
+    const { url, proxy } = await proxiedDatabase();
+    const database = openDatabase(url);
+    cleanups.push(() => database.close());
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.prependListener('uncaughtException', onUncaught);
+    cleanups.push(async () => void process.removeListener('uncaughtException', onUncaught));
+    // The connection is checked out, no query of it running (as a transaction holds it while
+    // it awaits something else), when PostgreSQL goes away.
+    const outcome = database.db.transaction().execute(async (trx) => {
+      await sql`select 1`.execute(trx);
+      proxy.cut();
+      await new Promise((r) => setTimeout(r, 100));
+      await sql`select 2`.execute(trx);
+    });
+    await expect(outcome).rejects.toThrow();
+    expect(uncaught).toEqual([]);
+    // The dead client is not handed out again: with the database back, queries answer.
+    proxy.restore();
+    expect((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows).toEqual([{ one: 1 }]);
+  });
+});
