@@ -8,8 +8,13 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/server/db/database.js';
+import { bearer } from '../helpers/app.js';
 import { freshDatabase } from '../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { parsePrometheus, sample } from '../helpers/prometheus.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+
+const TOKEN = 'metrics-token-0123456789';
 
 describe('PostgreSQL outage', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -48,5 +53,36 @@ describe('PostgreSQL outage', () => {
     // The dead client is not handed out again: with the database back, queries answer.
     proxy.restore();
     expect((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows).toEqual([{ one: 1 }]);
+  });
+
+  async function liveApp(config = {}): Promise<{ t: LiveApp; proxy: TcpProxy }> {
+    const { url, proxy } = await proxiedDatabase();
+    const t = await startLiveApp({ databaseUrl: url, metricsToken: TOKEN, ...config });
+    cleanups.push(() => t.close());
+    return { t, proxy };
+  }
+
+  const scrape = async (t: LiveApp) => parsePrometheus(await (await fetch(`${t.url}/metrics`, { headers: bearer(TOKEN) })).text());
+
+  /** Polls /readyz until it reports the database unreachable. */
+  async function untilDatabaseDown(t: LiveApp): Promise<void> {
+    for (;;) {
+      const res = await fetch(`${t.url}/readyz`);
+      if (res.status === 503 && ((await res.json()) as { database: boolean }).database === false) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('counts queries that cannot reach the database in beacon_db_errors_total{kind="other"}', async () => {
+    const { t, proxy } = await liveApp();
+    await t.register('alice');
+    proxy.cut();
+    // Once the pool has noticed (its idle connections are gone), a query has no connection to
+    // run on: it fails while asking for one, before it ever reaches the database.
+    await untilDatabaseDown(t);
+    const before = sample(await scrape(t), 'beacon_db_errors_total{kind="other"}');
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: 'pass-phrase-for-tests' } });
+    expect(login.statusCode).toBe(503);
+    expect(sample(await scrape(t), 'beacon_db_errors_total{kind="other"}')).toBeGreaterThan(before);
   });
 });

@@ -47,7 +47,7 @@ export interface OpenOptions {
 export function openDatabase(url: string, opts: OpenOptions = {}): Database {
   const { observe } = opts;
   const log = observe ? (e: LogEvent) => observe(e.queryDurationMillis, e.level === 'error' ? e.error : undefined) : undefined;
-  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log);
+  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log, observe);
 }
 
 function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: ((err: Error) => void) | undefined): Database {
@@ -66,7 +66,7 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
   return wrap(db, 'sqlite', null, checkpointer);
 }
 
-function openPostgres(url: string, log: Logger | undefined): Database {
+function openPostgres(url: string, log: Logger | undefined, observe: QueryObserver | undefined): Database {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -83,6 +83,20 @@ function openPostgres(url: string, log: Logger | undefined): Database {
   // on idle clients. The client is then unqueryable: its next query fails (the transaction
   // rolls back with an error) and the pool discards it on release.
   pool.on('connect', (client) => client.on('error', () => {}));
+  // Kysely logs a query that failed on its connection, not one that never got a connection
+  // (PostgreSQL down or unreachable: every query fails so): count those as failed queries too.
+  if (observe) {
+    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+    pool.connect = (async () => {
+      const t0 = performance.now();
+      try {
+        return await connect();
+      } catch (err) {
+        observe(performance.now() - t0, err);
+        throw err;
+      }
+    }) as typeof pool.connect;
+  }
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return wrap(db, 'postgres', schema);
 }
