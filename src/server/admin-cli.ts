@@ -19,7 +19,7 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
     out(USAGE);
     return 2;
   }
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   try {
     await migrateToLatest(database);
     const roles = new AdminRoles(database.db);

@@ -9,6 +9,11 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /**
+   * PostgreSQL: how long connecting, and each query, may take before it fails (and its
+   * connection is dropped), so a partition or a hung server fails requests instead of hanging them.
+   */
+  databaseTimeoutMs: number;
   /** One Redis URL, or (cluster mode) comma-separated seed URLs. null: one instance, no Redis. */
   redisUrl: string | null;
   /** `single`: one Redis (PUBLISH/SUBSCRIBE); `cluster`: a Redis Cluster ≥ 7 with sharded pub/sub. */
@@ -340,6 +345,7 @@ export const SETTINGS: ReadonlySet<string> = new Set([
   'BEACON_CALENDAR_ALLOW_LOCAL',
   'BEACON_CALENDAR_REFRESH_MS',
   'BEACON_CORS_ORIGINS',
+  'BEACON_DATABASE_TIMEOUT_MS',
   'BEACON_DATABASE_URL',
   'BEACON_GRACE_STRETCH',
   'BEACON_HEARTBEAT_INTERVAL_MS',
@@ -435,6 +441,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     port: int(env, 'BEACON_PORT', 3000, 0, 65535),
     host: host(env),
     databaseUrl: databaseUrl(env),
+    databaseTimeoutMs: int(env, 'BEACON_DATABASE_TIMEOUT_MS', 30_000, 100, HOUR),
     redisUrl: redisUrl(env, mode),
     redisMode: mode,
     redisPrefix: prefix(env),

@@ -71,7 +71,7 @@ export function isDatabaseUnreachable(error: { code?: string; message?: string }
   const code = error.code ?? '';
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '53300', '08000', '08003', '08006'].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(error.message ?? '')
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(error.message ?? '')
   );
 }
 

@@ -143,6 +143,7 @@ export async function createServices(
   const now = overrides.now ?? Date.now;
   const metrics = new Metrics();
   const database = openDatabase(config.databaseUrl, {
+    timeoutMs: config.databaseTimeoutMs,
     observe: (ms, err) => metrics.dbQuery(ms, err),
     onCheckpointerStop: (err) => log.error({ err }, 'SQLite checkpoint worker stopped; commits checkpoint on the event loop again'),
   });

@@ -85,4 +85,27 @@ describe('PostgreSQL outage', () => {
     expect(login.statusCode).toBe(503);
     expect(sample(await scrape(t), 'beacon_db_errors_total{kind="other"}')).toBeGreaterThan(before);
   });
+
+  it('answers 503 within BEACON_DATABASE_TIMEOUT_MS when PostgreSQL stops answering, and counts the failed write-behind', async () => {
+    const { t, proxy } = await liveApp({ databaseTimeoutMs: 300 });
+    const alice = await t.register('alice');
+    const { socket } = await t.connect(alice.token);
+    await t.app.services.presence.flush();
+    // A partition: connections stay open, nothing comes back; nothing tells pg to give up.
+    proxy.freeze();
+    const started = Date.now();
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: 'pass-phrase-for-tests' } });
+    expect(login.statusCode).toBe(503);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // Presence still changes in memory; its write fails at the bound and is counted, not hung.
+    const sent = socket.mark();
+    socket.send({ type: 'set_status', status: 'busy' });
+    await socket.next((f) => f.type === 'status_update' && f.status === 'busy', { from: sent });
+    await t.app.services.presence.flush().catch(() => {});
+    expect(sample(await scrape(t), 'beacon_write_behind_failures_total')).toBeGreaterThanOrEqual(1);
+    // Back: the connections that hung were dropped, fresh ones answer.
+    proxy.restore();
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: 'pass-phrase-for-tests' } });
+    expect(again.statusCode).toBe(200);
+  });
 });

@@ -41,13 +41,15 @@ export interface OpenOptions {
   observe?: QueryObserver;
   /** Told when SQLite's background checkpointer stops working (commits checkpoint on the event loop again). */
   onCheckpointerStop?: (err: Error) => void;
+  /** PostgreSQL: bound on connecting and on each query (BEACON_DATABASE_TIMEOUT_MS); none when unset. */
+  timeoutMs?: number;
 }
 
 /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (a `?schema=name` picks the search_path). */
 export function openDatabase(url: string, opts: OpenOptions = {}): Database {
   const { observe } = opts;
   const log = observe ? (e: LogEvent) => observe(e.queryDurationMillis, e.level === 'error' ? e.error : undefined) : undefined;
-  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log, observe);
+  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log, observe, opts.timeoutMs);
 }
 
 function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: ((err: Error) => void) | undefined): Database {
@@ -66,7 +68,10 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
   return wrap(db, 'sqlite', null, checkpointer);
 }
 
-function openPostgres(url: string, log: Logger | undefined, observe: QueryObserver | undefined): Database {
+/** pg's error for a query past `query_timeout`: the query may still be running on the connection. */
+const QUERY_TIMEOUT = 'Query read timeout';
+
+function openPostgres(url: string, log: Logger | undefined, observe: QueryObserver | undefined, timeoutMs: number | undefined): Database {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -75,6 +80,10 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
     connectionString: parsed.toString(),
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // Without bounds a partition or a hung server (connections open, nothing answering) hangs
+    // every request and the write-behind forever, with no error to see.
+    ...(timeoutMs ? { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs } : {}),
+    keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -82,7 +91,24 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
   // query of it is running (a transaction between two statements), and pg-pool listens only
   // on idle clients. The client is then unqueryable: its next query fails (the transaction
   // rolls back with an error) and the pool discards it on release.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // A query past the bound may still hold the connection, and the pool would hand it out
+    // again with every later query queued behind it: drop the connection (the client is then
+    // unqueryable, and the pool discards it on release).
+    if (!timeoutMs) return;
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        return result.catch((err: unknown) => {
+          if (err instanceof Error && err.message === QUERY_TIMEOUT) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+          throw err;
+        });
+      }
+      return result;
+    }) as typeof client.query;
+  });
   // Kysely logs a query that failed on its connection, not one that never got a connection
   // (PostgreSQL down or unreachable: every query fails so): count those as failed queries too.
   if (observe) {
