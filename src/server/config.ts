@@ -156,10 +156,15 @@ function list(env: Env, name: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** A refused URL as an error message may show it: without its user and password (stderr ends up in the logs). */
+function shown(url: string): string {
+  return url.replace(/^([^:/\s]+:\/\/)(.*)@/, '$1***@');
+}
+
 function databaseUrl(env: Env): string {
   const url = str(env, 'BEACON_DATABASE_URL', 'sqlite:./data/beacon.db');
   if (/^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url)) return url;
-  throw new ConfigError('BEACON_DATABASE_URL', `expected sqlite:<path>, sqlite::memory: or postgres://…, got "${url}"`);
+  throw new ConfigError('BEACON_DATABASE_URL', `expected sqlite:<path>, sqlite::memory: or postgres://…, got "${shown(url)}"`);
 }
 
 function redisMode(env: Env): Config['redisMode'] {
@@ -178,13 +183,13 @@ function redisUrl(env: Env, mode: Config['redisMode']): string | null {
     if (/,\s*rediss?:\/\//.test(raw)) {
       throw new ConfigError('BEACON_REDIS_URL', 'several URLs are seed nodes of a Redis Cluster: set BEACON_REDIS_MODE=cluster');
     }
-    if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('BEACON_REDIS_URL', `expected redis://…, got "${raw}"`);
+    if (!/^rediss?:\/\/.+/.test(raw)) throw new ConfigError('BEACON_REDIS_URL', `expected redis://…, got "${shown(raw)}"`);
     return raw;
   }
   const seeds = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const url of seeds) {
     if (!/^rediss?:\/\/(?:[^@/]*@)?[^/:@]+:\d+\/?$/.test(url)) {
-      throw new ConfigError('BEACON_REDIS_URL', `cluster seed nodes are redis://host:port (no database number), got "${url}"`);
+      throw new ConfigError('BEACON_REDIS_URL', `cluster seed nodes are redis://host:port (no database number), got "${shown(url)}"`);
     }
   }
   return seeds.join(',');
@@ -271,7 +276,7 @@ function hostAuth(env: Env): HostAuthConfig | null {
     );
   }
   if (jwtSecret !== null && jwksUrl !== null) throw new ConfigError('BEACON_AUTH_JWKS_URL', 'set either BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWKS_URL, not both');
-  if (jwksUrl !== null && !/^https?:\/\/.+/.test(jwksUrl)) throw new ConfigError('BEACON_AUTH_JWKS_URL', `expected an http(s) URL, got "${jwksUrl}"`);
+  if (jwksUrl !== null && !/^https?:\/\/.+/.test(jwksUrl)) throw new ConfigError('BEACON_AUTH_JWKS_URL', `expected an http(s) URL, got "${shown(jwksUrl)}"`);
   const admin = optional(env, 'BEACON_AUTH_ADMIN_CLAIM');
   return Object.freeze({
     jwtSecret,

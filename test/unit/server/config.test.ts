@@ -79,4 +79,24 @@ describe('config', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
+
+  it('never repeats the credentials of a refused URL in its message (stderr goes to the logs)', () => {
+    const refused = [
+      { BEACON_DATABASE_URL: 'mysql://beacon:db-pass-7Qx@10.0.0.5:3306/beacon' },
+      { BEACON_REDIS_URL: 'http://:redis-pass-7Qx@10.0.0.6:6379' },
+      { BEACON_REDIS_MODE: 'cluster', BEACON_REDIS_URL: 'redis://:redis-pass-7Qx@10.0.0.6:6379/2' },
+      { BEACON_AUTH_JWKS_URL: 'ftp://user:jwks-pass-7Qx@idp.example/keys' },
+    ];
+    for (const env of refused) {
+      let message = '';
+      try {
+        loadConfig(env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/10\.0\.0\.|idp\.example/);
+      expect(message).not.toMatch(/pass-7Qx|beacon:/);
+    }
+  });
 });
