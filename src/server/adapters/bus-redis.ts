@@ -11,7 +11,7 @@ import type { BusHandler, BusMessage, EventBus } from '../ports/event-bus.js';
 import { MemoryBus, consoleBusLogger } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { commandClient, connectionsReady, onConnectionChange, pingAll, quit, type RedisClient } from './redis-connections.js';
+import { commandClient, connectionsReady, dropConnections, onConnectionChange, pingAll, quit, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 
@@ -28,6 +28,13 @@ export interface RedisBusOptions {
   logger?: BusLogger;
   /** How long ping() waits for PONG before answering false. Default 500 ms. */
   pingTimeoutMs?: number;
+  /**
+   * While healthy, the publisher is sent PING this often; no PONG within `probeTimeoutMs` means
+   * Redis stopped answering without closing the connections (a partition, a hung server): they
+   * are dropped, so the bus turns unhealthy and reconnects. Defaults 5000 / 5000 ms; 0: no probe.
+   */
+  probeIntervalMs?: number;
+  probeTimeoutMs?: number;
   /** Delay before reconnect attempt `attempt` (1-based). Default: ioredis' exponential backoff capped at 5 s. */
   retryStrategy?: (attempt: number) => number;
   /** Counts publishes, receipts (with lag) and connection errors. */
@@ -78,6 +85,8 @@ export class RedisBus implements EventBus {
   #droppedPublishes = 0;
   #lastDropWarnAt = -Infinity;
   #closed = false;
+  readonly #probe: NodeJS.Timeout | null = null;
+  #probing = false;
   /** Publishes Redis has not answered yet (flushed() waits for them). */
   readonly #inFlight = new Set<Promise<void>>();
 
@@ -114,6 +123,12 @@ export class RedisBus implements EventBus {
       },
       this.#pub instanceof Cluster ? this.#pub : null,
     );
+    const probeEvery = options.probeIntervalMs ?? 5_000;
+    if (probeEvery > 0) {
+      const probeTimeout = options.probeTimeoutMs ?? 5_000;
+      this.#probe = setInterval(() => void this.#checkAnswers(probeTimeout), probeEvery);
+      this.#probe.unref();
+    }
     this.#pub.on('ready', () => (this.#errorLogged.pub = false));
     onConnectionChange(this.#pub, () => this.#updateHealth());
     // Without a listener ioredis prints every reconnect failure; one warning per outage is enough.
@@ -204,6 +219,7 @@ export class RedisBus implements EventBus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#probe) clearInterval(this.#probe);
     this.#healthy = false;
     await this.#local.close();
     await Promise.all([quit(this.#pub), this.#sub.close()]);
@@ -227,6 +243,25 @@ export class RedisBus implements EventBus {
     if (frame.o === this.instanceId) return;
     this.#metrics?.busReceived(frame.t);
     this.#local.deliver(topic, frame.m, frame.o);
+  }
+
+  /**
+   * Connections that stay open while Redis no longer answers never close by themselves: the
+   * bus would look healthy while every publish and subscription hangs. No PONG in time: drop them.
+   */
+  async #checkAnswers(timeoutMs: number): Promise<void> {
+    if (this.#probing || this.#closed || !this.isHealthy()) return;
+    this.#probing = true;
+    try {
+      const answered = await pingAll(this.#pub, timeoutMs);
+      if (answered || this.#closed || !this.isHealthy()) return;
+      this.#metrics?.redisError('bus_pub');
+      this.#logger.warn({ timeoutMs }, 'event bus: redis does not answer PING; dropping its connections to reconnect');
+      dropConnections(this.#pub);
+      this.#sub.reconnect();
+    } finally {
+      this.#probing = false;
+    }
   }
 
   #connectionError(role: 'pub' | 'sub', err: unknown): void {

@@ -129,6 +129,18 @@ export async function pingAll(client: RedisClient, timeoutMs: number): Promise<b
   }
 }
 
+/**
+ * Drops every connection of the client at once (socket destroyed, not ended: a FIN to a Redis
+ * behind a partition is never answered), so ioredis reconnects as after Redis closed them.
+ */
+export function dropConnections(client: RedisClient): void {
+  const nodes = client instanceof Cluster ? client.nodes('all') : [client];
+  for (const node of nodes) {
+    const stream = node.stream as { destroy?: () => void } | undefined;
+    stream?.destroy?.();
+  }
+}
+
 /** QUIT, or drop the connection if Redis does not answer. */
 export async function quit(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;

@@ -10,7 +10,7 @@
 import { Redis } from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
-import { nodeOptions } from './redis-connections.js';
+import { dropConnections, nodeOptions } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 
 const SUBSCRIBE_CHUNK = 500;
@@ -82,6 +82,11 @@ export class RedisSubscriber {
   /** Resolves once every command sent so far has been answered. */
   async settled(): Promise<void> {
     await Promise.all(this.#last.values());
+  }
+
+  /** Drops every lane's connection (Redis stopped answering); each reconnects and resubscribes. */
+  reconnect(): void {
+    for (const lane of this.#lanes.values()) dropConnections(lane.conn);
   }
 
   async close(): Promise<void> {
