@@ -87,6 +87,8 @@ export class RedisBus implements EventBus {
   #closed = false;
   readonly #probe: NodeJS.Timeout | null = null;
   #probing = false;
+  /** Connections dropped by the probe: no further probe until the bus is healthy again. */
+  #droppedByProbe = false;
   /** Publishes Redis has not answered yet (flushed() waits for them). */
   readonly #inFlight = new Set<Promise<void>>();
 
@@ -250,11 +252,12 @@ export class RedisBus implements EventBus {
    * bus would look healthy while every publish and subscription hangs. No PONG in time: drop them.
    */
   async #checkAnswers(timeoutMs: number): Promise<void> {
-    if (this.#probing || this.#closed || !this.isHealthy()) return;
+    if (this.#probing || this.#droppedByProbe || this.#closed || !this.isHealthy()) return;
     this.#probing = true;
     try {
       const answered = await pingAll(this.#pub, timeoutMs);
-      if (answered || this.#closed || !this.isHealthy()) return;
+      if (answered || this.#droppedByProbe || this.#closed || !this.isHealthy()) return;
+      this.#droppedByProbe = true;
       this.#metrics?.redisError('bus_pub');
       this.#logger.warn({ timeoutMs }, 'event bus: redis does not answer PING; dropping its connections to reconnect');
       dropConnections(this.#pub);
@@ -276,6 +279,7 @@ export class RedisBus implements EventBus {
     const healthy = this.isHealthy();
     if (healthy === this.#healthy) return;
     this.#healthy = healthy;
+    if (healthy) this.#droppedByProbe = false;
     if (healthy) this.#logger.info({ instanceId: this.instanceId }, 'event bus: redis connected');
     else this.#logger.warn({ instanceId: this.instanceId }, 'event bus: redis unavailable, delivering locally only');
     for (const fn of this.#healthListeners) {
