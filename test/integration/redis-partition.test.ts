@@ -4,8 +4,13 @@
  * unavailable" in the log) and come back by itself once Redis answers, as it does when
  * Redis closes the connections. Redis missing fails this test; it never skips it.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBus } from '../../src/server/adapters/bus-redis.js';
+import { startLiveApp } from '../helpers/live-app.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
 
@@ -41,5 +46,34 @@ describe('Redis partition', () => {
     proxy.restore();
     await expect.poll(() => bus.isHealthy(), { timeout: 10_000 }).toBe(true);
     expect(changes.at(-1)).toBe(true);
+  });
+
+  it('drains a stop while Redis does not answer: presence still reaches the database, within a bound', async () => {
+    const admin = await requireRedis();
+    cleanups.push(async () => void admin.disconnect());
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    cleanups.push(() => proxy.close());
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-partition-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'beacon.db');
+    const t = await startLiveApp({ redisUrl: throughProxy(REDIS_URL, proxy), redisPrefix: uniquePrefix(), databaseUrl: `sqlite:${file}`, persistIntervalMs: 3_600_000 });
+    let closed = false;
+    cleanups.push(async () => void (closed || (await t.close())));
+    const alice = await t.register('alice');
+    const { socket } = await t.connect(alice.token);
+    const sent = socket.mark();
+    socket.send({ type: 'set_status', status: 'busy', custom_message: 'exams' });
+    await socket.next((f) => f.type === 'status_update' && f.status === 'busy', { from: sent });
+
+    proxy.freeze();
+    const started = Date.now();
+    await t.close();
+    closed = true;
+    expect(Date.now() - started).toBeLessThan(8_000);
+    const db = new SQLite(file, { readonly: true });
+    const row = db.prepare('select manual_status, custom_message from users where id = ?').get(alice.id);
+    db.close();
+    expect(row).toEqual({ manual_status: 'busy', custom_message: 'exams' });
   });
 });

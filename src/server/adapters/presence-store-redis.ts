@@ -8,7 +8,7 @@
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
  */
-import { commandClient, quit, taggedKey, type RedisClient } from './redis-connections.js';
+import { QUIT_TIMEOUT_MS, commandClient, quit, taggedKey, within, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { instanceOfSession, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
@@ -132,8 +132,12 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async leave(instanceId: string): Promise<void> {
-    await this.#redis.zrem(`${this.#prefix}:instances`, instanceId).catch(() => {});
-    await this.#redis.zrem(`${this.#prefix}:saturated`, instanceId).catch(() => {});
+    // At a stop: a Redis that does not answer must not hold up the drain (the others reap this instance anyway).
+    const gone = (async () => {
+      await this.#redis.zrem(`${this.#prefix}:instances`, instanceId).catch(() => {});
+      await this.#redis.zrem(`${this.#prefix}:saturated`, instanceId).catch(() => {});
+    })();
+    await within(gone, QUIT_TIMEOUT_MS);
   }
 
   async close(): Promise<void> {

@@ -141,12 +141,33 @@ export function dropConnections(client: RedisClient): void {
   }
 }
 
-/** QUIT, or drop the connection if Redis does not answer. */
-export async function quit(client: RedisClient): Promise<void> {
+/**
+ * QUIT, or drop the connection if Redis does not answer: refuses it, or (a partition, a hung
+ * server) sends nothing back within `timeoutMs`, so a stop never waits on it for ever.
+ */
+export async function quit(client: RedisClient | Redis, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
   if (client.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
   try {
-    await client.quit();
+    if ((await Promise.race([client.quit(), late])) === 'late') client.disconnect();
   } catch {
     client.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long a stop waits for Redis to answer QUIT (or a last command) before dropping the connection. */
+export const QUIT_TIMEOUT_MS = 1_000;
+
+/** `work`, or undefined once `ms` passed without it settling (its result is then ignored). */
+export async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

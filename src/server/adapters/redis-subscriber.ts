@@ -10,7 +10,7 @@
 import { Redis } from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
-import { dropConnections, nodeOptions } from './redis-connections.js';
+import { dropConnections, nodeOptions, quit } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 
 const SUBSCRIBE_CHUNK = 500;
@@ -91,7 +91,7 @@ export class RedisSubscriber {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#lanes.values()].map((l) => l.conn.quit().catch(() => l.conn.disconnect())));
+    await Promise.all([...this.#lanes.values()].map((l) => quit(l.conn)));
     this.#lanes.clear();
   }
 
