@@ -76,4 +76,33 @@ describe('Redis partition', () => {
     db.close();
     expect(row).toEqual({ manual_status: 'busy', custom_message: 'exams' });
   });
+
+  it('settles a publish Redis never answered when the connection drops: counted dropped, and flushed() does not wait on it for ever', async () => {
+    const admin = await requireRedis();
+    cleanups.push(async () => void admin.disconnect());
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    cleanups.push(() => proxy.close());
+    const published = { sent: 0, dropped: 0 };
+    const metrics = { busPublished: (ok: boolean) => void published[ok ? 'sent' : 'dropped']++, busReceived: () => {}, redisError: () => {} };
+    const logger = { info: () => {}, warn: () => {}, error: () => {} };
+    const bus = new RedisBus({ url: throughProxy(REDIS_URL, proxy), prefix: uniquePrefix(), logger, metrics, probeIntervalMs: 0, retryStrategy: () => 50 });
+    cleanups.push(() => bus.close());
+    bus.subscribe('user:1');
+    await expect.poll(() => bus.isHealthy(), { timeout: 5_000 }).toBe(true);
+    bus.publish('user:1', { kind: 'probe', userId: 1 } as never);
+    await bus.flushed();
+    expect(published).toEqual({ sent: 1, dropped: 0 });
+
+    // Redis restarts with a PUBLISH on the wire, unanswered; then it is back.
+    proxy.freeze();
+    bus.publish('user:1', { kind: 'probe', userId: 1 } as never);
+    await new Promise((r) => setTimeout(r, 50));
+    proxy.cut();
+    proxy.restore();
+    await expect.poll(() => bus.isHealthy(), { timeout: 5_000 }).toBe(true);
+    const settled = await Promise.race([bus.flushed().then(() => 'settled'), new Promise((r) => setTimeout(() => r('still waiting'), 2_000))]);
+    expect(settled).toBe('settled');
+    expect(published).toEqual({ sent: 1, dropped: 1 });
+  });
 });

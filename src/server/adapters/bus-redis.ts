@@ -90,7 +90,7 @@ export class RedisBus implements EventBus {
   /** Connections dropped by the probe: no further probe until the bus is healthy again. */
   #droppedByProbe = false;
   /** Publishes Redis has not answered yet (flushed() waits for them). */
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new Map<Promise<void>, (err: Error) => void>();
 
   constructor(options: RedisBusOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
@@ -132,7 +132,10 @@ export class RedisBus implements EventBus {
       this.#probe.unref();
     }
     this.#pub.on('ready', () => (this.#errorLogged.pub = false));
-    onConnectionChange(this.#pub, () => this.#updateHealth());
+    onConnectionChange(this.#pub, () => {
+      if (!connectionsReady(this.#pub)) this.#abandonInFlight();
+      this.#updateHealth();
+    });
     // Without a listener ioredis prints every reconnect failure; one warning per outage is enough.
     this.#pub.on('error', (err: unknown) => this.#connectionError('pub', err));
   }
@@ -150,24 +153,30 @@ export class RedisBus implements EventBus {
     if (this.#closed) return;
     if (this.#pub.status === 'ready') {
       // On a cluster, a primary not connected fails the command at once (counted as dropped).
-      this.#metrics?.busPublished(true);
       const channel = this.#channel(topic);
       const sent = this.#sharded ? this.#pub.spublish(channel, frame) : this.#pub.publish(channel, frame);
-      const done: Promise<void> = sent.then(
-        () => void this.#inFlight.delete(done),
+      // A connection that drops with the command unanswered never settles it (ioredis keeps it
+      // for a resend, which is off, then forgets it): `abandon` settles it as dropped then.
+      let abandon: (err: Error) => void = () => {};
+      const lost = new Promise<never>((_, reject) => (abandon = reject));
+      const done: Promise<void> = Promise.race([sent, lost]).then(
+        () => {
+          this.#inFlight.delete(done);
+          this.#metrics?.busPublished(true);
+        },
         (err: unknown) => {
           this.#inFlight.delete(done);
           this.#dropped(topic, err);
         },
       );
-      this.#inFlight.add(done);
+      this.#inFlight.set(done, abandon);
     } else {
       this.#dropped(topic, 'redis publisher not connected');
     }
   }
 
   async flushed(): Promise<void> {
-    if (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    if (this.#inFlight.size > 0) await Promise.all(this.#inFlight.keys());
   }
 
   subscribe(topic: string): void {
@@ -265,6 +274,13 @@ export class RedisBus implements EventBus {
     } finally {
       this.#probing = false;
     }
+  }
+
+  /** The publisher's connection dropped: publishes Redis had not answered are lost. */
+  #abandonInFlight(): void {
+    if (this.#inFlight.size === 0) return;
+    const err = new Error('redis connection dropped before the publish was answered');
+    for (const abandon of [...this.#inFlight.values()]) abandon(err);
   }
 
   #connectionError(role: 'pub' | 'sub', err: unknown): void {
