@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBus } from '../../src/server/adapters/bus-redis.js';
+import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import { startLiveApp } from '../helpers/live-app.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
@@ -104,5 +105,28 @@ describe('Redis partition', () => {
     const settled = await Promise.race([bus.flushed().then(() => 'settled'), new Promise((r) => setTimeout(() => r('still waiting'), 2_000))]);
     expect(settled).toBe('settled');
     expect(published).toEqual({ sent: 1, dropped: 1 });
+  });
+
+  it('fails a presence store command Redis does not answer, within the bound, instead of waiting for ever', async () => {
+    const admin = await requireRedis();
+    cleanups.push(async () => void admin.disconnect());
+    const target = new URL(REDIS_URL);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    cleanups.push(() => proxy.close());
+    const store = new RedisPresenceStore({ url: throughProxy(REDIS_URL, proxy), prefix: uniquePrefix(), commandTimeoutMs: 300 });
+    cleanups.push(() => store.close());
+    await store.connect();
+    await store.heartbeat('i1', Date.now());
+
+    proxy.freeze();
+    const outcome = await Promise.race([
+      store.heartbeat('i1', Date.now()).then(
+        () => 'answered',
+        () => 'failed',
+      ),
+      new Promise((r) => setTimeout(() => r('still waiting'), 3_000)),
+    ]);
+    expect(outcome).toBe('failed');
+    proxy.restore();
   });
 });

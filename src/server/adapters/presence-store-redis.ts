@@ -49,12 +49,18 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #target: RedisTarget;
 
   /** `url` is shorthand for `target: { mode: 'single', url }`. */
-  constructor(opts: { url?: string; target?: RedisTarget; prefix?: string; onError?: () => void }) {
+  /**
+   * `commandTimeoutMs` (default 5000): a command Redis has not answered by then fails, as when
+   * Redis is down, so a Redis that stops answering without closing the connection (a partition,
+   * a hung server, a failover that leaves the old primary silent) never hangs saves and loads.
+   */
+  constructor(opts: { url?: string; target?: RedisTarget; prefix?: string; onError?: () => void; commandTimeoutMs?: number }) {
     this.#prefix = opts.prefix ?? 'beacon';
     this.#target = opts.target ?? { mode: 'single', url: opts.url ?? 'redis://127.0.0.1:6379' };
     const client = commandClient(this.#target, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      commandTimeout: opts.commandTimeoutMs ?? 5_000,
       connectionName: `${this.#prefix}:store`,
       lazyConnect: true,
       // Commands issued together (a load of many users) go out as one pipeline per node.
