@@ -113,7 +113,8 @@ describe('Redis partition', () => {
     const target = new URL(REDIS_URL);
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
     cleanups.push(() => proxy.close());
-    const store = new RedisPresenceStore({ url: throughProxy(REDIS_URL, proxy), prefix: uniquePrefix(), commandTimeoutMs: 300 });
+    let errors = 0;
+    const store = new RedisPresenceStore({ url: throughProxy(REDIS_URL, proxy), prefix: uniquePrefix(), commandTimeoutMs: 300, onError: () => void errors++ });
     cleanups.push(() => store.close());
     await store.connect();
     await store.heartbeat('i1', Date.now());
@@ -127,6 +128,8 @@ describe('Redis partition', () => {
       new Promise((r) => setTimeout(() => r('still waiting'), 3_000)),
     ]);
     expect(outcome).toBe('failed');
+    // Counted as beacon_redis_errors_total{client="store"} (services.ts), as a dropped connection is.
+    expect(errors).toBe(1);
     proxy.restore();
   });
 });

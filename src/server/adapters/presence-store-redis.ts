@@ -47,6 +47,7 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #redis: RedisClient & SaveCommand;
   readonly #prefix: string;
   readonly #target: RedisTarget;
+  readonly #onError: () => void;
 
   /** `url` is shorthand for `target: { mode: 'single', url }`. */
   /**
@@ -57,6 +58,7 @@ export class RedisPresenceStore implements PresenceStore {
   constructor(opts: { url?: string; target?: RedisTarget; prefix?: string; onError?: () => void; commandTimeoutMs?: number }) {
     this.#prefix = opts.prefix ?? 'beacon';
     this.#target = opts.target ?? { mode: 'single', url: opts.url ?? 'redis://127.0.0.1:6379' };
+    this.#onError = opts.onError ?? (() => {});
     const client = commandClient(this.#target, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -69,8 +71,8 @@ export class RedisPresenceStore implements PresenceStore {
     // EVALSHA (the script loaded once per node on first NOSCRIPT), not the script's text on every save.
     client.defineCommand('beaconSavePresence', { numberOfKeys: 1, lua: SAVE_SCRIPT });
     this.#redis = client as RedisClient & SaveCommand;
-    // Failures surface on each command; the connection retries by itself.
-    this.#redis.on('error', () => opts.onError?.());
+    // Failures surface on each command (counted there too); the connection retries by itself.
+    this.#redis.on('error', () => this.#onError());
   }
 
   async connect(): Promise<void> {
@@ -87,14 +89,8 @@ export class RedisPresenceStore implements PresenceStore {
       const owner = instanceOfSession(s.id);
       return owner === null || owner === instanceId;
     });
-    const stored = await this.#redis.beaconSavePresence(
-      this.#key(userId),
-      JSON.stringify(user),
-      String(version.at),
-      version.by,
-      instanceId,
-      JSON.stringify(mine),
-      String(KEY_TTL_S),
+    const stored = await this.#counted(
+      this.#redis.beaconSavePresence(this.#key(userId), JSON.stringify(user), String(version.at), version.by, instanceId, JSON.stringify(mine), String(KEY_TTL_S)),
     );
     return stored === 1;
   }
@@ -104,7 +100,7 @@ export class RedisPresenceStore implements PresenceStore {
     if (userIds.length === 0) return out;
     // One command per user (a cluster spreads them over shards); any failure fails the load,
     // as an unreachable Redis would: the caller starts from the database and resyncs later.
-    const hashes = await Promise.all(userIds.map((id) => this.#redis.hgetall(this.#key(id))));
+    const hashes = await this.#counted(Promise.all(userIds.map((id) => this.#redis.hgetall(this.#key(id)))));
     hashes.forEach((hash, i) => {
       if (!hash.user) return;
       const merged = mergeHash(hash, live);
@@ -114,8 +110,18 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
-    await this.#redis.zadd(`${this.#prefix}:instances`, now, instanceId);
-    if (saturated) await this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId);
+    await this.#counted(this.#redis.zadd(`${this.#prefix}:instances`, now, instanceId));
+    if (saturated) await this.#counted(this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId));
+  }
+
+  /** `command`, with its failure counted (beacon_redis_errors_total{client="store"}). */
+  async #counted<T>(command: Promise<T>): Promise<T> {
+    try {
+      return await command;
+    } catch (err) {
+      this.#onError();
+      throw err;
+    }
   }
 
   liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
@@ -133,6 +139,7 @@ export class RedisPresenceStore implements PresenceStore {
       await this.#redis.zremrangebyscore(key, '-inf', now - 100 * withinMs);
       return new Set(await this.#redis.zrangebyscore(key, now - withinMs, '+inf'));
     } catch {
+      this.#onError();
       return null;
     }
   }
