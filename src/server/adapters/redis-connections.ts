@@ -115,8 +115,10 @@ export function taggedKey(target: RedisTarget, prefix: string, name: string, tag
 export async function pingAll(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status !== 'ready') return false;
   let timer: NodeJS.Timeout | undefined;
+  // The answer may already sit in the socket when the timer fires after a stall of the event
+  // loop (timers run before I/O is read): one more turn reads it before the ping counts as unanswered.
   const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer = setTimeout(() => setImmediate(() => resolve(false)), timeoutMs);
   });
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   try {
