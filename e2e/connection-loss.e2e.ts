@@ -1,6 +1,6 @@
 /**
  * What the page says while its connection to Beacon is lost and comes back, in real Chromium.
- * The page reaches Beacon through a TCP proxy this file controls (helpers/tcp-proxy.ts): it
+ * The page reaches Beacon through a TCP proxy this file controls (test/helpers/tcp-proxy.ts): it
  * cuts every connection for a few seconds (a blip), or kills their paths without a close (a
  * lost network: packets dropped, the browser never told). The connection indicator must say
  * what happens: "Reconnecting…" (or "Offline" while nothing answers), then "Live"; "Polling"
@@ -13,10 +13,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
-import { freePort, startServer, type ServerHandle } from './helpers/server.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
 import { connectionState, friendCard } from './helpers/ui.js';
-import { TcpProxy } from './helpers/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../test/helpers/tcp-proxy.js';
 
 let server: ServerHandle;
 let proxy: TcpProxy;
@@ -34,10 +34,9 @@ interface Shown {
 }
 
 beforeAll(async () => {
-  proxy = new TcpProxy(await freePort());
+  // The proxy's address is the page's origin, allowed before the server behind it starts.
+  proxy = await startTcpProxy('127.0.0.1', () => server.port);
   server = await startServer({ BEACON_ALLOWED_ORIGINS: `http://127.0.0.1:${proxy.port}` });
-  proxy.target = server.port;
-  await proxy.listen();
   browser = await launchChromium();
   amy = await registerUser(server.baseUrl, 'amy', 'Amy Stone');
   ben = await registerUser(server.baseUrl, 'ben', 'Ben Ward');
@@ -54,7 +53,7 @@ afterEach(async () => {
 afterAll(async () => {
   amySocket?.close();
   await browser?.close();
-  proxy?.close();
+  await proxy?.close();
   await server?.stop();
 });
 

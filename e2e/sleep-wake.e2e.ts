@@ -3,17 +3,17 @@
  * silently (the server dropped it, the Wi-Fi or NAT changed), and friends changed meanwhile.
  * On waking the page must not go on saying "Live" over the statuses of before the sleep: it
  * checks the socket at once and reconnects, instead of a whole heartbeat interval (25 s) later.
- * The page reaches Beacon through a TCP proxy this file controls (helpers/tcp-proxy.ts), which
+ * The page reaches Beacon through a TCP proxy this file controls (test/helpers/tcp-proxy.ts), which
  * can kill the path of every open connection without a close (no FIN, no RST), as a lost network does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
-import { freePort, startServer, type ServerHandle } from './helpers/server.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
 import { connectionState, friendCard } from './helpers/ui.js';
-import { TcpProxy } from './helpers/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../test/helpers/tcp-proxy.js';
 
 let server: ServerHandle;
 let proxy: TcpProxy;
@@ -24,10 +24,9 @@ let amy: { token: string; id: number };
 let amySocket: WebSocket;
 
 beforeAll(async () => {
-  proxy = new TcpProxy(await freePort());
+  // The proxy's address is the page's origin, allowed before the server behind it starts.
+  proxy = await startTcpProxy('127.0.0.1', () => server.port);
   server = await startServer({ BEACON_ALLOWED_ORIGINS: `http://127.0.0.1:${proxy.port}` });
-  proxy.target = server.port;
-  await proxy.listen();
   browser = await launchChromium();
   amy = await registerUser(server.baseUrl, 'amy', 'Amy Stone');
   const ben = await registerUser(server.baseUrl, 'ben', 'Ben Ward');
@@ -42,7 +41,7 @@ afterAll(async () => {
   amySocket?.close();
   await ctx?.close();
   await browser?.close();
-  proxy?.close();
+  await proxy?.close();
   await server?.stop();
 });
 

@@ -3,8 +3,8 @@
  * Tests isolate themselves with a random key/channel prefix, so files run in parallel.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { Redis } from 'ioredis';
+import { startTcpProxy, throughProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const REDIS_URL = process.env.BEACON_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -43,57 +43,14 @@ export async function killClientsNamed(admin: Redis, name: string): Promise<numb
   return ids.length;
 }
 
-/** A TCP proxy to the test Redis that can play "Redis is down" for its clients only. */
-export interface RedisProxy {
+/** A TCP proxy to the test Redis that can play "Redis is down" (or partitioned) for its clients only. */
+export interface RedisProxy extends TcpProxy {
   /** A Redis URL that goes through the proxy. */
   readonly url: string;
-  /** Drops every proxied connection and refuses new ones until restore(). */
-  cut(): void;
-  restore(): void;
-  close(): Promise<void>;
 }
 
 export async function startRedisProxy(): Promise<RedisProxy> {
   const target = new URL(REDIS_URL);
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  const track = (socket: net.Socket): void => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-  };
-  const server = net.createServer((client) => {
-    track(client);
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port || 6379), target.hostname);
-    track(upstream);
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const url = new URL(REDIS_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  const dropAll = (): void => {
-    for (const socket of sockets) socket.destroy();
-  };
-  return {
-    url: url.toString(),
-    cut: () => {
-      down = true;
-      dropAll();
-    },
-    restore: () => {
-      down = false;
-    },
-    close: async () => {
-      dropAll();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+  return Object.assign(proxy, { url: throughProxy(REDIS_URL, proxy) });
 }

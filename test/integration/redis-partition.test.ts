@@ -12,8 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import { startLiveApp } from '../helpers/live-app.js';
-import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
-import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
+import { requireRedis, startRedisProxy, uniquePrefix } from '../helpers/redis.js';
 
 describe('Redis partition', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -24,12 +23,11 @@ describe('Redis partition', () => {
   it('reports the bus unhealthy while Redis does not answer PING, and healthy again once it does', async () => {
     const admin = await requireRedis();
     cleanups.push(async () => void admin.disconnect());
-    const target = new URL(REDIS_URL);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = await startRedisProxy();
     cleanups.push(() => proxy.close());
     const warnings: string[] = [];
     const logger = { info: () => {}, warn: (_: unknown, msg: string) => void warnings.push(msg), error: () => {} };
-    const bus = new RedisBus({ url: throughProxy(REDIS_URL, proxy), prefix: uniquePrefix(), logger, probeIntervalMs: 300, probeTimeoutMs: 300, retryStrategy: () => 100 });
+    const bus = new RedisBus({ url: proxy.url, prefix: uniquePrefix(), logger, probeIntervalMs: 300, probeTimeoutMs: 300, retryStrategy: () => 100 });
     cleanups.push(() => bus.close());
     const changes: boolean[] = [];
     bus.onHealthChange((h) => changes.push(h));
@@ -52,13 +50,12 @@ describe('Redis partition', () => {
   it('drains a stop while Redis does not answer: presence still reaches the database, within a bound', async () => {
     const admin = await requireRedis();
     cleanups.push(async () => void admin.disconnect());
-    const target = new URL(REDIS_URL);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = await startRedisProxy();
     cleanups.push(() => proxy.close());
     const dir = mkdtempSync(join(tmpdir(), 'beacon-partition-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'beacon.db');
-    const t = await startLiveApp({ redisUrl: throughProxy(REDIS_URL, proxy), redisPrefix: uniquePrefix(), databaseUrl: `sqlite:${file}`, persistIntervalMs: 3_600_000 });
+    const t = await startLiveApp({ redisUrl: proxy.url, redisPrefix: uniquePrefix(), databaseUrl: `sqlite:${file}`, persistIntervalMs: 3_600_000 });
     let closed = false;
     cleanups.push(async () => void (closed || (await t.close())));
     const alice = await t.register('alice');
@@ -81,13 +78,12 @@ describe('Redis partition', () => {
   it('settles a publish Redis never answered when the connection drops: counted dropped, and flushed() does not wait on it for ever', async () => {
     const admin = await requireRedis();
     cleanups.push(async () => void admin.disconnect());
-    const target = new URL(REDIS_URL);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = await startRedisProxy();
     cleanups.push(() => proxy.close());
     const published = { sent: 0, dropped: 0 };
     const metrics = { busPublished: (ok: boolean) => void published[ok ? 'sent' : 'dropped']++, busReceived: () => {}, redisError: () => {} };
     const logger = { info: () => {}, warn: () => {}, error: () => {} };
-    const bus = new RedisBus({ url: throughProxy(REDIS_URL, proxy), prefix: uniquePrefix(), logger, metrics, probeIntervalMs: 0, retryStrategy: () => 50 });
+    const bus = new RedisBus({ url: proxy.url, prefix: uniquePrefix(), logger, metrics, probeIntervalMs: 0, retryStrategy: () => 50 });
     cleanups.push(() => bus.close());
     bus.subscribe('user:1');
     await expect.poll(() => bus.isHealthy(), { timeout: 5_000 }).toBe(true);
@@ -110,11 +106,10 @@ describe('Redis partition', () => {
   it('fails a presence store command Redis does not answer, within the bound, instead of waiting for ever', async () => {
     const admin = await requireRedis();
     cleanups.push(async () => void admin.disconnect());
-    const target = new URL(REDIS_URL);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+    const proxy = await startRedisProxy();
     cleanups.push(() => proxy.close());
     let errors = 0;
-    const store = new RedisPresenceStore({ url: throughProxy(REDIS_URL, proxy), prefix: uniquePrefix(), commandTimeoutMs: 300, onError: () => void errors++ });
+    const store = new RedisPresenceStore({ url: proxy.url, prefix: uniquePrefix(), commandTimeoutMs: 300, onError: () => void errors++ });
     cleanups.push(() => store.close());
     await store.connect();
     await store.heartbeat('i1', Date.now());
