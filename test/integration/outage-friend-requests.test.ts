@@ -7,30 +7,20 @@
  * that no longer hold (a request closed since, here or through B). Two instances on a memory hub
  * (A's bus alone cut) and on a real Redis (a TCP proxy per instance, A's alone cut).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
-import type { RedisBus } from '../../src/server/adapters/bus-redis.js';
-import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
+import { expect } from 'vitest';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
-import { testConfig } from '../../src/server/config.js';
 import type { EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceStore } from '../../src/server/ports/presence-store.js';
-import { createServices, type Services } from '../../src/server/services.js';
+import type { Services } from '../../src/server/services.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
-import { freshDatabase } from '../helpers/databases.js';
-import { CutOffBus } from '../helpers/flaky-bus.js';
-import type { RedisProxy } from '../helpers/redis.js';
-import { proxiedRedisParts, until } from '../helpers/shared-parts.js';
-import { silentLog, T0 } from '../unit/status/service-fixture.js';
+import { describeOneSidedOutage, outagePair, type OutagePair } from '../helpers/one-sided-outage.js';
+import { until } from '../helpers/shared-parts.js';
+import { T0 } from '../unit/status/service-fixture.js';
 
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'] as const;
 type Name = (typeof NAMES)[number];
 
-interface World {
-  a: Services;
-  b: Services;
-  /** What B's gateway was handed. */
-  seenB: PresenceEvent[];
+interface World extends OutagePair {
   ids: Record<Name, number>;
   /** Requests pending before the outage: Carol's, Dave's and Erin's to Bob. */
   before: { carol: number; dave: number; erin: number };
@@ -46,17 +36,7 @@ async function request(s: Services, from: number, to: number): Promise<number> {
 
 async function world(parts: Array<{ bus: EventBus; store: PresenceStore }>, cleanup: Array<() => Promise<unknown>>): Promise<World> {
   const t = T0;
-  const db = await freshDatabase('postgres');
-  cleanup.push(db.drop);
-  const config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000 });
-  const seenB: PresenceEvent[] = [];
-  const a = await createServices(config, silentLog, { now: () => t, bus: parts[0]!.bus, store: parts[0]!.store });
-  cleanup.push(() => a.close());
-  const b = await createServices(config, silentLog, { now: () => t, bus: parts[1]!.bus, store: parts[1]!.store });
-  cleanup.push(() => b.close());
-  a.presence.setSink(() => {});
-  b.presence.setSink((e) => seenB.push(e));
-  for (const s of [a, b]) await s.start();
+  const { a, b, seenB } = await outagePair(parts, cleanup);
   const ids = {} as Record<Name, number>;
   for (const name of NAMES) ids[name] = (await a.users.create({ username: name, displayName: name, passwordHash: 'x', role: 'user', now: t }))!.id;
   const before = { carol: await request(a, ids.carol, ids.bob), dave: await request(a, ids.dave, ids.bob), erin: await request(a, ids.erin, ids.bob) };
@@ -117,55 +97,10 @@ async function bConverges(w: World, made: { alice: number; frank: number; grace:
   expect(seenB.filter(received(ids.bob, made.alice))).toHaveLength(1);
 }
 
-describe('friend-request frames made through A while only A’s bus was down reach B’s sockets (memory bus)', () => {
-  let cleanup: Array<() => Promise<unknown>> = [];
-  let buses: CutOffBus[];
-  let w: World;
-  beforeEach(async () => {
-    cleanup = [];
-    const hub = new MemoryHub();
-    const store = new MemoryPresenceStore();
-    buses = [new CutOffBus({ hub, instanceId: 'a' }), new CutOffBus({ hub, instanceId: 'b' })];
-    w = await world(
-      buses.map((bus) => ({ bus, store })),
-      cleanup,
-    );
-  });
-  afterEach(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
-
-  it('received, sent and closed (accepted, declined, cancelled) reach B when A is back', async () => {
-    buses[0]!.down = true;
-    const made = await changesOnA(w);
-    buses[0]!.down = false;
-    await bConverges(w, made);
-  }, 30_000);
-});
-
-describe('friend-request frames made through A while only A was cut off from Redis reach B’s sockets (Redis bus)', () => {
-  let cleanup: Array<() => Promise<unknown>> = [];
-  let proxies: RedisProxy[];
-  let buses: RedisBus[];
-  let w: World;
-  beforeEach(async () => {
-    cleanup = [];
-    const redis = await proxiedRedisParts(2);
-    cleanup.push(redis.close);
-    proxies = redis.proxies;
-    buses = redis.parts.map((p) => p.bus);
-    w = await world(redis.parts, cleanup);
-  });
-  afterEach(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
-
-  it('received, sent and closed (accepted, declined, cancelled) reach B when A is back', async () => {
-    proxies[0]!.cut();
-    await until('A sees Redis gone', () => !buses[0]!.isHealthy(), 5000);
-    expect(buses[1]!.isHealthy()).toBe(true);
-    const made = await changesOnA(w);
-    proxies[0]!.restore();
-    await bConverges(w, made);
-  }, 40_000);
+describeOneSidedOutage({
+  subject: 'friend-request frames made through A while only A’s bus was down reach B’s sockets',
+  test: 'received, sent and closed (accepted, declined, cancelled) reach B when A is back',
+  world,
+  whileDown: changesOnA,
+  converges: bConverges,
 });
