@@ -34,7 +34,8 @@ import { Replicas } from './replicas.js';
 import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
-import { HeldRequestFrames, type PendingRequests, type RequestFrame } from './held-request-frames.js';
+import type { PendingRequests, RequestFrame } from './held-request-frames.js';
+import { OutageCatchUp } from './outage-catch-up.js';
 import { isoUtc } from '../presence/iso-time.js';
 
 
@@ -71,14 +72,6 @@ const TICK_MS = 250;
 /** How often replicas nobody needs any more are looked for. */
 const RELEASE_EVERY_MS = 1000;
 const DAY_MS = 86_400_000;
-/**
- * After a bus outage, category changes made since this long before this instance saw the bus go
- * are sent again as `friend_updated`: an instance's clock may be behind another's, and a
- * connection may die a moment before it is seen to. A repeat is harmless (the frame states the
- * category held now).
- */
-const FRIEND_UPDATES_MARGIN_MS = 60_000;
-
 export class PresenceService {
   readonly engine: PresenceEngine;
   readonly graph: FriendGraph;
@@ -107,14 +100,8 @@ export class PresenceService {
   readonly #saturation: Pick<Saturation, 'saturated' | 'stop'> | null;
   readonly #friendJson = new FriendJsonCache();
   readonly #commands: StatusCommands;
-  /** When this instance last saw the bus go down (null: healthy since the last catch-up). */
-  #busDownAt: number | null;
-  /** Users whose `friend_updated` this instance published while the bus was down: their other instances may have missed it. */
-  readonly #unsharedFriendUpdates = new Set<number>();
-  /** Users whose friend list changed through this instance while the bus was down: the other instances may have missed it. */
-  readonly #unsharedGraph = new Set<number>();
-  /** Friend-request frames this instance published while the bus was down: the other instances missed them. */
-  readonly #heldRequests = new HeldRequestFrames();
+  /** What this instance owes the others, and reads again, after a bus outage. */
+  readonly #catchUp: OutageCatchUp;
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
@@ -165,69 +152,18 @@ export class PresenceService {
       loaded: (userId) => this.#profiles.has(userId),
       viewOf: (userId, tier) => this.viewOf(userId, tier),
     });
-    // A bus not connected yet (Redis at start) counts as down since now.
-    this.#busDownAt = bus.isHealthy() ? null : now();
     bus.onMessage((_topic, message) => this.#onBus(message));
-    bus.onHealthChange((healthy) => {
-      if (!healthy) {
-        this.#busDownAt ??= now();
-        return;
-      }
-      void this.#catchUp().catch((err: unknown) => deps.log.error({ err }, 'catch-up after bus outage failed'));
+    this.#catchUp = new OutageCatchUp({
+      bus,
+      now,
+      sessions: deps.sessions,
+      log: deps.log,
+      categoriesSetSince: deps.categoriesSetSince,
+      pendingRequests: deps.pendingRequests,
+      logins: () => this.#logins,
+      refresh: (viewerId) => this.#graphViews.refresh(viewerId),
+      sink: (e) => this.#sink(e),
     });
-  }
-
-  /**
-   * What the bus may have lost during an outage besides presence (which Replicas resyncs):
-   * friend-graph changes, category changes (`friend_updated`) and logouts made on other
-   * instances. All live in the database.
-   */
-  async #catchUp(): Promise<void> {
-    const downAt = this.#busDownAt;
-    this.#busDownAt = null;
-    const unshared = [...this.#unsharedFriendUpdates];
-    this.#unsharedFriendUpdates.clear();
-    // Before friends_changed: an accepted request's close comes before the friend it added.
-    const requests = await this.#heldRequests.release(this.deps.pendingRequests ?? (async (ids) => new Set(ids)));
-    for (const frame of requests) this.deps.bus.publishRemote(userTopic(frame.viewerId), frame);
-    // Graph changes made here while the bus was down: the instances holding those users' lists
-    // re-read them (an instance whose bus stayed up never catches up by itself).
-    for (const viewerId of this.#unsharedGraph) this.deps.bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
-    const graphChanged = this.#unsharedGraph.size;
-    this.#unsharedGraph.clear();
-    const viewers = this.#connectedViewers();
-    for (const viewerId of viewers) await this.#graphViews.refresh(viewerId);
-    const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
-    for (const [sessionId, { userId: owner }] of this.#logins) {
-      const live = await this.deps.sessions.find(sessionId);
-      if (!live || live.revokedAt !== null) this.#sink({ kind: 'revoked', userId: owner, sessionId });
-    }
-    this.deps.log.info({ viewers: viewers.length, logins: this.#logins.size, friendUpdates: resent, graphChanged, requestFrames: requests.length }, 'friend graph and logins rechecked after the bus returned');
-  }
-
-  /**
-   * `friend_updated` the outage may have dropped, sent again with the category held now: to the
-   * sockets here of users connected here, for the changes they made anywhere since `since`; and,
-   * over the bus, to the other instances' sockets of users who made a change here while the bus
-   * was down (an instance whose bus stayed up never catches up by itself). Answers how many.
-   */
-  async #resendFriendUpdates(viewers: readonly number[], unshared: readonly number[], since: number): Promise<number> {
-    const read = this.deps.categoriesSetSince;
-    if (!read || (viewers.length === 0 && unshared.length === 0)) return 0;
-    const here = new Set(viewers);
-    const elsewhere = new Set(unshared);
-    const changes = await read([...new Set([...viewers, ...unshared])], since);
-    for (const { userId, friend } of changes) {
-      const event = { kind: 'friend_updated', viewerId: userId, friend } as const;
-      if (elsewhere.has(userId)) this.deps.bus.publishRemote(userTopic(userId), event);
-      if (here.has(userId)) this.#sink(event);
-    }
-    return changes.length;
-  }
-
-  /** Viewers with a socket on this instance. */
-  #connectedViewers(): number[] {
-    return [...new Set(Array.from(this.#logins.values(), (l) => l.userId))];
   }
 
   /** Where this instance's gateway receives presence events. */
@@ -642,11 +578,8 @@ export class PresenceService {
 
   /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance. */
   graphChanged(e: GraphEvent): void {
-    // Lost for the other instances: they re-read these users' lists when the bus returns (#catchUp).
-    if (!this.deps.bus.isHealthy()) {
-      if (e.kind === 'befriended' || e.kind === 'unfriended') this.#unsharedGraph.add(e.a).add(e.b);
-      else if (e.kind === 'category_changed') this.#unsharedGraph.add(e.friendId);
-    }
+    // Lost for the other instances while the bus is down: remembered for when it returns.
+    this.#catchUp.graphChanged(e);
     if (e.kind === 'request_sent') {
       this.#publishRequestFrame({ kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
       // The sender's devices (every one: the REST call names no socket) list it as outgoing.
@@ -664,8 +597,6 @@ export class PresenceService {
       // The user's other devices list the category they give: each is told, on every instance.
       if (e.friend) {
         this.#publish(e.userId, { kind: 'friend_updated', viewerId: e.userId, friend: e.friend });
-        // Dropped for the other instances: sent again when the bus returns (#catchUp).
-        if (!this.deps.bus.isHealthy()) this.#unsharedFriendUpdates.add(e.userId);
       }
       return;
     }
@@ -729,10 +660,10 @@ export class PresenceService {
     this.deps.bus.publish(userTopic(userId), event);
   }
 
-  /** A friend-request frame for the viewer's sockets on every instance; held while the bus is down, for the others (#catchUp). */
+  /** A friend-request frame for the viewer's sockets on every instance; held while the bus is down, for the others (outage-catch-up.ts). */
   #publishRequestFrame(frame: RequestFrame): void {
     this.#publish(frame.viewerId, frame);
-    if (!this.deps.bus.isHealthy()) this.#heldRequests.hold(frame);
+    this.#catchUp.requestFrame(frame);
   }
 
   /**

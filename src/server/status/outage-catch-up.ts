@@ -1,0 +1,128 @@
+/**
+ * What a bus outage may have lost besides presence (which Replicas resyncs), and how this
+ * instance catches up when its bus returns. While the bus is down, events published here reach
+ * this instance's sockets only; the others never hear them, and an instance whose bus stayed up
+ * never catches up by itself. So this instance remembers, while down:
+ * - the users whose friend list changed through it (befriended, unfriended, a category): the
+ *   instances holding those lists re-read them (`friends_changed`);
+ * - the users whose category change it announced (`friend_updated`): sent again with the
+ *   category held now;
+ * - the friend-request frames it published (held-request-frames.ts), published again.
+ * And for what others did while it was down: its connected viewers re-read their friend lists,
+ * get again the `friend_updated` of changes made since just before the outage, and logins
+ * revoked meanwhile are ended. All of it lives in the database.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Friend } from '../../protocol/index.js';
+import type { SessionRepository } from '../auth/session-repository.js';
+import type { GraphEvent } from '../friends/friends-service.js';
+import type { EventBus } from '../ports/event-bus.js';
+import { HeldRequestFrames, type PendingRequests, type RequestFrame } from './held-request-frames.js';
+import { userTopic, type PresenceEvent } from './presence-events.js';
+
+/**
+ * After a bus outage, category changes made since this long before this instance saw the bus go
+ * are sent again as `friend_updated`: an instance's clock may be behind another's, and a
+ * connection may die a moment before it is seen to. A repeat is harmless (the frame states the
+ * category held now).
+ */
+const FRIEND_UPDATES_MARGIN_MS = 60_000;
+
+export interface CatchUpDeps {
+  bus: EventBus;
+  now: () => number;
+  sessions: Pick<SessionRepository, 'find'>;
+  log: FastifyBaseLogger;
+  /** PresenceDeps.categoriesSetSince (standalone mode only). */
+  categoriesSetSince?: (userIds: readonly number[], since: number) => Promise<Array<{ userId: number; friend: Friend }>>;
+  /** PresenceDeps.pendingRequests (standalone mode only). */
+  pendingRequests?: PendingRequests;
+  /** The logins with a socket here, by login session id. */
+  logins: () => ReadonlyMap<string, { userId: number }>;
+  /** Re-reads a connected viewer's friend list (GraphViews.refresh). */
+  refresh: (viewerId: number) => Promise<void>;
+  /** This instance's gateway. */
+  sink: (e: PresenceEvent) => void;
+}
+
+export class OutageCatchUp {
+  /** When this instance last saw the bus go down (null: healthy since the last catch-up). */
+  #busDownAt: number | null;
+  /** Users whose `friend_updated` this instance published while the bus was down. */
+  readonly #unsharedFriendUpdates = new Set<number>();
+  /** Users whose friend list changed through this instance while the bus was down. */
+  readonly #unsharedGraph = new Set<number>();
+  /** Friend-request frames this instance published while the bus was down. */
+  readonly #heldRequests = new HeldRequestFrames();
+
+  constructor(private readonly deps: CatchUpDeps) {
+    const { bus, now, log } = deps;
+    // A bus not connected yet (Redis at start) counts as down since now.
+    this.#busDownAt = bus.isHealthy() ? null : now();
+    bus.onHealthChange((healthy) => {
+      if (!healthy) {
+        this.#busDownAt ??= now();
+        return;
+      }
+      void this.#catchUp().catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed'));
+    });
+  }
+
+  /** A friend-graph change made through this instance, as it is published. */
+  graphChanged(e: GraphEvent): void {
+    if (this.deps.bus.isHealthy()) return;
+    if (e.kind === 'befriended' || e.kind === 'unfriended') this.#unsharedGraph.add(e.a).add(e.b);
+    else if (e.kind === 'category_changed') {
+      this.#unsharedGraph.add(e.friendId);
+      if (e.friend) this.#unsharedFriendUpdates.add(e.userId);
+    }
+  }
+
+  /** A friend-request frame published through this instance. */
+  requestFrame(frame: RequestFrame): void {
+    if (!this.deps.bus.isHealthy()) this.#heldRequests.hold(frame);
+  }
+
+  async #catchUp(): Promise<void> {
+    const { bus, sessions, sink, log } = this.deps;
+    const downAt = this.#busDownAt;
+    this.#busDownAt = null;
+    const unshared = [...this.#unsharedFriendUpdates];
+    this.#unsharedFriendUpdates.clear();
+    // Before friends_changed: an accepted request's close comes before the friend it added.
+    const requests = await this.#heldRequests.release(this.deps.pendingRequests ?? (async (ids) => new Set(ids)));
+    for (const frame of requests) bus.publishRemote(userTopic(frame.viewerId), frame);
+    for (const viewerId of this.#unsharedGraph) bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
+    const graphChanged = this.#unsharedGraph.size;
+    this.#unsharedGraph.clear();
+    const logins = this.deps.logins();
+    const viewers = [...new Set(Array.from(logins.values(), (l) => l.userId))];
+    for (const viewerId of viewers) await this.deps.refresh(viewerId);
+    const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
+    for (const [sessionId, { userId: owner }] of logins) {
+      const live = await sessions.find(sessionId);
+      if (!live || live.revokedAt !== null) sink({ kind: 'revoked', userId: owner, sessionId });
+    }
+    log.info({ viewers: viewers.length, logins: logins.size, friendUpdates: resent, graphChanged, requestFrames: requests.length }, 'friend graph and logins rechecked after the bus returned');
+  }
+
+  /**
+   * `friend_updated` the outage may have dropped, sent again with the category held now: to the
+   * sockets here of users connected here, for the changes they made anywhere since `since`; and,
+   * over the bus, to the other instances' sockets of users who made a change here while the bus
+   * was down. Answers how many.
+   */
+  async #resendFriendUpdates(viewers: readonly number[], unshared: readonly number[], since: number): Promise<number> {
+    const read = this.deps.categoriesSetSince;
+    if (!read || (viewers.length === 0 && unshared.length === 0)) return 0;
+    const here = new Set(viewers);
+    const elsewhere = new Set(unshared);
+    const changes = await read([...new Set([...viewers, ...unshared])], since);
+    for (const { userId, friend } of changes) {
+      const event = { kind: 'friend_updated', viewerId: userId, friend } as const;
+      if (elsewhere.has(userId)) this.deps.bus.publishRemote(userTopic(userId), event);
+      if (here.has(userId)) this.deps.sink(event);
+    }
+    return changes.length;
+  }
+}
