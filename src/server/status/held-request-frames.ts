@@ -2,7 +2,7 @@
  * Friend-request frames (`friend_request_received`, `friend_request_sent`,
  * `friend_request_closed`) an instance published while its bus was down reached its own
  * sockets only. They are held here, in order, and published again to the other instances when
- * the bus returns (PresenceService #catchUp): an instance whose bus stayed up never catches up
+ * the bus returns (outage-catch-up.ts): an instance whose bus stayed up never catches up
  * by itself, and a closed request leaves no row to read back. What is released states what
  * holds now: the announcement of a request no longer pending is not repeated (closed meanwhile,
  * perhaps through another instance, whose close is what holds), nor the close of a request
