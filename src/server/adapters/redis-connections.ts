@@ -114,20 +114,12 @@ export function taggedKey(target: RedisTarget, prefix: string, name: string, tag
 /** True when the client answers PING (on a cluster: every primary), within `timeoutMs`. */
 export async function pingAll(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status !== 'ready') return false;
-  let timer: NodeJS.Timeout | undefined;
-  // The answer may already sit in the socket when the timer fires after a stall of the event
-  // loop (timers run before I/O is read): one more turn reads it before the ping counts as unanswered.
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => setImmediate(() => resolve(false)), timeoutMs);
-  });
   const nodes = client instanceof Cluster ? client.nodes('master') : [client];
   try {
     const replies = Promise.all(nodes.map((n) => n.ping()));
-    return await Promise.race([replies.then((r) => r.length > 0 && r.every((x) => x === 'PONG')), timeout]);
+    return (await within(replies.then((r) => r.length > 0 && r.every((x) => x === 'PONG')), timeoutMs)) ?? false;
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -149,24 +141,24 @@ export function dropConnections(client: RedisClient): void {
  */
 export async function quit(client: RedisClient | Redis, timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
   if (client.status === 'end') return;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
   try {
-    if ((await Promise.race([client.quit(), late])) === 'late') client.disconnect();
+    if ((await within(client.quit(), timeoutMs)) === undefined) client.disconnect();
   } catch {
     client.disconnect();
-  } finally {
-    clearTimeout(timer);
   }
 }
 
 /** How long a stop waits for Redis to answer QUIT (or a last command) before dropping the connection. */
 export const QUIT_TIMEOUT_MS = 1_000;
 
-/** `work`, or undefined once `ms` passed without it settling (its result is then ignored). */
+/**
+ * `work`, or undefined once `ms` passed without it settling (its result is then ignored). The
+ * answer may already sit in a socket when the timer fires after a stall of the event loop (timers
+ * run before I/O is read): the timeout settles one turn later, so that answer is read first.
+ */
 export async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => setImmediate(() => resolve(undefined)), ms)));
   try {
     return await Promise.race([work, late]);
   } finally {
