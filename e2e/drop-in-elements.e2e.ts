@@ -207,6 +207,23 @@ afterAll(async () => {
   await beacon?.stop();
 });
 
+
+/**
+ * A browser context in which Beacon's API and socket are unreachable (refused, closed with 1011)
+ * until `reach()`; the page and the SDK script still load.
+ */
+async function unreachableBeacon(): Promise<{ context: BrowserContext; reach: () => void }> {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  contexts.push(context);
+  let reachable = false;
+  await context.route('**/beacon/api/**', (route) => (reachable ? route.continue() : route.abort('connectionrefused')));
+  await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
+    if (reachable) ws.connectToServer();
+    else ws.close({ code: 1011, reason: 'unreachable' });
+  });
+  return { context, reach: () => (reachable = true) };
+}
+
 describe('drop-in elements on a host page', () => {
   let pageA: Page;
   let pageB: Page;
@@ -366,15 +383,7 @@ describe('drop-in elements on a host page', () => {
 
   it('<beacon-status> says the status is unavailable while Beacon is unreachable before any data, and shows it when Beacon answers again', async () => {
     const gus = await register('gus_dropin', 'Gus Unreached');
-    const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
-    contexts.push(context);
-    // Beacon's API and socket, unreachable until `reachable`; the page and the SDK script load.
-    let reachable = false;
-    await context.route('**/beacon/api/**', (route) => (reachable ? route.continue() : route.abort('connectionrefused')));
-    await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
-      if (reachable) ws.connectToServer();
-      else ws.close({ code: 1011, reason: 'unreachable' });
-    });
+    const { context, reach } = await unreachableBeacon();
     const page = await openSignedOut(users.a.id, context);
     const watched = page.locator('#watched');
     await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(gus.token)} }))()`);
@@ -384,7 +393,7 @@ describe('drop-in elements on a host page', () => {
     expect(await statusStates(page)).toEqual(['disconnected', 'loading', 'error']);
 
     // Beacon answers again: the client's next try reads the status, with no reload or new connect().
-    reachable = true;
+    reach();
     await expect.poll(() => state(watched), { timeout: 15_000, interval: 100 }).toEqual(['ready', 'offline', 'Offline']);
     expect((await statusStates(page)).at(-1)).toBe('ready');
   });
@@ -427,14 +436,7 @@ describe('drop-in elements on a host page', () => {
 
   it('<beacon-friend-list> offers "Retry now" only while Beacon is unreachable and it keeps trying; the button, used with the keyboard, tries at once and keeps focus', async () => {
     const hal = await register('hal_dropin', 'Hal Unreached');
-    const context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
-    contexts.push(context);
-    let reachable = false;
-    await context.route('**/beacon/api/**', (route) => (reachable ? route.continue() : route.abort('connectionrefused')));
-    await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
-      if (reachable) ws.connectToServer();
-      else ws.close({ code: 1011, reason: 'unreachable' });
-    });
+    const { context, reach } = await unreachableBeacon();
     const page = await openListSignedOut(context);
     const list = page.locator('beacon-friend-list');
     await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(hal.token)} }))()`);
@@ -454,7 +456,7 @@ describe('drop-in elements on a host page', () => {
     await expectAccessible(page, 'host page, friend list unreachable');
 
     // Beacon answers again: the next try (the button's, or the client's own) shows the list.
-    reachable = true;
+    reach();
     await page.keyboard.press('Enter');
     await expect.poll(() => listSays(list), { timeout: 15_000, interval: 100 }).toMatchObject({ state: 'empty', connection: 'connected', buttons: ['Find friends'] });
   });
