@@ -4,9 +4,10 @@
  * test/cluster (real Beacon processes, Redis outages, kill -9, graces: about three minutes
  * of waiting on real timers and about half a core) and every other file, two at a time.
  * Vitest's default on 2 cores is one at a time, which kept the second core idle: the rest
- * is CPU-bound (255 s of CPU in 300 s alone); with two workers and the cluster files beside
- * it, it ran in 235 s here. Exits non-zero when either run fails. With arguments (files,
- * options), one plain `vitest run` with them.
+ * is CPU-bound. Files are not isolated from each other (vitest.config.ts): each worker
+ * imports the app once, not once per file. On the AMD machine the rest ran in 351 s with
+ * isolation and 274 s without, the cluster files beside it. Exits non-zero when either run
+ * fails. With arguments (files, options), one plain `vitest run` with them.
  */
 import { all, vitest } from './side-by-side.mjs';
 
