@@ -15,6 +15,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // A worker imports Playwright and the helpers once, not once per file (as vitest.config.ts).
+    isolate: false,
     testTimeout: 90_000,
     hookTimeout: 120_000,
   },
