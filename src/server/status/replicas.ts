@@ -14,13 +14,30 @@ import type { PresenceDeps } from './presence-service.js';
 
 /** After a bus outage, how long to let every instance re-save its own sessions before reloading. */
 const RESYNC_SETTLE_MS = 1000;
-const RESYNC_ATTEMPTS = 60;
+/** A failed resync is tried again after this long, doubling each time up to RESYNC_RETRY_MAX_MS, until it succeeds. */
 const RESYNC_RETRY_MS = 1000;
+const RESYNC_RETRY_MAX_MS = 30_000;
 /** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
 const REAP_AFTER_OUTAGE_MS = 5000;
 
 /** A replica's answer for an input that is neither a close nor a logout (Replicas.#leaving). */
 const NOT_LEAVING = { leaves: false, endsHeld: false } as const;
+
+/** One resync after an outage (Replicas.resync): cancelled when the bus goes down again or the instance stops. */
+interface ResyncRun {
+  cancelled: boolean;
+  /** Ends the wait before the next attempt at once (set while waiting). */
+  wake: () => void;
+}
+
+/** Whether this instance's replicas of other instances' users are in sync (for /readyz). */
+export interface ReplicaSync {
+  synced: boolean;
+  /** Since when (clock ms) they may be stale: the bus went down, or its resync has not succeeded yet. */
+  staleSince: number | null;
+  /** Attempts of the resync under way (0: none under way). */
+  resyncAttempts: number;
+}
 
 /** The mark #ensure puts on an id while it gathers the ids to load (never awaited). */
 const NOT_STARTED: Promise<void> = Promise.resolve();
@@ -63,6 +80,12 @@ export class Replicas {
   /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
   readonly #reaped = new Set<number>();
   #othersSaturated = false;
+  /** The latest resync asked for; resyncs run one after the other (#resyncDone), never two at once. */
+  #resyncRun: ResyncRun | null = null;
+  #resyncDone: Promise<void> = Promise.resolve();
+  #resyncAttempts = 0;
+  #staleSince: number | null = null;
+  #stopped = false;
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -97,7 +120,12 @@ export class Replicas {
     await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable at start'));
     this.deps.bus.onHealthChange((healthy) => {
       if (healthy) void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
-      else this.deps.log.warn('event bus unreachable: serving local users only until it returns');
+      else {
+        // Replicas of other instances' users go stale from now until a resync succeeds.
+        this.#cancelResync();
+        this.#staleSince ??= this.deps.now();
+        this.deps.log.warn('event bus unreachable: serving local users only until it returns');
+      }
     });
     await this.beat();
     this.#monitor = setInterval(() => void this.beat().then(() => this.reap()), this.#beatEveryMs());
@@ -105,6 +133,9 @@ export class Replicas {
   }
 
   async stop(): Promise<void> {
+    // A resync under way is abandoned, never waited for.
+    this.#stopped = true;
+    this.#cancelResync();
     if (this.#monitor) clearInterval(this.#monitor);
     this.#monitor = null;
     await Promise.race([Promise.all(this.#sharing), new Promise((r) => setTimeout(r, 2000))]);
@@ -490,21 +521,68 @@ export class Replicas {
    * up with everyone's latest state.
    */
   async resync(): Promise<void> {
-    if (!this.deps.store.shared) return;
-    // The store has its own connection, which may come back a little after the bus: retry.
-    for (let attempt = 1; attempt <= RESYNC_ATTEMPTS; attempt++) {
-      try {
-        await this.#resyncOnce();
-        return;
-      } catch (err) {
-        this.deps.log.warn({ err: (err as Error).message, attempt }, 'presence resync failed; retrying');
-        await new Promise((r) => setTimeout(r, RESYNC_RETRY_MS));
-      }
-    }
-    this.deps.log.error('presence resync gave up; replicas may be stale until the next outage recovery');
+    if (!this.deps.store.shared || this.#stopped) return;
+    // A resync under way (the bus went down and came back since it began) gives way to this one,
+    // which starts once that one's attempt in flight has ended.
+    this.#cancelResync();
+    const run: ResyncRun = { cancelled: false, wake: () => {} };
+    this.#resyncRun = run;
+    this.#resyncAttempts = 0;
+    this.#staleSince ??= this.deps.now();
+    const done = this.#resyncDone.then(() => this.#resyncUntilDone(run));
+    this.#resyncDone = done;
+    await done;
   }
 
-  async #resyncOnce(): Promise<void> {
+  /** Whether replicas are in sync, or since when a resync after an outage is pending (for /readyz). */
+  sync(): ReplicaSync {
+    return { synced: this.#staleSince === null, staleSince: this.#staleSince, resyncAttempts: this.#resyncRun ? this.#resyncAttempts : 0 };
+  }
+
+  #cancelResync(): void {
+    const run = this.#resyncRun;
+    if (!run) return;
+    this.#resyncRun = null;
+    run.cancelled = true;
+    run.wake();
+  }
+
+  /**
+   * The store has its own connection, which may come back a little (or long) after the bus:
+   * retries with a backoff (1 s doubling to 30 s) until it succeeds, the bus goes down again
+   * (the next recovery starts a fresh resync) or the instance stops.
+   */
+  async #resyncUntilDone(run: ResyncRun): Promise<void> {
+    const started = Date.now();
+    let waitMs = RESYNC_RETRY_MS;
+    for (let attempt = 1; !run.cancelled; attempt++) {
+      this.#resyncAttempts = attempt;
+      try {
+        const counts = await this.#resyncOnce(run);
+        if (run.cancelled || !counts) return;
+        this.#resyncRun = null;
+        this.#staleSince = null;
+        this.deps.log.info({ ...counts, attempts: attempt, ms: Date.now() - started }, 'presence resynced after the event bus returned');
+        return;
+      } catch (err) {
+        if (run.cancelled) return;
+        // One line per attempt: attempts come at most once per backoff step (every 30 s at most, in the end).
+        this.deps.log.warn({ err: (err as Error).message, attempt, retryInMs: waitMs }, 'presence resync failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        timer.unref();
+        run.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      waitMs = Math.min(waitMs * 2, RESYNC_RETRY_MAX_MS);
+    }
+  }
+
+  /** One try; null when the run was cancelled meanwhile (nothing reloaded). */
+  async #resyncOnce(run: ResyncRun): Promise<{ users: number; resaved: number } | null> {
     const { store, bus } = this.deps;
     await store.heartbeat(this.#self, this.deps.now());
     const ids = [...this.hooks.profiles.keys()];
@@ -516,7 +594,8 @@ export class Replicas {
     // (Those released since were saved before: their next load reads it.)
     this.#changedWhileDown.clear();
     for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
-    await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS));
+    await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS).unref());
+    if (run.cancelled) return null;
     // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
     const states = await store.load(ids, null);
     for (const id of ids) {
@@ -524,7 +603,7 @@ export class Replicas {
       const state = states.get(id) ?? { ...this.engine.exportUser(id), sessions: [], version: this.#versions.get(id) ?? null };
       this.#import(id, state);
     }
-    this.deps.log.info({ users: ids.length, resaved: mine.length }, 'presence resynced after the event bus returned');
+    return { users: ids.length, resaved: mine.length };
   }
 
   /** Reloads one replica from the shared store (another instance re-saved it). */

@@ -1,0 +1,162 @@
+/**
+ * The presence resync after a bus outage (Replicas.resync): it used to try 60 times, 1 s apart,
+ * then give up, leaving replicas of other instances' users stale until the next outage. Now it
+ * retries with a backoff (1 s doubling to 30 s) until it succeeds, the bus goes down again (the
+ * next recovery starts a fresh one, never beside the old one) or the instance stops (which
+ * neither waits for it nor leaves a timer behind). On fake timers.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
+import type { Profile } from '../../../src/server/status/presence-repository.js';
+import type { PresenceDeps } from '../../../src/server/status/presence-service.js';
+import { Replicas } from '../../../src/server/status/replicas.js';
+
+type Line = { level: 'info' | 'warn' | 'error'; msg: string; fields: Record<string, unknown>; at: number };
+
+function world() {
+  const lines: Line[] = [];
+  const log = (level: Line['level']) => (fields: unknown, msg?: string) =>
+    void lines.push(typeof fields === 'string' ? { level, msg: fields, fields: {}, at: Date.now() } : { level, msg: msg ?? '', fields: fields as Record<string, unknown>, at: Date.now() });
+  let health: (healthy: boolean) => void = () => {};
+  const store = {
+    shared: true,
+    /** The shared store's answer to a resync's first command: a promise to fail or hang on, or nothing (it works). */
+    heartbeat: vi.fn(async () => {}),
+    resyncBeat: null as null | (() => Promise<void>),
+    connect: async () => {},
+    save: async () => true,
+    load: async () => new Map(),
+    liveInstances: async () => new Set<string>(),
+    saturatedInstances: async () => new Set<string>(),
+    leave: async () => {},
+  };
+  // beat() passes the saturation flag; the resync's heartbeat does not.
+  store.heartbeat.mockImplementation(async (...args: unknown[]) => {
+    if (args.length === 2 && store.resyncBeat) await store.resyncBeat();
+  });
+  const deps = {
+    bus: { instanceId: 'i1', onHealthChange: (fn: (h: boolean) => void) => (health = fn), publishRemote: () => undefined },
+    store,
+    now: () => Date.now(),
+    config: { heartbeatIntervalMs: 25_000 },
+    log: { info: log('info'), warn: log('warn'), error: log('error') },
+  } as unknown as PresenceDeps;
+  const r = new Replicas(deps, {} as PresenceEngine, { profiles: new Map<number, Profile>(), changed: () => undefined });
+  const resyncBeats = () => store.heartbeat.mock.calls.filter((c) => c.length === 2).length;
+  return { r, store, lines, health: (h: boolean) => health(h), resyncBeats };
+}
+
+const failures = (lines: Line[]) => lines.filter((l) => l.msg === 'presence resync failed; retrying');
+
+describe('presence resync after a bus outage', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('keeps trying past 60 attempts, at most every 30 s in the end, warns once per attempt, and says how long it took', async () => {
+    const w = world();
+    await w.r.start();
+    w.store.resyncBeat = async () => {
+      throw new Error('store unreachable');
+    };
+    w.health(false);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(45 * 60_000);
+    const failed = failures(w.lines);
+    expect(w.resyncBeats()).toBeGreaterThan(60);
+    expect(failed).toHaveLength(w.resyncBeats());
+    expect(failed.map((l) => l.fields.attempt)).toEqual(failed.map((_, i) => i + 1));
+    expect(failed.every((l) => l.level === 'warn')).toBe(true);
+    // 1 s doubling up to 30 s between attempts.
+    const gaps = failed.slice(1).map((l, i) => l.at - failed[i]!.at);
+    expect(gaps.slice(0, 7)).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    expect(Math.max(...gaps)).toBe(30_000);
+    expect(w.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(w.r.sync()).toMatchObject({ synced: false, resyncAttempts: w.resyncBeats() });
+
+    w.store.resyncBeat = null;
+    const started = failed[0]!.at;
+    await vi.advanceTimersByTimeAsync(31_000);
+    const done = w.lines.filter((l) => l.msg === 'presence resynced after the event bus returned');
+    expect(done).toHaveLength(1);
+    expect(done[0]!.level).toBe('info');
+    expect(done[0]!.fields).toMatchObject({ attempts: w.resyncBeats(), users: 0, resaved: 0 });
+    expect(done[0]!.fields.ms).toBe(done[0]!.at - started);
+    expect(w.r.sync()).toEqual({ synced: true, staleSince: null, resyncAttempts: 0 });
+    const beats = w.resyncBeats();
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(w.resyncBeats()).toBe(beats);
+    await w.r.stop();
+  });
+
+  it('stops retrying when the bus goes down again; the next recovery starts afresh once the attempt in flight ended, never two at once', async () => {
+    const w = world();
+    await w.r.start();
+    let fail!: (err: Error) => void;
+    w.store.resyncBeat = () => new Promise<void>((_, reject) => (fail = reject));
+    w.health(false);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(w.resyncBeats()).toBe(1);
+    // Down and back while the first attempt hangs: the new resync waits for it.
+    w.health(false);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(w.resyncBeats()).toBe(1);
+    w.store.resyncBeat = async () => {
+      throw new Error('store unreachable');
+    };
+    fail(new Error('store unreachable'));
+    await vi.advanceTimersByTimeAsync(0);
+    // The abandoned attempt is not reported; the fresh resync's first attempt is attempt 1.
+    expect(w.resyncBeats()).toBe(2);
+    expect(failures(w.lines).map((l) => l.fields.attempt)).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(failures(w.lines).map((l) => l.fields.attempt)).toEqual([1, 2, 3]);
+    // The bus goes down: no further attempt, however long it stays down.
+    w.health(false);
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(w.resyncBeats()).toBe(4);
+    expect(w.r.sync()).toMatchObject({ synced: false, resyncAttempts: 0 });
+    await w.r.stop();
+  });
+
+  it('stop() neither waits for an attempt in flight nor lets it retry, and no timer of the resync outlives the stop', async () => {
+    const w = world();
+    await w.r.start();
+    let fail!: (err: Error) => void;
+    w.store.resyncBeat = () => new Promise<void>((_, reject) => (fail = reject));
+    w.health(false);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(w.resyncBeats()).toBe(1);
+    let stopped = false;
+    void w.r.stop().then(() => (stopped = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(true);
+    // The attempt in flight fails after the stop: not reported, not retried.
+    fail(new Error('store closed'));
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(w.resyncBeats()).toBe(1);
+    expect(failures(w.lines)).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stop() between two attempts ends the wait: no further attempt, no timer left', async () => {
+    const w = world();
+    await w.r.start();
+    w.store.resyncBeat = async () => {
+      throw new Error('store unreachable');
+    };
+    w.health(false);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const beats = w.resyncBeats();
+    expect(beats).toBeGreaterThanOrEqual(2);
+    await w.r.stop();
+    await vi.advanceTimersByTimeAsync(2_000);
+    // Nothing of the resync is scheduled any more (stop's own 2 s bound on pending saves has passed).
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    expect(w.resyncBeats()).toBe(beats);
+  });
+});
