@@ -146,9 +146,16 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
       failing_since: saving.failingSince === null ? null : new Date(saving.failingSince).toISOString(),
       set_aside: saving.setAside.length,
     };
+    // After a bus outage, replicas of other instances' users are stale until the resync succeeds.
+    const sync = services.presence.replicaSync();
+    const presence = {
+      synced: sync.synced,
+      stale_since: sync.staleSince === null ? null : new Date(sync.staleSince).toISOString(),
+      resync_attempts: sync.resyncAttempts,
+    };
     // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
-    const ok = database && bus && saving.ok;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, persistence });
+    const ok = database && bus && saving.ok && sync.synced;
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, persistence, presence });
   });
 
   const standalone = services.mode === 'standalone';

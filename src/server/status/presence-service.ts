@@ -30,7 +30,7 @@ import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type Presence
 import { sharedSettings, type PresenceRepository, type Profile } from './presence-repository.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Saturation } from './saturation.js';
-import { Replicas } from './replicas.js';
+import { Replicas, type ReplicaSync } from './replicas.js';
 import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
@@ -397,6 +397,11 @@ export class PresenceService {
   /** Whether the write-behind is saving (for /readyz). */
   persistenceHealth(): WriterHealth {
     return this.#writer.health();
+  }
+
+  /** Whether replicas of other instances' users are in sync, or wait for a resync after a bus outage (for /readyz). */
+  replicaSync(): ReplicaSync {
+    return this.#replicas.sync();
   }
 
   /** Loads these users' replicas unless held already; what is read stays at least the linger time. */

@@ -20,8 +20,8 @@ function world() {
   let health: (healthy: boolean) => void = () => {};
   const store = {
     shared: true,
-    /** The shared store's answer to a resync's first command: a promise to fail or hang on, or nothing (it works). */
-    heartbeat: vi.fn(async () => {}),
+    heartbeat: vi.fn(async (..._args: unknown[]) => {}),
+    /** What the resync's heartbeat (its first command) does: fail, hang, or (null) succeed. */
     resyncBeat: null as null | (() => Promise<void>),
     connect: async () => {},
     save: async () => true,
