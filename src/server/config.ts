@@ -162,6 +162,13 @@ function shown(url: string): string {
 }
 
 function databaseUrl(env: Env): string {
+  // Set but empty is a template that produced nothing, not a wish for a local SQLite file in production.
+  if (env.BEACON_DATABASE_URL !== undefined && env.BEACON_DATABASE_URL.trim() === '') {
+    throw new ConfigError(
+      'BEACON_DATABASE_URL',
+      'set but empty; unset it to use the embedded SQLite default (sqlite:./data/beacon.db), or give a sqlite:<path> or postgres://… URL',
+    );
+  }
   const url = str(env, 'BEACON_DATABASE_URL', 'sqlite:./data/beacon.db');
   if (/^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url)) return url;
   throw new ConfigError('BEACON_DATABASE_URL', `expected sqlite:<path>, sqlite::memory: or postgres://…, got "${shown(url)}"`);

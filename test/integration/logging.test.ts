@@ -69,6 +69,15 @@ describe('logs', () => {
     expect(failed).toMatch(/server exited with 1:[\s\S]*cannot reach the database BEACON_DATABASE_URL names: connect ECONNREFUSED 127\.0\.0\.1:1/);
   });
 
+  it('stop the start, naming BEACON_DATABASE_URL, when it is set but empty, instead of running on a local SQLite file', async () => {
+    const failed = await startChildServer({ BEACON_DATABASE_URL: '' }).then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    // A ConfigError exits with 2 (loadConfigOrExit), as every refused setting does.
+    expect(failed).toMatch(/^server exited with 2:[\s\S]*beacon: Invalid BEACON_DATABASE_URL: set but empty; unset it to use the embedded SQLite default/);
+  });
+
   it('never contain a password, token or secret, and carry the request id into socket lines', async () => {
     server = await startChildServer({ ...SECRETS, BEACON_LOG_LEVEL: 'trace', BEACON_RATE_LIMITS: 'off' });
     const api = `${server.url}/api/v1`;

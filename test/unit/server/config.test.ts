@@ -80,6 +80,21 @@ describe('config', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(name);
   });
 
+  it.each(['', '   ', '\t\n'])('refuses BEACON_DATABASE_URL set but empty (%j) rather than fall back to a local SQLite file', (value) => {
+    let message = '';
+    try {
+      loadConfig({ BEACON_DATABASE_URL: value });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toBe(
+      'Invalid BEACON_DATABASE_URL: set but empty; unset it to use the embedded SQLite default (sqlite:./data/beacon.db), or give a sqlite:<path> or postgres://… URL',
+    );
+    // Unset still means the embedded default, and an empty BEACON_REDIS_URL still means no Redis.
+    expect(loadConfig({ BEACON_REDIS_URL: '' })).toMatchObject({ databaseUrl: 'sqlite:./data/beacon.db', redisUrl: null });
+  });
+
   it('never repeats the credentials of a refused URL in its message (stderr goes to the logs)', () => {
     const refused = [
       { BEACON_DATABASE_URL: 'mysql://beacon:db-pass-7Qx@10.0.0.5:3306/beacon' },
