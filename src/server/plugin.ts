@@ -155,7 +155,9 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
     };
     // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
     const ok = database && bus && saving.ok && sync.synced;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, persistence, presence });
+    // Why the bus is down, when it is something to fix rather than wait out (a refused password).
+    const busProblem = bus ? null : (services.bus.problem?.() ?? null);
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_problem: busProblem, persistence, presence });
   });
 
   const standalone = services.mode === 'standalone';

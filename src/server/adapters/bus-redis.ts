@@ -81,6 +81,8 @@ export class RedisBus implements EventBus {
   readonly #metrics: BusMetrics | undefined;
   readonly #healthListeners: ((healthy: boolean) => void)[] = [];
   readonly #errorLogged = { pub: false, sub: false };
+  /** Redis refused this bus's credentials (NOAUTH, WRONGPASS): said once, at error, until the bus is healthy again. */
+  #authRefused: string | null = null;
   #healthy = false;
   #droppedPublishes = 0;
   #lastDropWarnAt = -Infinity;
@@ -220,6 +222,11 @@ export class RedisBus implements EventBus {
     this.#healthListeners.push(fn);
   }
 
+  /** While unhealthy because Redis refuses this bus's credentials: what to fix. */
+  problem(): string | null {
+    return this.isHealthy() ? null : this.#authRefused;
+  }
+
   /** PING (on a cluster: every primary) answered within `pingTimeoutMs`, and every subscriber connection up. */
   async ping(): Promise<boolean> {
     if (this.#closed || !this.#sub.synced()) return false;
@@ -285,7 +292,16 @@ export class RedisBus implements EventBus {
 
   #connectionError(role: 'pub' | 'sub', err: unknown): void {
     if (!this.#closed) this.#metrics?.redisError(role === 'pub' ? 'bus_pub' : 'bus_sub');
-    if (this.#errorLogged[role] || this.#closed) return;
+    if (this.#closed) return;
+    // A wrong or missing password fails every reconnect of every connection alike: one error line for all of them.
+    const refusal = authRefusal(err);
+    if (refusal) {
+      if (this.#authRefused !== null) return;
+      this.#authRefused = refusal;
+      this.#logger.error({ err: errorMessage(err), connection: role }, `event bus: ${refusal}`);
+      return;
+    }
+    if (this.#errorLogged[role]) return;
     this.#errorLogged[role] = true;
     this.#logger.warn({ err: errorMessage(err), connection: role }, 'event bus: redis connection error');
   }
@@ -296,6 +312,7 @@ export class RedisBus implements EventBus {
     if (healthy === this.#healthy) return;
     this.#healthy = healthy;
     if (healthy) this.#droppedByProbe = false;
+    if (healthy) this.#authRefused = null;
     if (healthy) this.#logger.info({ instanceId: this.instanceId }, 'event bus: redis connected');
     else this.#logger.warn({ instanceId: this.instanceId }, 'event bus: redis unavailable, delivering locally only');
     for (const fn of this.#healthListeners) {
@@ -338,6 +355,14 @@ function decodeFrame(raw: string): Frame | string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Redis refused the connection's credentials (NOAUTH: none given, WRONGPASS / invalid password: wrong ones): what to say, else null. */
+function authRefusal(err: unknown): string | null {
+  const message = errorMessage(err);
+  if (!/^(NOAUTH|WRONGPASS)\b|^ERR invalid password/.test(message)) return null;
+  const code = message.split(' ')[0] === 'ERR' ? 'invalid password' : message.split(' ')[0];
+  return `Redis refused authentication (${code}): check the user and password in BEACON_REDIS_URL`;
 }
 
 function errorMessage(err: unknown): string {

@@ -29,6 +29,8 @@ export interface EventBus {
   isHealthy(): boolean;
   /** Answers when the backing service (if any) responds; used by /readyz. */
   ping(): Promise<boolean>;
+  /** While unhealthy, why, when the adapter knows a cause an operator must fix (Redis refusing its password); else null. Shown by /readyz. */
+  problem?(): string | null;
   /** Called on every change of isHealthy() (never for the memory bus); the app resyncs on recovery. */
   onHealthChange(fn: (healthy: boolean) => void): void;
   /** Resolves once earlier subscribe/unsubscribe calls are in effect (at once in memory). */

@@ -1,0 +1,80 @@
+/**
+ * A Redis that refuses Beacon's password (WRONGPASS) or wants one Beacon does not give (NOAUTH):
+ * the instance stayed unready with `bus: false` and nothing more, while the log repeated a warning
+ * "event bus: redis connection error" at every reconnect of the subscriber, naming no setting.
+ * Now one error line says Redis refused authentication and names BEACON_REDIS_URL, and /readyz's
+ * body says so too (`bus_problem`). The real process against a redis-server of its own with
+ * `requirepass` (the test Redis has no password); redis-server missing fails this test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+
+const PASSWORD = 'right-pass-SENTINEL-1';
+const WRONG = 'wrong-pass-SENTINEL-2';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+describe('Redis refusing authentication', () => {
+  let redis: ChildProcess;
+  let port: number;
+  let server: ChildServer | null = null;
+
+  beforeAll(async () => {
+    port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', PASSWORD, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    // Up once it answers the right password.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const client = new Redis({ port, host: '127.0.0.1', password: PASSWORD, lazyConnect: true, retryStrategy: () => null });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        if ((await client.ping()) === 'PONG') break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`redis-server with requirepass did not start on port ${port}: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        client.disconnect();
+      }
+    }
+  });
+  afterAll(() => {
+    redis.kill('SIGKILL');
+  });
+  afterEach(async () => {
+    await server?.cleanup();
+    server = null;
+  });
+
+  it.each([
+    ['a wrong password', `redis://:${WRONG}@127.0.0.1`, 'WRONGPASS'],
+    ['no password', 'redis://127.0.0.1', 'NOAUTH'],
+  ])('with %s: one error line naming BEACON_REDIS_URL, and /readyz says why', async (_, base, code) => {
+    server = await startChildServer({ BEACON_REDIS_URL: `${base}:${port}` });
+    const readyz = async () => {
+      const res = await fetch(`${server!.url}/readyz`);
+      return { code: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const said = `Redis refused authentication (${code}): check the user and password in BEACON_REDIS_URL`;
+    await expect.poll(async () => (await readyz()).body.bus_problem, { timeout: 10_000 }).toBe(said);
+    expect(await readyz()).toMatchObject({ code: 503, body: { status: 'unavailable', database: true, bus: false } });
+    // Several seconds of reconnects (every 50 ms, then slower), still one line.
+    await new Promise((r) => setTimeout(r, 4_000));
+    const lines = logLines(server.stdout());
+    const refused = lines.filter((l) => typeof l.err === 'string' && l.err.startsWith(code));
+    expect(refused.map((l) => [l.level, l.msg])).toEqual([[50, `event bus: ${said}`]]);
+    expect(server.stdout()).not.toContain(WRONG);
+  }, 40_000);
+});
