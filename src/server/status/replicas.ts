@@ -566,7 +566,7 @@ export class Replicas {
         return;
       } catch (err) {
         if (run.cancelled) return;
-        // One line per attempt: attempts come at most once per backoff step (every 30 s at most, in the end).
+        // One line per attempt, so one per backoff step: at most one every 30 s once the backoff is capped.
         this.deps.log.warn({ err: (err as Error).message, attempt, retryInMs: waitMs }, 'presence resync failed; retrying');
       }
       await new Promise<void>((resolve) => {
