@@ -7,24 +7,12 @@
  * `requirepass` (the test Redis has no password); redis-server missing fails this test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { freePort, logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
 
 const PASSWORD = 'right-pass-SENTINEL-1';
 const WRONG = 'wrong-pass-SENTINEL-2';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 describe('Redis refusing authentication', () => {
   let redis: ChildProcess;
