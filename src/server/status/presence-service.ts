@@ -30,7 +30,8 @@ import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type Presence
 import { sharedSettings, type PresenceRepository, type Profile } from './presence-repository.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Saturation } from './saturation.js';
-import { Replicas, type ReplicaSync } from './replicas.js';
+import { Replicas } from './replicas.js';
+import type { ReplicaSync } from './resync-retry.js';
 import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands } from './status-commands.js';
 import { OwedNames } from './owed-names.js';

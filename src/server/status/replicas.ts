@@ -11,33 +11,15 @@ import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFiel
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-service.js';
+import { ResyncRetry, type ReplicaSync, type ResyncRun } from './resync-retry.js';
 
 /** After a bus outage, how long to let every instance re-save its own sessions before reloading. */
 const RESYNC_SETTLE_MS = 1000;
-/** A failed resync is tried again after this long, doubling each time up to RESYNC_RETRY_MAX_MS, until it succeeds. */
-const RESYNC_RETRY_MS = 1000;
-const RESYNC_RETRY_MAX_MS = 30_000;
 /** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
 const REAP_AFTER_OUTAGE_MS = 5000;
 
 /** A replica's answer for an input that is neither a close nor a logout (Replicas.#leaving). */
 const NOT_LEAVING = { leaves: false, endsHeld: false } as const;
-
-/** One resync after an outage (Replicas.resync): cancelled when the bus goes down again or the instance stops. */
-interface ResyncRun {
-  cancelled: boolean;
-  /** Ends the wait before the next attempt at once (set while waiting). */
-  wake: () => void;
-}
-
-/** Whether this instance's replicas of other instances' users are in sync (for /readyz). */
-export interface ReplicaSync {
-  synced: boolean;
-  /** Since when (clock ms) they may be stale: the bus went down, or its resync has not succeeded yet. */
-  staleSince: number | null;
-  /** Attempts of the resync under way (0: none under way). */
-  resyncAttempts: number;
-}
 
 /** The mark #ensure puts on an id while it gathers the ids to load (never awaited). */
 const NOT_STARTED: Promise<void> = Promise.resolve();
@@ -80,12 +62,8 @@ export class Replicas {
   /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
   readonly #reaped = new Set<number>();
   #othersSaturated = false;
-  /** The latest resync asked for; resyncs run one after the other (#resyncDone), never two at once. */
-  #resyncRun: ResyncRun | null = null;
-  #resyncDone: Promise<void> = Promise.resolve();
-  #resyncAttempts = 0;
-  #staleSince: number | null = null;
-  #stopped = false;
+  /** The resync after a bus outage: its retries, and whether replicas may be stale meanwhile. */
+  readonly #resync: ResyncRetry;
 
   constructor(
     private readonly deps: PresenceDeps,
@@ -96,7 +74,9 @@ export class Replicas {
       /** Whether this instance is saturated now (said in each heartbeat). */
       saturated?: () => boolean;
     },
-  ) {}
+  ) {
+    this.#resync = new ResyncRetry((run) => this.#resyncOnce(run), deps.log, deps.now);
+  }
 
   /**
    * Whether another instance said it was saturated within the last two beats. Then this one
@@ -122,8 +102,7 @@ export class Replicas {
       if (healthy) void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
       else {
         // Replicas of other instances' users go stale from now until a resync succeeds.
-        this.#cancelResync();
-        this.#staleSince ??= this.deps.now();
+        this.#resync.busDown();
         this.deps.log.warn('event bus unreachable: serving local users only until it returns');
       }
     });
@@ -133,9 +112,7 @@ export class Replicas {
   }
 
   async stop(): Promise<void> {
-    // A resync under way is abandoned, never waited for.
-    this.#stopped = true;
-    this.#cancelResync();
+    this.#resync.stop();
     if (this.#monitor) clearInterval(this.#monitor);
     this.#monitor = null;
     await Promise.race([Promise.all(this.#sharing), new Promise((r) => setTimeout(r, 2000))]);
@@ -521,64 +498,13 @@ export class Replicas {
    * up with everyone's latest state.
    */
   async resync(): Promise<void> {
-    if (!this.deps.store.shared || this.#stopped) return;
-    // A resync under way (the bus went down and came back since it began) gives way to this one,
-    // which starts once that one's attempt in flight has ended.
-    this.#cancelResync();
-    const run: ResyncRun = { cancelled: false, wake: () => {} };
-    this.#resyncRun = run;
-    this.#resyncAttempts = 0;
-    this.#staleSince ??= this.deps.now();
-    const done = this.#resyncDone.then(() => this.#resyncUntilDone(run));
-    this.#resyncDone = done;
-    await done;
+    if (!this.deps.store.shared) return;
+    await this.#resync.run();
   }
 
   /** Whether replicas are in sync, or since when a resync after an outage is pending (for /readyz). */
   sync(): ReplicaSync {
-    return { synced: this.#staleSince === null, staleSince: this.#staleSince, resyncAttempts: this.#resyncRun ? this.#resyncAttempts : 0 };
-  }
-
-  #cancelResync(): void {
-    const run = this.#resyncRun;
-    if (!run) return;
-    this.#resyncRun = null;
-    run.cancelled = true;
-    run.wake();
-  }
-
-  /**
-   * The store has its own connection, which may come back a little (or long) after the bus:
-   * retries with a backoff (1 s doubling to 30 s) until it succeeds, the bus goes down again
-   * (the next recovery starts a fresh resync) or the instance stops.
-   */
-  async #resyncUntilDone(run: ResyncRun): Promise<void> {
-    const started = Date.now();
-    let waitMs = RESYNC_RETRY_MS;
-    for (let attempt = 1; !run.cancelled; attempt++) {
-      this.#resyncAttempts = attempt;
-      try {
-        const counts = await this.#resyncOnce(run);
-        if (run.cancelled || !counts) return;
-        this.#resyncRun = null;
-        this.#staleSince = null;
-        this.deps.log.info({ ...counts, attempts: attempt, ms: Date.now() - started }, 'presence resynced after the event bus returned');
-        return;
-      } catch (err) {
-        if (run.cancelled) return;
-        // One line per attempt, so one per backoff step: at most one every 30 s once the backoff is capped.
-        this.deps.log.warn({ err: (err as Error).message, attempt, retryInMs: waitMs }, 'presence resync failed; retrying');
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
-        timer.unref();
-        run.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      waitMs = Math.min(waitMs * 2, RESYNC_RETRY_MAX_MS);
-    }
+    return this.#resync.sync();
   }
 
   /** One try; null when the run was cancelled meanwhile (nothing reloaded). */

@@ -1,0 +1,116 @@
+/**
+ * The retry loop of the presence resync after a bus outage (Replicas.resync does one try):
+ * whether replicas may be stale (for /readyz), one run at a time, a backoff of 1 s doubling to
+ * 30 s until a try succeeds, and cancellation when the bus goes down again or the instance
+ * stops. The one owner of the resync's timers.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+
+/** A failed resync is tried again after this long, doubling each time up to RETRY_MAX_MS, until it succeeds. */
+const RETRY_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+/** One resync run: cancelled when the bus goes down again or the instance stops. */
+export interface ResyncRun {
+  cancelled: boolean;
+  /** Ends the wait before the next attempt at once (set while waiting). */
+  wake: () => void;
+}
+
+/** Whether this instance's replicas of other instances' users are in sync (for /readyz). */
+export interface ReplicaSync {
+  synced: boolean;
+  /** Since when (clock ms) they may be stale: the bus went down, or its resync has not succeeded yet. */
+  staleSince: number | null;
+  /** Attempts of the resync under way (0: none under way). */
+  resyncAttempts: number;
+}
+
+/** What one successful try reports (logged), or null when the run was cancelled during it. */
+export type ResyncTry = (run: ResyncRun) => Promise<{ users: number; resaved: number } | null>;
+
+export class ResyncRetry {
+  /** The latest resync asked for; runs go one after the other (#done), never two at once. */
+  #run: ResyncRun | null = null;
+  #done: Promise<void> = Promise.resolve();
+  #attempts = 0;
+  #staleSince: number | null = null;
+  #stopped = false;
+
+  constructor(
+    private readonly attempt: ResyncTry,
+    private readonly log: FastifyBaseLogger,
+    private readonly now: () => number,
+  ) {}
+
+  /** Whether replicas are in sync, or since when a resync after an outage is pending. */
+  sync(): ReplicaSync {
+    return { synced: this.#staleSince === null, staleSince: this.#staleSince, resyncAttempts: this.#run ? this.#attempts : 0 };
+  }
+
+  /** The bus went down: replicas go stale until a resync succeeds, and the one under way stops. */
+  busDown(): void {
+    this.#cancel();
+    this.#staleSince ??= this.now();
+  }
+
+  /** The instance stops: a resync under way is abandoned, never waited for. */
+  stop(): void {
+    this.#stopped = true;
+    this.#cancel();
+  }
+
+  /**
+   * Tries until a try succeeds, the bus goes down again (the next recovery starts afresh) or the
+   * instance stops. A run under way gives way to this one, which starts once that one's try in
+   * flight has ended.
+   */
+  async run(): Promise<void> {
+    if (this.#stopped) return;
+    this.#cancel();
+    const run: ResyncRun = { cancelled: false, wake: () => {} };
+    this.#run = run;
+    this.#attempts = 0;
+    this.#staleSince ??= this.now();
+    const done = this.#done.then(() => this.#untilDone(run));
+    this.#done = done;
+    await done;
+  }
+
+  #cancel(): void {
+    const run = this.#run;
+    if (!run) return;
+    this.#run = null;
+    run.cancelled = true;
+    run.wake();
+  }
+
+  async #untilDone(run: ResyncRun): Promise<void> {
+    const started = Date.now();
+    let waitMs = RETRY_MS;
+    for (let attempt = 1; !run.cancelled; attempt++) {
+      this.#attempts = attempt;
+      try {
+        const counts = await this.attempt(run);
+        if (run.cancelled || !counts) return;
+        this.#run = null;
+        this.#staleSince = null;
+        this.log.info({ ...counts, attempts: attempt, ms: Date.now() - started }, 'presence resynced after the event bus returned');
+        return;
+      } catch (err) {
+        if (run.cancelled) return;
+        // One line per attempt, so one per backoff step: at most one every 30 s once the backoff is capped.
+        this.log.warn({ err: (err as Error).message, attempt, retryInMs: waitMs }, 'presence resync failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        timer.unref();
+        run.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      waitMs = Math.min(waitMs * 2, RETRY_MAX_MS);
+    }
+  }
+}
