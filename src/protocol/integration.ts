@@ -5,15 +5,39 @@
 import { Type, type Static } from 'typebox';
 import { FRIEND_CATEGORIES } from './enums.js';
 import { GameEventBody } from './schemas.js';
+import { hasUnsafeText, TEXT_UNSAFE_CLASS } from './text.js';
 
 const strict = { additionalProperties: false } as const;
+
+/** At most this many characters in a host's string id. */
+export const MAX_HOST_ID = 128;
+/**
+ * What a host's string id may hold: anything but what no text shown to friends may hold
+ * (text.ts: control characters, line and paragraph separators, bidi embeddings, overrides and
+ * isolates) and half a character (an unpaired surrogate; Ajv compiles patterns with the `u`
+ * flag, where a surrogate pair is one character). An id is stored, answered back to the host
+ * and may reach logs: one that could write lines or reverse text there is refused at the edge.
+ */
+export const HOST_ID_PATTERN = `^[^${TEXT_UNSAFE_CLASS}\\ud800-\\udfff]+$`;
+/** A host's id as a string (a JWT `sub`, a path parameter): 1-128 characters, HOST_ID_PATTERN. */
+export const HostIdString = Type.String({ minLength: 1, maxLength: MAX_HOST_ID, pattern: HOST_ID_PATTERN });
 
 /**
  * A host's id for one of its users: its own integer key (any safe integer from 1; those up to
  * 2,147,483,647 are kept as Beacon's ids) or a string such as a JWT `sub`.
  */
-export const HostId = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f]+$' })]);
+export const HostId = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), HostIdString]);
 export type HostId = Static<typeof HostId>;
+
+/**
+ * Whether `id` can be a host's user id, for ids that do not come through a request schema (a
+ * token's claim, the identity and graph ports, the in-process API): a safe integer, or a string
+ * as HostIdString says. The one rule: the schemas above state it for requests.
+ */
+export function isHostId(id: unknown): id is string | number {
+  if (typeof id === 'number') return Number.isSafeInteger(id);
+  return typeof id === 'string' && id.length > 0 && id.length <= MAX_HOST_ID && !hasUnsafeText(id);
+}
 
 const Category = Type.Enum(FRIEND_CATEGORIES);
 
@@ -47,5 +71,5 @@ export const FriendListBody = Type.Object(
 );
 export type FriendListBody = Static<typeof FriendListBody>;
 
-export const PairParams = Type.Object({ a: Type.String({ minLength: 1, maxLength: 128 }), b: Type.String({ minLength: 1, maxLength: 128 }) }, strict);
-export const UserParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, strict);
+export const PairParams = Type.Object({ a: HostIdString, b: HostIdString }, strict);
+export const UserParams = Type.Object({ id: HostIdString }, strict);

@@ -5,6 +5,8 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../protocol/index.js';
+import { UNSAFE_TEXT_RULE } from '../protocol/index.js';
+import { HOST_ID_PATTERN } from '../protocol/integration.js';
 
 const STATUS_OF: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
@@ -88,9 +90,15 @@ function validationMessage(error: FastifyError): string {
   // branch first; saying only that ("must be integer") misleads a caller who sent a string.
   const union = error.validation?.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath && first.schemaPath.startsWith(`${e.schemaPath}/`));
   const said = union
-    ? [...new Set(error.validation!.filter((e) => e.instancePath === union.instancePath && e.schemaPath.startsWith(`${union.schemaPath}/`)).map((e) => e.message ?? 'is invalid'))].join(' or ')
-    : (first.message ?? 'is invalid');
+    ? [...new Set(error.validation!.filter((e) => e.instancePath === union.instancePath && e.schemaPath.startsWith(`${union.schemaPath}/`)).map(wordsOf))].join(' or ')
+    : wordsOf(first);
   return `${where}${path ? `.${path}` : ''} ${said}`;
+}
+
+/** What a failed check says; a host id's pattern in words rather than as the pattern. */
+function wordsOf(e: { keyword: string; params: unknown; message?: string | undefined }): string {
+  if (e.keyword === 'pattern' && (e.params as { pattern?: unknown }).pattern === HOST_ID_PATTERN) return UNSAFE_TEXT_RULE;
+  return e.message ?? 'is invalid';
 }
 
 /** Installs the one error handler and (unless `notFound` is false) the 404 handler. */

@@ -176,9 +176,9 @@ export async function createServices(
     const secret = await jwtSecret(config, database);
     const tokens = createTokenService(secret, now);
     const ids = new IdMap(database.db, now);
-    const identity =
-      overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now, refused: (reason) => log.info({ reason }, 'host token refused') }) : null);
-    const external = identity ? hostAuthenticator({ db: database.db, sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]) }) : undefined;
+    const refused = (reason: string) => log.info({ reason }, 'host token refused');
+    const identity = overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now, refused }) : null);
+    const external = identity ? hostAuthenticator({ db: database.db, sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]), refused }) : undefined;
     const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode) : null;
     // Several instances share their request limits and login budgets through Redis.
     const limits = redis && config.rateLimits ? new SharedLimits({ target: redis, prefix: config.redisPrefix, log, onError: () => metrics.redisError('limits') }) : null;

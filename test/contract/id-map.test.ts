@@ -49,7 +49,7 @@ describe.each(testDialects())('id map on %s', (dialect) => {
   });
 
   it('keeps host ids of every shape as given, in one list of thousands, and finds them again', async () => {
-    const odd = ['"quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', 'null', ' spaced ', 'emoji 😀', 'tab\tinside', "it's", 'ÅÄÖ'];
+    const odd = ['"quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', 'null', ' spaced ', 'emoji 😀', 'rlm\u200finside', "it's", 'ÅÄÖ'];
     const many = [...odd, ...Array.from({ length: 3000 }, (_, i) => `bulk-${i}`), 77_001, '77002'];
     const made = await new IdMap(fixture.database.db, Date.now).internal(many);
     expect(made.size).toBe(many.length);
@@ -57,7 +57,11 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     expect(made.get('77002')).toBe(77_002);
     const rows = await fixture.database.db.selectFrom('users').select(['id', 'external_id', 'display_name']).where('external_id', 'in', odd).execute();
     expect(new Map(rows.map((r) => [r.external_id, r.id]))).toEqual(new Map(odd.map((id) => [id, made.get(id)])));
-    expect(rows.find((r) => r.external_id === 'tab\tinside')!.display_name).toBe('tab inside');
+    expect(rows.find((r) => r.external_id === 'rlm\u200finside')!.display_name).toBe('rlm inside');
+    // No id holds a control character, line break, bidi control or half a character: none is made.
+    for (const bad of ['tab\tinside', 'del\u007f', 'rtl\u202e', 'half\ud800']) {
+      await expect(new IdMap(fixture.database.db, Date.now).internal([bad]), JSON.stringify(bad)).rejects.toThrow(TypeError);
+    }
     // Another instance (a fresh map) finds the same ids, and creates nobody twice.
     const again = await new IdMap(fixture.database.db, Date.now).internal(many);
     expect(again).toEqual(made);

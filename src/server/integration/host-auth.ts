@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { Role } from '../../protocol/index.js';
+import { isHostId } from '../../protocol/integration.js';
 import type { Db } from '../db/database.js';
 import type { IdentityPort } from '../ports/identity.js';
 import type { SessionRepository } from '../auth/session-repository.js';
@@ -30,6 +31,8 @@ export interface HostAuthOptions {
   tokenTtlS: number;
   /** A token named its user differently from before: friends are to see the new name (presence.renamed). */
   renamed?: (userId: number) => void;
+  /** Told why a token the identity port accepted is refused all the same (the client hears 401 / 4401); never the token. */
+  refused?: (reason: string) => void;
 }
 
 export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promise<AuthContext | null> {
@@ -43,6 +46,11 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
   return async (token) => {
     const user = await o.identity.authenticate(token).catch(() => null);
     if (!user) return null;
+    if (!isHostId(user.id)) {
+      // An embedded host's identity port answered an id no request may name (sidecar tokens are checked in jwt-identity.ts).
+      o.refused?.('the identity port answered no user id (a safe integer, or 1-128 characters without control characters, line breaks, bidi controls or unpaired surrogates)');
+      return null;
+    }
     const now = o.now();
     const expiresAt = user.expiresAt ?? now + ttlMs;
     if (!(expiresAt > now)) return null;

@@ -3,6 +3,7 @@
  * mapped through the IdMap (friends never seen get their shadow row on first sight).
  */
 import type { FriendCategory } from '../../protocol/index.js';
+import { isHostId } from '../../protocol/integration.js';
 import type { ProfilesPort } from '../ports/profiles.js';
 import type { SocialGraph, SocialGraphPort } from '../ports/social-graph.js';
 import { clipName, hostId, type IdMap } from './id-map.js';
@@ -16,7 +17,8 @@ export class HostSocialGraph implements SocialGraph {
   async categoriesGivenTo(viewerId: number): Promise<Map<number, FriendCategory>> {
     const external = (await this.ids.external([viewerId])).get(viewerId);
     if (external === undefined) return new Map();
-    const friends = await this.port.friendsOf(external);
+    // A friend whose id no request could name (a control character, say) is left out, not made.
+    const friends = (await this.port.friendsOf(external)).filter((f) => isHostId(f.id));
     const internal = await this.ids.internal(friends.map((f) => f.id));
     const out = new Map<number, FriendCategory>();
     for (const f of friends) {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { PostgresAdapter, sql } from 'kysely';
 import type { Role } from '../../protocol/index.js';
+import { isHostId, MAX_HOST_ID } from '../../protocol/integration.js';
 import type { Db } from '../db/database.js';
 import type { HostUserId } from '../ports/identity.js';
 import { hostDisplayName } from '../users/display-name.js';
@@ -14,13 +15,11 @@ import { hostDisplayName } from '../users/display-name.js';
 const CHUNK = 500;
 /** Host ids per statement on PostgreSQL, where a list is one array parameter. */
 const PG_CHUNK = 10_000;
-const MAX_ID = 128;
 
-/** A host id as Beacon stores it; throws on one that cannot be an id. */
+/** A host id as Beacon stores it; throws on one that cannot be an id (isHostId, the one rule). */
 export function hostId(id: HostUserId): string {
-  const s = typeof id === 'number' ? (Number.isSafeInteger(id) ? String(id) : '') : id;
-  if (s === '' || s.length > MAX_ID) throw new TypeError(`host user id must be 1-${MAX_ID} characters or a safe integer`);
-  return s;
+  if (!isHostId(id)) throw new TypeError(`host user id must be a safe integer or 1-${MAX_HOST_ID} characters without control characters, line breaks, bidi controls or unpaired surrogates`);
+  return String(id);
 }
 
 /**

@@ -4,6 +4,8 @@
  * The claims naming the user's id and name are configurable; users appear on first sight.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { hasUnsafeText } from '../../protocol/index.js';
+import { isHostId } from '../../protocol/integration.js';
 import type { HostUser, IdentityPort } from '../ports/identity.js';
 import { hasVisibleCharacter } from '../users/display-name.js';
 
@@ -48,7 +50,7 @@ export function jwtIdentity(o: JwtIdentityOptions): IdentityPort {
       try {
         const { payload } = key instanceof Uint8Array ? await jwtVerify(token, key, options()) : await jwtVerify(token, key, options());
         const user = userOf(payload, idClaim, nameClaim, o.adminClaim ?? null);
-        if (!user) o.refused?.(`its "${idClaim}" claim is no user id (a string of 1-128 characters or a safe integer): set BEACON_AUTH_ID_CLAIM to the claim holding it`);
+        if (!user) o.refused?.(noIdReason(payload[idClaim], idClaim));
         return user;
       } catch (err) {
         o.refused?.(whyRefused(err, o.secret ? 'BEACON_AUTH_JWT_SECRET' : 'BEACON_AUTH_JWKS_URL'));
@@ -60,7 +62,7 @@ export function jwtIdentity(o: JwtIdentityOptions): IdentityPort {
 
 function userOf(payload: JWTPayload, idClaim: string, nameClaim: string, adminClaim: string | null): HostUser | null {
   const id = payload[idClaim];
-  if (!((typeof id === 'string' && id.length > 0 && id.length <= 128) || (typeof id === 'number' && Number.isSafeInteger(id)))) return null;
+  if (!isHostId(id)) return null;
   const name = payload[nameClaim];
   return {
     id,
@@ -72,6 +74,12 @@ function userOf(payload: JWTPayload, idClaim: string, nameClaim: string, adminCl
     admin: adminClaim !== null && payload[adminClaim] === true,
     expiresAt: (payload.exp as number) * 1000,
   };
+}
+
+/** Why a verified token's id claim names no user (the claim's value is not said: it may be anything). */
+function noIdReason(id: unknown, idClaim: string): string {
+  if (typeof id === 'string' && hasUnsafeText(id)) return `its "${idClaim}" claim holds control characters, line breaks, bidi controls or half a character (an unpaired surrogate), which no user id may hold`;
+  return `its "${idClaim}" claim is no user id (a string of 1-128 characters or a safe integer): set BEACON_AUTH_ID_CLAIM to the claim holding it`;
 }
 
 /** A jose error in words a host's developer can act on (the token itself is never part of it). */

@@ -4,7 +4,7 @@
  * Every change reaches connected friends at once, like a friendship made in Beacon.
  */
 import { Type } from 'typebox';
-import { FriendListBody, PairCategoriesBody, PairParams, PairsBody, UserParams, UsersUpsertBody } from '../../protocol/integration.js';
+import { FriendListBody, HostId, PairCategoriesBody, PairParams, PairsBody, UserParams, UsersUpsertBody } from '../../protocol/integration.js';
 import { AppError } from '../errors.js';
 import { errorResponses, NoContent, rateLimit, type App, type RouteOptions } from '../http-kit.js';
 import { requireServiceToken } from './service-token.js';
@@ -15,12 +15,10 @@ const headers = Type.Object({ 'x-service-token': Type.Optional(Type.String({ max
 const Changed = Type.Object({ changed: Type.Integer() });
 /**
  * Host ids and Beacon's ids of the same users, either way (at most 1000 in all). Host ids as the
- * rest of the service API takes them, integers or strings (answered as strings); a string as
- * before (any 1-128 characters: a token's `sub` may hold what a body's id may not).
+ * rest of the service API (and a token's `sub`) takes them, integers or strings (answered as strings).
  */
-const LookupHostId = Type.Union([Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ minLength: 1, maxLength: 128 })]);
 const LookupBody = Type.Object(
-  { host_ids: Type.Optional(Type.Array(LookupHostId, { maxItems: 1000 })), user_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000 })) },
+  { host_ids: Type.Optional(Type.Array(HostId, { maxItems: 1000 })), user_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000 })) },
   { additionalProperties: false },
 );
 const LookupAnswer = Type.Object({ users: Type.Array(Type.Object({ host_id: Type.String(), user_id: Type.Integer() })) });
