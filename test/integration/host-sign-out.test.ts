@@ -6,7 +6,7 @@
  * (`app.beacon.signOut`) and `DELETE /service/users/:id` (`app.beacon.deleteUser`).
  */
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LiveApp } from '../helpers/live-app.js';
 import { HOST_SECRET, SERVICE_TOKEN, hs256, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
@@ -106,6 +106,32 @@ describe('the host signs a user out or deletes them', () => {
     expect(await accepted(app, await bobWith({ iat: seconds(app), exp: seconds(app) + 3600 }))).toBe(true);
     // An undated token Beacon never saw cannot be told apart: it is the host's identity port to refuse.
     expect(await accepted(app, await bobWith({ exp: seconds(app) + 3600 }))).toBe(true);
+  });
+
+  it('a token dated in the future (a host clock far ahead, or one kept for later) is refused, so it cannot outlive a sign-out; a clock a little ahead is tolerated', async () => {
+    const { app, alice, bobId } = await friends();
+    const said: string[] = [];
+    const info = vi.spyOn(app.app.services.log, 'info').mockImplementation(function (this: unknown, ...args: unknown[]) {
+      const [obj, msg] = args as [unknown, unknown];
+      if (msg === 'host token refused') said.push(String((obj as { reason?: unknown }).reason));
+    } as never);
+    try {
+      // Signed now with an iat a day ahead (validly signed: the host's clock, or a token minted to keep).
+      const kept = await bobWith({ iat: seconds(app) + 86_400, exp: seconds(app) + 2 * 86_400 });
+      await alice.socket.after(() => service(app, 'POST', '/users/bob/sign-out'), (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.status === 'offline');
+      expect(await accepted(app, kept)).toBe(false);
+      expect((await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${kept}` } })).statusCode).toBe(401);
+      expect(said).toEqual([expect.stringMatching(/"iat" is 86400 s ahead.*clock/), expect.stringMatching(/"iat" is 86400 s ahead/)]);
+      for (const line of said) expect(line).not.toContain(kept);
+      // Two minutes ahead is past the tolerance too.
+      expect(await accepted(app, await bobWith({ iat: seconds(app) + 120, exp: seconds(app) + 3600 }))).toBe(false);
+      // A host clock half a minute ahead: the token works (it counts as issued after the sign-out).
+      said.length = 0;
+      expect(await accepted(app, await bobWith({ iat: seconds(app) + 30, exp: seconds(app) + 3600 }))).toBe(true);
+      expect(said).toEqual([]);
+    } finally {
+      info.mockRestore();
+    }
   });
 
   it('deleting a user refuses the tokens issued before, seen or not', async () => {

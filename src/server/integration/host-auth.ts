@@ -8,6 +8,11 @@
  * its row was revoked (a token Beacon saw; the row of one with no expiry is never deleted once
  * revoked), or when it was issued (`iat`) before the sign-out, seen or not. A token issued in
  * the same second as the sign-out counts as issued after it (`iat` has whole seconds).
+ *
+ * A token issued in the future is refused: its `iat` is more than ISSUED_AHEAD_MAX_MS ahead of
+ * Beacon's clock. Otherwise such a token (a host whose clock is far ahead, or one minted to be
+ * kept for later) would count as issued after every sign-out until that moment came, and would
+ * name the user over every rename meanwhile. A host clock a little ahead is tolerated.
  */
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -17,6 +22,9 @@ import type { Db } from '../db/database.js';
 import type { IdentityPort } from '../ports/identity.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { IdMap } from './id-map.js';
+
+/** How far ahead of Beacon's clock a token's issue time may be (hosts' clocks drift): a minute. */
+export const ISSUED_AHEAD_MAX_MS = 60_000;
 
 /** Tokens whose row's expiry is remembered; beyond this the memory starts over (a row is written again). */
 const RECORDED_MAX = 10_000;
@@ -52,6 +60,11 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
       return null;
     }
     const now = o.now();
+    if (user.issuedAt !== undefined && user.issuedAt - now > ISSUED_AHEAD_MAX_MS) {
+      const ahead = Math.floor((user.issuedAt - now) / 1000);
+      o.refused?.(`its "iat" is ${ahead} s ahead of Beacon's clock (at most ${ISSUED_AHEAD_MAX_MS / 1000} s is tolerated): check the host's clock, and issue tokens dated when they are issued`);
+      return null;
+    }
     const expiresAt = user.expiresAt ?? now + ttlMs;
     if (!(expiresAt > now)) return null;
     const role: Role = user.admin === true ? 'admin' : 'user';

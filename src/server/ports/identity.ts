@@ -22,6 +22,7 @@ export interface HostUser {
    * back. Without it, the name is taken only for a user no dated source has named. After the
    * host signs the user out (or deletes them), a token issued before that is refused, even one
    * Beacon never saw; a token without it is refused only if Beacon saw it before the sign-out.
+   * One more than a minute ahead of Beacon's clock is refused (it would outlive every sign-out).
    */
   issuedAt?: number;
   /** Admins see everyone's true status (CONTRACT "Viewer tiers"). Default false. */
