@@ -7,6 +7,12 @@
  * holds now: the announcement of a request no longer pending is not repeated (closed meanwhile,
  * perhaps through another instance, whose close is what holds), nor the close of a request
  * announced in the same outage (the other instances never heard of it).
+ *
+ * An instance whose bus was down when this one published (released, or published at once with
+ * this bus up) missed it too (with every bus down, or its alone): what was sent is kept a while
+ * (RELEASED_KEEP_MS), and sent to such an instance when it says its bus is back
+ * (OutageCatchUp), again minus what no longer holds. The receiver drops a frame it already
+ * delivered (DeliveredRequestFrames): each frame once.
  */
 import type { BusEvent } from './presence-events.js';
 
@@ -15,16 +21,32 @@ export type RequestFrame = Extract<BusEvent, { kind: 'request_received' | 'reque
 /** Which of these request ids are still pending (standalone mode: Beacon's own requests). */
 export type PendingRequests = (ids: readonly number[]) => Promise<ReadonlySet<number>>;
 
+/** How long released frames are kept for instances whose bus comes back later. */
+const RELEASED_KEEP_MS = 10 * 60_000;
+/** At most this many released frames (or delivered frames' keys) are remembered. */
+const REMEMBERED_MAX = 10_000;
+
 export class HeldRequestFrames {
   #held: RequestFrame[] = [];
+  /** Frames released or sent lately, with when (this instance's clock), oldest first. */
+  #released: Array<{ at: number; frame: RequestFrame }> = [];
 
   /** A frame published while the bus was down: the other instances missed it. */
   hold(frame: RequestFrame): void {
     this.#held.push(frame);
   }
 
-  /** The frames held so far, in the order published, minus those that no longer hold; empties the hold. */
-  async release(pending: PendingRequests): Promise<RequestFrame[]> {
+  /** A frame published at `now` with the bus up: an instance whose bus was down missed it. */
+  sent(frame: RequestFrame, now: number): void {
+    this.#released.push({ at: now, frame });
+    if (this.#released.length > REMEMBERED_MAX) this.#forget(now);
+  }
+
+  /**
+   * The frames held so far, in the order published, minus those that no longer hold; empties the
+   * hold. What it answers is kept, released at `now`, for `releasedSince`.
+   */
+  async release(pending: PendingRequests, now: number): Promise<RequestFrame[]> {
     const held = this.#held;
     this.#held = [];
     if (held.length === 0) return [];
@@ -37,6 +59,54 @@ export class HeldRequestFrames {
       this.#held = [...held, ...this.#held];
       throw err;
     }
-    return held.filter((f) => (f.kind === 'request_closed' ? !announced.has(f.requestId) : open.has(f.request.id)));
+    const released = held.filter((f) => (f.kind === 'request_closed' ? !announced.has(f.requestId) : open.has(f.request.id)));
+    this.#released.push(...released.map((frame) => ({ at: now, frame })));
+    this.#forget(now);
+    return released;
+  }
+
+  /**
+   * The frames released or sent since `since` (ms, this instance's clock), in order, for an
+   * instance whose bus was down then: minus the announcements of requests no longer pending.
+   */
+  async releasedSince(since: number, now: number, pending: PendingRequests): Promise<RequestFrame[]> {
+    this.#forget(now);
+    const frames = this.#released.filter((r) => r.at >= since).map((r) => r.frame);
+    const announced = new Set(frames.flatMap((f) => (f.kind === 'request_closed' ? [] : [f.request.id])));
+    const open = announced.size > 0 ? await pending([...announced]) : new Set<number>();
+    return frames.filter((f) => f.kind === 'request_closed' || open.has(f.request.id));
+  }
+
+  #forget(now: number): void {
+    const keep = this.#released.findIndex((r) => r.at >= now - RELEASED_KEEP_MS);
+    this.#released = keep < 0 ? [] : this.#released.slice(Math.max(keep, this.#released.length - REMEMBERED_MAX));
+  }
+}
+
+const REQUEST_KINDS: ReadonlySet<string> = new Set(['request_received', 'request_sent', 'request_closed']);
+
+/** Whether a message from another instance is a request frame (checked before it reaches sockets). */
+export function isRequestFrame(m: unknown): m is RequestFrame {
+  if (typeof m !== 'object' || m === null || !REQUEST_KINDS.has((m as { kind?: unknown }).kind as string)) return false;
+  const f = m as { viewerId?: unknown; requestId?: unknown; request?: { id?: unknown } | null };
+  return typeof f.viewerId === 'number' && (typeof f.requestId === 'number' || typeof f.request?.id === 'number');
+}
+
+/**
+ * The request frames delivered to this instance's sockets lately (by key: each request is
+ * announced, sent and closed at most once per viewer), so that one sent again after an outage
+ * reaches them once.
+ */
+export class DeliveredRequestFrames {
+  readonly #keys = new Set<string>();
+
+  /** Notes a frame as delivered; false if it was already. */
+  add(frame: RequestFrame): boolean {
+    const key = frame.kind === 'request_closed' ? `c:${frame.viewerId}:${frame.requestId}` : `${frame.kind === 'request_sent' ? 's' : 'r'}:${frame.viewerId}:${frame.request.id}`;
+    if (this.#keys.has(key)) return false;
+    this.#keys.add(key);
+    // Oldest first: a Set iterates in insertion order.
+    if (this.#keys.size > REMEMBERED_MAX) this.#keys.delete(this.#keys.values().next().value!);
+    return true;
   }
 }

@@ -10,14 +10,18 @@
  * - the friend-request frames it published (held-request-frames.ts), published again.
  * And for what others did while it was down: its connected viewers re-read their friend lists,
  * get again the `friend_updated` of changes made since just before the outage, and logins
- * revoked meanwhile are ended. All of it lives in the database.
+ * revoked meanwhile are ended. All of it lives in the database, but for the request frames
+ * others published while this one could not hear (at once, or again when their own bus came
+ * back): it says on RETURNS_TOPIC that its bus is back, and they send those frames again to it
+ * alone.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Friend } from '../../protocol/index.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import type { EventBus } from '../ports/event-bus.js';
-import { HeldRequestFrames, type PendingRequests, type RequestFrame } from './held-request-frames.js';
+import type { BusMessage } from '../ports/event-bus.js';
+import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type PendingRequests, type RequestFrame } from './held-request-frames.js';
 import { userTopic, type PresenceEvent } from './presence-events.js';
 
 /**
@@ -27,6 +31,21 @@ import { userTopic, type PresenceEvent } from './presence-events.js';
  * category held now).
  */
 const FRIEND_UPDATES_MARGIN_MS = 60_000;
+
+/**
+ * Every instance's topic for `bus_returned` (an instance's bus is back after `downForMs`) and
+ * the answer, `request_frames` for that instance alone (`to`). Instances of older versions
+ * neither subscribe nor answer.
+ */
+export const RETURNS_TOPIC = 'instances:bus-returned';
+/**
+ * Request frames released since this long before an instance saw its bus go are sent to it
+ * again: its connection may die a moment before it is seen to. A frame it already had is
+ * dropped there (DeliveredRequestFrames).
+ */
+const REQUEST_FRAMES_MARGIN_MS = 10_000;
+/** Request frames per `request_frames` message. */
+const FRAMES_PER_MESSAGE = 100;
 
 export interface CatchUpDeps {
   bus: EventBus;
@@ -54,6 +73,8 @@ export class OutageCatchUp {
   readonly #unsharedGraph = new Set<number>();
   /** Friend-request frames this instance published while the bus was down. */
   readonly #heldRequests = new HeldRequestFrames();
+  /** Friend-request frames that reached this instance's sockets lately. */
+  readonly #delivered = new DeliveredRequestFrames();
 
   constructor(private readonly deps: CatchUpDeps) {
     const { bus, now, log } = deps;
@@ -65,6 +86,10 @@ export class OutageCatchUp {
         return;
       }
       void this.#catchUp().catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed'));
+    });
+    bus.subscribe(RETURNS_TOPIC);
+    bus.onMessage((topic, message, origin) => {
+      if (topic === RETURNS_TOPIC && origin !== bus.instanceId) this.#onReturns(message, origin);
     });
   }
 
@@ -81,16 +106,44 @@ export class OutageCatchUp {
   /** A friend-request frame published through this instance. */
   requestFrame(frame: RequestFrame): void {
     if (!this.deps.bus.isHealthy()) this.#heldRequests.hold(frame);
+    else this.#heldRequests.sent(frame, this.deps.now());
+  }
+
+  /** Whether a friend-request frame is yet to reach this instance's sockets (false: it already did); notes it as delivered. */
+  deliverRequestFrame(frame: RequestFrame): boolean {
+    return this.#delivered.add(frame);
+  }
+
+  #pending(): PendingRequests {
+    return this.deps.pendingRequests ?? (async (ids) => new Set(ids));
+  }
+
+  #onReturns(message: BusMessage, origin: string): void {
+    const { bus, sink, log } = this.deps;
+    if (message.kind === 'bus_returned' && typeof message.downForMs === 'number') {
+      // Another instance's bus is back: the request frames this one published while it could not hear, to it alone.
+      const since = this.deps.now() - message.downForMs - REQUEST_FRAMES_MARGIN_MS;
+      void this.#heldRequests
+        .releasedSince(since, this.deps.now(), this.#pending())
+        .then((frames) => {
+          for (let i = 0; i < frames.length; i += FRAMES_PER_MESSAGE) bus.publishRemote(RETURNS_TOPIC, { kind: 'request_frames', to: origin, frames: frames.slice(i, i + FRAMES_PER_MESSAGE) });
+        })
+        .catch((err: unknown) => log.error({ err }, 'friend-request frames not sent again to an instance whose bus returned; its users see them when they reload their requests'));
+    } else if (message.kind === 'request_frames' && message.to === bus.instanceId && Array.isArray(message.frames)) {
+      for (const frame of message.frames) if (isRequestFrame(frame) && this.#delivered.add(frame)) sink(frame);
+    }
   }
 
   async #catchUp(): Promise<void> {
-    const { bus, sessions, sink, log } = this.deps;
+    const { bus, sessions, sink, log, now } = this.deps;
     const downAt = this.#busDownAt;
     this.#busDownAt = null;
+    // Instances whose bus was back first published their held request frames while this one could not hear them.
+    if (downAt !== null) bus.publishRemote(RETURNS_TOPIC, { kind: 'bus_returned', downForMs: Math.max(0, now() - downAt) });
     const unshared = [...this.#unsharedFriendUpdates];
     this.#unsharedFriendUpdates.clear();
     // Before friends_changed: an accepted request's close comes before the friend it added.
-    const requests = await this.#heldRequests.release(this.deps.pendingRequests ?? (async (ids) => new Set(ids)));
+    const requests = await this.#heldRequests.release(this.#pending(), now());
     for (const frame of requests) bus.publishRemote(userTopic(frame.viewerId), frame);
     for (const viewerId of this.#unsharedGraph) bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
     const graphChanged = this.#unsharedGraph.size;

@@ -695,10 +695,13 @@ export class PresenceService {
           const input = this.#replicas.received(message.userId, message.input, message.version);
           if (input) this.#apply(message.userId, input);
         });
-      case 'revoked':
       case 'request_received':
       case 'request_sent':
       case 'request_closed':
+        // Each once: after an outage another instance may send one again (outage-catch-up.ts).
+        if (this.#catchUp.deliverRequestFrame(message)) this.#sink(message);
+        return;
+      case 'revoked':
       case 'friend_updated':
       case 'game_invite':
       case 'game_invite_accepted':

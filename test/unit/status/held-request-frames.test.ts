@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeldRequestFrames, type RequestFrame } from '../../../src/server/status/held-request-frames.js';
+import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type RequestFrame } from '../../../src/server/status/held-request-frames.js';
 
 const request = (id: number, from = 1, to = 2) => ({ id, from_user_id: from, to_user_id: to, created_at: '2026-01-01T00:00:00.000Z' });
 const received = (id: number): RequestFrame => ({ kind: 'request_received', viewerId: 2, request: request(id) });
@@ -13,23 +13,55 @@ describe('HeldRequestFrames', () => {
     const asked: number[][] = [];
     const pending = async (ids: readonly number[]) => (asked.push([...ids]), new Set([1]));
     // 1 still pending; 2 announced and closed meanwhile (neither goes); 3 closed since (through another instance).
-    expect(await held.release(pending)).toEqual([received(1), sent(1), closed(7)]);
+    expect(await held.release(pending, 0)).toEqual([received(1), sent(1), closed(7)]);
     expect(asked).toEqual([[1, 2, 3]]);
-    expect(await held.release(pending)).toEqual([]);
+    expect(await held.release(pending, 0)).toEqual([]);
   });
 
   it('asks nothing when only closes were held', async () => {
     const held = new HeldRequestFrames();
     held.hold(closed(7, 1));
     held.hold(closed(7, 2));
-    expect(await held.release(() => Promise.reject(new Error('not asked')))).toEqual([closed(7, 1), closed(7, 2)]);
+    expect(await held.release(() => Promise.reject(new Error('not asked')), 0)).toEqual([closed(7, 1), closed(7, 2)]);
   });
 
   it('keeps what it held when the read fails, before what was held since', async () => {
     const held = new HeldRequestFrames();
     held.hold(received(1));
-    await expect(held.release(() => Promise.reject(new Error('database down')))).rejects.toThrow('database down');
+    await expect(held.release(() => Promise.reject(new Error('database down')), 0)).rejects.toThrow('database down');
     held.hold(received(2));
-    expect(await held.release(async () => new Set([1, 2]))).toEqual([received(1), received(2)]);
+    expect(await held.release(async () => new Set([1, 2]), 0)).toEqual([received(1), received(2)]);
+  });
+
+  it('gives what it released or sent since a moment again (for an instance whose bus was down then), minus announcements of requests closed since', async () => {
+    const held = new HeldRequestFrames();
+    held.hold(received(1));
+    held.hold(closed(7));
+    expect(await held.release(async () => new Set([1]), 1_000)).toEqual([received(1), closed(7)]);
+    held.hold(received(2));
+    expect(await held.release(async () => new Set([2]), 5_000)).toEqual([received(2)]);
+    expect(await held.releasedSince(0, 6_000, async () => new Set([1, 2]))).toEqual([received(1), closed(7), received(2)]);
+    expect(await held.releasedSince(2_000, 6_000, async () => new Set([1, 2]))).toEqual([received(2)]);
+    // Request 1 closed since: its announcement is not given again.
+    expect(await held.releasedSince(0, 6_000, async () => new Set([2]))).toEqual([closed(7), received(2)]);
+    // Frames published with the bus up count as well.
+    held.sent(closed(2), 5_500);
+    expect(await held.releasedSince(5_200, 6_000, async () => new Set())).toEqual([closed(2)]);
+    // Ten minutes on, nothing is kept.
+    expect(await held.releasedSince(0, 5_500 + 10 * 60_000 + 1, async () => new Set([1, 2]))).toEqual([]);
+  });
+});
+
+describe('DeliveredRequestFrames', () => {
+  it('passes each frame once per viewer and kind', () => {
+    const delivered = new DeliveredRequestFrames();
+    expect([received(1), sent(1), closed(1), closed(1, 1)].map((f) => delivered.add(f))).toEqual([true, true, true, true]);
+    expect([received(1), sent(1), closed(1), closed(1, 1)].map((f) => delivered.add(f))).toEqual([false, false, false, false]);
+    expect(delivered.add(received(2))).toBe(true);
+  });
+
+  it('takes only well-formed request frames from the wire', () => {
+    expect([received(1), sent(1), closed(1)].every(isRequestFrame)).toBe(true);
+    for (const m of [null, 'x', { kind: 'request_closed', viewerId: 2 }, { kind: 'request_received', viewerId: 2, request: null }, { kind: 'input', viewerId: 2, requestId: 1 }]) expect(isRequestFrame(m), JSON.stringify(m)).toBe(false);
   });
 });
