@@ -34,6 +34,13 @@ describe('jwtIdentity (sidecar host tokens)', () => {
     const identity = jwtIdentity({ secret: SECRET });
     expect(await identity.authenticate(await sign({ name: 'No id' }))).toBeNull();
     expect(await identity.authenticate(await sign({ sub: 'x'.repeat(129) }))).toBeNull();
+    // Nor one whose id holds a control character, a bidi control or half a character, saying so (never the id).
+    const said: string[] = [];
+    const telling = jwtIdentity({ secret: SECRET, refused: (reason) => said.push(reason) });
+    for (const sub of ['a\u0001b', 'line\nbreak', 'del\u007f', 'rtl\u202eevil', 'half\ud800']) expect(await telling.authenticate(await sign({ sub })), JSON.stringify(sub)).toBeNull();
+    expect(said).toHaveLength(5);
+    for (const reason of said) expect(reason).toMatch(/^its "sub" claim holds control characters, line breaks, bidi controls or half a character/);
+    expect(await telling.authenticate(await sign({ sub: 'auth0|abc 👍🏽' }))).toMatchObject({ id: 'auth0|abc 👍🏽' });
     const noExp = await new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
     expect(await identity.authenticate(noExp)).toBeNull();
   });
