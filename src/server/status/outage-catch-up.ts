@@ -19,8 +19,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Friend } from '../../protocol/index.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { GraphEvent } from '../friends/friends-service.js';
-import type { EventBus } from '../ports/event-bus.js';
-import type { BusMessage } from '../ports/event-bus.js';
+import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type PendingRequests, type RequestFrame } from './held-request-frames.js';
 import { userTopic, type PresenceEvent } from './presence-events.js';
 
@@ -39,7 +38,7 @@ const FRIEND_UPDATES_MARGIN_MS = 60_000;
  */
 export const RETURNS_TOPIC = 'instances:bus-returned';
 /**
- * Request frames released since this long before an instance saw its bus go are sent to it
+ * Request frames published since this long before an instance saw its bus go are sent to it
  * again: its connection may die a moment before it is seen to. A frame it already had is
  * dropped there (DeliveredRequestFrames).
  */
@@ -138,7 +137,7 @@ export class OutageCatchUp {
     const { bus, sessions, sink, log, now } = this.deps;
     const downAt = this.#busDownAt;
     this.#busDownAt = null;
-    // Instances whose bus was back first published their held request frames while this one could not hear them.
+    // The others' request frames published while this one could not hear (theirs back first, or this one's alone down): asked for again.
     if (downAt !== null) bus.publishRemote(RETURNS_TOPIC, { kind: 'bus_returned', downForMs: Math.max(0, now() - downAt) });
     const unshared = [...this.#unsharedFriendUpdates];
     this.#unsharedFriendUpdates.clear();
