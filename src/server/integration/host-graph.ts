@@ -41,6 +41,8 @@ export function hostNames(port: ProfilesPort, ids: IdMap): (internal: readonly n
     const back = new Map([...external].map(([i, e]) => [e, i]));
     const out = new Map<number, string>();
     for (const p of await port.profiles([...external.values()])) {
+      // An id no host id may be (the port's bug) names nobody asked for: left out, not a throw for everyone.
+      if (!isHostId(p.id)) continue;
       const id = back.get(hostId(p.id));
       if (id !== undefined) out.set(id, clipName(p.name));
     }
