@@ -115,7 +115,10 @@ export class Replicas {
     this.#resync.stop();
     if (this.#monitor) clearInterval(this.#monitor);
     this.#monitor = null;
-    await Promise.race([Promise.all(this.#sharing), new Promise((r) => setTimeout(r, 2000))]);
+    // Pending saves get at most 2 s; the bound's timer goes with them (it must not hold the process).
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.#sharing), new Promise((r) => (bound = setTimeout(r, 2000)))]);
+    clearTimeout(bound);
     if (this.deps.store.shared) await this.deps.store.leave(this.#self);
   }
 
