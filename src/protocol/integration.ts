@@ -35,8 +35,9 @@ export type HostId = Static<typeof HostId>;
  * as HostIdString says. The one rule: the schemas above state it for requests.
  */
 export function isHostId(id: unknown): id is string | number {
-  if (typeof id === 'number') return Number.isSafeInteger(id);
-  return typeof id === 'string' && id.length > 0 && id.length <= MAX_HOST_ID && !hasUnsafeText(id);
+  if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 1;
+  // Characters as the schema counts them (code points: an emoji is one, not two UTF-16 units).
+  return typeof id === 'string' && id.length > 0 && id.length <= 2 * MAX_HOST_ID && !hasUnsafeText(id) && [...id].length <= MAX_HOST_ID;
 }
 
 const Category = Type.Enum(FRIEND_CATEGORIES);

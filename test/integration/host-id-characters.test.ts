@@ -62,7 +62,30 @@ describe('host ids with control characters', () => {
     // The id rules are otherwise as they were: any 1-128 characters, or a safe integer.
     await app.connect(await sign('auth0|abc Zoë 👍🏽'));
     await app.connect(await sign('x'.repeat(128)));
-    expect(await storedIds(app)).toHaveLength(2);
+    // 128 characters as people count them: an emoji is one (two UTF-16 units).
+    await app.connect(await sign('😀'.repeat(128)));
+    expect(await storedIds(app)).toHaveLength(3);
+    const tooLong = await openSocket(app.url);
+    tooLong.send({ type: 'auth', token: await sign('😀'.repeat(129)) });
+    expect((await tooLong.waitClosed()).code).toBe(4401);
+  });
+
+  it('takes ids of up to 128 characters counted as people count them (an emoji is one) in service calls, and refuses longer ones with 400, never 500', async () => {
+    const app = await sidecar();
+    const emoji = '😀'.repeat(100);
+    for (const [method, url, body] of [
+      ['PUT', '/service/users', { users: [{ id: emoji, name: 'N' }] }],
+      ['PUT', '/service/friendships', { pairs: [{ a: 'plain', b: emoji }] }],
+      ['POST', '/service/users/lookup', { host_ids: [emoji] }],
+      ['POST', '/games/events', { event: 'match_started', match_id: 'm', player_ids: ['plain', emoji] }],
+    ] as const) {
+      const res = await service(app, method, url, body);
+      expect(res.statusCode, url).toBeLessThan(300);
+    }
+    expect(await storedIds(app)).toContain(emoji);
+    const res = await service(app, 'PUT', '/service/users', { users: [{ id: '😀'.repeat(129), name: 'N' }] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 
   it('answers 400 VALIDATION_ERROR naming the path parameter, and stores nothing', async () => {
