@@ -36,6 +36,7 @@ import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { refuseHandshake } from './realtime/handshake-check.js';
 import { hostMeRoute } from './integration/host-me-route.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { replicasReady } from './status/resync-retry.js';
 import { statusRoutes } from './status/status-routes.js';
 import { accountRoutes } from './users/account-routes.js';
 import { usersRoutes } from './users/users-routes.js';
@@ -152,9 +153,10 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
       synced: sync.synced,
       stale_since: sync.staleSince === null ? null : new Date(sync.staleSince).toISOString(),
       resync_attempts: sync.resyncAttempts,
+      resyncing_since: sync.resyncingSince === null ? null : new Date(sync.resyncingSince).toISOString(),
     };
     // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
-    const ok = database && bus && saving.ok && sync.synced;
+    const ok = database && bus && saving.ok && replicasReady(sync, services.now());
     // Why the bus is down, when it is something to fix rather than wait out (a refused password).
     const busProblem = bus ? null : (services.bus.problem?.() ?? null);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_problem: busProblem, persistence, presence });

@@ -9,6 +9,13 @@ import type { FastifyBaseLogger } from 'fastify';
 /** A failed resync is tried again after this long, doubling each time up to RETRY_MAX_MS, until it succeeds. */
 const RETRY_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/**
+ * How long a failing resync keeps the instance unready (/readyz 503). Past it the instance
+ * serves again, still saying `synced: false`: a fault of the presence store alone (Redis full,
+ * an ACL refusing its commands) hits every instance alike, and must not take them all out of
+ * the load balancer at once.
+ */
+export const READY_WHILE_RESYNCING_MS = 60_000;
 
 /** One resync run: cancelled when the bus goes down again or the instance stops. */
 export interface ResyncRun {
@@ -24,6 +31,13 @@ export interface ReplicaSync {
   staleSince: number | null;
   /** Attempts of the resync under way (0: none under way). */
   resyncAttempts: number;
+  /** When the resync under way began (clock ms), or null: none under way. */
+  resyncingSince: number | null;
+}
+
+/** Whether replicas let the instance be ready: in sync, or a resync has been failing for READY_WHILE_RESYNCING_MS. */
+export function replicasReady(sync: ReplicaSync, now: number): boolean {
+  return sync.synced || (sync.resyncingSince !== null && now - sync.resyncingSince >= READY_WHILE_RESYNCING_MS);
 }
 
 /** What one successful try reports (logged), or null when the run was cancelled during it. */
@@ -34,6 +48,7 @@ export class ResyncRetry {
   #run: ResyncRun | null = null;
   #done: Promise<void> = Promise.resolve();
   #attempts = 0;
+  #runSince = 0;
   #staleSince: number | null = null;
   #stopped = false;
 
@@ -45,7 +60,8 @@ export class ResyncRetry {
 
   /** Whether replicas are in sync, or since when a resync after an outage is pending. */
   sync(): ReplicaSync {
-    return { synced: this.#staleSince === null, staleSince: this.#staleSince, resyncAttempts: this.#run ? this.#attempts : 0 };
+    const running = this.#run !== null;
+    return { synced: this.#staleSince === null, staleSince: this.#staleSince, resyncAttempts: running ? this.#attempts : 0, resyncingSince: running ? this.#runSince : null };
   }
 
   /** The bus went down: replicas go stale until a resync succeeds, and the one under way stops. */
@@ -71,6 +87,7 @@ export class ResyncRetry {
     const run: ResyncRun = { cancelled: false, wake: () => {} };
     this.#run = run;
     this.#attempts = 0;
+    this.#runSince = this.now();
     this.#staleSince ??= this.now();
     const done = this.#done.then(() => this.#untilDone(run));
     this.#done = done;

@@ -10,6 +10,7 @@ import type { PresenceEngine } from '../../../src/server/presence/presence-engin
 import type { Profile } from '../../../src/server/status/presence-repository.js';
 import type { PresenceDeps } from '../../../src/server/status/presence-service.js';
 import { Replicas } from '../../../src/server/status/replicas.js';
+import { READY_WHILE_RESYNCING_MS, replicasReady } from '../../../src/server/status/resync-retry.js';
 
 type Line = { level: 'info' | 'warn' | 'error'; msg: string; fields: Record<string, unknown>; at: number };
 
@@ -81,7 +82,7 @@ describe('presence resync after a bus outage', () => {
     expect(done[0]!.level).toBe('info');
     expect(done[0]!.fields).toMatchObject({ attempts: w.resyncBeats(), users: 0, resaved: 0 });
     expect(done[0]!.fields.ms).toBe(done[0]!.at - started);
-    expect(w.r.sync()).toEqual({ synced: true, staleSince: null, resyncAttempts: 0 });
+    expect(w.r.sync()).toEqual({ synced: true, staleSince: null, resyncAttempts: 0, resyncingSince: null });
     const beats = w.resyncBeats();
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(w.resyncBeats()).toBe(beats);
@@ -157,5 +158,31 @@ describe('presence resync after a bus outage', () => {
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(30 * 60_000);
     expect(w.resyncBeats()).toBe(beats);
+  });
+
+  it('keeps the instance unready while a resync fails for up to a minute, then lets it serve again, still saying it is not in sync', async () => {
+    const w = world();
+    await w.r.start();
+    w.store.resyncBeat = async () => {
+      throw new Error('store refuses its commands');
+    };
+    w.health(false);
+    expect(replicasReady(w.r.sync(), Date.now())).toBe(false);
+    // Down a long while: the minute counts from the resync's start, not from the outage.
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(0);
+    const began = Date.now();
+    expect(w.r.sync()).toMatchObject({ synced: false, resyncingSince: began });
+    expect(replicasReady(w.r.sync(), Date.now())).toBe(false);
+    await vi.advanceTimersByTimeAsync(READY_WHILE_RESYNCING_MS - 1_000);
+    expect(replicasReady(w.r.sync(), Date.now())).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(w.r.sync().synced).toBe(false);
+    expect(replicasReady(w.r.sync(), Date.now())).toBe(true);
+    // The bus goes down again: unready at once, whatever came before.
+    w.health(false);
+    expect(replicasReady(w.r.sync(), Date.now())).toBe(false);
+    await w.r.stop();
   });
 });
