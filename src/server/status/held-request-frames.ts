@@ -88,8 +88,10 @@ const REQUEST_KINDS: ReadonlySet<string> = new Set(['request_received', 'request
 /** Whether a message from another instance is a request frame (checked before it reaches sockets). */
 export function isRequestFrame(m: unknown): m is RequestFrame {
   if (typeof m !== 'object' || m === null || !REQUEST_KINDS.has((m as { kind?: unknown }).kind as string)) return false;
-  const f = m as { viewerId?: unknown; requestId?: unknown; request?: { id?: unknown } | null };
-  return typeof f.viewerId === 'number' && (typeof f.requestId === 'number' || typeof f.request?.id === 'number');
+  const f = m as { kind: string; viewerId?: unknown; requestId?: unknown; request?: { id?: unknown } | null };
+  if (typeof f.viewerId !== 'number') return false;
+  // Each kind with the field it is keyed on: one malformed frame must not stop the rest of its message.
+  return f.kind === 'request_closed' ? typeof f.requestId === 'number' : typeof f.request?.id === 'number';
 }
 
 /**
@@ -100,10 +102,14 @@ export function isRequestFrame(m: unknown): m is RequestFrame {
 export class DeliveredRequestFrames {
   readonly #keys = new Set<string>();
 
-  /** Notes a frame as delivered; false if it was already. */
+  /**
+   * Notes a frame as delivered; false if it was already, or if it announces a request whose
+   * close this viewer already had (a late resend must not bring a closed request back).
+   */
   add(frame: RequestFrame): boolean {
-    const key = frame.kind === 'request_closed' ? `c:${frame.viewerId}:${frame.requestId}` : `${frame.kind === 'request_sent' ? 's' : 'r'}:${frame.viewerId}:${frame.request.id}`;
-    if (this.#keys.has(key)) return false;
+    const closeKey = `c:${frame.viewerId}:${frame.kind === 'request_closed' ? frame.requestId : frame.request.id}`;
+    const key = frame.kind === 'request_closed' ? closeKey : `${frame.kind === 'request_sent' ? 's' : 'r'}:${frame.viewerId}:${frame.request.id}`;
+    if (this.#keys.has(key) || (key !== closeKey && this.#keys.has(closeKey))) return false;
     this.#keys.add(key);
     // Oldest first: a Set iterates in insertion order.
     if (this.#keys.size > REMEMBERED_MAX) this.#keys.delete(this.#keys.values().next().value!);

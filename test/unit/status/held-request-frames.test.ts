@@ -60,8 +60,16 @@ describe('DeliveredRequestFrames', () => {
     expect(delivered.add(received(2))).toBe(true);
   });
 
+  it('drops an announcement that comes after its request’s close (a resend arriving late): the closed request does not come back', () => {
+    const delivered = new DeliveredRequestFrames();
+    expect(delivered.add(closed(7))).toBe(true);
+    expect(delivered.add(received(7))).toBe(false);
+    expect(delivered.add(closed(8, 1))).toBe(true);
+    expect(delivered.add(sent(8))).toBe(false);
+  });
+
   it('takes only well-formed request frames from the wire', () => {
     expect([received(1), sent(1), closed(1)].every(isRequestFrame)).toBe(true);
-    for (const m of [null, 'x', { kind: 'request_closed', viewerId: 2 }, { kind: 'request_received', viewerId: 2, request: null }, { kind: 'input', viewerId: 2, requestId: 1 }]) expect(isRequestFrame(m), JSON.stringify(m)).toBe(false);
+    for (const m of [null, 'x', { kind: 'request_closed', viewerId: 2 }, { kind: 'request_received', viewerId: 2, request: null }, { kind: 'request_received', viewerId: 2, requestId: 1 }, { kind: 'request_sent', viewerId: 1, requestId: 1 }, { kind: 'input', viewerId: 2, requestId: 1 }]) expect(isRequestFrame(m), JSON.stringify(m)).toBe(false);
   });
 });
