@@ -129,7 +129,11 @@ export class OutageCatchUp {
         })
         .catch((err: unknown) => log.error({ err }, 'friend-request frames not sent again to an instance whose bus returned; its users see them when they reload their requests'));
     } else if (message.kind === 'request_frames' && message.to === bus.instanceId && Array.isArray(message.frames)) {
-      for (const frame of message.frames) if (isRequestFrame(frame) && this.#delivered.add(frame)) sink(frame);
+      // Only frames for viewers with a socket here: the others would reach no one, and would push
+      // frames really delivered out of the bounded record of what was (DeliveredRequestFrames).
+      const here = new Set<number>();
+      for (const login of this.deps.logins().values()) here.add(login.userId);
+      for (const frame of message.frames) if (isRequestFrame(frame) && here.has(frame.viewerId) && this.#delivered.add(frame)) sink(frame);
     }
   }
 
