@@ -39,10 +39,11 @@ const FRIEND_UPDATES_MARGIN_MS = 60_000;
 export const RETURNS_TOPIC = 'instances:bus-returned';
 /**
  * Request frames published since this long before an instance saw its bus go are sent to it
- * again: its connection may die a moment before it is seen to. A frame it already had is
- * dropped there (DeliveredRequestFrames).
+ * again, and an instance sends its own again: a connection may die up to a probe interval plus
+ * its timeout (5 + 5 s, bus-redis.ts) before it is seen to, and timers run late. A frame
+ * already had is dropped where it arrives (DeliveredRequestFrames).
  */
-const REQUEST_FRAMES_MARGIN_MS = 10_000;
+const REQUEST_FRAMES_MARGIN_MS = 30_000;
 /** Request frames per `request_frames` message. */
 const FRAMES_PER_MESSAGE = 100;
 
@@ -146,8 +147,12 @@ export class OutageCatchUp {
     const unshared = [...this.#unsharedFriendUpdates];
     this.#unsharedFriendUpdates.clear();
     // Before friends_changed: an accepted request's close comes before the friend it added.
+    // First those published with the bus still seen up shortly before it went: they may have died
+    // on the wire before the outage was noticed (the receivers drop any they had). Read before
+    // the release, which records what it releases as sent now.
+    const lately = downAt === null ? [] : await this.#heldRequests.releasedSince(downAt - REQUEST_FRAMES_MARGIN_MS, now(), this.#pending());
     const requests = await this.#heldRequests.release(this.#pending(), now());
-    for (const frame of requests) bus.publishRemote(userTopic(frame.viewerId), frame);
+    for (const frame of [...lately, ...requests]) bus.publishRemote(userTopic(frame.viewerId), frame);
     for (const viewerId of this.#unsharedGraph) bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
     const graphChanged = this.#unsharedGraph.size;
     this.#unsharedGraph.clear();
@@ -159,7 +164,7 @@ export class OutageCatchUp {
       const live = await sessions.find(sessionId);
       if (!live || live.revokedAt !== null) sink({ kind: 'revoked', userId: owner, sessionId });
     }
-    log.info({ viewers: viewers.length, logins: logins.size, friendUpdates: resent, graphChanged, requestFrames: requests.length }, 'friend graph and logins rechecked after the bus returned');
+    log.info({ viewers: viewers.length, logins: logins.size, friendUpdates: resent, graphChanged, requestFrames: requests.length + lately.length }, 'friend graph and logins rechecked after the bus returned');
   }
 
   /**

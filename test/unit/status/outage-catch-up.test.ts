@@ -16,18 +16,22 @@ const received = (id: number, viewerId: number): RequestFrame => ({ kind: 'reque
 
 function world(connected: number[]) {
   let handler: (topic: string, message: BusMessage, origin: string) => void = () => {};
+  let healthy = true;
+  let onHealth: (h: boolean) => void = () => {};
+  let clock = 0;
+  const published: Array<[string, BusMessage]> = [];
   const bus = {
     instanceId: 'here',
-    isHealthy: () => true,
-    onHealthChange: () => {},
+    isHealthy: () => healthy,
+    onHealthChange: (fn: (h: boolean) => void) => (onHealth = fn),
     subscribe: () => {},
     onMessage: (h: typeof handler) => (handler = h),
-    publishRemote: () => {},
+    publishRemote: (topic: string, message: BusMessage) => void published.push([topic, message]),
   } as unknown as EventBus;
   const delivered: PresenceEvent[] = [];
   const catchUp = new OutageCatchUp({
     bus,
-    now: () => 0,
+    now: () => clock,
     sessions: { find: async () => undefined } as never,
     log: { info: () => {}, warn: () => {}, error: () => {} } as unknown as FastifyBaseLogger,
     logins: () => new Map(connected.map((userId, i) => [`login-${i}`, { userId }])),
@@ -35,7 +39,11 @@ function world(connected: number[]) {
     sink: (e) => void delivered.push(e),
   });
   const answer = (frames: RequestFrame[]) => handler(RETURNS_TOPIC, { kind: 'request_frames', to: 'here', frames } as unknown as BusMessage, 'there');
-  return { catchUp, delivered, answer };
+  const health = (h: boolean) => {
+    healthy = h;
+    onHealth(h);
+  };
+  return { catchUp, delivered, answer, published, health, at: (ms: number) => void (clock = ms) };
 }
 
 describe('request frames sent again after this instance’s bus returned', () => {
@@ -47,5 +55,21 @@ describe('request frames sent again after this instance’s bus returned', () =>
     expect(w.delivered).toHaveLength(2);
     // Viewer 3's frame was not recorded: if it reaches viewer 3's socket here the usual way, it is delivered.
     expect(w.catchUp.deliverRequestFrame(received(1, 3))).toBe(true);
+  });
+
+  it('an instance sends again its own frames published shortly before its bus was seen to go (they may have died on the wire), not older ones', async () => {
+    const w = world([]);
+    w.at(1_000);
+    w.catchUp.requestFrame(received(1, 2));
+    w.at(50_000);
+    w.catchUp.requestFrame(received(2, 2));
+    // The connection died unseen; the probe notices 8 s after the second frame.
+    w.at(58_000);
+    w.health(false);
+    w.at(70_000);
+    w.health(true);
+    await new Promise((r) => setTimeout(r, 0));
+    const frames = w.published.filter(([topic]) => topic.startsWith('user:')).map(([, m]) => m);
+    expect(frames).toEqual([received(2, 2)]);
   });
 });
