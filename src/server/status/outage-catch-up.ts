@@ -32,11 +32,14 @@ import { userTopic, type PresenceEvent } from './presence-events.js';
 const FRIEND_UPDATES_MARGIN_MS = 60_000;
 
 /**
- * Every instance's topic for `bus_returned` (an instance's bus is back after `downForMs`) and
- * the answer, `request_frames` for that instance alone (`to`). Instances of older versions
- * neither subscribe nor answer.
+ * Every instance's topic for `bus_returned` (an instance's bus is back after `downForMs`).
+ * The answer, `request_frames`, goes to that instance alone, on its own topic (answersTopic):
+ * after an outage of every bus, N instances answer each other, and none reads the others'
+ * answers. Instances of older versions neither subscribe nor answer.
  */
 export const RETURNS_TOPIC = 'instances:bus-returned';
+/** The topic on which one instance receives the request frames sent to it again. */
+export const answersTopic = (instanceId: string): string => `instances:${instanceId}:request-frames`;
 /**
  * Request frames published since this long before an instance saw its bus go are sent to it
  * again, and an instance sends its own again: a connection may die up to a probe interval plus
@@ -87,9 +90,11 @@ export class OutageCatchUp {
       }
       void this.#catchUp().catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed'));
     });
+    const answers = answersTopic(bus.instanceId);
     bus.subscribe(RETURNS_TOPIC);
+    bus.subscribe(answers);
     bus.onMessage((topic, message, origin) => {
-      if (topic === RETURNS_TOPIC && origin !== bus.instanceId) this.#onReturns(message, origin);
+      if ((topic === RETURNS_TOPIC || topic === answers) && origin !== bus.instanceId) this.#onReturns(message, origin);
     });
   }
 
@@ -126,7 +131,7 @@ export class OutageCatchUp {
       void this.#heldRequests
         .releasedSince(since, this.deps.now(), this.#pending())
         .then((frames) => {
-          for (let i = 0; i < frames.length; i += FRAMES_PER_MESSAGE) bus.publishRemote(RETURNS_TOPIC, { kind: 'request_frames', to: origin, frames: frames.slice(i, i + FRAMES_PER_MESSAGE) });
+          for (let i = 0; i < frames.length; i += FRAMES_PER_MESSAGE) bus.publishRemote(answersTopic(origin), { kind: 'request_frames', to: origin, frames: frames.slice(i, i + FRAMES_PER_MESSAGE) });
         })
         .catch((err: unknown) => log.error({ err }, 'friend-request frames not sent again to an instance whose bus returned; its users see them when they reload their requests'));
     } else if (message.kind === 'request_frames' && message.to === bus.instanceId && Array.isArray(message.frames)) {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BusMessage, EventBus } from '../../../src/server/ports/event-bus.js';
-import { OutageCatchUp, RETURNS_TOPIC } from '../../../src/server/status/outage-catch-up.js';
+import { answersTopic, OutageCatchUp, RETURNS_TOPIC } from '../../../src/server/status/outage-catch-up.js';
 import type { RequestFrame } from '../../../src/server/status/held-request-frames.js';
 import type { PresenceEvent } from '../../../src/server/status/presence-events.js';
 
@@ -38,12 +38,13 @@ function world(connected: number[]) {
     refresh: async () => {},
     sink: (e) => void delivered.push(e),
   });
-  const answer = (frames: RequestFrame[]) => handler(RETURNS_TOPIC, { kind: 'request_frames', to: 'here', frames } as unknown as BusMessage, 'there');
+  const answer = (frames: RequestFrame[]) => handler(answersTopic('here'), { kind: 'request_frames', to: 'here', frames } as unknown as BusMessage, 'there');
   const health = (h: boolean) => {
     healthy = h;
     onHealth(h);
   };
-  return { catchUp, delivered, answer, published, health, at: (ms: number) => void (clock = ms) };
+  const returned = (origin: string, downForMs: number) => handler(RETURNS_TOPIC, { kind: 'bus_returned', downForMs } as unknown as BusMessage, origin);
+  return { catchUp, delivered, answer, returned, published, health, at: (ms: number) => void (clock = ms) };
 }
 
 describe('request frames sent again after this instance’s bus returned', () => {
@@ -71,5 +72,15 @@ describe('request frames sent again after this instance’s bus returned', () =>
     await new Promise((r) => setTimeout(r, 0));
     const frames = w.published.filter(([topic]) => topic.startsWith('user:')).map(([, m]) => m);
     expect(frames).toEqual([received(2, 2)]);
+  });
+
+  it('answers an instance whose bus returned on that instance’s own topic, with what it published meanwhile', async () => {
+    const w = world([]);
+    w.at(100_000);
+    w.catchUp.requestFrame(received(1, 2));
+    w.at(110_000);
+    w.returned('there', 20_000);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(w.published).toEqual([[answersTopic('there'), { kind: 'request_frames', to: 'there', frames: [received(1, 2)] }]]);
   });
 });
