@@ -64,11 +64,14 @@ async function openBensPage(): Promise<void> {
   await ctx.addInitScript(() => {
     // The reconnect jitter is pinned to its top (the longest waits), so a blip meets the same backoff every run.
     Math.random = () => 0.999;
-    const w = window as unknown as { shown: Shown[] };
+    // `last`: the state shown now, recorded or not (recordFromNow starts a record without it).
+    const w = window as unknown as { shown: Shown[]; last: string | null };
     w.shown = [];
+    w.last = null;
     new MutationObserver(() => {
       const state = document.querySelector('beacon-connection-state')?.getAttribute('data-state') ?? null;
-      if (state === null || w.shown.at(-1)?.state === state) return;
+      if (state === null || w.last === state) return;
+      w.last = state;
       const note = document.querySelector<HTMLElement>('beacon-friend-list [data-part=stale]');
       w.shown.push({ state, stale: note && !note.hidden ? note.textContent : null });
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state', 'hidden'] });
@@ -79,9 +82,16 @@ async function openBensPage(): Promise<void> {
   await expect.poll(() => friendCard(page, 'amy').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
 }
 
-/** The states shown from now on (the record starts afresh). */
+/**
+ * The states shown from now on: the record starts afresh, with the state shown now as the last
+ * one, so that an attribute set again to the same state (a re-render) is no change.
+ */
 async function recordFromNow(): Promise<() => Promise<Shown[]>> {
-  await page.evaluate(() => ((window as unknown as { shown: Shown[] }).shown = []));
+  await page.evaluate(() => {
+    const w = window as unknown as { shown: Shown[]; last: string | null };
+    w.shown = [];
+    w.last = document.querySelector('beacon-connection-state')?.getAttribute('data-state') ?? null;
+  });
   return () => page.evaluate(() => (window as unknown as { shown: Shown[] }).shown);
 }
 
