@@ -1,5 +1,6 @@
 /** Sidecar-mode apps for integration tests: host HS256 JWTs and the service API, closed after each test. */
-import { afterEach } from 'vitest';
+import type { FastifyBaseLogger } from 'fastify';
+import { afterEach, vi } from 'vitest';
 import type { HostAuthConfig } from '../../src/server/config.js';
 import { startLiveApp, type LiveApp } from './live-app.js';
 
@@ -18,4 +19,17 @@ export function useSidecars(): () => Promise<LiveApp> {
     apps.push(app);
     return app;
   };
+}
+
+/**
+ * The reasons the app logs for host tokens it refuses (`host token refused`, info), as they are
+ * logged; `restore()` gives the logger back. The client only hears 401 / 4401.
+ */
+export function hostTokenRefusals(log: FastifyBaseLogger): { said: string[]; restore(): void } {
+  const said: string[] = [];
+  const info = vi.spyOn(log, 'info').mockImplementation(function (this: unknown, ...args: unknown[]) {
+    const [obj, msg] = args as [unknown, unknown];
+    if (msg === 'host token refused') said.push(String((obj as { reason?: unknown }).reason));
+  } as never);
+  return { said, restore: () => info.mockRestore() };
 }

@@ -7,12 +7,12 @@
  * path or body id answers 400 VALIDATION_ERROR naming the field.
  */
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import type { LiveApp } from '../helpers/live-app.js';
 import { MemoryHost } from '../helpers/memory-host.js';
-import { HOST_SECRET, SERVICE_TOKEN, useSidecars } from '../helpers/sidecar-app.js';
+import { HOST_SECRET, SERVICE_TOKEN, hostTokenRefusals, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket } from '../helpers/ws-client.js';
 
 const sidecar = useSidecars();
@@ -34,11 +34,7 @@ const storedIds = async (app: TestApp) => (await app.app.services.database.db.se
 describe('host ids with control characters', () => {
   it('refuses a token whose sub holds them, on the socket (4401) and over REST (401), saying why in the log without the token', async () => {
     const app = await sidecar();
-    const said: string[] = [];
-    const info = vi.spyOn(app.app.services.log, 'info').mockImplementation(function (this: unknown, ...args: unknown[]) {
-      const [obj, msg] = args as [unknown, unknown];
-      if (msg === 'host token refused') said.push(String((obj as { reason?: unknown }).reason));
-    } as never);
+    const { said, restore } = hostTokenRefusals(app.app.services.log);
     try {
       for (const sub of BAD_IDS) {
         const token = await sign(sub);
@@ -56,7 +52,7 @@ describe('host ids with control characters', () => {
         }
       }
     } finally {
-      info.mockRestore();
+      restore();
     }
     expect(await storedIds(app)).toEqual([]);
     // The id rules are otherwise as they were: any 1-128 characters, or a safe integer.
@@ -139,11 +135,7 @@ describe('embedded: an identity port that answers such an id', () => {
     host.befriend('fine', 'rtl\u202eevil');
     const clock = new FakeClock();
     embedded = await createTestApp({}, { now: clock.now, host: { identity: host.identity, friends: host.friends, profiles: host.profiles } });
-    const said: string[] = [];
-    const info = vi.spyOn(embedded.app.services.log, 'info').mockImplementation(function (this: unknown, ...args: unknown[]) {
-      const [obj, msg] = args as [unknown, unknown];
-      if (msg === 'host token refused') said.push(String((obj as { reason?: unknown }).reason));
-    } as never);
+    const { said, restore } = hostTokenRefusals(embedded.app.services.log);
     try {
       const res = await embedded.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode).toBe(401);
@@ -151,7 +143,7 @@ describe('embedded: an identity port that answers such an id', () => {
       expect(said).toEqual([expect.stringMatching(/identity port.*control characters/)]);
       expect(said[0]).not.toContain(token);
     } finally {
-      info.mockRestore();
+      restore();
     }
     expect(await storedIds(embedded)).toEqual([]);
     const friends = await embedded.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${fine}` } });

@@ -6,9 +6,9 @@
  * (`app.beacon.signOut`) and `DELETE /service/users/:id` (`app.beacon.deleteUser`).
  */
 import { SignJWT } from 'jose';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveApp } from '../helpers/live-app.js';
-import { HOST_SECRET, SERVICE_TOKEN, hs256, useSidecars } from '../helpers/sidecar-app.js';
+import { HOST_SECRET, SERVICE_TOKEN, hostTokenRefusals, hs256, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
 import { startLiveApp } from '../helpers/live-app.js';
 import { sharedParts } from '../helpers/shared-parts.js';
@@ -110,11 +110,7 @@ describe('the host signs a user out or deletes them', () => {
 
   it('a token dated in the future (a host clock far ahead, or one kept for later) is refused, so it cannot outlive a sign-out; a clock a little ahead is tolerated', async () => {
     const { app, alice, bobId } = await friends();
-    const said: string[] = [];
-    const info = vi.spyOn(app.app.services.log, 'info').mockImplementation(function (this: unknown, ...args: unknown[]) {
-      const [obj, msg] = args as [unknown, unknown];
-      if (msg === 'host token refused') said.push(String((obj as { reason?: unknown }).reason));
-    } as never);
+    const { said, restore } = hostTokenRefusals(app.app.services.log);
     try {
       // Signed now with an iat a day ahead (validly signed: the host's clock, or a token minted to keep).
       const kept = await bobWith({ iat: seconds(app) + 86_400, exp: seconds(app) + 2 * 86_400 });
@@ -130,7 +126,7 @@ describe('the host signs a user out or deletes them', () => {
       expect(await accepted(app, await bobWith({ iat: seconds(app) + 30, exp: seconds(app) + 3600 }))).toBe(true);
       expect(said).toEqual([]);
     } finally {
-      info.mockRestore();
+      restore();
     }
   });
 

@@ -5,10 +5,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PresenceClient } from '../../src/client/presence-client.js';
 import type { HostAuthConfig } from '../../src/server/config.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { hostTokenRefusals } from '../helpers/sidecar-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
 
 const SECRET = 'host-site-secret-0123456789';
@@ -167,11 +168,7 @@ describe('sidecar mode (host JWTs and the service API)', () => {
 
   it('says in its log why it refused a host token (the client only hears 401), never logging the token', async () => {
     const app = await sidecar();
-    const said: string[] = [];
-    const info = vi.spyOn(app.app.services.log, 'info').mockImplementation(function (this: unknown, ...args: unknown[]) {
-      const [obj, msg] = args as [unknown, unknown];
-      if (msg === 'host token refused') said.push(String((obj as { reason?: unknown }).reason));
-    } as never);
+    const { said, restore } = hostTokenRefusals(app.app.services.log);
     const key = new TextEncoder().encode(SECRET);
     const noExp = await new SignJWT({ name: 'A' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuedAt().sign(key);
     const noSub = await new SignJWT({ name: 'A', user_id: 5 }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(key);
@@ -191,7 +188,7 @@ describe('sidecar mode (host JWTs and the service API)', () => {
         expect(said[0]).not.toContain(token);
       }
     } finally {
-      info.mockRestore();
+      restore();
     }
   });
 
