@@ -44,7 +44,22 @@ function world() {
   } as unknown as PresenceDeps;
   const r = new Replicas(deps, {} as PresenceEngine, { profiles: new Map<number, Profile>(), changed: () => undefined });
   const resyncBeats = () => store.heartbeat.mock.calls.filter((c) => c.length === 2).length;
-  return { r, store, lines, health: (h: boolean) => health(h), resyncBeats };
+  /** Every resync attempt fails from now on (its first command throws). */
+  const failing = () => {
+    store.resyncBeat = async () => {
+      throw new Error('store unreachable');
+    };
+  };
+  /** An outage and the bus's return, with the resync's first attempt hanging: resolves to what fails it. */
+  const recoverWithHangingAttempt = async (): Promise<(err: Error) => void> => {
+    let fail!: (err: Error) => void;
+    store.resyncBeat = () => new Promise<void>((_, reject) => (fail = reject));
+    health(false);
+    health(true);
+    await vi.advanceTimersByTimeAsync(0);
+    return fail;
+  };
+  return { r, store, lines, health: (h: boolean) => health(h), resyncBeats, failing, recoverWithHangingAttempt };
 }
 
 const failures = (lines: Line[]) => lines.filter((l) => l.msg === 'presence resync failed; retrying');
@@ -56,9 +71,7 @@ describe('presence resync after a bus outage', () => {
   it('keeps trying past 60 attempts, at most every 30 s in the end, warns once per attempt, and says how long it took', async () => {
     const w = world();
     await w.r.start();
-    w.store.resyncBeat = async () => {
-      throw new Error('store unreachable');
-    };
+    w.failing();
     w.health(false);
     w.health(true);
     await vi.advanceTimersByTimeAsync(45 * 60_000);
@@ -92,20 +105,14 @@ describe('presence resync after a bus outage', () => {
   it('stops retrying when the bus goes down again; the next recovery starts afresh once the attempt in flight ended, never two at once', async () => {
     const w = world();
     await w.r.start();
-    let fail!: (err: Error) => void;
-    w.store.resyncBeat = () => new Promise<void>((_, reject) => (fail = reject));
-    w.health(false);
-    w.health(true);
-    await vi.advanceTimersByTimeAsync(0);
+    const fail = await w.recoverWithHangingAttempt();
     expect(w.resyncBeats()).toBe(1);
     // Down and back while the first attempt hangs: the new resync waits for it.
     w.health(false);
     w.health(true);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(w.resyncBeats()).toBe(1);
-    w.store.resyncBeat = async () => {
-      throw new Error('store unreachable');
-    };
+    w.failing();
     fail(new Error('store unreachable'));
     await vi.advanceTimersByTimeAsync(0);
     // The abandoned attempt is not reported; the fresh resync's first attempt is attempt 1.
@@ -124,11 +131,7 @@ describe('presence resync after a bus outage', () => {
   it('stop() neither waits for an attempt in flight nor lets it retry, and no timer of the resync outlives the stop', async () => {
     const w = world();
     await w.r.start();
-    let fail!: (err: Error) => void;
-    w.store.resyncBeat = () => new Promise<void>((_, reject) => (fail = reject));
-    w.health(false);
-    w.health(true);
-    await vi.advanceTimersByTimeAsync(0);
+    const fail = await w.recoverWithHangingAttempt();
     expect(w.resyncBeats()).toBe(1);
     let stopped = false;
     void w.r.stop().then(() => (stopped = true));
@@ -145,9 +148,7 @@ describe('presence resync after a bus outage', () => {
   it('stop() between two attempts ends the wait: no further attempt, no timer left', async () => {
     const w = world();
     await w.r.start();
-    w.store.resyncBeat = async () => {
-      throw new Error('store unreachable');
-    };
+    w.failing();
     w.health(false);
     w.health(true);
     await vi.advanceTimersByTimeAsync(5_000);
