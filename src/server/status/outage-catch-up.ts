@@ -119,6 +119,11 @@ export class OutageCatchUp {
     return this.#delivered.add(frame);
   }
 
+  /** The users with a socket here (by their logins). */
+  #viewersHere(logins = this.deps.logins()): Set<number> {
+    return new Set(Array.from(logins.values(), (l) => l.userId));
+  }
+
   #pending(): PendingRequests {
     return this.deps.pendingRequests ?? (async (ids) => new Set(ids));
   }
@@ -137,8 +142,7 @@ export class OutageCatchUp {
     } else if (message.kind === 'request_frames' && message.to === bus.instanceId && Array.isArray(message.frames)) {
       // Only frames for viewers with a socket here: the others would reach no one, and would push
       // frames really delivered out of the bounded record of what was (DeliveredRequestFrames).
-      const here = new Set<number>();
-      for (const login of this.deps.logins().values()) here.add(login.userId);
+      const here = this.#viewersHere();
       for (const frame of message.frames) if (isRequestFrame(frame) && here.has(frame.viewerId) && this.#delivered.add(frame)) sink(frame);
     }
   }
@@ -162,7 +166,7 @@ export class OutageCatchUp {
     const graphChanged = this.#unsharedGraph.size;
     this.#unsharedGraph.clear();
     const logins = this.deps.logins();
-    const viewers = [...new Set(Array.from(logins.values(), (l) => l.userId))];
+    const viewers = [...this.#viewersHere(logins)];
     for (const viewerId of viewers) await this.deps.refresh(viewerId);
     const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
     for (const [sessionId, { userId: owner }] of logins) {
