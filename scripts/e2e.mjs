@@ -2,7 +2,7 @@
 /**
  * Runs the e2e suite as vitest processes side by side: each idle-detection file (idle and
  * "Still there?"), which spends about two minutes waiting on the app's real timers and little
- * CPU, in a run of its own, and every other file, two at a time (e2e/vitest.config.ts).
+ * CPU, in a run of its own, and every other file, one at a time (e2e/vitest.config.ts).
  * Chromium is unpacked once first, so the runs never race to unpack it. Exits non-zero when
  * any run fails. With arguments (files, options), one run of vitest with them.
  */
