@@ -1,27 +1,60 @@
 #!/usr/bin/env node
 /**
- * Runs the e2e suite as vitest processes side by side: each idle-detection file (idle and
- * "Still there?"), which spends about two minutes waiting on the app's real timers and little
- * CPU, in a run of its own, and every other file, one at a time (e2e/vitest.config.ts).
- * Chromium is unpacked once first, so the runs never race to unpack it. Exits non-zero when
- * any run fails. With arguments (files, options), one run of vitest with them.
+ * Runs the e2e suite. First it builds what the suite runs (the web app, the SDK bundles and
+ * the compiled server) when they are missing or older than their sources, and unpacks the
+ * packaged Chromium once, so runs side by side never race for either.
+ *
+ * Then three vitest processes side by side, each one file at a time (e2e/vitest.config.ts):
+ * - `idle`: the idle-detection file, about two minutes of waiting on the app's real timers
+ *   and little CPU;
+ * - `still-there`: the "Still there?" file, the same kind, then the QUIET files: pages
+ *   checked for what they show, without a deadline of their own that a busy machine could
+ *   miss (their waits are 5 s and more for what takes well under a second);
+ * - `e2e`: every other file, among them every page whose test depends on the app's timing
+ *   (reconnects, heartbeats, retries, fallbacks to polling). At most one other busy page
+ *   runs beside them: two such lanes side by side made them flaky on 2 cores.
+ *
+ * Exits non-zero when any run fails. With arguments (files, options), one run of vitest with them.
  */
 import { all, run, vitest } from './side-by-side.mjs';
 
-const SLOW = ['e2e/idle.e2e.ts', 'e2e/still-there.e2e.ts'];
+const IDLE = 'e2e/idle.e2e.ts';
+const STILL_THERE = 'e2e/still-there.e2e.ts';
+/** Functional pages with no timing of their own; ~70 s in all, beside the timing-bound lane. */
+const QUIET = [
+  'schedule',
+  'friend-menu',
+  'notifications',
+  'shared-browser',
+  'friend-request-sync',
+  'lookalike-names',
+  'last-seen',
+  'contained-text',
+  'login-lockout',
+  'friend-category-sync',
+  'own-card',
+  'pending-names',
+  'play-page',
+  'renames',
+].map((name) => `e2e/${name}.e2e.ts`);
+
 const extra = process.argv.slice(2);
 
+const build = await run(['scripts/build.mjs', 'web', 'sdk', 'server', '--if-needed'], 'build');
+if (build !== 0) process.exit(build);
 // Unpack the packaged Chromium once (global-setup does it too, but two at once would race).
 const unpack = await run(['--import', 'tsx', '-e', "await (await import('./e2e/helpers/browser.ts')).chromiumExecutable()"], 'setup');
 if (unpack !== 0) process.exit(unpack);
 
-const config = ['run', '--config', 'e2e/vitest.config.ts', ...extra];
+const config = ['run', '--config', 'e2e/vitest.config.ts'];
+const excluding = (files) => files.flatMap((file) => ['--exclude', file]);
 // Asked for particular files or options: one run, as asked.
 const runs =
   extra.length > 0
-    ? [[[vitest, ...config], 'e2e']]
+    ? [[[vitest, ...config, ...extra], 'e2e']]
     : [
-        ...SLOW.map((file) => [[vitest, ...config, file], file.replace(/^e2e\/|\.e2e\.ts$/g, '')]),
-        [[vitest, ...config, ...SLOW.flatMap((file) => ['--exclude', file])], 'e2e'],
+        [[vitest, ...config, IDLE], 'idle'],
+        [[vitest, ...config, STILL_THERE, ...QUIET], 'still-there'],
+        [[vitest, ...config, ...excluding([IDLE, STILL_THERE, ...QUIET])], 'e2e'],
       ];
 process.exit(await all(runs));

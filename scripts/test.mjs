@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every suite, grouped for a 2-core machine. Lint (tsc and ESLint) and the example
- * Pong site's tests against the packed tarballs run side by side first; then the Vitest suite
- * (scripts/unit.mjs: the cluster files beside the rest), the end-to-end suite in Chromium
- * (scripts/e2e.mjs: two files at a time, the idle files beside them) and the benchmark's
- * smoke run, one after the other. Stops at the first step that fails, with its exit code.
+ * `npm test`: every suite, grouped for a 2-core machine. First, side by side: lint (tsc and
+ * ESLint), the example Pong site's tests against the packed tarballs, and the benchmark's
+ * smoke run (200 users, light, through tsx: it reads no build). Then the Vitest suite
+ * (scripts/unit.mjs: the cluster files beside the rest) and the end-to-end suite in Chromium
+ * (scripts/e2e.mjs), one after the other. Stops at the first step that fails, with its exit code.
  *
- * The example goes first because `npm run pack` (in its step and in test/packages) rewrites
- * dist/packages: beside the Vitest suite the two would race, and e2e/pong-site.e2e.ts needs
- * the example installed.
+ * The example goes before the Vitest suite because `npm run pack` (in its step and in
+ * test/packages) rewrites dist/packages: beside the Vitest suite the two would race, and
+ * e2e/pong-site.e2e.ts needs the example installed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,10 +36,10 @@ const steps = [
   () => all([
     [['scripts/lint.mjs'], 'lint'],
     [npm('run', '--silent', 'test:example'), 'example'],
+    [npm('run', '--silent', 'bench', '--', '--smoke'), 'bench'],
   ]),
   () => step(['scripts/unit.mjs']),
   () => step(npm('run', 'test:e2e')),
-  () => step(npm('run', 'bench', '--', '--smoke')),
 ];
 for (const next of steps) {
   const code = await next();

@@ -1,6 +1,8 @@
 /**
- * Runs the REAL Beacon server (`node --import tsx src/server/main.ts`) as a child process
- * on a free port with a temporary SQLite file, and can restart it on the same port and DB.
+ * Runs the REAL Beacon server, compiled (`node dist/server/main.js`, built from the current
+ * sources by scripts/e2e.mjs and checked by global-setup.ts), as a child process on a free
+ * port with a temporary SQLite file, and can restart it on the same port and DB. Compiled
+ * rather than through tsx: each start is about a second shorter, and the suite starts ~30.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -50,8 +52,8 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, logs: () => s
 }
 
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<ServerHandle> {
-  if (!existsSync(join(REPO_ROOT, 'dist/web/index.html'))) {
-    throw new Error('dist/web is missing: run `npm run build:web` (npm run test:e2e does it for you).');
+  for (const built of ['dist/web/index.html', 'dist/server/main.js']) {
+    if (!existsSync(join(REPO_ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` (npm run test:e2e builds what it needs).`);
   }
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -73,7 +75,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   let child: ChildProcess;
 
   const launch = async (): Promise<void> => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['dist/server/main.js'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     await waitForHealth(baseUrl, child, () => output);
