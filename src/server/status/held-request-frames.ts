@@ -36,6 +36,11 @@ export class HeldRequestFrames {
     this.#held.push(frame);
   }
 
+  /** How many frames are held for the bus's return. */
+  get held(): number {
+    return this.#held.length;
+  }
+
   /** A frame published at `now` with the bus up: an instance whose bus was down missed it. */
   sent(frame: RequestFrame, now: number): void {
     this.#released.push({ at: now, frame });

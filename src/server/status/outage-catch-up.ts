@@ -70,6 +70,8 @@ export interface CatchUpDeps {
 export class OutageCatchUp {
   /** When this instance last saw the bus go down (null: healthy since the last catch-up). */
   #busDownAt: number | null;
+  /** Whether the bus has been up since this instance started (Redis connects after the start). */
+  #upOnce: boolean;
   /** Users whose `friend_updated` this instance published while the bus was down. */
   readonly #unsharedFriendUpdates = new Set<number>();
   /** Users whose friend list changed through this instance while the bus was down. */
@@ -82,10 +84,19 @@ export class OutageCatchUp {
   constructor(private readonly deps: CatchUpDeps) {
     const { bus, now, log } = deps;
     // A bus not connected yet (Redis at start) counts as down since now.
-    this.#busDownAt = bus.isHealthy() ? null : now();
+    this.#upOnce = bus.isHealthy();
+    this.#busDownAt = this.#upOnce ? null : now();
     bus.onHealthChange((healthy) => {
       if (!healthy) {
         this.#busDownAt ??= now();
+        return;
+      }
+      // The first connection after the start is no return from an outage, unless users were
+      // served meanwhile (a bus down at the start): nothing to recheck, no one to ask for frames.
+      const first = !this.#upOnce;
+      this.#upOnce = true;
+      if (first && this.#nothingServedYet()) {
+        this.#busDownAt = null;
         return;
       }
       void this.#catchUp().catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed'));
@@ -117,6 +128,11 @@ export class OutageCatchUp {
   /** Whether a friend-request frame is yet to reach this instance's sockets (false: it already did); notes it as delivered. */
   deliverRequestFrame(frame: RequestFrame): boolean {
     return this.#delivered.add(frame);
+  }
+
+  /** No socket here yet, and nothing published that the other instances missed. */
+  #nothingServedYet(): boolean {
+    return this.deps.logins().size === 0 && this.#heldRequests.held === 0 && this.#unsharedGraph.size === 0 && this.#unsharedFriendUpdates.size === 0;
   }
 
   /** The users with a socket here (by their logins). */

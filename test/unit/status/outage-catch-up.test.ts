@@ -14,9 +14,10 @@ import type { PresenceEvent } from '../../../src/server/status/presence-events.j
 const request = (id: number, from: number, to: number) => ({ id, from_user_id: from, to_user_id: to, created_at: '2026-01-01T00:00:00.000Z' });
 const received = (id: number, viewerId: number): RequestFrame => ({ kind: 'request_received', viewerId, request: request(id, 99, viewerId) });
 
-function world(connected: number[]) {
+function world(connected: number[], { upAtStart = true } = {}) {
   let handler: (topic: string, message: BusMessage, origin: string) => void = () => {};
-  let healthy = true;
+  let healthy = upAtStart;
+  const logged: string[] = [];
   let onHealth: (h: boolean) => void = () => {};
   let clock = 0;
   const published: Array<[string, BusMessage]> = [];
@@ -33,7 +34,7 @@ function world(connected: number[]) {
     bus,
     now: () => clock,
     sessions: { find: async () => undefined } as never,
-    log: { info: () => {}, warn: () => {}, error: () => {} } as unknown as FastifyBaseLogger,
+    log: { info: (_o: unknown, msg: string) => void logged.push(msg), warn: () => {}, error: () => {} } as unknown as FastifyBaseLogger,
     logins: () => new Map(connected.map((userId, i) => [`login-${i}`, { userId }])),
     refresh: async () => {},
     sink: (e) => void delivered.push(e),
@@ -44,7 +45,7 @@ function world(connected: number[]) {
     onHealth(h);
   };
   const returned = (origin: string, downForMs: number) => handler(RETURNS_TOPIC, { kind: 'bus_returned', downForMs } as unknown as BusMessage, origin);
-  return { catchUp, delivered, answer, returned, published, health, at: (ms: number) => void (clock = ms) };
+  return { catchUp, delivered, answer, returned, published, logged, health, at: (ms: number) => void (clock = ms) };
 }
 
 describe('request frames sent again after this instance’s bus returned', () => {
@@ -82,5 +83,34 @@ describe('request frames sent again after this instance’s bus returned', () =>
     w.returned('there', 20_000);
     await new Promise((r) => setTimeout(r, 0));
     expect(w.published).toEqual([[answersTopic('there'), { kind: 'request_frames', to: 'there', frames: [received(1, 2)] }]]);
+  });
+});
+
+describe('the bus’s first connection after the start', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('is no return from an outage when no one was served yet: no recheck logged, no instance asked for frames', async () => {
+    const w = world([], { upAtStart: false });
+    w.at(2_000);
+    w.health(true);
+    await tick();
+    expect(w.published).toEqual([]);
+    expect(w.logged).toEqual([]);
+    // A later outage is one.
+    w.health(false);
+    w.at(9_000);
+    w.health(true);
+    await tick();
+    expect(w.published).toEqual([[RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 7_000 }]]);
+    expect(w.logged).toEqual(['friend graph and logins rechecked after the bus returned']);
+  });
+
+  it('catches up like a return when users were served while the bus was still down', async () => {
+    const w = world([2], { upAtStart: false });
+    w.at(5_000);
+    w.health(true);
+    await tick();
+    expect(w.published).toEqual([[RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 5_000 }]]);
+    expect(w.logged).toEqual(['friend graph and logins rechecked after the bus returned']);
   });
 });
