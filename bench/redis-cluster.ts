@@ -21,6 +21,8 @@ export interface RedisClusterOptions {
   primaries?: number;
   /** `cluster-node-timeout`: how long a silent primary takes to be marked failed. Default 2000 ms. */
   nodeTimeoutMs?: number;
+  /** A password every node requires (`requirepass`, and `masterauth` between nodes); none by default. */
+  password?: string;
   /** Called with every redis-server started (the bench registers them for its kill-all). */
   track?: (child: ChildProcess) => void;
 }
@@ -62,6 +64,8 @@ class PortLost extends Error {}
 
 async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluster> {
   const primaries = options.primaries ?? 3;
+  /** redis-cli's options for the password, if any. */
+  const auth = options.password ? ['-a', options.password, '--no-auth-warning'] : [];
   const dir = mkdtempSync(join(tmpdir(), 'beacon-redis-cluster-'));
   const nodes: Node[] = [];
   const killAll = (): void => {
@@ -86,6 +90,7 @@ async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluste
         '--daemonize', 'no',
         '--dir', dir,
         '--logfile', `redis-${node.port}.log`,
+        ...(options.password ? ['--requirepass', options.password, '--masterauth', options.password] : []),
       ],
       { stdio: 'ignore' },
     );
@@ -101,7 +106,7 @@ async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluste
       throw new PortLost(`redis-server on port ${node.port} (bus ${node.busPort}) exited at start`);
     });
     try {
-      await Promise.race([failed, exited, waitFor(() => ping(node.port), 10_000, `redis-server on port ${node.port} did not answer`)]);
+      await Promise.race([failed, exited, waitFor(() => ping(node.port, auth), 10_000, `redis-server on port ${node.port} did not answer`)]);
     } finally {
       exited.catch(() => {});
     }
@@ -113,8 +118,8 @@ async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluste
       nodes.push({ port, busPort, child: null, exited: Promise.resolve() });
     }
     await Promise.all(nodes.map(launch));
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    await waitForOk(nodes);
+    await run('redis-cli', [...auth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await waitForOk(nodes, auth);
   } catch (err) {
     killAll();
     rmSync(dir, { recursive: true, force: true });
@@ -133,7 +138,7 @@ async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluste
     },
     async restart(i) {
       await launch(nodes[i]!);
-      await waitForOk(nodes);
+      await waitForOk(nodes, auth);
     },
     async stop() {
       if (stopped) return;
@@ -146,21 +151,21 @@ async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluste
   };
 }
 
-async function cli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 2000 });
+async function cli(port: number, auth: readonly string[], ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...args], { timeout: 2000 });
   return stdout;
 }
 
-async function ping(port: number): Promise<boolean> {
-  return (await cli(port, 'PING').catch(() => '')).trim() === 'PONG';
+async function ping(port: number, auth: readonly string[]): Promise<boolean> {
+  return (await cli(port, auth, 'PING').catch(() => '')).trim() === 'PONG';
 }
 
 /** Every node says the cluster is ok and sees all 16384 slots assigned. */
-async function waitForOk(nodes: Node[]): Promise<void> {
+async function waitForOk(nodes: Node[], auth: readonly string[]): Promise<void> {
   await waitFor(
     async () => {
       for (const n of nodes) {
-        const info = await cli(n.port, 'CLUSTER', 'INFO').catch(() => '');
+        const info = await cli(n.port, auth, 'CLUSTER', 'INFO').catch(() => '');
         if (!info.includes('cluster_state:ok') || !info.includes('cluster_slots_ok:16384')) return false;
       }
       return true;

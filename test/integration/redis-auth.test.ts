@@ -63,6 +63,9 @@ describe('Redis refusing authentication', () => {
     const lines = logLines(server.stdout());
     const refused = lines.filter((l) => typeof l.err === 'string' && l.err.startsWith(code));
     expect(refused.map((l) => [l.level, l.msg])).toEqual([[50, `event bus: ${said}`]]);
+    // The limits' and the store's warnings give the cause, not the client's "Connection is closed.".
+    const warned = lines.filter((l) => (l.level as number) >= 40 && typeof l.err === 'string').map((l) => l.err as string);
+    expect(warned.filter((err) => /Connection is closed|startup nodes/.test(err))).toEqual([]);
     expect(server.stdout()).not.toContain(WRONG);
   }, 40_000);
 });

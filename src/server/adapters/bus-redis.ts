@@ -11,7 +11,7 @@ import type { BusHandler, BusMessage, EventBus } from '../ports/event-bus.js';
 import { MemoryBus, consoleBusLogger } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { commandClient, connectionsReady, dropConnections, onConnectionChange, pingAll, quit, type RedisClient } from './redis-connections.js';
+import { authRefusal, commandClient, connectionsReady, dropConnections, onConnectionChange, pingAll, quit, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 
@@ -298,7 +298,8 @@ export class RedisBus implements EventBus {
     if (refusal) {
       if (this.#authRefused !== null) return;
       this.#authRefused = refusal;
-      this.#logger.error({ err: errorMessage(err), connection: role }, `event bus: ${refusal}`);
+      // A cluster client wraps its node's refusal ("Failed to refresh slots cache."): the node's own words.
+      this.#logger.error({ err: errorMessage((err as { lastNodeError?: unknown }).lastNodeError ?? err), connection: role }, `event bus: ${refusal}`);
       return;
     }
     if (this.#errorLogged[role]) return;
@@ -355,14 +356,6 @@ function decodeFrame(raw: string): Frame | string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Redis refused the connection's credentials (NOAUTH: none given, WRONGPASS / invalid password: wrong ones): what to say, else null. */
-function authRefusal(err: unknown): string | null {
-  const message = errorMessage(err);
-  if (!/^(NOAUTH|WRONGPASS)\b|^ERR invalid password/.test(message)) return null;
-  const code = message.split(' ')[0] === 'ERR' ? 'invalid password' : message.split(' ')[0];
-  return `Redis refused authentication (${code}): check the user and password in BEACON_REDIS_URL`;
 }
 
 function errorMessage(err: unknown): string {

@@ -17,7 +17,7 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import { LOGIN_FAILURES, LocalLoginThrottle, throttleKey, type LoginDevice, type LoginThrottle } from '../auth/login-throttle.js';
-import { commandClient, connectionsReady, quit, type RedisClient } from './redis-connections.js';
+import { commandClient, connectionsReady, quit, watchAuth, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 
 /**
@@ -51,6 +51,7 @@ export class SharedLimits {
   readonly #prefix: string;
   readonly #log: FastifyBaseLogger;
   readonly #onError: () => void;
+  readonly #auth: { refusal(): string | null };
   /** Since when (performance.now()) Redis has not answered, or null while it does. */
   #downSince: number | null = null;
   #probedAt = 0;
@@ -78,6 +79,7 @@ export class SharedLimits {
     });
     client.defineCommand('beaconLoginAttempt', { numberOfKeys: 1, lua: ATTEMPT_SCRIPT });
     client.on('error', () => this.#onError());
+    this.#auth = watchAuth(client);
     this.#redis = client as RedisClient & AttemptCommand;
   }
 
@@ -162,7 +164,8 @@ export class SharedLimits {
     // switch then flips every second or so, and is said at most once a minute (with how often).
     this.#flips++;
     if (at - this.#saidDownAt < SAY_EVERY_MS) return;
-    this.#log.warn({ err: (err as Error).message, ...(this.#flips > 1 ? { times: this.#flips } : {}) }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
+    // Refused credentials fail every command with "Connection is closed.": say the cause instead.
+    this.#log.warn({ err: this.#auth.refusal() ?? (err as Error).message, ...(this.#flips > 1 ? { times: this.#flips } : {}) }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
     this.#saidDownAt = at;
     this.#flips = 0;
     this.#saidDown = true;

@@ -8,7 +8,7 @@
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
  */
-import { QUIT_TIMEOUT_MS, commandClient, quit, taggedKey, within, type RedisClient } from './redis-connections.js';
+import { commandClient, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { instanceOfSession, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
@@ -48,6 +48,7 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #prefix: string;
   readonly #target: RedisTarget;
   readonly #onError: () => void;
+  readonly #auth: { refusal(): string | null };
 
   /** `url` is shorthand for `target: { mode: 'single', url }`. */
   /**
@@ -73,10 +74,18 @@ export class RedisPresenceStore implements PresenceStore {
     this.#redis = client as RedisClient & SaveCommand;
     // Failures surface on each command (counted there too); the connection retries by itself.
     this.#redis.on('error', () => this.#onError());
+    this.#auth = watchAuth(this.#redis);
   }
 
+  /** Rejects, with the cause when Redis refused the credentials, if Redis cannot be reached now (the client keeps retrying). */
   async connect(): Promise<void> {
-    if (this.#redis.status === 'wait') await this.#redis.connect();
+    if (this.#redis.status !== 'wait') return;
+    try {
+      await this.#redis.connect();
+    } catch (err) {
+      const refusal = this.#auth.refusal();
+      throw refusal ? new Error(refusal, { cause: err }) : err;
+    }
   }
 
   #key(userId: number): string {

@@ -111,6 +111,35 @@ export function taggedKey(target: RedisTarget, prefix: string, name: string, tag
   return target.mode === 'cluster' ? `${prefix}:${name}:{${tag}}` : `${prefix}:${name}:${tag}`;
 }
 
+/**
+ * Redis refused a connection's credentials (NOAUTH: none given, WRONGPASS / invalid password:
+ * wrong ones): what to say, else null. A cluster client reports its nodes' refusals wrapped
+ * ("Failed to refresh slots cache.", with the node's own error as `lastNodeError`).
+ */
+export function authRefusal(err: unknown): string | null {
+  const inner = (err as { lastNodeError?: unknown } | null)?.lastNodeError ?? err;
+  const message = inner instanceof Error ? inner.message : String(inner);
+  if (!/^(NOAUTH|WRONGPASS)\b|^ERR invalid password/.test(message)) return null;
+  const code = message.split(' ')[0] === 'ERR' ? 'invalid password' : message.split(' ')[0];
+  return `Redis refused authentication (${code}): check the user and password in BEACON_REDIS_URL`;
+}
+
+/**
+ * Remembers why the client's connections fail when Redis refuses its credentials (the commands
+ * themselves then fail with "Connection is closed." or "None of startup nodes is available",
+ * which names no cause); forgotten once a connection is ready.
+ */
+export function watchAuth(client: RedisClient): { refusal(): string | null } {
+  let refusal: string | null = null;
+  const seen = (err: unknown): void => {
+    refusal = authRefusal(err) ?? refusal;
+  };
+  client.on('error', seen);
+  if (client instanceof Cluster) client.on('node error', seen);
+  client.on('ready', () => (refusal = null));
+  return { refusal: () => refusal };
+}
+
 /** True when the client answers PING (on a cluster: every primary), within `timeoutMs`. */
 export async function pingAll(client: RedisClient, timeoutMs: number): Promise<boolean> {
   if (client.status !== 'ready') return false;
