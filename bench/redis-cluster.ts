@@ -64,8 +64,8 @@ class PortLost extends Error {}
 
 async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluster> {
   const primaries = options.primaries ?? 3;
-  /** redis-cli's options for the password, if any. */
-  const auth = options.password ? ['-a', options.password, '--no-auth-warning'] : [];
+  /** redis-cli's environment for the password, if any (REDISCLI_AUTH: not on its command line, where ps and errors show it). */
+  const auth: NodeJS.ProcessEnv = options.password ? { ...process.env, REDISCLI_AUTH: options.password } : process.env;
   const dir = mkdtempSync(join(tmpdir(), 'beacon-redis-cluster-'));
   const nodes: Node[] = [];
   const killAll = (): void => {
@@ -118,7 +118,7 @@ async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluste
       nodes.push({ port, busPort, child: null, exited: Promise.resolve() });
     }
     await Promise.all(nodes.map(launch));
-    await run('redis-cli', [...auth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { env: auth });
     await waitForOk(nodes, auth);
   } catch (err) {
     killAll();
@@ -151,17 +151,17 @@ async function startOnce(options: RedisClusterOptions): Promise<LocalRedisCluste
   };
 }
 
-async function cli(port: number, auth: readonly string[], ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...auth, ...args], { timeout: 2000 });
+async function cli(port: number, env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 2000, env });
   return stdout;
 }
 
-async function ping(port: number, auth: readonly string[]): Promise<boolean> {
+async function ping(port: number, auth: NodeJS.ProcessEnv): Promise<boolean> {
   return (await cli(port, auth, 'PING').catch(() => '')).trim() === 'PONG';
 }
 
 /** Every node says the cluster is ok and sees all 16384 slots assigned. */
-async function waitForOk(nodes: Node[], auth: readonly string[]): Promise<void> {
+async function waitForOk(nodes: Node[], auth: NodeJS.ProcessEnv): Promise<void> {
   await waitFor(
     async () => {
       for (const n of nodes) {

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// End-to-end suite: a real server child process and real Chromium. One file at a time: two at
-// a time saved ~2 minutes of CI but made timing-bound pages flaky on 2 cores (the drop-in host
-// page fell back to polling in one CI run); scripts/e2e.mjs runs the idle files beside them.
+// End-to-end suite: a real server child process and real Chromium. One file at a time per run:
+// two runs of timing-bound pages side by side made them flaky on 2 cores (the drop-in host page
+// fell back to polling in one CI run). scripts/e2e.mjs runs the idle files, and the pages with
+// no timing of their own, beside the timing-bound ones.
 // Timeouts cover a cold Chromium start.
 export default defineConfig({
   test: {

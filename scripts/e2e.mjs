@@ -7,7 +7,7 @@
  * Then three vitest processes side by side, each one file at a time (e2e/vitest.config.ts):
  * - `idle`: the idle-detection file, about two minutes of waiting on the app's real timers
  *   and little CPU;
- * - `still-there`: the "Still there?" file, the same kind, then the QUIET files: pages
+ * - `still-there`: the "Still there?" file, the same kind, and the QUIET files: pages
  *   checked for what they show, without a deadline of their own that a busy machine could
  *   miss (their waits are 5 s and more for what takes well under a second);
  * - `e2e`: every other file, among them every page whose test depends on the app's timing
@@ -20,7 +20,7 @@ import { all, run, vitest } from './side-by-side.mjs';
 
 const IDLE = 'e2e/idle.e2e.ts';
 const STILL_THERE = 'e2e/still-there.e2e.ts';
-/** Functional pages with no timing of their own; ~70 s in all, beside the timing-bound lane. */
+/** Functional pages with no timing of their own (no reconnects, no going offline); ~65 s in all, beside the timing-bound lane. */
 const QUIET = [
   'schedule',
   'friend-menu',
@@ -32,7 +32,6 @@ const QUIET = [
   'contained-text',
   'login-lockout',
   'friend-category-sync',
-  'own-card',
   'pending-names',
   'play-page',
   'renames',

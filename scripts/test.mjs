@@ -2,7 +2,8 @@
 /**
  * `npm test`: every suite, grouped for a 2-core machine. First, side by side: lint (tsc and
  * ESLint), the example Pong site's tests against the packed tarballs, and the benchmark's
- * smoke run (200 users, light, through tsx: it reads no build). Then the Vitest suite
+ * smoke run (200 users, light; it compiles the server when needed, into dist/server, which
+ * nothing else in this step writes, and the e2e suite reuses). Then the Vitest suite
  * (scripts/unit.mjs: the cluster files beside the rest) and the end-to-end suite in Chromium
  * (scripts/e2e.mjs), one after the other. Stops at the first step that fails, with its exit code.
  *

@@ -55,6 +55,7 @@ describe('cluster mode with a password', { timeout: 60_000 }, () => {
     expect(store?.err).toBe(SAID);
     const warned = lines.filter((l) => (l.level as number) >= 40 && typeof l.err === 'string').map((l) => l.err as string);
     expect(warned.filter((err) => /startup nodes|slots cache|Connection is closed/.test(err))).toEqual([]);
+    expect(lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('limits: Redis does not answer'))?.err).toBe(SAID);
     expect(server.stdout()).not.toContain(WRONG);
   });
 });

@@ -66,6 +66,7 @@ describe('Redis refusing authentication', () => {
     // The limits' and the store's warnings give the cause, not the client's "Connection is closed.".
     const warned = lines.filter((l) => (l.level as number) >= 40 && typeof l.err === 'string').map((l) => l.err as string);
     expect(warned.filter((err) => /Connection is closed|startup nodes/.test(err))).toEqual([]);
+    expect(lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('limits: Redis does not answer'))?.err).toBe(said);
     expect(server.stdout()).not.toContain(WRONG);
   }, 40_000);
 });

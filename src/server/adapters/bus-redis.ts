@@ -11,7 +11,7 @@ import type { BusHandler, BusMessage, EventBus } from '../ports/event-bus.js';
 import { MemoryBus, consoleBusLogger } from './bus-memory.js';
 import type { BusLogger } from './bus-memory.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { authRefusal, commandClient, connectionsReady, dropConnections, onConnectionChange, pingAll, quit, type RedisClient } from './redis-connections.js';
+import { authRefusal, commandClient, watchAuth, connectionsReady, dropConnections, onConnectionChange, pingAll, quit, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 
@@ -83,6 +83,8 @@ export class RedisBus implements EventBus {
   readonly #errorLogged = { pub: false, sub: false };
   /** Redis refused this bus's credentials (NOAUTH, WRONGPASS): said once, at error, until the bus is healthy again. */
   #authRefused: string | null = null;
+  /** Why the publisher's connections fail, when Redis refused them (a cluster's error names only its last node). */
+  readonly #pubAuth: { refusal(): string | null };
   #healthy = false;
   #droppedPublishes = 0;
   #lastDropWarnAt = -Infinity;
@@ -111,6 +113,8 @@ export class RedisBus implements EventBus {
       autoResendUnfulfilledCommands: false,
       ...(options.retryStrategy ? { retryStrategy: options.retryStrategy, clusterRetryStrategy: options.retryStrategy } : {}),
     });
+    // Before the error listener below: a cluster's nodes report a refusal before the cluster's own error.
+    this.#pubAuth = watchAuth(this.#pub);
     this.#sub = new RedisSubscriber(
       {
         target,
@@ -294,7 +298,7 @@ export class RedisBus implements EventBus {
     if (!this.#closed) this.#metrics?.redisError(role === 'pub' ? 'bus_pub' : 'bus_sub');
     if (this.#closed) return;
     // A wrong or missing password fails every reconnect of every connection alike: one error line for all of them.
-    const refusal = authRefusal(err);
+    const refusal = authRefusal(err) ?? this.#pubAuth.refusal();
     if (refusal) {
       if (this.#authRefused !== null) return;
       this.#authRefused = refusal;

@@ -127,16 +127,20 @@ export function authRefusal(err: unknown): string | null {
 /**
  * Remembers why the client's connections fail when Redis refuses its credentials (the commands
  * themselves then fail with "Connection is closed." or "None of startup nodes is available",
- * which names no cause); forgotten once a connection is ready.
+ * which names no cause). Forgotten once every connection is ready; on one Redis also when its
+ * connection fails for another reason (Redis down now). A cluster client's own error names only
+ * the last node it tried, so there a refusal holds until every primary is ready.
  */
 export function watchAuth(client: RedisClient): { refusal(): string | null } {
   let refusal: string | null = null;
-  const seen = (err: unknown): void => {
-    refusal = authRefusal(err) ?? refusal;
-  };
-  client.on('error', seen);
-  if (client instanceof Cluster) client.on('node error', seen);
-  client.on('ready', () => (refusal = null));
+  const cluster = client instanceof Cluster;
+  client.on('error', (err: unknown) => {
+    refusal = authRefusal(err) ?? (cluster ? refusal : null);
+  });
+  if (cluster) client.on('node error', (err: unknown) => (refusal = authRefusal(err) ?? refusal));
+  onConnectionChange(client, () => {
+    if (connectionsReady(client)) refusal = null;
+  });
   return { refusal: () => refusal };
 }
 

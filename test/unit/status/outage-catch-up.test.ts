@@ -113,4 +113,23 @@ describe('the bus’s first connection after the start', () => {
     expect(w.published).toEqual([[RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 5_000 }]]);
     expect(w.logged).toEqual(['friend graph and logins rechecked after the bus returned']);
   });
+
+  it('catches up like a return when a request frame was published while the bus was still down, even with no one here now', async () => {
+    const w = world([], { upAtStart: false });
+    w.catchUp.requestFrame(received(1, 2));
+    w.at(3_000);
+    w.health(true);
+    await tick();
+    expect(w.published).toContainEqual([RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 3_000 }]);
+    expect(w.published).toContainEqual(['user:2', received(1, 2)]);
+  });
+
+  it('catches up like a return when the friend graph changed through this instance while the bus was still down', async () => {
+    const w = world([], { upAtStart: false });
+    w.catchUp.graphChanged({ kind: 'befriended', a: 1, b: 2 } as never);
+    w.health(true);
+    await tick();
+    expect(w.published).toContainEqual(['user:1', { kind: 'friends_changed', viewerId: 1 }]);
+    expect(w.published).toContainEqual(['user:2', { kind: 'friends_changed', viewerId: 2 }]);
+  });
 });
