@@ -12,6 +12,7 @@ export default {
     'src/client/**/*.ts',
     // Types and re-exports only: nothing to mutate.
     '!src/server/presence/types.ts',
+    '!src/server/status/presence-deps.ts',
     '!src/client/presence-types.ts',
     '!src/client/index.ts',
   ],

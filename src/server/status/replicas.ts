@@ -10,7 +10,7 @@ import type { PresenceChange } from '../presence/types.js';
 import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFields, setsLeft, withFields, type FieldVersions } from './field-versions.js';
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
-import type { PresenceDeps } from './presence-service.js';
+import type { PresenceDeps } from './presence-deps.js';
 import { ResyncRetry, type ReplicaSync, type ResyncRun } from './resync-retry.js';
 
 /** After a bus outage, how long to let every instance re-save its own sessions before reloading. */

@@ -1,0 +1,129 @@
+/**
+ * The messages on users' bus topics, besides the presence inputs that Replicas shares: what
+ * this instance publishes for a friend-graph change (frames for both sides, on every instance),
+ * and what it does with each message that reaches it — an input applied to the replica, a frame
+ * handed to the gateway, a friend list or a name read again. The message kinds are
+ * presence-events.ts.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { GraphEvent } from '../friends/friends-service.js';
+import type { BusMessage, EventBus } from '../ports/event-bus.js';
+import type { FriendGraph } from './friend-graph.js';
+import type { GraphViews } from './graph-views.js';
+import type { RequestFrame } from './held-request-frames.js';
+import type { OutageCatchUp } from './outage-catch-up.js';
+import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
+import type { Renames } from './renames.js';
+import type { Replicas } from './replicas.js';
+
+export interface BusMessagesDeps {
+  bus: EventBus;
+  log: FastifyBaseLogger;
+  graph: FriendGraph;
+  graphViews: GraphViews;
+  /** What a bus outage may have lost besides presence (outage-catch-up.ts). */
+  catchUp: OutageCatchUp;
+  replicas: Pick<Replicas, 'whenLoaded' | 'received' | 'reload'>;
+  /** Applies one input to this instance's replica of the user. */
+  apply(userId: number, input: PresenceInput): void;
+  /** Re-reads a loaded user's name after a rename. */
+  renames: Pick<Renames, 'reread'>;
+  /** This instance's gateway. */
+  sink(e: PresenceEvent): void;
+}
+
+export class BusMessages {
+  constructor(private readonly d: BusMessagesDeps) {}
+
+  publish(userId: number, event: BusEvent): void {
+    this.d.bus.publish(userTopic(userId), event);
+  }
+
+  /** A friend-request frame for the viewer's sockets on every instance; held while the bus is down, for the others (outage-catch-up.ts). */
+  #publishRequestFrame(frame: RequestFrame): void {
+    this.publish(frame.viewerId, frame);
+    this.d.catchUp.requestFrame(frame);
+  }
+
+  /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance. */
+  graphChanged(e: GraphEvent): void {
+    // Lost for the other instances while the bus is down: remembered for when it returns.
+    this.d.catchUp.graphChanged(e);
+    if (e.kind === 'request_sent') {
+      this.#publishRequestFrame({ kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      // The sender's devices (every one: the REST call names no socket) list it as outgoing.
+      this.#publishRequestFrame({ kind: 'request_sent', viewerId: e.request.from_user_id, request: e.request });
+      return;
+    }
+    if (e.kind === 'request_closed') {
+      for (const viewerId of [e.request.from_user_id, e.request.to_user_id]) {
+        this.#publishRequestFrame({ kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
+      }
+      return;
+    }
+    if (e.kind === 'category_changed') {
+      this.publish(e.friendId, { kind: 'category_changed', viewerId: e.friendId, subjectId: e.userId, category: e.category });
+      // The user's other devices list the category they give: each is told, on every instance.
+      if (e.friend) {
+        this.publish(e.userId, { kind: 'friend_updated', viewerId: e.userId, friend: e.friend });
+      }
+      return;
+    }
+    for (const [viewerId, subjectId] of [
+      [e.a, e.b],
+      [e.b, e.a],
+    ] as const) {
+      this.publish(
+        viewerId,
+        e.kind === 'unfriended' ? { kind: 'friend_removed', viewerId, subjectId } : { kind: 'friend_added', viewerId, subjectId, category: 'friend' },
+      );
+    }
+  }
+
+  /** A message on a user's topic reached this instance (from it or another). */
+  received(message: BusMessage): void {
+    if (!isBusEvent(message)) return;
+    const { replicas, graphViews, log } = this.d;
+    switch (message.kind) {
+      case 'input':
+        return replicas.whenLoaded(message.userId, () => {
+          const input = replicas.received(message.userId, message.input, message.version);
+          if (input) this.d.apply(message.userId, input);
+        });
+      case 'request_received':
+      case 'request_sent':
+      case 'request_closed':
+        // Each once: after an outage another instance may send one again (outage-catch-up.ts).
+        if (this.d.catchUp.deliverRequestFrame(message)) this.d.sink(message);
+        return;
+      case 'revoked':
+      case 'friend_updated':
+      case 'game_invite':
+      case 'game_invite_accepted':
+      case 'notification':
+        return this.d.sink(message);
+      case 'reload':
+        void replicas.reload(message.userId);
+        return;
+      case 'friends_changed':
+        if (this.d.graph.has(message.viewerId)) {
+          void graphViews.refresh(message.viewerId).catch((err: unknown) => log.error({ err }, 'friend list not re-read; a later change or reconnect corrects it'));
+        }
+        return;
+      case 'renamed':
+        return replicas.whenLoaded(message.userId, () => this.d.renames.reread(message.userId));
+      case 'friend_removed':
+      case 'friend_added':
+      case 'category_changed': {
+        const category = message.kind === 'friend_removed' ? null : message.category;
+        void graphViews.apply(message.viewerId, message.subjectId, category).catch((err: unknown) => log.error({ err }, 'graph change not delivered'));
+        // Changes of one pair made at once on two instances may arrive here in either order.
+        if (message.kind === 'category_changed') {
+          void graphViews
+            .recheck(message.viewerId, message.subjectId)
+            .catch((err: unknown) => log.error({ err }, 'friend category not re-read; a later change corrects it'));
+        }
+      }
+    }
+  }
+}

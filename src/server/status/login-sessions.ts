@@ -1,0 +1,139 @@
+/**
+ * Which presence sessions a login has, here and on the other instances: a socket's session
+ * (opened and closed with the socket), a polling client's (a login with no socket, kept live by
+ * its polls), and a logout ending them all. Also which users have a socket here: a local viewer
+ * holds themself and their friends (interest.ts). Every change is an input to the user's
+ * presence, applied and shared by the presence service.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { AuthContext } from '../auth/auth-service.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import type { FriendGraph } from './friend-graph.js';
+import type { Interest } from './interest.js';
+import type { BusEvent, PresenceInput } from './presence-events.js';
+
+export interface LoginSessionsDeps {
+  instanceId: string;
+  engine: PresenceEngine;
+  graph: FriendGraph;
+  /** Which replicas local viewers need (replica lifecycle). */
+  interest: Interest;
+  log: FastifyBaseLogger;
+  ensureLoaded(ids: readonly number[]): Promise<void>;
+  /** Applies the input here and shares it with the other instances. */
+  input(userId: number, input: PresenceInput): void;
+  /** Publishes on the user's topic, to every instance. */
+  publish(userId: number, event: BusEvent): void;
+}
+
+export class LoginSessions {
+  /** Open sockets per login session: a login with a socket is not also a polling client. */
+  readonly #logins = new Map<string, { userId: number; sockets: number }>();
+  /** Open sockets here per user: a user with one is a local viewer, holding themself and their friends. */
+  readonly #viewerSockets = new Map<number, number>();
+
+  constructor(private readonly d: LoginSessionsDeps) {}
+
+  /** The logins with a socket here, by login session id. */
+  get logins(): ReadonlyMap<string, { userId: number }> {
+    return this.#logins;
+  }
+
+  /**
+   * Opens a socket session. `reconnect`: the client says it reconnected by itself, which is no
+   * interaction (engine).
+   */
+  openSocket(auth: AuthContext, connId: string, reconnect: boolean): void {
+    const login = this.#logins.get(auth.sessionId);
+    if (login) login.sockets++;
+    else this.#logins.set(auth.sessionId, { userId: auth.userId, sockets: 1 });
+    const open = this.#viewerSockets.get(auth.userId) ?? 0;
+    this.#viewerSockets.set(auth.userId, open + 1);
+    if (open === 0) {
+      this.d.interest.hold([auth.userId]);
+      this.d.interest.hold(this.d.graph.friendIds(auth.userId));
+    }
+    this.d.input(auth.userId, { op: 'open', sessionId: this.#socketSession(auth, connId), kind: 'socket', ...(reconnect ? { reconnect } : {}) });
+    // The socket supersedes a polling session of the same login: it must not outlive the tab.
+    if (this.d.engine.sessionIds(auth.userId).includes(pollId(auth.sessionId))) {
+      this.d.input(auth.userId, { op: 'close', sessionId: pollId(auth.sessionId), immediate: false });
+    }
+  }
+
+  /** A socket ended. `immediate` (logout) skips the offline grace. */
+  closeSocket(auth: AuthContext, connId: string, immediate: boolean): void {
+    const login = this.#logins.get(auth.sessionId);
+    if (login && --login.sockets === 0) this.#logins.delete(auth.sessionId);
+    this.d.input(auth.userId, { op: 'close', sessionId: this.#socketSession(auth, connId), immediate });
+    const open = (this.#viewerSockets.get(auth.userId) ?? 0) - 1;
+    if (open > 0) this.#viewerSockets.set(auth.userId, open);
+    else if (this.#viewerSockets.delete(auth.userId)) {
+      this.d.interest.drop([auth.userId]);
+      this.d.interest.drop(this.d.graph.friendIds(auth.userId));
+    }
+  }
+
+  /**
+   * A poll of the friends' status: a login with no socket is a polling client, live for
+   * BEACON_POLL_SESSION_TTL_MS after each poll. Other API calls do not make anyone online.
+   * `reconnect` (`?reconnect=1`): the client polls by itself, its connection lost, so the poll
+   * that opens the polling session is no interaction, as for a socket's `?reconnect=1`.
+   */
+  async polled(auth: AuthContext, reconnect: boolean): Promise<void> {
+    await this.d.ensureLoaded([auth.userId]);
+    // A login with a socket, here or on another instance, is not also a polling client.
+    if (this.#logins.has(auth.sessionId)) return;
+    const ids = this.d.engine.sessionIds(auth.userId);
+    const tag = `~${loginTag(auth.sessionId)}`;
+    if (ids.some((id) => id.endsWith(tag))) return;
+    const sessionId = pollId(auth.sessionId);
+    const live = ids.includes(sessionId);
+    // `reconnect`: a client polling by itself after its connection was lost: no interaction (engine).
+    this.d.input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll', ...(reconnect ? { reconnect } : {}) });
+  }
+
+  /**
+   * Logout: the login's sockets (on every instance) and polling session end at once, without
+   * grace, and so does a grace the close of its last socket began moments before.
+   */
+  revoked(userId: number, sessionId: string): void {
+    if (this.d.engine.sessionIds(userId).includes(pollId(sessionId))) {
+      this.d.input(userId, { op: 'close', sessionId: pollId(sessionId), immediate: true });
+    }
+    // Every replica ends the login's sessions it still holds and a grace one of them began. Sent
+    // whatever this replica knows: it may not have heard yet that the login's socket on another
+    // instance closed (it holds the session, no grace), while that instance runs the grace. Such
+    // a replica ends the session at the logout (its last_seen then; the close, arriving later,
+    // finds nothing to close), as it would have applied the close a bus delay late anyway.
+    void this.d
+      .ensureLoaded([userId])
+      .then(() => this.d.input(userId, { op: 'logout', sessionSuffix: `~${loginTag(sessionId)}` }))
+      .catch((err: unknown) => this.d.log.error({ err, userId }, 'logout: the offline grace of its last socket was not ended; it runs out by itself'));
+    this.d.publish(userId, { kind: 'revoked', userId, sessionId });
+  }
+
+  /** A friendship of a local viewer began or ended: the viewer now needs (or no longer needs) the friend. */
+  friendship(viewerId: number, subjectId: number, friends: boolean): void {
+    if (!this.#viewerSockets.has(viewerId)) return;
+    if (friends) this.d.interest.hold([subjectId]);
+    else this.d.interest.drop([subjectId]);
+  }
+
+  /**
+   * A socket's session id: `<instance>/<connection>~<login tag>`. The tag (a hash of the login
+   * session) lets any instance tell that a login already has a socket somewhere, so a REST read
+   * that reaches another instance (no sticky sessions) is not taken for a polling client.
+   */
+  #socketSession(auth: AuthContext, connId: string): string {
+    return `${this.d.instanceId}/${connId}~${loginTag(auth.sessionId)}`;
+  }
+}
+
+const pollId = (sessionId: string) => `poll:${sessionId}`;
+
+/** A short hash of a login session id (FNV-1a, 32 bits, base 36): which socket sessions are whose. */
+function loginTag(sessionId: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) h = Math.imul(h ^ sessionId.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}

@@ -1,0 +1,147 @@
+/**
+ * What viewers see of the users replicated here, and how changes leave: a loaded user as a
+ * Subject, their view for a tier (`view()`, the one privacy function), a viewer's friends'
+ * views and `ready` snapshot, and the frames handed to this instance's gateway when views
+ * change — with a rename's names where owed, appearances for watch notifications, the day
+ * roll-over of approximate last-seen, and the status history, which records what the user's
+ * audience saw.
+ */
+import { sortViewsInPlace, type View } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
+import type { HistoryRecorder } from '../history/history-recorder.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import { isoUtc } from '../presence/iso-time.js';
+import { changedViews, historyStatus, view, type ChangedView } from '../presence/privacy.js';
+import type { Subject, ViewerTier } from '../presence/types.js';
+import type { FriendGraph } from './friend-graph.js';
+import type { OwedNames } from './owed-names.js';
+import type { PresenceEvent } from './presence-events.js';
+import type { Profile } from './presence-repository.js';
+import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
+
+const DAY_MS = 86_400_000;
+
+export interface ViewsDeps {
+  engine: PresenceEngine;
+  graph: FriendGraph;
+  /** The profiles of the users replicated here (shared with Replicas, which loads them). */
+  profiles: ReadonlyMap<number, Profile>;
+  /** After a rename: which tiers' frames carry the names (owed-names.ts). */
+  names: OwedNames;
+  now: () => number;
+  history: HistoryRecorder;
+  /** Whether this instance writes the user's row and history (Replicas.isWriter). */
+  isWriter(userId: number): boolean;
+  /** This instance's gateway. */
+  sink(e: PresenceEvent): void;
+}
+
+export class PresenceViews {
+  /** Told when a user goes from offline to present for some tiers (watch notifications). */
+  #appeared: ((userId: number, views: Partial<Record<ViewerTier, View>>) => void) | null = null;
+  /** The UTC day of the last tick (approximate last-seen buckets change with it). */
+  #day: number | null = null;
+  readonly #friendJson = new FriendJsonCache();
+
+  constructor(private readonly d: ViewsDeps) {}
+
+  /** Where appearances go (PresenceService.onAppeared). */
+  onAppeared(listener: (userId: number, views: Partial<Record<ViewerTier, View>>) => void): void {
+    this.#appeared = listener;
+  }
+
+  /** The view of `userId` for a viewer of `tier`. The user must be loaded. */
+  viewOf(userId: number, tier: ViewerTier): View {
+    return view(this.subject(userId), tier, this.d.now());
+  }
+
+  friendViews(viewerId: number): View[] {
+    const now = this.d.now();
+    return sortViewsInPlace(this.#friends(viewerId, (subject, tier) => view(subject, tier, now)));
+  }
+
+  /** The viewer's own view and their friends' (JSON kept between connects: ready-snapshot.ts). */
+  readySnapshot(viewerId: number): ReadySnapshot {
+    const now = this.d.now();
+    const parts = this.#friends(viewerId, (subject, tier) => this.#friendJson.part(subject, tier, now));
+    return new ReadySnapshot(this.viewOf(viewerId, 'self'), parts, isoUtc(now));
+  }
+
+  /** `make(friend, the viewer's tier towards them)` for each of the viewer's friends loaded here. */
+  #friends<T>(viewerId: number, make: (subject: Subject, tier: ViewerTier) => T): T[] {
+    const out: T[] = [];
+    for (const id of this.d.graph.friendIds(viewerId)) {
+      if (this.d.profiles.has(id)) out.push(make(this.subject(id), this.d.graph.tier(viewerId, id)));
+    }
+    return out;
+  }
+
+  profile(userId: number): Profile {
+    const p = this.d.profiles.get(userId);
+    if (!p) throw new AppError('NOT_FOUND', 'No such user');
+    return p;
+  }
+
+  subject(userId: number, presence = this.d.engine.get(userId)): Subject {
+    const p = this.profile(userId);
+    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen };
+  }
+
+  /**
+   * Status history records what the user's status audience saw (historyStatus): hiding writes
+   * `offline`, nothing is written while hidden, unhiding writes what shows then. So a pattern,
+   * or the user's own history and export, never holds what the user did while hidden.
+   */
+  recordHistory(userId: number, before: Subject, after: Subject): void {
+    if (!this.d.isWriter(userId)) return;
+    const now = this.d.now();
+    const shown = historyStatus(after, now);
+    if (historyStatus(before, now) !== shown) this.d.history.record(userId, shown);
+  }
+
+  /**
+   * Hands the gateway the views of the tiers that changed, each computed once. `beforeMs`
+   * (default now) is when `before` was seen: the day roll-over compares one subject across
+   * midnight. `origin`: this instance applied the input first. `renamed`: the user's names
+   * changed: the frames carry them, to the tiers that see the user present (and the user);
+   * the others get them with their next frame (OwedNames).
+   */
+  publishViews(userId: number, before: Subject, after: Subject, o: { beforeMs?: number; origin?: boolean; renamed?: boolean } = {}): void {
+    const { changed, named } = this.d.names.select(userId, changedViews(before, after, this.d.now(), o.beforeMs), o.renamed === true);
+    if (changed.length === 0) return;
+    const views: Partial<Record<ViewerTier, View>> = {};
+    for (const c of changed) views[c.tier] = c.after;
+    this.d.sink(named !== 0 ? { kind: 'presence', userId, views, named } : { kind: 'presence', userId, views });
+    if (o.origin && this.#appeared && after.presence.status !== 'offline') this.#reportAppeared(userId, changed);
+  }
+
+  /** The tiers that saw the user offline before and present now, with what they see now. */
+  #reportAppeared(userId: number, changed: readonly ChangedView[]): void {
+    const appeared: Partial<Record<ViewerTier, View>> = {};
+    let any = false;
+    for (const { tier, before, after } of changed) {
+      if (after.status === 'offline' || before.status !== 'offline') continue;
+      appeared[tier] = after;
+      any = true;
+    }
+    if (any) this.#appeared?.(userId, appeared);
+  }
+
+  /**
+   * Approximate last-seen buckets move only at midnight UTC (the one deadline they have):
+   * then re-send the views of offline users shown approximately, where they changed.
+   */
+  rollOverDay(): void {
+    const now = this.d.now();
+    const day = Math.floor(now / DAY_MS);
+    const previous = this.#day;
+    this.#day = day;
+    if (previous === null || day === previous) return;
+    const lastMsOfYesterday = day * DAY_MS - 1;
+    for (const [userId, profile] of this.d.profiles) {
+      if ((profile.settings.last_seen_approximate_visibility ?? 'nobody') === 'nobody' || this.d.engine.get(userId).status !== 'offline') continue;
+      const subject = this.subject(userId);
+      this.publishViews(userId, subject, subject, { beforeMs: lastMsOfYesterday });
+    }
+  }
+}
