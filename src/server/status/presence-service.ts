@@ -8,8 +8,8 @@
  * This class wires the parts and applies inputs; the parts live beside it: login-sessions.ts
  * (a login's socket and polling sessions), presence-views.ts (views, and the frames that leave
  * when they change), bus-messages.ts (graph events sent, messages on users' topics handled),
- * replicas.ts (loading and sharing replicas), status-commands.ts, renames.ts,
- * restart-grace.ts, outage-catch-up.ts.
+ * replicas.ts (loading and sharing replicas), replica-lifecycle.ts (when they are taken up and
+ * let go), status-commands.ts, renames.ts, restart-grace.ts, outage-catch-up.ts.
  */
 import type { Activity, NotificationPayload, GameEventBody, ScheduleBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -33,6 +33,7 @@ import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Renames } from './renames.js';
 import { afterLastRun } from './restart-grace.js';
 import { Saturation } from './saturation.js';
+import { ReplicaLifecycle } from './replica-lifecycle.js';
 import { Replicas } from './replicas.js';
 import type { ReplicaSync } from './resync-retry.js';
 import type { ReadySnapshot } from './ready-snapshot.js';
@@ -69,6 +70,8 @@ export class PresenceService {
   /** Socket and polling sessions per login (login-sessions.ts). */
   readonly #sessions: LoginSessions;
   readonly #renames: Renames;
+  /** Which replicas this instance holds, and when they go (replica-lifecycle.ts). */
+  readonly #lifecycle: ReplicaLifecycle;
   /** Graph events published, and messages on users' topics handled (bus-messages.ts). */
   readonly #messages: BusMessages;
 
@@ -100,6 +103,8 @@ export class PresenceService {
       isWriter: (id) => this.#replicas.isWriter(id),
     });
     deps.metrics?.watchReplicas(() => this.#profiles.size);
+    const { engine, graph } = this;
+    this.#lifecycle = new ReplicaLifecycle({ engine, graph, interest: this.#interest, replicas: this.#replicas, writer: this.#writer, names: this.#names, profiles: this.#profiles });
     this.#views = new PresenceViews({
       engine: this.engine,
       graph: this.graph,
@@ -292,21 +297,14 @@ export class PresenceService {
 
   // ---- replica lifecycle -----------------------------------------------------------
 
-  /**
-   * The user was deleted: this instance drops what it holds of them at once (replica, profile,
-   * friend list, a row waiting to be written), so nothing of theirs is written onto a row that
-   * takes their id again (a host's user deleted and put back as a fresh shadow row).
-   */
+  /** The user was deleted: this instance drops what it holds of them at once (replica-lifecycle.ts). */
   forgetDeleted(userId: number): void {
-    this.#writer.forget(userId);
-    this.#replicas.release(userId);
-    this.graph.forget(userId);
-    this.#names.forget(userId);
+    this.#lifecycle.forgetDeleted(userId);
   }
 
   /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */
   releaseIdle(): void {
-    this.#interest.sweep((id) => this.#release(id));
+    this.#lifecycle.releaseIdle();
   }
 
   /** Users replicated here (tests, metrics). */
@@ -317,27 +315,6 @@ export class PresenceService {
   /** Whether this instance holds a replica of the user (tests). */
   replicates(userId: number): boolean {
     return this.#profiles.has(userId);
-  }
-
-  /**
-   * Drops the user's replica, profile, friend list and subscription, unless this instance
-   * still owes the user something: a load in progress, a row or store save not yet written,
-   * or — as the user's writer — a deadline of a session it ended (grace → offline, poll TTL).
-   */
-  #release(userId: number): boolean {
-    if (!this.#profiles.has(userId)) {
-      // Never loaded (no such user) or a friend list alone (a poller's): forget it.
-      if (!this.#replicas.releasable(userId)) return false;
-      this.graph.forget(userId);
-      return true;
-    }
-    if (!this.#replicas.releasable(userId)) return false;
-    // Another instance writes this user: a mark left here is dropped at the next flush anyway.
-    if (this.#replicas.isWriter(userId) && (this.#writer.isDirty(userId) || this.engine.get(userId).status !== 'offline')) return false;
-    this.#replicas.release(userId);
-    this.graph.forget(userId);
-    this.#names.forget(userId);
-    return true;
   }
 
   /** Writes pending presence now (tests and shutdown). */
@@ -357,23 +334,12 @@ export class PresenceService {
 
   /** Loads these users' replicas unless held already; what is read stays at least the linger time. */
   ensureLoaded(ids: readonly number[]): Promise<void> {
-    this.#interest.touch(ids);
-    return this.#replicas.ensure(ids);
+    return this.#lifecycle.ensureLoaded(ids);
   }
 
   /** Loads a viewer, their friend graph and their friends; call before `openSocket`. */
   async prepareViewer(auth: AuthContext): Promise<void> {
-    await this.#loadFriends(auth, true);
-  }
-
-  /** Loads a viewer's friend graph and their friends (and the viewer's own replica `withSelf`). */
-  async #loadFriends(viewer: AuthContext, withSelf: boolean): Promise<void> {
-    // Pinned from the friend list's load to the last friend's: nothing of it is released meanwhile.
-    await this.#replicas.pinned([viewer.userId], async () => {
-      await this.graph.load(viewer.userId, viewer.role);
-      const friends = this.graph.friendsOf(viewer.userId);
-      await this.ensureLoaded(withSelf ? [viewer.userId, ...friends] : friends);
-    });
+    await this.#lifecycle.loadFriends(auth, true);
   }
 
   // ---- sessions (per login: login-sessions.ts) ------------------------------------
@@ -465,7 +431,7 @@ export class PresenceService {
 
   /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
-    await this.#loadFriends(viewer, false);
+    await this.#lifecycle.loadFriends(viewer, false);
     const views = this.#views.friendViews(viewer.userId);
     return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
   }

@@ -1,0 +1,84 @@
+/**
+ * When this instance takes up a user's replica and when it lets it go: loaded on demand (each
+ * load or read keeps it the linger time, interest.ts), a viewer's friends loaded with their
+ * friend list pinned meanwhile, released once no local viewer needs it and nothing is owed,
+ * dropped at once when the user is deleted. The loading and sharing themselves are replicas.ts.
+ */
+import type { AuthContext } from '../auth/auth-service.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import type { FriendGraph } from './friend-graph.js';
+import type { Interest } from './interest.js';
+import type { OwedNames } from './owed-names.js';
+import type { Profile } from './presence-repository.js';
+import type { PresenceWriter } from './presence-writer.js';
+import type { Replicas } from './replicas.js';
+
+export interface LifecycleDeps {
+  engine: PresenceEngine;
+  graph: FriendGraph;
+  interest: Interest;
+  replicas: Replicas;
+  writer: PresenceWriter;
+  names: OwedNames;
+  /** The profiles of the users replicated here. */
+  profiles: ReadonlyMap<number, Profile>;
+}
+
+export class ReplicaLifecycle {
+  constructor(private readonly d: LifecycleDeps) {}
+
+  /** Loads these users' replicas unless held already; what is read stays at least the linger time. */
+  ensureLoaded(ids: readonly number[]): Promise<void> {
+    this.d.interest.touch(ids);
+    return this.d.replicas.ensure(ids);
+  }
+
+  /** Loads a viewer's friend graph and their friends (and the viewer's own replica `withSelf`). */
+  async loadFriends(viewer: AuthContext, withSelf: boolean): Promise<void> {
+    // Pinned from the friend list's load to the last friend's: nothing of it is released meanwhile.
+    await this.d.replicas.pinned([viewer.userId], async () => {
+      await this.d.graph.load(viewer.userId, viewer.role);
+      const friends = this.d.graph.friendsOf(viewer.userId);
+      await this.ensureLoaded(withSelf ? [viewer.userId, ...friends] : friends);
+    });
+  }
+
+  /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */
+  releaseIdle(): void {
+    this.d.interest.sweep((id) => this.#release(id));
+  }
+
+  /**
+   * The user was deleted: this instance drops what it holds of them at once (replica, profile,
+   * friend list, a row waiting to be written), so nothing of theirs is written onto a row that
+   * takes their id again (a host's user deleted and put back as a fresh shadow row).
+   */
+  forgetDeleted(userId: number): void {
+    this.d.writer.forget(userId);
+    this.d.replicas.release(userId);
+    this.d.graph.forget(userId);
+    this.d.names.forget(userId);
+  }
+
+  /**
+   * Drops the user's replica, profile, friend list and subscription, unless this instance
+   * still owes the user something: a load in progress, a row or store save not yet written,
+   * or — as the user's writer — a deadline of a session it ended (grace → offline, poll TTL).
+   */
+  #release(userId: number): boolean {
+    const { replicas, graph } = this.d;
+    if (!this.d.profiles.has(userId)) {
+      // Never loaded (no such user) or a friend list alone (a poller's): forget it.
+      if (!replicas.releasable(userId)) return false;
+      graph.forget(userId);
+      return true;
+    }
+    if (!replicas.releasable(userId)) return false;
+    // Another instance writes this user: a mark left here is dropped at the next flush anyway.
+    if (replicas.isWriter(userId) && (this.d.writer.isDirty(userId) || this.d.engine.get(userId).status !== 'offline')) return false;
+    replicas.release(userId);
+    graph.forget(userId);
+    this.d.names.forget(userId);
+    return true;
+  }
+}
