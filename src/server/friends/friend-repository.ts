@@ -237,7 +237,7 @@ export class FriendRepository {
   /**
    * The friends (as `listFriends` gives them) whose category one of these users set at `since`
    * or later, with the user who gave it: what a `friend_updated` dropped during a bus outage
-   * told (presence-service.ts).
+   * told (outage-catch-up.ts).
    */
   async categoriesSetSince(userIds: readonly number[], since: number): Promise<Array<{ userId: number; friend: Friend }>> {
     if (userIds.length === 0) return [];

@@ -5,8 +5,9 @@
  * Admissions start from one setImmediate turn, at most `perTurn` per turn of the event loop;
  * the rest wait, in arrival order, for the next turn. Between turns the loop serves I/O:
  * the handshakes and token checks of the sockets still arriving, which are cheap. So in a
- * reconnect storm every returning user is recognised within moments of arriving (and held
- * present, see PresenceService.hold) even while the snapshots take their time. With nothing
+ * reconnect storm every returning user is recognised within moments of arriving (and stays
+ * present for friends meanwhile: the offline grace of the socket that dropped still runs) even
+ * while the snapshots take their time. With nothing
  * waiting, an admission costs one setImmediate hop.
  */
 export class Admission {
