@@ -77,15 +77,13 @@ export class RedisPresenceStore implements PresenceStore {
     this.#auth = watchAuth(this.#redis);
   }
 
-  /** Rejects, with the cause when Redis refused the credentials, if Redis cannot be reached now (the client keeps retrying). */
   async connect(): Promise<void> {
-    if (this.#redis.status !== 'wait') return;
-    try {
-      await this.#redis.connect();
-    } catch (err) {
-      const refusal = this.#auth.refusal();
-      throw refusal ? new Error(refusal, { cause: err }) : err;
-    }
+    if (this.#redis.status === 'wait') await this.#redis.connect();
+  }
+
+  /** While Redis refuses the credentials: what to fix (the commands themselves fail with "Connection is closed."). */
+  problem(): string | null {
+    return this.#auth.refusal();
   }
 
   #key(userId: number): string {

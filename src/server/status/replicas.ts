@@ -87,6 +87,11 @@ export class Replicas {
     return this.#othersSaturated;
   }
 
+  /** What a failed store command says in the log: the cause to fix when the store knows it (refused credentials), else the error's message. */
+  #storeError(err: unknown): string {
+    return this.deps.store.problem?.() ?? (err as Error).message;
+  }
+
   get #self(): string {
     return this.deps.bus.instanceId;
   }
@@ -97,8 +102,14 @@ export class Replicas {
     if (!this.deps.store.shared) return;
     // Connected first: the bus turning healthy at start is no recovery, and a resync then only
     // failed (and warned) against a store not yet connected.
-    await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable at start'));
+    await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: this.#storeError(err) }, 'shared presence store unreachable at start'));
+    // A bus that connects only now (Redis slower than the store at start) is no return from an
+    // outage unless users were loaded meanwhile: with none, there is nothing to resync.
+    let upOnce = this.deps.bus.isHealthy();
     this.deps.bus.onHealthChange((healthy) => {
+      const first = healthy && !upOnce;
+      if (healthy) upOnce = true;
+      if (first && this.hooks.profiles.size === 0 && this.#unsaved.size === 0 && this.#changedWhileDown.size === 0) return;
       if (healthy) void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
       else {
         // Replicas of other instances' users go stale from now until a resync succeeds.
@@ -184,7 +195,7 @@ export class Replicas {
       const rows = await repo.load(ids);
       const states = store.shared
         ? await store.load(ids, await store.liveInstances(this.deps.now(), this.#deadAfter())).catch((err: unknown) => {
-            this.deps.log.warn({ err: (err as Error).message, users: ids.length }, 'shared presence store unreachable: replicas start from the database');
+            this.deps.log.warn({ err: this.#storeError(err), users: ids.length }, 'shared presence store unreachable: replicas start from the database');
             return new Map();
           })
         : new Map();
@@ -438,7 +449,7 @@ export class Replicas {
       this.#unsaved.add(userId);
       if (Date.now() - this.#lastSaveError > 10_000) {
         this.#lastSaveError = Date.now();
-        this.deps.log.warn({ err: (err as Error).message }, 'shared presence store unreachable; will resync');
+        this.deps.log.warn({ err: this.#storeError(err) }, 'shared presence store unreachable; will resync');
       }
     }
   }
@@ -542,7 +553,7 @@ export class Replicas {
       const state = (await this.deps.store.load([userId], null)).get(userId);
       if (state) this.#import(userId, state);
     } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message, userId }, 'replica reload failed');
+      this.deps.log.warn({ err: this.#storeError(err), userId }, 'replica reload failed');
     }
   }
 

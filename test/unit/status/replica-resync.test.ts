@@ -14,7 +14,7 @@ import { READY_WHILE_RESYNCING_MS, replicasReady } from '../../../src/server/sta
 
 type Line = { level: 'info' | 'warn' | 'error'; msg: string; fields: Record<string, unknown>; at: number };
 
-function world() {
+function world({ upAtStart = true } = {}) {
   const lines: Line[] = [];
   const log = (level: Line['level']) => (fields: unknown, msg?: string) =>
     void lines.push(typeof fields === 'string' ? { level, msg: fields, fields: {}, at: Date.now() } : { level, msg: msg ?? '', fields: fields as Record<string, unknown>, at: Date.now() });
@@ -36,13 +36,14 @@ function world() {
     if (args.length === 2 && store.resyncBeat) await store.resyncBeat();
   });
   const deps = {
-    bus: { instanceId: 'i1', onHealthChange: (fn: (h: boolean) => void) => (health = fn), publishRemote: () => undefined },
+    bus: { instanceId: 'i1', isHealthy: () => upAtStart, onHealthChange: (fn: (h: boolean) => void) => (health = fn), publishRemote: () => undefined },
     store,
     now: () => Date.now(),
     config: { heartbeatIntervalMs: 25_000 },
     log: { info: log('info'), warn: log('warn'), error: log('error') },
   } as unknown as PresenceDeps;
-  const r = new Replicas(deps, {} as PresenceEngine, { profiles: new Map<number, Profile>(), changed: () => undefined });
+  const profiles = new Map<number, Profile>();
+  const r = new Replicas(deps, { sessionIds: () => [] } as unknown as PresenceEngine, { profiles, changed: () => undefined });
   const resyncBeats = () => store.heartbeat.mock.calls.filter((c) => c.length === 2).length;
   /** Every resync attempt fails from now on (its first command throws). */
   const failing = () => {
@@ -59,7 +60,7 @@ function world() {
     await vi.advanceTimersByTimeAsync(0);
     return fail;
   };
-  return { r, store, lines, health: (h: boolean) => health(h), resyncBeats, failing, recoverWithHangingAttempt };
+  return { r, store, lines, profiles, health: (h: boolean) => health(h), resyncBeats, failing, recoverWithHangingAttempt };
 }
 
 const failures = (lines: Line[]) => lines.filter((l) => l.msg === 'presence resync failed; retrying');
@@ -185,5 +186,49 @@ describe('presence resync after a bus outage', () => {
     w.health(false);
     expect(replicasReady(w.r.sync(), Date.now())).toBe(false);
     await w.r.stop();
+  });
+});
+
+describe('the bus connecting after the start', () => {
+  beforeEach(() => void vi.useFakeTimers());
+  afterEach(() => void vi.useRealTimers());
+
+  it('is no return from an outage while no user is loaded: no resync, no "resynced" line; a later outage is one', async () => {
+    const w = world({ upAtStart: false });
+    await w.r.start();
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(w.resyncBeats()).toBe(0);
+    expect(w.lines.map((l) => l.msg)).not.toContain('presence resynced after the event bus returned');
+    w.health(false);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(w.resyncBeats()).toBe(1);
+    expect(w.lines.map((l) => l.msg)).toContain('presence resynced after the event bus returned');
+    await w.r.stop();
+  });
+
+  it('is one when users were loaded while the bus was still down (Redis down at the start, users served)', async () => {
+    const w = world({ upAtStart: false });
+    await w.r.start();
+    w.profiles.set(7, {} as Profile);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(w.resyncBeats()).toBeGreaterThan(0);
+    await w.r.stop();
+  });
+
+  it('a store that knows why it fails (refused credentials) has that cause logged, not the client\'s message', async () => {
+    const w = world();
+    const said = 'Redis refused authentication (WRONGPASS): check the user and password in BEACON_REDIS_URL';
+    Object.assign(w.store, {
+      problem: () => said,
+      load: async () => {
+        throw new Error('Connection is closed.');
+      },
+    });
+    w.profiles.set(7, {} as Profile);
+    await w.r.reload(7);
+    expect(w.lines.filter((l) => l.msg === 'replica reload failed').map((l) => l.fields.err)).toEqual([said]);
   });
 });
