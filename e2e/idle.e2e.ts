@@ -93,7 +93,7 @@ describe('idle detection at normal timer pace', () => {
       await idaPage.waitForTimeout(1_000);
       expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('away');
       expect(await fredView(ida.id)()).toBe('away');
-      await idaDialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 2_000 });
+      await idaDialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 5_000 });
       // What the dialog says as it changes is announced, not only shown.
       expect(await idaDialog.getByText('Your friends now see you as away.', { exact: false }).getAttribute('aria-live')).toBe('polite');
       // Her first real input brings her back: the pointer moving onto "I'm here" is enough. The
@@ -103,11 +103,11 @@ describe('idle detection at normal timer pace', () => {
       const box = (await button.boundingBox())!;
       await idaPage.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
       await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
-      await idaDialog.getByText('Your friends see you online again.', { exact: false }).waitFor({ timeout: 2_000 });
+      await idaDialog.getByText('Your friends see you online again.', { exact: false }).waitFor({ timeout: 5_000 });
       await idaPage.waitForTimeout(500); // nothing closes it meanwhile
       expect(await idaDialog.isVisible()).toBe(true);
       await button.click();
-      await idaDialog.waitFor({ state: 'hidden', timeout: 2_000 });
+      await idaDialog.waitFor({ state: 'hidden', timeout: 5_000 });
       expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('online');
       return { asked, awayAfter };
     })();
@@ -135,11 +135,11 @@ describe('idle detection at normal timer pace', () => {
       await dialog.getByText('Your friends will soon see you as away.', { exact: false }).waitFor();
       // Unanswered: the server makes him away, and the dialog says so.
       await expect.poll(() => sidPage.locator('[data-part=self-status]').textContent(), { timeout: PROBE_MS + 10_000 }).toMatch(/away/i);
-      await dialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 2_000 });
+      await dialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 5_000 });
       // He is back at another tab or device: this one's question is answered.
       await api(server.baseUrl, sid.token, 'POST', '/users/me/interaction');
       await expect.poll(() => sidPage.locator('[data-part=self-status]').textContent(), { timeout: 5_000 }).toMatch(/online/i);
-      await expect.poll(() => dialog.count(), { timeout: 2_000 }).toBe(0);
+      await expect.poll(() => dialog.count(), { timeout: 5_000 }).toBe(0);
     })();
 
     const [idaTimes] = await Promise.all([idaRun, unaRun, sidRun]);

@@ -59,10 +59,10 @@ describe('"Still there?" after the probe is answered', () => {
     const tiaRun = (async () => {
       await Promise.all([tab1, tab2, phone].map((p) => dialog(p).waitFor({ timeout: IDLE_MS + 30_000 })));
       await dialog(tab1).getByRole('button', { name: "I'm here" }).click();
-      await dialog(tab1).waitFor({ state: 'hidden', timeout: 2_000 });
+      await dialog(tab1).waitFor({ state: 'hidden', timeout: 5_000 });
       // Tab 2 and the phone had no input: nothing is under a pointer there, so they close by themselves.
-      await dialog(tab2).waitFor({ state: 'hidden', timeout: 2_000 });
-      await dialog(phone).waitFor({ state: 'hidden', timeout: 2_000 });
+      await dialog(tab2).waitFor({ state: 'hidden', timeout: 5_000 });
+      await dialog(phone).waitFor({ state: 'hidden', timeout: 5_000 });
       await tab1.waitForTimeout(PROBE_MS + 2_000); // past the probe: she stayed online, as both tabs now imply
       expect(await seenBy(tia.id)()).toBe('online');
       expect(await dialog(tab2).isVisible()).toBe(false);
@@ -77,14 +77,14 @@ describe('"Still there?" after the probe is answered', () => {
       await umaPage.mouse.move(100, 100);
       await umaPage.mouse.move(160, 140, { steps: 3 });
       await umaPage.keyboard.press('Shift');
-      await expect.poll(() => text.textContent(), { timeout: 2_000, interval: 50 }).toBe('Welcome back. Your friends still see you online.');
+      await expect.poll(() => text.textContent(), { timeout: 5_000, interval: 50 }).toBe('Welcome back. Your friends still see you online.');
       expect(await text.getAttribute('aria-live')).toBe('polite');
       await umaPage.waitForTimeout(PROBE_MS + 2_000); // past the probe: the server took the input as her answer
       expect(await seenBy(uma.id)()).toBe('online');
       expect(await text.textContent()).toBe('Welcome back. Your friends still see you online.');
       expect(await dialog(umaPage).isVisible()).toBe(true); // open until answered: never closed under her pointer
       await dialog(umaPage).getByRole('button', { name: "I'm here" }).click();
-      await dialog(umaPage).waitFor({ state: 'hidden', timeout: 2_000 });
+      await dialog(umaPage).waitFor({ state: 'hidden', timeout: 5_000 });
     })();
 
     await Promise.all([tiaRun, umaRun]);
