@@ -82,6 +82,7 @@ function scenarios(o: BenchOptions, beaconRoot: string, entry: Common['beaconEnt
       stormWindowMs: o.smoke ? 1500 : 8000,
       offlineGraceMs: o.smoke ? 5000 : 10_000,
       sweepRates: o.sweep ? [1.5, 2, 3, 4, 6, 8].map((k) => Math.round(o.rate * k)) : [],
+      sweepDownRates: o.sweep ? [0.75, 0.5, 0.35, 0.25].map((k) => Math.round(o.rate * k)) : [],
       sweepStepS: 6,
       loginSample: o.smoke ? 5 : 50,
       connectTimeoutMs: o.smoke ? 15_000 : 60_000,
