@@ -3,6 +3,7 @@ import os from 'node:os';
 import { SMALL_RATE, type BenchOptions } from './args.js';
 import type { ChurnFigures } from './churn.js';
 import type { ScenarioResult } from './scenario.js';
+import { passes } from './sweep.js';
 
 export interface Row {
   figure: string;
@@ -26,7 +27,7 @@ function find(results: ScenarioResult[], name: string, target: string) {
 export function maxRate(r: ScenarioResult | null): number | null {
   if (!r) return null;
   let best: number | null = null;
-  for (const c of [r.steady, ...r.sweep]) if (c && c.latencyMs.p99 <= 100 && c.lost === 0) best = Math.max(best ?? 0, c.deliveriesPerSec);
+  for (const c of [r.steady, ...r.sweep]) if (c && passes(c)) best = Math.max(best ?? 0, c.deliveriesPerSec);
   return best;
 }
 

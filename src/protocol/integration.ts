@@ -19,6 +19,8 @@ export const MAX_HOST_ID = 128;
  * and may reach logs: one that could write lines or reverse text there is refused at the edge.
  */
 export const HOST_ID_PATTERN = `^[^${TEXT_UNSAFE_CLASS}\\ud800-\\udfff]+$`;
+/** What a host's user id may be, in words (for messages refusing one). */
+export const HOST_ID_RULE = `a safe integer from 1, or 1-${MAX_HOST_ID} characters without control characters, line breaks, bidi controls or unpaired surrogates`;
 /** A host's id as a string (a JWT `sub`, a path parameter): 1-128 characters, HOST_ID_PATTERN. */
 export const HostIdString = Type.String({ minLength: 1, maxLength: MAX_HOST_ID, pattern: HOST_ID_PATTERN });
 

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { Role } from '../../protocol/index.js';
-import { isHostId } from '../../protocol/integration.js';
+import { HOST_ID_RULE, isHostId } from '../../protocol/integration.js';
 import type { Db } from '../db/database.js';
 import type { IdentityPort } from '../ports/identity.js';
 import type { SessionRepository } from '../auth/session-repository.js';
@@ -56,7 +56,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     if (!user) return null;
     if (!isHostId(user.id)) {
       // An embedded host's identity port answered an id no request may name (sidecar tokens are checked in jwt-identity.ts).
-      o.refused?.('the identity port answered no user id (a safe integer, or 1-128 characters without control characters, line breaks, bidi controls or unpaired surrogates)');
+      o.refused?.(`the identity port answered no user id (${HOST_ID_RULE})`);
       return null;
     }
     const now = o.now();

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { PostgresAdapter, sql } from 'kysely';
 import type { Role } from '../../protocol/index.js';
-import { isHostId, MAX_HOST_ID } from '../../protocol/integration.js';
+import { HOST_ID_RULE, isHostId } from '../../protocol/integration.js';
 import type { Db } from '../db/database.js';
 import type { HostUserId } from '../ports/identity.js';
 import { hostDisplayName } from '../users/display-name.js';
@@ -18,7 +18,7 @@ const PG_CHUNK = 10_000;
 
 /** A host id as Beacon stores it; throws on one that cannot be an id (isHostId, the one rule). */
 export function hostId(id: HostUserId): string {
-  if (!isHostId(id)) throw new TypeError(`host user id must be a safe integer or 1-${MAX_HOST_ID} characters without control characters, line breaks, bidi controls or unpaired surrogates`);
+  if (!isHostId(id)) throw new TypeError(`host user id must be ${HOST_ID_RULE}`);
   return String(id);
 }
 

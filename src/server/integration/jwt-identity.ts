@@ -5,7 +5,7 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { hasUnsafeText } from '../../protocol/index.js';
-import { isHostId } from '../../protocol/integration.js';
+import { HOST_ID_RULE, isHostId } from '../../protocol/integration.js';
 import type { HostUser, IdentityPort } from '../ports/identity.js';
 import { hasVisibleCharacter } from '../users/display-name.js';
 
@@ -79,7 +79,7 @@ function userOf(payload: JWTPayload, idClaim: string, nameClaim: string, adminCl
 /** Why a verified token's id claim names no user (the claim's value is not said: it may be anything). */
 function noIdReason(id: unknown, idClaim: string): string {
   if (typeof id === 'string' && hasUnsafeText(id)) return `its "${idClaim}" claim holds control characters, line breaks, bidi controls or half a character (an unpaired surrogate), which no user id may hold`;
-  return `its "${idClaim}" claim is no user id (a string of 1-128 characters or a safe integer): set BEACON_AUTH_ID_CLAIM to the claim holding it`;
+  return `its "${idClaim}" claim is no user id (${HOST_ID_RULE}): set BEACON_AUTH_ID_CLAIM to the claim holding it`;
 }
 
 /** A jose error in words a host's developer can act on (the token itself is never part of it). */

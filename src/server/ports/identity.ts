@@ -9,7 +9,7 @@ export type HostUserId = string | number;
 
 /** A user as the host knows them. */
 export interface HostUser {
-  /** A safe integer, or 1-128 characters without control characters or bidi controls (isHostId); any other id is refused as the token is. */
+  /** As HOST_ID_RULE says (isHostId): a safe integer, or 1-128 characters without control characters or bidi controls; any other id is refused as the token is. */
   id: HostUserId;
   /**
    * The name friends see (Beacon shows it as both username and display name). Absent: the

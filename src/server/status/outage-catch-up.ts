@@ -20,6 +20,7 @@ import type { Friend } from '../../protocol/index.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
+import { onBusOutages } from './bus-outages.js';
 import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type PendingRequests, type RequestFrame } from './held-request-frames.js';
 import { userTopic, type PresenceEvent } from './presence-events.js';
 
@@ -70,8 +71,6 @@ export interface CatchUpDeps {
 export class OutageCatchUp {
   /** When this instance last saw the bus go down (null: healthy since the last catch-up). */
   #busDownAt: number | null;
-  /** Whether the bus has been up since this instance started (Redis connects after the start). */
-  #upOnce: boolean;
   /** Users whose `friend_updated` this instance published while the bus was down. */
   readonly #unsharedFriendUpdates = new Set<number>();
   /** Users whose friend list changed through this instance while the bus was down. */
@@ -84,22 +83,13 @@ export class OutageCatchUp {
   constructor(private readonly deps: CatchUpDeps) {
     const { bus, now, log } = deps;
     // A bus not connected yet (Redis at start) counts as down since now.
-    this.#upOnce = bus.isHealthy();
-    this.#busDownAt = this.#upOnce ? null : now();
-    bus.onHealthChange((healthy) => {
-      if (!healthy) {
-        this.#busDownAt ??= now();
-        return;
-      }
-      // The first connection after the start is no return from an outage, unless users were
-      // served meanwhile (a bus down at the start): nothing to recheck, no one to ask for frames.
-      const first = !this.#upOnce;
-      this.#upOnce = true;
-      if (first && this.#nothingServedYet()) {
-        this.#busDownAt = null;
-        return;
-      }
-      void this.#catchUp().catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed'));
+    this.#busDownAt = bus.isHealthy() ? null : now();
+    onBusOutages(bus, {
+      down: () => void (this.#busDownAt ??= now()),
+      back: () => void this.#catchUp().catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed')),
+      // Otherwise nothing to recheck, no one to ask for frames.
+      servedBeforeFirstConnection: () => this.#servedAnything(),
+      firstConnection: () => void (this.#busDownAt = null),
     });
     const answers = answersTopic(bus.instanceId);
     bus.subscribe(RETURNS_TOPIC);
@@ -130,9 +120,9 @@ export class OutageCatchUp {
     return this.#delivered.add(frame);
   }
 
-  /** No socket here yet, and nothing published that the other instances missed. */
-  #nothingServedYet(): boolean {
-    return this.deps.logins().size === 0 && this.#heldRequests.held === 0 && this.#unsharedGraph.size === 0 && this.#unsharedFriendUpdates.size === 0;
+  /** A socket here, or something published that the other instances missed. */
+  #servedAnything(): boolean {
+    return this.deps.logins().size > 0 || this.#heldRequests.held > 0 || this.#unsharedGraph.size > 0 || this.#unsharedFriendUpdates.size > 0;
   }
 
   /** The users with a socket here (by their logins). */

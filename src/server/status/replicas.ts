@@ -11,6 +11,7 @@ import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFiel
 import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-deps.js';
+import { onBusOutages } from './bus-outages.js';
 import { ResyncRetry, type ReplicaSync, type ResyncRun } from './resync-retry.js';
 
 /** After a bus outage, how long to let every instance re-save its own sessions before reloading. */
@@ -103,19 +104,14 @@ export class Replicas {
     // Connected first: the bus turning healthy at start is no recovery, and a resync then only
     // failed (and warned) against a store not yet connected.
     await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: this.#storeError(err) }, 'shared presence store unreachable at start'));
-    // A bus that connects only now (Redis slower than the store at start) is no return from an
-    // outage unless users were loaded meanwhile: with none, there is nothing to resync.
-    let upOnce = this.deps.bus.isHealthy();
-    this.deps.bus.onHealthChange((healthy) => {
-      const first = healthy && !upOnce;
-      if (healthy) upOnce = true;
-      if (first && this.hooks.profiles.size === 0 && this.#unsaved.size === 0 && this.#changedWhileDown.size === 0) return;
-      if (healthy) void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
-      else {
+    onBusOutages(this.deps.bus, {
+      down: () => {
         // Replicas of other instances' users go stale from now until a resync succeeds.
         this.#resync.busDown();
         this.deps.log.warn('event bus unreachable: serving local users only until it returns');
-      }
+      },
+      back: () => void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed')),
+      servedBeforeFirstConnection: () => this.hooks.profiles.size > 0 || this.#unsaved.size > 0 || this.#changedWhileDown.size > 0,
     });
     await this.beat();
     this.#monitor = setInterval(() => void this.beat().then(() => this.reap()), this.#beatEveryMs());
