@@ -76,7 +76,7 @@ export class Replicas {
       saturated?: () => boolean;
     },
   ) {
-    this.#resync = new ResyncRetry((run) => this.#resyncOnce(run), deps.log, deps.now);
+    this.#resync = new ResyncRetry((run) => this.#resyncOnce(run), deps.log, deps.now, (err) => this.#storeError(err));
   }
 
   /**

@@ -56,6 +56,8 @@ export class ResyncRetry {
     private readonly attempt: ResyncTry,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => number,
+    /** What a failed try says in the log (the store's cause to fix when it knows one). */
+    private readonly describe: (err: unknown) => string = (err) => (err as Error).message,
   ) {}
 
   /** Whether replicas are in sync, or since when a resync after an outage is pending. */
@@ -103,7 +105,7 @@ export class ResyncRetry {
   }
 
   async #untilDone(run: ResyncRun): Promise<void> {
-    const started = Date.now();
+    const started = this.now();
     let waitMs = RETRY_MS;
     for (let attempt = 1; !run.cancelled; attempt++) {
       this.#attempts = attempt;
@@ -112,12 +114,12 @@ export class ResyncRetry {
         if (run.cancelled || !counts) return;
         this.#run = null;
         this.#staleSince = null;
-        this.log.info({ ...counts, attempts: attempt, ms: Date.now() - started }, 'presence resynced after the event bus returned');
+        this.log.info({ ...counts, attempts: attempt, ms: this.now() - started }, 'presence resynced after the event bus returned');
         return;
       } catch (err) {
         if (run.cancelled) return;
         // One line per attempt, so one per backoff step: at most one every 30 s once the backoff is capped.
-        this.log.warn({ err: (err as Error).message, attempt, retryInMs: waitMs }, 'presence resync failed; retrying');
+        this.log.warn({ err: this.describe(err), attempt, retryInMs: waitMs }, 'presence resync failed; retrying');
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);

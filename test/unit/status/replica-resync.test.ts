@@ -231,4 +231,17 @@ describe('the bus connecting after the start', () => {
     await w.r.reload(7);
     expect(w.lines.filter((l) => l.msg === 'replica reload failed').map((l) => l.fields.err)).toEqual([said]);
   });
+
+  it('a resync failing on refused credentials says that cause in its warning', async () => {
+    const w = world();
+    const said = 'Redis refused authentication (WRONGPASS): check the user and password in BEACON_REDIS_URL';
+    Object.assign(w.store, { problem: () => said });
+    await w.r.start();
+    w.failing();
+    w.health(false);
+    w.health(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(failures(w.lines).map((l) => l.fields.err)).toEqual([said]);
+    await w.r.stop();
+  });
 });
