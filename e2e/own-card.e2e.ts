@@ -20,10 +20,9 @@ let me: Locator;
 let ann: { token: string; id: number };
 let ben: ApiUser;
 
-const part = (name: string) => async (): Promise<string | null> => {
-  const el = me.locator(`[data-part=${name}]`);
-  return (await el.count()) === 0 ? null : el.first().textContent();
-};
+// One read, no wait: counting and then reading the text let a part removed in between (the
+// message hidden) stall textContent() for Playwright's 30 s default before the poll's next try.
+const part = (name: string) => async (): Promise<string | null> => (await me.locator(`[data-part=${name}]`).allTextContents())[0] ?? null;
 const benSees = (): Promise<View> => api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`);
 
 beforeAll(async () => {
