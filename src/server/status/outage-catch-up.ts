@@ -53,6 +53,11 @@ const FRAMES_PER_MESSAGE = 100;
 
 export interface CatchUpDeps {
   bus: EventBus;
+  /**
+   * Whether other instances may exist (the presence store is shared). Alone, no instance can
+   * have missed a frame published here or send one here again: nothing is remembered for them.
+   */
+  shared: boolean;
   now: () => number;
   sessions: Pick<SessionRepository, 'find'>;
   log: FastifyBaseLogger;
@@ -111,13 +116,14 @@ export class OutageCatchUp {
 
   /** A friend-request frame published through this instance. */
   requestFrame(frame: RequestFrame): void {
+    if (!this.deps.shared) return;
     if (!this.deps.bus.isHealthy()) this.#heldRequests.hold(frame);
     else this.#heldRequests.sent(frame, this.deps.now());
   }
 
   /** Whether a friend-request frame is yet to reach this instance's sockets (false: it already did); notes it as delivered. */
   deliverRequestFrame(frame: RequestFrame): boolean {
-    return this.#delivered.add(frame);
+    return !this.deps.shared || this.#delivered.add(frame);
   }
 
   /** A socket here, or something published that the other instances missed. */

@@ -150,6 +150,7 @@ export class PresenceService {
     bus.onMessage((_topic, message) => this.#messages.received(message));
     this.#catchUp = new OutageCatchUp({
       bus,
+      shared: deps.store.shared,
       now,
       sessions: deps.sessions,
       log: deps.log,

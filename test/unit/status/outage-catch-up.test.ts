@@ -14,7 +14,7 @@ import type { PresenceEvent } from '../../../src/server/status/presence-events.j
 const request = (id: number, from: number, to: number) => ({ id, from_user_id: from, to_user_id: to, created_at: '2026-01-01T00:00:00.000Z' });
 const received = (id: number, viewerId: number): RequestFrame => ({ kind: 'request_received', viewerId, request: request(id, 99, viewerId) });
 
-function world(connected: number[], { upAtStart = true } = {}) {
+function world(connected: number[], { upAtStart = true, shared = true } = {}) {
   let handler: (topic: string, message: BusMessage, origin: string) => void = () => {};
   let healthy = upAtStart;
   const logged: string[] = [];
@@ -32,6 +32,7 @@ function world(connected: number[], { upAtStart = true } = {}) {
   const delivered: PresenceEvent[] = [];
   const catchUp = new OutageCatchUp({
     bus,
+    shared,
     now: () => clock,
     sessions: { find: async () => undefined } as never,
     log: { info: (_o: unknown, msg: string) => void logged.push(msg), warn: () => {}, error: () => {} } as unknown as FastifyBaseLogger,
@@ -49,6 +50,25 @@ function world(connected: number[], { upAtStart = true } = {}) {
 }
 
 describe('request frames sent again after this instance’s bus returned', () => {
+  it('one instance alone (no shared store) remembers no frame: none can be asked for again, none arrives twice', async () => {
+    const alone = world([2], { shared: false });
+    const twin = world([2]);
+    for (const w of [alone, twin]) {
+      w.at(1_000);
+      w.catchUp.requestFrame(received(1, 2));
+      w.returned('there', 5_000);
+    }
+    await new Promise((r) => setTimeout(r, 0));
+    // With other instances, a frame published here is sent again to one whose bus was down; alone, nothing was kept.
+    expect(twin.published.some(([topic]) => topic === answersTopic('there'))).toBe(true);
+    expect(alone.published).toEqual([]);
+    // Delivered frames are not recorded either (the record is what a resend would be checked against).
+    expect(alone.catchUp.deliverRequestFrame(received(3, 2))).toBe(true);
+    expect(alone.catchUp.deliverRequestFrame(received(3, 2))).toBe(true);
+    expect(twin.catchUp.deliverRequestFrame(received(3, 2))).toBe(true);
+    expect(twin.catchUp.deliverRequestFrame(received(3, 2))).toBe(false);
+  });
+
   it('reach the sockets of viewers connected here, once; frames for others are neither delivered nor recorded', () => {
     const w = world([2]);
     w.answer([received(1, 2), received(1, 3), received(2, 2)]);
