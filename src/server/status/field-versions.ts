@@ -10,7 +10,7 @@
  * When the user left is a field too (`left`: last_seen, and the offline grace the close of the
  * last session began), set by a close or a logout. A close is never dropped (sessions belong to
  * the instance that holds them); the field only decides which stored copy's grace and last_seen
- * a re-read keeps: the newest leave, whichever instance saw it (Replicas.#import).
+ * a re-read keeps: the newest leave, whichever instance saw it (ReplicaVersions.importStored).
  *
  * Sessions, interactions and game events are not fields here: sessions belong to one instance
  * (which sends its own in order), an interaction only moves a clock forward, and a game server

@@ -2,7 +2,8 @@
  * When this instance takes up a user's replica and when it lets it go: loaded on demand (each
  * load or read keeps it the linger time, interest.ts), a viewer's friends loaded with their
  * friend list pinned meanwhile, released once no local viewer needs it and nothing is owed,
- * dropped at once when the user is deleted. The loading and sharing themselves are replicas.ts.
+ * dropped at once when the user is deleted. The loading and sharing themselves are replicas.ts
+ * (replica-loading.ts, replica-sharing.ts).
  */
 import type { AuthContext } from '../auth/auth-service.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';

@@ -1,5 +1,5 @@
 /**
- * The retry loop of the presence resync after a bus outage (Replicas.resync does one try):
+ * The retry loop of the presence resync after a bus outage (replica-resync.ts does one try):
  * whether replicas may be stale (for /readyz), one run at a time, a backoff of 1 s doubling to
  * 30 s until a try succeeds, and cancellation when the bus goes down again or the instance
  * stops. The one owner of the resync's timers.

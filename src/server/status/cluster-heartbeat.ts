@@ -1,0 +1,109 @@
+/**
+ * This instance's heartbeat in cluster mode, and the reaping of dead instances' sessions: it
+ * beats into the shared store (saying whether it is saturated) and hears whether another
+ * instance is, and it ends, with the usual grace, every session of an instance that stopped
+ * heartbeating — though not right after an outage, when every instance looks silent. Part of
+ * Replicas (replicas.ts), whose replicas it reaps.
+ */
+import { instanceOfSession } from '../ports/presence-store.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import type { PresenceChange } from '../presence/types.js';
+import type { Profile } from './presence-repository.js';
+import type { PresenceDeps } from './presence-deps.js';
+
+/** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
+const REAP_AFTER_OUTAGE_MS = 5000;
+
+export interface HeartbeatParts {
+  engine: PresenceEngine;
+  /** The profiles of the users replicated here. */
+  profiles: ReadonlyMap<number, Profile>;
+  /** Whether this instance is saturated now (said in each heartbeat). */
+  saturated?: () => boolean;
+  /** This instance ended sessions of the user because their instance died (ReplicaVersions.reaped). */
+  reaped(userId: number): void;
+  /** Reports a change of the user's presence. */
+  report(change: PresenceChange | null): void;
+}
+
+export class ClusterHeartbeat {
+  #monitor: NodeJS.Timeout | null = null;
+  /** Whether the last heartbeat failed, and when they got through again after a failure. */
+  #beatFailing = false;
+  #recoveredAt: number | null = null;
+  #everBeat = false;
+  #othersSaturated = false;
+
+  constructor(
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log'>,
+    private readonly parts: HeartbeatParts,
+  ) {}
+
+  get #self(): string {
+    return this.deps.bus.instanceId;
+  }
+
+  /** Whether another instance said it was saturated within the last two beats (Replicas.othersSaturated). */
+  get othersSaturated(): boolean {
+    return this.#othersSaturated;
+  }
+
+  /** Beats now, then beats and reaps every fifth of the heartbeat interval until stop(). */
+  async start(): Promise<void> {
+    await this.beat();
+    this.#monitor = setInterval(() => void this.beat().then(() => this.reap()), this.#beatEveryMs());
+    this.#monitor.unref();
+  }
+
+  stop(): void {
+    if (this.#monitor) clearInterval(this.#monitor);
+    this.#monitor = null;
+  }
+
+  /** After how long without a heartbeat an instance is dead. */
+  deadAfter(): number {
+    const hb = this.deps.config.heartbeatIntervalMs;
+    return 2 * hb - Math.floor(hb / 5);
+  }
+
+  #beatEveryMs(): number {
+    return Math.max(50, Math.floor(this.deps.config.heartbeatIntervalMs / 5));
+  }
+
+  /** Heartbeats into the shared store (with this instance's saturation), and reads whether another instance is saturated. */
+  async beat(): Promise<void> {
+    const { store } = this.deps;
+    try {
+      await store.heartbeat(this.#self, this.deps.now(), this.parts.saturated?.() ?? false);
+      if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.deps.now();
+      this.#beatFailing = false;
+      this.#everBeat = true;
+    } catch {
+      this.#beatFailing = true;
+    }
+    const saturated = await store.saturatedInstances(this.deps.now(), 2 * this.#beatEveryMs()).catch(() => null);
+    this.#othersSaturated = saturated !== null && [...saturated].some((id) => id !== this.#self);
+  }
+
+  /** Ends, with the usual grace, every session of an instance that stopped heartbeating. */
+  async reap(): Promise<void> {
+    // Right after an outage every instance looks silent: wait until all had time to beat again.
+    if (this.#beatFailing) return;
+    if (this.#recoveredAt !== null && this.deps.now() - this.#recoveredAt < this.deadAfter() + REAP_AFTER_OUTAGE_MS) return;
+    const live = await this.deps.store.liveInstances(this.deps.now(), this.deadAfter());
+    if (!live) return;
+    live.add(this.#self);
+    const { engine } = this.parts;
+    const dead = new Set<string>();
+    for (const userId of this.parts.profiles.keys()) {
+      for (const sessionId of engine.sessionIds(userId)) {
+        const owner = instanceOfSession(sessionId);
+        if (owner === null || live.has(owner)) continue;
+        dead.add(owner);
+        this.parts.reaped(userId);
+        this.parts.report(engine.closeSession(userId, sessionId));
+      }
+    }
+    for (const id of dead) this.deps.log.warn({ instance: id }, 'instance stopped heartbeating; its sessions were ended');
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * How this instance's replicas catch up after a bus outage (cluster mode): one try of the
+ * resync (re-save what this instance knows best, have the others reload it, then reload every
+ * replica here), run by resync-retry.ts until it succeeds; and the reload of one replica that
+ * another instance re-saved. Part of Replicas (replicas.ts).
+ */
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import { userTopic, type BusEvent } from './presence-events.js';
+import type { Profile } from './presence-repository.js';
+import type { PresenceDeps } from './presence-deps.js';
+import type { ReplicaSharing } from './replica-sharing.js';
+import type { ReplicaVersions } from './replica-versions.js';
+import { ResyncRetry, type ReplicaSync, type ResyncRun } from './resync-retry.js';
+
+/** After a bus outage, how long to let every instance re-save its own sessions before reloading. */
+const RESYNC_SETTLE_MS = 1000;
+
+export interface ResyncParts {
+  engine: PresenceEngine;
+  /** The profiles of the users replicated here. */
+  profiles: ReadonlyMap<number, Profile>;
+  versions: ReplicaVersions;
+  sharing: ReplicaSharing;
+  /** Whether the session is one of this instance's sockets. */
+  isMine(sessionId: string): boolean;
+  /** What a failed store command says in the log. */
+  storeError(err: unknown): string;
+}
+
+export class ReplicaResync {
+  /** The resync after a bus outage: its retries, and whether replicas may be stale meanwhile. */
+  readonly #retry: ResyncRetry;
+
+  constructor(
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'now' | 'log'>,
+    private readonly parts: ResyncParts,
+  ) {
+    this.#retry = new ResyncRetry((run) => this.#once(run), deps.log, deps.now, (err) => parts.storeError(err));
+  }
+
+  get #self(): string {
+    return this.deps.bus.instanceId;
+  }
+
+  /** Resyncs until a try succeeds (Replicas.resync). */
+  async run(): Promise<void> {
+    if (!this.deps.store.shared) return;
+    await this.#retry.run();
+  }
+
+  /** Whether replicas are in sync, or since when a resync after an outage is pending (for /readyz). */
+  sync(): ReplicaSync {
+    return this.#retry.sync();
+  }
+
+  /** The bus went down: replicas of other instances' users go stale from now until a resync succeeds. */
+  busDown(): void {
+    this.#retry.busDown();
+  }
+
+  /** The instance stops: a resync under way is abandoned. */
+  stop(): void {
+    this.#retry.stop();
+  }
+
+  /** One try; null when the run was cancelled meanwhile (nothing reloaded). */
+  async #once(run: ResyncRun): Promise<{ users: number; resaved: number } | null> {
+    const { store, bus } = this.deps;
+    const { engine, sharing, versions } = this.parts;
+    await store.heartbeat(this.#self, this.deps.now());
+    const ids = [...this.parts.profiles.keys()];
+    const mine = ids.filter((id) => sharing.owes(id) || engine.sessionIds(id).some(this.parts.isMine));
+    for (const id of mine) await sharing.resave(id);
+    // (Those released since were saved before: their next load reads it.)
+    sharing.announcedChangesWhileDown();
+    for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
+    await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS).unref());
+    if (run.cancelled) return null;
+    // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
+    const states = await store.load(ids, null);
+    for (const id of ids) {
+      // A user nobody re-saved has no session elsewhere: keep ours, drop the remote ones.
+      const state = states.get(id) ?? { ...engine.exportUser(id), sessions: [], version: versions.of(id) ?? null };
+      versions.importStored(id, state);
+    }
+    return { users: ids.length, resaved: mine.length };
+  }
+
+  /** Reloads one replica from the shared store (another instance re-saved it). */
+  async reload(userId: number): Promise<void> {
+    if (!this.parts.profiles.has(userId)) return;
+    try {
+      const state = (await this.deps.store.load([userId], null)).get(userId);
+      if (state) this.parts.versions.importStored(userId, state);
+    } catch (err) {
+      this.deps.log.warn({ err: this.parts.storeError(err), userId }, 'replica reload failed');
+    }
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * How this instance shares what changed here with the other instances: each change saved to
+ * the shared store, then published on the user's topic, a user's shares completing in order;
+ * a merged state saved again after a late input (the others reload it); what could not be
+ * saved, or was changed while the bus was down, kept for the resync (replica-resync.ts); and
+ * a clean stop letting the shares in flight finish. Part of Replicas (replicas.ts).
+ */
+import type { SharedState } from '../ports/presence-store.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import { userTopic, type BusEvent, type PresenceInput } from './presence-events.js';
+import type { Profile } from './presence-repository.js';
+import type { PresenceDeps } from './presence-deps.js';
+import type { ReplicaVersions } from './replica-versions.js';
+
+export interface SharingParts {
+  engine: PresenceEngine;
+  /** The profiles of the users replicated here. */
+  profiles: ReadonlyMap<number, Profile>;
+  versions: ReplicaVersions;
+  /** Whether the user's replica is loading (ReplicaLoading.isLoading). */
+  isLoading(userId: number): boolean;
+  /** What a failed store command says in the log. */
+  storeError(err: unknown): string;
+}
+
+export class ReplicaSharing {
+  #lastSaveError = 0;
+  /** Users whose state could not be saved (store unreachable): re-saved on resync. */
+  readonly #unsaved = new Set<number>();
+  /**
+   * Users this instance changed while its bus was down: the store may hold the change, but no
+   * other instance heard of it. Re-saved and announced (reload) on resync, like the users with
+   * sockets here: the others' buses may never have gone down, so they never reload by themselves.
+   */
+  readonly #changedWhileDown = new Set<number>();
+  /** Inputs being saved and published; a clean stop lets them finish. */
+  readonly #sharing = new Set<Promise<void>>();
+  /** Users whose merged state is being re-saved after an input arrived late (coalesced). */
+  readonly #resaving = new Set<number>();
+  /** Per user, the latest share (save, then publish) in flight: a user's shares complete in order. */
+  readonly #lastShare = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'log'>,
+    private readonly parts: SharingParts,
+  ) {}
+
+  get #self(): string {
+    return this.deps.bus.instanceId;
+  }
+
+  /**
+   * A local input changed the user: gives the change a new version, saves the user's state to
+   * the shared store, then publishes the input (with its version) to the other instances.
+   */
+  share(userId: number, input: PresenceInput, leaves: boolean): void {
+    const topic = userTopic(userId);
+    if (!this.deps.store.shared) {
+      // One instance: nobody to order changes with, so no version is kept per user.
+      this.deps.bus.publishRemote(topic, { kind: 'input', userId, input } satisfies BusEvent);
+      return;
+    }
+    const version = this.parts.versions.changedHere(userId, input, leaves);
+    if (!this.deps.bus.isHealthy()) this.#changedWhileDown.add(userId);
+    const event: BusEvent = { kind: 'input', userId, input, version };
+    // Replies come back in order, so inputs of one instance reach the others in order.
+    this.#track(userId, this.#save(userId).then(() => this.deps.bus.publishRemote(topic, event)));
+  }
+
+  /**
+   * Resolves once the user's inputs shared so far (every user's, without `userId`) were saved
+   * and handed to the other instances, and every message published so far left too
+   * (EventBus.flushed): an answer sent after it is not overtaken, at another instance, by the
+   * client's next request (read your writes).
+   */
+  async sharedSoFar(userId?: number): Promise<void> {
+    if (userId !== undefined) await this.#lastShare.get(userId);
+    else if (this.#sharing.size > 0) await Promise.all(this.#sharing);
+    await this.deps.bus.flushed();
+  }
+
+  /** Lets the shares in flight finish, for at most `ms`. */
+  async settle(ms: number): Promise<void> {
+    // The bound's timer goes with them (it must not hold the process).
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.#sharing), new Promise((r) => (bound = setTimeout(r, ms)))]);
+    clearTimeout(bound);
+  }
+
+  /** Once the late input is applied (the caller does so at once), saves the merged state under a new version and asks for reloads. */
+  resaveLater(userId: number): void {
+    if (this.#resaving.has(userId)) return;
+    this.#resaving.add(userId);
+    queueMicrotask(() => {
+      this.#resaving.delete(userId);
+      if (!this.parts.profiles.has(userId)) return;
+      this.parts.versions.next(userId);
+      const topic = userTopic(userId);
+      this.#track(userId, this.#save(userId).then(() => this.deps.bus.publishRemote(topic, { kind: 'reload', userId } satisfies BusEvent)));
+    });
+  }
+
+  #track(userId: number, sharing: Promise<void>): void {
+    this.#sharing.add(sharing);
+    this.#lastShare.set(userId, sharing);
+    void sharing.finally(() => {
+      this.#sharing.delete(sharing);
+      if (this.#lastShare.get(userId) === sharing) this.#lastShare.delete(userId);
+    });
+  }
+
+  async #save(userId: number): Promise<void> {
+    // A replica still loading would save an empty state over the real one.
+    if (!this.parts.profiles.has(userId) || this.parts.isLoading(userId)) return;
+    try {
+      await this.deps.store.save(userId, this.#self, this.#exportUser(userId), this.parts.versions.versionOf(userId));
+      this.#unsaved.delete(userId);
+    } catch (err) {
+      this.#unsaved.add(userId);
+      if (Date.now() - this.#lastSaveError > 10_000) {
+        this.#lastSaveError = Date.now();
+        this.deps.log.warn({ err: this.parts.storeError(err) }, 'shared presence store unreachable; will resync');
+      }
+    }
+  }
+
+  /** The user's state as saved for other instances: the replica and its fields' versions. */
+  #exportUser(userId: number): SharedState {
+    // Always present (empty: no field set yet), so a reader tells this copy from one saved before field versions.
+    return { ...this.parts.engine.exportUser(userId), fieldVersions: this.parts.versions.fields(userId) ?? {} };
+  }
+
+  /** Whether the user's state waits to be saved to the store (it could not be: store unreachable). */
+  isUnsaved(userId: number): boolean {
+    return this.#unsaved.has(userId);
+  }
+
+  /** Whether some user's change waits for the resync: not saved, or made while the bus was down. */
+  owesAny(): boolean {
+    return this.#unsaved.size > 0 || this.#changedWhileDown.size > 0;
+  }
+
+  /** Whether the user's change waits for the resync: not saved, or made while the bus was down. */
+  owes(userId: number): boolean {
+    return this.#unsaved.has(userId) || this.#changedWhileDown.has(userId);
+  }
+
+  /** The resync saves the user's state now (a failure fails the resync's try). */
+  async resave(userId: number): Promise<void> {
+    await this.deps.store.save(userId, this.#self, this.#exportUser(userId), this.parts.versions.versionOf(userId));
+    this.#unsaved.delete(userId);
+  }
+
+  /** The resync announced every change made while the bus was down (those released since were saved before). */
+  announcedChangesWhileDown(): void {
+    this.#changedWhileDown.clear();
+  }
+}

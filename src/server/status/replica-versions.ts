@@ -1,0 +1,221 @@
+/**
+ * The versions of this instance's replicas (cluster mode), and what they decide: each user's
+ * latest version and the version of the input that last set each field (field-versions.ts),
+ * what of another instance's input or of a stored copy applies to a replica here
+ * (last-writer-wins per field), whether a close or logout makes the user leave, and which
+ * instance writes the user's row (writerOf). Part of Replicas (replicas.ts); the saving and
+ * publishing of changes is replica-sharing.ts.
+ */
+import { compareVersions, instanceOfSession, nextVersion, type StoredReplica, type Version } from '../ports/presence-store.js';
+import type { PresenceEngine } from '../presence/presence-engine.js';
+import type { PresenceChange } from '../presence/types.js';
+import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFields, withFields, type FieldVersions } from './field-versions.js';
+import type { PresenceInput } from './presence-events.js';
+import type { PresenceDeps } from './presence-deps.js';
+
+/** A replica's answer for an input that is neither a close nor a logout (ReplicaVersions.#leaving). */
+const NOT_LEAVING = { leaves: false, endsHeld: false } as const;
+
+export interface VersionsParts {
+  engine: PresenceEngine;
+  /** Whether the session is one of this instance's sockets. */
+  isMine(sessionId: string): boolean;
+  /** Saves the user's merged state under a new version and asks for reloads (ReplicaSharing.resaveLater). */
+  resaveLater(userId: number): void;
+  /** Reports a change of the user's presence. */
+  report(change: PresenceChange | null): void;
+}
+
+export class ReplicaVersions {
+  /** Version of each replica's user-level fields: never replaced by an older stored copy. */
+  readonly #versions = new Map<number, Version>();
+  /** Per replica, the version of the input that last set each field (field-versions.ts). */
+  readonly #fields = new Map<number, FieldVersions>();
+  /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
+  readonly #reaped = new Set<number>();
+
+  constructor(
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'now'>,
+    private readonly parts: VersionsParts,
+  ) {}
+
+  get #self(): string {
+    return this.deps.bus.instanceId;
+  }
+
+  /** The user's latest version known here, if any. */
+  of(userId: number): Version | undefined {
+    return this.#versions.get(userId);
+  }
+
+  /** The user's version as saved to the store. */
+  versionOf(userId: number): Version {
+    return this.#versions.get(userId) ?? { at: 0, by: this.#self };
+  }
+
+  /** Per field, the version of the input that last set it here (none: no field set yet). */
+  fields(userId: number): FieldVersions | undefined {
+    return this.#fields.get(userId);
+  }
+
+  /** A new version for a change this instance makes to the user. */
+  next(userId: number): Version {
+    const version = nextVersion(this.#versions.get(userId), this.deps.now(), this.#self);
+    this.#versions.set(userId, version);
+    return version;
+  }
+
+  /** A local input changed the user: its new version, with the fields it sets (field-versions.ts). */
+  changedHere(userId: number, input: PresenceInput, leaves: boolean): Version {
+    const version = this.next(userId);
+    recordFields(input, version, () => this.#fieldsOf(userId), leaves);
+    this.#reaped.delete(userId);
+    return version;
+  }
+
+  /** This instance ended sessions of the user because their instance died (reap). */
+  reaped(userId: number): void {
+    this.#reaped.add(userId);
+  }
+
+  /** The replica is dropped: its versions go with it. */
+  forget(userId: number): void {
+    this.#versions.delete(userId);
+    this.#fields.delete(userId);
+    this.#reaped.delete(userId);
+  }
+
+  /**
+   * Another instance's input reached this replica: what of it applies here (null: nothing), as
+   * last-writer-wins per field (field-versions.ts), so replicas that got inputs in different
+   * orders end alike. An input older than this replica's latest change, which this instance
+   * made and saved without it, leaves the stored copy short of it: this instance saves the
+   * merged state again and has the others reload it (rare: two instances changing one user
+   * within a bus delay of each other).
+   */
+  received(userId: number, input: PresenceInput, version: Version | undefined): PresenceInput | null {
+    if (!version) return input;
+    const local = this.#versions.get(userId);
+    const leaving = this.#leaving(userId, input);
+    const out = applicable(input, version, () => this.#fieldsOf(userId), leaving.leaves);
+    this.#observed(userId, version);
+    // Only a late input that still set a field (or a game's, which does not commute with an
+    // activity) leaves the stored copy short; sessions are saved by their own instance and
+    // interactions only move a clock, so those never cost a re-save and reloads. A late close or
+    // logout that still ends a session held here does: the copy this instance saved since says
+    // nothing of the grace and last_seen it began (its saver had not heard of it), and a re-read
+    // of it would take the user for gone.
+    const changesStored = out !== null && (fieldsOf(out).length > 0 || out.op === 'game' || leaving.endsHeld);
+    if (changesStored && local && local.by === this.#self && compareVersions(version, local) < 0) this.parts.resaveLater(userId);
+    return out;
+  }
+
+  /**
+   * Whether a close or logout, not applied yet, makes the user leave on this replica: it ends the
+   * last session held here, or (a logout) a grace its login began. Only then does it set
+   * last_seen or the grace, and so `left` (field-versions.ts).
+   */
+  leaves(userId: number, input: PresenceInput): boolean {
+    return this.#leaving(userId, input).leaves;
+  }
+
+  /**
+   * What a close or logout, not applied yet, does here: `leaves` (above), and `endsHeld`: it ends
+   * a session this replica holds (not one a logout here ended before), or a logout meets a grace.
+   */
+  #leaving(userId: number, input: PresenceInput): { leaves: boolean; endsHeld: boolean } {
+    if (input.op !== 'close' && input.op !== 'logout') return NOT_LEAVING;
+    const { engine } = this.parts;
+    const held = engine.sessionIds(userId);
+    if (input.op === 'close') {
+      // A close heard after the logout that ended its session here may date the leave earlier.
+      const dates = engine.datesLeaveEarlier(userId, input.sessionId, input.at);
+      return { leaves: (held.length === 1 && held[0] === input.sessionId) || dates, endsHeld: held.includes(input.sessionId) || dates };
+    }
+    const ofLogin = held.filter((id) => id.endsWith(input.sessionSuffix)).length;
+    return {
+      leaves: held.length > 0 ? ofLogin === held.length : engine.graceBegunBy(userId, input.sessionSuffix),
+      endsHeld: ofLogin > 0 || engine.inGrace(userId),
+    };
+  }
+
+  #fieldsOf(userId: number): FieldVersions {
+    let fields = this.#fields.get(userId);
+    if (!fields) this.#fields.set(userId, (fields = {}));
+    return fields;
+  }
+
+  /** Another instance's input reached this replica: its version is now known here. */
+  #observed(userId: number, version: Version): void {
+    const local = this.#versions.get(userId);
+    if (!local || compareVersions(version, local) > 0) {
+      this.#versions.set(userId, version);
+      this.#reaped.delete(userId);
+    }
+  }
+
+  /**
+   * The one instance that writes the user's database row (and status history). Every replica
+   * computes the same answer from the same state, so exactly one instance writes:
+   * - while the user has live sockets: the instance with the smallest id among those holding
+   *   one (it keeps the replica as long as the socket lives; when its last socket of the user
+   *   closes, the next smallest takes over);
+   * - otherwise: the instance that made the user's last change (ended the last session, the
+   *   last poll or REST call): the `by` of the latest version, which every replica shares;
+   * - sessions of a dead instance are ended by every instance that replicates the user
+   *   (reap), and each of those writes the result: a crash may cost a duplicate write.
+   * With one instance it is always this one.
+   */
+  writerOf(userId: number): string {
+    if (!this.deps.store.shared) return this.#self;
+    let min: string | null = null;
+    for (const sessionId of this.parts.engine.sessionIds(userId)) {
+      const owner = instanceOfSession(sessionId);
+      if (owner !== null && (min === null || owner < min)) min = owner;
+    }
+    if (min !== null) return min;
+    if (this.#reaped.has(userId)) return this.#self;
+    return this.#versions.get(userId)?.by ?? this.#self;
+  }
+
+  /**
+   * Imports a stored replica: the user-level fields only when they are at least as new as this
+   * replica's, field by field (field-versions.ts). From a copy otherwise older, the sessions and
+   * the fields it set later than this replica heard of (a grace and last_seen of a close this
+   * replica has not heard of yet, while it made a change of its own since).
+   */
+  importStored(userId: number, state: StoredReplica): void {
+    const { engine } = this.parts;
+    const local = this.#versions.get(userId);
+    let older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
+    let imported: StoredReplica = state;
+    let keptOwn = false;
+    if (older && state.fieldVersions && engine.known(userId)) {
+      const theirs = newerFields(state.fieldVersions, this.#fields.get(userId) ?? {});
+      if (theirs.length > 0) {
+        // This replica's state with those fields (and the stored sessions) taken from the copy.
+        imported = withFields({ ...engine.exportUser(userId), sessions: state.sessions, version: local! }, state, theirs);
+        mergeFields(() => this.#fieldsOf(userId), state.fieldVersions);
+        older = false;
+        // This instance's newer copy (saved, or on its way) lacks them: save the merge over it.
+        keptOwn = local!.by === this.#self;
+      }
+    } else if (!older) {
+      if (state.version) this.#versions.set(userId, state.version);
+      // A copy saved before field versions existed has every field at its version.
+      const stored = state.fieldVersions ?? allFieldsAt(state.version);
+      // Fields this replica set later than the copy (changes the copy's saver never heard of,
+      // as after a bus outage) stay as they are here, field by field, like a late input.
+      const own = this.#fields.get(userId);
+      const newer = own ? newerFields(own, stored) : [];
+      if (newer.length > 0 && engine.known(userId)) {
+        imported = withFields(state, engine.exportUser(userId), newer);
+        keptOwn = true;
+      }
+      mergeFields(() => this.#fieldsOf(userId), stored);
+    }
+    this.parts.report(engine.importUser(userId, imported, this.parts.isMine, older));
+    // The store lacks what was kept here: save the merged state and have the others reload it.
+    if (keptOwn) this.parts.resaveLater(userId);
+  }
+}
