@@ -39,21 +39,27 @@ const QUIET = [
 
 const extra = process.argv.slice(2);
 
-const build = await run(['scripts/build.mjs', 'web', 'sdk', 'server', '--if-needed'], 'build');
-if (build !== 0) process.exit(build);
-// Unpack the packaged Chromium once (global-setup does it too, but two at once would race).
-const unpack = await run(['--import', 'tsx', '-e', "await (await import('./e2e/helpers/browser.ts')).chromiumExecutable()"], 'setup');
-if (unpack !== 0) process.exit(unpack);
+/** Builds, unpacks Chromium, then runs the files; the exit code of the first that fails (0: all passed). */
+async function main() {
+  const build = await run(['scripts/build.mjs', 'web', 'sdk', 'server', '--if-needed'], 'build');
+  if (build !== 0) return build;
+  // Unpack the packaged Chromium once (global-setup does it too, but two at once would race).
+  const unpack = await run(['--import', 'tsx', '-e', "await (await import('./e2e/helpers/browser.ts')).chromiumExecutable()"], 'setup');
+  if (unpack !== 0) return unpack;
 
-const config = ['run', '--config', 'e2e/vitest.config.ts'];
-const excluding = (files) => files.flatMap((file) => ['--exclude', file]);
-// Asked for particular files or options: one run, as asked.
-const runs =
-  extra.length > 0
-    ? [[[vitest, ...config, ...extra], 'e2e']]
-    : [
-        [[vitest, ...config, IDLE], 'idle'],
-        [[vitest, ...config, STILL_THERE, ...QUIET], 'still-there'],
-        [[vitest, ...config, ...excluding([IDLE, STILL_THERE, ...QUIET])], 'e2e'],
-      ];
-process.exit(await all(runs));
+  const config = ['run', '--config', 'e2e/vitest.config.ts'];
+  const excluding = (files) => files.flatMap((file) => ['--exclude', file]);
+  // Asked for particular files or options: one run, as asked.
+  const runs =
+    extra.length > 0
+      ? [[[vitest, ...config, ...extra], 'e2e']]
+      : [
+          [[vitest, ...config, IDLE], 'idle'],
+          [[vitest, ...config, STILL_THERE, ...QUIET], 'still-there'],
+          [[vitest, ...config, ...excluding([IDLE, STILL_THERE, ...QUIET])], 'e2e'],
+        ];
+  return all(runs);
+}
+
+// exitCode, not exit(): exit() drops output still queued for a pipe (the failures printed again last).
+process.exitCode = await main();

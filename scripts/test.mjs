@@ -42,7 +42,11 @@ const steps = [
   () => step(['scripts/unit.mjs']),
   () => step(npm('run', 'test:e2e')),
 ];
+// exitCode, not exit(): exit() drops output still queued for a pipe (the failures printed again last).
 for (const next of steps) {
   const code = await next();
-  if (code !== 0) process.exit(code);
+  if (code !== 0) {
+    process.exitCode = code;
+    break;
+  }
 }

@@ -20,4 +20,5 @@ const runs =
         [[vitest, 'run', SLOW], 'cluster'],
         [[vitest, 'run', '--maxWorkers=2', '--exclude', `${SLOW}**`], 'unit'],
       ];
-process.exit(await all(runs));
+// exitCode, not exit(): exit() drops output still queued for a pipe (the failures printed again last).
+process.exitCode = await all(runs);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 function sideBySide(slow: string, other: string) {
   const script = `
     const { all } = await import('./scripts/side-by-side.mjs');
-    process.exit(await all([[['-e', ${JSON.stringify(slow)}], 'slow'], [['-e', ${JSON.stringify(other)}], 'other']]));`;
+    process.exitCode = await all([[['-e', ${JSON.stringify(slow)}], 'slow'], [['-e', ${JSON.stringify(other)}], 'other']]);`;
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   return { code: out.status, lines: out.stdout.trimEnd().split('\n') };
 }
