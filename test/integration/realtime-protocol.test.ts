@@ -67,6 +67,23 @@ describe('WebSocket protocol', () => {
     expect(await b.after(() => a.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'friend_status_change')).toMatchObject({ status: 'busy' });
   });
 
+  it('handles frames sent before ready once it is sent, a binary one refused as after ready', async () => {
+    const { alice, bob } = await setup();
+    const { socket: b } = await t.connect(bob.token);
+    const seen = b.mark();
+    const s = await openSocket(t.url);
+    s.send({ type: 'auth', token: alice.token });
+    s.ws.send(Buffer.from(JSON.stringify({ type: 'set_status', status: 'busy', custom_message: 'sent as binary' })), { binary: true });
+    s.send({ type: 'set_status', status: 'busy', custom_message: 'sent as text' });
+    // Every frame of this socket came after the auth frame: the waits read them from the first.
+    await s.next((f) => f.type === 'ready', { from: 0 });
+    expect(await s.next((f) => f.type === 'error', { from: 0 })).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/binary/i) });
+    await b.next((f) => f.type === 'friend_status_change' && f.custom_message === 'sent as text', { from: seen });
+    expect(b.since(seen).filter((f) => f.custom_message === 'sent as binary')).toEqual([]);
+    const view = await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) });
+    expect(view.json()).toMatchObject({ status: 'busy', custom_message: 'sent as text' });
+  });
+
   it('closes a socket that sends a frame over 16 KiB with 1009', async () => {
     const { alice } = await setup();
     const { socket: a } = await t.connect(alice.token);

@@ -253,12 +253,13 @@ export class Gateway {
   #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, reconnect: boolean, release: () => void): void {
     const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
-    let early: RawData[] | null = [];
+    /** Frames sent before `ready`, with whether each was binary (refused after `ready` as any binary frame is). */
+    let early: Array<[RawData, boolean]> | null = [];
     let errLog: FastifyRequest['log'] | null = reqLog;
     const onClose = () => clearTimeout(authTimer);
     const onFirst = (data: RawData, isBinary: boolean) => {
       if (state === 'pending') {
-        if (early && early.length < 16) early.push(data);
+        if (early && early.length < 16) early.push([data, isBinary]);
         return;
       }
       if (state !== 'auth') return;
@@ -280,7 +281,7 @@ export class Gateway {
           state = 'open';
           const queued = early ?? [];
           early = null;
-          for (const d of queued) this.#onMessage(conn, d, false);
+          for (const [d, binary] of queued) this.#onMessage(conn, d, binary);
         },
         (err: unknown) => {
           (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
