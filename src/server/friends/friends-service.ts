@@ -60,8 +60,10 @@ export class FriendsService {
     const result = await this.repo.inPair(fromUserId, toUserId, async (repo, blocks) => {
       if (await repo.getFriend(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
       await this.#mayAsk(blocks, fromUserId, toUserId);
+      // The other side asked since (auto-accept): a decline's cooldown no longer applies.
       const theirs = await repo.findPending(toUserId, fromUserId);
       if (theirs) return { kind: 'accepted' as const, accepted: theirs, friend: await this.#befriend(repo, fromUserId, toUserId) };
+      await this.#cooledDown(blocks, fromUserId, toUserId);
       const request = await repo.createRequest(fromUserId, toUserId, this.now());
       if (!request) throw new AppError('CONFLICT', 'A request is already pending');
       return { kind: 'sent' as const, request };
@@ -129,10 +131,14 @@ export class FriendsService {
     for (const friendId of friendIds) this.#emit({ kind: 'unfriended', a: userId, b: friendId });
   }
 
-  /** Blocks and the cooldown after a decline, either of which refuses a new request. */
+  /** A block either way refuses a request. */
   async #mayAsk(blocks: BlockRepository, fromUserId: number, toUserId: number): Promise<void> {
     if (await blocks.isBlocked(toUserId, fromUserId)) throw new AppError('FORBIDDEN', 'This user does not accept requests from you');
     if (await blocks.isBlocked(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You blocked this user; unblock them first');
+  }
+
+  /** The cooldown after `toUserId` declined a request from `fromUserId` refuses a new one. */
+  async #cooledDown(blocks: BlockRepository, fromUserId: number, toUserId: number): Promise<void> {
     const declined = await blocks.declinedAt(fromUserId, toUserId);
     if (declined !== null && this.now() - declined < FRIEND_REQUEST_COOLDOWN_MS) {
       const at = new Date(declined + FRIEND_REQUEST_COOLDOWN_MS).toISOString();

@@ -159,6 +159,18 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       expect((await ask(alice, carol)).statusCode).toBe(201);
     });
 
+    it('lets a declined sender accept by asking back once the other side asked them (auto-accept), cooldown or not', async () => {
+      const first = await ask(bob, alice);
+      expect((await decline(alice, first.json<{ request: { id: number } }>().request.id)).statusCode).toBe(204);
+      expect((await ask(bob, alice)).statusCode).toBe(429); // the cooldown, while only bob asks
+      expect((await ask(alice, bob)).statusCode).toBe(201); // alice changed her mind
+      const back = await ask(bob, alice);
+      expect(back.statusCode).toBe(200);
+      expect(back.json()).toMatchObject({ friend: { user_id: alice.id } });
+      const friends = await t.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(alice.token) });
+      expect(friends.json()).toMatchObject([{ user_id: bob.id }]);
+    });
+
     it('blocking unfriends at once on both sides, refuses requests, and shows the blocker as a stranger', async () => {
       await t.befriend(alice, bob);
       const { socket: a } = await t.connect(alice.token);
