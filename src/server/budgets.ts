@@ -24,18 +24,23 @@ export class PerUserBudget {
 
   /** Spends one unit of the user's budget; false when it is spent. */
   take(userId: number): boolean {
+    return this.#bucket(userId).take();
+  }
+
+  /** Like take(), but throws 429 RATE_LIMITED with `message` (and when to try again) when the budget is spent. */
+  spend(userId: number, message: string): void {
+    const bucket = this.#bucket(userId);
+    if (!bucket.take()) throw new AppError('RATE_LIMITED', message, { retryAfterMs: bucket.waitMs() });
+  }
+
+  #bucket(userId: number): TokenBucket {
     let bucket = this.#buckets.get(userId);
     if (!bucket) {
       if (this.#buckets.size >= MAX_USERS) this.#buckets.delete(this.#buckets.keys().next().value!);
       bucket = new TokenBucket(this.rate.perSecond, this.rate.burst, this.now);
       this.#buckets.set(userId, bucket);
     }
-    return bucket.take();
-  }
-
-  /** Like take(), but throws 429 RATE_LIMITED with `message` when the budget is spent. */
-  spend(userId: number, message: string): void {
-    if (!this.take(userId)) throw new AppError('RATE_LIMITED', message);
+    return bucket;
   }
 }
 

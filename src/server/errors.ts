@@ -25,13 +25,17 @@ const STATUS_OF: Record<ErrorCode, number> = {
 /** An expected failure with a catalogue code; its message is safe to show users. */
 export class AppError extends Error {
   readonly statusCode: number;
+  /** For a 429: how long until asking again can succeed, sent as `Retry-After` (whole seconds, at least 1). */
+  readonly retryAfterMs: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
+    opts: { retryAfterMs?: number } = {},
   ) {
     super(message);
     this.name = 'AppError';
     this.statusCode = STATUS_OF[code];
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 
@@ -113,6 +117,7 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
         const retry = reply.getHeader('retry-after');
         if (retry !== undefined) reply.header('retry-after', retry);
       }
+      if (known.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(known.retryAfterMs / 1000))));
       return reply.status(known.statusCode).send({ code: known.code, message: known.message });
     }
     request.log.error({ err }, 'unhandled error');

@@ -82,6 +82,7 @@ export class AuthService {
         device === null
           ? `Too many failed logins for this account; try again in ${minutes} min, or log in from a device you have used before`
           : `Too many failed logins for this account from this device; try again in ${minutes} min`,
+        { retryAfterMs: wait },
       );
     }
     const ok = record

@@ -142,7 +142,7 @@ export class FriendsService {
     const declined = await blocks.declinedAt(fromUserId, toUserId);
     if (declined !== null && this.now() - declined < FRIEND_REQUEST_COOLDOWN_MS) {
       const at = new Date(declined + FRIEND_REQUEST_COOLDOWN_MS).toISOString();
-      throw new AppError('RATE_LIMITED', `Your last request was declined; you may ask again after ${at}`);
+      throw new AppError('RATE_LIMITED', `Your last request was declined; you may ask again after ${at}`, { retryAfterMs: declined + FRIEND_REQUEST_COOLDOWN_MS - this.now() });
     }
   }
 

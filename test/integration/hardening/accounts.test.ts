@@ -71,6 +71,8 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       const blocked = await login('alice', 'wrong-guess-xyz', '10.0.1.1');
       expect(blocked.statusCode).toBe(429);
       expect(blocked.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      // When the oldest failure leaves the window (all ten were at this same instant).
+      expect(blocked.headers['retry-after']).toBe(String(LOGIN_FAILURES.windowMs / 1000));
       expect((await login('ALICE', 'pass-phrase-for-tests', '10.0.1.2')).statusCode).toBe(429);
       // Another account is not affected.
       expect((await login('bob', 'pass-phrase-for-tests', '10.0.1.3')).statusCode).toBe(200);
@@ -148,6 +150,7 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       const again = await ask(bob, alice);
       expect(again.statusCode).toBe(429);
       expect(again.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(again.headers['retry-after']).toBe(String(FRIEND_REQUEST_COOLDOWN_MS / 1000));
       t.clock.advance(FRIEND_REQUEST_COOLDOWN_MS + 1);
       expect((await ask(bob, alice)).statusCode).toBe(201);
       // The sender cancelling its own request starts no cooldown.

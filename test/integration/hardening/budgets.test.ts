@@ -79,6 +79,7 @@ describe('budgets per user and per socket', () => {
     const rest = await put(alice, 'busy');
     expect(rest.statusCode).toBe(429);
     expect(rest.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(rest.headers['retry-after']).toBe('1'); // one change a second comes back
     t.clock.advance(1000 / STATE_CHANGES.perSecond);
     expect((await put(alice, 'online')).statusCode).toBe(200);
     expect(a.closed).toBeNull();
@@ -115,6 +116,7 @@ describe('budgets per user and per socket', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(30 - (STATE_CHANGES.burst - 1));
     const refused = await patch('friend');
     expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused.headers['retry-after']).toBe('1');
     t.app.gateway.flush();
     await new Promise((r) => setTimeout(r, 50));
     const flips = b.frames.slice(from).filter((f) => f.type === 'friend_status_change' && f.friend_id === alice.id);
@@ -130,6 +132,7 @@ describe('budgets per user and per socket', () => {
     const limited = await read(eve, alice);
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(limited.headers['retry-after']).toBe('1');
     expect((await read(eve, eve)).statusCode).toBe(200);
     expect((await read(bob, alice)).statusCode).toBe(200);
     t.clock.advance(1000);
