@@ -105,12 +105,17 @@ function wordsOf(e: { keyword: string; params: unknown; message?: string | undef
   return e.message ?? 'is invalid';
 }
 
+/** Whether a Content-Type says JSON (`application/json`, `application/…+json`, with parameters or not). */
+function isJson(contentType: string | undefined): boolean {
+  return /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType ?? '');
+}
+
 /** Installs the one error handler and (unless `notFound` is false) the 404 handler. */
 export function installErrorHandler(app: FastifyInstance, { notFound = true } = {}): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // JSON sent as text (fetch with a string body and no Content-Type sends text/plain): the body
     // arrived as a string, and "body must be object" would not say what to change.
-    const asText = err.validation !== undefined && err.validationContext === 'body' && typeof request.body === 'string';
+    const asText = err.validation !== undefined && err.validationContext === 'body' && typeof request.body === 'string' && !isJson(request.headers['content-type']);
     const known = asText ? new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json') : err instanceof AppError ? err : fromFastify(err);
     if (known) {
       if (known.statusCode === 429 && err.statusCode === 429) {

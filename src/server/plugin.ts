@@ -40,7 +40,7 @@ import { replicasReady } from './status/resync-retry.js';
 import { statusRoutes } from './status/status-routes.js';
 import { accountRoutes } from './users/account-routes.js';
 import { usersRoutes } from './users/users-routes.js';
-import { strictValidatorCompiler } from './validation.js';
+import { refuseUndeclaredBody, strictValidatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -165,6 +165,7 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   const standalone = services.mode === 'standalone';
   await app.register(
     async (api) => {
+      api.addHook('onRoute', refuseUndeclaredBody);
       // A host owns accounts and friendships: only Beacon's own mode serves them.
       if (standalone) {
         await api.register(authRoutes, { services });

@@ -8,7 +8,8 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import type { FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError, RouteOptions } from 'fastify';
+import { AppError } from './errors.js';
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
@@ -61,3 +62,24 @@ export const strictValidatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ 
   };
   return validator;
 };
+
+const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A route that declares no body (logout, accept, unhide…) refuses one with fields, as every
+ * other route refuses unknown fields (the contract): `{"admin": true}` sent to it is a client's
+ * mistake to be told of, not something silently ignored. No body, `{}`, `null` or an empty text
+ * body are fine. Installed for every route of the API by an `onRoute` hook (plugin.ts).
+ */
+export function refuseUndeclaredBody(route: RouteOptions): void {
+  if (route.schema?.body !== undefined || ![route.method].flat().some((m) => BODY_METHODS.has(m))) return;
+  route.preValidation = [...[route.preValidation ?? []].flat(), noBody];
+}
+
+function noBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  const body = request.body;
+  const fields = Array.isArray(body) ? null : body !== null && typeof body === 'object' ? Object.keys(body) : [];
+  if (fields === null ? (body as unknown[]).length === 0 : fields.length === 0) return done();
+  const field = fields?.[0] ?? null;
+  done(new AppError('VALIDATION_ERROR', field === null ? 'This request takes no body' : `This request takes no body: unknown field ${JSON.stringify(field.slice(0, 64))}`));
+}
