@@ -213,6 +213,11 @@ describe('online notifications', () => {
         expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
       }
       expect((await put({ ...good, endpoint: 'https://push.example.com/x', keys: { ...good.keys, p256dh: 'A'.repeat(87) } })).statusCode).toBe(400);
+      // 0x04 and 64 bytes, but no point of P-256: no push could be encrypted to it.
+      const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url');
+      const refused = await put({ ...good, endpoint: 'https://push.example.com/x', keys: { ...good.keys, p256dh: offCurve } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'keys/p256dh: must be an uncompressed P-256 public key' });
       expect((await put({ ...good, endpoint: 'https://push.example.com/x', extra: 1 })).statusCode).toBe(400);
       expect((await put({ ...good, endpoint: 'https://push.example.com/x' })).statusCode).toBe(204);
     } finally {

@@ -2,6 +2,7 @@
  * Web Push and watch routes: the VAPID public key, this browser's push subscription,
  * "tell me when X comes online" per friend, and the notification period.
  */
+import { ECDH } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Type } from 'typebox';
 import {
@@ -116,6 +117,16 @@ function checkSubscription(sub: PushSubscriptionBody, allowLocal: boolean): void
     throw new AppError('VALIDATION_ERROR', 'endpoint: must be a public push service');
   }
   const p256dh = Buffer.from(sub.keys.p256dh, 'base64url');
-  if (p256dh.length !== 65 || p256dh[0] !== 4) throw new AppError('VALIDATION_ERROR', 'keys/p256dh: must be an uncompressed P-256 public key');
+  if (p256dh.length !== 65 || p256dh[0] !== 4 || !onP256(p256dh)) throw new AppError('VALIDATION_ERROR', 'keys/p256dh: must be an uncompressed P-256 public key');
   if (Buffer.from(sub.keys.auth, 'base64url').length !== 16) throw new AppError('VALIDATION_ERROR', 'keys/auth: must be 16 bytes');
+}
+
+/** Whether the bytes are a point of the P-256 curve (OpenSSL decodes it): 65 bytes starting 0x04 are not enough, and no push could be encrypted to another. */
+function onP256(key: Buffer): boolean {
+  try {
+    ECDH.convertKey(key, 'prime256v1');
+    return true;
+  } catch {
+    return false;
+  }
 }
