@@ -14,6 +14,7 @@
  * point. On SQLite (one instance) and on PostgreSQL with TWO instances sharing the
  * database, the racing requests going to different instances.
  */
+import { createECDH } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FriendRepository } from '../../../src/server/friends/friend-repository.js';
 import { MAX_SUBSCRIPTIONS_PER_USER, MAX_WATCHES_PER_USER, NotificationRepository } from '../../../src/server/notifications/notification-repository.js';
@@ -214,9 +215,12 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
   });
 
   describe('notifications', () => {
+    // A browser's key is a point of P-256 (the route checks it).
+    const browserKey = createECDH('prime256v1');
+    browserKey.generateKeys();
     const sub = (endpoint: string) => ({
       endpoint,
-      keys: { p256dh: Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)]).toString('base64url'), auth: Buffer.alloc(16, 9).toString('base64url') },
+      keys: { p256dh: browserKey.getPublicKey().toString('base64url'), auth: Buffer.alloc(16, 9).toString('base64url') },
     });
     const subscriptions = () => db().selectFrom('push_subscriptions').select(['endpoint', 'user_id']).orderBy('endpoint').execute();
     const half = (i: number) => (i % 2 === 0 ? t : t2);
