@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freshDatabase } from '../helpers/databases.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { SERVER_ENTRY } from '../helpers/server-entry.js';
 
 export interface Instance {
   name: string;
@@ -74,7 +75,7 @@ export async function startCluster(env: Record<string, string> = {}): Promise<Cl
 
   async function launch(name: string, port: number, extraEnv: Record<string, string>): Promise<Instance> {
     const output: string[] = [];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    const child = spawn(process.execPath, [...SERVER_ENTRY], {
       env: { ...process.env, ...base, ...extraEnv, BEACON_PORT: String(port), BEACON_HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_ENTRY } from './server-entry.js';
 
 export interface ChildServer {
   url: string;
@@ -38,7 +39,7 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
   const url = `http://127.0.0.1:${port}`;
   const out: string[] = [];
   const err: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_ENTRY], {
     env: {
       ...process.env,
       BEACON_PORT: String(port),
