@@ -48,6 +48,23 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     expect(new Set([...many.values()]).size).toBe(50);
   });
 
+  it('keeps every later integer id as the host’s own after a string or an id past 2,147,483,647 (no shift)', async () => {
+    const ids = new IdMap(fixture.database.db, Date.now);
+    const base = 931_400 + Math.floor(Math.random() * 1000) * 10;
+    await ids.internal([base, base + 1]);
+    const mapped = await ids.internal([3_000_405_585, 'auth0|shift']);
+    // Had these taken the database's next ids (the highest plus one), host users base + 2… would
+    // each have been given the next one's id: Beacon id N naming host user N - 1.
+    expect([...mapped.values()].every((id) => id > base + 1_000)).toBe(true);
+    const later = await ids.internal([base + 2, base + 3, base + 4]);
+    expect([...later.values()]).toEqual([base + 2, base + 3, base + 4]);
+    const one = await ids.one(base + 5);
+    expect(one).toBe(base + 5);
+    // Another instance finds them all where they are.
+    const again = await new IdMap(fixture.database.db, Date.now).internal([3_000_405_585, 'auth0|shift', base + 2]);
+    expect(again).toEqual(new Map([...mapped, [String(base + 2), base + 2]]));
+  });
+
   it('keeps host ids of every shape as given, in one list of thousands, and finds them again', async () => {
     const odd = ['"quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', 'null', ' spaced ', 'emoji 😀', 'rlm\u200finside', "it's", 'ÅÄÖ'];
     const many = [...odd, ...Array.from({ length: 3000 }, (_, i) => `bulk-${i}`), 77_001, '77002'];

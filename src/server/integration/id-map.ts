@@ -56,32 +56,38 @@ export class IdMap {
     // PostgreSQL takes a whole list as one array parameter (set-based: one read, one insert per
     // kind of row); SQLite binds each value, in chunks.
     const chunk = this.#postgres ? PG_CHUNK : CHUNK;
+    /** Where ids counted down from the top go on from (the lowest given so far), once read. */
+    let top: number | null = null;
     for (let i = 0; i < missing.length; i += chunk) {
       const part = missing.slice(i, i + chunk);
       // Those the database holds already (seen by another instance, or before a restart): one read.
       const found = await this.#find(part, out);
       if (!create || found.size === part.length) continue;
       const todo = part.filter((id) => !found.has(id));
-      // A host's integer id becomes Beacon's id too (views then name users as the host does);
-      // where that id is taken, or the host id is a string, the database picks one. Each insert
-      // answers the rows it made (RETURNING): no read after it unless one was not made.
-      const rows = todo.map((id) => shadowRow(id, this.now(), true));
-      await this.#insert(rows.filter((r) => r.id !== undefined), out);
-      await this.#insert(rows.filter((r) => r.id === undefined), out);
+      // A host's integer id becomes Beacon's id too (views then name users as the host does).
+      // Each insert answers the rows it made (RETURNING): no read after it unless one was not made.
+      const kept = todo.map((id) => shadowRow(id, this.now(), true)).filter((r) => r.id !== undefined);
+      await this.#insert(kept, out);
       let left = todo.filter((id) => !out.has(id));
-      if (left.length === 0) continue;
       // Not made: another request made them meanwhile, or the id the row asked for was taken.
-      await this.#find(left, out);
-      left = left.filter((id) => !out.has(id));
-      // PostgreSQL's sequence does not skip ids given explicitly (a host's integer ids): it is
-      // moved past them once, then a few tries for ids another request took meanwhile.
-      if (left.length > 0) await this.#sequencePastTakenIds();
-      for (let tries = 0; tries < 3 && left.length > 0; tries++) {
-        await this.#insert(left.map((id) => shadowRow(id, this.now(), false)), out);
-        await this.#find(left.filter((id) => !out.has(id)), out);
+      if (kept.some((r) => !out.has(r.external_id))) {
+        await this.#find(left, out);
         left = left.filter((id) => !out.has(id));
       }
-      if (left.length > 0) throw new Error('could not create shadow users: give hosts ids of one kind (integers or strings)');
+      // A string, an integer past 2,147,483,647, or a taken id: an id counted down from the top
+      // (#lowestFromTheTop, read once per call), a few tries for ids another request took meanwhile.
+      for (let tries = 0; tries < 5 && left.length > 0; tries++) {
+        if (top === null || tries > 0) top = await this.#lowestFromTheTop();
+        if (top - left.length < FROM_THE_TOP_FLOOR) throw new Error('no ids left for host users whose ids cannot be kept');
+        const below = top;
+        await this.#insert(left.map((id, i) => ({ ...shadowRow(id, this.now(), false), id: below - 1 - i })), out);
+        top -= left.length;
+        left = left.filter((id) => !out.has(id));
+        if (left.length === 0) break;
+        await this.#find(left, out);
+        left = left.filter((id) => !out.has(id));
+      }
+      if (left.length > 0) throw new Error('could not create shadow users: ids taken by concurrent requests five times in a row');
     }
     return out;
   }
@@ -230,15 +236,15 @@ export class IdMap {
   }
 
   /**
-   * PostgreSQL: moves the users' id sequence past the highest id taken (never back), so that the
-   * rows the database numbers do not fall on ids the host's integers took, one try per id (a site
-   * of integer ids with one past 2,147,483,647, or a string id, answered 500 after three). SQLite
-   * numbers past the highest id already.
+   * The lowest id given so far to a host user whose id cannot be Beacon's (a string, an integer
+   * past 2,147,483,647, an id taken), or 2,147,483,648 when none was: such ids are counted down
+   * from there. A host's integer ids are kept as Beacon's and count up from 1: had these come
+   * from the database's own numbering (the highest id plus one), each would take the id of the
+   * host's next user, who would then take the one after, and so on, every later user a number off.
    */
-  async #sequencePastTakenIds(): Promise<void> {
-    if (!this.#postgres) return;
-    await sql`SELECT setval(s.seq, GREATEST((SELECT MAX(id) FROM users), COALESCE(pg_sequence_last_value(s.seq::regclass), 1)))
-      FROM (SELECT pg_get_serial_sequence('users', 'id') AS seq) AS s`.execute(this.db);
+  async #lowestFromTheTop(): Promise<number> {
+    const row = await this.db.selectFrom('users').select((eb) => eb.fn.min('id').as('low')).where('id', '>=', FROM_THE_TOP_FLOOR).executeTakeFirst();
+    return row?.low === null || row?.low === undefined ? MAX_ID + 1 : Number(row.low);
   }
 
   async #find(part: readonly string[], out: Map<string, number>): Promise<Set<string>> {
@@ -285,10 +291,14 @@ export interface RowVersions {
 }
 
 const INT_ID = /^[1-9]\d{0,9}$/;
+/** The highest id Beacon's users may have (32-bit ids, the `Id` schema). */
+const MAX_ID = 2_147_483_647;
+/** Ids counted down from the top stop here: the host's own integers would have to reach a billion first. */
+const FROM_THE_TOP_FLOOR = 2 ** 30;
 
 function shadowRow(externalId: string, now: number, sameId: boolean) {
   const username = `~${randomBytes(6).toString('hex')}`;
-  const id = sameId && INT_ID.test(externalId) && Number(externalId) <= 2_147_483_647 ? Number(externalId) : undefined;
+  const id = sameId && INT_ID.test(externalId) && Number(externalId) <= MAX_ID ? Number(externalId) : undefined;
   return {
     id,
     username,
