@@ -11,6 +11,8 @@ const strict = { additionalProperties: false } as const;
 
 /** At most this many characters in a host's string id. */
 export const MAX_HOST_ID = 128;
+/** The longest a host id gets in a URL path: 128 characters of up to 4 UTF-8 bytes, each byte percent-encoded (`%XX`). */
+export const MAX_HOST_ID_IN_PATH = MAX_HOST_ID * 12;
 /**
  * What a host's string id may hold: anything but what no text shown to friends may hold
  * (text.ts: control characters, line and paragraph separators, bidi embeddings, overrides and

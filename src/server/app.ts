@@ -20,6 +20,7 @@ import { beacon } from './plugin.js';
 import type { Gateway, GatewayOptions } from './realtime/gateway.js';
 import type { ServiceOverrides, Services } from './services.js';
 import { strictValidatorCompiler } from './validation.js';
+import { MAX_HOST_ID_IN_PATH } from '../protocol/integration.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -67,6 +68,8 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
       ...(prettyLogs(config) ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
     },
     bodyLimit: 64 * 1024,
+    // A host id in a service path, percent-encoded (Fastify's default, 100, refused ids of 101-128 characters with 414).
+    routerOptions: { maxParamLength: MAX_HOST_ID_IN_PATH },
     trustProxy: config.trustProxy,
     frameworkErrors,
     clientErrorHandler,

@@ -76,3 +76,20 @@ describe('large integer host ids', () => {
     expect((await post(app, '/games/events', { event: 'match_started', match_id: 'm', player_ids: [3_000_000_000] })).json()).toEqual({ applied: [3_000_000_000] });
   });
 });
+
+describe('host ids of the longest length in service paths', () => {
+  it('signs out and deletes a user whose id is 128 characters, even percent-encoded', async () => {
+    const app = await sidecar();
+    const service = (method: 'POST' | 'DELETE', id: string, what = '') =>
+      app.app.inject({ method, url: `/api/v1/service/users/${encodeURIComponent(id)}${what}`, headers: { 'x-service-token': SERVICE_TOKEN } });
+    for (const id of ['x'.repeat(128), 'é'.repeat(128), '😀'.repeat(128)]) {
+      const { socket } = await app.connect(await sign(id));
+      const out = await service('POST', id, '/sign-out');
+      expect(out.statusCode, `${id.length} UTF-16 units`).toBe(200);
+      expect((await socket.waitClosed()).code).toBe(4000);
+      expect((await service('DELETE', id)).statusCode).toBe(204);
+    }
+    // Longer than any host id: still refused, as before.
+    expect((await service('DELETE', 'x'.repeat(3000))).statusCode).toBe(414);
+  });
+});
