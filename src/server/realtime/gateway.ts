@@ -322,6 +322,8 @@ export class Gateway {
     const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
     conn.reqId = reqId;
+    // What the user's sockets here receive is what the least privileged of them may see.
+    presence.graph.setRole(ctx.userId, this.#roleOfSockets(ctx.userId, ctx.role));
     const snapshot = presence.openSocket(ctx, conn.id, reconnect);
     this.registry.add(conn, presence.graph.friendIds(ctx.userId));
     this.#capSockets(ctx.userId);
@@ -446,9 +448,21 @@ export class Gateway {
     this.#byNumber.delete(conn.expiryNumber);
     const friends = presence.graph.friendIds(conn.auth.userId);
     this.registry.remove(conn, friends);
+    // The least privileged socket may be the one that closed.
+    if (this.registry.connsOf(conn.auth.userId)?.length) presence.graph.setRole(conn.auth.userId, this.#roleOfSockets(conn.auth.userId));
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
     log.info({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
     this.services.metrics.socketClosed(code);
+  }
+
+  /**
+   * The role the user's sockets here share: admin only when every one of them (and `opening`,
+   * a socket about to be registered) was opened with an admin's token. A socket never receives
+   * what its own token may not see because another socket of the same user may.
+   */
+  #roleOfSockets(userId: number, opening?: AuthContext['role']): AuthContext['role'] {
+    if (opening === 'user') return 'user';
+    return (this.registry.connsOf(userId) ?? []).every((c) => c.auth.role === 'admin') ? 'admin' : 'user';
   }
 
   /** Logout: the login's sockets close with 4000 and its sessions end without grace. */

@@ -71,28 +71,39 @@ export class FriendGraph {
 
   constructor(private readonly repo: SocialGraph) {}
 
-  /** Loads a viewer's friends unless already cached. */
+  /**
+   * Loads a viewer's friends unless already cached. `role` is the viewer's on a first load;
+   * once cached, the role the fan-out and the `ready` snapshot use follows the viewer's sockets
+   * here (setRole, by the gateway), whatever a request's token says.
+   */
   async load(viewerId: number, role: Role): Promise<void> {
     const cached = this.#viewers.get(viewerId);
-    if (cached) {
-      if (cached.info.role !== role) this.#setRole(cached, viewerId, role);
-      return;
-    }
+    if (cached) return;
     this.#roles.set(viewerId, role);
     const given = await this.repo.categoriesGivenTo(viewerId);
     this.#roles.delete(viewerId);
-    const now = this.#viewers.get(viewerId);
-    if (now) {
-      if (now.info.role !== role) this.#setRole(now, viewerId, role);
-      return;
-    }
+    if (this.#viewers.has(viewerId)) return;
     this.#viewers.set(viewerId, { info: { id: viewerId, role }, ...pack(given) });
     this.#version++;
   }
 
-  #setRole(v: Viewer, viewerId: number, role: Role): void {
+  /**
+   * The role a cached viewer's tiers use (the gateway: the least privileged of the viewer's
+   * sockets here, so that a socket opened with a token that is not an admin's never receives
+   * what only an admin may see because another socket of theirs was).
+   */
+  setRole(viewerId: number, role: Role): void {
+    const v = this.#viewers.get(viewerId);
+    if (!v || v.info.role === role) return;
     v.info = { id: viewerId, role };
     this.#version++;
+  }
+
+  /** The viewer's tier towards a subject as `viewer` (a request's own role), from the cached friend list. */
+  tierAs(viewer: ViewerInfo, subjectId: number): ViewerTier {
+    const v = this.#viewers.get(viewer.id);
+    const i = v ? indexOf(v.ids, subjectId) : -1;
+    return tierOf(viewer, subjectId, v && i >= 0 ? categoryAt(v, i) : null);
   }
 
   /** Drops a viewer's cached friends (the replica lifecycle released them). */

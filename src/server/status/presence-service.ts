@@ -433,7 +433,7 @@ export class PresenceService {
   /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
     await this.#lifecycle.loadFriends(viewer, false);
-    const views = this.#views.friendViews(viewer.userId);
+    const views = this.#views.friendViews({ id: viewer.userId, role: viewer.role });
     return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
   }
 

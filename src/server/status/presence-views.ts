@@ -12,7 +12,7 @@ import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isoUtc } from '../presence/iso-time.js';
 import { changedViews, historyStatus, view, type ChangedView } from '../presence/privacy.js';
-import type { Subject, ViewerTier } from '../presence/types.js';
+import type { Subject, ViewerInfo, ViewerTier } from '../presence/types.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { OwedNames } from './owed-names.js';
 import type { PresenceEvent } from './presence-events.js';
@@ -55,9 +55,10 @@ export class PresenceViews {
     return view(this.subject(userId), tier, this.d.now());
   }
 
-  friendViews(viewerId: number): View[] {
+  /** A viewer's friends' views, as `viewer` (a request's token: its own role, not its sockets') may see them. */
+  friendViews(viewer: ViewerInfo): View[] {
     const now = this.d.now();
-    return sortViewsInPlace(this.#friends(viewerId, (subject, tier) => view(subject, tier, now)));
+    return sortViewsInPlace(this.#friends(viewer.id, (subject, tier) => view(subject, tier, now), viewer));
   }
 
   /** The viewer's own view and their friends' (JSON kept between connects: ready-snapshot.ts). */
@@ -67,11 +68,15 @@ export class PresenceViews {
     return new ReadySnapshot(this.viewOf(viewerId, 'self'), parts, isoUtc(now));
   }
 
-  /** `make(friend, the viewer's tier towards them)` for each of the viewer's friends loaded here. */
-  #friends<T>(viewerId: number, make: (subject: Subject, tier: ViewerTier) => T): T[] {
+  /**
+   * `make(friend, the viewer's tier towards them)` for each of the viewer's friends loaded here;
+   * the tier as the graph holds the viewer (their sockets' role), or `as` a request's own role.
+   */
+  #friends<T>(viewerId: number, make: (subject: Subject, tier: ViewerTier) => T, as?: ViewerInfo): T[] {
+    const { graph } = this.d;
     const out: T[] = [];
-    for (const id of this.d.graph.friendIds(viewerId)) {
-      if (this.d.profiles.has(id)) out.push(make(this.subject(id), this.d.graph.tier(viewerId, id)));
+    for (const id of graph.friendIds(viewerId)) {
+      if (this.d.profiles.has(id)) out.push(make(this.subject(id), as ? graph.tierAs(as, id) : graph.tier(viewerId, id)));
     }
     return out;
   }

@@ -50,13 +50,18 @@ describe('FriendGraph', () => {
     expect(graph.tier(2, 2)).toBe('self');
   });
 
-  it("an admin sees as admin, and a role change on reload is applied without a query", async () => {
+  it("an admin sees as admin; once loaded, the role follows setRole (the sockets'), not a reload, and needs no query", async () => {
     const { graph, queries } = graphOver({ 1: { 2: 'friend' } });
     await graph.load(1, 'admin');
     expect(graph.tier(1, 2)).toBe('admin');
+    // A request with another token (REST) neither raises nor lowers what the sockets receive.
     await graph.load(1, 'user');
+    expect(graph.tier(1, 2)).toBe('admin');
+    expect(graph.tierAs({ id: 1, role: 'user' }, 2)).toBe('friend');
+    graph.setRole(1, 'user');
     expect(graph.tier(1, 2)).toBe('friend');
-    await graph.load(1, 'admin');
+    expect(graph.tierAs({ id: 1, role: 'admin' }, 2)).toBe('admin');
+    graph.setRole(1, 'admin');
     expect(graph.tier(1, 2)).toBe('admin');
     expect(graph.tier(1, 1)).toBe('self');
     expect(queries()).toBe(1);
@@ -74,10 +79,12 @@ describe('FriendGraph', () => {
     expect(g.graph.tier(1, 3)).toBe('admin');
   });
 
-  it('two loads racing keep the first result and the latest role', async () => {
+  it('two loads racing keep the first result and its role, until setRole', async () => {
     const { graph } = graphOver({ 1: { 2: 'friend' } });
     await Promise.all([graph.load(1, 'user'), graph.load(1, 'admin')]);
     expect(graph.friendsOf(1)).toEqual([2]);
+    expect(graph.tier(1, 2)).toBe('friend');
+    graph.setRole(1, 'admin');
     expect(graph.tier(1, 2)).toBe('admin');
   });
 
