@@ -65,6 +65,23 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     expect(again).toEqual(new Map([...mapped, [String(base + 2), base + 2]]));
   });
 
+  it('never gives one id twice: requests at once, a deleted user’s id, a host’s own id past a billion', async () => {
+    const db = fixture.database.db;
+    // Thirty first sights at once, from two instances' maps: thirty distinct ids, none refused.
+    const maps = [new IdMap(db, Date.now), new IdMap(db, Date.now)];
+    const got = await Promise.all(Array.from({ length: 30 }, (_, i) => maps[i % 2]!.one(`burst|${i}`)));
+    expect(new Set(got).size).toBe(30);
+    // A deleted user's id is not handed out again.
+    const gone = got[0]!;
+    await db.deleteFrom('users').where('id', '=', gone).execute();
+    const next = await maps[0]!.one('after|delete');
+    expect(next).not.toBe(gone);
+    expect(got).not.toContain(next);
+    // A host's own integer kept past a billion changes nothing for the ids counted down.
+    expect(await maps[1]!.one(2 ** 30 + 5)).toBe(2 ** 30 + 5);
+    expect(await maps[1]!.one('after|billion')).toBeGreaterThan(2 ** 30 + 5);
+  });
+
   it('keeps host ids of every shape as given, in one list of thousands, and finds them again', async () => {
     const odd = ['"quoted"', 'back\\slash', 'a,b', '{braces}', 'NULL', 'null', ' spaced ', 'emoji 😀', 'rlm\u200finside', "it's", 'ÅÄÖ'];
     const many = [...odd, ...Array.from({ length: 3000 }, (_, i) => `bulk-${i}`), 77_001, '77002'];

@@ -16,6 +16,7 @@ import { signOutCutoff } from './migrations/013-sign-out-cutoff.js';
 import { contentVersions } from './migrations/014-content-versions.js';
 import { friendCategoryAt } from './migrations/015-friend-category-at.js';
 import { visibilityBeforeHidden } from './migrations/016-visibility-before-hidden.js';
+import { idCounters } from './migrations/017-id-counters.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -35,6 +36,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '014-content-versions': contentVersions(),
     '015-friend-category-at': friendCategoryAt(),
     '016-visibility-before-hidden': visibilityBeforeHidden(),
+    '017-id-counters': idCounters(),
   };
 }
 

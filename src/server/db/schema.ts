@@ -119,6 +119,12 @@ export interface ServerSecretsTable {
   value: string;
 }
 
+/** Counters that only move one way (migration 017): `host`, the next id handed out counting down is `next - 1`. */
+export interface IdCountersTable {
+  name: string;
+  next: number | string | bigint;
+}
+
 export interface AdminGrantsTable {
   user_id: number;
   granted_at: number;
@@ -189,4 +195,5 @@ export interface DatabaseSchema {
   notification_watches: NotificationWatchesTable;
   notification_settings: NotificationSettingsTable;
   game_invites: GameInvitesTable;
+  id_counters: IdCountersTable;
 }

@@ -56,8 +56,8 @@ export class IdMap {
     // PostgreSQL takes a whole list as one array parameter (set-based: one read, one insert per
     // kind of row); SQLite binds each value, in chunks.
     const chunk = this.#postgres ? PG_CHUNK : CHUNK;
-    /** Where ids counted down from the top go on from (the lowest given so far), once read. */
-    let top: number | null = null;
+    /** Host users whose id cannot be Beacon's (a string, an integer past 2,147,483,647, an id taken). */
+    let left: string[] = [];
     for (let i = 0; i < missing.length; i += chunk) {
       const part = missing.slice(i, i + chunk);
       // Those the database holds already (seen by another instance, or before a restart): one read.
@@ -68,27 +68,25 @@ export class IdMap {
       // Each insert answers the rows it made (RETURNING): no read after it unless one was not made.
       const kept = todo.map((id) => shadowRow(id, this.now(), true)).filter((r) => r.id !== undefined);
       await this.#insert(kept, out);
-      let left = todo.filter((id) => !out.has(id));
+      let rest = todo.filter((id) => !out.has(id));
       // Not made: another request made them meanwhile, or the id the row asked for was taken.
       if (kept.some((r) => !out.has(r.external_id))) {
-        await this.#find(left, out);
-        left = left.filter((id) => !out.has(id));
+        await this.#find(rest, out);
+        rest = rest.filter((id) => !out.has(id));
       }
-      // A string, an integer past 2,147,483,647, or a taken id: an id counted down from the top
-      // (#lowestFromTheTop, read once per call), a few tries for ids another request took meanwhile.
-      for (let tries = 0; tries < 5 && left.length > 0; tries++) {
-        if (top === null || tries > 0) top = await this.#lowestFromTheTop();
-        if (top - left.length < FROM_THE_TOP_FLOOR) throw new Error('no ids left for host users whose ids cannot be kept');
-        const below = top;
-        await this.#insert(left.map((id, i) => ({ ...shadowRow(id, this.now(), false), id: below - 1 - i })), out);
-        top -= left.length;
-        left = left.filter((id) => !out.has(id));
-        if (left.length === 0) break;
-        await this.#find(left, out);
-        left = left.filter((id) => !out.has(id));
-      }
-      if (left.length > 0) throw new Error('could not create shadow users: ids taken by concurrent requests five times in a row');
+      left = left.concat(rest);
     }
+    // The rest get ids counted down from the top (#takeFromTheTop: never the same twice), all in
+    // one take; again for one that a host's kept id holds, or that another request made meanwhile.
+    for (let tries = 0; tries < 5 && left.length > 0; tries++) {
+      const free = await this.#takeFromTheTop(left.length);
+      const rows = left.map((id, i) => ({ ...shadowRow(id, this.now(), false), id: free[i] }));
+      for (let i = 0; i < rows.length; i += chunk) await this.#insert(rows.slice(i, i + chunk), out);
+      left = left.filter((id) => !out.has(id));
+      for (let i = 0; i < left.length; i += chunk) await this.#find(left.slice(i, i + chunk), out);
+      left = left.filter((id) => !out.has(id));
+    }
+    if (left.length > 0) throw new Error('could not create shadow users: every id given was taken');
     return out;
   }
 
@@ -236,15 +234,24 @@ export class IdMap {
   }
 
   /**
-   * The lowest id given so far to a host user whose id cannot be Beacon's (a string, an integer
-   * past 2,147,483,647, an id taken), or 2,147,483,648 when none was: such ids are counted down
-   * from there. A host's integer ids are kept as Beacon's and count up from 1: had these come
-   * from the database's own numbering (the highest id plus one), each would take the id of the
-   * host's next user, who would then take the one after, and so on, every later user a number off.
+   * `n` ids for host users whose id cannot be Beacon's (a string, an integer past 2,147,483,647,
+   * an id taken), counted down from 2,147,483,647 by one shared counter (migration 017): one
+   * atomic statement, so two requests or instances never get the same id, and an id is never
+   * handed out again, even once its user is deleted. A host's integer ids are kept as Beacon's and
+   * count up from 1: had these come from the database's own numbering (the highest id plus one),
+   * each would take the id of the host's next user, who would then take the one after, and so on,
+   * every later user a number off.
    */
-  async #lowestFromTheTop(): Promise<number> {
-    const row = await this.db.selectFrom('users').select((eb) => eb.fn.min('id').as('low')).where('id', '>=', FROM_THE_TOP_FLOOR).executeTakeFirst();
-    return row?.low === null || row?.low === undefined ? MAX_ID + 1 : Number(row.low);
+  async #takeFromTheTop(n: number): Promise<number[]> {
+    const row = await this.db
+      .updateTable('id_counters')
+      .set((eb) => ({ next: eb('next', '-', n) }))
+      .where('name', '=', 'host')
+      .returning('next')
+      .executeTakeFirstOrThrow();
+    const low = Number(row.next);
+    if (low < FROM_THE_TOP_FLOOR) throw new Error('no ids left for host users whose ids cannot be kept');
+    return Array.from({ length: n }, (_, i) => low + n - 1 - i);
   }
 
   async #find(part: readonly string[], out: Map<string, number>): Promise<Set<string>> {
@@ -266,7 +273,10 @@ export class IdMap {
     // Past the deleted row's versions: a copy of the old user that another instance or the
     // shared store still holds must not win over the fresh row (nor over its next writes).
     const after = versions ? { settings_version: versions.settings + 1, schedule_version: versions.schedule + 1, calendar_version: versions.calendar + 1 } : {};
-    await this.#insertValues([{ ...row, ...after, id }]);
+    // The id is this user's for good (ids counted down are never handed out again): a row in
+    // its place means something is wrong, and mapping the host user to it would make them another.
+    const made = await this.#insertValues([{ ...row, ...after, id }]);
+    if (made.length === 0) throw new Error(`could not put back user ${id}: the id is taken`);
     this.#remember(hostId(external), id);
   }
 
@@ -293,7 +303,7 @@ export interface RowVersions {
 const INT_ID = /^[1-9]\d{0,9}$/;
 /** The highest id Beacon's users may have (32-bit ids, the `Id` schema). */
 const MAX_ID = 2_147_483_647;
-/** Ids counted down from the top stop here: the host's own integers would have to reach a billion first. */
+/** Ids counted down from the top stop here (a billion of them). */
 const FROM_THE_TOP_FLOOR = 2 ** 30;
 
 function shadowRow(externalId: string, now: number, sameId: boolean) {
