@@ -39,6 +39,14 @@ describe('request bodies', () => {
     // Nothing was done: the request is still pending, alice is still logged in.
     expect((await t.app.inject({ url: '/api/v1/users/me/friends/requests', headers: bearer(bob.token) })).json()).toMatchObject({ incoming: [{ id: requestId }] });
     expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) })).statusCode).toBe(200);
+    // Not an object either: a JSON value or text is no body these requests take.
+    for (const payload of ['"x"', '5', 'true', '[1]']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: { ...bearer(alice.token), 'content-type': 'application/json' }, payload });
+      expect(res.statusCode, payload).toBe(400);
+      expect(res.json(), payload).toEqual({ code: 'VALIDATION_ERROR', message: 'This request takes no body' });
+    }
+    const text = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: { ...bearer(alice.token), 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(text.statusCode).toBe(400);
     // No body, or an empty one, is what these requests take.
     expect((await send(bob, 'POST', `/users/me/friends/requests/${requestId}/accept`, {})).statusCode).toBe(200);
     expect((await send(bob, 'DELETE', `/users/me/friends/${alice.id}`, { unknown_field: 1 })).statusCode).toBe(400);

@@ -297,6 +297,9 @@ describe('sidecar mode (host JWTs and the service API)', () => {
       app.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' } });
     expect((await preflight(SITE)).headers['access-control-allow-origin']).toBe(SITE);
     expect((await preflight('https://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    // A 429's Retry-After is readable by the host's pages (not a CORS-safelisted header).
+    const read = await app.app.inject({ method: 'GET', url: '/api/v1/users/me/status', headers: { origin: SITE } });
+    expect(read.headers['access-control-expose-headers']).toMatch(/retry-after/i);
     const socket = await openSocket(app.url, { origin: SITE });
     socket.close();
     await expect(openSocket(app.url, { origin: 'https://evil.example' })).rejects.toThrow(/403/);

@@ -65,7 +65,7 @@ export class CalendarService {
 
   /** Saves a feed after reading it once; a feed that cannot be read or parsed is refused (400). */
   async set(userId: number, url: string, shareTitles: boolean): Promise<CalendarInfo> {
-    if (this.#reading.has(userId)) throw new AppError('RATE_LIMITED', 'Your calendar is already being read; wait for that answer before sending another');
+    if (this.#reading.has(userId)) throw new AppError('RATE_LIMITED', 'Your calendar is already being read; wait for that answer before sending another', { retryAfterMs: 1000 });
     this.#reading.add(userId);
     const busy = await this.#read(url, userId, shareTitles)
       .catch((err: unknown) => {
