@@ -323,7 +323,7 @@ export class Gateway {
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
     conn.reqId = reqId;
     // What the user's sockets here receive is what the least privileged of them may see.
-    presence.graph.setRole(ctx.userId, this.#roleOfSockets(ctx.userId, ctx.role));
+    presence.setSocketsRole(ctx.userId, this.#roleOfSockets(ctx.userId, ctx.role));
     const snapshot = presence.openSocket(ctx, conn.id, reconnect);
     this.registry.add(conn, presence.graph.friendIds(ctx.userId));
     this.#capSockets(ctx.userId);
@@ -449,7 +449,7 @@ export class Gateway {
     const friends = presence.graph.friendIds(conn.auth.userId);
     this.registry.remove(conn, friends);
     // The least privileged socket may be the one that closed.
-    if (this.registry.connsOf(conn.auth.userId)?.length) presence.graph.setRole(conn.auth.userId, this.#roleOfSockets(conn.auth.userId));
+    if (this.registry.connsOf(conn.auth.userId)?.length) presence.setSocketsRole(conn.auth.userId, this.#roleOfSockets(conn.auth.userId));
     presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
     log.info({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
     this.services.metrics.socketClosed(code);

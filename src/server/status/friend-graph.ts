@@ -90,13 +90,16 @@ export class FriendGraph {
   /**
    * The role a cached viewer's tiers use (the gateway: the least privileged of the viewer's
    * sockets here, so that a socket opened with a token that is not an admin's never receives
-   * what only an admin may see because another socket of theirs was).
+   * what only an admin may see because another socket of theirs was). Answers the role it had
+   * when it changed (null: unchanged or not cached).
    */
-  setRole(viewerId: number, role: Role): void {
+  setRole(viewerId: number, role: Role): Role | null {
     const v = this.#viewers.get(viewerId);
-    if (!v || v.info.role === role) return;
+    if (!v || v.info.role === role) return null;
+    const was = v.info.role;
     v.info = { id: viewerId, role };
     this.#version++;
+    return was;
   }
 
   /** The viewer's tier towards a subject as `viewer` (a request's own role), from the cached friend list. */

@@ -11,7 +11,7 @@
  * replicas.ts (loading and sharing replicas), replica-lifecycle.ts (when they are taken up and
  * let go), status-commands.ts, renames.ts, restart-grace.ts, outage-catch-up.ts.
  */
-import type { Activity, NotificationPayload, GameEventBody, ScheduleBody, Settings, SetStatusBody, View } from '../../protocol/index.js';
+import { sameView, type Activity, type NotificationPayload, type GameEventBody, type Role, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { GraphEvent } from '../friends/friends-service.js';
@@ -428,6 +428,23 @@ export class PresenceService {
   /** The view of `userId` for a viewer of `tier`. The user must be loaded. */
   viewOf(userId: number, tier: ViewerTier): View {
     return this.#views.viewOf(userId, tier);
+  }
+
+  /**
+   * The role the viewer's sockets here share changed (the gateway): each friend whose view
+   * differs between the role it had and the one it has now goes to those sockets as a change
+   * (`view_changed`), or they would keep showing what they saw under the old role.
+   */
+  setSocketsRole(viewerId: number, role: Role): void {
+    const was = this.graph.setRole(viewerId, role);
+    if (was === null) return;
+    for (const subjectId of this.graph.friendIds(viewerId)) {
+      if (!this.#profiles.has(subjectId)) continue;
+      const category = this.graph.category(viewerId, subjectId);
+      const before = this.viewOf(subjectId, tierOf({ id: viewerId, role: was }, subjectId, category));
+      const after = this.viewOf(subjectId, this.graph.tier(viewerId, subjectId));
+      if (!sameView(before, after)) this.#sink({ kind: 'view_changed', viewerId, subjectId, view: after });
+    }
   }
 
   /** Friends' views for a viewer, sorted as the contract says. */
