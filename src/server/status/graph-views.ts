@@ -120,12 +120,13 @@ export class GraphViews {
     const loaded = this.d.loaded(subjectId);
     const before = wasFriend && loaded ? this.d.viewOf(subjectId, graph.tier(viewerId, subjectId)) : null;
     graph.set(viewerId, subjectId, category);
-    const tier = graph.tier(viewerId, subjectId);
     if (!wasFriend) this.d.friendship?.(viewerId, subjectId, true);
     if (!loaded) await this.#load(subjectId);
-    // Superseded while loading: removed, or moved to another tier (whose change tells the viewer).
-    if (!graph.isFriend(viewerId, subjectId) || graph.tier(viewerId, subjectId) !== tier) return;
-    const after = this.d.viewOf(subjectId, tier);
+    // Superseded while loading: removed, or given another category (whose change tells the viewer).
+    if (!graph.isFriend(viewerId, subjectId) || graph.category(viewerId, subjectId) !== category) return;
+    // The tier may have moved meanwhile with the role the viewer's sockets share (a socket opened
+    // or closed), whose re-send skips friends not loaded yet: this one is told as the tier is now.
+    const after = this.d.viewOf(subjectId, graph.tier(viewerId, subjectId));
     if (!wasFriend) sink({ kind: 'friend_added', viewerId, subjectId, view: after });
     else if (!before || !sameView(before, after)) sink({ kind: 'view_changed', viewerId, subjectId, view: after });
   }

@@ -170,6 +170,15 @@ describe('GraphViews.apply while the subject loads', () => {
     expect(graph.tier(VIEWER, 5)).toBe('public');
   });
 
+  it('a new friend loading while the viewer’s sockets change role is added as the tier is then', async () => {
+    const { gv, graph, events, finishLoad } = await gated({});
+    const added = gv.apply(VIEWER, 5, 'friend');
+    graph.setRole(VIEWER, 'admin');
+    finishLoad();
+    await added;
+    expect(events).toEqual([{ kind: 'friend_added', viewerId: VIEWER, subjectId: 5, view: viewOf(5, 'admin') }]);
+  });
+
   it('a category change and an unfriend read together: removed, never added back', async () => {
     const { gv, graph, events, finishLoad } = await gated({ 5: 'close_friend' });
     const changed = gv.apply(VIEWER, 5, 'acquaintance');
