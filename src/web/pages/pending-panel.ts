@@ -57,6 +57,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
    * `next()` (or the section heading). API answers are objects, never sentences.
    */
   async function act(action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number): Promise<void> {
+    const from = document.activeElement;
     notice.clear();
     try {
       const said = await action();
@@ -69,6 +70,9 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     }
     await store.refresh();
     if (disposed) return;
+    // The user moved on meanwhile (typed a new name, another control): focus stays where they put it.
+    const now = document.activeElement;
+    if (now !== from && now !== null && now !== document.body) return;
     const rows = box.querySelectorAll<HTMLElement>('li');
     const row = rows[Math.min(index, rows.length - 1)];
     const target = row?.querySelector<HTMLElement>('button') ?? box.closest('section')?.querySelector<HTMLElement>('h2');
