@@ -19,7 +19,9 @@ import { TEXT_UNSAFE_CLASS } from './text.js';
 const strict = { additionalProperties: false } as const;
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
-export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+/** The highest id a user (or anything else Beacon numbers) may have: 32-bit ids. */
+export const MAX_ID = 2_147_483_647;
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const StatusT = Type.Enum(STATUSES);
 export const ManualStatusT = Type.Enum(MANUAL_STATUSES);

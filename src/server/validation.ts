@@ -77,9 +77,9 @@ export function refuseUndeclaredBody(route: RouteOptions): void {
 }
 
 function noBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
-  const body = request.body;
-  const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : null;
-  if (body === undefined || body === null || body === '' || fields?.length === 0 || (Array.isArray(body) && body.length === 0)) return done();
-  const field = fields?.[0] ?? null;
+  const body: unknown = request.body;
+  // Keys of an array are its indices: `[]` passes as `{}` does.
+  if (body === undefined || body === null || body === '' || (typeof body === 'object' && Object.keys(body).length === 0)) return done();
+  const field = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body)[0]! : null;
   done(new AppError('VALIDATION_ERROR', field === null ? 'This request takes no body' : `This request takes no body: unknown field ${JSON.stringify(field.slice(0, 64))}`));
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PostgresAdapter, sql } from 'kysely';
-import type { Role } from '../../protocol/index.js';
+import { MAX_ID, type Role } from '../../protocol/index.js';
 import { HOST_ID_RULE, isHostId } from '../../protocol/integration.js';
 import type { Db } from '../db/database.js';
 import type { HostUserId } from '../ports/identity.js';
@@ -66,7 +66,10 @@ export class IdMap {
       const todo = part.filter((id) => !found.has(id));
       // A host's integer id becomes Beacon's id too (views then name users as the host does).
       // Each insert answers the rows it made (RETURNING): no read after it unless one was not made.
-      const kept = todo.map((id) => shadowRow(id, this.now(), true)).filter((r) => r.id !== undefined);
+      const kept = todo.flatMap((id) => {
+        const own = keptId(id);
+        return own === undefined ? [] : [shadowRow(id, this.now(), own)];
+      });
       await this.#insert(kept, out);
       let rest = todo.filter((id) => !out.has(id));
       // Not made: another request made them meanwhile, or the id the row asked for was taken.
@@ -80,7 +83,7 @@ export class IdMap {
     // one take; again for one that a host's kept id holds, or that another request made meanwhile.
     for (let tries = 0; tries < 5 && left.length > 0; tries++) {
       const free = await this.#takeFromTheTop(left.length);
-      const rows = left.map((id, i) => ({ ...shadowRow(id, this.now(), false), id: free[i] }));
+      const rows = left.map((id, i) => shadowRow(id, this.now(), free[i]!));
       for (let i = 0; i < rows.length; i += chunk) await this.#insert(rows.slice(i, i + chunk), out);
       left = left.filter((id) => !out.has(id));
       for (let i = 0; i < left.length; i += chunk) await this.#find(left.slice(i, i + chunk), out);
@@ -210,14 +213,13 @@ export class IdMap {
   }
 
   async #insertValues(rows: ReadonlyArray<ReturnType<typeof shadowRow> & Partial<Record<'settings_version' | 'schedule_version' | 'calendar_version', number>>>): Promise<Array<{ id: number; external_id: string | null }>> {
-    const values = rows.map(({ id, ...rest }) => (id === undefined ? rest : { id, ...rest }));
-    return this.db.insertInto('users').values(values).onConflict((oc) => oc.doNothing()).returning(['id', 'external_id']).execute();
+    return this.db.insertInto('users').values([...rows]).onConflict((oc) => oc.doNothing()).returning(['id', 'external_id']).execute();
   }
 
   /**
    * PostgreSQL: the rows as three or four array parameters (unnest), whatever their number:
    * 5,000 shadow rows bound value by value (14 parameters each, in statements of 500) took most
-   * of a 5,000-friend list's replace. All rows have an id, or none (the caller splits them).
+   * of a 5,000-friend list's replace.
    */
   async #insertUnnest(rows: Array<ReturnType<typeof shadowRow>>): Promise<Array<{ id: number; external_id: string | null }>> {
     const r0 = rows[0]!;
@@ -226,10 +228,7 @@ export class IdMap {
     const externals = rows.map((r) => r.external_id);
     const columns = sql`username, username_lower, display_name, password_hash, role, created_at, online_status, status_visibility, activity_visibility, last_seen_visibility, custom_message_visibility, external_id`;
     const same = sql`t.u, t.u, t.d, ${r0.password_hash}, ${r0.role}, ${r0.created_at}, ${r0.online_status}, ${r0.status_visibility}, ${r0.activity_visibility}, ${r0.last_seen_visibility}, ${r0.custom_message_visibility}, t.e`;
-    const query =
-      r0.id === undefined
-        ? sql<{ id: number; external_id: string }>`INSERT INTO users (${columns}) SELECT ${same} FROM unnest(${usernames}::text[], ${names}::text[], ${externals}::text[]) AS t(u, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`
-        : sql<{ id: number; external_id: string }>`INSERT INTO users (id, ${columns}) SELECT t.i, ${same} FROM unnest(${rows.map((r) => r.id!)}::int[], ${usernames}::text[], ${names}::text[], ${externals}::text[]) AS t(i, u, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`;
+    const query = sql<{ id: number; external_id: string }>`INSERT INTO users (id, ${columns}) SELECT t.i, ${same} FROM unnest(${rows.map((r) => r.id)}::int[], ${usernames}::text[], ${names}::text[], ${externals}::text[]) AS t(i, u, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`;
     return (await query.execute(this.db)).rows;
   }
 
@@ -269,13 +268,13 @@ export class IdMap {
    * instance's memory of the mapping stays right, and the user is as one never seen.
    */
   async recreate(id: number, external: HostUserId, versions: RowVersions | null = null): Promise<void> {
-    const { id: _none, ...row } = shadowRow(hostId(external), this.now(), false);
+    const row = shadowRow(hostId(external), this.now(), id);
     // Past the deleted row's versions: a copy of the old user that another instance or the
     // shared store still holds must not win over the fresh row (nor over its next writes).
     const after = versions ? { settings_version: versions.settings + 1, schedule_version: versions.schedule + 1, calendar_version: versions.calendar + 1 } : {};
     // The id is this user's for good (ids counted down are never handed out again): a row in
     // its place means something is wrong, and mapping the host user to it would make them another.
-    const made = await this.#insertValues([{ ...row, ...after, id }]);
+    const made = await this.#insertValues([{ ...row, ...after }]);
     if (made.length === 0) throw new Error(`could not put back user ${id}: the id is taken`);
     this.#remember(hostId(external), id);
   }
@@ -301,14 +300,17 @@ export interface RowVersions {
 }
 
 const INT_ID = /^[1-9]\d{0,9}$/;
-/** The highest id Beacon's users may have (32-bit ids, the `Id` schema). */
-const MAX_ID = 2_147_483_647;
 /** Ids counted down from the top stop here (a billion of them). */
 const FROM_THE_TOP_FLOOR = 2 ** 30;
 
-function shadowRow(externalId: string, now: number, sameId: boolean) {
+/** A host's integer id that can be Beacon's too (1 to MAX_ID), else undefined. */
+function keptId(externalId: string): number | undefined {
+  return INT_ID.test(externalId) && Number(externalId) <= MAX_ID ? Number(externalId) : undefined;
+}
+
+/** A shadow row for a host user, under `id` (the host's own, or one counted down). */
+function shadowRow(externalId: string, now: number, id: number) {
   const username = `~${randomBytes(6).toString('hex')}`;
-  const id = sameId && INT_ID.test(externalId) && Number(externalId) <= MAX_ID ? Number(externalId) : undefined;
   return {
     id,
     username,

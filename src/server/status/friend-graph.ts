@@ -104,9 +104,7 @@ export class FriendGraph {
 
   /** The viewer's tier towards a subject as `viewer` (a request's own role), from the cached friend list. */
   tierAs(viewer: ViewerInfo, subjectId: number): ViewerTier {
-    const v = this.#viewers.get(viewer.id);
-    const i = v ? indexOf(v.ids, subjectId) : -1;
-    return tierOf(viewer, subjectId, v && i >= 0 ? categoryAt(v, i) : null);
+    return tierOf(viewer, subjectId, this.category(viewer.id, subjectId));
   }
 
   /** Drops a viewer's cached friends (the replica lifecycle released them). */

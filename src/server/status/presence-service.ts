@@ -440,8 +440,7 @@ export class PresenceService {
     if (was === null) return;
     for (const subjectId of this.graph.friendIds(viewerId)) {
       if (!this.#profiles.has(subjectId)) continue;
-      const category = this.graph.category(viewerId, subjectId);
-      const before = this.viewOf(subjectId, tierOf({ id: viewerId, role: was }, subjectId, category));
+      const before = this.viewOf(subjectId, this.graph.tierAs({ id: viewerId, role: was }, subjectId));
       const after = this.viewOf(subjectId, this.graph.tier(viewerId, subjectId));
       if (!sameView(before, after)) this.#sink({ kind: 'view_changed', viewerId, subjectId, view: after });
     }
