@@ -17,6 +17,10 @@ declare module 'fastify' {
     /** Set by `requireAuth`; null on public routes. */
     auth: AuthContext | null;
   }
+  interface FastifyContextConfig {
+    /** The route ends its caller's login or account: it counts as no interaction afterwards (`countsAsInteraction`). */
+    endsLogin?: boolean;
+  }
 }
 
 export type App = FastifyInstance<
@@ -50,10 +54,17 @@ export function requireAuth(services: Services) {
     const auth = await services.auth.authenticate(token);
     if (!auth) throw new AppError('UNAUTHORIZED', 'Invalid, expired or revoked token');
     request.auth = auth;
-    // Only what the person did counts as activity: reads (background refreshes, badges,
-    // polling) never do, however often they run, so they cannot keep an absent user online.
-    if (!READS.has(request.method)) services.onApiCall?.(auth);
   };
+}
+
+/**
+ * Whether a request counts as its user's interaction (plugin.ts applies it once the request's
+ * own change is applied). Only what the person did counts: reads (background refreshes,
+ * badges, polling) never do, however often they run, so they cannot keep an absent user
+ * online; nor does a request that ended the login or the account (logout, deletion).
+ */
+export function countsAsInteraction(request: FastifyRequest): request is FastifyRequest & { auth: AuthContext } {
+  return request.auth !== null && !READS.has(request.method) && request.routeOptions.config.endsLogin !== true;
 }
 
 /** The auth context of a route behind `requireAuth`. */

@@ -23,7 +23,7 @@ import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { inviteRoutes } from './games/invite-routes.js';
 import { historyRoutes } from './history/history-routes.js';
-import type { App } from './http-kit.js';
+import { countsAsInteraction, type App } from './http-kit.js';
 import { beaconApi, type BeaconApi } from './integration/beacon-api.js';
 import { serviceRoutes } from './integration/service-routes.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
@@ -125,6 +125,12 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
   const limitsStore = services.limits?.rateLimitStore();
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler', ...(limitsStore ? { store: limitsStore } : {}) });
+  // A user's state-changing request counts as their interaction once its own change is applied:
+  // friends of an auto-away user who sets "busy", hides or logs out see that result only, never
+  // an `online` the request replaces at once. Before the answer, and before the wait below.
+  app.addHook('onSend', async (request) => {
+    if (countsAsInteraction(request)) await services.onApiCall?.(request.auth);
+  });
   // Several instances: a change is answered only once the other instances have it, so the
   // client's next request, sent to any instance, sees it (a "hide" then a status change on
   // another instance never shows the status to friends first).

@@ -89,8 +89,8 @@ export interface Services {
   notifications: { repo: NotificationRepository; notifier: Notifier; vapidPublicKey: string };
   log: FastifyBaseLogger;
   metrics: Metrics;
-  /** Called on every authenticated state-changing API call (not on reads): it counts as activity. */
-  onApiCall?: (auth: AuthContext) => void;
+  /** Called after every authenticated state-changing API call (not reads; http-kit `countsAsInteraction`): it counts as activity. Never rejects. */
+  onApiCall?: (auth: AuthContext) => Promise<void>;
   /** Starts the presence clock and write-behind. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -260,9 +260,7 @@ export async function createServices(
       notifications: { repo: notificationRepo, notifier, vapidPublicKey: vapid.publicKey },
       log,
       metrics,
-      onApiCall: (a) => {
-        presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted'));
-      },
+      onApiCall: (a) => presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted')),
       housekeeping,
       async start() {
         await limits?.connect();

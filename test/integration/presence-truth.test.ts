@@ -94,6 +94,31 @@ describe('presence that is always true', () => {
       expect(b.since(from).filter(change(alice.id))).toEqual([]);
     });
 
+    // An auto-away user's request that changes their presence: friends see its result only. The
+    // request's interaction used to be applied first, on its own, so friends saw `online` first.
+    it.each([
+      ['sets busy', 'PUT', '/users/me/status', { status: 'busy' }, { status: 'busy' }],
+      ['starts a game', 'POST', '/users/me/activity', { activity: 'playing_pong' }, { status: 'in_game', activity: 'playing_pong' }],
+      ['hides', 'PUT', '/users/me/status/settings', { status_visibility: 'hidden' }, { status: 'offline' }],
+      ['logs out', 'POST', '/auth/logout', undefined, { status: 'offline' }],
+      ['changes another setting (back online: the request was her)', 'PUT', '/users/me/status/settings', { last_seen_visibility: 'close_friends' }, { status: 'online' }],
+    ] as const)('an auto-away user who %s: friends see only the result', async (_what, method, url, payload, shown) => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+      const from = b.mark();
+      const res = await t.app.inject({ method, url: `/api/v1${url}`, headers: bearer(alice.token), ...(payload ? { payload } : {}) });
+      expect(res.statusCode).toBeLessThan(300);
+      // The result arrives, then a heartbeat's answer: nothing of hers came but the result.
+      await b.next((f) => change(alice.id)(f) && f.status === shown.status, { from });
+      const seen = (await framesUntilHeartbeat(b, from)).filter(change(alice.id));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject(shown);
+    });
+
     it('the interaction endpoint needs a token and answers 204', async () => {
       const t = await start();
       const { alice } = await pair(t);
