@@ -66,9 +66,26 @@ function occurrences(schedule: Schedule, at: number, daysBefore: number, daysAft
   return out;
 }
 
-/** The instant of a local wall-clock time on `day` (a time skipped by a DST change moves forward). */
+const MINUTE_MS = 60_000;
+
+/**
+ * The instant of a local wall-clock time on `day`. A time skipped by a DST change becomes the
+ * first valid minute after it, the change itself (02:30 on a day Paris goes 02:00 → 03:00 is
+ * 03:00): luxon moves it forward by the whole gap (03:30), so the change is looked for on the
+ * minutes before, back to where the offset was the old one (no gap is longer than 3 hours).
+ */
 function localInstant(day: DateTime, minutes: number): number {
-  return day.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis();
+  const at = day.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 });
+  if (at.hour * 60 + at.minute === minutes) return at.toMillis();
+  const offsetAt = (ms: number) => DateTime.fromMillis(ms, { zone: day.zone }).offset;
+  let before = at.toMillis() - 180 * MINUTE_MS;
+  let after = at.toMillis();
+  while (after - before > MINUTE_MS) {
+    const mid = before + Math.floor((after - before) / MINUTE_MS / 2) * MINUTE_MS;
+    if (offsetAt(mid) === at.offset) after = mid;
+    else before = mid;
+  }
+  return after;
 }
 
 /** What `schedule` says at `at`, and when to look again. */

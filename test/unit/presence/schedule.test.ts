@@ -26,6 +26,23 @@ describe('evaluateSchedule', () => {
     expect(evaluateSchedule(paris, at('2026-03-30T06:59:00Z')).active).toBeNull();
   });
 
+  it('starts and ends a rule whose time is skipped by the spring-forward change at the first valid minute after it', () => {
+    // Sunday 2027-03-28, Paris: 02:00 CET (01:00Z) becomes 03:00 CEST; 02:00–02:59 never happen.
+    const sunday: Schedule = {
+      timeZone: 'Europe/Paris',
+      rules: [
+        { days: [7], from: '02:30', to: '05:00', status: 'busy', message: 'Night raid' },
+        { days: [7], from: '00:30', to: '02:30', status: 'away', message: null },
+      ],
+    };
+    // The busy rule starts at 03:00 local (01:00Z), not 03:30 (01:30Z); the away rule ends then.
+    expect(evaluateSchedule(sunday, at('2027-03-28T00:59:00Z'))).toEqual({ active: { status: 'away', message: null }, nextChange: at('2027-03-28T01:00:00Z') });
+    expect(evaluateSchedule(sunday, at('2027-03-28T01:00:00Z'))).toEqual({ active: { status: 'busy', message: 'Night raid' }, nextChange: at('2027-03-28T03:00:00Z') });
+    // A half-hour change (Lord Howe, Sunday 2026-10-04: 02:00 +10:30 → 02:30 +11:00, 15:30Z): 02:15 starts at 02:30 local.
+    const lordHowe: Schedule = { timeZone: 'Australia/Lord_Howe', rules: [{ days: [7], from: '02:15', to: '04:00', status: 'busy', message: null }] };
+    expect(evaluateSchedule(lordHowe, at('2026-10-03T15:00:00Z')).nextChange).toBe(at('2026-10-03T15:30:00Z'));
+  });
+
   it('follows the fall-back change in New York, including an overnight rule that spans it', () => {
     // DST ends Sunday 2026-11-01 at 02:00 local (EDT UTC-4 → EST UTC-5).
     const ny: Schedule = { timeZone: 'America/New_York', rules: [{ days: [6], from: '22:00', to: '07:00', status: 'away', message: null }] };
