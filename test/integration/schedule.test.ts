@@ -27,13 +27,19 @@ describe('status schedules', () => {
   const put = (who: U, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/schedule', headers: bearer(who.token), payload });
   const rule = { days: [1, 2, 3, 4, 5], from: '09:00', to: '12:00', status: 'busy', message: 'Deep work' };
 
-  it('saves and returns the schedule; no rules removes it', async () => {
+  it('saves and returns the schedule; no rules removes the rules and keeps the zone', async () => {
     expect((await t.app.inject({ url: '/api/v1/users/me/status/schedule', headers: bearer(alice.token) })).json()).toEqual({ time_zone: 'UTC', rules: [] });
     const saved = await put(alice, { time_zone: 'Europe/Paris', rules: [rule] });
     expect(saved.statusCode).toBe(200);
     expect(saved.json()).toEqual({ time_zone: 'Europe/Paris', rules: [rule] });
     expect((await t.app.inject({ url: '/api/v1/users/me/status/schedule', headers: bearer(alice.token) })).json()).toEqual(saved.json());
     expect((await put(alice, { time_zone: 'Europe/Paris', rules: [] })).json()).toEqual({ time_zone: 'Europe/Paris', rules: [] });
+    // The rules are gone, the zone stays: what the PUT answered is what is kept and used.
+    const get = (url: string) => t.app.inject({ url: `/api/v1/users/me/status/${url}`, headers: bearer(alice.token) });
+    expect((await get('schedule')).json()).toEqual({ time_zone: 'Europe/Paris', rules: [] });
+    expect((await put(bob, { time_zone: 'Asia/Tokyo', rules: [] })).json()).toEqual({ time_zone: 'Asia/Tokyo', rules: [] });
+    expect((await t.app.inject({ url: '/api/v1/users/me/status/schedule', headers: bearer(bob.token) })).json()).toEqual({ time_zone: 'Asia/Tokyo', rules: [] });
+    expect((await get('history')).json()).toMatchObject({ time_zone: 'Europe/Paris' });
   });
 
   it.each([

@@ -62,7 +62,8 @@ export class StatusCommands {
   }
 
   /**
-   * Replaces the user's status schedule (no rules removes it); saved at once, applied on every
+   * Replaces the user's status schedule (no rules removes the rules and keeps the time zone,
+   * which history, patterns and calendar messages use); saved at once, applied on every
    * instance. The save answers the schedule's version in the database and the input carries it:
    * two replacements at once may be applied in another order than they were saved in (the
    * await between the two, the bus between instances), and every replica ends on the one the
@@ -75,17 +76,14 @@ export class StatusCommands {
       checkMessage(r.message, `rules/${i}/message`);
     }
     await this.port.ensureLoaded([userId]);
-    const schedule: Schedule | null =
-      body.rules.length === 0
-        ? null
-        : {
-            timeZone: body.time_zone,
-            rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
-          };
+    const schedule: Schedule = {
+      timeZone: body.time_zone,
+      rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
+    };
     const version = await this.port.repo.saveSchedule(userId, schedule);
     if (version === null) throw new AppError('NOT_FOUND', 'No such user');
     this.port.input(userId, { op: 'schedule', schedule, version });
-    return scheduleBody(schedule, body.time_zone);
+    return scheduleBody(schedule);
   }
 
   /**
@@ -164,8 +162,8 @@ function checkMessage(message: string | null | undefined, field: string): void {
   }
 }
 
-function scheduleBody(schedule: Schedule | null, timeZone = 'UTC'): ScheduleBody {
-  if (!schedule) return { time_zone: timeZone, rules: [] };
+function scheduleBody(schedule: Schedule | null): ScheduleBody {
+  if (!schedule) return { time_zone: 'UTC', rules: [] };
   return { time_zone: schedule.timeZone, rules: schedule.rules.map((r) => ({ days: r.days, from: r.from, to: r.to, status: r.status, message: r.message })) };
 }
 
