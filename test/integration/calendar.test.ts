@@ -61,6 +61,24 @@ describe('calendar feeds', () => {
     expect(await b.after(() => t.advance(30 * MIN), change(alice.id))).toMatchObject({ status: 'online', custom_message: null });
   });
 
+  it("tells the meeting's end in the schedule's new time zone as soon as the user changes it", async () => {
+    const { socket: b } = await t.connect(bob.token);
+    await t.connectSeenBy(alice.token, b);
+    expect((await put({ url: feedUrl })).statusCode).toBe(200);
+    const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
+    const end = start + 30 * MIN;
+    await t.advance(start - t.clock.now() - 1);
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: `In a meeting until ${new Date(end).toISOString().slice(11, 16)}` });
+    // Tokyo is UTC+9 all year; the clock does not move: no refresh round brings it.
+    const tokyo = new Date(end + 9 * 60 * MIN).toISOString().slice(11, 16);
+    const moved = await b.after(
+      () => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/schedule', headers: bearer(alice.token), payload: { time_zone: 'Asia/Tokyo', rules: [] } }),
+      change(alice.id),
+    );
+    expect(moved).toMatchObject({ status: 'busy', custom_message: `In a meeting until ${tokyo}` });
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json()).toMatchObject({ custom_message: `In a meeting until ${tokyo}` });
+  });
+
   it('shows the title only when the user opts in', async () => {
     const { socket: b } = await t.connect(bob.token);
     await t.connectSeenBy(alice.token, b);

@@ -34,6 +34,8 @@ export class CalendarService {
   readonly #ics: IcsRunner;
   /** Users whose PUT is being read: one at a time each, so nobody holds more than one place in the reader's queue. */
   readonly #reading = new Set<number>();
+  /** Reads started by `reword`, awaited by `stop`. */
+  readonly #rewording = new Set<Promise<void>>();
   /** Feeds sitting out refresh rounds (MAX_ROUNDS_OUT): rounds left, and failures in a row. */
   readonly #benched = new Map<number, { url: string; roundsLeft: number; strikes: number }>();
   /** The feed's writes, each with the calendar's version the presence input carries. */
@@ -96,6 +98,7 @@ export class CalendarService {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#round;
+    await Promise.all(this.#rewording);
     await this.#ics.close();
   }
 
@@ -113,25 +116,48 @@ export class CalendarService {
     const rows = all.filter((row) => this.#takesPart(row.user_id, row.url));
     let failed = 0;
     for (let i = 0; i < rows.length; i += PARALLEL) {
-      await Promise.all(
-        rows.slice(i, i + PARALLEL).map(async (row) => {
-          try {
-            const busy = await this.#read(row.url, row.user_id, row.share_titles === 1, 'background');
-            this.#benched.delete(row.user_id);
-            // Written only if the feed is still the one read: a PUT meanwhile gave another, read already.
-            const version = await this.#feeds.refreshed(row.user_id, row.url, busy, this.deps.now());
-            if (version !== null) await this.deps.presence.setCalendar(row.user_id, busy, version);
-          } catch (err) {
-            failed++;
-            if (err instanceof FeedError && err.heavy) this.#bench(row.user_id, row.url);
-            else this.#benched.delete(row.user_id);
-            const reason = err instanceof FeedError ? err.message : 'The feed could not be read as iCalendar';
-            await this.deps.db.updateTable('user_calendars').set({ error: reason }).where('user_id', '=', row.user_id).where('url', '=', row.url).execute();
-          }
-        }),
-      );
+      const done = await Promise.all(rows.slice(i, i + PARALLEL).map((row) => this.#refresh(row, 'background')));
+      failed += done.filter((ok) => !ok).length;
     }
     if (all.length > 0) this.deps.log.info({ feeds: rows.length, failed, sittingOut: all.length - rows.length }, 'calendar feeds refreshed');
+  }
+
+  /**
+   * Reads the user's feed again now, if they have one: after their schedule's time zone changed,
+   * so "In a meeting until 15:00" tells the end in the new zone at once, not at the next round.
+   * Never rejects (a failure is recorded as a round's is).
+   */
+  async reword(userId: number): Promise<void> {
+    if (this.#reading.has(userId)) return;
+    const row = await this.deps.db.selectFrom('user_calendars').select(['user_id', 'url', 'share_titles']).where('user_id', '=', userId).executeTakeFirst();
+    if (!row) return;
+    this.#reading.add(userId);
+    const read = this.#refresh(row, 'person')
+      .then(() => {}, (err: unknown) => this.deps.log.warn({ err, userId }, 'calendar not read again after a time zone change'))
+      .finally(() => {
+        this.#reading.delete(userId);
+        this.#rewording.delete(read);
+      });
+    this.#rewording.add(read);
+    await read;
+  }
+
+  /** Reads one feed again; false when it failed (the reason is recorded, a heavy failure benched). */
+  async #refresh(row: { user_id: number; url: string; share_titles: number }, priority: 'person' | 'background'): Promise<boolean> {
+    try {
+      const busy = await this.#read(row.url, row.user_id, row.share_titles === 1, priority);
+      this.#benched.delete(row.user_id);
+      // Written only if the feed is still the one read: a PUT meanwhile gave another, read already.
+      const version = await this.#feeds.refreshed(row.user_id, row.url, busy, this.deps.now());
+      if (version !== null) await this.deps.presence.setCalendar(row.user_id, busy, version);
+      return true;
+    } catch (err) {
+      if (err instanceof FeedError && err.heavy) this.#bench(row.user_id, row.url);
+      else this.#benched.delete(row.user_id);
+      const reason = err instanceof FeedError ? err.message : 'The feed could not be read as iCalendar';
+      await this.deps.db.updateTable('user_calendars').set({ error: reason }).where('user_id', '=', row.user_id).where('url', '=', row.url).execute();
+      return false;
+    }
   }
 
   /** Whether the user's feed is read this round (a benched one counts its round down instead; another URL is a new feed). */

@@ -74,10 +74,17 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   app.put(
     '/users/me/status/schedule',
     {
-      schema: { tags, security, summary: 'Replace your status schedule (no rules removes it)', body: ScheduleBody, response: { 200: ScheduleBody, ...errorResponses(400, 401, 429) } },
+      schema: { tags, security, summary: 'Replace your status schedule (no rules removes the rules, the time zone stays)', body: ScheduleBody, response: { 200: ScheduleBody, ...errorResponses(400, 401, 429) } },
       ...limited,
     },
-    async (request) => presence.setSchedule(authOf(request).userId, request.body),
+    async (request) => {
+      const { userId } = authOf(request);
+      const before = await presence.getSchedule(userId);
+      const saved = await presence.setSchedule(userId, request.body);
+      // The calendar's messages tell the end of a meeting in the schedule's zone: worded again.
+      if (saved.time_zone !== before.time_zone) void services.calendar.reword(userId);
+      return saved;
+    },
   );
 
   app.get(
