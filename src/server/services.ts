@@ -273,14 +273,19 @@ export async function createServices(
         await calendar.stop();
         await notifier.idle();
         sender.close();
-        await presence.stop();
-        log.info('shutdown: presence written to the database');
+        // A final write that failed fails the stop (main.ts: `shutdown failed`, exit 1), after the rest is closed.
+        const unsaved = await presence.stop().then(
+          () => null,
+          (err: unknown) => ({ err }),
+        );
+        if (!unsaved) log.info('shutdown: presence written to the database');
         if (!overrides.bus) await bus.close();
         if (!overrides.store) await store.close();
         await limits?.close();
         if (config.redisUrl) log.info('shutdown: Redis connections closed');
         await database.close();
         log.info('shutdown: database closed');
+        if (unsaved) throw unsaved.err;
       },
     };
   } catch (err) {

@@ -9,6 +9,9 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { freshDatabase } from '../helpers/databases.js';
+import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
 
 async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -26,6 +29,20 @@ async function hangingRequest(url: string): Promise<Socket> {
 }
 
 const messages = (s: ChildServer) => logLines(s.stdout()).map((l) => String(l.msg));
+
+/** Registers a user, opens a socket for them and waits for `ready`; `send` sends a frame on it. */
+async function connectedUser(url: string, username: string): Promise<{ send: (frame: object) => void; frames: Array<{ type: string; status?: string }> }> {
+  const res = await post(`${url}/api/v1/auth/register`, { username, password: 'pass-phrase-for-tests' });
+  const { token } = (await res.json()) as { token: string };
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/status`);
+  const frames: Array<{ type: string; status?: string }> = [];
+  ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as { type: string }));
+  ws.on('error', () => {});
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify({ type: 'auth', token }));
+  await expect.poll(() => frames.some((f) => f.type === 'ready')).toBe(true);
+  return { send: (frame) => ws.send(JSON.stringify(frame)), frames };
+}
 
 describe('graceful shutdown', () => {
   let server: ChildServer | null = null;
@@ -68,6 +85,45 @@ describe('graceful shutdown', () => {
     db.close();
     expect(row.custom_message).toBe('written at shutdown');
   });
+
+  // One code path decides, with one instance and with the shared presence store (Redis) alike:
+  // with several instances the change lives only in Redis, and no other instance writes it later.
+  for (const shared of [false, true]) {
+    it(`exits 1 with "shutdown failed" when the final presence write cannot reach the database${shared ? ' (shared presence store, Redis)' : ' (one instance)'}`, async () => {
+      const fresh = await freshDatabase('postgres');
+      const u = new URL(fresh.url);
+      const proxy = await startTcpProxy(u.hostname, Number(u.port || 5432));
+      const prefix = uniquePrefix();
+      try {
+        if (shared) (await requireRedis()).disconnect();
+        server = await startChildServer({
+          BEACON_DATABASE_URL: throughProxy(fresh.url, proxy),
+          BEACON_PERSIST_INTERVAL_MS: '3600000',
+          ...(shared ? { BEACON_REDIS_URL: REDIS_URL, BEACON_REDIS_PREFIX: prefix } : {}),
+        });
+        const bob = await connectedUser(server.url, 'bob');
+        proxy.cut();
+        bob.send({ type: 'set_status', status: 'busy', custom_message: 'only in memory' });
+        await expect.poll(() => bob.frames.some((f) => f.type === 'status_update' && f.status === 'busy')).toBe(true);
+        server.child.kill('SIGTERM');
+        expect((await server.exited).code).toBe(1);
+        const said = messages(server);
+        expect(said).toContain('presence write-behind failing: database unreachable; will retry');
+        expect(said).toContain('shutdown failed');
+        expect(said).not.toContain('shutdown: presence written to the database');
+        expect(said).not.toContain('shutdown complete');
+      } finally {
+        await proxy.close();
+        await fresh.drop();
+        if (shared) {
+          const admin = await requireRedis();
+          const keys = await admin.keys(`${prefix}*`);
+          if (keys.length > 0) await admin.del(...keys);
+          admin.disconnect();
+        }
+      }
+    });
+  }
 
   it('stops accepting at once, and exits 1 when the drain outlasts BEACON_SHUTDOWN_TIMEOUT_MS', async () => {
     server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '1500' });

@@ -262,8 +262,10 @@ export class PresenceService {
   /**
    * Stops timers and writes everything. With one instance, the stop records who was present
    * (a live session or a running grace) and their grace: a restart within it resumes them
-   * (restart-grace.ts). A stop whose last write failed records nothing: the next start treats it
-   * as a crash.
+   * (restart-grace.ts). A stop whose last write failed records nothing (the next start treats it
+   * as a crash); one whose last write could not reach the database rejects, with one instance and
+   * several alike: with several, what was not written lives only in the shared store, and no
+   * other instance writes it later.
    */
   async stop(): Promise<void> {
     if (this.#ticker) clearInterval(this.#ticker);
@@ -274,13 +276,18 @@ export class PresenceService {
     await this.#replicas.stop();
     await this.#writer.stop();
     await this.deps.history.stop();
-    if (this.deps.store.shared) return;
     const health = this.#writer.health();
+    // A row that failed on its own (the database reached, the row refused) is logged as it fails;
+    // it keeps the stop from being recorded clean, but only a database out of reach fails the stop.
     const saved = health.ok && health.setAside.length === 0 && this.#writer.pending === 0;
-    // Dated `now` (when the sockets ended), but recorded after the final flush, whose alive mark
-    // is a few milliseconds later: the next start must not read that as a run going on after the stop.
-    if (saved) await this.deps.repo.markStopped(now, present, Math.max(now, this.deps.now()));
-    else await this.deps.repo.clearStopped();
+    if (!this.deps.store.shared) {
+      // Dated `now` (when the sockets ended), but recorded after the final flush, whose alive mark
+      // is a few milliseconds later: the next start must not read that as a run going on after the stop.
+      if (saved) await this.deps.repo.markStopped(now, present, Math.max(now, this.deps.now()));
+      // The start took this run's record already (takeStopped): this only makes sure none is left.
+      else await this.deps.repo.clearStopped().catch(() => {});
+    }
+    if (!health.ok) throw new Error(`presence not written to the database (unreachable): ${this.#writer.pending} users' changes are lost`);
   }
 
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */
