@@ -7,6 +7,7 @@
  * (app.ts counts at its root and marks it with COUNTS_EVERY_REQUEST).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { bearerToken, rateLimit, type App } from '../http-kit.js';
@@ -32,10 +33,17 @@ export function metricsRoutes(app: App, services: Services): void {
 
   if (!app.hasDecorator(COUNTS_EVERY_REQUEST)) countHttpRequests(app, () => metrics);
 
-  app.get('/metrics', { schema: { hide: true }, config: rateLimit(services, 120, 60_000, 'ip') }, async (request, reply) => {
-    if (!expected) throw new AppError('NOT_FOUND', 'Metrics are off: set BEACON_METRICS_TOKEN to enable /metrics');
+  const authorized = (request: FastifyRequest) => {
     const token = bearerToken(request);
-    if (token === null || !timingSafeEqual(digest(token), expected)) {
+    return expected !== null && token !== null && timingSafeEqual(digest(token), expected);
+  };
+  // A scrape with the token is never limited: one Prometheus (or an HA pair) scrapes every
+  // instance, and the limit is shared by all of them through Redis. Guesses of the token are.
+  const limit = rateLimit(services, 120, 60_000, 'ip');
+  const limited: { rateLimit?: RateLimitOptions } = limit.rateLimit ? { rateLimit: { ...limit.rateLimit, allowList: authorized } } : {};
+  app.get('/metrics', { schema: { hide: true }, config: limited }, async (request, reply) => {
+    if (!expected) throw new AppError('NOT_FOUND', 'Metrics are off: set BEACON_METRICS_TOKEN to enable /metrics');
+    if (!authorized(request)) {
       request.log.warn('metrics scrape refused: missing or wrong token');
       throw new AppError('UNAUTHORIZED', 'A valid metrics bearer token is required');
     }

@@ -14,6 +14,8 @@ import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
 import { REDIS_URL, requireRedis, startRedisProxy, uniquePrefix, type RedisProxy } from '../../helpers/redis.js';
 
 const LOGINS_PER_MINUTE = 10; // auth-routes.ts: the login route's per-address limit
+const METRICS_TOKEN = 'metrics-token-0123456789';
+const SCRAPE_GUESSES_PER_MINUTE = 120; // metrics-routes.ts: the limit of scrapes without the right token
 
 describe('limits shared by two instances over Redis', () => {
   let a: LiveApp;
@@ -24,7 +26,7 @@ describe('limits shared by two instances over Redis', () => {
     (await requireRedis()).disconnect();
     const db = await freshDatabase('postgres');
     drop = db.drop;
-    const config = { databaseUrl: db.url, redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), rateLimits: true };
+    const config = { databaseUrl: db.url, redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), rateLimits: true, metricsToken: METRICS_TOKEN };
     a = await startLiveApp(config);
     b = await startLiveApp(config);
     await a.register('alice');
@@ -66,6 +68,16 @@ describe('limits shared by two instances over Redis', () => {
       expect(res.json()).toMatchObject({ code: 'RATE_LIMITED' });
     }
     expect((await login(b, 'alice', 'pass-phrase-for-tests', '10.3.0.2')).statusCode).toBe(200);
+  });
+
+  it('one Prometheus scraping both instances with the token is never limited; guesses of the token share one limit', async () => {
+    const scrape = (t: LiveApp, token: string) => t.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` }, remoteAddress: '10.4.0.1' });
+    const codes: number[] = [];
+    for (let i = 0; i < 70; i++) for (const t of [a, b]) codes.push((await scrape(t, METRICS_TOKEN)).statusCode);
+    expect(codes.filter((c) => c !== 200)).toEqual([]);
+    for (let i = 0; i < SCRAPE_GUESSES_PER_MINUTE; i++) expect((await scrape(i % 2 === 0 ? a : b, 'wrong-token-0123456789')).statusCode).toBe(401);
+    for (const t of [a, b]) expect((await scrape(t, 'wrong-token-0123456789')).statusCode).toBe(429);
+    expect((await scrape(b, METRICS_TOKEN)).statusCode).toBe(200);
   });
 });
 
