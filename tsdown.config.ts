@@ -58,7 +58,10 @@ export default defineConfig([
     ...common,
     name: 'server',
     cwd: pkg('server'),
-    entry: { index: src('server/index.ts') },
+    // The calendar reader runs in a worker thread started from its own file, next to the
+    // module that starts it (src/server/calendar/ics-runner.ts: new URL('./ics-worker.js',
+    // import.meta.url)), so it is an entry of its own: dist/ics-worker.js beside dist/index.js.
+    entry: { index: src('server/index.ts'), 'ics-worker': src('server/calendar/ics-worker.ts') },
     platform: 'node',
     target: 'node20',
     dts: true,

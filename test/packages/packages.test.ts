@@ -1,7 +1,7 @@
 /**
  * The npm packages install and work outside this repo: `npm run pack` builds the three
  * tarballs, they install into a clean folder (from the npm cache where possible), the
- * server package builds a working app there, a strict TypeScript consumer (a Fastify host
+ * server package builds a working app there (its calendar worker thread included), a strict TypeScript consumer (a Fastify host
  * among others) type-checks against all three with their declarations checked too
  * (skipLibCheck off), and publint + attw pass. Slow by nature (a build and an install): ~60-90 s.
  *
@@ -57,11 +57,21 @@ describe('npm packages', () => {
     expect(elements).toContain('from "@beacon-presence/client"'); // the SDK is a dependency, not a copy
   });
 
-  it('the server package builds a working Beacon on a temporary SQLite and serves the SDK bundles', async () => {
+  // The calendar feed is read in a worker thread the server starts from a file of its own
+  // (dist/ics-worker.js): the package must ship it. A one-event feed from a loopback server.
+  it('the server package builds a working Beacon on a temporary SQLite, serves the SDK bundles and reads a calendar feed', async () => {
     writeFileSync(
       join(dir, 'smoke.mjs'),
-      `import { buildApp, loadConfig } from '@beacon-presence/server';
-const app = await buildApp(loadConfig({ BEACON_DATABASE_URL: 'sqlite:' + process.argv[2], BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off' }));
+      `import { createServer } from 'node:http';
+import { buildApp, loadConfig } from '@beacon-presence/server';
+const stamp = (d) => d.toISOString().replace(/[-:]/g, '').replace(/\\.\\d+/, '');
+const now = Date.now();
+const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//packages test//EN', 'BEGIN:VEVENT', 'UID:1@packages-test',
+  'DTSTAMP:' + stamp(new Date(now)), 'DTSTART:' + stamp(new Date(now - 60_000)), 'DTEND:' + stamp(new Date(now + 3_600_000)),
+  'SUMMARY:Meeting', 'END:VEVENT', 'END:VCALENDAR', ''].join('\\r\\n');
+const feed = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar' }).end(ics));
+await new Promise((resolve) => feed.listen(0, '127.0.0.1', resolve));
+const app = await buildApp(loadConfig({ BEACON_DATABASE_URL: 'sqlite:' + process.argv[2], BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off', BEACON_CALENDAR_ALLOW_LOCAL: 'on' }));
 await app.ready();
 const out = {};
 for (const url of ['/healthz', '/sdk/beacon-client.js', '/sdk/beacon-elements.js']) {
@@ -70,7 +80,15 @@ for (const url of ['/healthz', '/sdk/beacon-client.js', '/sdk/beacon-elements.js
 }
 const reg = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'packaged', password: 'correct horse battery' } });
 out.register = reg.statusCode;
+const calendar = await app.inject({
+  method: 'PUT',
+  url: '/api/v1/users/me/calendar',
+  headers: { authorization: 'Bearer ' + reg.json().token },
+  payload: { url: 'http://127.0.0.1:' + feed.address().port + '/feed.ics' },
+});
+out.calendar = [calendar.statusCode, calendar.json().error ?? calendar.json().message];
 await app.close();
+feed.close();
 console.log(JSON.stringify(out));`,
     );
     const { stdout } = await run(process.execPath, ['smoke.mjs', join(dir, 'beacon.db')], { cwd: dir });
@@ -79,6 +97,7 @@ console.log(JSON.stringify(out));`,
       '/sdk/beacon-client.js': [200, 'text/javascript; charset=utf-8'],
       '/sdk/beacon-elements.js': [200, 'text/javascript; charset=utf-8'],
       register: 201,
+      calendar: [200, null],
     });
   }, 60_000);
 

@@ -65,6 +65,7 @@ interface Pending {
 }
 
 const sourceExt = extname(fileURLToPath(import.meta.url));
+/** Beside this module: src/ or dist/server in the repo; the server package builds it as its own entry (tsdown.config.ts). */
 const WORKER_URL = new URL(`./ics-worker${sourceExt}`, import.meta.url);
 
 function spawn(maxHeapMb: number): Worker {
