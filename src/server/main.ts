@@ -5,9 +5,11 @@
  */
 import { buildApp } from './app.js';
 import { loadConfigOrExit, unknownSettings } from './config.js';
+import { assertCanListen } from './port-check.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  await assertCanListen(config.port, config.host);
   const app = await buildApp(config);
   for (const { name, meant } of unknownSettings()) {
     app.log.warn({ variable: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
