@@ -1,9 +1,11 @@
 /**
  * The npm packages install and work outside this repo: `npm run pack` builds the three
  * tarballs, they install into a clean folder (from the npm cache where possible), the
- * server package builds a working app there (its calendar worker thread included), a strict TypeScript consumer (a Fastify host
- * among others) type-checks against all three with their declarations checked too
- * (skipLibCheck off), and publint + attw pass. Slow by nature (a build and an install): ~60-90 s.
+ * server package builds a working app there (its calendar worker thread included), a
+ * strict TypeScript consumer (a Fastify host among others) and the quick start of
+ * docs/integration.md, as copied, type-check against all three with their declarations
+ * checked too (skipLibCheck off), and publint + attw pass. Slow by nature (a build and an
+ * install): ~60-90 s.
  *
  * better-sqlite3 is the one dependency not built in the clean folder: compiling it takes
  * minutes, so the folder links this repo's compiled copy (the same version) instead.
@@ -14,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docBlock } from '../helpers/doc-blocks.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -101,7 +104,8 @@ console.log(JSON.stringify(out));`,
     });
   }, 60_000);
 
-  it('type-checks a strict TypeScript consumer of all three packages, their declarations included (skipLibCheck off)', async () => {
+  it('type-checks a strict TypeScript consumer of all three packages, their declarations included (skipLibCheck off), and the quick start of docs/integration.md as copied', async () => {
+    writeFileSync(join(dir, 'quick-start.ts'), docBlock('server'));
     writeFileSync(
       join(dir, 'consumer.ts'),
       `import Fastify from 'fastify';
@@ -157,7 +161,7 @@ export const wrong: View['status'] = 'sleeping';
           types: ['node'],
           typeRoots: [join(ROOT, 'node_modules/@types')],
         },
-        files: ['consumer.ts'],
+        files: ['consumer.ts', 'quick-start.ts'],
       }),
     );
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');

@@ -1,10 +1,12 @@
 /** Embedded mode: the site registers Beacon as a plugin with adapters reading its own tables. */
-import type { FastifyInstance } from 'fastify';
-import type { SiteTokens } from './site-auth.js';
-import type { SiteDb } from './site-db.js';
-import type { BeaconLink } from './site.js';
 // quick-start:begin
-import { beacon, type BeaconPluginOptions } from '@beacon-presence/server';
+import type { FastifyInstance } from 'fastify';
+import { beacon, type BeaconPluginOptions, type GameReport } from '@beacon-presence/server';
+
+// The site's own pieces Beacon uses: its token check, two queries on its tables, and how it reaches Beacon.
+export interface SiteTokens { verify(token: string): Promise<{ id: number; name: string; issuedAt: number; expiresAt: number } | null> }
+export interface SiteDb { friendIds(userId: number): number[]; usersByIds(ids: number[]): Array<{ id: number; name: string }> }
+export interface BeaconLink { url: string; friendshipChanged(a: number, b: number): Promise<unknown>; game(report: GameReport): Promise<unknown> }
 
 export async function mountBeacon(site: FastifyInstance, db: SiteDb, tokens: SiteTokens, config: BeaconPluginOptions['config']): Promise<BeaconLink> {
   await site.register(beacon, {

@@ -26,11 +26,15 @@ export class SiteTokens {
     return new SignJWT({ name: user.name }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(user.id)).setIssuedAt().setExpirationTime('12h').sign(this.#key);
   }
 
-  /** The user behind one of the site's tokens, or null. */
-  async verify(token: string): Promise<{ id: number; name: string; expiresAt: number } | null> {
+  /**
+   * The user behind one of the site's tokens, or null. Times in ms; `iat` is in whole seconds,
+   * so `issuedAt` is the end of that second: a token issued in the second of a sign-out or
+   * rename counts as after it (see docs/integration.md, "Identity").
+   */
+  async verify(token: string): Promise<{ id: number; name: string; issuedAt: number; expiresAt: number } | null> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, { algorithms: ['HS256'] });
-      return { id: Number(payload.sub), name: String(payload.name), expiresAt: (payload.exp ?? 0) * 1000 };
+      const { payload } = await jwtVerify(token, this.#key, { algorithms: ['HS256'], requiredClaims: ['iat', 'exp'] });
+      return { id: Number(payload.sub), name: String(payload.name), issuedAt: payload.iat! * 1000 + 999, expiresAt: payload.exp! * 1000 };
     } catch {
       return null;
     }
