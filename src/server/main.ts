@@ -4,7 +4,7 @@
  * A drain longer than BEACON_SHUTDOWN_TIMEOUT_MS exits 1; a second signal exits at once (143).
  */
 import { buildApp } from './app.js';
-import { loadConfigOrExit, unknownSettings } from './config.js';
+import { ConfigError, loadConfigOrExit, unknownSettings } from './config.js';
 import { assertCanListen } from './port-check.js';
 
 async function main(): Promise<void> {
@@ -46,6 +46,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // A setting found wrong only once the start uses it exits as one refused when read (loadConfigOrExit).
+  if (err instanceof ConfigError) {
+    console.error(`beacon: ${err.message}`);
+    process.exit(2);
+  }
   console.error('beacon: failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

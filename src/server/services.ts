@@ -9,7 +9,7 @@ import { createBus } from './adapters/create-bus.js';
 import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
 import { SharedLimits } from './adapters/limits-redis.js';
-import { redisTarget } from './adapters/redis-connections.js';
+import { checkDatabase, redisTarget } from './adapters/redis-connections.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
 import { LocalLoginThrottle } from './auth/login-throttle.js';
 import { SessionRepository } from './auth/session-repository.js';
@@ -263,6 +263,7 @@ export async function createServices(
       onApiCall: (a) => presence.apiCall(a).catch((err: unknown) => log.error({ err }, 'api call not counted')),
       housekeeping,
       async start() {
+        if (redis) await checkDatabase(redis);
         await limits?.connect();
         await presence.start();
         calendar.start();

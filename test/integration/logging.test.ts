@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 
 const SECRETS = {
   BEACON_JWT_SECRET: 'jwt-secret-SENTINEL-0123456789',
@@ -76,6 +77,18 @@ describe('logs', () => {
     );
     // A ConfigError exits with 2 (loadConfigOrExit), as every refused setting does.
     expect(failed).toMatch(/^server exited with 2:[\s\S]*beacon: Invalid BEACON_DATABASE_URL: set but empty; unset it to use the embedded SQLite default/);
+  });
+
+  it('stop the start, naming BEACON_REDIS_URL, when its database number is one Redis does not have, instead of using database 0', async () => {
+    (await requireRedis()).disconnect();
+    const failed = await startChildServer({ BEACON_REDIS_URL: `${REDIS_URL.replace(/\/\d*$/, '')}/99`, BEACON_REDIS_PREFIX: uniquePrefix() }).then(
+      async (s) => {
+        await s.cleanup();
+        return 'started';
+      },
+      (err: Error) => err.message,
+    );
+    expect(failed).toMatch(/^server exited with 2:[\s\S]*beacon: Invalid BEACON_REDIS_URL: this Redis has no database 99 \(ERR DB index is out of range\)/);
   });
 
   it('never contain a password, token or secret, and carry the request id into socket lines', async () => {

@@ -6,6 +6,7 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
+import { ConfigError } from '../config.js';
 import type { RedisTarget } from './redis-target.js';
 
 /** The command API both share; a Cluster routes every command to the primary of its key's slot. */
@@ -18,6 +19,34 @@ export type RedisClient = Redis | Cluster;
 export function redisTarget(url: string, mode: 'single' | 'cluster'): RedisTarget {
   if (mode === 'single') return { mode, url };
   return { mode, seeds: url.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+}
+
+/**
+ * Refuses a database number (`redis://host:6379/99`) this Redis does not have: every connection
+ * Beacon opens (bus, subscriber, presence store, limits) would use database 0 in silence, ioredis
+ * only warning of the failed SELECT. Checked once at the start, for all of them (one URL). A
+ * Redis that cannot be reached or refuses the credentials now is not checked: the adapters say so.
+ */
+export async function checkDatabase(target: RedisTarget, timeoutMs = 2_000): Promise<void> {
+  if (target.mode !== 'single') return; // a cluster has database 0 only (config.ts refuses a number)
+  const db = Number.parseInt(new URL(target.url).pathname.slice(1), 10);
+  if (!(db > 0)) return;
+  const client = new Redis(target.url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, connectionName: 'beacon:check' });
+  client.on('error', () => {}); // the SELECT ioredis sends itself fails here too: the one below says it
+  try {
+    const answer = await within(
+      client.connect().then(
+        () => client.select(db).then(() => null, (err: Error) => err.message),
+        () => null,
+      ),
+      timeoutMs,
+    );
+    if (answer && /DB index/i.test(answer)) {
+      throw new ConfigError('BEACON_REDIS_URL', `this Redis has no database ${db} (${answer}); pick one it has (0-15 unless its \`databases\` setting says more)`);
+    }
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Connection options carried by a URL (credentials, TLS, database), for connections to cluster nodes. */
