@@ -72,11 +72,21 @@ export function isForeignKeyViolation(error: { code?: string }): boolean {
   return error.code === '23503' || error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
 }
 
-/** Connection-level failures of the database driver (not query errors, which are bugs). */
+/**
+ * The database cannot serve Beacon now, whatever the request (not query errors, which are bugs):
+ * the network or the server is down, or PostgreSQL refuses the connection. Refusals by SQLSTATE:
+ * shutting down or crashed (57P01, 57P02), starting or recovering (57P03), too many connections
+ * (53300), the database not accepting connections (55000: ALLOW_CONNECTIONS false, maintenance;
+ * Beacon's queries raise no other 55000), gone (3D000: dropped or renamed), the credentials or
+ * pg_hba.conf refused (28P01, 28000: a password rotated under a running instance), and the
+ * connection exceptions (08xxx). API routes answer 503, /readyz too, the write-behind retries.
+ */
+const UNREACHABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '55000', '3D000', '28P01', '28000', '08000', '08001', '08003', '08004', '08006'];
+
 export function isDatabaseUnreachable(error: { code?: string; message?: string }): boolean {
   const code = error.code ?? '';
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '53300', '08000', '08003', '08006'].includes(code) ||
+    UNREACHABLE_CODES.includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(error.message ?? '')
   );
 }

@@ -5,11 +5,13 @@
  * (docs/operations.md, "What failures look like"). PostgreSQL missing fails these tests; it
  * never skips them.
  */
+import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/server/db/database.js';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase } from '../helpers/databases.js';
+import { freshDatabase, PG_URL } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { parsePrometheus, sample } from '../helpers/prometheus.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -84,6 +86,38 @@ describe('PostgreSQL outage', () => {
     const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: 'pass-phrase-for-tests' } });
     expect(login.statusCode).toBe(503);
     expect(sample(await scrape(t), 'beacon_db_errors_total{kind="other"}')).toBeGreaterThan(before);
+  });
+
+  it('answers 503, not 500, while PostgreSQL refuses connections to the database (55000) and once it is gone (3D000)', async () => {
+    const name = `beacon_refuse_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    cleanups.push(async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    });
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    const t = await startLiveApp({ databaseUrl: url.toString() });
+    cleanups.push(() => t.close());
+    const alice = await t.register('alice');
+    const friends = () => t.app.inject({ method: 'GET', url: '/api/v1/users/me/friends', headers: bearer(alice.token) });
+    expect((await friends()).statusCode).toBe(200);
+
+    // Maintenance: "database … is not currently accepting connections" for every new connection.
+    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    await untilDatabaseDown(t);
+    const refused = await friends();
+    expect(refused.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(refused.statusCode).toBe(503);
+
+    // "database … does not exist".
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    const gone = await friends();
+    expect(gone.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(gone.statusCode).toBe(503);
   });
 
   it('answers 503 within BEACON_DATABASE_TIMEOUT_MS when PostgreSQL stops answering, and counts the failed write-behind', async () => {
