@@ -34,7 +34,10 @@ export async function blocksRoutes(app: App, { services }: RouteOptions): Promis
 
   app.delete(
     '/users/me/blocks/:user_id',
-    { schema: { tags, security, params: Type.Object({ user_id: Id }), response: { ...NoContent, ...errorResponses(400, 401, 404) } } },
+    {
+      schema: { tags, security, params: Type.Object({ user_id: Id }), response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } },
+      config: rateLimit(services, 60, MINUTE, 'user'),
+    },
     async (request, reply) => {
       await friends.unblock(authOf(request).userId, request.params.user_id);
       return reply.status(204).send(null);

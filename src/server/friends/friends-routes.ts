@@ -14,6 +14,8 @@ export async function friendsRoutes(app: App, { services }: RouteOptions): Promi
   const tags = ['friends'];
   const security = [{ bearer: [] }];
   app.addHook('onRequest', requireAuth(services));
+  // Every change of the friend graph (ask, accept, decline or cancel, unfriend): 60 a minute per user, each route its own.
+  const perMinute = rateLimit(services, 60, MINUTE, 'user');
 
   app.post(
     '/users/me/friends/requests',
@@ -24,7 +26,7 @@ export async function friendsRoutes(app: App, { services }: RouteOptions): Promi
         body: FriendRequestBody,
         response: { 200: FriendBody, 201: Type.Object({ request: FriendRequest }), ...errorResponses(400, 401, 404, 409, 429) },
       },
-      config: rateLimit(services, 60, MINUTE, 'user'),
+      config: perMinute,
     },
     async (request, reply) => {
       const result = await friends.sendRequest(authOf(request).userId, request.body.user_id);
@@ -40,13 +42,13 @@ export async function friendsRoutes(app: App, { services }: RouteOptions): Promi
 
   app.post(
     '/users/me/friends/requests/:id/accept',
-    { schema: { tags, security, params: IdParams, response: { 200: FriendBody, ...errorResponses(400, 401, 403, 404) } } },
+    { schema: { tags, security, params: IdParams, response: { 200: FriendBody, ...errorResponses(400, 401, 403, 404, 429) } }, config: perMinute },
     async (request) => ({ friend: await friends.accept(authOf(request).userId, request.params.id) }),
   );
 
   app.post(
     '/users/me/friends/requests/:id/decline',
-    { schema: { tags, security, params: IdParams, response: { ...NoContent, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, security, params: IdParams, response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } }, config: perMinute },
     async (request, reply) => {
       await friends.decline(authOf(request).userId, request.params.id);
       return reply.status(204).send(null);
@@ -74,7 +76,7 @@ export async function friendsRoutes(app: App, { services }: RouteOptions): Promi
 
   app.delete(
     '/users/me/friends/:user_id',
-    { schema: { tags, security, params: UserIdParams, response: { ...NoContent, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, security, params: UserIdParams, response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } }, config: perMinute },
     async (request, reply) => {
       await friends.remove(authOf(request).userId, request.params.user_id);
       return reply.status(204).send(null);

@@ -127,6 +127,22 @@ describe('budgets per user and per socket', () => {
     expect((await patch('close_friend')).statusCode).toBe(200);
   });
 
+  // Found by an outside audit: these four answered 100 requests in a row without a 429.
+  it.each([
+    ['accepting a request', 'POST', '/users/me/friends/requests/999999/accept'],
+    ['declining or cancelling a request', 'POST', '/users/me/friends/requests/999999/decline'],
+    ['unfriending', 'DELETE', '/users/me/friends/999999'],
+    ['unblocking', 'DELETE', '/users/me/blocks/999999'],
+  ] as const)('limits %s to 60 a minute per user, with Retry-After; another user is not held up', async (_what, method, url) => {
+    const send = (who: U) => t.app.inject({ method, url: `/api/v1${url}`, headers: bearer(who.token) });
+    for (let i = 0; i < 60; i++) expect((await send(eve)).statusCode).toBe(404);
+    const refused = await send(eve);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await send(bob)).statusCode).toBe(404);
+  });
+
   it('limits reads of other users’ status per viewer, never one’s own', async () => {
     for (let i = 0; i < STATUS_READS.burst; i++) expect((await read(eve, alice)).statusCode).toBe(200);
     const limited = await read(eve, alice);
