@@ -134,6 +134,12 @@ describe('logs', () => {
     expect(upgrades.map((l) => l.reqId)).toContain(connected?.reqId);
     expect(closed?.reqId).toBe(connected?.reqId);
     expect(closed?.conn).toBe(connected?.conn);
+    // A socket refused says so, and why, under its upgrade request's id; a failed login says so, with the account's id.
+    const refused = lines.find((l) => l.msg === 'socket refused');
+    expect(refused).toMatchObject({ level: 30, code: 4401, reason: 'invalid token' });
+    expect(upgrades.map((l) => l.reqId)).toContain(refused?.reqId);
+    const aliceId = lines.find((l) => l.msg === 'user registered')?.userId;
+    expect(lines.filter((l) => l.msg === 'login failed')).toEqual([expect.objectContaining({ level: 30, userId: aliceId, reason: 'wrong password' })]);
   });
 
   it('are pretty when asked for (BEACON_LOG_FORMAT=pretty, the default at a terminal)', async () => {

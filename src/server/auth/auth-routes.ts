@@ -1,6 +1,7 @@
 /** POST /api/v1/auth/register, /login, /logout. */
 import { AuthResponse, LoginBody, RegisterBody } from '../../protocol/index.js';
 import { NoContent, authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+import { LoginFailed } from './auth-service.js';
 
 const MINUTE = 60_000;
 
@@ -32,12 +33,17 @@ export async function authRoutes(app: App, { services }: RouteOptions): Promise<
     },
     async (request) => {
       const { username, password, device_token } = request.body;
-      const result = await services.auth.login({
-        username,
-        password,
-        ...(device_token !== undefined ? { deviceToken: device_token } : {}),
-        userAgent: request.headers['user-agent'] ?? null,
-      });
+      const result = await services.auth
+        .login({
+          username,
+          password,
+          ...(device_token !== undefined ? { deviceToken: device_token } : {}),
+          userAgent: request.headers['user-agent'] ?? null,
+        })
+        .catch((err: unknown) => {
+          if (err instanceof LoginFailed) request.log.info({ userId: err.userId, reason: err.reason }, 'login failed');
+          throw err;
+        });
       request.log.info({ userId: result.user.id }, 'user logged in');
       return result;
     },

@@ -68,6 +68,7 @@ export class AuthService {
     return { token: await this.#startSession(user.id, input.userAgent), user, device_token: this.devices.issue(user.id) };
   }
 
+  /** Throws LoginFailed (an AppError) for a wrong password, an unknown username or a spent failed-login budget. */
   async login(input: { username: string; password: string; deviceToken?: string; userAgent: string | null }): Promise<AuthResult> {
     const key = input.username.toLowerCase();
     const record = await this.users.findByUsername(input.username);
@@ -77,7 +78,9 @@ export class AuthService {
     const wait = (await this.opts.throttle?.attempt(key, device)) ?? 0;
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
-      throw new AppError(
+      throw new LoginFailed(
+        record?.id ?? null,
+        'too many failed logins',
         'RATE_LIMITED',
         device === null
           ? `Too many failed logins for this account; try again in ${minutes} min, or log in from a device you have used before`
@@ -89,7 +92,7 @@ export class AuthService {
       ? await verify(record.passwordHash, input.password).catch(() => false)
       : await verify(await this.#dummyHash, input.password).then(() => false, () => false);
     if (!record || !ok) {
-      throw new AppError('INVALID_CREDENTIALS', 'Wrong username or password');
+      throw new LoginFailed(record?.id ?? null, record ? 'wrong password' : 'no such account', 'INVALID_CREDENTIALS', 'Wrong username or password');
     }
     await this.opts.throttle?.succeeded(key, device);
     const { passwordHash: _hash, ...user } = record;
@@ -141,5 +144,20 @@ export class AuthService {
     const expiresAt = now + this.opts.tokenTtlS * 1000;
     await this.sessions.create({ id: sessionId, userId, now, expiresAt, userAgent });
     return this.tokens.sign({ userId, sessionId, expiresAt });
+  }
+}
+
+/**
+ * A login refused for its credentials or its failed-login budget: what the route logs (`login
+ * failed`), with the account's id when there is one (never the username a client typed, which
+ * may be a password typed in the wrong field, nor the password).
+ */
+export class LoginFailed extends AppError {
+  constructor(
+    readonly userId: number | null,
+    readonly reason: 'wrong password' | 'no such account' | 'too many failed logins',
+    ...error: ConstructorParameters<typeof AppError>
+  ) {
+    super(...error);
   }
 }

@@ -251,7 +251,12 @@ export class Gateway {
    * connection is gone: a client that ignores the close holds a descriptor for up to 30 s.
    */
   #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, reconnect: boolean, release: () => void): void {
-    const authTimer = setTimeout(() => socket.close(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
+    /** Closes a socket that never authenticated, with one line saying why (the token is never logged). */
+    const refuse = (code: number, reason: string) => {
+      reqLog.info({ code, reason }, 'socket refused');
+      socket.close(code, reason);
+    };
+    const authTimer = setTimeout(() => refuse(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     let state: 'auth' | 'pending' | 'open' = 'auth';
     /** Frames sent before `ready`, with whether each was binary (refused after `ready` as any binary frame is). */
     let early: Array<[RawData, boolean]> | null = [];
@@ -264,14 +269,14 @@ export class Gateway {
       }
       if (state !== 'auth') return;
       const parsed = isBinary ? null : parseClientFrame(data.toString());
-      if (!parsed?.ok || parsed.frame.type !== 'auth') return socket.close(CloseCode.UNAUTHORIZED, 'first frame must be auth');
+      if (!parsed?.ok || parsed.frame.type !== 'auth') return refuse(CloseCode.UNAUTHORIZED, 'first frame must be auth');
       state = 'pending';
       // Verified in time: the socket now only waits for its turn (admission.ts), however long.
       const verified = () => {
         clearTimeout(authTimer);
         release();
       };
-      this.#authenticate(socket, parsed.frame.token, reconnect, reqId, verified).then(
+      this.#authenticate(socket, parsed.frame.token, reconnect, reqId, verified, refuse).then(
         (conn) => {
           clearTimeout(authTimer);
           // Nothing of this handshake (closures, the auth timer) stays with the socket.
@@ -295,11 +300,18 @@ export class Gateway {
     socket.on('close', this.#on.close);
   }
 
-  async #authenticate(socket: WebSocket, token: string, reconnect: boolean, reqId: string, verified: () => void): Promise<Connection | null> {
+  async #authenticate(
+    socket: WebSocket,
+    token: string,
+    reconnect: boolean,
+    reqId: string,
+    verified: () => void,
+    refuse: (code: number, reason: string) => void,
+  ): Promise<Connection | null> {
     const { auth, presence } = this.services;
     const ctx = await auth.authenticate(token);
     if (!ctx) {
-      socket.close(CloseCode.UNAUTHORIZED, 'invalid token');
+      refuse(CloseCode.UNAUTHORIZED, 'invalid token');
       return null;
     }
     verified();
