@@ -7,6 +7,27 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfigOrExit, unknownSettings } from './config.js';
 import { assertCanListen } from './port-check.js';
 
+/** How long an exit waits for the log lines still queued for stdout (a reader that stopped reading). */
+const FLUSH_BOUND_MS = 2_000;
+
+/**
+ * Resolves once every line logged so far is written. pino writes stdout asynchronously (its
+ * sonic-boom stream): exiting at once lost the lines still queued behind a slow reader, or wrote
+ * the last ones (flushed synchronously at exit) before one still in flight, so `shutdown complete`
+ * came before `shutdown: database closed`. `flush()` does not wait for a write in flight; `end()`
+ * writes what is queued, after it, then closes the stream ('close').
+ */
+function logsWritten(log: object): Promise<void> {
+  const key = Object.getOwnPropertySymbols(log).find((s) => s.description === 'pino.stream');
+  const stream = key ? (log as Record<symbol, { end?: () => void; once?: (event: string, fn: () => void) => void } | undefined>)[key] : undefined;
+  if (typeof stream?.end !== 'function' || typeof stream.once !== 'function') return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once!('close', resolve);
+    stream.once!('error', resolve);
+    stream.end!();
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   await assertCanListen(config.port, config.host);
@@ -15,6 +36,10 @@ async function main(): Promise<void> {
     app.log.warn({ variable: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
   }
   const bound = config.shutdownTimeoutMs;
+  const exit = (code: number) => {
+    setTimeout(() => process.exit(code), FLUSH_BOUND_MS).unref();
+    void logsWritten(app.log).then(() => process.exit(code));
+  };
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -26,17 +51,17 @@ async function main(): Promise<void> {
     app.log.info({ signal, boundMs: bound }, 'shutting down: no new connections, sockets close with 1001, presence is written, then Redis and the database close; a second signal exits at once');
     const force = setTimeout(() => {
       app.log.error({ boundMs: bound }, 'shutdown took longer than BEACON_SHUTDOWN_TIMEOUT_MS: exiting without finishing the drain');
-      process.exit(1);
+      exit(1);
     }, bound);
     force.unref();
     app.close().then(
       () => {
         app.log.info({ ms: Date.now() - started }, 'shutdown complete');
-        process.exit(0);
+        exit(0);
       },
       (err: unknown) => {
         app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

@@ -125,6 +125,22 @@ describe('graceful shutdown', () => {
     });
   }
 
+  it('writes every log line before it exits, in the order they were logged, with "shutdown complete" last, even when stdout is slow', async () => {
+    server = await startChildServer();
+    // Logs enough to fill the pipe while the reader (a log shipper that fell behind) reads nothing.
+    server.child.stdout!.pause();
+    await Promise.all(Array.from({ length: 400 }, () => fetch(`${server!.url}/healthz`)));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    server.child.stdout!.resume();
+    expect((await server.exited).code).toBe(0);
+    const lines = logLines(server.stdout());
+    expect(lines.filter((l) => l.msg === 'request completed').length).toBeGreaterThan(400); // and the start's polls of /healthz
+    expect(lines.at(-1)?.msg).toBe('shutdown complete');
+    const times = lines.map((l) => Number(l.time));
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+  });
+
   it('stops accepting at once, and exits 1 when the drain outlasts BEACON_SHUTDOWN_TIMEOUT_MS', async () => {
     server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '1500' });
     sockets.push(await hangingRequest(server.url));
