@@ -79,6 +79,17 @@ describe('logs', () => {
     expect(failed).toMatch(/^server exited with 2:[\s\S]*beacon: Invalid BEACON_DATABASE_URL: set but empty; unset it to use the embedded SQLite default/);
   });
 
+  it('stop the start, naming BEACON_DATABASE_URL (exit 2, as a refused setting), when its ?schema= is no lower-case identifier', async () => {
+    const failed = await startChildServer({ BEACON_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test?schema=Bad-Name' }).then(
+      async (s) => {
+        await s.cleanup();
+        return 'started';
+      },
+      (err: Error) => err.message,
+    );
+    expect(failed).toMatch(/^server exited with 2:[\s\S]*beacon: Invalid BEACON_DATABASE_URL: \?schema= must be a lower-case identifier .*got "Bad-Name"/);
+  });
+
   it('stop the start, naming BEACON_REDIS_URL, when its database number is one Redis does not have, instead of using database 0', async () => {
     (await requireRedis()).disconnect();
     const failed = await startChildServer({ BEACON_REDIS_URL: `${REDIS_URL.replace(/\/\d*$/, '')}/99`, BEACON_REDIS_PREFIX: uniquePrefix() }).then(

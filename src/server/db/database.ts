@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 import type { DatabaseSchema } from './schema.js';
 import type { Checkpointer } from './checkpointer.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
@@ -75,7 +76,9 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
-  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('schema must be a lower-case identifier');
+  if (schema !== null && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new ConfigError('BEACON_DATABASE_URL', `?schema= must be a lower-case identifier (a-z, 0-9 and _, not starting with a digit), got "${schema}"`);
+  }
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: 10,
