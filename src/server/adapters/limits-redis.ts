@@ -51,7 +51,7 @@ export class SharedLimits {
   readonly #prefix: string;
   readonly #log: FastifyBaseLogger;
   readonly #onError: () => void;
-  readonly #auth: { refusal(): string | null };
+  readonly #auth: { cause(): string | null };
   /** Since when (performance.now()) Redis has not answered, or null while it does. */
   #downSince: number | null = null;
   #probedAt = 0;
@@ -164,8 +164,8 @@ export class SharedLimits {
     // switch then flips every second or so, and is said at most once a minute (with how often).
     this.#flips++;
     if (at - this.#saidDownAt < SAY_EVERY_MS) return;
-    // Refused credentials fail every command with "Connection is closed.": say the cause instead.
-    this.#log.warn({ err: this.#auth.refusal() ?? (err as Error).message, ...(this.#flips > 1 ? { times: this.#flips } : {}) }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
+    // Refused credentials or a refused connection fail every command with "Connection is closed.": say the cause instead.
+    this.#log.warn({ err: this.#auth.cause() ?? (err as Error).message, ...(this.#flips > 1 ? { times: this.#flips } : {}) }, 'limits: Redis does not answer; rate limits and login budgets count per instance until it does');
     this.#saidDownAt = at;
     this.#flips = 0;
     this.#saidDown = true;

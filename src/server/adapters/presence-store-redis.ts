@@ -48,7 +48,7 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #prefix: string;
   readonly #target: RedisTarget;
   readonly #onError: () => void;
-  readonly #auth: { refusal(): string | null };
+  readonly #auth: { cause(): string | null };
 
   /** `url` is shorthand for `target: { mode: 'single', url }`. */
   /**
@@ -81,9 +81,9 @@ export class RedisPresenceStore implements PresenceStore {
     if (this.#redis.status === 'wait') await this.#redis.connect();
   }
 
-  /** While Redis refuses the credentials: what to fix (the commands themselves fail with "Connection is closed."). */
+  /** While Redis refuses the credentials or the connection: why (the commands themselves fail with "Connection is closed."). */
   problem(): string | null {
-    return this.#auth.refusal();
+    return this.#auth.cause();
   }
 
   #key(userId: number): string {

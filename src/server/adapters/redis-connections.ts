@@ -160,18 +160,33 @@ export function authRefusal(err: unknown): string | null {
  * connection fails for another reason (Redis down now). A cluster client's own error names only
  * the last node it tried, so there a refusal holds until every primary is ready.
  */
-export function watchAuth(client: RedisClient): { refusal(): string | null } {
+export function watchAuth(client: RedisClient): { refusal(): string | null; cause(): string | null } {
   let refusal: string | null = null;
+  /** The last connection error (a node's, on a cluster), until every connection is ready again. */
+  let lastError: string | null = null;
   const cluster = client instanceof Cluster;
   client.on('error', (err: unknown) => {
     refusal = authRefusal(err) ?? (cluster ? refusal : null);
+    if (!cluster) lastError = errorText(err);
   });
-  if (cluster) client.on('node error', (err: unknown) => (refusal = authRefusal(err) ?? refusal));
+  if (cluster) {
+    client.on('node error', (err: unknown) => {
+      refusal = authRefusal(err) ?? refusal;
+      lastError = errorText(err);
+    });
+  }
   onConnectionChange(client, () => {
-    if (connectionsReady(client)) refusal = null;
+    if (connectionsReady(client)) refusal = lastError = null;
   });
-  return { refusal: () => refusal };
+  return {
+    refusal: () => refusal,
+    // A command failing while the connection is down says only "Connection is closed." (or "None of
+    // startup nodes is available"): the connection's own error (ECONNREFUSED…) names the cause.
+    cause: () => refusal ?? (connectionsReady(client) ? null : lastError),
+  };
 }
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** True when the client answers PING (on a cluster: every primary), within `timeoutMs`. */
 export async function pingAll(client: RedisClient, timeoutMs: number): Promise<boolean> {

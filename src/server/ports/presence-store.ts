@@ -68,7 +68,7 @@ export interface PresenceStore {
   saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null>;
   /** This instance is stopping cleanly. */
   leave(instanceId: string): Promise<void>;
-  /** While the store fails for a reason to fix rather than wait out (Redis refusing the credentials): what to say; else null. */
+  /** While the store fails for a reason its failed commands do not name (Redis refusing the credentials or the connection): what to say; else null. */
   problem?(): string | null;
   close(): Promise<void>;
 }

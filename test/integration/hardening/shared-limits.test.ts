@@ -8,7 +8,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SharedLimits } from '../../../src/server/adapters/limits-redis.js';
+import { RedisPresenceStore } from '../../../src/server/adapters/presence-store-redis.js';
 import { LOGIN_FAILURES } from '../../../src/server/auth/login-throttle.js';
+import { freePort } from '../../helpers/child-server.js';
 import { freshDatabase } from '../../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
 import { REDIS_URL, requireRedis, startRedisProxy, uniquePrefix, type RedisProxy } from '../../helpers/redis.js';
@@ -135,6 +137,26 @@ describe('shared limits while Redis is down', () => {
     for (let i = 0; i < before; i++) await t2.attempt('carol', null);
     expect(await t2.attempt('carol', null)).toBeGreaterThan(0);
     expect(await t1.attempt('carol', null)).toBeGreaterThan(0);
+  });
+
+  it('says why Redis does not answer (the connection refused), as the bus does, not "Connection is closed."; so does the presence store', async () => {
+    const said: unknown[] = [];
+    const capture = { warn: (obj: { err?: unknown }) => said.push(obj.err), info: () => {} } as unknown as FastifyBaseLogger;
+    const refused = `redis://127.0.0.1:${await freePort()}`; // nothing listens there
+    const l = new SharedLimits({ target: { mode: 'single', url: refused }, prefix: uniquePrefix(), log: capture });
+    opened.push(l);
+    await l.connect();
+    expect(await l.loginThrottle(clock.now).attempt('fay', null)).toBe(0);
+    expect(said).toEqual([expect.stringMatching(/ECONNREFUSED/)]);
+
+    const store = new RedisPresenceStore({ url: refused, prefix: uniquePrefix() });
+    try {
+      await store.connect().catch(() => {});
+      await expect(store.load([1], null)).rejects.toThrow();
+      expect(store.problem()).toMatch(/ECONNREFUSED/);
+    } finally {
+      await store.close();
+    }
   });
 
   it('an outage that comes and goes again within a minute is said once (a cluster shard that stays down flips it)', async () => {
