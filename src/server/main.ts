@@ -36,13 +36,16 @@ async function main(): Promise<void> {
     app.log.warn({ variable: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
   }
   const bound = config.shutdownTimeoutMs;
+  let exiting = false;
   const exit = (code: number) => {
+    exiting = true;
     setTimeout(() => process.exit(code), FLUSH_BOUND_MS).unref();
     void logsWritten(app.log).then(() => process.exit(code));
   };
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
+      if (exiting) process.exit(143); // the drain is over; only log lines are still being written
       app.log.warn({ signal }, 'second signal during shutdown: exiting now, without finishing the drain');
       process.exit(143);
     }
@@ -56,10 +59,12 @@ async function main(): Promise<void> {
     force.unref();
     app.close().then(
       () => {
+        clearTimeout(force); // nothing may log while the log stream ends (logsWritten)
         app.log.info({ ms: Date.now() - started }, 'shutdown complete');
         exit(0);
       },
       (err: unknown) => {
+        clearTimeout(force);
         app.log.error({ err }, 'shutdown failed');
         exit(1);
       },
