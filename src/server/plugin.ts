@@ -102,7 +102,7 @@ const beaconCore = fp(
     services.metrics.watchSockets({
       sockets: () => gateway.registry.size,
       *userStatuses() {
-        for (const id of gateway.registry.userIds()) yield services.presence.engine.get(id).status;
+        for (const id of gateway.registry.userIds()) yield services.presence.shownStatus(id);
       },
     });
     app.addHook('onReady', async () => services.start());

@@ -103,6 +103,21 @@ describe('GET /metrics', () => {
     expect(sample(closed, 'beacon_http_requests_total{method="GET",route="/metrics",code="200"}')).toBe(4);
   });
 
+  it('counts a user who appears offline (status_visibility hidden) as `offline` in beacon_online_users, as friends see them', async () => {
+    const t = await live();
+    const carol = await t.register('carol');
+    const { socket } = await t.connect(carol.token);
+    expect(sample(await scrape(t), 'beacon_online_users{status="online"}')).toBe(1);
+    const from = socket.mark();
+    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(carol.token), payload: { status_visibility: 'hidden' } });
+    expect(res.statusCode).toBe(200);
+    await socket.next((f) => f.type === 'settings_update', { from });
+    const hidden = await scrape(t);
+    expect(sample(hidden, 'beacon_online_users{status="offline"}')).toBe(1);
+    expect(sample(hidden, 'beacon_online_users{status="online"}')).toBe(0);
+    expect(sample(hidden, 'beacon_ws_users')).toBe(1);
+  });
+
   it('counts every HTTP response once: 404s, /docs and the web app root too', async () => {
     const t = await live();
     for (const path of ['/nope', '/api/v1/nope', '/docs/json', '/', '/healthz']) await (await fetch(`${t.url}${path}`)).arrayBuffer();

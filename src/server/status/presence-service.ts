@@ -315,6 +315,14 @@ export class PresenceService {
     this.#lifecycle.releaseIdle();
   }
 
+  /**
+   * The status the user shows, as `beacon_online_users` counts it: appearing offline
+   * (status_visibility hidden) is `offline`, whatever the engine's status. The user must be loaded.
+   */
+  shownStatus(userId: number): string {
+    return this.#profiles.get(userId)?.settings.status_visibility === 'hidden' ? 'offline' : this.engine.get(userId).status;
+  }
+
   /** Users replicated here (tests, metrics). */
   get replicaCount(): number {
     return this.#profiles.size;
