@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { freePort, startServer, type ServerHandle } from './helpers/server.js';
 import { startHostSite, type HostSite } from './helpers/host-site.js';
-import { api } from './helpers/api-users.js';
+import { api, openSocket } from './helpers/api-users.js';
 import { expectAccessible } from './helpers/axe.js';
 import { PASSWORD } from './helpers/ui.js';
 
@@ -176,6 +176,16 @@ const listSays = (list: Locator) =>
     };
   });
 
+/** A game server's event (a match starting or ending), sent with the service token. */
+async function gameEvent(body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${beacon.baseUrl}/api/v1/games/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Service-Token': 'e2e-service-token-0123456789' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status, await res.text()).toBeLessThan(300);
+}
+
 /** A new session of `username` (a login over the API): its token. */
 async function logInOverApi(username: string): Promise<string> {
   return (await api<{ token: string }>(beacon.baseUrl, null, 'POST', '/auth/login', { username, password: PASSWORD })).token;
@@ -317,11 +327,16 @@ describe('drop-in elements on a host page', () => {
     await expect.poll(() => list.getAttribute('data-connection'), { timeout: 10_000, interval: 50 }).not.toBe('connected');
     await expect.poll(() => note.textContent(), FIVE_S).toMatch(/^(Reconnecting…|Connecting…|Polling|Offline) — statuses as of \d/);
     expect(await note.isVisible()).toBe(true);
+    // The status menu is not usable meanwhile, and says why rather than keep showing "Online".
+    const menuTrigger = pageA.locator('beacon-status-menu [part=trigger]');
+    await expect.poll(() => menuTrigger.isDisabled(), FIVE_S).toBe(true);
+    expect(await menuTrigger.locator('[part=label]').textContent()).not.toBe('Online');
     // The last known statuses stay on screen meanwhile.
     expect(await row(pageA, users.b.id).getAttribute('data-status')).not.toBeNull();
     await restarting;
     await expect.poll(() => list.getAttribute('data-connection'), { timeout: 30_000, interval: 200 }).toBe('connected');
     expect(await note.isVisible()).toBe(false);
+    await expect.poll(() => menuTrigger.isDisabled(), FIVE_S).toBe(false);
   });
 
   it('keep the list\'s data-state on what it shows: loading then the list, empty then the list after a live add, empty again after a removal', async () => {
@@ -493,5 +508,116 @@ describe('drop-in elements on a host page', () => {
     }, users.c.id);
     expect(added).toEqual(['loading', 'Loading status…']);
     await expect.poll(() => page.locator('#added').evaluate(shown), FIVE_S).toEqual(['offline', 'Offline']);
+  });
+
+  it('<beacon-status-menu> checks the status the user chose, not the one shown: Busy stays checked through a game and is sent with a saved message; a schedule\'s Busy is not made permanent', async () => {
+    const ivy = await register('ivy_dropin', 'Ivy Chooser');
+    const page = await open(ivy.username, users.a.id);
+    const menu = page.locator('beacon-status-menu');
+    const trigger = menu.locator('[part=trigger]');
+    const label = trigger.locator('[part=label]');
+    const checked = () => menu.locator('[role=radio][aria-checked=true]').getAttribute('data-status');
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
+    await trigger.click();
+    await menu.locator('[role=radio][data-status=busy]').click();
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Busy');
+    await page.keyboard.press('Escape');
+
+    // A game starts on the game server: the status shown is "In game", the choice underneath Busy.
+    await gameEvent({ event: 'match_started', match_id: 'ivy-1', player_ids: [ivy.id] });
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('In game');
+    await trigger.click();
+    expect(await checked()).toBe('busy');
+    await menu.locator('[part=input]').fill('gg');
+    await menu.locator('[part=save]').click();
+    await expect.poll(async () => (await events(page)).at(-1), FIVE_S).toEqual({ type: 'beacon-status-set', detail: { status: 'busy', customMessage: 'gg' } });
+    // After the game: Busy again, as the contract says, not Online.
+    await gameEvent({ event: 'match_ended', match_id: 'ivy-1', player_ids: [ivy.id] });
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Busy');
+    expect(await api<{ manual_status: string }>(beacon.baseUrl, ivy.token, 'GET', `/users/${ivy.id}/status`)).toMatchObject({ status: 'busy', manual_status: 'busy' });
+
+    // Back to automatic; a schedule rule holding now shows Busy, with Online still the choice.
+    await page.keyboard.press('Escape');
+    await trigger.click();
+    await menu.locator('[role=radio][data-status=online]').click();
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const now = Date.now();
+    await api(beacon.baseUrl, ivy.token, 'PUT', '/users/me/status/schedule', {
+      time_zone: 'UTC',
+      rules: [{ days: [1, 2, 3, 4, 5, 6, 7], from: hhmm(now - 3_600_000), to: hhmm(now + 3_600_000), status: 'busy', message: null }],
+    });
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Busy');
+    await page.keyboard.press('Escape');
+    await trigger.click();
+    expect(await checked()).toBe('online');
+    await menu.locator('[part=input]').fill('in a meeting');
+    await menu.locator('[part=save]').click();
+    await expect.poll(async () => (await events(page)).at(-1), FIVE_S).toEqual({ type: 'beacon-status-set', detail: { status: 'online', customMessage: 'in a meeting' } });
+    // The schedule ends: Online again, the Busy was the schedule's only.
+    await api(beacon.baseUrl, ivy.token, 'PUT', '/users/me/status/schedule', { time_zone: 'UTC', rules: [] });
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
+  });
+
+  it('<beacon-status-menu> is disabled, saying why, while not connected: signed out, connecting, Beacon unreachable, the session ended', async () => {
+    const jon = await register('jon_dropin', 'Jon Connecting');
+    const { context, reach } = await unreachableBeacon();
+    const page = await openSignedOut(users.a.id, context);
+    const menu = page.locator('beacon-status-menu');
+    const trigger = menu.locator('[part=trigger]');
+    /** The trigger's state and what it says: [disabled, accessible text, data-connection]. */
+    const says = () => trigger.evaluate((b: HTMLButtonElement) => [b.disabled, b.textContent, b.getRootNode() instanceof ShadowRoot ? (b.getRootNode() as ShadowRoot).host.getAttribute('data-connection') : null]);
+    expect(await says()).toEqual([true, 'Your status: Status unavailable (not connected) ▾', 'offline']);
+
+    // Beacon unreachable: connecting, then offline while the client keeps trying; never a usable "Online".
+    const seen: unknown[] = [];
+    await page.exposeFunction('menuSaid', (v: unknown) => seen.push(v));
+    await page.evaluate(() => {
+      const b = document.querySelector('beacon-status-menu')!.shadowRoot!.querySelector('[part=trigger]') as HTMLButtonElement;
+      new MutationObserver(() => void (window as unknown as { menuSaid(v: unknown): void }).menuSaid([b.disabled, b.textContent])).observe(b, { childList: true, subtree: true, attributes: true });
+    });
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(jon.token)} }))()`);
+    await expect.poll(says, { timeout: 15_000, interval: 100 }).toEqual([true, 'Your status: Status unavailable (offline) ▾', 'offline']);
+    expect(seen.filter((v) => !(v as [boolean])[0])).toEqual([]);
+    expect(seen.map((v) => (v as [boolean, string])[1])).toContain('Your status: Connecting… ▾');
+
+    // Beacon answers: usable, showing the status.
+    reach();
+    await expect.poll(says, { timeout: 15_000, interval: 100 }).toEqual([false, 'Your status: Online ▾', 'connected']);
+    await trigger.click();
+    expect(await trigger.getAttribute('aria-expanded')).toBe('true');
+
+    // The session ends (signed out elsewhere: 4000): disabled, the panel closed, not "Online" for good.
+    await api(beacon.baseUrl, jon.token, 'POST', '/auth/logout');
+    await expect.poll(says, FIVE_S).toEqual([true, 'Your status: Status unavailable (signed out of Beacon) ▾', 'offline']);
+    expect(await trigger.getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('<beacon-friend-list> keeps keyboard focus on a row that moves when that friend\'s status changes', async () => {
+    const kim = await register('kim_dropin', 'Kim Focus');
+    const amy = await register('amy_dropin', 'Amy Early');
+    const zed = await register('zed_dropin', 'Zed Late');
+    await befriend(kim, amy);
+    await befriend(kim, zed);
+    const page = await open(kim.username, users.a.id);
+    await row(page, zed.id).waitFor({ timeout: 5_000 });
+    const order = () => page.locator('beacon-friend-list li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-user-id')));
+    expect(await order()).toEqual([String(amy.id), String(zed.id)]);
+    await row(page, zed.id).locator('button').focus();
+    // Zed comes online: their row moves to the top; the focus goes with it, not to the page body.
+    const socket = await openSocket(beacon.baseUrl, zed.token);
+    try {
+      await expect.poll(order, FIVE_S).toEqual([String(zed.id), String(amy.id)]);
+      const focused = await page.evaluate(() => {
+        const host = document.activeElement;
+        const inner = host?.shadowRoot?.activeElement;
+        return [host?.localName, inner?.closest('li')?.getAttribute('data-user-id') ?? null];
+      });
+      expect(focused).toEqual(['beacon-friend-list', String(zed.id)]);
+      await page.keyboard.press('Enter');
+      await expect.poll(async () => (await events(page)).at(-1), FIVE_S).toEqual({ type: 'beacon-friend-select', detail: { userId: zed.id, username: zed.username } });
+    } finally {
+      socket.close();
+    }
   });
 });

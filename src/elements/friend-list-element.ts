@@ -102,13 +102,33 @@ export class BeaconFriendListElement extends BeaconElement {
     if (shown.length === 0) return this.#show(this.#state('None of your friends are online right now.', 'empty'), 'empty');
     const keep = new Set(shown.map((v) => v.user_id));
     for (const id of this.#rows.keys()) if (!keep.has(id)) this.#rows.delete(id);
-    shown.forEach((view, i) => {
-      const row = this.#row(view);
-      const at = this.#list.children[i];
-      if (at !== row) this.#list.insertBefore(row, at ?? null);
-    });
-    while (this.#list.children.length > shown.length) this.#list.lastElementChild?.remove();
+    this.#place(shown.map((view) => this.#row(view)));
     this.#show(this.#list, 'ready');
+  }
+
+  /**
+   * Puts `rows` in the list in this order, moving as few as it can. The row holding keyboard
+   * focus is never moved (moving a node blurs it, and focus would fall to the page body): the
+   * other rows move around it.
+   */
+  #place(rows: HTMLLIElement[]): void {
+    const wanted = new Set<Element>(rows);
+    for (const child of [...this.#list.children]) if (!wanted.has(child)) child.remove();
+    const focus = this.root.activeElement;
+    const pivot = Math.max(0, focus ? rows.findIndex((row) => row.contains(focus)) : 0);
+    const first = rows[pivot];
+    if (!first) return;
+    if (first.parentNode !== this.#list) this.#list.append(first);
+    for (let i = pivot - 1; i >= 0; i--) {
+      const row = rows[i];
+      const next = rows[i + 1];
+      if (row && next && row.nextElementSibling !== next) this.#list.insertBefore(row, next);
+    }
+    for (let i = pivot + 1; i < rows.length; i++) {
+      const row = rows[i];
+      const prev = rows[i - 1];
+      if (row && prev && prev.nextElementSibling !== row) this.#list.insertBefore(row, prev.nextElementSibling);
+    }
   }
 
   /** Honest connection state: shown whenever the list is not live. */

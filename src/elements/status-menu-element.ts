@@ -4,10 +4,11 @@
  * keys move, Enter/Space or a click sets it) and a status message form. Escape, a click
  * outside or tabbing away closes it. Each change dispatches `beacon-status-set`.
  */
-import type { ManualStatus, View } from '../client/index.js';
+import type { ConnectionState, ManualStatus, PresenceClient, View } from '../client/index.js';
 import { errorMessage } from '../web/lib/error-messages.js';
 import { h } from '../web/lib/dom.js';
-import { STATUS_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
+import { CONNECTION_LABEL, STATUS_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
+import { chosenManualStatus } from '../web/lib/manual-status.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, STATUS_SET, type StatusSetDetail } from './events.js';
@@ -52,6 +53,10 @@ export class BeaconStatusMenuElement extends BeaconElement {
   #input = h('input', { id: `${this.#id}-message`, part: 'input', type: 'text', maxlength: MAX_MESSAGE, autocomplete: 'off' });
   #error = h('p', { class: 'error', part: 'error', role: 'alert' });
   #self: View | null = null;
+  /** The manual status the user chose, as the server last said (see #manual). */
+  #chosen: ManualStatus = 'online';
+  /** Why the button is disabled (not connected), in words; null while connected. */
+  #unavailable: string | null = 'Status unavailable (not connected)';
 
   constructor() {
     super(CSS);
@@ -86,25 +91,51 @@ export class BeaconStatusMenuElement extends BeaconElement {
 
   protected bind(connection: BeaconConnection | null): Array<() => void> {
     this.#self = connection?.client.self ?? null;
-    this.#trigger.disabled = connection === null;
-    this.#renderTrigger();
-    if (!connection) {
-      this.open = false;
-      return [];
-    }
+    this.#chosen = chosenManualStatus(this.#self, 'online');
+    this.#followConnection(connection?.client ?? null);
+    if (!connection) return [];
+    const { client } = connection;
+    const follow = (): void => this.#followConnection(client);
     return [
-      connection.client.on('self', (view) => {
+      client.on('self', (view) => {
         this.#self = view;
+        this.#chosen = chosenManualStatus(view, this.#chosen);
         this.#renderTrigger();
         this.#markChecked();
       }),
+      client.on('state', follow),
+      // A stop while already offline changes no state, but what is said (signed out, ended).
+      client.on('stopped', follow),
     ];
   }
 
-  /** The manual status the server shows (in a game: the one that comes back after it). */
+  /**
+   * The button is usable only while connected; otherwise it is disabled, closes its panel and
+   * says why in words (the user's status is not known, and a change could not be sent).
+   */
+  #followConnection(client: PresenceClient | null): void {
+    const state: ConnectionState = client?.state ?? 'offline';
+    this.dataset.connection = state;
+    // Polling: the socket is down but REST answers, so the status is read and can be set.
+    this.#unavailable =
+      !client ? 'Status unavailable (not connected)'
+      : state === 'connected' || state === 'polling' ? null
+      : client.stopReason === 'unauthorized' ? 'Status unavailable (signed out of Beacon)'
+      : client.stopReason === 'stopped' ? 'Status unavailable (not connected)'
+      : state === 'offline' ? 'Status unavailable (offline)'
+      : CONNECTION_LABEL[state];
+    this.#trigger.disabled = this.#unavailable !== null;
+    if (this.#unavailable !== null) this.open = false;
+    this.#renderTrigger();
+  }
+
+  /**
+   * The manual status the user chose (docs/protocol.md §3 `manual_status`), not the status
+   * shown: in a game (`in_game`) or while a schedule makes them busy, it is the one that comes
+   * back afterwards, and the one a saved message is sent with.
+   */
   #manual(): ManualStatus {
-    const s = this.#self?.status;
-    return s === 'away' || s === 'busy' ? s : 'online';
+    return this.#chosen;
   }
 
   #build(): void {
@@ -191,6 +222,7 @@ export class BeaconStatusMenuElement extends BeaconElement {
     this.#error.textContent = '';
     try {
       this.#self = await connection.client.setStatus(status, customMessage);
+      this.#chosen = chosenManualStatus(this.#self, status);
       this.#renderTrigger();
       this.#markChecked();
       emit<StatusSetDetail>(this, STATUS_SET, { status, customMessage });
@@ -200,12 +232,14 @@ export class BeaconStatusMenuElement extends BeaconElement {
   }
 
   #renderTrigger(): void {
-    const status = this.#self?.status ?? 'offline';
-    this.dataset.status = this.#self ? status : 'unknown';
+    // Not connected: the last status read may no longer hold, so it is not shown as current.
+    const known = this.#self !== null && this.#unavailable === null;
+    const status = known && this.#self ? this.#self.status : 'offline';
+    this.dataset.status = known ? status : 'unknown';
     this.#trigger.replaceChildren(
       statusDot(status),
       h('span', { class: 'sr-only' }, 'Your status: '),
-      h('span', { part: 'label' }, this.#self ? STATUS_SHORT[status] : 'Status'),
+      h('span', { part: 'label' }, known ? STATUS_SHORT[status] : (this.#unavailable ?? 'Status')),
       h('span', { 'aria-hidden': 'true' }, ' ▾'),
     );
   }

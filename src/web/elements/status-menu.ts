@@ -7,6 +7,7 @@
  */
 import type { ManualStatus, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
+import { chosenManualStatus } from '../lib/manual-status.js';
 import { ownPresence } from '../lib/own-presence.js';
 import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
@@ -121,10 +122,7 @@ export class StatusMenuElement extends HTMLElement {
    */
   #syncManual(): void {
     const self = this.#client?.self;
-    const shown = self?.status;
-    if (self?.manual_status) this.#manual = self.manual_status;
-    else if (shown === 'busy') this.#manual = 'busy';
-    else if (this.#manual === 'busy' && shown && shown !== 'in_game') this.#manual = shown === 'away' ? 'away' : 'online';
+    this.#manual = chosenManualStatus(self, this.#manual);
     const why = self ? whyShown(self) : null;
     this.#why.textContent = why ?? '';
     this.#why.hidden = why === null;
