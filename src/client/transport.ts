@@ -3,18 +3,32 @@
  * constructor and the clock. Both are injectable so tests drive them by hand.
  */
 
-/** The part of the browser `WebSocket` the SDK uses. The global `WebSocket` satisfies it. */
+/**
+ * A handler slot of {@link WebSocketLike}. Written as a method type so that its event
+ * parameter is compared both ways: the browser's handlers (DOM `MessageEvent`...) and those
+ * of Node's `ws` package (its own event classes) both fit, as long as their events carry
+ * what the SDK reads.
+ */
+type Handler<E> = { bivarianceHack(ev: E): unknown }['bivarianceHack'];
+
+/**
+ * The part of the browser `WebSocket` the SDK uses. The global `WebSocket` satisfies it, and
+ * so does the `ws` package's for Node (sidecar mode).
+ */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: Event) => unknown) | null;
-  onmessage: ((ev: MessageEvent) => unknown) | null;
-  onclose: ((ev: CloseEvent) => unknown) | null;
-  onerror: ((ev: Event) => unknown) | null;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ readonly data: unknown }> | null;
+  onclose: Handler<{ readonly code: number; readonly reason: string }> | null;
+  onerror: Handler<unknown> | null;
 }
 
-/** Anything constructible like `WebSocket` (e.g. `window.WebSocket`, a test fake). */
+/**
+ * Anything constructible like `WebSocket` (e.g. `window.WebSocket`, `ws`'s `WebSocket`, a
+ * test fake). Only the URL is passed.
+ */
 export type WebSocketCtor = new (url: string) => WebSocketLike;
 
 /** `WebSocket.OPEN`; a literal so fakes need not define the static constants. */

@@ -26,12 +26,16 @@ export function emit<T>(target: EventTarget, type: string, detail: T): boolean {
 }
 
 declare global {
+  // The events bubble and are composed: heard on the element, any ancestor element, and `document`.
   interface HTMLElementEventMap {
     'beacon-friend-select': CustomEvent<FriendSelectDetail>;
     'beacon-find-friends': CustomEvent<null>;
     'beacon-status-set': CustomEvent<StatusSetDetail>;
   }
   interface DocumentEventMap {
+    'beacon-friend-select': CustomEvent<FriendSelectDetail>;
+    'beacon-find-friends': CustomEvent<null>;
+    'beacon-status-set': CustomEvent<StatusSetDetail>;
     /** The connection's token was refused (4401) or revoked (4000); dispatched on `document`. */
     'beacon-unauthorized': CustomEvent<{ closeCode: number }>;
   }

@@ -234,8 +234,13 @@ export class BeaconFriendListElement extends BeaconElement {
   }
 }
 
-// No HTMLElementTagNameMap entry: Beacon's own web app has an element of this name
-// (src/web/elements/friend-list.ts); the two are never on one page.
+declare global {
+  interface HTMLElementTagNameMap {
+    // Beacon's own web app has an element of this name too (src/web/elements/friend-list.ts);
+    // the two are never on one page, and the web app makes its own with `new`, not by name.
+    'beacon-friend-list': BeaconFriendListElement;
+  }
+}
 
 /** A game's details as the game server reported them ("score 2-1 · round 4"), at most four. */
 function describeDetails(details: Readonly<Record<string, string | number | boolean>> | null): string {

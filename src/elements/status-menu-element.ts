@@ -249,4 +249,10 @@ export class BeaconStatusMenuElement extends BeaconElement {
   };
 }
 
-// No HTMLElementTagNameMap entry: Beacon's own web app has an element of this name.
+declare global {
+  interface HTMLElementTagNameMap {
+    // Beacon's own web app has an element of this name too (src/web/elements/status-menu.ts);
+    // the two are never on one page, and the web app makes its own with `new`, not by name.
+    'beacon-status-menu': BeaconStatusMenuElement;
+  }
+}

@@ -8,6 +8,7 @@ import type { User } from './lib/label-types.js';
 import type { Route } from './router.js';
 import type { SettingsStore } from './lib/settings-store.js';
 import { h, srOnly } from './lib/dom.js';
+import { StatusMenuElement } from './elements/status-menu.js';
 
 const NAV: Array<{ route: Route; label: string }> = [
   { route: 'friends', label: 'Friends' },
@@ -47,7 +48,7 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
   );
   const connection = document.createElement('beacon-connection-state');
   connection.client = client;
-  const menu = document.createElement('beacon-status-menu');
+  const menu = new StatusMenuElement();
   menu.account = user.id;
   menu.client = client;
   menu.settings = settings;

@@ -250,8 +250,5 @@ export class FriendListElement extends HTMLElement {
   }
 }
 
-declare global {
-  interface HTMLElementTagNameMap {
-    'beacon-friend-list': FriendListElement;
-  }
-}
+// No HTMLElementTagNameMap entry: the name is the drop-in <beacon-friend-list>'s there
+// (src/elements, for host pages); the app makes this one with `new FriendListElement()`.

@@ -295,10 +295,9 @@ export class StatusMenuElement extends HTMLElement {
   };
 }
 
+// No HTMLElementTagNameMap entry: the name is the drop-in <beacon-status-menu>'s there
+// (src/elements, for host pages); the app makes this one with `new StatusMenuElement()`.
 declare global {
-  interface HTMLElementTagNameMap {
-    'beacon-status-menu': StatusMenuElement;
-  }
   interface DocumentEventMap {
     /** Privacy settings were saved (detail: the saved settings), e.g. "Appear offline". */
     'beacon:settings-changed': CustomEvent<Settings | null>;

@@ -6,6 +6,7 @@
  */
 import type { Page } from './page.js';
 import type { FriendCardElement } from '../elements/friend-card.js';
+import { FriendListElement } from '../elements/friend-list.js';
 import { h } from '../lib/dom.js';
 import { notice } from '../lib/notice.js';
 import { onlineCount } from '../lib/status-order.js';
@@ -23,7 +24,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
   const { client } = ctx;
   let tab: Tab = opts?.tab ?? 'all';
   const said = notice();
-  const list = document.createElement('beacon-friend-list');
+  const list = new FriendListElement();
   /** Each friend's card and its menu, by user id: categories changed on another device find the menu here. */
   const menus = new Map<number, { card: FriendCardElement; menu: FriendMenu }>();
   // Called on every render with the friend's current view: a card keeps its menu, which
