@@ -63,9 +63,11 @@ export const CONNECTION_LABEL: Record<ConnectionLabel, string> = {
 /**
  * A person named where the viewer is asked to trust or act (an invitation, a toast, an
  * announcement): display names are not unique, so the @username, which is, goes with it.
+ * Unless it is the display name itself (host modes name users once: username = display
+ * name): "Bob B. (@Bob B.)" would say the name twice and tell no one apart.
  */
 export function nameWithUsername(p: { display_name: string; username: string }): string {
-  return `${p.display_name} (@${p.username})`;
+  return p.username === p.display_name ? p.display_name : `${p.display_name} (@${p.username})`;
 }
 
 /**

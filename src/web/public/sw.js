@@ -17,7 +17,7 @@ function friendOnlineNotification(data) {
   const name = data.display_name;
   const username = data.username;
   if (typeof name !== 'string' || name === '' || typeof username !== 'string' || username === '') return null;
-  const who = `${name} (@${username})`;
+  const who = username === name ? name : `${name} (@${username})`; // as nameWithUsername
   return {
     title: `${who} is online`,
     options: {

@@ -56,6 +56,11 @@ describe('friend list helpers', () => {
     expect(announceChange(bo, undefined, STATUS_SHORT)).toBe('Bo (@u1) is now away');
     expect(announceChange(lookalike, undefined, STATUS_SHORT)).toBe('Bo (@u2) is now away');
   });
+
+  it('says the name once when the username is the display name (host modes), not "Bob B. (@Bob B.)"', () => {
+    const hosted = { ...view(3, 'busy'), username: 'Bob B.', display_name: 'Bob B.' };
+    expect(announceChange(hosted, view(3, 'online'), STATUS_SHORT)).toBe('Bob B. is now busy');
+  });
 });
 
 describe('error messages', () => {

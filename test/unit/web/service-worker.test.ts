@@ -81,6 +81,10 @@ describe('the service worker’s "is online" notification', () => {
     const { push } = worker();
     const [n] = await push(online(3, 'otto', 'Otto Lane'));
     expect(n!.title).toBe(`${nameWithUsername({ display_name: 'Otto Lane', username: 'otto' })} is online`);
+    // Host modes: the username is the display name; said once, as nameWithUsername does.
+    const [hosted] = await push(online(4, 'Bob B.', 'Bob B.'));
+    expect(hosted!.title).toBe(`${nameWithUsername({ display_name: 'Bob B.', username: 'Bob B.' })} is online`);
+    expect(hosted!.title).toBe('Bob B. is online');
   });
 
   it('shows nothing while a Beacon tab is visible, and nothing for a payload without the names', async () => {
