@@ -620,4 +620,14 @@ describe('drop-in elements on a host page', () => {
       socket.close();
     }
   });
+
+  it('<beacon-status> says "Unknown user" for an id no Beacon user can have (a host\'s own id above 2^31 - 1) and for one nobody has', async () => {
+    const page = await open(users.c.username, users.a.id);
+    const watched = page.locator('#watched');
+    await expect.poll(() => state(watched), FIVE_S).toEqual(['ready', 'offline', 'Offline']);
+    for (const id of ['9007199254740000', '2147483648', '2147483647', '0', 'abc']) {
+      await watched.evaluate((el, v) => el.setAttribute('user-id', v), id);
+      await expect.poll(() => state(watched), FIVE_S).toEqual(['error', 'unknown', 'Unknown user']);
+    }
+  });
 });

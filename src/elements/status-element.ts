@@ -10,6 +10,7 @@
  * the status shows as soon as data arrives.
  */
 import { ApiError, type ConnectionState, type Status, type View } from '../client/index.js';
+import { MAX_ID } from '../protocol/enums.js';
 import { h } from '../web/lib/dom.js';
 import { STATUS_SHORT } from '../web/lib/labels.js';
 import { BeaconElement } from './beacon-element.js';
@@ -50,10 +51,14 @@ export class BeaconStatusElement extends BeaconElement {
     this.root.append(this.#wrap);
   }
 
-  /** The user shown; mirrors the `user-id` attribute. */
+  /**
+   * The user shown; mirrors the `user-id` attribute. Null (shown as "Unknown user") unless it
+   * is an id Beacon can have: 1 to MAX_ID (2^31 - 1). A host's own larger id (one Beacon has
+   * not mapped to one of its own) names no Beacon user.
+   */
   get userId(): number | null {
     const n = Number(this.getAttribute('user-id'));
-    return Number.isSafeInteger(n) && n > 0 ? n : null;
+    return Number.isInteger(n) && n >= 1 && n <= MAX_ID ? n : null;
   }
 
   set userId(id: number | null) {
@@ -101,7 +106,7 @@ export class BeaconStatusElement extends BeaconElement {
       if (live()) return;
       connection.api.userStatus(id).then(
         (view) => run === this.#run && !live() && this.#render(view),
-        (err: unknown) => run === this.#run && !live() && this.#text(err instanceof ApiError && err.status === 404 ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'),
+        (err: unknown) => run === this.#run && !live() && this.#text(isNoSuchUser(err) ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'),
       );
     };
     const update = (): void => {
@@ -165,4 +170,9 @@ declare global {
   interface HTMLElementTagNameMap {
     'beacon-status': BeaconStatusElement;
   }
+}
+
+/** The API's answer for an id that names no user: 404, or 400 for an id it refuses as such. */
+function isNoSuchUser(err: unknown): boolean {
+  return err instanceof ApiError && (err.status === 404 || err.status === 400);
 }

@@ -1,5 +1,11 @@
 /** Vocabulary of the public contract (CONTRACT.md "Vocabulary"). Shared by server and browser. */
 
+/**
+ * The highest id a user (or anything else Beacon numbers) may have: 32-bit ids. Here, with
+ * no schema library, so the browser's elements check ids against it too.
+ */
+export const MAX_ID = 2_147_483_647;
+
 /** What a viewer sees. `busy` is Do Not Disturb; a tournament is `in_game` + `in_tournament`. */
 export const STATUSES = ['online', 'away', 'busy', 'in_game', 'offline'] as const;
 export type Status = (typeof STATUSES)[number];

@@ -9,6 +9,7 @@ import {
   FRIEND_CATEGORIES,
   GAME_EVENTS,
   MANUAL_STATUSES,
+  MAX_ID,
   ROLES,
   STATUSES,
   STATUS_VISIBILITIES,
@@ -19,8 +20,6 @@ import { TEXT_UNSAFE_CLASS } from './text.js';
 const strict = { additionalProperties: false } as const;
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
-/** The highest id a user (or anything else Beacon numbers) may have: 32-bit ids. */
-export const MAX_ID = 2_147_483_647;
 export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const StatusT = Type.Enum(STATUSES);
