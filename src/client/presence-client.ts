@@ -31,6 +31,9 @@ const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
 const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, CloseCode.SESSION_REVOKED]);
 
 /** Live presence of the signed-in user and their friends. See {@link PresenceClientOptions}. */
+/** A first load whose socket has not answered by then also asks the API (see start()). */
+const FIRST_LOAD_PROBE_MS = 2_000;
+
 export class PresenceClient {
   readonly #getToken: () => string | null;
   readonly #wsUrl: string;
@@ -54,6 +57,7 @@ export class PresenceClient {
   #selfId: number | null = null;
   #socket: StatusSocket | null = null;
   #reconnectTimer: unknown = null;
+  #firstProbeTimer: unknown = null;
   #stopped = true;
   /** Why the client is not running (null while it runs, offline or not): see {@link stopReason}. */
   #stopReason: StopReason | null = 'stopped';
@@ -153,6 +157,11 @@ export class PresenceClient {
     this.#visibility?.addEventListener('visibilitychange', this.#onVisibility);
     this.#setState('connecting');
     this.#connect();
+    // A first load whose socket is slow to answer also asks the API, so a hung server reads as
+    // offline after one timeout (the API's), not after three of the socket's and then the API's.
+    this.#firstProbeTimer = this.#timers.setTimeout(() => {
+      if (!this.#stopped && !this.#everConnected && !this.#socket?.ready) this.#startPolling();
+    }, FIRST_LOAD_PROBE_MS);
   }
 
   /**
@@ -272,6 +281,8 @@ export class PresenceClient {
     this.#run++;
     this.#timers.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = null;
+    this.#timers.clearTimeout(this.#firstProbeTimer);
+    this.#firstProbeTimer = null;
     this.#socket?.close();
     this.#socket = null;
     this.#poller.stop();

@@ -90,6 +90,8 @@ export interface PresenceClientOptions {
   /**
    * Consecutive WebSocket attempts that never reach `ready` before the REST fallback starts.
    * Default 3. The state says `polling` once an attempt also failed while the API answered.
+   * On a first load the fallback also starts when the first attempt has not reached `ready`
+   * within 2 s, so a hung server reads as `offline` after one REST timeout.
    */
   fallbackAfterFailures?: number;
   /** Default 3000 ms. */

@@ -5,7 +5,8 @@
  * typed events.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { harness, useFakeClock, view } from './fake-server.js';
+import { ApiClient } from '../../../src/client/api.js';
+import { BASE_URL, harness, TOKEN, useFakeClock, view } from './fake-server.js';
 
 const amy = view(2, 'amy', 'online');
 
@@ -242,6 +243,35 @@ describe('rich presence over the socket', () => {
     ws.receive({ type: 'status_update', user_id: 1, status: 'in_game', activity: 'playing_pong', custom_message: null,
       activity_details: { mode: 'Ranked' }, activity_since: since, timestamp: '2024-01-15T14:30:03.000Z', seq: 3 });
     expect(h.client.self).toMatchObject({ activity_details: { mode: 'Ranked' }, activity_since: since });
+    h.client.stop();
+  });
+
+  it('a first load against a server that accepts connections but never answers reads offline after one timeout (the API\'s), and keeps trying', async () => {
+    // Every REST call hangs until the test times it out, as ApiClient's 10 s timeout would.
+    const out: Array<{ sentAt: number; fail: (err: unknown) => void }> = [];
+    const hung: typeof fetch = () => new Promise((_resolve, reject) => out.push({ sentAt: Date.now(), fail: reject }));
+    const timeOut = (): void => {
+      for (const call of out.splice(0)) {
+        if (Date.now() - call.sentAt >= 10_000) call.fail(new DOMException('timed out', 'TimeoutError'));
+        else out.push(call);
+      }
+    };
+    const api = new ApiClient({ baseUrl: BASE_URL, getToken: () => TOKEN, fetchImpl: hung });
+    const h = harness({ api }); // its sockets are never opened: they hang too (10 s connect timeout)
+    const start = Date.now();
+    h.client.start();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(h.client.state).toBe('connecting');
+    // The socket has not answered within 2 s: the API is asked too, not only after three socket timeouts.
+    expect(out.map((c) => c.sentAt - start)).toEqual([2_000]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    timeOut();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('offline'); // after 12 s, not ~40 s
+    expect(h.client.stopReason).toBeNull(); // still trying, in the background
+    const sockets = h.sockets.length;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(h.sockets.length).toBeGreaterThan(sockets);
     h.client.stop();
   });
 });
