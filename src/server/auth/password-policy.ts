@@ -12,10 +12,14 @@ function commonPasswords(): Set<string> {
   return common;
 }
 
+/** Spaces anywhere (not only at the ends) and invisible characters (zero-width spaces, joiners…). */
+const BLANK = /[\s\p{Cf}\p{Zs}]/gu;
+
 /** Why `password` is refused for `username`, in words for the user; null when it is fine. */
 export function passwordProblem(password: string, username: string): string | null {
-  if (password.trim() === '') return 'The password must not be blank';
-  if (password.trim().length < 8) return 'The password needs at least 8 characters besides spaces';
+  const visible = [...password.replace(BLANK, '')].length;
+  if (visible === 0) return 'The password must not be blank';
+  if (visible < 8) return 'The password needs at least 8 characters besides spaces';
   const lower = password.trim().toLowerCase();
   if (lower === username.toLowerCase()) return 'The password must not be your username';
   if (commonPasswords().has(lower)) return 'This password is one of the most common ones and easy to guess; choose another';

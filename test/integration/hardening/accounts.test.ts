@@ -48,6 +48,10 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       ['password', 'a password that is the most common one'],
       ['        ', 'eight spaces'],
       ['   \t    ', 'blank with a tab'],
+      ['a        b', 'two characters with spaces between'],
+      ['x         y  ', 'two characters and spaces'],
+      ['\u200b'.repeat(8), 'eight zero-width spaces'],
+      ['ab\u200bcd\u200bef\u200b', 'six characters and invisible ones'],
       ['PassWord123', 'a common password in another case'],
       ['qwertyuiop', 'a keyboard walk'],
       ['carol_the_user', 'the username itself'],
@@ -58,8 +62,9 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       expect(res.json<{ message: string }>().message).toMatch(/password/i);
     });
 
-    it('accepts an uncommon password', async () => {
+    it('accepts an uncommon password, spaces inside and letters beyond ASCII too', async () => {
       expect((await register('carol', 'pelican-under-lamp-7')).statusCode).toBe(201);
+      expect((await register('dave', 'pélican sous lampe')).statusCode).toBe(201);
     });
   });
 
