@@ -62,8 +62,9 @@ export const LoginBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 1, maxLength: 256 }),
+    // Any value: one that is not a token of this account (forged, cut, null, too long) is an unknown device, never a 400.
     device_token: Type.Optional(
-      Type.String({ maxLength: 128, description: 'the device_token of an earlier login or sign-up of this account on this device' }),
+      Type.Unknown({ description: 'the device_token (a string) of an earlier login or sign-up of this account on this device; anything else counts as an unknown device' }),
     ),
   },
   strict,

@@ -3,6 +3,7 @@ import { AuthResponse, LoginBody, RegisterBody } from '../../protocol/index.js';
 import { NoContent, authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 import { LoginFailed } from './auth-service.js';
 
+const MAX_DEVICE_TOKEN = 128;
 const MINUTE = 60_000;
 
 export async function authRoutes(app: App, { services }: RouteOptions): Promise<void> {
@@ -33,11 +34,13 @@ export async function authRoutes(app: App, { services }: RouteOptions): Promise<
     },
     async (request) => {
       const { username, password, device_token } = request.body;
+      // A device token is at most 128 characters: anything else is an unknown device (docs/protocol.md).
+      const deviceToken = typeof device_token === 'string' && device_token.length <= MAX_DEVICE_TOKEN ? device_token : undefined;
       const result = await services.auth
         .login({
           username,
           password,
-          ...(device_token !== undefined ? { deviceToken: device_token } : {}),
+          ...(deviceToken !== undefined ? { deviceToken } : {}),
           userAgent: request.headers['user-agent'] ?? null,
         })
         .catch((err: unknown) => {

@@ -31,8 +31,8 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
 
   const register = (username: string, password: string) =>
     t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username, password } });
-  const login = (username: string, password: string, ip: string, device_token?: string) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password, ...(device_token ? { device_token } : {}) }, remoteAddress: ip });
+  const login = (username: string, password: string, ip: string, device_token?: unknown) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password, ...(device_token !== undefined ? { device_token } : {}) }, remoteAddress: ip });
   const deviceOf = (res: { json: () => unknown }) => (res.json() as { device_token: string }).device_token;
   const ask = (from: U, to: U) =>
     t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(from.token), payload: { user_id: to.id } });
@@ -124,9 +124,10 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       const mine = await login('ALICE', 'pass-phrase-for-tests', '10.0.4.2', device);
       expect(mine.statusCode).toBe(200);
       expect(deviceOf(mine)).toBe(device);
-      // A forged token, another account's, or a sign-up's of another account are unknown devices.
+      // A forged token, another account's, or a sign-up's of another account are unknown devices;
+      // so are malformed ones (too long, not a string), never a 400.
       const forged = `${device.slice(0, -2)}${device.endsWith('AA') ? 'BB' : 'AA'}`;
-      for (const other of [forged, bobsDevice, fromSignUp, 'd1.x.y', 'nonsense']) {
+      for (const other of [forged, bobsDevice, fromSignUp, 'd1.x.y', 'nonsense', `${device}${'x'.repeat(133)}`, null, 42, {}, '']) {
         expect((await login('alice', 'pass-phrase-for-tests', '10.0.4.3', other)).statusCode).toBe(429);
       }
 
