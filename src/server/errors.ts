@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../protocol/index.js';
 import { UNSAFE_TEXT_RULE } from '../protocol/index.js';
-import { HOST_ID_PATTERN } from '../protocol/integration.js';
+import { HOST_ID_PATTERN, MAX_HOST_ID_IN_PATH } from '../protocol/integration.js';
 
 const STATUS_OF: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
@@ -127,6 +127,8 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
     // arrived as a string, and "body must be object" would not say what to change.
     const asText = err.validation !== undefined && err.validationContext === 'body' && typeof request.body === 'string' && !isJson(request.headers['content-type']);
     const known = asText ? new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json') : err instanceof AppError ? err : fromFastify(err);
+    // A web-app path with a segment too long for a file name (the static files answer 404).
+    if (known?.statusCode === 404 && hasTooLongSegment(request.url)) return reply.status(414).send(PARAM_TOO_LONG);
     if (known) {
       if (known.statusCode === 429 && err.statusCode === 429) {
         const retry = reply.getHeader('retry-after');
@@ -140,8 +142,20 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
   });
   if (!notFound) return;
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` });
+    // The router matches no route when a parameter inside the path is past its length limit
+    // (one at the end gets FST_ERR_MAX_PARAM_LENGTH, frameworkErrors): the same 414 for both.
+    if (hasTooLongSegment(request.url)) return reply.status(414).send(PARAM_TOO_LONG);
+    const path = request.url.split('?')[0] ?? '';
+    const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+    return reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${request.method} ${shown}` });
   });
+}
+
+const PARAM_TOO_LONG = { code: 'VALIDATION_ERROR', message: 'A path parameter is too long' };
+
+/** Whether a segment of the URL's path is longer than any path parameter may be. */
+function hasTooLongSegment(url: string): boolean {
+  return (url.split('?')[0] ?? '').split('/').some((segment) => segment.length > MAX_HOST_ID_IN_PATH);
 }
 
 /**
@@ -150,7 +164,7 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
  */
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-  void reply.status(tooLong ? 414 : 400).send({ code: 'VALIDATION_ERROR', message: tooLong ? 'A path parameter is too long' : 'The URL is malformed' });
+  void reply.status(tooLong ? 414 : 400).send(tooLong ? PARAM_TOO_LONG : { code: 'VALIDATION_ERROR', message: 'The URL is malformed' });
 }
 
 /**

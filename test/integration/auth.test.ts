@@ -105,6 +105,23 @@ describe('auth API', () => {
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ code: 'NOT_FOUND', message: 'No route GET /api/v1/nope' });
   });
+
+  it('answers a path parameter past its length limit 414 wherever it is in the path, and never echoes a long URL', async () => {
+    const { token } = (await post('/api/v1/auth/register', { username: 'alice', password: 'pass-phrase-for-tests' })).json<{ token: string }>();
+    const headers = bearer(token);
+    const limit = 1536;
+    // Inside the path (the router then matched nothing: it answered 404 with the whole URL) and at its end.
+    for (const url of [`/api/v1/users/${'1'.repeat(limit + 1)}/status`, `/api/v1/users/me/friends/${'1'.repeat(limit + 1)}`]) {
+      const res = await t.app.inject({ method: url.endsWith('status') ? 'GET' : 'DELETE', url, headers });
+      expect(res.statusCode, url.slice(0, 40)).toBe(414);
+      expect(res.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'A path parameter is too long' });
+    }
+    // At the limit it is an id like any other: too large, a 400 that says so.
+    expect((await t.app.inject({ url: `/api/v1/users/${'1'.repeat(limit)}/status`, headers })).statusCode).toBe(400);
+    const unknown = await t.app.inject({ url: `/api/v1/${'n'.repeat(1000)}/${'o'.repeat(1000)}` });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json<{ message: string }>().message.length).toBeLessThan(300);
+  });
 });
 
 describe('auth rate limits', () => {

@@ -53,6 +53,14 @@ describe('web hardening', () => {
     },
   );
 
+  it('answers a path segment past the path-parameter limit 414 {code, message}, under the web app too', async () => {
+    for (const url of [`/${'1'.repeat(5000)}`, `/api/v1/users/${'1'.repeat(5000)}/status`]) {
+      const res = await t.app.inject({ url });
+      expect(res.statusCode).toBe(414);
+      expect(res.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'A path parameter is too long' });
+    }
+  });
+
   it('refuses a socket from the same host under another scheme, and allows its own origin', async () => {
     const host = new URL(t.url).host;
     await expect(openSocket(t.url, { origin: `https://${host}` })).rejects.toThrow('403');
