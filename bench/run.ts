@@ -121,8 +121,10 @@ function gitHead(): string {
 }
 
 function budgetMs(o: BenchOptions): number {
-  // The smoke run alone takes 35–55 s; in `npm test` it runs beside lint and the example's tests.
-  if (o.smoke) return 150_000;
+  // The smoke run alone takes 35–55 s; in `npm test` it runs beside lint and the example's tests,
+  // ~80 s in CI; 150 s ran out once with other jobs on the 2 cores (the baseline's part took 27 s,
+  // the build before it most of the rest). The bound is for a hang, not a speed check.
+  if (o.smoke) return 300_000;
   const perMain = (o.duration + 150 + (o.sweep ? 80 : 0)) * 1000;
   return (o.main ? o.targets.length * perMain : 0) + (o.small ? 150_000 : 0) + (o.two ? 200_000 : 0) + (clusterRun(o) ? 200_000 : 0);
 }
