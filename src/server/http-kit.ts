@@ -18,8 +18,13 @@ declare module 'fastify' {
     auth: AuthContext | null;
   }
   interface FastifyContextConfig {
-    /** The route ends its caller's login or account: it counts as no interaction afterwards (`countsAsInteraction`). */
-    endsLogin?: boolean;
+    /**
+     * Whether a request of this route counts as its user's interaction, applied before the
+     * handler (`countsAsInteraction`; default: every request that is not a read). `false`: the
+     * route's own change carries it in the same commit (a status, an activity) or ends the login;
+     * a function decides per request (settings: not when they hide the user).
+     */
+    interaction?: boolean | ((request: FastifyRequest) => boolean);
   }
 }
 
@@ -58,13 +63,16 @@ export function requireAuth(services: Services) {
 }
 
 /**
- * Whether a request counts as its user's interaction (plugin.ts applies it once the request's
- * own change is applied). Only what the person did counts: reads (background refreshes,
- * badges, polling) never do, however often they run, so they cannot keep an absent user
- * online; nor does a request that ended the login or the account (logout, deletion).
+ * Whether a request counts as its user's interaction (plugin.ts applies it before the handler, so
+ * what the request then changes is shown after it: an auto-away user who unhides or accepts a
+ * friend shows up `online`, not `away` first). Only what the person did counts: reads (background
+ * refreshes, badges, polling) never do, however often they run, so they cannot keep an absent user
+ * online. Routes whose change would be preceded by a false `online` opt out (`config.interaction`).
  */
 export function countsAsInteraction(request: FastifyRequest): request is FastifyRequest & { auth: AuthContext } {
-  return request.auth !== null && !READS.has(request.method) && request.routeOptions.config.endsLogin !== true;
+  if (request.auth === null || READS.has(request.method)) return false;
+  const own = request.routeOptions.config.interaction;
+  return typeof own === 'function' ? own(request) : own !== false;
 }
 
 /** The auth context of a route behind `requireAuth`. */

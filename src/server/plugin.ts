@@ -125,10 +125,10 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
   const limitsStore = services.limits?.rateLimitStore();
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler', ...(limitsStore ? { store: limitsStore } : {}) });
-  // A user's state-changing request counts as their interaction once its own change is applied:
-  // friends of an auto-away user who sets "busy", hides or logs out see that result only, never
-  // an `online` the request replaces at once. Before the answer, and before the wait below.
-  app.addHook('onSend', async (request) => {
+  // A user's state-changing request counts as their interaction, applied (awaited) before the
+  // handler: what the handler changes is shown after it. Routes whose change replaces it at once
+  // (a status, a game, hiding, logging out) opt out (http-kit `countsAsInteraction`).
+  app.addHook('preHandler', async (request) => {
     if (countsAsInteraction(request)) await services.onApiCall?.(request.auth);
   });
   // Several instances: a change is answered only once the other instances have it, so the

@@ -89,7 +89,7 @@ export interface Services {
   notifications: { repo: NotificationRepository; notifier: Notifier; vapidPublicKey: string };
   log: FastifyBaseLogger;
   metrics: Metrics;
-  /** Called after every authenticated state-changing API call (not reads; http-kit `countsAsInteraction`): it counts as activity. Never rejects. */
+  /** Called before the handler of every authenticated state-changing API call (not reads; http-kit `countsAsInteraction`): it counts as activity. Never rejects. */
   onApiCall?: (auth: AuthContext) => Promise<void>;
   /** Starts the presence clock and write-behind. */
   start(): Promise<void>;

@@ -119,6 +119,44 @@ describe('presence that is always true', () => {
       expect(seen[0]).toMatchObject(shown);
     });
 
+    // The other way round: a request that shows her to someone shows her as her interaction made
+    // her, `online`, never `away` first (the interaction is applied before the handler).
+    it('an auto-away user who unhides: friends see her online at once, never away first', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      const hide = await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { status_visibility: 'hidden' } });
+      expect(hide.statusCode).toBe(200);
+      await b.next((f) => change(alice.id)(f) && f.status === 'offline');
+      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      await a.after(() => t.advance(PROBE_MS), (f) => f.type === 'status_update' && f.status === 'away');
+      const from = b.mark();
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/status/unhide', headers: bearer(alice.token) })).statusCode).toBe(200);
+      await b.next((f) => change(alice.id)(f) && f.status !== 'offline', { from });
+      const seen = (await framesUntilHeartbeat(b, from)).filter(change(alice.id));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ status: 'online', activity: 'browsing' });
+    });
+
+    it('an auto-away user who accepts a request: the new friend sees her online in friend_added, nothing after', async () => {
+      const t = await start();
+      const alice = await t.register('alice');
+      const carol = await t.register('carol');
+      const { socket: c } = await t.connect(carol.token);
+      const { socket: a } = await t.connect(alice.token);
+      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      await a.after(() => t.advance(PROBE_MS), (f) => f.type === 'status_update' && f.status === 'away');
+      const asked = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(carol.token), payload: { user_id: alice.id } });
+      const id = asked.json<{ request: { id: number } }>().request.id;
+      // Carol's own request counted as her interaction: only Alice's side is under test.
+      const from = c.mark();
+      expect((await t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/requests/${id}/accept`, headers: bearer(alice.token) })).statusCode).toBe(200);
+      const added = await c.next((f) => f.type === 'friend_added', { from });
+      expect(added).toMatchObject({ friend: { user_id: alice.id, status: 'online', activity: 'browsing' } });
+      expect((await framesUntilHeartbeat(c, from)).filter(change(alice.id))).toEqual([]);
+    });
+
     it('the interaction endpoint needs a token and answers 204', async () => {
       const t = await start();
       const { alice } = await pair(t);

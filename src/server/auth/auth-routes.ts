@@ -56,7 +56,7 @@ export async function authRoutes(app: App, { services }: RouteOptions): Promise<
     '/auth/logout',
     {
       onRequest: requireAuth(services),
-      config: { endsLogin: true },
+      config: { interaction: false },
       schema: { tags: ['auth'], security: [{ bearer: [] }], response: { ...NoContent, ...errorResponses(401) } },
     },
     async (request, reply) => {

@@ -32,18 +32,19 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
 
   app.put(
     '/users/me/status',
-    { schema: { tags, security, body: SetStatusBody, response: { 200: View, ...errorResponses(400, 401, 429) } }, ...limited },
+    // The status carries the interaction in the same change (no `online` before `busy`).
+    { schema: { tags, security, body: SetStatusBody, response: { 200: View, ...errorResponses(400, 401, 429) } }, ...limited, config: { interaction: false } },
     async (request) => presence.setStatus(authOf(request).userId, request.body),
   );
 
   app.post(
     '/users/me/activity',
-    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, ...limited },
+    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, ...limited, config: { interaction: false } },
     async (request) => presence.setActivity(authOf(request).userId, request.body.activity, request.body.details),
   );
 
   // A client without a socket reports its person's input here (the socket has the `interaction`
-  // frame). Like every state-changing request it counts as activity (see requireAuth).
+  // frame). Like every state-changing request it counts as activity (http-kit countsAsInteraction).
   app.post(
     '/users/me/interaction',
     {
@@ -95,7 +96,12 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
 
   app.put(
     '/users/me/status/settings',
-    { schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } }, ...limited },
+    {
+      schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } },
+      ...limited,
+      // Hiding shows friends `offline` at once: no `online` just before it.
+      config: { interaction: (request: FastifyRequest) => (request.body as { status_visibility?: string }).status_visibility !== 'hidden' },
+    },
     async (request) => presence.updateSettings(authOf(request).userId, request.body),
   );
 

@@ -35,7 +35,7 @@ export async function accountRoutes(app: App, { services }: RouteOptions): Promi
     '/users/me',
     {
       schema: { tags, security, body: DeleteAccountBody, response: { ...NoContent, ...errorResponses(400, 401, 429) } },
-      config: { ...rateLimit(services, 5, MINUTE, 'user'), endsLogin: true },
+      config: { ...rateLimit(services, 5, MINUTE, 'user'), interaction: false },
     },
     async (request, reply) => {
       const auth = authOf(request);
