@@ -117,3 +117,62 @@ describe('calendar feeds', () => {
     expect((await t.app.inject({ url: '/api/v1/users/me/calendar', headers: bearer(alice.token) })).json()).toMatchObject({ configured: false });
   });
 });
+
+// Found by review of the re-read a time-zone change starts (CalendarService.reword).
+describe('calendar re-read after a time-zone change', () => {
+  const apps: LiveApp[] = [];
+  let feedServer: Server | null = null;
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close().catch(() => {});
+    feedServer?.closeAllConnections();
+    feedServer?.close();
+    feedServer = null;
+  });
+  const putAs = (t: LiveApp, who: U, url: string, payload: object) => t.app.inject({ method: 'PUT', url: `/api/v1${url}`, headers: bearer(who.token), payload });
+
+  it("does not hold up the user's own PUT of a feed while it reads the old one from a slow host", async () => {
+    let slow = false;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const empty = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n';
+    feedServer = createServer((_req, res) => {
+      const answer = () => res.writeHead(200, { 'content-type': 'text/calendar' }).end(empty);
+      if (slow) void held.then(answer);
+      else answer();
+    });
+    await new Promise<void>((r) => feedServer!.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(feedServer.address() as AddressInfo).port}`;
+    const t = await startLiveApp({ calendarAllowLocal: true });
+    apps.push(t);
+    const carol = await t.register('carol');
+    expect((await putAs(t, carol, '/users/me/calendar', { url: `${base}/a.ics` })).statusCode).toBe(200);
+    slow = true;
+    expect((await putAs(t, carol, '/users/me/status/schedule', { time_zone: 'Europe/Paris', rules: [] })).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 50)); // the re-read has asked the slow host
+    slow = false;
+    const res = await putAs(t, carol, '/users/me/calendar', { url: `${base}/b.ics` });
+    release();
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('a database read that fails during the re-read is logged, never an unhandled rejection', async () => {
+    const t = await startLiveApp({});
+    apps.push(t);
+    const carol = await t.register('carol');
+    const cal = t.app.services.calendar as unknown as { deps: { db: object } };
+    const db = cal.deps.db;
+    const failing = () => ({ select: () => ({ where: () => ({ executeTakeFirst: () => Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' })) }) }) });
+    cal.deps.db = new Proxy(db, { get: (target, prop, recv) => (prop === 'selectFrom' ? failing : Reflect.get(target, prop, recv)) });
+    const unhandled: unknown[] = [];
+    const on = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', on);
+    try {
+      expect((await putAs(t, carol, '/users/me/status/schedule', { time_zone: 'Europe/Paris', rules: [] })).statusCode).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off('unhandledRejection', on);
+      cal.deps.db = db;
+    }
+    expect(unhandled).toEqual([]);
+  });
+});

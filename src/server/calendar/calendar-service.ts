@@ -34,7 +34,7 @@ export class CalendarService {
   readonly #ics: IcsRunner;
   /** Users whose PUT is being read: one at a time each, so nobody holds more than one place in the reader's queue. */
   readonly #reading = new Set<number>();
-  /** Reads started by `reword`, awaited by `stop`. */
+  /** Re-reads started by `reword`, awaited by `stop`. */
   readonly #rewording = new Set<Promise<void>>();
   /** Feeds sitting out refresh rounds (MAX_ROUNDS_OUT): rounds left, and failures in a row. */
   readonly #benched = new Map<number, { url: string; roundsLeft: number; strikes: number }>();
@@ -125,21 +125,21 @@ export class CalendarService {
   /**
    * Reads the user's feed again now, if they have one: after their schedule's time zone changed,
    * so "In a meeting until 15:00" tells the end in the new zone at once, not at the next round.
-   * Never rejects (a failure is recorded as a round's is).
+   * Never rejects (a failure is logged, or recorded as a round's is); `stop()` waits for it.
    */
-  async reword(userId: number): Promise<void> {
+  reword(userId: number): Promise<void> {
+    const run: Promise<void> = this.#reword(userId)
+      .catch((err: unknown) => this.deps.log.warn({ err, userId }, 'calendar not read again after a time zone change'))
+      .finally(() => this.#rewording.delete(run));
+    this.#rewording.add(run);
+    return run;
+  }
+
+  async #reword(userId: number): Promise<void> {
+    // A PUT reading the feed now reads it in the new zone; it is not held up (no 429 for it).
     if (this.#reading.has(userId)) return;
     const row = await this.deps.db.selectFrom('user_calendars').select(['user_id', 'url', 'share_titles']).where('user_id', '=', userId).executeTakeFirst();
-    if (!row) return;
-    this.#reading.add(userId);
-    const read = this.#refresh(row, 'person')
-      .then(() => {}, (err: unknown) => this.deps.log.warn({ err, userId }, 'calendar not read again after a time zone change'))
-      .finally(() => {
-        this.#reading.delete(userId);
-        this.#rewording.delete(read);
-      });
-    this.#rewording.add(read);
-    await read;
+    if (row) await this.#refresh(row, 'person');
   }
 
   /** Reads one feed again; false when it failed (the reason is recorded, a heavy failure benched). */
