@@ -33,6 +33,12 @@ export class AccountRepository {
       .execute();
     const grant = await this.db.selectFrom('admin_grants').select('granted_at').where('user_id', '=', userId).executeTakeFirst();
     const calendar = await this.db.selectFrom('user_calendars').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    const invites = await this.db
+      .selectFrom('game_invites')
+      .selectAll()
+      .where((eb) => eb.or([eb('from_user_id', '=', userId), eb('to_user_id', '=', userId)]))
+      .orderBy('expires_at')
+      .execute();
     return {
       account: { id: u.id, username: u.username, display_name: u.display_name, role: u.role, created_at: iso(u.created_at) },
       settings: {
@@ -74,6 +80,8 @@ export class AccountRepository {
       })),
       declined_requests: declines.map((d) => ({ from_user_id: d.from_user_id, to_user_id: d.to_user_id, declined_at: iso(d.declined_at) })),
       admin_grant: grant ? { granted_at: iso(grant.granted_at) } : null,
+      // Sent and received, until answered or expired (deleted hourly once expired).
+      game_invites: invites.map((i) => ({ id: i.id, from_user_id: i.from_user_id, to_user_id: i.to_user_id, expires_at: iso(i.expires_at) })),
     };
   }
 
@@ -89,7 +97,8 @@ export class AccountRepository {
   }
 
   /**
-   * Deletes the account; every row about it goes with it (foreign keys cascade). Answers its
+   * Deletes the account; every row about it goes with it (foreign keys cascade; game_invites
+   * has none, migrations/011-game-invites.ts, so its rows are deleted here). Answers its
    * friends, requests and live sessions as they were when it went, read in the same
    * transaction with the account's row held (db/user-locks.ts withUserRow): a friendship or
    * request being made with it at that moment either is among them or is refused, never
@@ -103,6 +112,10 @@ export class AccountRepository {
         requests: await friends.listRequests(userId),
         sessionIds: await new AccountRepository(trx).liveSessionIds(userId),
       };
+      await trx
+        .deleteFrom('game_invites')
+        .where((eb) => eb.or([eb('from_user_id', '=', userId), eb('to_user_id', '=', userId)]))
+        .execute();
       const res = await trx.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
       return Number(res.numDeletedRows) > 0 ? left : null;
     });

@@ -100,6 +100,34 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
     expect(longest).toBeLessThan(200);
   }, 60_000);
 
+  it('exports the game invitations the user sent and received, and deletes them with the account', async () => {
+    await t.befriend(carol, alice);
+    const invite = async (from: U, to: U) => {
+      const res = await t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/${to.id}/invite`, headers: bearer(from.token) });
+      expect(res.statusCode).toBe(202);
+      return res.json().invite_id as string;
+    };
+    const sent = await invite(alice, bob);
+    const received = await invite(carol, alice);
+    const res = await t.app.inject({ url: '/api/v1/users/me/export', headers: bearer(alice.token) });
+    const invites = (res.json() as { game_invites: Array<{ id: string; expires_at: string }> }).game_invites;
+    expect(invites).toHaveLength(2);
+    expect(invites).toEqual(
+      expect.arrayContaining([
+        { id: sent, from_user_id: alice.id, to_user_id: bob.id, expires_at: expect.stringMatching(/Z$/) as string },
+        { id: received, from_user_id: carol.id, to_user_id: alice.id, expires_at: expect.stringMatching(/Z$/) as string },
+      ]),
+    );
+    expect((await del(alice, PASSWORD)).statusCode).toBe(204);
+    const db = t.app.services.database.db;
+    const left = await db
+      .selectFrom('game_invites')
+      .select('id')
+      .where((eb) => eb.or([eb('from_user_id', '=', alice.id), eb('to_user_id', '=', alice.id)]))
+      .execute();
+    expect(left).toEqual([]);
+  });
+
   it('deletes the account only with the password, closes its sockets, and friends see it leave at once', async () => {
     const { socket: a } = await t.connect(alice.token);
     const { socket: b } = await t.connect(bob.token);
