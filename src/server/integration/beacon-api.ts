@@ -110,8 +110,8 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       // versions of what a copy elsewhere may still hold carry on (IdMap.recreate).
       const sessions = standalone ? [] : await services.sessions.ofUser(id);
       const versions = standalone ? null : await services.ids.versionsOf(id);
+      // Forgets what every instance holds of the user, too (AccountService.remove).
       if (!(await services.account.remove(id))) return false;
-      services.presence.forgetDeleted(id);
       if (!standalone) {
         await services.ids.recreate(id, userId, versions);
         await services.sessions.putRevoked(id, sessions, services.now());

@@ -28,6 +28,8 @@ export interface BusMessagesDeps {
   apply(userId: number, input: PresenceInput): void;
   /** Re-reads a loaded user's name after a rename. */
   renames: Pick<Renames, 'reread'>;
+  /** The user was deleted: this instance drops what it holds of them (replica-lifecycle.ts). */
+  forgetDeleted(userId: number): void;
   /** This instance's gateway. */
   sink(e: PresenceEvent): void;
 }
@@ -43,6 +45,11 @@ export class BusMessages {
   #publishRequestFrame(frame: RequestFrame): void {
     this.publish(frame.viewerId, frame);
     this.d.catchUp.requestFrame(frame);
+  }
+
+  /** The user was deleted, and forgotten here: the other instances holding them forget them too. */
+  deleted(userId: number): void {
+    this.d.bus.publishRemote(userTopic(userId), { kind: 'deleted', userId } satisfies BusEvent);
   }
 
   /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance. */
@@ -105,6 +112,8 @@ export class BusMessages {
       case 'reload':
         void replicas.reload(message.userId);
         return;
+      case 'deleted':
+        return this.d.forgetDeleted(message.userId);
       case 'friends_changed':
         if (this.d.graph.has(message.viewerId)) {
           void graphViews.refresh(message.viewerId).catch((err: unknown) => log.error({ err }, 'friend list not re-read; a later change or reconnect corrects it'));

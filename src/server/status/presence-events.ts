@@ -77,6 +77,8 @@ export type BusEvent =
   | { kind: 'notification'; viewerId: number; payload: NotificationPayload }
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
   | { kind: 'reload'; userId: number }
+  /** The account was deleted (sent after its revocations): forget what is held of the user (older instances ignore it). */
+  | { kind: 'deleted'; userId: number }
   /** The user's name changed where names come from (a host's profiles or shadow row): re-read it. */
   | { kind: 'renamed'; userId: number }
   /**
@@ -94,6 +96,7 @@ const BUS_KINDS = new Set([
   'revoked',
   'reload',
   'renamed',
+  'deleted',
   'friends_changed',
   'request_received',
   'request_sent',

@@ -104,7 +104,15 @@ export class PresenceService {
     });
     deps.metrics?.watchReplicas(() => this.#profiles.size);
     const { engine, graph } = this;
-    this.#lifecycle = new ReplicaLifecycle({ engine, graph, interest: this.#interest, replicas: this.#replicas, writer: this.#writer, names: this.#names, profiles: this.#profiles });
+    this.#lifecycle = new ReplicaLifecycle({
+      engine,
+      graph,
+      interest: this.#interest,
+      replicas: this.#replicas,
+      writer: this.#writer,
+      names: this.#names,
+      profiles: this.#profiles,
+    });
     this.#views = new PresenceViews({
       engine: this.engine,
       graph: this.graph,
@@ -169,6 +177,7 @@ export class PresenceService {
       replicas: this.#replicas,
       apply: (userId, input) => this.#apply(userId, input),
       renames: this.#renames,
+      forgetDeleted: (userId) => this.#lifecycle.forgetDeleted(userId),
       sink: (e) => this.#sink(e),
     });
   }
@@ -305,9 +314,14 @@ export class PresenceService {
 
   // ---- replica lifecycle -----------------------------------------------------------
 
-  /** The user was deleted: this instance drops what it holds of them at once (replica-lifecycle.ts). */
+  /**
+   * The user was deleted (after their sessions were revoked): this instance drops what it holds
+   * of them at once (replica-lifecycle.ts), and so does every other instance that holds them, told
+   * on the user's topic after the revocations (which close their sockets there first).
+   */
   forgetDeleted(userId: number): void {
     this.#lifecycle.forgetDeleted(userId);
+    this.#messages.deleted(userId);
   }
 
   /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */

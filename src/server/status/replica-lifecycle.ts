@@ -52,7 +52,8 @@ export class ReplicaLifecycle {
   /**
    * The user was deleted: this instance drops what it holds of them at once (replica, profile,
    * friend list, a row waiting to be written), so nothing of theirs is written onto a row that
-   * takes their id again (a host's user deleted and put back as a fresh shadow row).
+   * takes their id again (a host's user deleted and put back as a fresh shadow row), and game
+   * events skip them.
    */
   forgetDeleted(userId: number): void {
     this.d.writer.forget(userId);

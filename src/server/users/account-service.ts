@@ -65,6 +65,9 @@ export class AccountService {
     if (!left) return false;
     this.deps.friends.accountDeleted(userId, left.friendIds, left.requests);
     for (const sessionId of left.sessionIds) this.deps.auth.revoked(sessionId, userId);
+    // After the revocations (their sockets close first): nothing of the user stays in memory
+    // on any instance, so game events skip them and no history or row of theirs is saved again.
+    this.deps.presence.forgetDeleted(userId);
     return true;
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * A deleted account leaves nothing in server memory: game events skip it as an unknown id
+ * (docs/protocol.md §4), on every instance. On SQLite and PostgreSQL.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { useTwoInstances } from '../helpers/two-instances.js';
+
+type U = { token: string; id: number };
+const PASSWORD = 'pass-phrase-for-tests';
+const SERVICE_TOKEN = 'game-server-secret-123456';
+const NEVER_EXISTED = 999_999;
+
+const del = (t: LiveApp, who: U) => t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: bearer(who.token), payload: { password: PASSWORD } });
+
+describe.each(testDialects())('a deleted account in memory on %s', (dialect) => {
+  let t: LiveApp;
+  let drop: () => Promise<void>;
+  let alice: U;
+  let bob: U;
+  beforeEach(async () => {
+    const fresh = await freshDatabase(dialect);
+    drop = fresh.drop;
+    t = await startLiveApp({ databaseUrl: fresh.url, serviceToken: SERVICE_TOKEN });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    await t.befriend(alice, bob);
+  });
+  afterEach(async () => {
+    await t.close();
+    await drop();
+  });
+
+  const game = (event: string, playerIds: number[]) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/games/events', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { event, match_id: 'm-del', player_ids: playerIds } });
+
+  it('skips a deleted player in game events, whose friend kept her loaded', async () => {
+    // Bob's socket loads his friends: alice is held here when she deletes her account.
+    const { socket: b } = await t.connect(bob.token);
+    const from = b.mark();
+    expect((await del(t, alice)).statusCode).toBe(204);
+    await b.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { from });
+    const started = await game('match_started', [alice.id, NEVER_EXISTED, bob.id]);
+    expect(started.json()).toEqual({ applied: [bob.id] });
+    expect((await game('match_ended', [alice.id, NEVER_EXISTED])).json()).toEqual({ applied: [] });
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).statusCode).toBe(404);
+  });
+});
+
+describe('a deleted account on two instances', () => {
+  const pair = useTwoInstances();
+
+  it('is forgotten by the other instance too: its game events skip her', async () => {
+    const { a, b } = pair;
+    const alice = await a.register('alice');
+    const bob = await a.register('bob');
+    await a.befriend(alice, bob);
+    // Bob's socket is on b, which holds alice as his friend; she deletes her account on a.
+    const { socket: s } = await b.connect(bob.token);
+    const { socket: own } = await b.connect(alice.token);
+    const from = s.mark();
+    expect((await del(a, alice)).statusCode).toBe(204);
+    await s.next((f) => f.type === 'friend_removed' && f.friend_id === alice.id, { from });
+    // Her socket on b closes first (the revocation reaches b before the deletion).
+    expect((await own.waitClosed()).code).toBe(4000);
+    await b.app.services.presence.flush();
+    expect(await b.app.services.presence.gameEvent({ event: 'match_started', match_id: 'm-del', player_ids: [alice.id, NEVER_EXISTED, bob.id] })).toEqual([bob.id]);
+  });
+});
