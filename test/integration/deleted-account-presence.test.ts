@@ -1,8 +1,9 @@
 /**
  * A deleted account leaves nothing in server memory: game events skip it as an unknown id
- * (docs/protocol.md §4), on every instance. On SQLite and PostgreSQL.
+ * (docs/protocol.md §4), on every instance, and its status history rows not yet written are
+ * dropped with it, without an error in the logs (docs/protocol.md §9). On SQLite and PostgreSQL.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
@@ -46,6 +47,25 @@ describe.each(testDialects())('a deleted account in memory on %s', (dialect) => 
     expect(started.json()).toEqual({ applied: [bob.id] });
     expect((await game('match_ended', [alice.id, NEVER_EXISTED])).json()).toEqual({ applied: [] });
     expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).statusCode).toBe(404);
+  });
+
+  it('drops the history rows of a deleted account not yet written, without logging an error', async () => {
+    await t.connect(alice.token);
+    await t.connect(bob.token);
+    await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'busy' } });
+    await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(bob.token), payload: { status: 'away' } });
+    const error = vi.spyOn(t.app.services.log, 'error');
+    expect((await del(t, alice)).statusCode).toBe(204);
+    await t.app.services.history.recorder.flush();
+    await t.app.services.presence.flush();
+    await t.advance(61_000);
+    await t.app.services.history.recorder.flush();
+    expect(error).not.toHaveBeenCalled();
+    const db = t.app.services.database.db;
+    const history = await db.selectFrom('status_history').select(['user_id', 'status']).execute();
+    expect(history.filter((r) => r.user_id === alice.id)).toEqual([]);
+    // Everyone else's rows are written as ever.
+    expect(history.filter((r) => r.user_id === bob.id).map((r) => r.status)).toContain('away');
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Status } from '../../protocol/index.js';
-import { isDatabaseUnreachable } from '../errors.js';
+import { isDatabaseUnreachable, isForeignKeyViolation } from '../errors.js';
 import type { HistoryRepository, Transition } from './history-repository.js';
 
 /** Rows kept in memory while the database refuses them; beyond this the oldest are dropped (and logged). */
@@ -45,6 +45,15 @@ export class HistoryRecorder {
       this.#close(dropped);
       this.opts.log.warn({ dropped: dropped.length }, 'status history backlog too long; oldest changes dropped');
     }
+  }
+
+  /**
+   * The account was deleted: its rows not yet written are dropped, so no write of them is tried
+   * (the foreign key would refuse it) and none lands on an account that takes the id again.
+   */
+  forget(userId: number): void {
+    if (!this.#open.delete(userId) && !this.#pending.some((r) => r.userId === userId)) return;
+    this.#pending = this.#pending.filter((r) => r.userId !== userId);
   }
 
   start(): void {
@@ -115,6 +124,11 @@ export class HistoryRecorder {
         await this.repo.append(own);
       } catch (err) {
         if (isDatabaseUnreachable(err as Error)) return this.#retryLater(users.slice(i).flatMap(([, r]) => r), err);
+        // Its account was deleted while they were being written (`forget` came too late): expected.
+        if (isForeignKeyViolation(err as { code?: string })) {
+          this.opts.log.info({ userId, rows: own.length }, 'status history rows of a deleted account dropped');
+          continue;
+        }
         this.opts.log.error({ err, userId, rows: own.length }, 'status history rows of one user cannot be saved; dropped');
       }
     }

@@ -111,6 +111,7 @@ export class PresenceService {
       replicas: this.#replicas,
       writer: this.#writer,
       names: this.#names,
+      history: deps.history,
       profiles: this.#profiles,
     });
     this.#views = new PresenceViews({

@@ -6,6 +6,7 @@
  * (replica-loading.ts, replica-sharing.ts).
  */
 import type { AuthContext } from '../auth/auth-service.js';
+import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { Interest } from './interest.js';
@@ -21,6 +22,8 @@ export interface LifecycleDeps {
   replicas: Replicas;
   writer: PresenceWriter;
   names: OwedNames;
+  /** Status history rows waiting to be written. */
+  history: Pick<HistoryRecorder, 'forget'>;
   /** The profiles of the users replicated here. */
   profiles: ReadonlyMap<number, Profile>;
 }
@@ -51,12 +54,13 @@ export class ReplicaLifecycle {
 
   /**
    * The user was deleted: this instance drops what it holds of them at once (replica, profile,
-   * friend list, a row waiting to be written), so nothing of theirs is written onto a row that
-   * takes their id again (a host's user deleted and put back as a fresh shadow row), and game
-   * events skip them.
+   * friend list, a row or status history waiting to be written), so nothing of theirs is
+   * written onto a row that takes their id again (a host's user deleted and put back as a fresh
+   * shadow row), no history write is refused for them, and game events skip them.
    */
   forgetDeleted(userId: number): void {
     this.d.writer.forget(userId);
+    this.d.history.forget(userId);
     this.d.replicas.release(userId);
     this.d.graph.forget(userId);
     this.d.names.forget(userId);
