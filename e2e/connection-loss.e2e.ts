@@ -6,7 +6,8 @@
  * what happens: "Reconnecting…" (or "Offline" while nothing answers), then "Live"; "Polling"
  * only when the app really fell back to REST because the socket fails while the API answers,
  * never on the way back from a blip; and "Live" no longer than a heartbeat can go unanswered.
- * The friend list says it is not live whenever it is not. Beacon's timings are its defaults
+ * The friend list says it is not live whenever it is not, and the header's status menu is
+ * unusable and says why rather than show a status that may no longer hold. Beacon's timings are its defaults
  * (a 25 s heartbeat interval: a beat every 12.5 s), so the app's timers meet them as they do in use.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
-import { connectionState, friendCard } from './helpers/ui.js';
+import { connectionState, friendCard, shot } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
 import { startTcpProxy, type TcpProxy } from '../test/helpers/tcp-proxy.js';
 
 let server: ServerHandle;
@@ -48,6 +50,7 @@ afterEach(async () => {
   proxy.restore();
   await ctx?.close();
   await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'online' });
+  await api(server.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'online' });
 });
 
 afterAll(async () => {
@@ -132,5 +135,97 @@ describe('a connection that dies without a word', () => {
     const states = await shown();
     expect(states.map((s) => s.state)).toEqual(['reconnecting', 'connected']);
     expect(states[0]?.stale).toMatch(/^⚠ Not live: reconnecting/);
+  });
+});
+
+/** What the header's status menu shows: its trigger's words, whether it is usable and open, its connection. */
+interface MenuShown {
+  connection: string | null;
+  label: string | null;
+  disabled: string | null;
+  expanded: string | null;
+}
+
+/** Every change of the status menu from now on, recorded in the page as it happens. */
+async function recordMenuFromNow(): Promise<() => Promise<MenuShown[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { menuShown: MenuShown[] };
+    w.menuShown = [];
+    const menu = document.querySelector('beacon-status-menu');
+    if (!menu) throw new Error('no status menu');
+    const trigger = menu.querySelector('[data-part=trigger]');
+    let last = '';
+    new MutationObserver(() => {
+      const now: MenuShown = {
+        connection: menu.getAttribute('data-connection'),
+        label: menu.querySelector('[data-part=self-status]')?.textContent ?? null,
+        disabled: trigger?.getAttribute('aria-disabled') ?? null,
+        expanded: trigger?.getAttribute('aria-expanded') ?? null,
+      };
+      const key = JSON.stringify(now);
+      if (key !== last) w.menuShown.push(now);
+      last = key;
+    }).observe(menu, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { menuShown: MenuShown[] }).menuShown);
+}
+
+describe('the status menu while Beacon is unreachable', () => {
+  it('closes, keeps focus on its button and says why while not connected, then shows the true status again', async () => {
+    await openBensPage();
+    const menu = page.locator('beacon-status-menu');
+    const trigger = menu.locator('[data-part=trigger]');
+    const isFocused = () => trigger.evaluate((e) => e === document.activeElement);
+    await expect.poll(() => menu.locator('[data-part=self-status]').textContent(), { timeout: 5_000 }).toBe('Online');
+    expect(await menu.getAttribute('data-connection')).toBe('connected');
+    // Open by keyboard: focus goes to the checked radio.
+    await trigger.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => menu.locator('[role=radio][value=online]').evaluate((e) => e === document.activeElement)).toBe(true);
+    const shown = await recordMenuFromNow();
+
+    proxy.cut();
+    // The socket is closed at once: "Reconnecting…" straight away; the panel closes and focus moves to the button.
+    await expect.poll(() => trigger.getAttribute('aria-disabled'), { timeout: 2_000, interval: 50 }).toBe('true');
+    expect(await trigger.getAttribute('aria-expanded')).toBe('false');
+    expect(await menu.locator('[role=radiogroup]').isVisible()).toBe(false);
+    expect(await isFocused()).toBe(true);
+    // Ben becomes Away on another device meanwhile (straight to Beacon, not through this page's path).
+    await api(server.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'away' });
+    // Three refused attempts (0.5 + 1 + 2 s of backoff at the top of the jitter) and a refused poll: offline.
+    await expect.poll(() => menu.locator('[data-part=self-status]').textContent(), { timeout: 10_000, interval: 100 }).toBe('Status unavailable (offline)');
+    expect(await menu.getAttribute('data-connection')).toBe('offline');
+    expect(await connectionState(page)).toBe('offline');
+    // The keyboard still reaches the button, which opens nothing meanwhile.
+    expect(await isFocused()).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await trigger.getAttribute('aria-expanded')).toBe('false');
+    await shot(page, 'status-menu-offline');
+    await expectAccessible(page, 'status menu unavailable while Beacon is unreachable');
+
+    proxy.restore();
+    // The next poll (every 3 s) answers and the socket is tried again at once.
+    await expect.poll(() => connectionState(page), { timeout: 15_000, interval: 100 }).toBe('connected');
+    await expect.poll(() => menu.locator('[data-part=self-status]').textContent(), { timeout: 5_000 }).toBe('Away');
+    expect(await trigger.getAttribute('aria-disabled')).toBeNull();
+    expect(await menu.getAttribute('data-connection')).toBe('connected');
+    // Usable by keyboard again, with the status chosen elsewhere checked.
+    expect(await isFocused()).toBe(true);
+    await page.keyboard.press('Enter');
+    const away = menu.locator('[role=radio][value=away]');
+    await expect.poll(() => away.evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(await away.getAttribute('aria-checked')).toBe('true');
+    await page.keyboard.press('Escape');
+
+    // Whenever it was not connected, it was disabled, closed and said why in words (never the old "Online").
+    const states = await shown();
+    const down = states.filter((s) => s.connection !== 'connected');
+    expect(down.length).toBeGreaterThan(0);
+    for (const s of down) {
+      expect(s).toMatchObject({ disabled: 'true', expanded: 'false' });
+      expect(s.label).toMatch(/^(Reconnecting…|Status unavailable \(offline\))$/);
+    }
+    expect(down[0]?.label).toBe('Reconnecting…');
+    expect(states.at(-1)).toMatchObject({ connection: 'connected', label: 'Away', disabled: null });
   });
 });

@@ -7,8 +7,9 @@
 import type { ConnectionState, ManualStatus, PresenceClient, View } from '../client/index.js';
 import { errorMessage } from '../web/lib/error-messages.js';
 import { h } from '../web/lib/dom.js';
-import { CONNECTION_LABEL, STATUS_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
+import { STATUS_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
 import { chosenManualStatus } from '../web/lib/manual-status.js';
+import { statusUnavailable } from '../web/lib/status-unavailable.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, STATUS_SET, type StatusSetDetail } from './events.js';
@@ -117,13 +118,7 @@ export class BeaconStatusMenuElement extends BeaconElement {
     const state: ConnectionState = client?.state ?? 'offline';
     this.dataset.connection = state;
     // Polling: the socket is down but REST answers, so the status is read and can be set.
-    this.#unavailable =
-      !client ? 'Status unavailable (not connected)'
-      : state === 'connected' || state === 'polling' ? null
-      : client.stopReason === 'unauthorized' ? 'Status unavailable (signed out of Beacon)'
-      : client.stopReason === 'stopped' ? 'Status unavailable (not connected)'
-      : state === 'offline' ? 'Status unavailable (offline)'
-      : CONNECTION_LABEL[state];
+    this.#unavailable = statusUnavailable(client);
     this.#trigger.disabled = this.#unavailable !== null;
     if (this.#unavailable !== null) this.open = false;
     this.#renderTrigger();

@@ -4,10 +4,13 @@
  * (arrows move focus, Enter/Space or a click commits, so passing over a status never
  * sends it), "Appear offline", the custom message form and activity presets. Escape or a
  * click outside closes it. The trigger shows what friends see: "Invisible" when hidden.
+ * Unless connected or polling it is unusable (aria-disabled, so focus stays on it), its panel
+ * closes and it says why instead of a status that may no longer hold.
  */
 import type { ManualStatus, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { chosenManualStatus } from '../lib/manual-status.js';
+import { statusUnavailable } from '../lib/status-unavailable.js';
 import { ownPresence } from '../lib/own-presence.js';
 import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
@@ -24,7 +27,7 @@ const HINT: Record<ManualStatus, string> = {
 
 export type MenuClient = Pick<
   PresenceClient,
-  'on' | 'self' | 'setStatus' | 'setActivity' | 'getSettings' | 'updateSettings' | 'unhide'
+  'on' | 'self' | 'state' | 'stopReason' | 'setStatus' | 'setActivity' | 'getSettings' | 'updateSettings' | 'unhide'
 >;
 
 let nextId = 0;
@@ -63,6 +66,8 @@ export class StatusMenuElement extends HTMLElement {
   /** Why the status shown is not the one chosen (a schedule, the calendar), or nothing. */
   #why = h('p', { class: 'text-xs text-amber-200', id: `${this.#panelId}-why`, 'data-part': 'status-why', hidden: true });
   #manual: ManualStatus = 'online';
+  /** Why the menu cannot be used now (not connected), in words; null while connected or polling. */
+  #unavailable: string | null = statusUnavailable(null);
   /** The signed-in account's id: its own remembered choices (session.ts account preferences), no one else's. */
   #account: number | null = null;
 
@@ -78,6 +83,7 @@ export class StatusMenuElement extends HTMLElement {
     this.#client = client;
     this.#form.actions = client;
     if (this.isConnected) this.#subscribe();
+    if (!client) this.#followConnection();
   }
 
   /** Shared privacy settings: the trigger says "Invisible" when hidden. */
@@ -105,6 +111,7 @@ export class StatusMenuElement extends HTMLElement {
   }
 
   set open(value: boolean) {
+    if (value && this.#unavailable !== null) return;
     this.#panel.hidden = !value;
     this.#trigger.setAttribute('aria-expanded', String(value));
     if (value) {
@@ -155,7 +162,10 @@ export class StatusMenuElement extends HTMLElement {
 
   #build(): void {
     this.classList.add('relative');
-    this.#trigger.addEventListener('click', () => (this.open = !this.open));
+    // aria-disabled, not disabled: a disabled button would drop keyboard focus to the page body.
+    this.#trigger.addEventListener('click', () => {
+      if (this.#unavailable === null) this.open = !this.open;
+    });
     // Tabbing out of the panel closes it, like a native menu.
     this.addEventListener('focusout', (e) => {
       if (this.open && e.relatedTarget instanceof Node && !this.contains(e.relatedTarget)) this.open = false;
@@ -190,7 +200,7 @@ export class StatusMenuElement extends HTMLElement {
     this.#form.manualStatus = () => this.#manual;
     this.#panel.append(fieldset, hiddenRow, this.#form, this.#error);
     this.append(this.#trigger, this.#panel);
-    this.#renderTrigger(null);
+    this.#followConnection();
   }
 
   #radio(status: ManualStatus): HTMLButtonElement {
@@ -223,29 +233,63 @@ export class StatusMenuElement extends HTMLElement {
   }
 
   #subscribe(): void {
-    if (!this.#client || this.#off) return;
-    this.#off = this.#client.on('self', (v) => {
-      this.#renderTrigger(v);
-      this.#form.showActivity(v);
-      if (this.open) this.#syncManual();
-    });
-    this.#renderTrigger(this.#client.self);
+    const client = this.#client;
+    if (!client || this.#off) return;
+    const follow = (): void => this.#followConnection();
+    const offs = [
+      client.on('self', (v) => {
+        this.#renderTrigger(v);
+        this.#form.showActivity(v);
+        if (this.open) this.#syncManual();
+      }),
+      client.on('state', follow),
+      // A stop while already offline changes no state, but what is said (signed out, ended).
+      client.on('stopped', follow),
+    ];
+    this.#off = () => offs.forEach((off) => off());
+    this.#followConnection();
+  }
+
+  /**
+   * Usable only while connected or polling (the same rule as the header's connection indicator
+   * and your card's "Not live" note). Otherwise the trigger is aria-disabled and says why, and an
+   * open panel closes, handing keyboard focus to the trigger rather than losing it.
+   */
+  #followConnection(): void {
+    const client = this.#client;
+    this.dataset.connection = client?.state ?? 'offline';
+    this.#unavailable = statusUnavailable(client);
+    if (this.#unavailable === null) this.#trigger.removeAttribute('aria-disabled');
+    else {
+      this.#trigger.setAttribute('aria-disabled', 'true');
+      if (this.open) {
+        const hadFocus = this.contains(document.activeElement) && document.activeElement !== this.#trigger;
+        this.open = false;
+        if (hadFocus) this.#trigger.focus();
+      }
+    }
+    this.#renderTrigger(client?.self ?? null);
   }
 
   #renderTrigger(self: View | null): void {
-    const status = self?.status ?? 'offline';
-    this.dataset.status = status;
-    const own = self ? ownPresence(self, this.#settings?.value ?? null) : null;
+    // Not connected: the last status read may no longer hold, so it is not shown as current.
+    const known = this.#unavailable === null ? self : null;
+    const status = known?.status ?? 'offline';
+    this.dataset.status = known ? status : 'unknown';
+    const own = known ? ownPresence(known, this.#settings?.value ?? null) : null;
     this.dataset.shown = own?.shown ?? 'unknown';
-    this.#trigger.title = own?.audience ?? '';
+    this.#trigger.title = this.#unavailable ?? own?.audience ?? '';
     replaceChildren(
       this.#trigger,
-      h('beacon-status-dot', { status: own?.shown === 'invisible' ? 'offline' : status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' }),
+      // No dot while unavailable: its shape would claim a status ("Offline") nobody knows.
+      this.#unavailable === null
+        ? h('beacon-status-dot', { status: own?.shown === 'invisible' ? 'offline' : status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' })
+        : null,
       h('span', { class: 'sr-only' }, 'Your status: '),
-      h('span', { class: 'truncate font-medium', 'data-part': 'self-status' }, own ? own.label : 'Status'),
+      h('span', { class: 'truncate font-medium', 'data-part': 'self-status' }, own ? own.label : (this.#unavailable ?? 'Status')),
       own?.audience && own.shown !== 'invisible' ? h('span', { class: 'sr-only' }, ` (${own.audience})`) : null,
-      self?.custom_message
-        ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message', dir: 'auto' }, `“${self.custom_message}”`)
+      known?.custom_message
+        ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message', dir: 'auto' }, `“${known.custom_message}”`)
         : null,
       h('span', { 'aria-hidden': 'true', class: 'text-slate-400' }, '▾'),
     );

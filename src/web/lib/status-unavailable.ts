@@ -1,0 +1,28 @@
+/**
+ * Whether a status menu can be used, by the connection's state: the web app's header menu and
+ * the drop-in <beacon-status-menu> both say, in the same words, why not. Only a connected or
+ * polling client (REST answers: the status is read and can be set) knows the user's status;
+ * otherwise the last one read may no longer hold, and a change could not be sent.
+ */
+import type { ConnectionState, StopReason } from '../../client/presence-types.js';
+import { CONNECTION_LABEL } from './labels.js';
+
+/** What a status menu needs of the SDK's client (PresenceClient's `state` and `stopReason`). */
+export interface ConnectionFacts {
+  readonly state: ConnectionState;
+  readonly stopReason: StopReason | null;
+}
+
+/**
+ * Why the status cannot be shown or changed now, in words, or null while connected or polling.
+ * `null` client: no connection at all.
+ */
+export function statusUnavailable(client: ConnectionFacts | null): string | null {
+  if (!client) return 'Status unavailable (not connected)';
+  const { state, stopReason } = client;
+  if (state === 'connected' || state === 'polling') return null;
+  if (stopReason === 'unauthorized') return 'Status unavailable (signed out of Beacon)';
+  if (stopReason === 'stopped') return 'Status unavailable (not connected)';
+  if (state === 'offline') return 'Status unavailable (offline)';
+  return CONNECTION_LABEL[state];
+}

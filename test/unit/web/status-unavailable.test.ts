@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { statusUnavailable } from '../../../src/web/lib/status-unavailable.js';
+
+describe('statusUnavailable (both status menus)', () => {
+  it('is null only while connected or polling', () => {
+    expect(statusUnavailable({ state: 'connected', stopReason: null })).toBeNull();
+    expect(statusUnavailable({ state: 'polling', stopReason: null })).toBeNull();
+  });
+
+  it('says why otherwise, in words', () => {
+    expect(statusUnavailable(null)).toBe('Status unavailable (not connected)');
+    expect(statusUnavailable({ state: 'connecting', stopReason: null })).toBe('Connecting…');
+    expect(statusUnavailable({ state: 'reconnecting', stopReason: null })).toBe('Reconnecting…');
+    expect(statusUnavailable({ state: 'offline', stopReason: null })).toBe('Status unavailable (offline)');
+    expect(statusUnavailable({ state: 'offline', stopReason: 'stopped' })).toBe('Status unavailable (not connected)');
+    expect(statusUnavailable({ state: 'offline', stopReason: 'unauthorized' })).toBe('Status unavailable (signed out of Beacon)');
+  });
+});
