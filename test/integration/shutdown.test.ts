@@ -125,6 +125,33 @@ describe('graceful shutdown', () => {
     });
   }
 
+  it('exits 0 when the database is unreachable at the stop but nothing was left to write (shared presence store, Redis)', async () => {
+    const fresh = await freshDatabase('postgres');
+    const u = new URL(fresh.url);
+    const proxy = await startTcpProxy(u.hostname, Number(u.port || 5432));
+    const prefix = uniquePrefix();
+    try {
+      (await requireRedis()).disconnect();
+      server = await startChildServer({ BEACON_DATABASE_URL: throughProxy(fresh.url, proxy), BEACON_PERSIST_INTERVAL_MS: '100', BEACON_REDIS_URL: REDIS_URL, BEACON_REDIS_PREFIX: prefix });
+      expect((await post(`${server.url}/api/v1/auth/register`, { username: 'bob', password: 'pass-phrase-for-tests' })).status).toBe(201);
+      // Nobody connected, nothing to write; the database goes away (a failover) just before the
+      // stop: only the instance's alive mark cannot be written, and no change is lost. (A user
+      // still connected is not such a case: the stop ends their socket, a change to write.)
+      await new Promise((r) => setTimeout(r, 500));
+      proxy.cut();
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+      expect(messages(server)).toContain('shutdown complete');
+    } finally {
+      await proxy.close();
+      await fresh.drop();
+      const admin = await requireRedis();
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+      admin.disconnect();
+    }
+  });
+
   it('writes every log line before it exits, in the order they were logged, with "shutdown complete" last, even when stdout is slow', async () => {
     server = await startChildServer();
     // Logs enough to fill the pipe while the reader (a log shipper that fell behind) reads nothing.

@@ -297,7 +297,11 @@ export class PresenceService {
       // The start took this run's record already (takeStopped): this only makes sure none is left.
       else await this.deps.repo.clearStopped().catch(() => {});
     }
-    if (!health.ok) throw new Error(`presence not written to the database (unreachable): ${this.#writer.pending} users' changes are lost`);
+    // Shared store: only unwritten changes are lost (an alive mark that could not be written is
+    // not). One instance: the stop record is lost too, so the next start sees a crash.
+    if (!health.ok && (!this.deps.store.shared || this.#writer.pending > 0)) {
+      throw new Error(`presence not written to the database (unreachable): ${this.#writer.pending} users' changes are lost${this.deps.store.shared ? '' : ', and the stop is not recorded'}`);
+    }
   }
 
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */
