@@ -54,7 +54,8 @@ async function main(): Promise<void> {
     app.log.info({ signal, boundMs: bound }, 'shutting down: no new connections, sockets close with 1001, presence is written, then Redis and the database close; a second signal exits at once');
     const force = setTimeout(() => {
       app.log.error({ boundMs: bound }, 'shutdown took longer than BEACON_SHUTDOWN_TIMEOUT_MS: exiting without finishing the drain');
-      exit(1);
+      // At once: the drain still running would log after this line (pino writes what is queued at exit).
+      process.exit(1);
     }, bound);
     force.unref();
     app.close().then(
