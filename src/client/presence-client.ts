@@ -30,9 +30,10 @@ const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
 // Closes after which retrying with the same token is pointless: the app must log in again.
 const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, CloseCode.SESSION_REVOKED]);
 
-/** Live presence of the signed-in user and their friends. See {@link PresenceClientOptions}. */
 /** A first load whose socket has not answered by then also asks the API (see start()). */
 const FIRST_LOAD_PROBE_MS = 2_000;
+
+/** Live presence of the signed-in user and their friends. See {@link PresenceClientOptions}. */
 
 export class PresenceClient {
   readonly #getToken: () => string | null;
