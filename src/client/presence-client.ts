@@ -34,7 +34,6 @@ const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, C
 const FIRST_LOAD_PROBE_MS = 2_000;
 
 /** Live presence of the signed-in user and their friends. See {@link PresenceClientOptions}. */
-
 export class PresenceClient {
   readonly #getToken: () => string | null;
   readonly #wsUrl: string;
