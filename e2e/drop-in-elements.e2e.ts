@@ -329,14 +329,14 @@ describe('drop-in elements on a host page', () => {
     expect(await note.isVisible()).toBe(true);
     // The status menu is not usable meanwhile, and says why rather than keep showing "Online".
     const menuTrigger = pageA.locator('beacon-status-menu [part=trigger]');
-    await expect.poll(() => menuTrigger.isDisabled(), FIVE_S).toBe(true);
+    await expect.poll(() => menuTrigger.getAttribute('aria-disabled'), FIVE_S).toBe('true');
     expect(await menuTrigger.locator('[part=label]').textContent()).not.toBe('Online');
     // The last known statuses stay on screen meanwhile.
     expect(await row(pageA, users.b.id).getAttribute('data-status')).not.toBeNull();
     await restarting;
     await expect.poll(() => list.getAttribute('data-connection'), { timeout: 30_000, interval: 200 }).toBe('connected');
     expect(await note.isVisible()).toBe(false);
-    await expect.poll(() => menuTrigger.isDisabled(), FIVE_S).toBe(false);
+    await expect.poll(() => menuTrigger.getAttribute('aria-disabled'), FIVE_S).toBe(null);
   });
 
   it('keep the list\'s data-state on what it shows: loading then the list, empty then the list after a live add, empty again after a removal', async () => {
@@ -565,8 +565,8 @@ describe('drop-in elements on a host page', () => {
     const page = await openSignedOut(users.a.id, context);
     const menu = page.locator('beacon-status-menu');
     const trigger = menu.locator('[part=trigger]');
-    /** The trigger's state and what it says: [disabled, accessible text, data-connection]. */
-    const says = () => trigger.evaluate((b: HTMLButtonElement) => [b.disabled, b.textContent, b.getRootNode() instanceof ShadowRoot ? (b.getRootNode() as ShadowRoot).host.getAttribute('data-connection') : null]);
+    /** The trigger's state and what it says: [unavailable (aria-disabled), accessible text, data-connection]. */
+    const says = () => trigger.evaluate((b: HTMLButtonElement) => [b.getAttribute('aria-disabled') === 'true', b.textContent, b.getRootNode() instanceof ShadowRoot ? (b.getRootNode() as ShadowRoot).host.getAttribute('data-connection') : null]);
     expect(await says()).toEqual([true, 'Your status: Status unavailable (not connected) ▾', 'offline']);
 
     // Beacon unreachable: connecting, then offline while the client keeps trying; never a usable "Online".
@@ -574,7 +574,7 @@ describe('drop-in elements on a host page', () => {
     await page.exposeFunction('menuSaid', (v: unknown) => seen.push(v));
     await page.evaluate(() => {
       const b = document.querySelector('beacon-status-menu')!.shadowRoot!.querySelector('[part=trigger]') as HTMLButtonElement;
-      new MutationObserver(() => void (window as unknown as { menuSaid(v: unknown): void }).menuSaid([b.disabled, b.textContent])).observe(b, { childList: true, subtree: true, attributes: true });
+      new MutationObserver(() => void (window as unknown as { menuSaid(v: unknown): void }).menuSaid([b.getAttribute('aria-disabled') === 'true', b.textContent])).observe(b, { childList: true, subtree: true, attributes: true });
     });
     await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(jon.token)} }))()`);
     await expect.poll(says, { timeout: 15_000, interval: 100 }).toEqual([true, 'Your status: Status unavailable (offline) ▾', 'offline']);
@@ -588,8 +588,18 @@ describe('drop-in elements on a host page', () => {
     expect(await trigger.getAttribute('aria-expanded')).toBe('true');
 
     // The session ends (signed out elsewhere: 4000): disabled, the panel closed, not "Online" for good.
+    // Focus was in the open panel: it goes to the button, not to the page body.
+    const focused = () => page.evaluate(() => {
+      const host = document.activeElement;
+      return [host?.localName, host?.shadowRoot?.activeElement?.getAttribute('part') ?? null];
+    });
+    expect((await focused())[0]).toBe('beacon-status-menu');
     await api(beacon.baseUrl, jon.token, 'POST', '/auth/logout');
     await expect.poll(says, FIVE_S).toEqual([true, 'Your status: Status unavailable (signed out of Beacon) ▾', 'offline']);
+    expect(await trigger.getAttribute('aria-expanded')).toBe('false');
+    expect(await focused()).toEqual(['beacon-status-menu', 'trigger']);
+    // Enter on it opens nothing while it is unavailable.
+    await page.keyboard.press('Enter');
     expect(await trigger.getAttribute('aria-expanded')).toBe('false');
   });
 

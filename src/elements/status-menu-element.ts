@@ -21,6 +21,7 @@ const MAX_MESSAGE = 128;
 const CSS = `
 :host { display: inline-block; position: relative; }
 .trigger { display: inline-flex; align-items: center; gap: calc(var(--_space) * 0.5); }
+.trigger[aria-disabled='true'] { opacity: 0.6; cursor: not-allowed; border-style: dashed; }
 .panel {
   position: absolute; z-index: 10; inset-inline-end: 0; margin-top: calc(var(--_space) * 0.5);
   min-width: 16em; padding: var(--_space); display: grid; gap: var(--_space);
@@ -56,7 +57,7 @@ export class BeaconStatusMenuElement extends BeaconElement {
   #self: View | null = null;
   /** The manual status the user chose, as the server last said (see #manual). */
   #chosen: ManualStatus = 'online';
-  /** Why the button is disabled (not connected), in words; null while connected. */
+  /** Why the button is unavailable (not connected), in words; null while connected. */
   #unavailable: string | null = 'Status unavailable (not connected)';
 
   constructor() {
@@ -71,6 +72,7 @@ export class BeaconStatusMenuElement extends BeaconElement {
   }
 
   set open(value: boolean) {
+    if (value && this.#unavailable !== null) return; // not connected: nothing to show or send
     this.#panel.hidden = !value;
     this.#trigger.setAttribute('aria-expanded', String(value));
     if (!value) return;
@@ -111,16 +113,25 @@ export class BeaconStatusMenuElement extends BeaconElement {
   }
 
   /**
-   * The button is usable only while connected; otherwise it is disabled, closes its panel and
-   * says why in words (the user's status is not known, and a change could not be sent).
+   * The button is usable only while connected; otherwise it is unavailable (aria-disabled, not
+   * disabled: a disabled button drops keyboard focus to the page), closes its panel handing focus
+   * to the button, and says why in words (the user's status is not known, and a change could not
+   * be sent).
    */
   #followConnection(client: PresenceClient | null): void {
     const state: ConnectionState = client?.state ?? 'offline';
     this.dataset.connection = state;
     // Polling: the socket is down but REST answers, so the status is read and can be set.
     this.#unavailable = statusUnavailable(client);
-    this.#trigger.disabled = this.#unavailable !== null;
-    if (this.#unavailable !== null) this.open = false;
+    if (this.#unavailable === null) this.#trigger.removeAttribute('aria-disabled');
+    else {
+      this.#trigger.setAttribute('aria-disabled', 'true');
+      if (this.open) {
+        const focusInPanel = this.root.activeElement !== null && this.root.activeElement !== this.#trigger;
+        this.open = false;
+        if (focusInPanel) this.#trigger.focus();
+      }
+    }
     this.#renderTrigger();
   }
 
@@ -134,7 +145,9 @@ export class BeaconStatusMenuElement extends BeaconElement {
   }
 
   #build(): void {
-    this.#trigger.addEventListener('click', () => (this.open = !this.open));
+    this.#trigger.addEventListener('click', () => {
+      if (this.#unavailable === null) this.open = !this.open;
+    });
     this.root.addEventListener('keydown', (e) => {
       if ((e as KeyboardEvent).key !== 'Escape' || !this.open) return;
       e.stopPropagation();
