@@ -20,11 +20,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Whether a request of this route counts as its user's interaction, applied before the
-     * handler (`countsAsInteraction`; default: every request that is not a read). `false`: the
-     * route's own change carries it in the same commit (a status, an activity) or ends the login;
-     * a function decides per request (settings: not when they hide the user).
+     * handler (`countsAsInteraction`; default: every request that is not a read). `false` where
+     * it would show someone an `online` the route's change replaces at once: the change carries
+     * it itself (a status, an activity), or hides the user from someone (settings, a category,
+     * unfriending, blocking), or ends the login.
      */
-    interaction?: boolean | ((request: FastifyRequest) => boolean);
+    interaction?: boolean;
   }
 }
 
@@ -71,8 +72,7 @@ export function requireAuth(services: Services) {
  */
 export function countsAsInteraction(request: FastifyRequest): request is FastifyRequest & { auth: AuthContext } {
   if (request.auth === null || READS.has(request.method)) return false;
-  const own = request.routeOptions.config.interaction;
-  return typeof own === 'function' ? own(request) : own !== false;
+  return request.routeOptions.config.interaction !== false;
 }
 
 /** The auth context of a route behind `requireAuth`. */

@@ -101,7 +101,7 @@ describe('presence that is always true', () => {
       ['starts a game', 'POST', '/users/me/activity', { activity: 'playing_pong' }, { status: 'in_game', activity: 'playing_pong' }],
       ['hides', 'PUT', '/users/me/status/settings', { status_visibility: 'hidden' }, { status: 'offline' }],
       ['logs out', 'POST', '/auth/logout', undefined, { status: 'offline' }],
-      ['changes another setting (back online: the request was her)', 'PUT', '/users/me/status/settings', { last_seen_visibility: 'close_friends' }, { status: 'online' }],
+      ['replaces her schedule (back online: the request was her)', 'PUT', '/users/me/status/schedule', { time_zone: 'UTC', rules: [] }, { status: 'online' }],
     ] as const)('an auto-away user who %s: friends see only the result', async (_what, method, url, payload, shown) => {
       const t = await start();
       const { alice, bob } = await pair(t);
@@ -117,6 +117,24 @@ describe('presence that is always true', () => {
       const seen = (await framesUntilHeartbeat(b, from)).filter(change(alice.id));
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject(shown);
+    });
+
+    it.each([
+      ['unfriends', 'DELETE', (bobId: number) => `/users/me/friends/${bobId}`, undefined],
+      ['blocks', 'POST', () => '/users/me/blocks', (bobId: number) => ({ user_id: bobId })],
+    ] as const)('an auto-away user who %s a friend: he gets friend_removed only, never her `online` before it', async (_what, method, url, payload) => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away' });
+      const from = b.mark();
+      const body = payload?.(bob.id);
+      const res = await t.app.inject({ method, url: `/api/v1${url(bob.id)}`, headers: bearer(alice.token), ...(body ? { payload: body } : {}) });
+      expect(res.statusCode).toBeLessThan(300);
+      await b.next((f) => f.type === 'friend_removed', { from });
+      expect((await framesUntilHeartbeat(b, from)).filter(change(alice.id))).toEqual([]);
     });
 
     // The other way round: a request that shows her to someone shows her as her interaction made

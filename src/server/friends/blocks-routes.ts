@@ -24,7 +24,8 @@ export async function blocksRoutes(app: App, { services }: RouteOptions): Promis
     '/users/me/blocks',
     {
       schema: { tags, security, body: BlockBody, response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } },
-      config: rateLimit(services, 60, MINUTE, 'user'),
+      // The person blocked must not see an `online` just before `friend_removed`.
+      config: { ...rateLimit(services, 60, MINUTE, 'user'), interaction: false },
     },
     async (request, reply) => {
       await friends.block(authOf(request).userId, request.body.user_id);

@@ -99,8 +99,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     {
       schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } },
       ...limited,
-      // Hiding shows friends `offline` at once: no `online` just before it.
-      config: { interaction: (request: FastifyRequest) => (request.body as { status_visibility?: string }).status_visibility !== 'hidden' },
+      // Settings narrow or hide what friends see: no `online` just before it (http-kit countsAsInteraction).
+      config: { interaction: false },
     },
     async (request) => presence.updateSettings(authOf(request).userId, request.body),
   );
