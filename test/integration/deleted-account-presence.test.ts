@@ -8,6 +8,7 @@ import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
+import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 
 type U = { token: string; id: number };
 const PASSWORD = 'pass-phrase-for-tests';
@@ -47,6 +48,35 @@ describe.each(testDialects())('a deleted account in memory on %s', (dialect) => 
     expect(started.json()).toEqual({ applied: [bob.id] });
     expect((await game('match_ended', [alice.id, NEVER_EXISTED])).json()).toEqual({ applied: [] });
     expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).statusCode).toBe(404);
+  });
+
+  it('keeps nothing of her from a replica load that read her just before the deletion (found by review)', async () => {
+    // Idle replicas go, so a friend's view of her must load her again.
+    await t.advance(3_600_000);
+    t.app.services.presence.releaseIdle?.();
+    const original = PresenceRepository.prototype.load;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let readRows!: () => void;
+    const rowsRead = new Promise<void>((r) => (readRows = r));
+    const spy = vi.spyOn(PresenceRepository.prototype, 'load').mockImplementation(async function (this: PresenceRepository, ids) {
+      const rows = await original.call(this, ids);
+      if (ids.includes(alice.id)) {
+        readRows();
+        await gate;
+      }
+      return rows;
+    });
+    try {
+      const view = t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) });
+      await rowsRead;
+      expect((await del(t, alice)).statusCode).toBe(204);
+      release();
+      await view;
+    } finally {
+      spy.mockRestore();
+    }
+    expect((await game('match_started', [alice.id, bob.id])).json()).toEqual({ applied: [bob.id] });
   });
 
   it('drops the history rows of a deleted account not yet written, without logging an error', async () => {

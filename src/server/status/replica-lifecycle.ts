@@ -61,7 +61,7 @@ export class ReplicaLifecycle {
   forgetDeleted(userId: number): void {
     this.d.writer.forget(userId);
     this.d.history.forget(userId);
-    this.d.replicas.release(userId);
+    this.d.replicas.forgetDeleted(userId);
     this.d.graph.forget(userId);
     this.d.names.forget(userId);
   }

@@ -29,6 +29,8 @@ export interface LoadingParts {
 
 export class ReplicaLoading {
   readonly #loading = new Map<number, Promise<void>>();
+  /** Users deleted while their load was in flight (`discard`): that load keeps nothing of them. */
+  readonly #discarded = new Set<number>();
   readonly #buffered = new Map<number, Array<() => void>>();
   /**
    * Users an ensure() (or a caller between its awaits) is using right now: never released
@@ -108,6 +110,14 @@ export class ReplicaLoading {
     return (this.#pinned.get(userId) ?? 0) > 0;
   }
 
+  /**
+   * The user was deleted while their replica may be loading: that load, having read them before
+   * the deletion, must not put them back (game events would apply to them, their row be written).
+   */
+  discard(userId: number): void {
+    if (this.#loading.has(userId)) this.#discarded.add(userId);
+  }
+
   /** The replica was released: its pin count at 0 goes (one still pinned keeps counting). */
   released(userId: number): void {
     if (!this.isPinned(userId)) this.#pinned.delete(userId);
@@ -127,17 +137,19 @@ export class ReplicaLoading {
           })
         : new Map();
       for (const { profile, persisted } of rows) {
+        if (this.#discarded.has(profile.id)) continue; // deleted while this load read them
         profiles.set(profile.id, profile);
         engine.load(profile.id, persisted);
         const state = states.get(profile.id);
         if (state) this.parts.importStored(profile.id, orphanedLastSeen(state, persisted.lastSeen));
       }
-      const found = new Set(rows.map((r) => r.profile.id));
+      const found = new Set(rows.filter((r) => !this.#discarded.has(r.profile.id)).map((r) => r.profile.id));
       for (const id of ids) if (!found.has(id)) bus.unsubscribe(userTopic(id));
     } finally {
       // Synchronously with the end of the load, so no input slips between buffer and replica.
       for (const id of ids) {
         this.#loading.delete(id);
+        this.#discarded.delete(id);
         const list = this.#buffered.get(id) ?? [];
         this.#buffered.delete(id);
         if (profiles.has(id)) for (const fn of list) fn();

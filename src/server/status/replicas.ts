@@ -182,6 +182,12 @@ export class Replicas {
   }
 
   /** Drops the replica: profile, presence, version, and the bus subscription. A later ensure() loads it afresh. */
+  /** The user was deleted: their replica goes now, and a load of it in flight keeps nothing of them. */
+  forgetDeleted(userId: number): void {
+    this.#loading.discard(userId);
+    this.release(userId);
+  }
+
   release(userId: number): void {
     this.deps.bus.unsubscribe(userTopic(userId));
     this.hooks.profiles.delete(userId);
