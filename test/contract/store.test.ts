@@ -336,15 +336,19 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await calendarOf()).toEqual({ calendar: [], calendarVersion: 0 });
     expect(await feeds.save(u!.id, { url: 'https://cal.example/a.ics', shareTitles: true, busy, refreshedAt: T0 })).toBe(1);
     expect(await calendarOf()).toEqual({ calendar: busy, calendarVersion: 1 });
-    expect(await feeds.refreshed(u!.id, 'https://cal.example/a.ics', [], T0 + 1)).toBe(2);
+    expect(await feeds.refreshed(u!.id, { url: 'https://cal.example/a.ics', shareTitles: true }, [], T0 + 1)).toBe(2);
     expect(await calendarOf()).toEqual({ calendar: [], calendarVersion: 2 });
     // A refresh that read the old address: nothing written, the version stays.
-    expect(await feeds.refreshed(u!.id, 'https://cal.example/old.ics', busy, T0 + 2)).toBeNull();
+    expect(await feeds.refreshed(u!.id, { url: 'https://cal.example/old.ics', shareTitles: true }, busy, T0 + 2)).toBeNull();
     expect(await calendarOf()).toEqual({ calendar: [], calendarVersion: 2 });
-    expect(await feeds.remove(u!.id)).toBe(3);
+    // A refresh that read the feed while it shared titles, the user having stopped meanwhile: nothing written.
+    await feeds.save(u!.id, { url: 'https://cal.example/a.ics', shareTitles: false, busy: [], refreshedAt: T0 + 2 });
+    expect(await feeds.refreshed(u!.id, { url: 'https://cal.example/a.ics', shareTitles: true }, busy, T0 + 2)).toBeNull();
+    expect(await calendarOf()).toEqual({ calendar: [], calendarVersion: 3 });
+    expect(await feeds.remove(u!.id)).toBe(4);
     expect(await database.db.selectFrom('user_calendars').select('user_id').where('user_id', '=', u!.id).execute()).toEqual([]);
-    expect(await feeds.save(u!.id, { url: 'https://cal.example/b.ics', shareTitles: false, busy, refreshedAt: T0 + 3 })).toBe(4);
-    expect(await calendarOf()).toEqual({ calendar: busy, calendarVersion: 4 });
+    expect(await feeds.save(u!.id, { url: 'https://cal.example/b.ics', shareTitles: false, busy, refreshedAt: T0 + 3 })).toBe(5);
+    expect(await calendarOf()).toEqual({ calendar: busy, calendarVersion: 5 });
     expect(await feeds.save(999_999, { url: 'https://cal.example/c.ics', shareTitles: false, busy, refreshedAt: T0 })).toBeNull();
     expect(await feeds.remove(999_999)).toBeNull();
   });

@@ -30,16 +30,19 @@ export class CalendarRepository {
   }
 
   /**
-   * A refresh's intervals, written only if the user's feed is still `url` (a PUT meanwhile gave
-   * another, read already): the calendar's new version, or null when nothing was written.
+   * A refresh's intervals, written only if the user's feed is still the one read, `url` with
+   * `shareTitles` (a PUT meanwhile gave another, read already; or stopped sharing titles, which
+   * intervals read while sharing them would show): the calendar's new version, or null when
+   * nothing was written.
    */
-  async refreshed(userId: number, url: string, busy: CalendarBusy[], refreshedAt: number): Promise<number | null> {
+  async refreshed(userId: number, feed: { url: string; shareTitles: boolean }, busy: CalendarBusy[], refreshedAt: number): Promise<number | null> {
     return this.#versioned(userId, async (trx) => {
       const res = await trx
         .updateTable('user_calendars')
         .set({ busy: JSON.stringify(busy), refreshed_at: refreshedAt, error: null })
         .where('user_id', '=', userId)
-        .where('url', '=', url)
+        .where('url', '=', feed.url)
+        .where('share_titles', '=', feed.shareTitles ? 1 : 0)
         .executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     });

@@ -147,8 +147,8 @@ export class CalendarService {
     try {
       const busy = await this.#read(row.url, row.user_id, row.share_titles === 1, priority);
       this.#benched.delete(row.user_id);
-      // Written only if the feed is still the one read: a PUT meanwhile gave another, read already.
-      const version = await this.#feeds.refreshed(row.user_id, row.url, busy, this.deps.now());
+      // Written only if the feed is still the one read (address and titles shared or not): a PUT meanwhile gave another, read already.
+      const version = await this.#feeds.refreshed(row.user_id, { url: row.url, shareTitles: row.share_titles === 1 }, busy, this.deps.now());
       if (version !== null) await this.deps.presence.setCalendar(row.user_id, busy, version);
       return true;
     } catch (err) {
