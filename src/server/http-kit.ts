@@ -22,8 +22,9 @@ declare module 'fastify' {
      * Whether a request of this route counts as its user's interaction, applied before the
      * handler (`countsAsInteraction`; default: every request that is not a read). `false` where
      * it would show someone an `online` the route's change replaces at once: the change carries
-     * it itself (a status, an activity), or hides the user from someone (settings, a category,
-     * unfriending, blocking), or ends the login.
+     * it itself (a status, an activity), or may make them busy or away (a schedule, a calendar
+     * feed), or hides the user from someone (settings, a category, unfriending, blocking), or
+     * ends the login.
      */
     interaction?: boolean;
   }

@@ -101,7 +101,8 @@ describe('presence that is always true', () => {
       ['starts a game', 'POST', '/users/me/activity', { activity: 'playing_pong' }, { status: 'in_game', activity: 'playing_pong' }],
       ['hides', 'PUT', '/users/me/status/settings', { status_visibility: 'hidden' }, { status: 'offline' }],
       ['logs out', 'POST', '/auth/logout', undefined, { status: 'offline' }],
-      ['replaces her schedule (back online: the request was her)', 'PUT', '/users/me/status/schedule', { time_zone: 'UTC', rules: [] }, { status: 'online' }],
+      ['sets a busy schedule rule that holds now', 'PUT', '/users/me/status/schedule', { time_zone: 'UTC', rules: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '23:59', status: 'busy', message: null }, { days: [1, 2, 3, 4, 5, 6, 7], from: '23:58', to: '00:01', status: 'busy', message: null }] }, { status: 'busy' }],
+      ['changes her notification period (back online: the request was her)', 'PUT', '/users/me/notifications/settings', { period_minutes: 45 }, { status: 'online' }],
     ] as const)('an auto-away user who %s: friends see only the result', async (_what, method, url, payload, shown) => {
       const t = await start();
       const { alice, bob } = await pair(t);

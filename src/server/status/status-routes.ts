@@ -77,6 +77,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     {
       schema: { tags, security, summary: 'Replace your status schedule (no rules removes the rules, the time zone stays)', body: ScheduleBody, response: { 200: ScheduleBody, ...errorResponses(400, 401, 429) } },
       ...limited,
+      // A rule may make the user busy or away at once: no `online` just before it.
+      config: { interaction: false },
     },
     async (request) => {
       const { userId } = authOf(request);
