@@ -128,7 +128,7 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
     const asText = err.validation !== undefined && err.validationContext === 'body' && typeof request.body === 'string' && !isJson(request.headers['content-type']);
     const known = asText ? new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json') : err instanceof AppError ? err : fromFastify(err);
     // A web-app path with a segment too long for a file name (the static files answer 404).
-    if (known?.statusCode === 404 && hasTooLongSegment(request.url)) return reply.status(414).send(PARAM_TOO_LONG);
+    if (known?.statusCode === 404 && hasTooLongSegment(pathOf(request.url))) return reply.status(414).send(PARAM_TOO_LONG);
     if (known) {
       if (known.statusCode === 429 && err.statusCode === 429) {
         const retry = reply.getHeader('retry-after');
@@ -144,8 +144,8 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
   app.setNotFoundHandler((request, reply) => {
     // The router matches no route when a parameter inside the path is past its length limit
     // (one at the end gets FST_ERR_MAX_PARAM_LENGTH, frameworkErrors): the same 414 for both.
-    if (hasTooLongSegment(request.url)) return reply.status(414).send(PARAM_TOO_LONG);
-    const path = request.url.split('?')[0] ?? '';
+    const path = pathOf(request.url);
+    if (hasTooLongSegment(path)) return reply.status(414).send(PARAM_TOO_LONG);
     const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
     return reply.status(404).send({ code: 'NOT_FOUND', message: `No route ${request.method} ${shown}` });
   });
@@ -153,9 +153,11 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
 
 const PARAM_TOO_LONG = { code: 'VALIDATION_ERROR', message: 'A path parameter is too long' };
 
-/** Whether a segment of the URL's path is longer than any path parameter may be. */
-function hasTooLongSegment(url: string): boolean {
-  return (url.split('?')[0] ?? '').split('/').some((segment) => segment.length > MAX_HOST_ID_IN_PATH);
+const pathOf = (url: string): string => url.split('?')[0] ?? '';
+
+/** Whether a segment of the path is longer than any path parameter may be. */
+function hasTooLongSegment(path: string): boolean {
+  return path.split('/').some((segment) => segment.length > MAX_HOST_ID_IN_PATH);
 }
 
 /**

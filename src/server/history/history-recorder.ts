@@ -52,7 +52,7 @@ export class HistoryRecorder {
    * (the foreign key would refuse it) and none lands on an account that takes the id again.
    */
   forget(userId: number): void {
-    if (!this.#open.delete(userId) && !this.#pending.some((r) => r.userId === userId)) return;
+    this.#open.delete(userId);
     this.#pending = this.#pending.filter((r) => r.userId !== userId);
   }
 
