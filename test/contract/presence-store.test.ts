@@ -87,6 +87,19 @@ describe.each([
     expect((await store.load([2], new Set(['a', 'b']))).get(2)?.orphaned).toBeUndefined();
   });
 
+  it("forgets a deleted user: every instance's sessions, the fields and their version go, and nobody else's", async () => {
+    await store.save(4, 'a', { ...base, customMessage: 'private', sessions: [{ id: 'a/1', kind: 'socket', lastTouch: T0 }] }, { at: T0 + 50, by: 'a' });
+    await store.save(4, 'b', { ...base, sessions: [{ id: 'b/1', kind: 'socket', lastTouch: T0 }] }, { at: T0 + 1, by: 'b' });
+    await store.save(5, 'a', { ...base, customMessage: 'kept' }, { at: T0, by: 'a' });
+    await store.forget(4);
+    const got = await store.load([4, 5], null);
+    expect(got.has(4)).toBe(false);
+    expect(got.get(5)?.customMessage).toBe('kept');
+    // A user who takes the id later starts afresh: an older version is no longer refused.
+    expect(await store.save(4, 'b', { ...base, customMessage: 'fresh' }, { at: T0 + 2, by: 'b' })).toBe(true);
+    expect((await store.load([4], null)).get(4)).toMatchObject({ customMessage: 'fresh', sessions: [] });
+  });
+
   it('keeps server games with their start time', async () => {
     const games = [{ matchId: 'm', activity: 'playing_pong' as const, startedAt: T0 }];
     await store.save(3, 'a', { ...base, serverGames: games }, { at: T0, by: 'a' });

@@ -70,6 +70,15 @@ export class MemoryPresenceStore implements PresenceStore {
     return out;
   }
 
+  async forget(userId: number): Promise<void> {
+    this.#users.delete(userId);
+  }
+
+  /** Whether anything of the user is stored (tests). */
+  holds(userId: number): boolean {
+    return this.#users.has(userId);
+  }
+
   async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
     this.#beats.set(instanceId, now);
     if (saturated) this.#saturated.set(instanceId, now);

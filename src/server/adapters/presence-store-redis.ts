@@ -116,6 +116,10 @@ export class RedisPresenceStore implements PresenceStore {
     return out;
   }
 
+  async forget(userId: number): Promise<void> {
+    await this.#counted(this.#redis.del(this.#key(userId)));
+  }
+
   async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
     await this.#counted(this.#redis.zadd(`${this.#prefix}:instances`, now, instanceId));
     if (saturated) await this.#counted(this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId));

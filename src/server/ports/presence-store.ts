@@ -8,6 +8,8 @@
  *   fields, but those only if `version` is newer than the stored one: an older copy (an
  *   instance that missed changes during an outage) can never overwrite a newer one,
  *   whatever order instances save in. It answers whether the user-level fields were stored.
+ * - `forget(userId)` drops everything stored of a deleted user, so nothing of them is loaded
+ *   for a user who later takes their id (a host's user deleted and put back).
  * - `load` returns each user's state with the version of its user-level fields.
  * - `load(ids, live)` merges what every instance saved; socket sessions of instances not in
  *   `live` are left out (a crashed instance's users come back offline), and the replica
@@ -63,6 +65,8 @@ export interface PresenceStore {
   connect(): Promise<void>;
   save(userId: number, instanceId: string, state: SharedState, version: Version): Promise<boolean>;
   load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>>;
+  /** The user was deleted: drops everything stored of them (every instance's sessions, the user-level fields, the version). */
+  forget(userId: number): Promise<void>;
   heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void>;
   liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null>;
   saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null>;
@@ -89,6 +93,7 @@ export class LocalPresenceStore implements PresenceStore {
   async load(): Promise<Map<number, StoredReplica>> {
     return new Map();
   }
+  async forget(): Promise<void> {}
   async heartbeat(): Promise<void> {}
   async liveInstances(): Promise<Set<string> | null> {
     return null;

@@ -178,7 +178,7 @@ export class PresenceService {
       replicas: this.#replicas,
       apply: (userId, input) => this.#apply(userId, input),
       renames: this.#renames,
-      forgetDeleted: (userId) => this.#lifecycle.forgetDeleted(userId),
+      forgetDeleted: (userId) => void this.#lifecycle.forgetDeleted(userId),
       sink: (e) => this.#sink(e),
     });
   }
@@ -324,9 +324,10 @@ export class PresenceService {
    * of them at once (replica-lifecycle.ts), and so does every other instance that holds them, told
    * on the user's topic after the revocations (which close their sockets there first).
    */
-  forgetDeleted(userId: number): void {
-    this.#lifecycle.forgetDeleted(userId);
+  async forgetDeleted(userId: number): Promise<void> {
+    const dropped = this.#lifecycle.forgetDeleted(userId);
     this.#messages.deleted(userId);
+    await dropped;
   }
 
   /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */

@@ -56,14 +56,16 @@ export class ReplicaLifecycle {
    * The user was deleted: this instance drops what it holds of them at once (replica, profile,
    * friend list, a row or status history waiting to be written), so nothing of theirs is
    * written onto a row that takes their id again (a host's user deleted and put back as a fresh
-   * shadow row), no history write is refused for them, and game events skip them.
+   * shadow row), no history write is refused for them, and game events skip them. Resolves
+   * once the shared store holds nothing of them (Replicas.forgetDeleted).
    */
-  forgetDeleted(userId: number): void {
+  forgetDeleted(userId: number): Promise<void> {
     this.d.writer.forget(userId);
     this.d.history.forget(userId);
-    this.d.replicas.forgetDeleted(userId);
+    const dropped = this.d.replicas.forgetDeleted(userId);
     this.d.graph.forget(userId);
     this.d.names.forget(userId);
+    return dropped;
   }
 
   /**

@@ -71,6 +71,7 @@ export class ReplicaResync {
     const ids = [...this.parts.profiles.keys()];
     const mine = ids.filter((id) => sharing.owes(id) || engine.sessionIds(id).some(this.parts.isMine));
     for (const id of mine) await sharing.resave(id);
+    await sharing.forgetOwed();
     // (Those released since were saved before: their next load reads it.)
     sharing.announcedChangesWhileDown();
     for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);

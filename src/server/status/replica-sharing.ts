@@ -37,6 +37,8 @@ export class ReplicaSharing {
   readonly #sharing = new Set<Promise<void>>();
   /** Users whose merged state is being re-saved after an input arrived late (coalesced). */
   readonly #resaving = new Set<number>();
+  /** Deleted users the shared store still holds (it could not be reached): dropped at the resync. */
+  readonly #unforgotten = new Set<number>();
   /** Per user, the latest share (save, then publish) in flight: a user's shares complete in order. */
   readonly #lastShare = new Map<number, Promise<void>>();
 
@@ -87,6 +89,34 @@ export class ReplicaSharing {
     clearTimeout(bound);
   }
 
+  /**
+   * The user was deleted (their replica is gone: nothing of theirs is saved again): once the
+   * shares of them in flight are done, drops what the shared store holds of them. Every instance
+   * that held them does so after its own last save, so the last one leaves nothing behind.
+   * Where the store cannot be reached, the resync drops it (`forgetOwed`).
+   */
+  async forget(userId: number): Promise<void> {
+    this.#unsaved.delete(userId);
+    this.#changedWhileDown.delete(userId);
+    if (!this.deps.store.shared) return;
+    await this.#lastShare.get(userId);
+    this.#unforgotten.add(userId);
+    await this.forgetOwed();
+  }
+
+  /** Drops from the store the deleted users it could not drop before (a failure is logged, and tried again at the next resync). */
+  async forgetOwed(): Promise<void> {
+    for (const userId of [...this.#unforgotten]) {
+      try {
+        await this.deps.store.forget(userId);
+        this.#unforgotten.delete(userId);
+      } catch (err) {
+        this.deps.log.warn({ err: this.parts.storeError(err), userId }, 'shared presence store unreachable; a deleted user is dropped from it at the resync');
+        return;
+      }
+    }
+  }
+
   /** Once the late input is applied (the caller does so at once), saves the merged state under a new version and asks for reloads. */
   resaveLater(userId: number): void {
     if (this.#resaving.has(userId)) return;
@@ -135,9 +165,9 @@ export class ReplicaSharing {
     return this.#unsaved.has(userId);
   }
 
-  /** Whether some user's change waits for the resync: not saved, or made while the bus was down. */
+  /** Whether some user's change waits for the resync: not saved, made while the bus was down, or a deleted user not yet dropped from the store. */
   owesAny(): boolean {
-    return this.#unsaved.size > 0 || this.#changedWhileDown.size > 0;
+    return this.#unsaved.size > 0 || this.#changedWhileDown.size > 0 || this.#unforgotten.size > 0;
   }
 
   /** Whether the user's change waits for the resync: not saved, or made while the bus was down. */

@@ -181,13 +181,17 @@ export class Replicas {
     return !this.#loading.isLoading(userId) && !this.#sharing.isUnsaved(userId) && !this.#loading.isPinned(userId);
   }
 
-  /** Drops the replica: profile, presence, version, and the bus subscription. A later ensure() loads it afresh. */
-  /** The user was deleted: their replica goes now, and a load of it in flight keeps nothing of them. */
-  forgetDeleted(userId: number): void {
+  /**
+   * The user was deleted: their replica goes now, and a load of it in flight keeps nothing of
+   * them; resolves once the shared store holds nothing of them either (or will be told at the resync).
+   */
+  forgetDeleted(userId: number): Promise<void> {
     this.#loading.discard(userId);
     this.release(userId);
+    return this.#sharing.forget(userId);
   }
 
+  /** Drops the replica: profile, presence, version, and the bus subscription. A later ensure() loads it afresh. */
   release(userId: number): void {
     this.deps.bus.unsubscribe(userTopic(userId));
     this.hooks.profiles.delete(userId);

@@ -67,7 +67,7 @@ export class AccountService {
     for (const sessionId of left.sessionIds) this.deps.auth.revoked(sessionId, userId);
     // After the revocations (their sockets close first): nothing of the user stays in memory
     // on any instance, so game events skip them and no history or row of theirs is saved again.
-    this.deps.presence.forgetDeleted(userId);
+    await this.deps.presence.forgetDeleted(userId);
     return true;
   }
 }
