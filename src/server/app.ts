@@ -132,7 +132,11 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   return app;
 }
 
-/** Serves the built front end at `/` when it exists; a plain page says how to build it otherwise. */
+/**
+ * Serves the built front end at `/` when it exists; a plain page says how to build it when it
+ * is missing, and only that Beacon runs when the web app is off (`BEACON_WEB_ROOT=off`: a host
+ * site serves its own pages, and has no build to run).
+ */
 async function serveWeb(app: App, config: Readonly<Config>): Promise<void> {
   const root = config.webRoot ? resolve(config.webRoot) : null;
   if (root && existsSync(resolve(root, 'index.html'))) {
@@ -140,9 +144,10 @@ async function serveWeb(app: App, config: Readonly<Config>): Promise<void> {
     return;
   }
   if (root) app.log.warn({ webRoot: root }, 'BEACON_WEB_ROOT has no index.html: / serves a page saying how to build the web app (npm run build:web)');
+  const why = root
+    ? '<p>The web front end is not built: run <code>npm run build:web</code>, or set <code>BEACON_WEB_ROOT=off</code>.</p>'
+    : '<p>This server has no web front end (<code>BEACON_WEB_ROOT=off</code>).</p>';
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .type('text/html')
-      .send('<!doctype html><title>Beacon</title><h1>Beacon is running</h1><p>The web front end is not built: run <code>npm run build:web</code>. API docs: <a href="/docs">/docs</a>.</p>'),
+    reply.type('text/html').send(`<!doctype html><title>Beacon</title><h1>Beacon is running</h1>${why}<p>API docs: <a href="/docs">/docs</a>.</p>`),
   );
 }

@@ -70,6 +70,24 @@ describe('web hardening', () => {
   });
 });
 
+describe('/ without the web app', () => {
+  it('says how to build it when it is missing, and never asks a server with BEACON_WEB_ROOT=off to build it', async () => {
+    const missing = await startLiveApp({ webRoot: '/nonexistent-web-root' });
+    const off = await startLiveApp({ webRoot: null });
+    try {
+      expect((await missing.app.inject({ url: '/' })).body).toContain('npm run build:web');
+      const page = await off.app.inject({ url: '/' });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('Beacon is running');
+      expect(page.body).toContain('no web front end');
+      expect(page.body).not.toContain('npm run build:web');
+    } finally {
+      await missing.close();
+      await off.close();
+    }
+  });
+});
+
 describe('web hardening with BEACON_ALLOWED_ORIGINS', () => {
   it('matches listed origins with their scheme', async () => {
     const t = await startLiveApp({ allowedOrigins: ['https://game.example'] });
