@@ -48,6 +48,8 @@ describe.each(testDialects())('a deleted account in memory on %s', (dialect) => 
     expect(started.json()).toEqual({ applied: [bob.id] });
     expect((await game('match_ended', [alice.id, NEVER_EXISTED])).json()).toEqual({ applied: [] });
     expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).statusCode).toBe(404);
+    // Told once: the friendship rows' removal and the deletion's own sweep of friend lists do not both say it.
+    expect(b.since(from).filter((f) => f.type === 'friend_removed')).toHaveLength(1);
   });
 
   it('keeps nothing of her from a replica load that read her just before the deletion (found by review)', async () => {

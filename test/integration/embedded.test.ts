@@ -132,6 +132,24 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     expect(added.friend).toMatchObject({ user_id: bobId, status: 'busy' });
   });
 
+  it.each([
+    ['still lists the pair', false],
+    ['removed the pair first', true],
+  ])('deleting a user removes them from friends’ lists at once, live and over REST, when the host %s', async (_case, graphFirst) => {
+    const { host, site, aliceToken, alice, bob, bobId } = await twoFriends('1', '2');
+    await alice.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy', custom_message: 'plans' }), changeOf(bobId, 'busy'));
+    if (graphFirst) host.unfriend('1', '2');
+    await alice.socket.after(async () => expect(await site.app.beacon.deleteUser('2')).toBe(true), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
+    expect((await bob.socket.waitClosed(1000)).code).toBe(4000);
+    const list = await site.app.inject({ url: '/beacon/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${aliceToken}` } });
+    expect(list.statusCode).toBe(200);
+    const friends = list.json<Array<{ user_id: number; custom_message: string | null; status: string }>>();
+    // Either gone (the host no longer lists him) or a user as one never seen: never the deleted user's state.
+    if (graphFirst) expect(friends).toEqual([]);
+    expect(JSON.stringify(friends)).not.toContain('plans');
+    expect(friends.every((f) => f.status === 'offline')).toBe(true);
+  });
+
   it('refuses a token the host did not issue, on the socket and over REST', async () => {
     const host = new MemoryHost();
     host.addUser('1', 'Alice');

@@ -112,6 +112,13 @@ export class FriendGraph {
     if (this.#viewers.delete(viewerId)) this.#version++;
   }
 
+  /** The cached viewers whose friends include `subjectId` (a scan: for a deletion, not a hot path). */
+  holders(subjectId: number): number[] {
+    const out: number[] = [];
+    for (const [viewerId, v] of this.#viewers) if (indexOf(v.ids, subjectId) >= 0) out.push(viewerId);
+    return out;
+  }
+
   /** Viewers cached here (tests). */
   get size(): number {
     return this.#viewers.size;

@@ -178,7 +178,7 @@ export class PresenceService {
       replicas: this.#replicas,
       apply: (userId, input) => this.#apply(userId, input),
       renames: this.#renames,
-      forgetDeleted: (userId) => void this.#lifecycle.forgetDeleted(userId),
+      forgetDeleted: (userId) => void this.#forgetHere(userId),
       sink: (e) => this.#sink(e),
     });
   }
@@ -325,9 +325,20 @@ export class PresenceService {
    * on the user's topic after the revocations (which close their sockets there first).
    */
   async forgetDeleted(userId: number): Promise<void> {
-    const dropped = this.#lifecycle.forgetDeleted(userId);
+    const dropped = this.#forgetHere(userId);
     this.#messages.deleted(userId);
     await dropped;
+  }
+
+  /**
+   * What this instance does for a deleted user: every viewer cached here still listing them is
+   * told `friend_removed` (with a host's social graph, Beacon holds no friendship rows whose
+   * deletion would say so; once per viewer: a removal the friendship rows announced already is
+   * not repeated), then everything held of them goes.
+   */
+  #forgetHere(userId: number): Promise<void> {
+    for (const viewerId of this.graph.holders(userId)) void this.#graphViews.apply(viewerId, userId, null);
+    return this.#lifecycle.forgetDeleted(userId);
   }
 
   /** Releases every replica no local viewer has needed for the linger time (see interest.ts). */
