@@ -13,6 +13,10 @@
  *   its last answer (the keep-alive timeout, which Fastify would otherwise set to 72 s), but
  *   behind a trusted proxy, whose pooled connections must outlive its own idle timeout. An
  *   upgraded socket has neither (the heartbeat watches it).
+ * - A request body that never stops arriving (a byte every few seconds) keeps its connection
+ *   from ever being idle, and Node bounds only the headers' time: the whole body must arrive
+ *   within twice the idle timeout of the request's headers (60 s by default, as Node gives
+ *   the headers), or it is answered 408 `{code, message}` and the connection closed.
  *
  * Behind a trusted proxy (BEACON_TRUST_PROXY) the proxy's own connections are not capped:
  * every client shares its address, so the proxy must limit connections per client itself.
@@ -20,12 +24,13 @@
  * server and its limits.
  */
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import ipaddr from 'ipaddr.js';
 import { addressKey } from './client-address.js';
 import { RefusalLog } from './realtime/pending-auth.js';
+import { refuseOnSocket } from './errors.js';
 
 export interface ConnectionGuardOptions {
   /** Open HTTP connections (not yet upgraded) one address may hold; more are closed at once. */
@@ -72,6 +77,23 @@ export class ConnectionGuard {
     // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
     server.prependListener('connection', (socket: Socket) => this.#connected(socket));
     server.prependListener('upgrade', (_req, socket: Socket) => this.#release(socket));
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.#bodyDeadline(req, res));
+  }
+
+  /** Cuts a request whose body has not all arrived within twice the idle timeout. */
+  #bodyDeadline(req: IncomingMessage, res: ServerResponse): void {
+    if (req.complete) return;
+    const timer = setTimeout(() => {
+      if (req.complete) return;
+      this.log.info({ method: req.method, url: req.url?.slice(0, 200) }, 'request refused: its body took too long to arrive');
+      // Answered already (a 413 before the body was read, say): the connection just goes.
+      if (res.headersSent) req.socket.destroy();
+      else refuseOnSocket(req.socket, 408, 'Request Timeout', 'The request took too long to arrive');
+    }, 2 * this.opts.idleTimeoutMs);
+    timer.unref();
+    const done = () => clearTimeout(timer);
+    req.once('end', done);
+    req.once('close', done);
   }
 
   /** Open HTTP connections counted under this address's key (tests, diagnostics). */

@@ -183,6 +183,11 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
         ? [431, 'Request Header Fields Too Large', 'The request headers are too large']
         : [400, 'Bad Request', 'Malformed request'];
   this.log.debug({ err: { code: err.code, message: err.message } }, 'malformed request refused');
+  refuseOnSocket(socket, status, reason, message);
+}
+
+/** Answers `{code: VALIDATION_ERROR, message}` on the bare socket, before any route answered, and closes the connection. */
+export function refuseOnSocket(socket: Socket, status: number, reason: string, message: string): void {
   if (socket.writable) {
     const body = JSON.stringify({ code: 'VALIDATION_ERROR', message });
     socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);

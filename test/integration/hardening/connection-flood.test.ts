@@ -117,6 +117,26 @@ describe('open HTTP connections, per address', () => {
     expect((await socket.next((f) => f.type === 'heartbeat_ack', { from: mark })).type).toBe('heartbeat_ack');
   });
 
+  it('answers 408 {code, message} and closes a request whose body never stops trickling in, after twice the idle timeout', async () => {
+    t = await startLiveApp({ httpIdleTimeoutMs: 300 });
+    const s = await silent(t.url, '127.0.0.2');
+    let answer = '';
+    s.on('data', (d: Buffer) => (answer += d.toString()));
+    s.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{');
+    // A byte every 100 ms: never idle for the 300 ms the idle timeout waits.
+    const drip = setInterval(() => s.writable && s.write(' '), 100);
+    const started = Date.now();
+    try {
+      expect(await closedWithin(s, 5000)).toBe(true);
+    } finally {
+      clearInterval(drip);
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toContain('"message":"The request took too long to arrive"');
+    expect(await healthz(t.url, '127.0.0.3')).toBe(200);
+  });
+
   it('closes a keep-alive connection idle after its last answer within the same timeout, and says so in Keep-Alive', async () => {
     t = await startLiveApp({ httpIdleTimeoutMs: 300 });
     const { s, answer, answeredAt } = await answeredOnce(t, sockets);
