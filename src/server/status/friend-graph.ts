@@ -148,7 +148,7 @@ export class FriendGraph {
   /** The cached viewers whose friends include `subjectId` (a scan: for a deletion, not a hot path). */
   holders(subjectId: number): number[] {
     const out: number[] = [];
-    for (const [viewerId, v] of this.#viewers) if (indexOf(v.ids, subjectId) >= 0) out.push(viewerId);
+    for (const [viewerId, v] of this.#viewers) if (categoryIndex(v, subjectId) !== GONE) out.push(viewerId);
     return out;
   }
 

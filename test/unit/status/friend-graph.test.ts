@@ -26,6 +26,18 @@ function graphOver(given: Record<number, Record<number, FriendCategory>>) {
 describe('FriendGraph', () => {
   afterEach(() => vi.restoreAllMocks());
 
+  it('lists the cached viewers whose friends include a subject, changes not packed yet included', async () => {
+    const friends = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [100 + i, 'friend' as const]));
+    const { graph } = graphOver({ 1: { ...friends, 9: 'friend' }, 2: { 9: 'close_friend' }, 3: { 4: 'friend' } });
+    for (const id of [1, 2, 3]) await graph.load(id, 'user');
+    expect(graph.holders(9).sort()).toEqual([1, 2]);
+    // One change among 65 waits unpacked: it counts all the same, both ways.
+    graph.set(1, 9, null);
+    graph.set(3, 9, 'friend');
+    expect(graph.holders(9).sort()).toEqual([2, 3]);
+    expect(graph.holders(77)).toEqual([]);
+  });
+
   it('knows the tier each friend gave the viewer, one-sided, from one query', async () => {
     const { graph, queries } = graphOver({ 1: { 5: 'close_friend', 3: 'friend', 9: 'acquaintance', 7: 'friend' } });
     await graph.load(1, 'user');
