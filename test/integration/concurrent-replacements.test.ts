@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { holdFirstCall } from '../helpers/hold-first-call.js';
 import { sharedParts } from '../helpers/shared-parts.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
@@ -27,35 +28,6 @@ type U = { token: string; id: number };
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-
-/**
- * Holds the first call of `proto[method]` (on any instance) until `release()`: `when: 'after'`
- * once the real method has run (its write is made, its answer held), `'before'` before it runs.
- * Later calls go through. `reached` resolves when the first call is held.
- */
-function holdFirstCall<T extends object>(proto: T, method: keyof T & string, when: 'before' | 'after') {
-  const original = proto[method] as unknown as (...args: unknown[]) => Promise<unknown>;
-  let reachedIt!: () => void;
-  const reached = new Promise<void>((r) => (reachedIt = r));
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let first = true;
-  const spy = vi.spyOn(proto, method as never).mockImplementation((async function (this: unknown, ...args: unknown[]) {
-    const held = first;
-    first = false;
-    if (held && when === 'before') {
-      reachedIt();
-      await released;
-    }
-    const result = await original.apply(this, args);
-    if (held && when === 'after') {
-      reachedIt();
-      await released;
-    }
-    return result;
-  }) as never);
-  return { reached, release, restore: () => spy.mockRestore() };
-}
 
 /** 10:00 UTC on the Monday after `now`. */
 const nextMonday10 = (now: number) => {

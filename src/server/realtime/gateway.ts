@@ -25,6 +25,7 @@ import { Connection } from './connection.js';
 import { ARE_YOU_THERE, Fanout } from './fanout.js';
 import { handshakeCheck } from './handshake-check.js';
 import { originCheck } from './origin-check.js';
+import { RecentRevocations } from './recent-revocations.js';
 import { Registry } from './registry.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -41,6 +42,11 @@ export const MAX_SOCKETS_PER_USER = 16;
 const RATE = { perSecond: 20, burst: 40 };
 /** Socket opens per account (per instance): twice the socket cap at once, then 2 a second (connect-rate.ts). */
 const CONNECTS = { perSecond: 2, burst: 2 * MAX_SOCKETS_PER_USER };
+/**
+ * Revocations remembered for sockets between token check and registration: a minute is far
+ * longer than that gap takes but in an outage, and a socket that waited longer reads its session again.
+ */
+const REVOCATIONS = { keepMs: 60_000, max: 10_000 };
 const MAX_TIMER_MS = 2_147_483_647;
 const HEARTBEAT_ACK = JSON.stringify({ type: 'heartbeat_ack' });
 /** The sweep's pings go out in slices this far apart. */
@@ -87,6 +93,7 @@ export class Gateway {
   readonly #admission = new Admission();
   readonly #pending: PendingAuth;
   readonly #connects: ConnectRate | null;
+  readonly #revocations = new RecentRevocations(REVOCATIONS.keepMs, REVOCATIONS.max);
   #connectsRefusedLogAt = -Infinity;
 
   constructor(
@@ -100,6 +107,8 @@ export class Gateway {
     this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
+    // Heard here at once, even while this instance holds nothing of the user (so hears nothing of their bus topic yet).
+    services.auth.onRevoked((sessionId) => this.#revocations.add(sessionId, now()));
     this.#sweeper = setInterval(() => this.sweep(), config.heartbeatIntervalMs);
     this.#sweeper.unref();
     const onMessage = (c: Connection, data: RawData, isBinary: boolean) => this.#onMessage(c, data, isBinary);
@@ -152,6 +161,7 @@ export class Gateway {
    */
   sweep(): void {
     this.#connects?.sweep();
+    this.#revocations.prune(this.services.now());
     const now = this.services.now();
     const interval = this.services.config.heartbeatIntervalMs;
     const deadAfter = 2 * interval;
@@ -308,7 +318,8 @@ export class Gateway {
     verified: () => void,
     refuse: (code: number, reason: string) => void,
   ): Promise<Connection | null> {
-    const { auth, presence } = this.services;
+    const { auth, presence, now } = this.services;
+    const checkedAt = now();
     const ctx = await auth.authenticate(token);
     if (!ctx) {
       refuse(CloseCode.UNAUTHORIZED, 'invalid token');
@@ -324,6 +335,21 @@ export class Gateway {
     if (socket.readyState !== socket.OPEN) return null;
     await presence.prepareViewer(ctx);
     if (socket.readyState !== socket.OPEN) return null;
+    // Waited so long that revocations since the check were forgotten (recent-revocations.ts):
+    // only then is the session read again.
+    const lost = !this.#revocations.covers(checkedAt) && !(await auth.authenticate(token));
+    if (socket.readyState !== socket.OPEN) return null;
+    // A logout or expiry since the check found no socket of this login to close (it is
+    // registered only in #open): refused here, before any `ready` or presence, with nothing
+    // awaited between these checks and the registration.
+    if (now() >= ctx.expiresAt) {
+      refuse(CloseCode.UNAUTHORIZED, 'token expired');
+      return null;
+    }
+    if (lost || this.#revocations.has(ctx.sessionId)) {
+      refuse(CloseCode.SESSION_REVOKED, 'session revoked');
+      return null;
+    }
     return this.#open(socket, ctx, reqId, reconnect);
   }
 
@@ -479,6 +505,8 @@ export class Gateway {
 
   /** Logout: the login's sockets close with 4000 and its sessions end without grace. */
   #revoked(userId: number, sessionId: string): void {
+    // A socket of the login may be between its token check and its registration (#authenticate).
+    this.#revocations.add(sessionId, this.services.now());
     for (const c of [...(this.registry.connsOf(userId) ?? [])]) {
       if (c.auth.sessionId !== sessionId) continue;
       c.immediateClose = true;
