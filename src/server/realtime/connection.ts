@@ -30,6 +30,12 @@ export class Connection {
   lastSeen: number;
   /** Set when the server closes the socket for a logout, so the session ends without grace. */
   immediateClose = false;
+  /**
+   * The close code the server sent (0: none), which the logs and metrics report: a client that
+   * reads nothing, or whose protocol error stopped ws reading, never sends its close frame back,
+   * and the socket's `close` event then says 1006 (dropped).
+   */
+  closeCode = 0;
   /** Whether the batcher holds this connection in its dirty list (maintained by the Batcher). */
   dirty = false;
   /** When this socket's current batching window began (injected clock; maintained by the Batcher). */
@@ -167,6 +173,12 @@ export class Connection {
   /** `{"seq":<this socket's next seq>,`: an event body without its `{` follows it. */
   #seqHead(): string {
     return `{"seq":${++this.#seq},`;
+  }
+
+  /** Closes the socket with `code`, remembered as what the server sent (the first code only: ws sends one close frame). */
+  close(code: number, reason: string): void {
+    if (this.closeCode === 0) this.closeCode = code;
+    this.socket.close(code, reason);
   }
 
   /**

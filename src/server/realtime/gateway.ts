@@ -26,6 +26,7 @@ import { ARE_YOU_THERE, Fanout } from './fanout.js';
 import { handshakeCheck } from './handshake-check.js';
 import { originCheck } from './origin-check.js';
 import { RecentRevocations } from './recent-revocations.js';
+import { protocolCloseCode } from './protocol-errors.js';
 import { Registry } from './registry.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -69,7 +70,7 @@ type Tagged = WebSocket & { [CONN]?: Connection; [HANDSHAKE]?: Handshake | null 
 
 /** Listeners shared by every socket (`this` is the socket): no closures, contexts or timers kept per socket. */
 interface SocketListeners {
-  error(this: WebSocket, err: Error): void;
+  error(this: Tagged, err: Error): void;
   message(this: Tagged, data: RawData, isBinary: boolean): void;
   pong(this: Tagged): void;
   close(this: Tagged, code: number): void;
@@ -104,7 +105,7 @@ export class Gateway {
     this.registry = new Registry();
     this.#pending = new PendingAuth(config.wsPendingPerAddress);
     this.#connects = config.rateLimits ? new ConnectRate(CONNECTS.perSecond, CONNECTS.burst, now) : null;
-    this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, now, (c) => c.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
+    this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, now, (c) => c.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
     // Heard here at once, even while this instance holds nothing of the user (so hears nothing of their bus topic yet).
@@ -116,6 +117,9 @@ export class Gateway {
     this.#on = {
       error(err) {
         services.log.debug({ err }, 'socket error');
+        // ws has sent the close frame of a protocol error (1002, 1007, 1009) and reads no more.
+        const c = this[CONN];
+        if (c && c.closeCode === 0) c.closeCode = protocolCloseCode(err);
         this.terminate();
       },
       message(data, isBinary) {
@@ -169,7 +173,7 @@ export class Gateway {
     const silent: Connection[] = [];
     for (const c of this.registry.all()) {
       if (now >= c.auth.expiresAt) {
-        c.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
+        c.close(CloseCode.UNAUTHORIZED, 'token expired');
       } else if (now - c.lastSeen > deadAfter) {
         silent.push(c);
       } else {
@@ -236,7 +240,7 @@ export class Gateway {
     this.#pinger = null;
     this.#batcher.flush();
     this.#batcher.stop();
-    for (const c of this.registry.all()) c.socket.close(CloseCode.GOING_AWAY, 'server going away');
+    for (const c of this.registry.all()) c.close(CloseCode.GOING_AWAY, 'server going away');
   }
 
   #accept(socket: WebSocket, req: FastifyRequest): void {
@@ -389,7 +393,7 @@ export class Gateway {
   #capSockets(userId: number): void {
     const conns = this.registry.connsOf(userId) ?? [];
     const excess = conns.length - (this.opts.maxSocketsPerUser ?? MAX_SOCKETS_PER_USER);
-    for (const c of [...conns].slice(0, Math.max(0, excess))) c.socket.close(CloseCode.TOO_MANY_SOCKETS, 'too many sockets for this account');
+    for (const c of [...conns].slice(0, Math.max(0, excess))) c.close(CloseCode.TOO_MANY_SOCKETS, 'too many sockets for this account');
   }
 
   /** Closes the socket when its token expires: one shared timer at the earliest expiry. */
@@ -424,7 +428,7 @@ export class Gateway {
       const conn = this.#byNumber.get(n);
       if (!conn) continue;
       this.#byNumber.delete(n);
-      conn.socket.close(CloseCode.UNAUTHORIZED, 'token expired');
+      conn.close(CloseCode.UNAUTHORIZED, 'token expired');
     }
     this.#armExpiry();
   }
@@ -435,7 +439,7 @@ export class Gateway {
     conn.lastSeen = now();
     if (conn.bucket && !conn.bucket.take()) {
       this.services.log.warn({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id }, 'socket rate limited');
-      return conn.socket.close(CloseCode.RATE_LIMITED, 'rate limited');
+      return conn.close(CloseCode.RATE_LIMITED, 'rate limited');
     }
     if (isBinary) return this.#error(conn, 'VALIDATION_ERROR', 'Binary frames are not supported');
     const parsed = parseClientFrame(data.toString());
@@ -476,12 +480,14 @@ export class Gateway {
   #reply(conn: Connection, text: string): void {
     if (conn.sendRaw(text, this.services.now()) === 'dead') {
       this.services.log.warn({ userId: conn.auth.userId, conn: conn.id }, 'socket reads nothing; closing');
-      conn.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer');
+      conn.close(SLOW_CONSUMER_CLOSE, 'slow consumer');
     }
   }
 
-  #closed(conn: Connection, code: number): void {
+  /** `received`: the close event's code; what the server itself sent, when it did, is reported instead. */
+  #closed(conn: Connection, received: number): void {
     const { presence, log } = this.services;
+    const code = conn.closeCode || received;
     this.#batcher.forget(conn);
     this.#byNumber.delete(conn.expiryNumber);
     const friends = presence.graph.friendIds(conn.auth.userId);
@@ -510,7 +516,7 @@ export class Gateway {
     for (const c of [...(this.registry.connsOf(userId) ?? [])]) {
       if (c.auth.sessionId !== sessionId) continue;
       c.immediateClose = true;
-      c.socket.close(CloseCode.SESSION_REVOKED, 'session revoked');
+      c.close(CloseCode.SESSION_REVOKED, 'session revoked');
     }
   }
 }
