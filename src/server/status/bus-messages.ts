@@ -15,6 +15,7 @@ import type { OutageCatchUp } from './outage-catch-up.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { Renames } from './renames.js';
 import type { Replicas } from './replicas.js';
+import type { StaleFriendLists } from './stale-friend-lists.js';
 
 export interface BusMessagesDeps {
   bus: EventBus;
@@ -23,6 +24,8 @@ export interface BusMessagesDeps {
   graphViews: GraphViews;
   /** What a bus outage may have lost besides presence (outage-catch-up.ts). */
   catchUp: OutageCatchUp;
+  /** Holds what other instances say while this instance's friend lists may be stale after a bus outage. */
+  lists: Pick<StaleFriendLists, 'deliver'>;
   replicas: Pick<Replicas, 'whenLoaded' | 'received' | 'reload'>;
   /** Applies one input to this instance's replica of the user. */
   apply(userId: number, input: PresenceInput): void;
@@ -87,9 +90,19 @@ export class BusMessages {
     }
   }
 
-  /** A message on a user's topic reached this instance (from it or another). */
-  received(message: BusMessage): void {
+  /**
+   * A message on a user's topic reached this instance (from it or another, `origin`). After a
+   * bus outage, those of other instances wait until the friend lists here are re-read
+   * (stale-friend-lists.ts): fanned out with a list the outage left stale, a status would reach
+   * a user unfriended meanwhile. A revocation, which shows nothing to anyone, ends its login now.
+   */
+  received(message: BusMessage, origin: string): void {
     if (!isBusEvent(message)) return;
+    if (message.kind === 'revoked') return this.d.sink(message);
+    this.d.lists.deliver(origin, () => this.#apply(message));
+  }
+
+  #apply(message: Exclude<BusEvent, { kind: 'revoked' }>): void {
     const { replicas, graphViews, log } = this.d;
     switch (message.kind) {
       case 'input':
@@ -103,7 +116,6 @@ export class BusMessages {
         // Each once: after an outage another instance may send one again (outage-catch-up.ts).
         if (this.d.catchUp.deliverRequestFrame(message)) this.d.sink(message);
         return;
-      case 'revoked':
       case 'friend_updated':
       case 'game_invite':
       case 'game_invite_accepted':

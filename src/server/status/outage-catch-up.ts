@@ -13,7 +13,8 @@
  * revoked meanwhile are ended. All of it lives in the database, but for the request frames
  * others published while this one could not hear (at once, or again when their own bus came
  * back): it says on RETURNS_TOPIC that its bus is back, and they send those frames again to it
- * alone.
+ * alone. Until the lists are re-read, after its own outage or on hearing another instance's bus
+ * is back, what other instances say waits (stale-friend-lists.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Friend } from '../../protocol/index.js';
@@ -23,6 +24,7 @@ import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import { onBusOutages } from './bus-outages.js';
 import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type PendingRequests, type RequestFrame } from './held-request-frames.js';
 import { userTopic, type PresenceEvent } from './presence-events.js';
+import type { StaleFriendLists } from './stale-friend-lists.js';
 
 /**
  * After a bus outage, category changes made since this long before this instance saw the bus go
@@ -67,8 +69,8 @@ export interface CatchUpDeps {
   pendingRequests?: PendingRequests;
   /** The logins with a socket here, by login session id. */
   logins: () => ReadonlyMap<string, { userId: number }>;
-  /** Re-reads a connected viewer's friend list (GraphViews.refresh). */
-  refresh: (viewerId: number) => Promise<void>;
+  /** Re-reads the connected viewers' friend lists, holding what other instances say until then. */
+  lists: Pick<StaleFriendLists, 'hold' | 'reread'>;
   /** This instance's gateway. */
   sink: (e: PresenceEvent) => void;
 }
@@ -86,15 +88,24 @@ export class OutageCatchUp {
   readonly #delivered = new DeliveredRequestFrames();
 
   constructor(private readonly deps: CatchUpDeps) {
-    const { bus, now, log } = deps;
+    const { bus, now, log, lists } = deps;
     // A bus not connected yet (Redis at start) counts as down since now.
     this.#busDownAt = bus.isHealthy() ? null : now();
+    if (!bus.isHealthy()) lists.hold();
     onBusOutages(bus, {
-      down: () => void (this.#busDownAt ??= now()),
-      back: () => void this.#catchUp().catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed')),
+      down: () => {
+        this.#busDownAt ??= now();
+        lists.hold();
+      },
+      // The re-read starts at once, whatever fails in the rest of the catch-up: it ends the hold.
+      back: () => void this.#catchUp(lists.reread()).catch((err: unknown) => log.error({ err }, 'catch-up after bus outage failed')),
       // Otherwise nothing to recheck, no one to ask for frames.
       servedBeforeFirstConnection: () => this.#servedAnything(),
-      firstConnection: () => void (this.#busDownAt = null),
+      firstConnection: () => {
+        this.#busDownAt = null;
+        // No viewer here (nothing served): ends the hold at once.
+        void lists.reread();
+      },
     });
     const answers = answersTopic(bus.instanceId);
     bus.subscribe(RETURNS_TOPIC);
@@ -143,6 +154,9 @@ export class OutageCatchUp {
   #onReturns(message: BusMessage, origin: string): void {
     const { bus, sink, log } = this.deps;
     if (message.kind === 'bus_returned' && typeof message.downForMs === 'number') {
+      // What it did while down (an unfriending, a block) never reached the lists here: they are
+      // read again before anything it says next is applied (its reload of a user's status).
+      void this.deps.lists.reread();
       // Another instance's bus is back: the request frames this one published while it could not hear, to it alone.
       const since = this.deps.now() - message.downForMs - REQUEST_FRAMES_MARGIN_MS;
       void this.#heldRequests
@@ -159,7 +173,8 @@ export class OutageCatchUp {
     }
   }
 
-  async #catchUp(): Promise<void> {
+  /** `reread`: the connected viewers' friend lists read again (started on the bus's return). */
+  async #catchUp(reread: Promise<number>): Promise<void> {
     const { bus, sessions, sink, log, now } = this.deps;
     const downAt = this.#busDownAt;
     this.#busDownAt = null;
@@ -177,9 +192,9 @@ export class OutageCatchUp {
     for (const viewerId of this.#unsharedGraph) bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
     const graphChanged = this.#unsharedGraph.size;
     this.#unsharedGraph.clear();
+    await reread;
     const logins = this.deps.logins();
     const viewers = [...this.#viewersHere(logins)];
-    for (const viewerId of viewers) await this.deps.refresh(viewerId);
     const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
     for (const [sessionId, { userId: owner }] of logins) {
       const live = await sessions.find(sessionId);

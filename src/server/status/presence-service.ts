@@ -40,6 +40,7 @@ import type { ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
 import { OutageCatchUp } from './outage-catch-up.js';
+import { StaleFriendLists } from './stale-friend-lists.js';
 
 export type { PresenceDeps } from './presence-deps.js';
 
@@ -65,6 +66,8 @@ export class PresenceService {
   readonly #commands: StatusCommands;
   /** What this instance owes the others, and reads again, after a bus outage. */
   readonly #catchUp: OutageCatchUp;
+  /** After a bus outage, what other instances say waits until the friend lists here are re-read. */
+  readonly #lists: StaleFriendLists;
   /** Views of the users replicated here, and the frames that leave when they change. */
   readonly #views: PresenceViews;
   /** Socket and polling sessions per login (login-sessions.ts). */
@@ -94,6 +97,7 @@ export class PresenceService {
       profiles: this.#profiles,
       changed: (c) => this.#changed(c),
       saturated: () => saturation?.saturated ?? false,
+      friendListsRead: () => this.#lists.whenRead(),
     });
     this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), {
       intervalMs: config.persistIntervalMs,
@@ -156,7 +160,13 @@ export class PresenceService {
       loaded: (userId) => this.#profiles.has(userId),
       viewOf: (userId, tier) => this.viewOf(userId, tier),
     });
-    bus.onMessage((_topic, message) => this.#messages.received(message));
+    bus.onMessage((_topic, message, origin) => this.#messages.received(message, origin));
+    this.#lists = new StaleFriendLists({
+      bus,
+      log: deps.log,
+      viewers: () => [...new Set(Array.from(this.#sessions.logins.values(), (l) => l.userId))],
+      refresh: (viewerId) => this.#graphViews.refresh(viewerId),
+    });
     this.#catchUp = new OutageCatchUp({
       bus,
       shared: deps.store.shared,
@@ -166,7 +176,7 @@ export class PresenceService {
       categoriesSetSince: deps.categoriesSetSince,
       pendingRequests: deps.pendingRequests,
       logins: () => this.#sessions.logins,
-      refresh: (viewerId) => this.#graphViews.refresh(viewerId),
+      lists: this.#lists,
       sink: (e) => this.#sink(e),
     });
     this.#messages = new BusMessages({
@@ -175,6 +185,7 @@ export class PresenceService {
       graph: this.graph,
       graphViews: this.#graphViews,
       catchUp: this.#catchUp,
+      lists: this.#lists,
       replicas: this.#replicas,
       apply: (userId, input) => this.#apply(userId, input),
       renames: this.#renames,
@@ -281,6 +292,7 @@ export class PresenceService {
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
     this.#saturation?.stop();
+    this.#lists.stop();
     const now = this.deps.now();
     const present = this.deps.store.shared ? [] : this.engine.presentAt(now);
     await this.#replicas.stop();

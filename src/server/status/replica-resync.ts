@@ -25,6 +25,11 @@ export interface ResyncParts {
   isMine(sessionId: string): boolean;
   /** What a failed store command says in the log. */
   storeError(err: unknown): string;
+  /**
+   * Resolves once the friend lists here are re-read after a bus outage: a state imported before
+   * would be fanned out with lists the outage left stale (stale-friend-lists.ts).
+   */
+  friendListsRead(): Promise<void>;
 }
 
 export class ReplicaResync {
@@ -76,6 +81,7 @@ export class ReplicaResync {
     sharing.announcedChangesWhileDown();
     for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
     await new Promise((r) => setTimeout(r, RESYNC_SETTLE_MS).unref());
+    await this.parts.friendListsRead();
     if (run.cancelled) return null;
     // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
     const states = await store.load(ids, null);
@@ -91,6 +97,7 @@ export class ReplicaResync {
   async reload(userId: number): Promise<void> {
     if (!this.parts.profiles.has(userId)) return;
     try {
+      await this.parts.friendListsRead();
       const state = (await this.deps.store.load([userId], null)).get(userId);
       if (state) this.parts.versions.importStored(userId, state);
     } catch (err) {

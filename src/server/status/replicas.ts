@@ -44,6 +44,8 @@ export class Replicas {
       changed: (c: PresenceChange) => void;
       /** Whether this instance is saturated now (said in each heartbeat). */
       saturated?: () => boolean;
+      /** Resolves once the friend lists here are re-read after a bus outage (stale-friend-lists.ts). */
+      friendListsRead?: () => Promise<void>;
     },
   ) {
     const { profiles } = hooks;
@@ -64,7 +66,8 @@ export class Replicas {
     this.#heartbeat = heartbeat;
     this.#loading = loading;
     this.#sharing = sharing;
-    this.#resync = new ReplicaResync(deps, { engine, profiles, versions, sharing, isMine, storeError });
+    const friendListsRead = hooks.friendListsRead ?? (() => Promise.resolve());
+    this.#resync = new ReplicaResync(deps, { engine, profiles, versions, sharing, isMine, storeError, friendListsRead });
   }
 
   /**

@@ -37,7 +37,7 @@ function world(connected: number[], { upAtStart = true, shared = true } = {}) {
     sessions: { find: async () => undefined } as never,
     log: { info: (_o: unknown, msg: string) => void logged.push(msg), warn: () => {}, error: () => {} } as unknown as FastifyBaseLogger,
     logins: () => new Map(connected.map((userId, i) => [`login-${i}`, { userId }])),
-    refresh: async () => {},
+    lists: { hold: () => {}, reread: async () => connected.length },
     sink: (e) => void delivered.push(e),
   });
   const answer = (frames: RequestFrame[]) => handler(answersTopic('here'), { kind: 'request_frames', to: 'here', frames } as unknown as BusMessage, 'there');
