@@ -37,6 +37,9 @@ export interface BusMessagesDeps {
   sink(e: PresenceEvent): void;
 }
 
+/** Messages never held while the friend lists are re-read after a bus outage (received). */
+const UNHELD = new Set<BusEvent['kind']>(['revoked', 'request_received', 'request_sent', 'request_closed']);
+
 export class BusMessages {
   constructor(private readonly d: BusMessagesDeps) {}
 
@@ -94,15 +97,17 @@ export class BusMessages {
    * A message on a user's topic reached this instance (from it or another, `origin`). After a
    * bus outage, those of other instances wait until the friend lists here are re-read
    * (stale-friend-lists.ts): fanned out with a list the outage left stale, a status would reach
-   * a user unfriended meanwhile. A revocation, which shows nothing to anyone, ends its login now.
+   * a user unfriended meanwhile. A revocation and friend-request frames, which show nobody's
+   * presence, go through: a login ends now, and a request's close comes before the
+   * `friend_added` of the re-read (the returning instance sends its frames before `caught_up`).
    */
   received(message: BusMessage, origin: string): void {
     if (!isBusEvent(message)) return;
-    if (message.kind === 'revoked') return this.d.sink(message);
+    if (UNHELD.has(message.kind)) return this.#apply(message);
     this.d.lists.deliver(origin, () => this.#apply(message));
   }
 
-  #apply(message: Exclude<BusEvent, { kind: 'revoked' }>): void {
+  #apply(message: BusEvent): void {
     const { replicas, graphViews, log } = this.d;
     switch (message.kind) {
       case 'input':
@@ -116,6 +121,7 @@ export class BusMessages {
         // Each once: after an outage another instance may send one again (outage-catch-up.ts).
         if (this.d.catchUp.deliverRequestFrame(message)) this.d.sink(message);
         return;
+      case 'revoked':
       case 'friend_updated':
       case 'game_invite':
       case 'game_invite_accepted':

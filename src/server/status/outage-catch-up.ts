@@ -70,7 +70,7 @@ export interface CatchUpDeps {
   /** The logins with a socket here, by login session id. */
   logins: () => ReadonlyMap<string, { userId: number }>;
   /** Re-reads the connected viewers' friend lists, holding what other instances say until then. */
-  lists: Pick<StaleFriendLists, 'hold' | 'reread'>;
+  lists: Pick<StaleFriendLists, 'hold' | 'reread' | 'returned' | 'caughtUp'>;
   /** This instance's gateway. */
   sink: (e: PresenceEvent) => void;
 }
@@ -155,8 +155,8 @@ export class OutageCatchUp {
     const { bus, sink, log } = this.deps;
     if (message.kind === 'bus_returned' && typeof message.downForMs === 'number') {
       // What it did while down (an unfriending, a block) never reached the lists here: they are
-      // read again before anything it says next is applied (its reload of a user's status).
-      void this.deps.lists.reread();
+      // read again, once it says it is caught up, before anything it says is applied (its reload of a user's status).
+      this.deps.lists.returned(origin);
       // Another instance's bus is back: the request frames this one published while it could not hear, to it alone.
       const since = this.deps.now() - message.downForMs - REQUEST_FRAMES_MARGIN_MS;
       void this.#heldRequests
@@ -165,6 +165,8 @@ export class OutageCatchUp {
           for (let i = 0; i < frames.length; i += FRAMES_PER_MESSAGE) bus.publishRemote(answersTopic(origin), { kind: 'request_frames', to: origin, frames: frames.slice(i, i + FRAMES_PER_MESSAGE) });
         })
         .catch((err: unknown) => log.error({ err }, 'friend-request frames not sent again to an instance whose bus returned; its users see them when they reload their requests'));
+    } else if (message.kind === 'caught_up') {
+      this.deps.lists.caughtUp(origin);
     } else if (message.kind === 'request_frames' && message.to === bus.instanceId && Array.isArray(message.frames)) {
       // Only frames for viewers with a socket here: the others would reach no one, and would push
       // frames really delivered out of the bounded record of what was (DeliveredRequestFrames).
@@ -190,6 +192,8 @@ export class OutageCatchUp {
     const requests = await this.#heldRequests.release(this.#pending(), now());
     for (const frame of [...lately, ...requests]) bus.publishRemote(userTopic(frame.viewerId), frame);
     for (const viewerId of this.#unsharedGraph) bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
+    // The others re-read their viewers' lists now: after the request frames (a request's close before the friend it added).
+    if (downAt !== null) bus.publishRemote(RETURNS_TOPIC, { kind: 'caught_up' });
     const graphChanged = this.#unsharedGraph.size;
     this.#unsharedGraph.clear();
     await reread;

@@ -8,7 +8,9 @@
  *
  * So from the moment this instance sees its bus go down, or hears another instance's bus is
  * back (`bus_returned`, the first thing it publishes on its return), until every connected
- * viewer's friend list was read again after that:
+ * viewer's friend list was read again after that (after the returning instance said it had
+ * published what it changed meanwhile, `caught_up`, or HOLD_MAX_MS without its word: an older
+ * version, or its catch-up failed):
  * - messages from other instances on users' topics wait here and are applied then, in the order
  *   they came (BusMessages); this instance's own go through (it knows its own changes);
  * - the resync's imports wait (replica-resync.ts).
@@ -52,6 +54,8 @@ export class StaleFriendLists {
   #run: Promise<number> | null = null;
   /** A re-read was asked for after the one under way began: it reads again. */
   #again = false;
+  /** Instances whose bus returned and that have not said `caught_up`: nothing is applied before their word (or HOLD_MAX_MS). */
+  readonly #awaiting = new Map<string, NodeJS.Timeout>();
   #stopped = false;
 
   constructor(private readonly d: StaleFriendListsDeps) {}
@@ -64,6 +68,31 @@ export class StaleFriendLists {
   /** The bus went down: messages from other instances wait from now until a re-read after its return. */
   hold(): void {
     this.#holding = true;
+    // What other instances announce meanwhile is lost here; the re-read after the return covers it.
+    for (const timer of this.#awaiting.values()) clearTimeout(timer);
+    this.#awaiting.clear();
+  }
+
+  /**
+   * Another instance's bus is back: what it says waits from now until it says it is caught up
+   * (its `friends_changed` published, after the request frames it held) and the lists are re-read
+   * after that; without its word within HOLD_MAX_MS, re-read anyway.
+   */
+  returned(origin: string): void {
+    this.#holding = true;
+    clearTimeout(this.#awaiting.get(origin));
+    const timer = setTimeout(() => this.caughtUp(origin), this.d.holdMaxMs ?? HOLD_MAX_MS);
+    timer.unref();
+    this.#awaiting.set(origin, timer);
+  }
+
+  /** That instance published what it changed while its bus was down: the lists are read again now. */
+  caughtUp(origin: string): void {
+    const timer = this.#awaiting.get(origin);
+    if (!timer) return;
+    clearTimeout(timer);
+    this.#awaiting.delete(origin);
+    void this.reread();
   }
 
   /**
@@ -101,6 +130,8 @@ export class StaleFriendLists {
   /** The instance stops: no more retries; whoever waits goes on. */
   stop(): void {
     this.#stopped = true;
+    for (const timer of this.#awaiting.values()) clearTimeout(timer);
+    this.#awaiting.clear();
     if (this.#bound) clearTimeout(this.#bound);
     this.#bound = null;
     for (const resolve of this.#waiters.splice(0)) resolve();
@@ -122,7 +153,7 @@ export class StaleFriendLists {
     }
     // Synchronously after the last check of #again: a re-read asked for from now starts a new run.
     this.#run = null;
-    if (!this.#stopped && this.d.bus.isHealthy()) this.#release();
+    if (!this.#stopped && this.d.bus.isHealthy() && this.#awaiting.size === 0) this.#release();
     return viewers;
   }
 
@@ -140,7 +171,8 @@ export class StaleFriendLists {
   #giveUp(): void {
     this.#bound = null;
     // Down again: nothing arrives meanwhile, and the return asks for a re-read (and a new bound).
-    if (!this.#holding || !this.d.bus.isHealthy()) return;
+    // Waiting for a returned instance's word: its own bound asks for a re-read (and a new bound).
+    if (!this.#holding || !this.d.bus.isHealthy() || this.#awaiting.size > 0) return;
     this.d.log.error(
       { held: this.#held.length, holdMaxMs: this.d.holdMaxMs ?? HOLD_MAX_MS },
       'friend lists not re-read in time after a bus outage: what other instances sent meanwhile is applied with the lists held here (a friend removed during the outage may see a change until the re-read, still retried, succeeds)',

@@ -37,7 +37,7 @@ function world(connected: number[], { upAtStart = true, shared = true } = {}) {
     sessions: { find: async () => undefined } as never,
     log: { info: (_o: unknown, msg: string) => void logged.push(msg), warn: () => {}, error: () => {} } as unknown as FastifyBaseLogger,
     logins: () => new Map(connected.map((userId, i) => [`login-${i}`, { userId }])),
-    lists: { hold: () => {}, reread: async () => connected.length },
+    lists: { hold: () => {}, reread: async () => connected.length, returned: () => {}, caughtUp: () => {} },
     sink: (e) => void delivered.push(e),
   });
   const answer = (frames: RequestFrame[]) => handler(answersTopic('here'), { kind: 'request_frames', to: 'here', frames } as unknown as BusMessage, 'there');
@@ -121,7 +121,7 @@ describe('the bus’s first connection after the start', () => {
     w.at(9_000);
     w.health(true);
     await tick();
-    expect(w.published).toEqual([[RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 7_000 }]]);
+    expect(w.published).toEqual([[RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 7_000 }], [RETURNS_TOPIC, { kind: 'caught_up' }]]);
     expect(w.logged).toEqual(['friend graph and logins rechecked after the bus returned']);
   });
 
@@ -130,7 +130,7 @@ describe('the bus’s first connection after the start', () => {
     w.at(5_000);
     w.health(true);
     await tick();
-    expect(w.published).toEqual([[RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 5_000 }]]);
+    expect(w.published).toEqual([[RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 5_000 }], [RETURNS_TOPIC, { kind: 'caught_up' }]]);
     expect(w.logged).toEqual(['friend graph and logins rechecked after the bus returned']);
   });
 

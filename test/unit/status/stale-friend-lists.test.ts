@@ -107,6 +107,26 @@ describe('messages from other instances while the friend lists may be stale', ()
     expect(w.applied).toEqual(['m1']);
   });
 
+  it('after another instance’s bus returned: wait for its word (caught_up), re-read, then apply; without its word, re-read at the bound', async () => {
+    const w = world([1]);
+    w.lists.returned('there');
+    w.deliver('there', 'reload');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(w.reads).toEqual([]);
+    w.lists.caughtUp('there');
+    await flush();
+    expect(w.reads).toEqual([1]);
+    expect(w.applied).toEqual(['reload']);
+    // An instance that never says it caught up (an older version) holds messages at most the bound before the re-read.
+    w.lists.returned('old');
+    w.deliver('old', 'input');
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(w.applied).toEqual(['reload']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(w.reads).toEqual([1, 1]);
+    expect(w.applied).toEqual(['reload', 'input']);
+  });
+
   it('a re-read that keeps failing holds messages only up to the bound, says so, and is retried until it succeeds', async () => {
     const w = world([1]);
     w.failing(true);
