@@ -35,11 +35,17 @@ export class ApiError extends Error {
   readonly status: number;
   /** Stable upper-snake-case code from the JSON body (e.g. `INVALID_CREDENTIALS`). */
   readonly code: string;
+  /**
+   * From the response's `Retry-After` (a 429 has one): milliseconds until asking again can
+   * succeed, e.g. 24 h after a declined friend request; undefined without a usable header.
+   */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfterMs?: number) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -348,7 +354,7 @@ export class ApiClient {
     }
     const text = res.status === 204 ? '' : await readText(res);
     const json = parseJson(text);
-    if (!res.ok) throw toApiError(res.status, json);
+    if (!res.ok) throw toApiError(res.status, json, retryAfterMs(res));
     return json as T;
   }
 }
@@ -375,10 +381,16 @@ function parseJson(text: string): unknown {
   }
 }
 
-function toApiError(status: number, json: unknown): ApiError {
+/** `Retry-After` in milliseconds when it is a number of seconds (Beacon never sends a date). */
+function retryAfterMs(res: Response): number | undefined {
+  const raw = res.headers?.get('retry-after')?.trim();
+  return raw && /^\d+$/.test(raw) ? Number(raw) * 1000 : undefined;
+}
+
+function toApiError(status: number, json: unknown, retryAfter?: number): ApiError {
   const obj = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   const code =
     typeof obj.code === 'string' ? obj.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR'));
   const message = typeof obj.message === 'string' ? obj.message : `Request failed with status ${status}`;
-  return new ApiError(status, code, message);
+  return new ApiError(status, code, message, retryAfter);
 }

@@ -8,6 +8,7 @@
  */
 import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
+import { askAgainAt, formatAskAgain } from '../lib/ask-again.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
 import type { Notice } from '../lib/notice.js';
@@ -20,6 +21,13 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   const names = new Map<number, Person>();
   /** Users whose name could not be read: not "Loading…" any more; read again at the next change. */
   const unnamed = new Set<number>();
+  /**
+   * Users the server refused a request to (429: declined within 24 h, or too many requests),
+   * with the time asking again can succeed: their row says so instead of offering a button
+   * that would fail the same way until then; a timer brings the button back at that time.
+   */
+  const refusedUntil = new Map<number, number>();
+  const refusalTimers = new Set<ReturnType<typeof setTimeout>>();
 
   const search = h('input', {
     id: 'player-search', type: 'search', class: 'beacon-input w-full', autocomplete: 'off',
@@ -56,14 +64,14 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
    * server did something else, e.g. a request that made friends at once), then puts focus on
    * `next()` (or the section heading). API answers are objects, never sentences.
    */
-  async function act(action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number): Promise<void> {
+  async function act(action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number, explain?: (e: unknown) => string | null): Promise<void> {
     const from = document.activeElement;
     notice.clear();
     try {
       const said = await action();
       notice.say(...(Array.isArray(said) ? (said as Array<Node | string>) : done));
     } catch (e) {
-      notice.fail(errorMessage(e, {
+      notice.fail(explain?.(e) ?? errorMessage(e, {
         CONFLICT: 'You are already friends, or a request is already waiting.',
         NOT_FOUND: 'That request or player no longer exists.',
       }));
@@ -85,13 +93,31 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     const inc = store.incoming.find((r) => r.from_user_id === u.id);
     if (inc) return button('Accept request', () => void act(() => api.acceptFriendRequest(inc.id), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
     if (store.outgoing.some((r) => r.to_user_id === u.id)) return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
+    const until = refusedUntil.get(u.id);
+    if (until !== undefined) return h('span', { class: 'text-sm text-slate-300', 'data-part': 'ask-again' }, `You can ask again from ${formatAskAgain(until)}`);
     return button('Add friend', () => {
       void act(async () => {
         // They had asked first (this page had not heard yet): the request made friends at once.
         const res = await api.sendFriendRequest(u.id);
         return res.friend ? about(u, 'You and ', ' are now friends.') : undefined;
-      }, about(u, 'Friend request sent to ', '.'), resultsBox, index);
+      }, about(u, 'Friend request sent to ', '.'), resultsBox, index, (e) => refused(u, e));
     }, 'primary', `Add friend ${nameOf(u)}`);
+  }
+
+  /** A request to `u` the server refused for now: remembered for their row, said with its time. */
+  function refused(u: User, e: unknown): string | null {
+    const at = askAgainAt(e, Date.now());
+    if (at === null) return null;
+    refusedUntil.set(u.id, at);
+    const timer = setTimeout(() => {
+      refusalTimers.delete(timer);
+      if (refusedUntil.get(u.id) === at) refusedUntil.delete(u.id);
+      render();
+    }, at - Date.now());
+    refusalTimers.add(timer);
+    render();
+    // The name is beside it in the row (a name in this plain text would not be contained).
+    return `That request cannot be sent yet. You can ask again from ${formatAskAgain(at)}.`;
   }
 
   function render(): void {
@@ -159,6 +185,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   return () => {
     disposed = true;
     clearTimeout(searchTimer);
+    refusalTimers.forEach(clearTimeout);
     offStore();
     offFriends();
   };

@@ -53,6 +53,17 @@ describe('ApiClient responses', () => {
     }
   });
 
+  it('a 429 carries its Retry-After in milliseconds (a friend request within 24 h of a decline), nothing without a usable one', async () => {
+    const { api, fetch } = setup();
+    const body = { code: 'RATE_LIMITED', message: 'Your last request was declined; you may ask again after 2030-01-02T03:04:05.000Z' };
+    fetch.route('POST /api/v1/users/me/friends/requests', { status: 429, body, headers: { 'Retry-After': '86399' } });
+    expect(await apiError(api.sendFriendRequest(2))).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 86_399_000 });
+    for (const headers of [{} as Record<string, string>, { 'Retry-After': 'Wed, 21 Oct 2015 07:28:00 GMT' }, { 'Retry-After': '-5' }]) {
+      fetch.route('POST /api/v1/users/me/friends/requests', { status: 429, body, headers });
+      expect((await apiError(api.sendFriendRequest(2))).retryAfterMs).toBeUndefined();
+    }
+  });
+
   it('a 204 or an empty 200 gives undefined; a body that cannot be read counts as empty', async () => {
     const { api, fetch } = setup();
     fetch.route('POST /api/v1/auth/logout', { status: 204 });

@@ -74,7 +74,7 @@ export interface FetchCall {
   body: unknown;
 }
 
-type Reply = { status: number; body?: unknown; raw?: string } | 'network-error';
+type Reply = { status: number; body?: unknown; raw?: string; headers?: Record<string, string> } | 'network-error';
 type Handler = (call: FetchCall) => Reply;
 
 /** A fetch that answers from a route table (`"GET /api/v1/users/me"`) and records every call. */
@@ -106,7 +106,7 @@ export class FakeFetch {
     if (reply === 'network-error') throw new TypeError('Failed to fetch');
     const text = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     // Minimal Response: avoids undici's stream machinery under fake timers.
-    return { ok: reply.status >= 200 && reply.status < 300, status: reply.status, text: async () => text } as Response;
+    return { ok: reply.status >= 200 && reply.status < 300, status: reply.status, headers: new Headers(reply.headers), text: async () => text } as Response;
   };
 }
 
