@@ -136,6 +136,38 @@ describe('a refused invitation keeps the keyboard where it was', () => {
   });
 });
 
+describe('“Notify me when online” from the keyboard', () => {
+  it('keeps focus on the toggle while it is sent and after, so Escape still closes the menu and focus returns to its button', async () => {
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await friendCard(page, 'vic').waitFor();
+    const card = await openFriendMenu(page, 'vic');
+    const watch = card.getByRole('button', { name: 'Notify me when online' });
+    await expect.poll(() => watch.isDisabled()).toBe(false);
+    const pressed = await watch.getAttribute('aria-pressed');
+    await watch.focus();
+    // Focus leaving the toggle at any moment of the request (to the page's body when disabled).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { focusSeen: string[] }).focusSeen = seen;
+      document.addEventListener('focusout', (e) => seen.push(e.relatedTarget === null ? 'none' : 'elsewhere'), true);
+    });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => watch.getAttribute('aria-pressed')).toBe(pressed === 'true' ? 'false' : 'true');
+    await expect.poll(() => watch.getAttribute('aria-disabled')).toBeNull();
+    expect(await watch.evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { focusSeen: string[] }).focusSeen)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => watch.isHidden()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-part'))).toBe('friend-menu');
+    // Back as it was for the tests after this one.
+    await openFriendMenu(page, 'vic');
+    await expect.poll(() => watch.isDisabled()).toBe(false);
+    await watch.click();
+    await expect.poll(() => watch.getAttribute('aria-pressed')).toBe(pressed);
+    await page.keyboard.press('Escape');
+  });
+});
+
 describe('friend menu: block', () => {
   it('blocks in two steps; the friend leaves the list and can no longer ask again', async () => {
     await page.goto(`${server.baseUrl}/#/friends`);

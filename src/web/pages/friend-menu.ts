@@ -142,16 +142,20 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       () => (pattern.hidden = true),
     );
   });
+  // Busy, not disabled, while it is sent: the button has focus (it was just pressed), and a
+  // disabled one drops it to the page, where Escape no longer closes the menu (busy-button.ts).
+  // Disabled only while it is not known whether the user follows the friend (it has no focus then).
   watch.addEventListener('click', () => {
     const on = watch.getAttribute('aria-pressed') !== 'true';
-    watch.disabled = true;
-    (on ? ctx.api.watch(view.user_id) : ctx.api.unwatch(view.user_id)).then(
-      () => {
-        watch.setAttribute('aria-pressed', String(on));
-        ctx.notify(on ? 'You will be notified when ' : 'You will no longer be notified when ', named(), ' comes online.');
-      },
-      (e: unknown) => (error.textContent = errorMessage(e)),
-    ).finally(() => (watch.disabled = false));
+    void whileBusy(watch, () =>
+      (on ? ctx.api.watch(view.user_id) : ctx.api.unwatch(view.user_id)).then(
+        () => {
+          watch.setAttribute('aria-pressed', String(on));
+          ctx.notify(on ? 'You will be notified when ' : 'You will no longer be notified when ', named(), ' comes online.');
+        },
+        (e: unknown) => void (error.textContent = errorMessage(e)),
+      ),
+    );
   });
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !panel.hidden) {
