@@ -15,7 +15,7 @@ import {
   STATUS_VISIBILITIES,
 } from './enums.js';
 import { MAX_CUSTOM_MESSAGE, MAX_CUSTOM_MESSAGE_RAW } from './errors.js';
-import { TEXT_UNSAFE_CLASS } from './text.js';
+import { NAME_UNSAFE_CLASS } from './text.js';
 
 const strict = { additionalProperties: false } as const;
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -31,8 +31,8 @@ export const FriendCategoryT = Type.Enum(FRIEND_CATEGORIES);
 export const RoleT = Type.Enum(ROLES);
 export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: '^[A-Za-z0-9_]+$' });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
-/** What no message may hold (text.ts), and for a name also the bidi marks (ALM, LRM, RLM). */
-const NAME_UNSAFE = `${TEXT_UNSAFE_CLASS}\\u061c\\u200e\\u200f`;
+/** What no name may hold (text.ts: what no message may hold, and the bidi marks ALM, LRM, RLM). */
+const NAME_UNSAFE = NAME_UNSAFE_CLASS;
 /** The characters no name may hold (a host's names have them replaced by spaces). */
 export const NAME_UNSAFE_CHARS = new RegExp(`[${NAME_UNSAFE}]`, 'g');
 /**

@@ -49,6 +49,9 @@ export function hasVisibleCharacter(text: string): boolean {
  * them, and they change no text but their neighbours' direction.
  */
 export const TEXT_UNSAFE_CLASS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+/** What no name may hold: TEXT_UNSAFE_CLASS and also the bidi marks (ALM, LRM, RLM). */
+export const NAME_UNSAFE_CLASS = `${TEXT_UNSAFE_CLASS}\\u061c\\u200e\\u200f`;
+const NAME_UNSAFE = new RegExp(`[${NAME_UNSAFE_CLASS}]`);
 const TEXT_UNSAFE = new RegExp(`[${TEXT_UNSAFE_CLASS}]`);
 const TEXT_UNSAFE_ALL = new RegExp(`[${TEXT_UNSAFE_CLASS}]`, 'g');
 
@@ -78,4 +81,21 @@ export function hasUnsafeText(text: string): boolean {
  */
 export function safeText(text: string): string {
   return text.replace(TEXT_UNSAFE_ALL, ' ').replace(LONE_SURROGATE_ALL, '\ufffd');
+}
+
+/** At most this many characters in a display name (code points, as the request schema counts them). */
+export const MAX_DISPLAY_NAME = 40;
+
+/**
+ * What is wrong with a display name, trimmed, as the server checks it (server/users/display-name.ts),
+ * in its order: nothing a friend sees drawn (`blank`), more than MAX_DISPLAY_NAME characters
+ * (`too_long`), a line break, control character, bidi control or half a character (`unsafe`).
+ * Null for a name the server takes. The web app checks with it before sending.
+ */
+export function displayNameFault(raw: string): 'blank' | 'too_long' | 'unsafe' | null {
+  const name = raw.trim();
+  if (!hasVisibleCharacter(name)) return 'blank';
+  if ([...name].length > MAX_DISPLAY_NAME) return 'too_long';
+  if (NAME_UNSAFE.test(name) || hasLoneSurrogate(name)) return 'unsafe';
+  return null;
 }

@@ -12,29 +12,27 @@
  * musical null notehead U+1D159). Such characters stay allowed inside a name that shows
  * something: emoji sequences need the zero-width joiner, Persian the non-joiner.
  */
-import { hasLoneSurrogate, hasVisibleCharacter, NAME_UNSAFE_CHARS, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
+import { displayNameFault, hasVisibleCharacter, MAX_DISPLAY_NAME, NAME_UNSAFE_CHARS, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 
 /** Whether a name has at least one character that a friend sees drawn (protocol/text.ts, shared with the web app). */
 export { hasVisibleCharacter };
 
 /** At most this many characters (code points, as the request schema counts them). */
-export const MAX_DISPLAY_NAME = 40;
-
-/** NAME_UNSAFE_CHARS is global (stateful with test()): this copy only answers whether there is one. */
-const UNSAFE = new RegExp(NAME_UNSAFE_CHARS.source);
+export { MAX_DISPLAY_NAME };
 
 /**
  * The display name a person asked for, as it is stored: trimmed. `400 VALIDATION_ERROR` when
  * nothing visible is left ("must not be blank", as for spaces only), when it is too long or
  * holds a line break, control character or bidi control (the schema refuses these first).
+ * The rule is protocol/text.ts displayNameFault, which the web app checks before sending.
  */
 export function displayNameFrom(raw: string, field = 'body/display_name'): string {
-  const name = raw.trim();
-  if (!hasVisibleCharacter(name)) throw new AppError('VALIDATION_ERROR', `${field} must not be blank`);
-  if ([...name].length > MAX_DISPLAY_NAME) throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_DISPLAY_NAME} characters`);
-  if (UNSAFE.test(name) || hasLoneSurrogate(name)) throw new AppError('VALIDATION_ERROR', `${field} ${UNSAFE_TEXT_RULE}`);
-  return name;
+  const fault = displayNameFault(raw);
+  if (fault === 'blank') throw new AppError('VALIDATION_ERROR', `${field} must not be blank`);
+  if (fault === 'too_long') throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_DISPLAY_NAME} characters`);
+  if (fault === 'unsafe') throw new AppError('VALIDATION_ERROR', `${field} ${UNSAFE_TEXT_RULE}`);
+  return raw.trim();
 }
 
 /**

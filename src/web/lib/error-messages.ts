@@ -3,6 +3,8 @@
  * its `message` is for developers, so it is only a last resort.
  */
 
+import { displayNameFault, MAX_DISPLAY_NAME } from '../../protocol/text.js';
+
 /** Shape of the SDK's ApiError, checked structurally so this stays a pure module. */
 export interface CodedError {
   code: string;
@@ -44,12 +46,31 @@ export function validateSignup(username: string, password: string): string | nul
   return null;
 }
 
-export type SignupField = 'username' | 'password';
+export type SignupField = 'username' | 'display-name' | 'password';
 
-/** Every problem with a sign-up, per field, in form order (the first one gets focus). */
-export function signupProblems(username: string, password: string): Array<{ field: SignupField; message: string }> {
+/**
+ * What is wrong with a display name the server would refuse, in a sentence (protocol/text.ts
+ * displayNameFault, the server's own rule); null for one it takes. A pasted name can carry a
+ * tab or a bidi control that nobody sees.
+ */
+export function displayNameProblem(name: string): string | null {
+  switch (displayNameFault(name)) {
+    case 'blank': return 'A display name needs at least one character that shows.';
+    case 'too_long': return `Display names are at most ${MAX_DISPLAY_NAME} characters.`;
+    case 'unsafe': return 'Display names cannot hold tabs, line breaks, other control characters or text-direction controls (often pasted in unseen).';
+    default: return null;
+  }
+}
+
+/**
+ * Every problem with a sign-up, per field, in form order (the first one gets focus). The display
+ * name is optional: an empty one is no problem.
+ */
+export function signupProblems(username: string, password: string, displayName = ''): Array<{ field: SignupField; message: string }> {
   const out: Array<{ field: SignupField; message: string }> = [];
   if (!/^[A-Za-z0-9_]{3,20}$/.test(username)) out.push({ field: 'username', message: 'Usernames are 3 to 20 letters, digits or underscores.' });
+  const name = displayName === '' ? null : displayNameProblem(displayName);
+  if (name) out.push({ field: 'display-name', message: name });
   if (password.length < 8 || password.length > 128) out.push({ field: 'password', message: 'Passwords are 8 to 128 characters long.' });
   return out;
 }

@@ -1,7 +1,7 @@
 /** Log in and sign up. The token goes to localStorage (never the URL) via `onAuthenticated`. */
 import type { ApiClient } from '../../client/api.js';
 import type { User } from '../lib/label-types.js';
-import { errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
+import { displayNameProblem, errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { deviceTokenFor, rememberDevice } from '../lib/session.js';
 
@@ -47,7 +47,7 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
 
   /** Marks each bad field (aria-invalid, its own message) and focuses the first one. */
   const showFieldErrors = (problems: Array<{ field: SignupField; message: string }>): void => {
-    for (const name of ['username', 'password'] as const) {
+    for (const name of ['username', 'display-name', 'password'] as const) {
       const input = form.querySelector<HTMLInputElement>(`#auth-${name}`);
       const line = form.querySelector<HTMLElement>(`#auth-${name}-error`);
       const problem = problems.find((p) => p.field === name);
@@ -66,7 +66,7 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
     const password = String(data.get('password') ?? '');
     const displayName = String(data.get('display-name') ?? '').trim();
     const problems = signup
-      ? signupProblems(username, password)
+      ? signupProblems(username, password, displayName)
       : [...(username ? [] : [{ field: 'username' as const, message: 'Enter your username.' }]),
         ...(password ? [] : [{ field: 'password' as const, message: 'Enter your password.' }])];
     showFieldErrors(problems);
@@ -86,6 +86,9 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
         // The password policy (common or blank passwords) explains itself in the server's words.
         if (signup && isCodedError(err) && err.code === 'VALIDATION_ERROR' && /password/i.test(err.message)) {
           showFieldErrors([{ field: 'password', message: err.message }]);
+        } else if (signup && isCodedError(err) && err.code === 'VALIDATION_ERROR' && /display_name/.test(err.message)) {
+          // A rule this page does not know yet (a newer server): still the display name's fault, not the username's.
+          showFieldErrors([{ field: 'display-name', message: displayNameProblem(displayName) ?? 'Beacon cannot use this display name. Try another one.' }]);
         } else if (!signup && isCodedError(err) && err.code === 'RATE_LIMITED' && /failed logins/.test(err.message)) {
           // The account's lockout: the server says for how long, and whether this browser could get in.
           error.textContent = `${err.message}.`;

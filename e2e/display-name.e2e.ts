@@ -1,0 +1,74 @@
+/**
+ * A display name Beacon refuses, in Chromium: a pasted right-to-left override (U+202E) or a
+ * tab. At sign-up the display-name field says what is wrong, is marked invalid and takes focus
+ * (not the username or password, which are fine); the Account page's rename does the same.
+ * The check is the server's own rule (protocol/text.ts displayNameFault), before sending.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { expectAccessible } from './helpers/axe.js';
+import { PASSWORD } from './helpers/ui.js';
+
+const FIVE_S = { timeout: 5_000, interval: 50 };
+const UNSAFE = 'Display names cannot hold tabs, line breaks, other control characters or text-direction controls (often pasted in unseen).';
+
+let server: ServerHandle;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await ctx.newPage();
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+const focusedId = () => page.evaluate(() => document.activeElement?.id ?? null);
+const invalidIds = () => page.evaluate(() => [...document.querySelectorAll('[aria-invalid=true]')].map((e) => e.id));
+
+describe('a display name Beacon refuses', () => {
+  it('is said at the display-name field at sign-up, marked invalid and focused; a fine one then signs up', async () => {
+    await page.goto(`${server.baseUrl}/#/signup`);
+    await page.getByLabel('Username').fill('dina_names');
+    await page.getByLabel('Password').fill(PASSWORD);
+    for (const name of ['Alice\u202Eevil', 'Tab\there']) {
+      await page.getByLabel('Display name (optional)').fill(name);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await expect.poll(() => page.locator('#auth-display-name-error').textContent(), FIVE_S).toBe(UNSAFE);
+      expect(await invalidIds()).toEqual(['auth-display-name']);
+      expect(await focusedId()).toBe('auth-display-name');
+      expect(await page.locator('#auth-username-error').textContent()).toBe('');
+      expect(await page.locator('[data-part=error]').textContent()).toBe('');
+      // Moved away, so the next round's focus is the check's doing.
+      await page.getByLabel('Username').focus();
+    }
+    await expectAccessible(page, 'sign-up, display name refused');
+    await page.getByLabel('Display name (optional)').fill('Dina');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.locator('beacon-friend-list').waitFor({ timeout: 10_000 });
+  });
+
+  it('is said at the name on the Account page, the field marked invalid and focused, and it is not saved', async () => {
+    await page.goto(`${server.baseUrl}/#/account`);
+    const name = page.getByLabel('Display name');
+    await name.fill('Bob\u202Eevil');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe(UNSAFE);
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    expect(await focusedId()).toBe('display-name');
+    await expectAccessible(page, 'account page, display name refused');
+    await name.fill('Dina Two');
+    await name.press('Enter');
+    await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe('Saved. Your friends now see you as Dina Two.');
+    expect(await name.getAttribute('aria-invalid')).toBeNull();
+  });
+});
