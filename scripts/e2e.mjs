@@ -35,6 +35,8 @@ const QUIET = [
   'pending-names',
   'play-page',
   'renames',
+  'pending-tab',
+  'display-name',
 ].map((name) => `e2e/${name}.e2e.ts`);
 
 const extra = process.argv.slice(2);

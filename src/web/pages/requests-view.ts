@@ -32,7 +32,7 @@ export function section(title: string, id: string, ...children: Array<Node | nul
   );
 }
 
-/** One person with their actions on the right; wraps under the name on phones. */
+/** One person with their actions on the right; they wrap under the name on phones. */
 export function personRow(p: Person | Unnamed, ...actions: Array<Node | null>): HTMLLIElement {
   const name = 'placeholder' in p
     ? [h('p', { class: 'font-medium text-slate-300' }, p.placeholder)]
@@ -43,7 +43,9 @@ export function personRow(p: Person | Unnamed, ...actions: Array<Node | null>): 
   return h(
     'li',
     { class: 'flex flex-wrap items-center justify-between gap-2 py-2.5', 'data-username': 'placeholder' in p ? null : p.username },
-    h('div', { class: 'min-w-0' }, ...name),
+    // Grows into the row's free width (a bare min-w-0 item was squeezed to a few letters, its
+    // @username broken mid-word); below 12rem beside the actions, these wrap under it instead.
+    h('div', { class: 'min-w-0 grow basis-48' }, ...name),
     h('div', { class: 'flex flex-wrap items-center gap-2' }, ...actions),
   );
 }

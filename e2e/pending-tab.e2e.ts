@@ -1,0 +1,118 @@
+/**
+ * The Pending tab in Chromium.
+ *
+ * Names in its rows use the row's width: a 20-character @username stays on one line in the
+ * search results and in the lists of requests, on a desktop and on a phone.
+ *
+ * Asking again after a decline. The server refuses a new request to the same user
+ * for 24 h after a decline (429 RATE_LIMITED with Retry-After, docs/protocol.md). The Pending
+ * tab says until when, in the user's locale and time zone (here German, in India), not "wait a
+ * moment"; and the person's row says so instead of an "Add friend" button that would fail the
+ * same way until then.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api, registerUser } from './helpers/api-users.js';
+import { expectAccessible } from './helpers/axe.js';
+import { friendsTab } from './helpers/ui.js';
+
+const FIVE_S = { timeout: 5_000, interval: 50 };
+const DAY = 24 * 3_600_000;
+const LOCALE = 'de-DE';
+const TIME_ZONE = 'Asia/Kolkata';
+const LONG_IN = 'wide_username_0003in';
+const LONG_OUT = 'wide_username_0003jo';
+
+let server: ServerHandle;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+let declinedAt: { from: number; to: number };
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+  const uma = await registerUser(server.baseUrl, 'uma_again', 'Uma');
+  const vic = await registerUser(server.baseUrl, 'vic_again', 'Vic');
+  // Long usernames, one asking Uma (incoming), one Uma asked (sent).
+  const wide = await registerUser(server.baseUrl, LONG_IN, 'Wide In');
+  await api(server.baseUrl, wide.token, 'POST', '/users/me/friends/requests', { user_id: uma.id });
+  const wideOut = await registerUser(server.baseUrl, LONG_OUT, 'Wide Out');
+  await api(server.baseUrl, uma.token, 'POST', '/users/me/friends/requests', { user_id: wideOut.id });
+  const sent = await api<{ request: { id: number } }>(server.baseUrl, uma.token, 'POST', '/users/me/friends/requests', { user_id: vic.id });
+  const from = Date.now();
+  await api(server.baseUrl, vic.token, 'POST', `/users/me/friends/requests/${sent.request.id}/decline`);
+  declinedAt = { from, to: Date.now() };
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: LOCALE, timezoneId: TIME_ZONE });
+  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
+  page = await ctx.newPage();
+  await page.goto(`${server.baseUrl}/#/friends`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  await friendsTab(page, 'Pending');
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The minutes asking again may be shown as (24 h after the decline, rounded up), as the user reads them. */
+function possibleTimes(): string[] {
+  const minute = 60_000;
+  const out = new Set<string>();
+  // Retry-After is whole seconds, rounded up: up to a second past the decline's 24 h.
+  for (let t = Math.ceil((declinedAt.from + DAY) / minute) * minute; t <= Math.ceil((declinedAt.to + DAY + 1_000) / minute) * minute; t += minute) {
+    out.add(new Date(t).toLocaleString(LOCALE, { timeZone: TIME_ZONE, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }));
+  }
+  return [...out];
+}
+
+describe('asking again within 24 h of a decline', () => {
+  it('says from when asking again can succeed, in the user’s locale and time, and offers no button that would fail', async () => {
+    await page.getByLabel('Search by username').fill('vic_again');
+    const add = page.getByRole('button', { name: 'Add friend Vic (@vic_again)', exact: true });
+    await add.click();
+    const notice = page.locator('[data-part=notice]');
+    await expect.poll(() => notice.textContent(), FIVE_S).toMatch(/^That request cannot be sent yet\. You can ask again from .+\.$/);
+    const said = (await notice.textContent())!.replace(/^.* from (.+)\.$/, '$1');
+    expect(possibleTimes()).toContain(said);
+    expect(await notice.textContent()).not.toContain('Wait a moment');
+
+    const row = page.locator('li[data-username="vic_again"]');
+    await expect.poll(() => row.textContent(), FIVE_S).toContain(`You can ask again from ${said}`);
+    expect(await add.count()).toBe(0);
+    // Focus did not fall to the page with the button gone.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe('BODY');
+    await expectAccessible(page, 'pending tab, asking again refused until a time');
+  });
+});
+
+/** How many lines the text of `@username` in `row` takes (one rect per line). */
+function linesOf(row: Locator, username: string): Promise<number> {
+  return row.getByText(`@${username}`, { exact: true }).evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  });
+}
+
+describe('names in the Pending tab’s rows', () => {
+  it('keep a 20-character @username on one line, in search results and in both lists, on a desktop and on a phone', async () => {
+    await page.getByLabel('Search by username').fill('wide_username_');
+    await page.locator(`[data-part=incoming] li[data-username="${LONG_IN}"]`).waitFor(FIVE_S);
+    await page.locator(`[data-part=outgoing] li[data-username="${LONG_OUT}"]`).waitFor(FIVE_S);
+    // Two found, one asking, one asked.
+    await expect.poll(() => page.locator('li[data-username]').count(), FIVE_S).toBe(4);
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 }]) {
+      await page.setViewportSize(viewport);
+      for (const row of await page.locator('li[data-username]').all()) {
+        const username = (await row.getAttribute('data-username'))!;
+        expect(await linesOf(row, username), `@${username} at ${viewport.width} px`).toBe(1);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
