@@ -11,7 +11,7 @@
  */
 import type { ConnectionLabel, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
-import { activityLine, formatElapsed } from '../lib/rich-presence.js';
+import { activityLine, elapsedSince } from '../lib/rich-presence.js';
 import { asFriendsSeeYou, ownPresence, ownStaleNote } from '../lib/own-presence.js';
 import { initials } from '../lib/initials.js';
 
@@ -34,7 +34,7 @@ function trackElapsed(span: HTMLElement, since: Date): void {
     const now = Date.now();
     for (const [el, at] of elapsedSpans) {
       if (!el.isConnected) elapsedSpans.delete(el);
-      else el.textContent = formatElapsed(now - at.getTime());
+      else el.textContent = elapsedSince(at, new Date(now));
     }
     if (elapsedSpans.size === 0 && elapsedTimer !== null) {
       clearInterval(elapsedTimer);

@@ -6,6 +6,7 @@
 import type { View } from './label-types.js';
 import { ACTIVITY_LABEL } from './labels.js';
 import { richPresence } from '../../client/presence-types.js';
+import { precisionOf } from './relative-time.js';
 
 /** Activities whose duration is worth showing (a match, not "Browsing for 3 h"). */
 const TIMED: ReadonlySet<string> = new Set(['playing_pong', 'in_tournament', 'watching_match', 'chatting']);
@@ -18,6 +19,18 @@ export function formatElapsed(ms: number): string {
   const h = Math.floor(min / 60);
   const m = min % 60;
   return m === 0 ? `${h} h` : `${h} h ${String(m).padStart(2, '0')} min`;
+}
+
+/**
+ * How long an activity that began at `since` has run, as formatElapsed says it. Friends get
+ * `activity_since` floored to the minute (protocol §9, relative-time.ts): the start is somewhere
+ * in the minute after it, so only `now - since - 1 min` is sure to have passed. Counted from
+ * there, as formatElapsed floors to "at least N min" and the friend's line must never say
+ * more than has passed (the user's own, exact view said "just started" 9 s in while a friend's said "1 min").
+ */
+export function elapsedSince(since: Date, now: Date): string {
+  const age = now.getTime() - since.getTime();
+  return formatElapsed(precisionOf(since) === 'minute' ? age - 60_000 : age);
 }
 
 export interface ActivityLine {
@@ -37,6 +50,6 @@ export function activityLine(view: View, now: Date): ActivityLine | null {
   const title = rich.opponent ? `${ACTIVITY_LABEL[view.activity]} vs ${rich.opponent}` : ACTIVITY_LABEL[view.activity];
   const details = [rich.score, rich.mode].filter((x): x is string => x !== null);
   const since = TIMED.has(view.activity) ? rich.since : null;
-  const elapsed = since ? formatElapsed(now.getTime() - since.getTime()) : null;
+  const elapsed = since ? elapsedSince(since, now) : null;
   return { title, details, elapsed, since };
 }

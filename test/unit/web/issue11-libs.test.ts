@@ -41,7 +41,8 @@ describe('rich presence line', () => {
     expect(formatElapsed(-5_000)).toBe('just started');
   });
   it('builds "Playing Pong vs bob · 3–2 · Ranked · 12 min" from valid details only', () => {
-    const since = new Date(T.getTime() - 12 * 60_000).toISOString();
+    // An exact start (the user's own view): 12 min 7 s ago. A friend's is to the minute (activity-elapsed.test.ts).
+    const since = new Date(T.getTime() - 12 * 60_000 - 7_123).toISOString();
     expect(activityLine(v({ activity_details: { opponent: 'bob', score: '3–2', mode: 'Ranked' }, activity_since: since }), T))
       .toEqual({ title: 'Playing Pong vs bob', details: ['3–2', 'Ranked'], elapsed: '12 min', since: new Date(since) });
     expect(activityLine(v({ activity_details: { opponent: true, score: ' ', round: 2 }, activity_since: 'garbage' }), T))

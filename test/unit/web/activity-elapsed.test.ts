@@ -1,0 +1,53 @@
+/**
+ * How long a friend's activity has run. Friends get `activity_since` floored to the minute: the
+ * line never says more than has surely passed, so a friend's "Chatting" 9 s in reads
+ * "just started", as in the user's own (exact) view, and never "1 min".
+ */
+import { describe, expect, it } from 'vitest';
+import { activityLine, elapsedSince } from '../../../src/web/lib/rich-presence.js';
+import type { View } from '../../../src/protocol/index.js';
+
+const MIN = 60_000;
+/** The true start: 14:29:51.250. A friend is told 14:29:00 (floored); the user, the exact time. */
+const start = new Date('2024-01-15T14:29:51.250Z');
+const floored = new Date('2024-01-15T14:29:00.000Z');
+const after = (ms: number): Date => new Date(start.getTime() + ms);
+
+describe('elapsedSince', () => {
+  it('reads an exact start as it is', () => {
+    expect(elapsedSince(start, after(9_000))).toBe('just started');
+    expect(elapsedSince(start, after(MIN))).toBe('1 min');
+    expect(elapsedSince(start, after(65 * MIN))).toBe('1 h 05 min');
+  });
+
+  it('reads a start floored to the minute as the earliest it can be, never longer than has passed', () => {
+    expect(elapsedSince(floored, after(9_000))).toBe('just started');
+    expect(elapsedSince(floored, after(59_000))).toBe('just started');
+    expect(elapsedSince(floored, after(MIN))).toBe('just started');
+    // 60 s after 14:30:00, the latest the start can have been: a minute has surely passed.
+    expect(elapsedSince(floored, new Date('2024-01-15T14:31:00.000Z'))).toBe('1 min');
+    expect(elapsedSince(floored, after(12 * MIN + 30_000))).toBe('12 min');
+    for (let ms = 0; ms < 3 * 60 * MIN; ms += 7_001) {
+      const said = elapsedSince(floored, after(ms));
+      const truth = elapsedSince(start, after(ms));
+      expect(minutes(said)).toBeLessThanOrEqual(minutes(truth));
+      expect(minutes(truth) - minutes(said)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is what a friend’s activity line says', () => {
+    const view = {
+      user_id: 2, username: 'amy', display_name: 'Amy', status: 'online', activity: 'chatting', custom_message: null,
+      last_seen: null, timestamp: after(9_000).toISOString(), activity_since: floored.toISOString(),
+    } as View;
+    expect(activityLine(view, after(9_000))?.elapsed).toBe('just started');
+  });
+});
+
+/** Minutes in "just started", "12 min", "1 h 05 min", "2 h". */
+function minutes(text: string): number {
+  if (text === 'just started') return 0;
+  const m = /^(?:(\d+) h)? ?(?:(\d+) min)?$/.exec(text);
+  if (!m) throw new Error(`not an elapsed time: ${text}`);
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+}
