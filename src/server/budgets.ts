@@ -5,6 +5,9 @@
  *   (a category decides what that friend sees), whether they come over REST or the
  *   WebSocket (a user could otherwise spend both).
  * - statusReads: reads of other users' status, per viewer.
+ * - friendPolls: reads of one's friends' statuses (GET /users/me/friends/status), each a view
+ *   of every friend: the SDK polls every 3 s per tab when its socket fails, so 10 a second
+ *   is 30 such tabs.
  */
 import { AppError } from './errors.js';
 import { TokenBucket } from './realtime/token-bucket.js';
@@ -13,6 +16,7 @@ const MAX_USERS = 100_000;
 
 export const STATE_CHANGES = { perSecond: 1, burst: 20 };
 export const STATUS_READS = { perSecond: 5, burst: 30 };
+export const FRIEND_POLLS = { perSecond: 10, burst: 60 };
 
 export class PerUserBudget {
   readonly #buckets = new Map<number, TokenBucket>();
@@ -47,12 +51,14 @@ export class PerUserBudget {
 export interface Budgets {
   stateChanges: PerUserBudget | null;
   statusReads: PerUserBudget | null;
+  friendPolls: PerUserBudget | null;
 }
 
 export function createBudgets(rateLimits: boolean, now: () => number): Budgets {
   return {
     stateChanges: rateLimits ? new PerUserBudget(STATE_CHANGES, now) : null,
     statusReads: rateLimits ? new PerUserBudget(STATUS_READS, now) : null,
+    friendPolls: rateLimits ? new PerUserBudget(FRIEND_POLLS, now) : null,
   };
 }
 

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type {} from '@fastify/helmet';
 import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { CloseCode, type ErrorCode } from '../../protocol/index.js';
+import { CloseCode, MAX_CHANGE_BYTES, type ErrorCode } from '../../protocol/index.js';
 import { TOO_MANY_CHANGES } from '../budgets.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
@@ -20,6 +20,7 @@ import { Admission } from './admission.js';
 import { ConnectRate } from './connect-rate.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { parseClientFrame } from './client-frames.js';
+import { frameBytes, frameTokens } from './frame-cost.js';
 import { PendingAuth } from './pending-auth.js';
 import { Connection } from './connection.js';
 import { ARE_YOU_THERE, Fanout } from './fanout.js';
@@ -39,8 +40,9 @@ export interface GatewayOptions {
 
 export const MAX_SOCKETS_PER_USER = 16;
 
-/** Frames per second a socket may send on average, and the burst it may spend at once. */
+/** Frames per second a socket may send on average, and the burst it may spend at once (a large frame counts more: frame-cost.ts). */
 const RATE = { perSecond: 20, burst: 40 };
+const FRAME_TOO_LARGE = `Frames after auth may be at most ${MAX_CHANGE_BYTES / 1024} KiB`;
 /** Socket opens per account (per instance): twice the socket cap at once, then 2 a second (connect-rate.ts). */
 const CONNECTS = { perSecond: 2, burst: 2 * MAX_SOCKETS_PER_USER };
 /**
@@ -437,11 +439,14 @@ export class Gateway {
     const { presence, now, budgets } = this.services;
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     conn.lastSeen = now();
-    if (conn.bucket && !conn.bucket.take()) {
+    const bytes = frameBytes(data);
+    if (conn.bucket && !conn.bucket.take(frameTokens(bytes))) {
       this.services.log.warn({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id }, 'socket rate limited');
       return conn.close(CloseCode.RATE_LIMITED, 'rate limited');
     }
     if (isBinary) return this.#error(conn, 'VALIDATION_ERROR', 'Binary frames are not supported');
+    // Refused unread: no valid frame but `auth` comes near this size, and reading junk costs everyone.
+    if (bytes > MAX_CHANGE_BYTES) return this.#error(conn, 'PAYLOAD_TOO_LARGE', FRAME_TOO_LARGE);
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) return this.#error(conn, parsed.code, parsed.message);
     const f = parsed.frame;

@@ -1,7 +1,7 @@
 /** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import { ActivityBody, FriendsStatusQuery, Id, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
+import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { TOO_MANY_CHANGES } from '../budgets.js';
 import { AppError } from '../errors.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
@@ -18,13 +18,17 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   const limited = {
     preHandler: async (request: FastifyRequest) => services.budgets.stateChanges?.spend(authOf(request).userId, TOO_MANY_CHANGES),
   };
+  // Bodies of these routes are small (MAX_CHANGE_BYTES says how small): a larger one is refused
+  // unread, or junk of 64 KiB would be parsed and validated at no cost to its sender.
+  const small = { bodyLimit: MAX_CHANGE_BYTES };
   app.addHook('onRequest', requireAuth(services));
 
   app.get(
     '/users/me/friends/status',
-    { schema: { tags, security, querystring: FriendsStatusQuery, response: { 200: Type.Array(View), ...errorResponses(400, 401) } } },
+    { schema: { tags, security, querystring: FriendsStatusQuery, response: { 200: Type.Array(View), ...errorResponses(400, 401, 429) } } },
     async (request) => {
       const auth = authOf(request);
+      services.budgets.friendPolls?.spend(auth.userId, 'Too many reads of your friends\' statuses; slow down');
       await presence.polled(auth, request.query.reconnect === '1');
       return presence.friendsStatus(auth, request.query.online === true);
     },
@@ -33,13 +37,13 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   app.put(
     '/users/me/status',
     // The status carries the interaction in the same change (no `online` before `busy`).
-    { schema: { tags, security, body: SetStatusBody, response: { 200: View, ...errorResponses(400, 401, 429) } }, ...limited, config: { interaction: false } },
+    { schema: { tags, security, body: SetStatusBody, response: { 200: View, ...errorResponses(400, 401, 413, 429) } }, ...limited, ...small, config: { interaction: false } },
     async (request) => presence.setStatus(authOf(request).userId, request.body),
   );
 
   app.post(
     '/users/me/activity',
-    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 429) } }, ...limited, config: { interaction: false } },
+    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 413, 429) } }, ...limited, ...small, config: { interaction: false } },
     async (request) => presence.setActivity(authOf(request).userId, request.body.activity, request.body.details),
   );
 
@@ -99,8 +103,9 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   app.put(
     '/users/me/status/settings',
     {
-      schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 429) } },
+      schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 413, 429) } },
       ...limited,
+      ...small,
       // Settings narrow or hide what friends see: no `online` just before it (http-kit countsAsInteraction).
       config: { interaction: false },
     },

@@ -50,4 +50,14 @@ describe('TokenBucket', () => {
     advance(25);
     expect(b.take()).toBe(true);
   });
+
+  it('takes several tokens at once (a large frame), or none when fewer are left', () => {
+    const { b, takeAll, advance } = bucket(20, 40);
+    expect(b.take(8)).toBe(true);
+    expect(b.take(33)).toBe(false);
+    expect(b.take(32)).toBe(true);
+    advance(350); // 7 tokens
+    expect(b.take(8)).toBe(false);
+    expect(takeAll()).toBe(7);
+  });
 });

@@ -1,0 +1,81 @@
+/**
+ * Finding (audit of the gateway): junk frames within the documented limits stalled the server
+ * for everyone. 48 sockets of 3 accounts, each sending 18 frames a second of 13.9 KB
+ * (`{"type":"heartbeat","k0":1,…,"k1499":1}`) took the server to 100–190 % CPU and a bystander's
+ * change to its friend from ~2 ms to 370–835 ms: each such frame cost ~1 ms to parse and
+ * validate. After `auth`, a frame over 8 KiB is now refused unread, and a socket's rate limit
+ * counts bytes as well as frames.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CloseCode, MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
+import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+
+type U = { token: string; id: number };
+
+const MANY_KEYS = `{"type":"heartbeat",${Array.from({ length: 1500 }, (_, i) => `"k${i}":1`).join(',')}}`;
+const DEEP = `{"type":"heartbeat","x":${'['.repeat(8000)}${']'.repeat(8000)}}`;
+
+describe('junk frames cost the server little', () => {
+  let t: LiveApp;
+  let alice: U;
+  let bob: U;
+  beforeEach(async () => {
+    t = await startLiveApp({ rateLimits: true });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    await t.befriend(alice, bob);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await t.close();
+  });
+
+  it('refuses the audit’s frames (1,500 keys; 8,000 nested arrays) with PAYLOAD_TOO_LARGE without parsing them, and keeps the socket', async () => {
+    const { socket: a } = await t.connect(alice.token);
+    const parse = vi.spyOn(JSON, 'parse');
+    for (const junk of [MANY_KEYS, DEEP]) {
+      expect(junk.length).toBeLessThan(16 * 1024);
+      const err = await a.after(() => a.send(junk), (f) => f.type === 'error');
+      expect(err).toEqual({ type: 'error', code: 'PAYLOAD_TOO_LARGE', message: 'Frames after auth may be at most 8 KiB' });
+    }
+    expect(parse.mock.calls.filter(([text]) => text === MANY_KEYS || text === DEEP)).toEqual([]);
+    expect(await a.after(() => a.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
+    expect(a.closed).toBeNull();
+  });
+
+  it('counts a large frame as one per KiB against the socket’s rate limit: 40 small frames at once, but only 5 of 7 KiB', async () => {
+    const { socket: a } = await t.connect(alice.token);
+    const junk = JSON.stringify({ type: 'heartbeat', pad: 'x'.repeat(7 * 1024) }); // 1 + 7 of the 40 tokens
+    const from = a.mark();
+    for (let i = 0; i < 5; i++) a.send(junk);
+    await a.next((f) => f.type === 'error', { from });
+    a.send(junk);
+    expect((await a.waitClosed()).code).toBe(CloseCode.RATE_LIMITED);
+    // Small frames are counted as before: a burst of 40 is served.
+    const { socket: b } = await t.connect(bob.token);
+    const mark = b.mark();
+    for (let i = 0; i < 40; i++) b.send({ type: 'heartbeat' });
+    await b.next(() => b.since(mark).filter((f) => f.type === 'heartbeat_ack').length === 40, { from: mark });
+    expect(b.closed).toBeNull();
+  });
+
+  it('accepts the largest valid frames: a message of 128 emoji sequences, 16 details of long keys and values', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    // A subdivision flag: 8 code points of 4 bytes, one character as people see it.
+    const flag = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E0067}\u{E007F}';
+    const message = flag.repeat(128);
+    const status = JSON.stringify({ type: 'set_status', status: 'busy', custom_message: message, expires_at: '2099-01-15T16:00:00.000+05:30' });
+    // Keys of 32 and values of 100 characters (what Beacon keeps), 3 bytes each.
+    const details = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [String.fromCharCode(0x4e00 + i).repeat(32), String.fromCharCode(0x5e00 + i).repeat(100)]));
+    const activity = JSON.stringify({ type: 'activity', activity: 'chatting', details });
+    for (const frame of [status, activity]) expect(Buffer.byteLength(frame)).toBeLessThan(MAX_CHANGE_BYTES);
+    const seen = b.mark();
+    a.send(status);
+    await b.next((f) => f.type === 'friend_status_change' && f.custom_message === message, { from: seen });
+    a.send(activity);
+    const change = await b.next((f) => f.type === 'friend_status_change' && f.activity === 'chatting', { from: seen });
+    expect(change.activity_details).toEqual(details);
+    expect(a.since(0).filter((f) => f.type === 'error')).toEqual([]);
+  });
+});

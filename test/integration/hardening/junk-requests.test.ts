@@ -1,0 +1,65 @@
+/**
+ * Finding (audit of the gateway): one account on 8 keep-alive connections sent 946 junk
+ * bodies of 49 KB (5,000 keys) to PUT /users/me/status in 8 s, all 400 and none rate limited
+ * (a body refused by validation spends no budget), keeping the server at 85–94 % CPU; and
+ * GET /users/me/friends/status had no limit at all. The small change routes now refuse a body
+ * over 8 KiB unread (413), and the friends' statuses are read at most 60 at once, then 10/s.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
+import { FRIEND_POLLS } from '../../../src/server/budgets.js';
+import { bearer } from '../../helpers/app.js';
+import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+
+type U = { token: string; id: number };
+
+const JUNK = `{${Array.from({ length: 5000 }, (_, i) => `"k${i}":1`).join(',')}}`;
+
+describe('junk requests cost the server little', () => {
+  let t: LiveApp;
+  let alice: U;
+  let bob: U;
+  beforeEach(async () => {
+    t = await startLiveApp({ rateLimits: true });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    await t.befriend(alice, bob);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await t.close();
+  });
+
+  const send = (method: 'PUT' | 'POST', url: string, payload: string) =>
+    t.app.inject({ method, url: `/api/v1${url}`, headers: { ...bearer(alice.token), 'content-type': 'application/json' }, payload });
+
+  it('refuses a body over 8 KiB to the status, activity and settings routes with 413, unparsed', async () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    for (const [method, url] of [['PUT', '/users/me/status'], ['POST', '/users/me/activity'], ['PUT', '/users/me/status/settings']] as const) {
+      const res = await send(method, url, JUNK);
+      expect(res.statusCode, url).toBe(413);
+      expect(res.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' });
+    }
+    expect(parse.mock.calls.filter(([text]) => text === JUNK)).toEqual([]);
+    // The largest valid status body fits: 128 characters of 8 code points of 4 bytes each.
+    const message = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E0067}\u{E007F}'.repeat(128);
+    const body = JSON.stringify({ status: 'busy', custom_message: message, expires_at: '2099-01-15T16:00:00.000Z' });
+    expect(Buffer.byteLength(body)).toBeLessThan(MAX_CHANGE_BYTES);
+    const res = await send('PUT', '/users/me/status', body);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ manual_status: 'busy', custom_message: message });
+  });
+
+  it(`answers ${FRIEND_POLLS.burst} reads of the friends' statuses at once, then 429 with Retry-After until the budget comes back`, async () => {
+    const poll = (who: U) => t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(who.token) });
+    for (let i = 0; i < FRIEND_POLLS.burst; i++) expect((await poll(alice)).statusCode).toBe(200);
+    const refused = await poll(alice);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toEqual({ code: 'RATE_LIMITED', message: "Too many reads of your friends' statuses; slow down" });
+    expect(refused.headers['retry-after']).toBe('1');
+    // Another user is not affected; the budget comes back with time.
+    expect((await poll(bob)).statusCode).toBe(200);
+    t.clock.advance(1000 / FRIEND_POLLS.perSecond);
+    expect((await poll(alice)).statusCode).toBe(200);
+  });
+});
