@@ -100,6 +100,34 @@ describe('a logout on another instance while the socket is being admitted', () =
   const pair = useTwoInstances();
   afterEach(() => vi.restoreAllMocks());
 
+  it('closes it too when the socket’s instance held nothing of the user yet (not on her topic)', async () => {
+    const { a: here, b: there } = pair;
+    // Everything of Alice and Bob is on `there`: `here` has never loaded Alice, so it is not on her topic.
+    const alice = await there.register('alice');
+    const bob = await there.register('bob');
+    await there.befriend(alice, bob);
+    const { socket: b } = await there.connect(bob.token);
+    const from = b.mark();
+    // Held before the load of her friends, which is what subscribes `here` to her topic.
+    const hold = holdFirstCall(PresenceService.prototype, 'prepareViewer', 'before');
+    let a: TestSocket;
+    try {
+      a = await openSocket(here.url);
+      here.sockets.push(a);
+      a.send({ type: 'auth', token: alice.token });
+      await hold.reached;
+      await logout(there, alice);
+      await here.app.services.bus.flushed();
+      await there.app.services.bus.flushed();
+      hold.release();
+    } finally {
+      hold.restore();
+    }
+    expect(await a.waitClosed()).toEqual({ code: 4000, reason: 'session revoked' });
+    expect(a.ofType('ready')).toEqual([]);
+    expect(await aliceAsBobSees(there, b, bob, alice, from)).toEqual({ changes: [], status: 'offline' });
+  });
+
   it('closes the socket with 4000 without a ready, and Bob never sees Alice online', async () => {
     const { a: here, b: there } = pair;
     const alice = await here.register('alice');

@@ -37,6 +37,9 @@ export interface BusMessagesDeps {
   sink(e: PresenceEvent): void;
 }
 
+/** Every instance's topic for ended logins (BusMessages.revoked). */
+export const REVOCATIONS_TOPIC = 'sessions:revoked';
+
 /** Messages never held while the friend lists are re-read after a bus outage (received). */
 const UNHELD = new Set<BusEvent['kind']>(['revoked', 'request_received', 'request_sent', 'request_closed']);
 
@@ -51,6 +54,18 @@ export class BusMessages {
   #publishRequestFrame(frame: RequestFrame): void {
     this.publish(frame.viewerId, frame);
     this.d.catchUp.requestFrame(frame);
+  }
+
+  /**
+   * A login ended (logout, sign-out, deletion): its sockets close on every instance. On the
+   * user's topic, and on REVOCATIONS_TOPIC, which every instance hears: an instance holding
+   * nothing of the user yet may have a socket of that login between its token check and its
+   * registration (the gateway's recent revocations), and would not hear the user's topic.
+   */
+  revoked(userId: number, sessionId: string): void {
+    const event = { kind: 'revoked', userId, sessionId } satisfies BusEvent;
+    this.publish(userId, event);
+    this.d.bus.publishRemote(REVOCATIONS_TOPIC, event);
   }
 
   /** The user was deleted, and forgotten here: the other instances holding them forget them too. */

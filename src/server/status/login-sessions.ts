@@ -10,7 +10,7 @@ import type { AuthContext } from '../auth/auth-service.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { Interest } from './interest.js';
-import type { BusEvent, PresenceInput } from './presence-events.js';
+import type { PresenceInput } from './presence-events.js';
 
 export interface LoginSessionsDeps {
   instanceId: string;
@@ -22,8 +22,8 @@ export interface LoginSessionsDeps {
   ensureLoaded(ids: readonly number[]): Promise<void>;
   /** Applies the input here and shares it with the other instances. */
   input(userId: number, input: PresenceInput): void;
-  /** Publishes on the user's topic, to every instance. */
-  publish(userId: number, event: BusEvent): void;
+  /** Tells every instance the login ended (BusMessages.revoked). */
+  publishRevoked(userId: number, sessionId: string): void;
 }
 
 export class LoginSessions {
@@ -109,7 +109,7 @@ export class LoginSessions {
       .ensureLoaded([userId])
       .then(() => this.d.input(userId, { op: 'logout', sessionSuffix: `~${loginTag(sessionId)}` }))
       .catch((err: unknown) => this.d.log.error({ err, userId }, 'logout: the offline grace of its last socket was not ended; it runs out by itself'));
-    this.d.publish(userId, { kind: 'revoked', userId, sessionId });
+    this.d.publishRevoked(userId, sessionId);
   }
 
   /** A friendship of a local viewer began or ended: the viewer now needs (or no longer needs) the friend. */

@@ -20,7 +20,7 @@ import { tierOf } from '../presence/privacy.js';
 import type { PresenceChange, ViewerTier } from '../presence/types.js';
 import { evaluateSchedule, type CalendarBusy } from '../presence/schedule.js';
 import { applyInput } from './apply-input.js';
-import { BusMessages } from './bus-messages.js';
+import { BusMessages, REVOCATIONS_TOPIC } from './bus-messages.js';
 import { FriendGraph } from './friend-graph.js';
 import { GraphViews } from './graph-views.js';
 import { Interest } from './interest.js';
@@ -137,7 +137,7 @@ export class PresenceService {
       log: deps.log,
       ensureLoaded: (ids) => this.ensureLoaded(ids),
       input: (userId, input) => this.#input(userId, input),
-      publish: (userId, event) => this.#messages.publish(userId, event),
+      publishRevoked: (userId, sessionId) => this.#messages.revoked(userId, sessionId),
     });
     this.#graphViews = new GraphViews({
       graph: this.graph,
@@ -160,6 +160,7 @@ export class PresenceService {
       loaded: (userId) => this.#profiles.has(userId),
       viewOf: (userId, tier) => this.viewOf(userId, tier),
     });
+    bus.subscribe(REVOCATIONS_TOPIC);
     bus.onMessage((_topic, message, origin) => this.#messages.received(message, origin));
     this.#lists = new StaleFriendLists({
       bus,
