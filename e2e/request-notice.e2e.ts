@@ -2,6 +2,8 @@
  * The Friends page's notice ("Friend request sent to Ben (@ben_note).") says what the last
  * action did, in a live region, and then goes: when the user types a new name, when they
  * switch tabs, and by itself after a while (lib/notice.ts). It never stays for good.
+ * Nor does it stay untrue: a request that became a friendship while it shows (the other
+ * asked at the same moment) is said as one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -16,11 +18,13 @@ let server: ServerHandle;
 let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
+let umaId: number;
 
 beforeAll(async () => {
   server = await startServer();
   browser = await launchChromium();
   const uma = await registerUser(server.baseUrl, 'uma_note', 'Uma Note');
+  umaId = uma.id;
   for (const [username, name] of [['ben_note', 'Ben'], ['cat_note', 'Cat'], ['dan_note', 'Dan']] as const) await registerUser(server.baseUrl, username, name);
   ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
@@ -106,3 +110,31 @@ describe('the notice when sending a request makes friends at once', () => {
     }
   });
 });
+
+describe('the notice when both ask each other at the same moment', () => {
+  it('says "You and … are now friends." instead of "Friend request sent", whichever comes first: the answer or friend_added', async () => {
+    const notice = page.locator('[data-part=notice]');
+    // Gil's request comes just after Uma's answer (the socket then says they are friends);
+    // Hal's comes while Uma's answer is still on its way (friend_added before it).
+    const gil = await registerUser(server.baseUrl, 'gil_note', 'Gil');
+    await sendRequest('gil_note', 'Gil');
+    await api(server.baseUrl, gil.token, 'POST', '/users/me/friends/requests', { user_id: umaId });
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('You and Gil (@gil_note) are now friends.');
+
+    const hal = await registerUser(server.baseUrl, 'hal_note', 'Hal');
+    await page.getByLabel('Search by username').fill('hal_note');
+    let answered = false;
+    await page.route('**/api/v1/users/me/friends/requests', async (route) => {
+      const res = await route.fetch();
+      await api(server.baseUrl, hal.token, 'POST', '/users/me/friends/requests', { user_id: umaId });
+      // Uma's page hears of the friendship before the answer to her own request.
+      await page.locator('li[data-username="hal_note"]').getByText('✓ Friends').waitFor(FIVE_S);
+      await route.fulfill({ response: res });
+      answered = true;
+    }, { times: 1 });
+    await page.getByRole('button', { name: 'Add friend Hal (@hal_note)', exact: true }).click();
+    await expect.poll(() => answered, FIVE_S).toBe(true);
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('You and Hal (@hal_note) are now friends.');
+  });
+});
+

@@ -60,16 +60,34 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   const about = (p: Person | Unnamed, before: string, after: string): Array<Node | string> => [before, userText(nameOf(p)), after];
 
   /**
+   * A request the notice says was sent, while it says so: if its recipient becomes a friend
+   * meanwhile (their request crossed ours and accepted it, or they accepted), the notice says
+   * that instead of a request still waiting.
+   */
+  let sentTo: { user: User; instead: (...parts: Array<Node | string>) => void } | null = null;
+  function sentNowFriends(): void {
+    if (!sentTo || !ctx.client.friend(sentTo.user.id)) return;
+    sentTo.instead(...about(sentTo.user, 'You and ', ' are now friends.'));
+    sentTo = null;
+  }
+
+  /**
    * Runs an action, reports what it did (`done`, or the sentence the action answers when the
    * server did something else, e.g. a request that made friends at once), then puts focus on
-   * `next()` (or the section heading). API answers are objects, never sentences.
+   * `next()` (or the section heading). API answers are objects, never sentences. `explain`
+   * words a failure; `said` gets what corrects the confirmation while it is shown.
    */
-  async function act(action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number, explain?: (e: unknown) => string | null): Promise<void> {
+  async function act(
+    action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number,
+    more: { explain?: (e: unknown) => string | null; said?: (instead: (...parts: Array<Node | string>) => void) => void } = {},
+  ): Promise<void> {
+    const { explain, said: onSaid } = more;
     const from = document.activeElement;
     notice.clear();
     try {
       const said = await action();
-      notice.say(...(Array.isArray(said) ? (said as Array<Node | string>) : done));
+      const instead = notice.say(...(Array.isArray(said) ? (said as Array<Node | string>) : done));
+      if (!Array.isArray(said)) onSaid?.(instead);
     } catch (e) {
       notice.fail(explain?.(e) ?? errorMessage(e, {
         CONFLICT: 'You are already friends, or a request is already waiting.',
@@ -100,7 +118,15 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
         // They had asked first (this page had not heard yet): the request made friends at once.
         const res = await api.sendFriendRequest(u.id);
         return res.friend ? about(u, 'You and ', ' are now friends.') : undefined;
-      }, about(u, 'Friend request sent to ', '.'), resultsBox, index, (e) => refused(u, e));
+      }, about(u, 'Friend request sent to ', '.'), resultsBox, index, {
+        explain: (e) => refused(u, e),
+        // They asked at the same moment: theirs, taken second, accepted ours (friend_added may
+        // even have come before this answer).
+        said: (instead) => {
+          sentTo = { user: u, instead };
+          sentNowFriends();
+        },
+      });
     }, 'primary', `Add friend ${nameOf(u)}`);
   }
 
@@ -179,7 +205,10 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     render();
     void resolveNames([...store.incoming, ...store.outgoing]);
   });
-  const offFriends = ctx.client.on('friends', () => render());
+  const offFriends = ctx.client.on('friends', () => {
+    sentNowFriends();
+    render();
+  });
   render();
   void resolveNames([...store.incoming, ...store.outgoing]);
   return () => {
