@@ -1,13 +1,15 @@
 /**
  * The friend menu in Chromium: inviting a friend to a Pong match starts it for both once
- * they accept; blocking takes two steps naming the friend, the card goes, focus lands
- * somewhere sensible, and the blocked user can no longer send a request. axe audits each state.
+ * they accept; inviting a friend shown offline says truthfully that they see it only if Beacon
+ * is open for them now, and the invitation shows as open until it lapses; blocking takes two
+ * steps naming the friend, the card goes, focus lands somewhere sensible, and the blocked user
+ * can no longer send a request. axe audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
+import { api, befriendOverApi, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
 import { friendCard, openFriendMenu } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 
@@ -93,6 +95,37 @@ describe('friend menu: invite to Pong', () => {
     } finally {
       await api(server.baseUrl, vic.token, 'PUT', '/users/me/status', { status: 'online' });
       await vicCtx.close();
+    }
+  });
+});
+
+describe('inviting a friend shown offline', () => {
+  it('says they see it only if Beacon is open for them now, and shows it open until it lapses unanswered', async () => {
+    // Wes never opens Beacon: shown offline, and the invitation reaches nobody.
+    const wes = await registerUser(server.baseUrl, 'wes', 'Wes Lee');
+    await befriendOverApi(server.baseUrl, wes, uma);
+    const { ctx: umaCtx, page: p } = await signedIn(uma.token, { width: 1280, height: 800 });
+    try {
+      await p.clock.install();
+      await p.goto(`${server.baseUrl}/#/friends`);
+      await expect.poll(() => friendCard(p, 'wes').getAttribute('data-status'), { timeout: 10_000 }).toBe('offline');
+      const card = await openFriendMenu(p, 'wes');
+      await card.getByRole('button', { name: 'Invite Wes Lee (@wes) to Pong' }).click();
+      const notice = p.locator('[data-part=notice]');
+      await expect.poll(() => notice.textContent(), { timeout: 5000 }).toMatch(
+        /^Invitation sent to Wes Lee \(@wes\)\. It is open until .+, but they appear offline: they see it only if Beacon is open for them right now, not if they come online later\.$/,
+      );
+      const sent = p.getByRole('region', { name: 'Your invitations' });
+      await sent.getByText(/^Invitation to Wes Lee \(@wes\): open until .+\.$/).waitFor({ timeout: 5000 });
+      await expectAccessible(p, 'invitation sent, open');
+      // Ten minutes on, the server's window is over and nobody tells the inviter: the page says so itself.
+      await p.clock.fastForward('10:02');
+      await sent.getByRole('status').getByText(/^Your invitation to Wes Lee \(@wes\) lapsed at .+: they did not accept it\.$/).waitFor({ timeout: 5000 });
+      expect(await sent.getByText('Invitation to Wes Lee (@wes): open until').count()).toBe(0);
+      await sent.getByRole('button', { name: 'Hide' }).click();
+      expect(await sent.isHidden()).toBe(true);
+    } finally {
+      await umaCtx.close();
     }
   });
 });

@@ -43,6 +43,12 @@ export type FriendCategory = (typeof FRIEND_CATEGORIES)[number];
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * How long an invitation to a Pong match can be accepted. It reaches only the sockets open
+ * when it is made, and nobody is told when it lapses unanswered: the inviter's app counts it.
+ */
+export const INVITE_TTL_MS = 10 * 60_000;
+
 export const GAME_EVENTS = [
   'match_started',
   'match_updated',

@@ -17,6 +17,7 @@ import { friendsPage } from './pages/friends-page.js';
 import { privacyPage } from './pages/privacy-page.js';
 import { RequestsStore } from './lib/requests-store.js';
 import { SettingsStore } from './lib/settings-store.js';
+import { sentInvites } from './lib/sent-invites.js';
 import { playPage } from './pages/play-page.js';
 import { schedulePage } from './pages/schedule-page.js';
 import { accountPage } from './pages/account-page.js';
@@ -227,6 +228,7 @@ export class BeaconApp {
       settings.live(document),
       requests.onChange(() => header.setRequestCount(requests.incoming.length)),
       () => requests.stop(),
+      () => sentInvites.clear(),
     );
     // A practice match interrupted by closing the tab would otherwise still show
     // "Playing Pong" next time; the server refuses this if a real match is running.

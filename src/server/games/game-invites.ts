@@ -10,9 +10,9 @@ import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { SocialGraph } from '../ports/social-graph.js';
 import type { BusEvent } from '../status/presence-events.js';
+import { INVITE_TTL_MS } from '../../protocol/enums.js';
 
-/** How long an invitation can be accepted. */
-export const INVITE_TTL_MS = 10 * 60_000;
+export { INVITE_TTL_MS };
 
 export interface GameInvitesDeps {
   db: Db;

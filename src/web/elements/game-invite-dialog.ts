@@ -7,7 +7,9 @@
  * the dialog or card says so and offers no Play (the server would refuse it).
  * The inviter is named with their @username ("Bo (@bo) invites you…"), in the title read
  * before Play: display names are not unique, so a friend renamed "Bo" cannot pass for Bo.
- * Also starts the match when a friend accepts an invitation sent from this tab.
+ * Also starts the match when a friend accepts an invitation sent from this tab, and lists
+ * those invitations in the corner while they are open ("open until 14:32"), then says when one
+ * lapsed unanswered: the server tells the inviter nothing then (lib/sent-invites.ts).
  */
 import type { ApiClient } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
@@ -15,9 +17,7 @@ import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
-
-/** Invitations sent from this tab: only their acceptance may start a match here. */
-export const sentInvites = new Set<string>();
+import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
 
 /** Opens the Play page with the match already running. */
 export function startMatch(): void {
@@ -48,15 +48,31 @@ export class GameInviteDialogElement extends HTMLElement {
   #quietPlay = h('button', { type: 'button', class: 'beacon-btn-primary' }, 'Play');
   #quietDismiss = h('button', { type: 'button', class: 'beacon-btn' }, 'Dismiss');
   #quiet = h('section', {
-    class: 'beacon-panel fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2 p-4 text-slate-100',
+    class: 'beacon-panel grid gap-2 p-4 text-slate-100',
     'aria-label': 'Game invitation',
     'data-part': 'quiet-invite',
     hidden: true,
   });
+  /** Invitations sent from this tab: the open ones, and the ones that lapsed since the user last hid this. */
+  #sentOpen = h('ul', { class: 'grid gap-1 text-sm' });
+  #sentLapsed = h('div', { class: 'grid gap-1 text-sm', role: 'status', 'data-part': 'lapsed-invites' });
+  #lapsed: SentInvite[] = [];
+  #sentHide = h('button', { type: 'button', class: 'beacon-btn justify-self-start' }, 'Hide');
+  #sent = h('section', {
+    class: 'beacon-panel grid gap-2 p-4 text-slate-100',
+    'aria-label': 'Your invitations',
+    'data-part': 'sent-invites',
+    hidden: true,
+  });
+  #nameOf: (invite: SentInvite) => string = (invite) => invite.name;
 
   connect(client: Pick<PresenceClient, 'on' | 'friend' | 'self'>, api: Pick<ApiClient, 'acceptGameInvite'>): void {
     this.#offs.forEach((off) => off());
     this.#api = api;
+    this.#nameOf = (invite) => {
+      const friend = client.friend(invite.friendId);
+      return friend ? nameWithUsername(friend) : invite.name;
+    };
     this.#offs = [
       client.on('game_invite', ({ inviteId, fromUserId }) => {
         const from = client.friend(fromUserId);
@@ -75,19 +91,37 @@ export class GameInviteDialogElement extends HTMLElement {
         if (!this.#dialog.open) this.#dialog.showModal();
       }),
       client.on('game_invite_accepted', ({ inviteId }) => {
-        if (sentInvites.delete(inviteId)) startMatch();
+        if (sentInvites.accepted(inviteId)) startMatch();
       }),
       client.on('friend_removed', ({ friendId }) => {
+        sentInvites.withdraw(friendId);
         if (this.#pending?.fromUserId === friendId) this.#withdrawn();
+      }),
+      sentInvites.onChange(({ kind, invite }) => {
+        if (kind === 'lapsed') this.#lapsed.push(invite);
+        // Shown again by what the user would want to know: a new invitation, or one that lapsed.
+        if (kind === 'sent' || kind === 'lapsed') this.#sent.hidden = false;
+        this.#renderSent();
       }),
       // The inviter renamed while the invitation is open: name them as they are now.
       client.on('friend', ({ view }) => {
+        if (sentInvites.list().some((i) => i.friendId === view.user_id)) this.#renderSent();
         const invite = this.#pending;
         if (invite?.fromUserId !== view.user_id || invite.name === nameWithUsername(view)) return;
         invite.name = nameWithUsername(view);
         this.#label();
       }),
     ];
+  }
+
+  /** The invitations sent from this tab: until when each open one can be accepted, and which lapsed. */
+  #renderSent(): void {
+    const open = sentInvites.list();
+    this.#sentOpen.replaceChildren(...open.map((i) =>
+      h('li', {}, 'Invitation to ', userText(this.#nameOf(i)), `: open until ${formatInviteTime(i.openUntil)}.`)));
+    this.#sentLapsed.replaceChildren(...this.#lapsed.map((i) =>
+      h('p', {}, 'Your invitation to ', userText(this.#nameOf(i)), ` lapsed at ${formatInviteTime(i.lapsesAt)}: they did not accept it.`)));
+    if (open.length === 0 && this.#lapsed.length === 0) this.#sent.hidden = true;
   }
 
   /** The texts that name the inviter of the open invitation. */
@@ -118,7 +152,15 @@ export class GameInviteDialogElement extends HTMLElement {
     this.#quiet.append(this.#quietText, this.#quietError, h('div', { class: 'flex gap-2' }, this.#quietPlay, this.#quietDismiss));
     this.#quietPlay.addEventListener('click', () => void this.#accept());
     this.#quietDismiss.addEventListener('click', () => (this.#quiet.hidden = true));
-    this.append(this.#dialog, this.#quiet);
+    this.#sent.append(this.#sentOpen, this.#sentLapsed, this.#sentHide);
+    this.#sentHide.addEventListener('click', () => {
+      this.#sent.hidden = true;
+      this.#lapsed = [];
+      this.#renderSent();
+    });
+    // One corner for both cards, stacked: on a phone they would otherwise cover each other.
+    const corner = h('div', { class: 'fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2' }, this.#sent, this.#quiet);
+    this.append(this.#dialog, corner);
   }
 
   disconnectedCallback(): void {

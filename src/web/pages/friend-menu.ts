@@ -16,7 +16,7 @@ import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
-import { sentInvites } from '../elements/game-invite-dialog.js';
+import { inviteSentText, sentInvites } from '../lib/sent-invites.js';
 
 export interface FriendMenuContext {
   api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser' | 'inviteToGame' | 'watches' | 'watch' | 'unwatch' | 'userPattern'>;
@@ -41,6 +41,8 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   // The menu lives as long as the friend's card, across renames: every text that names the
   // friend reads this ("Bo (@bo)"), and `update` relabels them (see label()).
   let name = nameWithUsername(view);
+  /** The friend's status as shown now (`update` follows it), for what an invitation can promise. */
+  let status = view.status;
   /** The friend's name inside a sentence, in its own box. */
   const named = (): HTMLSpanElement => userText(name);
   const toggle = h('button', {
@@ -201,11 +203,14 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   remove.addEventListener('blur', disarm);
   // Busy, not disabled, while it is sent: a refusal leaves focus in the menu (busy-button.ts).
   invite.addEventListener('click', () => {
+    const sentAt = Date.now();
+    // As shown when it is sent: a friend shown offline gets it only if Beacon is open for them now.
+    const appearsOffline = status === 'offline';
     void whileBusy(invite, () =>
       ctx.api.inviteToGame(view.user_id).then(
         (inviteId) => {
-          sentInvites.add(inviteId);
-          ctx.notify('Invitation sent to ', named(), '. The match starts when they accept.');
+          const sent = sentInvites.add(inviteId, view.user_id, name, sentAt, Date.now());
+          ctx.notify('Invitation sent to ', named(), inviteSentText(appearsOffline, sent.openUntil));
           setOpen(false);
           toggle.focus();
         },
@@ -234,6 +239,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   return {
     element: root,
     update(next) {
+      status = next.status;
       if (nameWithUsername(next) === name) return;
       name = nameWithUsername(next);
       label();
