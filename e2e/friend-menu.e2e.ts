@@ -3,7 +3,8 @@
  * they accept; inviting a friend shown offline says truthfully that they see it only if Beacon
  * is open for them now, and the invitation shows as open until it lapses; blocking takes two
  * steps naming the friend, the card goes, focus lands somewhere sensible, and the blocked user
- * can no longer send a request. axe audits each state.
+ * can no longer send a request. An armed "Confirm: remove" survives the friend's status
+ * changing. axe audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -198,6 +199,28 @@ describe('“Notify me when online” from the keyboard', () => {
     await watch.click();
     await expect.poll(() => watch.getAttribute('aria-pressed')).toBe(pressed);
     await page.keyboard.press('Escape');
+  });
+});
+
+describe('“Confirm: remove” while the friend’s status changes', () => {
+  it('stays armed with focus on it when the card re-renders, so the next Enter confirms', async () => {
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await expect.poll(() => friendCard(page, 'vic').getAttribute('data-status'), { timeout: 10_000 }).toBe('online');
+    const card = await openFriendMenu(page, 'vic');
+    await card.getByRole('button', { name: 'Remove Vic Hale (@vic)' }).focus();
+    await page.keyboard.press('Enter');
+    const confirm = card.getByRole('button', { name: 'Confirm: remove Vic Hale (@vic)' });
+    await confirm.waitFor();
+    try {
+      await api(server.baseUrl, vic.token, 'PUT', '/users/me/status', { status: 'busy' });
+      await expect.poll(() => friendCard(page, 'vic').getAttribute('data-status'), { timeout: 5000 }).toBe('busy');
+      expect(await confirm.count()).toBe(1);
+      expect(await confirm.evaluate((e) => e === document.activeElement)).toBe(true);
+      // Escape, not Enter: Vic stays a friend for the tests after this one.
+      await page.keyboard.press('Escape');
+    } finally {
+      await api(server.baseUrl, vic.token, 'PUT', '/users/me/status', { status: 'online' });
+    }
   });
 });
 

@@ -102,6 +102,15 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     blockArmed = false;
     label();
   };
+  /**
+   * An armed step ends when focus leaves its button, but not for a re-render of the friend's
+   * card (their status changed): that takes the menu out of the document for a moment, and the
+   * list puts focus back at once (friend-list.ts). A second Enter must then confirm, not re-arm.
+   */
+  const disarmUnlessBack = (button: HTMLButtonElement) => (): void =>
+    queueMicrotask(() => {
+      if (document.activeElement !== button) disarm();
+    });
   toggle.addEventListener('click', () => {
     const open = panel.hidden;
     setOpen(open);
@@ -200,7 +209,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       (e: unknown) => (error.textContent = errorMessage(e)),
     );
   });
-  remove.addEventListener('blur', disarm);
+  remove.addEventListener('blur', disarmUnlessBack(remove));
   // Busy, not disabled, while it is sent: a refusal leaves focus in the menu (busy-button.ts).
   invite.addEventListener('click', () => {
     const sentAt = Date.now();
@@ -235,7 +244,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       (e: unknown) => (error.textContent = errorMessage(e)),
     );
   });
-  block.addEventListener('blur', disarm);
+  block.addEventListener('blur', disarmUnlessBack(block));
   return {
     element: root,
     update(next) {
