@@ -25,7 +25,7 @@ export interface BusMessagesDeps {
   /** What a bus outage may have lost besides presence (outage-catch-up.ts). */
   catchUp: OutageCatchUp;
   /** Holds what other instances say while this instance's friend lists may be stale after a bus outage. */
-  lists: Pick<StaleFriendLists, 'deliver'>;
+  lists: Pick<StaleFriendLists, 'deliver' | 'holding'>;
   replicas: Pick<Replicas, 'whenLoaded' | 'received' | 'reload'>;
   /** Applies one input to this instance's replica of the user. */
   apply(userId: number, input: PresenceInput): void;
@@ -118,7 +118,8 @@ export class BusMessages {
    */
   received(message: BusMessage, origin: string): void {
     if (!isBusEvent(message)) return;
-    if (UNHELD.has(message.kind)) return this.#apply(message);
+    // No closure on the hot path: only while the lists may be stale does a message wait.
+    if (!this.d.lists.holding || UNHELD.has(message.kind)) return this.#apply(message);
     this.d.lists.deliver(origin, () => this.#apply(message));
   }
 
