@@ -61,7 +61,7 @@ export interface Config {
   pushAllowLocal: boolean;
   /** How many pushes are in flight at once, per instance. */
   pushConcurrency: number;
-  /** How long a push service may take to answer. */
+  /** Deadline of each push, from connecting to the end of the push service's answer. */
   pushTimeoutMs: number;
   /** How long events for one socket are gathered into one `batch` frame. 0 sends at once. */
   batchWindowMs: number;

@@ -55,8 +55,8 @@ describe.each(testDialects())('notification store on %s', (dialect) => {
     const kept = (await repo.subscriptionsOf(a)).map((s) => s.endpoint).sort();
     expect(kept).toHaveLength(MAX_SUBSCRIPTIONS_PER_USER);
     expect(kept).not.toContain(sub('a0').endpoint);
-    expect(await repo.deleteSubscription(b, sub('a5').endpoint)).toBe(false);
-    expect(await repo.deleteSubscription(a, sub('a5').endpoint)).toBe(true);
+    expect(await repo.deleteSubscription(b, [sub('a5').endpoint])).toBe(false);
+    expect(await repo.deleteSubscription(a, [sub('a5').endpoint])).toBe(true);
   });
 
   it('lists watchers with their period, and forgets everything about a deleted account', async () => {

@@ -2,7 +2,8 @@
  * A local Web Push service for tests: an https server on 127.0.0.1 (its certificate made
  * with the openssl CLI at start, given to the app as a trusted CA) that takes the push
  * service's POST and DECRYPTS the aes128gcm body with the subscription's private key and
- * auth secret (RFC 8291 over RFC 8188), as a browser would.
+ * auth secret (RFC 8291 over RFC 8188), as a browser would. It can also answer as a hostile
+ * push service would: an endless body, or one that trickles.
  */
 import { execFileSync } from 'node:child_process';
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from 'node:crypto';
@@ -21,11 +22,32 @@ export interface ReceivedPush {
   ttl: string | undefined;
 }
 
+/**
+ * How an answer's body goes: none; `flood`, FLOOD_BYTES as fast as the client reads (endless
+ * for a client that should stop long before); `drip`, one byte every DRIP_MS for ever.
+ */
+export type AnswerBody = 'none' | 'flood' | 'drip';
+export const FLOOD_BYTES = 32 * 1024 * 1024;
+export const DRIP_MS = 50;
+
+/** One answer's body as the service sent it. */
+export interface SentAnswer {
+  name: string;
+  /** Bytes of body handed to the connection before it ended or closed. */
+  bytes: number;
+  /** The whole body went out (false: the client hung up first). */
+  complete: boolean;
+}
+
 export interface PushEndpoint {
   /** A fresh subscription (its own path and keys), as PushSubscription.toJSON() gives it. */
   subscription(name: string): { endpoint: string; keys: { p256dh: string; auth: string } };
-  /** Makes pushes to `name` answer this status (e.g. 410 Gone) instead of 201, after `delayMs`. */
-  answer(name: string, status: number, delayMs?: number): void;
+  /** Makes pushes to `name` answer this status (e.g. 410 Gone) instead of 201, after `delayMs`, with this body. */
+  answer(name: string, status: number, delayMs?: number, body?: AnswerBody): void;
+  /** The bodies of answers that had one (`flood`, `drip`), once their connection ended. */
+  sent: SentAnswer[];
+  /** TLS connections the service accepted. */
+  connections(): number;
   /** The most requests this service had open at once. */
   maxInFlight(): number;
   received: ReceivedPush[];
@@ -40,6 +62,7 @@ interface Sub {
   auth: Buffer;
   status: number;
   delayMs: number;
+  body: AnswerBody;
 }
 
 export async function startPushEndpoint(): Promise<PushEndpoint> {
@@ -54,6 +77,8 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
   const subs = new Map<string, Sub>();
   const received: ReceivedPush[] = [];
   const failures: string[] = [];
+  const sent: SentAnswer[] = [];
+  let connections = 0;
   let inFlight = 0;
   let maxInFlight = 0;
 
@@ -76,9 +101,31 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
         failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
         return res.writeHead(400).end();
       }
-      setTimeout(() => res.writeHead(sub.status).end(), sub.delayMs);
+      setTimeout(() => {
+        if (sub.body === 'none') return res.writeHead(sub.status).end();
+        res.writeHead(sub.status);
+        const answer: SentAnswer = { name, bytes: 0, complete: false };
+        res.on('close', () => sent.push(answer));
+        if (sub.body === 'drip') {
+          const drip = setInterval(() => {
+            res.write('.');
+            answer.bytes++;
+          }, DRIP_MS);
+          return res.on('close', () => clearInterval(drip));
+        }
+        const chunk = Buffer.alloc(64 * 1024, 97);
+        const flood = () => {
+          while (!res.destroyed) {
+            if (answer.bytes >= FLOOD_BYTES) return res.end(() => (answer.complete = true));
+            answer.bytes += chunk.length;
+            if (!res.write(chunk)) return res.once('drain', flood);
+          }
+        };
+        flood();
+      }, sub.delayMs);
     });
   });
+  server.on('secureConnection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -87,12 +134,14 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
       const ecdh = createECDH('prime256v1');
       ecdh.generateKeys();
       const auth = randomBytes(16);
-      subs.set(name, { ecdh, auth, status: 201, delayMs: 0 });
+      subs.set(name, { ecdh, auth, status: 201, delayMs: 0, body: 'none' });
       return { endpoint: `${base}/push/${encodeURIComponent(name)}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } };
     },
-    answer(name, status, delayMs = 0) {
-      Object.assign(subs.get(name)!, { status, delayMs });
+    answer(name, status, delayMs = 0, body = 'none') {
+      Object.assign(subs.get(name)!, { status, delayMs, body });
     },
+    sent,
+    connections: () => connections,
     maxInFlight: () => maxInFlight,
     received,
     failures,

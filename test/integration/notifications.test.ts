@@ -201,17 +201,32 @@ describe('online notifications', () => {
     await expect.poll(async () => (await api(alice, 'GET', '/users/me/notifications/watches')).json()).toEqual([]);
   });
 
+  it('stays up when a push service answers without end, and still pushes to the other browsers', async () => {
+    await subscribe(alice, 'flood');
+    push.answer('flood', 201, 0, 'flood');
+    await subscribe(alice, 'kept');
+    await watch(alice, bob);
+    await bobComesOnline();
+    expect(push.received.map((r) => r.name).sort()).toEqual(['flood', 'kept']);
+    await expect.poll(() => push.sent.map((a) => a.complete)).toEqual([false]);
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
   it('refuses subscriptions that are not https public push services or carry bad keys', async () => {
     const local = await startLiveApp();
     try {
       const who = await local.register('dave');
       const good = push.subscription('x');
       const put = (body: object) => local.app.inject({ method: 'PUT', url: '/api/v1/users/me/push-subscription', headers: bearer(who.token), payload: body });
-      for (const endpoint of ['http://push.example.com/x', 'https://127.0.0.1:8443/x', 'https://10.0.0.1/x', 'https://localhost/x', 'https://u:p@push.example.com/x', 'not a url']) {
+      for (const endpoint of ['http://push.example.com/x', 'https://127.0.0.1:8443/x', 'https://10.0.0.1/x', 'https://localhost/x', 'https://localhost./x', 'https://0x7f.1/x', 'https://[::ffff:7f00:1]/x', 'https://u:p@push.example.com/x', 'not a url']) {
         const res = await put({ ...good, endpoint });
         expect(res.statusCode, endpoint).toBe(400);
         expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR' });
       }
+      // The name "127.0.0.77.evil.com" to the URL standard, the address 127.0.0.77 to older parsers.
+      const odd = await put({ ...good, endpoint: 'https://127.0.0.77%2eevil.com/push/abc' });
+      expect(odd.statusCode).toBe(400);
+      expect(odd.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'endpoint: the host must be written plainly (no escapes or other spellings)' });
       expect((await put({ ...good, endpoint: 'https://push.example.com/x', keys: { ...good.keys, p256dh: 'A'.repeat(87) } })).statusCode).toBe(400);
       // 0x04 and 64 bytes, but no point of P-256: no push could be encrypted to it.
       const offCurve = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]).toString('base64url');
@@ -220,6 +235,11 @@ describe('online notifications', () => {
       expect(refused.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'keys/p256dh: must be an uncompressed P-256 public key' });
       expect((await put({ ...good, endpoint: 'https://push.example.com/x', extra: 1 })).statusCode).toBe(400);
       expect((await put({ ...good, endpoint: 'https://push.example.com/x' })).statusCode).toBe(204);
+      // Saved in its normal form (the form pushes go to); the browser's spelling still deletes it.
+      expect((await put({ ...good, endpoint: 'https://PUSH.example.com:443/y' })).statusCode).toBe(204);
+      expect((await local.app.services.notifications.repo.subscriptionsOf(who.id)).map((s) => s.endpoint).sort()).toEqual(['https://push.example.com/x', 'https://push.example.com/y']);
+      const del = await local.app.inject({ method: 'DELETE', url: '/api/v1/users/me/push-subscription', headers: bearer(who.token), payload: { endpoint: 'https://PUSH.example.com:443/y' } });
+      expect(del.statusCode).toBe(204);
     } finally {
       await local.close();
     }

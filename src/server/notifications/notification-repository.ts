@@ -45,9 +45,9 @@ export class NotificationRepository {
     });
   }
 
-  /** Removes the user's subscription with this endpoint; false when they had none. */
-  async deleteSubscription(userId: number, endpoint: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('push_subscriptions').where('user_id', '=', userId).where('endpoint', '=', endpoint).executeTakeFirst();
+  /** Removes the user's subscription with this endpoint (any of its spellings); false when they had none. */
+  async deleteSubscription(userId: number, endpoints: readonly string[]): Promise<boolean> {
+    const res = await this.db.deleteFrom('push_subscriptions').where('user_id', '=', userId).where('endpoint', 'in', endpoints).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 

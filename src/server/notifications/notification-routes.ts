@@ -3,7 +3,6 @@
  * "tell me when X comes online" per friend, and the notification period.
  */
 import { ECDH } from 'node:crypto';
-import { isIP } from 'node:net';
 import { Type } from 'typebox';
 import {
   Id,
@@ -14,9 +13,9 @@ import {
   VapidKeyInfo,
   Watch,
 } from '../../protocol/index.js';
-import { isPrivateAddress } from '../calendar/safe-fetch.js';
 import { AppError } from '../errors.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
+import { parsePushEndpoint, PushEndpointError } from './push-endpoint.js';
 
 const FriendParams = Type.Object({ user_id: Id }, { additionalProperties: false });
 
@@ -35,8 +34,8 @@ export async function notificationRoutes(app: App, { services }: RouteOptions): 
     '/users/me/push-subscription',
     { schema: { tags, security, summary: 'Save this browser’s push subscription', body: PushSubscriptionBody, response: { ...NoContent, ...errorResponses(400, 401, 429) } }, config: limited },
     async (request, reply) => {
-      checkSubscription(request.body, services.config.pushAllowLocal);
-      await repo.saveSubscription(authOf(request).userId, request.body, services.now());
+      const sub = checkSubscription(request.body, services.config.pushAllowLocal);
+      await repo.saveSubscription(authOf(request).userId, sub, services.now());
       return reply.code(204).send(null);
     },
   );
@@ -45,7 +44,7 @@ export async function notificationRoutes(app: App, { services }: RouteOptions): 
     '/users/me/push-subscription',
     { schema: { tags, security, summary: 'Stop pushes to this browser', body: PushUnsubscribeBody, response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } }, config: limited },
     async (request, reply) => {
-      if (!(await repo.deleteSubscription(authOf(request).userId, request.body.endpoint))) throw new AppError('NOT_FOUND', 'No such push subscription');
+      if (!(await repo.deleteSubscription(authOf(request).userId, endpointSpellings(request.body.endpoint)))) throw new AppError('NOT_FOUND', 'No such push subscription');
       return reply.code(204).send(null);
     },
   );
@@ -99,26 +98,32 @@ export async function notificationRoutes(app: App, { services }: RouteOptions): 
 }
 
 /**
- * A push endpoint is where the server will POST: https only, no credentials, and no private
- * address (the connection re-checks the resolved address). Keys must be a P-256 point and a
- * 16-byte secret, or pushes could never be encrypted.
+ * A push endpoint is where the server will POST (push-endpoint.ts: https, no credentials, a
+ * plainly written public host; the connection re-checks the resolved address); the normal
+ * form of the URL is what is stored and used. Keys must be a P-256 point and a 16-byte
+ * secret, or pushes could never be encrypted.
  */
-function checkSubscription(sub: PushSubscriptionBody, allowLocal: boolean): void {
+function checkSubscription(sub: PushSubscriptionBody, allowLocal: boolean): PushSubscriptionBody {
   let url: URL;
   try {
-    url = new URL(sub.endpoint);
-  } catch {
-    throw new AppError('VALIDATION_ERROR', 'endpoint: not a valid URL');
-  }
-  if (url.protocol !== 'https:') throw new AppError('VALIDATION_ERROR', 'endpoint: must use https');
-  if (url.username || url.password) throw new AppError('VALIDATION_ERROR', 'endpoint: must not contain a user name or password');
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowLocal && ((isIP(host) && isPrivateAddress(host)) || host === 'localhost' || host.endsWith('.localhost'))) {
-    throw new AppError('VALIDATION_ERROR', 'endpoint: must be a public push service');
+    url = parsePushEndpoint(sub.endpoint, allowLocal);
+  } catch (err) {
+    if (err instanceof PushEndpointError) throw new AppError('VALIDATION_ERROR', `endpoint: ${err.message}`);
+    throw err;
   }
   const p256dh = Buffer.from(sub.keys.p256dh, 'base64url');
   if (p256dh.length !== 65 || p256dh[0] !== 4 || !onP256(p256dh)) throw new AppError('VALIDATION_ERROR', 'keys/p256dh: must be an uncompressed P-256 public key');
   if (Buffer.from(sub.keys.auth, 'base64url').length !== 16) throw new AppError('VALIDATION_ERROR', 'keys/auth: must be 16 bytes');
+  return { ...sub, endpoint: url.href };
+}
+
+/** The endpoints a browser's DELETE may mean: as sent, and its normal form (as saved since endpoints are normalised). */
+function endpointSpellings(endpoint: string): string[] {
+  try {
+    return [...new Set([endpoint, new URL(endpoint).href])];
+  } catch {
+    return [endpoint];
+  }
 }
 
 /** Whether the bytes are a point of the P-256 curve (OpenSSL decodes it): 65 bytes starting 0x04 are not enough, and no push could be encrypted to another. */

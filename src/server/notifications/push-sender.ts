@@ -4,20 +4,24 @@
  * the pushes are for: each has a queue of its own, at most PER_USER_IN_FLIGHT of its pushes
  * are in flight, and free slots go round the users in turn, so one user's slow or hung push
  * endpoints (their own server, say) cannot hold up everyone else's notifications. Endpoints
- * the push service calls gone (404/410) are reported so their subscription is deleted. Connections go only to
- * public addresses (checked at connect time) unless BEACON_PUSH_ALLOW_LOCAL.
+ * the push service calls gone (404/410) are reported so their subscription is deleted. Each endpoint
+ * is checked again before its push (push-endpoint.ts) and the POST goes to exactly that URL's host
+ * (push-request.ts: one deadline, the answer read up to a bound); connections go only to public
+ * addresses (checked at connect time) unless BEACON_PUSH_ALLOW_LOCAL.
  */
 import https from 'node:https';
-import { isIP } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import webpush from 'web-push';
-import { guardedLookup, isPrivateAddress } from '../calendar/safe-fetch.js';
+import { guardedLookup } from '../calendar/safe-fetch.js';
 import type { StoredSubscription } from './notification-repository.js';
+import { parsePushEndpoint } from './push-endpoint.js';
+import { postPush, PushRequestError } from './push-request.js';
 import type { VapidKeys } from './vapid.js';
 
 export interface PushSenderOptions {
   vapid: VapidKeys;
   concurrency: number;
+  /** Deadline of each push: connect, TLS, sending and the whole answer. */
   timeoutMs: number;
   allowLocal: boolean;
   /** Extra trusted CA (PEM): a test's local push service with its own certificate. */
@@ -120,21 +124,18 @@ export class PushSender {
   }
 
   async #deliver({ sub, payload }: Job): Promise<void> {
-    const { vapid, timeoutMs, log } = this.opts;
+    const { vapid, timeoutMs, allowLocal, log } = this.opts;
     try {
-      // Names are checked when they resolve (guardedLookup); an address in the URL resolves to itself.
-      const host = new URL(sub.endpoint).hostname.replace(/^\[|\]$/g, '');
-      if (!this.opts.allowLocal && isIP(host) && isPrivateAddress(host)) throw new Error('The push endpoint points to a private network');
-      await webpush.sendNotification({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, {
+      const url = parsePushEndpoint(sub.endpoint, allowLocal);
+      const push = webpush.generateRequestDetails({ endpoint: url.href, keys: { p256dh: sub.p256dh, auth: sub.auth } }, payload, {
         vapidDetails: vapid,
         TTL: TTL_S,
         urgency: 'normal',
         contentEncoding: 'aes128gcm',
-        agent: this.#agent,
-        timeout: timeoutMs,
       });
+      await postPush(url, push, { agent: this.#agent, deadlineMs: timeoutMs });
     } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
+      const status = err instanceof PushRequestError ? err.statusCode : undefined;
       // The endpoint is a capability URL: log its host only.
       const host = safeHost(sub.endpoint);
       if (status === 404 || status === 410) {

@@ -1,9 +1,11 @@
 /** The push queue: bounded concurrency, fair between users, a deadline per push, gone endpoints reported, nothing thrown. */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import webpush from 'web-push';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
 import { MAX_QUEUE_PER_USER, PER_USER_IN_FLIGHT, PushSender } from '../../../src/server/notifications/push-sender.js';
-import { startPushEndpoint, type PushEndpoint } from '../../helpers/push-endpoint.js';
+import { DRIP_MS, FLOOD_BYTES, startPushEndpoint, type PushEndpoint } from '../../helpers/push-endpoint.js';
 
 function recordingLog() {
   const lines: Array<{ level: string; obj: unknown; msg: string }> = [];
@@ -78,18 +80,19 @@ describe('PushSender', () => {
     expect(gone.sort()).toEqual([a.endpoint, b.endpoint].sort());
   });
 
-  it('refuses to connect to a private address unless allowed, at connect time', async () => {
+  it('refuses private addresses and local names unless allowed, before connecting', async () => {
     const { sender, lines } = make({ allowLocal: false });
     const literal = stored('private');
-    // A name that resolves to a private address is refused when it resolves.
+    // Other names that resolve to a private address are refused when they resolve (guardedLookup, as for calendars).
     const named = { ...stored('named'), endpoint: literal.endpoint.replace('127.0.0.1', 'localhost').replace('/private', '/named') };
     sender.send(1, literal, '{}');
     sender.send(1, named, '{}');
     await sender.idle();
     expect(push.received).toEqual([]);
+    expect(push.connections()).toBe(0);
     const warns = lines.filter((l) => l.level === 'warn');
     expect(warns).toHaveLength(2);
-    for (const w of warns) expect(w.obj).toMatchObject({ reason: expect.stringContaining('private network') });
+    for (const w of warns) expect(w.obj).toMatchObject({ reason: 'must be a public push service' });
   });
 
   it('is fair between users: one user’s hung endpoints hold at most PER_USER_IN_FLIGHT slots, and others’ pushes go out at once', async () => {
@@ -120,5 +123,60 @@ describe('PushSender', () => {
     sender.send(2, stored('other'), '{}');
     expect(lines.filter((l) => l.msg === 'push queue full: notification dropped')).toHaveLength(9);
     sender.close();
+  });
+
+  it('reads at most a little of an endless answer: the push fails once, logged, and the connection is dropped', async () => {
+    const { sender, lines } = make({ timeoutMs: 5000 });
+    const flood = stored('flood');
+    push.answer('flood', 201, 0, 'flood');
+    sender.send(1, flood, '{}');
+    await sender.idle();
+    const warns = lines.filter((l) => l.level === 'warn');
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatchObject({ msg: 'push not delivered', obj: { status: 201, reason: expect.stringContaining('too large') } });
+    // The service could hand over only what fits the connection's buffers before Beacon hung up.
+    await expect.poll(() => push.sent).toHaveLength(1);
+    expect(push.sent[0]!.complete).toBe(false);
+    expect(push.sent[0]!.bytes).toBeLessThan(FLOOD_BYTES / 4);
+  });
+
+  it('gives each push one deadline, however slowly its answer trickles in, so another user’s push still goes out', async () => {
+    const timeoutMs = 10 * DRIP_MS;
+    const { sender, lines } = make({ concurrency: 4, timeoutMs });
+    // Two users with two endpoints each that answer 201 and then a byte every DRIP_MS: all 4 slots.
+    for (const user of [1, 2]) {
+      for (const n of [1, 2]) {
+        const name = `drip-${user}-${n}`;
+        const sub = stored(name);
+        push.answer(name, 201, 0, 'drip');
+        sender.send(user, sub, '{}');
+      }
+    }
+    sender.send(3, stored('victim'), '{"for":"victim"}');
+    await expect.poll(() => push.received.some((r) => r.name === 'victim'), { timeout: 6 * timeoutMs, interval: 20 }).toBe(true);
+    await sender.idle();
+    const warns = lines.filter((l) => l.level === 'warn');
+    expect(warns).toHaveLength(4);
+    for (const w of warns) expect(w.obj).toMatchObject({ status: 201, reason: expect.stringContaining('too long') });
+    await expect.poll(() => push.sent.filter((a) => a.name.startsWith('drip-'))).toHaveLength(4);
+  });
+
+  it('connects to exactly the host the URL names: a host that reads as an address to older parsers is refused and never contacted', async () => {
+    const requests: string[] = [];
+    const seen = (message: unknown) => void requests.push(String((message as { request: ClientRequest }).request.host));
+    subscribe('http.client.request.start', seen);
+    try {
+      const { sender, lines } = make({ allowLocal: false });
+      // WHATWG reads the name "127.0.0.1.evil.example"; url.parse (web-push) read the address 127.0.0.1.
+      const odd = { ...stored('odd'), endpoint: 'https://127.0.0.1%2eevil.example/push/odd' };
+      sender.send(1, odd, '{}');
+      await sender.idle();
+      expect(requests).toEqual([]);
+      expect(lines.filter((l) => l.level === 'warn')).toEqual([
+        expect.objectContaining({ msg: 'push not delivered', obj: expect.objectContaining({ reason: expect.stringContaining('written plainly') }) }),
+      ]);
+    } finally {
+      unsubscribe('http.client.request.start', seen);
+    }
   });
 });
