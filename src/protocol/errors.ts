@@ -39,12 +39,12 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 /** Maximum size of one client frame, in bytes. */
 export const MAX_FRAME_BYTES = 16 * 1024;
 /**
- * Maximum size of a client frame after `auth`, in bytes, and of the bodies of the small REST
- * changes (status, activity, settings). Only `auth` needs more (a host's JWT can be long). The
- * largest valid frames are well below: `set_status` with a 128-character message of emoji
- * sequences (at most MAX_CUSTOM_MESSAGE_RAW code points of 4 bytes) is ~4.2 KiB; `activity`
- * with 16 details, each a 32-character key and a 100-character value, all in 3-byte characters
- * (what Beacon keeps of details), ~6.5 KiB.
+ * Size in bytes past which a client frame after `auth` is read only if a pass over its bytes
+ * finds it shallow (client-frames.ts isShallow), and the maximum body of the small REST changes
+ * (status, settings). The largest valid `set_status` (a 128-character message of emoji
+ * sequences, MAX_CUSTOM_MESSAGE_RAW code points of 4 bytes) is ~4.2 KiB; an `activity` with 16
+ * details of 32-character keys and 100-character values in 3-byte characters ~6.5 KiB, but
+ * ~13 KiB written with `\uXXXX` escapes, so activity bodies may take MAX_FRAME_BYTES.
  */
 export const MAX_CHANGE_BYTES = 8 * 1024;
 /** Maximum length of a custom status message, in characters. */

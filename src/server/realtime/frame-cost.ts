@@ -18,3 +18,9 @@ export function frameBytes(data: RawData): number {
 export function frameTokens(bytes: number): number {
   return 1 + Math.floor(bytes / TOKEN_BYTES);
 }
+
+/** The frame's bytes as one array (ws hands a text frame over as one Buffer unless told otherwise). */
+export function asBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}

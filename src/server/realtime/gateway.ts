@@ -19,8 +19,8 @@ import type { Services } from '../services.js';
 import { Admission } from './admission.js';
 import { ConnectRate } from './connect-rate.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
-import { parseClientFrame } from './client-frames.js';
-import { frameBytes, frameTokens } from './frame-cost.js';
+import { isShallow, parseClientFrame } from './client-frames.js';
+import { asBytes, frameBytes, frameTokens } from './frame-cost.js';
 import { PendingAuth } from './pending-auth.js';
 import { Connection } from './connection.js';
 import { ARE_YOU_THERE, Fanout } from './fanout.js';
@@ -42,7 +42,7 @@ export const MAX_SOCKETS_PER_USER = 16;
 
 /** Frames per second a socket may send on average, and the burst it may spend at once (a large frame counts more: frame-cost.ts). */
 const RATE = { perSecond: 20, burst: 40 };
-const FRAME_TOO_LARGE = `Frames after auth may be at most ${MAX_CHANGE_BYTES / 1024} KiB`;
+const FRAME_TOO_DEEP = `A frame after auth over ${MAX_CHANGE_BYTES / 1024} KiB may nest at most 4 deep and hold at most 64 members`;
 /** Socket opens per account (per instance): twice the socket cap at once, then 2 a second (connect-rate.ts). */
 const CONNECTS = { perSecond: 2, burst: 2 * MAX_SOCKETS_PER_USER };
 /**
@@ -445,8 +445,8 @@ export class Gateway {
       return conn.close(CloseCode.RATE_LIMITED, 'rate limited');
     }
     if (isBinary) return this.#error(conn, 'VALIDATION_ERROR', 'Binary frames are not supported');
-    // Refused unread: no valid frame but `auth` comes near this size, and reading junk costs everyone.
-    if (bytes > MAX_CHANGE_BYTES) return this.#error(conn, 'PAYLOAD_TOO_LARGE', FRAME_TOO_LARGE);
+    // A large frame is read only if a pass over its bytes finds it as shallow as a valid one: deep or many-membered junk costs everyone.
+    if (bytes > MAX_CHANGE_BYTES && !isShallow(asBytes(data))) return this.#error(conn, 'PAYLOAD_TOO_LARGE', FRAME_TOO_DEEP);
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) return this.#error(conn, parsed.code, parsed.message);
     const f = parsed.frame;

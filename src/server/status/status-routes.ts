@@ -1,7 +1,7 @@
 /** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
+import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { TOO_MANY_CHANGES } from '../budgets.js';
 import { AppError } from '../errors.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
@@ -18,7 +18,7 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   const limited = {
     preHandler: async (request: FastifyRequest) => services.budgets.stateChanges?.spend(authOf(request).userId, TOO_MANY_CHANGES),
   };
-  // Bodies of these routes are small (MAX_CHANGE_BYTES says how small): a larger one is refused
+  // Bodies of status and settings changes are small (MAX_CHANGE_BYTES says how small): a larger one is refused
   // unread, or junk of 64 KiB would be parsed and validated at no cost to its sender.
   const small = { bodyLimit: MAX_CHANGE_BYTES };
   app.addHook('onRequest', requireAuth(services));
@@ -43,7 +43,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
 
   app.post(
     '/users/me/activity',
-    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 413, 429) } }, ...limited, ...small, config: { interaction: false } },
+    // Details written with `\uXXXX` escapes (Python's json.dumps) may take up to ~13 KiB: as much as a socket frame may.
+    { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 413, 429) } }, ...limited, bodyLimit: MAX_FRAME_BYTES, config: { interaction: false } },
     async (request) => presence.setActivity(authOf(request).userId, request.body.activity, request.body.details),
   );
 

@@ -3,8 +3,9 @@
  * for everyone. 48 sockets of 3 accounts, each sending 18 frames a second of 13.9 KB
  * (`{"type":"heartbeat","k0":1,…,"k1499":1}`) took the server to 100–190 % CPU and a bystander's
  * change to its friend from ~2 ms to 370–835 ms: each such frame cost ~1 ms to parse and
- * validate. After `auth`, a frame over 8 KiB is now refused unread, and a socket's rate limit
- * counts bytes as well as frames.
+ * validate. After `auth`, a frame over 8 KiB is now read only if one pass over its bytes finds it
+ * as shallow as a valid frame (a valid activity written with `\uXXXX` escapes may take ~13 KiB),
+ * and a socket's rate limit counts bytes as well as frames.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode, MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
@@ -31,12 +32,13 @@ describe('junk frames cost the server little', () => {
   });
 
   it('refuses the audit’s frames (1,500 keys; 8,000 nested arrays) with PAYLOAD_TOO_LARGE without parsing them, and keeps the socket', async () => {
+    const TOO_DEEP = 'A frame after auth over 8 KiB may nest at most 4 deep and hold at most 64 members';
     const { socket: a } = await t.connect(alice.token);
     const parse = vi.spyOn(JSON, 'parse');
     for (const junk of [MANY_KEYS, DEEP]) {
       expect(junk.length).toBeLessThan(16 * 1024);
       const err = await a.after(() => a.send(junk), (f) => f.type === 'error');
-      expect(err).toEqual({ type: 'error', code: 'PAYLOAD_TOO_LARGE', message: 'Frames after auth may be at most 8 KiB' });
+      expect(err).toEqual({ type: 'error', code: 'PAYLOAD_TOO_LARGE', message: TOO_DEEP });
     }
     expect(parse.mock.calls.filter(([text]) => text === MANY_KEYS || text === DEEP)).toEqual([]);
     expect(await a.after(() => a.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
@@ -75,6 +77,18 @@ describe('junk frames cost the server little', () => {
     await b.next((f) => f.type === 'friend_status_change' && f.custom_message === message, { from: seen });
     a.send(activity);
     const change = await b.next((f) => f.type === 'friend_status_change' && f.activity === 'chatting', { from: seen });
+    expect(change.activity_details).toEqual(details);
+    expect(a.since(0).filter((f) => f.type === 'error')).toEqual([]);
+  });
+
+  it('accepts a valid activity over 8 KiB: 16 details written with \\uXXXX escapes, as Python’s json.dumps does', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    const details = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [String.fromCharCode(0x4e00 + i).repeat(32), String.fromCharCode(0x5e00 + i).repeat(100)]));
+    const escaped = JSON.stringify({ type: 'activity', activity: 'chatting', details }).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    expect(Buffer.byteLength(escaped)).toBeGreaterThan(MAX_CHANGE_BYTES);
+    expect(Buffer.byteLength(escaped)).toBeLessThan(16 * 1024);
+    const change = await b.after(() => a.send(escaped), (f) => f.type === 'friend_status_change' && f.activity === 'chatting');
     expect(change.activity_details).toEqual(details);
     expect(a.since(0).filter((f) => f.type === 'error')).toEqual([]);
   });

@@ -1,7 +1,7 @@
 /** Client frame validation: every bad frame is a VALIDATION_ERROR naming what is wrong, never a throw. */
 import { Validator } from 'typebox/compile';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseClientFrame } from '../../../src/server/realtime/client-frames.js';
+import { isShallow, parseClientFrame } from '../../../src/server/realtime/client-frames.js';
 
 const error = (data: string): string => {
   const r = parseClientFrame(data);
@@ -76,3 +76,17 @@ describe('parseClientFrame', () => {
   });
 });
 
+
+describe('isShallow (the pass over a large frame before it is parsed)', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  it('takes frames as deep and as many-membered as valid ones, whatever their strings hold', () => {
+    const details = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, `a value with "quotes", {braces} [and] : commas \\ ${i}`]));
+    expect(isShallow(bytes(JSON.stringify({ type: 'activity', activity: 'chatting', details })))).toBe(true);
+    expect(isShallow(bytes('{"type":"heartbeat","x":[[["deep enough"]]]}'))).toBe(true);
+  });
+  it('refuses more than 4 levels of nesting or more than 64 members', () => {
+    expect(isShallow(bytes('{"type":"heartbeat","x":[[[["too deep"]]]]}'))).toBe(false);
+    expect(isShallow(bytes(`{${Array.from({ length: 65 }, (_, i) => `"k${i}":1`).join(',')}}`))).toBe(false);
+    expect(isShallow(bytes(`{${Array.from({ length: 32 }, (_, i) => `"k${i}":1`).join(',')}}`))).toBe(true);
+  });
+});
