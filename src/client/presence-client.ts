@@ -76,6 +76,13 @@ export class PresenceClient {
   #socketFailsOverRest = false;
   #restOnly = false;
   #pendingInteraction = false;
+  /**
+   * The person's arrival (this start(), a page load) is still to be reported over REST before a
+   * poll: a poll is a read and never counts as interaction, so a page that polls from the start
+   * says the person is here with POST /users/me/interaction first (see #reportOwedInteraction).
+   * Cleared once reported, and by a `ready` (the socket's open was the arrival).
+   */
+  #arrivalOwed = false;
   #lastSyncAt: number | null = null;
   /** One list per resync in flight: the presence frames applied since it began (replayed over its older answer). */
   readonly #sinceResync = new Set<EventFrame[]>();
@@ -151,6 +158,7 @@ export class PresenceClient {
     this.#tries = this.#failures = 0;
     this.#everConnected = false;
     this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
+    this.#arrivalOwed = true;
     this.#lastSyncAt = null;
     this.#network?.addEventListener('online', this.#onBrowserOnline);
     this.#network?.addEventListener('offline', this.#onBrowserOffline);
@@ -287,6 +295,7 @@ export class PresenceClient {
     this.#socket = null;
     this.#poller.stop();
     this.#pendingInteraction = false;
+    this.#arrivalOwed = false;
     this.#network?.removeEventListener('online', this.#onBrowserOnline);
     this.#network?.removeEventListener('offline', this.#onBrowserOffline);
     this.#visibility?.removeEventListener('visibilitychange', this.#onVisibility);
@@ -346,6 +355,7 @@ export class PresenceClient {
   #onReady(frame: ReadyFrame): void {
     this.#tries = this.#failures = 0;
     this.#everConnected = true;
+    this.#arrivalOwed = false;
     this.#selfId = frame.self.user_id;
     this.#poller.stop();
     this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
@@ -480,6 +490,7 @@ export class PresenceClient {
     const run = this.#run;
     try {
       this.#selfId ??= (await this.#api.me()).id;
+      await this.#reportOwedInteraction(run);
       // After a socket of this start() was ready, polling is the client's own doing (its connection
       // was lost), so the poll opening the polling session is no interaction, like a reconnect.
       const [friends, self] = await Promise.all([this.#api.friendsStatus(false, this.#everConnected), this.#api.userStatus(this.#selfId)]);
@@ -507,6 +518,27 @@ export class PresenceClient {
       this.#restAnswers = this.#socketFailsOverRest = false;
       if (this.#poller.running && !this.#socket?.ready) this.#setState('offline');
     }
+  }
+
+  /**
+   * Before a poll: reports over REST the person's arrival (a page load polling before any socket
+   * of this start() was ready) or an input remembered while nothing could carry it. Awaited, so
+   * the poll that opens the polling session finds the interaction on record: the server takes
+   * that poll as no interaction (a read), and shows the person `online` only when their last
+   * interaction is recent; reported after it, friends would see them `away` first, then `online`.
+   * Not for the client's own fallback after a socket was ready (no one arrived). A failure is
+   * tried again before the next poll.
+   */
+  async #reportOwedInteraction(run: number): Promise<void> {
+    if (!this.#arrivalOwed && !this.#pendingInteraction) return;
+    try {
+      await this.#api.reportInteraction();
+    } catch {
+      return;
+    }
+    if (run !== this.#run) return;
+    this.#arrivalOwed = this.#pendingInteraction = false;
+    this.#gate.sent(this.#timers.now());
   }
 
   /**

@@ -203,7 +203,7 @@ export const ActivityBody = Type.Object(
   strict,
 );
 export type ActivityBody = Static<typeof ActivityBody>;
-/** `reconnect=1`: the client polls by itself after its connection was lost (no interaction: docs/protocol.md §5). */
+/** `reconnect=1`: the client polls by itself after its connection was lost. Still accepted; no poll counts as interaction now (docs/protocol.md §5). */
 export const FriendsStatusQuery = Type.Object({ online: Type.Optional(Type.Boolean()), reconnect: Type.Optional(Type.Literal('1')) }, strict);
 
 export const GameEventBody = Type.Object(

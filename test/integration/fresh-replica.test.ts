@@ -141,7 +141,7 @@ for (const kind of ['memory', 'redis'] as const) {
       expect(shown(b.presence.engine.get(alice.userId))).toEqual(shown(a.presence.engine.get(alice.userId)));
     });
 
-    it('D2: a poller whose session outlived its TTL is shown offline by a fresh replica, last seen at the last poll', async () => {
+    it('D2: a poller whose session outlived its TTL and the grace after it is shown offline by a fresh replica, last seen at the TTL', async () => {
       const { alice, bob, carol } = await cast();
       await a.presence.polled(alice);
       await a.presence.setActivity(alice.userId, 'browsing');
@@ -149,13 +149,29 @@ for (const kind of ['memory', 'redis'] as const) {
       const lastPoll = t;
       await a.presence.polled(alice);
       await settle();
-      await wait(POLL_TTL + 2000);
-      expect(a.presence.engine.get(alice.userId)).toMatchObject({ status: 'offline', lastSeen: lastPoll });
+      await wait(POLL_TTL + GRACE + 2000);
+      // CONTRACT: the polling session ended at its TTL, and the offline grace ran from then.
+      expect(a.presence.engine.get(alice.userId)).toMatchObject({ status: 'offline', lastSeen: lastPoll + POLL_TTL });
       const seen = await expectFreshTruth(alice, bob, carol);
       expect(seen).toMatchObject({ status: 'offline', activity: null });
       // No flap: B's ready said offline, and B's first tick agrees.
       await wait(1000);
       expect(b.presence.engine.get(alice.userId).status).toBe('offline');
+    });
+
+    it('D2b: a poller whose session outlived its TTL but not the grace after it is still present on a fresh replica, and leaves with A', async () => {
+      const { alice, bob, carol } = await cast();
+      await a.presence.polled(alice);
+      await a.presence.setActivity(alice.userId, 'chatting');
+      await settle();
+      const lastPoll = t;
+      await wait(POLL_TTL + 2000);
+      expect(a.presence.engine.inGrace(alice.userId)).toBe(true);
+      const seen = await expectFreshTruth(alice, bob, carol);
+      expect(seen).toMatchObject({ status: 'online', activity: 'chatting' });
+      // The grace ends on every replica alike, dated from the end of the polling session.
+      await wait(GRACE);
+      for (const s of [a, b, c]) expect(s.presence.engine.get(alice.userId)).toMatchObject({ status: 'offline', lastSeen: lastPoll + POLL_TTL });
     });
 
     it('D3: a custom message that expired while she stayed connected is gone on a fresh replica', async () => {

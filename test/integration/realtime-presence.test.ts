@@ -1,5 +1,6 @@
 /** Friends see each other's presence over real sockets, on a fake clock. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PresenceClient } from '../../src/client/presence-client.js';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilHeartbeat } from '../helpers/sentinel.js';
@@ -113,20 +114,24 @@ describe('real-time presence between friends', () => {
     expect(opened).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
-  it('a client falling back to polling by itself (?reconnect=1) leaves an auto-away user away; a first poll without it brings her back', async () => {
-    // Her socket drops and her untouched tab polls by itself (WebSockets failing): no interaction.
+  it('a poll, with ?reconnect=1 or without, is no interaction: an auto-away user stays away, also when a poll opens a new polling session', async () => {
+    // Her socket drops and her untouched tab polls by itself (WebSockets failing).
     const { b, dropped } = await awayThenDropped();
     const poll = (query: string) => t.app.inject({ url: `/api/v1/users/me/friends/status${query}`, headers: bearer(alice.token) });
     expect((await poll('?reconnect=1')).statusCode).toBe(200);
     await t.advance(20_000); // past the offline grace: the polling session holds her
-    expect((await poll('?reconnect=1')).statusCode).toBe(200);
+    expect((await poll('')).statusCode).toBe(200);
     await new Promise((r) => setTimeout(r, 20));
     expect(b.since(dropped).filter(change(alice.id))).toEqual([]);
     const seen = (await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json<{ status: string }>();
     expect(seen).toMatchObject({ status: 'away', activity: 'idle' });
-    // Once that polling session ends, a poll without the flag (a page polling from the start) is her arriving.
-    await t.advance(60_001);
-    expect(await b.after(() => poll(''), (f) => change(alice.id)(f) && f.status === 'online')).toMatchObject({ status: 'online', activity: 'browsing' });
+    // That polling session ends (TTL, then the grace): offline. A poll opening a new one is a
+    // read all the same (CONTRACT): she is back `away`, never `online`.
+    expect(await b.after(() => t.advance(70_001), change(alice.id))).toMatchObject({ status: 'offline' });
+    expect(await b.after(() => poll(''), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+    // Her page reporting her input is her being there.
+    const back = await b.after(() => t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: bearer(alice.token) }), change(alice.id));
+    expect(back).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
   it('an answer on one device tells her other devices the probe is over (probe_answered), and nobody else', async () => {
@@ -229,20 +234,40 @@ describe('real-time presence between friends', () => {
     expect(await b.next(change(alice.id), { from: loggedOut })).toMatchObject({ status: 'offline' });
   });
 
-  it('a polling-only user shows as online, then offline when polls stop', async () => {
+  it('a polling-only user shows as online, then offline when polls stop: the poll TTL, then the offline grace', async () => {
     const { socket: b } = await t.connect(bob.token);
-    let poll = 0;
+    const poll = () => t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) });
+    // Her page reports her arrival, then polls (a poll alone is no interaction).
+    await t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: bearer(alice.token) });
+    let status = 0;
     const online = await b.after(async () => {
-      poll = (await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) })).statusCode;
+      status = (await poll()).statusCode;
     }, change(alice.id));
-    expect(poll).toBe(200);
+    expect(status).toBe(200);
     expect(online.status).toBe('online');
     const later = b.mark();
     await t.advance(30_000);
-    await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) });
-    await t.advance(59_000);
+    await poll();
+    const endsAt = t.clock.now() + 60_000;
+    await t.advance(60_000); // the polling session ends: friends see nothing for the grace
+    expect(t.app.services.presence.engine.liveSessionCount(alice.id)).toBe(0);
+    await t.advance(9_999);
     expect(b.since(later)).toEqual([]);
-    expect(await b.after(() => t.advance(1_500), change(alice.id))).toMatchObject({ status: 'offline' });
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ status: 'offline' });
+    expect(t.app.services.presence.viewOf(alice.id, 'self').last_seen).toBe(new Date(endsAt).toISOString());
+  });
+
+  it('a poll within the offline grace after the polling session ended: friends notice nothing', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const poll = () => t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) });
+    await t.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: bearer(alice.token) });
+    await b.after(poll, change(alice.id));
+    const later = b.mark();
+    await t.advance(60_000 + 5_000); // the polling session ended 5 s ago (a tab asleep, a slow network)
+    await poll();
+    await t.advance(30_000);
+    expect(b.since(later)).toEqual([]);
+    expect(t.app.services.presence.viewOf(alice.id, 'friend')).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
   it('a socket of the same login replaces its polling session, so closing the tab is not held up by it', async () => {
@@ -281,5 +306,61 @@ describe('real-time presence between friends', () => {
     });
     expect(await a.next((f) => f.type === 'friend_added', { from: fromA })).toMatchObject({ friend: { user_id: carol.id, status: 'online' } });
     expect(await c.after(() => a.send({ type: 'set_status', status: 'away' }), change(alice.id))).toMatchObject({ status: 'away' });
+  });
+});
+
+// CONTRACT "Presence rules and timings": reads (any GET, however frequent) never count as
+// interaction, so background refreshes cannot keep an absent user online. The audit's case: a
+// widget polling slower than the poll TTL opened a new polling session each time, and each one
+// brought its absent user back `online` (friend_online notifications included), then offline.
+describe('a background widget polling for an absent user', () => {
+  let t: LiveApp;
+  afterEach(() => t.close());
+
+  it('never shows her online: away while a polling session holds her, offline between', async () => {
+    t = await startLiveApp({ pollSessionTtlMs: 3_000, offlineGraceMs: 1_500, idleTimeoutMs: 3_000, idleProbeTimeoutMs: 2_000 });
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    await t.befriend(alice, bob);
+    const { socket: b } = await t.connect(bob.token);
+    // She used the app once (a state change), then left; her widget polls every 6 s.
+    expect((await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'online' } })).statusCode).toBe(200);
+    const from = b.mark();
+    for (let i = 0; i < 4; i++) {
+      await t.advance(6_000);
+      expect((await t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(alice.token) })).statusCode).toBe(200);
+    }
+    await t.advance(6_000);
+    const shown = b.since(from).filter(change(alice.id)).map((f) => f.status);
+    expect(shown).not.toContain('online');
+    expect(shown).toEqual(['away', 'offline', 'away', 'offline', 'away', 'offline', 'away', 'offline']);
+  });
+});
+
+describe('a page polling from the start (the SDK, with WebSockets blocked)', () => {
+  let t: LiveApp;
+  afterEach(() => t.close());
+
+  it('shows its person online at once, never away first: the SDK reports the arrival before its first poll', async () => {
+    t = await startLiveApp({ offlineGraceMs: 10_000, idleTimeoutMs: 300_000, idleProbeTimeoutMs: 60_000 });
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    await t.befriend(alice, bob);
+    await t.advance(400_000); // her last input is older than the idle and probe timeouts together
+    const { socket: b } = await t.connect(bob.token);
+    const NoSocket = class {
+      constructor() {
+        throw new Error('sockets are blocked on this network');
+      }
+    };
+    const client = new PresenceClient({ baseUrl: t.url, getToken: () => alice.token, WebSocketImpl: NoSocket as never, fallbackAfterFailures: 1, pollIntervalMs: 50, backoff: { baseMs: 10, maxMs: 20 } });
+    const from = b.mark();
+    try {
+      expect(await b.after(() => client.start(), change(alice.id))).toMatchObject({ status: 'online', activity: 'browsing' });
+      await new Promise((r) => setTimeout(r, 200)); // a few polls more
+      expect(b.since(from).filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
+    } finally {
+      client.stop();
+    }
   });
 });

@@ -271,9 +271,9 @@ export class PresenceEngine {
 
   /**
    * A session went live. Counts as an interaction (a page opened, a client started), unless
-   * `interaction: false`: a client reconnecting by itself (network blip, server restart) is no
-   * sign anyone is there, so an idle or auto-away user stays so (resumeIdle). Within the offline
-   * grace this is a reload: the grace is cancelled and viewers never notice.
+   * `interaction: false`: a client reconnecting by itself (network blip, server restart), or any
+   * poll (a read), is no sign anyone is there, so an idle or auto-away user stays so (resumeIdle).
+   * Within the offline grace this is a reload: the grace is cancelled and viewers never notice.
    */
   openSession(userId: number, sessionId: string, kind: SessionKind, opts: { interaction?: boolean } = {}): PresenceChange | null {
     const u = this.#ensure(userId);
@@ -281,9 +281,13 @@ export class PresenceEngine {
     sessionsOf(u).set(sessionId, { kind, lastTouch: now });
     u.graceUntil = null;
     u.loggedOut = null;
-    // With no interaction on record the idle clock would never start: this open starts it.
-    if (opts.interaction !== false || u.lastActivity === null) markInteraction(u, now);
-    else resumeIdle(u, now, this.timings);
+    if (opts.interaction !== false) markInteraction(u, now);
+    else if (u.lastActivity !== null) resumeIdle(u, now, this.timings);
+    // No interaction on record (none was ever saved): a socket's reconnect starts the idle clock
+    // (its first open was one). A poll is a read, which never counts (CONTRACT): with no input
+    // ever, the last one is older than any timeout, so the user is away at once, until one comes.
+    else if (kind === 'socket') markInteraction(u, now);
+    else u.autoAway = true;
     return this.#commit(u);
   }
 
@@ -334,6 +338,12 @@ export class PresenceEngine {
    * offline grace with `last`.
    */
   #sessionsEnded(u: UserRecord, now: number, last: string, immediate: boolean): PresenceChange | null {
+    this.#left(u, now, last, immediate);
+    return this.#commit(u);
+  }
+
+  /** What #sessionsEnded does, without committing (a poll session's expiry is applied inside a tick). */
+  #left(u: UserRecord, now: number, last: string, immediate: boolean): void {
     releaseSessions(u);
     u.lastLeftAt = now;
     if (u.sessions.size === 0) {
@@ -344,7 +354,6 @@ export class PresenceEngine {
         u.graceSession = last;
       }
     }
-    return this.#commit(u);
   }
 
   /** Whether the offline grace running now began with the close of a session of this login (ids ending in `sessionSuffix`). */
@@ -628,26 +637,27 @@ export class PresenceEngine {
     else markOffline(u);
   }
 
-  /** The TTL already served as the grace, so the last poll session ending means offline now. */
+  /**
+   * Poll sessions not called within the TTL end (CONTRACT: a polling session is live while seen
+   * within it), each at the moment its TTL ran out (not at the tick that noticed it, so every
+   * replica dates it alike), and the last session ending is a leave like a socket's last close:
+   * last_seen then, and friends see `offline` only after the offline grace, unless a poll or a
+   * socket comes back meanwhile.
+   */
   #expirePollSessions(u: UserRecord, now: number): string[] | null {
     const ttl = this.timings.pollSessionTtlMs;
-    let lastTouch = -Infinity;
+    let endedAt = -Infinity;
+    let last: string | null = null;
     let expired: string[] | null = null;
     for (const [sessionId, session] of u.sessions) {
       if (session.kind !== 'poll' || session.lastTouch + ttl > now) continue;
       u.sessions.delete(sessionId);
-      lastTouch = Math.max(lastTouch, session.lastTouch);
       (expired ??= []).push(sessionId);
+      if (session.lastTouch + ttl >= endedAt) [endedAt, last] = [session.lastTouch + ttl, sessionId];
     }
-    if (lastTouch === -Infinity) return expired;
-    releaseSessions(u);
-    // A socket that closed after the poll's last call saw the user later than the poll did.
-    const endedAt = Math.max(lastTouch, u.lastLeftAt ?? -Infinity);
-    u.lastLeftAt = endedAt;
-    if (u.sessions.size === 0) {
-      u.lastSeen = endedAt;
-      markOffline(u);
-    }
+    if (last === null) return expired;
+    // A socket that closed after the poll session's end (before this tick) left later than it did.
+    this.#left(u, Math.max(endedAt, u.lastLeftAt ?? -Infinity), last, false);
     return expired;
   }
 

@@ -75,11 +75,13 @@ export class LoginSessions {
 
   /**
    * A poll of the friends' status: a login with no socket is a polling client, live for
-   * BEACON_POLL_SESSION_TTL_MS after each poll. Other API calls do not make anyone online.
-   * `reconnect` (`?reconnect=1`): the client polls by itself, its connection lost, so the poll
-   * that opens the polling session is no interaction, as for a socket's `?reconnect=1`.
+   * BEACON_POLL_SESSION_TTL_MS after each poll. Other API calls do not make anyone online. The
+   * poll is a read, and reads never count as interaction (CONTRACT), so the poll that opens the
+   * polling session is taken as a socket's `?reconnect=1`: a widget polling in the background
+   * does not bring its absent person back `online` each time a polling session begins. A page
+   * the person opened reports their arrival with POST /users/me/interaction first (the SDK does).
    */
-  async polled(auth: AuthContext, reconnect: boolean): Promise<void> {
+  async polled(auth: AuthContext): Promise<void> {
     await this.d.ensureLoaded([auth.userId]);
     // A login with a socket, here or on another instance, is not also a polling client.
     if (this.#logins.has(auth.sessionId)) return;
@@ -88,18 +90,24 @@ export class LoginSessions {
     if (ids.some((id) => id.endsWith(tag))) return;
     const sessionId = pollId(auth.sessionId);
     const live = ids.includes(sessionId);
-    // `reconnect`: a client polling by itself after its connection was lost: no interaction (engine).
-    this.d.input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll', ...(reconnect ? { reconnect } : {}) });
+    this.d.input(auth.userId, live ? { op: 'touch', sessionId } : { op: 'open', sessionId, kind: 'poll', reconnect: true });
   }
 
   /**
    * Logout: the login's sockets (on every instance) and polling session end at once, without
-   * grace, and so does a grace the close of its last socket began moments before.
+   * grace, and so does a grace the close of its last socket, or its polling session's expiry,
+   * began moments before.
    */
   revoked(userId: number, sessionId: string): void {
-    if (this.d.engine.sessionIds(userId).includes(pollId(sessionId))) {
-      this.d.input(userId, { op: 'close', sessionId: pollId(sessionId), immediate: true });
-    }
+    // Its polling session ends now, and so does the offline grace it began on expiring: at once
+    // where this replica holds the user, else once loaded (the second call then finds nothing).
+    const poll = pollId(sessionId);
+    const endPolling = () => {
+      if (this.d.engine.sessionIds(userId).includes(poll) || this.d.engine.graceBegunBy(userId, poll)) {
+        this.d.input(userId, { op: 'logout', sessionSuffix: poll });
+      }
+    };
+    endPolling();
     // Every replica ends the login's sessions it still holds and a grace one of them began. Sent
     // whatever this replica knows: it may not have heard yet that the login's socket on another
     // instance closed (it holds the session, no grace), while that instance runs the grace. Such
@@ -107,7 +115,10 @@ export class LoginSessions {
     // finds nothing to close), as it would have applied the close a bus delay late anyway.
     void this.d
       .ensureLoaded([userId])
-      .then(() => this.d.input(userId, { op: 'logout', sessionSuffix: `~${loginTag(sessionId)}` }))
+      .then(() => {
+        endPolling();
+        this.d.input(userId, { op: 'logout', sessionSuffix: `~${loginTag(sessionId)}` });
+      })
       .catch((err: unknown) => this.d.log.error({ err, userId }, 'logout: the offline grace of its last socket was not ended; it runs out by itself'));
     this.d.publishRevoked(userId, sessionId);
   }

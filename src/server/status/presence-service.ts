@@ -426,11 +426,10 @@ export class PresenceService {
 
   /**
    * A poll of the friends' status: a login with no socket is a polling client, live for
-   * BEACON_POLL_SESSION_TTL_MS after each poll. `reconnect` (`?reconnect=1`): the client polls
-   * by itself, its connection lost (no interaction).
+   * BEACON_POLL_SESSION_TTL_MS after each poll. A read, so never an interaction (LoginSessions.polled).
    */
-  polled(auth: AuthContext, reconnect = false): Promise<void> {
-    return this.#sessions.polled(auth, reconnect);
+  polled(auth: AuthContext): Promise<void> {
+    return this.#sessions.polled(auth);
   }
 
   /** Logout: the login's sockets (on every instance) and polling session end at once, without grace. */

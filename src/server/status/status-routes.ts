@@ -29,7 +29,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     async (request) => {
       const auth = authOf(request);
       services.budgets.friendPolls?.spend(auth.userId, 'Too many reads of your friends\' statuses; slow down');
-      await presence.polled(auth, request.query.reconnect === '1');
+      // `?reconnect=1` is still accepted, and changes nothing now: no poll counts as interaction.
+      await presence.polled(auth);
       return presence.friendsStatus(auth, request.query.online === true);
     },
   );

@@ -91,15 +91,22 @@ describe('interaction reporting', () => {
     h.ws.fail();
     await vi.advanceTimersByTimeAsync(0);
     expect(h.fetch.callsTo('GET /api/v1/users/me/friends/status')).toHaveLength(1);
+    // The page load reported its person's arrival before that poll: input within the throttle is not sent again.
+    expect(h.fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
-    h.client.notifyInteraction();
     h.client.notifyInteraction();
     await vi.advanceTimersByTimeAsync(0);
     expect(h.fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(1);
-    expect(h.fetch.callsTo('GET /api/v1/users/me/friends/status')).toHaveLength(1);
-    h.client.stillHere();
+    await vi.advanceTimersByTimeAsync(10_000);
+    const polls = h.fetch.callsTo('GET /api/v1/users/me/friends/status').length;
+    h.client.notifyInteraction();
+    h.client.notifyInteraction();
     await vi.advanceTimersByTimeAsync(0);
     expect(h.fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(2);
+    expect(h.fetch.callsTo('GET /api/v1/users/me/friends/status')).toHaveLength(polls);
+    h.client.stillHere();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.fetch.callsTo('POST /api/v1/users/me/interaction')).toHaveLength(3);
     h.client.stop();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALICE, BOB, setup, T0, timings } from './engine-fixture.js';
+import { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
 
 const MINUTE = 60_000;
 
@@ -120,15 +121,29 @@ describe('PresenceEngine: a tick visiting for one reason leaves the rest alone',
 });
 
 describe('PresenceEngine: last seen and lastActivity', () => {
-  it('when a poll session expires after a socket closed later, last seen is the socket close', () => {
-    const { engine, advance } = setup();
+  it('a poll session ends when its TTL runs out: last seen then, or at a socket close after it (before the tick)', () => {
+    let t = T0;
+    const engine = new PresenceEngine({ now: () => t }, timings);
+    // What a tick `ms` later shows as the status changes (a last_seen set in the grace is none).
+    const offlineAfter = (ms: number) => {
+      t += ms;
+      return engine.tick().changes.map((c) => c.after).filter((a) => a.status === 'offline');
+    };
+    // The socket closed before the poll session ended: the poll session was the last to end.
     engine.openSession(ALICE, 'poll', 'poll');
-    advance(10_000);
     engine.openSession(ALICE, 'sock', 'socket');
-    advance(10_000);
+    t += 10_000;
     engine.closeSession(ALICE, 'sock');
-    const { changes } = advance(timings.pollSessionTtlMs);
-    expect(changes.map((c) => c.after)).toEqual([expect.objectContaining({ status: 'offline', lastSeen: T0 + 20_000 })]);
+    expect(offlineAfter(timings.pollSessionTtlMs - 10_000)).toEqual([]);
+    expect(offlineAfter(timings.offlineGraceMs)).toEqual([expect.objectContaining({ status: 'offline', lastSeen: T0 + timings.pollSessionTtlMs })]);
+    // A socket closed after the poll session's TTL ran out, before a tick noticed: it left last.
+    const start = t;
+    engine.openSession(ALICE, 'poll', 'poll');
+    engine.openSession(ALICE, 'sock', 'socket');
+    t += timings.pollSessionTtlMs + 5_000;
+    engine.closeSession(ALICE, 'sock');
+    expect(offlineAfter(timings.offlineGraceMs - 1)).toEqual([]);
+    expect(offlineAfter(1)).toEqual([expect.objectContaining({ status: 'offline', lastSeen: start + timings.pollSessionTtlMs + 5_000 })]);
   });
 
   it('get() shows the latest interaction time even when nothing reportable changed', () => {

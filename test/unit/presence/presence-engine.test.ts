@@ -188,18 +188,49 @@ describe('PresenceEngine poll sessions', () => {
     expect(engine.get(ALICE).status).toBe('online');
   });
 
-  it('expires a poll session after its TTL and takes the user offline, last seen at its last call', () => {
+  it('ends a poll session when its TTL runs out, then the user goes offline after the grace, last seen when it ended', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 'poll', 'poll');
     advance(20_000);
     engine.touchSession(ALICE, 'poll');
-    const touchedAt = T0 + 20_000;
+    const endedAt = T0 + 20_000 + timings.pollSessionTtlMs;
+    // CONTRACT: the session ends at the TTL, like a socket's last close: friends notice nothing yet.
     const result = advance(timings.pollSessionTtlMs);
     expect(result.expiredSessions).toEqual([{ userId: ALICE, sessionId: 'poll' }]);
-    expect(result.changes).toHaveLength(1);
-    expect(result.changes[0]?.after).toMatchObject({ status: 'offline', lastSeen: touchedAt });
+    expect(result.changes.map((c) => c.after)).toEqual([expect.objectContaining({ status: 'online', lastSeen: endedAt })]);
     expect(engine.liveSessionCount(ALICE)).toBe(0);
+    expect(engine.inGrace(ALICE)).toBe(true);
     expect(engine.touchSession(ALICE, 'poll')).toBe(false);
+    expect(advance(timings.offlineGraceMs - 1).changes).toEqual([]);
+    const { changes } = advance(1);
+    expect(changes.map((c) => c.after)).toEqual([expect.objectContaining({ status: 'offline', lastSeen: endedAt })]);
+  });
+
+  it('dates the end of a poll session at its TTL, not at a late tick, so the grace runs from then', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 'poll', 'poll');
+    const endedAt = T0 + timings.pollSessionTtlMs;
+    const { changes } = advance(timings.pollSessionTtlMs + timings.offlineGraceMs);
+    expect(changes.map((c) => c.after)).toEqual([expect.objectContaining({ status: 'offline', lastSeen: endedAt })]);
+  });
+
+  it('a poll within the grace after its session expired brings the user back with nothing to report', () => {
+    const { engine, advance } = setup();
+    engine.openSession(ALICE, 'poll', 'poll');
+    engine.setActivity(ALICE, 'chatting');
+    advance(timings.pollSessionTtlMs + timings.offlineGraceMs / 2);
+    expect(engine.inGrace(ALICE)).toBe(true);
+    expect(engine.openSession(ALICE, 'poll', 'poll', { interaction: false })).toBeNull();
+    expect(advance(timings.offlineGraceMs).changes).toEqual([]);
+    expect(engine.get(ALICE)).toMatchObject({ status: 'online', activity: 'chatting' });
+  });
+
+  it('a poll session opened as no interaction (a read) by a user with none on record is away at once, until an input comes', () => {
+    const { engine, advance } = setup();
+    expect(engine.openSession(ALICE, 'poll', 'poll', { interaction: false })?.after).toMatchObject({ status: 'away', activity: 'idle' });
+    expect(engine.get(ALICE).lastActivity).toBeNull();
+    expect(advance(timings.pollSessionTtlMs - 1)).toMatchObject({ changes: [], probes: [] });
+    expect(engine.interaction(ALICE)?.after).toMatchObject({ status: 'online', activity: 'browsing' });
   });
 
   it('reports an expired poll session without a change while a socket keeps the user online', () => {

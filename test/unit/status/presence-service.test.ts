@@ -109,16 +109,44 @@ describe('PresenceService', () => {
   });
 
   describe('polling clients', () => {
-    it('a poll keeps a socket-less login online for the poll TTL after its last poll', async () => {
+    it('a poll keeps a socket-less login present for the poll TTL after its last poll, then the offline grace (last seen: the TTL)', async () => {
+      // Her page reports her arrival first (a poll is a read, never an interaction).
+      await presence().apiCall(alice);
       await presence().polled(alice);
       expect(presence().viewOf(alice.userId, 'self').status).toBe('online');
       f.advance(cfg().pollSessionTtlMs / 2);
       await presence().polled(alice);
       expect(presence().engine.liveSessionCount(alice.userId)).toBe(1);
-      f.advance(cfg().pollSessionTtlMs - 1);
+      const endedAt = f.now() + cfg().pollSessionTtlMs;
+      f.advance(cfg().pollSessionTtlMs);
+      // CONTRACT: the polling session ended; like a socket's last close, the grace runs first.
+      expect(presence().engine.liveSessionCount(alice.userId)).toBe(0);
+      f.advance(cfg().offlineGraceMs - 1);
       expect(presence().viewOf(alice.userId, 'self').status).toBe('online');
       f.advance(1);
-      expect(presence().viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: iso(T0 + cfg().pollSessionTtlMs / 2) });
+      expect(presence().viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: iso(endedAt) });
+    });
+
+    it('the poll that opens a polling session is no interaction: a user gone longer than the idle and probe timeouts is away at once', async () => {
+      await f.befriend(alice, bob);
+      await presence().apiCall(alice);
+      f.advance(cfg().idleTimeoutMs + cfg().idleProbeTimeoutMs);
+      f.take();
+      await presence().polled(alice);
+      const shown = presenceOf(f.take(), alice.userId).map((e) => statusOf(e.views.friend)?.status);
+      expect(shown).toEqual(['away']);
+      // Her page reports her input (POST /users/me/interaction): back online.
+      await presence().apiCall(alice);
+      expect(presence().viewOf(alice.userId, 'friend')).toMatchObject({ status: 'online', activity: 'browsing' });
+    });
+
+    it("a logout ends the offline grace its login's expired polling session began", async () => {
+      await presence().polled(alice);
+      f.advance(cfg().pollSessionTtlMs);
+      expect(presence().engine.inGrace(alice.userId)).toBe(true);
+      presence().revoked(alice.userId, alice.sessionId);
+      await expect.poll(() => presence().viewOf(alice.userId, 'self').status).toBe('offline');
+      expect(presence().viewOf(alice.userId, 'self').last_seen).toBe(iso(T0 + cfg().pollSessionTtlMs));
     });
 
     it('a login with a socket is not also a polling client, and its socket supersedes an earlier poll', async () => {
