@@ -109,6 +109,8 @@ export interface ServiceOverrides {
   host?: HostPorts;
   /** Whether this instance is saturated (stretches offline graces); measured by default. */
   saturation?: PresenceDeps['saturation'];
+  /** How long fetching a calendar feed may take: a test's short deadline (10 s by default). */
+  calendarFetchTimeoutMs?: number;
 }
 
 export interface HostPorts {
@@ -205,7 +207,7 @@ export async function createServices(
       { now, log },
     );
     const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids) } : {}) });
-    const calendar = new CalendarService({ db: database.db, presence, config, now, log });
+    const calendar = new CalendarService({ db: database.db, presence, config, now, log, ...(overrides.calendarFetchTimeoutMs ? { fetchTimeoutMs: overrides.calendarFetchTimeoutMs } : {}) });
     const vapid = await vapidKeys(config, database);
     const notificationRepo = new NotificationRepository(database.db);
     const sender = new PushSender({

@@ -16,7 +16,7 @@ import { CalendarRepository } from './calendar-repository.js';
 import { IcsRunner } from './ics-runner.js';
 import { DEFAULT_FETCH_POLICY, FeedError, fetchFeed } from './safe-fetch.js';
 
-/** Feeds read at once during a refresh round. */
+/** Feeds read at once during a refresh round (each slot takes the next feed when its own is done). */
 const PARALLEL = 4;
 /**
  * A feed the reader had to give up on (too slow, too much memory) sits out rounds before it
@@ -42,7 +42,15 @@ export class CalendarService {
   readonly #feeds: CalendarRepository;
 
   constructor(
-    private readonly deps: { db: Db; presence: PresenceService; config: Readonly<Config>; now: () => number; log: FastifyBaseLogger },
+    private readonly deps: {
+      db: Db;
+      presence: PresenceService;
+      config: Readonly<Config>;
+      now: () => number;
+      log: FastifyBaseLogger;
+      /** How long fetching one feed may take (DEFAULT_FETCH_POLICY's 10 s; a test's feed server, less). */
+      fetchTimeoutMs?: number;
+    },
   ) {
     this.#feeds = new CalendarRepository(deps.db);
     this.#ics = new IcsRunner({
@@ -114,11 +122,14 @@ export class CalendarService {
     const present = new Set(all.map((row) => row.user_id));
     for (const userId of this.#benched.keys()) if (!present.has(userId)) this.#benched.delete(userId);
     const rows = all.filter((row) => this.#takesPart(row.user_id, row.url));
+    // Each feed's refresh is bounded (the fetch's deadline, then the reader's), and holds one
+    // slot only: read in groups, every feed of the next group waited for the slowest of the last.
     let failed = 0;
-    for (let i = 0; i < rows.length; i += PARALLEL) {
-      const done = await Promise.all(rows.slice(i, i + PARALLEL).map((row) => this.#refresh(row, 'background')));
-      failed += done.filter((ok) => !ok).length;
-    }
+    let next = 0;
+    const slot = async () => {
+      while (next < rows.length) if (!(await this.#refresh(rows[next++]!, 'background'))) failed++;
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, rows.length) }, slot));
     if (all.length > 0) this.deps.log.info({ feeds: rows.length, failed, sittingOut: all.length - rows.length }, 'calendar feeds refreshed');
   }
 
@@ -180,7 +191,7 @@ export class CalendarService {
   }
 
   async #read(url: string, userId: number, shareTitles: boolean, priority: 'person' | 'background' = 'person'): Promise<CalendarBusy[]> {
-    const policy = { ...DEFAULT_FETCH_POLICY, allowLocal: this.deps.config.calendarAllowLocal };
+    const policy = { ...DEFAULT_FETCH_POLICY, allowLocal: this.deps.config.calendarAllowLocal, timeoutMs: this.deps.fetchTimeoutMs ?? DEFAULT_FETCH_POLICY.timeoutMs };
     const text = await fetchFeed(url, policy);
     const zone = (await this.deps.presence.getSchedule(userId)).time_zone;
     const now = this.deps.now();

@@ -95,36 +95,50 @@ function parseUrl(raw: string, policy: FetchPolicy): URL {
 
 type Answer = { kind: 'body'; text: string } | { kind: 'redirect'; location: string };
 
+/**
+ * One hop of the fetch. The deadline is a timer over the whole hop (name lookup, connection,
+ * headers and body): a socket timeout only measures idleness, and a feed trickling a byte a
+ * second kept a fetch (and the PUT or refresh round waiting on it) going for days.
+ */
 function request(url: URL, policy: FetchPolicy, deadline: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const left = deadline - Date.now();
     if (left <= 0) return reject(new FeedError('The calendar took too long to answer', true));
     const client = url.protocol === 'https:' ? https : http;
-    const req = client.get(url, { lookup: guardedLookup(policy.allowLocal), timeout: left, headers: { accept: 'text/calendar, */*;q=0.5', 'user-agent': 'Beacon calendar' } }, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400 && res.headers.location) {
-        res.resume();
-        return resolve({ kind: 'redirect', location: res.headers.location });
+    let res: http.IncomingMessage | null = null;
+    const timer = setTimeout(() => fail(new FeedError('The calendar took too long to answer', true)), left);
+    const done = (answer: Answer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    /** Settles with the error and closes the connection, response and all (a later error is ignored). */
+    const fail = (err: FeedError) => {
+      clearTimeout(timer);
+      reject(err);
+      res?.destroy();
+      req.destroy();
+    };
+    const req = client.get(url, { lookup: guardedLookup(policy.allowLocal), headers: { accept: 'text/calendar, */*;q=0.5', 'user-agent': 'Beacon calendar' } }, (answer) => {
+      res = answer;
+      const status = answer.statusCode ?? 0;
+      if (status >= 300 && status < 400 && answer.headers.location) {
+        answer.resume();
+        return done({ kind: 'redirect', location: answer.headers.location });
       }
       if (status !== 200) {
-        res.resume();
-        return reject(new FeedError(`The calendar answered HTTP ${status}`));
+        answer.resume();
+        return fail(new FeedError(`The calendar answered HTTP ${status}`));
       }
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (chunk: Buffer) => {
+      answer.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > policy.maxBytes) {
-          req.destroy();
-          reject(new FeedError(`The calendar is larger than ${Math.round(policy.maxBytes / 1024)} KiB`));
-          return;
-        }
+        if (size > policy.maxBytes) return fail(new FeedError(`The calendar is larger than ${Math.round(policy.maxBytes / 1024)} KiB`));
         chunks.push(chunk);
       });
-      res.on('end', () => resolve({ kind: 'body', text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', () => reject(new FeedError('The calendar connection failed')));
+      answer.on('end', () => done({ kind: 'body', text: Buffer.concat(chunks).toString('utf8') }));
+      answer.on('error', () => fail(new FeedError('The calendar connection failed')));
     });
-    req.on('timeout', () => req.destroy(new FeedError('The calendar took too long to answer', true)));
-    req.on('error', (err) => reject(err instanceof FeedError ? err : new FeedError('The calendar could not be reached')));
+    req.on('error', (err) => fail(err instanceof FeedError ? err : new FeedError('The calendar could not be reached')));
   });
 }

@@ -16,6 +16,13 @@ describe('fetchFeed', () => {
       if (req.url === '/feed.ics') return res.writeHead(200, { 'content-type': 'text/calendar' }).end(feed);
       if (req.url === '/big.ics') return res.writeHead(200).end('x'.repeat(100 * 1024));
       if (req.url === '/slow.ics') return; // never answers
+      if (req.url === '/drip.ics') {
+        // Answers at once, then a byte every 30 ms, forever: never idle for long.
+        res.writeHead(200, { 'content-type': 'text/calendar' });
+        const timer = setInterval(() => res.write(' '), 30);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       if (req.url === '/gone.ics') return res.writeHead(404).end();
       const hop = /^\/hop(\d+)$/.exec(req.url ?? '');
       if (hop) return res.writeHead(302, { location: Number(hop[1]) > 0 ? `/hop${Number(hop[1]) - 1}` : '/feed.ics' }).end();
@@ -54,6 +61,11 @@ describe('fetchFeed', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     await expect(fetchFeed(`${base}/gone.ics`, local)).rejects.toThrow('HTTP 404');
   });
+
+  it('gives up on a feed that trickles at its deadline: the deadline covers the whole fetch, not idleness', async () => {
+    // Before, the socket timeout restarted with every byte and this fetch never ended.
+    await expect(fetchFeed(`${base}/drip.ics`, { ...local, timeoutMs: 300 })).rejects.toThrow('took too long');
+  }, 5000);
 });
 
 describe('isPrivateAddress', () => {
