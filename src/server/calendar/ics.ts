@@ -9,6 +9,7 @@ import { DateTime } from 'luxon';
 import { isTimeZone } from '../presence/schedule.js';
 import { safeText } from '../../protocol/text.js';
 import { FeedError } from './safe-fetch.js';
+import { skipAhead } from './skip-ahead.js';
 
 export interface BusyInterval {
   start: number;
@@ -17,7 +18,11 @@ export interface BusyInterval {
   title: string | null;
 }
 
-/** Occurrences expanded per recurring event at most (a feed cannot make us loop forever). */
+/**
+ * Occurrences expanded per recurring event at most (a feed cannot make us loop forever). They
+ * are counted from where the expansion starts: a simple rule starts near the window
+ * (skip-ahead.ts), so a daily stand-up that began years ago counts a few occurrences, not thousands.
+ */
 const MAX_OCCURRENCES = 2000;
 /**
  * Occurrences expanded in the whole feed at most (~15 µs each, on the event loop every user
@@ -82,10 +87,13 @@ function read(ics: string, from: number, to: number, userZone: string): BusyInte
 
   const out: BusyInterval[] = [];
   let expanded = 0;
+  /** The instant of a component's start or end (an end without a zone of its own is in the start's). */
+  const at = (component: ICAL.Component, t: ICAL.Time, prop: 'dtstart' | 'dtend') =>
+    toInstant(t, (prop === 'dtend' ? tzidOf(component, 'dtend') : undefined) ?? tzidOf(component, 'dtstart'), zones, userZone);
   const add = (component: ICAL.Component, start: ICAL.Time, end: ICAL.Time) => {
     if (!blocksTime(component)) return;
-    const s = toInstant(start, tzidOf(component, 'dtstart'), zones, userZone);
-    const e = toInstant(end, tzidOf(component, 'dtend') ?? tzidOf(component, 'dtstart'), zones, userZone);
+    const s = at(component, start, 'dtstart');
+    const e = at(component, end, 'dtend');
     if (e > from && s < to && e > s) out.push({ start: s, end: e, title: summaryOf(component) });
   };
   for (const event of masters.values()) {
@@ -93,12 +101,15 @@ function read(ics: string, from: number, to: number, userZone: string): BusyInte
       add(event.component, event.startDate, event.endDate);
       continue;
     }
-    const it = event.iterator();
+    const skipTo = skipAhead(event, from, (t, prop) => at(event.component, t, prop));
+    // Occurrences skipped may have been moved (RECURRENCE-ID), into the window even.
+    if (skipTo) for (const ex of Object.values(event.exceptions)) if (ex.recurrenceId.compare(skipTo) < 0) add(ex.component, ex.startDate, ex.endDate);
+    const it = event.iterator(skipTo ?? undefined);
     for (let i = 0, next = it.next(); next && i < MAX_OCCURRENCES; i++, next = it.next()) {
       if (++expanded > MAX_FEED_OCCURRENCES) throw new FeedError('The calendar has too many recurring events to read');
       if (performance.now() > deadline) throw new FeedError('The calendar takes too long to read');
       const details = event.getOccurrenceDetails(next);
-      if (toInstant(details.startDate, tzidOf(details.item.component, 'dtstart'), zones, userZone) >= to) break;
+      if (at(details.item.component, details.startDate, 'dtstart') >= to) break;
       add(details.item.component, details.startDate, details.endDate);
     }
   }
