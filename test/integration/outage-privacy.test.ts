@@ -186,3 +186,36 @@ for (const both of [false, true]) {
     }, 40_000);
   });
 }
+
+describe('a polling viewer’s friend list after its instance’s bus outage (memory bus; found by review)', () => {
+  let cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('is re-read like a connected viewer’s: Erin, unfriended through B while A’s bus was down, polls A and is not shown Alice', async () => {
+    cleanup = [];
+    const hub = new MemoryHub();
+    const store = new MemoryPresenceStore();
+    const buses = [new CutOffBus({ hub, instanceId: 'a' }), new CutOffBus({ hub, instanceId: 'b' })];
+    const { a, b } = await outagePair(
+      buses.map((bus) => ({ bus, store })),
+      cleanup,
+    );
+    const ids = {} as Record<'alice' | 'erin', number>;
+    for (const name of ['alice', 'erin'] as const) ids[name] = (await a.users.create({ username: name, displayName: name, passwordHash: 'x', role: 'user', now: T0 }))!.id;
+    await a.friendRepo.befriend(ids.alice, ids.erin, T0);
+    // Erin polls A (no socket anywhere): A caches her friend list; Alice is on B.
+    await b.presence.prepareViewer(auth(ids.alice));
+    b.presence.openSocket(auth(ids.alice), 'b-alice');
+    await a.presence.polled(auth(ids.erin));
+    expect((await a.presence.friendsStatus(auth(ids.erin), false)).map((v) => v.user_id)).toEqual([ids.alice]);
+    buses[0]!.down = true;
+    await until('A sees its bus down', () => !buses[0]!.isHealthy(), 5000);
+    await b.friends.remove(ids.alice, ids.erin);
+    await b.presence.setStatus(ids.alice, { status: 'busy', custom_message: 'SECRET' });
+    buses[0]!.down = false;
+    await until('A re-read the lists it caches', async () => (await a.presence.friendsStatus(auth(ids.erin), false)).length === 0, 10_000);
+    expect(a.presence.graph.isFriend(ids.erin, ids.alice)).toBe(false);
+  }, 30_000);
+});

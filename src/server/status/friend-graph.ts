@@ -152,6 +152,11 @@ export class FriendGraph {
     return out;
   }
 
+  /** The viewers whose friend lists are cached here. */
+  viewerIds(): number[] {
+    return [...this.#viewers.keys()];
+  }
+
   /** Viewers cached here (tests). */
   get size(): number {
     return this.#viewers.size;
@@ -206,9 +211,10 @@ export class FriendGraph {
   set(viewerId: number, subjectId: number, category: FriendCategory | null): void {
     const v = this.#viewers.get(viewerId);
     if (!v) return;
-    this.#version++;
     const next = category === null ? GONE : FRIEND_CATEGORIES.indexOf(category);
+    // No change (a re-read after an outage sets every friend again): cached tiers stay valid.
     if (categoryIndex(v, subjectId) === next) return;
+    this.#version++;
     const i = v.pending?.has(subjectId) ? -1 : indexOf(v.ids, subjectId);
     if (next !== GONE && i >= 0 && v.cats !== null) {
       v.cats[i] = next;

@@ -165,7 +165,9 @@ export class PresenceService {
     this.#lists = new StaleFriendLists({
       bus,
       log: deps.log,
-      viewers: () => [...new Set(Array.from(this.#sessions.logins.values(), (l) => l.userId))],
+      // Every list cached here, not only those of users with a socket: a polling user's, or one
+      // kept a while after its socket closed, is read by GET friends/status just the same.
+      viewers: () => this.graph.viewerIds(),
       refresh: (viewerId) => this.#graphViews.refresh(viewerId),
     });
     this.#catchUp = new OutageCatchUp({

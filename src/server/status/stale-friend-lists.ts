@@ -1,7 +1,7 @@
 /**
  * After a bus outage, this instance's or another's, the friend lists cached here may be stale:
  * the graph events published while a bus was down were lost, and outage-catch-up.ts re-reads
- * the lists of the viewers connected here. Until it has, a presence change another instance
+ * the friend lists cached here. Until it has, a presence change another instance
  * tells of (an input, the `reload` of a replica it re-saved) or that the resync imports would
  * be fanned out with those lists: a user unfriended, blocked or demoted during the outage would
  * see the status and message the change was made to hide (found by the multi-instance audit).
@@ -34,9 +34,9 @@ const RETRY_MAX_MS = 30_000;
 export interface StaleFriendListsDeps {
   bus: Pick<EventBus, 'instanceId' | 'isHealthy'>;
   log: FastifyBaseLogger;
-  /** The users with a socket here. */
+  /** The viewers whose friend lists are cached here (socket or polling users, and those kept a while after). */
   viewers(): number[];
-  /** Re-reads a connected viewer's friend list (GraphViews.refresh). */
+  /** Re-reads a cached viewer's friend list (GraphViews.refresh). */
   refresh(viewerId: number): Promise<void>;
   /** HOLD_MAX_MS (tests). */
   holdMaxMs?: number;
@@ -96,7 +96,7 @@ export class StaleFriendLists {
   }
 
   /**
-   * Re-reads every connected viewer's friend list (again after the one under way, which began
+   * Re-reads every friend list cached here (again after the one under way, which began
    * before this call), then applies what waited, unless the bus is down (its return asks again).
    * Answers how many viewers the last pass re-read.
    */
@@ -157,7 +157,7 @@ export class StaleFriendLists {
     return viewers;
   }
 
-  /** One pass: every connected viewer's list, PARALLEL at a time. */
+  /** One pass: every cached list, PARALLEL at a time. */
   async #readAll(): Promise<number> {
     const viewers = this.d.viewers();
     let next = 0;
