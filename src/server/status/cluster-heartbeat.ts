@@ -24,6 +24,8 @@ export interface HeartbeatParts {
   reaped(userId: number): void;
   /** Reports a change of the user's presence. */
   report(change: PresenceChange | null): void;
+  /** After a heartbeat the store took: what this instance still owes it (deleted users to drop, ReplicaSharing.forgetOwed). */
+  owed?: () => Promise<void>;
 }
 
 export class ClusterHeartbeat {
@@ -78,6 +80,7 @@ export class ClusterHeartbeat {
       if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.deps.now();
       this.#beatFailing = false;
       this.#everBeat = true;
+      await this.parts.owed?.();
     } catch {
       this.#beatFailing = true;
     }

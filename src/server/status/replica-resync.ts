@@ -75,8 +75,10 @@ export class ReplicaResync {
     await store.heartbeat(this.#self, this.deps.now());
     const ids = [...this.parts.profiles.keys()];
     const mine = ids.filter((id) => sharing.owes(id) || engine.sessionIds(id).some(this.parts.isMine));
-    for (const id of mine) await sharing.resave(id);
+    // First: a user deleted while the store was unreachable and made again since (a host's)
+    // is re-saved below afresh, not dropped after it.
     await sharing.forgetOwed();
+    for (const id of mine) await sharing.resave(id);
     // (Those released since were saved before: their next load reads it.)
     sharing.announcedChangesWhileDown();
     for (const userId of mine) bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);

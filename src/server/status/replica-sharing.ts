@@ -93,7 +93,8 @@ export class ReplicaSharing {
    * The user was deleted (their replica is gone: nothing of theirs is saved again): once the
    * shares of them in flight are done, drops what the shared store holds of them. Every instance
    * that held them does so after its own last save, so the last one leaves nothing behind.
-   * Where the store cannot be reached, the resync drops it (`forgetOwed`).
+   * Where the store cannot be reached, it is dropped once it can (`forgetOwed`, after a heartbeat
+   * or at the resync), and always before a save of a user who took the id since.
    */
   async forget(userId: number): Promise<void> {
     this.#unsaved.delete(userId);
@@ -104,17 +105,21 @@ export class ReplicaSharing {
     await this.forgetOwed();
   }
 
-  /** Drops from the store the deleted users it could not drop before (a failure is logged, and tried again at the next resync). */
+  /** Drops from the store the deleted users it could not drop before (a failure is logged, and tried again after the next heartbeat the store takes, or the resync). */
   async forgetOwed(): Promise<void> {
     for (const userId of [...this.#unforgotten]) {
       try {
-        await this.deps.store.forget(userId);
-        this.#unforgotten.delete(userId);
+        await this.#forgetNow(userId);
       } catch (err) {
-        this.deps.log.warn({ err: this.parts.storeError(err), userId }, 'shared presence store unreachable; a deleted user is dropped from it at the resync');
+        this.deps.log.warn({ err: this.parts.storeError(err), userId }, 'shared presence store unreachable; a deleted user is dropped from it once it answers');
         return;
       }
     }
+  }
+
+  async #forgetNow(userId: number): Promise<void> {
+    await this.deps.store.forget(userId);
+    this.#unforgotten.delete(userId);
   }
 
   /** Once the late input is applied (the caller does so at once), saves the merged state under a new version and asks for reloads. */
@@ -143,6 +148,8 @@ export class ReplicaSharing {
     // A replica still loading would save an empty state over the real one.
     if (!this.parts.profiles.has(userId) || this.parts.isLoading(userId)) return;
     try {
+      // The id's deleted user, not yet dropped from the store (a host's user made again): dropped first.
+      if (this.#unforgotten.has(userId)) await this.#forgetNow(userId);
       await this.deps.store.save(userId, this.#self, this.#exportUser(userId), this.parts.versions.versionOf(userId));
       this.#unsaved.delete(userId);
     } catch (err) {
@@ -177,6 +184,7 @@ export class ReplicaSharing {
 
   /** The resync saves the user's state now (a failure fails the resync's try). */
   async resave(userId: number): Promise<void> {
+    if (this.#unforgotten.has(userId)) await this.#forgetNow(userId);
     await this.deps.store.save(userId, this.#self, this.#exportUser(userId), this.parts.versions.versionOf(userId));
     this.#unsaved.delete(userId);
   }

@@ -53,7 +53,8 @@ export class Replicas {
     const storeError = (err: unknown): string => this.#storeError(err);
     const report = (change: PresenceChange | null): void => this.#report(change);
     const versions = new ReplicaVersions(deps, { engine, isMine, report, resaveLater: (id) => this.#sharing.resaveLater(id) });
-    const heartbeat = new ClusterHeartbeat(deps, { engine, profiles, saturated: hooks.saturated, report, reaped: (id) => versions.reaped(id) });
+    // `sharing` is made below; the heartbeat calls `owed` only once started.
+    const heartbeat = new ClusterHeartbeat(deps, { engine, profiles, saturated: hooks.saturated, report, reaped: (id) => versions.reaped(id), owed: (): Promise<void> => sharing.forgetOwed() });
     const loading = new ReplicaLoading(deps, {
       engine,
       profiles,
