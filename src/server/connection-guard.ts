@@ -82,13 +82,14 @@ export class ConnectionGuard {
 
   /** Cuts a request whose body has not all arrived within twice the idle timeout. */
   #bodyDeadline(req: IncomingMessage, res: ServerResponse): void {
-    if (req.complete) return;
+    // Only a request that declares a body waits for one (a GET's message is complete soon after this event).
+    if (req.complete || (req.headers['transfer-encoding'] === undefined && !(Number(req.headers['content-length']) > 0))) return;
     const timer = setTimeout(() => {
       if (req.complete) return;
       this.log.info({ method: req.method, url: req.url?.slice(0, 200) }, 'request refused: its body took too long to arrive');
       // Answered already (a 413 before the body was read, say): the connection just goes.
       if (res.headersSent) req.socket.destroy();
-      else refuseOnSocket(req.socket, 408, 'Request Timeout', 'The request took too long to arrive');
+      else refuseOnSocket(req.socket, 408, 'Request Timeout', 'The request took too long to arrive', { linger: true });
     }, 2 * this.opts.idleTimeoutMs);
     timer.unref();
     const done = () => clearTimeout(timer);

@@ -186,11 +186,19 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   refuseOnSocket(socket, status, reason, message);
 }
 
-/** Answers `{code: VALIDATION_ERROR, message}` on the bare socket, before any route answered, and closes the connection. */
-export function refuseOnSocket(socket: Socket, status: number, reason: string, message: string): void {
-  if (socket.writable) {
-    const body = JSON.stringify({ code: 'VALIDATION_ERROR', message });
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+/**
+ * Answers `{code, message}` on the bare socket, before any route answered, and closes the
+ * connection: at once, or with `linger` once the answer had a second to leave (a client still
+ * sending would otherwise get a reset for the bytes left unread, and never read the answer).
+ */
+export function refuseOnSocket(socket: Socket, status: number, reason: string, message: string, opts: { linger?: boolean } = {}): void {
+  const body = JSON.stringify({ code: 'VALIDATION_ERROR', message });
+  const answer = `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`;
+  if (!opts.linger) {
+    if (socket.writable) socket.write(answer);
+    socket.destroy();
+    return;
   }
-  socket.destroy();
+  if (socket.writable) socket.end(answer);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
