@@ -48,7 +48,9 @@ describe.each(testDialects())('a deleted account in memory on %s', (dialect) => 
     expect(started.json()).toEqual({ applied: [bob.id] });
     expect((await game('match_ended', [alice.id, NEVER_EXISTED])).json()).toEqual({ applied: [] });
     expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).statusCode).toBe(404);
-    // Told once: the friendship rows' removal and the deletion's own sweep of friend lists do not both say it.
+    // Told once: the friendship rows' removal and the deletion's own sweep of friend lists do not
+    // both say it (every frame sent so far has arrived once the heartbeat's ack, sent after, has).
+    await b.after(() => b.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
     expect(b.since(from).filter((f) => f.type === 'friend_removed')).toHaveLength(1);
   });
 
