@@ -318,13 +318,16 @@ describe('a background widget polling for an absent user', () => {
   afterEach(() => t.close());
 
   it('never shows her online: away while a polling session holds her, offline between', async () => {
-    t = await startLiveApp({ pollSessionTtlMs: 3_000, offlineGraceMs: 1_500, idleTimeoutMs: 3_000, idleProbeTimeoutMs: 2_000 });
+    // Production's poll TTL, grace, idle and probe timeouts (60 s, 10 s, 5 min, 60 s), each ÷ 20.
+    t = await startLiveApp({ pollSessionTtlMs: 3_000, offlineGraceMs: 500, idleTimeoutMs: 15_000, idleProbeTimeoutMs: 3_000 });
     const alice = await t.register('alice');
     const bob = await t.register('bob');
     await t.befriend(alice, bob);
     const { socket: b } = await t.connect(bob.token);
-    // She used the app once (a state change), then left; her widget polls every 6 s.
+    // She used the app once (a state change), then left for longer than idle and probe together;
+    // her widget polls every 6 s (2 min in production), slower than TTL and grace together.
     expect((await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'online' } })).statusCode).toBe(200);
+    await t.advance(20_000);
     const from = b.mark();
     for (let i = 0; i < 4; i++) {
       await t.advance(6_000);
