@@ -51,3 +51,12 @@ export async function startLiveApp(config: Partial<Config> = {}, overrides: AppO
     },
   };
 }
+
+/** A live app where Alice and Bob are registered and friends: how most socket tests begin. */
+export async function liveFriends(config: Partial<Config> = {}): Promise<{ t: LiveApp; alice: { token: string; id: number }; bob: { token: string; id: number } }> {
+  const t = await startLiveApp(config);
+  const alice = await t.register('alice');
+  const bob = await t.register('bob');
+  await t.befriend(alice, bob);
+  return { t, alice, bob };
+}

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { holdFirstCall } from '../helpers/hold-first-call.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../helpers/live-app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import { openSocket, type Frame, type TestSocket } from '../helpers/ws-client.js';
 import { PresenceService } from '../../src/server/status/presence-service.js';
@@ -57,10 +57,7 @@ describe('a logout while the socket is being admitted, on one instance', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp({ tokenTtlS: TTL_S });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ tokenTtlS: TTL_S }));
   });
   afterEach(async () => {
     vi.restoreAllMocks();

@@ -9,7 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode, MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
-import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
 
 type U = { token: string; id: number };
 
@@ -21,10 +21,7 @@ describe('junk frames cost the server little', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp({ rateLimits: true });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ rateLimits: true }));
   });
   afterEach(async () => {
     vi.restoreAllMocks();

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
 import { FRIEND_POLLS } from '../../../src/server/budgets.js';
 import { bearer } from '../../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
 
 type U = { token: string; id: number };
 
@@ -20,10 +20,7 @@ describe('junk requests cost the server little', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp({ rateLimits: true });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ rateLimits: true }));
   });
   afterEach(async () => {
     vi.restoreAllMocks();
