@@ -8,6 +8,7 @@
  * so an acceptance the server allowed has always arrived before).
  */
 import { INVITE_TTL_MS } from '../../protocol/enums.js';
+import { formatTimeOfDay } from './relative-time.js';
 
 export interface SentInvite {
   inviteId: string;
@@ -84,7 +85,7 @@ export class SentInvites {
 
 /** "14:32" in the user's locale: within the 10 minutes of an invitation the day goes without saying. */
 export function formatInviteTime(at: number, locale?: string): string {
-  return new Date(at).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  return formatTimeOfDay(new Date(at), locale, 'minute');
 }
 
 /**
