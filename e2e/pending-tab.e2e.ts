@@ -11,12 +11,12 @@
  * same way until then.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, registerUser } from './helpers/api-users.js';
 import { expectAccessible } from './helpers/axe.js';
-import { friendsTab } from './helpers/ui.js';
+import { friendsTab, newPage } from './helpers/ui.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
 const DAY = 24 * 3_600_000;
@@ -27,7 +27,6 @@ const LONG_OUT = 'wide_username_0003jo';
 
 let server: ServerHandle;
 let browser: Browser;
-let ctx: BrowserContext;
 let page: Page;
 let declinedAt: { from: number; to: number };
 
@@ -45,16 +44,15 @@ beforeAll(async () => {
   const from = Date.now();
   await api(server.baseUrl, vic.token, 'POST', `/users/me/friends/requests/${sent.request.id}/decline`);
   declinedAt = { from, to: Date.now() };
-  ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: LOCALE, timezoneId: TIME_ZONE });
-  await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
-  page = await ctx.newPage();
+  page = await newPage(browser, { viewport: { width: 1280, height: 800 }, locale: LOCALE, timezoneId: TIME_ZONE });
+  await page.context().addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
   await page.goto(`${server.baseUrl}/#/friends`);
   await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
   await friendsTab(page, 'Pending');
 });
 
 afterAll(async () => {
-  await ctx?.close();
+  await page?.close();
   await browser?.close();
   await server?.stop();
 });
