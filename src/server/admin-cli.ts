@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { migrateAtStart } from './db/migrate.js';
 import { AdminRoles } from './users/admin-roles.js';
 
 const USAGE = 'usage: npm run admin -- grant <username> | revoke <username> | list';
@@ -21,7 +21,7 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
   }
   const database = openDatabase(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   try {
-    await migrateToLatest(database);
+    await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs);
     const roles = new AdminRoles(database.db);
     if (command === 'list') {
       for (const a of await roles.apply()) out(`${a.id}\t${a.username}`);

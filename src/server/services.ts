@@ -17,7 +17,7 @@ import { createDeviceTokens } from './auth/device-tokens.js';
 import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { Housekeeping, SESSION_KEEP_AFTER_EXPIRY_MS } from './db/housekeeping.js';
-import { migrateToLatest } from './db/migrate.js';
+import { migrateAtStart } from './db/migrate.js';
 import { BlockRepository } from './friends/block-repository.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
@@ -152,7 +152,7 @@ export async function createServices(
   const { checkpointer } = database;
   if (checkpointer) metrics.watchCheckpointer(() => checkpointer.running);
   try {
-    await migrateToLatest(database).catch((err: Error & { code?: string }) => {
+    await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs).catch((err: Error & { code?: string }) => {
       // The first query: a wrong host or port fails here, and the message should say which setting.
       if (isDatabaseUnreachable(err)) throw new Error(`cannot reach the database BEACON_DATABASE_URL names: ${err.message}`, { cause: err });
       throw err;

@@ -75,6 +75,22 @@ describe('PostgreSQL outage', () => {
     }
   }
 
+  it('starts when the migration lock is held longer than BEACON_DATABASE_TIMEOUT_MS: the bound is for requests, not migrations', async () => {
+    // Another instance (or tenant of the database) migrating: it holds the migrator's lock, an
+    // advisory lock every schema of the database shares (Kysely's PostgresAdapter LOCK_ID).
+    const holder = new pg.Client({ connectionString: PG_URL });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query('SELECT pg_advisory_lock(3853314791062309107)');
+    const release = setTimeout(() => void holder.query('SELECT pg_advisory_unlock(3853314791062309107)'), 900);
+    cleanups.push(async () => clearTimeout(release));
+    const started = Date.now();
+    const { t } = await liveApp({ databaseTimeoutMs: 300 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    // Requests keep their bound: the app answers as usual.
+    expect((await t.register('alice')).token).toBeTruthy();
+  });
+
   it('counts queries that cannot reach the database in beacon_db_errors_total{kind="other"}', async () => {
     const { t, proxy } = await liveApp();
     await t.register('alice');

@@ -44,13 +44,15 @@ export interface OpenOptions {
   onCheckpointerStop?: (err: Error) => void;
   /** PostgreSQL: bound on connecting and on each query (BEACON_DATABASE_TIMEOUT_MS); none when unset. */
   timeoutMs?: number;
+  /** PostgreSQL: false bounds connecting only, not queries (the migrations: see migrate.ts). Default true. */
+  boundQueries?: boolean;
 }
 
 /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (a `?schema=name` picks the search_path). */
 export function openDatabase(url: string, opts: OpenOptions = {}): Database {
   const { observe } = opts;
   const log = observe ? (e: LogEvent) => observe(e.queryDurationMillis, e.level === 'error' ? e.error : undefined) : undefined;
-  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log, observe, opts.timeoutMs);
+  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log, observe, opts.timeoutMs, opts.boundQueries ?? true);
 }
 
 function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: ((err: Error) => void) | undefined): Database {
@@ -72,7 +74,8 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
 /** pg's error for a query past `query_timeout`: the query may still be running on the connection. */
 const QUERY_TIMEOUT = 'Query read timeout';
 
-function openPostgres(url: string, log: Logger | undefined, observe: QueryObserver | undefined, timeoutMs: number | undefined): Database {
+function openPostgres(url: string, log: Logger | undefined, observe: QueryObserver | undefined, connectMs: number | undefined, boundQueries: boolean): Database {
+  const timeoutMs = boundQueries ? connectMs : undefined;
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -85,7 +88,8 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
     // Without bounds a partition or a hung server (connections open, nothing answering) hangs
     // every request and the write-behind forever, with no error to see.
-    ...(timeoutMs ? { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs } : {}),
+    ...(connectMs ? { connectionTimeoutMillis: connectMs } : {}),
+    ...(timeoutMs ? { query_timeout: timeoutMs } : {}),
     keepAlive: true,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.

@@ -1,6 +1,6 @@
 /** Runs the numbered, forward-only migrations at start. */
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
-import type { Database } from './database.js';
+import { openDatabase, type Database } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { presenceTruth } from './migrations/002-presence-truth.js';
 import { hardening } from './migrations/003-hardening.js';
@@ -55,6 +55,24 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
     return r;
   });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Migrates the database `database` is open on, as `migrateToLatest`, but on PostgreSQL through
+ * a connection of its own whose queries have no time bound: the migrator first waits for the
+ * migration lock, an advisory lock every schema of the database shares (other instances and
+ * tenants migrating at once), and a migration of a large table may run for minutes.
+ * BEACON_DATABASE_TIMEOUT_MS is meant for requests: under it a start beside others migrating
+ * lost its connection ("Query read timeout"). Connecting stays bounded by it.
+ */
+export async function migrateAtStart(database: Database, url: string, timeoutMs: number): Promise<string[]> {
+  if (database.dialect !== 'postgres') return migrateToLatest(database);
+  const unbounded = openDatabase(url, { timeoutMs, boundQueries: false });
+  try {
+    return await migrateToLatest(unbounded);
+  } finally {
+    await unbounded.close();
+  }
 }
 
 /** PostgreSQL's invalid_schema_name, undefined_table and undefined_column. */
