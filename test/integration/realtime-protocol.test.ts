@@ -97,10 +97,14 @@ describe('WebSocket protocol', () => {
     expect(await a.after(() => a.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
   });
 
-  it('closes a socket silent for two heartbeat intervals; the friend sees offline after the grace', async () => {
+  it('closes a socket silent for two heartbeat intervals; it ended at its last sign of life, so the friend sees offline with that last_seen', async () => {
     const { alice, bob } = await setup({ heartbeatIntervalMs: 25_000, offlineGraceMs: 10_000 });
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);
+    // Alice's last sign of life; then her network goes (nothing more arrives from her).
+    t.clock.advance(30_000);
+    await a.after(() => a.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
+    const lastThere = t.clock.now();
     t.clock.advance(49_000);
     await b.after(() => b.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
     t.clock.advance(2_000);
@@ -108,9 +112,13 @@ describe('WebSocket protocol', () => {
     t.app.gateway.sweep();
     expect((await a.waitClosed()).code).toBe(1006);
     expect(b.closed).toBeNull();
-    await t.advance(9_999);
-    expect(b.since(swept)).toEqual([]);
-    expect(await b.after(() => t.advance(2), (f) => f.type === 'friend_status_change')).toMatchObject({ friend_id: alice.id, status: 'offline' });
+    // Her session ended when she was last there, 51 s ago, longer ago than the grace: offline
+    // now, dated then (to the minute for friends), not when the server noticed.
+    await t.advance(250);
+    const offline = await b.next((f) => f.type === 'friend_status_change', { from: swept });
+    expect(offline).toMatchObject({ friend_id: alice.id, status: 'offline', last_seen: new Date(lastThere - (lastThere % 60_000)).toISOString() });
+    const own = (await t.app.inject({ method: 'GET', url: `/api/v1/users/${alice.id}/status`, headers: bearer(alice.token) })).json();
+    expect(own.last_seen).toBe(new Date(lastThere).toISOString());
   });
 
   it('after a stall, a socket whose heartbeat is waiting unread is not taken for dead', async () => {

@@ -30,6 +30,8 @@ export class Connection {
   lastSeen: number;
   /** Set when the server closes the socket for a logout, so the session ends without grace. */
   immediateClose = false;
+  /** Set when the server drops the socket for missed heartbeats: its session ended at `lastSeen`, not when that was noticed. */
+  wentSilent = false;
   /**
    * The close code the server sent (0: none), which the logs and metrics report: a client that
    * reads nothing, or whose protocol error stopped ws reading, never sends its close frame back,

@@ -194,6 +194,7 @@ export class Gateway {
     for (const c of conns) {
       if (c.socket.readyState !== c.socket.OPEN || now - c.lastSeen <= deadAfter) continue;
       this.services.log.info({ reqId: c.reqId, userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
+      c.wentSilent = true;
       c.socket.terminate();
     }
   }
@@ -499,7 +500,10 @@ export class Gateway {
     this.registry.remove(conn, friends);
     // The least privileged socket may be the one that closed.
     if (this.registry.connsOf(conn.auth.userId)?.length) presence.setSocketsRole(conn.auth.userId, this.#roleOfSockets(conn.auth.userId));
-    presence.closeSocket(conn.auth, conn.id, conn.immediateClose);
+    // A socket that went silent was last there at its last frame or pong, up to three heartbeats
+    // before it was noticed: the user's last_seen (and the grace) date from then (CONTRACT:
+    // last_seen is when the last session ended).
+    presence.closeSocket(conn.auth, conn.id, conn.immediateClose, conn.wentSilent ? conn.lastSeen : undefined);
     log.info({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
     this.services.metrics.socketClosed(code);
   }

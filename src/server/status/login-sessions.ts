@@ -60,11 +60,11 @@ export class LoginSessions {
     }
   }
 
-  /** A socket ended. `immediate` (logout) skips the offline grace. */
-  closeSocket(auth: AuthContext, connId: string, immediate: boolean): void {
+  /** A socket ended (`at`: when, if earlier than now: a socket that went silent). `immediate` (logout) skips the offline grace. */
+  closeSocket(auth: AuthContext, connId: string, immediate: boolean, at?: number): void {
     const login = this.#logins.get(auth.sessionId);
     if (login && --login.sockets === 0) this.#logins.delete(auth.sessionId);
-    this.d.input(auth.userId, { op: 'close', sessionId: this.#socketSession(auth, connId), immediate });
+    this.d.input(auth.userId, { op: 'close', sessionId: this.#socketSession(auth, connId), immediate, ...(at === undefined ? {} : { at }) });
     const open = (this.#viewerSockets.get(auth.userId) ?? 0) - 1;
     if (open > 0) this.#viewerSockets.set(auth.userId, open);
     else if (this.#viewerSockets.delete(auth.userId)) {

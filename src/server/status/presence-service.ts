@@ -415,9 +415,9 @@ export class PresenceService {
     return this.#views.readySnapshot(auth.userId);
   }
 
-  /** A socket ended. `immediate` (logout) skips the offline grace. */
-  closeSocket(auth: AuthContext, connId: string, immediate: boolean): void {
-    this.#sessions.closeSocket(auth, connId, immediate);
+  /** A socket ended (`at`: when, if earlier than now). `immediate` (logout) skips the offline grace. */
+  closeSocket(auth: AuthContext, connId: string, immediate: boolean, at?: number): void {
+    this.#sessions.closeSocket(auth, connId, immediate, at);
   }
 
   /** Every authenticated API call counts as activity (an interaction). */
