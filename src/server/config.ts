@@ -211,6 +211,15 @@ function secret(env: Env, name: string): string | null {
   return v;
 }
 
+/**
+ * A token clients send in a header: the spaces and line breaks around it (a secret read from a
+ * file ends with one) are dropped, as no header can carry them and Prometheus trims its
+ * credentials file; kept, no request could ever match.
+ */
+function headerToken(env: Env, name: string): string | null {
+  return secret(env, name)?.trim() ?? null;
+}
+
 function prefix(env: Env): string {
   const v = str(env, 'BEACON_REDIS_PREFIX', 'beacon');
   if (!/^[A-Za-z0-9_.-]{1,32}$/.test(v)) throw new ConfigError('BEACON_REDIS_PREFIX', `expected 1-32 letters, digits, _ . or -, got "${v}"`);
@@ -458,7 +467,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     redisMode: mode,
     redisPrefix: prefix(env),
     jwtSecret: secret(env, 'BEACON_JWT_SECRET'),
-    serviceToken: secret(env, 'BEACON_SERVICE_TOKEN'),
+    serviceToken: headerToken(env, 'BEACON_SERVICE_TOKEN'),
     admins: Object.freeze(list(env, 'BEACON_ADMINS').map((u) => u.toLowerCase())),
     tokenTtlS: int(env, 'BEACON_TOKEN_TTL_S', 604_800, 60, 31_536_000),
     rateLimits: flag(env, 'BEACON_RATE_LIMITS', true),
@@ -490,7 +499,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webRoot: webRoot === 'off' ? null : webRoot,
     logLevel: logLevel(env),
     logFormat: logFormat(env),
-    metricsToken: secret(env, 'BEACON_METRICS_TOKEN'),
+    metricsToken: headerToken(env, 'BEACON_METRICS_TOKEN'),
     shutdownTimeoutMs: int(env, 'BEACON_SHUTDOWN_TIMEOUT_MS', 10_000, 100, HOUR),
     corsOrigins: Object.freeze(corsOrigins(env)),
     hostAuth: hostAuth(env),

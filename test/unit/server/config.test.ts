@@ -95,6 +95,13 @@ describe('config', () => {
     expect(loadConfig({ BEACON_REDIS_URL: '' })).toMatchObject({ databaseUrl: 'sqlite:./data/beacon.db', redisUrl: null });
   });
 
+  it('drops the line break a token read from a file ends with: no header can carry it, and no scrape or game event could match', () => {
+    const token = 'scrape-me-0123456789';
+    const config = loadConfig({ BEACON_METRICS_TOKEN: `${token}\n`, BEACON_SERVICE_TOKEN: `  ${token}-svc\r\n` });
+    expect(config.metricsToken).toBe(token);
+    expect(config.serviceToken).toBe(`${token}-svc`);
+  });
+
   it('never repeats the credentials of a refused URL in its message (stderr goes to the logs)', () => {
     const refused = [
       { BEACON_DATABASE_URL: 'mysql://beacon:db-pass-7Qx@10.0.0.5:3306/beacon' },
