@@ -3,6 +3,7 @@
  * an existing account, by its id, in the database named by BEACON_DATABASE_URL. Running
  * instances see the change on the account's next request (roles are read per request).
  */
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -27,19 +28,42 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
       for (const a of await roles.apply()) out(`${a.id}\t${a.username}`);
       return 0;
     }
-    const done = command === 'grant' ? await roles.grant(username!, now()) : await roles.revoke(username!);
-    if (!done) {
-      out(`no account named "${username}"`);
+    if (command === 'grant') {
+      if (!(await roles.grant(username!, now()))) return noAccount(username!, out);
+      out(`${username} is now an admin`);
+      return 0;
+    }
+    const revoked = await roles.revoke(username!);
+    if (!revoked) return noAccount(username!, out);
+    const listed = `${username} stays admin through BEACON_ADMINS: remove the name there on every instance and restart them`;
+    if (revoked.stillAdmin) {
+      out(revoked.hadGrant ? `${username}'s admin grant is withdrawn, but ${listed}` : `${username} had no admin grant; ${listed}`);
       return 1;
     }
-    out(command === 'grant' ? `${username} is now an admin` : `${username}'s admin grant is withdrawn`);
+    out(revoked.hadGrant ? `${username}'s admin grant is withdrawn` : `${username} had no admin grant; not an admin`);
     return 0;
   } finally {
     await database.close();
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+function noAccount(username: string, out: (line: string) => void): number {
+  out(`no account named "${username}"`);
+  return 1;
+}
+
+/** Run as a program: Node resolves symlinks in this module's URL, so the path it was started by is resolved too (a `current -> releases/N` layout). */
+function isMain(): boolean {
+  const started = process.argv[1];
+  if (!started) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(started)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   runAdminCommand(process.argv.slice(2), loadConfigOrExit(), (line) => process.stdout.write(`${line}\n`)).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -49,13 +49,16 @@ export class AdminRoles {
     return true;
   }
 
-  /** Withdraws a grant (a BEACON_ADMINS listing, if any, still holds); false if no such account. */
-  async revoke(username: string): Promise<boolean> {
+  /**
+   * Withdraws a grant. A BEACON_ADMINS listing, if any, still holds: `stillAdmin` says so.
+   * null if there is no such account.
+   */
+  async revoke(username: string): Promise<{ hadGrant: boolean; stillAdmin: boolean } | null> {
     const user = await this.#find(username);
-    if (!user) return false;
-    await this.db.deleteFrom('admin_grants').where('user_id', '=', user.id).execute();
-    await this.apply();
-    return true;
+    if (!user) return null;
+    const { numDeletedRows } = await this.db.deleteFrom('admin_grants').where('user_id', '=', user.id).executeTakeFirst();
+    const admins = await this.apply();
+    return { hadGrant: numDeletedRows > 0n, stillAdmin: admins.some((a) => a.id === user.id) };
   }
 
   /**

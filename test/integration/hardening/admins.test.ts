@@ -5,9 +5,9 @@
  * are granted by command, by account. On SQLite and PostgreSQL.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../../src/server/admin-cli.js';
@@ -69,8 +69,29 @@ describe.each(testDialects())('admins on %s', (dialect) => {
     expect(await runAdminCommand(['list'], config, (l) => lines.push(l))).toBe(0);
     expect(lines).toContain(`${helper.id}\thelper`);
     expect(await runAdminCommand(['revoke', 'helper'], config, (l) => lines.push(l))).toBe(0);
+    expect(lines.at(-1)).toBe("helper's admin grant is withdrawn");
     expect(await role(t, helper.token)).toBe('user');
+    // Nothing to withdraw, and a listed admin stays one: the command says so, not "withdrawn".
+    expect(await runAdminCommand(['revoke', 'helper'], config, (l) => lines.push(l))).toBe(0);
+    expect(lines.at(-1)).toBe('helper had no admin grant; not an admin');
+    expect(await runAdminCommand(['revoke', 'boss'], config, (l) => lines.push(l))).toBe(1);
+    expect(lines.at(-1)).toBe('boss had no admin grant; boss stays admin through BEACON_ADMINS: remove the name there on every instance and restart them');
+    expect(await role(t, boss.token)).toBe('admin');
     expect(await runAdminCommand(['frobnicate'], config, (l) => lines.push(l))).toBe(2);
+  });
+});
+
+describe('the admin command started through a symlinked path (a `current -> releases/N` layout)', () => {
+  it('runs: prints its usage and exits 2 without arguments, instead of doing nothing and exiting 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-admin-'));
+    try {
+      symlinkSync(resolve('src'), join(dir, 'current'));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', join(dir, 'current/server/admin-cli.ts')], { encoding: 'utf8' });
+      expect(run.stdout.trim()).toBe('usage: npm run admin -- grant <username> | revoke <username> | list');
+      expect(run.status).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
