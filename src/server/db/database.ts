@@ -2,7 +2,7 @@
  * Opens the database named by BEACON_DATABASE_URL: SQLite (better-sqlite3, the
  * embedded default) or PostgreSQL (pg). Everything above this file is dialect-free.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
@@ -57,7 +57,7 @@ export function openDatabase(url: string, opts: OpenOptions = {}): Database {
 
 function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: ((err: Error) => void) | undefined): Database {
   const onDisk = path !== ':memory:';
-  if (onDisk) mkdirSync(dirname(path), { recursive: true });
+  if (onDisk) createPrivately(path);
   const conn = new SQLite(path);
   conn.pragma('journal_mode = WAL');
   conn.pragma('synchronous = NORMAL');
@@ -69,6 +69,18 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
   const checkpointer: Checkpointer | null = onDisk ? startCheckpointer(conn, path, onCheckpointerStop ? { onStop: onCheckpointerStop } : {}) : null;
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingSqlite(conn) }), ...(log ? { log } : {}) });
   return wrap(db, 'sqlite', null, checkpointer);
+}
+
+/**
+ * The database holds the token-signing secret, live session ids, password hashes and the push
+ * keys: what it takes to act as any user. A new file and the folders made for it are for the
+ * server's own account only (0600, 0700); SQLite gives its -wal and -shm files the database
+ * file's mode. An existing file keeps the mode it has (docs/operations.md).
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // 'a': created if missing, never truncated; the mode applies only to a new file.
+  closeSync(openSync(path, 'a', 0o600));
 }
 
 /** pg's error for a query past `query_timeout`: the query may still be running on the connection. */
