@@ -157,7 +157,8 @@ function list(env: Env, name: string): string[] {
 }
 
 /** A refused URL as an error message may show it: without its user and password (stderr ends up in the logs). */
-function shown(url: string): string {
+/** A URL with its credentials (user and password) replaced by ***: what logs and errors may show. */
+export function shown(url: string): string {
   return url.replace(/^([^:/\s]+:\/\/)(.*)@/, '$1***@');
 }
 

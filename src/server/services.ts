@@ -18,6 +18,7 @@ import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { Housekeeping, SESSION_KEEP_AFTER_EXPIRY_MS } from './db/housekeeping.js';
 import { migrateAtStart } from './db/migrate.js';
+import { reportStart } from './start-report.js';
 import { BlockRepository } from './friends/block-repository.js';
 import { FriendRepository } from './friends/friend-repository.js';
 import { FriendsService } from './friends/friends-service.js';
@@ -120,9 +121,9 @@ export interface HostPorts {
   profiles?: ProfilesPort;
 }
 
-/** The JWT secret: the configured one, or one generated once and kept in the database. */
-async function jwtSecret(config: Config, database: Database): Promise<string> {
-  if (config.jwtSecret) return config.jwtSecret;
+/** The JWT secret: the configured one, or one generated once and kept in the database (`generated`: by this call). */
+async function jwtSecret(config: Config, database: Database): Promise<{ secret: string; generated: boolean }> {
+  if (config.jwtSecret) return { secret: config.jwtSecret, generated: false };
   const fresh = randomBytes(32).toString('base64url');
   await database.db
     .insertInto('server_secrets')
@@ -134,7 +135,7 @@ async function jwtSecret(config: Config, database: Database): Promise<string> {
     .select('value')
     .where('name', '=', 'jwt_secret')
     .executeTakeFirstOrThrow();
-  return row.value;
+  return { secret: row.value, generated: row.value === fresh };
 }
 
 export async function createServices(
@@ -152,7 +153,7 @@ export async function createServices(
   const { checkpointer } = database;
   if (checkpointer) metrics.watchCheckpointer(() => checkpointer.running);
   try {
-    await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs).catch((err: Error & { code?: string }) => {
+    const migrations = await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs).catch((err: Error & { code?: string }) => {
       // The first query: a wrong host or port fails here, and the message should say which setting.
       if (isDatabaseUnreachable(err)) throw new Error(`cannot reach the database BEACON_DATABASE_URL names: ${err.message}`, { cause: err });
       throw err;
@@ -175,7 +176,8 @@ export async function createServices(
       log.warn({ names: unmatched }, 'BEACON_ADMINS names no account that existed when the name was listed; nobody becomes admin by registering it (grant with: npm run admin -- grant <username>)');
     }
     const sessions = new SessionRepository(database.db);
-    const secret = await jwtSecret(config, database);
+    const { secret, generated: generatedJwtSecret } = await jwtSecret(config, database);
+    reportStart(log, config, { migrations, generatedJwtSecret });
     const tokens = createTokenService(secret, now);
     const ids = new IdMap(database.db, now);
     const refused = (reason: string) => log.info({ reason }, 'host token refused');

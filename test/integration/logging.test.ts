@@ -47,9 +47,13 @@ describe('logs', () => {
     ]);
   });
 
-  it('say which mode started, and warn of a sidecar whose service API is shut for want of BEACON_SERVICE_TOKEN', async () => {
+  it('say which mode started on which database, created now, with a secret generated, and warn of a sidecar whose service API is shut for want of BEACON_SERVICE_TOKEN', async () => {
     server = await startChildServer({ BEACON_AUTH_JWT_SECRET: 'host-site-secret-0123456789', BEACON_SERVICE_TOKEN: '' });
     const lines = logLines(server.stdout());
+    // A mistyped SQLite path starts on a new empty database: the log names it, by its full path, as created.
+    expect(lines.filter((l) => typeof l.msg === 'string' && /^database (created|opened)/.test(l.msg)).map((l) => l.msg)).toEqual([`database created: sqlite:${server.dir}/beacon.db`]);
+    expect(lines.some((l) => l.msg === 'generated a token-signing secret and stored it in the database (BEACON_JWT_SECRET is unset); keep the database private')).toBe(true);
+    expect(lines.some((l) => l.msg === 'no BEACON_REDIS_URL: this instance runs alone (presence and events in memory)')).toBe(true);
     expect(lines.filter((l) => l.msg === 'sidecar mode: verifying the site’s JWTs').map((l) => [l.level, l.keys])).toEqual([[30, 'BEACON_AUTH_JWT_SECRET (HS256)']]);
     const warned = lines.filter((l) => l.level === 40 && typeof l.msg === 'string' && l.msg.includes('BEACON_SERVICE_TOKEN'));
     expect(warned.map((l) => l.msg)).toEqual([
