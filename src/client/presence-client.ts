@@ -19,6 +19,7 @@ import type {
   PresenceEvents,
   StopReason,
 } from './presence-types.js';
+import { ServerClock } from './server-clock.js';
 import { StatusSocket } from './status-socket.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
@@ -51,6 +52,7 @@ export class PresenceClient {
   readonly #poller: Poller;
   readonly #network: NetworkTarget | null;
   readonly #visibility: PresenceClientOptions['visibility'];
+  readonly #serverClock: ServerClock;
 
   #state: ConnectionState = 'offline';
   /** Known before `self` when polling from the start (from GET /users/me). */
@@ -105,6 +107,17 @@ export class PresenceClient {
     this.#poller = new Poller(this.#timers, opts.pollIntervalMs ?? 3_000, () => this.#poll());
     this.#network = opts.network !== undefined ? opts.network : typeof window === 'undefined' ? null : window;
     this.#visibility = opts.visibility !== undefined ? opts.visibility : typeof document === 'undefined' ? null : document;
+    this.#serverClock = opts.serverClock ?? new ServerClock(() => this.#timers.now());
+  }
+
+  /**
+   * The server's time now (epoch ms), estimated from the `timestamp` of every view and frame
+   * received (server-clock.ts); the device's clock until one arrived. Measure the times the
+   * server sends (`last_seen`, `activity_since`, a message's expiry) against this, never
+   * against `Date.now()`: the device's clock may be minutes off.
+   */
+  serverNow(): number {
+    return this.#serverClock.now();
   }
 
   /** When the data was last confirmed fresh (ms epoch): `ready`, any socket frame, a poll. Null before. */
@@ -353,6 +366,7 @@ export class PresenceClient {
   }
 
   #onReady(frame: ReadyFrame): void {
+    this.#serverClock.observe(frame.self.timestamp, ...frame.friends.map(madeAt));
     this.#tries = this.#failures = 0;
     this.#everConnected = true;
     this.#arrivalOwed = false;
@@ -370,6 +384,7 @@ export class PresenceClient {
 
   #onEvent(frame: EventFrame): void {
     this.#lastSyncAt = this.#timers.now();
+    this.#serverClock.observe(madeAt(frame.type === 'friend_added' ? frame.friend : frame));
     if (frame.type === 'friend_request_received' || frame.type === 'friend_request_sent') {
       const { request } = frame as { request: unknown };
       if (typeof request === 'object' && request !== null && typeof (request as { id?: unknown }).id === 'number') {
@@ -464,6 +479,7 @@ export class PresenceClient {
    * when the request was sent; an answer from before a stop() (maybe another account) is only returned.
    */
   #ownView(view: View, run: number): View {
+    this.#serverClock.observe(view.timestamp);
     if (run === this.#run && !this.#stopped && !this.#olderThanKept(view)) this.#model.updateSelf(view);
     return view;
   }
@@ -494,6 +510,7 @@ export class PresenceClient {
       // After a socket of this start() was ready, polling is the client's own doing (its connection
       // was lost), so the poll opening the polling session is no interaction, like a reconnect.
       const [friends, self] = await Promise.all([this.#api.friendsStatus(false, this.#everConnected), this.#api.userStatus(this.#selfId)]);
+      this.#serverClock.observe(self.timestamp, ...friends.map(madeAt));
       if (run !== this.#run || !this.#poller.running || this.#socket?.ready) return;
       if (this.#restOnly || this.#socketFailsOverRest) this.#setState('polling');
       else {
@@ -561,6 +578,7 @@ export class PresenceClient {
     const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
     try {
       const [friends, self] = await Promise.all([this.#api.friendsStatus(false, true), ownAnswer]);
+      this.#serverClock.observe(...friends.map(madeAt));
       if (run === this.#run && socket !== null && this.#socket === socket && socket.ready && nth > this.#resyncApplied) {
         this.#resyncApplied = nth;
         this.#model.applySnapshot(friends, null, false);
@@ -573,6 +591,11 @@ export class PresenceClient {
       this.#sinceResync.delete(since);
     }
   }
+}
+
+/** When the server made a view or frame (its `timestamp`), for the server clock; undefined without one. */
+function madeAt(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? (v as { timestamp?: unknown }).timestamp : undefined;
 }
 
 /** A `friend` worth passing on: an id, and a category this SDK knows (a malformed frame is dropped). */

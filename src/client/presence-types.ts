@@ -2,6 +2,7 @@
 import type { Friend, FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
+import type { ServerClock } from './server-clock.js';
 import type { Timers, WebSocketCtor } from './transport.js';
 
 /**
@@ -83,6 +84,12 @@ export interface PresenceClientOptions {
   WebSocketImpl?: WebSocketCtor;
   /** Default: the global timers and `Date.now`. */
   timers?: Timers;
+  /**
+   * The estimate of the server's clock that the views and frames received feed (see
+   * `PresenceClient.serverNow()`); pass one to share it beyond this client (the web app
+   * keeps one per page). Default: a new one, on `timers.now`.
+   */
+  serverClock?: ServerClock;
   /** Jitter source in [0, 1). Default `Math.random`. */
   random?: () => number;
   /** Default 500 / 15000 ms, full jitter. */
