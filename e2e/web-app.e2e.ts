@@ -387,3 +387,47 @@ describe('layout and rich presence (scripted API)', () => {
     await p.close();
   });
 });
+
+describe('a device clock that is wrong', () => {
+  /** Ann's page on a device whose clock reads `skewMin` minutes off (Date shifted before the app loads). */
+  async function annWithClockOff(skewMin: number): Promise<Page> {
+    const p = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+    await p.context().addInitScript((token) => localStorage.setItem('beacon.token', token), ann.token);
+    await p.context().addInitScript(`(() => { const Real = Date, off = ${skewMin * 60_000};
+      globalThis.Date = class extends Real {
+        constructor(...a) { if (a.length === 0) super(Real.now() + off); else super(...a); }
+        static now() { return Real.now() + off; }
+      }; })();`);
+    await p.goto(`${server.baseUrl}/#/friends`);
+    await p.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    return p;
+  }
+
+  it('"Clear after 30 minutes" clears 30 real minutes later with the device 45 minutes slow', async () => {
+    const p = await annWithClockOff(-45);
+    const menu = await openStatusMenu(p);
+    await menu.getByLabel('Custom message').fill('Back in half an hour');
+    await menu.getByLabel('Clear after').selectOption('30m');
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
+    await expect.poll(async () => (await own()).custom_message, FIVE_S).toBe('Back in half an hour');
+    const v = await own();
+    const minutes = (Date.parse(v.custom_message_expires_at!) - Date.parse(v.timestamp)) / 60_000;
+    expect(minutes).toBeGreaterThan(29);
+    expect(minutes).toBeLessThanOrEqual(30);
+    expect(await menu.locator('[data-part=message-error]').textContent()).toBe('');
+    await p.close();
+  });
+
+  it('a friend who just left reads "last seen just now", and a started activity "just started", with the device 60 minutes fast', async () => {
+    const dee = await connectedFriend(server.baseUrl, 'dee', 'Dee Park', ann.token);
+    await api(server.baseUrl, dee.token, 'POST', '/users/me/activity', { activity: 'chatting' });
+    const p = await annWithClockOff(60);
+    const card = friendCard(p, 'dee');
+    await expect.poll(() => card.locator('[data-part=elapsed]').textContent().catch(() => null), FIVE_S).toBe('just started');
+    dee.socket!.close();
+    await expect.poll(() => card.getAttribute('data-status'), FIVE_S).toBe('offline');
+    expect(await card.locator('[data-part=last-seen]').textContent()).toBe('last seen just now');
+    await p.close();
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { ApiClient } from '../client/api.js';
 import { PresenceClient } from '../client/presence-client.js';
+import { serverClock } from './lib/server-time.js';
 import type { User } from './lib/label-types.js';
 import { ACCOUNT_DELETED_KEY, clearToken, deletedAccountId, dropUnscopedPrefs, forgetAccountPrefs, forgetDevice, forgetOldAccountDeleted, getToken, markAccountDeleted, parseAccountDeleted, setToken, TOKEN_KEY } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
@@ -199,7 +200,8 @@ export class BeaconApp {
     this.#notice = null;
     this.#authMode = null;
     this.#token = getToken();
-    const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api });
+    // Its views and frames keep the page's one estimate of the server's clock (lib/server-time.ts).
+    const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api, serverClock });
     const settings = new SettingsStore(client);
     const requests = new RequestsStore(this.#api, client);
     const header = buildHeader(user, client, settings, () => void this.#logout());

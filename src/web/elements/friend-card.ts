@@ -24,6 +24,7 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
 };
 import { h, userText } from '../lib/dom.js';
 import { formatTimeOfDay, precisionOf } from '../lib/relative-time.js';
+import { serverNow } from '../lib/server-time.js';
 
 /** One shared timer keeps every visible "12 min" current. */
 const elapsedSpans = new Map<HTMLElement, Date>();
@@ -31,10 +32,10 @@ let elapsedTimer: ReturnType<typeof setInterval> | null = null;
 function trackElapsed(span: HTMLElement, since: Date): void {
   elapsedSpans.set(span, since);
   elapsedTimer ??= setInterval(() => {
-    const now = Date.now();
+    const now = serverNow();
     for (const [el, at] of elapsedSpans) {
       if (!el.isConnected) elapsedSpans.delete(el);
-      else el.textContent = elapsedSince(at, new Date(now));
+      else el.textContent = elapsedSince(at, now);
     }
     if (elapsedSpans.size === 0 && elapsedTimer !== null) {
       clearInterval(elapsedTimer);
@@ -131,7 +132,7 @@ export class FriendCardElement extends HTMLElement {
       }),
     );
 
-    const line = activityLine(v, new Date());
+    const line = activityLine(v, serverNow());
     const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
     let elapsed: HTMLElement | null = null;
     if (line?.elapsed && line.since) {

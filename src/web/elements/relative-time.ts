@@ -4,9 +4,11 @@
  * "just now" while the truth could be under a minute ago, and its tooltip has no seconds.
  * Like github/relative-time-element: every instance registers with ONE shared timer,
  * which sleeps until the soonest moment any visible text can change, then updates all
- * instances in one batch.
+ * instances in one batch. Times are measured against the server's clock (lib/server-time.ts),
+ * as the server sent them: the device's may be minutes off.
  */
 import { formatExact, formatRelative, nextChangeIn, type TimePrecision } from '../lib/relative-time.js';
+import { serverNow } from '../lib/server-time.js';
 
 const live = new Set<RelativeTimeElement>();
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -15,7 +17,7 @@ function schedule(): void {
   if (timer !== null) clearTimeout(timer);
   timer = null;
   if (live.size === 0) return;
-  const now = new Date();
+  const now = serverNow();
   let wait = 60_000;
   for (const el of live) {
     const date = el.date;
@@ -88,7 +90,7 @@ export class RelativeTimeElement extends HTMLElement {
       time.textContent = '';
       return;
     }
-    const text = `${this.getAttribute('prefix') ?? ''}${formatRelative(date, new Date(), undefined, this.precision)}`;
+    const text = `${this.getAttribute('prefix') ?? ''}${formatRelative(date, serverNow(), undefined, this.precision)}`;
     if (time.textContent !== text) time.textContent = text;
     time.dateTime = date.toISOString();
     time.title = formatExact(date, undefined, this.precision);

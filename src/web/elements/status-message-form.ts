@@ -6,13 +6,16 @@
  */
 import type { Activity, ManualStatus, View } from '../lib/label-types.js';
 import { ACTIVITY_LABEL } from '../lib/labels.js';
-import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, type ClearAfter } from '../lib/expiry.js';
+import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, isPastExpiry, type ClearAfter } from '../lib/expiry.js';
+import { serverNow } from '../lib/server-time.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { countGraphemes, hasUnsafeText, insertAt, tooManyCharacters } from '../lib/graphemes.js';
 
 /** Pasted text can carry characters friends must not get (protocol/text.ts): say which, and keep the text to fix. */
 const UNSAFE_TEXT = 'Messages can\u2019t hold tabs, line breaks or hidden text-direction controls (often pasted along with text). Remove them and save again.';
+/** The server refused the expiry as past (lib/expiry.ts isPastExpiry): the message is not at fault. */
+const PAST_EXPIRY = 'That time to clear the message has already passed. Choose another and save again.';
 import { h } from '../lib/dom.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
@@ -45,9 +48,10 @@ export class StatusMessageFormElement extends HTMLElement {
   #messageError = h('p', { id: 'beacon-message-error', class: 'text-sm text-red-300', 'data-part': 'message-error' });
   #clearAfter = h(
     'select',
-    { id: 'beacon-clear-after', name: 'clear_after', class: 'beacon-input w-full' },
+    { id: 'beacon-clear-after', name: 'clear_after', class: 'beacon-input w-full', 'aria-describedby': 'beacon-clear-after-error' },
     ...CLEAR_AFTER.map((p) => h('option', { value: p }, CLEAR_AFTER_LABEL[p])),
   );
+  #clearAfterError = h('p', { id: 'beacon-clear-after-error', class: 'text-sm text-red-300', 'data-part': 'clear-after-error' });
   /** "Keep current (clears at …)": offered, and chosen, while the own message has an expiry. */
   #keep = h('option', { value: 'keep' });
   /** The own message's expiry (ISO), or null. */
@@ -69,9 +73,11 @@ export class StatusMessageFormElement extends HTMLElement {
       this.#messageError,
       h('label', { for: 'beacon-clear-after', class: 'text-sm font-medium text-slate-200' }, 'Clear after'),
       this.#clearAfter,
+      this.#clearAfterError,
       h('div', { class: 'flex gap-2' }, this.#save, clear),
     );
     this.#input.addEventListener('input', () => this.#updateCount());
+    this.#clearAfter.addEventListener('change', () => this.#showClearAfterError(''));
     picker.addEventListener('beacon:emoji', (e) => {
       const { value, caret } = insertAt(this.#input.value, this.#input.selectionStart, this.#input.selectionEnd, e.detail);
       this.#input.value = value;
@@ -91,7 +97,7 @@ export class StatusMessageFormElement extends HTMLElement {
         return;
       }
       const choice = this.#clearAfter.value;
-      void this.#send(text || null, choice === 'keep' ? this.#keepAt : expiresAt(choice as ClearAfter, new Date()));
+      void this.#send(text || null, choice === 'keep' ? this.#keepAt : expiresAt(choice as ClearAfter));
     });
     clear.addEventListener('click', () => {
       this.#input.value = '';
@@ -134,13 +140,14 @@ export class StatusMessageFormElement extends HTMLElement {
    */
   #syncExpiry(self: View | null): void {
     const at = self?.custom_message ? (self.custom_message_expires_at ?? null) : null;
-    this.#keepAt = at !== null && Date.parse(at) > Date.now() ? at : null;
+    const now = serverNow();
+    this.#keepAt = at !== null && Date.parse(at) > now.getTime() ? at : null;
     if (this.#keepAt === null) {
       this.#keep.remove();
       this.#clearAfter.value = 'never';
       return;
     }
-    this.#keep.textContent = `Keep current (clears ${clearsAt(new Date(this.#keepAt), new Date())})`;
+    this.#keep.textContent = `Keep current (clears ${clearsAt(new Date(this.#keepAt), now)})`;
     if (this.#keep.parentNode !== this.#clearAfter) this.#clearAfter.prepend(this.#keep);
     this.#clearAfter.value = 'keep';
   }
@@ -161,6 +168,12 @@ export class StatusMessageFormElement extends HTMLElement {
     else if (this.#input.getAttribute('aria-invalid') === 'true') this.#showMessageError('');
   }
 
+  #showClearAfterError(text: string): void {
+    this.#clearAfterError.textContent = text;
+    if (text) this.#clearAfter.setAttribute('aria-invalid', 'true');
+    else this.#clearAfter.removeAttribute('aria-invalid');
+  }
+
   #showMessageError(text: string): void {
     this.#messageError.textContent = text;
     if (text) this.#input.setAttribute('aria-invalid', 'true');
@@ -173,9 +186,15 @@ export class StatusMessageFormElement extends HTMLElement {
     if (!actions) return;
     await whileBusy(this.#save, async () => {
       this.#showMessageError('');
+      this.#showClearAfterError('');
       try {
         await actions.setStatus(this.manualStatus(), message, message ? expires : null);
       } catch (e) {
+        if (isPastExpiry(e)) {
+          this.#showClearAfterError(PAST_EXPIRY);
+          this.#clearAfter.focus();
+          return;
+        }
         this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters, with no tabs or text-direction controls.` }));
         this.#input.focus();
       }

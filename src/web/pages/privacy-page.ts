@@ -10,6 +10,7 @@ import { AUDIENCE_LABEL, STATUS_VISIBILITY_LABEL } from '../lib/labels.js';
 import { asOffline, explainSettings, previewView, type ViewerTier } from '../lib/privacy-preview.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { serverNow } from '../lib/server-time.js';
 
 type Key = keyof Settings;
 const FIELDS: Array<{ key: Key; label: string; hint: string }> = [
@@ -79,7 +80,7 @@ export const privacyPage: Page = (root, ctx) => {
     const self: View | null = client.self;
     if (self) {
       card.view = previewView(self, settings, tier);
-      offlineCard.view = previewView(asOffline(self, new Date()), settings, tier);
+      offlineCard.view = previewView(asOffline(self, serverNow()), settings, tier);
     }
   }
 
