@@ -3,13 +3,14 @@
  * database, one in-memory bus and one presence store, fresh for each test.
  */
 import { afterEach, beforeEach } from 'vitest';
+import type { Config } from '../../src/server/config.js';
 import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import { freshDatabase } from './databases.js';
 import { startLiveApp, type LiveApp } from './live-app.js';
 
-/** Registers the hooks; the returned pair holds the current test's instances `a` and `b`. */
-export function useTwoInstances(): { a: LiveApp; b: LiveApp } {
+/** Registers the hooks; the returned pair holds the current test's instances `a` and `b` (both started with `config`). */
+export function useTwoInstances(config: Partial<Config> = {}): { a: LiveApp; b: LiveApp } {
   const pair = {} as { a: LiveApp; b: LiveApp };
   let drop: () => Promise<void> = async () => {};
   beforeEach(async () => {
@@ -17,8 +18,8 @@ export function useTwoInstances(): { a: LiveApp; b: LiveApp } {
     drop = db.drop;
     const hub = new MemoryHub();
     const store = new MemoryPresenceStore();
-    pair.a = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'a' }), store });
-    pair.b = await startLiveApp({ databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'b' }), store });
+    pair.a = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'a' }), store });
+    pair.b = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: new MemoryBus({ hub, instanceId: 'b' }), store });
   });
   afterEach(async () => {
     await pair.a.close();
