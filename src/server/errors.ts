@@ -48,8 +48,10 @@ function fromFastify(error: FastifyError): AppError | null {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('VALIDATION_ERROR', 'Body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Fastify's parser refuses prototype keys (secure-json-parse) with the same error as broken JSON.
+      return new AppError('VALIDATION_ERROR', 'Body is not valid JSON, or it has a "__proto__" or "constructor" key, which is refused');
   }
   if (error.statusCode === 429) return new AppError('RATE_LIMITED', 'Too many requests, slow down');
   // A path the static files refuse (traversal, NUL) is simply not there.

@@ -30,6 +30,19 @@ describe('junk requests cost the server little', () => {
   const send = (method: 'PUT' | 'POST', url: string, payload: string) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: { ...bearer(alice.token), 'content-type': 'application/json' }, payload });
 
+  it('says a body may be refused for a prototype key, not only for broken JSON, and changes nothing', async () => {
+    const broken = await send('PUT', '/users/me/status', '{"status":');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'Body is not valid JSON, or it has a "__proto__" or "constructor" key, which is refused' });
+    for (const body of ['{"status":"busy","__proto__":{"admin":true}}', '{"status":"busy","constructor":{"prototype":{"admin":true}}}']) {
+      const poisoned = await send('PUT', '/users/me/status', body);
+      expect(poisoned.statusCode).toBe(400);
+      expect(poisoned.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'Body is not valid JSON, or it has a "__proto__" or "constructor" key, which is refused' });
+    }
+    const own = await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(alice.token) });
+    expect(own.json<{ status: string }>().status).not.toBe('busy');
+  });
+
   it('refuses a body over 8 KiB to the status and settings routes, and over 16 KiB to the activity route, with 413, unparsed', async () => {
     const parse = vi.spyOn(JSON, 'parse');
     for (const [method, url] of [['PUT', '/users/me/status'], ['POST', '/users/me/activity'], ['PUT', '/users/me/status/settings']] as const) {
