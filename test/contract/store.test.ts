@@ -86,14 +86,15 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const u = await mk('hide_aud');
     expect(await users.visibilityBeforeHidden(u!.id)).toBeNull();
     await users.updateSettings(u!.id, { status_visibility: 'close_friends' }, T0);
-    await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0);
+    // Each save answers it with the settings: replicas decide with it who sees the hidden last_seen.
+    expect(await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0)).toMatchObject({ visibilityBeforeHidden: 'close_friends' });
     expect(await users.visibilityBeforeHidden(u!.id)).toBe('close_friends');
     // Other settings, and hiding again (another device), keep it.
-    await users.updateSettings(u!.id, { pattern_visibility: 'friends' }, T0 + 10);
-    await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 20);
+    expect(await users.updateSettings(u!.id, { pattern_visibility: 'friends' }, T0 + 10)).toMatchObject({ visibilityBeforeHidden: 'close_friends' });
+    expect(await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 20)).toMatchObject({ visibilityBeforeHidden: 'close_friends' });
     expect(await users.visibilityBeforeHidden(u!.id)).toBe('close_friends');
     // Unhiding forgets it; hiding from another audience remembers that one.
-    await users.updateSettings(u!.id, { status_visibility: 'public' }, T0 + 30);
+    expect(await users.updateSettings(u!.id, { status_visibility: 'public' }, T0 + 30)).toMatchObject({ visibilityBeforeHidden: null });
     expect(await users.visibilityBeforeHidden(u!.id)).toBeNull();
     await users.updateSettings(u!.id, { status_visibility: 'hidden' }, T0 + 40);
     expect(await users.visibilityBeforeHidden(u!.id)).toBe('public');
@@ -267,8 +268,8 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const la = loaded.find((l) => l.profile.id === a!.id)!;
     expect(la.persisted).toEqual({ manualStatus: 'busy', schedule: null, scheduleVersion: 0, calendar: [], calendarVersion: 0, serverGames: GAMES, customMessage: LONG_MESSAGE, customMessageExpiresAt: T0 + 9, lastSeen: T0 + 1, lastActivity: T0 + 2 });
     expect(loaded.find((l) => l.profile.id === b!.id)!.persisted.serverGames).toEqual([]);
-    expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user', hiddenLastSeen: T0 - 5 });
-    expect(loaded.find((l) => l.profile.id === b!.id)!.profile.settings.status_visibility).toBe('close_friends');
+    expect(la.profile).toMatchObject({ username: 'pres_a', displayName: 'PRES_A', role: 'user', hiddenLastSeen: T0 - 5, visibilityBeforeHidden: 'friends' });
+    expect(loaded.find((l) => l.profile.id === b!.id)!.profile).toMatchObject({ settings: { status_visibility: 'close_friends' }, visibilityBeforeHidden: null });
   });
 
   it('saves a status schedule and loads it back with its version; null removes it; no such user: null', async () => {

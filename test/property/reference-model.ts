@@ -28,12 +28,14 @@ export interface Seen {
 }
 
 /**
- * The truth about a subject: its own view, when it hid (null if not hidden or never seen), and
- * when it last unhid (null if never): others see no activity start before that moment.
+ * The truth about a subject: its own view, when it hid (null if not hidden or never seen), the
+ * status audience it had when it hid (null if not hidden), and when it last unhid (null if
+ * never): others see no activity start before that moment.
  */
 export interface Truth {
   self: Seen;
   hiddenAt: number | null;
+  hiddenFrom?: StatusVisibility | null;
   unhiddenAt?: number | null;
 }
 
@@ -79,7 +81,9 @@ export function expectedView(truth: Truth, settings: ModelSettings, tier: Tier):
     return { ...t, custom_message: offline ? null : t.custom_message };
   }
   if (settings.status_visibility === 'hidden') {
-    // Hidden looks like a logout at the moment of hiding, for viewers in the last_seen audience.
+    // Hidden looks like a logout at the moment of hiding, for viewers in the last_seen audience;
+    // a viewer who could not see the status then sees what a logout shows them: nothing.
+    if (!allowed(truth.hiddenFrom ?? 'hidden', tier)) return UNSEEN;
     const at = truth.hiddenAt === null ? null : new Date(truth.hiddenAt).toISOString();
     return { ...UNSEEN, last_seen: allowed(settings.last_seen_visibility, tier) ? toMinute(at) : null };
   }

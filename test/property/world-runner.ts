@@ -26,6 +26,7 @@ export class WorldRunner {
   readonly #pairs = new Map<string, { ab: Category; ba: Category }>();
   readonly #settings: ModelSettings[];
   readonly #hiddenAt: Array<number | null>;
+  readonly #hiddenFrom: Array<ModelSettings['status_visibility'] | null>;
   readonly #unhiddenAt: Array<number | null>;
   readonly #live = new Map<number, Live>();
   mismatches: string[] = [];
@@ -36,6 +37,7 @@ export class WorldRunner {
   ) {
     this.#settings = users.map(() => ({ ...DEFAULT_SETTINGS }));
     this.#hiddenAt = users.map(() => null);
+    this.#hiddenFrom = users.map(() => null);
     this.#unhiddenAt = users.map(() => null);
   }
 
@@ -106,8 +108,10 @@ export class WorldRunner {
       // As if they logged out at the moment they hid; a user already offline stays as they left.
       const self = await this.#truthOf(i);
       this.#hiddenAt[i] = self.status === 'offline' ? (self.last_seen === null ? null : Date.parse(self.last_seen)) : this.t.clock.now();
+      this.#hiddenFrom[i] = before.status_visibility;
     } else if (next.status_visibility !== 'hidden') {
       this.#hiddenAt[i] = null;
+      this.#hiddenFrom[i] = null;
       if (before.status_visibility === 'hidden') this.#unhiddenAt[i] = this.t.clock.now();
     }
     await this.#call('PUT', '/users/me/status/settings', u, next);
@@ -156,7 +160,7 @@ export class WorldRunner {
   /** Reads every output channel and records each difference from the model. */
   async observe(): Promise<void> {
     const truths: Truth[] = [];
-    for (let i = 0; i < POOL; i++) truths.push({ self: await this.#truthOf(i), hiddenAt: this.#hiddenAt[i]!, unhiddenAt: this.#unhiddenAt[i]! });
+    for (let i = 0; i < POOL; i++) truths.push({ self: await this.#truthOf(i), hiddenAt: this.#hiddenAt[i]!, hiddenFrom: this.#hiddenFrom[i]!, unhiddenAt: this.#unhiddenAt[i]! });
     for (let v = 0; v < POOL; v++) {
       const viewer = this.users[v]!;
       for (let s = 0; s < POOL; s++) {

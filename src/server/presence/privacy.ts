@@ -51,8 +51,16 @@ export function canSee(audience: Audience | StatusVisibility, tier: ViewerTier):
  * done while hidden.
  */
 export function canSeePattern(settings: Settings, tier: ViewerTier, visibilityBeforeHidden: StatusVisibility | null = null): boolean {
-  const statusAudience = settings.status_visibility === 'hidden' ? (visibilityBeforeHidden ?? 'hidden') : settings.status_visibility;
-  return canSee(settings.pattern_visibility ?? 'nobody', tier) && canSee(statusAudience, tier);
+  return canSee(settings.pattern_visibility ?? 'nobody', tier) && canSee(statusAudience(settings, visibilityBeforeHidden), tier);
+}
+
+/**
+ * Who may see the status as a logout would show it: the status audience, or while hidden the
+ * one the user had when they hid (unknown: nobody). A logout shows these viewers `offline` and
+ * the last_seen where allowed; everyone else sees nothing, hidden or not.
+ */
+function statusAudience(settings: Settings, visibilityBeforeHidden: StatusVisibility | null | undefined): StatusVisibility {
+  return settings.status_visibility === 'hidden' ? (visibilityBeforeHidden ?? 'hidden') : settings.status_visibility;
 }
 
 /** The privacy-relevant fields of a View. */
@@ -139,11 +147,13 @@ function floorToMinute(ms: number): number {
 
 /**
  * Hidden looks like a logout at the moment the user hid: offline, and that moment as
- * last_seen for viewers in the last_seen audience. Nothing done while hidden moves it.
+ * last_seen for viewers in the last_seen audience who were also in the status audience the
+ * user had when they hid (a logout shows anyone else nothing, so hiding and unhiding must
+ * too). Nothing done while hidden moves it.
  */
 function hiddenLook(subject: Subject, tier: ViewerTier, nowMs: number): ViewFields {
   const at = subject.hiddenLastSeen ?? null;
-  if (at === null) return UNSEEN;
+  if (at === null || !canSee(statusAudience(subject.settings, subject.visibilityBeforeHidden), tier)) return UNSEEN;
   return { ...UNSEEN, ...lastSeenFields(subject, at, tier, nowMs) };
 }
 

@@ -2,7 +2,7 @@
  * Types of the pure presence core. No I/O here: the clock is injected, and every
  * method returns what changed so that the caller (the status service) does the I/O.
  */
-import type { Activity, ActivityDetails, FriendCategory, ManualStatus, Role, Settings, Status } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, FriendCategory, ManualStatus, Role, Settings, Status, StatusVisibility } from '../../protocol/index.js';
 import type { CalendarBusy, Schedule } from './schedule.js';
 
 /** Milliseconds since the epoch. Tests pass a fake clock. */
@@ -114,7 +114,16 @@ export interface Subject {
    * (the moment they hid, or their last_seen if they were offline then; null if never seen).
    */
   hiddenLastSeen?: number | null;
+  /**
+   * While `status_visibility` is `hidden`: the status audience the user had when they hid
+   * (users.visibility_before_hidden; null: not known, hidden before Beacon kept it). Hidden
+   * looks like a logout, so only that audience may see `hiddenLastSeen`; unknown is nobody.
+   */
+  visibilityBeforeHidden?: ShownStatusVisibility | null;
 }
+
+/** A status audience other than `hidden`: what a hidden user had before hiding, and gets back on unhiding. */
+export type ShownStatusVisibility = Exclude<StatusVisibility, 'hidden'>;
 
 export interface ViewerInfo {
   id: number;

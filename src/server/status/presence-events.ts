@@ -10,7 +10,7 @@
 import type { Activity, ActivityDetails, Friend, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, NotificationPayload, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
 import type { CalendarBusy, Schedule } from '../presence/schedule.js';
-import type { SessionKind, ViewerTier } from '../presence/types.js';
+import type { SessionKind, ShownStatusVisibility, ViewerTier } from '../presence/types.js';
 import type { Version } from '../ports/presence-store.js';
 
 export const userTopic = (userId: number): string => `user:${userId}`;
@@ -51,9 +51,14 @@ export type PresenceInput =
   /** A new status schedule (null: none). `version`: users.schedule_version, as for `calendar`. */
   | { op: 'schedule'; schedule: Schedule | null; version?: number }
   /** New settings; `hiddenLastSeen` is the last_seen shown while hidden (fixed when the user hid). */
+  /**
+   * `visibilityBeforeHidden`: while hidden, the status audience the user had when they hid, the
+   * only viewers who may see that last_seen (Subject.visibilityBeforeHidden). Absent from older
+   * instances: not known, so nobody sees it until a newer save or a reload.
+   */
   /** `version`: the settings' version in the database (users.settings_version); absent from older instances. */
   /** `at`: when the origin applied them (set there): every instance dates an unhiding alike. */
-  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null; version?: number; at?: number };
+  | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null; visibilityBeforeHidden?: ShownStatusVisibility | null; version?: number; at?: number };
 
 export type BusEvent =
   /** `version`: the user-level version the input produced at its origin (see PresenceStore). */

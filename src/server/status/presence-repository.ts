@@ -6,8 +6,9 @@
 import { sql } from 'kysely';
 import { AUDIENCES, MANUAL_STATUSES, ROLES, Settings as SettingsSchema, STATUS_VISIBILITIES, type Activity, type Role, type Settings, type Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { storedVisibilityBeforeHidden } from '../users/user-repository.js';
 import { isTimeZone, type CalendarBusy, type Schedule } from '../presence/schedule.js';
-import type { PersistedPresence, PresentAtStop, ServerGame } from '../presence/types.js';
+import type { PersistedPresence, PresentAtStop, ServerGame, ShownStatusVisibility } from '../presence/types.js';
 
 /**
  * Each enum value as one string shared by every profile: a row's columns arrive as strings
@@ -43,6 +44,8 @@ export interface Profile {
   settings: Settings;
   /** While hidden: the last_seen the user shows (see Subject.hiddenLastSeen). */
   hiddenLastSeen: number | null;
+  /** While hidden: the status audience the user had when they hid, who may see that last_seen (see Subject.visibilityBeforeHidden). */
+  visibilityBeforeHidden: ShownStatusVisibility | null;
   /** users.settings_version when `settings` were read or last applied: an older save is not applied. */
   settingsVersion: number;
 }
@@ -175,6 +178,7 @@ export class PresenceRepository {
           'last_seen',
           'last_activity',
           'hidden_last_seen',
+          'visibility_before_hidden',
           'settings_version',
           'server_games',
           'status_schedule',
@@ -200,6 +204,7 @@ export class PresenceRepository {
               pattern_visibility: canonical(r.pattern_visibility),
             }),
             hiddenLastSeen: r.hidden_last_seen === null ? null : Number(r.hidden_last_seen),
+            visibilityBeforeHidden: storedVisibilityBeforeHidden(r.visibility_before_hidden),
             settingsVersion: Number(r.settings_version),
           },
           persisted: {

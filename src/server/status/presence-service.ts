@@ -580,6 +580,7 @@ export class PresenceService {
     const shown = profile.hiddenLastSeen;
     profile.settings = sharedSettings(input.settings);
     profile.hiddenLastSeen = input.hiddenLastSeen;
+    profile.visibilityBeforeHidden = input.visibilityBeforeHidden ?? null;
     // Unhiding never reveals what happened while hidden: with no session the user stays as she
     // looked (offline, the last_seen she showed), and what she does shows only from now on.
     const change = unhiding ? this.engine.unhide(userId, shown, input.at ?? this.deps.now()) : null;

@@ -89,7 +89,7 @@ export class PresenceViews {
 
   subject(userId: number, presence = this.d.engine.get(userId)): Subject {
     const p = this.profile(userId);
-    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen };
+    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen, visibilityBeforeHidden: p.visibilityBeforeHidden };
   }
 
   /**

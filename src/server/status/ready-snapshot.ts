@@ -37,6 +37,7 @@ interface Slot {
   displayName: string;
   settings: object;
   hiddenLastSeen: number | null | undefined;
+  visibilityBeforeHidden: string | null | undefined;
   day: number;
   /** Parts by TIER_INDEX, made as tiers are asked for (sized up front: a store past the end of `[]` reserves 17 slots). */
   parts: Array<Part | undefined>;
@@ -56,9 +57,19 @@ export class FriendJsonCache {
       slot.username !== subject.username ||
       slot.displayName !== subject.displayName ||
       slot.settings !== subject.settings ||
-      slot.hiddenLastSeen !== subject.hiddenLastSeen
+      slot.hiddenLastSeen !== subject.hiddenLastSeen ||
+      slot.visibilityBeforeHidden !== subject.visibilityBeforeHidden
     ) {
-      slot = { id: subject.id, username: subject.username, displayName: subject.displayName, settings: subject.settings, hiddenLastSeen: subject.hiddenLastSeen, day, parts: new Array<Part | undefined>(VIEWER_TIERS.length) };
+      slot = {
+        id: subject.id,
+        username: subject.username,
+        displayName: subject.displayName,
+        settings: subject.settings,
+        hiddenLastSeen: subject.hiddenLastSeen,
+        visibilityBeforeHidden: subject.visibilityBeforeHidden,
+        day,
+        parts: new Array<Part | undefined>(VIEWER_TIERS.length),
+      };
       this.#slots.set(subject.presence, slot);
     }
     const t = TIER_INDEX[tier];

@@ -115,7 +115,8 @@ export class StatusCommands {
     // is in it), with its version: every replica ends on the newest, whatever order saves reach it in.
     const stored = await this.port.users.updateSettings(userId, patch, hideAt);
     if (!stored) throw new AppError('NOT_FOUND', 'No such user');
-    this.port.input(userId, { op: 'settings', settings: stored.settings, hiddenLastSeen: stored.hiddenLastSeen, version: stored.version });
+    const { settings, hiddenLastSeen, visibilityBeforeHidden, version } = stored;
+    this.port.input(userId, { op: 'settings', settings, hiddenLastSeen, visibilityBeforeHidden, version });
     return stored.settings;
   }
 

@@ -1,7 +1,8 @@
 /** Accounts: creation, lookup, prefix search, roles and privacy settings. */
 import { sql } from 'kysely';
-import type { Role, Settings, StatusVisibility, User } from '../../protocol/index.js';
+import type { Role, Settings, User } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import type { ShownStatusVisibility } from '../presence/types.js';
 
 export interface UserRecord extends User {
   passwordHash: string;
@@ -20,6 +21,18 @@ export interface StoredSettings {
   settings: Settings;
   version: number;
   hiddenLastSeen: number | null;
+  /** While hidden: the status audience the user had when they hid (see Subject.visibilityBeforeHidden). */
+  visibilityBeforeHidden: ShownStatusVisibility | null;
+}
+
+const SHOWN_VISIBILITIES: readonly ShownStatusVisibility[] = ['public', 'friends', 'close_friends'];
+
+/**
+ * A stored users.visibility_before_hidden: null when it holds no status audience (not hidden,
+ * or hidden before Beacon kept it). One shared string per value, as loaded profiles keep it.
+ */
+export function storedVisibilityBeforeHidden(v: string | null | undefined): ShownStatusVisibility | null {
+  return SHOWN_VISIBILITIES.find((s) => s === v) ?? null;
 }
 
 export class UserRepository {
@@ -85,10 +98,9 @@ export class UserRepository {
    * The status audience the user had when they hid; null when they are not hidden (or hid
    * before Beacon remembered it). Hidden looks like a logout: see privacy.canSeePattern.
    */
-  async visibilityBeforeHidden(id: number): Promise<Exclude<StatusVisibility, 'hidden'> | null> {
+  async visibilityBeforeHidden(id: number): Promise<ShownStatusVisibility | null> {
     const row = await this.db.selectFrom('users').select('visibility_before_hidden').where('id', '=', id).executeTakeFirst();
-    const v = row?.visibility_before_hidden ?? null;
-    return v === 'public' || v === 'friends' || v === 'close_friends' ? v : null;
+    return storedVisibilityBeforeHidden(row?.visibility_before_hidden);
   }
 
   async getSettings(id: number): Promise<Settings | null> {
@@ -103,8 +115,8 @@ export class UserRepository {
   /**
    * Saves a settings patch; answers the whole settings as stored after it (other patches saved
    * at the same moment, from another device or instance, included), with their new version
-   * and the last_seen a hidden user shows (see Subject.hiddenLastSeen); null if there is no
-   * such user.
+   * the last_seen a hidden user shows (see Subject.hiddenLastSeen) and the status audience they
+   * had when they hid, which decides who sees it; null if there is no such user.
    *
    * `hideAt` is that last_seen if this very write is the one that hides the user. Whether it
    * is, is decided in the UPDATE against the row as it stands, not against what the caller
@@ -130,10 +142,15 @@ export class UserRepository {
         settings_version: eb('settings_version', '+', 1),
       }))
       .where('id', '=', id)
-      .returning([...SETTINGS_COLUMNS, 'settings_version', 'hidden_last_seen'])
+      .returning([...SETTINGS_COLUMNS, 'settings_version', 'hidden_last_seen', 'visibility_before_hidden'])
       .executeTakeFirst();
     if (!row) return null;
-    const { settings_version, hidden_last_seen, ...settings } = row;
-    return { settings, version: Number(settings_version), hiddenLastSeen: hidden_last_seen === null ? null : Number(hidden_last_seen) };
+    const { settings_version, hidden_last_seen, visibility_before_hidden, ...settings } = row;
+    return {
+      settings,
+      version: Number(settings_version),
+      hiddenLastSeen: hidden_last_seen === null ? null : Number(hidden_last_seen),
+      visibilityBeforeHidden: storedVisibilityBeforeHidden(visibility_before_hidden),
+    };
   }
 }

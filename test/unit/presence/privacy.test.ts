@@ -259,6 +259,8 @@ describe('view: hidden looks like a logout at the moment of hiding', () => {
   const hiddenSubject = (presence: PresenceState, settings: Partial<Settings> = {}): Subject => ({
     ...subject(presence, { status_visibility: 'hidden', ...settings }),
     hiddenLastSeen: HID_AT,
+    // openSettings: the status was public when they hid.
+    visibilityBeforeHidden: 'public',
   });
 
   it.each(['public', 'friend', 'close_friend'] as const)('a %s viewer in the last_seen audience sees offline, last seen when they hid', (tier) => {
@@ -284,6 +286,37 @@ describe('view: hidden looks like a logout at the moment of hiding', () => {
 
   it('a user hidden before ever being seen shows no last_seen', () => {
     expect(view({ ...hiddenSubject(online), hiddenLastSeen: null }, 'close_friend', NOW).last_seen).toBeNull();
+  });
+
+  it('viewers who could not see the status before hiding see nothing, as after a logout (not the moment they hid)', () => {
+    // Status for friends, last seen for everyone: a stranger or an acquaintance never sees a logout.
+    const friendsOnly = { ...hiddenSubject(online, { last_seen_visibility: 'public' }), visibilityBeforeHidden: 'friends' as const };
+    for (const presence of [online, offline]) {
+      const s = { ...friendsOnly, presence };
+      expect(view(s, 'public', NOW)).toEqual(view(subject(neverSeen, { status_visibility: 'friends' }), 'public', NOW));
+      expect(view(s, 'friend', NOW)).toMatchObject({ status: 'offline', last_seen: new Date(HID_AT).toISOString() });
+      expect(view(s, 'close_friend', NOW).last_seen).toBe(new Date(HID_AT).toISOString());
+    }
+    // Nor an approximate last seen.
+    const approx = { ...hiddenSubject(offline, { last_seen_visibility: 'friends', last_seen_approximate_visibility: 'public' }), visibilityBeforeHidden: 'friends' as const };
+    expect(view(approx, 'public', NOW)).toMatchObject({ last_seen: null, last_seen_approx: null });
+    expect(view(approx, 'friend', NOW).last_seen).toBe(new Date(HID_AT).toISOString());
+    // Close friends only: a friend sees nothing either.
+    expect(view({ ...friendsOnly, visibilityBeforeHidden: 'close_friends' }, 'friend', NOW).last_seen).toBeNull();
+    expect(view({ ...friendsOnly, visibilityBeforeHidden: 'close_friends' }, 'close_friend', NOW).last_seen).toBe(new Date(HID_AT).toISOString());
+  });
+
+  it('hiding and unhiding send a viewer outside the old status audience nothing', () => {
+    const shown = subject(offline, { status_visibility: 'friends', last_seen_visibility: 'public', last_seen_approximate_visibility: 'public' });
+    const hidden: Subject = { ...shown, settings: { ...shown.settings, status_visibility: 'hidden' }, hiddenLastSeen: LAST_SEEN, visibilityBeforeHidden: 'friends' };
+    expect(changedTiers(shown, hidden, NOW)).not.toContain('public');
+    expect(changedTiers(hidden, shown, NOW)).not.toContain('public');
+  });
+
+  it('an unknown audience before hiding (hidden before Beacon kept it) is nobody', () => {
+    const unknown = { ...hiddenSubject(online), visibilityBeforeHidden: null };
+    for (const tier of ['public', 'friend', 'close_friend'] as const) expect(view(unknown, tier, NOW).last_seen).toBeNull();
+    expect(view({ ...unknown, visibilityBeforeHidden: undefined }, 'close_friend', NOW).last_seen).toBeNull();
   });
 
   it('self and admins still see the truth', () => {
@@ -393,7 +426,7 @@ describe('view: approximate last seen', () => {
   });
 
   it('a hidden user shows the approximate audience the bucket of the moment they hid', () => {
-    const hidden = { ...subject(online, { status_visibility: 'hidden', last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'friends' }), hiddenLastSeen: seenAt };
+    const hidden = { ...subject(online, { status_visibility: 'hidden', last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'friends' }), hiddenLastSeen: seenAt, visibilityBeforeHidden: 'friends' as const };
     expect(view(hidden, 'friend', seenAt + 4 * DAY)).toMatchObject({ status: 'offline', last_seen: null, last_seen_approx: 'within_week' });
   });
 });
