@@ -79,7 +79,10 @@ export class PresenceModel {
           const display_name = frame.display_name ?? this.#self.display_name;
           // A server that does not send it (older than the field) leaves what we had.
           const manual_status = frame.manual_status ?? this.#self.manual_status;
-          this.updateSelf({ ...this.#self, username, display_name, status, activity, custom_message, custom_message_expires_at, activity_details, activity_since, timestamp, ...(manual_status ? { manual_status } : {}) });
+          // Present only while hidden: a frame without them says the user no longer is.
+          const { hidden_last_seen: _was, visibility_before_hidden: _from, ...kept } = this.#self;
+          const hidden = frame.hidden_last_seen !== undefined || frame.visibility_before_hidden !== undefined ? { hidden_last_seen: frame.hidden_last_seen ?? null, visibility_before_hidden: frame.visibility_before_hidden ?? null } : {};
+          this.updateSelf({ ...kept, username, display_name, status, activity, custom_message, custom_message_expires_at, activity_details, activity_since, timestamp, ...(manual_status ? { manual_status } : {}), ...hidden });
         }
         break;
       default:

@@ -60,6 +60,9 @@ export interface StatusUpdateFrame {
   custom_message_expires_at?: string | null;
   /** The status the user chose (`online` = automatic mode); see the view's field. */
   manual_status?: ManualStatus;
+  /** Only while the user appears offline: what others are shown meanwhile; see the view's fields. Absent: not hidden. */
+  hidden_last_seen?: string | null;
+  visibility_before_hidden?: 'public' | 'friends' | 'close_friends' | null;
   timestamp: string;
   /** Present only when the user's names changed (a rename). */
   username?: string;

@@ -122,6 +122,17 @@ export const View = Type.Object({
    * differs from `status` while a game, the status schedule, the calendar or idleness decides.
    */
   manual_status: Type.Optional(ManualStatusT),
+  /**
+   * Only in the user's own view, only while they appear offline: the last_seen others are shown
+   * meanwhile (the moment they hid, or their last_seen then; null: none), exact.
+   */
+  hidden_last_seen: Type.Optional(nullable(Timestamp)),
+  /**
+   * Only in the user's own view, only while they appear offline: the status audience they had
+   * when they hid. Only viewers in it (and in the last_seen audiences) see `hidden_last_seen`,
+   * and unhiding restores it. Null: not known (nobody sees it; unhiding restores close_friends).
+   */
+  visibility_before_hidden: Type.Optional(nullable(Type.Enum(['public', 'friends', 'close_friends'] as const))),
 });
 export type View = Static<typeof View>;
 /** Scalar details of an activity, as views carry them. */

@@ -125,6 +125,8 @@ export function sameView(a: View, b: View): boolean {
     (a.last_seen_approx ?? null) === (b.last_seen_approx ?? null) &&
     (a.custom_message_expires_at ?? null) === (b.custom_message_expires_at ?? null) &&
     (a.manual_status ?? null) === (b.manual_status ?? null) &&
+    (a.hidden_last_seen ?? null) === (b.hidden_last_seen ?? null) &&
+    (a.visibility_before_hidden ?? null) === (b.visibility_before_hidden ?? null) &&
     sameDetails(a.activity_details ?? null, b.activity_details ?? null)
   );
 }

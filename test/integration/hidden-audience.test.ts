@@ -86,6 +86,25 @@ describe('hidden shows the moment of hiding only to the status audience from bef
     for (const viewer of [sam, quinn]) for (const v of await restLooks(t, viewer, alice)) expect(v).toMatchObject(NOTHING);
   });
 
+  it('her own view says what others are shown meanwhile and who may see it, over REST and on her sockets, until she unhides', async () => {
+    const { socket: bobs } = await t.connect(bob.token);
+    const { socket: alices } = await t.connectSeenBy(alice.token, bobs);
+    const own = async () => (await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(alice.token) })).json<Record<string, unknown>>();
+    expect(await own()).not.toHaveProperty('hidden_last_seen');
+    await t.advance(MIN + 1234);
+    const hidAt = t.clock.now();
+    const update = await alices.after(() => settings(t, alice, { status_visibility: 'hidden' }), (f) => f.type === 'status_update' && f.hidden_last_seen !== undefined);
+    expect(update).toMatchObject({ status: 'online', hidden_last_seen: new Date(hidAt).toISOString(), visibility_before_hidden: 'friends' });
+    expect(await own()).toMatchObject({ status: 'online', hidden_last_seen: new Date(hidAt).toISOString(), visibility_before_hidden: 'friends' });
+    // Nobody else's view has them.
+    expect(await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) }).then((r) => r.json())).not.toHaveProperty('hidden_last_seen');
+
+    const back = await alices.after(() => unhide(t, alice), (f) => f.type === 'status_update');
+    expect(back).not.toHaveProperty('hidden_last_seen');
+    expect(back).not.toHaveProperty('visibility_before_hidden');
+    expect(await own()).not.toHaveProperty('hidden_last_seen');
+  });
+
   it('offline Alice with an approximate last seen for everyone: hiding and unhiding show the outsiders nothing at all', async () => {
     await settings(t, alice, { last_seen_visibility: 'friends', last_seen_approximate_visibility: 'public' });
     const { socket: quinns } = await t.connect(quinn.token);

@@ -114,6 +114,12 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     v.custom_message_expires_at = presence.customMessage === null || presence.customMessageExpiresAt === null ? null : isoUtc(presence.customMessageExpiresAt);
     // What the user chose, apart from what shows: their status menu must not take a schedule's busy for their own choice.
     v.manual_status = presence.manualStatus ?? 'online';
+    // While hidden, what others are shown meanwhile and who may see it: the privacy page previews it.
+    if (settings.status_visibility === 'hidden') {
+      const at = subject.hiddenLastSeen ?? null;
+      v.hidden_last_seen = at === null ? null : isoUtc(at);
+      v.visibility_before_hidden = subject.visibilityBeforeHidden ?? null;
+    }
   }
   return v;
 }

@@ -50,6 +50,9 @@ const statusUpdateBody = (v: View): string =>
     activity_since: v.activity_since ?? null,
     custom_message_expires_at: v.custom_message_expires_at ?? null,
     manual_status: v.manual_status,
+    // Only while hidden (absent otherwise, and so dropped here): a frame without them says not hidden.
+    hidden_last_seen: v.hidden_last_seen,
+    visibility_before_hidden: v.visibility_before_hidden,
     timestamp: v.timestamp,
   });
 

@@ -1,7 +1,9 @@
 /**
  * The privacy page's "your card as X sees it": the server's own projection (`view()` in
  * server/presence/privacy.ts, pure and shared), fed with your current card and settings,
- * so the preview can never disagree with what friends really receive.
+ * so the preview can never disagree with what friends really receive. While you appear
+ * offline, your own view says what others are shown (`hidden_last_seen`) and who may see it
+ * (`visibility_before_hidden`): the preview feeds both in as the server keeps them.
  */
 import { view } from '../../server/presence/privacy.js';
 import type { Subject, ViewerTier as ServerTier } from '../../server/presence/types.js';
@@ -21,6 +23,7 @@ const SERVER_TIER: Record<ViewerTier, ServerTier> = {
 /** `subject` (your own card) as `viewer` would receive it under `settings`. */
 export function previewView(subject: View, settings: Settings, viewer: ViewerTier): View {
   const lastSeen = subject.last_seen === null ? null : Date.parse(subject.last_seen);
+  const hiddenLastSeen = subject.hidden_last_seen ? Date.parse(subject.hidden_last_seen) : null;
   const s: Subject = {
     id: subject.user_id,
     username: subject.username,
@@ -37,6 +40,8 @@ export function previewView(subject: View, settings: Settings, viewer: ViewerTie
       lastSeen: Number.isNaN(lastSeen) ? null : lastSeen,
       lastActivity: null,
     },
+    hiddenLastSeen: Number.isNaN(hiddenLastSeen) ? null : hiddenLastSeen,
+    visibilityBeforeHidden: subject.visibility_before_hidden ?? null,
   };
   // Made "at" the card's own time, so only the fields the viewer may see differ.
   return view(s, SERVER_TIER[viewer], Date.parse(subject.timestamp));
@@ -66,13 +71,19 @@ function joinWords(words: string[]): string {
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
+/** The narrower of two audiences: who is in both. */
+const narrower = (a: Audience, b: Audience): Audience => AUDIENCE_ORDER[Math.max(AUDIENCE_ORDER.indexOf(a), AUDIENCE_ORDER.indexOf(b))]!;
+
 /**
  * Plain-language sentences explaining the settings: the status first, then one sentence
  * per audience (fields sharing an audience are named together, so the text stays short).
+ * While hidden, `visibilityBeforeHidden` (your own view's `visibility_before_hidden`) is who
+ * could see your status when you hid: as after a logout, only they may see that moment.
  */
-export function explainSettings(settings: Settings): string[] {
+export function explainSettings(settings: Settings, visibilityBeforeHidden: View['visibility_before_hidden'] = null): string[] {
   if (settings.status_visibility === 'hidden') {
-    const seen = settings.last_seen_visibility === 'nobody' ? '' : ` ${WHO[settings.last_seen_visibility]} see the moment you hid as your last seen time.`;
+    const audience = narrower(settings.last_seen_visibility, visibilityBeforeHidden ?? 'nobody');
+    const seen = audience === 'nobody' ? '' : ` ${WHO[audience]} see the moment you hid as your last seen time.`;
     return [
       `You appear offline to everyone, exactly as if you had logged out now. Nobody sees your activity or message, and nothing you do while hidden shows, though you can keep using Beacon as usual.${seen}`,
     ];

@@ -75,9 +75,9 @@ export const privacyPage: Page = (root, ctx) => {
       const s = selects.get(key);
       if (s) s.disabled = settings.status_visibility === 'hidden';
     }
-    explain.replaceChildren(...explainSettings(settings).map((t) => h('li', {}, t)));
-    tierButtons.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.tier === tier)));
     const self: View | null = client.self;
+    explain.replaceChildren(...explainSettings(settings, self?.visibility_before_hidden).map((t) => h('li', {}, t)));
+    tierButtons.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.tier === tier)));
     if (self) {
       card.view = previewView(self, settings, tier);
       offlineCard.view = previewView(asOffline(self, serverNow()), settings, tier);

@@ -138,6 +138,21 @@ describe('PresenceModel events', () => {
     expect(take()).toEqual([]);
   });
 
+  it('status_update carries what others are shown while the user is hidden; a frame without it says they no longer are', () => {
+    const { m, take } = setup();
+    const update = { type: 'status_update', user_id: ME.user_id, status: 'online', activity: 'browsing', custom_message: null, timestamp: '2024-01-15T15:00:00.000Z' } as EventFrame;
+    m.applyEvent({ ...update, hidden_last_seen: '2024-01-15T14:59:12.345Z', visibility_before_hidden: 'friends' } as EventFrame);
+    expect(take()).toEqual(['self']);
+    expect(m.self).toMatchObject({ hidden_last_seen: '2024-01-15T14:59:12.345Z', visibility_before_hidden: 'friends' });
+    m.applyEvent({ ...update, hidden_last_seen: '2024-01-15T14:59:12.345Z', visibility_before_hidden: 'close_friends', timestamp: '2024-01-15T15:00:01.000Z' } as EventFrame);
+    expect(take()).toEqual(['self']);
+    expect(m.self?.visibility_before_hidden).toBe('close_friends');
+    m.applyEvent({ ...update, timestamp: '2024-01-15T15:00:02.000Z' } as EventFrame);
+    expect(take()).toEqual(['self']);
+    expect(m.self).not.toHaveProperty('hidden_last_seen');
+    expect(m.self).not.toHaveProperty('visibility_before_hidden');
+  });
+
   it('status_update with names (a rename) replaces the own names', () => {
     const { m, take } = setup();
     m.applyEvent({ type: 'status_update', user_id: ME.user_id, status: ME.status, activity: ME.activity, custom_message: ME.custom_message, timestamp: ME.timestamp, username: 'renamed', display_name: 'Renamed' });

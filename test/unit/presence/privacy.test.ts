@@ -319,6 +319,21 @@ describe('view: hidden looks like a logout at the moment of hiding', () => {
     expect(view({ ...unknown, visibilityBeforeHidden: undefined }, 'close_friend', NOW).last_seen).toBeNull();
   });
 
+  it('tells only the user what others are shown meanwhile and who may see it (their privacy page previews it); hiding is a change for them', () => {
+    const friendsOnly = { ...hiddenSubject(online), visibilityBeforeHidden: 'friends' as const };
+    expect(view(friendsOnly, 'self', NOW)).toMatchObject({ status: 'busy', hidden_last_seen: new Date(HID_AT).toISOString(), visibility_before_hidden: 'friends' });
+    expect(view({ ...friendsOnly, hiddenLastSeen: null, visibilityBeforeHidden: null }, 'self', NOW)).toMatchObject({ hidden_last_seen: null, visibility_before_hidden: null });
+    for (const tier of ['public', 'friend', 'close_friend', 'admin'] as const) {
+      expect(view(friendsOnly, tier, NOW)).not.toHaveProperty('hidden_last_seen');
+      expect(view(friendsOnly, tier, NOW)).not.toHaveProperty('visibility_before_hidden');
+    }
+    // Not hidden: not in their view either.
+    expect(view(subject(online), 'self', NOW)).not.toHaveProperty('hidden_last_seen');
+    const shown = subject(online, { status_visibility: 'friends' });
+    expect(changedTiers(shown, friendsOnly, NOW)).toContain('self');
+    expect(changedTiers(friendsOnly, shown, NOW)).toContain('self');
+  });
+
   it('self and admins still see the truth', () => {
     expect(view(hiddenSubject(online), 'self', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });
     expect(view(hiddenSubject(online), 'admin', NOW)).toMatchObject({ status: 'busy', custom_message: 'deep work' });

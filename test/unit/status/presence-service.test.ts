@@ -342,10 +342,12 @@ describe('PresenceService', () => {
       const [ev] = presenceOf(f.take(), alice.userId);
       expect(Object.keys(ev?.views ?? {})).toEqual(['public']);
       expect(ev?.views.public?.status).toBe('online');
-      // Hiding from everyone: friends now see offline; self and admin see no change.
+      // Hiding from everyone: friends now see offline; admins see no change; her own view now
+      // says what others are shown meanwhile and who may see it (her status audience of before).
       await presence().updateSettings(alice.userId, { status_visibility: 'hidden' });
       const [hidden] = presenceOf(f.take(), alice.userId);
-      expect(Object.keys(hidden?.views ?? {}).sort()).toEqual(['close_friend', 'friend', 'public']);
+      expect(Object.keys(hidden?.views ?? {}).sort()).toEqual(['close_friend', 'friend', 'public', 'self']);
+      expect(hidden?.views.self).toMatchObject({ status: 'online', hidden_last_seen: iso(T0), visibility_before_hidden: 'public' });
       // Hiding looks like a logout now: offline, last seen now for the last_seen audience only.
       expect(hidden?.views.friend).toMatchObject({ status: 'offline', activity: null, last_seen: iso(T0) });
       expect(hidden?.views.public).toMatchObject({ status: 'offline', last_seen: null });

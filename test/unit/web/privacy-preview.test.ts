@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings, View } from '../../../src/protocol/index.js';
-import { asOffline, explainSettings, previewView } from '../../../src/web/lib/privacy-preview.js';
+import { view } from '../../../src/server/presence/privacy.js';
+import type { Subject, ViewerTier as ServerTier } from '../../../src/server/presence/types.js';
+import { asOffline, explainSettings, previewView, type ViewerTier } from '../../../src/web/lib/privacy-preview.js';
 
 const me: View = {
   user_id: 1,
@@ -49,11 +51,60 @@ describe('previewView', () => {
     const s: Settings = { ...defaults, status_visibility: 'hidden', activity_visibility: 'public' };
     expect(previewView(me, s, 'close_friend').status).toBe('offline');
     expect(previewView(me, s, 'close_friend').activity).toBeNull();
-    expect(previewView(me, s, 'self')).toEqual({ ...me, last_seen: null, custom_message_expires_at: null, manual_status: 'online' });
+    // Your own view also says what others are shown meanwhile (here: a card that carries none of it).
+    expect(previewView(me, s, 'self')).toEqual({ ...me, last_seen: null, custom_message_expires_at: null, manual_status: 'online', hidden_last_seen: null, visibility_before_hidden: null });
     // Your own view keeps when your message clears; nobody else's view has the field.
     const expiring = { ...me, custom_message_expires_at: '2024-06-15T15:00:00.000Z' };
     expect(previewView(expiring, s, 'self').custom_message_expires_at).toBe('2024-06-15T15:00:00.000Z');
     expect(previewView(expiring, defaults, 'close_friend')).not.toHaveProperty('custom_message_expires_at');
+  });
+
+  describe('while hidden, shows each viewer what the server sends them', () => {
+    const NOW = Date.parse(me.timestamp);
+    const HID_AT = NOW - 20 * 60_000 + 12_345;
+    const TIERS: Array<[ViewerTier, ServerTier]> = [
+      ['stranger', 'public'],
+      ['acquaintance', 'public'],
+      ['friend', 'friend'],
+      ['close_friend', 'close_friend'],
+    ];
+    /** Alice hid at HID_AT with her status for friends, her last seen for everyone; `over` changes that. */
+    const hiddenAlice = (over: Partial<Subject> = {}, settings: Partial<Settings> = {}): Subject => ({
+      id: me.user_id,
+      username: me.username,
+      displayName: me.display_name,
+      settings: { ...defaults, status_visibility: 'hidden', last_seen_visibility: 'public', ...settings },
+      presence: { status: 'busy', activity: 'chatting', activityDetails: null, activitySince: null, manualStatus: 'busy', customMessage: 'deep in a tournament', customMessageExpiresAt: null, lastSeen: null, lastActivity: NOW },
+      hiddenLastSeen: HID_AT,
+      visibilityBeforeHidden: 'friends',
+      ...over,
+    });
+    /** Her card as the privacy page has it: her own view, as the server sends it to her. */
+    const ownCard = (s: Subject) => view(s, 'self', NOW);
+    const without = ({ timestamp: _t, ...v }: View) => v;
+
+    it.each([
+      ['her status for friends: strangers and acquaintances see nothing, friends the moment she hid', {}, {}],
+      ['her status for close friends: only they see it', { visibilityBeforeHidden: 'close_friends' as const }, {}],
+      ['her status public: everyone sees it', { visibilityBeforeHidden: 'public' as const }, {}],
+      ['no audience known: nobody sees it', { visibilityBeforeHidden: null }, {}],
+      ['an approximate last seen for everyone: still only friends see anything', {}, { last_seen_visibility: 'friends' as const, last_seen_approximate_visibility: 'public' as const }],
+      ['hidden before ever being seen: nobody sees a last seen', { hiddenLastSeen: null }, {}],
+    ])('%s', (_name, over: Partial<Subject>, settings: Partial<Settings>) => {
+      const alice = hiddenAlice(over, settings);
+      for (const [tier, serverTier] of TIERS) {
+        expect(without(previewView(ownCard(alice), alice.settings, tier))).toEqual(without(view(alice, serverTier, NOW)));
+        // The "after you go offline" card alike: hidden, going offline changes nothing others see.
+        expect(without(previewView(asOffline(ownCard(alice), new Date(NOW)), alice.settings, tier))).toEqual(without(view(alice, serverTier, NOW)));
+      }
+    });
+
+    it('the audit case: a stranger sees no last seen, a friend sees the moment she hid (to the minute)', () => {
+      const alice = hiddenAlice();
+      expect(previewView(ownCard(alice), alice.settings, 'stranger')).toMatchObject({ status: 'offline', last_seen: null, last_seen_approx: null });
+      expect(previewView(ownCard(alice), alice.settings, 'acquaintance')).toMatchObject({ status: 'offline', last_seen: null, last_seen_approx: null });
+      expect(previewView(ownCard(alice), alice.settings, 'friend')).toMatchObject({ status: 'offline', last_seen: new Date(HID_AT - (HID_AT % 60_000)).toISOString() });
+    });
   });
 
   it('hides single fields by audience while the status stays visible', () => {
@@ -80,6 +131,15 @@ describe('previewView', () => {
 describe('explainSettings', () => {
   it('explains hidden in one sentence', () => {
     expect(explainSettings({ ...defaults, status_visibility: 'hidden' })).toHaveLength(1);
+  });
+
+  it('while hidden, names as seeing the moment you hid only those who could see your status then', () => {
+    const hidden: Settings = { ...defaults, status_visibility: 'hidden', last_seen_visibility: 'public' };
+    expect(explainSettings(hidden, 'friends')[0]).toMatch(/Your friends \(except those you marked as acquaintances\) see the moment you hid/);
+    expect(explainSettings(hidden, 'public')[0]).toMatch(/Everyone, including people who are not your friends, see the moment you hid/);
+    expect(explainSettings({ ...hidden, last_seen_visibility: 'close_friends' }, 'public')[0]).toMatch(/Only the friends you marked as close friends see the moment you hid/);
+    // Not known: nobody.
+    expect(explainSettings(hidden, null)[0]).not.toMatch(/moment you hid/);
   });
 
   it('names fields that share an audience together, one sentence per audience', () => {
