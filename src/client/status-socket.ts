@@ -39,6 +39,9 @@ export interface StatusSocketOptions {
   handlers: StatusSocketHandlers;
 }
 
+/** The error listener of an ended socket: its end is already known (see #finish). */
+const ignoreError = (): undefined => undefined;
+
 export class StatusSocket {
   readonly #opts: StatusSocketOptions;
   #ws: WebSocketLike | null = null;
@@ -70,7 +73,7 @@ export class StatusSocket {
     ws.onclose = (ev) =>
       this.#finish(typeof ev.code === 'number' ? ev.code : ABNORMAL_CLOSURE, { notify: true, closeWs: false });
     // An error is always followed by close, which carries the code we act on.
-    ws.onerror = () => undefined;
+    ws.onerror = ignoreError;
   }
 
   /** True once `ready` arrived and until the socket ends. */
@@ -218,7 +221,11 @@ export class StatusSocket {
     const ws = this.#ws;
     this.#ws = null;
     if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      // A listener stays: Node's `ws` reports closing a socket that is still connecting (our own
+      // close below, on stop() or the connect timeout) as an 'error' event, and one without a
+      // listener would be thrown, killing the host process. Nothing after the end is acted on.
+      ws.onerror = ignoreError;
       if (how.closeWs) {
         try {
           ws.close(1000); // browsers only accept 1000 or 3000-4999 from clients
