@@ -28,9 +28,6 @@ export type { ConnectionState, PresenceClientOptions, PresenceEvents, StopReason
 const CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted', 'declined', 'cancelled']);
 const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
 
-// Closes after which retrying with the same token is pointless: the app must log in again.
-const DEAD_TOKEN_CODES: ReadonlySet<number> = new Set([CloseCode.UNAUTHORIZED, CloseCode.SESSION_REVOKED]);
-
 /** A first load whose socket has not answered by then also asks the API (see start()). */
 const FIRST_LOAD_PROBE_MS = 2_000;
 
@@ -86,6 +83,11 @@ export class PresenceClient {
    */
   #arrivalOwed = false;
   #lastSyncAt: number | null = null;
+  /**
+   * Tokens Beacon refused since it last accepted one (in this run): a token is tried again after
+   * a refusal only if it is not among them (see #tokenRefused), so each at most once.
+   */
+  readonly #refusedTokens = new Set<string>();
   /** One list per resync in flight: the presence frames applied since it began (replayed over its older answer). */
   readonly #sinceResync = new Set<EventFrame[]>();
   /** Resyncs started, and the latest whose answer was applied: an earlier one answering later is older. */
@@ -133,9 +135,10 @@ export class PresenceClient {
   /**
    * Why the client is not running, or null while it runs (connecting, connected, reconnecting,
    * polling, and `offline` while it keeps retrying): `'stopped'` before start() and after
-   * stop() (signed out), `'unauthorized'` once Beacon refused or revoked the token (4401,
-   * 4000, or a 401 from the API): it no longer retries, and only a new sign-in (a token, then
-   * start()) brings it back. Set before the `state` change to `offline` is emitted.
+   * stop() (signed out), `'unauthorized'` once Beacon refused or revoked the token (4000; 4401
+   * or a 401 from the API when `getToken` gives no token Beacon has not refused yet): it no
+   * longer retries, and only a new sign-in (a token, then start()) brings it back. Set before
+   * the `state` change to `offline` is emitted.
    */
   get stopReason(): StopReason | null {
     return this.#stopReason;
@@ -173,6 +176,7 @@ export class PresenceClient {
     this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
     this.#arrivalOwed = true;
     this.#lastSyncAt = null;
+    this.#refusedTokens.clear();
     this.#network?.addEventListener('online', this.#onBrowserOnline);
     this.#network?.addEventListener('offline', this.#onBrowserOffline);
     this.#visibility?.addEventListener('visibilitychange', this.#onVisibility);
@@ -358,7 +362,7 @@ export class PresenceClient {
         onEvent: (frame) => this.#onEvent(frame),
         onGap: () => void this.#resync(),
         onClose: (code, reachedReady) => {
-          if (this.#socket === socket) this.#onSocketClosed(code, reachedReady);
+          if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
         },
       },
     });
@@ -368,6 +372,7 @@ export class PresenceClient {
   #onReady(frame: ReadyFrame): void {
     this.#serverClock.observe(frame.self.timestamp, ...frame.friends.map(madeAt));
     this.#tries = this.#failures = 0;
+    this.#refusedTokens.clear();
     this.#everConnected = true;
     this.#arrivalOwed = false;
     this.#selfId = frame.self.user_id;
@@ -433,10 +438,12 @@ export class PresenceClient {
     }
   }
 
-  #onSocketClosed(code: number, reachedReady: boolean): void {
+  #onSocketClosed(code: number, reachedReady: boolean, token: string): void {
     this.#socket = null;
     if (this.#stopped) return;
-    if (DEAD_TOKEN_CODES.has(code)) return this.#unauthorized(code);
+    // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
+    if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);
+    if (code === CloseCode.UNAUTHORIZED) return this.#tokenRefused(token, () => this.#reconnectWithFreshToken());
     // Replaced by a newer socket of the same account: reconnecting would close another one.
     if (code === CloseCode.TOO_MANY_SOCKETS) {
       this.#restOnly = true;
@@ -462,6 +469,25 @@ export class PresenceClient {
     if (code === CloseCode.GOING_AWAY) return goingAwayDelay(this.#backoff, this.#random);
     if (code === CloseCode.RATE_LIMITED) return rateLimitedDelay(this.#backoff, this.#random);
     return reconnectDelay(this.#tries++, this.#backoff, this.#random);
+  }
+
+  /**
+   * Beacon refused `refused` (the socket's 4401, a poll's 401: expired, revoked, bad). The host
+   * may have refreshed it meanwhile (`getToken` is read at each connect and call): a token Beacon
+   * has not refused yet is tried at once by `retry`, with no backoff; without one the client
+   * stops (`unauthorized`). Each distinct token is tried at most once, so a dead one never loops.
+   */
+  #tokenRefused(refused: string | null, retry: () => void): void {
+    if (refused) this.#refusedTokens.add(refused);
+    const fresh = this.#getToken();
+    if (!fresh || this.#refusedTokens.has(fresh)) return this.#unauthorized(CloseCode.UNAUTHORIZED);
+    retry();
+  }
+
+  /** After a refused token, with the fresh one: at once, and saying so unless the polls answer meanwhile. */
+  #reconnectWithFreshToken(): void {
+    if (!this.#poller.running) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    this.#connect();
   }
 
   #unauthorized(closeCode: number): void {
@@ -504,6 +530,8 @@ export class PresenceClient {
   /** One poll: friends' views plus our own (that request also keeps us online server-side). */
   async #poll(): Promise<void> {
     const run = this.#run;
+    // The token this poll's requests carry (read again by each; a refresh meanwhile is retried).
+    const token = this.#getToken();
     try {
       this.#selfId ??= (await this.#api.me()).id;
       await this.#reportOwedInteraction(run);
@@ -524,12 +552,13 @@ export class PresenceClient {
         }
       }
       this.#restAnswers = true;
+      this.#refusedTokens.clear();
       // A PUT's answer may have overtaken this poll: its own view is then older than the one kept.
       this.#model.applySnapshot(friends, this.#olderThanKept(self) ? this.#model.self : self, false);
       this.#synced();
     } catch (err) {
       if (run !== this.#run) return;
-      if (err instanceof ApiError && err.status === 401) return this.#unauthorized(CloseCode.UNAUTHORIZED);
+      if (err instanceof ApiError && err.status === 401) return this.#tokenRefused(token, () => this.#poller.pollNow());
       // Neither the socket nor the API answers: the list can no longer be trusted. Whatever failed
       // meanwhile says nothing about the socket once the network is back.
       this.#restAnswers = this.#socketFailsOverRest = false;

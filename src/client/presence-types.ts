@@ -68,7 +68,11 @@ export interface PresenceEvents {
    * the state became `offline`; not emitted by a stop() of a client already stopped.
    */
   stopped: { reason: StopReason };
-  /** 4401 or 4000: the token is dead; the client stopped. Show the login page. */
+  /**
+   * 4401 or 4000: the token is dead; the client stopped. Show the login page. After a 4401 (or
+   * a 401 while polling) the client first tries the token `getToken` returns now, if Beacon has
+   * not refused it yet (a host that refreshed it): this comes only when that fails too.
+   */
   unauthorized: { closeCode: number };
 }
 
@@ -76,7 +80,11 @@ export interface PresenceEvents {
 export interface PresenceClientOptions {
   /** http(s) origin of the server (`''` = the page's origin); the ws URL is derived from it. */
   baseUrl: string;
-  /** Current bearer token; read at each (re)connect and REST call. */
+  /**
+   * Current bearer token; read at each (re)connect and REST call. A host that refreshes
+   * short-lived tokens returns the fresh one here: when Beacon refuses the old one (the
+   * socket's 4401 at its expiry, a poll's 401) the client reconnects at once with it.
+   */
   getToken: () => string | null;
   /** Default: `new ApiClient({ baseUrl, getToken })`. */
   api?: ApiClient;
