@@ -3,11 +3,17 @@
  * throttle that turns a stream of them into rare `interaction` frames.
  */
 
+/**
+ * `document.visibilityState`, spelled out: the SDK's declarations name no DOM-only type, so
+ * they compile in a Node project without the DOM lib (a sidecar's tests with `ws`).
+ */
+export type VisibilityState = 'visible' | 'hidden';
+
 /** The part of `Document` idle detection needs (a real `document` satisfies it). */
 export interface IdleTarget {
-  addEventListener(type: string, fn: () => void, opts?: AddEventListenerOptions): void;
-  removeEventListener(type: string, fn: () => void, opts?: EventListenerOptions): void;
-  readonly visibilityState?: DocumentVisibilityState;
+  addEventListener(type: string, fn: () => void, opts?: { capture?: boolean; passive?: boolean }): void;
+  removeEventListener(type: string, fn: () => void, opts?: { capture?: boolean }): void;
+  readonly visibilityState?: VisibilityState;
 }
 
 /** Input events that prove a human is present. `mousemove` covers pointers that only hover. */

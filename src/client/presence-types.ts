@@ -2,6 +2,7 @@
 import type { Friend, FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
+import type { VisibilityState } from './idle.js';
 import type { ServerClock } from './server-clock.js';
 import type { Timers, WebSocketCtor } from './transport.js';
 
@@ -121,7 +122,7 @@ export interface PresenceClientOptions {
    */
   network?: NetworkTarget | null;
   /** Where to listen for `visibilitychange` (default: `document`); a page shown again reconnects at once. */
-  visibility?: { addEventListener(type: 'visibilitychange', fn: () => void): void; removeEventListener(type: 'visibilitychange', fn: () => void): void; readonly visibilityState?: DocumentVisibilityState } | null;
+  visibility?: { addEventListener(type: 'visibilitychange', fn: () => void): void; removeEventListener(type: 'visibilitychange', fn: () => void): void; readonly visibilityState?: VisibilityState } | null;
 }
 
 /**

@@ -172,6 +172,38 @@ export const wrong: View['status'] = 'sleeping';
     expect(result).toBe('');
   }, 180_000); // checking every declaration (fastify's, node's…) takes 20-30 s on a quiet machine, 70 s seen on a busy one
 
+  // A Node host (a sidecar's tests with the `ws` package, a server-side ApiClient) has no DOM
+  // lib: the SDK's declarations must not name DOM-only types. Checked as source, copied into a
+  // .ts file, so the libraries they import (typebox, @types/node) can be skipped: ~3 s, where
+  // checking those too (skipLibCheck off) takes ~20 s.
+  it('the client declarations compile in a Node-only project (lib ES2022, types node, no DOM)', async () => {
+    const declarations = readFileSync(join(dir, 'node_modules/@beacon-presence/client/dist/index.d.ts'), 'utf8');
+    writeFileSync(join(dir, 'client-declarations.ts'), declarations);
+    writeFileSync(
+      join(dir, 'tsconfig.node.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2022'],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+        files: ['client-declarations.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.node.json'], { cwd: dir }).then(
+      () => '',
+      (err: { stdout?: string }) => err.stdout ?? 'tsc failed',
+    );
+    expect(result).toBe('');
+  }, 60_000);
+
   it('pass publint (strict) and Are the Types Wrong (esm-only profile)', async () => {
     const { ok, output } = await checks;
     expect(output).not.toContain(': FAIL');
