@@ -10,6 +10,7 @@ export {
   type PresenceEvents,
   type StopReason,
 } from './presence-client.js';
+export { richPresence } from './presence-types.js';
 export { ServerClock } from './server-clock.js';
 export type { Timers, WebSocketCtor, WebSocketLike } from './transport.js';
 export { normalizeBaseUrl, statusSocketUrl } from './transport.js';

@@ -172,6 +172,19 @@ export const wrong: View['status'] = 'sleeping';
     expect(result).toBe('');
   }, 180_000); // checking every declaration (fastify's, node's…) takes 20-30 s on a quiet machine, 70 s seen on a busy one
 
+  it('the SDK and its single-file bundle export the same API as published, richPresence (docs/protocol.md §8) included', async () => {
+    writeFileSync(
+      join(dir, 'exports.mjs'),
+      `const sdk = await import('@beacon-presence/client');
+const bundle = await import('@beacon-presence/client/beacon-client.js');
+console.log(JSON.stringify({ sdk: Object.keys(sdk).sort(), bundle: Object.keys(bundle).sort() }));`,
+    );
+    const { stdout } = await run(process.execPath, ['exports.mjs'], { cwd: dir });
+    const { sdk, bundle } = JSON.parse(stdout) as { sdk: string[]; bundle: string[] };
+    expect(sdk).toContain('richPresence');
+    expect(bundle).toEqual(sdk);
+  });
+
   // A Node host (a sidecar's tests with the `ws` package, a server-side ApiClient) has no DOM
   // lib: the SDK's declarations must not name DOM-only types. Checked as source, copied into a
   // .ts file, so the libraries they import (typebox, @types/node) can be skipped: ~3 s, where
