@@ -6,7 +6,14 @@
 import { defaultConnection, onDefaultConnectionChange, type BeaconConnection } from './connection.js';
 import { adoptStyles, BASE_CSS } from './styles.js';
 
-export abstract class BeaconElement extends HTMLElement {
+/**
+ * `HTMLElement`, or where there is none (a server rendering the page evaluates its imports
+ * too) a bare class, so importing the elements does not throw there. Nothing is defined
+ * without `customElements` (index.ts), and the browser's import makes the real ones.
+ */
+const ElementBase: typeof HTMLElement = typeof HTMLElement === 'undefined' ? (class {} as unknown as typeof HTMLElement) : HTMLElement;
+
+export abstract class BeaconElement extends ElementBase {
   protected readonly root: ShadowRoot;
   #own: BeaconConnection | null = null;
   #bound: BeaconConnection | null | undefined = undefined;

@@ -185,6 +185,17 @@ console.log(JSON.stringify({ sdk: Object.keys(sdk).sort(), bundle: Object.keys(b
     expect(bundle).toEqual(sdk);
   });
 
+  // Frameworks that render pages on the server evaluate the page's imports there: no DOM.
+  it('the elements package imports in Node as published (server-side rendering) and defines nothing there', async () => {
+    writeFileSync(
+      join(dir, 'elements-in-node.mjs'),
+      `const elements = await import('@beacon-presence/elements');
+console.log(JSON.stringify({ connect: typeof elements.connect, element: typeof elements.BeaconStatusElement, dom: typeof HTMLElement }));`,
+    );
+    const { stdout } = await run(process.execPath, ['elements-in-node.mjs'], { cwd: dir });
+    expect(JSON.parse(stdout)).toEqual({ connect: 'function', element: 'function', dom: 'undefined' });
+  });
+
   // A Node host (a sidecar's tests with the `ws` package, a server-side ApiClient) has no DOM
   // lib: the SDK's declarations must not name DOM-only types. Checked as source, copied into a
   // .ts file, so the libraries they import (typebox, @types/node) can be skipped: ~3 s, where
