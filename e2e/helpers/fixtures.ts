@@ -7,6 +7,15 @@ import type { Settings, View } from '../../src/protocol/index.js';
 
 const ago = (ms: number): string => new Date(Date.now() - ms).toISOString();
 const now = (): string => new Date().toISOString();
+/**
+ * Half past midnight yesterday, local time (the browser's zone is this machine's): "last seen
+ * yesterday" at any hour of the day, where a fixed age such as 26 h is two calendar days back
+ * between midnight and 2 am.
+ */
+const earlyYesterday = (): string => {
+  const d = new Date();
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1, 0, 30).toISOString();
+};
 
 function view(id: number, username: string, display_name: string, rest: Partial<View>): View {
   return { user_id: id, username, display_name, status: 'online', activity: 'browsing', custom_message: null, last_seen: null, timestamp: now(), ...rest };
@@ -20,7 +29,7 @@ export function fixtureFriends(): View[] {
     view(5, 'ines', 'Inès Moreau', { status: 'busy', activity: 'managing_profile', custom_message: 'Studying for exams' }),
     view(6, 'tariq', 'Tariq Haddad', { status: 'away', activity: 'idle' }),
     view(7, 'lena', 'Lena Fischer', { status: 'offline', activity: null, last_seen: ago(5 * 60_000) }),
-    view(8, 'oscar', 'Oscar Petit', { status: 'offline', activity: null, last_seen: ago(26 * 3_600_000) }),
+    view(8, 'oscar', 'Oscar Petit', { status: 'offline', activity: null, last_seen: earlyYesterday() }),
   ];
 }
 

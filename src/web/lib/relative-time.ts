@@ -37,7 +37,32 @@ function middleOfMinute(date: Date, now: Date): Date | null {
   return age - MINUTE < JUST_NOW_MS ? null : new Date(date.getTime() + MINUTE / 2);
 }
 
-/** "just now", "5 minutes ago", "3 hours ago", "yesterday", "4 days ago", then a date. */
+/**
+ * Whole calendar days from `date` to `now` in the viewer's time zone (0: the same day, 1: `date`
+ * was yesterday), whatever the hours between them and however long those days were (DST).
+ */
+function calendarDaysBetween(date: Date, now: Date): number {
+  const day = (d: Date): number => Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+  return Math.round((day(now) - day(date)) / DAY);
+}
+
+/** Milliseconds from `now` to the viewer's next midnight. */
+function untilMidnight(now: Date): number {
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime() - now.getTime();
+}
+
+/** From this age the rounded minutes reach 60: "1 hour ago", never "60 minutes ago". */
+const HOURS_FROM = HOUR - MINUTE / 2;
+/** From this age the rounded hours reach 24: calendar days, never "24 hours ago". */
+const DAYS_FROM = DAY - HOUR / 2;
+
+/**
+ * "just now", "5 minutes ago", "3 hours ago", "yesterday", "4 days ago", then a date. Minutes
+ * and hours are rounded and each hands over when its rounded count reaches the next unit;
+ * "yesterday" and "N days ago" are calendar days in the viewer's time zone (47 h after a morning,
+ * two midnights later, is "2 days ago"). From 23.5 h on the same calendar day (just after one
+ * midnight to just before the next) it stays "23 hours ago".
+ */
 export function formatRelative(date: Date, now: Date, locale = 'en', precision: TimePrecision = 'exact'): string {
   if (precision === 'minute' && !Number.isNaN(date.getTime())) {
     const middle = middleOfMinute(date, now);
@@ -47,10 +72,12 @@ export function formatRelative(date: Date, now: Date, locale = 'en', precision: 
   const age = now.getTime() - date.getTime();
   if (Number.isNaN(age)) return 'unknown';
   if (age < JUST_NOW_MS) return 'just now';
-  if (age < HOUR) return plural(Math.max(1, Math.round(age / MINUTE)), 'minute');
-  if (age < DAY) return plural(Math.round(age / HOUR), 'hour');
-  if (age < 2 * DAY) return 'yesterday';
-  if (age < 7 * DAY) return plural(Math.floor(age / DAY), 'day');
+  if (age < HOURS_FROM) return plural(Math.max(1, Math.round(age / MINUTE)), 'minute');
+  if (age < DAYS_FROM) return plural(Math.round(age / HOUR), 'hour');
+  const days = calendarDaysBetween(date, now);
+  if (days < 1) return plural(Math.floor(age / HOUR), 'hour');
+  if (days === 1) return 'yesterday';
+  if (days < 7) return plural(days, 'day');
   const sameYear = date.getFullYear() === now.getFullYear();
   return `on ${date.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })}`;
 }
@@ -83,10 +110,13 @@ export function nextChangeIn(date: Date, now: Date, precision: TimePrecision = '
   }
   const age = now.getTime() - date.getTime();
   if (age < JUST_NOW_MS) return Math.max(1_000, JUST_NOW_MS - age);
-  // Minutes are rounded, so the text changes at every half-minute boundary.
-  if (age < HOUR) return (Math.floor((age - 30_000) / MINUTE) + 1) * MINUTE + 30_000 - age + 250;
-  if (age < DAY) return 5 * MINUTE;
-  return HOUR;
+  // Minutes and hours are rounded, so the text changes at every half-minute (half-hour) boundary.
+  if (age < HOURS_FROM) return (Math.floor((age - MINUTE / 2) / MINUTE) + 1) * MINUTE + MINUTE / 2 - age + 250;
+  if (age < DAYS_FROM) return (Math.floor((age - HOUR / 2) / HOUR) + 1) * HOUR + HOUR / 2 - age + 250;
+  // Calendar days change at the viewer's midnight; still hours on the same day, at each whole hour.
+  const midnight = untilMidnight(now) + 250;
+  if (calendarDaysBetween(date, now) < 1) return Math.min(midnight, (Math.floor(age / HOUR) + 1) * HOUR - age + 250);
+  return Math.min(HOUR, midnight);
 }
 
 /** A time of day for tooltips ("since 18:13:07"); without seconds for a minute-precision time. */
