@@ -99,13 +99,33 @@ describe('Schedule page', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('refuses a calendar address it cannot use, next to the field, then connects a local feed', async () => {
+  it('refuses a calendar address it cannot use, next to the field and out loud, then connects a local feed', async () => {
     const url = page.getByLabel('Private calendar address (iCal)');
     await url.fill('ftp://example.com/cal.ics');
     await page.getByRole('button', { name: 'Connect calendar' }).click();
     await expect.poll(() => url.getAttribute('aria-invalid')).toBe('true');
     await expect.poll(() => page.locator('#calendar-url-error').textContent()).toMatch(/https/);
     await expectAccessible(page, 'calendar error');
+    // Enter in the field: focus is already there, so only a live line is heard. It is emptied
+    // before each error, so the same error said again (Enter twice) is a change a reader hears.
+    const live = await page.locator('#calendar-url-error').evaluate((line) => {
+      const texts: string[] = [];
+      new MutationObserver(() => texts.push(line.textContent ?? '')).observe(line, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { calendarSaid: string[] }).calendarSaid = texts;
+      return line.closest('[role=alert]') !== null;
+    });
+    expect(live).toBe(true);
+    const said = () => page.evaluate(() => (window as unknown as { calendarSaid: string[] }).calendarSaid.filter((t, i, all) => t !== all[i - 1]));
+    const refused = (await page.locator('#calendar-url-error').textContent()) ?? '';
+    await url.press('Enter');
+    await expect.poll(said).toEqual(['', refused]);
+    await url.fill('');
+    await url.press('Enter');
+    const empty = ['', refused, '', 'Enter the address of your calendar feed.'];
+    await expect.poll(said).toEqual(empty);
+    await url.press('Enter');
+    await expect.poll(said).toEqual([...empty, '', 'Enter the address of your calendar feed.']);
+    expect(await url.evaluate((e) => e === document.activeElement)).toBe(true);
     await url.fill(feedUrl);
     await page.getByRole('button', { name: 'Connect calendar' }).click();
     await page.getByText(/^Connected to http:\/\/127\.0\.0\.1:\d+\./).waitFor();

@@ -280,6 +280,31 @@ describe('forms', () => {
     expect(await username.evaluate((e) => e === document.activeElement)).toBe(true);
     await p.close();
   });
+
+  it("says the errors in the form's alert line when Enter is pressed in the bad field, where focus cannot move to announce them", async () => {
+    const p = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+    const alert = p.locator('form [role=alert]');
+    const focused = () => p.evaluate(() => document.activeElement?.id);
+    await p.goto(`${server.baseUrl}/#/signup`);
+    await p.getByLabel('Password').fill('correct horse battery');
+    await p.getByLabel('Username').fill('ab');
+    await p.getByLabel('Username').press('Enter');
+    await expect.poll(() => alert.textContent(), FIVE_S).toBe('Username: Usernames are 3 to 20 letters, digits or underscores.');
+    expect(await focused()).toBe('auth-username');
+    // The server's refusal (a most common password), in its words.
+    await p.getByLabel('Username').fill('new_name');
+    await p.getByLabel('Password').fill('password123');
+    await p.getByLabel('Password').press('Enter');
+    await expect.poll(() => alert.textContent(), FIVE_S).toBe('Password: This password is one of the most common ones and easy to guess; choose another.');
+    expect(await focused()).toBe('auth-password');
+    expect(await p.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+    await p.goto(`${server.baseUrl}/#/login`);
+    await p.getByLabel('Username').fill('someone');
+    await p.getByLabel('Password').press('Enter');
+    await expect.poll(() => alert.textContent(), FIVE_S).toBe('Password: Enter your password.');
+    expect(await focused()).toBe('auth-password');
+    await p.close();
+  });
 });
 
 describe('friend requests, live', () => {

@@ -2,7 +2,8 @@
 import type { ApiClient } from '../../client/api.js';
 import type { User } from '../lib/label-types.js';
 import { displayNameProblem, errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
-import { h } from '../lib/dom.js';
+import { h, srOnly } from '../lib/dom.js';
+import { announce, errorSummary } from '../lib/form-errors.js';
 import { deviceTokenFor, rememberDevice } from '../lib/session.js';
 
 export interface AuthContext {
@@ -14,6 +15,9 @@ export interface AuthContext {
   info?: string | null;
   onAuthenticated(token: string, user: User): void;
 }
+
+/** Each field's name in the form's error summary ("Password: …"). */
+const FIELD_NAMES: Record<SignupField, string> = { username: 'Username', 'display-name': 'Display name', password: 'Password' };
 
 /** A labelled input with its hint and its own error line (both in aria-describedby). */
 function field(id: string, label: string, attrs: Record<string, string | number | boolean>, hint?: string): HTMLElement {
@@ -45,7 +49,11 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
     submit,
   );
 
-  /** Marks each bad field (aria-invalid, its own message) and focuses the first one. */
+  /**
+   * Marks each bad field (aria-invalid, its own message), says them all in the form's alert line
+   * (for screen readers only) and focuses the first one. The alert is what is heard after Enter in the bad field: focus is
+   * already there, so moving it announces nothing.
+   */
   const showFieldErrors = (problems: Array<{ field: SignupField; message: string }>): void => {
     for (const name of ['username', 'display-name', 'password'] as const) {
       const input = form.querySelector<HTMLInputElement>(`#auth-${name}`);
@@ -55,6 +63,9 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
       if (problem) input?.setAttribute('aria-invalid', 'true');
       else input?.removeAttribute('aria-invalid');
     }
+    const summary = errorSummary(problems.map((p) => ({ label: FIELD_NAMES[p.field], message: p.message })));
+    // Heard, not shown twice: each error is on screen beside its field.
+    announce(error, summary === '' ? '' : srOnly(summary));
     const first = problems[0];
     if (first) form.querySelector<HTMLInputElement>(`#auth-${first.field}`)?.focus();
   };
@@ -70,7 +81,6 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
       : [...(username ? [] : [{ field: 'username' as const, message: 'Enter your username.' }]),
         ...(password ? [] : [{ field: 'password' as const, message: 'Enter your password.' }])];
     showFieldErrors(problems);
-    error.textContent = '';
     if (problems.length > 0) return;
     submit.disabled = true;
     submit.textContent = signup ? 'Creating account…' : 'Logging in…';
@@ -91,15 +101,15 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
           showFieldErrors([{ field: 'display-name', message: displayNameProblem(displayName) ?? 'Beacon cannot use this display name. Try another one.' }]);
         } else if (!signup && isCodedError(err) && err.code === 'RATE_LIMITED' && /failed logins/.test(err.message)) {
           // The account's lockout: the server says for how long, and whether this browser could get in.
-          error.textContent = `${err.message}.`;
+          announce(error, `${err.message}.`);
         } else if (signup && isCodedError(err) && err.code === 'CONFLICT') {
           showFieldErrors([{ field: 'username', message: 'That username is taken. Try another one.' }]);
-        } else error.textContent = errorMessage(err, {
+        } else announce(error, errorMessage(err, {
           CONFLICT: 'That username is taken. Try another one.',
           VALIDATION_ERROR: signup
             ? 'Usernames are 3–20 letters, digits or underscores; passwords at least 8 characters.'
             : 'Enter your username and password.',
-        });
+        }));
         submit.disabled = false;
         submit.textContent = signup ? 'Create account' : 'Log in';
       },

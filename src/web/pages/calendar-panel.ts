@@ -2,6 +2,7 @@
 import type { ApiClient, CalendarInfo } from '../../client/api.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { announce } from '../lib/form-errors.js';
 
 export async function calendarPanel(root: HTMLElement, api: ApiClient): Promise<void> {
   let info: CalendarInfo;
@@ -40,7 +41,8 @@ function connected(root: HTMLElement, api: ApiClient, info: CalendarInfo): HTMLE
 
 function connectForm(root: HTMLElement, api: ApiClient): HTMLElement {
   const url = h('input', { type: 'url', id: 'calendar-url', class: 'beacon-input w-full', required: true, placeholder: 'https://calendar.google.com/…/basic.ics', 'aria-describedby': 'calendar-url-hint calendar-url-error', autocomplete: 'off' });
-  const error = h('p', { id: 'calendar-url-error', class: 'min-h-5 text-sm text-red-200' });
+  // Live: after Enter in the field focus stays there, and a focus that does not move says nothing.
+  const error = h('p', { id: 'calendar-url-error', class: 'min-h-5 text-sm text-red-200', role: 'alert' });
   const titles = h('input', { type: 'checkbox', id: 'calendar-titles', class: 'size-4' });
   const submit = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Connect calendar');
   const form = h('form', { class: 'grid gap-2', novalidate: true },
@@ -53,13 +55,13 @@ function connectForm(root: HTMLElement, api: ApiClient): HTMLElement {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const fail = (text: string) => {
-      error.textContent = text;
+      announce(error, text);
       url.setAttribute('aria-invalid', 'true');
       url.focus();
     };
     if (url.value.trim() === '') return fail('Enter the address of your calendar feed.');
     submit.disabled = true;
-    error.textContent = '';
+    announce(error, '');
     url.removeAttribute('aria-invalid');
     api
       .setCalendar(url.value.trim(), titles.checked)
