@@ -50,6 +50,30 @@ function record(socket: WebSocket): { frames: Array<Record<string, unknown>>; st
 
 const trigger = (p: Page) => p.locator('beacon-status-menu [data-part=trigger]');
 
+/**
+ * Tabs through the main nav's links, forward then back, and lists each one whose focus ring
+ * (2 px outline at 2 px offset) the nav clips, with how many px: [] when all are in full view.
+ */
+async function navRingsClipped(p: Page): Promise<string[]> {
+  const links = p.locator('nav[aria-label=Main] a');
+  const count = await links.count();
+  await links.first().focus();
+  const clipped: string[] = [];
+  for (const key of [...Array<string>(count - 1).fill('Tab'), ...Array<string>(count - 1).fill('Shift+Tab')]) {
+    await p.keyboard.press(key);
+    const seen = await p.evaluate(() => {
+      const a = document.activeElement as HTMLElement;
+      const n = a.closest('nav')?.getBoundingClientRect();
+      const r = a.getBoundingClientRect();
+      const RING = 4;
+      const px = n ? Math.max(0, n.left - r.left + RING) + Math.max(0, r.right + RING - n.right) + Math.max(0, n.top - r.top + RING) + Math.max(0, r.bottom + RING - n.bottom) : Infinity;
+      return { link: a.firstChild?.textContent?.trim() ?? '', px: Math.round(px) };
+    });
+    if (seen.px > 0) clipped.push(`${seen.link} (${key}): ${seen.px} px`);
+  }
+  return clipped;
+}
+
 beforeAll(async () => {
   server = await startServer({ BEACON_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS) });
   browser = await launchChromium();
@@ -385,6 +409,10 @@ describe('layout and rich presence (scripted API)', () => {
     await expectAccessible(p, 'friends with long names at 320 px');
     await p.locator('beacon-status-menu [data-part=trigger]').click();
     expect(await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await p.keyboard.press('Escape');
+    // The nav row scrolls sideways here: each link the keyboard reaches is brought into view,
+    // focus ring and all (Play was left showing 2 px, and the row clipped every ring).
+    expect(await navRingsClipped(p)).toEqual([]);
     await p.close();
 
     const d = await newPage(browser, { viewport: { width: 1280, height: 800 } });
@@ -395,6 +423,7 @@ describe('layout and rich presence (scripted API)', () => {
     const [card, column] = await Promise.all([me.boundingBox(), d.locator('aside').boundingBox()]);
     expect((card?.x ?? 0) + (card?.width ?? 0)).toBeLessThanOrEqual((column?.x ?? 0) + (column?.width ?? 0) + 0.5);
     expect(await d.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await navRingsClipped(d)).toEqual([]);
     await d.close();
   });
 

@@ -1,7 +1,8 @@
 /**
  * The signed-in header: brand, navigation (with the live request badge), connection
- * state, own status, logout. Two compact rows on phones (controls, then navigation), one
- * row from `md` up; nothing in it wraps inside a control.
+ * state, own status, logout. Two compact rows on phones (controls, then navigation, which
+ * scrolls sideways and brings the focused link into view), one row from `md` up; nothing in
+ * it wraps inside a control.
  */
 import type { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
@@ -39,13 +40,19 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
   const badge = h('span', { class: 'beacon-badge', hidden: true, 'data-part': 'request-badge' });
   const nav = h(
     'nav',
-    { 'aria-label': 'Main', class: 'order-last -mx-1 flex w-full gap-0.5 overflow-x-auto md:order-none md:mx-0 md:w-auto md:gap-1' },
+    // p-1 (given back by -m-1) and scroll-px-1: room inside the scrolling row for a link's focus ring (outline 2 px at 2 px).
+    { 'aria-label': 'Main', class: 'order-last -m-1 flex w-[calc(100%+0.5rem)] scroll-px-1 gap-0.5 overflow-x-auto p-1 md:order-none md:w-auto md:gap-1' },
     ...NAV.map(({ route, label }) => {
       const a = h('a', { href: `#/${route}`, class: 'beacon-nav-link' }, label, route === 'friends' ? badge : null);
       links.set(route, a);
       return a;
     }),
   );
+  // On a phone the row scrolls sideways, and Chromium leaves a link the keyboard reaches where it
+  // is when a sliver of it shows (Play: 2 px at 320 px): bring it fully into view.
+  nav.addEventListener('focusin', (e) => {
+    if (e.target instanceof HTMLElement) e.target.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  });
   const connection = document.createElement('beacon-connection-state');
   connection.client = client;
   const menu = new StatusMenuElement();
