@@ -20,10 +20,10 @@ export class TokenBucket {
     return true;
   }
 
-  /** How long until a token can be taken (0: now). */
-  waitMs(): number {
+  /** How long until `n` tokens can be taken (0: now). */
+  waitMs(n = 1): number {
     this.#refill();
-    return this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.perSecond) * 1000;
+    return this.#tokens >= n ? 0 : ((n - this.#tokens) / this.perSecond) * 1000;
   }
 
   #refill(): void {

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
-import { TOO_MANY_CHANGES } from '../budgets.js';
+import { friendPollCost, TOO_MANY_CHANGES } from '../budgets.js';
 import { AppError } from '../errors.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
@@ -28,7 +28,9 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     { schema: { tags, security, querystring: FriendsStatusQuery, response: { 200: Type.Array(View), ...errorResponses(400, 401, 429) } } },
     async (request) => {
       const auth = authOf(request);
-      services.budgets.friendPolls?.spend(auth.userId, 'Too many reads of your friends\' statuses; slow down');
+      // Priced by the list's length (a user whose friends are not loaded yet pays for one read of a short list, once).
+      const cost = friendPollCost(presence.graph.friendIds(auth.userId).length);
+      services.budgets.friendPolls?.spend(auth.userId, 'Too many reads of your friends\' statuses; slow down', cost);
       // `?reconnect=1` is still accepted, and changes nothing now: no poll counts as interaction.
       await presence.polled(auth);
       return presence.friendsStatus(auth, request.query.online === true);

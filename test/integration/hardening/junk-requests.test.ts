@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
-import { FRIEND_POLLS } from '../../../src/server/budgets.js';
+import { FRIEND_POLLS, FRIENDS_PER_POLL_UNIT } from '../../../src/server/budgets.js';
 import { bearer } from '../../helpers/app.js';
 import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
 
@@ -77,6 +77,33 @@ describe('junk requests cost the server little', () => {
     // Another user is not affected; the budget comes back with time.
     expect((await poll(bob)).statusCode).toBe(200);
     t.clock.advance(1000 / FRIEND_POLLS.perSecond);
+    expect((await poll(alice)).statusCode).toBe(200);
+  });
+
+  it('prices a read of a long friend list by its length, a unit per 100 friends: a user with 5,000 friends reading 60 at once stalled everyone else 5 s', async () => {
+    // 500 more friends for Alice, straight into the database (as the bench seeds).
+    const { db } = t.app.services.database;
+    const now = Date.now();
+    const names = Array.from({ length: 500 }, (_, i) => `crowd_${i}`);
+    await db
+      .insertInto('users')
+      .values(names.map((n) => ({ username: n, username_lower: n, display_name: n, password_hash: 'x', role: 'user' as const, created_at: now, online_status: 'offline' as const })))
+      .execute();
+    const ids = (await db.selectFrom('users').select('id').where('username', 'like', 'crowd_%').execute()).map((r) => r.id);
+    await db.insertInto('friendships').values(ids.flatMap((id) => [{ user_id: alice.id, friend_id: id, category: 'friend' as const, created_at: now }, { user_id: id, friend_id: alice.id, category: 'friend' as const, created_at: now }])).execute();
+    const poll = (who: U) => t.app.inject({ url: '/api/v1/users/me/friends/status', headers: bearer(who.token) });
+    // The first read loads her list (priced as short, once); 501 friends is 6 units a read from then on.
+    const first = await poll(alice);
+    expect(first.json<unknown[]>()).toHaveLength(501);
+    const perRead = Math.ceil(501 / FRIENDS_PER_POLL_UNIT);
+    const answered = Math.floor((FRIEND_POLLS.burst - 1) / perRead);
+    for (let i = 0; i < answered; i++) expect((await poll(alice)).statusCode).toBe(200);
+    const refused = await poll(alice);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Bob's short list is not priced by Alice's.
+    for (let i = 0; i < 20; i++) expect((await poll(bob)).statusCode).toBe(200);
+    t.clock.advance((perRead / FRIEND_POLLS.perSecond) * 1000);
     expect((await poll(alice)).statusCode).toBe(200);
   });
 });
