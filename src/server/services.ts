@@ -43,7 +43,7 @@ import { vapidKeys } from './notifications/vapid.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
-import { PresenceService, type PresenceDeps } from './status/presence-service.js';
+import { IncompleteStop, PresenceService, type PresenceDeps } from './status/presence-service.js';
 import { userTopic } from './status/presence-events.js';
 import { GameInvites } from './games/game-invites.js';
 import { AccountRepository } from './users/account-repository.js';
@@ -278,12 +278,13 @@ export async function createServices(
         await calendar.stop();
         await notifier.idle();
         sender.close();
-        // A final write that failed fails the stop (main.ts: `shutdown failed`, exit 1), after the rest is closed.
+        // A final write that failed, or changes the shared store never took, fail the stop (main.ts:
+        // `shutdown failed`, exit 1), after the rest is closed.
         const unsaved = await presence.stop().then(
           () => null,
           (err: unknown) => ({ err }),
         );
-        if (!unsaved) log.info('shutdown: presence written to the database');
+        if (!unsaved || (unsaved.err instanceof IncompleteStop && unsaved.err.written)) log.info('shutdown: presence written to the database');
         if (!overrides.bus) await bus.close();
         if (!overrides.store) await store.close();
         await limits?.close();

@@ -272,6 +272,28 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(loaded.find((l) => l.profile.id === b!.id)!.profile).toMatchObject({ settings: { status_visibility: 'close_friends' }, visibilityBeforeHidden: null });
   });
 
+  it('writes the shared presence version with the row, and reads it back (load, presenceOf); a row written without one has none', async () => {
+    const presence = new PresenceRepository(database.db);
+    const a = await mk('ver_a');
+    const b = await mk('ver_b');
+    const none = { manualStatus: null, serverGames: [], customMessage: null, customMessageExpiresAt: null, lastSeen: null, lastActivity: T0 };
+    const version = { at: T0 + 7, by: '0b5e1c2d-instance' };
+    await presence.write([
+      { userId: a!.id, status: 'busy', activity: null, persisted: { ...none, manualStatus: 'busy', customMessage: 'back soon' }, version },
+      { userId: b!.id, status: 'online', activity: null, persisted: none },
+    ]);
+    const loaded = await presence.load([a!.id, b!.id]);
+    expect(loaded.find((l) => l.profile.id === a!.id)!.version).toEqual(version);
+    expect(loaded.find((l) => l.profile.id === b!.id)!.version).toBeNull();
+    const rows = await presence.presenceOf([a!.id, b!.id, 999_999]);
+    expect([...rows.keys()].sort()).toEqual([a!.id, b!.id].sort());
+    expect(rows.get(a!.id)).toEqual({ persisted: loaded.find((l) => l.profile.id === a!.id)!.persisted, version });
+    expect(rows.get(a!.id)!.persisted).toMatchObject({ manualStatus: 'busy', customMessage: 'back soon' });
+    // A later write without a version (one instance) leaves none: the row no longer claims one.
+    await presence.write([{ userId: a!.id, status: 'online', activity: null, persisted: none }]);
+    expect((await presence.presenceOf([a!.id])).get(a!.id)!.version).toBeNull();
+  });
+
   it('saves a status schedule and loads it back with its version; null removes it; no such user: null', async () => {
     const presence = new PresenceRepository(database.db);
     const u = await mk('sched_a');

@@ -2,6 +2,7 @@
  * SIGTERM on the real process: sockets close with 1001, presence still in the write-behind
  * reaches the database, every step is logged, and the process exits 0. A drain that cannot
  * finish ends at BEACON_SHUTDOWN_TIMEOUT_MS (exit 1); a second SIGTERM ends it at once (143).
+ * One that could not write presence to the database, or save it to Redis, exits 1 too.
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { freshDatabase } from '../helpers/databases.js';
-import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { REDIS_URL, requireRedis, startRedisProxy, uniquePrefix } from '../helpers/redis.js';
 import { startTcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
 
 async function post(url: string, body: unknown): Promise<Response> {
@@ -124,6 +125,45 @@ describe('graceful shutdown', () => {
       }
     });
   }
+
+  it('exits 1 with the users Redis lacks when Redis never answers during the drain, after writing them to the database, within BEACON_SHUTDOWN_TIMEOUT_MS', async () => {
+    const proxy = await startRedisProxy();
+    const prefix = uniquePrefix();
+    try {
+      (await requireRedis()).disconnect();
+      // The default bound (10 s) leaves the saves 4 s; leaving and closing Redis take ~4 s more.
+      server = await startChildServer({ BEACON_REDIS_URL: proxy.url, BEACON_REDIS_PREFIX: prefix, BEACON_PERSIST_INTERVAL_MS: '3600000' });
+      const bob = await connectedUser(server.url, 'bob');
+      proxy.freeze();
+      bob.send({ type: 'set_status', status: 'busy', custom_message: 'during-redis-freeze' });
+      await expect.poll(() => bob.frames.some((f) => f.type === 'status_update' && f.status === 'busy')).toBe(true);
+      const sent = Date.now();
+      server.child.kill('SIGTERM');
+      const { code, at } = await server.exited;
+      expect(code).toBe(1);
+      expect(at - sent).toBeLessThan(10_000);
+      const said = messages(server);
+      expect(said).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^shared presence store unreachable at the stop: 1 users' changes were not saved to it/),
+          'shutdown: presence written to the database',
+          'shutdown failed',
+        ]),
+      );
+      expect(said).not.toContain('shutdown complete');
+      expect(said).not.toContain('shutdown took longer than BEACON_SHUTDOWN_TIMEOUT_MS: exiting without finishing the drain');
+      const db = new SQLite(join(server.dir, 'beacon.db'), { readonly: true });
+      const row = db.prepare("select manual_status, custom_message, presence_version_at is not null as versioned from users where username = 'bob'").get();
+      db.close();
+      expect(row).toEqual({ manual_status: 'busy', custom_message: 'during-redis-freeze', versioned: 1 });
+    } finally {
+      await proxy.close();
+      const admin = await requireRedis();
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+      admin.disconnect();
+    }
+  }, 40_000);
 
   it('exits 0 when the database is unreachable at the stop but nothing was left to write (shared presence store, Redis)', async () => {
     const fresh = await freshDatabase('postgres');

@@ -17,6 +17,7 @@ import { contentVersions } from './migrations/014-content-versions.js';
 import { friendCategoryAt } from './migrations/015-friend-category-at.js';
 import { visibilityBeforeHidden } from './migrations/016-visibility-before-hidden.js';
 import { idCounters } from './migrations/017-id-counters.js';
+import { presenceVersion } from './migrations/018-presence-version.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -37,6 +38,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '015-friend-category-at': friendCategoryAt(),
     '016-visibility-before-hidden': visibilityBeforeHidden(),
     '017-id-counters': idCounters(),
+    '018-presence-version': presenceVersion(),
   };
 }
 

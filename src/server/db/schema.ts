@@ -61,6 +61,13 @@ export interface UsersTable {
   schedule_version: Generated<number>;
   /** Moves on by one at every write of the calendar feed's busy intervals (set, refresh, removal). */
   calendar_version: Generated<number>;
+  /**
+   * The shared presence's version (ports/presence-store.ts) the presence columns were written at
+   * (cluster mode): a replica loads the newer of this row and the Redis copy. Null: written
+   * without one (one instance).
+   */
+  presence_version_at: Generated<number | null>;
+  presence_version_by: Generated<string | null>;
 }
 
 export interface UserSessionsTable {

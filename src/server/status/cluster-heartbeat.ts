@@ -26,6 +26,11 @@ export interface HeartbeatParts {
   report(change: PresenceChange | null): void;
   /** After a heartbeat the store took: what this instance still owes it (deleted users to drop, ReplicaSharing.forgetOwed). */
   owed?: () => Promise<void>;
+  /**
+   * Before a dead instance's sessions of these users are ended: what that instance wrote to their
+   * database rows and never saved to the store (Replicas: ReplicaVersions.importRow).
+   */
+  beforeReap?: (userIds: readonly number[]) => Promise<void>;
 }
 
 export class ClusterHeartbeat {
@@ -88,7 +93,10 @@ export class ClusterHeartbeat {
     this.#othersSaturated = saturated !== null && [...saturated].some((id) => id !== this.#self);
   }
 
-  /** Ends, with the usual grace, every session of an instance that stopped heartbeating. */
+  /**
+   * Ends, with the usual grace, every session of an instance that stopped heartbeating, once the
+   * users' database rows were read for what that instance wrote there alone (beforeReap).
+   */
   async reap(): Promise<void> {
     // Right after an outage every instance looks silent: wait until all had time to beat again.
     if (this.#beatFailing) return;
@@ -97,12 +105,19 @@ export class ClusterHeartbeat {
     if (!live) return;
     live.add(this.#self);
     const { engine } = this.parts;
+    const ofDead = (sessionId: string): boolean => {
+      const owner = instanceOfSession(sessionId);
+      return owner !== null && !live.has(owner);
+    };
+    let users: number[] | null = null;
+    for (const userId of this.parts.profiles.keys()) if (engine.sessionIds(userId).some(ofDead)) (users ??= []).push(userId);
+    if (!users) return;
+    await this.parts.beforeReap?.(users);
     const dead = new Set<string>();
-    for (const userId of this.parts.profiles.keys()) {
-      for (const sessionId of engine.sessionIds(userId)) {
-        const owner = instanceOfSession(sessionId);
-        if (owner === null || live.has(owner)) continue;
-        dead.add(owner);
+    for (const userId of users) {
+      if (!this.parts.profiles.has(userId)) continue; // released meanwhile
+      for (const sessionId of engine.sessionIds(userId).filter(ofDead)) {
+        dead.add(instanceOfSession(sessionId)!);
         this.parts.reaped(userId);
         this.parts.report(engine.closeSession(userId, sessionId));
       }

@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import { storedVisibilityBeforeHidden } from '../users/user-repository.js';
 import { isTimeZone, type CalendarBusy, type Schedule } from '../presence/schedule.js';
 import type { PersistedPresence, PresentAtStop, ServerGame, ShownStatusVisibility } from '../presence/types.js';
+import type { Version } from '../ports/presence-store.js';
 
 /**
  * Each enum value as one string shared by every profile: a row's columns arrive as strings
@@ -55,10 +56,76 @@ export interface PresenceRow {
   status: Status;
   activity: Activity | null;
   persisted: PersistedPresence;
+  /**
+   * The version of the shared presence (cluster mode) this state is at: a replica loads the row
+   * over an older Redis copy (ReplicaLoading). Absent or null: none (one instance).
+   */
+  version?: Version | null;
+}
+
+/** A user's remembered presence, and the version of the shared presence it was written at (PresenceRow.version; null: none). */
+export interface RowPresence {
+  persisted: PersistedPresence;
+  version: Version | null;
+}
+
+/** A user as presence loads them: profile and remembered presence. */
+export type LoadedUser = RowPresence & { profile: Profile };
+
+/**
+ * The columns of the remembered presence. Read in one statement, so the schedule and the
+ * calendar are read with the versions they were written with.
+ */
+const PRESENCE_COLUMNS = [
+  'manual_status',
+  'custom_message',
+  'custom_message_expires_at',
+  'last_seen',
+  'last_activity',
+  'server_games',
+  'status_schedule',
+  'schedule_version',
+  'calendar_version',
+  'presence_version_at',
+  'presence_version_by',
+  'user_calendars.busy as calendar_busy',
+] as const;
+
+interface PresenceColumns {
+  manual_status: 'busy' | 'away' | null;
+  custom_message: string | null;
+  custom_message_expires_at: number | null;
+  last_seen: number | null;
+  last_activity: number | null;
+  server_games: string | null;
+  status_schedule: string | null;
+  schedule_version: number;
+  calendar_version: number;
+  presence_version_at: number | null;
+  presence_version_by: string | null;
+  calendar_busy: string | null;
+}
+
+function presenceOfRow(r: PresenceColumns): RowPresence {
+  return {
+    persisted: {
+      manualStatus: canonical(r.manual_status),
+      serverGames: parseGames(r.server_games),
+      schedule: parseSchedule(r.status_schedule),
+      scheduleVersion: Number(r.schedule_version),
+      calendar: parseBusy(r.calendar_busy),
+      calendarVersion: Number(r.calendar_version),
+      customMessage: r.custom_message,
+      customMessageExpiresAt: r.custom_message_expires_at,
+      lastSeen: r.last_seen,
+      lastActivity: r.last_activity,
+    },
+    version: r.presence_version_at === null || r.presence_version_by === null ? null : { at: Number(r.presence_version_at), by: r.presence_version_by },
+  };
 }
 
 const CHUNK = 500;
-/** Users per UPDATE of the write-behind (9 parameters each; far below SQLite's 32,766). */
+/** Users per UPDATE of the write-behind (11 parameters each; far below SQLite's 32,766). */
 const WRITE_CHUNK = 250;
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -154,8 +221,8 @@ export class PresenceRepository {
   }
 
   /** Profiles and remembered presence of the given users (unknown ids are left out). */
-  async load(ids: readonly number[]): Promise<Array<{ profile: Profile; persisted: PersistedPresence }>> {
-    const out: Array<{ profile: Profile; persisted: PersistedPresence }> = [];
+  async load(ids: readonly number[]): Promise<LoadedUser[]> {
+    const out: LoadedUser[] = [];
     for (const part of chunks([...new Set(ids)])) {
       // One statement, so the schedule and the calendar are read with the versions they were written with.
       const rows = await this.db
@@ -172,19 +239,10 @@ export class PresenceRepository {
           'custom_message_visibility',
           'last_seen_approximate_visibility',
           'pattern_visibility',
-          'manual_status',
-          'custom_message',
-          'custom_message_expires_at',
-          'last_seen',
-          'last_activity',
           'hidden_last_seen',
           'visibility_before_hidden',
           'settings_version',
-          'server_games',
-          'status_schedule',
-          'schedule_version',
-          'calendar_version',
-          'user_calendars.busy as calendar_busy',
+          ...PRESENCE_COLUMNS,
         ])
         .where('users.id', 'in', part)
         .execute();
@@ -207,18 +265,7 @@ export class PresenceRepository {
             visibilityBeforeHidden: storedVisibilityBeforeHidden(r.visibility_before_hidden),
             settingsVersion: Number(r.settings_version),
           },
-          persisted: {
-            manualStatus: canonical(r.manual_status),
-            serverGames: parseGames(r.server_games),
-            schedule: parseSchedule(r.status_schedule),
-            scheduleVersion: Number(r.schedule_version),
-            calendar: parseBusy(r.calendar_busy),
-            calendarVersion: Number(r.calendar_version),
-            customMessage: r.custom_message,
-            customMessageExpiresAt: r.custom_message_expires_at,
-            lastSeen: r.last_seen,
-            lastActivity: r.last_activity,
-          },
+          ...presenceOfRow(r),
         });
       }
     }
@@ -228,6 +275,21 @@ export class PresenceRepository {
         const name = names.get(profile.id);
         if (name !== undefined) Object.assign(profile, name);
       }
+    }
+    return out;
+  }
+
+  /** The remembered presence of the given users and the version it was written at, without their profiles (unknown ids are left out). */
+  async presenceOf(ids: readonly number[]): Promise<Map<number, RowPresence>> {
+    const out = new Map<number, RowPresence>();
+    for (const part of chunks([...new Set(ids)])) {
+      const rows = await this.db
+        .selectFrom('users')
+        .leftJoin('user_calendars', 'user_calendars.user_id', 'users.id')
+        .select(['users.id', ...PRESENCE_COLUMNS])
+        .where('users.id', 'in', part)
+        .execute();
+      for (const r of rows) out.set(r.id, presenceOfRow(r));
     }
     return out;
   }
@@ -251,7 +313,7 @@ export class PresenceRepository {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
         const values = all.slice(i, i + WRITE_CHUNK).map(
           (r) =>
-            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(1024)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint), cast(${gamesJson(r.persisted.serverGames)} as text))`,
+            sql`(cast(${r.userId} as integer), cast(${r.status} as varchar(10)), cast(${r.activity} as varchar(20)), cast(${r.persisted.manualStatus} as varchar(10)), cast(${r.persisted.customMessage} as varchar(1024)), cast(${r.persisted.customMessageExpiresAt} as bigint), cast(${r.persisted.lastSeen} as bigint), cast(${r.persisted.lastActivity} as bigint), cast(${gamesJson(r.persisted.serverGames)} as text), cast(${r.version?.at ?? null} as bigint), cast(${r.version?.by ?? null} as text))`,
         );
         await sql`update users set
             online_status = v.column2,
@@ -261,7 +323,9 @@ export class PresenceRepository {
             custom_message_expires_at = v.column6,
             last_seen = v.column7,
             last_activity = v.column8,
-            server_games = v.column9
+            server_games = v.column9,
+            presence_version_at = v.column10,
+            presence_version_by = v.column11
           from (values ${sql.join(values)}) as v
           where users.id = v.column1`.execute(trx);
       }

@@ -47,6 +47,28 @@ export type { PresenceDeps } from './presence-deps.js';
 const TICK_MS = 250;
 /** How often replicas nobody needs any more are looked for. */
 const RELEASE_EVERY_MS = 1000;
+/**
+ * What a clean stop keeps of BEACON_SHUTDOWN_TIMEOUT_MS for what follows its saves to the shared
+ * store: leaving the cluster (≤ 1 s) and closing the Redis connections (~3 s where Redis hangs,
+ * measured), with a margin, so that the drain ends, and says what it could not save, within the
+ * bound. A bound under 10 s keeps 60 % of itself instead.
+ */
+const STOP_RESERVE_MS = 6_000;
+const STOP_RESERVE_SHARE = 0.6;
+
+/** How long a stop tries to save to the shared store: the bound less STOP_RESERVE_MS, and at least 40 % of it (4 s of the default 10 s). */
+const storeSavesFor = (shutdownTimeoutMs: number): number => Math.max(shutdownTimeoutMs - STOP_RESERVE_MS, shutdownTimeoutMs * (1 - STOP_RESERVE_SHARE));
+
+/** A stop that could not save everything; `written`: the database took it all (only the shared store did not). */
+export class IncompleteStop extends Error {
+  constructor(
+    message: string,
+    readonly written: boolean,
+  ) {
+    super(message);
+  }
+}
+
 export class PresenceService {
   readonly engine: PresenceEngine;
   readonly graph: FriendGraph;
@@ -289,17 +311,23 @@ export class PresenceService {
    * (restart-grace.ts). A stop whose last write failed records nothing (the next start treats it
    * as a crash); one whose last write could not reach the database rejects, with one instance and
    * several alike: with several, what was not written lives only in the shared store, and no
-   * other instance writes it later.
+   * other instance writes it later. With several, the database is written first, then what the
+   * shared store has not taken is saved again until the drain's bound nears (STOP_RESERVE_MS);
+   * a change it still lacks then also rejects the stop: the others take it from the row only
+   * when they load the user or end this instance's sessions (Replicas.stop).
    */
   async stop(): Promise<void> {
+    const deadline = Date.now() + storeSavesFor(this.deps.config.shutdownTimeoutMs);
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
     this.#saturation?.stop();
     this.#lists.stop();
     const now = this.deps.now();
     const present = this.deps.store.shared ? [] : this.engine.presentAt(now);
-    await this.#replicas.stop();
+    // The row first: it carries each change with its version, so a change the store never takes
+    // still wins over the store's older copy (ReplicaVersions.loaded, importRow).
     await this.#writer.stop();
+    const notShared = await this.#replicas.stop(deadline);
     await this.deps.history.stop();
     const health = this.#writer.health();
     // A row that failed on its own (the database reached, the row refused) is logged as it fails;
@@ -314,9 +342,13 @@ export class PresenceService {
     }
     // Shared store: only unwritten changes are lost (an alive mark that could not be written is
     // not). One instance: the stop record is lost too, so the next start sees a crash.
-    if (!health.ok && (!this.deps.store.shared || this.#writer.pending > 0)) {
-      throw new Error(`presence not written to the database (unreachable): ${this.#writer.pending} users' changes are lost${this.deps.store.shared ? '' : ', and the stop is not recorded'}`);
+    const problems: string[] = [];
+    const unwritten = !health.ok && (!this.deps.store.shared || this.#writer.pending > 0);
+    if (unwritten) {
+      problems.push(`presence not written to the database (unreachable): ${this.#writer.pending} users' changes are lost${this.deps.store.shared ? '' : ', and the stop is not recorded'}`);
     }
+    if (notShared > 0) problems.push(`presence not saved to the shared store (unreachable): ${notShared} users' changes were not saved to it`);
+    if (problems.length > 0) throw new IncompleteStop(problems.join('; '), !unwritten);
   }
 
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */
@@ -610,6 +642,6 @@ export class PresenceService {
   #row(userId: number) {
     if (!this.engine.known(userId)) return null;
     const state = this.engine.get(userId);
-    return { userId, status: state.status, activity: state.activity, persisted: this.engine.snapshotForPersistence(userId) };
+    return { userId, status: state.status, activity: state.activity, persisted: this.engine.snapshotForPersistence(userId), version: this.#replicas.rowVersion(userId) };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * How this instance loads users' replicas: the bus subscribed to each user's topic, profile and
- * remembered state from the database, live state from the shared store (cluster mode); an id
+ * remembered state from the database, live state from the shared store (cluster mode), the
+ * newer of the row and the stored copy winning (ReplicaVersions.loaded); an id
  * asked for twice loaded once; inputs that arrive while a replica loads held until it is
  * loaded; and the users pinned while an ensure() (or a caller between its awaits) uses them, so
  * that none is released under it. When replicas are taken up and let go is
@@ -9,7 +10,7 @@
 import type { StoredReplica } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { userTopic } from './presence-events.js';
-import type { Profile } from './presence-repository.js';
+import type { Profile, RowPresence } from './presence-repository.js';
 import type { PresenceDeps } from './presence-deps.js';
 
 /** The mark #ensure puts on an id while it gathers the ids to load (never awaited). */
@@ -21,8 +22,8 @@ export interface LoadingParts {
   profiles: Map<number, Profile>;
   /** After how long without a heartbeat an instance is dead (ClusterHeartbeat.deadAfter). */
   deadAfter(): number;
-  /** Imports a stored replica (ReplicaVersions.importStored). */
-  importStored(userId: number, state: StoredReplica): void;
+  /** The replica was loaded from the database row and the shared store's copy (if any): the newer wins (ReplicaVersions.loaded). */
+  loaded(userId: number, state: StoredReplica | undefined, row: RowPresence): void;
   /** What a failed store command says in the log. */
   storeError(err: unknown): string;
 }
@@ -136,12 +137,12 @@ export class ReplicaLoading {
             return new Map();
           })
         : new Map();
-      for (const { profile, persisted } of rows) {
+      for (const { profile, persisted, version } of rows) {
         if (this.#discarded.has(profile.id)) continue; // deleted while this load read them
         profiles.set(profile.id, profile);
         engine.load(profile.id, persisted);
         const state = states.get(profile.id);
-        if (state) this.parts.importStored(profile.id, orphanedLastSeen(state, persisted.lastSeen));
+        this.parts.loaded(profile.id, state && orphanedLastSeen(state, persisted.lastSeen), { persisted, version });
       }
       const found = new Set(rows.filter((r) => !this.#discarded.has(r.profile.id)).map((r) => r.profile.id));
       for (const id of ids) if (!found.has(id)) bus.unsubscribe(userTopic(id));

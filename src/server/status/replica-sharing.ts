@@ -3,7 +3,8 @@
  * the shared store, then published on the user's topic, a user's shares completing in order;
  * a merged state saved again after a late input (the others reload it); what could not be
  * saved, or was changed while the bus was down, kept for the resync (replica-resync.ts); and
- * a clean stop letting the shares in flight finish. Part of Replicas (replicas.ts).
+ * a clean stop letting the shares in flight finish, and saving again until its deadline what
+ * the store did not take. Part of Replicas (replicas.ts).
  */
 import type { SharedState } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
@@ -21,6 +22,20 @@ export interface SharingParts {
   isLoading(userId: number): boolean;
   /** What a failed store command says in the log. */
   storeError(err: unknown): string;
+}
+
+/** At a stop, the first pause between tries to save what the store did not take, doubling up to the second. */
+const DRAIN_PAUSE_MS = 100;
+const DRAIN_PAUSE_MAX_MS = 1000;
+
+/** `work`, or undefined once `deadline` (Date.now() ms) passed; the bound's timer goes with it (it must not hold the process). */
+async function untilDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
+  let bound: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<undefined>((r) => (bound = setTimeout(() => r(undefined), Math.max(0, deadline - Date.now()))))]);
+  } finally {
+    clearTimeout(bound);
+  }
 }
 
 export class ReplicaSharing {
@@ -81,12 +96,23 @@ export class ReplicaSharing {
     await this.deps.bus.flushed();
   }
 
-  /** Lets the shares in flight finish, for at most `ms`. */
-  async settle(ms: number): Promise<void> {
-    // The bound's timer goes with them (it must not hold the process).
-    let bound: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.#sharing), new Promise((r) => (bound = setTimeout(r, ms)))]);
-    clearTimeout(bound);
+  /**
+   * At a clean stop: lets the shares in flight finish, then saves again, until `deadline`
+   * (Date.now() ms), the users whose state the store did not take (it refused or did not answer),
+   * each saved then announced (`reload`) to the other instances. Answers how many users' changes
+   * the store still lacks (an unanswered save counts as not taken).
+   */
+  async drain(deadline: number): Promise<number> {
+    await untilDeadline(Promise.all(this.#sharing), deadline);
+    for (let pause = DRAIN_PAUSE_MS; this.#unsaved.size > 0 && Date.now() < deadline; pause = Math.min(2 * pause, DRAIN_PAUSE_MAX_MS)) {
+      for (const userId of [...this.#unsaved]) {
+        const saved = await untilDeadline(this.resave(userId).then(() => true, () => false), deadline);
+        if (!saved) break; // the store is still out of reach: wait, then try again
+        this.deps.bus.publishRemote(userTopic(userId), { kind: 'reload', userId } satisfies BusEvent);
+      }
+      if (this.#unsaved.size > 0) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(pause, deadline - Date.now()))));
+    }
+    return new Set([...this.#unsaved, ...this.#lastShare.keys()]).size;
   }
 
   /**

@@ -2,16 +2,20 @@
  * The versions of this instance's replicas (cluster mode), and what they decide: each user's
  * latest version and the version of the input that last set each field (field-versions.ts),
  * what of another instance's input or of a stored copy applies to a replica here
- * (last-writer-wins per field), whether a close or logout makes the user leave, and which
- * instance writes the user's row (writerOf). Part of Replicas (replicas.ts); the saving and
- * publishing of changes is replica-sharing.ts.
+ * (last-writer-wins per field), when the database row is newer than both, whether a close or
+ * logout makes the user leave, and which instance writes the user's row (writerOf). Part of
+ * Replicas (replicas.ts); the saving and publishing of changes is replica-sharing.ts.
  */
 import { compareVersions, instanceOfSession, nextVersion, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
-import type { PresenceChange } from '../presence/types.js';
+import type { PersistedPresence, PresenceChange, ReplicaState } from '../presence/types.js';
 import { allFieldsAt, applicable, fieldsOf, mergeFields, newerFields, recordFields, withFields, type FieldVersions } from './field-versions.js';
 import type { PresenceInput } from './presence-events.js';
 import type { PresenceDeps } from './presence-deps.js';
+import type { RowPresence } from './presence-repository.js';
+
+/** The later of two instants (null: never). */
+const latest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
 
 /** A replica's answer for an input that is neither a close nor a logout (ReplicaVersions.#leaving). */
 const NOT_LEAVING = { leaves: false, endsHeld: false } as const;
@@ -176,6 +180,61 @@ export class ReplicaVersions {
     if (min !== null) return min;
     if (this.#reaped.has(userId)) return this.#self;
     return this.#versions.get(userId)?.by ?? this.#self;
+  }
+
+  /**
+   * A replica was just loaded: the engine holds the user's database row `row`, with the version
+   * it was written at (PresenceRow.version), and `state` is the shared store's copy, if any. The
+   * newer wins. The copy, as a rule: it is saved at every change, the row up to a second later.
+   * The row, when it is newer: the instance that made the change wrote it to the row but could
+   * not save it to the store (stopped while the store did not answer); the copy's sessions,
+   * declared activity and grace stay (the row has none), and the result is saved for the
+   * others. A row written without a version (one instance) never wins; nor does a database
+   * restored from a backup, whose rows are older than the copies (docs/scaling.md §3: a restore
+   * empties the prefix).
+   */
+  loaded(userId: number, state: StoredReplica | undefined, row: RowPresence): void {
+    if (!state) return;
+    const { version } = row;
+    if (version === null || (state.version !== null && compareVersions(version, state.version) <= 0)) return this.importStored(userId, state);
+    this.#takeRow(userId, state, state.fieldVersions ?? allFieldsAt(state.version), row.persisted, version);
+  }
+
+  /**
+   * Before this instance ends a dead instance's sessions of the user (reap): the user's database
+   * row, if it is newer than this replica. That instance may have written to it a change it never
+   * saved to the shared store nor published (stopped while Redis did not answer): the replica
+   * takes the row's fields, keeping its sessions, declared activity and grace, and saves itself
+   * for the others; else the change would be lost to this instance, which writes the row from
+   * now on (writerOf), and to the others.
+   */
+  importRow(userId: number, row: RowPresence): void {
+    const local = this.#versions.get(userId);
+    const { version } = row;
+    if (version === null || (local !== undefined && compareVersions(version, local) <= 0)) return;
+    this.#takeRow(userId, this.parts.engine.exportUser(userId), this.#fields.get(userId) ?? {}, row.persisted, version);
+  }
+
+  /**
+   * `base` (a stored copy, or this replica) with the fields the database row holds taken from
+   * the row (`persisted`, written at `version`, newer than `base`): imported at the row's
+   * version, then saved under a new one, with a reload asked of the others.
+   */
+  #takeRow(userId: number, base: ReplicaState, baseFields: FieldVersions, persisted: PersistedPresence, version: Version): void {
+    // The fields the row holds are as of its version; the others stay as `base` has them.
+    this.#fields.set(userId, { ...baseFields, status: version, message: version });
+    this.#versions.set(userId, version);
+    const state: ReplicaState = {
+      ...base,
+      manualStatus: persisted.manualStatus,
+      customMessage: persisted.customMessage,
+      customMessageExpiresAt: persisted.customMessageExpiresAt,
+      serverGames: persisted.serverGames,
+      lastSeen: latest(base.lastSeen, persisted.lastSeen),
+      lastActivity: latest(base.lastActivity, persisted.lastActivity),
+    };
+    this.parts.report(this.parts.engine.importUser(userId, state, this.parts.isMine));
+    this.parts.resaveLater(userId);
   }
 
   /**

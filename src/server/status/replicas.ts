@@ -7,10 +7,12 @@
  * Replicas is what the rest of the presence service uses; its parts are:
  * - replica-loading.ts: loading replicas (ensure), inputs held while one loads, pinning;
  * - replica-versions.ts: versions per user and per field, what of another instance's input
- *   or a stored copy applies here, and which instance writes the user's row (writerOf);
- * - replica-sharing.ts: saving then publishing changes, in order per user, and what waits
- *   for the resync;
- * - cluster-heartbeat.ts: the heartbeat and the reaping of dead instances' sessions;
+ *   or a stored copy applies here, when the user's database row is newer than both, and which
+ *   instance writes the user's row (writerOf);
+ * - replica-sharing.ts: saving then publishing changes, in order per user, what waits for the
+ *   resync, and what a stop saves again until its deadline;
+ * - cluster-heartbeat.ts: the heartbeat and the reaping of dead instances' sessions (after
+ *   reading their users' rows: #newerRows);
  * - replica-resync.ts: the resync after a bus outage (its retries: resync-retry.ts) and the
  *   reload of a replica another instance re-saved.
  */
@@ -54,13 +56,21 @@ export class Replicas {
     const report = (change: PresenceChange | null): void => this.#report(change);
     const versions = new ReplicaVersions(deps, { engine, isMine, report, resaveLater: (id) => this.#sharing.resaveLater(id) });
     // `sharing` is made below; the heartbeat calls `owed` only once started.
-    const heartbeat = new ClusterHeartbeat(deps, { engine, profiles, saturated: hooks.saturated, report, reaped: (id) => versions.reaped(id), owed: (): Promise<void> => sharing.forgetOwed() });
+    const heartbeat = new ClusterHeartbeat(deps, {
+      engine,
+      profiles,
+      saturated: hooks.saturated,
+      report,
+      reaped: (id) => versions.reaped(id),
+      owed: (): Promise<void> => sharing.forgetOwed(),
+      beforeReap: (ids) => this.#newerRows(ids),
+    });
     const loading = new ReplicaLoading(deps, {
       engine,
       profiles,
       storeError,
       deadAfter: () => heartbeat.deadAfter(),
-      importStored: (id, state) => versions.importStored(id, state),
+      loaded: (id, state, row) => versions.loaded(id, state, row),
     });
     const sharing = new ReplicaSharing(deps, { engine, profiles, versions, storeError, isLoading: (id) => loading.isLoading(id) });
     this.#versions = versions;
@@ -108,12 +118,30 @@ export class Replicas {
     await this.#heartbeat.start();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * A clean stop: saves what the store has not taken yet, trying again until `deadline`
+   * (Date.now() ms), then leaves the cluster. Answers how many users' changes the store still
+   * lacks (logged as an error): the other instances learn them from the database rows this
+   * instance wrote (ReplicaVersions.loaded and importRow), not from the store.
+   */
+  async stop(deadline: number): Promise<number> {
     this.#resync.stop();
     this.#heartbeat.stop();
-    // Pending saves get at most 2 s.
-    await this.#sharing.settle(2000);
-    if (this.deps.store.shared) await this.deps.store.leave(this.#self);
+    if (!this.deps.store.shared) return 0;
+    const unsaved = await this.#sharing.drain(deadline);
+    if (unsaved > 0) {
+      this.deps.log.error(
+        { users: unsaved },
+        `shared presence store unreachable at the stop: ${unsaved} users' changes were not saved to it; other instances take them from the database rows, when they load those users or end this instance's sessions`,
+      );
+    }
+    await this.deps.store.leave(this.#self);
+    return unsaved;
+  }
+
+  /** The version the user's database row is written at (PresenceRow.version): the replica's, in cluster mode. */
+  rowVersion(userId: number): Version | null {
+    return this.deps.store.shared ? (this.#versions.of(userId) ?? null) : null;
   }
 
   /** Runs `work` with these users pinned: no release while it awaits. */
@@ -232,6 +260,21 @@ export class Replicas {
   /** Reloads one replica from the shared store (another instance re-saved it). */
   reload(userId: number): Promise<void> {
     return this.#resync.reload(userId);
+  }
+
+  /**
+   * Before this instance ends a dead instance's sessions of these users: their database rows, for
+   * those newer than the replica here (ReplicaVersions.importRow). Without the database the
+   * sessions are ended all the same.
+   */
+  async #newerRows(ids: readonly number[]): Promise<void> {
+    try {
+      for (const [userId, row] of await this.deps.repo.presenceOf(ids)) {
+        if (this.hooks.profiles.has(userId)) this.#versions.importRow(userId, row);
+      }
+    } catch (err) {
+      this.deps.log.warn({ err, users: ids.length }, "database unreachable: a dead instance's sessions are ended without reading the users' rows");
+    }
   }
 
   #report(change: PresenceChange | null): void {

@@ -100,7 +100,7 @@ describe('presence resync after a bus outage', () => {
     const beats = w.resyncBeats();
     await vi.advanceTimersByTimeAsync(10 * 60_000);
     expect(w.resyncBeats()).toBe(beats);
-    await w.r.stop();
+    await w.r.stop(Date.now());
   });
 
   it('stops retrying when the bus goes down again; the next recovery starts afresh once the attempt in flight ended, never two at once', async () => {
@@ -126,7 +126,7 @@ describe('presence resync after a bus outage', () => {
     await vi.advanceTimersByTimeAsync(30 * 60_000);
     expect(w.resyncBeats()).toBe(4);
     expect(w.r.sync()).toMatchObject({ synced: false, resyncAttempts: 0 });
-    await w.r.stop();
+    await w.r.stop(Date.now());
   });
 
   it('stop() neither waits for an attempt in flight nor lets it retry, and no timer of the resync outlives the stop', async () => {
@@ -135,7 +135,7 @@ describe('presence resync after a bus outage', () => {
     const fail = await w.recoverWithHangingAttempt();
     expect(w.resyncBeats()).toBe(1);
     let stopped = false;
-    void w.r.stop().then(() => (stopped = true));
+    void w.r.stop(Date.now()).then(() => (stopped = true));
     await vi.advanceTimersByTimeAsync(0);
     expect(stopped).toBe(true);
     // The attempt in flight fails after the stop: not reported, not retried.
@@ -155,8 +155,8 @@ describe('presence resync after a bus outage', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     const beats = w.resyncBeats();
     expect(beats).toBeGreaterThanOrEqual(2);
-    await w.r.stop();
-    // Nothing of the resync is scheduled any more, nor stop's own 2 s bound on pending saves.
+    await w.r.stop(Date.now());
+    // Nothing of the resync is scheduled any more, nor the bound of the stop's saves.
     expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(30 * 60_000);
     expect(w.resyncBeats()).toBe(beats);
@@ -185,7 +185,7 @@ describe('presence resync after a bus outage', () => {
     // The bus goes down again: unready at once, whatever came before.
     w.health(false);
     expect(replicasReady(w.r.sync(), Date.now())).toBe(false);
-    await w.r.stop();
+    await w.r.stop(Date.now());
   });
 });
 
@@ -205,7 +205,7 @@ describe('the bus connecting after the start', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(w.resyncBeats()).toBe(1);
     expect(w.lines.map((l) => l.msg)).toContain('presence resynced after the event bus returned');
-    await w.r.stop();
+    await w.r.stop(Date.now());
   });
 
   it('is one when users were loaded while the bus was still down (Redis down at the start, users served)', async () => {
@@ -215,7 +215,7 @@ describe('the bus connecting after the start', () => {
     w.health(true);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(w.resyncBeats()).toBeGreaterThan(0);
-    await w.r.stop();
+    await w.r.stop(Date.now());
   });
 
   it('a store that knows why it fails (refused credentials) has that cause logged, not the client\'s message', async () => {
@@ -242,6 +242,6 @@ describe('the bus connecting after the start', () => {
     w.health(true);
     await vi.advanceTimersByTimeAsync(0);
     expect(failures(w.lines).map((l) => l.fields.err)).toEqual([said]);
-    await w.r.stop();
+    await w.r.stop(Date.now());
   });
 });
