@@ -87,7 +87,7 @@ describe('junk requests cost the server little', () => {
     const names = Array.from({ length: 500 }, (_, i) => `crowd_${i}`);
     await db
       .insertInto('users')
-      .values(names.map((n) => ({ username: n, username_lower: n, display_name: n, password_hash: 'x', role: 'user' as const, created_at: now, online_status: 'offline' as const })))
+      .values(names.map((n) => ({ username: n, username_lower: n, display_name: n, password_hash: 'x', role: 'user' as const, created_at: now, online_status: 'offline' as const, status_visibility: 'friends' as const, activity_visibility: 'friends' as const, last_seen_visibility: 'friends' as const, custom_message_visibility: 'friends' as const })))
       .execute();
     const ids = (await db.selectFrom('users').select('id').where('username', 'like', 'crowd_%').execute()).map((r) => r.id);
     await db.insertInto('friendships').values(ids.flatMap((id) => [{ user_id: alice.id, friend_id: id, category: 'friend' as const, created_at: now }, { user_id: id, friend_id: alice.id, category: 'friend' as const, created_at: now }])).execute();
