@@ -9,12 +9,16 @@
  * tab says until when, in the user's locale and time zone (here German, in India), not "wait a
  * moment"; and the person's row says so instead of an "Add friend" button that would fail the
  * same way until then.
+ *
+ * Search results while friends change. The results are no live region and are not rebuilt when
+ * a friend merely changes status: keyboard focus stays on a result's button, and nothing is
+ * re-announced; what a search found is said once, as a count, in a region of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { api, registerUser } from './helpers/api-users.js';
+import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
 import { expectAccessible } from './helpers/axe.js';
 import { friendsTab, newPage } from './helpers/ui.js';
 
@@ -29,6 +33,7 @@ let server: ServerHandle;
 let browser: Browser;
 let page: Page;
 let declinedAt: { from: number; to: number };
+let fay: ApiUser;
 
 beforeAll(async () => {
   server = await startServer();
@@ -44,6 +49,9 @@ beforeAll(async () => {
   const from = Date.now();
   await api(server.baseUrl, vic.token, 'POST', `/users/me/friends/requests/${sent.request.id}/decline`);
   declinedAt = { from, to: Date.now() };
+  // A friend of Uma's, online, and a stranger to find.
+  fay = await connectedFriend(server.baseUrl, 'fay_pending', 'Fay', uma.token);
+  await registerUser(server.baseUrl, 'zed_stranger', 'Zed');
   page = await newPage(browser, { viewport: { width: 1280, height: 800 }, locale: LOCALE, timezoneId: TIME_ZONE });
   await page.context().addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
   await page.goto(`${server.baseUrl}/#/friends`);
@@ -52,6 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  fay?.socket?.close();
   await page?.close();
   await browser?.close();
   await server?.stop();
@@ -112,5 +121,43 @@ describe('names in the Pending tab’s rows', () => {
       }
     }
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
+
+describe('search results while a friend changes status', () => {
+  it('keep keyboard focus on a result’s button, are not re-announced, and say once per search how many were found', async () => {
+    const search = page.getByLabel('Search by username');
+    const count = page.locator('[data-part=search-count]');
+    await search.fill('zed_stranger');
+    const add = page.getByRole('button', { name: 'Add friend Zed (@zed_stranger)', exact: true });
+    await add.waitFor(FIVE_S);
+    await add.focus();
+    // Everything the page's live regions are given from now on.
+    await page.evaluate(() => {
+      const w = window as unknown as { said: string[] };
+      w.said = [];
+      for (const r of document.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status], [role=alert]')) {
+        new MutationObserver(() => w.said.push(r.textContent ?? '')).observe(r, { childList: true, characterData: true, subtree: true });
+      }
+    });
+    const said = (): Promise<string[]> => page.evaluate(() => (window as unknown as { said: string[] }).said);
+
+    // Fay appears offline: the Online tab's count follows, in the same event as the Pending tab.
+    const online = page.locator('[data-part=count-online]');
+    expect(await online.textContent()).toBe('1');
+    await api(server.baseUrl, fay.token, 'PUT', '/users/me/status/settings', { status_visibility: 'hidden' });
+    await expect.poll(() => online.textContent(), FIVE_S).toBe('0');
+    expect(await add.evaluate((el) => el === document.activeElement), 'focus stays on the result’s button').toBe(true);
+    expect(await said()).toEqual([]);
+    expect(await page.locator('[data-part=search-results]').evaluate((el) => el.closest('[aria-live]'))).toBeNull();
+
+    // What a search found is said once, as a count: a new search says it again.
+    expect(await count.textContent()).toBe('1 player found');
+    await search.fill('wide_username_');
+    await expect.poll(() => count.textContent(), FIVE_S).toBe('2 players found');
+    await search.fill('nobody_has_this');
+    await expect.poll(() => count.textContent(), FIVE_S).toBe('No players found');
+    expect((await said()).filter((t) => /found/.test(t))).toEqual(['2 players found', 'No players found']);
+    await api(server.baseUrl, fay.token, 'PUT', '/users/me/status/settings', { status_visibility: 'friends' });
   });
 });

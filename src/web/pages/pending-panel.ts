@@ -5,6 +5,12 @@
  * sensible control (the next row's button, else the section heading). What an action did goes
  * to the page's notice (lib/notice.ts), which typing a new name clears. People are named
  * with their @username, in notices and buttons' names as in the rows (requests-view.ts).
+ *
+ * The search results are no live region: a screen reader hears how many players a search
+ * found ("3 players found"), once per search, from a status line of their own. The results
+ * are rebuilt only for a new search or when what can be done with a shown player changes
+ * (they became a friend, a request came or went), never because a friend changed status;
+ * a rebuild keeps keyboard focus on the same button (`data-key`).
  */
 import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
@@ -33,7 +39,11 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     id: 'player-search', type: 'search', class: 'beacon-input w-full', autocomplete: 'off',
     placeholder: 'Username starts with…', maxlength: 20, spellcheck: false, autocapitalize: 'none',
   });
-  const resultsBox = h('div', { class: 'mt-3', 'aria-live': 'polite' });
+  const resultsBox = h('div', { class: 'mt-3', 'data-part': 'search-results' });
+  /** What the last search found, as a count; there from the start so each one is announced. */
+  const resultsSaid = h('p', { class: 'sr-only', role: 'status', 'data-part': 'search-count' });
+  /** The results shown, and what could be done with each of them then (Relation): rebuilt only when either changes. */
+  let shown: { results: User[] | null; relations: string } = { results: null, relations: '' };
   const incomingBox = h('div', { 'data-part': 'incoming' });
   const outgoingBox = h('div', { 'data-part': 'outgoing' });
 
@@ -105,15 +115,32 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     target?.focus();
   }
 
-  function searchAction(u: User, index: number): Node {
-    if (u.id === ctx.user.id) return h('span', { class: 'text-sm text-slate-400' }, 'You');
-    if (ctx.client.friend(u.id)) return h('span', { class: 'text-sm text-green-300' }, '✓ Friends');
+  /** What can be done with a player found: the one thing a search result's row shows. */
+  type Relation =
+    | { kind: 'you' } | { kind: 'friend' } | { kind: 'asked-you'; request: number } | { kind: 'asked' }
+    | { kind: 'refused'; until: number } | { kind: 'none' };
+  function relation(u: User): Relation {
+    if (u.id === ctx.user.id) return { kind: 'you' };
+    if (ctx.client.friend(u.id)) return { kind: 'friend' };
     const inc = store.incoming.find((r) => r.from_user_id === u.id);
-    if (inc) return button('Accept request', () => void act(() => api.acceptFriendRequest(inc.id), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
-    if (store.outgoing.some((r) => r.to_user_id === u.id)) return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
+    if (inc) return { kind: 'asked-you', request: inc.id };
+    if (store.outgoing.some((r) => r.to_user_id === u.id)) return { kind: 'asked' };
     const until = refusedUntil.get(u.id);
-    if (until !== undefined) return h('span', { class: 'text-sm text-slate-300', 'data-part': 'ask-again' }, `You can ask again from ${formatAskAgain(until)}`);
-    return button('Add friend', () => {
+    if (until !== undefined) return { kind: 'refused', until };
+    return { kind: 'none' };
+  }
+
+  function searchAction(u: User, rel: Relation, index: number): Node {
+    if (rel.kind === 'you') return h('span', { class: 'text-sm text-slate-400' }, 'You');
+    if (rel.kind === 'friend') return h('span', { class: 'text-sm text-green-300' }, '✓ Friends');
+    if (rel.kind === 'asked-you') {
+      const accept = button('Accept request', () => void act(() => api.acceptFriendRequest(rel.request), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
+      accept.dataset.key = `found-accept-${u.id}`;
+      return accept;
+    }
+    if (rel.kind === 'asked') return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
+    if (rel.kind === 'refused') return h('span', { class: 'text-sm text-slate-300', 'data-part': 'ask-again' }, `You can ask again from ${formatAskAgain(rel.until)}`);
+    const add = button('Add friend', () => {
       void act(async () => {
         // They had asked first (this page had not heard yet): the request made friends at once.
         const res = await api.sendFriendRequest(u.id);
@@ -128,6 +155,22 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
         },
       });
     }, 'primary', `Add friend ${nameOf(u)}`);
+    add.dataset.key = `found-add-${u.id}`;
+    return add;
+  }
+
+  /** The results, rebuilt only when they or what can be done with one of them changed (a friend's status is neither). */
+  function renderResults(): void {
+    const relations = results?.map((u) => JSON.stringify(relation(u))).join('\n') ?? '';
+    if (shown.results === results && shown.relations === relations) return;
+    shown = { results, relations };
+    if (results === null) resultsBox.replaceChildren();
+    else resultsBox.replaceChildren(list(results.map((u, i) => personRow({ ...u }, searchAction(u, relation(u), i))), 'No player has a username starting with that.'));
+  }
+
+  /** Says what a search found, once (not at each rebuild of the list). */
+  function sayFound(found: User[] | null): void {
+    resultsSaid.textContent = found === null ? '' : found.length === 0 ? 'No players found' : `${found.length} ${found.length === 1 ? 'player' : 'players'} found`;
   }
 
   /** A request to `u` the server refused for now: remembered for their row, said with its time. */
@@ -148,17 +191,23 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
 
   function render(): void {
     if (disposed) return;
-    if (results === null) resultsBox.replaceChildren();
-    else resultsBox.replaceChildren(list(results.map((u, i) => personRow({ ...u }, searchAction(u, i))), 'No player has a username starting with that.'));
+    // Keep focus where it was when the lists are rebuilt by a live event.
+    const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    const refocus = (): void => {
+      const again = focused ? root.querySelector<HTMLElement>(`[data-key="${focused}"]`) : null;
+      if (again && again !== document.activeElement) again.focus();
+    };
+    renderResults();
     if (!store.loaded && store.error) {
       const box = failure(`Could not load your requests. ${store.error}`, () => void store.refresh());
       incomingBox.replaceChildren(box);
       outgoingBox.replaceChildren();
-      return;
+      return refocus();
     }
-    if (!store.loaded) return void [incomingBox, outgoingBox].forEach((b) => b.replaceChildren(loading()));
-    // Keep focus where it was when the lists are rebuilt by a live event.
-    const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    if (!store.loaded) {
+      [incomingBox, outgoingBox].forEach((b) => b.replaceChildren(loading()));
+      return refocus();
+    }
     incomingBox.replaceChildren(list(store.incoming.map((r, i) => {
       const p = person(r.from_user_id);
       const accept = button('Accept', () => void act(() => api.acceptFriendRequest(r.id), about(p, 'You and ', ' are now friends.'), incomingBox, i), 'primary', `Accept ${nameOf(p)}`);
@@ -173,7 +222,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
       cancel.dataset.key = `cancel-${r.id}`;
       return personRow(p, cancel);
     }), 'You have no requests waiting for an answer.'));
-    if (focused) root.querySelector<HTMLElement>(`[data-key="${focused}"]`)?.focus();
+    refocus();
   }
 
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -182,21 +231,27 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     // A new name: what was said about the last one is done with.
     notice.clear();
     const q = search.value.trim();
+    // What the last search found is not what this one will.
+    sayFound(null);
     if (!/^[A-Za-z0-9_]{1,20}$/.test(q)) {
       results = q ? [] : null;
-      return render();
+      render();
+      return sayFound(results);
     }
     // Debounced: one request per pause in typing, not per key.
     searchTimer = setTimeout(() => {
       api.searchUsers(q).then((users) => {
-        if (search.value.trim() === q) { results = users; render(); }
+        if (search.value.trim() !== q) return;
+        results = users;
+        render();
+        sayFound(users);
       }, (e: unknown) => notice.fail(errorMessage(e)));
     }, 200);
   });
 
   root.replaceChildren(h('div', { class: 'grid gap-4' },
     section('Add a friend', 'find-title',
-      h('label', { for: 'player-search', class: 'mb-1.5 block text-sm text-slate-300' }, 'Search by username'), search, resultsBox),
+      h('label', { for: 'player-search', class: 'mb-1.5 block text-sm text-slate-300' }, 'Search by username'), search, resultsSaid, resultsBox),
     section('Incoming requests', 'incoming-title', incomingBox),
     section('Sent requests', 'outgoing-title', outgoingBox)));
   root.querySelectorAll('h2').forEach((el) => el.setAttribute('tabindex', '-1'));
