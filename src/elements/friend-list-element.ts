@@ -2,7 +2,8 @@
  * <beacon-friend-list>: the signed-in user's friends, live. Each row is a button (dot,
  * name, status in words, message) that dispatches `beacon-friend-select`; an empty list
  * offers `beacon-find-friends` instead of a link. Loading, empty, error and not-live
- * states are shown in words; changes are announced politely to screen readers.
+ * states are shown in words; changes of status are announced politely to screen readers,
+ * those of one moment together (web/lib/live-announcer.ts).
  * Attribute `filter="online"` hides offline friends.
  *
  * Offline means one of three things, each said as it is: Beacon unreachable (the client
@@ -14,6 +15,7 @@ import type { ConnectionState, PresenceClient, StopReason, View } from '../clien
 import { h } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
 import { announceChange, visibleFriends } from '../web/lib/status-order.js';
+import { LiveAnnouncer } from '../web/lib/live-announcer.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, FIND_FRIENDS, FRIEND_SELECT, type FriendSelectDetail } from './events.js';
@@ -45,6 +47,8 @@ export class BeaconFriendListElement extends BeaconElement {
 
   #note = h('p', { class: 'live-note muted', role: 'status', part: 'connection' });
   #live = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+  /** Changes of one moment said together, none replacing another before it was said. */
+  #announcer = new LiveAnnouncer((text) => (this.#live.textContent = text));
   #body = h('div');
   #rows = new Map<number, HTMLLIElement>();
   #list = h('ul', { part: 'list', 'aria-label': 'Friends' });
@@ -76,6 +80,7 @@ export class BeaconFriendListElement extends BeaconElement {
     const render = (): void => this.#render(client, client.friends(), client.state, client.self !== null, client.lastSyncAt);
     render();
     return [
+      () => this.#announcer.dispose(),
       client.on('friends', render),
       client.on('state', render),
       // A stop while already offline changes no state, but what is said (it no longer retries).
@@ -176,8 +181,9 @@ export class BeaconFriendListElement extends BeaconElement {
 
   #announce(view: View, previous: View | undefined): void {
     const text = announceChange(view, previous, STATUS_SHORT);
-    if (!text) return;
-    this.#live.textContent = text;
+    if (text) this.#announcer.say(view.user_id, text);
+    // A new activity is shown (the row flashes) but not announced.
+    if (!text && previous?.activity === view.activity) return;
     const row = this.#rows.get(view.user_id);
     row?.classList.remove('flash');
     queueMicrotask(() => this.#rows.get(view.user_id)?.classList.add('flash'));

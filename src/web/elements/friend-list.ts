@@ -1,7 +1,8 @@
 /**
  * <beacon-friend-list>: the live friend list. Give it a `source` (the PresenceClient);
  * it renders the SDK's sorted friends, filters to online ones on demand, animates and
- * announces (aria-live) each real-time change, and shows loading/empty/error states.
+ * announces (aria-live) each change of a friend's status, those of one moment together
+ * (lib/live-announcer.ts), and shows loading/empty/error states.
  * When the data may be stale (reconnecting, offline) it says so with the time of the
  * last update. Focus inside a card (its menu) survives the card's changes and moves; if
  * the card leaves, focus goes to the next card's first control, never to the page body.
@@ -10,6 +11,7 @@ import type { View } from '../lib/label-types.js';
 import { STATUS_SHORT } from '../lib/labels.js';
 import { announceChange, visibleFriends } from '../lib/status-order.js';
 import { h } from '../lib/dom.js';
+import { LiveAnnouncer } from '../lib/live-announcer.js';
 import type { FriendCardElement } from './friend-card.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
 
@@ -43,6 +45,7 @@ export class FriendListElement extends HTMLElement {
   #cards = new Map<number, FriendCardElement>();
   #list = h('ul', { class: 'grid gap-2', 'aria-label': 'Friends' });
   #live = h('p', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
+  #announcer = new LiveAnnouncer((text) => (this.#live.textContent = text));
   #body = h('div', { class: 'mt-4' });
   #stale = h('p', { class: 'beacon-stale', role: 'status', 'data-part': 'stale', hidden: true });
   /** Decorates each card, e.g. with the friend menu. */
@@ -124,6 +127,7 @@ export class FriendListElement extends HTMLElement {
 
   #unsubscribe(): void {
     clearTimeout(this.#slowTimer);
+    this.#announcer.dispose();
     for (const off of this.#off) off();
     this.#off = [];
   }
@@ -137,8 +141,9 @@ export class FriendListElement extends HTMLElement {
 
   #changed(view: View, previous: View | undefined): void {
     const text = announceChange(view, previous, STATUS_SHORT);
-    if (!text) return;
-    this.#live.textContent = text;
+    if (text) this.#announcer.say(view.user_id, text);
+    // A new activity is shown (the card flashes) but not announced.
+    if (!text && previous?.activity === view.activity) return;
     // The 'friends' event may come before or after this one; flash once the card exists.
     queueMicrotask(() => this.#cards.get(view.user_id)?.flash());
   }

@@ -16,10 +16,12 @@ export function onlineCount(views: readonly View[]): number {
 }
 
 /**
- * Sentence for screen readers when a friend's status changes, or null if nothing audible changed.
+ * Sentence for screen readers when a friend's status changes ("Bo (@bo) is now busy"), or null
+ * when it did not: a change of activity alone (browsing → chatting) is no news worth
+ * interrupting for, and "is now online" of a friend who already was would be false.
  * Names the friend with their @username: two friends may share a display name.
  */
 export function announceChange(view: View, previous: View | undefined, labels: Record<Status, string>): string | null {
-  if (previous && previous.status === view.status && previous.activity === view.activity) return null;
+  if (previous && previous.status === view.status) return null;
   return `${nameWithUsername(view)} is now ${labels[view.status].toLowerCase()}`;
 }

@@ -45,9 +45,19 @@ describe('friend list helpers', () => {
     expect(onlineCount(list)).toBe(2);
   });
 
-  it('announces status and activity changes, not timestamp-only updates', () => {
+  it('announces status changes, not timestamp-only updates', () => {
     expect(announceChange(view(1, 'away'), view(1, 'online'), STATUS_SHORT)).toBe('User 1 (@u1) is now away');
     expect(announceChange(view(1, 'online'), view(1, 'online'), STATUS_SHORT)).toBeNull();
+  });
+
+  it('says nothing when only the activity changed: "is now online" of a friend who already was would be false', () => {
+    const browsing = { ...view(1, 'online'), activity: 'browsing' as const };
+    for (const activity of ['chatting', 'managing_profile', 'watching_match', null] as const) {
+      expect(announceChange({ ...browsing, activity }, browsing, STATUS_SHORT)).toBeNull();
+    }
+    expect(announceChange({ ...view(1, 'in_game'), activity: 'in_tournament' }, { ...view(1, 'in_game'), activity: 'playing_pong' }, STATUS_SHORT)).toBeNull();
+    // A status change with it is said, as before.
+    expect(announceChange({ ...view(1, 'in_game'), activity: 'playing_pong' }, browsing, STATUS_SHORT)).toBe('User 1 (@u1) is now in game');
   });
 
   it('tells apart two friends with the same display name by their @username', () => {
