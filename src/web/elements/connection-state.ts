@@ -1,9 +1,12 @@
 /**
  * <beacon-connection-state>: the SDK's connection state in words plus a shaped icon,
- * announced politely when it changes (never colour alone).
+ * announced politely when it changes (never colour alone). It is the page's one live region
+ * about the connection: while not live it also tells screen readers what that means
+ * (CONNECTION_MEANS); the other notes about it (the friend list's stale mark, your own card)
+ * are read where they are, not announced.
  */
 import type { ConnectionLabel } from '../lib/label-types.js';
-import { CONNECTION_LABEL } from '../lib/labels.js';
+import { CONNECTION_LABEL, CONNECTION_MEANS } from '../lib/labels.js';
 import { h } from '../lib/dom.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
@@ -35,6 +38,7 @@ export class ConnectionStateElement extends HTMLElement {
   #glyph = h('span', { 'aria-hidden': 'true', class: 'text-xs leading-none' });
   // Phones show the shaped glyph only; the words stay for screen readers and in the tooltip.
   #text = h('span', { 'data-part': 'label', class: 'max-sm:sr-only' });
+  #means = h('span', { 'data-part': 'means', class: 'sr-only' });
 
   set client(client: Pick<PresenceClient, 'on' | 'state'> | null) {
     this.#off?.();
@@ -46,7 +50,7 @@ export class ConnectionStateElement extends HTMLElement {
   connectedCallback(): void {
     if (!this.firstChild) {
       this.setAttribute('role', 'status');
-      this.append(h('span', { class: 'sr-only' }, 'Connection: '), this.#glyph, this.#text);
+      this.append(h('span', { class: 'sr-only' }, 'Connection: '), this.#glyph, this.#text, this.#means);
     }
     this.#subscribe();
   }
@@ -68,6 +72,9 @@ export class ConnectionStateElement extends HTMLElement {
     this.#glyph.textContent = GLYPH[state];
     this.#glyph.classList.toggle('beacon-spin', state === 'connecting' || state === 'reconnecting');
     this.#text.textContent = CONNECTION_LABEL[state];
+    // "Offline. Beacon is unreachable…", "Reconnecting… Statuses…": a sentence of its own after the label.
+    const means = CONNECTION_MEANS[state];
+    this.#means.textContent = means ? `${CONNECTION_LABEL[state].endsWith('…') ? '' : '.'} ${means}` : '';
     this.title = {
       connected: 'Live: changes arrive as they happen.',
       connecting: 'Connecting to Beacon…',

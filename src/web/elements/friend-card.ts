@@ -89,11 +89,6 @@ export class FriendCardElement extends HTMLElement {
   }
 
   #flashTimer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * Your own card's "Not live" note for screen readers: a live region kept across renders (a
-   * region inserted with its text is not announced), its text changed only when the note does.
-   */
-  readonly #staleLive = h('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite', 'data-part': 'own-stale-live' });
 
   /** Short highlight after a real-time change; CSS turns the motion off under reduced motion. */
   flash(): void {
@@ -153,8 +148,9 @@ export class FriendCardElement extends HTMLElement {
     const audience = own?.audience
       ? h('p', { class: 'mt-1 text-xs text-slate-400', 'data-part': 'audience' }, own.audience)
       : null;
+    // Read where it is, not announced: the header's connection state is the one live region about the connection.
     const stale = staleNote
-      ? h('p', { class: 'mt-1 text-xs text-amber-200', 'data-part': 'own-stale', 'aria-hidden': 'true' }, '⚠ ', staleNote)
+      ? h('p', { class: 'mt-1 text-xs text-amber-200', 'data-part': 'own-stale' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), staleNote)
       : null;
 
     const message = v.custom_message
@@ -189,12 +185,7 @@ export class FriendCardElement extends HTMLElement {
       message,
       lastSeen,
     );
-    const live = this.#staleLive;
-    for (const child of [...this.childNodes]) if (child !== live) child.remove();
-    this.prepend(avatar, body, ...(this.#menu ? [this.#menu] : []));
-    if (!this.#own) live.remove();
-    else if (live.parentNode !== this) this.append(live);
-    if (live.textContent !== (staleNote ?? '')) live.textContent = staleNote ?? '';
+    this.replaceChildren(avatar, body, ...(this.#menu ? [this.#menu] : []));
   }
 }
 

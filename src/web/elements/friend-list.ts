@@ -47,7 +47,8 @@ export class FriendListElement extends HTMLElement {
   #live = h('p', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
   #announcer = new LiveAnnouncer((text) => (this.#live.textContent = text));
   #body = h('div', { class: 'mt-4' });
-  #stale = h('p', { class: 'beacon-stale', role: 'status', 'data-part': 'stale', hidden: true });
+  /** Not a live region: the header's connection state announces the outage (connection-state.ts). */
+  #stale = h('p', { class: 'beacon-stale', 'data-part': 'stale', hidden: true });
   /** Decorates each card, e.g. with the friend menu. */
   decorate: ((card: FriendCardElement, view: View) => void) | null = null;
 

@@ -12,6 +12,20 @@ export const STATUS_LABEL: Record<Status, string> = {
   offline: 'Offline',
 };
 
+/**
+ * What a connection state means for the user, said to screen readers after its label by the
+ * header's connection state, the one live region about the connection: the friend list's
+ * stale mark and your own card's note say it too, on screen, but are not announced (three
+ * regions said nearly the same at the same moment).
+ */
+export const CONNECTION_MEANS: Record<ConnectionLabel, string> = {
+  connecting: '',
+  connected: '',
+  reconnecting: 'Statuses shown may be out of date. Friends may already see you as offline.',
+  polling: 'Live updates are paused; statuses are checked every few seconds.',
+  offline: 'Beacon is unreachable. Statuses shown may be out of date. Friends may already see you as offline.',
+};
+
 /** Short form for tight spots (badges, dots' tooltips). */
 export const STATUS_SHORT: Record<Status, string> = {
   online: 'Online',
