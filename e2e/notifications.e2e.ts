@@ -3,6 +3,11 @@
  * (from the socket's notification frame) when the friend comes online, the friend's usual
  * hours when shared, the service worker registering at /sw.js, and the Notifications
  * section of the Schedule page. axe audits each state.
+ *
+ * The toast is said once: the friend list does not announce the same coming online. It stays
+ * while the pointer is over it or focus is in it (WCAG 2.2.1), and dismissing it from the
+ * keyboard puts focus back where the user came from (or on the next toast), not on the page
+ * body. The page's clock is Playwright's, so the toast's ten seconds pass at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -12,6 +17,7 @@ import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, openSocket } from './helpers/api-users.js';
 import { friendCard, openFriendMenu } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
+import type { NotificationToastElement } from '../src/web/elements/notification-toast.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -48,6 +54,7 @@ afterAll(async () => {
 
 describe('notifications', () => {
   it('turns on "Notify me when online" for an offline friend, then shows a toast when they come online', async () => {
+    await page.clock.install();
     await page.goto(`${server.baseUrl}/#/friends`);
     await page.getByRole('tab', { name: /^All/ }).click();
     await friendCard(page, 'otto').waitFor();
@@ -61,14 +68,55 @@ describe('notifications', () => {
     expect(await toggle.getAttribute('aria-pressed')).toBe('true');
     await expectAccessible(page, 'friend menu with notify toggle on');
     await page.keyboard.press('Escape');
+    // Everything the friend list's live region says from now on.
+    await page.evaluate(() => {
+      const w = window as unknown as { listSaid: string[] };
+      w.listSaid = [];
+      const live = document.querySelector('beacon-friend-list p.sr-only[aria-live]')!;
+      new MutationObserver(() => w.listSaid.push(live.textContent ?? '')).observe(live, { childList: true, characterData: true, subtree: true });
+    });
 
     ottoSocket = await openSocket(server.baseUrl, otto.token);
     const toast = page.getByRole('status').filter({ hasText: 'Otto Lane (@otto) is online' });
     await toast.waitFor({ timeout: 5000 });
-    expect(await page.locator('[data-part=toast]').count()).toBe(1);
+    const toasts = page.locator('[data-part=toast]');
+    expect(await toasts.count()).toBe(1);
     await expectAccessible(page, 'online notification toast');
-    await page.getByRole('button', { name: 'Dismiss: Otto Lane (@otto) is online' }).click();
-    await expect.poll(() => page.locator('[data-part=toast]').count()).toBe(0);
+    // Said once: the list, which has Otto online too, does not say it again.
+    await expect.poll(() => friendCard(page, 'otto').getAttribute('data-status')).toBe('online');
+    await page.clock.fastForward(2_000);
+    expect(await page.evaluate(() => (window as unknown as { listSaid: string[] }).listSaid.filter((t) => t.includes('@otto')))).toEqual([]);
+
+    // A keyboard user comes to the toast from the All tab: it stays while focus is on it.
+    const allTab = page.getByRole('tab', { name: /^All/ });
+    await allTab.focus();
+    const dismiss = page.getByRole('button', { name: 'Dismiss: Otto Lane (@otto) is online' });
+    await dismiss.focus();
+    await page.clock.fastForward(30_000);
+    expect(await toasts.count()).toBe(1);
+    // Dismissed from the keyboard: focus goes back where the user came from, not to the page body.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toasts.count()).toBe(0);
+    expect(await allTab.evaluate((el) => el === document.activeElement)).toBe(true);
+
+    // Two toasts: the one the pointer is over stays, the other leaves; it goes once the pointer does.
+    const show = (...texts: string[]) => page.locator('beacon-notification-toast').evaluate((el, t) => t.forEach((x) => (el as NotificationToastElement).show(x)), texts);
+    await show('First toast', 'Second toast');
+    await toasts.filter({ hasText: 'First toast' }).hover();
+    await page.clock.fastForward(30_000);
+    expect(await toasts.allTextContents()).toEqual(['First toastDismiss']);
+    await page.mouse.move(0, 0);
+    await page.clock.fastForward(30_000);
+    expect(await toasts.count()).toBe(0);
+    // Dismissing one of two from the keyboard puts focus on the other's Dismiss.
+    await show('Third toast', 'Fourth toast');
+    await page.getByRole('button', { name: 'Dismiss: Third toast' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toasts.count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Dismiss: Fourth toast' }).evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toasts.count()).toBe(0);
+    expect(await allTab.evaluate((el) => el === document.activeElement)).toBe(true);
   });
 
   it('registers the service worker at /sw.js without errors', async () => {

@@ -2,7 +2,7 @@
  * <beacon-friend-list>: the live friend list. Give it a `source` (the PresenceClient);
  * it renders the SDK's sorted friends, filters to online ones on demand, animates and
  * announces (aria-live) each change of a friend's status, those of one moment together
- * (lib/live-announcer.ts), and shows loading/empty/error states.
+ * (lib/live-announcer.ts) and none that a toast says already, and shows loading/empty/error states.
  * When the data may be stale (reconnecting, offline) it says so with the time of the
  * last update. Focus inside a card (its menu) survives the card's changes and moves; if
  * the card leaves, focus goes to the next card's first control, never to the page body.
@@ -110,6 +110,8 @@ export class FriendListElement extends HTMLElement {
       src.on('ready', ({ friends }) => this.#setViews(friends)),
       src.on('friends', (views) => this.#setViews(views)),
       src.on('friend', ({ view, previous }) => this.#changed(view, previous)),
+      // The app's toast says that friend came online (notification-toast.ts): said once, not here too.
+      src.on('notification', (n) => this.#announcer.withdraw(n.friend_id)),
       src.on('state', (state) => this.#stateChanged(state)),
       src.on('synced', () => this.#renderStale()),
     );

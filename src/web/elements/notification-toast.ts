@@ -2,13 +2,18 @@
  * <beacon-notification-toast>: in-page notifications ("Alice (@alice) is online": display
  * names are not unique, the @username is) from the socket's
  * `notification` frame, in a polite live region present from sign-in (so screen readers
- * announce each one). Each toast has a Dismiss button and leaves by itself after a while.
+ * announce each one; the friend list does not say it again). Each toast has a Dismiss button
+ * and leaves by itself after a while, but not while the pointer is over it or keyboard focus
+ * is in it (WCAG 2.2.1: it waits for as long as it is being read). A toast that leaves with
+ * focus in it hands focus on: to the next toast's Dismiss, else back where the user came from,
+ * else to the page's main content, never to the page body.
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
+import { PausableTimer } from '../lib/pausable-timer.js';
 
-/** How long a toast stays (long enough to read; WCAG 2.2.1 allows dismissing sooner). */
+/** How long a toast stays (long enough to read; it waits while hovered or focused, and can be dismissed sooner). */
 const SHOW_MS = 10_000;
 
 export class NotificationToastElement extends HTMLElement {
@@ -24,6 +29,17 @@ export class NotificationToastElement extends HTMLElement {
     class: 'pointer-events-none fixed bottom-4 right-4 z-50 grid w-[min(22rem,calc(100vw-2rem))] gap-2',
     'data-part': 'toasts',
   });
+  /** Where focus was before it came into the toasts: it goes back there when they leave. */
+  #cameFrom: HTMLElement | null = null;
+
+  constructor() {
+    super();
+    this.#region.addEventListener('focusin', (e) => {
+      const from = e.relatedTarget;
+      if (from instanceof Node && this.#region.contains(from)) return;
+      this.#cameFrom = from instanceof HTMLElement ? from : null;
+    });
+  }
 
   connectedCallback(): void {
     if (!this.contains(this.#region)) this.append(this.#region);
@@ -44,12 +60,34 @@ export class NotificationToastElement extends HTMLElement {
     const dismiss = h('button', { type: 'button', class: 'beacon-btn px-2 py-1 text-xs', 'aria-label': `Dismiss: ${text}` }, 'Dismiss');
     const toast = h('div', { class: 'beacon-panel pointer-events-auto flex items-center justify-between gap-3 p-3 text-sm text-slate-100 shadow-lg', 'data-part': 'toast' },
       h('p', { class: 'min-w-0' }, ...content), dismiss);
-    const timer = setTimeout(() => toast.remove(), SHOW_MS);
+    const timer = new PausableTimer(() => this.#remove(toast), SHOW_MS);
+    toast.addEventListener('pointerenter', () => timer.hold('hover'));
+    toast.addEventListener('pointerleave', () => timer.release('hover'));
+    toast.addEventListener('focusin', () => timer.hold('focus'));
+    toast.addEventListener('focusout', (e) => {
+      if (!(e.relatedTarget instanceof Node && toast.contains(e.relatedTarget))) timer.release('focus');
+    });
     dismiss.addEventListener('click', () => {
-      clearTimeout(timer);
-      toast.remove();
+      timer.cancel();
+      this.#remove(toast);
     });
     this.#region.append(toast);
+  }
+
+  /** Takes `toast` away; focus in it moves on first (the browser would drop it to the page body). */
+  #remove(toast: HTMLElement): void {
+    if (toast.contains(document.activeElement)) this.#focusAfter(toast)?.focus();
+    toast.remove();
+  }
+
+  /** Where focus goes when `toast` leaves: the next toast's (else the previous one's) Dismiss, where the user came from, or the main content. */
+  #focusAfter(toast: HTMLElement): HTMLElement | null {
+    const sibling = toast.nextElementSibling ?? toast.previousElementSibling;
+    const next = sibling?.querySelector('button');
+    if (next) return next;
+    const back = this.#cameFrom;
+    if (back?.isConnected && !back.matches(':disabled') && back.getClientRects().length > 0) return back;
+    return document.querySelector<HTMLElement>('main[tabindex]');
   }
 }
 
