@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type WebSocket from 'ws';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
@@ -218,9 +218,20 @@ describe('your own truth and the status menu', () => {
     const count = menu.locator('[data-part=message-count]');
     await field.fill('Family night 👨‍👩‍👧‍👦');
     await expect.poll(() => count.textContent()).toBe('14/128 characters');
+    // The count is read with the field (aria-describedby), not announced at each key: screen
+    // readers hear about the limit only when it is near or passed.
+    const said = await liveRecord(menu);
+    await field.press('End');
+    await page.keyboard.type(' ok', { delay: 20 });
+    await expect.poll(() => count.textContent()).toBe('17/128 characters');
+    expect(await said()).toEqual([]);
+    const limit = menu.locator('[data-part=message-limit]');
+    await field.fill('a'.repeat(120));
+    await expect.poll(() => limit.textContent()).toBe('8 characters left.');
     await field.fill('👍'.repeat(129));
     await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
     expect(await menu.locator('[data-part=message-error]').textContent()).toBe('1 character too many.');
+    expect(await said()).toEqual(['8 characters left.', '1 character too many.']);
     // A pasted right-to-left override would reverse what friends see after it: refused before it is sent.
     await field.fill('see you \u202e8pm');
     await expect.poll(() => menu.locator('[data-part=message-error]').textContent()).toContain('text-direction controls');
@@ -485,3 +496,19 @@ describe('a device clock that is wrong', () => {
     await p.close();
   });
 });
+
+/** Records what the live regions inside `scope` are given from now on (their non-empty texts). */
+async function liveRecord(scope: Locator): Promise<() => Promise<string[]>> {
+  const key = `said${Math.random().toString(36).slice(2)}`;
+  await scope.evaluate((root, k) => {
+    const said: string[] = [];
+    (window as unknown as Record<string, string[]>)[k] = said;
+    for (const r of root.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status], [role=alert]')) {
+      new MutationObserver(() => {
+        const t = r.textContent?.trim();
+        if (t) said.push(t);
+      }).observe(r, { childList: true, characterData: true, subtree: true });
+    }
+  }, key);
+  return () => scope.page().evaluate((k) => (window as unknown as Record<string, string[]>)[k] ?? [], key);
+}

@@ -2,7 +2,9 @@
  * <beacon-status-message-form>: custom message (with an emoji picker and a live counter in
  * characters as people see them) with "clear after" presets, plus quick activity chips
  * that show the current activity. Lives inside the header's status menu. Each error shows
- * next to its own control.
+ * next to its own control. The count is read with the field (aria-describedby), not
+ * announced at each key; screen readers are told only when the limit is near or passed
+ * (limitNotice).
  */
 import type { Activity, ManualStatus, View } from '../lib/label-types.js';
 import { ACTIVITY_LABEL } from '../lib/labels.js';
@@ -10,7 +12,7 @@ import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, isPastExpiry, type ClearAfte
 import { serverNow } from '../lib/server-time.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { countGraphemes, hasUnsafeText, insertAt, tooManyCharacters } from '../lib/graphemes.js';
+import { countGraphemes, hasUnsafeText, insertAt, limitNotice, tooManyCharacters } from '../lib/graphemes.js';
 
 /** Pasted text can carry characters friends must not get (protocol/text.ts): say which, and keep the text to fix. */
 const UNSAFE_TEXT = 'Messages can\u2019t hold tabs, line breaks or hidden text-direction controls (often pasted along with text). Remove them and save again.';
@@ -44,7 +46,11 @@ export class StatusMessageFormElement extends HTMLElement {
     class: 'beacon-input w-full',
     'aria-describedby': 'beacon-message-count beacon-message-error',
   });
-  #count = h('p', { id: 'beacon-message-count', class: 'text-xs text-slate-400', 'data-part': 'message-count', 'aria-live': 'polite' });
+  #count = h('p', { id: 'beacon-message-count', class: 'text-xs text-slate-400', 'data-part': 'message-count' });
+  /** Said as the user types near or past the limit, and only then. */
+  #limit = h('p', { class: 'sr-only', role: 'status', 'data-part': 'message-limit' });
+  /** The count the user last typed to (the field's count when set from outside), for limitNotice. */
+  #counted = 0;
   #messageError = h('p', { id: 'beacon-message-error', class: 'text-sm text-red-300', 'data-part': 'message-error' });
   #clearAfter = h(
     'select',
@@ -70,20 +76,21 @@ export class StatusMessageFormElement extends HTMLElement {
       h('label', { for: 'beacon-message', class: 'text-sm font-medium text-slate-200' }, 'Custom message'),
       this.#input,
       h('div', { class: 'flex items-start justify-between gap-2' }, this.#count, picker),
+      this.#limit,
       this.#messageError,
       h('label', { for: 'beacon-clear-after', class: 'text-sm font-medium text-slate-200' }, 'Clear after'),
       this.#clearAfter,
       this.#clearAfterError,
       h('div', { class: 'flex gap-2' }, this.#save, clear),
     );
-    this.#input.addEventListener('input', () => this.#updateCount());
+    this.#input.addEventListener('input', () => this.#updateCount(true));
     this.#clearAfter.addEventListener('change', () => this.#showClearAfterError(''));
     picker.addEventListener('beacon:emoji', (e) => {
       const { value, caret } = insertAt(this.#input.value, this.#input.selectionStart, this.#input.selectionEnd, e.detail);
       this.#input.value = value;
       this.#input.focus();
       this.#input.setSelectionRange(caret, caret);
-      this.#updateCount();
+      this.#updateCount(true);
     });
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -157,9 +164,13 @@ export class StatusMessageFormElement extends HTMLElement {
     for (const [a, b] of this.#chips) b.setAttribute('aria-pressed', String(self?.activity === a));
   }
 
-  #updateCount(): void {
+  /** Shows the count; `typed` (the user's own edit) also says when the limit comes near or is passed. */
+  #updateCount(typed = false): void {
     const n = countGraphemes(this.#input.value.trim());
     this.#count.textContent = `${n}/${MAX_MESSAGE} characters`;
+    const notice = typed ? limitNotice(this.#counted, n, MAX_MESSAGE) : null;
+    this.#limit.textContent = notice ?? '';
+    this.#counted = n;
     const over = n > MAX_MESSAGE;
     this.#count.classList.toggle('text-red-300', over);
     this.#count.classList.toggle('text-slate-400', !over);
