@@ -71,8 +71,10 @@ describe('values that used to pass or stop the start without naming their variab
   it('refuses a secret made long by spaces around it, and takes the rest byte for byte as before', () => {
     refused({ BEACON_JWT_SECRET: `${' '.repeat(15)}x` }, 'BEACON_JWT_SECRET', /16 characters, not counting spaces/);
     refused({ BEACON_METRICS_TOKEN: 'short-token\n\n\n\n\n\n' }, 'BEACON_METRICS_TOKEN', /16 characters/);
-    // A secret from a file keeps its line break; spaces inside count (existing deployments start as before).
-    expect(loadConfig({ BEACON_SERVICE_TOKEN: 'k8s-secret-0123456789abcdef\n' }).serviceToken).toBe('k8s-secret-0123456789abcdef\n');
+    // A signing secret from a file keeps its line break (tokens were signed with it); a token sent in a
+    // header loses it (no header carries one: config.test.ts); spaces inside count.
+    expect(loadConfig({ BEACON_JWT_SECRET: 'k8s-secret-0123456789abcdef\n' }).jwtSecret).toBe('k8s-secret-0123456789abcdef\n');
+    expect(loadConfig({ BEACON_SERVICE_TOKEN: 'k8s-secret-0123456789abcdef\n' }).serviceToken).toBe('k8s-secret-0123456789abcdef');
     expect(loadConfig({ BEACON_JWT_SECRET: 'correct horse bat' }).jwtSecret).toBe('correct horse bat');
   });
 });
