@@ -2,6 +2,7 @@
  * Pure formatting for "last seen" times. Kept free of DOM so it is unit-tested with
  * an injected `now` and shared by the <beacon-relative-time> element.
  */
+import { formatDate } from './date-format.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -79,7 +80,7 @@ export function formatRelative(date: Date, now: Date, locale = 'en', precision: 
   if (days === 1) return 'yesterday';
   if (days < 7) return plural(days, 'day');
   const sameYear = date.getFullYear() === now.getFullYear();
-  return `on ${date.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })}`;
+  return `on ${formatDate(date, locale, { day: 'numeric', month: 'short', ...(sameYear ? {} : { year: 'numeric' }) })}`;
 }
 
 /**
@@ -87,7 +88,7 @@ export function formatRelative(date: Date, now: Date, locale = 'en', precision: 
  * ("Mon, 15 Jan 2024, 14:30") for a minute-precision time, whose seconds are not known.
  */
 export function formatExact(date: Date, locale?: string, precision: TimePrecision = 'exact'): string {
-  return date.toLocaleString(locale, {
+  return formatDate(date, locale, {
     weekday: 'short',
     day: 'numeric',
     month: 'short',
@@ -121,5 +122,5 @@ export function nextChangeIn(date: Date, now: Date, precision: TimePrecision = '
 
 /** A time of day for tooltips ("since 18:13:07"); without seconds for a minute-precision time. */
 export function formatTimeOfDay(date: Date, locale?: string, precision: TimePrecision = precisionOf(date)): string {
-  return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', ...(precision === 'exact' ? { second: '2-digit' as const } : {}) });
+  return formatDate(date, locale, { hour: '2-digit', minute: '2-digit', ...(precision === 'exact' ? { second: '2-digit' as const } : {}) });
 }
