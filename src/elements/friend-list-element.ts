@@ -4,7 +4,10 @@
  * offers `beacon-find-friends` instead of a link. Loading, empty, error and not-live
  * states are shown in words; changes of status are announced politely to screen readers,
  * those of one moment together (web/lib/live-announcer.ts).
- * Attribute `filter="online"` hides offline friends.
+ * Attribute `filter="online"` hides offline friends. Changes are drawn at most once per frame,
+ * redrawing only the rows that changed and moving only those whose place changed; the row with
+ * keyboard focus, else the one under the mouse, stays where it is on screen, and the focused one
+ * is not moved (the others move around it).
  *
  * Offline means one of three things, each said as it is: Beacon unreachable (the client
  * keeps trying; "Retry now" tries at once), the sign-in refused or ended (the client
@@ -16,6 +19,9 @@ import { h } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
 import { announceChange, visibleFriends } from '../web/lib/status-order.js';
 import { LiveAnnouncer } from '../web/lib/live-announcer.js';
+import { NextFrame } from '../web/lib/next-frame.js';
+import { placeRows } from '../web/lib/row-order.js';
+import { keepInPlace } from '../web/lib/keep-in-place.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, FIND_FRIENDS, FRIEND_SELECT, type FriendSelectDetail } from './events.js';
@@ -51,6 +57,12 @@ export class BeaconFriendListElement extends BeaconElement {
   #announcer = new LiveAnnouncer((text) => (this.#live.textContent = text));
   #body = h('div');
   #rows = new Map<number, HTMLLIElement>();
+  /** The view each row was drawn from: a row whose friend did not change is not drawn again. */
+  #drawn = new Map<number, View>();
+  /** Friends whose rows the next render flashes. */
+  #flashes = new Set<number>();
+  /** The next frame's render: a burst of changes is drawn once a frame, not once each. */
+  #frame: NextFrame | null = null;
   #list = h('ul', { part: 'list', 'aria-label': 'Friends' });
   /** "Could not reach Beacon" with "Retry now": one node, so focus stays on the button across a retry. */
   #unreachable: { box: HTMLElement; text: HTMLElement; retry: HTMLButtonElement } | null = null;
@@ -69,6 +81,7 @@ export class BeaconFriendListElement extends BeaconElement {
   protected bind(connection: BeaconConnection | null): Array<() => void> {
     if (!connection) {
       this.#rows.clear();
+      this.#drawn.clear();
       this.#note.hidden = true;
       // Not bound to any client: say so, rather than the state of one this element no longer follows.
       this.dataset.connection = 'offline';
@@ -77,11 +90,17 @@ export class BeaconFriendListElement extends BeaconElement {
     }
     const { client } = connection;
     this.#retrying = false;
-    const render = (): void => this.#render(client, client.friends(), client.state, client.self !== null, client.lastSyncAt);
+    const render = (): void => {
+      frame.cancel();
+      this.#render(client, client.friends(), client.state, client.self !== null, client.lastSyncAt);
+    };
+    const frame = new NextFrame(render);
+    this.#frame = frame;
     render();
     return [
       () => this.#announcer.dispose(),
-      client.on('friends', render),
+      () => frame.cancel(),
+      client.on('friends', () => frame.request()),
       client.on('state', render),
       // A stop while already offline changes no state, but what is said (it no longer retries).
       client.on('stopped', render),
@@ -106,34 +125,33 @@ export class BeaconFriendListElement extends BeaconElement {
     const shown = visibleFriends(friends, this.getAttribute('filter') === 'online');
     if (shown.length === 0) return this.#show(this.#state('None of your friends are online right now.', 'empty'), 'empty');
     const keep = new Set(shown.map((v) => v.user_id));
-    for (const id of this.#rows.keys()) if (!keep.has(id)) this.#rows.delete(id);
-    this.#place(shown.map((view) => this.#row(view)));
-    this.#show(this.#list, 'ready');
+    for (const id of this.#rows.keys()) {
+      if (keep.has(id)) continue;
+      this.#rows.delete(id);
+      this.#drawn.delete(id);
+    }
+    const rows = shown.map((view) => this.#row(view));
+    // The row the user is on stays where it is on screen: the one holding keyboard focus, else
+    // the one under the mouse. The focused one is not moved either (moving a node blurs it, and
+    // focus would fall to the page body): the others move around it.
+    const focus = this.root.activeElement;
+    const pinned = (focus && rows.find((row) => row.contains(focus))) ?? null;
+    const anchor = pinned ?? (this.#list.isConnected ? this.#list.querySelector(':scope > li:hover') : null);
+    keepInPlace(anchor, () => {
+      placeRows(this.#list, rows, pinned);
+      this.#show(this.#list, 'ready');
+    });
+    this.#flash();
   }
 
-  /**
-   * Puts `rows` in the list in this order, moving as few as it can. The row holding keyboard
-   * focus is never moved (moving a node blurs it, and focus would fall to the page body): the
-   * other rows move around it.
-   */
-  #place(rows: HTMLLIElement[]): void {
-    const wanted = new Set<Element>(rows);
-    for (const child of [...this.#list.children]) if (!wanted.has(child)) child.remove();
-    const focus = this.root.activeElement;
-    const pivot = Math.max(0, focus ? rows.findIndex((row) => row.contains(focus)) : 0);
-    const first = rows[pivot];
-    if (!first) return;
-    if (first.parentNode !== this.#list) this.#list.append(first);
-    for (let i = pivot - 1; i >= 0; i--) {
-      const row = rows[i];
-      const next = rows[i + 1];
-      if (row && next && row.nextElementSibling !== next) this.#list.insertBefore(row, next);
-    }
-    for (let i = pivot + 1; i < rows.length; i++) {
-      const row = rows[i];
-      const prev = rows[i - 1];
-      if (row && prev && prev.nextElementSibling !== row) this.#list.insertBefore(row, prev.nextElementSibling);
-    }
+  /** Flashes the rows of the friends that changed; a flash still running starts again (one reflow for all). */
+  #flash(): void {
+    const rows = [...this.#flashes].flatMap((id) => this.#rows.get(id) ?? []);
+    this.#flashes.clear();
+    const running = rows.filter((row) => row.classList.contains('flash'));
+    for (const row of running) row.classList.remove('flash');
+    if (running[0]) void running[0].offsetWidth;
+    for (const row of rows) row.classList.add('flash');
   }
 
   /** Honest connection state: shown whenever the list is not live. */
@@ -153,6 +171,8 @@ export class BeaconFriendListElement extends BeaconElement {
   /** One row per friend, kept across renders so focus and running animations survive updates. */
   #row(view: View): HTMLLIElement {
     let row = this.#rows.get(view.user_id);
+    // The SDK hands the same object for a friend who did not change.
+    if (row && this.#drawn.get(view.user_id) === view) return row;
     if (!row) {
       const button = h('button', { type: 'button', class: 'friend', part: 'friend' });
       button.addEventListener('click', () => {
@@ -165,6 +185,7 @@ export class BeaconFriendListElement extends BeaconElement {
     const label = describeActivity(view.status, view.activity);
     const details = describeDetails(view.activity_details ?? null);
     const words = label === STATUS_SHORT[view.status] ? label : `${STATUS_SHORT[view.status]} · ${label}`;
+    this.#drawn.set(view.user_id, view);
     row.setAttribute('part', `row row-${statusToken(view.status)}`);
     row.dataset.userId = String(view.user_id);
     row.dataset.username = view.username;
@@ -184,9 +205,9 @@ export class BeaconFriendListElement extends BeaconElement {
     if (text) this.#announcer.say(view.user_id, text);
     // A new activity is shown (the row flashes) but not announced.
     if (!text && previous?.activity === view.activity) return;
-    const row = this.#rows.get(view.user_id);
-    row?.classList.remove('flash');
-    queueMicrotask(() => this.#rows.get(view.user_id)?.classList.add('flash'));
+    // Flashed by the render that shows it (the row may not exist yet).
+    this.#flashes.add(view.user_id);
+    this.#frame?.request();
   }
 
   /** Shows `node`; the host's `data-state` says which of the states it is, whatever path led here. */

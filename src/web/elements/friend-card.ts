@@ -92,14 +92,25 @@ export class FriendCardElement extends HTMLElement {
 
   /** Short highlight after a real-time change; CSS turns the motion off under reduced motion. */
   flash(): void {
-    this.classList.remove('beacon-changed');
+    FriendCardElement.flashAll([this]);
+  }
+
+  /**
+   * Flashes these cards together. A flash still running starts again, which takes a reflow:
+   * one for all of them, not one per card (a burst of 200 changes forced 200 layouts of the page).
+   */
+  static flashAll(cards: readonly FriendCardElement[]): void {
+    const running = cards.filter((card) => card.classList.contains('beacon-changed'));
+    for (const card of running) card.classList.remove('beacon-changed');
     // Force a reflow so re-adding the class restarts the animation.
-    void this.offsetWidth;
-    this.classList.add('beacon-changed');
-    // A timer rather than animationend: that event never fires when motion is reduced
-    // (no animation runs) or when the card is moved mid-animation.
-    clearTimeout(this.#flashTimer);
-    this.#flashTimer = setTimeout(() => this.classList.remove('beacon-changed'), 1_500);
+    if (running[0]) void running[0].offsetWidth;
+    for (const card of cards) {
+      card.classList.add('beacon-changed');
+      // A timer rather than animationend: that event never fires when motion is reduced
+      // (no animation runs) or when the card is moved mid-animation.
+      clearTimeout(card.#flashTimer);
+      card.#flashTimer = setTimeout(() => card.classList.remove('beacon-changed'), 1_500);
+    }
   }
 
   #render(real: View): void {
@@ -185,7 +196,15 @@ export class FriendCardElement extends HTMLElement {
       message,
       lastSeen,
     );
-    this.replaceChildren(avatar, body, ...(this.#menu ? [this.#menu] : []));
+    // The menu stays in the document if it is there: taking it out would drop keyboard focus from it.
+    const menu = this.#menu;
+    if (menu?.parentNode === this) {
+      for (const child of [...this.childNodes]) if (child !== menu) child.remove();
+      this.insertBefore(avatar, menu);
+      this.insertBefore(body, menu);
+    } else {
+      this.replaceChildren(avatar, body, ...(menu ? [menu] : []));
+    }
   }
 }
 

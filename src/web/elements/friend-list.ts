@@ -4,15 +4,21 @@
  * announces (aria-live) each change of a friend's status, those of one moment together
  * (lib/live-announcer.ts) and none that a toast says already, and shows loading/empty/error states.
  * When the data may be stale (reconnecting, offline) it says so with the time of the
- * last update. Focus inside a card (its menu) survives the card's changes and moves; if
- * the card leaves, focus goes to the next card's first control, never to the page body.
+ * last update. Changes are drawn at most once per frame (lib/next-frame.ts), redrawing only the
+ * cards that changed and moving only the rows whose place changed (lib/row-order.ts). The row
+ * holding keyboard focus, else the one under the mouse, stays where it is on screen
+ * (lib/keep-in-place.ts); the focused one is never moved (the others move around it). If the
+ * focused card leaves, focus goes to the next card's first control, never to the page body.
  */
 import type { View } from '../lib/label-types.js';
 import { STATUS_SHORT } from '../lib/labels.js';
 import { announceChange, visibleFriends } from '../lib/status-order.js';
 import { h } from '../lib/dom.js';
 import { LiveAnnouncer } from '../lib/live-announcer.js';
-import type { FriendCardElement } from './friend-card.js';
+import { NextFrame } from '../lib/next-frame.js';
+import { placeRows } from '../lib/row-order.js';
+import { keepInPlace } from '../lib/keep-in-place.js';
+import { FriendCardElement } from './friend-card.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
 
 /** The part of the SDK the list needs; the real PresenceClient satisfies it. */
@@ -43,13 +49,17 @@ export class FriendListElement extends HTMLElement {
   #slowTimer: ReturnType<typeof setTimeout> | undefined;
   #onlineOnly = false;
   #cards = new Map<number, FriendCardElement>();
+  /** The next frame's render: the model's changes are drawn once a frame, not once each. */
+  #frame = new NextFrame(() => this.#render());
+  /** Friends whose change the next render flashes. */
+  #flashes = new Set<number>();
   #list = h('ul', { class: 'grid gap-2', 'aria-label': 'Friends' });
   #live = h('p', { class: 'sr-only', 'aria-live': 'polite', role: 'status' });
   #announcer = new LiveAnnouncer((text) => (this.#live.textContent = text));
   #body = h('div', { class: 'mt-4' });
   /** Not a live region: the header's connection state announces the outage (connection-state.ts). */
   #stale = h('p', { class: 'beacon-stale', 'data-part': 'stale', hidden: true });
-  /** Decorates each card, e.g. with the friend menu. */
+  /** Decorates each card when it is new or its friend's view changed, e.g. with the friend menu. */
   decorate: ((card: FriendCardElement, view: View) => void) | null = null;
 
   /** `online` hides offline friends (the Online tab); `all` shows everyone. */
@@ -130,6 +140,7 @@ export class FriendListElement extends HTMLElement {
 
   #unsubscribe(): void {
     clearTimeout(this.#slowTimer);
+    this.#frame.cancel();
     this.#announcer.dispose();
     for (const off of this.#off) off();
     this.#off = [];
@@ -139,7 +150,7 @@ export class FriendListElement extends HTMLElement {
     this.#loaded = true;
     this.#failed = false;
     this.#views = views;
-    this.#render();
+    this.#frame.request();
   }
 
   #changed(view: View, previous: View | undefined): void {
@@ -147,8 +158,9 @@ export class FriendListElement extends HTMLElement {
     if (text) this.#announcer.say(view.user_id, text);
     // A new activity is shown (the card flashes) but not announced.
     if (!text && previous?.activity === view.activity) return;
-    // The 'friends' event may come before or after this one; flash once the card exists.
-    queueMicrotask(() => this.#cards.get(view.user_id)?.flash());
+    // Flashed by the render that shows it (the card may not exist yet).
+    this.#flashes.add(view.user_id);
+    this.#frame.request();
   }
 
   #stateChanged(state: ConnectionState): void {
@@ -162,22 +174,32 @@ export class FriendListElement extends HTMLElement {
   }
 
   #render(): void {
+    this.#frame.cancel();
     const focus = this.#focusInList();
-    this.#paint();
+    // The row the user is on, kept where it is on screen: the focused one, else the one under the
+    // mouse. Only the focused one is also kept in the document (moving it would drop focus).
+    const pinned = focus?.li ?? null;
+    const anchor = pinned ?? (this.#list.isConnected ? this.#list.querySelector(':scope > li:hover') : null);
+    keepInPlace(anchor, () => this.#paint(pinned));
     this.#restoreFocus(focus);
+    const flashes = [...this.#flashes].flatMap((id) => this.#cards.get(id) ?? []).filter((card) => card.isConnected);
+    this.#flashes.clear();
+    if (flashes.length > 0) FriendCardElement.flashAll(flashes);
   }
 
-  /** The focused element when it is inside a card of the list, and that card's row. */
-  #focusInList(): { el: HTMLElement; row: number } | null {
+  /** The focused element when it is inside a card of the list, and that card's row and its index. */
+  #focusInList(): { el: HTMLElement; li: Element; row: number } | null {
     const el = document.activeElement;
     if (!(el instanceof HTMLElement) || !this.#list.isConnected || !this.#list.contains(el)) return null;
-    return { el, row: [...this.#list.children].findIndex((li) => li.contains(el)) };
+    let li: Element = el;
+    while (li.parentElement && li.parentElement !== this.#list) li = li.parentElement;
+    return { el, li, row: [...this.#list.children].indexOf(li) };
   }
 
   /**
-   * A card that re-renders or moves takes its menu out of the document for a moment, and
-   * the browser drops focus to the page body: put it back. A card that left (removed, or
-   * offline under the Online filter) hands focus to the card now in its row, else the list.
+   * The focused row is not moved, nor its menu taken out when the card redraws; should focus
+   * still drop to the page body, put it back. A card that left (removed, or offline under the
+   * Online filter) hands focus to the card now in its row, else the list.
    */
   #restoreFocus(was: { el: HTMLElement; row: number } | null): void {
     if (!was || document.activeElement === was.el) return;
@@ -190,7 +212,8 @@ export class FriendListElement extends HTMLElement {
     target.focus({ preventScroll: true });
   }
 
-  #paint(): void {
+  /** Draws the current state; `pinned` (a row of the list) is not moved. */
+  #paint(pinned: Element | null): void {
     this.#renderStale();
     if (this.#failed) return this.#show(this.#errorState());
     if (!this.#loaded) return this.#show(this.#loadingState());
@@ -200,25 +223,23 @@ export class FriendListElement extends HTMLElement {
       return this.#show(h('p', { class: 'beacon-empty', 'data-state': 'empty' }, 'None of your friends are online right now.'));
     }
     const seen = new Set<number>();
-    const items = shown.map((view) => {
+    const rows = shown.map((view) => {
       seen.add(view.user_id);
       let card = this.#cards.get(view.user_id);
       if (!card) {
         card = document.createElement('beacon-friend-card');
         this.#cards.set(view.user_id, card);
       }
-      card.view = view;
-      this.decorate?.(card, view);
-      return card;
+      // The SDK hands the same object for a friend who did not change: only the others redraw.
+      if (card.view !== view) {
+        card.view = view;
+        this.decorate?.(card, view);
+      }
+      return card.parentElement?.tagName === 'LI' ? card.parentElement : h('li', {}, card);
     });
     for (const id of this.#cards.keys()) if (!seen.has(id)) this.#cards.delete(id);
     // Move only the rows whose position changed, so running animations are not restarted.
-    items.forEach((card, i) => {
-      const li = card.parentElement?.tagName === 'LI' ? card.parentElement : h('li', {}, card);
-      const at = this.#list.children[i];
-      if (at !== li) this.#list.insertBefore(li, at ?? null);
-    });
-    while (this.#list.children.length > items.length) this.#list.lastElementChild?.remove();
+    placeRows(this.#list, rows, pinned);
     this.#show(this.#list);
   }
 

@@ -27,7 +27,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
   const list = new FriendListElement();
   /** Each friend's card and its menu, by user id: categories changed on another device find the menu here. */
   const menus = new Map<number, { card: FriendCardElement; menu: FriendMenu }>();
-  // Called on every render with the friend's current view: a card keeps its menu, which
+  // Called when a card is new or its friend's view changed: a card keeps its menu, which
   // follows renames (the names in it must not stay the old ones).
   list.decorate = (card, view) => {
     const kept = menus.get(view.user_id);
