@@ -17,6 +17,16 @@ afterEach(() => void vi.useRealTimers());
 /** Tokens the auth frames of each socket carried, in order. */
 const authTokens = (h: ReturnType<typeof harness>): unknown[] => h.sockets.map((s) => s.sentOfType('auth')[0]?.token);
 
+/** A client connected with TOKEN whose socket is then closed 4401, the host having refreshed its token to FRESH meanwhile. */
+function refusedAfterReady(): ReturnType<typeof harness> {
+  const h = harness();
+  h.client.start();
+  h.connect([amy]);
+  h.setToken(FRESH);
+  h.ws.serverClose(4401);
+  return h;
+}
+
 describe('a refreshed token after 4401', () => {
   it('reconnects at once with the fresh token (no backoff), says reconnecting meanwhile, and never stops', () => {
     const h = harness();
@@ -38,11 +48,7 @@ describe('a refreshed token after 4401', () => {
   });
 
   it('stops (unauthorized) when the fresh token is refused too, without trying it again', () => {
-    const h = harness();
-    h.client.start();
-    h.connect([amy]);
-    h.setToken(FRESH);
-    h.ws.serverClose(4401);
+    const h = refusedAfterReady();
     h.ws.open();
     h.ws.serverClose(4401); // the fresh one is refused as well
     expect([h.client.state, h.client.stopReason]).toEqual(['offline', 'unauthorized']);
@@ -52,11 +58,7 @@ describe('a refreshed token after 4401', () => {
   });
 
   it('tries each distinct token once at most: a token already refused is not tried again, whatever getToken returns', () => {
-    const h = harness();
-    h.client.start();
-    h.connect([amy]);
-    h.setToken(FRESH);
-    h.ws.serverClose(4401);
+    const h = refusedAfterReady();
     h.ws.open();
     h.setToken(TOKEN); // a host handing back the token refused before
     h.ws.serverClose(4401);
