@@ -156,8 +156,7 @@ function list(env: Env, name: string): string[] {
     .filter((s) => s !== '');
 }
 
-/** A refused URL as an error message may show it: without its user and password (stderr ends up in the logs). */
-/** A URL with its credentials (user and password) replaced by ***: what logs and errors may show. */
+/** A URL as an error message or a log line may show it: its user and password replaced by *** (stderr ends up in the logs). */
 export function shown(url: string): string {
   return url.replace(/^([^:/\s]+:\/\/)(.*)@/, '$1***@');
 }
