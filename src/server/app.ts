@@ -86,6 +86,11 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   );
   guard.install(app.server);
   app.decorate('connectionGuard', guard);
+  // Before the server stops listening and waits for its connections (connection-guard.ts).
+  app.addHook('preClose', async () => {
+    const ended = guard.closing();
+    if (ended > 0) app.log.info({ connections: ended }, 'shutdown: connections that had sent no request closed');
+  });
 
   await app.register(helmet, {
     // What the built front end needs and no more: its own scripts, styles and sockets, and

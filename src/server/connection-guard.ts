@@ -18,6 +18,12 @@
  *   within twice the idle timeout of the request's headers (60 s by default, as Node gives
  *   the headers), or it is answered 408 `{code, message}` and the connection closed.
  *
+ * - At a stop (`closing()`), a connection that has not sent a whole request yet (a browser's
+ *   preconnect, a client pool's spare) is ended at once, and so is one that arrives after:
+ *   Node's `server.close()` waits for it as for a request under way (until the headers
+ *   timeout, 60 s), so the drain would outlast BEACON_SHUTDOWN_TIMEOUT_MS and exit 1. A
+ *   request under way still finishes; an idle keep-alive connection Node ends itself.
+ *
  * Behind a trusted proxy (BEACON_TRUST_PROXY) the proxy's own connections are not capped:
  * every client shares its address, so the proxy must limit connections per client itself.
  * Only standalone Beacon (app.ts) installs this; embedded in a host site, the host owns the
@@ -49,6 +55,10 @@ export class ConnectionGuard {
   readonly #trusted: (address: string) => boolean;
   /** One close listener shared by every socket (`this` is the socket), taken off at the upgrade. */
   readonly #onClose: (this: Socket) => void;
+  /** Connections, trusted or not, that have not sent a whole request yet (ended at a stop). */
+  readonly #unstarted = new Set<Socket>();
+  readonly #onUnstartedClose: (this: Socket) => void;
+  #closing = false;
 
   constructor(
     private readonly opts: ConnectionGuardOptions,
@@ -58,6 +68,10 @@ export class ConnectionGuard {
     const release = (socket: Socket) => this.#release(socket);
     this.#onClose = function (this: Socket) {
       release(this);
+    };
+    const started = (socket: Socket) => this.#started(socket);
+    this.#onUnstartedClose = function (this: Socket) {
+      started(this);
     };
   }
 
@@ -76,8 +90,26 @@ export class ConnectionGuard {
     if (this.opts.trustProxy === false) server.keepAliveTimeout = this.opts.idleTimeoutMs;
     // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
     server.prependListener('connection', (socket: Socket) => this.#connected(socket));
-    server.prependListener('upgrade', (_req, socket: Socket) => this.#release(socket));
-    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.#bodyDeadline(req, res));
+    server.prependListener('upgrade', (_req, socket: Socket) => {
+      this.#started(socket);
+      this.#release(socket);
+    });
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.#started(req.socket);
+      this.#bodyDeadline(req, res);
+    });
+  }
+
+  /**
+   * The stop has begun: ends the connections that have not sent a whole request, and from now
+   * on every new one at once (the server is about to stop listening). Returns how many it ended.
+   */
+  closing(): number {
+    this.#closing = true;
+    const ended = this.#unstarted.size;
+    for (const socket of [...this.#unstarted]) socket.destroy();
+    this.#unstarted.clear();
+    return ended;
   }
 
   /** Cuts a request whose body has not all arrived within twice the idle timeout. */
@@ -103,6 +135,12 @@ export class ConnectionGuard {
   }
 
   #connected(socket: Socket): void {
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    this.#unstarted.add(socket);
+    socket.on('close', this.#onUnstartedClose);
     const ip = socket.remoteAddress;
     if (!ip || this.#trusted(ip)) return;
     const key = addressKey(ip);
@@ -115,6 +153,12 @@ export class ConnectionGuard {
     this.#open.set(key, n + 1);
     this.#keyOf.set(socket, key);
     socket.on('close', this.#onClose);
+  }
+
+  /** The connection sent its first request or upgrade (or closed): a stop no longer ends it. */
+  #started(socket: Socket): void {
+    if (!this.#unstarted.delete(socket)) return;
+    socket.off('close', this.#onUnstartedClose);
   }
 
   /** Gives back the socket's slot (at its upgrade or close, whichever comes first). */

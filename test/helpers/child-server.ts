@@ -92,3 +92,20 @@ export function logLines(stdout: string): Array<Record<string, unknown>> {
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/**
+ * What a failed exit-code assertion shows: the warnings, errors and shutdown lines of the
+ * server's log (a JSON log; a pretty one whole) and its stderr, so a CI failure says why.
+ */
+export function exitReport(server: ChildServer): string {
+  const lines = server.stdout().split('\n').filter((l) => l.trim() !== '');
+  const kept = lines.filter((l) => {
+    try {
+      const line = JSON.parse(l) as { level?: number; msg?: unknown };
+      return (line.level ?? 0) >= 40 || (typeof line.msg === 'string' && /shut|drain|presence/.test(line.msg));
+    } catch {
+      return true;
+    }
+  });
+  return `server log (warnings, errors, shutdown):\n${kept.join('\n')}\nstderr:\n${server.stderr()}`;
+}

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { exitReport, logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 
 const SECRETS = {
@@ -135,7 +135,7 @@ describe('logs', () => {
     expect((await post(`${api}/auth/logout`, {}, { authorization: `Bearer ${token}` })).status).toBe(204);
 
     server.child.kill('SIGTERM');
-    expect((await server.exited).code).toBe(0);
+    expect((await server.exited).code, exitReport(server)).toBe(0);
     const out = server.stdout() + server.stderr();
     for (const secret of leaks) expect(out, `a log line contains ${secret}`).not.toContain(secret);
 
@@ -160,7 +160,7 @@ describe('logs', () => {
   it('are pretty when asked for (BEACON_LOG_FORMAT=pretty, the default at a terminal)', async () => {
     server = await startChildServer({ BEACON_LOG_FORMAT: 'pretty' });
     server.child.kill('SIGTERM');
-    expect((await server.exited).code).toBe(0);
+    expect((await server.exited).code, exitReport(server)).toBe(0);
     const out = server.stdout();
     expect(out).toMatch(/INFO.*shutting down/);
     expect(out.split('\n')[0]).not.toMatch(/^\{/);
