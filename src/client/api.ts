@@ -18,6 +18,7 @@ import type {
 } from '../protocol/index.js';
 
 export type { CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, Watch };
+import { readToken, type TokenSource } from './token-source.js';
 import { normalizeBaseUrl } from './transport.js';
 
 /** What a sign-up or login answers: the session's token, the account, and this device's token. */
@@ -53,8 +54,11 @@ export class ApiError extends Error {
 export interface ApiClientOptions {
   /** http(s) origin of the Beacon server; `''` for the page's own origin. */
   baseUrl: string;
-  /** Current bearer token, read on every call so a new login takes effect at once. */
-  getToken: () => string | null;
+  /**
+   * Current bearer token, read on every call so a new login takes effect at once; may return a
+   * promise (a refresh under way). One that fails fails the call as `TOKEN_UNAVAILABLE` (status 0).
+   */
+  getToken: TokenSource;
   /** Defaults to the global `fetch`. */
   fetchImpl?: typeof fetch;
   /**
@@ -85,7 +89,7 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
  */
 export class ApiClient {
   readonly #base: string;
-  readonly #getToken: () => string | null;
+  readonly #getToken: TokenSource;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   /** The server refused `?reconnect=1` once (a version before it): it is not sent again. */
@@ -336,7 +340,12 @@ export class ApiClient {
   async #request<T>(method: Method, path: string, body?: unknown, auth = true): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (auth) {
-      const token = this.#getToken();
+      // A token given at once keeps the request synchronous up to fetch.
+      const read = readToken(this.#getToken);
+      let token: string | null | undefined;
+      if ('now' in read) token = read.now;
+      else if ('failed' in read) throw tokenUnavailable(read.failed);
+      else token = await Promise.resolve(read.later).catch((err: unknown) => Promise.reject(tokenUnavailable(err)));
       if (token) headers.Authorization = `Bearer ${token}`;
     }
     // No Content-Type without a body: Fastify rejects an empty body declared as JSON.
@@ -385,6 +394,11 @@ function parseJson(text: string): unknown {
 function retryAfterMs(res: Response): number | undefined {
   const raw = res.headers?.get('retry-after')?.trim();
   return raw && /^\d+$/.test(raw) ? Number(raw) * 1000 : undefined;
+}
+
+/** getToken threw or rejected: no request was sent (the host could not produce a token). */
+function tokenUnavailable(err: unknown): ApiError {
+  return new ApiError(0, 'TOKEN_UNAVAILABLE', `getToken failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 function toApiError(status: number, json: unknown, retryAfter?: number): ApiError {

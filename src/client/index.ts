@@ -13,6 +13,7 @@ export {
 export { richPresence } from './presence-types.js';
 export { ServerClock } from './server-clock.js';
 export type { Timers, WebSocketCtor, WebSocketLike } from './transport.js';
+export type { TokenSource } from './token-source.js';
 export { normalizeBaseUrl, statusSocketUrl } from './transport.js';
 export type {
   Activity,

@@ -21,6 +21,7 @@ import type {
 } from './presence-types.js';
 import { ServerClock } from './server-clock.js';
 import { StatusSocket } from './status-socket.js';
+import { readToken, settled, tokenOrNull, type TokenSource } from './token-source.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
 export type { ConnectionState, PresenceClientOptions, PresenceEvents, StopReason } from './presence-types.js';
@@ -33,7 +34,7 @@ const FIRST_LOAD_PROBE_MS = 2_000;
 
 /** Live presence of the signed-in user and their friends. See {@link PresenceClientOptions}. */
 export class PresenceClient {
-  readonly #getToken: () => string | null;
+  readonly #getToken: TokenSource;
   readonly #wsUrl: string;
   readonly #wsReconnectUrl: string;
   readonly #api: ApiClient;
@@ -64,6 +65,8 @@ export class PresenceClient {
   #run = 0;
   #tries = 0;
   #failures = 0;
+  /** Connects begun in this run: a token read for an earlier one that resolves later opens nothing. */
+  #connects = 0;
   #everConnected = false;
   /**
    * The REST fallback: `polling` is said only when it is what works here, never on the way back
@@ -341,9 +344,38 @@ export class PresenceClient {
     this.#events.emit('synced', { at: this.#lastSyncAt });
   }
 
-  #connect(): void {
+  /**
+   * Connects with `known` (a token just read), else with what getToken gives: at once, or when
+   * its promise resolves, unless the run ended or a newer connect began meanwhile.
+   */
+  #connect(known?: string): void {
     this.#reconnectTimer = null;
-    const token = this.#getToken();
+    const attempt = ++this.#connects;
+    if (known !== undefined) return this.#connectWith(known);
+    const read = readToken(this.#getToken);
+    if ('now' in read) return this.#connectWith(read.now);
+    if ('failed' in read) return this.#tokenUnavailable();
+    const run = this.#run;
+    const current = () => run === this.#run && attempt === this.#connects;
+    Promise.resolve(read.later).then(
+      (token) => current() && this.#connectWith(tokenOrNull(token)),
+      () => current() && this.#tokenUnavailable(),
+    );
+  }
+
+  /**
+   * getToken threw or rejected (the host's refresh failed, its network is down): no refusal by
+   * Beacon, so the client does not stop; it says `offline` unless polls answer, and reads the
+   * token again at the backoff pace.
+   */
+  #tokenUnavailable(): void {
+    if (this.#stopped) return;
+    if (!this.#poller.running) this.#setState('offline');
+    this.#timers.clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), reconnectDelay(this.#tries++, this.#backoff, this.#random));
+  }
+
+  #connectWith(token: string | null): void {
     if (!token) return this.#unauthorized(CloseCode.UNAUTHORIZED);
     if (!this.#WebSocket) {
       this.#restOnly = true; // no WebSocket in this runtime: REST only
@@ -443,7 +475,7 @@ export class PresenceClient {
     if (this.#stopped) return;
     // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
     if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);
-    if (code === CloseCode.UNAUTHORIZED) return this.#tokenRefused(token, () => this.#reconnectWithFreshToken());
+    if (code === CloseCode.UNAUTHORIZED) return this.#tokenRefused(token, (fresh) => this.#reconnectWithFreshToken(fresh), () => this.#tokenUnavailable());
     // Replaced by a newer socket of the same account: reconnecting would close another one.
     if (code === CloseCode.TOO_MANY_SOCKETS) {
       this.#restOnly = true;
@@ -477,17 +509,32 @@ export class PresenceClient {
    * has not refused yet is tried at once by `retry`, with no backoff; without one the client
    * stops (`unauthorized`). Each distinct token is tried at most once, so a dead one never loops.
    */
-  #tokenRefused(refused: string | null, retry: () => void): void {
+  #tokenRefused(refused: string | null, retry: (fresh: string) => void, unavailable: () => void): void {
     if (refused) this.#refusedTokens.add(refused);
-    const fresh = this.#getToken();
-    if (!fresh || this.#refusedTokens.has(fresh)) return this.#unauthorized(CloseCode.UNAUTHORIZED);
-    retry();
+    const decide = (fresh: string | null) => {
+      if (!fresh || this.#refusedTokens.has(fresh)) return this.#unauthorized(CloseCode.UNAUTHORIZED);
+      retry(fresh);
+    };
+    const read = readToken(this.#getToken);
+    if ('now' in read) return decide(read.now);
+    if ('failed' in read) return unavailable();
+    // A refresh under way: the client says it is trying again while it waits.
+    this.#sayTryingAgain();
+    const run = this.#run;
+    Promise.resolve(read.later).then(
+      (fresh) => run === this.#run && decide(tokenOrNull(fresh)),
+      () => run === this.#run && unavailable(),
+    );
   }
 
   /** After a refused token, with the fresh one: at once, and saying so unless the polls answer meanwhile. */
-  #reconnectWithFreshToken(): void {
+  #reconnectWithFreshToken(fresh: string): void {
+    this.#sayTryingAgain();
+    this.#connect(fresh);
+  }
+
+  #sayTryingAgain(): void {
     if (!this.#poller.running) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
-    this.#connect();
   }
 
   #unauthorized(closeCode: number): void {
@@ -531,7 +578,8 @@ export class PresenceClient {
   async #poll(): Promise<void> {
     const run = this.#run;
     // The token this poll's requests carry (read again by each; a refresh meanwhile is retried).
-    const token = this.#getToken();
+    const read = readToken(this.#getToken);
+    const token = 'now' in read ? read.now : await settled(read);
     try {
       this.#selfId ??= (await this.#api.me()).id;
       await this.#reportOwedInteraction(run);
@@ -558,7 +606,8 @@ export class PresenceClient {
       this.#synced();
     } catch (err) {
       if (run !== this.#run) return;
-      if (err instanceof ApiError && err.status === 401) return this.#tokenRefused(token, () => this.#poller.pollNow());
+      // A failed refresh after a 401: the poller polls again at its pace, reading the token anew.
+      if (err instanceof ApiError && err.status === 401) return this.#tokenRefused(token, () => this.#poller.pollNow(), () => undefined);
       // Neither the socket nor the API answers: the list can no longer be trusted. Whatever failed
       // meanwhile says nothing about the socket once the network is back.
       this.#restAnswers = this.#socketFailsOverRest = false;

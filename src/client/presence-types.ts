@@ -4,6 +4,7 @@ import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import type { VisibilityState } from './idle.js';
 import type { ServerClock } from './server-clock.js';
+import type { TokenSource } from './token-source.js';
 import type { Timers, WebSocketCtor } from './transport.js';
 
 /**
@@ -84,9 +85,12 @@ export interface PresenceClientOptions {
   /**
    * Current bearer token; read at each (re)connect and REST call. A host that refreshes
    * short-lived tokens returns the fresh one here: when Beacon refuses the old one (the
-   * socket's 4401 at its expiry, a poll's 401) the client reconnects at once with it.
+   * socket's 4401 at its expiry, a poll's 401) the client reconnects at once with it. May
+   * return a promise (an auth library's asynchronous refresh): the client waits for it, saying
+   * `connecting`/`reconnecting`; one that rejects (or a getToken that throws) is retried at the
+   * backoff pace and never stops the client; null (now or resolved) means signed out.
    */
-  getToken: () => string | null;
+  getToken: TokenSource;
   /** Default: `new ApiClient({ baseUrl, getToken })`. */
   api?: ApiClient;
   /** Default: the global `WebSocket`; without one the client polls. */

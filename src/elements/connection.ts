@@ -2,7 +2,7 @@
  * The elements' connection to Beacon. `connect()` makes the page-wide default that every
  * element without its own `connection` property uses; one PresenceClient serves them all.
  */
-import { ApiClient, PresenceClient } from '../client/index.js';
+import { ApiClient, PresenceClient, type TokenSource } from '../client/index.js';
 import { emit, UNAUTHORIZED } from './events.js';
 
 /** Options of {@link connect}. */
@@ -13,8 +13,8 @@ export interface ConnectOptions {
    * `'https://beacon.example.com'` (a sidecar that allows the page's origin with CORS).
    */
   baseUrl?: string;
-  /** The user's bearer token, or a function returning the current one (read at each call). */
-  token: string | (() => string | null);
+  /** The user's bearer token, or a function returning the current one or a promise of it (read at each call and reconnect). */
+  token: string | TokenSource;
   /** Report the user's keyboard, mouse and touch input as activity (idle detection). Default true. */
   trackActivity?: boolean;
 }

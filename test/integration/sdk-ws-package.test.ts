@@ -104,6 +104,28 @@ describe('the SDK with the ws package', () => {
     expect([client.state, client.stopReason]).toEqual(['offline', 'stopped']);
   });
 
+  it('an asynchronous getToken (a host refreshing over the network): connects, gets ready and calls the API with the resolved token', async () => {
+    app = await startLiveApp();
+    const alice = await app.register('alice');
+    const { Tracked } = trackedWs();
+    const reads: string[] = [];
+    const getToken = async (): Promise<string> => {
+      await new Promise((r) => setTimeout(r, 20)); // a refresh in flight
+      reads.push(alice.token);
+      return alice.token;
+    };
+    const client = new PresenceClient({ baseUrl: app.url, getToken, WebSocketImpl: Tracked });
+    const connected = new Promise<void>((resolve) => client.on('state', (s) => s === 'connected' && resolve()));
+    client.start();
+    await connected;
+    expect(client.self?.username).toBe('alice');
+    const mine = await client.setStatus('busy', 'async token');
+    expect([mine.status, mine.custom_message]).toEqual(['busy', 'async token']);
+    expect(reads.length).toBeGreaterThanOrEqual(2); // the socket's auth and the REST call each read it
+    client.stop();
+    expect(uncaught).toEqual([]);
+  });
+
   it('the connect timeout against a server that never answers the upgrade: no unhandled error, still trying, then stopped', async () => {
     hung = createServer((s) => void held.push(s));
     await new Promise<void>((r) => hung?.listen(0, '127.0.0.1', r));
