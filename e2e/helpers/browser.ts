@@ -13,10 +13,17 @@ const PACKAGE_JSON = join(REPO_ROOT, 'node_modules/@sparticuz/chromium/package.j
 const PACKAGE_VERSION = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 const CACHE_DIR = join(REPO_ROOT, 'node_modules/.cache/beacon-chromium', PACKAGE_VERSION);
 
-/** Ours, for any Chromium: no sandbox (containers, root), no GPU, no network chatter, no updates, no first-run UI. */
+/**
+ * Ours, for any Chromium: no sandbox (containers, root), no GPU, no network chatter, no updates, no first-run UI.
+ * No partial raster: Chromium otherwise redraws only the changed part of a tile, and the round
+ * edges beside it (avatars, status dots) came out a few levels of grey different from a whole
+ * redraw, so two screenshots of the same page differed (e2e/contained-text, with the Friends
+ * page's filter: the name's box was not clipping anything; the pixels that changed were the avatar's).
+ */
 const COMMON_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
+  '--disable-partial-raster',
   '--disable-quic',
   '--no-first-run',
   '--disable-background-networking',

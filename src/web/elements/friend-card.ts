@@ -188,7 +188,7 @@ export class FriendCardElement extends HTMLElement {
         'p',
         { class: 'flex min-w-0 flex-wrap items-baseline gap-x-2' },
         h('span', { class: 'beacon-ugc min-w-0 font-semibold text-white', 'data-part': 'name', title: v.display_name }, v.display_name),
-        h('span', { class: 'beacon-ugc min-w-0 text-xs text-slate-400', title: `@${v.username}` }, `@${v.username}`),
+        h('span', { class: 'beacon-ugc min-w-0 text-xs text-slate-400', 'data-part': 'username', title: `@${v.username}` }, `@${v.username}`),
       ),
       statusLine,
       audience,
