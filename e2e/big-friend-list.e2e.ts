@@ -6,6 +6,7 @@
  * for up to a minute: each change redrew every card and moved rows one by one, dropping focus and
  * forcing a layout of the whole page to put it back), and the focused card must stay where it
  * is, focus and mouse on it (it ended 80,000 px off screen, another card under the mouse).
+ * And one friend among them can be found: the Friends page's filter (there was none).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('a friend list of 1,000', () => {
-  it('paints in a few seconds, then shows 200 friends coming online at once within ~2 s, keeping focus and the card in place', async () => {
+  it('paints in a few seconds, shows 200 friends coming online at once within ~2 s keeping focus and the card in place, and filters them', async () => {
     const page = await newPage(browser, { viewport: { width: 1280, height: 860 } });
     await page.addInitScript((token) => localStorage.setItem('beacon.token', token), seed.user.token);
     // The page's long tasks (main thread busy over 50 ms), for the report.
@@ -110,6 +111,20 @@ describe('a friend list of 1,000', () => {
     // The list is in the new order all the same: the 200 online first, then the rest as before.
     const order = await cards.evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.username));
     expect(order).toEqual([...comers, ...seed.friends.filter((_, i) => i % 5 !== 0)].map((f) => f.username));
+
+    // One friend among 1,000: the filter finds "Pal 0123" … "Pal 0129" and pal_0120 (any case),
+    // says how many once typing pauses, and Escape brings everyone back.
+    // By id: getByLabel computes the label of every one of the page's 40,000 elements (5 s).
+    const filter = page.locator('#friend-filter');
+    expect(await page.locator('label[for=friend-filter]').textContent()).toBe('Filter friends');
+    await filter.fill('PAL 012');
+    await expect.poll(() => cards.count(), { timeout: 5_000, interval: 100 }).toBe(10);
+    const count = page.locator('[data-part=filter-count]');
+    await expect.poll(() => count.textContent(), { timeout: 5_000, interval: 100 }).toBe('10 friends match');
+    await filter.press('Escape');
+    await expect.poll(() => cards.count(), { timeout: 5_000, interval: 100 }).toBe(FRIENDS);
+    await expect.poll(() => count.textContent(), { timeout: 5_000, interval: 100 }).toBe(`Filter cleared: ${FRIENDS} friends shown`);
+    expect(await filter.evaluate((el) => el === document.activeElement && (el as HTMLInputElement).value === '')).toBe(true);
     await page.close();
   });
 });

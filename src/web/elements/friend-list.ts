@@ -18,6 +18,7 @@ import { LiveAnnouncer } from '../lib/live-announcer.js';
 import { NextFrame } from '../lib/next-frame.js';
 import { placeRows } from '../lib/row-order.js';
 import { keepInPlace } from '../lib/keep-in-place.js';
+import { friendFilter } from '../lib/friend-filter.js';
 import { FriendCardElement } from './friend-card.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
 
@@ -48,6 +49,8 @@ export class FriendListElement extends HTMLElement {
   #failed = false;
   #slowTimer: ReturnType<typeof setTimeout> | undefined;
   #onlineOnly = false;
+  /** The Friends page's filter text (lib/friend-filter.ts); empty: everyone. */
+  #query = '';
   #cards = new Map<number, FriendCardElement>();
   /** The next frame's render: the model's changes are drawn once a frame, not once each. */
   #frame = new NextFrame(() => this.#render());
@@ -66,6 +69,23 @@ export class FriendListElement extends HTMLElement {
   set filter(value: 'online' | 'all') {
     this.#onlineOnly = value === 'online';
     if (this.firstChild) this.#render();
+  }
+
+  /** Shows only the friends whose display name or @username holds `text` (case and accents ignored). */
+  set query(text: string) {
+    if (text === this.#query) return;
+    this.#query = text;
+    if (this.firstChild) this.#frame.request();
+  }
+
+  /** How many friends the list shows now (the Online tab and the filter applied). */
+  get shownCount(): number {
+    return this.#shown().length;
+  }
+
+  #shown(): View[] {
+    const shown = visibleFriends(this.#views, this.#onlineOnly);
+    return this.#query.trim() === '' ? shown : shown.filter(friendFilter(this.#query));
   }
 
   set source(source: FriendSource | null) {
@@ -218,13 +238,14 @@ export class FriendListElement extends HTMLElement {
     if (this.#failed) return this.#show(this.#errorState());
     if (!this.#loaded) return this.#show(this.#loadingState());
     if (this.#views.length === 0) return this.#show(this.#emptyState());
-    const shown = visibleFriends(this.#views, this.#onlineOnly);
+    const shown = this.#shown();
     if (shown.length === 0) {
-      return this.#show(h('p', { class: 'beacon-empty', 'data-state': 'empty' }, 'None of your friends are online right now.'));
+      const none = this.#query.trim() === ''
+        ? 'None of your friends are online right now.'
+        : `None of your ${this.#onlineOnly ? 'online friends' : 'friends'} match “${this.#query.trim()}”.`;
+      return this.#show(h('p', { class: 'beacon-empty', 'data-state': 'empty' }, none));
     }
-    const seen = new Set<number>();
     const rows = shown.map((view) => {
-      seen.add(view.user_id);
       let card = this.#cards.get(view.user_id);
       if (!card) {
         card = document.createElement('beacon-friend-card');
@@ -237,7 +258,10 @@ export class FriendListElement extends HTMLElement {
       }
       return card.parentElement?.tagName === 'LI' ? card.parentElement : h('li', {}, card);
     });
-    for (const id of this.#cards.keys()) if (!seen.has(id)) this.#cards.delete(id);
+    // Cards of friends not shown now (offline under the Online tab, or not matching the filter)
+    // are kept for when they are again: a cleared filter must not build 1,000 cards anew.
+    const friends = new Set(this.#views.map((v) => v.user_id));
+    for (const id of this.#cards.keys()) if (!friends.has(id)) this.#cards.delete(id);
     // Move only the rows whose position changed, so running animations are not restarted.
     placeRows(this.#list, rows, pinned);
     this.#show(this.#list);

@@ -1,6 +1,8 @@
 /**
  * One Friends page: Online / All / Pending tabs with live counts (WAI-ARIA tabs: arrows
- * switch), the friend list with a menu per friend, the Pending tab's requests and search,
+ * switch), a filter over the Online and All lists (display name or @username, case and accents
+ * ignored; how many it shows is said once it settles, Escape clears it), the friend list with a
+ * menu per friend, the Pending tab's requests and search,
  * and your own card beside it on wide screens showing what friends see of you. One notice
  * line says what the user's last action did (lib/notice.ts); switching tabs clears it.
  */
@@ -10,6 +12,7 @@ import { FriendListElement } from '../elements/friend-list.js';
 import { h } from '../lib/dom.js';
 import { notice } from '../lib/notice.js';
 import { onlineCount } from '../lib/status-order.js';
+import { filterSummary } from '../lib/friend-filter.js';
 import { friendMenu, type FriendMenu } from './friend-menu.js';
 import { pendingPanel } from './pending-panel.js';
 
@@ -41,6 +44,9 @@ export const friendsPage: Page = (root, ctx, opts) => {
     card.menu = menu.element;
   };
   list.source = client;
+  const filter = friendFilterBox(list);
+  /** The Online and All tabs' view: the filter over the list. */
+  const listView = h('div', { 'data-part': 'friends-view' }, filter.element, list);
   const pending = h('div', { 'data-part': 'pending' });
   let leavePending: (() => void) | null = null;
   const panel = h('div', { id: 'friends-panel', role: 'tabpanel', class: 'mt-4' });
@@ -78,7 +84,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
       panel.replaceChildren(pending);
     } else {
       list.filter = t;
-      panel.replaceChildren(list);
+      panel.replaceChildren(listView);
     }
     if (focus) tabs.get(t)?.focus();
   }
@@ -141,9 +147,44 @@ export const friendsPage: Page = (root, ctx, opts) => {
     client.on('state', showOwn),
   ];
   return () => {
+    filter.dispose();
     said.clear();
     offs.forEach((off) => off());
     leavePending?.();
     list.source = null;
   };
 };
+
+/** After this pause in typing, the filter's result is said (once, not at every key). */
+const SETTLE_MS = 600;
+
+/**
+ * The filter box over the friend list: a labelled search field; each change filters the list
+ * (drawn at the next frame) and, once typing pauses, a polite status line says how many friends
+ * it shows. Escape clears it (and says so); an empty field leaves Escape to the page.
+ */
+function friendFilterBox(list: FriendListElement): { element: HTMLElement; dispose(): void } {
+  const input = h('input', {
+    id: 'friend-filter', type: 'search', class: 'beacon-input w-full sm:max-w-xs', autocomplete: 'off',
+    placeholder: 'Name or @username', spellcheck: 'false', autocapitalize: 'none', 'aria-controls': 'friends-panel',
+  });
+  const said = h('p', { class: 'sr-only', role: 'status', 'data-part': 'filter-count' });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const apply = (): void => {
+    list.query = input.value;
+    // What was said of the last text is not about this one; the new count comes when typing pauses.
+    said.textContent = '';
+    clearTimeout(timer);
+    timer = setTimeout(() => (said.textContent = filterSummary(input.value, list.shownCount)), SETTLE_MS);
+  };
+  input.addEventListener('input', apply);
+  input.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || input.value === '') return;
+    e.preventDefault();
+    input.value = '';
+    apply();
+  });
+  const element = h('div', { class: 'mb-3', 'data-part': 'friend-filter' },
+    h('label', { for: 'friend-filter', class: 'mb-1.5 block text-sm text-slate-300' }, 'Filter friends'), input, said);
+  return { element, dispose: () => clearTimeout(timer) };
+}
