@@ -11,12 +11,20 @@ import { precisionOf } from './relative-time.js';
 /** Activities whose duration is worth showing (a match, not "Browsing for 3 h"). */
 const TIMED: ReadonlySet<string> = new Set(['playing_pong', 'in_tournament', 'watching_match', 'chatting']);
 
-/** "just started", "12 min", "1 h 05 min", "3 h". */
+/**
+ * "just started", "12 min", "1 h 05 min", "3 h", then from a day on "1 d", "1 d 3 h" (a match
+ * or chat left running: "27 h" made the reader do the sum). Every unit is floored: never more
+ * than has passed. Past a day the minutes are dropped, as seconds are past a minute.
+ */
 export function formatElapsed(ms: number): string {
   const min = Math.floor(Math.max(0, ms) / 60_000);
   if (min < 1) return 'just started';
   if (min < 60) return `${min} min`;
   const h = Math.floor(min / 60);
+  if (h >= 24) {
+    const d = Math.floor(h / 24);
+    return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
+  }
   const m = min % 60;
   return m === 0 ? `${h} h` : `${h} h ${String(m).padStart(2, '0')} min`;
 }

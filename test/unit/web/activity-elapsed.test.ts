@@ -4,7 +4,7 @@
  * "just started", as in the user's own (exact) view, and never "1 min".
  */
 import { describe, expect, it } from 'vitest';
-import { activityLine, elapsedSince } from '../../../src/web/lib/rich-presence.js';
+import { activityLine, elapsedSince, formatElapsed } from '../../../src/web/lib/rich-presence.js';
 import type { View } from '../../../src/protocol/index.js';
 
 const MIN = 60_000;
@@ -41,6 +41,34 @@ describe('elapsedSince', () => {
       last_seen: null, timestamp: after(9_000).toISOString(), activity_since: floored.toISOString(),
     } as View;
     expect(activityLine(view, after(9_000))?.elapsed).toBe('just started');
+  });
+});
+
+describe('formatElapsed, at each unit boundary', () => {
+  const H = 60 * MIN;
+  it('counts minutes, then hours and minutes below a day', () => {
+    expect(formatElapsed(59 * MIN)).toBe('59 min');
+    expect(formatElapsed(59 * MIN + 59_999)).toBe('59 min');
+    expect(formatElapsed(H)).toBe('1 h');
+    expect(formatElapsed(23 * H + 59 * MIN)).toBe('23 h 59 min');
+    expect(formatElapsed(24 * H - 1)).toBe('23 h 59 min');
+  });
+
+  it('counts days and hours from a day on, never "24 h" or "27 h" (a marathon match, a chat left open)', () => {
+    expect(formatElapsed(24 * H)).toBe('1 d');
+    expect(formatElapsed(24 * H + 59 * MIN)).toBe('1 d');
+    expect(formatElapsed(25 * H)).toBe('1 d 1 h');
+    expect(formatElapsed(27 * H)).toBe('1 d 3 h');
+    expect(formatElapsed(27 * H + 42 * MIN)).toBe('1 d 3 h');
+    expect(formatElapsed(48 * H - 1)).toBe('1 d 23 h');
+    expect(formatElapsed(49 * H)).toBe('2 d 1 h');
+    expect(formatElapsed(10 * 24 * H + 5 * H)).toBe('10 d 5 h');
+  });
+
+  it('reads a friend’s start (to the minute) a day on as no more than has surely passed', () => {
+    expect(elapsedSince(floored, new Date(floored.getTime() + 24 * H))).toBe('23 h 59 min');
+    expect(elapsedSince(floored, new Date(floored.getTime() + 24 * H + MIN))).toBe('1 d');
+    expect(elapsedSince(floored, new Date(floored.getTime() + 27 * H + MIN))).toBe('1 d 3 h');
   });
 });
 
