@@ -213,7 +213,7 @@ describe('account page', () => {
     expect(await name.inputValue()).toBe('Fay');
     await name.fill('   ');
     await fay.getByRole('button', { name: 'Save name' }).click();
-    await expect.poll(() => fay.locator('[data-part=name-status]').textContent()).toBe('Enter a name.');
+    await expect.poll(() => fay.locator('[data-part=name-error]').textContent()).toBe('Enter a name.');
     // Keyboard only: type the new name and press Enter in the field.
     await name.fill('Fay the Great');
     await name.press('Enter');

@@ -63,7 +63,7 @@ describe('a display name Beacon refuses', () => {
     const name = page.getByLabel('Display name');
     await name.fill('Bob\u202Eevil');
     await page.getByRole('button', { name: 'Save name' }).click();
-    await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe(UNSAFE);
+    await expect.poll(() => page.locator('[data-part=name-error]').textContent(), FIVE_S).toBe(UNSAFE);
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     expect(await focusedId()).toBe('display-name');
     await expectAccessible(page, 'account page, display name refused');
@@ -71,5 +71,41 @@ describe('a display name Beacon refuses', () => {
     await name.press('Enter');
     await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe('Saved. Your friends now see you as Dina Two.');
     expect(await name.getAttribute('aria-invalid')).toBeNull();
+  });
+
+  it('is said out loud when Enter is pressed in the name field, where focus already is and moving it says nothing; again at each Enter', async () => {
+    await page.goto(`${server.baseUrl}/#/account`);
+    const name = page.getByLabel('Display name');
+    // The name form's live error line, which the field points at (aria-describedby); each text it
+    // takes, in order, so an error written twice in one task (no change heard) shows as one.
+    const tied = await name.evaluate((field) => {
+      const line = field.closest('form')?.querySelector('[role=alert]');
+      if (!line) return false;
+      const texts: string[] = [];
+      new MutationObserver(() => texts.push(line.textContent ?? '')).observe(line, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { nameSaid: string[] }).nameSaid = texts;
+      return (field.getAttribute('aria-describedby') ?? '').split(' ').includes(line.id);
+    });
+    expect(tied).toBe(true);
+    const said = () => page.evaluate(() => (window as unknown as { nameSaid: string[] }).nameSaid.filter((t, i, all) => t !== all[i - 1]));
+    await name.fill('Tab\there');
+    await name.press('Enter');
+    await expect.poll(said, FIVE_S).toEqual([UNSAFE]);
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    // The same error again is emptied first, so it is a change a reader hears again.
+    await name.press('Enter');
+    await expect.poll(said, FIVE_S).toEqual([UNSAFE, '', UNSAFE]);
+    // Blanks only (an empty field is the browser's own check, the field being required).
+    await name.fill('   ');
+    await name.press('Enter');
+    await expect.poll(said, FIVE_S).toEqual([UNSAFE, '', UNSAFE, '', 'Enter a name.']);
+    expect(await focusedId()).toBe('display-name');
+    await expectAccessible(page, 'account page, empty name refused by Enter');
+    // A good name clears the error (the field is no longer invalid) and is saved.
+    await name.fill('Dina Three');
+    await name.press('Enter');
+    await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe('Saved. Your friends now see you as Dina Three.');
+    expect(await name.getAttribute('aria-invalid')).toBeNull();
+    expect((await said()).at(-1)).toBe('');
   });
 });

@@ -257,6 +257,47 @@ describe('your own truth and the status menu', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('says a refused message out loud when Enter is pressed in the field, where focus already is; again at each Enter', async () => {
+    const menu = await openStatusMenu(page);
+    const field = menu.getByLabel('Custom message');
+    await field.fill('see you \u202e8pm');
+    // Every live line of the message form, each text it takes in order (an error written twice in
+    // one task, which no screen reader hears again, shows as one).
+    const live = await menu.locator('beacon-status-message-form form').evaluate((form) => {
+      const texts: string[] = [];
+      for (const line of form.querySelectorAll('[role=alert]')) {
+        new MutationObserver(() => texts.push(line.textContent ?? '')).observe(line, { childList: true, characterData: true, subtree: true });
+      }
+      (window as unknown as { messageSaid: string[] }).messageSaid = texts;
+      return form.querySelectorAll('[role=alert]').length;
+    });
+    expect(live).toBe(1);
+    const said = () => page.evaluate(() => (window as unknown as { messageSaid: string[] }).messageSaid.filter((t, i, all) => t !== all[i - 1]));
+    const unsafe = 'Custom message: Messages can\u2019t hold tabs, line breaks or hidden text-direction controls (often pasted along with text). Remove them and save again.';
+    await field.press('Enter');
+    await expect.poll(said, FIVE_S).toEqual([unsafe]);
+    // The same error again is emptied first, so it is a change a reader hears again.
+    await field.press('Enter');
+    await expect.poll(said, FIVE_S).toEqual([unsafe, '', unsafe]);
+    await field.fill('👍'.repeat(129));
+    await field.press('Enter');
+    const long = 'Custom message: Messages are at most 128 characters; this one has 129.';
+    await expect.poll(said, FIVE_S).toEqual([unsafe, '', unsafe, '', long]);
+    // Tied to the field, and focus never left it.
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await field.getAttribute('aria-describedby')).toContain('beacon-message-error');
+    expect(await menu.locator('#beacon-message-error').textContent()).toBe('Messages are at most 128 characters; this one has 129.');
+    expect(await field.evaluate((e) => e === document.activeElement)).toBe(true);
+    await expectAccessible(page, 'status message refused by Enter');
+    // A message that is fine empties the line as it is saved.
+    await field.fill('Back at 8');
+    await field.press('Enter');
+    await expect.poll(async () => (await api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`)).custom_message, FIVE_S).toBe('Back at 8');
+    expect((await said()).at(-1)).toBe('');
+    expect(await field.getAttribute('aria-invalid')).toBeNull();
+    await page.keyboard.press('Escape');
+  });
+
   it("shows when a message clears when the menu opens again, and saving it again keeps that time", async () => {
     const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
     let menu = await openStatusMenu(page);

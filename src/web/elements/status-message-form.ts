@@ -2,9 +2,10 @@
  * <beacon-status-message-form>: custom message (with an emoji picker and a live counter in
  * characters as people see them) with "clear after" presets, plus quick activity chips
  * that show the current activity. Lives inside the header's status menu. Each error shows
- * next to its own control. The count is read with the field (aria-describedby), not
- * announced at each key; screen readers are told only when the limit is near or passed
- * (limitNotice).
+ * next to its own control, and a refused save is also said in the form's alert line (heard
+ * after Enter in the field, where focus does not move: lib/form-errors.ts). The count is read
+ * with the field (aria-describedby), not announced at each key; screen readers are told only
+ * when the limit is near or passed (limitNotice).
  */
 import type { Activity, ManualStatus, View } from '../lib/label-types.js';
 import { ACTIVITY_LABEL } from '../lib/labels.js';
@@ -19,6 +20,7 @@ const UNSAFE_TEXT = 'Messages can\u2019t hold tabs, line breaks or hidden text-d
 /** The server refused the expiry as past (lib/expiry.ts isPastExpiry): the message is not at fault. */
 const PAST_EXPIRY = 'That time to clear the message has already passed. Choose another and save again.';
 import { h } from '../lib/dom.js';
+import { announce, errorSummary } from '../lib/form-errors.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
 /** The contract's limit, counted in grapheme clusters (what a person calls characters). */
@@ -65,6 +67,11 @@ export class StatusMessageFormElement extends HTMLElement {
   #chips = new Map<Activity, HTMLButtonElement>();
   #activityError = h('p', { id: 'beacon-activity-error', class: 'text-sm text-red-300', 'data-part': 'activity-error' });
   #save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save message');
+  /**
+   * Says why a save was refused ("Custom message: …"), for screen readers only: each error is
+   * already shown beside its control. Written at a save, never while typing (the limit line does that).
+   */
+  #alert = h('p', { class: 'sr-only', role: 'alert', 'data-part': 'message-form-alert' });
 
   connectedCallback(): void {
     if (this.firstChild) return;
@@ -82,6 +89,7 @@ export class StatusMessageFormElement extends HTMLElement {
       this.#clearAfter,
       this.#clearAfterError,
       h('div', { class: 'flex gap-2' }, this.#save, clear),
+      this.#alert,
     );
     this.#input.addEventListener('input', () => this.#updateCount(true));
     this.#clearAfter.addEventListener('change', () => this.#showClearAfterError(''));
@@ -96,11 +104,11 @@ export class StatusMessageFormElement extends HTMLElement {
       e.preventDefault();
       const text = this.#input.value.trim();
       if (countGraphemes(text) > MAX_MESSAGE) {
-        this.#showMessageError(`Messages are at most ${MAX_MESSAGE} characters; this one has ${countGraphemes(text)}.`);
+        this.#refuseMessage(`Messages are at most ${MAX_MESSAGE} characters; this one has ${countGraphemes(text)}.`);
         return;
       }
       if (hasUnsafeText(text)) {
-        this.#showMessageError(UNSAFE_TEXT);
+        this.#refuseMessage(UNSAFE_TEXT);
         return;
       }
       const choice = this.#clearAfter.value;
@@ -191,6 +199,18 @@ export class StatusMessageFormElement extends HTMLElement {
     else this.#input.removeAttribute('aria-invalid');
   }
 
+  /** A save refused for the message: shown beside it, said, and the field focused (where it is not already). */
+  #refuseMessage(text: string): void {
+    this.#showMessageError(text);
+    this.#say('Custom message', text);
+    this.#input.focus();
+  }
+
+  /** Says one control's error in the alert line, so it is heard even where focus does not move. */
+  #say(label: string, message: string): void {
+    announce(this.#alert, errorSummary([{ label, message }]));
+  }
+
   /** Saves the message. The Save button is marked busy meanwhile, keeping focus (busy-button.ts). */
   async #send(message: string | null, expires: string | null): Promise<void> {
     const actions = this.actions;
@@ -198,16 +218,17 @@ export class StatusMessageFormElement extends HTMLElement {
     await whileBusy(this.#save, async () => {
       this.#showMessageError('');
       this.#showClearAfterError('');
+      announce(this.#alert, '');
       try {
         await actions.setStatus(this.manualStatus(), message, message ? expires : null);
       } catch (e) {
         if (isPastExpiry(e)) {
           this.#showClearAfterError(PAST_EXPIRY);
+          this.#say('Clear after', PAST_EXPIRY);
           this.#clearAfter.focus();
           return;
         }
-        this.#showMessageError(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters, with no tabs or text-direction controls.` }));
-        this.#input.focus();
+        this.#refuseMessage(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters, with no tabs or text-direction controls.` }));
       }
     });
   }

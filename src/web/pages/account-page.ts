@@ -6,6 +6,7 @@
 import type { Page } from './page.js';
 import { displayNameProblem, errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { announce } from '../lib/form-errors.js';
 
 export const accountPage: Page = (root, ctx) => {
   const { api } = ctx;
@@ -19,19 +20,26 @@ export const accountPage: Page = (root, ctx) => {
     class: 'beacon-input w-full aria-invalid:border-red-400', 'aria-describedby': 'display-name-hint', value: currentName,
   });
   const nameStatus = h('p', { id: 'display-name-status', class: 'min-h-5 text-sm', role: 'status', 'data-part': 'name-status' });
+  // The name's own error line, live: after Enter in the field focus stays there, and a focus
+  // that does not move says nothing (lib/form-errors.ts).
+  const nameError = h('p', { id: 'display-name-error', class: 'text-sm text-red-200', role: 'alert', 'data-part': 'name-error' });
   const nameButton = h('button', { type: 'submit', class: 'beacon-btn-primary', 'data-action': 'rename' }, 'Save name');
   const nameForm = oneFieldForm({
-    titleId: 'name-title', label: 'Display name', input: nameInput, button: nameButton, status: nameStatus, onSubmit: rename,
+    titleId: 'name-title', label: 'Display name', input: nameInput, error: nameError, button: nameButton, status: nameStatus, onSubmit: rename,
     hint: `What your friends see next to your status (1–40 characters). Your username, @${ctx.user.username}, stays as it is.`,
   });
 
-  // The status line says what is wrong with the name, so the field points at it too.
-  nameInput.setAttribute('aria-describedby', 'display-name-hint display-name-status');
+  // The error line says what is wrong with the name, so the field points at it too.
+  nameInput.setAttribute('aria-describedby', 'display-name-hint display-name-error');
 
-  /** The name is refused (`problem`): said, the field marked invalid and focused, as at sign-up. */
+  /**
+   * The name is refused (`problem`): shown under the field and said (each time, the same error
+   * on a second Enter too), the field marked invalid and focused, as at sign-up.
+   */
   const nameRefused = (problem: string): void => {
-    nameStatus.textContent = problem;
-    nameStatus.dataset.state = 'error';
+    nameStatus.textContent = '';
+    nameStatus.removeAttribute('data-state');
+    announce(nameError, problem);
     nameInput.setAttribute('aria-invalid', 'true');
     nameInput.focus();
   };
@@ -41,6 +49,7 @@ export const accountPage: Page = (root, ctx) => {
     // The server's own rule (protocol/text.ts), so a pasted tab or bidi control is named before sending.
     const problem = wanted === '' ? 'Enter a name.' : displayNameProblem(wanted);
     if (problem) return nameRefused(problem);
+    announce(nameError, '');
     nameInput.removeAttribute('aria-invalid');
     nameButton.disabled = true;
     nameStatus.removeAttribute('data-state');
@@ -144,14 +153,18 @@ export const accountPage: Page = (root, ctx) => {
 };
 
 /**
- * A form of one labelled field, its hint (the input's `aria-describedby` names it), a submit
- * button and a status line, titled by the section heading `titleId`.
+ * A form of one labelled field, its hint (the input's `aria-describedby` names it), the field's
+ * own error line if it has one, a submit button and a status line, titled by the section
+ * heading `titleId`.
  */
-function oneFieldForm(o: { titleId: string; label: string; input: HTMLInputElement; hint: string; button: HTMLButtonElement; status: HTMLElement; onSubmit: () => Promise<void> }): HTMLFormElement {
+function oneFieldForm(o: { titleId: string; label: string; input: HTMLInputElement; hint: string; error?: HTMLElement; button: HTMLButtonElement; status: HTMLElement; onSubmit: () => Promise<void> }): HTMLFormElement {
   const form = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': o.titleId },
     h('label', { for: o.input.id, class: 'text-sm font-medium text-slate-100' }, o.label),
     o.input,
-    h('p', { id: o.input.getAttribute('aria-describedby') ?? '', class: 'text-xs text-slate-400' }, o.hint),
+    // One grid row, so an empty error line adds no gap.
+    h('div', {},
+      h('p', { id: o.input.getAttribute('aria-describedby') ?? '', class: 'text-xs text-slate-400' }, o.hint),
+      o.error),
     h('div', {}, o.button),
     o.status,
   );
