@@ -52,7 +52,8 @@ const trigger = (p: Page) => p.locator('beacon-status-menu [data-part=trigger]')
 
 /**
  * Tabs through the main nav's links, forward then back, and lists each one whose focus ring
- * (2 px outline at 2 px offset) the nav clips, with how many px: [] when all are in full view.
+ * (2 px outline at 2 px offset) the nav clips or one of its scroll cues (fade and chevron) covers,
+ * with how many px: [] when all are in full view.
  */
 async function navRingsClipped(p: Page): Promise<string[]> {
   const links = p.locator('nav[aria-label=Main] a');
@@ -61,9 +62,17 @@ async function navRingsClipped(p: Page): Promise<string[]> {
   const clipped: string[] = [];
   for (const key of [...Array<string>(count - 1).fill('Tab'), ...Array<string>(count - 1).fill('Shift+Tab')]) {
     await p.keyboard.press(key);
+    // The cues follow the scroll a frame later.
+    await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const seen = await p.evaluate(() => {
       const a = document.activeElement as HTMLElement;
-      const n = a.closest('nav')?.getBoundingClientRect();
+      const nav = a.closest('nav')?.getBoundingClientRect();
+      const cue = (side: string) => {
+        const c = document.querySelector<HTMLElement>(`[data-part=nav-more-${side}]`);
+        return c && c.checkVisibility() ? c.getBoundingClientRect() : null;
+      };
+      const [start, end] = [cue('start'), cue('end')];
+      const n = nav && { left: Math.max(nav.left, start?.right ?? -Infinity), right: Math.min(nav.right, end?.left ?? Infinity), top: nav.top, bottom: nav.bottom };
       const r = a.getBoundingClientRect();
       const RING = 4;
       const px = n ? Math.max(0, n.left - r.left + RING) + Math.max(0, r.right + RING - n.right) + Math.max(0, n.top - r.top + RING) + Math.max(0, r.bottom + RING - n.bottom) : Infinity;
@@ -477,6 +486,45 @@ describe('layout and rich presence (scripted API)', () => {
     expect(await d.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     expect(await navRingsClipped(d)).toEqual([]);
     await d.close();
+  });
+
+  it('shows at 320 px that the nav row scrolls: a fade and a chevron on each side where links are hidden, and none at an end', async () => {
+    const p = await newPage(browser, { viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true });
+    await useFixtureApi(p, friends());
+    await p.goto(`${server.baseUrl}/#/friends`);
+    const nav = p.getByRole('navigation', { name: 'Main' });
+    await friendCard(p, 'longname').waitFor({ timeout: 15_000 });
+    /** Which sides of the row hide links (the truth the cues must show). */
+    const hides = () => nav.evaluate((n) => ({ start: n.scrollLeft > 1, end: n.scrollWidth - n.clientWidth - n.scrollLeft > 1 }));
+    const start = p.locator('[data-part=nav-more-start]');
+    const end = p.locator('[data-part=nav-more-end]');
+    const shown = async () => ({ start: await start.isVisible(), end: await end.isVisible() });
+    expect(await hides()).toEqual({ start: false, end: true });
+    await expect.poll(shown, FIVE_S).toEqual({ start: false, end: true });
+    // Not colour alone: a chevron, at the row's right edge, over the hidden links' side.
+    expect((await end.innerText()).trim()).toBe('›');
+    const [navBox, endBox] = [await nav.boundingBox(), await end.boundingBox()];
+    expect(Math.abs((endBox!.x + endBox!.width) - (navBox!.x + navBox!.width))).toBeLessThanOrEqual(1);
+    expect(await end.getAttribute('aria-hidden')).toBe('true');
+    await expectAccessible(p, 'nav scroll cue at 320 px');
+    // Scrolled to the end: nothing more to the right, links hidden to the left.
+    await nav.evaluate((n) => n.scrollTo({ left: n.scrollWidth, behavior: 'instant' }));
+    await expect.poll(shown, FIVE_S).toEqual({ start: true, end: false });
+    expect(await hides()).toEqual({ start: true, end: false });
+    expect((await start.innerText()).trim()).toBe('‹');
+    // Halfway: both.
+    await nav.evaluate((n) => n.scrollTo({ left: (n.scrollWidth - n.clientWidth) / 2, behavior: 'instant' }));
+    await expect.poll(shown, FIVE_S).toEqual({ start: true, end: true });
+    await nav.evaluate((n) => n.scrollTo({ left: 0, behavior: 'instant' }));
+    await expect.poll(shown, FIVE_S).toEqual({ start: false, end: true });
+    // Wide enough for every link (a resize, no scroll): no cue.
+    await p.setViewportSize({ width: 1280, height: 640 });
+    await expect.poll(shown, FIVE_S).toEqual({ start: false, end: false });
+    await p.setViewportSize({ width: 320, height: 640 });
+    await expect.poll(shown, FIVE_S).toEqual({ start: false, end: true });
+    // The keyboard still sees each link whole, ring and all, beside the cues.
+    expect(await navRingsClipped(p)).toEqual([]);
+    await p.close();
   });
 
   it('shows the game details and the time since the activity started', async () => {

@@ -1,8 +1,8 @@
 /**
  * The signed-in header: brand, navigation (with the live request badge), connection
  * state, own status, logout. Two compact rows on phones (controls, then navigation, which
- * scrolls sideways and brings the focused link into view), one row from `md` up; nothing in
- * it wraps inside a control.
+ * scrolls sideways, shows a fade and chevron on a side that hides links and brings the focused
+ * link into view), one row from `md` up; nothing in it wraps inside a control.
  */
 import type { PresenceClient } from '../client/presence-client.js';
 import type { User } from './lib/label-types.js';
@@ -10,6 +10,7 @@ import type { Route } from './router.js';
 import type { SettingsStore } from './lib/settings-store.js';
 import { h, srOnly } from './lib/dom.js';
 import { StatusMenuElement } from './elements/status-menu.js';
+import { scrollCues } from './lib/scroll-cues.js';
 
 const NAV: Array<{ route: Route; label: string }> = [
   { route: 'friends', label: 'Friends' },
@@ -40,8 +41,10 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
   const badge = h('span', { class: 'beacon-badge', hidden: true, 'data-part': 'request-badge' });
   const nav = h(
     'nav',
-    // p-1 (given back by -m-1) and scroll-px-1: room inside the scrolling row for a link's focus ring (outline 2 px at 2 px).
-    { 'aria-label': 'Main', class: 'order-last -m-1 flex w-[calc(100%+0.5rem)] scroll-px-1 gap-0.5 overflow-x-auto p-1 md:order-none md:w-auto md:gap-1' },
+    // p-1 (given back by the box's -m-1): room inside the scrolling row for a link's focus ring
+    // (outline 2 px at 2 px). scroll-px-8: a link the keyboard reaches is brought clear of the
+    // scroll cues (w-6), ring and all.
+    { 'aria-label': 'Main', class: 'flex min-w-0 flex-1 scroll-px-8 gap-0.5 overflow-x-auto p-1 md:gap-1' },
     ...NAV.map(({ route, label }) => {
       const a = h('a', { href: `#/${route}`, class: 'beacon-nav-link' }, label, route === 'friends' ? badge : null);
       links.set(route, a);
@@ -53,6 +56,9 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
   nav.addEventListener('focusin', (e) => {
     if (e.target instanceof HTMLElement) e.target.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   });
+  // Nothing else says the row scrolls: a fade and chevron on each side that hides links.
+  const cues = scrollCues(nav, 'nav');
+  const navBox = h('div', { class: 'relative order-last -m-1 flex w-[calc(100%+0.5rem)] min-w-0 md:order-none md:w-auto' }, cues.start, nav, cues.end);
   const connection = document.createElement('beacon-connection-state');
   connection.client = client;
   const menu = new StatusMenuElement();
@@ -70,7 +76,7 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
       'div',
       { class: 'mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-1.5 px-3 py-2 sm:px-6' },
       brand(),
-      nav,
+      navBox,
       h(
         'div',
         { class: 'ml-auto flex min-w-0 items-center gap-2' },
