@@ -65,7 +65,10 @@ export class PresenceClient {
   #run = 0;
   #tries = 0;
   #failures = 0;
-  /** Connects begun in this run: a token read for an earlier one that resolves later opens nothing. */
+  /**
+   * Connect attempts begun in this run, bumped too when a socket gets ready and when the browser
+   * goes offline: a token read that an attempt, a ready socket or a drop overtook opens nothing.
+   */
   #connects = 0;
   #everConnected = false;
   /**
@@ -328,6 +331,7 @@ export class PresenceClient {
     if (this.#stopped) return;
     this.#socket?.close();
     this.#socket = null;
+    this.#connects++; // a token read under way is for an attempt this replaces
     this.#setState('offline');
     // Keep trying at the backoff pace in case the browser is wrong; `online` retries at once.
     this.#timers.clearTimeout(this.#reconnectTimer);
@@ -356,10 +360,33 @@ export class PresenceClient {
     if ('now' in read) return this.#connectWith(read.now);
     if ('failed' in read) return this.#tokenUnavailable();
     const run = this.#run;
-    const current = () => run === this.#run && attempt === this.#connects;
-    Promise.resolve(read.later).then(
-      (token) => current() && this.#connectWith(tokenOrNull(token)),
-      () => current() && this.#tokenUnavailable(),
+    this.#awaitToken(read.later, () => run === this.#run && attempt === this.#connects, (token) => this.#connectWith(tokenOrNull(token)), () => this.#tokenUnavailable());
+  }
+
+  /**
+   * Waits for a token promise for a connect: `then` or `failed` run only while `current()` holds
+   * and no socket is ready (another path connected meanwhile). A promise that has not settled
+   * within the connect timeout counts as failed (a refresh hanging on a stalled network), and
+   * any later answer is dropped.
+   */
+  #awaitToken(later: PromiseLike<string | null>, current: () => boolean, then: (token: string | null) => void, failed: () => void): void {
+    const live = () => current() && !this.#socket?.ready;
+    let settled = false;
+    const timer = this.#timers.setTimeout(() => {
+      if (settled || !live()) return;
+      settled = true;
+      this.#connects++;
+      failed();
+    }, this.#connectTimeoutMs);
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      this.#timers.clearTimeout(timer);
+      if (live()) fn();
+    };
+    Promise.resolve(later).then(
+      (token) => settle(() => then(token)),
+      () => settle(failed),
     );
   }
 
@@ -390,18 +417,21 @@ export class PresenceClient {
       timers: this.#timers,
       connectTimeoutMs: this.#connectTimeoutMs,
       handlers: {
-        onReady: (frame) => this.#onReady(frame),
-        onEvent: (frame) => this.#onEvent(frame),
-        onGap: () => void this.#resync(),
+        // A socket this client replaced or dropped feeds nothing into it.
+        onReady: (frame) => this.#socket === socket && this.#onReady(frame),
+        onEvent: (frame) => this.#socket === socket && this.#onEvent(frame),
+        onGap: () => this.#socket === socket && void this.#resync(),
         onClose: (code, reachedReady) => {
           if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
         },
       },
     });
+    this.#socket?.close(); // none is expected here; never two at once
     this.#socket = socket;
   }
 
   #onReady(frame: ReadyFrame): void {
+    this.#connects++; // a token read still under way is for a connection no longer needed
     this.#serverClock.observe(frame.self.timestamp, ...frame.friends.map(madeAt));
     this.#tries = this.#failures = 0;
     this.#refusedTokens.clear();
@@ -475,7 +505,7 @@ export class PresenceClient {
     if (this.#stopped) return;
     // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
     if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);
-    if (code === CloseCode.UNAUTHORIZED) return this.#tokenRefused(token, (fresh) => this.#reconnectWithFreshToken(fresh), () => this.#tokenUnavailable());
+    if (code === CloseCode.UNAUTHORIZED) return this.#tokenRefused(token, (fresh) => this.#reconnectWithFreshToken(fresh), () => this.#tokenUnavailable(), 'socket');
     // Replaced by a newer socket of the same account: reconnecting would close another one.
     if (code === CloseCode.TOO_MANY_SOCKETS) {
       this.#restOnly = true;
@@ -509,7 +539,7 @@ export class PresenceClient {
    * has not refused yet is tried at once by `retry`, with no backoff; without one the client
    * stops (`unauthorized`). Each distinct token is tried at most once, so a dead one never loops.
    */
-  #tokenRefused(refused: string | null, retry: (fresh: string) => void, unavailable: () => void): void {
+  #tokenRefused(refused: string | null, retry: (fresh: string) => void, unavailable: () => void, path: 'socket' | 'poll'): void {
     if (refused) this.#refusedTokens.add(refused);
     const decide = (fresh: string | null) => {
       if (!fresh || this.#refusedTokens.has(fresh)) return this.#unauthorized(CloseCode.UNAUTHORIZED);
@@ -518,13 +548,13 @@ export class PresenceClient {
     const read = readToken(this.#getToken);
     if ('now' in read) return decide(read.now);
     if ('failed' in read) return unavailable();
-    // A refresh under way: the client says it is trying again while it waits.
+    // A refresh under way: the client says it is trying again while it waits. For the socket it
+    // is a connect attempt (a newer one overtakes it); for the polls, it holds while they run.
     this.#sayTryingAgain();
     const run = this.#run;
-    Promise.resolve(read.later).then(
-      (fresh) => run === this.#run && decide(tokenOrNull(fresh)),
-      () => run === this.#run && unavailable(),
-    );
+    const attempt = path === 'socket' ? ++this.#connects : this.#connects;
+    const current = () => run === this.#run && (path === 'socket' ? attempt === this.#connects : this.#poller.running);
+    this.#awaitToken(read.later, current, (fresh) => decide(tokenOrNull(fresh)), unavailable);
   }
 
   /** After a refused token, with the fresh one: at once, and saying so unless the polls answer meanwhile. */
@@ -534,6 +564,7 @@ export class PresenceClient {
   }
 
   #sayTryingAgain(): void {
+    if (this.#socket?.ready) return;
     if (!this.#poller.running) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
   }
 
@@ -579,7 +610,9 @@ export class PresenceClient {
     const run = this.#run;
     // The token this poll's requests carry (read again by each; a refresh meanwhile is retried).
     const read = readToken(this.#getToken);
-    const token = 'now' in read ? read.now : await settled(read);
+    // Bounded: a refresh that hangs must not stop the polls (the requests then fail on their own).
+    const token = 'now' in read ? read.now : await settled(read, this.#connectTimeoutMs, this.#timers);
+    if (run !== this.#run) return;
     try {
       this.#selfId ??= (await this.#api.me()).id;
       await this.#reportOwedInteraction(run);
@@ -606,8 +639,12 @@ export class PresenceClient {
       this.#synced();
     } catch (err) {
       if (run !== this.#run) return;
-      // A failed refresh after a 401: the poller polls again at its pace, reading the token anew.
-      if (err instanceof ApiError && err.status === 401) return this.#tokenRefused(token, () => this.#poller.pollNow(), () => undefined);
+      // A 401 once a socket is ready says nothing of the token it uses (a rotation: this poll
+      // carried the old one). A failed refresh: the poller polls again at its pace, reading anew.
+      if (err instanceof ApiError && err.status === 401) {
+        if (this.#socket?.ready || !this.#poller.running) return;
+        return this.#tokenRefused(token, () => this.#poller.pollNow(), () => undefined, 'poll');
+      }
       // Neither the socket nor the API answers: the list can no longer be trusted. Whatever failed
       // meanwhile says nothing about the socket once the network is back.
       this.#restAnswers = this.#socketFailsOverRest = false;

@@ -1,3 +1,5 @@
+import type { Timers } from './transport.js';
+
 /**
  * The host's bearer token as the SDK reads it: `getToken()` returns the current token, null
  * when no one is signed in, or a promise of either (an auth library that refreshes over the
@@ -23,14 +25,21 @@ function isThenable(v: unknown): v is PromiseLike<string | null> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-/** What a read comes to once settled: the token, or null when there is none or getToken failed. */
-export async function settled(read: TokenRead): Promise<string | null> {
+/**
+ * What a read comes to once settled: the token, or null when there is none, getToken failed, or
+ * its promise has not settled within `ms` (on `timers`).
+ */
+export async function settled(read: TokenRead, ms: number, timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>): Promise<string | null> {
   if ('now' in read) return read.now;
   if ('failed' in read) return null;
+  let timer: unknown;
+  const late = new Promise<null>((resolve) => (timer = timers.setTimeout(() => resolve(null), ms)));
   try {
-    return tokenOrNull(await read.later);
+    return tokenOrNull(await Promise.race([read.later, late]));
   } catch {
     return null;
+  } finally {
+    timers.clearTimeout(timer);
   }
 }
 

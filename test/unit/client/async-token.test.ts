@@ -151,6 +151,16 @@ describe('ApiClient with an asynchronous getToken', () => {
     expect(fetch.calls[0]?.headers.Authorization).toBe(`Bearer ${FRESH}`);
   });
 
+  it('fails as TOKEN_UNAVAILABLE after its timeout, sending nothing, when the token promise never settles', async () => {
+    const fetch = new FakeFetch();
+    const api = new ApiClient({ baseUrl: BASE_URL, getToken: () => new Promise<string>(() => undefined), fetchImpl: fetch.fn, timeoutMs: 5_000 });
+    const answer = api.me().catch((e: unknown) => e);
+    vi.advanceTimersByTime(5_000);
+    const err = await answer;
+    expect([(err as ApiError).status, (err as ApiError).code]).toEqual([0, 'TOKEN_UNAVAILABLE']);
+    expect(fetch.calls).toHaveLength(0);
+  });
+
   it('fails as TOKEN_UNAVAILABLE (status 0), sending nothing, when getToken rejects', async () => {
     const fetch = new FakeFetch();
     const api = new ApiClient({ baseUrl: BASE_URL, getToken: () => Promise.reject(new Error('refresh failed')), fetchImpl: fetch.fn });
