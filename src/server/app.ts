@@ -89,7 +89,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
   // Before the server stops listening and waits for its connections (connection-guard.ts).
   app.addHook('preClose', async () => {
     const ended = guard.closing();
-    if (ended > 0) app.log.info({ connections: ended }, 'shutdown: connections that had sent no request closed');
+    if (ended > 0) app.log.info({ connections: ended }, 'shutdown: connections with no request being answered closed');
   });
 
   await app.register(helmet, {

@@ -18,11 +18,12 @@
  *   within twice the idle timeout of the request's headers (60 s by default, as Node gives
  *   the headers), or it is answered 408 `{code, message}` and the connection closed.
  *
- * - At a stop (`closing()`), a connection that has not sent a whole request yet (a browser's
- *   preconnect, a client pool's spare) is ended at once, and so is one that arrives after:
- *   Node's `server.close()` waits for it as for a request under way (until the headers
- *   timeout, 60 s), so the drain would outlast BEACON_SHUTDOWN_TIMEOUT_MS and exit 1. A
- *   request under way still finishes; an idle keep-alive connection Node ends itself.
+ * - At a stop (`closing()`), a connection with no request being answered is ended at once:
+ *   one that has sent nothing yet (a browser's preconnect, a client pool's spare), part of a
+ *   request head, or, kept alive, part of its next one; and so is one that arrives after.
+ *   Node's `server.close()` waits for those (until the headers or idle timeout, 30–60 s), so
+ *   the drain would outlast BEACON_SHUTDOWN_TIMEOUT_MS and exit 1. A request being answered
+ *   (its body still arriving, say) finishes.
  *
  * Behind a trusted proxy (BEACON_TRUST_PROXY) the proxy's own connections are not capped:
  * every client shares its address, so the proxy must limit connections per client itself.
@@ -55,9 +56,9 @@ export class ConnectionGuard {
   readonly #trusted: (address: string) => boolean;
   /** One close listener shared by every socket (`this` is the socket), taken off at the upgrade. */
   readonly #onClose: (this: Socket) => void;
-  /** Connections, trusted or not, that have not sent a whole request yet (ended at a stop). */
-  readonly #unstarted = new Set<Socket>();
-  readonly #onUnstartedClose: (this: Socket) => void;
+  /** HTTP connections, trusted or not, until their upgrade or close: a stop ends those with no request being answered. */
+  readonly #http = new Set<Socket>();
+  readonly #onHttpClose: (this: Socket) => void;
   #closing = false;
 
   constructor(
@@ -69,9 +70,9 @@ export class ConnectionGuard {
     this.#onClose = function (this: Socket) {
       release(this);
     };
-    const started = (socket: Socket) => this.#started(socket);
-    this.#onUnstartedClose = function (this: Socket) {
-      started(this);
+    const gone = (socket: Socket) => this.#notHttp(socket);
+    this.#onHttpClose = function (this: Socket) {
+      gone(this);
     };
   }
 
@@ -91,24 +92,25 @@ export class ConnectionGuard {
     // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
     server.prependListener('connection', (socket: Socket) => this.#connected(socket));
     server.prependListener('upgrade', (_req, socket: Socket) => {
-      this.#started(socket);
+      this.#notHttp(socket);
       this.#release(socket);
     });
-    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.#started(req.socket);
-      this.#bodyDeadline(req, res);
-    });
+    server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.#bodyDeadline(req, res));
   }
 
   /**
-   * The stop has begun: ends the connections that have not sent a whole request, and from now
-   * on every new one at once (the server is about to stop listening). Returns how many it ended.
+   * The stop has begun: ends the connections with no request being answered, and from now on
+   * every new one at once (the server is about to stop listening). Returns how many it ended.
    */
   closing(): number {
     this.#closing = true;
-    const ended = this.#unstarted.size;
-    for (const socket of [...this.#unstarted]) socket.destroy();
-    this.#unstarted.clear();
+    let ended = 0;
+    for (const socket of [...this.#http]) {
+      // Node's http server keeps the response being written on its socket until it is done.
+      if ((socket as Socket & { _httpMessage?: unknown })._httpMessage) continue;
+      socket.destroy();
+      ended++;
+    }
     return ended;
   }
 
@@ -139,8 +141,8 @@ export class ConnectionGuard {
       socket.destroy();
       return;
     }
-    this.#unstarted.add(socket);
-    socket.on('close', this.#onUnstartedClose);
+    this.#http.add(socket);
+    socket.on('close', this.#onHttpClose);
     const ip = socket.remoteAddress;
     if (!ip || this.#trusted(ip)) return;
     const key = addressKey(ip);
@@ -155,10 +157,10 @@ export class ConnectionGuard {
     socket.on('close', this.#onClose);
   }
 
-  /** The connection sent its first request or upgrade (or closed): a stop no longer ends it. */
-  #started(socket: Socket): void {
-    if (!this.#unstarted.delete(socket)) return;
-    socket.off('close', this.#onUnstartedClose);
+  /** The connection was upgraded (a WebSocket now) or closed: a stop no longer looks at it. */
+  #notHttp(socket: Socket): void {
+    if (!this.#http.delete(socket)) return;
+    socket.off('close', this.#onHttpClose);
   }
 
   /** Gives back the socket's slot (at its upgrade or close, whichever comes first). */

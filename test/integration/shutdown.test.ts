@@ -250,6 +250,27 @@ describe('graceful shutdown', () => {
     expect(messages(server)).toContain('shutdown complete');
   });
 
+  it('ends at once a keep-alive connection whose next request has only begun, and exits 0', async () => {
+    // Node's server.close() ends idle keep-alive connections, not one part-way through its next
+    // request head; only the 30 s idle timeout would, past the bound.
+    server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '4000' });
+    const { hostname, port } = new URL(server.url);
+    const s = tcpConnect(Number(port), hostname);
+    sockets.push(s);
+    s.on('error', () => {});
+    await new Promise((resolve) => s.once('connect', resolve));
+    const answered = new Promise((resolve) => s.once('data', resolve));
+    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await answered; // answered; the connection stays open (keep-alive)
+    s.write('GET /healthz HTTP/1.1\r\nHo'); // the next request, half its head
+    await new Promise((r) => setTimeout(r, 200));
+    const sent = Date.now();
+    server.child.kill('SIGTERM');
+    const { code, at } = await server.exited;
+    expect(code, exitReport(server)).toBe(0);
+    expect(at - sent).toBeLessThan(3000);
+  });
+
   it('exits at once on a second SIGTERM during the drain', async () => {
     server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '60000' });
     sockets.push(await hangingRequest(server.url));
