@@ -13,6 +13,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api } from './helpers/api-users.js';
 import { friendCard, openFriendMenu, PASSWORD, signUp } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -83,7 +84,7 @@ describe('account page', () => {
 
     await dana.getByLabel('Your password').fill('not my password');
     await dana.getByRole('button', { name: 'Delete my account' }).click();
-    await expect.poll(() => dana.locator('[data-part=delete-status]').textContent()).toBe('Wrong password.');
+    await expect.poll(() => dana.locator('[data-part=delete-error]').textContent()).toBe('Wrong password.');
     // From here on: every document load of Dana's page, and every login form shown in this one.
     let loads = 0;
     dana.on('load', () => loads++);
@@ -189,6 +190,52 @@ describe('account page', () => {
     } finally {
       await close();
     }
+  });
+
+  it('says a refused deletion out loud at each Enter in the password field, where focus stays, tied to the field', async () => {
+    // A context of its own: axe audits pages made from one.
+    const kimContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const kim = await kimContext.newPage();
+    await signUp(kim, server.baseUrl, 'kim_acct', 'Kim');
+    await kim.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    const password = kim.getByLabel('Your password');
+    // The delete form's live error line, which the field points at (aria-describedby); each text
+    // it takes, in order, so an error written twice in one task (no change heard) shows as one.
+    const tied = await password.evaluate((field) => {
+      const line = field.closest('form')?.querySelector('[role=alert]');
+      if (!line) return false;
+      const texts: string[] = [];
+      new MutationObserver(() => texts.push(line.textContent ?? '')).observe(line, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { deleteSaid: string[] }).deleteSaid = texts;
+      return (field.getAttribute('aria-describedby') ?? '').split(' ').includes(line.id);
+    });
+    expect(tied).toBe(true);
+    const said = () => kim.evaluate(() => (window as unknown as { deleteSaid: string[] }).deleteSaid.filter((t, i, all) => t !== all[i - 1]));
+    const focused = () => kim.evaluate(() => document.activeElement?.id ?? null);
+    const EMPTY = 'Enter your password to confirm.';
+    await password.press('Enter');
+    await expect.poll(said, { timeout: 5_000 }).toEqual([EMPTY]);
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    expect(await focused()).toBe('delete-password');
+    // The same error again is emptied first, so it is a change a reader hears again.
+    await password.press('Enter');
+    await expect.poll(said, { timeout: 5_000 }).toEqual([EMPTY, '', EMPTY]);
+    // The server's refusal is the password's fault too: said the same way, each time.
+    await password.fill('not my password');
+    await password.press('Enter');
+    await expect.poll(said, { timeout: 5_000 }).toEqual([EMPTY, '', EMPTY, '', 'Wrong password.']);
+    await password.press('Enter');
+    await expect.poll(said, { timeout: 5_000 }).toEqual([EMPTY, '', EMPTY, '', 'Wrong password.', '', 'Wrong password.']);
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    expect(await focused()).toBe('delete-password');
+    expect(await kim.locator('[data-part=delete-status]').textContent()).toBe('');
+    await expectAccessible(kim, 'account page, deletion refused by Enter');
+    // A password typed in clears the error as it is sent; the right one deletes the account.
+    await password.fill(PASSWORD);
+    await password.press('Enter');
+    await kim.getByRole('status').filter({ hasText: 'Your account was deleted. You are signed out.' }).waitFor({ timeout: 10_000 });
+    expect((await said()).at(-1)).toBe('');
+    await kimContext.close();
   });
 
   it('changes my display name, and my friend’s list shows it at once, without a reload', async () => {

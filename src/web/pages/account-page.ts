@@ -103,21 +103,39 @@ export const accountPage: Page = (root, ctx) => {
 
   const password = h('input', {
     id: 'delete-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256,
-    class: 'beacon-input w-full', 'aria-describedby': 'delete-hint',
+    class: 'beacon-input w-full aria-invalid:border-red-400', 'aria-describedby': 'delete-hint',
   });
-  const deleteStatus = h('p', { class: 'min-h-5 text-sm', role: 'alert', 'data-part': 'delete-status' });
+  const deleteStatus = h('p', { class: 'min-h-5 text-sm', role: 'status', 'data-part': 'delete-status' });
+  // The password's own error line, live, as the name's: after Enter in the field focus stays
+  // there, and a focus that does not move says nothing (lib/form-errors.ts).
+  const deleteError = h('p', { id: 'delete-password-error', class: 'text-sm text-red-200', role: 'alert', 'data-part': 'delete-error' });
   const deleteButton = h('button', { type: 'submit', class: 'beacon-btn-danger', 'data-action': 'delete' }, 'Delete my account');
   const form = oneFieldForm({
-    titleId: 'delete-title', label: 'Your password', input: password, button: deleteButton, status: deleteStatus, onSubmit: remove,
+    titleId: 'delete-title', label: 'Your password', input: password, error: deleteError, button: deleteButton, status: deleteStatus, onSubmit: remove,
     hint: 'This removes your account, friends, requests, settings and sessions at once. It cannot be undone.',
+    // An empty password is this form's own error, said like a wrong one, as at login: the
+    // browser's check would show a bubble no live line says again at the next Enter.
+    ownChecks: true,
   });
+  password.setAttribute('aria-describedby', 'delete-hint delete-password-error');
+
+  /**
+   * The password is refused (empty, or wrong as the server says): shown under the field and
+   * said (each time, the same error on a second Enter too), the field marked invalid, focused
+   * and selected so the next try replaces it.
+   */
+  const passwordRefused = (problem: string): void => {
+    deleteStatus.textContent = '';
+    announce(deleteError, problem);
+    password.setAttribute('aria-invalid', 'true');
+    password.focus();
+    password.select();
+  };
 
   async function remove(): Promise<void> {
-    if (password.value === '') {
-      deleteStatus.textContent = 'Enter your password to confirm.';
-      password.focus();
-      return;
-    }
+    if (password.value === '') return passwordRefused('Enter your password to confirm.');
+    announce(deleteError, '');
+    password.removeAttribute('aria-invalid');
     deleteButton.disabled = true;
     deleteStatus.textContent = 'Deleting your account…';
     try {
@@ -126,9 +144,13 @@ export const accountPage: Page = (root, ctx) => {
       await ctx.deleteAccount(password.value);
     } catch (e) {
       if (disposed) return;
-      deleteStatus.textContent = isCodedError(e) && e.code === 'INVALID_CREDENTIALS' ? 'Wrong password.' : `Could not delete your account. ${errorMessage(e)}`;
       deleteButton.disabled = false;
-      password.select();
+      if (isCodedError(e) && e.code === 'INVALID_CREDENTIALS') passwordRefused('Wrong password.');
+      else {
+        // Not the password's fault (the network, the server): said in the status line, the password kept.
+        deleteStatus.textContent = `Could not delete your account. ${errorMessage(e)}`;
+        password.select();
+      }
     }
   }
 
@@ -155,10 +177,13 @@ export const accountPage: Page = (root, ctx) => {
 /**
  * A form of one labelled field, its hint (the input's `aria-describedby` names it), the field's
  * own error line if it has one, a submit button and a status line, titled by the section
- * heading `titleId`.
+ * heading `titleId`. `ownChecks`: the form checks the field itself (novalidate), not the browser.
  */
-function oneFieldForm(o: { titleId: string; label: string; input: HTMLInputElement; hint: string; error?: HTMLElement; button: HTMLButtonElement; status: HTMLElement; onSubmit: () => Promise<void> }): HTMLFormElement {
-  const form = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': o.titleId },
+function oneFieldForm(o: {
+  titleId: string; label: string; input: HTMLInputElement; hint: string; error?: HTMLElement; button: HTMLButtonElement; status: HTMLElement;
+  ownChecks?: boolean; onSubmit: () => Promise<void>;
+}): HTMLFormElement {
+  const form = h('form', { class: 'grid max-w-md gap-2', 'aria-labelledby': o.titleId, novalidate: o.ownChecks === true },
     h('label', { for: o.input.id, class: 'text-sm font-medium text-slate-100' }, o.label),
     o.input,
     // One grid row, so an empty error line adds no gap.
