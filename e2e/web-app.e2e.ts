@@ -307,6 +307,52 @@ describe('your own truth and the status menu', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('says a refused quick activity out loud once per press, not again when the chips re-render or the menu opens again', async () => {
+    const menu = await openStatusMenu(page);
+    const chip = (name: string) => menu.locator('beacon-status-message-form').getByRole('button', { name, exact: true });
+    // Ann's activity is Browsing, set here, before the error line is watched.
+    await chip('Browsing').click();
+    await expect.poll(() => chip('Browsing').getAttribute('aria-pressed'), FIVE_S).toBe('true');
+    // The activity error line: live, and each text it takes in order (one written twice in one
+    // task, which no screen reader hears again, shows as one).
+    const line = menu.locator('[data-part=activity-error]');
+    expect(await line.getAttribute('role')).toBe('alert');
+    await line.evaluate((el) => {
+      const texts: string[] = [];
+      new MutationObserver(() => texts.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { activitySaid: string[] }).activitySaid = texts;
+    });
+    const said = () => page.evaluate(() => (window as unknown as { activitySaid: string[] }).activitySaid.filter((t, i, all) => t !== all[i - 1]));
+    // The server refuses the next two presses (Ann in a match: her activity follows the game).
+    const refused = { status: 409, contentType: 'application/json', body: JSON.stringify({ code: 'CONFLICT', message: 'In a match' }) };
+    await page.route('**/api/v1/users/me/activity', (r) => r.fulfill(refused), { times: 2 });
+    const inMatch = 'You are in a match; your activity follows the game.';
+    await chip('Chatting').click();
+    await expect.poll(said, FIVE_S).toEqual([inMatch]);
+    // Pressed again: the same error is emptied first, so it is a change a reader hears again.
+    await chip('Chatting').click();
+    await expect.poll(said, FIVE_S).toEqual([inMatch, '', inMatch]);
+    expect(await chip('Chatting').getAttribute('aria-pressed')).toBe('false');
+    await expectAccessible(page, 'quick activity refused');
+    // The chips re-render at each view of Ann's own (another device sets her activity): the line is not written again.
+    await api(server.baseUrl, ann.token, 'POST', '/users/me/activity', { activity: 'managing_profile' });
+    await expect.poll(() => chip('Managing profile').getAttribute('aria-pressed'), FIVE_S).toBe('true');
+    await page.waitForTimeout(300); // a write would have happened by now (announce: 100 ms)
+    expect(await said()).toEqual([inMatch, '', inMatch]);
+    // Closed and opened again: the old error goes, rather than show (and be read) as new.
+    await page.keyboard.press('Escape');
+    await openStatusMenu(page);
+    await page.waitForTimeout(300);
+    expect(await said()).toEqual([inMatch, '', inMatch, '']);
+    // A press that goes through says nothing and marks its chip.
+    await chip('Chatting').click();
+    await expect.poll(() => chip('Chatting').getAttribute('aria-pressed'), FIVE_S).toBe('true');
+    expect(await said()).toEqual([inMatch, '', inMatch, '']);
+    await chip('Browsing').click();
+    await expect.poll(() => chip('Browsing').getAttribute('aria-pressed'), FIVE_S).toBe('true');
+    await page.keyboard.press('Escape');
+  });
+
   it("shows when a message clears when the menu opens again, and saving it again keeps that time", async () => {
     const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
     let menu = await openStatusMenu(page);

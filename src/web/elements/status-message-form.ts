@@ -5,7 +5,8 @@
  * next to its own control, and a refused save is also said in the form's alert line (heard
  * after Enter in the field, where focus does not move: lib/form-errors.ts). The count is read
  * with the field (aria-describedby), not announced at each key; screen readers are told only
- * when the limit is near or passed (limitNotice).
+ * when the limit is near or passed (limitNotice). A refused quick activity is said in its own
+ * alert line, once per press.
  */
 import type { Activity, ManualStatus, View } from '../lib/label-types.js';
 import { ACTIVITY_LABEL } from '../lib/labels.js';
@@ -65,7 +66,12 @@ export class StatusMessageFormElement extends HTMLElement {
   /** The own message's expiry (ISO), or null. */
   #keepAt: string | null = null;
   #chips = new Map<Activity, HTMLButtonElement>();
-  #activityError = h('p', { id: 'beacon-activity-error', class: 'text-sm text-red-300', 'data-part': 'activity-error' });
+  /**
+   * Why a quick activity was refused, live: pressing a chip moves no focus, so the error is
+   * heard only as this line's change. Written once per failed press (lib/form-errors.ts), never
+   * by the chips' re-render at each view.
+   */
+  #activityError = h('p', { id: 'beacon-activity-error', class: 'text-sm text-red-300', role: 'alert', 'data-part': 'activity-error' });
   #save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save message');
   /**
    * Says why a save was refused ("Custom message: …"), for screen readers only: each error is
@@ -139,8 +145,13 @@ export class StatusMessageFormElement extends HTMLElement {
     this.#updateCount();
   }
 
-  /** Shows the current message and when it clears, unless the user is mid-edit. */
+  /**
+   * Shows the current message and when it clears, unless the user is mid-edit (the menu calls
+   * this as it opens). A quick activity's error from before goes: it was about a press, and an
+   * alert shown again with the panel would be read again as if new.
+   */
   sync(self: View | null): void {
+    announce(this.#activityError, '');
     if (document.activeElement !== this.#input) {
       this.#input.value = self?.custom_message ?? '';
       this.#updateCount();
@@ -235,11 +246,12 @@ export class StatusMessageFormElement extends HTMLElement {
 
   async #activity(activity: Activity): Promise<void> {
     if (!this.actions) return;
-    this.#activityError.textContent = '';
+    announce(this.#activityError, '');
     try {
       this.showActivity(await this.actions.setActivity(activity));
     } catch (e) {
-      this.#activityError.textContent = errorMessage(e, { CONFLICT: 'You are in a match; your activity follows the game.' });
+      // Emptied, then written: the same error at a second press is heard again.
+      announce(this.#activityError, errorMessage(e, { CONFLICT: 'You are in a match; your activity follows the game.' }));
     }
   }
 }
