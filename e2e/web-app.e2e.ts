@@ -630,6 +630,19 @@ describe('a device clock that is wrong', () => {
     expect(await card.locator('[data-part=last-seen]').textContent()).toBe('last seen just now');
     await p.close();
   });
+
+  it('dates an activity’s "since" tooltip by the server’s day, with the device a day behind', async () => {
+    const eve = await connectedFriend(server.baseUrl, 'eve', 'Eve Ng', ann.token);
+    await api(server.baseUrl, eve.token, 'POST', '/users/me/activity', { activity: 'chatting' });
+    const p = await annWithClockOff(-24 * 60);
+    const elapsed = friendCard(p, 'eve').locator('[data-part=elapsed]');
+    await expect.poll(() => elapsed.textContent().catch(() => null), FIVE_S).toBe('just started');
+    // Begun today by the server's clock, where the device says yesterday: the time alone (to
+    // the minute, as friends get it, in the browser's locale: "13:10" or "01:10 PM"), no date.
+    expect(await elapsed.getAttribute('title')).toMatch(/^since \d{2}:\d{2}( [AP]M)?$/);
+    eve.socket!.close();
+    await p.close();
+  });
 });
 
 /** Records what the live regions inside `scope` are given from now on (their non-empty texts). */

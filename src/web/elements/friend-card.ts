@@ -11,7 +11,7 @@
  */
 import type { ConnectionLabel, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
-import { activityLine, elapsedSince } from '../lib/rich-presence.js';
+import { activityLine, elapsedSince, sinceTitle } from '../lib/rich-presence.js';
 import { asFriendsSeeYou, ownPresence, ownStaleNote } from '../lib/own-presence.js';
 import { initials } from '../lib/initials.js';
 
@@ -23,10 +23,10 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
   long_ago: 'last seen a long time ago',
 };
 import { h, userText } from '../lib/dom.js';
-import { formatTimeOfDay, precisionOf } from '../lib/relative-time.js';
+import { precisionOf } from '../lib/relative-time.js';
 import { serverNow } from '../lib/server-time.js';
 
-/** One shared timer keeps every visible "12 min" current. */
+/** One shared timer keeps every visible "12 min" current, and its tooltip (the date appears at midnight). */
 const elapsedSpans = new Map<HTMLElement, Date>();
 let elapsedTimer: ReturnType<typeof setInterval> | null = null;
 function trackElapsed(span: HTMLElement, since: Date): void {
@@ -35,7 +35,11 @@ function trackElapsed(span: HTMLElement, since: Date): void {
     const now = serverNow();
     for (const [el, at] of elapsedSpans) {
       if (!el.isConnected) elapsedSpans.delete(el);
-      else el.textContent = elapsedSince(at, now);
+      else {
+        el.textContent = elapsedSince(at, now);
+        const title = sinceTitle(at, now);
+        if (el.title !== title) el.title = title;
+      }
     }
     if (elapsedSpans.size === 0 && elapsedTimer !== null) {
       clearInterval(elapsedTimer);
@@ -138,11 +142,12 @@ export class FriendCardElement extends HTMLElement {
       }),
     );
 
-    const line = activityLine(v, serverNow());
+    const now = serverNow();
+    const line = activityLine(v, now);
     const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
     let elapsed: HTMLElement | null = null;
     if (line?.elapsed && line.since) {
-      elapsed = h('span', { 'data-part': 'elapsed', title: `since ${formatTimeOfDay(line.since)}` }, line.elapsed);
+      elapsed = h('span', { 'data-part': 'elapsed', title: sinceTitle(line.since, now) }, line.elapsed);
       trackElapsed(elapsed, line.since);
     }
     const statusLine = h(

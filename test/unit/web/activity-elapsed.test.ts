@@ -3,8 +3,8 @@
  * line never says more than has surely passed, so a friend's "Chatting" 9 s in reads
  * "just started", as in the user's own (exact) view, and never "1 min".
  */
-import { describe, expect, it } from 'vitest';
-import { activityLine, elapsedSince, formatElapsed } from '../../../src/web/lib/rich-presence.js';
+import { describe, expect, it, vi } from 'vitest';
+import { activityLine, elapsedSince, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
 import type { View } from '../../../src/protocol/index.js';
 
 const MIN = 60_000;
@@ -69,6 +69,41 @@ describe('formatElapsed, at each unit boundary', () => {
     expect(elapsedSince(floored, new Date(floored.getTime() + 24 * H))).toBe('23 h 59 min');
     expect(elapsedSince(floored, new Date(floored.getTime() + 24 * H + MIN))).toBe('1 d');
     expect(elapsedSince(floored, new Date(floored.getTime() + 27 * H + MIN))).toBe('1 d 3 h');
+  });
+});
+
+describe('sinceTitle (the elapsed time\u2019s tooltip)', () => {
+  const H = 60 * MIN;
+  // "Today" is the viewer's calendar day: read in a known zone.
+  const inZone = (tz: string) => vi.stubEnv('TZ', tz);
+  /** 18:13:07 (exact, the user's own) and 18:13 (floored, a friend's) on Friday 4 December 2026, UTC. */
+  const exact = new Date('2026-12-04T18:13:07.000Z');
+  const friends = new Date('2026-12-04T18:13:00.000Z');
+
+  it('is the time alone for a start earlier the same day', () => {
+    inZone('UTC');
+    expect(sinceTitle(exact, new Date('2026-12-04T23:59:59.999Z'), 'en-GB')).toBe('since 18:13:07');
+    expect(sinceTitle(exact, new Date(exact.getTime() + 5 * MIN), 'en-GB')).toBe('since 18:13:07');
+    // A friend's start is known to the minute: no seconds.
+    expect(sinceTitle(friends, new Date('2026-12-04T20:00:00.000Z'), 'en-GB')).toBe('since 18:13');
+  });
+
+  it('has the date too for a start on an earlier day: yesterday, 3 days ago, just past midnight', () => {
+    inZone('UTC');
+    expect(sinceTitle(exact, new Date('2026-12-05T00:00:00.000Z'), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13:07');
+    expect(sinceTitle(exact, new Date(exact.getTime() + 20 * H), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13:07');
+    expect(sinceTitle(exact, new Date(exact.getTime() + 3 * 24 * H), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13:07');
+    expect(sinceTitle(friends, new Date(friends.getTime() + 3 * 24 * H), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13');
+  });
+
+  it('counts days in the viewer\u2019s time zone, in the viewer\u2019s locale', () => {
+    // 18:13 UTC is 03:13 on Saturday in Tokyo: the same day as Saturday 10:00 there.
+    inZone('Asia/Tokyo');
+    expect(sinceTitle(exact, new Date('2026-12-05T01:00:00.000Z'), 'en-GB')).toBe('since 03:13:07');
+    // 13:13 on Friday in New York, and 19:00 there is still Friday; 01:00 on Saturday is not.
+    inZone('America/New_York');
+    expect(sinceTitle(exact, new Date('2026-12-05T00:00:00.000Z'), 'en-GB')).toBe('since 13:13:07');
+    expect(sinceTitle(exact, new Date('2026-12-05T06:00:00.000Z'), 'en-US')).toBe('since Fri, Dec 4, 2026, 01:13:07 PM');
   });
 });
 
