@@ -38,18 +38,24 @@ export class FriendsStore {
     return [...this.#sorted];
   }
 
-  /** Replaces everything with a full snapshot and reports what differs from before. */
+  /**
+   * Replaces everything with a full snapshot and reports what differs from before. A friend the
+   * snapshot shows as before keeps the very object kept (only its `timestamp` would differ), so
+   * that a list drawing by identity redraws only the changed after a poll or a reconnect.
+   */
   replace(views: readonly View[]): SnapshotDiff {
     const next = new Map(views.map((v) => [v.user_id, v] as const));
     const removed = [...this.#byId.keys()].filter((id) => !next.has(id));
     const changed: FriendChange[] = [];
-    for (const view of next.values()) {
-      const previous = this.#byId.get(view.user_id);
-      if (!previous || !sameView(previous, view)) changed.push({ view, previous });
+    for (const [id, view] of next) {
+      const previous = this.#byId.get(id);
+      if (previous && sameView(previous, view)) next.set(id, previous);
+      else changed.push({ view, previous });
     }
+    const reordered = changed.length > 0 || removed.length > 0;
     this.#byId.clear();
     for (const [id, v] of next) this.#byId.set(id, v);
-    this.#sorted = null;
+    if (reordered) this.#sorted = null;
     return { changed, removed };
   }
 

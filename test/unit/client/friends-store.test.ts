@@ -37,6 +37,17 @@ describe('FriendsStore', () => {
     expect(diff).toEqual({ changed: [], removed: [] });
   });
 
+  it('keeps the very object of a friend a snapshot finds unchanged, so lists redraw only the changed (a poll, a reconnect)', () => {
+    const store = new FriendsStore();
+    store.replace([view(2, 'amy', 'online'), view(3, 'bob', 'online')]);
+    const [amy, bob] = [store.get(2), store.get(3)];
+    store.replace([{ ...view(2, 'amy', 'online'), timestamp: '2030-01-01T00:00:00.000Z' }, view(3, 'bob', 'busy')]);
+    expect(store.get(2)).toBe(amy);
+    expect(store.list().find((v) => v.user_id === 2)).toBe(amy);
+    expect(store.get(3)).not.toBe(bob);
+    expect(store.get(3)?.status).toBe('busy');
+  });
+
   it('reports added, changed and removed friends when a snapshot replaces the list', () => {
     const store = new FriendsStore();
     store.replace([view(2, 'amy', 'online'), view(3, 'bob', 'online'), view(4, 'cat', 'away')]);
