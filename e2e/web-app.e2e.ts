@@ -353,6 +353,53 @@ describe('your own truth and the status menu', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('says a refused status change out loud at each press, and not again when the menu opens again', async () => {
+    const menu = await openStatusMenu(page);
+    const radio = (s: string) => menu.locator(`[role=radio][value=${s}]`);
+    await expect.poll(() => radio('online').getAttribute('aria-checked'), FIVE_S).toBe('true');
+    // The menu's error line (status and "Appear offline"): live, and each text it takes in
+    // order with when (one written twice in one task, which no screen reader hears again, shows as one).
+    const line = menu.locator('[role=alert][id^=beacon-status-panel-][id$=-error]');
+    await line.evaluate((el) => {
+      const texts: Array<{ text: string; at: number }> = [];
+      new MutationObserver(() => texts.push({ text: el.textContent ?? '', at: performance.now() })).observe(el, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { statusSaid: typeof texts }).statusSaid = texts;
+    });
+    const log = () => page.evaluate(() => (window as unknown as { statusSaid: Array<{ text: string; at: number }> }).statusSaid.filter((t, i, all) => t.text !== all[i - 1]?.text));
+    const said = async () => (await log()).map((t) => t.text);
+    // The server refuses the next two status changes.
+    let refusals = 2;
+    await page.route('**/api/v1/users/me/status', (r) => {
+      if (r.request().method() !== 'PUT' || refusals === 0) return r.fallback();
+      refusals--;
+      return r.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ code: 'RATE_LIMITED', message: 'Too many requests' }) });
+    });
+    const tooMany = 'Too many attempts. Wait a moment and try again.';
+    await radio('away').click();
+    await expect.poll(said, FIVE_S).toEqual([tooMany]);
+    expect(await radio('away').getAttribute('aria-checked')).toBe('false');
+    // Pressed again: the same error is emptied first, long enough for the empty line to reach
+    // assistive technology (lib/form-errors.ts, 100 ms), so it is a change a reader hears again.
+    await radio('away').click();
+    await expect.poll(said, FIVE_S).toEqual([tooMany, '', tooMany]);
+    const [, emptied, again] = await log();
+    expect(again!.at - emptied!.at).toBeGreaterThanOrEqual(90);
+    await expectAccessible(page, 'status change refused');
+    // Closed and opened again: the old error goes, rather than show (and be read) as new.
+    await page.keyboard.press('Escape');
+    await openStatusMenu(page);
+    await expect.poll(said, FIVE_S).toEqual([tooMany, '', tooMany, '']);
+    // A press that goes through says nothing and marks its status.
+    await radio('away').click();
+    await expect.poll(() => radio('away').getAttribute('aria-checked'), FIVE_S).toBe('true');
+    await page.waitForTimeout(300); // a write would have happened by now (announce: 100 ms)
+    expect(await said()).toEqual([tooMany, '', tooMany, '']);
+    await page.unroute('**/api/v1/users/me/status');
+    await radio('online').click();
+    await expect.poll(() => radio('online').getAttribute('aria-checked'), FIVE_S).toBe('true');
+    await page.keyboard.press('Escape');
+  });
+
   it("shows when a message clears when the menu opens again, and saving it again keeps that time", async () => {
     const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
     let menu = await openStatusMenu(page);

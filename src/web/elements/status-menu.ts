@@ -15,6 +15,7 @@ import { ownPresence } from '../lib/own-presence.js';
 import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, replaceChildren } from '../lib/dom.js';
+import { announce } from '../lib/form-errors.js';
 import { readAccountPref, writeAccountPref } from '../lib/session.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
@@ -62,7 +63,12 @@ export class StatusMenuElement extends HTMLElement {
   #radios = new Map<ManualStatus, HTMLButtonElement>();
   #hidden = h('input', { type: 'checkbox', role: 'switch', id: `${this.#panelId}-hidden`, class: 'beacon-switch' });
   #form = document.createElement('beacon-status-message-form');
-  #error = h('p', { class: 'text-sm text-red-300', role: 'alert', id: `${this.#panelId}-error` });
+  /**
+   * Why a status or "Appear offline" change was refused, live: a press moves no focus, so the
+   * error is heard only as this line's change. Written once per failed press with announce()
+   * (lib/form-errors.ts), so the same error at a second press is heard again.
+   */
+  #error = h('p', { class: 'text-sm text-red-300', role: 'alert', id: `${this.#panelId}-error`, 'data-part': 'status-error' });
   /** Why the status shown is not the one chosen (a schedule, the calendar), or nothing. */
   #why = h('p', { class: 'text-xs text-amber-200', id: `${this.#panelId}-why`, 'data-part': 'status-why', hidden: true });
   #manual: ManualStatus = 'online';
@@ -115,6 +121,9 @@ export class StatusMenuElement extends HTMLElement {
     this.#panel.hidden = !value;
     this.#trigger.setAttribute('aria-expanded', String(value));
     if (value) {
+      // An error from before was about an earlier press: an alert shown again with the panel
+      // could be read again as new.
+      announce(this.#error, '');
       this.#syncManual();
       this.#form.sync(this.#client?.self ?? null);
       void this.#loadSettings();
@@ -296,14 +305,15 @@ export class StatusMenuElement extends HTMLElement {
   }
 
   async #setManual(status: ManualStatus): Promise<void> {
-    this.#error.textContent = '';
+    announce(this.#error, '');
     if (status === this.#manual && this.#client?.self?.status === status) return this.#markChecked();
     try {
       await this.#client?.setStatus(status);
       this.#manual = status;
       if (this.#account !== null) writeAccountPref(this.#account, 'manualStatus', status);
     } catch (e) {
-      this.#error.textContent = errorMessage(e);
+      // Emptied, then written: the same error at a second press is heard again.
+      announce(this.#error, errorMessage(e));
     }
     this.#markChecked();
   }
@@ -318,7 +328,7 @@ export class StatusMenuElement extends HTMLElement {
   }
 
   async #appearOffline(hide: boolean): Promise<void> {
-    this.#error.textContent = '';
+    announce(this.#error, '');
     try {
       const client = this.#client;
       if (!client) return;
@@ -330,7 +340,7 @@ export class StatusMenuElement extends HTMLElement {
       }
     } catch (e) {
       this.#hidden.checked = !hide;
-      this.#error.textContent = errorMessage(e);
+      announce(this.#error, errorMessage(e));
     }
   }
 
