@@ -400,6 +400,31 @@ describe('your own truth and the status menu', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('empties the message form’s alert when the menu opens again, so an old refusal is not read as new', async () => {
+    let menu = await openStatusMenu(page);
+    const field = menu.getByLabel('Custom message');
+    const alert = menu.locator('[data-part=message-form-alert]');
+    await alert.evaluate((el) => {
+      const texts: string[] = [];
+      new MutationObserver(() => texts.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { alertSaid: string[] }).alertSaid = texts;
+    });
+    const said = () => page.evaluate(() => (window as unknown as { alertSaid: string[] }).alertSaid.filter((t, i, all) => t !== all[i - 1]));
+    await field.fill('👍'.repeat(129));
+    await field.press('Enter');
+    const long = 'Custom message: Messages are at most 128 characters; this one has 129.';
+    await expect.poll(said, FIVE_S).toEqual([long]);
+    // Closed unsaved and opened again: the field shows the saved message again, and the alert
+    // about the text that was never saved goes with its error.
+    await page.keyboard.press('Escape');
+    menu = await openStatusMenu(page);
+    await expect.poll(said, FIVE_S).toEqual([long, '']);
+    expect(await alert.textContent()).toBe('');
+    expect(await field.getAttribute('aria-invalid')).toBeNull();
+    await expectAccessible(page, 'status menu opened again after a refused message');
+    await page.keyboard.press('Escape');
+  });
+
   it("shows when a message clears when the menu opens again, and saving it again keeps that time", async () => {
     const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
     let menu = await openStatusMenu(page);

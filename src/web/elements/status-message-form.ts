@@ -147,11 +147,13 @@ export class StatusMessageFormElement extends HTMLElement {
 
   /**
    * Shows the current message and when it clears, unless the user is mid-edit (the menu calls
-   * this as it opens). A quick activity's error from before goes: it was about a press, and an
-   * alert shown again with the panel would be read again as if new.
+   * this as it opens). A quick activity's error and a refused save's alert from before go: they
+   * were about a press or a save, and an alert shown again with the panel would be read again
+   * as if new.
    */
   sync(self: View | null): void {
     announce(this.#activityError, '');
+    announce(this.#alert, '');
     if (document.activeElement !== this.#input) {
       this.#input.value = self?.custom_message ?? '';
       this.#updateCount();
