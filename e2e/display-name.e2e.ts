@@ -95,7 +95,7 @@ describe('a display name Beacon refuses', () => {
     // The same error again is emptied first, so it is a change a reader hears again.
     await name.press('Enter');
     await expect.poll(said, FIVE_S).toEqual([UNSAFE, '', UNSAFE]);
-    // Blanks only (an empty field is the browser's own check, the field being required).
+    // Blanks only: refused as an empty field is (next test).
     await name.fill('   ');
     await name.press('Enter');
     await expect.poll(said, FIVE_S).toEqual([UNSAFE, '', UNSAFE, '', 'Enter a name.']);
@@ -105,6 +105,41 @@ describe('a display name Beacon refuses', () => {
     await name.fill('Dina Three');
     await name.press('Enter');
     await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe('Saved. Your friends now see you as Dina Three.');
+    expect(await name.getAttribute('aria-invalid')).toBeNull();
+    expect((await said()).at(-1)).toBe('');
+  });
+
+  it('an empty name is the page’s own error, said at each Enter and tied to the field, not a browser bubble', async () => {
+    await page.goto(`${server.baseUrl}/#/account`);
+    const name = page.getByLabel('Display name');
+    await name.waitFor();
+    // The name form's live error line, which the field points at; each text it takes, in order.
+    const tied = await name.evaluate((field) => {
+      const line = field.closest('form')?.querySelector('[role=alert]');
+      if (!line) return false;
+      const texts: string[] = [];
+      new MutationObserver(() => texts.push(line.textContent ?? '')).observe(line, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { emptySaid: string[] }).emptySaid = texts;
+      return (field.getAttribute('aria-describedby') ?? '').split(' ').includes(line.id);
+    });
+    expect(tied).toBe(true);
+    const said = () => page.evaluate(() => (window as unknown as { emptySaid: string[] }).emptySaid.filter((t, i, all) => t !== all[i - 1]));
+    // The field is required: the browser's own check would stop the submit with a bubble of its
+    // own that no live line says, so nothing would be heard here.
+    await name.fill('');
+    await name.press('Enter');
+    await expect.poll(said, FIVE_S).toEqual(['Enter a name.']);
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    expect(await focusedId()).toBe('display-name');
+    // Again: emptied first, so the same error is a change a reader hears again.
+    await name.press('Enter');
+    await expect.poll(said, FIVE_S).toEqual(['Enter a name.', '', 'Enter a name.']);
+    expect(await page.locator('[data-part=name-status]').textContent()).toBe('');
+    await expectAccessible(page, 'account page, empty name refused');
+    // A name typed in empties the line and is saved.
+    await name.fill('Dina Four');
+    await name.press('Enter');
+    await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe('Saved. Your friends now see you as Dina Four.');
     expect(await name.getAttribute('aria-invalid')).toBeNull();
     expect((await said()).at(-1)).toBe('');
   });

@@ -27,6 +27,9 @@ export const accountPage: Page = (root, ctx) => {
   const nameForm = oneFieldForm({
     titleId: 'name-title', label: 'Display name', input: nameInput, error: nameError, button: nameButton, status: nameStatus, onSubmit: rename,
     hint: `What your friends see next to your status (1–40 characters). Your username, @${ctx.user.username}, stays as it is.`,
+    // An empty name is this form's own error ("Enter a name."), said like any other: the
+    // browser's check would show a bubble that is not tied to the field nor said again at the next Enter.
+    ownChecks: true,
   });
 
   // The error line says what is wrong with the name, so the field points at it too.
