@@ -559,6 +559,49 @@ describe('drop-in elements on a host page', () => {
     await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
   });
 
+  it('<beacon-status-menu> says a refused status change out loud at each press, and not again when it opens again', async () => {
+    const uma = await register('uma_dropin', 'Uma Refused');
+    const page = await open(uma.username, users.a.id);
+    const menu = page.locator('beacon-status-menu');
+    const trigger = menu.locator('[part=trigger]');
+    await expect.poll(() => trigger.locator('[part=label]').textContent(), FIVE_S).toBe('Online');
+    await trigger.click();
+    // The menu's error line: live, and each text it takes in order with when (one written twice
+    // in one task, which no screen reader hears again, shows as one).
+    const line = menu.locator('[part=error]');
+    expect(await line.getAttribute('role')).toBe('alert');
+    await line.evaluate((el) => {
+      const texts: Array<{ text: string; at: number }> = [];
+      new MutationObserver(() => texts.push({ text: el.textContent ?? '', at: performance.now() })).observe(el, { childList: true, characterData: true, subtree: true });
+      (window as unknown as { statusSaid: typeof texts }).statusSaid = texts;
+    });
+    const log = () => page.evaluate(() => (window as unknown as { statusSaid: Array<{ text: string; at: number }> }).statusSaid.filter((t, i, all) => t.text !== all[i - 1]?.text));
+    const said = async () => (await log()).map((t) => t.text);
+    let refusals = 2;
+    await page.route('**/api/v1/users/me/status', (r) => {
+      if (r.request().method() !== 'PUT' || refusals === 0) return r.fallback();
+      refusals--;
+      return r.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ code: 'RATE_LIMITED', message: 'Too many requests' }) });
+    });
+    const tooMany = 'Too many attempts. Wait a moment and try again.';
+    const away = menu.locator('[role=radio][data-status=away]');
+    await away.click();
+    await expect.poll(said, FIVE_S).toEqual([tooMany]);
+    // Pressed again: emptied first, long enough for the empty line to reach assistive technology.
+    await away.click();
+    await expect.poll(said, FIVE_S).toEqual([tooMany, '', tooMany]);
+    const [, emptied, again] = await log();
+    expect(again!.at - emptied!.at).toBeGreaterThanOrEqual(90);
+    // Closed and opened again: the old error goes.
+    await page.keyboard.press('Escape');
+    await trigger.click();
+    await expect.poll(said, FIVE_S).toEqual([tooMany, '', tooMany, '']);
+    await away.click();
+    await expect.poll(() => trigger.locator('[part=label]').textContent(), FIVE_S).toBe('Away');
+    await page.waitForTimeout(300);
+    expect(await said()).toEqual([tooMany, '', tooMany, '']);
+  });
+
   it('<beacon-status-menu> is disabled, saying why, while not connected: signed out, connecting, Beacon unreachable, the session ended', async () => {
     const jon = await register('jon_dropin', 'Jon Connecting');
     const { context, reach } = await unreachableBeacon();

@@ -7,6 +7,7 @@
 import type { ConnectionState, ManualStatus, PresenceClient, View } from '../client/index.js';
 import { errorMessage } from '../web/lib/error-messages.js';
 import { h } from '../web/lib/dom.js';
+import { announce } from '../web/lib/form-errors.js';
 import { STATUS_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
 import { chosenManualStatus } from '../web/lib/manual-status.js';
 import { statusUnavailable } from '../web/lib/status-unavailable.js';
@@ -76,7 +77,8 @@ export class BeaconStatusMenuElement extends BeaconElement {
     this.#panel.hidden = !value;
     this.#trigger.setAttribute('aria-expanded', String(value));
     if (!value) return;
-    this.#error.textContent = '';
+    // An old error goes when the panel opens again, rather than show (and be read) as new.
+    announce(this.#error, '');
     this.#input.value = this.#self?.custom_message ?? '';
     this.#markChecked();
     this.#radios.get(this.#manual())?.focus();
@@ -227,7 +229,7 @@ export class BeaconStatusMenuElement extends BeaconElement {
   async #set(status: ManualStatus, customMessage: string | null): Promise<void> {
     const connection = this.connection;
     if (!connection) return;
-    this.#error.textContent = '';
+    announce(this.#error, '');
     try {
       this.#self = await connection.client.setStatus(status, customMessage);
       this.#chosen = chosenManualStatus(this.#self, status);
@@ -235,7 +237,8 @@ export class BeaconStatusMenuElement extends BeaconElement {
       this.#markChecked();
       emit<StatusSetDetail>(this, STATUS_SET, { status, customMessage });
     } catch (err) {
-      this.#error.textContent = errorMessage(err);
+      // Emptied first, then written: the same error twice is a change a screen reader hears again.
+      announce(this.#error, errorMessage(err));
     }
   }
 
