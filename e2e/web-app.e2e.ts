@@ -425,6 +425,30 @@ describe('your own truth and the status menu', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('drops a refused "Clear after" error when the menu opens again, with the choice it was about', async () => {
+    let menu = await openStatusMenu(page);
+    // The server refuses the time as past (the menu stayed open past it, say).
+    await page.route('**/api/v1/users/me/status', (r) =>
+      r.request().method() === 'PUT'
+        ? r.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ code: 'VALIDATION_ERROR', message: 'expires_at must be in the future' }) })
+        : r.fallback(),
+    );
+    await menu.getByLabel('Custom message').fill('Back soon');
+    await menu.getByLabel('Clear after').selectOption('30m');
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    const error = menu.locator('[data-part=clear-after-error]');
+    await expect.poll(() => error.textContent(), FIVE_S).toMatch(/already passed/);
+    expect(await menu.getByLabel('Clear after').getAttribute('aria-invalid')).toBe('true');
+    await page.unroute('**/api/v1/users/me/status');
+    // Closed unsaved and opened again: the choice is reset to what is in force, and its error goes.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => trigger(page).getAttribute('aria-expanded')).toBe('false');
+    menu = await openStatusMenu(page);
+    expect(await error.textContent()).toBe('');
+    expect(await menu.getByLabel('Clear after').getAttribute('aria-invalid')).toBeNull();
+    await page.keyboard.press('Escape');
+  });
+
   it("shows when a message clears when the menu opens again, and saving it again keeps that time", async () => {
     const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
     let menu = await openStatusMenu(page);

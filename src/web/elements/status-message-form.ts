@@ -149,7 +149,7 @@ export class StatusMessageFormElement extends HTMLElement {
    * Shows the current message and when it clears, unless the user is mid-edit (the menu calls
    * this as it opens). A quick activity's error and a refused save's alert from before go: they
    * were about a press or a save, and an alert shown again with the panel would be read again
-   * as if new.
+   * as if new; so does a "Clear after" error, with the choice it was about.
    */
   sync(self: View | null): void {
     announce(this.#activityError, '');
@@ -158,7 +158,11 @@ export class StatusMessageFormElement extends HTMLElement {
       this.#input.value = self?.custom_message ?? '';
       this.#updateCount();
     }
-    if (document.activeElement !== this.#clearAfter) this.#syncExpiry(self);
+    if (document.activeElement !== this.#clearAfter) {
+      this.#syncExpiry(self);
+      // The choice a refusal was about is gone: so is its error.
+      this.#showClearAfterError('');
+    }
     this.showActivity(self);
   }
 
