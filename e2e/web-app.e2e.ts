@@ -360,6 +360,10 @@ describe('your own truth and the status menu', () => {
     // The menu's error line (status and "Appear offline"): live, and each text it takes in
     // order with when (one written twice in one task, which no screen reader hears again, shows as one).
     const line = menu.locator('[role=alert][id^=beacon-status-panel-][id$=-error]');
+    // Tied to what it is about: the status choices and the "Appear offline" switch.
+    const lineId = (await line.getAttribute('id'))!;
+    expect((await menu.locator('[role=radiogroup]').getAttribute('aria-describedby'))?.split(' ')).toContain(lineId);
+    expect(await menu.locator('[role=switch]').getAttribute('aria-describedby')).toBe(lineId);
     await line.evaluate((el) => {
       const texts: Array<{ text: string; at: number }> = [];
       new MutationObserver(() => texts.push({ text: el.textContent ?? '', at: performance.now() })).observe(el, { childList: true, characterData: true, subtree: true });

@@ -190,9 +190,11 @@ export class StatusMenuElement extends HTMLElement {
       'div',
       { class: 'grid gap-1' },
       h('p', { id: `${this.#panelId}-legend`, class: 'mb-1 text-sm font-medium text-slate-200' }, 'Status'),
-      h('div', { role: 'radiogroup', 'aria-labelledby': `${this.#panelId}-legend`, 'aria-describedby': this.#why.id, class: 'grid gap-1' }, ...MANUAL.map((s) => this.#radio(s))),
+      // Described by why the status shown differs, and by why a change was refused (both empty mostly).
+      h('div', { role: 'radiogroup', 'aria-labelledby': `${this.#panelId}-legend`, 'aria-describedby': `${this.#why.id} ${this.#error.id}`, class: 'grid gap-1' }, ...MANUAL.map((s) => this.#radio(s))),
       this.#why,
     );
+    this.#hidden.setAttribute('aria-describedby', this.#error.id);
     this.#hidden.addEventListener('change', () => void this.#appearOffline(this.#hidden.checked));
     const hiddenRow = h(
       'div',
