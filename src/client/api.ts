@@ -18,8 +18,8 @@ import type {
 } from '../protocol/index.js';
 
 export type { CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, Watch };
-import { readToken, type TokenSource } from './token-source.js';
-import { normalizeBaseUrl } from './transport.js';
+import { readToken, tokenWithin, type TokenSource } from './token-source.js';
+import { defaultTimers, normalizeBaseUrl } from './transport.js';
 
 /** What a sign-up or login answers: the session's token, the account, and this device's token. */
 export interface AuthSession {
@@ -337,21 +337,6 @@ export class ApiClient {
     await this.#request('DELETE', '/users/me', { password });
   }
 
-  /** A token promise, bounded by the request timeout: one that fails or hangs fails the call (TOKEN_UNAVAILABLE). */
-  async #awaitToken(later: PromiseLike<string | null>): Promise<string | null> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no token within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    });
-    try {
-      return await Promise.race([later, late]);
-    } catch (err) {
-      throw tokenUnavailable(err);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   async #request<T>(method: Method, path: string, body?: unknown, auth = true): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (auth) {
@@ -360,7 +345,8 @@ export class ApiClient {
       let token: string | null | undefined;
       if ('now' in read) token = read.now;
       else if ('failed' in read) throw tokenUnavailable(read.failed);
-      else token = await this.#awaitToken(read.later);
+      // Bounded by the request timeout: one that fails or hangs fails the call.
+      else token = await tokenWithin(read.later, this.#timeoutMs, defaultTimers).catch((err: unknown) => Promise.reject(tokenUnavailable(err)));
       if (token) headers.Authorization = `Bearer ${token}`;
     }
     // No Content-Type without a body: Fastify rejects an empty body declared as JSON.

@@ -26,21 +26,24 @@ function isThenable(v: unknown): v is PromiseLike<string | null> {
 }
 
 /**
- * What a read comes to once settled: the token, or null when there is none, getToken failed, or
- * its promise has not settled within `ms` (on `timers`).
+ * A token promise, bounded: the token (or null), rejecting when the promise rejects or has not
+ * settled within `ms` (on `timers`).
  */
-export async function settled(read: TokenRead, ms: number, timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>): Promise<string | null> {
-  if ('now' in read) return read.now;
-  if ('failed' in read) return null;
+export async function tokenWithin(later: PromiseLike<string | null>, ms: number, timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>): Promise<string | null> {
   let timer: unknown;
-  const late = new Promise<null>((resolve) => (timer = timers.setTimeout(() => resolve(null), ms)));
+  const late = new Promise<never>((_, reject) => (timer = timers.setTimeout(() => reject(new Error(`no token within ${ms} ms`)), ms)));
   try {
-    return tokenOrNull(await Promise.race([read.later, late]));
-  } catch {
-    return null;
+    return tokenOrNull(await Promise.race([later, late]));
   } finally {
     timers.clearTimeout(timer);
   }
+}
+
+/** What a read comes to once settled: the token, or null when there is none, getToken failed, or its promise took over `ms`. */
+export async function settled(read: TokenRead, ms: number, timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>): Promise<string | null> {
+  if ('now' in read) return read.now;
+  if ('failed' in read) return null;
+  return tokenWithin(read.later, ms, timers).catch(() => null);
 }
 
 /** A token as the SDK uses one: a non-empty string, else null. */

@@ -58,7 +58,6 @@ export class ConnectionGuard {
   readonly #onClose: (this: Socket) => void;
   /** HTTP connections, trusted or not, until their upgrade or close: a stop ends those with no request being answered. */
   readonly #http = new Set<Socket>();
-  readonly #onHttpClose: (this: Socket) => void;
   #closing = false;
 
   constructor(
@@ -66,13 +65,9 @@ export class ConnectionGuard {
     private readonly log: FastifyBaseLogger,
   ) {
     this.#trusted = trustedPeer(opts.trustProxy);
-    const release = (socket: Socket) => this.#release(socket);
+    const forget = (socket: Socket) => this.#forget(socket);
     this.#onClose = function (this: Socket) {
-      release(this);
-    };
-    const gone = (socket: Socket) => this.#notHttp(socket);
-    this.#onHttpClose = function (this: Socket) {
-      gone(this);
+      forget(this);
     };
   }
 
@@ -91,10 +86,7 @@ export class ConnectionGuard {
     if (this.opts.trustProxy === false) server.keepAliveTimeout = this.opts.idleTimeoutMs;
     // Before the HTTP server's own listener: a refused connection is destroyed before it is read.
     server.prependListener('connection', (socket: Socket) => this.#connected(socket));
-    server.prependListener('upgrade', (_req, socket: Socket) => {
-      this.#notHttp(socket);
-      this.#release(socket);
-    });
+    server.prependListener('upgrade', (_req, socket: Socket) => this.#forget(socket));
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.#bodyDeadline(req, res));
   }
 
@@ -142,7 +134,7 @@ export class ConnectionGuard {
       return;
     }
     this.#http.add(socket);
-    socket.on('close', this.#onHttpClose);
+    socket.on('close', this.#onClose);
     const ip = socket.remoteAddress;
     if (!ip || this.#trusted(ip)) return;
     const key = addressKey(ip);
@@ -154,21 +146,18 @@ export class ConnectionGuard {
     }
     this.#open.set(key, n + 1);
     this.#keyOf.set(socket, key);
-    socket.on('close', this.#onClose);
   }
 
-  /** The connection was upgraded (a WebSocket now) or closed: a stop no longer looks at it. */
-  #notHttp(socket: Socket): void {
+  /**
+   * The connection was upgraded (a WebSocket now) or closed, whichever comes first: it gives back
+   * its address's slot, and a stop no longer looks at it.
+   */
+  #forget(socket: Socket): void {
     if (!this.#http.delete(socket)) return;
-    socket.off('close', this.#onHttpClose);
-  }
-
-  /** Gives back the socket's slot (at its upgrade or close, whichever comes first). */
-  #release(socket: Socket): void {
+    socket.off('close', this.#onClose);
     const key = this.#keyOf.get(socket);
     if (key === undefined) return;
     this.#keyOf.delete(socket);
-    socket.off('close', this.#onClose);
     const left = (this.#open.get(key) ?? 1) - 1;
     if (left > 0) this.#open.set(key, left);
     else this.#open.delete(key);

@@ -18,12 +18,26 @@ async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
-/** A request whose body never finishes: the server cannot complete it, so the drain cannot end by itself. */
-async function hangingRequest(url: string): Promise<Socket> {
+/** A raw TCP connection to the server, connected, its errors (a reset at the stop) ignored. */
+async function rawConnection(url: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
   const socket = tcpConnect(Number(port), hostname);
-  await new Promise((resolve) => socket.once('connect', resolve));
   socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return socket;
+}
+
+/** SIGTERM, then the exit code and how long after the signal the process exited. */
+async function stopTimed(server: ChildServer): Promise<{ code: number | string; ms: number }> {
+  const sent = Date.now();
+  server.child.kill('SIGTERM');
+  const { code, at } = await server.exited;
+  return { code, ms: at - sent };
+}
+
+/** A request whose body never finishes: the server cannot complete it, so the drain cannot end by itself. */
+async function hangingRequest(url: string): Promise<Socket> {
+  const socket = await rawConnection(url);
   socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
   await new Promise((r) => setTimeout(r, 100));
   return socket;
@@ -234,22 +248,15 @@ describe('graceful shutdown', () => {
     // A request under way holds the drain (above); a connection with no request must not, or a
     // stop waits out the bound and exits 1 (Node closes such a connection only after 60 s).
     server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '60000' });
-    const { hostname, port } = new URL(server.url);
-    const silent = tcpConnect(Number(port), hostname);
-    const halfHead = tcpConnect(Number(port), hostname);
-    for (const s of [silent, halfHead]) {
-      sockets.push(s);
-      s.on('error', () => {});
-      await new Promise((resolve) => s.once('connect', resolve));
-    }
+    const silent = await rawConnection(server.url);
+    const halfHead = await rawConnection(server.url);
+    sockets.push(silent, halfHead);
     halfHead.write('GET /healthz HTTP/1.1\r\nHo');
     const ended = Promise.all([silent, halfHead].map((s) => new Promise((resolve) => s.once('close', resolve))));
     await new Promise((r) => setTimeout(r, 200));
-    const sent = Date.now();
-    server.child.kill('SIGTERM');
-    const { code, at } = await server.exited;
+    const { code, ms } = await stopTimed(server);
     expect(code, exitReport(server)).toBe(0);
-    expect(at - sent).toBeLessThan(5000);
+    expect(ms).toBeLessThan(5000);
     await ended;
     expect(messages(server)).toContain('shutdown complete');
   });
@@ -258,21 +265,16 @@ describe('graceful shutdown', () => {
     // Node's server.close() ends idle keep-alive connections, not one part-way through its next
     // request head; only the 30 s idle timeout would, past the bound.
     server = await startChildServer({ BEACON_SHUTDOWN_TIMEOUT_MS: '4000' });
-    const { hostname, port } = new URL(server.url);
-    const s = tcpConnect(Number(port), hostname);
+    const s = await rawConnection(server.url);
     sockets.push(s);
-    s.on('error', () => {});
-    await new Promise((resolve) => s.once('connect', resolve));
     const answered = new Promise((resolve) => s.once('data', resolve));
     s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
     await answered; // answered; the connection stays open (keep-alive)
     s.write('GET /healthz HTTP/1.1\r\nHo'); // the next request, half its head
     await new Promise((r) => setTimeout(r, 200));
-    const sent = Date.now();
-    server.child.kill('SIGTERM');
-    const { code, at } = await server.exited;
+    const { code, ms } = await stopTimed(server);
     expect(code, exitReport(server)).toBe(0);
-    expect(at - sent).toBeLessThan(3000);
+    expect(ms).toBeLessThan(3000);
   });
 
   it('exits at once on a second SIGTERM during the drain', async () => {
