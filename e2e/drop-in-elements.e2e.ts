@@ -11,7 +11,7 @@ import { freePort, startServer, type ServerHandle } from './helpers/server.js';
 import { startHostSite, type HostSite } from './helpers/host-site.js';
 import { api, openSocket } from './helpers/api-users.js';
 import { expectAccessible } from './helpers/axe.js';
-import { PASSWORD } from './helpers/ui.js';
+import { PASSWORD, recordLiveLine } from './helpers/ui.js';
 
 const FIVE_S = { timeout: 5_000, interval: 100 };
 
@@ -570,13 +570,7 @@ describe('drop-in elements on a host page', () => {
     // in one task, which no screen reader hears again, shows as one).
     const line = menu.locator('[part=error]');
     expect(await line.getAttribute('role')).toBe('alert');
-    await line.evaluate((el) => {
-      const texts: Array<{ text: string; at: number }> = [];
-      new MutationObserver(() => texts.push({ text: el.textContent ?? '', at: performance.now() })).observe(el, { childList: true, characterData: true, subtree: true });
-      (window as unknown as { statusSaid: typeof texts }).statusSaid = texts;
-    });
-    const log = () => page.evaluate(() => (window as unknown as { statusSaid: Array<{ text: string; at: number }> }).statusSaid.filter((t, i, all) => t.text !== all[i - 1]?.text));
-    const said = async () => (await log()).map((t) => t.text);
+    const { log, said } = await recordLiveLine(line);
     let refusals = 2;
     await page.route('**/api/v1/users/me/status', (r) => {
       if (r.request().method() !== 'PUT' || refusals === 0) return r.fallback();

@@ -13,7 +13,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
 import { fixtureFriends, SELF, useFixtureApi } from './helpers/fixtures.js';
-import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, SCREENSHOTS, since } from './helpers/ui.js';
+import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, recordLiveLine, SCREENSHOTS, since } from './helpers/ui.js';
 import { audited, expectAccessible } from './helpers/axe.js';
 import type { View } from '../src/protocol/index.js';
 
@@ -364,13 +364,7 @@ describe('your own truth and the status menu', () => {
     const lineId = (await line.getAttribute('id'))!;
     expect((await menu.locator('[role=radiogroup]').getAttribute('aria-describedby'))?.split(' ')).toContain(lineId);
     expect(await menu.locator('[role=switch]').getAttribute('aria-describedby')).toBe(lineId);
-    await line.evaluate((el) => {
-      const texts: Array<{ text: string; at: number }> = [];
-      new MutationObserver(() => texts.push({ text: el.textContent ?? '', at: performance.now() })).observe(el, { childList: true, characterData: true, subtree: true });
-      (window as unknown as { statusSaid: typeof texts }).statusSaid = texts;
-    });
-    const log = () => page.evaluate(() => (window as unknown as { statusSaid: Array<{ text: string; at: number }> }).statusSaid.filter((t, i, all) => t.text !== all[i - 1]?.text));
-    const said = async () => (await log()).map((t) => t.text);
+    const { log, said } = await recordLiveLine(line);
     // The server refuses the next two status changes.
     let refusals = 2;
     await page.route('**/api/v1/users/me/status', (r) => {

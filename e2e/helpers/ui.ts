@@ -90,3 +90,25 @@ export async function newPage(browser: Browser, opts: BrowserContextOptions): Pr
   });
   return page;
 }
+
+/** One text a live line took, and when (performance.now()). */
+export interface LineText {
+  text: string;
+  at: number;
+}
+
+/**
+ * Records, from now on, each text the live line `line` takes. `log()`: the texts in order with
+ * when, repeats folded (one written twice in one task, which no screen reader hears again, shows
+ * as one); `said()`: the texts alone.
+ */
+export async function recordLiveLine(line: Locator): Promise<{ log: () => Promise<LineText[]>; said: () => Promise<string[]> }> {
+  type Recorded = HTMLElement & { beaconSaid?: LineText[] };
+  await line.evaluate((el: Recorded) => {
+    const texts: LineText[] = [];
+    el.beaconSaid = texts;
+    new MutationObserver(() => texts.push({ text: el.textContent ?? '', at: performance.now() })).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  const log = () => line.evaluate((el: Recorded) => (el.beaconSaid ?? []).filter((t, i, all) => t.text !== all[i - 1]?.text));
+  return { log, said: async () => (await log()).map((t) => t.text) };
+}
