@@ -229,3 +229,43 @@ describe('the status menu while Beacon is unreachable', () => {
     expect(states.at(-1)).toMatchObject({ connection: 'connected', label: 'Away', disabled: null });
   });
 });
+
+/** The header's height and the status button's words a sighted user sees, whole or cut short. */
+async function headerAt(width: number): Promise<{ height: number; words: string; cut: string[] }> {
+  await page.setViewportSize({ width, height: 700 });
+  return page.evaluate(() => {
+    const header = document.querySelector('header');
+    const trigger = document.querySelector('beacon-status-menu [data-part=trigger]');
+    if (!header || !trigger) throw new Error('no header or status button');
+    // The words drawn on screen: spans laid out in the flow (not the screen reader's sr-only ones), but the ▾.
+    const drawn = [...trigger.querySelectorAll('span')].filter(
+      (s) => s.children.length === 0 && s.getClientRects().length > 0 && getComputedStyle(s).position !== 'absolute' && s.textContent !== '▾',
+    );
+    return {
+      height: Math.round(header.getBoundingClientRect().height),
+      words: drawn.map((s) => s.textContent).join(' '),
+      cut: drawn.filter((s) => s.scrollWidth > s.clientWidth).map((s) => s.textContent ?? ''),
+    };
+  });
+}
+
+describe('the header on a phone while Beacon is unreachable', () => {
+  it('keeps its height at 320 and 360 px and says the status is unavailable in words shown whole', async () => {
+    await openBensPage();
+    const menu = page.locator('beacon-status-menu');
+    const online = { 320: await headerAt(320), 360: await headerAt(360) };
+    expect(online[320].words).toBe('Online');
+    proxy.cut();
+    await expect.poll(() => menu.getAttribute('data-connection'), { timeout: 10_000, interval: 100 }).toBe('offline');
+    for (const width of [320, 360] as const) {
+      const offline = await headerAt(width);
+      expect(offline.height, `header height at ${width} px`).toBe(online[width].height);
+      expect(offline.words).toMatch(/unavailable/i);
+      expect(offline.cut, `words cut short at ${width} px`).toEqual([]);
+      await shot(page, `header-offline-${width}`);
+    }
+    // The screen reader still hears why, in full.
+    expect(await menu.locator('[data-part=trigger]').getAttribute('title')).toBe('Status unavailable (offline)');
+    await expect.poll(() => menu.locator('[data-part=trigger]').evaluate((e) => e.textContent)).toMatch(/Your status: .*Status unavailable \(offline\)/);
+  });
+});

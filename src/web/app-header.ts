@@ -79,7 +79,9 @@ export function buildHeader(user: User, client: PresenceClient, settings: Settin
       navBox,
       h(
         'div',
-        { class: 'ml-auto flex min-w-0 items-center gap-2' },
+        // Below md the nav has its own row: this group takes what the brand leaves on the first (flex-1
+        // from a zero basis), so long status words shrink inside it rather than wrap the header.
+        { class: 'ml-auto flex min-w-0 items-center justify-end gap-2 max-md:flex-1' },
         connection,
         menu,
         h('span', { class: 'hidden text-sm text-slate-400 lg:inline', 'data-part': 'me' }, `@${user.username}`),

@@ -10,7 +10,7 @@
 import type { ManualStatus, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { chosenManualStatus } from '../lib/manual-status.js';
-import { statusUnavailable } from '../lib/status-unavailable.js';
+import { shortUnavailable, statusUnavailable } from '../lib/status-unavailable.js';
 import { ownPresence } from '../lib/own-presence.js';
 import type { SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
@@ -290,6 +290,7 @@ export class StatusMenuElement extends HTMLElement {
     const own = known ? ownPresence(known, this.#settings?.value ?? null) : null;
     this.dataset.shown = own?.shown ?? 'unknown';
     this.#trigger.title = this.#unavailable ?? own?.audience ?? '';
+    const short = this.#unavailable === null ? null : shortUnavailable(this.#unavailable);
     replaceChildren(
       this.#trigger,
       // No dot while unavailable: its shape would claim a status ("Offline") nobody knows.
@@ -297,7 +298,10 @@ export class StatusMenuElement extends HTMLElement {
         ? h('beacon-status-dot', { status: own?.shown === 'invisible' ? 'offline' : status, class: 'size-3.5 shrink-0', 'aria-hidden': 'true' })
         : null,
       h('span', { class: 'sr-only' }, 'Your status: '),
-      h('span', { class: 'truncate font-medium', 'data-part': 'self-status' }, own ? own.label : (this.#unavailable ?? 'Status')),
+      h('span', { class: `truncate font-medium ${short ? 'max-sm:sr-only' : ''}`, 'data-part': 'self-status' }, own ? own.label : (this.#unavailable ?? 'Status')),
+      // A phone's header has room for about a dozen letters beside "Log out": the long reason
+      // would be cut to "Status unavai…"; the short one is drawn instead, the long one still heard.
+      short ? h('span', { class: 'truncate font-medium sm:hidden', 'aria-hidden': 'true' }, short) : null,
       own?.audience && own.shown !== 'invisible' ? h('span', { class: 'sr-only' }, ` (${own.audience})`) : null,
       known?.custom_message
         ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message', dir: 'auto' }, `“${known.custom_message}”`)

@@ -26,3 +26,12 @@ export function statusUnavailable(client: ConnectionFacts | null): string | null
   if (state === 'offline') return 'Status unavailable (offline)';
   return CONNECTION_LABEL[state];
 }
+
+/**
+ * The words a phone's header draws for `statusUnavailable`'s reason, or null when the reason is
+ * short enough to draw whole ("Reconnecting…"). The full reason stays the button's title and
+ * what a screen reader hears.
+ */
+export function shortUnavailable(reason: string): string | null {
+  return reason.startsWith('Status unavailable') ? 'Unavailable' : null;
+}

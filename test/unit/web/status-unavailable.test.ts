@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { statusUnavailable } from '../../../src/web/lib/status-unavailable.js';
+import { shortUnavailable, statusUnavailable } from '../../../src/web/lib/status-unavailable.js';
 
 describe('statusUnavailable (both status menus)', () => {
   it('is null only while connected or polling', () => {
@@ -14,5 +14,15 @@ describe('statusUnavailable (both status menus)', () => {
     expect(statusUnavailable({ state: 'offline', stopReason: null })).toBe('Status unavailable (offline)');
     expect(statusUnavailable({ state: 'offline', stopReason: 'stopped' })).toBe('Status unavailable (not connected)');
     expect(statusUnavailable({ state: 'offline', stopReason: 'unauthorized' })).toBe('Status unavailable (signed out of Beacon)');
+  });
+});
+
+describe('shortUnavailable (a phone\'s header)', () => {
+  it('shortens every "Status unavailable (…)" reason and leaves the short states whole', () => {
+    for (const stopReason of [null, 'stopped', 'unauthorized'] as const) {
+      expect(shortUnavailable(statusUnavailable({ state: 'offline', stopReason }) ?? '')).toBe('Unavailable');
+    }
+    expect(shortUnavailable('Reconnecting…')).toBeNull();
+    expect(shortUnavailable('Connecting…')).toBeNull();
   });
 });
