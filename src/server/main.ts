@@ -1,11 +1,19 @@
 /**
  * Reads the config, listens, and drains on SIGTERM/SIGINT: stop accepting, close sockets
  * with 1001, write presence behind, close the bus, Redis and the database, then exit 0.
- * A drain longer than BEACON_SHUTDOWN_TIMEOUT_MS exits 1; a second signal exits at once (143).
+ * A drain longer than BEACON_SHUTDOWN_TIMEOUT_MS exits 1; a second signal exits at once (143),
+ * unless it comes within REPEAT_WINDOW_MS of the first (the same stop, told twice).
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfigOrExit, unknownSettings } from './config.js';
 import { assertCanListen } from './port-check.js';
+
+/**
+ * A signal this soon after the first is the same stop told twice (a process group's signal and
+ * npm's forwarded copy), not a second one: npm forwards within milliseconds; a person's second
+ * Ctrl-C or an orchestrator's second SIGTERM comes later.
+ */
+const REPEAT_WINDOW_MS = 1_000;
 
 /** How long an exit waits for the log lines still queued for stdout (a reader that stopped reading). */
 const FLUSH_BOUND_MS = 2_000;
@@ -43,14 +51,22 @@ async function main(): Promise<void> {
     void logsWritten(app.log).then(() => process.exit(code));
   };
   let stopping = false;
+  let started = 0;
   const stop = (signal: string) => {
     if (stopping) {
+      // The same stop told twice: Ctrl-C or systemd's KillMode=control-group signals the whole
+      // process group, and npm (`npm start`) forwards its own copy a moment later. Only a signal
+      // sent after this window is an operator asking to exit at once.
+      if (Date.now() - started < REPEAT_WINDOW_MS) {
+        if (!exiting) app.log.info({ signal }, `repeat signal within ${REPEAT_WINDOW_MS} ms of the first: the same stop, the drain goes on`);
+        return;
+      }
       if (exiting) process.exit(143); // the drain is over; only log lines are still being written
       app.log.warn({ signal }, 'second signal during shutdown: exiting now, without finishing the drain');
       process.exit(143);
     }
     stopping = true;
-    const started = Date.now();
+    started = Date.now();
     app.log.info({ signal, boundMs: bound }, 'shutting down: no new connections, sockets close with 1001, presence is written, then Redis and the database close; a second signal exits at once');
     const force = setTimeout(() => {
       app.log.error({ boundMs: bound }, 'shutdown took longer than BEACON_SHUTDOWN_TIMEOUT_MS: exiting without finishing the drain');
