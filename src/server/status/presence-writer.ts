@@ -13,6 +13,9 @@ import { isDatabaseUnreachable } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PresenceRepository, PresenceRow } from './presence-repository.js';
 
+/** While the database stays unreachable, the outage is logged again at most this often. */
+export const OUTAGE_LOG_EVERY_MS = 30_000;
+
 /** Flushes in a row a row may fail on its own before it is set aside. */
 export const MAX_ROW_ATTEMPTS = 3;
 
@@ -35,6 +38,10 @@ export class PresenceWriter {
   readonly #attempts = new Map<number, number>();
   readonly #setAside = new Set<number>();
   #failingSince: number | null = null;
+  /** When an outage was last logged, and the failed flushes since (see #outage). */
+  #outageSaidAt = 0;
+  #retriesUnsaid = 0;
+  #stopping = false;
 
   constructor(
     private readonly repo: PresenceRepository,
@@ -102,6 +109,7 @@ export class PresenceWriter {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.flush();
@@ -165,10 +173,24 @@ export class PresenceWriter {
     this.#dirty.add(userId);
   }
 
+  /**
+   * The database is unreachable: everyone stays dirty for the next flush. Said with the error's
+   * stack at the first failure, then once per OUTAGE_LOG_EVERY_MS with the retries since (an
+   * outage is not a line a second per instance), and at the stop's own flush.
+   */
   #outage(ids: number[], err: unknown): void {
     for (const id of ids) this.#dirty.add(id);
+    const first = this.#failingSince === null;
     this.#failing();
-    this.opts.log.error({ err, users: ids.length, failingSinceMs: this.#failingSince }, 'presence write-behind failing: database unreachable; will retry');
+    const now = this.opts.now();
+    this.#retriesUnsaid += 1;
+    if (!first && !this.#stopping && now - this.#outageSaidAt < OUTAGE_LOG_EVERY_MS) return;
+    const fields = first
+      ? { err, users: ids.length, failingSinceMs: this.#failingSince }
+      : { reason: (err as Error)?.message, users: ids.length, failingSinceMs: this.#failingSince, failingForMs: now - this.#failingSince!, retries: this.#retriesUnsaid };
+    this.opts.log.error(fields, 'presence write-behind failing: database unreachable; will retry');
+    this.#outageSaidAt = now;
+    this.#retriesUnsaid = 0;
   }
 
   #failing(): void {
@@ -178,5 +200,6 @@ export class PresenceWriter {
   #recovered(): void {
     if (this.#failingSince !== null) this.opts.log.info({ failedForMs: this.opts.now() - this.#failingSince }, 'presence write-behind saving again');
     this.#failingSince = null;
+    this.#retriesUnsaid = 0;
   }
 }

@@ -64,6 +64,52 @@ describe('PresenceWriter', () => {
     expect(w.pending).toBe(0);
   });
 
+  it('logs an outage with its stack once, then once per 30 s with the retries since, and at the stop, not at every flush', async () => {
+    const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    let failing = true;
+    const repo = {
+      write: async () => {
+        if (failing) throw unreachable();
+      },
+      markAlive: async () => {
+        if (failing) throw unreachable();
+      },
+    } as unknown as PresenceRepository;
+    const errors: Array<[Record<string, unknown>, string]> = [];
+    const infos: Array<[Record<string, unknown>, string]> = [];
+    let now = 10_000;
+    const log = {
+      ...silentLog,
+      error: (fields: Record<string, unknown>, msg: string) => void errors.push([fields, msg]),
+      info: (fields: Record<string, unknown>, msg: string) => void infos.push([fields, msg]),
+    } as typeof silentLog;
+    const w = new PresenceWriter(repo, rowOf, { intervalMs: 1000, now: () => now, log });
+    w.markDirty(1);
+    // A minute of outage, a flush a second (the default interval).
+    for (let t = 0; t < 60; t++) {
+      await w.flush();
+      now += 1000;
+    }
+    expect(errors.map(([, msg]) => msg)).toEqual(Array(2).fill('presence write-behind failing: database unreachable; will retry'));
+    expect(errors[0]![0].err).toBeInstanceOf(Error); // the first, with its stack
+    expect(errors[1]![0]).toMatchObject({ reason: 'connect ECONNREFUSED 127.0.0.1:5432', users: 1, failingSinceMs: 10_000, failingForMs: 30_000, retries: 30 });
+    expect(w.health()).toMatchObject({ ok: false, failingSince: 10_000 });
+    expect(w.pending).toBe(1);
+    // Back: said once, and a new outage is said at once again.
+    failing = false;
+    await w.flush();
+    expect(infos).toEqual([[{ failedForMs: 60_000 }, 'presence write-behind saving again']]);
+    failing = true;
+    w.markDirty(2);
+    await w.flush();
+    expect(errors).toHaveLength(3);
+    expect(errors[2]![0].err).toBeInstanceOf(Error);
+    // The stop's own flush always says it.
+    now += 1000;
+    await w.stop();
+    expect(errors).toHaveLength(4);
+  });
+
   it('a flush during a flush runs after the one in flight (never two at once) and writes what changed since', async () => {
     const { w, writes } = writer();
     w.markDirty(1);
