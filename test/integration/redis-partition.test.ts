@@ -105,6 +105,26 @@ describe('Redis partition', () => {
     expect(published).toEqual({ sent: 1, dropped: 1 });
   });
 
+  it('says a publish Redis never answered before close() resolves, never after it (the stop\'s last log line is its last)', async () => {
+    const admin = await requireRedis();
+    cleanups.push(async () => void admin.disconnect());
+    const proxy = await startRedisProxy();
+    cleanups.push(() => proxy.close());
+    const lines: string[] = [];
+    const logger = { info: () => {}, warn: (_: unknown, msg: string) => void lines.push(msg), error: (_: unknown, msg: string) => void lines.push(msg) };
+    const bus = new RedisBus({ url: proxy.url, prefix: uniquePrefix(), logger, probeIntervalMs: 0, retryStrategy: () => 50 });
+    bus.subscribe('user:1');
+    await expect.poll(() => bus.isHealthy(), { timeout: 5_000 }).toBe(true);
+    // Redis hangs with a PUBLISH on the wire; the stop closes the bus (QUIT unanswered: dropped after 1 s).
+    proxy.freeze();
+    bus.publish('user:1', { kind: 'probe', userId: 1 } as never);
+    await bus.close();
+    const atClose = [...lines];
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines).toEqual(atClose);
+    expect(atClose).toContain('event bus: publish reached local handlers only');
+  });
+
   it('fails a presence store command Redis does not answer, within the bound, instead of waiting for ever', async () => {
     const admin = await requireRedis();
     cleanups.push(async () => void admin.disconnect());

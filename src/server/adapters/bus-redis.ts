@@ -245,6 +245,10 @@ export class RedisBus implements EventBus {
     this.#healthy = false;
     await this.#local.close();
     await Promise.all([quit(this.#pub), this.#sub.close()]);
+    // Publishes Redis never answered are settled (counted, and said) now, within the stop,
+    // not after it: the stop's last log line must be its last.
+    for (const abandon of this.#inFlight.values()) abandon(new Error('event bus closed before Redis answered'));
+    await Promise.all(this.#inFlight.keys());
   }
 
   #channel(topic: string): string {
