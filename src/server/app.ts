@@ -4,6 +4,7 @@
  * main.ts listens on it; tests build it too and talk to it with inject() or real sockets.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import Fastify from 'fastify';
 import helmet from '@fastify/helmet';
@@ -13,6 +14,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import { ConnectionGuard } from './connection-guard.js';
+import { oneRequestAtATime } from './pipelining.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
 import type { App } from './http-kit.js';
 import { COUNTS_EVERY_REQUEST, countHttpRequests } from './metrics/metrics-routes.js';
@@ -60,7 +62,21 @@ function prettyLogs(config: Readonly<Config>): boolean {
 }
 
 export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
+  // Made with the app's logger, once there is one: the server factory runs first.
+  const made: { guard?: ConnectionGuard } = {};
   const app = Fastify({
+    // Fastify's own HTTP server, but a connection's requests reach the app one at a time
+    // (pipelining.ts); the timeouts are the ones Fastify sets on the server it makes.
+    serverFactory: (handler, opts) => {
+      const server = createServer(
+        opts.http ?? {},
+        oneRequestAtATime(handler, (req) => made.guard?.pipelinedTooDeep(req)),
+      );
+      server.keepAliveTimeout = Number(opts.keepAliveTimeout);
+      server.requestTimeout = Number(opts.requestTimeout);
+      server.setTimeout(Number(opts.connectionTimeout));
+      return server;
+    },
     logger: {
       level: config.logLevel,
       serializers,
@@ -85,6 +101,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     app.log,
   );
   guard.install(app.server);
+  made.guard = guard;
   app.decorate('connectionGuard', guard);
   // Before the server stops listening and waits for its connections (connection-guard.ts).
   app.addHook('preClose', async () => {

@@ -24,6 +24,8 @@
  *   Node's `server.close()` waits for those (until the headers or idle timeout, 30–60 s), so
  *   the drain would outlast BEACON_SHUTDOWN_TIMEOUT_MS and exit 1. A request being answered
  *   (its body still arriving, say) finishes.
+ * - A connection's requests reach the app one at a time (pipelining.ts); one with more than
+ *   MAX_WAITING waiting behind an unanswered one is closed, and logged here, per address.
  *
  * Behind a trusted proxy (BEACON_TRUST_PROXY) the proxy's own connections are not capped:
  * every client shares its address, so the proxy must limit connections per client itself.
@@ -38,6 +40,7 @@ import ipaddr from 'ipaddr.js';
 import { addressKey } from './client-address.js';
 import { RefusalLog } from './realtime/pending-auth.js';
 import { refuseOnSocket } from './errors.js';
+import { MAX_WAITING } from './pipelining.js';
 
 export interface ConnectionGuardOptions {
   /** Open HTTP connections (not yet upgraded) one address may hold; more are closed at once. */
@@ -53,6 +56,7 @@ export class ConnectionGuard {
   /** The key each counted socket holds a slot under, until its upgrade or close (nothing is left on an upgraded socket). */
   readonly #keyOf = new WeakMap<Socket, string>();
   readonly #refusals = new RefusalLog('connections refused: too many open HTTP connections from one address');
+  readonly #pipelining = new RefusalLog(`connections closed: more than ${MAX_WAITING} requests sent ahead of their answers (pipelining)`);
   readonly #trusted: (address: string) => boolean;
   /** One close listener shared by every socket (`this` is the socket), taken off at the upgrade. */
   readonly #onClose: (this: Socket) => void;
@@ -121,6 +125,11 @@ export class ConnectionGuard {
     const done = () => clearTimeout(timer);
     req.once('end', done);
     req.once('close', done);
+  }
+
+  /** A connection is closed for too many requests waiting behind an unanswered one (pipelining.ts): logged per address. */
+  pipelinedTooDeep(req: IncomingMessage): void {
+    this.#pipelining.refused(this.log, addressKey(req.socket.remoteAddress ?? ''), MAX_WAITING);
   }
 
   /** Open HTTP connections counted under this address's key (tests, diagnostics). */
