@@ -48,7 +48,7 @@ function fromFastify(error: FastifyError): AppError | null {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('VALIDATION_ERROR', 'Body is not valid JSON');
+      return new AppError('VALIDATION_ERROR', 'This request needs a JSON body, and the body was empty');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       // Fastify's parser refuses prototype keys (secure-json-parse) with the same error as broken JSON.
       return new AppError('VALIDATION_ERROR', 'Body is not valid JSON, or it has a "__proto__" or "constructor" key, which is refused');

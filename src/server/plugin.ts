@@ -40,7 +40,7 @@ import { replicasReady } from './status/resync-retry.js';
 import { statusRoutes } from './status/status-routes.js';
 import { accountRoutes } from './users/account-routes.js';
 import { usersRoutes } from './users/users-routes.js';
-import { refuseUndeclaredBody, strictValidatorCompiler } from './validation.js';
+import { parseJsonBodies, refuseUndeclaredBody, strictValidatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -116,6 +116,7 @@ const beaconCore = fp(
 async function beaconRoutes(instance: FastifyInstance, { prefix, services, gateway }: CoreOptions): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>() as App;
   app.setValidatorCompiler(strictValidatorCompiler);
+  parseJsonBodies(app);
   app.decorateRequest('auth', null);
   installErrorHandler(app, { notFound: prefix !== '' });
   if (services.config.corsOrigins.length > 0) {

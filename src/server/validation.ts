@@ -8,7 +8,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
-import type { FastifyReply, FastifyRequest, FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError, RouteOptions } from 'fastify';
 import { AppError } from './errors.js';
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
@@ -82,4 +82,20 @@ function noBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Erro
   if (body === undefined || body === null || body === '' || (typeof body === 'object' && Object.keys(body).length === 0)) return done();
   const field = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body)[0]! : null;
   done(new AppError('VALIDATION_ERROR', field === null ? 'This request takes no body' : `This request takes no body: unknown field ${JSON.stringify(field.slice(0, 64))}`));
+}
+
+/**
+ * Beacon's JSON body parser: Fastify's own (prototype keys refused), except that an empty body
+ * sent with a JSON content type counts as no body on a route that takes none. A host's HTTP
+ * helper that always sets `Content-Type: application/json` sends its sign-out or DELETE so, and
+ * Fastify's parser answered "not valid JSON" (the sign-out never happened). A route that needs
+ * a body still refuses an empty one (errors.ts says the body is missing).
+ */
+export function parseJsonBodies(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0 && request.routeOptions.schema?.body === undefined) return done(null, undefined);
+    parse(request, body as string, done);
+  });
 }

@@ -72,6 +72,25 @@ describe('the host signs a user out or deletes them', () => {
     expect((await service(app, 'POST', '/users/nobody-ever/sign-out')).json()).toEqual({ sessions: 0 });
   });
 
+  it('takes an empty body sent as application/json as none (a host HTTP helper that always sets the header): the sign-out and the unfriending happen', async () => {
+    const { app, alice, bob, bobId } = await friends();
+    const empty = (method: 'POST' | 'DELETE', url: string) =>
+      app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN, 'content-type': 'application/json' }, payload: '' });
+    const removed = await alice.socket.after(async () => {
+      const res = await empty('DELETE', '/friendships/alice/bob');
+      expect(res.statusCode, res.body).toBe(204);
+    }, (f) => f.type === 'friend_removed' && f.friend_id === bobId);
+    expect(removed.friend_id).toBe(bobId);
+    const out = await empty('POST', '/users/bob/sign-out');
+    expect(out.statusCode, out.body).toBe(200);
+    expect(out.json()).toEqual({ sessions: 1 });
+    expect((await bob.socket.waitClosed(1000)).code).toBe(4000);
+    // A route that needs a body says the body is missing, not that it is broken JSON.
+    const needs = await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE_TOKEN, 'content-type': 'application/json' }, payload: '' });
+    expect(needs.statusCode).toBe(400);
+    expect(needs.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'This request needs a JSON body, and the body was empty' });
+  });
+
   it('deleting a user closes their sockets, removes them from friends at once and forgets their name and state', async () => {
     const { app, alice, bob, bobId, bobToken } = await friends();
     await alice.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy', custom_message: 'secret plans' }), (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.status === 'busy');

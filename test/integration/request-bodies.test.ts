@@ -54,6 +54,18 @@ describe('request bodies', () => {
     expect((await send(alice, 'POST', '/auth/logout')).statusCode).toBe(204);
   });
 
+  it('takes an empty body sent as application/json as none on a request that takes no body; one that needs a body says it is missing', async () => {
+    const empty = (u: U, method: 'POST' | 'PUT' | 'DELETE', url: string) =>
+      t.app.inject({ method, url: `/api/v1${url}`, headers: { ...bearer(u.token), 'content-type': 'application/json' }, payload: '' });
+    expect((await empty(alice, 'POST', '/users/me/interaction')).statusCode).toBe(204);
+    const needs = await empty(alice, 'PUT', '/users/me/status');
+    expect(needs.statusCode).toBe(400);
+    expect(needs.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'This request needs a JSON body, and the body was empty' });
+    // The logout happens: the token no longer works.
+    expect((await empty(alice, 'POST', '/auth/logout')).statusCode).toBe(204);
+    expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) })).statusCode).toBe(401);
+  });
+
   it('answers a JSON value that is not an object, sent as JSON, with 400 saying so', async () => {
     for (const payload of ['"busy"', '1', 'null', '[]']) {
       const res = await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: { ...bearer(alice.token), 'content-type': 'application/json' }, payload });
