@@ -302,6 +302,21 @@ describe('presence that is always true', () => {
       expect(await framesUntilHeartbeat(b, from)).toEqual([]);
     });
 
+    it('an update keeps the details it does not name, also one sent as null; a repeated start with details replaces them and keeps the start', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      await t.connectSeenBy(alice.token, b);
+      const report = (event: string, details: object) => game(t, { event, match_id: 'm-8', player_ids: [alice.id], details });
+      const started = await b.after(() => report('match_started', { opponent: 'zed', score: '0-0', serving: 'zed' }), (f) => change(alice.id)(f) && f.status === 'in_game');
+      await t.advance(60_000);
+      const updated = await b.after(() => report('match_updated', { score: '1-0', serving: null }), change(alice.id));
+      expect(updated.activity_details).toEqual({ opponent: 'zed', score: '1-0', serving: 'zed' });
+      const replaced = await b.after(() => report('match_started', { opponent: 'zed', score: '1-0' }), change(alice.id));
+      expect(replaced).toMatchObject({ status: 'in_game', activity_details: { opponent: 'zed', score: '1-0' }, activity_since: started.activity_since });
+      expect(replaced.activity_details).not.toHaveProperty('serving');
+    });
+
     it('a match without match_ended ends after BEACON_MAX_GAME_MS, and the player returns to their previous status', async () => {
       const t = await start({ maxGameMs: 3 * 3_600_000 });
       const { alice, bob } = await pair(t);
