@@ -1,7 +1,8 @@
 /**
  * docs/integration.md's quick start is the code the example site runs, line for line, and
  * stays within the issue's budget: at most 15 lines of host server code (besides the type
- * declarations that make the block compile as copied), 10 of page code.
+ * declarations that make the block compile as copied), 10 of page code, which finds everything
+ * it looks up within itself (pasted into any page, it must not throw).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,36 @@ function exampleRegion(path: string, begin: RegExp, end: RegExp): string {
   const indent = Math.min(...region.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length));
   return region.map((l) => l.slice(indent)).join('\n');
 }
+
+/** The elements an HTML block holds: tag name and attributes, as written. */
+function elementsOf(html: string): Array<{ tag: string; attrs: Map<string, string> }> {
+  return [...html.matchAll(/<([a-z][\w-]*)((?:\s+[\w-]+(?:="[^"]*")?)*)\s*\/?>/gi)].map((m) => ({
+    tag: m[1]!.toLowerCase(),
+    attrs: new Map([...m[2]!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map((a) => [a[1]!.toLowerCase(), a[2] ?? ''])),
+  }));
+}
+
+/**
+ * Whether an element of `html` matches `selector`: one compound selector of a tag, `#id`,
+ * `.class` and `[attr]` / `[attr="value"]` parts. Anything else throws, so a snippet that
+ * queries something fancier makes this test say it cannot check it rather than pass.
+ */
+function holds(html: string, selector: string): boolean {
+  const parts = /^([a-z][\w-]*)?((?:#[\w-]+|\.[\w-]+|\[[\w-]+(?:="[^"]*")?\])*)$/i.exec(selector);
+  if (!parts) throw new Error(`the test cannot check the selector ${selector}: extend holds()`);
+  const checks = [...parts[2]!.matchAll(/#([\w-]+)|\.([\w-]+)|\[([\w-]+)(?:="([^"]*)")?\]/g)];
+  return elementsOf(html).some(
+    (el) =>
+      (!parts[1] || el.tag === parts[1].toLowerCase()) &&
+      checks.every(([, id, cls, attr, value]) =>
+        id !== undefined ? el.attrs.get('id') === id : cls !== undefined ? (el.attrs.get('class') ?? '').split(/\s+/).includes(cls) : el.attrs.has(attr!.toLowerCase()) && (value === undefined || el.attrs.get(attr!.toLowerCase()) === value),
+      ),
+  );
+}
+
+/** The selectors a block's scripts look up in the page: querySelector(All), getElementById, closest. */
+const queriedSelectors = (block: string) =>
+  [...block.matchAll(/\b(querySelector(?:All)?|closest|getElementById)\(\s*(['"`])(.*?)\2\s*\)/g)].map((m) => (m[1] === 'getElementById' ? `#${m[3]}` : m[3]!));
 
 const codeLines = (block: string) => block.split('\n').filter((l) => l.trim() !== '').length;
 /**
@@ -44,9 +75,25 @@ describe('the quick start in docs/integration.md', () => {
     expect(docBlock('server')).toContain('authenticate: (token) => tokens.verify(token)');
   });
 
+  it('has the page code find every element it looks up in the block itself, so that it works pasted into any page', () => {
+    const page = docBlock('page');
+    for (const selector of queriedSelectors(page)) expect(holds(page, selector), `the page block looks up ${selector} but does not hold it`).toBe(true);
+  });
+
+  it('checks what a page block looks up (a block relying on an element of the rest of the page fails)', () => {
+    const relying = `<beacon-friend-list></beacon-friend-list>\n<script type="module">\n  const base = document.querySelector('meta[name="beacon-url"]').content;\n</script>`;
+    expect(queriedSelectors(relying)).toEqual(['meta[name="beacon-url"]']);
+    expect(holds(relying, 'meta[name="beacon-url"]')).toBe(false);
+    expect(holds(`<meta name="beacon-url" content="/beacon">${relying}`, 'meta[name="beacon-url"]')).toBe(true);
+    expect(holds(relying, 'beacon-friend-list')).toBe(true);
+    expect(() => holds(relying, 'main > beacon-friend-list')).toThrow(/cannot check/);
+  });
+
   it('shows exactly the page code the example site serves, in at most 10 lines', () => {
     const example = exampleRegion('examples/pong-site/public/index.html', /<!-- quick-start:begin -->/, /<!-- quick-start:end -->/);
-    expect(docBlock('page')).toBe(example);
+    // The example's server writes Beacon's URL for the mode it runs in; embedded, the block's '/beacon'.
+    expect(example).toContain("const base = '{{BEACON_URL}}';");
+    expect(docBlock('page')).toBe(example.replace("'{{BEACON_URL}}'", "'/beacon'"));
     expect(codeLines(example)).toBeLessThanOrEqual(10);
   });
 });
