@@ -413,6 +413,19 @@ describe('drop-in elements on a host page', () => {
     expect((await statusStates(page)).at(-1)).toBe('ready');
   });
 
+  it('<beacon-friend-list> says no token was given when connect() gets none (the host\'s sessionStorage empty), not that Beacon refused a sign-in', async () => {
+    const page = await openListSignedOut();
+    const list = page.locator('beacon-friend-list');
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: sessionStorage.getItem('no-such-key') }))()`);
+    await expect.poll(() => listSays(list), FIVE_S).toEqual({
+      state: 'error',
+      connection: 'offline',
+      text: 'Not signed in to Beacon: the page gave no token. Sign in to see your friends.',
+      note: null,
+      buttons: [],
+    });
+  });
+
   it('<beacon-friend-list> says the sign-in was refused (no retry that cannot work) when its token is refused, and that the statuses are no longer updated when the session ends or the connection is ended', async () => {
     const page = await openListSignedOut();
     const list = page.locator('beacon-friend-list');

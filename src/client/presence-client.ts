@@ -61,6 +61,8 @@ export class PresenceClient {
   #stopped = true;
   /** Why the client is not running (null while it runs, offline or not): see {@link stopReason}. */
   #stopReason: StopReason | null = 'stopped';
+  /** Stopped `unauthorized` because getToken gave no token: see {@link noToken}. */
+  #noToken = false;
   /** Bumped by start/stop so late REST answers of an earlier run are dropped. */
   #run = 0;
   #tries = 0;
@@ -150,6 +152,15 @@ export class PresenceClient {
     return this.#stopReason;
   }
 
+  /**
+   * True when the client stopped (`unauthorized`) because `getToken` gave no token to connect
+   * with (null or empty: nobody signed in on the host yet): nothing was sent to Beacon, so
+   * nothing was refused. False otherwise, and again from the next start().
+   */
+  get noToken(): boolean {
+    return this.#noToken;
+  }
+
   /** The signed-in user's own view, once known. */
   get self(): View | null {
     return this.#model.self;
@@ -174,6 +185,7 @@ export class PresenceClient {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#stopReason = null;
+    this.#noToken = false;
     this.#run++;
     this.#model.reset();
     this.#selfId = null;
@@ -403,7 +415,10 @@ export class PresenceClient {
   }
 
   #connectWith(token: string | null): void {
-    if (!token) return this.#unauthorized(CloseCode.UNAUTHORIZED);
+    if (!token) {
+      this.#noToken = true;
+      return this.#unauthorized(CloseCode.UNAUTHORIZED);
+    }
     if (!this.#WebSocket) {
       this.#restOnly = true; // no WebSocket in this runtime: REST only
       return this.#startPolling();

@@ -114,7 +114,7 @@ export class BeaconFriendListElement extends BeaconElement {
     this.#renderNote(state, stopped, loaded, syncedAt);
     if (loaded || friends.length > 0 || stopped !== null || state === 'offline') this.#retrying = false;
     if (!loaded && friends.length === 0) {
-      if (stopped === 'unauthorized') return this.#show(this.#refusedState(), 'error');
+      if (stopped === 'unauthorized') return this.#show(this.#refusedState(client.noToken), 'error');
       if (stopped === 'stopped') return this.#show(this.#state('Not connected to Beacon: the connection was ended (signed out).', 'disconnected'), 'disconnected');
       if (state === 'offline') return this.#show(this.#unreachableState(false), 'error');
       // Trying again after "Retry now": the same box, so keyboard focus stays on its button.
@@ -226,12 +226,21 @@ export class BeaconFriendListElement extends BeaconElement {
     return h('div', { class: 'state', part: 'state', 'data-state': 'empty' }, h('p', {}, 'No friends yet.'), find);
   }
 
-  /** The token was refused or revoked: the client stopped for good; only a new sign-in helps, so no retry. */
-  #refusedState(): HTMLElement {
+  /**
+   * The token was refused or revoked, or the page gave none (`noToken`: Beacon refused nothing):
+   * the client stopped for good; only a new sign-in helps, so no retry.
+   */
+  #refusedState(noToken: boolean): HTMLElement {
     return h(
       'div',
       { class: 'state error', part: 'state', role: 'alert', 'data-state': 'error' },
-      h('p', {}, 'Signed out of Beacon: it refused this sign-in, or the session ended. Sign in again to see your friends.'),
+      h(
+        'p',
+        {},
+        noToken
+          ? 'Not signed in to Beacon: the page gave no token. Sign in to see your friends.'
+          : 'Signed out of Beacon: it refused this sign-in, or the session ended. Sign in again to see your friends.',
+      ),
     );
   }
 

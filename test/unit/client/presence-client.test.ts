@@ -59,6 +59,20 @@ describe('handshake', () => {
     expect(h.client.state).toBe('offline');
     expect(h.eventsOf('unauthorized')).toEqual([{ closeCode: 4401 }]);
   });
+
+  it('says it stopped for want of a token (nothing sent, nothing refused), until a start with one', () => {
+    const h = harness();
+    h.setToken(null);
+    h.client.start();
+    expect([h.client.stopReason, h.client.noToken]).toEqual(['unauthorized', true]);
+    h.setToken('tok.again');
+    h.client.start();
+    expect([h.client.stopReason, h.client.noToken]).toEqual([null, false]);
+    // A token Beacon refuses is no missing token.
+    h.connect([amy]);
+    h.ws.serverClose(4401);
+    expect([h.client.stopReason, h.client.noToken]).toEqual(['unauthorized', false]);
+  });
 });
 
 describe('events', () => {
