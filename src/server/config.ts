@@ -241,13 +241,24 @@ function logFormat(env: Env): Config['logFormat'] {
   throw new ConfigError('BEACON_LOG_FORMAT', `expected auto, json or pretty, got "${v}"`);
 }
 
+/**
+ * What is wrong with `o` as an origin (scheme and host, as a browser's `Origin` header says it),
+ * or null: a trailing slash or a path (a URL copied from the address bar) is named as such.
+ */
+function originProblem(o: string): string | null {
+  const url = /^(https?:\/\/[^/]+)(\/.*)?$/.exec(o);
+  if (!url) return `"${o}" is not an origin like https://example.com`;
+  if (url[2] === '/') return `"${o}" must not end with a slash: write ${url[1]}`;
+  if (url[2] !== undefined) return `"${o}" has a path: an origin is the scheme and host only, such as ${url[1]}`;
+  return null;
+}
+
 function origins(env: Env): string[] | null {
   const values = list(env, 'BEACON_ALLOWED_ORIGINS');
   if (values.length === 0) return null;
   for (const o of values) {
-    if (o !== '*' && !/^https?:\/\/[^/]+$/.test(o)) {
-      throw new ConfigError('BEACON_ALLOWED_ORIGINS', `"${o}" is not an origin like https://example.com`);
-    }
+    const problem = o === '*' ? null : originProblem(o);
+    if (problem) throw new ConfigError('BEACON_ALLOWED_ORIGINS', problem);
   }
   return values.map((o) => o.toLowerCase());
 }
@@ -256,7 +267,9 @@ function corsOrigins(env: Env): string[] {
   const values = list(env, 'BEACON_CORS_ORIGINS');
   for (const o of values) {
     // No wildcard: CORS here carries credentials (the bearer token), so every origin is named.
-    if (!/^https?:\/\/[^/*]+$/.test(o)) throw new ConfigError('BEACON_CORS_ORIGINS', `"${o}" is not an origin like https://example.com (no wildcard)`);
+    if (o.includes('*')) throw new ConfigError('BEACON_CORS_ORIGINS', `"${o}" has a wildcard: CORS here carries the bearer token, so name each origin, such as https://example.com`);
+    const problem = originProblem(o);
+    if (problem) throw new ConfigError('BEACON_CORS_ORIGINS', problem);
   }
   return values.map((o) => o.toLowerCase());
 }

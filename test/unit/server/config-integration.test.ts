@@ -52,6 +52,16 @@ describe('config for embedded and sidecar modes', () => {
     expect(loadConfig({ BEACON_CORS_ORIGINS: 'https://Pong.example, http://localhost:5173' }).corsOrigins).toEqual(['https://pong.example', 'http://localhost:5173']);
   });
 
+  it('says what is wrong with an origin: a trailing slash, a path, a wildcard', () => {
+    const said = (variable: string, value: string) => (configErrorOf({ [variable]: value }) as ConfigError).message;
+    for (const variable of ['BEACON_CORS_ORIGINS', 'BEACON_ALLOWED_ORIGINS']) {
+      expect(said(variable, 'https://pong.example/')).toMatch(/"https:\/\/pong\.example\/" must not end with a slash: write https:\/\/pong\.example/);
+      expect(said(variable, 'https://pong.example/app')).toMatch(/"https:\/\/pong\.example\/app" has a path: an origin is the scheme and host only, such as https:\/\/pong\.example/);
+      expect(said(variable, 'pong.example')).toMatch(/"pong\.example" is not an origin like https:\/\/example\.com/);
+    }
+    expect(said('BEACON_CORS_ORIGINS', 'https://*.pong.example')).toMatch(/has a wildcard: CORS here carries the bearer token, so name each origin/);
+  });
+
   it('refuses sidecar settings without the secret or JWKS they go with (a misspelt secret must not start standalone with open registration)', () => {
     const missing: Array<[Record<string, string>, string, RegExp]> = [
       [{ BEACON_AUTH_ISSUER: 'https://pong.example' }, 'BEACON_AUTH_JWT_SECRET', /BEACON_AUTH_ISSUER is set.*BEACON_AUTH_JWKS_URL/],
