@@ -18,7 +18,7 @@ import { oneRequestAtATime } from './pipelining.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
 import type { App } from './http-kit.js';
 import { COUNTS_EVERY_REQUEST, countHttpRequests } from './metrics/metrics-routes.js';
-import { beacon } from './plugin.js';
+import { standaloneBeacon } from './plugin.js';
 import type { Gateway, GatewayOptions } from './realtime/gateway.js';
 import type { ServiceOverrides, Services } from './services.js';
 import { strictValidatorCompiler } from './validation.js';
@@ -146,7 +146,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
 
   // Standalone Beacon is the plugin with Beacon's own accounts, at the root.
   const { gateway: gatewayOptions, ...serviceOverrides } = overrides;
-  await app.register(beacon, { config, overrides: { ...serviceOverrides, ...(gatewayOptions ? { gateway: gatewayOptions } : {}) } });
+  await app.register(standaloneBeacon, { config, overrides: { ...serviceOverrides, ...(gatewayOptions ? { gateway: gatewayOptions } : {}) } });
   app.decorate('services', app.beacon.services);
   app.decorate('gateway', app.beacon.gateway);
 

@@ -111,15 +111,17 @@ export interface HostAuthConfig {
 
 export class ConfigError extends Error {
   constructor(
+    /** The setting: a BEACON_* variable, or the plugin option (`config.serviceToken`). */
     readonly variable: string,
-    reason: string,
+    /** What is wrong and what to do, without the setting's name. */
+    readonly reason: string,
   ) {
     super(`Invalid ${variable}: ${reason}`);
     this.name = 'ConfigError';
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 function str(env: Env, name: string, fallback: string): string {
   const v = env[name];
@@ -430,16 +432,16 @@ export function unknownSettings(env: Env = process.env): Array<{ name: string; m
   return Object.keys(env)
     .filter((name) => name.startsWith('BEACON_') && !SETTINGS.has(name) && !TOOL_VARIABLES.has(name))
     .sort()
-    .map((name) => ({ name, meant: closestSetting(name) }));
+    .map((name) => ({ name, meant: closest(name, SETTINGS) }));
 }
 
-/** The setting within a few edits of `name` (Levenshtein distance ≤ 3), the closest first. */
-function closestSetting(name: string): string | null {
+/** The name of `known` within a few edits of `name` (Levenshtein distance ≤ 3), the closest first. */
+export function closest(name: string, known: Iterable<string>): string | null {
   let best: string | null = null;
   let bestDistance = 4;
-  for (const known of SETTINGS) {
-    const d = editDistance(name, known);
-    if (d < bestDistance) [best, bestDistance] = [known, d];
+  for (const candidate of known) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;
 }

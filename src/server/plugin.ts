@@ -16,7 +16,8 @@ import fp from 'fastify-plugin';
 import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
-import { loadConfig, type Config } from './config.js';
+import type { Config } from './config.js';
+import { pluginConfig, unknownOptions } from './config-options.js';
 import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
@@ -54,7 +55,9 @@ export interface BeaconPluginOptions {
   prefix?: string;
   /**
    * Beacon's settings (CONTRACT "Running"); whatever is left out takes its default, not
-   * the environment (call `loadConfig()` to read BEACON_* variables).
+   * the environment (call `loadConfig()` to read BEACON_* variables). Checked by loadConfig's
+   * rules: a value its variable would refuse refuses the registration with a ConfigError
+   * naming the field (`config.serviceToken`).
    */
   config?: Partial<Config>;
   /** Embedded mode: the host's own users, tokens and friends. Omit all three for Beacon's own accounts. */
@@ -66,7 +69,24 @@ export interface BeaconPluginOptions {
 }
 
 async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Promise<void> {
-  const config: Readonly<Config> = Object.freeze({ ...loadConfig({ BEACON_WEB_ROOT: 'off' }), ...opts.config });
+  // Checked by loadConfig's rules; a bad field refuses the registration (ConfigError naming `config.<field>`).
+  const config = pluginConfig(opts.config);
+  for (const { name, meant } of unknownOptions(opts.config)) {
+    app.log.warn({ option: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
+  }
+  await mountBeacon(app, config, opts);
+}
+
+/**
+ * Standalone Beacon (app.ts): the plugin with a config already read by loadConfig (main.ts) or
+ * made by a test, taken as it is.
+ */
+export const standaloneBeacon = fp(
+  async (app: FastifyInstance, opts: Omit<BeaconPluginOptions, 'config' | 'identity' | 'friends' | 'profiles'> & { config: Readonly<Config> }) => mountBeacon(app, opts.config, opts),
+  { name: '@beacon-presence/server', fastify: '5.x' },
+);
+
+async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts: BeaconPluginOptions): Promise<void> {
   if ((opts.identity === undefined) !== (opts.friends === undefined)) throw new Error('beacon: give both identity and friends (embedded mode), or neither');
   const host = opts.identity && opts.friends ? { identity: opts.identity, friends: opts.friends, ...(opts.profiles ? { profiles: opts.profiles } : {}) } : undefined;
   const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}) });

@@ -1,0 +1,106 @@
+/**
+ * The plugin's `config` option is checked by loadConfig's own rules (one path): a setting the
+ * BEACON_* variable would refuse is refused at registration, with loadConfig's message naming
+ * the option (`config.serviceToken`) rather than the variable.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { beacon, ConfigError, loadConfig, type Config } from '../../src/server/index.js';
+import { MemoryHost } from '../helpers/memory-host.js';
+
+let apps: FastifyInstance[] = [];
+afterEach(async () => {
+  for (const a of apps) await a.close().catch(() => {});
+  apps = [];
+});
+
+async function register(config: Partial<Config>): Promise<FastifyInstance> {
+  const host = new MemoryHost();
+  const app = Fastify();
+  apps.push(app);
+  await app.register(beacon, { identity: host.identity, friends: host.friends, config: { databaseUrl: 'sqlite::memory:', logLevel: 'silent', ...config } });
+  await app.ready();
+  return app;
+}
+
+async function refusal(config: Partial<Config>): Promise<ConfigError> {
+  const err: unknown = await register(config).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConfigError);
+  return err as ConfigError;
+}
+
+describe('the plugin config option', () => {
+  it.each([
+    ['serviceToken', { serviceToken: 'abc' }, /^Invalid config\.serviceToken: must be at least 16 characters/],
+    ['corsOrigins', { corsOrigins: ['https://a.example/'] }, /^Invalid config\.corsOrigins: "https:\/\/a\.example\/" is not an origin like https:\/\/example\.com/],
+    ['offlineGraceMs', { offlineGraceMs: -5 }, /^Invalid config\.offlineGraceMs: expected a whole number, got "-5"/],
+    ['offlineGraceMs', { offlineGraceMs: 2 * 3_600_000 }, /^Invalid config\.offlineGraceMs: must be between 0 and 3600000, got 7200000/],
+    ['databaseUrl', { databaseUrl: './beacon.db' }, /^Invalid config\.databaseUrl: expected sqlite:<path>, sqlite::memory: or postgres:\/\/…, got "\.\/beacon\.db"/],
+    ['databaseUrl', { databaseUrl: 'mysql://x' }, /^Invalid config\.databaseUrl: expected sqlite:<path>/],
+    ['rateLimits', { rateLimits: 'maybe' as unknown as boolean }, /^Invalid config\.rateLimits: expected on or off, got "maybe"/],
+    ['logLevel', { logLevel: 'loud' as Config['logLevel'] }, /^Invalid config\.logLevel: expected one of fatal, error/],
+  ])('refuses a bad %s with the message loadConfig gives, naming the option', async (option, config, message) => {
+    const err = await refusal(config);
+    expect(err.variable).toBe(`config.${option}`);
+    expect(err.message).toMatch(message);
+  });
+
+  it('names options inside an object, and options in a reason, by their paths', async () => {
+    const err = await refusal({ hostAuth: { jwtSecret: 'short', jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null } });
+    expect(err.message).toBe('Invalid config.hostAuth.jwtSecret: must be at least 16 characters, not counting spaces or line breaks at its start or end');
+    const cluster = await refusal({ redisMode: 'cluster' });
+    expect(cluster.message).toMatch(/^Invalid config\.redisMode: cluster mode needs the seed nodes in config\.redisUrl/);
+    const seeds = await refusal({ redisUrl: 'redis://a:6379,redis://b:6379' });
+    expect(seeds.message).toBe("Invalid config.redisUrl: several URLs are seed nodes of a Redis Cluster: set config.redisMode: 'cluster'");
+  });
+
+  it('takes good settings as loadConfig reads them (a token trimmed, origins lower-cased)', async () => {
+    const app = await register({ serviceToken: ' service-token-0123456789\n', corsOrigins: ['https://A.example'], offlineGraceMs: 0, trustProxy: ['10.0.0.0/8'] });
+    const config = app.beacon.services.config;
+    expect(config.serviceToken).toBe('service-token-0123456789');
+    expect(config.corsOrigins).toEqual(['https://a.example']);
+    expect(config.offlineGraceMs).toBe(0);
+    expect(config.trustProxy).toEqual(['10.0.0.0/8']);
+    expect(config.webRoot).toBeNull();
+  });
+
+  it('takes a whole config from loadConfig as it is', async () => {
+    const env = {
+      BEACON_DATABASE_URL: 'sqlite::memory:',
+      BEACON_LOG_LEVEL: 'silent',
+      BEACON_SERVICE_TOKEN: 'service-token-0123456789',
+      BEACON_CORS_ORIGINS: 'https://a.example,https://b.example',
+      BEACON_ALLOWED_ORIGINS: '*',
+      BEACON_ADMINS: 'ada,bob',
+      BEACON_TRUST_PROXY: 'on',
+      BEACON_AUTH_JWT_SECRET: 'jwt-secret-0123456789',
+      BEACON_AUTH_ISSUER: 'https://site.example',
+      BEACON_AUTH_ADMIN_CLAIM: 'admin',
+      BEACON_WEB_ROOT: 'off',
+      BEACON_RATE_LIMITS: 'off',
+    };
+    const app = Fastify();
+    apps.push(app);
+    await app.register(beacon, { config: loadConfig(env) });
+    await app.ready();
+    expect(app.beacon.services.config).toEqual(loadConfig(env));
+  });
+
+  it('warns of a name that is no option (misspelt?), naming the one it likely meant', async () => {
+    const lines: Array<{ msg: string }> = [];
+    const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => lines.push(JSON.parse(line)) } } });
+    apps.push(app);
+    const host = new MemoryHost();
+    await app.register(beacon, { identity: host.identity, friends: host.friends, config: { databaseUrl: 'sqlite::memory:', logLevel: 'silent', serviceTokn: 'service-token-0123456789' } as Partial<Config> });
+    await app.ready();
+    expect(lines.map((l) => l.msg)).toContain('config.serviceTokn is not a Beacon setting and is ignored (did you mean config.serviceToken?)');
+  });
+
+  it('keeps an empty allowedOrigins (no page origin may open a socket), which no variable can say', async () => {
+    const app = await register({ allowedOrigins: [] });
+    expect(app.beacon.services.config.allowedOrigins).toEqual([]);
+  });
+});
