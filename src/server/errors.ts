@@ -93,7 +93,8 @@ export function isDatabaseUnreachable(error: { code?: string; message?: string }
   );
 }
 
-function validationMessage(error: FastifyError): string {
+/** What a refused request part says (`body.player_ids must NOT have more than 64 items`): a route's and the in-process API's (validation.ts checkBody). */
+export function validationMessage(error: Pick<FastifyError, 'validation' | 'validationContext'>): string {
   const first = error.validation?.[0];
   if (!first) return 'Invalid request';
   const where = error.validationContext ?? 'body';
@@ -114,6 +115,9 @@ function validationMessage(error: FastifyError): string {
 /** What a failed check says; a host id's pattern in words rather than as the pattern. */
 function wordsOf(e: { keyword: string; params: unknown; message?: string | undefined }): string {
   if (e.keyword === 'pattern' && (e.params as { pattern?: unknown }).pattern === HOST_ID_PATTERN) return UNSAFE_TEXT_RULE;
+  // Which values: "one of the allowed values" alone does not say what to send.
+  const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown }).allowedValues : undefined;
+  if (Array.isArray(allowed)) return `${e.message ?? 'must be one of the allowed values'}: ${allowed.map(String).join(', ')}`;
   return e.message ?? 'is invalid';
 }
 

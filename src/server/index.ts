@@ -5,6 +5,7 @@
  */
 export { buildApp, type AppOverrides } from './app.js';
 export { ConfigError, loadConfig, type Config, type HostAuthConfig } from './config.js';
+export { AppError } from './errors.js';
 export type { App } from './http-kit.js';
 export { beacon, type BeaconPluginOptions } from './plugin.js';
 export type { BeaconApi, GameReport } from './integration/beacon-api.js';
@@ -14,6 +15,7 @@ export type { HostFriend, SocialGraphPort } from './ports/social-graph.js';
 export type { HostProfile, ProfilesPort } from './ports/profiles.js';
 export type {
   Activity,
+  ErrorCode,
   Audience,
   Friend,
   FriendCategory,

@@ -7,9 +7,10 @@
  * character, which PostgreSQL cannot store: refused at the edge, on every dialect alike.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { TSchema } from 'typebox';
 import addFormatsPlugin from 'ajv-formats';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError, RouteOptions } from 'fastify';
-import { AppError } from './errors.js';
+import { AppError, validationMessage } from './errors.js';
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
@@ -98,4 +99,21 @@ export function parseJsonBodies(app: FastifyInstance): void {
     if (body.length === 0 && request.routeOptions.schema?.body === undefined) return done(null, undefined);
     parse(request, body as string, done);
   });
+}
+
+const inProcess = new WeakMap<object, Validator>();
+
+/**
+ * A body given in process (`app.beacon.*`) checked as its route checks it: the route's schema,
+ * the same validator (strictValidatorCompiler), the same message, with `where` naming the
+ * argument (`report.player_ids must NOT have more than 64 items`). Throws AppError VALIDATION_ERROR.
+ */
+export function checkBody<T>(schema: TSchema, data: unknown, where: string): T {
+  let validator = inProcess.get(schema);
+  if (validator === undefined) {
+    validator = strictValidatorCompiler({ schema, httpPart: 'body', method: 'POST', url: where }) as Validator;
+    inProcess.set(schema, validator);
+  }
+  if (!validator(data)) throw new AppError('VALIDATION_ERROR', validationMessage({ validation: validator.errors ?? [], validationContext: where as 'body' }));
+  return data as T;
 }

@@ -1,9 +1,8 @@
 /** POST /api/v1/games/events: game servers report matches; authenticated by the service token. */
 import { Type } from 'typebox';
 import { GameReportBody, HostId } from '../../protocol/integration.js';
-import { AppError } from '../errors.js';
 import { errorResponses, type App, type RouteOptions } from '../http-kit.js';
-import type { GameReport } from '../integration/beacon-api.js';
+import { reportGame } from '../integration/beacon-api.js';
 import { requireServiceToken } from '../integration/service-token.js';
 
 export async function gamesRoutes(app: App, { services }: RouteOptions): Promise<void> {
@@ -20,12 +19,8 @@ export async function gamesRoutes(app: App, { services }: RouteOptions): Promise
     },
     async (request) => {
       const body = request.body;
-      // Standalone ids are Beacon's integers; a host's game server names the host's own ids.
-      if (services.mode === 'standalone' && body.player_ids.some((id) => typeof id !== 'number')) {
-        throw new AppError('VALIDATION_ERROR', 'body.player_ids must be integer user ids');
-      }
-      // The players it applied to, named as the request named them (app.beacon.game).
-      const applied = await app.beacon.game(body as GameReport);
+      // The players it applied to, named as the request named them (app.beacon.game's path).
+      const applied = await reportGame(services, body, 'body');
       request.log.info({ event: body.event, match: String(body.match_id), players: applied.length }, 'game event');
       return { applied };
     },

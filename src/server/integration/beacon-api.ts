@@ -2,10 +2,13 @@
  * `app.beacon`: the in-process API of the plugin. In embedded mode ids are the host's own
  * (mapped to Beacon's shadow users); in standalone mode they are Beacon's integer ids.
  */
-import type { GameEventType, SetStatusBody } from '../../protocol/index.js';
+import { SetStatusBody, type GameEventType } from '../../protocol/index.js';
+import { GameReportBody } from '../../protocol/integration.js';
+import { AppError } from '../errors.js';
 import type { HostUserId } from '../ports/identity.js';
 import type { Gateway } from '../realtime/gateway.js';
 import type { Services } from '../services.js';
+import { checkBody } from '../validation.js';
 
 export interface GameReport {
   event: GameEventType;
@@ -61,20 +64,12 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     services,
     gateway,
     async setStatus(userId, status, customMessage) {
+      // As PUT /users/me/status takes it (its schema: online, away or busy; a message's length).
+      const body = checkBody<SetStatusBody>(SetStatusBody, { status, ...(customMessage !== undefined ? { custom_message: customMessage } : {}) }, 'setStatus');
       const [id] = await toInternal([userId]);
-      await services.presence.setStatus(id!, { status, ...(customMessage !== undefined ? { custom_message: customMessage } : {}) });
+      await services.presence.setStatus(id!, body);
     },
-    async game(report) {
-      // One player named twice (101 and "101" are one host id) plays once.
-      const ids = [...new Set(await toInternal(report.player_ids))];
-      const applied = await services.presence.gameEvent({ ...report, player_ids: ids });
-      if (standalone) return applied;
-      const back = await services.ids.external(applied);
-      // The ids as the host gave them (101 stays a number, "auth0|abc" a string), as first given.
-      const given = new Map<string, HostUserId>();
-      for (const id of report.player_ids) if (!given.has(String(id))) given.set(String(id), id);
-      return applied.map((id) => given.get(back.get(id)!) ?? back.get(id)!);
-    },
+    game: (report) => reportGame(services, report, 'report'),
     async friendshipChanged(a, b) {
       const [x, y] = await toInternal([a, b]);
       await services.friendshipChanged(x!, y!);
@@ -119,4 +114,27 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       return true;
     },
   };
+}
+
+/**
+ * A game report as POST /games/events (`where`: `body`) and `app.beacon.game` (`report`) take
+ * it, one path: checked by the route's schema (and, standalone, for Beacon's integer ids; a
+ * refusal is AppError VALIDATION_ERROR naming `where`), then applied. Answers the players it
+ * applied to, named as the report named them.
+ */
+export async function reportGame(services: Services, input: unknown, where: string): Promise<HostUserId[]> {
+  const report = checkBody<GameReport>(GameReportBody, input, where);
+  if (services.mode === 'standalone') {
+    if (report.player_ids.some((id) => typeof id !== 'number')) throw new AppError('VALIDATION_ERROR', `${where}.player_ids must be integer user ids`);
+    return services.presence.gameEvent({ ...report, player_ids: report.player_ids.map(Number) });
+  }
+  // One player named twice (101 and "101" are one host id) plays once.
+  const map = await services.ids.internal(report.player_ids);
+  const ids = [...new Set(report.player_ids.flatMap((id) => map.get(String(id)) ?? []))];
+  const applied = await services.presence.gameEvent({ ...report, player_ids: ids });
+  const back = await services.ids.external(applied);
+  // The ids as the host gave them (101 stays a number, "auth0|abc" a string), as first given.
+  const given = new Map<string, HostUserId>();
+  for (const id of report.player_ids) if (!given.has(String(id))) given.set(String(id), id);
+  return applied.map((id) => given.get(back.get(id)!) ?? back.get(id)!);
 }
