@@ -80,3 +80,28 @@ describe('app.beacon validates as the REST routes do', () => {
     expect(await s.ownView('700', token)).toMatchObject({ manual_status: 'busy', custom_message: 'in a meeting' });
   });
 });
+
+describe('game events in host modes apply to host users Beacon knows', () => {
+  it('skips an id Beacon never saw, and creates nobody for it, over REST and in process', async () => {
+    const s = await site();
+    await s.seen('5');
+    const rest = await s.rest({ event: 'match_started', match_id: 'm', player_ids: [5, 999, '5x'] });
+    expect(rest.json()).toEqual({ applied: [5] });
+    expect(await s.app.beacon.game({ event: 'match_started', match_id: 'n', player_ids: ['998', 5] })).toEqual([5]);
+    expect([...(await s.app.beacon.userIds([5, 999, '5x', '998'])).keys()]).toEqual(['5']);
+  });
+
+  it('skips a deleted user until they sign in again', async () => {
+    const s = await site();
+    await s.seen('5');
+    await s.seen('6');
+    expect(await s.app.beacon.deleteUser(5)).toBe(true);
+    // Deleted before Beacon ever saw them: skipped too.
+    expect(await s.app.beacon.deleteUser(7)).toBe(false);
+    expect((await s.rest({ event: 'match_started', match_id: 'm', player_ids: [5, 6, 7] })).json()).toEqual({ applied: [6] });
+    expect(await s.app.beacon.game({ event: 'match_started', match_id: 'n', player_ids: [5, 7] })).toEqual([]);
+    const token = await s.seen('5');
+    expect(await s.app.beacon.game({ event: 'match_started', match_id: 'o', player_ids: [5, 7] })).toEqual([5]);
+    expect(await s.ownView('5', token)).toMatchObject({ activity: 'playing_pong' });
+  });
+});

@@ -58,6 +58,8 @@ describe('a host of integer ids', () => {
 
   it('applies a game once to a player named in two forms (101 and "101"), answered as first given', async () => {
     const app = await sidecar();
+    // Players Beacon knows (game events skip ids it never saw).
+    await app.app.inject({ method: 'PUT', url: '/api/v1/service/users', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { users: [{ id: 101, name: 'Ann' }, { id: '3000000000', name: 'Big' }] } });
     const res = await post(app, '/games/events', { event: 'match_started', match_id: 'm-2', player_ids: [101, '101', '3000000000'] });
     expect(res.json()).toEqual({ applied: [101, '3000000000'] });
   });

@@ -18,6 +18,7 @@ import { friendCategoryAt } from './migrations/015-friend-category-at.js';
 import { visibilityBeforeHidden } from './migrations/016-visibility-before-hidden.js';
 import { idCounters } from './migrations/017-id-counters.js';
 import { presenceVersion } from './migrations/018-presence-version.js';
+import { hostDeletedAt } from './migrations/019-host-deleted-at.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -39,6 +40,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '016-visibility-before-hidden': visibilityBeforeHidden(),
     '017-id-counters': idCounters(),
     '018-presence-version': presenceVersion(),
+    '019-host-deleted-at': hostDeletedAt(),
   };
 }
 

@@ -68,6 +68,8 @@ export interface UsersTable {
    */
   presence_version_at: Generated<number | null>;
   presence_version_by: Generated<string | null>;
+  /** When the host deleted this user of theirs, while Beacon has not seen them since (ms); null otherwise. Game events skip such a user. */
+  deleted_at: Generated<number | null>;
 }
 
 export interface UserSessionsTable {

@@ -98,7 +98,11 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       if (id === undefined) {
         // Nothing to delete; the tokens issued before stay refused all the same (as after a
         // deletion of a user Beacon knew, whose row is put back fresh): a fresh row dates it.
-        if (!standalone) await services.sessions.putRevoked(await services.ids.one(userId), [], services.now());
+        if (!standalone) {
+          const fresh = await services.ids.one(userId);
+          await services.ids.markDeleted(fresh);
+          await services.sessions.putRevoked(fresh, [], services.now());
+        }
         return false;
       }
       // The tokens Beacon saw stay refused after the rows about the user are gone, and the
@@ -128,9 +132,10 @@ export async function reportGame(services: Services, input: unknown, where: stri
     if (report.player_ids.some((id) => typeof id !== 'number')) throw new AppError('VALIDATION_ERROR', `${where}.player_ids must be integer user ids`);
     return services.presence.gameEvent({ ...report, player_ids: report.player_ids.map(Number) });
   }
-  // One player named twice (101 and "101" are one host id) plays once.
-  const map = await services.ids.internal(report.player_ids);
-  const ids = [...new Set(report.player_ids.flatMap((id) => map.get(String(id)) ?? []))];
+  // Players Beacon never saw are skipped (none is made), as are those the host deleted since it
+  // last saw them. One player named twice (101 and "101" are one host id) plays once.
+  const map = await services.ids.internal(report.player_ids, { create: false });
+  const ids = await services.ids.notDeleted([...new Set(report.player_ids.flatMap((id) => map.get(String(id)) ?? []))]);
   const applied = await services.presence.gameEvent({ ...report, player_ids: ids });
   const back = await services.ids.external(applied);
   // The ids as the host gave them (101 stays a number, "auth0|abc" a string), as first given.

@@ -77,6 +77,8 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     }
     // A token without an expiry is given the TTL from each use; its row's expiry moves on
     // (at most twice per TTL) so that expired sessions can be deleted without taking it.
+    // A login Beacon has not recorded here: a user the host deleted and who signs in again is known again.
+    if (known === undefined) await o.ids.seen([userId]);
     if (known === undefined || expiresAt - known.expiresAt > ttlMs / 2) {
       await o.db
         .insertInto('user_sessions')

@@ -268,7 +268,8 @@ export class IdMap {
    * instance's memory of the mapping stays right, and the user is as one never seen.
    */
   async recreate(id: number, external: HostUserId, versions: RowVersions | null = null): Promise<void> {
-    const row = shadowRow(hostId(external), this.now(), id);
+    // Marked deleted (`deleted_at`) until the user is seen again: game events skip them.
+    const row = { ...shadowRow(hostId(external), this.now(), id), deleted_at: this.now() };
     // Past the deleted row's versions: a copy of the old user that another instance or the
     // shared store still holds must not win over the fresh row (nor over its next writes).
     const after = versions ? { settings_version: versions.settings + 1, schedule_version: versions.schedule + 1, calendar_version: versions.calendar + 1 } : {};
@@ -277,6 +278,29 @@ export class IdMap {
     const made = await this.#insertValues([{ ...row, ...after }]);
     if (made.length === 0) throw new Error(`could not put back user ${id}: the id is taken`);
     this.#remember(hostId(external), id);
+  }
+
+  /** The host deleted this user of theirs, whom Beacon never saw (their row only dates the refusal of their tokens). */
+  async markDeleted(id: number): Promise<void> {
+    await this.db.updateTable('users').set({ deleted_at: this.now() }).where('id', '=', id).execute();
+  }
+
+  /** The user deleted by the host is seen again (a sign-in, the service API naming them): no longer skipped. */
+  async seen(ids: readonly number[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await this.db.updateTable('users').set({ deleted_at: null }).where('id', 'in', ids.slice(i, i + CHUNK)).where('deleted_at', 'is not', null).execute();
+    }
+  }
+
+  /** Those of these users the host has not deleted since Beacon last saw them (the database says, whichever instance deleted them). */
+  async notDeleted(ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const deleted = new Set<number>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await this.db.selectFrom('users').select('id').where('id', 'in', ids.slice(i, i + CHUNK)).where('deleted_at', 'is not', null).execute();
+      for (const r of rows) deleted.add(r.id);
+    }
+    return ids.filter((id) => !deleted.has(id));
   }
 
   /** The versions of the user's settings, schedule and calendar (read before a deletion, for recreate). */

@@ -39,6 +39,8 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
     async (request) => {
       const { users } = request.body;
       const map = await services.ids.internal(users.map((u) => u.id));
+      // Named by the host: a user it deleted before is one Beacon knows again (game events apply).
+      await services.ids.seen([...map.values()]);
       const renamed = await services.ids.renameMany(
         users.map((u) => [map.get(String(u.id))!, u.name] as const),
         services.now(),
