@@ -35,7 +35,7 @@ async function refusal(config: Partial<Config>): Promise<ConfigError> {
 describe('the plugin config option', () => {
   it.each([
     ['serviceToken', { serviceToken: 'abc' }, /^Invalid config\.serviceToken: must be at least 16 characters/],
-    ['corsOrigins', { corsOrigins: ['https://a.example/'] }, /^Invalid config\.corsOrigins: "https:\/\/a\.example\/" is not an origin like https:\/\/example\.com/],
+    ['corsOrigins', { corsOrigins: ['https://a.example/'] }, /^Invalid config\.corsOrigins: "https:\/\/a\.example\/" must not end with a slash: write https:\/\/a\.example$/],
     ['offlineGraceMs', { offlineGraceMs: -5 }, /^Invalid config\.offlineGraceMs: expected a whole number, got "-5"/],
     ['offlineGraceMs', { offlineGraceMs: 2 * 3_600_000 }, /^Invalid config\.offlineGraceMs: must be between 0 and 3600000, got 7200000/],
     ['databaseUrl', { databaseUrl: './beacon.db' }, /^Invalid config\.databaseUrl: expected sqlite:<path>, sqlite::memory: or postgres:\/\/…, got "\.\/beacon\.db"/],
