@@ -29,7 +29,8 @@ export const AudienceT = Type.Enum(AUDIENCES);
 export const StatusVisibilityT = Type.Enum(STATUS_VISIBILITIES);
 export const FriendCategoryT = Type.Enum(FRIEND_CATEGORIES);
 export const RoleT = Type.Enum(ROLES);
-export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: '^[A-Za-z0-9_]+$' });
+export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
+export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: USERNAME_PATTERN });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
 /** What no name may hold (text.ts: what no message may hold, and the bidi marks ALM, LRM, RLM). */
 const NAME_UNSAFE = NAME_UNSAFE_CLASS;
@@ -40,12 +41,15 @@ export const NAME_UNSAFE_CHARS = new RegExp(`[${NAME_UNSAFE}]`, 'g');
  * characters or bidi controls, which would let a name write lines into another user's
  * notification or reverse the text around it.
  */
+export const DISPLAY_NAME_PATTERN = `^[^${NAME_UNSAFE}]+$`;
 export const DisplayName = Type.String({
   minLength: 1,
   maxLength: 40,
-  pattern: `^[^${NAME_UNSAFE}]+$`,
+  pattern: DISPLAY_NAME_PATTERN,
   description: 'no line breaks, control characters or bidi controls',
 });
+/** A local time of day, HH:MM (a schedule rule's start and end). */
+export const TIME_OF_DAY_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 /** At most MAX_CUSTOM_MESSAGE characters as people see them (checked by the server), and MAX_CUSTOM_MESSAGE_RAW code points. */
 export const CustomMessage = Type.String({ maxLength: MAX_CUSTOM_MESSAGE_RAW, description: `at most ${MAX_CUSTOM_MESSAGE} characters (grapheme clusters)` });
 
@@ -156,8 +160,8 @@ export type SettingsPatch = Static<typeof SettingsPatch>;
 export const ScheduleRuleBody = Type.Object(
   {
     days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { minItems: 1, maxItems: 7, uniqueItems: true, description: 'ISO weekdays the rule starts on: 1 = Monday … 7 = Sunday' }),
-    from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local start, HH:MM' }),
-    to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local end, HH:MM' }),
+    from: Type.String({ pattern: TIME_OF_DAY_PATTERN, description: 'local start, HH:MM' }),
+    to: Type.String({ pattern: TIME_OF_DAY_PATTERN, description: 'local end, HH:MM' }),
     status: Type.Union([Type.Literal('away'), Type.Literal('busy')]),
     message: Type.Optional(nullable(CustomMessage)),
   },

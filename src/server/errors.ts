@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../protocol/index.js';
-import { UNSAFE_TEXT_RULE } from '../protocol/index.js';
+import { DISPLAY_NAME_PATTERN, TIME_OF_DAY_PATTERN, UNSAFE_TEXT_RULE, USERNAME_PATTERN } from '../protocol/index.js';
 import { HOST_ID_PATTERN, MAX_HOST_ID_IN_PATH } from '../protocol/integration.js';
 
 const STATUS_OF: Record<ErrorCode, number> = {
@@ -112,9 +112,20 @@ export function validationMessage(error: Pick<FastifyError, 'validation' | 'vali
   return `${where}${path ? `.${path}` : ''} ${said}`;
 }
 
-/** What a failed check says; a host id's pattern in words rather than as the pattern. */
+/**
+ * A schema's pattern in words: Ajv's own message shows the regular expression
+ * (`must match pattern "^[^\u0000-…]+$"`), which tells a person nothing.
+ */
+const PATTERN_WORDS = new Map<unknown, string>([
+  [HOST_ID_PATTERN, UNSAFE_TEXT_RULE],
+  [DISPLAY_NAME_PATTERN, UNSAFE_TEXT_RULE],
+  [USERNAME_PATTERN, 'may hold only letters A–Z and a–z, digits and _'],
+  [TIME_OF_DAY_PATTERN, 'must be a time of day as HH:MM, 00:00 to 23:59'],
+]);
+
+/** What a failed check says; a pattern in words rather than as the pattern. */
 function wordsOf(e: { keyword: string; params: unknown; message?: string | undefined }): string {
-  if (e.keyword === 'pattern' && (e.params as { pattern?: unknown }).pattern === HOST_ID_PATTERN) return UNSAFE_TEXT_RULE;
+  if (e.keyword === 'pattern') return PATTERN_WORDS.get((e.params as { pattern?: unknown }).pattern) ?? 'holds characters it may not';
   // Which values: "one of the allowed values" alone does not say what to send.
   const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown }).allowedValues : undefined;
   if (Array.isArray(allowed)) return `${e.message ?? 'must be one of the allowed values'}: ${allowed.map(String).join(', ')}`;

@@ -35,6 +35,8 @@ describe.each(testDialects())('display names on %s', (dialect) => {
     for (const res of [await register('mallory', name), await rename(name)]) {
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.any(String) });
+      // In words, never the schema's pattern (it said `must match pattern "^[^\u0000-…]+$"`).
+      expect(res.json().message).toMatch(/^body[./]display_name may not hold line breaks, control characters, bidi controls/);
     }
     const me = await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) });
     expect(me.json()).toMatchObject({ display_name: 'alice' });
@@ -60,6 +62,12 @@ describe.each(testDialects())('display names on %s', (dialect) => {
       expect(login.statusCode).toBe(401);
     },
   );
+
+  it('says what a username may hold in words, not as the pattern', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'lily.x', password: 'pass-phrase-for-tests' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.username may hold only letters A–Z and a–z, digits and _' });
+  });
 
   it('still takes names in any script, with spaces, accents and emoji', async () => {
     for (const name of ['Zoë Saldaña', '李小龙', 'محمد علي', 'Ana 🏓', 'שלום', 'می\u200cخواهم', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}']) {
