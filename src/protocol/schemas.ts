@@ -214,7 +214,12 @@ export const SetStatusBody = Type.Object(
 );
 export type SetStatusBody = Static<typeof SetStatusBody>;
 export const ActivityBody = Type.Object(
-  { activity: ActivityT, details: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 16 })) },
+  {
+    activity: ActivityT,
+    details: Type.Optional(Type.Object({}, { additionalProperties: true, maxProperties: 16 })),
+    /** The socket declaring it (its `ready.session_id`): a client game lasts while that socket does (protocol.md §5). */
+    session_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
   strict,
 );
 export type ActivityBody = Static<typeof ActivityBody>;

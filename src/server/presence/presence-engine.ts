@@ -25,7 +25,9 @@ import {
   catchUpIdle,
   applyScheduleState,
   createRecord,
+  declareActivity,
   deriveState,
+  endDeclared,
   expireGames,
   gameEntry,
   gamesOf,
@@ -33,7 +35,9 @@ import {
   markInteraction,
   markOffline,
   nextDeadline,
+  orphanDeadline,
   persistedOf,
+  releaseDeclaration,
   releaseSessions,
   resumeIdle,
   serverGamesOf,
@@ -114,6 +118,7 @@ export class PresenceEngine {
         autoAway: u.autoAway,
         activity: u.declaredActivity,
         details: u.declaredDetails,
+        ...(u.declaredBy === null ? {} : { gameHeld: true }),
       });
     }
     return out;
@@ -137,6 +142,8 @@ export class PresenceEngine {
     u.autoAway = p.autoAway;
     u.declaredActivity = p.activity;
     u.declaredDetails = p.details;
+    // Its sessions all ended at the stop: a client game they held is orphaned since then.
+    if (p.gameHeld && isGameActivity(p.activity)) [u.declaredBy, u.declaredOrphanedAt] = [[], p.lastSeen ?? now];
     u.state = deriveState(u, now);
     this.#schedule(u);
     return true;
@@ -201,6 +208,8 @@ export class PresenceEngine {
       customMessageExpiresAt: u.customMessageExpiresAt,
       declaredActivity: u.declaredActivity,
       declaredDetails: u.declaredDetails,
+      // Only for a held client game: copies of everyone else stay as they were.
+      ...(u.declaredBy === null ? {} : { declaredBy: [...u.declaredBy], declaredOrphanedAt: u.declaredOrphanedAt }),
       schedule: u.schedule,
       calendar: u.calendar,
       scheduleVersion: u.scheduleVersion,
@@ -233,6 +242,7 @@ export class PresenceEngine {
     this.#importVersioned(u, s, !sessionsOnly);
     if (sessionsOnly) {
       if (u.sessions.size > 0) u.graceUntil = null;
+      releaseDeclaration(u, this.clock.now());
       return this.#commit(u, this.#catchUp(u));
     }
     u.serverGames.clear();
@@ -242,6 +252,9 @@ export class PresenceEngine {
     u.customMessageExpiresAt = s.customMessageExpiresAt;
     u.declaredActivity = s.declaredActivity;
     u.declaredDetails = s.declaredDetails ?? null;
+    u.declaredBy = s.declaredBy ?? null;
+    u.declaredOrphanedAt = s.declaredOrphanedAt ?? null;
+    releaseDeclaration(u, this.clock.now());
     u.lastSeen = s.lastSeen;
     u.lastActivity = s.lastActivity;
     u.autoAway = s.autoAway;
@@ -281,6 +294,9 @@ export class PresenceEngine {
     sessionsOf(u).set(sessionId, { kind, lastTouch: now });
     u.graceUntil = null;
     u.loggedOut = null;
+    // A page loaded (not a client reconnecting by itself): it plays no client game the sessions
+    // that declared it left behind (a reload starts with no match running), so that game is over.
+    if (opts.interaction !== false && u.declaredOrphanedAt !== null) endDeclared(u);
     if (opts.interaction !== false) markInteraction(u, now);
     else if (u.lastActivity !== null) resumeIdle(u, now, this.timings);
     // No interaction on record (none was ever saved): a socket's reconnect starts the idle clock
@@ -345,6 +361,7 @@ export class PresenceEngine {
   /** What #sessionsEnded does, without committing (a poll session's expiry is applied inside a tick). */
   #left(u: UserRecord, now: number, last: string, immediate: boolean): void {
     releaseSessions(u);
+    releaseDeclaration(u, now);
     u.lastLeftAt = now;
     if (u.sessions.size === 0) {
       u.lastSeen = now;
@@ -485,17 +502,17 @@ export class PresenceEngine {
    * A client-declared activity; a game activity starts a client game, any other ends it.
    * Rejected (state untouched) while a game server's game is in progress; not kept by a user
    * with no session and no grace. Counts as an interaction either way: the user did something.
+   * `holders`: the sessions declaring it (the socket, or the login's sessions); a client game
+   * lasts while one of them is live (declareActivity), null: no session in particular.
    */
-  setActivity(userId: number, activity: Activity, details: ActivityDetails | null = null): ActivityResult {
+  setActivity(userId: number, activity: Activity, details: ActivityDetails | null = null, holders: readonly string[] | null = null): ActivityResult {
     const u = this.#ensure(userId);
-    markInteraction(u, this.clock.now());
+    const now = this.clock.now();
+    markInteraction(u, now);
     const rejected = u.serverGames.size > 0;
     // Only a present user has an activity: one declared with no session (offline, grace over)
     // is not kept, or it would show at the next connect (§5 "Activities and games").
-    if (!rejected && isPresent(u)) {
-      u.declaredActivity = activity;
-      u.declaredDetails = details;
-    }
+    if (!rejected && isPresent(u)) declareActivity(u, activity, details, holders, now);
     return { change: this.#commit(u), rejected };
   }
 
@@ -510,7 +527,7 @@ export class PresenceEngine {
     const had = u.serverGames.get(matchId);
     u.serverGames.delete(matchId);
     gamesOf(u).set(matchId, { ...had, activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.clock.now(), details: details ?? had?.details ?? null });
-    if (isGameActivity(u.declaredActivity)) u.declaredActivity = null;
+    if (isGameActivity(u.declaredActivity)) endDeclared(u);
     u.probeAt = null;
     u.autoAway = false;
     return this.#commit(u);
@@ -606,6 +623,7 @@ export class PresenceEngine {
     const sessions = this.#expirePollSessions(u, now);
     if (u.graceUntil !== null && u.graceUntil <= now) this.#graceOver(u, now);
     if (u.customMessageExpiresAt !== null && u.customMessageExpiresAt <= now) applyCustomMessage(u, null, null, now);
+    if (orphanDeadline(u, this.timings.offlineGraceMs) <= now) endDeclared(u);
     expireGames(u, now, this.timings.maxGameMs);
     const layered = u.scheduleState.active !== null || u.calendarState.active !== null;
     if (u.scheduleState.nextChange <= now) applyScheduleState(u, evaluateSchedule(u.schedule, now));

@@ -146,6 +146,13 @@ export interface ReplicaState {
   declaredActivity: Activity | null;
   /** Optional: replicas saved by an older version have none. */
   declaredDetails?: ActivityDetails | null;
+  /**
+   * The sessions holding a client game, and when the last of them ended while none does
+   * (UserRecord.declaredBy, declaredOrphanedAt). Optional: replicas saved by an older version
+   * have none (a game held by no session in particular).
+   */
+  declaredBy?: string[] | null;
+  declaredOrphanedAt?: number | null;
   /** Optional: replicas saved by an older version have none. */
   schedule?: Schedule | null;
   calendar?: CalendarBusy[];
@@ -185,4 +192,6 @@ export interface PresentAtStop {
   autoAway: boolean;
   activity: Activity | null;
   details: ActivityDetails | null;
+  /** The declared activity is a client game its sessions held (all ended at the stop). Optional: absent from older stops. */
+  gameHeld?: boolean;
 }

@@ -44,6 +44,18 @@ export interface UserRecord {
   /** What the client declared, and its details; cleared when the user goes offline. */
   declaredActivity: Activity | null;
   declaredDetails: ActivityDetails | null;
+  /**
+   * The sessions holding a client game (the declared activity is `playing_pong` or
+   * `in_tournament` and sessions declared it): it lasts while one of them is live. Null when the
+   * declaration names no session (the old rule: it lasts until another activity or offline).
+   */
+  declaredBy: readonly string[] | null;
+  /**
+   * When the last session holding the client game ended, while none holds it (see
+   * releaseDeclaration); null otherwise. The game ends an offline grace later, or at once when a
+   * page loads (a fresh session), unless a session declares it again meanwhile.
+   */
+  declaredOrphanedAt: number | null;
   /** End of the offline grace while no session is live, else null. */
   graceUntil: number | null;
   /** The session whose close began the running grace (a logout of its login ends the grace). */
@@ -156,6 +168,8 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     lastActivity: persisted?.lastActivity ?? null,
     declaredActivity: null,
     declaredDetails: null,
+    declaredBy: null,
+    declaredOrphanedAt: null,
     graceUntil: null,
     graceSession: null,
     lastLeftAt: null,
@@ -262,6 +276,7 @@ export function nextDeadline(u: UserRecord, timings: PresenceTimings, idle = tru
   }
   if (u.customMessage !== null && u.customMessageExpiresAt !== null) next = Math.min(next, u.customMessageExpiresAt);
   for (const game of u.serverGames.values()) next = Math.min(next, game.startedAt + timings.maxGameMs);
+  next = Math.min(next, orphanDeadline(u, timings.offlineGraceMs));
   next = Math.min(next, u.scheduleState.nextChange, u.calendarState.nextChange);
   if (idle && idleWatched(u) && u.lastActivity !== null) {
     const idleAt = u.probeAt === null ? u.lastActivity + timings.idleTimeoutMs : u.probeAt + timings.idleProbeTimeoutMs;
@@ -358,10 +373,53 @@ export function markInteraction(u: UserRecord, now: number): void {
 /** The user has no session left (and the grace, if any, is over). */
 export function markOffline(u: UserRecord): void {
   u.graceUntil = null;
-  u.declaredActivity = null;
-  u.declaredDetails = null;
+  endDeclared(u);
   u.probeAt = null;
   u.autoAway = false;
+}
+
+/**
+ * A client's activity declaration. A game declared by sessions (`holders`, those of them live)
+ * is held by them, and by those that held the same game already; declared by none live it is
+ * held by nobody from now (releaseDeclaration). `holders` null: held by no session in particular.
+ */
+export function declareActivity(u: UserRecord, activity: Activity, details: ActivityDetails | null, holders: readonly string[] | null, now: number): void {
+  if (!isGameActivity(activity) || holders === null) {
+    u.declaredBy = null;
+    u.declaredOrphanedAt = null;
+  } else {
+    const kept = u.declaredActivity === activity && u.declaredBy !== null ? u.declaredBy : [];
+    u.declaredBy = [...new Set([...kept, ...holders.filter((id) => u.sessions.has(id))])];
+    u.declaredOrphanedAt = u.declaredBy.length > 0 ? null : ((u.declaredActivity === activity ? u.declaredOrphanedAt : null) ?? now);
+  }
+  u.declaredActivity = activity;
+  u.declaredDetails = details;
+}
+
+/**
+ * Sessions ended (already removed from the record) at `now`: a client game none of its sessions
+ * holds any longer is orphaned then (the page playing it is gone: reloaded, closed, navigated).
+ */
+export function releaseDeclaration(u: UserRecord, now: number): void {
+  if (u.declaredBy === null || !isGameActivity(u.declaredActivity)) return;
+  u.declaredBy = u.declaredBy.filter((id) => u.sessions.has(id));
+  if (u.declaredBy.length === 0) u.declaredOrphanedAt ??= now;
+}
+
+/**
+ * When an orphaned client game ends while a session is live (an offline grace after its last
+ * holder ended, as for a reload); Infinity if none. With no session the grace ends it.
+ */
+export function orphanDeadline(u: UserRecord, offlineGraceMs: number): number {
+  return u.declaredOrphanedAt !== null && u.sessions.size > 0 ? u.declaredOrphanedAt + offlineGraceMs : Infinity;
+}
+
+/** Forgets what the client declared (offline, or its game is over): the activity is `browsing` again. */
+export function endDeclared(u: UserRecord): void {
+  u.declaredActivity = null;
+  u.declaredDetails = null;
+  u.declaredBy = null;
+  u.declaredOrphanedAt = null;
 }
 
 /** Sets or clears the custom message; one already expired at `now` is simply cleared. */

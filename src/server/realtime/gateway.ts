@@ -467,7 +467,7 @@ export class Gateway {
         const work =
           f.type === 'set_status'
             ? presence.setStatus(userId, f)
-            : presence.setActivity(userId, f.activity, f.details);
+            : presence.setActivity(userId, f.activity, f.details, { login: conn.auth.sessionId, socket: conn.id });
         work.catch((err: unknown) => {
           if (err instanceof AppError) return this.#error(conn, err.code, err.message);
           this.services.log.error({ err, reqId: conn.reqId, conn: conn.id }, 'frame handling failed');

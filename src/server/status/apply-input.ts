@@ -22,7 +22,7 @@ export function applyInput(engine: PresenceEngine, userId: number, input: Exclud
     case 'message':
       return engine.setManualStatus(userId, undefined, input.custom);
     case 'activity':
-      return engine.setActivity(userId, input.activity, input.details ?? null).change;
+      return engine.setActivity(userId, input.activity, input.details ?? null, input.holders ?? null).change;
     case 'calendar':
       return engine.setCalendar(userId, input.busy, input.version);
     case 'schedule':

@@ -135,6 +135,8 @@ export function withFields(state: StoredReplica, own: ReplicaState, fields: read
     } else if (field === 'activity') {
       out.declaredActivity = own.declaredActivity;
       out.declaredDetails = own.declaredDetails ?? null;
+      out.declaredBy = own.declaredBy ?? null;
+      out.declaredOrphanedAt = own.declaredOrphanedAt ?? null;
     } else if (field === 'schedule') {
       // (Set by an older instance's input.) Its database version still decides: a newer one in the copy stays.
       if ((own.scheduleVersion ?? 0) >= (state.scheduleVersion ?? 0)) {

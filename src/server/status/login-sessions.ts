@@ -123,6 +123,21 @@ export class LoginSessions {
     this.d.publishRevoked(userId, sessionId);
   }
 
+  /**
+   * The live sessions declaring a client game, here or on another instance: the socket named
+   * (`by.socket`, a connection id) if it is live, otherwise every live session of the login (its
+   * sockets and its polling session); null when the login has none (declared over REST by a
+   * login without a session: the game is held by no session in particular).
+   */
+  holdersOf(userId: number, by: { login: string; socket?: string }): string[] | null {
+    const ids = this.d.engine.sessionIds(userId);
+    const tag = `~${loginTag(by.login)}`;
+    const named = by.socket === undefined ? undefined : ids.find((id) => id.endsWith(`/${by.socket}${tag}`));
+    if (named !== undefined) return [named];
+    const own = ids.filter((id) => id.endsWith(tag) || id === pollId(by.login));
+    return own.length > 0 ? own : null;
+  }
+
   /** A friendship of a local viewer began or ended: the viewer now needs (or no longer needs) the friend. */
   friendship(viewerId: number, subjectId: number, friends: boolean): void {
     if (!this.#viewerSockets.has(viewerId)) return;

@@ -34,7 +34,11 @@ export type PresenceInput =
   | { op: 'logout'; sessionSuffix: string; at?: number }
   | { op: 'interaction' }
   | { op: 'status'; status: ManualStatus; custom: { message: string | null; expiresAt: number | null } | null }
-  | { op: 'activity'; activity: Activity; details?: ActivityDetails | null }
+  /**
+   * `holders`: the sessions that declared it (a client game lasts while one of them is live:
+   * PresenceEngine.setActivity); absent (older instances) or null: no session in particular.
+   */
+  | { op: 'activity'; activity: Activity; details?: ActivityDetails | null; holders?: string[] | null }
   /** A game server's event: started (`started`), news of a game in progress (`updated`), or ended. */
   | { op: 'game'; matchId: string; kind: GameKind; started: boolean; updated?: boolean; details?: ActivityDetails | null }
   /**

@@ -37,7 +37,7 @@ import { ReplicaLifecycle } from './replica-lifecycle.js';
 import { Replicas } from './replicas.js';
 import type { ReplicaSync } from './resync-retry.js';
 import type { ReadySnapshot } from './ready-snapshot.js';
-import { StatusCommands } from './status-commands.js';
+import { StatusCommands, type Declarer } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
 import { OutageCatchUp } from './outage-catch-up.js';
 import { StaleFriendLists } from './stale-friend-lists.js';
@@ -181,6 +181,7 @@ export class PresenceService {
       profile: (userId) => this.#views.profile(userId),
       loaded: (userId) => this.#profiles.has(userId),
       viewOf: (userId, tier) => this.viewOf(userId, tier),
+      holders: (userId, by) => this.#sessions.holdersOf(userId, by),
     });
     bus.subscribe(REVOCATIONS_TOPIC);
     bus.onMessage((_topic, message, origin) => this.#messages.received(message, origin));
@@ -481,8 +482,9 @@ export class PresenceService {
     return this.#commands.setStatus(userId, body);
   }
 
-  setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
-    return this.#commands.setActivity(userId, activity, rawDetails);
+  /** `by`: the login and socket declaring it; a client game lasts while one of their sessions is live. */
+  setActivity(userId: number, activity: Activity, rawDetails?: object, by?: Declarer): Promise<View> {
+    return this.#commands.setActivity(userId, activity, rawDetails, by);
   }
 
   getSchedule(userId: number): Promise<ScheduleBody> {

@@ -26,6 +26,18 @@ export interface CommandPort {
   profile(userId: number): Profile;
   loaded(userId: number): boolean;
   viewOf(userId: number, tier: ViewerTier): View;
+  /** The live sessions a declaration comes from (LoginSessions.holdersOf). */
+  holders(userId: number, by: Declarer): string[] | null;
+}
+
+/**
+ * Who declares an activity: the login (its session id) and, over a socket or when the client
+ * names it (`session_id` of POST /users/me/activity), the socket (its connection id, the
+ * `session_id` of its `ready`).
+ */
+export interface Declarer {
+  login: string;
+  socket?: string;
 }
 
 export class StatusCommands {
@@ -45,13 +57,14 @@ export class StatusCommands {
     return this.port.viewOf(userId, 'self');
   }
 
-  async setActivity(userId: number, activity: Activity, rawDetails?: object): Promise<View> {
+  async setActivity(userId: number, activity: Activity, rawDetails?: object, by?: Declarer): Promise<View> {
     await this.port.ensureLoaded([userId]);
     if (this.port.engine.inServerGame(userId)) {
       this.port.input(userId, { op: 'interaction' });
       throw new AppError('CONFLICT', 'A game server reports you in a match; it ends when the match ends');
     }
-    this.port.input(userId, { op: 'activity', activity, details: cleanDetails(rawDetails) });
+    const holders = by ? this.port.holders(userId, by) : null;
+    this.port.input(userId, { op: 'activity', activity, details: cleanDetails(rawDetails), ...(holders ? { holders } : {}) });
     return this.port.viewOf(userId, 'self');
   }
 

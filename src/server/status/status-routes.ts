@@ -48,7 +48,11 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     '/users/me/activity',
     // Details written with `\uXXXX` escapes (Python's json.dumps) may take up to ~13 KiB: as much as a socket frame may.
     { schema: { tags, security, body: ActivityBody, response: { 200: View, ...errorResponses(400, 401, 409, 413, 429) } }, ...limited, bodyLimit: MAX_FRAME_BYTES, config: { interaction: false } },
-    async (request) => presence.setActivity(authOf(request).userId, request.body.activity, request.body.details),
+    async (request) => {
+      const auth = authOf(request);
+      const { activity, details, session_id: socket } = request.body;
+      return presence.setActivity(auth.userId, activity, details, { login: auth.sessionId, ...(socket === undefined ? {} : { socket }) });
+    },
   );
 
   // A client without a socket reports its person's input here (the socket has the `interaction`

@@ -1,0 +1,52 @@
+/**
+ * A practice match declared by a page (a client game), on real instances over Redis: the page's
+ * socket on one instance, the declaration answered by another (no sticky sessions), the friend
+ * on a third. Closing that tab ends the game on every instance an offline grace later, while the
+ * player's other tab keeps them online.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type Frame } from '../helpers/ws-client.js';
+import { api, befriend, register, startCluster, type Cluster } from './harness.js';
+
+const GRACE_MS = 1500;
+const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
+
+describe('a client game across instances', { timeout: 60_000 }, () => {
+  let cluster: Cluster;
+  afterEach(async () => {
+    await cluster?.stop();
+  });
+
+  it('ends when the tab that declared it closes, whichever instance answered the declaration', async () => {
+    cluster = await startCluster({ BEACON_OFFLINE_GRACE_MS: String(GRACE_MS), BEACON_BATCH_WINDOW_MS: '0', BEACON_HEARTBEAT_INTERVAL_MS: '1000' });
+    const one = await cluster.start('one');
+    const two = await cluster.start('two');
+    const three = await cluster.start('three');
+    const alice = await register(three, 'alice');
+    const bob = await register(one, 'bob');
+    await befriend(three, alice, one, bob);
+    const { socket: watcher } = await connect(three.url, alice.token);
+    const seenOnline = watcher.mark();
+    await connect(two.url, bob.token); // Bob's Friends tab
+    await watcher.next(change(bob.id), { from: seenOnline });
+    const play = await connect(one.url, bob.token);
+
+    const inGame = await watcher.after(
+      () => api(two, 'POST', '/users/me/activity', bob.token, { activity: 'playing_pong', session_id: play.ready.session_id }),
+      change(bob.id),
+    );
+    expect(inGame).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
+
+    const from = watcher.mark();
+    const closedAt = Date.now();
+    play.socket.close();
+    const ended = await watcher.next(change(bob.id), { from, timeoutMs: 4 * GRACE_MS });
+    expect(ended).toMatchObject({ status: 'online', activity: 'browsing' });
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(GRACE_MS - 100);
+    // Every instance agrees.
+    for (const inst of [one, two, three]) {
+      const res = await api(inst, 'GET', `/users/${bob.id}/status`, alice.token);
+      expect(await res.json()).toMatchObject({ status: 'online', activity: 'browsing' });
+    }
+  });
+});
