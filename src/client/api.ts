@@ -231,8 +231,16 @@ export class ApiClient {
     return this.#request('PUT', '/users/me/status', body);
   }
 
-  setActivity(activity: Activity, details?: Record<string, unknown>): Promise<View> {
-    return this.#request('POST', '/users/me/activity', details === undefined ? { activity } : { activity, details });
+  /**
+   * Declares an activity. `sessionId`: the socket declaring it (its `ready.session_id`): a game
+   * activity then lasts while that socket does (docs/protocol.md §5 "Activities and games").
+   * `keepalive`: the request outlives the page (sent from `pagehide`).
+   */
+  setActivity(activity: Activity, details?: Record<string, unknown>, opts: { sessionId?: string; keepalive?: boolean } = {}): Promise<View> {
+    const body: Record<string, unknown> = { activity };
+    if (details !== undefined) body.details = details;
+    if (opts.sessionId !== undefined) body.session_id = opts.sessionId;
+    return this.#request('POST', '/users/me/activity', body, true, opts.keepalive === true);
   }
 
   getSettings(): Promise<Settings> {
@@ -337,7 +345,7 @@ export class ApiClient {
     await this.#request('DELETE', '/users/me', { password });
   }
 
-  async #request<T>(method: Method, path: string, body?: unknown, auth = true): Promise<T> {
+  async #request<T>(method: Method, path: string, body?: unknown, auth = true, keepalive = false): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (auth) {
       // A token given at once keeps the request synchronous up to fetch.
@@ -357,6 +365,7 @@ export class ApiClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        ...(keepalive ? { keepalive } : {}),
         signal: typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.#timeoutMs) : undefined,
       });
     } catch (err) {

@@ -91,6 +91,10 @@ export class PresenceClient {
    */
   #arrivalOwed = false;
   #lastSyncAt: number | null = null;
+  /** The open socket's `session_id` (its `ready`), while it is open: what this client's declarations name. */
+  #socketSessionId: string | null = null;
+  /** The game activity this client declared last and has not ended: declared again over each new socket. */
+  #declaredGame: Activity | null = null;
   /**
    * Tokens Beacon refused since it last accepted one (in this run): a token is tried again after
    * a refusal only if it is not among them (see #tokenRefused), so each at most once.
@@ -250,10 +254,17 @@ export class PresenceClient {
     return this.#ownView(await this.#api.setStatus(status, customMessage, expiresAt), run);
   }
 
-  /** Declares an activity over REST (a game activity shows `in_game`). */
-  async setActivity(activity: Activity): Promise<View> {
+  /**
+   * Declares an activity over REST (a game activity shows `in_game`), for this client's socket
+   * when it has one: a game it declares ends when that socket ends for good (a reload, a closed
+   * tab), and it is declared again over the next socket after a reconnect. `keepalive`: the
+   * request outlives the page (sent from `pagehide`).
+   */
+  async setActivity(activity: Activity, opts: { keepalive?: boolean } = {}): Promise<View> {
     const run = this.#run;
-    return this.#ownView(await this.#api.setActivity(activity), run);
+    this.#declaredGame = activity === 'playing_pong' || activity === 'in_tournament' ? activity : null;
+    const sessionId = this.#socketSessionId ?? undefined;
+    return this.#ownView(await this.#api.setActivity(activity, undefined, { ...(sessionId ? { sessionId } : {}), ...opts }), run);
   }
 
   getSettings(): Promise<Settings> {
@@ -328,6 +339,7 @@ export class PresenceClient {
     this.#firstProbeTimer = null;
     this.#socket?.close();
     this.#socket = null;
+    this.#socketSessionId = null;
     this.#poller.stop();
     this.#pendingInteraction = false;
     this.#arrivalOwed = false;
@@ -458,6 +470,15 @@ export class PresenceClient {
     this.#setState('connected');
     this.#model.applySnapshot(frame.friends, frame.self, true);
     this.#synced();
+    this.#socketSessionId = typeof frame.session_id === 'string' ? frame.session_id : null;
+    // A game still running here is this new socket's now (the server ends one no session holds).
+    if (this.#declaredGame !== null) {
+      const run = this.#run;
+      this.#api.setActivity(this.#declaredGame, undefined, this.#socketSessionId ? { sessionId: this.#socketSessionId } : {}).then(
+        (view) => this.#ownView(view, run),
+        () => undefined,
+      );
+    }
     if (this.#pendingInteraction) {
       this.#pendingInteraction = false;
       if (this.#socket?.send({ type: 'interaction' })) this.#gate.sent(this.#timers.now());
@@ -517,6 +538,7 @@ export class PresenceClient {
 
   #onSocketClosed(code: number, reachedReady: boolean, token: string): void {
     this.#socket = null;
+    this.#socketSessionId = null;
     if (this.#stopped) return;
     // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
     if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);

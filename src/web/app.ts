@@ -232,13 +232,9 @@ export class BeaconApp {
       () => requests.stop(),
       () => sentInvites.clear(),
     );
-    // A practice match interrupted by closing the tab would otherwise still show
-    // "Playing Pong" next time; the server refuses this if a real match is running.
-    const offReady = client.on('ready', ({ self }) => {
-      offReady();
-      if (self.activity === 'playing_pong' && parseRoute(location.hash) !== 'play') void client.setActivity('browsing').catch(() => undefined);
-    });
-    session.cleanups.push(offReady);
+    // A practice match interrupted by a reload or a closed tab is ended by the server (the page's
+    // socket held it; pagehide also says so): no `browsing` here, which would end a match another
+    // tab is playing.
     this.#root.replaceChildren(header.element, main, still, invite, toasts);
     // The worker shows pushes while Beacon is closed; push itself is turned on in Schedule → Notifications.
     void registerWorker();

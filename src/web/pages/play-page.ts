@@ -1,6 +1,8 @@
 /**
- * Practice match against the computer. Starting it declares `playing_pong`; ending it or
- * leaving the page declares `browsing` again. The page says who really sees "Playing Pong"
+ * Practice match against the computer. Starting it declares `playing_pong` (for this tab's
+ * socket); ending it or leaving the page (another route, a reload, a closed tab) declares
+ * `browsing` again. A declaration from a page going away may never be sent: the server ends a
+ * game the page's socket no longer holds by itself (docs/protocol.md §5 "Activities and games"). The page says who really sees "Playing Pong"
  * under the user's privacy settings (a hidden status, an activity for close friends or for
  * nobody), and says it again when those settings change while the page is open.
  */
@@ -24,8 +26,10 @@ export const playPage: Page = (root, ctx) => {
     if (note.textContent !== now) note.textContent = now;
   };
 
+  /** Set while the page goes away: the declaration must outlive it. */
+  let leaving = false;
   const declare = (activity: 'playing_pong' | 'browsing'): void => {
-    ctx.client.setActivity(activity).then(
+    ctx.client.setActivity(activity, { keepalive: leaving }).then(
       () => {
         playing = activity === 'playing_pong';
         render();
@@ -58,8 +62,16 @@ export const playPage: Page = (root, ctx) => {
   // A change made here, in another tab or on another device shows at once; load them if not yet known.
   const offSettings = ctx.settings.onChange(render);
   if (!ctx.settings.value) ctx.settings.load().catch(() => undefined);
+  // The page goes away mid-match (reload, tab closed, another site): the match ends with it.
+  const onPageHide = (): void => {
+    leaving = true;
+    game.stop();
+    leaving = false;
+  };
+  window.addEventListener('pagehide', onPageHide);
   // Leaving mid-match (route change) must not leave friends thinking we still play.
   return () => {
+    window.removeEventListener('pagehide', onPageHide);
     offSettings();
     game.stop();
   };

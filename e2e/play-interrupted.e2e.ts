@@ -1,0 +1,98 @@
+/**
+ * A practice match on the Play page that is interrupted, as a friend sees it in Chromium: the
+ * player reloads mid-match, or closes the tab with the match while another tab of theirs stays
+ * open. Either way the page holding the match is gone, so the friend's screen must stop saying
+ * "In game · Playing Pong" (and the player's own header "In game"), and not come back to it.
+ * The server runs a 1 s offline grace: every wait below is several graces long.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { befriendOverApi, registerUser } from './helpers/api-users.js';
+import { friendCard } from './helpers/ui.js';
+
+const GRACE_MS = 1_000; // e2e/helpers/server.ts
+const SETTLE = { timeout: 8 * GRACE_MS, interval: 100 };
+
+let server: ServerHandle;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signedInContext(token: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  contexts.push(context);
+  await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+  return context;
+}
+
+async function open(context: BrowserContext, route: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${server.baseUrl}/#/${route}`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  return page;
+}
+
+/** Bob and Alice, friends; Alice watching Bob on her Friends page. */
+async function pair(tag: string): Promise<{ bob: { token: string }; bobCard: Locator; bobName: string }> {
+  const bobName = `bob_${tag}`;
+  const alice = await registerUser(server.baseUrl, `alice_${tag}`, 'Alice');
+  const bob = await registerUser(server.baseUrl, bobName, 'Bob');
+  await befriendOverApi(server.baseUrl, alice, bob);
+  const alicePage = await open(await signedInContext(alice.token), 'friends');
+  return { bob, bobCard: friendCard(alicePage, bobName), bobName };
+}
+
+async function startMatch(page: Page, bobCard: Locator): Promise<void> {
+  await page.getByRole('button', { name: 'Start match' }).click();
+  await expect.poll(() => bobCard.getAttribute('data-status'), SETTLE).toBe('in_game');
+  expect(await bobCard.textContent()).toContain('Playing Pong');
+}
+
+/** Alice sees Bob online (not in game) from now on: it turned, and it stays so for several graces. */
+async function expectOnlineForGood(bobCard: Locator): Promise<void> {
+  await expect.poll(() => bobCard.getAttribute('data-status'), SETTLE).toBe('online');
+  await new Promise((r) => setTimeout(r, 3 * GRACE_MS));
+  expect(await bobCard.getAttribute('data-status')).toBe('online');
+  expect(await bobCard.textContent()).not.toContain('Playing Pong');
+}
+
+describe('Play page: an interrupted practice match', () => {
+  it('a reload mid-match ends it: the friend sees the player online, not in game', async () => {
+    const { bob, bobCard } = await pair('reload');
+    const play = await open(await signedInContext(bob.token), 'play');
+    await startMatch(play, bobCard);
+
+    await play.reload();
+    await play.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    // Bob's page shows no match running…
+    await play.getByRole('button', { name: 'Start match' }).waitFor();
+    // …and so does what Alice sees, and Bob's own header.
+    await expectOnlineForGood(bobCard);
+    expect(await play.locator('[data-part=self-status]').first().textContent()).not.toMatch(/in game/i);
+  });
+
+  it('closing the tab with the match ends it while another tab stays open', async () => {
+    const { bob, bobCard } = await pair('twotabs');
+    const context = await signedInContext(bob.token);
+    const friendsTab = await open(context, 'friends');
+    const play = await open(context, 'play');
+    await startMatch(play, bobCard);
+    await expect.poll(() => friendsTab.locator('[data-part=self-status]').first().textContent(), SETTLE).toMatch(/in game/i);
+
+    await play.close();
+    await expectOnlineForGood(bobCard);
+    expect(await friendsTab.locator('[data-part=self-status]').first().textContent()).not.toMatch(/in game/i);
+  });
+});
