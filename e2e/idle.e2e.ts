@@ -93,9 +93,9 @@ describe('idle detection at normal timer pace', () => {
       await idaPage.waitForTimeout(1_000);
       expect(await friendCard(fredPage, 'idle_ida').getAttribute('data-status')).toBe('away');
       expect(await fredView(ida.id)()).toBe('away');
-      await idaDialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 5_000 });
+      await idaDialog.getByText('Your friends (except those you marked as acquaintances) now see you as away.', { exact: false }).waitFor({ timeout: 5_000 });
       // What the dialog says as it changes is announced, not only shown.
-      expect(await idaDialog.getByText('Your friends now see you as away.', { exact: false }).getAttribute('aria-live')).toBe('polite');
+      expect(await idaDialog.getByText('Your friends (except those you marked as acquaintances) now see you as away.', { exact: false }).getAttribute('aria-live')).toBe('polite');
       // Her first real input brings her back: the pointer moving onto "I'm here" is enough. The
       // dialog stays under it (saying so) until she clicks: closed by that return, it let a
       // click land on the page below (seen in CI, where the click came late).
@@ -103,7 +103,7 @@ describe('idle detection at normal timer pace', () => {
       const box = (await button.boundingBox())!;
       await idaPage.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
       await expect.poll(() => friendCard(fredPage, 'idle_ida').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
-      await idaDialog.getByText('Your friends see you online again.', { exact: false }).waitFor({ timeout: 5_000 });
+      await idaDialog.getByText('Your friends (except those you marked as acquaintances) see you online again.', { exact: false }).waitFor({ timeout: 5_000 });
       await idaPage.waitForTimeout(500); // nothing closes it meanwhile
       expect(await idaDialog.isVisible()).toBe(true);
       await button.click();
@@ -132,10 +132,10 @@ describe('idle detection at normal timer pace', () => {
     const sidRun = (async () => {
       const dialog = sidPage.getByRole('dialog', { name: 'Still there?' });
       await dialog.waitFor({ timeout: IDLE_MS + 30_000 });
-      await dialog.getByText('Your friends will soon see you as away.', { exact: false }).waitFor();
+      await dialog.getByText('Your friends (except those you marked as acquaintances) will soon see you as away.', { exact: false }).waitFor();
       // Unanswered: the server makes him away, and the dialog says so.
       await expect.poll(() => sidPage.locator('[data-part=self-status]').textContent(), { timeout: PROBE_MS + 10_000 }).toMatch(/away/i);
-      await dialog.getByText('Your friends now see you as away.', { exact: false }).waitFor({ timeout: 5_000 });
+      await dialog.getByText('Your friends (except those you marked as acquaintances) now see you as away.', { exact: false }).waitFor({ timeout: 5_000 });
       // He is back at another tab or device: this one's question is answered.
       await api(server.baseUrl, sid.token, 'POST', '/users/me/interaction');
       await expect.poll(() => sidPage.locator('[data-part=self-status]').textContent(), { timeout: 5_000 }).toMatch(/online/i);

@@ -208,6 +208,7 @@ export class BeaconApp {
     const main = h('main', { id: 'main', class: 'mx-auto max-w-6xl px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 });
     const still = document.createElement('beacon-still-there');
     still.client = client;
+    still.settings = settings;
     const invite = document.createElement('beacon-game-invite');
     invite.connect(client, this.#api);
     const toasts = document.createElement('beacon-notification-toast');

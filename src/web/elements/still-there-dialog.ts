@@ -11,16 +11,19 @@
  * on another device (the server's `probe_answered`) or in another tab of this browser (told
  * over a BroadcastChannel as well, which also reaches a tab that is polling), it closes by
  * itself here, unless this tab had input of its own (then it says so and stays).
+ * What it says others see follows the privacy settings (a user who appears offline is never
+ * said to be seen away; close friends only are not "your friends") and the connection: while
+ * not connected (the header's status menu's rule) it says why, and that friends may already
+ * see the user offline, instead (lib/still-there-words.ts).
  */
 import { h } from '../lib/dom.js';
 import { attachIdleDetection } from '../../client/idle.js';
 import type { View } from '../lib/label-types.js';
+import type { SettingsStore } from '../lib/settings-store.js';
+import { stillThereText, type StillTherePhase } from '../lib/still-there-words.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
-const SOON = 'You have been inactive for a while. Your friends will soon see you as away.';
-const AWAY = 'You have been inactive for a while. Your friends now see you as away.';
-const BACK = 'Welcome back. Your friends see you online again.';
-const STILL = 'Welcome back. Your friends still see you online.';
+export type StillThereClient = Pick<PresenceClient, 'on' | 'stillHere' | 'self' | 'state' | 'stopReason'>;
 /** Tabs of one browser tell each other that the probe was answered. */
 const CHANNEL = 'beacon.still-there';
 
@@ -30,7 +33,10 @@ export class StillThereDialogElement extends HTMLElement {
     return this;
   }
 
-  #client: Pick<PresenceClient, 'on' | 'stillHere' | 'self'> | null = null;
+  #client: StillThereClient | null = null;
+  #settings: SettingsStore | null = null;
+  #offSettings: (() => void) | null = null;
+  #phase: StillTherePhase = 'soon';
   #channel: BroadcastChannel | null = null;
   #offs: Array<() => void> = [];
   /** The user went auto-away while the dialog was open (activity `idle`). */
@@ -39,7 +45,7 @@ export class StillThereDialogElement extends HTMLElement {
   #inputHere = false;
   #detachInput: (() => void) | null = null;
   /** Live: a screen reader also hears the dialog say it changed (away now, back again). */
-  #text = h('p', { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300', 'aria-live': 'polite' }, SOON);
+  #text = h('p', { id: 'beacon-still-there-text', class: 'mt-2 mb-5 text-sm text-slate-300', 'aria-live': 'polite' });
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
     'aria-labelledby': 'beacon-still-there-title',
@@ -47,12 +53,29 @@ export class StillThereDialogElement extends HTMLElement {
   });
   #button = h('button', { type: 'button', class: 'beacon-btn-primary w-full', autofocus: true }, "I'm here");
 
-  set client(client: Pick<PresenceClient, 'on' | 'stillHere' | 'self'> | null) {
+  set client(client: StillThereClient | null) {
     this.#offs.forEach((off) => off());
     this.#client = client;
+    const render = (): void => this.#render();
     this.#offs = client
-      ? [client.on('are_you_there', () => this.show()), client.on('self', (v) => this.#selfChanged(v)), client.on('probe_answered', () => this.#closeIfUntouched())]
+      ? [
+          client.on('are_you_there', () => this.show()),
+          client.on('self', (v) => this.#selfChanged(v)),
+          client.on('probe_answered', () => this.#closeIfUntouched()),
+          client.on('state', render),
+          // A stop while already offline changes no state, but what is said (signed out, ended).
+          client.on('stopped', render),
+        ]
       : [];
+    this.#render();
+  }
+
+  /** The shared privacy settings: who is said to see the user. */
+  set settings(store: SettingsStore | null) {
+    this.#offSettings?.();
+    this.#settings = store;
+    this.#offSettings = store ? store.onChange(() => this.#render()) : null;
+    this.#render();
   }
 
   connectedCallback(): void {
@@ -90,13 +113,16 @@ export class StillThereDialogElement extends HTMLElement {
     this.#channel = null;
     this.#offs.forEach((off) => off());
     this.#offs = [];
+    this.#offSettings?.();
+    this.#offSettings = null;
   }
 
   show(): void {
     if (!this.#dialog.open) {
       this.#wentAway = false;
       this.#inputHere = false;
-      this.#text.textContent = SOON;
+      this.#phase = 'soon';
+      this.#render();
       this.#dialog.showModal();
     }
     this.#button.focus();
@@ -107,11 +133,19 @@ export class StillThereDialogElement extends HTMLElement {
     if (!this.#dialog.open) return;
     if (self.status === 'away' && self.activity === 'idle') {
       this.#wentAway = true;
-      this.#text.textContent = AWAY;
+      this.#phase = 'away';
+      this.#render();
     } else if (this.#wentAway) {
-      if (this.#inputHere) this.#text.textContent = BACK;
-      else this.#dialog.close();
+      if (!this.#inputHere) return this.#dialog.close();
+      this.#phase = 'back';
+      this.#render();
     }
+  }
+
+  /** The text for the phase, the settings and the connection; unchanged text is not written (nor heard) again. */
+  #render(): void {
+    const text = stillThereText(this.#phase, this.#settings?.value ?? null, this.#client);
+    if (this.#text.textContent !== text) this.#text.textContent = text;
   }
 
   #answer(): void {
@@ -130,7 +164,10 @@ export class StillThereDialogElement extends HTMLElement {
     const first = !this.#inputHere;
     this.#inputHere = true;
     if (!first) return;
-    if (!this.#wentAway) this.#text.textContent = STILL;
+    if (!this.#wentAway) {
+      this.#phase = 'still';
+      this.#render();
+    }
     this.#tellOtherTabs();
   }
 

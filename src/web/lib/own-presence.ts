@@ -41,6 +41,9 @@ export function asFriendsSeeYou(self: View, settings: Settings | null): View {
   return { ...self, activity: null, activity_details: null, activity_since: null, custom_message: null, custom_message_expires_at: null };
 }
 
+/** What friends may see while your connection is not live: past the offline grace, you offline. */
+export const MAY_SEE_OFFLINE = 'Friends may already see you as offline.';
+
 /**
  * What your card must add while the connection is not live: your status may no longer be what
  * friends see (past the offline grace the server shows you offline). Null while live or
@@ -51,7 +54,41 @@ export function ownStaleNote(state: ConnectionLabel, lastSyncAt: number | null):
   if (state === 'connecting' && lastSyncAt === null) return null;
   const time = lastSyncAt === null ? null : new Date(lastSyncAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const since = time === null ? '' : ` As of ${time}.`;
-  return `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Friends may already see you as offline.${since}`;
+  return `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. ${MAY_SEE_OFFLINE}${since}`;
+}
+
+/** Who may be looking at you, apart from yourself. An acquaintance sees what a stranger sees. */
+export type OtherTier = 'acquaintance' | 'friend' | 'close_friend';
+
+/** A group of viewers as a sentence subject, with "see" agreeing with it. */
+export interface Who {
+  subject: string;
+  see: 'see' | 'sees';
+}
+
+/**
+ * The widest group of tiers whose `sight` of you is `what`, or null when none: each tier sees
+ * no less than the one below it (close friends ≥ friends ≥ acquaintances and strangers).
+ */
+export function widestWho<T>(sight: (tier: OtherTier) => T, what: T): Who | null {
+  if (sight('acquaintance') === what) return { subject: 'Everyone, including people who are not your friends,', see: 'sees' };
+  if (sight('friend') === what) return { subject: 'Your friends (except those you marked as acquaintances)', see: 'see' };
+  if (sight('close_friend') === what) return { subject: 'Your close friends', see: 'see' };
+  return null;
+}
+
+/** A bare own card with `status` and `activity`: what the tiers' sights are worked out from. */
+function bareCard(status: Status, activity: View['activity']): View {
+  return { user_id: 0, username: '', display_name: '', status, activity, custom_message: null, last_seen: null, timestamp: new Date(0).toISOString() };
+}
+
+/**
+ * Whether a viewer of `tier` sees your `status` (anything but offline) under `settings`, by the
+ * server's own rule (`view()` through previewView).
+ */
+export function seesStatus(settings: Settings, status: Status): (tier: OtherTier) => boolean {
+  const card = bareCard(status, null);
+  return (tier) => previewView(card, settings, tier).status !== 'offline';
 }
 
 /** What one kind of viewer sees of you during a match: the activity, only "In game", or offline. */
@@ -65,17 +102,8 @@ type PlaySight = 'activity' | 'in_game' | 'offline';
 export function whoSeesYouPlay(settings: Settings | null): string {
   const pong = '“Playing Pong”';
   if (!settings) return `Whether friends see you as ${pong} depends on your privacy settings.`;
-  const playing: View = {
-    user_id: 0,
-    username: '',
-    display_name: '',
-    status: 'in_game',
-    activity: 'playing_pong',
-    custom_message: null,
-    last_seen: null,
-    timestamp: new Date(0).toISOString(),
-  };
-  const sight = (tier: 'acquaintance' | 'friend' | 'close_friend'): PlaySight => {
+  const playing = bareCard('in_game', 'playing_pong');
+  const sight = (tier: OtherTier): PlaySight => {
     const v = previewView(playing, settings, tier);
     return v.status === 'offline' ? 'offline' : v.activity === 'playing_pong' ? 'activity' : 'in_game';
   };
@@ -85,14 +113,10 @@ export function whoSeesYouPlay(settings: Settings | null): string {
   const others = sight('acquaintance');
   if (close === 'offline') return `Nobody sees that you are playing: you appear offline to everyone.`;
   /** The widest group of tiers that see `what`, as a sentence subject with its verb. */
-  const who = (what: PlaySight): string | null =>
-    others === what
-      ? 'Everyone, including people who are not your friends, sees'
-      : friend === what
-        ? 'Your friends (except those you marked as acquaintances) see'
-        : close === what
-          ? 'Your close friends see'
-          : null;
+  const who = (what: PlaySight): string | null => {
+    const w = widestWho(sight, what);
+    return w && `${w.subject} ${w.see}`;
+  };
   const lines: string[] = [];
   const seeActivity = who('activity');
   if (seeActivity) lines.push(`${seeActivity} you as ${pong}.`);
