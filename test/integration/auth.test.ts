@@ -25,6 +25,23 @@ describe('auth API', () => {
     expect(res.json().user.display_name).toBe('bob');
   });
 
+  it('refuses a username that reads as a taken one (I for l, 0 for O, rn for m) with 409 CONFLICT, saying so', async () => {
+    expect((await post('/api/v1/auth/register', { username: 'lily_room', password: 'pass-phrase-for-tests', display_name: 'Lily' })).statusCode).toBe(201);
+    for (const username of ['IiIy_room', '1ily_r0orn', 'LILY_ROOM']) {
+      const res = await post('/api/v1/auth/register', { username, password: 'pass-phrase-for-tests', display_name: 'Lily' });
+      expect(res.statusCode, username).toBe(409);
+      expect(res.json(), username).toEqual({
+        code: 'CONFLICT',
+        message: username === 'LILY_ROOM' ? 'That username is taken' : expect.stringContaining('too like an existing username'),
+      });
+    }
+    const { token } = await t.register('searcher');
+    const found = async (query: string) => (await t.app.inject({ url: `/api/v1/users?query=${query}`, headers: bearer(token) })).json<Array<{ username: string }>>().map((u) => u.username);
+    expect(await found('lily')).toEqual(['lily_room']);
+    expect(await found('iiiy')).toEqual([]);
+    expect(await found('1ily')).toEqual([]);
+  });
+
   it.each([
     [{ username: 'ab', password: 'pass-phrase-for-tests' }, 'too short username'],
     [{ username: 'a'.repeat(21), password: 'pass-phrase-for-tests' }, 'too long username'],

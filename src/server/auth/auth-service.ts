@@ -57,14 +57,17 @@ export class AuthService {
     const passwordHash = await hash(input.password);
     // Never admin by registering a name, even one in BEACON_ADMINS (see users/admin-roles.ts).
     const role: Role = 'user';
-    const user = await this.users.create({
+    const user = await this.users.register({
       username: input.username,
       displayName,
       passwordHash,
       role,
       now: this.opts.now(),
     });
-    if (!user) throw new AppError('CONFLICT', 'That username is taken');
+    if (user === 'taken') throw new AppError('CONFLICT', 'That username is taken');
+    if (user === 'lookalike') {
+      throw new AppError('CONFLICT', 'That username is too like an existing username (I, l and 1 look alike, as do O and 0, rn and m, vv and w); choose another');
+    }
     return { token: await this.#startSession(user.id, input.userAgent), user, device_token: this.devices.issue(user.id) };
   }
 

@@ -19,9 +19,10 @@ import { visibilityBeforeHidden } from './migrations/016-visibility-before-hidde
 import { idCounters } from './migrations/017-id-counters.js';
 import { presenceVersion } from './migrations/018-presence-version.js';
 import { hostDeletedAt } from './migrations/019-host-deleted-at.js';
+import { usernameSkeleton } from './migrations/020-username-skeleton.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
-function migrations(dialect: Database['dialect']): Record<string, Migration> {
+export function migrations(dialect: Database['dialect']): Record<string, Migration> {
   return {
     '001-initial': initial(dialect),
     '002-presence-truth': presenceTruth(dialect),
@@ -41,6 +42,7 @@ function migrations(dialect: Database['dialect']): Record<string, Migration> {
     '017-id-counters': idCounters(),
     '018-presence-version': presenceVersion(),
     '019-host-deleted-at': hostDeletedAt(),
+    '020-username-skeleton': usernameSkeleton(),
   };
 }
 

@@ -18,6 +18,13 @@ export interface UsersTable {
   username: string;
   /** Lower-cased username: uniqueness and search are case-insensitive. */
   username_lower: string;
+  /**
+   * The username's confusable skeleton (users/username-skeleton.ts): registration refuses a
+   * username whose skeleton a user has. Every row Beacon inserts has it (user-repository.ts,
+   * integration/id-map.ts); null for a row an older Beacon inserted during a rolling upgrade,
+   * or one a test or bench seed inserted directly.
+   */
+  username_skeleton: string | null;
   display_name: string;
   password_hash: string;
   role: Role;

@@ -2,13 +2,14 @@
  * Transactions that hold a lock on one user, or on a pair of users, for checks that must
  * see the writes of the requests before them: a friend request's checks (blocked, declined
  * recently, asked the other way) and its answers; an account's cap on watched friends and
- * push subscriptions. Requests sent at once, to one instance or to several on one
- * database, then take their turns instead of passing the same check together.
+ * push subscriptions; and a lock on a name, for registration's look-alike check. Requests
+ * sent at once, to one instance or to several on one database, then take their turns instead
+ * of passing the same check together.
  *
- * - PostgreSQL: a transaction-scoped advisory lock named for the pair (low id, high id) or the
- *   user, and the schema; then the users' rows in key-share mode (see `locked`). Under READ
- *   COMMITTED every statement after the lock sees what the previous holder committed. Only
- *   these transactions take the advisory locks; nothing else waits on them.
+ * - PostgreSQL: a transaction-scoped advisory lock named for the pair (low id, high id), the
+ *   user or the name, and the schema; then the users' rows in key-share mode (see `locked`).
+ *   Under READ COMMITTED every statement after the lock sees what the previous holder
+ *   committed. Only these transactions take the advisory locks; nothing else waits on them.
  * - SQLite: the transaction's first statement is a write that changes nothing, so it takes
  *   the database's one write lock at once: other processes on the file wait (busy_timeout)
  *   before reading, instead of failing later with SQLITE_BUSY when the transaction writes
@@ -31,6 +32,15 @@ export function withPairLock<T>(db: Db, a: number, b: number, fn: (trx: Trx) => 
 /** Runs `fn` in a transaction holding the lock of one user; `others`: users `fn` writes rows about, held too (see below). */
 export function withUserLock<T>(db: Db, userId: number, fn: (trx: Trx) => Promise<T>, others: readonly number[] = []): Promise<T> {
   return locked(db, `user:${userId}`, [userId, ...others], fn);
+}
+
+/**
+ * Runs `fn` in a transaction holding the lock of a name (a username's skeleton): two
+ * registrations of look-alike usernames, on one instance or several, take their turns, and
+ * the second sees the first's user (users/user-repository.ts register()).
+ */
+export function withNameLock<T>(db: Db, name: string, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  return locked(db, `name:${name}`, [], fn);
 }
 
 /** Whether `db` (or a transaction of it) is PostgreSQL's: row locks (`for share`) exist there only. */
@@ -58,17 +68,19 @@ export function withUserRow<T>(db: Db, userId: number, fn: (trx: Trx) => Promise
  * connection meanwhile: a burst on one key takes one connection of the pool, not all.
  */
 function locked<T>(db: Db, key: string, users: readonly number[], fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return inTurn(key, () =>
-    transaction(db, async (trx) => {
-      if (isPostgres(db)) {
-        // One 64-bit key per lock, named with the schema: deployments sharing a database in schemas of their own never meet.
-        await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ${`:beacon:${key}`}, 0))`.execute(trx);
-        const held = await trx.selectFrom('users').select('id').where('id', 'in', [...new Set(users)]).orderBy('id').forKeyShare().execute();
-        if (held.length !== new Set(users).size) throw new AppError('NOT_FOUND', 'That account no longer exists');
-      }
-      return fn(trx);
-    }),
-  );
+  const holding = async (trx: Trx): Promise<T> => {
+    if (isPostgres(trx)) {
+      // One 64-bit key per lock, named with the schema: deployments sharing a database in schemas of their own never meet.
+      await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ${`:beacon:${key}`}, 0))`.execute(trx);
+      const ids = [...new Set(users)];
+      const held = ids.length === 0 ? [] : await trx.selectFrom('users').select('id').where('id', 'in', ids).orderBy('id').forKeyShare().execute();
+      if (held.length !== ids.length) throw new AppError('NOT_FOUND', 'That account no longer exists');
+    }
+    return fn(trx);
+  };
+  // Given a transaction (a caller's, a test's): the lock is taken in it, held until it ends, without this instance's queue.
+  if (db.isTransaction) return holding(db as Trx);
+  return inTurn(key, () => transaction(db, holding));
 }
 
 /**

@@ -2,7 +2,10 @@
  * Host ids ↔ Beacon's integer ids. A host's user becomes a shadow `users` row (found by
  * `external_id`) the first time Beacon sees them — as a token's owner, someone's friend or a
  * game's player — so presence tables keep their foreign keys. Shadow rows cannot log in: their
- * username starts with `~` (never a valid Beacon username) and they have no password.
+ * username starts with `~` (never a valid Beacon username) and they have no password. The
+ * host's names are display names here and the host's own to police: Beacon refuses no
+ * look-alike of them. The row's `username_skeleton` is its `~` username's, as for every row
+ * (a `~` never folds, so it never meets a Beacon username's).
  */
 import { randomBytes } from 'node:crypto';
 import { PostgresAdapter, sql } from 'kysely';
@@ -11,6 +14,7 @@ import { HOST_ID_RULE, isHostId } from '../../protocol/integration.js';
 import type { Db } from '../db/database.js';
 import type { HostUserId } from '../ports/identity.js';
 import { hostDisplayName } from '../users/display-name.js';
+import { usernameSkeleton } from '../users/username-skeleton.js';
 
 const CHUNK = 500;
 /** Host ids per statement on PostgreSQL, where a list is one array parameter. */
@@ -217,18 +221,19 @@ export class IdMap {
   }
 
   /**
-   * PostgreSQL: the rows as three or four array parameters (unnest), whatever their number:
+   * PostgreSQL: the rows as a few array parameters (unnest), whatever their number:
    * 5,000 shadow rows bound value by value (14 parameters each, in statements of 500) took most
    * of a 5,000-friend list's replace.
    */
   async #insertUnnest(rows: Array<ReturnType<typeof shadowRow>>): Promise<Array<{ id: number; external_id: string | null }>> {
     const r0 = rows[0]!;
     const usernames = rows.map((r) => r.username);
+    const skeletons = rows.map((r) => r.username_skeleton);
     const names = rows.map((r) => r.display_name);
     const externals = rows.map((r) => r.external_id);
-    const columns = sql`username, username_lower, display_name, password_hash, role, created_at, online_status, status_visibility, activity_visibility, last_seen_visibility, custom_message_visibility, external_id`;
-    const same = sql`t.u, t.u, t.d, ${r0.password_hash}, ${r0.role}, ${r0.created_at}, ${r0.online_status}, ${r0.status_visibility}, ${r0.activity_visibility}, ${r0.last_seen_visibility}, ${r0.custom_message_visibility}, t.e`;
-    const query = sql<{ id: number; external_id: string }>`INSERT INTO users (id, ${columns}) SELECT t.i, ${same} FROM unnest(${rows.map((r) => r.id)}::int[], ${usernames}::text[], ${names}::text[], ${externals}::text[]) AS t(i, u, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`;
+    const columns = sql`username, username_lower, username_skeleton, display_name, password_hash, role, created_at, online_status, status_visibility, activity_visibility, last_seen_visibility, custom_message_visibility, external_id`;
+    const same = sql`t.u, t.u, t.s, t.d, ${r0.password_hash}, ${r0.role}, ${r0.created_at}, ${r0.online_status}, ${r0.status_visibility}, ${r0.activity_visibility}, ${r0.last_seen_visibility}, ${r0.custom_message_visibility}, t.e`;
+    const query = sql<{ id: number; external_id: string }>`INSERT INTO users (id, ${columns}) SELECT t.i, ${same} FROM unnest(${rows.map((r) => r.id)}::int[], ${usernames}::text[], ${skeletons}::text[], ${names}::text[], ${externals}::text[]) AS t(i, u, s, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`;
     return (await query.execute(this.db)).rows;
   }
 
@@ -339,6 +344,7 @@ function shadowRow(externalId: string, now: number, id: number) {
     id,
     username,
     username_lower: username,
+    username_skeleton: usernameSkeleton(username),
     display_name: clipName(externalId),
     password_hash: '',
     role: 'user' as const,

@@ -2,11 +2,24 @@
 import { sql } from 'kysely';
 import type { Role, Settings, User } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { withNameLock } from '../db/user-locks.js';
 import type { ShownStatusVisibility } from '../presence/types.js';
+import { usernameSkeleton } from './username-skeleton.js';
 
 export interface UserRecord extends User {
   passwordHash: string;
 }
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  role: Role;
+  now: number;
+}
+
+/** Why a username cannot be registered: see UserRepository.register. */
+export type UsernameClash = 'taken' | 'lookalike';
 
 const PUBLIC_COLUMNS = ['id', 'username', 'display_name', 'role'] as const;
 
@@ -38,27 +51,47 @@ export function storedVisibilityBeforeHidden(v: string | null | undefined): Show
 export class UserRepository {
   constructor(private readonly db: Db) {}
 
-  /** Creates a user; null when the username is taken (case-insensitively). */
-  async create(u: { username: string; displayName: string; passwordHash: string; role: Role; now: number }): Promise<User | null> {
-    const row = await this.db
-      .insertInto('users')
-      .values({
-        username: u.username,
-        username_lower: u.username.toLowerCase(),
-        display_name: u.displayName,
-        password_hash: u.passwordHash,
-        role: u.role,
-        created_at: u.now,
-        online_status: 'offline',
-        status_visibility: 'friends',
-        activity_visibility: 'friends',
-        last_seen_visibility: 'friends',
-        custom_message_visibility: 'friends',
-      })
-      .onConflict((oc) => oc.column('username_lower').doNothing())
-      .returning(PUBLIC_COLUMNS)
-      .executeTakeFirst();
-    return row ?? null;
+  /** Creates a user; null when the username, or one that reads as it, is taken (see register). */
+  async create(u: NewUser): Promise<User | null> {
+    const made = await this.register(u);
+    return typeof made === 'string' ? null : made;
+  }
+
+  /**
+   * Creates a user, or says why not: `taken`, the username is a user's (ignoring case);
+   * `lookalike`, a user's username reads as it (the same skeleton, users/username-skeleton.ts:
+   * "IiIy" for "lily"). Checked and inserted under the lock of the skeleton, so two look-alikes
+   * registered at once, on one instance or several, never both win. Rows with one skeleton
+   * may already be several (from before migration 020): any of them refuses a new one.
+   */
+  async register(u: NewUser): Promise<User | UsernameClash> {
+    const lower = u.username.toLowerCase();
+    const skeleton = usernameSkeleton(u.username);
+    return withNameLock(this.db, skeleton, async (trx) => {
+      const alike = await trx.selectFrom('users').select('username_lower').where('username_skeleton', '=', skeleton).execute();
+      if (alike.length > 0) return alike.some((r) => r.username_lower === lower) ? 'taken' : 'lookalike';
+      const row = await trx
+        .insertInto('users')
+        .values({
+          username: u.username,
+          username_lower: lower,
+          username_skeleton: skeleton,
+          display_name: u.displayName,
+          password_hash: u.passwordHash,
+          role: u.role,
+          created_at: u.now,
+          online_status: 'offline',
+          status_visibility: 'friends',
+          activity_visibility: 'friends',
+          last_seen_visibility: 'friends',
+          custom_message_visibility: 'friends',
+        })
+        // A row an older Beacon inserted has no skeleton: the unique name still refuses its username.
+        .onConflict((oc) => oc.column('username_lower').doNothing())
+        .returning(PUBLIC_COLUMNS)
+        .executeTakeFirst();
+      return row ?? 'taken';
+    });
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
