@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type WebSocket from 'ws';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
+import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
 import { fixtureFriends, SELF, useFixtureApi } from './helpers/fixtures.js';
 import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, recordLiveLine, SCREENSHOTS, since } from './helpers/ui.js';
 import { audited, expectAccessible } from './helpers/axe.js';
@@ -503,6 +503,12 @@ describe('forms', () => {
     await expect.poll(() => described(username)).toContain('That username is taken');
     expect(await password.getAttribute('aria-invalid')).toBeNull();
     expect(await username.evaluate((e) => e === document.activeElement)).toBe(true);
+    // A look-alike of a taken name (capital I for the l of "len_x") is refused for looking like it,
+    // and says so: "taken" would send the person looking for an account that does not exist.
+    await registerUser(server.baseUrl, 'len_x', 'Len X');
+    await username.fill('Ien_x');
+    await p.getByRole('button', { name: 'Create account' }).click();
+    await expect.poll(() => described(username)).toContain('looks too much like a username already taken');
     await p.close();
   });
 

@@ -4,6 +4,9 @@ import type { User } from '../lib/label-types.js';
 import { displayNameProblem, errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
 import { h, srOnly } from '../lib/dom.js';
 import { announce, errorSummary } from '../lib/form-errors.js';
+
+/** A username refused for reading as a taken one (the server's rule: protocol.md, "Look-alike usernames"). */
+const LOOKALIKE = 'That username looks too much like a username already taken (I, l and 1 look alike, as do O and 0, rn and m). Try another one.';
 import { deviceTokenFor, rememberDevice } from '../lib/session.js';
 
 export interface AuthContext {
@@ -103,7 +106,9 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
           // The account's lockout: the server says for how long, and whether this browser could get in.
           announce(error, `${err.message}.`);
         } else if (signup && isCodedError(err) && err.code === 'CONFLICT') {
-          showFieldErrors([{ field: 'username', message: 'That username is taken. Try another one.' }]);
+          // Free, but read as a taken one (IiIy for lily): "taken" would be false.
+          const lookalike = /too like an existing username/.test(err.message);
+          showFieldErrors([{ field: 'username', message: lookalike ? LOOKALIKE : 'That username is taken. Try another one.' }]);
         } else announce(error, errorMessage(err, {
           CONFLICT: 'That username is taken. Try another one.',
           VALIDATION_ERROR: signup
