@@ -30,6 +30,14 @@ describe('a client game across instances', { timeout: 60_000 }, () => {
     await connect(two.url, bob.token); // Bob's Friends tab
     await watcher.next(change(bob.id), { from: seenOnline });
     const play = await connect(one.url, bob.token);
+    // Instance two must have heard of the Play tab's socket before it answers a declaration
+    // naming it (until then the name is unknown there, and the login's sessions hold the game,
+    // docs/protocol.md §5). The bus keeps one instance's messages to a user in order: once two
+    // shows a change made on one after the socket opened, it has the socket too.
+    await api(one, 'PUT', '/users/me/status', bob.token, { status: 'online', custom_message: 'warming up' });
+    await expect
+      .poll(async () => ((await (await api(two, 'GET', `/users/${bob.id}/status`, alice.token)).json()) as { custom_message: string | null }).custom_message, { timeout: 5_000 })
+      .toBe('warming up');
 
     const inGame = await watcher.after(
       () => api(two, 'POST', '/users/me/activity', bob.token, { activity: 'playing_pong', session_id: play.ready.session_id }),
