@@ -413,6 +413,13 @@ describe('drop-in elements on a host page', () => {
     expect((await statusStates(page)).at(-1)).toBe('ready');
   });
 
+  it('<beacon-status> says "not signed in" when connect() gets no token, not that Beacon signed it out', async () => {
+    const page = await openSignedOut(users.a.id);
+    const watched = page.locator('#watched');
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: sessionStorage.getItem('no-such-key') }))()`);
+    await expect.poll(() => state(watched), FIVE_S).toEqual(['error', 'unknown', 'Status unavailable (not signed in)']);
+  });
+
   it('<beacon-friend-list> says no token was given when connect() gets none (the host\'s sessionStorage empty), not that Beacon refused a sign-in', async () => {
     const page = await openListSignedOut();
     const list = page.locator('beacon-friend-list');

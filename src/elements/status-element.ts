@@ -96,7 +96,7 @@ export class BeaconStatusElement extends BeaconElement {
     const waiting = (): void => {
       if (shown()) return;
       if (client.state !== 'offline') this.#text('Loading status…', 'loading', 'loading');
-      else if (client.stopReason === 'unauthorized') this.#text('Status unavailable (signed out of Beacon)', 'unknown', 'error');
+      else if (client.stopReason === 'unauthorized') this.#text(client.noToken ? 'Status unavailable (not signed in)' : 'Status unavailable (signed out of Beacon)', 'unknown', 'error');
       else if (client.stopReason === 'stopped') this.#text('Status unavailable (not connected)', 'unknown', 'disconnected');
       else this.#text('Status unavailable (offline)', 'unknown', 'error');
       this.#waiting = true;

@@ -11,6 +11,8 @@ import { CONNECTION_LABEL } from './labels.js';
 export interface ConnectionFacts {
   readonly state: ConnectionState;
   readonly stopReason: StopReason | null;
+  /** Stopped because the page gave no token (PresenceClient.noToken): nothing was refused. */
+  readonly noToken?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export function statusUnavailable(client: ConnectionFacts | null): string | null
   if (!client) return 'Status unavailable (not connected)';
   const { state, stopReason } = client;
   if (state === 'connected' || state === 'polling') return null;
-  if (stopReason === 'unauthorized') return 'Status unavailable (signed out of Beacon)';
+  if (stopReason === 'unauthorized') return client.noToken === true ? 'Status unavailable (not signed in)' : 'Status unavailable (signed out of Beacon)';
   if (stopReason === 'stopped') return 'Status unavailable (not connected)';
   if (state === 'offline') return 'Status unavailable (offline)';
   return CONNECTION_LABEL[state];

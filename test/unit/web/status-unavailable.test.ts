@@ -15,6 +15,11 @@ describe('statusUnavailable (both status menus)', () => {
     expect(statusUnavailable({ state: 'offline', stopReason: 'stopped' })).toBe('Status unavailable (not connected)');
     expect(statusUnavailable({ state: 'offline', stopReason: 'unauthorized' })).toBe('Status unavailable (signed out of Beacon)');
   });
+
+  it('says "not signed in", not "signed out of Beacon", when the page gave no token (nothing was refused)', () => {
+    expect(statusUnavailable({ state: 'offline', stopReason: 'unauthorized', noToken: true })).toBe('Status unavailable (not signed in)');
+    expect(statusUnavailable({ state: 'offline', stopReason: 'unauthorized', noToken: false })).toBe('Status unavailable (signed out of Beacon)');
+  });
 });
 
 describe('shortUnavailable (a phone\'s header)', () => {
