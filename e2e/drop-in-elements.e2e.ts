@@ -11,7 +11,7 @@ import { freePort, startServer, type ServerHandle } from './helpers/server.js';
 import { startHostSite, type HostSite } from './helpers/host-site.js';
 import { api, openSocket } from './helpers/api-users.js';
 import { expectAccessible } from './helpers/axe.js';
-import { PASSWORD, recordLiveLine } from './helpers/ui.js';
+import { PASSWORD, recordLiveLine, refuseStatusChanges } from './helpers/ui.js';
 
 const FIVE_S = { timeout: 5_000, interval: 100 };
 
@@ -591,12 +591,7 @@ describe('drop-in elements on a host page', () => {
     const line = menu.locator('[part=error]');
     expect(await line.getAttribute('role')).toBe('alert');
     const { log, said } = await recordLiveLine(line);
-    let refusals = 2;
-    await page.route('**/api/v1/users/me/status', (r) => {
-      if (r.request().method() !== 'PUT' || refusals === 0) return r.fallback();
-      refusals--;
-      return r.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ code: 'RATE_LIMITED', message: 'Too many requests' }) });
-    });
+    await refuseStatusChanges(page, 2);
     const tooMany = 'Too many attempts. Wait a moment and try again.';
     const away = menu.locator('[role=radio][data-status=away]');
     await away.click();

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { befriendOverApi, registerUser } from './helpers/api-users.js';
-import { friendCard } from './helpers/ui.js';
+import { friendCard, signedInContext } from './helpers/ui.js';
 
 const GRACE_MS = 1_000; // e2e/helpers/server.ts
 const SETTLE = { timeout: 8 * GRACE_MS, interval: 100 };
@@ -30,10 +30,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedInContext(token: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function signedIn(token: string): Promise<BrowserContext> {
+  const context = await signedInContext(browser, token);
   contexts.push(context);
-  await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
   return context;
 }
 
@@ -50,7 +49,7 @@ async function pair(tag: string): Promise<{ bob: { token: string }; bobCard: Loc
   const alice = await registerUser(server.baseUrl, `alice_${tag}`, 'Alice');
   const bob = await registerUser(server.baseUrl, bobName, 'Bob');
   await befriendOverApi(server.baseUrl, alice, bob);
-  const alicePage = await open(await signedInContext(alice.token), 'friends');
+  const alicePage = await open(await signedIn(alice.token), 'friends');
   return { bob, bobCard: friendCard(alicePage, bobName), bobName };
 }
 
@@ -71,7 +70,7 @@ async function expectOnlineForGood(bobCard: Locator): Promise<void> {
 describe('Play page: an interrupted practice match', () => {
   it('a reload mid-match ends it: the friend sees the player online, not in game', async () => {
     const { bob, bobCard } = await pair('reload');
-    const play = await open(await signedInContext(bob.token), 'play');
+    const play = await open(await signedIn(bob.token), 'play');
     await startMatch(play, bobCard);
 
     await play.reload();
@@ -85,7 +84,7 @@ describe('Play page: an interrupted practice match', () => {
 
   it('closing the tab with the match ends it while another tab stays open', async () => {
     const { bob, bobCard } = await pair('twotabs');
-    const context = await signedInContext(bob.token);
+    const context = await signedIn(bob.token);
     const friendsTab = await open(context, 'friends');
     const play = await open(context, 'play');
     await startMatch(play, bobCard);

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
-import { closeStatusMenu, friendCard, openStatusMenu } from './helpers/ui.js';
+import { closeStatusMenu, friendCard, openStatusMenu, signedInContext } from './helpers/ui.js';
 
 const FIVE_S = { timeout: 5_000, interval: 100 };
 const textOf = (l: Locator) => (): Promise<string | null> => l.textContent({ timeout: 1_000 }).catch(() => null);
@@ -30,9 +30,8 @@ afterAll(async () => {
 });
 
 async function signedIn(token: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await signedInContext(browser, token);
   contexts.push(context);
-  await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
   return context.newPage();
 }
 

@@ -13,7 +13,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
 import { fixtureFriends, SELF, useFixtureApi } from './helpers/fixtures.js';
-import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, recordLiveLine, SCREENSHOTS, since } from './helpers/ui.js';
+import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, recordLiveLine, refuseStatusChanges, SCREENSHOTS, since } from './helpers/ui.js';
 import { audited, expectAccessible } from './helpers/axe.js';
 import type { View } from '../src/protocol/index.js';
 
@@ -366,12 +366,7 @@ describe('your own truth and the status menu', () => {
     expect(await menu.locator('[role=switch]').getAttribute('aria-describedby')).toBe(lineId);
     const { log, said } = await recordLiveLine(line);
     // The server refuses the next two status changes.
-    let refusals = 2;
-    await page.route('**/api/v1/users/me/status', (r) => {
-      if (r.request().method() !== 'PUT' || refusals === 0) return r.fallback();
-      refusals--;
-      return r.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ code: 'RATE_LIMITED', message: 'Too many requests' }) });
-    });
+    await refuseStatusChanges(page, 2);
     const tooMany = 'Too many attempts. Wait a moment and try again.';
     await radio('away').click();
     await expect.poll(said, FIVE_S).toEqual([tooMany]);

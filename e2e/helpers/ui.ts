@@ -1,7 +1,7 @@
 /** Page objects for the Beacon UI, in the words a user would use. */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { REPO_ROOT } from './server.js';
 
@@ -111,4 +111,21 @@ export async function recordLiveLine(line: Locator): Promise<{ log: () => Promis
   });
   const log = () => line.evaluate((el: Recorded) => (el.beaconSaid ?? []).filter((t, i, all) => t.text !== all[i - 1]?.text));
   return { log, said: async () => (await log()).map((t) => t.text) };
+}
+
+/** A browser context signed in to the web app as the token's user (its pages start signed in). */
+export async function signedInContext(browser: Browser, token: string, opts: BrowserContextOptions = { viewport: { width: 1280, height: 800 } }): Promise<BrowserContext> {
+  const context = await browser.newContext(opts);
+  await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+  return context;
+}
+
+/** The server refuses (429 RATE_LIMITED) the page's next `count` status changes (PUT /users/me/status); the rest pass. */
+export async function refuseStatusChanges(page: Page, count: number): Promise<void> {
+  let left = count;
+  await page.route('**/api/v1/users/me/status', (r) => {
+    if (r.request().method() !== 'PUT' || left === 0) return r.fallback();
+    left--;
+    return r.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ code: 'RATE_LIMITED', message: 'Too many requests' }) });
+  });
 }
