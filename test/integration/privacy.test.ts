@@ -158,6 +158,36 @@ describe('privacy over every output', () => {
     expect(await status(carol, alice)).toMatchObject({ last_seen_approx: 'within_week' });
   });
 
+  it('approximate last seen: a hidden user still online gets the same midnight push as one who logged out', async () => {
+    const DAY = 86_400_000;
+    const approx = { last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'friends', status_visibility: 'hidden' };
+    // Alice hides and stays connected; Carol hides and leaves. Bob, their friend, cannot tell them apart.
+    await t.befriend(bob, carol);
+    const { socket: b } = await t.connect(bob.token);
+    await t.connect(alice.token);
+    const { socket: c } = await t.connect(carol.token);
+    expect((await settings(alice, approx)).statusCode).toBe(200);
+    expect((await settings(carol, approx)).statusCode).toBe(200);
+    // A visible user online, shown approximately too: nothing of theirs changes at midnight, nothing is sent.
+    await t.befriend(bob, stranger);
+    await t.connect(stranger.token);
+    expect((await settings(stranger, { ...approx, status_visibility: 'friends' })).statusCode).toBe(200);
+    c.close();
+    await c.waitClosed();
+    await t.advance(10_001);
+    const midnight = (Math.floor(t.clock.now() / DAY) + 3) * DAY;
+    await t.advance(midnight - 1 - t.clock.now());
+    expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen_approx: 'recently' });
+    const from = b.mark();
+    await b.after(() => t.advance(1), change(carol.id));
+    // Both pushes are made in the same tick: a heartbeat round-trip after it shows every frame it sent.
+    const pushed = (await framesUntilHeartbeat(b, from)).filter((f) => f.type === 'friend_status_change');
+    expect(pushed.map((f) => [f.friend_id, f.status, f.last_seen_approx]).sort()).toEqual(
+      [[alice.id, 'offline', 'within_week'], [carol.id, 'offline', 'within_week']].sort(),
+    );
+    expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen_approx: 'within_week' });
+  });
+
   it('validates settings: unknown values and fields are 400, partial updates keep the rest', async () => {
     expect((await settings(alice, { status_visibility: 'everyone' })).statusCode).toBe(400);
     expect((await settings(alice, { colour: 'red' })).statusCode).toBe(400);

@@ -134,7 +134,10 @@ export class PresenceViews {
 
   /**
    * Approximate last-seen buckets move only at midnight UTC (the one deadline they have):
-   * then re-send the views of offline users shown approximately, where they changed.
+   * then re-send the views of users shown approximately, where they changed. Every such user is
+   * compared, not only the offline ones: a hidden user still online is offline to viewers, and
+   * skipping them would tell a friend they are online (a logged-out user's bucket is pushed).
+   * For a user shown present nothing changes, and nothing is sent.
    */
   rollOverDay(): void {
     const now = this.d.now();
@@ -144,7 +147,7 @@ export class PresenceViews {
     if (previous === null || day === previous) return;
     const lastMsOfYesterday = day * DAY_MS - 1;
     for (const [userId, profile] of this.d.profiles) {
-      if ((profile.settings.last_seen_approximate_visibility ?? 'nobody') === 'nobody' || this.d.engine.get(userId).status !== 'offline') continue;
+      if ((profile.settings.last_seen_approximate_visibility ?? 'nobody') === 'nobody') continue;
       const subject = this.subject(userId);
       this.publishViews(userId, subject, subject, { beforeMs: lastMsOfYesterday });
     }
