@@ -57,10 +57,26 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   });
   const { results } = await retryingSchemaRaces(async () => {
     const r = await migrator.migrateToLatest();
-    if (r.error) throw r.error instanceof Error ? r.error : new Error(String(r.error));
+    if (r.error) throw newerDatabase(r.error) ?? (r.error instanceof Error ? r.error : new Error(String(r.error)));
     return r;
   });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Kysely refuses a database holding a migration this release lacks as "corrupted migrations:
+ * previously executed migration X is missing": a newer Beacon migrated it (a rollback, or an
+ * older instance restarting during a rolling deploy). Said as what it is and what to do; nothing
+ * was migrated or touched.
+ */
+export function newerDatabase(err: unknown): Error | null {
+  const missing = /previously executed migration (\S+) is missing/.exec(err instanceof Error ? err.message : String(err));
+  if (!missing) return null;
+  const ours = Object.keys(migrations('sqlite')).at(-1);
+  return new Error(
+    `the database was migrated by a newer Beacon (it has migration ${missing[1]}, this release stops at ${ours}); ` +
+      'run that release or a newer one, or restore the backup taken before the upgrade (docs/operations.md, "Rolling back"). Nothing was changed.',
+  );
 }
 
 /**
