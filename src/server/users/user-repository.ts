@@ -67,6 +67,7 @@ export class UserRepository {
   async register(u: NewUser): Promise<User | UsernameClash> {
     const lower = u.username.toLowerCase();
     const skeleton = usernameSkeleton(u.username);
+    await this.#fillMissingSkeletons();
     return withNameLock(this.db, skeleton, async (trx) => {
       const alike = await trx.selectFrom('users').select('username_lower').where('username_skeleton', '=', skeleton).execute();
       if (alike.length > 0) return alike.some((r) => r.username_lower === lower) ? 'taken' : 'lookalike';
@@ -86,12 +87,24 @@ export class UserRepository {
           last_seen_visibility: 'friends',
           custom_message_visibility: 'friends',
         })
-        // A row an older Beacon inserted has no skeleton: the unique name still refuses its username.
+        // A row an older Beacon inserts at this moment has no skeleton yet: the unique name still refuses its username.
         .onConflict((oc) => oc.column('username_lower').doNothing())
         .returning(PUBLIC_COLUMNS)
         .executeTakeFirst();
       return row ?? 'taken';
     });
+  }
+
+  /**
+   * Rows an older Beacon inserted during a rolling deploy have no skeleton (migration 020 filled
+   * those before it): given theirs before a registration is checked, so a look-alike of a name
+   * registered on an old instance is refused too. An indexed lookup that finds none after the deploy.
+   */
+  async #fillMissingSkeletons(): Promise<void> {
+    const missing = await this.db.selectFrom('users').select(['id', 'username']).where('username_skeleton', 'is', null).limit(1000).execute();
+    for (const row of missing) {
+      await this.db.updateTable('users').set({ username_skeleton: usernameSkeleton(row.username) }).where('id', '=', row.id).where('username_skeleton', 'is', null).execute();
+    }
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
