@@ -59,14 +59,14 @@ export class AccountRepository {
         last_activity: iso(u.last_activity),
         hidden_last_seen: iso(u.hidden_last_seen),
         visibility_before_hidden: u.visibility_before_hidden,
-        server_games: parseJson(u.server_games),
+        server_games: exportedGames(parseJson(u.server_games)),
       },
-      status_schedule: parseJson(u.status_schedule),
+      status_schedule: exportedSchedule(parseJson(u.status_schedule)),
       calendar: calendar
         ? {
             url: calendar.url,
             share_titles: calendar.share_titles === 1,
-            busy: parseJson(calendar.busy),
+            busy: exportedBusy(parseJson(calendar.busy)),
             refreshed_at: iso(calendar.refreshed_at),
             error: calendar.error,
           }
@@ -123,6 +123,28 @@ export class AccountRepository {
 }
 
 /** A JSON column as stored (null, or the text itself if it is not JSON). */
+/*
+ * Stored JSON in the API's shape (snake_case, ISO 8601 times), as GET /users/me/status/schedule
+ * answers a schedule: what a user reads in their export is what the API would say.
+ */
+type Json = Record<string, unknown>;
+const list = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x): x is Json => typeof x === 'object' && x !== null) : []);
+const isoOf = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : null);
+
+function exportedSchedule(stored: unknown) {
+  if (typeof stored !== 'object' || stored === null) return null;
+  const s = stored as Json;
+  return { time_zone: s.timeZone ?? null, rules: list(s.rules).map((r) => ({ days: r.days, from: r.from, to: r.to, status: r.status, message: r.message ?? null })) };
+}
+
+function exportedBusy(stored: unknown) {
+  return list(stored).map((b) => ({ start: isoOf(b.start), end: isoOf(b.end), title: b.title ?? null }));
+}
+
+function exportedGames(stored: unknown) {
+  return list(stored).map((g) => ({ match_id: g.matchId, activity: g.activity, started_at: isoOf(g.startedAt), details: g.details ?? null, shown_from: isoOf(g.shownFrom) }));
+}
+
 function parseJson(text: string | null): unknown {
   if (text === null) return null;
   try {

@@ -55,7 +55,8 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
       friends: [{ user_id: bob.id, username: 'bob', category: 'friend' }],
       friend_requests: { incoming: [], outgoing: [{ from_user_id: alice.id, to_user_id: carol.id }] },
       blocked_users: [],
-      status_schedule: { timeZone: 'Europe/Paris', rules: [rule] },
+      // In the API's shape, as GET /users/me/status/schedule answers it.
+      status_schedule: { time_zone: 'Europe/Paris', rules: [rule] },
       calendar: null,
     });
     expect(body.presence_history).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'busy' })]));
@@ -65,6 +66,26 @@ describe.each(testDialects())('data rights on %s', (dialect) => {
     expect(text).not.toContain('argon2');
     expect(text).not.toContain(alice.token);
     expect(text).not.toMatch(/password/i);
+  });
+
+  it('exports the calendar and the server games as the API speaks: snake_case, ISO 8601 times', async () => {
+    const db = t.app.services.database.db;
+    const at = Date.UTC(2026, 11, 7, 9);
+    const busy = [{ start: at, end: at + 3_600_000, title: 'Stand-up' }];
+    await db.insertInto('user_calendars').values({ user_id: alice.id, url: 'https://cal.example/feed.ics', share_titles: 1, busy: JSON.stringify(busy), refreshed_at: at - 60_000, error: null }).execute();
+    const game = { matchId: 'm-1', activity: 'playing_pong', startedAt: at, details: { opponent: 'bob', score: '3-1' }, shownFrom: at + 1000 };
+    await db.updateTable('users').set({ server_games: JSON.stringify([game]) }).where('id', '=', alice.id).execute();
+    const body = (await t.app.inject({ url: '/api/v1/users/me/export', headers: bearer(alice.token) })).json();
+    expect(body.calendar).toEqual({
+      url: 'https://cal.example/feed.ics',
+      share_titles: true,
+      busy: [{ start: '2026-12-07T09:00:00.000Z', end: '2026-12-07T10:00:00.000Z', title: 'Stand-up' }],
+      refreshed_at: '2026-12-07T08:59:00.000Z',
+      error: null,
+    });
+    expect(body.stored_presence.server_games).toEqual([
+      { match_id: 'm-1', activity: 'playing_pong', started_at: '2026-12-07T09:00:00.000Z', details: { opponent: 'bob', score: '3-1' }, shown_from: '2026-12-07T09:00:01.000Z' },
+    ]);
   });
 
   it('exports 90 days of history (a change a minute) in order, without holding up anyone else', async () => {
