@@ -3,6 +3,8 @@
  * player reloads mid-match, or closes the tab with the match while another tab of theirs stays
  * open. Either way the page holding the match is gone, so the friend's screen must stop saying
  * "In game · Playing Pong" (and the player's own header "In game"), and not come back to it.
+ * Leaving the page just after starting a match ends it too, however the network orders the two
+ * declarations (`playing_pong`, then `browsing`).
  * The server runs a 1 s offline grace: every wait below is several graces long.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { befriendOverApi, registerUser } from './helpers/api-users.js';
-import { friendCard, signedInContext } from './helpers/ui.js';
+import { friendCard, goTo, signedInContext } from './helpers/ui.js';
 
 const GRACE_MS = 1_000; // e2e/helpers/server.ts
 const SETTLE = { timeout: 8 * GRACE_MS, interval: 100 };
@@ -78,6 +80,33 @@ describe('Play page: an interrupted practice match', () => {
     // Bob's page shows no match running…
     await play.getByRole('button', { name: 'Start match' }).waitFor();
     // …and so does what Alice sees, and Bob's own header.
+    await expectOnlineForGood(bobCard);
+    expect(await play.locator('[data-part=self-status]').first().textContent()).not.toMatch(/in game/i);
+  });
+
+  it('leaving the page just after starting a match ends it, though the start is slower on the network', async () => {
+    const { bob, bobCard } = await pair('leave');
+    const play = await open(await signedIn(bob.token), 'play');
+    // The first declaration (the match's start) is slow on the network: it reaches the server
+    // once the next one was answered, or after 2 s (a client that waits for its answer first).
+    let declarations = 0;
+    let answered = 0;
+    let nextAnswered = (): void => undefined;
+    const overtaken = new Promise<void>((r) => (nextAnswered = r));
+    play.on('requestfinished', (request) => {
+      if (!request.url().endsWith('/users/me/activity')) return;
+      answered++;
+      if (request.postDataJSON()?.activity === 'browsing') nextAnswered();
+    });
+    await play.route('**/api/v1/users/me/activity', async (route) => {
+      if (declarations++ === 0) await Promise.race([overtaken, new Promise((r) => setTimeout(r, 2_000))]);
+      await route.continue();
+    });
+    await play.getByRole('button', { name: 'Start match' }).click();
+    await new Promise((r) => setTimeout(r, 200));
+    await goTo(play, 'Friends'); // the match ends with the page
+    await expect.poll(() => answered, SETTLE).toBe(2);
+    // The last declared (browsing) holds: Alice sees Bob online, and so does Bob's own header.
     await expectOnlineForGood(bobCard);
     expect(await play.locator('[data-part=self-status]').first().textContent()).not.toMatch(/in game/i);
   });

@@ -95,6 +95,8 @@ export class PresenceClient {
   #socketSessionId: string | null = null;
   /** The game activity this client declared last and has not ended: declared again over each new socket. */
   #declaredGame: Activity | null = null;
+  /** Settles when the activity declaration sent last is answered or failed; null when none is on its way (see #inTurn). */
+  #lastDeclaration: Promise<void> | null = null;
   /**
    * Tokens Beacon refused since it last accepted one (in this run): a token is tried again after
    * a refusal only if it is not among them (see #tokenRefused), so each at most once.
@@ -257,14 +259,44 @@ export class PresenceClient {
   /**
    * Declares an activity over REST (a game activity shows `in_game`), for this client's socket
    * when it has one: a game it declares ends when that socket ends for good (a reload, a closed
-   * tab), and it is declared again over the next socket after a reconnect. `keepalive`: the
-   * request outlives the page (sent from `pagehide`).
+   * tab), and it is declared again over the next socket after a reconnect. Declarations reach
+   * Beacon in the order they are made, so the last one declared is the one that holds: each is
+   * sent once the one before it was answered (or failed). `keepalive`: the request outlives the
+   * page (sent from `pagehide`), and is sent at once, as the page may not live to send it later.
    */
   async setActivity(activity: Activity, opts: { keepalive?: boolean } = {}): Promise<View> {
     const run = this.#run;
     this.#declaredGame = activity === 'playing_pong' || activity === 'in_tournament' ? activity : null;
-    const sessionId = this.#socketSessionId ?? undefined;
-    return this.#ownView(await this.#api.setActivity(activity, undefined, { ...(sessionId ? { sessionId } : {}), ...opts }), run);
+    const keepalive = opts.keepalive === true;
+    const send = () => this.#api.setActivity(activity, undefined, { ...this.#declaringSession(), ...(keepalive ? { keepalive } : {}) });
+    return this.#ownView(await this.#inTurn(send, keepalive), run);
+  }
+
+  /**
+   * Sends an activity declaration once the one sent before it was answered or failed (`now`: at
+   * once). Requests sent together may reach the server in either order, and the one it applies
+   * last holds: a `playing_pong` overtaken by the `browsing` that ended the match a moment later
+   * would leave friends seeing "In game" with no match running. Over the socket frames keep
+   * their order, but the SDK declares over REST, which answers with the view.
+   */
+  #inTurn<T>(send: () => Promise<T>, now = false): Promise<T> {
+    const before = this.#lastDeclaration;
+    // With none on its way it goes at once, in this task (a page may be going away).
+    const sent = now || before === null ? send() : before.then(send);
+    const done = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#lastDeclaration = done;
+    void done.then(() => {
+      if (this.#lastDeclaration === done) this.#lastDeclaration = null;
+    });
+    return sent;
+  }
+
+  /** The socket a declaration names when it is sent: the one open then (its `ready.session_id`). */
+  #declaringSession(): { sessionId?: string } {
+    return this.#socketSessionId ? { sessionId: this.#socketSessionId } : {};
   }
 
   getSettings(): Promise<Settings> {
@@ -471,13 +503,14 @@ export class PresenceClient {
     this.#model.applySnapshot(frame.friends, frame.self, true);
     this.#synced();
     this.#socketSessionId = typeof frame.session_id === 'string' ? frame.session_id : null;
-    // A game still running here is this new socket's now (the server ends one no session holds).
+    // A game still running here is this new socket's now (the server ends one no session holds),
+    // declared in its turn: unless a declaration on its way by then ended it.
     if (this.#declaredGame !== null) {
       const run = this.#run;
-      this.#api.setActivity(this.#declaredGame, undefined, this.#socketSessionId ? { sessionId: this.#socketSessionId } : {}).then(
-        (view) => this.#ownView(view, run),
-        () => undefined,
-      );
+      this.#inTurn(async () => {
+        const game = this.#declaredGame;
+        if (game !== null && run === this.#run) this.#ownView(await this.#api.setActivity(game, undefined, this.#declaringSession()), run);
+      }).catch(() => undefined);
     }
     if (this.#pendingInteraction) {
       this.#pendingInteraction = false;

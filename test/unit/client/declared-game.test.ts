@@ -60,3 +60,97 @@ describe('PresenceClient: a declared game and its socket', () => {
     expect(inits.map((i) => i?.keepalive)).toEqual([true, undefined]);
   });
 });
+
+/**
+ * Declarations are applied in the order they were made: requests sent together may reach the
+ * server in either order, and the one applied last stays (a `playing_pong` overtaken by the
+ * `browsing` that ended the match would leave friends seeing "In game" with no match running).
+ */
+describe('PresenceClient: declarations in order', () => {
+  /** A server that applies each declaration when it arrives; `hold()` delays the next one on the network. */
+  function slowNetwork() {
+    const h = harness();
+    const applied: unknown[] = [];
+    let held: Promise<void> | null = null;
+    let release = (): void => undefined;
+    h.fetch.route(ACTIVITY, async (call) => {
+      const body = call.body as { activity: string; session_id?: string };
+      const delay = held;
+      held = null;
+      if (delay) await delay;
+      applied.push(body);
+      return { status: 200, body: { ...ME, status: body.activity === 'playing_pong' ? 'in_game' : 'online', activity: body.activity } };
+    });
+    h.client.start();
+    h.connect([], { self: ME });
+    return {
+      h,
+      applied,
+      hold: () => {
+        held = new Promise<void>((r) => (release = r));
+      },
+      release: () => release(),
+    };
+  }
+
+  it('the last declared is the last applied when an earlier one is slow on the network', async () => {
+    const { h, applied, hold, release } = slowNetwork();
+    hold();
+    const start = h.client.setActivity('playing_pong');
+    const leave = h.client.setActivity('browsing');
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await Promise.all([start, leave]);
+    expect(applied).toEqual([
+      { activity: 'playing_pong', session_id: 's1' },
+      { activity: 'browsing', session_id: 's1' },
+    ]);
+    expect(h.client.self).toMatchObject({ status: 'online', activity: 'browsing' });
+  });
+
+  it('a declaration that fails does not hold back the next', async () => {
+    const h = harness();
+    let n = 0;
+    h.fetch.route(ACTIVITY, (call) =>
+      n++ === 0 ? { status: 500, body: { code: 'INTERNAL_ERROR', message: 'boom' } } : { status: 200, body: { ...ME, activity: (call.body as { activity: string }).activity } },
+    );
+    h.client.start();
+    h.connect([], { self: ME });
+    const first = h.client.setActivity('playing_pong');
+    const second = h.client.setActivity('browsing');
+    await expect(first).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    await expect(second).resolves.toMatchObject({ activity: 'browsing' });
+    expect(h.fetch.callsTo(ACTIVITY)).toHaveLength(2);
+  });
+
+  it('a game declared again over a new socket waits its turn, and is not declared once a later declaration ended it', async () => {
+    const { h, applied, hold, release } = slowNetwork();
+    hold();
+    const start = h.client.setActivity('playing_pong');
+    // The socket drops and comes back while that declaration is on its way…
+    h.ws.fail();
+    vi.advanceTimersByTime(500);
+    h.ws.open();
+    h.ws.receive({ ...(readyFrame([]) as unknown as Record<string, unknown>), session_id: 's2' });
+    // …and the match ends.
+    const leave = h.client.setActivity('browsing');
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await Promise.all([start, leave]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(applied.map((b) => (b as { activity: string }).activity)).toEqual(['playing_pong', 'browsing']);
+    expect(applied.at(-1)).toEqual({ activity: 'browsing', session_id: 's2' });
+    expect(h.client.self).toMatchObject({ activity: 'browsing' });
+  });
+
+  it('a keepalive declaration (a page going away) is sent at once, even while another is on its way', async () => {
+    const { h, hold, release } = slowNetwork();
+    hold();
+    const start = h.client.setActivity('playing_pong');
+    void h.client.setActivity('browsing', { keepalive: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.fetch.callsTo(ACTIVITY).map((c) => (c.body as { activity: string }).activity)).toEqual(['playing_pong', 'browsing']);
+    release();
+    await start;
+  });
+});

@@ -75,7 +75,8 @@ export interface FetchCall {
 }
 
 type Reply = { status: number; body?: unknown; raw?: string; headers?: Record<string, string> } | 'network-error';
-type Handler = (call: FetchCall) => Reply;
+/** A handler may answer later (a slow network): the fetch then resolves when its promise does. */
+type Handler = (call: FetchCall) => Reply | Promise<Reply>;
 
 /** A fetch that answers from a route table (`"GET /api/v1/users/me"`) and records every call. */
 export class FakeFetch {
@@ -102,7 +103,7 @@ export class FakeFetch {
     this.calls.push(call);
     const u = new URL(url);
     const handler = this.#routes.get(`${call.method} ${u.pathname}${u.search}`);
-    const reply: Reply = handler ? handler(call) : { status: 404, body: { code: 'NOT_FOUND', message: 'no route' } };
+    const reply: Reply = handler ? await handler(call) : { status: 404, body: { code: 'NOT_FOUND', message: 'no route' } };
     if (reply === 'network-error') throw new TypeError('Failed to fetch');
     const text = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     // Minimal Response: avoids undici's stream machinery under fake timers.
