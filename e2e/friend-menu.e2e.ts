@@ -4,7 +4,8 @@
  * is open for them now, and the invitation shows as open until it lapses; blocking takes two
  * steps naming the friend, the card goes, focus lands somewhere sensible, and the blocked user
  * can no longer send a request. An armed "Confirm: remove" survives the friend's status
- * changing. axe audits each state.
+ * changing. On a phone the card listing the invitations sent never hides keyboard focus. axe
+ * audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -127,6 +128,45 @@ describe('inviting a friend shown offline', () => {
       expect(await sent.isHidden()).toBe(true);
     } finally {
       await umaCtx.close();
+    }
+  });
+});
+
+describe('the invitations card on a phone', () => {
+  it('never covers keyboard focus: every row, link and button tabbed to shows clear of it (WCAG 2.4.11)', async () => {
+    // Zoe has eight friends, more than a 360 × 740 screen shows at once.
+    const zoe = await registerUser(server.baseUrl, 'zoe', 'Zoe Ray');
+    for (let i = 0; i < 8; i++) await befriendOverApi(server.baseUrl, await registerUser(server.baseUrl, `pal${i}`, `Pal ${i}`), zoe);
+    const { ctx: zoeCtx, page: p } = await signedIn(zoe.token, { width: 360, height: 740 });
+    try {
+      await p.goto(`${server.baseUrl}/#/friends`);
+      const card = await openFriendMenu(p, 'pal0');
+      await card.getByRole('button', { name: 'Invite Pal 0 (@pal0) to Pong' }).click();
+      const sent = p.getByRole('region', { name: 'Your invitations' });
+      await sent.getByText(/^Invitation to Pal 0 \(@pal0\): open until .+\.$/).waitFor({ timeout: 5000 });
+      await p.keyboard.press('Escape');
+      await p.evaluate(() => window.scrollTo(0, 0));
+      await p.locator('#friend-filter').focus();
+      // Tab through the page up to the card itself: what has focus is what is drawn at its centre.
+      const covered: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        await p.keyboard.press('Tab');
+        const seen = await p.evaluate(() => {
+          const e = document.activeElement;
+          if (!(e instanceof HTMLElement) || e === document.body) return { done: true, hidden: null };
+          if (e.closest('[data-part=sent-invites]')) return { done: true, hidden: null };
+          const r = e.getBoundingClientRect();
+          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          const clear = top !== null && (top === e || e.contains(top));
+          return { done: false, hidden: clear ? null : `${e.tagName} ${(e.getAttribute('aria-label') ?? e.textContent ?? '').trim().slice(0, 40)}` };
+        });
+        if (seen.hidden) covered.push(seen.hidden);
+        if (seen.done) break;
+      }
+      expect(covered).toEqual([]);
+      expect(await p.evaluate(() => document.activeElement?.closest('[data-part=sent-invites]') !== null)).toBe(true);
+    } finally {
+      await zoeCtx.close();
     }
   });
 });

@@ -15,6 +15,7 @@ import type { ApiClient } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
+import { keepClearOf } from '../lib/corner-clearance.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
@@ -65,6 +66,10 @@ export class GameInviteDialogElement extends HTMLElement {
     hidden: true,
   });
   #nameOf: (invite: SentInvite) => string = (invite) => invite.name;
+  /** One corner for both cards, stacked: on a phone they would otherwise cover each other. */
+  #corner = h('div', { class: 'fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2' }, this.#sent, this.#quiet);
+  /** Stops keeping the page clear of the corner (while connected, the page leaves room for it). */
+  #unclear: (() => void) | null = null;
 
   connect(client: Pick<PresenceClient, 'on' | 'friend' | 'self'>, api: Pick<ApiClient, 'acceptGameInvite'>): void {
     this.#offs.forEach((off) => off());
@@ -145,6 +150,8 @@ export class GameInviteDialogElement extends HTMLElement {
   }
 
   connectedCallback(): void {
+    // Focus is never hidden under the cards: the page leaves room for them while they show.
+    this.#unclear ??= keepClearOf(this.#corner);
     if (this.firstChild) return;
     this.#dialog.append(this.#title, this.#error, h('div', { class: 'mt-4 flex gap-2' }, this.#play, this.#later));
     this.#play.addEventListener('click', () => void this.#accept());
@@ -158,12 +165,12 @@ export class GameInviteDialogElement extends HTMLElement {
       this.#lapsed = [];
       this.#renderSent();
     });
-    // One corner for both cards, stacked: on a phone they would otherwise cover each other.
-    const corner = h('div', { class: 'fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2' }, this.#sent, this.#quiet);
-    this.append(this.#dialog, corner);
+    this.append(this.#dialog, this.#corner);
   }
 
   disconnectedCallback(): void {
+    this.#unclear?.();
+    this.#unclear = null;
     this.#offs.forEach((off) => off());
     this.#offs = [];
   }

@@ -9,6 +9,7 @@
  * else to the page's main content, never to the page body.
  */
 import type { PresenceClient } from '../../client/presence-client.js';
+import { keepClearOf } from '../lib/corner-clearance.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 import { PausableTimer } from '../lib/pausable-timer.js';
@@ -31,6 +32,8 @@ export class NotificationToastElement extends HTMLElement {
   });
   /** Where focus was before it came into the toasts: it goes back there when they leave. */
   #cameFrom: HTMLElement | null = null;
+  /** Stops keeping the page clear of the toasts (while connected, the page leaves room for them). */
+  #unclear: (() => void) | null = null;
 
   constructor() {
     super();
@@ -43,9 +46,12 @@ export class NotificationToastElement extends HTMLElement {
 
   connectedCallback(): void {
     if (!this.contains(this.#region)) this.append(this.#region);
+    this.#unclear ??= keepClearOf(this.#region);
   }
 
   disconnectedCallback(): void {
+    this.#unclear?.();
+    this.#unclear = null;
     this.#off?.();
     this.#off = null;
   }
