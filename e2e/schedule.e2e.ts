@@ -142,3 +142,53 @@ describe('Schedule page', () => {
     await shot(page, 'schedule-phone');
   });
 });
+
+describe('Schedule page: a rule’s mistakes, named', () => {
+  it('takes a message of 100 emoji (128 characters as people see them), and names the rule and field of a cleared time', async () => {
+    const una = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'una', password: 'correct horse battery', display_name: 'Una Bell' });
+    const unaCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      await unaCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), una.token);
+      const p = await unaCtx.newPage();
+      await p.goto(`${server.baseUrl}/#/schedule`);
+      await p.getByRole('button', { name: 'Add a rule' }).click();
+      const message = p.locator('#rule-1-message');
+      await message.fill('🎮'.repeat(100));
+      // All 100 kept (a maxlength of 128 would keep 64: it counts UTF-16 units), and counted as 100.
+      expect(await message.inputValue()).toBe('🎮'.repeat(100));
+      expect(await p.locator('#rule-1-message-count').textContent()).toBe('100/128 characters');
+
+      const from = p.locator('#rule-1-from');
+      await from.fill('');
+      await p.getByRole('button', { name: 'Save schedule' }).click();
+      const status = p.locator('#schedule-status');
+      await expect.poll(() => status.textContent()).toBe('Not saved: Rule 1, From: Enter the time it starts.');
+      // Beside the field, and read with it; focus on it.
+      expect(await from.getAttribute('aria-invalid')).toBe('true');
+      expect(await p.locator('#rule-1-from-error').textContent()).toBe('Enter the time it starts.');
+      expect(await from.getAttribute('aria-describedby')).toContain('rule-1-from-error');
+      expect(await from.evaluate((e) => e === document.activeElement)).toBe(true);
+      await expectAccessible(p, 'schedule rule with a cleared time');
+      expect((await api<{ rules: unknown[] }>(server.baseUrl, una.token, 'GET', '/users/me/status/schedule')).rules).toEqual([]);
+
+      // Put right: the error goes, and the rule is saved with its whole message.
+      await from.fill('08:00');
+      await expect.poll(() => from.getAttribute('aria-invalid')).toBeNull();
+      expect(await p.locator('#rule-1-from-error').textContent()).toBe('');
+      await p.getByRole('button', { name: 'Save schedule' }).click();
+      await expect.poll(() => status.textContent()).toBe('Saved. It applies right away.');
+      const saved = await api<{ rules: Array<{ from: string; message: string | null }> }>(server.baseUrl, una.token, 'GET', '/users/me/status/schedule');
+      expect(saved.rules).toMatchObject([{ from: '08:00', message: '🎮'.repeat(100) }]);
+
+      // Past 128 characters it says so beside the field as it is typed, and at a save names the rule.
+      await message.fill('🎮'.repeat(130));
+      await expect.poll(() => message.getAttribute('aria-invalid')).toBe('true');
+      expect(await p.locator('#rule-1-message-error').textContent()).toBe('2 characters too many.');
+      await p.getByRole('button', { name: 'Save schedule' }).click();
+      await expect.poll(() => status.textContent()).toBe('Not saved: Rule 1, Message: 2 characters too many.');
+      expect(await message.evaluate((e) => e === document.activeElement)).toBe(true);
+    } finally {
+      await unaCtx.close();
+    }
+  });
+});

@@ -1,15 +1,28 @@
 /**
  * The status schedule editor: a time zone and rules ("weekdays 09:00–17:00, Busy, At work").
- * Days are toggle buttons (state shown by a ✓, not tint alone); errors sit next to the form.
+ * Days are toggle buttons (state shown by a ✓, not tint alone). A rule's faults are found
+ * before it is sent (lib/schedule-rule-faults.ts): each shows beside its field (aria-invalid,
+ * aria-describedby), the status line names the rule and field, and the first takes focus.
+ * A rule's message counts characters as people see them, as the status menu's field does.
  */
 import type { ApiClient } from '../../client/api.js';
 import type { ScheduleBody, ScheduleRuleBody } from '../../protocol/index.js';
+import { MAX_CUSTOM_MESSAGE } from '../../protocol/errors.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
+import { countGraphemes, limitNotice } from '../lib/graphemes.js';
+import { ruleFaults, ruleFaultSummary, type RuleFault, type RuleField } from '../lib/schedule-rule-faults.js';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 type Rule = ScheduleRuleBody;
+
+/** A rule's row in the editor: `check` shows its faults beside their fields and returns them. */
+interface RuleRow {
+  element: HTMLElement;
+  check: () => RuleFault[];
+  focus: (field: RuleField) => void;
+}
 
 function zones(current: string): string[] {
   const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
@@ -36,13 +49,21 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient): Promise
   const save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save schedule');
   const add = h('button', { type: 'button', class: 'beacon-btn' }, 'Add a rule');
 
+  /** The rows shown: each finds and shows its rule's faults, and focuses a field. */
+  let rows: RuleRow[] = [];
   const render = (): void => {
-    list.replaceChildren(...rules.map((rule, i) => ruleRow(rule, i)));
+    rows = rules.map((rule, i) => ruleRow(rule, i));
+    list.replaceChildren(...rows.map((row) => row.element));
     if (rules.length === 0) list.append(h('li', { class: 'text-sm text-slate-400', 'data-state': 'empty' }, 'No rules: your status changes only when you change it.'));
   };
 
-  const ruleRow = (rule: Rule, i: number): HTMLElement => {
+  const ruleRow = (rule: Rule, i: number): RuleRow => {
     const n = i + 1;
+    /** Each field's error, beside it (and read with it). */
+    const error = (f: RuleField): HTMLElement => h('p', { id: `rule-${n}-${f}-error`, class: 'text-sm text-red-300 empty:hidden', 'data-part': 'rule-error' });
+    const errors: Record<RuleField, HTMLElement> = { days: error('days'), from: error('from'), to: error('to'), message: error('message') };
+    /** The faults shown; fields are checked again as they change while any shows. */
+    let shown: RuleFault[] = [];
     const dayButtons = DAYS.map((d, k) => {
       const day = (k + 1) as Rule['days'][number];
       const b = h('button', { type: 'button', class: 'beacon-chip', 'aria-pressed': String(rule.days.includes(day)), 'aria-label': DAY_NAMES[k] },
@@ -50,31 +71,80 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient): Promise
       b.addEventListener('click', () => {
         rule.days = rule.days.includes(day) ? rule.days.filter((x) => x !== day) : [...rule.days, day].sort();
         b.setAttribute('aria-pressed', String(rule.days.includes(day)));
+        recheck();
       });
       return b;
     });
-    const time = (key: 'from' | 'to', label: string) => {
-      const input = h('input', { type: 'time', id: `rule-${n}-${key}`, class: 'beacon-input', value: rule[key], required: true });
-      input.addEventListener('change', () => (rule[key] = input.value));
-      return h('label', { class: 'grid gap-1 text-sm text-slate-200', for: `rule-${n}-${key}` }, label, input);
+    const timeInput = (key: 'from' | 'to') => {
+      const input = h('input', { type: 'time', id: `rule-${n}-${key}`, class: 'beacon-input', value: rule[key], required: true, 'aria-describedby': errors[key].id });
+      input.addEventListener('change', () => {
+        rule[key] = input.value;
+        recheck();
+      });
+      return input;
     };
+    const from = timeInput('from');
+    const to = timeInput('to');
     const statusSelect = h('select', { id: `rule-${n}-status`, class: 'beacon-input' },
       h('option', { value: 'busy', selected: rule.status === 'busy' }, 'Busy'), h('option', { value: 'away', selected: rule.status === 'away' }, 'Away'));
     statusSelect.addEventListener('change', () => (rule.status = statusSelect.value === 'away' ? 'away' : 'busy'));
-    const message = h('input', { type: 'text', id: `rule-${n}-message`, class: 'beacon-input w-full', maxlength: 128, value: rule.message ?? '', placeholder: 'Optional message' });
-    message.addEventListener('input', () => (rule.message = message.value.trim() === '' ? null : message.value));
+    // No maxlength: it counts UTF-16 units (64 emoji); the count and the check are in characters.
+    const message = h('input', { type: 'text', id: `rule-${n}-message`, class: 'beacon-input w-full', value: rule.message ?? '', placeholder: 'Optional message',
+      'aria-describedby': `rule-${n}-message-count ${errors.message.id}` });
+    const count = h('p', { id: `rule-${n}-message-count`, class: 'text-xs text-slate-400', 'data-part': 'message-count' });
+    /** Said as the user types near or past the limit, and only then. */
+    const limit = h('p', { class: 'sr-only', role: 'status', 'data-part': 'message-limit' });
+    let counted = countGraphemes(message.value.trim());
+    const showCount = (): void => {
+      count.textContent = `${counted}/${MAX_CUSTOM_MESSAGE} characters`;
+      count.classList.toggle('text-red-300', counted > MAX_CUSTOM_MESSAGE);
+      count.classList.toggle('text-slate-400', counted <= MAX_CUSTOM_MESSAGE);
+    };
+    message.addEventListener('input', () => {
+      const text = message.value.trim();
+      rule.message = text === '' ? null : text;
+      const now = countGraphemes(text);
+      limit.textContent = limitNotice(counted, now, MAX_CUSTOM_MESSAGE) ?? '';
+      counted = now;
+      showCount();
+      // Past the limit it says so at once, as the status menu's field does.
+      if (now > MAX_CUSTOM_MESSAGE || shown.length > 0) show(ruleFaults(rule));
+    });
+    showCount();
+    const fields: Record<RuleField, HTMLElement> = { days: dayButtons[0]!, from, to, message };
+    const show = (faults: RuleFault[]): RuleFault[] => {
+      shown = faults;
+      for (const f of ['days', 'from', 'to', 'message'] as const) {
+        const fault = faults.find((x) => x.field === f);
+        errors[f].textContent = fault?.message ?? '';
+        // The days are a group of toggles: the error is read with the group, not set on a button.
+        if (f === 'days') continue;
+        if (fault) fields[f].setAttribute('aria-invalid', 'true');
+        else fields[f].removeAttribute('aria-invalid');
+      }
+      return faults;
+    };
+    const recheck = (): void => {
+      if (shown.length > 0) show(ruleFaults(rule));
+    };
     const remove = h('button', { type: 'button', class: 'beacon-btn-danger' }, `Remove rule ${n}`);
     remove.addEventListener('click', () => {
       rules.splice(i, 1);
       render();
       (list.querySelector('button') ?? add).focus();
     });
-    return h('li', { class: 'beacon-panel grid gap-3 p-3', 'aria-label': `Rule ${n}` },
-      h('div', { class: 'flex flex-wrap gap-1.5', role: 'group', 'aria-label': `Rule ${n}: days it starts on` }, ...dayButtons),
-      h('div', { class: 'flex flex-wrap items-end gap-3' }, time('from', 'From'), time('to', 'To'),
+    const label = (field: 'from' | 'to', text: string, input: HTMLElement) =>
+      h('div', { class: 'grid gap-1' }, h('label', { class: 'grid gap-1 text-sm text-slate-200', for: `rule-${n}-${field}` }, text, input), errors[field]);
+    const element = h('li', { class: 'beacon-panel grid gap-3 p-3', 'aria-label': `Rule ${n}` },
+      h('div', { class: 'grid gap-1' },
+        h('div', { class: 'flex flex-wrap gap-1.5', role: 'group', 'aria-label': `Rule ${n}: days it starts on`, 'aria-describedby': errors.days.id }, ...dayButtons),
+        errors.days),
+      h('div', { class: 'flex flex-wrap items-start gap-3' }, label('from', 'From', from), label('to', 'To', to),
         h('label', { class: 'grid gap-1 text-sm text-slate-200', for: `rule-${n}-status` }, 'Show me as', statusSelect)),
-      h('label', { class: 'grid gap-1 text-sm text-slate-200', for: `rule-${n}-message` }, 'Message', message),
+      h('div', { class: 'grid gap-1' },
+        h('label', { class: 'grid gap-1 text-sm text-slate-200', for: `rule-${n}-message` }, 'Message', message), count, limit, errors.message),
       h('div', {}, remove));
+    return { element, check: () => show(ruleFaults(rule)), focus: (field) => fields[field].focus() };
   };
 
   add.addEventListener('click', () => {
@@ -88,10 +158,11 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient): Promise
     list, h('div', { class: 'flex flex-wrap gap-2' }, add, save), status);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const bad = rules.findIndex((r) => r.days.length === 0 || r.from === r.to);
-    if (bad >= 0) {
-      status.textContent = `Rule ${bad + 1}: pick at least one day, and a start different from its end.`;
-      form.querySelector<HTMLElement>(`[aria-label="Rule ${bad + 1}"] button`)?.focus();
+    // Every rule is checked (each shows its faults); the status line names them, the first takes focus.
+    const bad = rows.map((row, i) => ({ row, rule: i + 1, faults: row.check() })).filter((r) => r.faults.length > 0);
+    if (bad.length > 0) {
+      status.textContent = `Not saved: ${ruleFaultSummary(bad)}`;
+      bad[0]!.row.focus(bad[0]!.faults[0]!.field);
       return;
     }
     save.disabled = true;
