@@ -219,8 +219,9 @@ export class PresenceClient {
    * fresh one. A socket that looks live is checked instead (it may have died unnoticed while
    * the machine slept or the network changed): without an answer within a few seconds it is
    * given up and the client reconnects. While `offline` the state says it is trying again
-   * (`connecting` or `reconnecting`) until the attempt answers or fails (`offline` again). Does
-   * nothing once stopped (see {@link stopReason}).
+   * (`connecting` or `reconnecting`) until the attempt answers or fails (`offline` again). After
+   * 4409 (or without WebSocket) it polls at once instead, opening no socket. Does nothing once
+   * stopped (see {@link stopReason}).
    */
   reconnectNow(): void {
     if (this.#stopped) return;
@@ -410,6 +411,9 @@ export class PresenceClient {
    */
   #connect(known?: string): void {
     this.#reconnectTimer = null;
+    // After 4409 (or with no WebSocket here) no socket is tried: it would close another tab's.
+    // A page shown again, the browser back online, a retry: the polls answer for it (#restOnly).
+    if (this.#restOnly) return this.#startPolling();
     const attempt = ++this.#connects;
     if (known !== undefined) return this.#connectWith(known);
     const read = readToken(this.#getToken);

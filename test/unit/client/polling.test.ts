@@ -224,4 +224,35 @@ describe('polling fallback', () => {
     expect(h.client.state).toBe('polling');
     h.client.stop();
   });
+
+  it('after 4409 a page shown again, the browser back online or a "Retry now" polls at once and opens no socket (it would close another tab’s)', async () => {
+    const net = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' as DocumentVisibilityState });
+    // A poll interval far beyond the test's waits: a poll seen is one asked for now.
+    const h = pollingHarness({ network: net, visibility: doc, pollIntervalMs: 600_000 });
+    h.client.start();
+    h.connect([amy]);
+    h.ws.serverClose(4409);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.client.state).toBe('polling');
+    const polls = () => h.fetch.calls.filter((c) => c.url.includes('/friends/status')).length;
+    for (const act of [() => doc.dispatchEvent(new Event('visibilitychange')), () => net.dispatchEvent(new Event('online')), () => h.client.reconnectNow()]) {
+      const before = polls();
+      act();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls()).toBe(before + 1);
+      expect(h.sockets).toHaveLength(1);
+      expect(h.client.state).toBe('polling');
+    }
+    // The browser offline, then its backoff tick: still no socket; the next poll answering says polling.
+    net.dispatchEvent(new Event('offline'));
+    expect(h.client.state).toBe('offline');
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(h.sockets).toHaveLength(1);
+    net.dispatchEvent(new Event('online'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.client.state).toBe('polling');
+    h.client.stop();
+  });
 });
