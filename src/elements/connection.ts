@@ -13,8 +13,13 @@ export interface ConnectOptions {
    * `'https://beacon.example.com'` (a sidecar that allows the page's origin with CORS).
    */
   baseUrl?: string;
-  /** The user's bearer token, or a function returning the current one or a promise of it (read at each call and reconnect). */
-  token: string | TokenSource;
+  /**
+   * The user's bearer token, or a function returning the current one or a promise of it (read at
+   * each call and reconnect). Null or empty while no one is signed in on the page (as
+   * `sessionStorage.getItem` gives): nothing is sent, the elements say "not signed in", and no
+   * `beacon-unauthorized` is dispatched (Beacon refused nothing); call `connect()` again at sign-in.
+   */
+  token: string | null | TokenSource;
   /** Report the user's keyboard, mouse and touch input as activity (idle detection). Default true. */
   trackActivity?: boolean;
 }
@@ -50,9 +55,10 @@ export function connect(options: ConnectOptions): BeaconConnection {
       if (current === connection) setDefaultConnection(null);
     },
   };
-  // The token is dead (expired, revoked): the page should sign the user in again.
+  // The token is dead (expired, revoked): the page should sign the user in again. No token
+  // given (`noToken`) is no refusal: nothing was sent, and the page knows nobody signed in.
   client.on('unauthorized', ({ closeCode }) => {
-    if (typeof document !== 'undefined') emit(document, UNAUTHORIZED, { closeCode });
+    if (!client.noToken && typeof document !== 'undefined') emit(document, UNAUTHORIZED, { closeCode });
   });
   current?.disconnect();
   client.start();

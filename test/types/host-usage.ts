@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import { PresenceClient } from '../../src/client/index.js';
+import { connect } from '../../src/elements/index.js';
 import type { BeaconFriendListElement, BeaconStatusElement, BeaconStatusMenuElement, FriendSelectDetail, StatusSetDetail } from '../../src/elements/index.js';
 
 const getToken = (): string | null => 'token';
@@ -37,4 +38,10 @@ export function listen(): void {
   menu?.addEventListener('beacon-status-set', (e) => void e.detail.customMessage);
   const status: BeaconStatusElement = document.createElement('beacon-status');
   status.userId = 42;
+}
+
+// The elements' README and docs/integration.md: a token read from storage, null before the host's login.
+export function connectFromStorage(): void {
+  connect({ baseUrl: '/beacon', token: sessionStorage.getItem('beaconToken') });
+  connect({ baseUrl: '/beacon', token: () => sessionStorage.getItem('beaconToken') });
 }

@@ -41,6 +41,26 @@ describe('connect', () => {
     expect(auths.at(-1)).toBe('Bearer second');
   });
 
+  it('dispatches beacon-unauthorized on document when Beacon refuses the token, and not when the page gave none (nothing was refused)', async () => {
+    const doc = new EventTarget();
+    vi.stubGlobal('document', doc);
+    const heard: unknown[] = [];
+    doc.addEventListener('beacon-unauthorized', (e) => heard.push((e as CustomEvent).detail));
+    vi.stubGlobal('fetch', async () => new Response(JSON.stringify({ code: 'UNAUTHORIZED', message: 'no' }), { status: 401 }));
+    // No one signed in on the host yet (sessionStorage.getItem gives null, or an empty string).
+    for (const token of [null, '', () => null]) {
+      const c = connect({ baseUrl: 'https://beacon.test', token, trackActivity: false });
+      expect([c.client.stopReason, c.client.noToken]).toEqual(['unauthorized', true]);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    expect(heard).toEqual([]);
+    // A token Beacon refuses (a poll's 401: no WebSocket in this runtime) is a refusal.
+    const refused = connect({ baseUrl: 'https://beacon.test', token: 'dead', trackActivity: false });
+    await vi.waitFor(() => expect(refused.client.stopReason).toBe('unauthorized'));
+    expect(refused.client.noToken).toBe(false);
+    expect(heard).toEqual([{ closeCode: 4401 }]);
+  });
+
   it('a second connect stops the first; disconnect clears the default', () => {
     vi.stubGlobal('fetch', () => new Promise(() => undefined));
     const first = connect({ baseUrl: 'https://beacon.test', token: 'a', trackActivity: false });
