@@ -579,6 +579,34 @@ describe('drop-in elements on a host page', () => {
     await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
   });
 
+  it('<beacon-status-menu> leaves a message that clears itself alone: choosing a status, or saving the message unchanged, keeps when it clears', async () => {
+    const pia = await register('pia_dropin', 'Pia Expiring');
+    type Own = { status: string; custom_message: string | null; custom_message_expires_at: string | null };
+    const own = () => api<Own>(beacon.baseUrl, pia.token, 'GET', `/users/${pia.id}/status`);
+    await api(beacon.baseUrl, pia.token, 'PUT', '/users/me/status', { status: 'online', custom_message: 'In a meeting', expires_at: new Date(Date.now() + 30 * 60_000).toISOString() });
+    const before = await own();
+    expect(before.custom_message_expires_at).not.toBeNull();
+    const page = await open(pia.username, users.a.id);
+    const menu = page.locator('beacon-status-menu');
+    const trigger = menu.locator('[part=trigger]');
+    await expect.poll(() => trigger.locator('[part=label]').textContent(), FIVE_S).toBe('Online');
+    await trigger.click();
+    await menu.locator('[role=radio][data-status=busy]').click();
+    await expect.poll(() => events(page), FIVE_S).toEqual([{ type: 'beacon-status-set', detail: { status: 'busy', customMessage: 'In a meeting' } }]);
+    expect(await own()).toMatchObject({ status: 'busy', custom_message: 'In a meeting', custom_message_expires_at: before.custom_message_expires_at });
+    // "Save message" with the message as it is: still clearing at the same time.
+    expect(await menu.locator('[part=input]').inputValue()).toBe('In a meeting');
+    await menu.locator('[part=save]').click();
+    await expect.poll(async () => (await events(page)).length, FIVE_S).toBe(2);
+    expect((await events(page))[1]).toEqual({ type: 'beacon-status-set', detail: { status: 'busy', customMessage: 'In a meeting' } });
+    expect(await own()).toMatchObject({ status: 'busy', custom_message: 'In a meeting', custom_message_expires_at: before.custom_message_expires_at });
+    // Another message is a new one: it never clears (the menu offers no time to clear it at).
+    await menu.locator('[part=input]').fill('Back at 3');
+    await menu.locator('[part=save]').click();
+    await expect.poll(async () => (await events(page)).length, FIVE_S).toBe(3);
+    expect(await own()).toMatchObject({ status: 'busy', custom_message: 'Back at 3', custom_message_expires_at: null });
+  });
+
   it('<beacon-status-menu> says a refused status change out loud at each press, and not again when it opens again', async () => {
     const uma = await register('uma_dropin', 'Uma Refused');
     const page = await open(uma.username, users.a.id);

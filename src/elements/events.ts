@@ -9,7 +9,10 @@ export interface FriendSelectDetail {
   username: string;
 }
 
-/** The user set their own status or message from the menu; `status` is the manual status. */
+/**
+ * The user set their own status or message from the menu; `status` is the manual status, and
+ * `customMessage` the message sent, or the one left in place when only the status was chosen.
+ */
 export interface StatusSetDetail {
   status: 'online' | 'away' | 'busy';
   customMessage: string | null;

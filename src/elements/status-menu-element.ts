@@ -176,7 +176,9 @@ export class BeaconStatusMenuElement extends BeaconElement {
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      void this.#set(this.#manual(), this.#input.value.trim() || null);
+      const text = this.#input.value.trim() || null;
+      // Unchanged: left alone (not sent), so a message that clears itself still does.
+      void this.#set(this.#manual(), text !== null && text === this.#self?.custom_message ? undefined : text);
     });
     form.querySelector('[data-action="clear"]')?.addEventListener('click', () => {
       this.#input.value = '';
@@ -193,7 +195,8 @@ export class BeaconStatusMenuElement extends BeaconElement {
       statusDot(status),
       h('span', {}, STATUS_LABEL[status]),
     );
-    button.addEventListener('click', () => void this.#set(status, this.#self?.custom_message ?? null));
+    // The status alone: the message stays as it is, and clears itself when it was set to.
+    button.addEventListener('click', () => void this.#set(status));
     button.addEventListener('keydown', (e) => this.#onRadioKey(e, status));
     this.#radios.set(status, button);
     return button;
@@ -226,16 +229,21 @@ export class BeaconStatusMenuElement extends BeaconElement {
     }
   }
 
-  async #set(status: ManualStatus, customMessage: string | null): Promise<void> {
+  /**
+   * Sets the manual status with `customMessage`, or with the message left alone (its expiry too)
+   * when it is undefined: docs/protocol.md §4 PUT /users/me/status.
+   */
+  async #set(status: ManualStatus, customMessage?: string | null): Promise<void> {
     const connection = this.connection;
     if (!connection) return;
     announce(this.#error, '');
+    const detail: StatusSetDetail = { status, customMessage: customMessage === undefined ? (this.#self?.custom_message ?? null) : customMessage };
     try {
       this.#self = await connection.client.setStatus(status, customMessage);
       this.#chosen = chosenManualStatus(this.#self, status);
       this.#renderTrigger();
       this.#markChecked();
-      emit<StatusSetDetail>(this, STATUS_SET, { status, customMessage });
+      emit<StatusSetDetail>(this, STATUS_SET, detail);
     } catch (err) {
       // Emptied first, then written: the same error twice is a change a screen reader hears again.
       announce(this.#error, errorMessage(err));
