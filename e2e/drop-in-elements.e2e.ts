@@ -607,6 +607,60 @@ describe('drop-in elements on a host page', () => {
     expect(await own()).toMatchObject({ status: 'busy', custom_message: 'Back at 3', custom_message_expires_at: null });
   });
 
+  it('<beacon-status-menu> shows the status the user has now: never a late answer to an earlier choice, nor one for a connection replaced meanwhile', async () => {
+    const quin = await register('quin_dropin', 'Quin Late');
+    const rex = await register('rex_dropin', 'Rex Next');
+    const page = await open(quin.username, users.a.id);
+    const menu = page.locator('beacon-status-menu');
+    const label = menu.locator('[part=trigger] [part=label]');
+    const checked = () => menu.locator('[role=radio][aria-checked=true]').getAttribute('data-status');
+    /** Holds Beacon's answer to the next PUT of `status` (a slow path for that one request) until `release()`. */
+    const holdAnswer = async (status: string) => {
+      const hold = { reached: () => {}, release: () => {}, answered: () => {} };
+      const reached = new Promise<void>((r) => (hold.reached = r));
+      const released = new Promise<void>((r) => (hold.release = r));
+      const answered = new Promise<void>((r) => (hold.answered = r));
+      let held = false;
+      await page.route('**/beacon/api/v1/users/me/status', async (route) => {
+        if (held || route.request().method() !== 'PUT' || !route.request().postData()?.includes(`"${status}"`)) return route.fallback();
+        held = true;
+        const response = await route.fetch();
+        hold.reached();
+        await released;
+        await route.fulfill({ response });
+        hold.answered();
+      });
+      return { reached, release: () => hold.release(), answered };
+    };
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
+    await menu.locator('[part=trigger]').click();
+
+    // Busy, then Away: Beacon applies both in that order, but Busy's answer arrives last.
+    const busy = await holdAnswer('busy');
+    await menu.locator('[role=radio][data-status=busy]').click();
+    await busy.reached;
+    await menu.locator('[role=radio][data-status=away]').click();
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Away');
+    busy.release();
+    await busy.answered;
+    await expect.poll(async () => (await events(page)).map((e) => (e.detail as { status: string }).status), FIVE_S).toEqual(['away', 'busy']);
+    expect([await label.textContent(), await checked()]).toEqual(['Away', 'away']);
+    expect(await api<{ status: string }>(beacon.baseUrl, quin.token, 'GET', `/users/${quin.id}/status`)).toMatchObject({ status: 'away' });
+
+    // Busy again, and before its answer the page signs in as Rex (connect() replaces the connection).
+    const again = await holdAnswer('busy');
+    await menu.locator('[role=radio][data-status=busy]').click();
+    await again.reached;
+    await page.evaluate(`(async () => { (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(rex.token)} }); })()`);
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
+    again.release();
+    await again.answered;
+    await page.waitForTimeout(300);
+    // Rex's status, not Quin's answer; and no status set by Rex.
+    expect([await label.textContent(), await menu.getAttribute('data-status')]).toEqual(['Online', 'online']);
+    expect(await events(page)).toHaveLength(2);
+  });
+
   it('<beacon-status-menu> says a refused status change out loud at each press, and not again when it opens again', async () => {
     const uma = await register('uma_dropin', 'Uma Refused');
     const page = await open(uma.username, users.a.id);

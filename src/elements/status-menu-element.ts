@@ -239,15 +239,21 @@ export class BeaconStatusMenuElement extends BeaconElement {
     announce(this.#error, '');
     const detail: StatusSetDetail = { status, customMessage: customMessage === undefined ? (this.#self?.custom_message ?? null) : customMessage };
     try {
-      this.#self = await connection.client.setStatus(status, customMessage);
-      this.#chosen = chosenManualStatus(this.#self, status);
-      this.#renderTrigger();
-      this.#markChecked();
-      emit<StatusSetDetail>(this, STATUS_SET, detail);
+      await connection.client.setStatus(status, customMessage);
     } catch (err) {
       // Emptied first, then written: the same error twice is a change a screen reader hears again.
-      announce(this.#error, errorMessage(err));
+      if (this.connection === connection) announce(this.#error, errorMessage(err));
+      return;
     }
+    // Replaced meanwhile (connect() again): what is shown is the new connection's.
+    if (this.connection !== connection) return;
+    // The client's own view, never this answer over it: a later choice's answer or a frame may
+    // have overtaken it (the client keeps the view made last).
+    this.#self = connection.client.self;
+    this.#chosen = chosenManualStatus(this.#self, status);
+    this.#renderTrigger();
+    this.#markChecked();
+    emit<StatusSetDetail>(this, STATUS_SET, detail);
   }
 
   #renderTrigger(): void {
