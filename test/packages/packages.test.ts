@@ -141,6 +141,8 @@ export function page(token: string): [BeaconConnection, ConnectionState] {
   void views;
   return [c, client.state];
 }
+// The elements' README: a token from storage, null before the host's login.
+export const signedOut: BeaconConnection = connect({ baseUrl: '/beacon', token: sessionStorage.getItem('beaconToken') });
 // @ts-expect-error: statuses are a closed vocabulary
 export const wrong: View['status'] = 'sleeping';
 `,
