@@ -1,6 +1,7 @@
 /** Login sessions: one `user_sessions` row per login, revoked at logout. */
 import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { slices } from '../db/batches.js';
 import { PreparedQuery } from '../db/prepared-query.js';
 
 /** Every socket's token check reads this: compiled once (db/prepared-query.ts). */
@@ -22,6 +23,9 @@ export interface SessionRow {
   expiresAt: number;
   revokedAt: number | null;
 }
+
+/** Session ids per statement of liveAmong. */
+const LIVE_AMONG_CHUNK = 500;
 
 /** A session row put back revoked after its user was deleted (putRevoked). */
 export interface RevokedSession {
@@ -66,6 +70,16 @@ export class SessionRepository {
   /** A live (not revoked) session of this user, with the user's role, in one query; null otherwise. */
   async findLive(id: string, userId: number): Promise<{ role: Role } | null> {
     return (await FIND_LIVE.first(this.db, id, userId)) ?? null;
+  }
+
+  /** Which of these sessions are live (a row, not revoked), read LIVE_AMONG_CHUNK ids a statement. */
+  async liveAmong(ids: readonly string[]): Promise<Set<string>> {
+    const live = new Set<string>();
+    for (const part of slices(ids, LIVE_AMONG_CHUNK)) {
+      const rows = await this.db.selectFrom('user_sessions').select('id').where('id', 'in', part).where('revoked_at', 'is', null).execute();
+      for (const r of rows) live.add(r.id);
+    }
+    return live;
   }
 
   /**

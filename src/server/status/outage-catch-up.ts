@@ -10,15 +10,15 @@
  * - the friend-request frames it published (held-request-frames.ts), published again.
  * And for what others did while it was down: its connected viewers re-read their friend lists,
  * get again the `friend_updated` of changes made since just before the outage, and logins
- * revoked meanwhile are ended. All of it lives in the database, but for the request frames
- * others published while this one could not hear (at once, or again when their own bus came
- * back): it says on RETURNS_TOPIC that its bus is back, and they send those frames again to it
- * alone. Until the lists are re-read, after its own outage or on hearing another instance's bus
- * is back, what other instances say waits (stale-friend-lists.ts).
+ * revoked meanwhile are ended (read every second during the outage too: ended-logins.ts).
+ * All of it lives in the database, but for the request frames others published while this one
+ * could not hear (at once, or again when their own bus came back): it says on RETURNS_TOPIC
+ * that its bus is back, and they send those frames again to it alone. Until the lists are
+ * re-read, after its own outage or on hearing another instance's bus is back, what other
+ * instances say waits (stale-friend-lists.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Friend } from '../../protocol/index.js';
-import type { SessionRepository } from '../auth/session-repository.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import { onBusOutages } from './bus-outages.js';
@@ -61,7 +61,8 @@ export interface CatchUpDeps {
    */
   shared: boolean;
   now: () => number;
-  sessions: Pick<SessionRepository, 'find'>;
+  /** Reads the logins with a socket here again, ending those ended elsewhere meanwhile (ended-logins.ts); answers how many. */
+  recheckLogins: () => Promise<number>;
   log: FastifyBaseLogger;
   /** PresenceDeps.categoriesSetSince (standalone mode only). */
   categoriesSetSince?: (userIds: readonly number[], since: number) => Promise<Array<{ userId: number; friend: Friend }>>;
@@ -177,7 +178,7 @@ export class OutageCatchUp {
 
   /** `reread`: the connected viewers' friend lists read again (started on the bus's return). */
   async #catchUp(reread: Promise<number>): Promise<void> {
-    const { bus, sessions, sink, log, now } = this.deps;
+    const { bus, recheckLogins, log, now } = this.deps;
     const downAt = this.#busDownAt;
     this.#busDownAt = null;
     // The others' request frames published while this one could not hear (theirs back first, or this one's alone down): asked for again.
@@ -200,11 +201,8 @@ export class OutageCatchUp {
     const logins = this.deps.logins();
     const viewers = [...this.#viewersHere(logins)];
     const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
-    for (const [sessionId, { userId: owner }] of logins) {
-      const live = await sessions.find(sessionId);
-      if (!live || live.revokedAt !== null) sink({ kind: 'revoked', userId: owner, sessionId });
-    }
-    log.info({ viewers: viewers.length, logins: logins.size, friendUpdates: resent, graphChanged, requestFrames: requests.length + lately.length }, 'friend graph and logins rechecked after the bus returned');
+    const ended = await recheckLogins();
+    log.info({ viewers: viewers.length, logins: logins.size, ended, friendUpdates: resent, graphChanged, requestFrames: requests.length + lately.length }, 'friend graph and logins rechecked after the bus returned');
   }
 
   /**

@@ -9,7 +9,7 @@
  * (a login's socket and polling sessions), presence-views.ts (views, and the frames that leave
  * when they change), bus-messages.ts (graph events sent, messages on users' topics handled),
  * replicas.ts (loading and sharing replicas), replica-lifecycle.ts (when they are taken up and
- * let go), status-commands.ts, renames.ts, restart-grace.ts, outage-catch-up.ts.
+ * let go), status-commands.ts, renames.ts, restart-grace.ts, outage-catch-up.ts, ended-logins.ts.
  */
 import { sameView, type Activity, type NotificationPayload, type GameEventBody, type Role, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
@@ -40,6 +40,7 @@ import type { ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands, type Declarer } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
 import { OutageCatchUp } from './outage-catch-up.js';
+import { EndedLogins } from './ended-logins.js';
 import { StaleFriendLists } from './stale-friend-lists.js';
 
 export type { PresenceDeps } from './presence-deps.js';
@@ -88,6 +89,8 @@ export class PresenceService {
   readonly #commands: StatusCommands;
   /** What this instance owes the others, and reads again, after a bus outage. */
   readonly #catchUp: OutageCatchUp;
+  /** Logins here ended through another instance, read from the database while the bus cannot say (ended-logins.ts). */
+  readonly #ended: EndedLogins;
   /** After a bus outage, what other instances say waits until the friend lists here are re-read. */
   readonly #lists: StaleFriendLists;
   /** Views of the users replicated here, and the frames that leave when they change. */
@@ -193,11 +196,21 @@ export class PresenceService {
       viewers: () => this.graph.viewerIds(),
       refresh: (viewerId) => this.#graphViews.refresh(viewerId),
     });
+    this.#ended = new EndedLogins({
+      bus,
+      now,
+      sessions: deps.sessions,
+      users: deps.users,
+      logins: () => this.#sessions.logins,
+      sink: (e) => this.#sink(e),
+      forgetDeleted: (userId) => void this.#forgetHere(userId),
+      log: deps.log,
+    });
     this.#catchUp = new OutageCatchUp({
       bus,
       shared: deps.store.shared,
       now,
-      sessions: deps.sessions,
+      recheckLogins: () => this.#ended.recheck(),
       log: deps.log,
       categoriesSetSince: deps.categoriesSetSince,
       pendingRequests: deps.pendingRequests,
@@ -352,11 +365,12 @@ export class PresenceService {
     if (problems.length > 0) throw new IncompleteStop(problems.join('; '), !unwritten);
   }
 
-  /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry. */
+  /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry; during a bus outage, logins ended elsewhere. */
   tick(): void {
     const result = this.engine.tick();
     for (const change of result.changes) this.#changed(change, true);
     for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
+    this.#ended.tick();
     this.#views.rollOverDay();
     const now = this.deps.now();
     if (now - this.#lastRelease >= RELEASE_EVERY_MS) {

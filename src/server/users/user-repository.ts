@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Role, Settings, User } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { slices } from '../db/batches.js';
 import { withNameLock } from '../db/user-locks.js';
 import type { ShownStatusVisibility } from '../presence/types.js';
 import { usernameSkeleton } from './username-skeleton.js';
@@ -121,6 +122,19 @@ export class UserRepository {
   async findById(id: number): Promise<User | null> {
     const row = await this.db.selectFrom('users').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ?? null;
+  }
+
+  /**
+   * Which of these users were deleted: no row, or one a host's deletion put back marked
+   * deleted (`deleted_at`, integration/id-map.ts recreate). Read 500 ids a statement.
+   */
+  async deletedAmong(ids: readonly number[]): Promise<Set<number>> {
+    const gone = new Set(ids);
+    for (const part of slices([...gone], 500)) {
+      const rows = await this.db.selectFrom('users').select('id').where('id', 'in', part).where('deleted_at', 'is', null).execute();
+      for (const r of rows) gone.delete(r.id);
+    }
+    return gone;
   }
 
   /** Sets the user's display name; answers the user as it now is (null: no such user). */

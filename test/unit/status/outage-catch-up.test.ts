@@ -34,7 +34,7 @@ function world(connected: number[], { upAtStart = true, shared = true } = {}) {
     bus,
     shared,
     now: () => clock,
-    sessions: { find: async () => undefined } as never,
+    recheckLogins: async () => 0,
     log: { info: (_o: unknown, msg: string) => void logged.push(msg), warn: () => {}, error: () => {} } as unknown as FastifyBaseLogger,
     logins: () => new Map(connected.map((userId, i) => [`login-${i}`, { userId }])),
     lists: { hold: () => {}, reread: async () => connected.length, returned: () => {}, caughtUp: () => {} },
