@@ -243,3 +243,18 @@ export type BlockedUser = Static<typeof BlockedUser>;
 export const BlockBody = Type.Object({ user_id: Id }, strict);
 /** Deleting one's account: the password, entered again. */
 export const DeleteAccountBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, strict);
+
+/** Changing one's password: the current one entered again, and the new one (8–128, the rules of registration). */
+export const ChangePasswordBody = Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 256 }), new_password: Password }, strict);
+/** One of your live logins (GET /users/me/sessions). Never its token. */
+export const SessionInfo = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  created_at: Timestamp,
+  last_used_at: Type.String({ format: 'date-time', description: 'when its token was last used (a request, or a socket connecting), to within 5 minutes' }),
+  user_agent: nullable(Type.String({ description: 'the User-Agent of its login (first 256 characters)' })),
+  current: Type.Boolean({ description: 'true for the login making this request' }),
+});
+export type SessionInfo = Static<typeof SessionInfo>;
+/** How many other logins a password change or "sign out everywhere else" ended. */
+export const SignedOut = Type.Object({ signed_out: Type.Integer({ minimum: 0 }) });
+export type SignedOut = Static<typeof SignedOut>;

@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { MAX_FRAME_BYTES } from '../protocol/index.js';
 import { authRoutes } from './auth/auth-routes.js';
+import { ownSessionsRoutes } from './auth/own-sessions-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import type { Config } from './config.js';
 import { pluginConfig, unknownOptions } from './config-options.js';
@@ -199,6 +200,7 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
         await api.register(authRoutes, { services });
         await api.register(usersRoutes, { services });
         await api.register(accountRoutes, { services });
+        await api.register(ownSessionsRoutes, { services });
         await api.register(friendsRoutes, { services });
         await api.register(blocksRoutes, { services });
         await api.register(calendarRoutes, { services });

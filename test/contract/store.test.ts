@@ -144,16 +144,65 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await sessions.find('s-1')).toEqual({ id: 's-1', userId: u!.id, expiresAt: T0 + 1000, revokedAt: null });
     const other = await mk('sess_other');
     await sessions.create({ id: 's-2', userId: other!.id, now: T0, expiresAt: T0 + 1000, userAgent: null });
-    expect(await sessions.findLive('s-1', u!.id)).toEqual({ role: 'user' });
-    expect(await sessions.findLive('s-2', other!.id)).toEqual({ role: 'user' });
+    expect(await sessions.findLive('s-1', u!.id)).toEqual({ role: 'user', lastUsedAt: T0 });
+    expect(await sessions.findLive('s-2', other!.id)).toEqual({ role: 'user', lastUsedAt: T0 });
     expect(await sessions.findLive('s-1', other!.id)).toBeNull();
     expect(await sessions.findLive('nope', u!.id)).toBeNull();
     expect(await sessions.revoke('s-1', T0 + 5)).toBe(true);
     expect(await sessions.findLive('s-1', u!.id)).toBeNull();
-    expect(await sessions.findLive('s-2', other!.id)).toEqual({ role: 'user' });
+    expect(await sessions.findLive('s-2', other!.id)).toEqual({ role: 'user', lastUsedAt: T0 });
     expect(await sessions.revoke('s-1', T0 + 6)).toBe(false);
     expect((await sessions.find('s-1'))?.revokedAt).toBe(T0 + 5);
     expect(await sessions.find('nope')).toBeNull();
+  });
+
+  it("lists a user's live logins (latest used first), ends one of theirs only, or all but one", async () => {
+    const u = (await mk('own_sess'))!.id;
+    const other = (await mk('own_sess_other'))!.id;
+    await sessions.create({ id: 'own-1', userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: 'Phone' });
+    await sessions.create({ id: 'own-2', userId: u, now: T0 + 1, expiresAt: T0 + 10_000, userAgent: null });
+    await sessions.create({ id: 'own-3', userId: u, now: T0 + 2, expiresAt: T0 + 10_000, userAgent: 'Tablet' });
+    await sessions.create({ id: 'own-old', userId: u, now: T0, expiresAt: T0 + 50, userAgent: 'Expired' });
+    await sessions.create({ id: 'own-gone', userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: 'Revoked' });
+    await sessions.revoke('own-gone', T0 + 3);
+    await sessions.create({ id: 'theirs', userId: other, now: T0, expiresAt: T0 + 10_000, userAgent: 'Theirs' });
+    // A use is recorded only when none within the step was.
+    await sessions.touch('own-1', T0 + 500, 1000);
+    expect(await sessions.findLive('own-1', u)).toEqual({ role: 'user', lastUsedAt: T0 });
+    await sessions.touch('own-1', T0 + 1000, 1000);
+    expect(await sessions.findLive('own-1', u)).toEqual({ role: 'user', lastUsedAt: T0 + 1000 });
+
+    expect(await sessions.listLive(u, T0 + 100)).toEqual([
+      { id: 'own-1', createdAt: T0, lastUsedAt: T0 + 1000, userAgent: 'Phone' },
+      { id: 'own-3', createdAt: T0 + 2, lastUsedAt: T0 + 2, userAgent: 'Tablet' },
+      { id: 'own-2', createdAt: T0 + 1, lastUsedAt: T0 + 1, userAgent: null },
+    ]);
+    // Another user's, a missing, a revoked or an expired login is not theirs to end.
+    for (const id of ['theirs', 'missing', 'own-gone', 'own-old']) expect(await sessions.revokeOwn(id, u, T0 + 100), id).toBe(false);
+    expect(await sessions.findLive('theirs', other)).not.toBeNull();
+    expect(await sessions.revokeOwn('own-2', u, T0 + 100)).toBe(true);
+    expect((await sessions.find('own-2'))?.revokedAt).toBe(T0 + 100);
+    expect((await sessions.revokeOthers(u, 'own-1', T0 + 200)).sort()).toEqual(['own-3', 'own-old']);
+    expect((await sessions.listLive(u, T0 + 200)).map((s) => s.id)).toEqual(['own-1']);
+    expect(await sessions.findLive('theirs', other)).not.toBeNull();
+  });
+
+  it('replaces a password and ends the logins but the one kept, in one go; none kept: every one', async () => {
+    const u = (await mk('pw_user'))!.id;
+    const other = (await mk('pw_other'))!.id;
+    for (const id of ['pw-1', 'pw-2', 'pw-3']) await sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
+    await sessions.create({ id: 'pw-theirs', userId: other, now: T0, expiresAt: T0 + 10_000, userAgent: null });
+    expect((await users.findRecordById(u))?.passwordHash).toBe('h');
+    expect((await sessions.replacePassword(u, 'h2', 'pw-2', T0 + 5))?.sort()).toEqual(['pw-1', 'pw-3']);
+    expect(await users.findRecordById(u)).toMatchObject({ id: u, username: 'pw_user', passwordHash: 'h2' });
+    expect((await users.findByUsername('pw_user'))?.passwordHash).toBe('h2');
+    expect((await sessions.listLive(u, T0 + 5)).map((s) => s.id)).toEqual(['pw-2']);
+    expect(await sessions.replacePassword(u, 'h3', null, T0 + 6)).toEqual(['pw-2']);
+    expect(await sessions.listLive(u, T0 + 6)).toEqual([]);
+    expect((await users.findRecordById(other))?.passwordHash).toBe('h');
+    expect(await sessions.findLive('pw-theirs', other)).not.toBeNull();
+    expect(await sessions.replacePassword(999_999, 'h4', null, T0)).toBeNull();
+    expect(await users.findRecordById(999_999)).toBeNull();
   });
 
   it('keeps one pending request per direction', async () => {

@@ -164,6 +164,12 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     }
     // Beacon's own accounts are not served beside the host's.
     expect((await app.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'mallory', password: 'pass-phrase-for-tests' } })).statusCode).toBe(404);
+    // Nor their passwords and logins, even to a host token Beacon takes: the host owns them.
+    const headers = { authorization: `Bearer ${await sign('alice', 'Alice')}` };
+    expect((await app.app.inject({ url: '/api/v1/users/me/friends/status', headers })).statusCode).toBe(200);
+    for (const [method, url] of [['GET', '/api/v1/users/me/sessions'], ['DELETE', '/api/v1/users/me/sessions'], ['PUT', '/api/v1/users/me/password']] as const) {
+      expect((await app.app.inject({ method, url, headers })).statusCode, `${method} ${url}`).toBe(404);
+    }
   });
 
   it('says in its log why it refused a host token (the client only hears 401), never logging the token', async () => {

@@ -1,4 +1,7 @@
-/** Registration, login, logout and token checks. Passwords are hashed with argon2id. */
+/**
+ * Registration, login, logout and token checks; a user's own logins (list, end one or all but
+ * this one) and password changes. Passwords are hashed with argon2id.
+ */
 import { randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { Role, User } from '../../protocol/index.js';
@@ -8,7 +11,7 @@ import type { UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-tokens.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
-import type { SessionRepository } from './session-repository.js';
+import type { LiveSession, SessionRepository } from './session-repository.js';
 import type { TokenService } from './tokens.js';
 
 /** Who is calling: set on every authenticated request and socket. */
@@ -28,6 +31,12 @@ export interface AuthResult {
 }
 
 type RevokedListener = (sessionId: string, userId: number) => void;
+
+/**
+ * A login's last use is recorded at most this often: a write per login per 5 min, not per
+ * request, and the sessions list says when a login was last used to within this.
+ */
+export const LAST_USED_STEP_MS = 5 * 60_000;
 
 export class AuthService {
   #revokedListeners: RevokedListener[] = [];
@@ -122,6 +131,54 @@ export class AuthService {
     return ids.length;
   }
 
+  /**
+   * A new password, the current one entered again: checked as at login (argon2, counted in the
+   * account's failed-login budget for unknown devices, login-throttle.ts, so a stolen token
+   * cannot be used to guess it), the new one by the rules of registration. Every other login of
+   * the user ends (its sockets close with 4000 on every instance); the caller's stays. Answers
+   * how many ended.
+   */
+  async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<number> {
+    const record = await this.users.findRecordById(auth.userId);
+    if (!record) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+    // The new password's rules first: refusing it tells nothing of the current one, and costs no attempt.
+    const problem = passwordProblem(newPassword, record.username);
+    if (problem) throw new AppError('VALIDATION_ERROR', problem);
+    if (newPassword === currentPassword) throw new AppError('VALIDATION_ERROR', 'The new password must differ from the current one');
+    const key = record.username.toLowerCase();
+    const wait = (await this.opts.throttle?.attempt(key, null)) ?? 0;
+    if (wait > 0) {
+      throw new AppError('RATE_LIMITED', `Too many wrong passwords for this account; try again in ${Math.ceil(wait / 60_000)} min`, { retryAfterMs: wait });
+    }
+    if (!(await verify(record.passwordHash, currentPassword).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong current password');
+    await this.opts.throttle?.succeeded(key, null);
+    const ended = await this.sessions.replacePassword(auth.userId, await hash(newPassword), auth.sessionId, this.opts.now());
+    if (ended === null) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+    for (const id of ended) this.revoked(id, auth.userId);
+    return ended.length;
+  }
+
+  /** The caller's live logins. */
+  async sessionsOf(auth: AuthContext): Promise<LiveSession[]> {
+    return this.sessions.listLive(auth.userId, this.opts.now());
+  }
+
+  /**
+   * Ends one of the caller's logins (the caller's own: a logout). NOT_FOUND for an id that is no
+   * live login of the caller's, another user's alike.
+   */
+  async endSession(auth: AuthContext, sessionId: string): Promise<void> {
+    if (!(await this.sessions.revokeOwn(sessionId, auth.userId, this.opts.now()))) throw new AppError('NOT_FOUND', 'No such session');
+    this.revoked(sessionId, auth.userId);
+  }
+
+  /** Ends every login of the caller but the calling one; answers how many. */
+  async endOtherSessions(auth: AuthContext): Promise<number> {
+    const ended = await this.sessions.revokeOthers(auth.userId, auth.sessionId, this.opts.now());
+    for (const id of ended) this.revoked(id, auth.userId);
+    return ended.length;
+  }
+
   /** Announces a revocation (local logout, or one heard from another instance). */
   revoked(sessionId: string, userId: number): void {
     for (const fn of this.#revokedListeners) fn(sessionId, userId);
@@ -138,6 +195,9 @@ export class AuthService {
     if (!claims) return null;
     const session = await this.sessions.findLive(claims.sessionId, claims.userId);
     if (!session) return null;
+    const now = this.opts.now();
+    // Best effort, not waited for: a lost record of a use only makes the login look older.
+    if (now - session.lastUsedAt >= LAST_USED_STEP_MS) void this.sessions.touch(claims.sessionId, now, LAST_USED_STEP_MS).catch(() => undefined);
     return { userId: claims.userId, sessionId: claims.sessionId, role: session.role, expiresAt: claims.expiresAt };
   }
 

@@ -1,4 +1,8 @@
-/** Login sessions: one `user_sessions` row per login, revoked at logout. */
+/**
+ * Login sessions: one `user_sessions` row per login, revoked at logout, when its user ends it
+ * from another login, or by a new password. `last_seen_at` is when its token was last used
+ * (AuthService.authenticate records it, at most once per LAST_USED_STEP_MS).
+ */
 import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { slices } from '../db/batches.js';
@@ -10,7 +14,7 @@ const FIND_LIVE = new PreparedQuery(
     db
       .selectFrom('user_sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
-      .select(['u.role'])
+      .select(['u.role', 's.last_seen_at'])
       .where('s.id', '=', id)
       .where('s.user_id', '=', userId)
       .where('s.revoked_at', 'is', null),
@@ -27,6 +31,15 @@ export interface SessionRow {
 /** Session ids per statement of liveAmong. */
 const LIVE_AMONG_CHUNK = 500;
 
+/** A live login as its user sees it (GET /users/me/sessions). */
+export interface LiveSession {
+  id: string;
+  createdAt: number;
+  /** When its token was last used, to within LAST_USED_STEP_MS (auth-service.ts). */
+  lastUsedAt: number;
+  userAgent: string | null;
+}
+
 /** A session row put back revoked after its user was deleted (putRevoked). */
 export interface RevokedSession {
   id: string;
@@ -38,6 +51,14 @@ export interface RevokedSession {
 /** Dates a sign-out on the user's row: host tokens issued before it are refused. */
 async function signedOut(db: Db, userId: number, now: number): Promise<void> {
   await db.updateTable('users').set({ signed_out_at: now }).where('id', '=', userId).execute();
+}
+
+/** Revokes the user's sessions not revoked yet, but `keepId`; answers their ids. */
+async function revokeLive(db: Db, userId: number, keepId: string | null, now: number): Promise<string[]> {
+  let q = db.updateTable('user_sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  if (keepId !== null) q = q.where('id', '!=', keepId);
+  const rows = await q.returning('id').execute();
+  return rows.map((r) => r.id);
 }
 
 export class SessionRepository {
@@ -67,9 +88,61 @@ export class SessionRepository {
     return row ? { id: row.id, userId: row.user_id, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null;
   }
 
-  /** A live (not revoked) session of this user, with the user's role, in one query; null otherwise. */
-  async findLive(id: string, userId: number): Promise<{ role: Role } | null> {
-    return (await FIND_LIVE.first(this.db, id, userId)) ?? null;
+  /** A live (not revoked) session of this user, with the user's role and when it was last used, in one query; null otherwise. */
+  async findLive(id: string, userId: number): Promise<{ role: Role; lastUsedAt: number } | null> {
+    const row = await FIND_LIVE.first(this.db, id, userId);
+    return row ? { role: row.role, lastUsedAt: Number(row.last_seen_at) } : null;
+  }
+
+  /** Records a use of the session at `now`, unless one less than `stepMs` before it is recorded already. */
+  async touch(id: string, now: number, stepMs: number): Promise<void> {
+    await this.db.updateTable('user_sessions').set({ last_seen_at: now }).where('id', '=', id).where('last_seen_at', '<=', now - stepMs).execute();
+  }
+
+  /** The user's logins neither revoked nor expired at `now`, the latest used first. */
+  async listLive(userId: number, now: number): Promise<LiveSession[]> {
+    const rows = await this.db
+      .selectFrom('user_sessions')
+      .select(['id', 'created_at', 'last_seen_at', 'user_agent'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), lastUsedAt: Number(r.last_seen_at), userAgent: r.user_agent }));
+  }
+
+  /** Revokes the session if it is a live (neither revoked nor expired) login of this user; true if it was. */
+  async revokeOwn(id: string, userId: number, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('user_sessions')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Revokes every session of the user not revoked yet but `keepId`; answers their ids. */
+  async revokeOthers(userId: number, keepId: string, now: number): Promise<string[]> {
+    return revokeLive(this.db, userId, keepId, now);
+  }
+
+  /**
+   * A new password: sets its hash and revokes every session of the user not revoked yet but
+   * `keepId` (null: every one), in one transaction, so no login made with the old password
+   * outlives it. Answers the revoked sessions' ids; null if there is no such user.
+   */
+  async replacePassword(userId: number, passwordHash: string, keepId: string | null, now: number): Promise<string[] | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return null;
+      return revokeLive(trx, userId, keepId, now);
+    });
   }
 
   /** Which of these sessions are live (a row, not revoked), read LIVE_AMONG_CHUNK ids a statement. */

@@ -119,6 +119,14 @@ export class UserRepository {
     return { ...user, passwordHash: password_hash };
   }
 
+  /** The user with their password hash (a password change checks the current one), or null. */
+  async findRecordById(id: number): Promise<UserRecord | null> {
+    const row = await this.db.selectFrom('users').select([...PUBLIC_COLUMNS, 'password_hash']).where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    const { password_hash, ...user } = row;
+    return { ...user, passwordHash: password_hash };
+  }
+
   async findById(id: number): Promise<User | null> {
     const row = await this.db.selectFrom('users').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ?? null;
