@@ -2,20 +2,22 @@
  * `npm run admin -- grant <username> | revoke <username> | list`: grants the admin role to
  * an existing account, by its id, in the database named by BEACON_DATABASE_URL. Running
  * instances see the change on the account's next request (roles are read per request).
+ * `reset-password <username>`: a new random password, printed once (auth/password-reset.ts).
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from './config.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, type Db } from './db/database.js';
 import { migrateAtStart } from './db/migrate.js';
+import { announceEnded, resetPassword } from './auth/password-reset.js';
 import { AdminRoles } from './users/admin-roles.js';
 
-const USAGE = 'usage: npm run admin -- grant <username> | revoke <username> | list';
+const USAGE = 'usage: npm run admin -- grant <username> | revoke <username> | list | reset-password <username>';
 
 /** Runs one admin command; returns the exit code. */
 export async function runAdminCommand(args: readonly string[], config: Readonly<Config>, out: (line: string) => void, now = Date.now): Promise<number> {
   const [command, username] = args;
-  const needsName = command === 'grant' || command === 'revoke';
+  const needsName = command === 'grant' || command === 'revoke' || command === 'reset-password';
   if (!(needsName || command === 'list') || (needsName && !username)) {
     out(USAGE);
     return 2;
@@ -23,6 +25,7 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
   const database = openDatabase(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   try {
     await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs);
+    if (command === 'reset-password') return await reset(database.db, config, username!, out, now());
     const roles = new AdminRoles(database.db);
     if (command === 'list') {
       for (const a of await roles.apply()) out(`${a.id}\t${a.username}`);
@@ -45,6 +48,29 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
   } finally {
     await database.close();
   }
+}
+
+/** The new password goes to `out` (stdout) alone, once: never to a log. */
+async function reset(db: Db, config: Readonly<Config>, username: string, out: (line: string) => void, now: number): Promise<number> {
+  const result = await resetPassword(db, username, now);
+  if (result.kind === 'no account') return noAccount(username, out);
+  if (result.kind === 'host user') {
+    out(`${result.username} has no Beacon password (a user of the host site): their password is the host's`);
+    return 1;
+  }
+  out(`${result.username}'s password is reset, and every login of the account ended (${result.sessionIds.length}).`);
+  out(`New password: ${result.password}`);
+  out('Give it to its owner by a private channel; it is shown only now. They can change it on the Account page.');
+  if (!config.redisUrl) {
+    out('Sockets it has open on a running instance stay open until they reconnect (refused then): restart the instance to close them now.');
+  } else if (result.sessionIds.length > 0) {
+    out(
+      (await announceEnded(config, result.userId, result.sessionIds))
+        ? 'Its open sockets on the running instances were told to close.'
+        : 'Redis could not be reached: sockets it has open stay open until they reconnect (refused then); restart the instances to close them now.',
+    );
+  }
+  return 0;
 }
 
 function noAccount(username: string, out: (line: string) => void): number {

@@ -87,7 +87,7 @@ describe('the admin command started through a symlinked path (a `current -> rele
     try {
       symlinkSync(resolve('src'), join(dir, 'current'));
       const run = spawnSync(process.execPath, ['--import', 'tsx', join(dir, 'current/server/admin-cli.ts')], { encoding: 'utf8' });
-      expect(run.stdout.trim()).toBe('usage: npm run admin -- grant <username> | revoke <username> | list');
+      expect(run.stdout.trim()).toBe('usage: npm run admin -- grant <username> | revoke <username> | list | reset-password <username>');
       expect(run.status).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

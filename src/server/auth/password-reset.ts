@@ -1,0 +1,84 @@
+/**
+ * The operator's password reset (`npm run admin -- reset-password <username>`, admin-cli.ts):
+ * Beacon stores no e-mail address, so a user who forgot their password, or whose token
+ * leaked, asks whoever runs Beacon. A new random password (shown to the operator once, stored
+ * only as its argon2 hash) replaces the old one, and every login of the account ends in the
+ * same transaction. The command is a process of its own: running instances learn of the ended
+ * logins at their tokens' next use (every request and new socket reads the session); their open
+ * sockets close at once only when the instances share a bus (Redis), on which it tells them.
+ */
+import { randomBytes } from 'node:crypto';
+import { hash } from '@node-rs/argon2';
+import type { Config } from '../config.js';
+import { createBus } from '../adapters/create-bus.js';
+import type { BusLogger } from '../adapters/bus-memory.js';
+import { redisTarget } from '../adapters/redis-connections.js';
+import type { Db } from '../db/database.js';
+import { REVOCATIONS_TOPIC } from '../status/bus-messages.js';
+import { userTopic, type BusEvent } from '../status/presence-events.js';
+import { UserRepository } from '../users/user-repository.js';
+import { passwordProblem } from './password-policy.js';
+import { SessionRepository } from './session-repository.js';
+
+export type ResetResult =
+  | { kind: 'reset'; userId: number; username: string; password: string; sessionIds: string[] }
+  | { kind: 'no account' }
+  /** A user of a host site (integration modes): Beacon holds no password of theirs. */
+  | { kind: 'host user'; username: string };
+
+/** 20 characters of base64url: 120 random bits. */
+function randomPassword(username: string): string {
+  for (;;) {
+    const password = randomBytes(15).toString('base64url');
+    if (passwordProblem(password, username) === null) return password;
+  }
+}
+
+export async function resetPassword(db: Db, username: string, now: number): Promise<ResetResult> {
+  const user = await new UserRepository(db).findByUsername(username);
+  if (!user) return { kind: 'no account' };
+  if (user.passwordHash === '') return { kind: 'host user', username: user.username };
+  const password = randomPassword(user.username);
+  const sessionIds = await new SessionRepository(db).replacePassword(user.id, await hash(password), null, now);
+  if (sessionIds === null) return { kind: 'no account' };
+  return { kind: 'reset', userId: user.id, username: user.username, password, sessionIds };
+}
+
+const quiet: BusLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * Tells the running instances, over the bus, that these logins ended (what an instance
+ * publishes at a logout, status/bus-messages.ts): each closes their sockets with 4000. Answers
+ * whether every message reached Redis; false when Redis could not be reached within `waitMs`.
+ */
+export async function announceEnded(config: Readonly<Config>, userId: number, sessionIds: readonly string[], waitMs = 5_000): Promise<boolean> {
+  if (!config.redisUrl) return false;
+  let dropped = 0;
+  const bus = createBus(redisTarget(config.redisUrl, config.redisMode), {
+    prefix: config.redisPrefix,
+    logger: quiet,
+    metrics: { busPublished: (sent) => void (sent ? undefined : dropped++), busReceived: () => {}, redisError: () => {} },
+  });
+  try {
+    if (!bus.isHealthy()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        bus.onHealthChange((healthy) => {
+          if (!healthy) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (!bus.isHealthy()) return false;
+    for (const sessionId of sessionIds) {
+      const event = { kind: 'revoked', userId, sessionId } satisfies BusEvent;
+      bus.publishRemote(userTopic(userId), event);
+      bus.publishRemote(REVOCATIONS_TOPIC, event);
+    }
+    await bus.flushed();
+    return dropped === 0;
+  } finally {
+    await bus.close();
+  }
+}

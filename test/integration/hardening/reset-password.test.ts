@@ -1,0 +1,128 @@
+/**
+ * Audit finding (medium): a user who forgot their password had no way back in, and the operator
+ * no tool to help (nor to end the logins of a leaked token but by deleting the account). Now
+ * `npm run admin -- reset-password <username>` sets a new random password, shown once on
+ * stdout, and ends every login of the account; with Redis configured, the running instances
+ * close those logins' sockets with 4000 at once.
+ */
+import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runAdminCommand } from '../../../src/server/admin-cli.js';
+import { testConfig, type Config } from '../../../src/server/config.js';
+import { bearer } from '../../helpers/app.js';
+import { freshDatabase, testDialects } from '../../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { REDIS_URL, requireRedis, uniquePrefix } from '../../helpers/redis.js';
+
+const PASSWORD = 'pass-phrase-for-tests';
+
+/** A database the app and the command both open. */
+async function sharedDatabase(dialect: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (dialect === 'postgres') return freshDatabase('postgres');
+  const file = join(tmpdir(), `beacon-reset-${randomBytes(4).toString('hex')}.db`);
+  return { url: `sqlite:${file}`, drop: async () => rmSync(file, { force: true }) };
+}
+
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn();
+  cleanup = [];
+});
+
+async function setUp(dialect: string, config: Partial<Config> = {}): Promise<{ t: LiveApp; config: Config }> {
+  const db = await sharedDatabase(dialect);
+  cleanup.push(db.drop);
+  const t = await startLiveApp({ databaseUrl: db.url, ...config });
+  cleanup.push(() => t.close());
+  return { t, config: testConfig({ databaseUrl: db.url, ...config }) };
+}
+
+const login = (t: LiveApp, username: string, password: string) => t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+const me = async (t: LiveApp, token: string) => (await t.app.inject({ url: '/api/v1/users/me', headers: bearer(token) })).statusCode;
+
+/** Runs the command; answers its exit code, its lines, and the password it printed (if any). */
+async function reset(config: Config, username: string): Promise<{ code: number; lines: string[]; password: string | null }> {
+  const lines: string[] = [];
+  const code = await runAdminCommand(['reset-password', username], config, (l) => lines.push(l));
+  const password = lines.map((l) => /^New password: (\S+)$/.exec(l)?.[1]).find((p) => p !== undefined) ?? null;
+  return { code, lines, password };
+}
+
+describe.each(testDialects())('npm run admin -- reset-password on %s', (dialect) => {
+  it('sets a new random password, shown once, and ends every login of the account', async () => {
+    const { t, config } = await setUp(dialect);
+    const alice = await t.register('alice');
+    const phone = (await login(t, 'alice', PASSWORD)).json<{ token: string }>().token;
+    const bob = await t.register('bob');
+
+    const first = await reset(config, 'ALICE');
+    expect(first.code).toBe(0);
+    expect(first.password).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    // Printed once, on its own line; no other line holds it.
+    expect(first.lines.filter((l) => l.includes(first.password!))).toEqual([`New password: ${first.password}`]);
+    expect(first.lines[0]).toBe("alice's password is reset, and every login of the account ended (2).");
+    expect(await me(t, alice.token)).toBe(401);
+    expect(await me(t, phone)).toBe(401);
+    expect(await me(t, bob.token)).toBe(200);
+    expect((await login(t, 'alice', PASSWORD)).statusCode).toBe(401);
+    expect((await login(t, 'alice', first.password!)).statusCode).toBe(200);
+    // Each run a new one.
+    const second = await reset(config, 'alice');
+    expect(second.password).not.toBe(first.password);
+    expect((await login(t, 'alice', first.password!)).statusCode).toBe(401);
+    expect((await login(t, 'alice', second.password!)).statusCode).toBe(200);
+  });
+
+  it('says so for an unknown username and exits 1, changing nothing', async () => {
+    const { t, config } = await setUp(dialect);
+    const alice = await t.register('alice');
+    const run = await reset(config, 'nobody');
+    expect(run).toEqual({ code: 1, lines: ['no account named "nobody"'], password: null });
+    expect(await me(t, alice.token)).toBe(200);
+  });
+
+  it("refuses a host site's user (no password of Beacon's), changing nothing", async () => {
+    const { t, config } = await setUp(dialect);
+    const carol = await t.register('carol');
+    // As the integration modes store their users (integration/id-map.ts): no password.
+    await t.app.services.database.db.updateTable('users').set({ password_hash: '' }).where('id', '=', carol.id).execute();
+    const run = await reset(config, 'carol');
+    expect(run).toEqual({ code: 1, lines: ['carol has no Beacon password (a user of the host site): their password is the host\'s'], password: null });
+    expect(await me(t, carol.token)).toBe(200);
+  });
+});
+
+describe('reset-password with Redis configured', () => {
+  it('closes the account’s open sockets on a running instance with 4000, at once; other users’ stay', async () => {
+    (await requireRedis()).disconnect();
+    const { t, config } = await setUp('sqlite', { redisUrl: REDIS_URL, redisPrefix: uniquePrefix() });
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    const own = await t.connect(alice.token);
+    const bobs = await t.connect(bob.token);
+    const run = await reset(config, 'alice');
+    expect(run.code).toBe(0);
+    expect(run.lines).toContain('Its open sockets on the running instances were told to close.');
+    expect(await own.socket.waitClosed(2000)).toEqual({ code: 4000, reason: 'session revoked' });
+    expect(bobs.socket.closed).toBeNull();
+  });
+
+  it('without Redis, says that sockets already open on a running instance stay until they reconnect', async () => {
+    const { t, config } = await setUp('sqlite');
+    await t.register('alice');
+    const run = await reset(config, 'alice');
+    expect(run.code).toBe(0);
+    expect(run.lines.at(-1)).toMatch(/^Sockets it has open on a running instance stay open until they reconnect/);
+  });
+});
+
+describe('the command’s usage', () => {
+  it('names reset-password, and refuses it without a username', async () => {
+    const lines: string[] = [];
+    expect(await runAdminCommand(['reset-password'], testConfig(), (l) => lines.push(l))).toBe(2);
+    expect(lines).toEqual(['usage: npm run admin -- grant <username> | revoke <username> | list | reset-password <username>']);
+  });
+});
