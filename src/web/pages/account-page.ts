@@ -1,9 +1,14 @@
 /**
- * Account settings: your display name (friends see a new one at once), download everything
- * Beacon stores about you, or delete your account (password entered again). Deleting signs
- * you out everywhere; friends see you leave.
+ * Account settings: your display name (friends see a new one at once), your password (a
+ * change signs out your other devices), the devices signed in to your account (sign any out),
+ * download everything Beacon stores about you, or delete your account (password entered
+ * again). Deleting signs you out everywhere; friends see you leave.
  */
 import type { Page } from './page.js';
+import { accountApi } from '../lib/account-api.js';
+import { getToken } from '../lib/session.js';
+import { devicesPanel } from './devices-panel.js';
+import { passwordForm } from './password-form.js';
 import { displayNameProblem, errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { announce } from '../lib/form-errors.js';
@@ -157,12 +162,24 @@ export const accountPage: Page = (root, ctx) => {
     }
   }
 
+  // Password and devices: the same token as the SDK's client, read per request.
+  const security = accountApi({ getToken });
+  const isDisposed = () => disposed;
+  const devices = devicesPanel(security, isDisposed);
+  const passwordSection = h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'password-title' },
+    h('h2', { id: 'password-title', class: 'text-lg font-semibold text-white' }, 'Change password'),
+    h('p', { class: 'text-sm text-slate-300' }, 'Changing your password signs out every other device; this one stays signed in.'),
+    passwordForm({ api: security, username: ctx.user.username, disposed: isDisposed, onChanged: () => void devices.reload() }));
+  void devices.reload();
+
   root.replaceChildren(
     h('h1', { class: 'mb-5 text-2xl font-bold text-white' }, 'Account'),
     h('div', { class: 'grid gap-6' },
       h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'name-title' },
         h('h2', { id: 'name-title', class: 'text-lg font-semibold text-white' }, 'Your name'),
         nameForm),
+      passwordSection,
+      devices.element,
       h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'export-title' },
         h('h2', { id: 'export-title', class: 'text-lg font-semibold text-white' }, 'Your data'),
         h('p', { class: 'text-sm text-slate-300' }, 'Download everything Beacon stores about you: account, settings, friends, requests, blocked users and sessions, as JSON.'),
