@@ -4,7 +4,8 @@
  * names each device, marks this one, signs one out by keyboard (focus stays in the list) or
  * every other at once; a password change says each field's problem beside it, and on success
  * says the other devices were signed out: another browser signed in as the user is signed out
- * at once, this one stays. Loading, error and "no other device" states; axe on each.
+ * at once, this one stays, and the login page it lands on says whom to ask about a forgotten
+ * password. Loading, error and "no other device" states; axe on each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -193,6 +194,8 @@ describe('change password', () => {
     // The other browser is signed out at once (its socket closed with 4000), this one is not.
     await other.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 5_000 });
     expect(await other.locator('[data-part=error]').textContent()).toBe('Your session has ended. Please log in again.');
+    // A forgotten password has a way back too: the login page says whom to ask (docs/operations.md).
+    expect(await other.locator('[data-part=forgot]').textContent()).toBe('Forgot your password? Ask whoever runs this Beacon to reset it for you.');
     await expect.poll(() => rows(page), { timeout: 5_000 }).toEqual([['Chrome on Linux', 'This device']]);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Friends' }).click();
     await page.locator('beacon-friend-list').waitFor();

@@ -143,6 +143,8 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
           signup ? 'Already have an account? ' : 'New to Beacon? ',
           h('a', { href: signup ? '#/login' : '#/signup', class: 'beacon-link' }, signup ? 'Log in' : 'Create an account'),
         ),
+        // Beacon keeps no e-mail address: the operator resets a password (docs/operations.md).
+        signup ? null : h('p', { class: 'mt-2 text-center text-sm text-slate-400', 'data-part': 'forgot' }, 'Forgot your password? Ask whoever runs this Beacon to reset it for you.'),
       ),
     ),
   );
