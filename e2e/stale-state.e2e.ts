@@ -255,3 +255,60 @@ describe('settings changed on another device', () => {
     await expect.poll(shown, FIVE_S).toBe('Online');
   });
 });
+
+describe('two privacy changes whose answers come back out of order', () => {
+  const shownOn = (p: Page) => Promise.all(['activity_visibility', 'custom_message_visibility'].map((k) => p.locator(`#privacy-${k}`).inputValue()));
+  const wordsOn = (p: Page) => p.locator('[data-part=explanation]').innerText();
+
+  it('the page, and the other tab, end showing what the server holds, not the slow first answer', async () => {
+    const { token } = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'sol_race', password: PASSWORD });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+    try {
+      const [one, two] = [await context.newPage(), await context.newPage()];
+      for (const tab of [one, two]) {
+        await tab.goto(`${server.baseUrl}/#/privacy`);
+        await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+        await tab.locator('#privacy-activity_visibility').waitFor(FIVE_S);
+      }
+      // A slow network on the way back: the first save's answer is held until released (the server has already saved it).
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      let held = false;
+      await one.route('**/api/v1/users/me/status/settings', async (route: Route) => {
+        if (route.request().method() !== 'PUT' || held) return route.fallback();
+        held = true;
+        const response = await route.fetch();
+        await released;
+        await route.fulfill({ response });
+      });
+      const server_ = () => api<Record<string, string>>(server.baseUrl, token, 'GET', '/users/me/status/settings');
+      await one.selectOption('#privacy-activity_visibility', 'close_friends'); // narrows one field
+      await expect.poll(async () => (await server_()).activity_visibility, FIVE_S).toBe('close_friends');
+      await one.selectOption('#privacy-custom_message_visibility', 'public'); // then widens another
+      await expect.poll(async () => (await server_()).custom_message_visibility, FIVE_S).toBe('public');
+      await expect.poll(() => shownOn(two), FIVE_S).toEqual(['close_friends', 'public']);
+      // Every write of tab one's "Saved" line from now on: the first one is the held answer's.
+      const line = one.locator('[data-part=saved]');
+      await line.evaluate((el: HTMLElement & { writes?: number }) => {
+        el.writes = 0;
+        new MutationObserver(() => el.writes!++).observe(el, { childList: true, characterData: true, subtree: true });
+      });
+      release();
+      await expect.poll(() => line.evaluate((el: HTMLElement & { writes?: number }) => el.writes), FIVE_S).toBeGreaterThan(0);
+      await one.waitForTimeout(500); // what tab one told the other tab has arrived
+      // What a page opened now shows is the truth: both tabs show the same, choices and words.
+      const fresh = await context.newPage();
+      await fresh.goto(`${server.baseUrl}/#/privacy`);
+      await fresh.locator('#privacy-activity_visibility').waitFor(FIVE_S);
+      expect(await shownOn(fresh)).toEqual(['close_friends', 'public']);
+      for (const tab of [two, one]) {
+        expect(await shownOn(tab)).toEqual(['close_friends', 'public']);
+        expect(await wordsOn(tab)).toBe(await wordsOn(fresh));
+      }
+      expect(await line.textContent()).toBe('Saved. Your friends see the change right away.');
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -4,20 +4,32 @@
  * user's other tabs of this browser (a BroadcastChannel), and on the user's other devices
  * (the server's `settings_update` frame, and a re-read at every reconnect for a change made
  * while this one was disconnected).
+ *
+ * Ordering. A REST answer carries no version, so answers are ordered by when their request
+ * was sent: one shows only if no newer news was shown meanwhile, the answer to a request sent
+ * later, or a push. The pushes come in the server's order on the socket, and every save makes
+ * one: a save whose answer comes after a push is left to the pushes (its own is that one or
+ * still on its way), so two quick saves whose answers cross never leave the older one on
+ * screen. A tab whose socket is connected takes only its own pushes, not another tab's
+ * answer, which could arrive after a newer push.
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import type { Settings } from './label-types.js';
 
+type Client = Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'unhide' | 'on' | 'state'>;
+
 export class SettingsStore {
   #value: Settings | null = null;
-  readonly #client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'unhide' | 'on'>;
+  readonly #client: Client;
   readonly #listeners = new Set<(s: Settings) => void>();
-  /** Moves on every settings_update and every save here: a re-read that started before one is stale. */
-  #pushes = 0;
+  /** Requests sent (reads and saves), numbered in the order they were sent. */
+  #sent = 0;
+  /** The newest request whose answer was shown; at a push, every request sent so far (their answers are no newer). */
+  #shown = 0;
   /** Settings the server pushed to this tab: every tab gets its own push, so these are not passed to the others. */
   readonly #pushed = new WeakSet<Settings>();
 
-  constructor(client: Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'unhide' | 'on'>) {
+  constructor(client: Client) {
     this.#client = client;
   }
 
@@ -32,18 +44,17 @@ export class SettingsStore {
     let connects = 0;
     const offs = [
       this.#client.on('settings', ({ settings }) => {
-        this.#pushes++;
+        this.#shown = this.#sent;
         this.#pushed.add(settings);
         announce(settings);
       }),
       this.#client.on('ready', () => {
         if (connects++ === 0) return;
-        const pushes = this.#pushes;
-        this.#client.getSettings().then(
-          (s) => {
-            if (pushes !== this.#pushes) return;
-            this.#pushed.add(s); // every tab re-reads on its own reconnect
-            announce(s);
+        this.#ask(() => this.#client.getSettings()).then(
+          ({ settings, newest }) => {
+            if (!newest) return;
+            this.#pushed.add(settings); // every tab re-reads on its own reconnect
+            announce(settings);
           },
           () => undefined, // the next reconnect or push tries again
         );
@@ -68,6 +79,8 @@ export class SettingsStore {
     };
     if (channel) {
       channel.onmessage = (m: MessageEvent<Settings>) => {
+        // Connected, this tab has (or will have) the server's push of that change, in order.
+        if (this.#client.state === 'connected') return;
         received = m.data;
         target.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: m.data }));
         received = null;
@@ -84,13 +97,18 @@ export class SettingsStore {
     return this.#value;
   }
 
+  /** Reads the settings; resolves to the settings now known (newer news may have overtaken the read). */
   async load(): Promise<Settings> {
-    return this.#set(await this.#client.getSettings());
+    const { settings, newest } = await this.#ask(() => this.#client.getSettings());
+    return newest ? this.#set(settings) : (this.#value ?? settings);
   }
 
-  /** Saves, then tells every screen (header, menu, Privacy page) through `beacon:settings-changed`. */
+  /**
+   * Saves, then tells every screen (header, menu, Privacy page) through `beacon:settings-changed`.
+   * Resolves to the settings now known: the answer, or newer news that overtook it.
+   */
   async update(patch: Partial<Settings>): Promise<Settings> {
-    return this.#saved(await this.#client.updateSettings(patch));
+    return this.#saved(await this.#ask(() => this.#client.updateSettings(patch)));
   }
 
   /**
@@ -98,13 +116,22 @@ export class SettingsStore {
    * whichever device hid (a device's own memory of it may be older and wider). Told like a save.
    */
   async unhide(): Promise<Settings> {
-    return this.#saved(await this.#client.unhide());
+    return this.#saved(await this.#ask(() => this.#client.unhide()));
   }
 
-  #saved(s: Settings): Settings {
-    this.#pushes++; // newer than any re-read still running
-    document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: s }));
-    return this.#set(s);
+  /** The answer of `request`, and whether it is the newest news (see the ordering above): only then is it shown. */
+  async #ask(request: () => Promise<Settings>): Promise<{ settings: Settings; newest: boolean }> {
+    const n = ++this.#sent;
+    const settings = await request();
+    if (n <= this.#shown) return { settings, newest: false };
+    this.#shown = n;
+    return { settings, newest: true };
+  }
+
+  #saved({ settings, newest }: { settings: Settings; newest: boolean }): Settings {
+    if (!newest) return this.#value ?? settings;
+    document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: settings }));
+    return this.#set(settings);
   }
 
   onChange(fn: (s: Settings) => void): () => void {

@@ -36,8 +36,11 @@ const TIERS: Array<{ tier: ViewerTier; label: string }> = [
 ];
 
 export const privacyPage: Page = (root, ctx) => {
-  const { client } = ctx;
+  const { client, settings: store } = ctx;
   let settings: Settings | null = null;
+  /** Saves waiting for their answer, and a refusal among them: what they did is said once none is left. */
+  let saving = 0;
+  let refused: string | null = null;
   let tier: ViewerTier = 'friend';
   let disposed = false;
   const saved = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'saved' });
@@ -84,21 +87,26 @@ export const privacyPage: Page = (root, ctx) => {
     }
   }
 
+  /**
+   * Saves through the shared store, which tells every screen (this page too) of the answer, or
+   * drops it when newer news overtook it (lib/settings-store.ts): two quick changes whose
+   * answers cross never leave the older one on screen.
+   */
   async function save(patch: Partial<Settings>): Promise<void> {
+    if (saving++ === 0) refused = null;
     saved.textContent = 'Saving…';
     try {
-      settings = await client.updateSettings(patch);
-      document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: settings }));
-      saved.textContent = 'Saved. Your friends see the change right away.';
+      settings = await store.update(patch);
     } catch (e) {
-      saved.textContent = `Not saved: ${errorMessage(e)}`;
+      refused = `Not saved: ${errorMessage(e)}`;
     }
+    if (--saving === 0) saved.textContent = refused ?? 'Saved. Your friends see the change right away.';
     update();
   }
 
   async function load(): Promise<void> {
     try {
-      settings = await client.getSettings();
+      settings = await store.load();
       if (disposed) return;
       body.replaceChildren(
         h('section', { class: 'beacon-panel grid gap-4 p-4 sm:grid-cols-2 sm:p-5', 'aria-label': 'Who can see what' },

@@ -1,5 +1,5 @@
 /** SettingsStore.live(): the server's news of the user's settings, from other devices. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SettingsStore } from '../../../src/web/lib/settings-store.js';
 import type { Settings } from '../../../src/web/lib/label-types.js';
 
@@ -83,6 +83,83 @@ describe('SettingsStore.live', () => {
       otherTab.close();
       stopLive();
       stopFollow();
+    }
+  });
+});
+
+describe('SettingsStore: answers that cross', () => {
+  // Saves are told on the page's document.
+  let document: EventTarget;
+  beforeEach(() => vi.stubGlobal('document', (document = new EventTarget())));
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** A client whose saves are answered when the test says, in any order. */
+  function slowSaves() {
+    const client = fakeClient(async () => base);
+    const answers: Array<(s: Settings) => void> = [];
+    return Object.assign(client, {
+      state: 'connected' as string,
+      updateSettings: () => new Promise<Settings>((resolve) => answers.push(resolve)),
+      answers,
+    });
+  }
+
+  it('shows the answer of the save sent last, never an older answer that comes after it', async () => {
+    const client = slowSaves();
+    const store = new SettingsStore(client as never);
+    const seen = announced(document);
+    const first = store.update({ activity_visibility: 'close_friends' });
+    const second = store.update({ custom_message_visibility: 'public' });
+    const both = { ...base, activity_visibility: 'close_friends', custom_message_visibility: 'public' } as const;
+    client.answers[1]!(both);
+    expect(await second).toEqual(both);
+    client.answers[0]!({ ...base, activity_visibility: 'close_friends' }); // the server saved it first; its answer is late
+    expect(await first).toEqual(both); // what is known now, not the old answer
+    expect(store.value).toEqual(both);
+    expect(seen).toEqual([both]);
+  });
+
+  it('leaves a save answered after a push to the pushes (its own is that one or comes next)', async () => {
+    const client = slowSaves();
+    const store = new SettingsStore(client as never);
+    const seen = announced(document);
+    const stopFollow = store.follow(document as Document);
+    const stopLive = store.live(document as Document);
+    try {
+      const save = store.update({ activity_visibility: 'close_friends' });
+      const newer = { ...base, activity_visibility: 'close_friends', custom_message_visibility: 'public' } as const;
+      client.emit('settings', { settings: newer }); // this save and a later one, as the server holds them
+      client.answers[0]!({ ...base, activity_visibility: 'close_friends' });
+      expect(await save).toEqual(newer);
+      expect(store.value).toEqual(newer);
+      expect(seen).toEqual([newer]);
+      // A save sent after the push is news again.
+      const later = store.update({ last_seen_visibility: 'nobody' });
+      client.answers[1]!({ ...newer, last_seen_visibility: 'nobody' });
+      await later;
+      expect(store.value?.last_seen_visibility).toBe('nobody');
+    } finally {
+      stopLive();
+      stopFollow();
+    }
+  });
+
+  it("takes another tab's save only while this tab has no socket (connected, its own push tells it, in order)", async () => {
+    const client = slowSaves();
+    const target = new EventTarget();
+    const store = new SettingsStore(client as never);
+    const stop = store.follow(target as Document, 78);
+    const otherTab = new BroadcastChannel('beacon.settings.78');
+    try {
+      otherTab.postMessage({ ...base, status_visibility: 'public' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(store.value).toBeNull();
+      client.state = 'polling';
+      otherTab.postMessage({ ...base, status_visibility: 'hidden' });
+      await expect.poll(() => store.value?.status_visibility).toBe('hidden');
+    } finally {
+      otherTab.close();
+      stop();
     }
   });
 });
