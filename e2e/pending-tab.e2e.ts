@@ -15,7 +15,7 @@
  * re-announced; what a search found is said once, as a count, in a region of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page, Route } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
@@ -34,11 +34,12 @@ let browser: Browser;
 let page: Page;
 let declinedAt: { from: number; to: number };
 let fay: ApiUser;
+let uma: { token: string; id: number };
 
 beforeAll(async () => {
   server = await startServer();
   browser = await launchChromium();
-  const uma = await registerUser(server.baseUrl, 'uma_again', 'Uma');
+  uma = await registerUser(server.baseUrl, 'uma_again', 'Uma');
   const vic = await registerUser(server.baseUrl, 'vic_again', 'Vic');
   // Long usernames, one asking Uma (incoming), one Uma asked (sent).
   const wide = await registerUser(server.baseUrl, LONG_IN, 'Wide In');
@@ -159,5 +160,77 @@ describe('search results while a friend changes status', () => {
     await expect.poll(() => count.textContent(), FIVE_S).toBe('No players found');
     expect((await said()).filter((t) => /found/.test(t))).toEqual(['2 players found', 'No players found']);
     await api(server.baseUrl, fay.token, 'PUT', '/users/me/status/settings', { status_visibility: 'friends' });
+  });
+});
+
+describe('a request on a slow network', () => {
+  /** Holds the page's friend-request POSTs until `release()`; `sent` lists them. */
+  async function slowRequests(): Promise<{ sent: string[]; release: () => Promise<void> }> {
+    const sent: string[] = [];
+    let open: () => void = () => undefined;
+    const released = new Promise<void>((r) => (open = r));
+    const handler = async (route: Route): Promise<void> => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      sent.push(new URL(route.request().url()).pathname);
+      await released;
+      await route.fallback();
+    };
+    await page.route('**/api/v1/users/me/friends/requests**', handler);
+    return {
+      sent,
+      release: async () => {
+        open();
+        await page.unroute('**/api/v1/users/me/friends/requests**', handler);
+      },
+    };
+  }
+
+  it('sends Accept once however often it is pressed (Decline of the same request too), and says it worked', async () => {
+    const bo = await registerUser(server.baseUrl, 'bo_twice', 'Bo');
+    await api(server.baseUrl, bo.token, 'POST', '/users/me/friends/requests', { user_id: uma.id });
+    const accept = page.getByRole('button', { name: 'Accept Bo (@bo_twice)', exact: true });
+    await accept.waitFor(FIVE_S);
+    const slow = await slowRequests();
+    await accept.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => slow.sent.length, FIVE_S).toBe(1);
+    expect(await accept.getAttribute('aria-disabled')).toBe('true');
+    // A friend's status change rebuilds the list meanwhile: the new buttons are busy too.
+    const first = await accept.elementHandle();
+    await api(server.baseUrl, fay.token, 'PUT', '/users/me/status', { status: 'busy' });
+    await expect.poll(() => first!.evaluate((el) => el.isConnected), FIVE_S).toBe(false);
+    expect(await accept.getAttribute('aria-disabled')).toBe('true');
+    await accept.focus();
+    await page.keyboard.press('Enter'); // nothing seemed to happen: the user presses again
+    await page.getByRole('button', { name: 'Decline Bo (@bo_twice)', exact: true }).click({ force: true }); // or thinks better of it
+    await page.waitForTimeout(300);
+    expect(slow.sent).toHaveLength(1);
+    await slow.release();
+    const notice = page.locator('[data-part=notice]');
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('You and Bo (@bo_twice) are now friends.');
+    await page.waitForTimeout(500); // a second request's answer would have come by now
+    expect(await notice.textContent()).toBe('You and Bo (@bo_twice) are now friends.');
+    expect(slow.sent).toHaveLength(1);
+    await api(server.baseUrl, fay.token, 'PUT', '/users/me/status', { status: 'online' });
+  });
+
+  it('sends Add friend once however often it is pressed, and says it was sent', async () => {
+    await registerUser(server.baseUrl, 'cy_twice', 'Cy');
+    await page.getByLabel('Search by username').fill('cy_twice');
+    const add = page.getByRole('button', { name: 'Add friend Cy (@cy_twice)', exact: true });
+    await add.waitFor(FIVE_S);
+    const slow = await slowRequests();
+    await add.click();
+    await expect.poll(() => slow.sent.length, FIVE_S).toBe(1);
+    expect(await add.getAttribute('aria-disabled')).toBe('true');
+    await add.click({ force: true });
+    await page.waitForTimeout(300);
+    expect(slow.sent).toHaveLength(1);
+    await slow.release();
+    const notice = page.locator('[data-part=notice]');
+    await expect.poll(() => notice.textContent(), FIVE_S).toBe('Friend request sent to Cy (@cy_twice).');
+    await page.waitForTimeout(500);
+    expect(await notice.textContent()).toBe('Friend request sent to Cy (@cy_twice).');
+    expect(slow.sent).toHaveLength(1);
   });
 });

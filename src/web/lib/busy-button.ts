@@ -5,11 +5,21 @@
  * request fails and the user wants to read the error and try again.
  */
 export async function whileBusy(button: HTMLButtonElement, work: () => Promise<void>): Promise<void> {
-  if (button.getAttribute('aria-disabled') === 'true') return;
-  button.setAttribute('aria-disabled', 'true');
+  if (isBusy(button)) return;
+  markBusy(button, true);
   try {
     await work();
   } finally {
-    button.removeAttribute('aria-disabled');
+    markBusy(button, false);
   }
+}
+
+/** Marks `button` busy (or not) as whileBusy does: for a page whose buttons are rebuilt while their request runs. */
+export function markBusy(button: HTMLElement, busy: boolean): void {
+  if (busy) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+}
+
+export function isBusy(button: HTMLElement): boolean {
+  return button.getAttribute('aria-disabled') === 'true';
 }

@@ -11,6 +11,11 @@
  * are rebuilt only for a new search or when what can be done with a shown player changes
  * (they became a friend, a request came or went), never because a friend changed status;
  * a rebuild keeps keyboard focus on the same button (`data-key`).
+ *
+ * An action runs once at a time per request or player (`data-on`): pressed again while its
+ * answer is awaited (a slow network), or Decline pressed after Accept, nothing is sent twice,
+ * and its buttons show busy (busy-button.ts), rebuilt ones too. A second request would fail
+ * ("no longer exists") and the page would report a failure that did not happen.
  */
 import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
@@ -18,6 +23,7 @@ import { askAgainAt, formatAskAgain } from '../lib/ask-again.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
 import type { Notice } from '../lib/notice.js';
+import { markBusy } from '../lib/busy-button.js';
 import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
 
 export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice): () => void {
@@ -34,6 +40,9 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
    */
   const refusedUntil = new Map<number, number>();
   const refusalTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** What the actions awaiting their answer act on (`data-on` of their buttons: "request-12", "user-7"). */
+  const busy = new Set<string>();
+  const showBusy = (): void => root.querySelectorAll<HTMLButtonElement>('button[data-on]').forEach((b) => markBusy(b, busy.has(b.dataset.on!)));
 
   const search = h('input', {
     id: 'player-search', type: 'search', class: 'beacon-input w-full', autocomplete: 'off',
@@ -85,15 +94,19 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
    * Runs an action, reports what it did (`done`, or the sentence the action answers when the
    * server did something else, e.g. a request that made friends at once), then puts focus on
    * `next()` (or the section heading). API answers are objects, never sentences. `explain`
-   * words a failure; `said` gets what corrects the confirmation while it is shown.
+   * words a failure; `said` gets what corrects the confirmation while it is shown. `on` is what
+   * it acts on: while it runs, another action on the same does nothing.
    */
   async function act(
-    action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number,
+    on: string, action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number,
     more: { explain?: (e: unknown) => string | null; said?: (instead: (...parts: Array<Node | string>) => void) => void } = {},
   ): Promise<void> {
+    if (busy.has(on)) return;
     const { explain, said: onSaid } = more;
     const from = document.activeElement;
     notice.clear();
+    busy.add(on);
+    showBusy();
     try {
       const said = await action();
       const instead = notice.say(...(Array.isArray(said) ? (said as Array<Node | string>) : done));
@@ -104,7 +117,12 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
         NOT_FOUND: 'That request or player no longer exists.',
       }));
     }
-    await store.refresh();
+    try {
+      await store.refresh();
+    } finally {
+      busy.delete(on);
+      showBusy();
+    }
     if (disposed) return;
     // The user moved on meanwhile (typed a new name, another control): focus stays where they put it.
     const now = document.activeElement;
@@ -134,14 +152,15 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     if (rel.kind === 'you') return h('span', { class: 'text-sm text-slate-400' }, 'You');
     if (rel.kind === 'friend') return h('span', { class: 'text-sm text-green-300' }, '✓ Friends');
     if (rel.kind === 'asked-you') {
-      const accept = button('Accept request', () => void act(() => api.acceptFriendRequest(rel.request), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
+      const accept = button('Accept request', () => void act(`request-${rel.request}`, () => api.acceptFriendRequest(rel.request), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
       accept.dataset.key = `found-accept-${u.id}`;
+      accept.dataset.on = `request-${rel.request}`;
       return accept;
     }
     if (rel.kind === 'asked') return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
     if (rel.kind === 'refused') return h('span', { class: 'text-sm text-slate-300', 'data-part': 'ask-again' }, `You can ask again from ${formatAskAgain(rel.until)}`);
     const add = button('Add friend', () => {
-      void act(async () => {
+      void act(`user-${u.id}`, async () => {
         // They had asked first (this page had not heard yet): the request made friends at once.
         const res = await api.sendFriendRequest(u.id);
         return res.friend ? about(u, 'You and ', ' are now friends.') : undefined;
@@ -156,6 +175,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
       });
     }, 'primary', `Add friend ${nameOf(u)}`);
     add.dataset.key = `found-add-${u.id}`;
+    add.dataset.on = `user-${u.id}`;
     return add;
   }
 
@@ -191,9 +211,10 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
 
   function render(): void {
     if (disposed) return;
-    // Keep focus where it was when the lists are rebuilt by a live event.
+    // Keep focus where it was when the lists are rebuilt by a live event, and busy buttons busy.
     const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
     const refocus = (): void => {
+      showBusy();
       const again = focused ? root.querySelector<HTMLElement>(`[data-key="${focused}"]`) : null;
       if (again && again !== document.activeElement) again.focus();
     };
@@ -210,16 +231,18 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     }
     incomingBox.replaceChildren(list(store.incoming.map((r, i) => {
       const p = person(r.from_user_id);
-      const accept = button('Accept', () => void act(() => api.acceptFriendRequest(r.id), about(p, 'You and ', ' are now friends.'), incomingBox, i), 'primary', `Accept ${nameOf(p)}`);
-      const decline = button('Decline', () => void act(() => api.declineFriendRequest(r.id), about(p, 'Declined ', '.'), incomingBox, i), 'plain', `Decline ${nameOf(p)}`);
+      const accept = button('Accept', () => void act(`request-${r.id}`, () => api.acceptFriendRequest(r.id), about(p, 'You and ', ' are now friends.'), incomingBox, i), 'primary', `Accept ${nameOf(p)}`);
+      const decline = button('Decline', () => void act(`request-${r.id}`, () => api.declineFriendRequest(r.id), about(p, 'Declined ', '.'), incomingBox, i), 'plain', `Decline ${nameOf(p)}`);
       accept.dataset.key = `accept-${r.id}`;
       decline.dataset.key = `decline-${r.id}`;
+      accept.dataset.on = decline.dataset.on = `request-${r.id}`;
       return personRow(p, accept, decline);
     }), 'No pending requests.'));
     outgoingBox.replaceChildren(list(store.outgoing.map((r, i) => {
       const p = person(r.to_user_id);
-      const cancel = button('Cancel', () => void act(() => api.declineFriendRequest(r.id), about(p, 'Cancelled your request to ', '.'), outgoingBox, i), 'plain', `Cancel request to ${nameOf(p)}`);
+      const cancel = button('Cancel', () => void act(`request-${r.id}`, () => api.declineFriendRequest(r.id), about(p, 'Cancelled your request to ', '.'), outgoingBox, i), 'plain', `Cancel request to ${nameOf(p)}`);
       cancel.dataset.key = `cancel-${r.id}`;
+      cancel.dataset.on = `request-${r.id}`;
       return personRow(p, cancel);
     }), 'You have no requests waiting for an answer.'));
     refocus();
