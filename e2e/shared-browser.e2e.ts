@@ -4,7 +4,7 @@
  * the account that chose it. Another account signing in on that browser starts from its own
  * settings; the same account signing in again keeps its choices.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
@@ -100,5 +100,72 @@ describe('one browser shared by two accounts', () => {
     await appearOffline(page).uncheck();
     await expect.poll(() => visibility(cal), FIVE_S).not.toBe('hidden');
     expect(await visibility(cal)).toBe('friends');
+  });
+});
+
+describe('the page asked for before signing in', () => {
+  const route = () => new URL(page.url()).hash;
+  const heading = () => page.getByRole('heading', { level: 1 }).first().textContent();
+
+  // Signed out, whatever the test before left.
+  beforeEach(async () => {
+    await page.goto(`${server.baseUrl}/#/login`);
+    await page.evaluate(() => localStorage.removeItem('beacon.token'));
+    await page.reload();
+  });
+
+  /** Logs in through the login page already shown, and waits for the app. */
+  async function logInHere(username: string): Promise<void> {
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('[data-part=me]').filter({ hasText: `@${username}` }).waitFor(FIVE_S);
+  }
+
+  it('a link opened while signed out leads there once signed in', async () => {
+    await register('dee_link');
+    await page.goto(`${server.baseUrl}/#/privacy`);
+    await page.getByRole('button', { name: 'Log in' }).waitFor(FIVE_S);
+    expect(route()).toBe('#/login');
+    await logInHere('dee_link');
+    await expect.poll(route, FIVE_S).toBe('#/privacy');
+    expect(await heading()).toBe('Privacy');
+    await logOut();
+  });
+
+  it('a session that ended on a page leads back to it at the next sign-in; a log out does not', async () => {
+    await register('eve_link');
+    await register('fin_link');
+    await logIn(page, server.baseUrl, 'eve_link');
+    await page.locator('[data-part=me]').filter({ hasText: '@eve_link' }).waitFor(FIVE_S);
+    await page.goto(`${server.baseUrl}/#/schedule`);
+    await expect.poll(heading, FIVE_S).toBe('Schedule');
+    // The session is revoked elsewhere (another device signed it out).
+    const token = await page.evaluate(() => localStorage.getItem('beacon.token'));
+    await api(server.baseUrl, token, 'POST', '/auth/logout');
+    await page.getByText('Your session has ended. Please log in again.').waitFor(FIVE_S);
+    await logInHere('eve_link');
+    await expect.poll(route, FIVE_S).toBe('#/schedule');
+    expect(await heading()).toBe('Schedule');
+    // Logging out is leaving: the next person starts on Friends, not on the page left, also when
+    // the logout's answer comes after the server closed the socket it revoked.
+    await page.goto(`${server.baseUrl}/#/privacy`);
+    await expect.poll(heading, FIVE_S).toBe('Privacy');
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    await page.route('**/api/v1/auth/logout', async (r) => {
+      const response = await r.fetch();
+      await released;
+      await r.fulfill({ response });
+    });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor(FIVE_S);
+    const answered = page.waitForResponse('**/api/v1/auth/logout');
+    release();
+    await answered;
+    await page.unroute('**/api/v1/auth/logout');
+    await logInHere('fin_link');
+    await expect.poll(route, FIVE_S).toBe('#/friends');
+    await logOut();
   });
 });

@@ -31,7 +31,10 @@ const SESSION_ENDED = 'Your session has ended. Please log in again.';
 /** What a tab says when another tab of this browser deleted the account it was signed in as. */
 const DELETED_ELSEWHERE = { text: 'Your account was deleted in another tab. You are signed out.', info: true } as const;
 
-const PAGES: Record<Exclude<Route, 'login' | 'signup'>, { page: Page; title: string }> = {
+/** A page of the signed-in app. */
+type AppRoute = Exclude<Route, 'login' | 'signup'>;
+
+const PAGES: Record<AppRoute, { page: Page; title: string }> = {
   friends: { page: friendsPage, title: 'Friends' },
   requests: { page: (root, ctx) => friendsPage(root, ctx, { tab: 'pending' }), title: 'Friends' },
   privacy: { page: privacyPage, title: 'Privacy' },
@@ -64,6 +67,12 @@ export class BeaconApp {
   #notice: { text: string; info: boolean } | null = null;
   /** The auth screen shown last, while signed out (null once signed in). */
   #authMode: 'login' | 'signup' | null = null;
+  /**
+   * The page to show once someone signs in: the one a link asked for while signed out, or the one
+   * a session ended on (revoked or expired). A log out leaves none: the next person starts on
+   * Friends. Only the page is kept, never what its link asked it to do (`#/play?start=1`).
+   */
+  #wanted: AppRoute | null = null;
   /**
    * An account deletion waiting for its answer. The server revokes every session before it
    * answers, so this tab's socket may close (4000) first: that close waits for the answer
@@ -224,7 +233,7 @@ export class BeaconApp {
       client.attachIdleDetection(document),
       client.on('unauthorized', () => {
         if (this.#deleting) this.#deleting.unauthorized = true;
-        else this.#signOut(SESSION_ENDED);
+        else this.#signOut(SESSION_ENDED, true);
       }),
       () => client.stop(),
       settings.follow(document, user.id),
@@ -243,7 +252,12 @@ export class BeaconApp {
     // The badge and Pending tab are read once per (re)connect, then follow socket events.
     requests.start();
     settings.load().catch(() => undefined); // the header falls back to the plain status
-    this.#route();
+    // Signed in from the login page: to the page asked for before, if any (its hashchange shows it).
+    const wanted = this.#wanted;
+    this.#wanted = null;
+    const here = parseRoute(location.hash);
+    if (wanted && (!here || PUBLIC_ROUTES.has(here))) navigate(wanted);
+    else this.#route();
   }
 
   async #logout(): Promise<void> {
@@ -255,6 +269,8 @@ export class BeaconApp {
       /* the token is dropped locally either way */
     }
     this.#signOut();
+    // Its revocation may have closed the socket first ("session ended"): leaving is no page to come back to.
+    this.#wanted = null;
   }
 
   /**
@@ -271,7 +287,7 @@ export class BeaconApp {
     } catch (e) {
       if (this.#deleting === deleting) this.#deleting = null;
       // The session ended meanwhile all the same (revoked or expired): sign out as usual.
-      if (deleting.unauthorized) this.#signOut(SESSION_ENDED);
+      if (deleting.unauthorized) this.#signOut(SESSION_ENDED, true);
       throw e;
     }
     if (this.#deleting === deleting) this.#deleting = null;
@@ -284,15 +300,18 @@ export class BeaconApp {
     this.#signOut({ text: 'Your account was deleted. You are signed out.', info: true });
   }
 
-  /** Idempotent: logout revokes the token, which also makes the SDK report `unauthorized`. */
-  #signOut(notice?: string | { text: string; info: boolean }): void {
+  /**
+   * Idempotent: logout revokes the token, which also makes the SDK report `unauthorized`.
+   * `comeBack`: the session ended without the user's say, so the next sign-in shows this page again.
+   */
+  #signOut(notice?: string | { text: string; info: boolean }, comeBack = false): void {
     // Another tab may have signed in since: its token is not ours to drop.
     if (this.#session && getToken() === this.#token) clearToken();
-    this.#endSession(typeof notice === 'string' ? { text: notice, info: false } : notice, true);
+    this.#endSession(typeof notice === 'string' ? { text: notice, info: false } : notice, true, comeBack);
   }
 
   /** Ends this tab's session, leaving the stored token alone; `toLogin` shows the login page. */
-  #endSession(notice: { text: string; info: boolean } | undefined, toLogin: boolean): void {
+  #endSession(notice: { text: string; info: boolean } | undefined, toLogin: boolean, comeBack = false): void {
     const s = this.#session;
     if (!s) return;
     this.#leave();
@@ -300,6 +319,8 @@ export class BeaconApp {
     this.#token = null;
     s.cleanups.forEach((fn) => fn());
     if (!toLogin) return;
+    const here = parseRoute(location.hash);
+    this.#wanted = comeBack && here && !PUBLIC_ROUTES.has(here) ? (here as AppRoute) : null;
     this.#endedUserId = s.ctx.user.id;
     this.#notice = notice ?? null;
     if (parseRoute(location.hash) === 'login') this.#route();
@@ -317,6 +338,8 @@ export class BeaconApp {
     const s = this.#session;
     if (!s) {
       if (route === 'login' || route === 'signup') return this.#showAuth(route);
+      // A link into the app: shown once someone signs in.
+      if (route) this.#wanted = route;
       return navigate('login');
     }
     if (!route || PUBLIC_ROUTES.has(route)) return navigate('friends');
