@@ -471,6 +471,36 @@ describe('your own truth and the status menu', () => {
     await expect.poll(() => trigger(page).getAttribute('aria-expanded')).toBe('false');
     expect(await trigger(page).evaluate((t) => t === document.activeElement)).toBe(true);
   });
+
+  it('follows a message changed on another device while the menu is open, but never over what the user typed', async () => {
+    const own = () => api<View>(server.baseUrl, ann.token, 'GET', `/users/${ann.id}/status`);
+    const elsewhere = (custom_message: string, expires_at: string | null) =>
+      api(server.baseUrl, ann.token, 'PUT', '/users/me/status', { status: 'online', custom_message, expires_at });
+    const menu = await openStatusMenu(page);
+    const field = menu.getByLabel('Custom message');
+    const clearAfter = menu.getByLabel('Clear after');
+    // The phone sets a message that clears in an hour: the open menu shows it, and when it clears.
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    await elsewhere('From my phone', at);
+    await expect.poll(() => field.inputValue(), FIVE_S).toBe('From my phone');
+    await expect.poll(() => clearAfter.inputValue(), FIVE_S).toBe('keep');
+    // The phone's message without an end: "Don't clear". Save sends that text, not the one shown at opening.
+    await elsewhere('Still from my phone', null);
+    await expect.poll(() => field.inputValue(), FIVE_S).toBe('Still from my phone');
+    await expect.poll(() => clearAfter.inputValue(), FIVE_S).toBe('never');
+    await clearAfter.selectOption('1h');
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    await expect.poll(async () => (await own()).custom_message_expires_at ?? null, FIVE_S).not.toBeNull();
+    expect((await own()).custom_message).toBe('Still from my phone');
+    // Typed here: another device's change leaves the user's words and their choice alone.
+    await field.fill('My own words');
+    await clearAfter.selectOption('30m');
+    await elsewhere('From my tablet', null);
+    await page.locator('[data-part=self-message]').filter({ hasText: 'From my tablet' }).waitFor(FIVE_S);
+    expect(await field.inputValue()).toBe('My own words');
+    expect(await clearAfter.inputValue()).toBe('30m');
+    await page.keyboard.press('Escape');
+  });
 });
 
 describe('forms', () => {

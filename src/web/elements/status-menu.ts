@@ -250,8 +250,10 @@ export class StatusMenuElement extends HTMLElement {
     const offs = [
       client.on('self', (v) => {
         this.#renderTrigger(v);
-        this.#form.showActivity(v);
-        if (this.open) this.#syncManual();
+        if (this.open) {
+          this.#syncManual();
+          this.#form.follow(v);
+        } else this.#form.showActivity(v);
       }),
       client.on('state', follow),
       // A stop while already offline changes no state, but what is said (signed out, ended).

@@ -65,6 +65,11 @@ export class StatusMessageFormElement extends HTMLElement {
   #keep = h('option', { value: 'keep' });
   /** The own message's expiry (ISO), or null. */
   #keepAt: string | null = null;
+  /**
+   * What the form last showed of the message in force (the field's text, the "Clear after"
+   * choice): a field still holding it is untouched, and follows a change made elsewhere.
+   */
+  #shown = { text: '', clearAfter: 'never' };
   #chips = new Map<Activity, HTMLButtonElement>();
   /**
    * Why a quick activity was refused, live: pressing a chip moves no focus, so the error is
@@ -154,16 +159,33 @@ export class StatusMessageFormElement extends HTMLElement {
   sync(self: View | null): void {
     announce(this.#activityError, '');
     announce(this.#alert, '');
-    if (document.activeElement !== this.#input) {
-      this.#input.value = self?.custom_message ?? '';
-      this.#updateCount();
-    }
+    if (document.activeElement !== this.#input) this.#showMessage(self);
     if (document.activeElement !== this.#clearAfter) {
       this.#syncExpiry(self);
       // The choice a refusal was about is gone: so is its error.
       this.#showClearAfterError('');
     }
     this.showActivity(self);
+  }
+
+  /**
+   * The own view changed while the form is open (another device, a tab, an expiry): each field
+   * the user has not touched since it was shown follows; what they typed or chose stays.
+   */
+  follow(self: View | null): void {
+    const text = self?.custom_message ?? '';
+    if (this.#input.value === this.#shown.text) {
+      if (this.#input.value !== text) this.#showMessage(self);
+    }
+    // Saved from here (or matching by chance): in force, so untouched again.
+    else if (this.#input.value.trim() === text) this.#shown.text = this.#input.value;
+    if (this.#clearAfter.value === this.#shown.clearAfter && this.#clearAfter.getAttribute('aria-invalid') !== 'true') this.#syncExpiry(self);
+    this.showActivity(self);
+  }
+
+  #showMessage(self: View | null): void {
+    this.#input.value = this.#shown.text = self?.custom_message ?? '';
+    this.#updateCount();
   }
 
   /**
@@ -176,12 +198,12 @@ export class StatusMessageFormElement extends HTMLElement {
     this.#keepAt = at !== null && Date.parse(at) > now.getTime() ? at : null;
     if (this.#keepAt === null) {
       this.#keep.remove();
-      this.#clearAfter.value = 'never';
+      this.#clearAfter.value = this.#shown.clearAfter = 'never';
       return;
     }
     this.#keep.textContent = `Keep current (clears ${clearsAt(new Date(this.#keepAt), now)})`;
     if (this.#keep.parentNode !== this.#clearAfter) this.#clearAfter.prepend(this.#keep);
-    this.#clearAfter.value = 'keep';
+    this.#clearAfter.value = this.#shown.clearAfter = 'keep';
   }
 
   /** Marks the chip of the current activity (aria-pressed and a visible ✓). */
