@@ -95,8 +95,8 @@ export class PresenceClient {
   #socketSessionId: string | null = null;
   /** The game activity this client declared last and has not ended: declared again over each new socket. */
   #declaredGame: Activity | null = null;
-  /** Settles when the activity declaration sent last is answered or failed; null when none is on its way (see #inTurn). */
-  #lastDeclaration: Promise<void> | null = null;
+  /** Settles when the own change (status or activity) sent last is answered or failed; null when none is on its way (see #inTurn). */
+  #lastChange: Promise<void> | null = null;
   /**
    * Tokens Beacon refused since it last accepted one (in this run): a token is tried again after
    * a refusal only if it is not among them (see #tokenRefused), so each at most once.
@@ -251,10 +251,14 @@ export class PresenceClient {
     if (running) this.#events.emit('stopped', { reason: 'stopped' });
   }
 
-  /** Sets a manual status over REST and updates `self` from the answer. */
+  /**
+   * Sets a manual status over REST and updates `self` from the answer. Like declarations, status
+   * changes reach Beacon in the order they are made (each once the change before it was answered
+   * or failed), so the last one set is the one that holds.
+   */
   async setStatus(status: ManualStatus, customMessage?: string | null, expiresAt?: string | null): Promise<View> {
     const run = this.#run;
-    return this.#ownView(await this.#api.setStatus(status, customMessage, expiresAt), run);
+    return this.#ownView(await this.#inTurn(() => this.#api.setStatus(status, customMessage, expiresAt)), run);
   }
 
   /**
@@ -262,7 +266,8 @@ export class PresenceClient {
    * when it has one: a game it declares ends when that socket ends for good (a reload, a closed
    * tab), and it is declared again over the next socket after a reconnect. Declarations reach
    * Beacon in the order they are made, so the last one declared is the one that holds: each is
-   * sent once the one before it was answered (or failed). `keepalive`: the request outlives the
+   * sent once the change before it (a declaration, a status) was answered or failed, and one
+   * still waiting when the client stops is not sent (`CLIENT_STOPPED`). `keepalive`: the request outlives the
    * page (sent from `pagehide`), and is sent at once, as the page may not live to send it later.
    */
   async setActivity(activity: Activity, opts: { keepalive?: boolean } = {}): Promise<View> {
@@ -274,23 +279,28 @@ export class PresenceClient {
   }
 
   /**
-   * Sends an activity declaration once the one sent before it was answered or failed (`now`: at
-   * once). Requests sent together may reach the server in either order, and the one it applies
-   * last holds: a `playing_pong` overtaken by the `browsing` that ended the match a moment later
-   * would leave friends seeing "In game" with no match running. Over the socket frames keep
-   * their order, but the SDK declares over REST, which answers with the view.
+   * Sends a change of the user's own presence (a status, an activity declaration) once the change
+   * sent before it was answered or failed (`now`: at once). Requests sent together may reach the
+   * server in either order, and the one it applies last holds: a `playing_pong` overtaken by the
+   * `browsing` that ended the match a moment later would leave friends seeing "In game" with no
+   * match running, a `busy` overtaken by the `online` set just after it would stay. Over the
+   * socket frames keep their order, but the SDK changes over REST, which answers with the view.
+   * A change still waiting when this run ends (stop(), a refused token) is not sent, as the token
+   * then may be another account's: it fails `CLIENT_STOPPED` (status 0).
    */
   #inTurn<T>(send: () => Promise<T>, now = false): Promise<T> {
-    const before = this.#lastDeclaration;
+    const before = this.#lastChange;
+    const run = this.#run;
+    const sendInRun = (): Promise<T> => (run === this.#run ? send() : Promise.reject(new ApiError(0, 'CLIENT_STOPPED', 'The client stopped before this change was sent')));
     // With none on its way it goes at once, in this task (a page may be going away).
-    const sent = now || before === null ? send() : before.then(send);
+    const sent = now || before === null ? send() : before.then(sendInRun);
     const done = sent.then(
       () => undefined,
       () => undefined,
     );
-    this.#lastDeclaration = done;
+    this.#lastChange = done;
     void done.then(() => {
-      if (this.#lastDeclaration === done) this.#lastDeclaration = null;
+      if (this.#lastChange === done) this.#lastChange = null;
     });
     return sent;
   }
@@ -373,6 +383,8 @@ export class PresenceClient {
     this.#socket?.close();
     this.#socket = null;
     this.#socketSessionId = null;
+    // The game was this run's socket's: never declared again for whoever signs in next.
+    this.#declaredGame = null;
     this.#poller.stop();
     this.#pendingInteraction = false;
     this.#arrivalOwed = false;
@@ -513,7 +525,7 @@ export class PresenceClient {
       const run = this.#run;
       this.#inTurn(async () => {
         const game = this.#declaredGame;
-        if (game !== null && run === this.#run) this.#ownView(await this.#api.setActivity(game, undefined, this.#declaringSession()), run);
+        if (game !== null) this.#ownView(await this.#api.setActivity(game, undefined, this.#declaringSession()), run);
       }).catch(() => undefined);
     }
     if (this.#pendingInteraction) {
