@@ -94,6 +94,94 @@ describe('a game invitation whose inviter is no longer a friend', () => {
   });
 });
 
+/**
+ * A received invitation lapses on the server 10 minutes after it was made (nobody is told): the
+ * page counts that window itself (its clock is Playwright's here), and an acceptance the server
+ * refuses as gone ends it too, instead of leaving Play on offer.
+ */
+describe('a game invitation whose time is up', () => {
+  /** A page of a new user, its clock under the test's control, with a friend connected who invites them. */
+  async function invitedPage(name: string): Promise<{ p: Page; me: { token: string; id: number }; friend: ApiUser; context: BrowserContext }> {
+    const r = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', {
+      username: name, password: PASSWORD, display_name: name,
+    });
+    const me = { token: r.token, id: r.user.id };
+    const friend = await connectedFriend(server.baseUrl, `${name}_pal`, 'Pal Ode', me.token);
+    friends.push(friend);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), me.token);
+    const p = await context.newPage();
+    await p.clock.install();
+    await p.goto(`${server.baseUrl}/#/friends`);
+    await friendCard(p, `${name}_pal`).waitFor();
+    return { p, me, friend, context };
+  }
+
+  it('the quiet card of a busy user stops offering Play when the 10 minutes are over, and says when it lapsed', async () => {
+    const { p, me, friend, context } = await invitedPage('ida');
+    try {
+      await api(server.baseUrl, me.token, 'PUT', '/users/me/status', { status: 'busy' });
+      await expect.poll(() => p.locator('[data-part=self-status]').first().textContent(), FIVE_S).toMatch(/busy|do not disturb/i);
+      // The page's time 10 minutes after it got the invitation (between these two moments).
+      const tenMinutesOn = () => p.evaluate(() => new Date(Date.now() + 10 * 60_000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }));
+      const before = await tenMinutesOn();
+      await api(server.baseUrl, friend.token, 'POST', `/users/me/friends/${me.id}/invite`);
+      const quiet = p.getByRole('region', { name: 'Game invitation' });
+      await quiet.getByText('Pal Ode (@ida_pal) invited you to a Pong match while you were busy.').waitFor(FIVE_S);
+      const after = await tenMinutesOn();
+      await p.clock.fastForward('09:30');
+      expect(await quiet.getByRole('button', { name: 'Play' }).isVisible()).toBe(true);
+      await p.clock.fastForward('00:40');
+      const lapsed = quiet.getByText(/^The invitation from Pal Ode \(@ida_pal\) lapsed at .+\.$/);
+      await lapsed.waitFor(FIVE_S);
+      expect([`The invitation from Pal Ode (@ida_pal) lapsed at ${before}.`, `The invitation from Pal Ode (@ida_pal) lapsed at ${after}.`]).toContain(await lapsed.textContent());
+      expect(await quiet.getByRole('button', { name: 'Play' }).count()).toBe(0);
+      await expectAccessible(p, 'game invitation lapsed (quiet card)');
+      await quiet.getByRole('button', { name: 'Dismiss' }).click();
+      expect(await quiet.isHidden()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the dialog stops offering Play when the 10 minutes are over, focus on Close', async () => {
+    const { p, me, friend, context } = await invitedPage('ina');
+    try {
+      await api(server.baseUrl, friend.token, 'POST', `/users/me/friends/${me.id}/invite`);
+      await p.getByRole('dialog', { name: 'Pal Ode (@ina_pal) invites you to a Pong match' }).waitFor(FIVE_S);
+      await p.clock.fastForward('10:10');
+      const dialog = p.getByRole('dialog', { name: 'The invitation from Pal Ode (@ina_pal) is no longer open' });
+      await dialog.waitFor(FIVE_S);
+      await dialog.getByText(/^It lapsed at \d{1,2}:\d{2}( [AP]M)?: an invitation is open for 10 minutes\.$/).waitFor();
+      expect(await dialog.getByRole('button', { name: 'Play' }).count()).toBe(0);
+      await expect.poll(() => p.evaluate(() => document.activeElement?.textContent)).toBe('Close');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('an acceptance the server answers “no longer exists” ends the invitation instead of leaving Play on offer', async () => {
+    const { p, me, friend, context } = await invitedPage('ila');
+    try {
+      await api(server.baseUrl, me.token, 'PUT', '/users/me/status', { status: 'busy' });
+      await expect.poll(() => p.locator('[data-part=self-status]').first().textContent(), FIVE_S).toMatch(/busy|do not disturb/i);
+      const { invite_id } = await api<{ invite_id: string }>(server.baseUrl, friend.token, 'POST', `/users/me/friends/${me.id}/invite`);
+      const quiet = p.getByRole('region', { name: 'Game invitation' });
+      await quiet.getByRole('button', { name: 'Play' }).waitFor(FIVE_S);
+      // Answered meanwhile elsewhere (another device): the server no longer has it.
+      await api(server.baseUrl, me.token, 'POST', `/users/me/friends/${friend.id}/invite/${invite_id}/accept`);
+      await quiet.getByRole('button', { name: 'Play' }).click();
+      await quiet.getByText('The invitation from Pal Ode (@ila_pal) is no longer open: it lapsed or was already answered.').waitFor(FIVE_S);
+      expect(await quiet.getByRole('button', { name: 'Play' }).count()).toBe(0);
+      expect(await quiet.getByText(/Could not accept/).count()).toBe(0);
+      await expect.poll(() => p.evaluate(() => document.activeElement?.textContent)).toBe('Dismiss');
+    } finally {
+      await api(server.baseUrl, me.token, 'PUT', '/users/me/status', { status: 'online' });
+      await context.close();
+    }
+  });
+});
+
 describe('a friend who changes while their menu is open', () => {
   const focused = () => page.evaluate(() => {
     const el = document.activeElement;

@@ -4,7 +4,10 @@
  * While you are busy (Do Not Disturb) an invitation does not interrupt: no modal, no focus
  * taken, only a quiet card in the corner with the same choices, there when you look.
  * An inviter who stops being a friend (unfriends or blocks you) takes the invitation back:
- * the dialog or card says so and offers no Play (the server would refuse it).
+ * the dialog or card says so and offers no Play (the server would refuse it). So does an
+ * invitation whose 10 minutes are over (the server lets it lapse and tells nobody: this counts
+ * them from its arrival, the one deadline of a received invitation), and one whose acceptance
+ * the server refuses as gone (it lapsed, or was answered on another device).
  * The inviter is named with their @username ("Bo (@bo) invites you…"), in the title read
  * before Play: display names are not unique, so a friend renamed "Bo" cannot pass for Bo.
  * Also starts the match when a friend accepts an invitation sent from this tab, and lists
@@ -14,11 +17,12 @@
 import type { ApiClient } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 import { whileBusy } from '../lib/busy-button.js';
-import { errorMessage } from '../lib/error-messages.js';
+import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { keepClearOf } from '../lib/corner-clearance.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
+import { INVITE_TTL_MS } from '../../protocol/enums.js';
 
 /** Opens the Play page with the match already running. */
 export function startMatch(): void {
@@ -33,8 +37,14 @@ export class GameInviteDialogElement extends HTMLElement {
 
   #offs: Array<() => void> = [];
   #api: Pick<ApiClient, 'acceptGameInvite'> | null = null;
-  /** `name`: the inviter's display name with their @username, null when not known. */
-  #pending: { inviteId: string; fromUserId: number; name: string | null } | null = null;
+  /**
+   * The invitation on offer. `name`: the inviter's display name with their @username, null when
+   * not known. `lapsesAt`: INVITE_TTL_MS from its arrival (made a moment before, so the server's
+   * window ends a moment sooner: an acceptance refused in between ends it too, see #accept).
+   */
+  #pending: { inviteId: string; fromUserId: number; name: string | null; lapsesAt: number } | null = null;
+  /** Ends the invitation on offer at its `lapsesAt`. */
+  #lapseTimer: ReturnType<typeof setTimeout> | undefined;
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
     'aria-labelledby': 'beacon-invite-title',
@@ -82,7 +92,10 @@ export class GameInviteDialogElement extends HTMLElement {
       client.on('game_invite', ({ inviteId, fromUserId }) => {
         const from = client.friend(fromUserId);
         const name = from ? nameWithUsername(from) : null;
-        this.#pending = { inviteId, fromUserId, name };
+        const lapsesAt = Date.now() + INVITE_TTL_MS;
+        this.#pending = { inviteId, fromUserId, name, lapsesAt };
+        clearTimeout(this.#lapseTimer);
+        this.#lapseTimer = setTimeout(() => this.#timeUp(), INVITE_TTL_MS);
         this.#error.textContent = '';
         this.#quietError.textContent = '';
         this.#play.hidden = this.#quietPlay.hidden = false;
@@ -138,15 +151,38 @@ export class GameInviteDialogElement extends HTMLElement {
 
   /** The inviter is no longer a friend: the invitation cannot be accepted any more, and says why. */
   #withdrawn(): void {
+    this.#noLongerOpen('You are no longer friends, so the match cannot start.', ' is no longer open: you are no longer friends.');
+  }
+
+  /** Its 10 minutes are over: the server no longer takes it. */
+  #timeUp(): void {
+    const at = this.#pending ? formatInviteTime(this.#pending.lapsesAt) : '';
+    this.#noLongerOpen(`It lapsed at ${at}: an invitation is open for ${INVITE_TTL_MS / 60_000} minutes.`, ` lapsed at ${at}.`);
+  }
+
+  /** The server refused the acceptance as gone (lapsed, or answered on another device). */
+  #gone(): void {
+    this.#noLongerOpen('It lapsed or was already answered.', ' is no longer open: it lapsed or was already answered.');
+  }
+
+  /**
+   * The invitation on offer can no longer be accepted: no Play, the dialog's title and the quiet
+   * card say so (`detail`: the dialog's line why; `quietEnd`: the card's sentence after
+   * "The invitation from X"), and focus that was on Play moves to the way out.
+   */
+  #noLongerOpen(detail: string, quietEnd: string): void {
     const from = this.#pending?.name ?? 'a friend';
     this.#pending = null;
+    clearTimeout(this.#lapseTimer);
+    const playFocused = this.#play.matches(':focus') || this.#quietPlay.matches(':focus');
     this.#play.hidden = this.#quietPlay.hidden = true;
     this.#title.replaceChildren('The invitation from ', userText(from), ' is no longer open');
-    this.#error.textContent = 'You are no longer friends, so the match cannot start.';
+    this.#error.textContent = detail;
     this.#later.textContent = 'Close';
-    this.#quietText.replaceChildren('The invitation from ', userText(from), ' is no longer open: you are no longer friends.');
+    this.#quietText.replaceChildren('The invitation from ', userText(from), quietEnd);
     this.#quietError.textContent = '';
     if (this.#dialog.open) this.#later.focus();
+    else if (playFocused && !this.#quiet.hidden) this.#quietDismiss.focus();
   }
 
   connectedCallback(): void {
@@ -169,6 +205,7 @@ export class GameInviteDialogElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
+    clearTimeout(this.#lapseTimer);
     this.#unclear?.();
     this.#unclear = null;
     this.#offs.forEach((off) => off());
@@ -178,6 +215,8 @@ export class GameInviteDialogElement extends HTMLElement {
   async #accept(): Promise<void> {
     const invite = this.#pending;
     if (!invite || !this.#api) return;
+    // A timer in a background tab can fire late: past its time it is over, whatever the timer says.
+    if (Date.now() >= invite.lapsesAt) return this.#timeUp();
     const quiet = !this.#quiet.hidden;
     const [play, error] = quiet ? [this.#quietPlay, this.#quietError] : [this.#play, this.#error];
     const api = this.#api;
@@ -185,10 +224,14 @@ export class GameInviteDialogElement extends HTMLElement {
     await whileBusy(play, async () => {
       try {
         await api.acceptGameInvite(invite.fromUserId, invite.inviteId);
+        clearTimeout(this.#lapseTimer);
+        this.#pending = null;
         this.#dialog.close();
         this.#quiet.hidden = true;
         startMatch();
       } catch (e) {
+        // Gone on the server: it cannot be accepted again, so Play is no longer offered.
+        if (isCodedError(e) && e.code === 'NOT_FOUND' && this.#pending === invite) return this.#gone();
         error.textContent = `Could not accept: ${errorMessage(e)}`;
       }
     });
