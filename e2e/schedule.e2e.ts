@@ -192,3 +192,78 @@ describe('Schedule page: a rule’s mistakes, named', () => {
     }
   });
 });
+
+/**
+ * The zone Beacon uses for a user (their schedule's `time_zone`: rules, calendar messages, all-day
+ * and floating events, the week's hours) is the one saved, UTC for one who never set any. A page in
+ * another zone shows that one, and offers the browser's as a suggestion saved only when asked.
+ */
+describe('Schedule page: the time zone Beacon uses', () => {
+  async function newYorkPage(username: string): Promise<{ p: Page; token: string; close: () => Promise<void> }> {
+    const { token } = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username, password: 'correct horse battery', display_name: username });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York', locale: 'en-US' });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+    const p = await context.newPage();
+    return { p, token, close: () => context.close() };
+  }
+  const savedSchedule = (token: string) => api<{ time_zone: string; rules: Array<{ from: string }> }>(server.baseUrl, token, 'GET', '/users/me/status/schedule');
+
+  it('shows UTC for a user who never set one, offers the browser’s zone, and saves it only when asked (from the calendar too)', async () => {
+    const { p, token, close } = await newYorkPage('nyx');
+    try {
+      await p.goto(`${server.baseUrl}/#/schedule`);
+      const zone = p.locator('#schedule-zone');
+      await zone.waitFor();
+      expect(await zone.inputValue()).toBe('UTC');
+      const scheduleOffer = p.locator('[aria-labelledby=schedule-title] [data-part=zone-offer]');
+      await scheduleOffer.getByText('Your browser is in America/New_York; Beacon uses UTC.').waitFor();
+      // The calendar says which zone its messages and its all-day and floating events use, before any is connected.
+      const calendarZone = p.locator('[data-part=calendar-zone]');
+      await expect.poll(() => calendarZone.textContent()).toContain('UTC');
+      const calendarOffer = p.locator('[aria-labelledby=calendar-title] [data-part=zone-offer]');
+      await calendarOffer.getByRole('button', { name: 'Use America/New_York' }).waitFor();
+      await expect.poll(() => p.getByText(/Times in /).textContent()).toContain('Times in UTC.');
+      await expectAccessible(p, 'schedule page, browser in another zone');
+      // The calendar leads to the field that sets it.
+      await p.getByRole('button', { name: 'Change time zone' }).click();
+      expect(await zone.evaluate((e) => e === document.activeElement)).toBe(true);
+      // Looking saved nothing.
+      expect(await savedSchedule(token)).toEqual({ time_zone: 'UTC', rules: [] });
+
+      await calendarOffer.getByRole('button', { name: 'Use America/New_York' }).click();
+      await calendarOffer.getByText('Saved: Beacon uses America/New_York now.').waitFor();
+      expect(await savedSchedule(token)).toEqual({ time_zone: 'America/New_York', rules: [] });
+      // The whole page follows: the zone field, the calendar's line, the week's hours; no offer left.
+      expect(await zone.inputValue()).toBe('America/New_York');
+      await expect.poll(() => calendarZone.textContent()).toContain('America/New_York');
+      await expect.poll(() => p.getByText(/Times in /).textContent()).toContain('Times in America/New_York.');
+      expect(await scheduleOffer.getByRole('button').count()).toBe(0);
+      expect(await calendarOffer.getByRole('button').count()).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('keeps the zone saved with no rules (Europe/Paris) when a rule is added from a browser in New York', async () => {
+    const { p, token, close } = await newYorkPage('pia_trip');
+    try {
+      await api(server.baseUrl, token, 'PUT', '/users/me/status/schedule', { time_zone: 'Europe/Paris', rules: [] });
+      await p.goto(`${server.baseUrl}/#/schedule`);
+      const zone = p.locator('#schedule-zone');
+      await zone.waitFor();
+      expect(await zone.inputValue()).toBe('Europe/Paris');
+      await p.locator('[aria-labelledby=schedule-title] [data-part=zone-offer]').getByText('Your browser is in America/New_York; Beacon uses Europe/Paris.').waitFor();
+      await p.getByRole('button', { name: 'Add a rule' }).click();
+      await p.getByRole('button', { name: 'Save schedule' }).click();
+      await p.getByText('Saved. It applies right away.').waitFor();
+      expect(await savedSchedule(token)).toMatchObject({ time_zone: 'Europe/Paris', rules: [{ from: '09:00' }] });
+
+      // Using the browser's zone keeps the saved rules.
+      await p.locator('[aria-labelledby=schedule-title] [data-part=zone-offer]').getByRole('button', { name: 'Use America/New_York' }).click();
+      await p.getByText('Saved: Beacon uses America/New_York now.').first().waitFor();
+      expect(await savedSchedule(token)).toMatchObject({ time_zone: 'America/New_York', rules: [{ from: '09:00' }] });
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,16 +1,51 @@
-/** Your calendar feed: connect one (errors next to the field), see when it was last read, or remove it. */
+/**
+ * Your calendar feed: connect one (errors next to the field), see when it was last read, or
+ * remove it. Says which zone its messages and its all-day and floating events use (the one
+ * Beacon uses for you), and offers the browser's where that differs, so a calendar connected
+ * from New York does not silently run in UTC.
+ */
 import type { ApiClient, CalendarInfo } from '../../client/api.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { announce } from '../lib/form-errors.js';
+import type { ScheduleZone } from '../lib/schedule-zone.js';
+import { zoneOffer } from './zone-offer.js';
 
-export async function calendarPanel(root: HTMLElement, api: ApiClient): Promise<void> {
+/** Renders the panel into `root`: the feed, then the zone it is read in (`zone`, the page's). */
+export async function calendarPanel(root: HTMLElement, api: ApiClient, zone: ScheduleZone): Promise<void> {
+  const feed = h('div', {}, ...Array.from(root.childNodes)); // its "Loading…" meanwhile
+  root.replaceChildren(feed, zoneNote(zone));
+  await feedPanel(feed, api);
+}
+
+/** The zone of the calendar's messages and of its events that name none, with the offer of the browser's. */
+function zoneNote(zone: ScheduleZone): HTMLElement {
+  const text = h('span', {});
+  // To the field that sets it, in the status schedule above.
+  const change = h('button', { type: 'button', class: 'beacon-link' }, 'Change time zone');
+  change.addEventListener('click', () => {
+    const field = document.getElementById('schedule-zone');
+    field?.scrollIntoView({ block: 'center' });
+    field?.focus();
+  });
+  const note = h('div', { class: 'mt-3 grid gap-2', hidden: true },
+    h('p', { class: 'text-sm text-slate-400', 'data-part': 'calendar-zone' }, text, ' ', change), zoneOffer(zone));
+  const render = (): void => {
+    note.hidden = zone.saved === null;
+    text.textContent = `Your calendar runs in ${zone.saved ?? ''}, the time zone of your status schedule: all-day events and events without a time zone of their own are read in it, and friends see when a meeting ends in it (“In a meeting until 15:00”).`;
+  };
+  zone.onChange(render);
+  render();
+  return note;
+}
+
+async function feedPanel(root: HTMLElement, api: ApiClient): Promise<void> {
   let info: CalendarInfo;
   try {
     info = await api.getCalendar();
   } catch (e) {
     const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
-    retry.addEventListener('click', () => void calendarPanel(root, api));
+    retry.addEventListener('click', () => void feedPanel(root, api));
     root.replaceChildren(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, h('p', {}, `Could not load your calendar. ${errorMessage(e)}`), retry));
     return;
   }
@@ -24,7 +59,7 @@ function connected(root: HTMLElement, api: ApiClient, info: CalendarInfo): HTMLE
     remove.disabled = true;
     api
       .removeCalendar()
-      .then(() => calendarPanel(root, api))
+      .then(() => feedPanel(root, api))
       .then(() => root.querySelector<HTMLElement>('input')?.focus())
       .catch((e: unknown) => {
         status.textContent = `Not removed: ${errorMessage(e)}`;
@@ -65,7 +100,7 @@ function connectForm(root: HTMLElement, api: ApiClient): HTMLElement {
     url.removeAttribute('aria-invalid');
     api
       .setCalendar(url.value.trim(), titles.checked)
-      .then(() => calendarPanel(root, api))
+      .then(() => feedPanel(root, api))
       .then(() => root.querySelector<HTMLElement>('button')?.focus())
       .catch((e: unknown) => {
         // The server says why a feed cannot be used in words meant for the user ("must use https").

@@ -4,6 +4,8 @@
  * before it is sent (lib/schedule-rule-faults.ts): each shows beside its field (aria-invalid,
  * aria-describedby), the status line names the rule and field, and the first takes focus.
  * A rule's message counts characters as people see them, as the status menu's field does.
+ * The zone shown is the one Beacon uses (saved, UTC if never set), never the browser's in its
+ * place: that one is only offered (zone-offer.ts), as saving the form saves the zone shown.
  */
 import type { ApiClient } from '../../client/api.js';
 import type { ScheduleBody, ScheduleRuleBody } from '../../protocol/index.js';
@@ -12,6 +14,8 @@ import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { countGraphemes, limitNotice } from '../lib/graphemes.js';
 import { ruleFaults, ruleFaultSummary, type RuleFault, type RuleField } from '../lib/schedule-rule-faults.js';
+import type { ScheduleZone } from '../lib/schedule-zone.js';
+import { zoneOffer } from './zone-offer.js';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
@@ -29,21 +33,27 @@ function zones(current: string): string[] {
   return all.includes(current) ? all : [current, ...all];
 }
 
-/** Renders the editor into `root`; resolves once loaded (or showing its error). */
-export async function scheduleEditor(root: HTMLElement, api: ApiClient): Promise<void> {
+/** Renders the editor into `root`; resolves once loaded (or showing its error). `zone`: the page's, told the zone read and saved. */
+export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: ScheduleZone): Promise<void> {
   let schedule: ScheduleBody;
   try {
     schedule = await api.getSchedule();
   } catch (e) {
     const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
-    retry.addEventListener('click', () => void scheduleEditor(root, api));
+    retry.addEventListener('click', () => void scheduleEditor(root, api, zone));
     root.replaceChildren(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, h('p', {}, `Could not load your schedule. ${errorMessage(e)}`), retry));
     return;
   }
-  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const zone = schedule.rules.length === 0 ? browserZone : schedule.time_zone;
+  zone.known(schedule.time_zone);
   const rules: Rule[] = schedule.rules.map((r) => ({ ...r, days: [...r.days] }));
-  const zoneSelect = h('select', { id: 'schedule-zone', class: 'beacon-input w-full' }, ...zones(zone).map((z) => h('option', { value: z, selected: z === zone }, z)));
+  const zoneSelect = h('select', { id: 'schedule-zone', class: 'beacon-input w-full', 'aria-describedby': 'schedule-zone-hint' });
+  const showZone = (current: string): void => {
+    zoneSelect.replaceChildren(...zones(current).map((z) => h('option', { value: z, selected: z === current }, z)));
+    zoneSelect.value = current;
+  };
+  showZone(schedule.time_zone);
+  // Saved from elsewhere on the page (the offer of the browser's zone): the field shows it.
+  zone.onChange((saved) => showZone(saved));
   const list = h('ol', { class: 'grid gap-3', 'data-part': 'rules' });
   const status = h('p', { id: 'schedule-status', class: 'min-h-5 text-sm text-slate-300', role: 'status' });
   const save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save schedule');
@@ -154,7 +164,10 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient): Promise
   });
 
   const form = h('form', { class: 'grid gap-4', 'aria-describedby': 'schedule-status', novalidate: true },
-    h('label', { class: 'grid gap-1 text-sm font-medium text-slate-100', for: 'schedule-zone' }, 'Time zone', zoneSelect),
+    h('div', { class: 'grid gap-1' },
+      h('label', { class: 'grid gap-1 text-sm font-medium text-slate-100', for: 'schedule-zone' }, 'Time zone', zoneSelect),
+      h('p', { id: 'schedule-zone-hint', class: 'text-xs text-slate-400' }, 'Your rules, your calendar’s messages and all-day events, and your week’s hours use it.'),
+      zoneOffer(zone)),
     list, h('div', { class: 'flex flex-wrap gap-2' }, add, save), status);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -169,7 +182,10 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient): Promise
     status.textContent = 'Saving…';
     api
       .setSchedule({ time_zone: zoneSelect.value, rules })
-      .then(() => (status.textContent = rules.length === 0 ? 'Saved: no schedule.' : 'Saved. It applies right away.'))
+      .then((saved) => {
+        status.textContent = rules.length === 0 ? 'Saved: no schedule.' : 'Saved. It applies right away.';
+        zone.known(saved.time_zone);
+      })
       .catch((e: unknown) => (status.textContent = `Not saved: ${errorMessage(e)}`))
       .finally(() => (save.disabled = false));
   });

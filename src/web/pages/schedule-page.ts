@@ -5,6 +5,7 @@ import { scheduleEditor } from './schedule-editor.js';
 import { calendarPanel } from './calendar-panel.js';
 import { historyHeatmap } from './history-heatmap.js';
 import { notificationsPanel } from './notifications-panel.js';
+import { ScheduleZone } from '../lib/schedule-zone.js';
 
 const loading = (what: string) => h('p', { class: 'text-slate-400', role: 'status', 'data-state': 'loading' }, `Loading ${what}…`);
 
@@ -23,8 +24,14 @@ export const schedulePage: Page = (root, ctx) => {
     section('calendar-title', 'Calendar', 'Be shown busy during the events of your calendar.', calendar),
     section('history-title', 'Your week', 'When you were online over the last 4 weeks.', history),
     section('notifications-title', 'Notifications', 'Be told when the friends you follow come online, as far as they let you see.', notifications)));
-  void scheduleEditor(schedule, ctx.api);
-  void calendarPanel(calendar, ctx.api);
+  // The zone Beacon uses for the user, one for the page: the editor reads and saves it, the
+  // calendar says it, and the week's hours are read again in a new one.
+  const zone = new ScheduleZone(ctx.api);
+  zone.onChange((_, previous) => {
+    if (previous !== null) void historyHeatmap(history, ctx.api);
+  });
+  void scheduleEditor(schedule, ctx.api, zone);
+  void calendarPanel(calendar, ctx.api, zone);
   void historyHeatmap(history, ctx.api);
   const left = new AbortController();
   void notificationsPanel(notifications, ctx.api, { client: ctx.client, signal: left.signal });
