@@ -76,8 +76,18 @@ describe('idle detection at normal timer pace', () => {
       // A network blip: the browser says it went offline and back, and her untouched tab
       // reconnects by itself. That is not her being there: Fred keeps seeing her away.
       const state = idaPage.locator('beacon-connection-state');
-      await idaPage.evaluate(() => window.dispatchEvent(new Event('offline')));
-      await expect.poll(() => state.getAttribute('data-state'), { timeout: 5_000 }).toBe('offline');
+      // Every state it takes from the event on: "offline" may last only until the first retry
+      // (full jitter: 0 to 1 s), which a poll of a busy page can miss.
+      type Recorded = HTMLElement & { beaconStates?: string[] };
+      await state.evaluate((el: Recorded) => {
+        const states: string[] = [];
+        el.beaconStates = states;
+        new MutationObserver((records) => {
+          for (const r of records) states.push(r.oldValue ?? '', el.getAttribute('data-state') ?? '');
+        }).observe(el, { attributes: true, attributeFilter: ['data-state'], attributeOldValue: true });
+        window.dispatchEvent(new Event('offline'));
+      });
+      await expect.poll(() => state.evaluate((el: Recorded) => el.beaconStates ?? []), { timeout: 5_000 }).toContain('offline');
       await idaPage.evaluate(() => window.dispatchEvent(new Event('online')));
       await expect.poll(() => state.getAttribute('data-state'), { timeout: 10_000 }).toBe('connected');
       await idaPage.waitForTimeout(1_000);

@@ -6,7 +6,9 @@
  *
  * Then three vitest processes side by side, each one file at a time (e2e/vitest.config.ts):
  * - `waiting`: the idle-detection file, then the "Still there?" file: about two minutes each of
- *   waiting on the app's real timers, with little CPU;
+ *   waiting on the app's real timers, with little CPU; and the schedule pages (functional, no
+ *   timing of their own, ~100 s), which evened the lanes (CI under load, 2026-12-05: waiting
+ *   288 s, quiet 454 s, e2e 550 s before);
  * - `quiet`: the QUIET files: pages checked for what they show, without a deadline of their own
  *   that a busy machine could miss (their waits are 5 s and more for what takes well under a
  *   second);
@@ -23,9 +25,11 @@ import { all, run, vitest } from './side-by-side.mjs';
 
 const IDLE = 'e2e/idle.e2e.ts';
 const STILL_THERE = 'e2e/still-there.e2e.ts';
+/** In the waiting lane too (one file at a time, in Vitest's order): functional, no timing of its own. */
+const AFTER_WAITING = 'e2e/schedule.e2e.ts';
 /** Functional pages with no timing of their own (no reconnects, no going offline), beside the timing-bound lane. */
 const QUIET = [
-  'schedule',
+  'account-security',
   'friend-menu',
   'notifications',
   'shared-browser',
@@ -62,9 +66,9 @@ async function main() {
     extra.length > 0
       ? [[[vitest, ...config, ...extra], 'e2e']]
       : [
-          [[vitest, ...config, IDLE, STILL_THERE], 'waiting'],
+          [[vitest, ...config, IDLE, STILL_THERE, AFTER_WAITING], 'waiting'],
           [[vitest, ...config, ...QUIET], 'quiet'],
-          [[vitest, ...config, ...excluding([IDLE, STILL_THERE, ...QUIET])], 'e2e'],
+          [[vitest, ...config, ...excluding([IDLE, STILL_THERE, AFTER_WAITING, ...QUIET])], 'e2e'],
         ];
   return all(runs);
 }
