@@ -17,6 +17,8 @@ import { UserRepository } from '../../src/server/users/user-repository.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 
 const T0 = Date.UTC(2026, 0, 1);
+/** A password change's ended logins, in order (or why it wrote nothing). */
+const sorted = <T>(r: T[] | string): T[] | string => (Array.isArray(r) ? [...r].sort() : r);
 /** 128 characters as people see them, 896 code points: must fit on every dialect. */
 const LONG_MESSAGE = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}'.repeat(128);
 
@@ -178,11 +180,11 @@ describe.each(testDialects())('store on %s', (dialect) => {
       { id: 'own-2', createdAt: T0 + 1, lastUsedAt: T0 + 1, userAgent: null },
     ]);
     // Another user's, a missing, a revoked or an expired login is not theirs to end.
-    for (const id of ['theirs', 'missing', 'own-gone', 'own-old']) expect(await sessions.revokeOwn(id, u, T0 + 100), id).toBe(false);
+    for (const id of ['theirs', 'missing', 'own-gone', 'own-old']) expect(await sessions.revokeOwn(id, u, 'own-1', T0 + 100), id).toBe('not found');
     expect(await sessions.findLive('theirs', other)).not.toBeNull();
-    expect(await sessions.revokeOwn('own-2', u, T0 + 100)).toBe(true);
+    expect(await sessions.revokeOwn('own-2', u, 'own-1', T0 + 100)).toBe(true);
     expect((await sessions.find('own-2'))?.revokedAt).toBe(T0 + 100);
-    expect((await sessions.revokeOthers(u, 'own-1', T0 + 200)).sort()).toEqual(['own-3', 'own-old']);
+    expect((await sessions.revokeOthers(u, 'own-1', T0 + 200))?.sort()).toEqual(['own-3', 'own-old']);
     expect((await sessions.listLive(u, T0 + 200)).map((s) => s.id)).toEqual(['own-1']);
     expect(await sessions.findLive('theirs', other)).not.toBeNull();
   });
@@ -193,16 +195,83 @@ describe.each(testDialects())('store on %s', (dialect) => {
     for (const id of ['pw-1', 'pw-2', 'pw-3']) await sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
     await sessions.create({ id: 'pw-theirs', userId: other, now: T0, expiresAt: T0 + 10_000, userAgent: null });
     expect((await users.findRecordById(u))?.passwordHash).toBe('h');
-    expect((await sessions.replacePassword(u, 'h2', 'pw-2', T0 + 5))?.sort()).toEqual(['pw-1', 'pw-3']);
+    expect(sorted(await sessions.replacePassword(u, 'h2', T0 + 5, { sessionId: 'pw-2', checkedHash: 'h' }))).toEqual(['pw-1', 'pw-3']);
     expect(await users.findRecordById(u)).toMatchObject({ id: u, username: 'pw_user', passwordHash: 'h2' });
     expect((await users.findByUsername('pw_user'))?.passwordHash).toBe('h2');
     expect((await sessions.listLive(u, T0 + 5)).map((s) => s.id)).toEqual(['pw-2']);
-    expect(await sessions.replacePassword(u, 'h3', null, T0 + 6)).toEqual(['pw-2']);
+    expect(await sessions.replacePassword(u, 'h3', T0 + 6)).toEqual(['pw-2']);
     expect(await sessions.listLive(u, T0 + 6)).toEqual([]);
     expect((await users.findRecordById(other))?.passwordHash).toBe('h');
     expect(await sessions.findLive('pw-theirs', other)).not.toBeNull();
-    expect(await sessions.replacePassword(999_999, 'h4', null, T0)).toBeNull();
+    expect(await sessions.replacePassword(999_999, 'h4', T0)).toBe('no account');
     expect(await users.findRecordById(999_999)).toBeNull();
+  });
+
+  it('a password change by a login writes only if the password is still the one it checked and that login is still live', async () => {
+    const u = (await mk('pw_check'))!.id;
+    for (const id of ['pc-1', 'pc-2']) await sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
+    await sessions.create({ id: 'pc-old', userId: u, now: T0, expiresAt: T0 + 50, userAgent: null });
+    // Checked against a password that is no longer the account's: nothing written, nothing ended.
+    expect(await sessions.replacePassword(u, 'h2', T0 + 5, { sessionId: 'pc-1', checkedHash: 'stale' })).toBe('changed meanwhile');
+    // From an expired login, or one ended meanwhile: the same.
+    expect(await sessions.replacePassword(u, 'h2', T0 + 100, { sessionId: 'pc-old', checkedHash: 'h' })).toBe('login ended');
+    await sessions.revoke('pc-2', T0 + 6);
+    expect(await sessions.replacePassword(u, 'h2', T0 + 7, { sessionId: 'pc-2', checkedHash: 'h' })).toBe('login ended');
+    expect(await sessions.replacePassword(u, 'h2', T0 + 7, { sessionId: 'nope', checkedHash: 'h' })).toBe('login ended');
+    expect(await sessions.replacePassword(999_999, 'h2', T0 + 7, { sessionId: 'pc-1', checkedHash: 'h' })).toBe('no account');
+    expect((await users.findRecordById(u))?.passwordHash).toBe('h');
+    expect((await sessions.listLive(u, T0 + 100)).map((s) => s.id)).toEqual(['pc-1']);
+  });
+
+  it('an ended login ends no other login (revokeOthers, revokeOwn)', async () => {
+    const u = (await mk('end_check'))!.id;
+    for (const id of ['ec-1', 'ec-2', 'ec-3']) await sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
+    await sessions.revoke('ec-1', T0 + 1);
+    expect(await sessions.revokeOthers(u, 'ec-1', T0 + 2)).toBeNull();
+    expect(await sessions.revokeOwn('ec-2', u, 'ec-1', T0 + 2)).toBe('login ended');
+    expect(await sessions.revokeOthers(u, 'ec-2', T0 + 20_000)).toBeNull(); // ec-2 expired by then
+    expect((await sessions.listLive(u, T0 + 2)).map((s) => s.id).sort()).toEqual(['ec-2', 'ec-3']);
+    // A live login ends itself (a logout by its id).
+    expect(await sessions.revokeOwn('ec-3', u, 'ec-3', T0 + 3)).toBe(true);
+  });
+
+  it('two password changes from two logins at once: one lands and ends the other login, the other writes nothing', async () => {
+    for (let round = 0; round < 5; round++) {
+      const u = (await mk(`pw_race_${round}`))!.id;
+      const [owner, thief] = [`race-owner-${round}`, `race-thief-${round}`];
+      for (const id of [owner, thief]) await sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
+      const [a, b] = await Promise.all([
+        sessions.replacePassword(u, 'h-owner', T0 + 5, { sessionId: owner, checkedHash: 'h' }),
+        sessions.replacePassword(u, 'h-thief', T0 + 5, { sessionId: thief, checkedHash: 'h' }),
+      ]);
+      const won = Array.isArray(a) ? 'owner' : 'thief';
+      expect([a, b].filter((r) => Array.isArray(r))).toHaveLength(1);
+      expect(won === 'owner' ? [a, b] : [b, a]).toEqual([[won === 'owner' ? thief : owner], 'login ended']);
+      expect((await users.findRecordById(u))?.passwordHash).toBe(`h-${won}`);
+      expect((await sessions.listLive(u, T0 + 5)).map((s) => s.id)).toEqual([won === 'owner' ? owner : thief]);
+    }
+  });
+
+  it('a password change and an end of the other logins at once, from two logins: the first ends the other’s login, and the other does nothing', async () => {
+    for (let round = 0; round < 5; round++) {
+      const u = (await mk(`end_race_${round}`))!.id;
+      const [owner, thief, tablet] = [`er-owner-${round}`, `er-thief-${round}`, `er-tablet-${round}`];
+      for (const id of [owner, thief, tablet]) await sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
+      const [ended, changed] = await Promise.all([
+        sessions.revokeOthers(u, owner, T0 + 5),
+        sessions.replacePassword(u, 'h-thief', T0 + 5, { sessionId: thief, checkedHash: 'h' }),
+      ]);
+      if (ended !== null) {
+        expect(ended.sort()).toEqual([thief, tablet].sort());
+        expect(changed).toBe('login ended');
+        expect((await users.findRecordById(u))?.passwordHash).toBe('h');
+        expect((await sessions.listLive(u, T0 + 5)).map((s) => s.id)).toEqual([owner]);
+      } else {
+        expect(sorted(changed)).toEqual([owner, tablet].sort());
+        expect((await users.findRecordById(u))?.passwordHash).toBe('h-thief');
+        expect((await sessions.listLive(u, T0 + 5)).map((s) => s.id)).toEqual([thief]);
+      }
+    }
   });
 
   it('keeps one pending request per direction', async () => {

@@ -165,6 +165,71 @@ describe('changing one’s password', () => {
   });
 });
 
+describe('a password change and an end of logins that meet', () => {
+  it('two changes at once, by the owner and by a thief with the same password: one is answered 200, the other 401 (its login ended), and the password is the one answered 200', async () => {
+    const t = await live();
+    const owner = (await t.register('alice')).token;
+    const thief = await login(t, 'alice', 'Thief');
+    const [a, b] = await Promise.all([
+      changePassword(t, owner, { current_password: PASSWORD, new_password: 'owner-new-passphrase' }),
+      changePassword(t, thief, { current_password: PASSWORD, new_password: 'thief-new-passphrase' }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort(), `${a.body} ${b.body}`).toEqual([200, 401]);
+    const [won, lost] = a.statusCode === 200 ? [owner, thief] : [thief, owner];
+    const [wonPassword, lostPassword] = a.statusCode === 200 ? ['owner-new-passphrase', 'thief-new-passphrase'] : ['thief-new-passphrase', 'owner-new-passphrase'];
+    expect((a.statusCode === 200 ? b : a).json()).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid, expired or revoked token' });
+    expect(await me(t, won)).toBe(200);
+    expect(await me(t, lost)).toBe(401);
+    expect(await canLogin(t, 'alice', wonPassword)).toBe(200);
+    expect(await canLogin(t, 'alice', lostPassword)).toBe(401);
+    expect(await canLogin(t, 'alice', PASSWORD)).toBe(401);
+  });
+
+  it('a change whose login the owner ends while the current password is being checked is refused (401), and the owner stays signed in', async () => {
+    const t = await live();
+    const owner = (await t.register('alice')).token;
+    const thief = await login(t, 'alice', 'Thief');
+    const pending = changePassword(t, thief, { current_password: PASSWORD, new_password: 'thief-new-passphrase' });
+    // The thief's change is checking the current password (argon2, tens of ms) when the owner ends the other logins.
+    await new Promise((r) => setTimeout(r, 15));
+    const ended = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/me/sessions', headers: bearer(owner) });
+    const res = await pending;
+    if (ended.statusCode === 200) {
+      // The owner's end came first (the usual order): the thief's change must not land.
+      expect(ended.json()).toEqual({ signed_out: 1 });
+      expect(res.statusCode, res.body).toBe(401);
+      expect(res.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(await me(t, owner)).toBe(200);
+      expect(await canLogin(t, 'alice', PASSWORD)).toBe(200);
+      expect(await canLogin(t, 'alice', 'thief-new-passphrase')).toBe(401);
+    } else {
+      // The thief's change came first: the owner's login ended with it, and its end of the others is refused.
+      expect(res.statusCode).toBe(200);
+      expect(ended.statusCode).toBe(401);
+    }
+    expect(await me(t, thief)).toBe(401);
+  });
+
+  it('an ended login whose end of the other logins is in flight ends none of them (the owner’s new login stays)', async () => {
+    const t = await live();
+    const owner = (await t.register('alice')).token;
+    const thief = await login(t, 'alice', 'Thief');
+    const thiefId = (await sessions(t, owner)).find((s) => !s.current)!.id;
+    // The owner changes the password (the thief's login ends) and signs in again on a phone.
+    expect((await changePassword(t, owner, { current_password: PASSWORD, new_password: NEW_PASSWORD })).statusCode).toBe(200);
+    const phone = await login(t, 'alice', 'Phone', NEW_PASSWORD);
+    // What the thief's requests, let through before the change, then do: nothing.
+    const services = t.app.services;
+    const thiefAuth = { userId: (await services.users.findByUsername('alice'))!.id, sessionId: thiefId, role: 'user' as const, expiresAt: t.clock.now() + 60_000 };
+    await expect(services.auth.endOtherSessions(thiefAuth)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const phoneId = (await sessions(t, phone)).find((s) => s.current)!.id;
+    await expect(services.auth.endSession(thiefAuth, phoneId)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await me(t, owner)).toBe(200);
+    expect(await me(t, phone)).toBe(200);
+    expect(await me(t, thief)).toBe(401);
+  });
+});
+
 describe('one’s logins (sessions)', () => {
   it('lists the live logins: id, created, last used, user agent and which is this one; never a token; not others’, not ended ones', async () => {
     const t = await live();

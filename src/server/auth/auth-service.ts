@@ -152,8 +152,12 @@ export class AuthService {
     }
     if (!(await verify(record.passwordHash, currentPassword).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong current password');
     await this.opts.throttle?.succeeded(key, null);
-    const ended = await this.sessions.replacePassword(auth.userId, await hash(newPassword), auth.sessionId, this.opts.now());
-    if (ended === null) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+    // Written only if the password is still the one just checked and this login is still live
+    // (session-repository.ts): a change or an end of logins that came first wins.
+    const ended = await this.sessions.replacePassword(auth.userId, await hash(newPassword), this.opts.now(), { sessionId: auth.sessionId, checkedHash: record.passwordHash });
+    if (ended === 'no account') throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+    if (ended === 'login ended') throw loginEnded();
+    if (ended === 'changed meanwhile') throw new AppError('CONFLICT', 'The password was changed meanwhile');
     for (const id of ended) this.revoked(id, auth.userId);
     return ended.length;
   }
@@ -168,13 +172,16 @@ export class AuthService {
    * live login of the caller's, another user's alike.
    */
   async endSession(auth: AuthContext, sessionId: string): Promise<void> {
-    if (!(await this.sessions.revokeOwn(sessionId, auth.userId, this.opts.now()))) throw new AppError('NOT_FOUND', 'No such session');
+    const ended = await this.sessions.revokeOwn(sessionId, auth.userId, auth.sessionId, this.opts.now());
+    if (ended === 'login ended') throw loginEnded();
+    if (ended === 'not found') throw new AppError('NOT_FOUND', 'No such session');
     this.revoked(sessionId, auth.userId);
   }
 
   /** Ends every login of the caller but the calling one; answers how many. */
   async endOtherSessions(auth: AuthContext): Promise<number> {
     const ended = await this.sessions.revokeOthers(auth.userId, auth.sessionId, this.opts.now());
+    if (ended === null) throw loginEnded();
     for (const id of ended) this.revoked(id, auth.userId);
     return ended.length;
   }
@@ -209,6 +216,12 @@ export class AuthService {
     return this.tokens.sign({ userId, sessionId, expiresAt });
   }
 }
+
+/**
+ * The calling login was ended (by its user from another login, a password change, a reset)
+ * after its request was let in: answered as its token would be now.
+ */
+const loginEnded = (): AppError => new AppError('UNAUTHORIZED', 'Invalid, expired or revoked token');
 
 /**
  * A login refused for its credentials or its failed-login budget: what the route logs (`login

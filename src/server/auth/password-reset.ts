@@ -39,8 +39,8 @@ export async function resetPassword(db: Db, username: string, now: number): Prom
   if (!user) return { kind: 'no account' };
   if (user.passwordHash === '') return { kind: 'host user', username: user.username };
   const password = randomPassword(user.username);
-  const sessionIds = await new SessionRepository(db).replacePassword(user.id, await hash(password), null, now);
-  if (sessionIds === null) return { kind: 'no account' };
+  const sessionIds = await new SessionRepository(db).replacePassword(user.id, await hash(password), now);
+  if (!Array.isArray(sessionIds)) return { kind: 'no account' };
   return { kind: 'reset', userId: user.id, username: user.username, password, sessionIds };
 }
 

@@ -7,6 +7,7 @@ import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { slices } from '../db/batches.js';
 import { PreparedQuery } from '../db/prepared-query.js';
+import { withUserRow } from '../db/user-locks.js';
 
 /** Every socket's token check reads this: compiled once (db/prepared-query.ts). */
 const FIND_LIVE = new PreparedQuery(
@@ -61,6 +62,25 @@ async function revokeLive(db: Db, userId: number, keepId: string | null, now: nu
   return rows.map((r) => r.id);
 }
 
+/** Whether `id` is a live (neither revoked nor expired at `now`) login of the user. */
+async function isLive(db: Db, id: string, userId: number, now: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('user_sessions')
+    .select('id')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Why a password change wrote nothing (see replacePassword). */
+export type PasswordNotReplaced = 'no account' | 'login ended' | 'changed meanwhile';
+
+/** Why a login was not ended by its user (see revokeOwn): no live login of theirs by that id, or the caller's own login ended meanwhile. */
+export type NotRevoked = 'not found' | 'login ended';
+
 export class SessionRepository {
   constructor(private readonly db: Db) {}
 
@@ -114,34 +134,73 @@ export class SessionRepository {
     return rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), lastUsedAt: Number(r.last_seen_at), userAgent: r.user_agent }));
   }
 
-  /** Revokes the session if it is a live (neither revoked nor expired) login of this user; true if it was. */
-  async revokeOwn(id: string, userId: number, now: number): Promise<boolean> {
-    const res = await this.db
-      .updateTable('user_sessions')
-      .set({ revoked_at: now })
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  /*
+   * The changes a user makes to their own logins (revokeOwn, revokeOthers, replacePassword with
+   * a caller) each run holding the user's row (withUserRow: PostgreSQL `for update`, SQLite's
+   * write lock), and check the calling login after taking it: they take their turns, and each
+   * sees what the ones before it committed. A login ended by the one before (a thief's, which
+   * the owner ended; the owner's, which a thief's password change ended) ends nothing and
+   * changes no password, even with its request let through before it ended.
+   */
+
+  /**
+   * Revokes the session if it is a live (neither revoked nor expired) login of this user, and
+   * the calling login `callerId` (the same one for a logout) is still live; `true` if it did.
+   */
+  async revokeOwn(id: string, userId: number, callerId: string, now: number): Promise<true | NotRevoked> {
+    return withUserRow(this.db, userId, async (trx) => {
+      if (!(await isLive(trx, callerId, userId, now))) return 'login ended';
+      const res = await trx
+        .updateTable('user_sessions')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0 ? true : 'not found';
+    });
   }
 
-  /** Revokes every session of the user not revoked yet but `keepId`; answers their ids. */
-  async revokeOthers(userId: number, keepId: string, now: number): Promise<string[]> {
-    return revokeLive(this.db, userId, keepId, now);
+  /** Revokes every session of the user not revoked yet but `keepId`, if `keepId` is still live; answers their ids, or null when it is not. */
+  async revokeOthers(userId: number, keepId: string, now: number): Promise<string[] | null> {
+    return withUserRow(this.db, userId, async (trx) => ((await isLive(trx, keepId, userId, now)) ? revokeLive(trx, userId, keepId, now) : null));
   }
 
   /**
-   * A new password: sets its hash and revokes every session of the user not revoked yet but
-   * `keepId` (null: every one), in one transaction, so no login made with the old password
-   * outlives it. Answers the revoked sessions' ids; null if there is no such user.
+   * A new password: sets its hash and revokes every session of the user not revoked yet, in one
+   * transaction, so no login made with the old password outlives it. Answers the revoked
+   * sessions' ids.
+   *
+   * `caller`: the user changing their own password, from the login `sessionId`, which stays,
+   * having entered the current password that `checkedHash` (read before) matched. The hash is
+   * written only if it is still that one and that login is still live: a change or an end of
+   * logins that came first ends this one ('login ended'; 'changed meanwhile' for two changes
+   * from the same login). Without `caller` (an operator's reset) the password is replaced
+   * whatever it is, and every login ends. 'no account': no such user.
    */
-  async replacePassword(userId: number, passwordHash: string, keepId: string | null, now: number): Promise<string[] | null> {
-    return this.db.transaction().execute(async (trx) => {
-      const res = await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return null;
-      return revokeLive(trx, userId, keepId, now);
+  async replacePassword(userId: number, passwordHash: string, now: number, caller: { sessionId: string; checkedHash: string } | null = null): Promise<string[] | PasswordNotReplaced> {
+    return withUserRow(this.db, userId, async (trx) => {
+      let q = trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId);
+      if (caller) {
+        q = q.where('password_hash', '=', caller.checkedHash).where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('user_sessions')
+              .select('id')
+              .where('id', '=', caller.sessionId)
+              .where('user_id', '=', userId)
+              .where('revoked_at', 'is', null)
+              .where('expires_at', '>', now),
+          ),
+        );
+      }
+      const res = await q.executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        const user = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+        if (!user) return 'no account';
+        return caller && !(await isLive(trx, caller.sessionId, userId, now)) ? 'login ended' : 'changed meanwhile';
+      }
+      return revokeLive(trx, userId, caller?.sessionId ?? null, now);
     });
   }
 
