@@ -132,9 +132,10 @@ export class AuthService {
   }
 
   /**
-   * A new password, the current one entered again: checked as at login (argon2, counted in the
-   * account's failed-login budget for unknown devices, login-throttle.ts, so a stolen token
-   * cannot be used to guess it), the new one by the rules of registration. Every other login of
+   * A new password, the current one entered again: checked as at login (argon2, counted in a
+   * failed-password budget of the calling login, login-throttle.ts, so a stolen token gets no
+   * more guesses than a login, and strangers spending the account's budget for unknown devices
+   * do not lock the owner out of it), the new one by the rules of registration. Every other login of
    * the user ends (its sockets close with 4000 on every instance); the caller's stays. Answers
    * how many ended.
    */
@@ -145,13 +146,15 @@ export class AuthService {
     const problem = passwordProblem(newPassword, record.username);
     if (problem) throw new AppError('VALIDATION_ERROR', problem);
     if (newPassword === currentPassword) throw new AppError('VALIDATION_ERROR', 'The new password must differ from the current one');
+    // The login's own budget (login-throttle.ts): not the account's for unknown devices, which strangers can spend.
     const key = record.username.toLowerCase();
-    const wait = (await this.opts.throttle?.attempt(key, null)) ?? 0;
+    const login = { login: auth.sessionId };
+    const wait = (await this.opts.throttle?.attempt(key, login)) ?? 0;
     if (wait > 0) {
-      throw new AppError('RATE_LIMITED', `Too many wrong passwords for this account; try again in ${Math.ceil(wait / 60_000)} min`, { retryAfterMs: wait });
+      throw new AppError('RATE_LIMITED', `Too many wrong passwords from this login; try again in ${Math.ceil(wait / 60_000)} min`, { retryAfterMs: wait });
     }
     if (!(await verify(record.passwordHash, currentPassword).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong current password');
-    await this.opts.throttle?.succeeded(key, null);
+    await this.opts.throttle?.succeeded(key, login);
     // Written only if the password is still the one just checked and this login is still live
     // (session-repository.ts): a change or an end of logins that came first wins.
     const ended = await this.sessions.replacePassword(auth.userId, await hash(newPassword), this.opts.now(), { sessionId: auth.sessionId, checkedHash: record.passwordHash });

@@ -14,8 +14,13 @@
 export const LOGIN_FAILURES = { max: 10, windowMs: 15 * 60_000 };
 const MAX_KEYS = 100_000;
 
-/** Who is trying: the device id of a valid device token, or null for any other client. */
-export type LoginDevice = string | null;
+/**
+ * Who is trying: the device id of a valid device token, or null for any other client; or, for a
+ * password change, the signed-in login asking (`{ login }`, its session id), whose wrong current
+ * passwords count in a budget of that login alone: strangers guessing at the account's logins
+ * cannot keep its owner from changing the password, and a stolen token still gets 10 guesses.
+ */
+export type LoginDevice = string | { login: string } | null;
 
 export interface LoginThrottle {
   /** Counts an attempt on the key: 0 when it may go on, else the ms until it may (nothing counted then). */
@@ -47,5 +52,9 @@ export class LocalLoginThrottle implements LoginThrottle {
   }
 }
 
-/** A device id is 22 base64url characters (no ':'), so the two kinds of key never meet, whatever a login names. */
-export const throttleKey = (usernameLower: string, device: LoginDevice): string => (device === null ? `u:${usernameLower}` : `d:${device}:${usernameLower}`);
+/**
+ * A device id is 22 base64url characters and a login's id a UUID (neither has a ':'), so the
+ * three kinds of key never meet, whatever a login names.
+ */
+export const throttleKey = (usernameLower: string, device: LoginDevice): string =>
+  device === null ? `u:${usernameLower}` : typeof device === 'string' ? `d:${device}:${usernameLower}` : `s:${device.login}:${usernameLower}`;

@@ -23,7 +23,7 @@ export async function ownSessionsRoutes(app: App, { services }: RouteOptions): P
       schema: {
         tags, security, body: ChangePasswordBody,
         description:
-          'A new password, the current one entered again (401 INVALID_CREDENTIALS when wrong, counted in the failed-login budget). Every other login ends; this one stays. 401 UNAUTHORIZED if this login ended while the request ran, 409 CONFLICT if another change from it came first: nothing changed.',
+          'A new password, the current one entered again (401 INVALID_CREDENTIALS when wrong, 10 per 15 min per login: then 429). Every other login ends; this one stays. 401 UNAUTHORIZED if this login ended while the request ran, 409 CONFLICT if another change from it came first: nothing changed.',
         response: { 200: SignedOut, ...errorResponses(400, 401, 409, 429) },
       },
       config: rateLimit(services, 10, MINUTE, 'user'),

@@ -120,7 +120,7 @@ export function passwordForm(o: PasswordFormOptions): HTMLFormElement {
         unsay();
         showProblems({ new: /[.!?]$/.test(message) ? message : `${message}.` });
       } else if (code === 'RATE_LIMITED' && /wrong passwords/.test(message)) {
-        // The account's failed-login budget: the server says for how long.
+        // This login's budget of wrong current passwords: the server says for how long.
         showProblems({});
         say(`${message}.`, 'error');
       } else {
