@@ -11,6 +11,7 @@ import { RedisPresenceStore } from './adapters/presence-store-redis.js';
 import { SharedLimits } from './adapters/limits-redis.js';
 import { checkDatabase, redisTarget } from './adapters/redis-connections.js';
 import { AuthService, type AuthContext } from './auth/auth-service.js';
+import { LastUses } from './auth/last-uses.js';
 import { LocalLoginThrottle } from './auth/login-throttle.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createDeviceTokens } from './auth/device-tokens.js';
@@ -74,6 +75,8 @@ export interface Services {
   friendRepo: FriendRepository;
   friends: FriendsService;
   auth: AuthService;
+  /** When each login was last used, noted by token checks and written behind (auth/last-uses.ts). */
+  lastUses: LastUses;
   bus: EventBus;
   presence: PresenceService;
   /** Game invitations and their acceptance (games/game-invites.ts). */
@@ -187,7 +190,8 @@ export async function createServices(
     // Several instances share their request limits and login budgets through Redis.
     const limits = redis && config.rateLimits ? new SharedLimits({ target: redis, prefix: config.redisPrefix, log, onError: () => metrics.redisError('limits') }) : null;
     const throttle = !config.rateLimits ? null : limits ? limits.loginThrottle(now) : new LocalLoginThrottle(now);
-    const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, ...(external ? { external } : {}) });
+    const lastUses = new LastUses(sessions, { log });
+    const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}) });
     const friendRepo = new FriendRepository(database.db);
     const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
@@ -253,6 +257,7 @@ export async function createServices(
       friendRepo,
       friends,
       auth,
+      lastUses,
       bus,
       presence,
       invites,
@@ -272,6 +277,7 @@ export async function createServices(
         await presence.start();
         calendar.start();
         housekeeping.start();
+        lastUses.start();
       },
       async close() {
         housekeeping.stop();
@@ -285,6 +291,7 @@ export async function createServices(
           (err: unknown) => ({ err }),
         );
         if (!unsaved || (unsaved.err instanceof IncompleteStop && unsaved.err.written)) log.info('shutdown: presence written to the database');
+        await lastUses.stop();
         // Together: each gives a Redis that does not answer QUIT a second (one after another, 3 s of the bound).
         await Promise.all([overrides.bus ? null : bus.close(), overrides.store ? null : store.close(), limits?.close()]);
         if (config.redisUrl) log.info('shutdown: Redis connections closed');

@@ -168,10 +168,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
     await sessions.create({ id: 'own-gone', userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: 'Revoked' });
     await sessions.revoke('own-gone', T0 + 3);
     await sessions.create({ id: 'theirs', userId: other, now: T0, expiresAt: T0 + 10_000, userAgent: 'Theirs' });
-    // A use is recorded only when none within the step was.
-    await sessions.touch('own-1', T0 + 500, 1000);
-    expect(await sessions.findLive('own-1', u)).toEqual({ role: 'user', lastUsedAt: T0 });
-    await sessions.touch('own-1', T0 + 1000, 1000);
+    await sessions.recordUses(new Map([['own-1', T0 + 1000]]));
     expect(await sessions.findLive('own-1', u)).toEqual({ role: 'user', lastUsedAt: T0 + 1000 });
 
     expect(await sessions.listLive(u, T0 + 100)).toEqual([
@@ -187,6 +184,28 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect((await sessions.revokeOthers(u, 'own-1', T0 + 200))?.sort()).toEqual(['own-3', 'own-old']);
     expect((await sessions.listLive(u, T0 + 200)).map((s) => s.id)).toEqual(['own-1']);
     expect(await sessions.findLive('theirs', other)).not.toBeNull();
+  });
+
+  it('records many logins’ last uses at once, never moving one back; ids with no row are passed over', async () => {
+    const u = (await mk('uses_user'))!.id;
+    const ids = Array.from({ length: 1201 }, (_, i) => `use-${i}`);
+    for (const part of [ids.slice(0, 600), ids.slice(600)]) {
+      await database.db
+        .insertInto('user_sessions')
+        .values(part.map((id) => ({ id, user_id: u, created_at: T0, last_seen_at: T0, expires_at: T0 + 10_000, revoked_at: null, user_agent: null })))
+        .execute();
+    }
+    await sessions.recordUses(new Map([['use-7', T0 + 500]]));
+    // 1201 logins (three statements' worth), one of them with a later use recorded already, and one with no row.
+    await sessions.recordUses(new Map([...ids.map((id, i): [string, number] => [id, T0 + 100 + i]), ['no-such-login', T0 + 9]]));
+    const rows = await database.db.selectFrom('user_sessions').select(['id', 'last_seen_at']).where('user_id', '=', u).execute();
+    const at = new Map(rows.map((r) => [r.id, Number(r.last_seen_at)]));
+    expect(at.size).toBe(1201);
+    expect(at.get('use-0')).toBe(T0 + 100);
+    expect(at.get('use-7')).toBe(T0 + 500);
+    expect(at.get('use-8')).toBe(T0 + 108);
+    expect(at.get('use-1200')).toBe(T0 + 1300);
+    expect(await sessions.find('no-such-login')).toBeNull();
   });
 
   it('replaces a password and ends the logins but the one kept, in one go; none kept: every one', async () => {

@@ -6,7 +6,7 @@
  * /users/me/sessions` (every other login). An ended login's sockets close with 4000, on every
  * instance.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOGIN_FAILURES } from '../../src/server/auth/login-throttle.js';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
@@ -300,6 +300,37 @@ describe('one’s logins (sessions)', () => {
     await t.advance(5 * 60_000);
     await t.connect(phone);
     await expect.poll(async () => (await usedAt()).Phone).toBe(new Date(t0 + 6 * 60_000).toISOString());
+  });
+
+  it('a token check writes nothing: the uses are written behind, each login once with its latest use, many logins in one write', async () => {
+    const t = await live();
+    const { token, id: userId } = await t.register('alice');
+    const phone = await login(t, 'alice', 'Phone');
+    const laptop = await login(t, 'alice', 'Laptop');
+    const t0 = t.clock.now();
+    const { sessions: repo, lastUses } = t.app.services;
+    const recordUses = vi.spyOn(repo, 'recordUses');
+    const written = async () => Object.fromEntries((await repo.listLive(userId, t.clock.now())).map((s) => [s.userAgent, s.lastUsedAt]));
+    await t.advance(6 * 60_000);
+    // Five requests and a socket of the phone, a request of the laptop, within the flush's window.
+    for (let i = 0; i < 5; i++) {
+      expect(await me(t, phone)).toBe(200);
+      await t.advance(1000);
+    }
+    await t.connect(phone);
+    const phoneLast = t.clock.now();
+    await t.advance(1000);
+    expect(await me(t, laptop)).toBe(200);
+    const laptopLast = t.clock.now();
+    await t.advance(1000);
+    expect(recordUses).not.toHaveBeenCalled();
+    expect(await written()).toEqual({ Phone: t0, Laptop: t0, lightMyRequest: t0 });
+    // This instance shows the uses it noted, and the asking login's as now.
+    const shown = Object.fromEntries((await sessions(t, token)).map((s) => [s.user_agent, s.last_used_at]));
+    expect(shown).toEqual({ Phone: new Date(phoneLast).toISOString(), Laptop: new Date(laptopLast).toISOString(), lightMyRequest: new Date(t.clock.now()).toISOString() });
+    await lastUses.flush();
+    expect(recordUses).toHaveBeenCalledTimes(1);
+    expect(await written()).toEqual({ Phone: phoneLast, Laptop: laptopLast, lightMyRequest: t.clock.now() });
   });
 
   it('ends one login by its id: its sockets close with 4000 and its token is refused; the others go on', async () => {

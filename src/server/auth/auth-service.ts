@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import { displayNameFrom } from '../users/display-name.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-tokens.js';
+import type { LastUses } from './last-uses.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
 import type { LiveSession, SessionRepository } from './session-repository.js';
@@ -33,8 +34,9 @@ export interface AuthResult {
 type RevokedListener = (sessionId: string, userId: number) => void;
 
 /**
- * A login's last use is recorded at most this often: a write per login per 5 min, not per
- * request, and the sessions list says when a login was last used to within this.
+ * A login's last use is noted (last-uses.ts) when the one recorded is at least this old: a row
+ * written per login per 5 min at most, not per request, and the sessions list says when a
+ * login was last used to within this.
  */
 export const LAST_USED_STEP_MS = 5 * 60_000;
 
@@ -53,6 +55,8 @@ export class AuthService {
       now: () => number;
       /** Failed-login budgets per account (null: BEACON_RATE_LIMITS=off). */
       throttle: LoginThrottle | null;
+      /** Where token checks note each login's use, written behind (none: not recorded). */
+      lastUses?: LastUses;
       /** Embedded and sidecar modes: the host's tokens, and only those, authenticate (integration/host-auth.ts). */
       external?: (token: string) => Promise<AuthContext | null>;
     },
@@ -165,9 +169,16 @@ export class AuthService {
     return ended.length;
   }
 
-  /** The caller's live logins. */
+  /**
+   * The caller's live logins, the latest used first: each one's last use as written, or as noted
+   * here since (last-uses.ts); the caller's own is in use now.
+   */
   async sessionsOf(auth: AuthContext): Promise<LiveSession[]> {
-    return this.sessions.listLive(auth.userId, this.opts.now());
+    const now = this.opts.now();
+    const rows = await this.sessions.listLive(auth.userId, now);
+    const latest = rows.map((s) => ({ ...s, lastUsedAt: s.id === auth.sessionId ? now : Math.max(s.lastUsedAt, this.opts.lastUses?.of(s.id) ?? 0) }));
+    // listLive's order, moved by what is noted here.
+    return latest.sort((a, b) => b.lastUsedAt - a.lastUsedAt || b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /**
@@ -206,8 +217,8 @@ export class AuthService {
     const session = await this.sessions.findLive(claims.sessionId, claims.userId);
     if (!session) return null;
     const now = this.opts.now();
-    // Best effort, not waited for: a lost record of a use only makes the login look older.
-    if (now - session.lastUsedAt >= LAST_USED_STEP_MS) void this.sessions.touch(claims.sessionId, now, LAST_USED_STEP_MS).catch(() => undefined);
+    // Noted in memory only, written behind in batches (last-uses.ts): no write on a token check.
+    if (now - session.lastUsedAt >= LAST_USED_STEP_MS) this.opts.lastUses?.note(claims.sessionId, now);
     return { userId: claims.userId, sessionId: claims.sessionId, role: session.role, expiresAt: claims.expiresAt };
   }
 

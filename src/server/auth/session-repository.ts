@@ -1,8 +1,9 @@
 /**
  * Login sessions: one `user_sessions` row per login, revoked at logout, when its user ends it
  * from another login, or by a new password. `last_seen_at` is when its token was last used
- * (AuthService.authenticate records it, at most once per LAST_USED_STEP_MS).
+ * (noted by AuthService.authenticate, written behind by last-uses.ts).
  */
+import { sql } from 'kysely';
 import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { slices } from '../db/batches.js';
@@ -31,6 +32,8 @@ export interface SessionRow {
 
 /** Session ids per statement of liveAmong. */
 const LIVE_AMONG_CHUNK = 500;
+/** Logins per statement of recordUses (two values each). */
+const USES_CHUNK = 500;
 
 /** A live login as its user sees it (GET /users/me/sessions). */
 export interface LiveSession {
@@ -114,9 +117,18 @@ export class SessionRepository {
     return row ? { role: row.role, lastUsedAt: Number(row.last_seen_at) } : null;
   }
 
-  /** Records a use of the session at `now`, unless one less than `stepMs` before it is recorded already. */
-  async touch(id: string, now: number, stepMs: number): Promise<void> {
-    await this.db.updateTable('user_sessions').set({ last_seen_at: now }).where('id', '=', id).where('last_seen_at', '<=', now - stepMs).execute();
+  /**
+   * Records when each of these logins was last used (session id → ms), USES_CHUNK a statement:
+   * `UPDATE … FROM (VALUES …)`, as the presence write-behind does. A use recorded already that
+   * is later stays (another instance wrote it); an id with no row is passed over.
+   */
+  async recordUses(uses: ReadonlyMap<string, number>): Promise<void> {
+    for (const part of slices([...uses], USES_CHUNK)) {
+      const values = part.map(([id, at]) => sql`(cast(${id} as varchar(64)), cast(${at} as bigint))`);
+      await sql`update user_sessions set last_seen_at = v.column2
+        from (values ${sql.join(values)}) as v
+        where user_sessions.id = v.column1 and user_sessions.last_seen_at < v.column2`.execute(this.db);
+    }
   }
 
   /** The user's logins neither revoked nor expired at `now`, the latest used first. */

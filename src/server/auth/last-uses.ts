@@ -1,0 +1,75 @@
+/**
+ * When each login was last used (GET /users/me/sessions `last_used_at`), written behind. A
+ * token check (AuthService.authenticate: every request, every socket connecting, reconnect
+ * storms included) only notes the use here, in memory; every FLUSH_MS the uses noted since
+ * the last flush are written in one statement per FLUSH_CHUNK logins
+ * (SessionRepository.recordUses), never moving a login's recorded use back. A login used many
+ * times meanwhile is written once, with its latest use. What is noted here and not yet written
+ * is what this instance shows over the row (`of`). A write the database refuses for being out
+ * of reach keeps the uses for the next flush; `stop` (a clean stop) writes what is left.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { isDatabaseUnreachable } from '../errors.js';
+import type { SessionRepository } from './session-repository.js';
+
+/** How often the uses noted are written. */
+export const FLUSH_MS = 60_000;
+
+export class LastUses {
+  /** Each login's latest use not written yet, by session id. */
+  #pending = new Map<string, number>();
+  #timer: NodeJS.Timeout | null = null;
+  /** Writes run one after another; a flush waits for the one in flight, then writes what came since. */
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly repo: Pick<SessionRepository, 'recordUses'>,
+    private readonly opts: { intervalMs?: number; log: FastifyBaseLogger },
+  ) {}
+
+  /** The login was used at `at` (a token check): noted, written at the next flush. */
+  note(sessionId: string, at: number): void {
+    const before = this.#pending.get(sessionId);
+    if (before === undefined || at > before) this.#pending.set(sessionId, at);
+  }
+
+  /** The login's latest use noted here and not written yet, if any. */
+  of(sessionId: string): number | undefined {
+    return this.#pending.get(sessionId);
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => void this.flush(), this.opts.intervalMs ?? FLUSH_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.flush();
+  }
+
+  /** Resolves once every use noted before the call is written (or kept to retry). */
+  flush(): Promise<void> {
+    const next = this.#chain.then(() => this.#write());
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #write(): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const uses = this.#pending;
+    this.#pending = new Map();
+    try {
+      await this.repo.recordUses(uses);
+    } catch (err) {
+      if (isDatabaseUnreachable(err as Error)) {
+        // Kept for the next flush; a use noted since is later, and wins.
+        for (const [id, at] of uses) this.note(id, at);
+        this.opts.log.warn({ err, logins: uses.size }, 'last uses of logins not written; will retry');
+        return;
+      }
+      this.opts.log.error({ err, logins: uses.size }, 'last uses of logins cannot be written; dropped');
+    }
+  }
+}
