@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit, type Config } from './config.js';
 import { openDatabase, type Db } from './db/database.js';
 import { migrateAtStart } from './db/migrate.js';
-import { announceEnded, resetPassword } from './auth/password-reset.js';
+import { announceEnded, clearFailedLogins, resetPassword } from './auth/password-reset.js';
+import { ALONE_RECHECK_MS } from './status/ended-logins.js';
 import { AdminRoles } from './users/admin-roles.js';
 
 const USAGE = 'usage: npm run admin -- grant <username> | revoke <username> | list | reset-password <username>';
@@ -62,12 +63,26 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
   out(`New password: ${result.password}`);
   out('Give it to its owner by a private channel; it is shown only now. They can change it on the Account page.');
   if (!config.redisUrl) {
-    out('Sockets it has open on a running instance stay open until they reconnect (refused then): restart the instance to close them now.');
-  } else if (result.sessionIds.length > 0) {
+    // One instance alone reads its logins again every ALONE_RECHECK_MS (status/ended-logins.ts).
+    const s = ALONE_RECHECK_MS / 1000;
+    out(`Its sockets open on a running instance close within ${s} s (the instance reads its logins again every ${s} s).`);
+    if (config.rateLimits) {
+      out("If wrong passwords locked the account, it opens 15 min after the first of them, or at the instance's restart (without Redis the failed-login budget is kept in the instance's memory).");
+    }
+    return 0;
+  }
+  if (result.sessionIds.length > 0) {
     out(
       (await announceEnded(config, result.userId, result.sessionIds))
         ? 'Its open sockets on the running instances were told to close.'
         : 'Redis could not be reached: sockets it has open stay open until they reconnect (refused then); restart the instances to close them now.',
+    );
+  }
+  if (config.rateLimits) {
+    out(
+      (await clearFailedLogins(config, result.username))
+        ? 'Its failed-login budget is cleared: it can sign in at once.'
+        : 'Redis could not be reached: its failed-login budget is not cleared; if wrong passwords locked the account, it opens 15 min after the first of them.',
     );
   }
   return 0;

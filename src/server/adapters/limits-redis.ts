@@ -42,6 +42,9 @@ const CONNECT_WAIT_MS = 5000;
 const MAX_OWED_CLEARS = 10_000;
 const SAY_EVERY_MS = 60_000;
 
+/** The Redis key of a failed-login budget (auth/login-throttle.ts throttleKey), under the deployment's prefix. */
+export const loginBudgetKey = (prefix: string, usernameLower: string, device: LoginDevice): string => `${prefix}:login:${throttleKey(usernameLower, device)}`;
+
 interface AttemptCommand {
   beaconLoginAttempt(key: string, now: number, windowMs: number, max: number, member: string): Promise<number>;
 }
@@ -102,7 +105,7 @@ export class SharedLimits {
   /** The failed-login throttle shared by every instance; `now` is the app's clock. */
   loginThrottle(now: () => number): LoginThrottle {
     const local = new LocalLoginThrottle(now);
-    const key = (user: string, device: LoginDevice) => `${this.#prefix}:login:${throttleKey(user, device)}`;
+    const key = (user: string, device: LoginDevice) => loginBudgetKey(this.#prefix, user, device);
     return {
       attempt: async (user, device) => {
         if (!this.#tryRedis()) return local.attempt(user, device);

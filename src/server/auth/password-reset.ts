@@ -5,14 +5,18 @@
  * only as its argon2 hash) replaces the old one, and every login of the account ends in the
  * same transaction. The command is a process of its own: running instances learn of the ended
  * logins at their tokens' next use (every request and new socket reads the session); their open
- * sockets close at once only when the instances share a bus (Redis), on which it tells them.
+ * sockets close at once when the instances share a bus (Redis), on which it tells them, and
+ * within 30 s on an instance alone, which reads its logins again that often
+ * (status/ended-logins.ts). The account's failed-login budget is cleared where the instances
+ * count it in Redis; without Redis each instance counts in its own memory, out of reach.
  */
 import { randomBytes } from 'node:crypto';
 import { hash } from '@node-rs/argon2';
 import type { Config } from '../config.js';
 import { createBus } from '../adapters/create-bus.js';
 import type { BusLogger } from '../adapters/bus-memory.js';
-import { redisTarget } from '../adapters/redis-connections.js';
+import { loginBudgetKey } from '../adapters/limits-redis.js';
+import { commandClient, quit, redisTarget, within } from '../adapters/redis-connections.js';
 import type { Db } from '../db/database.js';
 import { REVOCATIONS_TOPIC } from '../status/bus-messages.js';
 import { userTopic, type BusEvent } from '../status/presence-events.js';
@@ -80,5 +84,23 @@ export async function announceEnded(config: Readonly<Config>, userId: number, se
     return dropped === 0;
   } finally {
     await bus.close();
+  }
+}
+
+/**
+ * Clears the account's failed-login budget for unknown devices (auth/login-throttle.ts) where
+ * the instances share it, in Redis: its owner, locked out by guesses, signs in with the new
+ * password at once. Answers whether Redis took it; false when it could not be reached within
+ * `waitMs`. Without Redis each instance counts in its own memory, which no other process reaches.
+ */
+export async function clearFailedLogins(config: Readonly<Config>, username: string, waitMs = 5_000): Promise<boolean> {
+  if (!config.redisUrl) return false;
+  const client = commandClient(redisTarget(config.redisUrl, config.redisMode), { connectionName: `${config.redisPrefix}:admin`, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  try {
+    const key = loginBudgetKey(config.redisPrefix, username.toLowerCase(), null);
+    return (await within(client.del(key).then(() => true, () => false), waitMs)) === true;
+  } finally {
+    await quit(client);
   }
 }

@@ -10,7 +10,12 @@
  * (outage-catch-up.ts). A login found ended goes down the path the bus event takes (`revoked`
  * to the gateway: its sockets close with 4000); a user found deleted then goes down the
  * deletion's (`forgetDeleted`: friends here are told `friend_removed`). With the bus healthy
- * nothing is read.
+ * and shared with other instances (Redis) nothing is read.
+ *
+ * An instance alone (the memory bus: no Redis) hears of no revocation another process writes:
+ * the operator's `npm run admin -- reset-password` (auth/password-reset.ts) tells instances over
+ * Redis only. So alone it reads its logins every ALONE_RECHECK_MS with its bus healthy too: a
+ * login ended by such a process closes its sockets here within 30 s.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { SessionRepository } from '../auth/session-repository.js';
@@ -25,8 +30,16 @@ import type { PresenceEvent } from './presence-events.js';
  */
 export const RECHECK_MS = 750;
 
+/**
+ * How long after one read the next begins on an instance alone with its bus healthy: a login
+ * ended by another process (a reset) is found within this (and the tick's 250 ms).
+ */
+export const ALONE_RECHECK_MS = 30_000;
+
 export interface EndedLoginsDeps {
   bus: Pick<EventBus, 'isHealthy'>;
+  /** Whether other instances may exist, on a bus shared with them (the presence store is shared): else this instance is alone. */
+  shared: boolean;
   now: () => number;
   sessions: Pick<SessionRepository, 'liveAmong'>;
   users: Pick<UserRepository, 'deletedAmong'>;
@@ -48,14 +61,20 @@ export class EndedLogins {
 
   constructor(private readonly d: EndedLoginsDeps) {}
 
-  /** The presence tick: while the bus is down, reads the logins again every RECHECK_MS, one read at a time. */
+  /**
+   * The presence tick: while the bus is down, reads the logins again every RECHECK_MS; alone with
+   * the bus healthy, every ALONE_RECHECK_MS; one read at a time.
+   */
   tick(): void {
     const { bus, now, log } = this.d;
-    if (bus.isHealthy() || this.#running || now() - this.#readAt < RECHECK_MS) return;
+    const healthy = bus.isHealthy();
+    if (healthy && this.d.shared) return;
+    const every = healthy ? ALONE_RECHECK_MS : RECHECK_MS;
+    if (this.#running || now() - this.#readAt < every) return;
     void this.recheck().then(
       () => void (this.#failing = false),
       (err: unknown) => {
-        if (!this.#failing) log.warn({ err }, 'logins not read again during the bus outage; trying again every second');
+        if (!this.#failing) log.warn({ err, retryMs: every }, healthy ? 'logins not read again from the database; trying again' : 'logins not read again during the bus outage; trying again every second');
         this.#failing = true;
       },
     );

@@ -89,7 +89,7 @@ export class PresenceService {
   readonly #commands: StatusCommands;
   /** What this instance owes the others, and reads again, after a bus outage. */
   readonly #catchUp: OutageCatchUp;
-  /** Logins here ended through another instance, read from the database while the bus cannot say (ended-logins.ts). */
+  /** Logins here ended through another instance or process, read from the database while the bus cannot say, or every 30 s alone (ended-logins.ts). */
   readonly #ended: EndedLogins;
   /** After a bus outage, what other instances say waits until the friend lists here are re-read. */
   readonly #lists: StaleFriendLists;
@@ -198,6 +198,7 @@ export class PresenceService {
     });
     this.#ended = new EndedLogins({
       bus,
+      shared: deps.store.shared,
       now,
       sessions: deps.sessions,
       users: deps.users,
@@ -365,7 +366,7 @@ export class PresenceService {
     if (problems.length > 0) throw new IncompleteStop(problems.join('; '), !unwritten);
   }
 
-  /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry; during a bus outage, logins ended elsewhere. */
+  /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry; logins ended elsewhere (during a bus outage, or alone: ended-logins.ts). */
   tick(): void {
     const result = this.engine.tick();
     for (const change of result.changes) this.#changed(change, true);

@@ -110,12 +110,50 @@ describe('reset-password with Redis configured', () => {
     expect(bobs.socket.closed).toBeNull();
   });
 
-  it('without Redis, says that sockets already open on a running instance stay until they reconnect', async () => {
-    const { t, config } = await setUp('sqlite');
+  it('clears the account’s failed-login budget in Redis: locked by guesses, its owner signs in with the new password at once', async () => {
+    (await requireRedis()).disconnect();
+    const { t, config } = await setUp('sqlite', { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), rateLimits: true });
+    await t.register('alice');
+    for (let i = 0; i < 10; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: `guess-${i}-xxxx` }, remoteAddress: `10.2.0.${i}` });
+      expect(res.statusCode).toBe(401);
+    }
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: PASSWORD }, remoteAddress: '10.2.1.1' })).statusCode).toBe(429);
+    const run = await reset(config, 'Alice');
+    expect(run.lines).toContain('Its failed-login budget is cleared: it can sign in at once.');
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: run.password }, remoteAddress: '10.2.1.2' });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+});
+
+describe.each(testDialects())('reset-password without Redis, on %s', (dialect) => {
+  it('the running instance closes the account’s open sockets with 4000 within 30 s of its clock (it reads its logins again); other users’ stay', async () => {
+    const { t, config } = await setUp(dialect);
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    const own = await t.connect(alice.token);
+    const bobs = await t.connect(bob.token);
+    // The instance has read its logins once already (at its first tick).
+    await t.advance(1000);
+    const run = await reset(config, 'alice');
+    expect(run.code).toBe(0);
+    expect(run.lines).toContain('Its sockets open on a running instance close within 30 s (the instance reads its logins again every 30 s).');
+    await t.advance(28_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(own.socket.closed).toBeNull();
+    await t.advance(2000);
+    expect(await own.socket.waitClosed(2000)).toEqual({ code: 4000, reason: 'session revoked' });
+    expect(bobs.socket.closed).toBeNull();
+  });
+
+  it('says that the failed-login budget, in the instance’s memory, is not cleared', async () => {
+    const { t, config } = await setUp(dialect, { rateLimits: true });
     await t.register('alice');
     const run = await reset(config, 'alice');
     expect(run.code).toBe(0);
-    expect(run.lines.at(-1)).toMatch(/^Sockets it has open on a running instance stay open until they reconnect/);
+    expect(run.lines.at(-1)).toBe(
+      "If wrong passwords locked the account, it opens 15 min after the first of them, or at the instance's restart (without Redis the failed-login budget is kept in the instance's memory).",
+    );
   });
 });
 

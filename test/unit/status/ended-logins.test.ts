@@ -3,15 +3,17 @@
  * from the database at most RECHECK_MS apart, one read at a time; an ended one goes to the
  * gateway as the bus's `revoked` would, and a deleted user (no row, or a host's deletion's
  * `deleted_at`) is then forgotten as the bus's `deleted` would. Nothing is read while the bus is
- * healthy, and a failing read is said once.
+ * healthy, and a failing read is said once. An instance alone (no bus shared with others: a
+ * revocation written by another process, `npm run admin -- reset-password`, reaches it by no
+ * bus) reads them every ALONE_RECHECK_MS with its bus healthy too.
  */
 import { describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
-import { EndedLogins, RECHECK_MS } from '../../../src/server/status/ended-logins.js';
+import { ALONE_RECHECK_MS, EndedLogins, RECHECK_MS } from '../../../src/server/status/ended-logins.js';
 import type { PresenceEvent } from '../../../src/server/status/presence-events.js';
 import { serviceFixture } from './service-fixture.js';
 
-function world(logins: Record<string, number>, { live, deleted }: { live: string[]; deleted: number[] }) {
+function world(logins: Record<string, number>, { live, deleted, shared = true }: { live: string[]; deleted: number[]; shared?: boolean }) {
   let healthy = true;
   let clock = 0;
   let fail = false;
@@ -20,6 +22,7 @@ function world(logins: Record<string, number>, { live, deleted }: { live: string
   const warnings: string[] = [];
   const ended = new EndedLogins({
     bus: { isHealthy: () => healthy },
+    shared,
     now: () => clock,
     sessions: {
       liveAmong: async (ids) => {
@@ -67,6 +70,28 @@ describe('logins ended elsewhere while the bus is down', () => {
     await w.settle();
     expect(w.reads).toHaveLength(2);
     expect(w.order).toEqual([]);
+  });
+
+  it('alone (no bus shared with other instances): reads every ALONE_RECHECK_MS with the bus healthy, every RECHECK_MS while it is down', async () => {
+    const w = world({ s1: 1, s2: 1 }, { live: ['s1'], deleted: [], shared: false });
+    w.ended.tick();
+    await w.settle();
+    expect(w.reads).toEqual([['s1', 's2']]);
+    expect(w.order).toEqual(['revoked s2']);
+    w.at(ALONE_RECHECK_MS - 1);
+    w.ended.tick();
+    await w.settle();
+    expect(w.reads).toHaveLength(1);
+    w.at(ALONE_RECHECK_MS);
+    w.ended.tick();
+    await w.settle();
+    expect(w.reads).toHaveLength(2);
+    w.down();
+    w.at(ALONE_RECHECK_MS + RECHECK_MS);
+    w.ended.tick();
+    await w.settle();
+    expect(w.reads).toHaveLength(3);
+    expect(ALONE_RECHECK_MS).toBe(30_000);
   });
 
   it('ends the logins found ended, then forgets the users found deleted (after their sockets closed)', async () => {
