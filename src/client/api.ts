@@ -12,12 +12,14 @@ import type {
   PushSubscriptionBody,
   ScheduleBody,
   Watch,
+  SessionInfo,
   Settings,
+  SignedOut,
   User,
   View,
 } from '../protocol/index.js';
 
-export type { CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, Watch };
+export type { CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, SessionInfo, SignedOut, Watch };
 import { readToken, tokenWithin, type TokenSource } from './token-source.js';
 import { defaultTimers, normalizeBaseUrl } from './transport.js';
 
@@ -343,6 +345,32 @@ export class ApiClient {
   /** Deletes the caller's account and everything about it; the password is entered again. */
   async deleteAccount(password: string): Promise<void> {
     await this.#request('DELETE', '/users/me', { password });
+  }
+
+  /**
+   * A new password, the current one entered again (PUT /users/me/password; standalone Beacon).
+   * Every other login of the account ends (their sockets close with 4000), this one stays;
+   * `signed_out` says how many ended. A wrong current password fails with `INVALID_CREDENTIALS`
+   * (10 per 15 min per login, then `RATE_LIMITED` with `retryAfterMs`), a new one the rules refuse
+   * with `VALIDATION_ERROR` (its message says why).
+   */
+  changePassword(currentPassword: string, newPassword: string): Promise<SignedOut> {
+    return this.#request('PUT', '/users/me/password', { current_password: currentPassword, new_password: newPassword });
+  }
+
+  /** The caller's live logins, the latest used first; `current` is this one; never a token (GET /users/me/sessions). */
+  listSessions(): Promise<SessionInfo[]> {
+    return this.#request('GET', '/users/me/sessions');
+  }
+
+  /** Ends one of the caller's logins by its `id` (its sockets close with 4000; this one's: a logout). `NOT_FOUND` for no live login of the caller's. */
+  async endSession(id: string): Promise<void> {
+    await this.#request('DELETE', `/users/me/sessions/${encodeURIComponent(id)}`);
+  }
+
+  /** Ends every login of the caller but this one ("sign out everywhere else"); `signed_out` says how many. */
+  endOtherSessions(): Promise<SignedOut> {
+    return this.#request('DELETE', '/users/me/sessions');
   }
 
   async #request<T>(method: Method, path: string, body?: unknown, auth = true, keepalive = false): Promise<T> {

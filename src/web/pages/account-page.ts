@@ -5,8 +5,6 @@
  * again). Deleting signs you out everywhere; friends see you leave.
  */
 import type { Page } from './page.js';
-import { accountApi } from '../lib/account-api.js';
-import { getToken } from '../lib/session.js';
 import { devicesPanel } from './devices-panel.js';
 import { passwordForm } from './password-form.js';
 import { displayNameProblem, errorMessage, isCodedError } from '../lib/error-messages.js';
@@ -162,14 +160,13 @@ export const accountPage: Page = (root, ctx) => {
     }
   }
 
-  // Password and devices: the same token as the SDK's client, read per request.
-  const security = accountApi({ getToken });
+  // Password and devices: the SDK's ApiClient calls (changePassword, listSessions, endSession, endOtherSessions).
   const isDisposed = () => disposed;
-  const devices = devicesPanel(security, isDisposed);
+  const devices = devicesPanel(api, isDisposed);
   const passwordSection = h('section', { class: 'beacon-card grid gap-3 p-5', 'aria-labelledby': 'password-title' },
     h('h2', { id: 'password-title', class: 'text-lg font-semibold text-white' }, 'Change password'),
     h('p', { class: 'text-sm text-slate-300' }, 'Changing your password signs out every other device; this one stays signed in.'),
-    passwordForm({ api: security, username: ctx.user.username, disposed: isDisposed, onChanged: () => void devices.reload() }));
+    passwordForm({ api, username: ctx.user.username, disposed: isDisposed, onChanged: () => void devices.reload() }));
   void devices.reload();
 
   root.replaceChildren(

@@ -6,7 +6,7 @@
  * device" states; each action says what it did in the status line, and keyboard focus stays
  * in the list when the row it was on goes.
  */
-import type { AccountApi, SessionInfo } from '../lib/account-api.js';
+import type { ApiClient, SessionInfo } from '../../client/api.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { formatDate } from '../lib/date-format.js';
 import { deviceName } from '../lib/device-name.js';
@@ -23,7 +23,7 @@ export interface DevicesPanel {
 
 const signedInAt = (iso: string): string => formatDate(new Date(iso), undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 
-export function devicesPanel(api: AccountApi, disposed: () => boolean): DevicesPanel {
+export function devicesPanel(api: Pick<ApiClient, 'listSessions' | 'endSession' | 'endOtherSessions'>, disposed: () => boolean): DevicesPanel {
   const title = h('h2', { id: 'devices-title', class: 'text-lg font-semibold text-white', tabindex: -1 }, 'Signed-in devices');
   const body = h('div', { class: 'grid gap-3', 'data-part': 'devices' });
   const status = h('p', { class: 'min-h-5 text-sm', role: 'status', 'data-part': 'devices-status' });
@@ -46,7 +46,7 @@ export function devicesPanel(api: AccountApi, disposed: () => boolean): DevicesP
     body.replaceChildren(h('p', { class: 'text-sm text-slate-300', 'data-state': 'loading' }, 'Loading your devices…'));
     let sessions: SessionInfo[];
     try {
-      sessions = await api.sessions();
+      sessions = await api.listSessions();
     } catch (e) {
       if (disposed() || load !== loads) return;
       const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3', 'data-action': 'retry-devices' }, 'Try again');

@@ -5,7 +5,7 @@
  * first bad field takes focus, which says nothing when it is already there), and success says
  * that the other devices were signed out (PUT /users/me/password ends every other login).
  */
-import type { AccountApi } from '../lib/account-api.js';
+import type { ApiClient } from '../../client/api.js';
 import { h, srOnly } from '../lib/dom.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { whileBusy } from '../lib/busy-button.js';
@@ -16,7 +16,7 @@ type Field = 'current' | 'new' | 'confirm';
 const LABELS: Record<Field, string> = { current: 'Current password', new: 'New password', confirm: 'Confirm new password' };
 
 export interface PasswordFormOptions {
-  api: AccountApi;
+  api: Pick<ApiClient, 'changePassword'>;
   /** The account's username, for the browser's password manager (a hidden field). */
   username: string;
   /** The password changed; `signedOut` other devices were signed out. */

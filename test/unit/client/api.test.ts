@@ -49,6 +49,10 @@ describe('ApiClient endpoints', () => {
     ['setActivity', (a: ApiClient) => a.setActivity('watching_match', { match: 3 }), 'POST /api/v1/users/me/activity', { activity: 'watching_match', details: { match: 3 } }, { status: 200, body: ME }],
     ['getSettings', (a: ApiClient) => a.getSettings(), 'GET /api/v1/users/me/status/settings', undefined, { status: 200, body: settings }],
     ['updateSettings', (a: ApiClient) => a.updateSettings({ status_visibility: 'hidden' }), 'PUT /api/v1/users/me/status/settings', { status_visibility: 'hidden' }, { status: 200, body: settings }],
+    ['changePassword', (a: ApiClient) => a.changePassword('old-one', 'new-one-long'), 'PUT /api/v1/users/me/password', { current_password: 'old-one', new_password: 'new-one-long' }, { status: 200, body: { signed_out: 2 } }],
+    ['listSessions', (a: ApiClient) => a.listSessions(), 'GET /api/v1/users/me/sessions', undefined, { status: 200, body: [] }],
+    ['endSession', (a: ApiClient) => a.endSession('a/b'), 'DELETE /api/v1/users/me/sessions/a%2Fb', undefined, { status: 204 }],
+    ['endOtherSessions', (a: ApiClient) => a.endOtherSessions(), 'DELETE /api/v1/users/me/sessions', undefined, { status: 200, body: { signed_out: 0 } }],
   ] as const)('%s calls %s', async (_name, call, route, body, reply) => {
     const { api, fetch } = setup();
     fetch.route(route, reply);
@@ -58,6 +62,18 @@ describe('ApiClient endpoints', () => {
     expect(`${c?.method} ${c?.url.slice(BASE_URL.length)}`).toBe(route);
     expect(c?.body).toEqual(body);
     expect(c?.headers['Content-Type']).toBe(body === undefined ? undefined : 'application/json');
+  });
+
+  it('answers what the account security routes answer, and fails with their code, message and Retry-After', async () => {
+    const { api, fetch } = setup();
+    const login = { id: '0b6f5f8e-6a43-4c44-9d53-7c3f4c1e2a10', created_at: '2024-01-15T14:30:00.000Z', last_used_at: '2024-01-15T14:35:00.000Z', user_agent: null, current: true };
+    fetch.route('GET /api/v1/users/me/sessions', { status: 200, body: [login] });
+    fetch.route('DELETE /api/v1/users/me/sessions', { status: 200, body: { signed_out: 3 } });
+    fetch.route('PUT /api/v1/users/me/password', { status: 429, body: { code: 'RATE_LIMITED', message: 'Too many wrong passwords from this login; try again in 15 min' }, headers: { 'retry-after': '900' } });
+    expect(await api.listSessions()).toEqual([login]);
+    expect(await api.endOtherSessions()).toEqual({ signed_out: 3 });
+    const err = await apiError(api.changePassword('a', 'b'));
+    expect(err).toMatchObject({ status: 429, code: 'RATE_LIMITED', message: 'Too many wrong passwords from this login; try again in 15 min', retryAfterMs: 900_000 });
   });
 
   it('unwraps {friend} and passes the auto-accept shape through', async () => {

@@ -1,10 +1,8 @@
 /**
- * The Account page's "Signed-in devices" and "Change password" pieces that need no browser:
- * a login's device in words, and the calls with their errors as the SDK reports them.
+ * The Account page's "Signed-in devices" pieces that need no browser: a login's device in
+ * words. Its calls are the SDK's ApiClient's (test/unit/client/api.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../../src/client/api.js';
-import { accountApi } from '../../../src/web/lib/account-api.js';
 import { deviceName } from '../../../src/web/lib/device-name.js';
 
 describe('deviceName', () => {
@@ -32,38 +30,5 @@ describe('deviceName', () => {
     expect(deviceName(null)).toBe('Unknown device');
     expect(deviceName('   ')).toBe('Unknown device');
     expect(deviceName('x'.repeat(200))).toBe(`${'x'.repeat(59)}…`);
-  });
-});
-
-describe('accountApi', () => {
-  const calls: Array<{ url: string; init: RequestInit }> = [];
-  const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => async (url: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ url: String(url), init: init ?? {} });
-    return new Response(body === undefined ? null : JSON.stringify(body), { status, headers });
-  };
-
-  it('sends the token in the Authorization header and the body as JSON', async () => {
-    calls.length = 0;
-    const api = accountApi({ getToken: () => 'tok', fetchImpl: answer(200, { signed_out: 2 }) });
-    expect(await api.changePassword('old-one', 'new-one-long')).toEqual({ signed_out: 2 });
-    expect(calls[0]!.url).toBe('/api/v1/users/me/password');
-    expect(calls[0]!.init.method).toBe('PUT');
-    expect((calls[0]!.init.headers as Record<string, string>).Authorization).toBe('Bearer tok');
-    expect(JSON.parse(String(calls[0]!.init.body))).toEqual({ current_password: 'old-one', new_password: 'new-one-long' });
-    await accountApi({ getToken: () => 'tok', fetchImpl: answer(204, undefined) }).endSession('a/b');
-    expect(calls[1]!.url).toBe('/api/v1/users/me/sessions/a%2Fb');
-    expect(calls[1]!.init.body).toBeUndefined();
-  });
-
-  it("fails with the server's code, message and Retry-After; no answer at all is NETWORK_ERROR", async () => {
-    const refused = await accountApi({ getToken: () => 'tok', fetchImpl: answer(429, { code: 'RATE_LIMITED', message: 'Too many wrong passwords for this account; try again in 15 min' }, { 'retry-after': '900' }) })
-      .changePassword('a', 'b')
-      .catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(ApiError);
-    expect(refused).toMatchObject({ status: 429, code: 'RATE_LIMITED', message: 'Too many wrong passwords for this account; try again in 15 min', retryAfterMs: 900_000 });
-    const proxy = await accountApi({ getToken: () => 'tok', fetchImpl: async () => new Response('<html>bad gateway</html>', { status: 502 }) }).sessions().catch((e: unknown) => e);
-    expect(proxy).toMatchObject({ status: 502, code: 'INTERNAL_ERROR' });
-    const offline = await accountApi({ getToken: () => 'tok', fetchImpl: async () => Promise.reject(new TypeError('Failed to fetch')) }).sessions().catch((e: unknown) => e);
-    expect(offline).toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
   });
 });
