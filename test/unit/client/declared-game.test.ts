@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../../../src/client/api.js';
-import { harness, ME, readyFrame, useFakeClock } from './fake-server.js';
+import { harness, ME, readyFrame, slowNetwork, useFakeClock } from './fake-server.js';
 
 const ACTIVITY = 'POST /api/v1/users/me/activity';
 
@@ -67,34 +67,8 @@ describe('PresenceClient: a declared game and its socket', () => {
  * `browsing` that ended the match would leave friends seeing "In game" with no match running).
  */
 describe('PresenceClient: declarations in order', () => {
-  /** A server that applies each declaration when it arrives; `hold()` delays the next one on the network. */
-  function slowNetwork() {
-    const h = harness();
-    const applied: unknown[] = [];
-    let held: Promise<void> | null = null;
-    let release = (): void => undefined;
-    h.fetch.route(ACTIVITY, async (call) => {
-      const body = call.body as { activity: string; session_id?: string };
-      const delay = held;
-      held = null;
-      if (delay) await delay;
-      applied.push(body);
-      return { status: 200, body: { ...ME, status: body.activity === 'playing_pong' ? 'in_game' : 'online', activity: body.activity } };
-    });
-    h.client.start();
-    h.connect([], { self: ME });
-    return {
-      h,
-      applied,
-      hold: () => {
-        held = new Promise<void>((r) => (release = r));
-      },
-      release: () => release(),
-    };
-  }
-
   it('the last declared is the last applied when an earlier one is slow on the network', async () => {
-    const { h, applied, hold, release } = slowNetwork();
+    const { h, bodies: applied, hold, release } = slowNetwork();
     hold();
     const start = h.client.setActivity('playing_pong');
     const leave = h.client.setActivity('browsing');
@@ -124,7 +98,7 @@ describe('PresenceClient: declarations in order', () => {
   });
 
   it('a game declared again over a new socket waits its turn, and is not declared once a later declaration ended it', async () => {
-    const { h, applied, hold, release } = slowNetwork();
+    const { h, bodies: applied, hold, release } = slowNetwork();
     hold();
     const start = h.client.setActivity('playing_pong');
     // The socket drops and comes back while that declaration is on its way…

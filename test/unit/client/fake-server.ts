@@ -186,3 +186,40 @@ export function harness(opts: Partial<PresenceClientOptions> = {}) {
 export function useFakeClock(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: new Date(T0) });
 }
+
+/**
+ * A server that applies each of the user's own changes (a status, an activity declaration) when
+ * it arrives, with the token it came with; `hold()`
+ * delays the next request on the network until `release()`.
+ */
+export function slowNetwork() {
+  const h = harness();
+  const applied: Array<{ token: string | undefined; body: Record<string, unknown> }> = [];
+  /** The bodies alone, in the same order. */
+  const bodies: Array<Record<string, unknown>> = [];
+  let held: Promise<void> | null = null;
+  let release = (): void => undefined;
+  const answer = (make: (body: Record<string, unknown>) => Record<string, unknown>) => async (call: { body?: unknown; headers: Record<string, string> }) => {
+    const body = call.body as Record<string, unknown>;
+    const delay = held;
+    held = null;
+    if (delay) await delay;
+    const auth = Object.entries(call.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+    applied.push({ token: auth?.replace(/^Bearer /, ''), body });
+    bodies.push(body);
+    return { status: 200, body: { ...ME, ...make(body) } };
+  };
+  h.fetch.route('PUT /api/v1/users/me/status', answer((b) => ({ status: b.status, custom_message: b.custom_message ?? null })));
+  h.fetch.route('POST /api/v1/users/me/activity', answer((b) => ({ status: b.activity === 'playing_pong' ? 'in_game' : 'online', activity: b.activity })));
+  h.client.start();
+  h.connect([], { self: ME });
+  return {
+    h,
+    applied,
+    bodies,
+    hold: () => {
+      held = new Promise<void>((r) => (release = r));
+    },
+    release: () => release(),
+  };
+}

@@ -5,47 +5,14 @@
  * the token by then may be another account's (declared-game.test.ts covers declarations alone).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { harness, ME, useFakeClock } from './fake-server.js';
+import { harness, ME, slowNetwork, useFakeClock } from './fake-server.js';
 
 const STATUS = 'PUT /api/v1/users/me/status';
-const ACTIVITY = 'POST /api/v1/users/me/activity';
 
 beforeEach(useFakeClock);
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/**
- * A server that applies each change when it arrives, with the token it came with; `hold()`
- * delays the next request on the network until `release()`.
- */
-function slowNetwork() {
-  const h = harness();
-  const applied: Array<{ token: string | undefined; body: Record<string, unknown> }> = [];
-  let held: Promise<void> | null = null;
-  let release = (): void => undefined;
-  const answer = (make: (body: Record<string, unknown>) => Record<string, unknown>) => async (call: { body?: unknown; headers: Record<string, string> }) => {
-    const body = call.body as Record<string, unknown>;
-    const delay = held;
-    held = null;
-    if (delay) await delay;
-    const auth = Object.entries(call.headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-    applied.push({ token: auth?.replace(/^Bearer /, ''), body });
-    return { status: 200, body: { ...ME, ...make(body) } };
-  };
-  h.fetch.route(STATUS, answer((b) => ({ status: b.status, custom_message: b.custom_message ?? null })));
-  h.fetch.route(ACTIVITY, answer((b) => ({ status: b.activity === 'playing_pong' ? 'in_game' : 'online', activity: b.activity })));
-  h.client.start();
-  h.connect([], { self: ME });
-  return {
-    h,
-    applied,
-    hold: () => {
-      held = new Promise<void>((r) => (release = r));
-    },
-    release: () => release(),
-  };
-}
 
 describe('PresenceClient: status changes in order', () => {
   it('the last status set is the last applied when an earlier one is slow on the network', async () => {
