@@ -193,25 +193,13 @@ export class SessionRepository {
    */
   async replacePassword(userId: number, passwordHash: string, now: number, caller: { sessionId: string; checkedHash: string } | null = null): Promise<string[] | PasswordNotReplaced> {
     return withUserRow(this.db, userId, async (trx) => {
+      const account = async () => (await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
+      // The row is held: what the checks below see stays so until the write.
+      if (caller && !(await isLive(trx, caller.sessionId, userId, now))) return (await account()) ? 'login ended' : 'no account';
       let q = trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId);
-      if (caller) {
-        q = q.where('password_hash', '=', caller.checkedHash).where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('user_sessions')
-              .select('id')
-              .where('id', '=', caller.sessionId)
-              .where('user_id', '=', userId)
-              .where('revoked_at', 'is', null)
-              .where('expires_at', '>', now),
-          ),
-        );
-      }
+      if (caller) q = q.where('password_hash', '=', caller.checkedHash);
       const res = await q.executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) {
-        const user = await trx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-        if (!user) return 'no account';
-        return caller && !(await isLive(trx, caller.sessionId, userId, now)) ? 'login ended' : 'changed meanwhile';
-      }
+      if (Number(res.numUpdatedRows) === 0) return (await account()) ? 'changed meanwhile' : 'no account';
       return revokeLive(trx, userId, caller?.sessionId ?? null, now);
     });
   }
