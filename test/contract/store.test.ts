@@ -2,12 +2,13 @@
  * One store suite, run on every dialect: SQLite and the machine's PostgreSQL.
  * PostgreSQL being down fails this suite (it never skips).
  */
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionRepository } from '../../src/server/auth/session-repository.js';
 import { CalendarRepository } from '../../src/server/calendar/calendar-repository.js';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
+import type { DatabaseSchema } from '../../src/server/db/schema.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { HistoryRepository } from '../../src/server/history/history-repository.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
@@ -446,13 +447,15 @@ describe.each(testDialects())('store on %s', (dialect) => {
   /**
    * Runs the writes `start` starts while another transaction holds the user's row, then lets
    * them go at once: on PostgreSQL they wait on the row lock (checked: every one is blocked
-   * before the row is let go), on SQLite on its one connection.
+   * before the row is let go), on SQLite on its one connection. `held`: what the holding
+   * transaction writes meanwhile (by default nothing but the row's own lock).
    */
-  async function behindHeldRow<T>(userId: number, start: () => Array<Promise<T>>): Promise<T[]> {
+  async function behindHeldRow<T>(userId: number, start: () => Array<Promise<T>>, held?: (trx: Transaction<DatabaseSchema>) => Promise<void>): Promise<T[]> {
     let writes: Array<Promise<T>> = [];
     await database.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set((eb) => ({ name_at: eb.ref('name_at') })).where('id', '=', userId).execute();
       writes = start();
+      await held?.(trx);
       if (dialect !== 'postgres') return;
       const blocked = async () => {
         // pg_stat_activity is read once per transaction unless its snapshot is dropped.
@@ -472,6 +475,33 @@ describe.each(testDialects())('store on %s', (dialect) => {
     });
     return Promise.all(writes);
   }
+
+  it('a login’s row is written only if the password is still the one it checked; else nothing (a gone account alike)', async () => {
+    const u = (await mk('login_check'))!.id;
+    const login = (id: string, checkedHash?: string) => sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash });
+    expect(await login('lc-1', 'h')).toBe(true);
+    expect(await login('lc-2', 'stale')).toBe(false);
+    expect(await sessions.create({ id: 'lc-gone', userId: 999_999, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' })).toBe(false);
+    expect((await sessions.listLive(u, T0)).map((s) => s.id)).toEqual(['lc-1']);
+    expect(await sessions.find('lc-2')).toBeNull();
+  });
+
+  it('a login checked against the old password whose row is written while a password change holds the row: nothing written, no login outlives the change', async () => {
+    const u = (await mk('login_race'))!.id;
+    await sessions.create({ id: 'lr-before', userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
+    // The change (new hash, every live login revoked, as replacePassword) holds the row while the login's write comes.
+    const [written] = await behindHeldRow(
+      u,
+      () => [sessions.create({ id: 'lr-old-password', userId: u, now: T0 + 1, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' })],
+      async (trx) => {
+        await trx.updateTable('users').set({ password_hash: 'h-new' }).where('id', '=', u).execute();
+        await trx.updateTable('user_sessions').set({ revoked_at: T0 + 1 }).where('user_id', '=', u).where('revoked_at', 'is', null).execute();
+      },
+    );
+    expect(written).toBe(false);
+    expect(await sessions.listLive(u, T0 + 2)).toEqual([]);
+    expect(await sessions.find('lr-old-password')).toBeNull();
+  });
 
   it('two schedule saves at once: each answers its own version, and the row holds the schedule of the higher one', async () => {
     const presence = new PresenceRepository(database.db);

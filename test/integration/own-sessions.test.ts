@@ -6,9 +6,10 @@
  * /users/me/sessions` (every other login). An ended login's sockets close with 4000, on every
  * instance.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { LOGIN_FAILURES } from '../../src/server/auth/login-throttle.js';
 import { bearer } from '../helpers/app.js';
+import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 
@@ -260,6 +261,30 @@ describe('a password change and an end of logins that meet', () => {
     expect(await me(t, owner)).toBe(200);
     expect(await me(t, phone)).toBe(200);
     expect(await me(t, thief)).toBe(401);
+  });
+});
+
+describe.each(testDialects())('a login in flight during a password change, on %s', (dialect) => {
+  it('a login whose password was checked against the old hash, its login written after the change: 401 INVALID_CREDENTIALS, no login left with the old password', async () => {
+    const fresh = await freshDatabase(dialect);
+    const t = await live({ databaseUrl: fresh.url });
+    onTestFinished(() => fresh.drop());
+    const owner = (await t.register('alice')).token;
+    const { sessions: repo } = t.app.services;
+    const create = repo.create.bind(repo);
+    // The login has checked the old password (argon2) when the owner's change lands, then writes its login.
+    vi.spyOn(repo, 'create').mockImplementation(async (s) => {
+      if (s.userAgent === 'Old password') {
+        const changed = await changePassword(t, owner, { current_password: PASSWORD, new_password: NEW_PASSWORD });
+        expect(changed.statusCode, changed.body).toBe(200);
+      }
+      return create(s);
+    });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: PASSWORD }, headers: { 'user-agent': 'Old password' } });
+    expect(res.statusCode, res.body).toBe(401);
+    expect(res.json()).toEqual({ code: 'INVALID_CREDENTIALS', message: 'Wrong username or password' });
+    expect((await sessions(t, owner)).map((s) => s.user_agent)).toEqual(['lightMyRequest']);
+    expect(await canLogin(t, 'alice', NEW_PASSWORD)).toBe(200);
   });
 });
 

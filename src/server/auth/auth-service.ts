@@ -81,7 +81,8 @@ export class AuthService {
     if (user === 'lookalike') {
       throw new AppError('CONFLICT', 'That username is too like an existing username (I, l and 1 look alike, as do O and 0, rn and m, vv and w); choose another');
     }
-    return { token: await this.#startSession(user.id, input.userAgent), user, device_token: this.devices.issue(user.id) };
+    // A new account: its password is known to this request only, nothing to check again.
+    return { token: (await this.#startSession(user.id, input.userAgent, null))!, user, device_token: this.devices.issue(user.id) };
   }
 
   /** Throws LoginFailed (an AppError) for a wrong password, an unknown username or a spent failed-login budget. */
@@ -110,10 +111,15 @@ export class AuthService {
     if (!record || !ok) {
       throw new LoginFailed(record?.id ?? null, record ? 'wrong password' : 'no such account', 'INVALID_CREDENTIALS', 'Wrong username or password');
     }
+    // Written only if the password is still the one just checked (session-repository.ts): a
+    // password change that came first makes this the wrong password now, answered as one (and
+    // still counted in the budget).
+    const token = await this.#startSession(record.id, input.userAgent, record.passwordHash);
+    if (token === null) throw new LoginFailed(record.id, 'wrong password', 'INVALID_CREDENTIALS', 'Wrong username or password');
     await this.opts.throttle?.succeeded(key, device);
     const { passwordHash: _hash, ...user } = record;
     return {
-      token: await this.#startSession(user.id, input.userAgent),
+      token,
       user,
       device_token: device === null ? this.devices.issue(user.id) : input.deviceToken!,
     };
@@ -222,12 +228,13 @@ export class AuthService {
     return { userId: claims.userId, sessionId: claims.sessionId, role: session.role, expiresAt: claims.expiresAt };
   }
 
-  async #startSession(userId: number, userAgent: string | null): Promise<string> {
+  /** A new login's token; null when `checkedHash` (the hash its password was checked against) is no longer the account's. */
+  async #startSession(userId: number, userAgent: string | null, checkedHash: string | null): Promise<string | null> {
     const now = this.opts.now();
     const sessionId = randomUUID();
     const expiresAt = now + this.opts.tokenTtlS * 1000;
-    await this.sessions.create({ id: sessionId, userId, now, expiresAt, userAgent });
-    return this.tokens.sign({ userId, sessionId, expiresAt });
+    const written = await this.sessions.create({ id: sessionId, userId, now, expiresAt, userAgent, checkedHash: checkedHash ?? undefined });
+    return written ? this.tokens.sign({ userId, sessionId, expiresAt }) : null;
   }
 }
 

@@ -87,19 +87,41 @@ export type NotRevoked = 'not found' | 'login ended';
 export class SessionRepository {
   constructor(private readonly db: Db) {}
 
-  async create(s: { id: string; userId: number; now: number; expiresAt: number; userAgent: string | null }): Promise<void> {
-    await this.db
-      .insertInto('user_sessions')
-      .values({
-        id: s.id,
-        user_id: s.userId,
-        created_at: s.now,
-        last_seen_at: s.now,
-        expires_at: s.expiresAt,
-        revoked_at: null,
-        user_agent: s.userAgent?.slice(0, 256) ?? null,
-      })
-      .execute();
+  /**
+   * A new login's row. `checkedHash`: the password hash a login checked the password against,
+   * read before (argon2 takes tens of ms): the row is written only if it is still the account's,
+   * holding the user's row (withUserRow) as a password change does (replacePassword). A login
+   * whose check met a change then either comes first (and the change ends it) or writes
+   * nothing, never outliving the change with the old password. Answers whether it was written
+   * (false also when the user is gone). Without `checkedHash` (registration, whose account is
+   * new) the row is written as is.
+   */
+  async create(s: { id: string; userId: number; now: number; expiresAt: number; userAgent: string | null; checkedHash?: string }): Promise<boolean> {
+    const insert = (db: Db) =>
+      db
+        .insertInto('user_sessions')
+        .values({
+          id: s.id,
+          user_id: s.userId,
+          created_at: s.now,
+          last_seen_at: s.now,
+          expires_at: s.expiresAt,
+          revoked_at: null,
+          user_agent: s.userAgent?.slice(0, 256) ?? null,
+        })
+        .execute();
+    const { checkedHash } = s;
+    if (checkedHash === undefined) {
+      await insert(this.db);
+      return true;
+    }
+    return withUserRow(this.db, s.userId, async (trx) => {
+      // The row is held: a change waiting for it writes after this login's row, and ends it.
+      const still = await trx.selectFrom('users').select('id').where('id', '=', s.userId).where('password_hash', '=', checkedHash).executeTakeFirst();
+      if (still === undefined) return false;
+      await insert(trx);
+      return true;
+    });
   }
 
   async find(id: string): Promise<SessionRow | null> {
