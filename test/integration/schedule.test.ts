@@ -69,6 +69,24 @@ describe('status schedules', () => {
     expect(await b.after(() => t.advance(3 * HOUR), change(alice.id))).toMatchObject({ status: 'online', custom_message: null });
   });
 
+  it('under a manual status a friend sees no rule message: nothing at the rule start; the rule’s status and message come together back in automatic mode; her own message stays', async () => {
+    const status = (payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload });
+    const { socket: b } = await t.connect(bob.token);
+    await t.connectSeenBy(alice.token, b);
+    await put(alice, { time_zone: 'Europe/Paris', rules: [rule] });
+    expect(await b.after(() => status({ status: 'away' }), change(alice.id))).toMatchObject({ status: 'away', custom_message: null });
+    const from = b.mark();
+    // 09:00: the rule holds, but her manual Away wins, and without the rule's status its message does not show.
+    await t.advance(HOUR / 2);
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json()).toMatchObject({ status: 'away', custom_message: null });
+    // Back in automatic mode: the rule's status, with its message (the first frame Bob gets since 08:30).
+    expect(await b.after(() => status({ status: 'online' }), change(alice.id))).toMatchObject({ status: 'busy', custom_message: 'Deep work' });
+    expect(b.since(from).filter(change(alice.id))).toHaveLength(1);
+    // Busy by her own choice: her status, not the rule's; the message of her own shows under it.
+    expect(await b.after(() => status({ status: 'busy' }), change(alice.id))).toMatchObject({ status: 'busy', custom_message: null });
+    expect(await b.after(() => status({ status: 'away', custom_message: 'Lunch' }), change(alice.id))).toMatchObject({ status: 'away', custom_message: 'Lunch' });
+  });
+
   it('a schedule set during a rule applies at once', async () => {
     const { socket: b } = await t.connect(bob.token);
     await t.connectSeenBy(alice.token, b);

@@ -27,10 +27,15 @@ export interface PresenceInputs {
   autoAway: boolean;
 }
 
-/** The two derived fields of a PresenceState. */
+/** The two derived fields of a PresenceState, and what decided the status. */
 export interface EffectivePresence {
   status: Status;
   activity: Activity | null;
+  /**
+   * The status shown is the one a schedule rule or calendar event imposes (`scheduled`), not
+   * one a game or the user chose: the rule's or event's message shows with it, and only then.
+   */
+  bySchedule: boolean;
 }
 
 /** True for the activities that mean "in a game". */
@@ -51,14 +56,14 @@ export function gameActivityOf(kind: GameKind): GameActivity {
  * Beacon does not see); everything else needs the user to be present.
  */
 export function effectivePresence(inputs: PresenceInputs): EffectivePresence {
-  if (inputs.serverGame !== null) return { status: 'in_game', activity: inputs.serverGame };
-  if (!inputs.present) return { status: 'offline', activity: null };
+  if (inputs.serverGame !== null) return { status: 'in_game', activity: inputs.serverGame, bySchedule: false };
+  if (!inputs.present) return { status: 'offline', activity: null, bySchedule: false };
   const declared = inputs.declaredActivity;
-  if (isGameActivity(declared)) return { status: 'in_game', activity: declared };
-  if (inputs.manualStatus !== null) return { status: inputs.manualStatus, activity: declared ?? 'browsing' };
-  if (inputs.scheduled !== null) return { status: inputs.scheduled, activity: declared ?? 'browsing' };
-  if (inputs.autoAway) return { status: 'away', activity: 'idle' };
-  return { status: 'online', activity: declared ?? 'browsing' };
+  if (isGameActivity(declared)) return { status: 'in_game', activity: declared, bySchedule: false };
+  if (inputs.manualStatus !== null) return { status: inputs.manualStatus, activity: declared ?? 'browsing', bySchedule: false };
+  if (inputs.scheduled !== null) return { status: inputs.scheduled, activity: declared ?? 'browsing', bySchedule: true };
+  if (inputs.autoAway) return { status: 'away', activity: 'idle', bySchedule: false };
+  return { status: 'online', activity: declared ?? 'browsing', bySchedule: false };
 }
 
 /**

@@ -198,7 +198,7 @@ export interface ActivityDate {
  */
 export function deriveState(u: UserRecord, now: number, dated: ActivityDate | null = null): PresenceState {
   const game = newestGame(u);
-  const { status, activity } = effectivePresence({
+  const { status, activity, bySchedule } = effectivePresence({
     serverGame: game?.activity ?? null,
     present: isPresent(u),
     declaredActivity: u.declaredActivity,
@@ -219,8 +219,9 @@ export function deriveState(u: UserRecord, now: number, dated: ActivityDate | nu
     activityDetails: details,
     activitySince: since,
     manualStatus: u.manualStatus,
-    // The user's own message wins; while a schedule rule holds, its message fills in.
-    customMessage: u.customMessage ?? layer(u)?.message ?? null,
+    // The user's own message wins; a schedule rule's (or calendar event's) fills in only while
+    // its status is the one shown: never under a manual status or a game ("Away · At work").
+    customMessage: u.customMessage ?? (bySchedule ? layer(u)?.message : null) ?? null,
     customMessageExpiresAt: u.customMessageExpiresAt,
     lastSeen: u.lastSeen,
     lastActivity: u.lastActivity,

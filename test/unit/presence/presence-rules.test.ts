@@ -17,7 +17,7 @@ const base: PresenceInputs = {
 };
 
 describe('effectivePresence (status precedence)', () => {
-  const table: Array<[string, Partial<PresenceInputs>, string, string | null]> = [
+  const table: Array<[string, Partial<PresenceInputs>, string, string | null, boolean?]> = [
     ['a server game beats everything', { serverGame: 'playing_pong', manualStatus: 'busy', autoAway: true }, 'in_game', 'playing_pong'],
     ['a server game shows without presence', { serverGame: 'in_tournament', present: false }, 'in_game', 'in_tournament'],
     ['a client game beats manual busy', { declaredActivity: 'playing_pong', manualStatus: 'busy' }, 'in_game', 'playing_pong'],
@@ -27,10 +27,11 @@ describe('effectivePresence (status precedence)', () => {
     ['manual away beats online', { manualStatus: 'away' }, 'away', 'browsing'],
     ['manual away keeps the declared activity', { manualStatus: 'away', declaredActivity: 'watching_match' }, 'away', 'watching_match'],
     ['manual away beats a scheduled busy', { manualStatus: 'away', scheduled: 'busy' }, 'away', 'browsing'],
+    ['manual busy beats a scheduled busy (it is the user’s, not the schedule’s)', { manualStatus: 'busy', scheduled: 'busy' }, 'busy', 'browsing'],
     ['a game beats a schedule', { serverGame: 'playing_pong', scheduled: 'busy' }, 'in_game', 'playing_pong'],
     ['a client game beats a schedule', { declaredActivity: 'playing_pong', scheduled: 'away' }, 'in_game', 'playing_pong'],
-    ['a schedule beats online', { scheduled: 'busy', declaredActivity: 'chatting' }, 'busy', 'chatting'],
-    ['a schedule beats auto-away', { scheduled: 'away', autoAway: true }, 'away', 'browsing'],
+    ['a schedule beats online', { scheduled: 'busy', declaredActivity: 'chatting' }, 'busy', 'chatting', true],
+    ['a schedule beats auto-away', { scheduled: 'away', autoAway: true }, 'away', 'browsing', true],
     ['a schedule needs presence', { scheduled: 'busy', present: false }, 'offline', null],
     ['online browses by default', {}, 'online', 'browsing'],
     ['online shows the declared activity', { declaredActivity: 'managing_profile' }, 'online', 'managing_profile'],
@@ -38,8 +39,9 @@ describe('effectivePresence (status precedence)', () => {
     ['absent is offline whatever the manual status', { present: false, manualStatus: 'busy' }, 'offline', null],
     ['absent is offline with no activity', { present: false, declaredActivity: 'chatting' }, 'offline', null],
   ];
-  it.each(table)('%s', (_name, inputs, status, activity) => {
-    expect(effectivePresence({ ...base, ...inputs })).toEqual({ status, activity });
+  // bySchedule: the status is the schedule's (its message shows with it), only where the schedule decides.
+  it.each(table)('%s', (_name, inputs, status, activity, bySchedule = false) => {
+    expect(effectivePresence({ ...base, ...inputs })).toEqual({ status, activity, bySchedule });
   });
 });
 

@@ -58,17 +58,20 @@ describe('PresenceEngine schedules', () => {
     expect(advance(timings.idleProbeTimeoutMs).changes.map((c) => c.after.status)).toEqual(['away']);
   });
 
-  it('a manual status and a game win over the schedule; it shows again when they end', () => {
+  it('a manual status and a game win over the schedule, without its message; it shows again, with its message, when they end', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 's', 'socket');
     engine.setSchedule(ALICE, work);
     engine.setManualStatus(ALICE, 'away');
-    advance(HOUR);
-    expect(engine.get(ALICE).status).toBe('away');
-    expect(engine.setManualStatus(ALICE, 'online')?.after.status).toBe('busy');
+    // 09:00: the rule holds under her manual Away, which shows no message of the rule's: nothing changes.
+    expect(advance(HOUR).changes).toEqual([]);
+    expect(engine.get(ALICE)).toMatchObject({ status: 'away', customMessage: null });
+    expect(engine.setManualStatus(ALICE, 'online')?.after).toMatchObject({ status: 'busy', customMessage: 'Deep work' });
+    expect(engine.setManualStatus(ALICE, 'busy')?.after).toMatchObject({ status: 'busy', customMessage: null });
+    engine.setManualStatus(ALICE, 'online');
     engine.startGame(ALICE, 'm', 'match');
-    expect(engine.get(ALICE).status).toBe('in_game');
-    expect(engine.endGame(ALICE, 'm')?.after.status).toBe('busy');
+    expect(engine.get(ALICE)).toMatchObject({ status: 'in_game', customMessage: null });
+    expect(engine.endGame(ALICE, 'm')?.after).toMatchObject({ status: 'busy', customMessage: 'Deep work' });
   });
 
   it("the user's own message wins over the rule's", () => {
