@@ -20,6 +20,7 @@ import { idCounters } from './migrations/017-id-counters.js';
 import { presenceVersion } from './migrations/018-presence-version.js';
 import { hostDeletedAt } from './migrations/019-host-deleted-at.js';
 import { usernameSkeleton } from './migrations/020-username-skeleton.js';
+import { hiddenAudienceKnown } from './migrations/021-hidden-audience-known.js';
 
 /** Every migration, in order. Never edit a shipped one: add the next number. */
 export function migrations(dialect: Database['dialect']): Record<string, Migration> {
@@ -43,6 +44,7 @@ export function migrations(dialect: Database['dialect']): Record<string, Migrati
     '018-presence-version': presenceVersion(),
     '019-host-deleted-at': hostDeletedAt(),
     '020-username-skeleton': usernameSkeleton(),
+    '021-hidden-audience-known': hiddenAudienceKnown(),
   };
 }
 
