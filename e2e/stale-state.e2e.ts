@@ -4,7 +4,7 @@
  * stops claiming what is no longer true.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
@@ -397,6 +397,85 @@ describe('two privacy changes whose answers come back out of order', () => {
       expect(await line.textContent()).toBe('Saved. Your friends see the change right away.');
     } finally {
       await context.close();
+    }
+  });
+});
+
+describe('status changes whose answers come back late', () => {
+  const ticked = (menu: Locator) => menu.locator('[role=radio][aria-checked=true]').getAttribute('value');
+
+  /** A new user's page on the Friends page, connected, with the status menu open. */
+  async function openMenu(username: string): Promise<{ token: string; id: number; tab: Page; menu: Locator; close: () => Promise<void> }> {
+    const { token, user } = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username, password: PASSWORD });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+    const tab = await context.newPage();
+    await tab.goto(`${server.baseUrl}/#/friends`);
+    await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    const menu = await openStatusMenu(tab);
+    await expect.poll(() => ticked(menu), FIVE_S).toBe('online');
+    return { token, id: user.id, tab, menu, close: () => context.close() };
+  }
+  /** The manual status the server holds for the user (their own view, as they read it). */
+  const manualOf = async (token: string, id: number) => (await api<{ manual_status: string }>(server.baseUrl, token, 'GET', `/users/${id}/status`)).manual_status;
+
+  it('ticks what another device chose after Busy, not Busy, when Busy’s answer arrives last', async () => {
+    const { token, id, tab, menu, close } = await openMenu('tess_late');
+    try {
+      // A slow network on the way back: the server has set Busy, its answer is held.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      let answered = false;
+      await tab.route('**/api/v1/users/me/status', async (route: Route) => {
+        if (route.request().method() !== 'PUT') return route.fallback();
+        const response = await route.fetch();
+        await released;
+        await route.fulfill({ response });
+        answered = true;
+      });
+      await menu.locator('[role=radio][value=busy]').click();
+      await expect.poll(() => manualOf(token, id), FIVE_S).toBe('busy');
+      // Then another device chooses Away: this page hears it and ticks it.
+      await api(server.baseUrl, token, 'PUT', '/users/me/status', { status: 'away' });
+      await expect.poll(() => ticked(menu), FIVE_S).toBe('away');
+      release();
+      await expect.poll(() => answered, FIVE_S).toBe(true);
+      await tab.waitForTimeout(300); // the held answer has been taken in
+      expect(await manualOf(token, id)).toBe('away');
+      expect(await ticked(menu)).toBe('away');
+      expect(await tab.locator('[data-part=self-status]').textContent()).toBe('Away');
+      // What it remembers as the choice (the next sign-in's starting point) is the one in force.
+      await tab.keyboard.press('Escape');
+      const menuAgain = await openStatusMenu(tab);
+      expect(await ticked(menuAgain)).toBe('away');
+    } finally {
+      await close();
+    }
+  });
+
+  it('sends Online chosen while Busy is on its way, and ends ticking Online', async () => {
+    const { token, id, tab, menu, close } = await openMenu('uri_late');
+    try {
+      // Busy is held before it reaches the server; Online, chosen meanwhile, must still be sent.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      const sent: string[] = [];
+      await tab.route('**/api/v1/users/me/status', async (route: Route) => {
+        if (route.request().method() !== 'PUT') return route.fallback();
+        const status = (route.request().postDataJSON() as { status: string }).status;
+        sent.push(status);
+        if (status === 'busy') await released;
+        await route.fallback();
+      });
+      await menu.locator('[role=radio][value=busy]').click();
+      await expect.poll(() => sent, FIVE_S).toEqual(['busy']);
+      await menu.locator('[role=radio][value=online]').click();
+      release();
+      await expect.poll(() => sent, FIVE_S).toEqual(['busy', 'online']);
+      await expect.poll(() => manualOf(token, id), FIVE_S).toBe('online');
+      await expect.poll(() => ticked(menu), FIVE_S).toBe('online');
+    } finally {
+      await close();
     }
   });
 });

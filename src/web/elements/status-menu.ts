@@ -72,6 +72,8 @@ export class StatusMenuElement extends HTMLElement {
   /** Why the status shown is not the one chosen (a schedule, the calendar), or nothing. */
   #why = h('p', { class: 'text-xs text-amber-200', id: `${this.#panelId}-why`, 'data-part': 'status-why', hidden: true });
   #manual: ManualStatus = 'online';
+  /** Status changes pressed whose answers have not come back yet. */
+  #sending = 0;
   /** Why the menu cannot be used now (not connected), in words; null while connected or polling. */
   #unavailable: string | null = statusUnavailable(null);
   /** The signed-in account's id: its own remembered choices (session.ts account preferences), no one else's. */
@@ -314,14 +316,22 @@ export class StatusMenuElement extends HTMLElement {
 
   async #setManual(status: ManualStatus): Promise<void> {
     announce(this.#error, '');
-    if (status === this.#manual && this.#client?.self?.status === status) return this.#markChecked();
+    // The choice already in force is not sent again, unless another is on its way: that one
+    // would hold after it (the SDK sends them one after another), not this newer choice.
+    if (this.#sending === 0 && status === this.#manual && this.#client?.self?.status === status) return this.#markChecked();
+    this.#sending++;
     try {
       await this.#client?.setStatus(status);
-      this.#manual = status;
-      if (this.#account !== null) writeAccountPref(this.#account, 'manualStatus', status);
+      // The client's own view, never this answer over it: a later choice's answer, or another
+      // tab's or device's change heard meanwhile, may have overtaken it (the client keeps the
+      // view made last). Ticked and remembered is the choice in force, not the one pressed.
+      this.#manual = chosenManualStatus(this.#client?.self, status);
+      if (this.#account !== null) writeAccountPref(this.#account, 'manualStatus', this.#manual);
     } catch (e) {
       // Emptied, then written: the same error at a second press is heard again.
       announce(this.#error, errorMessage(e));
+    } finally {
+      this.#sending--;
     }
     this.#markChecked();
   }
