@@ -286,3 +286,49 @@ describe('friend menu: block', () => {
     expect(ask.status).toBe(403);
   });
 });
+
+describe('the invitations card and notification toasts together', () => {
+  for (const [size, viewport] of [['a desktop', { width: 1280, height: 800 }], ['a phone', { width: 360, height: 740 }]] as const) {
+    it(`on ${size}, toasts never cover the card: its Play and Dismiss, and each toast's Dismiss, can be pressed`, async () => {
+      const name = `kai${viewport.width}`;
+      const kai = await registerUser(server.baseUrl, name, 'Kai Moss');
+      await api(server.baseUrl, kai.token, 'PUT', '/users/me/status', { status: 'busy' });
+      const inviter = await connectedFriend(server.baseUrl, `ivo${viewport.width}`, 'Ivo Park', kai.token);
+      const { ctx: kaiCtx, page: p } = await signedIn(kai.token, viewport);
+      try {
+        await p.goto(`${server.baseUrl}/#/friends`);
+        await p.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+        const toast = (text: string) => p.locator('beacon-notification-toast').evaluate((el, t) => (el as HTMLElement & { show(t: string): void }).show(t), text);
+        // One toast shows before the card comes, one after.
+        await toast('Ada Lin (@ada) is online');
+        // Busy: the invitation comes as the quiet card in the corner, not a dialog.
+        await api(server.baseUrl, inviter.token, 'POST', `/users/me/friends/${kai.id}/invite`);
+        const quiet = p.getByRole('region', { name: 'Game invitation' });
+        await quiet.getByRole('button', { name: 'Play' }).waitFor({ timeout: 5000 });
+        await toast('Bo Chan (@bo) is online');
+        await expect.poll(() => p.locator('[data-part=toast]').count()).toBe(2);
+        await p.waitForTimeout(200); // the corner's size has been taken in (a ResizeObserver's callback)
+        // Every button of the card and of the toasts is what is drawn at its centre, on screen.
+        const buttons = p.locator('[data-part=quiet-invite] button:visible, [data-part=toast] button');
+        const hidden = await buttons.evaluateAll((els) => els.flatMap((e) => {
+          const r = e.getBoundingClientRect();
+          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          const onScreen = r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
+          return onScreen && top !== null && (top === e || e.contains(top)) ? [] : [`${e.textContent} ${e.getAttribute('aria-label') ?? ''}`.trim()];
+        }));
+        expect(hidden).toEqual([]);
+        // And no toast overlaps the card at all.
+        const card = (await quiet.boundingBox())!;
+        for (const toast of await p.locator('[data-part=toast]').all()) {
+          const t = (await toast.boundingBox())!;
+          const apart = t.y + t.height <= card.y || card.y + card.height <= t.y || t.x + t.width <= card.x || card.x + card.width <= t.x;
+          expect(apart).toBe(true);
+        }
+        await quiet.getByRole('button', { name: 'Play' }).click({ trial: true, timeout: 2000 });
+      } finally {
+        inviter.socket?.close();
+        await kaiCtx.close();
+      }
+    });
+  }
+});

@@ -24,6 +24,9 @@ import { nameWithUsername } from '../lib/labels.js';
 import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
 import { INVITE_TTL_MS } from '../../protocol/enums.js';
 
+/** The root variable holding the room the corner's cards take from the bottom of the viewport (0px when none shows). */
+export const INVITES_ROOM = '--beacon-invites-room';
+
 /** Opens the Play page with the match already running. */
 export function startMatch(): void {
   location.hash = '#/play?start=1';
@@ -187,7 +190,8 @@ export class GameInviteDialogElement extends HTMLElement {
 
   connectedCallback(): void {
     // Focus is never hidden under the cards: the page leaves room for them while they show.
-    this.#unclear ??= keepClearOf(this.#corner);
+    // The toasts stack above the cards, never over their buttons (notification-toast.ts).
+    this.#unclear ??= keepClearOf(this.#corner, INVITES_ROOM);
     if (this.firstChild) return;
     this.#dialog.append(this.#title, this.#error, h('div', { class: 'mt-4 flex gap-2' }, this.#play, this.#later));
     this.#play.addEventListener('click', () => void this.#accept());

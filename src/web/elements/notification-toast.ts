@@ -27,7 +27,9 @@ export class NotificationToastElement extends HTMLElement {
   #region = h('div', {
     role: 'status',
     'aria-live': 'polite',
-    class: 'pointer-events-none fixed bottom-4 right-4 z-50 grid w-[min(22rem,calc(100vw-2rem))] gap-2',
+    // Above the invitations card in the same corner (its room, game-invite-dialog.ts' INVITES_ROOM),
+    // never over its Play and Dismiss: a toast would hide them for its ten seconds.
+    class: 'pointer-events-none fixed bottom-[max(1rem,var(--beacon-invites-room,0px))] right-4 z-50 grid w-[min(22rem,calc(100vw-2rem))] gap-2',
     'data-part': 'toasts',
   });
   /** Where focus was before it came into the toasts: it goes back there when they leave. */
