@@ -119,6 +119,46 @@ describe('friend list presentation', () => {
     await page.close();
   });
 
+  for (const [size, opts] of [
+    ['a desktop', { viewport: { width: 1280, height: 520 } }],
+    ['a phone', { viewport: { width: 360, height: 560 }, isMobile: true, hasTouch: true }],
+  ] as const) {
+    it(`never leaves what is focused or scrolled to under the sticky header, on ${size} (WCAG 2.4.11)`, async () => {
+      const page = await newPage(browser, opts);
+      await useFixtureApi(page);
+      await page.goto(`${server.baseUrl}/#/friends`);
+      await expect.poll(() => page.locator('beacon-friend-card').count(), { timeout: 15_000 }).toBe(8);
+      /** How far `selector`'s element (else the focused one) starts above the header's bottom edge: > 0 is hidden under it. */
+      const under = (selector?: string) => page.evaluate((sel) => {
+        const e = sel ? document.querySelector(sel) : document.activeElement;
+        const header = document.querySelector('header')!;
+        if (!(e instanceof HTMLElement) || e === document.body || header.contains(e)) return 0;
+        return header.getBoundingClientRect().bottom - e.getBoundingClientRect().top;
+      }, selector);
+      const toBottom = () => page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      // Focus from script, and scrollIntoView, of a control near the top of the page.
+      await toBottom();
+      await page.locator('#friend-filter').focus();
+      expect(await under()).toBeLessThanOrEqual(0);
+      await toBottom();
+      await page.locator('#friend-filter').evaluate((e) => e.scrollIntoView());
+      expect(await under('#friend-filter')).toBeLessThanOrEqual(0);
+      // The keyboard, backwards from the bottom of the page: every stop shows below the header.
+      await toBottom();
+      await page.locator('main').locator('button:visible, a[href]:visible, input:visible, select:visible').last().focus();
+      const hidden: string[] = [];
+      for (let i = 0; i < 80; i++) {
+        await page.keyboard.press('Shift+Tab');
+        const inHeader = await page.evaluate(() => document.querySelector('header')!.contains(document.activeElement) || document.activeElement === document.body);
+        if (inHeader) break;
+        const px = await under();
+        if (px > 0) hidden.push(`${await page.evaluate(() => `${document.activeElement?.tagName} ${(document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '').trim().slice(0, 30)}`)} (${px} px)`);
+      }
+      expect(hidden).toEqual([]);
+      await page.close();
+    });
+  }
+
   it('keeps statuses distinguishable in forced-colors mode', async () => {
     const page = await newPage(browser, { viewport: { width: 900, height: 760 } });
     await page.emulateMedia({ forcedColors: 'active', reducedMotion: 'reduce' });

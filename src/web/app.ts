@@ -13,6 +13,7 @@ import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
 import { brand, buildHeader, type Header } from './app-header.js';
+import { keepClearOfHeader } from './lib/header-clearance.js';
 import { authPage } from './pages/auth-page.js';
 import { friendsPage } from './pages/friends-page.js';
 import { privacyPage } from './pages/privacy-page.js';
@@ -241,6 +242,8 @@ export class BeaconApp {
       requests.onChange(() => header.setRequestCount(requests.incoming.length)),
       () => requests.stop(),
       () => sentInvites.clear(),
+      // The header is sticky: what is focused or scrolled to is brought into view below it.
+      keepClearOfHeader(header.element),
     );
     // A practice match interrupted by a reload or a closed tab is ended by the server (the page's
     // socket held it; pagehide also says so): no `browsing` here, which would end a match another
