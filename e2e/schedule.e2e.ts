@@ -267,3 +267,79 @@ describe('Schedule page: the time zone Beacon uses', () => {
     }
   });
 });
+
+describe('Schedule page: rules changed in another tab while this one is open', () => {
+  /** One user with a 09:00 rule, and two pages of the Schedule page, both loaded. */
+  async function twoPages(username: string): Promise<{ token: string; one: Page; two: Page; close: () => Promise<void> }> {
+    const { token } = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username, password: 'correct horse battery', display_name: username });
+    const rule = { days: [1, 2, 3, 4, 5], from: '09:00', to: '17:00', status: 'busy', message: null };
+    await api(server.baseUrl, token, 'PUT', '/users/me/status/schedule', { time_zone: 'UTC', rules: [rule] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York', locale: 'en-US' });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+    const pages = [await context.newPage(), await context.newPage()];
+    for (const p of pages) {
+      await p.goto(`${server.baseUrl}/#/schedule`);
+      await p.locator('#rule-1-from').waitFor();
+    }
+    return { token, one: pages[0]!, two: pages[1]!, close: () => context.close() };
+  }
+  const savedSchedule = (token: string) => api<{ time_zone: string; rules: Array<{ from: string; message: string | null }> }>(server.baseUrl, token, 'GET', '/users/me/status/schedule');
+  /** Page two moves the rule to 10:00 and saves it. */
+  async function changeRuleIn(two: Page): Promise<void> {
+    await two.locator('#rule-1-from').fill('10:00');
+    await two.getByRole('button', { name: 'Save schedule' }).click();
+    await two.getByText('Saved. It applies right away.').waitFor();
+  }
+  const status = (p: Page) => p.locator('#schedule-status');
+
+  it('a save of the zone alone keeps the rule the other tab saved, and shows it', async () => {
+    const { token, one, two, close } = await twoPages('zed_tabs');
+    try {
+      await changeRuleIn(two);
+      // Page one still shows 09:00; only its zone is changed.
+      await one.locator('#schedule-zone').selectOption('Europe/Paris');
+      await one.getByRole('button', { name: 'Save schedule' }).click();
+      await expect.poll(() => status(one).textContent()).toMatch(/^Saved\./);
+      expect(await savedSchedule(token)).toMatchObject({ time_zone: 'Europe/Paris', rules: [{ from: '10:00' }] });
+      expect(await one.locator('#rule-1-from').inputValue()).toBe('10:00');
+      expect(await status(one).textContent()).toContain('changed on another tab or device');
+    } finally {
+      await close();
+    }
+  });
+
+  it('“Use the browser’s zone” shows the rule the other tab saved, so a later save keeps it', async () => {
+    const { token, one, two, close } = await twoPages('yul_tabs');
+    try {
+      await changeRuleIn(two);
+      await one.locator('[aria-labelledby=schedule-title] [data-part=zone-offer]').getByRole('button', { name: 'Use America/New_York' }).click();
+      await one.getByText('Saved: Beacon uses America/New_York now.').first().waitFor();
+      expect(await savedSchedule(token)).toMatchObject({ time_zone: 'America/New_York', rules: [{ from: '10:00' }] });
+      await expect.poll(() => one.locator('#rule-1-from').inputValue()).toBe('10:00');
+      expect(await status(one).textContent()).toContain('changed on another tab or device');
+      await one.getByRole('button', { name: 'Save schedule' }).click();
+      await expect.poll(() => status(one).textContent()).toBe('Saved. It applies right away.');
+      expect(await savedSchedule(token)).toMatchObject({ time_zone: 'America/New_York', rules: [{ from: '10:00' }] });
+    } finally {
+      await close();
+    }
+  });
+
+  it('rules changed in both tabs: the second save says so and saves nothing; saving again replaces them', async () => {
+    const { token, one, two, close } = await twoPages('xan_tabs');
+    try {
+      await changeRuleIn(two);
+      await one.locator('#rule-1-message').fill('Deep work');
+      await one.getByRole('button', { name: 'Save schedule' }).click();
+      await expect.poll(() => status(one).textContent()).toMatch(/^Not saved: your rules were changed on another tab or device/);
+      expect(await savedSchedule(token)).toMatchObject({ rules: [{ from: '10:00', message: null }] });
+      // What was typed here is still here; a second Save is a choice made knowingly.
+      expect(await one.locator('#rule-1-message').inputValue()).toBe('Deep work');
+      await one.getByRole('button', { name: 'Save schedule' }).click();
+      await expect.poll(() => status(one).textContent()).toBe('Saved. It applies right away.');
+      expect(await savedSchedule(token)).toMatchObject({ rules: [{ from: '09:00', message: 'Deep work' }] });
+    } finally {
+      await close();
+    }
+  });
+});

@@ -6,6 +6,7 @@
  * offered, and saved when the user asks. One object per page, shared by what shows the zone.
  */
 import type { ApiClient } from '../../client/api.js';
+import type { ScheduleBody } from '../../protocol/index.js';
 
 type ScheduleApi = Pick<ApiClient, 'getSchedule' | 'setSchedule'>;
 
@@ -32,6 +33,7 @@ export class ScheduleZone {
   readonly browser: string | null;
   #saved: string | null = null;
   readonly #listeners = new Set<(zone: string, previous: string | null) => void>();
+  readonly #savedListeners = new Set<(schedule: ScheduleBody) => void>();
 
   constructor(api: ScheduleApi, browser: string | null = browserZone()) {
     this.#api = api;
@@ -58,12 +60,22 @@ export class ScheduleZone {
 
   /**
    * Saves `zone` alone: the schedule is saved whole (PUT), so with the rules the server holds now
-   * (read just before), which this leaves as they are.
+   * (read just before), which this leaves as they are. Those may have changed on another tab or
+   * device since the page read them: what was saved is told to onSaved (the editor shows it).
+   * (The API has no zone-only request: a rule saved elsewhere between this read and this write
+   * would still be lost, a window of one round trip.)
    */
   async use(zone: string): Promise<void> {
     const current = await this.#api.getSchedule();
     const saved = await this.#api.setSchedule({ time_zone: zone, rules: current.rules });
     this.known(saved.time_zone);
+    for (const fn of [...this.#savedListeners]) fn(saved);
+  }
+
+  /** Calls `fn` with each schedule use() saves (its rules as the server holds them). */
+  onSaved(fn: (schedule: ScheduleBody) => void): () => void {
+    this.#savedListeners.add(fn);
+    return () => this.#savedListeners.delete(fn);
   }
 
   /** Calls `fn` with each zone known from now on (and the one before it, null at the first). */

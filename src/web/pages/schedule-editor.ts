@@ -15,6 +15,7 @@ import { h } from '../lib/dom.js';
 import { countGraphemes, limitNotice } from '../lib/graphemes.js';
 import { ruleFaults, ruleFaultSummary, type RuleFault, type RuleField } from '../lib/schedule-rule-faults.js';
 import type { ScheduleZone } from '../lib/schedule-zone.js';
+import { copySchedule, planSave, sameRules } from '../lib/schedule-save.js';
 import { zoneOffer } from './zone-offer.js';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -45,7 +46,9 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: Sc
     return;
   }
   zone.known(schedule.time_zone);
-  const rules: Rule[] = schedule.rules.map((r) => ({ ...r, days: [...r.days] }));
+  /** The schedule as this page last read or saved it: what changed since, here or elsewhere, is told from it (lib/schedule-save.ts). */
+  let base = copySchedule(schedule);
+  const rules: Rule[] = copySchedule(schedule).rules;
   const zoneSelect = h('select', { id: 'schedule-zone', class: 'beacon-input w-full', 'aria-describedby': 'schedule-zone-hint' });
   const showZone = (current: string): void => {
     zoneSelect.replaceChildren(...zones(current).map((z) => h('option', { value: z, selected: z === current }, z)));
@@ -53,11 +56,30 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: Sc
   };
   showZone(schedule.time_zone);
   // Saved from elsewhere on the page (the offer of the browser's zone): the field shows it.
-  zone.onChange((saved) => showZone(saved));
+  zone.onChange((saved) => {
+    showZone(saved);
+    base.time_zone = saved;
+  });
   const list = h('ol', { class: 'grid gap-3', 'data-part': 'rules' });
   const status = h('p', { id: 'schedule-status', class: 'min-h-5 text-sm text-slate-300', role: 'status' });
   const save = h('button', { type: 'submit', class: 'beacon-btn-primary' }, 'Save schedule');
   const add = h('button', { type: 'button', class: 'beacon-btn' }, 'Add a rule');
+
+  /** Shows `saved` rules in place of the page's (changed on another tab or device), and says so. */
+  const showSaved = (saved: Rule[], said: string): void => {
+    rules.splice(0, rules.length, ...copySchedule({ time_zone: '', rules: saved }).rules);
+    render();
+    status.textContent = said;
+  };
+  const CHANGED_ELSEWHERE = 'Your rules were changed on another tab or device: they are shown here as saved now.';
+  // The offer of the browser's zone saved it with the rules the server holds: if those changed
+  // elsewhere and none were changed here, the page shows them (else Save would send the old ones
+  // back); rules changed here stay, and Save says they clash (base keeps the rules read before).
+  zone.onSaved((saved) => {
+    if (sameRules(saved.rules, base.rules) || !sameRules(rules, base.rules)) return;
+    base = copySchedule(saved);
+    showSaved(saved.rules, CHANGED_ELSEWHERE);
+  });
 
   /** The rows shown: each finds and shows its rule's faults, and focuses a field. */
   let rows: RuleRow[] = [];
@@ -180,15 +202,37 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: Sc
     }
     save.disabled = true;
     status.textContent = 'Saving…';
-    api
-      .setSchedule({ time_zone: zoneSelect.value, rules })
-      .then((saved) => {
-        status.textContent = rules.length === 0 ? 'Saved: no schedule.' : 'Saved. It applies right away.';
-        zone.known(saved.time_zone);
-      })
+    saveSchedule()
       .catch((e: unknown) => (status.textContent = `Not saved: ${errorMessage(e)}`))
       .finally(() => (save.disabled = false));
   });
+
+  /**
+   * Reads the schedule again, then saves what was changed here over it: the API saves it whole
+   * with no version to check, and sending back what this page read would undo a change saved
+   * on another tab or device since (lib/schedule-save.ts).
+   */
+  const saveSchedule = async (): Promise<void> => {
+    const fresh = await api.getSchedule();
+    const plan = planSave(base, { time_zone: zoneSelect.value, rules }, fresh);
+    if (plan.kind === 'conflict') {
+      // Told, not saved over; what was typed here stays. A second Save replaces theirs knowingly.
+      // A zone left alone here shows the one saved elsewhere; one picked here stays picked.
+      const zoneHere = zoneSelect.value !== base.time_zone;
+      base = copySchedule(fresh);
+      if (!zoneHere) zone.known(fresh.time_zone);
+      status.textContent = 'Not saved: your rules were changed on another tab or device since this page read them. Save again to replace them with the ones shown here, or reload the page to see theirs.';
+      return;
+    }
+    const saved = await api.setSchedule(plan.body);
+    base = copySchedule(saved);
+    zone.known(saved.time_zone);
+    const done = saved.rules.length === 0 ? 'Saved: no schedule.' : 'Saved. It applies right away.';
+    const kept = plan.kept.map((k) => (k === 'rules' ? 'your rules' : 'your time zone')).join(' and ');
+    const elsewhere = kept === '' ? '' : ` ${kept[0]!.toUpperCase()}${kept.slice(1)} had been changed on another tab or device: kept, and shown here.`;
+    if (plan.kept.includes('rules')) showSaved(saved.rules, done + elsewhere);
+    else status.textContent = done + elsewhere;
+  };
   render();
   root.replaceChildren(form);
 }

@@ -62,6 +62,17 @@ describe('ScheduleZone', () => {
     zone.known('America/New_York');
     expect(seen).toHaveLength(2);
   });
+
+  it('tells who listens the schedule it saved, with the rules the server held (changed elsewhere since the page read them)', async () => {
+    const moved = { ...RULE, from: '10:00' };
+    const { api } = fakeApi({ time_zone: 'UTC', rules: [moved] });
+    const zone = new ScheduleZone(api, 'America/New_York');
+    zone.known('UTC');
+    const saved: ScheduleBody[] = [];
+    zone.onSaved((s) => saved.push(s));
+    await zone.use('America/New_York');
+    expect(saved).toEqual([{ time_zone: 'America/New_York', rules: [moved] }]);
+  });
 });
 
 describe('sameZone', () => {
