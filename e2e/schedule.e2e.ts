@@ -325,6 +325,19 @@ describe('Schedule page: rules changed in another tab while this one is open', (
     }
   });
 
+  it('Save pressed from the keyboard keeps focus while it saves and after, so the user reads the answer and goes on', async () => {
+    const { one, close } = await twoPages('wyn_keys');
+    try {
+      const save = one.getByRole('button', { name: 'Save schedule' });
+      await save.focus();
+      await one.keyboard.press('Enter');
+      await expect.poll(() => status(one).textContent()).toBe('Saved. It applies right away.');
+      expect(await save.evaluate((e) => e === document.activeElement)).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+
   it('rules changed in both tabs: the second save says so and saves nothing; saving again replaces them', async () => {
     const { token, one, two, close } = await twoPages('xan_tabs');
     try {

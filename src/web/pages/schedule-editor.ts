@@ -10,6 +10,7 @@
 import type { ApiClient } from '../../client/api.js';
 import type { ScheduleBody, ScheduleRuleBody } from '../../protocol/index.js';
 import { MAX_CUSTOM_MESSAGE } from '../../protocol/errors.js';
+import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { countGraphemes, limitNotice } from '../lib/graphemes.js';
@@ -200,11 +201,15 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: Sc
       bad[0]!.row.focus(bad[0]!.faults[0]!.field);
       return;
     }
-    save.disabled = true;
-    status.textContent = 'Saving…';
-    saveSchedule()
-      .catch((e: unknown) => (status.textContent = `Not saved: ${errorMessage(e)}`))
-      .finally(() => (save.disabled = false));
+    // Busy, not disabled: a Save pressed from the keyboard keeps focus (lib/busy-button.ts).
+    void whileBusy(save, async () => {
+      status.textContent = 'Saving…';
+      try {
+        await saveSchedule();
+      } catch (e) {
+        status.textContent = `Not saved: ${errorMessage(e)}`;
+      }
+    });
   });
 
   /**
