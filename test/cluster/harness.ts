@@ -39,19 +39,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Waits for the instance's /readyz to answer 200. The bound is generous: it only waits for a
+ * start (migrations on a fresh database, Redis connections), which on a loaded 2-core machine
+ * took over 20 s once (CI beside three other jobs); no test times a start with it.
+ */
 async function waitHealthy(url: string, child: ChildProcess, output: string[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
+  let last = 'no answer';
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`instance exited early:\n${output.join('')}`);
     try {
       const res = await fetch(`${url}/readyz`);
       if (res.status === 200) return;
-    } catch {
-      // not listening yet
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = `not listening yet (${(err as Error).message})`;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`instance not ready in time:\n${output.join('')}`);
+  throw new Error(`instance not ready in time (last /readyz: ${last}):\n${output.join('')}`);
 }
 
 export async function startCluster(env: Record<string, string> = {}): Promise<Cluster> {
