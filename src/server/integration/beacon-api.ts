@@ -37,10 +37,11 @@ export interface BeaconApi {
   /**
    * Beacon's ids of these host users (views, frames and `<beacon-status user-id>` name users by
    * Beacon's id; a host's integer ids up to 2,147,483,647 are kept as Beacon's ids, string ids
-   * are not). Users Beacon never saw are left out (none is created).
+   * are not). Users Beacon never saw are left out (none is created), and so are those the host
+   * deleted (`deleteUser`) who have not signed in or been named by `PUT /service/users` since.
    */
   userIds(hostIds: readonly HostUserId[]): Promise<Map<string, number>>;
-  /** The host ids of these Beacon ids (a `friend_id` in a frame, say); unknown ids are left out. */
+  /** The host ids of these Beacon ids (a `friend_id` in a frame, say); unknown and deleted ones (as in `userIds`) are left out. */
   hostIds(userIds: readonly number[]): Promise<Map<number, string>>;
   /**
    * The host deleted the user: Beacon deletes everything it holds about them, closes their
@@ -87,11 +88,17 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     },
     async userIds(hostIds) {
       if (standalone) return new Map(hostIds.map((id) => [String(id), Number(id)]));
-      return services.ids.internal(hostIds, { create: false });
+      // A deleted user's row stays (put back fresh, marked deleted) only to date the refusal of
+      // their old tokens: as for game events, they are one Beacon never saw until seen again.
+      const map = await services.ids.internal(hostIds, { create: false });
+      const known = new Set(await services.ids.notDeleted([...map.values()]));
+      return new Map([...map].filter(([, id]) => known.has(id)));
     },
     async hostIds(userIds) {
       if (standalone) return new Map(userIds.map((id) => [id, String(id)]));
-      return services.ids.external(userIds);
+      const map = await services.ids.external(userIds);
+      const known = new Set(await services.ids.notDeleted([...map.keys()]));
+      return new Map([...map].filter(([id]) => known.has(id)));
     },
     async deleteUser(userId) {
       const [id] = await toInternal([userId], { create: false });

@@ -1,0 +1,64 @@
+/**
+ * A user the host deleted (`deleteUser`, `DELETE /service/users/:id`) is as one Beacon never saw
+ * until they sign in again or `PUT /service/users` names them: their row is put back fresh, marked
+ * deleted (migration 019), only to date the refusal of their old tokens. Game events skipped them
+ * already; `app.beacon.userIds` / `hostIds` and `POST /service/users/lookup` answered them all the
+ * same (a deletion of a user never seen even made one to find). Now they leave them out too, on
+ * both dialects.
+ */
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { hs256, HOST_SECRET, SERVICE_TOKEN } from '../helpers/sidecar-app.js';
+
+const sign = (sub: string) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+
+describe.each(testDialects())('lookups of users the host deleted, on %s', (dialect) => {
+  let app: LiveApp | null = null;
+  let drop: () => Promise<void> = async () => {};
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+    await drop();
+  });
+
+  const start = async () => {
+    const db = await freshDatabase(dialect);
+    drop = db.drop;
+    return (app = await startLiveApp({ databaseUrl: db.url, hostAuth: hs256, serviceToken: SERVICE_TOKEN }));
+  };
+  const call = (live: LiveApp, method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+    live.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
+  const lookup = async (live: LiveApp, body: object) => (await call(live, 'POST', '/users/lookup', body)).json<{ users: Array<{ host_id: string; user_id: number }> }>().users;
+
+  it('leaves a deleted user out both ways until the service API names them again', async () => {
+    const live = await start();
+    await call(live, 'PUT', '/friendships', { pairs: [{ a: 'auth0|ann', b: 'auth0|bob' }] });
+    const ids = await live.app.beacon.userIds(['auth0|ann', 'auth0|bob']);
+    const annId = ids.get('auth0|ann')!;
+    const bobId = ids.get('auth0|bob')!;
+    expect(annId).toBeTypeOf('number');
+
+    expect((await call(live, 'DELETE', '/users/auth0%7Cann')).statusCode).toBe(204);
+    expect(await lookup(live, { host_ids: ['auth0|ann', 'auth0|bob'], user_ids: [annId, bobId] })).toEqual([{ host_id: 'auth0|bob', user_id: bobId }]);
+    expect([...(await live.app.beacon.userIds(['auth0|ann', 'auth0|bob']))]).toEqual([['auth0|bob', bobId]]);
+    expect([...(await live.app.beacon.hostIds([annId, bobId]))]).toEqual([[bobId, 'auth0|bob']]);
+
+    // Named by the host again: known again, under the same id.
+    await call(live, 'PUT', '/users', { users: [{ id: 'auth0|ann', name: 'Ann' }] });
+    expect(await lookup(live, { host_ids: ['auth0|ann'] })).toEqual([{ host_id: 'auth0|ann', user_id: annId }]);
+    expect([...(await live.app.beacon.hostIds([annId]))]).toEqual([[annId, 'auth0|ann']]);
+  });
+
+  it('finds nobody for a deletion of a user never seen, until they sign in', async () => {
+    const live = await start();
+    expect(await live.app.beacon.deleteUser('auth0|cy')).toBe(false);
+    expect(await lookup(live, { host_ids: ['auth0|cy'] })).toEqual([]);
+    expect((await live.app.beacon.userIds(['auth0|cy'])).size).toBe(0);
+
+    const cy = await live.connect(await sign('auth0|cy'));
+    const cyId = (cy.ready.self as { user_id: number }).user_id;
+    expect(await lookup(live, { host_ids: ['auth0|cy'], user_ids: [cyId] })).toEqual([{ host_id: 'auth0|cy', user_id: cyId }]);
+  });
+});
