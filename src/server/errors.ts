@@ -142,8 +142,18 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // JSON sent as text (fetch with a string body and no Content-Type sends text/plain): the body
     // arrived as a string, and "body must be object" would not say what to change.
-    const asText = err.validation !== undefined && err.validationContext === 'body' && typeof request.body === 'string' && !isJson(request.headers['content-type']);
-    const known = asText ? new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json') : err instanceof AppError ? err : fromFastify(err);
+    const bodyRefused = err.validation !== undefined && err.validationContext === 'body';
+    const asText = bodyRefused && typeof request.body === 'string' && !isJson(request.headers['content-type']);
+    // No body at all (no Content-Type, nothing sent) where one is needed: said as for an empty
+    // JSON body (FST_ERR_CTP_EMPTY_JSON_BODY), not "body must be object".
+    const missing = bodyRefused && request.body === undefined;
+    const known = asText
+      ? new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json')
+      : missing
+        ? new AppError('VALIDATION_ERROR', 'This request needs a JSON body, and none was sent')
+        : err instanceof AppError
+          ? err
+          : fromFastify(err);
     // A web-app path with a segment too long for a file name (the static files answer 404).
     if (known?.statusCode === 404 && hasTooLongSegment(pathOf(request.url))) return reply.status(414).send(PARAM_TOO_LONG);
     if (known) {

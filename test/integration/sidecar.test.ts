@@ -240,6 +240,26 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     expect(erin.ready.friends).toEqual([expect.objectContaining({ username: 'Dave', status: 'offline' })]);
   });
 
+  it('takes an empty friend list as the whole list (no friends now), and says a missing body is missing', async () => {
+    const app = await sidecar();
+    await service(app, 'PUT', '/friendships', { pairs: [{ a: 'fay', b: 'gus' }, { a: 'fay', b: 'hal' }] });
+    const fayId = (await app.app.beacon.userIds(['fay'])).get('fay')!;
+    const gus = await app.connect(await sign('gus', 'Gus'));
+    // PUT /users/:id/friends replaces the whole list: an empty one ends every friendship.
+    await gus.socket.after(
+      async () => expect((await service(app, 'PUT', '/users/fay/friends', { friends: [] })).json()).toEqual({ added: 0, removed: 2 }),
+      (f) => f.type === 'friend_removed' && f.friend_id === fayId,
+    );
+    // PUT /friendships adds or updates the pairs it names: an empty list would say nothing.
+    expect((await service(app, 'PUT', '/friendships', { pairs: [] })).json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.pairs must NOT have fewer than 1 items' });
+    // No body at all: said so, not "body must be object".
+    for (const url of ['/friendships', '/users/fay/friends', '/users', '/friendships/fay/gus']) {
+      const res = await service(app, 'PUT', url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toEqual({ code: 'VALIDATION_ERROR', message: 'This request needs a JSON body, and none was sent' });
+    }
+  });
+
   it('says what an id may be when it is neither kind (not only "must be integer" for a string too long)', async () => {
     const app = await sidecar();
     const long = await service(app, 'PUT', '/friendships', { pairs: [{ a: 'x'.repeat(129), b: 'b' }] });
