@@ -30,6 +30,7 @@ import { beaconApi, type BeaconApi } from './integration/beacon-api.js';
 import { serviceRoutes } from './integration/service-routes.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
+import { readinessRoute } from './readiness.js';
 import { sdkRoutes } from './sdk-routes.js';
 import type { IdentityPort } from './ports/identity.js';
 import type { ProfilesPort } from './ports/profiles.js';
@@ -38,7 +39,6 @@ import { Gateway, type GatewayOptions } from './realtime/gateway.js';
 import { refuseHandshake } from './realtime/handshake-check.js';
 import { hostMeRoute } from './integration/host-me-route.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
-import { replicasReady } from './status/resync-retry.js';
 import { statusRoutes } from './status/status-routes.js';
 import { accountRoutes } from './users/account-routes.js';
 import { usersRoutes } from './users/users-routes.js';
@@ -168,28 +168,7 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   gateway.route(app);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const [database, bus] = await Promise.all([services.database.ping(), services.bus.ping()]);
-    const saving = services.presence.persistenceHealth();
-    const persistence = {
-      saving: saving.ok,
-      failing_since: saving.failingSince === null ? null : new Date(saving.failingSince).toISOString(),
-      set_aside: saving.setAside.length,
-    };
-    // After a bus outage, replicas of other instances' users are stale until the resync succeeds.
-    const sync = services.presence.replicaSync();
-    const presence = {
-      synced: sync.synced,
-      stale_since: sync.staleSince === null ? null : new Date(sync.staleSince).toISOString(),
-      resync_attempts: sync.resyncAttempts,
-      resyncing_since: sync.resyncingSince === null ? null : new Date(sync.resyncingSince).toISOString(),
-    };
-    // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
-    const ok = database && bus && saving.ok && replicasReady(sync, services.now());
-    // Why the bus is down, when it is something to fix rather than wait out (a refused password).
-    const busProblem = bus ? null : (services.bus.problem?.() ?? null);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_problem: busProblem, persistence, presence });
-  });
+  readinessRoute(app, services);
 
   const standalone = services.mode === 'standalone';
   await app.register(

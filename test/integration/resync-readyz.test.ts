@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
+import { freePort } from '../helpers/child-server.js';
 import { startLiveApp } from '../helpers/live-app.js';
 import { requireRedis, startRedisProxy, uniquePrefix } from '../helpers/redis.js';
 
@@ -18,6 +19,8 @@ interface Ready {
   bus: boolean;
   presence: { synced: boolean; stale_since: string | null; resync_attempts: number };
 }
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('/readyz during the presence resync after a Redis outage', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -32,7 +35,6 @@ describe('/readyz during the presence resync after a Redis outage', () => {
     const storeProxy = await startRedisProxy();
     cleanups.push(() => storeProxy.close());
     const prefix = uniquePrefix();
-    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
     const bus = new RedisBus({ url: busProxy.url, prefix, retryStrategy: () => 100, logger: quiet });
     cleanups.push(() => bus.close());
     const store = new RedisPresenceStore({ url: storeProxy.url, prefix });
@@ -65,4 +67,36 @@ describe('/readyz during the presence resync after a Redis outage', () => {
     await expect.poll(async () => (await readyz()).code, { timeout: 15_000 }).toBe(200);
     expect((await readyz()).body).toMatchObject({ status: 'ready', bus: true, presence: { synced: true, stale_since: null, resync_attempts: 0 } });
   }, 45_000);
+
+  /*
+   * Redis never reached since the start: /readyz answered 503 (bus false) but said
+   * `presence.synced: true`, `stale_since: null`, as if replicas of other instances' users were
+   * in sync; they never were. Now they are stale since the start until the bus first connects.
+   */
+  it('says presence is not synced, since the start, while Redis has never answered', async () => {
+    const refused = `redis://127.0.0.1:${await freePort()}`; // nothing listens there
+    const t = await startLiveApp({ redisUrl: refused });
+    cleanups.push(() => t.close());
+    const started = new Date(t.clock.now()).toISOString();
+    t.clock.advance(5_000);
+    const res = await fetch(`${t.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'unavailable', database: true, bus: false, presence: { synced: false, stale_since: started, resync_attempts: 0 } });
+  });
+
+  it('is synced from the first connection to Redis when it comes after the start (nothing served meanwhile)', async () => {
+    (await requireRedis()).disconnect();
+    const proxy = await startRedisProxy();
+    cleanups.push(() => proxy.close());
+    proxy.cut();
+    const bus = new RedisBus({ url: proxy.url, prefix: uniquePrefix(), retryStrategy: () => 100, logger: quiet });
+    cleanups.push(() => bus.close());
+    const t = await startLiveApp({}, { bus });
+    cleanups.push(() => t.close());
+    const readyz = async () => (await (await fetch(`${t.url}/readyz`)).json()) as Ready;
+    expect(await readyz()).toMatchObject({ bus: false, presence: { synced: false } });
+    proxy.restore();
+    await expect.poll(async () => (await readyz()).bus, { timeout: 10_000 }).toBe(true);
+    expect(await readyz()).toMatchObject({ status: 'ready', presence: { synced: true, stale_since: null } });
+  }, 20_000);
 });
