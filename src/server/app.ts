@@ -13,6 +13,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
+import { appConfig, warnUnknownOptions } from './config-options.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { oneRequestAtATime } from './pipelining.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
@@ -61,7 +62,12 @@ function prettyLogs(config: Readonly<Config>): boolean {
   return config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
 }
 
-export async function buildApp(config: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
+/**
+ * Standalone Beacon on `given` (loadConfig's, or written in code): checked by loadConfig's rules
+ * first (appConfig), a bad field refused with a ConfigError naming it (`config.offlineGraceMs`).
+ */
+export async function buildApp(given: Readonly<Config>, overrides: AppOverrides = {}): Promise<App> {
+  const config = appConfig(given);
   // Made with the app's logger, once there is one: the server factory runs first.
   const made: { guard?: ConnectionGuard } = {};
   const app = Fastify({
@@ -90,6 +96,7 @@ export async function buildApp(config: Readonly<Config>, overrides: AppOverrides
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  warnUnknownOptions(app.log, given);
   app.setValidatorCompiler(strictValidatorCompiler);
   installErrorHandler(app);
   // Every response counts in beacon_http_requests_total, before anything is registered: the

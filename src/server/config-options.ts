@@ -1,12 +1,13 @@
 /**
- * The plugin's `config` option (plugin.ts): a host's settings as `Config` fields, checked by
+ * The plugin's `config` option (plugin.ts) and buildApp's config (app.ts): settings as `Config` fields, checked by
  * loadConfig's own rules — one path, not a copy. Each field is written as the BEACON_*
  * variable it stands for and read back by loadConfig, so a field takes exactly what its
  * variable takes (and is normalised alike: a token trimmed, origins lower-cased), and a refusal
  * is loadConfig's message naming the option instead (`Invalid config.serviceToken: must be at
  * least 16 characters…`). Fields left out take their defaults, not the environment.
  */
-import { closest, ConfigError, loadConfig, type Config, type Env } from './config.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { closest, ConfigError, isTestConfig, loadConfig, type Config, type Env } from './config.js';
 
 /** How a field is written as its variable: as text; null as unset; a boolean as on/off; a list comma-joined. */
 type Kind = 'text' | 'nullable' | 'flag' | 'list' | 'trustProxy' | 'webRoot';
@@ -95,6 +96,27 @@ export function pluginConfig(options: Partial<Config> = {}): Readonly<Config> {
   // No variable says "no page origin at all" (empty is unset: the server's own origin); an option can.
   if (Array.isArray(options.allowedOrigins) && options.allowedOrigins.length === 0) return Object.freeze({ ...config, allowedOrigins: Object.freeze([]) });
   return config;
+}
+
+/**
+ * buildApp's config, checked as the plugin option is (pluginConfig): a config written or changed
+ * in code (`{ ...loadConfig(), offlineGraceMs: -5 }`) is refused as its variables would be, with
+ * a ConfigError naming the field, instead of starting an app that misbehaves later. A field left
+ * out takes its default; loadConfig's own config reads back the same. A test's (testConfig) is
+ * taken as it is.
+ */
+export function appConfig(config: Readonly<Config>): Readonly<Config> {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new ConfigError('config', `expected an object of Beacon settings (loadConfig() reads them from the environment), got ${text(config)}`);
+  }
+  return isTestConfig(config) ? config : pluginConfig(config);
+}
+
+/** Warns of each name in `options` that is no Config field, naming the one it likely meant. */
+export function warnUnknownOptions(log: FastifyBaseLogger, options: object | undefined): void {
+  for (const { name, meant } of unknownOptions(options)) {
+    log.warn({ option: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
+  }
 }
 
 /** The names in `options` that are no Config field (misspelt?), each with the field it most likely meant. */

@@ -18,7 +18,7 @@ import { authRoutes } from './auth/auth-routes.js';
 import { ownSessionsRoutes } from './auth/own-sessions-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import type { Config } from './config.js';
-import { pluginConfig, unknownOptions } from './config-options.js';
+import { pluginConfig, warnUnknownOptions } from './config-options.js';
 import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
@@ -72,15 +72,13 @@ export interface BeaconPluginOptions {
 async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Promise<void> {
   // Checked by loadConfig's rules; a bad field refuses the registration (ConfigError naming `config.<field>`).
   const config = pluginConfig(opts.config);
-  for (const { name, meant } of unknownOptions(opts.config)) {
-    app.log.warn({ option: name, meant }, `${name} is not a Beacon setting and is ignored${meant ? ` (did you mean ${meant}?)` : ''}`);
-  }
+  warnUnknownOptions(app.log, opts.config);
   await mountBeacon(app, config, opts);
 }
 
 /**
- * Standalone Beacon (app.ts): the plugin with a config already read by loadConfig (main.ts) or
- * made by a test, taken as it is.
+ * Standalone Beacon (app.ts): the plugin with a config buildApp has checked (appConfig), taken
+ * as it is.
  */
 export const standaloneBeacon = fp(
   async (app: FastifyInstance, opts: Omit<BeaconPluginOptions, 'config' | 'identity' | 'friends' | 'profiles'> & { config: Readonly<Config> }) => mountBeacon(app, opts.config, opts),

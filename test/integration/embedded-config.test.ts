@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { beacon, ConfigError, loadConfig, type Config } from '../../src/server/index.js';
+import { beacon, buildApp, ConfigError, loadConfig, type Config } from '../../src/server/index.js';
 import { MemoryHost } from '../helpers/memory-host.js';
 
 let apps: FastifyInstance[] = [];
@@ -102,5 +102,48 @@ describe('the plugin config option', () => {
   it('keeps an empty allowedOrigins (no page origin may open a socket), which no variable can say', async () => {
     const app = await register({ allowedOrigins: [] });
     expect(app.beacon.services.config.allowedOrigins).toEqual([]);
+  });
+});
+
+/*
+ * buildApp(config) took the config object as it was: `offlineGraceMs: -5` or `rateLimits: 'maybe'`
+ * written in code started an app that misbehaved later (a negative grace, rate limits on for a
+ * truthy string). Now it checks the object by the same rules as the plugin option (loadConfig's),
+ * refusing a bad field with a ConfigError naming it, before anything is made.
+ */
+describe('buildApp(config)', () => {
+  const base = (): Config => ({ ...loadConfig({ BEACON_DATABASE_URL: 'sqlite::memory:', BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off' }) });
+  const build = async (config: Config) => {
+    const app = await buildApp(config);
+    apps.push(app);
+    await app.ready();
+    return app;
+  };
+
+  it.each([
+    ['offlineGraceMs', { offlineGraceMs: -5 }, /^Invalid config\.offlineGraceMs: expected a whole number, got "-5"/],
+    ['port', { port: 70_000 }, /^Invalid config\.port: must be between 0 and 65535, got 70000/],
+    ['heartbeatIntervalMs', { heartbeatIntervalMs: { ms: 25_000 } as unknown as number }, /^Invalid config\.heartbeatIntervalMs: expected a whole number, got "\{/],
+    ['rateLimits', { rateLimits: 'maybe' as unknown as boolean }, /^Invalid config\.rateLimits: expected on or off, got "maybe"/],
+    ['serviceToken', { serviceToken: 'abc' }, /^Invalid config\.serviceToken: must be at least 16 characters/],
+  ])('refuses a bad %s with the message loadConfig gives, naming the option', async (option, bad, message) => {
+    const err: unknown = await build({ ...base(), ...bad }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(`config.${option}`);
+    expect((err as ConfigError).message).toMatch(message);
+  });
+
+  it('takes a config from loadConfig, or one changed in code within the rules, as loadConfig reads it', async () => {
+    const app = await build({ ...base(), offlineGraceMs: 0, serviceToken: ' service-token-0123456789\n', admins: ['Ada'] });
+    expect(app.services.config).toMatchObject({ offlineGraceMs: 0, serviceToken: 'service-token-0123456789', admins: ['ada'] });
+    const plain = await build(base());
+    expect(plain.services.config).toEqual(base());
+  });
+
+  it('refuses a config that is no object', async () => {
+    await expect(buildApp(null as unknown as Config)).rejects.toThrow(/^Invalid config: expected an object of Beacon settings/);
   });
 });
