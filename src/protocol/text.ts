@@ -87,15 +87,41 @@ export function safeText(text: string): string {
 export const MAX_DISPLAY_NAME = 40;
 
 /**
- * What is wrong with a display name, trimmed, as the server checks it (server/users/display-name.ts),
- * in its order: nothing a friend sees drawn (`blank`), more than MAX_DISPLAY_NAME characters
- * (`too_long`), a line break, control character, bidi control or half a character (`unsafe`).
- * Null for a name the server takes. The web app checks with it before sending.
+ * A name trimmed of what draws nothing at either end: spaces, and the characters DRAWS_NOTHING
+ * lists (zero-width spaces, word joiners, Hangul fillers, the byte order mark…), so that
+ * "\u200bbob" or "bob\u3164" is stored as the "bob" it shows. Whole grapheme clusters go or
+ * stay: a variation selector or an accent on a visible character is part of what it shows
+ * ("❤️", "e\u0301"). A name must not hold NAME_UNSAFE characters at all: check them first
+ * (they draw nothing, and would be trimmed away unseen).
+ */
+export function trimName(raw: string): string {
+  const parts = graphemes(raw);
+  let start = 0;
+  let end = parts.length;
+  while (start < end && !hasVisibleCharacter(parts[start]!)) start++;
+  while (end > start && !hasVisibleCharacter(parts[end - 1]!)) end--;
+  return parts.slice(start, end).join('').replace(TRAILING_IGNORABLE, '');
+}
+
+/**
+ * Invisible characters that join the cluster before them (a zero-width joiner, the combining
+ * grapheme joiner) left at a name's end, where they join nothing: "bob\u200d" shows "bob". Not
+ * variation selectors nor tags, which choose how the character before them is drawn ("❤️", a
+ * subdivision flag).
+ */
+const TRAILING_IGNORABLE = /(?:(?![\p{Variation_Selector}\u{E0020}-\u{E007F}])\p{Default_Ignorable_Code_Point})+$/u;
+
+/**
+ * What is wrong with a display name, trimmed (trimName), as the server checks it
+ * (server/users/display-name.ts), in its order: nothing a friend sees drawn (`blank`), more than
+ * MAX_DISPLAY_NAME characters (`too_long`), a line break, control character, bidi control or
+ * half a character anywhere, at its ends too (`unsafe`). Null for a name the server takes. The
+ * web app checks with it before sending.
  */
 export function displayNameFault(raw: string): 'blank' | 'too_long' | 'unsafe' | null {
-  const name = raw.trim();
-  if (!hasVisibleCharacter(name)) return 'blank';
+  const name = trimName(raw);
+  if (name === '') return 'blank';
   if ([...name].length > MAX_DISPLAY_NAME) return 'too_long';
-  if (NAME_UNSAFE.test(name) || hasLoneSurrogate(name)) return 'unsafe';
+  if (NAME_UNSAFE.test(raw) || hasLoneSurrogate(raw)) return 'unsafe';
   return null;
 }

@@ -103,6 +103,25 @@ describe('PATCH /api/v1/users/me (display name)', () => {
     expect(me.json()).toMatchObject({ display_name: 'bob', role: 'user' });
   });
 
+  it('trims characters that draw nothing from a name’s ends, as spaces, at sign-up and rename; refuses a bidi control at an end with a 400', async () => {
+    live = await startLiveApp();
+    const signUp = await live.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { username: 'bobby', password: 'pass-phrase-for-tests', display_name: '\u200bbob\u3164' } });
+    expect(signUp.statusCode).toBe(201);
+    const { token, user } = signUp.json<{ token: string; user: { display_name: string } }>();
+    expect(user.display_name).toBe('bob');
+    for (const padded of ['\u2060Bob \ufeff', 'Bob\u200d', '\u115fBob\u2800']) {
+      const res = await rename(live, token, { display_name: padded });
+      expect(res.json(), JSON.stringify(padded)).toMatchObject({ display_name: 'Bob' });
+    }
+    for (const bad of ['bob\u2067', '\u200fbob']) {
+      const res = await rename(live, token, { display_name: bad });
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(res.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.display_name may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)' });
+    }
+    const me = await live.app.inject({ url: '/api/v1/users/me', headers: bearer(token) });
+    expect(me.json()).toMatchObject({ display_name: 'Bob' });
+  });
+
   it('limits renames to 10 a minute per user, with a 429 the client can read', async () => {
     live = await startLiveApp({ rateLimits: true });
     const carol = await live.register('carol');

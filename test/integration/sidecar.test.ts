@@ -141,6 +141,17 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     expect(carol.ready.self).toMatchObject({ display_name: 'Carol' });
   });
 
+  it('shows a host name without the characters that draw nothing at its ends, from the service API or a name claim', async () => {
+    const { app, alice, bobId } = await aliceSeesBob();
+    const renamed = await alice.socket.after(
+      () => service(app, 'PUT', '/users', { users: [{ id: 'bob', name: '\u200bRob\u3164\u2067' }] }),
+      (f) => f.type === 'friend_status_change' && f.friend_id === bobId && typeof f.display_name === 'string' && f.display_name !== 'Bob',
+    );
+    expect(renamed).toMatchObject({ display_name: 'Rob' });
+    const carol = await app.connect(await sign('carol', '\u2060Carol\u200d'));
+    expect(carol.ready.self).toMatchObject({ display_name: 'Carol' });
+  });
+
   it('shows "?" for a host name of only invisible characters, and the id for such a name claim, as for a blank one', async () => {
     const { app, alice, bobId } = await aliceSeesBob();
     // Hangul filler, zero-width space, Braille blank, word joiner: a friend would see no name at all.

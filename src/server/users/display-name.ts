@@ -4,7 +4,8 @@
  * (PATCH /users/me) and, in the integration modes, the host's names (integration/id-map.ts).
  *
  * A name holds no line breaks, control characters or bidi controls (NAME_UNSAFE_CHARS: the
- * request schema refuses them from a person; a host's become spaces), is trimmed, and has at
+ * request schema refuses them from a person; a host's become spaces), is trimmed of spaces and
+ * of characters that draw nothing at its ends (trimName: "\u200bbob" is "bob"), and has at
  * least one character a friend can see. "   " is blank, and so is a name made only of
  * characters that draw nothing: zero-width spaces and joiners, the soft hyphen, variation
  * selectors and other default-ignorable code points (Hangul fillers among them), combining
@@ -12,7 +13,7 @@
  * musical null notehead U+1D159). Such characters stay allowed inside a name that shows
  * something: emoji sequences need the zero-width joiner, Persian the non-joiner.
  */
-import { displayNameFault, hasVisibleCharacter, MAX_DISPLAY_NAME, NAME_UNSAFE_CHARS, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
+import { displayNameFault, hasVisibleCharacter, MAX_DISPLAY_NAME, NAME_UNSAFE_CHARS, trimName, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 
 /** Whether a name has at least one character that a friend sees drawn (protocol/text.ts, shared with the web app). */
@@ -22,7 +23,8 @@ export { hasVisibleCharacter };
 export { MAX_DISPLAY_NAME };
 
 /**
- * The display name a person asked for, as it is stored: trimmed. `400 VALIDATION_ERROR` when
+ * The display name a person asked for, as it is stored: trimmed of spaces and of characters
+ * that draw nothing at its ends (protocol/text.ts trimName). `400 VALIDATION_ERROR` when
  * nothing visible is left ("must not be blank", as for spaces only), when it is too long or
  * holds a line break, control character or bidi control (the schema refuses these first).
  * The rule is protocol/text.ts displayNameFault, which the web app checks before sending.
@@ -32,15 +34,16 @@ export function displayNameFrom(raw: string, field = 'body/display_name'): strin
   if (fault === 'blank') throw new AppError('VALIDATION_ERROR', `${field} must not be blank`);
   if (fault === 'too_long') throw new AppError('VALIDATION_ERROR', `${field} must be at most ${MAX_DISPLAY_NAME} characters`);
   if (fault === 'unsafe') throw new AppError('VALIDATION_ERROR', `${field} ${UNSAFE_TEXT_RULE}`);
-  return raw.trim();
+  return trimName(raw);
 }
 
 /**
- * A host's name as Beacon shows it: what no name may hold becomes spaces, trimmed, at most
- * MAX_DISPLAY_NAME characters; `?` when nothing visible is left (an empty name, or one only of
- * invisible characters), so friends never see a user without a name.
+ * A host's name as Beacon shows it: what no name may hold becomes spaces, trimmed as a person's
+ * name is (trimName), at most MAX_DISPLAY_NAME characters (trimmed again: the cut may end on
+ * what draws nothing); `?` when nothing visible is left (an empty name, or one only of invisible
+ * characters), so friends never see a user without a name.
  */
 export function hostDisplayName(name: string): string {
-  const clipped = [...name.replace(NAME_UNSAFE_CHARS, ' ').trim()].slice(0, MAX_DISPLAY_NAME).join('').trim();
-  return hasVisibleCharacter(clipped) ? clipped : '?';
+  const clipped = trimName([...trimName(name.replace(NAME_UNSAFE_CHARS, ' '))].slice(0, MAX_DISPLAY_NAME).join(''));
+  return clipped === '' ? '?' : clipped;
 }

@@ -58,4 +58,30 @@ describe('display names', () => {
     expect(hostDisplayName('Bob\nYour session expired\u202e\u0007')).toBe('Bob Your session expired');
     expect(hostDisplayName('A very long name that goes well beyond forty characters')).toBe('A very long name that goes well beyond f');
   });
+
+  /*
+   * "\u200bbob" and "bob\u3164" showed as "bob" but were kept as they came: only spaces were
+   * trimmed. Now what draws nothing is trimmed from both ends, as spaces are, in a person's
+   * names and a host's alike; a mark or variation selector on a visible character stays.
+   */
+  it('trims characters that draw nothing from both ends of a name, as spaces are', () => {
+    for (const padded of ['\u200bbob', 'bob\u200b', '\u2060 bob \ufeff', 'bob\u3164', '\u115f\u00adbob\u2800', '\u200dbob', '\u180ebob\u034f', 'bob\u200d', 'bob\u3000\u3164']) {
+      expect(displayNameFrom(padded), JSON.stringify(padded)).toBe('bob');
+      expect(hostDisplayName(padded), JSON.stringify(padded)).toBe('bob');
+    }
+    // What draws something is kept whole: an emoji's variation selector, a subdivision flag's tags, an accent on a letter, a joined emoji, a non-joiner inside.
+    for (const name of ['\u2764\ufe0f', '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}', 'Jose\u0301', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', 'می\u200cخواهم', 'b\u200bob']) {
+      expect(displayNameFrom(` ${name}\u200b`), JSON.stringify(name)).toBe(name);
+      expect(hostDisplayName(`\u200b${name} `), JSON.stringify(name)).toBe(name);
+    }
+    // A host's name clipped to 40 characters loses what its end then shows nothing of.
+    expect(hostDisplayName(`${'x'.repeat(39)}\u200b\u200b\u200by`)).toBe('x'.repeat(39));
+  });
+
+  it('refuses a bidi control or control character at either end of a person’s name (not trimmed away), and makes it a space in a host’s', () => {
+    for (const name of ['bob\u2067', '\u2067bob', 'bob\u202e', '\u200ebob', 'bob\u200f', 'bob\u0007']) {
+      expect(() => displayNameFrom(name), JSON.stringify(name)).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR', message: 'body/display_name may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)' }));
+      expect(hostDisplayName(name), JSON.stringify(name)).toBe('bob');
+    }
+  });
 });
