@@ -50,7 +50,12 @@ function files(path) {
 
 /** Hash of the part's source files (paths and contents); null when the sources are not here (a deployed build). */
 export function sourceHash(part) {
-  const all = PARTS[part].sources.flatMap(files);
+  return hashOf(PARTS[part].sources);
+}
+
+/** Hash of these files and folders' files (paths and contents); null when none is here. */
+export function hashOf(sources) {
+  const all = sources.flatMap(files);
   if (all.length === 0) return null;
   const h = createHash('sha256');
   for (const f of all) h.update(f).update('\0').update(readFileSync(at(f))).update('\0');

@@ -7,9 +7,9 @@
  * (scripts/unit.mjs: the cluster files beside the rest) and the end-to-end suite in Chromium
  * (scripts/e2e.mjs), one after the other. Stops at the first step that fails, with its exit code.
  *
- * The example goes before the Vitest suite because `npm run pack` (in its step and in
- * test/packages) rewrites dist/packages: beside the Vitest suite the two would race, and
- * e2e/pong-site.e2e.ts needs the example installed.
+ * The example goes before the Vitest suite because it packs dist/packages (`npm run pack --
+ * --if-needed`), which test/packages then finds current and reuses: packing beside the Vitest
+ * suite would race with it, and e2e/pong-site.e2e.ts needs the example installed.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

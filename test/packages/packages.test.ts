@@ -1,7 +1,7 @@
 /**
  * The npm packages install and work outside this repo: `npm run pack` builds the three
- * tarballs, they install into a clean folder (from the npm cache where possible), the
- * server package builds a working app there (its calendar worker thread included), a
+ * tarballs (unless they are current: `npm test` packed them for the example site already),
+ * they install into a clean folder (from the npm cache where possible), the server package builds a working app there (its calendar worker thread included), a
  * strict TypeScript consumer (a Fastify host among others) and the quick start of
  * docs/integration.md, as copied, type-check against all three with their declarations
  * checked too (skipLibCheck off), and publint + attw pass. Slow by nature (a build and an
@@ -28,7 +28,7 @@ let dir: string;
 let checks: Promise<{ ok: boolean; output: string }>;
 
 beforeAll(async () => {
-  await run(NPM, ['run', 'pack'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  await run(NPM, ['run', 'pack', '--', '--if-needed'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
   checks = run(NPM, ['run', 'check:packages'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }).then(
     (r) => ({ ok: true, output: r.stdout }),
     (err: { stdout?: string; stderr?: string }) => ({ ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}` }),
