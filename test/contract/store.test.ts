@@ -11,7 +11,7 @@ import { migrateToLatest } from '../../src/server/db/migrate.js';
 import type { DatabaseSchema } from '../../src/server/db/schema.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { HistoryRepository } from '../../src/server/history/history-repository.js';
-import { PresenceRepository } from '../../src/server/status/presence-repository.js';
+import { PresenceRepository, type ScheduleSave } from '../../src/server/status/presence-repository.js';
 import { IdMap } from '../../src/server/integration/id-map.js';
 import { AdminRoles } from '../../src/server/users/admin-roles.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
@@ -437,9 +437,9 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const u = await mk('sched_a');
     const schedule = { timeZone: 'Europe/Paris', rules: [{ days: [1, 2, 3, 4, 5] as Array<1 | 2 | 3 | 4 | 5>, from: '09:00', to: '17:00', status: 'busy' as const, message: 'Work' }] };
     expect((await presence.load([u!.id]))[0]!.persisted).toMatchObject({ schedule: null, scheduleVersion: 0 });
-    expect(await presence.saveSchedule(u!.id, schedule)).toBe(1);
+    expect(await presence.saveSchedule(u!.id, schedule)).toEqual({ version: 1, before: null });
     expect((await presence.load([u!.id]))[0]!.persisted).toMatchObject({ schedule, scheduleVersion: 1 });
-    expect(await presence.saveSchedule(u!.id, null)).toBe(2);
+    expect(await presence.saveSchedule(u!.id, null)).toEqual({ version: 2, before: schedule });
     expect((await presence.load([u!.id]))[0]!.persisted).toMatchObject({ schedule: null, scheduleVersion: 2 });
     expect(await presence.saveSchedule(999_999, schedule)).toBeNull();
   });
@@ -508,10 +508,41 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const u = await mk('sched_race');
     const rule = (message: string) => ({ days: [1] as Array<1>, from: '09:00', to: '17:00', status: 'busy' as const, message });
     const [a, b] = [{ timeZone: 'UTC', rules: [rule('A')] }, { timeZone: 'Europe/Paris', rules: [rule('B')] }];
-    const [va, vb] = await behindHeldRow(u!.id, () => [presence.saveSchedule(u!.id, a), presence.saveSchedule(u!.id, b)]);
+    const version = async (save: Promise<ScheduleSave | null>) => {
+      const saved = await save;
+      return saved && 'version' in saved ? saved.version : null;
+    };
+    const [va, vb] = await behindHeldRow(u!.id, () => [version(presence.saveSchedule(u!.id, a)), version(presence.saveSchedule(u!.id, b))]);
     expect([va, vb].sort()).toEqual([1, 2]);
     const loaded = (await presence.load([u!.id]))[0]!.persisted;
     expect(loaded).toEqual(expect.objectContaining({ schedule: va! > vb! ? a : b, scheduleVersion: 2 }));
+  });
+
+  it('a schedule save with ifVersion writes only over one of those versions; else nothing, answering the stored one', async () => {
+    const presence = new PresenceRepository(database.db);
+    const u = (await mk('sched_if'))!.id;
+    const rule = (message: string) => ({ days: [1] as Array<1>, from: '09:00', to: '17:00', status: 'busy' as const, message });
+    const [a, b] = [{ timeZone: 'UTC', rules: [rule('A')] }, { timeZone: 'UTC', rules: [rule('B')] }];
+    expect(await presence.saveSchedule(u, a, [0])).toEqual({ version: 1, before: null });
+    expect(await presence.saveSchedule(u, b, [0])).toEqual({ stale: 1 });
+    expect(await presence.saveSchedule(u, b, [])).toEqual({ stale: 1 });
+    expect(await presence.readSchedule(u)).toEqual({ schedule: a, version: 1 });
+    expect(await presence.saveSchedule(u, b, [0, 1])).toEqual({ version: 2, before: a });
+    expect(await presence.readSchedule(u)).toEqual({ schedule: b, version: 2 });
+    expect(await presence.saveSchedule(999_999, b, [0])).toBeNull();
+    expect(await presence.readSchedule(999_999)).toBeNull();
+  });
+
+  it('two schedule saves at once against one version: one is written, the other finds the version moved on and writes nothing', async () => {
+    const presence = new PresenceRepository(database.db);
+    const u = (await mk('sched_if_race'))!.id;
+    const rule = (message: string) => ({ days: [1] as Array<1>, from: '09:00', to: '17:00', status: 'busy' as const, message });
+    const [a, b] = [{ timeZone: 'UTC', rules: [rule('A')] }, { timeZone: 'UTC', rules: [rule('B')] }];
+    const answers = await behindHeldRow(u, () => [presence.saveSchedule(u, a, [0]), presence.saveSchedule(u, b, [0])]);
+    expect(answers).toContainEqual({ version: 1, before: null });
+    expect(answers).toContainEqual({ stale: 1 });
+    const won = answers[0] && 'version' in answers[0] ? a : b;
+    expect(await presence.readSchedule(u)).toEqual({ schedule: won, version: 1 });
   });
 
   it('calendar writes move the calendar version on (it outlives the feed’s row); a refresh of a feed replaced meanwhile writes nothing', async () => {

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import { AUDIENCES, MANUAL_STATUSES, ROLES, Settings as SettingsSchema, STATUS_VISIBILITIES, type Activity, type Role, type Settings, type Status } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { withUserRow } from '../db/user-locks.js';
 import { storedVisibilityBeforeHidden } from '../users/user-repository.js';
 import { isTimeZone, type CalendarBusy, type Schedule } from '../presence/schedule.js';
 import type { PersistedPresence, PresentAtStop, ServerGame, ShownStatusVisibility } from '../presence/types.js';
@@ -36,6 +37,9 @@ export function sharedSettings(s: Settings): Settings {
   }
   return shared;
 }
+
+/** What a schedule save did: written (its new version, the schedule it replaced), or not, the stored version not the one expected. */
+export type ScheduleSave = { version: number; before: Schedule | null } | { stale: number };
 
 export interface Profile {
   id: number;
@@ -187,19 +191,39 @@ export class PresenceRepository {
   ) {}
 
   /**
+   * A user's stored status schedule with its version (users.schedule_version), read in one
+   * statement: the pair `GET /users/me/status/schedule` answers (its ETag) and a conditional
+   * save checks. Null when there is no such user.
+   */
+  async readSchedule(userId: number): Promise<{ schedule: Schedule | null; version: number } | null> {
+    const row = await this.db.selectFrom('users').select(['status_schedule', 'schedule_version']).where('id', '=', userId).executeTakeFirst();
+    return row ? { schedule: parseSchedule(row.status_schedule), version: Number(row.schedule_version) } : null;
+  }
+
+  /**
    * Saves a user's status schedule (null removes it). Durable at once, like settings. Answers
    * the schedule's new version (users.schedule_version, moved on by this write: two saves at
-   * once get versions in the order the database applied them), or null when there is no such
-   * user. The version travels with the input: a replica applies only a newer one.
+   * once get versions in the order the database applied them) and the schedule it replaced, or
+   * null when there is no such user. The version travels with the input: a replica applies only
+   * a newer one.
+   * `ifVersion` (an `If-Match`): the versions the caller read and accepts to replace; when the
+   * stored one is none of them nothing is written and the stored version is answered as
+   * `stale`. The check and the write are one transaction holding the user's row, so of two
+   * saves made against one version, one is written and the other finds it moved on.
    */
-  async saveSchedule(userId: number, schedule: Schedule | null): Promise<number | null> {
-    const row = await this.db
-      .updateTable('users')
-      .set((eb) => ({ status_schedule: schedule === null ? null : JSON.stringify(schedule), schedule_version: eb('schedule_version', '+', 1) }))
-      .where('id', '=', userId)
-      .returning('schedule_version')
-      .executeTakeFirst();
-    return row ? Number(row.schedule_version) : null;
+  async saveSchedule(userId: number, schedule: Schedule | null, ifVersion?: readonly number[]): Promise<ScheduleSave | null> {
+    return withUserRow(this.db, userId, async (trx) => {
+      const before = await trx.selectFrom('users').select(['status_schedule', 'schedule_version']).where('id', '=', userId).executeTakeFirst();
+      if (!before) return null;
+      if (ifVersion && !ifVersion.includes(Number(before.schedule_version))) return { stale: Number(before.schedule_version) };
+      const row = await trx
+        .updateTable('users')
+        .set((eb) => ({ status_schedule: schedule === null ? null : JSON.stringify(schedule), schedule_version: eb('schedule_version', '+', 1) }))
+        .where('id', '=', userId)
+        .returning('schedule_version')
+        .executeTakeFirstOrThrow();
+      return { version: Number(row.schedule_version), before: parseSchedule(before.status_schedule) };
+    });
   }
 
   /**

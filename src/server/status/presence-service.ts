@@ -37,7 +37,7 @@ import { ReplicaLifecycle } from './replica-lifecycle.js';
 import { Replicas } from './replicas.js';
 import type { ReplicaSync } from './resync-retry.js';
 import type { ReadySnapshot } from './ready-snapshot.js';
-import { StatusCommands, type Declarer } from './status-commands.js';
+import { StatusCommands, type Declarer, type SavedSchedule, type VersionedSchedule } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
 import { OutageCatchUp } from './outage-catch-up.js';
 import { EndedLogins } from './ended-logins.js';
@@ -506,8 +506,14 @@ export class PresenceService {
     return this.#commands.getSchedule(userId);
   }
 
-  setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
-    return this.#commands.setSchedule(userId, body);
+  /** The schedule as the database holds it, with its version (the ETag of GET /users/me/status/schedule). */
+  readSchedule(userId: number): Promise<VersionedSchedule> {
+    return this.#commands.readSchedule(userId);
+  }
+
+  /** `ifVersion`: the versions an `If-Match` accepts (PRECONDITION_FAILED, nothing saved, when the stored one is none of them). */
+  setSchedule(userId: number, body: ScheduleBody, ifVersion?: readonly number[]): Promise<SavedSchedule> {
+    return this.#commands.setSchedule(userId, body, ifVersion);
   }
 
   /** `version`: what the write that stored `busy` answered (calendar-repository.ts). */

@@ -5,6 +5,7 @@
  */
 import { countGraphemes, hasUnsafeText, MAX_CUSTOM_MESSAGE, UNSAFE_TEXT_RULE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
+import { etagOf } from '../etags.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
 import type { ViewerTier } from '../presence/types.js';
@@ -38,6 +39,17 @@ export interface CommandPort {
 export interface Declarer {
   login: string;
   socket?: string;
+}
+
+/** A stored schedule as the API shows it, with its version in the database (users.schedule_version). */
+export interface VersionedSchedule {
+  schedule: ScheduleBody;
+  version: number;
+}
+
+/** A saved schedule, its new version, and the zone of the schedule it replaced (UTC for none). */
+export interface SavedSchedule extends VersionedSchedule {
+  previousZone: string;
 }
 
 export class StatusCommands {
@@ -75,14 +87,27 @@ export class StatusCommands {
   }
 
   /**
+   * The user's status schedule as the database holds it, with its version (the ETag of
+   * `GET /users/me/status/schedule`, which `If-Match` names): read with the version in one
+   * statement, so the two always belong together, on every instance.
+   */
+  async readSchedule(userId: number): Promise<VersionedSchedule> {
+    const stored = await this.port.repo.readSchedule(userId);
+    if (!stored) throw new AppError('NOT_FOUND', 'No such user');
+    return { schedule: scheduleBody(stored.schedule), version: stored.version };
+  }
+
+  /**
    * Replaces the user's status schedule (no rules removes the rules and keeps the time zone,
    * which history, patterns and calendar messages use); saved at once, applied on every
    * instance. The save answers the schedule's version in the database and the input carries it:
    * two replacements at once may be applied in another order than they were saved in (the
    * await between the two, the bus between instances), and every replica ends on the one the
    * database holds.
+   * `ifVersion` (the request's `If-Match`): the versions the client read; when the stored one
+   * moved on since (saved on another tab or device), nothing is saved: PRECONDITION_FAILED.
    */
-  async setSchedule(userId: number, body: ScheduleBody): Promise<ScheduleBody> {
+  async setSchedule(userId: number, body: ScheduleBody, ifVersion?: readonly number[]): Promise<SavedSchedule> {
     if (!isTimeZone(body.time_zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${body.time_zone}" is not an IANA time zone`);
     for (const [i, r] of body.rules.entries()) {
       if (r.from === r.to) throw new AppError('VALIDATION_ERROR', `rules/${i}: from and to must differ`);
@@ -93,10 +118,13 @@ export class StatusCommands {
       timeZone: body.time_zone,
       rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
     };
-    const version = await this.port.repo.saveSchedule(userId, schedule);
-    if (version === null) throw new AppError('NOT_FOUND', 'No such user');
-    this.port.input(userId, { op: 'schedule', schedule, version });
-    return scheduleBody(schedule);
+    const saved = await this.port.repo.saveSchedule(userId, schedule, ifVersion);
+    if (saved === null) throw new AppError('NOT_FOUND', 'No such user');
+    if ('stale' in saved) {
+      throw new AppError('PRECONDITION_FAILED', `Your schedule was changed since that version was read (it is now ${etagOf(saved.stale)}): nothing was saved; read it again and save your change over it`);
+    }
+    this.port.input(userId, { op: 'schedule', schedule, version: saved.version });
+    return { schedule: scheduleBody(schedule), version: saved.version, previousZone: scheduleBody(saved.before).time_zone };
   }
 
   /**

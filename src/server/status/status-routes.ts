@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { friendPollCost, TOO_MANY_CHANGES } from '../budgets.js';
 import { AppError } from '../errors.js';
+import { etagOf, exposeEtag, ifMatchVersions } from '../etags.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const MINUTE = 60_000;
@@ -78,27 +79,51 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     },
   );
 
+  // The schedule's version in the database travels as its ETag; a PUT with If-Match saves only
+  // over that version (optimistic concurrency: a rule saved on another device meanwhile is not
+  // lost, the PUT is refused with 412). Without If-Match a PUT replaces whatever is stored.
+  const versionHeaders = { etag: Type.String({ description: 'The schedule\'s version: send it as If-Match to save only over it' }) };
   app.get(
     '/users/me/status/schedule',
-    { schema: { tags, security, summary: 'Your status schedule', response: { 200: ScheduleBody, ...errorResponses(401) } } },
-    async (request) => presence.getSchedule(authOf(request).userId),
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Your status schedule (ETag: its version)',
+        response: { 200: { ...ScheduleBody, headers: versionHeaders }, ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { schedule, version } = await presence.readSchedule(authOf(request).userId);
+      void reply.header('etag', etagOf(version));
+      exposeEtag(reply);
+      return schedule;
+    },
   );
 
   app.put(
     '/users/me/status/schedule',
     {
-      schema: { tags, security, summary: 'Replace your status schedule (no rules removes the rules, the time zone stays)', body: ScheduleBody, response: { 200: ScheduleBody, ...errorResponses(400, 401, 429) } },
+      schema: {
+        tags,
+        security,
+        summary: 'Replace your status schedule (no rules removes the rules, the time zone stays); with If-Match, only over that version',
+        headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'The ETag of the schedule read: 412 PRECONDITION_FAILED, nothing saved, when it changed since' })) }),
+        body: ScheduleBody,
+        response: { 200: { ...ScheduleBody, headers: versionHeaders }, ...errorResponses(400, 401, 404, 412, 429) },
+      },
       ...limited,
       // A rule may make the user busy or away at once: no `online` just before it.
       config: { interaction: false },
     },
-    async (request) => {
+    async (request, reply) => {
       const { userId } = authOf(request);
-      const before = await presence.getSchedule(userId);
-      const saved = await presence.setSchedule(userId, request.body);
+      const saved = await presence.setSchedule(userId, request.body, ifMatchVersions(request.headers['if-match']));
       // The calendar's messages tell the end of a meeting in the schedule's zone: worded again.
-      if (saved.time_zone !== before.time_zone) void services.calendar.reword(userId);
-      return saved;
+      if (saved.schedule.time_zone !== saved.previousZone) void services.calendar.reword(userId);
+      void reply.header('etag', etagOf(saved.version));
+      exposeEtag(reply);
+      return saved.schedule;
     },
   );
 
