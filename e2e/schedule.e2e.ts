@@ -338,6 +338,56 @@ describe('Schedule page: rules changed in another tab while this one is open', (
     }
   });
 
+  /**
+   * Holds page `p`'s first PUT of the schedule (made after its fresh GET) until `meanwhile` has
+   * run: another tab's save lands between this page's read and its save.
+   */
+  async function withSaveHeld(p: Page, meanwhile: () => Promise<void>, press: () => Promise<void>): Promise<void> {
+    let reached!: () => void;
+    const held = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let first = true;
+    await p.route('**/api/v1/users/me/status/schedule', async (route) => {
+      if (route.request().method() !== 'PUT' || !first) return route.continue();
+      first = false;
+      reached();
+      await released;
+      await route.continue();
+    });
+    await press();
+    await held;
+    await meanwhile();
+    release();
+  }
+
+  it('a rule the other tab saves between this page’s read and its save survives, and the user is told (rules changed here too)', async () => {
+    const { token, one, two, close } = await twoPages('vic_window');
+    try {
+      await one.locator('#rule-1-message').fill('Deep work');
+      await withSaveHeld(one, () => changeRuleIn(two), () => one.getByRole('button', { name: 'Save schedule' }).click());
+      await expect.poll(() => status(one).textContent()).toMatch(/^Not saved: your rules were changed on another tab or device/);
+      expect(await savedSchedule(token)).toMatchObject({ rules: [{ from: '10:00', message: null }] });
+      expect(await one.locator('#rule-1-message').inputValue()).toBe('Deep work');
+    } finally {
+      await close();
+    }
+  });
+
+  it('a rule the other tab saves between this page’s read and its save of the zone alone is kept, shown, and the user told', async () => {
+    const { token, one, two, close } = await twoPages('uma_window');
+    try {
+      await one.locator('#schedule-zone').selectOption('Europe/Paris');
+      await withSaveHeld(one, () => changeRuleIn(two), () => one.getByRole('button', { name: 'Save schedule' }).click());
+      await expect.poll(() => status(one).textContent()).toMatch(/^Saved\./);
+      expect(await savedSchedule(token)).toMatchObject({ time_zone: 'Europe/Paris', rules: [{ from: '10:00' }] });
+      expect(await one.locator('#rule-1-from').inputValue()).toBe('10:00');
+      expect(await status(one).textContent()).toContain('changed on another tab or device');
+    } finally {
+      await close();
+    }
+  });
+
   it('rules changed in both tabs: the second save says so and saves nothing; saving again replaces them', async () => {
     const { token, one, two, close } = await twoPages('xan_tabs');
     try {

@@ -52,6 +52,25 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A write sent with a version (`If-Match`) that is no longer the stored one: it was changed
+ * elsewhere (another tab or device) since it was read, and nothing was saved. Read it again,
+ * apply the change to what it holds now, and send that with the new version. Status 412, code
+ * `PRECONDITION_FAILED`.
+ */
+export class PreconditionFailedError extends ApiError {
+  constructor(message: string) {
+    super(412, 'PRECONDITION_FAILED', message);
+  }
+}
+
+/** A stored resource with its version (the `ETag` of its read), for a write that must not replace another's. */
+export interface Versioned<T> {
+  value: T;
+  /** The server's entity tag (`"7"`), to pass back as is; null from a server that sends none (then nothing is checked). */
+  version: string | null;
+}
+
 /** Options of {@link ApiClient}. */
 export interface ApiClientOptions {
   /** http(s) origin of the Beacon server; `''` for the page's own origin. */
@@ -79,6 +98,7 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
@@ -262,9 +282,23 @@ export class ApiClient {
     return this.#request('GET', '/users/me/status/schedule');
   }
 
-  /** Replaces your status schedule; no rules removes it. */
-  setSchedule(schedule: ScheduleBody): Promise<ScheduleBody> {
-    return this.#request('PUT', '/users/me/status/schedule', schedule);
+  /**
+   * Your status schedule with its version (the `ETag`), for `setSchedule`'s `ifVersion`: read it
+   * just before changing it, so that a change saved on another device meanwhile is not undone.
+   */
+  async getVersionedSchedule(): Promise<Versioned<ScheduleBody>> {
+    const { body, version } = await this.#send<ScheduleBody>('GET', '/users/me/status/schedule');
+    return { value: body, version };
+  }
+
+  /**
+   * Replaces your status schedule; no rules removes the rules (the zone stays). With
+   * `ifVersion` (from `getVersionedSchedule`), only if the schedule is still that version: if
+   * it was saved elsewhere since, nothing is saved and the call fails with a
+   * `PreconditionFailedError` (read it again and apply the change to what it holds).
+   */
+  async setSchedule(schedule: ScheduleBody, opts: { ifVersion?: string | null } = {}): Promise<ScheduleBody> {
+    return (await this.#send<ScheduleBody>('PUT', '/users/me/status/schedule', schedule, { ifMatch: opts.ifVersion ?? undefined })).body;
   }
 
   /** Your calendar feed's state (the URL itself is never sent back). */
@@ -374,7 +408,14 @@ export class ApiClient {
   }
 
   async #request<T>(method: Method, path: string, body?: unknown, auth = true, keepalive = false): Promise<T> {
+    return (await this.#send<T>(method, path, body, { auth, keepalive })).body;
+  }
+
+  /** A request; its answer's body and `ETag` (the version of what it answers, null without one). */
+  async #send<T>(method: Method, path: string, body?: unknown, opts: { auth?: boolean; keepalive?: boolean; ifMatch?: string | undefined } = {}): Promise<{ body: T; version: string | null }> {
+    const { auth = true, keepalive = false, ifMatch } = opts;
     const headers: Record<string, string> = { Accept: 'application/json' };
+    if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
     if (auth) {
       // A token given at once keeps the request synchronous up to fetch.
       const read = readToken(this.#getToken);
@@ -402,7 +443,7 @@ export class ApiClient {
     const text = res.status === 204 ? '' : await readText(res);
     const json = parseJson(text);
     if (!res.ok) throw toApiError(res.status, json, retryAfterMs(res));
-    return json as T;
+    return { body: json as T, version: res.headers?.get('etag') ?? null };
   }
 }
 
@@ -444,5 +485,6 @@ function toApiError(status: number, json: unknown, retryAfter?: number): ApiErro
   const code =
     typeof obj.code === 'string' ? obj.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR'));
   const message = typeof obj.message === 'string' ? obj.message : `Request failed with status ${status}`;
+  if (status === 412) return new PreconditionFailedError(message);
   return new ApiError(status, code, message, retryAfter);
 }

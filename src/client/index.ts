@@ -1,5 +1,5 @@
 /** Beacon browser SDK: REST client, live presence client and their pure helpers. */
-export { ApiClient, ApiError, type ApiClientOptions, type AuthSession } from './api.js';
+export { ApiClient, ApiError, PreconditionFailedError, type ApiClientOptions, type AuthSession, type Versioned } from './api.js';
 export { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
 export { compareViews, sortViews, type FriendChange } from './friends-store.js';
 export { INPUT_EVENTS, type IdleTarget } from './idle.js';

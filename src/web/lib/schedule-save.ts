@@ -1,10 +1,12 @@
 /**
  * What the Schedule page's Save sends when the schedule may have changed on another tab or
- * device since the page read it. The API saves the schedule whole (PUT, no version to check,
- * protocol.md §5 "Status schedules"), so the page reads it again just before saving and keeps
- * whatever the user did not change here: a save of the zone alone keeps the rules saved
- * elsewhere, and one of the rules alone keeps the zone saved elsewhere. Rules changed both here
- * and elsewhere are not saved over silently: the user is told, and a second Save replaces them.
+ * device since the page read it. The API saves the schedule whole (PUT, protocol.md §5 "Status
+ * schedules"), so the page reads it again just before saving and keeps whatever the user did
+ * not change here: a save of the zone alone keeps the rules saved elsewhere, and one of the
+ * rules alone keeps the zone saved elsewhere. Rules changed both here and elsewhere are not
+ * saved over silently: the user is told, and a second Save replaces them. The save names the
+ * version that read answered (If-Match): one saved elsewhere in between is refused (412), and
+ * the page reads and plans again (schedule-editor.ts).
  */
 import type { ScheduleBody } from '../../protocol/index.js';
 

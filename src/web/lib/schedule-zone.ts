@@ -5,10 +5,12 @@
  * the Schedule page shows this one, never the browser's in its place: the browser's is only
  * offered, and saved when the user asks. One object per page, shared by what shows the zone.
  */
-import type { ApiClient } from '../../client/api.js';
+import { PreconditionFailedError, type ApiClient } from '../../client/api.js';
 import type { ScheduleBody } from '../../protocol/index.js';
 
-type ScheduleApi = Pick<ApiClient, 'getSchedule' | 'setSchedule'>;
+type ScheduleApi = Pick<ApiClient, 'getVersionedSchedule' | 'setSchedule'>;
+/** Reads and saves before use() gives up when the schedule keeps being saved elsewhere in between. */
+const SAVE_ATTEMPTS = 3;
 
 /** The browser's IANA zone, or null when it does not say. */
 export function browserZone(): string | null {
@@ -62,14 +64,23 @@ export class ScheduleZone {
    * Saves `zone` alone: the schedule is saved whole (PUT), so with the rules the server holds now
    * (read just before), which this leaves as they are. Those may have changed on another tab or
    * device since the page read them: what was saved is told to onSaved (the editor shows it).
-   * (The API has no zone-only request: a rule saved elsewhere between this read and this write
-   * would still be lost, a window of one round trip.)
+   * The save names the version read (If-Match): rules saved elsewhere between this read and
+   * this write are not lost (412): they are read again and saved with the zone.
    */
   async use(zone: string): Promise<void> {
-    const current = await this.#api.getSchedule();
-    const saved = await this.#api.setSchedule({ time_zone: zone, rules: current.rules });
-    this.known(saved.time_zone);
-    for (const fn of [...this.#savedListeners]) fn(saved);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.#api.getVersionedSchedule();
+      let saved: ScheduleBody;
+      try {
+        saved = await this.#api.setSchedule({ time_zone: zone, rules: current.value.rules }, { ifVersion: current.version });
+      } catch (e) {
+        if (e instanceof PreconditionFailedError && attempt < SAVE_ATTEMPTS) continue;
+        throw e;
+      }
+      this.known(saved.time_zone);
+      for (const fn of [...this.#savedListeners]) fn(saved);
+      return;
+    }
   }
 
   /** Calls `fn` with each schedule use() saves (its rules as the server holds them). */

@@ -7,7 +7,7 @@
  * The zone shown is the one Beacon uses (saved, UTC if never set), never the browser's in its
  * place: that one is only offered (zone-offer.ts), as saving the form saves the zone shown.
  */
-import type { ApiClient } from '../../client/api.js';
+import { PreconditionFailedError, type ApiClient } from '../../client/api.js';
 import type { ScheduleBody, ScheduleRuleBody } from '../../protocol/index.js';
 import { MAX_CUSTOM_MESSAGE } from '../../protocol/errors.js';
 import { whileBusy } from '../lib/busy-button.js';
@@ -22,6 +22,8 @@ import { zoneOffer } from './zone-offer.js';
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 type Rule = ScheduleRuleBody;
+/** Reads and saves before Save gives up when the schedule keeps being saved elsewhere in between. */
+const SAVE_ATTEMPTS = 3;
 
 /** A rule's row in the editor: `check` shows its faults beside their fields and returns them. */
 interface RuleRow {
@@ -213,30 +215,42 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: Sc
   });
 
   /**
-   * Reads the schedule again, then saves what was changed here over it: the API saves it whole
-   * with no version to check, and sending back what this page read would undo a change saved
-   * on another tab or device since (lib/schedule-save.ts).
+   * Reads the schedule again, then saves what was changed here over it (lib/schedule-save.ts):
+   * the API saves it whole, and sending back what this page read would undo a change saved on
+   * another tab or device since. The save names the version read (If-Match): one saved
+   * elsewhere between that read and this save is refused (412), never lost; the page then reads
+   * and plans again, so the user is told what changed there (kept, or clashing with theirs).
    */
   const saveSchedule = async (): Promise<void> => {
-    const fresh = await api.getSchedule();
-    const plan = planSave(base, { time_zone: zoneSelect.value, rules }, fresh);
-    if (plan.kind === 'conflict') {
-      // Told, not saved over; what was typed here stays. A second Save replaces theirs knowingly.
-      // A zone left alone here shows the one saved elsewhere; one picked here stays picked.
-      const zoneHere = zoneSelect.value !== base.time_zone;
-      base = copySchedule(fresh);
-      if (!zoneHere) zone.known(fresh.time_zone);
-      status.textContent = 'Not saved: your rules were changed on another tab or device since this page read them. Save again to replace them with the ones shown here, or reload the page to see theirs.';
+    for (let attempt = 1; ; attempt++) {
+      const { value: fresh, version } = await api.getVersionedSchedule();
+      const plan = planSave(base, { time_zone: zoneSelect.value, rules }, fresh);
+      if (plan.kind === 'conflict') {
+        // Told, not saved over; what was typed here stays. A second Save replaces theirs knowingly.
+        // A zone left alone here shows the one saved elsewhere; one picked here stays picked.
+        const zoneHere = zoneSelect.value !== base.time_zone;
+        base = copySchedule(fresh);
+        if (!zoneHere) zone.known(fresh.time_zone);
+        status.textContent = 'Not saved: your rules were changed on another tab or device since this page read them. Save again to replace them with the ones shown here, or reload the page to see theirs.';
+        return;
+      }
+      let saved: ScheduleBody;
+      try {
+        saved = await api.setSchedule(plan.body, { ifVersion: version });
+      } catch (e) {
+        // Saved elsewhere since the read just made: read it again (a few times at most).
+        if (e instanceof PreconditionFailedError && attempt < SAVE_ATTEMPTS) continue;
+        throw e;
+      }
+      base = copySchedule(saved);
+      zone.known(saved.time_zone);
+      const done = saved.rules.length === 0 ? 'Saved: no schedule.' : 'Saved. It applies right away.';
+      const kept = plan.kept.map((k) => (k === 'rules' ? 'your rules' : 'your time zone')).join(' and ');
+      const elsewhere = kept === '' ? '' : ` ${kept[0]!.toUpperCase()}${kept.slice(1)} had been changed on another tab or device: kept, and shown here.`;
+      if (plan.kept.includes('rules')) showSaved(saved.rules, done + elsewhere);
+      else status.textContent = done + elsewhere;
       return;
     }
-    const saved = await api.setSchedule(plan.body);
-    base = copySchedule(saved);
-    zone.known(saved.time_zone);
-    const done = saved.rules.length === 0 ? 'Saved: no schedule.' : 'Saved. It applies right away.';
-    const kept = plan.kept.map((k) => (k === 'rules' ? 'your rules' : 'your time zone')).join(' and ');
-    const elsewhere = kept === '' ? '' : ` ${kept[0]!.toUpperCase()}${kept.slice(1)} had been changed on another tab or device: kept, and shown here.`;
-    if (plan.kept.includes('rules')) showSaved(saved.rules, done + elsewhere);
-    else status.textContent = done + elsewhere;
   };
   render();
   root.replaceChildren(form);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient, ApiError } from '../../../src/client/api.js';
+import { ApiClient, ApiError, PreconditionFailedError } from '../../../src/client/api.js';
 import { BASE_URL, FakeFetch, ME, TOKEN } from './fake-server.js';
 
 const user = { id: 1, username: 'me', display_name: 'Me', role: 'user' };
@@ -101,6 +101,41 @@ describe('ApiClient endpoints', () => {
     const err = await apiError(api.me());
     expect(fetch.calls[0]?.headers.Authorization).toBeUndefined();
     expect([err.status, err.code]).toEqual([401, 'UNAUTHORIZED']);
+  });
+});
+
+describe('ApiClient schedule versions', () => {
+  const schedule = { time_zone: 'Europe/Paris', rules: [{ days: [1], from: '09:00', to: '17:00', status: 'busy' as const, message: null }] };
+
+  it('reads the schedule with its ETag and saves with it as If-Match; without one, sends none', async () => {
+    const { api, fetch } = setup();
+    fetch.route('GET /api/v1/users/me/status/schedule', { status: 200, body: schedule, headers: { etag: '"7"' } });
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 200, body: schedule, headers: { etag: '"8"' } });
+    const read = await api.getVersionedSchedule();
+    expect(read).toEqual({ value: schedule, version: '"7"' });
+    expect(await api.setSchedule(read.value, { ifVersion: read.version })).toEqual(schedule);
+    expect(fetch.calls[1]?.headers['If-Match']).toBe('"7"');
+    await api.setSchedule(schedule);
+    await api.setSchedule(schedule, { ifVersion: null });
+    expect(fetch.calls.slice(2).map((c) => c.headers['If-Match'])).toEqual([undefined, undefined]);
+  });
+
+  it('a server that sends no ETag gives a null version, and a save with it checks nothing', async () => {
+    const { api, fetch } = setup();
+    fetch.route('GET /api/v1/users/me/status/schedule', { status: 200, body: schedule });
+    expect((await api.getVersionedSchedule()).version).toBeNull();
+  });
+
+  it('a 412 fails as a PreconditionFailedError (an ApiError, PRECONDITION_FAILED), with or without a JSON body', async () => {
+    const { api, fetch } = setup();
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 412, body: { code: 'PRECONDITION_FAILED', message: 'Your schedule was changed since' } });
+    const err = await apiError(api.setSchedule(schedule, { ifVersion: '"7"' }));
+    expect(err).toBeInstanceOf(PreconditionFailedError);
+    expect(err).toMatchObject({ status: 412, code: 'PRECONDITION_FAILED', message: 'Your schedule was changed since' });
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 412, raw: '' });
+    const bare = await apiError(api.setSchedule(schedule, { ifVersion: '"7"' }));
+    expect(bare).toBeInstanceOf(PreconditionFailedError);
+    expect(bare.code).toBe('PRECONDITION_FAILED');
   });
 });
 

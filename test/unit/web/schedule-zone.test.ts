@@ -5,20 +5,37 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ScheduleBody } from '../../../src/protocol/index.js';
+import { PreconditionFailedError } from '../../../src/client/api.js';
 import { sameZone, ScheduleZone } from '../../../src/web/lib/schedule-zone.js';
 
 const RULE = { days: [1, 2, 3, 4, 5], from: '09:00', to: '17:00', status: 'busy', message: null } as ScheduleBody['rules'][number];
 
-/** A server holding `schedule`, recording each PUT. */
-function fakeApi(schedule: ScheduleBody) {
+/**
+ * A server holding `schedule` at a version, recording each PUT; `meanwhile` runs once, before
+ * the first conditional PUT is checked (another tab's save landing between a read and a save).
+ */
+function fakeApi(schedule: ScheduleBody, meanwhile?: () => ScheduleBody) {
   const puts: ScheduleBody[] = [];
+  let version = 0;
+  const refused: string[] = [];
   return {
     puts,
+    refused,
     api: {
-      getSchedule: async () => structuredClone(schedule),
-      setSchedule: async (body: ScheduleBody) => {
+      getVersionedSchedule: async () => ({ value: structuredClone(schedule), version: `"${version}"` }),
+      setSchedule: async (body: ScheduleBody, opts: { ifVersion?: string | null } = {}) => {
+        if (meanwhile) {
+          schedule = meanwhile();
+          version += 1;
+          meanwhile = undefined;
+        }
+        if (opts.ifVersion != null && opts.ifVersion !== `"${version}"`) {
+          refused.push(opts.ifVersion);
+          throw new PreconditionFailedError('changed since');
+        }
         puts.push(body);
         schedule = structuredClone(body);
+        version += 1;
         return structuredClone(body);
       },
     },
@@ -72,6 +89,22 @@ describe('ScheduleZone', () => {
     zone.onSaved((s) => saved.push(s));
     await zone.use('America/New_York');
     expect(saved).toEqual([{ time_zone: 'America/New_York', rules: [moved] }]);
+  });
+});
+
+describe('ScheduleZone: rules saved elsewhere between its read and its save', () => {
+  it('are not lost: the save is refused (412), the rules read again and saved with the zone', async () => {
+    const moved = { ...RULE, from: '10:00' };
+    const { api, puts, refused } = fakeApi({ time_zone: 'UTC', rules: [RULE] }, () => ({ time_zone: 'UTC', rules: [moved] }));
+    const zone = new ScheduleZone(api, 'America/New_York');
+    zone.known('UTC');
+    const saved: ScheduleBody[] = [];
+    zone.onSaved((s) => saved.push(s));
+    await zone.use('America/New_York');
+    expect(refused).toEqual(['"0"']);
+    expect(puts).toEqual([{ time_zone: 'America/New_York', rules: [moved] }]);
+    expect(saved).toEqual([{ time_zone: 'America/New_York', rules: [moved] }]);
+    expect(zone.saved).toBe('America/New_York');
   });
 });
 
