@@ -453,6 +453,38 @@ describe('status changes whose answers come back late', () => {
     }
   });
 
+  it('presses the quick activity another device chose after Watching, not Watching, when Watching’s answer arrives last', async () => {
+    const { token, id, tab, menu, close } = await openMenu('ivo_late');
+    try {
+      const pressed = () => menu.locator('[data-activity][aria-pressed=true]').getAttribute('data-activity');
+      const activityOf = async () => (await api<{ activity: string | null }>(server.baseUrl, token, 'GET', `/users/${id}/status`)).activity;
+      // A slow network on the way back: the server has taken Watching, its answer is held.
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      let answered = false;
+      await tab.route('**/api/v1/users/me/activity', async (route: Route) => {
+        if (route.request().method() !== 'POST') return route.fallback();
+        const response = await route.fetch();
+        await released;
+        await route.fulfill({ response });
+        answered = true;
+      });
+      await menu.locator('[data-activity=watching_match]').click();
+      await expect.poll(activityOf, FIVE_S).toBe('watching_match');
+      // Then another device declares Chatting: this page hears it and presses it.
+      await api(server.baseUrl, token, 'POST', '/users/me/activity', { activity: 'chatting' });
+      await expect.poll(pressed, FIVE_S).toBe('chatting');
+      release();
+      await expect.poll(() => answered, FIVE_S).toBe(true);
+      await tab.waitForTimeout(300); // the held answer has been taken in
+      expect(await activityOf()).toBe('chatting');
+      expect(await pressed()).toBe('chatting');
+      expect(await menu.locator('[data-activity][aria-pressed=true]').count()).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
   it('sends Online chosen while Busy is on its way, and ends ticking Online', async () => {
     const { token, id, tab, menu, close } = await openMenu('uri_late');
     try {

@@ -28,7 +28,8 @@ import type { PresenceClient } from '../../client/presence-client.js';
 export const MAX_MESSAGE = 128;
 const PRESETS: Activity[] = ['playing_pong', 'watching_match', 'chatting', 'managing_profile', 'browsing'];
 
-export type StatusActions = Pick<PresenceClient, 'setStatus' | 'setActivity'>;
+/** `self`: the client's own view, which keeps the newest (never an older answer over a later change). */
+export type StatusActions = Pick<PresenceClient, 'setStatus' | 'setActivity' | 'self'>;
 
 export class StatusMessageFormElement extends HTMLElement {
   static define(tag = 'beacon-status-message-form', registry = customElements): typeof StatusMessageFormElement {
@@ -276,7 +277,11 @@ export class StatusMessageFormElement extends HTMLElement {
     if (!this.actions) return;
     announce(this.#activityError, '');
     try {
-      this.showActivity(await this.actions.setActivity(activity));
+      const answer = await this.actions.setActivity(activity);
+      // The client's own view, never this answer over it: another tab's or device's change heard
+      // meanwhile may have overtaken it (the client keeps the view made last), as the status
+      // menu does for a status.
+      this.showActivity(this.actions.self ?? answer);
     } catch (e) {
       // Emptied, then written: the same error at a second press is heard again.
       announce(this.#activityError, errorMessage(e, { CONFLICT: 'You are in a match; your activity follows the game.' }));
