@@ -485,6 +485,41 @@ describe('status changes whose answers come back late', () => {
     }
   });
 
+  it('marks the status on its way busy, visibly and for assistive technology, until its answer', async () => {
+    const { tab, menu, close } = await openMenu('vea_busy');
+    try {
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      let answered = false;
+      await tab.route('**/api/v1/users/me/status', async (route: Route) => {
+        if (route.request().method() !== 'PUT') return route.fallback();
+        await released;
+        await route.fallback();
+        answered = true;
+      });
+      const busy = menu.locator('[role=radio][value=busy]');
+      const group = menu.locator('[role=radiogroup]');
+      expect(await busy.getAttribute('aria-busy')).toBeNull();
+      expect(await busy.locator('[data-part=pending]').isVisible()).toBe(false);
+      await busy.click();
+      await expect.poll(() => busy.getAttribute('aria-busy'), FIVE_S).toBe('true');
+      expect(await group.getAttribute('aria-busy')).toBe('true');
+      expect(await menu.locator('[role=radio][value=away]').getAttribute('aria-busy')).toBeNull();
+      // Seen in words, not only in a tint; the option's name stays its own.
+      expect(await busy.locator('[data-part=pending]').isVisible()).toBe(true);
+      expect(await busy.locator('[data-part=pending]').textContent()).toBe('Saving…');
+      await expectAccessible(tab, 'status menu, a change on its way');
+      release();
+      await expect.poll(() => answered, FIVE_S).toBe(true);
+      await expect.poll(() => busy.getAttribute('aria-busy'), FIVE_S).toBeNull();
+      expect(await group.getAttribute('aria-busy')).toBeNull();
+      expect(await busy.locator('[data-part=pending]').isVisible()).toBe(false);
+      expect(await ticked(menu)).toBe('busy');
+    } finally {
+      await close();
+    }
+  });
+
   it('sends Online chosen while Busy is on its way, and ends ticking Online', async () => {
     const { token, id, tab, menu, close } = await openMenu('uri_late');
     try {

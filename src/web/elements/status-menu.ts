@@ -74,6 +74,9 @@ export class StatusMenuElement extends HTMLElement {
   #manual: ManualStatus = 'online';
   /** Status changes pressed whose answers have not come back yet. */
   #sending = 0;
+  /** The same, per status pressed: each such option is marked busy until its answers are back. */
+  #pending = new Map<ManualStatus, number>();
+  #group = h('div', { role: 'radiogroup', class: 'grid gap-1' });
   /** Why the menu cannot be used now (not connected), in words; null while connected or polling. */
   #unavailable: string | null = statusUnavailable(null);
   /** The signed-in account's id: its own remembered choices (session.ts account preferences), no one else's. */
@@ -193,9 +196,12 @@ export class StatusMenuElement extends HTMLElement {
       { class: 'grid gap-1' },
       h('p', { id: `${this.#panelId}-legend`, class: 'mb-1 text-sm font-medium text-slate-200' }, 'Status'),
       // Described by why the status shown differs, and by why a change was refused (both empty mostly).
-      h('div', { role: 'radiogroup', 'aria-labelledby': `${this.#panelId}-legend`, 'aria-describedby': `${this.#why.id} ${this.#error.id}`, class: 'grid gap-1' }, ...MANUAL.map((s) => this.#radio(s))),
+      this.#group,
       this.#why,
     );
+    this.#group.setAttribute('aria-labelledby', `${this.#panelId}-legend`);
+    this.#group.setAttribute('aria-describedby', `${this.#why.id} ${this.#error.id}`);
+    this.#group.append(...MANUAL.map((s) => this.#radio(s)));
     this.#hidden.setAttribute('aria-describedby', this.#error.id);
     this.#hidden.addEventListener('change', () => void this.#appearOffline(this.#hidden.checked));
     const hiddenRow = h(
@@ -237,6 +243,8 @@ export class StatusMenuElement extends HTMLElement {
         h('span', { class: 'block font-medium text-slate-100' }, STATUS_LABEL[status]),
         h('span', { class: 'block text-xs text-slate-400', id: `${this.#panelId}-hint-${status}` }, HINT[status]),
       ),
+      // Seen while its change is on its way (aria-busy says it to assistive technology; this is not in the name).
+      h('span', { class: 'beacon-radio-pending', 'aria-hidden': 'true', 'data-part': 'pending' }, 'Saving…'),
     );
     // A click, Enter or Space (all "click" on a button) commits; arrows only move.
     button.addEventListener('click', () => void this.#setManual(status));
@@ -320,6 +328,7 @@ export class StatusMenuElement extends HTMLElement {
     // would hold after it (the SDK sends them one after another), not this newer choice.
     if (this.#sending === 0 && status === this.#manual && this.#client?.self?.status === status) return this.#markChecked();
     this.#sending++;
+    this.#markPending(status, 1);
     try {
       await this.#client?.setStatus(status);
       // The client's own view, never this answer over it: a later choice's answer, or another
@@ -332,8 +341,24 @@ export class StatusMenuElement extends HTMLElement {
       announce(this.#error, errorMessage(e));
     } finally {
       this.#sending--;
+      this.#markPending(status, -1);
     }
     this.#markChecked();
+  }
+
+  /**
+   * Counts a change of `status` sent (1) or answered (-1): its option, and the group, are
+   * `aria-busy` while one is on its way, the option with a visible "Saving…" beside it.
+   */
+  #markPending(status: ManualStatus, by: 1 | -1): void {
+    const n = (this.#pending.get(status) ?? 0) + by;
+    if (n > 0) this.#pending.set(status, n);
+    else this.#pending.delete(status);
+    const radio = this.#radios.get(status);
+    if (n > 0) radio?.setAttribute('aria-busy', 'true');
+    else radio?.removeAttribute('aria-busy');
+    if (this.#sending > 0) this.#group.setAttribute('aria-busy', 'true');
+    else this.#group.removeAttribute('aria-busy');
   }
 
   async #loadSettings(): Promise<void> {
