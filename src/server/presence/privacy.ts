@@ -46,8 +46,8 @@ export function canSee(audience: Audience | StatusVisibility, tier: ViewerTier):
  * Whether a viewer of `tier` may see the user's weekly pattern: its own audience (default
  * nobody), and never where the status itself is not shown (a pattern is status over time).
  * Hidden looks like a logout: while hidden, the status audience is the one the user had when
- * they hid (`visibilityBeforeHidden`; unknown: nobody), so the answer does not change at the
- * moment they hide. History records a hidden user as offline, so the pattern shows nothing
+ * they hid (`visibilityBeforeHidden`; unknown: nobody, see statusAudience), so the answer does
+ * not change at the moment they hide. History records a hidden user as offline, so the pattern shows nothing
  * done while hidden.
  */
 export function canSeePattern(settings: Settings, tier: ViewerTier, visibilityBeforeHidden: StatusVisibility | null = null): boolean {
@@ -56,8 +56,10 @@ export function canSeePattern(settings: Settings, tier: ViewerTier, visibilityBe
 
 /**
  * Who may see the status as a logout would show it: the status audience, or while hidden the
- * one the user had when they hid (unknown: nobody). A logout shows these viewers `offline` and
- * the last_seen where allowed; everyone else sees nothing, hidden or not.
+ * one the user had when they hid. A logout shows these viewers `offline` and the last_seen where
+ * allowed; everyone else sees nothing, hidden or not. Unknown (null) is nobody, as a safeguard:
+ * migration 021 filled it for users who hid before it was kept (016), so it is null now only if
+ * an instance older than 016 hides someone during a rolling upgrade.
  */
 function statusAudience(settings: Settings, visibilityBeforeHidden: StatusVisibility | null | undefined): StatusVisibility {
   return settings.status_visibility === 'hidden' ? (visibilityBeforeHidden ?? 'hidden') : settings.status_visibility;

@@ -116,8 +116,10 @@ export interface Subject {
   hiddenLastSeen?: number | null;
   /**
    * While `status_visibility` is `hidden`: the status audience the user had when they hid
-   * (users.visibility_before_hidden; null: not known, hidden before Beacon kept it). Hidden
-   * looks like a logout, so only that audience may see `hiddenLastSeen`; unknown is nobody.
+   * (users.visibility_before_hidden). Hidden looks like a logout, so only that audience may see
+   * `hiddenLastSeen`. Null (not known) occurs now only if an instance older than migration 016,
+   * which did not keep it, hides the user during a rolling upgrade (021 filled the rows of users
+   * who hid before): treated as nobody, as a safeguard.
    */
   visibilityBeforeHidden?: ShownStatusVisibility | null;
 }

@@ -164,7 +164,8 @@ export class StatusCommands {
   /**
    * Stops appearing offline: the status audience goes back to the one in force when the user
    * hid (users.visibility_before_hidden, kept by the database whichever device hid), or to the
-   * narrowest, `close_friends`, when none is known (hidden before it was kept). The server
+   * narrowest, `close_friends`, when none is known (hidden by an instance older than migration
+   * 016 during a rolling upgrade; 021 filled the rows of users who hid before it). The server
    * decides, not a device's memory, which may be older than a change made elsewhere and wider.
    * Not hidden: nothing changes.
    */

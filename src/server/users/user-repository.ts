@@ -42,8 +42,10 @@ export interface StoredSettings {
 const SHOWN_VISIBILITIES: readonly ShownStatusVisibility[] = ['public', 'friends', 'close_friends'];
 
 /**
- * A stored users.visibility_before_hidden: null when it holds no status audience (not hidden,
- * or hidden before Beacon kept it). One shared string per value, as loaded profiles keep it.
+ * A stored users.visibility_before_hidden: null when it holds no status audience (not hidden;
+ * or hidden by an instance older than migration 016 during a rolling upgrade, as 021 filled
+ * the rows of users who hid before it was kept). One shared string per value, as loaded
+ * profiles keep it.
  */
 export function storedVisibilityBeforeHidden(v: string | null | undefined): ShownStatusVisibility | null {
   return SHOWN_VISIBILITIES.find((s) => s === v) ?? null;
