@@ -4,7 +4,6 @@
  * did not read (optimistic concurrency; 412 when it is not the stored one). Versions are the
  * database's counters (users.schedule_version), the same on every instance.
  */
-import type { FastifyReply } from 'fastify';
 import { AppError } from './errors.js';
 
 /** The strong entity tag of a stored version: `"7"`. */
@@ -34,16 +33,4 @@ export function ifMatchVersions(header: string | string[] | undefined): number[]
     const m = /^"(\d{1,15})"$/.exec(t);
     return m ? [Number(m[1])] : [];
   });
-}
-
-/**
- * Lets a page of another origin read `ETag` (no CORS-safelisted header): added to the
- * `Access-Control-Expose-Headers` the CORS plugin set (plugin.ts, with BEACON_CORS_ORIGINS);
- * nothing where it set none (no CORS configured, or an origin it refused).
- */
-export function exposeEtag(reply: FastifyReply): void {
-  const exposed = reply.getHeader('access-control-expose-headers');
-  if (exposed === undefined) return;
-  const names = String(exposed).split(',').map((n) => n.trim()).filter((n) => n !== '');
-  if (!names.some((n) => n.toLowerCase() === 'etag')) reply.header('access-control-expose-headers', [...names, 'etag'].join(', '));
 }

@@ -139,8 +139,9 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   app.decorateRequest('auth', null);
   installErrorHandler(app, { notFound: prefix !== '' });
   if (services.config.corsOrigins.length > 0) {
-    // Retry-After is no CORS-safelisted header: exposed, or a page of another origin could not honour it.
-    await app.register(cors, { origin: [...services.config.corsOrigins], methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after'], maxAge: 600 });
+    // Retry-After and ETag are no CORS-safelisted headers: exposed, or a page of another origin could not
+    // honour a wait or send a schedule's version back in If-Match.
+    await app.register(cors, { origin: [...services.config.corsOrigins], methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'etag'], maxAge: 600 });
   }
   // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
   const limitsStore = services.limits?.rateLimitStore();

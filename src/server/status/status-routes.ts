@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { friendPollCost, TOO_MANY_CHANGES } from '../budgets.js';
 import { AppError } from '../errors.js';
-import { etagOf, exposeEtag, ifMatchVersions } from '../etags.js';
+import { etagOf, ifMatchVersions } from '../etags.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const MINUTE = 60_000;
@@ -96,7 +96,6 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     async (request, reply) => {
       const { schedule, version } = await presence.readSchedule(authOf(request).userId);
       void reply.header('etag', etagOf(version));
-      exposeEtag(reply);
       return schedule;
     },
   );
@@ -122,7 +121,6 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
       // The calendar's messages tell the end of a meeting in the schedule's zone: worded again.
       if (saved.schedule.time_zone !== saved.previousZone) void services.calendar.reword(userId);
       void reply.header('etag', etagOf(saved.version));
-      exposeEtag(reply);
       return saved.schedule;
     },
   );
