@@ -16,8 +16,8 @@ import { ROOT, at, hashOf } from './build-lib.mjs';
 export const PACKAGES = ['server', 'client', 'elements'];
 const OUT = at('dist/packages');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-/** What the tarballs are made from: the sources, each package's manifest and README, the build's config and the locked dependencies. */
-const SOURCES = ['src', 'tsdown.config.ts', 'tsconfig.json', 'package-lock.json', ...PACKAGES.flatMap((name) => [`packages/${name}/package.json`, `packages/${name}/README.md`])];
+/** What the tarballs are made from: the sources, each package's manifest and README, the build's config and scripts, and the locked dependencies. */
+const SOURCES = ['src', 'tsdown.config.ts', 'tsconfig.json', 'package.json', 'package-lock.json', 'scripts/pack-packages.mjs', 'scripts/build-lib.mjs', ...PACKAGES.flatMap((name) => [`packages/${name}/package.json`, `packages/${name}/README.md`])];
 const tarball = (name) => join(OUT, `beacon-presence-${name}-0.1.0.tgz`);
 
 /** The hash the tarballs were packed from; a file of its own (not build.mjs's stamp), so a build beside a pack never overwrites it. */

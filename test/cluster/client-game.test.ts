@@ -11,7 +11,7 @@ import { api, befriend, register, startCluster, type Cluster } from './harness.j
 const GRACE_MS = 1500;
 const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
 
-describe('a client game across instances', { timeout: 60_000 }, () => {
+describe('a client game across instances', { timeout: 150_000 }, () => {
   let cluster: Cluster;
   afterEach(async () => {
     await cluster?.stop();

@@ -23,7 +23,7 @@ async function comesOnline(url: string, user: { token: string; id: number }, ...
 }
 
 // Each test starts 2–3 real instances (child processes): allow for a loaded machine.
-describe('cluster of instances', { timeout: 60_000 }, () => {
+describe('cluster of instances', { timeout: 150_000 }, () => {
   let cluster: Cluster;
   let proxy: RedisProxy | null = null;
   afterEach(async () => {

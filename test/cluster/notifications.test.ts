@@ -12,7 +12,7 @@ import { api, befriend, register, startCluster, type Cluster } from './harness.j
 
 const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id && f.status === 'online';
 
-describe('notifications in a cluster', { timeout: 60_000 }, () => {
+describe('notifications in a cluster', { timeout: 150_000 }, () => {
   let cluster: Cluster;
   let push: PushEndpoint;
   let dir: string;

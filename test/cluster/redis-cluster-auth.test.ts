@@ -14,7 +14,7 @@ const PASSWORD = 'cluster-pass-SENTINEL-3';
 const WRONG = 'cluster-wrong-SENTINEL-4';
 const SAID = 'Redis refused authentication (WRONGPASS): check the user and password in BEACON_REDIS_URL';
 
-describe('cluster mode with a password', { timeout: 60_000 }, () => {
+describe('cluster mode with a password', { timeout: 150_000 }, () => {
   let redis: LocalRedisCluster;
   let server: ChildServer | null = null;
   const seeds = (password: string) => redis.ports.map((port) => `redis://:${password}@127.0.0.1:${port}`).join(',');

@@ -31,7 +31,7 @@ const ready = async (inst: Instance) => (await fetch(`${inst.url}/readyz`)).stat
 // Tests share one Redis Cluster and the instances (starting them is most of the time on a
 // loaded machine); each test has users of its own. Instance three is the one killed, before
 // the primary restart: right after a Redis outage the instances wait before reaping.
-describe('instances on a Redis Cluster', { timeout: 60_000 }, () => {
+describe('instances on a Redis Cluster', { timeout: 150_000 }, () => {
   let redis: LocalRedisCluster;
   let beacons: Cluster | undefined;
   let one: Instance;
