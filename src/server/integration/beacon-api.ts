@@ -88,17 +88,12 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     },
     async userIds(hostIds) {
       if (standalone) return new Map(hostIds.map((id) => [String(id), Number(id)]));
-      // A deleted user's row stays (put back fresh, marked deleted) only to date the refusal of
-      // their old tokens: as for game events, they are one Beacon never saw until seen again.
-      const map = await services.ids.internal(hostIds, { create: false });
-      const known = new Set(await services.ids.notDeleted([...map.values()]));
-      return new Map([...map].filter(([, id]) => known.has(id)));
+      // As for game events, a user the host deleted is one Beacon never saw until seen again.
+      return services.ids.internal(hostIds, { create: false, skipDeleted: true });
     },
     async hostIds(userIds) {
       if (standalone) return new Map(userIds.map((id) => [id, String(id)]));
-      const map = await services.ids.external(userIds);
-      const known = new Set(await services.ids.notDeleted([...map.keys()]));
-      return new Map([...map].filter(([id]) => known.has(id)));
+      return services.ids.external(userIds, { skipDeleted: true });
     },
     async deleteUser(userId) {
       const [id] = await toInternal([userId], { create: false });
@@ -141,8 +136,8 @@ export async function reportGame(services: Services, input: unknown, where: stri
   }
   // Players Beacon never saw are skipped (none is made), as are those the host deleted since it
   // last saw them. One player named twice (101 and "101" are one host id) plays once.
-  const map = await services.ids.internal(report.player_ids, { create: false });
-  const ids = await services.ids.notDeleted([...new Set(report.player_ids.flatMap((id) => map.get(String(id)) ?? []))]);
+  const map = await services.ids.internal(report.player_ids, { create: false, skipDeleted: true });
+  const ids = [...new Set(report.player_ids.flatMap((id) => map.get(String(id)) ?? []))];
   const applied = await services.presence.gameEvent({ ...report, player_ids: ids });
   const back = await services.ids.external(applied);
   // The ids as the host gave them (101 stays a number, "auth0|abc" a string), as first given.

@@ -48,8 +48,20 @@ export class IdMap {
     this.#postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
-  /** The internal ids of these host users, creating shadow rows for those never seen (unless `create` is false). */
-  async internal(ids: readonly HostUserId[], { create = true } = {}): Promise<Map<string, number>> {
+  /**
+   * The internal ids of these host users, creating shadow rows for those never seen (unless
+   * `create` is false). `skipDeleted` (lookups, game events) also leaves out those the host deleted
+   * since Beacon last saw them: their row stays only to date the refusal of their old tokens, and
+   * until they sign in or `PUT /service/users` names them they are as users never seen.
+   */
+  async internal(ids: readonly HostUserId[], { create = true, skipDeleted = false } = {}): Promise<Map<string, number>> {
+    const out = await this.#internal(ids, create);
+    if (!skipDeleted) return out;
+    const known = new Set(await this.#notDeleted([...out.values()]));
+    return new Map([...out].filter(([, id]) => known.has(id)));
+  }
+
+  async #internal(ids: readonly HostUserId[], create: boolean): Promise<Map<string, number>> {
     const wanted = [...new Set(ids.map(hostId))];
     const out = new Map<string, number>();
     const missing = wanted.filter((id) => {
@@ -102,8 +114,15 @@ export class IdMap {
     return (await this.internal([id])).get(hostId(id))!;
   }
 
-  /** The host ids of these internal ids; Beacon's own accounts (no host id) are left out. */
-  async external(ids: readonly number[]): Promise<Map<number, string>> {
+  /** The host ids of these internal ids; Beacon's own accounts (no host id) are left out, and with `skipDeleted` those `internal` skips. */
+  async external(ids: readonly number[], { skipDeleted = false } = {}): Promise<Map<number, string>> {
+    const out = await this.#external(ids);
+    if (!skipDeleted) return out;
+    const known = new Set(await this.#notDeleted([...out.keys()]));
+    return new Map([...out].filter(([id]) => known.has(id)));
+  }
+
+  async #external(ids: readonly number[]): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     const missing = [...new Set(ids)].filter((id) => {
       const known = this.#toExternal.get(id);
@@ -298,7 +317,7 @@ export class IdMap {
   }
 
   /** Those of these users the host has not deleted since Beacon last saw them (the database says, whichever instance deleted them). */
-  async notDeleted(ids: readonly number[]): Promise<number[]> {
+  async #notDeleted(ids: readonly number[]): Promise<number[]> {
     if (ids.length === 0) return [];
     const deleted = new Set<number>();
     for (let i = 0; i < ids.length; i += CHUNK) {
