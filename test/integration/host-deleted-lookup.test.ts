@@ -4,7 +4,8 @@
  * deleted (migration 019), only to date the refusal of their old tokens. Game events skipped them
  * already; `app.beacon.userIds` / `hostIds` and `POST /service/users/lookup` answered them all the
  * same (a deletion of a user never seen even made one to find). Now they leave them out too, on
- * both dialects.
+ * both dialects. A sign-out of a user never seen made a row to date it, unmarked, which lookups
+ * then found: it is made marked deleted now.
  */
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -60,5 +61,24 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
     const cy = await live.connect(await sign('auth0|cy'));
     const cyId = (cy.ready.self as { user_id: number }).user_id;
     expect(await lookup(live, { host_ids: ['auth0|cy'], user_ids: [cyId] })).toEqual([{ host_id: 'auth0|cy', user_id: cyId }]);
+  });
+
+  it('finds nobody for a sign-out of a user never seen, whose older tokens stay refused, until they sign in', async () => {
+    const live = await start();
+    expect((await call(live, 'POST', '/users/auth0%7Czed/sign-out')).json()).toEqual({ sessions: 0 });
+    expect(await live.app.beacon.signOut('auth0|amy')).toBe(0);
+    // The rows made to date the sign-outs are found by no lookup, either way (ids counted down from the top).
+    expect(await lookup(live, { host_ids: ['auth0|zed', 'auth0|amy'], user_ids: [2_147_483_647, 2_147_483_646] })).toEqual([]);
+    expect((await live.app.beacon.userIds(['auth0|zed', 'auth0|amy'])).size).toBe(0);
+    expect((await live.app.beacon.hostIds([2_147_483_647, 2_147_483_646])).size).toBe(0);
+    expect(await live.app.beacon.game({ event: 'match_started', match_id: 'm1', player_ids: ['auth0|zed'] })).toEqual([]);
+
+    // The sign-out is dated all the same: a token issued before it is refused.
+    const before = await new SignJWT({ name: 'Zed' }).setProtectedHeader({ alg: 'HS256' }).setSubject('auth0|zed').setIssuedAt(Math.floor(Date.now() / 1000) - 60).setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+    expect((await live.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${before}` } })).statusCode).toBe(401);
+
+    const zed = await live.connect(await sign('auth0|zed'));
+    const zedId = (zed.ready.self as { user_id: number }).user_id;
+    expect(await lookup(live, { host_ids: ['auth0|zed'], user_ids: [zedId] })).toEqual([{ host_id: 'auth0|zed', user_id: zedId }]);
   });
 });

@@ -31,7 +31,9 @@ export interface BeaconApi {
   /**
    * The host signed the user out (or banned them): every login Beacon knows of them ends now,
    * their sockets close with 4000 on every instance and friends see them offline at once.
-   * Tokens Beacon saw before are refused from then on. Answers how many logins ended.
+   * Tokens Beacon saw before are refused from then on, and so are those issued before the call,
+   * also for a user Beacon never saw: a row is made to date it, which `userIds`, `hostIds` and game
+   * events skip until the user signs in or `PUT /service/users` names them. Answers how many logins ended.
    */
   signOut(userId: HostUserId): Promise<number>;
   /**
@@ -56,7 +58,7 @@ export interface BeaconApi {
 export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
   const standalone = services.mode === 'standalone';
   /** Beacon's ids of these host ids; with `create: false`, ids Beacon never saw are left out. */
-  const toInternal = async (ids: readonly HostUserId[], { create = true } = {}): Promise<number[]> => {
+  const toInternal = async (ids: readonly HostUserId[], { create = true as boolean | 'unseen' } = {}): Promise<number[]> => {
     if (standalone) return ids.map(Number);
     const map = await services.ids.internal(ids, { create });
     return ids.flatMap((id) => map.get(String(id)) ?? []);
@@ -82,8 +84,9 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     async signOut(userId) {
       // A user Beacon never saw is made a shadow row all the same: the sign-out's date is kept on
       // it, so their tokens issued before it stay refused when they come (a token stolen before
-      // a password change), as for a user Beacon knew.
-      const [id] = await toInternal([userId]);
+      // a password change), as for a user Beacon knew. The row is only that: made marked deleted,
+      // lookups and game events leave the user out, as one never seen, until they sign in.
+      const [id] = await toInternal([userId], { create: 'unseen' });
       return services.auth.signOutEverywhere(id!);
     },
     async userIds(hostIds) {

@@ -50,19 +50,23 @@ export class IdMap {
 
   /**
    * The internal ids of these host users, creating shadow rows for those never seen (unless
-   * `create` is false). `skipDeleted` (lookups, game events) also leaves out those the host deleted
+   * `create` is false). With `create: 'unseen'` (a sign-out of a user Beacon never saw, whose row
+   * only dates it) the rows made are marked deleted as they are made, so lookups and game events
+   * still leave the user out (a row found, one that a sign-in made meanwhile say, is left as it
+   * is). `skipDeleted` (lookups, game events) also leaves out those the host deleted
    * since Beacon last saw them: their row stays only to date the refusal of their old tokens, and
    * until they sign in or `PUT /service/users` names them they are as users never seen.
    */
-  async internal(ids: readonly HostUserId[], { create = true, skipDeleted = false } = {}): Promise<Map<string, number>> {
+  async internal(ids: readonly HostUserId[], { create = true, skipDeleted = false }: { create?: boolean | 'unseen'; skipDeleted?: boolean } = {}): Promise<Map<string, number>> {
     const out = await this.#internal(ids, create);
     if (!skipDeleted) return out;
     const known = new Set(await this.#notDeleted([...out.values()]));
     return new Map([...out].filter(([, id]) => known.has(id)));
   }
 
-  async #internal(ids: readonly HostUserId[], create: boolean): Promise<Map<string, number>> {
+  async #internal(ids: readonly HostUserId[], create: boolean | 'unseen'): Promise<Map<string, number>> {
     const wanted = [...new Set(ids.map(hostId))];
+    const deletedAt = create === 'unseen' ? this.now() : null;
     const out = new Map<string, number>();
     const missing = wanted.filter((id) => {
       const known = this.#toInternal.get(id);
@@ -84,7 +88,7 @@ export class IdMap {
       // Each insert answers the rows it made (RETURNING): no read after it unless one was not made.
       const kept = todo.flatMap((id) => {
         const own = keptId(id);
-        return own === undefined ? [] : [shadowRow(id, this.now(), own)];
+        return own === undefined ? [] : [shadowRow(id, this.now(), own, deletedAt)];
       });
       await this.#insert(kept, out);
       let rest = todo.filter((id) => !out.has(id));
@@ -99,7 +103,7 @@ export class IdMap {
     // one take; again for one that a host's kept id holds, or that another request made meanwhile.
     for (let tries = 0; tries < 5 && left.length > 0; tries++) {
       const free = await this.#takeFromTheTop(left.length);
-      const rows = left.map((id, i) => shadowRow(id, this.now(), free[i]!));
+      const rows = left.map((id, i) => shadowRow(id, this.now(), free[i]!, deletedAt));
       for (let i = 0; i < rows.length; i += chunk) await this.#insert(rows.slice(i, i + chunk), out);
       left = left.filter((id) => !out.has(id));
       for (let i = 0; i < left.length; i += chunk) await this.#find(left.slice(i, i + chunk), out);
@@ -250,8 +254,8 @@ export class IdMap {
     const skeletons = rows.map((r) => r.username_skeleton);
     const names = rows.map((r) => r.display_name);
     const externals = rows.map((r) => r.external_id);
-    const columns = sql`username, username_lower, username_skeleton, display_name, password_hash, role, created_at, online_status, status_visibility, activity_visibility, last_seen_visibility, custom_message_visibility, external_id`;
-    const same = sql`t.u, t.u, t.s, t.d, ${r0.password_hash}, ${r0.role}, ${r0.created_at}, ${r0.online_status}, ${r0.status_visibility}, ${r0.activity_visibility}, ${r0.last_seen_visibility}, ${r0.custom_message_visibility}, t.e`;
+    const columns = sql`username, username_lower, username_skeleton, display_name, password_hash, role, created_at, online_status, status_visibility, activity_visibility, last_seen_visibility, custom_message_visibility, deleted_at, external_id`;
+    const same = sql`t.u, t.u, t.s, t.d, ${r0.password_hash}, ${r0.role}, ${r0.created_at}, ${r0.online_status}, ${r0.status_visibility}, ${r0.activity_visibility}, ${r0.last_seen_visibility}, ${r0.custom_message_visibility}, ${r0.deleted_at}::bigint, t.e`;
     const query = sql<{ id: number; external_id: string }>`INSERT INTO users (id, ${columns}) SELECT t.i, ${same} FROM unnest(${rows.map((r) => r.id)}::int[], ${usernames}::text[], ${skeletons}::text[], ${names}::text[], ${externals}::text[]) AS t(i, u, s, d, e) ON CONFLICT DO NOTHING RETURNING id, external_id`;
     return (await query.execute(this.db)).rows;
   }
@@ -293,7 +297,7 @@ export class IdMap {
    */
   async recreate(id: number, external: HostUserId, versions: RowVersions | null = null): Promise<void> {
     // Marked deleted (`deleted_at`) until the user is seen again: game events skip them.
-    const row = { ...shadowRow(hostId(external), this.now(), id), deleted_at: this.now() };
+    const row = shadowRow(hostId(external), this.now(), id, this.now());
     // Past the deleted row's versions: a copy of the old user that another instance or the
     // shared store still holds must not win over the fresh row (nor over its next writes).
     const after = versions ? { settings_version: versions.settings + 1, schedule_version: versions.schedule + 1, calendar_version: versions.calendar + 1 } : {};
@@ -356,8 +360,8 @@ function keptId(externalId: string): number | undefined {
   return INT_ID.test(externalId) && Number(externalId) <= MAX_ID ? Number(externalId) : undefined;
 }
 
-/** A shadow row for a host user, under `id` (the host's own, or one counted down). */
-function shadowRow(externalId: string, now: number, id: number) {
+/** A shadow row for a host user, under `id` (the host's own, or one counted down); `deletedAt` marks one not seen (`recreate`, `create: 'unseen'`). */
+function shadowRow(externalId: string, now: number, id: number, deletedAt: number | null = null) {
   const username = `~${randomBytes(6).toString('hex')}`;
   return {
     id,
@@ -373,6 +377,7 @@ function shadowRow(externalId: string, now: number, id: number) {
     activity_visibility: 'friends' as const,
     last_seen_visibility: 'friends' as const,
     custom_message_visibility: 'friends' as const,
+    deleted_at: deletedAt,
     external_id: externalId,
   };
 }
