@@ -6,14 +6,15 @@
  * and checked under a lock, so two look-alikes registered at once never both win. On SQLite
  * and PostgreSQL (PostgreSQL being down fails this suite; it never skips).
  */
-import { Migrator, sql, type KyselyPlugin } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
-import { migrateToLatest, migrations } from '../../src/server/db/migrate.js';
+import { migrateToLatest } from '../../src/server/db/migrate.js';
 import { IdMap } from '../../src/server/integration/id-map.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
 import { usernameSkeleton } from '../../src/server/users/username-skeleton.js';
-import { freshDatabase, PG_URL, testDialects, useMigratedDatabase } from '../helpers/databases.js';
+import { PG_URL, testDialects, useMigratedDatabase } from '../helpers/databases.js';
+import { migratedTo } from '../helpers/migrated-to.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const newUser = (username: string) => ({ username, displayName: 'Lily', passwordHash: 'h', role: 'user' as const, now: T0 });
@@ -186,24 +187,13 @@ describe.each(testDialects())('look-alike usernames on %s', (dialect) => {
 });
 
 describe.each(testDialects())('migration 020 (username skeletons) on %s', (dialect) => {
-  let database: Database;
   let drop: () => Promise<void> = async () => {};
-  afterAll(async () => {
-    await database?.close();
-    await drop();
-  });
+  afterAll(async () => drop());
 
   it('fills the skeleton of every existing user, look-alikes already there kept, and later ones refused', async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    database = openDatabase(fresh.url);
-    const migrator = new Migrator({
-      db: database.db,
-      provider: { getMigrations: async () => migrations(database.dialect) },
-      ...(database.schema ? { migrationTableSchema: database.schema } : {}),
-    });
-    const before = await migrator.migrateTo('019-host-deleted-at');
-    expect(before.error).toBeUndefined();
+    // Throws if a migration up to 019 fails.
+    const { database, ...fixture } = await migratedTo(dialect, '019-host-deleted-at');
+    drop = fixture.drop;
     // Rows as an older Beacon left them: two look-alikes already (both stay), mixed case, every fold, a host's shadow row.
     const names = ['lilyxxxx', 'IiIyxxxx', 'Marnie_01', 'WOW_VvV', 'plain', '~0a1b2c3d4e5f'];
     await sql`insert into users (username, username_lower, display_name, password_hash, role, created_at, online_status, status_visibility, activity_visibility, last_seen_visibility, custom_message_visibility)

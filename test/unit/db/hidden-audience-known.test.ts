@@ -3,35 +3,25 @@
  * close friends, so their close friends see their `hidden_last_seen` and pattern again, and
  * nobody sees more than when they hid.
  */
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canSeePattern, view } from '../../../src/server/presence/privacy.js';
 import type { PresenceState, Subject } from '../../../src/server/presence/types.js';
-import { openDatabase, type Database } from '../../../src/server/db/database.js';
-import { migrateToLatest, migrations } from '../../../src/server/db/migrate.js';
+import { migrateToLatest } from '../../../src/server/db/migrate.js';
 import { UserRepository } from '../../../src/server/users/user-repository.js';
-import { freshDatabase, testDialects } from '../../helpers/databases.js';
+import { testDialects } from '../../helpers/databases.js';
+import { migratedTo } from '../../helpers/migrated-to.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
 describe.each(testDialects())('migration 021 (a hidden user’s audience) on %s', (dialect) => {
-  let database: Database;
   let drop: () => Promise<void> = async () => {};
-  afterAll(async () => {
-    await database?.close();
-    await drop();
-  });
+  afterAll(async () => drop());
 
   it('gives users hidden with no audience kept close friends; users not hidden, or hidden with one kept, keep theirs', async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    database = openDatabase(fresh.url);
-    const migrator = new Migrator({
-      db: database.db,
-      provider: { getMigrations: async () => migrations(database.dialect) },
-      ...(database.schema ? { migrationTableSchema: database.schema } : {}),
-    });
-    expect((await migrator.migrateTo('020-username-skeleton')).error).toBeUndefined();
+    // Throws if a migration up to 020 fails.
+    const { database, ...fixture } = await migratedTo(dialect, '020-username-skeleton');
+    drop = fixture.drop;
     // Rows as the release before left them: hidden before 016 (no audience), hidden since (one kept), not hidden.
     const rows: Array<[string, string, string | null]> = [
       ['old_hidden', 'hidden', null],
