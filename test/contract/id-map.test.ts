@@ -126,6 +126,29 @@ describe.each(testDialects())('id map on %s', (dialect) => {
     expect(await ids.renameMany([], 3_000)).toEqual([]);
   });
 
+  it('makes the rows of users never seen marked deleted with create: unseen, leaves a row found as it is, and skips them with skipDeleted', async () => {
+    const ids = new IdMap(fixture.database.db, Date.now);
+    const base = 941_400 + Math.floor(Math.random() * 1000) * 10;
+    const known = (await ids.internal([`unseen|known${base}`])).get(`unseen|known${base}`)!;
+    // A kept integer id and a string (counted down from the top) are made, a known user is found.
+    const all = [base, `unseen|new${base}`, `unseen|known${base}`];
+    const made = await ids.internal(all, { create: 'unseen' });
+    expect(made.size).toBe(3);
+    expect(made.get(`unseen|known${base}`)).toBe(known);
+    const deleted = await fixture.database.db.selectFrom('users').select('external_id').where('id', 'in', [...made.values()]).where('deleted_at', 'is not', null).execute();
+    expect(deleted.map((r) => r.external_id).sort()).toEqual([String(base), `unseen|new${base}`]);
+
+    // Skipped both ways, by this map and by another over the same database (another instance).
+    for (const map of [ids, new IdMap(fixture.database.db, Date.now)]) {
+      expect([...(await map.internal(all, { create: false, skipDeleted: true }))]).toEqual([[`unseen|known${base}`, known]]);
+      expect([...(await map.external([...made.values()], { skipDeleted: true }))]).toEqual([[known, `unseen|known${base}`]]);
+      expect((await map.internal(all, { create: false })).size).toBe(3);
+    }
+    // Seen (a sign-in, PUT /service/users): found again.
+    await ids.seen([made.get(String(base))!]);
+    expect((await ids.internal(all, { create: false, skipDeleted: true })).size).toBe(2);
+  });
+
   it('refuses ids that cannot be a host id', async () => {
     const ids = new IdMap(fixture.database.db, Date.now);
     await expect(ids.internal([''])).rejects.toThrow(TypeError);
