@@ -349,7 +349,7 @@ describe('two privacy changes whose answers come back out of order', () => {
   const wordsOn = (p: Page) => p.locator('[data-part=explanation]').innerText();
 
   it('the page, and the other tab, end showing what the server holds, not the slow first answer', async () => {
-    const { token } = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'sol_race', password: PASSWORD });
+    const { token, user } = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'sol_race', password: PASSWORD });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
     try {
@@ -382,9 +382,18 @@ describe('two privacy changes whose answers come back out of order', () => {
         el.writes = 0;
         new MutationObserver(() => el.writes!++).observe(el, { childList: true, characterData: true, subtree: true });
       });
+      // Everything tab one tells its other tabs (the user's settings channel), as tab two hears it.
+      const channel = `beacon.settings.${user.id}`;
+      await two.evaluate((name) => {
+        const heard: unknown[] = ((window as { heard?: unknown[] }).heard = []);
+        new BroadcastChannel(name).onmessage = (m) => heard.push(m.data);
+      }, channel);
       release();
       await expect.poll(() => line.evaluate((el: HTMLElement & { writes?: number }) => el.writes), FIVE_S).toBeGreaterThan(0);
-      await one.waitForTimeout(500); // what tab one told the other tab has arrived
+      // Anything tab one told tab two about the held answer was posted before that write; a last
+      // message posted now arrives after it (one sender's messages arrive in order).
+      await one.evaluate((name) => new BroadcastChannel(name).postMessage('end'), channel);
+      await expect.poll(() => two.evaluate(() => (window as { heard?: unknown[] }).heard?.includes('end')), FIVE_S).toBe(true);
       // What a page opened now shows is the truth: both tabs show the same, choices and words.
       const fresh = await context.newPage();
       await fresh.goto(`${server.baseUrl}/#/privacy`);
@@ -425,22 +434,22 @@ describe('status changes whose answers come back late', () => {
       // A slow network on the way back: the server has set Busy, its answer is held.
       let release: () => void = () => undefined;
       const released = new Promise<void>((r) => (release = r));
-      let answered = false;
       await tab.route('**/api/v1/users/me/status', async (route: Route) => {
         if (route.request().method() !== 'PUT') return route.fallback();
         const response = await route.fetch();
         await released;
         await route.fulfill({ response });
-        answered = true;
       });
+      const group = menu.locator('[role=radiogroup]');
       await menu.locator('[role=radio][value=busy]').click();
       await expect.poll(() => manualOf(token, id), FIVE_S).toBe('busy');
       // Then another device chooses Away: this page hears it and ticks it.
       await api(server.baseUrl, token, 'PUT', '/users/me/status', { status: 'away' });
       await expect.poll(() => ticked(menu), FIVE_S).toBe('away');
+      expect(await group.getAttribute('aria-busy')).toBe('true'); // Busy's answer not taken in yet
       release();
-      await expect.poll(() => answered, FIVE_S).toBe(true);
-      await tab.waitForTimeout(300); // the held answer has been taken in
+      // The group stops being busy in the same task that takes the held answer in and ticks.
+      await expect.poll(() => group.getAttribute('aria-busy'), FIVE_S).toBeNull();
       expect(await manualOf(token, id)).toBe('away');
       expect(await ticked(menu)).toBe('away');
       expect(await tab.locator('[data-part=self-status]').textContent()).toBe('Away');
@@ -461,22 +470,23 @@ describe('status changes whose answers come back late', () => {
       // A slow network on the way back: the server has taken Watching, its answer is held.
       let release: () => void = () => undefined;
       const released = new Promise<void>((r) => (release = r));
-      let answered = false;
       await tab.route('**/api/v1/users/me/activity', async (route: Route) => {
         if (route.request().method() !== 'POST') return route.fallback();
         const response = await route.fetch();
         await released;
         await route.fulfill({ response });
-        answered = true;
       });
+      const chips = menu.locator('[role=group][aria-labelledby=beacon-activity-title]');
+      expect(await chips.getAttribute('aria-busy')).toBeNull();
       await menu.locator('[data-activity=watching_match]').click();
       await expect.poll(activityOf, FIVE_S).toBe('watching_match');
       // Then another device declares Chatting: this page hears it and presses it.
       await api(server.baseUrl, token, 'POST', '/users/me/activity', { activity: 'chatting' });
       await expect.poll(pressed, FIVE_S).toBe('chatting');
+      expect(await chips.getAttribute('aria-busy')).toBe('true'); // Watching's answer not taken in yet
       release();
-      await expect.poll(() => answered, FIVE_S).toBe(true);
-      await tab.waitForTimeout(300); // the held answer has been taken in
+      // The chips stop being busy in the same task that takes the held answer in and presses.
+      await expect.poll(() => chips.getAttribute('aria-busy'), FIVE_S).toBeNull();
       expect(await activityOf()).toBe('chatting');
       expect(await pressed()).toBe('chatting');
       expect(await menu.locator('[data-activity][aria-pressed=true]').count()).toBe(1);

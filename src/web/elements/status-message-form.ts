@@ -62,6 +62,9 @@ export class StatusMessageFormElement extends HTMLElement {
     ...CLEAR_AFTER.map((p) => h('option', { value: p }, CLEAR_AFTER_LABEL[p])),
   );
   #clearAfterError = h('p', { id: 'beacon-clear-after-error', class: 'text-sm text-red-300', 'data-part': 'clear-after-error' });
+  /** The quick activity chips' group, and how many of their choices have no answer yet. */
+  #presets!: HTMLElement;
+  #activitySending = 0;
   /** "Keep current (clears at …)": offered, and chosen, while the own message has an expiry. */
   #keep = h('option', { value: 'keep' });
   /** The own message's expiry (ISO), or null. */
@@ -132,7 +135,7 @@ export class StatusMessageFormElement extends HTMLElement {
       void this.#send(null, null);
     });
 
-    const presets = h(
+    const presets = (this.#presets = h(
       'div',
       { class: 'flex flex-wrap gap-1.5', role: 'group', 'aria-labelledby': 'beacon-activity-title', 'aria-describedby': 'beacon-activity-error' },
       ...PRESETS.map((a) => {
@@ -142,7 +145,7 @@ export class StatusMessageFormElement extends HTMLElement {
         this.#chips.set(a, b);
         return b;
       }),
-    );
+    ));
     this.append(
       form,
       h('div', { class: 'mt-4 grid gap-2' },
@@ -276,6 +279,9 @@ export class StatusMessageFormElement extends HTMLElement {
   async #activity(activity: Activity): Promise<void> {
     if (!this.actions) return;
     announce(this.#activityError, '');
+    // The chips are aria-busy while a choice is on its way, as the status radios are: assistive
+    // technology hears the pressed chip is not final yet (and a test waits for its answer).
+    if (this.#activitySending++ === 0) this.#presets.setAttribute('aria-busy', 'true');
     try {
       const answer = await this.actions.setActivity(activity);
       // The client's own view, never this answer over it: another tab's or device's change heard
@@ -285,6 +291,8 @@ export class StatusMessageFormElement extends HTMLElement {
     } catch (e) {
       // Emptied, then written: the same error at a second press is heard again.
       announce(this.#activityError, errorMessage(e, { CONFLICT: 'You are in a match; your activity follows the game.' }));
+    } finally {
+      if (--this.#activitySending === 0) this.#presets.removeAttribute('aria-busy');
     }
   }
 }
