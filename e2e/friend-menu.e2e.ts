@@ -298,7 +298,12 @@ describe('the invitations card and notification toasts together', () => {
       try {
         await p.goto(`${server.baseUrl}/#/friends`);
         await p.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
-        const toast = (text: string) => p.locator('beacon-notification-toast').evaluate((el, t) => (el as HTMLElement & { show(t: string): void }).show(t), text);
+        // Each toast shown is held as a pointer resting on it holds it (its own pointerenter; the
+        // real pointer stays put): its 10 s would otherwise run out before the checks on a slow machine.
+        const toast = (text: string) => p.locator('beacon-notification-toast').evaluate((el, t) => {
+          (el as HTMLElement & { show(t: string): void }).show(t);
+          el.querySelector('[data-part=toast]:last-child')!.dispatchEvent(new PointerEvent('pointerenter'));
+        }, text);
         // One toast shows before the card comes, one after.
         await toast('Ada Lin (@ada) is online');
         // Busy: the invitation comes as the quiet card in the corner, not a dialog.
@@ -306,24 +311,29 @@ describe('the invitations card and notification toasts together', () => {
         const quiet = p.getByRole('region', { name: 'Game invitation' });
         await quiet.getByRole('button', { name: 'Play' }).waitFor({ timeout: 5000 });
         await toast('Bo Chan (@bo) is online');
-        await expect.poll(() => p.locator('[data-part=toast]').count()).toBe(2);
-        await p.waitForTimeout(200); // the corner's size has been taken in (a ResizeObserver's callback)
-        // Every button of the card and of the toasts is what is drawn at its centre, on screen.
-        const buttons = p.locator('[data-part=quiet-invite] button:visible, [data-part=toast] button');
-        const hidden = await buttons.evaluateAll((els) => els.flatMap((e) => {
-          const r = e.getBoundingClientRect();
-          const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-          const onScreen = r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
-          return onScreen && top !== null && (top === e || e.contains(top)) ? [] : [`${e.textContent} ${e.getAttribute('aria-label') ?? ''}`.trim()];
-        }));
-        expect(hidden).toEqual([]);
-        // And no toast overlaps the card at all.
-        const card = (await quiet.boundingBox())!;
-        for (const toast of await p.locator('[data-part=toast]').all()) {
-          const t = (await toast.boundingBox())!;
-          const apart = t.y + t.height <= card.y || card.y + card.height <= t.y || t.x + t.width <= card.x || card.x + card.width <= t.x;
-          expect(apart).toBe(true);
-        }
+        expect(await p.locator('[data-part=toast]').count()).toBe(2);
+        // Every button of the card and of the toasts is what is drawn at its centre, on screen, and
+        // no toast overlaps the card at all: once the corner's size is taken in (a ResizeObserver's
+        // callback, after a frame), so polled.
+        const covered = () => p.evaluate(() => {
+          const card = document.querySelector('[data-part=quiet-invite]')!.getBoundingClientRect();
+          const toasts = [...document.querySelectorAll('[data-part=toast]')];
+          const buttons = [...document.querySelectorAll<HTMLElement>('[data-part=quiet-invite] button, [data-part=toast] button')].filter((e) => e.checkVisibility());
+          const hidden = buttons.flatMap((e) => {
+            const r = e.getBoundingClientRect();
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            const onScreen = r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;
+            return onScreen && top !== null && (top === e || e.contains(top)) ? [] : [`${e.textContent} ${e.getAttribute('aria-label') ?? ''}`.trim()];
+          });
+          const overlapping = toasts.flatMap((toast) => {
+            const t = toast.getBoundingClientRect();
+            const apart = t.bottom <= card.top || card.bottom <= t.top || t.right <= card.left || card.right <= t.left;
+            return apart ? [] : [`toast over the card: ${toast.textContent}`];
+          });
+          return [...hidden, ...overlapping];
+        });
+        await expect.poll(covered, { timeout: 5000 }).toEqual([]);
+        expect(await p.locator('[data-part=toast]').count()).toBe(2);
         await quiet.getByRole('button', { name: 'Play' }).click({ trial: true, timeout: 2000 });
       } finally {
         inviter.socket?.close();
