@@ -13,7 +13,7 @@ import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
 import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
 import { brand, buildHeader, type Header } from './app-header.js';
-import { keepClearOfHeader } from './lib/header-clearance.js';
+import { keepClearOfHeader } from './lib/clearance.js';
 import { authPage } from './pages/auth-page.js';
 import { friendsPage } from './pages/friends-page.js';
 import { privacyPage } from './pages/privacy-page.js';

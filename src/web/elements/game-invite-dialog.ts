@@ -18,14 +18,11 @@ import type { ApiClient } from '../../client/api.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
-import { keepClearOf } from '../lib/corner-clearance.js';
+import { INVITES_ROOM, keepClearOf } from '../lib/clearance.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
 import { INVITE_TTL_MS } from '../../protocol/enums.js';
-
-/** The root variable holding the room the corner's cards take from the bottom of the viewport (0px when none shows). */
-export const INVITES_ROOM = '--beacon-invites-room';
 
 /** Opens the Play page with the match already running. */
 export function startMatch(): void {

@@ -9,7 +9,7 @@
  * else to the page's main content, never to the page body.
  */
 import type { PresenceClient } from '../../client/presence-client.js';
-import { keepClearOf } from '../lib/corner-clearance.js';
+import { keepClearOf } from '../lib/clearance.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 import { PausableTimer } from '../lib/pausable-timer.js';
@@ -27,8 +27,9 @@ export class NotificationToastElement extends HTMLElement {
   #region = h('div', {
     role: 'status',
     'aria-live': 'polite',
-    // Above the invitations card in the same corner (its room, game-invite-dialog.ts' INVITES_ROOM),
-    // never over its Play and Dismiss: a toast would hide them for its ten seconds.
+    // Above the invitations card in the same corner (its room, clearance.ts' INVITES_ROOM, written
+    // out for Tailwind; test/unit/web/clearance.test.ts holds the two together), never over its
+    // Play and Dismiss: a toast would hide them for its ten seconds.
     class: 'pointer-events-none fixed bottom-[max(1rem,var(--beacon-invites-room,0px))] right-4 z-50 grid w-[min(22rem,calc(100vw-2rem))] gap-2',
     'data-part': 'toasts',
   });
