@@ -654,12 +654,49 @@ describe('drop-in elements on a host page', () => {
     await again.reached;
     await page.evaluate(`(async () => { (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(rex.token)} }); })()`);
     await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
+    // Quin's Busy on its way is not Rex's: nothing shows as saving in Rex's menu.
+    expect(await menu.locator('[role=radiogroup]').getAttribute('aria-busy')).toBeNull();
     again.release();
     await again.answered;
     await page.waitForTimeout(300);
     // Rex's status, not Quin's answer; and no status set by Rex.
     expect([await label.textContent(), await menu.getAttribute('data-status')]).toEqual(['Online', 'online']);
     expect(await events(page)).toHaveLength(2);
+  });
+
+  it('<beacon-status-menu> marks the status on its way busy, visibly and for assistive technology, until its answer', async () => {
+    const vea = await register('vea_dropin', 'Vea Waiting');
+    const page = await open(vea.username, users.a.id);
+    const menu = page.locator('beacon-status-menu');
+    const label = menu.locator('[part=trigger] [part=label]');
+    await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
+    // A slow network: Beacon's answer to Busy is held until released.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    await page.route('**/beacon/api/v1/users/me/status', async (route) => {
+      if (route.request().method() !== 'PUT') return route.fallback();
+      const response = await route.fetch();
+      await released;
+      await route.fulfill({ response });
+    });
+    await menu.locator('[part=trigger]').click();
+    const busy = menu.getByRole('radio', { name: 'Busy — Do Not Disturb', exact: true }); // its name stays its own
+    const group = menu.locator('[role=radiogroup]');
+    const saving = busy.locator('[part=pending]');
+    expect([await busy.getAttribute('aria-busy'), await group.getAttribute('aria-busy'), await saving.isVisible()]).toEqual([null, null, false]);
+    await busy.click();
+    await expect.poll(() => busy.getAttribute('aria-busy'), FIVE_S).toBe('true');
+    expect(await group.getAttribute('aria-busy')).toBe('true');
+    expect(await menu.locator('[role=radio][data-status=away]').getAttribute('aria-busy')).toBeNull();
+    // Seen in words, in the element's own styles (not the host page's), not only in a tint.
+    expect(await saving.isVisible()).toBe(true);
+    expect(await saving.textContent()).toBe('Saving…');
+    await expectAccessible(page, 'host page, status menu with a change on its way');
+    release();
+    await expect.poll(() => busy.getAttribute('aria-busy'), FIVE_S).toBeNull();
+    expect(await group.getAttribute('aria-busy')).toBeNull();
+    expect(await saving.isVisible()).toBe(false);
+    expect([await busy.getAttribute('aria-checked'), await label.textContent()]).toEqual(['true', 'Busy']);
   });
 
   it('<beacon-status-menu> says a refused status change out loud at each press, and not again when it opens again', async () => {

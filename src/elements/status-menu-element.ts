@@ -34,6 +34,10 @@ const CSS = `
 .option { display: flex; align-items: center; gap: var(--_space); width: 100%; text-align: start; border-color: transparent; }
 .option[aria-checked='true'] { border-color: var(--_accent); }
 .option:hover { background: var(--_hover); }
+.option[aria-busy='true'] { cursor: progress; }
+/* A status on its way is said in words ("Saving…"), not by a tint; aria-busy says it to assistive technology. */
+.pending { display: none; margin-inline-start: auto; font-size: 0.85em; font-style: italic; color: var(--_muted); }
+.option[aria-busy='true'] .pending { display: inline; }
 .check { width: 1em; }
 .legend { margin: 0; font-weight: 600; }
 form { display: grid; gap: calc(var(--_space) * 0.5); }
@@ -53,6 +57,14 @@ export class BeaconStatusMenuElement extends BeaconElement {
   #trigger = h('button', { type: 'button', class: 'trigger', part: 'trigger', 'aria-expanded': 'false', 'aria-controls': `${this.#id}-panel` });
   #panel = h('div', { id: `${this.#id}-panel`, class: 'panel', part: 'panel', role: 'group', 'aria-label': 'Your status', hidden: true });
   #radios = new Map<ManualStatus, HTMLButtonElement>();
+  #group = h('div', { class: 'options', role: 'radiogroup' });
+  /**
+   * How many presses of each status have no answer yet, on the connection now bound: a new
+   * connection starts a new count (an answer for the one it replaced marks nothing).
+   */
+  #pending = new Map<ManualStatus, number>();
+  /** The connection #pending counts for (the element moved in the page binds the same one again: kept). */
+  #pendingFor: BeaconConnection | null = null;
   #input = h('input', { id: `${this.#id}-message`, part: 'input', type: 'text', maxlength: MAX_MESSAGE, autocomplete: 'off' });
   #error = h('p', { class: 'error', part: 'error', role: 'alert' });
   #self: View | null = null;
@@ -95,6 +107,11 @@ export class BeaconStatusMenuElement extends BeaconElement {
   }
 
   protected bind(connection: BeaconConnection | null): Array<() => void> {
+    if (connection !== this.#pendingFor) {
+      this.#pending = new Map();
+      this.#pendingFor = connection;
+    }
+    this.#markPending();
     this.#self = connection?.client.self ?? null;
     this.#chosen = chosenManualStatus(this.#self, 'online');
     this.#followConnection(connection?.client ?? null);
@@ -161,7 +178,9 @@ export class BeaconStatusMenuElement extends BeaconElement {
       if (this.open && next instanceof Node && !this.contains(next) && !this.root.contains(next)) this.open = false;
     });
     const legend = h('p', { id: `${this.#id}-legend`, class: 'legend' }, 'Status');
-    const group = h('div', { class: 'options', role: 'radiogroup', 'aria-labelledby': legend.id }, ...MANUAL.map((s) => this.#radio(s)));
+    const group = this.#group;
+    group.setAttribute('aria-labelledby', legend.id);
+    group.append(...MANUAL.map((s) => this.#radio(s)));
     const form = h(
       'form',
       { part: 'form' },
@@ -194,9 +213,11 @@ export class BeaconStatusMenuElement extends BeaconElement {
       h('span', { class: 'check', 'aria-hidden': 'true' }),
       statusDot(status),
       h('span', {}, STATUS_LABEL[status]),
+      // Seen while its change is on its way (aria-busy says it to assistive technology; this is not in the name).
+      h('span', { class: 'pending', part: 'pending', 'aria-hidden': 'true' }, 'Saving…'),
     );
     // The status alone: the message stays as it is, and clears itself when it was set to.
-    button.addEventListener('click', () => void this.#set(status));
+    button.addEventListener('click', () => void this.#choose(status));
     button.addEventListener('keydown', (e) => this.#onRadioKey(e, status));
     this.#radios.set(status, button);
     return button;
@@ -227,6 +248,34 @@ export class BeaconStatusMenuElement extends BeaconElement {
       const check = radio.querySelector('.check');
       if (check) check.textContent = on ? '✓' : '';
     }
+  }
+
+  /**
+   * Sets `status` pressed in the radio group: its option, and the group, are `aria-busy` until
+   * its answer, the option with a visible "Saving…" (a slow answer would otherwise look like a
+   * press that did nothing).
+   */
+  async #choose(status: ManualStatus): Promise<void> {
+    const pending = this.#pending;
+    pending.set(status, (pending.get(status) ?? 0) + 1);
+    this.#markPending();
+    try {
+      await this.#set(status);
+    } finally {
+      const n = (pending.get(status) ?? 1) - 1;
+      if (n > 0) pending.set(status, n);
+      else pending.delete(status);
+      this.#markPending();
+    }
+  }
+
+  #markPending(): void {
+    for (const [status, radio] of this.#radios) {
+      if (this.#pending.has(status)) radio.setAttribute('aria-busy', 'true');
+      else radio.removeAttribute('aria-busy');
+    }
+    if (this.#pending.size > 0) this.#group.setAttribute('aria-busy', 'true');
+    else this.#group.removeAttribute('aria-busy');
   }
 
   /**
