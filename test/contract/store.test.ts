@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionRepository } from '../../src/server/auth/session-repository.js';
 import { CalendarRepository } from '../../src/server/calendar/calendar-repository.js';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
+import { withPairLock } from '../../src/server/db/user-locks.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
 import type { DatabaseSchema } from '../../src/server/db/schema.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
@@ -448,32 +449,44 @@ describe.each(testDialects())('store on %s', (dialect) => {
    * Runs the writes `start` starts while another transaction holds the user's row, then lets
    * them go at once: on PostgreSQL they wait on the row lock (checked: every one is blocked
    * before the row is let go), on SQLite on its one connection. `held`: what the holding
-   * transaction writes meanwhile (by default nothing but the row's own lock).
+   * transaction writes meanwhile (by default nothing but the row's own lock). `reaching`: how
+   * many of them reach the row before it is let go, by default all; withUserRow's callers on
+   * this instance take their turns before it (db/user-locks.ts inTurn), so only one of them.
    */
-  async function behindHeldRow<T>(userId: number, start: () => Array<Promise<T>>, held?: (trx: Transaction<DatabaseSchema>) => Promise<void>): Promise<T[]> {
+  async function behindHeldRow<T>(
+    userId: number,
+    start: () => Array<Promise<T>>,
+    held?: (trx: Transaction<DatabaseSchema>) => Promise<void>,
+    reaching?: number,
+  ): Promise<T[]> {
     let writes: Array<Promise<T>> = [];
     await database.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set((eb) => ({ name_at: eb.ref('name_at') })).where('id', '=', userId).execute();
       writes = start();
       await held?.(trx);
       if (dialect !== 'postgres') return;
-      const blocked = async () => {
-        // pg_stat_activity is read once per transaction unless its snapshot is dropped.
-        await sql`select pg_stat_clear_snapshot()`.execute(trx);
-        const { rows } = await sql<{ n: number | string }>`
-          with recursive w(pid) as (
-            select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
-            union select a.pid from pg_stat_activity a join w on w.pid = any(pg_blocking_pids(a.pid)))
-          select count(*) as n from w`.execute(trx);
-        return Number(rows[0]!.n);
-      };
-      const end = Date.now() + 5_000;
-      while ((await blocked()) < writes.length) {
-        if (Date.now() > end) throw new Error('the writes never queued on the held row');
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await untilBlocked(trx, reaching ?? writes.length, 'the writes never queued on the held row');
     });
     return Promise.all(writes);
+  }
+
+  /** PostgreSQL: waits until `n` backends wait on `trx`, directly or behind one that does. */
+  async function untilBlocked(trx: Transaction<DatabaseSchema>, n: number, never: string): Promise<void> {
+    const blocked = async () => {
+      // pg_stat_activity is read once per transaction unless its snapshot is dropped.
+      await sql`select pg_stat_clear_snapshot()`.execute(trx);
+      const { rows } = await sql<{ n: number | string }>`
+        with recursive w(pid) as (
+          select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
+          union select a.pid from pg_stat_activity a join w on w.pid = any(pg_blocking_pids(a.pid)))
+        select count(*) as n from w`.execute(trx);
+      return Number(rows[0]!.n);
+    };
+    const end = Date.now() + 5_000;
+    while ((await blocked()) < n) {
+      if (Date.now() > end) throw new Error(never);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   it('a login’s row is written only if the password is still the one it checked; else nothing (a gone account alike)', async () => {
@@ -503,6 +516,41 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await sessions.find('lr-old-password')).toBeNull();
   });
 
+  it('a login holds its user’s row shared: other logins and locked transactions on the user go on beside it, a password change waits for it and ends it', async () => {
+    const u = (await mk('login_shared'))!.id;
+    const v = (await mk('login_shared_v'))!.id;
+    const login = (id: string) => sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' });
+    if (dialect === 'postgres') {
+      // A row of the login's id, not committed, holds the login's insert: by then it holds the user's row.
+      const rolledBack = new Error('rolled back');
+      let held: Promise<boolean> | undefined;
+      let change: Promise<string[] | string> | undefined;
+      await expect(
+        database.db.transaction().execute(async (trx) => {
+          await trx.insertInto('user_sessions').values({ id: 'ls-held', user_id: v, created_at: T0, last_seen_at: T0, expires_at: T0 + 10_000, revoked_at: null, user_agent: null }).execute();
+          held = login('ls-held');
+          await untilBlocked(trx, 1, 'the login never reached its insert');
+          let timer: NodeJS.Timeout | undefined;
+          const beside = Promise.all([login('ls-beside'), withPairLock(database.db, u, v, async () => 'paired')]);
+          const waited = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('waited for the held login')), 5_000)));
+          expect(await Promise.race([beside, waited]).finally(() => clearTimeout(timer))).toEqual([true, 'paired']);
+          change = sessions.replacePassword(u, 'h2', T0 + 1);
+          throw rolledBack;
+        }),
+      ).rejects.toBe(rolledBack);
+      expect(await held).toBe(true);
+      expect(sorted(await change!)).toEqual(['ls-beside', 'ls-held']);
+    }
+    // On this instance a change waits for the logins started before it, and the logins after it for the change.
+    const w = (await mk('login_turns'))!.id;
+    const [before, change, after] = await Promise.all([
+      sessions.create({ id: 'lt-before', userId: w, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' }),
+      sessions.replacePassword(w, 'h2', T0 + 1),
+      sessions.create({ id: 'lt-after', userId: w, now: T0 + 2, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' }),
+    ]);
+    expect([before, change, after]).toEqual([true, ['lt-before'], false]);
+  });
+
   it('two schedule saves at once: each answers its own version, and the row holds the schedule of the higher one', async () => {
     const presence = new PresenceRepository(database.db);
     const u = await mk('sched_race');
@@ -512,7 +560,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
       const saved = await save;
       return saved && 'version' in saved ? saved.version : null;
     };
-    const [va, vb] = await behindHeldRow(u!.id, () => [version(presence.saveSchedule(u!.id, a)), version(presence.saveSchedule(u!.id, b))]);
+    const [va, vb] = await behindHeldRow(u!.id, () => [version(presence.saveSchedule(u!.id, a)), version(presence.saveSchedule(u!.id, b))], undefined, 1);
     expect([va, vb].sort()).toEqual([1, 2]);
     const loaded = (await presence.load([u!.id]))[0]!.persisted;
     expect(loaded).toEqual(expect.objectContaining({ schedule: va! > vb! ? a : b, scheduleVersion: 2 }));
@@ -538,7 +586,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const u = (await mk('sched_if_race'))!.id;
     const rule = (message: string) => ({ days: [1] as Array<1>, from: '09:00', to: '17:00', status: 'busy' as const, message });
     const [a, b] = [{ timeZone: 'UTC', rules: [rule('A')] }, { timeZone: 'UTC', rules: [rule('B')] }];
-    const answers = await behindHeldRow(u, () => [presence.saveSchedule(u, a, [0]), presence.saveSchedule(u, b, [0])]);
+    const answers = await behindHeldRow(u, () => [presence.saveSchedule(u, a, [0]), presence.saveSchedule(u, b, [0])], undefined, 1);
     expect(answers).toContainEqual({ version: 1, before: null });
     expect(answers).toContainEqual({ stale: 1 });
     const won = answers[0] && 'version' in answers[0] ? a : b;

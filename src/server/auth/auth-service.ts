@@ -115,7 +115,7 @@ export class AuthService {
     // password change that came first makes this the wrong password now, answered as one (and
     // still counted in the budget).
     const token = await this.#startSession(record.id, input.userAgent, record.passwordHash);
-    if (token === null) throw new LoginFailed(record.id, 'wrong password', 'INVALID_CREDENTIALS', 'Wrong username or password');
+    if (token === null) throw new LoginFailed(record.id, 'password changed meanwhile', 'INVALID_CREDENTIALS', 'Wrong username or password');
     await this.opts.throttle?.succeeded(key, device);
     const { passwordHash: _hash, ...user } = record;
     return {
@@ -252,7 +252,8 @@ const loginEnded = (): AppError => new AppError('UNAUTHORIZED', 'Invalid, expire
 export class LoginFailed extends AppError {
   constructor(
     readonly userId: number | null,
-    readonly reason: 'wrong password' | 'no such account' | 'too many failed logins',
+    /** 'password changed meanwhile': the password was right when checked, but a change landed before the login was written. */
+    readonly reason: 'wrong password' | 'no such account' | 'too many failed logins' | 'password changed meanwhile',
     ...error: ConstructorParameters<typeof AppError>
   ) {
     super(...error);

@@ -8,7 +8,7 @@ import type { Role } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { slices } from '../db/batches.js';
 import { PreparedQuery } from '../db/prepared-query.js';
-import { withUserRow } from '../db/user-locks.js';
+import { withUserRow, withUserRowShared } from '../db/user-locks.js';
 
 /** Every socket's token check reads this: compiled once (db/prepared-query.ts). */
 const FIND_LIVE = new PreparedQuery(
@@ -90,7 +90,9 @@ export class SessionRepository {
   /**
    * A new login's row. `checkedHash`: the password hash a login checked the password against,
    * read before (argon2 takes tens of ms): the row is written only if it is still the account's,
-   * holding the user's row (withUserRow) as a password change does (replacePassword). A login
+   * holding the user's row in share mode (withUserRowShared): a password change, which holds it
+   * alone (replacePassword), waits for it or it for the change, while other logins, friend
+   * requests and caps on the user (key share) go on beside it. A login
    * whose check met a change then either comes first (and the change ends it) or writes
    * nothing, never outliving the change with the old password. Answers whether it was written
    * (false also when the user is gone). Without `checkedHash` (registration, whose account is
@@ -115,7 +117,7 @@ export class SessionRepository {
       await insert(this.db);
       return true;
     }
-    return withUserRow(this.db, s.userId, async (trx) => {
+    return withUserRowShared(this.db, s.userId, async (trx) => {
       // The row is held: a change waiting for it writes after this login's row, and ends it.
       const still = await trx.selectFrom('users').select('id').where('id', '=', s.userId).where('password_hash', '=', checkedHash).executeTakeFirst();
       if (still === undefined) return false;

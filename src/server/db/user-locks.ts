@@ -4,7 +4,8 @@
  * recently, asked the other way) and its answers; an account's cap on watched friends and
  * push subscriptions; and a lock on a name, for registration's look-alike check. Requests
  * sent at once, to one instance or to several on one database, then take their turns instead
- * of passing the same check together.
+ * of passing the same check together. And a user's own row, alone or shared (withUserRow,
+ * withUserRowShared), for the account's deletion and changes to its password and logins.
  *
  * - PostgreSQL: a transaction-scoped advisory lock named for the pair (low id, high id), the
  *   user or the name, and the schema; then the users' rows in key-share mode (see `locked`).
@@ -47,16 +48,39 @@ export function withNameLock<T>(db: Db, name: string, fn: (trx: Trx) => Promise<
 export const isPostgres = (db: Db): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /**
- * Runs `fn` in a transaction holding the user's own row: on PostgreSQL `for update`, which
+ * Runs `fn` in a transaction holding the user's own row alone: on PostgreSQL `for update`, which
  * makes the locked transactions above wait (they hold their users' rows first), and rows
  * being written that refer to the user (their foreign key takes a share lock on it) wait,
- * then fail once it is deleted; on SQLite the write lock. For an account's deletion.
+ * then fail once it is deleted; on SQLite the write lock. For what changes the account or its
+ * logins, checking them first: its deletion, a password change, an end of logins, a schedule
+ * save. Callers for one user on this instance wait in turn (see `inTurn`), holding no database
+ * connection meanwhile.
  */
 export function withUserRow<T>(db: Db, userId: number, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return transaction(db, async (trx) => {
-    if (isPostgres(db)) await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  return rowHeld(db, userId, 'alone', fn);
+}
+
+/**
+ * Runs `fn` in a transaction holding the user's own row in share mode: on PostgreSQL `for
+ * share`, which waits for (and holds off) withUserRow's `for update` and any UPDATE of the row,
+ * but not the locked transactions above (`for key share`), rows referring to the user, nor
+ * other share holders; on SQLite the write lock. For a login's check that the password it
+ * verified is still the account's: only a change of the row conflicts with it.
+ */
+export function withUserRowShared<T>(db: Db, userId: number, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  return rowHeld(db, userId, 'shared', fn);
+}
+
+function rowHeld<T>(db: Db, userId: number, mode: Turn, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  const holding = async (trx: Trx): Promise<T> => {
+    if (isPostgres(trx)) {
+      const row = trx.selectFrom('users').select('id').where('id', '=', userId);
+      await (mode === 'shared' ? row.forShare() : row.forUpdate()).execute();
+    }
     return fn(trx);
-  });
+  };
+  if (db.isTransaction) return holding(db as Trx);
+  return inTurn(`row:${userId}`, () => transaction(db, holding), mode);
 }
 
 /**
@@ -98,18 +122,41 @@ function transaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
   });
 }
 
-/** The tail of each key's queue on this instance. */
-const queues = new Map<string, Promise<unknown>>();
+/** Whether a turn runs alone (after every turn before it) or shared (beside the shared turns around it, after the last one alone). */
+type Turn = 'alone' | 'shared';
 
-/** Runs `fn` once the calls for `key` before it on this instance have settled. */
-async function inTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const before = queues.get(key);
-  const mine = (before ?? Promise.resolve()).then(fn, fn);
-  const tail = mine.catch(() => undefined);
-  queues.set(key, tail);
+/** Each key's turns on this instance: the last one alone, the shared ones since, and how many are pending. */
+interface Turns {
+  alone: Promise<void>;
+  shared: Array<Promise<void>>;
+  pending: number;
+}
+
+const queues = new Map<string, Turns>();
+
+/**
+ * Runs `fn` once the calls for `key` before it on this instance have settled (`shared`: the
+ * last one alone before it; others shared run beside it). A call waiting here holds no
+ * database connection: a burst on one key takes the pool's connections only as far as they
+ * can run at once.
+ */
+async function inTurn<T>(key: string, fn: () => Promise<T>, turn: Turn = 'alone'): Promise<T> {
+  let turns = queues.get(key);
+  if (!turns) queues.set(key, (turns = { alone: Promise.resolve(), shared: [], pending: 0 }));
+  turns.pending++;
+  const before = turn === 'shared' ? turns.alone : Promise.all([turns.alone, ...turns.shared]);
+  const mine = before.then(() => fn());
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (turn === 'shared') turns.shared.push(settled);
+  else [turns.alone, turns.shared] = [settled, []];
   try {
     return await mine;
   } finally {
-    if (queues.get(key) === tail) queues.delete(key);
+    const t = turns;
+    t.shared = t.shared.filter((p) => p !== settled);
+    if (--t.pending === 0) queues.delete(key);
   }
 }
