@@ -7,7 +7,7 @@
  * least 16 characters…`). Fields left out take their defaults, not the environment.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { closest, ConfigError, isTestConfig, loadConfig, type Config, type Env } from './config.js';
+import { closest, ConfigError, loadConfig, type Config, type Env } from './config.js';
 
 /** How a field is written as its variable: as text; null as unset; a boolean as on/off; a list comma-joined. */
 type Kind = 'text' | 'nullable' | 'flag' | 'list' | 'trustProxy' | 'webRoot';
@@ -102,14 +102,14 @@ export function pluginConfig(options: Partial<Config> = {}): Readonly<Config> {
  * buildApp's config, checked as the plugin option is (pluginConfig): a config written or changed
  * in code (`{ ...loadConfig(), offlineGraceMs: -5 }`) is refused as its variables would be, with
  * a ConfigError naming the field, instead of starting an app that misbehaves later. A field left
- * out takes its default; loadConfig's own config reads back the same. A test's (testConfig) is
- * taken as it is.
+ * out takes its default; loadConfig's own config reads back the same. Every config is checked:
+ * tests that go past the limits build the app with buildAppUnchecked (app.ts) instead.
  */
 export function appConfig(config: Readonly<Config>): Readonly<Config> {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new ConfigError('config', `expected an object of Beacon settings (loadConfig() reads them from the environment), got ${text(config)}`);
   }
-  return isTestConfig(config) ? config : pluginConfig(config);
+  return pluginConfig(config);
 }
 
 /** Warns of each name in `options` that is no Config field, naming the one it likely meant. */

@@ -520,24 +520,3 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     hostAuth: hostAuth(env),
   });
 }
-
-/** Configs testConfig made, which buildApp takes as they are (isTestConfig). */
-const TEST_CONFIGS = new WeakSet<object>();
-
-/**
- * A config for tests: defaults, an in-memory database, and the given overrides. Taken by
- * buildApp as it is, unchecked: tests go past what an operator may set (a 60 s batch window to
- * hold frames, timings of a few milliseconds).
- */
-export function testConfig(overrides: Partial<Config> = {}): Readonly<Config> {
-  // No grace stretch: a busy test process must not look like a saturated server to timing tests.
-  const base = loadConfig({ BEACON_DATABASE_URL: 'sqlite::memory:', BEACON_LOG_LEVEL: 'silent', BEACON_WEB_ROOT: 'off', BEACON_GRACE_STRETCH: '1' });
-  const config = Object.freeze({ ...base, jwtSecret: 'test-secret-0123456789abcdef', ...overrides });
-  TEST_CONFIGS.add(config);
-  return config;
-}
-
-/** Whether testConfig made this config (this very object, not a copy of it). */
-export function isTestConfig(config: object): boolean {
-  return TEST_CONFIGS.has(config);
-}

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import { testConfig } from '../../src/server/config.js';
+import { testConfig } from './config.js';
 import type { EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceStore } from '../../src/server/ports/presence-store.js';
 import { createServices, type Services } from '../../src/server/services.js';

@@ -6,6 +6,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { beacon, buildApp, ConfigError, loadConfig, type Config } from '../../src/server/index.js';
+import { createTestApp } from '../helpers/app.js';
+import { testConfig } from '../helpers/config.js';
 import { MemoryHost } from '../helpers/memory-host.js';
 
 let apps: FastifyInstance[] = [];
@@ -145,5 +147,19 @@ describe('buildApp(config)', () => {
 
   it('refuses a config that is no object', async () => {
     await expect(buildApp(null as unknown as Config)).rejects.toThrow(/^Invalid config: expected an object of Beacon settings/);
+  });
+
+  /*
+   * A test's config (testConfig) was taken unchecked when it was that very object, recognised
+   * by identity: a copy of it was checked, and production code carried a test's exemption. Now
+   * buildApp checks every config, and tests that go past an operator's limits build the app
+   * with buildAppUnchecked (test/helpers/app.ts), which nothing outside the server exports.
+   */
+  it('checks a test’s config as any other; the tests’ own path (createTestApp) takes values past the limits', async () => {
+    await expect(build({ ...testConfig(), offlineGraceMs: -5 })).rejects.toThrow(/^Invalid config\.offlineGraceMs/);
+    await expect(build(testConfig({ batchWindowMs: 60_000 }))).rejects.toThrow(/^Invalid config\.batchWindowMs/);
+    const t = await createTestApp({ batchWindowMs: 60_000 });
+    apps.push(t.app);
+    expect(t.app.services.config.batchWindowMs).toBe(60_000);
   });
 });

@@ -15,7 +15,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
-import { testConfig } from '../../src/server/config.js';
+import { testConfig } from '../helpers/config.js';
 import type { BusHandler, BusMessage, EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceState } from '../../src/server/presence/types.js';
 import { createServices, type Services } from '../../src/server/services.js';

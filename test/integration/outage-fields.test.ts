@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
-import { testConfig } from '../../src/server/config.js';
+import { testConfig } from '../helpers/config.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { FlakyBus } from '../helpers/flaky-bus.js';

@@ -13,7 +13,7 @@ import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import type { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
-import { testConfig } from '../../src/server/config.js';
+import { testConfig } from '../helpers/config.js';
 import type { EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceStore } from '../../src/server/ports/presence-store.js';
 import { createServices, type Services } from '../../src/server/services.js';

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/server/adapters/bus-memory.js';
 import type { AuthContext } from '../../src/server/auth/auth-service.js';
-import { testConfig } from '../../src/server/config.js';
+import { testConfig } from '../helpers/config.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { GRACE_STEP_MS } from '../../src/server/presence/presence-engine.js';

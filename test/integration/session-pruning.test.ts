@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { testConfig } from '../../src/server/config.js';
+import { testConfig } from '../helpers/config.js';
 import { SESSION_KEEP_AFTER_EXPIRY_MS } from '../../src/server/db/housekeeping.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';

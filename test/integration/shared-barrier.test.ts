@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import { testConfig } from '../../src/server/config.js';
+import { testConfig } from '../helpers/config.js';
 import type { SharedState, Version } from '../../src/server/ports/presence-store.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';

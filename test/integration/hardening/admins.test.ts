@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../../src/server/admin-cli.js';
-import { testConfig } from '../../../src/server/config.js';
+import { testConfig } from '../../helpers/config.js';
 import { createTestApp, bearer, type TestApp } from '../../helpers/app.js';
 import { freshDatabase, testDialects } from '../../helpers/databases.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
-import { testConfig } from '../../../src/server/config.js';
+import { testConfig } from '../../helpers/config.js';
 import { databaseName, reportStart } from '../../../src/server/start-report.js';
 
 function capture(): { log: FastifyBaseLogger; lines: Array<[Record<string, unknown>, string]> } {

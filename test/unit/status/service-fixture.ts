@@ -6,7 +6,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Settings } from '../../../src/protocol/index.js';
 import type { AuthContext } from '../../../src/server/auth/auth-service.js';
-import { testConfig, type Config } from '../../../src/server/config.js';
+import type { Config } from '../../../src/server/config.js';
+import { testConfig } from '../../helpers/config.js';
 import { createServices, type Services } from '../../../src/server/services.js';
 import type { PresenceEvent } from '../../../src/server/status/presence-events.js';
 

@@ -5,7 +5,7 @@ import { PresenceRepository } from '../../../src/server/status/presence-reposito
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testConfig } from '../../../src/server/config.js';
+import { testConfig } from '../../helpers/config.js';
 import { createServices, type Services } from '../../../src/server/services.js';
 import { serviceFixture, silentLog, T0, type ServiceFixture } from './service-fixture.js';
 
