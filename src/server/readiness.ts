@@ -1,14 +1,15 @@
 /**
  * `GET /readyz` (docs/operations.md, "Health"): whether a load balancer may send users here.
  * 200 when the database and the bus answer, the write-behind saves and replicas of other
- * instances' users are in sync (replicasReady); 503 otherwise, the body saying which part failed.
+ * instances' users are in sync (replicasReady: stale from a bus outage, or from the start while
+ * the bus has not connected yet, until the resync succeeds; status/replicas.ts owns when they
+ * went stale); 503 otherwise, the body saying which part failed.
  */
 import type { App } from './http-kit.js';
 import type { Services } from './services.js';
 import { replicasReady } from './status/resync-retry.js';
 
 export function readinessRoute(app: App, services: Services): void {
-  const neverConnected = busNeverConnectedSince(services);
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const [database, bus] = await Promise.all([services.database.ping(), services.bus.ping()]);
     const saving = services.presence.persistenceHealth();
@@ -17,34 +18,20 @@ export function readinessRoute(app: App, services: Services): void {
       failing_since: saving.failingSince === null ? null : new Date(saving.failingSince).toISOString(),
       set_aside: saving.setAside.length,
     };
-    // After a bus outage, replicas of other instances' users are stale until the resync succeeds;
-    // a bus never connected since the start has never brought them in sync.
+    // After a bus outage, or from the start while the bus has never connected, replicas of other
+    // instances' users are stale until the resync succeeds.
     const sync = services.presence.replicaSync();
-    const unsynced = neverConnected();
-    const staleSince = sync.staleSince ?? unsynced;
     const presence = {
-      synced: sync.synced && unsynced === null,
-      stale_since: staleSince === null ? null : new Date(staleSince).toISOString(),
+      synced: sync.synced,
+      stale_since: sync.staleSince === null ? null : new Date(sync.staleSince).toISOString(),
       resync_attempts: sync.resyncAttempts,
       resyncing_since: sync.resyncingSince === null ? null : new Date(sync.resyncingSince).toISOString(),
     };
     // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
-    const ok = database && bus && saving.ok && unsynced === null && replicasReady(sync, services.now());
+    const ok = database && bus && saving.ok && replicasReady(sync, services.now());
     // Why the bus is down, when it is something to fix rather than wait out (a refused password).
     const busProblem = bus ? null : (services.bus.problem?.() ?? null);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_problem: busProblem, persistence, presence });
   });
 }
 
-/**
- * Since when (clock ms) the bus has not connected once, or null once it has (always, in memory).
- * The resync owns staleness after an outage (status/bus-outages.ts); a bus that never connected
- * had no outage to report, and its instance never held other instances' users in sync.
- */
-function busNeverConnectedSince(services: Services): () => number | null {
-  let since: number | null = services.bus.isHealthy() ? null : services.now();
-  services.bus.onHealthChange((healthy) => {
-    if (healthy) since = null;
-  });
-  return () => since;
-}

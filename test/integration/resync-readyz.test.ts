@@ -89,9 +89,13 @@ describe('/readyz during the presence resync after a Redis outage', () => {
     const proxy = await startRedisProxy();
     cleanups.push(() => proxy.close());
     proxy.cut();
-    const bus = new RedisBus({ url: proxy.url, prefix: uniquePrefix(), retryStrategy: () => 100, logger: quiet });
+    const prefix = uniquePrefix();
+    const bus = new RedisBus({ url: proxy.url, prefix, retryStrategy: () => 100, logger: quiet });
     cleanups.push(() => bus.close());
-    const t = await startLiveApp({}, { bus });
+    // Bus and store on one Redis, as BEACON_REDIS_URL makes them.
+    const store = new RedisPresenceStore({ url: proxy.url, prefix });
+    cleanups.push(() => store.close());
+    const t = await startLiveApp({}, { bus, store });
     cleanups.push(() => t.close());
     const readyz = async () => (await (await fetch(`${t.url}/readyz`)).json()) as Ready;
     expect(await readyz()).toMatchObject({ bus: false, presence: { synced: false } });
@@ -99,4 +103,40 @@ describe('/readyz during the presence resync after a Redis outage', () => {
     await expect.poll(async () => (await readyz()).bus, { timeout: 10_000 }).toBe(true);
     expect(await readyz()).toMatchObject({ status: 'ready', presence: { synced: true, stale_since: null } });
   }, 20_000);
+
+  /*
+   * An instance that served users before Redis first answered: at the first connection /readyz
+   * dropped its own "never connected since the start", and the resync that began then said
+   * stale since that moment: stale_since moved forward from the start to the first connection
+   * while replicas stayed stale. Now it stays the start until the resync succeeds.
+   */
+  it('keeps stale_since at the start while the resync after a first connection that came late is pending', async () => {
+    (await requireRedis()).disconnect();
+    const busProxy = await startRedisProxy();
+    cleanups.push(() => busProxy.close());
+    const storeProxy = await startRedisProxy();
+    cleanups.push(() => storeProxy.close());
+    busProxy.cut();
+    storeProxy.cut();
+    const prefix = uniquePrefix();
+    const bus = new RedisBus({ url: busProxy.url, prefix, retryStrategy: () => 100, logger: quiet });
+    cleanups.push(() => bus.close());
+    const store = new RedisPresenceStore({ url: storeProxy.url, prefix });
+    cleanups.push(() => store.close());
+    const t = await startLiveApp({}, { bus, store });
+    cleanups.push(() => t.close());
+    const started = new Date(t.clock.now()).toISOString();
+    const readyz = async () => (await (await fetch(`${t.url}/readyz`)).json()) as Ready;
+    expect(await readyz()).toMatchObject({ bus: false, presence: { synced: false, stale_since: started } });
+    // Served before the bus ever connected: its first connection is a return, and the resync runs.
+    const alice = await t.register('alice');
+    await t.connect(alice.token);
+    t.clock.advance(5_000);
+    busProxy.restore();
+    await expect.poll(async () => (await readyz()).presence.resync_attempts, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await readyz()).toMatchObject({ bus: true, presence: { synced: false, stale_since: started } });
+    storeProxy.restore();
+    await expect.poll(async () => (await readyz()).presence.synced, { timeout: 15_000 }).toBe(true);
+    expect(await readyz()).toMatchObject({ status: 'ready', presence: { stale_since: null } });
+  }, 45_000);
 });

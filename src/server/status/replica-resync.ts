@@ -58,9 +58,14 @@ export class ReplicaResync {
     return this.#retry.sync();
   }
 
-  /** The bus went down: replicas of other instances' users go stale from now until a resync succeeds. */
-  busDown(): void {
-    this.#retry.busDown();
+  /** The bus went down (`since`, by default now): replicas of other instances' users go stale until a resync succeeds. */
+  busDown(since?: number): void {
+    this.#retry.busDown(since);
+  }
+
+  /** The bus connected for the first time with nothing served before: nothing is stale (ResyncRetry.firstConnection). */
+  firstConnection(): void {
+    this.#retry.firstConnection();
   }
 
   /** The instance stops: a resync under way is abandoned. */

@@ -103,9 +103,14 @@ export class Replicas {
 
   async start(): Promise<void> {
     if (!this.deps.store.shared) return;
+    const startedAt = this.deps.now();
     // Connected first: the bus turning healthy at start is no recovery, and a resync then only
     // failed (and warned) against a store not yet connected.
     await this.deps.store.connect().catch((err: unknown) => this.deps.log.warn({ err: this.#storeError(err) }, 'shared presence store unreachable at start'));
+    // A bus not connected yet (Redis answers a moment later, or not at all): replicas of other
+    // instances' users were never in sync, stale since the start until its first connection
+    // finds nothing to catch up or the resync it starts succeeds: one owner of stale_since.
+    if (!this.deps.bus.isHealthy()) this.#resync.busDown(startedAt);
     onBusOutages(this.deps.bus, {
       down: () => {
         // Replicas of other instances' users go stale from now until a resync succeeds.
@@ -114,6 +119,7 @@ export class Replicas {
       },
       back: () => void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed')),
       servedBeforeFirstConnection: () => this.hooks.profiles.size > 0 || this.#sharing.owesAny(),
+      firstConnection: () => this.#resync.firstConnection(),
     });
     await this.#heartbeat.start();
   }

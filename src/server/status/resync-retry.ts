@@ -66,10 +66,21 @@ export class ResyncRetry {
     return { synced: this.#staleSince === null, staleSince: this.#staleSince, resyncAttempts: running ? this.#attempts : 0, resyncingSince: running ? this.#runSince : null };
   }
 
-  /** The bus went down: replicas go stale until a resync succeeds, and the one under way stops. */
-  busDown(): void {
+  /**
+   * The bus went down (`since`: now; the start, for a bus not connected by then): replicas go
+   * stale until a resync succeeds, and the one under way stops.
+   */
+  busDown(since: number = this.now()): void {
     this.#cancel();
-    this.#staleSince ??= this.now();
+    this.#staleSince ??= since;
+  }
+
+  /**
+   * The bus connected for the first time, and the instance served nothing before: it holds no
+   * replica to bring in sync, so none is stale (no resync runs; a run under way keeps them so).
+   */
+  firstConnection(): void {
+    if (this.#run === null) this.#staleSince = null;
   }
 
   /** The instance stops: a resync under way is abandoned, never waited for. */
