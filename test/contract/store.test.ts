@@ -491,10 +491,10 @@ describe.each(testDialects())('store on %s', (dialect) => {
 
   it('a login’s row is written only if the password is still the one it checked; else nothing (a gone account alike)', async () => {
     const u = (await mk('login_check'))!.id;
-    const login = (id: string, checkedHash?: string) => sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash });
+    const login = (id: string, checkedHash: string) => sessions.createIfHashStill({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null }, checkedHash);
     expect(await login('lc-1', 'h')).toBe(true);
     expect(await login('lc-2', 'stale')).toBe(false);
-    expect(await sessions.create({ id: 'lc-gone', userId: 999_999, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' })).toBe(false);
+    expect(await sessions.createIfHashStill({ id: 'lc-gone', userId: 999_999, now: T0, expiresAt: T0 + 10_000, userAgent: null }, 'h')).toBe(false);
     expect((await sessions.listLive(u, T0)).map((s) => s.id)).toEqual(['lc-1']);
     expect(await sessions.find('lc-2')).toBeNull();
   });
@@ -505,7 +505,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
     // The change (new hash, every live login revoked, as replacePassword) holds the row while the login's write comes.
     const [written] = await behindHeldRow(
       u,
-      () => [sessions.create({ id: 'lr-old-password', userId: u, now: T0 + 1, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' })],
+      () => [sessions.createIfHashStill({ id: 'lr-old-password', userId: u, now: T0 + 1, expiresAt: T0 + 10_000, userAgent: null }, 'h')],
       async (trx) => {
         await trx.updateTable('users').set({ password_hash: 'h-new' }).where('id', '=', u).execute();
         await trx.updateTable('user_sessions').set({ revoked_at: T0 + 1 }).where('user_id', '=', u).where('revoked_at', 'is', null).execute();
@@ -519,7 +519,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
   it('a login holds its user’s row shared: other logins and locked transactions on the user go on beside it, a password change waits for it and ends it', async () => {
     const u = (await mk('login_shared'))!.id;
     const v = (await mk('login_shared_v'))!.id;
-    const login = (id: string) => sessions.create({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' });
+    const login = (id: string) => sessions.createIfHashStill({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null }, 'h');
     if (dialect === 'postgres') {
       // A row of the login's id, not committed, holds the login's insert: by then it holds the user's row.
       const rolledBack = new Error('rolled back');
@@ -544,9 +544,9 @@ describe.each(testDialects())('store on %s', (dialect) => {
     // On this instance a change waits for the logins started before it, and the logins after it for the change.
     const w = (await mk('login_turns'))!.id;
     const [before, change, after] = await Promise.all([
-      sessions.create({ id: 'lt-before', userId: w, now: T0, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' }),
+      sessions.createIfHashStill({ id: 'lt-before', userId: w, now: T0, expiresAt: T0 + 10_000, userAgent: null }, 'h'),
       sessions.replacePassword(w, 'h2', T0 + 1),
-      sessions.create({ id: 'lt-after', userId: w, now: T0 + 2, expiresAt: T0 + 10_000, userAgent: null, checkedHash: 'h' }),
+      sessions.createIfHashStill({ id: 'lt-after', userId: w, now: T0 + 2, expiresAt: T0 + 10_000, userAgent: null }, 'h'),
     ]);
     expect([before, change, after]).toEqual([true, ['lt-before'], false]);
   });

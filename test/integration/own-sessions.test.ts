@@ -271,14 +271,14 @@ describe.each(testDialects())('a login in flight during a password change, on %s
     onTestFinished(() => fresh.drop());
     const owner = (await t.register('alice')).token;
     const { sessions: repo } = t.app.services;
-    const create = repo.create.bind(repo);
+    const create = repo.createIfHashStill.bind(repo);
     // The login has checked the old password (argon2) when the owner's change lands, then writes its login.
-    vi.spyOn(repo, 'create').mockImplementation(async (s) => {
+    vi.spyOn(repo, 'createIfHashStill').mockImplementation(async (s, checkedHash) => {
       if (s.userAgent === 'Old password') {
         const changed = await changePassword(t, owner, { current_password: PASSWORD, new_password: NEW_PASSWORD });
         expect(changed.statusCode, changed.body).toBe(200);
       }
-      return create(s);
+      return create(s, checkedHash);
     });
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: PASSWORD }, headers: { 'user-agent': 'Old password' } });
     expect(res.statusCode, res.body).toBe(401);

@@ -12,7 +12,7 @@ import type { DeviceTokens } from './device-tokens.js';
 import type { LastUses } from './last-uses.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { passwordProblem } from './password-policy.js';
-import type { LiveSession, SessionRepository } from './session-repository.js';
+import type { LiveSession, NewSession, SessionRepository } from './session-repository.js';
 import type { TokenService } from './tokens.js';
 
 /** Who is calling: set on every authenticated request and socket. */
@@ -82,7 +82,9 @@ export class AuthService {
       throw new AppError('CONFLICT', 'That username is too like an existing username (I, l and 1 look alike, as do O and 0, rn and m, vv and w); choose another');
     }
     // A new account: its password is known to this request only, nothing to check again.
-    return { token: (await this.#startSession(user.id, input.userAgent, null))!, user, device_token: this.devices.issue(user.id) };
+    const session = this.#newSession(user.id, input.userAgent);
+    await this.sessions.create(session);
+    return { token: this.#token(session), user, device_token: this.devices.issue(user.id) };
   }
 
   /** Throws LoginFailed (an AppError) for a wrong password, an unknown username or a spent failed-login budget. */
@@ -114,12 +116,14 @@ export class AuthService {
     // Written only if the password is still the one just checked (session-repository.ts): a
     // password change that came first makes this the wrong password now, answered as one (and
     // still counted in the budget).
-    const token = await this.#startSession(record.id, input.userAgent, record.passwordHash);
-    if (token === null) throw new LoginFailed(record.id, 'password changed meanwhile', 'INVALID_CREDENTIALS', 'Wrong username or password');
+    const session = this.#newSession(record.id, input.userAgent);
+    if (!(await this.sessions.createIfHashStill(session, record.passwordHash))) {
+      throw new LoginFailed(record.id, 'password changed meanwhile', 'INVALID_CREDENTIALS', 'Wrong username or password');
+    }
     await this.opts.throttle?.succeeded(key, device);
     const { passwordHash: _hash, ...user } = record;
     return {
-      token,
+      token: this.#token(session),
       user,
       device_token: device === null ? this.devices.issue(user.id) : input.deviceToken!,
     };
@@ -228,13 +232,15 @@ export class AuthService {
     return { userId: claims.userId, sessionId: claims.sessionId, role: session.role, expiresAt: claims.expiresAt };
   }
 
-  /** A new login's token; null when `checkedHash` (the hash its password was checked against) is no longer the account's. */
-  async #startSession(userId: number, userAgent: string | null, checkedHash: string | null): Promise<string | null> {
+  /** A new login's session (its row not written yet). */
+  #newSession(userId: number, userAgent: string | null): NewSession {
     const now = this.opts.now();
-    const sessionId = randomUUID();
-    const expiresAt = now + this.opts.tokenTtlS * 1000;
-    const written = await this.sessions.create({ id: sessionId, userId, now, expiresAt, userAgent, checkedHash: checkedHash ?? undefined });
-    return written ? this.tokens.sign({ userId, sessionId, expiresAt }) : null;
+    return { id: randomUUID(), userId, now, expiresAt: now + this.opts.tokenTtlS * 1000, userAgent };
+  }
+
+  /** The token of a session whose row is written. */
+  #token(s: NewSession): string {
+    return this.tokens.sign({ userId: s.userId, sessionId: s.id, expiresAt: s.expiresAt });
   }
 }
 

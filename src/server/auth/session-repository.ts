@@ -52,6 +52,30 @@ export interface RevokedSession {
   openEnded: boolean;
 }
 
+/** A new login's row (SessionRepository.create, createIfHashStill). */
+export interface NewSession {
+  id: string;
+  userId: number;
+  now: number;
+  expiresAt: number;
+  userAgent: string | null;
+}
+
+async function insertSession(db: Db, s: NewSession): Promise<void> {
+  await db
+    .insertInto('user_sessions')
+    .values({
+      id: s.id,
+      user_id: s.userId,
+      created_at: s.now,
+      last_seen_at: s.now,
+      expires_at: s.expiresAt,
+      revoked_at: null,
+      user_agent: s.userAgent?.slice(0, 256) ?? null,
+    })
+    .execute();
+}
+
 /** Dates a sign-out on the user's row: host tokens issued before it are refused. */
 async function signedOut(db: Db, userId: number, now: number): Promise<void> {
   await db.updateTable('users').set({ signed_out_at: now }).where('id', '=', userId).execute();
@@ -87,41 +111,26 @@ export type NotRevoked = 'not found' | 'login ended';
 export class SessionRepository {
   constructor(private readonly db: Db) {}
 
+  /** A new login's row, written as is: registration's, whose account is new (nothing to check again). */
+  async create(s: NewSession): Promise<void> {
+    await insertSession(this.db, s);
+  }
+
   /**
-   * A new login's row. `checkedHash`: the password hash a login checked the password against,
-   * read before (argon2 takes tens of ms): the row is written only if it is still the account's,
-   * holding the user's row in share mode (withUserRowShared): a password change, which holds it
-   * alone (replacePassword), waits for it or it for the change, while other logins, friend
-   * requests and caps on the user (key share) go on beside it. A login
-   * whose check met a change then either comes first (and the change ends it) or writes
-   * nothing, never outliving the change with the old password. Answers whether it was written
-   * (false also when the user is gone). Without `checkedHash` (registration, whose account is
-   * new) the row is written as is.
+   * A new login's row, written only if `checkedHash` (the password hash the login checked the
+   * password against, read before: argon2 takes tens of ms) is still the account's, holding the
+   * user's row in share mode (withUserRowShared): a password change, which holds it alone
+   * (replacePassword), waits for it or it for the change, while other logins, friend requests
+   * and caps on the user (key share) go on beside it. A login whose check met a change then
+   * either comes first (and the change ends it) or writes nothing, never outliving the change
+   * with the old password. Answers whether it was written (false also when the user is gone).
    */
-  async create(s: { id: string; userId: number; now: number; expiresAt: number; userAgent: string | null; checkedHash?: string }): Promise<boolean> {
-    const insert = (db: Db) =>
-      db
-        .insertInto('user_sessions')
-        .values({
-          id: s.id,
-          user_id: s.userId,
-          created_at: s.now,
-          last_seen_at: s.now,
-          expires_at: s.expiresAt,
-          revoked_at: null,
-          user_agent: s.userAgent?.slice(0, 256) ?? null,
-        })
-        .execute();
-    const { checkedHash } = s;
-    if (checkedHash === undefined) {
-      await insert(this.db);
-      return true;
-    }
+  async createIfHashStill(s: NewSession, checkedHash: string): Promise<boolean> {
     return withUserRowShared(this.db, s.userId, async (trx) => {
       // The row is held: a change waiting for it writes after this login's row, and ends it.
       const still = await trx.selectFrom('users').select('id').where('id', '=', s.userId).where('password_hash', '=', checkedHash).executeTakeFirst();
       if (still === undefined) return false;
-      await insert(trx);
+      await insertSession(trx, s);
       return true;
     });
   }
