@@ -286,6 +286,25 @@ describe.each(testDialects())('a login in flight during a password change, on %s
     expect((await sessions(t, owner)).map((s) => s.user_agent)).toEqual(['lightMyRequest']);
     expect(await canLogin(t, 'alice', NEW_PASSWORD)).toBe(200);
   });
+
+  it('such a login is logged as refused for a password changed meanwhile, not a wrong password', async () => {
+    const fresh = await freshDatabase(dialect);
+    const t = await live({ databaseUrl: fresh.url });
+    onTestFinished(() => fresh.drop());
+    const owner = await t.register('alice');
+    const { sessions: repo, auth } = t.app.services;
+    const create = repo.createIfHashStill.bind(repo);
+    vi.spyOn(repo, 'createIfHashStill').mockImplementation(async (s, checkedHash) => {
+      expect((await changePassword(t, owner.token, { current_password: PASSWORD, new_password: NEW_PASSWORD })).statusCode).toBe(200);
+      return create(s, checkedHash);
+    });
+    // What the route logs as `login failed` (auth-routes.ts): the error's userId and reason.
+    await expect(auth.login({ username: 'alice', password: PASSWORD, userAgent: null })).rejects.toMatchObject({
+      code: 'INVALID_CREDENTIALS',
+      userId: owner.id,
+      reason: 'password changed meanwhile',
+    });
+  });
 });
 
 describe('one’s logins (sessions)', () => {
