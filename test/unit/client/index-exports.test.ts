@@ -14,6 +14,7 @@ describe('the SDK entry point', () => {
       'ApiError',
       'DEFAULT_BACKOFF',
       'INPUT_EVENTS',
+      'PreconditionFailedError',
       'PresenceClient',
       'ServerClock',
       'compareViews',
