@@ -456,8 +456,13 @@ describe('your own truth and the status menu', () => {
     await expect.poll(() => trigger(page).getAttribute('aria-expanded')).toBe('false');
     menu = await openStatusMenu(page);
     const clearAfter = menu.getByLabel('Clear after');
-    const hhmm = await page.evaluate((at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }), expires);
-    await expect.poll(() => clearAfter.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent ?? '')).toBe(`Keep current (clears at ${hhmm})`);
+    // "at 00:06" today, "Sun 00:06" when the 30 minutes end after midnight (a run at 23:36 did).
+    const when = await page.evaluate((at) => {
+      const date = new Date(at);
+      const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      return date.toDateString() === new Date().toDateString() ? `at ${time}` : `${date.toLocaleDateString([], { weekday: 'short' })} ${time}`;
+    }, expires);
+    await expect.poll(() => clearAfter.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent ?? '')).toBe(`Keep current (clears ${when})`);
     // A new text saved with it keeps the time.
     await menu.getByLabel('Custom message').fill('Quick match, then pizza');
     await menu.getByRole('button', { name: 'Save message' }).click();
