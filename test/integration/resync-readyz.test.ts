@@ -28,12 +28,17 @@ describe('/readyz during the presence resync after a Redis outage', () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
   });
 
-  it('answers 503 with presence.synced false while the resync fails, and 200 once it succeeded', async () => {
+  /** An app whose bus and store reach Redis through proxies (one each, or one `shared` as BEACON_REDIS_URL makes them), `cut` from the start if asked. */
+  async function appBehindProxies({ shared = false, cut = false } = {}) {
     (await requireRedis()).disconnect();
     const busProxy = await startRedisProxy();
     cleanups.push(() => busProxy.close());
-    const storeProxy = await startRedisProxy();
-    cleanups.push(() => storeProxy.close());
+    const storeProxy = shared ? busProxy : await startRedisProxy();
+    if (!shared) cleanups.push(() => storeProxy.close());
+    if (cut) {
+      busProxy.cut();
+      if (!shared) storeProxy.cut();
+    }
     const prefix = uniquePrefix();
     const bus = new RedisBus({ url: busProxy.url, prefix, retryStrategy: () => 100, logger: quiet });
     cleanups.push(() => bus.close());
@@ -41,6 +46,11 @@ describe('/readyz during the presence resync after a Redis outage', () => {
     cleanups.push(() => store.close());
     const t = await startLiveApp({}, { bus, store });
     cleanups.push(() => t.close());
+    return { t, busProxy, storeProxy };
+  }
+
+  it('answers 503 with presence.synced false while the resync fails, and 200 once it succeeded', async () => {
+    const { t, busProxy, storeProxy } = await appBehindProxies();
     const alice = await t.register('alice');
     await t.connect(alice.token);
     const readyz = async () => {
@@ -85,18 +95,8 @@ describe('/readyz during the presence resync after a Redis outage', () => {
   });
 
   it('is synced from the first connection to Redis when it comes after the start (nothing served meanwhile)', async () => {
-    (await requireRedis()).disconnect();
-    const proxy = await startRedisProxy();
-    cleanups.push(() => proxy.close());
-    proxy.cut();
-    const prefix = uniquePrefix();
-    const bus = new RedisBus({ url: proxy.url, prefix, retryStrategy: () => 100, logger: quiet });
-    cleanups.push(() => bus.close());
     // Bus and store on one Redis, as BEACON_REDIS_URL makes them.
-    const store = new RedisPresenceStore({ url: proxy.url, prefix });
-    cleanups.push(() => store.close());
-    const t = await startLiveApp({}, { bus, store });
-    cleanups.push(() => t.close());
+    const { t, busProxy: proxy } = await appBehindProxies({ shared: true, cut: true });
     const readyz = async () => (await (await fetch(`${t.url}/readyz`)).json()) as Ready;
     expect(await readyz()).toMatchObject({ bus: false, presence: { synced: false } });
     proxy.restore();
@@ -111,20 +111,7 @@ describe('/readyz during the presence resync after a Redis outage', () => {
    * while replicas stayed stale. Now it stays the start until the resync succeeds.
    */
   it('keeps stale_since at the start while the resync after a first connection that came late is pending', async () => {
-    (await requireRedis()).disconnect();
-    const busProxy = await startRedisProxy();
-    cleanups.push(() => busProxy.close());
-    const storeProxy = await startRedisProxy();
-    cleanups.push(() => storeProxy.close());
-    busProxy.cut();
-    storeProxy.cut();
-    const prefix = uniquePrefix();
-    const bus = new RedisBus({ url: busProxy.url, prefix, retryStrategy: () => 100, logger: quiet });
-    cleanups.push(() => bus.close());
-    const store = new RedisPresenceStore({ url: storeProxy.url, prefix });
-    cleanups.push(() => store.close());
-    const t = await startLiveApp({}, { bus, store });
-    cleanups.push(() => t.close());
+    const { t, busProxy, storeProxy } = await appBehindProxies({ cut: true });
     const started = new Date(t.clock.now()).toISOString();
     const readyz = async () => (await (await fetch(`${t.url}/readyz`)).json()) as Ready;
     expect(await readyz()).toMatchObject({ bus: false, presence: { synced: false, stale_since: started } });
