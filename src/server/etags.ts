@@ -9,6 +9,20 @@ import { AppError } from './errors.js';
 /** The strong entity tag of a stored version: `"7"`. */
 export const etagOf = (version: number): string => `"${version}"`;
 
+/**
+ * A write refused because its `If-Match` names none of the stored version (412
+ * PRECONDITION_FAILED). `stored`: the version the database holds, answered as the 412's `ETag`
+ * (the one GET gives), so a client that lost the race learns it without reading again.
+ */
+export class VersionMovedOn extends AppError {
+  constructor(
+    readonly stored: number,
+    message: string,
+  ) {
+    super('PRECONDITION_FAILED', message);
+  }
+}
+
 /** One entity tag of a list: `"…"` or `W/"…"` (no `"` inside, no control characters). */
 const ENTITY_TAG = /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/;
 

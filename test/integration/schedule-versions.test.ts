@@ -81,6 +81,23 @@ describe.each(testDialects())('schedule versions: ETag and If-Match (%s)', (dial
     expect(await stored()).toEqual(before);
   });
 
+  it('a 412 answers the stored version as its ETag, the same strong one GET gives: no GET needed to learn it', async () => {
+    const read = String((await get()).headers.etag);
+    expect((await put(THEIRS, read)).statusCode).toBe(200);
+    const refused = await put(MINE, read);
+    expect(refused.statusCode).toBe(412);
+    expect(refused.headers.etag).toBe('"1"');
+    expect(refused.headers.etag).toBe((await get()).headers.etag);
+    // Whatever the refused tag was (weak, unknown, a list), the answer names the stored one.
+    for (const ifMatch of ['W/"1"', '"abc"', '"0", "7"']) expect((await put(MINE, ifMatch)).headers.etag).toBe('"1"');
+    // The ETag of the 412 is one to save over.
+    const again = await put(MINE, String(refused.headers.etag));
+    expect(again.statusCode).toBe(200);
+    expect(again.headers.etag).toBe('"2"');
+    // No 412, no ETag from a refusal of another kind.
+    expect((await put(MINE, '2')).headers.etag).toBeUndefined();
+  });
+
   it('without If-Match (or with *) a PUT replaces whatever is stored, as before', async () => {
     expect((await put(THEIRS)).statusCode).toBe(200);
     const res = await put(MINE);
@@ -129,6 +146,8 @@ describe.each(testDialects())('schedule versions: ETag and If-Match (%s)', (dial
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 412]);
     const won = answers.find((a) => a.statusCode === 200)!;
     expect(won.headers.etag).toBe('"1"');
+    // The refused one is told the version the other saved.
+    expect(answers.find((a) => a.statusCode === 412)!.headers.etag).toBe('"1"');
     expect((await get()).json()).toEqual(won.json());
     expect(await stored()).toMatchObject({ version: 1, schedule: { rules: [{ message: (won.json() as typeof MINE).rules[0]!.message }] } });
   });
@@ -157,5 +176,10 @@ describe('schedule versions across origins', () => {
     const saved = await t.app.inject({ method: 'PUT', url: URL, headers: { ...bearer(alice.token), origin: 'https://site.example', 'if-match': '"0"' }, payload: MINE });
     expect(saved.statusCode).toBe(200);
     expect(String(saved.headers['access-control-expose-headers'])).toMatch(/etag/i);
+    // A 412 carries the stored version too, readable by the page.
+    const refused = await t.app.inject({ method: 'PUT', url: URL, headers: { ...bearer(alice.token), origin: 'https://site.example', 'if-match': '"0"' }, payload: MINE });
+    expect(refused.statusCode).toBe(412);
+    expect(refused.headers.etag).toBe('"1"');
+    expect(String(refused.headers['access-control-expose-headers'])).toMatch(/etag/i);
   });
 });

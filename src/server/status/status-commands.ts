@@ -5,7 +5,7 @@
  */
 import { countGraphemes, hasUnsafeText, MAX_CUSTOM_MESSAGE, UNSAFE_TEXT_RULE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
-import { etagOf } from '../etags.js';
+import { etagOf, VersionMovedOn } from '../etags.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
 import type { ViewerTier } from '../presence/types.js';
@@ -121,7 +121,7 @@ export class StatusCommands {
     const saved = await this.port.repo.saveSchedule(userId, schedule, ifVersion);
     if (saved === null) throw new AppError('NOT_FOUND', 'No such user');
     if ('stale' in saved) {
-      throw new AppError('PRECONDITION_FAILED', `Your schedule was changed since that version was read (it is now ${etagOf(saved.stale)}): nothing was saved; read it again and save your change over it`);
+      throw new VersionMovedOn(saved.stale, `Your schedule was changed since that version was read (it is now ${etagOf(saved.stale)}): nothing was saved; read it again and save your change over it`);
     }
     this.port.input(userId, { op: 'schedule', schedule, version: saved.version });
     return { schedule: scheduleBody(schedule), version: saved.version, previousZone: scheduleBody(saved.before).time_zone };

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { friendPollCost, TOO_MANY_CHANGES } from '../budgets.js';
 import { AppError } from '../errors.js';
-import { etagOf, ifMatchVersions } from '../etags.js';
+import { etagOf, ifMatchVersions, VersionMovedOn } from '../etags.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const MINUTE = 60_000;
@@ -81,7 +81,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
 
   // The schedule's version in the database travels as its ETag; a PUT with If-Match saves only
   // over that version (optimistic concurrency: a rule saved on another device meanwhile is not
-  // lost, the PUT is refused with 412). Without If-Match a PUT replaces whatever is stored.
+  // lost, the PUT is refused with 412, answered with the stored version's ETag). Without
+  // If-Match a PUT replaces whatever is stored.
   const versionHeaders = { etag: Type.String({ description: 'The schedule\'s version: send it as If-Match to save only over it' }) };
   app.get(
     '/users/me/status/schedule',
@@ -109,7 +110,11 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
         summary: 'Replace your status schedule (no rules removes the rules, the time zone stays); with If-Match, only over that version',
         headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'The ETag of the schedule read: 412 PRECONDITION_FAILED, nothing saved, when it changed since' })) }),
         body: ScheduleBody,
-        response: { 200: { ...ScheduleBody, headers: versionHeaders }, ...errorResponses(400, 401, 404, 412, 429) },
+        response: {
+          200: { ...ScheduleBody, headers: versionHeaders },
+          ...errorResponses(400, 401, 404, 412, 429),
+          412: { ...errorResponses(412)[412], headers: { etag: Type.String({ description: 'The version stored now (the ETag GET answers): nothing was saved' }) } },
+        },
       },
       ...limited,
       // A rule may make the user busy or away at once: no `online` just before it.
@@ -117,7 +122,11 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     },
     async (request, reply) => {
       const { userId } = authOf(request);
-      const saved = await presence.setSchedule(userId, request.body, ifMatchVersions(request.headers['if-match']));
+      const saved = await presence.setSchedule(userId, request.body, ifMatchVersions(request.headers['if-match'])).catch((err: unknown) => {
+        // The client that lost the race learns the stored version with its 412, as GET gives it.
+        if (err instanceof VersionMovedOn) void reply.header('etag', etagOf(err.stored));
+        throw err;
+      });
       // The calendar's messages tell the end of a meeting in the schedule's zone: worded again.
       if (saved.schedule.time_zone !== saved.previousZone) void services.calendar.reword(userId);
       void reply.header('etag', etagOf(saved.version));
