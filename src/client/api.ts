@@ -59,8 +59,16 @@ export class ApiError extends Error {
  * `PRECONDITION_FAILED`.
  */
 export class PreconditionFailedError extends ApiError {
-  constructor(message: string) {
+  /**
+   * The version stored now, from the 412's `ETag` (`"9"`, to pass back as is); null from a
+   * server that sends none. It tells which version won, not what it holds: read that before
+   * saving over it.
+   */
+  readonly currentVersion: string | null;
+
+  constructor(message: string, currentVersion: string | null = null) {
     super(412, 'PRECONDITION_FAILED', message);
+    this.currentVersion = currentVersion;
   }
 }
 
@@ -298,7 +306,17 @@ export class ApiClient {
    * `PreconditionFailedError` (read it again and apply the change to what it holds).
    */
   async setSchedule(schedule: ScheduleBody, opts: { ifVersion?: string | null } = {}): Promise<ScheduleBody> {
-    return (await this.#send<ScheduleBody>('PUT', '/users/me/status/schedule', schedule, { ifMatch: opts.ifVersion ?? undefined })).body;
+    return (await this.setVersionedSchedule(schedule, opts)).value;
+  }
+
+  /**
+   * `setSchedule` answering the saved schedule with its new version (the `ETag` of the save;
+   * null from a server that sends none): the `ifVersion` of a next save, with no read between.
+   * A 412's `PreconditionFailedError` carries the version stored now (`currentVersion`).
+   */
+  async setVersionedSchedule(schedule: ScheduleBody, opts: { ifVersion?: string | null } = {}): Promise<Versioned<ScheduleBody>> {
+    const { body, version } = await this.#send<ScheduleBody>('PUT', '/users/me/status/schedule', schedule, { ifMatch: opts.ifVersion ?? undefined });
+    return { value: body, version };
   }
 
   /** Your calendar feed's state (the URL itself is never sent back). */
@@ -442,8 +460,9 @@ export class ApiClient {
     }
     const text = res.status === 204 ? '' : await readText(res);
     const json = parseJson(text);
-    if (!res.ok) throw toApiError(res.status, json, retryAfterMs(res));
-    return { body: json as T, version: res.headers?.get('etag') ?? null };
+    const version = res.headers?.get('etag') ?? null;
+    if (!res.ok) throw toApiError(res.status, json, retryAfterMs(res), version);
+    return { body: json as T, version };
   }
 }
 
@@ -480,11 +499,12 @@ function tokenUnavailable(err: unknown): ApiError {
   return new ApiError(0, 'TOKEN_UNAVAILABLE', `getToken failed: ${err instanceof Error ? err.message : String(err)}`);
 }
 
-function toApiError(status: number, json: unknown, retryAfter?: number): ApiError {
+/** `version`: the answer's `ETag` (a 412 names the version stored now). */
+function toApiError(status: number, json: unknown, retryAfter: number | undefined, version: string | null): ApiError {
   const obj = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   const code =
     typeof obj.code === 'string' ? obj.code : (CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR'));
   const message = typeof obj.message === 'string' ? obj.message : `Request failed with status ${status}`;
-  if (status === 412) return new PreconditionFailedError(message);
+  if (status === 412) return new PreconditionFailedError(message, version);
   return new ApiError(status, code, message, retryAfter);
 }

@@ -8,12 +8,13 @@
  */
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiClient, PreconditionFailedError } from '../../src/client/api.js';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 
 type U = { token: string; id: number };
 const URL = '/api/v1/users/me/status/schedule';
-const rule = (message: string) => ({ days: [1, 2, 3, 4, 5], from: '09:00', to: '17:00', status: 'busy', message });
+const rule = (message: string) => ({ days: [1, 2, 3, 4, 5], from: '09:00', to: '17:00', status: 'busy' as const, message });
 const MINE = { time_zone: 'Europe/Paris', rules: [rule('Mine')] };
 const THEIRS = { time_zone: 'Europe/Paris', rules: [rule('Theirs')] };
 
@@ -96,6 +97,20 @@ describe.each(testDialects())('schedule versions: ETag and If-Match (%s)', (dial
     expect(again.headers.etag).toBe('"2"');
     // No 412, no ETag from a refusal of another kind.
     expect((await put(MINE, '2')).headers.etag).toBeUndefined();
+  });
+
+  it('the SDK on this server: setVersionedSchedule answers the new version, a lost race\'s PreconditionFailedError the stored one', async () => {
+    const api = new ApiClient({ baseUrl: await t.app.listen({ port: 0, host: '127.0.0.1' }), getToken: () => alice.token });
+    const read = await api.getVersionedSchedule();
+    const first = await api.setVersionedSchedule(MINE, { ifVersion: read.version });
+    expect(first).toEqual({ value: MINE, version: '"1"' });
+    // Another device saves over it meanwhile.
+    expect((await put(THEIRS, first.version!)).statusCode).toBe(200);
+    const lost: unknown = await api.setVersionedSchedule(MINE, { ifVersion: first.version }).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(PreconditionFailedError);
+    expect(lost).toMatchObject({ status: 412, currentVersion: '"2"' });
+    expect(await stored()).toMatchObject({ version: 2, schedule: { rules: [{ message: 'Theirs' }] } });
+    expect(await api.setVersionedSchedule(MINE, { ifVersion: (lost as PreconditionFailedError).currentVersion })).toEqual({ value: MINE, version: '"3"' });
   });
 
   it('without If-Match (or with *) a PUT replaces whatever is stored, as before', async () => {

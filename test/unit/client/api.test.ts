@@ -137,6 +137,39 @@ describe('ApiClient schedule versions', () => {
     expect(bare).toBeInstanceOf(PreconditionFailedError);
     expect(bare.code).toBe('PRECONDITION_FAILED');
   });
+
+  it('setVersionedSchedule answers what was saved with its new version (the PUT\'s ETag): a second save needs no read', async () => {
+    const { api, fetch } = setup();
+    const saved = { ...schedule, time_zone: 'UTC' };
+    fetch.route('GET /api/v1/users/me/status/schedule', { status: 200, body: schedule, headers: { etag: '"7"' } });
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 200, body: saved, headers: { etag: '"8"' } });
+    const read = await api.getVersionedSchedule();
+    const first = await api.setVersionedSchedule(saved, { ifVersion: read.version });
+    expect(first).toEqual({ value: saved, version: '"8"' });
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 200, body: schedule, headers: { etag: '"9"' } });
+    expect(await api.setVersionedSchedule(schedule, { ifVersion: first.version })).toEqual({ value: schedule, version: '"9"' });
+    expect(fetch.calls.map((c) => `${c.method} ${c.headers['If-Match'] ?? '-'}`)).toEqual(['GET -', 'PUT "7"', 'PUT "8"']);
+    expect(fetch.calls.map((c) => c.body)).toEqual([undefined, saved, schedule]);
+    // Without a condition it saves as setSchedule does; a server that sends no ETag gives null.
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 200, body: schedule });
+    expect(await api.setVersionedSchedule(schedule)).toEqual({ value: schedule, version: null });
+    expect(fetch.calls[3]?.headers['If-Match']).toBeUndefined();
+  });
+
+  it('a 412 PreconditionFailedError carries the version stored now, from its ETag (null without one)', async () => {
+    const { api, fetch } = setup();
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 412, body: { code: 'PRECONDITION_FAILED', message: 'changed since' }, headers: { etag: '"9"' } });
+    for (const save of [api.setSchedule(schedule, { ifVersion: '"7"' }), api.setVersionedSchedule(schedule, { ifVersion: '"7"' })]) {
+      const err = await apiError(save);
+      expect(err).toBeInstanceOf(PreconditionFailedError);
+      expect(err).toMatchObject({ status: 412, code: 'PRECONDITION_FAILED', currentVersion: '"9"' });
+    }
+    fetch.route('PUT /api/v1/users/me/status/schedule', { status: 412, raw: '' });
+    expect(await apiError(api.setSchedule(schedule, { ifVersion: '"7"' }))).toMatchObject({ currentVersion: null });
+    // Made by hand (a fake API, a test), it has none unless given.
+    expect(new PreconditionFailedError('changed').currentVersion).toBeNull();
+    expect(new PreconditionFailedError('changed', '"3"').currentVersion).toBe('"3"');
+  });
 });
 
 describe('ApiClient errors', () => {
