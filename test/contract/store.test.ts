@@ -2,14 +2,12 @@
  * One store suite, run on every dialect: SQLite and the machine's PostgreSQL.
  * PostgreSQL being down fails this suite (it never skips).
  */
-import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionRepository } from '../../src/server/auth/session-repository.js';
 import { CalendarRepository } from '../../src/server/calendar/calendar-repository.js';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { withPairLock } from '../../src/server/db/user-locks.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
-import type { DatabaseSchema } from '../../src/server/db/schema.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { HistoryRepository } from '../../src/server/history/history-repository.js';
 import { PresenceRepository, type ScheduleSave } from '../../src/server/status/presence-repository.js';
@@ -17,6 +15,7 @@ import { IdMap } from '../../src/server/integration/id-map.js';
 import { AdminRoles } from '../../src/server/users/admin-roles.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { behindHeldRow, untilBlocked } from '../helpers/held-row.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 /** A password change's ended logins, in order (or why it wrote nothing). */
@@ -445,50 +444,6 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(await presence.saveSchedule(999_999, schedule)).toBeNull();
   });
 
-  /**
-   * Runs the writes `start` starts while another transaction holds the user's row, then lets
-   * them go at once: on PostgreSQL they wait on the row lock (checked: every one is blocked
-   * before the row is let go), on SQLite on its one connection. `held`: what the holding
-   * transaction writes meanwhile (by default nothing but the row's own lock). `reaching`: how
-   * many of them reach the row before it is let go, by default all; withUserRow's callers on
-   * this instance take their turns before it (db/user-locks.ts inTurn), so only one of them.
-   */
-  async function behindHeldRow<T>(
-    userId: number,
-    start: () => Array<Promise<T>>,
-    held?: (trx: Transaction<DatabaseSchema>) => Promise<void>,
-    reaching?: number,
-  ): Promise<T[]> {
-    let writes: Array<Promise<T>> = [];
-    await database.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set((eb) => ({ name_at: eb.ref('name_at') })).where('id', '=', userId).execute();
-      writes = start();
-      await held?.(trx);
-      if (dialect !== 'postgres') return;
-      await untilBlocked(trx, reaching ?? writes.length, 'the writes never queued on the held row');
-    });
-    return Promise.all(writes);
-  }
-
-  /** PostgreSQL: waits until `n` backends wait on `trx`, directly or behind one that does. */
-  async function untilBlocked(trx: Transaction<DatabaseSchema>, n: number, never: string): Promise<void> {
-    const blocked = async () => {
-      // pg_stat_activity is read once per transaction unless its snapshot is dropped.
-      await sql`select pg_stat_clear_snapshot()`.execute(trx);
-      const { rows } = await sql<{ n: number | string }>`
-        with recursive w(pid) as (
-          select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
-          union select a.pid from pg_stat_activity a join w on w.pid = any(pg_blocking_pids(a.pid)))
-        select count(*) as n from w`.execute(trx);
-      return Number(rows[0]!.n);
-    };
-    const end = Date.now() + 5_000;
-    while ((await blocked()) < n) {
-      if (Date.now() > end) throw new Error(never);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
   it('a login’s row is written only if the password is still the one it checked; else nothing (a gone account alike)', async () => {
     const u = (await mk('login_check'))!.id;
     const login = (id: string, checkedHash: string) => sessions.createIfHashStill({ id, userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null }, checkedHash);
@@ -504,11 +459,14 @@ describe.each(testDialects())('store on %s', (dialect) => {
     await sessions.create({ id: 'lr-before', userId: u, now: T0, expiresAt: T0 + 10_000, userAgent: null });
     // The change (new hash, every live login revoked, as replacePassword) holds the row while the login's write comes.
     const [written] = await behindHeldRow(
+      database,
       u,
       () => [sessions.createIfHashStill({ id: 'lr-old-password', userId: u, now: T0 + 1, expiresAt: T0 + 10_000, userAgent: null }, 'h')],
-      async (trx) => {
-        await trx.updateTable('users').set({ password_hash: 'h-new' }).where('id', '=', u).execute();
-        await trx.updateTable('user_sessions').set({ revoked_at: T0 + 1 }).where('user_id', '=', u).where('revoked_at', 'is', null).execute();
+      {
+        held: async (trx) => {
+          await trx.updateTable('users').set({ password_hash: 'h-new' }).where('id', '=', u).execute();
+          await trx.updateTable('user_sessions').set({ revoked_at: T0 + 1 }).where('user_id', '=', u).where('revoked_at', 'is', null).execute();
+        },
       },
     );
     expect(written).toBe(false);
@@ -560,7 +518,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
       const saved = await save;
       return saved && 'version' in saved ? saved.version : null;
     };
-    const [va, vb] = await behindHeldRow(u!.id, () => [version(presence.saveSchedule(u!.id, a)), version(presence.saveSchedule(u!.id, b))], undefined, 1);
+    const [va, vb] = await behindHeldRow(database, u!.id, () => [version(presence.saveSchedule(u!.id, a)), version(presence.saveSchedule(u!.id, b))], { reaching: 1 });
     expect([va, vb].sort()).toEqual([1, 2]);
     const loaded = (await presence.load([u!.id]))[0]!.persisted;
     expect(loaded).toEqual(expect.objectContaining({ schedule: va! > vb! ? a : b, scheduleVersion: 2 }));
@@ -586,7 +544,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const u = (await mk('sched_if_race'))!.id;
     const rule = (message: string) => ({ days: [1] as Array<1>, from: '09:00', to: '17:00', status: 'busy' as const, message });
     const [a, b] = [{ timeZone: 'UTC', rules: [rule('A')] }, { timeZone: 'UTC', rules: [rule('B')] }];
-    const answers = await behindHeldRow(u, () => [presence.saveSchedule(u, a, [0]), presence.saveSchedule(u, b, [0])], undefined, 1);
+    const answers = await behindHeldRow(database, u, () => [presence.saveSchedule(u, a, [0]), presence.saveSchedule(u, b, [0])], { reaching: 1 });
     expect(answers).toContainEqual({ version: 1, before: null });
     expect(answers).toContainEqual({ stale: 1 });
     const won = answers[0] && 'version' in answers[0] ? a : b;
@@ -627,7 +585,7 @@ describe.each(testDialects())('store on %s', (dialect) => {
     const feeds = new CalendarRepository(database.db);
     const u = await mk('cal_race');
     const busy = [{ start: T0, end: T0 + 3_600_000, message: 'In a meeting' }];
-    const [set, removed] = await behindHeldRow(u!.id, () => [feeds.save(u!.id, { url: 'https://cal.example/a.ics', shareTitles: false, busy, refreshedAt: T0 }), feeds.remove(u!.id)]);
+    const [set, removed] = await behindHeldRow(database, u!.id, () => [feeds.save(u!.id, { url: 'https://cal.example/a.ics', shareTitles: false, busy, refreshedAt: T0 }), feeds.remove(u!.id)]);
     expect([set, removed].sort()).toEqual([1, 2]);
     const { calendar, calendarVersion } = (await presence.load([u!.id]))[0]!.persisted;
     expect({ calendar, calendarVersion }).toEqual({ calendar: set! > removed! ? busy : [], calendarVersion: 2 });

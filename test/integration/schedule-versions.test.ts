@@ -6,11 +6,11 @@
  * nothing written, checked and written in one transaction holding the user's row); a PUT
  * without If-Match replaces whatever is stored, as before. On SQLite and PostgreSQL.
  */
-import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiClient, PreconditionFailedError } from '../../src/client/api.js';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { behindHeldRow } from '../helpers/held-row.js';
 
 type U = { token: string; id: number };
 const URL = '/api/v1/users/me/status/schedule';
@@ -131,33 +131,11 @@ describe.each(testDialects())('schedule versions: ETag and If-Match (%s)', (dial
 
   it('two PUTs at once with the same If-Match: one saves (200), the other is refused (412), and the row holds the one saved', async () => {
     const read = String((await get()).headers.etag);
-    const { db } = t.app.services.database;
-    let both!: Promise<Array<Awaited<ReturnType<typeof put>>>>;
     // Both requests are made while another transaction holds the user's row, then let go at
     // once: on PostgreSQL the first waits on its lock (checked: blocked before it is let go), the
     // second behind the first on this instance (db/user-locks.ts inTurn), on SQLite on its one
     // connection.
-    await db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set((eb) => ({ name_at: eb.ref('name_at') })).where('id', '=', alice.id).execute();
-      both = Promise.all([put(MINE, read), put(THEIRS, read)]);
-      if (dialect !== 'postgres') return;
-      const blocked = async () => {
-        // pg_stat_activity is read once per transaction unless its snapshot is dropped.
-        await sql`select pg_stat_clear_snapshot()`.execute(trx);
-        const { rows } = await sql<{ n: number | string }>`
-          with recursive w(pid) as (
-            select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))
-            union select a.pid from pg_stat_activity a join w on w.pid = any(pg_blocking_pids(a.pid)))
-          select count(*) as n from w`.execute(trx);
-        return Number(rows[0]!.n);
-      };
-      const end = Date.now() + 5_000;
-      while ((await blocked()) < 1) {
-        if (Date.now() > end) throw new Error('the PUTs never queued on the held row');
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    });
-    const answers = await both;
+    const answers = await behindHeldRow(t.app.services.database, alice.id, () => [put(MINE, read), put(THEIRS, read)], { reaching: 1 });
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 412]);
     const won = answers.find((a) => a.statusCode === 200)!;
     expect(won.headers.etag).toBe('"1"');
