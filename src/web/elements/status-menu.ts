@@ -72,10 +72,17 @@ export class StatusMenuElement extends HTMLElement {
   /** Why the status shown is not the one chosen (a schedule, the calendar), or nothing. */
   #why = h('p', { class: 'text-xs text-amber-200', id: `${this.#panelId}-why`, 'data-part': 'status-why', hidden: true });
   #manual: ManualStatus = 'online';
-  /** Status changes pressed whose answers have not come back yet. */
-  #sending = 0;
-  /** The same, per status pressed: each such option is marked busy until its answers are back. */
+  /**
+   * How many presses of each status have no answer yet, for the client and account now bound:
+   * each such option is marked busy until its answers are back. Another client or account
+   * starts a new count (see #binding).
+   */
   #pending = new Map<ManualStatus, number>();
+  /**
+   * Replaced when the menu is bound to another client or account (a sign-in as someone else): an
+   * answer for the one before then marks, ticks, remembers and says nothing here.
+   */
+  #binding = {};
   #group = h('div', { role: 'radiogroup', class: 'grid gap-1' });
   /** Why the menu cannot be used now (not connected), in words; null while connected or polling. */
   #unavailable: string | null = statusUnavailable(null);
@@ -84,17 +91,27 @@ export class StatusMenuElement extends HTMLElement {
 
   /** The signed-in account (set before `client`); its last manual status is the starting point. */
   set account(userId: number | null) {
+    if (userId !== this.#account) this.#rebind();
     this.#account = userId;
     this.#manual = (userId === null ? null : (readAccountPref(userId, 'manualStatus') as ManualStatus | null)) ?? 'online';
   }
 
   set client(client: MenuClient | null) {
+    if (client !== this.#client) this.#rebind();
     this.#off?.();
     this.#off = null;
     this.#client = client;
     this.#form.actions = client;
     if (this.isConnected) this.#subscribe();
     if (!client) this.#followConnection();
+  }
+
+  /** Another client or account: nothing of the one before is on its way here, nor its error. */
+  #rebind(): void {
+    this.#binding = {};
+    this.#pending = new Map();
+    this.#showPending();
+    announce(this.#error, '');
   }
 
   /** Shared privacy settings: the trigger says "Invisible" when hidden. */
@@ -326,45 +343,47 @@ export class StatusMenuElement extends HTMLElement {
     announce(this.#error, '');
     // The choice already in force is not sent again, unless another is on its way: that one
     // would hold after it (the SDK sends them one after another), not this newer choice.
-    if (this.#sending === 0 && status === this.#manual && this.#client?.self?.status === status) return this.#markChecked();
-    this.#sending++;
-    this.#markPending(status, 1);
+    if (this.#pending.size === 0 && status === this.#manual && this.#client?.self?.status === status) return this.#markChecked();
+    const [binding, client, pending] = [this.#binding, this.#client, this.#pending];
+    count(pending, status, 1);
+    this.#showPending();
     try {
-      await this.#client?.setStatus(status);
+      await client?.setStatus(status);
+      // Bound to another client or account meanwhile: this answer is not theirs.
+      if (binding !== this.#binding) return;
       // The client's own view, never this answer over it: a later choice's answer, or another
       // tab's or device's change heard meanwhile, may have overtaken it (the client keeps the
       // view made last). Ticked and remembered is the choice in force, not the one pressed.
-      this.#manual = chosenManualStatus(this.#client?.self, status);
+      this.#manual = chosenManualStatus(client?.self, status);
       if (this.#account !== null) writeAccountPref(this.#account, 'manualStatus', this.#manual);
     } catch (e) {
       // Emptied, then written: the same error at a second press is heard again.
-      announce(this.#error, errorMessage(e));
+      if (binding === this.#binding) announce(this.#error, errorMessage(e));
     } finally {
-      this.#sending--;
-      this.#markPending(status, -1);
+      count(pending, status, -1);
+      if (binding === this.#binding) this.#showPending();
     }
-    this.#markChecked();
+    if (binding === this.#binding) this.#markChecked();
   }
 
   /**
-   * Counts a change of `status` sent (1) or answered (-1): its option, and the group, are
-   * `aria-busy` while one is on its way, the option with a visible "Saving…" beside it.
+   * Each option with a change on its way, and the group while any is, is `aria-busy`, the option
+   * with a visible "Saving…" beside it.
    */
-  #markPending(status: ManualStatus, by: 1 | -1): void {
-    const n = (this.#pending.get(status) ?? 0) + by;
-    if (n > 0) this.#pending.set(status, n);
-    else this.#pending.delete(status);
-    const radio = this.#radios.get(status);
-    if (n > 0) radio?.setAttribute('aria-busy', 'true');
-    else radio?.removeAttribute('aria-busy');
-    if (this.#sending > 0) this.#group.setAttribute('aria-busy', 'true');
+  #showPending(): void {
+    for (const [status, radio] of this.#radios) {
+      if (this.#pending.has(status)) radio.setAttribute('aria-busy', 'true');
+      else radio.removeAttribute('aria-busy');
+    }
+    if (this.#pending.size > 0) this.#group.setAttribute('aria-busy', 'true');
     else this.#group.removeAttribute('aria-busy');
   }
 
   async #loadSettings(): Promise<void> {
+    const binding = this.#binding;
     try {
       const settings = this.#settings ? await this.#settings.load() : await this.#client?.getSettings();
-      if (settings) this.#hidden.checked = settings.status_visibility === 'hidden';
+      if (settings && binding === this.#binding) this.#hidden.checked = settings.status_visibility === 'hidden';
     } catch {
       /* the switch keeps its last known position; errors show when it is used */
     }
@@ -372,6 +391,7 @@ export class StatusMenuElement extends HTMLElement {
 
   async #appearOffline(hide: boolean): Promise<void> {
     announce(this.#error, '');
+    const binding = this.#binding;
     try {
       const client = this.#client;
       if (!client) return;
@@ -382,6 +402,8 @@ export class StatusMenuElement extends HTMLElement {
         document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: saved }));
       }
     } catch (e) {
+      // Bound to another client or account meanwhile: its switch and error line are its own.
+      if (binding !== this.#binding) return;
       this.#hidden.checked = !hide;
       announce(this.#error, errorMessage(e));
     }
@@ -390,6 +412,13 @@ export class StatusMenuElement extends HTMLElement {
   #onOutside = (e: PointerEvent): void => {
     if (this.open && !e.composedPath().includes(this)) this.open = false;
   };
+}
+
+/** Counts a press of `status` sent (1) or answered (-1) in `pending`; a status at none is dropped. */
+function count(pending: Map<ManualStatus, number>, status: ManualStatus, by: 1 | -1): void {
+  const n = (pending.get(status) ?? 0) + by;
+  if (n > 0) pending.set(status, n);
+  else pending.delete(status);
 }
 
 // No HTMLElementTagNameMap entry: the name is the drop-in <beacon-status-menu>'s there
