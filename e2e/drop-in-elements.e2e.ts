@@ -12,6 +12,8 @@ import { startHostSite, type HostSite } from './helpers/host-site.js';
 import { api, openSocket } from './helpers/api-users.js';
 import { expectAccessible } from './helpers/axe.js';
 import { PASSWORD, recordLiveLine, refuseStatusChanges } from './helpers/ui.js';
+import { holdAnswer } from './helpers/held-answer.js';
+import { ANNOUNCE_DELAY_MS } from '../src/web/lib/form-errors.js';
 
 const FIVE_S = { timeout: 5_000, interval: 100 };
 
@@ -615,29 +617,13 @@ describe('drop-in elements on a host page', () => {
     const label = menu.locator('[part=trigger] [part=label]');
     const checked = () => menu.locator('[role=radio][aria-checked=true]').getAttribute('data-status');
     /** Holds Beacon's answer to the next PUT of `status` (a slow path for that one request) until `release()`. */
-    const holdAnswer = async (status: string) => {
-      const hold = { reached: () => {}, release: () => {}, answered: () => {} };
-      const reached = new Promise<void>((r) => (hold.reached = r));
-      const released = new Promise<void>((r) => (hold.release = r));
-      const answered = new Promise<void>((r) => (hold.answered = r));
-      let held = false;
-      await page.route('**/beacon/api/v1/users/me/status', async (route) => {
-        if (held || route.request().method() !== 'PUT' || !route.request().postData()?.includes(`"${status}"`)) return route.fallback();
-        held = true;
-        const response = await route.fetch();
-        hold.reached();
-        await released;
-        await route.fulfill({ response });
-        hold.answered();
-      });
-      return { reached, release: () => hold.release(), answered };
-    };
+    const holdStatus = (status: string) => holdAnswer(page, '**/beacon/api/v1/users/me/status', { match: (r) => r.postData()?.includes(`"${status}"`) === true });
     await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
     await menu.locator('[part=trigger]').click();
 
     // Busy, then Away while Busy's answer is slow: the SDK sends a user's own changes one after
     // another (Away waits for Busy's answer), so Beacon and the menu both end on Away.
-    const busy = await holdAnswer('busy');
+    const busy = await holdStatus('busy');
     await menu.locator('[role=radio][data-status=busy]').click();
     await busy.reached;
     await menu.locator('[role=radio][data-status=away]').click();
@@ -649,7 +635,7 @@ describe('drop-in elements on a host page', () => {
     expect(await api<{ status: string }>(beacon.baseUrl, quin.token, 'GET', `/users/${quin.id}/status`)).toMatchObject({ status: 'away' });
 
     // Busy again, and before its answer the page signs in as Rex (connect() replaces the connection).
-    const again = await holdAnswer('busy');
+    const again = await holdStatus('busy');
     await menu.locator('[role=radio][data-status=busy]').click();
     await again.reached;
     await page.evaluate(`(async () => { (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(rex.token)} }); })()`);
@@ -658,7 +644,9 @@ describe('drop-in elements on a host page', () => {
     expect(await menu.locator('[role=radiogroup]').getAttribute('aria-busy')).toBeNull();
     again.release();
     await again.answered;
-    await page.waitForTimeout(300);
+    // The page has read Quin's answer and done all it does with it (the element's handling is
+    // promise continuations of that read).
+    await again.handled();
     // Rex's status, not Quin's answer; and no status set by Rex.
     expect([await label.textContent(), await menu.getAttribute('data-status')]).toEqual(['Online', 'online']);
     expect(await events(page)).toHaveLength(2);
@@ -727,7 +715,11 @@ describe('drop-in elements on a host page', () => {
     await expect.poll(said, FIVE_S).toEqual([tooMany, '', tooMany, '']);
     await away.click();
     await expect.poll(() => trigger.locator('[part=label]').textContent(), FIVE_S).toBe('Away');
-    await page.waitForTimeout(300);
+    // The element handled the answer (it says so last, with beacon-status-set); a line it wrote
+    // meanwhile would show after ANNOUNCE_DELAY_MS (announce() writes then), so before a timer of
+    // that length set in the page now fires (timers of one length fire in the order set).
+    await expect.poll(async () => (await events(page)).at(-1), FIVE_S).toEqual({ type: 'beacon-status-set', detail: { status: 'away', customMessage: null } });
+    await page.evaluate((ms) => new Promise<void>((r) => setTimeout(r, ms)), ANNOUNCE_DELAY_MS);
     expect(await said()).toEqual([tooMany, '', tooMany, '']);
   });
 
