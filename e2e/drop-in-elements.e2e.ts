@@ -659,14 +659,7 @@ describe('drop-in elements on a host page', () => {
     const label = menu.locator('[part=trigger] [part=label]');
     await expect.poll(() => label.textContent(), FIVE_S).toBe('Online');
     // A slow network: Beacon's answer to Busy is held until released.
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((r) => (release = r));
-    await page.route('**/beacon/api/v1/users/me/status', async (route) => {
-      if (route.request().method() !== 'PUT') return route.fallback();
-      const response = await route.fetch();
-      await released;
-      await route.fulfill({ response });
-    });
+    const held = await holdAnswer(page, '**/beacon/api/v1/users/me/status');
     await menu.locator('[part=trigger]').click();
     const busy = menu.getByRole('radio', { name: 'Busy — Do Not Disturb', exact: true }); // its name stays its own
     const group = menu.locator('[role=radiogroup]');
@@ -680,7 +673,7 @@ describe('drop-in elements on a host page', () => {
     expect(await saving.isVisible()).toBe(true);
     expect(await saving.textContent()).toBe('Saving…');
     await expectAccessible(page, 'host page, status menu with a change on its way');
-    release();
+    held.release();
     await expect.poll(() => busy.getAttribute('aria-busy'), FIVE_S).toBeNull();
     expect(await group.getAttribute('aria-busy')).toBeNull();
     expect(await saving.isVisible()).toBe(false);

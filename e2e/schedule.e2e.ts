@@ -12,6 +12,7 @@ import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
 import { openStatusMenu, shot } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
+import { holdAnswer } from './helpers/held-answer.js';
 
 let server: ServerHandle;
 let feed: Server;
@@ -343,22 +344,11 @@ describe('Schedule page: rules changed in another tab while this one is open', (
    * run: another tab's save lands between this page's read and its save.
    */
   async function withSaveHeld(p: Page, meanwhile: () => Promise<void>, press: () => Promise<void>): Promise<void> {
-    let reached!: () => void;
-    const held = new Promise<void>((r) => (reached = r));
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let first = true;
-    await p.route('**/api/v1/users/me/status/schedule', async (route) => {
-      if (route.request().method() !== 'PUT' || !first) return route.continue();
-      first = false;
-      reached();
-      await released;
-      await route.continue();
-    });
+    const save = await holdAnswer(p, '**/api/v1/users/me/status/schedule', { at: 'request' });
     await press();
-    await held;
+    await save.reached;
     await meanwhile();
-    release();
+    save.release();
   }
 
   it('a rule the other tab saves between this page’s read and its save survives, and the user is told (rules changed here too)', async () => {

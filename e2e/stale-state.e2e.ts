@@ -361,16 +361,7 @@ describe('two privacy changes whose answers come back out of order', () => {
         await tab.locator('#privacy-activity_visibility').waitFor(FIVE_S);
       }
       // A slow network on the way back: the first save's answer is held until released (the server has already saved it).
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((r) => (release = r));
-      let held = false;
-      await one.route('**/api/v1/users/me/status/settings', async (route: Route) => {
-        if (route.request().method() !== 'PUT' || held) return route.fallback();
-        held = true;
-        const response = await route.fetch();
-        await released;
-        await route.fulfill({ response });
-      });
+      const firstSave = await holdAnswer(one, '**/api/v1/users/me/status/settings');
       const server_ = () => api<Record<string, string>>(server.baseUrl, token, 'GET', '/users/me/status/settings');
       await one.selectOption('#privacy-activity_visibility', 'close_friends'); // narrows one field
       await expect.poll(async () => (await server_()).activity_visibility, FIVE_S).toBe('close_friends');
@@ -389,7 +380,7 @@ describe('two privacy changes whose answers come back out of order', () => {
         const heard: unknown[] = ((window as { heard?: unknown[] }).heard = []);
         new BroadcastChannel(name).onmessage = (m) => heard.push(m.data);
       }, channel);
-      release();
+      firstSave.release();
       await expect.poll(() => line.evaluate((el: HTMLElement & { writes?: number }) => el.writes), FIVE_S).toBeGreaterThan(0);
       // Anything tab one told tab two about the held answer was posted before that write; a last
       // message posted now arrives after it (one sender's messages arrive in order).
@@ -433,14 +424,7 @@ describe('status changes whose answers come back late', () => {
     const { token, id, tab, menu, close } = await openMenu('tess_late');
     try {
       // A slow network on the way back: the server has set Busy, its answer is held.
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((r) => (release = r));
-      await tab.route('**/api/v1/users/me/status', async (route: Route) => {
-        if (route.request().method() !== 'PUT') return route.fallback();
-        const response = await route.fetch();
-        await released;
-        await route.fulfill({ response });
-      });
+      const busy = await holdAnswer(tab, '**/api/v1/users/me/status');
       const group = menu.locator('[role=radiogroup]');
       await menu.locator('[role=radio][value=busy]').click();
       await expect.poll(() => manualOf(token, id), FIVE_S).toBe('busy');
@@ -448,7 +432,7 @@ describe('status changes whose answers come back late', () => {
       await api(server.baseUrl, token, 'PUT', '/users/me/status', { status: 'away' });
       await expect.poll(() => ticked(menu), FIVE_S).toBe('away');
       expect(await group.getAttribute('aria-busy')).toBe('true'); // Busy's answer not taken in yet
-      release();
+      busy.release();
       // The group stops being busy in the same task that takes the held answer in and ticks.
       await expect.poll(() => group.getAttribute('aria-busy'), FIVE_S).toBeNull();
       expect(await manualOf(token, id)).toBe('away');
@@ -469,14 +453,7 @@ describe('status changes whose answers come back late', () => {
       const pressed = () => menu.locator('[data-activity][aria-pressed=true]').getAttribute('data-activity');
       const activityOf = async () => (await api<{ activity: string | null }>(server.baseUrl, token, 'GET', `/users/${id}/status`)).activity;
       // A slow network on the way back: the server has taken Watching, its answer is held.
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((r) => (release = r));
-      await tab.route('**/api/v1/users/me/activity', async (route: Route) => {
-        if (route.request().method() !== 'POST') return route.fallback();
-        const response = await route.fetch();
-        await released;
-        await route.fulfill({ response });
-      });
+      const watching = await holdAnswer(tab, '**/api/v1/users/me/activity', { method: 'POST' });
       const chips = menu.locator('[role=group][aria-labelledby=beacon-activity-title]');
       expect(await chips.getAttribute('aria-busy')).toBeNull();
       await menu.locator('[data-activity=watching_match]').click();
@@ -485,7 +462,7 @@ describe('status changes whose answers come back late', () => {
       await api(server.baseUrl, token, 'POST', '/users/me/activity', { activity: 'chatting' });
       await expect.poll(pressed, FIVE_S).toBe('chatting');
       expect(await chips.getAttribute('aria-busy')).toBe('true'); // Watching's answer not taken in yet
-      release();
+      watching.release();
       // The chips stop being busy in the same task that takes the held answer in and presses.
       await expect.poll(() => chips.getAttribute('aria-busy'), FIVE_S).toBeNull();
       expect(await activityOf()).toBe('chatting');
@@ -499,15 +476,7 @@ describe('status changes whose answers come back late', () => {
   it('marks the status on its way busy, visibly and for assistive technology, until its answer', async () => {
     const { tab, menu, close } = await openMenu('vea_busy');
     try {
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((r) => (release = r));
-      let answered = false;
-      await tab.route('**/api/v1/users/me/status', async (route: Route) => {
-        if (route.request().method() !== 'PUT') return route.fallback();
-        await released;
-        await route.fallback();
-        answered = true;
-      });
+      const held = await holdAnswer(tab, '**/api/v1/users/me/status', { at: 'request' });
       const busy = menu.locator('[role=radio][value=busy]');
       const group = menu.locator('[role=radiogroup]');
       expect(await busy.getAttribute('aria-busy')).toBeNull();
@@ -520,8 +489,8 @@ describe('status changes whose answers come back late', () => {
       expect(await busy.locator('[data-part=pending]').isVisible()).toBe(true);
       expect(await busy.locator('[data-part=pending]').textContent()).toBe('Saving…');
       await expectAccessible(tab, 'status menu, a change on its way');
-      release();
-      await expect.poll(() => answered, FIVE_S).toBe(true);
+      held.release();
+      await held.answered;
       await expect.poll(() => busy.getAttribute('aria-busy'), FIVE_S).toBeNull();
       expect(await group.getAttribute('aria-busy')).toBeNull();
       expect(await busy.locator('[data-part=pending]').isVisible()).toBe(false);
@@ -619,20 +588,15 @@ describe('status changes whose answers come back late', () => {
     const { token, id, tab, menu, close } = await openMenu('uri_late');
     try {
       // Busy is held before it reaches the server; Online, chosen meanwhile, must still be sent.
-      let release: () => void = () => undefined;
-      const released = new Promise<void>((r) => (release = r));
+      const busy = await holdAnswer(tab, '**/api/v1/users/me/status', { at: 'request', match: (r) => (r.postDataJSON() as { status: string }).status === 'busy' });
       const sent: string[] = [];
-      await tab.route('**/api/v1/users/me/status', async (route: Route) => {
-        if (route.request().method() !== 'PUT') return route.fallback();
-        const status = (route.request().postDataJSON() as { status: string }).status;
-        sent.push(status);
-        if (status === 'busy') await released;
-        await route.fallback();
+      tab.on('request', (r) => {
+        if (r.method() === 'PUT' && new URL(r.url()).pathname === '/api/v1/users/me/status') sent.push((r.postDataJSON() as { status: string }).status);
       });
       await menu.locator('[role=radio][value=busy]').click();
       await expect.poll(() => sent, FIVE_S).toEqual(['busy']);
       await menu.locator('[role=radio][value=online]').click();
-      release();
+      busy.release();
       await expect.poll(() => sent, FIVE_S).toEqual(['busy', 'online']);
       await expect.poll(() => manualOf(token, id), FIVE_S).toBe('online');
       await expect.poll(() => ticked(menu), FIVE_S).toBe('online');
