@@ -3,7 +3,9 @@
  * 200 when the database and the bus answer, the write-behind saves and replicas of other
  * instances' users are in sync (replicasReady: stale from a bus outage, or from the start while
  * the bus has not connected yet, until the resync succeeds; status/replicas.ts owns when they
- * went stale); 503 otherwise, the body saying which part failed.
+ * went stale; an instance alone, without a shared store, holds none, and a bus other instances
+ * hear is refused without one: Replicas' constructor); 503 otherwise, the body saying which
+ * part failed.
  */
 import type { App } from './http-kit.js';
 import type { Services } from './services.js';

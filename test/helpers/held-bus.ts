@@ -16,6 +16,10 @@ export class HeldBus implements EventBus {
     return this.inner.instanceId;
   }
 
+  get shared(): boolean {
+    return this.inner.shared;
+  }
+
   /** From now on, messages from other instances wait (only those `which` picks, when given). */
   hold(which: (message: BusMessage) => boolean = () => true): void {
     this.#holding = true;

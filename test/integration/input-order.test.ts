@@ -33,6 +33,9 @@ class HeldBus implements EventBus {
   get instanceId() {
     return this.inner.instanceId;
   }
+  get shared() {
+    return this.inner.shared;
+  }
   hold() {
     this.#holding = true;
   }

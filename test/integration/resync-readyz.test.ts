@@ -7,6 +7,7 @@
  * can come back while the store is still cut off. Redis missing fails this test; it never skips it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import { freePort } from '../helpers/child-server.js';
@@ -103,6 +104,24 @@ describe('/readyz during the presence resync after a Redis outage', () => {
     await expect.poll(async () => (await readyz()).bus, { timeout: 10_000 }).toBe(true);
     expect(await readyz()).toMatchObject({ status: 'ready', presence: { synced: true, stale_since: null } });
   }, 20_000);
+
+  /*
+   * A bus other instances hear over a presence store that is not shared (an override only:
+   * BEACON_REDIS_URL makes both or neither): Replicas took the instance for one alone, so
+   * /readyz said `presence.synced: true` before the bus ever connected, though other instances'
+   * events were not heard; and a start marked the last run's users offline under the others.
+   * Now the combination is refused when the services are made.
+   */
+  it('refuses a bus shared with other instances over a presence store that is not shared', async () => {
+    const never = `redis://127.0.0.1:${await freePort()}`; // nothing listens there: the bus never connects
+    const redisBus = new RedisBus({ url: never, prefix: uniquePrefix(), retryStrategy: () => 100, logger: quiet });
+    cleanups.push(() => redisBus.close());
+    for (const bus of [redisBus, new MemoryBus({ hub: new MemoryHub(), instanceId: 'on-a-hub' })]) {
+      const started = startLiveApp({}, { bus });
+      started.then((t) => cleanups.push(() => t.close()), () => {});
+      await expect(started).rejects.toThrow('an event bus shared with other instances needs a shared presence store');
+    }
+  });
 
   /*
    * An instance that served users before Redis first answered: at the first connection /readyz

@@ -85,6 +85,11 @@ export class MemoryBus implements EventBus {
   #dispatching = false;
   #closed = false;
 
+  /** On a hub, other buses (instances) hear this one. */
+  get shared(): boolean {
+    return this.#hub !== undefined;
+  }
+
   constructor(options: MemoryBusOptions = {}) {
     this.instanceId = options.instanceId ?? randomUUID();
     this.#hub = options.hub;

@@ -70,6 +70,7 @@ const DROP_WARN_INTERVAL_MS = 10_000;
  */
 export class RedisBus implements EventBus {
   readonly instanceId: string;
+  readonly shared = true;
   readonly prefix: string;
   /** Local topics and handlers; the single source of truth for what we subscribe. */
   readonly #local: MemoryBus;

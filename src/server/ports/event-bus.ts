@@ -19,6 +19,11 @@
  */
 export interface EventBus {
   readonly instanceId: string;
+  /**
+   * Whether other instances hear this bus (Redis; in tests a MemoryHub): cluster mode, which
+   * needs a shared presence store too (Replicas refuses a shared bus over a store that is not).
+   */
+  readonly shared: boolean;
   publish(topic: string, message: BusMessage): void;
   /** Like publish, but only to other instances: the caller has already applied it here. */
   publishRemote(topic: string, message: BusMessage): void;
