@@ -80,7 +80,7 @@ function rowHeld<T>(db: Db, userId: number, mode: Turn, fn: (trx: Trx) => Promis
     return fn(trx);
   };
   if (db.isTransaction) return holding(db as Trx);
-  return inTurn(`row:${userId}`, () => transaction(db, holding), mode);
+  return inTurn(db, `row:${userId}`, () => transaction(db, holding), mode);
 }
 
 /**
@@ -104,7 +104,7 @@ function locked<T>(db: Db, key: string, users: readonly number[], fn: (trx: Trx)
   };
   // Given a transaction (a caller's, a test's): the lock is taken in it, held until it ends, without this instance's queue.
   if (db.isTransaction) return holding(db as Trx);
-  return inTurn(key, () => transaction(db, holding));
+  return inTurn(db, key, () => transaction(db, holding));
 }
 
 /**
@@ -132,15 +132,29 @@ interface Turns {
   pending: number;
 }
 
-const queues = new Map<string, Turns>();
+/**
+ * Each database's queues, by key: two databases in one process (two embedded Beacons, tests)
+ * never wait on each other's users. Keyed by the Kysely's adapter, made once per `new Kysely`
+ * (one per Database, database.ts) and shared by what derives from it (withPlugin, its
+ * transactions); a key's entry goes when its last call has settled.
+ */
+const queuesOf = new WeakMap<object, Map<string, Turns>>();
+
+/** Keys with calls queued or running on `db`'s database now (tests). */
+export function queuedLockKeys(db: Db): number {
+  return queuesOf.get(db.getExecutor().adapter)?.size ?? 0;
+}
 
 /**
- * Runs `fn` once the calls for `key` before it on this instance have settled (`shared`: the
- * last one alone before it; others shared run beside it). A call waiting here holds no
+ * Runs `fn` once the calls for `key` on `db` before it on this instance have settled (`shared`:
+ * the last one alone before it; others shared run beside it). A call waiting here holds no
  * database connection: a burst on one key takes the pool's connections only as far as they
  * can run at once.
  */
-async function inTurn<T>(key: string, fn: () => Promise<T>, turn: Turn = 'alone'): Promise<T> {
+async function inTurn<T>(db: Db, key: string, fn: () => Promise<T>, turn: Turn = 'alone'): Promise<T> {
+  const database = db.getExecutor().adapter;
+  let queues = queuesOf.get(database);
+  if (!queues) queuesOf.set(database, (queues = new Map()));
   let turns = queues.get(key);
   if (!turns) queues.set(key, (turns = { alone: Promise.resolve(), shared: [], pending: 0 }));
   turns.pending++;
