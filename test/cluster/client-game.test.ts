@@ -5,10 +5,22 @@
  * player's other tab keeps them online.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config.js';
 import { connect, type Frame } from '../helpers/ws-client.js';
 import { api, befriend, register, startCluster, type Cluster } from './harness.js';
 
 const GRACE_MS = 1500;
+/**
+ * The heartbeat in the product's proportion to the offline grace (defaults: 25 s to 10 s), so
+ * 3.75 s. Nothing here waits on it; it bounds what a late heartbeat costs: an instance is taken
+ * for dead after 1.8 heartbeats without one (cluster-heartbeat.ts), a socket for silent after 2
+ * without a pong (pinged every one). At 1 s, instance two stalling 2.5 s around the close (a
+ * loaded machine; tried with SIGSTOP) had Bob's Friends tab there ended on the others, and the
+ * friend saw him go offline instead of back to browsing. Now that takes a stall of over a
+ * heartbeat, 2.5 graces.
+ */
+const defaults = loadConfig({});
+const HEARTBEAT_MS = Math.round((GRACE_MS * defaults.heartbeatIntervalMs) / defaults.offlineGraceMs);
 const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
 
 describe('a client game across instances', { timeout: 150_000 }, () => {
@@ -18,7 +30,7 @@ describe('a client game across instances', { timeout: 150_000 }, () => {
   });
 
   it('ends when the tab that declared it closes, whichever instance answered the declaration', async () => {
-    cluster = await startCluster({ BEACON_OFFLINE_GRACE_MS: String(GRACE_MS), BEACON_BATCH_WINDOW_MS: '0', BEACON_HEARTBEAT_INTERVAL_MS: '1000' });
+    cluster = await startCluster({ BEACON_OFFLINE_GRACE_MS: String(GRACE_MS), BEACON_BATCH_WINDOW_MS: '0', BEACON_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS) });
     const one = await cluster.start('one');
     const two = await cluster.start('two');
     const three = await cluster.start('three');
