@@ -174,18 +174,24 @@ export async function buildAppUnchecked(config: Readonly<Config>, overrides: App
 /**
  * Serves the built front end at `/` when it exists; a plain page says how to build it when it
  * is missing, and only that Beacon runs when the web app is off (`BEACON_WEB_ROOT=off`: a host
- * site serves its own pages, and has no build to run).
+ * site serves its own pages, and has no build to run). In a host mode (sidecar, or embedded
+ * through buildApp) the web app, whose login needs Beacon's own accounts, is never served:
+ * loadConfig refuses a web root beside the sidecar settings, and `/` says whose pages to use.
  */
 async function serveWeb(app: App, config: Readonly<Config>): Promise<void> {
-  const root = config.webRoot ? resolve(config.webRoot) : null;
+  const { mode } = app.beacon.services;
+  const root = config.webRoot && mode === 'standalone' ? resolve(config.webRoot) : null;
   if (root && existsSync(resolve(root, 'index.html'))) {
     await app.register(staticPlugin, { root, prefix: '/', index: ['index.html'] });
     return;
   }
   if (root) app.log.warn({ webRoot: root }, 'BEACON_WEB_ROOT has no index.html: / serves a page saying how to build the web app (npm run build:web)');
-  const why = root
-    ? '<p>The web front end is not built: run <code>npm run build:web</code>, or set <code>BEACON_WEB_ROOT=off</code>.</p>'
-    : '<p>This server has no web front end (<code>BEACON_WEB_ROOT=off</code>).</p>';
+  const why =
+    mode !== 'standalone'
+      ? `<p>This is a host-mode Beacon (${mode} mode): its pages are the host site's, where users sign in. It has no accounts, login or web app of its own.</p>`
+      : root
+        ? '<p>The web front end is not built: run <code>npm run build:web</code>, or set <code>BEACON_WEB_ROOT=off</code>.</p>'
+        : '<p>This server has no web front end (<code>BEACON_WEB_ROOT=off</code>).</p>';
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html').send(`<!doctype html><title>Beacon</title><h1>Beacon is running</h1>${why}<p>API docs: <a href="/docs">/docs</a>.</p>`),
   );

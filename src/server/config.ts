@@ -79,7 +79,10 @@ export interface Config {
   httpConnectionsPerAddress: number;
   /** Inactivity after which an HTTP connection is closed, a first request not yet sent included. */
   httpIdleTimeoutMs: number;
-  /** Where the built front end lives; null disables static serving. */
+  /**
+   * Where the built front end lives; null disables static serving. Always null in sidecar mode:
+   * the standalone web app's login cannot work there (docs/integration.md "Sidecar mode").
+   */
   webRoot: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `pretty` (human), `json` (machines), or `auto`: pretty when stdout is a terminal. */
@@ -320,6 +323,23 @@ function hostAuth(env: Env): HostAuthConfig | null {
   });
 }
 
+/**
+ * BEACON_WEB_ROOT: `dist/web` by default, none in sidecar mode. The web app is standalone
+ * Beacon's, with its own accounts and login, which a sidecar does not have: one asked for
+ * beside the sidecar settings stops the start rather than serving a login that cannot work.
+ */
+function webRoot(env: Env, sidecar: boolean): string | null {
+  const v = str(env, 'BEACON_WEB_ROOT', sidecar ? 'off' : 'dist/web');
+  if (v === 'off') return null;
+  if (sidecar) {
+    throw new ConfigError(
+      'BEACON_WEB_ROOT',
+      `"${v}" is a web app to serve, and in sidecar mode there is none: Beacon's web app logs in with accounts a sidecar does not have (the site's own pages are the ones users use, and / says so); unset it or set BEACON_WEB_ROOT=off`,
+    );
+  }
+  return v;
+}
+
 function trustProxy(env: Env): boolean | string[] {
   const raw = str(env, 'BEACON_TRUST_PROXY', 'off').trim();
   if (['off', 'false', '0', 'no'].includes(raw.toLowerCase())) return false;
@@ -471,8 +491,8 @@ export function loadConfigOrExit(env: Env = process.env): Readonly<Config> {
 }
 
 export function loadConfig(env: Env = process.env): Readonly<Config> {
-  const webRoot = str(env, 'BEACON_WEB_ROOT', 'dist/web');
   const mode = redisMode(env);
+  const auth = hostAuth(env);
   return Object.freeze({
     port: int(env, 'BEACON_PORT', 3000, 0, 65535),
     host: host(env),
@@ -511,12 +531,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     wsPendingPerAddress: int(env, 'BEACON_WS_PENDING_PER_ADDRESS', 256, 1, 1_000_000),
     httpConnectionsPerAddress: int(env, 'BEACON_HTTP_CONNECTIONS_PER_ADDRESS', 1000, 1, 1_000_000),
     httpIdleTimeoutMs: int(env, 'BEACON_HTTP_IDLE_TIMEOUT_MS', 30_000, 100, HOUR),
-    webRoot: webRoot === 'off' ? null : webRoot,
+    webRoot: webRoot(env, auth !== null),
     logLevel: logLevel(env),
     logFormat: logFormat(env),
     metricsToken: headerToken(env, 'BEACON_METRICS_TOKEN'),
     shutdownTimeoutMs: int(env, 'BEACON_SHUTDOWN_TIMEOUT_MS', 10_000, 100, HOUR),
     corsOrigins: Object.freeze(corsOrigins(env)),
-    hostAuth: hostAuth(env),
+    hostAuth: auth,
   });
 }
