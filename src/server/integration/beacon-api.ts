@@ -87,7 +87,11 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       // a password change), as for a user Beacon knew. The row is only that: made marked deleted,
       // lookups and game events leave the user out, as one never seen, until they sign in.
       const [id] = await toInternal([userId], { create: 'unseen' });
-      return services.auth.signOutEverywhere(id!);
+      const ended = await services.auth.signOutEverywhere(id!);
+      // The host says the user is gone now: a game server's match does not keep them in game
+      // either. They leave it (the other players play on), and friends see them offline at once.
+      await services.presence.leaveServerGames(id!);
+      return ended;
     },
     async userIds(hostIds) {
       if (standalone) return new Map(hostIds.map((id) => [String(id), Number(id)]));

@@ -16,6 +16,7 @@ import type {
   PresentAtStop,
   SessionKind,
   ReplicaState,
+  ServerGame,
   TickResult,
 } from './types.js';
 import {
@@ -172,6 +173,12 @@ export class PresenceEngine {
   /** Whether a game server has the user in a match: the client cannot change the activity then. */
   inServerGame(userId: number): boolean {
     return (this.#users.get(userId)?.serverGames.size ?? 0) > 0;
+  }
+
+  /** The server games the user is in (none for a user not held here). */
+  serverGames(userId: number): ServerGame[] {
+    const u = this.#users.get(userId);
+    return u ? serverGamesOf(u) : [];
   }
 
   /** Whether the user has no session left and the offline grace is running. */

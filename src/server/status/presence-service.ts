@@ -538,6 +538,11 @@ export class PresenceService {
     return this.#commands.gameEvent(body);
   }
 
+  /** A sign-out: the user leaves every server game they are in (StatusCommands.leaveServerGames). */
+  leaveServerGames(userId: number): Promise<void> {
+    return this.#commands.leaveServerGames(userId);
+  }
+
   // ---- views ---------------------------------------------------------------------
 
   /** The view of `userId` for a viewer of `tier`. The user must be loaded. */

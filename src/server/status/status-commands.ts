@@ -187,6 +187,19 @@ export class StatusCommands {
     for (const id of applied) this.port.input(id, { op: 'game', matchId, kind, started, updated, details });
     return applied;
   }
+
+  /**
+   * The host signed the user out (or banned them): they leave every server game they are in, as
+   * if each game's `_ended` named them alone (the other players play on), so with no session left
+   * they go offline at once. A later `_started` naming them starts a new game as usual.
+   */
+  async leaveServerGames(userId: number): Promise<void> {
+    await this.port.ensureLoaded([userId]);
+    for (const game of this.port.engine.serverGames(userId)) {
+      const kind = game.activity === 'in_tournament' ? 'tournament' : 'match';
+      this.port.input(userId, { op: 'game', matchId: game.matchId, kind, started: false });
+    }
+  }
 }
 
 /**
