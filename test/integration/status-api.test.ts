@@ -233,6 +233,25 @@ describe('status API', () => {
     expect(res.json().code).toBe('NOT_FOUND');
   });
 
+  it('answers GET /users/me/status with your own full view, as GET /users/<your id>/status does; 401 without a token', async () => {
+    const read = (who: U, path: string) => t.app.inject({ url: `/api/v1/users/${path}/status`, headers: bearer(who.token) });
+    await put(alice, { status: 'busy', custom_message: 'in a meeting' });
+    // Hidden, friends see her offline: her own read still shows her all.
+    await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { status_visibility: 'hidden' } });
+    const mine = await read(alice, 'me');
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json()).toEqual((await read(alice, String(alice.id))).json());
+    // (No session open, she is offline; her own view still says what she set.)
+    expect(mine.json()).toMatchObject({ user_id: alice.id, manual_status: 'busy', custom_message: 'in a meeting' });
+    expect((await read(bob, String(alice.id))).json()).toMatchObject({ status: 'offline', custom_message: null });
+    const bobs = await read(bob, 'me');
+    expect(bobs.json()).toEqual((await read(bob, String(bob.id))).json());
+    expect(bobs.json()).toMatchObject({ user_id: bob.id, username: 'bob' });
+    const anonymous = await t.app.inject({ url: '/api/v1/users/me/status' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().code).toBe('UNAUTHORIZED');
+  });
+
   it('game events put players in_game and the end returns each to the status they had', async () => {
     const { socket: b } = await t.connect(bob.token);
     await t.connect(alice.token);

@@ -67,16 +67,26 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     async (_request, reply) => reply.code(204).send(null),
   );
 
+  /** One user's view as the caller may see it: the one path of both status reads (yours by `me` or by your id). */
+  const statusOf = async (request: FastifyRequest, id: number) => {
+    const viewer = authOf(request);
+    if (id !== viewer.userId) services.budgets.statusReads?.spend(viewer.userId, 'Too many status reads; slow down');
+    // A deleted account may still be cached in memory: the database says whether it exists.
+    if (!(await services.users.findById(id))) throw new AppError('NOT_FOUND', 'No such user');
+    return presence.userStatus(viewer, id);
+  };
+
   app.get(
     '/users/:id/status',
     { schema: { tags, security, params: Type.Object({ id: Id }), response: { 200: View, ...errorResponses(400, 401, 404) } } },
-    async (request) => {
-      const viewer = authOf(request);
-      if (request.params.id !== viewer.userId) services.budgets.statusReads?.spend(viewer.userId, 'Too many status reads; slow down');
-      // A deleted account may still be cached in memory: the database says whether it exists.
-      if (!(await services.users.findById(request.params.id))) throw new AppError('NOT_FOUND', 'No such user');
-      return presence.userStatus(authOf(request), request.params.id);
-    },
+    async (request) => statusOf(request, request.params.id),
+  );
+
+  // Your own full view, as `GET /users/<your id>/status` answers it (what `PUT /users/me/status` sets).
+  app.get(
+    '/users/me/status',
+    { schema: { tags, security, summary: 'Your own full view (as GET /users/<your id>/status)', response: { 200: View, ...errorResponses(401, 404) } } },
+    async (request) => statusOf(request, authOf(request).userId),
   );
 
   // The schedule's version in the database travels as its ETag; a PUT with If-Match saves only
