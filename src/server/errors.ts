@@ -40,12 +40,35 @@ export class AppError extends Error {
   }
 }
 
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/**
+ * A byte count in plain units: `8 KiB`, `1 MiB`, `64 KiB`; `100,000 bytes` when it is not a
+ * whole number of either.
+ */
+function bytesInWords(bytes: number): string {
+  if (bytes >= MIB && bytes % MIB === 0) return `${bytes / MIB} MiB`;
+  if (bytes >= KIB && bytes % KIB === 0) return `${bytes / KIB} KiB`;
+  return `${bytes.toLocaleString('en-US')} bytes`;
+}
+
+/**
+ * The 413 of a body past its route's limit, naming that limit: the limits differ by route (a
+ * status change 8 KiB, the service API 1 MiB), and "too large" alone does not say by how much.
+ * `limit`: the route's bodyLimit, or the server's (Fastify's routeOptions say whichever holds).
+ */
+function tooLarge(limit: number | undefined): AppError {
+  const said = limit === undefined ? '' : `: this request takes at most ${bytesInWords(limit)}`;
+  return new AppError('PAYLOAD_TOO_LARGE', `Request body is too large${said}`);
+}
+
 /** Maps Fastify's own error codes to ours. */
-function fromFastify(error: FastifyError): AppError | null {
+function fromFastify(error: FastifyError, request: FastifyRequest): AppError | null {
   if (error.validation) return new AppError('VALIDATION_ERROR', validationMessage(error));
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+      return tooLarge(request.routeOptions.bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON with Content-Type: application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -154,7 +177,7 @@ export function installErrorHandler(app: FastifyInstance, { notFound = true } = 
         ? new AppError('VALIDATION_ERROR', 'This request needs a JSON body, and none was sent')
         : err instanceof AppError
           ? err
-          : fromFastify(err);
+          : fromFastify(err, request);
     // A web-app path with a segment too long for a file name (the static files answer 404).
     if (known?.statusCode === 404 && hasTooLongSegment(pathOf(request.url))) return reply.status(414).send(PARAM_TOO_LONG);
     if (known) {

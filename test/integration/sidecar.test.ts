@@ -353,4 +353,14 @@ describe('sidecar mode: the largest lists the service API takes', () => {
     expect(res.json()).toEqual({ added: 5000, removed: 0 });
     expect((await service(app, 'PUT', '/users/alice/friends', { friends }, 'wrong-token-0123456789')).statusCode).toBe(401);
   });
+
+  it('refuses a body past 1 MiB with 413 saying the limit, and changes nothing', async () => {
+    const app = await sidecar();
+    const friends = Array.from({ length: 20_000 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, category: 'friend' }));
+    expect(JSON.stringify({ friends }).length).toBeGreaterThan(1024 * 1024);
+    const res = await service(app, 'PUT', '/users/alice/friends', { friends });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large: this request takes at most 1 MiB' });
+    expect((await app.app.beacon.userIds(['alice'])).size).toBe(0);
+  });
 });

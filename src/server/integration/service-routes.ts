@@ -35,7 +35,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.put(
     '/service/users',
-    { schema: { tags, headers, body: UsersUpsertBody, response: { 200: Type.Object({ users: Type.Integer() }), ...errorResponses(400, 401, 403) } }, ...limits },
+    { schema: { tags, headers, body: UsersUpsertBody, response: { 200: Type.Object({ users: Type.Integer() }), ...errorResponses(400, 401, 403, 413) } }, ...limits },
     async (request) => {
       const { users } = request.body;
       const map = await services.ids.internal(users.map((u) => u.id));
@@ -52,7 +52,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.post(
     '/service/users/lookup',
-    { schema: { tags, headers, body: LookupBody, response: { 200: LookupAnswer, ...errorResponses(400, 401, 403) } }, ...limits },
+    { schema: { tags, headers, body: LookupBody, response: { 200: LookupAnswer, ...errorResponses(400, 401, 403, 413) } }, ...limits },
     async (request) => {
       const { host_ids = [], user_ids = [] } = request.body;
       if (host_ids.length + user_ids.length > 1000) throw new AppError('VALIDATION_ERROR', 'body: at most 1000 ids in all');
@@ -79,7 +79,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.put(
     '/service/friendships',
-    { schema: { tags, headers, body: PairsBody, response: { 200: Changed, ...errorResponses(400, 401, 403) } }, ...limits },
+    { schema: { tags, headers, body: PairsBody, response: { 200: Changed, ...errorResponses(400, 401, 403, 413) } }, ...limits },
     async (request) => {
       if (request.body.pairs.some((p) => String(p.a) === String(p.b))) throw new AppError('VALIDATION_ERROR', 'body.pairs: a user cannot befriend themself');
       return { changed: await store.upsert(request.body.pairs) };
@@ -88,7 +88,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.put(
     '/service/friendships/:a/:b',
-    { schema: { tags, headers, params: PairParams, body: PairCategoriesBody, response: { 200: Changed, ...errorResponses(400, 401, 403) } }, ...limits },
+    { schema: { tags, headers, params: PairParams, body: PairCategoriesBody, response: { 200: Changed, ...errorResponses(400, 401, 403, 413) } }, ...limits },
     async (request) => {
       const { a, b } = request.params;
       if (a === b) throw new AppError('VALIDATION_ERROR', 'a user cannot befriend themself');
@@ -108,7 +108,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
   app.put(
     '/service/users/:id/friends',
     {
-      schema: { tags, headers, params: UserParams, body: FriendListBody, response: { 200: Type.Object({ added: Type.Integer(), removed: Type.Integer() }), ...errorResponses(400, 401, 403) } },
+      schema: { tags, headers, params: UserParams, body: FriendListBody, response: { 200: Type.Object({ added: Type.Integer(), removed: Type.Integer() }), ...errorResponses(400, 401, 403, 413) } },
       ...limits,
     },
     async (request) => {

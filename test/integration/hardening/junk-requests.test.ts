@@ -43,14 +43,19 @@ describe('junk requests cost the server little', () => {
     expect(own.json<{ status: string }>().status).not.toBe('busy');
   });
 
-  it('refuses a body over 8 KiB to the status and settings routes, and over 16 KiB to the activity route, with 413, unparsed', async () => {
+  it('refuses a body over 8 KiB to the status and settings routes, and over 16 KiB to the activity route, with 413 naming the limit, unparsed', async () => {
     const parse = vi.spyOn(JSON, 'parse');
-    for (const [method, url] of [['PUT', '/users/me/status'], ['POST', '/users/me/activity'], ['PUT', '/users/me/status/settings']] as const) {
+    for (const [method, url, limit] of [['PUT', '/users/me/status', '8 KiB'], ['POST', '/users/me/activity', '16 KiB'], ['PUT', '/users/me/status/settings', '8 KiB']] as const) {
       const res = await send(method, url, JUNK);
       expect(res.statusCode, url).toBe(413);
-      expect(res.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' });
+      expect(res.json(), url).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: `Request body is too large: this request takes at most ${limit}` });
     }
-    expect(parse.mock.calls.filter(([text]) => text === JUNK)).toEqual([]);
+    // Other routes take up to 64 KiB, and say so.
+    const big = JSON.stringify({ display_name: 'x'.repeat(70 * 1024) });
+    const other = await t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: { ...bearer(alice.token), 'content-type': 'application/json' }, payload: big });
+    expect(other.statusCode).toBe(413);
+    expect(other.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large: this request takes at most 64 KiB' });
+    expect(parse.mock.calls.filter(([text]) => text === JUNK || text === big)).toEqual([]);
     // The largest valid status body fits: 128 characters of 8 code points of 4 bytes each.
     const message = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E0067}\u{E007F}'.repeat(128);
     const body = JSON.stringify({ status: 'busy', custom_message: message, expires_at: '2099-01-15T16:00:00.000Z' });

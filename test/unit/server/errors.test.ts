@@ -48,6 +48,20 @@ describe('the error handler', () => {
     }
   });
 
+  it('says the limit a too-large body was past: the route\'s own, else the server\'s (a host\'s, embedded), in plain units', async () => {
+    const app = Fastify({ logger: false, bodyLimit: 100_000 });
+    installErrorHandler(app);
+    app.post('/own', { bodyLimit: 2 * 1024 * 1024 }, async () => ({}));
+    app.post('/server', async () => ({}));
+    await app.ready();
+    const post = (url: string, bytes: number) => app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: `"${'x'.repeat(bytes)}"` });
+    const own = await post('/own', 2 * 1024 * 1024);
+    expect(own.statusCode).toBe(413);
+    expect(own.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large: this request takes at most 2 MiB' });
+    const server = await post('/server', 100_000);
+    expect(server.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large: this request takes at most 100,000 bytes' });
+  });
+
   it('never leaks internals of unexpected errors', async () => {
     const app = await appThrowing(new Error('secret stack detail at /srv/app.ts:12'));
     const res = await app.inject({ url: '/x' });
