@@ -35,7 +35,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.put(
     '/service/users',
-    { schema: { tags, headers, body: UsersUpsertBody, response: { 200: Type.Object({ users: Type.Integer() }), ...errorResponses(400, 401, 403, 413) } }, ...limits },
+    { schema: { tags, headers, summary: 'Name users (a user named twice: the later name; counted once)', body: UsersUpsertBody, response: { 200: Type.Object({ users: Type.Integer() }), ...errorResponses(400, 401, 403, 413) } }, ...limits },
     async (request) => {
       const { users } = request.body;
       const map = await services.ids.internal(users.map((u) => u.id));
@@ -79,7 +79,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.put(
     '/service/friendships',
-    { schema: { tags, headers, body: PairsBody, response: { 200: Changed, ...errorResponses(400, 401, 403, 413) } }, ...limits },
+    { schema: { tags, headers, summary: 'Make or update pairs (a side named twice, in either direction: the later item wins; a pair counted once)', body: PairsBody, response: { 200: Changed, ...errorResponses(400, 401, 403, 413) } }, ...limits },
     async (request) => {
       if (request.body.pairs.some((p) => String(p.a) === String(p.b))) throw new AppError('VALIDATION_ERROR', 'body.pairs: a user cannot befriend themself');
       return { changed: await store.upsert(request.body.pairs) };
@@ -108,7 +108,14 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
   app.put(
     '/service/users/:id/friends',
     {
-      schema: { tags, headers, params: UserParams, body: FriendListBody, response: { 200: Type.Object({ added: Type.Integer(), removed: Type.Integer() }), ...errorResponses(400, 401, 403, 413) } },
+      schema: {
+        tags,
+        headers,
+        summary: 'Replace a user\'s friend list (a friend listed twice: the later item wins; counted once)',
+        params: UserParams,
+        body: FriendListBody,
+        response: { 200: Type.Object({ added: Type.Integer(), removed: Type.Integer() }), ...errorResponses(400, 401, 403, 413) },
+      },
       ...limits,
     },
     async (request) => {
