@@ -175,11 +175,18 @@ export async function buildAppUnchecked(config: Readonly<Config>, overrides: App
  * Serves the built front end at `/` when it exists; a plain page says how to build it when it
  * is missing, and only that Beacon runs when the web app is off (`BEACON_WEB_ROOT=off`: a host
  * site serves its own pages, and has no build to run). In a host mode (sidecar, or embedded
- * through buildApp) the web app, whose login needs Beacon's own accounts, is never served:
- * loadConfig refuses a web root beside the sidecar settings, and `/` says whose pages to use.
+ * through buildApp) the web app, whose login needs Beacon's own accounts, is never served: a web
+ * root set there (BEACON_WEB_ROOT from a shared env file, say) is ignored with one warning, and
+ * `/` says whose pages to use.
  */
 async function serveWeb(app: App, config: Readonly<Config>): Promise<void> {
   const { mode } = app.beacon.services;
+  if (config.webRoot && mode !== 'standalone') {
+    app.log.warn(
+      { variable: 'BEACON_WEB_ROOT', webRoot: config.webRoot },
+      `BEACON_WEB_ROOT (config.webRoot) is ignored in ${mode} mode: Beacon's web app logs in with Beacon's own accounts, which a ${mode} Beacon does not have (the host site's pages are the ones users use, and / says so); unset it or set BEACON_WEB_ROOT=off`,
+    );
+  }
   const root = config.webRoot && mode === 'standalone' ? resolve(config.webRoot) : null;
   if (root && existsSync(resolve(root, 'index.html'))) {
     await app.register(staticPlugin, { root, prefix: '/', index: ['index.html'] });

@@ -80,8 +80,9 @@ export interface Config {
   /** Inactivity after which an HTTP connection is closed, a first request not yet sent included. */
   httpIdleTimeoutMs: number;
   /**
-   * Where the built front end lives; null disables static serving. Always null in sidecar mode:
-   * the standalone web app's login cannot work there (docs/integration.md "Sidecar mode").
+   * Where the built front end lives; null disables static serving. Null by default in sidecar
+   * mode, and ignored (with a warning) in a host mode: the standalone web app's login cannot
+   * work there (docs/integration.md "Sidecar mode").
    */
   webRoot: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -324,20 +325,14 @@ function hostAuth(env: Env): HostAuthConfig | null {
 }
 
 /**
- * BEACON_WEB_ROOT: `dist/web` by default, none in sidecar mode. The web app is standalone
- * Beacon's, with its own accounts and login, which a sidecar does not have: one asked for
- * beside the sidecar settings stops the start rather than serving a login that cannot work.
+ * BEACON_WEB_ROOT: `dist/web` by default, off in sidecar mode. The web app is standalone
+ * Beacon's, with its own accounts and login, which a sidecar does not have: one set beside the
+ * sidecar settings (a shared env file, say) is kept here and ignored by serveWeb (app.ts) with
+ * a warning, rather than stopping the start.
  */
 function webRoot(env: Env, sidecar: boolean): string | null {
   const v = str(env, 'BEACON_WEB_ROOT', sidecar ? 'off' : 'dist/web');
-  if (v === 'off') return null;
-  if (sidecar) {
-    throw new ConfigError(
-      'BEACON_WEB_ROOT',
-      `"${v}" is a web app to serve, and in sidecar mode there is none: Beacon's web app logs in with accounts a sidecar does not have (the site's own pages are the ones users use, and / says so); unset it or set BEACON_WEB_ROOT=off`,
-    );
-  }
-  return v;
+  return v === 'off' ? null : v;
 }
 
 function trustProxy(env: Env): boolean | string[] {

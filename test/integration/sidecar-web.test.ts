@@ -2,16 +2,21 @@
  * Audit: a sidecar started as docs/integration.md "Sidecar mode" says (no BEACON_WEB_ROOT)
  * served Beacon's standalone web app at `/`, whose login form posts to
  * /api/v1/auth/login, a route host modes do not have ("That no longer exists."). In a host
- * mode `/` is a plain page saying the site's pages are the ones users use; a web root set
- * explicitly beside the sidecar settings stops the start.
+ * mode `/` is a plain page saying the site's pages are the ones users use.
+ *
+ * Review: a web root set explicitly beside the sidecar settings (a shared env file) then stopped
+ * the start with a ConfigError, so instances upgraded in a rolling upgrade crash-looped for a
+ * setting whose only harm was a login page that could not work. Now the web root is ignored
+ * there, with one warning naming BEACON_WEB_ROOT and why.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, buildAppUnchecked } from '../../src/server/app.js';
-import { ConfigError, loadConfig, type Env } from '../../src/server/config.js';
+import { loadConfig, type Env } from '../../src/server/config.js';
 import type { App } from '../../src/server/http-kit.js';
+import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
 
 /** The variables of the docs' sidecar block, with an in-memory database and no log. */
 const SIDECAR: Env = {
@@ -22,11 +27,34 @@ const SIDECAR: Env = {
   BEACON_LOG_LEVEL: 'silent',
 };
 
+/** The same, for a real process (its own database, its log read at the default level). */
+const SIDECAR_PROCESS: Record<string, string> = {
+  BEACON_AUTH_JWT_SECRET: 'site-secret-0123456789abcdef',
+  BEACON_SERVICE_TOKEN: 'service-token-0123456789',
+  BEACON_CORS_ORIGINS: 'https://pong.example',
+};
+
+/** The directories webApp made, removed after each test. */
+let dirs: string[] = [];
+
+/** A directory holding a web app's index.html (the standalone app's shell). */
+function webApp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-sidecar-web-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Beacon</title><div id="app"></div>');
+  return dir;
+}
+
 describe('/ of a sidecar', () => {
   let app: App | null = null;
+  let server: ChildServer | null = null;
   afterEach(async () => {
     await app?.close();
     app = null;
+    await server?.cleanup();
+    server = null;
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    dirs = [];
   });
 
   it('started as documented is a page saying the site is the host, not the web app with its login', async () => {
@@ -54,23 +82,37 @@ describe('/ of a sidecar', () => {
     else expect(sdk.json()).toEqual({ code: 'NOT_FOUND', message: 'beacon-client.js is not built: run `npm run build`.' });
   });
 
-  it('refuses BEACON_WEB_ROOT set beside the sidecar settings, naming it, and takes off', () => {
-    expect(() => loadConfig({ ...SIDECAR, BEACON_WEB_ROOT: 'dist/web' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ...SIDECAR, BEACON_WEB_ROOT: 'dist/web' })).toThrow(/^Invalid BEACON_WEB_ROOT: .*sidecar mode.*off/);
+  it('starts with BEACON_WEB_ROOT set beside the sidecar settings (a shared env file), ignoring it with one warning', async () => {
+    // A web root that holds a web app: had it been served, / would be this page.
+    const dir = webApp();
+    server = await startChildServer({ ...SIDECAR_PROCESS, BEACON_WEB_ROOT: dir });
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain('host-mode Beacon (sidecar mode)');
+    expect(body).not.toContain('id="app"');
+    const warned = logLines(server.stdout()).filter((l) => l.level === 40 && typeof l.msg === 'string' && l.msg.includes('BEACON_WEB_ROOT'));
+    expect(warned.map((l) => [l.variable, l.webRoot])).toEqual([['BEACON_WEB_ROOT', dir]]);
+    expect(warned[0]!.msg).toMatch(/^BEACON_WEB_ROOT \(config\.webRoot\) is ignored in sidecar mode: .*accounts/);
+  });
+
+  it('keeps BEACON_WEB_ROOT as set (serveWeb ignores it), and off when unset, in sidecar mode', () => {
+    expect(loadConfig({ ...SIDECAR, BEACON_WEB_ROOT: 'dist/web' }).webRoot).toBe('dist/web');
     expect(loadConfig({ ...SIDECAR, BEACON_WEB_ROOT: 'off' }).webRoot).toBeNull();
     expect(loadConfig(SIDECAR).webRoot).toBeNull();
     expect(loadConfig({ BEACON_DATABASE_URL: 'sqlite::memory:' }).webRoot).toBe('dist/web');
   });
 
-  it('refuses a config written in code with a web root and host auth, naming config.webRoot', async () => {
-    const sidecar = loadConfig(SIDECAR);
-    await expect(buildApp({ ...sidecar, webRoot: 'dist/web' })).rejects.toThrow(/^Invalid config\.webRoot: .*sidecar mode/);
+  it('starts from a config written in code with a web root and host auth, / the host-mode page', async () => {
+    app = await buildApp({ ...loadConfig(SIDECAR), webRoot: webApp() });
+    const page = await app.inject({ url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('host-mode Beacon (sidecar mode)');
+    expect(page.body).not.toContain('id="app"');
   });
 
   it('is the host-mode page even when a web root got past the checks', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'beacon-sidecar-web-'));
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Beacon</title><div id="app"></div>');
-    app = await buildAppUnchecked({ ...loadConfig(SIDECAR), webRoot: dir });
+    app = await buildAppUnchecked({ ...loadConfig(SIDECAR), webRoot: webApp() });
     const page = await app.inject({ url: '/' });
     expect(page.body).toContain('host-mode Beacon (sidecar mode)');
     expect(page.body).not.toContain('id="app"');
