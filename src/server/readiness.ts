@@ -4,7 +4,7 @@
  * instances' users are in sync (replicasReady: stale from a bus outage, or from the start while
  * the bus has not connected yet, until the resync succeeds; status/replicas.ts owns when they
  * went stale; an instance alone, without a shared store, holds none, and a bus other instances
- * hear is refused without one: Replicas' constructor); 503 otherwise, the body saying which
+ * hear is refused without one: createServices); 503 otherwise, the body saying which
  * part failed.
  */
 import type { App } from './http-kit.js';

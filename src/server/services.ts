@@ -141,11 +141,29 @@ async function jwtSecret(config: Config, database: Database): Promise<{ secret: 
   return { secret: row.value, generated: row.value === fresh };
 }
 
+/**
+ * Without a shared presence store an instance is alone (Replicas.start() does nothing more,
+ * /readyz says its replicas are synced, a start writes the last run's users offline): a bus
+ * that other instances hear would make all of that wrong. BEACON_REDIS_URL gives both (Redis)
+ * or neither; only an override (ServiceOverrides.bus or .store) can mix them, and is refused
+ * here, before the database is opened or migrated. A bus whose `shared` is undefined (written
+ * before EventBus had it) is not checked.
+ */
+function refuseSharedBusOverLocalStore(config: Readonly<Config>, overrides: ServiceOverrides): void {
+  const redis = Boolean(config.redisUrl);
+  const busShared = overrides.bus ? overrides.bus.shared === true : redis;
+  const storeShared = overrides.store ? overrides.store.shared : redis;
+  if (busShared && !storeShared) {
+    throw new Error('beacon: an event bus shared with other instances needs a shared presence store (give both, as BEACON_REDIS_URL does, or neither)');
+  }
+}
+
 export async function createServices(
   config: Readonly<Config>,
   log: FastifyBaseLogger,
   overrides: ServiceOverrides = {},
 ): Promise<Services> {
+  refuseSharedBusOverLocalStore(config, overrides);
   const now = overrides.now ?? Date.now;
   const metrics = new Metrics();
   const database = openDatabase(config.databaseUrl, {

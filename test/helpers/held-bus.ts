@@ -16,7 +16,7 @@ export class HeldBus implements EventBus {
     return this.inner.instanceId;
   }
 
-  get shared(): boolean {
+  get shared(): boolean | undefined {
     return this.inner.shared;
   }
 

@@ -6,10 +6,17 @@
  * A real Redis behind two TCP proxies: one for the bus, one for the presence store, so the bus
  * can come back while the store is still cut off. Redis missing fails this test; it never skips it.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AppOverrides } from '../../src/server/app.js';
 import { MemoryBus, MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
+import type { Config } from '../../src/server/config.js';
+import type { EventBus } from '../../src/server/ports/event-bus.js';
+import { LocalPresenceStore } from '../../src/server/ports/presence-store.js';
 import { freePort } from '../helpers/child-server.js';
 import { startLiveApp } from '../helpers/live-app.js';
 import { requireRedis, startRedisProxy, uniquePrefix } from '../helpers/redis.js';
@@ -110,17 +117,53 @@ describe('/readyz during the presence resync after a Redis outage', () => {
    * BEACON_REDIS_URL makes both or neither): Replicas took the instance for one alone, so
    * /readyz said `presence.synced: true` before the bus ever connected, though other instances'
    * events were not heard; and a start marked the last run's users offline under the others.
-   * Now the combination is refused when the services are made.
+   * Now the combination is refused when the services are made, first: the refusal came after the
+   * database was opened and migrated (a start refused for its overrides still changed the
+   * database), and now nothing is opened.
    */
-  it('refuses a bus shared with other instances over a presence store that is not shared', async () => {
+  it('refuses a bus shared with other instances over a presence store that is not shared, before the database is opened', async () => {
     const never = `redis://127.0.0.1:${await freePort()}`; // nothing listens there: the bus never connects
     const redisBus = new RedisBus({ url: never, prefix: uniquePrefix(), retryStrategy: () => 100, logger: quiet });
     cleanups.push(() => redisBus.close());
-    for (const bus of [redisBus, new MemoryBus({ hub: new MemoryHub(), instanceId: 'on-a-hub' })]) {
-      const started = startLiveApp({}, { bus });
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-mixed-bus-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'beacon.db');
+    const mixed: Array<[Partial<Config>, AppOverrides]> = [
+      [{}, { bus: redisBus }],
+      [{}, { bus: new MemoryBus({ hub: new MemoryHub(), instanceId: 'on-a-hub' }) }],
+      // BEACON_REDIS_URL's own bus, over a store given that is not shared.
+      [{ redisUrl: never }, { store: new LocalPresenceStore() }],
+    ];
+    for (const [config, overrides] of mixed) {
+      const started = startLiveApp({ databaseUrl: `sqlite:${file}`, ...config }, overrides);
       started.then((t) => cleanups.push(() => t.close()), () => {});
-      await expect(started).rejects.toThrow('an event bus shared with other instances needs a shared presence store');
+      await expect(started).rejects.toThrow('beacon: an event bus shared with other instances needs a shared presence store (give both, as BEACON_REDIS_URL does, or neither)');
+      // Refused before the database was opened, so before any migration ran.
+      expect(existsSync(file)).toBe(false);
     }
+  });
+
+  /*
+   * EventBus.shared came as a required member: a custom bus written before it no longer
+   * type-checked (`tsc` on this file), and at run time counted as not shared. It is optional,
+   * and a bus that does not say is not checked: it starts, over the default store.
+   */
+  it('takes a custom bus written before EventBus.shared existed', async () => {
+    const inner = new MemoryBus();
+    // Every member of MemoryBus but `shared`, its methods bound to it (its fields are private).
+    const written: Omit<EventBus, 'shared'> = new Proxy(inner, {
+      get: (target, key) => {
+        if (key === 'shared') return undefined;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const bus: EventBus = written;
+    expect(bus.shared).toBeUndefined();
+    const t = await startLiveApp({}, { bus });
+    cleanups.push(() => t.close());
+    expect(t.app.services.bus).toBe(bus);
+    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
   });
 
   /*

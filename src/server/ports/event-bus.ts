@@ -21,9 +21,10 @@ export interface EventBus {
   readonly instanceId: string;
   /**
    * Whether other instances hear this bus (Redis; in tests a MemoryHub): cluster mode, which
-   * needs a shared presence store too (Replicas refuses a shared bus over a store that is not).
+   * needs a shared presence store too (createServices refuses a shared bus over a store that is
+   * not). Undefined (a bus written before this member) means unknown: not checked.
    */
-  readonly shared: boolean;
+  readonly shared?: boolean;
   publish(topic: string, message: BusMessage): void;
   /** Like publish, but only to other instances: the caller has already applied it here. */
   publishRemote(topic: string, message: BusMessage): void;

@@ -50,13 +50,6 @@ export class Replicas {
       friendListsRead?: () => Promise<void>;
     },
   ) {
-    // Without a shared store this instance is alone (start() does nothing more, /readyz says its
-    // replicas are synced, a start writes the last run's users offline): a bus that other
-    // instances hear would make all of that wrong. BEACON_REDIS_URL gives both or neither; only
-    // an override (ServiceOverrides) could mix them, and is refused.
-    if (deps.bus.shared && !deps.store.shared) {
-      throw new Error('beacon: an event bus shared with other instances needs a shared presence store (give both, as BEACON_REDIS_URL does, or neither)');
-    }
     const { profiles } = hooks;
     const isMine = this.#isMine;
     const storeError = (err: unknown): string => this.#storeError(err);
@@ -109,7 +102,7 @@ export class Replicas {
   #isMine = (sessionId: string): boolean => instanceOfSession(sessionId) === this.#self;
 
   async start(): Promise<void> {
-    // Alone (no shared store, so no shared bus either: the constructor's check): nothing to sync.
+    // Alone (no shared store, so no bus known to be shared either: createServices' check): nothing to sync.
     if (!this.deps.store.shared) return;
     const startedAt = this.deps.now();
     // Connected first: the bus turning healthy at start is no recovery, and a resync then only
