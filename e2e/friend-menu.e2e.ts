@@ -265,6 +265,64 @@ describe('“Confirm: remove” while the friend’s status changes', () => {
   });
 });
 
+/**
+ * How far the name in `sentence` (its contained span) sits from the sentence's baseline, in
+ * px: the bottom of a range over the name's text less that of a range over the words beside
+ * it (same font, so equal bottoms are equal baselines).
+ */
+function nameOffBaseline(sentence: Locator): Promise<number> {
+  return sentence.evaluate((el) => {
+    const name = el.querySelector('span.beacon-ugc');
+    const words = name?.previousSibling?.nodeType === Node.TEXT_NODE ? name.previousSibling : name?.nextSibling;
+    if (!name?.firstChild || !words) throw new Error('no name inside words');
+    const bottom = (n: Node): number => {
+      const r = document.createRange();
+      r.selectNodeContents(n);
+      return r.getBoundingClientRect().bottom;
+    };
+    return bottom(name.firstChild) - bottom(words);
+  });
+}
+
+/** `button`'s height less that of the same button with its name as plain words. */
+function heightOverPlain(button: Locator): Promise<number> {
+  return button.evaluate((el) => {
+    const plain = el.cloneNode(true) as HTMLElement;
+    for (const n of plain.querySelectorAll('span.beacon-ugc')) n.replaceWith(n.textContent ?? '');
+    el.after(plain);
+    const extra = el.getBoundingClientRect().height - plain.getBoundingClientRect().height;
+    plain.remove();
+    return extra;
+  });
+}
+
+describe('a name inside a sentence', () => {
+  it('sits on the sentence’s baseline, and neither a button nor the notice grows for it', async () => {
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await friendCard(page, 'vic').waitFor();
+    const card = await openFriendMenu(page, 'vic');
+    for (const name of ['Invite Vic Hale (@vic) to Pong', 'Remove Vic Hale (@vic)', 'Block Vic Hale (@vic)']) {
+      const button = card.getByRole('button', { name, exact: true });
+      expect(Math.abs(await nameOffBaseline(button.locator(':scope > span'))), name).toBeLessThan(0.5);
+      expect(Math.abs(await heightOverPlain(button)), name).toBeLessThan(0.5);
+    }
+    expect(Math.abs(await nameOffBaseline(card.locator('label')))).toBeLessThan(0.5);
+    // A notice naming the friend: on its line, and the line no taller than an empty one.
+    const notice = page.locator('[data-part=notice]');
+    const emptyHeight = (await notice.boundingBox())!.height;
+    const category = card.locator('[data-part=category]');
+    await expect.poll(() => category.inputValue()).not.toBe('');
+    const was = await category.inputValue();
+    await category.selectOption(was === 'close_friend' ? 'friend' : 'close_friend');
+    await expect.poll(() => notice.textContent(), { timeout: 5000 }).toMatch(/^Vic Hale \(@vic\) is now in /);
+    const line = notice.locator('span.beacon-ugc').locator('..');
+    expect(Math.abs(await nameOffBaseline(line))).toBeLessThan(0.5);
+    expect((await notice.boundingBox())!.height).toBeCloseTo(emptyHeight, 0);
+    await category.selectOption(was);
+    await page.keyboard.press('Escape');
+  });
+});
+
 describe('friend menu: block', () => {
   it('blocks in two steps; the friend leaves the list and can no longer ask again', async () => {
     await page.goto(`${server.baseUrl}/#/friends`);
