@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
-import { friendCard, openFriendMenu } from './helpers/ui.js';
+import { friendCard, friendsTab, openFriendMenu } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 
 let server: ServerHandle;
@@ -399,4 +399,53 @@ describe('the invitations card and notification toasts together', () => {
       }
     });
   }
+});
+
+/** What the notice line shows now: its words, the live region they are in, and their colour. */
+function noticeShows(notice: Locator): Promise<{ text: string; role: string | null; colour: string | null }> {
+  return notice.evaluate((el) => {
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, { acceptNode: (n) => (n.textContent?.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT) });
+    const first = walk.nextNode();
+    const holder = first?.parentElement ?? null;
+    return {
+      text: el.textContent ?? '',
+      role: holder?.closest('[role]')?.getAttribute('role') ?? null,
+      colour: holder ? getComputedStyle(holder).color : null,
+    };
+  });
+}
+
+describe('a refused action on the Friends page', () => {
+  it('looks and reads as a failure: “Not done:” in words, its own colour, announced assertively', async () => {
+    await registerUser(server.baseUrl, 'ola_ok', 'Ola Ok');
+    const ned = await registerUser(server.baseUrl, 'ned_no', 'Ned No');
+    // Ned blocked Uma: the server refuses her request to him.
+    await api(server.baseUrl, ned.token, 'POST', '/users/me/blocks', { user_id: uma.id });
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await friendsTab(page, 'Pending');
+    const pending = page.locator('[data-part=pending]');
+    const notice = page.locator('[data-part=notice]');
+    const search = page.getByLabel('Search by username');
+    await search.fill('ola_ok');
+    await pending.getByRole('button', { name: 'Add friend Ola Ok (@ola_ok)', exact: true }).click();
+    await expect.poll(() => notice.textContent(), { timeout: 5000 }).toBe('Friend request sent to Ola Ok (@ola_ok).');
+    const done = await noticeShows(notice);
+    expect(done.role).toBe('status');
+
+    await search.fill('ned_no');
+    await pending.getByRole('button', { name: 'Add friend Ned No (@ned_no)', exact: true }).click();
+    await expect.poll(() => notice.textContent(), { timeout: 5000 }).toBe('Not done: You are not allowed to do that.');
+    const refused = await noticeShows(notice);
+    expect(refused.role).toBe('alert');
+    expect(refused.colour).not.toBe(done.colour);
+    expect(await notice.getByText('Not done:').isVisible()).toBe(true);
+    // Its colour meets contrast, and the page stays accessible with it shown.
+    await expectAccessible(page, 'Friends page, a refused request');
+
+    // The next confirmation is one again, and nothing of the failure stays.
+    await search.fill('ola_ok');
+    await pending.getByRole('button', { name: 'Cancel request to Ola Ok (@ola_ok)', exact: true }).click();
+    await expect.poll(() => notice.textContent(), { timeout: 5000 }).toBe('Cancelled your request to Ola Ok (@ola_ok).');
+    expect(await noticeShows(notice)).toEqual({ text: 'Cancelled your request to Ola Ok (@ola_ok).', role: 'status', colour: done.colour });
+  });
 });

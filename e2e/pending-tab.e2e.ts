@@ -84,7 +84,7 @@ describe('asking again within 24 h of a decline', () => {
     const add = page.getByRole('button', { name: 'Add friend Vic (@vic_again)', exact: true });
     await add.click();
     const notice = page.locator('[data-part=notice]');
-    await expect.poll(() => notice.textContent(), FIVE_S).toMatch(/^That request cannot be sent yet\. You can ask again from .+\.$/);
+    await expect.poll(() => notice.textContent(), FIVE_S).toMatch(/^Not done: That request cannot be sent yet\. You can ask again from .+\.$/);
     const said = (await notice.textContent())!.replace(/^.* from (.+)\.$/, '$1');
     expect(possibleTimes()).toContain(said);
     expect(await notice.textContent()).not.toContain('Wait a moment');

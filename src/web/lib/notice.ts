@@ -1,6 +1,8 @@
 /**
  * A page's notice line: what the user's last action did ("Friend request sent to Bo (@bo)."),
- * in a polite live region there from the start, so each one is announced. It does not outstay
+ * in a polite live region there from the start, so each one is announced. A failure reads and
+ * looks as one: "Not done: …" in red, in an assertive region (role="alert", also there from the
+ * start, as the app's other error lines), never in the confirmations' grey. It does not outstay
  * the moment: a confirmation clears after NOTICE_MS, and any notice when the user moves on (the
  * page calls clear(): typing a new name, another tab; leaving the page takes it away). What a
  * confirmation said stays shown where it applies ("✓ Request sent", the list of sent requests).
@@ -20,20 +22,24 @@ export interface Notice {
    * a function that says something else instead, only while this confirmation is still shown.
    */
   say(...parts: Array<Node | string>): (...instead: Array<Node | string>) => void;
-  /** Says what went wrong, until clear() or the next notice. */
+  /** Says what went wrong ("Not done: …", announced at once), until clear() or the next notice. */
   fail(text: string): void;
   clear(): void;
 }
 
 export function notice(): Notice {
-  const element = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'notice' });
+  const done = h('span', { role: 'status', 'data-part': 'notice-done' });
+  const failed = h('span', { role: 'alert', class: 'text-red-200', 'data-part': 'notice-failed' });
+  const element = h('p', { class: 'min-h-5 text-sm text-slate-300', 'data-part': 'notice' }, done, failed);
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** Moves whenever what is shown changes (another notice, clear, timeout). */
   let shown = 0;
-  const show = (parts: Array<Node | string>, lasts: boolean): void => {
+  /** Shows `parts` as a confirmation, or as a failure when `failure`; the other region empties. */
+  const show = (parts: Array<Node | string>, lasts: boolean, failure = false): void => {
     clearTimeout(timer);
     shown++;
-    element.replaceChildren(...parts);
+    done.replaceChildren(...(failure ? [] : parts));
+    failed.replaceChildren(...(failure ? parts : []));
     timer = lasts ? undefined : setTimeout(() => show([], true), NOTICE_MS);
   };
   return {
@@ -45,7 +51,7 @@ export function notice(): Notice {
         if (shown === mine) show(instead, false);
       };
     },
-    fail: (text) => show([text], true),
+    fail: (text) => show([h('span', { class: 'font-semibold' }, 'Not done: '), text], true, true),
     clear: () => show([], true),
   };
 }
