@@ -395,7 +395,7 @@ describe('two privacy changes whose answers come back out of order', () => {
         expect(await shownOn(tab)).toEqual(['close_friends', 'public']);
         expect(await wordsOn(tab)).toBe(await wordsOn(fresh));
       }
-      expect(await line.textContent()).toBe('Saved. Your friends see the change right away.');
+      expect(await line.textContent()).toBe('Saved. It applies right away.');
     } finally {
       await context.close();
     }

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { useFixtureApi } from './helpers/fixtures.js';
-import { friendCard, shot, newPage } from './helpers/ui.js';
+import { friendCard, shot, newPage, recordLiveLine } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 
 let server: ServerHandle;
@@ -168,6 +168,30 @@ describe('friend list presentation', () => {
     const border = await page.locator('beacon-friend-list beacon-status-dot').first().evaluate((e) => getComputedStyle(e).borderTopStyle);
     expect(border).toBe('solid');
     await shot(page, 'forced-colors');
+    await page.close();
+  });
+
+  it('says a privacy change is saved without naming an audience it does not concern', async () => {
+    const page = await newPage(browser, { viewport: { width: 1100, height: 900 } });
+    await useFixtureApi(page);
+    // The fixture answers a change with the settings changed (a later route is tried first).
+    let settings: Record<string, string> | null = null;
+    await page.route('**/api/v1/users/me/status/settings', async (route) => {
+      if (route.request().method() !== 'PUT') return route.fallback();
+      settings ??= await (await route.fetch({ method: 'GET' })).json();
+      settings = { ...settings, ...(route.request().postDataJSON() as Record<string, string>) };
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(settings) });
+    });
+    await page.goto(`${server.baseUrl}/#/privacy`);
+    await page.locator('#privacy-status_visibility').waitFor({ timeout: 15_000 });
+    const saved = await recordLiveLine(page.locator('[data-part=saved]'));
+    // Friends to Everyone: strangers are who see the change, not only friends.
+    await page.selectOption('#privacy-status_visibility', 'public');
+    await expect.poll(saved.said, { timeout: 5000 }).toEqual(['Saving…', 'Saved. It applies right away.']);
+    expect(await page.locator('#privacy-status_visibility').inputValue()).toBe('public');
+    // Narrowed to close friends: friends are who stop seeing it.
+    await page.selectOption('#privacy-activity_visibility', 'close_friends');
+    await expect.poll(saved.said, { timeout: 5000 }).toEqual(['Saving…', 'Saved. It applies right away.', 'Saving…', 'Saved. It applies right away.']);
     await page.close();
   });
 

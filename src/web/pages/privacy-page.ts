@@ -100,7 +100,7 @@ export const privacyPage: Page = (root, ctx) => {
     } catch (e) {
       refused = `Not saved: ${errorMessage(e)}`;
     }
-    if (--saving === 0) saved.textContent = refused ?? 'Saved. Your friends see the change right away.';
+    if (--saving === 0) saved.textContent = refused ?? 'Saved. It applies right away.';
     update();
   }
 
