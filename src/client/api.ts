@@ -1,6 +1,7 @@
 /** Typed REST client for every `/api/v1` endpoint of CONTRACT.md. */
 import type {
   Activity,
+  BlockedUser,
   CalendarInfo,
   Friend,
   FriendCategory,
@@ -19,7 +20,7 @@ import type {
   View,
 } from '../protocol/index.js';
 
-export type { CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, SessionInfo, SignedOut, Watch };
+export type { BlockedUser, CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, SessionInfo, SignedOut, Watch };
 import { readToken, tokenWithin, type TokenSource } from './token-source.js';
 import { defaultTimers, normalizeBaseUrl } from './transport.js';
 
@@ -218,7 +219,15 @@ export class ApiClient {
     await this.#request('POST', '/users/me/blocks', { user_id: userId });
   }
 
-  /** Lifts a block (friendship does not come back). */
+  /**
+   * The users you blocked, by username: `{user_id, username, display_name, since}` (`since`:
+   * when you blocked them). Names are user text: show them as text, never as HTML.
+   */
+  listBlocks(): Promise<BlockedUser[]> {
+    return this.#request('GET', '/users/me/blocks');
+  }
+
+  /** Lifts a block (friendship does not come back); 404 `NOT_FOUND` if they are not blocked. */
   async unblockUser(userId: number): Promise<void> {
     await this.#request('DELETE', `/users/me/blocks/${seg(userId)}`);
   }

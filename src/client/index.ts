@@ -18,6 +18,7 @@ export { normalizeBaseUrl, statusSocketUrl } from './transport.js';
 export type {
   Activity,
   Audience,
+  BlockedUser,
   Friend,
   FriendCategory,
   FriendRequest,

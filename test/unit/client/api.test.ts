@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient, ApiError, PreconditionFailedError } from '../../../src/client/api.js';
 import { BASE_URL, FakeFetch, ME, TOKEN } from './fake-server.js';
+import type { BlockedUser } from '../../../src/client/index.js';
 
 const user = { id: 1, username: 'me', display_name: 'Me', role: 'user' };
 const friend = { user_id: 2, username: 'amy', display_name: 'Amy', category: 'friend', since: '2024-01-15T14:30:00.000Z' };
@@ -82,6 +83,23 @@ describe('ApiClient endpoints', () => {
     fetch.route('POST /api/v1/users/me/friends/requests', { status: 200, body: { friend } });
     expect(await api.acceptFriendRequest(7)).toEqual(friend);
     expect(await api.sendFriendRequest(2)).toEqual({ friend });
+  });
+
+  it('listBlocks answers the users you blocked, as the server lists them; unblockUser lifts one (404 when not blocked)', async () => {
+    const { api, fetch } = setup();
+    const blocked = [
+      { user_id: 3, username: 'carol', display_name: 'Carol', since: '2024-01-15T14:30:00.000Z' },
+      { user_id: 4, username: 'dan', display_name: 'Dan <b>', since: '2024-01-16T09:00:00.000Z' },
+    ];
+    fetch.route('GET /api/v1/users/me/blocks', { status: 200, body: blocked });
+    fetch.route('DELETE /api/v1/users/me/blocks/3', { status: 204 });
+    fetch.route('DELETE /api/v1/users/me/blocks/9', { status: 404, body: { code: 'NOT_FOUND', message: 'Not blocked' } });
+    const list: BlockedUser[] = await api.listBlocks();
+    expect(list).toEqual(blocked);
+    expect(`${fetch.calls[0]?.method} ${fetch.calls[0]?.url.slice(BASE_URL.length)}`).toBe('GET /api/v1/users/me/blocks');
+    expect(fetch.calls[0]?.headers.Authorization).toBe(`Bearer ${TOKEN}`);
+    expect(await api.unblockUser(3)).toBeUndefined();
+    expect(await apiError(api.unblockUser(9))).toMatchObject({ status: 404, code: 'NOT_FOUND', message: 'Not blocked' });
   });
 
   it('sends the token only as a bearer header, and not on register/login', async () => {
