@@ -50,6 +50,7 @@ const QUIET = [
   'request-notice',
   'pong-site',
   'ui-states',
+  'blocks',
 ].map((name) => `e2e/${name}.e2e.ts`);
 
 const extra = process.argv.slice(2);

@@ -238,7 +238,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     }
     ctx.api.blockUser(view.user_id).then(
       () => {
-        ctx.notify(named(), ' is blocked: no longer your friend, and cannot send you requests.');
+        ctx.notify(named(), ' is blocked: no longer your friend, and cannot send you requests. To undo it: Privacy → Blocked users.');
         ctx.afterRemove();
       },
       (e: unknown) => (error.textContent = errorMessage(e)),

@@ -12,6 +12,11 @@
  * (they became a friend, a request came or went), never because a friend changed status;
  * a rebuild keeps keyboard focus on the same button (`data-key`).
  *
+ * A user you blocked is shown "Blocked", with a link to unblock them (Privacy → Blocked users),
+ * not an "Add friend" the server refuses: the blocks are read again with each search (a block
+ * made elsewhere, or from a friend's menu since, is then known). An add refused because of a
+ * block the page did not know of says the server's reason, and the row turns "Blocked".
+ *
  * An action runs once at a time per request or player (`data-on`): pressed again while its
  * answer is awaited (a slow network), or Decline pressed after Accept, nothing is sent twice,
  * and its buttons show busy (busy-button.ts), rebuilt ones too. A second request would fail
@@ -20,11 +25,12 @@
 import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
 import { askAgainAt, formatAskAgain } from '../lib/ask-again.js';
-import { errorMessage } from '../lib/error-messages.js';
+import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
 import type { Notice } from '../lib/notice.js';
 import { markBusy } from '../lib/busy-button.js';
 import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
+import { BLOCKED_USERS_HREF } from './blocked-panel.js';
 
 export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice): () => void {
   const { api, requests: store } = ctx;
@@ -40,6 +46,13 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
    */
   const refusedUntil = new Map<number, number>();
   const refusalTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** The users you blocked, as last read (with each search, and after an add refused with 409). */
+  let blocked = new Set<number>();
+  /** Reads the blocks again; a failure keeps what was known (the server still refuses an add to a blocked user). */
+  const readBlocks = (): Promise<void> => api.listBlocks().then(
+    (list) => void (blocked = new Set(list.map((b) => b.user_id))),
+    () => undefined,
+  );
   /** What the actions awaiting their answer act on (`data-on` of their buttons: "request-12", "user-7"). */
   const busy = new Set<string>();
   const showBusy = (): void => root.querySelectorAll<HTMLButtonElement>('button[data-on]').forEach((b) => markBusy(b, busy.has(b.dataset.on!)));
@@ -99,7 +112,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
    */
   async function act(
     on: string, action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number,
-    more: { explain?: (e: unknown) => string | null; said?: (instead: (...parts: Array<Node | string>) => void) => void } = {},
+    more: { explain?: (e: unknown) => string | null | Promise<string | null>; said?: (instead: (...parts: Array<Node | string>) => void) => void } = {},
   ): Promise<void> {
     if (busy.has(on)) return;
     const { explain, said: onSaid } = more;
@@ -112,7 +125,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
       const instead = notice.say(...(Array.isArray(said) ? (said as Array<Node | string>) : done));
       if (!Array.isArray(said)) onSaid?.(instead);
     } catch (e) {
-      notice.fail(explain?.(e) ?? errorMessage(e, {
+      notice.fail((await explain?.(e)) ?? errorMessage(e, {
         CONFLICT: 'You are already friends, or a request is already waiting.',
         NOT_FOUND: 'That request or player no longer exists.',
       }));
@@ -129,17 +142,18 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     if (now !== from && now !== null && now !== document.body) return;
     const rows = box.querySelectorAll<HTMLElement>('li');
     const row = rows[Math.min(index, rows.length - 1)];
-    const target = row?.querySelector<HTMLElement>('button') ?? box.closest('section')?.querySelector<HTMLElement>('h2');
+    const target = row?.querySelector<HTMLElement>('button, a[href]') ?? box.closest('section')?.querySelector<HTMLElement>('h2');
     target?.focus();
   }
 
   /** What can be done with a player found: the one thing a search result's row shows. */
   type Relation =
-    | { kind: 'you' } | { kind: 'friend' } | { kind: 'asked-you'; request: number } | { kind: 'asked' }
+    | { kind: 'you' } | { kind: 'friend' } | { kind: 'blocked' } | { kind: 'asked-you'; request: number } | { kind: 'asked' }
     | { kind: 'refused'; until: number } | { kind: 'none' };
   function relation(u: User): Relation {
     if (u.id === ctx.user.id) return { kind: 'you' };
     if (ctx.client.friend(u.id)) return { kind: 'friend' };
+    if (blocked.has(u.id)) return { kind: 'blocked' };
     const inc = store.incoming.find((r) => r.from_user_id === u.id);
     if (inc) return { kind: 'asked-you', request: inc.id };
     if (store.outgoing.some((r) => r.to_user_id === u.id)) return { kind: 'asked' };
@@ -151,6 +165,11 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   function searchAction(u: User, rel: Relation, index: number): Node {
     if (rel.kind === 'you') return h('span', { class: 'text-sm text-slate-400' }, 'You');
     if (rel.kind === 'friend') return h('span', { class: 'text-sm text-green-300' }, '✓ Friends');
+    if (rel.kind === 'blocked') {
+      return h('span', { class: 'flex flex-wrap items-center gap-x-3 gap-y-1 text-sm', 'data-part': 'blocked' },
+        h('span', { class: 'text-red-300' }, 'Blocked'),
+        h('a', { href: BLOCKED_USERS_HREF, class: 'beacon-link' }, 'Unblock in Privacy'));
+    }
     if (rel.kind === 'asked-you') {
       const accept = button('Accept request', () => void act(`request-${rel.request}`, () => api.acceptFriendRequest(rel.request), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
       accept.dataset.key = `found-accept-${u.id}`;
@@ -165,7 +184,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
         const res = await api.sendFriendRequest(u.id);
         return res.friend ? about(u, 'You and ', ' are now friends.') : undefined;
       }, about(u, 'Friend request sent to ', '.'), resultsBox, index, {
-        explain: (e) => refused(u, e),
+        explain: async (e) => refused(u, e) ?? (await blockedByYou(u, e)),
         // They asked at the same moment: theirs, taken second, accepted ours (friend_added may
         // even have come before this answer).
         said: (instead) => {
@@ -191,6 +210,19 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   /** Says what a search found, once (not at each rebuild of the list). */
   function sayFound(found: User[] | null): void {
     resultsSaid.textContent = found === null ? '' : found.length === 0 ? 'No players found' : `${found.length} ${found.length === 1 ? 'player' : 'players'} found`;
+  }
+
+  /**
+   * An add refused with 409 because you blocked `u` (blocked on another device, or this page
+   * had not read it yet): the server's reason, and their row turns "Blocked". Null for another
+   * conflict (already friends, a request waiting), which the generic sentence covers.
+   */
+  async function blockedByYou(u: User, e: unknown): Promise<string | null> {
+    if (!isCodedError(e) || e.code !== 'CONFLICT') return null;
+    await readBlocks();
+    if (!blocked.has(u.id)) return null;
+    render();
+    return /[.!?]$/.test(e.message) ? e.message : `${e.message}.`;
   }
 
   /** A request to `u` the server refused for now: remembered for their row, said with its time. */
@@ -263,7 +295,8 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     }
     // Debounced: one request per pause in typing, not per key.
     searchTimer = setTimeout(() => {
-      api.searchUsers(q).then((users) => {
+      // Who is blocked is read with the results: a block made since the last search shows.
+      Promise.all([api.searchUsers(q), readBlocks()]).then(([users]) => {
         if (search.value.trim() !== q) return;
         results = users;
         render();

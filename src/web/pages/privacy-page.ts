@@ -1,7 +1,8 @@
 /**
  * Privacy settings: one control per field, a plain-language summary, and a preview of
  * your own card as a close friend / friend / stranger would see it (computed locally by
- * previewView, which runs the server's own privacy projection).
+ * previewView, which runs the server's own privacy projection). Below them, the users you
+ * blocked, to unblock (blocked-panel.ts), read whether the settings load or not.
  */
 import type { Page } from './page.js';
 import type { Audience, Settings, StatusVisibility, View } from '../lib/label-types.js';
@@ -11,6 +12,7 @@ import { asOffline, explainSettings, previewView, type ViewerTier } from '../lib
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { serverNow } from '../lib/server-time.js';
+import { blockedUsersSection, wantsBlockedUsers } from './blocked-panel.js';
 
 type Key = keyof Settings;
 const FIELDS: Array<{ key: Key; label: string; hint: string }> = [
@@ -130,10 +132,11 @@ export const privacyPage: Page = (root, ctx) => {
     }
   }
 
+  const blocked = blockedUsersSection(ctx.api, { focusWhenShown: wantsBlockedUsers(location.hash) });
   root.replaceChildren(h('div', { class: 'mx-auto grid max-w-3xl gap-4' },
     h('div', {}, h('h1', { class: 'text-xl font-bold text-white', tabindex: -1 }, 'Privacy'),
       h('p', { class: 'mt-1 text-sm text-slate-400' }, 'Choose who sees your status, activity, message and last seen time.'), saved),
-    body));
+    body, blocked.element));
   void load();
   const offSelf = client.on('self', () => update());
   const onExternal = (e: CustomEvent<Settings | null>): void => {
@@ -145,6 +148,7 @@ export const privacyPage: Page = (root, ctx) => {
   document.addEventListener('beacon:settings-changed', onExternal);
   return () => {
     disposed = true;
+    blocked.dispose();
     offSelf();
     document.removeEventListener('beacon:settings-changed', onExternal);
   };
