@@ -500,41 +500,55 @@ describe('status changes whose answers come back late', () => {
     }
   });
 
-  it('shows nothing of the last account’s status on its way after signing in as another, not even once its answer comes', async () => {
-    const { token: adaToken, id: adaId, tab, menu, close } = await openMenu('ada_switch');
+  /**
+   * Ada's page with her status menu open (openMenu), and Bo, another account, Away: Ada presses
+   * Busy, the server sets it and its answer is held on the way back (`busy`).
+   */
+  async function busyOnItsWay(ada: string, bo: string) {
+    const opened = await openMenu(ada);
     try {
-      const bo = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'bo_switch', password: PASSWORD });
-      await api(server.baseUrl, bo.token, 'PUT', '/users/me/status', { status: 'away' });
-      // Ada presses Busy: the server sets it, its answer is held on the way back.
-      const busy = await holdAnswer(tab, '**/api/v1/users/me/status');
-      await menu.locator('[role=radio][value=busy]').click();
+      const boUser = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username: bo, password: PASSWORD });
+      await api(server.baseUrl, boUser.token, 'PUT', '/users/me/status', { status: 'away' });
+      const busy = await holdAnswer(opened.tab, '**/api/v1/users/me/status');
+      await opened.menu.locator('[role=radio][value=busy]').click();
       await busy.reached;
-      expect(await manualOf(adaToken, adaId)).toBe('busy');
-      expect(await menu.locator('[role=radio][value=busy]').getAttribute('aria-busy')).toBe('true');
-      // Ada logs out, Bo signs in on the same page.
+      expect(await manualOf(opened.token, opened.id)).toBe('busy');
+      expect(await opened.menu.locator('[role=radio][value=busy]').getAttribute('aria-busy')).toBe('true');
+      return { ...opened, bo: { token: boUser.token, id: boUser.user.id }, busy };
+    } catch (e) {
+      await opened.close();
+      throw e;
+    }
+  }
+  /** The status menu as Bo sees it: [ticked, options marked busy, the group's aria-busy, its error line, what the trigger says, Bo's remembered choice]. */
+  const seenByBo = async (tab: Page, menu: Locator, boId: number) => [
+    await ticked(menu),
+    await menu.locator('[role=radio][aria-busy]').evaluateAll((radios) => radios.map((r) => r.getAttribute('value'))),
+    await menu.locator('[role=radiogroup]').getAttribute('aria-busy'),
+    await menu.locator('[data-part=status-error]').textContent(),
+    await menu.locator('[data-part=self-status]').textContent(),
+    await tab.evaluate((id) => localStorage.getItem(`beacon.u${id}.manualStatus`), boId),
+  ];
+  const BO_AWAY = ['away', [], null, '', 'Away', null];
+
+  it('shows nothing of the last account’s status on its way after signing in as another, not even once its answer comes', async () => {
+    const { tab, menu, bo, busy, close } = await busyOnItsWay('ada_switch', 'bo_switch');
+    try {
+      // Ada logs out, Bo signs in on the same page: a new menu (`menu` finds it).
       await tab.getByRole('button', { name: 'Log out' }).click();
       await tab.getByRole('heading', { name: 'Welcome back' }).waitFor(FIVE_S);
       await logIn(tab, server.baseUrl, 'bo_switch');
       await expect.poll(() => tab.locator('[data-part=me]').textContent(), FIVE_S).toBe('@bo_switch');
       await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
-      const boMenu = await openStatusMenu(tab);
-      /** Bo's menu: [ticked, options marked busy, the group's aria-busy, what the trigger says, Bo's remembered choice]. */
-      const shows = async () => [
-        await ticked(boMenu),
-        await boMenu.locator('[role=radio][aria-busy]').evaluateAll((radios) => radios.map((r) => r.getAttribute('value'))),
-        await boMenu.locator('[role=radiogroup]').getAttribute('aria-busy'),
-        await tab.locator('[data-part=self-status]').textContent(),
-        await tab.evaluate((id) => localStorage.getItem(`beacon.u${id}.manualStatus`), bo.user.id),
-      ];
-      await expect.poll(() => ticked(boMenu), FIVE_S).toBe('away');
-      const bos = ['away', [], null, 'Away', null];
-      expect(await shows()).toEqual(bos);
+      await openStatusMenu(tab);
+      await expect.poll(() => ticked(menu), FIVE_S).toBe('away');
+      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
       // Ada's answer comes back: still nothing of it in Bo's menu.
       busy.release();
       await busy.answered;
       await busy.handled();
-      expect(await shows()).toEqual(bos);
-      expect(await manualOf(bo.token, bo.user.id)).toBe('away');
+      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
+      expect(await manualOf(bo.token, bo.id)).toBe('away');
     } finally {
       await close();
     }
@@ -543,42 +557,26 @@ describe('status changes whose answers come back late', () => {
   it('the menu bound to another account’s client while a change is on its way starts afresh, and the late answer marks and remembers nothing there', async () => {
     // The app makes a new menu at each sign-in (the test above); this binds the same menu anew,
     // as its `account` and `client` allow: to Bo and a client of Bo's (the SDK's, started in the page).
-    const { token: adaToken, id: adaId, tab, menu, close } = await openMenu('ada_rebind');
+    const { tab, menu, bo, busy, close } = await busyOnItsWay('ada_rebind', 'bo_rebind');
     try {
-      const bo = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'bo_rebind', password: PASSWORD });
-      await api(server.baseUrl, bo.token, 'PUT', '/users/me/status', { status: 'away' });
-      const busy = await holdAnswer(tab, '**/api/v1/users/me/status');
-      await menu.locator('[role=radio][value=busy]').click();
-      await busy.reached;
-      expect(await manualOf(adaToken, adaId)).toBe('busy');
-      expect(await menu.locator('[role=radio][value=busy]').getAttribute('aria-busy')).toBe('true');
       // A string, not a function: Vitest would rewrite a function's import() into its own loader.
       await tab.evaluate(`(async () => {
         const { PresenceClient } = await import(location.origin + '/sdk/beacon-client.js');
         const client = new PresenceClient({ baseUrl: location.origin, getToken: () => ${JSON.stringify(bo.token)} });
         const menu = document.querySelector('beacon-status-menu');
-        menu.account = ${bo.user.id};
+        menu.account = ${bo.id};
         menu.client = client;
         client.start();
       })()`);
       await expect.poll(() => menu.getAttribute('data-status'), { timeout: 15_000 }).toBe('away');
       await openStatusMenu(tab);
-      /** The menu: [ticked, options marked busy, the group's aria-busy, its error line, Bo's remembered choice]. */
-      const shows = async () => [
-        await ticked(menu),
-        await menu.locator('[role=radio][aria-busy]').evaluateAll((radios) => radios.map((r) => r.getAttribute('value'))),
-        await menu.locator('[role=radiogroup]').getAttribute('aria-busy'),
-        await menu.locator('[data-part=status-error]').textContent(),
-        await tab.evaluate((id) => localStorage.getItem(`beacon.u${id}.manualStatus`), bo.user.id),
-      ];
       await expect.poll(() => ticked(menu), FIVE_S).toBe('away');
-      const bos = ['away', [], null, '', null];
-      expect(await shows()).toEqual(bos);
+      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
       busy.release();
       await busy.answered;
       await busy.handled();
-      expect(await shows()).toEqual(bos);
-      expect(await manualOf(bo.token, bo.user.id)).toBe('away');
+      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
+      expect(await manualOf(bo.token, bo.id)).toBe('away');
     } finally {
       await close();
     }
