@@ -405,17 +405,30 @@ describe('two privacy changes whose answers come back out of order', () => {
 describe('status changes whose answers come back late', () => {
   const ticked = (menu: Locator) => menu.locator('[role=radio][aria-checked=true]').getAttribute('value');
 
-  /** A new user's page on the Friends page, connected, with the status menu open. */
-  async function openMenu(username: string): Promise<{ token: string; id: number; tab: Page; menu: Locator; close: () => Promise<void> }> {
+  /** A new user's page on the Friends page, connected, with the status menu open; its socket never brings an `unheard` frame. */
+  async function openMenu(username: string, unheard?: string): Promise<{ token: string; id: number; tab: Page; menu: Locator; close: () => Promise<void> }> {
     const { token, user } = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username, password: PASSWORD });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
     const tab = await context.newPage();
+    if (unheard) await loseFrames(tab, unheard);
     await tab.goto(`${server.baseUrl}/#/friends`);
     await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
     const menu = await openStatusMenu(tab);
     await expect.poll(() => ticked(menu), FIVE_S).toBe('online');
     return { token, id: user.id, tab, menu, close: () => context.close() };
+  }
+  /** `tab`'s socket never brings a `type` frame, alone or in a batch (lost, or sent while it was between reconnects). */
+  async function loseFrames(tab: Page, type: string): Promise<void> {
+    await tab.routeWebSocket(/\/ws\/status/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((m) => {
+        if (typeof m !== 'string') return ws.send(m);
+        const frame = JSON.parse(m) as { type: string; messages?: Array<{ type: string }> };
+        if (frame.type === type) return;
+        ws.send(frame.type === 'batch' ? JSON.stringify({ ...frame, messages: frame.messages!.filter((e) => e.type !== type) }) : m);
+      });
+    });
   }
   /** The manual status the server holds for the user (their own view, as they read it). */
   const manualOf = async (token: string, id: number) => (await api<{ manual_status: string }>(server.baseUrl, token, 'GET', `/users/${id}/status`)).manual_status;
@@ -500,27 +513,43 @@ describe('status changes whose answers come back late', () => {
     }
   });
 
+  const appearOffline = (menu: Locator) => menu.getByRole('switch', { name: /Appear offline/ });
+  /** Who the server shows the user's status to (their privacy settings). */
+  const visibilityOf = async (token: string) => (await api<{ status_visibility: string }>(server.baseUrl, token, 'GET', '/users/me/status/settings')).status_visibility;
+  /** A change of Ada's held on its way: the test's name for it, and how each is pressed and seen applied. */
+  const CHANGES = {
+    busy: { named: 'status', url: '**/api/v1/users/me/status', press: (menu: Locator) => menu.locator('[role=radio][value=busy]').click() },
+    hide: { named: '“Appear offline”', url: '**/api/v1/users/me/status/settings', press: (menu: Locator) => appearOffline(menu).check() },
+  } as const;
+
   /**
-   * Ada's page with her status menu open (openMenu), and Bo, another account, Away: Ada presses
-   * Busy, the server sets it and its answer is held on the way back (`busy`).
+   * Ada's page with her status menu open (openMenu), and Bo, another account, Away and seen by
+   * his friends: Ada presses Busy or turns "Appear offline" on, the server applies it and its
+   * answer is held on the way back (`held`).
    */
-  async function busyOnItsWay(ada: string, bo: string) {
-    const opened = await openMenu(ada);
+  async function changeOnItsWay(ada: string, bo: string, change: keyof typeof CHANGES) {
+    // Hiding: Ada's page does not hear the server's push of it, so the held answer is the newest news of it.
+    const opened = await openMenu(ada, change === 'hide' ? 'settings_update' : undefined);
     try {
       const boUser = await api<{ token: string; user: { id: number } }>(server.baseUrl, null, 'POST', '/auth/register', { username: bo, password: PASSWORD });
       await api(server.baseUrl, boUser.token, 'PUT', '/users/me/status', { status: 'away' });
-      const busy = await holdAnswer(opened.tab, '**/api/v1/users/me/status');
-      await opened.menu.locator('[role=radio][value=busy]').click();
-      await busy.reached;
-      expect(await manualOf(opened.token, opened.id)).toBe('busy');
-      expect(await opened.menu.locator('[role=radio][value=busy]').getAttribute('aria-busy')).toBe('true');
-      return { ...opened, bo: { token: boUser.token, id: boUser.user.id }, busy };
+      const held = await holdAnswer(opened.tab, CHANGES[change].url);
+      await CHANGES[change].press(opened.menu);
+      await held.reached;
+      if (change === 'busy') {
+        expect(await manualOf(opened.token, opened.id)).toBe('busy');
+        expect(await opened.menu.locator('[role=radio][value=busy]').getAttribute('aria-busy')).toBe('true');
+      } else expect(await visibilityOf(opened.token)).toBe('hidden');
+      return { ...opened, bo: { token: boUser.token, id: boUser.user.id }, held };
     } catch (e) {
       await opened.close();
       throw e;
     }
   }
-  /** The status menu as Bo sees it: [ticked, options marked busy, the group's aria-busy, its error line, what the trigger says, Bo's remembered choice]. */
+  /**
+   * The status menu as Bo sees it: [ticked, options marked busy, the group's aria-busy, its error
+   * line, what the trigger says, Bo's remembered choice, "Appear offline" on].
+   */
   const seenByBo = async (tab: Page, menu: Locator, boId: number) => [
     await ticked(menu),
     await menu.locator('[role=radio][aria-busy]').evaluateAll((radios) => radios.map((r) => r.getAttribute('value'))),
@@ -528,59 +557,73 @@ describe('status changes whose answers come back late', () => {
     await menu.locator('[data-part=status-error]').textContent(),
     await menu.locator('[data-part=self-status]').textContent(),
     await tab.evaluate((id) => localStorage.getItem(`beacon.u${id}.manualStatus`), boId),
+    await appearOffline(menu).isChecked(),
   ];
-  const BO_AWAY = ['away', [], null, '', 'Away', null];
+  const BO_AWAY = ['away', [], null, '', 'Away', null, false];
 
-  it('shows nothing of the last account’s status on its way after signing in as another, not even once its answer comes', async () => {
-    const { tab, menu, bo, busy, close } = await busyOnItsWay('ada_switch', 'bo_switch');
-    try {
-      // Ada logs out, Bo signs in on the same page: a new menu (`menu` finds it).
-      await tab.getByRole('button', { name: 'Log out' }).click();
-      await tab.getByRole('heading', { name: 'Welcome back' }).waitFor(FIVE_S);
-      await logIn(tab, server.baseUrl, 'bo_switch');
-      await expect.poll(() => tab.locator('[data-part=me]').textContent(), FIVE_S).toBe('@bo_switch');
-      await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
-      await openStatusMenu(tab);
-      await expect.poll(() => ticked(menu), FIVE_S).toBe('away');
-      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
-      // Ada's answer comes back: still nothing of it in Bo's menu.
-      busy.release();
-      await busy.answered;
-      await busy.handled();
-      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
-      expect(await manualOf(bo.token, bo.id)).toBe('away');
-    } finally {
-      await close();
-    }
-  });
+  for (const change of ['busy', 'hide'] as const) {
+    it(`shows nothing of the last account’s ${CHANGES[change].named} on its way after signing in as another, not even once its answer comes`, async () => {
+      const { tab, menu, bo, held, close } = await changeOnItsWay(`ada_switch_${change}`, `bo_switch_${change}`, change);
+      try {
+        // Ada logs out, Bo signs in on the same page: a new menu (`menu` finds it).
+        await tab.getByRole('button', { name: 'Log out' }).click();
+        await tab.getByRole('heading', { name: 'Welcome back' }).waitFor(FIVE_S);
+        await logIn(tab, server.baseUrl, `bo_switch_${change}`);
+        await expect.poll(() => tab.locator('[data-part=me]').textContent(), FIVE_S).toBe(`@bo_switch_${change}`);
+        await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+        await openStatusMenu(tab);
+        await expect.poll(() => seenByBo(tab, menu, bo.id), FIVE_S).toEqual(BO_AWAY);
+        // Ada's answer comes back: still nothing of it in Bo's menu.
+        held.release();
+        await held.answered;
+        await held.handled();
+        expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
+        expect(await manualOf(bo.token, bo.id)).toBe('away');
+        expect(await visibilityOf(bo.token)).toBe('friends');
+      } finally {
+        await close();
+      }
+    });
+  }
 
-  it('the menu bound to another account’s client while a change is on its way starts afresh, and the late answer marks and remembers nothing there', async () => {
-    // The app makes a new menu at each sign-in (the test above); this binds the same menu anew,
-    // as its `account` and `client` allow: to Bo and a client of Bo's (the SDK's, started in the page).
-    const { tab, menu, bo, busy, close } = await busyOnItsWay('ada_rebind', 'bo_rebind');
-    try {
-      // A string, not a function: Vitest would rewrite a function's import() into its own loader.
-      await tab.evaluate(`(async () => {
-        const { PresenceClient } = await import(location.origin + '/sdk/beacon-client.js');
-        const client = new PresenceClient({ baseUrl: location.origin, getToken: () => ${JSON.stringify(bo.token)} });
-        const menu = document.querySelector('beacon-status-menu');
-        menu.account = ${bo.id};
-        menu.client = client;
-        client.start();
-      })()`);
-      await expect.poll(() => menu.getAttribute('data-status'), { timeout: 15_000 }).toBe('away');
-      await openStatusMenu(tab);
-      await expect.poll(() => ticked(menu), FIVE_S).toBe('away');
-      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
-      busy.release();
-      await busy.answered;
-      await busy.handled();
-      expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
-      expect(await manualOf(bo.token, bo.id)).toBe('away');
-    } finally {
-      await close();
-    }
-  });
+  const REBOUND = {
+    busy: 'the menu bound to another account’s client while a change is on its way starts afresh, and the late answer marks and remembers nothing there',
+    hide: 'the menu bound to another account’s client while “Appear offline” is on its way shows that account’s switch, and the late answer changes nothing there',
+  } as const;
+  for (const change of ['busy', 'hide'] as const) {
+    it(REBOUND[change], async () => {
+      // The app makes a new menu at each sign-in (the test above); this binds the same menu anew,
+      // as its `settings`, `account` and `client` allow: to no settings store (the page has none of
+      // Bo's), Bo, and a client of Bo's (the SDK's, started in the page) already connected, so the
+      // open panel stays open and shows Bo's as it is.
+      const { tab, menu, bo, held, close } = await changeOnItsWay(`ada_rebind_${change}`, `bo_rebind_${change}`, change);
+      try {
+        // A string, not a function: Vitest would rewrite a function's import() into its own loader.
+        await tab.evaluate(`(async () => {
+          const { PresenceClient } = await import(location.origin + '/sdk/beacon-client.js');
+          const client = new PresenceClient({ baseUrl: location.origin, getToken: () => ${JSON.stringify(bo.token)} });
+          await new Promise((connected) => {
+            const off = client.on('self', () => client.state === 'connected' && (off(), connected()));
+            client.start();
+          });
+          const menu = document.querySelector('beacon-status-menu');
+          menu.settings = null;
+          menu.account = ${bo.id};
+          menu.client = client;
+        })()`);
+        expect(await menu.locator('[data-part=trigger]').getAttribute('aria-expanded')).toBe('true');
+        await expect.poll(() => seenByBo(tab, menu, bo.id), FIVE_S).toEqual(BO_AWAY);
+        held.release();
+        await held.answered;
+        await held.handled();
+        expect(await seenByBo(tab, menu, bo.id)).toEqual(BO_AWAY);
+        expect(await manualOf(bo.token, bo.id)).toBe('away');
+        expect(await visibilityOf(bo.token)).toBe('friends');
+      } finally {
+        await close();
+      }
+    });
+  }
 
   it('sends Online chosen while Busy is on its way, and ends ticking Online', async () => {
     const { token, id, tab, menu, close } = await openMenu('uri_late');

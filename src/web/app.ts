@@ -212,7 +212,7 @@ export class BeaconApp {
     this.#token = getToken();
     // Its views and frames keep the page's one estimate of the server's clock (lib/server-time.ts).
     const client = new PresenceClient({ baseUrl: '', getToken, api: this.#api, serverClock });
-    const settings = new SettingsStore(client);
+    const settings = new SettingsStore(client, user.id);
     const requests = new RequestsStore(this.#api, client);
     const header = buildHeader(user, client, settings, () => void this.#logout());
     const main = h('main', { id: 'main', class: 'mx-auto max-w-6xl px-3 py-5 sm:px-6 sm:py-8', tabindex: -1 });
@@ -237,7 +237,7 @@ export class BeaconApp {
         else this.#signOut(SESSION_ENDED, true);
       }),
       () => client.stop(),
-      settings.follow(document, user.id),
+      settings.follow(document),
       settings.live(document),
       requests.onChange(() => header.setRequestCount(requests.incoming.length)),
       () => requests.stop(),

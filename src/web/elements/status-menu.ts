@@ -7,12 +7,12 @@
  * Unless connected or polling it is unusable (aria-disabled, so focus stays on it), its panel
  * closes and it says why instead of a status that may no longer hold.
  */
-import type { ManualStatus, Settings, View } from '../lib/label-types.js';
+import type { ManualStatus, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { chosenManualStatus } from '../lib/manual-status.js';
 import { shortUnavailable, statusUnavailable } from '../lib/status-unavailable.js';
 import { ownPresence } from '../lib/own-presence.js';
-import type { SettingsStore } from '../lib/settings-store.js';
+import { settingsChanged, type SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { announce } from '../lib/form-errors.js';
@@ -79,8 +79,8 @@ export class StatusMenuElement extends HTMLElement {
    */
   #pending = new Map<ManualStatus, number>();
   /**
-   * Replaced when the menu is bound to another client or account (a sign-in as someone else): an
-   * answer for the one before then marks, ticks, remembers and says nothing here.
+   * Replaced when the menu is bound to another client, account or settings store (a sign-in as
+   * someone else): an answer for the one before then marks, ticks, remembers and says nothing here.
    */
   #binding = {};
   #group = h('div', { role: 'radiogroup', class: 'grid gap-1' });
@@ -91,35 +91,44 @@ export class StatusMenuElement extends HTMLElement {
 
   /** The signed-in account (set before `client`); its last manual status is the starting point. */
   set account(userId: number | null) {
-    if (userId !== this.#account) this.#rebind();
+    const changed = userId !== this.#account;
     this.#account = userId;
     this.#manual = (userId === null ? null : (readAccountPref(userId, 'manualStatus') as ManualStatus | null)) ?? 'online';
+    if (changed) this.#rebind();
   }
 
   set client(client: MenuClient | null) {
-    if (client !== this.#client) this.#rebind();
+    const changed = client !== this.#client;
     this.#off?.();
     this.#off = null;
     this.#client = client;
     this.#form.actions = client;
     if (this.isConnected) this.#subscribe();
     if (!client) this.#followConnection();
+    if (changed) this.#rebind();
   }
 
-  /** Another client or account: nothing of the one before is on its way here, nor its error. */
+  /**
+   * Another client, account or settings store: nothing of the one before is on its way here, nor
+   * its error, and an open panel shows the new one's status, message and "Appear offline" (a
+   * closed one reads them when it opens).
+   */
   #rebind(): void {
     this.#binding = {};
     this.#pending = new Map();
     this.#showPending();
     announce(this.#error, '');
+    if (this.open) this.#showOwn();
   }
 
   /** Shared privacy settings: the trigger says "Invisible" when hidden. */
   set settings(store: SettingsStore | null) {
+    const changed = store !== this.#settings;
     this.#offSettings?.();
     this.#settings = store;
     this.#offSettings = store ? store.onChange(() => this.#renderTrigger(this.#client?.self ?? null)) : null;
     this.#renderTrigger(this.#client?.self ?? null);
+    if (changed) this.#rebind();
   }
 
   connectedCallback(): void {
@@ -146,11 +155,16 @@ export class StatusMenuElement extends HTMLElement {
       // An error from before was about an earlier press: an alert shown again with the panel
       // could be read again as new.
       announce(this.#error, '');
-      this.#syncManual();
-      this.#form.sync(this.#client?.self ?? null);
-      void this.#loadSettings();
+      this.#showOwn();
       this.#radios.get(this.#manual)?.focus();
     }
+  }
+
+  /** The panel shows the bound account's own status and message as known now, and its "Appear offline" as read. */
+  #showOwn(): void {
+    this.#syncManual();
+    this.#form.sync(this.#client?.self ?? null);
+    void this.#loadSettings();
   }
 
   /**
@@ -391,15 +405,16 @@ export class StatusMenuElement extends HTMLElement {
 
   async #appearOffline(hide: boolean): Promise<void> {
     announce(this.#error, '');
-    const binding = this.#binding;
+    const [binding, client, store, account] = [this.#binding, this.#client, this.#settings, this.#account];
+    if (!client) return;
     try {
-      const client = this.#client;
-      if (!client) return;
       // Unhiding: the server restores the audience the user had when they hid (from any device).
-      if (this.#settings) await (hide ? this.#settings.update({ status_visibility: 'hidden' }) : this.#settings.unhide());
+      // The store tells every screen of the answer itself, as its own account's.
+      if (store) await (hide ? store.update({ status_visibility: 'hidden' }) : store.unhide());
       else {
         const saved = await (hide ? client.updateSettings({ status_visibility: 'hidden' }) : client.unhide());
-        document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: saved }));
+        // Bound to another client or account meanwhile: not told here, where it would pass for theirs.
+        if (binding === this.#binding) document.dispatchEvent(settingsChanged(saved, account));
       }
     } catch (e) {
       // Bound to another client or account meanwhile: its switch and error line are its own.
@@ -423,12 +438,7 @@ function count(pending: Map<ManualStatus, number>, status: ManualStatus, by: 1 |
 
 // No HTMLElementTagNameMap entry: the name is the drop-in <beacon-status-menu>'s there
 // (src/elements, for host pages); the app makes this one with `new StatusMenuElement()`.
-declare global {
-  interface DocumentEventMap {
-    /** Privacy settings were saved (detail: the saved settings), e.g. "Appear offline". */
-    'beacon:settings-changed': CustomEvent<Settings | null>;
-  }
-}
+// The `beacon:settings-changed` it sends without a settings store is declared in lib/settings-store.ts.
 
 /**
  * Why the status shown differs from the one chosen, when neither the menu nor the header says

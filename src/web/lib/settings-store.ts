@@ -12,11 +12,23 @@
  * still on its way), so two quick saves whose answers cross never leave the older one on
  * screen. A tab whose socket is connected takes only its own pushes, not another tab's
  * answer, which could arrive after a newer push.
+ *
+ * Whose. A store is one account's: what it tells (`beacon:settings-changed`) says which account
+ * the settings are, and it takes only news of its own account. A save of the account signed in
+ * before, whose answer comes after another signed in on the page, is not the new one's.
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import type { Settings } from './label-types.js';
 
 type Client = Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'unhide' | 'on' | 'state'>;
+
+/** `beacon:settings-changed`: the settings of `account` (null: no account said) were saved or heard of. */
+export type SettingsChangedEvent = CustomEvent<Settings | null> & { readonly account?: number | null };
+
+/** The `beacon:settings-changed` that tells `settings` as account `account`'s. */
+export function settingsChanged(settings: Settings, account: number | null): SettingsChangedEvent {
+  return Object.assign(new CustomEvent('beacon:settings-changed', { detail: settings }), { account });
+}
 
 export class SettingsStore {
   #value: Settings | null = null;
@@ -28,9 +40,12 @@ export class SettingsStore {
   #shown = 0;
   /** Settings the server pushed to this tab: every tab gets its own push, so these are not passed to the others. */
   readonly #pushed = new WeakSet<Settings>();
+  /** The account whose settings these are (its client's): see "Whose" above. */
+  readonly #account: number | null;
 
-  constructor(client: Client) {
+  constructor(client: Client, account: number | null = null) {
     this.#client = client;
+    this.#account = account;
   }
 
   /**
@@ -40,7 +55,7 @@ export class SettingsStore {
    * like a save made here.
    */
   live(target: Pick<Document, 'dispatchEvent'> = document): () => void {
-    const announce = (s: Settings): void => void target.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: s }));
+    const announce = (s: Settings): void => void target.dispatchEvent(settingsChanged(s, this.#account));
     let connects = 0;
     const offs = [
       this.#client.on('settings', ({ settings }) => {
@@ -64,16 +79,17 @@ export class SettingsStore {
   }
 
   /**
-   * Follows `beacon:settings-changed` events (their detail is the saved settings) until the
-   * returned function runs. With `userId`, also passes them to and from that user's other tabs
-   * (a BroadcastChannel per user), where they arrive as the same event.
+   * Follows the `beacon:settings-changed` events of this store's account (their detail is the
+   * saved settings) until the returned function runs; another account's are not its news. With
+   * an account, also passes them to and from that account's other tabs (a BroadcastChannel per
+   * user), where they arrive as the same event.
    */
-  follow(target: Pick<Document, 'addEventListener' | 'removeEventListener' | 'dispatchEvent'> = document, userId?: number): () => void {
-    const channel = userId !== undefined && typeof BroadcastChannel === 'function' ? new BroadcastChannel(`beacon.settings.${userId}`) : null;
+  follow(target: Pick<Document, 'addEventListener' | 'removeEventListener' | 'dispatchEvent'> = document): () => void {
+    const channel = this.#account !== null && typeof BroadcastChannel === 'function' ? new BroadcastChannel(`beacon.settings.${this.#account}`) : null;
     /** The settings just received from another tab: not sent back. */
     let received: Settings | null = null;
-    const fn = (e: CustomEvent<Settings | null>): void => {
-      if (!e.detail) return;
+    const fn = (e: SettingsChangedEvent): void => {
+      if (!e.detail || (e.account ?? null) !== this.#account) return;
       this.#set(e.detail);
       if (e.detail !== received && !this.#pushed.has(e.detail)) channel?.postMessage(e.detail);
     };
@@ -82,7 +98,7 @@ export class SettingsStore {
         // Connected, this tab has (or will have) the server's push of that change, in order.
         if (this.#client.state === 'connected') return;
         received = m.data;
-        target.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: m.data }));
+        target.dispatchEvent(settingsChanged(m.data, this.#account));
         received = null;
       };
     }
@@ -130,7 +146,7 @@ export class SettingsStore {
 
   #saved({ settings, newest }: { settings: Settings; newest: boolean }): Settings {
     if (!newest) return this.#value ?? settings;
-    document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: settings }));
+    document.dispatchEvent(settingsChanged(settings, this.#account));
     return this.#set(settings);
   }
 
@@ -143,5 +159,12 @@ export class SettingsStore {
     this.#value = s;
     for (const fn of this.#listeners) fn(s);
     return s;
+  }
+}
+
+declare global {
+  interface DocumentEventMap {
+    /** Privacy settings were saved or heard of (detail: the settings; `account`: whose), e.g. "Appear offline". */
+    'beacon:settings-changed': SettingsChangedEvent;
   }
 }

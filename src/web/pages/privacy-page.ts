@@ -139,17 +139,17 @@ export const privacyPage: Page = (root, ctx) => {
     body, blocked.element));
   void load();
   const offSelf = client.on('self', () => update());
-  const onExternal = (e: CustomEvent<Settings | null>): void => {
-    if (e.detail && e.detail !== settings) {
-      settings = e.detail;
+  // What the store takes in (this account's saves, pushes, other tabs' news), never another account's.
+  const offStore = store.onChange((s) => {
+    if (s !== settings) {
+      settings = s;
       update();
     }
-  };
-  document.addEventListener('beacon:settings-changed', onExternal);
+  });
   return () => {
     disposed = true;
     blocked.dispose();
     offSelf();
-    document.removeEventListener('beacon:settings-changed', onExternal);
+    offStore();
   };
 };

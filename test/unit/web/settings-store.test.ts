@@ -1,6 +1,6 @@
 /** SettingsStore.live(): the server's news of the user's settings, from other devices. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SettingsStore } from '../../../src/web/lib/settings-store.js';
+import { SettingsStore, settingsChanged, type SettingsChangedEvent } from '../../../src/web/lib/settings-store.js';
 import type { Settings } from '../../../src/web/lib/label-types.js';
 
 const base: Settings = { status_visibility: 'friends', activity_visibility: 'friends', last_seen_visibility: 'friends', custom_message_visibility: 'friends' };
@@ -68,8 +68,8 @@ describe('SettingsStore.live', () => {
   it("does not pass a server push to the browser's other tabs (each gets its own), but does pass a save made here", async () => {
     const client = fakeClient(async () => base);
     const target = new EventTarget();
-    const store = new SettingsStore(client as never);
-    const stopFollow = store.follow(target as Document, 77);
+    const store = new SettingsStore(client as never, 77);
+    const stopFollow = store.follow(target as Document);
     const stopLive = store.live(target as Document);
     const otherTab = new BroadcastChannel('beacon.settings.77');
     const heard: Settings[] = [];
@@ -77,7 +77,7 @@ describe('SettingsStore.live', () => {
     try {
       client.emit('settings', { settings: { ...base, status_visibility: 'hidden' } });
       expect(store.value?.status_visibility).toBe('hidden');
-      target.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: { ...base, status_visibility: 'public' } }));
+      target.dispatchEvent(settingsChanged({ ...base, status_visibility: 'public' }, 77));
       await expect.poll(() => heard.map((s) => s.status_visibility)).toEqual(['public']);
     } finally {
       otherTab.close();
@@ -147,8 +147,8 @@ describe('SettingsStore: answers that cross', () => {
   it("takes another tab's save only while this tab has no socket (connected, its own push tells it, in order)", async () => {
     const client = slowSaves();
     const target = new EventTarget();
-    const store = new SettingsStore(client as never);
-    const stop = store.follow(target as Document, 78);
+    const store = new SettingsStore(client as never, 78);
+    const stop = store.follow(target as Document);
     const otherTab = new BroadcastChannel('beacon.settings.78');
     try {
       otherTab.postMessage({ ...base, status_visibility: 'public' });
@@ -157,6 +157,34 @@ describe('SettingsStore: answers that cross', () => {
       client.state = 'polling';
       otherTab.postMessage({ ...base, status_visibility: 'hidden' });
       await expect.poll(() => store.value?.status_visibility).toBe('hidden');
+    } finally {
+      otherTab.close();
+      stop();
+    }
+  });
+
+  it("is one account's: tells its saves as that account's, and takes no other account's news (nor passes it on)", async () => {
+    const client = slowSaves();
+    const store = new SettingsStore(client as never, 79);
+    const told: Array<{ account: number | null | undefined; settings: Settings | null }> = [];
+    document.addEventListener('beacon:settings-changed', (e) => told.push({ account: (e as SettingsChangedEvent).account, settings: (e as SettingsChangedEvent).detail }));
+    const stop = store.follow(document as Document);
+    const otherTab = new BroadcastChannel('beacon.settings.79');
+    const heard: Settings[] = [];
+    otherTab.onmessage = (m: MessageEvent<Settings>) => heard.push(m.data);
+    try {
+      // The account signed in before on this page: its late answer, told as its own.
+      document.dispatchEvent(settingsChanged({ ...base, status_visibility: 'hidden' }, 80));
+      // And news that says no account.
+      document.dispatchEvent(new CustomEvent('beacon:settings-changed', { detail: { ...base, status_visibility: 'public' } }));
+      expect(store.value).toBeNull();
+      const save = store.update({ activity_visibility: 'nobody' });
+      client.answers[0]!({ ...base, activity_visibility: 'nobody' });
+      await save;
+      expect(store.value?.activity_visibility).toBe('nobody');
+      expect(told.at(-1)).toEqual({ account: 79, settings: { ...base, activity_visibility: 'nobody' } });
+      // Only this account's save reached its other tabs.
+      await expect.poll(() => heard.map((s) => s.activity_visibility)).toEqual(['nobody']);
     } finally {
       otherTab.close();
       stop();
