@@ -2,8 +2,13 @@
  * A slow network for one request: the page's first request of a URL and method is held until
  * the test releases it, so the test sees the page while a change is on its way, and then what
  * the page does with the late answer.
+ *
+ * handled() learns that the page read the answer from a header on it, seen by the page's own
+ * fetch: it needs a same-origin request (a cross-origin answer does not expose the header to the
+ * page), made with fetch, by the document holdAnswer() was called on (no navigation since), and
+ * not aborted. Otherwise it fails after its timeout, saying so.
  */
-import type { Page, Request } from 'playwright-core';
+import type { Page, Request, Route } from 'playwright-core';
 
 export interface HeldAnswer {
   /** Settles once the request is held (`at: 'answer'`: the server has already applied it). */
@@ -15,10 +20,12 @@ export interface HeldAnswer {
   /**
    * Settles once the page has read the answer and a task queued after that has run: whatever
    * the page's code does with the answer in the same turn (its promise continuations) is done.
-   * A signal for "nothing changed after the late answer", instead of a sleep. The page must not
-   * have navigated since holdAnswer().
+   * A signal for "nothing changed after the late answer", instead of a sleep. Rejects, saying
+   * why, when the page navigated since holdAnswer() (at once), or has not read it within
+   * `timeoutMs` (default 5 s): a cross-origin request, a fetch the page aborted, an answer not
+   * released (see the module's comment).
    */
-  handled(): Promise<void>;
+  handled(timeoutMs?: number): Promise<void>;
 }
 
 export interface HoldOptions {
@@ -35,46 +42,74 @@ export interface HoldOptions {
 
 /** The answer header that tells the page's reader (installed by holdAnswer) which held answer it reads. */
 const HELD = 'x-e2e-held-answer';
+/** How long handled() waits by default for the page to read the answer: far longer than reading it takes. */
+const HANDLED_WITHIN_MS = 5_000;
 let nextId = 0;
 
 type ReaderWindow = Window & { e2eHeldRead?: (id: string) => Promise<void> };
 
 /**
  * Holds page `page`'s first request to `url` (a glob, RegExp or URL predicate, as page.route)
- * with `method` that `match`es, until `release()`.
+ * with `method` that `match`es, until `release()`. Once that one is answered (or failed), the
+ * route is removed: the page's later requests go their way untouched.
  */
 export async function holdAnswer(page: Page, url: string | RegExp | ((url: URL) => boolean), opts: HoldOptions = {}): Promise<HeldAnswer> {
   const { method = 'PUT', match = () => true, at = 'answer' } = opts;
   const id = String(++nextId);
   const signal = () => {
     let settle!: () => void;
-    return { promise: new Promise<void>((r) => (settle = r)), settle: () => settle() };
+    let settled = false;
+    const promise = new Promise<void>((r) => (settle = r));
+    return { promise, settle: () => ((settled = true), settle()), settled: () => settled };
   };
   const [reached, released, answered] = [signal(), signal(), signal()];
   await page.evaluate(installReader, HELD);
-  let held = false;
-  await page.route(url, async (route) => {
+  /** The request held, once it is. */
+  let held: Request | null = null;
+  const hold = async (route: Route): Promise<void> => {
     const request = route.request();
     if (held || request.method() !== method || !match(request)) return route.fallback();
-    held = true;
-    if (at === 'request') {
-      reached.settle();
-      await released.promise;
+    held = request;
+    try {
+      if (at === 'request') {
+        reached.settle();
+        await released.promise;
+      }
+      const response = await route.fetch();
+      if (at === 'answer') {
+        reached.settle();
+        await released.promise;
+      }
+      await route.fulfill({ response, headers: { ...response.headers(), [HELD]: id } });
+      answered.settle();
+    } finally {
+      // Not while it is held: Playwright then takes the held request out of this handler's hands
+      // (its fulfill fails, "Route is already handled!", and the page waits on).
+      await page.unroute(url, hold).catch(() => undefined);
     }
-    const response = await route.fetch();
-    if (at === 'answer') {
-      reached.settle();
-      await released.promise;
-    }
-    await route.fulfill({ response, headers: { ...response.headers(), [HELD]: id } });
-    answered.settle();
-  });
-  return {
-    reached: reached.promise,
-    release: released.settle,
-    answered: answered.promise,
-    handled: () => page.evaluate((heldId) => (window as ReaderWindow).e2eHeldRead!(heldId), id),
   };
+  await page.route(url, hold);
+  const handled = async (timeoutMs = HANDLED_WITHIN_MS): Promise<void> => {
+    const what = held ? `${held.method()} ${held.url()}` : `${method} ${String(url)} (never held)`;
+    // false: this document has no reader, so it is not the one holdAnswer() was called on.
+    const read = page.evaluate((heldId) => (window as ReaderWindow).e2eHeldRead?.(heldId).then(() => true) ?? false, id);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+    try {
+      const outcome = await Promise.race([read, late]);
+      if (outcome === true) return;
+      if (outcome === false) throw new Error(`holdAnswer: the page navigated since holdAnswer(), so handled() cannot see it read the answer to ${what}`);
+      read.catch(() => undefined); // still waiting in the page: its end is of no interest now
+      throw new Error(
+        `holdAnswer: the page has not read the answer to ${what} within ${timeoutMs} ms` +
+          (answered.settled() ? '' : ' (it was not handed over: release() it first)') +
+          `. handled() sees it read only by a same-origin fetch (a cross-origin answer does not expose the ${HELD} header to the page) that the page did not abort.`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return { reached: reached.promise, release: released.settle, answered: answered.promise, handled };
 }
 
 /**
