@@ -1,5 +1,6 @@
 /** Sidecar-mode apps for integration tests: host HS256 JWTs and the service API, closed after each test. */
 import type { FastifyBaseLogger } from 'fastify';
+import { SignJWT, type JWTPayload } from 'jose';
 import { afterEach, vi } from 'vitest';
 import type { HostAuthConfig } from '../../src/server/config.js';
 import { startLiveApp, type LiveApp } from './live-app.js';
@@ -7,6 +8,20 @@ import { startLiveApp, type LiveApp } from './live-app.js';
 export const HOST_SECRET = 'host-site-secret-0123456789';
 export const SERVICE_TOKEN = 'service-token-0123456789';
 export const hs256: HostAuthConfig = { jwtSecret: HOST_SECRET, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null };
+
+/**
+ * A host token as the host site signs it (HS256 with HOST_SECRET, which `hs256` verifies): host
+ * id `sub`, named `name` (by default the id), `claims` besides, issued now, valid for an hour.
+ * Each is new (a nonce): two signed in the same second are two tokens, as a sign-out tells apart.
+ */
+export function signHost(sub: string, name: string = sub, claims: JWTPayload = {}): Promise<string> {
+  return new SignJWT({ name, ...claims, nonce: Math.random() })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(HOST_SECRET));
+}
 
 /** Registers an afterEach that closes them; answers a starter of sidecar apps. */
 export function useSidecars(): () => Promise<LiveApp> {

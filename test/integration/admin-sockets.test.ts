@@ -6,15 +6,13 @@
  * outside audit: a plain token's socket received a hidden friend's changes once an admin socket
  * of the same user opened.
  */
-import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { HOST_SECRET, SERVICE_TOKEN, hs256 } from '../helpers/sidecar-app.js';
+import { SERVICE_TOKEN, hs256, signHost } from '../helpers/sidecar-app.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
-const sign = (sub: string, admin: boolean) =>
-  new SignJWT({ name: sub, is_admin: admin }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+const sign = (sub: string, admin: boolean) => signHost(sub, sub, { is_admin: admin });
 
 describe('sockets of one user opened with an admin token and a plain one', () => {
   let t: LiveApp;

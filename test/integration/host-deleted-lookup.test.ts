@@ -11,9 +11,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { hs256, HOST_SECRET, SERVICE_TOKEN } from '../helpers/sidecar-app.js';
-
-const sign = (sub: string) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+import { hs256, HOST_SECRET, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
 
 describe.each(testDialects())('lookups of users the host deleted, on %s', (dialect) => {
   let app: LiveApp | null = null;
@@ -58,7 +56,7 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
     expect(await lookup(live, { host_ids: ['auth0|cy'] })).toEqual([]);
     expect((await live.app.beacon.userIds(['auth0|cy'])).size).toBe(0);
 
-    const cy = await live.connect(await sign('auth0|cy'));
+    const cy = await live.connect(await signHost('auth0|cy'));
     const cyId = (cy.ready.self as { user_id: number }).user_id;
     expect(await lookup(live, { host_ids: ['auth0|cy'], user_ids: [cyId] })).toEqual([{ host_id: 'auth0|cy', user_id: cyId }]);
   });
@@ -77,7 +75,7 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
     const before = await new SignJWT({ name: 'Zed' }).setProtectedHeader({ alg: 'HS256' }).setSubject('auth0|zed').setIssuedAt(Math.floor(Date.now() / 1000) - 60).setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
     expect((await live.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${before}` } })).statusCode).toBe(401);
 
-    const zed = await live.connect(await sign('auth0|zed'));
+    const zed = await live.connect(await signHost('auth0|zed'));
     const zedId = (zed.ready.self as { user_id: number }).user_id;
     expect(await lookup(live, { host_ids: ['auth0|zed'], user_ids: [zedId] })).toEqual([{ host_id: 'auth0|zed', user_id: zedId }]);
   });

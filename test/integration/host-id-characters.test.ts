@@ -6,13 +6,12 @@
  * naming such a user is refused like any invalid token (4401 / 401, the reason in the log), a
  * path or body id answers 400 VALIDATION_ERROR naming the field.
  */
-import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import type { LiveApp } from '../helpers/live-app.js';
 import { MemoryHost } from '../helpers/memory-host.js';
-import { HOST_SECRET, SERVICE_TOKEN, hostTokenRefusals, useSidecars } from '../helpers/sidecar-app.js';
+import { SERVICE_TOKEN, hostTokenRefusals, signHost, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket } from '../helpers/ws-client.js';
 
 const sidecar = useSidecars();
@@ -25,8 +24,7 @@ afterEach(async () => {
 /** Ids no host user may have, each beside a plain one. */
 const BAD_IDS = ['a\u0000b', 'a\u0001b', 'line\nbreak', 'tab\tx', 'del\u007f', 'c1\u0085', 'rtl\u202eevil', 'iso\u2066x', 'half\ud800', 'half\udc00x'];
 
-const sign = (sub: string | number) =>
-  new SignJWT({ name: 'Someone' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub as string).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+const sign = (sub: string | number) => signHost(sub as string, 'Someone');
 const service = (app: LiveApp, method: 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) =>
   app.app.inject({ method, url: `/api/v1${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
 const storedIds = async (app: TestApp) => (await app.app.services.database.db.selectFrom('users').select('external_id').execute()).map((r) => r.external_id);

@@ -4,22 +4,20 @@
  * for player 101 answered `"101"`. Now `POST /service/users/lookup` (`app.beacon.userIds` /
  * `hostIds`) maps either way without creating anyone, and game events answer ids as given.
  */
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { LiveApp } from '../helpers/live-app.js';
-import { HOST_SECRET, SERVICE_TOKEN, useSidecars } from '../helpers/sidecar-app.js';
+import { SERVICE_TOKEN, signHost, useSidecars } from '../helpers/sidecar-app.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 const sidecar = useSidecars();
 
-const sign = (sub: string) => new SignJWT({ name: sub }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
 const post = (app: LiveApp, url: string, payload: object) => app.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, payload });
 
 describe('host ids and Beacon ids', () => {
   it('maps host ids to Beacon ids and back, creating nobody; game events answer ids as the host gave them', async () => {
     const app = await sidecar();
     await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { pairs: [{ a: 'auth0|abc', b: 101 }] } });
-    const abc = await app.connect(await sign('auth0|abc'));
+    const abc = await app.connect(await signHost('auth0|abc'));
     const abcId = (abc.ready.self as { user_id: number }).user_id;
     const friendId = (abc.ready.friends as Frame[])[0]!.user_id as number;
 
@@ -70,8 +68,8 @@ describe('large integer host ids', () => {
     const app = await sidecar();
     const put = await app.app.inject({ method: 'PUT', url: '/api/v1/service/friendships', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { pairs: [{ a: 3_000_000_000, b: 'ann' }] } });
     expect(put.json()).toEqual({ changed: 1 });
-    const big = await app.connect(await new SignJWT({ name: 'Big' }).setProtectedHeader({ alg: 'HS256' }).setSubject('3000000000').setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET)));
-    const ann = await app.connect(await sign('ann'));
+    const big = await app.connect(await signHost('3000000000', 'Big'));
+    const ann = await app.connect(await signHost('ann'));
     expect((ann.ready.friends as Frame[]).map((f) => f.user_id)).toEqual([(big.ready.self as { user_id: number }).user_id]);
     const lookup = await post(app, '/service/users/lookup', { host_ids: ['3000000000'] });
     expect(lookup.json()).toEqual({ users: [{ host_id: '3000000000', user_id: (big.ready.self as { user_id: number }).user_id }] });
@@ -85,7 +83,7 @@ describe('host ids of the longest length in service paths', () => {
     const service = (method: 'POST' | 'DELETE', id: string, what = '') =>
       app.app.inject({ method, url: `/api/v1/service/users/${encodeURIComponent(id)}${what}`, headers: { 'x-service-token': SERVICE_TOKEN } });
     for (const id of ['x'.repeat(128), 'é'.repeat(128), '😀'.repeat(128)]) {
-      const { socket } = await app.connect(await sign(id));
+      const { socket } = await app.connect(await signHost(id));
       const out = await service('POST', id, '/sign-out');
       expect(out.statusCode, `${id.length} UTF-16 units`).toBe(200);
       expect((await socket.waitClosed()).code).toBe(4000);

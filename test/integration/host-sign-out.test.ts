@@ -8,7 +8,7 @@
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveApp } from '../helpers/live-app.js';
-import { HOST_SECRET, SERVICE_TOKEN, hostTokenRefusals, hs256, useSidecars } from '../helpers/sidecar-app.js';
+import { HOST_SECRET, SERVICE_TOKEN, hostTokenRefusals, hs256, signHost, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
 import { startLiveApp } from '../helpers/live-app.js';
 import { sharedParts } from '../helpers/shared-parts.js';
@@ -20,8 +20,6 @@ afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
 });
 
-const sign = (sub: string, name: string) =>
-  new SignJWT({ name, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
 const service = (app: LiveApp, method: 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) =>
   app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
 const idOf = (ready: Frame) => (ready.self as { user_id: number }).user_id;
@@ -47,8 +45,8 @@ async function accepted(app: LiveApp, token: string): Promise<boolean> {
 async function friends() {
   const app = await sidecar();
   await service(app, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
-  const alice = await app.connect(await sign('alice', 'Alice'));
-  const bobToken = await sign('bob', 'Bob');
+  const alice = await app.connect(await signHost('alice', 'Alice'));
+  const bobToken = await signHost('bob', 'Bob');
   const bob = await app.connectSeenBy(bobToken, alice.socket);
   return { app, alice, bob, bobToken, bobId: idOf(bob.ready) };
 }
@@ -68,7 +66,7 @@ describe('the host signs a user out or deletes them', () => {
     expect((await again.waitClosed()).code).toBe(4401);
     expect((await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${bobToken}` } })).statusCode).toBe(401);
     // He signs in on the host again: a new token works, and Alice sees him.
-    await app.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+    await app.connectSeenBy(await signHost('bob', 'Bob'), alice.socket);
     expect((await service(app, 'POST', '/users/nobody-ever/sign-out')).json()).toEqual({ sessions: 0 });
   });
 
@@ -96,7 +94,7 @@ describe('the host signs a user out or deletes them', () => {
     await alice.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy', custom_message: 'secret plans' }), (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.status === 'busy');
     await alice.socket.after(async () => expect((await service(app, 'DELETE', '/users/bob')).statusCode).toBe(204), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
     expect((await bob.socket.waitClosed(1000)).code).toBe(4000);
-    const aliceToken = await sign('alice', 'Alice');
+    const aliceToken = await signHost('alice', 'Alice');
     const friendsNow = await app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${aliceToken}` } });
     expect(friendsNow.json()).toEqual([]);
     // Beacon holds nothing of him: not his name, not his status or message (the write-behind
@@ -189,8 +187,8 @@ describe('the host signs a user out or deletes them', () => {
     try {
       await service(a!, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
       // Alice on b, Bob on a: his message crosses through the shared store and the bus.
-      const alice = await b!.connect(await sign('alice', 'Alice'));
-      const bob = await a!.connectSeenBy(await sign('bob', 'Bob'), alice.socket);
+      const alice = await b!.connect(await signHost('alice', 'Alice'));
+      const bob = await a!.connectSeenBy(await signHost('bob', 'Bob'), alice.socket);
       const bobId = idOf(bob.ready);
       await alice.socket.after(
         () => bob.socket.send({ type: 'set_status', status: 'busy', custom_message: 'secret plans' }),
@@ -207,12 +205,12 @@ describe('the host signs a user out or deletes them', () => {
       expect(JSON.stringify(added)).not.toContain('secret plans');
       // A fresh socket (on either instance) reads his state afresh from the store.
       for (const app of [a!, b!]) {
-        const { ready } = await app.connect(await sign('alice', 'Alice'));
+        const { ready } = await app.connect(await signHost('alice', 'Alice'));
         const view = JSON.stringify(ready);
         expect(view).not.toContain('secret plans');
         expect(view).not.toContain('busy');
       }
-      const status = await b!.app.inject({ url: `/api/v1/users/${bobId}/status`, headers: { authorization: `Bearer ${await sign('alice', 'Alice')}` } });
+      const status = await b!.app.inject({ url: `/api/v1/users/${bobId}/status`, headers: { authorization: `Bearer ${await signHost('alice', 'Alice')}` } });
       expect(status.json()).toMatchObject({ status: 'offline', custom_message: null });
     } finally {
       for (const app of apps.splice(0)) await app.close();
@@ -229,11 +227,11 @@ describe('the host signs a user out or deletes them', () => {
     const NEW = { time_zone: 'UTC', rules: [rule('away', 'new schedule')] };
     const schedule = (token: string, body?: object) =>
       app.app.inject({ method: body ? 'PUT' : 'GET', url: '/api/v1/users/me/status/schedule', headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
-    expect((await schedule(await sign('bob', 'Bob'), OLD)).statusCode).toBe(200);
+    expect((await schedule(await signHost('bob', 'Bob'), OLD)).statusCode).toBe(200);
     await app.app.services.presence.shared();
     expect((await service(app, 'DELETE', '/users/bob')).statusCode).toBe(204);
     await app.advance(2000);
-    const again = await sign('bob', 'Bob');
+    const again = await signHost('bob', 'Bob');
     expect((await schedule(again)).json()).toEqual({ time_zone: 'UTC', rules: [] });
     expect((await schedule(again, NEW)).statusCode).toBe(200);
     expect((await schedule(again)).json()).toEqual(NEW);

@@ -5,16 +5,12 @@
  * same side of the same pair, or the same user, the later item wins; the counts are of distinct
  * pairs and users. An id given as an integer and as a string (`2`, `"2"`) is the same user.
  */
-import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilHeartbeat } from '../helpers/sentinel.js';
-import { hs256, HOST_SECRET, SERVICE_TOKEN } from '../helpers/sidecar-app.js';
+import { hs256, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
 import type { Frame } from '../helpers/ws-client.js';
-
-const sign = (sub: string, name: string) =>
-  new SignJWT({ name }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
 
 describe.each(testDialects())('repeated items in one service request on %s', (dialect) => {
   let live: LiveApp | null = null;
@@ -46,8 +42,8 @@ describe.each(testDialects())('repeated items in one service request on %s', (di
 
   it('PUT /service/friendships: both directions of a pair are one pair (each side as its item says), counted and announced once', async () => {
     const { app, put, given } = await sidecar();
-    const ann = await app.connect(await sign('ann', 'Ann'));
-    const ben = await app.connect(await sign('ben', 'Ben'));
+    const ann = await app.connect(await signHost('ann', 'Ann'));
+    const ben = await app.connect(await signHost('ben', 'Ben'));
     const [fromAnn, fromBen] = [ann.socket.mark(), ben.socket.mark()];
     // A flattened export of each user's list: each item names its own user's side.
     const exported = [

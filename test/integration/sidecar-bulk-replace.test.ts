@@ -5,21 +5,17 @@
  * pair: over 10,000 for this list, ~2 s on PostgreSQL); now the write is one transaction of a
  * few multi-row statements and the changed pairs are re-read together.
  */
-import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilHeartbeat } from '../helpers/sentinel.js';
 import { parsePrometheus, sample } from '../helpers/prometheus.js';
-import { hs256, HOST_SECRET, SERVICE_TOKEN } from '../helpers/sidecar-app.js';
+import { hs256, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 const METRICS = 'metrics-token-0123456789';
 const N = 5000;
-
-const sign = (sub: string, name: string) =>
-  new SignJWT({ name }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
 
 describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', (dialect) => {
   let app: LiveApp | null = null;
@@ -50,9 +46,9 @@ describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', 
     // Live: a removed friend and a new one are connected. (Alice is not: her socket would load
     // her 5,000 new friends' presence one by one after the answer, which this does not count.)
     const aliceId = (await live.app.services.ids.internal(['alice'])).get('alice')!;
-    const old0 = await live.connect(await sign('old-0', 'Old'));
+    const old0 = await live.connect(await signHost('old-0', 'Old'));
     const newcomer = friends[18]!.id;
-    const fresh = await live.connect(await sign(newcomer, 'New'));
+    const fresh = await live.connect(await signHost(newcomer, 'New'));
     const marks = [old0.socket.mark(), fresh.socket.mark()];
 
     const before = await queries();
@@ -101,9 +97,9 @@ describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', 
     expect((await put('/friendships', { pairs: [{ a: 'alice', b: 'old-0' }, { a: 'alice', b: 'kept' }] })).json()).toEqual({ changed: 2 });
     // One new friend is connected (online), the others are not (offline, never seen).
     const newcomer = '00000000-0000-4000-8000-000000000018';
-    const fresh = await live.connect(await sign(newcomer, 'New'));
+    const fresh = await live.connect(await signHost(newcomer, 'New'));
     const newcomerId = (await live.app.services.ids.internal([newcomer])).get(newcomer)!;
-    const { socket: alice } = await live.connect(await sign('alice', 'Alice'));
+    const { socket: alice } = await live.connect(await signHost('alice', 'Alice'));
     const friends = [{ id: 'kept', category: 'close_friend' }, ...Array.from({ length: N - 1 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }))];
     const internal = await live.app.services.ids.internal(friends.map((f) => f.id).filter((id) => id !== 'kept'));
     const newIds = new Set(internal.values());
@@ -137,7 +133,7 @@ describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', 
     drop = db.drop;
     const live = (app = await startLiveApp({ databaseUrl: db.url, hostAuth: hs256, serviceToken: SERVICE_TOKEN, persistIntervalMs: 3_600_000 }));
     const put = (url: string, payload: object) => live.app.inject({ method: 'PUT', url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, payload });
-    const { socket: alice } = await live.connect(await sign('alice', 'Alice'));
+    const { socket: alice } = await live.connect(await signHost('alice', 'Alice'));
     const friends = Array.from({ length: N }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
     // Counts the entries every sort of a cached friend list goes through (FriendGraph packs by sorting it).
     let sorted = 0;

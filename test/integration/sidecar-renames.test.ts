@@ -8,15 +8,11 @@
  * reaches a friend who sees the user online at once, and one who sees them offline with the
  * frame that shows them online, never before; REST and snapshots have the new name meanwhile.
  */
-import { SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LiveApp } from '../helpers/live-app.js';
-import { HOST_SECRET, hs256, SERVICE_TOKEN, useSidecars } from '../helpers/sidecar-app.js';
+import { hs256, SERVICE_TOKEN, signHost, useSidecars } from '../helpers/sidecar-app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
-
-const sign = (sub: string, name: string) =>
-  new SignJWT({ name }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
 
 const service = (app: LiveApp, method: 'PUT', url: string, payload: object) =>
   app.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, payload });
@@ -49,10 +45,10 @@ describe('sidecar renames of offline friends (one instance)', () => {
   it('a friend renamed while offline: no frame at the rename, REST at once, the names with the frame that shows him online', async () => {
     const app = await sidecar();
     await hostSetsUp(app);
-    const aliceToken = await sign('alice', 'Alice');
+    const aliceToken = await signHost('alice', 'Alice');
     const alice = await app.connect(aliceToken);
     const bobId = idNamed(alice.ready, 'Bob');
-    const carol = await app.connectSeenBy(await sign('carol', 'Carol'), alice.socket);
+    const carol = await app.connectSeenBy(await signHost('carol', 'Carol'), alice.socket);
     const carolId = idNamed(alice.ready, 'Carol');
 
     const quiet = alice.socket.mark();
@@ -60,7 +56,7 @@ describe('sidecar renames of offline friends (one instance)', () => {
     await nothingAboutBobSince(alice.socket, quiet, carol.socket, carolId, bobId);
     expect(await friendsStatus(app, aliceToken)).toContainEqual(expect.objectContaining({ user_id: bobId, display_name: 'Robert', status: 'offline' }));
 
-    const back = await app.connectSeenBy(await sign('bob', 'Robert'), alice.socket);
+    const back = await app.connectSeenBy(await signHost('bob', 'Robert'), alice.socket);
     expect(back.ready.self).toMatchObject({ display_name: 'Robert' });
     const online = alice.socket.since(quiet).find(isChangeOf(bobId, 'online'));
     expect(online).toMatchObject({ username: 'Robert', display_name: 'Robert' });
@@ -75,10 +71,10 @@ describe('sidecar renames with the viewer on another instance than the host call
 
   it('an online friend renamed on A reaches Alice on B at once, with the names; an offline one with the frame that shows him online', async () => {
     await hostSetsUp(a);
-    const alice = await b.connect(await sign('alice', 'Alice'));
+    const alice = await b.connect(await signHost('alice', 'Alice'));
     const bobId = idNamed(alice.ready, 'Bob');
     const carolId = idNamed(alice.ready, 'Carol');
-    const carol = await a.connectSeenBy(await sign('carol', 'Carol'), alice.socket);
+    const carol = await a.connectSeenBy(await signHost('carol', 'Carol'), alice.socket);
 
     // Carol, online (her socket on A): the rename the host tells A shows on B at once.
     const renamed = await alice.socket.after(() => service(a, 'PUT', '/users', { users: [{ id: 'carol', name: 'Caroline' }] }), (f) => isChangeOf(carolId)(f) && f.display_name === 'Caroline');
@@ -89,10 +85,10 @@ describe('sidecar renames with the viewer on another instance than the host call
     expect((await service(a, 'PUT', '/users', { users: [{ id: 'bob', name: 'Robert' }] })).json()).toEqual({ users: 1 });
     await expect.poll(() => b.app.services.presence.viewOf(bobId, 'friend').display_name, { timeout: 2_000 }).toBe('Robert');
     await nothingAboutBobSince(alice.socket, quiet, carol.socket, carolId, bobId);
-    expect(await friendsStatus(b, await sign('alice', 'Alice'))).toContainEqual(expect.objectContaining({ user_id: bobId, display_name: 'Robert' }));
+    expect(await friendsStatus(b, await signHost('alice', 'Alice'))).toContainEqual(expect.objectContaining({ user_id: bobId, display_name: 'Robert' }));
 
     // He comes online on A: the frame B sends Alice carries the names B owed her.
-    const online = await alice.socket.after(async () => a.connect(await sign('bob', 'Robert')), isChangeOf(bobId, 'online'));
+    const online = await alice.socket.after(async () => a.connect(await signHost('bob', 'Robert')), isChangeOf(bobId, 'online'));
     expect(online).toMatchObject({ username: 'Robert', display_name: 'Robert' });
   });
 });
