@@ -6,14 +6,12 @@
  * the same inputs as a game server's `_ended` event, so friends see them offline at once. A
  * later `match_started` naming them starts a new game as usual. A deletion already forgot them.
  */
-import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { hs256, HOST_SECRET, SERVICE_TOKEN } from '../helpers/sidecar-app.js';
+import { hs256, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
 
-const sign = (sub: string) =>
-  new SignJWT({ name: sub, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+const sign = (sub: string) => signHost(sub);
 
 interface FriendStatus {
   user_id: number;
