@@ -86,7 +86,9 @@ describe('blocking, then unblocking in the web app', () => {
     // Blocked meanwhile on another device: this page still offers Add friend.
     await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: dave.id });
     await add.click();
-    await expect.poll(() => notice().textContent(), FIVE_S).toBe('You blocked this user; unblock them first.');
+    // Said as a failure (lib/notice.ts fail(): "Not done: ", in the alert region), with the server's reason.
+    await expect.poll(() => notice().textContent(), FIVE_S).toBe('Not done: You blocked this user; unblock them first.');
+    expect(await page.getByRole('alert').filter({ hasText: 'You blocked this user' }).count()).toBe(1);
     const row = page.locator('li[data-username="dave"]');
     await row.getByText('Blocked', { exact: true }).waitFor(FIVE_S);
     expect(await add.count()).toBe(0);
