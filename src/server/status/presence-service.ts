@@ -123,6 +123,8 @@ export class PresenceService {
       changed: (c) => this.#changed(c),
       saturated: () => saturation?.saturated ?? false,
       friendListsRead: () => this.#lists.whenRead(),
+      // As the game's `_ended` naming the user alone would (StatusCommands.leaveServerGames).
+      startedBeforeSignOut: (userId, start) => this.#input(userId, { op: 'game', matchId: start.matchId, kind: start.kind, started: false }),
     });
     this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), {
       intervalMs: config.persistIntervalMs,
@@ -185,6 +187,7 @@ export class PresenceService {
       loaded: (userId) => this.#profiles.has(userId),
       viewOf: (userId, tier) => this.viewOf(userId, tier),
       holders: (userId, by) => this.#sessions.holdersOf(userId, by),
+      signedOut: (userId) => this.#replicas.signedOut(userId),
     });
     bus.subscribe(REVOCATIONS_TOPIC);
     bus.onMessage((_topic, message, origin) => this.#messages.received(message, origin));

@@ -28,6 +28,8 @@ export interface VersionsParts {
   resaveLater(userId: number): void;
   /** Reports a change of the user's presence. */
   report(change: PresenceChange | null): void;
+  /** A game start older than the user's sign-out here reached this replica: the game ends, as its `_ended` would (StatusCommands.leaveServerGames). */
+  startedBeforeSignOut(userId: number, start: Extract<PresenceInput, { op: 'game' }>): void;
 }
 
 export class ReplicaVersions {
@@ -37,6 +39,8 @@ export class ReplicaVersions {
   readonly #fields = new Map<number, FieldVersions>();
   /** Users whose sessions this instance ended because their instance died: it writes their row (see writerOf). */
   readonly #reaped = new Set<number>();
+  /** Per replica, the version of the host's last sign-out of the user answered here (signedOut). */
+  readonly #signOuts = new Map<number, Version>();
 
   constructor(
     private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'now'>,
@@ -87,6 +91,22 @@ export class ReplicaVersions {
     this.#versions.delete(userId);
     this.#fields.delete(userId);
     this.#reaped.delete(userId);
+    this.#signOuts.delete(userId);
+  }
+
+  /**
+   * The host signed the user out here: every server game started before it ends, whichever
+   * instance started it. The caller ends those this replica or the shared store holds; a start
+   * answered by another instance just before, still on its way here over the bus, is not applied
+   * when it arrives, and its game is ended again (received): applied after those ends, it would
+   * put the user back in game here, and this replica's copy, saved again, everywhere. `stored`:
+   * the user's version in the shared store, read after the sign-out came. Every start answered
+   * before it was saved there first (then published, then answered), so the sign-out's version
+   * comes after each of them, whatever the instances' clocks say; a later start comes after it.
+   */
+  signedOut(userId: number, stored: Version | null): void {
+    if (stored) this.#observed(userId, stored);
+    this.#signOuts.set(userId, nextVersion(this.#versions.get(userId), this.deps.now(), this.#self));
   }
 
   /**
@@ -95,10 +115,17 @@ export class ReplicaVersions {
    * orders end alike. An input older than this replica's latest change, which this instance
    * made and saved without it, leaves the stored copy short of it: this instance saves the
    * merged state again and has the others reload it (rare: two instances changing one user
-   * within a bus delay of each other).
+   * within a bus delay of each other). A game's start older than the host's sign-out of the user
+   * here (signedOut) does not apply: the game is ended instead.
    */
   received(userId: number, input: PresenceInput, version: Version | undefined): PresenceInput | null {
     if (!version) return input;
+    if (input.op === 'game' && input.started && this.#beforeSignOut(userId, version)) {
+      // Not applied here: the game ends at once, for every replica (which applied the start before this end).
+      this.#observed(userId, version);
+      this.parts.startedBeforeSignOut(userId, input);
+      return null;
+    }
     const local = this.#versions.get(userId);
     const leaving = this.#leaving(userId, input);
     const out = applicable(input, version, () => this.#fieldsOf(userId), leaving.leaves);
@@ -141,6 +168,12 @@ export class ReplicaVersions {
       leaves: held.length > 0 ? ofLogin === held.length : engine.graceBegunBy(userId, input.sessionSuffix),
       endsHeld: ofLogin > 0 || engine.inGrace(userId),
     };
+  }
+
+  /** Whether a change at `version` came before the host's last sign-out of the user here. */
+  #beforeSignOut(userId: number, version: Version): boolean {
+    const signOut = this.#signOuts.get(userId);
+    return signOut !== undefined && compareVersions(version, signOut) < 0;
   }
 
   #fieldsOf(userId: number): FieldVersions {

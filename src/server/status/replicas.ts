@@ -18,7 +18,7 @@
  */
 import { instanceOfSession, type Version } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
-import type { PresenceChange } from '../presence/types.js';
+import type { PresenceChange, ServerGame } from '../presence/types.js';
 import { setsLeft } from './field-versions.js';
 import { userTopic, type PresenceInput } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
@@ -48,13 +48,21 @@ export class Replicas {
       saturated?: () => boolean;
       /** Resolves once the friend lists here are re-read after a bus outage (stale-friend-lists.ts). */
       friendListsRead?: () => Promise<void>;
+      /** A game start older than the user's sign-out here reached this replica: end the game (ReplicaVersions.signedOut). */
+      startedBeforeSignOut?: (userId: number, start: Extract<PresenceInput, { op: 'game' }>) => void;
     },
   ) {
     const { profiles } = hooks;
     const isMine = this.#isMine;
     const storeError = (err: unknown): string => this.#storeError(err);
     const report = (change: PresenceChange | null): void => this.#report(change);
-    const versions = new ReplicaVersions(deps, { engine, isMine, report, resaveLater: (id) => this.#sharing.resaveLater(id) });
+    const versions = new ReplicaVersions(deps, {
+      engine,
+      isMine,
+      report,
+      resaveLater: (id) => this.#sharing.resaveLater(id),
+      startedBeforeSignOut: (id, start) => hooks.startedBeforeSignOut?.(id, start),
+    });
     // `sharing` is made below; the heartbeat calls `owed` only once started.
     const heartbeat = new ClusterHeartbeat(deps, {
       engine,
@@ -190,6 +198,30 @@ export class Replicas {
    */
   received(userId: number, input: PresenceInput, version: Version | undefined): PresenceInput | null {
     return this.#versions.received(userId, input, version);
+  }
+
+  /**
+   * The host signed the user out here (StatusCommands.leaveServerGames), the replica loaded.
+   * Answers the server games the shared store holds of the user: every start answered before the
+   * sign-out, by any instance, was saved there first, also one that has not reached this replica
+   * yet (bus latency) or never will (a bus outage). The store's version is taken as seen, so the
+   * ends the caller makes come after those starts, and the copy this instance then saves wins
+   * over theirs (a resync takes it everywhere). A start older than the sign-out that reaches this
+   * replica later is ended too (ReplicaVersions.signedOut). Store unreachable: none, and the
+   * instances' clocks tell a start just before from one just after.
+   */
+  async signedOut(userId: number): Promise<ServerGame[]> {
+    if (!this.deps.store.shared) return [];
+    const stored = await this.deps.store.load([userId], null).then(
+      (states) => states.get(userId),
+      (err: unknown) => {
+        this.deps.log.warn({ err: this.#storeError(err), userId }, 'shared presence store unreachable at a sign-out: the games it ends are those this instance has heard of');
+        return undefined;
+      },
+    );
+    if (!this.hooks.profiles.has(userId)) return [];
+    this.#versions.signedOut(userId, stored?.version ?? null);
+    return stored?.serverGames ?? [];
   }
 
   /**

@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { etagOf, VersionMovedOn } from '../etags.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../presence/schedule.js';
-import type { ViewerTier } from '../presence/types.js';
+import type { ServerGame, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
 import { cleanDetails } from './activity-details.js';
 import type { PresenceInput } from './presence-events.js';
@@ -29,6 +29,12 @@ export interface CommandPort {
   viewOf(userId: number, tier: ViewerTier): View;
   /** The live sessions a declaration comes from (LoginSessions.holdersOf). */
   holders(userId: number, by: Declarer): string[] | null;
+  /**
+   * The host signed the loaded user out: answers the server games the shared store holds of them
+   * (none with one instance), and a game start older than the sign-out that reaches this replica
+   * later is ended (Replicas.signedOut).
+   */
+  signedOut(userId: number): Promise<ServerGame[]>;
 }
 
 /**
@@ -192,10 +198,17 @@ export class StatusCommands {
    * The host signed the user out (or banned them): they leave every server game they are in, as
    * if each game's `_ended` named them alone (the other players play on), so with no session left
    * they go offline at once. A later `_started` naming them starts a new game as usual.
+   * Several instances: a game another instance started just before (its start answered) may not
+   * have reached this replica yet, over the bus: the shared store names it, and it is ended all
+   * the same (an end for a match a replica does not hold changes nothing there); its start,
+   * reaching this replica later, is not applied (Replicas.signedOut).
    */
   async leaveServerGames(userId: number): Promise<void> {
     await this.port.ensureLoaded([userId]);
-    for (const game of this.port.engine.serverGames(userId)) {
+    const games = new Map<string, ServerGame>();
+    for (const game of await this.port.signedOut(userId)) games.set(game.matchId, game);
+    for (const game of this.port.engine.serverGames(userId)) games.set(game.matchId, game);
+    for (const game of games.values()) {
       const kind = game.activity === 'in_tournament' ? 'tournament' : 'match';
       this.port.input(userId, { op: 'game', matchId: game.matchId, kind, started: false });
     }
