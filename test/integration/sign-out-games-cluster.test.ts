@@ -145,6 +145,27 @@ describe.each(['memory', 'redis'] as const)('a sign-out on A, before A heard tha
     });
   }
 
+  // Review: the cut-off was A's own clock, never sent to B; a start B answered after the sign-out,
+  // dated earlier by B's slower clock, was taken as before it and ended everywhere.
+  for (const logins of [0, 1]) {
+    it(`a game B starts after the sign-out goes on though B's clock runs 5 s behind A's (${logins} login)`, async () => {
+      if (logins) expect((await a.app.inject({ method: 'POST', url: '/api/v1/users/me/interaction', headers: { authorization: `Bearer ${await sign('g2')}` } })).statusCode).toBeLessThan(300);
+      b.clock.t = a.clock.t - 5000;
+      expect((await service(a, 'POST', '/users/g2/sign-out')).json()).toEqual({ sessions: logins });
+      await a.app.services.presence.shared();
+      held.hold();
+      expect((await game(b, 'match_started', 'after-2', ['g2'])).json()).toEqual({ applied: ['g2'] });
+      await expect.poll(() => held.waiting).toBeGreaterThan(0);
+      held.release();
+      await expect.poll(games).toEqual([['after-2'], ['after-2']]);
+      await a.app.services.presence.shared();
+      await b.app.services.presence.shared();
+      expect(games()).toEqual([['after-2'], ['after-2']]);
+      expect(statuses()).toEqual(['in_game', 'in_game']);
+      expect((await store.load([g2], null)).get(g2)?.serverGames.map((g) => g.matchId)).toEqual(['after-2']);
+    });
+  }
+
   it('a game B starts after the sign-out, reaching A after it too, goes on: only the one started before ends', async () => {
     const markA = onA.mark();
     const markB = onB.mark();

@@ -32,6 +32,9 @@ export interface VersionsParts {
   startedBeforeSignOut(userId: number, start: Extract<PresenceInput, { op: 'game' }>): void;
 }
 
+/** The sign-out's cut-off when the shared store holds no copy of the user: no start came before it. */
+const NOTHING_STORED: Version = { at: 0, by: '' };
+
 export class ReplicaVersions {
   /** Version of each replica's user-level fields: never replaced by an older stored copy. */
   readonly #versions = new Map<number, Version>();
@@ -101,12 +104,15 @@ export class ReplicaVersions {
    * when it arrives, and its game is ended again (received): applied after those ends, it would
    * put the user back in game here, and this replica's copy, saved again, everywhere. `stored`:
    * the user's version in the shared store, read after the sign-out came. Every start answered
-   * before it was saved there first (then published, then answered), so the sign-out's version
-   * comes after each of them, whatever the instances' clocks say; a later start comes after it.
+   * before it was saved there first (then published, then answered), so the stored version is
+   * the cut-off: a start at or before it came before the sign-out, whatever the instances' clocks
+   * say, and one saved after the read comes after it (none stored: nothing came before). Only
+   * when the store could not be read (`read` false) does this instance's clock set the cut-off:
+   * a start another instance's clock dates earlier is then taken as before the sign-out.
    */
-  signedOut(userId: number, stored: Version | null): void {
+  signedOut(userId: number, stored: Version | null, read: boolean): void {
     if (stored) this.#observed(userId, stored);
-    this.#signOuts.set(userId, nextVersion(this.#versions.get(userId), this.deps.now(), this.#self));
+    this.#signOuts.set(userId, read ? (stored ?? NOTHING_STORED) : nextVersion(this.#versions.get(userId), this.deps.now(), this.#self));
   }
 
   /**
@@ -170,10 +176,10 @@ export class ReplicaVersions {
     };
   }
 
-  /** Whether a change at `version` came before the host's last sign-out of the user here. */
+  /** Whether a change at `version` came before the host's last sign-out of the user here (at or before its cut-off). */
   #beforeSignOut(userId: number, version: Version): boolean {
     const signOut = this.#signOuts.get(userId);
-    return signOut !== undefined && compareVersions(version, signOut) < 0;
+    return signOut !== undefined && compareVersions(version, signOut) <= 0;
   }
 
   #fieldsOf(userId: number): FieldVersions {

@@ -212,15 +212,17 @@ export class Replicas {
    */
   async signedOut(userId: number): Promise<ServerGame[]> {
     if (!this.deps.store.shared) return [];
+    let read = true;
     const stored = await this.deps.store.load([userId], null).then(
       (states) => states.get(userId),
       (err: unknown) => {
+        read = false;
         this.deps.log.warn({ err: this.#storeError(err), userId }, 'shared presence store unreachable at a sign-out: the games it ends are those this instance has heard of');
         return undefined;
       },
     );
     if (!this.hooks.profiles.has(userId)) return [];
-    this.#versions.signedOut(userId, stored?.version ?? null);
+    this.#versions.signedOut(userId, stored?.version ?? null, read);
     return stored?.serverGames ?? [];
   }
 
