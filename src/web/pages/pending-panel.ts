@@ -168,7 +168,8 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     if (rel.kind === 'blocked') {
       return h('span', { class: 'flex flex-wrap items-center gap-x-3 gap-y-1 text-sm', 'data-part': 'blocked' },
         h('span', { class: 'text-red-300' }, 'Blocked'),
-        h('a', { href: BLOCKED_USERS_HREF, class: 'beacon-link' }, 'Unblock in Privacy'));
+        // Named for its user too (its words first, as shown), as the rows' buttons are: a list of links says whom each is for.
+        h('a', { href: BLOCKED_USERS_HREF, class: 'beacon-link', 'aria-label': `Unblock in Privacy: ${nameOf(u)}` }, 'Unblock in Privacy'));
     }
     if (rel.kind === 'asked-you') {
       const accept = button('Accept request', () => void act(`request-${rel.request}`, () => api.acceptFriendRequest(rel.request), about(u, 'You and ', ' are now friends.'), resultsBox, index), 'primary', `Accept request from ${nameOf(u)}`);
