@@ -48,11 +48,16 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   const refusalTimers = new Set<ReturnType<typeof setTimeout>>();
   /** The users you blocked, as last read (with each search, and after an add refused with 409). */
   let blocked = new Set<number>();
+  /** How many block reads were started: only the last one's answer is kept (an older one answering late is not the truth now). */
+  let blockReads = 0;
   /** Reads the blocks again; a failure keeps what was known (the server still refuses an add to a blocked user). */
-  const readBlocks = (): Promise<void> => api.listBlocks().then(
-    (list) => void (blocked = new Set(list.map((b) => b.user_id))),
-    () => undefined,
-  );
+  const readBlocks = (): Promise<void> => {
+    const read = ++blockReads;
+    return api.listBlocks().then(
+      (list) => void (read === blockReads && (blocked = new Set(list.map((b) => b.user_id)))),
+      () => undefined,
+    );
+  };
   /** What the actions awaiting their answer act on (`data-on` of their buttons: "request-12", "user-7"). */
   const busy = new Set<string>();
   const showBusy = (): void => root.querySelectorAll<HTMLButtonElement>('button[data-on]').forEach((b) => markBusy(b, busy.has(b.dataset.on!)));
