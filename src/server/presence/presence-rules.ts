@@ -48,6 +48,11 @@ export function gameActivityOf(kind: GameKind): GameActivity {
   return kind === 'tournament' ? 'in_tournament' : 'playing_pong';
 }
 
+/** The kind of game a server game's activity stands for (the inverse of gameActivityOf). */
+export function gameKindOf(activity: GameActivity): GameKind {
+  return activity === 'in_tournament' ? 'tournament' : 'match';
+}
+
 /**
  * Status precedence: in_game > busy (manual) > away (manual) > scheduled busy/away > online >
  * away (auto) > offline. A schedule sits below what the user or a game says and above the

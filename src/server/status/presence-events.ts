@@ -64,6 +64,9 @@ export type PresenceInput =
   /** `at`: when the origin applied them (set there): every instance dates an unhiding alike. */
   | { op: 'settings'; settings: Settings; hiddenLastSeen: number | null; visibilityBeforeHidden?: ShownStatusVisibility | null; version?: number; at?: number };
 
+/** The input a game's `_ended` naming one player makes: what a sign-out sends for each game the player leaves. */
+export const gameEnded = (matchId: string, kind: GameKind): PresenceInput => ({ op: 'game', matchId, kind, started: false });
+
 export type BusEvent =
   /** `version`: the user-level version the input produced at its origin (see PresenceStore). */
   | { kind: 'input'; userId: number; input: PresenceInput; version?: Version }

@@ -26,7 +26,7 @@ import { GraphViews } from './graph-views.js';
 import { Interest } from './interest.js';
 import { LoginSessions } from './login-sessions.js';
 import type { PresenceDeps } from './presence-deps.js';
-import type { PresenceEvent, PresenceInput } from './presence-events.js';
+import { gameEnded, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import { sharedSettings, type Profile } from './presence-repository.js';
 import { PresenceViews } from './presence-views.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
@@ -124,7 +124,7 @@ export class PresenceService {
       saturated: () => saturation?.saturated ?? false,
       friendListsRead: () => this.#lists.whenRead(),
       // As the game's `_ended` naming the user alone would (StatusCommands.leaveServerGames).
-      startedBeforeSignOut: (userId, start) => this.#input(userId, { op: 'game', matchId: start.matchId, kind: start.kind, started: false }),
+      startedBeforeSignOut: (userId, start) => this.#input(userId, gameEnded(start.matchId, start.kind)),
     });
     this.#writer = new PresenceWriter(deps.repo, (id) => this.#row(id), {
       intervalMs: config.persistIntervalMs,

@@ -11,7 +11,8 @@ import { isTimeZone, type CalendarBusy, type Schedule, type Weekday } from '../p
 import type { ServerGame, ViewerTier } from '../presence/types.js';
 import type { UserRepository } from '../users/user-repository.js';
 import { cleanDetails } from './activity-details.js';
-import type { PresenceInput } from './presence-events.js';
+import { gameEnded, type PresenceInput } from './presence-events.js';
+import { gameKindOf } from '../presence/presence-rules.js';
 import type { PresenceRepository, Profile } from './presence-repository.js';
 
 /** What the commands need of the presence service. */
@@ -208,10 +209,7 @@ export class StatusCommands {
     const games = new Map<string, ServerGame>();
     for (const game of await this.port.signedOut(userId)) games.set(game.matchId, game);
     for (const game of this.port.engine.serverGames(userId)) games.set(game.matchId, game);
-    for (const game of games.values()) {
-      const kind = game.activity === 'in_tournament' ? 'tournament' : 'match';
-      this.port.input(userId, { op: 'game', matchId: game.matchId, kind, started: false });
-    }
+    for (const game of games.values()) this.port.input(userId, gameEnded(game.matchId, gameKindOf(game.activity)));
   }
 }
 
