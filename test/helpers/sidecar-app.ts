@@ -23,6 +23,11 @@ export function signHost(sub: string, name: string = sub, claims: JWTPayload = {
     .sign(new TextEncoder().encode(HOST_SECRET));
 }
 
+/** A call to the service API (`/api/v1/service…`) with the service token, as a host's back end makes it. */
+export function serviceCall(live: LiveApp, method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) {
+  return live.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
+}
+
 /** Registers an afterEach that closes them; answers a starter of sidecar apps. */
 export function useSidecars(): () => Promise<LiveApp> {
   const apps: LiveApp[] = [];

@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { hs256, HOST_SECRET, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
+import { hs256, HOST_SECRET, SERVICE_TOKEN, serviceCall, signHost } from '../helpers/sidecar-app.js';
 
 describe.each(testDialects())('lookups of users the host deleted, on %s', (dialect) => {
   let app: LiveApp | null = null;
@@ -27,8 +27,7 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
     drop = db.drop;
     return (app = await startLiveApp({ databaseUrl: db.url, hostAuth: hs256, serviceToken: SERVICE_TOKEN }));
   };
-  const call = (live: LiveApp, method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
-    live.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
+  const call = serviceCall;
   const lookup = async (live: LiveApp, body: object) => (await call(live, 'POST', '/users/lookup', body)).json<{ users: Array<{ host_id: string; user_id: number }> }>().users;
 
   it('leaves a deleted user out both ways until the service API names them again', async () => {

@@ -13,7 +13,6 @@
  * sign-out still starts a game, however late it reaches that instance. Latency on a memory bus
  * and on a real Redis; outages on a memory bus cut for one instance.
  */
-import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
@@ -26,16 +25,14 @@ import { HeldBus } from '../helpers/held-bus.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilOwnChange } from '../helpers/sentinel.js';
 import { sharedParts } from '../helpers/shared-parts.js';
-import { hs256, HOST_SECRET, SERVICE_TOKEN } from '../helpers/sidecar-app.js';
+import { hs256, SERVICE_TOKEN, serviceCall, signHost } from '../helpers/sidecar-app.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
-const service = (x: LiveApp, method: 'PUT' | 'POST', url: string, payload?: object) =>
-  x.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
+const service = serviceCall;
 const game = (x: LiveApp, event: string, matchId: string, players: string[]) =>
   x.app.inject({ method: 'POST', url: '/api/v1/games/events', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { event, match_id: matchId, player_ids: players } });
 
-const sign = (sub: string) =>
-  new SignJWT({ name: sub, nonce: Math.random() }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(HOST_SECRET));
+const sign = (sub: string) => signHost(sub);
 
 describe.each(['memory', 'redis'] as const)('a sign-out on A, before A heard that B started a server game (%s bus)', (kind) => {
   let a: LiveApp;

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { hs256, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
+import { hs256, SERVICE_TOKEN, serviceCall, signHost } from '../helpers/sidecar-app.js';
 
 const sign = (sub: string) => signHost(sub);
 
@@ -29,8 +29,7 @@ describe.each(testDialects())('a sign-out ends the user’s server games, on %s'
     await drop();
   });
 
-  const service = (live: LiveApp, method: 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) =>
-    live.app.inject({ method, url: `/api/v1/service${url}`, headers: { 'x-service-token': SERVICE_TOKEN }, ...(payload ? { payload } : {}) });
+  const service = serviceCall;
   const game = (live: LiveApp, event: string, matchId: string, players: string[]) =>
     live.app.inject({ method: 'POST', url: '/api/v1/games/events', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { event, match_id: matchId, player_ids: players, details: { score: '1-0' } } });
   const friendsOf = async (live: LiveApp, sub: string) =>
