@@ -76,3 +76,19 @@ describe('holdAnswer().handled()', () => {
     await expect(held.handled(300)).rejects.toThrow(/not read .* within 300 ms.*same-origin/s);
   });
 });
+
+describe('holdAnswer().answered', () => {
+  it('rejects, saying why, when the page aborts the held request, instead of waiting forever', SOON, async () => {
+    await page.goto(`${here}/`);
+    const held = await holdAnswer(page, `${here}/aborted`, { method: 'GET' });
+    await page.evaluate((u) => {
+      const controller = new AbortController();
+      (window as Window & { e2eAbort?: () => void }).e2eAbort = () => controller.abort();
+      void fetch(u, { signal: controller.signal }).catch(() => undefined);
+    }, `${here}/aborted`);
+    await held.reached;
+    await page.evaluate(() => (window as Window & { e2eAbort?: () => void }).e2eAbort?.());
+    held.release();
+    await expect(held.answered).rejects.toThrow(/could not hand over the answer to GET .*\/aborted/);
+  });
+});

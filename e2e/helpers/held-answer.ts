@@ -15,7 +15,10 @@ export interface HeldAnswer {
   readonly reached: Promise<void>;
   /** Lets it go on. */
   release(): void;
-  /** Settles once the page was handed the answer. */
+  /**
+   * Settles once the page was handed the whole answer (the browser finished the request). Rejects,
+   * saying so, when the request failed instead: the page aborted it or went away.
+   */
   readonly answered: Promise<void>;
   /**
    * Settles once the page has read the answer and a task queued after that has run: whatever
@@ -58,14 +61,28 @@ export async function holdAnswer(page: Page, url: string | RegExp | ((url: URL) 
   const id = String(++nextId);
   const signal = () => {
     let settle!: () => void;
+    let fail!: (reason: Error) => void;
     let settled = false;
-    const promise = new Promise<void>((r) => (settle = r));
-    return { promise, settle: () => ((settled = true), settle()), settled: () => settled };
+    const promise = new Promise<void>((resolve, reject) => ((settle = resolve), (fail = reject)));
+    // A rejection nobody awaits is the test's choice, not an unhandled one; awaiting it still throws.
+    promise.catch(() => undefined);
+    return { promise, settle: () => ((settled = true), settle()), fail: (reason: Error) => ((settled = true), fail(reason)), settled: () => settled };
   };
   const [reached, released, answered] = [signal(), signal(), signal()];
   await page.evaluate(installReader, HELD);
   /** The request held, once it is. */
   let held: Request | null = null;
+  // The browser's own word on the held request: fulfilling it succeeds even when the page has
+  // aborted it meanwhile, so the answer counts as handed over only once the request finished.
+  const ended = (request: Request, failure?: string): void => {
+    if (request !== held) return;
+    page.off('requestfinished', finished).off('requestfailed', failed);
+    if (failure === undefined) answered.settle();
+    else answered.fail(new Error(`holdAnswer: could not hand over the answer to ${request.method()} ${request.url()}: the request failed in the page (${failure}; aborted, or the page went away)`));
+  };
+  const finished = (request: Request): void => ended(request);
+  const failed = (request: Request): void => ended(request, request.failure()?.errorText ?? 'failed');
+  page.on('requestfinished', finished).on('requestfailed', failed);
   const hold = async (route: Route): Promise<void> => {
     const request = route.request();
     if (held || request.method() !== method || !match(request)) return route.fallback();
@@ -81,7 +98,6 @@ export async function holdAnswer(page: Page, url: string | RegExp | ((url: URL) 
         await released.promise;
       }
       await route.fulfill({ response, headers: { ...response.headers(), [HELD]: id } });
-      answered.settle();
     } finally {
       // Not while it is held: Playwright then takes the held request out of this handler's hands
       // (its fulfill fails, "Route is already handled!", and the page waits on).
