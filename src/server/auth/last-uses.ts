@@ -6,9 +6,11 @@
  * (SessionRepository.recordUses), never moving a login's recorded use back. A login used many
  * times meanwhile is written once, with its latest use. What is noted here and not yet written
  * is what this instance shows over the row (`of`). A write the database refuses for being out
- * of reach keeps the uses for the next flush; `stop` (a clean stop) writes what is left.
+ * of reach keeps the uses for the next flush; `stop` (a clean stop) writes what is left. The
+ * queue, its timer and the order of flushes are db/write-behind.ts's.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { WriteBehind } from '../db/write-behind.js';
 import { isDatabaseUnreachable } from '../errors.js';
 import type { SessionRepository } from './session-repository.js';
 
@@ -16,21 +18,19 @@ import type { SessionRepository } from './session-repository.js';
 export const FLUSH_MS = 60_000;
 
 export class LastUses {
-  /** Each login's latest use not written yet, by session id. */
-  #pending = new Map<string, number>();
-  #timer: NodeJS.Timeout | null = null;
-  /** Writes run one after another; a flush waits for the one in flight, then writes what came since. */
-  #chain: Promise<void> = Promise.resolve();
+  /** Each login's latest use not written yet, by session id; a use older than the one noted does not move it back. */
+  readonly #pending: WriteBehind<string, number>;
 
   constructor(
     private readonly repo: Pick<SessionRepository, 'recordUses'>,
     private readonly opts: { intervalMs?: number; log: FastifyBaseLogger },
-  ) {}
+  ) {
+    this.#pending = new WriteBehind({ intervalMs: opts.intervalMs ?? FLUSH_MS, write: (uses) => this.#write(uses), merge: Math.max });
+  }
 
   /** The login was used at `at` (a token check): noted, written at the next flush. */
   note(sessionId: string, at: number): void {
-    const before = this.#pending.get(sessionId);
-    if (before === undefined || at > before) this.#pending.set(sessionId, at);
+    this.#pending.note(sessionId, at);
   }
 
   /** The login's latest use noted here and not written yet, if any. */
@@ -39,33 +39,26 @@ export class LastUses {
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.flush(), this.opts.intervalMs ?? FLUSH_MS);
-    this.#timer.unref();
+    this.#pending.start();
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.flush();
+    await this.#pending.stop();
   }
 
   /** Resolves once every use noted before the call is written (or kept to retry). */
   flush(): Promise<void> {
-    const next = this.#chain.then(() => this.#write());
-    this.#chain = next.catch(() => undefined);
-    return next;
+    return this.#pending.flush();
   }
 
-  async #write(): Promise<void> {
-    if (this.#pending.size === 0) return;
-    const uses = this.#pending;
-    this.#pending = new Map();
+  async #write(uses: ReadonlyMap<string, number>): Promise<void> {
+    if (uses.size === 0) return;
     try {
       await this.repo.recordUses(uses);
     } catch (err) {
       if (isDatabaseUnreachable(err as Error)) {
         // Kept for the next flush; a use noted since is later, and wins.
-        for (const [id, at] of uses) this.note(id, at);
+        this.#pending.requeue(uses);
         this.opts.log.warn({ err, logins: uses.size }, 'last uses of logins not written; will retry');
         return;
       }

@@ -8,6 +8,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Status } from '../../protocol/index.js';
+import { WriteBehind } from '../db/write-behind.js';
 import { isDatabaseUnreachable, isForeignKeyViolation } from '../errors.js';
 import type { HistoryRepository, Transition } from './history-repository.js';
 
@@ -16,35 +17,44 @@ const MAX_PENDING = 100_000;
 /** Changes of one user closer together than this share one row (the latest status wins). */
 export const SETTLE_MS = 60_000;
 
+/** A row to be: its user and when it began. Noting it again (within SETTLE_MS) sets its status. */
+interface Slot {
+  userId: number;
+  at: number;
+}
+
+const rowOf = ([slot, status]: readonly [Slot, Status]): Transition => ({ userId: slot.userId, at: slot.at, status });
+
 export class HistoryRecorder {
-  #pending: Transition[] = [];
+  /** The rows not written yet, in time order (db/write-behind.ts: its timer, and the order of flushes). */
+  readonly #pending: WriteBehind<Slot, Status>;
   /** Each user's newest row while it is pending: changes within SETTLE_MS of it change it. */
-  readonly #open = new Map<number, Transition>();
-  #timer: NodeJS.Timeout | null = null;
-  /** Writes run one after another; a flush waits for the one in flight, then writes what came since. */
-  #chain: Promise<void> = Promise.resolve();
+  readonly #open = new Map<number, Slot>();
 
   constructor(
     private readonly repo: HistoryRepository,
     private readonly opts: { intervalMs: number; now: () => number; log: FastifyBaseLogger },
-  ) {}
+  ) {
+    this.#pending = new WriteBehind({
+      intervalMs: opts.intervalMs,
+      write: (batch) => this.#write(batch),
+      // The timer writes settled rows only; rows are in time order, so they are a prefix.
+      due: (slot) => slot.at <= this.opts.now() - SETTLE_MS,
+    });
+  }
 
   /** A user's effective status changed. */
   record(userId: number, status: Status): void {
     const now = this.opts.now();
     const open = this.#open.get(userId);
     if (open && now - open.at < SETTLE_MS) {
-      open.status = status;
+      this.#pending.note(open, status);
       return;
     }
-    const row = { userId, at: now, status };
-    this.#pending.push(row);
-    this.#open.set(userId, row);
-    if (this.#pending.length > MAX_PENDING) {
-      const dropped = this.#pending.splice(0, this.#pending.length - MAX_PENDING);
-      this.#close(dropped);
-      this.opts.log.warn({ dropped: dropped.length }, 'status history backlog too long; oldest changes dropped');
-    }
+    const slot = { userId, at: now };
+    this.#pending.note(slot, status);
+    this.#open.set(userId, slot);
+    if (this.#pending.size > MAX_PENDING) this.#dropOldest(this.#pending.size - MAX_PENDING);
   }
 
   /**
@@ -53,61 +63,57 @@ export class HistoryRecorder {
    */
   forget(userId: number): void {
     this.#open.delete(userId);
-    this.#pending = this.#pending.filter((r) => r.userId !== userId);
+    for (const slot of this.#pending.keys()) if (slot.userId === userId) this.#pending.delete(slot);
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.flushSettled(), this.opts.intervalMs);
-    this.#timer.unref();
+    this.#pending.start();
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.flush();
+    await this.#pending.stop();
   }
 
   /** Resolves once every change recorded before the call is written (or set aside to retry). */
   flush(): Promise<void> {
-    return this.#enqueue(true);
+    return this.#pending.flush();
   }
 
   /** Writes the rows that are settled (older than SETTLE_MS); newer ones may still change. */
   flushSettled(): Promise<void> {
-    return this.#enqueue(false);
+    return this.#pending.flushDue();
   }
 
-  #enqueue(all: boolean): Promise<void> {
-    const next = this.#chain.then(() => this.#write(all));
-    this.#chain = next.catch(() => undefined);
-    return next;
+  #dropOldest(n: number): void {
+    let left = n;
+    for (const slot of this.#pending.keys()) {
+      if (left-- === 0) break;
+      this.#pending.delete(slot);
+      this.#close(slot);
+    }
+    this.opts.log.warn({ dropped: n }, 'status history backlog too long; oldest changes dropped');
   }
 
-  /** Rows being written are no longer open: a later change gets a row of its own. */
-  #close(rows: readonly Transition[]): void {
-    for (const r of rows) if (this.#open.get(r.userId) === r) this.#open.delete(r.userId);
+  /** A row being written (or dropped) is no longer open: a later change gets a row of its own. */
+  #close(slot: Slot): void {
+    if (this.#open.get(slot.userId) === slot) this.#open.delete(slot.userId);
   }
 
-  async #write(all: boolean): Promise<void> {
-    // Rows are in time order, so the settled ones are a prefix.
-    const cutoff = this.opts.now() - SETTLE_MS;
-    const unsettled = all ? -1 : this.#pending.findIndex((r) => r.at > cutoff);
-    const n = unsettled === -1 ? this.#pending.length : unsettled;
-    if (n === 0) return;
-    const rows = this.#pending.slice(0, n);
-    this.#pending = this.#pending.slice(n);
-    this.#close(rows);
+  async #write(batch: ReadonlyMap<Slot, Status>): Promise<void> {
+    if (batch.size === 0) return;
+    for (const slot of batch.keys()) this.#close(slot);
+    const entries = [...batch];
     try {
-      await this.repo.append(rows);
+      await this.repo.append(entries.map(rowOf));
     } catch (err) {
-      if (isDatabaseUnreachable(err as Error)) return this.#retryLater(rows, err);
-      await this.#userByUser(rows);
+      if (isDatabaseUnreachable(err as Error)) return this.#retryLater(entries, err);
+      await this.#userByUser(entries);
     }
   }
 
-  #retryLater(rows: Transition[], err: unknown): void {
-    this.#pending = [...rows, ...this.#pending];
-    this.opts.log.warn({ err, rows: rows.length }, 'status history write failed; will retry');
+  #retryLater(entries: Array<[Slot, Status]>, err: unknown): void {
+    this.#pending.requeue(entries);
+    this.opts.log.warn({ err, rows: entries.length }, 'status history write failed; will retry');
   }
 
   /**
@@ -115,15 +121,15 @@ export class HistoryRecorder {
    * back everyone's history. Each user's rows are written on their own; those that still
    * fail are dropped and logged.
    */
-  async #userByUser(rows: Transition[]): Promise<void> {
-    const byUser = new Map<number, Transition[]>();
-    for (const r of rows) byUser.set(r.userId, [...(byUser.get(r.userId) ?? []), r]);
+  async #userByUser(entries: Array<[Slot, Status]>): Promise<void> {
+    const byUser = new Map<number, Array<[Slot, Status]>>();
+    for (const e of entries) byUser.set(e[0].userId, [...(byUser.get(e[0].userId) ?? []), e]);
     const users = [...byUser.entries()];
     for (const [i, [userId, own]] of users.entries()) {
       try {
-        await this.repo.append(own);
+        await this.repo.append(own.map(rowOf));
       } catch (err) {
-        if (isDatabaseUnreachable(err as Error)) return this.#retryLater(users.slice(i).flatMap(([, r]) => r), err);
+        if (isDatabaseUnreachable(err as Error)) return this.#retryLater(users.slice(i).flatMap(([, e]) => e), err);
         // Its account was deleted while they were being written (`forget` came too late): expected.
         if (isForeignKeyViolation(err as { code?: string })) {
           this.opts.log.info({ userId, rows: own.length }, 'status history rows of a deleted account dropped');

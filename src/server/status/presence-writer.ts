@@ -7,8 +7,10 @@
  * each row is written on its own; a row that fails on its own (not for a lost connection)
  * MAX_ROW_ATTEMPTS flushes in a row is set aside and logged as an error, until the user
  * changes again. A lost database keeps everyone dirty and retries. `health()` feeds /readyz.
+ * The queue, its timer and the order of flushes are db/write-behind.ts's.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { WriteBehind } from '../db/write-behind.js';
 import { isDatabaseUnreachable } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PresenceRepository, PresenceRow } from './presence-repository.js';
@@ -29,11 +31,8 @@ export interface WriterHealth {
 }
 
 export class PresenceWriter {
-  #dirty = new Set<number>();
-  #timer: NodeJS.Timeout | null = null;
-  #flushing: Promise<void> | null = null;
-  /** A flush asked for while one ran: it runs right after, for what changed since that one began. */
-  #again: Promise<void> | null = null;
+  /** The dirty users (their rows are read at the flush: the value is only a mark). */
+  readonly #dirty: WriteBehind<number, true>;
   /** Consecutive solo failures per user. */
   readonly #attempts = new Map<number, number>();
   readonly #setAside = new Set<number>();
@@ -55,11 +54,12 @@ export class PresenceWriter {
       isWriter?: (userId: number) => boolean;
     },
   ) {
+    this.#dirty = new WriteBehind({ intervalMs: opts.intervalMs, write: (batch) => this.#write(batch) });
     opts.metrics?.watchWriteQueue(() => this.#dirty.size);
   }
 
   markDirty(userId: number): void {
-    this.#dirty.add(userId);
+    this.#dirty.note(userId, true);
     // A new change is a new row: give it its chances again.
     if (this.#setAside.delete(userId)) this.#attempts.delete(userId);
   }
@@ -85,8 +85,7 @@ export class PresenceWriter {
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => void this.flush(), this.opts.intervalMs);
-    this.#timer.unref();
+    this.#dirty.start();
   }
 
   /**
@@ -94,32 +93,19 @@ export class PresenceWriter {
    * heartbeat. A flush already running took its users before this call, so this one
    * follows it rather than joining it (the timer's flush must not swallow a caller's).
    */
-  async flush(): Promise<void> {
-    if (this.#flushing) {
-      this.#again ??= this.#flushing.then(() => {
-        this.#again = null;
-        return this.flush();
-      });
-      return this.#again;
-    }
-    this.#flushing = this.#write().finally(() => {
-      this.#flushing = null;
-    });
-    return this.#flushing;
+  flush(): Promise<void> {
+    return this.#dirty.flush();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.flush();
+    await this.#dirty.stop();
   }
 
-  async #write(): Promise<void> {
+  async #write(batch: ReadonlyMap<number, true>): Promise<void> {
     const isWriter = this.opts.isWriter;
     // Another instance writes the rows of users it is the writer of: their marks are dropped here.
-    const ids = isWriter ? [...this.#dirty].filter((id) => isWriter(id)) : [...this.#dirty];
-    this.#dirty.clear();
+    const ids = isWriter ? [...batch.keys()].filter((id) => isWriter(id)) : [...batch.keys()];
     const rows = ids.map((id) => this.rowOf(id)).filter((r): r is PresenceRow => r !== null);
     const done = this.opts.metrics?.writeBehindFlush();
     try {
@@ -170,7 +156,7 @@ export class PresenceWriter {
       return;
     }
     this.#attempts.set(userId, attempts);
-    this.#dirty.add(userId);
+    this.#dirty.note(userId, true);
   }
 
   /**
@@ -179,7 +165,7 @@ export class PresenceWriter {
    * outage is not a line a second per instance), and at the stop's own flush.
    */
   #outage(ids: number[], err: unknown): void {
-    for (const id of ids) this.#dirty.add(id);
+    this.#dirty.requeue(ids.map((id) => [id, true] as const));
     const first = this.#failingSince === null;
     this.#failing();
     const now = this.opts.now();
