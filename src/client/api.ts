@@ -125,6 +125,8 @@ export class ApiClient {
   readonly #timeoutMs: number;
   /** The server refused `?reconnect=1` once (a version before it): it is not sent again. */
   #noReconnectFlag = false;
+  /** The server has no GET /users/me/status (a version before it): it is not asked again. */
+  #noOwnStatusRoute = false;
 
   constructor(opts: ApiClientOptions) {
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
@@ -260,6 +262,24 @@ export class ApiClient {
   /** One user's view as the caller may see it (404 `NOT_FOUND` if no such user). */
   userStatus(userId: number): Promise<View> {
     return this.#request('GET', `/users/${seg(userId)}/status`);
+  }
+
+  /**
+   * Your own full view (GET /users/me/status), one request. A server from before that route
+   * answers it 400 (it reads `me` as an id) or 404: this client then reads it as
+   * GET /users/<id>/status, the id being `selfId` or, without it, GET /users/me's, and does
+   * not ask that server for /users/me/status again.
+   */
+  async ownStatus(selfId?: number): Promise<View> {
+    if (!this.#noOwnStatusRoute) {
+      try {
+        return await this.#request<View>('GET', '/users/me/status');
+      } catch (err) {
+        if (!(err instanceof ApiError && (err.status === 400 || err.status === 404))) throw err;
+        this.#noOwnStatusRoute = true;
+      }
+    }
+    return this.userStatus(selfId ?? (await this.me()).id);
   }
 
   /** Manual status; `online` returns to automatic mode. `expiresAt` clears the message. */

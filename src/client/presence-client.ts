@@ -700,11 +700,12 @@ export class PresenceClient {
     const token = 'now' in read ? read.now : await settled(read, this.#connectTimeoutMs, this.#timers);
     if (run !== this.#run) return;
     try {
-      this.#selfId ??= (await this.#api.me()).id;
       await this.#reportOwedInteraction(run);
       // After a socket of this start() was ready, polling is the client's own doing (its connection
       // was lost), so the poll opening the polling session is no interaction, like a reconnect.
-      const [friends, self] = await Promise.all([this.#api.friendsStatus(false, this.#everConnected), this.#api.userStatus(this.#selfId)]);
+      // Our own view: GET /users/me/status (ApiClient.ownStatus; an older server, by our id).
+      const [friends, self] = await Promise.all([this.#api.friendsStatus(false, this.#everConnected), this.#api.ownStatus(this.#selfId ?? undefined)]);
+      if (run === this.#run) this.#selfId ??= self.user_id;
       this.#serverClock.observe(self.timestamp, ...friends.map(madeAt));
       if (run !== this.#run || !this.#poller.running || this.#socket?.ready) return;
       if (this.#restOnly || this.#socketFailsOverRest) this.#setState('polling');
@@ -745,13 +746,15 @@ export class PresenceClient {
    * that poll as no interaction (a read), and shows the person `online` only when their last
    * interaction is recent; reported after it, friends would see them `away` first, then `online`.
    * Not for the client's own fallback after a socket was ready (no one arrived). A failure is
-   * tried again before the next poll.
+   * tried again before the next poll; one with no answer at all fails this poll (the reads would
+   * wait as long again for a server that does not answer).
    */
   async #reportOwedInteraction(run: number): Promise<void> {
     if (!this.#arrivalOwed && !this.#pendingInteraction) return;
     try {
       await this.#api.reportInteraction();
-    } catch {
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'NETWORK_ERROR') throw err;
       return;
     }
     if (run !== this.#run) return;

@@ -23,7 +23,8 @@ describe('connect', () => {
     expect(c.client.state).not.toBe('offline');
     // No WebSocket in this runtime: the client polls over REST, with the token in the header only.
     await vi.waitFor(() => expect(calls.length).toBeGreaterThan(0));
-    expect(calls[0]).toEqual({ url: 'https://beacon.test/beacon/api/v1/users/me', auth: 'Bearer tok-1' });
+    // The first: the page's arrival, reported before the first poll.
+    expect(calls[0]).toEqual({ url: 'https://beacon.test/beacon/api/v1/users/me/interaction', auth: 'Bearer tok-1' });
     await vi.waitFor(() => expect(c.client.state).toBe('offline')); // 401: stopped, not retrying
   });
 
