@@ -5,6 +5,7 @@ export { compareViews, sortViews, type FriendChange } from './friends-store.js';
 export { INPUT_EVENTS, type IdleTarget } from './idle.js';
 export {
   PresenceClient,
+  type BlockChange,
   type ConnectionState,
   type PresenceClientOptions,
   type PresenceEvents,

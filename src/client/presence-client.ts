@@ -3,7 +3,7 @@
  * their friends' views live over `/ws/status`, reconnects with jittered backoff, falls
  * back to REST polling when WebSockets keep failing, and reports user activity.
  */
-import type { Activity, EventFrame, Friend, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
+import type { Activity, BlockedUser, EventFrame, Friend, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
 import { CloseCode } from '../protocol/errors.js';
 import { FRIEND_CATEGORIES } from '../protocol/enums.js';
 import { ApiClient, ApiError } from './api.js';
@@ -13,6 +13,7 @@ import { attachIdleDetection, InteractionGate, type IdleTarget } from './idle.js
 import { Poller } from './poller.js';
 import { PresenceModel } from './presence-model.js';
 import type {
+  BlockChange,
   ConnectionState,
   NetworkTarget,
   PresenceClientOptions,
@@ -24,7 +25,7 @@ import { StatusSocket } from './status-socket.js';
 import { readToken, settled, tokenOrNull, type TokenSource } from './token-source.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
-export type { ConnectionState, PresenceClientOptions, PresenceEvents, StopReason } from './presence-types.js';
+export type { BlockChange, ConnectionState, PresenceClientOptions, PresenceEvents, StopReason } from './presence-types.js';
 
 const CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted', 'declined', 'cancelled']);
 const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
@@ -563,6 +564,11 @@ export class PresenceClient {
       if (isFriend(frame.friend)) this.#events.emit('friend_updated', { friend: frame.friend });
       return;
     }
+    if (frame.type === 'block_changed') {
+      const change = blockChangeOf(frame);
+      if (change) this.#events.emit('block_changed', change);
+      return;
+    }
     if (frame.type === 'settings_update') {
       if (typeof frame.settings === 'object' && frame.settings !== null) this.#events.emit('settings', { settings: frame.settings });
       return;
@@ -805,4 +811,15 @@ function madeAt(v: unknown): unknown {
 /** A `friend` worth passing on: an id, and a category this SDK knows (a malformed frame is dropped). */
 function isFriend(v: unknown): v is Friend {
   return typeof v === 'object' && v !== null && typeof (v as { user_id?: unknown }).user_id === 'number' && CATEGORIES.has((v as { category?: unknown }).category);
+}
+
+/** The event of a `block_changed` frame; undefined for a malformed one (a block without its user, or another user's). */
+function blockChangeOf(frame: { user_id: unknown; blocked: unknown; user?: unknown }): BlockChange | undefined {
+  const { user_id: userId, blocked, user } = frame;
+  if (typeof userId !== 'number') return undefined;
+  if (blocked === false) return { userId, blocked };
+  if (blocked !== true || typeof user !== 'object' || user === null) return undefined;
+  const u = user as Record<string, unknown>;
+  if (u.user_id !== userId || typeof u.username !== 'string' || typeof u.display_name !== 'string' || typeof u.since !== 'string') return undefined;
+  return { userId, blocked, user: user as BlockedUser };
 }

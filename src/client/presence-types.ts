@@ -1,5 +1,5 @@
 /** Public types of {@link PresenceClient}: states, events and options. */
-import type { Friend, FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
+import type { BlockedUser, Friend, FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import type { VisibilityState } from './idle.js';
@@ -21,6 +21,9 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'pol
  * user must sign in again). An `offline` client with no stop reason keeps retrying.
  */
 export type StopReason = 'stopped' | 'unauthorized';
+
+/** A block made (`user`: the blocked user as listed) or lifted, as {@link PresenceEvents.block_changed} says it. */
+export type BlockChange = { userId: number; blocked: true; user: BlockedUser } | { userId: number; blocked: false };
 
 /** Events of {@link PresenceClient.on}. */
 export interface PresenceEvents {
@@ -60,6 +63,12 @@ export interface PresenceEvents {
   game_invite_accepted: { inviteId: string; byUserId: number };
   /** Your privacy settings changed on another device or by REST (the `settings_update` frame): the settings now in force. */
   settings: { settings: Settings };
+  /**
+   * You blocked or unblocked someone, on this device or another (the `block_changed` frame):
+   * with a block, `user` as `ApiClient.listBlocks()` lists them. Socket only: while polling, or
+   * after a reconnect, re-read `listBlocks()` where blocks are shown.
+   */
+  block_changed: BlockChange;
   /** A friend you watch came online (the `notification` frame); show it in the page. */
   notification: NotificationPayload;
   /** Data was confirmed fresh (`ready`, any socket frame, a successful poll) at this time (ms epoch). */

@@ -1,6 +1,6 @@
 /** WebSocket frames of `/ws/status` (CONTRACT.md "Real time"). */
 import { Type, type Static } from 'typebox';
-import type { ActivityDetails, Friend, FriendRequest, Settings, StatusT, View } from './schemas.js';
+import type { ActivityDetails, BlockedUser, Friend, FriendRequest, Settings, StatusT, View } from './schemas.js';
 import type { LastSeenBucket } from './views.js';
 import type { ManualStatus, Status } from './enums.js';
 import { ActivityT, CustomMessage, ManualStatusT, Timestamp } from './schemas.js';
@@ -159,6 +159,20 @@ export interface SettingsUpdateFrame {
   seq?: number;
   settings: Settings;
 }
+/**
+ * You blocked (`blocked: true`) or unblocked someone, on any of your devices: sent to every
+ * socket of yours (any instance), so each screen shows your blocks as they are. `user`: only
+ * with a block, the blocked user as `GET /users/me/blocks` lists them (also when the block was
+ * already there: the frame states the block held). The person blocked or unblocked never gets
+ * it. Not in CONTRACT.md (blocks are not): additive, clients that do not know it ignore it.
+ */
+export interface BlockChangedFrame {
+  type: 'block_changed';
+  seq?: number;
+  user_id: number;
+  blocked: boolean;
+  user?: BlockedUser;
+}
 export interface AreYouThereFrame {
   type: 'are_you_there';
   seq?: number;
@@ -195,6 +209,7 @@ export type EventFrame =
   | GameInviteAcceptedFrame
   | NotificationFrame
   | SettingsUpdateFrame
+  | BlockChangedFrame
   | AreYouThereFrame
   | ProbeAnsweredFrame
   | HeartbeatAckFrame

@@ -36,14 +36,22 @@ export class BlockRepository {
   }
 
   async list(blockerId: number): Promise<Blocked[]> {
-    const rows = await this.db
+    const rows = await this.#listed(blockerId).orderBy('u.username_lower').execute();
+    return rows.map(toBlocked);
+  }
+
+  /** `blockedId` as `list(blockerId)` lists them, or undefined when not blocked. */
+  async entry(blockerId: number, blockedId: number): Promise<Blocked | undefined> {
+    const row = await this.#listed(blockerId).where('b.blocked_id', '=', blockedId).executeTakeFirst();
+    return row && toBlocked(row);
+  }
+
+  #listed(blockerId: number) {
+    return this.db
       .selectFrom('blocks as b')
       .innerJoin('users as u', 'u.id', 'b.blocked_id')
       .select(['b.blocked_id', 'u.username', 'u.display_name', 'b.created_at'])
-      .where('b.blocker_id', '=', blockerId)
-      .orderBy('u.username_lower')
-      .execute();
-    return rows.map((r) => ({ user_id: r.blocked_id, username: r.username, display_name: r.display_name, since: new Date(r.created_at).toISOString() }));
+      .where('b.blocker_id', '=', blockerId);
   }
 
   async recordDecline(fromUserId: number, toUserId: number, now: number): Promise<void> {
@@ -65,3 +73,10 @@ export class BlockRepository {
     return row?.declined_at ?? null;
   }
 }
+
+const toBlocked = (r: { blocked_id: number; username: string; display_name: string; created_at: number }): Blocked => ({
+  user_id: r.blocked_id,
+  username: r.username,
+  display_name: r.display_name,
+  since: new Date(r.created_at).toISOString(),
+});

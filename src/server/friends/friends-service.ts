@@ -24,7 +24,12 @@ export type GraphEvent =
   /** A request was sent: its recipient hears of it. */
   | { kind: 'request_sent'; request: FriendRequest }
   /** A request stopped being pending: both sides hear why (an acceptance is followed by `befriended`). */
-  | { kind: 'request_closed'; request: FriendRequest; reason: FriendRequestCloseReason };
+  | { kind: 'request_closed'; request: FriendRequest; reason: FriendRequestCloseReason }
+  /**
+   * `userId` blocked `otherId` (`user`: `otherId` as `userId`'s list of blocks now shows them)
+   * or unblocked them (`user` null). For `userId`'s own devices only: `otherId` is never told.
+   */
+  | { kind: 'block_changed'; userId: number; otherId: number; user: Blocked | null };
 
 export class FriendsService {
   #listeners: Array<(e: GraphEvent) => void> = [];
@@ -101,20 +106,28 @@ export class FriendsService {
     this.#emit({ kind: 'request_closed', request, reason: declined ? 'declined' : 'cancelled' });
   }
 
-  /** Blocks a user: unfriends them (both sides see it at once), drops requests between them. */
+  /**
+   * Blocks a user: unfriends them (both sides see it at once), drops requests between them, and
+   * tells the blocker's devices (`block_changed`), also when the block was already there (the
+   * event states the block held, with its first date, so a repeat is harmless).
+   */
   async block(userId: number, otherId: number): Promise<void> {
     if (userId === otherId) throw new AppError('VALIDATION_ERROR', 'You cannot block yourself');
     if (!(await this.users.findById(otherId))) throw new AppError('NOT_FOUND', 'No such user');
-    const { dropped, unfriended } = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
+    const { dropped, unfriended, user } = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
       await blocks.block(userId, otherId, this.now());
-      return { dropped: await repo.deleteRequestsBetween(userId, otherId), unfriended: await repo.unfriend(userId, otherId) };
+      return { dropped: await repo.deleteRequestsBetween(userId, otherId), unfriended: await repo.unfriend(userId, otherId), user: await blocks.entry(userId, otherId) };
     });
     for (const request of dropped) this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
     if (unfriended) this.#emit({ kind: 'unfriended', a: userId, b: otherId });
+    // Gone only if the account was deleted meanwhile (its blocks go with it): nothing to list.
+    if (user) this.#emit({ kind: 'block_changed', userId, otherId, user });
   }
 
+  /** Unblocks a user; the unblocker's devices are told (`block_changed`), the other never is. */
   async unblock(userId: number, otherId: number): Promise<void> {
     if (!(await this.blocks.unblock(userId, otherId))) throw new AppError('NOT_FOUND', 'Not blocked');
+    this.#emit({ kind: 'block_changed', userId, otherId, user: null });
   }
 
   listBlocked(userId: number): Promise<Blocked[]> {

@@ -83,6 +83,9 @@ export class Fanout {
       case 'friend_updated':
         // The whole friend as listed now: under backpressure only the latest per friend matters.
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_updated', friend: e.friend }), `c${e.friend.user_id}`);
+      case 'block_changed':
+        // Under backpressure only the latest per blocked user matters.
+        return this.#toUser(e.viewerId, JSON.stringify(e.user ? { type: 'block_changed', user_id: e.subjectId, blocked: true, user: e.user } : { type: 'block_changed', user_id: e.subjectId, blocked: false }), `b${e.subjectId}`);
       case 'view_changed':
         if (e.named) return this.#toUser(e.viewerId, withNames(friendStatusBody(e.view), e.view), `n${e.subjectId}`);
         return this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);

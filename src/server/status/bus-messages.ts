@@ -73,7 +73,7 @@ export class BusMessages {
     this.d.bus.publishRemote(userTopic(userId), { kind: 'deleted', userId } satisfies BusEvent);
   }
 
-  /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance. */
+  /** Friend requests, befriending, unfriending and category changes reach both sides, on every instance; a block, the blocker's sockets. */
   graphChanged(e: GraphEvent): void {
     // Lost for the other instances while the bus is down: remembered for when it returns.
     this.d.catchUp.graphChanged(e);
@@ -87,6 +87,11 @@ export class BusMessages {
       for (const viewerId of [e.request.from_user_id, e.request.to_user_id]) {
         this.#publishRequestFrame({ kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
       }
+      return;
+    }
+    if (e.kind === 'block_changed') {
+      // The blocker's devices only: the other side is never told of a block.
+      this.publish(e.userId, { kind: 'block_changed', viewerId: e.userId, subjectId: e.otherId, user: e.user });
       return;
     }
     if (e.kind === 'category_changed') {
@@ -139,6 +144,7 @@ export class BusMessages {
         return;
       case 'revoked':
       case 'friend_updated':
+      case 'block_changed':
       case 'game_invite':
       case 'game_invite_accepted':
       case 'notification':

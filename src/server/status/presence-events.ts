@@ -7,7 +7,7 @@
  * - PresenceEvent goes from the presence service to this instance's gateway: views already
  *   passed through the privacy projection, one per viewer tier that changed.
  */
-import type { Activity, ActivityDetails, Friend, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, NotificationPayload, Settings, View } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, BlockedUser, Friend, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, NotificationPayload, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
 import type { CalendarBusy, Schedule } from '../presence/schedule.js';
 import type { SessionKind, ShownStatusVisibility, ViewerTier } from '../presence/types.js';
@@ -76,6 +76,8 @@ export type BusEvent =
   | { kind: 'category_changed'; viewerId: number; subjectId: number; category: FriendCategory }
   /** The viewer changed the category it gives a friend: `friend` as the viewer now lists them, for the viewer's own sockets. */
   | { kind: 'friend_updated'; viewerId: number; friend: Friend }
+  /** The viewer blocked the subject (`user`: as the viewer's list of blocks shows them) or unblocked them (null): for the viewer's own sockets. */
+  | { kind: 'block_changed'; viewerId: number; subjectId: number; user: BlockedUser | null }
   | { kind: 'revoked'; userId: number; sessionId: string }
   /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
   | { kind: 'request_received'; viewerId: number; request: FriendRequest }
@@ -105,6 +107,7 @@ const BUS_KINDS = new Set([
   'friend_removed',
   'category_changed',
   'friend_updated',
+  'block_changed',
   'revoked',
   'reload',
   'renamed',
@@ -131,6 +134,8 @@ export type PresenceEvent =
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
   /** The viewer changed the category it gives `friend` (on any device, any instance): tell the viewer's sockets here. */
   | { kind: 'friend_updated'; viewerId: number; friend: Friend }
+  /** The viewer blocked or unblocked the subject (on any device, any instance): tell the viewer's sockets here. */
+  | { kind: 'block_changed'; viewerId: number; subjectId: number; user: BlockedUser | null }
   /** What the viewer sees of the subject changed because of a category change. */
   /** `named`: the frame carries the subject's names (a rename is still owed to some tier, and the viewer may have moved between tiers). */
   | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View; named?: boolean }

@@ -228,6 +228,29 @@ describe('settings pushed over the socket', () => {
   });
 });
 
+describe('blocks pushed over the socket', () => {
+  it('surfaces block_changed as a `block_changed` event (the user with a block), leaving the views alone; malformed ones are dropped', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const seen: unknown[] = [];
+    h.client.on('block_changed', (e) => seen.push(e));
+    const user = { user_id: 3, username: 'bob', display_name: 'Bob', since: '2024-01-10T09:00:00.000Z' };
+    const before = h.client.friends();
+    ws.receive({ type: 'block_changed', user_id: 3, blocked: true, user, seq: 1 });
+    ws.receive({ type: 'block_changed', user_id: 3, blocked: true, seq: 2 } as Record<string, unknown>);
+    ws.receive({ type: 'block_changed', user_id: 3, blocked: true, user: { ...user, username: 7 }, seq: 3 } as Record<string, unknown>);
+    ws.receive({ type: 'block_changed', user_id: 4, blocked: true, user, seq: 4 } as Record<string, unknown>);
+    ws.receive({ type: 'block_changed', user_id: '3', blocked: false, seq: 5 } as Record<string, unknown>);
+    ws.receive({ type: 'block_changed', user_id: 3, blocked: 'no', seq: 6 } as Record<string, unknown>);
+    ws.receive({ type: 'batch', messages: [{ type: 'block_changed', user_id: 3, blocked: false, seq: 7 }] });
+    expect(seen).toEqual([{ userId: 3, blocked: true, user }, { userId: 3, blocked: false }]);
+    expect(h.client.friends()).toEqual(before);
+    expect(h.eventsOf('friend')).toEqual([]);
+    h.client.stop();
+  });
+});
+
 describe('rich presence over the socket', () => {
   it('keeps activity_details and activity_since from friend_status_change and status_update, and drops stale ones', () => {
     const h = harness();
