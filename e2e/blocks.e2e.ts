@@ -2,15 +2,17 @@
  * Blocking and unblocking in Chromium. Blocking a friend from their card's menu says where it
  * can be undone (Privacy → Blocked users); that section lists the user blocked (name as text,
  * "blocked just now"); the Pending tab's search shows them as "Blocked", with a link to that
- * section, not an "Add friend" that the server refuses. An add the page did not know to be
- * blocked (blocked on another device) says the server's reason, not "already friends". Unblock
- * in the section (keyboard only) says what it did, keeps focus in the list, and empties it;
- * the search then offers "Add friend" again, and the request reaches the other user. The
- * section's loading and error states; the page on a phone has no sideways scroll. axe audits
- * each state.
+ * section, not an "Add friend" that the server refuses. A block or unblock made on another
+ * device turns a search's row "Blocked" or back at once (`block_changed`), focus kept on that
+ * row; a tab that missed it (its frame lost) is told the server's reason when it adds, not
+ * "already friends". Unblock in the section (keyboard only) says what it did, keeps focus in
+ * the list, and empties it; the search then offers "Add friend" again, and the request reaches
+ * the other user. The section's loading and error states; a block or unblock in another tab of
+ * the user shows in the section without a reload, also while it loads, focus left where it was
+ * (or, its row gone, moved on). The page on a phone has no sideways scroll. axe audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocket } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
@@ -80,20 +82,64 @@ describe('blocking, then unblocking in the web app', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('an add the page did not know was blocked says the server’s reason, and the row turns Blocked', async () => {
+  it('a block made on another device turns the found row Blocked at once, an unblock back; focus stays with the search or on the row', async () => {
     await search('dave');
-    const add = page.getByRole('button', { name: 'Add friend Dave (@dave)', exact: true });
-    await add.waitFor(FIVE_S);
-    // Blocked meanwhile on another device: this page still offers Add friend.
-    await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: dave.id });
-    await add.click();
-    // Said as a failure (lib/notice.ts fail(): "Not done: ", in the alert region), with the server's reason.
-    await expect.poll(() => notice().textContent(), FIVE_S).toBe('Not done: You blocked this user; unblock them first.');
-    expect(await page.getByRole('alert').filter({ hasText: 'You blocked this user' }).count()).toBe(1);
     const row = page.locator('li[data-username="dave"]');
+    const add = row.getByRole('button', { name: 'Add friend Dave (@dave)', exact: true });
+    await add.waitFor(FIVE_S);
+    await page.getByLabel('Search by username').focus();
+    // Blocked meanwhile on another device: no new search, no add refused, the row says so.
+    await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: dave.id });
     await row.getByText('Blocked', { exact: true }).waitFor(FIVE_S);
     expect(await add.count()).toBe(0);
-    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe('BODY');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('player-search');
+    await api(server.baseUrl, alice.token, 'DELETE', `/users/me/blocks/${dave.id}`);
+    await add.waitFor(FIVE_S);
+    // On the row's Add friend when the block comes: focus moves to the row's link, not to the page.
+    await add.focus();
+    await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: dave.id });
+    await row.getByText('Blocked', { exact: true }).waitFor(FIVE_S);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')), FIVE_S).toBe('Unblock in Privacy: Dave (@dave)');
+    expect(await notice().textContent()).toBe('');
+  });
+
+  it('a tab that missed the block: its add says the server’s reason, and the row turns Blocked', async () => {
+    const erin = await registerUser(server.baseUrl, 'erin', 'Erin');
+    const tab = await page.context().newPage();
+    try {
+      // This tab's socket loses every block_changed (a frame lost, the socket between reconnects).
+      const unheard = (text: string) => {
+        const frame = JSON.parse(text) as { type: string; messages?: Array<{ type: string }> };
+        if (frame.type === 'block_changed') return null;
+        if (frame.type === 'batch') return JSON.stringify({ ...frame, messages: frame.messages!.filter((e) => e.type !== 'block_changed') });
+        return text;
+      };
+      await tab.routeWebSocket(/\/ws\/status/, (ws) => {
+        const upstream = ws.connectToServer();
+        upstream.onMessage((m) => {
+          const kept = typeof m === 'string' ? unheard(m) : m;
+          if (kept !== null) ws.send(kept);
+        });
+      });
+      await tab.goto(`${server.baseUrl}/#/friends`);
+      await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+      await friendsTab(tab, 'Pending');
+      await tab.getByLabel('Search by username').fill('erin');
+      const add = tab.getByRole('button', { name: 'Add friend Erin (@erin)', exact: true });
+      await add.waitFor(FIVE_S);
+      await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: erin.id });
+      await add.click();
+      // Said as a failure (lib/notice.ts fail(): "Not done: ", in the alert region), with the server's reason.
+      const said = tab.locator('[data-part=notice]');
+      await expect.poll(() => said.textContent(), FIVE_S).toBe('Not done: You blocked this user; unblock them first.');
+      expect(await tab.getByRole('alert').filter({ hasText: 'You blocked this user' }).count()).toBe(1);
+      await tab.locator('li[data-username="erin"]').getByText('Blocked', { exact: true }).waitFor(FIVE_S);
+      expect(await add.count()).toBe(0);
+      expect(await tab.evaluate(() => document.activeElement?.tagName)).not.toBe('BODY');
+    } finally {
+      await tab.close();
+      await api(server.baseUrl, alice.token, 'DELETE', `/users/me/blocks/${erin.id}`);
+    }
   });
 
   it('the link leads to Privacy → Blocked users, which lists each blocked user as text, with when', async () => {
@@ -171,5 +217,73 @@ describe('the Blocked users section while it loads, and when it cannot', () => {
     held.release();
     await section.getByRole('button', { name: 'Unblock Dave (@dave)' }).waitFor(FIVE_S);
     await page.unrouteAll();
+  });
+});
+
+describe('a block or unblock in another tab of the user', () => {
+  const rows = () => blockedSection().getByRole('listitem');
+  const names = async () => (await rows().allInnerTexts()).map((t) => t.split('\n').filter((l) => l.trim() !== '').slice(0, 2).join(' '));
+  const focusedLabel = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id ?? null);
+
+  it('shows in this tab’s Blocked users without a reload, and goes again; focus stays where it was, or moves on from a row gone', async () => {
+    const fred = await connectedFriend(server.baseUrl, 'fred', 'Fred', alice.token);
+    const other = await page.context().newPage();
+    try {
+      await other.goto(`${server.baseUrl}/#/friends`);
+      await friendCard(other, 'fred').waitFor(FIVE_S);
+      await page.goto(`${server.baseUrl}/#/privacy`);
+      await blockedSection().getByRole('button', { name: 'Unblock Dave (@dave)' }).waitFor(FIVE_S);
+      await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+      await blockedSection().getByRole('button', { name: 'Unblock Dave (@dave)' }).focus();
+
+      // Blocked in the other tab, from Fred's card.
+      const card = await openFriendMenu(other, 'fred');
+      await card.getByRole('button', { name: 'Block Fred (@fred)' }).click();
+      await card.getByRole('button', { name: 'Confirm: block Fred (@fred)' }).click();
+      await expect.poll(names, FIVE_S).toEqual(['Dave @dave', 'Fred @fred']);
+      expect((await rows().nth(1).innerText()).split('\n').filter((l) => l.trim() !== '')).toEqual(['Fred', '@fred', 'blocked just now', 'Unblock']);
+      expect(await focusedLabel()).toBe('Unblock Dave (@dave)');
+      // Said nowhere: the section's status line tells only what was done here.
+      expect(await blockedSection().locator('[data-part=blocked-notice]').textContent()).toBe('');
+      await expectAccessible(page, 'privacy, a block made in another tab');
+
+      // Unblocked in the other tab: the row goes here; focus, on another row, stays.
+      await other.goto(`${server.baseUrl}/#/privacy/blocked`);
+      await other.getByRole('button', { name: 'Unblock Fred (@fred)' }).click();
+      await expect.poll(names, FIVE_S).toEqual(['Dave @dave']);
+      expect(await focusedLabel()).toBe('Unblock Dave (@dave)');
+      // The row that has focus goes: focus moves to the section's heading (no row left), not to the page.
+      await other.getByRole('button', { name: 'Unblock Dave (@dave)' }).click();
+      await blockedSection().getByText('You have not blocked anyone.').waitFor(FIVE_S);
+      await expect.poll(focusedLabel, FIVE_S).toBe('blocked-title');
+      expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+      await expectAccessible(page, 'privacy, every block lifted in another tab');
+    } finally {
+      await other.close();
+      fred.socket?.close();
+    }
+  });
+
+  it('a block made while the list loads is in it once loaded (the read answered before it is not the truth)', async () => {
+    const frames: string[] = [];
+    const heard = (ws: WebSocket) => ws.on('framereceived', ({ payload }) => void frames.push(String(payload)));
+    page.on('websocket', heard);
+    try {
+      await page.goto(`${server.baseUrl}/#/friends`);
+      await page.reload();
+      await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+      // The list's read is answered by the server before the block, and reaches the page after it.
+      const held = await holdAnswer(page, '**/api/v1/users/me/blocks', { method: 'GET' });
+      await page.evaluate(() => (location.hash = '#/privacy'));
+      await held.reached;
+      await blockedSection().getByRole('status').getByText('Loading blocked users…').waitFor(FIVE_S);
+      await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: dave.id });
+      await expect.poll(() => frames.some((f) => f.includes('"block_changed"')), FIVE_S).toBe(true);
+      held.release();
+      await held.handled();
+      await expect.poll(names, FIVE_S).toEqual(['Dave @dave']);
+    } finally {
+      page.off('websocket', heard);
+    }
   });
 });

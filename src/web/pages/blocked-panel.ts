@@ -6,11 +6,18 @@
  * goes, and focus moves to the next row's button (else the previous one's, else the heading).
  * Reached by `#/privacy/blocked` (the Pending tab's link beside a blocked user): focus then goes
  * to the section's heading once the list is shown.
+ *
+ * Live: a block or unblock made in another tab or on another device (`block_changed`) adds or
+ * removes its row at once, said nowhere (the status line tells what was done here). Focus stays
+ * on the control it was on; on a row that went, it moves on as after an Unblock. A change heard
+ * while the list is read is applied again over the read's answer (made before it), and the list
+ * is read again at each reconnect (changes made meanwhile were not heard).
  */
 import type { ApiClient, BlockedUser } from '../../client/api.js';
+import type { BlockChange, PresenceClient } from '../../client/presence-client.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
-import { isBusy, markBusy } from '../lib/busy-button.js';
+import { markBusy } from '../lib/busy-button.js';
 import { button, failure, list, nameOf, personRow, section } from './requests-view.js';
 
 /** The link to this section (the Privacy page, brought to it). */
@@ -24,13 +31,30 @@ export function wantsBlockedUsers(hash: string): boolean {
 /** What unblocking does, said beside the list and describing each Unblock button. */
 const EFFECT = 'Unblocking lets them send you friend requests again, and you them. A friendship the block ended does not come back.';
 
+/** `list` with `change` applied (idempotent): a block's user in username order (the server's), an unblock's gone. */
+export function withChange(list: readonly BlockedUser[], change: BlockChange): BlockedUser[] {
+  const rest = list.filter((b) => b.user_id !== change.userId);
+  if (!change.blocked) return rest;
+  const key = change.user.username.toLowerCase();
+  const at = rest.findIndex((b) => b.username.toLowerCase() > key);
+  return at < 0 ? [...rest, change.user] : [...rest.slice(0, at), change.user, ...rest.slice(at)];
+}
+
 export function blockedUsersSection(
   api: Pick<ApiClient, 'listBlocks' | 'unblockUser'>,
+  client: Pick<PresenceClient, 'on'>,
   opts: { focusWhenShown: boolean },
 ): { element: HTMLElement; dispose(): void } {
   let disposed = false;
   let focusWhenShown = opts.focusWhenShown;
-  let blocked: BlockedUser[] = [];
+  /** The list shown; null until a read answered (loading, or the error with Retry). */
+  let blocked: BlockedUser[] | null = null;
+  /** Users whose Unblock here awaits its answer: their button stays busy through a rebuild. */
+  const lifting = new Set<number>();
+  /** Reads started; only the latest one's answer is shown (an older one answering late is not the truth now). */
+  let reads = 0;
+  /** The changes heard since the latest read began: applied again over its answer. */
+  let sinceRead: BlockChange[] = [];
   const said = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'blocked-notice' });
   const box = h('div', { 'data-part': 'blocked-list' });
   const element = section('Blocked users', 'blocked-title',
@@ -43,39 +67,71 @@ export function blockedUsersSection(
 
   function row(u: BlockedUser, index: number): HTMLLIElement {
     const person = { id: u.user_id, username: u.username, display_name: u.display_name };
-    const unblock = button('Unblock', () => void lift(u, unblock, index), 'plain', `Unblock ${nameOf(person)}`);
+    const unblock = button('Unblock', () => void lift(u, index), 'plain', `Unblock ${nameOf(person)}`);
     unblock.setAttribute('aria-describedby', 'blocked-effect');
+    unblock.dataset.key = `unblock-${u.user_id}`;
+    markBusy(unblock, lifting.has(u.user_id));
     const li = personRow(person, unblock);
     li.firstElementChild?.append(h('p', { class: 'text-xs text-slate-400' }, h('beacon-relative-time', { datetime: u.since, prefix: 'blocked ' })));
     return li;
   }
 
+  /**
+   * Shows the list, focus kept on the control it was on (found again by `data-key`); when that
+   * row went, on the next row's button (else the previous one's, else the heading).
+   */
   function show(): void {
+    if (blocked === null) return;
+    const focused = document.activeElement instanceof HTMLElement && box.contains(document.activeElement) ? document.activeElement : null;
+    const index = focused ? [...box.querySelectorAll('li')].findIndex((li) => li.contains(focused)) : -1;
     box.replaceChildren(list(blocked.map(row), 'You have not blocked anyone.'));
+    if (!focused?.dataset.key) return;
+    const again = box.querySelector<HTMLElement>(`[data-key="${focused.dataset.key}"]`);
+    const rows = box.querySelectorAll('li');
+    (again ?? rows[Math.min(index, rows.length - 1)]?.querySelector('button') ?? heading).focus();
   }
 
-  async function load(): Promise<void> {
-    box.replaceChildren(h('p', { class: 'text-sm text-slate-400', role: 'status', 'data-state': 'loading' }, 'Loading blocked users…'));
+  /**
+   * Reads the list. `quietly`: a re-read (a reconnect) while a list is shown keeps showing it
+   * until the answer; a failure then leaves it (its changes still arrive live).
+   */
+  async function load(quietly = false): Promise<void> {
+    const read = ++reads;
+    sinceRead = [];
+    const showing = quietly && blocked !== null;
+    if (!showing) box.replaceChildren(h('p', { class: 'text-sm text-slate-400', role: 'status', 'data-state': 'loading' }, 'Loading blocked users…'));
     try {
-      blocked = await api.listBlocks();
-      if (disposed) return;
+      const answer = await api.listBlocks();
+      if (disposed || read !== reads) return;
+      blocked = sinceRead.reduce(withChange, answer);
       show();
       if (focusWhenShown) {
         focusWhenShown = false;
         heading.focus();
       }
     } catch (e) {
-      if (disposed) return;
+      if (disposed || read !== reads || showing) return;
+      blocked = null;
       box.replaceChildren(failure(`Could not load your blocked users. ${errorMessage(e)}`, () => void load()));
     }
   }
 
+  /** A block or unblock made anywhere (this tab's Unblock too): its row comes or goes at once. */
+  function changed(change: BlockChange): void {
+    sinceRead.push(change);
+    if (blocked === null) return;
+    blocked = withChange(blocked, change);
+    show();
+  }
+
   /** Unblocks `u`; once gone (or found already unblocked), their row goes and focus moves on. */
-  async function lift(u: BlockedUser, pressed: HTMLButtonElement, index: number): Promise<void> {
-    if (isBusy(pressed)) return;
+  async function lift(u: BlockedUser, index: number): Promise<void> {
+    if (lifting.has(u.user_id)) return;
+    const pressed = box.querySelector<HTMLElement>(`[data-key="unblock-${u.user_id}"]`);
     const name = nameOf({ id: u.user_id, username: u.username, display_name: u.display_name });
     said.replaceChildren();
-    markBusy(pressed, true);
+    lifting.add(u.user_id);
+    if (pressed) markBusy(pressed, true);
     let gone = true;
     try {
       await api.unblockUser(u.user_id);
@@ -88,24 +144,34 @@ export function blockedUsersSection(
         said.replaceChildren('Could not unblock ', userText(name), `. ${errorMessage(e)}`);
       }
     }
-    markBusy(pressed, false);
-    if (!gone || disposed) return;
+    lifting.delete(u.user_id);
+    if (disposed) return;
+    const button = box.querySelector<HTMLElement>(`[data-key="unblock-${u.user_id}"]`);
+    if (button) markBusy(button, false);
+    if (!gone || blocked === null) return;
+    // Its row is rebuilt away by show(), focus moving on from it; if it went already (its
+    // block_changed came first), focus fell to the page: the next sensible control. Moved
+    // elsewhere meanwhile: left there.
     const from = document.activeElement;
     blocked = blocked.filter((b) => b.user_id !== u.user_id);
     show();
-    // Focus was on the button just removed (or fell to the page): the next sensible control.
-    // Moved elsewhere meanwhile: left there.
-    if (from !== pressed && from !== null && from !== document.body) return;
+    if (from !== null && from !== document.body) return;
     const rows = box.querySelectorAll('li');
     const next = rows[Math.min(index, rows.length - 1)]?.querySelector('button') ?? heading;
     next.focus();
   }
 
+  const offs = [
+    client.on('block_changed', changed),
+    // A reconnect: what changed while the socket was down was not heard.
+    client.on('ready', () => void load(true)),
+  ];
   void load();
   return {
     element,
     dispose: () => {
       disposed = true;
+      offs.forEach((off) => off());
     },
   };
 }

@@ -13,15 +13,17 @@
  * a rebuild keeps keyboard focus on the same button (`data-key`).
  *
  * A user you blocked is shown "Blocked", with a link to unblock them (Privacy → Blocked users),
- * not an "Add friend" the server refuses: the blocks are read again with each search (a block
- * made elsewhere, or from a friend's menu since, is then known). An add refused because of a
- * block the page did not know of says the server's reason, and the row turns "Blocked".
+ * not an "Add friend" the server refuses: the blocks are read again with each search and each
+ * reconnect, and a block or unblock made meanwhile anywhere (`block_changed`) turns the row at
+ * once (focus on its Add friend moves to its link). An add refused because of a block the page
+ * did not hear of (a frame lost) says the server's reason, and the row turns "Blocked".
  *
  * An action runs once at a time per request or player (`data-on`): pressed again while its
  * answer is awaited (a slow network), or Decline pressed after Accept, nothing is sent twice,
  * and its buttons show busy (busy-button.ts), rebuilt ones too. A second request would fail
  * ("no longer exists") and the page would report a failure that did not happen.
  */
+import type { BlockChange } from '../../client/presence-client.js';
 import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
 import { askAgainAt, formatAskAgain } from '../lib/ask-again.js';
@@ -50,6 +52,14 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   let blocked = new Set<number>();
   /** How many block reads were started: only the last one's answer is kept (an older one answering late is not the truth now). */
   let blockReads = 0;
+  /** A block or unblock heard live: newer than any read in flight, whose answer is then dropped. */
+  const blockChanged = (change: BlockChange): void => {
+    blockReads++;
+    blocked = new Set(blocked);
+    if (change.blocked) blocked.add(change.userId);
+    else blocked.delete(change.userId);
+    render();
+  };
   /** Reads the blocks again; a failure keeps what was known (the server still refuses an add to a blocked user). */
   const readBlocks = (): Promise<void> => {
     const read = ++blockReads;
@@ -249,11 +259,15 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
 
   function render(): void {
     if (disposed) return;
-    // Keep focus where it was when the lists are rebuilt by a live event, and busy buttons busy.
-    const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    // Keep focus where it was when the lists are rebuilt by a live event, and busy buttons busy;
+    // a found player's control that went (Add friend, now Blocked): the one their row has now.
+    const active = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement : null;
+    const focused = active?.dataset.key;
+    const foundRow = active && resultsBox.contains(active) ? active.closest('li')?.dataset.username : undefined;
     const refocus = (): void => {
       showBusy();
-      const again = focused ? root.querySelector<HTMLElement>(`[data-key="${focused}"]`) : null;
+      const row = foundRow !== undefined ? [...resultsBox.querySelectorAll('li')].find((li) => li.dataset.username === foundRow) : undefined;
+      const again = (focused ? root.querySelector<HTMLElement>(`[data-key="${focused}"]`) : null) ?? row?.querySelector<HTMLElement>('button, a[href]');
       if (again && again !== document.activeElement) again.focus();
     };
     renderResults();
@@ -326,6 +340,11 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     sentNowFriends();
     render();
   });
+  const offBlocks = [
+    ctx.client.on('block_changed', blockChanged),
+    // A reconnect: a block made while the socket was down was not heard.
+    ctx.client.on('ready', () => void readBlocks().then(render)),
+  ];
   render();
   void resolveNames([...store.incoming, ...store.outgoing]);
   return () => {
@@ -334,5 +353,6 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     refusalTimers.forEach(clearTimeout);
     offStore();
     offFriends();
+    offBlocks.forEach((off) => off());
   };
 }

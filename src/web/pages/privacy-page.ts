@@ -132,7 +132,7 @@ export const privacyPage: Page = (root, ctx) => {
     }
   }
 
-  const blocked = blockedUsersSection(ctx.api, { focusWhenShown: wantsBlockedUsers(location.hash) });
+  const blocked = blockedUsersSection(ctx.api, client, { focusWhenShown: wantsBlockedUsers(location.hash) });
   root.replaceChildren(h('div', { class: 'mx-auto grid max-w-3xl gap-4' },
     h('div', {}, h('h1', { class: 'text-xl font-bold text-white', tabindex: -1 }, 'Privacy'),
       h('p', { class: 'mt-1 text-sm text-slate-400' }, 'Choose who sees your status, activity, message and last seen time.'), saved),
