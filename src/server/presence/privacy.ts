@@ -86,13 +86,29 @@ const UNSEEN: ViewFields = Object.freeze({
   last_seen_approx: null,
 });
 
+/** A user without their presence: all a viewer who may not see the status is shown anything from (unseenView). */
+export type SubjectProfile = Omit<Subject, 'presence'>;
+
+/**
+ * What a viewer of `tier` who may not see the user's status sees (outside the status audience,
+ * or the user hidden: `hidden` is in no tier's audience but self's and admins'), made from the
+ * profile and settings alone; null when the tier sees the status. `view` begins with it, so a
+ * caller that has only the user's row (GET /users/:id/status) answers such a viewer exactly as
+ * `view` would, without reading presence at all.
+ */
+export function unseenView(subject: SubjectProfile, tier: ViewerTier, nowMs: number): View | null {
+  const visibility = subject.settings.status_visibility;
+  if (canSee(visibility, tier)) return null;
+  return assemble(subject, visibility === 'hidden' ? hiddenLook(subject, tier, nowMs) : UNSEEN, nowMs);
+}
+
 /**
  * What a viewer of `tier` may see of `subject`. `timestamp` is when the view is made, never
  * when the subject last changed, which would leak activity of a hidden user.
  */
 export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
-  if (subject.settings.status_visibility === 'hidden' && tier !== 'self' && tier !== 'admin') return assemble(subject, hiddenLook(subject, tier, nowMs), nowMs);
-  if (!canSee(subject.settings.status_visibility, tier)) return assemble(subject, UNSEEN, nowMs);
+  const unseen = unseenView(subject, tier, nowMs);
+  if (unseen !== null) return unseen;
   const { presence, settings } = subject;
   const offline = presence.status === 'offline';
   const activityShown = !offline && canSee(settings.activity_visibility, tier);
@@ -159,14 +175,14 @@ function floorToMinute(ms: number): number {
  * user had when they hid (a logout shows anyone else nothing, so hiding and unhiding must
  * too). Nothing done while hidden moves it.
  */
-function hiddenLook(subject: Subject, tier: ViewerTier, nowMs: number): ViewFields {
+function hiddenLook(subject: SubjectProfile, tier: ViewerTier, nowMs: number): ViewFields {
   const at = subject.hiddenLastSeen ?? null;
   if (at === null || !canSee(statusAudience(subject.settings, subject.visibilityBeforeHidden), tier)) return UNSEEN;
   return { ...UNSEEN, ...lastSeenFields(subject, at, tier, nowMs) };
 }
 
 /** Last seen for its audience (to the minute for others); else a bucket for the approximate audience; else nothing. */
-function lastSeenFields(subject: Subject, at: number | null, tier: ViewerTier, nowMs: number): Pick<ViewFields, 'last_seen' | 'last_seen_approx'> {
+function lastSeenFields(subject: SubjectProfile, at: number | null, tier: ViewerTier, nowMs: number): Pick<ViewFields, 'last_seen' | 'last_seen_approx'> {
   if (at === null) return { last_seen: null, last_seen_approx: null };
   const exact = tier === 'self' || tier === 'admin';
   if (canSee(subject.settings.last_seen_visibility, tier)) return { last_seen: isoUtc(exact ? at : floorToMinute(at)), last_seen_approx: null };
@@ -187,7 +203,7 @@ function visibleCustomMessage(subject: Subject, tier: ViewerTier): string | null
 }
 
 /** One key order for every view, so that equal views also serialise identically. */
-function assemble(subject: Subject, fields: ViewFields, nowMs: number): View {
+function assemble(subject: SubjectProfile, fields: ViewFields, nowMs: number): View {
   return {
     user_id: subject.id,
     username: subject.username,

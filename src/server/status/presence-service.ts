@@ -16,7 +16,7 @@ import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { tierOf } from '../presence/privacy.js';
+import { tierOf, unseenView } from '../presence/privacy.js';
 import type { PresenceChange, ViewerTier } from '../presence/types.js';
 import { evaluateSchedule, type CalendarBusy } from '../presence/schedule.js';
 import { applyInput } from './apply-input.js';
@@ -576,12 +576,27 @@ export class PresenceService {
     return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
   }
 
-  /** One user's view as the caller may see it; 404 when there is no such user. */
+  /**
+   * One user's view as the caller may see it; 404 when the database has no such user (a deleted
+   * account may still be held in memory). Anyone but the user and admins is answered after one
+   * read of the user's row: a viewer who may not see the status gets unseenView of it, and never
+   * touches the replica, so the work (and time) is the same whether the user is online here,
+   * lingering, or not held at all (docs/protocol.md, privacy).
+   */
   async userStatus(viewer: AuthContext, subjectId: number): Promise<View> {
+    const category = subjectId === viewer.userId ? null : await this.deps.friendRepo.categoryGiven(subjectId, viewer.userId);
+    const tier = tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category);
+    if (tier === 'self' || tier === 'admin') {
+      if (!(await this.deps.users.findById(subjectId))) throw new AppError('NOT_FOUND', 'No such user');
+    } else {
+      const [stored] = await this.deps.repo.load([subjectId]);
+      if (!stored) throw new AppError('NOT_FOUND', 'No such user');
+      const unseen = unseenView(stored.profile, tier, this.deps.now());
+      if (unseen) return unseen;
+    }
     await this.ensureLoaded([subjectId]);
     if (!this.#profiles.has(subjectId)) throw new AppError('NOT_FOUND', 'No such user');
-    const category = subjectId === viewer.userId ? null : await this.deps.friendRepo.categoryGiven(subjectId, viewer.userId);
-    return this.viewOf(subjectId, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category));
+    return this.viewOf(subjectId, tier);
   }
 
   // ---- graph ---------------------------------------------------------------------

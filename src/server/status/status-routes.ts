@@ -3,7 +3,6 @@ import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
 import { friendPollCost, TOO_MANY_CHANGES } from '../budgets.js';
-import { AppError } from '../errors.js';
 import { etagOf, ifMatchVersions, VersionMovedOn } from '../etags.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
@@ -71,8 +70,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
   const statusOf = async (request: FastifyRequest, id: number) => {
     const viewer = authOf(request);
     if (id !== viewer.userId) services.budgets.statusReads?.spend(viewer.userId, 'Too many status reads; slow down');
-    // A deleted account may still be cached in memory: the database says whether it exists.
-    if (!(await services.users.findById(id))) throw new AppError('NOT_FOUND', 'No such user');
+    // The database says whether the user exists (PresenceService.userStatus), with the same work
+    // whether they are online or not when the caller may not see their status.
     return presence.userStatus(viewer, id);
   };
 

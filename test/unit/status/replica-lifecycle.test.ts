@@ -106,6 +106,10 @@ describe('replica lifecycle (one instance)', () => {
   it('a REST read of a stranger keeps their replica only for the linger', async () => {
     const { alice, carol, presence } = await world();
     await f.connect(alice, 'a1');
+    // One who may not see the status is answered from the row: no replica at all (status-read-timing.test.ts).
+    await presence.userStatus(alice, carol.userId);
+    expect(presence.replicates(carol.userId)).toBe(false);
+    await f.services.users.updateSettings(carol.userId, { status_visibility: 'public' }, null);
     await presence.userStatus(alice, carol.userId);
     expect(presence.replicates(carol.userId)).toBe(true);
     wait(LINGER + 1000);

@@ -1,0 +1,161 @@
+/**
+ * Privacy finding (timing side channel): GET /users/:id/status loaded the subject's replica
+ * first, which costs a database load (and a bus subscription) when she is offline and not held
+ * here, and nothing when she is online. A viewer who may not see her status (a stranger, a
+ * friend outside her status audience, anyone while she is hidden) could tell from the answer's
+ * time what the answer hides. Now such a viewer is answered from her row with the same work
+ * whether she is online, lingering or gone: checked by recording the repository calls and bus
+ * subscriptions a read makes, not by timing it. On SQLite and PostgreSQL.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bearer } from '../helpers/app.js';
+import { freshDatabase, testDialects } from '../helpers/databases.js';
+import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import type { TestSocket } from '../helpers/ws-client.js';
+import { FriendRepository } from '../../src/server/friends/friend-repository.js';
+import { PresenceRepository } from '../../src/server/status/presence-repository.js';
+import { UserRepository } from '../../src/server/users/user-repository.js';
+
+type U = { token: string; id: number };
+const GRACE = 10_000;
+const LINGER = 30_000;
+/** Every repository a status read may reach, by the name its calls are recorded under. */
+const REPOSITORIES = { PresenceRepository, UserRepository, FriendRepository } as const;
+
+/** Records, while `during` runs, every repository method called (on any instance) and every bus subscription. */
+function workRecorder(t: LiveApp) {
+  const work: string[] = [];
+  let recording = false;
+  for (const [name, cls] of Object.entries(REPOSITORIES)) {
+    const proto = cls.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const method of Object.getOwnPropertyNames(proto)) {
+      const original = Object.getOwnPropertyDescriptor(proto, method)?.value as unknown;
+      if (method === 'constructor' || typeof original !== 'function') continue;
+      vi.spyOn(proto, method).mockImplementation(function (this: unknown, ...args: unknown[]) {
+        if (recording) work.push(`${name}.${method}`);
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      });
+    }
+  }
+  const bus = t.app.services.bus;
+  const subscribe = bus.subscribe.bind(bus);
+  vi.spyOn(bus, 'subscribe').mockImplementation((topic) => {
+    if (recording) work.push(`bus.subscribe ${topic}`);
+    return subscribe(topic);
+  });
+  return async <T>(during: () => Promise<T>): Promise<{ result: T; work: string[] }> => {
+    work.length = 0;
+    recording = true;
+    try {
+      return { result: await during(), work: [...work] };
+    } finally {
+      recording = false;
+    }
+  };
+}
+
+describe.each(testDialects())('reads of a status the viewer may not see do the same work, online or not, on %s', (dialect) => {
+  let t: LiveApp;
+  let drop: () => Promise<void>;
+  let alice: U, bob: U, sam: U;
+  let record: ReturnType<typeof workRecorder>;
+  beforeEach(async () => {
+    const fresh = await freshDatabase(dialect);
+    drop = fresh.drop;
+    // The write-behind and history never write during a recorded read: everything is flushed by hand.
+    t = await startLiveApp({ databaseUrl: fresh.url, offlineGraceMs: GRACE, replicaLingerMs: LINGER, persistIntervalMs: 3_600_000 });
+    alice = await t.register('alice');
+    bob = await t.register('bob');
+    sam = await t.register('sam');
+    await t.befriend(alice, bob);
+    record = workRecorder(t);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await t.close();
+    await drop();
+  });
+
+  const settings = async (payload: object) => {
+    const res = await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload });
+    expect(res.statusCode).toBe(200);
+  };
+  const read = (viewer: U, url: string) =>
+    record(async () => {
+      const res = await t.app.inject({ url, headers: bearer(viewer.token) });
+      return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
+    });
+  const statusRead = (viewer: U) => read(viewer, `/api/v1/users/${alice.id}/status`);
+  /** Alice logs off and her grace and the replica's linger pass: nothing of her is held here any more. */
+  const goneAndReleased = async (socket: TestSocket) => {
+    socket.close();
+    await socket.waitClosed();
+    await t.advance(GRACE + 1);
+    // Her row written (a replica owing a write is kept), the linger passes and the tick lets her go.
+    await t.app.services.presence.flush();
+    await t.advance(LINGER + 1);
+    t.app.services.presence.releaseIdle();
+    expect(t.app.services.presence.replicates(alice.id)).toBe(false);
+  };
+  const withoutTimestamp = ({ timestamp: _, ...rest }: Record<string, unknown>) => rest;
+  const NOTHING = { status: 'offline', activity: null, custom_message: null, last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null };
+
+  /** `viewer`'s read of Alice online (on a socket here) and then offline and not held here: the same calls, the same answer. */
+  async function sameWorkOnlineAndGone(viewer: U, whileOnline: () => Promise<void> = async () => {}) {
+    const url = `/api/v1/users/${alice.id}/status`;
+    const { socket } = await t.connect(alice.token);
+    await whileOnline();
+    await t.app.services.presence.flush();
+    expect(t.app.services.presence.replicates(alice.id)).toBe(true);
+    const online = await read(viewer, url);
+    await goneAndReleased(socket);
+    const gone = await read(viewer, url);
+    expect(gone.work).toEqual(online.work);
+    expect(withoutTimestamp(gone.result.body)).toEqual(withoutTimestamp(online.result.body));
+    expect(gone.result.status).toBe(online.result.status);
+    // The read took up nothing of her (which would make the next read cheaper).
+    expect(t.app.services.presence.replicates(alice.id)).toBe(false);
+    return online.result;
+  }
+
+  it('a stranger reading a friends-only status', async () => {
+    const seen = await sameWorkOnlineAndGone(sam);
+    expect(seen).toEqual({ status: 200, body: expect.objectContaining({ user_id: alice.id, username: 'alice', ...NOTHING }) });
+  });
+
+  it('a stranger reading a hidden user', async () => {
+    await settings({ status_visibility: 'hidden' });
+    const seen = await sameWorkOnlineAndGone(sam);
+    expect(seen.body).toMatchObject({ user_id: alice.id, ...NOTHING });
+  });
+
+  it('a friend reading a hidden user: the moment she hid, from her row as from her replica', async () => {
+    const seen = await sameWorkOnlineAndGone(bob, async () => {
+      await t.advance(60_000);
+      await settings({ status_visibility: 'hidden' });
+    });
+    const hidAt = t.clock.now() - GRACE - 1 - LINGER - 1;
+    expect(seen.body).toMatchObject({ status: 'offline', activity: null, last_seen: new Date(hidAt - (hidAt % 60_000)).toISOString() });
+  });
+
+  it('a friend outside a close-friends-only audience', async () => {
+    await settings({ status_visibility: 'close_friends', last_seen_visibility: 'public' });
+    const seen = await sameWorkOnlineAndGone(bob);
+    expect(seen.body).toMatchObject({ user_id: alice.id, ...NOTHING });
+  });
+
+  it('a friend in the audience still reads the live status, with no more database reads than before', async () => {
+    const { socket } = await t.connect(alice.token);
+    await t.app.services.presence.flush();
+    const online = await statusRead(bob);
+    expect(online.result.body).toMatchObject({ status: 'online', activity: 'browsing' });
+    // The pair's category and one read of her row (which also says she exists), as many as before.
+    expect(online.work.filter((w) => !w.startsWith('bus.'))).toHaveLength(2);
+    await goneAndReleased(socket);
+    const gone = await statusRead(bob);
+    expect(gone.result.body).toMatchObject({ status: 'offline', last_seen: expect.any(String) });
+    // No such user: 404 as before.
+    const none = await read(bob, '/api/v1/users/999999/status');
+    expect(none.result).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+  });
+});
