@@ -1,5 +1,5 @@
 /**
- * Privacy finding (timing side channel): GET /users/:id/status loaded the subject's replica
+ * Privacy finding (timing side channel): GET /users/:id/status (and GET /users/:id/pattern) loaded the subject's replica
  * first, which costs a database load (and a bus subscription) when she is offline and not held
  * here, and nothing when she is online. A viewer who may not see her status (a stranger, a
  * friend outside her status audience, anyone while she is hidden) could tell from the answer's
@@ -101,8 +101,7 @@ describe.each(testDialects())('reads of a status the viewer may not see do the s
   const NOTHING = { status: 'offline', activity: null, custom_message: null, last_seen: null, last_seen_approx: null, activity_details: null, activity_since: null };
 
   /** `viewer`'s read of Alice online (on a socket here) and then offline and not held here: the same calls, the same answer. */
-  async function sameWorkOnlineAndGone(viewer: U, whileOnline: () => Promise<void> = async () => {}) {
-    const url = `/api/v1/users/${alice.id}/status`;
+  async function sameWorkOnlineAndGone(viewer: U, whileOnline: () => Promise<void> = async () => {}, url = `/api/v1/users/${alice.id}/status`) {
     const { socket } = await t.connect(alice.token);
     await whileOnline();
     await t.app.services.presence.flush();
@@ -142,6 +141,11 @@ describe.each(testDialects())('reads of a status the viewer may not see do the s
     await settings({ status_visibility: 'close_friends', last_seen_visibility: 'public' });
     const seen = await sameWorkOnlineAndGone(bob);
     expect(seen.body).toMatchObject({ user_id: alice.id, ...NOTHING });
+  });
+
+  it('a stranger asking for her usual hours, which she shares with nobody (403)', async () => {
+    const refused = await sameWorkOnlineAndGone(sam, async () => {}, `/api/v1/users/${alice.id}/pattern`);
+    expect(refused).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
   });
 
   it('a friend in the audience still reads the live status, with no more database reads than before', async () => {

@@ -66,7 +66,9 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
     async (request) => {
       const viewer = authOf(request);
       const subjectId = request.params.id;
-      const settings = await services.presence.getSettings(subjectId);
+      // Stored settings, not the replica's: deciding takes the same work whether the user is online here or not.
+      const settings = await services.users.getSettings(subjectId);
+      if (!settings) throw new AppError('NOT_FOUND', 'No such user');
       const category = subjectId === viewer.userId ? null : await services.friendRepo.categoryGiven(subjectId, viewer.userId);
       const beforeHidden = settings.status_visibility === 'hidden' ? await services.users.visibilityBeforeHidden(subjectId) : null;
       if (!canSeePattern(settings, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category), beforeHidden)) {
