@@ -174,7 +174,7 @@ export async function createServices(
   const { checkpointer } = database;
   if (checkpointer) metrics.watchCheckpointer(() => checkpointer.running);
   try {
-    const migrations = await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs).catch((err: Error & { code?: string }) => {
+    const migrations = await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs, log).catch((err: Error & { code?: string }) => {
       // The first query: a wrong host or port fails here, and the message should say which setting.
       if (isDatabaseUnreachable(err)) throw new Error(`cannot reach the database BEACON_DATABASE_URL names: ${err.message}`, { cause: err });
       throw err;

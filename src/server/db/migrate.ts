@@ -21,9 +21,14 @@ import { presenceVersion } from './migrations/018-presence-version.js';
 import { hostDeletedAt } from './migrations/019-host-deleted-at.js';
 import { usernameSkeleton } from './migrations/020-username-skeleton.js';
 import { hiddenAudienceKnown } from './migrations/021-hidden-audience-known.js';
+import { trimmedDisplayNames } from './migrations/022-trimmed-display-names.js';
+import { SILENT_MIGRATION_LOG, type MigrationLog } from './migration-log.js';
 
-/** Every migration, in order. Never edit a shipped one: add the next number. */
-export function migrations(dialect: Database['dialect']): Record<string, Migration> {
+/**
+ * Every migration, in order. Never edit a shipped one: add the next number. `log`: where a
+ * migration that rewrites rows says how many.
+ */
+export function migrations(dialect: Database['dialect'], log: MigrationLog = SILENT_MIGRATION_LOG): Record<string, Migration> {
   return {
     '001-initial': initial(dialect),
     '002-presence-truth': presenceTruth(dialect),
@@ -45,11 +50,12 @@ export function migrations(dialect: Database['dialect']): Record<string, Migrati
     '019-host-deleted-at': hostDeletedAt(),
     '020-username-skeleton': usernameSkeleton(),
     '021-hidden-audience-known': hiddenAudienceKnown(),
+    '022-trimmed-display-names': trimmedDisplayNames(log),
   };
 }
 
-export async function migrateToLatest(database: Database): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect) };
+export async function migrateToLatest(database: Database, log?: MigrationLog): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect, log) };
   // Name the schema: Kysely looks for its lock table across every schema, and would find
   // another schema's and skip creating ours.
   const migrator = new Migrator({
@@ -89,11 +95,11 @@ export function newerDatabase(err: unknown): Error | null {
  * BEACON_DATABASE_TIMEOUT_MS is meant for requests: under it a start beside others migrating
  * lost its connection ("Query read timeout"). Connecting stays bounded by it.
  */
-export async function migrateAtStart(database: Database, url: string, timeoutMs: number): Promise<string[]> {
-  if (database.dialect !== 'postgres') return migrateToLatest(database);
+export async function migrateAtStart(database: Database, url: string, timeoutMs: number, log?: MigrationLog): Promise<string[]> {
+  if (database.dialect !== 'postgres') return migrateToLatest(database, log);
   const unbounded = openDatabase(url, { timeoutMs, boundQueries: false });
   try {
-    return await migrateToLatest(unbounded);
+    return await migrateToLatest(unbounded, log);
   } finally {
     await unbounded.close();
   }

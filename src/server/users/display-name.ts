@@ -47,3 +47,15 @@ export function hostDisplayName(name: string): string {
   const clipped = trimName([...trimName(name.replace(NAME_UNSAFE_CHARS, ' '))].slice(0, MAX_DISPLAY_NAME).join(''));
   return clipped === '' ? '?' : clipped;
 }
+
+/**
+ * A display name an older Beacon stored, as today's rules keep it (migration 022): a host's
+ * shadow row's as hostDisplayName shows a host's name (`?` when nothing visible is left); a
+ * person's trimmed as at sign-up and rename (trimName), and their username when nothing visible
+ * is left, the name sign-up gives a person who gives none. A name stored by this release
+ * comes back unchanged.
+ */
+export function storedDisplayName(row: { username: string; display_name: string; external_id: string | null }): string {
+  if (row.external_id !== null) return hostDisplayName(row.display_name);
+  return trimName(row.display_name) || row.username;
+}
