@@ -5,12 +5,22 @@
  * killed instance, SIGTERM, logout, and a Redis outage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config.js';
 import { startRedisProxy, type RedisProxy } from '../helpers/redis.js';
 import { connect, type Frame, type TestSocket } from '../helpers/ws-client.js';
 import { api, befriend, register, startCluster, type Cluster } from './harness.js';
 
-const HEARTBEAT_MS = 1000;
 const GRACE_MS = 1500;
+/**
+ * The heartbeat in the product's proportion to the offline grace (defaults: 25 s to 10 s), so
+ * 3.75 s, as in client-game.test.ts. An instance is taken for dead after 1.8 heartbeats without
+ * one (cluster-heartbeat.ts deadAfter), a socket for silent after 2 without a pong: at 1 s, a
+ * stall of 2 s of a child on a loaded machine could close a tab or reap a live instance, which
+ * the grace (0.4 heartbeat, as in production) would never have hidden. The bounds below
+ * (`2 × heartbeat + grace`) follow these constants.
+ */
+const defaults = loadConfig({});
+const HEARTBEAT_MS = Math.round((GRACE_MS * defaults.heartbeatIntervalMs) / defaults.offlineGraceMs);
 const change = (id: number, status?: string) => (f: Frame) =>
   f.type === 'friend_status_change' && f.friend_id === id && (status === undefined || f.status === status);
 
@@ -217,9 +227,9 @@ describe('cluster of instances', { timeout: 150_000 }, () => {
 
   it('20 Redis outages with tabs on two instances lose nothing: an older copy never overwrites a newer one', { timeout: 240_000 }, async () => {
     proxy = await startRedisProxy();
-    // Nothing here is about dead sockets: a 1 s heartbeat would let a 2 s stall of this
-    // process (beside the unit suite) close a tab mid-test, as it once did in CI.
-    const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url, BEACON_HEARTBEAT_INTERVAL_MS: '5000' });
+    // Nothing here is about dead sockets: at HEARTBEAT_MS (no longer 1 s, with which a 2 s stall
+    // of this process beside the unit suite once closed a tab mid-test in CI) it takes a stall of 7.5 s.
+    const { one, two, alice, bob } = await twoInstances({ BEACON_REDIS_URL: proxy.url });
     const { socket: b } = await connect(two.url, bob.token);
     const { socket: tab1 } = await comesOnline(one.url, alice, b);
     const { socket: tab2 } = await connect(two.url, alice.token);
