@@ -5,22 +5,17 @@
  * player's other tab keeps them online.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/server/config.js';
 import { connect, type Frame } from '../helpers/ws-client.js';
-import { api, befriend, register, startCluster, type Cluster } from './harness.js';
+import { api, befriend, register, startCluster, type Cluster, heartbeatForGrace } from './harness.js';
 
 const GRACE_MS = 1500;
 /**
- * The heartbeat in the product's proportion to the offline grace (defaults: 25 s to 10 s), so
- * 3.75 s. Nothing here waits on it; it bounds what a late heartbeat costs: an instance is taken
- * for dead after 1.8 heartbeats without one (cluster-heartbeat.ts), a socket for silent after 2
- * without a pong (pinged every one). At 1 s, instance two stalling 2.5 s around the close (a
- * loaded machine; tried with SIGSTOP) had Bob's Friends tab there ended on the others, and the
- * friend saw him go offline instead of back to browsing. Now that takes a stall of over a
- * heartbeat, 2.5 graces.
+ * The heartbeat in the product's proportion to the grace (harness.ts heartbeatForGrace), 3.75 s.
+ * Nothing here waits on it. At 1 s, instance two stalling 2.5 s around the close (a loaded
+ * machine; tried with SIGSTOP) had Bob's Friends tab there ended on the others, and the friend
+ * saw him go offline instead of back to browsing. Now that takes a stall of over a heartbeat.
  */
-const defaults = loadConfig({});
-const HEARTBEAT_MS = Math.round((GRACE_MS * defaults.heartbeatIntervalMs) / defaults.offlineGraceMs);
+const HEARTBEAT_MS = heartbeatForGrace(GRACE_MS);
 const change = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
 
 describe('a client game across instances', { timeout: 150_000 }, () => {

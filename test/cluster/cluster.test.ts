@@ -5,22 +5,13 @@
  * killed instance, SIGTERM, logout, and a Redis outage.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/server/config.js';
 import { startRedisProxy, type RedisProxy } from '../helpers/redis.js';
 import { connect, type Frame, type TestSocket } from '../helpers/ws-client.js';
-import { api, befriend, register, startCluster, type Cluster } from './harness.js';
+import { api, befriend, register, startCluster, type Cluster, heartbeatForGrace } from './harness.js';
 
 const GRACE_MS = 1500;
-/**
- * The heartbeat in the product's proportion to the offline grace (defaults: 25 s to 10 s), so
- * 3.75 s, as in client-game.test.ts. An instance is taken for dead after 1.8 heartbeats without
- * one (cluster-heartbeat.ts deadAfter), a socket for silent after 2 without a pong: at 1 s, a
- * stall of 2 s of a child on a loaded machine could close a tab or reap a live instance, which
- * the grace (0.4 heartbeat, as in production) would never have hidden. The bounds below
- * (`2 × heartbeat + grace`) follow these constants.
- */
-const defaults = loadConfig({});
-const HEARTBEAT_MS = Math.round((GRACE_MS * defaults.heartbeatIntervalMs) / defaults.offlineGraceMs);
+/** The heartbeat in the product's proportion to the grace (harness.ts): the bounds below (`2 × heartbeat + grace`) follow it. */
+const HEARTBEAT_MS = heartbeatForGrace(GRACE_MS);
 const change = (id: number, status?: string) => (f: Frame) =>
   f.type === 'friend_status_change' && f.friend_id === id && (status === undefined || f.status === status);
 

@@ -8,6 +8,20 @@ import net from 'node:net';
 import { freshDatabase } from '../helpers/databases.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 import { SERVER_ENTRY } from '../helpers/server-entry.js';
+import { loadConfig } from '../../src/server/config.js';
+
+const DEFAULTS = loadConfig({});
+
+/**
+ * The heartbeat in the product's proportion to an offline grace shortened for a test (defaults:
+ * 25 s to 10 s, so 3.75 s for a 1.5 s grace). An instance is taken for dead after 1.8 heartbeats
+ * without one (cluster-heartbeat.ts deadAfter), a socket for silent after 2 without a pong: with a
+ * heartbeat shorter than that, a child stalling a second or two on a loaded machine could close a
+ * tab or reap a live instance, which the grace (0.4 heartbeat, as in production) would never hide.
+ */
+export function heartbeatForGrace(graceMs: number): number {
+  return Math.round((graceMs * DEFAULTS.heartbeatIntervalMs) / DEFAULTS.offlineGraceMs);
+}
 
 export interface Instance {
   name: string;
