@@ -83,7 +83,7 @@ export function newerDatabase(err: unknown): Error | null {
   const ours = Object.keys(migrations('sqlite')).at(-1);
   return new Error(
     `the database was migrated by a newer Beacon (it has migration ${missing[1]}, this release stops at ${ours}); ` +
-      'run that release or a newer one, or restore the backup taken before the upgrade (docs/operations.md, "Rolling back"). Nothing was changed.',
+      'run that release or a newer one, or restore the backup taken before the upgrade (docs/operations.md, "Upgrading and rolling back"). Nothing was changed.',
   );
 }
 
