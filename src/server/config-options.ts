@@ -9,7 +9,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { closest, ConfigError, loadConfig, type Config, type Env } from './config.js';
 
-/** How a field is written as its variable: as text; null as unset; a boolean as on/off; a list comma-joined. */
+/** How a field is written as its variable: as text; null as unset (a nullable field: left out); a boolean as on/off; a list comma-joined. */
 type Kind = 'text' | 'nullable' | 'flag' | 'list' | 'trustProxy' | 'webRoot';
 /** A field holding an object (`vapid`, `hostAuth`): each of its fields is its own variable, null or left out as unset. */
 type Fields = { readonly [field: string]: string };
@@ -138,12 +138,14 @@ function written(path: string, option: (typeof OPTIONS)[keyof Config], value: un
     return Object.fromEntries(fields.flatMap(([field, variable]) => (given[field] === undefined || given[field] === null ? [] : [[variable, text(given[field])]])));
   }
   const [variable, kind] = option as readonly [string, Kind];
+  // null is unset (a secret or token left to its default), not the variable set empty, which is refused.
+  if (value === null && kind === 'nullable') return {};
   return { [variable]: asVariable(path, kind, value) };
 }
 
 /** The variable's text for a field's value (a value of the wrong type is written as it is, and loadConfig refuses it). */
 function asVariable(path: string, kind: Kind, value: unknown): string {
-  if (value === null && (kind === 'nullable' || kind === 'list')) return '';
+  if (value === null && kind === 'list') return '';
   if ((value === null || value === '') && kind === 'webRoot') return 'off';
   if (typeof value === 'boolean' && (kind === 'flag' || kind === 'trustProxy')) return value ? 'on' : 'off';
   if (Array.isArray(value) && (kind === 'list' || kind === 'trustProxy')) {

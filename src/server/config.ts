@@ -208,8 +208,31 @@ function redisUrl(env: Env, mode: Config['redisMode']): string | null {
   return seeds.join(',');
 }
 
+/**
+ * What a key or token left unset means, for the refusal of one set but blank: a template or a
+ * secret store that expanded to nothing is a mistake, not a wish for the unset behaviour (on
+ * one instance of several it would silently run in another mode: a generated signing secret
+ * beside instances that share one, docs/scaling.md), as BEACON_DATABASE_URL set but empty is.
+ */
+const UNSET_MEANS: Readonly<Record<string, string>> = {
+  BEACON_JWT_SECRET: 'unset it to have one generated and kept in the database (on every instance alike), or give at least 16 characters',
+  BEACON_SERVICE_TOKEN: 'unset it to refuse game events and the service API, or give at least 16 characters',
+  BEACON_METRICS_TOKEN: 'unset it to refuse every scrape of /metrics, or give at least 16 characters',
+  BEACON_AUTH_JWT_SECRET: "unset it to run standalone (or with BEACON_AUTH_JWKS_URL), or give the site's HS256 secret, at least 16 characters",
+  BEACON_AUTH_JWKS_URL: "unset it to run standalone (or with BEACON_AUTH_JWT_SECRET), or give the site's JWKS URL",
+  BEACON_VAPID_PUBLIC_KEY: 'unset both VAPID keys to have a pair generated and kept in the database, or give both',
+  BEACON_VAPID_PRIVATE_KEY: 'unset both VAPID keys to have a pair generated and kept in the database, or give both',
+};
+
+/** `optional` for a key or token: unset is null, but set and blank is refused (UNSET_MEANS). */
+function key(env: Env, name: string): string | null {
+  const v = env[name];
+  if (v !== undefined && v.trim() === '') throw new ConfigError(name, `set but empty; ${UNSET_MEANS[name] ?? 'unset it, or give a value'}`);
+  return v ?? null;
+}
+
 function secret(env: Env, name: string): string | null {
-  const v = optional(env, name);
+  const v = key(env, name);
   if (v === null) return null;
   // Taken byte for byte (a host signs with it; tokens were issued with it), but the spaces and
   // line breaks around it (a secret read from a file ends with one) are no key material.
@@ -301,7 +324,7 @@ function hostAuth(env: Env): HostAuthConfig | null {
   const unknown = Object.keys(env).find((name) => name.startsWith('BEACON_AUTH_') && !HOST_AUTH_SETTINGS.includes(name) && optional(env, name) !== null);
   if (unknown !== undefined) throw new ConfigError(unknown, `not a Beacon setting (misspelt?); the sidecar settings are ${HOST_AUTH_SETTINGS.join(', ')}`);
   const jwtSecret = secret(env, 'BEACON_AUTH_JWT_SECRET');
-  const jwksUrl = optional(env, 'BEACON_AUTH_JWKS_URL');
+  const jwksUrl = key(env, 'BEACON_AUTH_JWKS_URL');
   if (jwtSecret === null && jwksUrl === null) {
     const alone = HOST_AUTH_DETAILS.find((name) => optional(env, name) !== null);
     if (alone === undefined) return null;
@@ -363,8 +386,8 @@ function host(env: Env): string {
 }
 
 function vapid(env: Env): Config['vapid'] {
-  const pub = optional(env, 'BEACON_VAPID_PUBLIC_KEY');
-  const priv = optional(env, 'BEACON_VAPID_PRIVATE_KEY');
+  const pub = key(env, 'BEACON_VAPID_PUBLIC_KEY');
+  const priv = key(env, 'BEACON_VAPID_PRIVATE_KEY');
   if (pub === null && priv === null) return null;
   if (pub === null || !/^[A-Za-z0-9_-]{86,88}$/.test(pub)) throw new ConfigError('BEACON_VAPID_PUBLIC_KEY', 'expected a base64url P-256 public key (set both VAPID keys, or neither)');
   if (priv === null || !/^[A-Za-z0-9_-]{42,44}$/.test(priv)) throw new ConfigError('BEACON_VAPID_PRIVATE_KEY', 'expected a base64url P-256 private key (set both VAPID keys, or neither)');

@@ -48,7 +48,7 @@ describe('logs', () => {
   });
 
   it('say which mode started on which database, created now, with a secret generated, and warn of a sidecar whose service API is shut for want of BEACON_SERVICE_TOKEN', async () => {
-    server = await startChildServer({ BEACON_AUTH_JWT_SECRET: 'host-site-secret-0123456789', BEACON_SERVICE_TOKEN: '' });
+    server = await startChildServer({ BEACON_AUTH_JWT_SECRET: 'host-site-secret-0123456789' });
     const lines = logLines(server.stdout());
     // A mistyped SQLite path starts on a new empty database: the log names it, by its full path, as created.
     expect(lines.filter((l) => typeof l.msg === 'string' && /^database (created|opened)/.test(l.msg)).map((l) => l.msg)).toEqual([`database created: sqlite:${server.dir}/beacon.db`]);

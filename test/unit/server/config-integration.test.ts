@@ -78,7 +78,7 @@ describe('config for embedded and sidecar modes', () => {
       expect((error as ConfigError).variable, JSON.stringify(env)).toBe(variable);
       expect((error as ConfigError).message).toMatch(message);
     }
-    // Blank values count as unset, as everywhere else.
+    // A blank issuer or audience counts as unset (a blank key or token is refused: config.test.ts).
     expect(loadConfig({ BEACON_AUTH_ISSUER: '', BEACON_AUTH_AUDIENCE: ' ' }).hostAuth).toBeNull();
     expect(loadConfig({ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_ISSUER: 'https://pong.example' }).hostAuth).toMatchObject({ issuer: 'https://pong.example' });
   });

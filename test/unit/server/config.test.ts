@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/server/config.js';
+import { pluginConfig } from '../../../src/server/config-options.js';
 
 describe('config', () => {
   it('uses the contract defaults when nothing is set', () => {
@@ -93,6 +94,33 @@ describe('config', () => {
     );
     // Unset still means the embedded default, and an empty BEACON_REDIS_URL still means no Redis.
     expect(loadConfig({ BEACON_REDIS_URL: '' })).toMatchObject({ databaseUrl: 'sqlite:./data/beacon.db', redisUrl: null });
+  });
+
+  it.each([
+    ['BEACON_JWT_SECRET', /set but empty; unset it to have one generated and kept in the database/],
+    ['BEACON_SERVICE_TOKEN', /set but empty; unset it to refuse game events/],
+    ['BEACON_METRICS_TOKEN', /set but empty; unset it to refuse every scrape/],
+    ['BEACON_AUTH_JWT_SECRET', /set but empty; unset it to run standalone/],
+    ['BEACON_AUTH_JWKS_URL', /set but empty; unset it to run standalone/],
+    ['BEACON_VAPID_PUBLIC_KEY', /set but empty; unset both VAPID keys/],
+    ['BEACON_VAPID_PRIVATE_KEY', /set but empty; unset both VAPID keys/],
+  ])('refuses %s set but blank, as a template that expanded to nothing, rather than run as if unset', (name, says) => {
+    for (const value of ['', '  ', '\n']) {
+      let err: unknown;
+      try {
+        loadConfig({ [name]: value });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(value)).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toMatch(new RegExp(`^Invalid ${name}: `));
+      expect((err as ConfigError).message).toMatch(says);
+    }
+  });
+
+  it('takes a plugin option of null as unset, and a blank one as the variable set blank', () => {
+    expect(pluginConfig({ jwtSecret: null, serviceToken: null, metricsToken: null, vapid: null })).toMatchObject({ jwtSecret: null, serviceToken: null, metricsToken: null, vapid: null });
+    expect(() => pluginConfig({ serviceToken: ' ' })).toThrow(/^Invalid config\.serviceToken: set but empty/);
   });
 
   it('drops the line break a token read from a file ends with: no header can carry it, and no scrape or game event could match', () => {
