@@ -7,7 +7,7 @@
  * least 16 characters…`). Fields left out take their defaults, not the environment.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { closest, ConfigError, loadConfig, type Config, type Env } from './config.js';
+import { checkRequestBounds, closest, ConfigError, loadConfig, type Config, type Env } from './config.js';
 
 /** How a field is written as its variable: as text; null as unset (a nullable field: left out); a boolean as on/off; a list comma-joined. */
 type Kind = 'text' | 'nullable' | 'flag' | 'list' | 'trustProxy' | 'webRoot';
@@ -90,8 +90,7 @@ export function pluginConfig(options: Partial<Config> = {}): Readonly<Config> {
   try {
     config = loadConfig(env);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    throw new ConfigError(PATH_OF.get(err.variable) ?? err.variable, reworded(err.reason));
+    throw asOption(err);
   }
   // No variable says "no page origin at all" (empty is unset: the server's own origin); an option can.
   if (Array.isArray(options.allowedOrigins) && options.allowedOrigins.length === 0) return Object.freeze({ ...config, allowedOrigins: Object.freeze([]) });
@@ -99,7 +98,8 @@ export function pluginConfig(options: Partial<Config> = {}): Readonly<Config> {
 }
 
 /**
- * buildApp's config, checked as the plugin option is (pluginConfig): a config written or changed
+ * buildApp's config, checked as the plugin option is (pluginConfig), and its timeouts against
+ * each other as the server's (checkRequestBounds): a config written or changed
  * in code (`{ ...loadConfig(), offlineGraceMs: -5 }`) is refused as its variables would be, with
  * a ConfigError naming the field, instead of starting an app that misbehaves later. A field left
  * out takes its default; loadConfig's own config reads back the same. Every config is checked:
@@ -109,7 +109,20 @@ export function appConfig(config: Readonly<Config>): Readonly<Config> {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new ConfigError('config', `expected an object of Beacon settings (loadConfig() reads them from the environment), got ${text(config)}`);
   }
-  return pluginConfig(config);
+  const checked = pluginConfig(config);
+  // Standalone: the HTTP server and its idle timeout are Beacon's (checkRequestBounds).
+  try {
+    checkRequestBounds(checked);
+  } catch (err) {
+    throw asOption(err);
+  }
+  return checked;
+}
+
+/** loadConfig's refusal with the variables it names written as options (`Invalid config.serviceToken: …`). */
+function asOption(err: unknown): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  return new ConfigError(PATH_OF.get(err.variable) ?? err.variable, reworded(err.reason));
 }
 
 /** Warns of each name in `options` that is no Config field, naming the one it likely meant. */

@@ -12,6 +12,7 @@ export interface Config {
   /**
    * PostgreSQL: how long connecting, and each query, may take before it fails (and its
    * connection is dropped), so a partition or a hung server fails requests instead of hanging them.
+   * Below half of httpIdleTimeoutMs in standalone Beacon (checkRequestBounds).
    */
   databaseTimeoutMs: number;
   /** One Redis URL, or (cluster mode) comma-separated seed URLs. null: one instance, no Redis. */
@@ -495,12 +496,33 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
+ * Standalone Beacon's HTTP idle timeout (BEACON_HTTP_IDLE_TIMEOUT_MS) closes a connection with
+ * nothing read or written for that long, a request still waiting for PostgreSQL included: no
+ * answer, no `request completed` line. Such a request waits up to BEACON_DATABASE_TIMEOUT_MS for
+ * a connection of the pool and as long again for its query before it fails with 503, so the
+ * database timeout must stay below half the idle timeout (the defaults: 10 s and 30 s). Refused
+ * otherwise, naming both. SQLite has no such bound; nor does the plugin, embedded in a host's
+ * server with the host's timeouts (config-options.ts checks buildApp's config, not the plugin's).
+ */
+export function checkRequestBounds(config: Pick<Config, 'databaseUrl' | 'databaseTimeoutMs' | 'httpIdleTimeoutMs'>): void {
+  const { databaseTimeoutMs: db, httpIdleTimeoutMs: idle } = config;
+  if (!config.databaseUrl.startsWith('postgres') || db * 2 < idle) return;
+  throw new ConfigError(
+    'BEACON_DATABASE_TIMEOUT_MS',
+    `${db} ms is not below half of BEACON_HTTP_IDLE_TIMEOUT_MS (${idle} ms): a request on a database that stopped answering waits up to that long for a connection and as long again for its query, and the HTTP idle timeout would close its connection first, with no answer instead of 503; set BEACON_DATABASE_TIMEOUT_MS below ${Math.ceil(idle / 2)} or BEACON_HTTP_IDLE_TIMEOUT_MS above ${db * 2}`,
+  );
+}
+
+/**
  * loadConfig for a process's entry point (the server, the admin CLI): a bad setting is the
  * operator's to fix, so it prints its one-line message and exits 2, with no stack trace.
+ * The settings are checked against each other too (checkRequestBounds).
  */
 export function loadConfigOrExit(env: Env = process.env): Readonly<Config> {
   try {
-    return loadConfig(env);
+    const config = loadConfig(env);
+    checkRequestBounds(config);
+    return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`beacon: ${err.message}`);
@@ -515,7 +537,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     port: int(env, 'BEACON_PORT', 3000, 0, 65535),
     host: host(env),
     databaseUrl: databaseUrl(env),
-    databaseTimeoutMs: int(env, 'BEACON_DATABASE_TIMEOUT_MS', 30_000, 100, HOUR),
+    databaseTimeoutMs: int(env, 'BEACON_DATABASE_TIMEOUT_MS', 10_000, 100, HOUR),
     redisUrl: redisUrl(env, mode),
     redisMode: mode,
     redisPrefix: prefix(env),

@@ -9,8 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/server/config.js';
 import { openDatabase } from '../../src/server/db/database.js';
 import { bearer } from '../helpers/app.js';
+import { startChildServer } from '../helpers/child-server.js';
 import { freshDatabase, PG_URL } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { parsePrometheus, sample } from '../helpers/prometheus.js';
@@ -157,5 +159,34 @@ describe('PostgreSQL outage', () => {
     proxy.restore();
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: 'pass-phrase-for-tests' } });
     expect(again.statusCode).toBe(200);
+  });
+
+  it('answers requests PostgreSQL leaves hanging with 503, before the HTTP idle timeout closes their connections, at the default timeouts\' ratio', async () => {
+    // BEACON_DATABASE_TIMEOUT_MS and BEACON_HTTP_IDLE_TIMEOUT_MS at their defaults' ratio, shortened.
+    const defaults = loadConfig({});
+    const httpIdleTimeoutMs = 900;
+    const databaseTimeoutMs = Math.round((httpIdleTimeoutMs * defaults.databaseTimeoutMs) / defaults.httpIdleTimeoutMs);
+    const { t, proxy } = await liveApp({ databaseTimeoutMs, httpIdleTimeoutMs });
+    await t.register('alice');
+    proxy.freeze();
+    // More requests than the pool has connections (10): the last wait for one, then for their query.
+    const login = () =>
+      fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: 'pass-phrase-for-tests' }) }).then(
+        async (res) => `${res.status} ${((await res.json()) as { code: string }).code}`,
+        (err: Error) => `no answer: ${String((err.cause as Error | undefined)?.message ?? err.message)}`,
+      );
+    const answers = await Promise.all(Array.from({ length: 14 }, login));
+    expect(answers).toEqual(Array.from({ length: 14 }, () => '503 SERVICE_UNAVAILABLE'));
+  });
+
+  it('refuses to start (exit 2, naming both settings) with a database timeout not below half the HTTP idle timeout', async () => {
+    const failed = await startChildServer({ BEACON_DATABASE_URL: PG_URL, BEACON_DATABASE_TIMEOUT_MS: '30000' }).then(
+      async (s) => {
+        await s.cleanup();
+        return 'started';
+      },
+      (err: Error) => err.message,
+    );
+    expect(failed).toMatch(/^server exited with 2:[\s\S]*beacon: Invalid BEACON_DATABASE_TIMEOUT_MS: 30000 ms is not below half of BEACON_HTTP_IDLE_TIMEOUT_MS \(30000 ms\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/server/config.js';
-import { pluginConfig } from '../../../src/server/config-options.js';
+import { checkRequestBounds, ConfigError, loadConfig } from '../../../src/server/config.js';
+import { appConfig, pluginConfig } from '../../../src/server/config-options.js';
 
 describe('config', () => {
   it('uses the contract defaults when nothing is set', () => {
@@ -20,6 +20,8 @@ describe('config', () => {
       pollSessionTtlMs: 60_000,
       admins: [],
       trustProxy: false,
+      databaseTimeoutMs: 10_000,
+      httpIdleTimeoutMs: 30_000,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -121,6 +123,34 @@ describe('config', () => {
   it('takes a plugin option of null as unset, and a blank one as the variable set blank', () => {
     expect(pluginConfig({ jwtSecret: null, serviceToken: null, metricsToken: null, vapid: null })).toMatchObject({ jwtSecret: null, serviceToken: null, metricsToken: null, vapid: null });
     expect(() => pluginConfig({ serviceToken: ' ' })).toThrow(/^Invalid config\.serviceToken: set but empty/);
+  });
+
+  it('answers a request on a hung PostgreSQL before the HTTP idle timeout: the database timeout must stay below half of it', () => {
+    const pg = 'postgres://beacon:pw@db.internal/beacon';
+    const refusal = (env: Record<string, string>) => {
+      try {
+        checkRequestBounds(loadConfig({ BEACON_DATABASE_URL: pg, ...env }));
+        return null;
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+    };
+    // The defaults pass: a request fails with 503 at 10 s (20 s at worst) before the idle timeout's 30 s.
+    expect(refusal({})).toBeNull();
+    expect(refusal({ BEACON_DATABASE_TIMEOUT_MS: '14999' })).toBeNull();
+    expect(refusal({ BEACON_DATABASE_TIMEOUT_MS: '30000' })).toBe(
+      'Invalid BEACON_DATABASE_TIMEOUT_MS: 30000 ms is not below half of BEACON_HTTP_IDLE_TIMEOUT_MS (30000 ms): a request on a database that stopped answering waits up to that long for a connection and as long again for its query, and the HTTP idle timeout would close its connection first, with no answer instead of 503; set BEACON_DATABASE_TIMEOUT_MS below 15000 or BEACON_HTTP_IDLE_TIMEOUT_MS above 60000',
+    );
+    expect(refusal({ BEACON_DATABASE_TIMEOUT_MS: '15000' })).toMatch(/BEACON_HTTP_IDLE_TIMEOUT_MS above 30000$/);
+    expect(refusal({ BEACON_HTTP_IDLE_TIMEOUT_MS: '5000' })).toMatch(/^Invalid BEACON_DATABASE_TIMEOUT_MS: 10000 ms is not below half of BEACON_HTTP_IDLE_TIMEOUT_MS \(5000 ms\)/);
+    expect(refusal({ BEACON_DATABASE_TIMEOUT_MS: '8000', BEACON_HTTP_IDLE_TIMEOUT_MS: '5000' })).not.toBeNull();
+    // SQLite has no database timeout to compare.
+    expect(() => checkRequestBounds(loadConfig({ BEACON_HTTP_IDLE_TIMEOUT_MS: '1000' }))).not.toThrow();
+    // buildApp's config is standalone Beacon's, named as options; the plugin's is a host server's, with its own timeouts.
+    const inCode = { ...loadConfig({ BEACON_DATABASE_URL: pg }), databaseTimeoutMs: 20_000 };
+    expect(() => appConfig(inCode)).toThrow(/^Invalid config\.databaseTimeoutMs: 20000 ms is not below half of config\.httpIdleTimeoutMs \(30000 ms\)/);
+    expect(pluginConfig({ databaseUrl: pg, databaseTimeoutMs: 20_000 }).databaseTimeoutMs).toBe(20_000);
   });
 
   it('drops the line break a token read from a file ends with: no header can carry it, and no scrape or game event could match', () => {
