@@ -168,6 +168,9 @@ export function shown(url: string): string {
   return url.replace(/^([^:/\s]+:\/\/)(.*)@/, '$1***@');
 }
 
+/** The sslmode values pg's connection string takes (libpq's, and no-verify). */
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
 function databaseUrl(env: Env): string {
   // Set but empty is a template that produced nothing, not a wish for a local SQLite file in production.
   if (env.BEACON_DATABASE_URL !== undefined && env.BEACON_DATABASE_URL.trim() === '') {
@@ -177,7 +180,15 @@ function databaseUrl(env: Env): string {
     );
   }
   const url = str(env, 'BEACON_DATABASE_URL', 'sqlite:./data/beacon.db');
-  if (/^sqlite:.+/.test(url) || /^postgres(ql)?:\/\/.+/.test(url)) return url;
+  if (/^sqlite:.+/.test(url)) return url;
+  if (/^postgres(ql)?:\/\/.+/.test(url)) {
+    // pg takes an sslmode it does not know as "TLS on": the start then fails with the driver's words only.
+    const sslmode = /[?&]sslmode=([^&#]*)/.exec(url)?.[1];
+    if (sslmode !== undefined && !SSL_MODES.includes(decodeURIComponent(sslmode))) {
+      throw new ConfigError('BEACON_DATABASE_URL', `sslmode must be one of ${SSL_MODES.join(', ')}, got "${sslmode}"`);
+    }
+    return url;
+  }
   throw new ConfigError('BEACON_DATABASE_URL', `expected sqlite:<path>, sqlite::memory: or postgres://…, got "${shown(url)}"`);
 }
 

@@ -19,6 +19,7 @@ import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { Housekeeping, SESSION_KEEP_AFTER_EXPIRY_MS } from './db/housekeeping.js';
 import { migrateAtStart } from './db/migrate.js';
+import { namingTheDatabase } from './db/start-errors.js';
 import { reportStart } from './start-report.js';
 import { BlockRepository } from './friends/block-repository.js';
 import { FriendRepository } from './friends/friend-repository.js';
@@ -32,7 +33,6 @@ import { HostSocialGraph, hostNames } from './integration/host-graph.js';
 import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
 import { refuseMixedAccounts } from './integration/own-accounts-guard.js';
-import { isDatabaseUnreachable } from './errors.js';
 import { friendshipsSync, friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
@@ -166,19 +166,22 @@ export async function createServices(
   refuseSharedBusOverLocalStore(config, overrides);
   const now = overrides.now ?? Date.now;
   const metrics = new Metrics();
-  const database = openDatabase(config.databaseUrl, {
-    timeoutMs: config.databaseTimeoutMs,
-    observe: (ms, err) => metrics.dbQuery(ms, err),
-    onCheckpointerStop: (err) => log.error({ err }, 'SQLite checkpoint worker stopped; commits checkpoint on the event loop again'),
-  });
+  // A database error at start names BEACON_DATABASE_URL (db/start-errors.ts), here, below and in start().
+  const named = (err: unknown) => namingTheDatabase(err, config.databaseUrl);
+  let database: Database;
+  try {
+    database = openDatabase(config.databaseUrl, {
+      timeoutMs: config.databaseTimeoutMs,
+      observe: (ms, err) => metrics.dbQuery(ms, err),
+      onCheckpointerStop: (err) => log.error({ err }, 'SQLite checkpoint worker stopped; commits checkpoint on the event loop again'),
+    });
+  } catch (err) {
+    throw named(err);
+  }
   const { checkpointer } = database;
   if (checkpointer) metrics.watchCheckpointer(() => checkpointer.running);
   try {
-    const migrations = await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs, log).catch((err: Error & { code?: string }) => {
-      // The first query: a wrong host or port fails here, and the message should say which setting.
-      if (isDatabaseUnreachable(err)) throw new Error(`cannot reach the database BEACON_DATABASE_URL names: ${err.message}`, { cause: err });
-      throw err;
-    });
+    const migrations = await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs, log);
     const mode: BeaconMode = overrides.host ? 'embedded' : config.hostAuth ? 'sidecar' : 'standalone';
     if (mode === 'sidecar' && config.hostAuth) {
       // A newcomer's first question: did the start take the sidecar settings?
@@ -292,7 +295,9 @@ export async function createServices(
       async start() {
         if (redis) await checkDatabase(redis);
         await limits?.connect();
-        await presence.start();
+        await presence.start().catch((err: unknown) => {
+          throw named(err);
+        });
         calendar.start();
         housekeeping.start();
         lastUses.start();
@@ -320,6 +325,6 @@ export async function createServices(
     };
   } catch (err) {
     await database.close().catch(() => {});
-    throw err;
+    throw named(err);
   }
 }

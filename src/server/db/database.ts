@@ -83,6 +83,24 @@ function createPrivately(path: string): void {
   closeSync(openSync(path, 'a', 0o600));
 }
 
+/** Errors PostgreSQL (or the way to it) gave Beacon: a query's, or getting a connection's (start-errors.ts names the setting). */
+const FROM_POSTGRES = new WeakSet<object>();
+/** Of those, the ones of getting a connection: the server unreachable, refusing TLS or the login. */
+const CONNECTING = new WeakSet<object>();
+
+/** Whether `err` came from PostgreSQL or the connection to it (not from Beacon's code around a query). */
+export const fromPostgres = (err: unknown): boolean => typeof err === 'object' && err !== null && FROM_POSTGRES.has(err);
+/** Whether `err` is a failure to get a connection to PostgreSQL. */
+export const failedToConnect = (err: unknown): boolean => typeof err === 'object' && err !== null && CONNECTING.has(err);
+
+function tagged(err: unknown, connecting: boolean): unknown {
+  if (typeof err === 'object' && err !== null) {
+    FROM_POSTGRES.add(err);
+    if (connecting) CONNECTING.add(err);
+  }
+  return err;
+}
+
 /** pg's error for a query past `query_timeout`: the query may still be running on the connection. */
 const QUERY_TIMEOUT = 'Query read timeout';
 
@@ -114,15 +132,14 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
     client.on('error', () => {});
     // A query past the bound may still hold the connection, and the pool would hand it out
     // again with every later query queued behind it: drop the connection (the client is then
-    // unqueryable, and the pool discards it on release).
-    if (!timeoutMs) return;
+    // unqueryable, and the pool discards it on release). Every failure is marked as PostgreSQL's.
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     client.query = ((...args: unknown[]) => {
       const result = query(...args);
       if (result instanceof Promise) {
         return result.catch((err: unknown) => {
-          if (err instanceof Error && err.message === QUERY_TIMEOUT) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-          throw err;
+          if (timeoutMs && err instanceof Error && err.message === QUERY_TIMEOUT) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+          throw tagged(err, false);
         });
       }
       return result;
@@ -130,18 +147,16 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
   });
   // Kysely logs a query that failed on its connection, not one that never got a connection
   // (PostgreSQL down or unreachable: every query fails so): count those as failed queries too.
-  if (observe) {
-    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
-    pool.connect = (async () => {
-      const t0 = performance.now();
-      try {
-        return await connect();
-      } catch (err) {
-        observe(performance.now() - t0, err);
-        throw err;
-      }
-    }) as typeof pool.connect;
-  }
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  pool.connect = (async () => {
+    const t0 = performance.now();
+    try {
+      return await connect();
+    } catch (err) {
+      observe?.(performance.now() - t0, err);
+      throw tagged(err, true);
+    }
+  }) as typeof pool.connect;
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
   return wrap(db, 'postgres', schema);
 }

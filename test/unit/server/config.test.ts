@@ -70,6 +70,7 @@ describe('config', () => {
     ['BEACON_PORT', 'abc'],
     ['BEACON_PORT', '70000'],
     ['BEACON_DATABASE_URL', 'mysql://x'],
+    ['BEACON_DATABASE_URL', 'postgres://u@h/db?sslmode=bogus'],
     ['BEACON_REDIS_URL', 'http://x'],
     ['BEACON_RATE_LIMITS', 'maybe'],
     ['BEACON_JWT_SECRET', 'short'],
@@ -151,6 +152,13 @@ describe('config', () => {
     const inCode = { ...loadConfig({ BEACON_DATABASE_URL: pg }), databaseTimeoutMs: 20_000 };
     expect(() => appConfig(inCode)).toThrow(/^Invalid config\.databaseTimeoutMs: 20000 ms is not below half of config\.httpIdleTimeoutMs \(30000 ms\)/);
     expect(pluginConfig({ databaseUrl: pg, databaseTimeoutMs: 20_000 }).databaseTimeoutMs).toBe(20_000);
+  });
+
+  it('refuses an sslmode pg does not know (it would take it as TLS on, and fail the start in its own words)', () => {
+    expect(() => loadConfig({ BEACON_DATABASE_URL: 'postgres://u:pw-7Qx@h/db?schema=s&sslmode=bogus' })).toThrow(
+      'Invalid BEACON_DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "bogus"',
+    );
+    for (const mode of ['disable', 'require', 'verify-full', 'no-verify']) expect(loadConfig({ BEACON_DATABASE_URL: `postgres://u@h/db?sslmode=${mode}` }).databaseUrl).toContain(mode);
   });
 
   it('drops the line break a token read from a file ends with: no header can carry it, and no scrape or game event could match', () => {
