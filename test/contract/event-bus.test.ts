@@ -326,6 +326,37 @@ describe('RedisBus on a real Redis', () => {
     await until(() => expect(kinds(gotB)).toEqual(['online']));
   });
 
+  it('says an outage once, not at every reconnect of any connection, and its end once', async () => {
+    // The subscriber logged "redis connection error" at every failed reconnect (every 5 s for the
+    // whole outage); the publisher, once. One rule for both: one line per outage, one on recovery.
+    const proxy = await startRedisProxy();
+    cleanups.push(() => proxy.close());
+    const logger = fakeLogger();
+    const retries = { n: 0 };
+    const bus = await openRedisBus({ url: proxy.url, logger, probeIntervalMs: 0, retryStrategy: () => (retries.n++, 20) });
+    bus.subscribe('t');
+    await bus.settled();
+    const before = logger.entries.length;
+
+    proxy.cut();
+    // Many reconnect attempts of both connections while Redis refuses them.
+    await until(() => expect(retries.n).toBeGreaterThan(20), 5_000);
+    proxy.restore();
+    await until(() => expect(bus.isHealthy()).toBe(true), 5_000);
+    await new Promise((r) => setTimeout(r, 100));
+    const said = logger.entries.slice(before).map((e) => `${e.level} ${e.msg}`);
+    expect(said.filter((l) => l.includes('connection error'))).toHaveLength(1);
+    expect(said.filter((l) => l.includes('redis unavailable'))).toHaveLength(1);
+    expect(said.filter((l) => l.includes('redis connected'))).toHaveLength(1);
+    expect(said).toHaveLength(3);
+
+    // A second outage is said again.
+    proxy.cut();
+    await until(() => expect(logger.entries.slice(before).filter((e) => e.msg.includes('connection error'))).toHaveLength(2), 5_000);
+    proxy.restore();
+    await until(() => expect(bus.isHealthy()).toBe(true), 5_000);
+  });
+
   it('replays subscription changes made while Redis was unreachable, so only needed topics are subscribed', async () => {
     const proxy = await startRedisProxy();
     cleanups.push(() => proxy.close());

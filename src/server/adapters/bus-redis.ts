@@ -81,7 +81,12 @@ export class RedisBus implements EventBus {
   readonly #pingTimeoutMs: number;
   readonly #metrics: BusMetrics | undefined;
   readonly #healthListeners: ((healthy: boolean) => void)[] = [];
-  readonly #errorLogged = { pub: false, sub: false };
+  /**
+   * A connection error was logged in this outage (any connection: the publisher's, a subscriber
+   * lane's). One rule for all of them: said once when the first fails, never at the reconnect
+   * attempts that follow, and again only after the bus was healthy (`event bus: redis connected`).
+   */
+  #outageSaid = false;
   /** Redis refused this bus's credentials (NOAUTH, WRONGPASS): said once, at error, until the bus is healthy again. */
   #authRefused: string | null = null;
   /** Why the publisher's connections fail, when Redis refused them (a cluster's error names only its last node). */
@@ -123,10 +128,7 @@ export class RedisBus implements EventBus {
         connectionName: `${this.prefix}:${this.instanceId}:sub`,
         ...(options.retryStrategy ? { retryStrategy: options.retryStrategy } : {}),
         onMessage: (channel, raw) => this.#receive(channel, raw),
-        onChange: () => {
-          this.#errorLogged.sub = false;
-          this.#updateHealth();
-        },
+        onChange: () => this.#updateHealth(),
         onError: (err) => this.#connectionError('sub', err),
         onResyncFailed: (err) => this.#logger.warn({ err: errorMessage(err) }, 'event bus: resubscribe interrupted'),
       },
@@ -138,12 +140,11 @@ export class RedisBus implements EventBus {
       this.#probe = setInterval(() => void this.#checkAnswers(probeTimeout), probeEvery);
       this.#probe.unref();
     }
-    this.#pub.on('ready', () => (this.#errorLogged.pub = false));
     onConnectionChange(this.#pub, () => {
       if (!connectionsReady(this.#pub)) this.#abandonInFlight();
       this.#updateHealth();
     });
-    // Without a listener ioredis prints every reconnect failure; one warning per outage is enough.
+    // Without a listener ioredis prints every reconnect failure; one warning per outage (#outageSaid) is enough.
     this.#pub.on('error', (err: unknown) => this.#connectionError('pub', err));
   }
 
@@ -311,8 +312,8 @@ export class RedisBus implements EventBus {
       this.#logger.error({ err: errorMessage((err as { lastNodeError?: unknown }).lastNodeError ?? err), connection: role }, `event bus: ${refusal}`);
       return;
     }
-    if (this.#errorLogged[role]) return;
-    this.#errorLogged[role] = true;
+    if (this.#outageSaid) return;
+    this.#outageSaid = true;
     this.#logger.warn({ err: errorMessage(err), connection: role }, 'event bus: redis connection error');
   }
 
@@ -323,6 +324,7 @@ export class RedisBus implements EventBus {
     this.#healthy = healthy;
     if (healthy) this.#droppedByProbe = false;
     if (healthy) this.#authRefused = null;
+    if (healthy) this.#outageSaid = false;
     if (healthy) this.#logger.info({ instanceId: this.instanceId }, 'event bus: redis connected');
     else this.#logger.warn({ instanceId: this.instanceId }, 'event bus: redis unavailable, delivering locally only');
     for (const fn of this.#healthListeners) {
