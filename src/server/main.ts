@@ -82,7 +82,9 @@ async function main(): Promise<void> {
       },
       (err: unknown) => {
         clearTimeout(force);
-        app.log.error({ err }, 'shutdown failed');
+        // A stop that could not save everything (presence-service.ts IncompleteStop) is an outcome the
+        // lines before it explain, not a bug: its reason, no stack.
+        app.log.error(err instanceof Error && err.name === 'IncompleteStop' ? { reason: err.message } : { err }, 'shutdown failed');
         exit(1);
       },
     );

@@ -123,10 +123,24 @@ describe('graceful shutdown', () => {
         server.child.kill('SIGTERM');
         expect((await server.exited).code).toBe(1);
         const said = messages(server);
-        expect(said).toContain('presence write-behind failing: database unreachable; will retry');
-        expect(said).toContain('shutdown failed');
         expect(said).not.toContain('shutdown: presence written to the database');
         expect(said).not.toContain('shutdown complete');
+        // The stop retries nothing and says so; one count, in both lines; what became of the
+        // changes as it is (one instance: lost; several: in Redis); no stack for this expected end.
+        const lines = logLines(server.stdout());
+        const stopping = lines.slice(lines.findIndex((l) => String(l.msg).startsWith('shutting down')));
+        expect(stopping.filter((l) => String(l.msg).includes('will retry'))).toEqual([]);
+        const unwritten = stopping.filter((l) => l.msg === 'presence write-behind failing at the stop: database unreachable; not written');
+        expect(unwritten).toHaveLength(1);
+        expect(unwritten[0]!.users).toBe(1);
+        const last = stopping.at(-1)!;
+        expect(last.msg).toBe('shutdown failed');
+        expect(last.err).toBeUndefined();
+        expect(String(last.reason)).toMatch(
+          shared
+            ? /^presence not written to the database \(unreachable\): 1 users' changes are kept in the shared presence store \(Redis\)/
+            : /^presence not written to the database \(unreachable\): 1 users' changes are lost, and the stop is not recorded/,
+        );
       } finally {
         await proxy.close();
         await fresh.drop();
@@ -166,6 +180,11 @@ describe('graceful shutdown', () => {
       );
       expect(said).not.toContain('shutdown complete');
       expect(said).not.toContain('shutdown took longer than BEACON_SHUTDOWN_TIMEOUT_MS: exiting without finishing the drain');
+      // The save abandoned at the drain's deadline fails when the store closes: counted above, never said after the last line.
+      expect(said.at(-1)).toBe('shutdown failed');
+      expect(said.slice(said.findIndex((m) => m.startsWith('shutting down')))).not.toContain('shared presence store unreachable; will resync');
+      expect(logLines(server.stdout()).at(-1)).toMatchObject({ reason: expect.stringMatching(/^presence not saved to the shared store \(unreachable\): 1 users' changes/) });
+      expect(logLines(server.stdout()).at(-1)!.err).toBeUndefined();
       // The bus, the presence store and the limits each give a Redis that does not answer QUIT
       // 1 s: together, not one after another (3 s).
       const loggedAt = (msg: string) => Number(logLines(server!.stdout()).find((l) => l.msg === msg)?.time);

@@ -30,6 +30,8 @@ export class HistoryRecorder {
   readonly #pending: WriteBehind<Slot, Status>;
   /** Each user's newest row while it is pending: changes within SETTLE_MS of it change it. */
   readonly #open = new Map<number, Slot>();
+  /** Stopping: a failed write is not retried (and not said to be). */
+  #stopping = false;
 
   constructor(
     private readonly repo: HistoryRepository,
@@ -71,6 +73,7 @@ export class HistoryRecorder {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.#pending.stop();
   }
 
@@ -113,7 +116,8 @@ export class HistoryRecorder {
 
   #retryLater(entries: Array<[Slot, Status]>, err: unknown): void {
     this.#pending.requeue(entries);
-    this.opts.log.warn({ err, rows: entries.length }, 'status history write failed; will retry');
+    if (this.#stopping) this.opts.log.warn({ reason: (err as Error)?.message, rows: entries.length }, 'status history not written at the stop: database unreachable; these rows are lost');
+    else this.opts.log.warn({ err, rows: entries.length }, 'status history write failed; will retry');
   }
 
   /**

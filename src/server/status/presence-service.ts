@@ -60,14 +60,26 @@ const STOP_RESERVE_SHARE = 0.6;
 /** How long a stop tries to save to the shared store: the bound less STOP_RESERVE_MS, and at least 40 % of it (4 s of the default 10 s). */
 const storeSavesFor = (shutdownTimeoutMs: number): number => Math.max(shutdownTimeoutMs - STOP_RESERVE_MS, shutdownTimeoutMs * (1 - STOP_RESERVE_SHARE));
 
-/** A stop that could not save everything; `written`: the database took it all (only the shared store did not). */
+/**
+ * A stop that could not save everything (an expected outcome, said without a stack); `written`:
+ * the database took it all (only the shared store did not).
+ */
 export class IncompleteStop extends Error {
+  override readonly name = 'IncompleteStop';
   constructor(
     message: string,
     readonly written: boolean,
   ) {
     super(message);
   }
+}
+
+/** What became of the changes the stop could not write to the database (PresenceService.stop). */
+function notWrittenProblem(users: number, shared: boolean, storeMissedSome: boolean): string {
+  const head = `presence not written to the database (unreachable): ${users} users' changes`;
+  if (!shared) return `${users > 0 ? `${head} are lost, and ` : 'presence not written to the database (unreachable): '}the stop is not recorded (the next start treats it as a crash)`;
+  const kept = `are kept in the shared presence store (Redis), where the other instances read them; they reach the database with a later change another instance writes for those users`;
+  return storeMissedSome ? `${head} ${kept}, except those the store did not take either, which are lost` : `${head} ${kept}`;
 }
 
 export class PresenceService {
@@ -328,8 +340,9 @@ export class PresenceService {
    * (a live session or a running grace) and their grace: a restart within it resumes them
    * (restart-grace.ts). A stop whose last write failed records nothing (the next start treats it
    * as a crash); one whose last write could not reach the database rejects, with one instance and
-   * several alike: with several, what was not written lives only in the shared store, and no
-   * other instance writes it later. With several, the database is written first, then what the
+   * several alike: with several, what was not written lives in the shared store only, and no
+   * other instance writes it for this one (it reaches the row with a later change written
+   * there). With several, the database is written first, then what the
    * shared store has not taken is saved again until the drain's bound nears (STOP_RESERVE_MS);
    * a change it still lacks then also rejects the stop: the others take it from the row only
    * when they load the user or end this instance's sessions (Replicas.stop).
@@ -344,13 +357,13 @@ export class PresenceService {
     const present = this.deps.store.shared ? [] : this.engine.presentAt(now);
     // The row first: it carries each change with its version, so a change the store never takes
     // still wins over the store's older copy (ReplicaVersions.loaded, importRow).
-    await this.#writer.stop();
+    const notWritten = await this.#writer.stop();
     const notShared = await this.#replicas.stop(deadline);
     await this.deps.history.stop();
     const health = this.#writer.health();
     // A row that failed on its own (the database reached, the row refused) is logged as it fails;
     // it keeps the stop from being recorded clean, but only a database out of reach fails the stop.
-    const saved = health.ok && health.setAside.length === 0 && this.#writer.pending === 0;
+    const saved = health.ok && health.setAside.length === 0 && notWritten === 0;
     if (!this.deps.store.shared) {
       // Dated `now` (when the sockets ended), but recorded after the final flush, whose alive mark
       // is a few milliseconds later: the next start must not read that as a run going on after the stop.
@@ -358,14 +371,15 @@ export class PresenceService {
       // The start took this run's record already (takeStopped): this only makes sure none is left.
       else await this.deps.repo.clearStopped().catch(() => {});
     }
-    // Shared store: only unwritten changes are lost (an alive mark that could not be written is
-    // not). One instance: the stop record is lost too, so the next start sees a crash.
+    // The counts are the ones logged at the writer's stop and the store's drain. One instance: the
+    // changes lived in this process only, and the stop record is lost too (the next start sees a
+    // crash). Shared store: an alive mark that could not be written is no failure; an unwritten
+    // change is in the store (its save comes first), where the others read it, but none writes
+    // it to the database for this instance: it reaches the row with a later change written there.
     const problems: string[] = [];
-    const unwritten = !health.ok && (!this.deps.store.shared || this.#writer.pending > 0);
-    if (unwritten) {
-      problems.push(`presence not written to the database (unreachable): ${this.#writer.pending} users' changes are lost${this.deps.store.shared ? '' : ', and the stop is not recorded'}`);
-    }
-    if (notShared > 0) problems.push(`presence not saved to the shared store (unreachable): ${notShared} users' changes were not saved to it`);
+    const unwritten = !health.ok && (!this.deps.store.shared || notWritten > 0);
+    if (unwritten) problems.push(notWrittenProblem(notWritten, this.deps.store.shared, notShared > 0));
+    if (notShared > 0) problems.push(`presence not saved to the shared store (unreachable): ${notShared} users' changes were not saved to it; the others take them from the database rows`);
     if (problems.length > 0) throw new IncompleteStop(problems.join('; '), !unwritten);
   }
 

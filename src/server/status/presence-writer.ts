@@ -38,8 +38,10 @@ export class PresenceWriter {
   readonly #setAside = new Set<number>();
   #failingSince: number | null = null;
   /** When an outage was last logged, and the failed flushes since (see #outage). */
-  #outageSaidAt = 0;
+  #outageSaidAt: number | null = null;
   #retriesUnsaid = 0;
+  /** The last error of the outage under way (said at the stop). */
+  #lastError: unknown = null;
   #stopping = false;
 
   constructor(
@@ -97,9 +99,31 @@ export class PresenceWriter {
     return this.#dirty.flush();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Ends the timer and writes what is pending, once (a stop does not retry). Answers how many
+   * users' rows this instance writes stay unwritten; when the database is unreachable, says so in
+   * one line, with the count the stop's own `shutdown failed` repeats.
+   */
+  async stop(): Promise<number> {
     this.#stopping = true;
     await this.#dirty.stop();
+    const users = this.unwritten();
+    // A row the database refused on its own (reached) was logged as it failed.
+    if (this.#failingSince === null) return users;
+    const err = this.#lastError;
+    // The stack once per outage: here if the outage began with the stop's own flush.
+    const cause = this.#outageSaidAt === null ? { err } : { reason: (err as Error)?.message };
+    this.opts.log.error({ ...cause, users, failingSinceMs: this.#failingSince, failingForMs: this.opts.now() - this.#failingSince }, 'presence write-behind failing at the stop: database unreachable; not written');
+    return users;
+  }
+
+  /** Users whose row this instance writes and has not written yet (others' marks are theirs to write). */
+  unwritten(): number {
+    const isWriter = this.opts.isWriter;
+    if (!isWriter) return this.#dirty.size;
+    let n = 0;
+    for (const id of this.#dirty.keys()) if (isWriter(id)) n++;
+    return n;
   }
 
   async #write(batch: ReadonlyMap<number, true>): Promise<void> {
@@ -162,15 +186,18 @@ export class PresenceWriter {
   /**
    * The database is unreachable: everyone stays dirty for the next flush. Said with the error's
    * stack at the first failure, then once per OUTAGE_LOG_EVERY_MS with the retries since (an
-   * outage is not a line a second per instance), and at the stop's own flush.
+   * outage is not a line a second per instance); at the stop, once by stop().
    */
   #outage(ids: number[], err: unknown): void {
     this.#dirty.requeue(ids.map((id) => [id, true] as const));
     const first = this.#failingSince === null;
     this.#failing();
+    this.#lastError = err;
+    // At the stop nothing is retried: stop() says the outage once, with what stays unwritten.
+    if (this.#stopping) return;
     const now = this.opts.now();
     this.#retriesUnsaid += 1;
-    if (!first && !this.#stopping && now - this.#outageSaidAt < OUTAGE_LOG_EVERY_MS) return;
+    if (!first && now - (this.#outageSaidAt ?? -Infinity) < OUTAGE_LOG_EVERY_MS) return;
     const fields = first
       ? { err, users: ids.length, failingSinceMs: this.#failingSince }
       : { reason: (err as Error)?.message, users: ids.length, failingSinceMs: this.#failingSince, failingForMs: now - this.#failingSince!, retries: this.#retriesUnsaid };
@@ -186,6 +213,8 @@ export class PresenceWriter {
   #recovered(): void {
     if (this.#failingSince !== null) this.opts.log.info({ failedForMs: this.opts.now() - this.#failingSince }, 'presence write-behind saving again');
     this.#failingSince = null;
+    this.#outageSaidAt = null;
+    this.#lastError = null;
     this.#retriesUnsaid = 0;
   }
 }

@@ -40,6 +40,8 @@ async function untilDeadline<T>(work: Promise<T>, deadline: number): Promise<T |
 
 export class ReplicaSharing {
   #lastSaveError = 0;
+  /** A clean stop is draining (drain). */
+  #stopping = false;
   /** Users whose state could not be saved (store unreachable): re-saved on resync. */
   readonly #unsaved = new Set<number>();
   /**
@@ -103,6 +105,9 @@ export class ReplicaSharing {
    * the store still lacks (an unanswered save counts as not taken).
    */
   async drain(deadline: number): Promise<number> {
+    // A save failing from now on is counted in the answer (said once, by Replicas.stop), not
+    // logged: one abandoned at the deadline fails only when the stop closes the store, after its last line.
+    this.#stopping = true;
     await untilDeadline(Promise.all(this.#sharing), deadline);
     for (let pause = DRAIN_PAUSE_MS; this.#unsaved.size > 0 && Date.now() < deadline; pause = Math.min(2 * pause, DRAIN_PAUSE_MAX_MS)) {
       for (const userId of [...this.#unsaved]) {
@@ -180,7 +185,7 @@ export class ReplicaSharing {
       this.#unsaved.delete(userId);
     } catch (err) {
       this.#unsaved.add(userId);
-      if (Date.now() - this.#lastSaveError > 10_000) {
+      if (!this.#stopping && Date.now() - this.#lastSaveError > 10_000) {
         this.#lastSaveError = Date.now();
         this.deps.log.warn({ err: this.parts.storeError(err) }, 'shared presence store unreachable; will resync');
       }

@@ -104,10 +104,41 @@ describe('PresenceWriter', () => {
     await w.flush();
     expect(errors).toHaveLength(3);
     expect(errors[2]![0].err).toBeInstanceOf(Error);
-    // The stop's own flush always says it.
+    // The stop's own flush always says it, once, without promising a retry.
     now += 1000;
     await w.stop();
     expect(errors).toHaveLength(4);
+    expect(errors[3]![1]).toBe('presence write-behind failing at the stop: database unreachable; not written');
+  });
+
+  it('at the stop says the outage once, never "will retry", with the users whose rows it writes and could not (the count the stop repeats)', async () => {
+    const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const repo = {
+      write: async () => {
+        throw unreachable();
+      },
+      markAlive: async () => {
+        throw unreachable();
+      },
+    } as unknown as PresenceRepository;
+    const lines: Array<[Record<string, unknown>, string]> = [];
+    const at = (fields: Record<string, unknown>, msg: string) => void lines.push([fields, msg]);
+    const log = { ...silentLog, error: at, warn: at, info: at } as typeof silentLog;
+    // User 3's row is another instance's to write (one writer per user in a cluster).
+    const w = new PresenceWriter(repo, rowOf, { intervalMs: 1000, now: () => 5_000, log, isWriter: (id) => id !== 3 });
+    w.start();
+    for (const id of [1, 2, 3]) w.markDirty(id);
+    // A timer flush is in flight when the stop comes: both fail, one line says it.
+    await vi.advanceTimersByTimeAsync(1000);
+    lines.length = 0;
+    w.markDirty(3);
+    const unwritten = await w.stop();
+    expect(unwritten).toBe(2);
+    expect(lines.map(([, msg]) => msg)).toEqual(['presence write-behind failing at the stop: database unreachable; not written']);
+    expect(lines[0]![0]).toMatchObject({ users: 2, reason: 'connect ECONNREFUSED 127.0.0.1:5432' });
+    // A change of another instance's user received after the stop (during the drain) is not this one's to write.
+    w.markDirty(3);
+    expect(w.unwritten()).toBe(2);
   });
 
   it('a flush during a flush runs after the one in flight (never two at once) and writes what changed since', async () => {
