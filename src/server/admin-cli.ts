@@ -3,33 +3,45 @@
  * an existing account, by its id, in the database named by BEACON_DATABASE_URL. Running
  * instances see the change on the account's next request (roles are read per request).
  * `reset-password <username>`: a new random password, printed once (auth/password-reset.ts).
+ * It never creates nor migrates a database: a wrong URL (a typo in a SQLite path or a schema
+ * name) is refused, naming BEACON_DATABASE_URL, instead of answering from a new empty one.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfigOrExit, type Config } from './config.js';
-import { openDatabase, type Db } from './db/database.js';
-import { migrateAtStart } from './db/migrate.js';
+import { sql } from 'kysely';
+import { ConfigError, loadConfigOrExit, shown, type Config } from './config.js';
+import { openDatabase, type Database, type Db } from './db/database.js';
+import { migrations } from './db/migrate.js';
+import { isDatabaseUnreachable } from './errors.js';
 import { announceEnded, clearFailedLogins, resetPassword } from './auth/password-reset.js';
 import { ALONE_RECHECK_MS } from './status/ended-logins.js';
 import { AdminRoles } from './users/admin-roles.js';
 
 const USAGE = 'usage: npm run admin -- grant <username> | revoke <username> | list | reset-password <username>';
 
-/** Runs one admin command; returns the exit code. */
-export async function runAdminCommand(args: readonly string[], config: Readonly<Config>, out: (line: string) => void, now = Date.now): Promise<number> {
+/**
+ * Runs one admin command; returns the exit code. Results go to `out` (stdout), remarks about
+ * them to `note` (stderr: `list`'s database and "no admins", so stdout holds only its rows).
+ * A database it cannot use rejects: a ConfigError (exit 2) when BEACON_DATABASE_URL names no
+ * Beacon database, else an Error saying what to do (exit 1).
+ */
+export async function runAdminCommand(args: readonly string[], config: Readonly<Config>, out: (line: string) => void, now = Date.now, note: (line: string) => void = out): Promise<number> {
   const [command, username] = args;
   const needsName = command === 'grant' || command === 'revoke' || command === 'reset-password';
   if (!(needsName || command === 'list') || (needsName && !username)) {
     out(USAGE);
     return 2;
   }
-  const database = openDatabase(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
+  const database = await openExisting(config);
   try {
-    await migrateAtStart(database, config.databaseUrl, config.databaseTimeoutMs);
     if (command === 'reset-password') return await reset(database.db, config, username!, out, now());
     const roles = new AdminRoles(database.db);
     if (command === 'list') {
-      for (const a of await roles.apply()) out(`${a.id}\t${a.username}`);
+      note(`database: ${shown(config.databaseUrl)} (BEACON_DATABASE_URL)`);
+      const admins = await roles.apply();
+      for (const a of admins) out(`${a.id}\t${a.username}`);
+      if (admins.length === 0) note('no admins');
       return 0;
     }
     if (command === 'grant') {
@@ -46,9 +58,69 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
     }
     out(revoked.hadGrant ? `${username}'s admin grant is withdrawn` : `${username} had no admin grant; not an admin`);
     return 0;
+  } catch (err) {
+    throw unreachable(err, config) ?? err;
   } finally {
     await database.close();
   }
+}
+
+/**
+ * The database BEACON_DATABASE_URL names, open, once it is known to be a Beacon database this
+ * release can use: an existing SQLite file, a PostgreSQL schema with Beacon's tables, migrated
+ * to this release. Nothing is created or migrated (the server migrates at its start).
+ */
+async function openExisting(config: Readonly<Config>): Promise<Database> {
+  const url = config.databaseUrl;
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    if (path === ':memory:') throw new ConfigError('BEACON_DATABASE_URL', `names an in-memory SQLite database (${url}), which holds no accounts: name the database the instances use`);
+    if (!existsSync(path)) {
+      throw new ConfigError('BEACON_DATABASE_URL', `no SQLite database at ${resolve(path)} (${url}); the admin command never creates one: name the file the instances use`);
+    }
+  }
+  const database = openDatabase(url, { timeoutMs: config.databaseTimeoutMs });
+  try {
+    await checkMigrated(database, config);
+    return database;
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw unreachable(err, config) ?? err;
+  }
+}
+
+/** Refuses a database with no Beacon tables, or migrated by another release than this one. */
+async function checkMigrated(database: Database, config: Readonly<Config>): Promise<void> {
+  const where = shown(config.databaseUrl);
+  let applied: string[];
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(database.db);
+    applied = rows.map((r) => r.name);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e.code === 'SQLITE_NOTADB') throw new ConfigError('BEACON_DATABASE_URL', `${where} is not a SQLite database (${e.message}): name the database the instances use`);
+    if (e.code !== '42P01' && !/no such table/i.test(e.message ?? '')) throw err;
+    const inSchema = database.schema ? ` in schema "${database.schema}"` : '';
+    throw new ConfigError('BEACON_DATABASE_URL', `${where} holds no Beacon database (no Beacon tables${inSchema}); the admin command never creates one: name the database the instances use`);
+  }
+  const ours = Object.keys(migrations(database.dialect));
+  const newer = applied.filter((m) => !ours.includes(m)).sort();
+  if (newer.length > 0) {
+    throw new Error(`the database ${where} was migrated by a newer Beacon (it has migration ${newer.at(-1)}, this release stops at ${ours.at(-1)}): run that release's admin command`);
+  }
+  const missing = ours.filter((m) => !applied.includes(m));
+  if (missing.length > 0) {
+    throw new Error(
+      `the database ${where} is older than this release (it lacks migration ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}); ` +
+        "the admin command never migrates: start this release's server once (it migrates at its start), then run the command again",
+    );
+  }
+}
+
+/** A database out of reach, said as such (naming the setting), else null. */
+function unreachable(err: unknown, config: Readonly<Config>): Error | null {
+  if (!(err instanceof Error) || !isDatabaseUnreachable(err as Error & { code?: string })) return null;
+  return new Error(`cannot reach the database BEACON_DATABASE_URL names (${shown(config.databaseUrl)}): ${err.message}`);
 }
 
 /** The new password goes to `out` (stdout) alone, once: never to a log. */
@@ -105,11 +177,13 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  runAdminCommand(process.argv.slice(2), loadConfigOrExit(), (line) => process.stdout.write(`${line}\n`)).then(
+  const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(`${line}\n`);
+  runAdminCommand(process.argv.slice(2), loadConfigOrExit(), write(process.stdout), Date.now, write(process.stderr)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
+      // One line, as the server's own refusals: a setting that names no Beacon database exits 2, as any wrong setting.
+      console.error(`beacon admin: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(err instanceof ConfigError ? 2 : 1);
     },
   );
 }

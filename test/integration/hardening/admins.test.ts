@@ -5,15 +5,19 @@
  * are granted by command, by account. On SQLite and PostgreSQL.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../../src/server/admin-cli.js';
+import { ConfigError } from '../../../src/server/config.js';
+import { openDatabase } from '../../../src/server/db/database.js';
+import { migrateToLatest, migrations } from '../../../src/server/db/migrate.js';
 import { testConfig } from '../../helpers/config.js';
 import { createTestApp, bearer, type TestApp } from '../../helpers/app.js';
-import { freshDatabase, testDialects } from '../../helpers/databases.js';
+import { PG_URL, freshDatabase, testDialects } from '../../helpers/databases.js';
 
 /** A database that outlives one app, so a restart can be tested. */
 async function durableDatabase(dialect: string): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -78,6 +82,137 @@ describe.each(testDialects())('admins on %s', (dialect) => {
     expect(lines.at(-1)).toBe('boss had no admin grant; boss stays admin through BEACON_ADMINS: remove the name there on every instance and restart them');
     expect(await role(t, boss.token)).toBe('admin');
     expect(await runAdminCommand(['frobnicate'], config, (l) => lines.push(l))).toBe(2);
+  });
+});
+
+/**
+ * Finding (Low–medium): with a wrong BEACON_DATABASE_URL (a typo in a SQLite path or a schema
+ * name) the command made a new database, migrated it, and answered `list` with nothing, exit 0:
+ * "no admins" and "wrong database" looked the same, and it never said which database it used.
+ * Now it never creates nor migrates one, and `list` names its database and says "no admins".
+ */
+describe.each(testDialects())('the admin command on a database it must not create or migrate, on %s', (dialect) => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  /** A Beacon database as the server leaves it; `older`: as a release before this one left it (its last migration not run). */
+  async function beaconDatabase(older = false): Promise<string> {
+    const made = await durableDatabase(dialect);
+    cleanups.push(made.drop);
+    const database = openDatabase(made.url);
+    try {
+      await migrateToLatest(database);
+      if (older) await database.db.deleteFrom('kysely_migration' as never).where('name' as never, '=', Object.keys(migrations('sqlite')).at(-1) as never).execute();
+    } finally {
+      await database.close();
+    }
+    return made.url;
+  }
+
+  const run = async (args: string[], url: string) => {
+    const lines: string[] = [];
+    const notes: string[] = [];
+    const outcome = await runAdminCommand(args, testConfig({ databaseUrl: url }), (l) => lines.push(l), Date.now, (l) => notes.push(l)).then(
+      (code) => ({ code, err: null as Error | null }),
+      (err: Error) => ({ code: null, err }),
+    );
+    return { ...outcome, lines, notes };
+  };
+
+  it('refuses a database that does not exist, naming BEACON_DATABASE_URL, and creates nothing', async () => {
+    let url: string;
+    let exists: () => Promise<boolean>;
+    if (dialect === 'sqlite') {
+      const file = join(tmpdir(), `beacon-typo-${randomBytes(4).toString('hex')}`, 'typo.db');
+      url = `sqlite:${file}`;
+      exists = async () => existsSync(file) || existsSync(dirname(file));
+    } else {
+      const schema = `t_typo_${randomBytes(4).toString('hex')}`;
+      url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+      exists = async () => {
+        const c = new pg.Client({ connectionString: PG_URL });
+        await c.connect();
+        const { rowCount } = await c.query('select 1 from information_schema.schemata where schema_name = $1', [schema]);
+        await c.end();
+        return (rowCount ?? 0) > 0;
+      };
+    }
+    for (const args of [['list'], ['grant', 'someone'], ['reset-password', 'someone']]) {
+      const r = await run(args, url);
+      expect(r.err).toBeInstanceOf(ConfigError);
+      expect(r.err!.message).toMatch(/^Invalid BEACON_DATABASE_URL: /);
+      expect(r.err!.message).toMatch(dialect === 'sqlite' ? /no SQLite database at .*typo\.db/ : /holds no Beacon database \(no Beacon tables in schema "t_typo_/);
+      expect(r.lines).toEqual([]);
+      expect(await exists()).toBe(false);
+    }
+  });
+
+  it('refuses a database with no Beacon tables, and creates none', async () => {
+    let url: string;
+    if (dialect === 'sqlite') {
+      const file = join(tmpdir(), `beacon-other-${randomBytes(4).toString('hex')}.db`);
+      writeFileSync(file, '');
+      cleanups.push(async () => rmSync(file, { force: true }));
+      url = `sqlite:${file}`;
+    } else {
+      const fresh = await freshDatabase('postgres');
+      cleanups.push(fresh.drop);
+      url = fresh.url;
+    }
+    const r = await run(['list'], url);
+    expect(r.err).toBeInstanceOf(ConfigError);
+    expect(r.err!.message).toMatch(/holds no Beacon database/);
+    const database = openDatabase(url);
+    try {
+      // PostgreSQL lists every schema's tables (other tests' too): this one's only.
+      const tables = (await database.db.introspection.getTables()).filter((t) => (t.schema ?? null) === database.schema);
+      expect(tables.map((t) => t.name)).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('refuses a database older than this release, saying to start the server once, and migrates nothing', async () => {
+    const url = await beaconDatabase(true);
+    const r = await run(['list'], url);
+    expect(r.err?.message).toMatch(/is older than this release \(it lacks migration \S+\); the admin command never migrates: start this release's server once/);
+    expect(r.err).not.toBeInstanceOf(ConfigError);
+    const database = openDatabase(url);
+    try {
+      const names = (await database.db.selectFrom('kysely_migration' as never).select('name' as never).execute()).map((row) => (row as { name: string }).name);
+      expect(names).not.toContain(Object.keys(migrations('sqlite')).at(-1));
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('list names its database (masked) and says "no admins" when there is none, apart from its rows', async () => {
+    const url = await beaconDatabase();
+    const r = await run(['list'], url);
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual([]);
+    expect(r.notes).toEqual([`database: ${url.replace(/^([^:/\s]+:\/\/)(.*)@/, '$1***@')} (BEACON_DATABASE_URL)`, 'no admins']);
+  });
+});
+
+describe('npm run admin with a database it cannot use', () => {
+  const admin = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/server/admin-cli.ts', 'list'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+
+  it('says in one line that it cannot reach the database BEACON_DATABASE_URL names (masked), exit 1', () => {
+    const run = admin({ BEACON_DATABASE_URL: 'postgres://beacon:secret-pw@127.0.0.1:1/beacon' });
+    expect(run.stderr.trim()).toBe('beacon admin: cannot reach the database BEACON_DATABASE_URL names (postgres://***@127.0.0.1:1/beacon): connect ECONNREFUSED 127.0.0.1:1');
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(1);
+  });
+
+  it('refuses a SQLite path with no database, exit 2, as a wrong setting, and creates no file', () => {
+    const file = join(tmpdir(), `beacon-typo-${randomBytes(4).toString('hex')}.db`);
+    const run = admin({ BEACON_DATABASE_URL: `sqlite:${file}` });
+    expect(run.stderr.trim()).toBe(`beacon admin: Invalid BEACON_DATABASE_URL: no SQLite database at ${file} (sqlite:${file}); the admin command never creates one: name the file the instances use`);
+    expect(run.status).toBe(2);
+    expect(existsSync(file)).toBe(false);
   });
 });
 
