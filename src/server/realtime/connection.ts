@@ -26,7 +26,7 @@ export class Connection {
   readonly id: string;
   readonly auth: AuthContext;
   readonly socket: WebSocket;
-  /** Last time any frame or pong arrived (injected clock). */
+  /** Last time any frame arrived, ping and pong included (injected clock). */
   lastSeen: number;
   /** Set when the server closes the socket for a logout, so the session ends without grace. */
   immediateClose = false;

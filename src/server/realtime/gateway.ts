@@ -42,6 +42,8 @@ export const MAX_SOCKETS_PER_USER = 16;
 
 /** Frames per second a socket may send on average, and the burst it may spend at once (a large frame counts more: frame-cost.ts). */
 const RATE = { perSecond: 20, burst: 40 };
+/** A ping or pong (at most 125 bytes) takes one token, as a small text frame does: a client pongs once per heartbeat interval. */
+const CONTROL_FRAME_TOKENS = 1;
 const FRAME_TOO_DEEP = `A frame after auth over ${MAX_CHANGE_BYTES / 1024} KiB may nest at most 4 deep and hold at most 64 members`;
 /** Socket opens per account (per instance): twice the socket cap at once, then 2 a second (connect-rate.ts). */
 const CONNECTS = { perSecond: 2, burst: 2 * MAX_SOCKETS_PER_USER };
@@ -66,6 +68,8 @@ const CONN = Symbol('beacon.connection');
 const HANDSHAKE = Symbol('beacon.handshake');
 interface Handshake {
   message(data: RawData, isBinary: boolean): void;
+  /** A ping or pong before the socket is registered. */
+  control(): void;
   close(): void;
 }
 type Tagged = WebSocket & { [CONN]?: Connection; [HANDSHAKE]?: Handshake | null };
@@ -74,7 +78,8 @@ type Tagged = WebSocket & { [CONN]?: Connection; [HANDSHAKE]?: Handshake | null 
 interface SocketListeners {
   error(this: Tagged, err: Error): void;
   message(this: Tagged, data: RawData, isBinary: boolean): void;
-  pong(this: Tagged): void;
+  /** A ping or a pong: each takes a token of the socket's bucket like any other frame (ws answers a ping itself). */
+  control(this: Tagged): void;
   close(this: Tagged, code: number): void;
 }
 
@@ -115,6 +120,7 @@ export class Gateway {
     this.#sweeper = setInterval(() => this.sweep(), config.heartbeatIntervalMs);
     this.#sweeper.unref();
     const onMessage = (c: Connection, data: RawData, isBinary: boolean) => this.#onMessage(c, data, isBinary);
+    const onControl = (c: Connection) => this.#onControl(c);
     const onClosed = (c: Connection, code: number) => this.#closed(c, code);
     this.#on = {
       error(err) {
@@ -129,9 +135,10 @@ export class Gateway {
         if (c) onMessage(c, data, isBinary);
         else this[HANDSHAKE]?.message(data, isBinary);
       },
-      pong() {
+      control() {
         const c = this[CONN];
-        if (c) c.lastSeen = now();
+        if (c) onControl(c);
+        else this[HANDSHAKE]?.control();
       },
       close(code) {
         const c = this[CONN];
@@ -274,6 +281,9 @@ export class Gateway {
       socket.close(code, reason);
     };
     const authTimer = setTimeout(() => refuse(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
+    // The socket's rate limit from its first frame on: pings and pongs before `auth` count too.
+    const { config, now } = this.services;
+    const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
     let state: 'auth' | 'pending' | 'open' = 'auth';
     /** Frames sent before `ready`, with whether each was binary (refused after `ready` as any binary frame is). */
     let early: Array<[RawData, boolean]> | null = [];
@@ -293,7 +303,7 @@ export class Gateway {
         clearTimeout(authTimer);
         release();
       };
-      this.#authenticate(socket, parsed.frame.token, reconnect, reqId, verified, refuse).then(
+      this.#authenticate(socket, parsed.frame.token, reconnect, reqId, bucket, verified, refuse).then(
         (conn) => {
           clearTimeout(authTimer);
           // Nothing of this handshake (closures, the auth timer) stays with the socket.
@@ -312,8 +322,13 @@ export class Gateway {
         },
       );
     };
-    (socket as Tagged)[HANDSHAKE] = { message: onFirst, close: onClose };
+    const onControl = () => {
+      if (bucket && !bucket.take(CONTROL_FRAME_TOKENS) && socket.readyState === socket.OPEN) refuse(CloseCode.RATE_LIMITED, 'rate limited');
+    };
+    (socket as Tagged)[HANDSHAKE] = { message: onFirst, control: onControl, close: onClose };
     socket.on('message', this.#on.message);
+    socket.on('ping', this.#on.control);
+    socket.on('pong', this.#on.control);
     socket.on('close', this.#on.close);
   }
 
@@ -322,6 +337,7 @@ export class Gateway {
     token: string,
     reconnect: boolean,
     reqId: string,
+    bucket: TokenBucket | null,
     verified: () => void,
     refuse: (code: number, reason: string) => void,
   ): Promise<Connection | null> {
@@ -357,14 +373,13 @@ export class Gateway {
       refuse(CloseCode.SESSION_REVOKED, 'session revoked');
       return null;
     }
-    return this.#open(socket, ctx, reqId, reconnect);
+    return this.#open(socket, ctx, reqId, reconnect, bucket);
   }
 
-  /** Registers an authenticated socket and sends its `ready` snapshot (`reconnect`: the upgrade URL's `?reconnect=1`). */
-  #open(socket: WebSocket, ctx: AuthContext, reqId: string, reconnect: boolean): Connection {
+  /** Registers an authenticated socket and sends its `ready` snapshot (`reconnect`: the upgrade URL's `?reconnect=1`; `bucket`: its rate limit, null when off). */
+  #open(socket: WebSocket, ctx: AuthContext, reqId: string, reconnect: boolean, bucket: TokenBucket | null): Connection {
     const { presence, now, config, log } = this.services;
     // From here on everything is synchronous, so no event can slip between snapshot and registration.
-    const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
     const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
     conn.reqId = reqId;
     // What the user's sockets here receive is what the least privileged of them may see.
@@ -379,7 +394,6 @@ export class Gateway {
     log.info({ reqId, userId: ctx.userId, conn: conn.id, friends: snapshot.friendCount }, 'socket connected');
     this.services.metrics.socketOpened();
     (socket as Tagged)[CONN] = conn;
-    socket.on('pong', this.#on.pong);
     this.#expireAt(conn, ctx);
     return conn;
   }
@@ -441,10 +455,7 @@ export class Gateway {
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     conn.lastSeen = now();
     const bytes = frameBytes(data);
-    if (conn.bucket && !conn.bucket.take(frameTokens(bytes))) {
-      this.services.log.warn({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id }, 'socket rate limited');
-      return conn.close(CloseCode.RATE_LIMITED, 'rate limited');
-    }
+    if (!this.#spend(conn, frameTokens(bytes))) return;
     if (isBinary) return this.#error(conn, 'VALIDATION_ERROR', 'Binary frames are not supported');
     // A large frame is read only if a pass over its bytes finds it as shallow as a valid one: deep or many-membered junk costs everyone.
     if (bytes > MAX_CHANGE_BYTES && !isShallow(asBytes(data))) return this.#error(conn, 'PAYLOAD_TOO_LARGE', FRAME_TOO_DEEP);
@@ -476,6 +487,21 @@ export class Gateway {
         return;
       }
     }
+  }
+
+  /** A ping or pong of a registered socket: it was there, and it spent a token. */
+  #onControl(conn: Connection): void {
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
+    conn.lastSeen = this.services.now();
+    this.#spend(conn, CONTROL_FRAME_TOKENS);
+  }
+
+  /** Takes `tokens` from the socket's bucket; false (and the socket closed with 4429) when it holds fewer. */
+  #spend(conn: Connection, tokens: number): boolean {
+    if (!conn.bucket || conn.bucket.take(tokens)) return true;
+    this.services.log.warn({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id }, 'socket rate limited');
+    conn.close(CloseCode.RATE_LIMITED, 'rate limited');
+    return false;
   }
 
   #error(conn: Connection, code: ErrorCode, message: string): void {
