@@ -91,7 +91,8 @@ export const MAX_DISPLAY_NAME = 40;
  * lists (zero-width spaces, word joiners, Hangul fillers, the byte order mark…), so that
  * "\u200bbob" or "bob\u3164" is stored as the "bob" it shows. Whole grapheme clusters go or
  * stay: a variation selector or an accent on a visible character is part of what it shows
- * ("❤️", "e\u0301"). A name must not hold NAME_UNSAFE characters at all: check them first
+ * ("❤️", "e\u0301"); joiners and tag characters left at the end go ("bob\u200d", "Alice\u{E0041}"),
+ * but not a subdivision flag's tags. A name must not hold NAME_UNSAFE characters at all: check them first
  * (they draw nothing, and would be trimmed away unseen).
  */
 export function trimName(raw: string): string {
@@ -100,16 +101,55 @@ export function trimName(raw: string): string {
   let end = parts.length;
   while (start < end && !hasVisibleCharacter(parts[start]!)) start++;
   while (end > start && !hasVisibleCharacter(parts[end - 1]!)) end--;
-  return parts.slice(start, end).join('').replace(TRAILING_IGNORABLE, '');
+  return trimJoinersAndTags(parts.slice(start, end).join(''));
 }
 
 /**
  * Invisible characters that join the cluster before them (a zero-width joiner, the combining
  * grapheme joiner) left at a name's end, where they join nothing: "bob\u200d" shows "bob". Not
- * variation selectors nor tags, which choose how the character before them is drawn ("❤️", a
- * subdivision flag).
+ * variation selectors, which choose how the character before them is drawn ("❤️"); tags are
+ * judged apart (trimJoinersAndTags).
  */
-const TRAILING_IGNORABLE = /(?:(?![\p{Variation_Selector}\u{E0020}-\u{E007F}])\p{Default_Ignorable_Code_Point})+$/u;
+const JOINS_NOTHING = /^(?![\p{Variation_Selector}\u{E0020}-\u{E007F}])\p{Default_Ignorable_Code_Point}$/u;
+const BLACK_FLAG = '\u{1F3F4}';
+const CANCEL_TAG = '\u{E007F}';
+
+function isTag(c: string): boolean {
+  const cp = c.codePointAt(0)!;
+  return cp >= 0xe0020 && cp <= 0xe007f;
+}
+
+/**
+ * `name` without the joiners (JOINS_NOTHING) and tag characters at its end. Tags (U+E0020–U+E007F)
+ * draw something only as an emoji tag sequence: the black flag U+1F3F4, tags, then the cancel tag
+ * U+E007F (a subdivision flag such as England's). After anything else they join the cluster
+ * before them and draw nothing ("Alice\u{E0041}" shows "Alice"), so they go; a flag's sequence
+ * stays, up to its cancel tag. One pass from the end, linear in the name's length.
+ */
+function trimJoinersAndTags(name: string): string {
+  const chars = [...name];
+  let end = chars.length;
+  while (end > 0) {
+    const last = chars[end - 1]!;
+    if (isTag(last)) {
+      let run = end - 1;
+      while (run > 0 && isTag(chars[run - 1]!)) run--;
+      if (run > 0 && chars[run - 1] === BLACK_FLAG) {
+        const cancel = chars.indexOf(CANCEL_TAG, run);
+        if (cancel > run && cancel < end) {
+          end = cancel + 1;
+          break;
+        }
+      }
+      end = run;
+    } else if (JOINS_NOTHING.test(last)) {
+      end--;
+    } else {
+      break;
+    }
+  }
+  return end === chars.length ? name : chars.slice(0, end).join('');
+}
 
 /**
  * What is wrong with a display name, trimmed (trimName), as the server checks it

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { displayNameFault, trimName } from '../../../src/protocol/text.js';
 import { AppError } from '../../../src/server/errors.js';
 import { displayNameFrom, hasVisibleCharacter, hostDisplayName } from '../../../src/server/users/display-name.js';
 
@@ -76,6 +77,44 @@ describe('display names', () => {
     }
     // A host's name clipped to 40 characters loses what its end then shows nothing of.
     expect(hostDisplayName(`${'x'.repeat(39)}\u200b\u200b\u200by`)).toBe('x'.repeat(39));
+  });
+
+  /*
+   * Finding (outside audit): "Alice\u{E0041}" and "Alice\u{E007F}" were stored as they came and
+   * showed as a second "Alice": a tag character joins the cluster before it, so the trim kept it.
+   * Tag characters draw something only as an emoji tag sequence on the black flag (a
+   * subdivision flag: 🏴, tags, then the cancel tag U+E007F); any others at a name's end go.
+   */
+  const ENGLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}';
+  const SCOTLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+  it('trims tag characters from a name’s end unless they finish a flag’s tag sequence on the black flag', () => {
+    const trimmed: ReadonlyArray<[string, string]> = [
+      ['Alice\u{E0041}', 'Alice'],
+      ['\u{E0041}Alice', 'Alice'],
+      ['Alice\u{E007F}', 'Alice'],
+      ['Alice\u{E0001}', 'Alice'],
+      ['Alice\u{E0020}\u{E007E}', 'Alice'],
+      ['Alice\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}', 'Alice'],
+      ['Alice\u{E0041}\u200d', 'Alice'],
+      ['Alice\u200d\u{E0041}', 'Alice'],
+      ['Alice \u{E0041}', 'Alice'],
+      ['\u{1F3F4}\u{E0041}', '\u{1F3F4}'],
+      ['\u{1F3F4}\u{E007F}', '\u{1F3F4}'],
+      [`${ENGLAND}\u{E0041}`, ENGLAND],
+      [`Alice ${SCOTLAND}\u{E007F}`, `Alice ${SCOTLAND}`],
+    ];
+    for (const [raw, name] of trimmed) {
+      expect(trimName(raw), JSON.stringify(raw)).toBe(name);
+      expect(displayNameFrom(raw), JSON.stringify(raw)).toBe(name);
+      expect(hostDisplayName(raw), JSON.stringify(raw)).toBe(name);
+    }
+    for (const name of [ENGLAND, SCOTLAND, `Alice ${ENGLAND}`, `${SCOTLAND} Bob`, `${ENGLAND}${SCOTLAND}`]) {
+      expect(trimName(name), JSON.stringify(name)).toBe(name);
+      expect(displayNameFrom(` ${name}\u200b`), JSON.stringify(name)).toBe(name);
+    }
+    expect(displayNameFault('\u{E0020}')).toBe('blank');
+    // A host's name clipped inside a flag keeps the black flag, not half its tags.
+    expect(hostDisplayName(`${'x'.repeat(36)}${ENGLAND}`)).toBe(`${'x'.repeat(36)}\u{1F3F4}`);
   });
 
   it('refuses a bidi control or control character at either end of a person’s name (not trimmed away), and makes it a space in a host’s', () => {
