@@ -6,6 +6,7 @@
  * (`^\d+$` for integers, `true|false` for booleans). No string anywhere may carry a NUL
  * character, which PostgreSQL cannot store: refused at the edge, on every dialect alike.
  */
+import { isUtf8 } from 'node:buffer';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { TSchema } from 'typebox';
 import addFormatsPlugin from 'ajv-formats';
@@ -91,14 +92,36 @@ function noBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Erro
  * helper that always sets `Content-Type: application/json` sends its sign-out or DELETE so, and
  * Fastify's parser answered "not valid JSON" (the sign-out never happened). A route that needs
  * a body still refuses an empty one (errors.ts says the body is missing).
+ *
+ * JSON bodies are UTF-8 (RFC 8259 §8.1). Read as a string, a bad byte became U+FFFD unseen, so
+ * `{"u\xff":1}` was answered "must have required property 'user_id'" and a name could be stored
+ * with U+FFFD; a body declared `charset=utf-16` was read as UTF-8. The bytes are now checked
+ * first: not UTF-8 is `400` saying so, another declared charset `415`.
  */
 export function parseJsonBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body.length === 0 && request.routeOptions.schema?.body === undefined) return done(null, undefined);
-    parse(request, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (!declaresUtf8(request.headers['content-type'])) return done(new AppError('UNSUPPORTED_MEDIA_TYPE', NOT_UTF8_CHARSET));
+    const bytes = body as Buffer;
+    if (bytes.length === 0 && request.routeOptions.schema?.body === undefined) return done(null, undefined);
+    if (!isUtf8(bytes)) return done(new AppError('VALIDATION_ERROR', 'Request body is not valid UTF-8'));
+    parse(request, bytes.toString('utf8'), done);
   });
+}
+
+const NOT_UTF8_CHARSET = 'Send JSON encoded as UTF-8 (Content-Type: application/json or application/json; charset=utf-8)';
+
+/** Whether a JSON content type declares no charset, or UTF-8 (any case, quoted or not; `utf8` too, as some clients write it). */
+function declaresUtf8(contentType: string | undefined): boolean {
+  if (contentType === undefined) return true;
+  for (const param of contentType.split(';').slice(1)) {
+    const eq = param.indexOf('=');
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (value !== 'utf-8' && value !== 'utf8') return false;
+  }
+  return true;
 }
 
 const inProcess = new WeakMap<object, Validator>();

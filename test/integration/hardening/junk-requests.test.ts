@@ -43,6 +43,50 @@ describe('junk requests cost the server little', () => {
     expect(own.json<{ status: string }>().status).not.toBe('busy');
   });
 
+  /*
+   * Finding (outside audit): a body that is not valid UTF-8 had its bad bytes silently replaced
+   * (U+FFFD), so `{"u\xff":1}` was answered "body must have required property 'user_id'" and a
+   * name with a stray byte was stored with U+FFFD; a body declared `charset=utf-16` was read as
+   * UTF-8 and accepted. JSON bodies are UTF-8 (RFC 8259): anything else is said to be so.
+   */
+  const sendBytes = (method: 'PUT' | 'POST' | 'PATCH', url: string, payload: Buffer, contentType = 'application/json') =>
+    t.app.inject({ method, url: `/api/v1${url}`, headers: { ...bearer(alice.token), 'content-type': contentType }, payload });
+
+  it('refuses a body that is not valid UTF-8 with 400 saying so, and changes nothing', async () => {
+    const NOT_UTF8 = { code: 'VALIDATION_ERROR', message: 'Request body is not valid UTF-8' };
+    const block = await sendBytes('POST', '/users/me/blocks', Buffer.from('{"u\xff":1}', 'latin1'));
+    expect(block.statusCode).toBe(400);
+    expect(block.json()).toEqual(NOT_UTF8);
+    // A stray byte inside a value (a truncated "é"), and a lone surrogate encoded as bytes (CESU-8).
+    for (const bytes of [Buffer.from('{"display_name":"Al\xc3ce"}', 'latin1'), Buffer.from([...Buffer.from('{"display_name":"A'), 0xed, 0xa0, 0x80, ...Buffer.from('"}')])]) {
+      const rename = await sendBytes('PATCH', '/users/me', bytes);
+      expect(rename.statusCode).toBe(400);
+      expect(rename.json()).toEqual(NOT_UTF8);
+    }
+    const me = await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) });
+    expect(me.json()).toMatchObject({ display_name: 'alice' });
+    // Valid UTF-8 of every width still passes.
+    const ok = await sendBytes('PATCH', '/users/me', Buffer.from(JSON.stringify({ display_name: 'Zoë 李 \u{1F3D3}' })));
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ display_name: 'Zoë 李 \u{1F3D3}' });
+  });
+
+  it('refuses a JSON body declared in a charset other than UTF-8 with 415, and takes UTF-8 however it is written', async () => {
+    const body = Buffer.from(JSON.stringify({ display_name: 'Zoë' }));
+    const name = async () => (await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) })).json<{ display_name: string }>().display_name;
+    for (const charset of ['utf-16', 'UTF-16LE', '"utf-16"', 'iso-8859-1', 'latin1', '']) {
+      const res = await sendBytes('PATCH', '/users/me', body, `application/json; charset=${charset}`);
+      expect(res.statusCode, charset).toBe(415);
+      expect(res.json(), charset).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send JSON encoded as UTF-8 (Content-Type: application/json or application/json; charset=utf-8)' });
+    }
+    expect(await name()).toBe('alice');
+    for (const contentType of ['application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/json; charset="utf-8"', 'Application/JSON; Charset=Utf-8']) {
+      const res = await sendBytes('PATCH', '/users/me', body, contentType);
+      expect(res.statusCode, contentType).toBe(200);
+    }
+    expect(await name()).toBe('Zoë');
+  });
+
   it('refuses a body over 8 KiB to the status and settings routes, and over 16 KiB to the activity route, with 413 naming the limit, unparsed', async () => {
     const parse = vi.spyOn(JSON, 'parse');
     for (const [method, url, limit] of [['PUT', '/users/me/status', '8 KiB'], ['POST', '/users/me/activity', '16 KiB'], ['PUT', '/users/me/status/settings', '8 KiB']] as const) {
