@@ -11,6 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import type { TSchema } from 'typebox';
 import addFormatsPlugin from 'ajv-formats';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, FastifySchemaCompiler, FastifySchemaValidationError, RouteOptions } from 'fastify';
+import { duplicateKey } from './duplicate-keys.js';
 import { AppError, validationMessage } from './errors.js';
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
@@ -96,7 +97,8 @@ function noBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Erro
  * JSON bodies are UTF-8 (RFC 8259 §8.1). Read as a string, a bad byte became U+FFFD unseen, so
  * `{"u\xff":1}` was answered "must have required property 'user_id'" and a name could be stored
  * with U+FFFD; a body declared `charset=utf-16` was read as UTF-8. The bytes are now checked
- * first: not UTF-8 is `400` saying so, another declared charset `415`.
+ * first: not UTF-8 is `400` saying so, another declared charset `415`. A key given twice in
+ * one object is `400` too (duplicate-keys.ts), not read as its last value.
  */
 export function parseJsonBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -106,7 +108,14 @@ export function parseJsonBodies(app: FastifyInstance): void {
     const bytes = body as Buffer;
     if (bytes.length === 0 && request.routeOptions.schema?.body === undefined) return done(null, undefined);
     if (!isUtf8(bytes)) return done(new AppError('VALIDATION_ERROR', 'Request body is not valid UTF-8'));
-    parse(request, bytes.toString('utf8'), done);
+    const text = bytes.toString('utf8');
+    parse(request, text, (err: Error | null, value?: unknown) => {
+      if (err) return done(err);
+      // Strict bodies: a key given twice would have been read as its last value, unseen.
+      const twice = value !== null && typeof value === 'object' ? duplicateKey(text) : null;
+      if (twice !== null) return done(new AppError('VALIDATION_ERROR', `body: field ${JSON.stringify(twice.slice(0, 64))} is given twice`));
+      done(null, value);
+    });
   });
 }
 

@@ -87,6 +87,18 @@ describe('junk requests cost the server little', () => {
     expect(await name()).toBe('Zoë');
   });
 
+  // Finding (outside audit): `{"user_id":1,"user_id":2}` blocked user 2 (the last key won); bodies are strict.
+  it('refuses a body that gives a field twice, in any object of it, with 400 naming the field, and changes nothing', async () => {
+    const twice = await send('POST', '/users/me/blocks', `{"user_id":${bob.id},"user_id":${bob.id}}`);
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body: field "user_id" is given twice' });
+    const nested = await send('POST', '/users/me/activity', '{"activity":"chatting","details":{"room":"a","ro\\u006fm":"b"}}');
+    expect(nested.statusCode).toBe(400);
+    expect(nested.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body: field "room" is given twice' });
+    const blocks = await t.app.inject({ url: '/api/v1/users/me/blocks', headers: bearer(alice.token) });
+    expect(blocks.json()).toEqual([]);
+  });
+
   it('refuses a body over 8 KiB to the status and settings routes, and over 16 KiB to the activity route, with 413 naming the limit, unparsed', async () => {
     const parse = vi.spyOn(JSON, 'parse');
     for (const [method, url, limit] of [['PUT', '/users/me/status', '8 KiB'], ['POST', '/users/me/activity', '16 KiB'], ['PUT', '/users/me/status/settings', '8 KiB']] as const) {
