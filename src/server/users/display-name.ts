@@ -38,13 +38,29 @@ export function displayNameFrom(raw: string, field = 'body/display_name'): strin
 }
 
 /**
+ * How much of a host's name is read, in UTF-16 code units: MAX_DISPLAY_NAME characters of the
+ * longest emoji sequences (a subdivision flag is 14 units) with room for padding before them.
+ * A host's names are not bounded by a schema (its users may pick long ones), and splitting text
+ * into characters is slow on long runs of some sequences (40,000 flag-and-tag pairs held the
+ * event loop for a minute), so a longer name is cut here first, never splitting a surrogate pair.
+ * A name whose first visible character comes after this many units of padding shows `?`.
+ */
+export const HOST_NAME_READ = MAX_DISPLAY_NAME * 32;
+
+function headOf(name: string): string {
+  if (name.length <= HOST_NAME_READ) return name;
+  const last = name.charCodeAt(HOST_NAME_READ - 1);
+  return name.slice(0, last >= 0xd800 && last <= 0xdbff ? HOST_NAME_READ - 1 : HOST_NAME_READ);
+}
+
+/**
  * A host's name as Beacon shows it: what no name may hold becomes spaces, trimmed as a person's
  * name is (trimName), at most MAX_DISPLAY_NAME characters (trimmed again: the cut may end on
  * what draws nothing); `?` when nothing visible is left (an empty name, or one only of invisible
  * characters), so friends never see a user without a name.
  */
 export function hostDisplayName(name: string): string {
-  const clipped = trimName([...trimName(name.replace(NAME_UNSAFE_CHARS, ' '))].slice(0, MAX_DISPLAY_NAME).join(''));
+  const clipped = trimName([...trimName(headOf(name).replace(NAME_UNSAFE_CHARS, ' '))].slice(0, MAX_DISPLAY_NAME).join(''));
   return clipped === '' ? '?' : clipped;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayNameFault, trimName } from '../../../src/protocol/text.js';
 import { AppError } from '../../../src/server/errors.js';
-import { displayNameFrom, hasVisibleCharacter, hostDisplayName } from '../../../src/server/users/display-name.js';
+import { displayNameFrom, hasVisibleCharacter, HOST_NAME_READ, hostDisplayName } from '../../../src/server/users/display-name.js';
 
 /** Names a friend would see as nothing at all (the tester's list, and a few more of the kind). */
 const INVISIBLE_NAMES: ReadonlyArray<[string, string]> = [
@@ -122,5 +122,22 @@ describe('display names', () => {
       expect(() => displayNameFrom(name), JSON.stringify(name)).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR', message: 'body/display_name may not hold line breaks, control characters, bidi controls or half a character (an unpaired surrogate)' }));
       expect(hostDisplayName(name), JSON.stringify(name)).toBe('bob');
     }
+  });
+});
+
+describe('a host name of any length', () => {
+  // Unbounded before: splitting 40,000 flag-and-tag pairs into characters took ~60 s here, a
+  // minute of a frozen server for one host user's name. Only the name's head is read now.
+  it('is read only up to HOST_NAME_READ units, so a huge one costs no more than a long one', { timeout: 5_000 }, () => {
+    // 40 characters, the last one's stray tag trimmed (trimName).
+    expect(hostDisplayName('\u{1F3F4}\u{E0041}'.repeat(40_000))).toBe(`${'\u{1F3F4}\u{E0041}'.repeat(19)}\u{1F3F4}`);
+    expect(hostDisplayName(`Bob ${'x'.repeat(1_000_000)}`)).toBe(`Bob ${'x'.repeat(36)}`);
+  });
+
+  it('keeps a visible name after padding within the head, shows ? past it, and never cuts a surrogate pair in two', () => {
+    expect(hostDisplayName(`${'\u200b'.repeat(100)}bob`)).toBe('bob');
+    expect(hostDisplayName(`${'\u200b'.repeat(HOST_NAME_READ)}bob`)).toBe('?');
+    const cutInPair = `${'\u200b'.repeat(HOST_NAME_READ - 1)}\u{1F600}${'x'.repeat(10)}`;
+    expect(hostDisplayName(cutInPair)).toBe('?');
   });
 });
