@@ -14,14 +14,16 @@ export class BlockRepository {
   /**
    * Blocks `blockedId` for `blockerId`. FriendsService.block does it in the pair's
    * transaction (FriendRepository.inPair), with the requests between them dropped and the
-   * friendship ended.
+   * friendship ended. False if the block was there already.
    */
-  async block(blockerId: number, blockedId: number, now: number): Promise<void> {
-    await this.db
+  async block(blockerId: number, blockedId: number, now: number): Promise<boolean> {
+    const rows = await this.db
       .insertInto('blocks')
       .values({ blocker_id: blockerId, blocked_id: blockedId, created_at: now })
       .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
+      .returning('blocker_id')
       .execute();
+    return rows.length > 0;
   }
 
   async unblock(blockerId: number, blockedId: number): Promise<boolean> {

@@ -104,17 +104,33 @@ export class FriendRepository {
     return rows.map(toRequest);
   }
 
+  /**
+   * The user's pending requests as they see them: those they sent, and those they received but
+   * from someone they block (shadowed requests, which only their sender knows of).
+   */
   async listRequests(userId: number): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }> {
+    const { incoming, outgoing, shadowed } = await this.requestsOf(userId);
+    return { incoming: incoming.filter((r) => !shadowed.includes(r.id)), outgoing };
+  }
+
+  /**
+   * Every pending request the user sent or received, and `shadowed`: the ids of those whose
+   * recipient blocks their sender (sent to the blocker while blocked: FriendsService.sendRequest),
+   * which only their sender is told of.
+   */
+  async requestsOf(userId: number): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[]; shadowed: number[] }> {
     const rows = await this.db
-      .selectFrom('friend_requests')
-      .select(REQUEST_COLUMNS)
-      .where((eb) => eb.or([eb('from_user_id', '=', userId), eb('to_user_id', '=', userId)]))
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
+      .selectFrom('friend_requests as r')
+      .leftJoin('blocks as b', (join) => join.onRef('b.blocker_id', '=', 'r.to_user_id').onRef('b.blocked_id', '=', 'r.from_user_id'))
+      .select(['r.id', 'r.from_user_id', 'r.to_user_id', 'r.created_at', 'b.blocker_id'])
+      .where((eb) => eb.or([eb('r.from_user_id', '=', userId), eb('r.to_user_id', '=', userId)]))
+      .orderBy('r.created_at', 'desc')
+      .orderBy('r.id', 'desc')
       .execute();
     return {
       incoming: rows.filter((r) => r.to_user_id === userId).map(toRequest),
       outgoing: rows.filter((r) => r.from_user_id === userId).map(toRequest),
+      shadowed: rows.filter((r) => r.blocker_id !== null).map((r) => r.id),
     };
   }
 

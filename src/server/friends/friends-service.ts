@@ -21,10 +21,16 @@ export type GraphEvent =
    * devices; absent when a host's graph changed (integration modes: the host lists friends).
    */
   | { kind: 'category_changed'; userId: number; friendId: number; category: FriendCategory; friend?: Friend }
-  /** A request was sent: its recipient hears of it. */
-  | { kind: 'request_sent'; request: FriendRequest }
-  /** A request stopped being pending: both sides hear why (an acceptance is followed by `befriended`). */
-  | { kind: 'request_closed'; request: FriendRequest; reason: FriendRequestCloseReason }
+  /**
+   * A request was sent: its sender's devices and its recipient hear of it; `shadowed`: the
+   * recipient blocks the sender, and is never told (the sender is answered as by a stranger).
+   */
+  | { kind: 'request_sent'; request: FriendRequest; shadowed: boolean }
+  /**
+   * A request stopped being pending: both sides hear why (an acceptance is followed by
+   * `befriended`), the sender alone when it was `shadowed` (the recipient never knew of it).
+   */
+  | { kind: 'request_closed'; request: FriendRequest; reason: FriendRequestCloseReason; shadowed: boolean }
   /**
    * `userId` blocked `otherId` (`user`: `otherId` as `userId`'s list of blocks now shows them)
    * or unblocked them (`user` null). For `userId`'s own devices only: `otherId` is never told.
@@ -58,23 +64,30 @@ export class FriendsService {
    * being written at the same time. Events go out once the transaction has committed.
    */
 
-  /** Sends a request, or accepts at once when the other side had already asked. */
+  /**
+   * Sends a request, or accepts at once when the other side had already asked. A request to
+   * someone who blocks the sender is answered as one to a stranger, and kept, shadowed: only
+   * its sender sees it (listed, cancelled, closed as declined at unblock or deletion); the
+   * blocker is never told of it, so the sender cannot tell the block from being ignored.
+   */
   async sendRequest(fromUserId: number, toUserId: number): Promise<{ request: FriendRequest } | { friend: Friend }> {
     if (fromUserId === toUserId) throw new AppError('VALIDATION_ERROR', 'You cannot befriend yourself');
     if (!(await this.users.findById(toUserId))) throw new AppError('NOT_FOUND', 'No such user');
     const result = await this.repo.inPair(fromUserId, toUserId, async (repo, blocks) => {
       if (await repo.getFriend(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You are already friends');
-      await this.#mayAsk(blocks, fromUserId, toUserId);
-      // The other side asked since (auto-accept): a decline's cooldown no longer applies.
-      const theirs = await repo.findPending(toUserId, fromUserId);
+      if (await blocks.isBlocked(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You blocked this user; unblock them first');
+      const shadowed = await blocks.isBlocked(toUserId, fromUserId);
+      // The other side asked since (auto-accept): a decline's cooldown no longer applies. (None
+      // pending from a blocker: the block closed it, and the blocker may not ask.)
+      const theirs = shadowed ? null : await repo.findPending(toUserId, fromUserId);
       if (theirs) return { kind: 'accepted' as const, accepted: theirs, friend: await this.#befriend(repo, fromUserId, toUserId) };
       await this.#cooledDown(blocks, fromUserId, toUserId);
       const request = await repo.createRequest(fromUserId, toUserId, this.now());
       if (!request) throw new AppError('CONFLICT', 'A request is already pending');
-      return { kind: 'sent' as const, request };
+      return { kind: 'sent' as const, request, shadowed };
     });
     if (result.kind === 'sent') {
-      this.#emit({ kind: 'request_sent', request: result.request });
+      this.#emit({ kind: 'request_sent', request: result.request, shadowed: result.shadowed });
       return { request: result.request };
     }
     this.#befriended(fromUserId, toUserId, result.accepted);
@@ -85,7 +98,9 @@ export class FriendsService {
   async accept(userId: number, requestId: number): Promise<Friend> {
     const request = await this.#requestOf(userId, requestId);
     if (request.to_user_id !== userId) throw new AppError('FORBIDDEN', 'Only the recipient can accept a request');
-    const friend = await this.repo.inPair(userId, request.from_user_id, async (repo) => {
+    const friend = await this.repo.inPair(userId, request.from_user_id, async (repo, blocks) => {
+      // A request from someone the user blocks is not theirs to see (shadowed).
+      if (await blocks.isBlocked(userId, request.from_user_id)) throw new AppError('NOT_FOUND', 'No such friend request');
       // Gone meanwhile: cancelled, declined, or dropped by a block.
       if (!(await repo.deleteRequest(requestId))) throw new AppError('NOT_FOUND', 'No such friend request');
       return this.#befriend(repo, userId, request.from_user_id);
@@ -98,35 +113,59 @@ export class FriendsService {
   async decline(userId: number, requestId: number): Promise<void> {
     const request = await this.#requestOf(userId, requestId);
     const declined = request.to_user_id === userId;
-    await this.repo.inPair(request.from_user_id, request.to_user_id, async (repo, blocks) => {
+    const shadowed = await this.repo.inPair(request.from_user_id, request.to_user_id, async (repo, blocks) => {
+      const hidden = await blocks.isBlocked(request.to_user_id, request.from_user_id);
+      // A request from someone the user blocks is not theirs to see (its sender may cancel it).
+      if (declined && hidden) throw new AppError('NOT_FOUND', 'No such friend request');
       // Gone meanwhile: accepted, cancelled or declined already, or dropped by a block.
       if (!(await repo.deleteRequest(requestId))) throw new AppError('NOT_FOUND', 'No such friend request');
       if (declined) await blocks.recordDecline(request.from_user_id, userId, this.now());
+      return hidden;
     });
-    this.#emit({ kind: 'request_closed', request, reason: declined ? 'declined' : 'cancelled' });
+    this.#emit({ kind: 'request_closed', request, reason: declined ? 'declined' : 'cancelled', shadowed });
   }
 
   /**
-   * Blocks a user: unfriends them (both sides see it at once), drops requests between them, and
-   * tells the blocker's devices (`block_changed`), also when the block was already there (the
-   * event states the block held, with its first date, so a repeat is harmless).
+   * Blocks a user: unfriends them (both sides see it at once), closes the requests between them,
+   * and tells the blocker's devices (`block_changed`), also when the block was already there (the
+   * event states the block held, with its first date, so a repeat is harmless, and keeps the
+   * requests the blocked user sent since, shadowed). To the blocked user the closing is what it
+   * is for anyone: their request declined (with the decline's cooldown), the blocker's cancelled.
    */
   async block(userId: number, otherId: number): Promise<void> {
     if (userId === otherId) throw new AppError('VALIDATION_ERROR', 'You cannot block yourself');
     if (!(await this.users.findById(otherId))) throw new AppError('NOT_FOUND', 'No such user');
-    const { dropped, unfriended, user } = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
-      await blocks.block(userId, otherId, this.now());
-      return { dropped: await repo.deleteRequestsBetween(userId, otherId), unfriended: await repo.unfriend(userId, otherId), user: await blocks.entry(userId, otherId) };
+    const { dropped, unfriended, user, blockedBack } = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
+      const fresh = await blocks.block(userId, otherId, this.now());
+      const dropped = fresh ? await repo.deleteRequestsBetween(userId, otherId) : [];
+      for (const r of dropped) if (r.to_user_id === userId) await blocks.recordDecline(otherId, userId, this.now());
+      // The user's own request to someone who blocks them was shadowed: they alone knew of it.
+      const blockedBack = await blocks.isBlocked(otherId, userId);
+      return { dropped, unfriended: await repo.unfriend(userId, otherId), user: await blocks.entry(userId, otherId), blockedBack };
     });
-    for (const request of dropped) this.#emit({ kind: 'request_closed', request, reason: request.to_user_id === userId ? 'declined' : 'cancelled' });
+    for (const request of dropped) {
+      const declined = request.to_user_id === userId;
+      this.#emit({ kind: 'request_closed', request, reason: declined ? 'declined' : 'cancelled', shadowed: !declined && blockedBack });
+    }
     if (unfriended) this.#emit({ kind: 'unfriended', a: userId, b: otherId });
     // Gone only if the account was deleted meanwhile (its blocks go with it): nothing to list.
     if (user) this.#emit({ kind: 'block_changed', userId, otherId, user });
   }
 
-  /** Unblocks a user; the unblocker's devices are told (`block_changed`), the other never is. */
+  /**
+   * Unblocks a user; the unblocker's devices are told (`block_changed`), the other never is. A
+   * request the other sent while blocked (shadowed) closes as declined, with the decline's
+   * cooldown, as if the user had declined it: it is never shown to the user as new.
+   */
   async unblock(userId: number, otherId: number): Promise<void> {
-    if (!(await this.blocks.unblock(userId, otherId))) throw new AppError('NOT_FOUND', 'Not blocked');
+    const shadowed = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
+      if (!(await blocks.unblock(userId, otherId))) throw new AppError('NOT_FOUND', 'Not blocked');
+      const request = await repo.findPending(otherId, userId);
+      if (!request || !(await repo.deleteRequest(request.id))) return null;
+      await blocks.recordDecline(otherId, userId, this.now());
+      return request;
+    });
+    if (shadowed) this.#emit({ kind: 'request_closed', request: shadowed, reason: 'declined', shadowed: true });
     this.#emit({ kind: 'block_changed', userId, otherId, user: null });
   }
 
@@ -138,16 +177,11 @@ export class FriendsService {
    * A deleted account leaves each friend's list at once, as if it had unfriended them, and
    * its pending requests close (its own as cancelled, those it received as declined).
    */
-  accountDeleted(userId: number, friendIds: readonly number[], requests: { incoming: FriendRequest[]; outgoing: FriendRequest[] }): void {
-    for (const request of requests.outgoing) this.#emit({ kind: 'request_closed', request, reason: 'cancelled' });
-    for (const request of requests.incoming) this.#emit({ kind: 'request_closed', request, reason: 'declined' });
+  accountDeleted(userId: number, friendIds: readonly number[], requests: { incoming: FriendRequest[]; outgoing: FriendRequest[]; shadowed: readonly number[] }): void {
+    const shadowed = (request: FriendRequest) => requests.shadowed.includes(request.id);
+    for (const request of requests.outgoing) this.#emit({ kind: 'request_closed', request, reason: 'cancelled', shadowed: shadowed(request) });
+    for (const request of requests.incoming) this.#emit({ kind: 'request_closed', request, reason: 'declined', shadowed: shadowed(request) });
     for (const friendId of friendIds) this.#emit({ kind: 'unfriended', a: userId, b: friendId });
-  }
-
-  /** A block either way refuses a request. */
-  async #mayAsk(blocks: BlockRepository, fromUserId: number, toUserId: number): Promise<void> {
-    if (await blocks.isBlocked(toUserId, fromUserId)) throw new AppError('FORBIDDEN', 'This user does not accept requests from you');
-    if (await blocks.isBlocked(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You blocked this user; unblock them first');
   }
 
   /** The cooldown after `toUserId` declined a request from `fromUserId` refuses a new one. */
@@ -204,7 +238,7 @@ export class FriendsService {
 
   /** Announces a friendship made (once committed); `request` is the pending request it accepted. */
   #befriended(userId: number, otherId: number, request: FriendRequest): void {
-    this.#emit({ kind: 'request_closed', request, reason: 'accepted' });
+    this.#emit({ kind: 'request_closed', request, reason: 'accepted', shadowed: false });
     this.#emit({ kind: 'befriended', a: userId, b: otherId });
   }
 }

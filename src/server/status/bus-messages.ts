@@ -78,13 +78,14 @@ export class BusMessages {
     // Lost for the other instances while the bus is down: remembered for when it returns.
     this.d.catchUp.graphChanged(e);
     if (e.kind === 'request_sent') {
-      this.#publishRequestFrame({ kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      // A shadowed request (its recipient blocks its sender) never reaches the recipient.
+      if (!e.shadowed) this.#publishRequestFrame({ kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
       // The sender's devices (every one: the REST call names no socket) list it as outgoing.
       this.#publishRequestFrame({ kind: 'request_sent', viewerId: e.request.from_user_id, request: e.request });
       return;
     }
     if (e.kind === 'request_closed') {
-      for (const viewerId of [e.request.from_user_id, e.request.to_user_id]) {
+      for (const viewerId of e.shadowed ? [e.request.from_user_id] : [e.request.from_user_id, e.request.to_user_id]) {
         this.#publishRequestFrame({ kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
       }
       return;

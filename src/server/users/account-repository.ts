@@ -7,7 +7,8 @@ import { FriendRepository } from '../friends/friend-repository.js';
 /** What a deleted account left: whom to tell, and which sessions to close. */
 export interface DeletedAccount {
   friendIds: number[];
-  requests: { incoming: FriendRequest[]; outgoing: FriendRequest[] };
+  /** `shadowed`: the ids of those hidden from their recipient by a block (FriendRepository.requestsOf). */
+  requests: { incoming: FriendRequest[]; outgoing: FriendRequest[]; shadowed: number[] };
   sessionIds: string[];
 }
 
@@ -109,7 +110,7 @@ export class AccountRepository {
       const friends = new FriendRepository(trx);
       const left: DeletedAccount = {
         friendIds: (await friends.listFriends(userId)).map((f) => f.user_id),
-        requests: await friends.listRequests(userId),
+        requests: await friends.requestsOf(userId),
         sessionIds: await new AccountRepository(trx).liveSessionIds(userId),
       };
       await trx

@@ -136,9 +136,13 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
         (on) => ask(alice, bob, on),
         (on) => api(bob, 'POST', '/users/me/blocks', { user_id: alice.id }, on),
         async (wait, sent, blocked) => {
-          const outcome = { wait, blocked: blocked.statusCode, sent: [201, 403].includes(sent.statusCode), ...(await state()) };
-          expect(outcome).toEqual({ wait, blocked: 204, sent: true, requests: [], friends: false, declines: 0 });
+          // Sent first, the block declines it; blocked first, it is kept for Alice alone (shadowed), and declined at the unblock.
+          const incoming = (await api(bob, 'GET', '/users/me/friends/requests')).json<{ incoming: unknown[] }>().incoming;
+          const outcome = { wait, blocked: blocked.statusCode, sent: sent.statusCode, incoming, friends: (await state()).friends };
+          expect(outcome).toEqual({ wait, blocked: 204, sent: 201, incoming: [], friends: false });
           expect((await api(bob, 'DELETE', `/users/me/blocks/${alice.id}`)).statusCode).toBe(204);
+          expect(await state()).toEqual({ requests: [], friends: false, declines: 1 });
+          await db().deleteFrom('friend_request_declines').execute();
         },
       );
     });
@@ -177,9 +181,9 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
         });
       }
       let started: Promise<Res> | null = null;
-      const listRequests = FriendRepository.prototype.listRequests;
-      const spy = vi.spyOn(FriendRepository.prototype, 'listRequests').mockImplementation(async function (this: FriendRepository, userId: number) {
-        const read = await listRequests.call(this, userId);
+      const requestsOf = FriendRepository.prototype.requestsOf;
+      const spy = vi.spyOn(FriendRepository.prototype, 'requestsOf').mockImplementation(async function (this: FriendRepository, userId: number) {
+        const read = await requestsOf.call(this, userId);
         if (userId === who.id && !started) {
           started = action();
           await new Promise((r) => setTimeout(r, 50));
