@@ -97,15 +97,18 @@ function noBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Erro
  * JSON bodies are UTF-8 (RFC 8259 §8.1). Read as a string, a bad byte became U+FFFD unseen, so
  * `{"u\xff":1}` was answered "must have required property 'user_id'" and a name could be stored
  * with U+FFFD; a body declared `charset=utf-16` was read as UTF-8. The bytes are now checked
- * first: not UTF-8 is `400` saying so, another declared charset `415`. A key given twice in
+ * first: not UTF-8 is `400` saying so, another declared charset `415` (but an ASCII-only body
+ * labelled us-ascii or latin1, as some Java and .NET clients send, is read: it is UTF-8 too). A key given twice in
  * one object is `400` too (duplicate-keys.ts), not read as its last value.
  */
 export function parseJsonBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    if (!declaresUtf8(request.headers['content-type'])) return done(new AppError('UNSUPPORTED_MEDIA_TYPE', NOT_UTF8_CHARSET));
     const bytes = body as Buffer;
+    const charset = declaredCharset(request.headers['content-type']);
+    // An ASCII body is the same text in UTF-8: some clients label it us-ascii or latin1.
+    if (charset === 'other' || (charset === 'ascii-compatible' && !isAscii(bytes))) return done(new AppError('UNSUPPORTED_MEDIA_TYPE', NOT_UTF8_CHARSET));
     if (bytes.length === 0 && request.routeOptions.schema?.body === undefined) return done(null, undefined);
     if (!isUtf8(bytes)) return done(new AppError('VALIDATION_ERROR', 'Request body is not valid UTF-8'));
     const text = bytes.toString('utf8');
@@ -121,15 +124,30 @@ export function parseJsonBodies(app: FastifyInstance): void {
 
 const NOT_UTF8_CHARSET = 'Send JSON encoded as UTF-8 (Content-Type: application/json or application/json; charset=utf-8)';
 
-/** Whether a JSON content type declares no charset, or UTF-8 (any case, quoted or not; `utf8` too, as some clients write it). */
-function declaresUtf8(contentType: string | undefined): boolean {
-  if (contentType === undefined) return true;
+/** Charsets whose first 128 bytes are ASCII: a body of ASCII only is the same text in UTF-8. */
+const ASCII_COMPATIBLE = new Set(['us-ascii', 'ascii', 'iso-8859-1', 'latin1', 'windows-1252']);
+
+/**
+ * The charset a JSON content type declares: none or UTF-8 (any case, quoted or not; `utf8` too,
+ * as some clients write it), one of ASCII_COMPATIBLE (accepted for a body of ASCII only), or
+ * another (415).
+ */
+function declaredCharset(contentType: string | undefined): 'utf8' | 'ascii-compatible' | 'other' {
+  if (contentType === undefined) return 'utf8';
+  let declared: 'utf8' | 'ascii-compatible' | 'other' = 'utf8';
   for (const param of contentType.split(';').slice(1)) {
     const eq = param.indexOf('=');
     if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
     const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
-    if (value !== 'utf-8' && value !== 'utf8') return false;
+    if (value === 'utf-8' || value === 'utf8') continue;
+    if (!ASCII_COMPATIBLE.has(value)) return 'other';
+    declared = 'ascii-compatible';
   }
+  return declared;
+}
+
+function isAscii(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
   return true;
 }
 
