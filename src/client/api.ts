@@ -266,9 +266,10 @@ export class ApiClient {
 
   /**
    * Your own full view (GET /users/me/status), one request. A server from before that route
-   * answers it 400 (it reads `me` as an id) or 404: this client then reads it as
-   * GET /users/<id>/status, the id being `selfId` or, without it, GET /users/me's, and does
-   * not ask that server for /users/me/status again.
+   * answers it 400 (it reads `me` as an id): this client then reads it as GET /users/<id>/status,
+   * the id being `selfId` or, without it, GET /users/me's, and does not ask that server for
+   * /users/me/status again. A 404 is read the same way for this call only: it may be a proxy in
+   * the middle of a deploy, or an account just deleted, not what the server is.
    */
   async ownStatus(selfId?: number): Promise<View> {
     if (!this.#noOwnStatusRoute) {
@@ -276,7 +277,7 @@ export class ApiClient {
         return await this.#request<View>('GET', '/users/me/status');
       } catch (err) {
         if (!(err instanceof ApiError && (err.status === 400 || err.status === 404))) throw err;
-        this.#noOwnStatusRoute = true;
+        if (err.status === 400) this.#noOwnStatusRoute = true;
       }
     }
     return this.userStatus(selfId ?? (await this.me()).id);
