@@ -178,7 +178,7 @@ function isMain(): boolean {
 
 if (isMain()) {
   const write = (stream: NodeJS.WriteStream) => (line: string) => void stream.write(`${line}\n`);
-  runAdminCommand(process.argv.slice(2), loadConfigOrExit(), write(process.stdout), Date.now, write(process.stderr)).then(
+  runAdminCommand(process.argv.slice(2), loadConfigOrExit(process.env, { serves: false }), write(process.stdout), Date.now, write(process.stderr)).then(
     (code) => process.exit(code),
     (err: unknown) => {
       // One line, as the server's own refusals: a setting that names no Beacon database exits 2, as any wrong setting.

@@ -527,12 +527,14 @@ export function checkRequestBounds(config: Pick<Config, 'databaseUrl' | 'databas
 /**
  * loadConfig for a process's entry point (the server, the admin CLI): a bad setting is the
  * operator's to fix, so it prints its one-line message and exits 2, with no stack trace.
- * The settings are checked against each other too (checkRequestBounds).
+ * The server's settings are checked against each other too (checkRequestBounds); the admin
+ * CLI (`serves: false`) has no HTTP server, and an emergency `reset-password` must not wait for
+ * the deployment to fix a bound only the server needs.
  */
-export function loadConfigOrExit(env: Env = process.env): Readonly<Config> {
+export function loadConfigOrExit(env: Env = process.env, opts: { serves?: boolean } = {}): Readonly<Config> {
   try {
     const config = loadConfig(env);
-    checkRequestBounds(config);
+    if (opts.serves ?? true) checkRequestBounds(config);
     return config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

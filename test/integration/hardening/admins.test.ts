@@ -207,6 +207,14 @@ describe('npm run admin with a database it cannot use', () => {
     expect(run.status).toBe(1);
   });
 
+  // Review 162: the server's bound between the database and HTTP idle timeouts stopped the admin
+  // command too, which has no HTTP server: an emergency reset-password waited on that setting.
+  it('is not stopped by the server-only bound between the database and HTTP idle timeouts', () => {
+    const run = admin({ BEACON_DATABASE_URL: 'postgres://beacon:secret-pw@127.0.0.1:1/beacon', BEACON_DATABASE_TIMEOUT_MS: '30000', BEACON_HTTP_IDLE_TIMEOUT_MS: '30000' });
+    expect(run.stderr.trim()).toBe('beacon admin: cannot reach the database BEACON_DATABASE_URL names (postgres://***@127.0.0.1:1/beacon): connect ECONNREFUSED 127.0.0.1:1');
+    expect(run.status).toBe(1);
+  });
+
   it('refuses a SQLite path with no database, exit 2, as a wrong setting, and creates no file', () => {
     const file = join(tmpdir(), `beacon-typo-${randomBytes(4).toString('hex')}.db`);
     const run = admin({ BEACON_DATABASE_URL: `sqlite:${file}` });
