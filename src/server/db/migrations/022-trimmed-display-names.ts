@@ -21,6 +21,12 @@ interface NameRow {
  * Display names need not be unique, so two users may now both show "bob", as they could
  * already by choosing it. A row renamed meanwhile (an older instance during a rolling deploy)
  * is left as renamed. Logs how many names changed.
+ *
+ * Unlike other migrations, this one applies the release's live rules, not a copy frozen with
+ * it: what it promises is "every stored name as this release would store it", and a later
+ * release that trims more (e.g. e5463a1, stray tag characters) should apply that to a database
+ * migrating past 022 then. The rules only ever remove what draws nothing, so running a later
+ * version of them is never worse than this one's.
  */
 export function trimmedDisplayNames(log: MigrationLog): Migration {
   return {
