@@ -27,6 +27,11 @@ export type GraphEvent =
    */
   | { kind: 'request_sent'; request: FriendRequest; shadowed: boolean }
   /**
+   * A shadowed request reached its recipient: they unblocked its sender, so it is now an
+   * ordinary pending request. For the recipient's devices only (its sender saw it all along).
+   */
+  | { kind: 'request_revealed'; request: FriendRequest }
+  /**
    * A request stopped being pending: both sides hear why (an acceptance is followed by
    * `befriended`), the sender alone when it was `shadowed` (the recipient never knew of it).
    */
@@ -67,8 +72,9 @@ export class FriendsService {
   /**
    * Sends a request, or accepts at once when the other side had already asked. A request to
    * someone who blocks the sender is answered as one to a stranger, and kept, shadowed: only
-   * its sender sees it (listed, cancelled, closed as declined at unblock or deletion); the
-   * blocker is never told of it, so the sender cannot tell the block from being ignored.
+   * its sender sees it (listed, cancelled, closed as declined at the blocker's deletion); the
+   * blocker is never told of it while the block lasts, so the sender cannot tell the block from
+   * being ignored. At unblock it becomes an ordinary request (FriendsService.unblock).
    */
   async sendRequest(fromUserId: number, toUserId: number): Promise<{ request: FriendRequest } | { friend: Friend }> {
     if (fromUserId === toUserId) throw new AppError('VALIDATION_ERROR', 'You cannot befriend yourself');
@@ -154,19 +160,18 @@ export class FriendsService {
 
   /**
    * Unblocks a user; the unblocker's devices are told (`block_changed`), the other never is. A
-   * request the other sent while blocked (shadowed) closes as declined, with the decline's
-   * cooldown, as if the user had declined it: it is never shown to the user as new.
+   * request the other sent while blocked (shadowed) becomes an ordinary pending request: the
+   * block that hid it is gone, so the unblocker now lists it and hears of it as received, right
+   * after the `block_changed`; its sender, who saw it pending all along, is told nothing. No
+   * decline is written or touched: nothing in either export tells that it was made while blocked.
    */
   async unblock(userId: number, otherId: number): Promise<void> {
-    const shadowed = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
+    const revealed = await this.repo.inPair(userId, otherId, async (repo, blocks) => {
       if (!(await blocks.unblock(userId, otherId))) throw new AppError('NOT_FOUND', 'Not blocked');
-      const request = await repo.findPending(otherId, userId);
-      if (!request || !(await repo.deleteRequest(request.id))) return null;
-      await blocks.recordDecline(otherId, userId, this.now());
-      return request;
+      return repo.findPending(otherId, userId);
     });
-    if (shadowed) this.#emit({ kind: 'request_closed', request: shadowed, reason: 'declined', shadowed: true });
     this.#emit({ kind: 'block_changed', userId, otherId, user: null });
+    if (revealed) this.#emit({ kind: 'request_revealed', request: revealed });
   }
 
   listBlocked(userId: number): Promise<Blocked[]> {

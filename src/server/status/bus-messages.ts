@@ -84,6 +84,11 @@ export class BusMessages {
       this.#publishRequestFrame({ kind: 'request_sent', viewerId: e.request.from_user_id, request: e.request });
       return;
     }
+    if (e.kind === 'request_revealed') {
+      // Shadowed until the recipient unblocked its sender: now theirs to see, as any received.
+      this.#publishRequestFrame({ kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      return;
+    }
     if (e.kind === 'request_closed') {
       for (const viewerId of e.shadowed ? [e.request.from_user_id] : [e.request.from_user_id, e.request.to_user_id]) {
         this.#publishRequestFrame({ kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });

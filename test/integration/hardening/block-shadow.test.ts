@@ -148,23 +148,59 @@ describe.each(testDialects())('a blocked user is answered as a stranger (%s)', (
     expect(await requests(mallory)).toEqual({ incoming: [], outgoing: [] });
   });
 
-  it('at unblock, a request made while blocked closes as declined for its sender and is never shown to the blocker', async () => {
+  it('at unblock, a request made while blocked becomes an ordinary request: the unblocker is told of it and may accept it; its sender hears nothing new', async () => {
     await block(alice, mallory);
     const { socket: aliceTab } = await t.connect(alice.token);
     const { socket: malloryTab } = await t.connect(mallory.token);
-    expect((await sent(malloryTab, mallory, alice)).statusCode).toBe(201);
+    const mine = (await sent(malloryTab, mallory, alice)).json<{ request: Req }>().request;
+    // A repeated block keeps a request made while blocked unseen (and does not close it).
+    expect(await requestFrames(malloryTab, mallory, () => block(alice, mallory))).toEqual([]);
+    expect((await requests(mallory)).outgoing).toEqual([mine]);
+
     const toAlice = aliceTab.mark();
     const malloryGot = await requestFrames(malloryTab, mallory, async () => expect((await unblock(alice, mallory)).statusCode).toBe(204));
-    expect(malloryGot).toEqual([{ type: 'friend_request_closed', reason: 'declined' }]);
-    expect((await told(aliceTab, alice, toAlice)).map((f) => f.type)).toEqual(['block_changed']);
-    expect(await requests(alice)).toEqual({ incoming: [], outgoing: [] });
-    expect((await ask(mallory, alice)).statusCode).toBe(429);
-    // A repeated block keeps a request made while blocked unseen (and does not close it).
+    expect(malloryGot).toEqual([]);
+    const aliceGot = await told(aliceTab, alice, toAlice);
+    expect(aliceGot.map((f) => f.type)).toEqual(['block_changed', 'friend_request_received']);
+    expect(aliceGot.find((f) => f.type === 'friend_request_received')?.request).toEqual(mine);
+    // Listed as any request received, dated when it was sent; still pending for Mallory.
+    expect(await requests(alice)).toEqual({ incoming: [mine], outgoing: [] });
+    expect((await requests(mallory)).outgoing).toEqual([mine]);
+    const [aliceExport, malloryExport] = [await exported(alice), await exported(mallory)];
+    expect(aliceExport.declined_requests).toEqual([]);
+    expect(aliceExport.friend_requests).toEqual({ incoming: [mine], outgoing: [] });
+    expect(malloryExport.declined_requests).toEqual([]);
+    expect(malloryExport.friend_requests).toEqual({ incoming: [], outgoing: [mine] });
+
+    // Alice may accept it as any request: both hear of it, and they are friends.
+    const accepted = await close(alice, mine.id, 'accept');
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json()).toMatchObject({ friend: { user_id: mallory.id } });
+    const friends = async (who: U) => (await t.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(who.token) })).json<Array<{ user_id: number }>>();
+    expect((await friends(mallory)).map((f) => f.user_id)).toEqual([alice.id]);
+    expect(await requests(mallory)).toEqual({ incoming: [], outgoing: [] });
+  });
+
+  it('at unblock, an older decline by the unblocker is left as it was, and declining the request then is a decline as any', async () => {
+    const { socket: malloryTab } = await t.connect(mallory.token);
+    const first = (await sent(malloryTab, mallory, alice)).json<{ request: Req }>().request;
+    expect((await close(alice, first.id)).statusCode).toBe(204);
+    const before = (await exported(alice)).declined_requests;
+    expect(before).toEqual([{ from_user_id: mallory.id, to_user_id: alice.id, declined_at: expect.any(String) }]);
+
     await block(alice, mallory);
     t.clock.advance(FRIEND_REQUEST_COOLDOWN_MS + 1);
-    const again = (await sent(malloryTab, mallory, alice)).json<{ request: Req }>().request;
-    expect(await requestFrames(malloryTab, mallory, () => block(alice, mallory))).toEqual([]);
-    expect((await requests(mallory)).outgoing).toEqual([again]);
+    const mine = (await sent(malloryTab, mallory, alice)).json<{ request: Req }>().request;
+    t.clock.advance(60_000);
+    expect((await unblock(alice, mallory)).statusCode).toBe(204);
+    expect((await exported(alice)).declined_requests).toEqual(before);
+    expect((await exported(mallory)).declined_requests).toEqual(before);
+
+    // Declined now, it is a decline as any: Mallory hears it, and it is recorded at this time.
+    t.clock.advance(60_000);
+    expect(await requestFrames(malloryTab, mallory, async () => expect((await close(alice, mine.id)).statusCode).toBe(204))).toEqual([{ type: 'friend_request_closed', reason: 'declined' }]);
+    expect((await exported(alice)).declined_requests).toEqual([{ from_user_id: mallory.id, to_user_id: alice.id, declined_at: new Date(t.clock.now()).toISOString() }]);
+    expect((await ask(mallory, alice)).statusCode).toBe(429);
   });
 
   it('the blocker’s account deletion closes a request made while blocked as declined, as for any request it received', async () => {

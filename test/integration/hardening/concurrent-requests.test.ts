@@ -136,13 +136,18 @@ describe.each(testDialects())('concurrent requests on %s', (dialect) => {
         (on) => ask(alice, bob, on),
         (on) => api(bob, 'POST', '/users/me/blocks', { user_id: alice.id }, on),
         async (wait, sent, blocked) => {
-          // Sent first, the block declines it; blocked first, it is kept for Alice alone (shadowed), and declined at the unblock.
-          const incoming = (await api(bob, 'GET', '/users/me/friends/requests')).json<{ incoming: unknown[] }>().incoming;
-          const outcome = { wait, blocked: blocked.statusCode, sent: sent.statusCode, incoming, friends: (await state()).friends };
+          // Sent first, the block declines it; blocked first, it is kept for Alice alone (shadowed), and reaches Bob at the unblock.
+          const incoming = async () => (await api(bob, 'GET', '/users/me/friends/requests')).json<{ incoming: unknown[] }>().incoming;
+          const outcome = { wait, blocked: blocked.statusCode, sent: sent.statusCode, incoming: await incoming(), friends: (await state()).friends };
           expect(outcome).toEqual({ wait, blocked: 204, sent: 201, incoming: [], friends: false });
           expect((await api(bob, 'DELETE', `/users/me/blocks/${alice.id}`)).statusCode).toBe(204);
-          expect(await state()).toEqual({ requests: [], friends: false, declines: 1 });
+          const after = { ...(await state()), incoming: (await incoming()).length };
+          expect([
+            { requests: [], friends: false, declines: 1, incoming: 0 },
+            { requests: ['alice→bob'], friends: false, declines: 0, incoming: 1 },
+          ]).toContainEqual(after);
           await db().deleteFrom('friend_request_declines').execute();
+          await db().deleteFrom('friend_requests').execute();
         },
       );
     });
