@@ -341,7 +341,11 @@ describe('friend menu: block', () => {
       headers: { authorization: `Bearer ${vic.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ user_id: uma.id }),
     });
-    expect(ask.status).toBe(403);
+    // Answered as a stranger's request (docs/protocol.md §9: a block cannot be told from being
+    // ignored), and it never reaches Uma: her Pending tab lists no request from Vic.
+    expect(ask.status).toBe(201);
+    const incoming = await api<{ incoming: Array<{ from_user_id: number }> }>(server.baseUrl, uma.token, 'GET', '/users/me/friends/requests');
+    expect(incoming.incoming.filter((r) => r.from_user_id === vic.id)).toEqual([]);
   });
 });
 
@@ -419,8 +423,10 @@ describe('a refused action on the Friends page', () => {
   it('looks and reads as a failure: “Not done:” in words, its own colour, announced assertively', async () => {
     await registerUser(server.baseUrl, 'ola_ok', 'Ola Ok');
     const ned = await registerUser(server.baseUrl, 'ned_no', 'Ned No');
-    // Ned blocked Uma: the server refuses her request to him.
-    await api(server.baseUrl, ned.token, 'POST', '/users/me/blocks', { user_id: uma.id });
+    // Ned declined Uma's request: the server refuses her next one for the decline's cooldown.
+    // (Not a block: a blocked user's request is answered as a stranger's, docs/protocol.md §9.)
+    const sent = await api<{ request: { id: number } }>(server.baseUrl, uma.token, 'POST', '/users/me/friends/requests', { user_id: ned.id });
+    await api(server.baseUrl, ned.token, 'POST', `/users/me/friends/requests/${sent.request.id}/decline`);
     await page.goto(`${server.baseUrl}/#/friends`);
     await friendsTab(page, 'Pending');
     const pending = page.locator('[data-part=pending]');
@@ -434,7 +440,7 @@ describe('a refused action on the Friends page', () => {
 
     await search.fill('ned_no');
     await pending.getByRole('button', { name: 'Add friend Ned No (@ned_no)', exact: true }).click();
-    await expect.poll(() => notice.textContent(), { timeout: 5000 }).toBe('Not done: You are not allowed to do that.');
+    await expect.poll(() => notice.textContent(), { timeout: 5000 }).toMatch(/^Not done: That request cannot be sent yet\. You can ask again from .+\.$/);
     const refused = await noticeShows(notice);
     expect(refused.role).toBe('alert');
     expect(refused.colour).not.toBe(done.colour);
