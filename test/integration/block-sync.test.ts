@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat, framesUntilOwnChange } from '../helpers/sentinel.js';
+import { framesUntilNotice, framesUntilOwnChange } from '../helpers/sentinel.js';
 import { sharedParts } from '../helpers/shared-parts.js';
 import type { Frame } from '../helpers/ws-client.js';
 
@@ -91,7 +91,7 @@ describe('what a block announces (one instance)', () => {
     expect((await block(t, alice, alice.id)).statusCode).toBe(400);
     expect((await block(t, alice, 999_999)).statusCode).toBe(404);
     expect((await unblock(t, alice, bob.id)).statusCode).toBe(404);
-    expect((await framesUntilHeartbeat(tab, from)).filter(isBlockChange)).toEqual([]);
+    expect((await framesUntilNotice(tab, from, t)).filter(isBlockChange)).toEqual([]);
 
     const first = await tab.after(async () => expect((await block(t, alice, bob.id)).statusCode).toBe(204), blockChange(bob.id, true));
     t.clock.advance(60_000);
@@ -108,7 +108,7 @@ describe('what a block announces (one instance)', () => {
     // Bob blocks Alice too: his own frame names Alice, never himself.
     await bobs.after(async () => expect((await block(t, bob, alice.id)).statusCode).toBe(204), blockChange(alice.id, true));
     await tab.after(async () => expect((await unblock(t, alice, bob.id)).statusCode).toBe(204), blockChange(bob.id, false));
-    const toBob = await framesUntilHeartbeat(bobs, fromBob);
+    const toBob = await framesUntilNotice(bobs, fromBob, t);
     expect(toBob.filter(isBlockChange).map((f) => f.user_id)).toEqual([alice.id]);
   });
 });

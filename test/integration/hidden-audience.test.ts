@@ -11,7 +11,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat, framesUntilOwnChange } from '../helpers/sentinel.js';
+import { framesUntilNotice, framesUntilOwnChange } from '../helpers/sentinel.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame } from '../helpers/ws-client.js';
 
@@ -72,7 +72,7 @@ describe('hidden shows the moment of hiding only to the status audience from bef
     const hidAt = t.clock.now();
     const hiding = quinns.mark();
     await bobs.after(() => settings(t, alice, { status_visibility: 'hidden' }), (f) => aboutAlice(alice.id)(f) && f.status === 'offline' && f.last_seen === minute(hidAt));
-    expect((await framesUntilHeartbeat(quinns, hiding)).filter(aboutAlice(alice.id))).toEqual([]);
+    expect((await framesUntilNotice(quinns, hiding, t)).filter(aboutAlice(alice.id))).toEqual([]);
     for (const viewer of [sam, quinn]) for (const v of await restLooks(t, viewer, alice)) expect(v).toMatchObject(NOTHING);
     expect((await restLooks(t, bob, alice))[0]).toMatchObject({ status: 'offline', last_seen: minute(hidAt) });
     // A fresh snapshot alike.
@@ -82,7 +82,7 @@ describe('hidden shows the moment of hiding only to the status audience from bef
     await t.advance(MIN);
     const unhiding = quinns.mark();
     await bobs.after(() => unhide(t, alice), (f) => aboutAlice(alice.id)(f) && f.status === 'online');
-    expect((await framesUntilHeartbeat(quinns, unhiding)).filter(aboutAlice(alice.id))).toEqual([]);
+    expect((await framesUntilNotice(quinns, unhiding, t)).filter(aboutAlice(alice.id))).toEqual([]);
     for (const viewer of [sam, quinn]) for (const v of await restLooks(t, viewer, alice)) expect(v).toMatchObject(NOTHING);
   });
 
@@ -124,7 +124,7 @@ describe('hidden shows the moment of hiding only to the status audience from bef
     expect((await restLooks(t, bob, alice))[0]).toMatchObject({ status: 'offline', last_seen: minute(leftAt) });
     await unhide(t, alice);
     for (const viewer of [sam, quinn]) for (const v of await restLooks(t, viewer, alice)) expect(v).toMatchObject(NOTHING);
-    expect((await framesUntilHeartbeat(quinns, from)).filter(aboutAlice(alice.id))).toEqual([]);
+    expect((await framesUntilNotice(quinns, from, t)).filter(aboutAlice(alice.id))).toEqual([]);
   });
 });
 

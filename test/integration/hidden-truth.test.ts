@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilNotice } from '../helpers/sentinel.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -49,10 +49,10 @@ describe('hidden stays hidden after unhiding', () => {
     t.app.inject({ method, url: `/api/v1${url}`, headers: bearer(who.token), ...(payload ? { payload } : {}) });
   const settings = (who: U, payload: object) => api(who, 'PUT', '/users/me/status/settings', payload);
   const status = async (viewer: U, subject: U) => (await api(viewer, 'GET', `/users/${subject.id}/status`)).json<Record<string, unknown>>();
-  /** The socket's frames since `from`, once notifications are sent and a heartbeat round-trip shows nothing more is on its way. */
+  /** The socket's frames since `from`, once notifications are sent and a notice queued after them shows nothing more is on its way. */
   const quiet = async (socket: TestSocket, from: number) => {
     await t.app.services.notifications.notifier.idle();
-    return framesUntilHeartbeat(socket, from);
+    return framesUntilNotice(socket, from, t);
   };
   const leave = async (socket: TestSocket, who: U) => {
     socket.close();
@@ -80,7 +80,7 @@ describe('hidden stays hidden after unhiding', () => {
 
     // The grace she left in ends: still nothing, and last_seen is still the moment she hid.
     await t.advance(GRACE);
-    expect((await quiet(b, unhiding)).filter((f) => f.type !== 'heartbeat_ack')).toEqual([]);
+    expect(await quiet(b, unhiding)).toEqual([]);
     expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen: minute(hidAt) });
     expect(inReady((await t.connect(carol.token)).ready, alice)).toMatchObject({ status: 'offline', last_seen: minute(hidAt) });
     await t.app.services.presence.flush();

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilNotice } from '../helpers/sentinel.js';
 
 describe('game invitations', () => {
   let t: LiveApp;
@@ -50,8 +50,7 @@ describe('game invitations', () => {
     expect((await accept(bob, inviteId)).statusCode).toBe(204);
     expect((await accept(bob, inviteId)).statusCode).toBe(404);
     await a.next((f) => f.type === 'game_invite_accepted', { from });
-    t.app.gateway.flush();
-    const got = (await framesUntilHeartbeat(a, from)).filter((f) => f.type === 'game_invite_accepted');
+    const got = (await framesUntilNotice(a, from, t)).filter((f) => f.type === 'game_invite_accepted');
     expect(got).toEqual([expect.objectContaining({ invite_id: inviteId, by_user_id: bob.id })]);
   });
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilNotice } from '../helpers/sentinel.js';
 import { connect } from '../helpers/ws-client.js';
 
 describe('presence persistence', () => {
@@ -98,7 +98,7 @@ describe('presence persistence', () => {
     const mark = b.mark();
     await connect(t2.url, alice.token, '?reconnect=1');
     await t2.app.services.notifications.notifier.idle();
-    expect((await framesUntilHeartbeat(b, mark)).filter((f) => f.type === 'friend_status_change' || f.type === 'notification')).toEqual([]);
+    expect((await framesUntilNotice(b, mark, t2)).filter((f) => f.type === 'friend_status_change' || f.type === 'notification')).toEqual([]);
     // Nobody came back for someone else: the grace of the stop runs out as any grace does.
     const carol = await t2.register('carol');
     expect(carol.id).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilNotice } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -113,9 +113,9 @@ describe('presence that is always true', () => {
       const from = b.mark();
       const res = await t.app.inject({ method, url: `/api/v1${url}`, headers: bearer(alice.token), ...(payload ? { payload } : {}) });
       expect(res.statusCode).toBeLessThan(300);
-      // The result arrives, then a heartbeat's answer: nothing of hers came but the result.
+      // The result arrives, then a notice queued after it: nothing of hers came but the result.
       await b.next((f) => change(alice.id)(f) && f.status === shown.status, { from });
-      const seen = (await framesUntilHeartbeat(b, from)).filter(change(alice.id));
+      const seen = (await framesUntilNotice(b, from, t)).filter(change(alice.id));
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject(shown);
     });
@@ -135,7 +135,7 @@ describe('presence that is always true', () => {
       const res = await t.app.inject({ method, url: `/api/v1${url(bob.id)}`, headers: bearer(alice.token), ...(body ? { payload: body } : {}) });
       expect(res.statusCode).toBeLessThan(300);
       await b.next((f) => f.type === 'friend_removed', { from });
-      expect((await framesUntilHeartbeat(b, from)).filter(change(alice.id))).toEqual([]);
+      expect((await framesUntilNotice(b, from, t)).filter(change(alice.id))).toEqual([]);
     });
 
     // The other way round: a request that shows her to someone shows her as her interaction made
@@ -153,7 +153,7 @@ describe('presence that is always true', () => {
       const from = b.mark();
       expect((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/status/unhide', headers: bearer(alice.token) })).statusCode).toBe(200);
       await b.next((f) => change(alice.id)(f) && f.status !== 'offline', { from });
-      const seen = (await framesUntilHeartbeat(b, from)).filter(change(alice.id));
+      const seen = (await framesUntilNotice(b, from, t)).filter(change(alice.id));
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject({ status: 'online', activity: 'browsing' });
     });
@@ -173,7 +173,7 @@ describe('presence that is always true', () => {
       expect((await t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/requests/${id}/accept`, headers: bearer(alice.token) })).statusCode).toBe(200);
       const added = await c.next((f) => f.type === 'friend_added', { from });
       expect(added).toMatchObject({ friend: { user_id: alice.id, status: 'online', activity: 'browsing' } });
-      expect((await framesUntilHeartbeat(c, from)).filter(change(alice.id))).toEqual([]);
+      expect((await framesUntilNotice(c, from, t)).filter(change(alice.id))).toEqual([]);
     });
 
     it('the interaction endpoint needs a token and answers 204', async () => {
@@ -249,7 +249,7 @@ describe('presence that is always true', () => {
       const { socket: a } = await t.connect(alice.token);
       const from = a.mark();
       await post(t, bob, '', { user_id: carol.id });
-      expect((await framesUntilHeartbeat(a, from)).filter((f) => f.type.startsWith('friend_request'))).toEqual([]);
+      expect((await framesUntilNotice(a, from, t)).filter((f) => f.type.startsWith('friend_request'))).toEqual([]);
     });
   });
 
@@ -299,7 +299,7 @@ describe('presence that is always true', () => {
       // An update for a match that is not in progress changes nothing.
       const from = b.mark();
       await game(t, { event: 'match_updated', match_id: 'other', player_ids: [alice.id], details: { score: '9-9' } });
-      expect(await framesUntilHeartbeat(b, from)).toEqual([]);
+      expect(await framesUntilNotice(b, from, t)).toEqual([]);
     });
 
     it('an update keeps the details it does not name, also one sent as null; a repeated start with details replaces them and keeps the start', async () => {

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilNotice } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -70,12 +70,12 @@ describe('privacy over every output', () => {
     a.close();
     await a.waitClosed();
     await t.advance(10_001);
-    expect(await framesUntilHeartbeat(b, hidden)).toEqual([]);
+    expect(await framesUntilNotice(b, hidden, t)).toEqual([]);
     expect((await status(bob, alice)).last_seen).toBe(hidAt);
 
     // Unhiding while offline shows only the current state: offline, last seen when she hid.
     expect((await settings(alice, { status_visibility: 'friends' })).statusCode).toBe(200);
-    expect((await framesUntilHeartbeat(b, hidden)).filter((f) => f.type !== 'heartbeat_ack')).toEqual([]);
+    expect(await framesUntilNotice(b, hidden, t)).toEqual([]);
     expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen: hidAt });
     await t.app.services.presence.flush();
     const row = await t.app.services.database.db.selectFrom('users').select('last_seen').where('id', '=', alice.id).executeTakeFirstOrThrow();
@@ -123,7 +123,7 @@ describe('privacy over every output', () => {
     expect(await b.after(() => settings(alice, { activity_visibility: 'close_friends' }), change(alice.id))).toMatchObject({ activity: null });
     const before = b.mark();
     await a.after(() => a.send({ type: 'activity', activity: 'chatting' }), (f) => f.type === 'status_update' && f.activity === 'chatting');
-    expect(await framesUntilHeartbeat(b, before)).toEqual([]);
+    expect(await framesUntilNotice(b, before, t)).toEqual([]);
   });
 
   it('last_seen follows its own audience', async () => {
@@ -180,8 +180,8 @@ describe('privacy over every output', () => {
     expect(await status(bob, alice)).toMatchObject({ status: 'offline', last_seen_approx: 'recently' });
     const from = b.mark();
     await b.after(() => t.advance(1), change(carol.id));
-    // Both pushes are made in the same tick: a heartbeat round-trip after it shows every frame it sent.
-    const pushed = (await framesUntilHeartbeat(b, from)).filter((f) => f.type === 'friend_status_change');
+    // Both pushes are made in the same tick: a notice queued after it shows every frame it sent.
+    const pushed = (await framesUntilNotice(b, from, t)).filter((f) => f.type === 'friend_status_change');
     expect(pushed.map((f) => [f.friend_id, f.status, f.last_seen_approx]).sort()).toEqual(
       [[alice.id, 'offline', 'within_week'], [carol.id, 'offline', 'within_week']].sort(),
     );

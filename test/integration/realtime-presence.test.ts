@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PresenceClient } from '../../src/client/presence-client.js';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilHeartbeat, framesUntilNotice } from '../helpers/sentinel.js';
 import { connect, type Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -146,10 +146,10 @@ describe('real-time presence between friends', () => {
     await laptop.next((f) => f.type === 'probe_answered', { from: answered[0] });
     // Only once per probe: input after it answers nothing.
     laptop.send({ type: 'interaction' });
-    // The laptop's heartbeat answered: its interaction was handled before, and what it sent the others left then.
+    // The laptop's heartbeat answered: its interaction was handled before, and what it made for the others was queued then.
     await framesUntilHeartbeat(laptop, answered[0]);
-    expect((await framesUntilHeartbeat(phone, answered[1])).filter((f) => f.type === 'probe_answered')).toHaveLength(1);
-    expect((await framesUntilHeartbeat(b, answered[2])).filter((f) => f.type === 'probe_answered' || f.type === 'are_you_there')).toEqual([]);
+    expect((await framesUntilNotice(phone, answered[1], t)).filter((f) => f.type === 'probe_answered')).toHaveLength(1);
+    expect((await framesUntilNotice(b, answered[2], t)).filter((f) => f.type === 'probe_answered' || f.type === 'are_you_there')).toEqual([]);
   });
 
   it('a socket opened while a probe is in flight is asked too, and its answer keeps the user online', async () => {
@@ -169,7 +169,7 @@ describe('real-time presence between friends', () => {
     expect(b.since(answered).filter(change(alice.id))).toEqual([]);
     // No probe in flight: a new socket is not asked.
     const { socket: tab2 } = await t.connect(alice.token);
-    expect((await framesUntilHeartbeat(tab2, 0)).filter((f) => f.type === 'are_you_there')).toEqual([]);
+    expect((await framesUntilNotice(tab2, 0, t)).filter((f) => f.type === 'are_you_there')).toEqual([]);
   });
 
   it('answering still_here to the probe keeps the user online', async () => {
@@ -292,7 +292,7 @@ describe('real-time presence between friends', () => {
     expect(await a.next((f) => f.type === 'friend_removed', { from: fromA })).toMatchObject({ friend_id: bob.id });
     const before = b.mark();
     await a.after(() => a.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'status_update' && f.status === 'busy');
-    expect(await framesUntilHeartbeat(b, before)).toEqual([]);
+    expect(await framesUntilNotice(b, before, t)).toEqual([]);
   });
 
   it('befriending sends friend_added with the view to both sides', async () => {

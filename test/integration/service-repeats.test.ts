@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilNotice } from '../helpers/sentinel.js';
 import { hs256, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
 import type { Frame } from '../helpers/ws-client.js';
 
@@ -56,7 +56,7 @@ describe.each(testDialects())('repeated items in one service request on %s', (di
     const isAdded = (f: Frame) => f.type === 'friend_added';
     for (const [socket, from] of [[ann.socket, fromAnn], [ben.socket, fromBen]] as const) {
       await socket.next(isAdded, { from });
-      expect((await framesUntilHeartbeat(socket, from)).filter(isAdded)).toHaveLength(1);
+      expect((await framesUntilNotice(socket, from, app)).filter(isAdded)).toHaveLength(1);
     }
     // The same export again changes nothing.
     expect(await put('/friendships', { pairs: exported })).toEqual({ changed: 0 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
-import { framesUntilHeartbeat } from '../helpers/sentinel.js';
+import { framesUntilNotice } from '../helpers/sentinel.js';
 import { parsePrometheus, sample } from '../helpers/prometheus.js';
 import { hs256, SERVICE_TOKEN, signHost } from '../helpers/sidecar-app.js';
 import type { Frame } from '../helpers/ws-client.js';
@@ -114,7 +114,7 @@ describe.each(testDialects())('replacing a sidecar friend list of 5,000 on %s', 
     const added = () => alice.since(mark).filter((f) => f.type === 'friend_added');
     await expect.poll(() => added().length, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(N - 1);
     expect(await alice.next((f) => f.type === 'friend_removed', { from: mark })).toMatchObject({ type: 'friend_removed' });
-    const untilSentinel = (await framesUntilHeartbeat(alice, mark)).filter((f) => f.type === 'friend_added');
+    const untilSentinel = (await framesUntilNotice(alice, mark, live)).filter((f) => f.type === 'friend_added');
     const statements = (await queries()) - before;
     const byFriend = new Map(added().map((f) => [(f.friend as { user_id: number }).user_id, f.friend as { status: string; username: string }]));
     expect(untilSentinel).toHaveLength(N - 1);
