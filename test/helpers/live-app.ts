@@ -2,6 +2,8 @@
 import type { Config } from '../../src/server/config.js';
 import type { AppOverrides } from '../../src/server/app.js';
 import { createTestApp, type TestApp } from './app.js';
+import { freshDatabase } from './databases.js';
+import { sharedParts, type Kind } from './shared-parts.js';
 import { FakeClock } from './clock.js';
 import { connect, type Frame, type TestSocket } from './ws-client.js';
 
@@ -59,4 +61,29 @@ export async function liveFriends(config: Partial<Config> = {}): Promise<{ t: Li
   const bob = await t.register('bob');
   await t.befriend(alice, bob);
   return { t, alice, bob };
+}
+
+/**
+ * Two live instances over one fresh PostgreSQL database and a shared bus and presence store
+ * (in memory, or on Redis): `close` stops them and drops what they shared, last made first.
+ */
+export async function twoLiveApps(kind: Kind, config: Partial<Config> = {}): Promise<{ a: LiveApp; b: LiveApp; close: () => Promise<void> }> {
+  const cleanup: Array<() => Promise<unknown> | void> = [];
+  const close = async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  };
+  try {
+    const db = await freshDatabase('postgres');
+    cleanup.push(db.drop);
+    const parts = await sharedParts(kind, 2);
+    for (const p of parts) cleanup.push(p.close);
+    const a = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: parts[0]!.bus, store: parts[0]!.store });
+    cleanup.push(() => a.close());
+    const b = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: parts[1]!.bus, store: parts[1]!.store });
+    cleanup.push(() => b.close());
+    return { a, b, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

@@ -8,10 +8,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { startLiveApp, twoLiveApps, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilNotice, framesUntilOwnChange } from '../helpers/sentinel.js';
-import { sharedParts } from '../helpers/shared-parts.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -25,21 +23,11 @@ const blocks = async (t: LiveApp, who: U) => (await t.app.inject({ method: 'GET'
 describe.each(['memory', 'redis'] as const)('a block reaches every socket of the blocker, on every instance (%s bus)', (kind) => {
   let a: LiveApp;
   let b: LiveApp;
-  let cleanup: Array<() => Promise<unknown>> = [];
+  let close: () => Promise<void> = async () => undefined;
   beforeEach(async () => {
-    cleanup = [];
-    const db = await freshDatabase('postgres');
-    cleanup.push(db.drop);
-    const parts = await sharedParts(kind, 2);
-    for (const p of parts) cleanup.push(p.close);
-    a = await startLiveApp({ databaseUrl: db.url }, { bus: parts[0]!.bus, store: parts[0]!.store });
-    cleanup.push(() => a.close());
-    b = await startLiveApp({ databaseUrl: db.url }, { bus: parts[1]!.bus, store: parts[1]!.store });
-    cleanup.push(() => b.close());
+    ({ a, b, close } = await twoLiveApps(kind));
   });
-  afterEach(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
+  afterEach(() => close());
 
   it('a block through A reaches her sockets on A and B, an unblock through B likewise; Bob hears nothing of either', async () => {
     const alice = await a.register('alice');
