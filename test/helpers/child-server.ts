@@ -73,7 +73,10 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${handle.stdout()}${handle.stderr()}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return handle;
+      if ((await fetch(`${url}/healthz`)).ok) {
+        await listeningLogged(handle, env.BEACON_LOG_LEVEL ?? 'info', deadline);
+        return handle;
+      }
     } catch {
       /* not listening yet */
     }
@@ -82,6 +85,19 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
       throw new Error(`server did not answer /healthz within 30 s:\n${handle.stdout()}${handle.stderr()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * /healthz can answer before the lines the server logged while starting have come through
+ * its stdout pipe: where the level logs them, wait for Fastify's "Server listening at" (logged
+ * after every line of the start), so a test reads the start's log whole.
+ */
+async function listeningLogged(handle: ChildServer, level: string, deadline: number): Promise<void> {
+  if (!['trace', 'debug', 'info'].includes(level)) return;
+  while (!handle.stdout().includes('Server listening at ')) {
+    if (Date.now() > deadline) throw new Error(`server answered /healthz but logged no "Server listening at" within 30 s:\n${handle.stdout()}${handle.stderr()}`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
