@@ -63,11 +63,28 @@ export async function liveFriends(config: Partial<Config> = {}): Promise<{ t: Li
   return { t, alice, bob };
 }
 
+/** One instance's share of what two instances share (sharedParts): its bus and presence store. */
+export type SharedPart = Awaited<ReturnType<typeof sharedParts>>[number];
+
+export interface TwoLiveApps {
+  a: LiveApp;
+  b: LiveApp;
+  /** What they share: `parts[0]` is A's bus and store, `parts[1]` B's (before `wrapBus`). */
+  parts: SharedPart[];
+  /** Stops both and drops what they shared, last made first. */
+  close: () => Promise<void>;
+}
+
 /**
  * Two live instances over one fresh PostgreSQL database and a shared bus and presence store
- * (in memory, or on Redis): `close` stops them and drops what they shared, last made first.
+ * (in memory, or on Redis). `wrapBus` gives an instance a bus of the test's own around its
+ * shared one (a HeldBus, a recorder) before it starts.
  */
-export async function twoLiveApps(kind: Kind, config: Partial<Config> = {}): Promise<{ a: LiveApp; b: LiveApp; close: () => Promise<void> }> {
+export async function twoLiveApps(
+  kind: Kind,
+  config: Partial<Config> = {},
+  wrapBus: (bus: SharedPart['bus'], instance: 'a' | 'b') => SharedPart['bus'] = (bus) => bus,
+): Promise<TwoLiveApps> {
   const cleanup: Array<() => Promise<unknown> | void> = [];
   const close = async () => {
     for (const fn of cleanup.reverse()) await fn();
@@ -77,11 +94,11 @@ export async function twoLiveApps(kind: Kind, config: Partial<Config> = {}): Pro
     cleanup.push(db.drop);
     const parts = await sharedParts(kind, 2);
     for (const p of parts) cleanup.push(p.close);
-    const a = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: parts[0]!.bus, store: parts[0]!.store });
+    const a = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: wrapBus(parts[0]!.bus, 'a'), store: parts[0]!.store });
     cleanup.push(() => a.close());
-    const b = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: parts[1]!.bus, store: parts[1]!.store });
+    const b = await startLiveApp({ ...config, databaseUrl: db.url }, { bus: wrapBus(parts[1]!.bus, 'b'), store: parts[1]!.store });
     cleanup.push(() => b.close());
-    return { a, b, close };
+    return { a, b, parts, close };
   } catch (err) {
     await close();
     throw err;

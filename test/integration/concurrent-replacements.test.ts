@@ -19,9 +19,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { startLiveApp, twoLiveApps, type LiveApp } from '../helpers/live-app.js';
 import { holdFirstCall } from '../helpers/hold-first-call.js';
-import { sharedParts } from '../helpers/shared-parts.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -151,18 +150,10 @@ for (const kind of ['memory', 'redis'] as const) {
     let alice: U;
     let bob: U;
     let bobs: TestSocket;
-    let cleanup: Array<() => Promise<unknown> | void> = [];
+    let close: () => Promise<void> = async () => {};
 
     beforeEach(async () => {
-      cleanup = [];
-      const db = await freshDatabase('postgres');
-      cleanup.push(db.drop);
-      const parts = await sharedParts(kind, 2);
-      for (const p of parts) cleanup.push(p.close);
-      a = await startLiveApp({ databaseUrl: db.url, idleTimeoutMs: DAY }, { bus: parts[0]!.bus, store: parts[0]!.store });
-      cleanup.push(() => a.close());
-      b = await startLiveApp({ databaseUrl: db.url, idleTimeoutMs: DAY }, { bus: parts[1]!.bus, store: parts[1]!.store });
-      cleanup.push(() => b.close());
+      ({ a, b, close } = await twoLiveApps(kind, { idleTimeoutMs: DAY }));
       a.clock.t = b.clock.t = nextMonday10(a.clock.now());
       alice = await a.register('alice');
       bob = await a.register('bob');
@@ -174,7 +165,7 @@ for (const kind of ['memory', 'redis'] as const) {
     });
     afterEach(async () => {
       vi.restoreAllMocks();
-      for (const fn of cleanup.reverse()) await fn();
+      await close();
     });
 
     it('the schedule saved last wins on both instances, as the database holds it, whatever order the inputs crossed in', async () => {

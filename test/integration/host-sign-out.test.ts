@@ -10,9 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveApp } from '../helpers/live-app.js';
 import { HOST_SECRET, SERVICE_TOKEN, hostTokenRefusals, hs256, signHost, useSidecars } from '../helpers/sidecar-app.js';
 import { openSocket, type Frame } from '../helpers/ws-client.js';
-import { startLiveApp } from '../helpers/live-app.js';
+import { startLiveApp, twoLiveApps } from '../helpers/live-app.js';
 import { sharedParts } from '../helpers/shared-parts.js';
-import { freshDatabase } from '../helpers/databases.js';
 
 const sidecar = useSidecars();
 const apps: LiveApp[] = [];
@@ -176,45 +175,37 @@ describe('the host signs a user out or deletes them', () => {
   });
 
   it.each(['memory', 'redis'] as const)('a user deleted and made again shows friends nothing of the deleted user’s presence a shared store held (%s)', async (kind) => {
-    const parts = await sharedParts(kind, 2);
-    const db = await freshDatabase('postgres');
-    const [a, b] = await Promise.all(parts.map((part) => startLiveApp({ hostAuth: hs256, serviceToken: SERVICE_TOKEN, databaseUrl: db.url }, { bus: part.bus, store: part.store })));
-    apps.push(a!, b!);
-    const closeParts = async () => {
-      for (const p of parts) await p.close();
-      await db.drop();
-    };
+    const { a, b, close } = await twoLiveApps(kind, { hostAuth: hs256, serviceToken: SERVICE_TOKEN });
     try {
-      await service(a!, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
+      await service(a, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] });
       // Alice on b, Bob on a: his message crosses through the shared store and the bus.
-      const alice = await b!.connect(await signHost('alice', 'Alice'));
-      const bob = await a!.connectSeenBy(await signHost('bob', 'Bob'), alice.socket);
+      const alice = await b.connect(await signHost('alice', 'Alice'));
+      const bob = await a.connectSeenBy(await signHost('bob', 'Bob'), alice.socket);
       const bobId = idOf(bob.ready);
       await alice.socket.after(
         () => bob.socket.send({ type: 'set_status', status: 'busy', custom_message: 'secret plans' }),
         (f) => f.type === 'friend_status_change' && f.friend_id === bobId && f.custom_message === 'secret plans',
       );
-      await a!.app.services.presence.shared();
-      await alice.socket.after(async () => expect((await service(a!, 'DELETE', '/users/bob')).statusCode).toBe(204), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
-      await b!.app.services.presence.shared();
+      await a.app.services.presence.shared();
+      await alice.socket.after(async () => expect((await service(a, 'DELETE', '/users/bob')).statusCode).toBe(204), (f) => f.type === 'friend_removed' && f.friend_id === bobId);
+      await b.app.services.presence.shared();
       // The host makes him again and befriends them again: a fresh user, as one never seen.
       const added = await alice.socket.after(
-        async () => expect((await service(a!, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] })).json()).toEqual({ changed: 1 }),
+        async () => expect((await service(a, 'PUT', '/friendships', { pairs: [{ a: 'alice', b: 'bob' }] })).json()).toEqual({ changed: 1 }),
         (f) => f.type === 'friend_added' && (f.friend as { id?: number; user_id?: number }) !== undefined,
       );
       expect(JSON.stringify(added)).not.toContain('secret plans');
       // A fresh socket (on either instance) reads his state afresh from the store.
-      for (const app of [a!, b!]) {
+      for (const app of [a, b]) {
         const { ready } = await app.connect(await signHost('alice', 'Alice'));
         const view = JSON.stringify(ready);
         expect(view).not.toContain('secret plans');
         expect(view).not.toContain('busy');
       }
-      const status = await b!.app.inject({ url: `/api/v1/users/${bobId}/status`, headers: { authorization: `Bearer ${await signHost('alice', 'Alice')}` } });
+      const status = await b.app.inject({ url: `/api/v1/users/${bobId}/status`, headers: { authorization: `Bearer ${await signHost('alice', 'Alice')}` } });
       expect(status.json()).toMatchObject({ status: 'offline', custom_message: null });
     } finally {
-      for (const app of apps.splice(0)) await app.close();
-      await closeParts();
+      await close();
     }
   });
 

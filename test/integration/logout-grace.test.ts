@@ -12,11 +12,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase } from '../helpers/databases.js';
 import { HeldBus } from '../helpers/held-bus.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { twoLiveApps, type LiveApp, type SharedPart } from '../helpers/live-app.js';
 import { framesUntilOwnChange } from '../helpers/sentinel.js';
-import { sharedParts } from '../helpers/shared-parts.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
@@ -57,7 +55,7 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
   let held: HeldBus;
   /** A's saves to the shared store wait while set (a close not saved yet is not published yet either). */
   let savesOfA: Array<() => void> | null = null;
-  let cleanup: Array<() => Promise<unknown>> = [];
+  let close: () => Promise<void> = async () => {};
   let alice: { token: string; id: number };
   let bobSocket: TestSocket;
   let bobToken: string;
@@ -70,12 +68,9 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
   const statuses = () => [a, b].map((x) => x.app.services.presence.viewOf(alice.id, 'friend').status);
 
   beforeEach(async () => {
-    cleanup = [];
     savesOfA = null;
-    const db = await freshDatabase('postgres');
-    cleanup.push(db.drop);
-    const parts = await sharedParts(kind, 2);
-    for (const p of parts) cleanup.push(p.close);
+    let parts: SharedPart[];
+    ({ a, b, parts, close } = await twoLiveApps(kind, {}, (bus, instance) => (instance === 'b' ? (held = new HeldBus(bus)) : bus)));
     const store = parts[0]!.store;
     const save = store.save.bind(store);
     store.save = (userId, instanceId, state, version) => {
@@ -83,11 +78,6 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
       if (waiting === null || instanceId !== parts[0]!.bus.instanceId) return save(userId, instanceId, state, version);
       return new Promise((resolve, reject) => waiting.push(() => save(userId, instanceId, state, version).then(resolve, reject)));
     };
-    held = new HeldBus(parts[1]!.bus);
-    a = await startLiveApp({ databaseUrl: db.url }, { bus: parts[0]!.bus, store: parts[0]!.store });
-    cleanup.push(() => a.close());
-    b = await startLiveApp({ databaseUrl: db.url }, { bus: held, store: parts[1]!.store });
-    cleanup.push(() => b.close());
     b.clock.t = a.clock.t;
     alice = await a.register('alice');
     const bob = await b.register('bob');
@@ -103,7 +93,7 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
   afterEach(async () => {
     held.release();
     for (const go of savesOfA?.splice(0) ?? []) go();
-    for (const fn of cleanup.reverse()) await fn();
+    await close();
   });
 
   /**

@@ -22,9 +22,8 @@ import type { BusEvent } from '../../src/server/status/presence-events.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { CutOffBus } from '../helpers/flaky-bus.js';
 import { HeldBus } from '../helpers/held-bus.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { startLiveApp, twoLiveApps, type LiveApp, type SharedPart } from '../helpers/live-app.js';
 import { framesUntilOwnChange } from '../helpers/sentinel.js';
-import { sharedParts } from '../helpers/shared-parts.js';
 import { hs256, SERVICE_TOKEN, serviceCall, signHost } from '../helpers/sidecar-app.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
@@ -40,7 +39,7 @@ describe.each(['memory', 'redis'] as const)('a sign-out on A, before A heard tha
   /** A's bus: what the other instance publishes can be held on its way to A. */
   let held: HeldBus;
   let store: PresenceStore;
-  let cleanup: Array<() => Promise<unknown>> = [];
+  let close: () => Promise<void> = async () => {};
   /** What A published on the bus. */
   let publishedByA: BusMessage[] = [];
   /** g1 watches g2 over a socket on each instance. */
@@ -61,24 +60,19 @@ describe.each(['memory', 'redis'] as const)('a sign-out on A, before A heard tha
   };
 
   beforeEach(async () => {
-    cleanup = [];
-    const db = await freshDatabase('postgres');
-    cleanup.push(db.drop);
-    const parts = await sharedParts(kind, 2);
-    for (const p of parts) cleanup.push(p.close);
-    store = parts[0]!.store;
-    held = new HeldBus(parts[0]!.bus);
     publishedByA = [];
-    const publishRemote = held.publishRemote.bind(held);
-    held.publishRemote = (topic, message) => {
-      publishedByA.push(message);
-      publishRemote(topic, message);
+    const recordedHold = (bus: SharedPart['bus']) => {
+      held = new HeldBus(bus);
+      const publishRemote = held.publishRemote.bind(held);
+      held.publishRemote = (topic, message) => {
+        publishedByA.push(message);
+        publishRemote(topic, message);
+      };
+      return held;
     };
-    const config = { databaseUrl: db.url, hostAuth: hs256, serviceToken: SERVICE_TOKEN };
-    a = await startLiveApp(config, { bus: held, store });
-    cleanup.push(() => a.close());
-    b = await startLiveApp(config, { bus: parts[1]!.bus, store: parts[1]!.store });
-    cleanup.push(() => b.close());
+    let parts: SharedPart[];
+    ({ a, b, parts, close } = await twoLiveApps(kind, { hostAuth: hs256, serviceToken: SERVICE_TOKEN }, (bus, instance) => (instance === 'a' ? recordedHold(bus) : bus)));
+    store = parts[0]!.store;
     b.clock.t = a.clock.t;
     await service(a, 'PUT', '/friendships', { pairs: [{ a: 'g1', b: 'g2' }] });
     g2 = (await a.app.beacon.userIds(['g2'])).get('g2')!;
@@ -91,7 +85,7 @@ describe.each(['memory', 'redis'] as const)('a sign-out on A, before A heard tha
   });
   afterEach(async () => {
     held.release();
-    for (const fn of cleanup.reverse()) await fn();
+    await close();
   });
 
   /** B answers a `match_started` naming g2 while A's bus holds it back; friends on B see g2 in game. */
