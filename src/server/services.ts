@@ -216,7 +216,8 @@ export async function createServices(
     const friendRepo = new FriendRepository(database.db);
     const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
-    const friends = new FriendsService(friendRepo, users, now, new BlockRepository(database.db));
+    const blockRepo = new BlockRepository(database.db);
+    const friends = new FriendsService(friendRepo, users, now, blockRepo);
     const bus = overrides.bus ?? createBus(redis, { logger: log, prefix: config.redisPrefix, metrics });
     metrics.watchBus(() => bus.isHealthy());
     const store =
@@ -233,7 +234,7 @@ export async function createServices(
       },
       { now, log },
     );
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids) } : {}) });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log, ...(overrides.calendarFetchTimeoutMs ? { fetchTimeoutMs: overrides.calendarFetchTimeoutMs } : {}) });
     const vapid = await vapidKeys(config, database);
     const notificationRepo = new NotificationRepository(database.db);

@@ -1,4 +1,5 @@
 /** Blocks between users, and the record of declined friend requests (for the cooldown). */
+import { MAX_PARAMS, slices } from '../db/batches.js';
 import type { Db } from '../db/database.js';
 
 export interface Blocked {
@@ -46,6 +47,24 @@ export class BlockRepository {
   async entry(blockerId: number, blockedId: number): Promise<Blocked | undefined> {
     const row = await this.#listed(blockerId).where('b.blocked_id', '=', blockedId).executeTakeFirst();
     return row && toBlocked(row);
+  }
+
+  /**
+   * Each pair's block as held now: `user` as `list(viewerId)` lists `subjectId`, or null when not
+   * blocked (read after a bus outage, to send block changes again). One query per blocker.
+   */
+  async held(pairs: ReadonlyArray<{ viewerId: number; subjectId: number }>): Promise<Array<{ viewerId: number; subjectId: number; user: Blocked | null }>> {
+    const byBlocker = new Map<number, number[]>();
+    for (const p of pairs) byBlocker.set(p.viewerId, [...(byBlocker.get(p.viewerId) ?? []), p.subjectId]);
+    const out: Array<{ viewerId: number; subjectId: number; user: Blocked | null }> = [];
+    for (const [viewerId, subjectIds] of byBlocker) {
+      const listed = new Map<number, Blocked>();
+      for (const ids of slices(subjectIds, MAX_PARAMS)) {
+        for (const row of await this.#listed(viewerId).where('b.blocked_id', 'in', ids).execute()) listed.set(row.blocked_id, toBlocked(row));
+      }
+      for (const subjectId of subjectIds) out.push({ viewerId, subjectId, user: listed.get(subjectId) ?? null });
+    }
+    return out;
   }
 
   #listed(blockerId: number) {

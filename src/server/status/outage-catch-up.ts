@@ -7,13 +7,15 @@
  *   instances holding those lists re-read them (`friends_changed`);
  * - the users whose category change it announced (`friend_updated`): sent again with the
  *   category held now;
- * - the friend-request frames it published (held-request-frames.ts), published again.
+ * - the friend-request frames it published (held-request-frames.ts), published again;
+ * - the blocks it changed (outage-block-changes.ts): `block_changed` published again, with
+ *   the block held now.
  * And for what others did while it was down: its connected viewers re-read their friend lists,
  * get again the `friend_updated` of changes made since just before the outage, and logins
  * revoked meanwhile are ended (read every second during the outage too: ended-logins.ts).
- * All of it lives in the database, but for the request frames others published while this one
- * could not hear (at once, or again when their own bus came back): it says on RETURNS_TOPIC
- * that its bus is back, and they send those frames again to it alone. Until the lists are
+ * All of it lives in the database, but for the request frames and block changes others
+ * published while this one could not hear (at once, or again when their own bus came back): it
+ * says on RETURNS_TOPIC that its bus is back, and they send those again to it alone. Until the lists are
  * re-read, after its own outage or on hearing another instance's bus is back, what other
  * instances say waits (stale-friend-lists.ts).
  */
@@ -23,6 +25,7 @@ import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import { onBusOutages } from './bus-outages.js';
 import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type PendingRequests, type RequestFrame } from './held-request-frames.js';
+import { isBlockChange, OutageBlockChanges, type BlockChange, type BlockPair, type BlocksHeld } from './outage-block-changes.js';
 import { userTopic, type PresenceEvent } from './presence-events.js';
 import type { StaleFriendLists } from './stale-friend-lists.js';
 
@@ -50,7 +53,7 @@ export const answersTopic = (instanceId: string): string => `instances:${instanc
  * already had is dropped where it arrives (DeliveredRequestFrames).
  */
 const REQUEST_FRAMES_MARGIN_MS = 30_000;
-/** Request frames per `request_frames` message. */
+/** Request frames per `request_frames` message, block changes per `block_changes` message. */
 const FRAMES_PER_MESSAGE = 100;
 
 export interface CatchUpDeps {
@@ -68,6 +71,8 @@ export interface CatchUpDeps {
   categoriesSetSince?: (userIds: readonly number[], since: number) => Promise<Array<{ userId: number; friend: Friend }>>;
   /** PresenceDeps.pendingRequests (standalone mode only). */
   pendingRequests?: PendingRequests;
+  /** PresenceDeps.blocksHeld (standalone mode only; without it no block change is sent again). */
+  blocksHeld?: BlocksHeld;
   /** The logins with a socket here, by login session id. */
   logins: () => ReadonlyMap<string, { userId: number }>;
   /** Re-reads the connected viewers' friend lists, holding what other instances say until then. */
@@ -87,6 +92,8 @@ export class OutageCatchUp {
   readonly #heldRequests = new HeldRequestFrames();
   /** Friend-request frames that reached this instance's sockets lately. */
   readonly #delivered = new DeliveredRequestFrames();
+  /** Block changes published here while the bus was down, or lately. */
+  readonly #blocks = new OutageBlockChanges();
 
   constructor(private readonly deps: CatchUpDeps) {
     const { bus, now, log, lists } = deps;
@@ -118,6 +125,11 @@ export class OutageCatchUp {
 
   /** A friend-graph change made through this instance, as it is published. */
   graphChanged(e: GraphEvent): void {
+    if (e.kind === 'block_changed') {
+      // Alone, no instance can have missed it.
+      if (this.deps.shared && this.deps.blocksHeld) this.#blocks.changed({ viewerId: e.userId, subjectId: e.otherId }, this.deps.bus.isHealthy(), this.deps.now());
+      return;
+    }
     if (this.deps.bus.isHealthy()) return;
     if (e.kind === 'befriended' || e.kind === 'unfriended') this.#unsharedGraph.add(e.a).add(e.b);
     else if (e.kind === 'category_changed') {
@@ -140,7 +152,7 @@ export class OutageCatchUp {
 
   /** A socket here, or something published that the other instances missed. */
   #servedAnything(): boolean {
-    return this.deps.logins().size > 0 || this.#heldRequests.held > 0 || this.#unsharedGraph.size > 0 || this.#unsharedFriendUpdates.size > 0;
+    return this.deps.logins().size > 0 || this.#heldRequests.held > 0 || this.#unsharedGraph.size > 0 || this.#unsharedFriendUpdates.size > 0 || this.#blocks.unshared > 0;
   }
 
   /** The users with a socket here (by their logins). */
@@ -166,6 +178,12 @@ export class OutageCatchUp {
           for (let i = 0; i < frames.length; i += FRAMES_PER_MESSAGE) bus.publishRemote(answersTopic(origin), { kind: 'request_frames', to: origin, frames: frames.slice(i, i + FRAMES_PER_MESSAGE) });
         })
         .catch((err: unknown) => log.error({ err }, 'friend-request frames not sent again to an instance whose bus returned; its users see them when they reload their requests'));
+      // And the block changes published here since, as they hold now.
+      void this.#blocksNow(this.#blocks.since(since, this.deps.now()))
+        .then((changes) => {
+          for (let i = 0; i < changes.length; i += FRAMES_PER_MESSAGE) bus.publishRemote(answersTopic(origin), { kind: 'block_changes', to: origin, changes: changes.slice(i, i + FRAMES_PER_MESSAGE) });
+        })
+        .catch((err: unknown) => log.error({ err }, 'block changes not sent again to an instance whose bus returned; its users see them when they reload their blocked list'));
     } else if (message.kind === 'caught_up') {
       this.deps.lists.caughtUp(origin);
     } else if (message.kind === 'request_frames' && message.to === bus.instanceId && Array.isArray(message.frames)) {
@@ -173,6 +191,10 @@ export class OutageCatchUp {
       // frames really delivered out of the bounded record of what was (DeliveredRequestFrames).
       const here = this.#viewersHere();
       for (const frame of message.frames) if (isRequestFrame(frame) && here.has(frame.viewerId) && this.#delivered.add(frame)) sink(frame);
+    } else if (message.kind === 'block_changes' && message.to === bus.instanceId && Array.isArray(message.changes)) {
+      // Each states the block held when it was sent: a repeat of one already had is harmless.
+      const here = this.#viewersHere();
+      for (const change of message.changes) if (isBlockChange(change) && here.has(change.viewerId)) sink(change);
     }
   }
 
@@ -193,6 +215,12 @@ export class OutageCatchUp {
     const requests = await this.#heldRequests.release(this.#pending(), now());
     for (const frame of [...lately, ...requests]) bus.publishRemote(userTopic(frame.viewerId), frame);
     for (const viewerId of this.#unsharedGraph) bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
+    // The blocks changed here while down, or shortly before (they may have died on the wire), as they hold now.
+    const blocks = await this.#blocksNow(this.#blocks.release(downAt === null ? now() : downAt - REQUEST_FRAMES_MARGIN_MS, now())).catch((err: unknown) => {
+      log.error({ err }, 'block changes made during the bus outage not sent again; the blocker’s other devices see them when they reload their blocked list');
+      return [];
+    });
+    for (const change of blocks) bus.publishRemote(userTopic(change.viewerId), change);
     // The others re-read their viewers' lists now: after the request frames (a request's close before the friend it added).
     if (downAt !== null) bus.publishRemote(RETURNS_TOPIC, { kind: 'caught_up' });
     const graphChanged = this.#unsharedGraph.size;
@@ -202,7 +230,13 @@ export class OutageCatchUp {
     const viewers = [...this.#viewersHere(logins)];
     const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
     const ended = await recheckLogins();
-    log.info({ viewers: viewers.length, logins: logins.size, ended, friendUpdates: resent, graphChanged, requestFrames: requests.length + lately.length }, 'friend graph and logins rechecked after the bus returned');
+    log.info({ viewers: viewers.length, logins: logins.size, ended, friendUpdates: resent, graphChanged, requestFrames: requests.length + lately.length, blockChanges: blocks.length }, 'friend graph and logins rechecked after the bus returned');
+  }
+
+  /** The blocks these pairs hold now, as `block_changed`. */
+  async #blocksNow(pairs: readonly BlockPair[]): Promise<BlockChange[]> {
+    const read = this.deps.blocksHeld;
+    return read && pairs.length > 0 ? read(pairs) : [];
   }
 
   /**

@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { PresenceRepository } from './presence-repository.js';
 import type { Saturation } from './saturation.js';
 import type { PendingRequests } from './held-request-frames.js';
+import type { BlocksHeld } from './outage-block-changes.js';
 
 export interface PresenceDeps {
   config: Readonly<Config>;
@@ -44,4 +45,9 @@ export interface PresenceDeps {
    * have no requests). Read after a bus outage, before request frames held meanwhile go out again.
    */
   pendingRequests?: PendingRequests;
+  /**
+   * The blocks these blockers hold now (standalone mode: the integration modes have no blocks).
+   * Read after a bus outage, before block changes published meanwhile go out again.
+   */
+  blocksHeld?: BlocksHeld;
 }

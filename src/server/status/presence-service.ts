@@ -230,6 +230,7 @@ export class PresenceService {
       log: deps.log,
       categoriesSetSince: deps.categoriesSetSince,
       pendingRequests: deps.pendingRequests,
+      blocksHeld: deps.blocksHeld,
       logins: () => this.#sessions.logins,
       lists: this.#lists,
       sink: (e) => this.#sink(e),

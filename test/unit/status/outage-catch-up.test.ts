@@ -14,6 +14,16 @@ import type { PresenceEvent } from '../../../src/server/status/presence-events.j
 const request = (id: number, from: number, to: number) => ({ id, from_user_id: from, to_user_id: to, created_at: '2026-01-01T00:00:00.000Z' });
 const received = (id: number, viewerId: number): RequestFrame => ({ kind: 'request_received', viewerId, request: request(id, 99, viewerId) });
 
+/** Blocks held now, as a fake database answers them: 1 blocks 5 since 0; nobody else blocks anyone. */
+const blocksHeld = async (pairs: ReadonlyArray<{ viewerId: number; subjectId: number }>) =>
+  pairs.map(({ viewerId, subjectId }) => ({
+    kind: 'block_changed' as const,
+    viewerId,
+    subjectId,
+    user: viewerId === 1 && subjectId === 5 ? { user_id: 5, username: 'e', display_name: 'e', since: '1970-01-01T00:00:00.000Z' } : null,
+  }));
+const blockChanged = (userId: number, otherId: number) => ({ kind: 'block_changed', userId, otherId, user: null }) as never;
+
 function world(connected: number[], { upAtStart = true, shared = true } = {}) {
   let handler: (topic: string, message: BusMessage, origin: string) => void = () => {};
   let healthy = upAtStart;
@@ -39,6 +49,7 @@ function world(connected: number[], { upAtStart = true, shared = true } = {}) {
     logins: () => new Map(connected.map((userId, i) => [`login-${i}`, { userId }])),
     lists: { hold: () => {}, reread: async () => connected.length, returned: () => {}, caughtUp: () => {} },
     sink: (e) => void delivered.push(e),
+    blocksHeld,
   });
   const answer = (frames: RequestFrame[]) => handler(answersTopic('here'), { kind: 'request_frames', to: 'here', frames } as unknown as BusMessage, 'there');
   const health = (h: boolean) => {
@@ -46,7 +57,8 @@ function world(connected: number[], { upAtStart = true, shared = true } = {}) {
     onHealth(h);
   };
   const returned = (origin: string, downForMs: number) => handler(RETURNS_TOPIC, { kind: 'bus_returned', downForMs } as unknown as BusMessage, origin);
-  return { catchUp, delivered, answer, returned, published, logged, health, at: (ms: number) => void (clock = ms) };
+  const blockAnswer = (changes: unknown[]) => handler(answersTopic('here'), { kind: 'block_changes', to: 'here', changes } as unknown as BusMessage, 'there');
+  return { catchUp, delivered, answer, blockAnswer, returned, published, logged, health, at: (ms: number) => void (clock = ms) };
 }
 
 describe('request frames sent again after this instance’s bus returned', () => {
@@ -151,5 +163,59 @@ describe('the bus’s first connection after the start', () => {
     await tick();
     expect(w.published).toContainEqual(['user:1', { kind: 'friends_changed', viewerId: 1 }]);
     expect(w.published).toContainEqual(['user:2', { kind: 'friends_changed', viewerId: 2 }]);
+  });
+});
+
+describe('block changes sent again after a bus outage', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('those made here while the bus was down go out again on its return, as held now, once per pair; a change older than the margin does not', async () => {
+    const w = world([]);
+    w.at(1_000);
+    w.catchUp.graphChanged(blockChanged(1, 6));
+    w.at(50_000);
+    w.health(false);
+    w.catchUp.graphChanged(blockChanged(1, 5));
+    w.catchUp.graphChanged(blockChanged(1, 5));
+    w.catchUp.graphChanged(blockChanged(2, 5));
+    w.at(90_000);
+    w.health(true);
+    await tick();
+    const sent = w.published.filter(([topic]) => topic.startsWith('user:'));
+    expect(sent).toEqual([
+      ['user:1', { kind: 'block_changed', viewerId: 1, subjectId: 5, user: expect.objectContaining({ user_id: 5 }) }],
+      ['user:2', { kind: 'block_changed', viewerId: 2, subjectId: 5, user: null }],
+    ]);
+  });
+
+  it('an instance whose bus returned is sent, on its own topic, those published here since it went', async () => {
+    const w = world([]);
+    w.at(10_000);
+    w.catchUp.graphChanged(blockChanged(3, 4));
+    w.at(100_000);
+    w.catchUp.graphChanged(blockChanged(1, 5));
+    w.at(110_000);
+    w.returned('there', 20_000);
+    await tick();
+    await tick();
+    expect(w.published).toContainEqual([answersTopic('there'), { kind: 'block_changes', to: 'there', changes: [{ kind: 'block_changed', viewerId: 1, subjectId: 5, user: expect.objectContaining({ user_id: 5 }) }] }]);
+    expect(JSON.stringify(w.published)).not.toContain('"viewerId":3');
+  });
+
+  it('alone (no shared store), nothing is remembered or sent again', async () => {
+    const w = world([], { shared: false });
+    w.health(false);
+    w.catchUp.graphChanged(blockChanged(1, 5));
+    w.health(true);
+    w.returned('there', 20_000);
+    await tick();
+    expect(w.published.filter(([topic]) => topic !== RETURNS_TOPIC)).toEqual([]);
+  });
+
+  it('those sent to this instance reach the sockets of blockers connected here; malformed ones and others’ are dropped', () => {
+    const w = world([1]);
+    const mine = { kind: 'block_changed', viewerId: 1, subjectId: 5, user: null };
+    w.blockAnswer([mine, { ...mine, viewerId: 2 }, { kind: 'block_changed', viewerId: 1 }, { ...mine, user: 'x' }, { ...mine, user: { user_id: 6 } }, null]);
+    expect(w.delivered).toEqual([mine]);
   });
 });
