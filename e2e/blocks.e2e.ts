@@ -9,7 +9,7 @@
  * the list, and empties it; the search then offers "Add friend" again, and the request reaches
  * the other user. The section's loading and error states; a block or unblock in another tab of
  * the user shows in the section without a reload, also while it loads, focus left where it was
- * (or, its row gone, moved on). The page on a phone has no sideways scroll. axe audits each state.
+ * (or, its row gone, moved on); a blocked user who deletes their account leaves it likewise. The page on a phone has no sideways scroll. axe audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, WebSocket } from 'playwright-core';
@@ -285,5 +285,20 @@ describe('a block or unblock in another tab of the user', () => {
     } finally {
       page.off('websocket', heard);
     }
+  });
+
+  it('a blocked user who deletes their account leaves this tab’s Blocked users without a reload', async () => {
+    const gina = await registerUser(server.baseUrl, 'gina', 'Gina');
+    await expect.poll(names, FIVE_S).toEqual(['Dave @dave']);
+    await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: gina.id });
+    await expect.poll(names, FIVE_S).toEqual(['Dave @dave', 'Gina @gina']);
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    await api(server.baseUrl, gina.token, 'DELETE', '/users/me', { password: 'correct horse battery' });
+    // Her row goes at once: no Unblock left on it to answer "already unblocked".
+    await expect.poll(names, FIVE_S).toEqual(['Dave @dave']);
+    expect(await blockedSection().getByRole('button', { name: 'Unblock Gina (@gina)' }).count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // Said nowhere: nothing was done here.
+    expect(await blockedSection().locator('[data-part=blocked-notice]').textContent()).toBe('');
   });
 });

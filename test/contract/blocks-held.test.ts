@@ -1,7 +1,8 @@
 /**
  * BlockRepository.held, read after a bus outage to send block changes again as they hold now
  * (outage-block-changes.ts): each pair asked about, blocked (as the blocker's list shows the
- * other) or not (unblocked, never blocked, or the other's account gone). On SQLite and PostgreSQL.
+ * other) or not (unblocked, never blocked, or the other's account gone); and blockersOf, read
+ * when an account is deleted to tell those who blocked it. On SQLite and PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
 import { BlockRepository } from '../../src/server/friends/block-repository.js';
@@ -33,5 +34,8 @@ describe.each(testDialects())('blocks held on %s', (dialect) => {
       { viewerId: ben, subjectId: ann, user: null },
     ]);
     expect(await blocks.held([])).toEqual([]);
+    // Who blocks a user (told when that user's account is deleted): Ann's lifted block is not among them.
+    expect(await blocks.blockersOf(ann!)).toEqual([dee]);
+    expect(await blocks.blockersOf(cas!)).toEqual([]);
   });
 });

@@ -38,6 +38,12 @@ export class BlockRepository {
     return row !== undefined;
   }
 
+  /** The users who block `blockedId`. */
+  async blockersOf(blockedId: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('blocks').select('blocker_id').where('blocked_id', '=', blockedId).orderBy('blocker_id').execute();
+    return rows.map((r) => r.blocker_id);
+  }
+
   async list(blockerId: number): Promise<Blocked[]> {
     const rows = await this.#listed(blockerId).orderBy('u.username_lower').execute();
     return rows.map(toBlocked);

@@ -179,14 +179,21 @@ export class FriendsService {
   }
 
   /**
-   * A deleted account leaves each friend's list at once, as if it had unfriended them, and
-   * its pending requests close (its own as cancelled, those it received as declined).
+   * A deleted account leaves each friend's list at once, as if it had unfriended them, its
+   * pending requests close (its own as cancelled, those it received as declined), and it
+   * leaves the list of blocks of everyone who blocked it, as if they had unblocked it (their
+   * devices are told, `block_changed`; the blocks it made itself go unannounced, as they were).
    */
-  accountDeleted(userId: number, friendIds: readonly number[], requests: { incoming: FriendRequest[]; outgoing: FriendRequest[]; shadowed: readonly number[] }): void {
+  accountDeleted(
+    userId: number,
+    left: { friendIds: readonly number[]; blockerIds: readonly number[]; requests: { incoming: FriendRequest[]; outgoing: FriendRequest[]; shadowed: readonly number[] } },
+  ): void {
+    const { friendIds, blockerIds, requests } = left;
     const shadowed = (request: FriendRequest) => requests.shadowed.includes(request.id);
     for (const request of requests.outgoing) this.#emit({ kind: 'request_closed', request, reason: 'cancelled', shadowed: shadowed(request) });
     for (const request of requests.incoming) this.#emit({ kind: 'request_closed', request, reason: 'declined', shadowed: shadowed(request) });
     for (const friendId of friendIds) this.#emit({ kind: 'unfriended', a: userId, b: friendId });
+    for (const blockerId of blockerIds) this.#emit({ kind: 'block_changed', userId: blockerId, otherId: userId, user: null });
   }
 
   /** The cooldown after `toUserId` declined a request from `fromUserId` refuses a new one. */

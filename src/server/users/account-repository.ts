@@ -2,11 +2,14 @@
 import type { FriendRequest } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { withUserRow } from '../db/user-locks.js';
+import { BlockRepository } from '../friends/block-repository.js';
 import { FriendRepository } from '../friends/friend-repository.js';
 
 /** What a deleted account left: whom to tell, and which sessions to close. */
 export interface DeletedAccount {
   friendIds: number[];
+  /** The users who blocked it: their lists of blocks lose it. */
+  blockerIds: number[];
   /** `shadowed`: the ids of those hidden from their recipient by a block (FriendRepository.requestsOf). */
   requests: { incoming: FriendRequest[]; outgoing: FriendRequest[]; shadowed: number[] };
   sessionIds: string[];
@@ -100,9 +103,9 @@ export class AccountRepository {
   /**
    * Deletes the account; every row about it goes with it (foreign keys cascade; game_invites
    * has none, migrations/011-game-invites.ts, so its rows are deleted here). Answers its
-   * friends, requests and live sessions as they were when it went, read in the same
+   * friends, those who blocked it, requests and live sessions as they were when it went, read in the same
    * transaction with the account's row held (db/user-locks.ts withUserRow): a friendship or
-   * request being made with it at that moment either is among them or is refused, never
+   * request or block being made with it at that moment either is among them or is refused, never
    * deleted unannounced. Null if there was no such account.
    */
   async delete(userId: number): Promise<DeletedAccount | null> {
@@ -110,6 +113,7 @@ export class AccountRepository {
       const friends = new FriendRepository(trx);
       const left: DeletedAccount = {
         friendIds: (await friends.listFriends(userId)).map((f) => f.user_id),
+        blockerIds: await new BlockRepository(trx).blockersOf(userId),
         requests: await friends.requestsOf(userId),
         sessionIds: await new AccountRepository(trx).liveSessionIds(userId),
       };

@@ -63,7 +63,7 @@ export class AccountService {
   async remove(userId: number): Promise<boolean> {
     const left = await this.deps.repo.delete(userId);
     if (!left) return false;
-    this.deps.friends.accountDeleted(userId, left.friendIds, left.requests);
+    this.deps.friends.accountDeleted(userId, left);
     for (const sessionId of left.sessionIds) this.deps.auth.revoked(sessionId, userId);
     // After the revocations (their sockets close first): nothing of the user stays in memory
     // on any instance, so game events skip them and no history or row of theirs is saved again.
