@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../auth/auth-service.js';
+import { closeFlood } from './flood-close.js';
 import { sendText } from './frame-writer.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -177,10 +178,15 @@ export class Connection {
     return `{"seq":${++this.#seq},`;
   }
 
-  /** Closes the socket with `code`, remembered as what the server sent (the first code only: ws sends one close frame). */
-  close(code: number, reason: string): void {
+  /**
+   * Closes the socket with `code`, remembered as what the server sent (the first code only: ws
+   * sends one close frame). `flood`: the client floods, so the server stops reading it too
+   * (flood-close.ts).
+   */
+  close(code: number, reason: string, flood = false): void {
     if (this.closeCode === 0) this.closeCode = code;
-    this.socket.close(code, reason);
+    if (flood) closeFlood(this.socket, code, reason);
+    else this.socket.close(code, reason);
   }
 
   /**

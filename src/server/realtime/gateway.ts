@@ -21,6 +21,7 @@ import { ConnectRate } from './connect-rate.js';
 import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
 import { isShallow, parseClientFrame } from './client-frames.js';
 import { asBytes, frameBytes, frameTokens } from './frame-cost.js';
+import { closeFlood } from './flood-close.js';
 import { PendingAuth } from './pending-auth.js';
 import { Connection } from './connection.js';
 import { ARE_YOU_THERE, Fanout } from './fanout.js';
@@ -276,9 +277,10 @@ export class Gateway {
    */
   #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, reconnect: boolean, release: () => void): void {
     /** Closes a socket that never authenticated, with one line saying why (the token is never logged). */
-    const refuse = (code: number, reason: string) => {
+    const refuse = (code: number, reason: string, flood = false) => {
       reqLog.info({ code, reason }, 'socket refused');
-      socket.close(code, reason);
+      if (flood) closeFlood(socket, code, reason);
+      else socket.close(code, reason);
     };
     const authTimer = setTimeout(() => refuse(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     // The socket's rate limit from its first frame on: pings and pongs before `auth` count too.
@@ -323,7 +325,7 @@ export class Gateway {
       );
     };
     const onControl = () => {
-      if (bucket && !bucket.take(CONTROL_FRAME_TOKENS) && socket.readyState === socket.OPEN) refuse(CloseCode.RATE_LIMITED, 'rate limited');
+      if (bucket && !bucket.take(CONTROL_FRAME_TOKENS) && socket.readyState === socket.OPEN) refuse(CloseCode.RATE_LIMITED, 'rate limited', true);
     };
     (socket as Tagged)[HANDSHAKE] = { message: onFirst, control: onControl, close: onClose };
     socket.on('message', this.#on.message);
@@ -500,7 +502,7 @@ export class Gateway {
   #spend(conn: Connection, tokens: number): boolean {
     if (!conn.bucket || conn.bucket.take(tokens)) return true;
     this.services.log.warn({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id }, 'socket rate limited');
-    conn.close(CloseCode.RATE_LIMITED, 'rate limited');
+    conn.close(CloseCode.RATE_LIMITED, 'rate limited', true);
     return false;
   }
 
