@@ -1,5 +1,7 @@
 /**
- * Parses and validates client frames; every failure is an `error` frame, never a throw.
+ * Parses and validates client frames; every failure is an `error` frame, never a throw. A key
+ * given twice in one object is refused, as in an HTTP body (duplicate-keys.ts), not read as its
+ * last value.
  * Junk must cost little: TypeBox's error report walks every key of what it is given (~1 ms
  * for a frame of 1,500 keys, ~2 ms for `details` of 750), so what would make it walk far, a
  * field no frame has or an object of too many keys, is refused first by counting alone.
@@ -15,6 +17,7 @@ import {
   StillHereFrame,
   type ClientFrame,
 } from '../../protocol/index.js';
+import { duplicateKey } from '../duplicate-keys.js';
 import { hasNul } from '../validation.js';
 
 interface FrameCheck {
@@ -46,6 +49,9 @@ export function parseClientFrame(data: string): Parsed {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, code: 'VALIDATION_ERROR', message: 'Frame must be a JSON object' };
   }
+  // Strict frames, as strict bodies (validation.ts): a key given twice would be read as its last value, unseen.
+  const twice = duplicateKey(data);
+  if (twice !== null) return { ok: false, code: 'VALIDATION_ERROR', message: `Frame field ${JSON.stringify(twice.slice(0, 40))} is given twice` };
   // JSON text can carry a NUL only as `\u0000`: without one, no need to walk the frame for it.
   if (data.includes('\\u0000') && hasNul(value)) return { ok: false, code: 'VALIDATION_ERROR', message: 'Frame must not contain NUL (\\u0000) characters' };
   const type = (value as { type?: unknown }).type;

@@ -10,6 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode, MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
 import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
+import { openSocket } from '../../helpers/ws-client.js';
 
 type U = { token: string; id: number };
 
@@ -76,6 +77,24 @@ describe('junk frames cost the server little', () => {
     const change = await b.next((f) => f.type === 'friend_status_change' && f.activity === 'chatting', { from: seen });
     expect(change.activity_details).toEqual(details);
     expect(a.since(0).filter((f) => f.type === 'error')).toEqual([]);
+  });
+
+  // Finding (outside audit): a frame giving a key twice was read as its last value, where an HTTP body doing so is refused.
+  it('refuses a frame that gives a field twice with an error frame naming it, applies nothing, and keeps the socket', async () => {
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    const seen = b.mark();
+    const err = await a.after(() => a.send('{"type":"set_status","status":"online","status":"busy"}'), (f) => f.type === 'error');
+    expect(err).toEqual({ type: 'error', code: 'VALIDATION_ERROR', message: 'Frame field "status" is given twice' });
+    // The next change of the same socket reaches Bob after anything the refused frame would have caused.
+    a.send({ type: 'set_status', status: 'away' });
+    await b.next((f) => f.type === 'friend_status_change' && f.status === 'away', { from: seen });
+    expect(b.since(seen).filter((f) => f.type === 'friend_status_change').map((f) => f.status)).toEqual(['away']);
+    expect(a.closed).toBeNull();
+    // As a first frame it is no valid auth: the socket closes with 4401, as for any other bad first frame.
+    const first = await openSocket(t.url);
+    first.send(`{"type":"auth","token":"not-a-token","token":${JSON.stringify(alice.token)}}`);
+    expect((await first.waitClosed()).code).toBe(CloseCode.UNAUTHORIZED);
   });
 
   it('accepts a valid activity over 8 KiB: 16 details written with \\uXXXX escapes, as Python’s json.dumps does', async () => {

@@ -68,6 +68,15 @@ describe('parseClientFrame', () => {
     expect(errors).toHaveBeenCalledTimes(1);
   });
 
+  it('refuses a frame that gives a field twice, in any object of it, naming the field, as an HTTP body is refused', () => {
+    // JSON.parse keeps the last: this frame was applied as `online`.
+    expect(error('{"type":"set_status","status":"busy","status":"online"}')).toBe('Frame field "status" is given twice');
+    expect(error('{"type":"activity","activity":"chatting","details":{"room":"a","ro\\u006fm":"b"}}')).toBe('Frame field "room" is given twice');
+    expect(error('{"type":"auth","token":"a","token":"b"}')).toBe('Frame field "token" is given twice');
+    // The same key in two objects, or as a value, is no repeat.
+    expect(parseClientFrame('{"type":"activity","activity":"chatting","details":{"activity":"type"}}').ok).toBe(true);
+  });
+
   it('still finds a NUL wherever it is', () => {
     expect(error('{"type":"set_status","status":"busy","custom_message":"a\\u0000b"}')).toBe('Frame must not contain NUL (\\u0000) characters');
     expect(error('{"type":"activity","activity":"chatting","details":{"a\\u0000":1}}')).toBe('Frame must not contain NUL (\\u0000) characters');

@@ -9,6 +9,10 @@ describe('duplicateKey', () => {
     expect(duplicateKey('{"é":1,"\\u00e9":2}')).toBe('é');
     expect(duplicateKey('{"a\\"b":1,"a\\"b":2}')).toBe('a"b');
     expect(duplicateKey('[{"x":1},{"y":{"x":1,"x":{}}}]')).toBe('x');
+    // Strings are skipped to their closing quote: one after an even run of backslashes ends it, after an odd run it does not.
+    expect(duplicateKey('{"a\\\\":1,"b":"\\\\","a\\\\":2}')).toBe('a\\');
+    expect(duplicateKey('{"a":"x\\",\\"a\\":1","b":1,"a":2}')).toBe('a');
+    expect(duplicateKey('{"t":"\\n","k":"long text with no backslash after the first one","k":1}')).toBe('k');
   });
 
   it('finds none where each object names each key once', () => {
