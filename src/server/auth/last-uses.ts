@@ -6,7 +6,9 @@
  * (SessionRepository.recordUses), never moving a login's recorded use back. A login used many
  * times meanwhile is written once, with its latest use. What is noted here and not yet written
  * is what this instance shows over the row (`of`). A write the database refuses for being out
- * of reach keeps the uses for the next flush; `stop` (a clean stop) writes what is left. The
+ * of reach keeps the uses for the next flush; `stop` (a clean stop) writes what is left, once:
+ * what it cannot write is lost (a login's `last_used_at` then shows an earlier use), and its
+ * log line says so rather than "will retry". The
  * queue, its timer and the order of flushes are db/write-behind.ts's.
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -20,6 +22,8 @@ export const FLUSH_MS = 60_000;
 export class LastUses {
   /** Each login's latest use not written yet, by session id; a use older than the one noted does not move it back. */
   readonly #pending: WriteBehind<string, number>;
+  /** Set by stop(): its flush is the last, and a write it cannot make is lost, not retried. */
+  #stopping = false;
 
   constructor(
     private readonly repo: Pick<SessionRepository, 'recordUses'>,
@@ -43,6 +47,7 @@ export class LastUses {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     await this.#pending.stop();
   }
 
@@ -57,9 +62,10 @@ export class LastUses {
       await this.repo.recordUses(uses);
     } catch (err) {
       if (isDatabaseUnreachable(err as Error)) {
-        // Kept for the next flush; a use noted since is later, and wins.
+        // Kept for the next flush; a use noted since is later, and wins. At the stop there is none.
         this.#pending.requeue(uses);
-        this.opts.log.warn({ err, logins: uses.size }, 'last uses of logins not written; will retry');
+        if (this.#stopping) this.opts.log.warn({ reason: (err as Error)?.message, logins: uses.size }, 'last uses of logins not written at the stop: database unreachable; these uses are lost');
+        else this.opts.log.warn({ err, logins: uses.size }, 'last uses of logins not written; will retry');
         return;
       }
       this.opts.log.error({ err, logins: uses.size }, 'last uses of logins cannot be written; dropped');

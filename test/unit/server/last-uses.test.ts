@@ -2,7 +2,7 @@
  * LastUses (auth/last-uses.ts): token checks note each login's use in memory; a flush writes the
  * uses noted since the last one in one call (one statement per 500 logins, store contract),
  * each login once with its latest use. A write the database could not take is kept for the next
- * flush; a stop writes what is left.
+ * flush; a stop writes what is left, once (a use it cannot write is lost, and said so).
  */
 import { describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
@@ -13,6 +13,7 @@ function world() {
   let failing: Error | null = null;
   let gate: Promise<void> | null = null;
   const warnings: string[] = [];
+  const fields: unknown[] = [];
   const uses = new LastUses(
     {
       recordUses: async (m) => {
@@ -21,9 +22,14 @@ function world() {
         if (failing) throw failing;
       },
     },
-    { log: { warn: (_o: unknown, msg: string) => void warnings.push(msg), error: (_o: unknown, msg: string) => void warnings.push(msg) } as unknown as FastifyBaseLogger },
+    {
+      log: {
+        warn: (o: unknown, msg: string) => void (warnings.push(msg), fields.push(o)),
+        error: (o: unknown, msg: string) => void (warnings.push(msg), fields.push(o)),
+      } as unknown as FastifyBaseLogger,
+    },
   );
-  return { uses, writes, warnings, fail: (e: Error | null) => void (failing = e), hold: (p: Promise<void> | null) => void (gate = p) };
+  return { uses, writes, warnings, fields, fail: (e: Error | null) => void (failing = e), hold: (p: Promise<void> | null) => void (gate = p) };
 }
 
 describe('last uses of logins, written behind', () => {
@@ -53,6 +59,17 @@ describe('last uses of logins, written behind', () => {
     w.uses.note('phone', 3000);
     await w.uses.flush();
     expect(w.writes.at(-1)).toEqual({ phone: 3000, laptop: 1000 });
+  });
+
+  it('at a stop, says the uses the database could not take are lost, never "will retry" (nothing retries after a stop)', async () => {
+    const w = world();
+    w.uses.start();
+    w.uses.note('phone', 1000);
+    w.uses.note('laptop', 1000);
+    w.fail(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    await w.uses.stop();
+    expect(w.warnings).toEqual(['last uses of logins not written at the stop: database unreachable; these uses are lost']);
+    expect(w.fields).toEqual([{ reason: 'connect ECONNREFUSED 127.0.0.1:5432', logins: 2 }]);
   });
 
   it('drops a write the database refused for another cause (logged)', async () => {
