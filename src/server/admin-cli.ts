@@ -4,7 +4,8 @@
  * instances see the change on the account's next request (roles are read per request).
  * `reset-password <username>`: a new random password, printed once (auth/password-reset.ts).
  * It never creates nor migrates a database: a wrong URL (a typo in a SQLite path or a schema
- * name) is refused, naming BEACON_DATABASE_URL, instead of answering from a new empty one.
+ * name) is refused, naming BEACON_DATABASE_URL, instead of answering from a new empty one,
+ * and a file that is not a Beacon database is refused without a byte of it changed.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -79,7 +80,13 @@ async function openExisting(config: Readonly<Config>): Promise<Database> {
       throw new ConfigError('BEACON_DATABASE_URL', `no SQLite database at ${resolve(path)} (${url}); the admin command never creates one: name the file the instances use`);
     }
   }
-  const database = openDatabase(url, { timeoutMs: config.databaseTimeoutMs });
+  let database: Database;
+  try {
+    // A SQLite file is opened as it is: one that is not Beacon's is refused unchanged (no switch to WAL).
+    database = openDatabase(url, { timeoutMs: config.databaseTimeoutMs, asItIs: true });
+  } catch (err) {
+    throw notSqlite(err, config) ?? err;
+  }
   try {
     await checkMigrated(database, config);
     return database;
@@ -98,7 +105,8 @@ async function checkMigrated(database: Database, config: Readonly<Config>): Prom
     applied = rows.map((r) => r.name);
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    if (e.code === 'SQLITE_NOTADB') throw new ConfigError('BEACON_DATABASE_URL', `${where} is not a SQLite database (${e.message}): name the database the instances use`);
+    const notADatabase = notSqlite(err, config);
+    if (notADatabase) throw notADatabase;
     if (e.code !== '42P01' && !/no such table/i.test(e.message ?? '')) throw err;
     const inSchema = database.schema ? ` in schema "${database.schema}"` : '';
     throw new ConfigError('BEACON_DATABASE_URL', `${where} holds no Beacon database (no Beacon tables${inSchema}); the admin command never creates one: name the database the instances use`);
@@ -115,6 +123,13 @@ async function checkMigrated(database: Database, config: Readonly<Config>): Prom
         "the admin command never migrates: start this release's server once (it migrates at its start), then run the command again",
     );
   }
+}
+
+/** A SQLite file that is no database at all (its first read fails), said as a wrong setting, else null. */
+function notSqlite(err: unknown, config: Readonly<Config>): ConfigError | null {
+  const e = err as { code?: string; message?: string };
+  if (e?.code !== 'SQLITE_NOTADB') return null;
+  return new ConfigError('BEACON_DATABASE_URL', `${shown(config.databaseUrl)} is not a SQLite database (${e.message}): name the database the instances use`);
 }
 
 /** A database out of reach, said as such (naming the setting), else null. */

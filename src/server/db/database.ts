@@ -46,27 +46,42 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** PostgreSQL: false bounds connecting only, not queries (the migrations: see migrate.ts). Default true. */
   boundQueries?: boolean;
+  /**
+   * SQLite: open the file as it is, changing nothing in it before it is known to be Beacon's
+   * (the admin command): it must exist, and its journal mode is left alone (a Beacon database
+   * is in WAL already: the server switched it at its start), with no checkpointer of its own.
+   */
+  asItIs?: boolean;
 }
 
 /** `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (a `?schema=name` picks the search_path). */
 export function openDatabase(url: string, opts: OpenOptions = {}): Database {
   const { observe } = opts;
   const log = observe ? (e: LogEvent) => observe(e.queryDurationMillis, e.level === 'error' ? e.error : undefined) : undefined;
-  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop) : openPostgres(url, log, observe, opts.timeoutMs, opts.boundQueries ?? true);
+  return url.startsWith('sqlite:')
+    ? openSqlite(url.slice('sqlite:'.length), log, opts.onCheckpointerStop, opts.asItIs ?? false)
+    : openPostgres(url, log, observe, opts.timeoutMs, opts.boundQueries ?? true);
 }
 
-function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: ((err: Error) => void) | undefined): Database {
+function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: ((err: Error) => void) | undefined, asItIs: boolean): Database {
   const onDisk = path !== ':memory:';
-  if (onDisk) createPrivately(path);
-  const conn = new SQLite(path);
-  conn.pragma('journal_mode = WAL');
-  conn.pragma('synchronous = NORMAL');
-  conn.pragma('foreign_keys = ON');
-  conn.pragma('busy_timeout = 5000');
-  // The log file keeps the size of its largest burst (a migration, a mass reconnect) unless told otherwise.
-  conn.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  if (onDisk && !asItIs) createPrivately(path);
+  const conn = new SQLite(path, { fileMustExist: asItIs });
+  try {
+    // Written into the file (its header): never into one that may not be Beacon's.
+    if (!asItIs) conn.pragma('journal_mode = WAL');
+    conn.pragma('synchronous = NORMAL');
+    conn.pragma('foreign_keys = ON');
+    conn.pragma('busy_timeout = 5000');
+    // The log file keeps the size of its largest burst (a migration, a mass reconnect) unless told otherwise.
+    conn.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  } catch (err) {
+    // A file that is no database (SQLITE_NOTADB) fails here, at its first read.
+    conn.close();
+    throw err;
+  }
   // Checkpoints run in a worker, not in the commits of the event loop (sqlite-checkpointer.ts).
-  const checkpointer: Checkpointer | null = onDisk ? startCheckpointer(conn, path, onCheckpointerStop ? { onStop: onCheckpointerStop } : {}) : null;
+  const checkpointer: Checkpointer | null = onDisk && !asItIs ? startCheckpointer(conn, path, onCheckpointerStop ? { onStop: onCheckpointerStop } : {}) : null;
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingSqlite(conn) }), ...(log ? { log } : {}) });
   return wrap(db, 'sqlite', null, checkpointer);
 }

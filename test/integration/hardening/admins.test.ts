@@ -5,10 +5,11 @@
  * are granted by command, by account. On SQLite and PostgreSQL.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../../src/server/admin-cli.js';
@@ -194,6 +195,40 @@ describe.each(testDialects())('the admin command on a database it must not creat
     expect(r.code).toBe(0);
     expect(r.lines).toEqual([]);
     expect(r.notes).toEqual([`database: ${url.replace(/^([^:/\s]+:\/\/)(.*)@/, '$1***@')} (BEACON_DATABASE_URL)`, 'no admins']);
+  });
+});
+
+// Finding (outside audit): the command switched an existing SQLite file that is not Beacon's to
+// WAL (journal_mode, written into the file) before it refused it.
+describe('the admin command on a SQLite file that is not a Beacon database', () => {
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses it, naming BEACON_DATABASE_URL, and leaves the file as it was: same bytes, same journal mode, no -wal or -shm beside it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-not-ours-'));
+    const other = join(dir, 'other.db');
+    const conn = new SQLite(other);
+    conn.exec("create table notes (id integer primary key, body text); insert into notes (body) values ('kept')");
+    expect(conn.pragma('journal_mode', { simple: true })).toBe('delete');
+    conn.close();
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, randomBytes(4096));
+    for (const file of [other, empty, junk]) {
+      const before = readFileSync(file);
+      const err = await runAdminCommand(['grant', 'someone'], testConfig({ databaseUrl: `sqlite:${file}` }), () => {}).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err, file).toBeInstanceOf(ConfigError);
+      expect(err!.message).toMatch(file === junk ? /^Invalid BEACON_DATABASE_URL: sqlite:\S+junk\.db is not a SQLite database/ : /holds no Beacon database/);
+      expect(readFileSync(file).equals(before), file).toBe(true);
+      expect(readdirSync(dir).sort()).toEqual(['empty.db', 'junk.db', 'other.db']);
+    }
+    const after = new SQLite(other, { readonly: true });
+    expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
+    after.close();
   });
 });
 
