@@ -105,7 +105,10 @@ export function isForeignKeyViolation(error: { code?: string }): boolean {
  * (53300), the database not accepting connections (55000: ALLOW_CONNECTIONS false, maintenance;
  * Beacon's queries raise no other 55000), gone (3D000: dropped or renamed), the credentials or
  * pg_hba.conf refused (28P01, 28000: a password rotated under a running instance), and the
- * connection exceptions (08xxx). API routes answer 503, /readyz too, the write-behind retries.
+ * connection exceptions (08xxx). So is a server refusing the TLS the URL asks for (pg's "The
+ * server does not support SSL connections": it answered the SSLRequest 'N', as one restarted
+ * with `ssl = off` does; "There was an error establishing an SSL connection": any other answer).
+ * API routes answer 503, /readyz too, the write-behind retries.
  */
 const UNREACHABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '55000', '3D000', '28P01', '28000', '08000', '08001', '08003', '08004', '08006'];
 
@@ -113,7 +116,7 @@ export function isDatabaseUnreachable(error: { code?: string; message?: string }
   const code = error.code ?? '';
   return (
     UNREACHABLE_CODES.includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(error.message ?? '')
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|does not support SSL connections|error establishing an SSL connection/i.test(error.message ?? '')
   );
 }
 

@@ -5,13 +5,10 @@
  * auth secret (RFC 8291 over RFC 8188), as a browser would. It can also answer as a hostile
  * push service would: an endless body, or one that trickles.
  */
-import { execFileSync } from 'node:child_process';
 import { createDecipheriv, createECDH, createPublicKey, hkdfSync, randomBytes, verify, type ECDH } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { selfSignedCert } from './test-cert.js';
 
 export interface ReceivedPush {
   /** Which subscription it was for (the name given to `subscription()`). */
@@ -66,14 +63,7 @@ interface Sub {
 }
 
 export async function startPushEndpoint(): Promise<PushEndpoint> {
-  const dir = mkdtempSync(join(tmpdir(), 'push-endpoint-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'ignore' });
-  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  rmSync(dir, { recursive: true, force: true });
+  const { key, cert } = selfSignedCert();
   const subs = new Map<string, Sub>();
   const received: ReceivedPush[] = [];
   const failures: string[] = [];

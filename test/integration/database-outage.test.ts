@@ -17,6 +17,7 @@ import { freshDatabase, PG_URL } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { parsePrometheus, sample } from '../helpers/prometheus.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { startTlsPostgres } from '../helpers/tls-postgres.js';
 
 const TOKEN = 'metrics-token-0123456789';
 
@@ -136,6 +137,28 @@ describe('PostgreSQL outage', () => {
     const gone = await friends();
     expect(gone.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     expect(gone.statusCode).toBe(503);
+  });
+
+  it('answers 503, not 500, once PostgreSQL refuses the TLS the URL asks for (it came back without SSL)', async () => {
+    const fresh = await freshDatabase('postgres');
+    cleanups.push(fresh.drop);
+    const url = new URL(fresh.url);
+    const front = await startTlsPostgres(url.hostname, Number(url.port || 5432));
+    cleanups.push(() => front.close());
+    url.port = String(front.port);
+    url.searchParams.set('sslmode', 'no-verify');
+    const t = await startLiveApp({ databaseUrl: url.toString() });
+    cleanups.push(() => t.close());
+    const alice = await t.register('alice');
+    const friends = () => t.app.inject({ method: 'GET', url: '/api/v1/users/me/friends', headers: bearer(alice.token) });
+    expect((await friends()).statusCode).toBe(200);
+
+    // pg: "The server does not support SSL connections", for every new connection.
+    front.refuseTls();
+    await untilDatabaseDown(t);
+    const refused = await friends();
+    expect(refused.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(refused.statusCode).toBe(503);
   });
 
   it('answers 503 within BEACON_DATABASE_TIMEOUT_MS when PostgreSQL stops answering, and counts the failed write-behind', async () => {

@@ -29,6 +29,14 @@ describe('the error handler', () => {
     expect(res.json().code).toBe('SERVICE_UNAVAILABLE');
   });
 
+  it('answers 503 SERVICE_UNAVAILABLE when PostgreSQL refuses the TLS the URL asks for (pg\'s errors, which have no code)', async () => {
+    for (const message of ['The server does not support SSL connections', 'There was an error establishing an SSL connection']) {
+      const res = await (await appThrowing(new Error(message))).inject({ url: '/x' });
+      expect(res.statusCode, message).toBe(503);
+      expect(res.json().code).toBe('SERVICE_UNAVAILABLE');
+    }
+  });
+
   it('answers 404 when a write refers to an account deleted meanwhile (a foreign key), from either database', async () => {
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
