@@ -1,6 +1,7 @@
 /** Runs the numbered, forward-only migrations at start. */
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { openDatabase, type Database } from './database.js';
+import { refuseForeignTables } from './foreign-tables.js';
 import { initial } from './migrations/001-initial.js';
 import { presenceTruth } from './migrations/002-presence-truth.js';
 import { hardening } from './migrations/003-hardening.js';
@@ -55,6 +56,7 @@ export function migrations(dialect: Database['dialect'], log: MigrationLog = SIL
 }
 
 export async function migrateToLatest(database: Database, log?: MigrationLog): Promise<string[]> {
+  await refuseForeignTables(database);
   const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect, log) };
   // Name the schema: Kysely looks for its lock table across every schema, and would find
   // another schema's and skip creating ours.

@@ -1,0 +1,47 @@
+/**
+ * A site adopting Beacon may point BEACON_DATABASE_URL at its own database. Migrating there
+ * would fail half-way ("table users already exists") after leaving Kysely's tables behind, or,
+ * where the site keeps its own Kysely migrations, be misread as "migrated by a newer Beacon".
+ * Before migrating, a database whose migrations are not Beacon's, or that holds a table
+ * Beacon would create without Beacon's migrations, is refused before any table is made.
+ */
+import { sql } from 'kysely';
+import type { Database } from './database.js';
+
+/** Every table Beacon's migrations create (a test checks it against a fresh migration). */
+export const BEACON_TABLES = [
+  'admin_grants', 'admin_names', 'blocks', 'friend_request_declines', 'friend_requests', 'friendships', 'game_invites',
+  'id_counters', 'notification_settings', 'notification_watches', 'push_subscriptions', 'server_secrets', 'status_history',
+  'user_calendars', 'user_sessions', 'users',
+];
+const MIGRATIONS_TABLE = 'kysely_migration';
+/** Beacon's first migration: every Beacon database has run it. */
+const FIRST = '001-initial';
+
+/** The tables of the schema Beacon uses (PostgreSQL: the current schema, `?schema=` or public). */
+async function tablesOf(database: Database): Promise<string[]> {
+  const rows =
+    database.dialect === 'sqlite'
+      ? await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(database.db)
+      : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(database.db);
+  return rows.rows.map((r) => r.name);
+}
+
+/** Throws, saying what to do, when the database holds another application's tables where Beacon's would go. */
+export async function refuseForeignTables(database: Database): Promise<void> {
+  const tables = await tablesOf(database);
+  if (tables.includes(MIGRATIONS_TABLE)) {
+    const ran = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)}`.execute(database.db);
+    if (ran.rows.length === 0 || ran.rows.some((r) => r.name === FIRST)) return;
+    throw foreign(`it holds another application's Kysely migrations (${ran.rows.slice(0, 3).map((r) => r.name).join(', ')}${ran.rows.length > 3 ? ', …' : ''}) and none of Beacon's`);
+  }
+  const clashing = BEACON_TABLES.filter((t) => tables.includes(t));
+  if (clashing.length > 0) throw foreign(`it already holds tables Beacon would create (${clashing.join(', ')}), made by another application`);
+}
+
+function foreign(what: string): Error {
+  return new Error(
+    `the database BEACON_DATABASE_URL names is not Beacon's: ${what}. Give Beacon a database of its own, or on PostgreSQL a schema of its own ` +
+      '(BEACON_DATABASE_URL=postgres://…/yourdb?schema=beacon); no table was made or changed',
+  );
+}
