@@ -510,7 +510,8 @@ function editDistance(a: string, b: string): number {
  * Standalone Beacon's HTTP idle timeout (BEACON_HTTP_IDLE_TIMEOUT_MS) closes a connection with
  * nothing read or written for that long, a request still waiting for PostgreSQL included: no
  * answer, no `request completed` line. Such a request waits up to BEACON_DATABASE_TIMEOUT_MS for
- * a connection of the pool and as long again for its query before it fails with 503, so the
+ * a connection of the pool (one behind a user's lock: for its turn, a connection and its locks
+ * together, db/user-locks.ts heldThen) and as long again for its query before it fails with 503, so the
  * database timeout must stay below half the idle timeout (the defaults: 10 s and 30 s). Refused
  * otherwise, naming both. SQLite has no such bound; nor does the plugin, embedded in a host's
  * server with the host's timeouts (config-options.ts checks buildApp's config, not the plugin's).

@@ -5,7 +5,7 @@
  * database A held the same user id on database B too. Now each database has its own queues:
  * the same id on another database runs at once, while on the same database it still waits,
  * and a database's queue of a key goes once its calls have settled.
- * Two SQLite files, each with its own user 1.
+ * Two SQLite files, each with its own user 1. And (PostgreSQL) the bound on a call's wait for its turn.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
+import { freshDatabase } from '../helpers/databases.js';
 import { queuedLockKeys, withPairLock, withUserLock, withUserRow, type Trx } from '../../src/server/db/user-locks.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
 
@@ -105,3 +106,73 @@ describe('per-user lock queues are per database', () => {
     }
   });
 });
+
+/**
+ * Finding: a call waiting its turn behind one stuck on PostgreSQL waited for as long as that
+ * one took, past the HTTP idle timeout. On a database opened with a bound (PostgreSQL's
+ * BEACON_DATABASE_TIMEOUT_MS) a call not started within it fails SERVICE_UNAVAILABLE at the
+ * bound, and its work never runs, not even once its turn comes; one started in time is not cut.
+ */
+describe('waiting for a lock is bounded by the database timeout (PostgreSQL)', () => {
+  const BOUND_MS = 300;
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  let bounded: Database;
+  let alice: number;
+
+  beforeAll(async () => {
+    fresh = await freshDatabase('postgres');
+    bounded = openDatabase(fresh.url, { timeoutMs: BOUND_MS });
+    await migrateToLatest(bounded);
+    alice = (await new UserRepository(bounded.db).create({ username: 'alice', displayName: 'alice', passwordHash: 'h', role: 'user', now: T0 }))!.id;
+  });
+  afterAll(async () => {
+    await bounded?.close();
+    await fresh?.drop();
+  });
+
+  it.each<[string, Lock]>([
+    ['a user’s row (withUserRow)', (db, fn) => withUserRow(db, alice, fn)],
+    ['a user’s lock (withUserLock)', (db, fn) => withUserLock(db, alice, fn)],
+  ])('%s: a call still waiting at the bound fails 503 and never runs; the holder is not cut', async (_name, lock) => {
+    const release = gate();
+    const entered = gate();
+    const ran: string[] = [];
+    // Holds the turn past the bound without a query running (a query would hit its own bound).
+    const holder = lock(bounded.db, async () => {
+      entered.open();
+      await release.opened;
+      ran.push('holder');
+      return 'holder';
+    });
+    const done = holder.finally(() => {});
+    try {
+      await entered.opened;
+      const started = Date.now();
+      const waiter = lock(bounded.db, async () => {
+        ran.push('waiter');
+        return 'waiter';
+      });
+      const failed = waiter.then(
+        () => 'ran',
+        (err: { code?: string; statusCode?: number }) => `${err.statusCode} ${err.code}`,
+      );
+      expect(await within(failed, BOUND_MS + AT_ONCE_MS)).toBe('503 SERVICE_UNAVAILABLE');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(BOUND_MS - 5);
+      release.open();
+      expect(await holder).toBe('holder');
+      await until(() => queuedLockKeys(bounded.db) === 0);
+      expect(ran).toEqual(['holder']);
+    } finally {
+      release.open();
+      await done;
+    }
+  });
+});
+
+/** Polls `ok` until it holds, for up to AT_ONCE_MS. */
+async function until(ok: () => boolean): Promise<void> {
+  for (const end = Date.now() + AT_ONCE_MS; !ok(); ) {
+    if (Date.now() > end) throw new Error('never held');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

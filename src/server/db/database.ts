@@ -12,6 +12,7 @@ import type { DatabaseSchema } from './schema.js';
 import type { Checkpointer } from './checkpointer.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
+import { boundLockWaits } from './user-locks.js';
 
 export type Db = Kysely<DatabaseSchema>;
 export type Dialect = 'sqlite' | 'postgres';
@@ -173,6 +174,8 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
     }
   }) as typeof pool.connect;
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  // A request waiting for a user's lock behind one stuck on a hung server is bounded alike (db/user-locks.ts heldThen).
+  if (timeoutMs) boundLockWaits(db, timeoutMs);
   return wrap(db, 'postgres', schema);
 }
 

@@ -72,15 +72,12 @@ export function withUserRowShared<T>(db: Db, userId: number, fn: (trx: Trx) => P
 }
 
 function rowHeld<T>(db: Db, userId: number, mode: Turn, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  const holding = async (trx: Trx): Promise<T> => {
-    if (isPostgres(trx)) {
-      const row = trx.selectFrom('users').select('id').where('id', '=', userId);
-      await (mode === 'shared' ? row.forShare() : row.forUpdate()).execute();
-    }
-    return fn(trx);
+  const hold = async (trx: Trx): Promise<void> => {
+    if (!isPostgres(trx)) return;
+    const row = trx.selectFrom('users').select('id').where('id', '=', userId);
+    await (mode === 'shared' ? row.forShare() : row.forUpdate()).execute();
   };
-  if (db.isTransaction) return holding(db as Trx);
-  return inTurn(db, `row:${userId}`, () => transaction(db, holding), mode);
+  return heldThen(db, `row:${userId}`, mode, hold, fn);
 }
 
 /**
@@ -92,19 +89,80 @@ function rowHeld<T>(db: Db, userId: number, mode: Turn, fn: (trx: Trx) => Promis
  * connection meanwhile: a burst on one key takes one connection of the pool, not all.
  */
 function locked<T>(db: Db, key: string, users: readonly number[], fn: (trx: Trx) => Promise<T>): Promise<T> {
-  const holding = async (trx: Trx): Promise<T> => {
-    if (isPostgres(trx)) {
-      // One 64-bit key per lock, named with the schema: deployments sharing a database in schemas of their own never meet.
-      await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ${`:beacon:${key}`}, 0))`.execute(trx);
-      const ids = [...new Set(users)];
-      const held = ids.length === 0 ? [] : await trx.selectFrom('users').select('id').where('id', 'in', ids).orderBy('id').forKeyShare().execute();
-      if (held.length !== ids.length) throw new AppError('NOT_FOUND', 'That account no longer exists');
-    }
-    return fn(trx);
+  const hold = async (trx: Trx): Promise<void> => {
+    if (!isPostgres(trx)) return;
+    // One 64-bit key per lock, named with the schema: deployments sharing a database in schemas of their own never meet.
+    await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ${`:beacon:${key}`}, 0))`.execute(trx);
+    const ids = [...new Set(users)];
+    const held = ids.length === 0 ? [] : await trx.selectFrom('users').select('id').where('id', 'in', ids).orderBy('id').forKeyShare().execute();
+    if (held.length !== ids.length) throw new AppError('NOT_FOUND', 'That account no longer exists');
   };
-  // Given a transaction (a caller's, a test's): the lock is taken in it, held until it ends, without this instance's queue.
-  if (db.isTransaction) return holding(db as Trx);
-  return inTurn(db, key, () => transaction(db, holding));
+  return heldThen(db, key, 'alone', hold, fn);
+}
+
+/**
+ * Runs `fn` once `hold` has taken its locks in the transaction, the call's turn for `key` on
+ * this instance come (inTurn). Given a transaction (a caller's, a test's): the locks are taken
+ * in it, held until it ends, without this instance's queue.
+ *
+ * On a database with a bound on waiting (boundLockWaits: PostgreSQL's, BEACON_DATABASE_TIMEOUT_MS),
+ * everything before `fn` — the turn on this instance, a pooled
+ * connection, BEGIN, `hold`'s locks in the database — must be done within it: else the call
+ * fails with SERVICE_UNAVAILABLE at the bound and `fn` never runs, not even once the turn
+ * comes. A request behind one stuck on a database that stopped answering is then answered
+ * 503 within the bound, and within the bound again at most for the first query of `fn` that
+ * hangs: inside the HTTP idle timeout (above twice the bound, config.ts checkRequestBounds),
+ * however many requests of the user queue up.
+ */
+function heldThen<T>(db: Db, key: string, turn: Turn, hold: (trx: Trx) => Promise<void>, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return hold(db as Trx).then(() => fn(db as Trx));
+  const waitMs = waitBounds.get(db.getExecutor().adapter);
+  if (waitMs === undefined) {
+    return inTurn(db, key, () => transaction(db, async (trx) => {
+      await hold(trx);
+      return fn(trx);
+    }), turn);
+  }
+  return new Promise<T>((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new AppError('SERVICE_UNAVAILABLE', 'The database did not answer in time; try again shortly'));
+    }, waitMs);
+    timer.unref();
+    const gaveUp = (): Error => new Error(`gave up waiting for lock ${key} after ${waitMs} ms`);
+    // Answered once late: what settles after (gaveUp, or the BEGIN that failed meanwhile) is nobody's.
+    inTurn(db, key, async () => {
+      if (late) throw gaveUp();
+      return transaction(db, async (trx) => {
+        await hold(trx);
+        if (late) throw gaveUp();
+        clearTimeout(timer);
+        return fn(trx);
+      });
+    }, turn).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Each database's bound on what comes before a locked call's `fn` (heldThen), by its Kysely's adapter as `queuesOf`. */
+const waitBounds = new WeakMap<object, number>();
+
+/**
+ * Bounds, on `db`'s database, the wait of each locked call for its turn, a connection and its
+ * locks to `ms` (heldThen). database.ts sets it for PostgreSQL to BEACON_DATABASE_TIMEOUT_MS, the
+ * bound of each of its queries; SQLite's calls have none (nothing there waits on a network).
+ */
+export function boundLockWaits(db: Db, ms: number): void {
+  waitBounds.set(db.getExecutor().adapter, ms);
 }
 
 /**
