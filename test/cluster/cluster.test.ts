@@ -7,11 +7,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisProxy, type RedisProxy } from '../helpers/redis.js';
 import { connect, type Frame, type TestSocket } from '../helpers/ws-client.js';
-import { api, befriend, register, startCluster, type Cluster, heartbeatForGrace } from './harness.js';
+import { api, befriend, forGrace, graceScale, register, startCluster, type Cluster, heartbeatForGrace } from './harness.js';
 
 const GRACE_MS = 1500;
 /** The heartbeat in the product's proportion to the grace (harness.ts): the bounds below (`2 × heartbeat + grace`) follow it. */
 const HEARTBEAT_MS = heartbeatForGrace(GRACE_MS);
+/**
+ * Auto-away's timings in the same proportion (defaults 300 s idle, 60 s to answer the probe,
+ * to a 25 s heartbeat and a 10 s grace): 45 s and 9 s. Shorter idle timings than the heartbeat
+ * once hid that auto-away never came for real users (nothing but the idle timeout passed
+ * between two of their heartbeats in the test, a dozen heartbeats in the product).
+ */
+const IDLE_MS = forGrace('idleTimeoutMs', GRACE_MS);
+const PROBE_MS = forGrace('idleProbeTimeoutMs', GRACE_MS);
+/** A page's background read (a refresh every 30 s), in the same proportion: reads never count as the person being there. */
+const READ_EVERY_MS = Math.round(30_000 * graceScale(GRACE_MS));
 const change = (id: number, status?: string) => (f: Frame) =>
   f.type === 'friend_status_change' && f.friend_id === id && (status === undefined || f.status === status);
 
@@ -111,14 +121,37 @@ describe('cluster of instances', { timeout: 150_000 }, () => {
     expect(b.since(fromB).filter((f) => f.type === 'friend_updated')).toEqual([]);
   });
 
-  it('a tab that reconnects by itself to the other instance leaves an auto-away user away for friends on both', async () => {
-    const { one, two, alice, bob } = await twoInstances({ BEACON_IDLE_TIMEOUT_MS: '1500', BEACON_IDLE_PROBE_TIMEOUT_MS: '1000' });
+  it('an idle user is probed, then away for friends on both instances, at the product’s proportions; a tab reconnecting by itself to the other instance leaves them away', async () => {
+    const { one, two, alice, bob } = await twoInstances({
+      BEACON_IDLE_TIMEOUT_MS: String(IDLE_MS),
+      BEACON_IDLE_PROBE_TIMEOUT_MS: String(PROBE_MS),
+      BEACON_REPLICA_LINGER_MS: String(forGrace('replicaLingerMs', GRACE_MS)),
+    });
     const { socket: b1 } = await connect(one.url, bob.token);
     const { socket: b2 } = await connect(two.url, bob.token);
-    const { socket: a } = await comesOnline(one.url, alice, b1, b2);
-    // Alice sends nothing: probed, then away, as Bob's tabs on both instances see.
+    const idleSince = Date.now();
     const online = [b1.mark(), b2.mark()];
-    await Promise.all([b1, b2].map((b, i) => b.next(change(alice.id, 'away'), { from: online[i], timeoutMs: 8000 })));
+    const { socket: a } = await comesOnline(one.url, alice, b1, b2);
+    // Alice's tab stays open and does what a tab does with nobody at the keyboard: the SDK's
+    // heartbeat every half interval (the server's pings answered by ws), and background reads.
+    // None of it is her: probed once the idle timeout passed, away once the probe ran out
+    // unanswered, as Bob's tabs on both instances see, with nothing in between.
+    const asked = a.mark();
+    const beats = setInterval(() => a.send({ type: 'heartbeat' }), HEARTBEAT_MS / 2);
+    const reads = setInterval(() => void api(one, 'GET', '/users/me/friends', alice.token).catch(() => {}), READ_EVERY_MS);
+    try {
+      await a.next((f) => f.type === 'are_you_there', { from: asked, timeoutMs: IDLE_MS + 5000 });
+      expect(Date.now() - idleSince).toBeGreaterThanOrEqual(IDLE_MS);
+      await Promise.all([b1, b2].map((b, i) => b.next(change(alice.id, 'away'), { from: online[i], timeoutMs: PROBE_MS + 5000 })));
+      expect(Date.now() - idleSince).toBeGreaterThanOrEqual(IDLE_MS + PROBE_MS);
+    } finally {
+      clearInterval(beats);
+      clearInterval(reads);
+    }
+    expect([b1.since(online[0]!), b2.since(online[1]!)].map((fs) => fs.filter(change(alice.id)).map((f) => f.status))).toEqual([
+      ['online', 'away'],
+      ['online', 'away'],
+    ]);
     const [mark1, mark2] = [b1.mark(), b2.mark()];
     a.close();
     await a.waitClosed();

@@ -20,7 +20,21 @@ const DEFAULTS = loadConfig({});
  * tab or reap a live instance, which the grace (0.4 heartbeat, as in production) would never hide.
  */
 export function heartbeatForGrace(graceMs: number): number {
-  return Math.round((graceMs * DEFAULTS.heartbeatIntervalMs) / DEFAULTS.offlineGraceMs);
+  return forGrace('heartbeatIntervalMs', graceMs);
+}
+
+/**
+ * Another of the product's timings in its proportion to an offline grace shortened for a test,
+ * by the same factor as heartbeatForGrace (defaults: idle 300 s, probe 60 s, replica linger
+ * 30 s to a 10 s grace, so 45 s, 9 s and 4.5 s for a 1.5 s grace).
+ */
+export function forGrace(setting: 'heartbeatIntervalMs' | 'idleTimeoutMs' | 'idleProbeTimeoutMs' | 'replicaLingerMs', graceMs: number): number {
+  return Math.round(DEFAULTS[setting] * graceScale(graceMs));
+}
+
+/** By how much a test shortens the product's timings when it shortens the offline grace to `graceMs` (0.15 for 1.5 s). */
+export function graceScale(graceMs: number): number {
+  return graceMs / DEFAULTS.offlineGraceMs;
 }
 
 export interface Instance {
