@@ -147,14 +147,19 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
   pool.on('connect', (client) => {
     client.on('error', () => {});
     // A query past the bound may still hold the connection, and the pool would hand it out
-    // again with every later query queued behind it: drop the connection (the client is then
-    // unqueryable, and the pool discards it on release). Every failure is marked as PostgreSQL's.
+    // again with every later query queued behind it: drop the connection, and end the client,
+    // which marks it ending at once, so the pool discards it on release (the drop alone is
+    // noticed a moment later, after the release: the pool handed the dead client to the next
+    // query). Every failure is marked as PostgreSQL's.
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     client.query = ((...args: unknown[]) => {
       const result = query(...args);
       if (result instanceof Promise) {
         return result.catch((err: unknown) => {
-          if (timeoutMs && err instanceof Error && err.message === QUERY_TIMEOUT) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+          if (timeoutMs && err instanceof Error && err.message === QUERY_TIMEOUT) {
+            client.end().catch(() => {});
+            (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+          }
           throw tagged(err, false);
         });
       }
