@@ -19,6 +19,7 @@ import { createTokenService } from './auth/tokens.js';
 import { openDatabase, type Database } from './db/database.js';
 import { Housekeeping, SESSION_KEEP_AFTER_EXPIRY_MS } from './db/housekeeping.js';
 import { migrateAtStart } from './db/migrate.js';
+import { refuseForeignFile } from './db/foreign-tables.js';
 import { namingTheDatabase } from './db/start-errors.js';
 import { reportStart } from './start-report.js';
 import { BlockRepository } from './friends/block-repository.js';
@@ -170,6 +171,7 @@ export async function createServices(
   const named = (err: unknown) => namingTheDatabase(err, config.databaseUrl);
   let database: Database;
   try {
+    await refuseForeignFile(config.databaseUrl);
     database = openDatabase(config.databaseUrl, {
       timeoutMs: config.databaseTimeoutMs,
       observe: (ms, err) => metrics.dbQuery(ms, err),

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startChildServer } from '../helpers/child-server.js';
@@ -87,5 +88,28 @@ describe('database errors at start', () => {
     writeFileSync(file, 'this is a text file, not a database, at least 512 bytes long. '.repeat(16));
     const failed = await startFailure({ BEACON_DATABASE_URL: `sqlite:${file}` });
     expect(failed).toContain(`beacon: failed to start: the database BEACON_DATABASE_URL names refused the start: file is not a database (sqlite:${file})`);
+  });
+});
+
+describe('a SQLite file of another application at start', () => {
+  it('is refused as it is: no table made, its journal mode unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-foreign-'));
+    try {
+      const file = join(dir, 'site.db');
+      const site = new SQLite(file);
+      site.exec('create table users (id integer primary key, email text)');
+      site.close();
+      const failed = await startFailure({ BEACON_DATABASE_URL: `sqlite:${file}` });
+      expect(failed).toMatch(/^server exited with 1:[\s\S]*beacon: failed to start: the database BEACON_DATABASE_URL names is not Beacon's: it already holds tables Beacon would create \(users\)/);
+      const after = new SQLite(file, { readonly: true });
+      try {
+        expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
+        expect(after.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([{ name: 'users' }]);
+      } finally {
+        after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

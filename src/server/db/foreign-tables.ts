@@ -5,8 +5,9 @@
  * Before migrating, a database whose migrations are not Beacon's, or that holds a table
  * Beacon would create without Beacon's migrations, is refused before any table is made.
  */
+import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
-import type { Database } from './database.js';
+import { openDatabase, type Database } from './database.js';
 
 /** Every table Beacon's migrations create (a test checks it against a fresh migration). */
 export const BEACON_TABLES = [
@@ -44,4 +45,19 @@ function foreign(what: string): Error {
     `the database BEACON_DATABASE_URL names is not Beacon's: ${what}. Give Beacon a database of its own, or on PostgreSQL a schema of its own ` +
       '(BEACON_DATABASE_URL=postgres://…/yourdb?schema=beacon); no table was made or changed',
   );
+}
+
+/**
+ * The same check on an existing SQLite file, opened as it is, before the server opens it for
+ * good: that switches the file to WAL, which is written into the file.
+ */
+export async function refuseForeignFile(url: string): Promise<void> {
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : null;
+  if (path === null || path === ':memory:' || !existsSync(path)) return;
+  const asItIs = openDatabase(url, { asItIs: true });
+  try {
+    await refuseForeignTables(asItIs);
+  } finally {
+    await asItIs.close();
+  }
 }
