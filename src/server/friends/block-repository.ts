@@ -57,20 +57,22 @@ export class BlockRepository {
 
   /**
    * Each pair's block as held now: `user` as `list(viewerId)` lists `subjectId`, or null when not
-   * blocked (read after a bus outage, to send block changes again). One query per blocker.
+   * blocked (read after a bus outage, to send block changes again). A query per MAX_PARAMS / 2
+   * pairs, whatever the number of blockers (a deleted account may have many).
    */
   async held(pairs: ReadonlyArray<{ viewerId: number; subjectId: number }>): Promise<Array<{ viewerId: number; subjectId: number; user: Blocked | null }>> {
-    const byBlocker = new Map<number, number[]>();
-    for (const p of pairs) byBlocker.set(p.viewerId, [...(byBlocker.get(p.viewerId) ?? []), p.subjectId]);
-    const out: Array<{ viewerId: number; subjectId: number; user: Blocked | null }> = [];
-    for (const [viewerId, subjectIds] of byBlocker) {
-      const listed = new Map<number, Blocked>();
-      for (const ids of slices(subjectIds, MAX_PARAMS)) {
-        for (const row of await this.#listed(viewerId).where('b.blocked_id', 'in', ids).execute()) listed.set(row.blocked_id, toBlocked(row));
-      }
-      for (const subjectId of subjectIds) out.push({ viewerId, subjectId, user: listed.get(subjectId) ?? null });
+    const listed = new Map<string, Blocked>();
+    for (const slice of slices([...pairs], Math.floor(MAX_PARAMS / 2))) {
+      const rows = await this.db
+        .selectFrom('blocks as b')
+        .innerJoin('users as u', 'u.id', 'b.blocked_id')
+        .select(['b.blocker_id', 'b.blocked_id', 'u.username', 'u.display_name', 'b.created_at'])
+        .where('b.blocker_id', 'in', [...new Set(slice.map((p) => p.viewerId))])
+        .where('b.blocked_id', 'in', [...new Set(slice.map((p) => p.subjectId))])
+        .execute();
+      for (const row of rows) listed.set(`${row.blocker_id}:${row.blocked_id}`, toBlocked(row));
     }
-    return out;
+    return pairs.map(({ viewerId, subjectId }) => ({ viewerId, subjectId, user: listed.get(`${viewerId}:${subjectId}`) ?? null }));
   }
 
   #listed(blockerId: number) {

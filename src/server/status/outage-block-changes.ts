@@ -23,7 +23,7 @@ export type BlocksHeld = (pairs: readonly BlockPair[]) => Promise<BlockChange[]>
 
 /** How long block changes published here are kept for instances whose bus comes back later. */
 const RECENT_KEEP_MS = 10 * 60_000;
-/** At most this many are remembered. */
+/** At most this many are remembered (up to twice as many are held between two trims). */
 const REMEMBERED_MAX = 10_000;
 
 const keyOf = (p: BlockPair) => `${p.viewerId}:${p.subjectId}`;
@@ -65,7 +65,10 @@ export class OutageBlockChanges {
 
   #remember(pairs: readonly BlockPair[], now: number): void {
     for (const pair of pairs) this.#recent.push({ at: now, pair });
-    if (this.#recent.length > REMEMBERED_MAX) this.#forget(now);
+    // Trimmed back to the cap only once it holds twice as many: a copy of the cap's entries per
+    // REMEMBERED_MAX changes, not per change (an account blocked by many, deleted, changes all
+    // of its blocks at once).
+    if (this.#recent.length > 2 * REMEMBERED_MAX) this.#forget(now);
   }
 
   #forget(now: number): void {
