@@ -24,6 +24,8 @@ export class LastUses {
   readonly #pending: WriteBehind<string, number>;
   /** Set by stop(): its flush is the last, and a write it cannot make is lost, not retried. */
   #stopping = false;
+  /** The database's words at the last write it could not take (for the stop's line). */
+  #lastFailure: string | undefined;
 
   constructor(
     private readonly repo: Pick<SessionRepository, 'recordUses'>,
@@ -49,6 +51,9 @@ export class LastUses {
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#pending.stop();
+    // Said once, for what the last write (and any in flight when the stop began) left unwritten.
+    const lost = this.#pending.size;
+    if (lost > 0) this.opts.log.warn({ reason: this.#lastFailure, logins: lost }, 'last uses of logins not written at the stop: database unreachable; these uses are lost');
   }
 
   /** Resolves once every use noted before the call is written (or kept to retry). */
@@ -64,8 +69,9 @@ export class LastUses {
       if (isDatabaseUnreachable(err as Error)) {
         // Kept for the next flush; a use noted since is later, and wins. At the stop there is none.
         this.#pending.requeue(uses);
-        if (this.#stopping) this.opts.log.warn({ reason: (err as Error)?.message, logins: uses.size }, 'last uses of logins not written at the stop: database unreachable; these uses are lost');
-        else this.opts.log.warn({ err, logins: uses.size }, 'last uses of logins not written; will retry');
+        this.#lastFailure = (err as Error)?.message;
+        // At the stop, stop() says what is left once its own write is done.
+        if (!this.#stopping) this.opts.log.warn({ err, logins: uses.size }, 'last uses of logins not written; will retry');
         return;
       }
       this.opts.log.error({ err, logins: uses.size }, 'last uses of logins cannot be written; dropped');

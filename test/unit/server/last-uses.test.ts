@@ -72,6 +72,43 @@ describe('last uses of logins, written behind', () => {
     expect(w.fields).toEqual([{ reason: 'connect ECONNREFUSED 127.0.0.1:5432', logins: 2 }]);
   });
 
+  it('at a stop, says nothing is lost when a write in flight failed but the stop’s own write then took it (review)', async () => {
+    const w = world();
+    w.uses.start();
+    let release!: () => void;
+    w.hold(new Promise<void>((r) => (release = r)));
+    w.fail(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    w.uses.note('phone', 1000);
+    const inFlight = w.uses.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    const stopped = w.uses.stop();
+    // The write in flight fails after the stop began; the database is back for the stop's own.
+    w.hold(null);
+    release();
+    await inFlight;
+    w.fail(null);
+    await stopped;
+    expect(w.writes).toEqual([{ phone: 1000 }, { phone: 1000 }]);
+    expect(w.warnings).toEqual([]);
+  });
+
+  it('at a stop whose writes all fail, says so once', async () => {
+    const w = world();
+    w.uses.start();
+    let release!: () => void;
+    w.hold(new Promise<void>((r) => (release = r)));
+    w.fail(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    w.uses.note('phone', 1000);
+    const inFlight = w.uses.flush();
+    await new Promise((r) => setTimeout(r, 0));
+    const stopped = w.uses.stop();
+    w.hold(null);
+    release();
+    await Promise.all([inFlight, stopped]);
+    expect(w.warnings).toEqual(['last uses of logins not written at the stop: database unreachable; these uses are lost']);
+    expect(w.fields).toEqual([{ reason: 'connect ECONNREFUSED 127.0.0.1:5432', logins: 1 }]);
+  });
+
   it('drops a write the database refused for another cause (logged)', async () => {
     const w = world();
     w.uses.note('phone', 1000);
