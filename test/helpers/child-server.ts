@@ -74,7 +74,7 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${handle.stdout()}${handle.stderr()}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) {
-        await listeningLogged(handle, env.BEACON_LOG_LEVEL ?? 'info', deadline);
+        await listeningLogged(handle, env.BEACON_LOG_LEVEL ?? process.env.BEACON_LOG_LEVEL ?? 'info', deadline);
         return handle;
       }
     } catch {

@@ -24,7 +24,8 @@ async function tablesOf(database: Database): Promise<string[]> {
   const rows =
     database.dialect === 'sqlite'
       ? await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(database.db)
-      : await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`.execute(database.db);
+      : // pg_catalog, not information_schema: that lists only the tables this role may use.
+        await sql<{ name: string }>`select c.relname as name from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v', 'm', 'f')`.execute(database.db);
   return rows.rows.map((r) => r.name);
 }
 

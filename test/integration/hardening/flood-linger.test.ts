@@ -76,12 +76,34 @@ function flood(s: Flooder): void {
   more();
 }
 
-/** The close frame's code, once the server sent it, and when it was seen. */
-async function closeFrame(s: Flooder): Promise<{ code: number; at: number }> {
+/** The close frame in the server's frames so far (read frame by frame: unmasked, so a 2-byte header plus its length's bytes), or null. */
+function closeIn(b: Buffer): number | null {
+  let at = 0;
+  while (at + 2 <= b.length) {
+    const opcode = b[at]! & 0x0f;
+    let len = b[at + 1]! & 0x7f;
+    let head = 2;
+    if (len === 126) {
+      if (at + 4 > b.length) return null;
+      len = b.readUInt16BE(at + 2);
+      head = 4;
+    } else if (len === 127) {
+      if (at + 10 > b.length) return null;
+      len = Number(b.readBigUInt64BE(at + 2));
+      head = 10;
+    }
+    if (at + head + len > b.length) return null;
+    if (opcode === 0x8) return b.readUInt16BE(at + head);
+    at += head + len;
+  }
+  return null;
+}
+
+/** The close frame's code, once the server sent it. */
+async function closeFrame(s: Flooder): Promise<{ code: number }> {
   for (;;) {
-    const b = s.frames();
-    const at = b.indexOf(0x88);
-    if (at >= 0 && b.length >= at + 4) return { code: b.readUInt16BE(at + 2), at: Date.now() };
+    const code = closeIn(s.frames());
+    if (code !== null) return { code };
     if (s.socket.destroyed) throw new Error('the connection ended with no close frame');
     await new Promise((r) => setTimeout(r, 5));
   }
