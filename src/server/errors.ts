@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorCode } from '../protocol/index.js';
 import { DISPLAY_NAME_PATTERN, TIME_OF_DAY_PATTERN, UNSAFE_TEXT_RULE, USERNAME_PATTERN } from '../protocol/index.js';
 import { HOST_ID_PATTERN, MAX_HOST_ID_IN_PATH } from '../protocol/integration.js';
+import { failedToConnect } from './db/error-tags.js';
 
 const STATUS_OF: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
@@ -108,6 +109,8 @@ export function isForeignKeyViolation(error: { code?: string }): boolean {
  * connection exceptions (08xxx). So is a server refusing the TLS the URL asks for (pg's "The
  * server does not support SSL connections": it answered the SSLRequest 'N', as one restarted
  * with `ssl = off` does; "There was an error establishing an SSL connection": any other answer).
+ * And so is any other failure to get a connection (db/error-tags.ts), whatever its words: the TLS
+ * certificate refused (expired, another one), the host unknown, a socket error.
  * API routes answer 503, /readyz too, the write-behind retries.
  */
 const UNREACHABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '55000', '3D000', '28P01', '28000', '08000', '08001', '08003', '08004', '08006'];
@@ -115,6 +118,7 @@ const UNREACHABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '
 export function isDatabaseUnreachable(error: { code?: string; message?: string }): boolean {
   const code = error.code ?? '';
   return (
+    failedToConnect(error) ||
     UNREACHABLE_CODES.includes(code) ||
     /Connection terminated|timeout exceeded when trying to connect|Query read timeout|does not support SSL connections|error establishing an SSL connection/i.test(error.message ?? '')
   );

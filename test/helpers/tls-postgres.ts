@@ -12,8 +12,12 @@ import { selfSignedCert } from './test-cert.js';
 
 export interface TlsPostgres {
   readonly port: number;
+  /** The certificate new connections are shown (PEM), for a client that verifies it (`sslrootcert`). */
+  readonly cert: string;
   /** Drops every connection and answers new ones "no SSL here" ('N'). */
   refuseTls(): void;
+  /** Drops every connection and shows new ones another certificate (one the client does not trust). */
+  newCertificate(): void;
   close(): Promise<void>;
 }
 
@@ -21,7 +25,8 @@ export interface TlsPostgres {
 const SSL_REQUEST_CODE = 80877103;
 
 export async function startTlsPostgres(pgHost: string, pgPort: number): Promise<TlsPostgres> {
-  const { key, cert } = selfSignedCert();
+  let { key, cert } = selfSignedCert();
+  const first = cert;
   const open = new Set<net.Socket>();
   let refusing = false;
   const track = (s: net.Socket): void => {
@@ -48,6 +53,11 @@ export async function startTlsPostgres(pgHost: string, pgPort: number): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    cert: first,
+    newCertificate() {
+      ({ key, cert } = selfSignedCert());
+      for (const s of open) s.destroy();
+    },
     refuseTls() {
       refusing = true;
       for (const s of open) s.destroy();

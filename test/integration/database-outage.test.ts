@@ -5,6 +5,9 @@
  * (docs/operations.md, "What failures look like"). PostgreSQL missing fails these tests; it
  * never skips them.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -155,6 +158,32 @@ describe('PostgreSQL outage', () => {
 
     // pg: "The server does not support SSL connections", for every new connection.
     front.refuseTls();
+    await untilDatabaseDown(t);
+    const refused = await friends();
+    expect(refused.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(refused.statusCode).toBe(503);
+  });
+
+  it('answers 503, not 500, once PostgreSQL shows a certificate the URL does not trust (any failure to get a connection)', async () => {
+    const fresh = await freshDatabase('postgres');
+    cleanups.push(fresh.drop);
+    const url = new URL(fresh.url);
+    const front = await startTlsPostgres(url.hostname, Number(url.port || 5432));
+    cleanups.push(() => front.close());
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-ca-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'ca.pem'), front.cert);
+    url.port = String(front.port);
+    url.searchParams.set('sslmode', 'verify-full');
+    url.searchParams.set('sslrootcert', join(dir, 'ca.pem'));
+    const t = await startLiveApp({ databaseUrl: url.toString() });
+    cleanups.push(() => t.close());
+    const alice = await t.register('alice');
+    const friends = () => t.app.inject({ method: 'GET', url: '/api/v1/users/me/friends', headers: bearer(alice.token) });
+    expect((await friends()).statusCode).toBe(200);
+
+    // A certificate rotated on the server, not in Beacon's trust: every new connection fails its check.
+    front.newCertificate();
     await untilDatabaseDown(t);
     const refused = await friends();
     expect(refused.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });

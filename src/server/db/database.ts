@@ -12,6 +12,7 @@ import type { DatabaseSchema } from './schema.js';
 import type { Checkpointer } from './checkpointer.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
+import { tagged } from './error-tags.js';
 import { boundLockWaits } from './user-locks.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -99,23 +100,7 @@ function createPrivately(path: string): void {
   closeSync(openSync(path, 'a', 0o600));
 }
 
-/** Errors PostgreSQL (or the way to it) gave Beacon: a query's, or getting a connection's (start-errors.ts names the setting). */
-const FROM_POSTGRES = new WeakSet<object>();
-/** Of those, the ones of getting a connection: the server unreachable, refusing TLS or the login. */
-const CONNECTING = new WeakSet<object>();
-
-/** Whether `err` came from PostgreSQL or the connection to it (not from Beacon's code around a query). */
-export const fromPostgres = (err: unknown): boolean => typeof err === 'object' && err !== null && FROM_POSTGRES.has(err);
-/** Whether `err` is a failure to get a connection to PostgreSQL. */
-export const failedToConnect = (err: unknown): boolean => typeof err === 'object' && err !== null && CONNECTING.has(err);
-
-function tagged(err: unknown, connecting: boolean): unknown {
-  if (typeof err === 'object' && err !== null) {
-    FROM_POSTGRES.add(err);
-    if (connecting) CONNECTING.add(err);
-  }
-  return err;
-}
+export { failedToConnect, fromPostgres } from './error-tags.js';
 
 /** pg's error for a query past `query_timeout`: the query may still be running on the connection. */
 const QUERY_TIMEOUT = 'Query read timeout';
