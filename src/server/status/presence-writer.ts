@@ -30,6 +30,9 @@ export interface WriterHealth {
   setAside: number[];
 }
 
+/** How many more writes the stop makes for changes noted during its own (each takes what came in the one before). */
+const STOP_ROUNDS = 3;
+
 export class PresenceWriter {
   /** The dirty users (their rows are read at the flush: the value is only a mark). */
   readonly #dirty: WriteBehind<number, true>;
@@ -107,6 +110,10 @@ export class PresenceWriter {
   async stop(): Promise<number> {
     this.#stopping = true;
     await this.#dirty.stop();
+    // A change noted while that write was on its way (a socket's close coming back during the
+    // drain: PostgreSQL's write takes a round trip) is written too, or the stop would count it
+    // unwritten and not be recorded clean (a restart within the grace would reset everyone offline).
+    for (let round = 0; round < STOP_ROUNDS && this.#failingSince === null && this.unwritten() > 0; round++) await this.#dirty.flush();
     const users = this.unwritten();
     // A row the database refused on its own (reached) was logged as it failed.
     if (this.#failingSince === null) return users;

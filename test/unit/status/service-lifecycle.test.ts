@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testConfig } from '../../helpers/config.js';
+import { freshDatabase } from '../../helpers/databases.js';
 import { createServices, type Services } from '../../../src/server/services.js';
 import { serviceFixture, silentLog, T0, type ServiceFixture } from './service-fixture.js';
 
@@ -104,6 +105,49 @@ describe('PresenceService start and stop (one instance)', () => {
 });
 
 describe('a deploy: a clean stop, then a new process on the same database within the grace', () => {
+  it('is a clean stop when a socket\'s close arrives during its last write (PostgreSQL\'s write takes a round trip): the stop is recorded, and the user resumes in its grace', async () => {
+    const fresh = await freshDatabase('postgres');
+    const config = testConfig({ rateLimits: false, databaseUrl: fresh.url });
+    let t = T0;
+    const first = await createServices(config, silentLog, { now: () => t });
+    let second: Services | null = null;
+    try {
+      const u = await first.users.create({ username: 'alice', displayName: 'Alice', passwordHash: 'x', role: 'user', now: t });
+      if (!u) throw new Error('no user');
+      const alice: AuthContext = { userId: u.id, sessionId: 'login-1', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
+      await first.presence.start();
+      await first.presence.prepareViewer(alice);
+      first.presence.openSocket(alice, 'conn-1');
+      await first.presence.flush();
+      t += 2_000;
+      // The stop closed her socket with 1001; its close comes back while the final write is on its way.
+      await first.presence.setActivity(alice.userId, 'chatting');
+      const write = PresenceRepository.prototype.write;
+      let closed = false;
+      const slow = vi.spyOn(PresenceRepository.prototype, 'write').mockImplementation(async function (this: PresenceRepository, rows) {
+        if (!closed) {
+          closed = true;
+          first.presence.closeSocket(alice, 'conn-1', false);
+        }
+        return write.call(this, rows);
+      });
+      try {
+        await first.close();
+      } finally {
+        slow.mockRestore();
+      }
+      t += 3_000;
+      second = await createServices(config, silentLog, { now: () => t });
+      await second.presence.start();
+      await second.presence.ensureLoaded([alice.userId]);
+      // Friends keep seeing her as before the deploy (not reset offline as after a crash).
+      expect(second.presence.viewOf(alice.userId, 'friend')).toMatchObject({ status: 'online', activity: 'chatting' });
+    } finally {
+      await second?.close();
+      await fresh.drop();
+    }
+  });
+
   it('is a clean stop even when its last write takes time: the user present at the stop is in its grace, not reset offline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'beacon-stop-'));
     const config = testConfig({ rateLimits: false, databaseUrl: `sqlite:${join(dir, 'beacon.db')}` });
