@@ -49,6 +49,21 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
     expect([...(await live.app.beacon.hostIds([annId]))]).toEqual([[annId, 'auth0|ann']]);
   });
 
+  it('answers a status read of a deleted user 404, as for a user never seen (CONTRACT: "404 if no such user"), until the host names them again', async () => {
+    const live = await start();
+    await call(live, 'PUT', '/friendships', { pairs: [{ a: 'auth0|ann', b: 'auth0|bob' }] });
+    const annId = (await live.app.beacon.userIds(['auth0|ann'])).get('auth0|ann')!;
+    const bobToken = await signHost('auth0|bob');
+    const status = () => live.app.inject({ url: `/api/v1/users/${annId}/status`, headers: { authorization: `Bearer ${bobToken}` } });
+    expect((await status()).statusCode).toBe(200);
+    expect((await call(live, 'DELETE', '/users/auth0%7Cann')).statusCode).toBe(204);
+    const gone = await status();
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json()).toEqual({ code: 'NOT_FOUND', message: 'No such user' });
+    await call(live, 'PUT', '/users', { users: [{ id: 'auth0|ann', name: 'Ann' }] });
+    expect((await status()).statusCode).toBe(200);
+  });
+
   it('finds nobody for a deletion of a user never seen, until they sign in', async () => {
     const live = await start();
     expect(await live.app.beacon.deleteUser('auth0|cy')).toBe(false);

@@ -73,8 +73,11 @@ export interface RowPresence {
   version: Version | null;
 }
 
-/** A user as presence loads them: profile and remembered presence. */
-export type LoadedUser = RowPresence & { profile: Profile };
+/**
+ * A user as presence loads them: profile and remembered presence. `deleted`: a row a host's
+ * deletion put back only to date it (`deleted_at`): no such user to anyone asking.
+ */
+export type LoadedUser = RowPresence & { profile: Profile; deleted: boolean };
 
 /**
  * The columns of the remembered presence. Read in one statement, so the schedule and the
@@ -266,6 +269,7 @@ export class PresenceRepository {
           'hidden_last_seen',
           'visibility_before_hidden',
           'settings_version',
+          'deleted_at',
           ...PRESENCE_COLUMNS,
         ])
         .where('users.id', 'in', part)
@@ -290,6 +294,7 @@ export class PresenceRepository {
             settingsVersion: Number(r.settings_version),
           },
           ...presenceOfRow(r),
+          deleted: r.deleted_at !== null,
         });
       }
     }

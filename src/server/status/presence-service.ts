@@ -593,7 +593,7 @@ export class PresenceService {
 
   /**
    * One user's view as the caller may see it; 404 when the database has no such user (a deleted
-   * account may still be held in memory). Anyone but the user and admins is answered after one
+   * account may still be held in memory; a host's deleted user keeps a marked row). Anyone but the user and admins is answered after one
    * read of the user's row: a viewer who may not see the status gets unseenView of it, and never
    * touches the replica, so the work (and time) is the same whether the user is online here,
    * lingering, or not held at all (docs/protocol.md, privacy).
@@ -602,10 +602,12 @@ export class PresenceService {
     const category = subjectId === viewer.userId ? null : await this.deps.friendRepo.categoryGiven(subjectId, viewer.userId);
     const tier = tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category);
     if (tier === 'self' || tier === 'admin') {
-      if (!(await this.deps.users.findById(subjectId))) throw new AppError('NOT_FOUND', 'No such user');
+      if ((await this.deps.users.deletedAmong([subjectId])).size > 0) throw new AppError('NOT_FOUND', 'No such user');
     } else {
       const [stored] = await this.deps.repo.load([subjectId]);
-      if (!stored) throw new AppError('NOT_FOUND', 'No such user');
+      // A host's deleted user keeps a row only to date the deletion: as one never seen, unless the
+      // host has made them the viewer's friend again (a friend list naming a user makes them).
+      if (!stored || (stored.deleted && category === null)) throw new AppError('NOT_FOUND', 'No such user');
       const unseen = unseenView(stored.profile, tier, this.deps.now());
       if (unseen) return unseen;
     }
