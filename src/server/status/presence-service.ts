@@ -358,7 +358,7 @@ export class PresenceService {
     const present = this.deps.store.shared ? [] : this.engine.presentAt(now);
     // The row first: it carries each change with its version, so a change the store never takes
     // still wins over the store's older copy (ReplicaVersions.loaded, importRow).
-    const notWritten = await this.#writer.stop();
+    const notWritten = await this.#writer.stop(deadline);
     const notShared = await this.#replicas.stop(deadline);
     await this.deps.history.stop();
     const health = this.#writer.health();

@@ -39,6 +39,8 @@ export class PresenceWriter {
   /** Consecutive solo failures per user. */
   readonly #attempts = new Map<number, number>();
   readonly #setAside = new Set<number>();
+  /** Set during the stop's later writes: they take only changes noted since (stop()). */
+  #lateOnly = false;
   #failingSince: number | null = null;
   /** When an outage was last logged, and the failed flushes since (see #outage). */
   #outageSaidAt: number | null = null;
@@ -103,17 +105,28 @@ export class PresenceWriter {
   }
 
   /**
-   * Ends the timer and writes what is pending, once (a stop does not retry). Answers how many
+   * Ends the timer and writes what is pending, once (a stop does not retry a row; it writes what
+   * was noted during that write, within `deadline`, ms on Date.now()'s clock). Answers how many
    * users' rows this instance writes stay unwritten; when the database is unreachable, says so in
    * one line, with the count the stop's own `shutdown failed` repeats.
    */
-  async stop(): Promise<number> {
+  async stop(deadline = Infinity): Promise<number> {
     this.#stopping = true;
+    let began = Date.now();
     await this.#dirty.stop();
     // A change noted while that write was on its way (a socket's close coming back during the
     // drain: PostgreSQL's write takes a round trip) is written too, or the stop would count it
-    // unwritten and not be recorded clean (a restart within the grace would reset everyone offline).
-    for (let round = 0; round < STOP_ROUNDS && this.#failingSince === null && this.unwritten() > 0; round++) await this.#dirty.flush();
+    // unwritten and not be recorded clean (a restart within the grace would reset everyone offline):
+    // a few more writes of such changes only (not of a row the database refused), each while one
+    // as long as the last still ends before the stop's deadline.
+    for (let round = 0; round < STOP_ROUNDS && this.#failingSince === null && this.#notedSince() > 0; round++) {
+      const took = Date.now() - began;
+      if (Date.now() + took > deadline) break;
+      began = Date.now();
+      this.#lateOnly = true;
+      await this.#dirty.flush();
+    }
+    this.#lateOnly = false;
     const users = this.unwritten();
     // A row the database refused on its own (reached) was logged as it failed.
     if (this.#failingSince === null) return users;
@@ -122,6 +135,14 @@ export class PresenceWriter {
     const cause = this.#outageSaidAt === null ? { err } : { reason: (err as Error)?.message };
     this.opts.log.error({ ...cause, users, failingSinceMs: this.#failingSince, failingForMs: this.opts.now() - this.#failingSince }, 'presence write-behind failing at the stop: database unreachable; not written');
     return users;
+  }
+
+  /** Of those unwritten, the ones no write has failed for yet (changes noted since the last write). */
+  #notedSince(): number {
+    const isWriter = this.opts.isWriter;
+    let n = 0;
+    for (const id of this.#dirty.keys()) if ((!isWriter || isWriter(id)) && !this.#attempts.has(id)) n++;
+    return n;
   }
 
   /** Users whose row this instance writes and has not written yet (others' marks are theirs to write). */
@@ -136,7 +157,13 @@ export class PresenceWriter {
   async #write(batch: ReadonlyMap<number, true>): Promise<void> {
     const isWriter = this.opts.isWriter;
     // Another instance writes the rows of users it is the writer of: their marks are dropped here.
-    const ids = isWriter ? [...batch.keys()].filter((id) => isWriter(id)) : [...batch.keys()];
+    let ids = isWriter ? [...batch.keys()].filter((id) => isWriter(id)) : [...batch.keys()];
+    if (this.#lateOnly) {
+      // The stop's later writes: a row the database refused stays as it is, untried (a stop does not retry).
+      this.#dirty.requeue(ids.filter((id) => this.#attempts.has(id)).map((id) => [id, true] as const));
+      ids = ids.filter((id) => !this.#attempts.has(id));
+      if (ids.length === 0) return;
+    }
     const rows = ids.map((id) => this.rowOf(id)).filter((r): r is PresenceRow => r !== null);
     const done = this.opts.metrics?.writeBehindFlush();
     try {

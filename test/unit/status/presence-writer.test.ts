@@ -166,4 +166,29 @@ describe('PresenceWriter', () => {
     expect(writes).toEqual([[3]]);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('at the stop writes what was noted during its write, but tries a row the database refused on its own once (review 169)', async () => {
+    vi.useRealTimers();
+    const calls: number[][] = [];
+    let noteDuring: (() => void) | null = null;
+    const repo = {
+      write: async (rows: readonly PresenceRow[]) => {
+        calls.push(rows.map((r) => r.userId));
+        const during = noteDuring;
+        noteDuring = null;
+        during?.();
+        await new Promise((r) => setTimeout(r, 1));
+        if (rows.some((r) => r.userId === 7)) throw Object.assign(new Error('value too long for type character varying(128)'), { code: '22001' });
+      },
+      markAlive: async () => {},
+    } as unknown as PresenceRepository;
+    const w = new PresenceWriter(repo, rowOf, { intervalMs: 1000, now: () => 1000, log: silentLog });
+    w.markDirty(1);
+    w.markDirty(7);
+    // A socket's close comes back while the stop's write is on its way: user 2 changes.
+    noteDuring = () => w.markDirty(2);
+    expect(await w.stop()).toBe(1);
+    // The batch (refused for 7), 1 and 7 one by one, then 2 alone: 7 is not tried again.
+    expect(calls).toEqual([[1, 7], [1], [7], [2]]);
+  });
 });
