@@ -60,8 +60,17 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
     const gone = await status();
     expect(gone.statusCode).toBe(404);
     expect(gone.json()).toEqual({ code: 'NOT_FOUND', message: 'No such user' });
-    await call(live, 'PUT', '/users', { users: [{ id: 'auth0|ann', name: 'Ann' }] });
+    // The same from her usual-hours read (a stranger's 403 would say the row is there).
+    const pattern = await live.app.inject({ url: `/api/v1/users/${annId}/pattern`, headers: { authorization: `Bearer ${bobToken}` } });
+    expect(pattern.statusCode).toBe(404);
+    // Made Bob's friend again by the host's friend list: Bob reads her (a user never seen, offline); Carol does not.
+    await call(live, 'PUT', '/friendships', { pairs: [{ a: 'auth0|ann', b: 'auth0|bob' }] });
     expect((await status()).statusCode).toBe(200);
+    const carol = await signHost('auth0|carol');
+    await live.connect(carol);
+    expect((await live.app.inject({ url: `/api/v1/users/${annId}/status`, headers: { authorization: `Bearer ${carol}` } })).statusCode).toBe(404);
+    await call(live, 'PUT', '/users', { users: [{ id: 'auth0|ann', name: 'Ann' }] });
+    expect((await live.app.inject({ url: `/api/v1/users/${annId}/status`, headers: { authorization: `Bearer ${carol}` } })).statusCode).toBe(200);
   });
 
   it('finds nobody for a deletion of a user never seen, until they sign in', async () => {

@@ -70,6 +70,8 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
       const settings = await services.users.getSettings(subjectId);
       if (!settings) throw new AppError('NOT_FOUND', 'No such user');
       const category = subjectId === viewer.userId ? null : await services.friendRepo.categoryGiven(subjectId, viewer.userId);
+      // A host's deleted user keeps a row only to date the deletion: no such user, as for their status (PresenceService.userStatus).
+      if (subjectId !== viewer.userId && category === null && (await services.users.deletedAmong([subjectId])).size > 0) throw new AppError('NOT_FOUND', 'No such user');
       const beforeHidden = settings.status_visibility === 'hidden' ? await services.users.visibilityBeforeHidden(subjectId) : null;
       if (!canSeePattern(settings, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category), beforeHidden)) {
         throw new AppError('FORBIDDEN', 'This user does not share their usual hours with you');
