@@ -107,18 +107,20 @@ export class PresenceWriter {
   /**
    * Ends the timer and writes what is pending, once (a stop does not retry a row; it writes what
    * was noted during that write, within `deadline`, ms on Date.now()'s clock). Answers how many
-   * users' rows this instance writes stay unwritten; when the database is unreachable, says so in
-   * one line, with the count the stop's own `shutdown failed` repeats.
+   * users' rows this instance writes stay unwritten of those noted before the stop (all of them
+   * when the database is unreachable); when it is, says so in one line, with the count the stop's
+   * own `shutdown failed` repeats.
    */
   async stop(deadline = Infinity): Promise<number> {
     this.#stopping = true;
     let began = Date.now();
     await this.#dirty.stop();
-    // A change noted while that write was on its way (a socket's close coming back during the
-    // drain: PostgreSQL's write takes a round trip) is written too, or the stop would count it
-    // unwritten and not be recorded clean (a restart within the grace would reset everyone offline):
-    // a few more writes of such changes only (not of a row the database refused), each while one
-    // as long as the last still ends before the stop's deadline.
+    // Changes noted while that write was on its way (sockets' closes coming back during the
+    // drain, over a round trip each) come after the stop's moment: the stop is clean without them
+    // (its record says who was present, and the next start resumes them from it), so they are not
+    // counted below. They are written all the same while there is time: a few more writes of such
+    // changes only (not of a row the database refused), each while one as long as the last still
+    // ends before the stop's deadline.
     for (let round = 0; round < STOP_ROUNDS && this.#failingSince === null && this.#notedSince() > 0; round++) {
       const took = Date.now() - began;
       if (Date.now() + took > deadline) break;
@@ -127,7 +129,7 @@ export class PresenceWriter {
       await this.#dirty.flush();
     }
     this.#lateOnly = false;
-    const users = this.unwritten();
+    const users = this.#failingSince === null ? this.unwritten() - this.#notedSince() : this.unwritten();
     // A row the database refused on its own (reached) was logged as it failed.
     if (this.#failingSince === null) return users;
     const err = this.#lastError;

@@ -191,4 +191,25 @@ describe('PresenceWriter', () => {
     // The batch (refused for 7), 1 and 7 one by one, then 2 alone: 7 is not tried again.
     expect(calls).toEqual([[1, 7], [1], [7], [2]]);
   });
+
+  it('at the stop counts none of the changes that kept coming during its writes as unwritten: they came after the stop (review 169)', async () => {
+    vi.useRealTimers();
+    const calls: number[][] = [];
+    let next = 100;
+    const repo = {
+      write: async (rows: readonly PresenceRow[]) => {
+        calls.push(rows.map((r) => r.userId));
+        // Another socket's close comes back during every write (many clients, far away).
+        w.markDirty(next++);
+        await new Promise((r) => setTimeout(r, 1));
+      },
+      markAlive: async () => {},
+    } as unknown as PresenceRepository;
+    const w: PresenceWriter = new PresenceWriter(repo, rowOf, { intervalMs: 1000, now: () => 1000, log: silentLog });
+    w.markDirty(1);
+    expect(await w.stop()).toBe(0);
+    // The stop's write, then three more of what came in the one before; the last one's is left.
+    expect(calls).toEqual([[1], [100], [101], [102]]);
+    expect(w.unwritten()).toBe(1);
+  });
 });
