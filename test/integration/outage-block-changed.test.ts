@@ -12,57 +12,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import type { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import type { AuthContext } from '../../src/server/auth/auth-service.js';
-import type { EventBus } from '../../src/server/ports/event-bus.js';
-import type { PresenceStore } from '../../src/server/ports/presence-store.js';
-import { createServices, type Services } from '../../src/server/services.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
-import { testConfig } from '../helpers/config.js';
-import { freshDatabase } from '../helpers/databases.js';
 import { FlakyBus } from '../helpers/flaky-bus.js';
+import { outageWorld, type OutageWorld } from '../helpers/outage-world.js';
 import type { RedisProxy } from '../helpers/redis.js';
 import { proxiedRedisParts, until } from '../helpers/shared-parts.js';
-import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
-interface World {
-  a: Services;
-  b: Services;
-  /** What each instance's gateway was handed, since the last `clear()`. */
-  seen: { a: PresenceEvent[]; b: PresenceEvent[] };
-  alice: AuthContext;
-  bobId: number;
-  clear(): void;
-}
+type World = OutageWorld;
 
-async function world(parts: Array<{ bus: EventBus; store: PresenceStore }>, cleanup: Array<() => Promise<unknown>>): Promise<World> {
-  const db = await freshDatabase('postgres');
-  cleanup.push(db.drop);
-  const config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000 });
-  const seen = { a: [] as PresenceEvent[], b: [] as PresenceEvent[] };
-  const a = await createServices(config, silentLog, { now: () => T0, bus: parts[0]!.bus, store: parts[0]!.store });
-  cleanup.push(() => a.close());
-  const b = await createServices(config, silentLog, { now: () => T0, bus: parts[1]!.bus, store: parts[1]!.store });
-  cleanup.push(() => b.close());
-  a.presence.setSink((e) => seen.a.push(e));
-  b.presence.setSink((e) => seen.b.push(e));
-  for (const s of [a, b]) await s.start();
-  const u = await a.users.create({ username: 'alice', displayName: 'alice', passwordHash: 'x', role: 'user', now: T0 });
-  const bob = await a.users.create({ username: 'bob', displayName: 'bob', passwordHash: 'x', role: 'user', now: T0 });
-  // Alice has a tab on each instance (two logins).
-  const alice: AuthContext = { userId: u!.id, sessionId: 'l1', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
-  await a.presence.prepareViewer(alice);
-  a.presence.openSocket(alice, 'a1');
-  const onB = { ...alice, sessionId: 'l2' };
-  await b.presence.prepareViewer(onB);
-  b.presence.openSocket(onB, 'b1');
-  await a.presence.shared();
-  await b.presence.shared();
-  const clear = () => {
-    seen.a.length = 0;
-    seen.b.length = 0;
-  };
-  return { a, b, seen, alice, bobId: bob!.id, clear };
-}
+const world = outageWorld;
 
 const blockChange = (w: World, blocked: boolean) => (e: PresenceEvent) => e.kind === 'block_changed' && e.viewerId === w.alice.userId && e.subjectId === w.bobId && (e.user !== null) === blocked;
 const listedBob = async (w: World) => (await w.a.friends.listBlocked(w.alice.userId)).find((u) => u.user_id === w.bobId) ?? null;
