@@ -25,7 +25,7 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
   const start = async () => {
     const db = await freshDatabase(dialect);
     drop = db.drop;
-    return (app = await startLiveApp({ databaseUrl: db.url, hostAuth: hs256, serviceToken: SERVICE_TOKEN }));
+    return (app = await startLiveApp({ databaseUrl: db.url, hostAuth: { ...hs256, adminClaim: 'is_admin' }, serviceToken: SERVICE_TOKEN }));
   };
   const call = serviceCall;
   const lookup = async (live: LiveApp, body: object) => (await call(live, 'POST', '/users/lookup', body)).json<{ users: Array<{ host_id: string; user_id: number }> }>().users;
@@ -60,6 +60,10 @@ describe.each(testDialects())('lookups of users the host deleted, on %s', (diale
     const gone = await status();
     expect(gone.statusCode).toBe(404);
     expect(gone.json()).toEqual({ code: 'NOT_FOUND', message: 'No such user' });
+    // An admin (the host's claim) reads every user's status, and finds no such user either.
+    const admin = await signHost('auth0|root', 'Root', { is_admin: true });
+    const asAdmin = await live.app.inject({ url: `/api/v1/users/${annId}/status`, headers: { authorization: `Bearer ${admin}` } });
+    expect(asAdmin.statusCode).toBe(404);
     // The same from her usual-hours read (a stranger's 403 would say the row is there).
     const pattern = await live.app.inject({ url: `/api/v1/users/${annId}/pattern`, headers: { authorization: `Bearer ${bobToken}` } });
     expect(pattern.statusCode).toBe(404);
