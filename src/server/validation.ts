@@ -6,7 +6,7 @@
  * (`^\d+$` for integers, `true|false` for booleans). No string anywhere may carry a NUL
  * character, which PostgreSQL cannot store: refused at the edge, on every dialect alike.
  */
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { TSchema } from 'typebox';
 import addFormatsPlugin from 'ajv-formats';
@@ -144,11 +144,6 @@ function declaredCharset(contentType: string | undefined): 'utf8' | 'ascii-compa
     declared = 'ascii-compatible';
   }
   return declared;
-}
-
-function isAscii(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
 }
 
 const inProcess = new WeakMap<object, Validator>();
