@@ -72,8 +72,8 @@ describe('last uses of logins, written behind', () => {
     expect(w.fields).toEqual([{ reason: 'connect ECONNREFUSED 127.0.0.1:5432', logins: 2 }]);
   });
 
-  it('at a stop, says nothing is lost when a write in flight failed but the stop’s own write then took it (review)', async () => {
-    const w = world();
+  /** Phone's use is being written, to a database out of reach, when the stop begins; `release` lets that write fail. */
+  async function stopDuringFailingWrite(w: ReturnType<typeof world>) {
     w.uses.start();
     let release!: () => void;
     w.hold(new Promise<void>((r) => (release = r)));
@@ -82,8 +82,20 @@ describe('last uses of logins, written behind', () => {
     const inFlight = w.uses.flush();
     await new Promise((r) => setTimeout(r, 0));
     const stopped = w.uses.stop();
+    return {
+      inFlight,
+      stopped,
+      release: () => {
+        w.hold(null);
+        release();
+      },
+    };
+  }
+
+  it('at a stop, says nothing is lost when a write in flight failed but the stop’s own write then took it (review)', async () => {
+    const w = world();
+    const { inFlight, stopped, release } = await stopDuringFailingWrite(w);
     // The write in flight fails after the stop began; the database is back for the stop's own.
-    w.hold(null);
     release();
     await inFlight;
     w.fail(null);
@@ -94,15 +106,7 @@ describe('last uses of logins, written behind', () => {
 
   it('at a stop whose writes all fail, says so once', async () => {
     const w = world();
-    w.uses.start();
-    let release!: () => void;
-    w.hold(new Promise<void>((r) => (release = r)));
-    w.fail(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
-    w.uses.note('phone', 1000);
-    const inFlight = w.uses.flush();
-    await new Promise((r) => setTimeout(r, 0));
-    const stopped = w.uses.stop();
-    w.hold(null);
+    const { inFlight, stopped, release } = await stopDuringFailingWrite(w);
     release();
     await Promise.all([inFlight, stopped]);
     expect(w.warnings).toEqual(['last uses of logins not written at the stop: database unreachable; these uses are lost']);
