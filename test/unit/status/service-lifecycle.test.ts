@@ -104,42 +104,68 @@ describe('PresenceService start and stop (one instance)', () => {
   });
 });
 
+/**
+ * A deploy on `databaseUrl`: Alice's socket opens on a first process at T0; 2 s later `before`
+ * runs, then the process stops as at SIGTERM (presence, then the database), with `atWrite` run at
+ * each write of presence rows during that stop; a second process starts on the same database 3 s
+ * later and loads her. Answers the second process (the caller closes it), Alice and the clock.
+ */
+async function deploy(
+  databaseUrl: string,
+  hooks: { before?: (first: Services, alice: AuthContext) => Promise<void>; atWrite: (first: Services, alice: AuthContext, clock: { t: number }) => void },
+): Promise<{ second: Services; alice: AuthContext; clock: { t: number }; config: ReturnType<typeof testConfig> }> {
+  const config = testConfig({ rateLimits: false, databaseUrl });
+  const clock = { t: T0 };
+  const first = await createServices(config, silentLog, { now: () => clock.t });
+  const u = await first.users.create({ username: 'alice', displayName: 'Alice', passwordHash: 'x', role: 'user', now: clock.t });
+  if (!u) throw new Error('no user');
+  const alice: AuthContext = { userId: u.id, sessionId: 'login-1', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
+  await first.presence.start();
+  await first.presence.prepareViewer(alice);
+  first.presence.openSocket(alice, 'conn-1');
+  clock.t += 2_000;
+  await hooks.before?.(first, alice);
+  const write = PresenceRepository.prototype.write;
+  const spied = vi.spyOn(PresenceRepository.prototype, 'write').mockImplementation(async function (this: PresenceRepository, rows) {
+    hooks.atWrite(first, alice, clock);
+    return write.call(this, rows);
+  });
+  try {
+    await first.close();
+  } finally {
+    spied.mockRestore();
+  }
+  clock.t += 3_000;
+  const second = await createServices(config, silentLog, { now: () => clock.t });
+  try {
+    await second.presence.start();
+    await second.presence.ensureLoaded([alice.userId]);
+  } catch (err) {
+    await second.close();
+    throw err;
+  }
+  return { second, alice, clock, config };
+}
+
 describe('a deploy: a clean stop, then a new process on the same database within the grace', () => {
   it('is a clean stop when a socket\'s close arrives during its last write (PostgreSQL\'s write takes a round trip): the stop is recorded, and the user resumes in its grace', async () => {
     const fresh = await freshDatabase('postgres');
-    const config = testConfig({ rateLimits: false, databaseUrl: fresh.url });
-    let t = T0;
-    const first = await createServices(config, silentLog, { now: () => t });
     let second: Services | null = null;
     try {
-      const u = await first.users.create({ username: 'alice', displayName: 'Alice', passwordHash: 'x', role: 'user', now: t });
-      if (!u) throw new Error('no user');
-      const alice: AuthContext = { userId: u.id, sessionId: 'login-1', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
-      await first.presence.start();
-      await first.presence.prepareViewer(alice);
-      first.presence.openSocket(alice, 'conn-1');
-      await first.presence.flush();
-      t += 2_000;
-      // The stop closed her socket with 1001; its close comes back while the final write is on its way.
-      await first.presence.setActivity(alice.userId, 'chatting');
-      const write = PresenceRepository.prototype.write;
       let closed = false;
-      const slow = vi.spyOn(PresenceRepository.prototype, 'write').mockImplementation(async function (this: PresenceRepository, rows) {
-        if (!closed) {
+      let alice: AuthContext;
+      ({ second, alice } = await deploy(fresh.url, {
+        before: async (first, a) => {
+          await first.presence.flush();
+          await first.presence.setActivity(a.userId, 'chatting');
+        },
+        // The stop closed her socket with 1001; its close comes back while the final write is on its way.
+        atWrite: (first, a) => {
+          if (closed) return;
           closed = true;
-          first.presence.closeSocket(alice, 'conn-1', false);
-        }
-        return write.call(this, rows);
-      });
-      try {
-        await first.close();
-      } finally {
-        slow.mockRestore();
-      }
-      t += 3_000;
-      second = await createServices(config, silentLog, { now: () => t });
-      await second.presence.start();
-      await second.presence.ensureLoaded([alice.userId]);
+          first.presence.closeSocket(a, 'conn-1', false);
+        },
+      }));
       // Friends keep seeing her as before the deploy (not reset offline as after a crash).
       expect(second.presence.viewOf(alice.userId, 'friend')).toMatchObject({ status: 'online', activity: 'chatting' });
     } finally {
@@ -150,37 +176,16 @@ describe('a deploy: a clean stop, then a new process on the same database within
 
   it('is a clean stop even when its last write takes time: the user present at the stop is in its grace, not reset offline', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'beacon-stop-'));
-    const config = testConfig({ rateLimits: false, databaseUrl: `sqlite:${join(dir, 'beacon.db')}` });
-    let t = T0;
-    const first = await createServices(config, silentLog, { now: () => t });
     let second: Services | null = null;
     try {
-      const u = await first.users.create({ username: 'alice', displayName: 'Alice', passwordHash: 'x', role: 'user', now: t });
-      if (!u) throw new Error('no user');
-      const alice: AuthContext = { userId: u.id, sessionId: 'login-1', role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
-      await first.presence.start();
-      await first.presence.prepareViewer(alice);
-      first.presence.openSocket(alice, 'conn-1');
-      t += 2_000;
       // The final write-behind flush (rows, then the alive mark) ends a few milliseconds after the
       // stop began, as it does on a real machine.
-      const write = PresenceRepository.prototype.write;
-      const slow = vi.spyOn(PresenceRepository.prototype, 'write').mockImplementation(async function (this: PresenceRepository, rows) {
-        t += 5;
-        return write.call(this, rows);
-      });
-      try {
-        await first.close(); // as at SIGTERM: stops presence, then closes the database
-      } finally {
-        slow.mockRestore();
-      }
-      t += 3_000;
-      second = await createServices(config, silentLog, { now: () => t });
-      await second.presence.start();
-      await second.presence.ensureLoaded([alice.userId]);
+      const deployed = await deploy(`sqlite:${join(dir, 'beacon.db')}`, { atWrite: (_first, _alice, clock) => void (clock.t += 5) });
+      second = deployed.second;
+      const { alice, clock, config } = deployed;
       // Friends keep seeing her as before the deploy until the grace of the stop ends.
       expect(second.presence.viewOf(alice.userId, 'friend').status).toBe('online');
-      t += config.offlineGraceMs;
+      clock.t += config.offlineGraceMs;
       second.presence.tick();
       expect(second.presence.viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 + 2_000).toISOString() });
     } finally {
