@@ -236,7 +236,7 @@ export async function createServices(
       },
       { now, log },
     );
-    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
+    const presence = new PresenceService({ config, now, bus, store, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), categoriesHeld: (pairs) => friendRepo.listedAmong(pairs), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log, ...(overrides.calendarFetchTimeoutMs ? { fetchTimeoutMs: overrides.calendarFetchTimeoutMs } : {}) });
     const vapid = await vapidKeys(config, database);
     const notificationRepo = new NotificationRepository(database.db);

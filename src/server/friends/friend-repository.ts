@@ -180,6 +180,27 @@ export class FriendRepository {
     return rows[0] ? toFriend(rows[0]) : null;
   }
 
+  /**
+   * Each pair's friend as `listFriends(userId)` lists `friendId` now; pairs no longer friends
+   * are left out (read where a `friend_updated` sent again after a bus outage arrives:
+   * repeated-states.ts). A query per MAX_PARAMS / 2 pairs.
+   */
+  async listedAmong(pairs: ReadonlyArray<{ userId: number; friendId: number }>): Promise<Array<{ userId: number; friend: Friend }>> {
+    const wanted = new Set(pairs.map((p) => `${p.userId}:${p.friendId}`));
+    const out: Array<{ userId: number; friend: Friend }> = [];
+    for (const slice of slices([...pairs], Math.floor(MAX_PARAMS / 2))) {
+      const rows = await this.db
+        .selectFrom('friendships as f')
+        .innerJoin('users as u', 'u.id', 'f.friend_id')
+        .select(['f.user_id', 'f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at'])
+        .where('f.user_id', 'in', [...new Set(slice.map((p) => p.userId))])
+        .where('f.friend_id', 'in', [...new Set(slice.map((p) => p.friendId))])
+        .execute();
+      for (const r of rows) if (wanted.delete(`${r.user_id}:${r.friend_id}`)) out.push({ userId: r.user_id, friend: toFriend(r) });
+    }
+    return out;
+  }
+
   /** The user's friends with the category the user gave each, by display name. */
   async listFriends(userId: number): Promise<Friend[]> {
     const rows = await this.#friendQuery(userId).orderBy('u.username_lower').execute();

@@ -14,6 +14,7 @@ import type { RequestFrame } from './held-request-frames.js';
 import type { OutageCatchUp } from './outage-catch-up.js';
 import { isBusEvent, userTopic, type BusEvent, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import type { Renames } from './renames.js';
+import type { RepeatedStates } from './repeated-states.js';
 import type { Replicas } from './replicas.js';
 import type { StaleFriendLists } from './stale-friend-lists.js';
 
@@ -35,6 +36,8 @@ export interface BusMessagesDeps {
   forgetDeleted(userId: number): void;
   /** This instance's gateway. */
   sink(e: PresenceEvent): void;
+  /** Where `friend_updated` and `block_changed` reach the sockets here, and those sent again after an outage are read again (repeated-states.ts). */
+  repeats: Pick<RepeatedStates, 'deliver' | 'recheck'>;
 }
 
 /** Every instance's topic for ended logins (BusMessages.revoked). */
@@ -148,9 +151,13 @@ export class BusMessages {
         // Each once: after an outage another instance may send one again (outage-catch-up.ts).
         if (this.d.catchUp.deliverRequestFrame(message)) this.d.sink(message);
         return;
-      case 'revoked':
       case 'friend_updated':
       case 'block_changed':
+        // Sent again after an outage, read before it was sent: read again here, and handed over
+        // unless a newer change's frame came first.
+        if (message.repeat) return this.d.repeats.recheck([message]);
+        return this.d.repeats.deliver(message);
+      case 'revoked':
       case 'game_invite':
       case 'game_invite_accepted':
       case 'notification':

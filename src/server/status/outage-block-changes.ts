@@ -6,7 +6,9 @@
  * (held-request-frames.ts), the publisher remembers: the pairs changed while its bus was down,
  * sent again when it returns, and those published lately (RECENT_KEEP_MS), sent again to an
  * instance that says its bus is back (OutageCatchUp). What goes out again is the block held
- * now (read back from the database), never the change as it was made: a repeat is harmless.
+ * now (read back from the database), never the change as it was made: a repeat is harmless,
+ * and is read again where it reaches sockets, so that it never lands after a newer change
+ * (repeated-states.ts).
  */
 import type { BusEvent } from './presence-events.js';
 

@@ -10,6 +10,8 @@
  * - the friend-request frames it published (held-request-frames.ts), published again;
  * - the blocks it changed (outage-block-changes.ts): `block_changed` published again, with
  *   the block held now.
+ * What is sent again states the category or block held now, read again where it reaches sockets
+ * (repeated-states.ts): it never lands after a newer change of the same pair.
  * And for what others did while it was down: its connected viewers re-read their friend lists,
  * get again the `friend_updated` of changes made since just before the outage, and logins
  * revoked meanwhile are ended (read every second during the outage too: ended-logins.ts).
@@ -27,13 +29,14 @@ import { onBusOutages } from './bus-outages.js';
 import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type PendingRequests, type RequestFrame } from './held-request-frames.js';
 import { isBlockChange, OutageBlockChanges, type BlockChange, type BlockPair, type BlocksHeld } from './outage-block-changes.js';
 import { userTopic, type PresenceEvent } from './presence-events.js';
+import type { RepeatedStates } from './repeated-states.js';
 import type { StaleFriendLists } from './stale-friend-lists.js';
 
 /**
  * After a bus outage, category changes made since this long before this instance saw the bus go
  * are sent again as `friend_updated`: an instance's clock may be behind another's, and a
- * connection may die a moment before it is seen to. A repeat is harmless (the frame states the
- * category held now).
+ * connection may die a moment before it is seen to. A repeat is harmless: it states the category
+ * held now, read where it reaches sockets, and never lands after a newer change (repeated-states.ts).
  */
 const FRIEND_UPDATES_MARGIN_MS = 60_000;
 
@@ -77,8 +80,10 @@ export interface CatchUpDeps {
   logins: () => ReadonlyMap<string, { userId: number }>;
   /** Re-reads the connected viewers' friend lists, holding what other instances say until then. */
   lists: Pick<StaleFriendLists, 'hold' | 'reread' | 'returned' | 'caughtUp'>;
-  /** This instance's gateway. */
+  /** This instance's gateway (friend-request frames). */
   sink: (e: PresenceEvent) => void;
+  /** Where the categories and blocks sent again reach the sockets here (repeated-states.ts). */
+  repeats: Pick<RepeatedStates, 'read' | 'recheck'>;
 }
 
 export class OutageCatchUp {
@@ -192,9 +197,10 @@ export class OutageCatchUp {
       const here = this.#viewersHere();
       for (const frame of message.frames) if (isRequestFrame(frame) && here.has(frame.viewerId) && this.#delivered.add(frame)) sink(frame);
     } else if (message.kind === 'block_changes' && message.to === bus.instanceId && Array.isArray(message.changes)) {
-      // Each states the block held when it was sent: a repeat of one already had is harmless.
+      // Each states the block held when it was read there: read again here, so that none lands
+      // after a newer change the blocker made meanwhile (a repeat of one already had is harmless).
       const here = this.#viewersHere();
-      for (const change of message.changes) if (isBlockChange(change) && here.has(change.viewerId)) sink(change);
+      this.deps.repeats.recheck(message.changes.filter((c): c is BlockChange => isBlockChange(c) && here.has(c.viewerId)));
     }
   }
 
@@ -220,7 +226,8 @@ export class OutageCatchUp {
       log.error({ err }, 'block changes made during the bus outage not sent again; the blocker’s other devices see them when they reload their blocked list');
       return [];
     });
-    for (const change of blocks) bus.publishRemote(userTopic(change.viewerId), change);
+    // Read again where they arrive (older instances take them as they are).
+    for (const change of blocks) bus.publishRemote(userTopic(change.viewerId), { ...change, repeat: true });
     // The others re-read their viewers' lists now: after the request frames (a request's close before the friend it added).
     if (downAt !== null) bus.publishRemote(RETURNS_TOPIC, { kind: 'caught_up' });
     const graphChanged = this.#unsharedGraph.size;
@@ -241,21 +248,24 @@ export class OutageCatchUp {
 
   /**
    * `friend_updated` the outage may have dropped, sent again with the category held now: to the
-   * sockets here of users connected here, for the changes they made anywhere since `since`; and,
-   * over the bus, to the other instances' sockets of users who made a change here while the bus
-   * was down. Answers how many.
+   * sockets here of users connected here, for the changes they made anywhere since `since`
+   * (unless a newer frame of the pair reached them during the read); and, over the bus, to the
+   * other instances' sockets of users who made a change here while the bus was down (read again
+   * there). Answers how many.
    */
   async #resendFriendUpdates(viewers: readonly number[], unshared: readonly number[], since: number): Promise<number> {
     const read = this.deps.categoriesSetSince;
     if (!read || (viewers.length === 0 && unshared.length === 0)) return 0;
     const here = new Set(viewers);
     const elsewhere = new Set(unshared);
-    const changes = await read([...new Set([...viewers, ...unshared])], since);
-    for (const { userId, friend } of changes) {
-      const event = { kind: 'friend_updated', viewerId: userId, friend } as const;
-      if (elsewhere.has(userId)) this.deps.bus.publishRemote(userTopic(userId), event);
-      if (here.has(userId)) this.deps.sink(event);
-    }
-    return changes.length;
+    let count = 0;
+    await this.deps.repeats.read(async () => {
+      const changes = await read([...new Set([...viewers, ...unshared])], since);
+      count = changes.length;
+      const events = changes.map(({ userId, friend }) => ({ kind: 'friend_updated', viewerId: userId, friend }) as const);
+      for (const event of events) if (elsewhere.has(event.viewerId)) this.deps.bus.publishRemote(userTopic(event.viewerId), { ...event, repeat: true });
+      return events.filter((e) => here.has(e.viewerId));
+    });
+    return count;
   }
 }

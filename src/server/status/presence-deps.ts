@@ -17,6 +17,7 @@ import type { PresenceRepository } from './presence-repository.js';
 import type { Saturation } from './saturation.js';
 import type { PendingRequests } from './held-request-frames.js';
 import type { BlocksHeld } from './outage-block-changes.js';
+import type { CategoriesHeld } from './repeated-states.js';
 
 export interface PresenceDeps {
   config: Readonly<Config>;
@@ -40,6 +41,11 @@ export interface PresenceDeps {
    * them. Read after a bus outage, to send again the `friend_updated` it may have dropped.
    */
   categoriesSetSince?: (userIds: readonly number[], since: number) => Promise<Array<{ userId: number; friend: Friend }>>;
+  /**
+   * Each pair's friend as the user lists them now (standalone mode). Read where a
+   * `friend_updated` sent again after a bus outage arrives (repeated-states.ts).
+   */
+  categoriesHeld?: CategoriesHeld;
   /**
    * Which of these friend requests are still pending (standalone mode: the integration modes
    * have no requests). Read after a bus outage, before request frames held meanwhile go out again.

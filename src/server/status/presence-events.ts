@@ -74,10 +74,13 @@ export type BusEvent =
   | { kind: 'friend_removed'; viewerId: number; subjectId: number }
   /** The subject changed the category it gives the viewer. */
   | { kind: 'category_changed'; viewerId: number; subjectId: number; category: FriendCategory }
-  /** The viewer changed the category it gives a friend: `friend` as the viewer now lists them, for the viewer's own sockets. */
-  | { kind: 'friend_updated'; viewerId: number; friend: Friend }
-  /** The viewer blocked the subject (`user`: as the viewer's list of blocks shows them) or unblocked them (null): for the viewer's own sockets. */
-  | { kind: 'block_changed'; viewerId: number; subjectId: number; user: BlockedUser | null }
+  /**
+   * The viewer changed the category it gives a friend: `friend` as the viewer now lists them, for the viewer's own sockets.
+   * `repeat`: sent again after a bus outage, read before it was sent: each instance reads the pair again (repeated-states.ts; older ones hand it over as it is).
+   */
+  | { kind: 'friend_updated'; viewerId: number; friend: Friend; repeat?: true }
+  /** The viewer blocked the subject (`user`: as the viewer's list of blocks shows them) or unblocked them (null): for the viewer's own sockets. `repeat`: as for `friend_updated`. */
+  | { kind: 'block_changed'; viewerId: number; subjectId: number; user: BlockedUser | null; repeat?: true }
   | { kind: 'revoked'; userId: number; sessionId: string }
   /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
   | { kind: 'request_received'; viewerId: number; request: FriendRequest }

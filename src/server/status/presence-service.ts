@@ -40,6 +40,7 @@ import type { ReadySnapshot } from './ready-snapshot.js';
 import { StatusCommands, type Declarer, type SavedSchedule, type VersionedSchedule } from './status-commands.js';
 import { OwedNames } from './owed-names.js';
 import { OutageCatchUp } from './outage-catch-up.js';
+import { RepeatedStates } from './repeated-states.js';
 import { EndedLogins } from './ended-logins.js';
 import { StaleFriendLists } from './stale-friend-lists.js';
 
@@ -222,6 +223,7 @@ export class PresenceService {
       forgetDeleted: (userId) => void this.#forgetHere(userId),
       log: deps.log,
     });
+    const repeats = new RepeatedStates({ blocksHeld: deps.blocksHeld, categoriesHeld: deps.categoriesHeld, log: deps.log, sink: (e) => this.#sink(e) });
     this.#catchUp = new OutageCatchUp({
       bus,
       shared: deps.store.shared,
@@ -234,6 +236,7 @@ export class PresenceService {
       logins: () => this.#sessions.logins,
       lists: this.#lists,
       sink: (e) => this.#sink(e),
+      repeats,
     });
     this.#messages = new BusMessages({
       bus,
@@ -247,6 +250,7 @@ export class PresenceService {
       renames: this.#renames,
       forgetDeleted: (userId) => void this.#forgetHere(userId),
       sink: (e) => this.#sink(e),
+      repeats,
     });
   }
 
