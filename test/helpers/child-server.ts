@@ -33,7 +33,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startChildServer(env: Record<string, string> = {}): Promise<ChildServer> {
+/** `spawned`: told of the process as soon as it exists, before it answers (a test that watches its start). */
+export async function startChildServer(env: Record<string, string> = {}, spawned?: (child: ChildProcess) => void): Promise<ChildServer> {
   const dir = mkdtempSync(join(tmpdir(), 'beacon-child-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -51,6 +52,7 @@ export async function startChildServer(env: Record<string, string> = {}): Promis
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned?.(child);
   child.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
   const exited = new Promise<{ code: number | string; at: number }>((resolve) =>

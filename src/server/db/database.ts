@@ -21,6 +21,9 @@ export type Dialect = 'sqlite' | 'postgres';
 /** SQLite: the write-ahead log file is cut back to this size when it restarts after a checkpoint. */
 export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
 
+/** SQLite: how long a statement waits for another process's write lock before failing SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 export interface Database {
   db: Db;
   dialect: Dialect;
@@ -74,7 +77,7 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
     if (!asItIs) conn.pragma('journal_mode = WAL');
     conn.pragma('synchronous = NORMAL');
     conn.pragma('foreign_keys = ON');
-    conn.pragma('busy_timeout = 5000');
+    conn.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // The log file keeps the size of its largest burst (a migration, a mass reconnect) unless told otherwise.
     conn.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   } catch (err) {

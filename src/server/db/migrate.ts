@@ -2,6 +2,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { openDatabase, type Database } from './database.js';
 import { refuseForeignTables } from './foreign-tables.js';
+import { underMigrationLock, type MigrationLockOptions } from './migration-lock.js';
 import { initial } from './migrations/001-initial.js';
 import { presenceTruth } from './migrations/002-presence-truth.js';
 import { hardening } from './migrations/003-hardening.js';
@@ -55,22 +56,28 @@ export function migrations(dialect: Database['dialect'], log: MigrationLog = SIL
   };
 }
 
-export async function migrateToLatest(database: Database, log?: MigrationLog): Promise<string[]> {
-  await refuseForeignTables(database);
-  const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect, log) };
-  // Name the schema: Kysely looks for its lock table across every schema, and would find
-  // another schema's and skip creating ours.
-  const migrator = new Migrator({
-    db: database.db,
-    provider,
-    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
-  });
-  const { results } = await retryingSchemaRaces(async () => {
-    const r = await migrator.migrateToLatest();
-    if (r.error) throw newerDatabase(r.error) ?? (r.error instanceof Error ? r.error : new Error(String(r.error)));
-    return r;
-  });
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+/**
+ * Checks the database is Beacon's, then runs every migration it lacks, all under the
+ * database's migration lock (migration-lock.ts): starts at once take turns.
+ */
+export async function migrateToLatest(database: Database, log?: MigrationLog, lock?: MigrationLockOptions): Promise<string[]> {
+  return underMigrationLock(
+    database,
+    async (db) => {
+      await refuseForeignTables({ ...database, db });
+      const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect, log) };
+      // Name the schema: Kysely looks for its lock table across every schema, and would find
+      // another schema's and skip creating ours.
+      const migrator = new Migrator({ db, provider, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });
+      const { results } = await retryingSchemaRaces(async () => {
+        const r = await migrator.migrateToLatest();
+        if (r.error) throw newerDatabase(r.error) ?? (r.error instanceof Error ? r.error : new Error(String(r.error)));
+        return r;
+      });
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    lock,
+  );
 }
 
 /**

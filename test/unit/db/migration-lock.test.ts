@@ -1,0 +1,111 @@
+/**
+ * Starts migrating one database take turns (db/migration-lock.ts). SQLite: a start waits for
+ * the file's write lock, bounded, and says so when the bound passes, having changed nothing.
+ * PostgreSQL: two starts at once both succeed, one of them migrating (Kysely's advisory lock,
+ * taken before the foreign-table check too).
+ */
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../../src/server/db/database.js';
+import { migrateToLatest, migrations } from '../../../src/server/db/migrate.js';
+import { freshDatabase } from '../../helpers/databases.js';
+
+describe('SQLite: a start while another process holds the file’s write lock', () => {
+  let dir: string;
+  let database: Database | null = null;
+  afterEach(async () => {
+    await database?.close();
+    database = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tables = (file: string) => {
+    const raw = new SQLite(file, { readonly: true });
+    try {
+      return (raw.prepare(`select name from sqlite_master where type = 'table'`).all() as Array<{ name: string }>).map((r) => r.name);
+    } finally {
+      raw.close();
+    }
+  };
+
+  it('waits for it and migrates once it is released', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-lock-'));
+    const file = join(dir, 'beacon.db');
+    database = openDatabase(`sqlite:${file}`);
+    // Another thread, as another process would: SQLite's busy wait blocks this one.
+    const other = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const db = new (require('better-sqlite3'))(workerData.file);
+       db.exec('begin immediate');
+       parentPort.postMessage('held');
+       setTimeout(() => { db.exec('commit'); db.close(); }, workerData.holdMs);`,
+      { eval: true, workerData: { file, holdMs: 400 } },
+    );
+    try {
+      await once(other, 'message');
+      const started = Date.now();
+      expect(await migrateToLatest(database, undefined, { sqliteWaitMs: 10_000 })).toEqual(Object.keys(migrations('sqlite')));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    } finally {
+      await other.terminate();
+    }
+  });
+
+  it('past the bound fails saying another process holds the lock, and nothing was migrated', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-lock-'));
+    const file = join(dir, 'beacon.db');
+    database = openDatabase(`sqlite:${file}`);
+    const other = new SQLite(file);
+    other.exec('begin immediate');
+    try {
+      const started = Date.now();
+      await expect(migrateToLatest(database, undefined, { sqliteWaitMs: 300 })).rejects.toThrow(
+        /another process held the SQLite file's write lock for 0\.3 s \(most likely another Beacon start migrating it, or a long write\); nothing was migrated/,
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    } finally {
+      other.exec('commit');
+      other.close();
+    }
+    expect(tables(file)).toEqual([]);
+    // The connection's usual busy wait is back, and the next start migrates.
+    expect(await migrateToLatest(database)).toEqual(Object.keys(migrations('sqlite')));
+  });
+
+  it('a migration that fails leaves none of the start’s tables behind (one transaction)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-lock-'));
+    const file = join(dir, 'beacon.db');
+    // An index of the name migration 007 creates: 001 to 006 run, then 007 fails.
+    const other = new SQLite(file);
+    other.exec('create table probe (x integer); create index friendships_friend_cover on probe (x)');
+    other.close();
+    database = openDatabase(`sqlite:${file}`);
+    await expect(migrateToLatest(database)).rejects.toThrow(/friendships_friend_cover already exists/);
+    expect(tables(file)).toEqual(['probe']);
+  });
+});
+
+describe('PostgreSQL: two starts at once on one fresh schema', () => {
+  const opened: Database[] = [];
+  let drop: (() => Promise<void>) | null = null;
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((d) => d.close()));
+    await drop?.();
+    drop = null;
+  });
+
+  it('both succeed; one runs every migration, the other finds them run', async () => {
+    const fresh = await freshDatabase('postgres');
+    drop = fresh.drop;
+    const a = openDatabase(fresh.url);
+    const b = openDatabase(fresh.url);
+    opened.push(a, b);
+    const ran = await Promise.all([migrateToLatest(a), migrateToLatest(b)]);
+    expect(ran.map((r) => r.length).sort((x, y) => x - y)).toEqual([0, Object.keys(migrations('postgres')).length]);
+  });
+});
