@@ -5,7 +5,7 @@
  * keeps its own Kysely migrations was refused as "migrated by a newer Beacon". A database that
  * merely holds other tables (none of Beacon's names) stays usable, as before.
  */
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/server/db/database.js';
 import { BEACON_TABLES } from '../../src/server/db/foreign-tables.js';
@@ -51,6 +51,32 @@ describe.each(testDialects())('a database that is not Beacon’s (%s)', (dialect
     expect(await tables()).toEqual(['kysely_migration']);
     const ran = await sql<{ name: string }>`select name from kysely_migration`.execute(database.db);
     expect(ran.rows.map((r) => r.name)).toEqual(['2024_01_create_accounts']);
+  });
+
+  /** What Kysely's migrator leaves before its first migration is recorded: its two tables, no row. */
+  const kyselyTablesOnly = async () => {
+    const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => ({}) }, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+  };
+
+  it('holding Kysely’s migration tables with none recorded beside another application’s table is refused (a site using Kysely, freshly), and left as it was', async () => {
+    await open();
+    await kyselyTablesOnly();
+    await sql`create table accounts (id integer primary key)`.execute(database.db);
+    const refusal = migrateToLatest(database);
+    await expect(refusal).rejects.toThrow(
+      "is not Beacon's: it holds Kysely's migration tables with no migration recorded, beside tables Beacon does not make (accounts): another application's Kysely migrations",
+    );
+    await expect(refusal).rejects.toThrow('if a Beacon start made them and stopped before its first migration finished, drop kysely_migration and kysely_migration_lock and start again');
+    expect(await tables()).toEqual(['accounts', 'kysely_migration', 'kysely_migration_lock']);
+    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(database.db)).rows).toEqual([]);
+  });
+
+  it('holding only Kysely’s migration tables with none recorded (a Beacon start that stopped before its first migration finished) is migrated', async () => {
+    await open();
+    await kyselyTablesOnly();
+    expect(await migrateToLatest(database)).toEqual(Object.keys(migrations(dialect)));
+    expect(await migrateToLatest(database)).toEqual([]);
   });
 
   it('holding only tables of other names is migrated beside them, and migrated again later as Beacon’s own', async () => {

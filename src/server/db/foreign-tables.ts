@@ -18,6 +18,13 @@ export const BEACON_TABLES = [
 const MIGRATIONS_TABLE = 'kysely_migration';
 /** Beacon's first migration: every Beacon database has run it. */
 const FIRST = '001-initial';
+/** Every table a Beacon start makes: its own and Kysely's two. */
+const OURS = new Set([...BEACON_TABLES, MIGRATIONS_TABLE, 'kysely_migration_lock']);
+
+/** The first three names, then an ellipsis. */
+function listed(names: readonly string[]): string {
+  return `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+}
 
 /** The tables of the schema Beacon uses (PostgreSQL: the current schema, `?schema=` or public). */
 async function tablesOf(database: Database): Promise<string[]> {
@@ -34,8 +41,20 @@ export async function refuseForeignTables(database: Database): Promise<void> {
   const tables = await tablesOf(database);
   if (tables.includes(MIGRATIONS_TABLE)) {
     const ran = await sql<{ name: string }>`select name from ${sql.table(MIGRATIONS_TABLE)}`.execute(database.db);
-    if (ran.rows.length === 0 || ran.rows.some((r) => r.name === FIRST)) return;
-    throw foreign(`it holds another application's Kysely migrations (${ran.rows.slice(0, 3).map((r) => r.name).join(', ')}${ran.rows.length > 3 ? ', …' : ''}) and none of Beacon's`);
+    if (ran.rows.some((r) => r.name === FIRST)) return;
+    if (ran.rows.length > 0) {
+      throw foreign(`it holds another application's Kysely migrations (${listed(ran.rows.map((r) => r.name))}) and none of Beacon's`);
+    }
+    // None recorded: what a Beacon start leaves when it stops before its first migration is
+    // recorded (Kysely makes its tables first), unless the schema holds tables no Beacon start
+    // makes: then it is a site's own Kysely, freshly set up, and its migrator would later find
+    // Beacon's rows and refuse to run.
+    const others = tables.filter((t) => !OURS.has(t) && !t.startsWith('sqlite_'));
+    if (others.length === 0) return;
+    throw foreign(
+      `it holds Kysely's migration tables with no migration recorded, beside tables Beacon does not make (${listed(others)}): another application's Kysely migrations ` +
+        '(if a Beacon start made them and stopped before its first migration finished, drop kysely_migration and kysely_migration_lock and start again)',
+    );
   }
   const clashing = BEACON_TABLES.filter((t) => tables.includes(t));
   if (clashing.length > 0) throw foreign(`it already holds tables Beacon would create (${clashing.join(', ')}), made by another application`);

@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../src/server/db/database.js';
 import { migrateToLatest, migrations } from '../../../src/server/db/migrate.js';
-import { freshDatabase } from '../../helpers/databases.js';
+import { freshDatabase, PG_URL } from '../../helpers/databases.js';
 
 describe('SQLite: a start while another process holds the file’s write lock', () => {
   let dir: string;
@@ -93,19 +95,46 @@ describe('SQLite: a start while another process holds the file’s write lock', 
 describe('PostgreSQL: two starts at once on one fresh schema', () => {
   const opened: Database[] = [];
   let drop: (() => Promise<void>) | null = null;
+  let holder: pg.Client | null = null;
   afterEach(async () => {
+    await holder?.end();
+    holder = null;
     await Promise.all(opened.splice(0).map((d) => d.close()));
     await drop?.();
     drop = null;
   });
 
-  it('both succeed; one runs every migration, the other finds them run', async () => {
+  /** Kysely's migration lock key as pg_locks shows it (a bigint key: its high and low halves). */
+  const KEY = BigInt('3853314791062309107');
+  const waiting = async () => {
+    const { rows } = await holder!.query<{ n: number }>(
+      `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and classid = $1 and objid = $2 and objsubid = 1`,
+      [String(KEY >> 32n), String(KEY & 0xffffffffn)],
+    );
+    return rows[0]!.n;
+  };
+
+  it('both succeed beside a site’s table; one runs every migration, the other finds them run', async () => {
     const fresh = await freshDatabase('postgres');
     drop = fresh.drop;
     const a = openDatabase(fresh.url);
     const b = openDatabase(fresh.url);
     opened.push(a, b);
-    const ran = await Promise.all([migrateToLatest(a), migrateToLatest(b)]);
-    expect(ran.map((r) => r.length).sort((x, y) => x - y)).toEqual([0, Object.keys(migrations('postgres')).length]);
+    await sql`create table accounts (id integer primary key)`.execute(a.db);
+    // Another start holds the lock (another tenant of the database migrating): the first start
+    // waits for it, and the second comes meanwhile. The check that the schema is Beacon's waits
+    // too: made before the lock, the second saw the first's Kysely tables with no migration
+    // recorded yet beside this table, and refused the schema.
+    holder = new pg.Client({ connectionString: PG_URL });
+    await holder.connect();
+    await holder.query(`select pg_advisory_lock(${KEY})`);
+    const first = migrateToLatest(a);
+    await expect.poll(waiting).toBeGreaterThanOrEqual(1);
+    let settled = false;
+    const second = migrateToLatest(b).finally(() => (settled = true));
+    await expect.poll(async () => settled || (await waiting()) >= 2).toBe(true);
+    await holder.query(`select pg_advisory_unlock(${KEY})`);
+    const ran = await Promise.all([first, second]);
+    expect(ran.map((r) => r.length)).toEqual([Object.keys(migrations('postgres')).length, 0]);
   });
 });
