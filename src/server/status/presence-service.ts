@@ -75,6 +75,13 @@ export class IncompleteStop extends Error {
   }
 }
 
+/**
+ * The commands whose only save is the write-behind's row: one applied after the stop began may
+ * come after its last write and be lost while the stop is recorded clean (the next start resumes
+ * the user as the row has them). Schedules, settings and calendars are saved before they apply.
+ */
+const SAVED_BY_THE_ROW_ONLY: ReadonlySet<PresenceInput['op']> = new Set(['status', 'activity', 'game']);
+
 /** What became of the changes the stop could not write to the database (PresenceService.stop). */
 function notWrittenProblem(users: number, shared: boolean, storeMissedSome: boolean): string {
   const head = `presence not written to the database (unreachable): ${users} users' changes`;
@@ -98,6 +105,8 @@ export class PresenceService {
   #lastRelease = -Infinity;
   #sink: (e: PresenceEvent) => void = () => {};
   #ticker: NodeJS.Timeout | null = null;
+  /** Set as the stop begins: commands saved by the row only are refused from then on (#command). */
+  #stopping = false;
   readonly #saturation: Pick<Saturation, 'saturated' | 'stop'> | null;
   readonly #commands: StatusCommands;
   /** What this instance owes the others, and reads again, after a bus outage. */
@@ -195,7 +204,7 @@ export class PresenceService {
       repo: deps.repo,
       users: deps.users,
       ensureLoaded: (ids) => this.ensureLoaded(ids),
-      input: (userId, input) => this.#input(userId, input),
+      input: (userId, input) => this.#command(userId, input),
       profile: (userId) => this.#views.profile(userId),
       loaded: (userId) => this.#profiles.has(userId),
       viewOf: (userId, tier) => this.viewOf(userId, tier),
@@ -341,7 +350,9 @@ export class PresenceService {
   }
 
   /**
-   * Stops timers and writes everything. With one instance, the stop records who was present
+   * Stops timers and writes everything. From its start, a status, activity or game command is
+   * refused (SERVICE_UNAVAILABLE): applied after the last write, it was lost while the stop was
+   * recorded clean, and the next start resumed the user as before it. With one instance, the stop records who was present
    * (a live session or a running grace) and their grace: a restart within it resumes them
    * (restart-grace.ts). A stop whose last write failed records nothing (the next start treats it
    * as a crash); one whose last write could not reach the database rejects, with one instance and
@@ -353,6 +364,7 @@ export class PresenceService {
    * when they load the user or end this instance's sessions (Replicas.stop).
    */
   async stop(): Promise<void> {
+    this.#stopping = true;
     const deadline = Date.now() + storeSavesFor(this.deps.config.shutdownTimeoutMs);
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
@@ -656,6 +668,14 @@ export class PresenceService {
     const leaves = this.#replicas.leaves(userId, input);
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input, true));
     this.#replicas.share(userId, input, leaves);
+  }
+
+  /** A status command's input; once the stop began, one only the row would save is refused, not applied (SAVED_BY_THE_ROW_ONLY). */
+  #command(userId: number, input: PresenceInput): void {
+    if (this.#stopping && SAVED_BY_THE_ROW_ONLY.has(input.op)) {
+      throw new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down: the change was not applied; send it again once reconnected');
+    }
+    this.#input(userId, input);
   }
 
   /** Applies one input to this instance's replica of the user. */

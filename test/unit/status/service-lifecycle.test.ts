@@ -193,4 +193,37 @@ describe('a deploy: a clean stop, then a new process on the same database within
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses a status change that comes after the stop\'s last write (SERVICE_UNAVAILABLE), so the next process shows what the user was told', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-stop-'));
+    let second: Services | null = null;
+    let late: Promise<unknown> | null = null;
+    const record = PresenceRepository.prototype.markStopped;
+    // The stop has written the rows and records itself: Alice sets "busy" now (a frame read
+    // before her socket closed, a host's call during its own shutdown).
+    const recording = vi.spyOn(PresenceRepository.prototype, 'markStopped');
+    try {
+      const deployed = await deploy(`sqlite:${join(dir, 'beacon.db')}`, {
+        before: async (first, a) => {
+          recording.mockImplementation(async function (this: PresenceRepository, ...args) {
+            late ??= first.presence.setStatus(a.userId, { status: 'busy', custom_message: 'deploying' }).then(
+              () => 'applied',
+              (err: unknown) => err,
+            );
+            await late;
+            return record.apply(this, args);
+          });
+        },
+        atWrite: () => {},
+      });
+      second = deployed.second;
+      expect(await late).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/shutting down.*not applied/) as unknown });
+      // The stop stays clean: she resumes in its grace, as she was before the refused change.
+      expect(second.presence.viewOf(deployed.alice.userId, 'self')).toMatchObject({ status: 'online', custom_message: null });
+    } finally {
+      recording.mockRestore();
+      await second?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
