@@ -11,7 +11,7 @@
  * all go at once.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -22,7 +22,7 @@ const STARTS = 4;
 /** After the last process opened the file: time to reach its first write (within SQLite's 5 s busy wait). */
 const MARGIN_MS = 1_000;
 
-/** True when process `pid` has the file `path` open (Linux /proc). */
+/** True when process `pid` has the file `path` (a real path: /proc shows links resolved) open (Linux /proc). */
 function hasOpen(pid: number, path: string): boolean {
   try {
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
@@ -48,7 +48,7 @@ afterEach(async () => {
 
 it(`${STARTS} processes started at once on one fresh SQLite file all start, and the database is created once`, async () => {
   dir = mkdtempSync(join(tmpdir(), 'beacon-starts-'));
-  const file = join(dir, 'beacon.db');
+  const file = join(realpathSync(dir), 'beacon.db');
   const holder = new SQLite(file);
   holder.pragma('journal_mode = WAL');
   holder.exec('begin immediate');
