@@ -15,7 +15,7 @@ import { ConfigError, loadConfigOrExit, shown, type Config } from './config.js';
 import { openDatabase, type Database, type Db } from './db/database.js';
 import { migrations } from './db/migrate.js';
 import { isDatabaseUnreachable } from './errors.js';
-import { announceEnded, clearFailedLogins, resetPassword } from './auth/password-reset.js';
+import { announceEnded, clearFailedLogins, liveInstanceCount, resetPassword } from './auth/password-reset.js';
 import { ALONE_RECHECK_MS } from './status/ended-logins.js';
 import { AdminRoles } from './users/admin-roles.js';
 
@@ -156,6 +156,13 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
     if (config.rateLimits) {
       out("If wrong passwords locked the account, it opens 15 min after the first of them, or at the instance's restart (without Redis the failed-login budget is kept in the instance's memory).");
     }
+    return 0;
+  }
+  if ((await liveInstanceCount(config, now)) === 0) {
+    out(
+      `No running instance beats in this Redis under BEACON_REDIS_PREFIX "${config.redisPrefix}", so none was told: if the instances run with another prefix, ` +
+        "set theirs and run the command again (their open sockets of this account stay open until then, and the account's failed-login budget is not cleared).",
+    );
     return 0;
   }
   if (result.sessionIds.length > 0) {

@@ -16,9 +16,11 @@ import type { Config } from '../config.js';
 import { createBus } from '../adapters/create-bus.js';
 import type { BusLogger } from '../adapters/bus-memory.js';
 import { loginBudgetKey } from '../adapters/limits-redis.js';
+import { RedisPresenceStore } from '../adapters/presence-store-redis.js';
 import { commandClient, quit, redisTarget, within } from '../adapters/redis-connections.js';
 import type { Db } from '../db/database.js';
 import { REVOCATIONS_TOPIC } from '../status/bus-messages.js';
+import { deadAfterMs } from '../status/cluster-heartbeat.js';
 import { userTopic, type BusEvent } from '../status/presence-events.js';
 import { UserRepository } from '../users/user-repository.js';
 import { passwordProblem } from './password-policy.js';
@@ -102,5 +104,23 @@ export async function clearFailedLogins(config: Readonly<Config>, username: stri
     return (await within(client.del(key).then(() => true, () => false), waitMs)) === true;
   } finally {
     await quit(client);
+  }
+}
+
+/**
+ * How many running instances heartbeat in this Redis under the command's `BEACON_REDIS_PREFIX`
+ * (status/cluster-heartbeat.ts), or null when Redis could not tell within `waitMs`. None means
+ * nobody heard `announceEnded` nor counts the budget `clearFailedLogins` cleared: most likely the
+ * command runs without the instances' prefix, and their sockets would stay open.
+ */
+export async function liveInstanceCount(config: Readonly<Config>, now: number, waitMs = 5_000): Promise<number | null> {
+  if (!config.redisUrl) return null;
+  const store = new RedisPresenceStore({ target: redisTarget(config.redisUrl, config.redisMode), prefix: config.redisPrefix, commandTimeoutMs: waitMs });
+  try {
+    const ask = store.connect().then(() => store.liveInstances(now, deadAfterMs(config.heartbeatIntervalMs)));
+    const live = await within(ask.catch(() => null), waitMs);
+    return live ? live.size : null;
+  } finally {
+    await store.close();
   }
 }

@@ -33,6 +33,11 @@ export interface HeartbeatParts {
   beforeReap?: (userIds: readonly number[]) => Promise<void>;
 }
 
+/** After how long without a heartbeat an instance beating every fifth of `heartbeatIntervalMs` is dead (45 s by default). */
+export function deadAfterMs(heartbeatIntervalMs: number): number {
+  return 2 * heartbeatIntervalMs - Math.floor(heartbeatIntervalMs / 5);
+}
+
 export class ClusterHeartbeat {
   #monitor: NodeJS.Timeout | null = null;
   /** Whether the last heartbeat failed, and when they got through again after a failure. */
@@ -69,8 +74,7 @@ export class ClusterHeartbeat {
 
   /** After how long without a heartbeat an instance is dead. */
   deadAfter(): number {
-    const hb = this.deps.config.heartbeatIntervalMs;
-    return 2 * hb - Math.floor(hb / 5);
+    return deadAfterMs(this.deps.config.heartbeatIntervalMs);
   }
 
   #beatEveryMs(): number {

@@ -111,6 +111,24 @@ describe('reset-password with Redis configured', () => {
     expect(bobs.socket.closed).toBeNull();
   });
 
+  it('run with a BEACON_REDIS_PREFIX the instances do not use, says no running instance was told, rather than that the sockets close', async () => {
+    (await requireRedis()).disconnect();
+    const { t, config } = await setUp('sqlite', { redisUrl: REDIS_URL, redisPrefix: uniquePrefix() });
+    const alice = await t.register('alice');
+    const own = await t.connect(alice.token);
+    // The operator's machine lacks the instances' BEACON_REDIS_PREFIX: the command tells the default prefix's channels.
+    const elsewhere = uniquePrefix();
+    const run = await reset({ ...config, redisPrefix: elsewhere }, 'alice');
+    expect(run.code).toBe(0);
+    expect(run.lines).not.toContain('Its open sockets on the running instances were told to close.');
+    expect(run.lines).not.toContain('Its failed-login budget is cleared: it can sign in at once.');
+    expect(run.lines).toContain(
+      `No running instance beats in this Redis under BEACON_REDIS_PREFIX "${elsewhere}", so none was told: if the instances run with another prefix, ` +
+        "set theirs and run the command again (their open sockets of this account stay open until then, and the account's failed-login budget is not cleared).",
+    );
+    expect(own.socket.closed).toBeNull();
+  });
+
   it('clears the account’s failed-login budget in Redis: locked by guesses, its owner signs in with the new password at once', async () => {
     (await requireRedis()).disconnect();
     const { t, config } = await setUp('sqlite', { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), rateLimits: true });
