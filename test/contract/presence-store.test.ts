@@ -117,6 +117,14 @@ describe.each([
     expect(await store.liveInstances(T0, 5_000)).toEqual(new Set(['a']));
   });
 
+  it("tells when listed instances last beat (a dead one's sessions end then), and nothing of one that left", async () => {
+    await store.heartbeat('a', T0 - 40_000);
+    await store.heartbeat('b', T0);
+    await store.heartbeat('gone', T0 - 1_000);
+    await store.leave('gone');
+    expect(await store.lastBeats(['a', 'gone', 'never'])).toEqual(new Map([['a', T0 - 40_000]]));
+  });
+
   it('lists the instances that said they were saturated within the window, and forgets one that left', async () => {
     await store.heartbeat('a', T0 - 3_000, true);
     await store.heartbeat('b', T0, true);

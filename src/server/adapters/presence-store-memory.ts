@@ -88,6 +88,10 @@ export class MemoryPresenceStore implements PresenceStore {
     return within(this.#beats, now, deadAfterMs);
   }
 
+  async lastBeats(instanceIds: readonly string[]): Promise<Map<string, number> | null> {
+    return new Map(instanceIds.flatMap((id) => (this.#beats.has(id) ? [[id, this.#beats.get(id)!] as const] : [])));
+  }
+
   async saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
     return within(this.#saturated, now, withinMs);
   }

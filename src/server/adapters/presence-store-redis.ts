@@ -139,6 +139,17 @@ export class RedisPresenceStore implements PresenceStore {
     return this.#beatsWithin('instances', now, deadAfterMs);
   }
 
+  async lastBeats(instanceIds: readonly string[]): Promise<Map<string, number> | null> {
+    try {
+      const key = `${this.#prefix}:instances`;
+      const scores = await Promise.all(instanceIds.map((id) => this.#redis.zscore(key, id)));
+      return new Map(instanceIds.flatMap((id, i) => (scores[i] == null ? [] : [[id, Number(scores[i])] as const])));
+    } catch {
+      this.#onError();
+      return null;
+    }
+  }
+
   saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
     return this.#beatsWithin('saturated', now, withinMs);
   }

@@ -69,6 +69,12 @@ export interface PresenceStore {
   forget(userId: number): Promise<void>;
   heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void>;
   liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null>;
+  /**
+   * When each of these instances last beat (those the store still lists; one that left cleanly
+   * is not): a dead instance's sessions end then, the last moment it was known alive, the same
+   * on every replica that ends them (cluster-heartbeat.ts reap). Null when the store cannot tell.
+   */
+  lastBeats?(instanceIds: readonly string[]): Promise<Map<string, number> | null>;
   saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null>;
   /** This instance is stopping cleanly. */
   leave(instanceId: string): Promise<void>;

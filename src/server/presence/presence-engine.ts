@@ -337,6 +337,22 @@ export class PresenceEngine {
   }
 
   /**
+   * A session of an instance that died (it stopped heartbeating, status/cluster-heartbeat.ts),
+   * ended as of the last moment the user is known to have been there: `knownAliveAt`, the
+   * instance's last beat, or later when this replica saw them later (the session opened or was
+   * touched, another session of theirs ended, they interacted), never later than now. So
+   * `last_seen` is when they were last there, not when the death was noticed, and the grace
+   * counts from then, as for a socket dropped on a live instance (its last sign of life).
+   */
+  endDeadSession(userId: number, sessionId: string, knownAliveAt: number): PresenceChange | null {
+    const u = this.#users.get(userId);
+    const session = u?.sessions.get(sessionId);
+    if (!u || !session) return null;
+    const at = Math.max(knownAliveAt, session.lastTouch, u.lastLeftAt ?? -Infinity, u.lastActivity ?? -Infinity);
+    return this.closeSession(userId, sessionId, { at });
+  }
+
+  /**
    * Whether the close of `sessionId`, dated `at`, is of a session a logout ended here before
    * this replica heard it close (the instance that held its socket ran the grace the logout
    * ended), the user gone since, and closed earlier: then the user left at the close, as on

@@ -117,13 +117,21 @@ export class ClusterHeartbeat {
     for (const userId of this.parts.profiles.keys()) if (engine.sessionIds(userId).some(ofDead)) (users ??= []).push(userId);
     if (!users) return;
     await this.parts.beforeReap?.(users);
+    // Each session ends at its instance's last beat, the last moment it was known alive, or later
+    // when the user was seen later (PresenceEngine.endDeadSession), not when this replica noticed,
+    // 1.8 heartbeats on: so last_seen is true, every replica dates it alike, and the grace, counted
+    // from then, is mostly over. An instance the store no longer lists ends now.
+    const owners = new Set(users.flatMap((userId) => engine.sessionIds(userId).filter(ofDead).map((id) => instanceOfSession(id)!)));
+    const beats = (await this.deps.store.lastBeats?.([...owners])) ?? null;
     const dead = new Set<string>();
     for (const userId of users) {
       if (!this.parts.profiles.has(userId)) continue; // released meanwhile
       for (const sessionId of engine.sessionIds(userId).filter(ofDead)) {
-        dead.add(instanceOfSession(sessionId)!);
+        const owner = instanceOfSession(sessionId)!;
+        dead.add(owner);
         this.parts.reaped(userId);
-        this.parts.report(engine.closeSession(userId, sessionId));
+        const lastBeat = beats?.get(owner);
+        this.parts.report(lastBeat === undefined ? engine.closeSession(userId, sessionId) : engine.endDeadSession(userId, sessionId, lastBeat));
       }
     }
     for (const id of dead) this.deps.log.warn({ instance: id }, 'instance stopped heartbeating; its sessions were ended');
