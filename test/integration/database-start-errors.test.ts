@@ -83,6 +83,17 @@ describe('database errors at start', () => {
     expect(failed).not.toContain(PASSWORD);
   });
 
+  it('name BEACON_DATABASE_URL when its SQLite file cannot be made (its folder is a file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-not-a-folder-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const notAFolder = join(dir, 'site.txt');
+    writeFileSync(notAFolder, 'a file where the database folder should be');
+    const file = join(notAFolder, 'beacon.db');
+    const failed = await startFailure({ BEACON_DATABASE_URL: `sqlite:${file}` });
+    expect(failed).toMatch(/^server exited with 1:[\s\S]*beacon: failed to start: cannot open the SQLite file BEACON_DATABASE_URL names: E[A-Z]+: [^\n]*\(sqlite:/);
+    expect(failed).toContain(`(sqlite:${file})`);
+  });
+
   it('name BEACON_DATABASE_URL when its SQLite file is no database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'beacon-not-a-db-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
