@@ -91,13 +91,27 @@ export class PresenceEngine {
   /** Seeds a user's remembered state; no-op when the engine already knows the user. */
   load(userId: number, persisted: PersistedPresence): void {
     if (this.#users.has(userId)) return;
+    const u = this.#seeded(userId, persisted);
+    this.#users.set(userId, u);
+    this.#schedule(u);
+  }
+
+  /**
+   * The state `load` would give the user now, without loading them: a read of a user nobody
+   * holds here (their remembered presence is all there is of them on a single instance).
+   */
+  stateFromStore(userId: number, persisted: PersistedPresence): PresenceState {
+    return this.#seeded(userId, persisted).state;
+  }
+
+  /** A record seeded from the remembered state, as of now. */
+  #seeded(userId: number, persisted: PersistedPresence): UserRecord {
     const now = this.clock.now();
     const u = createRecord(userId, persisted, now);
     // A game whose end event never came, while nobody held the user, is over.
     expireGames(u, now, this.timings.maxGameMs);
     u.state = deriveState(u, now);
-    this.#users.set(userId, u);
-    this.#schedule(u);
+    return u;
   }
 
   /**

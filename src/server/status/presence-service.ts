@@ -16,7 +16,7 @@ import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { tierOf, unseenView } from '../presence/privacy.js';
+import { tierOf, unseenView, view } from '../presence/privacy.js';
 import type { PresenceChange, ViewerTier } from '../presence/types.js';
 import { evaluateSchedule, type CalendarBusy } from '../presence/schedule.js';
 import { applyInput } from './apply-input.js';
@@ -626,6 +626,13 @@ export class PresenceService {
       if (!stored || (stored.deleted && category === null)) throw new AppError('NOT_FOUND', 'No such user');
       const unseen = unseenView(stored.profile, tier, this.deps.now());
       if (unseen) return unseen;
+      // Held here: the live replica. Not held, on a single instance: the row is all there is of the
+      // user (offline, or in a game a server declared), answered as loading them would, but
+      // without loading: a replica load (a second read and a subscription) only for a user who
+      // is not hidden would tell a friend in the audience a hidden user from one logged out.
+      if (!this.#profiles.has(subjectId) && !this.deps.store.shared) {
+        return view({ ...stored.profile, presence: this.engine.stateFromStore(subjectId, stored.persisted) }, tier, this.deps.now());
+      }
     }
     await this.ensureLoaded([subjectId]);
     if (!this.#profiles.has(subjectId)) throw new AppError('NOT_FOUND', 'No such user');

@@ -103,14 +103,16 @@ describe('replica lifecycle (one instance)', () => {
     expect(presence.engine.get(alice.userId).manualStatus).toBe('busy');
   });
 
-  it('a REST read of a stranger keeps their replica only for the linger', async () => {
+  it('a status read takes up no replica; a load for a REST call keeps it only for the linger', async () => {
     const { alice, carol, presence } = await world();
     await f.connect(alice, 'a1');
-    // One who may not see the status is answered from the row: no replica at all (status-read-timing.test.ts).
+    // A status read is answered from the row, whether the viewer may see the status or not (status-read-timing.test.ts).
     await presence.userStatus(alice, carol.userId);
     expect(presence.replicates(carol.userId)).toBe(false);
     await f.services.users.updateSettings(carol.userId, { status_visibility: 'public' }, null);
-    await presence.userStatus(alice, carol.userId);
+    expect(await presence.userStatus(alice, carol.userId)).toMatchObject({ user_id: carol.userId, status: 'offline' });
+    expect(presence.replicates(carol.userId)).toBe(false);
+    await presence.ensureLoaded([carol.userId]);
     expect(presence.replicates(carol.userId)).toBe(true);
     wait(LINGER + 1000);
     expect(presence.replicates(carol.userId)).toBe(false);
