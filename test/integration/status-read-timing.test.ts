@@ -179,6 +179,24 @@ describe.each(testDialects())('reads of a status the viewer may not see do the s
     expect(t.app.services.presence.replicates(carol.id)).toBe(false);
   });
 
+  it('a stranger asking for the hours of a hidden user and of one who is not: the same work', async () => {
+    const carol = await t.register('carol');
+    await settings({ status_visibility: 'hidden' });
+    const hidden = await read(sam, `/api/v1/users/${alice.id}/pattern`);
+    const shown = await read(sam, `/api/v1/users/${carol.id}/pattern`);
+    expect(hidden.work).toEqual(shown.work);
+    expect(hidden.result).toEqual(shown.result);
+    expect(hidden.result).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+  });
+
+  it('a friend allowed to see the hours of a hidden user: the same work whether she is online or gone', async () => {
+    const allowed = await sameWorkOnlineAndGone(bob, async () => {
+      await settings({ pattern_visibility: 'friends' });
+      await settings({ status_visibility: 'hidden' });
+    }, `/api/v1/users/${alice.id}/pattern`);
+    expect(allowed).toMatchObject({ status: 200, body: { user_id: alice.id } });
+  });
+
   it('a friend in the audience still reads the live status, with no more database reads than before', async () => {
     const { socket } = await t.connect(alice.token);
     await t.app.services.presence.flush();

@@ -66,17 +66,20 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
     async (request) => {
       const viewer = authOf(request);
       const subjectId = request.params.id;
-      // Stored settings, not the replica's: deciding takes the same work whether the user is online here or not.
-      const settings = await services.users.getSettings(subjectId);
-      if (!settings) throw new AppError('NOT_FOUND', 'No such user');
+      // Stored settings, not the replica's: deciding takes the same work whether the user is online here or not,
+      // and (one statement with the audience before hiding) whether they are hidden or not.
+      const stored = await services.users.settingsAndAudienceBeforeHidden(subjectId);
+      if (!stored) throw new AppError('NOT_FOUND', 'No such user');
+      const { settings, visibilityBeforeHidden: beforeHidden } = stored;
       const category = subjectId === viewer.userId ? null : await services.friendRepo.categoryGiven(subjectId, viewer.userId);
       // A host's deleted user keeps a row only to date the deletion: no such user, as for their status (PresenceService.userStatus).
       if (subjectId !== viewer.userId && category === null && (await services.users.deletedAmong([subjectId])).size > 0) throw new AppError('NOT_FOUND', 'No such user');
-      const beforeHidden = settings.status_visibility === 'hidden' ? await services.users.visibilityBeforeHidden(subjectId) : null;
       if (!canSeePattern(settings, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category), beforeHidden)) {
         throw new AppError('FORBIDDEN', 'This user does not share their usual hours with you');
       }
-      const zone = (await services.presence.getSchedule(subjectId)).time_zone;
+      // The time zone as the database holds it (saved there before any replica applies it), not
+      // from the replica: loading one for a user not held here would time a hidden user's presence.
+      const zone = (await services.presence.readSchedule(subjectId)).schedule.time_zone;
       await services.history.recorder.flushSettled();
       const to = services.now();
       const from = to - PATTERN_DAYS * DAY_MS;

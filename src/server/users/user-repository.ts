@@ -173,6 +173,22 @@ export class UserRepository {
     return storedVisibilityBeforeHidden(row?.visibility_before_hidden);
   }
 
+  /**
+   * The settings and, while hidden, the status audience the user had when they hid: in one
+   * statement, so a read of a hidden user's settings takes the same work as anyone else's
+   * (GET /users/:id/pattern decides from it; a second query for hidden users only would time them).
+   */
+  async settingsAndAudienceBeforeHidden(id: number): Promise<{ settings: Settings; visibilityBeforeHidden: ShownStatusVisibility | null } | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .select([...SETTINGS_COLUMNS, 'visibility_before_hidden'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    const { visibility_before_hidden, ...settings } = row;
+    return { settings, visibilityBeforeHidden: settings.status_visibility === 'hidden' ? storedVisibilityBeforeHidden(visibility_before_hidden) : null };
+  }
+
   async getSettings(id: number): Promise<Settings | null> {
     const row = await this.db
       .selectFrom('users')
