@@ -28,7 +28,7 @@ import { LoginSessions } from './login-sessions.js';
 import type { PresenceDeps } from './presence-deps.js';
 import { gameEnded, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import { sharedSettings, type Profile } from './presence-repository.js';
-import { PresenceViews } from './presence-views.js';
+import { PresenceViews, subjectOf } from './presence-views.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Renames } from './renames.js';
 import { afterLastRun } from './restart-grace.js';
@@ -602,9 +602,29 @@ export class PresenceService {
 
   /** Friends' views for a viewer, sorted as the contract says. */
   async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
-    await this.#lifecycle.loadFriends(viewer, false);
-    const views = this.#views.friendViews({ id: viewer.userId, role: viewer.role });
+    const views = await this.#friendViews(viewer);
     return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
+  }
+
+  /**
+   * The viewer's friends' views for a read. On a single instance it reads every friend's row and
+   * takes up no replica: a friend held here (a socket here, hers or a friend's) is answered from
+   * the replica, any other from the row, as loading it would (stateFromStore). So the read does
+   * the same work whichever friends are held: a hidden friend's open socket does not show in its
+   * time. With a shared store (Redis) the friends not held are loaded, as another instance may
+   * hold them and their rows may lag.
+   */
+  async #friendViews(viewer: AuthContext): Promise<View[]> {
+    const as = { id: viewer.userId, role: viewer.role };
+    if (this.deps.store.shared) {
+      await this.#lifecycle.loadFriends(viewer, false);
+      return this.#views.friendViews(as);
+    }
+    const rows = new Map((await this.#lifecycle.withFriends(viewer, (friends) => this.deps.repo.load(friends))).map((r) => [r.profile.id, r]));
+    return this.#views.friendViews(as, (id) => {
+      const row = rows.get(id);
+      return row && subjectOf(row.profile, this.engine.stateFromStore(id, row.persisted));
+    });
   }
 
   /**
@@ -631,7 +651,7 @@ export class PresenceService {
       // without loading: a replica load (a second read and a subscription) only for a user who
       // is not hidden would tell a friend in the audience a hidden user from one logged out.
       if (!this.#profiles.has(subjectId) && !this.deps.store.shared) {
-        return view({ ...stored.profile, presence: this.engine.stateFromStore(subjectId, stored.persisted) }, tier, this.deps.now());
+        return view(subjectOf(stored.profile, this.engine.stateFromStore(subjectId, stored.persisted)), tier, this.deps.now());
       }
     }
     await this.ensureLoaded([subjectId]);

@@ -12,7 +12,7 @@ import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isoUtc } from '../presence/iso-time.js';
 import { changedViews, historyStatus, view, type ChangedView } from '../presence/privacy.js';
-import type { Subject, ViewerInfo, ViewerTier } from '../presence/types.js';
+import type { PresenceState, Subject, ViewerInfo, ViewerTier } from '../presence/types.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { OwedNames } from './owed-names.js';
 import type { PresenceEvent } from './presence-events.js';
@@ -55,10 +55,13 @@ export class PresenceViews {
     return view(this.subject(userId), tier, this.d.now());
   }
 
-  /** A viewer's friends' views, as `viewer` (a request's token: its own role, not its sockets') may see them. */
-  friendViews(viewer: ViewerInfo): View[] {
+  /**
+   * A viewer's friends' views, as `viewer` (a request's token: its own role, not its sockets') may
+   * see them: of the friends replicated here, and of those not held here that `notHeld` gives.
+   */
+  friendViews(viewer: ViewerInfo, notHeld?: (userId: number) => Subject | undefined): View[] {
     const now = this.d.now();
-    return sortViewsInPlace(this.#friends(viewer.id, (subject, tier) => view(subject, tier, now), viewer));
+    return sortViewsInPlace(this.#friends(viewer.id, (subject, tier) => view(subject, tier, now), viewer, notHeld));
   }
 
   /** The viewer's own view and their friends' (JSON kept between connects: ready-snapshot.ts). */
@@ -72,11 +75,12 @@ export class PresenceViews {
    * `make(friend, the viewer's tier towards them)` for each of the viewer's friends loaded here;
    * the tier as the graph holds the viewer (their sockets' role), or `as` a request's own role.
    */
-  #friends<T>(viewerId: number, make: (subject: Subject, tier: ViewerTier) => T, as?: ViewerInfo): T[] {
+  #friends<T>(viewerId: number, make: (subject: Subject, tier: ViewerTier) => T, as?: ViewerInfo, notHeld?: (userId: number) => Subject | undefined): T[] {
     const { graph } = this.d;
     const out: T[] = [];
     for (const id of graph.friendIds(viewerId)) {
-      if (this.d.profiles.has(id)) out.push(make(this.subject(id), as ? graph.tierAs(as, id) : graph.tier(viewerId, id)));
+      const subject = this.d.profiles.has(id) ? this.subject(id) : notHeld?.(id);
+      if (subject) out.push(make(subject, as ? graph.tierAs(as, id) : graph.tier(viewerId, id)));
     }
     return out;
   }
@@ -88,8 +92,7 @@ export class PresenceViews {
   }
 
   subject(userId: number, presence = this.d.engine.get(userId)): Subject {
-    const p = this.profile(userId);
-    return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen, visibilityBeforeHidden: p.visibilityBeforeHidden };
+    return subjectOf(this.profile(userId), presence);
   }
 
   /**
@@ -152,4 +155,9 @@ export class PresenceViews {
       this.publishViews(userId, subject, subject, { beforeMs: lastMsOfYesterday });
     }
   }
+}
+
+/** A user as views see them: their profile (a replica's, or a row's) with a presence. */
+export function subjectOf(p: Profile, presence: PresenceState): Subject {
+  return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen, visibilityBeforeHidden: p.visibilityBeforeHidden };
 }

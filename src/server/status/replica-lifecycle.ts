@@ -39,11 +39,23 @@ export class ReplicaLifecycle {
 
   /** Loads a viewer's friend graph and their friends (and the viewer's own replica `withSelf`). */
   async loadFriends(viewer: AuthContext, withSelf: boolean): Promise<void> {
-    // Pinned from the friend list's load to the last friend's: nothing of it is released meanwhile.
-    await this.d.replicas.pinned([viewer.userId], async () => {
+    await this.withFriends(viewer, async (friends) => {
+      const ids = withSelf ? [viewer.userId, ...friends] : friends;
+      this.d.interest.touch(ids);
+      // Every friend's row is read, held here or not: the time of a connect or a poll must not tell
+      // which friends are held here (a hidden friend is, while her socket is open).
+      await this.d.replicas.ensureReadingAll(ids);
+    });
+  }
+
+  /**
+   * Runs `work` on the viewer's friends, their friend list loaded and pinned from its load to the
+   * end of `work`: nothing of it is released meanwhile. Takes up no friend's replica by itself.
+   */
+  withFriends<T>(viewer: AuthContext, work: (friends: readonly number[]) => Promise<T>): Promise<T> {
+    return this.d.replicas.pinned([viewer.userId], async () => {
       await this.d.graph.load(viewer.userId, viewer.role);
-      const friends = this.d.graph.friendsOf(viewer.userId);
-      await this.ensureLoaded(withSelf ? [viewer.userId, ...friends] : friends);
+      return work(this.d.graph.friendsOf(viewer.userId));
     });
   }
 

@@ -67,10 +67,20 @@ export class ReplicaLoading {
   }
 
   /**
+   * ensure() for a viewer's friends (a connect, a poll of their statuses): the rows of every one
+   * of them are read, held here or not, in the one statement a load of those not held would make.
+   * Which friends are held must not show in the time the read takes: a hidden friend is held while
+   * her socket is open here, so a load of her alone would tell a viewer that she is online.
+   */
+  ensureReadingAll(ids: readonly number[]): Promise<void> {
+    return this.pinned(ids, () => this.#ensure(ids, true));
+  }
+
+  /**
    * Every connect passes its ~50 friends here, nearly all loaded already: no Set or arrays
    * are made for them (they outlived the connect's awaits and were promoted garbage).
    */
-  async #ensure(ids: readonly number[]): Promise<void> {
+  async #ensure(ids: readonly number[], readAll = false): Promise<void> {
     let missing: number[] | null = null;
     for (const id of ids) {
       if (this.parts.profiles.has(id) || this.#loading.has(id)) continue;
@@ -79,8 +89,12 @@ export class ReplicaLoading {
       (missing ??= []).push(id);
     }
     if (missing) {
-      const p = this.#load(missing);
+      const p = this.#load(missing, readAll ? ids : missing);
       for (const id of missing) this.#loading.set(id, p);
+    } else if (readAll && ids.length > 0) {
+      // Nothing to load: the same read, its rows unused (ensureReadingAll).
+      await this.deps.bus.settled();
+      await this.deps.repo.load(ids);
     }
     let waits: Promise<void>[] | null = null;
     for (const id of ids) {
@@ -124,13 +138,16 @@ export class ReplicaLoading {
     if (!this.isPinned(userId)) this.#pinned.delete(userId);
   }
 
-  async #load(ids: number[]): Promise<void> {
+  /** Loads `ids`, reading the rows of `readIds` (ids and maybe more: ensureReadingAll) and keeping those of `ids`. */
+  async #load(ids: number[], readIds: readonly number[]): Promise<void> {
     const { bus, repo, store } = this.deps;
     const { profiles, engine } = this.parts;
     try {
       for (const id of ids) bus.subscribe(userTopic(id));
       await bus.settled();
-      const rows = await repo.load(ids);
+      const read = await repo.load(readIds);
+      const wanted = readIds === ids ? null : new Set(ids);
+      const rows = wanted === null ? read : read.filter((r) => wanted.has(r.profile.id));
       const states = store.shared
         ? await store.load(ids, await store.liveInstances(this.deps.now(), this.parts.deadAfter())).catch((err: unknown) => {
             this.deps.log.warn({ err: this.parts.storeError(err), users: ids.length }, 'shared presence store unreachable: replicas start from the database');

@@ -169,6 +169,11 @@ export class Replicas {
     return this.#loading.ensure(ids);
   }
 
+  /** ensure() for a viewer's friends, with the same database read whichever of them are held here (ReplicaLoading.ensureReadingAll). */
+  ensureReadingAll(ids: readonly number[]): Promise<void> {
+    return this.#loading.ensureReadingAll(ids);
+  }
+
   /** Runs `fn` (an input for the user) now if the replica is loaded, after loading if it is loading, else never. */
   whenLoaded(userId: number, fn: () => void): void {
     this.#loading.whenLoaded(userId, fn);
