@@ -17,6 +17,7 @@ import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import type { TestSocket } from '../helpers/ws-client.js';
+import { workRecorder as recordWork } from '../helpers/work-recorder.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
@@ -28,36 +29,7 @@ const LINGER = 30_000;
 const REPOSITORIES = { PresenceRepository, UserRepository, FriendRepository } as const;
 
 /** Records, while `during` runs, every repository method called (on any instance) and every bus subscription. */
-function workRecorder(t: LiveApp) {
-  const work: string[] = [];
-  let recording = false;
-  for (const [name, cls] of Object.entries(REPOSITORIES)) {
-    const proto = cls.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-    for (const method of Object.getOwnPropertyNames(proto)) {
-      const original = Object.getOwnPropertyDescriptor(proto, method)?.value as unknown;
-      if (method === 'constructor' || typeof original !== 'function') continue;
-      vi.spyOn(proto, method).mockImplementation(function (this: unknown, ...args: unknown[]) {
-        if (recording) work.push(`${name}.${method}`);
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
-      });
-    }
-  }
-  const bus = t.app.services.bus;
-  const subscribe = bus.subscribe.bind(bus);
-  vi.spyOn(bus, 'subscribe').mockImplementation((topic) => {
-    if (recording) work.push(`bus.subscribe ${topic}`);
-    return subscribe(topic);
-  });
-  return async <T>(during: () => Promise<T>): Promise<{ result: T; work: string[] }> => {
-    work.length = 0;
-    recording = true;
-    try {
-      return { result: await during(), work: [...work] };
-    } finally {
-      recording = false;
-    }
-  };
-}
+const workRecorder = (t: LiveApp) => recordWork(t.app, REPOSITORIES);
 
 describe.each(testDialects())('reads of a status the viewer may not see do the same work, online or not, on %s', (dialect) => {
   let t: LiveApp;
