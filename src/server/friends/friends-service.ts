@@ -84,8 +84,10 @@ export class FriendsService {
       if (await blocks.isBlocked(fromUserId, toUserId)) throw new AppError('CONFLICT', 'You blocked this user; unblock them first');
       const shadowed = await blocks.isBlocked(toUserId, fromUserId);
       // The other side asked since (auto-accept): a decline's cooldown no longer applies. (None
-      // pending from a blocker: the block closed it, and the blocker may not ask.)
-      const theirs = shadowed ? null : await repo.findPending(toUserId, fromUserId);
+      // pending from a blocker: the block closed it, and the blocker may not ask.) Read for a
+      // blocker too: one query fewer would tell the sender of the block by the answer's time.
+      const pending = await repo.findPending(toUserId, fromUserId);
+      const theirs = shadowed ? null : pending;
       if (theirs) return { kind: 'accepted' as const, accepted: theirs, friend: await this.#befriend(repo, fromUserId, toUserId) };
       await this.#cooledDown(blocks, fromUserId, toUserId);
       const request = await repo.createRequest(fromUserId, toUserId, this.now());
