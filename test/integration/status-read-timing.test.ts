@@ -183,6 +183,23 @@ describe.each(testDialects())('reads of a status the viewer may not see do the s
     const none = await read(bob, '/api/v1/users/999999/status');
     expect(none.result).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   });
+
+  it('a connect whose friends are all held here and show their status to friends reads no row of theirs (a connect burst stays cheap)', async () => {
+    const { socket } = await t.connect(alice.token);
+    // Bob's first connect loads him; his replica lingers after it.
+    const first = await t.connect(bob.token);
+    first.socket.close();
+    await first.socket.waitClosed();
+    const again = await record(async () => {
+      const { socket: s, ready } = await t.connect(bob.token);
+      s.close();
+      await s.waitClosed();
+      return ready.friends as Array<Record<string, unknown>>;
+    });
+    expect(again.work.filter((w) => w.startsWith('PresenceRepository.'))).toEqual([]);
+    expect(again.result).toMatchObject([{ user_id: alice.id, status: 'online' }]);
+    socket.close();
+  });
 });
 
 describe.each(testDialects())('a friend list read does the same work whether a hidden friend is online here or gone, on %s', (dialect) => {

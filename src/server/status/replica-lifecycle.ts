@@ -42,9 +42,9 @@ export class ReplicaLifecycle {
     await this.withFriends(viewer, async (friends) => {
       const ids = withSelf ? [viewer.userId, ...friends] : friends;
       this.d.interest.touch(ids);
-      // Every friend's row is read, held here or not: the time of a connect or a poll must not tell
-      // which friends are held here (a hidden friend is, while her socket is open).
-      await this.d.replicas.ensureReadingAll(ids);
+      // The row of a friend who may hide her status is read whether she is held here or not: the
+      // time of a connect must not tell whether she is (a hidden friend is, while her socket is open).
+      await this.d.replicas.ensureFriends(ids);
     });
   }
 

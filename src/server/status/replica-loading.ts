@@ -67,12 +67,14 @@ export class ReplicaLoading {
   }
 
   /**
-   * ensure() for a viewer's friends (a connect, a poll of their statuses): the rows of every one
-   * of them are read, held here or not, in the one statement a load of those not held would make.
-   * Which friends are held must not show in the time the read takes: a hidden friend is held while
-   * her socket is open here, so a load of her alone would tell a viewer that she is online.
+   * ensure() for a viewer's friends (a connect): the rows of those held here whose status a friend
+   * may not see (hidden, or shown to close friends only) are read too, in the one statement a load
+   * of those not held makes, as if they were not held. A hidden friend is held while her socket is
+   * open here: a connect that read her row only when she was gone would tell by its time that she
+   * is online. Friends whose status every friend sees are read only when not held, as by ensure()
+   * (a connect burst reads nothing for the ~50 friends already held).
    */
-  ensureReadingAll(ids: readonly number[]): Promise<void> {
+  ensureFriends(ids: readonly number[]): Promise<void> {
     return this.pinned(ids, () => this.#ensure(ids, true));
   }
 
@@ -80,21 +82,27 @@ export class ReplicaLoading {
    * Every connect passes its ~50 friends here, nearly all loaded already: no Set or arrays
    * are made for them (they outlived the connect's awaits and were promoted garbage).
    */
-  async #ensure(ids: readonly number[], readAll = false): Promise<void> {
+  async #ensure(ids: readonly number[], maskHeld = false): Promise<void> {
     let missing: number[] | null = null;
+    let masked: number[] | null = null;
     for (const id of ids) {
-      if (this.parts.profiles.has(id) || this.#loading.has(id)) continue;
+      const held = this.parts.profiles.get(id);
+      if (held) {
+        if (maskHeld && mayHideFromFriends(held)) (masked ??= []).push(id);
+        continue;
+      }
+      if (this.#loading.has(id)) continue;
       // Marked at once, so an id given twice is loaded once; the load's promise replaces the mark below.
       this.#loading.set(id, NOT_STARTED);
       (missing ??= []).push(id);
     }
     if (missing) {
-      const p = this.#load(missing, readAll ? ids : missing);
+      const p = this.#load(missing, masked ? [...missing, ...masked] : missing);
       for (const id of missing) this.#loading.set(id, p);
-    } else if (readAll && ids.length > 0) {
-      // Nothing to load: the same read, its rows unused (ensureReadingAll).
+    } else if (masked) {
+      // Nothing to load: the read a load of these would make, its rows unused (ensureFriends).
       await this.deps.bus.settled();
-      await this.deps.repo.load(ids);
+      await this.deps.repo.load(masked);
     }
     let waits: Promise<void>[] | null = null;
     for (const id of ids) {
@@ -138,7 +146,7 @@ export class ReplicaLoading {
     if (!this.isPinned(userId)) this.#pinned.delete(userId);
   }
 
-  /** Loads `ids`, reading the rows of `readIds` (ids and maybe more: ensureReadingAll) and keeping those of `ids`. */
+  /** Loads `ids`, reading the rows of `readIds` (ids and maybe more: ensureFriends) and keeping those of `ids`. */
   async #load(ids: number[], readIds: readonly number[]): Promise<void> {
     const { bus, repo, store } = this.deps;
     const { profiles, engine } = this.parts;
@@ -187,4 +195,10 @@ function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): Sto
   if (!state.orphaned || state.sessions.length > 0) return state;
   const lastSeen = Math.max(state.lastSeen ?? -Infinity, rowLastSeen ?? -Infinity, state.version?.at ?? -Infinity);
   return lastSeen === -Infinity || lastSeen === state.lastSeen ? state : { ...state, lastSeen };
+}
+
+/** Whether some friend may not see the user's status (hidden, or shown to close friends only). */
+function mayHideFromFriends(profile: Profile): boolean {
+  const v = profile.settings.status_visibility;
+  return v === 'hidden' || v === 'close_friends';
 }
