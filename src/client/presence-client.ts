@@ -354,8 +354,17 @@ export class PresenceClient {
     } else this.#pendingInteraction = true;
   }
 
+  /**
+   * Reports input over REST while polling. A report that fails (the network is down too) leaves
+   * the input owed: the next poll, or the next socket, delivers it before Beacon decides what the
+   * person is, so a person using the page through an outage never shows `away` when it ends.
+   */
   #reportOverRest(): void {
-    this.#api.reportInteraction().catch(() => undefined); // the next input reports again
+    const run = this.#run;
+    this.#api.reportInteraction().catch(() => {
+      // A socket ready by now carried input of its own (its opening or a frame): nothing owed.
+      if (run === this.#run && !this.#stopped && !this.#socket?.ready) this.#pendingInteraction = true;
+    });
   }
 
   /**
@@ -487,7 +496,10 @@ export class PresenceClient {
     const socket: StatusSocket = new StatusSocket({
       // After a socket of this run reached `ready`, connecting again is the client's own doing,
       // not the user's: the server then does not count it as an interaction (docs/protocol.md).
-      url: this.#everConnected ? this.#wsReconnectUrl : this.#wsUrl,
+      // Unless input made meanwhile is owed: the person is there, and the socket's opening says
+      // so before Beacon decides what they are (an interaction frame after `ready` came after an
+      // `away` friends had already been shown).
+      url: this.#everConnected && !this.#pendingInteraction ? this.#wsReconnectUrl : this.#wsUrl,
       token,
       WebSocketImpl: this.#WebSocket,
       timers: this.#timers,

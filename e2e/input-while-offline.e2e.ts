@@ -1,0 +1,91 @@
+/**
+ * A person who keeps using the page while the network is down is there: when it returns, the
+ * friends see them come back `online`, never `away` first. Ida's network drops (the browser
+ * says so) for longer than the idle and probe timeouts together; the page falls back to polling,
+ * which fails too; in the last seconds of the outage she moves the pointer over the page. Her
+ * input could not reach Beacon, so it is owed: once the network returns, Beacon gets it before
+ * it decides what she is (before, the input was taken as sent though its report failed, the
+ * reconnect said "nobody is here" and Fred saw her `away`, then nothing until her next input).
+ * Timers scaled down in the product's order (idle 20 s + probe 5 s, a 4 s heartbeat).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { startServer, type ServerHandle } from './helpers/server.js';
+import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
+import { connectionState, friendCard, newPage } from './helpers/ui.js';
+
+const IDLE_MS = 20_000;
+const PROBE_MS = 5_000;
+
+let server: ServerHandle;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer({
+    BEACON_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    BEACON_IDLE_PROBE_TIMEOUT_MS: String(PROBE_MS),
+    BEACON_HEARTBEAT_INTERVAL_MS: '4000',
+    BEACON_OFFLINE_GRACE_MS: '2000',
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function openAs(token: string): Promise<Page> {
+  const page = await newPage(browser, { viewport: { width: 1024, height: 700 } });
+  await page.addInitScript((t) => localStorage.setItem('beacon.token', t), token);
+  await page.goto(`${server.baseUrl}/#/friends`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  return page;
+}
+
+/** Every status `page` shows for `username`'s card from now on, in order. */
+async function recordStatuses(page: Page, username: string): Promise<() => Promise<string[]>> {
+  // A string, not a function: the test runner's transform would add helpers the page lacks.
+  await page.evaluate(`(() => {
+    const card = document.querySelector('beacon-friend-card[data-username="${username}"]');
+    window.e2eStatuses = [];
+    new MutationObserver(() => window.e2eStatuses.push(card.getAttribute('data-status')))
+      .observe(card, { attributes: true, attributeFilter: ['data-status'] });
+  })()`);
+  return () => page.evaluate('window.e2eStatuses') as Promise<string[]>;
+}
+
+describe('input while the network is down', () => {
+  it('is owed, not lost: friends see the person back online, never away first', async () => {
+    const [ida, fred] = await Promise.all([registerUser(server.baseUrl, 'ida_here', 'Ida Here'), registerUser(server.baseUrl, 'fred_f', 'Fred Friend')]);
+    await befriendOverApi(server.baseUrl, ida, fred);
+    const fredPage = await openAs(fred.token);
+    const idaPage = await openAs(ida.token);
+    const loaded = Date.now(); // her page load is her last interaction on record
+    const idaCard = friendCard(fredPage, 'ida_here');
+    await expect.poll(() => idaCard.getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
+
+    await idaPage.context().setOffline(true);
+    await expect.poll(() => connectionState(idaPage), { timeout: 5_000 }).toBe('offline');
+    await expect.poll(() => idaCard.getAttribute('data-status'), { timeout: 10_000 }).toBe('offline');
+    // Past the idle and probe timeouts since her last interaction on record, with the polling
+    // fallback running (and failing) by then; then she is at the page, moving the pointer.
+    await idaPage.waitForTimeout(Math.max(0, loaded + IDLE_MS + PROBE_MS + 2_000 - Date.now()));
+    for (let i = 0; i < 12; i++) {
+      await idaPage.mouse.move(200 + 20 * i, 300 + (i % 2) * 40, { steps: 2 });
+      await idaPage.waitForTimeout(250);
+    }
+    expect(await connectionState(idaPage)).toBe('offline');
+
+    const seen = await recordStatuses(fredPage, 'ida_here');
+    await idaPage.context().setOffline(false);
+    // No input from here on: what Fred sees comes from what she did during the outage.
+    await expect.poll(() => connectionState(idaPage), { timeout: 15_000 }).toBe('connected');
+    await expect.poll(() => idaCard.getAttribute('data-status'), { timeout: 5_000 }).not.toBe('offline');
+    await fredPage.waitForTimeout(1_500); // an `away` on its way would be in by now
+    expect(await seen()).toEqual(['online']);
+    const view = await api<{ status: string }>(server.baseUrl, fred.token, 'GET', `/users/${ida.id}/status`);
+    expect(view.status).toBe('online');
+  });
+});
