@@ -125,6 +125,28 @@ describe('names in the Pending tab’s rows', () => {
   });
 });
 
+describe('searching as names are written in the app', () => {
+  it('finds a player typed as @username, the way every row writes it, up to a 20-character one', async () => {
+    const search = page.getByLabel('Search by username');
+    const count = page.locator('[data-part=search-count]');
+    await search.fill('@zed_str');
+    await page.getByRole('button', { name: 'Add friend Zed (@zed_stranger)', exact: true }).waitFor(FIVE_S);
+    expect(await count.textContent()).toBe('1 player found');
+    await search.fill('');
+    await search.pressSequentially(`@${LONG_IN}`);
+    await page.locator(`[data-part=search-results] li[data-username="${LONG_IN}"]`).waitFor(FIVE_S);
+    expect(await search.inputValue()).toBe(`@${LONG_IN}`);
+  });
+
+  it('says a text no username can start with is no username, rather than that nobody has it', async () => {
+    const search = page.getByLabel('Search by username');
+    await search.fill('zoé');
+    const results = page.locator('[data-part=search-results]');
+    await expect.poll(() => results.textContent(), FIVE_S).toBe('Usernames have only letters (A–Z), digits and underscores.');
+    await search.fill('');
+  });
+});
+
 describe('search results while a friend changes status', () => {
   it('keep keyboard focus on a result’s button, are not re-announced, and say once per search how many were found', async () => {
     const search = page.getByLabel('Search by username');

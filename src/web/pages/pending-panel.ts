@@ -32,6 +32,7 @@ import { h, userText } from '../lib/dom.js';
 import type { Notice } from '../lib/notice.js';
 import { markBusy } from '../lib/busy-button.js';
 import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
+import { playerQuery, USERNAME_MAX } from '../lib/player-query.js';
 import { BLOCKED_USERS_HREF } from './blocked-panel.js';
 
 export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice): () => void {
@@ -74,13 +75,15 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
 
   const search = h('input', {
     id: 'player-search', type: 'search', class: 'beacon-input w-full', autocomplete: 'off',
-    placeholder: 'Username starts with…', maxlength: 20, spellcheck: false, autocapitalize: 'none',
+    placeholder: 'Username starts with…', maxlength: USERNAME_MAX + 1, spellcheck: false, autocapitalize: 'none',
   });
   const resultsBox = h('div', { class: 'mt-3', 'data-part': 'search-results' });
   /** What the last search found, as a count; there from the start so each one is announced. */
   const resultsSaid = h('p', { class: 'sr-only', role: 'status', 'data-part': 'search-count' });
   /** The results shown, and what could be done with each of them then (Relation): rebuilt only when either changes. */
   let shown: { results: User[] | null; relations: string } = { results: null, relations: '' };
+  /** Why no username can start with what was typed (shown instead of "nobody has it"), else null. */
+  let invalid: string | null = null;
   const incomingBox = h('div', { 'data-part': 'incoming' });
   const outgoingBox = h('div', { 'data-part': 'outgoing' });
 
@@ -220,12 +223,12 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     if (shown.results === results && shown.relations === relations) return;
     shown = { results, relations };
     if (results === null) resultsBox.replaceChildren();
-    else resultsBox.replaceChildren(list(results.map((u, i) => personRow({ ...u }, searchAction(u, relation(u), i))), 'No player has a username starting with that.'));
+    else resultsBox.replaceChildren(list(results.map((u, i) => personRow({ ...u }, searchAction(u, relation(u), i))), invalid ?? 'No player has a username starting with that.'));
   }
 
   /** Says what a search found, once (not at each rebuild of the list). */
   function sayFound(found: User[] | null): void {
-    resultsSaid.textContent = found === null ? '' : found.length === 0 ? 'No players found' : `${found.length} ${found.length === 1 ? 'player' : 'players'} found`;
+    resultsSaid.textContent = found === null ? '' : found.length === 0 ? invalid ?? 'No players found' : `${found.length} ${found.length === 1 ? 'player' : 'players'} found`;
   }
 
   /**
@@ -305,19 +308,22 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     clearTimeout(searchTimer);
     // A new name: what was said about the last one is done with.
     notice.clear();
-    const q = search.value.trim();
+    const query = playerQuery(search.value);
     // What the last search found is not what this one will.
     sayFound(null);
-    if (!/^[A-Za-z0-9_]{1,20}$/.test(q)) {
-      results = q ? [] : null;
+    invalid = query.kind === 'invalid' ? query.reason : null;
+    if (query.kind !== 'prefix') {
+      results = query.kind === 'invalid' ? [] : null;
       render();
       return sayFound(results);
     }
+    const q = query.prefix;
     // Debounced: one request per pause in typing, not per key.
     searchTimer = setTimeout(() => {
       // Who is blocked is read with the results: a block made since the last search shows.
       Promise.all([api.searchUsers(q), readBlocks()]).then(([users]) => {
-        if (search.value.trim() !== q) return;
+        const now = playerQuery(search.value);
+        if (now.kind !== 'prefix' || now.prefix !== q) return;
         results = users;
         render();
         sayFound(users);
