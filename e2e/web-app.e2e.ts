@@ -307,6 +307,19 @@ describe('your own truth and the status menu', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('saves a message of only characters that draw nothing (zero-width, Braille blank) as no message, like a blank one', async () => {
+    await api(server.baseUrl, ann.token, 'PUT', '/users/me/status', { status: 'online', custom_message: 'Before' });
+    const seen = () => api<View>(server.baseUrl, ben.token, 'GET', `/users/${ann.id}/status`);
+    const menu = await openStatusMenu(page);
+    const field = menu.getByLabel('Custom message');
+    await expect.poll(() => field.inputValue(), FIVE_S).toBe('Before');
+    await field.fill('\u200b\u2800\u200b');
+    await menu.getByRole('button', { name: 'Save message' }).click();
+    // Friends would otherwise see an empty pair of quotes on the card.
+    await expect.poll(async () => (await seen()).custom_message, FIVE_S).toBeNull();
+    await page.keyboard.press('Escape');
+  });
+
   it('says a refused quick activity out loud once per press, not again when the chips re-render or the menu opens again', async () => {
     const menu = await openStatusMenu(page);
     const chip = (name: string) => menu.locator('beacon-status-message-form').getByRole('button', { name, exact: true });

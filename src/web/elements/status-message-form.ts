@@ -14,7 +14,7 @@ import { CLEAR_AFTER, CLEAR_AFTER_LABEL, expiresAt, isPastExpiry, type ClearAfte
 import { serverNow } from '../lib/server-time.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { countGraphemes, hasUnsafeText, insertAt, limitNotice, tooManyCharacters } from '../lib/graphemes.js';
+import { countGraphemes, hasUnsafeText, hasVisibleCharacter, insertAt, limitNotice, tooManyCharacters } from '../lib/graphemes.js';
 
 /** Pasted text can carry characters friends must not get (protocol/text.ts): say which, and keep the text to fix. */
 const UNSAFE_TEXT = 'Messages can\u2019t hold tabs, line breaks or hidden text-direction controls (often pasted along with text). Remove them and save again.';
@@ -127,7 +127,9 @@ export class StatusMessageFormElement extends HTMLElement {
         return;
       }
       const choice = this.#clearAfter.value;
-      void this.#send(text || null, choice === 'keep' ? this.#keepAt : expiresAt(choice as ClearAfter));
+      // Only characters that draw nothing (zero-width spaces, a Braille blank) are no message, like
+      // spaces: saved, they showed friends an empty pair of quotes.
+      void this.#send(hasVisibleCharacter(text) ? text : null, choice === 'keep' ? this.#keepAt : expiresAt(choice as ClearAfter));
     });
     clear.addEventListener('click', () => {
       this.#input.value = '';
