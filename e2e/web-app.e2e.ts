@@ -522,6 +522,21 @@ describe('your own truth and the status menu', () => {
 });
 
 describe('forms', () => {
+  it('logs in with the username as the app writes it, @ and all, up to a 20-character one', async () => {
+    const long = await register('twenty_chars_name_xx', 'Twenty Chars');
+    for (const [typed, shown] of [['@ann', '@ann'], ['@twenty_chars_name_xx', '@twenty_chars_name_xx']] as const) {
+      const p = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+      await p.goto(`${server.baseUrl}/#/login`);
+      await p.getByLabel('Username').pressSequentially(typed);
+      await p.getByLabel('Password').fill('correct horse battery');
+      await p.getByRole('button', { name: 'Log in' }).click();
+      await p.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 5_000 });
+      expect(await p.locator('header').innerText()).toContain(shown);
+      await p.close();
+    }
+    expect(long.id).toBeGreaterThan(0);
+  });
+
   it('puts sign-up errors next to their fields, marks them invalid and focuses the first', async () => {
     const p = await newPage(browser, { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     await p.goto(`${server.baseUrl}/#/signup`);

@@ -45,7 +45,8 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
   const form = h(
     'form',
     { class: 'grid gap-4', novalidate: true, 'aria-labelledby': 'auth-title' },
-    field('auth-username', 'Username', { autocomplete: 'username', maxlength: 20, autocapitalize: 'none', spellcheck: false }, signup ? '3–20 letters, digits or underscores.' : undefined),
+    // Logging in, the username may be typed as the app writes it, "@" first: one more character.
+    field('auth-username', 'Username', { autocomplete: 'username', maxlength: signup ? 20 : 21, autocapitalize: 'none', spellcheck: false }, signup ? '3–20 letters, digits or underscores.' : undefined),
     signup ? field('auth-display-name', 'Display name (optional)', { autocomplete: 'nickname', maxlength: 40, required: false }) : null,
     field('auth-password', 'Password', { type: 'password', autocomplete: signup ? 'new-password' : 'current-password', maxlength: 128 }, signup ? 'At least 8 characters.' : undefined),
     error,
@@ -76,7 +77,9 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const data = new FormData(form);
-    const username = String(data.get('username') ?? '').trim();
+    const typed = String(data.get('username') ?? '').trim();
+    // No username holds an "@": at login it is the one the app writes before every username.
+    const username = signup ? typed : typed.replace(/^@/, '');
     const password = String(data.get('password') ?? '');
     const displayName = String(data.get('display-name') ?? '').trim();
     const problems = signup
