@@ -6,6 +6,8 @@
  * input could not reach Beacon, so it is owed: once the network returns, Beacon gets it before
  * it decides what she is (before, the input was taken as sent though its report failed, the
  * reconnect said "nobody is here" and Fred saw her `away`, then nothing until her next input).
+ * Input in one tab counts for the others of the browser: one left untouched through the outage
+ * comes back as the person there (before, it said "nobody is here" and Fred saw Una `away`).
  * Timers scaled down in the product's order (idle 20 s + probe 5 s, a 4 s heartbeat).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
-import { connectionState, friendCard, newPage } from './helpers/ui.js';
+import { connectionState, friendCard, newPage, signedInContext } from './helpers/ui.js';
 
 const IDLE_MS = 20_000;
 const PROBE_MS = 5_000;
@@ -87,5 +89,41 @@ describe('input while the network is down', () => {
     expect(await seen()).toEqual(['online']);
     const view = await api<{ status: string }>(server.baseUrl, fred.token, 'GET', `/users/${ida.id}/status`);
     expect(view.status).toBe('online');
+  });
+
+  it('counts in the other tabs too: the tab left untouched comes back as the person there, not away', async () => {
+    const [una, fred] = await Promise.all([registerUser(server.baseUrl, 'una_tabs', 'Una Tabs'), registerUser(server.baseUrl, 'fred_g', 'Fred Again')]);
+    await befriendOverApi(server.baseUrl, una, fred);
+    const fredPage = await openAs(fred.token);
+    // Two tabs of one browser (closing one must not close the other: no newPage() here).
+    const browserOfUna = await signedInContext(browser, una.token, { viewport: { width: 1024, height: 700 } });
+    const [used, untouched] = [await browserOfUna.newPage(), await browserOfUna.newPage()];
+    for (const tab of [used, untouched]) {
+      await tab.goto(`${server.baseUrl}/#/friends`);
+      await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    }
+    const loaded = Date.now();
+    const unaCard = friendCard(fredPage, 'una_tabs');
+    await expect.poll(() => unaCard.getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
+
+    await browserOfUna.setOffline(true);
+    await expect.poll(() => unaCard.getAttribute('data-status'), { timeout: 10_000 }).toBe('offline');
+    await used.waitForTimeout(Math.max(0, loaded + IDLE_MS + PROBE_MS + 2_000 - Date.now()));
+    // She uses one tab through the outage, then closes it; the other, untouched, stays open.
+    await used.bringToFront();
+    for (let i = 0; i < 12; i++) {
+      await used.mouse.move(200 + 20 * i, 300 + (i % 2) * 40, { steps: 2 });
+      await used.waitForTimeout(250);
+    }
+    await used.close();
+    expect(await connectionState(untouched)).toBe('offline');
+
+    const seen = await recordStatuses(fredPage, 'una_tabs');
+    await browserOfUna.setOffline(false);
+    await expect.poll(() => connectionState(untouched), { timeout: 15_000 }).toBe('connected');
+    await expect.poll(() => unaCard.getAttribute('data-status'), { timeout: 5_000 }).not.toBe('offline');
+    await fredPage.waitForTimeout(1_500);
+    expect(await seen()).toEqual(['online']);
+    await browserOfUna.close();
   });
 });

@@ -26,6 +26,7 @@ import { accountPage } from './pages/account-page.js';
 import type { AppContext, Page } from './pages/page.js';
 import { disablePush, registerWorker } from './lib/push.js';
 import { StartupRetry } from './lib/startup-retry.js';
+import { shareInput } from './lib/shared-input.js';
 
 /** What the login page says after Beacon refused or revoked this tab's session. */
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
@@ -232,6 +233,8 @@ export class BeaconApp {
     this.#session = session;
     session.cleanups.push(
       client.attachIdleDetection(document),
+      // Input here counts for this browser's other tabs while they are not connected (and theirs here).
+      shareInput(client),
       client.on('unauthorized', () => {
         if (this.#deleting) this.#deleting.unauthorized = true;
         else this.#signOut(SESSION_ENDED, true);
