@@ -2,7 +2,9 @@
  * The Play page in Chromium says who really sees "Playing Pong": with the activity shared
  * only with close friends, a plain friend's screen shows "In game" and nothing more, and
  * the page says so; appearing offline mid-match (from the header's status menu, the page
- * left open) changes what the page says as the friend's screen turns to offline.
+ * left open) changes what the page says as the friend's screen turns to offline. A practice
+ * started during a game server's tournament says friends see the tournament, and becomes what
+ * they see once the tournament ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -71,5 +73,41 @@ describe('Play page: who sees "Playing Pong"', () => {
     expect(await piaCard.locator('[data-part=status-label]').textContent()).toBe('Offline');
     await expect.poll(textOf(note), FIVE_S).toBe('Match on. Nobody sees that you are playing: you appear offline to everyone.');
     expect(await intro.textContent()).toContain('Nobody sees that you are playing');
+  });
+});
+
+describe('Play page during a game server’s match', () => {
+  /** A game server's event for `ids` (the e2e server's service token). */
+  const gameEvent = async (event: string, ids: number[]): Promise<void> => {
+    const res = await fetch(`${server.baseUrl}/api/v1/games/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Service-Token': 'e2e-service-token-0123456789' },
+      body: JSON.stringify({ event, match_id: 'cup-1', player_ids: ids }),
+    });
+    expect(res.status).toBe(200);
+  };
+
+  it('says the tournament is what friends see, not "That already exists", and friends see Playing Pong once it ends', async () => {
+    const tom = await registerUser(server.baseUrl, 'tom_cup', 'Tom Cup');
+    const fay = await registerUser(server.baseUrl, 'fay_watch', 'Fay Watch');
+    await befriendOverApi(server.baseUrl, tom, fay);
+    const fayPage = await signedIn(fay.token);
+    await fayPage.goto(`${server.baseUrl}/#/friends`);
+    const tomCard = friendCard(fayPage, 'tom_cup');
+    await gameEvent('tournament_started', [tom.id]);
+    await expect.poll(() => tomCard.getAttribute('data-status').catch(() => null), FIVE_S).toBe('in_game');
+
+    const page = await signedIn(tom.token);
+    await page.goto(`${server.baseUrl}/#/play`);
+    await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Start match' }).click();
+    const note = page.locator('[data-part=play-note]');
+    await expect.poll(textOf(note), FIVE_S).toBe('A game server has you in a match: friends see that match, not this practice, until it ends.');
+
+    await gameEvent('tournament_ended', [tom.id]);
+    // The practice match still runs: friends now see it.
+    await expect.poll(() => tomCard.locator('[data-part=activity]').textContent().catch(() => null), FIVE_S).toContain('Playing Pong');
+    expect(await tomCard.getAttribute('data-status')).toBe('in_game');
+    await expect.poll(textOf(note), FIVE_S).toMatch(/^Match on\./);
   });
 });

@@ -4,12 +4,17 @@
  * `browsing` again. A declaration from a page going away may never be sent: the server ends a
  * game the page's socket no longer holds by itself (docs/protocol.md §5 "Activities and games"). The page says who really sees "Playing Pong"
  * under the user's privacy settings (a hidden status, an activity for close friends or for
- * nobody), and says it again when those settings change while the page is open.
+ * nobody), and says it again when those settings change while the page is open. A practice
+ * started while a game server has the user in a match cannot be declared (409): the page says
+ * friends see that match, and declares the practice once it ends if it still runs.
  */
 import type { Page } from './page.js';
-import { errorMessage } from '../lib/error-messages.js';
+import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { whoSeesYouPlay } from '../lib/own-presence.js';
+
+/** What the page says when a game server's match holds the activity (the server's 409). */
+const HELD_BY_SERVER = 'A game server has you in a match: friends see that match, not this practice, until it ends.';
 
 export const playPage: Page = (root, ctx) => {
   const game = document.createElement('beacon-pong');
@@ -28,6 +33,13 @@ export const playPage: Page = (root, ctx) => {
 
   /** Set while the page goes away: the declaration must outlive it. */
   let leaving = false;
+  /** A practice match runs on this page. */
+  let running = false;
+  /**
+   * A game server has the user in a match, which no client may change (409): friends see that
+   * one. The practice is declared once it ends (the own view leaves `in_game`), if still running.
+   */
+  let heldByServer = false;
   const declare = (activity: 'playing_pong' | 'browsing'): void => {
     ctx.client.setActivity(activity, { keepalive: leaving }).then(
       () => {
@@ -35,12 +47,34 @@ export const playPage: Page = (root, ctx) => {
         render();
       },
       (e: unknown) => {
+        if (activity === 'playing_pong' && isCodedError(e) && e.code === 'CONFLICT') {
+          heldByServer = true;
+          note.textContent = HELD_BY_SERVER;
+          return;
+        }
         note.textContent = `Could not update your activity: ${errorMessage(e)}`;
       },
     );
   };
-  game.addEventListener('beacon:match-start', () => declare('playing_pong'));
-  game.addEventListener('beacon:match-end', () => declare('browsing'));
+  game.addEventListener('beacon:match-start', () => {
+    running = true;
+    declare('playing_pong');
+  });
+  game.addEventListener('beacon:match-end', () => {
+    running = false;
+    // Nothing of this page's to end while the game server's match holds the activity.
+    if (heldByServer) {
+      heldByServer = false;
+      note.textContent = '';
+      return;
+    }
+    declare('browsing');
+  });
+  const offSelf = ctx.client.on('self', (self) => {
+    if (!heldByServer || self.status === 'in_game') return;
+    heldByServer = false;
+    if (running) declare('playing_pong');
+  });
 
   root.replaceChildren(
     h(
@@ -73,6 +107,7 @@ export const playPage: Page = (root, ctx) => {
   return () => {
     window.removeEventListener('pagehide', onPageHide);
     offSettings();
+    offSelf();
     game.stop();
   };
 };
