@@ -607,12 +607,13 @@ export class PresenceService {
   }
 
   /**
-   * The viewer's friends' views for a read. On a single instance it reads every friend's row and
-   * takes up no replica: a friend held here (a socket here, hers or a friend's) is answered from
-   * the replica, any other from the row, as loading it would (stateFromStore). So the read does
-   * the same work whichever friends are held: a hidden friend's open socket does not show in its
-   * time. With a shared store (Redis) the friends not held are loaded, as another instance may
-   * hold them and their rows may lag.
+   * The viewer's friends' views for a read. On a single instance it takes up no replica: a friend
+   * held here is answered from the replica, any other from her row, as loading her would
+   * (stateFromStore). The rows read are those of the friends not held and of those held who hide
+   * their status from the viewer (ReplicaLifecycle.hidesFrom), so the read does the same work
+   * whether such a friend is held or not: her open socket does not show in its time. With a
+   * shared store (Redis) the friends not held are loaded, as another instance may hold them and
+   * their rows may lag.
    */
   async #friendViews(viewer: AuthContext): Promise<View[]> {
     const as = { id: viewer.userId, role: viewer.role };
@@ -620,10 +621,18 @@ export class PresenceService {
       await this.#lifecycle.loadFriends(viewer, false);
       return this.#views.friendViews(as);
     }
-    const rows = new Map((await this.#lifecycle.withFriends(viewer, (friends) => this.deps.repo.load(friends))).map((r) => [r.profile.id, r]));
-    return this.#views.friendViews(as, (id) => {
-      const row = rows.get(id);
-      return row && subjectOf(row.profile, this.engine.stateFromStore(id, row.persisted));
+    const hides = this.#lifecycle.hidesFrom(viewer);
+    // Pinned until the views are made: a friend held when the rows were picked is still held then.
+    return this.#lifecycle.withFriendsPinned(viewer, async (friends) => {
+      const read = friends.filter((id) => {
+        const held = this.#profiles.get(id);
+        return held === undefined || hides(id, held);
+      });
+      const rows = new Map((read.length > 0 ? await this.deps.repo.load(read) : []).map((r) => [r.profile.id, r]));
+      return this.#views.friendViews(as, (id) => {
+        const row = rows.get(id);
+        return row && subjectOf(row.profile, this.engine.stateFromStore(id, row.persisted));
+      });
     });
   }
 

@@ -8,6 +8,7 @@
 import type { AuthContext } from '../auth/auth-service.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
+import { canSee } from '../presence/privacy.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { Interest } from './interest.js';
 import type { OwedNames } from './owed-names.js';
@@ -42,10 +43,25 @@ export class ReplicaLifecycle {
     await this.withFriends(viewer, async (friends) => {
       const ids = withSelf ? [viewer.userId, ...friends] : friends;
       this.d.interest.touch(ids);
-      // The row of a friend who may hide her status is read whether she is held here or not: the
-      // time of a connect must not tell whether she is (a hidden friend is, while her socket is open).
-      await this.d.replicas.ensureFriends(ids);
+      // The row of a friend whose status the viewer may not see is read whether she is held here or
+      // not: the time of a connect must not tell whether she is (she is while her socket is open).
+      await this.d.replicas.ensureFriends(ids, this.hidesFrom(viewer));
     });
+  }
+
+  /**
+   * Whether a user held here hides her status from the viewer (privacy.ts canSee: hidden, or the
+   * viewer outside her status audience, an acquaintance say), as the viewer's token sees her.
+   * Reads that must not tell whether she is held here read her row either way.
+   */
+  hidesFrom(viewer: AuthContext): (id: number, profile: Profile) => boolean {
+    const as = { id: viewer.userId, role: viewer.role };
+    return (id, profile) => !canSee(profile.settings.status_visibility, this.d.graph.tierAs(as, id));
+  }
+
+  /** withFriends(), with the friends pinned too: none held when `work` begins is released before it ends. */
+  withFriendsPinned<T>(viewer: AuthContext, work: (friends: readonly number[]) => Promise<T>): Promise<T> {
+    return this.withFriends(viewer, (friends) => this.d.replicas.pinned(friends, () => work(friends)));
   }
 
   /**

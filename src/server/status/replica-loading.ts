@@ -67,28 +67,28 @@ export class ReplicaLoading {
   }
 
   /**
-   * ensure() for a viewer's friends (a connect): the rows of those held here whose status a friend
-   * may not see (hidden, or shown to close friends only) are read too, in the one statement a load
-   * of those not held makes, as if they were not held. A hidden friend is held while her socket is
-   * open here: a connect that read her row only when she was gone would tell by its time that she
-   * is online. Friends whose status every friend sees are read only when not held, as by ensure()
-   * (a connect burst reads nothing for the ~50 friends already held).
+   * ensure() for a viewer's friends (a connect): the rows of those held here who hide their status
+   * from the viewer (`hides`: hidden, or the viewer outside their status audience) are read too,
+   * in the one statement a load of those not held makes, as if they were not held. Such a friend
+   * is held while her socket is open here: a connect that read her row only when she was gone
+   * would tell by its time that she is online. Friends the viewer may see are read only when not
+   * held, as by ensure() (a connect burst reads nothing for the ~50 friends already held).
    */
-  ensureFriends(ids: readonly number[]): Promise<void> {
-    return this.pinned(ids, () => this.#ensure(ids, true));
+  ensureFriends(ids: readonly number[], hides: (id: number, profile: Profile) => boolean): Promise<void> {
+    return this.pinned(ids, () => this.#ensure(ids, hides));
   }
 
   /**
    * Every connect passes its ~50 friends here, nearly all loaded already: no Set or arrays
    * are made for them (they outlived the connect's awaits and were promoted garbage).
    */
-  async #ensure(ids: readonly number[], maskHeld = false): Promise<void> {
+  async #ensure(ids: readonly number[], hides?: (id: number, profile: Profile) => boolean): Promise<void> {
     let missing: number[] | null = null;
     let masked: number[] | null = null;
     for (const id of ids) {
       const held = this.parts.profiles.get(id);
       if (held) {
-        if (maskHeld && mayHideFromFriends(held)) (masked ??= []).push(id);
+        if (hides?.(id, held)) (masked ??= []).push(id);
         continue;
       }
       if (this.#loading.has(id)) continue;
@@ -195,10 +195,4 @@ function orphanedLastSeen(state: StoredReplica, rowLastSeen: number | null): Sto
   if (!state.orphaned || state.sessions.length > 0) return state;
   const lastSeen = Math.max(state.lastSeen ?? -Infinity, rowLastSeen ?? -Infinity, state.version?.at ?? -Infinity);
   return lastSeen === -Infinity || lastSeen === state.lastSeen ? state : { ...state, lastSeen };
-}
-
-/** Whether some friend may not see the user's status (hidden, or shown to close friends only). */
-function mayHideFromFriends(profile: Profile): boolean {
-  const v = profile.settings.status_visibility;
-  return v === 'hidden' || v === 'close_friends';
 }
