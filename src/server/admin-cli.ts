@@ -158,14 +158,15 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
     }
     return 0;
   }
-  if ((await liveInstanceCount(config, now)) === 0) {
+  const told = (await liveInstanceCount(config, now)) > 0;
+  if (!told) {
+    // None running now (nothing of the account is open), or they use another prefix: the budget
+    // under this one is cleared all the same, for instances that start under it.
     out(
       `No running instance beats in this Redis under BEACON_REDIS_PREFIX "${config.redisPrefix}", so none was told: if the instances run with another prefix, ` +
-        "set theirs and run the command again (their open sockets of this account stay open until then, and the account's failed-login budget is not cleared).",
+        "set theirs and run the command again (their open sockets of this account stay open until then, and the account's failed-login budget under their prefix is not cleared).",
     );
-    return 0;
-  }
-  if (result.sessionIds.length > 0) {
+  } else if (result.sessionIds.length > 0) {
     out(
       (await announceEnded(config, result.userId, result.sessionIds))
         ? 'Its open sockets on the running instances were told to close.'
@@ -173,11 +174,10 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
     );
   }
   if (config.rateLimits) {
-    out(
-      (await clearFailedLogins(config, result.username))
-        ? 'Its failed-login budget is cleared: it can sign in at once.'
-        : 'Redis could not be reached: its failed-login budget is not cleared; if wrong passwords locked the account, it opens 15 min after the first of them.',
-    );
+    const cleared = await clearFailedLogins(config, result.username);
+    if (!cleared) out('Redis could not be reached: its failed-login budget is not cleared; if wrong passwords locked the account, it opens 15 min after the first of them.');
+    else if (told) out('Its failed-login budget is cleared: it can sign in at once.');
+    else out(`Its failed-login budget under BEACON_REDIS_PREFIX "${config.redisPrefix}" is cleared: instances started under it let it sign in at once.`);
   }
   return 0;
 }

@@ -124,9 +124,28 @@ describe('reset-password with Redis configured', () => {
     expect(run.lines).not.toContain('Its failed-login budget is cleared: it can sign in at once.');
     expect(run.lines).toContain(
       `No running instance beats in this Redis under BEACON_REDIS_PREFIX "${elsewhere}", so none was told: if the instances run with another prefix, ` +
-        "set theirs and run the command again (their open sockets of this account stay open until then, and the account's failed-login budget is not cleared).",
+        "set theirs and run the command again (their open sockets of this account stay open until then, and the account's failed-login budget under their prefix is not cleared).",
     );
     expect(own.socket.closed).toBeNull();
+  });
+
+  it('with every instance stopped, still clears the failed-login budget: the account opens when they start again', async () => {
+    (await requireRedis()).disconnect();
+    const prefix = uniquePrefix();
+    const { t, config } = await setUp('sqlite', { redisUrl: REDIS_URL, redisPrefix: prefix, rateLimits: true });
+    await t.register('alice');
+    for (let i = 0; i < 10; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: `guess-${i}-xxxx` }, remoteAddress: `10.3.0.${i}` });
+      expect(res.statusCode).toBe(401);
+    }
+    await t.close(); // maintenance: no instance runs
+    const run = await reset(config, 'alice');
+    expect(run.code).toBe(0);
+    expect(run.lines).toContain(`Its failed-login budget under BEACON_REDIS_PREFIX "${prefix}" is cleared: instances started under it let it sign in at once.`);
+    const again = await startLiveApp({ databaseUrl: config.databaseUrl, redisUrl: REDIS_URL, redisPrefix: prefix, rateLimits: true });
+    cleanup.push(() => again.close());
+    const res = await again.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: run.password }, remoteAddress: '10.3.1.1' });
+    expect(res.statusCode, res.body).toBe(200);
   });
 
   it('clears the account’s failed-login budget in Redis: locked by guesses, its owner signs in with the new password at once', async () => {
