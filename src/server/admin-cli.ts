@@ -158,7 +158,8 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
     }
     return 0;
   }
-  const told = (await liveInstanceCount(config, now)) > 0;
+  // null: Redis did not answer; the announcement below says so.
+  const told = (await liveInstanceCount(config, now)) !== 0;
   if (!told) {
     // None running now (nothing of the account is open), or they use another prefix: the budget
     // under this one is cleared all the same, for instances that start under it.
