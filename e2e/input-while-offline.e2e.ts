@@ -8,7 +8,8 @@
  * reconnect said "nobody is here" and Fred saw her `away`, then nothing until her next input).
  * Input in one tab counts for the others of the browser: one left untouched through the outage
  * comes back as the person there (before, it said "nobody is here" and Fred saw Una `away`).
- * Timers scaled down in the product's order (idle 20 s + probe 5 s, a 4 s heartbeat).
+ * The server's timers are the product's at 0.15 × (grace 1.5 s, heartbeat 3.75 s, idle 45 s, probe
+ * 9 s: test/helpers/product-timings.ts), every ratio between them as in production.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -16,9 +17,11 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
 import { connectionState, friendCard, newPage, signedInContext } from './helpers/ui.js';
+import { forGrace, heartbeatForGrace } from '../test/helpers/product-timings.js';
 
-const IDLE_MS = 20_000;
-const PROBE_MS = 5_000;
+const GRACE_MS = 1_500;
+const IDLE_MS = forGrace('idleTimeoutMs', GRACE_MS);
+const PROBE_MS = forGrace('idleProbeTimeoutMs', GRACE_MS);
 
 let server: ServerHandle;
 let browser: Browser;
@@ -27,8 +30,8 @@ beforeAll(async () => {
   server = await startServer({
     BEACON_IDLE_TIMEOUT_MS: String(IDLE_MS),
     BEACON_IDLE_PROBE_TIMEOUT_MS: String(PROBE_MS),
-    BEACON_HEARTBEAT_INTERVAL_MS: '4000',
-    BEACON_OFFLINE_GRACE_MS: '2000',
+    BEACON_HEARTBEAT_INTERVAL_MS: String(heartbeatForGrace(GRACE_MS)),
+    BEACON_OFFLINE_GRACE_MS: String(GRACE_MS),
   });
   browser = await launchChromium();
 });
@@ -89,7 +92,7 @@ describe('input while the network is down', () => {
     expect(await seen()).toEqual(['online']);
     const view = await api<{ status: string }>(server.baseUrl, fred.token, 'GET', `/users/${ida.id}/status`);
     expect(view.status).toBe('online');
-  });
+  }, 150_000);
 
   it('counts in the other tabs too: the tab left untouched comes back as the person there, not away', async () => {
     const [una, fred] = await Promise.all([registerUser(server.baseUrl, 'una_tabs', 'Una Tabs'), registerUser(server.baseUrl, 'fred_g', 'Fred Again')]);
@@ -125,5 +128,5 @@ describe('input while the network is down', () => {
     await fredPage.waitForTimeout(1_500);
     expect(await seen()).toEqual(['online']);
     await browserOfUna.close();
-  });
+  }, 150_000);
 });
