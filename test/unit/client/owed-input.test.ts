@@ -7,7 +7,7 @@
  * says it is the client's own doing.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { harness, useFakeClock, view } from './fake-server.js';
+import { harness, ME, useFakeClock, view } from './fake-server.js';
 
 const amy = view(2, 'amy', 'online');
 const STATUS = 'GET /api/v1/users/me/friends/status';
@@ -25,7 +25,7 @@ function droppedClient(fallbackAfterFailures = 1) {
   const or = (reply: { status: number; body?: unknown }) => () => (network.down ? ('network-error' as const) : reply);
   h.fetch.route('GET /api/v1/users/me', or({ status: 200, body: { id: 1, username: 'me', display_name: 'ME', role: 'user' } }));
   h.fetch.route(`${STATUS}?reconnect=1`, or({ status: 200, body: [amy] }));
-  h.fetch.route('GET /api/v1/users/1/status', or({ status: 200, body: view(1, 'me', 'online') }));
+  h.fetch.route('GET /api/v1/users/1/status', or({ status: 200, body: ME }));
   h.fetch.route(INTERACTION, or({ status: 204 }));
   h.client.start();
   h.connect([amy]);
