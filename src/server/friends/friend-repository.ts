@@ -189,10 +189,7 @@ export class FriendRepository {
     const wanted = new Set(pairs.map((p) => `${p.userId}:${p.friendId}`));
     const out: Array<{ userId: number; friend: Friend }> = [];
     for (const slice of slices([...pairs], Math.floor(MAX_PARAMS / 2))) {
-      const rows = await this.db
-        .selectFrom('friendships as f')
-        .innerJoin('users as u', 'u.id', 'f.friend_id')
-        .select(['f.user_id', 'f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at'])
+      const rows = await this.#listed()
         .where('f.user_id', 'in', [...new Set(slice.map((p) => p.userId))])
         .where('f.friend_id', 'in', [...new Set(slice.map((p) => p.friendId))])
         .execute();
@@ -287,22 +284,20 @@ export class FriendRepository {
 
   /** The rows whose category was set at `since` or later, with the friend's names (categoriesSetSince; its plan is tested). */
   setSinceQuery(since: number) {
-    return (
-      this.db
-        .selectFrom('friendships as f')
-        .innerJoin('users as u', 'u.id', 'f.friend_id')
-        .select(['f.user_id', 'f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at'])
-        // A row never re-categorised holds 0: never "set since", whatever `since` is.
-        .where('f.category_at', '>=', Math.max(since, 1))
-    );
+    // A row never re-categorised holds 0: never "set since", whatever `since` is.
+    return this.#listed().where('f.category_at', '>=', Math.max(since, 1));
   }
 
   #friendQuery(userId: number) {
+    return this.#listed().where('f.user_id', '=', userId);
+  }
+
+  /** Friendships as a friend list shows them (toFriend), with whose list each is on (`user_id`). */
+  #listed() {
     return this.db
       .selectFrom('friendships as f')
       .innerJoin('users as u', 'u.id', 'f.friend_id')
-      .select(['f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at'])
-      .where('f.user_id', '=', userId);
+      .select(['f.user_id', 'f.friend_id', 'u.username', 'u.display_name', 'f.category', 'f.created_at']);
   }
 }
 
