@@ -37,7 +37,7 @@ export interface BusMessagesDeps {
   /** This instance's gateway. */
   sink(e: PresenceEvent): void;
   /** Where `friend_updated` and `block_changed` reach the sockets here, and those sent again after an outage are read again (repeated-states.ts). */
-  repeats: Pick<RepeatedStates, 'deliver' | 'recheck'>;
+  repeats: Pick<RepeatedStates, 'deliver' | 'recheck' | 'fromElsewhere'>;
 }
 
 /** Every instance's topic for ended logins (BusMessages.revoked). */
@@ -133,11 +133,11 @@ export class BusMessages {
   received(message: BusMessage, origin: string): void {
     if (!isBusEvent(message)) return;
     // No closure on the hot path: only while the lists may be stale does a message wait.
-    if (!this.d.lists.holding || UNHELD.has(message.kind)) return this.#apply(message);
-    this.d.lists.deliver(origin, () => this.#apply(message));
+    if (!this.d.lists.holding || UNHELD.has(message.kind)) return this.#apply(message, origin);
+    this.d.lists.deliver(origin, () => this.#apply(message, origin));
   }
 
-  #apply(message: BusEvent): void {
+  #apply(message: BusEvent, origin: string): void {
     const { replicas, graphViews, log } = this.d;
     switch (message.kind) {
       case 'input':
@@ -156,6 +156,9 @@ export class BusMessages {
         // Sent again after an outage, read before it was sent: read again here, and handed over
         // unless a newer change's frame came first.
         if (message.repeat) return this.d.repeats.recheck([message]);
+        // Made on another instance: this one may have made a newer change of the pair since, its
+        // frame already delivered (Redis orders per publisher only). Read again here too.
+        if (origin !== this.d.bus.instanceId) return this.d.repeats.fromElsewhere(message);
         return this.d.repeats.deliver(message);
       case 'revoked':
       case 'game_invite':

@@ -10,6 +10,9 @@
  * them since that read began; one that did is read again (the frame that overtook it may not be
  * the newest either), up to ROUNDS times, then left to the frames of the changes still coming.
  * A repeat that arrives from another instance is thus a hint: its pair is read again here.
+ * So is any such frame another instance sends (`fromElsewhere`): a user may change one pair
+ * twice within a bus round trip through two instances, and this one may hear the other's older
+ * change after its own newer one.
  * Every `friend_updated` and `block_changed` for the sockets here goes through `deliver`.
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -78,6 +81,17 @@ export class RepeatedStates {
     } finally {
       if (--this.#reads === 0) this.#lastAt.clear();
     }
+  }
+
+  /**
+   * A frame another instance sent for the sockets here (a change as made there): its pair read
+   * here and handed over as `read` does, so that it cannot land after a newer change made here.
+   * Handed over as it came where this instance has no reader for its kind (the integration modes).
+   */
+  fromElsewhere(frame: StateFrame): void {
+    const reader = frame.kind === 'block_changed' ? this.deps.blocksHeld : this.deps.categoriesHeld;
+    if (reader) this.recheck([frame]);
+    else this.deliver(frame);
   }
 
   /** Repeats another instance sent for the sockets here: their pairs read here (one read per turn of the event loop), then handed over as `read` does. */
