@@ -58,3 +58,12 @@ export async function outageWorld(
   };
   return { a, b, seen, alice, bobId: bob!.id, clear };
 }
+
+/** Her block of Bob, as a frame handed to one of her tabs. */
+export const blockOfBob = (w: OutageWorld) => (e: PresenceEvent) => e.kind === 'block_changed' && e.viewerId === w.alice.userId && e.subjectId === w.bobId;
+/** The category she gives Bob, as a frame handed to one of her tabs. */
+export const categoryOfBob = (w: OutageWorld) => (e: PresenceEvent) => e.kind === 'friend_updated' && e.viewerId === w.alice.userId && e.friend.user_id === w.bobId;
+/** Whether a `block_changed` states a block (undefined for any other frame). */
+export const blocked = (e: PresenceEvent | undefined) => (e?.kind === 'block_changed' ? e.user !== null : undefined);
+/** The category a `friend_updated` states (undefined for any other frame). */
+export const category = (e: PresenceEvent | undefined) => (e?.kind === 'friend_updated' ? e.friend.category : undefined);

@@ -13,7 +13,7 @@ import type { RedisBus } from '../../src/server/adapters/bus-redis.js';
 import type { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import type { BusHandler, BusMessage } from '../../src/server/ports/event-bus.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
-import { outageWorld, type OutageWorld } from '../helpers/outage-world.js';
+import { blocked, blockOfBob, category, categoryOfBob, outageWorld, type OutageWorld } from '../helpers/outage-world.js';
 import { proxiedRedisParts, until } from '../helpers/shared-parts.js';
 
 type World = OutageWorld;
@@ -38,11 +38,6 @@ function holdRemote(bus: RedisBus, kind: string) {
     },
   };
 }
-
-const blockOfBob = (w: World) => (e: PresenceEvent) => e.kind === 'block_changed' && e.viewerId === w.alice.userId && e.subjectId === w.bobId;
-const categoryOfBob = (w: World) => (e: PresenceEvent) => e.kind === 'friend_updated' && e.viewerId === w.alice.userId && e.friend.user_id === w.bobId;
-const blocked = (e: PresenceEvent | undefined) => (e?.kind === 'block_changed' ? e.user !== null : undefined);
-const category = (e: PresenceEvent | undefined) => (e?.kind === 'friend_updated' ? e.friend.category : undefined);
 
 describe('two changes of one pair through two instances: every tab ends on the newer', () => {
   let cleanup: Array<() => Promise<unknown>> = [];

@@ -16,17 +16,12 @@ import { BlockRepository } from '../../src/server/friends/block-repository.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { holdFirstCall } from '../helpers/hold-first-call.js';
-import { outageWorld, type OutageWorld } from '../helpers/outage-world.js';
+import { blocked, blockOfBob, category, categoryOfBob, outageWorld, type OutageWorld } from '../helpers/outage-world.js';
 import type { RedisProxy } from '../helpers/redis.js';
 import { proxiedRedisParts, until } from '../helpers/shared-parts.js';
 
 type World = OutageWorld;
 type Tab = 'a' | 'b';
-
-const blockOfBob = (w: World) => (e: PresenceEvent) => e.kind === 'block_changed' && e.viewerId === w.alice.userId && e.subjectId === w.bobId;
-const categoryOfBob = (w: World) => (e: PresenceEvent) => e.kind === 'friend_updated' && e.viewerId === w.alice.userId && e.friend.user_id === w.bobId;
-const blocked = (e: PresenceEvent | undefined) => (e?.kind === 'block_changed' ? e.user !== null : undefined);
-const category = (e: PresenceEvent | undefined) => (e?.kind === 'friend_updated' ? e.friend.category : undefined);
 
 describe('a state sent again after a Redis outage never lands after a newer change of the same pair', () => {
   let cleanup: Array<() => Promise<unknown>> = [];
