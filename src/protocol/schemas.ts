@@ -15,7 +15,7 @@ import {
   STATUS_VISIBILITIES,
 } from './enums.js';
 import { MAX_CUSTOM_MESSAGE, MAX_CUSTOM_MESSAGE_RAW } from './errors.js';
-import { NAME_UNSAFE_CLASS } from './text.js';
+import { MAX_USERNAME, MIN_USERNAME, NAME_UNSAFE_CLASS, USERNAME_PATTERN } from './text.js';
 
 const strict = { additionalProperties: false } as const;
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -29,8 +29,7 @@ export const AudienceT = Type.Enum(AUDIENCES);
 export const StatusVisibilityT = Type.Enum(STATUS_VISIBILITIES);
 export const FriendCategoryT = Type.Enum(FRIEND_CATEGORIES);
 export const RoleT = Type.Enum(ROLES);
-export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
-export const Username = Type.String({ minLength: 3, maxLength: 20, pattern: USERNAME_PATTERN });
+export const Username = Type.String({ minLength: MIN_USERNAME, maxLength: MAX_USERNAME, pattern: USERNAME_PATTERN });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
 /** What no name may hold (text.ts: what no message may hold, and the bidi marks ALM, LRM, RLM). */
 const NAME_UNSAFE = NAME_UNSAFE_CLASS;

@@ -83,6 +83,15 @@ export function safeText(text: string): string {
   return text.replace(TEXT_UNSAFE_ALL, ' ').replace(LONE_SURROGATE_ALL, '\ufffd');
 }
 
+/**
+ * Usernames (CONTRACT): MIN_USERNAME to MAX_USERNAME characters, each a letter A–Z or a–z, a
+ * digit or `_`. The one definition: the request schema (schemas.ts Username), the server's
+ * error wording and the web app's checks all read it from here (no TypeBox needed to read it).
+ */
+export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
+export const MIN_USERNAME = 3;
+export const MAX_USERNAME = 20;
+
 /** At most this many characters in a display name (code points, as the request schema counts them). */
 export const MAX_DISPLAY_NAME = 40;
 

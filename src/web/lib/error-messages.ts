@@ -3,7 +3,7 @@
  * its `message` is for developers, so it is only a last resort.
  */
 
-import { displayNameFault, MAX_DISPLAY_NAME } from '../../protocol/text.js';
+import { displayNameFault, MAX_DISPLAY_NAME, MAX_USERNAME, MIN_USERNAME, USERNAME_PATTERN } from '../../protocol/text.js';
 
 /** Shape of the SDK's ApiError, checked structurally so this stays a pure module. */
 export interface CodedError {
@@ -37,11 +37,15 @@ export function errorMessage(e: unknown, overrides: Partial<Record<string, strin
   return 'Something went wrong. Try again.';
 }
 
+const USERNAME_CHARS = new RegExp(USERNAME_PATTERN);
+/** The protocol's username rule (protocol/text.ts, which the request schema uses too). */
+const usernameOk = (username: string): boolean =>
+  username.length >= MIN_USERNAME && username.length <= MAX_USERNAME && USERNAME_CHARS.test(username);
+const USERNAME_RULE = `Usernames are ${MIN_USERNAME} to ${MAX_USERNAME} letters, digits or underscores.`;
+
 /** Client-side checks mirroring the contract, so obvious mistakes never round-trip. */
 export function validateSignup(username: string, password: string): string | null {
-  if (!/^[A-Za-z0-9_]{3,20}$/.test(username)) {
-    return 'Usernames are 3 to 20 letters, digits or underscores.';
-  }
+  if (!usernameOk(username)) return USERNAME_RULE;
   if (password.length < 8 || password.length > 128) return 'Passwords are 8 to 128 characters long.';
   return null;
 }
@@ -68,7 +72,7 @@ export function displayNameProblem(name: string): string | null {
  */
 export function signupProblems(username: string, password: string, displayName = ''): Array<{ field: SignupField; message: string }> {
   const out: Array<{ field: SignupField; message: string }> = [];
-  if (!/^[A-Za-z0-9_]{3,20}$/.test(username)) out.push({ field: 'username', message: 'Usernames are 3 to 20 letters, digits or underscores.' });
+  if (!usernameOk(username)) out.push({ field: 'username', message: USERNAME_RULE });
   const name = displayName === '' ? null : displayNameProblem(displayName);
   if (name) out.push({ field: 'display-name', message: name });
   if (password.length < 8 || password.length > 128) out.push({ field: 'password', message: 'Passwords are 8 to 128 characters long.' });

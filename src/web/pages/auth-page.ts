@@ -3,6 +3,7 @@ import type { ApiClient } from '../../client/api.js';
 import type { User } from '../lib/label-types.js';
 import { displayNameProblem, errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
 import { h, srOnly } from '../lib/dom.js';
+import { MAX_USERNAME, MIN_USERNAME } from '../../protocol/text.js';
 import { announce, errorSummary } from '../lib/form-errors.js';
 
 /** A username refused for reading as a taken one (the server's rule: protocol.md, "Look-alike usernames"). */
@@ -46,7 +47,7 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
     'form',
     { class: 'grid gap-4', novalidate: true, 'aria-labelledby': 'auth-title' },
     // Logging in, the username may be typed as the app writes it, "@" first: one more character.
-    field('auth-username', 'Username', { autocomplete: 'username', maxlength: signup ? 20 : 21, autocapitalize: 'none', spellcheck: false }, signup ? '3–20 letters, digits or underscores.' : undefined),
+    field('auth-username', 'Username', { autocomplete: 'username', maxlength: signup ? MAX_USERNAME : MAX_USERNAME + 1, autocapitalize: 'none', spellcheck: false }, signup ? `${MIN_USERNAME}–${MAX_USERNAME} letters, digits or underscores.` : undefined),
     signup ? field('auth-display-name', 'Display name (optional)', { autocomplete: 'nickname', maxlength: 40, required: false }) : null,
     field('auth-password', 'Password', { type: 'password', autocomplete: signup ? 'new-password' : 'current-password', maxlength: 128 }, signup ? 'At least 8 characters.' : undefined),
     error,

@@ -32,7 +32,8 @@ import { h, userText } from '../lib/dom.js';
 import type { Notice } from '../lib/notice.js';
 import { markBusy } from '../lib/busy-button.js';
 import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
-import { playerQuery, USERNAME_MAX } from '../lib/player-query.js';
+import { playerQuery } from '../lib/player-query.js';
+import { MAX_USERNAME } from '../../protocol/text.js';
 import { BLOCKED_USERS_HREF } from './blocked-panel.js';
 
 export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice): () => void {
@@ -75,7 +76,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
 
   const search = h('input', {
     id: 'player-search', type: 'search', class: 'beacon-input w-full', autocomplete: 'off',
-    placeholder: 'Username starts with…', maxlength: USERNAME_MAX + 1, spellcheck: false, autocapitalize: 'none',
+    placeholder: 'Username starts with…', maxlength: MAX_USERNAME + 1, spellcheck: false, autocapitalize: 'none',
   });
   const resultsBox = h('div', { class: 'mt-3', 'data-part': 'search-results' });
   /** What the last search found, as a count; there from the start so each one is announced. */
