@@ -4,7 +4,8 @@
  * the page says so; appearing offline mid-match (from the header's status menu, the page
  * left open) changes what the page says as the friend's screen turns to offline. A practice
  * started during a game server's tournament says friends see the tournament, and becomes what
- * they see once the tournament ends.
+ * they see once the tournament ends, also when it ends while the page's start is being refused
+ * (the 409 read after the page already heard the tournament end).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
 import { closeStatusMenu, friendCard, openStatusMenu, signedInContext } from './helpers/ui.js';
+import { holdAnswer } from './helpers/held-answer.js';
 
 const FIVE_S = { timeout: 5_000, interval: 100 };
 const textOf = (l: Locator) => (): Promise<string | null> => l.textContent({ timeout: 1_000 }).catch(() => null);
@@ -109,5 +111,35 @@ describe('Play page during a game server’s match', () => {
     await expect.poll(() => tomCard.locator('[data-part=activity]').textContent().catch(() => null), FIVE_S).toContain('Playing Pong');
     expect(await tomCard.getAttribute('data-status')).toBe('in_game');
     await expect.poll(textOf(note), FIVE_S).toMatch(/^Match on\./);
+  });
+
+  it('a tournament that ends between the refusal (409) and the page reading it: the practice is declared, not said to be held', async () => {
+    const ivy = await registerUser(server.baseUrl, 'ivy_race', 'Ivy Race');
+    const fay = await registerUser(server.baseUrl, 'fay_race', 'Fay Race');
+    await befriendOverApi(server.baseUrl, ivy, fay);
+    const fayPage = await signedIn(fay.token);
+    await fayPage.goto(`${server.baseUrl}/#/friends`);
+    const ivyCard = friendCard(fayPage, 'ivy_race');
+    await gameEvent('tournament_started', [ivy.id]);
+
+    const page = await signedIn(ivy.token);
+    await page.goto(`${server.baseUrl}/#/play`);
+    await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    const self = page.locator('beacon-status-menu [data-part=self-status]');
+    await expect.poll(textOf(self), FIVE_S).toBe('In game');
+    // The server refuses the practice (409), and its answer is held on its way back…
+    const held = await holdAnswer(page, '**/api/v1/users/me/activity', { method: 'POST' });
+    await page.getByRole('button', { name: 'Start match' }).click();
+    await held.reached;
+    // …while the tournament ends and the page hears it (its own status leaves "In game").
+    await gameEvent('tournament_ended', [ivy.id]);
+    await expect.poll(textOf(self), FIVE_S).not.toBe('In game');
+    held.release();
+    await held.handled();
+    const note = page.locator('[data-part=play-note]');
+    // The truth: no game server's match holds the activity any more, the practice runs and friends see it.
+    await expect.poll(textOf(note), FIVE_S).toMatch(/^Match on\./);
+    await expect.poll(() => ivyCard.locator('[data-part=activity]').textContent().catch(() => null), FIVE_S).toContain('Playing Pong');
+    expect(await ivyCard.getAttribute('data-status')).toBe('in_game');
   });
 });

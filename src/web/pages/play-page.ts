@@ -6,7 +6,8 @@
  * under the user's privacy settings (a hidden status, an activity for close friends or for
  * nobody), and says it again when those settings change while the page is open. A practice
  * started while a game server has the user in a match cannot be declared (409): the page says
- * friends see that match, and declares the practice once it ends if it still runs.
+ * friends see that match, and declares the practice once it ends if it still runs. A match
+ * that ended before the page read the refusal is no longer held: the page asks again once.
  */
 import type { Page } from './page.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
@@ -15,6 +16,8 @@ import { whoSeesYouPlay } from '../lib/own-presence.js';
 
 /** What the page says when a game server's match holds the activity (the server's 409). */
 const HELD_BY_SERVER = 'A game server has you in a match: friends see that match, not this practice, until it ends.';
+/** What it says while it asks again, the match that refused the practice maybe over since. */
+const CHECKING = 'Checking whether a game server’s match still holds your activity…';
 
 export const playPage: Page = (root, ctx) => {
   const game = document.createElement('beacon-pong');
@@ -40,21 +43,33 @@ export const playPage: Page = (root, ctx) => {
    * one. The practice is declared once it ends (the own view leaves `in_game`), if still running.
    */
   let heldByServer = false;
-  const declare = (activity: 'playing_pong' | 'browsing'): void => {
+  const declare = (activity: 'playing_pong' | 'browsing', retry = true): void => {
     ctx.client.setActivity(activity, { keepalive: leaving }).then(
       () => {
         playing = activity === 'playing_pong';
         render();
       },
       (e: unknown) => {
-        if (activity === 'playing_pong' && isCodedError(e) && e.code === 'CONFLICT') {
-          heldByServer = true;
-          note.textContent = HELD_BY_SERVER;
-          return;
-        }
+        if (activity === 'playing_pong' && isCodedError(e) && e.code === 'CONFLICT') return refused(retry);
         note.textContent = `Could not update your activity: ${errorMessage(e)}`;
       },
     );
+  };
+  /**
+   * The server refused the practice (409): a game server's match held the activity when it
+   * answered. That match may have ended before the page read the answer, and the page may have
+   * heard so already (its own view no longer `in_game`), when no later change would come to
+   * declare the practice: then it asks once more (saying it checks meanwhile), and the answer
+   * says the truth. Refused again, or the own view still in the match: held until it ends.
+   */
+  const refused = (retry: boolean): void => {
+    if (!running) return;
+    if (retry && ctx.client.self !== null && ctx.client.self.status !== 'in_game') {
+      note.textContent = CHECKING;
+      return declare('playing_pong', false);
+    }
+    heldByServer = true;
+    note.textContent = HELD_BY_SERVER;
   };
   game.addEventListener('beacon:match-start', () => {
     running = true;
