@@ -319,7 +319,7 @@ export class PresenceEngine {
     // that declared it left behind (a reload starts with no match running), so that game is over.
     if (opts.interaction !== false && u.declaredOrphanedAt !== null) endDeclared(u);
     if (opts.interaction !== false) markInteraction(u, now);
-    else if (u.lastActivity !== null) resumeIdle(u, now, this.timings);
+    else if (u.lastActivity !== null) resumeIdle(u, now, this.timings, true);
     // No interaction on record (none was ever saved): a socket's reconnect starts the idle clock
     // (its first open was one). A poll is a read, which never counts (CONTRACT): with no input
     // ever, the last one is older than any timeout, so the user is away at once, until one comes.

@@ -309,11 +309,21 @@ export function advanceIdle(u: UserRecord, now: number, timings: PresenceTimings
  * A session opened by a client reconnecting by itself, which is no interaction: a user whose
  * last input is older than the idle timeout and the probe's together would have been auto-away
  * had they stayed connected, so they are at once (no `online` until the probe runs out); one
- * idle for less is left to the idle machine (probed at once when the timeout has passed).
+ * idle for less is left to the idle machine. `reconnect`: past the idle timeout, the probe runs
+ * from when it went out (or would have) had they stayed connected, the last input plus the idle
+ * timeout, not from now: a probe cut short by a server restart (its time is not saved) or a
+ * network blip gets no new full time (the new socket is asked at once, as `probing` says). Not
+ * for a schedule rule that ended: no probe went out while it held the idle machine.
  */
-export function resumeIdle(u: UserRecord, now: number, timings: PresenceTimings): void {
+export function resumeIdle(u: UserRecord, now: number, timings: PresenceTimings, reconnect = false): void {
   if (u.probeAt !== null || !idleWatched(u) || u.lastActivity === null) return;
   if (u.lastActivity + timings.idleTimeoutMs + timings.idleProbeTimeoutMs <= now) u.autoAway = true;
+  else if (reconnect) probeSinceDue(u, now, timings);
+}
+
+/** Idle past the timeout with no probe on record: the probe went out when the timeout passed. */
+function probeSinceDue(u: UserRecord, now: number, timings: PresenceTimings): void {
+  if (u.probeAt === null && u.lastActivity !== null && u.lastActivity + timings.idleTimeoutMs <= now) u.probeAt = u.lastActivity + timings.idleTimeoutMs;
 }
 
 /**
@@ -326,7 +336,7 @@ export function resumeIdle(u: UserRecord, now: number, timings: PresenceTimings)
  */
 export function catchUpIdle(u: UserRecord, now: number, timings: PresenceTimings): number | null {
   if (!idleWatched(u) || u.lastActivity === null) return null;
-  if (u.probeAt === null && u.lastActivity + timings.idleTimeoutMs <= now) u.probeAt = u.lastActivity + timings.idleTimeoutMs;
+  probeSinceDue(u, now, timings);
   if (u.probeAt === null || u.probeAt + timings.idleProbeTimeoutMs > now) return null;
   // Away since the probe ran out, as the ticks of a replica that held the user all along made it.
   const awayAt = u.probeAt + timings.idleProbeTimeoutMs;
