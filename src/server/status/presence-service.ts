@@ -609,8 +609,8 @@ export class PresenceService {
   /**
    * The viewer's friends' views for a read. On a single instance it takes up no replica: a friend
    * held here is answered from the replica, any other from her row, as loading her would
-   * (stateFromStore). The rows read are those of the friends not held and of those held who hide
-   * their status from the viewer (ReplicaLifecycle.hidesFrom), so the read does the same work
+   * (stateFromStore). The rows read are those ReplicaLifecycle.readsRowFor picks (as a connect's):
+   * the friends not held and those held who hide their status from the viewer, so the read does the same work
    * whether such a friend is held or not: her open socket does not show in its time. With a
    * shared store (Redis) the friends not held are loaded, as another instance may hold them and
    * their rows may lag.
@@ -621,13 +621,10 @@ export class PresenceService {
       await this.#lifecycle.loadFriends(viewer, false);
       return this.#views.friendViews(as);
     }
-    const hides = this.#lifecycle.hidesFrom(viewer);
+    const readsRow = this.#lifecycle.readsRowFor(viewer);
     // Pinned until the views are made: a friend held when the rows were picked is still held then.
     return this.#lifecycle.withFriendsPinned(viewer, async (friends) => {
-      const read = friends.filter((id) => {
-        const held = this.#profiles.get(id);
-        return held === undefined || hides(id, held);
-      });
+      const read = friends.filter(readsRow);
       const rows = new Map((read.length > 0 ? await this.deps.repo.load(read) : []).map((r) => [r.profile.id, r]));
       return this.#views.friendViews(as, (id) => {
         const row = rows.get(id);

@@ -45,18 +45,27 @@ export class ReplicaLifecycle {
       this.d.interest.touch(ids);
       // The row of a friend whose status the viewer may not see is read whether she is held here or
       // not: the time of a connect must not tell whether she is (she is while her socket is open).
-      await this.d.replicas.ensureFriends(ids, this.hidesFrom(viewer));
+      await this.d.replicas.ensureFriends(ids, this.readsRowFor(viewer));
     });
   }
 
   /**
-   * Whether a user held here hides her status from the viewer (privacy.ts canSee: hidden, or the
-   * viewer outside her status audience, an acquaintance say), as the viewer's token sees her.
-   * Reads that must not tell whether she is held here read her row either way.
+   * The one choice of which friends' rows a read of the viewer's friends reads (the friend list,
+   * PresenceService.#friendViews; a connect, ReplicaLoading.ensureFriends): a friend not held here,
+   * and one held here who hides her status from the viewer (privacy.ts canSee: hidden, or the
+   * viewer outside her status audience, an acquaintance say), as the viewer's token sees her. Such
+   * a friend's row is read either way, so the read's work does not tell whether she is held here
+   * (she is while her socket is open). A held friend the viewer may see is answered from her
+   * replica, her row unread. One closure per read, nothing per friend (a connect burst passes ~50
+   * held friends each).
    */
-  hidesFrom(viewer: AuthContext): (id: number, profile: Profile) => boolean {
+  readsRowFor(viewer: AuthContext): (id: number) => boolean {
     const as = { id: viewer.userId, role: viewer.role };
-    return (id, profile) => !canSee(profile.settings.status_visibility, this.d.graph.tierAs(as, id));
+    const { profiles, graph } = this.d;
+    return (id) => {
+      const held = profiles.get(id);
+      return held === undefined || !canSee(held.settings.status_visibility, graph.tierAs(as, id));
+    };
   }
 
   /** withFriends(), with the friends pinned too: none held when `work` begins is released before it ends. */

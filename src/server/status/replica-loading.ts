@@ -67,28 +67,30 @@ export class ReplicaLoading {
   }
 
   /**
-   * ensure() for a viewer's friends (a connect): the rows of those held here who hide their status
-   * from the viewer (`hides`: hidden, or the viewer outside their status audience) are read too,
-   * in the one statement a load of those not held makes, as if they were not held. Such a friend
-   * is held while her socket is open here: a connect that read her row only when she was gone
-   * would tell by its time that she is online. Friends the viewer may see are read only when not
-   * held, as by ensure() (a connect burst reads nothing for the ~50 friends already held).
+   * ensure() for a viewer's friends (a connect): the rows `readsRow` picks (ReplicaLifecycle.readsRowFor:
+   * a friend not held here, or held and hiding her status from the viewer) are read, those of the
+   * held in the one statement a load of those not held makes, as if they were not held. Such a
+   * friend is held while her socket is open here: a connect that read her row only when she was
+   * gone would tell by its time that she is online. Friends the viewer may see are read only when
+   * not held, as by ensure() (a connect burst reads nothing for the ~50 friends already held).
    */
-  ensureFriends(ids: readonly number[], hides: (id: number, profile: Profile) => boolean): Promise<void> {
-    return this.pinned(ids, () => this.#ensure(ids, hides));
+  ensureFriends(ids: readonly number[], readsRow: (id: number) => boolean): Promise<void> {
+    return this.pinned(ids, () => this.#ensure(ids, readsRow));
   }
 
   /**
    * Every connect passes its ~50 friends here, nearly all loaded already: no Set or arrays
    * are made for them (they outlived the connect's awaits and were promoted garbage).
    */
-  async #ensure(ids: readonly number[], hides?: (id: number, profile: Profile) => boolean): Promise<void> {
+  async #ensure(ids: readonly number[], readsRow?: (id: number) => boolean): Promise<void> {
     let missing: number[] | null = null;
     let masked: number[] | null = null;
     for (const id of ids) {
-      const held = this.parts.profiles.get(id);
-      if (held) {
-        if (hides?.(id, held)) (masked ??= []).push(id);
+      // ensureFriends: a friend whose row is not read is held here and seen by the viewer (one lookup of her, as before).
+      if (readsRow?.(id) === false) continue;
+      if (this.parts.profiles.has(id)) {
+        // Held, and her row read anyway (ensureFriends: she hides her status from the viewer).
+        if (readsRow) (masked ??= []).push(id);
         continue;
       }
       if (this.#loading.has(id)) continue;

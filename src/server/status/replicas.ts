@@ -169,9 +169,9 @@ export class Replicas {
     return this.#loading.ensure(ids);
   }
 
-  /** ensure() for a viewer's friends, with the same database read whether a friend who hides her status from the viewer is held here or not (ReplicaLoading.ensureFriends). */
-  ensureFriends(ids: readonly number[], hides: (id: number, profile: Profile) => boolean): Promise<void> {
-    return this.#loading.ensureFriends(ids, hides);
+  /** ensure() for a viewer's friends, reading the rows `readsRow` picks (ReplicaLifecycle.readsRowFor) whether their friend is held here or not (ReplicaLoading.ensureFriends). */
+  ensureFriends(ids: readonly number[], readsRow: (id: number) => boolean): Promise<void> {
+    return this.#loading.ensureFriends(ids, readsRow);
   }
 
   /** Runs `fn` (an input for the user) now if the replica is loaded, after loading if it is loading, else never. */
