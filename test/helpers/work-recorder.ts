@@ -1,8 +1,10 @@
 /**
  * Records the work a request makes: every method of the given repositories called (on any
- * instance of them, transactions' too) and every bus subscription, while `during` runs. Privacy
- * tests compare two requests' work instead of timing them: the same calls in the same order
- * take the same time, whatever the answer hides.
+ * instance of them, transactions' too), every bus subscription, and every bus publish, while
+ * `during` runs. Privacy tests compare two requests' work instead of timing them: the same calls
+ * in the same order take the same time, whatever the answer hides. A publish is recorded by its
+ * message's kind and its topic's shape, ids as `<id>` (`bus.publish request_sent user:<id>`),
+ * never its content: one to another user's topic costs what one to the sender's does.
  */
 import { vi } from 'vitest';
 import type { App } from '../../src/server/http-kit.js';
@@ -29,6 +31,22 @@ export function workRecorder(app: App, repositories: Record<string, Repository>)
     if (recording) work.push(`bus.subscribe ${topic}`);
     return subscribe(topic);
   });
+  // A RedisBus's publish calls its publishRemote: one publish is recorded once.
+  let publishing = false;
+  const shape = (topic: string) => topic.replace(/\d+/g, '<id>');
+  for (const method of ['publish', 'publishRemote'] as const) {
+    const original = bus[method].bind(bus);
+    vi.spyOn(bus, method).mockImplementation((topic, message) => {
+      if (recording && !publishing) work.push(`bus.${method} ${message.kind} ${shape(topic)}`);
+      const outer = !publishing;
+      publishing = true;
+      try {
+        original(topic, message);
+      } finally {
+        if (outer) publishing = false;
+      }
+    });
+  }
   return async <T>(during: () => Promise<T>): Promise<{ result: T; work: string[] }> => {
     work.length = 0;
     recording = true;

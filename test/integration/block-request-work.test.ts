@@ -4,15 +4,46 @@
  * asked first (the auto-accept's check, never true from a blocker). Its sender could tell the
  * block from the time of the answer. Now both make the same reads and writes in the same order;
  * checked by recording the repository calls, not by timing. On SQLite and PostgreSQL.
+ *
+ * Likewise its bus work: one to a stranger published the recipient's `request_received` on her
+ * topic, one to a blocker published nothing there (one publish fewer, with Redis a PUBLISH fewer
+ * before the answer). Now a message every instance drops (`request_shadowed`, as large) goes on
+ * the blocker's topic in its place, and the blocker's sockets get no frame of it. On the memory
+ * bus and on Redis, two instances.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { startLiveApp, twoLiveApps, type LiveApp, type TwoLiveApps } from '../helpers/live-app.js';
 import { workRecorder } from '../helpers/work-recorder.js';
 import { BlockRepository } from '../../src/server/friends/block-repository.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
 import { UserRepository } from '../../src/server/users/user-repository.js';
+
+type U = { token: string; id: number };
+const REPOSITORIES = { UserRepository, FriendRepository, BlockRepository };
+
+const block = async (t: LiveApp, blocker: U, blocked: U) => {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/blocks', headers: bearer(blocker.token), payload: { user_id: blocked.id } });
+  expect(res.statusCode).toBe(204);
+};
+/** `from` asks `to` through `t`, recorded: the answer's status and keys, and the work. */
+const asker = (t: LiveApp) => {
+  const record = workRecorder(t.app, REPOSITORIES);
+  return (from: U, to: U) =>
+    record(async () => {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(from.token), payload: { user_id: to.id } });
+      const { request } = res.json<{ request: { id: number } }>();
+      return { status: res.statusCode, keys: Object.keys(request), id: request.id };
+    });
+};
+/** The sender's own topic (their replica, loaded for the request) differs by id only. */
+const calls = (work: string[]) => work.map((w) => w.replace(/user:\d+/, 'user:<sender>'));
+const publishes = (work: string[]) => work.filter((w) => w.startsWith('bus.publish'));
+/** What loading the sender's replica for the request publishes (the same for every sender). */
+const SENDERS_INPUT = ['bus.publishRemote input user:<id>'];
+/** A blocker's work as a stranger's: the message every instance drops stands where her announcement would. */
+const asToStranger = (work: string[]) => work.map((w) => w.replace('bus.publish request_shadowed ', 'bus.publish request_received '));
 
 describe.each(testDialects())('a friend request to someone who blocked you takes the work of one to a stranger, on %s', (dialect) => {
   let t: LiveApp;
@@ -33,20 +64,45 @@ describe.each(testDialects())('a friend request to someone who blocked you takes
     const carol = await t.register('carol');
     const eve = await t.register('eve');
     const sam = await t.register('sam');
-    const blocked = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/blocks', headers: bearer(alice.token), payload: { user_id: eve.id } });
-    expect(blocked.statusCode).toBe(204);
-    const record = workRecorder(t.app, { UserRepository, FriendRepository, BlockRepository });
-    const ask = (from: { token: string }, to: { id: number }) =>
-      record(async () => {
-        const res = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(from.token), payload: { user_id: to.id } });
-        return { status: res.statusCode, keys: Object.keys(res.json<{ request: object }>().request) };
-      });
+    await block(t, alice, eve);
+    const ask = asker(t);
     const toBlocker = await ask(eve, alice);
     const toStranger = await ask(sam, carol);
-    expect(toBlocker.result).toEqual(toStranger.result);
+    expect({ ...toBlocker.result, id: 0 }).toEqual({ ...toStranger.result, id: 0 });
     expect(toBlocker.result.status).toBe(201);
-    // The sender's own topic (their replica, loaded for the request) differs by id only.
-    const calls = (work: string[]) => work.map((w) => w.replace(/user:\d+/, 'user:<sender>'));
-    expect(calls(toBlocker.work)).toEqual(calls(toStranger.work));
+    expect(publishes(toStranger.work)).toEqual([...SENDERS_INPUT, 'bus.publish request_received user:<id>', 'bus.publish request_sent user:<id>']);
+    expect(publishes(toBlocker.work)).toEqual([...SENDERS_INPUT, 'bus.publish request_shadowed user:<id>', 'bus.publish request_sent user:<id>']);
+    expect(asToStranger(calls(toBlocker.work))).toEqual(calls(toStranger.work));
   });
+});
+
+describe.each(['memory', 'redis'] as const)('the bus work of a request to a blocker, two instances on %s bus', (kind) => {
+  let w: TwoLiveApps;
+  beforeEach(async () => {
+    w = await twoLiveApps(kind);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await w.close();
+  });
+
+  it('Eve asks Alice, who blocks her, and Sam asks Carol through A; both recipients are connected to B: the same publishes, and Alice gets no frame', async () => {
+    const { a, b } = w;
+    const [alice, carol, eve, sam] = [await a.register('alice'), await a.register('carol'), await a.register('eve'), await a.register('sam')];
+    await block(a, alice, eve);
+    const { socket: alices } = await b.connect(alice.token);
+    const { socket: carols } = await b.connect(carol.token);
+    const [fromAlice, fromCarol] = [alices.mark(), carols.mark()];
+    const ask = asker(a);
+    const toBlocker = await ask(eve, alice);
+    const toStranger = await ask(sam, carol);
+    // Carol is told through B; then Sam asks Alice too: the first request frame Alice gets is his.
+    expect((await carols.next((f) => f.type === 'friend_request_received', { from: fromCarol })).request).toMatchObject({ id: toStranger.result.id });
+    const fromSam = await ask(sam, alice);
+    await alices.next((f) => f.type === 'friend_request_received' && (f.request as { id: number }).id === fromSam.result.id, { from: fromAlice });
+    expect(alices.since(fromAlice).filter((f) => f.type.startsWith('friend_request'))).toEqual([expect.objectContaining({ request: expect.objectContaining({ id: fromSam.result.id }) })]);
+    expect(publishes(toBlocker.work)).toEqual([...SENDERS_INPUT, 'bus.publish request_shadowed user:<id>', 'bus.publish request_sent user:<id>']);
+    expect(asToStranger(calls(toBlocker.work))).toEqual(calls(toStranger.work));
+  });
+
 });

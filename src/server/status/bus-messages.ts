@@ -43,6 +43,15 @@ export interface BusMessagesDeps {
 /** Every instance's topic for ended logins (BusMessages.revoked). */
 export const REVOCATIONS_TOPIC = 'sessions:revoked';
 
+/**
+ * What is published on a user's topic in place of a friend-request frame that user is never
+ * told of (the sender is blocked by them: the request is shadowed), so that the sender's request
+ * does the bus work of one to a stranger: a publish of the same size to the same topic, reaching
+ * the same instances. Not a BusEvent: every instance drops it as an unknown kind (isBusEvent),
+ * older ones too, before anything else is done with it; it reaches no socket.
+ */
+type ShadowFrame = Omit<RequestFrame, 'kind'> & { kind: 'request_shadowed' };
+
 /** Messages never held while the friend lists are re-read after a bus outage (received). */
 const UNHELD = new Set<BusEvent['kind']>(['revoked', 'request_received', 'request_sent', 'request_closed']);
 
@@ -57,6 +66,14 @@ export class BusMessages {
   #publishRequestFrame(frame: RequestFrame): void {
     this.publish(frame.viewerId, frame);
     this.d.catchUp.requestFrame(frame);
+  }
+
+  /**
+   * A request frame for a recipient who blocks its sender (shadowed): not `frame`, but a message
+   * every instance drops, on the same topic (ShadowFrame). The blocker is told nothing.
+   */
+  #publishShadow(frame: RequestFrame): void {
+    this.d.bus.publish(userTopic(frame.viewerId), { ...frame, kind: 'request_shadowed' } satisfies ShadowFrame);
   }
 
   /**
@@ -81,8 +98,12 @@ export class BusMessages {
     // Lost for the other instances while the bus is down: remembered for when it returns.
     this.d.catchUp.graphChanged(e);
     if (e.kind === 'request_sent') {
-      // A shadowed request (its recipient blocks its sender) never reaches the recipient.
-      if (!e.shadowed) this.#publishRequestFrame({ kind: 'request_received', viewerId: e.request.to_user_id, request: e.request });
+      // A shadowed request (its recipient blocks its sender) never reaches the recipient: a
+      // message every instance drops goes in its place, so that the sender's request does the
+      // same bus work either way (its time must not tell the block).
+      const received = { kind: 'request_received', viewerId: e.request.to_user_id, request: e.request } as const;
+      if (e.shadowed) this.#publishShadow(received);
+      else this.#publishRequestFrame(received);
       // The sender's devices (every one: the REST call names no socket) list it as outgoing.
       this.#publishRequestFrame({ kind: 'request_sent', viewerId: e.request.from_user_id, request: e.request });
       return;
