@@ -9,7 +9,8 @@
  * topic, one to a blocker published nothing there (one publish fewer, with Redis a PUBLISH fewer
  * before the answer). Now a message every instance drops (`request_shadowed`, as large) goes on
  * the blocker's topic in its place, and the blocker's sockets get no frame of it. On the memory
- * bus and on Redis, two instances.
+ * bus and on Redis, two instances. The same for its cancel: a stranger's `request_closed` on the
+ * recipient's topic, nothing on a blocker's; now `request_shadowed` there too.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
@@ -27,9 +28,9 @@ const block = async (t: LiveApp, blocker: U, blocked: U) => {
   const res = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/blocks', headers: bearer(blocker.token), payload: { user_id: blocked.id } });
   expect(res.statusCode).toBe(204);
 };
+type Record = ReturnType<typeof workRecorder>;
 /** `from` asks `to` through `t`, recorded: the answer's status and keys, and the work. */
-const asker = (t: LiveApp) => {
-  const record = workRecorder(t.app, REPOSITORIES);
+const asker = (t: LiveApp, record: Record = workRecorder(t.app, REPOSITORIES)) => {
   return (from: U, to: U) =>
     record(async () => {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(from.token), payload: { user_id: to.id } });
@@ -42,8 +43,13 @@ const calls = (work: string[]) => work.map((w) => w.replace(/user:\d+/, 'user:<s
 const publishes = (work: string[]) => work.filter((w) => w.startsWith('bus.publish'));
 /** What loading the sender's replica for the request publishes (the same for every sender). */
 const SENDERS_INPUT = ['bus.publishRemote input user:<id>'];
-/** A blocker's work as a stranger's: the message every instance drops stands where her announcement would. */
-const asToStranger = (work: string[]) => work.map((w) => w.replace('bus.publish request_shadowed ', 'bus.publish request_received '));
+/**
+ * With two instances (Redis), where the sender's own input (loading her replica for the request)
+ * is published among the request's work depends on I/O: compared apart, as a count.
+ */
+const apart = (work: string[]) => ({ inputs: work.filter((w) => w.includes(' input ')).length, rest: calls(work.filter((w) => !w.includes(' input '))) });
+/** A blocker's work as a stranger's: the message every instance drops stands where her frame (`frame`) would. */
+const asToStranger = (work: string[], frame = 'request_received') => work.map((w) => w.replace('bus.publish request_shadowed ', `bus.publish ${frame} `));
 
 describe.each(testDialects())('a friend request to someone who blocked you takes the work of one to a stranger, on %s', (dialect) => {
   let t: LiveApp;
@@ -101,8 +107,33 @@ describe.each(['memory', 'redis'] as const)('the bus work of a request to a bloc
     const fromSam = await ask(sam, alice);
     await alices.next((f) => f.type === 'friend_request_received' && (f.request as { id: number }).id === fromSam.result.id, { from: fromAlice });
     expect(alices.since(fromAlice).filter((f) => f.type.startsWith('friend_request'))).toEqual([expect.objectContaining({ request: expect.objectContaining({ id: fromSam.result.id }) })]);
-    expect(publishes(toBlocker.work)).toEqual([...SENDERS_INPUT, 'bus.publish request_shadowed user:<id>', 'bus.publish request_sent user:<id>']);
-    expect(asToStranger(calls(toBlocker.work))).toEqual(calls(toStranger.work));
+    expect(publishes(toBlocker.work).sort()).toEqual([...SENDERS_INPUT, 'bus.publish request_shadowed user:<id>', 'bus.publish request_sent user:<id>'].sort());
+    expect(apart(asToStranger(toBlocker.work))).toEqual(apart(toStranger.work));
   });
 
+  it('Eve and Sam then cancel their requests: the same publishes, and Alice, connected to B, gets no frame of it', async () => {
+    const { a, b } = w;
+    const [alice, carol, eve, sam] = [await a.register('alice'), await a.register('carol'), await a.register('eve'), await a.register('sam')];
+    await block(a, alice, eve);
+    const { socket: alices } = await b.connect(alice.token);
+    const { socket: carols } = await b.connect(carol.token);
+    const record = workRecorder(a.app, REPOSITORIES);
+    const ask = asker(a, record);
+    const [eves, sams] = [(await ask(eve, alice)).result.id, (await ask(sam, carol)).result.id];
+    const cancel = (by: U, id: number) =>
+      record(async () => (await a.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/requests/${id}/decline`, headers: bearer(by.token) })).statusCode);
+    const [fromAlice, fromCarol] = [alices.mark(), carols.mark()];
+    const toBlocker = await cancel(eve, eves);
+    const toStranger = await cancel(sam, sams);
+    expect([toBlocker.result, toStranger.result]).toEqual([204, 204]);
+    // Carol is told through B; then Sam asks Alice and cancels: the only request frames Alice gets are of his.
+    expect((await carols.next((f) => f.type === 'friend_request_closed', { from: fromCarol })).request_id).toBe(sams);
+    const samToAlice = (await ask(sam, alice)).result.id;
+    await cancel(sam, samToAlice);
+    await alices.next((f) => f.type === 'friend_request_closed' && f.request_id === samToAlice, { from: fromAlice });
+    expect(alices.since(fromAlice).filter((f) => f.type.startsWith('friend_request')).map((f) => f.type)).toEqual(['friend_request_received', 'friend_request_closed']);
+    expect(publishes(toStranger.work).sort()).toEqual([...SENDERS_INPUT, 'bus.publish request_closed user:<id>', 'bus.publish request_closed user:<id>'].sort());
+    expect(publishes(toBlocker.work).sort()).toEqual([...SENDERS_INPUT, 'bus.publish request_closed user:<id>', 'bus.publish request_shadowed user:<id>'].sort());
+    expect(apart(asToStranger(toBlocker.work, 'request_closed'))).toEqual(apart(toStranger.work));
+  });
 });

@@ -45,9 +45,9 @@ export const REVOCATIONS_TOPIC = 'sessions:revoked';
 
 /**
  * What is published on a user's topic in place of a friend-request frame that user is never
- * told of (the sender is blocked by them: the request is shadowed), so that the sender's request
- * does the bus work of one to a stranger: a publish of the same size to the same topic, reaching
- * the same instances. Not a BusEvent: every instance drops it as an unknown kind (isBusEvent),
+ * told of (its sender is blocked by them: the request is shadowed), so that the sender's request
+ * or cancel does the bus work of one to a stranger: a publish of the frame's size (its fields,
+ * under another kind) to the same topic, reaching the same instances. Not a BusEvent: every instance drops it as an unknown kind (isBusEvent),
  * older ones too, before anything else is done with it; it reaches no socket.
  */
 type ShadowFrame = Omit<RequestFrame, 'kind'> & { kind: 'request_shadowed' };
@@ -114,9 +114,12 @@ export class BusMessages {
       return;
     }
     if (e.kind === 'request_closed') {
-      for (const viewerId of e.shadowed ? [e.request.from_user_id] : [e.request.from_user_id, e.request.to_user_id]) {
-        this.#publishRequestFrame({ kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason });
-      }
+      const closed = (viewerId: number) => ({ kind: 'request_closed', viewerId, requestId: e.request.id, reason: e.reason }) as const;
+      this.#publishRequestFrame(closed(e.request.from_user_id));
+      // The recipient of a shadowed request never knew of it: a message every instance drops in
+      // place of her frame, so that its sender's cancel does the bus work of any other.
+      if (e.shadowed) this.#publishShadow(closed(e.request.to_user_id));
+      else this.#publishRequestFrame(closed(e.request.to_user_id));
       return;
     }
     if (e.kind === 'block_changed') {
