@@ -47,8 +47,9 @@ export const REVOCATIONS_TOPIC = 'sessions:revoked';
  * What is published on a user's topic in place of a friend-request frame that user is never
  * told of (its sender is blocked by them: the request is shadowed), so that the sender's request
  * or cancel does the bus work of one to a stranger: a publish of the frame's size (its fields,
- * under another kind) to the same topic, reaching the same instances. Not a BusEvent: every instance drops it as an unknown kind (isBusEvent),
- * older ones too, before anything else is done with it; it reaches no socket.
+ * under another kind) to the same topic, reaching the same instances. Not a BusEvent: every
+ * instance drops it as an unknown kind (isBusEvent), older ones too, before anything else is
+ * done with it; it reaches no socket.
  */
 type ShadowFrame = Omit<RequestFrame, 'kind'> & { kind: 'request_shadowed' };
 
