@@ -1,6 +1,10 @@
 /**
  * `GET /readyz` (docs/operations.md, "Health"): whether a load balancer may send users here.
- * 200 when the database and the bus answer, the write-behind saves and replicas of other
+ * 200 when the database answers, the bus is healthy (its connections up and subscribed: a
+ * Redis that answers a PING late, a pause of a few seconds, is waited out, since nothing is
+ * lost meanwhile and every instance would be taken out at once; the bus's own probe owns the
+ * deadline after which a silent Redis counts as down, and drops its connections, which makes
+ * it unhealthy: RedisBus), the write-behind saves and replicas of other
  * instances' users are in sync (replicasReady: stale from a bus outage, or from the start while
  * the bus has not connected yet, until the resync succeeds; status/replicas.ts owns when they
  * went stale; an instance alone, without a shared store, holds none, and a bus other instances
@@ -13,7 +17,9 @@ import { replicasReady } from './status/resync-retry.js';
 
 export function readinessRoute(app: App, services: Services): void {
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const [database, bus] = await Promise.all([services.database.ping(), services.bus.ping()]);
+    const [database, busAnswering] = await Promise.all([services.database.ping(), services.bus.ping()]);
+    // Read after the PING: a probe that gave up on Redis meanwhile has dropped the connections.
+    const bus = services.bus.isHealthy();
     const saving = services.presence.persistenceHealth();
     const persistence = {
       saving: saving.ok,
@@ -33,7 +39,7 @@ export function readinessRoute(app: App, services: Services): void {
     const ok = database && bus && saving.ok && replicasReady(sync, services.now());
     // Why the bus is down, when it is something to fix rather than wait out (a refused password).
     const busProblem = bus ? null : (services.bus.problem?.() ?? null);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_problem: busProblem, persistence, presence });
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_answering: busAnswering, bus_problem: busProblem, persistence, presence });
   });
 }
 

@@ -4,10 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 import { SERVER_ENTRY } from './server-entry.js';
+
+export { freePort };
 
 export interface ChildServer {
   url: string;
@@ -19,18 +21,6 @@ export interface ChildServer {
   /** Resolves with the exit code (or signal name) and when it exited (Date.now()). */
   exited: Promise<{ code: number | string; at: number }>;
   cleanup(): Promise<void>;
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 /** `spawned`: told of the process as soon as it exists, before it answers (a test that watches its start). */

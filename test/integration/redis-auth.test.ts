@@ -6,40 +6,24 @@
  * body says so too (`bus_problem`). The real process against a redis-server of its own with
  * `requirepass` (the test Redis has no password); redis-server missing fails this test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { freePort, logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { startOwnRedis, type OwnRedis } from '../helpers/redis.js';
 
 const PASSWORD = 'right-pass-SENTINEL-1';
 const WRONG = 'wrong-pass-SENTINEL-2';
 
 describe('Redis refusing authentication', () => {
-  let redis: ChildProcess;
+  let redis: OwnRedis;
   let port: number;
   let server: ChildServer | null = null;
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', PASSWORD, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    // Up once it answers the right password.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const client = new Redis({ port, host: '127.0.0.1', password: PASSWORD, lazyConnect: true, retryStrategy: () => null });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        if ((await client.ping()) === 'PONG') break;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`redis-server with requirepass did not start on port ${port}: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 50));
-      } finally {
-        client.disconnect();
-      }
-    }
+    redis = await startOwnRedis(['--requirepass', PASSWORD], PASSWORD);
+    port = redis.port;
   });
   afterAll(() => {
-    redis.kill('SIGKILL');
+    redis.kill();
   });
   afterEach(async () => {
     await server?.cleanup();
