@@ -59,6 +59,7 @@ describe('/readyz while Redis pauses', () => {
     expect(instances.every((t) => t.app.services.bus.isHealthy())).toBe(true);
 
     // A real outage still takes every instance out.
+    admin.disconnect();
     redis.kill();
     for (const t of instances) {
       await expect.poll(async () => (await readyz(t)).code, { timeout: 10_000 }).toBe(503);
