@@ -9,7 +9,8 @@
  * the bus has not connected yet, until the resync succeeds; status/replicas.ts owns when they
  * went stale; an instance alone, without a shared store, holds none, and a bus other instances
  * hear is refused without one: createServices); 503 otherwise, the body saying which
- * part failed.
+ * part failed. It also says whether the instances on this Redis prefix sign tokens with one
+ * secret (`jwt_secret`, status/secret-agreement.ts), which never makes it 503.
  */
 import type { App } from './http-kit.js';
 import type { Services } from './services.js';
@@ -35,11 +36,15 @@ export function readinessRoute(app: App, services: Services): void {
       resync_attempts: sync.resyncAttempts,
       resyncing_since: sync.resyncingSince === null ? null : new Date(sync.resyncingSince).toISOString(),
     };
+    // Another instance on this Redis prefix signing with another secret: said, and logged, but
+    // not unready (which of the two is wrong cannot be told; a start into it is refused instead).
+    const secret = services.presence.secretAgreement();
+    const jwtSecret = { agreed: secret.agreed, differing_instances: secret.differingInstances };
     // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
     const ok = database && bus && saving.ok && replicasReady(sync, services.now());
     // Why the bus is down, when it is something to fix rather than wait out (a refused password).
     const busProblem = bus ? null : (services.bus.problem?.() ?? null);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_answering: busAnswering, bus_problem: busProblem, persistence, presence });
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_answering: busAnswering, bus_problem: busProblem, persistence, presence, jwt_secret: jwtSecret });
   });
 }
 

@@ -12,6 +12,8 @@ export interface StartFacts {
   migrations: readonly string[];
   /** Whether this start generated the token-signing secret (none was set or stored). */
   generatedJwtSecret: boolean;
+  /** Its fingerprint (auth/secret-fingerprint.ts): instances that show the same one sign alike. */
+  jwtSecretFingerprint?: string;
 }
 
 /** The database as the log names it: a SQLite file by its absolute path, a server URL without credentials. */
@@ -30,7 +32,8 @@ export function reportStart(log: FastifyBaseLogger, config: Readonly<Config>, fa
   else log.info({ database }, `database opened: ${database}`);
   if (facts.generatedJwtSecret) log.info('generated a token-signing secret and stored it in the database (BEACON_JWT_SECRET is unset); keep the database private');
   if (config.redisUrl) {
-    log.info({ redis: shown(config.redisUrl), mode: config.redisMode, prefix: config.redisPrefix }, `sharing state with other instances over Redis${config.redisMode === 'cluster' ? ' Cluster' : ''}: ${shown(config.redisUrl)}, keys under "${config.redisPrefix}:"`);
+    // The fingerprint lets an operator compare instances' secrets by eye (never the secret).
+    log.info({ redis: shown(config.redisUrl), mode: config.redisMode, prefix: config.redisPrefix, jwt_secret_fingerprint: facts.jwtSecretFingerprint }, `sharing state with other instances over Redis${config.redisMode === 'cluster' ? ' Cluster' : ''}: ${shown(config.redisUrl)}, keys under "${config.redisPrefix}:"`);
   } else {
     log.info('no BEACON_REDIS_URL: this instance runs alone (presence and events in memory)');
   }

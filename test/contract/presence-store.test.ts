@@ -138,4 +138,19 @@ describe.each([
     await store.leave('b');
     expect(await store.saturatedInstances(T0, 2_000)).toEqual(new Set(['d']));
   });
+
+  it('answers the cards instances gave with their beats (the last one), none for one without, and forgets one that left', async () => {
+    await store.heartbeat('card-a', T0, false, { tokenSecret: 'fp-old' });
+    await store.heartbeat('card-a', T0 + 1, false, { tokenSecret: 'fp-a' });
+    await store.heartbeat('card-b', T0, false, { tokenSecret: 'fp-b' });
+    await store.heartbeat('card-none', T0);
+    expect(await store.cards(['card-a', 'card-b', 'card-none', 'never'])).toEqual(
+      new Map([
+        ['card-a', { tokenSecret: 'fp-a' }],
+        ['card-b', { tokenSecret: 'fp-b' }],
+      ]),
+    );
+    await store.leave('card-b');
+    expect(await store.cards(['card-a', 'card-b'])).toEqual(new Map([['card-a', { tokenSecret: 'fp-a' }]]));
+  });
 });

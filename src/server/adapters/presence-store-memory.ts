@@ -4,7 +4,7 @@
  * the Redis store (src/ports/presence-store.ts): per user the user-level fields with their
  * version and one session list per instance; values are copied through JSON like the wire.
  */
-import { compareVersions, instanceOfSession, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
+import { compareVersions, instanceOfSession, type InstanceCard, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
 type Session = ReplicaState['sessions'][number];
@@ -22,6 +22,7 @@ export class MemoryPresenceStore implements PresenceStore {
   readonly #beats = new Map<string, number>();
   /** When each instance last said it was saturated. */
   readonly #saturated = new Map<string, number>();
+  readonly #cards = new Map<string, InstanceCard>();
   /** Saves so far (tests count them). */
   saves = 0;
 
@@ -79,9 +80,14 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.#users.has(userId);
   }
 
-  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
+  async heartbeat(instanceId: string, now: number, saturated = false, card?: InstanceCard): Promise<void> {
     this.#beats.set(instanceId, now);
     if (saturated) this.#saturated.set(instanceId, now);
+    if (card) this.#cards.set(instanceId, { ...card });
+  }
+
+  async cards(instanceIds: readonly string[]): Promise<Map<string, InstanceCard> | null> {
+    return new Map(instanceIds.flatMap((id) => (this.#cards.has(id) ? [[id, { ...this.#cards.get(id)! }] as const] : [])));
   }
 
   async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
@@ -99,6 +105,7 @@ export class MemoryPresenceStore implements PresenceStore {
   async leave(instanceId: string): Promise<void> {
     this.#beats.delete(instanceId);
     this.#saturated.delete(instanceId);
+    this.#cards.delete(instanceId);
   }
 
   async close(): Promise<void> {}

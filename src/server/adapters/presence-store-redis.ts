@@ -2,15 +2,16 @@
  * PresenceStore over Redis or a Redis Cluster. Per user a hash `<prefix>:presence:<id>`
  * (cluster: `<prefix>:presence:{<id>}`, the user id as hash tag): field `user` holds the
  * user-level fields, and one field per instance holds that instance's sessions. A sorted
- * set `<prefix>:instances` holds instance heartbeats (score = last beat, ms), and
- * `<prefix>:saturated` the last beat at which each instance said it was saturated. The save
+ * set `<prefix>:instances` holds instance heartbeats (score = last beat, ms),
+ * `<prefix>:saturated` the last beat at which each instance said it was saturated, and
+ * `<prefix>:card:<instance>` what the instance said of itself with its beats (InstanceCard). The save
  * script touches the user's hash only, so it runs on the shard of that user's slot.
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
  */
 import { commandClient, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
-import { instanceOfSession, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
+import { instanceOfSession, type InstanceCard, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
 type UserFields = Omit<SharedState, 'sessions'>;
@@ -120,9 +121,31 @@ export class RedisPresenceStore implements PresenceStore {
     await this.#counted(this.#redis.del(this.#key(userId)));
   }
 
-  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
+  async heartbeat(instanceId: string, now: number, saturated = false, card?: InstanceCard): Promise<void> {
     await this.#counted(this.#redis.zadd(`${this.#prefix}:instances`, now, instanceId));
     if (saturated) await this.#counted(this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId));
+    // Again at each beat: a Redis restarted empty has it back with the next beat. A crashed instance's expires.
+    if (card) await this.#counted(this.#redis.set(this.#cardKey(instanceId), JSON.stringify(card), 'EX', KEY_TTL_S));
+  }
+
+  async cards(instanceIds: readonly string[]): Promise<Map<string, InstanceCard> | null> {
+    try {
+      // One GET per instance (on a cluster the keys live on several shards), pipelined.
+      const values = await Promise.all(instanceIds.map((id) => this.#redis.get(this.#cardKey(id))));
+      const out = new Map<string, InstanceCard>();
+      values.forEach((value, i) => {
+        const card = value === null ? null : parseCard(value);
+        if (card) out.set(instanceIds[i]!, card);
+      });
+      return out;
+    } catch {
+      this.#onError();
+      return null;
+    }
+  }
+
+  #cardKey(instanceId: string): string {
+    return `${this.#prefix}:card:${instanceId}`;
   }
 
   /** `command`, with its failure counted (beacon_redis_errors_total{client="store"}). */
@@ -171,12 +194,23 @@ export class RedisPresenceStore implements PresenceStore {
     const gone = (async () => {
       await this.#redis.zrem(`${this.#prefix}:instances`, instanceId).catch(() => {});
       await this.#redis.zrem(`${this.#prefix}:saturated`, instanceId).catch(() => {});
+      await this.#redis.del(this.#cardKey(instanceId)).catch(() => {});
     })();
     await within(gone, QUIT_TIMEOUT_MS);
   }
 
   async close(): Promise<void> {
     await quit(this.#redis);
+  }
+}
+
+/** A card as stored, or null when it is not one (written by a later release, or damaged). */
+function parseCard(value: string): InstanceCard | null {
+  try {
+    const card = JSON.parse(value) as Partial<InstanceCard> | null;
+    return typeof card?.tokenSecret === 'string' ? { tokenSecret: card.tokenSecret } : null;
+  } catch {
+    return null;
   }
 }
 

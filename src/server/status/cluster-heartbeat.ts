@@ -2,14 +2,16 @@
  * This instance's heartbeat in cluster mode, and the reaping of dead instances' sessions: it
  * beats into the shared store (saying whether it is saturated) and hears whether another
  * instance is, and it ends, with the usual grace, every session of an instance that stopped
- * heartbeating — though not right after an outage, when every instance looks silent. Part of
- * Replicas (replicas.ts), whose replicas it reaps.
+ * heartbeating — though not right after an outage, when every instance looks silent. Its beats
+ * carry a fingerprint of the token-signing secret, which SecretAgreement compares (before the
+ * first beat, and after each). Part of Replicas (replicas.ts), whose replicas it reaps.
  */
 import { instanceOfSession } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import type { PresenceChange } from '../presence/types.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-deps.js';
+import { SecretAgreement, type SecretAgreementState } from './secret-agreement.js';
 
 /** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
 const REAP_AFTER_OUTAGE_MS = 5000;
@@ -45,11 +47,19 @@ export class ClusterHeartbeat {
   #recoveredAt: number | null = null;
   #everBeat = false;
   #othersSaturated = false;
+  readonly #agreement: SecretAgreement | null;
 
   constructor(
-    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log'>,
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log' | 'signingSecret'>,
     private readonly parts: HeartbeatParts,
-  ) {}
+  ) {
+    this.#agreement = deps.signingSecret ? new SecretAgreement(deps, deps.signingSecret, () => this.deadAfter()) : null;
+  }
+
+  /** Whether the live instances on this store sign tokens with this one's secret (for /readyz). */
+  secretAgreement(): SecretAgreementState {
+    return this.#agreement?.state() ?? { agreed: true, differingInstances: [] };
+  }
 
   get #self(): string {
     return this.deps.bus.instanceId;
@@ -62,6 +72,8 @@ export class ClusterHeartbeat {
 
   /** Beats now, then beats and reaps every fifth of the heartbeat interval until stop(). */
   async start(): Promise<void> {
+    // Before the first beat: a start refused for its secret is never seen by the other instances.
+    await this.#agreement?.refuseAtStart();
     await this.beat();
     this.#monitor = setInterval(() => void this.beat().then(() => this.reap()), this.#beatEveryMs());
     this.#monitor.unref();
@@ -85,7 +97,7 @@ export class ClusterHeartbeat {
   async beat(): Promise<void> {
     const { store } = this.deps;
     try {
-      await store.heartbeat(this.#self, this.deps.now(), this.parts.saturated?.() ?? false);
+      await store.heartbeat(this.#self, this.deps.now(), this.parts.saturated?.() ?? false, this.#agreement?.card());
       if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.deps.now();
       this.#beatFailing = false;
       this.#everBeat = true;
@@ -93,6 +105,7 @@ export class ClusterHeartbeat {
     } catch {
       this.#beatFailing = true;
     }
+    if (!this.#beatFailing) await this.#agreement?.check();
     const saturated = await store.saturatedInstances(this.deps.now(), 2 * this.#beatEveryMs()).catch(() => null);
     this.#othersSaturated = saturated !== null && [...saturated].some((id) => id !== this.#self);
   }

@@ -15,6 +15,7 @@ import type { UserRepository } from '../users/user-repository.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PresenceRepository } from './presence-repository.js';
 import type { Saturation } from './saturation.js';
+import type { SigningSecret } from './secret-agreement.js';
 import type { PendingRequests } from './held-request-frames.js';
 import type { BlocksHeld } from './outage-block-changes.js';
 import type { CategoriesHeld } from './repeated-states.js';
@@ -33,6 +34,11 @@ export interface PresenceDeps {
   history: HistoryRecorder;
   log: FastifyBaseLogger;
   metrics?: Metrics;
+  /**
+   * The token-signing secret's fingerprint, compared with the other instances' on a shared store
+   * (secret-agreement.ts). Without it nothing is compared.
+   */
+  signingSecret?: SigningSecret;
   /** Whether this instance is saturated (default: measured, saturation.ts; tests inject one). */
   saturation?: Pick<Saturation, 'saturated' | 'stop'>;
   /**

@@ -43,6 +43,7 @@ import { OutageCatchUp } from './outage-catch-up.js';
 import { RepeatedStates } from './repeated-states.js';
 import { EndedLogins } from './ended-logins.js';
 import { StaleFriendLists } from './stale-friend-lists.js';
+import type { SecretAgreementState } from './secret-agreement.js';
 
 export type { PresenceDeps } from './presence-deps.js';
 
@@ -474,6 +475,11 @@ export class PresenceService {
   /** Whether replicas of other instances' users are in sync, or wait for a resync after a bus outage (for /readyz). */
   replicaSync(): ReplicaSync {
     return this.#replicas.sync();
+  }
+
+  /** Whether the instances sharing the presence store sign tokens with this one's secret (for /readyz). */
+  secretAgreement(): SecretAgreementState {
+    return this.#replicas.secretAgreement();
   }
 
   /** Loads these users' replicas unless held already; what is read stays at least the linger time. */

@@ -26,6 +26,7 @@ import type { PresenceDeps } from './presence-deps.js';
 import { onBusOutages } from './bus-outages.js';
 import type { ReplicaSync } from './resync-retry.js';
 import { ClusterHeartbeat } from './cluster-heartbeat.js';
+import type { SecretAgreementState } from './secret-agreement.js';
 import { ReplicaLoading } from './replica-loading.js';
 import { ReplicaResync } from './replica-resync.js';
 import { ReplicaSharing } from './replica-sharing.js';
@@ -96,6 +97,11 @@ export class Replicas {
    */
   get othersSaturated(): boolean {
     return this.#heartbeat.othersSaturated;
+  }
+
+  /** Whether the live instances on the shared store sign tokens with this one's secret (for /readyz). */
+  secretAgreement(): SecretAgreementState {
+    return this.#heartbeat.secretAgreement();
   }
 
   /** What a failed store command says in the log: the cause to fix when the store knows it (refused credentials), else the error's message. */
