@@ -10,7 +10,7 @@
  * as its process exiting would (a command never sent runs nowhere).
  */
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import type { PresenceStore, SharedState, StoredReplica, Version } from '../../src/server/ports/presence-store.js';
+import type { InstanceCard, PresenceStore, SharedState, StoredReplica, Version } from '../../src/server/ports/presence-store.js';
 
 type Mode = 'up' | 'refused' | 'frozen';
 
@@ -55,7 +55,8 @@ export class HangingStore {
       save: (userId: number, instanceId: string, state: SharedState, version: Version) => call(() => inner.save(userId, instanceId, state, version)),
       load: (ids: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>> => call(() => inner.load(ids, live)),
       forget: (userId: number) => call(() => inner.forget(userId)),
-      heartbeat: (instanceId: string, now: number, saturated?: boolean) => call(() => inner.heartbeat(instanceId, now, saturated)),
+      heartbeat: (instanceId: string, now: number, saturated?: boolean, card?: InstanceCard) => call(() => inner.heartbeat(instanceId, now, saturated, card)),
+      cards: (instanceIds: readonly string[]) => call(() => inner.cards(instanceIds)).catch(() => null),
       liveInstances: (now: number, deadAfterMs: number) => call(() => inner.liveInstances(now, deadAfterMs)).catch(() => null),
       saturatedInstances: (now: number, withinMs: number) => call(() => inner.saturatedInstances(now, withinMs)).catch(() => null),
       // As RedisPresenceStore's: bounded, and never failing the stop.
