@@ -10,6 +10,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { RedisBus } from '../../src/server/adapters/bus-redis.js';
+import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { startOwnRedis, uniquePrefix } from '../helpers/redis.js';
@@ -66,4 +68,23 @@ describe('/readyz while Redis pauses', () => {
       expect((await readyz(t)).body).toMatchObject({ status: 'unavailable', bus: false, bus_answering: false });
     }
   }, 40_000);
+
+  it('takes the instance out once a pause outlasts the bus probe\'s deadline (here 1 s), as a silent Redis', async () => {
+    const redis = await startOwnRedis();
+    cleanups.push(() => redis.kill());
+    const prefix = uniquePrefix();
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const bus = new RedisBus({ url: redis.url, prefix, probeIntervalMs: 100, probeTimeoutMs: 1_000, retryStrategy: () => 100, logger: quiet });
+    cleanups.push(() => bus.close());
+    const store = new RedisPresenceStore({ url: redis.url, prefix });
+    cleanups.push(() => store.close());
+    const t = await startLiveApp({}, { bus, store });
+    cleanups.push(() => t.close());
+    await expect.poll(async () => (await readyz(t)).code, { timeout: 10_000 }).toBe(200);
+
+    const admin = new Redis(redis.url);
+    cleanups.push(() => admin.disconnect());
+    await admin.client('PAUSE', '4000', 'ALL');
+    await expect.poll(async () => (await readyz(t)).body, { timeout: 3_500, interval: 100 }).toMatchObject({ status: 'unavailable', bus: false });
+  }, 30_000);
 });
