@@ -99,6 +99,13 @@ export class WriteBehind<K, V> {
     return this.#flush(true);
   }
 
+  /** Resolves once no write is running or asked for (each one written, or failed). */
+  async idle(): Promise<void> {
+    for (let running = this.#again ?? this.#flushing; running !== null; running = this.#again ?? this.#flushing) {
+      await running.catch(() => undefined);
+    }
+  }
+
   /** Writes the keys that are due (what the timer does). */
   flushDue(): Promise<void> {
     return this.#flush(false);

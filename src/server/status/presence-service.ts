@@ -44,6 +44,7 @@ import { RepeatedStates } from './repeated-states.js';
 import { EndedLogins } from './ended-logins.js';
 import { StaleFriendLists } from './stale-friend-lists.js';
 import type { SecretAgreementState } from './secret-agreement.js';
+import { StopLogouts } from './stop-logouts.js';
 
 export type { PresenceDeps } from './presence-deps.js';
 
@@ -108,6 +109,8 @@ export class PresenceService {
   #ticker: NodeJS.Timeout | null = null;
   /** Set as the stop begins: commands saved by the row only are refused from then on (#command). */
   #stopping = false;
+  /** One instance: logouts during the stop, written at once and left out of its record (stop-logouts.ts). */
+  readonly #stopLogouts: StopLogouts;
   readonly #saturation: Pick<Saturation, 'saturated' | 'stop'> | null;
   readonly #commands: StatusCommands;
   /** What this instance owes the others, and reads again, after a bus outage. */
@@ -155,6 +158,12 @@ export class PresenceService {
       log: deps.log,
       metrics: deps.metrics,
       isWriter: (id) => this.#replicas.isWriter(id),
+    });
+    this.#stopLogouts = new StopLogouts({
+      repo: deps.repo,
+      log: deps.log,
+      presentNow: () => new Set(this.engine.presentAt(now()).map((p) => p.userId)),
+      writeRow: (userId) => this.#writer.writeNow(userId),
     });
     deps.metrics?.watchReplicas(() => this.#profiles.size);
     const { engine, graph } = this;
@@ -355,7 +364,8 @@ export class PresenceService {
    * refused (SERVICE_UNAVAILABLE): applied after the last write, it was lost while the stop was
    * recorded clean, and the next start resumed the user as before it. With one instance, the stop records who was present
    * (a live session or a running grace) and their grace: a restart within it resumes them
-   * (restart-grace.ts). A stop whose last write failed records nothing (the next start treats it
+   * (restart-grace.ts); a logout during the stop is written at once and takes the user out of the
+   * record (stop-logouts.ts), so the next start shows her offline, last seen at the logout. A stop whose last write failed records nothing (the next start treats it
    * as a crash); one whose last write could not reach the database rejects, with one instance and
    * several alike: with several, what was not written lives in the shared store only, and no
    * other instance writes it for this one (it reaches the row with a later change written
@@ -385,9 +395,12 @@ export class PresenceService {
     if (!this.deps.store.shared) {
       // Dated `now` (when the sockets ended), but recorded after the final flush, whose alive mark
       // is a few milliseconds later: the next start must not read that as a run going on after the stop.
-      if (saved) await this.deps.repo.markStopped(now, present, Math.max(now, this.deps.now()));
+      // After the rows of logouts so far, without the users they took out of `present` (stop-logouts.ts).
+      if (saved) await this.#stopLogouts.record(now, present, Math.max(now, this.deps.now()));
       // The start took this run's record already (takeStopped): this only makes sure none is left.
       else await this.deps.repo.clearStopped().catch(() => {});
+      // Logouts that came while the record was written: their rows, and the record again.
+      await this.#stopLogouts.settled();
     }
     // The counts are the ones logged at the writer's stop and the store's drain. One instance: the
     // changes lived in this process only, and the stop record is lost too (the next start sees a
@@ -706,6 +719,10 @@ export class PresenceService {
     // Read before the input applies: whether it makes the user leave here (field-versions.ts `left`).
     const leaves = this.#replicas.leaves(userId, input);
     this.#replicas.whenLoaded(userId, () => this.#apply(userId, input, true));
+    // One instance, stopping: a logout's row is written now, not left to a last write that may be over.
+    if (this.#stopping && !this.deps.store.shared && (input.op === 'logout' || (input.op === 'close' && input.immediate))) {
+      this.#replicas.whenLoaded(userId, () => this.#stopLogouts.loggedOut(userId));
+    }
     this.#replicas.share(userId, input, leaves);
   }
 

@@ -139,6 +139,21 @@ export class PresenceWriter {
     return users;
   }
 
+  /**
+   * Writes the user's row now, apart from the queue (which may be stopped already): a logout
+   * during the stop (PresenceService.stop). After the queue's write running, if any: it may hold
+   * an older copy of the row, which must not land last. No alive mark (one after the stop's
+   * record would read as a run going on after it). Rejects when the row could not be written. A
+   * mark the user has stays (the queue's own writes, if any are left, write the row again).
+   */
+  async writeNow(userId: number): Promise<void> {
+    await this.#dirty.idle();
+    const row = this.rowOf(userId);
+    if (row === null) return;
+    await this.repo.write([row]);
+    this.opts.metrics?.presenceRowsWritten(1);
+  }
+
   /** Of those unwritten, the ones no write has failed for yet (changes noted since the last write). */
   #notedSince(): number {
     const isWriter = this.opts.isWriter;

@@ -212,4 +212,30 @@ describe('PresenceWriter', () => {
     expect(calls).toEqual([[1], [100], [101], [102]]);
     expect(w.unwritten()).toBe(1);
   });
+
+  it('writeNow writes the row after a write running, so that write\'s older copy of the row never lands last', async () => {
+    const order: string[] = [];
+    let release: () => void = () => {};
+    let status = 'online';
+    const repo = {
+      write: async (rows: readonly PresenceRow[]) => {
+        const said = rows.map((r) => `${r.userId}:${r.status}`).join();
+        if (said === '1:online') await new Promise<void>((r) => (release = r));
+        order.push(said);
+      },
+      markAlive: async () => {},
+    } as unknown as PresenceRepository;
+    const w = new PresenceWriter(repo, (id) => ({ ...rowOf(id)!, status }) as PresenceRow, { intervalMs: 1000, now: () => 0, log: silentLog });
+    w.markDirty(1);
+    const stopping = w.stop();
+    await vi.advanceTimersByTimeAsync(0);
+    // The stop's write took her row as online; she logs out while it is on its way.
+    status = 'offline';
+    const now = w.writeNow(1);
+    await vi.advanceTimersByTimeAsync(0);
+    release();
+    await Promise.all([stopping, now]);
+    expect(order.slice(0, 2)).toEqual(['1:online', '1:offline']);
+  });
 });
+

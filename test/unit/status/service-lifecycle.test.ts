@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testConfig } from '../../helpers/config.js';
-import { freshDatabase } from '../../helpers/databases.js';
+import { freshDatabase, testDialects, type TestDialect } from '../../helpers/databases.js';
 import { createServices, type Services } from '../../../src/server/services.js';
 import { serviceFixture, silentLog, T0, type ServiceFixture } from './service-fixture.js';
 
@@ -112,7 +112,7 @@ describe('PresenceService start and stop (one instance)', () => {
  */
 async function deploy(
   databaseUrl: string,
-  hooks: { before?: (first: Services, alice: AuthContext) => Promise<void>; atWrite: (first: Services, alice: AuthContext, clock: { t: number }) => void },
+  hooks: { before?: (first: Services, alice: AuthContext, clock: { t: number }) => Promise<void>; atWrite: (first: Services, alice: AuthContext, clock: { t: number }) => void },
 ): Promise<{ second: Services; alice: AuthContext; clock: { t: number }; config: ReturnType<typeof testConfig> }> {
   const config = testConfig({ rateLimits: false, databaseUrl });
   const clock = { t: T0 };
@@ -124,7 +124,7 @@ async function deploy(
   await first.presence.prepareViewer(alice);
   first.presence.openSocket(alice, 'conn-1');
   clock.t += 2_000;
-  await hooks.before?.(first, alice);
+  await hooks.before?.(first, alice, clock);
   const write = PresenceRepository.prototype.write;
   const spied = vi.spyOn(PresenceRepository.prototype, 'write').mockImplementation(async function (this: PresenceRepository, rows) {
     hooks.atWrite(first, alice, clock);
@@ -224,6 +224,126 @@ describe('a deploy: a clean stop, then a new process on the same database within
       recording.mockRestore();
       await second?.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A database two processes in turn open, on each dialect (SQLite in a file), and how to drop it. */
+async function deployDatabase(dialect: TestDialect): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (dialect === 'postgres') return freshDatabase('postgres');
+  const dir = mkdtempSync(join(tmpdir(), 'beacon-stop-'));
+  return { url: `sqlite:${join(dir, 'beacon.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describe.each(testDialects())('a deploy on %s: a logout or a last close during the stop\'s drain', (dialect) => {
+  /**
+   * Alice logs out at the stop's `moment` 1 s after it began (T0 + 3 s), as her client's
+   * POST /auth/logout would (the session revoked, then the gateway closes her socket with 4000).
+   * Answers the second process's view of her, her row, and what the second shows once the stop's
+   * offline grace is over.
+   */
+  async function logoutDuring(moment: 'the last write' | 'the record') {
+    const db = await deployDatabase(dialect);
+    let second: Services | null = null;
+    const record = PresenceRepository.prototype.markStopped;
+    const recording = vi.spyOn(PresenceRepository.prototype, 'markStopped');
+    let out: Promise<void> | null = null;
+    const logout = (first: Services, a: AuthContext, clock: { t: number }) => {
+      if (out) return out;
+      clock.t += 1_000;
+      out = first.auth.logout(a).then(() => first.presence.closeSocket(a, 'conn-1', true));
+      return out;
+    };
+    try {
+      const deployed = await deploy(db.url, {
+        before: async (first, a, clock) => {
+          await first.presence.setActivity(a.userId, 'chatting');
+          recording.mockImplementation(async function (this: PresenceRepository, ...args) {
+            if (moment === 'the record') await logout(first, a, clock);
+            return record.apply(this, args);
+          });
+        },
+        atWrite: (first, a, clock) => {
+          if (moment === 'the last write') void logout(first, a, clock);
+        },
+      });
+      second = deployed.second;
+      const { alice, clock, config } = deployed;
+      const view = second.presence.viewOf(alice.userId, 'self');
+      const stored = await second.database.db.selectFrom('users').select(['online_status', 'last_seen']).where('id', '=', alice.userId).executeTakeFirstOrThrow();
+      clock.t += config.offlineGraceMs;
+      second.presence.tick();
+      return { view, stored, afterGrace: second.presence.viewOf(alice.userId, 'self') };
+    } finally {
+      recording.mockRestore();
+      await second?.close();
+      await db.drop();
+    }
+  }
+
+  it.each(['the last write', 'the record'] as const)('a logout at %s of the stop: the next process shows her offline, last seen at the logout', async (moment) => {
+    const { view, stored, afterGrace } = await logoutDuring(moment);
+    const loggedOut = new Date(T0 + 3_000).toISOString();
+    expect(view).toMatchObject({ status: 'offline', last_seen: loggedOut });
+    expect(stored).toEqual({ online_status: 'offline', last_seen: T0 + 3_000 });
+    expect(afterGrace).toMatchObject({ status: 'offline', last_seen: loggedOut });
+  });
+
+  it('a logout whose row cannot be written still takes her out of the stop record: the next process shows her offline, last seen at the stop', async () => {
+    const db = await deployDatabase(dialect);
+    let second: Services | null = null;
+    const record = PresenceRepository.prototype.markStopped;
+    const recording = vi.spyOn(PresenceRepository.prototype, 'markStopped');
+    let failing = false;
+    try {
+      const deployed = await deploy(db.url, {
+        before: async (first, a, clock) => {
+          recording.mockImplementation(async function (this: PresenceRepository, ...args) {
+            clock.t += 1_000;
+            failing = true;
+            await first.auth.logout(a);
+            return record.apply(this, args);
+          });
+        },
+        atWrite: () => {
+          if (failing) throw new Error('database refused the row');
+        },
+      });
+      second = deployed.second;
+      // Not resumed in a grace (her row still said online): written offline at the start.
+      expect(second.presence.viewOf(deployed.alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 + 2_000).toISOString() });
+    } finally {
+      recording.mockRestore();
+      await second?.close();
+      await db.drop();
+    }
+  });
+
+  it('a last socket closing after the stop\'s last write is one of the stop\'s own closes: she resumes in its grace, then is offline last seen at the stop', async () => {
+    const db = await deployDatabase(dialect);
+    let second: Services | null = null;
+    const record = PresenceRepository.prototype.markStopped;
+    const recording = vi.spyOn(PresenceRepository.prototype, 'markStopped');
+    try {
+      const deployed = await deploy(db.url, {
+        before: async (first, a) => {
+          recording.mockImplementation(async function (this: PresenceRepository, ...args) {
+            first.presence.closeSocket(a, 'conn-1', false);
+            return record.apply(this, args);
+          });
+        },
+        atWrite: () => {},
+      });
+      second = deployed.second;
+      const { alice, clock, config } = deployed;
+      expect(second.presence.viewOf(alice.userId, 'friend').status).toBe('online');
+      clock.t += config.offlineGraceMs;
+      second.presence.tick();
+      expect(second.presence.viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 + 2_000).toISOString() });
+    } finally {
+      recording.mockRestore();
+      await second?.close();
+      await db.drop();
     }
   });
 });
