@@ -45,10 +45,11 @@ export async function refuseForeignTables(database: Database): Promise<void> {
     if (ran.rows.length > 0) {
       throw foreign(`it holds another application's Kysely migrations (${listed(ran.rows.map((r) => r.name))}) and none of Beacon's`);
     }
-    // None recorded: what a Beacon start leaves when it stops before its first migration is
-    // recorded (Kysely makes its tables first), unless the schema holds tables no Beacon start
-    // makes: then it is a site's own Kysely, freshly set up, and its migrator would later find
-    // Beacon's rows and refuse to run.
+    // None recorded: what a PostgreSQL start of an older release left when it stopped before its
+    // first migration was recorded (Kysely made its tables first; a start now makes them in its
+    // one transaction, migration-lock.ts), unless the schema holds tables no Beacon start makes:
+    // then it is a site's own Kysely, freshly set up, and its migrator would later find Beacon's
+    // rows and refuse to run.
     const others = tables.filter((t) => !OURS.has(t) && !t.startsWith('sqlite_'));
     if (others.length === 0) return;
     throw foreign(

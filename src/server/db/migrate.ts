@@ -1,6 +1,6 @@
 /** Runs the numbered, forward-only migrations at start. */
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
-import { openDatabase, type Database } from './database.js';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { openDatabase, type Database, type Db } from './database.js';
 import { refuseForeignTables } from './foreign-tables.js';
 import { underMigrationLock, type MigrationLockOptions } from './migration-lock.js';
 import { initial } from './migrations/001-initial.js';
@@ -58,22 +58,27 @@ export function migrations(dialect: Database['dialect'], log: MigrationLog = SIL
 
 /**
  * Checks the database is Beacon's, then runs every migration it lacks, all under the
- * database's migration lock (migration-lock.ts): starts at once take turns.
+ * database's migration lock and in its one transaction (migration-lock.ts): starts at once take
+ * turns, and a start that dies half-way leaves nothing behind, Kysely's tables neither.
  */
 export async function migrateToLatest(database: Database, log?: MigrationLog, lock?: MigrationLockOptions): Promise<string[]> {
   return underMigrationLock(
     database,
     async (db) => {
       await refuseForeignTables({ ...database, db });
-      const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect, log) };
+      const provider: MigrationProvider = { getMigrations: async () => eachInSavepoint(database.dialect, migrations(database.dialect, log)) };
       // Name the schema: Kysely looks for its lock table across every schema, and would find
-      // another schema's and skip creating ours.
-      const migrator = new Migrator({ db, provider, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });
-      const { results } = await retryingSchemaRaces(async () => {
-        const r = await migrator.migrateToLatest();
-        if (r.error) throw newerDatabase(r.error) ?? (r.error instanceof Error ? r.error : new Error(String(r.error)));
-        return r;
-      });
+      // another schema's and skip creating ours. No transaction of Kysely's: the lock's holds its
+      // tables and every migration (on SQLite Kysely takes none anyway).
+      const migrator = new Migrator({ db, provider, disableTransactions: true, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });
+      const { results } = await retryingSchemaRaces(() =>
+        // An attempt that failed is undone alone: the transaction goes on for the next one.
+        inSavepoint(database.dialect, db, 'migrate_attempt', async () => {
+          const r = await migrator.migrateToLatest();
+          if (r.error) throw newerDatabase(r.error) ?? (r.error instanceof Error ? r.error : new Error(String(r.error)));
+          return r;
+        }),
+      );
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     },
     lock,
@@ -112,6 +117,34 @@ export async function migrateAtStart(database: Database, url: string, timeoutMs:
   } finally {
     await unbounded.close();
   }
+}
+
+/**
+ * Runs `fn` in a savepoint `name` of the transaction `db` is in, on PostgreSQL: an error there
+ * aborts the whole transaction unless rolled back to one. SQLite: as it is.
+ */
+async function inSavepoint<T>(dialect: Database['dialect'], db: Db, name: string, fn: () => Promise<T>): Promise<T> {
+  if (dialect !== 'postgres') return fn();
+  await sql`savepoint ${sql.id(name)}`.execute(db);
+  try {
+    const result = await fn();
+    await sql`release savepoint ${sql.id(name)}`.execute(db);
+    return result;
+  } catch (err) {
+    await sql`rollback to savepoint ${sql.id(name)}`.execute(db).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * The migrations, each in a savepoint of its own on PostgreSQL: one that fails leaves the
+ * transaction usable, so Kysely's release of its lock that follows succeeds and the error said is
+ * the migration's (in an aborted transaction, the release failed and hid it); the lock's
+ * transaction then undoes everything (migration-lock.ts).
+ */
+function eachInSavepoint(dialect: Database['dialect'], all: Record<string, Migration>): Record<string, Migration> {
+  if (dialect !== 'postgres') return all;
+  return Object.fromEntries(Object.entries(all).map(([name, m]) => [name, { ...m, up: (db: Db) => inSavepoint(dialect, db, 'migration', () => m.up(db)) }]));
 }
 
 /** PostgreSQL's invalid_schema_name, undefined_table and undefined_column. */

@@ -9,7 +9,12 @@
  *   finds the file migrated; a start that dies half-way leaves nothing behind.
  * - PostgreSQL: the advisory lock Kysely's migrator takes (the same key, so Beacon releases that
  *   only check the lock inside the migrator wait too), taken here on the connection the check and
- *   the migrator then use (a session's advisory lock is re-entrant). Unbounded: migrate.ts.
+ *   the migrator then use (a session's advisory lock is re-entrant). Unbounded: migrate.ts. Then
+ *   one transaction, as on SQLite, from the check to the last migration, Kysely's own tables
+ *   included: Kysely made those first, on their own, so a first start killed half-way (a
+ *   migration that failed, a connection dropped) left them empty, and beside a site's own
+ *   tables every later start refused the schema as another application's (foreign-tables.ts).
+ *   PostgreSQL's DDL is transactional: a start that dies half-way now leaves nothing behind.
  */
 import { sql } from 'kysely';
 import { SQLITE_BUSY_TIMEOUT_MS, type Db, type Database } from './database.js';
@@ -57,6 +62,13 @@ async function inSqliteWriteLock<T>(conn: Db, fn: (db: Db) => Promise<T>, waitMs
   return result;
 }
 
+async function unlockAll(conn: Db): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ released: boolean }>`select pg_advisory_unlock(${sql.lit(KYSELY_PG_LOCK_ID)}) as released`.execute(conn);
+    if (!rows[0]?.released) return;
+  }
+}
+
 function isBusy(err: unknown): boolean {
   return /^SQLITE_BUSY/.test(String((err as { code?: unknown }).code ?? ''));
 }
@@ -64,9 +76,21 @@ function isBusy(err: unknown): boolean {
 async function inAdvisoryLock<T>(conn: Db, fn: (db: Db) => Promise<T>): Promise<T> {
   await sql`select pg_advisory_lock(${sql.lit(KYSELY_PG_LOCK_ID)})`.execute(conn);
   try {
-    return await fn(conn);
+    await sql`begin`.execute(conn);
+    let result: T;
+    try {
+      result = await fn(conn);
+    } catch (err) {
+      // A connection that dropped rolled back with it.
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
+    }
+    await sql`commit`.execute(conn);
+    return result;
   } finally {
+    // Every hold of it this session took: Kysely's own too, should its release have failed (a
+    // session's advisory lock outlives a rollback, and the connection goes back to the pool).
     // A connection that dropped has lost the lock with it; the error that matters is fn's.
-    await sql`select pg_advisory_unlock(${sql.lit(KYSELY_PG_LOCK_ID)})`.execute(conn).catch(() => {});
+    await unlockAll(conn).catch(() => {});
   }
 }

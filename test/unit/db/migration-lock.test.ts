@@ -2,7 +2,8 @@
  * Starts migrating one database take turns (db/migration-lock.ts). SQLite: a start waits for
  * the file's write lock, bounded, and says so when the bound passes, having changed nothing.
  * PostgreSQL: two starts at once both succeed, one of them migrating (Kysely's advisory lock,
- * taken before the foreign-table check too).
+ * taken before the foreign-table check too); a first start that stops half-way, in a migration
+ * or with its connection dropped, leaves nothing, Kysely's tables neither, and the next migrates.
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -136,5 +137,84 @@ describe('PostgreSQL: two starts at once on one fresh schema', () => {
     await holder.query(`select pg_advisory_unlock(${KEY})`);
     const ran = await Promise.all([first, second]);
     expect(ran.map((r) => r.length)).toEqual([Object.keys(migrations('postgres')).length, 0]);
+  });
+});
+
+describe('PostgreSQL: a first start that stops half-way, on a schema shared with a site’s own tables', () => {
+  let database: Database | null = null;
+  let drop: (() => Promise<void>) | null = null;
+  let site: pg.Client | null = null;
+  afterEach(async () => {
+    await site?.end();
+    site = null;
+    await database?.close();
+    database = null;
+    await drop?.();
+    drop = null;
+  });
+
+  /** A fresh schema holding the site's table `accounts`, the site's client on it, and Beacon's database. */
+  const sharedSchema = async () => {
+    const fresh = await freshDatabase('postgres');
+    drop = fresh.drop;
+    database = openDatabase(fresh.url);
+    const schema = database.schema!;
+    site = new pg.Client({ connectionString: PG_URL });
+    await site.connect();
+    await site.query(`set search_path to "${schema}"`);
+    await site.query('create table accounts (id integer primary key)');
+    return fresh.url;
+  };
+  const tables = async () => {
+    const { rows } = await site!.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = current_schema() order by table_name`);
+    return rows.map((r) => r.name);
+  };
+
+  it('a migration that fails leaves none of the start’s tables, Kysely’s neither, and the next start migrates', async () => {
+    const url = await sharedSchema();
+    // The site's index has the name migration 007 gives one of Beacon's: 001 to 006 run, then 007 fails.
+    await site!.query('create index friendships_friend_cover on accounts (id)');
+    await expect(migrateToLatest(database!)).rejects.toThrow(/friendships_friend_cover" already exists/);
+    expect(await tables()).toEqual(['accounts']);
+    // The operator renames the index; the next start (another process: it would wait for ever on
+    // a migration lock the first left held) is no "foreign database".
+    await site!.query('alter index friendships_friend_cover rename to accounts_by_id');
+    const next = openDatabase(url);
+    try {
+      expect(await migrateToLatest(next)).toEqual(Object.keys(migrations('postgres')));
+      expect(await migrateToLatest(next)).toEqual([]);
+    } finally {
+      await next.close();
+    }
+  });
+
+  it('a start whose connection is dropped mid-way leaves nothing, and the next start migrates', async () => {
+    await sharedSchema();
+    // The site creates an index of the name migration 007 uses, in a transaction it keeps open:
+    // Beacon's migration 007 waits on it, half-way, and its connection is then ended (as a
+    // process killed, or a database restarted, would end it).
+    await site!.query('begin');
+    await site!.query('create index friendships_friend_cover on accounts (id)');
+    const start = migrateToLatest(database!).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    // Read apart from the site's transaction, where pg_stat_activity would stay as first read.
+    const watcher = new pg.Client({ connectionString: PG_URL });
+    await watcher.connect();
+    const blocked = async () => {
+      const { rows } = await watcher.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%create index "friendships_friend_cover"%'`);
+      return rows[0]?.pid ?? null;
+    };
+    try {
+      await expect.poll(blocked, { timeout: 10_000 }).not.toBeNull();
+      await watcher.query('select pg_terminate_backend($1)', [await blocked()]);
+    } finally {
+      await watcher.end();
+    }
+    expect(await start).toBeInstanceOf(Error);
+    await site!.query('rollback');
+    expect(await tables()).toEqual(['accounts']);
+    expect(await migrateToLatest(database!)).toEqual(Object.keys(migrations('postgres')));
   });
 });
