@@ -9,14 +9,14 @@
  * (a login's socket and polling sessions), presence-views.ts (views, and the frames that leave
  * when they change), bus-messages.ts (graph events sent, messages on users' topics handled),
  * replicas.ts (loading and sharing replicas), replica-lifecycle.ts (when they are taken up and
- * let go), status-commands.ts, renames.ts, restart-grace.ts, outage-catch-up.ts, ended-logins.ts.
+ * let go), status-reads.ts (the REST and polling reads), presence-stop.ts (a stop's drain),
+ * status-commands.ts, renames.ts, restart-grace.ts, outage-catch-up.ts, ended-logins.ts.
  */
 import { sameView, type Activity, type NotificationPayload, type GameEventBody, type Role, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import { PresenceEngine } from '../presence/presence-engine.js';
-import { tierOf, unseenView, view } from '../presence/privacy.js';
 import type { PresenceChange, ViewerTier } from '../presence/types.js';
 import { evaluateSchedule, type CalendarBusy } from '../presence/schedule.js';
 import { applyInput } from './apply-input.js';
@@ -28,7 +28,7 @@ import { LoginSessions } from './login-sessions.js';
 import type { PresenceDeps } from './presence-deps.js';
 import { gameEnded, type PresenceEvent, type PresenceInput } from './presence-events.js';
 import { sharedSettings, type Profile } from './presence-repository.js';
-import { PresenceViews, subjectOf } from './presence-views.js';
+import { PresenceViews } from './presence-views.js';
 import { PresenceWriter, type WriterHealth } from './presence-writer.js';
 import { Renames } from './renames.js';
 import { afterLastRun } from './restart-grace.js';
@@ -45,52 +45,21 @@ import { EndedLogins } from './ended-logins.js';
 import { StaleFriendLists } from './stale-friend-lists.js';
 import type { SecretAgreementState } from './secret-agreement.js';
 import { StopLogouts } from './stop-logouts.js';
+import { StatusReads } from './status-reads.js';
+import { drain } from './presence-stop.js';
 
 export type { PresenceDeps } from './presence-deps.js';
+export { IncompleteStop } from './presence-stop.js';
 
 const TICK_MS = 250;
 /** How often replicas nobody needs any more are looked for. */
 const RELEASE_EVERY_MS = 1000;
-/**
- * What a clean stop keeps of BEACON_SHUTDOWN_TIMEOUT_MS for what follows its saves to the shared
- * store: leaving the cluster (≤ 1 s) and closing the Redis connections (~3 s where Redis hangs,
- * measured), with a margin, so that the drain ends, and says what it could not save, within the
- * bound. A bound under 10 s keeps 60 % of itself instead.
- */
-const STOP_RESERVE_MS = 6_000;
-const STOP_RESERVE_SHARE = 0.6;
-
-/** How long a stop tries to save to the shared store: the bound less STOP_RESERVE_MS, and at least 40 % of it (4 s of the default 10 s). */
-const storeSavesFor = (shutdownTimeoutMs: number): number => Math.max(shutdownTimeoutMs - STOP_RESERVE_MS, shutdownTimeoutMs * (1 - STOP_RESERVE_SHARE));
-
-/**
- * A stop that could not save everything (an expected outcome, said without a stack); `written`:
- * the database took it all (only the shared store did not).
- */
-export class IncompleteStop extends Error {
-  override readonly name = 'IncompleteStop';
-  constructor(
-    message: string,
-    readonly written: boolean,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The commands whose only save is the write-behind's row: one applied after the stop began may
  * come after its last write and be lost while the stop is recorded clean (the next start resumes
  * the user as the row has them). Schedules, settings and calendars are saved before they apply.
  */
 const SAVED_BY_THE_ROW_ONLY: ReadonlySet<PresenceInput['op']> = new Set(['status', 'activity', 'game']);
-
-/** What became of the changes the stop could not write to the database (PresenceService.stop). */
-function notWrittenProblem(users: number, shared: boolean, storeMissedSome: boolean): string {
-  const head = `presence not written to the database (unreachable): ${users} users' changes`;
-  if (!shared) return `${users > 0 ? `${head} are lost, and ` : 'presence not written to the database (unreachable): '}the stop is not recorded (the next start treats it as a crash)`;
-  const kept = `are kept in the shared presence store (Redis), where the other instances read them; they reach the database with a later change another instance writes for those users`;
-  return storeMissedSome ? `${head} ${kept}, except those the store did not take either, which are lost` : `${head} ${kept}`;
-}
 
 export class PresenceService {
   readonly engine: PresenceEngine;
@@ -128,6 +97,8 @@ export class PresenceService {
   readonly #lifecycle: ReplicaLifecycle;
   /** Graph events published, and messages on users' topics handled (bus-messages.ts). */
   readonly #messages: BusMessages;
+  /** The friends' and one user's status as the REST API and polling clients read them (status-reads.ts). */
+  readonly #reads: StatusReads;
 
   constructor(private readonly deps: PresenceDeps) {
     const { config, now, bus } = deps;
@@ -187,6 +158,7 @@ export class PresenceService {
       isWriter: (id) => this.#replicas.isWriter(id),
       sink: (e) => this.#sink(e),
     });
+    this.#reads = new StatusReads({ deps, engine, profiles: this.#profiles, lifecycle: this.#lifecycle, views: this.#views });
     this.#renames = new Renames({ repo: deps.repo, log: deps.log, profiles: this.#profiles, views: this.#views });
     this.#sessions = new LoginSessions({
       instanceId: this.instanceId,
@@ -376,42 +348,17 @@ export class PresenceService {
    */
   async stop(): Promise<void> {
     this.#stopping = true;
-    const deadline = Date.now() + storeSavesFor(this.deps.config.shutdownTimeoutMs);
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
     this.#saturation?.stop();
     this.#lists.stop();
-    const now = this.deps.now();
-    const present = this.deps.store.shared ? [] : this.engine.presentAt(now);
-    // The row first: it carries each change with its version, so a change the store never takes
-    // still wins over the store's older copy (ReplicaVersions.loaded, importRow).
-    const notWritten = await this.#writer.stop(deadline);
-    const notShared = await this.#replicas.stop(deadline);
-    await this.deps.history.stop();
-    const health = this.#writer.health();
-    // A row that failed on its own (the database reached, the row refused) is logged as it fails;
-    // it keeps the stop from being recorded clean, but only a database out of reach fails the stop.
-    const saved = health.ok && health.setAside.length === 0 && notWritten === 0;
-    if (!this.deps.store.shared) {
-      // Dated `now` (when the sockets ended), but recorded after the final flush, whose alive mark
-      // is a few milliseconds later: the next start must not read that as a run going on after the stop.
-      // After the rows of logouts so far, without the users they took out of `present` (stop-logouts.ts).
-      if (saved) await this.#stopLogouts.record(now, present, Math.max(now, this.deps.now()));
-      // The start took this run's record already (takeStopped): this only makes sure none is left.
-      else await this.deps.repo.clearStopped().catch(() => {});
-      // Logouts that came while the record was written: their rows, and the record again.
-      await this.#stopLogouts.settled();
-    }
-    // The counts are the ones logged at the writer's stop and the store's drain. One instance: the
-    // changes lived in this process only, and the stop record is lost too (the next start sees a
-    // crash). Shared store: an alive mark that could not be written is no failure; an unwritten
-    // change is in the store (its save comes first), where the others read it, but none writes
-    // it to the database for this instance: it reaches the row with a later change written there.
-    const problems: string[] = [];
-    const unwritten = !health.ok && (!this.deps.store.shared || notWritten > 0);
-    if (unwritten) problems.push(notWrittenProblem(notWritten, this.deps.store.shared, notShared > 0));
-    if (notShared > 0) problems.push(`presence not saved to the shared store (unreachable): ${notShared} users' changes were not saved to it; the others take them from the database rows`);
-    if (problems.length > 0) throw new IncompleteStop(problems.join('; '), !unwritten);
+    await drain({
+      deps: this.deps,
+      engine: this.engine,
+      writer: this.#writer,
+      replicas: this.#replicas,
+      stopLogouts: this.#stopLogouts,
+    });
   }
 
   /** Advances the core to now: grace expiry, idle probes, poll TTLs, message expiry; logins ended elsewhere (during a bus outage, or alone: ended-logins.ts). */
@@ -619,69 +566,14 @@ export class PresenceService {
     }
   }
 
-  /** Friends' views for a viewer, sorted as the contract says. */
-  async friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
-    const views = await this.#friendViews(viewer);
-    return onlineOnly ? views.filter((v) => v.status !== 'offline') : views;
+  /** Friends' views for a viewer, sorted as the contract says (status-reads.ts). */
+  friendsStatus(viewer: AuthContext, onlineOnly: boolean): Promise<View[]> {
+    return this.#reads.friendsStatus(viewer, onlineOnly);
   }
 
-  /**
-   * The viewer's friends' views for a read. On a single instance it takes up no replica: a friend
-   * held here is answered from the replica, any other from her row, as loading her would
-   * (stateFromStore). The rows read are those ReplicaLifecycle.readsRowFor picks (as a connect's):
-   * the friends not held and those held who hide their status from the viewer, so the read does the same work
-   * whether such a friend is held or not: her open socket does not show in its time. With a
-   * shared store (Redis) the friends not held are loaded, as another instance may hold them and
-   * their rows may lag.
-   */
-  async #friendViews(viewer: AuthContext): Promise<View[]> {
-    const as = { id: viewer.userId, role: viewer.role };
-    if (this.deps.store.shared) {
-      await this.#lifecycle.loadFriends(viewer, false);
-      return this.#views.friendViews(as);
-    }
-    const readsRow = this.#lifecycle.readsRowFor(viewer);
-    // Pinned until the views are made: a friend held when the rows were picked is still held then.
-    return this.#lifecycle.withFriendsPinned(viewer, async (friends) => {
-      const read = friends.filter(readsRow);
-      const rows = new Map((read.length > 0 ? await this.deps.repo.load(read) : []).map((r) => [r.profile.id, r]));
-      return this.#views.friendViews(as, (id) => {
-        const row = rows.get(id);
-        return row && subjectOf(row.profile, this.engine.stateFromStore(id, row.persisted));
-      });
-    });
-  }
-
-  /**
-   * One user's view as the caller may see it; 404 when the database has no such user (a deleted
-   * account may still be held in memory; a host's deleted user keeps a marked row). Anyone but the user and admins is answered after one
-   * read of the user's row: a viewer who may not see the status gets unseenView of it, and never
-   * touches the replica, so the work (and time) is the same whether the user is online here,
-   * lingering, or not held at all (docs/protocol.md, privacy).
-   */
-  async userStatus(viewer: AuthContext, subjectId: number): Promise<View> {
-    const category = subjectId === viewer.userId ? null : await this.deps.friendRepo.categoryGiven(subjectId, viewer.userId);
-    const tier = tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category);
-    if (tier === 'self' || tier === 'admin') {
-      if ((await this.deps.users.deletedAmong([subjectId])).size > 0) throw new AppError('NOT_FOUND', 'No such user');
-    } else {
-      const [stored] = await this.deps.repo.load([subjectId]);
-      // A host's deleted user keeps a row only to date the deletion: as one never seen, unless the
-      // host has made them the viewer's friend again (a friend list naming a user makes them).
-      if (!stored || (stored.deleted && category === null)) throw new AppError('NOT_FOUND', 'No such user');
-      const unseen = unseenView(stored.profile, tier, this.deps.now());
-      if (unseen) return unseen;
-      // Held here: the live replica. Not held, on a single instance: the row is all there is of the
-      // user (offline, or in a game a server declared), answered as loading them would, but
-      // without loading: a replica load (a second read and a subscription) only for a user who
-      // is not hidden would tell a friend in the audience a hidden user from one logged out.
-      if (!this.#profiles.has(subjectId) && !this.deps.store.shared) {
-        return view(subjectOf(stored.profile, this.engine.stateFromStore(subjectId, stored.persisted)), tier, this.deps.now());
-      }
-    }
-    await this.ensureLoaded([subjectId]);
-    if (!this.#profiles.has(subjectId)) throw new AppError('NOT_FOUND', 'No such user');
-    return this.viewOf(subjectId, tier);
+  /** One user's view as the caller may see it (status-reads.ts). */
+  userStatus(viewer: AuthContext, subjectId: number): Promise<View> {
+    return this.#reads.userStatus(viewer, subjectId);
   }
 
   // ---- graph ---------------------------------------------------------------------
