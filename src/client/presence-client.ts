@@ -94,8 +94,17 @@ export class PresenceClient {
   #lastSyncAt: number | null = null;
   /** The open socket's `session_id` (its `ready`), while it is open: what this client's declarations name. */
   #socketSessionId: string | null = null;
-  /** The game activity this client declared last and has not ended: declared again over each new socket. */
+  /**
+   * The game activity this client declared last and has not ended: declared again over each new
+   * socket. Set when declared; a declaration the server refuses puts back #acceptedGame (see
+   * {@link #answered}).
+   */
   #declaredGame: Activity | null = null;
+  /** The game of the latest declaration answered and not refused (applied, or maybe: no answer came). */
+  #acceptedGame: Activity | null = null;
+  /** Declarations made in this client, and the latest of them that set #acceptedGame. */
+  #declarations = 0;
+  #acceptedDeclaration = 0;
   /** Settles when the own change (status or activity) sent last is answered or failed; null when none is on its way (see #inTurn). */
   #lastChange: Promise<void> | null = null;
   /**
@@ -265,7 +274,8 @@ export class PresenceClient {
   /**
    * Declares an activity over REST (a game activity shows `in_game`), for this client's socket
    * when it has one: a game it declares ends when that socket ends for good (a reload, a closed
-   * tab), and it is declared again over the next socket after a reconnect. Declarations reach
+   * tab), and it is declared again over the next socket after a reconnect, unless the server
+   * refused it (a 4xx such as `CONFLICT`: the one declared before it is then). Declarations reach
    * Beacon in the order they are made, so the last one declared is the one that holds: each is
    * sent once the change before it (a declaration, a status) was answered or failed, and one
    * still waiting when the client stops is not sent (`CLIENT_STOPPED`). `keepalive`: the request outlives the
@@ -273,10 +283,37 @@ export class PresenceClient {
    */
   async setActivity(activity: Activity, opts: { keepalive?: boolean } = {}): Promise<View> {
     const run = this.#run;
-    this.#declaredGame = activity === 'playing_pong' || activity === 'in_tournament' ? activity : null;
+    const declaration = ++this.#declarations;
+    this.#declaredGame = gameOf(activity);
     const keepalive = opts.keepalive === true;
-    const send = () => this.#api.setActivity(activity, undefined, { ...this.#declaringSession(), ...(keepalive ? { keepalive } : {}) });
+    const send = () =>
+      this.#api.setActivity(activity, undefined, { ...this.#declaringSession(), ...(keepalive ? { keepalive } : {}) }).then(
+        (view) => (this.#answered(activity, declaration, run, false), view),
+        (e: unknown) => {
+          this.#answered(activity, declaration, run, e instanceof ApiError && e.status >= 400 && e.status < 500);
+          throw e;
+        },
+      );
     return this.#ownView(await this.#inTurn(send, keepalive), run);
+  }
+
+  /**
+   * A declaration's answer, before the change after it is sent. Applied, or with no answer (the
+   * network, a 5xx: it may have been applied, and a `browsing` lost with the connection must still
+   * end the game), it is the one that holds. `refused` (a 4xx, such as 409 while a game server's
+   * match holds the activity): the server did not apply it, so the one accepted before it is
+   * remembered again, unless a later declaration was made meanwhile (that one holds). An older
+   * declaration answered after a newer one (a keepalive one is sent at once), or one of a run
+   * that ended, changes nothing.
+   */
+  #answered(activity: Activity, declaration: number, run: number, refused: boolean): void {
+    if (run !== this.#run) return;
+    if (refused) {
+      if (declaration === this.#declarations) this.#declaredGame = this.#acceptedGame;
+    } else if (declaration > this.#acceptedDeclaration) {
+      this.#acceptedDeclaration = declaration;
+      this.#acceptedGame = gameOf(activity);
+    }
   }
 
   /**
@@ -394,7 +431,7 @@ export class PresenceClient {
     this.#socket = null;
     this.#socketSessionId = null;
     // The game was this run's socket's: never declared again for whoever signs in next.
-    this.#declaredGame = null;
+    this.#declaredGame = this.#acceptedGame = null;
     this.#poller.stop();
     this.#pendingInteraction = false;
     this.#arrivalOwed = false;
@@ -834,4 +871,9 @@ function blockChangeOf(frame: { user_id: unknown; blocked: unknown; user?: unkno
   const u = user as Record<string, unknown>;
   if (u.user_id !== userId || typeof u.username !== 'string' || typeof u.display_name !== 'string' || typeof u.since !== 'string') return undefined;
   return { userId, blocked, user: user as BlockedUser };
+}
+
+/** The game an activity declares (one that shows `in_game`), or null. */
+function gameOf(activity: Activity): Activity | null {
+  return activity === 'playing_pong' || activity === 'in_tournament' ? activity : null;
 }

@@ -62,6 +62,76 @@ describe('PresenceClient: a declared game and its socket', () => {
 });
 
 /**
+ * Only a declaration the server accepted is remembered (and declared again over the next
+ * socket): one it refused (409, a game server's match holding the activity; any 4xx) leaves the
+ * one remembered before it. One with no answer (the network, a 5xx) may have been applied and
+ * stands: a `browsing` lost with the connection still ends the game.
+ */
+describe('PresenceClient: a refused declaration is not remembered', () => {
+  const CONFLICT = { status: 409, body: { code: 'CONFLICT', message: 'A game server reports you in a match; it ends when the match ends' } };
+  /** A server answering the activities in `refuse` with `reply`, applying the others. */
+  function refusing(refuse: string[], reply: { status: number; body: unknown } | 'network-error' = CONFLICT) {
+    const h = harness();
+    h.fetch.route(ACTIVITY, (call) => {
+      const { activity } = call.body as { activity: string };
+      return refuse.includes(activity) ? reply : { status: 200, body: { ...ME, status: activity === 'browsing' ? 'online' : 'in_game', activity } };
+    });
+    h.client.start();
+    h.connect([], { self: ME });
+    return h;
+  }
+  async function reconnect(h: ReturnType<typeof harness>, sessionId: string): Promise<void> {
+    h.ws.fail();
+    vi.advanceTimersByTime(500);
+    h.ws.open();
+    h.ws.receive({ ...(readyFrame([]) as unknown as Record<string, unknown>), session_id: sessionId });
+    await vi.advanceTimersByTimeAsync(0);
+  }
+  const declared = (h: ReturnType<typeof harness>) => h.fetch.callsTo(ACTIVITY).map((c) => c.body);
+
+  it('a game refused with 409 is not declared again over the next socket', async () => {
+    const h = refusing(['playing_pong']);
+    await expect(h.client.setActivity('playing_pong')).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+    await reconnect(h, 's2');
+    expect(declared(h)).toEqual([{ activity: 'playing_pong', session_id: 's1' }]);
+  });
+
+  it('a refusal (any 4xx) keeps the game accepted before it, declared again over the next socket', async () => {
+    const h = refusing(['in_tournament'], { status: 429, body: { code: 'RATE_LIMITED', message: 'slow down' } });
+    await h.client.setActivity('playing_pong');
+    await expect(h.client.setActivity('in_tournament')).rejects.toMatchObject({ status: 429 });
+    await reconnect(h, 's2');
+    expect(declared(h)).toEqual([
+      { activity: 'playing_pong', session_id: 's1' },
+      { activity: 'in_tournament', session_id: 's1' },
+      { activity: 'playing_pong', session_id: 's2' },
+    ]);
+  });
+
+  it('a refused declaration still on its way when the socket comes back is not declared over it', async () => {
+    const h = harness();
+    let answer = (): void => undefined;
+    h.fetch.route(ACTIVITY, () => new Promise((resolve) => (answer = () => resolve(CONFLICT))));
+    h.client.start();
+    h.connect([], { self: ME });
+    const start = h.client.setActivity('playing_pong');
+    await reconnect(h, 's2');
+    answer();
+    await expect(start).rejects.toMatchObject({ status: 409 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(declared(h)).toEqual([{ activity: 'playing_pong', session_id: 's1' }]);
+  });
+
+  it('a browsing that got no answer (the network) still ends the game: it is not declared again', async () => {
+    const h = refusing(['browsing'], 'network-error');
+    await h.client.setActivity('playing_pong');
+    await expect(h.client.setActivity('browsing')).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    await reconnect(h, 's2');
+    expect(declared(h)).toHaveLength(2);
+  });
+});
+
+/**
  * Declarations are applied in the order they were made: requests sent together may reach the
  * server in either order, and the one applied last stays (a `playing_pong` overtaken by the
  * `browsing` that ended the match would leave friends seeing "In game" with no match running).
