@@ -15,7 +15,7 @@ import {
   STATUS_VISIBILITIES,
 } from './enums.js';
 import { MAX_CUSTOM_MESSAGE, MAX_CUSTOM_MESSAGE_RAW } from './errors.js';
-import { MAX_USERNAME, MIN_USERNAME, NAME_UNSAFE_CLASS, USERNAME_PATTERN } from './text.js';
+import { MAX_DISPLAY_NAME, MAX_PASSWORD, MAX_PASSWORD_ENTERED, MAX_USERNAME, MIN_PASSWORD, MIN_USERNAME, NAME_UNSAFE_CLASS, USERNAME_PATTERN } from './text.js';
 
 const strict = { additionalProperties: false } as const;
 const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -30,7 +30,7 @@ export const StatusVisibilityT = Type.Enum(STATUS_VISIBILITIES);
 export const FriendCategoryT = Type.Enum(FRIEND_CATEGORIES);
 export const RoleT = Type.Enum(ROLES);
 export const Username = Type.String({ minLength: MIN_USERNAME, maxLength: MAX_USERNAME, pattern: USERNAME_PATTERN });
-export const Password = Type.String({ minLength: 8, maxLength: 128 });
+export const Password = Type.String({ minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD });
 /** What no name may hold (text.ts: what no message may hold, and the bidi marks ALM, LRM, RLM). */
 const NAME_UNSAFE = NAME_UNSAFE_CLASS;
 /** The characters no name may hold (a host's names have them replaced by spaces). */
@@ -43,7 +43,7 @@ export const NAME_UNSAFE_CHARS = new RegExp(`[${NAME_UNSAFE}]`, 'g');
 export const DISPLAY_NAME_PATTERN = `^[^${NAME_UNSAFE}]+$`;
 export const DisplayName = Type.String({
   minLength: 1,
-  maxLength: 40,
+  maxLength: MAX_DISPLAY_NAME,
   pattern: DISPLAY_NAME_PATTERN,
   description: 'no line breaks, control characters or bidi controls',
 });
@@ -64,7 +64,7 @@ export const RegisterBody = Type.Object(
 export const LoginBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
+    password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_ENTERED }),
     // Any value: one that is not a token of this account (forged, cut, null, too long) is an unknown device, never a 400.
     device_token: Type.Optional(
       Type.Unknown({ description: 'the device_token (a string) of an earlier login or sign-up of this account on this device; anything else counts as an unknown device' }),
@@ -78,7 +78,7 @@ export const AuthResponse = Type.Object({
   device_token: Type.String({ description: 'keep it on this device and send it with the next login of this account' }),
 });
 export type AuthResponse = Static<typeof AuthResponse>;
-export const UserSearchQuery = Type.Object({ query: Type.String({ minLength: 1, maxLength: 20 }) }, strict);
+export const UserSearchQuery = Type.Object({ query: Type.String({ minLength: 1, maxLength: MAX_USERNAME }) }, strict);
 
 export const FriendRequest = Type.Object({
   id: Id,
@@ -241,10 +241,10 @@ export const BlockedUser = Type.Object({ user_id: Id, username: Type.String(), d
 export type BlockedUser = Static<typeof BlockedUser>;
 export const BlockBody = Type.Object({ user_id: Id }, strict);
 /** Deleting one's account: the password, entered again. */
-export const DeleteAccountBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256 }) }, strict);
+export const DeleteAccountBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_ENTERED }) }, strict);
 
 /** Changing one's password: the current one entered again, and the new one (8–128, the rules of registration). */
-export const ChangePasswordBody = Type.Object({ current_password: Type.String({ minLength: 1, maxLength: 256 }), new_password: Password }, strict);
+export const ChangePasswordBody = Type.Object({ current_password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_ENTERED }), new_password: Password }, strict);
 /** One of your live logins (GET /users/me/sessions). Never its token. */
 export const SessionInfo = Type.Object({
   id: Type.String({ format: 'uuid' }),

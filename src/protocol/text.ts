@@ -92,8 +92,22 @@ export const USERNAME_PATTERN = '^[A-Za-z0-9_]+$';
 export const MIN_USERNAME = 3;
 export const MAX_USERNAME = 20;
 
-/** At most this many characters in a display name (code points, as the request schema counts them). */
+/**
+ * At most this many characters in a display name (code points, as the request schema counts them).
+ * The one definition: the request schema (schemas.ts DisplayName), displayNameFault and the web
+ * app's name fields read it from here.
+ */
 export const MAX_DISPLAY_NAME = 40;
+
+/**
+ * Passwords (CONTRACT): a new one is MIN_PASSWORD to MAX_PASSWORD characters (schemas.ts
+ * Password); one typed to sign in or to confirm who you are (deleting the account, the current
+ * password of a change) is at most MAX_PASSWORD_ENTERED. The web app's password fields, hints
+ * and checks read them from here.
+ */
+export const MIN_PASSWORD = 8;
+export const MAX_PASSWORD = 128;
+export const MAX_PASSWORD_ENTERED = 256;
 
 /**
  * A name trimmed of what draws nothing at either end: spaces, and the characters DRAWS_NOTHING

@@ -23,9 +23,8 @@ const PAST_EXPIRY = 'That time to clear the message has already passed. Choose a
 import { h } from '../lib/dom.js';
 import { announce, errorSummary } from '../lib/form-errors.js';
 import type { PresenceClient } from '../../client/presence-client.js';
+import { MAX_CUSTOM_MESSAGE } from '../../protocol/errors.js';
 
-/** The contract's limit, counted in grapheme clusters (what a person calls characters). */
-export const MAX_MESSAGE = 128;
 const PRESETS: Activity[] = ['playing_pong', 'watching_match', 'chatting', 'managing_profile', 'browsing'];
 
 /** `self`: the client's own view, which keeps the newest (never an older answer over a later change). */
@@ -118,8 +117,8 @@ export class StatusMessageFormElement extends HTMLElement {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const text = this.#input.value.trim();
-      if (countGraphemes(text) > MAX_MESSAGE) {
-        this.#refuseMessage(`Messages are at most ${MAX_MESSAGE} characters; this one has ${countGraphemes(text)}.`);
+      if (countGraphemes(text) > MAX_CUSTOM_MESSAGE) {
+        this.#refuseMessage(`Messages are at most ${MAX_CUSTOM_MESSAGE} characters; this one has ${countGraphemes(text)}.`);
         return;
       }
       if (hasUnsafeText(text)) {
@@ -220,14 +219,14 @@ export class StatusMessageFormElement extends HTMLElement {
   /** Shows the count; `typed` (the user's own edit) also says when the limit comes near or is passed. */
   #updateCount(typed = false): void {
     const n = countGraphemes(this.#input.value.trim());
-    this.#count.textContent = `${n}/${MAX_MESSAGE} characters`;
-    const notice = typed ? limitNotice(this.#counted, n, MAX_MESSAGE) : null;
+    this.#count.textContent = `${n}/${MAX_CUSTOM_MESSAGE} characters`;
+    const notice = typed ? limitNotice(this.#counted, n, MAX_CUSTOM_MESSAGE) : null;
     this.#limit.textContent = notice ?? '';
     this.#counted = n;
-    const over = n > MAX_MESSAGE;
+    const over = n > MAX_CUSTOM_MESSAGE;
     this.#count.classList.toggle('text-red-300', over);
     this.#count.classList.toggle('text-slate-400', !over);
-    if (over) this.#showMessageError(tooManyCharacters(n - MAX_MESSAGE));
+    if (over) this.#showMessageError(tooManyCharacters(n - MAX_CUSTOM_MESSAGE));
     else if (hasUnsafeText(this.#input.value)) this.#showMessageError(UNSAFE_TEXT);
     else if (this.#input.getAttribute('aria-invalid') === 'true') this.#showMessageError('');
   }
@@ -273,7 +272,7 @@ export class StatusMessageFormElement extends HTMLElement {
           this.#clearAfter.focus();
           return;
         }
-        this.#refuseMessage(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_MESSAGE} characters, with no tabs or text-direction controls.` }));
+        this.#refuseMessage(errorMessage(e, { VALIDATION_ERROR: `Messages are at most ${MAX_CUSTOM_MESSAGE} characters, with no tabs or text-direction controls.` }));
       }
     });
   }

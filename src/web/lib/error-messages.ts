@@ -3,7 +3,7 @@
  * its `message` is for developers, so it is only a last resort.
  */
 
-import { displayNameFault, MAX_DISPLAY_NAME, MAX_USERNAME, MIN_USERNAME, USERNAME_PATTERN } from '../../protocol/text.js';
+import { displayNameFault, MAX_DISPLAY_NAME, MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD, MIN_USERNAME, USERNAME_PATTERN } from '../../protocol/text.js';
 
 /** Shape of the SDK's ApiError, checked structurally so this stays a pure module. */
 export interface CodedError {
@@ -43,11 +43,15 @@ const usernameOk = (username: string): boolean =>
   username.length >= MIN_USERNAME && username.length <= MAX_USERNAME && USERNAME_CHARS.test(username);
 const USERNAME_RULE = `Usernames are ${MIN_USERNAME} to ${MAX_USERNAME} letters, digits or underscores.`;
 
+/** What is wrong with a new password's length (the request schema's Password, from protocol/text.ts); null when it fits. */
+export function newPasswordProblem(password: string): string | null {
+  return password.length < MIN_PASSWORD || password.length > MAX_PASSWORD ? `Passwords are ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long.` : null;
+}
+
 /** Client-side checks mirroring the contract, so obvious mistakes never round-trip. */
 export function validateSignup(username: string, password: string): string | null {
   if (!usernameOk(username)) return USERNAME_RULE;
-  if (password.length < 8 || password.length > 128) return 'Passwords are 8 to 128 characters long.';
-  return null;
+  return newPasswordProblem(password);
 }
 
 export type SignupField = 'username' | 'display-name' | 'password';
@@ -75,6 +79,7 @@ export function signupProblems(username: string, password: string, displayName =
   if (!usernameOk(username)) out.push({ field: 'username', message: USERNAME_RULE });
   const name = displayName === '' ? null : displayNameProblem(displayName);
   if (name) out.push({ field: 'display-name', message: name });
-  if (password.length < 8 || password.length > 128) out.push({ field: 'password', message: 'Passwords are 8 to 128 characters long.' });
+  const pw = newPasswordProblem(password);
+  if (pw) out.push({ field: 'password', message: pw });
   return out;
 }

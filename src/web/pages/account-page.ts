@@ -10,6 +10,7 @@ import { passwordForm } from './password-form.js';
 import { displayNameProblem, errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { announce } from '../lib/form-errors.js';
+import { MAX_DISPLAY_NAME, MAX_PASSWORD_ENTERED } from '../../protocol/text.js';
 
 export const accountPage: Page = (root, ctx) => {
   const { api } = ctx;
@@ -19,7 +20,7 @@ export const accountPage: Page = (root, ctx) => {
   // rename made in another tab or device (saving the stale one would undo it).
   const currentName = ctx.client.self?.display_name ?? ctx.user.display_name;
   const nameInput = h('input', {
-    id: 'display-name', name: 'display_name', type: 'text', autocomplete: 'nickname', required: true, maxlength: 40,
+    id: 'display-name', name: 'display_name', type: 'text', autocomplete: 'nickname', required: true, maxlength: MAX_DISPLAY_NAME,
     class: 'beacon-input w-full aria-invalid:border-red-400', 'aria-describedby': 'display-name-hint', value: currentName,
   });
   const nameStatus = h('p', { id: 'display-name-status', class: 'min-h-5 text-sm', role: 'status', 'data-part': 'name-status' });
@@ -29,7 +30,7 @@ export const accountPage: Page = (root, ctx) => {
   const nameButton = h('button', { type: 'submit', class: 'beacon-btn-primary', 'data-action': 'rename' }, 'Save name');
   const nameForm = oneFieldForm({
     titleId: 'name-title', label: 'Display name', input: nameInput, error: nameError, button: nameButton, status: nameStatus, onSubmit: rename,
-    hint: `What your friends see next to your status (1–40 characters). Your username, @${ctx.user.username}, stays as it is.`,
+    hint: `What your friends see next to your status (1–${MAX_DISPLAY_NAME} characters). Your username, @${ctx.user.username}, stays as it is.`,
     // An empty name is this form's own error ("Enter a name."), said like any other: the
     // browser's check would show a bubble that is not tied to the field nor said again at the next Enter.
     ownChecks: true,
@@ -108,7 +109,7 @@ export const accountPage: Page = (root, ctx) => {
   }
 
   const password = h('input', {
-    id: 'delete-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: 256,
+    id: 'delete-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: MAX_PASSWORD_ENTERED,
     class: 'beacon-input w-full aria-invalid:border-red-400', 'aria-describedby': 'delete-hint',
   });
   const deleteStatus = h('p', { class: 'min-h-5 text-sm', role: 'status', 'data-part': 'delete-status' });

@@ -7,7 +7,8 @@
  */
 import type { ApiClient } from '../../client/api.js';
 import { h, srOnly } from '../lib/dom.js';
-import { errorMessage, isCodedError } from '../lib/error-messages.js';
+import { errorMessage, isCodedError, newPasswordProblem } from '../lib/error-messages.js';
+import { MAX_PASSWORD, MAX_PASSWORD_ENTERED, MIN_PASSWORD } from '../../protocol/text.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { announce, errorSummary } from '../lib/form-errors.js';
 
@@ -56,9 +57,9 @@ export function passwordForm(o: PasswordFormOptions): HTMLFormElement {
   const form = h('form', { class: 'grid max-w-md gap-3', novalidate: true, 'aria-labelledby': 'password-title' },
     // For password managers: which account the new password is for.
     h('input', { type: 'text', name: 'username', autocomplete: 'username', value: o.username, hidden: true, readonly: true, tabindex: -1 }),
-    field('current', 'current-password', 256),
-    field('new', 'new-password', 128, 'At least 8 characters; not your username, nor one of the most common passwords.'),
-    field('confirm', 'new-password', 128),
+    field('current', 'current-password', MAX_PASSWORD_ENTERED),
+    field('new', 'new-password', MAX_PASSWORD, `At least ${MIN_PASSWORD} characters; not your username, nor one of the most common passwords.`),
+    field('confirm', 'new-password', MAX_PASSWORD),
     alert,
     h('div', {}, submit),
     status);
@@ -95,7 +96,8 @@ export function passwordForm(o: PasswordFormOptions): HTMLFormElement {
     const again = inputs.confirm.value;
     const problems: Partial<Record<Field, string>> = {};
     if (current === '') problems.current = 'Enter your current password.';
-    if (next.length < 8 || next.length > 128) problems.new = 'Passwords are 8 to 128 characters long.';
+    const length = newPasswordProblem(next);
+    if (length) problems.new = length;
     else if (next === current) problems.new = 'The new password must differ from the current one.';
     if (again === '') problems.confirm = 'Enter the new password again.';
     else if (again !== next) problems.confirm = 'The two new passwords do not match.';
