@@ -49,7 +49,9 @@ export class RepeatedStates {
   /** The count at each pair's last frame handed over while a read was under way. */
   readonly #lastAt = new Map<string, number>();
   /** Repeats from other instances waiting for this turn's read. */
-  #queued: StateFrame[] = [];
+  readonly #queued: StateFrame[] = [];
+  /** Changes made on other instances waiting for this turn's read (fromElsewhere). */
+  readonly #changes: StateFrame[] = [];
 
   constructor(private readonly deps: RepeatedStatesDeps) {}
 
@@ -86,27 +88,36 @@ export class RepeatedStates {
   /**
    * A frame another instance sent for the sockets here (a change as made there): its pair read
    * here and handed over as `read` does, so that it cannot land after a newer change made here.
-   * Handed over as it came where this instance has no reader for its kind (the integration modes).
+   * Handed over as it came where this instance has no reader for its kind (the integration
+   * modes), or where the read fails: the change was made, and the frame is all there is of it.
    */
   fromElsewhere(frame: StateFrame): void {
     const reader = frame.kind === 'block_changed' ? this.deps.blocksHeld : this.deps.categoriesHeld;
-    if (reader) this.recheck([frame]);
-    else this.deliver(frame);
+    if (!reader) return this.deliver(frame);
+    this.#readSoon(this.#changes, frame, (batch, err) => {
+      this.deps.log.warn({ err, frames: batch.length }, 'categories or blocks changed on another instance not read again here; handed over as they came');
+      for (const f of batch) this.deliver(f);
+    });
   }
 
   /** Repeats another instance sent for the sockets here: their pairs read here (one read per turn of the event loop), then handed over as `read` does. */
   recheck(repeats: readonly StateFrame[]): void {
-    if (repeats.length === 0) return;
-    if (this.#queued.length === 0) {
+    for (const frame of repeats) {
+      this.#readSoon(this.#queued, frame, (_batch, err) =>
+        this.deps.log.error({ err }, 'categories or blocks sent again after a bus outage not read; the user sees them when the page reloads them'),
+      );
+    }
+  }
+
+  /** Queues `frame` for one read of the queue's pairs at the end of this turn of the event loop; `failed` gets the batch if that read fails. */
+  #readSoon(queue: StateFrame[], frame: StateFrame, failed: (batch: StateFrame[], err: unknown) => void): void {
+    if (queue.length === 0) {
       setImmediate(() => {
-        const batch = this.#queued;
-        this.#queued = [];
-        void this.read(() => this.#reread(batch)).catch((err: unknown) =>
-          this.deps.log.error({ err }, 'categories or blocks sent again after a bus outage not read; the user sees them when the page reloads them'),
-        );
+        const batch = queue.splice(0);
+        void this.read(() => this.#reread(batch)).catch((err: unknown) => failed(batch, err));
       });
     }
-    this.#queued.push(...repeats);
+    queue.push(frame);
   }
 
   /** These frames' pairs as held now, each once. */

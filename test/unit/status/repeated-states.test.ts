@@ -14,7 +14,7 @@ const categoryOf = (viewerId: number, category: 'friend' | 'close_friend' | 'acq
   viewerId,
   friend: { ...bob, category },
 });
-const log = { error: () => {} } as unknown as FastifyBaseLogger;
+const log = { error: () => {}, warn: () => {} } as unknown as FastifyBaseLogger;
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
 /** A database of blocks (pair → blocked) and categories (user → bob's category), with each read counted. */
@@ -107,5 +107,45 @@ describe('states sent again after a bus outage', () => {
     await nextTurn();
     expect(w.reads).toEqual([['c1:5']]);
     expect(w.delivered).toEqual([]);
+  });
+});
+
+describe('changes made on another instance (fromElsewhere)', () => {
+  it('are read here before the sockets get them: the state the database holds, not the older one heard late', async () => {
+    const w = world();
+    // She lifted the block through this instance after blocking through the other; its frame comes late.
+    w.repeats.fromElsewhere(blockOf(1, 5, true));
+    expect(w.delivered).toEqual([]);
+    await nextTurn();
+    await nextTurn();
+    expect(w.reads).toEqual([['b1:5']]);
+    expect(w.delivered).toEqual([blockOf(1, 5, false)]);
+  });
+
+  it('are handed over as they came when the read fails: the change was made, and the frame is all there is of it', async () => {
+    const warned: unknown[] = [];
+    const delivered: StateFrame[] = [];
+    const failing = async (): Promise<never> => {
+      throw new Error('database unreachable');
+    };
+    const repeats = new RepeatedStates({
+      log: { error: () => {}, warn: (o: unknown) => void warned.push(o) } as unknown as FastifyBaseLogger,
+      sink: (e) => void delivered.push(e),
+      blocksHeld: failing,
+      categoriesHeld: failing,
+    });
+    repeats.fromElsewhere(categoryOf(1, 'close_friend'));
+    repeats.fromElsewhere(blockOf(1, 5, true));
+    await nextTurn();
+    await nextTurn();
+    expect(delivered).toEqual([categoryOf(1, 'close_friend'), blockOf(1, 5, true)]);
+    expect(warned).toHaveLength(1);
+  });
+
+  it('are handed over at once where this instance has no reader of their kind (the integration modes)', () => {
+    const delivered: StateFrame[] = [];
+    const repeats = new RepeatedStates({ log, sink: (e) => void delivered.push(e) });
+    repeats.fromElsewhere(categoryOf(1, 'friend'));
+    expect(delivered).toEqual([categoryOf(1, 'friend')]);
   });
 });
