@@ -7,7 +7,7 @@
  *
  * Likewise its bus work: one to a stranger published the recipient's `request_received` on her
  * topic, one to a blocker published nothing there (one publish fewer, with Redis a PUBLISH fewer
- * before the answer). Now a message every instance drops (`request_shadowed`, as large) goes on
+ * before the answer). Now a message every instance drops (`request_shadowed`, `request_hidden` for a close: as large) goes on
  * the blocker's topic in its place, and the blocker's sockets get no frame of it. On the memory
  * bus and on Redis, two instances. The same for its cancel: a stranger's `request_closed` on the
  * recipient's topic, nothing on a blocker's; now `request_shadowed` there too.
@@ -49,7 +49,7 @@ const SENDERS_INPUT = ['bus.publishRemote input user:<id>'];
  */
 const apart = (work: string[]) => ({ inputs: work.filter((w) => w.includes(' input ')).length, rest: calls(work.filter((w) => !w.includes(' input '))) });
 /** A blocker's work as a stranger's: the message every instance drops stands where her frame (`frame`) would. */
-const asToStranger = (work: string[], frame = 'request_received') => work.map((w) => w.replace('bus.publish request_shadowed ', `bus.publish ${frame} `));
+const asToStranger = (work: string[], frame = 'request_received') => work.map((w) => w.replace(/bus\.publish request_(shadowed|hidden) /, `bus.publish ${frame} `));
 
 describe.each(testDialects())('a friend request to someone who blocked you takes the work of one to a stranger, on %s', (dialect) => {
   let t: LiveApp;
@@ -133,7 +133,7 @@ describe.each(['memory', 'redis'] as const)('the bus work of a request to a bloc
     await alices.next((f) => f.type === 'friend_request_closed' && f.request_id === samToAlice, { from: fromAlice });
     expect(alices.since(fromAlice).filter((f) => f.type.startsWith('friend_request')).map((f) => f.type)).toEqual(['friend_request_received', 'friend_request_closed']);
     expect(publishes(toStranger.work).sort()).toEqual([...SENDERS_INPUT, 'bus.publish request_closed user:<id>', 'bus.publish request_closed user:<id>'].sort());
-    expect(publishes(toBlocker.work).sort()).toEqual([...SENDERS_INPUT, 'bus.publish request_closed user:<id>', 'bus.publish request_shadowed user:<id>'].sort());
+    expect(publishes(toBlocker.work).sort()).toEqual([...SENDERS_INPUT, 'bus.publish request_closed user:<id>', 'bus.publish request_hidden user:<id>'].sort());
     expect(apart(asToStranger(toBlocker.work, 'request_closed'))).toEqual(apart(toStranger.work));
   });
 });

@@ -47,11 +47,15 @@ export const REVOCATIONS_TOPIC = 'sessions:revoked';
  * What is published on a user's topic in place of a friend-request frame that user is never
  * told of (its sender is blocked by them: the request is shadowed), so that the sender's request
  * or cancel does the bus work of one to a stranger: a publish of the frame's size (its fields,
- * under another kind) to the same topic, reaching the same instances. Not a BusEvent: every
- * instance drops it as an unknown kind (isBusEvent), older ones too, before anything else is
- * done with it; it reaches no socket.
+ * under a kind of the same length) to the same topic, reaching the same instances. Not a
+ * BusEvent: every instance drops it as an unknown kind (isBusEvent), older ones too, before
+ * anything else is done with it; it reaches no socket.
  */
-type ShadowFrame = Omit<RequestFrame, 'kind'> & { kind: 'request_shadowed' };
+const STAND_IN_KIND = { request_received: 'request_shadowed', request_sent: 'request_void', request_closed: 'request_hidden' } as const;
+export type StandIn = Omit<RequestFrame, 'kind'> & { kind: (typeof STAND_IN_KIND)[RequestFrame['kind']] };
+
+/** The stand-in of `frame` (StandIn): its fields under a kind of the same length. */
+export const standIn = (frame: RequestFrame): StandIn => ({ ...frame, kind: STAND_IN_KIND[frame.kind] });
 
 /** Messages never held while the friend lists are re-read after a bus outage (received). */
 const UNHELD = new Set<BusEvent['kind']>(['revoked', 'request_received', 'request_sent', 'request_closed']);
@@ -71,10 +75,10 @@ export class BusMessages {
 
   /**
    * A request frame for a recipient who blocks its sender (shadowed): not `frame`, but a message
-   * every instance drops, on the same topic (ShadowFrame). The blocker is told nothing.
+   * every instance drops, on the same topic (StandIn). The blocker is told nothing.
    */
   #publishShadow(frame: RequestFrame): void {
-    this.d.bus.publish(userTopic(frame.viewerId), { ...frame, kind: 'request_shadowed' } satisfies ShadowFrame);
+    this.d.bus.publish(userTopic(frame.viewerId), standIn(frame));
   }
 
   /**
