@@ -8,7 +8,7 @@
  * (the 409 read after the page already heard the tournament end).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, registerUser } from './helpers/api-users.js';
@@ -80,11 +80,11 @@ describe('Play page: who sees "Playing Pong"', () => {
 
 describe('Play page during a game server’s match', () => {
   /** A game server's event for `ids` (the e2e server's service token). */
-  const gameEvent = async (event: string, ids: number[]): Promise<void> => {
+  const gameEvent = async (event: string, ids: number[], matchId = 'cup-1'): Promise<void> => {
     const res = await fetch(`${server.baseUrl}/api/v1/games/events`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Service-Token': 'e2e-service-token-0123456789' },
-      body: JSON.stringify({ event, match_id: 'cup-1', player_ids: ids }),
+      body: JSON.stringify({ event, match_id: matchId, player_ids: ids }),
     });
     expect(res.status).toBe(200);
   };
@@ -141,5 +141,61 @@ describe('Play page during a game server’s match', () => {
     await expect.poll(textOf(note), FIVE_S).toMatch(/^Match on\./);
     await expect.poll(() => ivyCard.locator('[data-part=activity]').textContent().catch(() => null), FIVE_S).toContain('Playing Pong');
     expect(await ivyCard.getAttribute('data-status')).toBe('in_game');
+  });
+
+  it('refused again (a second 409) by a match that ends before the page reads that refusal: the page asks again, not stuck on "held"', async () => {
+    const una = await registerUser(server.baseUrl, 'una_race', 'Una Race');
+    const fay = await registerUser(server.baseUrl, 'fay_race2', 'Fay Race');
+    await befriendOverApi(server.baseUrl, una, fay);
+    await gameEvent('tournament_started', [una.id], 'cup-a');
+
+    const page = await signedIn(una.token);
+    await page.goto(`${server.baseUrl}/#/play`);
+    await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    const self = page.locator('beacon-status-menu [data-part=self-status]');
+    await expect.poll(textOf(self), FIVE_S).toBe('In game');
+    // The first refusal (409) is held on its way back while the first tournament ends: read
+    // with the own view out of "In game", it makes the page ask again.
+    const first = await holdAnswer(page, '**/api/v1/users/me/activity', { method: 'POST' });
+    await page.getByRole('button', { name: 'Start match' }).click();
+    await first.reached;
+    await gameEvent('tournament_ended', [una.id], 'cup-a');
+    await expect.poll(textOf(self), FIVE_S).not.toBe('In game');
+    // That second ask waits before the server until a second tournament holds the activity,
+    // and the server's second refusal waits on its way back until that one ended too.
+    const gate = (): { open: () => void; opened: Promise<void> } => {
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      return { open, opened };
+    };
+    const [asked, toServer, refusedAgain, back] = [gate(), gate(), gate(), gate()];
+    let seen = false;
+    const second = async (route: Route): Promise<void> => {
+      if (seen || route.request().method() !== 'POST') return route.fallback();
+      seen = true;
+      asked.open();
+      await toServer.opened;
+      const response = await route.fetch();
+      refusedAgain.open();
+      await back.opened;
+      await route.fulfill({ response });
+      await page.unroute('**/api/v1/users/me/activity', second).catch(() => undefined);
+    };
+    await page.route('**/api/v1/users/me/activity', second);
+    first.release();
+    await first.handled();
+    await asked.opened;
+    await gameEvent('tournament_started', [una.id], 'cup-b');
+    await expect.poll(textOf(self), FIVE_S).toBe('In game');
+    toServer.open();
+    await refusedAgain.opened;
+    await gameEvent('tournament_ended', [una.id], 'cup-b');
+    await expect.poll(textOf(self), FIVE_S).not.toBe('In game');
+    back.open();
+    // No frame is to come: the page sees at once that no match holds it and declares the practice.
+    const note = page.locator('[data-part=play-note]');
+    await expect.poll(textOf(note), FIVE_S).toMatch(/^Match on\./);
+    const seenByFay = await api<{ status: string; activity: string | null }>(server.baseUrl, fay.token, 'GET', `/users/${una.id}/status`);
+    expect(seenByFay).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
   });
 });

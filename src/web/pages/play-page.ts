@@ -7,17 +7,21 @@
  * nobody), and says it again when those settings change while the page is open. A practice
  * started while a game server has the user in a match cannot be declared (409): the page says
  * friends see that match, and declares the practice once it ends if it still runs. A match
- * that ended before the page read the refusal is no longer held: the page asks again once.
+ * that ended before the page read a refusal is no longer held: the page asks again, a bounded
+ * number of times (src/web/lib/practice-declaration.ts).
  */
 import type { Page } from './page.js';
-import { errorMessage, isCodedError } from '../lib/error-messages.js';
+import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 import { whoSeesYouPlay } from '../lib/own-presence.js';
+import { PracticeDeclaration } from '../lib/practice-declaration.js';
 
 /** What the page says when a game server's match holds the activity (the server's 409). */
 const HELD_BY_SERVER = 'A game server has you in a match: friends see that match, not this practice, until it ends.';
 /** What it says while it asks again, the match that refused the practice maybe over since. */
 const CHECKING = 'Checking whether a game server’s match still holds your activity…';
+/** What it says once it stopped asking: refused again and again though in no match. */
+const GAVE_UP = 'A game server still refuses this practice although you seem to be in no match: friends do not see it. Start a new match to try again.';
 
 export const playPage: Page = (root, ctx) => {
   const game = document.createElement('beacon-pong');
@@ -36,60 +40,16 @@ export const playPage: Page = (root, ctx) => {
 
   /** Set while the page goes away: the declaration must outlive it. */
   let leaving = false;
-  /** A practice match runs on this page. */
-  let running = false;
-  /**
-   * A game server has the user in a match, which no client may change (409): friends see that
-   * one. The practice is declared once it ends (the own view leaves `in_game`), if still running.
-   */
-  let heldByServer = false;
-  const declare = (activity: 'playing_pong' | 'browsing', retry = true): void => {
-    ctx.client.setActivity(activity, { keepalive: leaving }).then(
-      () => {
-        playing = activity === 'playing_pong';
-        render();
-      },
-      (e: unknown) => {
-        if (activity === 'playing_pong' && isCodedError(e) && e.code === 'CONFLICT') return refused(retry);
-        note.textContent = `Could not update your activity: ${errorMessage(e)}`;
-      },
-    );
-  };
-  /**
-   * The server refused the practice (409): a game server's match held the activity when it
-   * answered. That match may have ended before the page read the answer, and the page may have
-   * heard so already (its own view no longer `in_game`), when no later change would come to
-   * declare the practice: then it asks once more (saying it checks meanwhile), and the answer
-   * says the truth. Refused again, or the own view still in the match: held until it ends.
-   */
-  const refused = (retry: boolean): void => {
-    if (!running) return;
-    if (retry && ctx.client.self !== null && ctx.client.self.status !== 'in_game') {
-      note.textContent = CHECKING;
-      return declare('playing_pong', false);
+  const practice = new PracticeDeclaration(ctx.client, (state, error) => {
+    if (state === 'declared' || state === 'ended') {
+      playing = state === 'declared';
+      return render();
     }
-    heldByServer = true;
-    note.textContent = HELD_BY_SERVER;
-  };
-  game.addEventListener('beacon:match-start', () => {
-    running = true;
-    declare('playing_pong');
+    note.textContent =
+      state === 'checking' ? CHECKING : state === 'held' ? HELD_BY_SERVER : state === 'gave_up' ? GAVE_UP : `Could not update your activity: ${errorMessage(error)}`;
   });
-  game.addEventListener('beacon:match-end', () => {
-    running = false;
-    // Nothing of this page's to end while the game server's match holds the activity.
-    if (heldByServer) {
-      heldByServer = false;
-      note.textContent = '';
-      return;
-    }
-    declare('browsing');
-  });
-  const offSelf = ctx.client.on('self', (self) => {
-    if (!heldByServer || self.status === 'in_game') return;
-    heldByServer = false;
-    if (running) declare('playing_pong');
-  });
+  game.addEventListener('beacon:match-start', () => practice.start());
+  game.addEventListener('beacon:match-end', () => practice.end(leaving));
 
   root.replaceChildren(
     h(
@@ -122,7 +82,7 @@ export const playPage: Page = (root, ctx) => {
   return () => {
     window.removeEventListener('pagehide', onPageHide);
     offSettings();
-    offSelf();
     game.stop();
+    practice.dispose();
   };
 };
