@@ -16,14 +16,32 @@ const site = buildSite({ db, tokens, beacon: () => link! });
 
 if (mode === 'embedded') link = await mountBeacon(site, db, tokens, { databaseUrl: beaconDatabase });
 await site.listen({ port, host: '127.0.0.1' });
+let stopSidecar: (() => Promise<void>) | null = null;
 if (mode === 'sidecar') {
-  link = await startSidecar({
+  const sidecar = await startSidecar({
     db,
     jwtSecret: secret,
     serviceToken: process.env.BEACON_SERVICE_TOKEN ?? 'change-me-service-token-0123',
     siteOrigin: `http://127.0.0.1:${port}`,
     databaseUrl: beaconDatabase,
     port: port + 1,
+  });
+  link = sidecar;
+  stopSidecar = sidecar.close;
+}
+
+// A deploy (SIGTERM) or Ctrl-C (SIGINT) stops Beacon with the site: its sockets close with 1001,
+// so pages reconnect at once, and the presence it holds is written. (Node's default would exit
+// at once: sockets cut, the last presence changes lost.) Embedded, closing the site closes Beacon.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    Promise.all([site.close(), stopSidecar?.()]).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('Pong site: the stop failed', err);
+        process.exit(1);
+      },
+    );
   });
 }
 console.warn(`Pong site (${mode}) on http://127.0.0.1:${port}`);
