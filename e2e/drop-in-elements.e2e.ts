@@ -652,6 +652,31 @@ describe('drop-in elements on a host page', () => {
     expect(await events(page)).toHaveLength(2);
   });
 
+  it('<beacon-friend-list> keeps nothing the previous user was told when the page signs in another user or signs out', async () => {
+    const vic = await register('vic_dropin', 'Vic Shared');
+    const wes = await register('wes_dropin', 'Wes Private');
+    const xan = await register('xan_dropin', 'Xan Next');
+    await befriend(vic, wes);
+    const page = await open(vic.username, wes.id);
+    await open(wes.username, vic.id);
+    const live = page.locator('beacon-friend-list [aria-live=polite]');
+    await expect.poll(() => row(page, wes.id).getAttribute('data-status'), FIVE_S).toBe('online');
+    await api(beacon.baseUrl, wes.token, 'PUT', '/users/me/status', { status: 'busy' });
+    await expect.poll(() => live.textContent(), FIVE_S).toContain('Wes Private');
+    // The same tab, another user (a shared computer): Vic's friend is no news of Xan's.
+    await page.evaluate(`(async () => { (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(xan.token)} }); })()`);
+    await expect.poll(() => page.locator('beacon-friend-list').getAttribute('data-state'), FIVE_S).toBe('empty');
+    expect(await live.textContent()).toBe('');
+    // And signed out: the list follows no connection, and says nothing of the last one.
+    await page.evaluate(`(async () => { const m = await import('/beacon/sdk/beacon-elements.js'); m.connect({ baseUrl: '/beacon', token: ${JSON.stringify(vic.token)} }); })()`);
+    await expect.poll(() => row(page, wes.id).getAttribute('data-status'), FIVE_S).toBe('busy');
+    await api(beacon.baseUrl, wes.token, 'PUT', '/users/me/status', { status: 'away' });
+    await expect.poll(() => live.textContent(), FIVE_S).toContain('Wes Private');
+    await page.evaluate(`(async () => (await import('/beacon/sdk/beacon-elements.js')).disconnect())()`);
+    await expect.poll(() => page.locator('beacon-friend-list').getAttribute('data-state'), FIVE_S).toBe('disconnected');
+    expect(await live.textContent()).toBe('');
+  });
+
   it('<beacon-status-menu> marks the status on its way busy, visibly and for assistive technology, until its answer', async () => {
     const vea = await register('vea_dropin', 'Vea Waiting');
     const page = await open(vea.username, users.a.id);

@@ -79,6 +79,9 @@ export class BeaconFriendListElement extends BeaconElement {
   }
 
   protected bind(connection: BeaconConnection | null): Array<() => void> {
+    // What the last connection's user was told is none of the next one's (a shared computer),
+    // nor news once signed out.
+    this.#live.textContent = '';
     if (!connection) {
       this.#rows.clear();
       this.#drawn.clear();
