@@ -652,13 +652,21 @@ describe('drop-in elements on a host page', () => {
     expect(await events(page)).toHaveLength(2);
   });
 
-  it('<beacon-friend-list> keeps nothing the previous user was told when the page signs in another user or signs out', async () => {
+  it('<beacon-friend-list> and <beacon-status-menu> keep nothing of the previous user when the page signs in another user or signs out', async () => {
     const vic = await register('vic_dropin', 'Vic Shared');
     const wes = await register('wes_dropin', 'Wes Private');
     const xan = await register('xan_dropin', 'Xan Next');
     await befriend(vic, wes);
     const page = await open(vic.username, wes.id);
     await open(wes.username, vic.id);
+    // Vic's message, saved in her status menu (its field keeps it when the panel closes).
+    const menu = page.locator('beacon-status-menu');
+    await expect.poll(() => menu.getAttribute('data-connection'), FIVE_S).toBe('connected');
+    await menu.locator('[part=trigger]').click();
+    await menu.locator('[part=input]').fill('At the dentist');
+    await menu.locator('[part=save]').click();
+    await expect.poll(async () => (await api<{ custom_message: string | null }>(beacon.baseUrl, vic.token, 'GET', '/users/me/status')).custom_message, FIVE_S).toBe('At the dentist');
+    await page.keyboard.press('Escape');
     const live = page.locator('beacon-friend-list [aria-live=polite]');
     await expect.poll(() => row(page, wes.id).getAttribute('data-status'), FIVE_S).toBe('online');
     await api(beacon.baseUrl, wes.token, 'PUT', '/users/me/status', { status: 'busy' });
@@ -667,6 +675,8 @@ describe('drop-in elements on a host page', () => {
     await page.evaluate(`(async () => { (await import('/beacon/sdk/beacon-elements.js')).connect({ baseUrl: '/beacon', token: ${JSON.stringify(xan.token)} }); })()`);
     await expect.poll(() => page.locator('beacon-friend-list').getAttribute('data-state'), FIVE_S).toBe('empty');
     expect(await live.textContent()).toBe('');
+    // Nor does Xan's status menu hold Vic's message, in its closed panel's field.
+    expect(await page.locator('beacon-status-menu [part=input]').inputValue()).toBe('');
     // And signed out: the list follows no connection, and says nothing of the last one.
     await page.evaluate(`(async () => { const m = await import('/beacon/sdk/beacon-elements.js'); m.connect({ baseUrl: '/beacon', token: ${JSON.stringify(vic.token)} }); })()`);
     await expect.poll(() => row(page, wes.id).getAttribute('data-status'), FIVE_S).toBe('busy');

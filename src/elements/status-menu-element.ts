@@ -110,6 +110,9 @@ export class BeaconStatusMenuElement extends BeaconElement {
     if (connection !== this.#pendingFor) {
       this.#pending = new Map();
       this.#pendingFor = connection;
+      // The last user's message and error are none of the next one's (a shared computer).
+      this.#input.value = '';
+      announce(this.#error, '');
     }
     this.#markPending();
     this.#self = connection?.client.self ?? null;
