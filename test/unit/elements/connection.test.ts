@@ -75,3 +75,36 @@ describe('connect', () => {
     expect(second.client.state).toBe('offline');
   });
 });
+
+describe('connect with a relative baseUrl', () => {
+  it('reaches the same Beacon over REST and the socket: the base resolved against the page, as fetch resolves it', async () => {
+    // The host's page under its own proxy's path prefix, Beacon beside it: https://site.test/pong/beacon.
+    vi.stubGlobal('location', new URL('https://site.test/pong/tournaments'));
+    const sockets: string[] = [];
+    vi.stubGlobal(
+      'WebSocket',
+      class {
+        static readonly OPEN = 1;
+        readyState = 0;
+        constructor(url: string) {
+          sockets.push(url);
+        }
+        addEventListener(): void {}
+        removeEventListener(): void {}
+        send(): void {}
+        close(): void {}
+      },
+    );
+    const fetched: string[] = [];
+    vi.stubGlobal('fetch', (url: string) => {
+      fetched.push(url);
+      return new Promise(() => undefined);
+    });
+    const c = connect({ baseUrl: 'beacon/', token: 'tok', trackActivity: false });
+    await vi.waitFor(() => expect(sockets.length).toBeGreaterThan(0));
+    expect(sockets[0]).toBe('wss://site.test/pong/beacon/ws/status');
+    void c.api.friendsStatus();
+    await vi.waitFor(() => expect(fetched).toContain('https://site.test/pong/beacon/api/v1/users/me/friends/status'));
+    expect(fetched.filter((u) => !u.startsWith('https://site.test/pong/beacon/api/v1/'))).toEqual([]);
+  });
+});
