@@ -61,15 +61,23 @@ export function globalWebSocket(): WebSocketCtor | undefined {
   return typeof ctor === 'function' ? ctor : undefined;
 }
 
-/** Strips trailing slashes so `${base}/api/...` never doubles them. */
+/**
+ * Strips trailing slashes so `${base}/api/...` never doubles them, and makes a relative base
+ * (`'beacon'`, `'../beacon'`: a page under the host's own path prefix) absolute against the page,
+ * as `fetch` reads the REST calls made from it, so that the socket (statusSocketUrl) reaches the
+ * same Beacon. `''`, a path from the root (`'/beacon'`) and a full URL are left as they are.
+ */
 export function normalizeBaseUrl(baseUrl: string): string {
-  return baseUrl.replace(/\/+$/, '');
+  const page = typeof document !== 'undefined' && document.baseURI ? document.baseURI : typeof location !== 'undefined' ? location.href : undefined;
+  const relative = baseUrl !== '' && !baseUrl.startsWith('/') && !/^[a-z][a-z\d+.-]*:/i.test(baseUrl);
+  return (relative && page ? new URL(baseUrl, page).href : baseUrl).replace(/\/+$/, '');
 }
 
 /**
  * `ws(s)://host[/prefix]/ws/status` for an http(s) base. The base may carry a path prefix
- * (Beacon mounted under `/beacon` in a host app) and may be a path alone (`/beacon`) or
- * empty ("same origin"): both resolve against `location` when there is one. `reconnect`: the
+ * (Beacon mounted under `/beacon` in a host app) and may be a path alone (`/beacon`), relative
+ * to the page (`beacon`: normalizeBaseUrl) or empty ("same origin"): each resolves against
+ * `location` when there is one. `reconnect`: the
  * client reconnects by itself, which the server does not count as an interaction (`?reconnect=1`).
  */
 export function statusSocketUrl(baseUrl: string, reconnect = false): string {

@@ -36,25 +36,14 @@ let current: BeaconConnection | null = null;
 const listeners = new Set<() => void>();
 
 /**
- * A relative base (`'beacon'`, `'../beacon'`: a page under the host's own path prefix) as the
- * page's URL resolves it, the way `fetch` reads the REST calls made from it; the socket's URL is
- * then built from the same place (the SDK resolves a base against the page's origin, which
- * would send the socket to `/beacon` while REST went to `/pong/beacon`). `''`, a path from the
- * root and a full URL are left as they are.
- */
-function pageRelative(baseUrl: string): string {
-  if (baseUrl === '' || baseUrl.startsWith('/') || /^[a-z][a-z\d+.-]*:/i.test(baseUrl) || typeof location === 'undefined') return baseUrl;
-  return new URL(baseUrl, typeof document === 'undefined' ? location.href : document.baseURI).href;
-}
-
-/**
  * Connects the elements on this page to Beacon as one user. Calling it again (another
  * login) replaces the previous connection.
  */
 export function connect(options: ConnectOptions): BeaconConnection {
   const { token } = options;
   const getToken = typeof token === 'function' ? token : () => token;
-  const baseUrl = pageRelative(options.baseUrl ?? '');
+  // A relative base resolves against the page for REST and the socket alike (normalizeBaseUrl).
+  const baseUrl = options.baseUrl ?? '';
   const api = new ApiClient({ baseUrl, getToken });
   const client = new PresenceClient({ baseUrl, getToken, api });
   const detach = options.trackActivity === false ? () => undefined : client.attachIdleDetection();

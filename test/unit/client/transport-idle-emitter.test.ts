@@ -30,6 +30,19 @@ describe('transport', () => {
     expect(statusSocketUrl('http://other.test')).toBe('ws://other.test/ws/status');
   });
 
+  it('resolves a base relative to the page against the page, as fetch does, for REST and the socket alike', () => {
+    // A page under the host's own proxy prefix, Beacon beside it: https://site.test/pong/beacon.
+    vi.stubGlobal('location', new URL('https://site.test/pong/tournaments'));
+    expect(normalizeBaseUrl('beacon/')).toBe('https://site.test/pong/beacon');
+    expect(normalizeBaseUrl('./beacon')).toBe('https://site.test/pong/beacon');
+    expect(normalizeBaseUrl('../beacon')).toBe('https://site.test/beacon');
+    expect(statusSocketUrl('beacon')).toBe('wss://site.test/pong/beacon/ws/status');
+    // A path from the root, an empty base and a full URL are as given.
+    expect(normalizeBaseUrl('/beacon/')).toBe('/beacon');
+    expect(normalizeBaseUrl('')).toBe('');
+    expect(normalizeBaseUrl('http://b.test/x/')).toBe('http://b.test/x');
+  });
+
   it('keeps a path prefix, given with an origin or as a path of the page\'s origin', () => {
     expect(statusSocketUrl('https://site.test/beacon/')).toBe('wss://site.test/beacon/ws/status');
     expect(statusSocketUrl('https://site.test/beacon/', true)).toBe('wss://site.test/beacon/ws/status?reconnect=1');
