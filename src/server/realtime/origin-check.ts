@@ -16,7 +16,11 @@ export function originCheck(allowed: readonly string[] | null, alsoAllowed: read
     const ok =
       alsoAllowed.includes(origin.toLowerCase()) || (allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req));
     if (!ok) {
-      req.log.warn({ origin }, 'websocket upgrade refused: origin not allowed');
+      // What an operator needs to let it in: the settings that would, and what a same-origin check compared.
+      const hint = allowed
+        ? 'add it to BEACON_ALLOWED_ORIGINS (sockets) or BEACON_CORS_ORIGINS (REST and sockets)'
+        : `not the origin this request came to (${req.protocol}://${req.headers.host ?? '?'}): list the page's origin in BEACON_CORS_ORIGINS or BEACON_ALLOWED_ORIGINS, or have the proxy forward Host and name it in BEACON_TRUST_PROXY (for X-Forwarded-Proto)`;
+      req.log.warn({ origin, hint }, 'websocket upgrade refused: origin not allowed');
       await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });
     }
   };
