@@ -2,7 +2,7 @@
 import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import { openDatabase, type Database, type Db } from './database.js';
 import { refuseForeignTables } from './foreign-tables.js';
-import { underMigrationLock, type MigrationLockOptions } from './migration-lock.js';
+import { lockHeld, underMigrationLock, type MigrationLockOptions } from './migration-lock.js';
 import { initial } from './migrations/001-initial.js';
 import { presenceTruth } from './migrations/002-presence-truth.js';
 import { hardening } from './migrations/003-hardening.js';
@@ -69,8 +69,9 @@ export async function migrateToLatest(database: Database, log?: MigrationLog, lo
       const provider: MigrationProvider = { getMigrations: async () => eachInSavepoint(database.dialect, migrations(database.dialect, log)) };
       // Name the schema: Kysely looks for its lock table across every schema, and would find
       // another schema's and skip creating ours. No transaction of Kysely's: the lock's holds its
-      // tables and every migration (on SQLite Kysely takes none anyway).
-      const migrator = new Migrator({ db, provider, disableTransactions: true, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });
+      // tables and every migration (on SQLite Kysely takes none anyway). No lock of Kysely's
+      // either: it is held (its 1 h lock_timeout lasted the whole transaction; `lockHeld`).
+      const migrator = new Migrator({ db: lockHeld(db), provider, disableTransactions: true, ...(database.schema ? { migrationTableSchema: database.schema } : {}) });
       const { results } = await retryingSchemaRaces(() =>
         // An attempt that failed is undone alone: the transaction goes on for the next one.
         inSavepoint(database.dialect, db, 'migrate_attempt', async () => {

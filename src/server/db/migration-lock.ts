@@ -15,8 +15,12 @@
  *   migration that failed, a connection dropped) left them empty, and beside a site's own
  *   tables every later start refused the schema as another application's (foreign-tables.ts).
  *   PostgreSQL's DDL is transactional: a start that dies half-way now leaves nothing behind.
+ *   Kysely's migrator is given the connection as one whose lock is held (`lockHeld`): its own
+ *   taking of the lock set lock_timeout to 1 h for the rest of the transaction, every migration
+ *   included, and its release failed in a transaction its own bookkeeping had aborted, saying
+ *   "current transaction is aborted" for the error that mattered.
  */
-import { sql } from 'kysely';
+import { sql, type DialectAdapter } from 'kysely';
 import { SQLITE_BUSY_TIMEOUT_MS, type Db, type Database } from './database.js';
 
 /** How long a start waits for another process migrating the same SQLite file. */
@@ -60,6 +64,32 @@ async function inSqliteWriteLock<T>(conn: Db, fn: (db: Db) => Promise<T>, waitMs
   }
   await sql`commit`.execute(conn);
   return result;
+}
+
+/**
+ * `db` (the connection `underMigrationLock` gave) as Kysely's migrator should see it: its
+ * adapter's migration lock is the one already held, so taking and releasing it do nothing. The
+ * lock is released by `underMigrationLock`, every hold of it; SQLite's adapter takes none anyway.
+ */
+export function lockHeld(db: Db): Db {
+  const executor = db.getExecutor();
+  const adapter: DialectAdapter = Object.create(executor.adapter, {
+    acquireMigrationLock: { value: async () => {} },
+    releaseMigrationLock: { value: async () => {} },
+  });
+  const heldExecutor = boundProxy(executor, { adapter });
+  return boundProxy(db, { getExecutor: () => heldExecutor });
+}
+
+/** `target` with `overrides`, its own methods called on itself (they read private fields). */
+function boundProxy<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, p) {
+      if (Object.hasOwn(overrides, p)) return (overrides as Record<PropertyKey, unknown>)[p];
+      const value: unknown = Reflect.get(t, p, t);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(t) : value;
+    },
+  });
 }
 
 async function unlockAll(conn: Db): Promise<void> {
