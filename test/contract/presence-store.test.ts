@@ -139,10 +139,10 @@ describe.each([
     expect(await store.saturatedInstances(T0, 2_000)).toEqual(new Set(['d']));
   });
 
-  it('answers the cards instances gave with their beats (the last one), none for one without, and forgets one that left', async () => {
-    await store.heartbeat('card-a', T0, false, { tokenSecret: 'fp-old' });
-    await store.heartbeat('card-a', T0 + 1, false, { tokenSecret: 'fp-a' });
-    await store.heartbeat('card-b', T0, false, { tokenSecret: 'fp-b' });
+  it('answers the cards instances gave (the last one), none for one without, and forgets one that left', async () => {
+    await store.putCard('card-a', { tokenSecret: 'fp-old' });
+    await store.putCard('card-a', { tokenSecret: 'fp-a' });
+    await store.putCard('card-b', { tokenSecret: 'fp-b' });
     await store.heartbeat('card-none', T0);
     expect(await store.cards(['card-a', 'card-b', 'card-none', 'never'])).toEqual(
       new Map([

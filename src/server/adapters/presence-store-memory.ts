@@ -80,10 +80,13 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.#users.has(userId);
   }
 
-  async heartbeat(instanceId: string, now: number, saturated = false, card?: InstanceCard): Promise<void> {
+  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
     this.#beats.set(instanceId, now);
     if (saturated) this.#saturated.set(instanceId, now);
-    if (card) this.#cards.set(instanceId, { ...card });
+  }
+
+  async putCard(instanceId: string, card: InstanceCard): Promise<void> {
+    this.#cards.set(instanceId, { ...card });
   }
 
   async cards(instanceIds: readonly string[]): Promise<Map<string, InstanceCard> | null> {

@@ -121,11 +121,18 @@ export class RedisPresenceStore implements PresenceStore {
     await this.#counted(this.#redis.del(this.#key(userId)));
   }
 
-  async heartbeat(instanceId: string, now: number, saturated = false, card?: InstanceCard): Promise<void> {
+  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
     await this.#counted(this.#redis.zadd(`${this.#prefix}:instances`, now, instanceId));
     if (saturated) await this.#counted(this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId));
-    // Again at each beat: a Redis restarted empty has it back with the next beat. A crashed instance's expires.
-    if (card) await this.#counted(this.#redis.set(this.#cardKey(instanceId), JSON.stringify(card), 'EX', KEY_TTL_S));
+  }
+
+  /**
+   * Again after each beat (SecretAgreement.publish): a Redis restarted empty has it back with the
+   * next one. A crashed instance's expires. On a cluster its key may live on a shard that is down
+   * while the beats' is up: apart from the beat, so that is no failed beat.
+   */
+  async putCard(instanceId: string, card: InstanceCard): Promise<void> {
+    await this.#counted(this.#redis.set(this.#cardKey(instanceId), JSON.stringify(card), 'EX', KEY_TTL_S));
   }
 
   async cards(instanceIds: readonly string[]): Promise<Map<string, InstanceCard> | null> {

@@ -21,8 +21,9 @@
  *   lists those that said so within `withinMs`: while any is, every instance stretches the
  *   offline grace alike, so replicas of one user never disagree on whether they left. It
  *   answers null when it cannot tell (then only the instance's own saturation counts).
- * - A heartbeat may carry the instance's card (`InstanceCard`: a fingerprint of its token-signing
- *   secret); `cards` answers the cards of the instances asked for that have one (null when it
+ * - An instance gives its card (`InstanceCard`: a fingerprint of its token-signing secret) with
+ *   `putCard`, after each heartbeat, apart from it: a card that cannot be written is no failed
+ *   beat. `cards` answers the cards of the instances asked for that have one (null when it
  *   cannot tell), so instances that disagree on the secret find out (status/secret-agreement.ts).
  *   A card outlives its instance's beats, never its `leave`: ask only for live instances' cards.
  * - The local implementation keeps nothing: with one instance the engine is the truth.
@@ -77,7 +78,9 @@ export interface PresenceStore {
   load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>>;
   /** The user was deleted: drops everything stored of them (every instance's sessions, the user-level fields, the version). */
   forget(userId: number): Promise<void>;
-  heartbeat(instanceId: string, now: number, saturated?: boolean, card?: InstanceCard): Promise<void>;
+  heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void>;
+  /** Stores what the instance says of itself, in place of what it said before; rejects when it cannot. */
+  putCard?(instanceId: string, card: InstanceCard): Promise<void>;
   /** The cards of those of these instances that gave one with a heartbeat; null when the store cannot tell. */
   cards?(instanceIds: readonly string[]): Promise<Map<string, InstanceCard> | null>;
   liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null>;

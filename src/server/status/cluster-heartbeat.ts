@@ -75,7 +75,7 @@ export class ClusterHeartbeat {
     // Before the first beat: a start refused for its secret is never seen by the other instances.
     await this.#agreement?.refuseAtStart();
     await this.beat();
-    this.#monitor = setInterval(() => void this.beat().then(() => this.reap()), this.#beatEveryMs());
+    this.#monitor = setInterval(() => void this.tick(), this.#beatEveryMs());
     this.#monitor.unref();
   }
 
@@ -93,11 +93,17 @@ export class ClusterHeartbeat {
     return Math.max(50, Math.floor(this.deps.config.heartbeatIntervalMs / 5));
   }
 
+  /** What runs every fifth of the heartbeat interval: a beat, then the reaping. */
+  async tick(): Promise<void> {
+    await this.beat();
+    await this.reap();
+  }
+
   /** Heartbeats into the shared store (with this instance's saturation), and reads whether another instance is saturated. */
   async beat(): Promise<void> {
     const { store } = this.deps;
     try {
-      await store.heartbeat(this.#self, this.deps.now(), this.parts.saturated?.() ?? false, this.#agreement?.card());
+      await store.heartbeat(this.#self, this.deps.now(), this.parts.saturated?.() ?? false);
       if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.deps.now();
       this.#beatFailing = false;
       this.#everBeat = true;
@@ -105,7 +111,11 @@ export class ClusterHeartbeat {
     } catch {
       this.#beatFailing = true;
     }
-    if (!this.#beatFailing) await this.#agreement?.check();
+    if (!this.#beatFailing) {
+      // The card apart from the beat: a shard of its key down is no failed beat (never rejects).
+      await this.#agreement?.publish();
+      await this.#agreement?.check();
+    }
     const saturated = await store.saturatedInstances(this.deps.now(), 2 * this.#beatEveryMs()).catch(() => null);
     this.#othersSaturated = saturated !== null && [...saturated].some((id) => id !== this.#self);
   }

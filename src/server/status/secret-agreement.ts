@@ -31,6 +31,8 @@ export class SecretAgreement {
   #differing: string[] = [];
   /** Instances already said in the log (once each). */
   readonly #said = new Set<string>();
+  /** Whether the last card write failed (said once until one succeeds). */
+  #cardFailing = false;
 
   constructor(
     private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log'>,
@@ -39,9 +41,28 @@ export class SecretAgreement {
     private readonly deadAfter: () => number,
   ) {}
 
-  /** What this instance's heartbeats carry. */
+  /** What this instance says of itself after its beats. */
   card(): InstanceCard {
     return { tokenSecret: this.secret.fingerprint };
+  }
+
+  /**
+   * After a heartbeat the store took: writes this instance's card, apart from the beat (a card
+   * that cannot be written is no failed beat). Never rejects; a failure is logged once until a
+   * card is written again.
+   */
+  async publish(): Promise<void> {
+    try {
+      await this.deps.store.putCard?.(this.deps.bus.instanceId, this.card());
+      this.#cardFailing = false;
+    } catch (err) {
+      if (this.#cardFailing) return;
+      this.#cardFailing = true;
+      this.deps.log.warn(
+        { err },
+        "this instance's card (its token secret's fingerprint) could not be written to the store; its beats go on, and the other instances cannot compare its secret until it is written again",
+      );
+    }
   }
 
   state(): SecretAgreementState {

@@ -23,7 +23,10 @@ function world() {
   const log = { error: (fields: Record<string, unknown>, msg: string) => errors.push({ fields, msg }) };
   const deps = { bus: { instanceId: 'me' }, store, config: { redisPrefix: 'site' }, now: clock.now, log } as unknown as Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log'>;
   const agreement = new SecretAgreement(deps, { fingerprint: secretFingerprint(SECRET), configured: true }, () => DEAD_AFTER_MS);
-  const beat = (id: string, secret: string) => store.heartbeat(id, clock.now(), false, { tokenSecret: secretFingerprint(secret) });
+  const beat = async (id: string, secret: string) => {
+    await store.heartbeat(id, clock.now());
+    await store.putCard(id, { tokenSecret: secretFingerprint(secret) });
+  };
   return { clock, store, errors, agreement, beat };
 }
 
