@@ -93,14 +93,21 @@ export class ClusterHeartbeat {
     return Math.max(50, Math.floor(this.deps.config.heartbeatIntervalMs / 5));
   }
 
-  /** What runs every fifth of the heartbeat interval: a beat, then the reaping. */
+  /** What runs every fifth of the heartbeat interval: a beat, then the reaping, on the one read of the live instances the beat made. */
   async tick(): Promise<void> {
-    await this.beat();
-    await this.reap();
+    await this.#reap(await this.#beat());
   }
 
   /** Heartbeats into the shared store (with this instance's saturation), and reads whether another instance is saturated. */
   async beat(): Promise<void> {
+    await this.#beat();
+  }
+
+  /**
+   * As `beat`; answers the live instances read after a beat the store took (for the secret check
+   * and the reaping both), null when it failed or the store cannot tell.
+   */
+  async #beat(): Promise<Set<string> | null> {
     const { store } = this.deps;
     try {
       await store.heartbeat(this.#self, this.deps.now(), this.parts.saturated?.() ?? false);
@@ -111,13 +118,16 @@ export class ClusterHeartbeat {
     } catch {
       this.#beatFailing = true;
     }
+    let live: Set<string> | null = null;
     if (!this.#beatFailing) {
       // The card apart from the beat: a shard of its key down is no failed beat (never rejects).
       await this.#agreement?.publish();
-      await this.#agreement?.check();
+      live = await store.liveInstances(this.deps.now(), this.deadAfter());
+      await this.#agreement?.check(live);
     }
     const saturated = await store.saturatedInstances(this.deps.now(), 2 * this.#beatEveryMs()).catch(() => null);
     this.#othersSaturated = saturated !== null && [...saturated].some((id) => id !== this.#self);
+    return live;
   }
 
   /**
@@ -125,10 +135,15 @@ export class ClusterHeartbeat {
    * users' database rows were read for what that instance wrote there alone (beforeReap).
    */
   async reap(): Promise<void> {
+    await this.#reap(undefined);
+  }
+
+  /** As `reap`, on `known`, the live instances the beat just read, when given. */
+  async #reap(known: Set<string> | null | undefined): Promise<void> {
     // Right after an outage every instance looks silent: wait until all had time to beat again.
     if (this.#beatFailing) return;
     if (this.#recoveredAt !== null && this.deps.now() - this.#recoveredAt < this.deadAfter() + REAP_AFTER_OUTAGE_MS) return;
-    const live = await this.deps.store.liveInstances(this.deps.now(), this.deadAfter());
+    const live = known === undefined ? await this.deps.store.liveInstances(this.deps.now(), this.deadAfter()) : known;
     if (!live) return;
     live.add(this.#self);
     const { engine } = this.parts;

@@ -81,9 +81,12 @@ export class SecretAgreement {
     throw new ConfigError(SETTING, reason);
   }
 
-  /** After a heartbeat the store took: which live instances sign with another secret now, each new one said once. */
-  async check(): Promise<void> {
-    const differing = await this.#find();
+  /**
+   * After a heartbeat the store took, with the live instances read after it (null: the store
+   * cannot tell): which of them sign with another secret now, each new one said once.
+   */
+  async check(live: ReadonlySet<string> | null): Promise<void> {
+    const differing = await this.#differingAmong(live);
     if (differing === null) return;
     this.#differing = differing;
     const fresh = differing.filter((id) => !this.#said.has(id));
@@ -97,12 +100,16 @@ export class SecretAgreement {
 
   /** The live instances other than this one whose card gives another fingerprint; null when the store cannot tell. */
   async #find(): Promise<string[] | null> {
+    if (!this.deps.store.cards) return [];
+    return this.#differingAmong(await this.deps.store.liveInstances(this.deps.now(), this.deadAfter()));
+  }
+
+  /** Those of `live` other than this one whose card gives another fingerprint; null when the store cannot tell. */
+  async #differingAmong(live: ReadonlySet<string> | null): Promise<string[] | null> {
     const { store, bus } = this.deps;
     if (!store.cards) return [];
-    const live = await store.liveInstances(this.deps.now(), this.deadAfter());
     if (!live) return null;
-    live.delete(bus.instanceId);
-    const cards = await store.cards([...live].sort());
+    const cards = await store.cards([...live].filter((id) => id !== bus.instanceId).sort());
     if (!cards) return null;
     // An instance without a card (an earlier release) is not compared.
     return [...cards].filter(([, card]) => card.tokenSecret !== this.secret.fingerprint).map(([id]) => id);

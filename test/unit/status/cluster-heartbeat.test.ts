@@ -1,7 +1,8 @@
 /**
  * ClusterHeartbeat's beats (status/cluster-heartbeat.ts). The card (the secret's fingerprint) is
  * written apart from the beat: a card that cannot be written (on a Redis Cluster, its key's shard
- * down) is said once per outage, and the instance still beat, so reaping goes on.
+ * down) is said once per outage, and the instance still beat, so reaping goes on. Each beat reads
+ * the live instances once, for the secret check and the reaping both.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryPresenceStore } from '../../../src/server/adapters/presence-store-memory.js';
@@ -79,5 +80,15 @@ describe('ClusterHeartbeat', () => {
     store.cardsDown = true;
     await heartbeat.tick();
     expect(cardLogs()).toHaveLength(2);
+  });
+
+  it('reads the live instances once per beat, for the secret check and the reaping both', async () => {
+    const { clock, store, heartbeat } = world();
+    await heartbeat.tick();
+    clock.advance(1000);
+    store.calls.clear();
+    await heartbeat.tick();
+    expect(store.calls.get('liveInstances')).toBe(1);
+    expect(store.calls.get('cards')).toBe(1);
   });
 });
