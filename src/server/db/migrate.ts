@@ -61,12 +61,20 @@ export function migrations(dialect: Database['dialect'], log: MigrationLog = SIL
  * database's migration lock and in its one transaction (migration-lock.ts): starts at once take
  * turns, and a start that dies half-way leaves nothing behind, Kysely's tables neither.
  */
-export async function migrateToLatest(database: Database, log?: MigrationLog, lock?: MigrationLockOptions): Promise<string[]> {
+/** Tests only: `before` runs in each migration's step, before its own work (what a migration sees of its transaction). */
+export interface MigrateHooks {
+  before?: (name: string, db: Parameters<Migration['up']>[0]) => Promise<unknown>;
+}
+
+export async function migrateToLatest(database: Database, log?: MigrationLog, lock?: MigrationLockOptions, hooks: MigrateHooks = {}): Promise<string[]> {
   return underMigrationLock(
     database,
     async (db) => {
       await refuseForeignTables({ ...database, db });
-      const provider: MigrationProvider = { getMigrations: async () => eachInSavepoint(database.dialect, migrations(database.dialect, log)) };
+      const all = migrations(database.dialect, log);
+      const { before } = hooks;
+      const hooked = before ? Object.fromEntries(Object.entries(all).map(([name, m]) => [name, { ...m, up: async (d: Parameters<Migration['up']>[0]) => (await before(name, d), m.up(d)) }])) : all;
+      const provider: MigrationProvider = { getMigrations: async () => eachInSavepoint(database.dialect, hooked) };
       // Name the schema: Kysely looks for its lock table across every schema, and would find
       // another schema's and skip creating ours. No transaction of Kysely's: the lock's holds its
       // tables and every migration (on SQLite Kysely takes none anyway). No lock of Kysely's

@@ -5,24 +5,15 @@
  * after an hour), and its release, in a transaction that Kysely's own bookkeeping had aborted,
  * failed with "current transaction is aborted" and hid the error that mattered.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../../src/server/db/database.js';
 import { migrateToLatest } from '../../../src/server/db/migrate.js';
 import { freshDatabase } from '../../helpers/databases.js';
 
-/** What migration 003 does first, in its step: nothing, or what the case below sets. */
-const step = vi.hoisted(() => ({ before: null as null | ((db: Kysely<unknown>) => Promise<void>) }));
-
-vi.mock('../../../src/server/db/migrations/003-hardening.js', async (importOriginal) => {
-  const original = await importOriginal<{ hardening: () => Migration }>();
-  return {
-    hardening: (): Migration => {
-      const m = original.hardening();
-      return { ...m, up: async (db) => (await step.before?.(db), m.up(db)) };
-    },
-  };
-});
+/** What migration 003 does first, in its step (migrateToLatest's `before` hook: no module mock, which files sharing a worker would not see). */
+const step: { before: null | ((db: Kysely<unknown>) => Promise<void>) } = { before: null };
+const hooks = { before: async (name: string, db: Kysely<unknown>) => (name === '003-hardening' ? step.before?.(db) : undefined) };
 
 describe('PostgreSQL: the migrations under the start’s migration lock', () => {
   let database: Database | null = null;
@@ -49,7 +40,7 @@ describe('PostgreSQL: the migrations under the start’s migration lock', () => 
       const { rows } = await sql<{ lock_timeout: string }>`show lock_timeout`.execute(conn);
       seen.push(rows[0]!.lock_timeout);
     };
-    await migrateToLatest(db);
+    await migrateToLatest(db, undefined, undefined, hooks);
     expect(seen).toEqual(['0']);
   });
 
@@ -59,9 +50,9 @@ describe('PostgreSQL: the migrations under the start’s migration lock', () => 
     step.before = async (conn) => {
       await sql`alter table kysely_migration add constraint refuses_003 check (name <> '003-hardening')`.execute(conn);
     };
-    await expect(migrateToLatest(db)).rejects.toThrow(/violates check constraint "refuses_003"/);
+    await expect(migrateToLatest(db, undefined, undefined, hooks)).rejects.toThrow(/violates check constraint "refuses_003"/);
     // Nothing was left behind, and the lock is free: the next start migrates.
     step.before = null;
-    expect((await migrateToLatest(db)).length).toBeGreaterThan(3);
+    expect((await migrateToLatest(db, undefined, undefined, hooks)).length).toBeGreaterThan(3);
   });
 });
