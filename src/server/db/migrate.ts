@@ -71,6 +71,7 @@ export async function migrateToLatest(database: Database, log?: MigrationLog, lo
     database,
     async (db) => {
       await refuseForeignTables({ ...database, db });
+      await mayCreateTables(database, db);
       const all = migrations(database.dialect, log);
       const { before } = hooks;
       const hooked = before ? Object.fromEntries(Object.entries(all).map(([name, m]) => [name, { ...m, up: async (d: Parameters<Migration['up']>[0]) => (await before(name, d), m.up(d)) }])) : all;
@@ -92,6 +93,29 @@ export async function migrateToLatest(database: Database, log?: MigrationLog, lo
     },
     lock,
   );
+}
+
+/**
+ * PostgreSQL, before Kysely makes its tables (a first start): a table is made where Kysely would
+ * make its own, and undone at once. Kysely makes them in the start's one transaction, and when
+ * that fails (a read-only database: a standby; no right to create in the schema) it asks whether
+ * another start made them meanwhile, which fails too in the aborted transaction: the error said
+ * was "current transaction is aborted", not why. Made here first, the refusal is the one said.
+ */
+async function mayCreateTables(database: Database, db: Db): Promise<void> {
+  if (database.dialect !== 'postgres') return;
+  const table = database.schema ? `${database.schema}.kysely_migration` : 'kysely_migration';
+  const { rows } = await sql<{ found: string | null }>`select to_regclass(${table})::text as found`.execute(db);
+  if (rows[0]?.found) return;
+  await sql`savepoint may_create`.execute(db);
+  try {
+    if (database.schema) await sql`create schema if not exists ${sql.id(database.schema)}`.execute(db);
+    await sql`create table ${database.schema ? sql.id(database.schema, 'beacon_create_check') : sql.id('beacon_create_check')} (x integer)`.execute(db);
+  } finally {
+    // Undone either way: nothing of the check is left, and a failed one leaves the transaction usable.
+    await sql`rollback to savepoint may_create`.execute(db);
+    await sql`release savepoint may_create`.execute(db);
+  }
 }
 
 /**
