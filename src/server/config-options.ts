@@ -61,6 +61,7 @@ const OPTIONS: { readonly [K in keyof Config]-?: readonly [variable: string, kin
   corsOrigins: ['BEACON_CORS_ORIGINS', 'list'],
   hostAuth: {
     jwtSecret: 'BEACON_AUTH_JWT_SECRET',
+    jwtPreviousSecret: 'BEACON_AUTH_JWT_PREVIOUS_SECRET',
     jwksUrl: 'BEACON_AUTH_JWKS_URL',
     issuer: 'BEACON_AUTH_ISSUER',
     audience: 'BEACON_AUTH_AUDIENCE',

@@ -106,6 +106,11 @@ export interface Config {
 export interface HostAuthConfig {
   /** Shared HS256 secret, or null to use the JWKS URL. */
   jwtSecret: string | null;
+  /**
+   * During a rotation, the HS256 secret being rotated from: a token whose signature does not
+   * verify with `jwtSecret` is tried with this one (only beside `jwtSecret`). Left out: none.
+   */
+  jwtPreviousSecret?: string | null;
   jwksUrl: string | null;
   issuer: string | null;
   audience: string | null;
@@ -232,6 +237,7 @@ const UNSET_MEANS: Readonly<Record<string, string>> = {
   BEACON_METRICS_TOKEN: 'unset it to refuse every scrape of /metrics, or give at least 16 characters',
   BEACON_AUTH_JWT_SECRET: "unset it to run standalone (or with BEACON_AUTH_JWKS_URL), or give the site's HS256 secret, at least 16 characters",
   BEACON_AUTH_JWKS_URL: "unset it to run standalone (or with BEACON_AUTH_JWT_SECRET), or give the site's JWKS URL",
+  BEACON_AUTH_JWT_PREVIOUS_SECRET: 'unset it once no token signed with the previous secret is left, or give that secret, at least 16 characters',
   BEACON_VAPID_PUBLIC_KEY: 'unset both VAPID keys to have a pair generated and kept in the database, or give both',
   BEACON_VAPID_PRIVATE_KEY: 'unset both VAPID keys to have a pair generated and kept in the database, or give both',
 };
@@ -325,7 +331,7 @@ function claim(env: Env, name: string, fallback: string): string {
 
 /** Sidecar settings that only mean something beside a secret or a JWKS. */
 const HOST_AUTH_DETAILS = ['BEACON_AUTH_ISSUER', 'BEACON_AUTH_AUDIENCE', 'BEACON_AUTH_ID_CLAIM', 'BEACON_AUTH_NAME_CLAIM', 'BEACON_AUTH_ADMIN_CLAIM'];
-const HOST_AUTH_SETTINGS = ['BEACON_AUTH_JWT_SECRET', 'BEACON_AUTH_JWKS_URL', ...HOST_AUTH_DETAILS];
+const HOST_AUTH_SETTINGS = ['BEACON_AUTH_JWT_SECRET', 'BEACON_AUTH_JWT_PREVIOUS_SECRET', 'BEACON_AUTH_JWKS_URL', ...HOST_AUTH_DETAILS];
 
 /**
  * Without a secret or a JWKS Beacon is standalone, with open registration: a sidecar whose key
@@ -336,7 +342,13 @@ function hostAuth(env: Env): HostAuthConfig | null {
   const unknown = Object.keys(env).find((name) => name.startsWith('BEACON_AUTH_') && !HOST_AUTH_SETTINGS.includes(name) && optional(env, name) !== null);
   if (unknown !== undefined) throw new ConfigError(unknown, `not a Beacon setting (misspelt?); the sidecar settings are ${HOST_AUTH_SETTINGS.join(', ')}`);
   const jwtSecret = secret(env, 'BEACON_AUTH_JWT_SECRET');
+  const jwtPreviousSecret = secret(env, 'BEACON_AUTH_JWT_PREVIOUS_SECRET');
   const jwksUrl = key(env, 'BEACON_AUTH_JWKS_URL');
+  // A rotation's old secret beside no new one (or beside a JWKS, which rotates by listing both keys) verifies nothing.
+  if (jwtPreviousSecret !== null && jwtSecret === null) {
+    const instead = jwksUrl === null ? 'set BEACON_AUTH_JWT_SECRET to the new secret too, or unset this' : 'not with BEACON_AUTH_JWKS_URL (a JWKS rotates by listing the old key beside the new one)';
+    throw new ConfigError('BEACON_AUTH_JWT_PREVIOUS_SECRET', `only taken beside BEACON_AUTH_JWT_SECRET (it is the secret being rotated from): ${instead}`);
+  }
   if (jwtSecret === null && jwksUrl === null) {
     const alone = HOST_AUTH_DETAILS.find((name) => optional(env, name) !== null);
     if (alone === undefined) return null;
@@ -350,6 +362,7 @@ function hostAuth(env: Env): HostAuthConfig | null {
   const admin = optional(env, 'BEACON_AUTH_ADMIN_CLAIM');
   return Object.freeze({
     jwtSecret,
+    jwtPreviousSecret,
     jwksUrl,
     issuer: optional(env, 'BEACON_AUTH_ISSUER'),
     audience: optional(env, 'BEACON_AUTH_AUDIENCE'),
@@ -424,6 +437,7 @@ export const SETTINGS: ReadonlySet<string> = new Set([
   'BEACON_AUTH_ID_CLAIM',
   'BEACON_AUTH_ISSUER',
   'BEACON_AUTH_JWKS_URL',
+  'BEACON_AUTH_JWT_PREVIOUS_SECRET',
   'BEACON_AUTH_JWT_SECRET',
   'BEACON_AUTH_NAME_CLAIM',
   'BEACON_BATCH_BURST',

@@ -209,6 +209,21 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     }
   });
 
+  it('takes tokens signed with BEACON_AUTH_JWT_PREVIOUS_SECRET during a rotation, as any other (a sign-out refuses them too), and none signed with neither', async () => {
+    const PREVIOUS = 'host-previous-secret-0123456789';
+    const app = await sidecar({ ...hs256, jwtPreviousSecret: PREVIOUS });
+    const friends = (token: string) => app.app.inject({ url: '/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${token}` } });
+    const old = await sign('alice', 'Alice', PREVIOUS);
+    expect((await friends(old)).statusCode).toBe(200);
+    expect((await friends(await sign('alice', 'Alice'))).statusCode).toBe(200);
+    expect((await friends(await sign('alice', 'Alice', 'another-secret-0123456789'))).statusCode).toBe(401);
+    // The socket takes it too.
+    const socket = await app.connect(await sign('bob', 'Bob', PREVIOUS));
+    expect(socket.ready.type).toBe('ready');
+    await app.app.beacon.signOut('alice');
+    expect((await friends(old)).statusCode).toBe(401);
+  });
+
   it('verifies tokens against the host’s JWKS with issuer and audience', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };

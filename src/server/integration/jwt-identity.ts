@@ -1,6 +1,8 @@
 /**
  * Sidecar identity: Beacon verifies the host's own JWTs with `jose`, either with a shared
  * HS256 secret or against the host's JWKS (issuer and audience checked when configured).
+ * During a rotation a token whose signature does not verify with the secret is tried with the
+ * previous one (BEACON_AUTH_JWT_PREVIOUS_SECRET), with the same checks.
  * The claims naming the user's id and name are configurable; users appear on first sight.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
@@ -12,6 +14,11 @@ import { hasVisibleCharacter } from '../users/display-name.js';
 export interface JwtIdentityOptions {
   /** Shared HS256 secret (at least 16 characters). */
   secret?: string | null;
+  /**
+   * The HS256 secret being rotated from (`hostAuth.jwtPreviousSecret`, passed by services.ts's
+   * spread of hostAuth): tried for a token whose signature does not verify with `secret`.
+   */
+  jwtPreviousSecret?: string | null;
   /** The host's JWKS URL (RS256/ES256/EdDSA keys); used when no secret is given. */
   jwksUrl?: string | null;
   issuer?: string | null;
@@ -45,15 +52,26 @@ export function jwtIdentity(o: JwtIdentityOptions): IdentityPort {
     ...(o.now ? { currentDate: new Date(o.now()) } : {}),
     requiredClaims: ['exp'],
   });
+  const previous = o.secret && o.jwtPreviousSecret ? new TextEncoder().encode(o.jwtPreviousSecret) : null;
+  const keySetting = o.secret ? (previous ? 'BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWT_PREVIOUS_SECRET' : 'BEACON_AUTH_JWT_SECRET') : 'BEACON_AUTH_JWKS_URL';
+  const verify = async (token: string) => {
+    try {
+      return key instanceof Uint8Array ? await jwtVerify(token, key, options()) : await jwtVerify(token, key, options());
+    } catch (err) {
+      // jose checks the signature before the claims: only a token the secret did not sign is tried with the previous one.
+      if (previous === null || (err as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw err;
+      return await jwtVerify(token, previous, options());
+    }
+  };
   return {
     async authenticate(token: string): Promise<HostUser | null> {
       try {
-        const { payload } = key instanceof Uint8Array ? await jwtVerify(token, key, options()) : await jwtVerify(token, key, options());
+        const { payload } = await verify(token);
         const user = userOf(payload, idClaim, nameClaim, o.adminClaim ?? null);
         if (!user) o.refused?.(noIdReason(payload[idClaim], idClaim));
         return user;
       } catch (err) {
-        o.refused?.(whyRefused(err, o.secret ? 'BEACON_AUTH_JWT_SECRET' : 'BEACON_AUTH_JWKS_URL'));
+        o.refused?.(whyRefused(err, keySetting));
         return null;
       }
     },

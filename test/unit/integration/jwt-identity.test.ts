@@ -63,3 +63,32 @@ describe('jwtIdentity: when a token was issued', () => {
     expect(await identity.authenticate(await sign({ sub: 'u-1' }))).not.toHaveProperty('issuedAt');
   });
 });
+
+describe('jwtIdentity: rotating the shared secret', () => {
+  const PREVIOUS = 'unit-previous-secret-0123456789';
+  const signWith = (secret: string, exp: string | number = '1h') => new SignJWT({ sub: 'u-1', name: 'Zed' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+
+  it('takes a token signed with the previous secret only while that one is configured, with the same checks', async () => {
+    const said: string[] = [];
+    const refused = (reason: string) => said.push(reason);
+    const old = await signWith(PREVIOUS);
+    expect(await jwtIdentity({ secret: SECRET, refused }).authenticate(old)).toBeNull();
+    expect(said).toEqual([expect.stringMatching(/^its signature does not verify with BEACON_AUTH_JWT_SECRET \(/)]);
+
+    const rolling = jwtIdentity({ secret: SECRET, jwtPreviousSecret: PREVIOUS, refused });
+    expect(await rolling.authenticate(old)).toMatchObject({ id: 'u-1', name: 'Zed' });
+    expect(await rolling.authenticate(await signWith(SECRET))).toMatchObject({ id: 'u-1', name: 'Zed' });
+
+    // Signed with neither: refused, naming both settings (never a secret or the token).
+    said.length = 0;
+    const stranger = await signWith('some-other-secret-0123456789');
+    expect(await rolling.authenticate(stranger)).toBeNull();
+    expect(said).toEqual([expect.stringMatching(/^its signature does not verify with BEACON_AUTH_JWT_SECRET or BEACON_AUTH_JWT_PREVIOUS_SECRET \(/)]);
+    for (const secret of [SECRET, PREVIOUS]) expect(said[0]).not.toContain(secret);
+
+    // The previous secret's tokens are checked as any other: expired is refused as expired.
+    said.length = 0;
+    expect(await rolling.authenticate(await signWith(PREVIOUS, Math.floor(Date.now() / 1000) - 60))).toBeNull();
+    expect(said).toEqual([expect.stringMatching(/^it has expired/)]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/server/config.js';
+import { pluginConfig } from '../../../src/server/config-options.js';
 
 const SECRET = 'host-secret-0123456789';
 
@@ -23,6 +24,7 @@ describe('config for embedded and sidecar modes', () => {
   it('reads the host JWT settings with their default claims', () => {
     expect(loadConfig({ BEACON_AUTH_JWT_SECRET: SECRET }).hostAuth).toEqual({
       jwtSecret: SECRET,
+      jwtPreviousSecret: null,
       jwksUrl: null,
       issuer: null,
       audience: null,
@@ -81,5 +83,29 @@ describe('config for embedded and sidecar modes', () => {
     // A blank issuer or audience counts as unset (a blank key or token is refused: config.test.ts).
     expect(loadConfig({ BEACON_AUTH_ISSUER: '', BEACON_AUTH_AUDIENCE: ' ' }).hostAuth).toBeNull();
     expect(loadConfig({ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_ISSUER: 'https://pong.example' }).hostAuth).toMatchObject({ issuer: 'https://pong.example' });
+  });
+
+  it('takes the previous HS256 secret beside the current one, for a rotation, and refuses it alone, with a JWKS, blank or short', () => {
+    const PREVIOUS = 'host-previous-secret-0123456789';
+    expect(loadConfig({ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_JWT_PREVIOUS_SECRET: PREVIOUS }).hostAuth).toMatchObject({ jwtSecret: SECRET, jwtPreviousSecret: PREVIOUS });
+    const bad: Array<[Record<string, string>, RegExp]> = [
+      [{ BEACON_AUTH_JWT_PREVIOUS_SECRET: PREVIOUS }, /only taken beside BEACON_AUTH_JWT_SECRET/],
+      [{ BEACON_AUTH_JWKS_URL: 'https://id.example/jwks', BEACON_AUTH_JWT_PREVIOUS_SECRET: PREVIOUS }, /only taken beside BEACON_AUTH_JWT_SECRET.*BEACON_AUTH_JWKS_URL/],
+      [{ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_JWT_PREVIOUS_SECRET: 'short' }, /at least 16 characters/],
+      [{ BEACON_AUTH_JWT_SECRET: SECRET, BEACON_AUTH_JWT_PREVIOUS_SECRET: ' ' }, /set but empty; unset it once no token signed with the previous secret is left/],
+    ];
+    for (const [env, message] of bad) {
+      const error = configErrorOf(env);
+      expect(error, JSON.stringify(env)).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable, JSON.stringify(env)).toBe('BEACON_AUTH_JWT_PREVIOUS_SECRET');
+      expect((error as ConfigError).message).toMatch(message);
+      // Nothing of a secret is said.
+      expect((error as ConfigError).message).not.toContain(PREVIOUS);
+    }
+    // The plugin's option is read the same way, and named as an option.
+    expect(pluginConfig({ hostAuth: { jwtSecret: SECRET, jwtPreviousSecret: PREVIOUS, jwksUrl: null, issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null } }).hostAuth).toMatchObject({ jwtPreviousSecret: PREVIOUS });
+    expect(() => pluginConfig({ hostAuth: { jwtSecret: null, jwtPreviousSecret: PREVIOUS, jwksUrl: 'https://id.example/jwks', issuer: null, audience: null, idClaim: 'sub', nameClaim: 'name', adminClaim: null } })).toThrow(
+      /^Invalid config\.hostAuth\.jwtPreviousSecret: only taken beside config\.hostAuth\.jwtSecret/,
+    );
   });
 });
