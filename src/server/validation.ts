@@ -16,6 +16,13 @@ import { AppError, validationMessage } from './errors.js';
 
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's body has only optional fields, and may be left out (`withOptionalBody`). */
+    optionalBody?: boolean;
+  }
+}
+
 const base = { removeAdditional: false, useDefaults: true, allErrors: false, strict: false } as const;
 const bodyAjv = addFormats(new Ajv({ ...base, coerceTypes: false }));
 const stringsAjv = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
@@ -109,7 +116,7 @@ export function parseJsonBodies(app: FastifyInstance): void {
     const charset = declaredCharset(request.headers['content-type']);
     // An ASCII body is the same text in UTF-8: some clients label it us-ascii or latin1.
     if (charset === 'other' || (charset === 'ascii-compatible' && !isAscii(bytes))) return done(new AppError('UNSUPPORTED_MEDIA_TYPE', NOT_UTF8_CHARSET));
-    if (bytes.length === 0 && request.routeOptions.schema?.body === undefined) return done(null, undefined);
+    if (bytes.length === 0 && (request.routeOptions.schema?.body === undefined || request.routeOptions.config.optionalBody === true)) return done(null, undefined);
     if (!isUtf8(bytes)) return done(new AppError('VALIDATION_ERROR', 'Request body is not valid UTF-8'));
     const text = bytes.toString('utf8');
     parse(request, text, (err: Error | null, value?: unknown) => {
@@ -120,6 +127,20 @@ export function parseJsonBodies(app: FastifyInstance): void {
       done(null, value);
     });
   });
+}
+
+/**
+ * Route options for a route whose body has only optional fields (the service API's single pair
+ * and lookup): no body, or an empty one (`content-length: 0`, sent as JSON or not), is taken as
+ * `{}` instead of refused as missing, as a caller with nothing to say sends it. Anything else in
+ * the body is validated as ever (`null` is still no object).
+ */
+export function withOptionalBody<O extends { config?: object }>(options: O): O & { config: { optionalBody: true }; preValidation: typeof leftOutIsEmpty } {
+  return { ...options, config: { ...options.config, optionalBody: true }, preValidation: leftOutIsEmpty };
+}
+
+async function leftOutIsEmpty(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined) request.body = {};
 }
 
 const NOT_UTF8_CHARSET = 'Send JSON encoded as UTF-8 (Content-Type: application/json or application/json; charset=utf-8)';

@@ -279,7 +279,7 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     // PUT /friendships adds or updates the pairs it names: an empty list would say nothing.
     expect((await service(app, 'PUT', '/friendships', { pairs: [] })).json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.pairs must NOT have fewer than 1 items' });
     // No body at all: said so, not "body must be object".
-    for (const url of ['/friendships', '/users/fay/friends', '/users', '/friendships/fay/gus']) {
+    for (const url of ['/friendships', '/users/fay/friends', '/users']) {
       const res = await service(app, 'PUT', url);
       expect(res.statusCode, url).toBe(400);
       expect(res.json(), url).toEqual({ code: 'VALIDATION_ERROR', message: 'This request needs a JSON body, and none was sent' });

@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import { FriendListBody, HostId, PairCategoriesBody, PairParams, PairsBody, UserParams, UsersUpsertBody } from '../../protocol/integration.js';
 import { AppError } from '../errors.js';
 import { errorResponses, NoContent, rateLimit, type App, type RouteOptions } from '../http-kit.js';
+import { withOptionalBody } from '../validation.js';
 import { requireServiceToken } from './service-token.js';
 
 /** Bytes: 5,000 friends with 128-character ids and a category each fit, with room. */
@@ -52,7 +53,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.post(
     '/service/users/lookup',
-    { schema: { tags, headers, body: LookupBody, response: { 200: LookupAnswer, ...errorResponses(400, 401, 403, 413) } }, ...limits },
+    { schema: { tags, headers, body: LookupBody, response: { 200: LookupAnswer, ...errorResponses(400, 401, 403, 413) } }, ...withOptionalBody(limits) },
     async (request) => {
       const { host_ids = [], user_ids = [] } = request.body;
       if (host_ids.length + user_ids.length > 1000) throw new AppError('VALIDATION_ERROR', 'body: at most 1000 ids in all');
@@ -88,7 +89,7 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
 
   app.put(
     '/service/friendships/:a/:b',
-    { schema: { tags, headers, params: PairParams, body: PairCategoriesBody, response: { 200: Changed, ...errorResponses(400, 401, 403, 413) } }, ...limits },
+    { schema: { tags, headers, params: PairParams, body: PairCategoriesBody, response: { 200: Changed, ...errorResponses(400, 401, 403, 413) } }, ...withOptionalBody(limits) },
     async (request) => {
       const { a, b } = request.params;
       if (a === b) throw new AppError('VALIDATION_ERROR', 'a user cannot befriend themself');
