@@ -3,39 +3,38 @@
  * their friends' views live over `/ws/status`, reconnects with jittered backoff, falls
  * back to REST polling when WebSockets keep failing, and reports user activity.
  */
-import type { Activity, BlockedUser, EventFrame, Friend, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
+import type { Activity, EventFrame, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
 import { CloseCode } from '../protocol/errors.js';
-import { FRIEND_CATEGORIES } from '../protocol/enums.js';
 import { ApiClient, ApiError } from './api.js';
 import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { emitFrameEvent } from './frame-events.js';
 import { attachIdleDetection, InteractionGate, type IdleTarget } from './idle.js';
+import { OwnChanges } from './own-changes.js';
 import { Poller } from './poller.js';
 import { PresenceModel } from './presence-model.js';
 import type {
-  BlockChange,
   ConnectionState,
   NetworkTarget,
   PresenceClientOptions,
   PresenceEvents,
   StopReason,
 } from './presence-types.js';
-import { ServerClock } from './server-clock.js';
+import { Resync } from './resync.js';
+import { madeAt, ServerClock } from './server-clock.js';
 import { StatusSocket } from './status-socket.js';
-import { readToken, settled, tokenOrNull, type TokenSource } from './token-source.js';
+import { settled, tokenOrNull } from './token-source.js';
+import { TokenWait } from './token-wait.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
 export type { BlockChange, ConnectionState, PresenceClientOptions, PresenceEvents, StopReason } from './presence-types.js';
-
-const CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted', 'declined', 'cancelled']);
-const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
 
 /** A first load whose socket has not answered by then also asks the API (see start()). */
 const FIRST_LOAD_PROBE_MS = 2_000;
 
 /** Live presence of the signed-in user and their friends. See {@link PresenceClientOptions}. */
 export class PresenceClient {
-  readonly #getToken: TokenSource;
+  readonly #tokens: TokenWait;
   readonly #wsUrl: string;
   readonly #wsReconnectUrl: string;
   readonly #api: ApiClient;
@@ -52,6 +51,8 @@ export class PresenceClient {
   readonly #network: NetworkTarget | null;
   readonly #visibility: PresenceClientOptions['visibility'];
   readonly #serverClock: ServerClock;
+  readonly #changes: OwnChanges;
+  readonly #resync: Resync;
 
   #state: ConnectionState = 'offline';
   /** Known before `self` when polling from the start (from GET /users/me). */
@@ -94,32 +95,8 @@ export class PresenceClient {
   #lastSyncAt: number | null = null;
   /** The open socket's `session_id` (its `ready`), while it is open: what this client's declarations name. */
   #socketSessionId: string | null = null;
-  /**
-   * The game activity this client declared last and has not ended: declared again over each new
-   * socket. Set when declared; a declaration the server refuses puts back #acceptedGame (see
-   * {@link #answered}).
-   */
-  #declaredGame: Activity | null = null;
-  /** The game of the latest declaration answered and not refused (applied, or maybe: no answer came). */
-  #acceptedGame: Activity | null = null;
-  /** Declarations made in this client, and the latest of them that set #acceptedGame. */
-  #declarations = 0;
-  #acceptedDeclaration = 0;
-  /** Settles when the own change (status or activity) sent last is answered or failed; null when none is on its way (see #inTurn). */
-  #lastChange: Promise<void> | null = null;
-  /**
-   * Tokens Beacon refused since it last accepted one (in this run): a token is tried again after
-   * a refusal only if it is not among them (see #tokenRefused), so each at most once.
-   */
-  readonly #refusedTokens = new Set<string>();
-  /** One list per resync in flight: the presence frames applied since it began (replayed over its older answer). */
-  readonly #sinceResync = new Set<EventFrame[]>();
-  /** Resyncs started, and the latest whose answer was applied: an earlier one answering later is older. */
-  #resyncsStarted = 0;
-  #resyncApplied = 0;
 
   constructor(opts: PresenceClientOptions) {
-    this.#getToken = opts.getToken;
     this.#wsUrl = statusSocketUrl(opts.baseUrl);
     this.#wsReconnectUrl = statusSocketUrl(opts.baseUrl, true);
     this.#api = opts.api ?? new ApiClient({ baseUrl: opts.baseUrl, getToken: opts.getToken });
@@ -134,6 +111,17 @@ export class PresenceClient {
     this.#network = opts.network !== undefined ? opts.network : typeof window === 'undefined' ? null : window;
     this.#visibility = opts.visibility !== undefined ? opts.visibility : typeof document === 'undefined' ? null : document;
     this.#serverClock = opts.serverClock ?? new ServerClock(() => this.#timers.now());
+    this.#tokens = new TokenWait(opts.getToken, this.#timers, this.#connectTimeoutMs, {
+      socketReady: () => this.#socket?.ready === true,
+      gaveUp: () => void this.#connects++,
+    });
+    this.#changes = new OwnChanges(this.#api, { run: () => this.#run, sessionId: () => this.#socketSessionId });
+    this.#resync = new Resync(this.#api, this.#model, this.#serverClock, {
+      run: () => this.#run,
+      selfId: () => this.#selfId ?? this.#model.self?.user_id,
+      socket: () => this.#socket,
+      ownView: (view, run) => void this.#ownView(view, run),
+    });
   }
 
   /**
@@ -210,7 +198,7 @@ export class PresenceClient {
     this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
     this.#arrivalOwed = true;
     this.#lastSyncAt = null;
-    this.#refusedTokens.clear();
+    this.#tokens.forgetRefused();
     this.#network?.addEventListener('online', this.#onBrowserOnline);
     this.#network?.addEventListener('offline', this.#onBrowserOffline);
     this.#visibility?.addEventListener('visibilitychange', this.#onVisibility);
@@ -268,7 +256,7 @@ export class PresenceClient {
    */
   async setStatus(status: ManualStatus, customMessage?: string | null, expiresAt?: string | null): Promise<View> {
     const run = this.#run;
-    return this.#ownView(await this.#inTurn(() => this.#api.setStatus(status, customMessage, expiresAt)), run);
+    return this.#ownView(await this.#changes.setStatus(status, customMessage, expiresAt), run);
   }
 
   /**
@@ -283,69 +271,7 @@ export class PresenceClient {
    */
   async setActivity(activity: Activity, opts: { keepalive?: boolean } = {}): Promise<View> {
     const run = this.#run;
-    const declaration = ++this.#declarations;
-    this.#declaredGame = gameOf(activity);
-    const keepalive = opts.keepalive === true;
-    const send = () =>
-      this.#api.setActivity(activity, undefined, { ...this.#declaringSession(), ...(keepalive ? { keepalive } : {}) }).then(
-        (view) => (this.#answered(activity, declaration, run, false), view),
-        (e: unknown) => {
-          this.#answered(activity, declaration, run, e instanceof ApiError && e.status >= 400 && e.status < 500);
-          throw e;
-        },
-      );
-    return this.#ownView(await this.#inTurn(send, keepalive), run);
-  }
-
-  /**
-   * A declaration's answer, before the change after it is sent. Applied, or with no answer (the
-   * network, a 5xx: it may have been applied, and a `browsing` lost with the connection must still
-   * end the game), it is the one that holds. `refused` (a 4xx, such as 409 while a game server's
-   * match holds the activity): the server did not apply it, so the one accepted before it is
-   * remembered again, unless a later declaration was made meanwhile (that one holds). An older
-   * declaration answered after a newer one (a keepalive one is sent at once), or one of a run
-   * that ended, changes nothing.
-   */
-  #answered(activity: Activity, declaration: number, run: number, refused: boolean): void {
-    if (run !== this.#run) return;
-    if (refused) {
-      if (declaration === this.#declarations) this.#declaredGame = this.#acceptedGame;
-    } else if (declaration > this.#acceptedDeclaration) {
-      this.#acceptedDeclaration = declaration;
-      this.#acceptedGame = gameOf(activity);
-    }
-  }
-
-  /**
-   * Sends a change of the user's own presence (a status, an activity declaration) once the change
-   * sent before it was answered or failed (`now`: at once). Requests sent together may reach the
-   * server in either order, and the one it applies last holds: a `playing_pong` overtaken by the
-   * `browsing` that ended the match a moment later would leave friends seeing "In game" with no
-   * match running, a `busy` overtaken by the `online` set just after it would stay. Over the
-   * socket frames keep their order, but the SDK changes over REST, which answers with the view.
-   * A change still waiting when this run ends (stop(), a refused token) is not sent, as the token
-   * then may be another account's: it fails `CLIENT_STOPPED` (status 0).
-   */
-  #inTurn<T>(send: () => Promise<T>, now = false): Promise<T> {
-    const before = this.#lastChange;
-    const run = this.#run;
-    const sendInRun = (): Promise<T> => (run === this.#run ? send() : Promise.reject(new ApiError(0, 'CLIENT_STOPPED', 'The client stopped before this change was sent')));
-    // With none on its way it goes at once, in this task (a page may be going away).
-    const sent = now || before === null ? send() : before.then(sendInRun);
-    const done = sent.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#lastChange = done;
-    void done.then(() => {
-      if (this.#lastChange === done) this.#lastChange = null;
-    });
-    return sent;
-  }
-
-  /** The socket a declaration names when it is sent: the one open then (its `ready.session_id`). */
-  #declaringSession(): { sessionId?: string } {
-    return this.#socketSessionId ? { sessionId: this.#socketSessionId } : {};
+    return this.#ownView(await this.#changes.declare(activity, opts.keepalive === true), run);
   }
 
   getSettings(): Promise<Settings> {
@@ -430,8 +356,7 @@ export class PresenceClient {
     this.#socket?.close();
     this.#socket = null;
     this.#socketSessionId = null;
-    // The game was this run's socket's: never declared again for whoever signs in next.
-    this.#declaredGame = this.#acceptedGame = null;
+    this.#changes.forget();
     this.#poller.stop();
     this.#pendingInteraction = false;
     this.#arrivalOwed = false;
@@ -475,38 +400,11 @@ export class PresenceClient {
     if (this.#restOnly) return this.#startPolling();
     const attempt = ++this.#connects;
     if (known !== undefined) return this.#connectWith(known);
-    const read = readToken(this.#getToken);
+    const read = this.#tokens.read();
     if ('now' in read) return this.#connectWith(read.now);
     if ('failed' in read) return this.#tokenUnavailable();
     const run = this.#run;
-    this.#awaitToken(read.later, () => run === this.#run && attempt === this.#connects, (token) => this.#connectWith(tokenOrNull(token)), () => this.#tokenUnavailable());
-  }
-
-  /**
-   * Waits for a token promise for a connect: `then` or `failed` run only while `current()` holds
-   * and no socket is ready (another path connected meanwhile). A promise that has not settled
-   * within the connect timeout counts as failed (a refresh hanging on a stalled network), and
-   * any later answer is dropped.
-   */
-  #awaitToken(later: PromiseLike<string | null>, current: () => boolean, then: (token: string | null) => void, failed: () => void): void {
-    const live = () => current() && !this.#socket?.ready;
-    let settled = false;
-    const timer = this.#timers.setTimeout(() => {
-      if (settled || !live()) return;
-      settled = true;
-      this.#connects++;
-      failed();
-    }, this.#connectTimeoutMs);
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      this.#timers.clearTimeout(timer);
-      if (live()) fn();
-    };
-    Promise.resolve(later).then(
-      (token) => settle(() => then(token)),
-      () => settle(failed),
-    );
+    this.#tokens.wait(read.later, () => run === this.#run && attempt === this.#connects, (token) => this.#connectWith(tokenOrNull(token)), () => this.#tokenUnavailable());
   }
 
   /**
@@ -545,7 +443,7 @@ export class PresenceClient {
         // A socket this client replaced or dropped feeds nothing into it.
         onReady: (frame) => this.#socket === socket && this.#onReady(frame),
         onEvent: (frame) => this.#socket === socket && this.#onEvent(frame),
-        onGap: () => this.#socket === socket && void this.#resync(),
+        onGap: () => this.#socket === socket && void this.#resync.run(),
         onClose: (code, reachedReady) => {
           if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
         },
@@ -559,7 +457,7 @@ export class PresenceClient {
     this.#connects++; // a token read still under way is for a connection no longer needed
     this.#serverClock.observe(frame.self.timestamp, ...frame.friends.map(madeAt));
     this.#tries = this.#failures = 0;
-    this.#refusedTokens.clear();
+    this.#tokens.forgetRefused();
     this.#everConnected = true;
     this.#arrivalOwed = false;
     this.#selfId = frame.self.user_id;
@@ -569,15 +467,9 @@ export class PresenceClient {
     this.#model.applySnapshot(frame.friends, frame.self, true);
     this.#synced();
     this.#socketSessionId = typeof frame.session_id === 'string' ? frame.session_id : null;
-    // A game still running here is this new socket's now (the server ends one no session holds),
-    // declared in its turn: unless a declaration on its way by then ended it.
-    if (this.#declaredGame !== null) {
-      const run = this.#run;
-      this.#inTurn(async () => {
-        const game = this.#declaredGame;
-        if (game !== null) this.#ownView(await this.#api.setActivity(game, undefined, this.#declaringSession()), run);
-      }).catch(() => undefined);
-    }
+    // A game still running here is this new socket's now, declared again in its turn.
+    const run = this.#run;
+    this.#changes.redeclare((view) => void this.#ownView(view, run));
     if (this.#pendingInteraction) {
       this.#pendingInteraction = false;
       if (this.#socket?.send({ type: 'interaction' })) this.#gate.sent(this.#timers.now());
@@ -587,57 +479,9 @@ export class PresenceClient {
   #onEvent(frame: EventFrame): void {
     this.#lastSyncAt = this.#timers.now();
     this.#serverClock.observe(madeAt(frame.type === 'friend_added' ? frame.friend : frame));
-    if (frame.type === 'friend_request_received' || frame.type === 'friend_request_sent') {
-      const { request } = frame as { request: unknown };
-      if (typeof request === 'object' && request !== null && typeof (request as { id?: unknown }).id === 'number') {
-        this.#events.emit(frame.type, { request: frame.request });
-      }
-      return;
-    }
-    if (frame.type === 'friend_request_closed') {
-      const { request_id, reason } = frame;
-      if (typeof request_id === 'number' && CLOSE_REASONS.has(reason)) {
-        this.#events.emit('friend_request_closed', { requestId: request_id, reason });
-      }
-      return;
-    }
-    if (frame.type === 'game_invite' || frame.type === 'game_invite_accepted') {
-      const id = frame.invite_id;
-      const who = frame.type === 'game_invite' ? frame.from_user_id : frame.by_user_id;
-      if (typeof id !== 'string' || typeof who !== 'number') return;
-      if (frame.type === 'game_invite') this.#events.emit('game_invite', { inviteId: id, fromUserId: who });
-      else this.#events.emit('game_invite_accepted', { inviteId: id, byUserId: who });
-      return;
-    }
-    if (frame.type === 'friend_updated') {
-      if (isFriend(frame.friend)) this.#events.emit('friend_updated', { friend: frame.friend });
-      return;
-    }
-    if (frame.type === 'block_changed') {
-      const change = blockChangeOf(frame);
-      if (change) this.#events.emit('block_changed', change);
-      return;
-    }
-    if (frame.type === 'settings_update') {
-      if (typeof frame.settings === 'object' && frame.settings !== null) this.#events.emit('settings', { settings: frame.settings });
-      return;
-    }
-    if (frame.type === 'notification') {
-      if (typeof frame.friend_id === 'number' && typeof frame.display_name === 'string') this.#events.emit('notification', { ...frame, type: 'notification' });
-      return;
-    }
-    if (frame.type === 'are_you_there') {
-      this.#gate.probe();
-      this.#events.emit('are_you_there', undefined);
-    } else if (frame.type === 'probe_answered') {
-      this.#gate.answered();
-      this.#events.emit('probe_answered', undefined);
-    } else if (frame.type === 'error') {
-      this.#events.emit('error', { code: String(frame.code), message: String(frame.message) });
-    } else {
-      this.#model.applyEvent(frame);
-      for (const since of this.#sinceResync) since.push(frame);
-    }
+    if (emitFrameEvent(frame, this.#events, this.#gate)) return;
+    this.#model.applyEvent(frame);
+    this.#resync.applied(frame);
   }
 
   #onSocketClosed(code: number, reachedReady: boolean, token: string): void {
@@ -675,27 +519,24 @@ export class PresenceClient {
   }
 
   /**
-   * Beacon refused `refused` (the socket's 4401, a poll's 401: expired, revoked, bad). The host
-   * may have refreshed it meanwhile (`getToken` is read at each connect and call): a token Beacon
-   * has not refused yet is tried at once by `retry`, with no backoff; without one the client
-   * stops (`unauthorized`). Each distinct token is tried at most once, so a dead one never loops.
+   * Beacon refused `refused` (the socket's 4401, a poll's 401): a token it has not refused yet is
+   * tried at once by `retry`, with no backoff; without one the client stops (`unauthorized`). See
+   * {@link TokenWait.afterRefusal}.
    */
   #tokenRefused(refused: string | null, retry: (fresh: string) => void, unavailable: () => void, path: 'socket' | 'poll'): void {
-    if (refused) this.#refusedTokens.add(refused);
-    const decide = (fresh: string | null) => {
-      if (!fresh || this.#refusedTokens.has(fresh)) return this.#unauthorized(CloseCode.UNAUTHORIZED);
-      retry(fresh);
-    };
-    const read = readToken(this.#getToken);
-    if ('now' in read) return decide(read.now);
-    if ('failed' in read) return unavailable();
-    // A refresh under way: the client says it is trying again while it waits. For the socket it
-    // is a connect attempt (a newer one overtakes it); for the polls, it holds while they run.
-    this.#sayTryingAgain();
-    const run = this.#run;
-    const attempt = path === 'socket' ? ++this.#connects : this.#connects;
-    const current = () => run === this.#run && (path === 'socket' ? attempt === this.#connects : this.#poller.running);
-    this.#awaitToken(read.later, current, (fresh) => decide(tokenOrNull(fresh)), unavailable);
+    this.#tokens.afterRefusal(refused, {
+      retry,
+      unavailable,
+      denied: () => this.#unauthorized(CloseCode.UNAUTHORIZED),
+      waiting: () => {
+        // A refresh under way: the client says it is trying again while it waits. For the socket
+        // it is a connect attempt (a newer one overtakes it); for the polls, it holds while they run.
+        this.#sayTryingAgain();
+        const run = this.#run;
+        const attempt = path === 'socket' ? ++this.#connects : this.#connects;
+        return () => run === this.#run && (path === 'socket' ? attempt === this.#connects : this.#poller.running);
+      },
+    });
   }
 
   /** After a refused token, with the fresh one: at once, and saying so unless the polls answer meanwhile. */
@@ -750,7 +591,7 @@ export class PresenceClient {
   async #poll(): Promise<void> {
     const run = this.#run;
     // The token this poll's requests carry (read again by each; a refresh meanwhile is retried).
-    const read = readToken(this.#getToken);
+    const read = this.#tokens.read();
     // Bounded: a refresh that hangs must not stop the polls (the requests then fail on their own).
     const token = 'now' in read ? read.now : await settled(read, this.#connectTimeoutMs, this.#timers);
     if (run !== this.#run) return;
@@ -775,7 +616,7 @@ export class PresenceClient {
         }
       }
       this.#restAnswers = true;
-      this.#refusedTokens.clear();
+      this.#tokens.forgetRefused();
       // A PUT's answer may have overtaken this poll: its own view is then older than the one kept.
       this.#model.applySnapshot(friends, this.#olderThanKept(self) ? this.#model.self : self, false);
       this.#synced();
@@ -816,64 +657,5 @@ export class PresenceClient {
     this.#arrivalOwed = this.#pendingInteraction = false;
     this.#gate.sent(this.#timers.now());
   }
-
-  /**
-   * Events were lost on the socket (a `seq` gap): refetch the friends' views and our own over
-   * REST (a lost `status_update` — another tab, an expiry, auto-away — would leave `self`
-   * wrong until the next one). The answers were made when the requests reached the server,
-   * so the frames that arrive meanwhile are newer: they are applied again over them (a
-   * friend's later change, a friend added, our own later change). The own answer also keeps
-   * the rule of {@link #ownView}: never over a view made later.
-   */
-  async #resync(): Promise<void> {
-    const run = this.#run;
-    // Only for the socket that saw the gap: a later one brought a newer snapshot in its ready.
-    const socket = this.#socket;
-    const nth = ++this.#resyncsStarted;
-    const since: EventFrame[] = [];
-    this.#sinceResync.add(since);
-    const selfId = this.#selfId ?? this.#model.self?.user_id;
-    // A failed own refetch must not cost the friends' one: it answers null and self stays as it is.
-    const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
-    try {
-      const [friends, self] = await Promise.all([this.#api.friendsStatus(false, true), ownAnswer]);
-      this.#serverClock.observe(...friends.map(madeAt));
-      if (run === this.#run && socket !== null && this.#socket === socket && socket.ready && nth > this.#resyncApplied) {
-        this.#resyncApplied = nth;
-        this.#model.applySnapshot(friends, null, false);
-        if (self) this.#ownView(self, run);
-        for (const frame of since) this.#model.applyEvent(frame);
-      }
-    } catch {
-      // the next reconnect brings a full snapshot anyway
-    } finally {
-      this.#sinceResync.delete(since);
-    }
-  }
 }
 
-/** When the server made a view or frame (its `timestamp`), for the server clock; undefined without one. */
-function madeAt(v: unknown): unknown {
-  return typeof v === 'object' && v !== null ? (v as { timestamp?: unknown }).timestamp : undefined;
-}
-
-/** A `friend` worth passing on: an id, and a category this SDK knows (a malformed frame is dropped). */
-function isFriend(v: unknown): v is Friend {
-  return typeof v === 'object' && v !== null && typeof (v as { user_id?: unknown }).user_id === 'number' && CATEGORIES.has((v as { category?: unknown }).category);
-}
-
-/** The event of a `block_changed` frame; undefined for a malformed one (a block without its user, or another user's). */
-function blockChangeOf(frame: { user_id: unknown; blocked: unknown; user?: unknown }): BlockChange | undefined {
-  const { user_id: userId, blocked, user } = frame;
-  if (typeof userId !== 'number') return undefined;
-  if (blocked === false) return { userId, blocked };
-  if (blocked !== true || typeof user !== 'object' || user === null) return undefined;
-  const u = user as Record<string, unknown>;
-  if (u.user_id !== userId || typeof u.username !== 'string' || typeof u.display_name !== 'string' || typeof u.since !== 'string') return undefined;
-  return { userId, blocked, user: user as BlockedUser };
-}
-
-/** The game an activity declares (one that shows `in_game`), or null. */
-function gameOf(activity: Activity): Activity | null {
-  return activity === 'playing_pong' || activity === 'in_tournament' ? activity : null;
-}

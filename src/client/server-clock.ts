@@ -61,3 +61,8 @@ export class ServerClock {
     if (drop > 0) this.#samples = samples.slice(drop);
   }
 }
+
+/** When the server made a view or frame (its `timestamp`), for {@link ServerClock.observe}; undefined without one. */
+export function madeAt(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? (v as { timestamp?: unknown }).timestamp : undefined;
+}

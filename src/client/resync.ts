@@ -1,0 +1,77 @@
+/**
+ * Events were lost on the socket (a `seq` gap): the friends' views and our own are fetched again
+ * over REST, and the presence frames that arrived meanwhile are applied again over the answers.
+ */
+import type { EventFrame, View } from '../protocol/index.js';
+import type { ApiClient } from './api.js';
+import type { PresenceModel } from './presence-model.js';
+import { madeAt, type ServerClock } from './server-clock.js';
+
+/** What a resync reads from the client, and where it puts the own view. */
+export interface ResyncContext {
+  /** The client's run (bumped by start/stop): an answer of an earlier one is dropped. */
+  run(): number;
+  /** The signed-in user's id, when known. */
+  selfId(): number | undefined;
+  /** The socket open now, if any: a resync counts only for the one that saw the gap. */
+  socket(): { readonly ready: boolean } | null;
+  /** Applies a REST answer about the own status (never over a view made later). */
+  ownView(view: View, run: number): void;
+}
+
+export class Resync {
+  readonly #api: Pick<ApiClient, 'friendsStatus' | 'userStatus'>;
+  readonly #model: PresenceModel;
+  readonly #clock: ServerClock;
+  readonly #context: ResyncContext;
+  /** One list per resync in flight: the presence frames applied since it began (replayed over its older answer). */
+  readonly #sinceResync = new Set<EventFrame[]>();
+  /** Resyncs started, and the latest whose answer was applied: an earlier one answering later is older. */
+  #started = 0;
+  #applied = 0;
+
+  constructor(api: Pick<ApiClient, 'friendsStatus' | 'userStatus'>, model: PresenceModel, clock: ServerClock, context: ResyncContext) {
+    this.#api = api;
+    this.#model = model;
+    this.#clock = clock;
+    this.#context = context;
+  }
+
+  /** A presence frame was applied to the model: each resync in flight applies it again over its answer. */
+  applied(frame: EventFrame): void {
+    for (const since of this.#sinceResync) since.push(frame);
+  }
+
+  /**
+   * Refetches the friends' views and our own over REST (a lost `status_update` — another tab, an
+   * expiry, auto-away — would leave `self` wrong until the next one). The answers were made when
+   * the requests reached the server, so the frames that arrive meanwhile are newer: they are
+   * applied again over them (a friend's later change, a friend added, our own later change). The
+   * own answer goes through {@link ResyncContext.ownView}: never over a view made later.
+   */
+  async run(): Promise<void> {
+    const run = this.#context.run();
+    // Only for the socket that saw the gap: a later one brought a newer snapshot in its ready.
+    const socket = this.#context.socket();
+    const nth = ++this.#started;
+    const since: EventFrame[] = [];
+    this.#sinceResync.add(since);
+    const selfId = this.#context.selfId();
+    // A failed own refetch must not cost the friends' one: it answers null and self stays as it is.
+    const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
+    try {
+      const [friends, self] = await Promise.all([this.#api.friendsStatus(false, true), ownAnswer]);
+      this.#clock.observe(...friends.map(madeAt));
+      if (run === this.#context.run() && socket !== null && this.#context.socket() === socket && socket.ready && nth > this.#applied) {
+        this.#applied = nth;
+        this.#model.applySnapshot(friends, null, false);
+        if (self) this.#context.ownView(self, run);
+        for (const frame of since) this.#model.applyEvent(frame);
+      }
+    } catch {
+      // the next reconnect brings a full snapshot anyway
+    } finally {
+      this.#sinceResync.delete(since);
+    }
+  }
+}
