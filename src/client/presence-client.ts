@@ -2,16 +2,21 @@
  * PresenceClient: the framework-agnostic browser SDK. Keeps the signed-in user's view and
  * their friends' views live over `/ws/status`, reconnects with jittered backoff, falls
  * back to REST polling when WebSockets keep failing, and reports user activity.
+ *
+ * This file is the orchestrator (start/stop, connect/reconnect, connection state); the parts it
+ * drives: status-socket.ts (one socket), rest-fallback.ts (the polls and when `polling` is said),
+ * own-changes.ts (setStatus/setActivity in order, the declared game), token-wait.ts (token reads
+ * and refusals), resync.ts (a `seq` gap), frame-events.ts (frames that are events),
+ * presence-model.ts (the views).
  */
 import type { Activity, EventFrame, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
 import { CloseCode } from '../protocol/errors.js';
-import { ApiClient, ApiError } from './api.js';
+import { ApiClient } from './api.js';
 import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { emitFrameEvent } from './frame-events.js';
 import { attachIdleDetection, InteractionGate, type IdleTarget } from './idle.js';
 import { OwnChanges } from './own-changes.js';
-import { Poller } from './poller.js';
 import { PresenceModel } from './presence-model.js';
 import type {
   ConnectionState,
@@ -21,9 +26,10 @@ import type {
   StopReason,
 } from './presence-types.js';
 import { Resync } from './resync.js';
+import { RestFallback } from './rest-fallback.js';
 import { madeAt, ServerClock } from './server-clock.js';
 import { StatusSocket } from './status-socket.js';
-import { settled, tokenOrNull } from './token-source.js';
+import { tokenOrNull } from './token-source.js';
 import { TokenWait } from './token-wait.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
@@ -47,7 +53,7 @@ export class PresenceClient {
   readonly #events = new Emitter<PresenceEvents>();
   readonly #model = new PresenceModel(this.#events);
   readonly #gate: InteractionGate;
-  readonly #poller: Poller;
+  readonly #rest: RestFallback;
   readonly #network: NetworkTarget | null;
   readonly #visibility: PresenceClientOptions['visibility'];
   readonly #serverClock: ServerClock;
@@ -75,23 +81,8 @@ export class PresenceClient {
    */
   #connects = 0;
   #everConnected = false;
-  /**
-   * The REST fallback: `polling` is said only when it is what works here, never on the way back
-   * from a blip. `#restAnswers`: the last poll answered. `#socketFailsOverRest`: a socket attempt
-   * failed while it did (the socket is the problem, not the network). `#restOnly`: no socket is
-   * tried for now (none in this runtime, or 4409), so every answered poll is `polling`.
-   */
-  #restAnswers = false;
-  #socketFailsOverRest = false;
-  #restOnly = false;
+  /** Input made while nothing could carry it (no socket, no polls): sent with the next socket or poll. */
   #pendingInteraction = false;
-  /**
-   * The person's arrival (this start(), a page load) is still to be reported over REST before a
-   * poll: a poll is a read and never counts as interaction, so a page that polls from the start
-   * says the person is here with POST /users/me/interaction first (see #reportOwedInteraction).
-   * Cleared once reported, and by a `ready` (the socket's open was the arrival).
-   */
-  #arrivalOwed = false;
   #lastSyncAt: number | null = null;
   /** The open socket's `session_id` (its `ready`), while it is open: what this client's declarations name. */
   #socketSessionId: string | null = null;
@@ -107,7 +98,6 @@ export class PresenceClient {
     this.#fallbackAfter = Math.max(1, opts.fallbackAfterFailures ?? 3);
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
     this.#gate = new InteractionGate(opts.interactionThrottleMs ?? 10_000);
-    this.#poller = new Poller(this.#timers, opts.pollIntervalMs ?? 3_000, () => this.#poll());
     this.#network = opts.network !== undefined ? opts.network : typeof window === 'undefined' ? null : window;
     this.#visibility = opts.visibility !== undefined ? opts.visibility : typeof document === 'undefined' ? null : document;
     this.#serverClock = opts.serverClock ?? new ServerClock(() => this.#timers.now());
@@ -121,6 +111,39 @@ export class PresenceClient {
       selfId: () => this.#selfId ?? this.#model.self?.user_id,
       socket: () => this.#socket,
       ownView: (view, run) => void this.#ownView(view, run),
+    });
+    this.#rest = new RestFallback({
+      api: this.#api,
+      timers: this.#timers,
+      pollIntervalMs: opts.pollIntervalMs ?? 3_000,
+      tokenTimeoutMs: this.#connectTimeoutMs,
+      serverClock: this.#serverClock,
+      context: {
+        run: () => this.#run,
+        readToken: () => this.#tokens.read(),
+        everConnected: () => this.#everConnected,
+        socket: () => this.#socket,
+        state: () => this.#state,
+        setState: (state) => this.#setState(state),
+        selfId: () => this.#selfId,
+        learnSelfId: (id) => void (this.#selfId = id),
+        connectNow: () => {
+          this.#timers.clearTimeout(this.#reconnectTimer);
+          this.#connect();
+        },
+        answered: (friends, self) => {
+          this.#tokens.forgetRefused();
+          // A PUT's answer may have overtaken this poll: its own view is then older than the one kept.
+          this.#model.applySnapshot(friends, this.#olderThanKept(self) ? this.#model.self : self, false);
+          this.#synced();
+        },
+        refused: (token) => this.#tokenRefused(token, () => this.#rest.pollNow(), () => undefined, 'poll'),
+        owesInput: () => this.#pendingInteraction,
+        inputReported: () => {
+          this.#pendingInteraction = false;
+          this.#gate.sent(this.#timers.now());
+        },
+      },
     });
   }
 
@@ -195,8 +218,7 @@ export class PresenceClient {
     this.#selfId = null;
     this.#tries = this.#failures = 0;
     this.#everConnected = false;
-    this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
-    this.#arrivalOwed = true;
+    this.#rest.begin();
     this.#lastSyncAt = null;
     this.#tokens.forgetRefused();
     this.#network?.addEventListener('online', this.#onBrowserOnline);
@@ -207,7 +229,7 @@ export class PresenceClient {
     // A first load whose socket is slow to answer also asks the API, so a hung server reads as
     // offline after one timeout (the API's), not after three of the socket's and then the API's.
     this.#firstProbeTimer = this.#timers.setTimeout(() => {
-      if (!this.#stopped && !this.#everConnected && !this.#socket?.ready) this.#startPolling();
+      if (!this.#stopped && !this.#everConnected && !this.#socket?.ready) this.#rest.start();
     }, FIRST_LOAD_PROBE_MS);
   }
 
@@ -231,8 +253,8 @@ export class PresenceClient {
     this.#tries = 0;
     this.#failures = 0;
     // While polling answers, the state stays `polling` (the data is fresh); offline, it is trying again.
-    if (!this.#poller.running || this.#state === 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
-    if (this.#poller.running) this.#poller.pollNow();
+    if (!this.#rest.running || this.#state === 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    if (this.#rest.running) this.#rest.pollNow();
     this.#connect();
   }
 
@@ -299,7 +321,7 @@ export class PresenceClient {
     if (!this.#gate.shouldSend(now)) return;
     if (this.#socket?.send({ type: 'interaction' })) {
       this.#gate.sent(now);
-    } else if (this.#poller.running) {
+    } else if (this.#rest.running) {
       this.#gate.sent(now);
       this.#reportOverRest();
     } else {
@@ -311,7 +333,7 @@ export class PresenceClient {
   stillHere(): void {
     if (this.#stopped) return;
     if (this.#socket?.send({ type: 'still_here' })) this.#gate.sent(this.#timers.now());
-    else if (this.#poller.running) {
+    else if (this.#rest.running) {
       this.#gate.sent(this.#timers.now());
       this.#reportOverRest();
     } else this.#pendingInteraction = true;
@@ -357,9 +379,8 @@ export class PresenceClient {
     this.#socket = null;
     this.#socketSessionId = null;
     this.#changes.forget();
-    this.#poller.stop();
+    this.#rest.end();
     this.#pendingInteraction = false;
-    this.#arrivalOwed = false;
     this.#network?.removeEventListener('online', this.#onBrowserOnline);
     this.#network?.removeEventListener('offline', this.#onBrowserOffline);
     this.#visibility?.removeEventListener('visibilitychange', this.#onVisibility);
@@ -396,8 +417,8 @@ export class PresenceClient {
   #connect(known?: string): void {
     this.#reconnectTimer = null;
     // After 4409 (or with no WebSocket here) no socket is tried: it would close another tab's.
-    // A page shown again, the browser back online, a retry: the polls answer for it (#restOnly).
-    if (this.#restOnly) return this.#startPolling();
+    // A page shown again, the browser back online, a retry: the polls answer for it (RestFallback.restOnly).
+    if (this.#rest.restOnly) return this.#rest.start();
     const attempt = ++this.#connects;
     if (known !== undefined) return this.#connectWith(known);
     const read = this.#tokens.read();
@@ -414,7 +435,7 @@ export class PresenceClient {
    */
   #tokenUnavailable(): void {
     if (this.#stopped) return;
-    if (!this.#poller.running) this.#setState('offline');
+    if (!this.#rest.running) this.#setState('offline');
     this.#timers.clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), reconnectDelay(this.#tries++, this.#backoff, this.#random));
   }
@@ -425,8 +446,7 @@ export class PresenceClient {
       return this.#unauthorized(CloseCode.UNAUTHORIZED);
     }
     if (!this.#WebSocket) {
-      this.#restOnly = true; // no WebSocket in this runtime: REST only
-      return this.#startPolling();
+      return this.#rest.startRestOnly(); // no WebSocket in this runtime: REST only
     }
     const socket: StatusSocket = new StatusSocket({
       // After a socket of this run reached `ready`, connecting again is the client's own doing,
@@ -459,10 +479,8 @@ export class PresenceClient {
     this.#tries = this.#failures = 0;
     this.#tokens.forgetRefused();
     this.#everConnected = true;
-    this.#arrivalOwed = false;
     this.#selfId = frame.self.user_id;
-    this.#poller.stop();
-    this.#restAnswers = this.#socketFailsOverRest = this.#restOnly = false;
+    this.#rest.socketReady();
     this.#setState('connected');
     this.#model.applySnapshot(frame.friends, frame.self, true);
     this.#synced();
@@ -492,22 +510,16 @@ export class PresenceClient {
     if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);
     if (code === CloseCode.UNAUTHORIZED) return this.#tokenRefused(token, (fresh) => this.#reconnectWithFreshToken(fresh), () => this.#tokenUnavailable(), 'socket');
     // Replaced by a newer socket of the same account: reconnecting would close another one.
-    if (code === CloseCode.TOO_MANY_SOCKETS) {
-      this.#restOnly = true;
-      return this.#startPolling();
-    }
+    if (code === CloseCode.TOO_MANY_SOCKETS) return this.#rest.startRestOnly();
     if (!reachedReady) this.#failures++;
     // An attempt failed while the API answers: the socket is what fails here, and the polls that
     // answer are the fallback (their data is fresh). Failures while nothing answered (a blip) do
-    // not say that: they only start the polls that find out (#poll).
-    if (!reachedReady && this.#poller.running && this.#restAnswers) {
-      this.#socketFailsOverRest = true;
-      this.#setState('polling');
-    }
-    if (this.#failures >= this.#fallbackAfter) this.#startPolling();
-    else if (!this.#poller.running && this.#state !== 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
-    // 4429: the server answered the socket, asking it to wait. No blip, and not to be hurried (#poll).
-    if (code === CloseCode.RATE_LIMITED && !reachedReady && this.#poller.running) this.#socketFailsOverRest = true;
+    // not say that: they only start the polls that find out (RestFallback.socketFailed).
+    if (!reachedReady && this.#rest.socketFailed()) this.#setState('polling');
+    if (this.#failures >= this.#fallbackAfter) this.#rest.start();
+    else if (!this.#rest.running && this.#state !== 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    // 4429: the server answered the socket, asking it to wait. No blip, and not to be hurried (RestFallback).
+    if (code === CloseCode.RATE_LIMITED && !reachedReady) this.#rest.socketRateLimited();
     // The WebSocket keeps being retried in the background even while polling.
     this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
   }
@@ -534,7 +546,7 @@ export class PresenceClient {
         this.#sayTryingAgain();
         const run = this.#run;
         const attempt = path === 'socket' ? ++this.#connects : this.#connects;
-        return () => run === this.#run && (path === 'socket' ? attempt === this.#connects : this.#poller.running);
+        return () => run === this.#run && (path === 'socket' ? attempt === this.#connects : this.#rest.running);
       },
     });
   }
@@ -547,7 +559,7 @@ export class PresenceClient {
 
   #sayTryingAgain(): void {
     if (this.#socket?.ready) return;
-    if (!this.#poller.running) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+    if (!this.#rest.running) this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
   }
 
   #unauthorized(closeCode: number): void {
@@ -574,88 +586,6 @@ export class PresenceClient {
   #olderThanKept(view: View): boolean {
     const current = this.#model.self;
     return current !== null && Date.parse(current.timestamp) > Date.parse(view.timestamp);
-  }
-
-  /**
-   * Starts the REST fallback after the socket kept failing. Until it is known to be what works
-   * (see {@link #poll}) the state stays as it was (`connecting`, `reconnecting`), or `offline`
-   * while the API does not answer either: `polling` means the socket fails while the REST
-   * fallback answers (§8), which neither a server that hangs nor a blip of the network is.
-   */
-  #startPolling(): void {
-    if (this.#poller.running) return;
-    this.#poller.start();
-  }
-
-  /** One poll: friends' views plus our own (that request also keeps us online server-side). */
-  async #poll(): Promise<void> {
-    const run = this.#run;
-    // The token this poll's requests carry (read again by each; a refresh meanwhile is retried).
-    const read = this.#tokens.read();
-    // Bounded: a refresh that hangs must not stop the polls (the requests then fail on their own).
-    const token = 'now' in read ? read.now : await settled(read, this.#connectTimeoutMs, this.#timers);
-    if (run !== this.#run) return;
-    try {
-      await this.#reportOwedInteraction(run);
-      // After a socket of this start() was ready, polling is the client's own doing (its connection
-      // was lost), so the poll opening the polling session is no interaction, like a reconnect.
-      // Our own view: GET /users/me/status (ApiClient.ownStatus; an older server, by our id).
-      const [friends, self] = await Promise.all([this.#api.friendsStatus(false, this.#everConnected), this.#api.ownStatus(this.#selfId ?? undefined)]);
-      if (run === this.#run) this.#selfId ??= self.user_id;
-      this.#serverClock.observe(self.timestamp, ...friends.map(madeAt));
-      if (run !== this.#run || !this.#poller.running || this.#socket?.ready) return;
-      if (this.#restOnly || this.#socketFailsOverRest) this.#setState('polling');
-      else {
-        // The API answers and no socket attempt failed since it does: the network is back (the
-        // failures were a blip) or the socket was never tried with it. Try the socket now rather
-        // than at the next backoff tick, and say `polling` only if that attempt fails too.
-        if (this.#state === 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
-        if (!this.#socket) {
-          this.#timers.clearTimeout(this.#reconnectTimer);
-          this.#connect();
-        }
-      }
-      this.#restAnswers = true;
-      this.#tokens.forgetRefused();
-      // A PUT's answer may have overtaken this poll: its own view is then older than the one kept.
-      this.#model.applySnapshot(friends, this.#olderThanKept(self) ? this.#model.self : self, false);
-      this.#synced();
-    } catch (err) {
-      if (run !== this.#run) return;
-      // A 401 once a socket is ready says nothing of the token it uses (a rotation: this poll
-      // carried the old one). A failed refresh: the poller polls again at its pace, reading anew.
-      if (err instanceof ApiError && err.status === 401) {
-        if (this.#socket?.ready || !this.#poller.running) return;
-        return this.#tokenRefused(token, () => this.#poller.pollNow(), () => undefined, 'poll');
-      }
-      // Neither the socket nor the API answers: the list can no longer be trusted. Whatever failed
-      // meanwhile says nothing about the socket once the network is back.
-      this.#restAnswers = this.#socketFailsOverRest = false;
-      if (this.#poller.running && !this.#socket?.ready) this.#setState('offline');
-    }
-  }
-
-  /**
-   * Before a poll: reports over REST the person's arrival (a page load polling before any socket
-   * of this start() was ready) or an input remembered while nothing could carry it. Awaited, so
-   * the poll that opens the polling session finds the interaction on record: the server takes
-   * that poll as no interaction (a read), and shows the person `online` only when their last
-   * interaction is recent; reported after it, friends would see them `away` first, then `online`.
-   * Not for the client's own fallback after a socket was ready (no one arrived). A failure is
-   * tried again before the next poll; one with no answer at all fails this poll (the reads would
-   * wait as long again for a server that does not answer).
-   */
-  async #reportOwedInteraction(run: number): Promise<void> {
-    if (!this.#arrivalOwed && !this.#pendingInteraction) return;
-    try {
-      await this.#api.reportInteraction();
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'NETWORK_ERROR') throw err;
-      return;
-    }
-    if (run !== this.#run) return;
-    this.#arrivalOwed = this.#pendingInteraction = false;
-    this.#gate.sent(this.#timers.now());
   }
 }
 
