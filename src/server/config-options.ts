@@ -49,6 +49,7 @@ const OPTIONS: { readonly [K in keyof Config]-?: readonly [variable: string, kin
   batchBurstFrames: ['BEACON_BATCH_BURST', 'text'],
   persistIntervalMs: ['BEACON_PERSIST_INTERVAL_MS', 'text'],
   replicaLingerMs: ['BEACON_REPLICA_LINGER_MS', 'text'],
+  friendListTtlMs: ['BEACON_FRIEND_LIST_TTL_MS', 'text'],
   wsCompression: ['BEACON_WS_COMPRESSION', 'flag'],
   wsPendingPerAddress: ['BEACON_WS_PENDING_PER_ADDRESS', 'text'],
   httpConnectionsPerAddress: ['BEACON_HTTP_CONNECTIONS_PER_ADDRESS', 'text'],

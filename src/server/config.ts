@@ -72,6 +72,12 @@ export interface Config {
   persistIntervalMs: number;
   /** How long a replica nobody here needs any more is kept before it is released (replica lifecycle). */
   replicaLingerMs: number;
+  /**
+   * Embedded and sidecar modes: a friend list read from the host's graph is read again once this
+   * old (on a connect or poll, and while it is held), so a change the host did not announce heals.
+   * Standalone Beacon announces every change of its own graph and ignores it.
+   */
+  friendListTtlMs: number;
   /** permessage-deflate on the WebSocket. */
   wsCompression: boolean;
   /** Sockets one client address (an IPv6 /64) may hold before authenticating; more upgrades get 429 (pending-auth.ts). */
@@ -447,6 +453,7 @@ export const SETTINGS: ReadonlySet<string> = new Set([
   'BEACON_CORS_ORIGINS',
   'BEACON_DATABASE_TIMEOUT_MS',
   'BEACON_DATABASE_URL',
+  'BEACON_FRIEND_LIST_TTL_MS',
   'BEACON_GRACE_STRETCH',
   'BEACON_HEARTBEAT_INTERVAL_MS',
   'BEACON_HISTORY_RETENTION_DAYS',
@@ -595,6 +602,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     batchBurstFrames: int(env, 'BEACON_BATCH_BURST', 4, 1, 1000),
     persistIntervalMs: int(env, 'BEACON_PERSIST_INTERVAL_MS', 1000, 10, HOUR),
     replicaLingerMs: int(env, 'BEACON_REPLICA_LINGER_MS', 30_000, 1000, HOUR),
+    friendListTtlMs: int(env, 'BEACON_FRIEND_LIST_TTL_MS', 5 * 60_000, 1000, 24 * HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     wsPendingPerAddress: int(env, 'BEACON_WS_PENDING_PER_ADDRESS', 256, 1, 1_000_000),
     httpConnectionsPerAddress: int(env, 'BEACON_HTTP_CONNECTIONS_PER_ADDRESS', 1000, 1, 1_000_000),

@@ -35,7 +35,7 @@ import { HostSocialGraph, hostNames } from './integration/host-graph.js';
 import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
 import { refuseMixedAccounts } from './integration/own-accounts-guard.js';
-import { friendshipsSync, friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
+import { friendshipsSync, friendshipSync, sidecarGraph, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { CalendarService } from './calendar/calendar-service.js';
@@ -218,7 +218,7 @@ export async function createServices(
     const lastUses = new LastUses(sessions, { log });
     const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}) });
     const friendRepo = new FriendRepository(database.db);
-    const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids) : friendRepo;
+    const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids, config.friendListTtlMs) : mode === 'sidecar' ? sidecarGraph(friendRepo, config.friendListTtlMs) : friendRepo;
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
     const blockRepo = new BlockRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now, blockRepo);

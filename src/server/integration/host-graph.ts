@@ -12,6 +12,8 @@ export class HostSocialGraph implements SocialGraph {
   constructor(
     private readonly port: SocialGraphPort,
     private readonly ids: IdMap,
+    /** BEACON_FRIEND_LIST_TTL_MS: a change the host forgets to announce is seen this long after at most. */
+    readonly maxAgeMs: number,
   ) {}
 
   async categoriesGivenTo(viewerId: number): Promise<Map<number, FriendCategory>> {

@@ -30,4 +30,10 @@ export interface SocialGraph {
   categoriesGivenTo(viewerId: number): Promise<Map<number, FriendCategory>>;
   /** The category `subjectId` gave `viewerId`, or null if they are not friends. */
   categoryGiven(subjectId: number, viewerId: number): Promise<FriendCategory | null>;
+  /**
+   * How long a list read from it may be held before it is read again: a host's graph, whose
+   * changes Beacon learns only when the host announces them. Absent: held until a change is
+   * announced (Beacon's own graph announces every one).
+   */
+  readonly maxAgeMs?: number;
 }

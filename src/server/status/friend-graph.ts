@@ -13,6 +13,12 @@
  * the list (or when the list is read whole), so the compact arrays stay the bulk of it: packing
  * after each one made a host's bulk replace of 5,000 friends sort the whole list 5,000 times
  * (~3.5 s with the event loop held).
+ *
+ * A host's graph (`maxAgeMs`, BEACON_FRIEND_LIST_TTL_MS) may change without a word: a list read
+ * from it is read again once that old, on the viewer's next connect or poll (which waits for it)
+ * and while it stays cached (rereadStale, on the clock's tick), through the re-read that
+ * publishes what differs (GraphViews.refresh, given with rereadWith). Beacon's own graph
+ * announces every change: its lists are never read again by age.
  */
 import { FRIEND_CATEGORIES, type FriendCategory, type Role } from '../../protocol/index.js';
 import { tierOf } from '../presence/privacy.js';
@@ -33,6 +39,8 @@ const EMPTY_IDS = new Int32Array(0);
 const FRIEND = FRIEND_CATEGORIES.indexOf('friend');
 /** In `pending`: the pair is no longer friends. */
 const GONE = -1;
+/** Re-reads by age the clock starts at once (a connect's own is never held back): a host port is not flooded when many lists age together. */
+const REREADS_AT_ONCE = 16;
 
 function indexOf(ids: Int32Array, id: number): number {
   let lo = 0;
@@ -91,6 +99,13 @@ export class FriendGraph {
   #viewers = new Map<number, Viewer>();
   #roles = new Map<number, Role>();
   #version = 0;
+  /** With `maxAgeMs`: when each cached list was last read (or its re-read began), oldest first. */
+  readonly #readAt = new Map<number, number>();
+  /** Re-reads by age under way, per viewer: a connect meanwhile waits for it rather than reading again. */
+  readonly #rereads = new Map<number, Promise<void>>();
+  #reread: (viewerId: number) => Promise<void> = () => Promise.resolve();
+  readonly #maxAgeMs: number | null;
+  readonly #now: () => number;
 
   /**
    * Moves on with every change that can alter a tier (a viewer loaded, forgotten, or seen
@@ -101,7 +116,18 @@ export class FriendGraph {
     return this.#version;
   }
 
-  constructor(private readonly repo: SocialGraph) {}
+  constructor(
+    private readonly repo: SocialGraph,
+    now: () => number = Date.now,
+  ) {
+    this.#maxAgeMs = repo.maxAgeMs ?? null;
+    this.#now = now;
+  }
+
+  /** How a list older than `maxAgeMs` is read again, its differences published (GraphViews.refresh); it must not reject. */
+  rereadWith(reread: (viewerId: number) => Promise<void>): void {
+    this.#reread = reread;
+  }
 
   /**
    * Loads a viewer's friends unless already cached. `role` is the viewer's on a first load;
@@ -110,14 +136,44 @@ export class FriendGraph {
    */
   async load(viewerId: number, role: Role): Promise<void> {
     const cached = this.#viewers.get(viewerId);
-    if (cached) return;
+    // A host's list past its age is read again first (its re-read under way, waited for).
+    if (cached) return this.#maxAgeMs === null ? undefined : (this.#rereads.get(viewerId) ?? (this.#stale(viewerId) ? this.#rereadNow(viewerId) : undefined));
     this.#roles.set(viewerId, role);
     const given = await this.repo.categoriesGivenTo(viewerId);
     this.#roles.delete(viewerId);
     if (this.#viewers.has(viewerId)) return;
     const packed = pack(Int32Array.from(given.keys()), (id) => FRIEND_CATEGORIES.indexOf(given.get(id)!));
     this.#viewers.set(viewerId, { info: { id: viewerId, role }, ...packed, pending: null });
+    // Dated as it is cached (not when its read began), so that #readAt stays in date order.
+    if (this.#maxAgeMs !== null) this.#readAt.set(viewerId, this.#now());
     this.#version++;
+  }
+
+  /**
+   * Reads again the cached lists older than `maxAgeMs` (the clock's tick), oldest first, a few
+   * at a time; each is dated when its re-read begins, so a failed one is tried a TTL later.
+   */
+  rereadStale(): void {
+    if (this.#maxAgeMs === null) return;
+    const due: number[] = [];
+    for (const viewerId of this.#readAt.keys()) {
+      if (this.#rereads.size + due.length >= REREADS_AT_ONCE || !this.#stale(viewerId)) break;
+      if (!this.#rereads.has(viewerId)) due.push(viewerId);
+    }
+    for (const viewerId of due) void this.#rereadNow(viewerId);
+  }
+
+  #stale(viewerId: number): boolean {
+    const at = this.#readAt.get(viewerId);
+    return at !== undefined && this.#now() - at >= this.#maxAgeMs!;
+  }
+
+  #rereadNow(viewerId: number): Promise<void> {
+    this.#readAt.delete(viewerId);
+    this.#readAt.set(viewerId, this.#now());
+    const done = this.#reread(viewerId).finally(() => this.#rereads.delete(viewerId));
+    this.#rereads.set(viewerId, done);
+    return done;
   }
 
   /**
@@ -142,6 +198,7 @@ export class FriendGraph {
 
   /** Drops a viewer's cached friends (the replica lifecycle released them). */
   forget(viewerId: number): void {
+    this.#readAt.delete(viewerId);
     if (this.#viewers.delete(viewerId)) this.#version++;
   }
 

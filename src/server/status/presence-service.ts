@@ -113,7 +113,7 @@ export class PresenceService {
       // During a bus outage a replica of a user with no socket here cannot hear them interact.
       (userId) => deps.store.shared && !bus.isHealthy() && !this.#replicas.holdsSocket(userId),
     );
-    this.graph = new FriendGraph(deps.friendRepo);
+    this.graph = new FriendGraph(deps.friendRepo, now);
     this.#interest = new Interest(config.replicaLingerMs, now);
     this.#replicas = new Replicas(deps, this.engine, {
       profiles: this.#profiles,
@@ -180,6 +180,10 @@ export class PresenceService {
       sink: (e) => this.#sink(e.kind === 'view_changed' && this.#names.owes(e.subjectId) ? { ...e, named: true } : e),
       friendship: (viewerId, subjectId, friends) => this.#sessions.friendship(viewerId, subjectId, friends),
     });
+    // A host's list read again by age: what differs is published as a change the host announced.
+    this.graph.rereadWith((viewerId) =>
+      this.#graphViews.refresh(viewerId).catch((err: unknown) => deps.log.warn({ err, viewerId }, 'friend list not read again from the host graph: the list held is used, and read again after BEACON_FRIEND_LIST_TTL_MS')),
+    );
     this.#commands = new StatusCommands({
       engine: this.engine,
       now,
@@ -368,6 +372,7 @@ export class PresenceService {
     for (const userId of result.probes) this.#sink({ kind: 'probe', userId });
     this.#ended.tick();
     this.#views.rollOverDay();
+    this.graph.rereadStale();
     const now = this.deps.now();
     if (now - this.#lastRelease >= RELEASE_EVERY_MS) {
       this.#lastRelease = now;

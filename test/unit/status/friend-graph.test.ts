@@ -218,3 +218,50 @@ describe('FriendGraph', () => {
     for (let id = 2; id <= 61; id++) expect(graph.tier(1, id)).toBe(model.has(id) ? (model.get(id) === 'acquaintance' ? 'public' : model.get(id)) : 'public');
   });
 });
+
+describe('FriendGraph: lists read again by age', () => {
+  const over = (maxAgeMs: number | undefined) => {
+    let t = 0;
+    let queries = 0;
+    const rereads: number[] = [];
+    const repo = {
+      categoriesGivenTo: async () => (queries++, new Map<number, FriendCategory>([[2, 'friend']])),
+      categoryGiven: async () => 'friend' as const,
+      ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    };
+    const graph = new FriendGraph(repo, () => t);
+    graph.rereadWith(async (id) => void rereads.push(id));
+    return { graph, rereads, queries: () => queries, advance: (ms: number) => void (t += ms) };
+  };
+
+  it('Beacon’s own graph (no maxAgeMs): a cached list is never read again, however old', async () => {
+    const { graph, rereads, queries, advance } = over(undefined);
+    await graph.load(1, 'user');
+    advance(365 * 86_400_000);
+    graph.rereadStale();
+    await graph.load(1, 'user');
+    expect([queries(), rereads]).toEqual([1, []]);
+  });
+
+  it('a host graph: a load past the age re-reads once (a second load meanwhile waits for it), the clock re-reads what aged', async () => {
+    const { graph, rereads, advance } = over(1000);
+    await graph.load(1, 'user');
+    await graph.load(3, 'user');
+    advance(999);
+    graph.rereadStale();
+    await graph.load(1, 'user');
+    expect(rereads).toEqual([]);
+    advance(1);
+    await Promise.all([graph.load(1, 'user'), graph.load(1, 'user')]);
+    expect(rereads).toEqual([1]);
+    graph.rereadStale();
+    expect(rereads).toEqual([1, 3]);
+    graph.rereadStale();
+    expect(rereads).toEqual([1, 3]);
+    // The re-reads ended: each is read again a TTL after it began.
+    await new Promise((r) => setImmediate(r));
+    advance(1000);
+    graph.rereadStale();
+    expect(rereads).toEqual([1, 3, 1, 3]);
+  });
+});
