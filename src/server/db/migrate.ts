@@ -56,26 +56,23 @@ export function migrations(dialect: Database['dialect'], log: MigrationLog = SIL
   };
 }
 
-/**
- * Checks the database is Beacon's, then runs every migration it lacks, all under the
- * database's migration lock and in its one transaction (migration-lock.ts): starts at once take
- * turns, and a start that dies half-way leaves nothing behind, Kysely's tables neither.
- */
 /** Tests only: `before` runs in each migration's step, before its own work (what a migration sees of its transaction). */
 export interface MigrateHooks {
   before?: (name: string, db: Parameters<Migration['up']>[0]) => Promise<unknown>;
 }
 
+/**
+ * Checks the database is Beacon's, then runs every migration it lacks, all under the
+ * database's migration lock and in its one transaction (migration-lock.ts): starts at once take
+ * turns, and a start that dies half-way leaves nothing behind, Kysely's tables neither.
+ */
 export async function migrateToLatest(database: Database, log?: MigrationLog, lock?: MigrationLockOptions, hooks: MigrateHooks = {}): Promise<string[]> {
   return underMigrationLock(
     database,
     async (db) => {
       await refuseForeignTables({ ...database, db });
       await mayCreateTables(database, db);
-      const all = migrations(database.dialect, log);
-      const { before } = hooks;
-      const hooked = before ? Object.fromEntries(Object.entries(all).map(([name, m]) => [name, { ...m, up: async (d: Parameters<Migration['up']>[0]) => (await before(name, d), m.up(d)) }])) : all;
-      const provider: MigrationProvider = { getMigrations: async () => eachInSavepoint(database.dialect, hooked) };
+      const provider: MigrationProvider = { getMigrations: async () => steps(database.dialect, migrations(database.dialect, log), hooks) };
       // Name the schema: Kysely looks for its lock table across every schema, and would find
       // another schema's and skip creating ours. No transaction of Kysely's: the lock's holds its
       // tables and every migration (on SQLite Kysely takes none anyway). No lock of Kysely's
@@ -170,14 +167,17 @@ async function inSavepoint<T>(dialect: Database['dialect'], db: Db, name: string
 }
 
 /**
- * The migrations, each in a savepoint of its own on PostgreSQL: one that fails leaves the
- * transaction usable, so Kysely's release of its lock that follows succeeds and the error said is
- * the migration's (in an aborted transaction, the release failed and hid it); the lock's
- * transaction then undoes everything (migration-lock.ts).
+ * The migrations as Kysely runs them: each in a savepoint of its own on PostgreSQL, so one that
+ * fails leaves the transaction usable for what Kysely does after it and the error said is the
+ * migration's; the lock's transaction then undoes everything (migration-lock.ts). `hooks.before`
+ * (tests) runs first in each step.
  */
-function eachInSavepoint(dialect: Database['dialect'], all: Record<string, Migration>): Record<string, Migration> {
-  if (dialect !== 'postgres') return all;
-  return Object.fromEntries(Object.entries(all).map(([name, m]) => [name, { ...m, up: (db: Db) => inSavepoint(dialect, db, 'migration', () => m.up(db)) }]));
+function steps(dialect: Database['dialect'], all: Record<string, Migration>, hooks: MigrateHooks): Record<string, Migration> {
+  const { before } = hooks;
+  if (dialect !== 'postgres' && !before) return all;
+  return Object.fromEntries(
+    Object.entries(all).map(([name, m]) => [name, { ...m, up: (db: Db) => inSavepoint(dialect, db, 'migration', async () => (await before?.(name, db), m.up(db))) }]),
+  );
 }
 
 /** PostgreSQL's invalid_schema_name, undefined_table and undefined_column. */

@@ -54,11 +54,19 @@ async function inSqliteWriteLock<T>(conn: Db, fn: (db: Db) => Promise<T>, waitMs
   } finally {
     await sql.raw(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).execute(conn);
   }
+  return committed(conn, fn);
+}
+
+/**
+ * Runs `fn` in the transaction begun on `conn`: committed if it resolves, rolled back if it
+ * throws. The rollback may fail and that is fine: SQLite ends the transaction itself on some
+ * errors, and a PostgreSQL connection that dropped rolled back with it.
+ */
+async function committed<T>(conn: Db, fn: (db: Db) => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await fn(conn);
   } catch (err) {
-    // SQLite may have rolled back already (some errors end the transaction): that is fine.
     await sql`rollback`.execute(conn).catch(() => {});
     throw err;
   }
@@ -107,20 +115,11 @@ async function inAdvisoryLock<T>(conn: Db, fn: (db: Db) => Promise<T>): Promise<
   await sql`select pg_advisory_lock(${sql.lit(KYSELY_PG_LOCK_ID)})`.execute(conn);
   try {
     await sql`begin`.execute(conn);
-    let result: T;
-    try {
-      result = await fn(conn);
-    } catch (err) {
-      // A connection that dropped rolled back with it.
-      await sql`rollback`.execute(conn).catch(() => {});
-      throw err;
-    }
-    await sql`commit`.execute(conn);
-    return result;
+    return await committed(conn, fn);
   } finally {
-    // Every hold of it this session took: Kysely's own too, should its release have failed (a
-    // session's advisory lock outlives a rollback, and the connection goes back to the pool).
-    // A connection that dropped has lost the lock with it; the error that matters is fn's.
+    // Every hold of it this session has (a session's advisory lock outlives a rollback, and the
+    // connection goes back to the pool); Kysely takes none of its own here (lockHeld). A
+    // connection that dropped has lost the lock with it; the error that matters is fn's.
     await unlockAll(conn).catch(() => {});
   }
 }
