@@ -39,6 +39,14 @@ async function signedIn(token: string): Promise<Page> {
   return context.newPage();
 }
 
+/** The user's Play page, once its socket is connected. */
+async function playPage(token: string): Promise<Page> {
+  const page = await signedIn(token);
+  await page.goto(`${server.baseUrl}/#/play`);
+  await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  return page;
+}
+
 describe('Play page: who sees "Playing Pong"', () => {
   it('says plain friends see only "In game" when the activity is for close friends, and follows a switch to appear offline', async () => {
     const pia = await registerUser(server.baseUrl, 'pia_play', 'Pia Play');
@@ -50,9 +58,7 @@ describe('Play page: who sees "Playing Pong"', () => {
     await rexPage.goto(`${server.baseUrl}/#/friends`);
     const piaCard = friendCard(rexPage, 'pia_play');
 
-    const page = await signedIn(pia.token);
-    await page.goto(`${server.baseUrl}/#/play`);
-    await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    const page = await playPage(pia.token);
     const intro = page.locator('[data-part=play-audience]');
     await expect.poll(textOf(intro), FIVE_S).toContain('Other friends see only “In game”');
     expect(await page.locator('main').textContent()).not.toMatch(/Friends see you as “Playing Pong”/);
@@ -99,9 +105,7 @@ describe('Play page during a game server’s match', () => {
     await gameEvent('tournament_started', [tom.id]);
     await expect.poll(() => tomCard.getAttribute('data-status').catch(() => null), FIVE_S).toBe('in_game');
 
-    const page = await signedIn(tom.token);
-    await page.goto(`${server.baseUrl}/#/play`);
-    await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    const page = await playPage(tom.token);
     await page.getByRole('button', { name: 'Start match' }).click();
     const note = page.locator('[data-part=play-note]');
     await expect.poll(textOf(note), FIVE_S).toBe('A game server has you in a match: friends see that match, not this practice, until it ends.');
@@ -122,9 +126,7 @@ describe('Play page during a game server’s match', () => {
     const ivyCard = friendCard(fayPage, 'ivy_race');
     await gameEvent('tournament_started', [ivy.id]);
 
-    const page = await signedIn(ivy.token);
-    await page.goto(`${server.baseUrl}/#/play`);
-    await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    const page = await playPage(ivy.token);
     const self = page.locator('beacon-status-menu [data-part=self-status]');
     await expect.poll(textOf(self), FIVE_S).toBe('In game');
     // The server refuses the practice (409), and its answer is held on its way back…
@@ -149,9 +151,7 @@ describe('Play page during a game server’s match', () => {
     await befriendOverApi(server.baseUrl, una, fay);
     await gameEvent('tournament_started', [una.id], 'cup-a');
 
-    const page = await signedIn(una.token);
-    await page.goto(`${server.baseUrl}/#/play`);
-    await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    const page = await playPage(una.token);
     const self = page.locator('beacon-status-menu [data-part=self-status]');
     await expect.poll(textOf(self), FIVE_S).toBe('In game');
     // The first refusal (409) is held on its way back while the first tournament ends: read
