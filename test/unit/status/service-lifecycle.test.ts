@@ -182,12 +182,7 @@ describe('a deploy: a clean stop, then a new process on the same database within
       // stop began, as it does on a real machine.
       const deployed = await deploy(`sqlite:${join(dir, 'beacon.db')}`, { atWrite: (_first, _alice, clock) => void (clock.t += 5) });
       second = deployed.second;
-      const { alice, clock, config } = deployed;
-      // Friends keep seeing her as before the deploy until the grace of the stop ends.
-      expect(second.presence.viewOf(alice.userId, 'friend').status).toBe('online');
-      clock.t += config.offlineGraceMs;
-      second.presence.tick();
-      expect(second.presence.viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 + 2_000).toISOString() });
+      expectResumedThroughTheGrace(deployed);
     } finally {
       await second?.close();
       rmSync(dir, { recursive: true, force: true });
@@ -229,6 +224,17 @@ describe('a deploy: a clean stop, then a new process on the same database within
 });
 
 /** A database two processes in turn open, on each dialect (SQLite in a file), and how to drop it. */
+/**
+ * After a clean deploy (deploy()): friends keep seeing Alice as before it until the grace of the
+ * stop ends, then offline, last seen at the stop (T0 + 2 s).
+ */
+function expectResumedThroughTheGrace({ second, alice, clock, config }: Awaited<ReturnType<typeof deploy>>): void {
+  expect(second.presence.viewOf(alice.userId, 'friend').status).toBe('online');
+  clock.t += config.offlineGraceMs;
+  second.presence.tick();
+  expect(second.presence.viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 + 2_000).toISOString() });
+}
+
 async function deployDatabase(dialect: TestDialect): Promise<{ url: string; drop: () => Promise<void> }> {
   if (dialect === 'postgres') return freshDatabase('postgres');
   const dir = mkdtempSync(join(tmpdir(), 'beacon-stop-'));
@@ -335,11 +341,7 @@ describe.each(testDialects())('a deploy on %s: a logout or a last close during t
         atWrite: () => {},
       });
       second = deployed.second;
-      const { alice, clock, config } = deployed;
-      expect(second.presence.viewOf(alice.userId, 'friend').status).toBe('online');
-      clock.t += config.offlineGraceMs;
-      second.presence.tick();
-      expect(second.presence.viewOf(alice.userId, 'self')).toMatchObject({ status: 'offline', last_seen: new Date(T0 + 2_000).toISOString() });
+      expectResumedThroughTheGrace(deployed);
     } finally {
       recording.mockRestore();
       await second?.close();
