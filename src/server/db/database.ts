@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
+import { Kysely, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../config.js';
 import type { DatabaseSchema } from './schema.js';
@@ -13,6 +13,7 @@ import type { Checkpointer } from './checkpointer.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
 import { tagged } from './error-tags.js';
+import { ScopedPostgresDialect } from './scoped-introspector.js';
 import { boundLockWaits } from './user-locks.js';
 
 export type Db = Kysely<DatabaseSchema>;
@@ -166,7 +167,7 @@ function openPostgres(url: string, log: Logger | undefined, observe: QueryObserv
       throw tagged(err, true);
     }
   }) as typeof pool.connect;
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new ScopedPostgresDialect({ pool }), ...(log ? { log } : {}) });
   // A request waiting for a user's lock behind one stuck on a hung server is bounded alike (db/user-locks.ts heldThen).
   if (timeoutMs) boundLockWaits(db, timeoutMs);
   return wrap(db, 'postgres', schema);
