@@ -108,6 +108,24 @@ describe('Beacon on a Redis Cluster', { timeout: 60_000 }, () => {
     expect(await admin!.cluster('KEYSLOT', `${prefix}:presence:{42}`)).toBe(await admin!.cluster('KEYSLOT', '42'));
   });
 
+  it('the store’s first saves, right after connect(), reach every primary', async () => {
+    // Finding: connect() resolved as the cluster said ready, before its connections to the
+    // primaries were opened; with no offline queue, saves to a primary still connecting failed
+    // "Connection is closed." (the first presence saves of a start, and this file's restart case).
+    const prefix = uniquePrefix();
+    const store = new RedisPresenceStore({ target, prefix });
+    cleanups.push(() => store.close());
+    const users = Array.from({ length: 12 }, (_, i) => i + 1);
+    const [admin] = nodeAdmins();
+    const owners = new Set(await Promise.all(users.map((id) => ownerOf(admin!, `${prefix}:presence:{${id}}`))));
+    expect(owners.size).toBe(cluster.ports.length);
+    await store.connect();
+    const saved = await Promise.allSettled(users.map((id) => store.save(id, 'a', { ...base, customMessage: `first ${id}` }, { at: 1, by: 'a' })));
+    expect(saved.map((r) => (r.status === 'fulfilled' ? 'saved' : String(r.reason)))).toEqual(users.map(() => 'saved'));
+    const loaded = await store.load(users, null);
+    expect(users.map((id) => loaded.get(id)?.customMessage)).toEqual(users.map((id) => `first ${id}`));
+  });
+
   it('a primary restart: its shard is unavailable while down, the others keep flowing, then the bus recovers', async () => {
     const prefix = uniquePrefix();
     const [a, b] = await openBuses(prefix);

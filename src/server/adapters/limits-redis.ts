@@ -17,7 +17,7 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import { LOGIN_FAILURES, LocalLoginThrottle, throttleKey, type LoginDevice, type LoginThrottle } from '../auth/login-throttle.js';
-import { commandClient, connectionsReady, quit, watchAuth, type RedisClient } from './redis-connections.js';
+import { commandClient, primariesReady, quit, watchAuth, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 
 /**
@@ -97,9 +97,7 @@ export class SharedLimits {
       ),
       setTimeout(CONNECT_WAIT_MS, false),
     ]);
-    // A cluster says ready before its connections to the primaries are: give them a few seconds.
-    const deadline = performance.now() + CONNECT_WAIT_MS;
-    while (connected && !connectionsReady(this.#redis) && performance.now() < deadline) await setTimeout(50);
+    if (connected) await primariesReady(this.#redis, CONNECT_WAIT_MS);
   }
 
   /** The failed-login throttle shared by every instance; `now` is the app's clock. */

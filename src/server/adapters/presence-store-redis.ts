@@ -9,7 +9,7 @@
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
  */
-import { commandClient, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
+import { commandClient, primariesReady, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { instanceOfSession, type InstanceCard, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
@@ -42,6 +42,8 @@ interface SaveCommand {
 
 /** Hashes of users nobody touches for this long disappear (the database keeps what lasts). */
 const KEY_TTL_S = 86_400;
+/** How long `connect()` waits for a cluster's primaries once the cluster is ready. */
+const PRIMARIES_WAIT_MS = 5_000;
 
 export class RedisPresenceStore implements PresenceStore {
   readonly shared = true;
@@ -79,7 +81,9 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async connect(): Promise<void> {
-    if (this.#redis.status === 'wait') await this.#redis.connect();
+    if (this.#redis.status !== 'wait') return;
+    await this.#redis.connect();
+    await primariesReady(this.#redis, PRIMARIES_WAIT_MS);
   }
 
   /** While Redis refuses the credentials or the connection: why (the commands themselves fail with "Connection is closed."). */

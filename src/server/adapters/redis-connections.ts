@@ -4,6 +4,7 @@
  * here, so single and cluster share one code path; only what differs lives here: the
  * command client (Redis or Cluster), the key naming and the health check.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { ConfigError } from '../config.js';
@@ -111,6 +112,17 @@ export function connectionsReady(client: RedisClient): boolean {
   if (!(client instanceof Cluster)) return true;
   const primaries = client.nodes('master');
   return primaries.length > 0 && primaries.every((n) => n.status === 'ready');
+}
+
+/**
+ * After `connect()`: waits up to `ms` for every connection commands may need. A cluster says
+ * ready before its connections to the primaries are, and with the offline queue off a command
+ * meeting a primary still connecting fails with "Connection is closed." (the first presence
+ * save after a start did, on a loaded machine). Resolves either way: later commands fail alone.
+ */
+export async function primariesReady(client: RedisClient, ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (client.status === 'ready' && !connectionsReady(client) && performance.now() < deadline) await sleep(50);
 }
 
 /** Calls `fn` whenever a connection of the client (on a cluster: of any primary) connects or drops. */
