@@ -143,4 +143,44 @@ describe('a display name Beacon refuses', () => {
     expect(await name.getAttribute('aria-invalid')).toBeNull();
     expect((await said()).at(-1)).toBe('');
   });
+
+  it('of 40 emoji is taken whole (the limit is in characters, not the browser’s UTF-16 units); one of 41 is said too long', async () => {
+    // Finding: the fields' maxlength counted UTF-16 units, so a name of 40 emoji (80 units, which
+    // Beacon takes) was cut to 20 as it was pasted or typed, and saved cut, without a word.
+    const forty = '🏓'.repeat(40);
+    // A new person signs up with it, pasted in (insertText, as a paste or an IME does).
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const signup = await other.newPage();
+      await signup.goto(`${server.baseUrl}/#/signup`);
+      await signup.getByLabel('Username').fill('emma_emoji');
+      await signup.getByLabel('Password').fill(PASSWORD);
+      await signup.getByLabel('Display name (optional)').focus();
+      await signup.keyboard.insertText(forty);
+      expect(await signup.getByLabel('Display name (optional)').inputValue()).toBe(forty);
+      await signup.getByRole('button', { name: 'Create account' }).click();
+      await signup.locator('beacon-friend-list').waitFor({ timeout: 10_000 });
+      const me = await signup.evaluate(async () => {
+        const res = await fetch('/api/v1/users/me', { headers: { authorization: `Bearer ${localStorage.getItem('beacon.token')}` } });
+        return ((await res.json()) as { display_name: string }).display_name;
+      });
+      expect(me).toBe(forty);
+    } finally {
+      await other.close();
+    }
+    // Dina renames herself to it on the Account page; one more is too long, said at the field.
+    await page.goto(`${server.baseUrl}/#/account`);
+    const name = page.getByLabel('Display name');
+    await name.fill('');
+    await name.focus();
+    await page.keyboard.insertText(`${forty}🏓`);
+    expect(await name.inputValue()).toBe(`${forty}🏓`);
+    await name.press('Enter');
+    await expect.poll(() => page.locator('[data-part=name-error]').textContent(), FIVE_S).toBe('Display names are at most 40 characters.');
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    await name.press('Backspace');
+    expect(await name.inputValue()).toBe(forty);
+    await name.press('Enter');
+    await expect.poll(() => page.locator('[data-part=name-status]').textContent(), FIVE_S).toBe(`Saved. Your friends now see you as ${forty}.`);
+  });
 });

@@ -20,7 +20,8 @@ export const accountPage: Page = (root, ctx) => {
   // rename made in another tab or device (saving the stale one would undo it).
   const currentName = ctx.client.self?.display_name ?? ctx.user.display_name;
   const nameInput = h('input', {
-    id: 'display-name', name: 'display_name', type: 'text', autocomplete: 'nickname', required: true, maxlength: MAX_DISPLAY_NAME,
+    // No maxlength: it counts UTF-16 units (a name of 40 emoji was cut to 20); the check on saving counts characters.
+    id: 'display-name', name: 'display_name', type: 'text', autocomplete: 'nickname', required: true,
     class: 'beacon-input w-full aria-invalid:border-red-400', 'aria-describedby': 'display-name-hint', value: currentName,
   });
   const nameStatus = h('p', { id: 'display-name-status', class: 'min-h-5 text-sm', role: 'status', 'data-part': 'name-status' });

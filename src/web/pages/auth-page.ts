@@ -3,7 +3,7 @@ import type { ApiClient } from '../../client/api.js';
 import type { User } from '../lib/label-types.js';
 import { displayNameProblem, errorMessage, isCodedError, signupProblems, type SignupField } from '../lib/error-messages.js';
 import { h, srOnly } from '../lib/dom.js';
-import { MAX_DISPLAY_NAME, MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD, MIN_USERNAME } from '../../protocol/text.js';
+import { MAX_PASSWORD, MAX_USERNAME, MIN_PASSWORD, MIN_USERNAME } from '../../protocol/text.js';
 import { announce, errorSummary } from '../lib/form-errors.js';
 
 /** A username refused for reading as a taken one (the server's rule: protocol.md, "Look-alike usernames"). */
@@ -48,7 +48,8 @@ export function authPage(root: HTMLElement, ctx: AuthContext): void {
     { class: 'grid gap-4', novalidate: true, 'aria-labelledby': 'auth-title' },
     // Logging in, the username may be typed as the app writes it, "@" first: one more character.
     field('auth-username', 'Username', { autocomplete: 'username', maxlength: signup ? MAX_USERNAME : MAX_USERNAME + 1, autocapitalize: 'none', spellcheck: false }, signup ? `${MIN_USERNAME}–${MAX_USERNAME} letters, digits or underscores.` : undefined),
-    signup ? field('auth-display-name', 'Display name (optional)', { autocomplete: 'nickname', maxlength: MAX_DISPLAY_NAME, required: false }) : null,
+    // No maxlength on the display name: it counts UTF-16 units (40 emoji were cut to 20); signupProblems counts characters.
+    signup ? field('auth-display-name', 'Display name (optional)', { autocomplete: 'nickname', required: false }) : null,
     field('auth-password', 'Password', { type: 'password', autocomplete: signup ? 'new-password' : 'current-password', maxlength: MAX_PASSWORD }, signup ? `At least ${MIN_PASSWORD} characters.` : undefined),
     error,
     submit,
