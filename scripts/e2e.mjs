@@ -4,62 +4,56 @@
  * the compiled server) when they are missing or older than their sources, and unpacks the
  * packaged Chromium once, so runs side by side never race for either.
  *
- * Then three vitest processes side by side, each one file at a time (e2e/vitest.config.ts):
- * - `waiting`: the idle-detection file, then the "Still there?" file: about two minutes each of
- *   waiting on the app's real timers, with little CPU; and the schedule pages (functional, no
- *   timing of their own, ~100 s), which evened the lanes (CI under load, 2026-12-05: waiting
- *   288 s, quiet 454 s, e2e 550 s before);
- * - `quiet`: the QUIET files: pages checked for what they show, without a deadline of their own
+ * Then four vitest processes side by side, each one file at a time (e2e/vitest.config.ts):
+ * - two `waiting` lanes: the idle-detection, "Still there?", input-while-offline and schedule
+ *   files, ~2 minutes each, nearly all of it waiting on the app's and the server's real timers;
+ * - `quiet`: the QUIET files, pages checked for what they show, without a deadline of their own
  *   that a busy machine could miss (their waits are 5 s and more for what takes well under a
  *   second);
  * - `e2e`: every other file, among them every page whose test depends on the app's timing
- *   (reconnects, heartbeats, retries, fallbacks to polling). At most one other busy page
- *   runs beside them: two such lanes side by side made them flaky on 2 cores.
- * The two waiting files shared a lane with the quiet ones before, and the idle file had one of
- * its own that sat empty for the last four minutes of the run: now the three lanes end within
- * about a minute of each other (CI, 2026-12-05: waiting 254 s, quiet ~290 s, e2e ~300 s, under load).
- * The page-layout file (ui-states, ~30 s) moved to the quiet lane when the e2e lane ran ~100 s
- * past it (2026-12-05, late: e2e 377 s, waiting 353 s, quiet 261 s).
+ *   (reconnects, heartbeats, retries, fallbacks to polling). It is the one lane of such pages:
+ *   two of them side by side made them flaky on 2 cores (the drop-in host page fell back to
+ *   polling in one CI run).
+ * Measured on the 2-core box (2026-12-06, `/usr/bin/time node scripts/e2e.mjs`): with three
+ * lanes (the four waiting files in one) the run took 493 s: waiting 491 s, e2e 392 s, quiet
+ * 354 s. With five (the quiet files split in two as well) 454 s, every Chromium lane slowed by
+ * the others (quiet halves ~300 s each instead of ~180, the e2e lane 450 s, load 13): the
+ * pages do compete for the CPU, the waiting files barely. So four: the waiting files in two
+ * lanes, the rest as before.
  *
  * Exits non-zero when any run fails. With arguments (files, options), one run of vitest with them.
  */
 import { all, run, vitest } from './side-by-side.mjs';
 
-const IDLE = 'e2e/idle.e2e.ts';
-const STILL_THERE = 'e2e/still-there.e2e.ts';
-/** In the waiting lane too (one file at a time, in Vitest's order): functional, no timing of its own. */
-const AFTER_WAITING = 'e2e/schedule.e2e.ts';
-/**
- * In the waiting lane as well: two cases of ~62 s, nearly all of it waiting on the server's timers
- * at 0.15 × the product's. In the e2e lane it made that lane the longest by ~150 s (CI on a slow
- * box, 2026-12-06: e2e 574 s, quiet 418 s, waiting 393 s); here the lanes come to ~445, ~418 and
- * ~520 s.
- */
-const INPUT_WHILE_OFFLINE = 'e2e/input-while-offline.e2e.ts';
-const WAITING = [IDLE, STILL_THERE, AFTER_WAITING, INPUT_WHILE_OFFLINE];
-/** Functional pages with no timing of their own (no reconnects, no going offline), beside the timing-bound lane. */
+const e2e = (name) => `e2e/${name}.e2e.ts`;
+/** ~125 s each, waiting on the app's real timers (idle 90 s, probe 20 s) or the server's at 0.15 × the product's. */
+const WAITING_1 = ['idle', 'input-while-offline'].map(e2e);
+/** ~125 s and ~110 s: the "Still there?" file waits like idle's; the schedule pages (functional, no timing of their own) fill the lane. */
+const WAITING_2 = ['still-there', 'schedule'].map(e2e);
+/** Functional pages with no timing of their own (no reconnects, no going offline), ~350 s in all. */
 const QUIET = [
-  'account-security',
   'friend-menu',
+  'ui-states',
+  'account',
+  'blocks',
+  'account-security',
+  'pong-site',
+  'play-page',
+  'request-notice',
+  'display-name',
   'notifications',
   'shared-browser',
-  'friend-request-sync',
+  'pending-tab',
   'lookalike-names',
-  'last-seen',
   'contained-text',
+  'friend-request-sync',
   'login-lockout',
   'friend-category-sync',
-  'pending-names',
-  'play-page',
+  'last-seen',
   'renames',
-  'pending-tab',
-  'display-name',
-  'account',
-  'request-notice',
-  'pong-site',
-  'ui-states',
-  'blocks',
-].map((name) => `e2e/${name}.e2e.ts`);
+  'pending-names',
+].map(e2e);
+const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 
 const extra = process.argv.slice(2);
 
@@ -78,9 +72,10 @@ async function main() {
     extra.length > 0
       ? [[[vitest, ...config, ...extra], 'e2e']]
       : [
-          [[vitest, ...config, ...WAITING], 'waiting'],
+          [[vitest, ...config, ...WAITING_1], 'waiting'],
+          [[vitest, ...config, ...WAITING_2], 'waiting-2'],
           [[vitest, ...config, ...QUIET], 'quiet'],
-          [[vitest, ...config, ...excluding([...WAITING, ...QUIET])], 'e2e'],
+          [[vitest, ...config, ...excluding(NOT_TIMING_BOUND)], 'e2e'],
         ];
   return all(runs);
 }
