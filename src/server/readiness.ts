@@ -10,11 +10,13 @@
  * went stale; an instance alone, without a shared store, holds none, and a bus other instances
  * hear is refused without one: createServices); 503 otherwise, the body saying which
  * part failed. It also says whether the instances on this Redis prefix sign tokens with one
- * secret (`jwt_secret`, status/secret-agreement.ts), which never makes it 503.
+ * secret (`jwt_secret`) and, in sidecar mode with HS256, share a secret to verify the site's
+ * tokens with (`auth_jwt_secret`; null otherwise): status/secret-agreement.ts. Neither ever makes it 503.
  */
 import type { App } from './http-kit.js';
 import type { Services } from './services.js';
 import { replicasReady } from './status/resync-retry.js';
+import type { Agreement } from './status/secret-agreement.js';
 
 export function readinessRoute(app: App, services: Services): void {
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
@@ -36,15 +38,17 @@ export function readinessRoute(app: App, services: Services): void {
       resync_attempts: sync.resyncAttempts,
       resyncing_since: sync.resyncingSince === null ? null : new Date(sync.resyncingSince).toISOString(),
     };
-    // Another instance on this Redis prefix signing with another secret: said, and logged, but
+    // Another instance on this Redis prefix with another secret: said, and logged, but
     // not unready (which of the two is wrong cannot be told; a start into it is refused instead).
     const secret = services.presence.secretAgreement();
-    const jwtSecret = { agreed: secret.agreed, differing_instances: secret.differingInstances };
+    const said = (a: Agreement) => ({ agreed: a.agreed, differing_instances: a.differingInstances });
+    const jwtSecret = said(secret.signing);
+    const authJwtSecret = secret.hostAuth ? said(secret.hostAuth) : null;
     // Rows set aside are one user's bad data: reported, but the instance still serves everyone.
     const ok = database && bus && saving.ok && replicasReady(sync, services.now());
     // Why the bus is down, when it is something to fix rather than wait out (a refused password).
     const busProblem = bus ? null : (services.bus.problem?.() ?? null);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_answering: busAnswering, bus_problem: busProblem, persistence, presence, jwt_secret: jwtSecret });
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', database, bus, bus_answering: busAnswering, bus_problem: busProblem, persistence, presence, jwt_secret: jwtSecret, auth_jwt_secret: authJwtSecret });
   });
 }
 

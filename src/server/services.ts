@@ -16,7 +16,7 @@ import { LocalLoginThrottle } from './auth/login-throttle.js';
 import { SessionRepository } from './auth/session-repository.js';
 import { createDeviceTokens } from './auth/device-tokens.js';
 import { createTokenService } from './auth/tokens.js';
-import { secretFingerprint } from './auth/secret-fingerprint.js';
+import { hostSecretFingerprints, secretFingerprint } from './auth/secret-fingerprint.js';
 import { openDatabase, type Database } from './db/database.js';
 import { Housekeeping, SESSION_KEEP_AFTER_EXPIRY_MS } from './db/housekeeping.js';
 import { migrateAtStart } from './db/migrate.js';
@@ -205,7 +205,10 @@ export async function createServices(
     const sessions = new SessionRepository(database.db);
     const { secret, generated: generatedJwtSecret } = await jwtSecret(config, database);
     const signingSecret = { fingerprint: secretFingerprint(secret), configured: config.jwtSecret !== null };
-    reportStart(log, config, { migrations, generatedJwtSecret, jwtSecretFingerprint: signingSecret.fingerprint });
+    // Sidecar with HS256: the site's secrets are compared across instances too (status/secret-agreement.ts).
+    const hostJwtSecret = mode === 'sidecar' ? (config.hostAuth?.jwtSecret ?? null) : null;
+    const hostSecret = hostJwtSecret === null ? null : { fingerprints: hostSecretFingerprints(hostJwtSecret, config.hostAuth?.jwtPreviousSecret) };
+    reportStart(log, config, { migrations, generatedJwtSecret, jwtSecretFingerprint: signingSecret.fingerprint, ...(hostSecret ? { authJwtSecretFingerprints: hostSecret.fingerprints } : {}) });
     const tokens = createTokenService(secret, now);
     const ids = new IdMap(database.db, now);
     const refused = (reason: string) => log.info({ reason }, 'host token refused');
@@ -238,7 +241,7 @@ export async function createServices(
       },
       { now, log },
     );
-    const presence = new PresenceService({ config, now, bus, store, signingSecret, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), categoriesHeld: (pairs) => friendRepo.listedAmong(pairs), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
+    const presence = new PresenceService({ config, now, bus, store, signingSecret, hostSecret, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), categoriesHeld: (pairs) => friendRepo.listedAmong(pairs), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log, ...(overrides.calendarFetchTimeoutMs ? { fetchTimeoutMs: overrides.calendarFetchTimeoutMs } : {}) });
     const vapid = await vapidKeys(config, database);
     const notificationRepo = new NotificationRepository(database.db);

@@ -14,6 +14,8 @@ export interface StartFacts {
   generatedJwtSecret: boolean;
   /** Its fingerprint (auth/secret-fingerprint.ts): instances that show the same one sign alike. */
   jwtSecretFingerprint?: string;
+  /** Sidecar with HS256: those of BEACON_AUTH_JWT_SECRET, then BEACON_AUTH_JWT_PREVIOUS_SECRET (hostSecretFingerprints). */
+  authJwtSecretFingerprints?: readonly string[];
 }
 
 /** The database as the log names it: a SQLite file by its absolute path, a server URL without credentials. */
@@ -32,8 +34,10 @@ export function reportStart(log: FastifyBaseLogger, config: Readonly<Config>, fa
   else log.info({ database }, `database opened: ${database}`);
   if (facts.generatedJwtSecret) log.info('generated a token-signing secret and stored it in the database (BEACON_JWT_SECRET is unset); keep the database private');
   if (config.redisUrl) {
-    // The fingerprint lets an operator compare instances' secrets by eye (never the secret).
-    log.info({ redis: shown(config.redisUrl), mode: config.redisMode, prefix: config.redisPrefix, jwt_secret_fingerprint: facts.jwtSecretFingerprint }, `sharing state with other instances over Redis${config.redisMode === 'cluster' ? ' Cluster' : ''}: ${shown(config.redisUrl)}, keys under "${config.redisPrefix}:"`);
+    // The fingerprints let an operator compare instances' secrets by eye (never the secrets).
+    const [current, previous] = facts.authJwtSecretFingerprints ?? [];
+    const host = { auth_jwt_secret_fingerprint: current, auth_jwt_previous_secret_fingerprint: previous };
+    log.info({ redis: shown(config.redisUrl), mode: config.redisMode, prefix: config.redisPrefix, jwt_secret_fingerprint: facts.jwtSecretFingerprint, ...host }, `sharing state with other instances over Redis${config.redisMode === 'cluster' ? ' Cluster' : ''}: ${shown(config.redisUrl)}, keys under "${config.redisPrefix}:"`);
   } else {
     log.info('no BEACON_REDIS_URL: this instance runs alone (presence and events in memory)');
   }

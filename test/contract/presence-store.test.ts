@@ -153,4 +153,9 @@ describe.each([
     await store.leave('card-b');
     expect(await store.cards(['card-a', 'card-b'])).toEqual(new Map([['card-a', { tokenSecret: 'fp-a' }]]));
   });
+
+  it("keeps a sidecar card's fingerprints of the site's secrets, in order", async () => {
+    await store.putCard('card-sidecar', { tokenSecret: 'fp-s', hostSecrets: ['fp-current', 'fp-previous'] });
+    expect(await store.cards(['card-sidecar'])).toEqual(new Map([['card-sidecar', { tokenSecret: 'fp-s', hostSecrets: ['fp-current', 'fp-previous'] }]]));
+  });
 });

@@ -86,11 +86,11 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async putCard(instanceId: string, card: InstanceCard): Promise<void> {
-    this.#cards.set(instanceId, { ...card });
+    this.#cards.set(instanceId, structuredClone(card));
   }
 
   async cards(instanceIds: readonly string[]): Promise<Map<string, InstanceCard> | null> {
-    return new Map(instanceIds.flatMap((id) => (this.#cards.has(id) ? [[id, { ...this.#cards.get(id)! }] as const] : [])));
+    return new Map(instanceIds.flatMap((id) => (this.#cards.has(id) ? [[id, structuredClone(this.#cards.get(id)!)] as const] : [])));
   }
 
   async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {

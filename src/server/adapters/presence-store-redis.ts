@@ -219,7 +219,10 @@ export class RedisPresenceStore implements PresenceStore {
 function parseCard(value: string): InstanceCard | null {
   try {
     const card = JSON.parse(value) as Partial<InstanceCard> | null;
-    return typeof card?.tokenSecret === 'string' ? { tokenSecret: card.tokenSecret } : null;
+    if (typeof card?.tokenSecret !== 'string') return null;
+    // Fingerprints of the site's secrets, when it gives them as they are written (else not compared).
+    const hostSecrets = Array.isArray(card.hostSecrets) && card.hostSecrets.every((f) => typeof f === 'string') ? card.hostSecrets : null;
+    return { tokenSecret: card.tokenSecret, ...(hostSecrets ? { hostSecrets } : {}) };
   } catch {
     return null;
   }

@@ -21,10 +21,11 @@
  *   lists those that said so within `withinMs`: while any is, every instance stretches the
  *   offline grace alike, so replicas of one user never disagree on whether they left. It
  *   answers null when it cannot tell (then only the instance's own saturation counts).
- * - An instance gives its card (`InstanceCard`: a fingerprint of its token-signing secret) with
+ * - An instance gives its card (`InstanceCard`: fingerprints of its token-signing secret and, in
+ *   sidecar mode, of the site's secrets it verifies tokens with) with
  *   `putCard`, after each heartbeat, apart from it: a card that cannot be written is no failed
  *   beat. `cards` answers the cards of the instances asked for that have one (null when it
- *   cannot tell), so instances that disagree on the secret find out (status/secret-agreement.ts).
+ *   cannot tell), so instances that disagree on a secret find out (status/secret-agreement.ts).
  *   A card outlives its instance's beats, never its `leave`: ask only for live instances' cards.
  * - The local implementation keeps nothing: with one instance the engine is the truth.
  */
@@ -68,6 +69,11 @@ export type SharedState = ReplicaState & { fieldVersions?: Partial<Record<string
 export interface InstanceCard {
   /** A fingerprint of the secret that signs its tokens (auth/secret-fingerprint.ts). */
   tokenSecret: string;
+  /**
+   * Sidecar with HS256: fingerprints of the site's secrets it verifies tokens with
+   * (BEACON_AUTH_JWT_SECRET's, then BEACON_AUTH_JWT_PREVIOUS_SECRET's when set). Absent otherwise.
+   */
+  hostSecrets?: string[];
 }
 
 export interface PresenceStore {

@@ -3,8 +3,9 @@
  * beats into the shared store (saying whether it is saturated) and hears whether another
  * instance is, and it ends, with the usual grace, every session of an instance that stopped
  * heartbeating — though not right after an outage, when every instance looks silent. Its beats
- * carry a fingerprint of the token-signing secret, which SecretAgreement compares (before the
- * first beat, and after each). Part of Replicas (replicas.ts), whose replicas it reaps.
+ * carry fingerprints of the token-signing secret (and, in sidecar mode, of the site's secrets),
+ * which SecretAgreement compares (before the first beat, and after each). Part of Replicas
+ * (replicas.ts), whose replicas it reaps.
  */
 import { instanceOfSession } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
@@ -50,15 +51,15 @@ export class ClusterHeartbeat {
   readonly #agreement: SecretAgreement | null;
 
   constructor(
-    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log' | 'signingSecret'>,
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log' | 'signingSecret' | 'hostSecret'>,
     private readonly parts: HeartbeatParts,
   ) {
-    this.#agreement = deps.signingSecret ? new SecretAgreement(deps, deps.signingSecret, () => this.deadAfter()) : null;
+    this.#agreement = deps.signingSecret ? new SecretAgreement(deps, { signing: deps.signingSecret, host: deps.hostSecret ?? null }, () => this.deadAfter()) : null;
   }
 
-  /** Whether the live instances on this store sign tokens with this one's secret (for /readyz). */
+  /** Whether the live instances on this store agree with this one on the secrets (for /readyz). */
   secretAgreement(): SecretAgreementState {
-    return this.#agreement?.state() ?? { agreed: true, differingInstances: [] };
+    return this.#agreement?.state() ?? { signing: { agreed: true, differingInstances: [] }, hostAuth: null };
   }
 
   get #self(): string {

@@ -15,7 +15,7 @@ import type { UserRepository } from '../users/user-repository.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PresenceRepository } from './presence-repository.js';
 import type { Saturation } from './saturation.js';
-import type { SigningSecret } from './secret-agreement.js';
+import type { HostSecret, SigningSecret } from './secret-agreement.js';
 import type { PendingRequests } from './held-request-frames.js';
 import type { BlocksHeld } from './outage-block-changes.js';
 import type { CategoriesHeld } from './repeated-states.js';
@@ -39,6 +39,11 @@ export interface PresenceDeps {
    * (secret-agreement.ts). Without it nothing is compared.
    */
   signingSecret?: SigningSecret;
+  /**
+   * Sidecar with HS256: the fingerprints of the site's secrets this instance verifies its tokens
+   * with, compared beside the signing secret's. Absent or null: none (standalone, embedded, JWKS).
+   */
+  hostSecret?: HostSecret | null;
   /** Whether this instance is saturated (default: measured, saturation.ts; tests inject one). */
   saturation?: Pick<Saturation, 'saturated' | 'stop'>;
   /**

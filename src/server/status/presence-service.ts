@@ -442,7 +442,7 @@ export class PresenceService {
     return this.#replicas.sync();
   }
 
-  /** Whether the instances sharing the presence store sign tokens with this one's secret (for /readyz). */
+  /** Whether the instances sharing the presence store agree with this one on the secrets (for /readyz). */
   secretAgreement(): SecretAgreementState {
     return this.#replicas.secretAgreement();
   }

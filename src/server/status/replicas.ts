@@ -99,7 +99,7 @@ export class Replicas {
     return this.#heartbeat.othersSaturated;
   }
 
-  /** Whether the live instances on the shared store sign tokens with this one's secret (for /readyz). */
+  /** Whether the live instances on the shared store agree with this one on the secrets (for /readyz). */
   secretAgreement(): SecretAgreementState {
     return this.#heartbeat.secretAgreement();
   }

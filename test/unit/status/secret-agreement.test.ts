@@ -2,12 +2,14 @@
  * SecretAgreement (docs/operations.md, "One token secret for every instance"): an instance that
  * finds, after its start, a live instance signing with another secret logs one error per such
  * instance naming BEACON_JWT_SECRET (not one per beat), and forgets the dead; a start into a
- * differing live instance is refused with a ConfigError. The two-process case is in
- * test/integration/jwt-secret-agreement.test.ts.
+ * differing live instance is refused with a ConfigError. In sidecar mode the same holds of the
+ * site's secrets (BEACON_AUTH_JWT_SECRET), where instances agree while they share one, the
+ * previous secret of a rotation included. The two-process cases are in
+ * test/integration/jwt-secret-agreement.test.ts and host-secret-agreement.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryPresenceStore } from '../../../src/server/adapters/presence-store-memory.js';
-import { secretFingerprint } from '../../../src/server/auth/secret-fingerprint.js';
+import { hostSecretFingerprints, secretFingerprint } from '../../../src/server/auth/secret-fingerprint.js';
 import { ConfigError } from '../../../src/server/config.js';
 import { SecretAgreement } from '../../../src/server/status/secret-agreement.js';
 import type { PresenceDeps } from '../../../src/server/status/presence-deps.js';
@@ -16,16 +18,19 @@ import { FakeClock } from '../../helpers/clock.js';
 const SECRET = 'this-instance-secret-SENTINEL';
 const DEAD_AFTER_MS = 45_000;
 
-function world() {
+/** `host`: the site's secrets this instance verifies tokens with (sidecar), current then previous. */
+function world(host: readonly string[] | null = null) {
   const clock = new FakeClock();
   const store = new MemoryPresenceStore();
   const errors: Array<{ fields: Record<string, unknown>; msg: string }> = [];
   const log = { error: (fields: Record<string, unknown>, msg: string) => errors.push({ fields, msg }) };
   const deps = { bus: { instanceId: 'me' }, store, config: { redisPrefix: 'site' }, now: clock.now, log } as unknown as Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log'>;
-  const agreement = new SecretAgreement(deps, { fingerprint: secretFingerprint(SECRET), configured: true }, () => DEAD_AFTER_MS);
-  const beat = async (id: string, secret: string) => {
+  const hostSecret = host ? { fingerprints: hostSecretFingerprints(host[0]!, host[1]) } : null;
+  const agreement = new SecretAgreement(deps, { signing: { fingerprint: secretFingerprint(SECRET), configured: true }, host: hostSecret }, () => DEAD_AFTER_MS);
+  /** Another instance beats, signing with `secret` and, when given, verifying the site's tokens with `hostSecrets` (current, previous). */
+  const beat = async (id: string, secret: string, ...hostSecrets: string[]) => {
     await store.heartbeat(id, clock.now());
-    await store.putCard(id, { tokenSecret: secretFingerprint(secret) });
+    await store.putCard(id, { tokenSecret: secretFingerprint(secret), ...(hostSecrets.length > 0 ? { hostSecrets: hostSecretFingerprints(hostSecrets[0]!, hostSecrets[1]) } : {}) });
   };
   /** The check after a beat, on the live instances the beat read. */
   const check = async () => agreement.check(await store.liveInstances(clock.now(), DEAD_AFTER_MS));
@@ -40,7 +45,7 @@ describe('SecretAgreement', () => {
     await beat('other', 'another-secret-SENTINEL');
     await check();
     await check();
-    expect(agreement.state()).toEqual({ agreed: false, differingInstances: ['other'] });
+    expect(agreement.state()).toEqual({ signing: { agreed: false, differingInstances: ['other'] }, hostAuth: null });
     expect(errors).toHaveLength(1);
     expect(errors[0]!.msg).toMatch(/^instance other on this Redis prefix \("site"\) signs tokens with another BEACON_JWT_SECRET: /);
     expect(JSON.stringify(errors)).not.toContain('SENTINEL');
@@ -54,7 +59,7 @@ describe('SecretAgreement', () => {
     clock.advance(DEAD_AFTER_MS + 1);
     await beat('me', SECRET);
     await check();
-    expect(agreement.state()).toEqual({ agreed: true, differingInstances: [] });
+    expect(agreement.state()).toEqual({ signing: { agreed: true, differingInstances: [] }, hostAuth: null });
   });
 
   it('refuses a start into a live instance with another secret, naming BEACON_JWT_SECRET; one with the same secret starts', async () => {
@@ -70,5 +75,66 @@ describe('SecretAgreement', () => {
     await store.leave('other');
     await store.heartbeat('old-release', clock.now());
     await expect(agreement.refuseAtStart()).resolves.toBeUndefined();
+  });
+
+  describe("the site's secrets (sidecar, BEACON_AUTH_JWT_SECRET)", () => {
+    const H1 = 'site-secret-one-SENTINEL';
+    const H2 = 'site-secret-two-SENTINEL';
+    const STALE = 'stale-site-secret-SENTINEL';
+
+    it('logs a live instance that shares none of them once, naming the setting, and says it apart from the signing secret', async () => {
+      const { errors, agreement, beat, check } = world([H1]);
+      await beat('me', SECRET, H1);
+      await beat('same', SECRET, H1);
+      await beat('stale', SECRET, STALE);
+      await check();
+      await check();
+      expect(agreement.state()).toEqual({ signing: { agreed: true, differingInstances: [] }, hostAuth: { agreed: false, differingInstances: ['stale'] } });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.fields).toEqual({ variable: 'BEACON_AUTH_JWT_SECRET', instances: ['stale'] });
+      expect(errors[0]!.msg).toMatch(/^instance stale on this Redis prefix \("site"\) verifies the site's tokens with another BEACON_AUTH_JWT_SECRET: /);
+      expect(JSON.stringify(errors)).not.toContain('SENTINEL');
+
+      // Fixed and restarted: agreed at the next check.
+      await beat('stale', SECRET, H1);
+      await check();
+      expect(agreement.state().hostAuth).toEqual({ agreed: true, differingInstances: [] });
+    });
+
+    it('takes a rotation under way: instances that share the previous secret, or differ only in it, agree', async () => {
+      const { errors, agreement, beat, check } = world([H2, H1]);
+      await beat('not-yet-restarted', SECRET, H1);
+      await beat('restarted', SECRET, H2, H1);
+      await beat('done', SECRET, H2);
+      await beat('done-other-previous', SECRET, H2, STALE);
+      await check();
+      expect(agreement.state().hostAuth).toEqual({ agreed: true, differingInstances: [] });
+      await expect(agreement.refuseAtStart()).resolves.toBeUndefined();
+      expect(errors).toEqual([]);
+    });
+
+    it('refuses a start into a live instance that shares none, naming BEACON_AUTH_JWT_SECRET; one without them is not compared', async () => {
+      const { agreement, beat, store } = world([H1]);
+      // Another mode, JWKS, or an earlier release: its card gives no site secret.
+      await beat('standalone', SECRET);
+      await expect(agreement.refuseAtStart()).resolves.toBeUndefined();
+      await beat('stale', SECRET, STALE);
+      const refused = await agreement.refuseAtStart().catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as ConfigError).variable).toBe('BEACON_AUTH_JWT_SECRET');
+      expect((refused as ConfigError).message).toContain('differs from that of instance stale already running on this Redis prefix ("site")');
+      expect((refused as ConfigError).message).toContain('BEACON_AUTH_JWT_PREVIOUS_SECRET');
+      expect((refused as ConfigError).message).not.toContain('SENTINEL');
+      await store.leave('stale');
+      await expect(agreement.refuseAtStart()).resolves.toBeUndefined();
+    });
+
+    it('standalone (no site secret here): an instance that gives site secrets is compared on the signing secret only', async () => {
+      const { agreement, beat, check } = world();
+      await beat('sidecar', SECRET, STALE);
+      await check();
+      expect(agreement.state()).toEqual({ signing: { agreed: true, differingInstances: [] }, hostAuth: null });
+      expect(agreement.card()).toEqual({ tokenSecret: secretFingerprint(SECRET) });
+    });
   });
 });
