@@ -7,7 +7,6 @@
  * @fastify/websocket only if the host has not, and decorates the app with `beacon`, a small
  * in-process API.
  */
-import cors from '@fastify/cors';
 import rateLimitPlugin from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -19,6 +18,7 @@ import { ownSessionsRoutes } from './auth/own-sessions-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import type { Config } from './config.js';
 import { pluginConfig, warnUnknownOptions } from './config-options.js';
+import { beaconCors } from './cors.js';
 import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
 import { friendsRoutes } from './friends/friends-routes.js';
@@ -73,7 +73,7 @@ async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Pr
   // Checked by loadConfig's rules; a bad field refuses the registration (ConfigError naming `config.<field>`).
   const config = pluginConfig(opts.config);
   warnUnknownOptions(app.log, opts.config);
-  await mountBeacon(app, config, opts);
+  await mountBeacon(app, config, opts, false);
 }
 
 /**
@@ -81,11 +81,12 @@ async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Pr
  * as it is.
  */
 export const standaloneBeacon = fp(
-  async (app: FastifyInstance, opts: Omit<BeaconPluginOptions, 'config' | 'identity' | 'friends' | 'profiles'> & { config: Readonly<Config> }) => mountBeacon(app, opts.config, opts),
+  async (app: FastifyInstance, opts: Omit<BeaconPluginOptions, 'config' | 'identity' | 'friends' | 'profiles'> & { config: Readonly<Config> }) => mountBeacon(app, opts.config, opts, true),
   { name: '@beacon-presence/server', fastify: '5.x' },
 );
 
-async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts: BeaconPluginOptions): Promise<void> {
+/** `ownsServer`: the app is Beacon's own (buildApp), not a host site's, so every path is Beacon's. */
+async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts: BeaconPluginOptions, ownsServer: boolean): Promise<void> {
   if ((opts.identity === undefined) !== (opts.friends === undefined)) throw new Error('beacon: give both identity and friends (embedded mode), or neither');
   const host = opts.identity && opts.friends ? { identity: opts.identity, friends: opts.friends, ...(opts.profiles ? { profiles: opts.profiles } : {}) } : undefined;
   const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}) });
@@ -105,18 +106,20 @@ async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts:
     });
     app.websocketServer.on('wsClientError', refuseHandshake);
   }
-  await app.register(beaconCore, { prefix: opts.prefix ?? '', services, gateway });
+  await app.register(beaconCore, { prefix: opts.prefix ?? '', services, gateway, ownsServer });
 }
 
 interface CoreOptions {
   prefix: string;
   services: Services;
   gateway: Gateway;
+  ownsServer: boolean;
 }
 
 /** Beacon once @fastify/websocket is there (its declared dependency): `app.beacon`, lifecycle, routes. */
 const beaconCore = fp(
-  async (app: FastifyInstance, { prefix, services, gateway }: CoreOptions) => {
+  async (app: FastifyInstance, options: CoreOptions) => {
+    const { services, gateway } = options;
     app.decorate('beacon', beaconApi(services, gateway));
     services.metrics.watchSockets({
       sockets: () => gateway.registry.size,
@@ -126,23 +129,22 @@ const beaconCore = fp(
     });
     app.addHook('onReady', async () => services.start());
     app.addHook('onClose', async () => services.close());
-    await app.register(beaconRoutes, { prefix, services, gateway });
+    await app.register(beaconRoutes, options);
   },
   { name: '@beacon-presence/server/core', fastify: '5.x', dependencies: ['@fastify/websocket'] },
 );
 
 /** Everything under the prefix, encapsulated: the host's handlers and hooks stay its own. */
-async function beaconRoutes(instance: FastifyInstance, { prefix, services, gateway }: CoreOptions): Promise<void> {
+async function beaconRoutes(instance: FastifyInstance, { prefix, services, gateway, ownsServer }: CoreOptions): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>() as App;
   app.setValidatorCompiler(strictValidatorCompiler);
   parseJsonBodies(app);
   app.decorateRequest('auth', null);
   installErrorHandler(app, { notFound: prefix !== '' });
-  if (services.config.corsOrigins.length > 0) {
-    // Retry-After and ETag are no CORS-safelisted headers: exposed, or a page of another origin could not
-    // honour a wait or send a schedule's version back in If-Match.
-    await app.register(cors, { origin: [...services.config.corsOrigins], methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'], exposedHeaders: ['retry-after', 'etag'], maxAge: 600 });
-  }
+  // Beacon answers the preflights to its paths (a refused one with 403, logged) when the server is
+  // its own or origins are listed; a host site with none listed answers them itself (its own
+  // @fastify/cors, if it has one, could not be registered twice).
+  if (ownsServer || services.config.corsOrigins.length > 0) await beaconCors(app, services.config.corsOrigins);
   // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
   const limitsStore = services.limits?.rateLimitStore();
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler', ...(limitsStore ? { store: limitsStore } : {}) });

@@ -1,0 +1,72 @@
+/**
+ * CORS on Beacon's routes: the pages of the origins in BEACON_CORS_ORIGINS (config.corsOrigins)
+ * may call the REST API from their own origin. A browser hides a refused CORS check from the page
+ * (it sees a network error, as if Beacon were down), so the refusal is made plain on both sides
+ * it can be seen from: a preflight from any other origin is answered 403 `{code, message}` (the
+ * browser's network panel shows it) and logged at warn, with the setting that would let the
+ * origin in, once per origin. The origins said are remembered in a bounded set (a caller can send
+ * any number of them): one forgotten is said again when it comes back.
+ */
+import cors from '@fastify/cors';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** How many refused origins are remembered as said; the oldest is forgotten first. */
+export const REMEMBERED_ORIGINS = 256;
+/** An origin is a scheme and a host: past this it is cut, in the log and in memory. */
+const ORIGIN_SHOWN = 200;
+
+/**
+ * Registers CORS in `app` (Beacon's encapsulated context): `allowed` origins (lower-cased, as
+ * config.ts gives them) get the CORS headers and their preflights answered; any other origin gets
+ * none, and its preflight is refused.
+ */
+export async function beaconCors(app: FastifyInstance, allowed: readonly string[]): Promise<void> {
+  const listed = new Set(allowed);
+  const isAllowed = (origin: string | undefined): boolean => origin !== undefined && listed.has(origin.toLowerCase());
+  const said = new SaidOnce(REMEMBERED_ORIGINS);
+  // Before @fastify/cors's own hook (hooks run in the order added), which would answer 404.
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = preflightOrigin(request);
+    if (origin === null || isAllowed(origin)) return;
+    const shown = origin.length > ORIGIN_SHOWN ? `${origin.slice(0, ORIGIN_SHOWN)}…` : origin;
+    if (said.first(shown.toLowerCase())) request.log.warn({ origin: shown, hint: hint(allowed) }, 'CORS preflight refused: origin not allowed (said once per origin)');
+    return reply.status(403).send({ code: 'FORBIDDEN', message: "This origin may not call Beacon's API: it is not among the origins Beacon allows (CORS)" });
+  });
+  // Retry-After and ETag are no CORS-safelisted headers: exposed, or a page of another origin could not
+  // honour a wait or send a schedule's version back in If-Match.
+  await app.register(cors, {
+    origin: (origin, callback) => callback(null, isAllowed(origin) ? (origin as string) : false),
+    methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'],
+    exposedHeaders: ['retry-after', 'etag'],
+    maxAge: 600,
+  });
+}
+
+/** The origin of a browser's CORS preflight (a browser sends one only for a request to another origin); null for any other request. */
+function preflightOrigin(request: FastifyRequest): string | null {
+  if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined) return null;
+  return request.headers.origin ?? null;
+}
+
+/** What lets a refused origin in, for the operator reading the log. */
+function hint(allowed: readonly string[]): string {
+  const setting = 'BEACON_CORS_ORIGINS (config.corsOrigins)';
+  if (allowed.length === 0) {
+    return `${setting} is not set, so no other origin's pages may call the REST API: list this origin there (scheme://host[:port], as the browser sends it) to let them, and to let them open the socket`;
+  }
+  return `not in ${setting}, which lists ${allowed.join(', ')}: add it there (scheme://host[:port], as the browser sends it) to let its pages call the REST API and open the socket`;
+}
+
+/** Keys said once each, at most `size` remembered (the oldest forgotten first). */
+export class SaidOnce {
+  readonly #said = new Set<string>();
+  constructor(private readonly size: number) {}
+
+  /** True the first time `key` is seen (or the first time since it was forgotten). */
+  first(key: string): boolean {
+    if (this.#said.has(key)) return false;
+    if (this.#said.size >= this.size) this.#said.delete(this.#said.values().next().value as string);
+    this.#said.add(key);
+    return true;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Audit: a page on an origin Beacon does not allow saw only failures (the browser hides a refused
+ * CORS check from the page), and the operator's log had only an `OPTIONS … 404` at info: with no
+ * BEACON_CORS_ORIGINS Beacon had no CORS at all and the preflight got 404; with a list, an origin
+ * not in it got 204 without CORS headers, nothing logged. Now such a preflight is refused with
+ * 403 `{code, message}` and logged at warn, once per origin (a bounded memory), with the setting
+ * that would let it in; an allowed origin is answered as before.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { beaconCors, REMEMBERED_ORIGINS } from '../../src/server/cors.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+
+const SITE = 'https://site.example';
+const GAME = 'https://game.example';
+
+const preflightHeaders = (origin: string) => ({ origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' });
+
+describe('a preflight from an origin Beacon does not allow', () => {
+  let t: TestApp | null = null;
+  afterEach(async () => {
+    await t?.close();
+    t = null;
+  });
+
+  it('is refused with 403 {code, message} when no origin is listed (it was 404)', async () => {
+    t = await createTestApp();
+    const res = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: preflightHeaders(SITE) });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toEqual({ code: 'FORBIDDEN', message: "This origin may not call Beacon's API: it is not among the origins Beacon allows (CORS)" });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    // An OPTIONS that is no preflight is no route, as before.
+    expect((await t.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status' })).statusCode).toBe(404);
+  });
+
+  it('is refused with 403 when origins are listed and it is not one; a listed one is answered as before', async () => {
+    t = await createTestApp({ corsOrigins: [GAME] });
+    const refused = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: preflightHeaders(SITE) });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    const allowed = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: preflightHeaders(GAME) });
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(GAME);
+    expect(allowed.headers['access-control-allow-methods']).toBe('GET, PUT, POST, PATCH, DELETE');
+    expect(allowed.headers['access-control-max-age']).toBe('600');
+    // A request of another origin gets no CORS header; a listed one's does, with the exposed headers.
+    expect((await t.app.inject({ url: '/healthz', headers: { origin: SITE } })).headers['access-control-allow-origin']).toBeUndefined();
+    const read = await t.app.inject({ url: '/healthz', headers: { origin: GAME } });
+    expect(read.headers['access-control-allow-origin']).toBe(GAME);
+    expect(read.headers['access-control-expose-headers']).toBe('retry-after, etag');
+  });
+});
+
+describe('the log of a refused preflight', () => {
+  let app: FastifyInstance | null = null;
+  afterEach(async () => {
+    await app?.close();
+    app = null;
+  });
+
+  /** Beacon's CORS on a bare app whose warnings are collected. */
+  async function withCors(allowed: readonly string[]) {
+    const lines: Array<{ level: number; msg: string; origin?: string; hint?: string }> = [];
+    app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } });
+    await app.register(async (scope) => {
+      await beaconCors(scope, allowed);
+      scope.get('/api/v1/x', async () => ({ ok: true }));
+    });
+    await app.ready();
+    const a = app;
+    const preflight = (origin: string) => a.inject({ method: 'OPTIONS', url: '/api/v1/x', headers: preflightHeaders(origin) });
+    const refusals = () => lines.filter((l) => l.msg === 'CORS preflight refused: origin not allowed (said once per origin)');
+    return { preflight, refusals };
+  }
+
+  it('says, at warn and once per origin, that no origin is listed and which setting lets it in', async () => {
+    const { preflight, refusals } = await withCors([]);
+    expect((await preflight(SITE)).statusCode).toBe(403);
+    expect((await preflight(SITE)).statusCode).toBe(403);
+    expect(refusals()).toHaveLength(1);
+    expect(refusals()[0]).toMatchObject({ level: 40, origin: SITE });
+    expect(refusals()[0]!.hint).toContain('BEACON_CORS_ORIGINS (config.corsOrigins) is not set');
+    await preflight('https://other.example');
+    expect(refusals().map((l) => l.origin)).toEqual([SITE, 'https://other.example']);
+  });
+
+  it('names the origins listed, so a near miss (http for https, another port) shows', async () => {
+    const { preflight, refusals } = await withCors([GAME]);
+    expect((await preflight('http://game.example')).statusCode).toBe(403);
+    expect(refusals()).toHaveLength(1);
+    expect(refusals()[0]!.hint).toContain(`not in BEACON_CORS_ORIGINS (config.corsOrigins), which lists ${GAME}: add it there`);
+    expect((await preflight(GAME)).statusCode).toBe(204);
+    expect(refusals()).toHaveLength(1);
+  });
+
+  it('remembers a bounded number of origins: past it the oldest is said again, memory stays bounded', async () => {
+    const { preflight, refusals } = await withCors([]);
+    const origins = Array.from({ length: REMEMBERED_ORIGINS + 1 }, (_, i) => `https://o${i}.example`);
+    for (const origin of origins) await preflight(origin);
+    expect(refusals()).toHaveLength(origins.length);
+    await preflight(origins.at(-1)!);
+    expect(refusals()).toHaveLength(origins.length);
+    await preflight(origins[0]!);
+    expect(refusals()).toHaveLength(origins.length + 1);
+    // An origin of any length is cut in the log.
+    await preflight(`https://${'a'.repeat(5000)}.example`);
+    expect(refusals().at(-1)!.origin!.length).toBeLessThanOrEqual(201);
+  });
+});
