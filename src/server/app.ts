@@ -199,7 +199,10 @@ async function serveWeb(app: App, config: Readonly<Config>): Promise<void> {
       : root
         ? '<p>The web front end is not built: run <code>npm run build:web</code>, or set <code>BEACON_WEB_ROOT=off</code>.</p>'
         : '<p>This server has no web front end (<code>BEACON_WEB_ROOT=off</code>).</p>';
+  // Relative, so that through a proxy's path prefix (/beacon/ → Beacon's /) it opens Beacon's docs,
+  // not the site's /docs; with the trailing slash, as the docs page loads its assets relative to
+  // its own address only then (@fastify/swagger-ui: `/docs` loads them from /docs/static/…).
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html').send(`<!doctype html><title>Beacon</title><h1>Beacon is running</h1>${why}<p>API docs: <a href="/docs">/docs</a>.</p>`),
+    reply.type('text/html').send(`<!doctype html><title>Beacon</title><h1>Beacon is running</h1>${why}<p>API docs: <a href="./docs/">docs/</a>.</p>`),
   );
 }

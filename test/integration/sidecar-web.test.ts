@@ -64,7 +64,7 @@ describe('/ of a sidecar', () => {
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('Beacon is running');
     expect(page.body).toContain('host-mode Beacon (sidecar mode)');
-    expect(page.body).toContain('href="/docs"');
+    expect(page.body).toContain('href="./docs/"');
     // Not the web app (its shell and bundles), nor the page asking to build it.
     expect(page.body).not.toContain('id="app"');
     expect(page.body).not.toContain('/assets/');
@@ -72,6 +72,35 @@ describe('/ of a sidecar', () => {
     expect((await app.inject({ url: '/index.html' })).statusCode).toBe(404);
     // The login the web app would call is no route here.
     expect((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'a', password: 'b' } })).statusCode).toBe(404);
+  });
+
+  /*
+   * Audit: behind a proxy's path prefix (the site forwards /beacon/ to the sidecar's /), the page
+   * at / linked to `/docs`, absolute: the site's own /docs, not Beacon's. The link is relative now,
+   * to `docs/`, whose page loads its assets and the spec relative to its own address.
+   */
+  it('links to the API docs relatively, so that they open under a proxy path prefix, assets and spec too', async () => {
+    app = await buildApp(loadConfig(SIDECAR));
+    const site = 'https://site.example/beacon/';
+    // The proxy: a path under /beacon/ reaches Beacon with the prefix taken off.
+    const through = (url: URL) => {
+      expect(url.origin + url.pathname).toMatch(/^https:\/\/site\.example\/beacon\//);
+      return app!.inject({ url: url.pathname.slice('/beacon'.length) + url.search });
+    };
+    const page = await through(new URL(site));
+    const link = /<a href="([^"]+)"/.exec(page.body)?.[1];
+    const docs = new URL(link ?? '', site);
+    expect(docs.pathname).toBe('/beacon/docs/');
+    const docsPage = await through(docs);
+    expect(docsPage.statusCode).toBe(200);
+    expect(docsPage.body).toContain('swagger-ui');
+    const assets = [...docsPage.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => new URL(m[1]!, docs));
+    expect(assets.length).toBeGreaterThan(3);
+    for (const asset of assets) expect((await through(asset)).statusCode, asset.pathname).toBe(200);
+    // The spec, which the docs' script asks for relative to the page (`./json`).
+    const spec = await through(new URL('./json', docs));
+    expect(spec.statusCode).toBe(200);
+    expect(spec.json()).toHaveProperty('openapi');
   });
 
   it('still serves the SDK bundles under /sdk', async () => {
