@@ -121,10 +121,19 @@ export function appConfig(config: Readonly<Config>): Readonly<Config> {
   return checked;
 }
 
-/** loadConfig's refusal with the variables it names written as options (`Invalid config.serviceToken: …`). */
-function asOption(err: unknown): unknown {
-  if (!(err instanceof ConfigError)) return err;
-  return new ConfigError(PATH_OF.get(err.variable) ?? err.variable, reworded(err.reason));
+/**
+ * A refusal with the variables it names written as options, for whoever set options, not
+ * variables: loadConfig's (`Invalid config.serviceToken: …`), and the plugin's at its start (a
+ * database that holds another mode's users, a token secret other instances do not share: `Invalid
+ * config.jwtSecret: …`; a database it cannot reach: `cannot reach the database config.databaseUrl
+ * names: …`). A ConfigError keeps its class, a plain Error naming a variable is made anew (the
+ * original as its cause); any other error is returned as it is.
+ */
+export function asOption(err: unknown): unknown {
+  if (err instanceof ConfigError) return new ConfigError(PATH_OF.get(err.variable) ?? err.variable, reworded(err.reason));
+  if (!(err instanceof Error) || err.constructor !== Error) return err;
+  const message = reworded(err.message);
+  return message === err.message ? err : new Error(message, { cause: err });
 }
 
 /** Warns of each name in `options` that is no Config field, naming the one it likely meant. */

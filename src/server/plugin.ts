@@ -17,7 +17,7 @@ import { authRoutes } from './auth/auth-routes.js';
 import { ownSessionsRoutes } from './auth/own-sessions-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import type { Config } from './config.js';
-import { pluginConfig, warnUnknownOptions } from './config-options.js';
+import { asOption, pluginConfig, warnUnknownOptions } from './config-options.js';
 import { beaconCors } from './cors.js';
 import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
@@ -76,6 +76,9 @@ async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Pr
   await mountBeacon(app, config, opts, false);
 }
 
+/** Standalone Beacon's refusals name the BEACON_* variables it was started with, as they are. */
+const asVariable = (err: unknown): unknown => err;
+
 /**
  * Standalone Beacon (app.ts): the plugin with a config buildApp has checked (appConfig), taken
  * as it is.
@@ -85,11 +88,19 @@ export const standaloneBeacon = fp(
   { name: '@beacon-presence/server', fastify: '5.x' },
 );
 
-/** `ownsServer`: the app is Beacon's own (buildApp), not a host site's, so every path is Beacon's. */
+/**
+ * `ownsServer`: the app is Beacon's own (buildApp), not a host site's, so every path is Beacon's,
+ * and a refusal at the start names the BEACON_* variables (main.ts reads them; docs/operations.md
+ * names them). The plugin's settings are its `config` option: a refusal there names the option
+ * (`Invalid config.jwtSecret: …`), as the option's own checks do (pluginConfig).
+ */
 async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts: BeaconPluginOptions, ownsServer: boolean): Promise<void> {
   if ((opts.identity === undefined) !== (opts.friends === undefined)) throw new Error('beacon: give both identity and friends (embedded mode), or neither');
   const host = opts.identity && opts.friends ? { identity: opts.identity, friends: opts.friends, ...(opts.profiles ? { profiles: opts.profiles } : {}) } : undefined;
-  const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}) });
+  const named = ownsServer ? asVariable : asOption;
+  const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}) }).catch((err: unknown) => {
+    throw named(err);
+  });
   const gateway = new Gateway(services, opts.overrides?.gateway);
   // The host's @fastify/websocket if it has one (its options stand); else Beacon's own.
   if (app.hasDecorator('websocketServer')) {
@@ -106,7 +117,7 @@ async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts:
     });
     app.websocketServer.on('wsClientError', refuseHandshake);
   }
-  await app.register(beaconCore, { prefix: opts.prefix ?? '', services, gateway, ownsServer });
+  await app.register(beaconCore, { prefix: opts.prefix ?? '', services, gateway, ownsServer, named });
 }
 
 interface CoreOptions {
@@ -114,12 +125,14 @@ interface CoreOptions {
   services: Services;
   gateway: Gateway;
   ownsServer: boolean;
+  /** A refusal at the start as the caller wrote the setting it names (mountBeacon). */
+  named: (err: unknown) => unknown;
 }
 
 /** Beacon once @fastify/websocket is there (its declared dependency): `app.beacon`, lifecycle, routes. */
 const beaconCore = fp(
   async (app: FastifyInstance, options: CoreOptions) => {
-    const { services, gateway } = options;
+    const { services, gateway, named } = options;
     app.decorate('beacon', beaconApi(services, gateway));
     services.metrics.watchSockets({
       sockets: () => gateway.registry.size,
@@ -127,7 +140,11 @@ const beaconCore = fp(
         for (const id of gateway.registry.userIds()) yield services.presence.shownStatus(id);
       },
     });
-    app.addHook('onReady', async () => services.start());
+    app.addHook('onReady', async () =>
+      services.start().catch((err: unknown) => {
+        throw named(err);
+      }),
+    );
     app.addHook('onClose', async () => services.close());
     await app.register(beaconRoutes, options);
   },

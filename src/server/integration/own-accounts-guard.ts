@@ -32,7 +32,7 @@ export async function refuseMixedAccounts(db: Db, mode: 'standalone' | 'embedded
   throw new ConfigError(
     'BEACON_DATABASE_URL',
     `this database holds ${Number(n)} of Beacon's own accounts (from running standalone), and ${mode} mode would mix them with the host's users ` +
-      `(a host id could answer as one of them). Give ${mode} mode a database of its own (BEACON_DATABASE_URL, or \`databaseUrl\` in the plugin's config, ` +
+      `(a host id could answer as one of them). Give ${mode} mode a database of its own (BEACON_DATABASE_URL, ` +
       `e.g. sqlite:./data/beacon-${mode}.db), or start standalone to keep using these accounts.`,
   );
 }
