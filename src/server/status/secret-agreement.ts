@@ -207,6 +207,6 @@ function hostCompared(mine: HostSecret): Compared {
     harmWould: `${noneShared}, so one of them would refuse the tokens the site signs and users behind a load balancer would be refused at random`,
     harmIs: `${noneShared}, so one of them refuses the tokens the site signs and users behind a load balancer are refused at random`,
     whatToDo: `Give every instance of the deployment the site's HS256 secret in ${setting}`,
-    change: `to change the secret, rotate it (docs/integration.md, "Rotating the shared secret": the new one in ${setting}, the old one in BEACON_AUTH_JWT_PREVIOUS_SECRET), or stop every instance first`,
+    change: `to change the secret, rotate it ("Rotating the shared secret" in docs/integration.md: the new one in ${setting}, the old one in BEACON_AUTH_JWT_PREVIOUS_SECRET), or stop every instance first`,
   };
 }
