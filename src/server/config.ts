@@ -73,9 +73,10 @@ export interface Config {
   /** How long a replica nobody here needs any more is kept before it is released (replica lifecycle). */
   replicaLingerMs: number;
   /**
-   * Embedded and sidecar modes: a friend list read from the host's graph is read again once this
-   * old (on a connect or poll, and while it is held), so a change the host did not announce heals.
-   * Standalone Beacon announces every change of its own graph and ignores it.
+   * A friend list is read again once this old (on a connect or poll, and while it is held), so a
+   * change whose announcement was missed heals: embedded and sidecar modes (the host's graph), and
+   * standalone instances sharing a bus (an instance that died between its commit and its publish).
+   * A single standalone instance announces every change of its own graph and ignores it.
    */
   friendListTtlMs: number;
   /** permessage-deflate on the WebSocket. */

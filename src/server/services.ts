@@ -29,13 +29,13 @@ import { FriendsService } from './friends/friends-service.js';
 import type { EventBus } from './ports/event-bus.js';
 import type { IdentityPort } from './ports/identity.js';
 import type { ProfilesPort } from './ports/profiles.js';
-import type { SocialGraph, SocialGraphPort } from './ports/social-graph.js';
+import { withMaxAge, type SocialGraph, type SocialGraphPort } from './ports/social-graph.js';
 import { hostAuthenticator } from './integration/host-auth.js';
 import { HostSocialGraph, hostNames } from './integration/host-graph.js';
 import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
 import { refuseMixedAccounts } from './integration/own-accounts-guard.js';
-import { friendshipsSync, friendshipSync, sidecarGraph, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
+import { friendshipsSync, friendshipSync, SidecarFriendships, storedNames } from './integration/sidecar-friendships.js';
 import { Metrics } from './metrics/metrics.js';
 import { LocalPresenceStore, type PresenceStore } from './ports/presence-store.js';
 import { CalendarService } from './calendar/calendar-service.js';
@@ -221,11 +221,16 @@ export async function createServices(
     const lastUses = new LastUses(sessions, { log });
     const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}) });
     const friendRepo = new FriendRepository(database.db);
-    const graph: SocialGraph = overrides.host ? new HostSocialGraph(overrides.host.friends, ids, config.friendListTtlMs) : mode === 'sidecar' ? sidecarGraph(friendRepo, config.friendListTtlMs) : friendRepo;
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
     const blockRepo = new BlockRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now, blockRepo);
     const bus = overrides.bus ?? createBus(redis, { logger: log, prefix: config.redisPrefix, metrics });
+    // Lists read again by age where a change can go unannounced (ports/social-graph.ts, withMaxAge).
+    const graph: SocialGraph = overrides.host
+      ? new HostSocialGraph(overrides.host.friends, ids, config.friendListTtlMs)
+      : mode === 'sidecar' || bus.shared === true
+        ? withMaxAge(friendRepo, config.friendListTtlMs)
+        : friendRepo;
     metrics.watchBus(() => bus.isHealthy());
     const store =
       overrides.store ??

@@ -10,7 +10,7 @@ import type { Db } from '../db/database.js';
 import type { FriendRepository } from '../friends/friend-repository.js';
 import type { HostUserId } from '../ports/identity.js';
 import type { HostProfile, ProfilesPort } from '../ports/profiles.js';
-import type { HostFriend, SocialGraph, SocialGraphPort } from '../ports/social-graph.js';
+import type { HostFriend, SocialGraphPort } from '../ports/social-graph.js';
 import { hostId, type IdMap } from './id-map.js';
 
 /**
@@ -205,15 +205,6 @@ function pairsIn(pairs: ReadonlyArray<readonly [number, number]>, written: Reado
     seen.add(key);
     return [[a, b]];
   });
-}
-
-/**
- * Sidecar mode's graph as presence reads it: Beacon's table, whose lists are read again by age
- * (BEACON_FRIEND_LIST_TTL_MS) all the same. A write's announcement can be lost after its commit
- * (its re-read failed, the instance died), and the host's retry then finds nothing to change.
- */
-export function sidecarGraph(friends: SocialGraph, maxAgeMs: number): SocialGraph {
-  return { categoriesGivenTo: (viewerId) => friends.categoriesGivenTo(viewerId), categoryGiven: (subjectId, viewerId) => friends.categoryGiven(subjectId, viewerId), maxAgeMs };
 }
 
 /** The sidecar store as a social graph port (host ids in and out), for the contract suite. */

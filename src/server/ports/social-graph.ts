@@ -31,9 +31,21 @@ export interface SocialGraph {
   /** The category `subjectId` gave `viewerId`, or null if they are not friends. */
   categoryGiven(subjectId: number, viewerId: number): Promise<FriendCategory | null>;
   /**
-   * How long a list read from it may be held before it is read again: a host's graph, whose
-   * changes Beacon learns only when the host announces them. Absent: held until a change is
-   * announced (Beacon's own graph announces every one).
+   * How long a list read from it may be held before it is read again: a graph whose changes
+   * Beacon learns only when they are announced, and an announcement can be missed (withMaxAge).
+   * Absent: held until a change is announced (one instance's own graph: it announces every one).
    */
   readonly maxAgeMs?: number;
+}
+
+/**
+ * Beacon's own friendships, with their lists read again by age (BEACON_FRIEND_LIST_TTL_MS), where
+ * a write's announcement can be lost after its commit: sidecar mode (its re-read failed, the
+ * instance died, and the host's retry then finds nothing to change), and several standalone
+ * instances on a shared bus (the instance that wrote it died before publishing it: the others
+ * never hear of it). A single standalone instance announces every change it commits: its lists
+ * are never read again by age.
+ */
+export function withMaxAge(friends: SocialGraph, maxAgeMs: number): SocialGraph {
+  return { categoriesGivenTo: (viewerId) => friends.categoriesGivenTo(viewerId), categoryGiven: (subjectId, viewerId) => friends.categoryGiven(subjectId, viewerId), maxAgeMs };
 }

@@ -14,11 +14,13 @@
  * after each one made a host's bulk replace of 5,000 friends sort the whole list 5,000 times
  * (~3.5 s with the event loop held).
  *
- * A host's graph (`maxAgeMs`, BEACON_FRIEND_LIST_TTL_MS) may change without a word: a list read
- * from it is read again once that old, on the viewer's next connect or poll (which waits for it)
- * and while it stays cached (rereadStale, on the clock's tick), through the re-read that
- * publishes what differs (GraphViews.refresh, given with rereadWith). Beacon's own graph
- * announces every change: its lists are never read again by age.
+ * A graph with `maxAgeMs` (BEACON_FRIEND_LIST_TTL_MS) may change without a word reaching here (a
+ * host's graph; Beacon's own in sidecar mode or with several instances, whose writer may die
+ * between its commit and its announcement): a list read from it is read again once that old, on
+ * the viewer's next connect or poll (which waits for it) and while it stays cached
+ * (rereadStale, on the clock's tick), through the re-read that publishes what differs
+ * (GraphViews.refresh, given with rereadWith). A single standalone instance announces every
+ * change of its own graph: its lists are never read again by age.
  */
 import { FRIEND_CATEGORIES, type FriendCategory, type Role } from '../../protocol/index.js';
 import { tierOf } from '../presence/privacy.js';

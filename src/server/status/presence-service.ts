@@ -180,9 +180,9 @@ export class PresenceService {
       sink: (e) => this.#sink(e.kind === 'view_changed' && this.#names.owes(e.subjectId) ? { ...e, named: true } : e),
       friendship: (viewerId, subjectId, friends) => this.#sessions.friendship(viewerId, subjectId, friends),
     });
-    // A host's list read again by age: what differs is published as a change the host announced.
+    // A list read again by age (FriendGraph, maxAgeMs): what differs is published as an announced change would be.
     this.graph.rereadWith((viewerId) =>
-      this.#graphViews.refresh(viewerId).catch((err: unknown) => deps.log.warn({ err, viewerId }, 'friend list not read again from the host graph: the list held is used, and read again after BEACON_FRIEND_LIST_TTL_MS')),
+      this.#graphViews.refresh(viewerId).catch((err: unknown) => deps.log.warn({ err, viewerId }, 'friend list not read again by age: the list held is used, and read again after BEACON_FRIEND_LIST_TTL_MS')),
     );
     this.#commands = new StatusCommands({
       engine: this.engine,
