@@ -307,10 +307,14 @@ export async function createServices(
       housekeeping,
       async start() {
         if (redis) await checkDatabase(redis);
-        await limits?.connect();
-        await presence.start().catch((err: unknown) => {
-          throw named(err);
-        });
+        // Side by side: on a cluster each waits up to 5 s for a primary still connecting
+        // (primariesReady), and one after the other they could outlast Fastify's 10 s for onReady.
+        await Promise.all([
+          limits?.connect(),
+          presence.start().catch((err: unknown) => {
+            throw named(err);
+          }),
+        ]);
         calendar.start();
         housekeeping.start();
         lastUses.start();

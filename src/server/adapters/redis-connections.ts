@@ -114,15 +114,28 @@ export function connectionsReady(client: RedisClient): boolean {
   return primaries.length > 0 && primaries.every((n) => n.status === 'ready');
 }
 
+/** Statuses of a connection that tried and failed (it retries by itself meanwhile). */
+const FAILED = new Set(['close', 'reconnecting', 'end']);
+
 /**
- * After `connect()`: waits up to `ms` for every connection commands may need. A cluster says
- * ready before its connections to the primaries are, and with the offline queue off a command
- * meeting a primary still connecting fails with "Connection is closed." (the first presence
- * save after a start did, on a loaded machine). Resolves either way: later commands fail alone.
+ * After `connect()`: waits up to `ms` until every connection commands may need has either
+ * connected or failed once. A cluster says ready before its connections to the primaries are,
+ * and with the offline queue off a command meeting a primary still connecting fails with
+ * "Connection is closed." (the first presence saves after a start did). A primary that is down
+ * is not waited for: the start goes on without its slots, as operations.md says (waiting the
+ * whole `ms` for it, twice, ran past Fastify's 10 s for the start's hook). Resolves either way.
  */
 export async function primariesReady(client: RedisClient, ms: number): Promise<void> {
+  if (!(client instanceof Cluster)) return;
   const deadline = performance.now() + ms;
-  while (client.status === 'ready' && !connectionsReady(client) && performance.now() < deadline) await sleep(50);
+  const failed = new WeakSet<Redis>();
+  const connecting = (): boolean =>
+    client.nodes('master').some((node) => {
+      if (FAILED.has(node.status)) failed.add(node);
+      return node.status !== 'ready' && !failed.has(node);
+    });
+  // 25 ms: a failed primary's wait before it retries is 100 ms and more (clusterNodeRetryStrategy).
+  while (client.status === 'ready' && connecting() && performance.now() < deadline) await sleep(25);
 }
 
 /** Calls `fn` whenever a connection of the client (on a cluster: of any primary) connects or drops. */
