@@ -5,7 +5,8 @@
  * it can be seen from: a preflight from any other origin is answered 403 `{code, message}` (the
  * browser's network panel shows it) and logged at warn, with the setting that would let the
  * origin in, once per origin. The origins said are remembered in a bounded set (a caller can send
- * any number of them): one forgotten is said again when it comes back.
+ * any number of them): one forgotten is said again when it comes back. An OPTIONS from an allowed
+ * origin without Access-Control-Request-Method is answered 400 `{code, message}` (as every 4xx).
  */
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -26,6 +27,10 @@ export async function beaconCors(app: FastifyInstance, allowed: readonly string[
   const said = new SaidOnce(REMEMBERED_ORIGINS);
   // Before @fastify/cors's own hook (hooks run in the order added), which would answer 404.
   app.addHook('onRequest', async (request, reply) => {
+    if (isIncompletePreflight(request) && isAllowed(request.headers.origin)) {
+      // @fastify/cors would answer its plain-text `400 Invalid Preflight Request`.
+      return reply.status(400).send({ code: 'VALIDATION_ERROR', message: 'A CORS preflight (OPTIONS with Origin) must name the method it asks for in Access-Control-Request-Method' });
+    }
     const origin = preflightOrigin(request);
     if (origin === null || isAllowed(origin)) return;
     const shown = origin.length > ORIGIN_SHOWN ? `${origin.slice(0, ORIGIN_SHOWN)}…` : origin;
@@ -46,6 +51,11 @@ export async function beaconCors(app: FastifyInstance, allowed: readonly string[
 function preflightOrigin(request: FastifyRequest): string | null {
   if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined) return null;
   return request.headers.origin ?? null;
+}
+
+/** An OPTIONS with an Origin but no Access-Control-Request-Method: no preflight a browser sends. */
+function isIncompletePreflight(request: FastifyRequest): boolean {
+  return request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] === undefined;
 }
 
 /** What lets a refused origin in, for the operator reading the log. */

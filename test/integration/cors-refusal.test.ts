@@ -52,6 +52,30 @@ describe('a preflight from an origin Beacon does not allow', () => {
   });
 });
 
+describe('an OPTIONS from an allowed origin that is no complete preflight', () => {
+  let t: TestApp | null = null;
+  afterEach(async () => {
+    await t?.close();
+    t = null;
+  });
+
+  // It got @fastify/cors's plain-text `400 Invalid Preflight Request`, not Beacon's {code, message}.
+  it('is refused with 400 {code: VALIDATION_ERROR, message} naming the missing header', async () => {
+    t = await createTestApp({ corsOrigins: [GAME] });
+    const res = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: { origin: GAME } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.json()).toEqual({
+      code: 'VALIDATION_ERROR',
+      message: 'A CORS preflight (OPTIONS with Origin) must name the method it asks for in Access-Control-Request-Method',
+    });
+    // A complete preflight of the same origin is answered as before.
+    const allowed = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: preflightHeaders(GAME) });
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(GAME);
+  });
+});
+
 describe('the log of a refused preflight', () => {
   let app: FastifyInstance | null = null;
   afterEach(async () => {
