@@ -152,7 +152,12 @@ export async function buildAppUnchecked(config: Readonly<Config>, overrides: App
     openapi: {
       info: { title: 'Beacon', description: 'Real-time presence API. WebSocket protocol: docs/protocol.md.', version: '1.0.0' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      // Relative to the spec's own address (/docs/json): Beacon's root, also behind a proxy's path
+      // prefix (/beacon/docs/json → /beacon/). Without it, the docs' "Try it out" called the site's root.
+      servers: [{ url: '..', description: 'this Beacon (the address the docs were opened at, less /docs/)' }],
     },
+    // The paths stay whole (/api/v1/…): there is no base path to take off them (and the plugin would read '..' as an absolute URL).
+    stripBasePath: false,
   });
   // The docs page carries its own CSP (hashes of its inline parts), sent over plain HTTP too.
   await app.register(swaggerUi, {

@@ -18,6 +18,12 @@ import { loadConfig, type Env } from '../../src/server/config.js';
 import type { App } from '../../src/server/http-kit.js';
 import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
 
+/** Where swagger-ui sends "Try it out": the spec's first server (else "/") resolved against the spec's URL, without a trailing slash. */
+function tryItOutBase(spec: { servers?: Array<{ url: string }> }, specUrl: URL): string {
+  const resolved = new URL(spec.servers?.[0]?.url ?? '/', specUrl);
+  return `${resolved.origin}${resolved.pathname}`.replace(/\/$/, '');
+}
+
 /** The variables of the docs' sidecar block, with an in-memory database and no log. */
 const SIDECAR: Env = {
   BEACON_AUTH_JWT_SECRET: 'site-secret-0123456789abcdef',
@@ -98,9 +104,20 @@ describe('/ of a sidecar', () => {
     expect(assets.length).toBeGreaterThan(3);
     for (const asset of assets) expect((await through(asset)).statusCode, asset.pathname).toBe(200);
     // The spec, which the docs' script asks for relative to the page (`./json`).
-    const spec = await through(new URL('./json', docs));
+    const specUrl = new URL('./json', docs);
+    const spec = await through(specUrl);
     expect(spec.statusCode).toBe(200);
     expect(spec.json()).toHaveProperty('openapi');
+    // "Try it out" calls the spec's first server, resolved against the spec's own address, as
+    // swagger-ui's client does (buildOas3UrlWithContext; no servers: "/", the site's root). It
+    // must reach Beacon through the prefix, not /api/v1/... at the site's root.
+    const tried = new URL(`${tryItOutBase(spec.json(), specUrl)}/api/v1/users/me/status`);
+    expect(tried.pathname).toBe('/beacon/api/v1/users/me/status');
+    expect((await through(tried)).json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    // Without the prefix, the same spec resolves to Beacon's root.
+    const atRoot = new URL('https://beacon.internal/docs/json');
+    const rootSpec = await app!.inject({ url: atRoot.pathname });
+    expect(`${tryItOutBase(rootSpec.json(), atRoot)}/api/v1/users/me/status`).toBe('https://beacon.internal/api/v1/users/me/status');
   });
 
   it('still serves the SDK bundles under /sdk', async () => {
