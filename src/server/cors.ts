@@ -13,6 +13,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** How many refused origins are remembered as said; the oldest is forgotten first. */
 export const REMEMBERED_ORIGINS = 256;
+/** How many refusal lines a minute at most (a caller may send any number of origins). */
+export const LINES_PER_MINUTE = 20;
 /** An origin is a scheme and a host: past this it is cut, in the log and in memory. */
 const ORIGIN_SHOWN = 200;
 
@@ -21,10 +23,11 @@ const ORIGIN_SHOWN = 200;
  * config.ts gives them) get the CORS headers and their preflights answered; any other origin gets
  * none, and its preflight is refused.
  */
-export async function beaconCors(app: FastifyInstance, allowed: readonly string[]): Promise<void> {
+export async function beaconCors(app: FastifyInstance, allowed: readonly string[], opts: CorsOptions = {}): Promise<void> {
   const listed = new Set(allowed);
   const isAllowed = (origin: string | undefined): boolean => origin !== undefined && listed.has(origin.toLowerCase());
-  const said = new SaidOnce(REMEMBERED_ORIGINS);
+  const said = new SaidOnce(REMEMBERED_ORIGINS, LINES_PER_MINUTE, opts.now ?? Date.now);
+  const apiPath = opts.apiPath ?? '/api/';
   // Before @fastify/cors's own hook (hooks run in the order added), which would answer 404.
   app.addHook('onRequest', async (request, reply) => {
     if (isIncompletePreflight(request) && isAllowed(request.headers.origin)) {
@@ -32,9 +35,16 @@ export async function beaconCors(app: FastifyInstance, allowed: readonly string[
       return reply.status(400).send({ code: 'VALIDATION_ERROR', message: 'A CORS preflight (OPTIONS with Origin) must name the method it asks for in Access-Control-Request-Method' });
     }
     const origin = preflightOrigin(request);
-    if (origin === null || isAllowed(origin)) return;
+    // Only Beacon's REST API: embedded at the root, the host's own paths' preflights stay as they were.
+    if (origin === null || isAllowed(origin) || !request.url.startsWith(apiPath)) return;
     const shown = origin.length > ORIGIN_SHOWN ? `${origin.slice(0, ORIGIN_SHOWN)}…` : origin;
-    if (said.first(shown.toLowerCase())) request.log.warn({ origin: shown, hint: hint(allowed) }, 'CORS preflight refused: origin not allowed (said once per origin)');
+    const unsaid = said.first(shown.toLowerCase());
+    if (unsaid !== null) {
+      request.log.warn(
+        { origin: shown, hint: hint(allowed), ...(unsaid > 0 ? { origins_not_said: unsaid } : {}) },
+        'CORS preflight refused: origin not allowed (said once per origin)',
+      );
+    }
     return reply.status(403).send({ code: 'FORBIDDEN', message: "This origin may not call Beacon's API: it is not among the origins Beacon allows (CORS)" });
   });
   // Retry-After and ETag are no CORS-safelisted headers: exposed, or a page of another origin could not
@@ -67,16 +77,47 @@ function hint(allowed: readonly string[]): string {
   return `not in ${setting}, which lists ${allowed.join(', ')}: add it there (scheme://host[:port], as the browser sends it) to let its pages call the REST API and open the socket`;
 }
 
-/** Keys said once each, at most `size` remembered (the oldest forgotten first). */
+/**
+ * Keys said once each, at most `size` remembered (the oldest forgotten first), and at most
+ * `perMinute` said a minute: a caller cycling through new origins would otherwise write a line
+ * each. The new ones past that are counted, not remembered, and the count goes with the next one said.
+ */
 export class SaidOnce {
   readonly #said = new Set<string>();
-  constructor(private readonly size: number) {}
+  #windowStart = -Infinity;
+  #inWindow = 0;
+  #unsaid = 0;
 
-  /** True the first time `key` is seen (or the first time since it was forgotten). */
-  first(key: string): boolean {
-    if (this.#said.has(key)) return false;
+  constructor(
+    private readonly size: number,
+    private readonly perMinute: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Null if `key` is not to be said now; else how many new keys went unsaid before it. */
+  first(key: string): number | null {
+    if (this.#said.has(key)) return null;
+    const now = this.now();
+    if (now - this.#windowStart >= 60_000) {
+      this.#windowStart = now;
+      this.#inWindow = 0;
+    }
+    if (this.#inWindow >= this.perMinute) {
+      this.#unsaid++;
+      return null;
+    }
+    this.#inWindow++;
     if (this.#said.size >= this.size) this.#said.delete(this.#said.values().next().value as string);
     this.#said.add(key);
-    return true;
+    const unsaid = this.#unsaid;
+    this.#unsaid = 0;
+    return unsaid;
   }
+}
+
+export interface CorsOptions {
+  /** The clock the line budget runs on. */
+  now?: () => number;
+  /** Where Beacon's REST API starts (`<prefix>/api/`): only its preflights are Beacon's to refuse. */
+  apiPath?: string;
 }

@@ -161,7 +161,7 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   // Beacon answers the preflights to its paths (a refused one with 403, logged) when the server is
   // its own or origins are listed; a host site with none listed answers them itself (its own
   // @fastify/cors, if it has one, could not be registered twice).
-  if (ownsServer || services.config.corsOrigins.length > 0) await beaconCors(app, services.config.corsOrigins);
+  if (ownsServer || services.config.corsOrigins.length > 0) await beaconCors(app, services.config.corsOrigins, { now: services.now, apiPath: `${prefix}/api/` });
   // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
   const limitsStore = services.limits?.rateLimitStore();
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler', ...(limitsStore ? { store: limitsStore } : {}) });

@@ -8,7 +8,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { beaconCors, REMEMBERED_ORIGINS } from '../../src/server/cors.js';
+import { beaconCors, LINES_PER_MINUTE, REMEMBERED_ORIGINS } from '../../src/server/cors.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 const SITE = 'https://site.example';
@@ -84,16 +84,17 @@ describe('the log of a refused preflight', () => {
   });
 
   /** Beacon's CORS on a bare app whose warnings are collected. */
-  async function withCors(allowed: readonly string[]) {
-    const lines: Array<{ level: number; msg: string; origin?: string; hint?: string }> = [];
+  async function withCors(allowed: readonly string[], clock = { now: 0 }) {
+    const lines: Array<{ level: number; msg: string; origin?: string; hint?: string; origins_not_said?: number }> = [];
     app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } });
     await app.register(async (scope) => {
-      await beaconCors(scope, allowed);
+      await beaconCors(scope, allowed, { now: () => clock.now });
       scope.get('/api/v1/x', async () => ({ ok: true }));
+      scope.get('/host/page', async () => ({ ok: true }));
     });
     await app.ready();
     const a = app;
-    const preflight = (origin: string) => a.inject({ method: 'OPTIONS', url: '/api/v1/x', headers: preflightHeaders(origin) });
+    const preflight = (origin: string, url = '/api/v1/x') => a.inject({ method: 'OPTIONS', url, headers: preflightHeaders(origin) });
     const refusals = () => lines.filter((l) => l.msg === 'CORS preflight refused: origin not allowed (said once per origin)');
     return { preflight, refusals };
   }
@@ -119,10 +120,16 @@ describe('the log of a refused preflight', () => {
   });
 
   it('remembers a bounded number of origins: past it the oldest is said again, memory stays bounded', async () => {
-    const { preflight, refusals } = await withCors([]);
+    const clock = { now: 0 };
+    const { preflight, refusals } = await withCors([], clock);
     const origins = Array.from({ length: REMEMBERED_ORIGINS + 1 }, (_, i) => `https://o${i}.example`);
-    for (const origin of origins) await preflight(origin);
+    for (const [i, origin] of origins.entries()) {
+      // Within the line budget: a minute passes every LINES_PER_MINUTE origins.
+      if (i > 0 && i % LINES_PER_MINUTE === 0) clock.now += 60_000;
+      await preflight(origin);
+    }
     expect(refusals()).toHaveLength(origins.length);
+    clock.now += 60_000;
     await preflight(origins.at(-1)!);
     expect(refusals()).toHaveLength(origins.length);
     await preflight(origins[0]!);
@@ -130,5 +137,34 @@ describe('the log of a refused preflight', () => {
     // An origin of any length is cut in the log.
     await preflight(`https://${'a'.repeat(5000)}.example`);
     expect(refusals().at(-1)!.origin!.length).toBeLessThanOrEqual(201);
+  });
+
+  it('writes at most LINES_PER_MINUTE refusal lines a minute, however many new origins come; the next line counts the ones not said', async () => {
+    // Review finding: a caller cycling through new origins wrote a warn line per preflight.
+    const clock = { now: 0 };
+    const { preflight, refusals } = await withCors([], clock);
+    for (let i = 0; i < LINES_PER_MINUTE + 30; i++) expect((await preflight(`https://flood${i}.example`)).statusCode).toBe(403);
+    expect(refusals()).toHaveLength(LINES_PER_MINUTE);
+    clock.now += 59_999;
+    await preflight('https://late.example');
+    expect(refusals()).toHaveLength(LINES_PER_MINUTE);
+    clock.now += 1;
+    await preflight('https://next.example');
+    expect(refusals()).toHaveLength(LINES_PER_MINUTE + 1);
+    expect(refusals().at(-1)).toMatchObject({ origin: 'https://next.example', origins_not_said: 31 });
+    // One not said is said once a line is free for it.
+    await preflight('https://flood25.example');
+    expect(refusals().at(-1)).toMatchObject({ origin: 'https://flood25.example' });
+    expect(refusals().at(-1)!.origins_not_said).toBeUndefined();
+  });
+
+  it('leaves the preflights of paths outside Beacon’s API as they were (embedded at the root: the host’s own)', async () => {
+    // Review finding: embedded at the root with origins listed, a preflight to the host's own
+    // path was refused 403 and logged as Beacon's setting's fault.
+    const { preflight, refusals } = await withCors([GAME]);
+    expect((await preflight('https://elsewhere.example', '/host/page')).statusCode).not.toBe(403);
+    expect(refusals()).toHaveLength(0);
+    expect((await preflight('https://elsewhere.example')).statusCode).toBe(403);
+    expect(refusals()).toHaveLength(1);
   });
 });
