@@ -113,6 +113,19 @@ describe('SecretAgreement', () => {
       expect(errors).toEqual([]);
     });
 
+    it('seen from an instance not yet restarted (the old secret only), the restarted ones agree and an unrelated one does not', async () => {
+      // Review 191: the two-process test reads the old instance's /readyz before its next beat,
+      // so this side of the rotation was shown nowhere.
+      const { errors, agreement, beat, check } = world([H1]);
+      await beat('restarted', SECRET, H2, H1);
+      await check();
+      expect(agreement.state().hostAuth).toEqual({ agreed: true, differingInstances: [] });
+      await beat('stale-box', SECRET, STALE);
+      await check();
+      expect(agreement.state().hostAuth).toEqual({ agreed: false, differingInstances: ['stale-box'] });
+      expect(errors).toHaveLength(1);
+    });
+
     it('refuses a start into a live instance that shares none, naming BEACON_AUTH_JWT_SECRET; one without them is not compared', async () => {
       const { agreement, beat, store } = world([H1]);
       // Another mode, JWKS, or an earlier release: its card gives no site secret.
