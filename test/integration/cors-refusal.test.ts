@@ -16,13 +16,14 @@ const GAME = 'https://game.example';
 
 const preflightHeaders = (origin: string) => ({ origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' });
 
-describe('a preflight from an origin Beacon does not allow', () => {
-  let t: TestApp | null = null;
-  afterEach(async () => {
-    await t?.close();
-    t = null;
-  });
+/** The app of the case running, closed after it (both describes below). */
+let t: TestApp | null = null;
+afterEach(async () => {
+  await t?.close();
+  t = null;
+});
 
+describe('a preflight from an origin Beacon does not allow', () => {
   it('is refused with 403 {code, message} when no origin is listed (it was 404)', async () => {
     t = await createTestApp();
     const res = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me/status', headers: preflightHeaders(SITE) });
@@ -53,12 +54,6 @@ describe('a preflight from an origin Beacon does not allow', () => {
 });
 
 describe('an OPTIONS from an allowed origin that is no complete preflight', () => {
-  let t: TestApp | null = null;
-  afterEach(async () => {
-    await t?.close();
-    t = null;
-  });
-
   // It got @fastify/cors's plain-text `400 Invalid Preflight Request`, not Beacon's {code, message}.
   it('is refused with 400 {code: VALIDATION_ERROR, message} naming the missing header', async () => {
     t = await createTestApp({ corsOrigins: [GAME] });
