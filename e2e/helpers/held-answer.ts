@@ -53,8 +53,8 @@ type ReaderWindow = Window & { e2eHeldRead?: (id: string) => Promise<void> };
 
 /**
  * Holds page `page`'s first request to `url` (a glob, RegExp or URL predicate, as page.route)
- * with `method` that `match`es, until `release()`. Once that one is answered (or failed), the
- * route is removed: the page's later requests go their way untouched.
+ * with `method` that `match`es, until `release()`. The page's later requests pass through
+ * untouched (the route is never removed: see the end of `hold`).
  */
 export async function holdAnswer(page: Page, url: string | RegExp | ((url: URL) => boolean), opts: HoldOptions = {}): Promise<HeldAnswer> {
   const { method = 'PUT', match = () => true, at = 'answer' } = opts;
@@ -98,11 +98,13 @@ export async function holdAnswer(page: Page, url: string | RegExp | ((url: URL) 
         await released.promise;
       }
       await route.fulfill({ response, headers: { ...response.headers(), [HELD]: id } });
-    } finally {
-      // Not while it is held: Playwright then takes the held request out of this handler's hands
-      // (its fulfill fails, "Route is already handled!", and the page waits on).
-      await page.unroute(url, hold).catch(() => undefined);
+    } catch (err) {
+      answered.fail(new Error(`holdAnswer: could not hand over the answer to ${request.method()} ${request.url()}: ${String(err)}`));
     }
+    // The route stays (every later request passes through it untouched): removing it could turn
+    // the page's interception off while the page's next request (sent as soon as this answer is
+    // read) is paused in it, and that request then never went out (seen: the status set right after a
+    // held one never left the page).
   };
   await page.route(url, hold);
   const handled = async (timeoutMs = HANDLED_WITHIN_MS): Promise<void> => {
