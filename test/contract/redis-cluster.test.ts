@@ -126,6 +126,31 @@ describe('Beacon on a Redis Cluster', { timeout: 60_000 }, () => {
     expect(users.map((id) => loaded.get(id)?.customMessage)).toEqual(users.map((id) => `first ${id}`));
   });
 
+  it('with a primary down, the store’s connect() does not wait for it, and saves to the others go through', async () => {
+    // Review finding: connect() waited its whole 5 s for a primary that was down, and so did the
+    // limits' connect after it: a start during a shard outage ran past Fastify's 10 s for onReady.
+    // And ioredis's own Cluster.connect() never settled in some tries with a primary killed
+    // moments before (its first ready check asked that node): connectWithin settles on `ready`.
+    const prefix = uniquePrefix();
+    const [admin] = nodeAdmins();
+    const users = Array.from({ length: 12 }, (_, i) => i + 1);
+    const owner = new Map(await Promise.all(users.map(async (id) => [id, await ownerOf(admin!, `${prefix}:presence:{${id}}`)] as const)));
+    const victim = 2;
+    await cluster.kill(victim);
+    try {
+      const store = new RedisPresenceStore({ target, prefix });
+      cleanups.push(() => store.close());
+      const started = performance.now();
+      await store.connect();
+      expect(performance.now() - started).toBeLessThan(2_000);
+      const alive = users.filter((id) => owner.get(id) !== victim);
+      const saved = await Promise.allSettled(alive.map((id) => store.save(id, 'a', { ...base, customMessage: `up ${id}` }, { at: 1, by: 'a' })));
+      expect(saved.map((r) => (r.status === 'fulfilled' ? 'saved' : String(r.reason)))).toEqual(alive.map(() => 'saved'));
+    } finally {
+      await cluster.restart(victim);
+    }
+  });
+
   it('a primary restart: its shard is unavailable while down, the others keep flowing, then the bus recovers', async () => {
     const prefix = uniquePrefix();
     const [a, b] = await openBuses(prefix);

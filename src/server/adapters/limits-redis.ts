@@ -11,13 +11,12 @@
  * Redis is down. The switch is logged both ways.
  */
 import { randomBytes } from 'node:crypto';
-import { setTimeout } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import { LOGIN_FAILURES, LocalLoginThrottle, throttleKey, type LoginDevice, type LoginThrottle } from '../auth/login-throttle.js';
-import { commandClient, primariesReady, quit, watchAuth, type RedisClient } from './redis-connections.js';
+import { commandClient, connectWithin, primariesReady, quit, watchAuth, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 
 /**
@@ -90,13 +89,7 @@ export class SharedLimits {
   async connect(): Promise<void> {
     if (this.#redis.status !== 'wait') return;
     // Never holds the start back long: the limits count in memory until Redis answers.
-    const connected = await Promise.race([
-      this.#redis.connect().then(
-        () => true,
-        (err: unknown) => (this.#failed(err), false),
-      ),
-      setTimeout(CONNECT_WAIT_MS, false),
-    ]);
+    const connected = await connectWithin(this.#redis, CONNECT_WAIT_MS, (err) => this.#failed(err));
     if (connected) await primariesReady(this.#redis, CONNECT_WAIT_MS);
   }
 

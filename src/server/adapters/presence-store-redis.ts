@@ -9,7 +9,7 @@
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
  */
-import { commandClient, primariesReady, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
+import { commandClient, connectWithin, primariesReady, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { instanceOfSession, type InstanceCard, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
@@ -42,7 +42,8 @@ interface SaveCommand {
 
 /** Hashes of users nobody touches for this long disappear (the database keeps what lasts). */
 const KEY_TTL_S = 86_400;
-/** How long `connect()` waits for a cluster's primaries once the cluster is ready. */
+/** How long `connect()` waits for Redis to be ready (a cluster: its slot map), then for a cluster's primaries. */
+const CONNECT_WAIT_MS = 5_000;
 const PRIMARIES_WAIT_MS = 5_000;
 
 export class RedisPresenceStore implements PresenceStore {
@@ -80,9 +81,15 @@ export class RedisPresenceStore implements PresenceStore {
     this.#auth = watchAuth(this.#redis);
   }
 
+  /**
+   * Connects at start. Rejects when Redis cannot be reached, or is not ready within
+   * CONNECT_WAIT_MS (a cluster during a shard outage): the start then goes on, and the client
+   * keeps trying by itself.
+   */
   async connect(): Promise<void> {
     if (this.#redis.status !== 'wait') return;
-    await this.#redis.connect();
+    let error: unknown = null;
+    if (!(await connectWithin(this.#redis, CONNECT_WAIT_MS, (err) => (error ??= err)))) throw error ?? new Error(`Redis not ready within ${CONNECT_WAIT_MS} ms; still trying`);
     await primariesReady(this.#redis, PRIMARIES_WAIT_MS);
   }
 

@@ -114,6 +114,37 @@ export function connectionsReady(client: RedisClient): boolean {
   return primaries.length > 0 && primaries.every((n) => n.status === 'ready');
 }
 
+/**
+ * Connects a lazy client (`connect()` once, from status `wait`): true once it is ready, false
+ * when its first try failed (`failed` gets the error, also when that comes later) or it is not
+ * ready within `ms`; it goes on trying by itself either way. On a cluster it also settles on the
+ * client's `ready`: ioredis's `Cluster.connect()` leaves its promise unsettled for good when the
+ * ready check after the first slot refresh fails (it asks a node that has just gone down,
+ * reconnects by itself and becomes ready, but settles only the next try's promise), so a start
+ * during a shard outage waited for it forever (seen in 2 of 6 tries with a primary killed
+ * moments before).
+ */
+export async function connectWithin(client: RedisClient, ms: number, failed: (err: unknown) => void): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onReady = (): void => undefined;
+  try {
+    return await Promise.race([
+      client.connect().then(
+        () => true,
+        (err: unknown) => (failed(err), false),
+      ),
+      new Promise<boolean>((resolve) => {
+        onReady = () => resolve(true);
+        client.once('ready', onReady);
+        timer = setTimeout(() => resolve(client.status === 'ready'), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    client.off('ready', onReady);
+  }
+}
+
 /** Statuses of a connection that tried and failed (it retries by itself meanwhile). */
 const FAILED = new Set(['close', 'reconnecting', 'end']);
 
