@@ -15,8 +15,10 @@ import { startLiveApp, twoLiveApps, type LiveApp } from '../helpers/live-app.js'
 import { framesUntilOwnChange } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
-/** Below the 45 s after which an instance whose clock stood still is taken for dead. */
-const TTL = 10_000;
+/** The default (BEACON_FRIEND_LIST_TTL_MS): a list is re-read after many heartbeats, as in production. */
+const TTL = 5 * 60_000;
+/** The clocks move in steps below the instances' 25 s heartbeat, each running their ticks: none is taken for dead (45 s). */
+const STEP = 20_000;
 
 type U = { token: string; id: number };
 
@@ -49,14 +51,19 @@ describe('several standalone instances: a friend list is read again once older t
     await close();
   });
 
-  /** Both fake clocks move together (neither instance takes the other for dead), then both ticks run. */
+  /**
+   * Both fake clocks move together in steps of at most STEP, and after each both ticks run (the
+   * heartbeats, the re-reads by age), as real time would run them.
+   */
   async function advance(ms: number): Promise<void> {
-    a.clock.t = b.clock.t += ms;
-    for (const t of [a, b]) {
-      t.app.services.presence.tick();
-      t.app.gateway.flush();
+    for (let left = ms; left > 0; left -= STEP) {
+      a.clock.t = b.clock.t += Math.min(STEP, left);
+      for (const t of [a, b]) {
+        t.app.services.presence.tick();
+        t.app.gateway.flush();
+      }
+      await new Promise((r) => setTimeout(r, 5));
     }
-    await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Bob sets a status through A, where his socket is. */
