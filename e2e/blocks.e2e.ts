@@ -19,6 +19,7 @@ import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-
 import { expectAccessible } from './helpers/axe.js';
 import { holdAnswer } from './helpers/held-answer.js';
 import { friendCard, friendsTab, newPage, openFriendMenu, shot } from './helpers/ui.js';
+import { unroute } from './helpers/unroute.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
 
@@ -216,7 +217,7 @@ describe('the Blocked users section while it loads, and when it cannot', () => {
     await section.getByRole('status').getByText('Loading blocked users…').waitFor(FIVE_S);
     held.release();
     await section.getByRole('button', { name: 'Unblock Dave (@dave)' }).waitFor(FIVE_S);
-    await page.unrouteAll();
+    await unroute(page, '**/api/v1/users/me/blocks');
   });
 });
 

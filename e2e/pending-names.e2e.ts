@@ -9,6 +9,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api } from './helpers/api-users.js';
 import { friendsTab, PASSWORD } from './helpers/ui.js';
+import { unroute } from './helpers/unroute.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -43,7 +44,7 @@ describe('Pending tab: a requester whose name cannot be read', () => {
     await incoming.getByText('Name not available').waitFor({ timeout: 5_000 });
     expect(await incoming.getByText('Loading…').count()).toBe(0);
     // The next change of the lists reads it again: this time it answers.
-    await page.unroute(rexStatus);
+    await unroute(page, rexStatus);
     const ivy = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/register', { username: 'ivy', password: PASSWORD });
     await api(server.baseUrl, ivy.token, 'POST', '/users/me/friends/requests', { user_id: tess.user.id });
     await incoming.getByRole('button', { name: 'Accept Rex Vale (@rex)' }).waitFor({ timeout: 5_000 });

@@ -10,6 +10,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api } from './helpers/api-users.js';
 import { logIn, openStatusMenu, PASSWORD } from './helpers/ui.js';
+import { unroute } from './helpers/unroute.js';
 
 const FIVE_S = { timeout: 5_000 };
 
@@ -163,7 +164,7 @@ describe('the page asked for before signing in', () => {
     const answered = page.waitForResponse('**/api/v1/auth/logout');
     release();
     await answered;
-    await page.unroute('**/api/v1/auth/logout');
+    await unroute(page, '**/api/v1/auth/logout');
     await logInHere('fin_link');
     await expect.poll(route, FIVE_S).toBe('#/friends');
     await logOut();

@@ -11,6 +11,7 @@ import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
 import { friendCard, logIn, openFriendMenu, openStatusMenu, PASSWORD } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 import { holdAnswer } from './helpers/held-answer.js';
+import { unroute } from './helpers/unroute.js';
 
 const FIVE_S = { timeout: 5_000 };
 
@@ -217,10 +218,18 @@ describe('a friend who changes while their menu is open', () => {
 
 describe('the friend menu before and without the server’s answer', () => {
   /** Routes one API path and method of Uma's page to `handle` (until the test ends). */
+  const routed: Array<[(url: URL) => boolean, (route: Route) => Promise<void>]> = [];
   async function intercept(path: string, method: string, handle: (route: Route) => Promise<void>): Promise<void> {
-    await page.route((url) => url.pathname === `/api/v1${path}`, (route) => (route.request().method() === method ? handle(route) : route.fallback()));
+    const url = (u: URL) => u.pathname === `/api/v1${path}`;
+    const handler = (route: Route) => (route.request().method() === method ? handle(route) : route.fallback());
+    routed.push([url, handler]);
+    await page.route(url, handler);
   }
-  afterEach(() => page.unrouteAll({ behavior: 'ignoreErrors' }));
+  /** Removes the routes intercept() added, with the page's interception kept on (helpers/unroute.ts). */
+  async function unrouteAll(): Promise<void> {
+    for (const [url, handler] of routed.splice(0)) await unroute(page, url, handler);
+  }
+  afterEach(() => unrouteAll());
   const fail = (route: Route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"code":"INTERNAL_ERROR","message":"Something went wrong"}' });
 
   it('shows no category until it is known, and none when it cannot be read', async () => {
@@ -240,7 +249,7 @@ describe('the friend menu before and without the server’s answer', () => {
     await expect.poll(() => select.inputValue(), FIVE_S).toBe('acquaintance');
     expect(await select.isDisabled()).toBe(false);
 
-    await page.unrouteAll();
+    await unrouteAll();
     await page.reload();
     await intercept('/users/me/friends', 'GET', fail);
     await openFriendMenu(page, 'kit');

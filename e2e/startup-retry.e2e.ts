@@ -9,6 +9,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api } from './helpers/api-users.js';
 import { connectionState } from './helpers/ui.js';
+import { unroute } from './helpers/unroute.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -52,7 +53,7 @@ describe('start-up error', () => {
     expect(gaps[1]).toBeGreaterThan(gaps[0]! + 1_000); // waits grow
     // The error stays put between tries (no flash of "Signing you in…"), "Try again" still there.
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(1);
-    await page.unroute(/\/api\/v1\//);
+    await unroute(page, /\/api\/v1\//);
     const at = Date.now();
     await expect.poll(() => connectionState(page), { timeout: 15_000, interval: 50 }).toBe('connected');
     expect(Date.now() - at).toBeLessThan(12_000); // the next try (8 s at most), not a click
@@ -63,7 +64,7 @@ describe('start-up error', () => {
     const { ctx, page, tries } = await unreachable();
     await expect.poll(() => tries.length, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(3);
     // The next timed try is 8 s away: only the `online` event can bring it back sooner.
-    await page.unroute(/\/api\/v1\//);
+    await unroute(page, /\/api\/v1\//);
     await ctx.setOffline(true);
     await ctx.setOffline(false);
     const at = Date.now();

@@ -15,6 +15,7 @@ import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-
 import { fixtureFriends, SELF, useFixtureApi } from './helpers/fixtures.js';
 import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, recordLiveLine, refuseStatusChanges, SCREENSHOTS, since } from './helpers/ui.js';
 import { audited, expectAccessible } from './helpers/axe.js';
+import { unroute } from './helpers/unroute.js';
 import type { View } from '../src/protocol/index.js';
 
 /** Short heartbeat so "offline within the heartbeat timeout" is quick; same ratios as default. */
@@ -156,7 +157,7 @@ describe('connection truth', () => {
     const before = attempts;
     await retry.click();
     await expect.poll(() => attempts, { timeout: 3_000, interval: 20 }).toBeGreaterThan(before);
-    await p.unroute(/\/api\/v1\//);
+    await unroute(p, /\/api\/v1\//);
     // Back: the next try (the button while it is there, or the app's own) connects.
     await expect
       .poll(
@@ -400,7 +401,7 @@ describe('your own truth and the status menu', () => {
     await expect.poll(() => radio('away').getAttribute('aria-checked'), FIVE_S).toBe('true');
     await page.waitForTimeout(300); // a write would have happened by now (announce: 100 ms)
     expect(await said()).toEqual([tooMany, '', tooMany, '']);
-    await page.unroute('**/api/v1/users/me/status');
+    await unroute(page, '**/api/v1/users/me/status');
     await radio('online').click();
     await expect.poll(() => radio('online').getAttribute('aria-checked'), FIVE_S).toBe('true');
     await page.keyboard.press('Escape');
@@ -445,7 +446,7 @@ describe('your own truth and the status menu', () => {
     const error = menu.locator('[data-part=clear-after-error]');
     await expect.poll(() => error.textContent(), FIVE_S).toMatch(/already passed/);
     expect(await menu.getByLabel('Clear after').getAttribute('aria-invalid')).toBe('true');
-    await page.unroute('**/api/v1/users/me/status');
+    await unroute(page, '**/api/v1/users/me/status');
     // Closed unsaved and opened again: the choice is reset to what is in force, and its error goes.
     await page.keyboard.press('Escape');
     await expect.poll(() => trigger(page).getAttribute('aria-expanded')).toBe('false');
