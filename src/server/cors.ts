@@ -7,9 +7,13 @@
  * origin in, once per origin. The origins said are remembered in a bounded set (a caller can send
  * any number of them): one forgotten is said again when it comes back. An OPTIONS from an allowed
  * origin without Access-Control-Request-Method is answered 400 `{code, message}` (as every 4xx).
+ *
+ * Beacon's own hook, not @fastify/cors: a host site embedding Beacon may have registered that for
+ * its own routes, and it cannot be registered twice. Each policy holds on its own routes: Beacon's
+ * routes say `config.cors: false`, which a host's @fastify/cors skips, and Beacon's hook lives in
+ * Beacon's encapsulated context, which the host's routes never run.
  */
-import cors from '@fastify/cors';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 
 /** How many refused origins are remembered as said; the oldest is forgotten first. */
 export const REMEMBERED_ORIGINS = 256;
@@ -17,27 +21,34 @@ export const REMEMBERED_ORIGINS = 256;
 export const LINES_PER_MINUTE = 20;
 /** An origin is a scheme and a host: past this it is cut, in the log and in memory. */
 const ORIGIN_SHOWN = 200;
+/** What an allowed origin's preflight is told it may send. */
+const METHODS = 'GET, PUT, POST, PATCH, DELETE';
+/** Retry-After and ETag are no CORS-safelisted headers: exposed, or a page of another origin could not
+ * honour a wait or send a schedule's version back in If-Match. */
+const EXPOSED = 'retry-after, etag';
+/** How long (seconds) a browser may keep a preflight's answer. */
+const MAX_AGE = '600';
 
 /**
- * Registers CORS in `app` (Beacon's encapsulated context): `allowed` origins (lower-cased, as
- * config.ts gives them) get the CORS headers and their preflights answered; any other origin gets
- * none, and its preflight is refused.
+ * Registers CORS in `app` (Beacon's encapsulated context), for the routes registered in it after
+ * this: `allowed` origins (lower-cased, as config.ts gives them) get the CORS headers and their
+ * preflights answered; any other origin gets none, and its preflight to the API is refused.
  */
 export async function beaconCors(app: FastifyInstance, allowed: readonly string[], opts: CorsOptions = {}): Promise<void> {
   const listed = new Set(allowed);
-  const isAllowed = (origin: string | undefined): boolean => origin !== undefined && listed.has(origin.toLowerCase());
+  const isAllowed = (origin: string | undefined): origin is string => origin !== undefined && listed.has(origin.toLowerCase());
   const said = new SaidOnce(REMEMBERED_ORIGINS, LINES_PER_MINUTE, opts.now ?? Date.now);
   const apiPath = opts.apiPath ?? '/api/';
-  // Before @fastify/cors's own hook (hooks run in the order added), which would answer 404.
+  app.addHook('onRoute', preflightRoutes(app));
   app.addHook('onRequest', async (request, reply) => {
-    if (isIncompletePreflight(request) && isAllowed(request.headers.origin)) {
-      // @fastify/cors would answer its plain-text `400 Invalid Preflight Request`.
-      return reply.status(400).send({ code: 'VALIDATION_ERROR', message: 'A CORS preflight (OPTIONS with Origin) must name the method it asks for in Access-Control-Request-Method' });
-    }
-    const origin = preflightOrigin(request);
+    const origin = request.headers.origin;
+    // The answer depends on the Origin (a cache must not give one origin's to another).
+    vary(reply, 'Origin');
+    if (isAllowed(origin)) return answer(request, reply, origin);
+    const refused = preflightOrigin(request);
     // Only Beacon's REST API: embedded at the root, the host's own paths' preflights stay as they were.
-    if (origin === null || isAllowed(origin) || !request.url.startsWith(apiPath)) return;
-    const shown = origin.length > ORIGIN_SHOWN ? `${origin.slice(0, ORIGIN_SHOWN)}…` : origin;
+    if (refused === null || !request.url.startsWith(apiPath)) return;
+    const shown = refused.length > ORIGIN_SHOWN ? `${refused.slice(0, ORIGIN_SHOWN)}…` : refused;
     const unsaid = said.first(shown.toLowerCase());
     if (unsaid !== null) {
       request.log.warn(
@@ -47,25 +58,57 @@ export async function beaconCors(app: FastifyInstance, allowed: readonly string[
     }
     return reply.status(403).send({ code: 'FORBIDDEN', message: "This origin may not call Beacon's API: it is not among the origins Beacon allows (CORS)" });
   });
-  // Retry-After and ETag are no CORS-safelisted headers: exposed, or a page of another origin could not
-  // honour a wait or send a schedule's version back in If-Match.
-  await app.register(cors, {
-    origin: (origin, callback) => callback(null, isAllowed(origin) ? (origin as string) : false),
-    methods: ['GET', 'PUT', 'POST', 'PATCH', 'DELETE'],
-    exposedHeaders: ['retry-after', 'etag'],
-    maxAge: 600,
-  });
+}
+
+/** An allowed origin's request: its CORS headers; a preflight is answered here (204), before any auth. */
+async function answer(request: FastifyRequest, reply: FastifyReply, origin: string): Promise<FastifyReply | undefined> {
+  if (request.method !== 'OPTIONS') {
+    reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED);
+    return undefined;
+  }
+  const asked = request.headers['access-control-request-method'];
+  if (asked === undefined) {
+    return reply.status(400).send({ code: 'VALIDATION_ERROR', message: 'A CORS preflight (OPTIONS with Origin) must name the method it asks for in Access-Control-Request-Method' });
+  }
+  reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED).header('Access-Control-Allow-Methods', METHODS);
+  // Any header the page asks for (Authorization, Content-Type, If-Match): the answer depends on the ask.
+  vary(reply, 'Access-Control-Request-Headers');
+  const headers = request.headers['access-control-request-headers'];
+  if (headers !== undefined) reply.header('Access-Control-Allow-Headers', headers);
+  // Content-Length 0: Safari waits for a body on a 204 without it.
+  return reply.header('Access-Control-Max-Age', MAX_AGE).status(204).header('Content-Length', '0').send();
+}
+
+/**
+ * An onRoute hook: each of Beacon's routes says `cors: false` (a host's @fastify/cors, whose hook
+ * every route of the app runs, leaves it to Beacon), and gets an OPTIONS route, in `app` (none of
+ * the hooks of the route's own context, such as its auth, run for a preflight), so a preflight to
+ * it reaches Beacon's hook above rather than a host's catch-all.
+ */
+function preflightRoutes(app: FastifyInstance): (route: RouteOptions) => void {
+  const routed = new Set<string>();
+  return (route) => {
+    route.config = { ...route.config, cors: false } as typeof route.config;
+    const methods = [route.method].flat();
+    if (methods.includes('OPTIONS') || methods.every((m) => m === 'HEAD') || routed.has(route.url)) return;
+    routed.add(route.url);
+    // `app` adds its own prefix again.
+    app.route({ method: 'OPTIONS', url: route.url.slice(app.prefix.length), schema: { hide: true }, handler: async (_request, reply) => reply.callNotFound() });
+  };
+}
+
+/** Adds `name` to the reply's Vary header, once. */
+function vary(reply: FastifyReply, name: string): void {
+  const current = reply.getHeader('vary');
+  const names = current === undefined ? [] : String(current).split(',').map((v) => v.trim());
+  if (names.includes('*') || names.some((v) => v.toLowerCase() === name.toLowerCase())) return;
+  reply.header('Vary', [...names.filter((v) => v !== ''), name].join(', '));
 }
 
 /** The origin of a browser's CORS preflight (a browser sends one only for a request to another origin); null for any other request. */
 function preflightOrigin(request: FastifyRequest): string | null {
   if (request.method !== 'OPTIONS' || request.headers['access-control-request-method'] === undefined) return null;
   return request.headers.origin ?? null;
-}
-
-/** An OPTIONS with an Origin but no Access-Control-Request-Method: no preflight a browser sends. */
-function isIncompletePreflight(request: FastifyRequest): boolean {
-  return request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] === undefined;
 }
 
 /** What lets a refused origin in, for the operator reading the log. */

@@ -159,8 +159,8 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   app.decorateRequest('auth', null);
   installErrorHandler(app, { notFound: prefix !== '' });
   // Beacon answers the preflights to its paths (a refused one with 403, logged) when the server is
-  // its own or origins are listed; a host site with none listed answers them itself (its own
-  // @fastify/cors, if it has one, could not be registered twice).
+  // its own or origins are listed, whatever CORS the host has for its own routes (cors.ts); a host
+  // site with none listed answers them itself.
   if (ownsServer || services.config.corsOrigins.length > 0) await beaconCors(app, services.config.corsOrigins, { now: services.now, apiPath: `${prefix}/api/` });
   // Several instances count in Redis (limits-redis.ts), one counts in its own memory.
   const limitsStore = services.limits?.rateLimitStore();
