@@ -4,9 +4,9 @@
  * (it sees a network error, as if Beacon were down), so the refusal is made plain on both sides
  * it can be seen from: a preflight from any other origin is answered 403 `{code, message}` (the
  * browser's network panel shows it) and logged at warn, with the setting that would let the
- * origin in, once per origin. The origins said are remembered in a bounded set (a caller can send
- * any number of them): one forgotten is said again when it comes back. An OPTIONS from an allowed
- * origin without Access-Control-Request-Method is answered 400 `{code, message}` (as every 4xx).
+ * origin in, once per origin and a bounded number of lines a minute (refused-origins.ts). An
+ * OPTIONS from an allowed origin without Access-Control-Request-Method is answered 400
+ * `{code, message}` (as every 4xx).
  *
  * Beacon's own hook, not @fastify/cors: a host site embedding Beacon may have registered that for
  * its own routes, and it cannot be registered twice. Each policy holds on its own routes: Beacon's
@@ -14,13 +14,8 @@
  * Beacon's encapsulated context, which the host's routes never run.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { RefusedOrigins } from './refused-origins.js';
 
-/** How many refused origins are remembered as said; the oldest is forgotten first. */
-export const REMEMBERED_ORIGINS = 256;
-/** How many refusal lines a minute at most (a caller may send any number of origins). */
-export const LINES_PER_MINUTE = 20;
-/** An origin is a scheme and a host: past this it is cut, in the log and in memory. */
-const ORIGIN_SHOWN = 200;
 /** What an allowed origin's preflight is told it may send. */
 const METHODS = 'GET, PUT, POST, PATCH, DELETE';
 /** Retry-After and ETag are no CORS-safelisted headers: exposed, or a page of another origin could not
@@ -37,7 +32,7 @@ const MAX_AGE = '600';
 export async function beaconCors(app: FastifyInstance, allowed: readonly string[], opts: CorsOptions = {}): Promise<void> {
   const listed = new Set(allowed);
   const isAllowed = (origin: string | undefined): origin is string => origin !== undefined && listed.has(origin.toLowerCase());
-  const said = new SaidOnce(REMEMBERED_ORIGINS, LINES_PER_MINUTE, opts.now ?? Date.now);
+  const said = new RefusedOrigins(opts.now ?? Date.now);
   const apiPath = opts.apiPath ?? '/api/';
   app.addHook('onRoute', preflightRoutes(app));
   app.addHook('onRequest', async (request, reply) => {
@@ -48,14 +43,8 @@ export async function beaconCors(app: FastifyInstance, allowed: readonly string[
     const refused = preflightOrigin(request);
     // Only Beacon's REST API: embedded at the root, the host's own paths' preflights stay as they were.
     if (refused === null || !request.url.startsWith(apiPath)) return;
-    const shown = refused.length > ORIGIN_SHOWN ? `${refused.slice(0, ORIGIN_SHOWN)}…` : refused;
-    const unsaid = said.first(shown.toLowerCase());
-    if (unsaid !== null) {
-      request.log.warn(
-        { origin: shown, hint: hint(allowed), ...(unsaid > 0 ? { origins_not_said: unsaid } : {}) },
-        'CORS preflight refused: origin not allowed (said once per origin)',
-      );
-    }
+    const line = said.line(refused);
+    if (line) request.log.warn({ ...line, hint: hint(allowed) }, 'CORS preflight refused: origin not allowed (said once per origin)');
     return reply.status(403).send({ code: 'FORBIDDEN', message: "This origin may not call Beacon's API: it is not among the origins Beacon allows (CORS)" });
   });
 }
@@ -118,44 +107,6 @@ function hint(allowed: readonly string[]): string {
     return `${setting} is not set, so no other origin's pages may call the REST API: list this origin there (scheme://host[:port], as the browser sends it) to let them, and to let them open the socket`;
   }
   return `not in ${setting}, which lists ${allowed.join(', ')}: add it there (scheme://host[:port], as the browser sends it) to let its pages call the REST API and open the socket`;
-}
-
-/**
- * Keys said once each, at most `size` remembered (the oldest forgotten first), and at most
- * `perMinute` said a minute: a caller cycling through new origins would otherwise write a line
- * each. The new ones past that are counted, not remembered, and the count goes with the next one said.
- */
-export class SaidOnce {
-  readonly #said = new Set<string>();
-  #windowStart = -Infinity;
-  #inWindow = 0;
-  #unsaid = 0;
-
-  constructor(
-    private readonly size: number,
-    private readonly perMinute: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** Null if `key` is not to be said now; else how many new keys went unsaid before it. */
-  first(key: string): number | null {
-    if (this.#said.has(key)) return null;
-    const now = this.now();
-    if (now - this.#windowStart >= 60_000) {
-      this.#windowStart = now;
-      this.#inWindow = 0;
-    }
-    if (this.#inWindow >= this.perMinute) {
-      this.#unsaid++;
-      return null;
-    }
-    this.#inWindow++;
-    if (this.#said.size >= this.size) this.#said.delete(this.#said.values().next().value as string);
-    this.#said.add(key);
-    const unsaid = this.#unsaid;
-    this.#unsaid = 0;
-    return unsaid;
-  }
 }
 
 export interface CorsOptions {

@@ -8,7 +8,8 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { beaconCors, LINES_PER_MINUTE, REMEMBERED_ORIGINS } from '../../src/server/cors.js';
+import { beaconCors } from '../../src/server/cors.js';
+import { LINES_PER_MINUTE, REMEMBERED_ORIGINS } from '../../src/server/refused-origins.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 const SITE = 'https://site.example';

@@ -4,23 +4,30 @@
  * whole, scheme included: http://site must not drive a socket of https://site.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RefusedOrigins } from '../refused-origins.js';
 
 /**
  * preValidation hook of the upgrade route: 403 unless the Origin is allowed. `alsoAllowed`
- * (BEACON_CORS_ORIGINS: the sites calling Beacon's REST API) may open sockets too.
+ * (BEACON_CORS_ORIGINS: the sites calling Beacon's REST API) may open sockets too. Every refusal
+ * is answered 403; it is logged at warn once per origin, a bounded number of lines a minute
+ * (refused-origins.ts): a caller sending any number of upgrades or origins cannot flood the log.
  */
-export function originCheck(allowed: readonly string[] | null, alsoAllowed: readonly string[] = []) {
+export function originCheck(allowed: readonly string[] | null, alsoAllowed: readonly string[] = [], opts: OriginCheckOptions = {}) {
+  const refused = new RefusedOrigins(opts.now ?? Date.now);
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const origin = req.headers.origin;
     if (origin === undefined) return;
     const ok =
       alsoAllowed.includes(origin.toLowerCase()) || (allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req));
     if (!ok) {
-      // What an operator needs to let it in: the settings that would, and what a same-origin check compared.
-      const hint = allowed
-        ? 'add it to BEACON_ALLOWED_ORIGINS (sockets) or BEACON_CORS_ORIGINS (REST and sockets)'
-        : `not the origin this request came to (${req.protocol}://${req.headers.host ?? '?'}): list the page's origin in BEACON_CORS_ORIGINS or BEACON_ALLOWED_ORIGINS, or have the proxy forward Host and name it in BEACON_TRUST_PROXY (for X-Forwarded-Proto)`;
-      req.log.warn({ origin, hint }, 'websocket upgrade refused: origin not allowed');
+      const line = refused.line(origin);
+      if (line) {
+        // What an operator needs to let it in: the settings that would, and what a same-origin check compared.
+        const hint = allowed
+          ? 'add it to BEACON_ALLOWED_ORIGINS (sockets) or BEACON_CORS_ORIGINS (REST and sockets)'
+          : `not the origin this request came to (${req.protocol}://${req.headers.host ?? '?'}): list the page's origin in BEACON_CORS_ORIGINS or BEACON_ALLOWED_ORIGINS, or have the proxy forward Host and name it in BEACON_TRUST_PROXY (for X-Forwarded-Proto)`;
+        req.log.warn({ ...line, hint }, 'websocket upgrade refused: origin not allowed (said once per origin)');
+      }
       await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });
     }
   };
@@ -39,4 +46,9 @@ function sameOrigin(origin: string, req: FastifyRequest): boolean {
   } catch {
     return false;
   }
+}
+
+export interface OriginCheckOptions {
+  /** The clock the line budget runs on. */
+  now?: () => number;
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { LINES_PER_MINUTE } from '../../../src/server/refused-origins.js';
 import { originCheck } from '../../../src/server/realtime/origin-check.js';
 
 function attempt(check: ReturnType<typeof originCheck>, origin: string, host = 'beacon.internal:3000') {
@@ -21,7 +22,7 @@ describe('a refused upgrade says how to allow its origin', () => {
     await a.run;
     expect(a.status()).toBe(403);
     expect(a.logged).toHaveLength(1);
-    expect(a.logged[0]!.msg).toBe('websocket upgrade refused: origin not allowed');
+    expect(a.logged[0]!.msg).toBe('websocket upgrade refused: origin not allowed (said once per origin)');
     expect(a.logged[0]!.obj.origin).toBe('https://site.example');
     expect(a.logged[0]!.obj.hint).toContain('http://beacon.internal:3000');
     expect(a.logged[0]!.obj.hint).toContain('BEACON_CORS_ORIGINS');
@@ -40,5 +41,51 @@ describe('a refused upgrade says how to allow its origin', () => {
     await a.run;
     expect(a.status()).toBe(0);
     expect(a.logged).toEqual([]);
+  });
+});
+
+describe('the refusal lines are bounded, the refusals are not', () => {
+  // Review finding: every refused upgrade wrote a warn line, so one caller could flood the log.
+  it('the same origin refused 50 times is logged once, and refused with 403 every time', async () => {
+    const clock = { now: 0 };
+    const check = originCheck(null, [], { now: () => clock.now });
+    const lines: unknown[] = [];
+    for (let i = 0; i < 50; i++) {
+      const a = attempt(check, 'https://site.example');
+      await a.run;
+      expect(a.status()).toBe(403);
+      lines.push(...a.logged);
+      clock.now += 1_000;
+    }
+    expect(lines).toHaveLength(1);
+  });
+
+  it('many distinct origins: at most LINES_PER_MINUTE lines a minute, the next line counts those not said; each refused with 403', async () => {
+    const clock = { now: 0 };
+    const check = originCheck(['https://game.example'], [], { now: () => clock.now });
+    const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    const refuse = async (origin: string) => {
+      const a = attempt(check, origin);
+      await a.run;
+      expect(a.status()).toBe(403);
+      lines.push(...a.logged);
+    };
+    for (let i = 0; i < LINES_PER_MINUTE + 30; i++) await refuse(`https://flood${i}.example`);
+    expect(lines).toHaveLength(LINES_PER_MINUTE);
+    clock.now += 59_999;
+    await refuse('https://late.example');
+    expect(lines).toHaveLength(LINES_PER_MINUTE);
+    clock.now += 1;
+    await refuse('https://next.example');
+    expect(lines).toHaveLength(LINES_PER_MINUTE + 1);
+    expect(lines.at(-1)!.obj).toMatchObject({ origin: 'https://next.example', origins_not_said: 31 });
+    expect(lines.at(-1)!.obj.hint).toContain('BEACON_ALLOWED_ORIGINS');
+  });
+
+  it('an origin of any length is cut in the line', async () => {
+    const a = attempt(originCheck(null), `https://${'a'.repeat(5000)}.example`);
+    await a.run;
+    expect(a.status()).toBe(403);
+    expect((a.logged[0]!.obj.origin as string).length).toBeLessThanOrEqual(201);
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * What Beacon logs of the origins it refuses (a CORS preflight, cors.ts; a socket upgrade,
+ * realtime/origin-check.ts): each origin once, and a bounded number of lines a minute. A caller
+ * can send any number of origins, or one origin any number of times: neither may flood the log
+ * the operator reads. Only the lines are bounded; every refusal is still answered.
+ */
+
+/** How many refused origins are remembered as said; the oldest is forgotten first. */
+export const REMEMBERED_ORIGINS = 256;
+/** How many refusal lines a minute at most (a caller may send any number of origins). */
+export const LINES_PER_MINUTE = 20;
+/** An origin is a scheme and a host: past this it is cut, in the log and in memory. */
+const ORIGIN_SHOWN = 200;
+
+/** The fields of a refusal line: the origin (cut), and how many new origins went unsaid before it. */
+export interface RefusalLine {
+  origin: string;
+  origins_not_said?: number;
+}
+
+/** The refused origins of one kind of refusal, and which of them to say. */
+export class RefusedOrigins {
+  readonly #said: SaidOnce;
+
+  constructor(now: () => number) {
+    this.#said = new SaidOnce(REMEMBERED_ORIGINS, LINES_PER_MINUTE, now);
+  }
+
+  /** The fields to log for a refusal of `origin`; null when no line is to be written for it now. */
+  line(origin: string): RefusalLine | null {
+    const shown = origin.length > ORIGIN_SHOWN ? `${origin.slice(0, ORIGIN_SHOWN)}…` : origin;
+    const unsaid = this.#said.first(shown.toLowerCase());
+    if (unsaid === null) return null;
+    return unsaid > 0 ? { origin: shown, origins_not_said: unsaid } : { origin: shown };
+  }
+}
+
+/**
+ * Keys said once each, at most `size` remembered (the oldest forgotten first), and at most
+ * `perMinute` said a minute: a caller cycling through new origins would otherwise write a line
+ * each. The new ones past that are counted, not remembered, and the count goes with the next one said.
+ */
+class SaidOnce {
+  readonly #said = new Set<string>();
+  #windowStart = -Infinity;
+  #inWindow = 0;
+  #unsaid = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly perMinute: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Null if `key` is not to be said now; else how many new keys went unsaid before it. */
+  first(key: string): number | null {
+    if (this.#said.has(key)) return null;
+    const now = this.now();
+    if (now - this.#windowStart >= 60_000) {
+      this.#windowStart = now;
+      this.#inWindow = 0;
+    }
+    if (this.#inWindow >= this.perMinute) {
+      this.#unsaid++;
+      return null;
+    }
+    this.#inWindow++;
+    if (this.#said.size >= this.size) this.#said.delete(this.#said.values().next().value as string);
+    this.#said.add(key);
+    const unsaid = this.#unsaid;
+    this.#unsaid = 0;
+    return unsaid;
+  }
+}
