@@ -79,6 +79,16 @@ const PATH_OF: ReadonlyMap<string, string> = new Map(
   ),
 );
 
+/**
+ * How a message names a setting, given its variable: standalone Beacon's as the BEACON_* variable
+ * it was started with (variableName), the plugin's as the option its host passes in code
+ * (optionName: `BEACON_SERVICE_TOKEN` → `config.serviceToken`). Chosen once at the start
+ * (plugin.ts); each message is written with it once, where it is made.
+ */
+export type SettingName = (variable: string) => string;
+export const variableName: SettingName = (variable) => variable;
+export const optionName: SettingName = (variable) => PATH_OF.get(variable) ?? variable;
+
 /** The plugin's config: `options` over the defaults (no web root), checked and read as loadConfig reads variables. */
 export function pluginConfig(options: Partial<Config> = {}): Readonly<Config> {
   const env: Env = { BEACON_WEB_ROOT: 'off' };

@@ -17,7 +17,7 @@ import { authRoutes } from './auth/auth-routes.js';
 import { ownSessionsRoutes } from './auth/own-sessions-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import type { Config } from './config.js';
-import { asOption, pluginConfig, warnUnknownOptions } from './config-options.js';
+import { asOption, optionName, pluginConfig, variableName, warnUnknownOptions } from './config-options.js';
 import { beaconCors } from './cors.js';
 import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
@@ -98,7 +98,9 @@ async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts:
   if ((opts.identity === undefined) !== (opts.friends === undefined)) throw new Error('beacon: give both identity and friends (embedded mode), or neither');
   const host = opts.identity && opts.friends ? { identity: opts.identity, friends: opts.friends, ...(opts.profiles ? { profiles: opts.profiles } : {}) } : undefined;
   const named = ownsServer ? asVariable : asOption;
-  const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}) }).catch((err: unknown) => {
+  // Messages past the start (a log line, a refusal's body) name a setting as the caller wrote it too.
+  const settingName = ownsServer ? variableName : optionName;
+  const services = await createServices(config, app.log, { ...opts.overrides, ...(host ? { host } : {}), settingName }).catch((err: unknown) => {
     throw named(err);
   });
   const gateway = new Gateway(services, opts.overrides?.gateway);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
+import { variableName, type SettingName } from './config-options.js';
 import { createBus } from './adapters/create-bus.js';
 import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
@@ -94,6 +95,8 @@ export interface Services {
   /** Push subscriptions, watches and the notifier; `vapidPublicKey` is given to browsers. */
   notifications: { repo: NotificationRepository; notifier: Notifier; vapidPublicKey: string };
   log: FastifyBaseLogger;
+  /** How messages name a setting: the BEACON_* variable, or the plugin's option (config-options.ts SettingName), chosen at the start. */
+  settingName: SettingName;
   metrics: Metrics;
   /** Called before the handler of every authenticated state-changing API call (not reads; http-kit `countsAsInteraction`): it counts as activity. Never rejects. */
   onApiCall?: (auth: AuthContext) => Promise<void>;
@@ -113,6 +116,8 @@ export interface ServiceOverrides {
   pushCa?: string;
   /** Embedded mode: the host's own identity, friends and (optionally) profiles. */
   host?: HostPorts;
+  /** How messages name a setting: the plugin's option in plugin mode (plugin.ts); the BEACON_* variable by default. */
+  settingName?: SettingName;
   /** Whether this instance is saturated (stretches offline graces); measured by default. */
   saturation?: PresenceDeps['saturation'];
   /** How long fetching a calendar feed may take: a test's short deadline (10 s by default). */
@@ -167,6 +172,7 @@ export async function createServices(
 ): Promise<Services> {
   refuseSharedBusOverLocalStore(config, overrides);
   const now = overrides.now ?? Date.now;
+  const settingName = overrides.settingName ?? variableName;
   const metrics = new Metrics();
   // A database error at start names BEACON_DATABASE_URL (db/start-errors.ts), here, below and in start().
   const named = (err: unknown) => namingTheDatabase(err, config.databaseUrl);
@@ -190,8 +196,9 @@ export async function createServices(
       // A newcomer's first question: did the start take the sidecar settings?
       log.info({ keys: config.hostAuth.jwtSecret ? 'BEACON_AUTH_JWT_SECRET (HS256)' : `BEACON_AUTH_JWKS_URL (${config.hostAuth.jwksUrl})` }, 'sidecar mode: verifying the site’s JWTs');
       if (!config.serviceToken) {
+        const token = settingName('BEACON_SERVICE_TOKEN');
         log.warn(
-          'sidecar mode without BEACON_SERVICE_TOKEN: the service API answers 403, so the site cannot push friendships, names or sign-outs, and game servers cannot report matches; set BEACON_SERVICE_TOKEN',
+          `sidecar mode without ${token}: the service API answers 403, so the site cannot push friendships, names or sign-outs, and game servers cannot report matches; set ${token}`,
         );
       }
     }
@@ -200,7 +207,7 @@ export async function createServices(
     const users = new UserRepository(database.db);
     const unmatched = await new AdminRoles(database.db).sync(config.admins, now());
     if (unmatched.length > 0) {
-      log.warn({ names: unmatched }, 'BEACON_ADMINS names no account that existed when the name was listed; nobody becomes admin by registering it (grant with: npm run admin -- grant <username>)');
+      log.warn({ names: unmatched }, `${settingName('BEACON_ADMINS')} names no account that existed when the name was listed; nobody becomes admin by registering it (grant with: npm run admin -- grant <username>)`);
     }
     const sessions = new SessionRepository(database.db);
     const { secret, generated: generatedJwtSecret } = await jwtSecret(config, database);
@@ -246,7 +253,7 @@ export async function createServices(
       },
       { now, log },
     );
-    const presence = new PresenceService({ config, now, bus, store, signingSecret, hostSecret, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), categoriesHeld: (pairs) => friendRepo.listedAmong(pairs), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
+    const presence = new PresenceService({ config, now, bus, store, signingSecret, hostSecret, settingName, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), categoriesHeld: (pairs) => friendRepo.listedAmong(pairs), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log, ...(overrides.calendarFetchTimeoutMs ? { fetchTimeoutMs: overrides.calendarFetchTimeoutMs } : {}) });
     const vapid = await vapidKeys(config, database);
     const notificationRepo = new NotificationRepository(database.db);
@@ -285,6 +292,7 @@ export async function createServices(
       friendshipChanged,
       hostFriendships: mode === 'sidecar' ? new SidecarFriendships(database.db, ids, now, friendshipsSync(friendRepo, (e) => presence.graphChanged(e), oneWay)) : null,
       now,
+      settingName,
       database,
       users,
       sessions,

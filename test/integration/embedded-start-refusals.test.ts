@@ -29,10 +29,10 @@ function tempDir(): string {
   return dir;
 }
 
-/** What registering the plugin, embedded, with `config` and starting it throws. */
-async function startRefused(config: Partial<Config>): Promise<Error> {
+/** What registering the plugin, embedded, with `config` and starting it throws; the site's error lines go to `lines`. */
+async function startRefused(config: Partial<Config>, lines: Array<{ msg: string }> = []): Promise<Error> {
   const host = new MemoryHost();
-  const site = Fastify();
+  const site = Fastify({ logger: { level: 'error', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } });
   cleanups.push(() => site.close());
   const err: unknown = await site
     .register(beacon, { identity: host.identity, friends: host.friends, config: { databaseUrl: 'sqlite::memory:', logLevel: 'silent', ...config } })
@@ -56,7 +56,12 @@ describe("the plugin's refusals at its start name its options, not BEACON_* vari
     await other.heartbeat('other-instance', Date.now());
     await other.putCard('other-instance', { tokenSecret: secretFingerprint('another-secret-0123456789') });
 
-    const err = await startRefused({ redisUrl: REDIS_URL, redisPrefix: prefix, jwtSecret: 'the-plugin-secret-0123456789' });
+    const lines: Array<{ msg: string; variable?: string }> = [];
+    const err = await startRefused({ redisUrl: REDIS_URL, redisPrefix: prefix, jwtSecret: 'the-plugin-secret-0123456789' }, lines);
+    // The refusal's log line too (it named BEACON_JWT_SECRET).
+    const refusal = lines.find((l) => l.msg.startsWith('refusing to start'));
+    expect(refusal?.msg).toMatch(/^refusing to start: config\.jwtSecret differs from that of instance other-instance .*the same config\.jwtSecret/);
+    expect(refusal?.variable).toBe('config.jwtSecret');
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe('config.jwtSecret');
     expect(err.message).toMatch(/^Invalid config\.jwtSecret: differs from that of instance other-instance /);
@@ -88,5 +93,55 @@ describe("the plugin's refusals at its start name its options, not BEACON_* vari
     expect(err.message).toMatch(/^cannot open the SQLite file config\.databaseUrl names: /);
     expect(err.message).not.toContain('BEACON_');
     expect(err.cause).toBeInstanceOf(Error);
+  });
+});
+
+/**
+ * Review finding: past its start too, the plugin's messages named BEACON_* variables a host never
+ * sets (it passes options in code): the /metrics and service-token refusals' bodies, the socket
+ * origin refusal's hint, the BEACON_ADMINS warning. Now they name the option in plugin mode, and
+ * standalone Beacon's still name the variable.
+ */
+describe("the plugin's messages name its options, standalone Beacon's its variables", () => {
+  /** The plugin, embedded with `config`, on a site whose warnings are collected. */
+  async function embedded(config: Partial<Config> = {}) {
+    const lines: Array<{ msg: string; [field: string]: unknown }> = [];
+    const host = new MemoryHost();
+    const site = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } });
+    cleanups.push(() => site.close());
+    await site.register(beacon, { identity: host.identity, friends: host.friends, config: { databaseUrl: 'sqlite::memory:', rateLimits: false, ...config } }).ready();
+    return { site, lines };
+  }
+
+  it('plugin mode: /metrics off, game events without a service token, a refused socket origin, an admin name with no account', async () => {
+    const { site, lines } = await embedded({ allowedOrigins: ['https://game.example'], admins: ['nobody'] });
+    const metrics = await site.inject({ url: '/metrics' });
+    expect(metrics.statusCode).toBe(404);
+    expect(metrics.json()).toEqual({ code: 'NOT_FOUND', message: 'Metrics are off: set config.metricsToken to enable /metrics' });
+    const game = await site.inject({ method: 'POST', url: '/api/v1/games/events', payload: {} });
+    expect(game.statusCode).toBe(403);
+    expect(game.json()).toEqual({ code: 'FORBIDDEN', message: 'Game events are disabled: config.serviceToken is not set' });
+    const socket = await site.inject({ url: '/ws/status', headers: { origin: 'https://site.example' } });
+    expect(socket.statusCode).toBe(403);
+    const refusal = lines.find((l) => l.msg.startsWith('websocket upgrade refused'));
+    expect(refusal?.hint).toBe('add it to config.allowedOrigins (sockets) or config.corsOrigins (REST and sockets)');
+    expect(lines.find((l) => /names no account/.test(l.msg))?.msg).toMatch(/^config\.admins names no account /);
+    expect(JSON.stringify(lines)).not.toContain('BEACON_');
+  });
+
+  it('plugin mode, same-origin check: the hint names config.corsOrigins, config.allowedOrigins and config.trustProxy', async () => {
+    const { site, lines } = await embedded();
+    expect((await site.inject({ url: '/ws/status', headers: { origin: 'https://site.example' } })).statusCode).toBe(403);
+    const hint = lines.find((l) => l.msg.startsWith('websocket upgrade refused'))?.hint;
+    expect(hint).toContain("list the page's origin in config.corsOrigins or config.allowedOrigins");
+    expect(hint).toContain('name it in config.trustProxy');
+    expect(hint).not.toContain('BEACON_');
+  });
+
+  it('standalone: the same bodies name the variables', async () => {
+    const t = await createTestApp();
+    cleanups.push(() => t.close());
+    expect((await t.app.inject({ url: '/metrics' })).json()).toEqual({ code: 'NOT_FOUND', message: 'Metrics are off: set BEACON_METRICS_TOKEN to enable /metrics' });
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/games/events', payload: {} })).json()).toEqual({ code: 'FORBIDDEN', message: 'Game events are disabled: BEACON_SERVICE_TOKEN is not set' });
   });
 });

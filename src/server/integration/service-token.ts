@@ -10,11 +10,12 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** onRequest hook: 403 when BEACON_SERVICE_TOKEN is unset, 401 for a missing or wrong token. */
+/** onRequest hook: 403 when BEACON_SERVICE_TOKEN (the plugin's config.serviceToken) is unset, 401 for a missing or wrong token. */
 export function requireServiceToken(services: Services, what: string) {
+  const disabled = `${what} are disabled: ${services.settingName('BEACON_SERVICE_TOKEN')} is not set`;
   return async (request: FastifyRequest): Promise<void> => {
     const expected = services.config.serviceToken;
-    if (!expected) throw new AppError('FORBIDDEN', `${what} are disabled: BEACON_SERVICE_TOKEN is not set`);
+    if (!expected) throw new AppError('FORBIDDEN', disabled);
     const given = request.headers['x-service-token'];
     if (typeof given !== 'string' || !sameSecret(given, expected)) throw new AppError('UNAUTHORIZED', 'Missing or wrong X-Service-Token');
   };

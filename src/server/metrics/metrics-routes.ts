@@ -29,6 +29,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function metricsRoutes(app: App, services: Services): void {
   const { metrics, config } = services;
   const expected = config.metricsToken === null ? null : digest(config.metricsToken);
+  const off = `Metrics are off: set ${services.settingName('BEACON_METRICS_TOKEN')} to enable /metrics`;
   if (expected) metrics.collectProcessMetrics();
 
   if (!app.hasDecorator(COUNTS_EVERY_REQUEST)) countHttpRequests(app, () => metrics);
@@ -42,7 +43,7 @@ export function metricsRoutes(app: App, services: Services): void {
   const limit = rateLimit(services, 120, 60_000, 'ip');
   const limited: { rateLimit?: RateLimitOptions } = limit.rateLimit ? { rateLimit: { ...limit.rateLimit, allowList: authorized } } : {};
   app.get('/metrics', { schema: { hide: true }, config: limited }, async (request, reply) => {
-    if (!expected) throw new AppError('NOT_FOUND', 'Metrics are off: set BEACON_METRICS_TOKEN to enable /metrics');
+    if (!expected) throw new AppError('NOT_FOUND', off);
     if (!authorized(request)) {
       request.log.warn('metrics scrape refused: missing or wrong token');
       throw new AppError('UNAUTHORIZED', 'A valid metrics bearer token is required');

@@ -155,7 +155,7 @@ export class Gateway {
       method: 'GET',
       url: '/ws/status',
       // A bad handshake first, then the origin: a refused one holds no slot of its address's sockets awaiting auth.
-      preValidation: [handshakeCheck, originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins, { now: this.services.now }), this.#pending.check],
+      preValidation: [handshakeCheck, originCheck(this.services.config.allowedOrigins, this.services.config.corsOrigins, { now: this.services.now, settingName: this.services.settingName }), this.#pending.check],
       schema: { hide: true },
       // ws writes the 101 response itself, so headers set for it are never sent: skip
       // @fastify/helmet's per-request work on every upgrade (when the app uses helmet).

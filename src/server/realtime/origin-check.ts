@@ -4,6 +4,7 @@
  * whole, scheme included: http://site must not drive a socket of https://site.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { variableName, type SettingName } from '../config-options.js';
 import { RefusedOrigins } from '../refused-origins.js';
 
 /**
@@ -14,6 +15,10 @@ import { RefusedOrigins } from '../refused-origins.js';
  */
 export function originCheck(allowed: readonly string[] | null, alsoAllowed: readonly string[] = [], opts: OriginCheckOptions = {}) {
   const refused = new RefusedOrigins(opts.now ?? Date.now);
+  // The settings that let an origin in, as the operator sets them (named once, not per refusal).
+  const name = opts.settingName ?? variableName;
+  const [sockets, cors, trustProxy] = [name('BEACON_ALLOWED_ORIGINS'), name('BEACON_CORS_ORIGINS'), name('BEACON_TRUST_PROXY')];
+  const listedHint = `add it to ${sockets} (sockets) or ${cors} (REST and sockets)`;
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const origin = req.headers.origin;
     if (origin === undefined) return;
@@ -24,8 +29,8 @@ export function originCheck(allowed: readonly string[] | null, alsoAllowed: read
       if (line) {
         // What an operator needs to let it in: the settings that would, and what a same-origin check compared.
         const hint = allowed
-          ? 'add it to BEACON_ALLOWED_ORIGINS (sockets) or BEACON_CORS_ORIGINS (REST and sockets)'
-          : `not the origin this request came to (${req.protocol}://${req.headers.host ?? '?'}): list the page's origin in BEACON_CORS_ORIGINS or BEACON_ALLOWED_ORIGINS, or have the proxy forward Host and name it in BEACON_TRUST_PROXY (for X-Forwarded-Proto)`;
+          ? listedHint
+          : `not the origin this request came to (${req.protocol}://${req.headers.host ?? '?'}): list the page's origin in ${cors} or ${sockets}, or have the proxy forward Host and name it in ${trustProxy} (for X-Forwarded-Proto)`;
         req.log.warn({ ...line, hint }, 'websocket upgrade refused: origin not allowed (said once per origin)');
       }
       await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });
@@ -51,4 +56,6 @@ function sameOrigin(origin: string, req: FastifyRequest): boolean {
 export interface OriginCheckOptions {
   /** The clock the line budget runs on. */
   now?: () => number;
+  /** How the hint names the settings (config-options.ts): the BEACON_* variables by default. */
+  settingName?: SettingName;
 }

@@ -51,7 +51,7 @@ export class ClusterHeartbeat {
   readonly #agreement: SecretAgreement | null;
 
   constructor(
-    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log' | 'signingSecret' | 'hostSecret'>,
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log' | 'signingSecret' | 'hostSecret' | 'settingName'>,
     private readonly parts: HeartbeatParts,
   ) {
     this.#agreement = deps.signingSecret ? new SecretAgreement(deps, { signing: deps.signingSecret, host: deps.hostSecret ?? null }, () => this.deadAfter()) : null;

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Friend } from '../../protocol/index.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { Config } from '../config.js';
+import type { SettingName } from '../config-options.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { PresenceStore } from '../ports/presence-store.js';
 import type { SocialGraph } from '../ports/social-graph.js';
@@ -44,6 +45,8 @@ export interface PresenceDeps {
    * with, compared beside the signing secret's. Absent or null: none (standalone, embedded, JWKS).
    */
   hostSecret?: HostSecret | null;
+  /** How a message names a setting (config-options.ts): its BEACON_* variable when absent. */
+  settingName?: SettingName;
   /** Whether this instance is saturated (default: measured, saturation.ts; tests inject one). */
   saturation?: Pick<Saturation, 'saturated' | 'stop'>;
   /**

@@ -14,6 +14,7 @@
  * Part of the heartbeat (cluster-heartbeat.ts), which calls it.
  */
 import { ConfigError } from '../config.js';
+import { variableName, type SettingName } from '../config-options.js';
 import type { InstanceCard } from '../ports/presence-store.js';
 import type { PresenceDeps } from './presence-deps.js';
 
@@ -55,6 +56,8 @@ type Setting = 'BEACON_JWT_SECRET' | 'BEACON_AUTH_JWT_SECRET';
 /** A setting instances must agree on, and what to say when they do not. */
 interface Compared {
   setting: Setting;
+  /** The setting as messages name it: the variable, or the plugin's option (config-options.ts SettingName). */
+  shown: string;
   /** Whether the instance whose card this is differs (false too when its card says nothing of this secret). */
   differs(card: InstanceCard): boolean;
   /** What an instance does with the setting: "<instance> <does> another <setting>". */
@@ -78,12 +81,13 @@ export class SecretAgreement {
   #cardFailing = false;
 
   constructor(
-    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log'>,
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log' | 'settingName'>,
     private readonly secrets: ComparedSecrets,
     /** After how long without a heartbeat an instance is dead (ClusterHeartbeat.deadAfter). */
     private readonly deadAfter: () => number,
   ) {
-    this.#compared = [signingCompared(secrets.signing), ...(secrets.host ? [hostCompared(secrets.host)] : [])];
+    const name = deps.settingName ?? variableName;
+    this.#compared = [signingCompared(secrets.signing, name), ...(secrets.host ? [hostCompared(secrets.host, name)] : [])];
   }
 
   /** What this instance says of itself after its beats. */
@@ -134,7 +138,7 @@ export class SecretAgreement {
       const differing = differingIn(c, cards);
       if (differing.length === 0) continue;
       const reason = `differs from that of ${named(differing)} already running on this Redis prefix ("${this.deps.config.redisPrefix}"): ${c.harmWould}. ${c.whatToDo}, then start this instance again; ${c.change}`;
-      this.deps.log.error({ variable: c.setting, instances: differing }, `refusing to start: ${c.setting} ${reason}`);
+      this.deps.log.error({ variable: c.shown, instances: differing }, `refusing to start: ${c.shown} ${reason}`);
       refusal ??= new ConfigError(c.setting, reason);
     }
     if (refusal) throw refusal;
@@ -155,8 +159,8 @@ export class SecretAgreement {
       if (fresh.length === 0) continue;
       for (const id of fresh) this.#said.add(`${c.setting} ${id}`);
       this.deps.log.error(
-        { variable: c.setting, instances: fresh },
-        `${named(fresh)} on this Redis prefix ("${this.deps.config.redisPrefix}") ${c.does} another ${c.setting}: ${c.harmIs}. ${c.whatToDo}, and restart the instances that had the wrong one`,
+        { variable: c.shown, instances: fresh },
+        `${named(fresh)} on this Redis prefix ("${this.deps.config.redisPrefix}") ${c.does} another ${c.shown}: ${c.harmIs}. ${c.whatToDo}, and restart the instances that had the wrong one`,
       );
     }
   }
@@ -178,16 +182,18 @@ function named(ids: readonly string[]): string {
 }
 
 /** BEACON_JWT_SECRET: the same fingerprint, or the instances refuse each other's tokens. */
-function signingCompared(mine: SigningSecret): Compared {
+function signingCompared(mine: SigningSecret, name: SettingName): Compared {
   const setting = 'BEACON_JWT_SECRET';
+  const shown = name(setting);
   const here = mine.configured ? 'set here' : 'unset here, so this instance uses the secret generated into its database: instances on different databases must not share a Redis prefix';
   return {
     setting,
+    shown,
     differs: (card) => card.tokenSecret !== mine.fingerprint,
     does: 'signs tokens with',
     harmWould: 'a token one of them signs, the other refuses, so users behind a load balancer would be logged out at random',
     harmIs: "each refuses the other's tokens, so users behind a load balancer are logged out at random",
-    whatToDo: `Give every instance of the deployment the same ${setting} (${here}; or leave it unset on all of them over one shared database)`,
+    whatToDo: `Give every instance of the deployment the same ${shown} (${here}; or leave it unset on all of them over one shared database)`,
     change: 'to change the secret on purpose, stop every instance first (every token signed with the old one stops working anyway)',
   };
 }
@@ -197,16 +203,19 @@ function signingCompared(mine: SigningSecret): Compared {
  * with, BEACON_AUTH_JWT_PREVIOUS_SECRET included, so a rotation's restarts are not refused. An
  * instance whose card gives none (JWKS, another mode, an earlier release) is not compared.
  */
-function hostCompared(mine: HostSecret): Compared {
+function hostCompared(mine: HostSecret, name: SettingName): Compared {
   const setting = 'BEACON_AUTH_JWT_SECRET';
-  const noneShared = "the two share no secret to verify the site's tokens with (BEACON_AUTH_JWT_PREVIOUS_SECRET included)";
+  const shown = name(setting);
+  const previous = name('BEACON_AUTH_JWT_PREVIOUS_SECRET');
+  const noneShared = `the two share no secret to verify the site's tokens with (${previous} included)`;
   return {
     setting,
+    shown,
     differs: (card) => card.hostSecrets !== undefined && !card.hostSecrets.some((f) => mine.fingerprints.includes(f)),
     does: "verifies the site's tokens with",
     harmWould: `${noneShared}, so one of them would refuse the tokens the site signs and users behind a load balancer would be refused at random`,
     harmIs: `${noneShared}, so one of them refuses the tokens the site signs and users behind a load balancer are refused at random`,
-    whatToDo: `Give every instance of the deployment the site's HS256 secret in ${setting}`,
-    change: `to change the secret, rotate it ("Rotating the shared secret" in docs/integration.md: the new one in ${setting}, the old one in BEACON_AUTH_JWT_PREVIOUS_SECRET), or stop every instance first`,
+    whatToDo: `Give every instance of the deployment the site's HS256 secret in ${shown}`,
+    change: `to change the secret, rotate it ("Rotating the shared secret" in docs/integration.md: the new one in ${shown}, the old one in ${previous}), or stop every instance first`,
   };
 }
