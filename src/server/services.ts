@@ -215,7 +215,7 @@ export async function createServices(
     // Sidecar with HS256: the site's secrets are compared across instances too (status/secret-agreement.ts).
     const hostJwtSecret = mode === 'sidecar' ? (config.hostAuth?.jwtSecret ?? null) : null;
     const hostSecret = hostJwtSecret === null ? null : { fingerprints: hostSecretFingerprints(hostJwtSecret, config.hostAuth?.jwtPreviousSecret) };
-    reportStart(log, config, { migrations, generatedJwtSecret, jwtSecretFingerprint: signingSecret.fingerprint, ...(hostSecret ? { authJwtSecretFingerprints: hostSecret.fingerprints } : {}) });
+    reportStart(log, config, { migrations, generatedJwtSecret, jwtSecretFingerprint: signingSecret.fingerprint, ...(hostSecret ? { authJwtSecretFingerprints: hostSecret.fingerprints } : {}) }, settingName);
     const tokens = createTokenService(secret, now);
     const ids = new IdMap(database.db, now);
     const refused = (reason: string) => log.info({ reason }, 'host token refused');

@@ -104,10 +104,10 @@ describe("the plugin's refusals at its start name its options, not BEACON_* vari
  */
 describe("the plugin's messages name its options, standalone Beacon's its variables", () => {
   /** The plugin, embedded with `config`, on a site whose warnings are collected. */
-  async function embedded(config: Partial<Config> = {}) {
+  async function embedded(config: Partial<Config> = {}, level = 'warn') {
     const lines: Array<{ msg: string; [field: string]: unknown }> = [];
     const host = new MemoryHost();
-    const site = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } });
+    const site = Fastify({ logger: { level, stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } });
     cleanups.push(() => site.close());
     await site.register(beacon, { identity: host.identity, friends: host.friends, config: { databaseUrl: 'sqlite::memory:', rateLimits: false, ...config } }).ready();
     return { site, lines };
@@ -136,6 +136,15 @@ describe("the plugin's messages name its options, standalone Beacon's its variab
     expect(hint).toContain("list the page's origin in config.corsOrigins or config.allowedOrigins");
     expect(hint).toContain('name it in config.trustProxy');
     expect(hint).not.toContain('BEACON_');
+  });
+
+  it('plugin mode: the start report names no BEACON_* variable (alone, no Redis; a generated secret)', async () => {
+    const { lines } = await embedded({}, 'info');
+    expect(lines.map((l) => l.msg)).toContain('no config.redisUrl: this instance runs alone (presence and events in memory)');
+    expect(lines.find((l) => l.msg.startsWith('generated a token-signing secret'))?.msg).toBe(
+      'generated a token-signing secret and stored it in the database (config.jwtSecret is unset); keep the database private',
+    );
+    expect(JSON.stringify(lines)).not.toContain('BEACON_');
   });
 
   it('standalone: the same bodies name the variables', async () => {
