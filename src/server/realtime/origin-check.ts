@@ -17,7 +17,11 @@ export function originCheck(allowed: readonly string[] | null, alsoAllowed: read
   const refused = new RefusedOrigins(opts.now ?? Date.now);
   // The settings that let an origin in, as the operator sets them (named once, not per refusal).
   const name = opts.settingName ?? variableName;
-  const [sockets, cors, trustProxy] = [name('BEACON_ALLOWED_ORIGINS'), name('BEACON_CORS_ORIGINS'), name('BEACON_TRUST_PROXY')];
+  const [sockets, cors] = [name('BEACON_ALLOWED_ORIGINS'), name('BEACON_CORS_ORIGINS')];
+  // Embedded, the request's protocol is the host's Fastify's to say: its own `trustProxy` option,
+  // not Beacon's (which only a server of Beacon's own reads).
+  const embedded = name('BEACON_TRUST_PROXY') !== 'BEACON_TRUST_PROXY';
+  const trustProxy = embedded ? "the site's Fastify option trustProxy" : 'BEACON_TRUST_PROXY';
   const listedHint = `add it to ${sockets} (sockets) or ${cors} (REST and sockets)`;
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const origin = req.headers.origin;
