@@ -54,6 +54,23 @@ describe('a preflight from an origin Beacon does not allow', () => {
   });
 });
 
+describe('a preflight to an API path with no route (a client newer than this server)', () => {
+  // Review 196: with Beacon's own CORS hook, such a preflight fell to the root's 404 handler,
+  // which runs no hook of Beacon's: 404 without CORS headers for both, so the page saw a network
+  // error as if Beacon were down, and the refused origin's 403 (docs/protocol.md) was gone.
+  it('is answered for an allowed origin and refused 403 for another, as on any API path', async () => {
+    t = await createTestApp({ corsOrigins: [GAME] });
+    const allowed = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/no-such-route', headers: preflightHeaders(GAME) });
+    expect(allowed.statusCode).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(GAME);
+    const refused = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/no-such-route', headers: preflightHeaders(SITE) });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'FORBIDDEN' });
+    // Outside the API such a path is no route, as before.
+    expect((await t.app.inject({ method: 'OPTIONS', url: '/no-such-page', headers: preflightHeaders(SITE) })).statusCode).toBe(404);
+  });
+});
+
 describe('an OPTIONS from an allowed origin that is no complete preflight', () => {
   // It got @fastify/cors's plain-text `400 Invalid Preflight Request`, not Beacon's {code, message}.
   it('is refused with 400 {code: VALIDATION_ERROR, message} naming the missing header', async () => {
