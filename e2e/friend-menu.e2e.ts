@@ -14,6 +14,7 @@ import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, befriendOverApi, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
 import { friendCard, friendsTab, openFriendMenu } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
+import { keepInterception } from './helpers/unroute.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -186,6 +187,7 @@ describe('a refused invitation keeps the keyboard where it was', () => {
     await page.goto(`${server.baseUrl}/#/friends`);
     await friendCard(page, 'vic').waitFor();
     const card = await openFriendMenu(page, 'vic');
+    await keepInterception(page); // the route below removes itself (helpers/unroute.ts)
     await page.route('**/api/v1/users/me/friends/*/invite', (r) => r.fulfill(refuse('RATE_LIMITED', 'Too many invitations')), { times: 1 });
     await pressRefused(page, card.getByRole('button', { name: 'Invite Vic Hale (@vic) to Pong' }), card.getByText('Too many attempts. Wait a moment and try again.'));
     await page.keyboard.press('Escape');
@@ -197,6 +199,7 @@ describe('a refused invitation keeps the keyboard where it was', () => {
       await vicPage.goto(`${server.baseUrl}/#/friends`);
       await friendCard(vicPage, 'uma').waitFor();
       // Refused for now (an accept refused as gone ends the invitation instead: stale-state.e2e.ts).
+      await keepInterception(vicPage);
       await vicPage.route('**/api/v1/users/me/friends/*/invite/*/accept', (r) => r.fulfill(refuse('RATE_LIMITED', 'Too many requests')), { times: 1 });
       await api(server.baseUrl, uma.token, 'POST', `/users/me/friends/${vic.id}/invite`);
       const dialog = vicPage.getByRole('dialog', { name: 'Uma Fox (@uma) invites you to a Pong match' });

@@ -11,6 +11,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, registerUser } from './helpers/api-users.js';
 import { friendsTab } from './helpers/ui.js';
+import { keepInterception } from './helpers/unroute.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
 
@@ -124,6 +125,7 @@ describe('the notice when both ask each other at the same moment', () => {
     const hal = await registerUser(server.baseUrl, 'hal_note', 'Hal');
     await page.getByLabel('Search by username').fill('hal_note');
     let answered = false;
+    await keepInterception(page); // the route below removes itself (helpers/unroute.ts)
     await page.route('**/api/v1/users/me/friends/requests', async (route) => {
       const res = await route.fetch();
       await api(server.baseUrl, hal.token, 'POST', '/users/me/friends/requests', { user_id: umaId });

@@ -15,7 +15,7 @@ import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-
 import { fixtureFriends, SELF, useFixtureApi } from './helpers/fixtures.js';
 import { connectionState, friendCard, friendsTab, newPage, openStatusMenu, recordLiveLine, refuseStatusChanges, SCREENSHOTS, since } from './helpers/ui.js';
 import { audited, expectAccessible } from './helpers/axe.js';
-import { unroute } from './helpers/unroute.js';
+import { keepInterception, unroute } from './helpers/unroute.js';
 import type { View } from '../src/protocol/index.js';
 
 /** Short heartbeat so "offline within the heartbeat timeout" is quick; same ratios as default. */
@@ -339,6 +339,7 @@ describe('your own truth and the status menu', () => {
     const said = () => page.evaluate(() => (window as unknown as { activitySaid: string[] }).activitySaid.filter((t, i, all) => t !== all[i - 1]));
     // The server refuses the next two presses (Ann in a match: her activity follows the game).
     const refused = { status: 409, contentType: 'application/json', body: JSON.stringify({ code: 'CONFLICT', message: 'In a match' }) };
+    await keepInterception(page); // the route below removes itself (helpers/unroute.ts)
     await page.route('**/api/v1/users/me/activity', (r) => r.fulfill(refused), { times: 2 });
     const inMatch = 'You are in a match; your activity follows the game.';
     await chip('Chatting').click();

@@ -100,11 +100,13 @@ export async function holdAnswer(page: Page, url: string | RegExp | ((url: URL) 
       await route.fulfill({ response, headers: { ...response.headers(), [HELD]: id } });
     } catch (err) {
       answered.fail(new Error(`holdAnswer: could not hand over the answer to ${request.method()} ${request.url()}: ${String(err)}`));
+      // Not left hanging in the page (the route stays, so nothing else would end it).
+      await route.abort().catch(() => undefined);
     }
-    // The route stays (every later request passes through it untouched): removing it could turn
-    // the page's interception off while the page's next request (sent as soon as this answer is
-    // read) is paused in it, and that request then never went out (seen: the status set right after a
-    // held one never left the page).
+    // The route stays (every later request passes through it untouched): removing the page's last
+    // route turns its interception off, and the page's next request, sent as soon as this answer is
+    // read, could be paused just then and never go out (seen: the status set right after a held one
+    // never left the page; helpers/unroute.ts).
   };
   await page.route(url, hold);
   const handled = async (timeoutMs = HANDLED_WITHIN_MS): Promise<void> => {
