@@ -47,6 +47,7 @@ import type { SecretAgreementState } from './secret-agreement.js';
 import { StopLogouts } from './stop-logouts.js';
 import { StatusReads } from './status-reads.js';
 import { drain } from './presence-stop.js';
+import { variableName } from '../config-options.js';
 
 export type { PresenceDeps } from './presence-deps.js';
 export { IncompleteStop } from './presence-stop.js';
@@ -181,9 +182,8 @@ export class PresenceService {
       friendship: (viewerId, subjectId, friends) => this.#sessions.friendship(viewerId, subjectId, friends),
     });
     // A list read again by age (FriendGraph, maxAgeMs): what differs is published as an announced change would be.
-    this.graph.rereadWith((viewerId) =>
-      this.#graphViews.refresh(viewerId).catch((err: unknown) => deps.log.warn({ err, viewerId }, 'friend list not read again by age: the list held is used, and read again after BEACON_FRIEND_LIST_TTL_MS')),
-    );
+    const notReread = `friend list not read again by age: the list held is used, and read again after ${(deps.settingName ?? variableName)('BEACON_FRIEND_LIST_TTL_MS')}`;
+    this.graph.rereadWith((viewerId) => this.#graphViews.refresh(viewerId).catch((err: unknown) => deps.log.warn({ err, viewerId }, notReread)));
     this.#commands = new StatusCommands({
       engine: this.engine,
       now,
