@@ -4,8 +4,8 @@
  * and Redis prefix, so test files never see each other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { freshDatabase } from '../helpers/databases.js';
+import { freePort } from '../helpers/free-port.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 import { SERVER_ENTRY } from '../helpers/server-entry.js';
 export { forGrace, graceScale, heartbeatForGrace } from '../helpers/product-timings.js';
@@ -28,17 +28,6 @@ export interface Cluster {
   /** Starts an instance again on the same port. */
   restart(i: Instance): Promise<Instance>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
