@@ -12,6 +12,9 @@ export const LINES_PER_MINUTE = 20;
 /** An origin is a scheme and a host: past this it is cut, in the log and in memory. */
 const ORIGIN_SHOWN = 200;
 
+/** A caller's value (an origin, a Host) as a line shows it: cut past ORIGIN_SHOWN characters. */
+export const cut = (value: string): string => (value.length > ORIGIN_SHOWN ? `${value.slice(0, ORIGIN_SHOWN)}…` : value);
+
 /** The fields of a refusal line: the origin (cut), and how many new origins went unsaid before it. */
 export interface RefusalLine {
   origin: string;
@@ -28,7 +31,7 @@ export class RefusedOrigins {
 
   /** The fields to log for a refusal of `origin`; null when no line is to be written for it now. */
   line(origin: string): RefusalLine | null {
-    const shown = origin.length > ORIGIN_SHOWN ? `${origin.slice(0, ORIGIN_SHOWN)}…` : origin;
+    const shown = cut(origin);
     const unsaid = this.#said.first(shown.toLowerCase());
     if (unsaid === null) return null;
     return unsaid > 0 ? { origin: shown, origins_not_said: unsaid } : { origin: shown };

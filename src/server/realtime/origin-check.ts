@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { variableName, type SettingName } from '../config-options.js';
-import { RefusedOrigins } from '../refused-origins.js';
+import { cut, RefusedOrigins } from '../refused-origins.js';
 
 /**
  * preValidation hook of the upgrade route: 403 unless the Origin is allowed. `alsoAllowed`
@@ -34,7 +34,7 @@ export function originCheck(allowed: readonly string[] | null, alsoAllowed: read
         // What an operator needs to let it in: the settings that would, and what a same-origin check compared.
         const hint = allowed
           ? listedHint
-          : `not the origin this request came to (${req.protocol}://${req.headers.host ?? '?'}): list the page's origin in ${cors} or ${sockets}, or have the proxy forward Host and name it in ${trustProxy} (for X-Forwarded-Proto)`;
+          : `not the origin this request came to (${req.protocol}://${cut(req.headers.host ?? '?')}): list the page's origin in ${cors} or ${sockets}, or have the proxy forward Host and name it in ${trustProxy} (for X-Forwarded-Proto)`;
         req.log.warn({ ...line, hint }, 'websocket upgrade refused: origin not allowed (said once per origin)');
       }
       await reply.status(403).send({ code: 'FORBIDDEN', message: 'Origin not allowed' });

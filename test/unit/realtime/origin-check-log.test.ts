@@ -88,4 +88,13 @@ describe('the refusal lines are bounded, the refusals are not', () => {
     expect(a.status()).toBe(403);
     expect((a.logged[0]!.obj.origin as string).length).toBeLessThanOrEqual(201);
   });
+
+  it('a Host of any length is cut in the hint too (the caller chooses it; review 196)', async () => {
+    const a = attempt(originCheck(null), 'https://site.example', `${'h'.repeat(8000)}.example`);
+    await a.run;
+    expect(a.status()).toBe(403);
+    const hint = a.logged[0]!.obj.hint as string;
+    expect(hint).toContain(`http://${'h'.repeat(200)}…)`);
+    expect(hint.length).toBeLessThan(600);
+  });
 });
