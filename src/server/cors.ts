@@ -54,15 +54,13 @@ export async function beaconCors(app: FastifyInstance, allowed: readonly string[
 
 /** An allowed origin's request: its CORS headers; a preflight is answered here (204), before any auth. */
 async function answer(request: FastifyRequest, reply: FastifyReply, origin: string): Promise<FastifyReply | undefined> {
-  if (request.method !== 'OPTIONS') {
-    reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED);
-    return undefined;
-  }
-  const asked = request.headers['access-control-request-method'];
-  if (asked === undefined) {
+  const preflight = request.method === 'OPTIONS';
+  if (preflight && request.headers['access-control-request-method'] === undefined) {
     return reply.status(400).send({ code: 'VALIDATION_ERROR', message: 'A CORS preflight (OPTIONS with Origin) must name the method it asks for in Access-Control-Request-Method' });
   }
-  reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED).header('Access-Control-Allow-Methods', METHODS);
+  reply.header('Access-Control-Allow-Origin', origin).header('Access-Control-Expose-Headers', EXPOSED);
+  if (!preflight) return undefined;
+  reply.header('Access-Control-Allow-Methods', METHODS);
   // Any header the page asks for (Authorization, Content-Type, If-Match): the answer depends on the ask.
   vary(reply, 'Access-Control-Request-Headers');
   const headers = request.headers['access-control-request-headers'];

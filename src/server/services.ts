@@ -316,7 +316,7 @@ export async function createServices(
       async start() {
         if (redis) await checkDatabase(redis);
         // Side by side: on a cluster each waits up to 5 s for a primary still connecting
-        // (primariesReady), and one after the other they could outlast Fastify's 10 s for onReady.
+        // (connectWithin), and one after the other they could outlast Fastify's 10 s for onReady.
         await Promise.all([
           limits?.connect(),
           presence.start().catch((err: unknown) => {

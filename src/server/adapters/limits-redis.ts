@@ -16,7 +16,7 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js';
 import { LOGIN_FAILURES, LocalLoginThrottle, throttleKey, type LoginDevice, type LoginThrottle } from '../auth/login-throttle.js';
-import { commandClient, connectWithin, primariesReady, quit, watchAuth, type RedisClient } from './redis-connections.js';
+import { commandClient, connectWithin, quit, watchAuth, type RedisClient } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 
 /**
@@ -89,8 +89,7 @@ export class SharedLimits {
   async connect(): Promise<void> {
     if (this.#redis.status !== 'wait') return;
     // Never holds the start back long: the limits count in memory until Redis answers.
-    const connected = await connectWithin(this.#redis, CONNECT_WAIT_MS, (err) => this.#failed(err));
-    if (connected) await primariesReady(this.#redis, CONNECT_WAIT_MS);
+    await connectWithin(this.#redis, CONNECT_WAIT_MS, (err) => this.#failed(err));
   }
 
   /** The failed-login throttle shared by every instance; `now` is the app's clock. */

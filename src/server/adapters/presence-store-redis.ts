@@ -9,7 +9,7 @@
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
  * callers resync when it is back.
  */
-import { commandClient, connectWithin, primariesReady, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
+import { commandClient, connectWithin, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
 import { instanceOfSession, type InstanceCard, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
@@ -44,7 +44,6 @@ interface SaveCommand {
 const KEY_TTL_S = 86_400;
 /** How long `connect()` waits for Redis to be ready (a cluster: its slot map), then for a cluster's primaries. */
 const CONNECT_WAIT_MS = 5_000;
-const PRIMARIES_WAIT_MS = 5_000;
 
 export class RedisPresenceStore implements PresenceStore {
   readonly shared = true;
@@ -90,7 +89,6 @@ export class RedisPresenceStore implements PresenceStore {
     if (this.#redis.status !== 'wait') return;
     let error: unknown = null;
     if (!(await connectWithin(this.#redis, CONNECT_WAIT_MS, (err) => (error ??= err)))) throw error ?? new Error(`Redis not ready within ${CONNECT_WAIT_MS} ms; still trying`);
-    await primariesReady(this.#redis, PRIMARIES_WAIT_MS);
   }
 
   /** While Redis refuses the credentials or the connection: why (the commands themselves fail with "Connection is closed."). */

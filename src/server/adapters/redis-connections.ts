@@ -115,7 +115,8 @@ export function connectionsReady(client: RedisClient): boolean {
 }
 
 /**
- * Connects a lazy client (`connect()` once, from status `wait`): true once it is ready, false
+ * Connects a lazy client (`connect()` once, from status `wait`): true once it is ready (a cluster:
+ * then also waits up to `ms` for its primaries, primariesReady), false
  * when its first try failed (`failed` gets the error, also when that comes later) or it is not
  * ready within `ms`; it goes on trying by itself either way. On a cluster it also settles on the
  * client's `ready`: ioredis's `Cluster.connect()` leaves its promise unsettled for good when the
@@ -127,8 +128,9 @@ export function connectionsReady(client: RedisClient): boolean {
 export async function connectWithin(client: RedisClient, ms: number, failed: (err: unknown) => void): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onReady = (): void => undefined;
+  let ready: boolean;
   try {
-    return await Promise.race([
+    ready = await Promise.race([
       client.connect().then(
         () => true,
         (err: unknown) => (failed(err), false),
@@ -143,6 +145,8 @@ export async function connectWithin(client: RedisClient, ms: number, failed: (er
     clearTimeout(timer);
     client.off('ready', onReady);
   }
+  if (ready) await primariesReady(client, ms);
+  return ready;
 }
 
 /** Statuses of a connection that tried and failed (it retries by itself meanwhile). */
@@ -156,7 +160,7 @@ const FAILED = new Set(['close', 'reconnecting', 'end']);
  * is not waited for: the start goes on without its slots, as operations.md says (waiting the
  * whole `ms` for it, twice, ran past Fastify's 10 s for the start's hook). Resolves either way.
  */
-export async function primariesReady(client: RedisClient, ms: number): Promise<void> {
+async function primariesReady(client: RedisClient, ms: number): Promise<void> {
   if (!(client instanceof Cluster)) return;
   const deadline = performance.now() + ms;
   const failed = new WeakSet<Redis>();
