@@ -8,6 +8,7 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { isTimeZone } from '../presence/schedule.js';
 import { safeText } from '../../protocol/text.js';
+import { ReadBudget } from './read-budget.js';
 import { FeedError } from './safe-fetch.js';
 import { skipAhead } from './skip-ahead.js';
 
@@ -31,32 +32,33 @@ const MAX_OCCURRENCES = 2000;
  */
 export const MAX_FEED_OCCURRENCES = 20_000;
 /**
- * How long reading one feed's recurrences may take. ical.js looks for each next occurrence in
- * a loop of its own that nothing bounds: `FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30` (in an event
- * or a VTIMEZONE) never finds one, and held the event loop, and so every user, forever.
+ * How long reading one feed's recurrences may take, in CPU time of the thread reading it
+ * (read-budget.ts: a busy machine does not make a feed too long). ical.js looks for each next
+ * occurrence in a loop of its own that nothing bounds: `FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30`
+ * (in an event or a VTIMEZONE) never finds one, and held the event loop, and so every user, forever.
  */
 export const MAX_READ_MS = 1000;
 
 /**
  * The one step of that loop (every frequency, events and time zones alike) checks the
- * deadline of the read in progress; outside busyIntervals there is none (Infinity).
+ * budget of the read in progress; outside busyIntervals there is none (null).
  */
-let deadline = Infinity;
+let budget: ReadBudget | null = null;
 let steps = 0;
 const iteratorProto = ICAL.RecurIterator.prototype;
 const checkContracting = iteratorProto.check_contracting_rules;
 iteratorProto.check_contracting_rules = function (this: ICAL.RecurIterator): boolean {
-  if ((++steps & 255) === 0 && performance.now() > deadline) throw new FeedError('The calendar takes too long to read');
+  if ((++steps & 255) === 0 && budget?.spent()) throw new FeedError('The calendar takes too long to read');
   return checkContracting.call(this);
 };
 
 /** Busy intervals overlapping [from, to), sorted by start. Throws on a feed that is not iCalendar. */
 export function busyIntervals(ics: string, from: number, to: number, userZone: string): BusyInterval[] {
-  deadline = performance.now() + MAX_READ_MS;
+  budget = new ReadBudget(MAX_READ_MS);
   try {
     return read(ics, from, to, userZone);
   } finally {
-    deadline = Infinity;
+    budget = null;
   }
 }
 
@@ -107,7 +109,7 @@ function read(ics: string, from: number, to: number, userZone: string): BusyInte
     const it = event.iterator(skipTo ?? undefined);
     for (let i = 0, next = it.next(); next && i < MAX_OCCURRENCES; i++, next = it.next()) {
       if (++expanded > MAX_FEED_OCCURRENCES) throw new FeedError('The calendar has too many recurring events to read');
-      if (performance.now() > deadline) throw new FeedError('The calendar takes too long to read');
+      if (budget?.spent()) throw new FeedError('The calendar takes too long to read');
       const details = event.getOccurrenceDetails(next);
       if (at(details.item.component, details.startDate, 'dtstart') >= to) break;
       add(details.item.component, details.startDate, details.endDate);
