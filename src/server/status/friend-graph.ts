@@ -41,7 +41,7 @@ const EMPTY_IDS = new Int32Array(0);
 const FRIEND = FRIEND_CATEGORIES.indexOf('friend');
 /** In `pending`: the pair is no longer friends. */
 const GONE = -1;
-/** Re-reads by age the clock starts at once (a connect's own is never held back): a host port is not flooded when many lists age together. */
+/** Re-reads by age under way at once (a connect's own is never held back): a host port is not flooded when many lists age together. */
 const REREADS_AT_ONCE = 16;
 
 function indexOf(ids: Int32Array, id: number): number {
@@ -106,6 +106,10 @@ export class FriendGraph {
   /** Re-reads by age under way, per viewer: a connect meanwhile waits for it rather than reading again. */
   readonly #rereads = new Map<number, Promise<void>>();
   #reread: (viewerId: number) => Promise<void> = () => Promise.resolve();
+  /** The rereadStale due on the next turn of the event loop (#rereadNext), if any. */
+  #next: NodeJS.Immediate | null = null;
+  /** stop() was called: nothing is read again by age any more. */
+  #stopped = false;
   readonly #maxAgeMs: number | null;
   readonly #now: () => number;
 
@@ -156,13 +160,35 @@ export class FriendGraph {
    * at a time; each is dated when its re-read begins, so a failed one is tried a TTL later.
    */
   rereadStale(): void {
-    if (this.#maxAgeMs === null) return;
+    if (this.#maxAgeMs === null || this.#stopped) return;
     const due: number[] = [];
     for (const viewerId of this.#readAt.keys()) {
       if (this.#rereads.size + due.length >= REREADS_AT_ONCE || !this.#stale(viewerId)) break;
       if (!this.#rereads.has(viewerId)) due.push(viewerId);
     }
     for (const viewerId of due) void this.#rereadNow(viewerId);
+  }
+
+  /**
+   * A re-read ended: the next aged list starts now, not at the next tick. Started only by the
+   * tick, at most REREADS_AT_ONCE per tick (250 ms) went, ~64 a second, so an instance holding
+   * more than ~19,000 lists could not keep the TTL (at 100,000, each list was ~26 minutes old
+   * when read again, not 5). On the next turn of the event loop (setImmediate), so that re-reads
+   * answered without I/O never chain in one turn and hold the loop.
+   */
+  #rereadNext(): void {
+    if (this.#next || this.#stopped) return;
+    this.#next = setImmediate(() => {
+      this.#next = null;
+      this.rereadStale();
+    }).unref();
+  }
+
+  /** No more re-reads by age (the service stops): those under way end as they will. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#next) clearImmediate(this.#next);
+    this.#next = null;
   }
 
   #stale(viewerId: number): boolean {
@@ -173,7 +199,10 @@ export class FriendGraph {
   #rereadNow(viewerId: number): Promise<void> {
     this.#readAt.delete(viewerId);
     this.#readAt.set(viewerId, this.#now());
-    const done = this.#reread(viewerId).finally(() => this.#rereads.delete(viewerId));
+    const done = this.#reread(viewerId).finally(() => {
+      this.#rereads.delete(viewerId);
+      this.#rereadNext();
+    });
     this.#rereads.set(viewerId, done);
     return done;
   }

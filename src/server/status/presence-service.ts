@@ -354,6 +354,7 @@ export class PresenceService {
     this.#stopping = true;
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
+    this.graph.stop();
     this.#saturation?.stop();
     this.#lists.stop();
     await drain({

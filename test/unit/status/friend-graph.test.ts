@@ -264,4 +264,34 @@ describe('FriendGraph: lists read again by age', () => {
     graph.rereadStale();
     expect(rereads).toEqual([1, 3, 1, 3]);
   });
+
+  // At most 16 under way, and only the tick (every 250 ms) started them: ~64 a second, so an
+  // instance holding 100,000 lists read each again ~26 minutes after the last read, not 5.
+  it('the next aged list starts as soon as a re-read ends, not at the next tick, 16 at most under way', async () => {
+    let t = 0;
+    let inFlight = 0;
+    let most = 0;
+    const rereads: number[] = [];
+    const repo = { categoriesGivenTo: async () => new Map<number, FriendCategory>([[2, 'friend']]), categoryGiven: async () => 'friend' as const, maxAgeMs: 1000 };
+    const graph = new FriendGraph(repo, () => t);
+    graph.rereadWith(async (id) => {
+      rereads.push(id);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+    });
+    for (let id = 1; id <= 100; id++) await graph.load(id, 'user');
+    t += 1000;
+    graph.rereadStale(); // one tick
+    for (let i = 0; i < 200 && rereads.length < 100; i++) await new Promise((r) => setImmediate(r));
+    expect(rereads).toHaveLength(100);
+    expect(new Set(rereads).size).toBe(100);
+    expect(most).toBe(16);
+    // Stopped, nothing more is read again by age.
+    t += 1000;
+    graph.stop();
+    graph.rereadStale();
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(rereads).toHaveLength(100);
+  });
 });
