@@ -46,7 +46,7 @@ export async function beaconCors(app: FastifyInstance, allowed: readonly string[
     const refused = preflightOrigin(request);
     // Only Beacon's REST API: embedded at the root, the host's own paths' preflights stay as they were.
     if (refused === null || !request.url.startsWith(apiPath)) return;
-    const line = said.line(refused);
+    const line = said.line(refused, request.ip);
     if (line) request.log.warn({ ...line, hint: hint(allowed) }, 'CORS preflight refused: origin not allowed (said once per origin)');
     return reply.status(403).send({ code: 'FORBIDDEN', message: "This origin may not call Beacon's API: it is not among the origins Beacon allows (CORS)" });
   });

@@ -9,7 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { beaconCors } from '../../src/server/cors.js';
-import { LINES_PER_MINUTE, REMEMBERED_ORIGINS } from '../../src/server/refused-origins.js';
+import { CALLER_LINES_PER_MINUTE, LINES_PER_MINUTE, REMEMBERED_ORIGINS } from '../../src/server/refused-origins.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 const SITE = 'https://site.example';
@@ -107,7 +107,10 @@ describe('the log of a refused preflight', () => {
     });
     await app.ready();
     const a = app;
-    const preflight = (origin: string, url = '/api/v1/x') => a.inject({ method: 'OPTIONS', url, headers: preflightHeaders(origin) });
+    // Each preflight from another address unless told: a caller's own share of the lines is tested on its own.
+    let caller = 0;
+    const preflight = (origin: string, url = '/api/v1/x', remoteAddress = `198.51.100.${caller++ % 250}`) =>
+      a.inject({ method: 'OPTIONS', url, headers: preflightHeaders(origin), remoteAddress });
     const refusals = () => lines.filter((l) => l.msg === 'CORS preflight refused: origin not allowed (said once per origin)');
     return { preflight, refusals };
   }
@@ -150,6 +153,15 @@ describe('the log of a refused preflight', () => {
     // An origin of any length is cut in the log.
     await preflight(`https://${'a'.repeat(5000)}.example`);
     expect(refusals().at(-1)!.origin!.length).toBeLessThanOrEqual(201);
+  });
+
+  it('gives one caller CALLER_LINES_PER_MINUTE of the minute’s lines: another caller’s refused origin is still said (review 196)', async () => {
+    const { preflight, refusals } = await withCors([]);
+    // More than the whole minute's lines (LINES_PER_MINUTE): they took every line before.
+    for (let i = 0; i < LINES_PER_MINUTE + 10; i++) expect((await preflight(`https://cycle${i}.example`, '/api/v1/x', '203.0.113.66')).statusCode).toBe(403);
+    expect(refusals()).toHaveLength(CALLER_LINES_PER_MINUTE);
+    await preflight(SITE, '/api/v1/x', '192.0.2.10');
+    expect(refusals().at(-1)).toMatchObject({ origin: SITE, origins_not_said: LINES_PER_MINUTE + 10 - CALLER_LINES_PER_MINUTE });
   });
 
   it('writes at most LINES_PER_MINUTE refusal lines a minute, however many new origins come; the next line counts the ones not said', async () => {

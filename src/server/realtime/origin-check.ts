@@ -29,7 +29,7 @@ export function originCheck(allowed: readonly string[] | null, alsoAllowed: read
     const ok =
       alsoAllowed.includes(origin.toLowerCase()) || (allowed ? allowed.includes('*') || allowed.includes(origin.toLowerCase()) : sameOrigin(origin, req));
     if (!ok) {
-      const line = refused.line(origin);
+      const line = refused.line(origin, req.ip);
       if (line) {
         // What an operator needs to let it in: the settings that would, and what a same-origin check compared.
         const hint = allowed

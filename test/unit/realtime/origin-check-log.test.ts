@@ -5,13 +5,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { LINES_PER_MINUTE } from '../../../src/server/refused-origins.js';
+import { CALLER_LINES_PER_MINUTE, LINES_PER_MINUTE } from '../../../src/server/refused-origins.js';
 import { originCheck } from '../../../src/server/realtime/origin-check.js';
 
-function attempt(check: ReturnType<typeof originCheck>, origin: string, host = 'beacon.internal:3000') {
+function attempt(check: ReturnType<typeof originCheck>, origin: string, host = 'beacon.internal:3000', ip = '203.0.113.7') {
   const logged: Array<{ obj: Record<string, unknown>; msg: string }> = [];
   let status = 0;
-  const req = { headers: { origin, host }, protocol: 'http', log: { warn: (obj: Record<string, unknown>, msg: string) => void logged.push({ obj, msg }) } } as unknown as FastifyRequest;
+  const req = { headers: { origin, host }, ip, protocol: 'http', log: { warn: (obj: Record<string, unknown>, msg: string) => void logged.push({ obj, msg }) } } as unknown as FastifyRequest;
   const reply = { status: (code: number) => ((status = code), { send: async () => undefined }) } as unknown as FastifyReply;
   return { run: check(req, reply), logged, status: () => status };
 }
@@ -64,8 +64,10 @@ describe('the refusal lines are bounded, the refusals are not', () => {
     const clock = { now: 0 };
     const check = originCheck(['https://game.example'], [], { now: () => clock.now });
     const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    // From many callers (addresses), so that each stays within its own share.
+    let caller = 0;
     const refuse = async (origin: string) => {
-      const a = attempt(check, origin);
+      const a = attempt(check, origin, undefined, `198.51.100.${caller++ % 250}`);
       await a.run;
       expect(a.status()).toBe(403);
       lines.push(...a.logged);
@@ -80,6 +82,26 @@ describe('the refusal lines are bounded, the refusals are not', () => {
     expect(lines).toHaveLength(LINES_PER_MINUTE + 1);
     expect(lines.at(-1)!.obj).toMatchObject({ origin: 'https://next.example', origins_not_said: 31 });
     expect(lines.at(-1)!.obj.hint).toContain('BEACON_ALLOWED_ORIGINS');
+  });
+
+  // Review 196: one caller cycling through 20 new origins a minute kept every other refused origin
+  // (a real page on an origin the operator forgot to list) out of the log.
+  it('one caller cycling through new origins takes CALLER_LINES_PER_MINUTE lines; another caller’s refusal is still said that minute', async () => {
+    const clock = { now: 0 };
+    const check = originCheck(['https://game.example'], [], { now: () => clock.now });
+    const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    for (let i = 0; i < 50; i++) {
+      const a = attempt(check, `https://flood${i}.example`, undefined, '203.0.113.66');
+      await a.run;
+      expect(a.status()).toBe(403);
+      lines.push(...a.logged);
+      clock.now += 100;
+    }
+    expect(lines).toHaveLength(CALLER_LINES_PER_MINUTE);
+    const real = attempt(check, 'https://forgotten.example', undefined, '192.0.2.10');
+    await real.run;
+    expect(real.logged).toHaveLength(1);
+    expect(real.logged[0]!.obj).toMatchObject({ origin: 'https://forgotten.example', origins_not_said: 50 - CALLER_LINES_PER_MINUTE });
   });
 
   it('an origin of any length is cut in the line', async () => {
