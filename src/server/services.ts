@@ -221,7 +221,7 @@ export async function createServices(
     const refused = (reason: string) => log.info({ reason }, 'host token refused');
     const identity = overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now, refused }) : null);
     const external = identity ? hostAuthenticator({ db: database.db, sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]), refused }) : undefined;
-    const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode) : null;
+    const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode, settingName('BEACON_REDIS_URL')) : null;
     // Several instances share their request limits and login budgets through Redis.
     const limits = redis && config.rateLimits ? new SharedLimits({ target: redis, prefix: config.redisPrefix, log, onError: () => metrics.redisError('limits') }) : null;
     const throttle = !config.rateLimits ? null : limits ? limits.loginThrottle(now) : new LocalLoginThrottle(now);

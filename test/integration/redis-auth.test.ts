@@ -6,8 +6,11 @@
  * body says so too (`bus_problem`). The real process against a redis-server of its own with
  * `requirepass` (the test Redis has no password); redis-server missing fails this test.
  */
+import Fastify from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beacon } from '../../src/server/index.js';
 import { logLines, startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { MemoryHost } from '../helpers/memory-host.js';
 import { startOwnRedis, type OwnRedis } from '../helpers/redis.js';
 
 const PASSWORD = 'right-pass-SENTINEL-1';
@@ -52,5 +55,24 @@ describe('Redis refusing authentication', () => {
     expect(warned.filter((err) => /Connection is closed|startup nodes/.test(err))).toEqual([]);
     expect(lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('limits: Redis does not answer'))?.err).toBe(said);
     expect(server.stdout()).not.toContain(WRONG);
+  }, 40_000);
+
+  // The embedded plugin's Redis is its `config.redisUrl`: the cause named BEACON_REDIS_URL, which
+  // a site that passed options in code never set.
+  it('embedded, the cause names config.redisUrl', async () => {
+    const host = new MemoryHost();
+    const site = Fastify({ logger: false });
+    try {
+      await site.register(beacon, {
+        identity: host.identity,
+        friends: host.friends,
+        config: { databaseUrl: 'sqlite::memory:', logLevel: 'silent', redisUrl: `redis://:${WRONG}@127.0.0.1:${port}` },
+      });
+      await site.ready();
+      const bus = site.beacon.services.bus;
+      await expect.poll(() => bus.problem?.(), { timeout: 10_000 }).toBe('Redis refused authentication (WRONGPASS): check the user and password in config.redisUrl');
+    } finally {
+      await site.close();
+    }
   }, 40_000);
 });

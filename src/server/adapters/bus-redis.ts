@@ -91,6 +91,8 @@ export class RedisBus implements EventBus {
   #authRefused: string | null = null;
   /** Why the publisher's connections fail, when Redis refused them (a cluster's error names only its last node). */
   readonly #pubAuth: { refusal(): string | null };
+  /** The setting that named this Redis, for messages (RedisTarget.setting). */
+  readonly #setting: string | undefined;
   #healthy = false;
   #droppedPublishes = 0;
   #lastDropWarnAt = -Infinity;
@@ -120,7 +122,8 @@ export class RedisBus implements EventBus {
       ...(options.retryStrategy ? { retryStrategy: options.retryStrategy, clusterRetryStrategy: options.retryStrategy } : {}),
     });
     // Before the error listener below: a cluster's nodes report a refusal before the cluster's own error.
-    this.#pubAuth = watchAuth(this.#pub);
+    this.#setting = target.setting;
+    this.#pubAuth = watchAuth(this.#pub, target.setting);
     this.#sub = new RedisSubscriber(
       {
         target,
@@ -304,7 +307,7 @@ export class RedisBus implements EventBus {
     if (!this.#closed) this.#metrics?.redisError(role === 'pub' ? 'bus_pub' : 'bus_sub');
     if (this.#closed) return;
     // A wrong or missing password fails every reconnect of every connection alike: one error line for all of them.
-    const refusal = authRefusal(err) ?? this.#pubAuth.refusal();
+    const refusal = authRefusal(err, this.#setting) ?? this.#pubAuth.refusal();
     if (refusal) {
       if (this.#authRefused !== null) return;
       this.#authRefused = refusal;

@@ -81,7 +81,7 @@ export class SharedLimits {
     });
     client.defineCommand('beaconLoginAttempt', { numberOfKeys: 1, lua: ATTEMPT_SCRIPT });
     client.on('error', () => this.#onError());
-    this.#auth = watchAuth(client);
+    this.#auth = watchAuth(client, opts.target.setting);
     this.#redis = client as RedisClient & AttemptCommand;
   }
 

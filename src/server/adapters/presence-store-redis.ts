@@ -77,7 +77,7 @@ export class RedisPresenceStore implements PresenceStore {
     this.#redis = client as RedisClient & SaveCommand;
     // Failures surface on each command (counted there too); the connection retries by itself.
     this.#redis.on('error', () => this.#onError());
-    this.#auth = watchAuth(this.#redis);
+    this.#auth = watchAuth(this.#redis, this.#target.setting);
   }
 
   /**

@@ -17,9 +17,9 @@ export type RedisClient = Redis | Cluster;
  * The target of BEACON_REDIS_URL (one URL, or comma-separated seed URLs in cluster mode).
  * The value is assumed valid: config.ts checks it.
  */
-export function redisTarget(url: string, mode: 'single' | 'cluster'): RedisTarget {
-  if (mode === 'single') return { mode, url };
-  return { mode, seeds: url.split(',').map((s) => s.trim()).filter((s) => s !== '') };
+export function redisTarget(url: string, mode: 'single' | 'cluster', setting = 'BEACON_REDIS_URL'): RedisTarget {
+  if (mode === 'single') return { mode, url, setting };
+  return { mode, seeds: url.split(',').map((s) => s.trim()).filter((s) => s !== ''), setting };
 }
 
 /**
@@ -43,7 +43,7 @@ export async function checkDatabase(target: RedisTarget, timeoutMs = 2_000): Pro
       timeoutMs,
     );
     if (answer && /DB index/i.test(answer)) {
-      throw new ConfigError('BEACON_REDIS_URL', `this Redis has no database ${db} (${answer}); pick one it has (0-15 unless its \`databases\` setting says more)`);
+      throw new ConfigError(target.setting ?? 'BEACON_REDIS_URL', `this Redis has no database ${db} (${answer}); pick one it has (0-15 unless its \`databases\` setting says more)`);
     }
   } finally {
     client.disconnect();
@@ -205,12 +205,12 @@ export function taggedKey(target: RedisTarget, prefix: string, name: string, tag
  * wrong ones): what to say, else null. A cluster client reports its nodes' refusals wrapped
  * ("Failed to refresh slots cache.", with the node's own error as `lastNodeError`).
  */
-export function authRefusal(err: unknown): string | null {
+export function authRefusal(err: unknown, setting = 'BEACON_REDIS_URL'): string | null {
   const inner = (err as { lastNodeError?: unknown } | null)?.lastNodeError ?? err;
   const message = inner instanceof Error ? inner.message : String(inner);
   if (!/^(NOAUTH|WRONGPASS)\b|^ERR invalid password/.test(message)) return null;
   const code = message.split(' ')[0] === 'ERR' ? 'invalid password' : message.split(' ')[0];
-  return `Redis refused authentication (${code}): check the user and password in BEACON_REDIS_URL`;
+  return `Redis refused authentication (${code}): check the user and password in ${setting}`;
 }
 
 /**
@@ -220,18 +220,18 @@ export function authRefusal(err: unknown): string | null {
  * connection fails for another reason (Redis down now). A cluster client's own error names only
  * the last node it tried, so there a refusal holds until every primary is ready.
  */
-export function watchAuth(client: RedisClient): { refusal(): string | null; cause(): string | null } {
+export function watchAuth(client: RedisClient, setting?: string): { refusal(): string | null; cause(): string | null } {
   let refusal: string | null = null;
   /** The last connection error (a node's, on a cluster), until every connection is ready again. */
   let lastError: string | null = null;
   const cluster = client instanceof Cluster;
   client.on('error', (err: unknown) => {
-    refusal = authRefusal(err) ?? (cluster ? refusal : null);
+    refusal = authRefusal(err, setting) ?? (cluster ? refusal : null);
     if (!cluster) lastError = errorText(err);
   });
   if (cluster) {
     client.on('node error', (err: unknown) => {
-      refusal = authRefusal(err) ?? refusal;
+      refusal = authRefusal(err, setting) ?? refusal;
       lastError = errorText(err);
     });
   }

@@ -4,5 +4,8 @@
 // checks declarations (skipLibCheck off) load ioredis's types, which import the untyped
 // `redis-errors`. redis-connections.ts opens the connections.
 
-/** One Redis server, or a Redis Cluster reached through any of its nodes. */
-export type RedisTarget = { readonly mode: 'single'; readonly url: string } | { readonly mode: 'cluster'; readonly seeds: readonly string[] };
+/**
+ * One Redis server, or a Redis Cluster reached through any of its nodes. `setting` is what
+ * configured it, as messages name it (BEACON_REDIS_URL; `config.redisUrl` in the embedded plugin).
+ */
+export type RedisTarget = ({ readonly mode: 'single'; readonly url: string } | { readonly mode: 'cluster'; readonly seeds: readonly string[] }) & { readonly setting?: string };
