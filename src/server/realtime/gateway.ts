@@ -272,8 +272,10 @@ export class Gateway {
   /**
    * Waits for the `auth` frame; holds only the socket (not the request) in its closures.
    * `release` gives back the address's slot of sockets awaiting auth (pending-auth.ts) once
-   * the token is verified. A socket refused (bad token, error) keeps its slot until its TCP
-   * connection is gone: a client that ignores the close holds a descriptor for up to 30 s.
+   * the token is verified and the account may open a socket now (connect-rate.ts). A socket
+   * refused (bad token, opening too often, error) keeps its slot until its TCP connection is
+   * gone: a client that ignores the close holds a descriptor for up to 30 s (one refused for
+   * opening too often, a few seconds: flood-close.ts).
    */
   #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, reconnect: boolean, release: () => void): void {
     /** Closes a socket that never authenticated, with one line saying why (the token is never logged). */
@@ -350,12 +352,15 @@ export class Gateway {
       refuse(CloseCode.UNAUTHORIZED, 'invalid token');
       return null;
     }
-    verified();
+    // Refused before its slot is given back, and as a flood: a valid token gets this far, and a
+    // script opening sockets with it in a loop, never answering the close, held a descriptor per
+    // socket for ws's 30 s closing handshake, counted nowhere (the address's cap bypassed).
     if (this.#connects && !this.#connects.take(ctx.userId)) {
       this.#refuseConnect(ctx.userId);
-      socket.close(CloseCode.RATE_LIMITED, 'too many connects for this account: back off');
+      closeFlood(socket, CloseCode.RATE_LIMITED, 'too many connects for this account: back off');
       return null;
     }
+    verified();
     await this.#admission.turn();
     if (socket.readyState !== socket.OPEN) return null;
     await presence.prepareViewer(ctx);

@@ -104,6 +104,37 @@ describe('sockets awaiting auth, per address', () => {
     expect(t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(2);
   });
 
+  it('keeps the slot of a socket refused for opening too often (4429) until it is gone, and drops it within seconds', async () => {
+    // A valid token gets past the token check: a script opening sockets with it faster than the
+    // account may (connect-rate.ts) and never answering the 4429 close held a descriptor per
+    // socket for 30 s, in no count at all (600 from one address, far past the cap of 256).
+    t = await startLiveApp({ wsPendingPerAddress: 2, rateLimits: true });
+    const eve = await t.register('eve');
+    // Eve spends her connect budget from elsewhere (the clock is held: it never refills).
+    let spent = false;
+    while (!spent) {
+      const o = await open(t.url, '127.0.0.3');
+      const first = new Promise<number | 'ready'>((resolve) => {
+        o.ws.once('message', (d: Buffer) => resolve((JSON.parse(d.toString()) as { type: string }).type === 'ready' ? 'ready' : 0));
+        o.ws.once('close', (code) => resolve(code));
+      });
+      o.ws.send(JSON.stringify({ type: 'auth', token: eve.token }));
+      spent = (await first) === 4429;
+      o.ws.terminate();
+    }
+    const refused = await flood('127.0.0.2', 2);
+    for (const o of refused) {
+      // Never reads the server's answer, so never answers its close.
+      o.ws.send(JSON.stringify({ type: 'auth', token: eve.token }));
+      (o.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(2);
+    expect((await flood('127.0.0.2', 1))[0]!.status).toBe(429);
+    // Refused as a flood (flood-close.ts): the server drops the connection a moment after its close, not 30 s later.
+    await expect.poll(() => t.app.gateway.waitingToAuthenticate('127.0.0.2'), { timeout: 5000 }).toBe(0);
+  });
+
   it('gives the slot back when the auth timeout closes a silent socket', async () => {
     t = await startLiveApp({ wsPendingPerAddress: 1 }, { gateway: { authTimeoutMs: 1000 } });
     const [silent] = await flood('127.0.0.2', 1);
