@@ -236,12 +236,15 @@ describe('a password change and an end of logins that meet', () => {
       expect(await me(t, owner)).toBe(200);
       expect(await canLogin(t, 'alice', PASSWORD)).toBe(200);
       expect(await canLogin(t, 'alice', 'thief-new-passphrase')).toBe(401);
+      expect(await me(t, thief)).toBe(401);
     } else {
-      // The thief's change came first: the owner's login ended with it, and its end of the others is refused.
+      // The thief's change came first: the owner's login ended with it, and its end of the others
+      // is refused; the thief's login stays, as a password change keeps the caller's.
       expect(res.statusCode).toBe(200);
       expect(ended.statusCode).toBe(401);
+      expect(await me(t, owner)).toBe(401);
+      expect(await me(t, thief)).toBe(200);
     }
-    expect(await me(t, thief)).toBe(401);
   });
 
   it('an ended login whose end of the other logins is in flight ends none of them (the owner’s new login stays)', async () => {
