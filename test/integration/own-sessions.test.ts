@@ -161,6 +161,36 @@ describe('changing one’s password', () => {
     expect(await me(t, other)).toBe(401);
   });
 
+  it('counts wrong passwords given to delete the account in the same budget: a stolen token gets no more guesses there', async () => {
+    // DELETE /users/me checked the password with no budget at all: its route limit (5 a minute)
+    // let a stolen token guess 300 times an hour, 7.5 times what a login or a password change allows.
+    const t = await live({ rateLimits: true });
+    const { token } = await t.register('alice');
+    const remove = async (password: string) => {
+      const auth = await t.app.services.auth.authenticate(token);
+      return t.app.services.account.delete(auth!, password).then(
+        () => 'deleted',
+        (err: { code: string; message: string; retryAfterMs?: number }) => err,
+      );
+    };
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: bearer(token), payload: { password: 'wrong-guess-0' } });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ code: 'INVALID_CREDENTIALS', message: 'Wrong password' });
+    // Half of the guesses through deletion, the rest through a password change: one budget.
+    for (let i = 1; i < LOGIN_FAILURES.max / 2; i++) expect(await remove(`wrong-guess-${i}`), `guess ${i}`).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    for (let i = LOGIN_FAILURES.max / 2; i < LOGIN_FAILURES.max; i++) expect(await guess(t, token, `wrong-guess-${i}`), `guess ${i}`).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    // Spent: the right password deletes nothing, and says when to try again.
+    const locked = await remove(PASSWORD);
+    expect(locked).toMatchObject({ code: 'RATE_LIMITED', message: 'Too many wrong passwords from this login; try again in 15 min', retryAfterMs: 15 * 60_000 });
+    const refused = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: bearer(token), payload: { password: PASSWORD } });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('900');
+    expect(await me(t, token)).toBe(200);
+    await t.advance(15 * 60_000);
+    expect(await remove(PASSWORD)).toBe('deleted');
+    expect(await me(t, token)).toBe(401);
+  });
+
   it('strangers spending the account’s failed-login budget do not keep its owner from changing the password', async () => {
     const t = await live({ rateLimits: true });
     const { token } = await t.register('alice');

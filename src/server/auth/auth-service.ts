@@ -7,7 +7,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { Role, User } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import { displayNameFrom } from '../users/display-name.js';
-import type { UserRepository } from '../users/user-repository.js';
+import type { UserRecord, UserRepository } from '../users/user-repository.js';
 import type { DeviceTokens } from './device-tokens.js';
 import type { LastUses } from './last-uses.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -146,12 +146,35 @@ export class AuthService {
   }
 
   /**
-   * A new password, the current one entered again: checked as at login (argon2, counted in a
-   * failed-password budget of the calling login, login-throttle.ts, so a stolen token gets no
-   * more guesses than a login, and strangers spending the account's budget for unknown devices
-   * do not lock the owner out of it), the new one by the rules of registration. Every other login of
-   * the user ends (its sockets close with 4000 on every instance); the caller's stays. Answers
-   * how many ended.
+   * The account's password entered again by a signed-in login, for a change that needs it (a
+   * password change, deleting the account): checked as at login (argon2), and counted in a
+   * failed-password budget of the calling login (login-throttle.ts), one budget for every route
+   * that asks, so a stolen token gets no more guesses than a login, and strangers spending the
+   * account's budget for unknown devices do not lock the owner out of it. `wrong`: the message
+   * of a wrong password (401 INVALID_CREDENTIALS); 429 RATE_LIMITED once the budget is spent.
+   */
+  async confirmPassword(auth: AuthContext, password: string, wrong: string): Promise<void> {
+    const record = await this.users.findRecordById(auth.userId);
+    if (!record) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
+    await this.#confirm(auth, record, password, wrong);
+  }
+
+  async #confirm(auth: AuthContext, record: UserRecord, password: string, wrong: string): Promise<void> {
+    // The login's own budget (login-throttle.ts): not the account's for unknown devices, which strangers can spend.
+    const key = record.username.toLowerCase();
+    const login = { login: auth.sessionId };
+    const wait = (await this.opts.throttle?.attempt(key, login)) ?? 0;
+    if (wait > 0) {
+      throw new AppError('RATE_LIMITED', `Too many wrong passwords from this login; try again in ${Math.ceil(wait / 60_000)} min`, { retryAfterMs: wait });
+    }
+    if (!(await verify(record.passwordHash, password).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', wrong);
+    await this.opts.throttle?.succeeded(key, login);
+  }
+
+  /**
+   * A new password, the current one entered again (confirmPassword: the login's budget), the new
+   * one by the rules of registration. Every other login of the user ends (its sockets close with
+   * 4000 on every instance); the caller's stays. Answers how many ended.
    */
   async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<number> {
     const record = await this.users.findRecordById(auth.userId);
@@ -160,15 +183,7 @@ export class AuthService {
     const problem = passwordProblem(newPassword, record.username);
     if (problem) throw new AppError('VALIDATION_ERROR', problem);
     if (newPassword === currentPassword) throw new AppError('VALIDATION_ERROR', 'The new password must differ from the current one');
-    // The login's own budget (login-throttle.ts): not the account's for unknown devices, which strangers can spend.
-    const key = record.username.toLowerCase();
-    const login = { login: auth.sessionId };
-    const wait = (await this.opts.throttle?.attempt(key, login)) ?? 0;
-    if (wait > 0) {
-      throw new AppError('RATE_LIMITED', `Too many wrong passwords from this login; try again in ${Math.ceil(wait / 60_000)} min`, { retryAfterMs: wait });
-    }
-    if (!(await verify(record.passwordHash, currentPassword).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong current password');
-    await this.opts.throttle?.succeeded(key, login);
+    await this.#confirm(auth, record, currentPassword, 'Wrong current password');
     // Written only if the password is still the one just checked and this login is still live
     // (session-repository.ts): a change or an end of logins that came first wins.
     const ended = await this.sessions.replacePassword(auth.userId, await hash(newPassword), this.opts.now(), { sessionId: auth.sessionId, checkedHash: record.passwordHash });

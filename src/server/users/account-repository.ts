@@ -95,11 +95,6 @@ export class AccountRepository {
     return rows.map((r) => r.id);
   }
 
-  async passwordHash(userId: number): Promise<string | null> {
-    const row = await this.db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
-    return row?.password_hash ?? null;
-  }
-
   /**
    * Deletes the account; every row about it goes with it (foreign keys cascade; game_invites
    * has none, migrations/011-game-invites.ts, so its rows are deleted here). Answers its

@@ -4,7 +4,6 @@
  * user's sockets, and friends see the user leave their lists at once: the same graph
  * events as unfriending, over the same fan-out (and bus, across instances).
  */
-import { verify } from '@node-rs/argon2';
 import type { AuthContext, AuthService } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { FriendsService } from '../friends/friends-service.js';
@@ -48,10 +47,9 @@ export class AccountService {
     return exportText(head, history.daysOfUser(auth.userId));
   }
 
+  /** Deletes the account once its password is entered again (AuthService.confirmPassword: the calling login's failed-password budget). */
   async delete(auth: AuthContext, password: string): Promise<void> {
-    const hash = await this.deps.repo.passwordHash(auth.userId);
-    if (!hash) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
-    if (!(await verify(hash, password).catch(() => false))) throw new AppError('INVALID_CREDENTIALS', 'Wrong password');
+    await this.deps.auth.confirmPassword(auth, password, 'Wrong password');
     if (!(await this.remove(auth.userId))) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
   }
 
