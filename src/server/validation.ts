@@ -106,13 +106,19 @@ function noBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Erro
  * with U+FFFD; a body declared `charset=utf-16` was read as UTF-8. The bytes are now checked
  * first: not UTF-8 is `400` saying so, another declared charset `415` (but an ASCII-only body
  * labelled us-ascii or latin1, as some Java and .NET clients send, is read: it is UTF-8 too). A key given twice in
- * one object is `400` too (duplicate-keys.ts), not read as its last value.
+ * one object is `400` too (duplicate-keys.ts), not read as its last value. A body sent with a
+ * Content-Encoding (gzip, br…) is `415` saying to send it uncompressed: none is ever inflated.
  */
 export function parseJsonBodies(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
+    // Bodies are never decompressed (nor is a compressed one read as text): refused as such, not as "not valid UTF-8".
+    const encoding = contentCoding(request.headers['content-encoding']);
+    if (encoding !== null && bytes.length > 0) {
+      return done(new AppError('UNSUPPORTED_MEDIA_TYPE', `Request bodies are read as sent: send this one without Content-Encoding (it says ${JSON.stringify(encoding.slice(0, 40))})`));
+    }
     const charset = declaredCharset(request.headers['content-type']);
     // An ASCII body is the same text in UTF-8: some clients label it us-ascii or latin1.
     if (charset === 'other' || (charset === 'ascii-compatible' && !isAscii(bytes))) return done(new AppError('UNSUPPORTED_MEDIA_TYPE', NOT_UTF8_CHARSET));
@@ -141,6 +147,12 @@ export function withOptionalBody<O extends { config?: object }>(options: O): O &
 
 async function leftOutIsEmpty(request: FastifyRequest): Promise<void> {
   if (request.body === undefined) request.body = {};
+}
+
+/** The Content-Encoding a request declares, or null for none (absent, empty or `identity`). */
+function contentCoding(header: string | undefined): string | null {
+  const coding = header?.trim() ?? '';
+  return coding === '' || coding.toLowerCase() === 'identity' ? null : coding;
 }
 
 const NOT_UTF8_CHARSET = 'Send JSON encoded as UTF-8 (Content-Type: application/json or application/json; charset=utf-8)';

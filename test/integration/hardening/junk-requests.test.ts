@@ -5,6 +5,7 @@
  * GET /users/me/friends/status had no limit at all. The small change routes now refuse a body
  * over 8 KiB unread (413), and the friends' statuses are read at most 60 at once, then 10/s.
  */
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
 import { FRIEND_POLLS, FRIENDS_PER_POLL_UNIT } from '../../../src/server/budgets.js';
@@ -92,6 +93,22 @@ describe('junk requests cost the server little', () => {
       expect(res.statusCode, charset).toBe(200);
       expect(await name()).toBe(`Zoe ${charset}`);
     }
+  });
+
+  it('refuses a body sent compressed (Content-Encoding) with 415 saying to send it uncompressed, and changes nothing', async () => {
+    // A gzipped body was answered 400 "Request body is not valid UTF-8", which sent a client
+    // whose HTTP library compresses request bodies looking for a text problem it did not have.
+    const plain = Buffer.from(JSON.stringify({ display_name: 'Zipped' }));
+    const sendEncoded = (payload: Buffer, encoding: string) =>
+      t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: { ...bearer(alice.token), 'content-type': 'application/json', 'content-encoding': encoding }, payload });
+    for (const [encoding, payload] of [['gzip', gzipSync(plain)], ['deflate', deflateSync(plain)], ['br', brotliCompressSync(plain)], ['gzip', plain], ['x-gzip, identity', plain]] as const) {
+      const res = await sendEncoded(payload, encoding);
+      expect(res.statusCode, encoding).toBe(415);
+      expect(res.json(), encoding).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: `Request bodies are read as sent: send this one without Content-Encoding (it says "${encoding}")` });
+    }
+    expect((await t.app.inject({ url: '/api/v1/users/me', headers: bearer(alice.token) })).json()).toMatchObject({ display_name: 'alice' });
+    // "identity" is no encoding at all.
+    for (const encoding of ['identity', 'Identity']) expect((await sendEncoded(plain, encoding)).statusCode, encoding).toBe(200);
   });
 
   // Finding (outside audit): `{"user_id":1,"user_id":2}` blocked user 2 (the last key won); bodies are strict.
