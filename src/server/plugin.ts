@@ -35,7 +35,7 @@ import { sdkRoutes } from './sdk-routes.js';
 import type { IdentityPort } from './ports/identity.js';
 import type { ProfilesPort } from './ports/profiles.js';
 import type { SocialGraphPort } from './ports/social-graph.js';
-import { Gateway, type GatewayOptions } from './realtime/gateway.js';
+import { Gateway, MAX_MESSAGE_FRAGMENTS, type GatewayOptions } from './realtime/gateway.js';
 import { refuseHandshake } from './realtime/handshake-check.js';
 import { hostMeRoute } from './integration/host-me-route.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
@@ -109,7 +109,7 @@ async function mountBeacon(app: FastifyInstance, config: Readonly<Config>, opts:
     app.addHook('preClose', async () => gateway.close());
   } else {
     await app.register(websocket, {
-      options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: config.wsCompression },
+      options: { maxPayload: MAX_FRAME_BYTES, maxFragments: MAX_MESSAGE_FRAGMENTS, perMessageDeflate: config.wsCompression },
       // Close with 1001 so clients reconnect, possibly to another instance.
       preClose: async () => {
         const sockets = gateway.registry.size;

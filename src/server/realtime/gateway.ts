@@ -40,6 +40,13 @@ export interface GatewayOptions {
 }
 
 export const MAX_SOCKETS_PER_USER = 16;
+/**
+ * Frames one client message may arrive in (ws's maxFragments; more close the socket with 1008).
+ * The rate limit counts messages: without this bound one message of 16,000 empty fragments cost
+ * a token, and a few sockets of one account kept a core busy parsing them. A client that splits
+ * a 16 KiB message in 1 KiB pieces needs 16.
+ */
+export const MAX_MESSAGE_FRAGMENTS = 64;
 
 /** Frames per second a socket may send on average, and the burst it may spend at once (a large frame counts more: frame-cost.ts). */
 const RATE = { perSecond: 20, burst: 40 };

@@ -9,6 +9,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode, MAX_CHANGE_BYTES } from '../../../src/protocol/index.js';
+import { MAX_MESSAGE_FRAGMENTS } from '../../../src/server/realtime/gateway.js';
 import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
 import { openSocket } from '../../helpers/ws-client.js';
 
@@ -107,5 +108,22 @@ describe('junk frames cost the server little', () => {
     const change = await b.after(() => a.send(escaped), (f) => f.type === 'friend_status_change' && f.activity === 'chatting');
     expect(change.activity_details).toEqual(details);
     expect(a.since(0).filter((f) => f.type === 'error')).toEqual([]);
+  });
+
+  it(`closes a socket that splits one message into more than ${MAX_MESSAGE_FRAGMENTS} frames with 1008, and reads a message sent in a few`, async () => {
+    // The rate limit counts messages, not the frames they arrive in: a message of 16,000 empty
+    // fragments cost one token, and 8 sockets of one account, each sending 18 such messages a
+    // second (within the limit), kept the server at ~40 % of a core and a bystander's heartbeat
+    // from 0.5 ms to 4–12 ms (190 ms at worst).
+    const { socket: a } = await t.connect(alice.token);
+    const { socket: b } = await t.connect(bob.token);
+    const inPieces = (pieces: string[]) => pieces.forEach((piece, i) => a.ws.send(piece, { fin: i === pieces.length - 1 }));
+    // A client may split a large message: a few pieces are one message, read as any.
+    expect(await a.after(() => inPieces(['{"type":', '"heart', 'beat"', '}']), (f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
+    expect(await a.after(() => inPieces([...Array<string>(MAX_MESSAGE_FRAGMENTS - 1).fill(''), '{"type":"heartbeat"}']), (f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
+    inPieces([...Array<string>(MAX_MESSAGE_FRAGMENTS).fill(''), '{"type":"heartbeat"}']);
+    expect((await a.waitClosed()).code).toBe(1008);
+    // Everyone else is served.
+    expect(await b.after(() => b.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack')).toEqual({ type: 'heartbeat_ack' });
   });
 });
