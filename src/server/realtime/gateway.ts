@@ -281,21 +281,27 @@ export class Gateway {
    * `release` gives back the address's slot of sockets awaiting auth (pending-auth.ts) once
    * the token is verified and the account may open a socket now (connect-rate.ts). A socket
    * refused (bad token, opening too often, error) keeps its slot until its TCP connection is
-   * gone: a client that ignores the close holds a descriptor for up to 30 s (one refused for
-   * opening too often, a few seconds: flood-close.ts).
+   * gone, which is soon: it is closed as a flood (flood-close.ts), read no more and dropped a
+   * moment after its close frame, whether or not the client answers it.
    */
   #awaitAuth(socket: WebSocket, reqLog: FastifyRequest['log'], reqId: string, reconnect: boolean, release: () => void): void {
-    /** Closes a socket that never authenticated, with one line saying why (the token is never logged). */
-    const refuse = (code: number, reason: string, flood = false) => {
+    let state: 'auth' | 'pending' | 'open' | 'refused' = 'auth';
+    /**
+     * Closes a socket that never authenticated, with one line saying why (the token is never
+     * logged), and reads nothing more from it: ws would go on reading for its 30 s closing
+     * handshake, every frame uncharged, and after a bad first frame each one was parsed and
+     * refused (and logged) again (1.9 million frames of one client in 5 s, with no account).
+     */
+    const refuse = (code: number, reason: string) => {
+      if (state === 'refused') return;
+      state = 'refused';
       reqLog.info({ code, reason }, 'socket refused');
-      if (flood) closeFlood(socket, code, reason);
-      else socket.close(code, reason);
+      closeFlood(socket, code, reason);
     };
     const authTimer = setTimeout(() => refuse(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
     // The socket's rate limit from its first frame on: pings and pongs before `auth` count too.
     const { config, now } = this.services;
     const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
-    let state: 'auth' | 'pending' | 'open' = 'auth';
     /** Frames sent before `ready`, with whether each was binary (refused after `ready` as any binary frame is). */
     let early: Array<[RawData, boolean]> | null = [];
     let errLog: FastifyRequest['log'] | null = reqLog;
@@ -334,7 +340,7 @@ export class Gateway {
       );
     };
     const onControl = () => {
-      if (bucket && !bucket.take(CONTROL_FRAME_TOKENS) && socket.readyState === socket.OPEN) refuse(CloseCode.RATE_LIMITED, 'rate limited', true);
+      if (bucket && !bucket.take(CONTROL_FRAME_TOKENS) && socket.readyState === socket.OPEN) refuse(CloseCode.RATE_LIMITED, 'rate limited');
     };
     (socket as Tagged)[HANDSHAKE] = { message: onFirst, control: onControl, close: onClose };
     socket.on('message', this.#on.message);

@@ -7,7 +7,7 @@
  * The client here is raw TCP: it keeps flooding and never answers the close, as an attacker would.
  */
 import { connect as tcp, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode } from '../../../src/protocol/index.js';
 import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
 
@@ -126,6 +126,32 @@ describe('a socket closed for flooding stops costing the server', () => {
     expect(closed.code).toBe(CloseCode.RATE_LIMITED);
     const gone = await Promise.race([s.gone, new Promise<null>((r) => setTimeout(() => r(null), DROPPED_WITHIN_MS))]);
     s.socket.destroy();
+    expect(gone === null ? `still connected ${DROPPED_WITHIN_MS} ms after the close frame` : 'dropped').toBe('dropped');
+  });
+
+  // Found later: a socket refused before auth (4401) was closed but still read, for ws's 30 s
+  // closing handshake, and it charged nothing: after a bad first frame each further frame was
+  // parsed as JSON again and logged as a refusal again (one socket sending 3,000 frames of
+  // 13.9 KB cost 1.35 CPU-s and 3,000 log lines, with no account at all).
+  it.each(['a bad first frame', 'a bad token'] as const)('refused for %s, a socket is read no more, and dropped within seconds though the client never answers the close', async (why) => {
+    // An auth frame with a field too many: a first frame refused, were it read.
+    const JUNK = '{"type":"auth","token":"junk","x":1}';
+    const s = await rawSocket(t.url);
+    const parse = vi.spyOn(JSON, 'parse');
+    s.socket.write(frame(0x1, Buffer.from(why === 'a bad first frame' ? 'x' : JSON.stringify({ type: 'auth', token: 'not-a-token' }))));
+    // Then junk, as fast as the connection takes it, never answering the close.
+    const junk = Buffer.concat(Array.from({ length: 200 }, () => frame(0x1, Buffer.from(JUNK))));
+    const more = () => {
+      while (!s.socket.destroyed && s.socket.write(junk));
+      if (!s.socket.destroyed) s.socket.once('drain', more);
+    };
+    more();
+    expect((await closeFrame(s)).code).toBe(CloseCode.UNAUTHORIZED);
+    const gone = await Promise.race([s.gone, new Promise<null>((r) => setTimeout(() => r(null), DROPPED_WITHIN_MS))]);
+    s.socket.destroy();
+    const parsed = parse.mock.calls.filter(([text]) => text === JUNK).length;
+    vi.restoreAllMocks();
+    expect(parsed, 'junk frames parsed after the refusal').toBe(0);
     expect(gone === null ? `still connected ${DROPPED_WITHIN_MS} ms after the close frame` : 'dropped').toBe('dropped');
   });
 });
