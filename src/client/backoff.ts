@@ -36,6 +36,17 @@ export function goingAwayDelay(opts: BackoffOptions, random: () => number): numb
   return clampUnit(random()) * opts.baseMs;
 }
 
+/**
+ * After a poll answered 429: the server's `Retry-After` (`retryAfterMs`; the poll interval when
+ * it sent none we can read), stretched by up to half of it at random so the tabs of one user,
+ * refused together by the budget they share, do not all ask again in the same instant; never
+ * sooner than the poll interval.
+ */
+export function rateLimitedPollDelay(retryAfterMs: number | undefined, intervalMs: number, random: () => number): number {
+  const asked = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : intervalMs;
+  return Math.max(intervalMs, asked * (1 + clampUnit(random()) / 2));
+}
+
 // A misbehaving random source must not produce negative or unbounded delays.
 function clampUnit(x: number): number {
   return Number.isFinite(x) ? Math.min(Math.max(x, 0), 1) : 0;

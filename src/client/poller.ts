@@ -1,4 +1,7 @@
-/** Runs an async task now and then every interval after the previous run settles. */
+/**
+ * Runs an async task now and then every interval after the previous run settles. The task may
+ * hold the next run back further ({@link holdFor}: a server's `Retry-After`).
+ */
 import type { Timers } from './transport.js';
 
 export class Poller {
@@ -9,6 +12,8 @@ export class Poller {
   #inFlight = false;
   #again = false;
   #timer: unknown = null;
+  /** No run starts before this time (timers.now()): see {@link holdFor}. */
+  #notBefore = -Infinity;
   // Bumped by stop() so a run still in flight from an earlier start() cannot reschedule.
   #gen = 0;
 
@@ -22,11 +27,20 @@ export class Poller {
     return this.#running;
   }
 
-  /** Starts polling with an immediate run; no-op when already running. */
+  /** Starts polling with an immediate run (or at the end of a hold); no-op when already running. */
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    void this.#run();
+    if (this.#held()) this.#schedule(0);
+    else void this.#run();
+  }
+
+  /**
+   * No run starts within `ms` from now, pollNow() and start() included: the server asked to be
+   * asked again later (a 429's `Retry-After`), and asking sooner only spends its budget again.
+   */
+  holdFor(ms: number): void {
+    this.#notBefore = Math.max(this.#notBefore, this.#timers.now() + ms);
   }
 
   stop(): void {
@@ -40,7 +54,7 @@ export class Poller {
 
   /** Runs now instead of at the next tick (or right after the run in flight). */
   pollNow(): void {
-    if (!this.#running) return;
+    if (!this.#running || this.#held()) return;
     if (this.#inFlight) {
       this.#again = true;
       return;
@@ -62,14 +76,25 @@ export class Poller {
     if (gen !== this.#gen) return;
     this.#inFlight = false;
     if (!this.#running) return;
-    if (this.#again) {
-      this.#again = false;
+    const again = this.#again;
+    this.#again = false;
+    if (again && !this.#held()) {
       void this.#run();
       return;
     }
+    this.#schedule(this.#intervalMs);
+  }
+
+  #held(): boolean {
+    return this.#timers.now() < this.#notBefore;
+  }
+
+  /** The next run in `ms`, or at the end of a hold if that is later. */
+  #schedule(ms: number): void {
+    this.#timers.clearTimeout(this.#timer);
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = null;
       void this.#run();
-    }, this.#intervalMs);
+    }, Math.max(ms, this.#notBefore - this.#timers.now()));
   }
 }

@@ -116,6 +116,7 @@ export class PresenceClient {
       api: this.#api,
       timers: this.#timers,
       pollIntervalMs: opts.pollIntervalMs ?? 3_000,
+      random: this.#random,
       tokenTimeoutMs: this.#connectTimeoutMs,
       serverClock: this.#serverClock,
       context: {

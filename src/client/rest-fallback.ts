@@ -5,6 +5,7 @@
  */
 import type { View } from '../protocol/index.js';
 import { ApiError, type ApiClient } from './api.js';
+import { rateLimitedPollDelay } from './backoff.js';
 import { Poller } from './poller.js';
 import type { ConnectionState } from './presence-types.js';
 import { madeAt, type ServerClock } from './server-clock.js';
@@ -41,6 +42,8 @@ export interface RestFallbackOptions {
   api: Pick<ApiClient, 'friendsStatus' | 'ownStatus' | 'reportInteraction'>;
   timers: Timers;
   pollIntervalMs: number;
+  /** Jitter of the wait after a poll answered 429 (the client's `random`). */
+  random: () => number;
   /** How long a poll waits for a token promise (the connect timeout). */
   tokenTimeoutMs: number;
   serverClock: ServerClock;
@@ -50,6 +53,8 @@ export interface RestFallbackOptions {
 export class RestFallback {
   readonly #api: RestFallbackOptions['api'];
   readonly #timers: Timers;
+  readonly #pollIntervalMs: number;
+  readonly #random: () => number;
   readonly #tokenTimeoutMs: number;
   readonly #serverClock: ServerClock;
   readonly #context: RestFallbackContext;
@@ -73,6 +78,8 @@ export class RestFallback {
   constructor(opts: RestFallbackOptions) {
     this.#api = opts.api;
     this.#timers = opts.timers;
+    this.#pollIntervalMs = opts.pollIntervalMs;
+    this.#random = opts.random;
     this.#tokenTimeoutMs = opts.tokenTimeoutMs;
     this.#serverClock = opts.serverClock;
     this.#context = opts.context;
@@ -182,11 +189,27 @@ export class RestFallback {
         if (ctx.socket()?.ready || !this.#poller.running) return;
         return ctx.refused(token);
       }
+      if (err instanceof ApiError && err.status === 429) return this.#rateLimited(err);
       // Neither the socket nor the API answers: the list can no longer be trusted. Whatever failed
       // meanwhile says nothing about the socket once the network is back.
       this.#restAnswers = this.#socketFailsOverRest = false;
       if (this.#poller.running && !ctx.socket()?.ready) ctx.setState('offline');
     }
+  }
+
+  /**
+   * Beacon answered the poll 429 (its friend-poll budget, priced by the list's length, shared by
+   * the user's tabs): it is reachable, so nothing here says `offline` ("Beacon is unreachable"),
+   * and the statuses shown stay those of the last answer, with its time. The next poll waits out
+   * the `Retry-After` (jittered, rateLimitedPollDelay), as the contract asks; the socket is not
+   * hurried either (no connectNow: the server asked to be asked less).
+   */
+  #rateLimited(err: ApiError): void {
+    const ctx = this.#context;
+    this.#poller.holdFor(rateLimitedPollDelay(err.retryAfterMs, this.#pollIntervalMs, this.#random));
+    if (!this.#poller.running || ctx.socket()?.ready) return;
+    if (this.#restOnly || this.#socketFailsOverRest) ctx.setState('polling');
+    else if (ctx.state() === 'offline') ctx.setState(ctx.everConnected() ? 'reconnecting' : 'connecting');
   }
 
   /**
