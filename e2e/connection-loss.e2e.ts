@@ -138,6 +138,35 @@ describe('a connection that dies without a word', () => {
   });
 });
 
+describe('a connection that dies while the person goes back and forth between tabs', () => {
+  it('stops saying "Live" 5 s after the first check, not only once the person stops coming back', async () => {
+    await openBensPage();
+    const shown = await recordFromNow();
+    proxy.killPaths();
+    const killedAt = Date.now();
+    await api(server.baseUrl, amy.token, 'PUT', '/users/me/status', { status: 'away' });
+    // Every 2 s the page is shown again (headless Chromium never hides it: the event the browser
+    // fires then, with the page visible), and each return checks the socket. Each check used to
+    // push the previous one's 5 s back: "Live" over Amy's old status for as long as this went on.
+    // The socket is given up, and a new one (new connections pass) brings Amy's change.
+    const amyShown = () => friendCard(page, 'amy').getAttribute('data-status');
+    let seen: number | null = null;
+    while (seen === null && Date.now() - killedAt < 20_000) {
+      await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+      for (let i = 0; i < 20 && seen === null; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        if ((await amyShown()) === 'away') seen = Date.now() - killedAt;
+      }
+    }
+    // 5 s after the first check and a reconnect (0.5 s); 3 s of slack for a loaded machine, short of
+    // the 17.5 s a beat takes (and of never, as long as the checks go on, before).
+    expect(seen).not.toBeNull();
+    expect(seen).toBeLessThan(9_000);
+    await expect.poll(() => connectionState(page), { timeout: 5_000 }).toBe('connected');
+    expect((await shown()).map((s) => s.state)).toEqual(['reconnecting', 'connected']);
+  });
+});
+
 /** What the header's status menu shows: its trigger's words, whether it is usable and open, its connection. */
 interface MenuShown {
   connection: string | null;

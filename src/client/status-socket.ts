@@ -90,12 +90,19 @@ export class StatusSocket {
    * Checks a socket that looks open but may have died unnoticed (the page is shown again, the
    * browser is back online, the machine woke up): a heartbeat now, and if nothing at all arrives
    * within {@link PROBE_TIMEOUT_MS} (or half an interval, if shorter) the socket ends as lost.
+   * A check (or a beat) already waiting for its answer keeps its deadline: any frame answers
+   * both, and a page shown again and again (a person going back and forth between tabs) must
+   * not push the end of a dead socket back at each return, showing "Live" as long as they do.
    */
   probe(): void {
     if (!this.ready) return;
     this.#sendRaw({ type: 'heartbeat' });
-    this.#clearDeadline();
-    this.#deadline = this.#opts.timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), this.#answerWithinMs());
+    this.#awaitAnswer();
+  }
+
+  /** The socket ends as lost unless a frame arrives within {@link #answerWithinMs}; an earlier deadline stays. */
+  #awaitAnswer(): void {
+    this.#deadline ??= this.#opts.timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), this.#answerWithinMs());
   }
 
   /** {@link PROBE_TIMEOUT_MS}, or half an interval if shorter: a beat is answered before the next one is due. */
@@ -194,7 +201,7 @@ export class StatusSocket {
       this.#lastBeatAt = now;
       if (slept) return this.probe();
       this.#sendRaw({ type: 'heartbeat' });
-      this.#deadline ??= timers.setTimeout(() => this.#abort(ABNORMAL_CLOSURE), this.#answerWithinMs());
+      this.#awaitAnswer();
     }, intervalMs / 2);
   }
 

@@ -93,6 +93,29 @@ describe('connection truth', () => {
     h.client.stop();
   });
 
+  it('gives a dead socket up 5 s after the first check however often the page is shown again meanwhile, not once the checks stop', () => {
+    const net = new FakeWindow();
+    const doc = new FakeDocument();
+    const h = harness({ network: net, visibility: doc });
+    h.client.start();
+    const first = h.connect([amy], { heartbeat_interval_ms: 25_000 });
+    // The path died silently just now. The person goes back and forth between this tab and
+    // another every 2 s (and the network comes back once meanwhile): each return checks the socket.
+    const states: string[] = [];
+    for (let t = 0; t <= 30_000; t += 1_000) {
+      if (t % 2_000 === 0) doc.dispatchEvent(new Event('visibilitychange'));
+      if (t === 3_000) net.dispatchEvent(new Event('online'));
+      states.push(h.client.state);
+      vi.advanceTimersByTime(1_000);
+    }
+    // Given up 5 s after the first check, not 5 s after the last one (nor never, while the checks go on).
+    expect(states.slice(0, 5)).toEqual(Array(5).fill('connected'));
+    expect(states[5]).toBe('reconnecting');
+    expect(first.closedByClient).not.toBeNull();
+    expect(h.client.state).toBe('reconnecting');
+    h.client.stop();
+  });
+
   it('checks the socket at once when its heartbeat timer runs long after it was due (the machine slept)', () => {
     const h = harness();
     h.client.start();
