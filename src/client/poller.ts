@@ -12,8 +12,11 @@ export class Poller {
   #inFlight = false;
   #again = false;
   #timer: unknown = null;
-  /** No run starts before this time (timers.now()): see {@link holdFor}. */
-  #notBefore = -Infinity;
+  /**
+   * No run starts before `until` (timers.now()): see {@link holdFor}. `ms`, the hold's length,
+   * bounds what is left of it, so a device clock set back meanwhile cannot stretch it.
+   */
+  #hold = { until: -Infinity, ms: 0 };
   // Bumped by stop() so a run still in flight from an earlier start() cannot reschedule.
   #gen = 0;
 
@@ -31,7 +34,7 @@ export class Poller {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    if (this.#held()) this.#schedule(0);
+    if (this.#heldMs() > 0) this.#schedule(0);
     else void this.#run();
   }
 
@@ -40,7 +43,7 @@ export class Poller {
    * asked again later (a 429's `Retry-After`), and asking sooner only spends its budget again.
    */
   holdFor(ms: number): void {
-    this.#notBefore = Math.max(this.#notBefore, this.#timers.now() + ms);
+    if (ms > this.#heldMs()) this.#hold = { until: this.#timers.now() + ms, ms };
   }
 
   stop(): void {
@@ -54,7 +57,7 @@ export class Poller {
 
   /** Runs now instead of at the next tick (or right after the run in flight). */
   pollNow(): void {
-    if (!this.#running || this.#held()) return;
+    if (!this.#running || this.#heldMs() > 0) return;
     if (this.#inFlight) {
       this.#again = true;
       return;
@@ -78,15 +81,16 @@ export class Poller {
     if (!this.#running) return;
     const again = this.#again;
     this.#again = false;
-    if (again && !this.#held()) {
+    if (again && this.#heldMs() === 0) {
       void this.#run();
       return;
     }
     this.#schedule(this.#intervalMs);
   }
 
-  #held(): boolean {
-    return this.#timers.now() < this.#notBefore;
+  /** What is left of the hold (0 when none). */
+  #heldMs(): number {
+    return Math.max(0, Math.min(this.#hold.ms, this.#hold.until - this.#timers.now()));
   }
 
   /** The next run in `ms`, or at the end of a hold if that is later. */
@@ -95,6 +99,6 @@ export class Poller {
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = null;
       void this.#run();
-    }, Math.max(ms, this.#notBefore - this.#timers.now()));
+    }, Math.max(ms, this.#heldMs()));
   }
 }

@@ -104,6 +104,24 @@ describe('a poll answered 429 (rate limited)', () => {
     h.client.stop();
   });
 
+  it('a device clock set back during the wait does not stretch it', async () => {
+    const { h, answer, polls } = await pollingBehindBlockedSocket(0);
+    answer({ status: 429, retryAfterS: 4 });
+    await vi.advanceTimersByTimeAsync(3_000);
+    answer({ status: 200, body: [amy] });
+    await vi.advanceTimersByTimeAsync(1_000);
+    vi.setSystemTime(Date.now() - 60 * 60_000); // time sync moves the clock an hour back
+    h.client.reconnectNow(); // the browser back online: still within the wait, no poll
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polls()).toBe(2);
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(polls()).toBe(3);
+    // And back to the poll interval after it, not an hour later.
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(polls()).toBe(4);
+    h.client.stop();
+  });
+
   it('"Retry now", the page shown again or the browser back online does not poll before the wait is out', async () => {
     const { h, answer, polls } = await pollingBehindBlockedSocket(0);
     answer({ status: 429, retryAfterS: 6 });
