@@ -18,8 +18,12 @@ export interface ServerHandle {
   readonly baseUrl: string;
   /** Everything the server printed, for failure messages. */
   logs(): string;
-  /** SIGTERM (graceful: sockets get 1001), then start again on the same port and DB file. */
-  restart(): Promise<void>;
+  /**
+   * SIGTERM (graceful: sockets get 1001), then start again on the same port and DB file.
+   * `crash`: SIGKILL instead (no close frame, nothing saved at the stop). `between`: run while
+   * the server is down, before it starts again.
+   */
+  restart(opts?: { crash?: boolean; between?: () => Promise<void> }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,10 +85,10 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     await waitForHealth(baseUrl, child, () => output);
   };
 
-  const kill = async (): Promise<void> => {
+  const kill = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
@@ -95,8 +99,9 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     port,
     baseUrl,
     logs: () => output,
-    restart: async () => {
-      await kill();
+    restart: async (opts = {}) => {
+      await kill(opts.crash ? 'SIGKILL' : 'SIGTERM');
+      await opts.between?.();
       await launch();
     },
     stop: async () => {
