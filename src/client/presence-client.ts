@@ -241,7 +241,8 @@ export class PresenceClient {
    * the machine slept or the network changed): without an answer within a few seconds it is
    * given up and the client reconnects. While `offline` the state says it is trying again
    * (`connecting` or `reconnecting`) until the attempt answers or fails (`offline` again). After
-   * 4409 (or without WebSocket) it polls at once instead, opening no socket. Does nothing once
+   * 4409 (or without WebSocket) it polls at once instead, opening no socket. A poll Beacon answered
+   * 429 is not hurried: the next one still waits out its `Retry-After`. Does nothing once
    * stopped (see {@link stopReason}).
    */
   reconnectNow(): void {
