@@ -37,14 +37,22 @@ export function goingAwayDelay(opts: BackoffOptions, random: () => number): numb
 }
 
 /**
+ * The longest wait after a poll answered 429, whatever its `Retry-After` says (a proxy's hours):
+ * half of Beacon's 60 s polling session, which a poll renews. Waiting past it, the person would
+ * go offline for their friends while the page says it is polling. Beacon's own friend-poll
+ * budget asks for a few seconds (5 s for a list of 5,000).
+ */
+export const MAX_POLL_WAIT_MS = 30_000;
+
+/**
  * After a poll answered 429: the server's `Retry-After` (`retryAfterMs`; the poll interval when
  * it sent none we can read), stretched by up to half of it at random so the tabs of one user,
  * refused together by the budget they share, do not all ask again in the same instant; never
- * sooner than the poll interval.
+ * sooner than the poll interval, never later than {@link MAX_POLL_WAIT_MS}.
  */
 export function rateLimitedPollDelay(retryAfterMs: number | undefined, intervalMs: number, random: () => number): number {
   const asked = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : intervalMs;
-  return Math.max(intervalMs, asked * (1 + clampUnit(random()) / 2));
+  return Math.max(intervalMs, Math.min(MAX_POLL_WAIT_MS, asked * (1 + clampUnit(random()) / 2)));
 }
 
 // A misbehaving random source must not produce negative or unbounded delays.

@@ -104,6 +104,19 @@ describe('a poll answered 429 (rate limited)', () => {
     h.client.stop();
   });
 
+  it('waits at most 30 s whatever the Retry-After (a proxy’s hours), well within the 60 s polling session', async () => {
+    const { h, answer, polls } = await pollingBehindBlockedSocket(1);
+    answer({ status: 429, retryAfterS: 86_400 });
+    await vi.advanceTimersByTimeAsync(3_000);
+    answer({ status: 200, body: [busyAmy] });
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(polls()).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(polls()).toBe(3);
+    expect(h.client.friends()).toEqual([busyAmy]);
+    h.client.stop();
+  });
+
   it('a device clock set back during the wait does not stretch it', async () => {
     const { h, answer, polls } = await pollingBehindBlockedSocket(0);
     answer({ status: 429, retryAfterS: 4 });
