@@ -19,14 +19,16 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /**
-     * Whether a request of this route counts as its user's interaction, applied before the
-     * handler (`countsAsInteraction`; default: every request that is not a read). `false` where
-     * it would show someone an `online` the route's change replaces at once: the change carries
-     * it itself (a status, an activity), or may make them busy or away (a schedule, a calendar
-     * feed), or hides the user from someone (settings, a category, unfriending, blocking), or
-     * ends the login.
+     * Whether a request of this route counts as its user's interaction, and when
+     * (default: every request that is not a read, applied before the handler:
+     * `countsAsInteraction`). `'after'` where an `online` shown first would be replaced at once
+     * by the route's change: it may make the user busy or away (a schedule, a calendar feed) or
+     * hide them from someone (settings, a category, unfriending, blocking). The interaction is
+     * then applied once the change succeeded, before the answer (`countsAfterItsChange`), so
+     * friends see the change, then the user back. `false` where there is none to count: the
+     * change carries it itself (a status, an activity) or ends the login.
      */
-    interaction?: boolean;
+    interaction?: boolean | 'after';
   }
 }
 
@@ -73,7 +75,19 @@ export function requireAuth(services: Services) {
  */
 export function countsAsInteraction(request: FastifyRequest): request is FastifyRequest & { auth: AuthContext } {
   if (request.auth === null || READS.has(request.method)) return false;
-  return request.routeOptions.config.interaction !== false;
+  const when = request.routeOptions.config.interaction;
+  return when === undefined || when === true;
+}
+
+/**
+ * Whether a request of a route whose interaction comes after its change (`interaction: 'after'`)
+ * counts now, as it is answered: only a change that was made (an answer below 400). CONTRACT: a
+ * request that changes state on the user's behalf is interaction, and brings an auto-away user
+ * back; applied after the change, nobody sees an `online` the change then replaces.
+ */
+export function countsAfterItsChange(request: FastifyRequest, reply: FastifyReply): request is FastifyRequest & { auth: AuthContext } {
+  if (request.auth === null || READS.has(request.method)) return false;
+  return request.routeOptions.config.interaction === 'after' && reply.statusCode < 400;
 }
 
 /** The auth context of a route behind `requireAuth`. */

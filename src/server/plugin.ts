@@ -25,7 +25,7 @@ import { friendsRoutes } from './friends/friends-routes.js';
 import { gamesRoutes } from './games/games-routes.js';
 import { inviteRoutes } from './games/invite-routes.js';
 import { historyRoutes } from './history/history-routes.js';
-import { countsAsInteraction, type App } from './http-kit.js';
+import { countsAfterItsChange, countsAsInteraction, type App } from './http-kit.js';
 import { beaconApi, type BeaconApi } from './integration/beacon-api.js';
 import { serviceRoutes } from './integration/service-routes.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
@@ -168,10 +168,16 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   const limitsStore = services.limits?.rateLimitStore();
   await app.register(rateLimitPlugin, { global: false, hook: 'preHandler', ...(limitsStore ? { store: limitsStore } : {}) });
   // A user's state-changing request counts as their interaction, applied (awaited) before the
-  // handler: what the handler changes is shown after it. Routes whose change replaces it at once
-  // (a status, a game, hiding, logging out) opt out (http-kit `countsAsInteraction`).
+  // handler: what the handler changes is shown after it. Routes whose change carries it (a status,
+  // a game) or ends the login opt out, and those that may hide or busy the user count after their
+  // change (http-kit `countsAsInteraction`, `countsAfterItsChange`).
   app.addHook('preHandler', async (request) => {
     if (countsAsInteraction(request)) await services.onApiCall?.(request.auth);
+  });
+  // Routes that may hide or busy the user count once their change is made, before the answer
+  // (and before the wait below, so the next request on any instance sees the user back).
+  app.addHook('onSend', async (request, reply) => {
+    if (countsAfterItsChange(request, reply)) await services.onApiCall?.(request.auth);
   });
   // Several instances: a change is answered only once the other instances have it, so the
   // client's next request, sent to any instance, sees it (a "hide" then a status change on

@@ -138,6 +138,44 @@ describe('presence that is always true', () => {
       expect((await framesUntilNotice(b, from, t)).filter(change(alice.id))).toEqual([]);
     });
 
+    // CONTRACT: requests that change state on the user's behalf are interaction, and any
+    // interaction brings an auto-away user back. The requests above that may hide or busy her
+    // count once their change is made, so friends see the change first, then `online`.
+    it.each([
+      ['changes her privacy settings', 'PUT', (_bobId: number): string => '/users/me/status/settings', { last_seen_visibility: 'public' }],
+      ['changes the category she gives him', 'PATCH', (bobId: number): string => `/users/me/friends/${bobId}`, { category: 'close_friend' }],
+      ['saves a schedule with no rule holding now', 'PUT', (_bobId: number): string => '/users/me/status/schedule', { time_zone: 'Europe/Paris', rules: [] }],
+    ] as const)('an auto-away user who %s is back online, the change made first', async (_what, method, url, payload) => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+      const [from, own] = [b.mark(), a.mark()];
+      const res = await t.app.inject({ method, url: `/api/v1${url(bob.id)}`, headers: bearer(alice.token), payload });
+      expect(res.statusCode).toBe(200);
+      // Answered once she is back: her next read says so.
+      expect((await get(t, alice, '/users/me/status')).json()).toMatchObject({ status: 'online', activity: 'browsing' });
+      await b.next((f) => change(alice.id)(f) && f.status === 'online', { from });
+      const seen = (await framesUntilNotice(b, from, t)).filter(change(alice.id));
+      expect(seen).toEqual([expect.objectContaining({ status: 'online', activity: 'browsing' })]);
+      expect(await a.next((f) => f.type === 'status_update', { from: own })).toMatchObject({ status: 'online', activity: 'browsing' });
+    });
+
+    it('a refused change is no interaction: an auto-away user whose settings change is refused stays away', async () => {
+      const t = await start();
+      const { alice, bob } = await pair(t);
+      const { socket: b } = await t.connect(bob.token);
+      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+      const carol = await t.register('carol');
+      const res = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${carol.id}`, headers: bearer(alice.token), payload: { category: 'friend' } });
+      expect(res.statusCode).toBe(404);
+      expect((await get(t, alice, '/users/me/status')).json()).toMatchObject({ status: 'away', activity: 'idle' });
+    });
+
     // The other way round: a request that shows her to someone shows her as her interaction made
     // her, `online`, never `away` first (the interaction is applied before the handler).
     it('an auto-away user who unhides: friends see her online at once, never away first', async () => {

@@ -25,8 +25,8 @@ export async function calendarRoutes(app: App, { services }: RouteOptions): Prom
     '/users/me/calendar',
     {
       schema: { tags, security, summary: 'Set your calendar feed (read at once; refused if it cannot be read)', body: CalendarBody, response: { 200: CalendarInfo, ...errorResponses(400, 401, 429) } },
-      // The feed may make the user busy at once: no `online` just before it.
-      config: { ...rateLimit(services, 10, 60_000, 'user'), interaction: false },
+      // The feed may make the user busy at once: no `online` just before it (it counts after).
+      config: { ...rateLimit(services, 10, 60_000, 'user'), interaction: 'after' },
     },
     async (request) => services.calendar.set(authOf(request).userId, request.body.url, request.body.share_titles ?? false),
   );

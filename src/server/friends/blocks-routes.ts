@@ -24,8 +24,8 @@ export async function blocksRoutes(app: App, { services }: RouteOptions): Promis
     '/users/me/blocks',
     {
       schema: { tags, security, body: BlockBody, response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } },
-      // The person blocked must not see an `online` just before `friend_removed`.
-      config: { ...rateLimit(services, 60, MINUTE, 'user'), interaction: false },
+      // The person blocked must not see an `online` just before `friend_removed`: it counts after.
+      config: { ...rateLimit(services, 60, MINUTE, 'user'), interaction: 'after' },
     },
     async (request, reply) => {
       await friends.block(authOf(request).userId, request.body.user_id);

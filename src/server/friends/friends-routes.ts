@@ -80,8 +80,8 @@ export async function friendsRoutes(app: App, { services }: RouteOptions): Promi
       // A category decides what the friend sees of the user: toggling it flips their view of the
       // user like a status change, so it spends the same budget (budgets.ts).
       preHandler: async (request) => services.budgets.stateChanges?.spend(authOf(request).userId, TOO_MANY_CHANGES),
-      // A demoted friend must not see an `online` just before they lose sight of the user.
-      config: { interaction: false },
+      // A demoted friend must not see an `online` just before they lose sight of the user: it counts after.
+      config: { interaction: 'after' },
     },
     async (request) => ({
       friend: await friends.setCategory(authOf(request).userId, request.params.user_id, request.body.category),
@@ -90,8 +90,8 @@ export async function friendsRoutes(app: App, { services }: RouteOptions): Promi
 
   app.delete(
     '/users/me/friends/:user_id',
-    // The friend removed must not see an `online` just before `friend_removed`.
-    { schema: { tags, security, params: UserIdParams, response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } }, config: { ...perMinute, interaction: false } },
+    // The friend removed must not see an `online` just before `friend_removed`: it counts after.
+    { schema: { tags, security, params: UserIdParams, response: { ...NoContent, ...errorResponses(400, 401, 404, 429) } }, config: { ...perMinute, interaction: 'after' } },
     async (request, reply) => {
       await friends.remove(authOf(request).userId, request.params.user_id);
       return reply.status(204).send(null);

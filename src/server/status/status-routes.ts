@@ -126,8 +126,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
         },
       },
       ...limited,
-      // A rule may make the user busy or away at once: no `online` just before it.
-      config: { interaction: false },
+      // A rule may make the user busy or away at once: no `online` just before it (it counts after).
+      config: { interaction: 'after' },
     },
     async (request, reply) => {
       const { userId } = authOf(request);
@@ -155,8 +155,8 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
       schema: { tags, security, body: SettingsPatch, response: { 200: Settings, ...errorResponses(400, 401, 413, 429) } },
       ...limited,
       ...small,
-      // Settings narrow or hide what friends see: no `online` just before it (http-kit countsAsInteraction).
-      config: { interaction: false },
+      // Settings narrow or hide what friends see: no `online` just before it; it counts after (http-kit countsAfterItsChange).
+      config: { interaction: 'after' },
     },
     async (request) => presence.updateSettings(authOf(request).userId, request.body),
   );
