@@ -178,7 +178,10 @@ describe('presence that is always true', () => {
 
     // The other way round: a request that shows her to someone shows her as her interaction made
     // her, `online`, never `away` first (the interaction is applied before the handler).
-    it('an auto-away user who unhides: friends see her online at once, never away first', async () => {
+    it.each([
+      ['POST /users/me/status/unhide', 'POST', '/api/v1/users/me/status/unhide', undefined],
+      ['her settings', 'PUT', '/api/v1/users/me/status/settings', { status_visibility: 'friends' }],
+    ] as const)('an auto-away user who unhides (%s): friends see her online at once, never away first', async (_how, method, url, payload) => {
       const t = await start();
       const { alice, bob } = await pair(t);
       const { socket: b } = await t.connect(bob.token);
@@ -189,7 +192,7 @@ describe('presence that is always true', () => {
       await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
       await a.after(() => t.advance(PROBE_MS), (f) => f.type === 'status_update' && f.status === 'away');
       const from = b.mark();
-      expect((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/status/unhide', headers: bearer(alice.token) })).statusCode).toBe(200);
+      expect((await t.app.inject({ method, url, headers: bearer(alice.token), ...(payload ? { payload } : {}) })).statusCode).toBe(200);
       await b.next((f) => change(alice.id)(f) && f.status !== 'offline', { from });
       const seen = (await framesUntilNotice(b, from, t)).filter(change(alice.id));
       expect(seen).toHaveLength(1);

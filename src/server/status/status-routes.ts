@@ -158,7 +158,14 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
       // Settings narrow or hide what friends see: no `online` just before it; it counts after (http-kit countsAfterItsChange).
       config: { interaction: 'after' },
     },
-    async (request) => presence.updateSettings(authOf(request).userId, request.body),
+    async (request) => {
+      const auth = authOf(request);
+      // Un-hiding shows the user to friends: as the interaction made them (an auto-away user
+      // appears `online`, never `away` first), as POST /users/me/status/unhide does.
+      const shown = request.body.status_visibility;
+      if (shown !== undefined && shown !== 'hidden' && (await presence.getSettings(auth.userId)).status_visibility === 'hidden') await services.onApiCall?.(auth);
+      return presence.updateSettings(auth.userId, request.body);
+    },
   );
 
   app.post(
