@@ -76,6 +76,21 @@ export function hasUnsafeText(text: string): boolean {
 }
 
 /**
+ * Characters that show nothing: white space, format characters (zero-width space and joiners,
+ * word joiner, soft hyphen, byte-order mark: \p{Cf}) and the blank letters that render as empty
+ * space (combining grapheme joiner, Hangul fillers, braille blank).
+ */
+const BLANK_ONLY = /^[\s\p{Cf}\u034f\u115f\u1160\u2800\u3164\uffa0]*$/u;
+
+/**
+ * Whether a text shows nothing at all (empty, spaces, zero-width characters): a custom message
+ * of only these is no message, or friends would see an empty quote (status-commands.ts).
+ */
+export function isBlankText(text: string): boolean {
+  return BLANK_ONLY.test(text);
+}
+
+/**
  * `text` with every such character made a space (half a character made U+FFFD): for text
  * Beacon shows but did not get from a person's typing (calendar titles, game details).
  */

@@ -3,7 +3,7 @@
  * settings; a game server's events): each is checked here and turned into a presence input,
  * which the presence service applies and shares. Nothing here changes a replica directly.
  */
-import { countGraphemes, hasUnsafeText, MAX_CUSTOM_MESSAGE, UNSAFE_TEXT_RULE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
+import { countGraphemes, hasUnsafeText, isBlankText, MAX_CUSTOM_MESSAGE, UNSAFE_TEXT_RULE, type Activity, type GameEventBody, type ScheduleBody, type Settings, type SetStatusBody, type View } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 import { etagOf, VersionMovedOn } from '../etags.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
@@ -70,7 +70,9 @@ export class StatusCommands {
     await this.port.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
     // expires_at alone sets when the current message clears; it does not clear it now.
-    const message = body.custom_message !== undefined ? body.custom_message : this.port.engine.ownCustomMessage(userId);
+    // A message that shows nothing (empty, spaces, zero-width characters) is no message: friends saw an empty quote.
+    const given = body.custom_message !== undefined && body.custom_message !== null && isBlankText(body.custom_message) ? null : body.custom_message;
+    const message = given !== undefined ? given : this.port.engine.ownCustomMessage(userId);
     const custom = touched ? { message, expiresAt: message === null ? null : expiresAt } : null;
     this.port.input(userId, { op: 'status', status: body.status, custom });
     return this.port.viewOf(userId, 'self');
@@ -123,7 +125,7 @@ export class StatusCommands {
     await this.port.ensureLoaded([userId]);
     const schedule: Schedule = {
       timeZone: body.time_zone,
-      rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message ?? null })),
+      rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message == null || isBlankText(r.message) ? null : r.message })),
     };
     const saved = await this.port.repo.saveSchedule(userId, schedule, ifVersion);
     if (saved === null) throw new AppError('NOT_FOUND', 'No such user');
