@@ -31,7 +31,7 @@ import type { EventBus } from './ports/event-bus.js';
 import type { IdentityPort } from './ports/identity.js';
 import type { ProfilesPort } from './ports/profiles.js';
 import { withMaxAge, type SocialGraph, type SocialGraphPort } from './ports/social-graph.js';
-import { hostAuthenticator } from './integration/host-auth.js';
+import { hostAuthenticator, hostTokenSignOut } from './integration/host-auth.js';
 import { HostSocialGraph, hostNames } from './integration/host-graph.js';
 import { IdMap } from './integration/id-map.js';
 import { jwtIdentity } from './integration/jwt-identity.js';
@@ -226,7 +226,8 @@ export async function createServices(
     const limits = redis && config.rateLimits ? new SharedLimits({ target: redis, prefix: config.redisPrefix, log, onError: () => metrics.redisError('limits') }) : null;
     const throttle = !config.rateLimits ? null : limits ? limits.loginThrottle(now) : new LocalLoginThrottle(now);
     const lastUses = new LastUses(sessions, { log });
-    const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}) });
+    const externalSignOut = identity ? hostTokenSignOut({ sessions, identity, ids, now, tokenTtlS: config.tokenTtlS }) : undefined;
+    const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}), ...(externalSignOut ? { externalSignOut } : {}) });
     const friendRepo = new FriendRepository(database.db);
     const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
     const blockRepo = new BlockRepository(database.db);

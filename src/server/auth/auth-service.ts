@@ -59,6 +59,8 @@ export class AuthService {
       lastUses?: LastUses;
       /** Embedded and sidecar modes: the host's tokens, and only those, authenticate (integration/host-auth.ts). */
       external?: (token: string) => Promise<AuthContext | null>;
+      /** Embedded and sidecar modes: how one host token's login ends (integration/host-auth.ts, hostTokenSignOut). */
+      externalSignOut?: (token: string) => Promise<{ sessionId: string; userId: number; ended: boolean } | null>;
     },
   ) {}
 
@@ -133,6 +135,25 @@ export class AuthService {
   async logout(auth: AuthContext): Promise<void> {
     await this.sessions.revoke(auth.sessionId, this.opts.now());
     this.revoked(auth.sessionId, auth.userId);
+  }
+
+  /**
+   * Ends the one login a token belongs to (`app.beacon.signOutToken`: the host logged it out):
+   * its sockets close with 4000 on every instance, and the token is refused from then on. In a
+   * host mode, also a token Beacon has not seen yet that the host's identity still accepts.
+   * Answers whether a login Beacon knew ended.
+   */
+  async signOutToken(token: string): Promise<boolean> {
+    if (this.opts.externalSignOut) {
+      const login = await this.opts.externalSignOut(token);
+      if (login === null) return false;
+      this.revoked(login.sessionId, login.userId);
+      return login.ended;
+    }
+    const auth = await this.authenticate(token);
+    if (!auth || !(await this.sessions.revoke(auth.sessionId, this.opts.now()))) return false;
+    this.revoked(auth.sessionId, auth.userId);
+    return true;
   }
 
   /**

@@ -319,6 +319,28 @@ export class SessionRepository {
     return issuedAt !== null && row.signed_out_at !== null && issuedAt < Number(row.signed_out_at);
   }
 
+  /**
+   * Ends one login the host logged out (signOutToken): its row is marked revoked if it was live.
+   * Answers the user whose login ended, or null (no row for it, or ended already).
+   */
+  async revokeToken(id: string, now: number): Promise<number | null> {
+    const row = await this.db.updateTable('user_sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).returning('user_id').executeTakeFirst();
+    return row === undefined ? null : Number(row.user_id);
+  }
+
+  /**
+   * A revoked row for a host token Beacon has not seen yet (signOutToken), so that it is refused
+   * when it comes, kept as any revoked row (until a day after its expiry, for good if
+   * open-ended). A row there already is left as it is.
+   */
+  async putRevokedToken(session: RevokedSession & { userId: number }, now: number): Promise<void> {
+    await this.db
+      .insertInto('user_sessions')
+      .values({ id: session.id, user_id: session.userId, created_at: now, last_seen_at: now, expires_at: session.expiresAt, revoked_at: now, user_agent: null, open_ended: session.openEnded ? 1 : 0 })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
   /** Marks the session revoked; true if it was live. */
   async revoke(id: string, now: number): Promise<boolean> {
     const res = await this.db

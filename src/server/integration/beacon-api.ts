@@ -37,6 +37,14 @@ export interface BeaconApi {
    */
   signOut(userId: HostUserId): Promise<number>;
   /**
+   * The host logged this one token out (one device; the user's other logins stay): its sockets
+   * close with 4000 on every instance (friends see the user offline at once if it was their last
+   * login), and Beacon refuses it from then on, also if Beacon never saw it and the identity port
+   * would still accept it. Without it, a socket opened before your identity port started refusing
+   * the token stays open until its `expiresAt`. Answers whether a login Beacon knew ended.
+   */
+  signOutToken(token: string): Promise<boolean>;
+  /**
    * Beacon's ids of these host users (views, frames and `<beacon-status user-id>` name users by
    * Beacon's id; a host's integer ids up to 2,147,483,647 are kept as Beacon's ids, string ids
    * are not). Users Beacon never saw are left out (none is created), and so are those the host
@@ -92,6 +100,10 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
       // either. They leave it (the other players play on), and friends see them offline at once.
       await services.presence.leaveServerGames(id!);
       return ended;
+    },
+    async signOutToken(token) {
+      if (typeof token !== 'string' || token === '') throw new TypeError('signOutToken: token must be the non-empty bearer token the page gave Beacon');
+      return services.auth.signOutToken(token);
     },
     async userIds(hostIds) {
       if (standalone) return new Map(hostIds.map((id) => [String(id), Number(id)]));

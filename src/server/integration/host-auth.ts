@@ -101,6 +101,43 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
   };
 }
 
+export interface HostTokenSignOutOptions {
+  sessions: Pick<SessionRepository, 'revokeToken' | 'putRevokedToken'>;
+  identity: IdentityPort;
+  ids: Pick<IdMap, 'internal'>;
+  now: () => number;
+  tokenTtlS: number;
+}
+
+/**
+ * One host login ends (`app.beacon.signOutToken`, `POST /service/tokens/sign-out`): the host
+ * logged this token out, on one device, while the user's other logins stay. The identity port
+ * refusing it from then on refuses it at the next request or connect, but a socket already open
+ * on it was authenticated once: without this it stayed open, the user online to friends and
+ * receiving their presence, until the token's expiry. Its session row is revoked, and the
+ * caller announces it (AuthService.revoked: the login's sockets close with 4000 on every
+ * instance, its user offline at once if it was their last). A token Beacon has not seen that the
+ * identity port still accepts (a JWT cannot be withdrawn) gets a revoked row, so it is refused
+ * when it comes. Answers the login to announce, and whether it was live here.
+ */
+export function hostTokenSignOut(o: HostTokenSignOutOptions): (token: string) => Promise<{ sessionId: string; userId: number; ended: boolean } | null> {
+  return async (token) => {
+    const sessionId = sessionIdOf(token);
+    const ended = await o.sessions.revokeToken(sessionId, o.now());
+    if (ended !== null) return { sessionId, userId: ended, ended: true };
+    const user = await o.identity.authenticate(token).catch(() => null);
+    if (!user || !isHostId(user.id)) return null;
+    // A user Beacon never saw gets only the row that dates the refusal (as signOut makes it).
+    const userId = [...(await o.ids.internal([user.id], { create: 'unseen' })).values()][0]!;
+    const now = o.now();
+    await o.sessions.putRevokedToken({ id: sessionId, userId, expiresAt: user.expiresAt ?? now + o.tokenTtlS * 1000, openEnded: user.expiresAt === undefined }, now);
+    // A connect with this token may have made its row meanwhile, live: it ends too.
+    const meanwhile = await o.sessions.revokeToken(sessionId, o.now());
+    // Announced either way: a socket authenticating with it at this moment is closed as it opens.
+    return { sessionId, userId, ended: meanwhile !== null };
+  };
+}
+
 /** A session id for a host token: a hash, so neither the database nor the logs hold the token. */
 function sessionIdOf(token: string): string {
   return `h:${createHash('sha256').update(token).digest('base64url')}`;

@@ -69,6 +69,21 @@ export async function serviceRoutes(app: App, { services }: RouteOptions): Promi
     async (request) => ({ sessions: await app.beacon.signOut(request.params.id) }),
   );
 
+  app.post(
+    '/service/tokens/sign-out',
+    {
+      schema: {
+        tags,
+        headers,
+        summary: 'End one login: the site logged this token out (one device); its sockets close with 4000 and Beacon refuses it from then on',
+        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 16_384 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ ended: Type.Boolean() }), ...errorResponses(400, 401, 403, 413) },
+      },
+      ...limits,
+    },
+    async (request) => ({ ended: await app.beacon.signOutToken(request.body.token) }),
+  );
+
   app.delete(
     '/service/users/:id',
     { schema: { tags, headers, params: UserParams, response: { ...NoContent, ...errorResponses(400, 401, 403) } }, ...limits },

@@ -36,7 +36,9 @@ export interface IdentityPort {
    * The user behind a bearer token (the REST `Authorization` header or the socket's `auth`
    * frame), or null for a token the host does not accept: malformed, forged, expired or
    * revoked. Must not throw for a bad token; a throw is treated as a refusal. Called on every
-   * REST request and socket: keep it cheap (verify a signature, no password hashing).
+   * REST request and socket: keep it cheap (verify a signature, no password hashing). A socket
+   * is checked once, when it opens: when the host logs a token out, it calls
+   * `app.beacon.signOutToken(token)` too, or a socket open on it stays until its `expiresAt`.
    */
   authenticate(token: string): Promise<HostUser | null>;
 }
