@@ -296,6 +296,41 @@ describe('drop-in elements on a host page', () => {
     expect(await pageA.locator('#login button').evaluate((el) => getComputedStyle(el).textTransform)).toBe('uppercase');
   });
 
+  it('<beacon-status-menu> opens its panel inside the page wherever the host puts the menu: at the start of the header, at its end, and on a right-to-left page', async () => {
+    const menu = pageA.locator('beacon-status-menu');
+    const trigger = menu.getByRole('button', { name: /Your status/ });
+    /** The open panel's left and right edges, and the page's width. */
+    const opened = async () => {
+      await trigger.click();
+      expect(await trigger.getAttribute('aria-expanded')).toBe('true');
+      const box = await menu.locator('[part=panel]').evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return { left: Math.round(r.left), right: Math.round(r.right), page: document.documentElement.clientWidth };
+      });
+      await pageA.keyboard.press('Escape');
+      return box;
+    };
+    const inside = (box: { left: number; right: number; page: number }) => box.left >= 0 && box.right <= box.page;
+    // The host's header holds the menu at its start (after the h1, at the page's left margin):
+    // the panel, end-aligned on the button, reached 125 px off the page's left edge, out of reach.
+    const atStart = await opened();
+    expect(inside(atStart), JSON.stringify(atStart)).toBe(true);
+    // Where a header puts it at its end (the usual place), the panel stays end-aligned on the button.
+    await pageA.evaluate(() => (document.querySelector('header')!.style.cssText = 'display: flex; justify-content: space-between; align-items: center'));
+    const atEnd = await opened();
+    expect(inside(atEnd), JSON.stringify(atEnd)).toBe(true);
+    const button = await trigger.evaluate((el) => Math.round(el.getBoundingClientRect().right));
+    expect(atEnd.right).toBe(button);
+    // A right-to-left page, the menu at the header's start (its right): the panel stays on the page too.
+    await pageA.evaluate(() => {
+      document.querySelector('header')!.style.cssText = '';
+      document.documentElement.dir = 'rtl';
+    });
+    const rtl = await opened();
+    expect(inside(rtl), JSON.stringify(rtl)).toBe(true);
+    await pageA.evaluate(() => (document.documentElement.dir = ''));
+  });
+
   it('dispatch events instead of following links: selecting a friend, and "Find friends" on an empty list', async () => {
     const url = pageA.url();
     await row(pageA, users.b.id).getByRole('button').focus();

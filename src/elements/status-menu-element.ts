@@ -30,6 +30,8 @@ const CSS = `
   box-shadow: 0 4px 16px rgba(0, 0, 0, 0.15);
 }
 .panel[hidden] { display: none; }
+/* Opened where the end-aligned panel would leave the page (a menu near the page's start edge: a sidebar). */
+.panel.start { inset-inline-end: auto; inset-inline-start: 0; }
 .options { display: grid; gap: 2px; }
 .option { display: flex; align-items: center; gap: var(--_space); width: 100%; text-align: start; border-color: transparent; }
 .option[aria-checked='true'] { border-color: var(--_accent); }
@@ -93,7 +95,28 @@ export class BeaconStatusMenuElement extends BeaconElement {
     announce(this.#error, '');
     this.#input.value = this.#self?.custom_message ?? '';
     this.#markChecked();
+    this.#place();
     this.#radios.get(this.#manual())?.focus();
+  }
+
+  /**
+   * The panel opens below the button, its end edge on the button's (the menu in a page's header,
+   * at its end). A menu near the page's start edge (a sidebar, a header's first item) would put
+   * most of the panel off the page, where it cannot be scrolled to: it is aligned on the button's
+   * start edge instead, whichever of the two leaves less of it outside the page.
+   */
+  #place(): void {
+    const panel = this.#panel;
+    const width = document.documentElement.clientWidth;
+    const outside = (): number => {
+      const r = panel.getBoundingClientRect();
+      return Math.max(0, -r.left) + Math.max(0, r.right - width);
+    };
+    panel.classList.remove('start');
+    const atEnd = outside();
+    if (atEnd === 0) return;
+    panel.classList.add('start');
+    if (outside() >= atEnd) panel.classList.remove('start');
   }
 
   override connectedCallback(): void {
