@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../protocol/index.js';
-import { DISPLAY_NAME_PATTERN, TIME_OF_DAY_PATTERN, UNSAFE_TEXT_RULE, USERNAME_PATTERN } from '../protocol/index.js';
+import { DISPLAY_NAME_PATTERN, MAX_CUSTOM_MESSAGE, MAX_CUSTOM_MESSAGE_RAW, TIME_OF_DAY_PATTERN, UNSAFE_TEXT_RULE, USERNAME_PATTERN } from '../protocol/index.js';
 import { HOST_ID_PATTERN, MAX_HOST_ID_IN_PATH } from '../protocol/integration.js';
 import { failedToConnect } from './db/error-tags.js';
 
@@ -157,6 +157,11 @@ const PATTERN_WORDS = new Map<unknown, string>([
 /** What a failed check says; a pattern in words rather than as the pattern. */
 function wordsOf(e: { keyword: string; params: unknown; message?: string | undefined }): string {
   if (e.keyword === 'pattern') return PATTERN_WORDS.get((e.params as { pattern?: unknown }).pattern) ?? 'holds characters it may not';
+  // A status message's schema caps its code points (MAX_CUSTOM_MESSAGE_RAW, a bound on the cost of
+  // counting); its rule is MAX_CUSTOM_MESSAGE characters as people see them, said by the server's
+  // own check for a shorter message. "must NOT have more than 1024 characters" named a limit
+  // that is not the message's.
+  if (e.keyword === 'maxLength' && (e.params as { limit?: unknown }).limit === MAX_CUSTOM_MESSAGE_RAW) return `must be at most ${MAX_CUSTOM_MESSAGE} characters`;
   // Which values: "one of the allowed values" alone does not say what to send.
   const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown }).allowedValues : undefined;
   if (Array.isArray(allowed)) return `${e.message ?? 'must be one of the allowed values'}: ${allowed.map(String).join(', ')}`;

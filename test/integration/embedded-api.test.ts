@@ -75,7 +75,13 @@ describe('app.beacon validates as the REST routes do', () => {
     const err = await refusal(s.app.beacon.setStatus('700', 'offline' as 'busy'));
     expect(err.message).toMatch(/^setStatus\.status must be equal to one of the allowed values: online, away, busy$/);
     expect(await s.ownView('700', token)).toMatchObject({ manual_status: 'online' });
-    await refusal(s.app.beacon.setStatus('700', 'busy', 'x'.repeat(200)));
+    // The message is named as the argument the host passed, as the status is (not the route's custom_message).
+    expect((await refusal(s.app.beacon.setStatus('700', 'busy', 'x'.repeat(200)))).message).toBe('setStatus.customMessage must be at most 128 characters');
+    // Past the schema's cap on code points too: the limit said is the message's, 128 characters (REST alike).
+    expect((await refusal(s.app.beacon.setStatus('700', 'busy', 'x'.repeat(5000)))).message).toBe('setStatus.customMessage must be at most 128 characters or must be null');
+    const rest = await s.app.inject({ method: 'PUT', url: '/beacon/api/v1/users/me/status', headers: { authorization: `Bearer ${token}` }, payload: { status: 'busy', custom_message: 'x'.repeat(5000) } });
+    expect(rest.json()).toEqual({ code: 'VALIDATION_ERROR', message: 'body.custom_message must be at most 128 characters or must be null' });
+    expect((await refusal(s.app.beacon.setStatus('700', 'busy', 'two\nlines'))).message).toMatch(/^setStatus\.customMessage /);
     await s.app.beacon.setStatus('700', 'busy', 'in a meeting');
     expect(await s.ownView('700', token)).toMatchObject({ manual_status: 'busy', custom_message: 'in a meeting' });
   });

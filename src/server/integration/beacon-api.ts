@@ -76,9 +76,10 @@ export function beaconApi(services: Services, gateway: Gateway): BeaconApi {
     gateway,
     async setStatus(userId, status, customMessage) {
       // As PUT /users/me/status takes it (its schema: online, away or busy; a message's length).
-      const body = checkBody<SetStatusBody>(SetStatusBody, { status, ...(customMessage !== undefined ? { custom_message: customMessage } : {}) }, 'setStatus');
+      const body = checkBody<SetStatusBody>(SetStatusBody, { status, ...(customMessage !== undefined ? { custom_message: customMessage } : {}) }, 'setStatus', { custom_message: 'customMessage' });
       const [id] = await toInternal([userId]);
-      await services.presence.setStatus(id!, body);
+      // A message refused (its length, a line break) is named as the argument it came in.
+      await services.presence.setStatus(id!, body, 'setStatus.customMessage');
     },
     game: (report) => reportGame(services, report, 'report'),
     async friendshipChanged(a, b) {

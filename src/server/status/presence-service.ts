@@ -499,8 +499,8 @@ export class PresenceService {
 
   // ---- status (validated and turned into inputs by StatusCommands) ----------------
 
-  setStatus(userId: number, body: SetStatusBody): Promise<View> {
-    return this.#commands.setStatus(userId, body);
+  setStatus(userId: number, body: SetStatusBody, messageField?: string): Promise<View> {
+    return this.#commands.setStatus(userId, body, messageField);
   }
 
   /** `by`: the login and socket declaring it; a client game lasts while one of their sessions is live. */

@@ -62,8 +62,9 @@ export interface SavedSchedule extends VersionedSchedule {
 export class StatusCommands {
   constructor(private readonly port: CommandPort) {}
 
-  async setStatus(userId: number, body: SetStatusBody): Promise<View> {
-    checkMessage(body.custom_message, 'custom_message');
+  /** `messageField`: how a refusal names the message, as the caller gave it (`setStatus.customMessage` in process). */
+  async setStatus(userId: number, body: SetStatusBody, messageField = 'custom_message'): Promise<View> {
+    checkMessage(body.custom_message, messageField);
     // An expires_at that is not in the future is refused whatever the message (protocol.md §4),
     // also with no message to clear or one being cleared: the request changes nothing then.
     const expiresAt = parseExpiry(body.expires_at ?? null, this.port.now());
