@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { beacon } from '../../src/server/index.js';
 import { FakeClock } from '../helpers/clock.js';
 import { MemoryHost } from '../helpers/memory-host.js';
-import { connect, openSocket, type TestSocket } from '../helpers/ws-client.js';
+import WebSocket from 'ws';
+import { connect, openSocket, TestSocket } from '../helpers/ws-client.js';
 
 const SERVICE_TOKEN = 'service-token-0123456789';
 let apps: FastifyInstance[] = [];
@@ -193,6 +194,27 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     expect((await site.app.inject({ url: '/elsewhere' })).json()).toEqual({ site: 'not here' });
     expect((await site.app.inject({ url: '/beacon/nope' })).json()).toMatchObject({ code: 'NOT_FOUND' });
     const { ready } = await site.connect(token);
+    expect(ready.type).toBe('ready');
+  });
+
+  it('serves the host\'s own websocket routes registered after Beacon on Beacon\'s @fastify/websocket, as docs/integration.md says', async () => {
+    const host = new MemoryHost();
+    const token = host.addUser('1', 'Alice');
+    const app = Fastify();
+    apps.push(app);
+    await app.register(beacon, { prefix: '/beacon', identity: host.identity, friends: host.friends, config: { databaseUrl: 'sqlite::memory:', logLevel: 'silent' } });
+    // The documented guard for a host whose own registration comes after Beacon's.
+    expect(app.hasDecorator('websocketServer')).toBe(true);
+    if (!app.hasDecorator('websocketServer')) await app.register(websocket);
+    await app.register(async (chat) => {
+      chat.get('/chat', { websocket: true }, (socket) => socket.send(JSON.stringify({ type: 'chat' })));
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const chat = new TestSocket(new WebSocket(`${url.replace(/^http/, 'ws')}/chat`));
+    sockets.push(chat);
+    expect((await chat.next((f) => f.type === 'chat')).type).toBe('chat');
+    const { socket, ready } = await connect(`${url}/beacon`, token);
+    sockets.push(socket);
     expect(ready.type).toBe('ready');
   });
 
