@@ -229,7 +229,9 @@ export async function createServices(
     const externalSignOut = identity ? hostTokenSignOut({ sessions, identity, ids, now, tokenTtlS: config.tokenTtlS }) : undefined;
     const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}), ...(externalSignOut ? { externalSignOut } : {}) });
     const friendRepo = new FriendRepository(database.db);
-    const names = overrides.host?.profiles ? hostNames(overrides.host.profiles, ids) : mode === 'standalone' ? null : storedNames(database.db);
+    const names = overrides.host?.profiles
+      ? hostNames(overrides.host.profiles, ids, (err) => log.warn({ err }, 'profiles port failed: the users it was asked for keep the names Beacon last knew'))
+      : mode === 'standalone' ? null : storedNames(database.db);
     const blockRepo = new BlockRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now, blockRepo);
     const bus = overrides.bus ?? createBus(redis, { logger: log, prefix: config.redisPrefix, metrics });

@@ -35,14 +35,26 @@ export class HostSocialGraph implements SocialGraph {
   }
 }
 
-/** The names of a batch of users from the host's profiles port (one call per batch). */
-export function hostNames(port: ProfilesPort, ids: IdMap): (internal: readonly number[]) => Promise<Map<number, string>> {
+/**
+ * The names of a batch of users from the host's profiles port (one call per batch). A port that
+ * throws or rejects (the host's database down a moment) names nobody: the users keep the names
+ * Beacon last knew (their stored row, as for ids the port leaves out), told to `failed`, rather
+ * than every connect and request that loads a user failing with it (1011, 500).
+ */
+export function hostNames(port: ProfilesPort, ids: IdMap, failed: (err: unknown) => void = () => {}): (internal: readonly number[]) => Promise<Map<number, string>> {
   return async (internal) => {
     const external = await ids.external(internal);
     if (external.size === 0) return new Map();
     const back = new Map([...external].map(([i, e]) => [e, i]));
     const out = new Map<number, string>();
-    for (const p of await port.profiles([...external.values()])) {
+    let profiles: Awaited<ReturnType<ProfilesPort['profiles']>>;
+    try {
+      profiles = await port.profiles([...external.values()]);
+    } catch (err) {
+      failed(err);
+      return out;
+    }
+    for (const p of profiles) {
       // An id no host id may be (the port's bug) names nobody asked for: left out, not a throw for everyone.
       if (!isHostId(p.id)) continue;
       const id = back.get(hostId(p.id));
