@@ -146,6 +146,37 @@ export function asOption(err: unknown): unknown {
   return message === err.message ? err : new Error(message, { cause: err });
 }
 
+/**
+ * Config fields of Beacon's own HTTP server (buildApp, `npm start`): the plugin runs in the host's
+ * server, which decides them. Each with what to set instead.
+ */
+const SERVER_ONLY: { readonly [K in keyof Config]?: string } = {
+  port: "where Beacon answers is your site's own listen()",
+  host: "where Beacon answers is your site's own listen()",
+  logLevel: "Beacon logs through your Fastify's logger: set its level there",
+  logFormat: "Beacon logs through your Fastify's logger: set its format there",
+  webRoot: 'the plugin serves no web app',
+  httpConnectionsPerAddress: "your site's HTTP server holds the connections: limit them there",
+  httpIdleTimeoutMs: "your site's HTTP server holds the connections: set its timeouts there",
+  trustProxy: "set your Fastify's own trustProxy option",
+};
+
+/**
+ * Warns of each field of Beacon's own server given to the plugin with a value other than its
+ * variable's default (one a `{ ...loadConfig() }` carries unchanged says nothing): the plugin
+ * ignores it, and the caller expected it to apply (`logLevel: 'silent'` silenced nothing).
+ */
+export function warnServerOnlyOptions(log: FastifyBaseLogger, options: Partial<Config> | undefined, checked: Readonly<Config>): void {
+  if (!options) return;
+  let defaults: Readonly<Config> | null = null;
+  for (const [key, instead] of Object.entries(SERVER_ONLY) as Array<[keyof Config, string]>) {
+    if (options[key] === undefined) continue;
+    defaults ??= loadConfig({});
+    if (JSON.stringify(checked[key]) === JSON.stringify(defaults[key])) continue;
+    log.warn({ option: `config.${key}` }, `config.${key} applies to Beacon's own server only (buildApp) and is ignored by the plugin: ${instead}`);
+  }
+}
+
 /** Warns of each name in `options` that is no Config field, naming the one it likely meant. */
 export function warnUnknownOptions(log: FastifyBaseLogger, options: object | undefined): void {
   for (const { name, meant } of unknownOptions(options)) {

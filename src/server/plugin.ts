@@ -17,7 +17,7 @@ import { authRoutes } from './auth/auth-routes.js';
 import { ownSessionsRoutes } from './auth/own-sessions-routes.js';
 import { calendarRoutes } from './calendar/calendar-routes.js';
 import type { Config } from './config.js';
-import { asOption, optionName, pluginConfig, variableName, warnUnknownOptions } from './config-options.js';
+import { asOption, optionName, pluginConfig, variableName, warnServerOnlyOptions, warnUnknownOptions } from './config-options.js';
 import { beaconCors } from './cors.js';
 import { installErrorHandler } from './errors.js';
 import { blocksRoutes } from './friends/blocks-routes.js';
@@ -73,6 +73,7 @@ async function beaconPlugin(app: FastifyInstance, opts: BeaconPluginOptions): Pr
   // Checked by loadConfig's rules; a bad field refuses the registration (ConfigError naming `config.<field>`).
   const config = pluginConfig(opts.config);
   warnUnknownOptions(app.log, opts.config);
+  warnServerOnlyOptions(app.log, opts.config, config);
   await mountBeacon(app, config, opts, false);
 }
 

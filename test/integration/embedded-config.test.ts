@@ -101,6 +101,27 @@ describe('the plugin config option', () => {
     expect(lines.map((l) => l.msg)).toContain('config.serviceTokn is not a Beacon setting and is ignored (did you mean config.serviceToken?)');
   });
 
+  it('warns of a field of Beacon\'s own server given to the plugin (it is ignored there), saying what to set instead; not of one loadConfig carries unchanged', async () => {
+    const warned = async (config: Partial<Config>) => {
+      const lines: Array<{ msg: string }> = [];
+      const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => lines.push(JSON.parse(line)) } } });
+      apps.push(app);
+      const host = new MemoryHost();
+      await app.register(beacon, { identity: host.identity, friends: host.friends, config });
+      await app.ready();
+      return lines.map((l) => l.msg).filter((m) => m.includes('ignored by the plugin'));
+    };
+    // An adopter's guess: Beacon quieter, on its own port, behind a proxy.
+    expect(await warned({ databaseUrl: 'sqlite::memory:', logLevel: 'silent', port: 8080, trustProxy: true, webRoot: 'public' })).toEqual([
+      "config.port applies to Beacon's own server only (buildApp) and is ignored by the plugin: where Beacon answers is your site's own listen()",
+      "config.logLevel applies to Beacon's own server only (buildApp) and is ignored by the plugin: Beacon logs through your Fastify's logger: set its level there",
+      "config.webRoot applies to Beacon's own server only (buildApp) and is ignored by the plugin: the plugin serves no web app",
+      "config.trustProxy applies to Beacon's own server only (buildApp) and is ignored by the plugin: set your Fastify's own trustProxy option",
+    ]);
+    // The documented `{ ...loadConfig(), ... }` with an environment that sets none of them.
+    expect(await warned({ ...loadConfig({}), databaseUrl: 'sqlite::memory:' })).toEqual([]);
+  });
+
   it('keeps an empty allowedOrigins (no page origin may open a socket), which no variable can say', async () => {
     const app = await register({ allowedOrigins: [] });
     expect(app.beacon.services.config.allowedOrigins).toEqual([]);
