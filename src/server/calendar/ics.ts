@@ -38,6 +38,12 @@ export const MAX_FEED_OCCURRENCES = 20_000;
  * (in an event or a VTIMEZONE) never finds one, and held the event loop, and so every user, forever.
  */
 export const MAX_READ_MS = 1000;
+/**
+ * The wall-clock cap of that read, whatever its CPU time: twice the budget, for a machine busy
+ * enough that the reader gets half a core, and below the runner's hard deadline (HARD_DEADLINE_MS,
+ * 3 s, ics-runner.ts), so that this bound answers first and the worker is not terminated.
+ */
+export const MAX_READ_WALL_MS = 2000;
 
 /**
  * The one step of that loop (every frequency, events and time zones alike) checks the
@@ -54,7 +60,7 @@ iteratorProto.check_contracting_rules = function (this: ICAL.RecurIterator): boo
 
 /** Busy intervals overlapping [from, to), sorted by start. Throws on a feed that is not iCalendar. */
 export function busyIntervals(ics: string, from: number, to: number, userZone: string): BusyInterval[] {
-  budget = new ReadBudget(MAX_READ_MS);
+  budget = new ReadBudget(MAX_READ_MS, MAX_READ_WALL_MS);
   try {
     return read(ics, from, to, userZone);
   } finally {

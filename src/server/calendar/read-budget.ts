@@ -4,8 +4,9 @@
  * machine: a read needing a fifth of its budget of CPU took the whole budget of wall time while
  * other processes held the cores, and the user was told the calendar "takes too long to read"
  * (400), which was not true of the calendar. CPU time is what a feed costs the instance, busy or
- * not. The runner's hard deadline (ics-runner.ts) stays on the wall clock: it is the backstop for
- * loops that never check this budget.
+ * not. A wall-clock cap stays (`wallCapMs`, above the budget): below the runner's hard deadline
+ * (ics-runner.ts, the backstop for loops that never check this budget, which terminates the
+ * worker), so that on a starved machine this budget still answers first and the worker lives on.
  *
  * CPU time comes from Linux's /proc/thread-self/stat (the calling thread's, at the kernel's
  * 10 ms tick). It is read only once the wall clock says the budget could be spent (CPU time never
@@ -44,17 +45,22 @@ export class ReadBudget {
   readonly #cpuStart: number | null;
   /** Before this wall time the budget cannot be spent; after it the CPU time is read. */
   #checkAt: number;
+  /** From this wall time on the budget is spent, whatever the CPU time. */
+  readonly #wallEnd: number;
 
-  constructor(ms: number, clocks: ReadBudgetClocks = CLOCKS) {
+  constructor(ms: number, wallCapMs: number, clocks: ReadBudgetClocks = CLOCKS) {
     this.#ms = ms;
     this.#clocks = clocks;
     this.#cpuStart = clocks.cpuMs();
-    this.#checkAt = clocks.wallMs() + ms;
+    const start = clocks.wallMs();
+    this.#checkAt = start + ms;
+    this.#wallEnd = start + Math.max(ms, wallCapMs);
   }
 
-  /** Whether the read has used its budget (of CPU time where it can be read, else of wall time). */
+  /** Whether the read has used its budget (of CPU time where it can be read, else of wall time), or its wall-clock cap. */
   spent(): boolean {
     const wall = this.#clocks.wallMs();
+    if (wall >= this.#wallEnd) return true;
     if (wall <= this.#checkAt) return false;
     const start = this.#cpuStart;
     const cpu = start === null ? null : this.#clocks.cpuMs();

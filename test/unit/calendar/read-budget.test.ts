@@ -4,7 +4,8 @@
  * false statement about the user's calendar (calendar-feed.test.ts failed so in a CI run).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { busyIntervals, MAX_READ_MS } from '../../../src/server/calendar/ics.js';
+import { HARD_DEADLINE_MS } from '../../../src/server/calendar/ics-runner.js';
+import { busyIntervals, MAX_READ_MS, MAX_READ_WALL_MS } from '../../../src/server/calendar/ics.js';
 import { ReadBudget, threadCpuMs } from '../../../src/server/calendar/read-budget.js';
 
 function clocks(wall: number, cpu: number | null) {
@@ -24,7 +25,7 @@ function clocks(wall: number, cpu: number | null) {
 describe('ReadBudget', () => {
   it('is not spent while the thread was only kept waiting (wall time far past, CPU time not)', () => {
     const { c, clocks: k } = clocks(0, 5_000);
-    const budget = new ReadBudget(1000, k);
+    const budget = new ReadBudget(1000, 20_000, k);
     c.wall = 10_000; // ten seconds on the wall clock...
     c.cpu = 5_000 + 300; // ...of which the thread ran 300 ms
     expect(budget.spent()).toBe(false);
@@ -36,9 +37,22 @@ describe('ReadBudget', () => {
     expect(budget.spent()).toBe(true);
   });
 
+  it('is spent at its wall-clock cap however little CPU the thread had (the runner’s hard deadline must not answer first)', () => {
+    const { c, clocks: k } = clocks(0, 0);
+    const budget = new ReadBudget(1000, 2000, k);
+    c.wall = 1999;
+    c.cpu = 100;
+    expect(budget.spent()).toBe(false);
+    c.wall = 2000;
+    expect(budget.spent()).toBe(true);
+    // The cap sits between the budget and the hard deadline that terminates the worker.
+    expect(MAX_READ_WALL_MS).toBeGreaterThan(MAX_READ_MS);
+    expect(MAX_READ_WALL_MS).toBeLessThanOrEqual(HARD_DEADLINE_MS - 1000);
+  });
+
   it('reads no CPU time while the wall clock says the budget cannot be spent yet (no system call on a quiet machine)', () => {
     const { c, clocks: k } = clocks(0, 0);
-    const budget = new ReadBudget(1000, k);
+    const budget = new ReadBudget(1000, 60_000, k);
     const readsAtStart = c.cpuReads;
     for (c.wall = 0; c.wall <= 1000; c.wall += 10) expect(budget.spent()).toBe(false);
     expect(c.cpuReads).toBe(readsAtStart);
@@ -54,7 +68,7 @@ describe('ReadBudget', () => {
 
   it('falls back to the wall clock where CPU time cannot be read', () => {
     const { c, clocks: k } = clocks(0, null);
-    const budget = new ReadBudget(1000, k);
+    const budget = new ReadBudget(1000, 60_000, k);
     c.wall = 999;
     expect(budget.spent()).toBe(false);
     c.wall = 1001;
@@ -80,9 +94,10 @@ describe('busyIntervals on a busy machine', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('reads a valid feed although the wall clock runs far ahead of the thread (it said "too long")', () => {
-    // Each look at the clock finds it MAX_READ_MS later: the reader was kept off the core.
+    // Each look at the clock finds it 150 ms later (past the budget at the 7th look, the read takes
+    // ~10, the cap comes at the 14th): the reader was kept off the core.
     let wall = performance.now();
-    vi.spyOn(performance, 'now').mockImplementation(() => (wall += MAX_READ_MS));
+    vi.spyOn(performance, 'now').mockImplementation(() => (wall += 150));
     const DAY = 86_400_000;
     const from = Date.parse('2026-03-02T00:00:00Z');
     const ics = [
