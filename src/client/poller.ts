@@ -17,6 +17,8 @@ export class Poller {
    * bounds what is left of it, so a device clock set back meanwhile cannot stretch it.
    */
   #hold = { until: -Infinity, ms: 0 };
+  /** Ends the hold after its length on the timers (not the device clock), so a clock set back cannot keep it. */
+  #holdTimer: unknown = null;
   // Bumped by stop() so a run still in flight from an earlier start() cannot reschedule.
   #gen = 0;
 
@@ -43,7 +45,10 @@ export class Poller {
    * asked again later (a 429's `Retry-After`), and asking sooner only spends its budget again.
    */
   holdFor(ms: number): void {
-    if (ms > this.#heldMs()) this.#hold = { until: this.#timers.now() + ms, ms };
+    if (ms <= this.#heldMs()) return;
+    this.#hold = { until: this.#timers.now() + ms, ms };
+    this.#timers.clearTimeout(this.#holdTimer);
+    this.#holdTimer = this.#timers.setTimeout(() => this.#endHold(), ms);
   }
 
   stop(): void {
@@ -90,7 +95,16 @@ export class Poller {
 
   /** What is left of the hold (0 when none). */
   #heldMs(): number {
-    return Math.max(0, Math.min(this.#hold.ms, this.#hold.until - this.#timers.now()));
+    const left = Math.min(this.#hold.ms, this.#hold.until - this.#timers.now());
+    if (left > 0) return left;
+    this.#endHold();
+    return 0;
+  }
+
+  #endHold(): void {
+    this.#timers.clearTimeout(this.#holdTimer);
+    this.#holdTimer = null;
+    this.#hold = { until: -Infinity, ms: 0 };
   }
 
   /** The next run in `ms`, or at the end of a hold if that is later. */

@@ -135,6 +135,28 @@ describe('a poll answered 429 (rate limited)', () => {
     h.client.stop();
   });
 
+  it('a device clock set back once the wait is over does not bring it back', async () => {
+    const { h, answer, polls } = await pollingBehindBlockedSocket(0);
+    answer({ status: 429, retryAfterS: 4 });
+    await vi.advanceTimersByTimeAsync(3_000);
+    answer({ status: 200, body: [amy] });
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(polls()).toBe(3); // the wait is over
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(polls()).toBe(4);
+    vi.setSystemTime(Date.now() - 60 * 60_000); // time sync moves the clock an hour back
+    // Polls at its interval, not the old wait's length.
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(polls()).toBe(5);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(polls()).toBe(6);
+    // And "Retry now" polls at once, as it does with no wait.
+    h.client.reconnectNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polls()).toBe(7);
+    h.client.stop();
+  });
+
   it('"Retry now", the page shown again or the browser back online does not poll before the wait is out', async () => {
     const { h, answer, polls } = await pollingBehindBlockedSocket(0);
     answer({ status: 429, retryAfterS: 6 });
