@@ -8,11 +8,13 @@
  * refusal is still answered.
  */
 
+import { addressKey } from './client-address.js';
+
 /** How many refused origins are remembered as said; the oldest is forgotten first. */
 export const REMEMBERED_ORIGINS = 256;
 /** How many refusal lines a minute at most (a caller may send any number of origins). */
 export const LINES_PER_MINUTE = 20;
-/** How many of them one caller's refusals may take (by the request's address, as Fastify's `request.ip` gives it). */
+/** How many of them one caller's refusals may take (by the request's address, as Fastify's `request.ip` gives it; an IPv6 one by its /64, client-address.ts). */
 export const CALLER_LINES_PER_MINUTE = 3;
 /** An origin is a scheme and a host: past this it is cut, in the log and in memory. */
 const ORIGIN_SHOWN = 200;
@@ -37,7 +39,8 @@ export class RefusedOrigins {
   /** The fields to log for a refusal of `origin` asked by `caller` (its address); null when no line is to be written for it now. */
   line(origin: string, caller: string): RefusalLine | null {
     const shown = cut(origin);
-    const unsaid = this.#said.first(shown.toLowerCase(), caller);
+    // An IPv6 caller by its /64, as every per-address limit counts it: new addresses in it are no new caller.
+    const unsaid = this.#said.first(shown.toLowerCase(), addressKey(caller));
     if (unsaid === null) return null;
     return unsaid > 0 ? { origin: shown, origins_not_said: unsaid } : { origin: shown };
   }

@@ -104,6 +104,25 @@ describe('the refusal lines are bounded, the refusals are not', () => {
     expect(real.logged[0]!.obj).toMatchObject({ origin: 'https://forgotten.example', origins_not_said: 50 - CALLER_LINES_PER_MINUTE });
   });
 
+  // An IPv6 host is commonly given a whole /64: a new address in it for each origin is one caller (client-address.ts).
+  it('a caller rotating its IPv6 addresses inside one /64 is one caller', async () => {
+    const clock = { now: 0 };
+    const check = originCheck(['https://game.example'], [], { now: () => clock.now });
+    const lines: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+    for (let i = 0; i < 50; i++) {
+      const a = attempt(check, `https://flood${i}.example`, undefined, `2001:db8:1:2::${(i + 1).toString(16)}`);
+      await a.run;
+      expect(a.status()).toBe(403);
+      lines.push(...a.logged);
+      clock.now += 100;
+    }
+    expect(lines).toHaveLength(CALLER_LINES_PER_MINUTE);
+    const real = attempt(check, 'https://forgotten.example', undefined, '2001:db8:9:9::1');
+    await real.run;
+    expect(real.logged).toHaveLength(1);
+    expect(real.logged[0]!.obj).toMatchObject({ origin: 'https://forgotten.example', origins_not_said: 50 - CALLER_LINES_PER_MINUTE });
+  });
+
   it('an origin of any length is cut in the line', async () => {
     const a = attempt(originCheck(null), `https://${'a'.repeat(5000)}.example`);
     await a.run;
