@@ -158,10 +158,11 @@ describe('a connection that dies while the person goes back and forth between ta
         if ((await amyShown()) === 'away') seen = Date.now() - killedAt;
       }
     }
-    // 5 s after the first check and a reconnect (0.5 s); 3 s of slack for a loaded machine, short of
-    // the 17.5 s a beat takes (and of never, as long as the checks go on, before).
+    // 5 s after the first check and a reconnect (0.5 s). Before, never as long as the checks went
+    // on (null here); the bound only keeps a beat's 17.5 s from passing for it, with room for a
+    // loaded CI machine (page timers, the reconnect and the render all run late there).
     expect(seen).not.toBeNull();
-    expect(seen).toBeLessThan(9_000);
+    expect(seen).toBeLessThan(15_000);
     await expect.poll(() => connectionState(page), { timeout: 5_000 }).toBe('connected');
     expect((await shown()).map((s) => s.state)).toEqual(['reconnecting', 'connected']);
   });
