@@ -4,7 +4,7 @@
  * upgrades get 429, while other addresses (other loopback addresses here) connect as usual.
  */
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { addressKey } from '../../../src/server/client-address.js';
 import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
@@ -123,12 +123,17 @@ describe('sockets awaiting auth, per address', () => {
       o.ws.terminate();
     }
     const refused = await flood('127.0.0.2', 2);
+    // The server's closes (its sockets are this process's ws too): the count below is read once
+    // both are refused, however slow the machine, not after a fixed pause it may not have used.
+    const closes = vi.spyOn(WebSocket.prototype, 'close');
+    const refusals = () => closes.mock.calls.filter(([code]) => code === 4429).length;
     for (const o of refused) {
       // Never reads the server's answer, so never answers its close.
       o.ws.send(JSON.stringify({ type: 'auth', token: eve.token }));
       (o.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await expect.poll(refusals, { timeout: 10_000 }).toBe(2);
+    closes.mockRestore();
     expect(t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(2);
     expect((await flood('127.0.0.2', 1))[0]!.status).toBe(429);
     // Refused as a flood (flood-close.ts): the server drops the connection a moment after its close, not 30 s later.
