@@ -105,7 +105,7 @@ export class FriendGraph {
   readonly #readAt = new Map<number, number>();
   /** Re-reads by age under way, per viewer: a connect meanwhile waits for it rather than reading again. */
   readonly #rereads = new Map<number, Promise<void>>();
-  #reread: (viewerId: number) => Promise<void> = () => Promise.resolve();
+  #reread: (viewerId: number) => Promise<boolean | void> = () => Promise.resolve();
   /** The rereadStale due on the next turn of the event loop (#rereadNext), if any. */
   #next: NodeJS.Immediate | null = null;
   /** stop() was called: nothing is read again by age any more. */
@@ -130,8 +130,12 @@ export class FriendGraph {
     this.#now = now;
   }
 
-  /** How a list older than `maxAgeMs` is read again, its differences published (GraphViews.refresh); it must not reject. */
-  rereadWith(reread: (viewerId: number) => Promise<void>): void {
+  /**
+   * How a list older than `maxAgeMs` is read again, its differences published (GraphViews.refresh);
+   * it must not reject, and answers `false` when the read failed: the next aged list then waits
+   * for the tick, so a database or host port that is down is not asked for every list at once.
+   */
+  rereadWith(reread: (viewerId: number) => Promise<boolean | void>): void {
     this.#reread = reread;
   }
 
@@ -199,9 +203,13 @@ export class FriendGraph {
   #rereadNow(viewerId: number): Promise<void> {
     this.#readAt.delete(viewerId);
     this.#readAt.set(viewerId, this.#now());
-    const done = this.#reread(viewerId).finally(() => {
+    const done = this.#reread(viewerId).then(
+      (read) => read !== false,
+      () => false,
+    ).then((read) => {
       this.#rereads.delete(viewerId);
-      this.#rereadNext();
+      // A failure is tried again a TTL later (dated above); the next list waits for the tick.
+      if (read) this.#rereadNext();
     });
     this.#rereads.set(viewerId, done);
     return done;

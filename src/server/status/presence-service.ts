@@ -183,7 +183,15 @@ export class PresenceService {
     });
     // A list read again by age (FriendGraph, maxAgeMs): what differs is published as an announced change would be.
     const notReread = `friend list not read again by age: the list held is used, and read again after ${(deps.settingName ?? variableName)('BEACON_FRIEND_LIST_TTL_MS')}`;
-    this.graph.rereadWith((viewerId) => this.#graphViews.refresh(viewerId).catch((err: unknown) => deps.log.warn({ err, viewerId }, notReread)));
+    this.graph.rereadWith((viewerId) =>
+      this.#graphViews.refresh(viewerId).then(
+        () => true,
+        (err: unknown) => {
+          deps.log.warn({ err, viewerId }, notReread);
+          return false;
+        },
+      ),
+    );
     this.#commands = new StatusCommands({
       engine: this.engine,
       now,

@@ -294,4 +294,28 @@ describe('FriendGraph: lists read again by age', () => {
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     expect(rereads).toHaveLength(100);
   });
+
+  // The database (or the host's friends port) down: each re-read fails at once. Chained, they went
+  // through every list held within moments, a failed query and a warning line each (100,000 of
+  // each at 100,000 lists); failures keep the tick's pace, 16 a tick, as before 16f5c2f.
+  it('a re-read that failed does not start the next one: failures go at the tick pace', async () => {
+    let t = 0;
+    const rereads: number[] = [];
+    const repo = { categoriesGivenTo: async () => new Map<number, FriendCategory>([[2, 'friend']]), categoryGiven: async () => 'friend' as const, maxAgeMs: 1000 };
+    const graph = new FriendGraph(repo, () => t);
+    graph.rereadWith(async (id) => {
+      rereads.push(id);
+      await new Promise((r) => setImmediate(r));
+      return false; // failed (logged by the caller)
+    });
+    for (let id = 1; id <= 100; id++) await graph.load(id, 'user');
+    t += 1000;
+    graph.rereadStale(); // one tick
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    expect(rereads).toHaveLength(16);
+    graph.rereadStale(); // the next tick
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(rereads).toHaveLength(32);
+    graph.stop();
+  });
 });
