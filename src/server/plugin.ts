@@ -176,9 +176,14 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
     if (countsAsInteraction(request)) await services.onApiCall?.(request.auth);
   });
   // Routes that may hide or busy the user count once their change is made, before the answer
-  // (and before the wait below, so the next request on any instance sees the user back).
+  // (and before the wait below, so the next request on any instance sees the user back). With
+  // several instances the change is shared first (review 201): a category change goes out on the
+  // friend's topic, her `online` on her own, and on a Redis Cluster two topics may live on two
+  // shards with no order between them, so a friend just demoted could see her `online` first.
   app.addHook('onSend', async (request, reply) => {
-    if (countsAfterItsChange(request, reply)) await services.onApiCall?.(request.auth);
+    if (!countsAfterItsChange(request, reply)) return;
+    if (services.presence.sharesState) await services.presence.shared(request.auth.userId);
+    await services.onApiCall?.(request.auth);
   });
   // Several instances: a change is answered only once the other instances have it, so the
   // client's next request, sent to any instance, sees it (a "hide" then a status change on
