@@ -1,7 +1,8 @@
 /**
  * The users table carries no index on a column the write-behind writes (its indexes are the
- * primary key and the unique names and host ids), so no status change has an index entry to
- * move. On SQLite and PostgreSQL (PostgreSQL being down fails this suite; it never skips).
+ * primary key, the names (unique; skeletons; on PostgreSQL in byte order too, for the search) and
+ * host ids), so no status change has an index entry to move. On SQLite and PostgreSQL
+ * (PostgreSQL being down fails this suite; it never skips).
  */
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';

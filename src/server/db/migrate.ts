@@ -24,6 +24,7 @@ import { hostDeletedAt } from './migrations/019-host-deleted-at.js';
 import { usernameSkeleton } from './migrations/020-username-skeleton.js';
 import { hiddenAudienceKnown } from './migrations/021-hidden-audience-known.js';
 import { trimmedDisplayNames } from './migrations/022-trimmed-display-names.js';
+import { usernameSearch } from './migrations/023-username-search.js';
 import { SILENT_MIGRATION_LOG, type MigrationLog } from './migration-log.js';
 
 /**
@@ -53,6 +54,7 @@ export function migrations(dialect: Database['dialect'], log: MigrationLog = SIL
     '020-username-skeleton': usernameSkeleton(),
     '021-hidden-audience-known': hiddenAudienceKnown(),
     '022-trimmed-display-names': trimmedDisplayNames(log),
+    '023-username-search': usernameSearch(dialect),
   };
 }
 

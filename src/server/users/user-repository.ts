@@ -1,8 +1,8 @@
 /** Accounts: creation, lookup, prefix search, roles and privacy settings. */
-import { sql } from 'kysely';
 import type { Role, Settings, User } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
 import { slices } from '../db/batches.js';
+import { bytewise } from '../db/bytewise.js';
 import { withNameLock } from '../db/user-locks.js';
 import type { ShownStatusVisibility } from '../presence/types.js';
 import { usernameSkeleton } from './username-skeleton.js';
@@ -23,10 +23,6 @@ export interface NewUser {
 export type UsernameClash = 'taken' | 'lookalike';
 
 const PUBLIC_COLUMNS = ['id', 'username', 'display_name', 'role'] as const;
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 const SETTINGS_COLUMNS = ['status_visibility', 'activity_visibility', 'last_seen_visibility', 'custom_message_visibility', 'last_seen_approximate_visibility', 'pattern_visibility'] as const;
 
@@ -153,15 +149,22 @@ export class UserRepository {
     return row ?? null;
   }
 
-  /** Username prefix search, case-insensitive, at most `limit` users ordered by username. */
+  /** Username prefix search, case-insensitive, at most `limit` users ordered by lower-case username (byte order). */
   async searchByPrefix(prefix: string, limit: number): Promise<User[]> {
-    return this.db
-      .selectFrom('users')
-      .select(PUBLIC_COLUMNS)
-      .where(sql<boolean>`username_lower like ${`${escapeLike(prefix.toLowerCase())}%`} escape '\\'`)
-      .orderBy('username_lower')
-      .limit(limit)
-      .execute();
+    return this.searchQuery(prefix, limit).execute();
+  }
+
+  /**
+   * The search's statement: a range of the lower-case names in byte order, which an index
+   * serves (SQLite: the unique one; PostgreSQL: migration 023's), so a search reads at most
+   * `limit` entries whatever the number of accounts. Usernames are ASCII ([A-Za-z0-9_], a host
+   * user's `~` and hex), so every name that starts with the prefix sorts below prefix + U+FFFF,
+   * and nothing needs escaping: `%` or `_` in a query are characters like any other.
+   */
+  searchQuery(prefix: string, limit: number) {
+    const lower = prefix.toLowerCase();
+    const name = bytewise(this.db, 'username_lower');
+    return this.db.selectFrom('users').select(PUBLIC_COLUMNS).where(name, '>=', lower).where(name, '<', `${lower}\uffff`).orderBy(name).limit(limit);
   }
 
   /**
