@@ -22,6 +22,7 @@ import { LiveAnnouncer } from '../web/lib/live-announcer.js';
 import { NextFrame } from '../web/lib/next-frame.js';
 import { placeRows } from '../web/lib/row-order.js';
 import { keepInPlace } from '../web/lib/keep-in-place.js';
+import { asOfTime } from './as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, FIND_FRIENDS, FRIEND_SELECT, type FriendSelectDetail } from './events.js';
@@ -163,7 +164,7 @@ export class BeaconFriendListElement extends BeaconElement {
     this.#note.hidden = live || !loaded;
     this.dataset.connection = state;
     if (live || !loaded) return;
-    const time = syncedAt === null ? null : new Date(syncedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const time = syncedAt === null ? null : asOfTime(syncedAt);
     const asOf = time ? `statuses as of ${time}` : 'these statuses';
     // Stopped for good: the statuses will not be updated again, whatever the network does.
     if (stopped === 'unauthorized') this.#note.textContent = `Signed out of Beacon — ${asOf}, no longer updated. Sign in again to see them live.`;

@@ -8,11 +8,19 @@
  * is the connection's state. A connection that stops or cannot reach Beacon before the
  * status is read says so ("Status unavailable (offline)", or why it stopped), never "Loading…" for good, and
  * the status shows as soon as data arrives.
+ *
+ * What is shown is never passed off as live when it is not: while the connection is not
+ * connected (reconnecting, polling, offline but still trying) the status shown is the last
+ * known one, said so in words with the time of the last answer ("Online · as of 14:02"), its
+ * dot grey (`dot-stale`), `data-stale` set; once the connection stopped for good (signed out,
+ * the token refused, the connection ended) the status is unknown and the element says why,
+ * as it does when that happens before any status was read.
  */
 import { ApiError, type ConnectionState, type Status, type View } from '../client/index.js';
 import { MAX_ID } from '../protocol/enums.js';
 import { h } from '../web/lib/dom.js';
-import { STATUS_SHORT } from '../web/lib/labels.js';
+import { CONNECTION_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
+import { asOfTime } from './as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { statusDot } from './status-dot.js';
@@ -24,6 +32,7 @@ const CSS = `
 :host { display: inline-block; }
 .wrap { display: inline-flex; align-items: center; gap: calc(var(--_space) * 0.5); }
 .message { font-style: italic; }
+.dot.stale { color: var(--beacon-color-stale, var(--_muted)); }
 `;
 
 export class BeaconStatusElement extends BeaconElement {
@@ -36,13 +45,19 @@ export class BeaconStatusElement extends BeaconElement {
 
   #wrap = h('span', { class: 'wrap', part: 'status' });
   #status: Status | null = null;
-  /** Whose status #status is, as read through which connection. */
-  #shownFor: { connection: BeaconConnection | null; id: number } | null = null;
+  #stale = false;
+  /**
+   * A status read over REST (a user who is neither the viewer nor a friend), through which
+   * connection, when it arrived (device clock), and whether it was read while connected and the
+   * connection has stayed so since (else it is shown as the last known, with its time).
+   */
+  #read: { connection: BeaconConnection; id: number; view: View; at: number; current: boolean } | null = null;
   /** Bumped per bind so a late REST answer for an old user id is dropped. */
   #run = 0;
   /**
    * Nothing read yet and nothing went wrong with a read: "Loading status…", or "Status
-   * unavailable (offline)" while the connection is offline. Only these follow the connection.
+   * unavailable (offline)" while the connection is offline. These follow the connection, as
+   * does a status shown (live, or the last known while not live).
    */
   #waiting = false;
 
@@ -66,9 +81,18 @@ export class BeaconStatusElement extends BeaconElement {
     else this.setAttribute('user-id', String(id));
   }
 
-  /** What is shown now; null while unknown. */
+  /** What is shown now (the last known status while {@link stale}); null while unknown. */
   get status(): Status | null {
     return this.#status;
+  }
+
+  /**
+   * True while the status shown is the last known one, not live: the connection is not
+   * connected (reconnecting, polling, offline), or a status read over REST was read before the
+   * last reconnect. Mirrored by the host attribute `data-stale`.
+   */
+  get stale(): boolean {
+    return this.#stale;
   }
 
   attributeChangedCallback(): void {
@@ -85,16 +109,15 @@ export class BeaconStatusElement extends BeaconElement {
       return [];
     }
     const { client } = connection;
-    /** True while this user's status, read through this connection, is on screen. */
-    const shown = (): boolean => this.#shownFor?.id === id && this.#shownFor.connection === connection;
+    /** This user's status as last read over REST through this connection, if it was. */
+    const read = () => (this.#read?.connection === connection && this.#read.id === id ? this.#read : null);
     /**
-     * Nothing read yet: "loading" while the connection is trying, but never for good: once it is
+     * No status to show: "loading" while the connection is trying, but never for good: once it is
      * offline say the status is unavailable, and why, as <beacon-friend-list> does: the sign-in
      * refused or ended (the client stopped for good), the connection ended by the page, or
      * Beacon unreachable (it keeps retrying; data arriving later replaces this).
      */
-    const waiting = (): void => {
-      if (shown()) return;
+    const unavailable = (): void => {
       if (client.state !== 'offline') this.#text('Loading status…', 'loading', 'loading');
       else if (client.stopReason === 'unauthorized') this.#text(client.noToken ? 'Status unavailable (not signed in)' : 'Status unavailable (signed out of Beacon)', 'unknown', 'error');
       else if (client.stopReason === 'stopped') this.#text('Status unavailable (not connected)', 'unknown', 'disconnected');
@@ -102,52 +125,85 @@ export class BeaconStatusElement extends BeaconElement {
       this.#waiting = true;
     };
     const live = (): View | null => (client.self?.user_id === id ? client.self : (client.friend(id) ?? null));
+    /**
+     * The status, live while connected; else the last known one, said to be so with the time
+     * of the last answer (the client's last sync, or the REST read's arrival). Once the client
+     * stopped for good (signed out, the token refused, the connection ended) no status: it will
+     * not be updated again, so what it was is no status to show.
+     */
+    const show = (): void => {
+      if (client.state === 'offline' && client.stopReason !== null) return unavailable();
+      const connected = client.state === 'connected';
+      const view = live();
+      if (view) return this.#render(view, connected ? null : { at: client.lastSyncAt, state: client.state });
+      const known = read();
+      if (!known) return unavailable();
+      this.#render(known.view, connected && known.current ? null : { at: known.at, state: client.state });
+    };
     const fetchOnce = (): void => {
       if (live()) return;
       connection.api.userStatus(id).then(
-        (view) => run === this.#run && !live() && this.#render(view),
+        (view) => {
+          if (run !== this.#run || live()) return;
+          this.#read = { connection, id, view, at: Date.now(), current: client.state === 'connected' };
+          show();
+        },
         (err: unknown) => run === this.#run && !live() && this.#text(isNoSuchUser(err) ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'),
       );
     };
-    const update = (): void => {
-      const view = live();
-      if (view) this.#render(view);
-    };
-    if (live()) update();
-    else {
-      // Until this user's status is read, say so, rather than keep showing another user's
-      // (user-id changed) or nothing at all (added after sign-in).
-      waiting();
-      if (client.self) fetchOnce();
-    }
+    /** Whatever follows the connection is on screen: a status (live or last known), or the wait for one. */
+    const following = (): boolean => this.#waiting || this.#status !== null;
+    // Until this user's status is read, say so, rather than keep showing another user's
+    // (user-id changed) or nothing at all (added after sign-in).
+    show();
+    if (!live() && client.self) fetchOnce();
     return [
       client.on('state', (state) => {
         this.#connectionState(state);
-        // Only the waiting states follow the connection: a status read stays (with
-        // data-connection saying it is not live), and so does a failed read's own message.
-        if (this.#waiting) waiting();
+        const known = read();
+        // A status read before the connection dropped is the last known one until read again.
+        if (known && state !== 'connected') known.current = false;
+        // A failed read's own message stays.
+        if (following()) show();
       }),
-      client.on('self', update),
-      client.on('friend', ({ view }) => view.user_id === id && this.#render(view)),
+      // A stop while already offline changes no state, but what may be shown (the status is now unknown).
+      client.on('stopped', () => following() && show()),
+      // Polling or not live: each answer moves "as of" on (live, there is nothing to say).
+      client.on('synced', () => client.state !== 'connected' && this.#status !== null && show()),
+      client.on('self', () => live() && show()),
+      client.on('friend', ({ view }) => view.user_id === id && show()),
       // A friend removed, or a first snapshot without them: read the status as a stranger would.
       client.on('friend_removed', ({ friendId }) => friendId === id && fetchOnce()),
-      client.on('ready', () => (live() ? update() : fetchOnce())),
+      client.on('ready', () => (live() ? show() : fetchOnce())),
     ];
   }
 
-  #render(view: View): void {
+  /** `stale`: the status is the last known one (not live), as of `at` (null: no time known). */
+  #render(view: View, stale: { at: number | null; state: ConnectionState } | null): void {
+    const word = STATUS_SHORT[view.status];
     this.#status = view.status;
-    this.#shownFor = { connection: this.connection, id: view.user_id };
+    this.#stale = stale !== null;
     this.dataset.status = view.status;
     this.dataset.state = 'ready';
+    this.toggleAttribute('data-stale', this.#stale);
     this.#waiting = false;
     const message = this.hasAttribute('show-message') && view.custom_message ? view.custom_message : null;
+    const dot = statusDot(view.status);
+    const asOf = stale ? (stale.at === null ? 'last known' : `as of ${asOfTime(stale.at)}`) : null;
+    if (stale) {
+      // Not the live colour: a grey dot of the status's shape, the words saying since when.
+      dot.setAttribute('part', 'dot dot-stale');
+      dot.setAttribute('class', 'dot stale');
+    }
     this.#wrap.replaceChildren(
-      statusDot(view.status),
-      h('span', { class: 'label', part: 'label' }, STATUS_SHORT[view.status]),
+      dot,
+      h('span', { class: 'label', part: 'label' }, word),
+      asOf ? h('span', { class: 'as-of muted', part: 'as-of' }, `· ${asOf}`) : '',
       message ? h('span', { class: 'message muted', part: 'message' }, `“${message}”`) : '',
     );
-    this.#wrap.title = `${view.display_name}: ${STATUS_SHORT[view.status]}`;
+    this.#wrap.title = stale
+      ? `${view.display_name}: ${word}, last known${stale.at === null ? '' : ` (${asOf})`}; not live (${CONNECTION_LABEL[stale.state]})`
+      : `${view.display_name}: ${word}`;
   }
 
   #connectionState(state: ConnectionState): void {
@@ -157,9 +213,11 @@ export class BeaconStatusElement extends BeaconElement {
   /** A message instead of a status: `status` goes to data-status (`unknown`/`loading`), `state` to data-state. */
   #text(text: string, status: 'unknown' | 'loading', state: ShownState): void {
     this.#status = null;
-    this.#shownFor = null;
+    this.#stale = false;
+    this.#read = null;
     this.dataset.status = status;
     this.dataset.state = state;
+    this.removeAttribute('data-stale');
     this.#waiting = false;
     this.#wrap.replaceChildren(h('span', { class: 'label muted', part: 'label' }, text));
     this.#wrap.removeAttribute('title');

@@ -1,0 +1,224 @@
+/**
+ * <beacon-status> on a host page whose connection to Beacon is not live, in real Chromium. The
+ * host site reaches Beacon through a TCP proxy this file controls (test/helpers/tcp-proxy.ts),
+ * so the page's socket and API calls can be cut while the friend stays online on their own
+ * connection. While the page is not live the friend's element shows the last known status as
+ * such ("Online · as of 14:02"), never the live green dot; once the page's client stopped for
+ * good (signed out, the token refused, the connection ended) it says the status is unknown.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type WebSocket from 'ws';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium } from './helpers/browser.js';
+import { freePort, startServer, type ServerHandle } from './helpers/server.js';
+import { startHostSite, type HostSite } from './helpers/host-site.js';
+import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
+import { PASSWORD } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
+import { startTcpProxy, type TcpProxy } from '../test/helpers/tcp-proxy.js';
+
+const FIVE_S = { timeout: 5_000, interval: 50 };
+/** Three refused socket attempts and a refused poll: `offline` (still trying). */
+const TO_OFFLINE = { timeout: 15_000, interval: 100 };
+
+/** The host's page: the watched player's status, and the elements' module on `window.beacon`. */
+const PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Pong Club</title></head>
+<body>
+<header><h1>Pong Club</h1></header>
+<main><p>Watched player: <beacon-status id="watched" show-message></beacon-status></p></main>
+<script type="module">
+  import * as beacon from '/beacon/sdk/beacon-elements.js';
+  window.beacon = beacon;
+  document.getElementById('watched').setAttribute('user-id', new URLSearchParams(location.search).get('watch') ?? '');
+</script>
+</body>
+</html>`;
+
+let beacon: ServerHandle;
+let proxy: TcpProxy;
+let host: HostSite;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+let amy: { token: string; id: number };
+let ben: { token: string; id: number };
+let benSocket: WebSocket;
+
+beforeAll(async () => {
+  const hostPort = await freePort();
+  proxy = await startTcpProxy('127.0.0.1', () => beacon.port);
+  beacon = await startServer({ BEACON_ALLOWED_ORIGINS: `http://127.0.0.1:${hostPort}` });
+  // The host site's /beacon goes through the proxy: cutting it cuts the page off Beacon, nothing else.
+  host = await startHostSite(hostPort, proxy.port, PAGE);
+  browser = await launchChromium();
+  amy = await registerUser(beacon.baseUrl, 'amy_truth', 'Amy Truth');
+  ben = await registerUser(beacon.baseUrl, 'ben_truth', 'Ben Truth');
+  await befriendOverApi(beacon.baseUrl, amy, ben);
+  // Ben is online on a connection of his own, straight to Beacon: the cut does not touch it.
+  benSocket = await openSocket(beacon.baseUrl, ben.token);
+});
+
+afterEach(async () => {
+  proxy.restore();
+  await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'online' });
+});
+
+afterAll(async () => {
+  benSocket?.close();
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await host?.close();
+  await proxy?.close();
+  await beacon?.stop();
+});
+
+/** What a <beacon-status> shows: its host attributes, its words, its dot's parts and colour. */
+interface Shown {
+  state: string | null;
+  status: string | null;
+  connection: string | null;
+  stale: boolean;
+  words: string;
+  dot: string | null;
+  colour: string | null;
+}
+
+const shownBy = (el: Element): Shown => {
+  const wrap = el.shadowRoot?.querySelector('[part=status]');
+  const dot = wrap?.querySelector('svg') ?? null;
+  return {
+    state: el.getAttribute('data-state'),
+    status: el.getAttribute('data-status'),
+    connection: el.getAttribute('data-connection'),
+    stale: el.hasAttribute('data-stale'),
+    words: [...(wrap?.querySelectorAll('span') ?? [])].map((s) => s.textContent).join(' '),
+    dot: dot?.getAttribute('part') ?? null,
+    colour: dot ? getComputedStyle(dot).color : null,
+  };
+};
+
+/** Amy's page watching Ben, connected with a fresh login of hers (its token returned); every change shown is recorded. */
+async function openAmysPage(): Promise<{ page: Page; watched: Locator; token: string }> {
+  const { token } = await api<{ token: string }>(beacon.baseUrl, null, 'POST', '/auth/login', { username: 'amy_truth', password: PASSWORD });
+  const context = await browser.newContext();
+  contexts.push(context);
+  await context.addInitScript(`(${String((read: (el: Element) => Shown) => {
+    const w = window as unknown as { shown: Shown[] };
+    w.shown = [];
+    let last = '';
+    const record = (): void => {
+      const el = document.getElementById('watched');
+      if (!el) return;
+      const now = read(el);
+      const key = JSON.stringify(now);
+      if (key !== last) w.shown.push(now);
+      last = key;
+    };
+    customElements.whenDefined('beacon-status').then(() => {
+      const el = document.getElementById('watched');
+      if (!el?.shadowRoot) return;
+      const options = { subtree: true, childList: true, characterData: true, attributes: true };
+      new MutationObserver(record).observe(el, options);
+      new MutationObserver(record).observe(el.shadowRoot, options);
+    });
+  })})(${String(shownBy)})`);
+  const page = await context.newPage();
+  await page.goto(`${host.baseUrl}/?watch=${ben.id}`);
+  await page.waitForFunction(() => 'beacon' in window);
+  await page.evaluate((t) => (window as unknown as { beacon: { connect(o: object): unknown } }).beacon.connect({ baseUrl: '/beacon', token: t }), token);
+  const watched = page.locator('#watched');
+  await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ state: 'ready', status: 'online', connection: 'connected', stale: false, words: 'Online', dot: 'dot dot-online' });
+  return { page, watched, token };
+}
+
+const recorded = (page: Page) => page.evaluate(() => (window as unknown as { shown: Shown[] }).shown);
+const GREEN = 'rgb(22, 163, 74)';
+
+/** The time of the page client's last answer from Beacon, as the element must say it. */
+const lastAnswer = (page: Page) =>
+  page.evaluate(() => {
+    const at = (window as unknown as { beacon: { defaultConnection(): { client: { lastSyncAt: number | null } } | null } }).beacon.defaultConnection()?.client.lastSyncAt;
+    return at == null ? null : new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  });
+
+describe('a friend\'s <beacon-status> while the page\'s connection is cut', () => {
+  it('shows the last known status as such, with the time of the last answer, never as live; live again when the connection is back', async () => {
+    const { page, watched } = await openAmysPage();
+    const asOf = await lastAnswer(page);
+    expect(asOf).not.toBeNull();
+    const before = (await recorded(page)).length;
+
+    proxy.cut();
+    // Ben goes busy meanwhile: this page cannot know it.
+    await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'busy' });
+    const lastKnown = { state: 'ready', status: 'online', stale: true, words: `Online · as of ${asOf}`, dot: 'dot dot-stale' };
+    // Reconnecting, or already offline on a slow machine: either way not live.
+    await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ ...lastKnown, connection: expect.stringMatching(/^(reconnecting|offline)$/) });
+    expect((await watched.evaluate(shownBy)).colour).not.toBe(GREEN);
+    // Its properties say the same as its attributes: the last known status, not live.
+    expect(await watched.evaluate((e) => [(e as unknown as { status: string }).status, (e as unknown as { stale: boolean }).stale])).toEqual(['online', true]);
+    // Still so once Beacon is found unreachable (the client keeps trying).
+    await expect.poll(() => watched.evaluate(shownBy), TO_OFFLINE).toMatchObject({ ...lastKnown, connection: 'offline' });
+    expect(await watched.evaluate((e) => e.shadowRoot?.querySelector('[part=status]')?.getAttribute('title'))).toBe(`Ben Truth: Online, last known (as of ${asOf}); not live (Offline)`);
+    await expectAccessible(page, '<beacon-status> showing the last known status while offline');
+
+    proxy.restore();
+    await expect.poll(() => watched.evaluate(shownBy), { timeout: 15_000, interval: 100 }).toMatchObject({ state: 'ready', status: 'busy', connection: 'connected', stale: false, words: 'Busy', dot: 'dot dot-busy' });
+
+    // Whenever the page was not live, the element said so in words and with no live dot; whenever live, it said nothing of the kind.
+    const shown = (await recorded(page)).slice(before);
+    const down = shown.filter((s) => s.connection !== 'connected');
+    expect(down.length).toBeGreaterThan(0);
+    for (const s of down) expect(s).toMatchObject(lastKnown);
+    for (const s of down) expect(s.colour).not.toBe(GREEN);
+    for (const s of shown.filter((x) => x.connection === 'connected')) expect(s).toMatchObject({ stale: false, words: expect.not.stringContaining('as of') });
+  });
+});
+
+describe('a friend\'s <beacon-status> once the page\'s client stopped for good', () => {
+  it('says the status is unknown, and why, when the login is signed out: at once while live, and at the reconnect after a cut', async () => {
+    // Live: the login ends (logged out, 4000); it will never be updated again.
+    const first = await openAmysPage();
+    await api(beacon.baseUrl, first.token, 'POST', '/auth/logout');
+    const signedOut = { state: 'error', status: 'unknown', connection: 'offline', stale: false, words: 'Status unavailable (signed out of Beacon)', dot: null };
+    await expect.poll(() => first.watched.evaluate(shownBy), FIVE_S).toEqual({ ...signedOut, colour: null });
+    expect(await first.watched.evaluate((e) => (e as unknown as { status: unknown }).status)).toBeNull();
+
+    // Cut off first (the last known status shown as such), then signed out elsewhere meanwhile: the
+    // reconnect is refused (4401 / 401) and the client stops; the last known status goes too.
+    const second = await openAmysPage();
+    const before = (await recorded(second.page)).length;
+    proxy.cut();
+    await expect.poll(() => second.watched.evaluate(shownBy), FIVE_S).toMatchObject({ stale: true, dot: 'dot dot-stale' });
+    await api(beacon.baseUrl, second.token, 'POST', '/auth/logout');
+    proxy.restore();
+    await expect.poll(() => second.watched.evaluate(shownBy), { timeout: 15_000, interval: 100 }).toEqual({ ...signedOut, colour: null });
+    // Never "Online" as live on the way.
+    for (const s of (await recorded(second.page)).slice(before)) if (s.connection !== 'connected') expect(s.dot).not.toBe('dot dot-online');
+  });
+
+  it('says the status is unavailable when the page ends the element\'s own connection while it was cut off', async () => {
+    const { page, watched, token } = await openAmysPage();
+    // The element follows a connection of its own, as a page showing another login's data does.
+    await page.evaluate((t) => {
+      const w = window as unknown as { beacon: { connect(o: object): unknown } };
+      (document.getElementById('watched') as unknown as { connection: unknown }).connection = w.beacon.connect({ baseUrl: '/beacon', token: t });
+    }, token);
+    await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ status: 'online', connection: 'connected', stale: false });
+    proxy.cut();
+    // Offline and still trying: the last known status, as such.
+    await expect.poll(() => watched.evaluate(shownBy), TO_OFFLINE).toMatchObject({ connection: 'offline', stale: true, words: expect.stringMatching(/^Online · as of \d/) });
+    // The page ends it (a stop while already offline: no change of state, but no more updates ever).
+    await page.evaluate(() => (document.getElementById('watched') as unknown as { connection: { disconnect(): void } }).connection.disconnect());
+    await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toEqual({
+      state: 'disconnected',
+      status: 'unknown',
+      connection: 'offline',
+      stale: false,
+      words: 'Status unavailable (not connected)',
+      dot: null,
+      colour: null,
+    });
+  });
+});
