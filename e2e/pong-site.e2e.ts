@@ -94,4 +94,15 @@ describe('the Pong site page with Beacon elements', () => {
     await bob.close();
     await expect.poll(() => alice.locator('beacon-friend-list').locator('[part~=label]').first().textContent(), { timeout: 20_000, interval: 200 }).toMatch(/^Offline/);
   });
+
+  it('logs the device out of Beacon too when its "Log out" is pressed: Beacon refuses that token from then on', async () => {
+    const carol = await signUp('carol');
+    const token = await carol.evaluate(() => sessionStorage.getItem('pong-token'));
+    const friendsStatus = (t: string | null) => fetch(`${SITE}/beacon/api/v1/users/me/friends/status`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.status);
+    expect(await friendsStatus(token)).toBe(200);
+    await carol.getByRole('button', { name: 'Log out' }).click();
+    await carol.getByRole('button', { name: 'Log in' }).waitFor();
+    // Forgotten in the browser alone, the token stayed good on Beacon (and a socket opened with it stayed open) until it expired.
+    expect(await friendsStatus(token)).toBe(401);
+  });
 });

@@ -5,8 +5,8 @@ const token = sessionStorage.getItem('pong-token');
 async function call(path, body, method = 'POST') {
   const res = await fetch(path, {
     method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = res.status === 204 ? null : await res.json();
   if (!res.ok) throw new Error(data?.message ?? res.statusText);
@@ -39,7 +39,13 @@ $('add-friend').addEventListener('submit', async (event) => {
   event.target.reset();
 });
 
-$('logout').addEventListener('click', () => {
-  sessionStorage.clear();
-  location.reload();
+// Logged out on the site, so on Beacon too: the site ends this token's Beacon login (this
+// device's socket closes). The browser forgets the token even if the site cannot be reached.
+$('logout').addEventListener('click', async () => {
+  try {
+    await call('/api/logout');
+  } finally {
+    sessionStorage.clear();
+    location.reload();
+  }
 });

@@ -54,6 +54,7 @@ export async function startSidecar(o: SidecarOptions): Promise<BeaconLink & { cl
       return call('PUT', `/service/friendships/${a}/${b}`, {});
     },
     game: (report) => call('POST', '/games/events', report),
+    signOutToken: (token) => call('POST', '/service/tokens/sign-out', { token }),
     close: () => beacon.close(),
   };
 }

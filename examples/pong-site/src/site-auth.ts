@@ -1,5 +1,5 @@
 /** The site's own login: scrypt password hashes and its own HS256 JWTs (jose). */
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { jwtVerify, SignJWT } from 'jose';
 
@@ -23,7 +23,9 @@ export class SiteTokens {
   }
 
   issue(user: { id: number; name: string }): Promise<string> {
-    return new SignJWT({ name: user.name }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(user.id)).setIssuedAt().setExpirationTime('12h').sign(this.#key);
+    // A token of its own per login (jti): two logins in one second would otherwise get the same
+    // token, and logging one device out (Beacon's signOutToken) would log out the other too.
+    return new SignJWT({ name: user.name }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(user.id)).setJti(randomUUID()).setIssuedAt().setExpirationTime('12h').sign(this.#key);
   }
 
   /**

@@ -12,6 +12,8 @@ import type { SiteDb } from './site-db.js';
 export interface BeaconLink {
   friendshipChanged(a: number, b: number): Promise<unknown>;
   game(report: MatchReport): Promise<unknown>;
+  /** The site logged this token out (one device): Beacon ends its login, and its socket closes. */
+  signOutToken(token: string): Promise<unknown>;
   /** Where the page reaches Beacon: `/beacon` (embedded) or Beacon's origin (sidecar). */
   url: string;
 }
@@ -34,12 +36,14 @@ export function buildSite({ db, tokens, beacon }: SiteOptions): FastifyInstance 
   const site = Fastify({ logger: false });
   const pong = new PongServer((r) => beacon().game(r));
 
-  const me = async (request: FastifyRequest) => {
+  /** The signed-in user and the token they sent; 401 without a valid one. */
+  const session = async (request: FastifyRequest) => {
     const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
     const user = token ? await tokens.verify(token) : null;
-    if (!user) throw Object.assign(new Error('Sign in first'), { statusCode: 401 });
-    return user;
+    if (!token || !user) throw Object.assign(new Error('Sign in first'), { statusCode: 401 });
+    return { user, token };
   };
+  const me = async (request: FastifyRequest) => (await session(request)).user;
 
   site.post<{ Body: { name: string; password: string } }>('/api/register', { schema: { body: Credentials } }, async (request, reply) => {
     const user = db.createUser(request.body.name, await hashPassword(request.body.password));
@@ -51,6 +55,14 @@ export function buildSite({ db, tokens, beacon }: SiteOptions): FastifyInstance 
     const user = db.findByName(request.body.name);
     if (!user || !(await checkPassword(request.body.password, user.password_hash))) return reply.status(401).send({ message: 'Wrong name or password' });
     return { token: await tokens.issue(user), user: { id: user.id, name: user.name } };
+  });
+
+  // Logging out on this device ends this token's Beacon login too: its socket closes (4000) and
+  // friends see the user offline if it was their last login. Forgetting the token in the browser
+  // alone would leave that socket open, the user online, until the token expires (12 h).
+  site.post('/api/logout', async (request, reply) => {
+    await beacon().signOutToken((await session(request)).token);
+    return reply.status(204).send();
   });
 
   site.get('/api/friends', async (request) => db.usersByIds(db.friendIds((await me(request)).id)));
