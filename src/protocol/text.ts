@@ -76,18 +76,14 @@ export function hasUnsafeText(text: string): boolean {
 }
 
 /**
- * Characters that show nothing: white space, format characters (zero-width space and joiners,
- * word joiner, soft hyphen, byte-order mark: \p{Cf}) and the blank letters that render as empty
- * space (combining grapheme joiner, Hangul fillers, braille blank).
- */
-const BLANK_ONLY = /^[\s\p{Cf}\u034f\u115f\u1160\u2800\u3164\uffa0]*$/u;
-
-/**
- * Whether a text shows nothing at all (empty, spaces, zero-width characters): a custom message
- * of only these is no message, or friends would see an empty quote (status-commands.ts).
+ * Whether a text shows nothing at all (empty, spaces, zero-width characters, variation selectors,
+ * marks with nothing to sit on): a custom message of only these is no message, or friends would
+ * see an empty quote (status-commands.ts). The same rule as the web app's message form
+ * (hasVisibleCharacter): a format character that is drawn (the Arabic end of ayah U+06DD, number
+ * sign U+0600) is a message; a variation selector alone is none.
  */
 export function isBlankText(text: string): boolean {
-  return BLANK_ONLY.test(text);
+  return !hasVisibleCharacter(text);
 }
 
 /**

@@ -19,6 +19,7 @@ describe('a custom message that shows nothing', () => {
     ['spaces and a word joiner', '  \u2060 '],
     ['an empty string', ''],
     ['a Hangul filler', '\u3164'],
+    ['a variation selector', '\ufe0f'],
   ])('%s clears the message (REST): her view and her friend’s say none', async (_what, blank) => {
     t = await startLiveApp();
     const alice = await t.register('alice');
