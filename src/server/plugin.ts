@@ -39,6 +39,7 @@ import { Gateway, MAX_MESSAGE_FRAGMENTS, type GatewayOptions } from './realtime/
 import { refuseHandshake } from './realtime/handshake-check.js';
 import { hostMeRoute } from './integration/host-me-route.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { SHARE_WAIT_MS } from './status/presence-service.js';
 import { statusRoutes } from './status/status-routes.js';
 import { accountRoutes } from './users/account-routes.js';
 import { usersRoutes } from './users/users-routes.js';
@@ -180,9 +181,18 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   // several instances the change is shared first (review 201): a category change goes out on the
   // friend's topic, her `online` on her own, and on a Redis Cluster two topics may live on two
   // shards with no order between them, so a friend just demoted could see her `online` first.
+  // Both waits of one request share one SHARE_WAIT_MS: a slow Redis holds the answer that long
+  // at most, not once per wait.
+  const shareBy = new WeakMap<object, number>();
+  const shareWait = (request: object): number => {
+    const by = shareBy.get(request);
+    if (by !== undefined) return Math.max(0, by - performance.now());
+    shareBy.set(request, performance.now() + SHARE_WAIT_MS);
+    return SHARE_WAIT_MS;
+  };
   app.addHook('onSend', async (request, reply) => {
     if (!countsAfterItsChange(request, reply)) return;
-    if (services.presence.sharesState) await services.presence.shared(request.auth.userId);
+    if (services.presence.sharesState) await services.presence.shared(request.auth.userId, shareWait(request));
     await services.onApiCall?.(request.auth);
   });
   // Several instances: a change is answered only once the other instances have it, so the
@@ -192,7 +202,7 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
     app.addHook('onSend', async (request) => {
       // A user's request waits for that user's changes (and every message published so far);
       // a service call (a host reporting games or friendships) for everything shared so far.
-      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared(request.auth?.userId);
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared(request.auth?.userId, shareWait(request));
     });
   }
   metricsRoutes(app, services);

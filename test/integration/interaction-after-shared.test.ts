@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
+import { SHARE_WAIT_MS } from '../../src/server/status/presence-service.js';
 
 describe('an interaction counted after its change, several instances', () => {
   const pair = useTwoInstances();
@@ -38,5 +39,26 @@ describe('an interaction counted after its change, several instances', () => {
     expect(res.statusCode).toBe(200);
     // Shared, then her interaction, then the answer's own wait (read your writes).
     expect(steps.slice(0, 3)).toEqual(['shared', 'shared done', 'interaction']);
+  });
+
+  it('holds the answer one share wait at most, not one per wait, when the change is never confirmed shared', { timeout: 10_000 }, async () => {
+    const { a } = pair;
+    const alice = await a.register('alice');
+    const bob = await a.register('bob');
+    await a.befriend(alice, bob);
+    const services = a.app.services;
+    // A Redis that never confirms: each wait runs out its cap.
+    const caps: number[] = [];
+    services.presence.shared = async (_userId?: number, capMs = SHARE_WAIT_MS) => {
+      caps.push(capMs);
+      await new Promise((resolve) => setTimeout(resolve, capMs));
+    };
+    const started = performance.now();
+    const res = await a.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${bob.id}`, headers: bearer(alice.token), payload: { category: 'acquaintance' } });
+    const took = performance.now() - started;
+    expect(res.statusCode).toBe(200);
+    expect(caps).toHaveLength(2); // before her interaction, and the answer's own wait
+    expect(caps[0]! + caps[1]!).toBeLessThanOrEqual(SHARE_WAIT_MS);
+    expect(took).toBeLessThan(SHARE_WAIT_MS * 1.5);
   });
 });

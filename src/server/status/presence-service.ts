@@ -55,6 +55,9 @@ export { IncompleteStop } from './presence-stop.js';
 const TICK_MS = 250;
 /** How often replicas nobody needs any more are looked for. */
 const RELEASE_EVERY_MS = 1000;
+/** How long an answer waits at most for its request's changes to reach the other instances (PresenceService.shared). */
+export const SHARE_WAIT_MS = 2000;
+
 /**
  * The commands whose only save is the write-behind's row: one applied after the stop began may
  * come after its last write and be lost while the stop is recorded clean (the next start resumes
@@ -315,7 +318,7 @@ export class PresenceService {
    * user, without `userId`) has reached the others (Replicas.sharedSoFar), at most `capMs`
    * later (a store or bus down fails fast anyway). One instance, or the bus down: at once.
    */
-  async shared(userId?: number, capMs = 2000): Promise<void> {
+  async shared(userId?: number, capMs = SHARE_WAIT_MS): Promise<void> {
     // With the bus down nothing reaches the others anyway (they resync when it is back).
     if (!this.deps.store.shared || !this.deps.bus.isHealthy()) return;
     let timer: NodeJS.Timeout | undefined;
