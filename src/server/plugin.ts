@@ -176,35 +176,29 @@ async function beaconRoutes(instance: FastifyInstance, { prefix, services, gatew
   app.addHook('preHandler', async (request) => {
     if (countsAsInteraction(request)) await services.onApiCall?.(request.auth);
   });
-  // Routes that may hide or busy the user count once their change is made, before the answer
-  // (and before the wait below, so the next request on any instance sees the user back). With
-  // several instances the change is shared first (review 201): a category change goes out on the
-  // friend's topic, her `online` on her own, and on a Redis Cluster two topics may live on two
+  // Routes that may hide or busy the user count once their change is made, before the answer.
+  // With several instances the change is shared first (review 201): a category change goes out on
+  // the friend's topic, her `online` on her own, and on a Redis Cluster two topics may live on two
   // shards with no order between them, so a friend just demoted could see her `online` first.
-  // Both waits of one request share one SHARE_WAIT_MS: a slow Redis holds the answer that long
-  // at most, not once per wait.
-  const shareBy = new WeakMap<object, number>();
-  const shareWait = (request: object): number => {
-    const by = shareBy.get(request);
-    if (by !== undefined) return Math.max(0, by - performance.now());
-    shareBy.set(request, performance.now() + SHARE_WAIT_MS);
-    return SHARE_WAIT_MS;
-  };
-  app.addHook('onSend', async (request, reply) => {
-    if (!countsAfterItsChange(request, reply)) return;
-    if (services.presence.sharesState) await services.presence.shared(request.auth.userId, shareWait(request));
-    await services.onApiCall?.(request.auth);
-  });
-  // Several instances: a change is answered only once the other instances have it, so the
+  // Then (several instances) a change is answered only once the other instances have it, so the
   // client's next request, sent to any instance, sees it (a "hide" then a status change on
-  // another instance never shows the status to friends first).
-  if (services.presence.sharesState) {
-    app.addHook('onSend', async (request) => {
-      // A user's request waits for that user's changes (and every message published so far);
-      // a service call (a host reporting games or friendships) for everything shared so far.
-      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') await services.presence.shared(request.auth?.userId, shareWait(request));
-    });
-  }
+  // another instance never shows the status to friends first): a user's request waits for that
+  // user's changes (and every message published so far), a service call (a host reporting games
+  // or friendships) for everything shared so far. Both waits of one request share one
+  // SHARE_WAIT_MS: a slow Redis holds the answer that long at most, not once per wait.
+  const shares = services.presence.sharesState;
+  app.addHook('onSend', async (request, reply) => {
+    const after = countsAfterItsChange(request, reply);
+    const waits = shares && request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS';
+    if (!after && !waits) return;
+    const until = performance.now() + SHARE_WAIT_MS;
+    if (after) {
+      if (shares) await services.presence.shared(request.auth.userId, SHARE_WAIT_MS);
+      await services.onApiCall?.(request.auth);
+    }
+    // Whole ms, as timers count them (one may fire up to ~1 ms early by performance.now()).
+    if (waits) await services.presence.shared(request.auth?.userId, Math.max(0, Math.floor(until - performance.now())));
+  });
   metricsRoutes(app, services);
   sdkRoutes(app);
   gateway.route(app);
