@@ -71,9 +71,7 @@ export class StatusCommands {
     await this.port.ensureLoaded([userId]);
     const touched = body.custom_message !== undefined || body.expires_at !== undefined;
     // expires_at alone sets when the current message clears; it does not clear it now.
-    // A message that shows nothing (empty, spaces, zero-width characters) is no message: friends saw an empty quote.
-    const given = body.custom_message !== undefined && body.custom_message !== null && isBlankText(body.custom_message) ? null : body.custom_message;
-    const message = given !== undefined ? given : this.port.engine.ownCustomMessage(userId);
+    const message = body.custom_message !== undefined ? messageOrNone(body.custom_message) : this.port.engine.ownCustomMessage(userId);
     const custom = touched ? { message, expiresAt: message === null ? null : expiresAt } : null;
     this.port.input(userId, { op: 'status', status: body.status, custom });
     return this.port.viewOf(userId, 'self');
@@ -126,7 +124,7 @@ export class StatusCommands {
     await this.port.ensureLoaded([userId]);
     const schedule: Schedule = {
       timeZone: body.time_zone,
-      rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: r.message == null || isBlankText(r.message) ? null : r.message })),
+      rules: body.rules.map((r) => ({ days: [...r.days].sort() as Weekday[], from: r.from, to: r.to, status: r.status, message: messageOrNone(r.message ?? null) })),
     };
     const saved = await this.port.repo.saveSchedule(userId, schedule, ifVersion);
     if (saved === null) throw new AppError('NOT_FOUND', 'No such user');
@@ -220,6 +218,11 @@ export class StatusCommands {
  * A custom message counts characters as people see them (grapheme clusters), as the web app's
  * counter does, and holds no line breaks, control characters or bidi controls.
  */
+/** A message that shows nothing (empty, spaces, zero-width characters) is no message: friends saw an empty quote. */
+function messageOrNone(message: string | null): string | null {
+  return message === null || isBlankText(message) ? null : message;
+}
+
 function checkMessage(message: string | null | undefined, field: string): void {
   // A grapheme is at least one UTF-16 unit, so a message no longer than the limit in units
   // is within it: segmenting (the costly part, on every set_status) is only for longer ones.
