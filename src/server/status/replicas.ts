@@ -87,7 +87,7 @@ export class Replicas {
     this.#loading = loading;
     this.#sharing = sharing;
     const friendListsRead = hooks.friendListsRead ?? (() => Promise.resolve());
-    this.#resync = new ReplicaResync(deps, { engine, profiles, versions, sharing, isMine, storeError, friendListsRead });
+    this.#resync = new ReplicaResync(deps, { engine, profiles, versions, sharing, isMine, report, storeError, friendListsRead });
   }
 
   /**
