@@ -15,12 +15,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/server/config.js';
 import { openDatabase } from '../../src/server/db/database.js';
 import { bearer } from '../helpers/app.js';
-import { startChildServer } from '../helpers/child-server.js';
+import { logLines, startChildServer } from '../helpers/child-server.js';
 import { freshDatabase, PG_URL } from '../helpers/databases.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { parsePrometheus, sample } from '../helpers/prometheus.js';
 import { startTcpProxy, throughProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTlsPostgres } from '../helpers/tls-postgres.js';
+import { openSocket } from '../helpers/ws-client.js';
 
 const TOKEN = 'metrics-token-0123456789';
 
@@ -229,6 +230,34 @@ describe('PostgreSQL outage', () => {
       );
     const answers = await Promise.all(Array.from({ length: 14 }, login));
     expect(answers).toEqual(Array.from({ length: 14 }, () => '503 SERVICE_UNAVAILABLE'));
+  });
+
+  it('refuses sockets with 1011 while PostgreSQL is down, each in one info line saying so, not an error with a stack per reconnect', async () => {
+    // Audit 207: every socket that came during the outage (every client reconnecting, with
+    // backoff, for as long as it lasts) logged `websocket auth failed` at error, with pg's stack,
+    // where a REST call answered 503 in its request line and the write-behind said it once.
+    const { url, proxy } = await proxiedDatabase();
+    const server = await startChildServer({ BEACON_DATABASE_URL: url, BEACON_LOG_FORMAT: 'json' });
+    cleanups.push(() => server.cleanup());
+    const res = await fetch(`${server.url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: 'pass-phrase-for-tests' }),
+    });
+    const { token } = (await res.json()) as { token: string };
+    proxy.cut();
+    const from = server.stdout().length;
+    for (let i = 0; i < 3; i++) {
+      const socket = await openSocket(server.url);
+      socket.send({ type: 'auth', token });
+      expect(await socket.waitClosed(15_000)).toEqual({ code: 1011, reason: 'database unreachable' });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = logLines(server.stdout().slice(from));
+    expect(lines.filter((l) => l.msg === 'websocket auth failed')).toEqual([]);
+    const refused = lines.filter((l) => l.msg === 'socket refused');
+    expect(refused.map((l) => [l.level, l.code, l.reason])).toEqual(Array.from({ length: 3 }, () => [30, 1011, 'database unreachable']));
+    expect(JSON.stringify(refused)).not.toContain(token);
   });
 
   it('refuses to start (exit 2, naming both settings) with a database timeout not below half the HTTP idle timeout', async () => {

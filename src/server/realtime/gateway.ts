@@ -12,7 +12,7 @@ import type { RawData, WebSocket } from 'ws';
 import { CloseCode, MAX_CHANGE_BYTES, type ErrorCode } from '../../protocol/index.js';
 import { TOO_MANY_CHANGES } from '../budgets.js';
 import type { AuthContext } from '../auth/auth-service.js';
-import { AppError } from '../errors.js';
+import { AppError, isDatabaseUnreachable } from '../errors.js';
 import { DeadlineQueue } from '../presence/deadline-queue.js';
 import type { App } from '../http-kit.js';
 import type { Services } from '../services.js';
@@ -333,9 +333,14 @@ export class Gateway {
           for (const [d, binary] of queued) this.#onMessage(conn, d, binary);
         },
         (err: unknown) => {
+          // The database down (or not answering in time): no fault of this socket's, and every
+          // client reconnecting for as long as the outage lasts comes here. One info line each,
+          // as a REST call's 503 has, with the cause; the outage itself is said by the
+          // write-behind and /readyz. The client reconnects with backoff (1011).
+          if (databaseDown(err)) return refuse(INTERNAL_ERROR, 'database unreachable');
           (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
           errLog = null;
-          socket.close(1011, 'internal error');
+          socket.close(INTERNAL_ERROR, 'internal error');
         },
       );
     };
@@ -581,4 +586,13 @@ function detachResponse(socket: WebSocket): void {
   const raw = (socket as unknown as { _socket?: Socket & { _httpMessage?: { detachSocket?: (s: Socket) => void } | null } })._socket;
   const res = raw?._httpMessage;
   if (raw && res && typeof res.detachSocket === 'function') res.detachSocket(raw);
+}
+
+/** RFC 6455's close code for a server fault: the client reconnects with backoff (docs/protocol.md). */
+const INTERNAL_ERROR = 1011;
+
+/** Whether an error says the database cannot serve now (unreachable, or a wait for it past BEACON_DATABASE_TIMEOUT_MS). */
+function databaseDown(err: unknown): boolean {
+  if (err instanceof AppError) return err.code === 'SERVICE_UNAVAILABLE';
+  return err instanceof Error && isDatabaseUnreachable(err as Error & { code?: string });
 }
