@@ -100,6 +100,16 @@ describe.each([
     expect((await store.load([4], null)).get(4)).toMatchObject({ customMessage: 'fresh', sessions: [] });
   });
 
+  it('keeps copies alive without changing them, and makes none of a user it holds nothing of', async () => {
+    const saved = { ...base, customMessage: 'kept alive', sessions: [{ id: 'a/1', kind: 'socket' as const, lastTouch: T0 }] };
+    await store.save(6, 'a', saved, { at: T0 + 3, by: 'a' });
+    const before = (await store.load([6], null)).get(6);
+    await store.keepAlive([6, 7]);
+    const after = await store.load([6, 7], null);
+    expect(after.get(6)).toEqual(before);
+    expect(after.has(7)).toBe(false);
+  });
+
   it('keeps server games with their start time', async () => {
     const games = [{ matchId: 'm', activity: 'playing_pong' as const, startedAt: T0 }];
     await store.save(3, 'a', { ...base, serverGames: games }, { at: T0, by: 'a' });

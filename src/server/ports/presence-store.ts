@@ -84,6 +84,12 @@ export interface PresenceStore {
   load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>>;
   /** The user was deleted: drops everything stored of them (every instance's sessions, the user-level fields, the version). */
   forget(userId: number): Promise<void>;
+  /**
+   * Starts the expiry of these users' copies again, changing nothing in them (a store whose copies
+   * expire): users with a session on the calling instance, whose copies must last as long as
+   * their sessions (status/copy-keep-alive.ts). Rejects when the store cannot be reached.
+   */
+  keepAlive?(userIds: readonly number[]): Promise<void>;
   heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void>;
   /** Stores what the instance says of itself, in place of what it said before; rejects when it cannot. */
   putCard?(instanceId: string, card: InstanceCard): Promise<void>;

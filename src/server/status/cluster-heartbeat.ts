@@ -29,6 +29,8 @@ export interface HeartbeatParts {
   report(change: PresenceChange | null): void;
   /** After a heartbeat the store took: what this instance still owes it (deleted users to drop, ReplicaSharing.forgetOwed). */
   owed?: () => Promise<void>;
+  /** After a heartbeat the store took: keeps the copies of this instance's users from expiring (CopyKeepAlive). */
+  keepAlive?: () => Promise<void>;
   /**
    * Before a dead instance's sessions of these users are ended: what that instance wrote to their
    * database rows and never saved to the store (Replicas: ReplicaVersions.importRow).
@@ -116,6 +118,7 @@ export class ClusterHeartbeat {
       this.#beatFailing = false;
       this.#everBeat = true;
       await this.parts.owed?.();
+      await this.parts.keepAlive?.();
     } catch {
       this.#beatFailing = true;
     }

@@ -13,6 +13,7 @@
  *   resync, and what a stop saves again until its deadline;
  * - cluster-heartbeat.ts: the heartbeat and the reaping of dead instances' sessions (after
  *   reading their users' rows: #newerRows);
+ * - copy-keep-alive.ts: the copies of users with a session here outlive the store's expiry;
  * - replica-resync.ts: the resync after a bus outage (its retries: resync-retry.ts) and the
  *   reload of a replica another instance re-saved.
  */
@@ -26,6 +27,7 @@ import type { PresenceDeps } from './presence-deps.js';
 import { onBusOutages } from './bus-outages.js';
 import type { ReplicaSync } from './resync-retry.js';
 import { ClusterHeartbeat } from './cluster-heartbeat.js';
+import { CopyKeepAlive } from './copy-keep-alive.js';
 import type { SecretAgreementState } from './secret-agreement.js';
 import { ReplicaLoading } from './replica-loading.js';
 import { ReplicaResync } from './replica-resync.js';
@@ -64,6 +66,9 @@ export class Replicas {
       resaveLater: (id) => this.#sharing.resaveLater(id),
       startedBeforeSignOut: (id, start) => hooks.startedBeforeSignOut?.(id, start),
     });
+    // Users with a socket here, or a poll session (any instance answers those): their copies last as long.
+    const local = (id: number): boolean => engine.sessionIds(id).some((sessionId) => (instanceOfSession(sessionId) ?? this.#self) === this.#self);
+    const keepAlive = new CopyKeepAlive(deps, () => [...profiles.keys()].filter(local));
     // `sharing` is made below; the heartbeat calls `owed` only once started.
     const heartbeat = new ClusterHeartbeat(deps, {
       engine,
@@ -72,6 +77,7 @@ export class Replicas {
       report,
       reaped: (id) => versions.reaped(id),
       owed: (): Promise<void> => sharing.forgetOwed(),
+      keepAlive: () => keepAlive.afterBeat(),
       beforeReap: (ids) => this.#newerRows(ids),
     });
     const loading = new ReplicaLoading(deps, {
