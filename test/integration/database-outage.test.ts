@@ -260,6 +260,18 @@ describe('PostgreSQL outage', () => {
     expect(JSON.stringify(refused)).not.toContain(token);
   });
 
+  it('closes a socket whose token check PostgreSQL leaves hanging with 1011, not 4408: its auth frame came in time', async () => {
+    // Audit 207: during a partition the check outlived the 5 s auth timeout, and the socket was
+    // closed 4408 "auth timeout" (logged so), which says the client never sent `auth`.
+    const { t, proxy } = await liveApp({ databaseTimeoutMs: 8000 });
+    const alice = await t.register('alice');
+    proxy.freeze();
+    const socket = await openSocket(t.url);
+    socket.send({ type: 'auth', token: alice.token });
+    expect(await socket.waitClosed(7000)).toEqual({ code: 1011, reason: 'auth check timed out' });
+    proxy.restore();
+  });
+
   it('refuses to start (exit 2, naming both settings) with a database timeout not below half the HTTP idle timeout', async () => {
     const failed = await startChildServer({ BEACON_DATABASE_URL: PG_URL, BEACON_DATABASE_TIMEOUT_MS: '30000' }).then(
       async (s) => {

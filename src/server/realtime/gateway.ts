@@ -298,7 +298,12 @@ export class Gateway {
       reqLog.info({ code, reason }, 'socket refused');
       closeFlood(socket, code, reason);
     };
-    const authTimer = setTimeout(() => refuse(CloseCode.AUTH_TIMEOUT, 'auth timeout'), this.opts.authTimeoutMs ?? 5000);
+    // An `auth` frame that came in time, whose token check has not ended (the database or a JWKS
+    // not answering), is no client's fault: 1011, reconnect with backoff, not 4408's "send auth".
+    const authTimer = setTimeout(
+      () => (state === 'pending' ? refuse(INTERNAL_ERROR, 'auth check timed out') : refuse(CloseCode.AUTH_TIMEOUT, 'auth timeout')),
+      this.opts.authTimeoutMs ?? 5000,
+    );
     // The socket's rate limit from its first frame on: pings and pongs before `auth` count too.
     const { config, now } = this.services;
     const bucket = config.rateLimits ? new TokenBucket(RATE.perSecond, RATE.burst, now) : null;
