@@ -28,7 +28,7 @@ import type {
 import { Resync } from './resync.js';
 import { RestFallback } from './rest-fallback.js';
 import { madeAt, ServerClock } from './server-clock.js';
-import { StatusSocket } from './status-socket.js';
+import { ABNORMAL_CLOSURE, StatusSocket } from './status-socket.js';
 import { tokenOrNull } from './token-source.js';
 import { TokenWait } from './token-wait.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
@@ -465,7 +465,7 @@ export class PresenceClient {
         // A socket this client replaced or dropped feeds nothing into it.
         onReady: (frame) => this.#socket === socket && this.#onReady(frame),
         onEvent: (frame) => this.#socket === socket && this.#onEvent(frame),
-        onGap: () => this.#socket === socket && void this.#resync.run(),
+        onGap: () => this.#socket === socket && void this.#resync.run().then((ok) => ok || this.#resyncFailed(socket, token)),
         onClose: (code, reachedReady) => {
           if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
         },
@@ -524,6 +524,17 @@ export class PresenceClient {
     if (code === CloseCode.RATE_LIMITED && !reachedReady) this.#rest.socketRateLimited();
     // The WebSocket keeps being retried in the background even while polling.
     this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
+  }
+
+  /**
+   * A resync after a `seq` gap failed (a 500, a timeout): events were lost and the views kept are
+   * known to be stale, so the client does not go on saying `connected` with them. The socket is
+   * given up as if it had dropped (`reconnecting`, backoff): the next `ready` is a full snapshot.
+   */
+  #resyncFailed(socket: StatusSocket, token: string): void {
+    if (this.#socket !== socket || this.#stopped) return;
+    socket.close();
+    this.#onSocketClosed(ABNORMAL_CLOSURE, true, token);
   }
 
   #retryDelay(code: number): number {

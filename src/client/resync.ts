@@ -48,28 +48,39 @@ export class Resync {
    * the requests reached the server, so the frames that arrive meanwhile are newer: they are
    * applied again over them (a friend's later change, a friend added, our own later change). The
    * own answer goes through {@link ResyncContext.ownView}: never over a view made later.
+   *
+   * Resolves false when it failed (either read: a 500, a timeout, no network) while it still
+   * counts (same run, the socket that saw the gap still open): the views kept are then known to
+   * be stale, and the client must not go on saying it is live with them (it reconnects: the next
+   * `ready` is a full snapshot). True otherwise. Friends that answered are applied either way.
    */
-  async run(): Promise<void> {
+  async run(): Promise<boolean> {
     const run = this.#context.run();
     // Only for the socket that saw the gap: a later one brought a newer snapshot in its ready.
     const socket = this.#context.socket();
+    const counts = () => run === this.#context.run() && socket !== null && this.#context.socket() === socket && socket.ready;
     const nth = ++this.#started;
     const since: EventFrame[] = [];
     this.#sinceResync.add(since);
     const selfId = this.#context.selfId();
-    // A failed own refetch must not cost the friends' one: it answers null and self stays as it is.
-    const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => null);
+    // A failed own refetch must not cost the friends' one: it answers null, self stays as it is, and the resync failed.
+    let ownFailed = false;
+    const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => {
+      ownFailed = true;
+      return null;
+    });
     try {
       const [friends, self] = await Promise.all([this.#api.friendsStatus(false, true), ownAnswer]);
       this.#clock.observe(...friends.map(madeAt));
-      if (run === this.#context.run() && socket !== null && this.#context.socket() === socket && socket.ready && nth > this.#applied) {
+      if (counts() && nth > this.#applied) {
         this.#applied = nth;
         this.#model.applySnapshot(friends, null, false);
         if (self) this.#context.ownView(self, run);
         for (const frame of since) this.#model.applyEvent(frame);
       }
+      return !ownFailed || !counts();
     } catch {
-      // the next reconnect brings a full snapshot anyway
+      return !counts();
     } finally {
       this.#sinceResync.delete(since);
     }
