@@ -81,6 +81,12 @@ export class PresenceClient {
    */
   #connects = 0;
   #everConnected = false;
+  /**
+   * When the latest connect attempt began (timers.now()), and the attempt whose token read is
+   * under way (a getToken promise), if any: a wake keeps an attempt in flight (see #wake).
+   */
+  #attemptAt = 0;
+  #tokenReadFor: number | null = null;
   /** Input made while nothing could carry it (no socket, no polls): sent with the next socket or poll. */
   #pendingInteraction = false;
   #lastSyncAt: number | null = null;
@@ -235,9 +241,9 @@ export class PresenceClient {
   }
 
   /**
-   * Reconnects now instead of at the next backoff tick: the browser is back online, the page
-   * is shown again, or the user asked to ("Retry now"). A hanging attempt is dropped for a
-   * fresh one. A socket that looks live is checked instead (it may have died unnoticed while
+   * Reconnects now instead of at the next backoff tick: the user asked to ("Retry now"), or the
+   * browser is back online or the page is shown again with no attempt in flight (a wake keeps
+   * one under way: see #wake). A hanging attempt is dropped for a fresh one. A socket that looks live is checked instead (it may have died unnoticed while
    * the machine slept or the network changed): without an answer within a few seconds it is
    * given up and the client reconnects. While `offline` the state says it is trying again
    * (`connecting` or `reconnecting`) until the attempt answers or fails (`offline` again). After
@@ -388,7 +394,7 @@ export class PresenceClient {
     this.#visibility?.removeEventListener('visibilitychange', this.#onVisibility);
   }
 
-  #onBrowserOnline = (): void => this.reconnectNow();
+  #onBrowserOnline = (): void => this.#wake();
 
   /** The browser knows the network is gone: say so now rather than after the heartbeat timeout. */
   #onBrowserOffline = (): void => {
@@ -404,8 +410,26 @@ export class PresenceClient {
 
   #onVisibility = (): void => {
     const v = this.#visibility;
-    if (v && (v.visibilityState === undefined || v.visibilityState === 'visible')) this.reconnectNow();
+    if (v && (v.visibilityState === undefined || v.visibilityState === 'visible')) this.#wake();
   };
+
+  /**
+   * The page is shown again or the browser is back online. A connect attempt still in flight is
+   * kept: replacing it at each wake would never let a slow network finish one (a person going
+   * back and forth between tabs); its connect timeout ends it if it hangs. One begun longer ago
+   * than that timeout, by the clock, was slept through (its timers did not run): it is replaced,
+   * as anything else is, by {@link reconnectNow}. While `offline` the state says it is trying.
+   */
+  #wake(): void {
+    if (this.#stopped || !this.#attemptInFlight() || this.#timers.now() - this.#attemptAt >= this.#connectTimeoutMs) return this.reconnectNow();
+    if (this.#rest.running) this.#rest.pollNow();
+    if (this.#state === 'offline') this.#setState(this.#everConnected ? 'reconnecting' : 'connecting');
+  }
+
+  /** A socket opened and not ready yet, or a token read for the latest attempt not settled yet. */
+  #attemptInFlight(): boolean {
+    return (this.#socket !== null && !this.#socket.ready) || this.#tokenReadFor === this.#connects;
+  }
 
   #synced(): void {
     this.#lastSyncAt = this.#timers.now();
@@ -422,12 +446,28 @@ export class PresenceClient {
     // A page shown again, the browser back online, a retry: the polls answer for it (RestFallback.restOnly).
     if (this.#rest.restOnly) return this.#rest.start();
     const attempt = ++this.#connects;
+    this.#attemptAt = this.#timers.now();
     if (known !== undefined) return this.#connectWith(known);
     const read = this.#tokens.read();
     if ('now' in read) return this.#connectWith(read.now);
     if ('failed' in read) return this.#tokenUnavailable();
     const run = this.#run;
-    this.#tokens.wait(read.later, () => run === this.#run && attempt === this.#connects, (token) => this.#connectWith(tokenOrNull(token)), () => this.#tokenUnavailable());
+    this.#tokenReadFor = attempt;
+    const settled = (): void => {
+      if (this.#tokenReadFor === attempt) this.#tokenReadFor = null;
+    };
+    this.#tokens.wait(
+      read.later,
+      () => run === this.#run && attempt === this.#connects,
+      (token) => {
+        settled();
+        this.#connectWith(tokenOrNull(token));
+      },
+      () => {
+        settled();
+        this.#tokenUnavailable();
+      },
+    );
   }
 
   /**
