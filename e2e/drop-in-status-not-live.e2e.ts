@@ -5,6 +5,7 @@
  * connection. While the page is not live the friend's element shows the last known status as
  * such ("Online · as of 14:02"), never the live green dot; once the page's client stopped for
  * good (signed out, the token refused, the connection ended) it says the status is unknown.
+ * The page's <beacon-friend-list> says the same of its rows: grey dots, "last known" in words.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
@@ -27,7 +28,7 @@ const PAGE = `<!doctype html>
 <head><meta charset="utf-8"><title>Pong Club</title></head>
 <body>
 <header><h1>Pong Club</h1></header>
-<main><p>Watched player: <beacon-status id="watched" show-message></beacon-status></p></main>
+<main><p>Watched player: <beacon-status id="watched" show-message></beacon-status></p><beacon-friend-list id="list"></beacon-friend-list></main>
 <script type="module">
   import * as beacon from '/beacon/sdk/beacon-elements.js';
   window.beacon = beacon;
@@ -242,5 +243,40 @@ describe('a friend\'s <beacon-status> once the page\'s client stopped for good',
       dot: null,
       colour: null,
     });
+  });
+});
+
+/** What a <beacon-friend-list> row shows: its dot's parts and colour, its words, whether it and the host are marked stale. */
+const rowShown = (list: Element, userId: number) => {
+  const row = list.shadowRoot?.querySelector(`li[data-user-id="${userId}"]`);
+  const dot = row?.querySelector('svg') ?? null;
+  return {
+    listStale: list.hasAttribute('data-stale'),
+    rowStale: row?.hasAttribute('data-stale') ?? null,
+    part: row?.getAttribute('part') ?? null,
+    status: row?.getAttribute('data-status') ?? null,
+    dot: dot?.getAttribute('part') ?? null,
+    colour: dot ? getComputedStyle(dot).color : null,
+    words: row?.querySelector('button')?.textContent ?? null,
+  };
+};
+
+describe('<beacon-friend-list> while the page\'s connection is cut', () => {
+  it('shows the rows as last known (grey dots, "last known, as of" for screen readers), never with live colours; live again once back', async () => {
+    const { page } = await openAmysPage();
+    const list = page.locator('#list');
+    await expect.poll(() => list.evaluate(rowShown, ben.id), FIVE_S).toMatchObject({ listStale: false, rowStale: false, dot: 'dot dot-online', colour: GREEN, words: 'Ben TruthOnline · Browsing' });
+    const asOf = await lastAnswer(page);
+    proxy.cut();
+    await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'busy' });
+    const lastKnown = { listStale: true, rowStale: true, part: 'row row-online', status: 'online', dot: 'dot dot-stale', words: `Ben TruthOnline · Browsing (last known, as of ${asOf})` };
+    await expect.poll(() => list.evaluate(rowShown, ben.id), FIVE_S).toMatchObject(lastKnown);
+    expect((await list.evaluate(rowShown, ben.id)).colour).not.toBe(GREEN);
+    await expect.poll(() => list.getAttribute('data-connection'), TO_OFFLINE).toBe('offline');
+    expect(await list.evaluate(rowShown, ben.id)).toMatchObject(lastKnown);
+    await expectAccessible(page, '<beacon-friend-list> showing last known statuses while offline');
+    proxy.restore();
+    await expect.poll(() => list.evaluate(rowShown, ben.id), { timeout: 15_000, interval: 100 }).toMatchObject({ listStale: false, rowStale: false, part: 'row row-busy', dot: 'dot dot-busy', words: 'Ben TruthBusy · Browsing' });
+    expect(await list.getAttribute('data-connection')).toBe('connected');
   });
 });

@@ -13,6 +13,11 @@
  * keeps trying; "Retry now" tries at once), the sign-in refused or ended (the client
  * stopped for good: the page must sign the user in again; no retry offered, it could not
  * work), or the connection ended (`disconnect()`, signed out).
+ *
+ * While the list is not live (reconnecting, polling, offline, stopped) its rows are the last
+ * known statuses and are shown as such, as <beacon-status> shows one: grey dots of the status's
+ * shape (`dot dot-stale`, `--beacon-color-stale`), each row's words ending "(last known, as of
+ * 14:02)" for screen readers, and `data-stale` on the host and on each row.
  */
 import type { ConnectionState, PresenceClient, StopReason, View } from '../client/index.js';
 import { h } from '../web/lib/dom.js';
@@ -60,6 +65,8 @@ export class BeaconFriendListElement extends BeaconElement {
   #rows = new Map<number, HTMLLIElement>();
   /** The view each row was drawn from: a row whose friend did not change is not drawn again. */
   #drawn = new Map<number, View>();
+  /** What each row says of its status not being live ("last known, as of 14:02"), or null while live. */
+  #marks = new Map<number, string | null>();
   /** Friends whose rows the next render flashes. */
   #flashes = new Set<number>();
   /** The next frame's render: a burst of changes is drawn once a frame, not once each. */
@@ -86,7 +93,9 @@ export class BeaconFriendListElement extends BeaconElement {
     if (!connection) {
       this.#rows.clear();
       this.#drawn.clear();
+      this.#marks.clear();
       this.#note.hidden = true;
+      this.removeAttribute('data-stale');
       // Not bound to any client: say so, rather than the state of one this element no longer follows.
       this.dataset.connection = 'offline';
       this.#show(this.#state('Not connected to Beacon.', 'disconnected'), 'disconnected');
@@ -133,8 +142,11 @@ export class BeaconFriendListElement extends BeaconElement {
       if (keep.has(id)) continue;
       this.#rows.delete(id);
       this.#drawn.delete(id);
+      this.#marks.delete(id);
     }
-    const rows = shown.map((view) => this.#row(view));
+    const mark = state === 'connected' ? null : syncedAt === null ? 'last known' : `last known, as of ${asOfTime(syncedAt)}`;
+    this.toggleAttribute('data-stale', mark !== null);
+    const rows = shown.map((view) => this.#row(view, mark));
     // The row the user is on stays where it is on screen: the one holding keyboard focus, else
     // the one under the mouse. The focused one is not moved either (moving a node blurs it, and
     // focus would fall to the page body): the others move around it.
@@ -172,11 +184,17 @@ export class BeaconFriendListElement extends BeaconElement {
     else this.#note.textContent = `${CONNECTION_LABEL[state]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
   }
 
-  /** One row per friend, kept across renders so focus and running animations survive updates. */
-  #row(view: View): HTMLLIElement {
+  /**
+   * One row per friend, kept across renders so focus and running animations survive updates.
+   * `stale`: what the row says of its status while the list is not live (null while live).
+   */
+  #row(view: View, stale: string | null): HTMLLIElement {
     let row = this.#rows.get(view.user_id);
     // The SDK hands the same object for a friend who did not change.
-    if (row && this.#drawn.get(view.user_id) === view) return row;
+    if (row && this.#drawn.get(view.user_id) === view) {
+      if (this.#marks.get(view.user_id) !== stale) this.#markStale(row, view, stale);
+      return row;
+    }
     if (!row) {
       const button = h('button', { type: 'button', class: 'friend', part: 'friend' });
       button.addEventListener('click', () => {
@@ -200,8 +218,25 @@ export class BeaconFriendListElement extends BeaconElement {
       h('span', { class: 'label muted', part: 'label' }, words),
       ...(view.custom_message ? [h('span', { class: 'message muted', part: 'message' }, `“${view.custom_message}”`)] : []),
       ...(details ? [h('span', { class: 'details muted', part: 'details' }, details)] : []),
+      h('span', { class: 'sr-only stale-note' }),
     );
+    this.#markStale(row, view, stale);
     return row;
+  }
+
+  /**
+   * Marks a row's status as the last known one (`stale`: the words said, "last known, as of
+   * 14:02") or as live (null): the dot grey or in its status's colour, its parts to match, and
+   * the words a screen reader says after the status.
+   */
+  #markStale(row: HTMLLIElement, view: View, stale: string | null): void {
+    this.#marks.set(view.user_id, stale);
+    row.toggleAttribute('data-stale', stale !== null);
+    const dot = row.querySelector('svg.dot');
+    dot?.setAttribute('part', stale === null ? `dot dot-${statusToken(view.status)}` : 'dot dot-stale');
+    dot?.setAttribute('class', stale === null ? `dot ${view.status}` : 'dot stale');
+    const note = row.querySelector('.stale-note');
+    if (note) note.textContent = stale === null ? '' : ` (${stale})`;
   }
 
   #announce(view: View, previous: View | undefined): void {

@@ -32,7 +32,6 @@ const CSS = `
 :host { display: inline-block; }
 .wrap { display: inline-flex; align-items: center; gap: calc(var(--_space) * 0.5); }
 .message { font-style: italic; }
-.dot.stale { color: var(--beacon-color-stale, var(--_muted)); }
 `;
 
 export class BeaconStatusElement extends BeaconElement {

@@ -31,6 +31,8 @@ export const BASE_CSS = `
 .dot.busy { color: var(--beacon-color-busy, #9333ea); }
 .dot.in_game { color: var(--beacon-color-in-game, #2563eb); }
 .dot.offline { color: var(--beacon-color-offline, #71717a); }
+/* A status that is not live (the last known one): grey, whatever the status, never a live colour. */
+.dot.stale { color: var(--beacon-color-stale, var(--_muted)); }
 .muted { color: var(--_muted); }
 .sr-only {
   position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
