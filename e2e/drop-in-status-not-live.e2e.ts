@@ -100,7 +100,7 @@ const shownBy = (el: Element): Shown => {
 };
 
 /** Amy's page watching Ben (or `watch`), connected with a fresh login of hers (its token returned); every change shown is recorded. */
-async function openAmysPage(watch = ben.id, live: Partial<Shown> = { status: 'online', words: 'Online', dot: 'dot dot-online' }): Promise<{ page: Page; watched: Locator; token: string }> {
+async function openAmysPage(watch = ben.id, live: Partial<Shown> = { status: 'online', words: 'Online', dot: 'dot dot-online' }, opts: { clock?: boolean } = {}): Promise<{ page: Page; watched: Locator; token: string }> {
   const { token } = await api<{ token: string }>(beacon.baseUrl, null, 'POST', '/auth/login', { username: 'amy_truth', password: PASSWORD });
   const context = await browser.newContext();
   contexts.push(context);
@@ -125,6 +125,8 @@ async function openAmysPage(watch = ben.id, live: Partial<Shown> = { status: 'on
     });
   })})(${String(shownBy)})`);
   const page = await context.newPage();
+  // A page clock the test can move on (a machine asleep overnight); it runs as usual until then.
+  if (opts.clock) await page.clock.install();
   await page.goto(`${host.baseUrl}/?watch=${watch}`);
   await page.waitForFunction(() => 'beacon' in window);
   await page.evaluate((t) => (window as unknown as { beacon: { connect(o: object): unknown } }).beacon.connect({ baseUrl: '/beacon', token: t }), token);
@@ -179,6 +181,27 @@ describe('a friend\'s <beacon-status> while the page\'s connection is cut', () =
     }
     for (const s of down) expect(s.colour).not.toBe(GREEN);
     for (const s of shown.filter((x) => x.connection === 'connected')) expect(s).toMatchObject({ stale: false, words: expect.not.stringContaining('as of') });
+  });
+});
+
+describe('the "as of" of a last known status from an earlier day', () => {
+  it('says the date of the last answer too, not its time alone, when the page wakes up the next day still cut off', async () => {
+    const { page, watched } = await openAmysPage(ben.id, undefined, { clock: true });
+    const last = await page.evaluate(() => (window as unknown as { beacon: { defaultConnection(): { client: { lastSyncAt: number } } } }).beacon.defaultConnection().client.lastSyncAt);
+    proxy.cut();
+    await expect.poll(() => watched.evaluate(shownBy), TO_OFFLINE).toMatchObject({ connection: 'offline', stale: true });
+    const today = (await watched.evaluate(shownBy)).words;
+    // The machine sleeps until the next day, and its page is shown again: still cut off.
+    await page.clock.fastForward('25:00:00');
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    const [time, day] = await page.evaluate(
+      (at) => [new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }), new Date(at).toLocaleDateString([], { day: 'numeric', month: 'short' })],
+      last,
+    );
+    expect(today).toBe(`Online · as of ${time}`);
+    await expect.poll(() => watched.evaluate(shownBy), TO_OFFLINE).toMatchObject({ stale: true, dot: 'dot dot-stale', words: expect.stringMatching(/^Online · as of /) });
+    await expect.poll(async () => (await watched.evaluate(shownBy)).words, TO_OFFLINE).toContain(day);
+    expect((await watched.evaluate(shownBy)).words).toContain(time);
   });
 });
 

@@ -1,8 +1,15 @@
 /**
- * "As of 14:02": the time of the last answer from Beacon, said wherever the elements show data
- * that is not live (the friend list's note, <beacon-status>'s last known status). Hours and
- * minutes in the page's locale, on the device's clock (the time the answer arrived here).
+ * "As of 14:02": when the last answer from Beacon arrived, said wherever the elements show data
+ * that is not live (the friend list's note and rows, <beacon-status>'s last known status). Hours
+ * and minutes in the page's locale, on the device's clock (the time the answer arrived here); for
+ * an answer from an earlier day than `now`'s (a laptop woken the next morning) the date too
+ * ("Sun, Dec 6, 11:50 PM"), and the year for one from an earlier year: a time alone would pass
+ * yesterday's statuses off as today's.
  */
-export function asOfTime(at: number): string {
-  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+export function asOfTime(at: number, now: number = Date.now()): string {
+  const when = new Date(at);
+  const today = new Date(now);
+  if (when.toDateString() === today.toDateString()) return when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const year = when.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' as const };
+  return when.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', ...year, hour: '2-digit', minute: '2-digit' });
 }
