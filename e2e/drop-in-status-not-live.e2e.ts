@@ -303,3 +303,47 @@ describe('<beacon-friend-list> while the page\'s connection is cut', () => {
     expect(await list.getAttribute('data-connection')).toBe('connected');
   });
 });
+
+describe('a stranger\'s <beacon-status> across a stop and a start of its client', () => {
+  it('never shows a read made before the stop once started again, even when its answer comes last', async () => {
+    const dee = await registerUser(beacon.baseUrl, 'dee_truth', 'Dee Stranger');
+    await api(beacon.baseUrl, dee.token, 'PUT', '/users/me/status/settings', { status_visibility: 'public' });
+    const deeSocket = await openSocket(beacon.baseUrl, dee.token); // online, seen by anyone
+    try {
+      const { token } = await api<{ token: string }>(beacon.baseUrl, null, 'POST', '/auth/login', { username: 'amy_truth', password: PASSWORD });
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      // The first read of Dee's status reaches Beacon at once (she is online) but its answer is held on its way back.
+      let release: (() => Promise<void>) | null = null;
+      let answered = (): void => undefined;
+      const held = new Promise<void>((r) => (answered = r));
+      await page.route(`**/beacon/api/v1/users/${dee.id}/status`, async (route) => {
+        if (release) return route.continue();
+        const response = await route.fetch();
+        release = () => route.fulfill({ response });
+        answered();
+      });
+      await page.goto(`${host.baseUrl}/?watch=${dee.id}`);
+      await page.waitForFunction(() => 'beacon' in window);
+      await page.evaluate((t) => (window as unknown as { beacon: { connect(o: object): unknown } }).beacon.connect({ baseUrl: '/beacon', token: t }), token);
+      await held;
+      const watched = page.locator('#watched');
+      const client = 'window.beacon.defaultConnection().client';
+      // Signed out of the host's Beacon view for a moment (stop), and back (start); Dee went busy meanwhile.
+      await page.evaluate(`${client}.stop()`);
+      await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ state: 'disconnected', words: 'Status unavailable (not connected)' });
+      await api(beacon.baseUrl, dee.token, 'PUT', '/users/me/status', { status: 'busy' });
+      await page.evaluate(`${client}.start()`);
+      await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ state: 'ready', connection: 'connected', status: 'busy', stale: false, words: 'Busy' });
+      // The answer to the read made before the stop (Online) arrives only now: it is not shown.
+      const delivered = page.waitForEvent('requestfinished', (r) => r.url().endsWith(`/users/${dee.id}/status`));
+      await (release as unknown as () => Promise<void>)();
+      await delivered;
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 100))); // its answer handled
+      expect(await watched.evaluate(shownBy)).toMatchObject({ state: 'ready', status: 'busy', stale: false, words: 'Busy' });
+    } finally {
+      deeSocket.close();
+    }
+  });
+});

@@ -125,6 +125,12 @@ export class BeaconStatusElement extends BeaconElement {
     };
     const live = (): View | null => (client.self?.user_id === id ? client.self : (client.friend(id) ?? null));
     /**
+     * The client's stops seen by this binding: a read made before one (maybe another login's,
+     * through a token since signed out) is never shown after it, even when the client started
+     * again and its answer comes after the fresh read's.
+     */
+    let stops = 0;
+    /**
      * The status, live while connected; else the last known one, said to be so with the time
      * of the last answer (the client's last sync, or the REST read's arrival). Once the client
      * stopped for good (signed out, the token refused, the connection ended) no status: it will
@@ -141,13 +147,15 @@ export class BeaconStatusElement extends BeaconElement {
     };
     const fetchOnce = (): void => {
       if (live()) return;
+      const stopsThen = stops;
+      const current = (): boolean => run === this.#run && stopsThen === stops && !live();
       connection.api.userStatus(id).then(
         (view) => {
-          if (run !== this.#run || live()) return;
+          if (!current()) return;
           this.#read = { connection, id, view, at: Date.now(), current: client.state === 'connected' };
           show();
         },
-        (err: unknown) => run === this.#run && !live() && this.#text(isNoSuchUser(err) ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'),
+        (err: unknown) => current() && this.#text(isNoSuchUser(err) ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'),
       );
     };
     /** Whatever follows the connection is on screen: a status (live or last known), or the wait for one. */
@@ -166,7 +174,10 @@ export class BeaconStatusElement extends BeaconElement {
         if (following()) show();
       }),
       // A stop while already offline changes no state, but what may be shown (the status is now unknown).
-      client.on('stopped', () => following() && show()),
+      client.on('stopped', () => {
+        stops++;
+        if (following()) show();
+      }),
       // Polling or not live: each answer moves "as of" on (live, there is nothing to say).
       client.on('synced', () => client.state !== 'connected' && this.#status !== null && show()),
       client.on('self', () => live() && show()),
