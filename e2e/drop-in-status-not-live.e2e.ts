@@ -205,6 +205,23 @@ describe('the "as of" of a last known status from an earlier day', () => {
   });
 });
 
+describe('the "as of" of a page left open overnight while cut off', () => {
+  it('says the date once the day changed, with nothing else happening: the status and the friend list\'s note and rows', async () => {
+    const { page, watched } = await openAmysPage(ben.id, undefined, { clock: true });
+    const list = page.locator('#list');
+    const last = await page.evaluate(() => (window as unknown as { beacon: { defaultConnection(): { client: { lastSyncAt: number } } } }).beacon.defaultConnection().client.lastSyncAt);
+    proxy.cut();
+    await expect.poll(() => watched.evaluate(shownBy), TO_OFFLINE).toMatchObject({ connection: 'offline', stale: true });
+    await expect.poll(() => list.getAttribute('data-connection'), TO_OFFLINE).toBe('offline');
+    const day = await page.evaluate((at) => new Date(at).toLocaleDateString([], { day: 'numeric', month: 'short' }), last);
+    // The page stays shown (no wake): the clock passes midnight.
+    await page.clock.fastForward('25:00:00');
+    await expect.poll(async () => (await watched.evaluate(shownBy)).words, FIVE_S).toContain(day);
+    await expect.poll(() => list.evaluate((el) => el.shadowRoot?.querySelector('[part=connection]')?.textContent ?? ''), FIVE_S).toContain(day);
+    expect((await list.evaluate(rowShown, ben.id)).words).toContain(day);
+  });
+});
+
 describe('a stranger\'s <beacon-status> (read over REST) while the page\'s connection is cut', () => {
   it('shows the status read as the last known one, with the time it was read, until it is read again after the reconnect', async () => {
     const cleo = await registerUser(beacon.baseUrl, 'cleo_truth', 'Cleo Stranger');

@@ -13,3 +13,34 @@ export function asOfTime(at: number, now: number = Date.now()): string {
   const year = when.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' as const };
   return when.toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', ...year, hour: '2-digit', minute: '2-digit' });
 }
+
+/**
+ * Calls `fn` once just after the device's next midnight, while armed: an "as of" said today by
+ * its time alone needs its date from then on, even if nothing else happens (a page left open
+ * overnight, still cut off). {@link arm} again re-arms; {@link disarm} cancels.
+ */
+export class NextDay {
+  readonly #fn: () => void;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(fn: () => void) {
+    this.#fn = fn;
+  }
+
+  arm(): void {
+    this.disarm();
+    const now = Date.now();
+    const midnight = new Date(now);
+    midnight.setHours(24, 0, 0, 0);
+    // A second late: on the new day by any clock rounding.
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#fn();
+    }, midnight.getTime() - now + 1_000);
+  }
+
+  disarm(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}

@@ -27,7 +27,7 @@ import { LiveAnnouncer } from '../web/lib/live-announcer.js';
 import { NextFrame } from '../web/lib/next-frame.js';
 import { placeRows } from '../web/lib/row-order.js';
 import { keepInPlace } from '../web/lib/keep-in-place.js';
-import { asOfTime } from './as-of.js';
+import { asOfTime, NextDay } from './as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, FIND_FRIENDS, FRIEND_SELECT, type FriendSelectDetail } from './events.js';
@@ -106,13 +106,18 @@ export class BeaconFriendListElement extends BeaconElement {
     const render = (): void => {
       frame.cancel();
       this.#render(client, client.friends(), client.state, client.self !== null, client.lastSyncAt);
+      // Not live: drawn again after midnight, when the note's and rows' "as of" need the date.
+      if (client.state === 'connected') nextDay.disarm();
+      else nextDay.arm();
     };
     const frame = new NextFrame(render);
+    const nextDay = new NextDay(render);
     this.#frame = frame;
     render();
     return [
       () => this.#announcer.dispose(),
       () => frame.cancel(),
+      () => nextDay.disarm(),
       client.on('friends', () => frame.request()),
       client.on('state', render),
       // A stop while already offline changes no state, but what is said (it no longer retries).

@@ -20,7 +20,7 @@ import { ApiError, type ConnectionState, type Status, type View } from '../clien
 import { MAX_ID } from '../protocol/enums.js';
 import { h } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
-import { asOfTime } from './as-of.js';
+import { asOfTime, NextDay } from './as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { statusDot } from './status-dot.js';
@@ -137,6 +137,12 @@ export class BeaconStatusElement extends BeaconElement {
      * not be updated again, so what it was is no status to show.
      */
     const show = (): void => {
+      showNow();
+      // Shown as last known: said again after midnight, when its "as of" needs the date.
+      if (this.#stale) nextDay.arm();
+      else nextDay.disarm();
+    };
+    const showNow = (): void => {
       if (client.state === 'offline' && client.stopReason !== null) return unavailable();
       const connected = client.state === 'connected';
       const view = live();
@@ -160,11 +166,13 @@ export class BeaconStatusElement extends BeaconElement {
     };
     /** Whatever follows the connection is on screen: a status (live or last known), or the wait for one. */
     const following = (): boolean => this.#waiting || this.#status !== null;
+    const nextDay = new NextDay(() => following() && show());
     // Until this user's status is read, say so, rather than keep showing another user's
     // (user-id changed) or nothing at all (added after sign-in).
     show();
     if (!live() && client.self) fetchOnce();
     return [
+      () => nextDay.disarm(),
       client.on('state', (state) => {
         this.#connectionState(state);
         const known = read();
