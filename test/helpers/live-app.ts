@@ -1,8 +1,8 @@
 /** A real app listening on a random loopback port, with a fake clock, for socket tests. */
 import type { Config } from '../../src/server/config.js';
 import type { AppOverrides } from '../../src/server/app.js';
-import { createTestApp, type TestApp } from './app.js';
-import { freshDatabase } from './databases.js';
+import { createTestApp, type Account, type TestApp } from './app.js';
+import { freshDatabase, type TestDialect } from './databases.js';
 import { sharedParts, type Kind } from './shared-parts.js';
 import { FakeClock } from './clock.js';
 import { connect, type Frame, type TestSocket } from './ws-client.js';
@@ -54,13 +54,56 @@ export async function startLiveApp(config: Partial<Config> = {}, overrides: AppO
   };
 }
 
-/** A live app where Alice and Bob are registered and friends: how most socket tests begin. */
-export async function liveFriends(config: Partial<Config> = {}): Promise<{ t: LiveApp; alice: { token: string; id: number }; bob: { token: string; id: number } }> {
-  const t = await startLiveApp(config);
-  const alice = await t.register('alice');
-  const bob = await t.register('bob');
-  await t.befriend(alice, bob);
-  return { t, alice, bob };
+/** A live app on a fresh database of `dialect`, which close() drops once the app has stopped. */
+export async function liveAppOn(dialect: TestDialect, config: Partial<Config> = {}, overrides: AppOverrides = {}): Promise<LiveApp> {
+  const fresh = await freshDatabase(dialect);
+  try {
+    const t = await startLiveApp({ ...config, databaseUrl: fresh.url }, overrides);
+    return {
+      ...t,
+      async close() {
+        await t.close();
+        await fresh.drop();
+      },
+    };
+  } catch (err) {
+    await fresh.drop();
+    throw err;
+  }
+}
+
+export interface LiveUsersOptions<N extends string> {
+  /** Pairs made friends once everyone is registered: the first asks, the second accepts. */
+  friends?: ReadonlyArray<readonly [N, N]>;
+  /** Starts on a fresh database of this dialect (liveAppOn). */
+  dialect?: TestDialect;
+  overrides?: AppOverrides;
+}
+
+/**
+ * A live app with `names` registered in that order, then `friends` made friends. How most
+ * socket tests begin: `({ t, alice, bob } = await liveUsers(config, ['alice', 'bob']))`.
+ */
+export async function liveUsers<N extends string>(
+  config: Partial<Config>,
+  names: readonly N[],
+  { friends = [], dialect, overrides }: LiveUsersOptions<N> = {},
+): Promise<{ t: LiveApp } & Record<N, Account>> {
+  const t = dialect === undefined ? await startLiveApp(config, overrides) : await liveAppOn(dialect, config, overrides);
+  try {
+    const users = {} as Record<N, Account>;
+    for (const name of names) users[name] = await t.register(name);
+    for (const [a, b] of friends) await t.befriend(users[a], users[b]);
+    return { ...users, t };
+  } catch (err) {
+    await t.close();
+    throw err;
+  }
+}
+
+/** A live app where Alice and Bob are registered and friends. */
+export function liveFriends(config: Partial<Config> = {}, options: Omit<LiveUsersOptions<'alice' | 'bob'>, 'friends'> = {}): Promise<{ t: LiveApp; alice: Account; bob: Account }> {
+  return liveUsers(config, ['alice', 'bob'], { ...options, friends: [['alice', 'bob']] });
 }
 
 /** One instance's share of what two instances share (sharedParts): its bus and presence store. */

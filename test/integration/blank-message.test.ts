@@ -22,9 +22,7 @@ describe('a custom message that shows nothing', () => {
     ['a variation selector', '\ufe0f'],
   ])('%s clears the message (REST): her view and her friend’s say none', async (_what, blank) => {
     t = await startLiveApp();
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     await t.connect(alice.token); // online: her friends see her message
     const { socket: b } = await t.connect(bob.token);
     const put = (custom_message: string) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'busy', custom_message } });
@@ -40,9 +38,7 @@ describe('a custom message that shows nothing', () => {
 
   it('over the socket too (set_status)', async () => {
     t = await startLiveApp();
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     const { socket: a } = await t.connect(alice.token);
     const { socket: b } = await t.connect(bob.token);
     await b.after(() => a.send({ type: 'set_status', status: 'away', custom_message: 'lunch' }), (f) => change(alice.id)(f) && f.custom_message === 'lunch');

@@ -8,8 +8,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase, testDialects } from '../helpers/databases.js';
-import { startLiveApp, twoLiveApps, type LiveApp } from '../helpers/live-app.js';
+import { testDialects } from '../helpers/databases.js';
+import { liveAppOn, twoLiveApps, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilNotice } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
@@ -25,16 +25,10 @@ const del = (t: LiveApp, who: U) => t.app.inject({ method: 'DELETE', url: '/api/
 
 describe.each(testDialects())('a blocked user deletes their account: the blockers are told (%s)', (dialect) => {
   let t: LiveApp;
-  let drop: () => Promise<void>;
   beforeEach(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    t = await startLiveApp({ databaseUrl: fresh.url });
+    t = await liveAppOn(dialect);
   });
-  afterEach(async () => {
-    await t.close();
-    await drop();
-  });
+  afterEach(() => t.close());
 
   it('every socket of each blocker gets block_changed blocked:false naming the deleted user; nobody else hears of a block', async () => {
     const [alice, carol, dave, eve] = [await t.register('alice'), await t.register('carol'), await t.register('dave'), await t.register('eve')];

@@ -14,8 +14,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase, testDialects } from '../helpers/databases.js';
-import { startLiveApp, twoLiveApps, type LiveApp, type TwoLiveApps } from '../helpers/live-app.js';
+import { testDialects } from '../helpers/databases.js';
+import { liveAppOn, twoLiveApps, type LiveApp, type TwoLiveApps } from '../helpers/live-app.js';
 import { workRecorder } from '../helpers/work-recorder.js';
 import { BlockRepository } from '../../src/server/friends/block-repository.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
@@ -53,16 +53,12 @@ const asToStranger = (work: string[], frame = 'request_received') => work.map((w
 
 describe.each(testDialects())('a friend request to someone who blocked you takes the work of one to a stranger, on %s', (dialect) => {
   let t: LiveApp;
-  let drop: () => Promise<void>;
   beforeEach(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    t = await startLiveApp({ databaseUrl: fresh.url });
+    t = await liveAppOn(dialect);
   });
   afterEach(async () => {
     vi.restoreAllMocks();
     await t.close();
-    await drop();
   });
 
   it('Eve, blocked by Alice, and Sam, a stranger to Carol, each ask', async () => {

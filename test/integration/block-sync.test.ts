@@ -8,7 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, twoLiveApps, type LiveApp } from '../helpers/live-app.js';
+import { liveUsers, twoLiveApps, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilNotice, framesUntilOwnChange } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
@@ -30,9 +30,7 @@ describe.each(['memory', 'redis'] as const)('a block reaches every socket of the
   afterEach(() => close());
 
   it('a block through A reaches her sockets on A and B, an unblock through B likewise; Bob hears nothing of either', async () => {
-    const alice = await a.register('alice');
-    const bob = await a.register('bob');
-    await a.befriend(alice, bob);
+    const [alice, bob] = await a.registerFriends('alice', 'bob');
     const { socket: bobs } = await b.connect(bob.token);
     const { socket: phone } = await a.connectSeenBy(alice.token, bobs);
     const { socket: laptop } = await b.connect(alice.token);
@@ -67,9 +65,7 @@ describe('what a block announces (one instance)', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await liveUsers({}, ['alice', 'bob']));
   });
   afterEach(() => t.close());
 

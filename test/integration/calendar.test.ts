@@ -26,9 +26,7 @@ describe('calendar feeds', () => {
     // Noon UTC (the next one): the meeting must not cross midnight, where the message would
     // name the day ("until Wed 00:05"). Run near midnight, this test failed on the wall clock.
     t.clock.t = Math.ceil((t.clock.now() + 1) / (24 * 60 * MIN)) * 24 * 60 * MIN + 12 * 60 * MIN;
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    [alice, bob] = await t.registerFriends('alice', 'bob');
     // A meeting from 10 to 40 minutes from now (UTC, so the message reads in UTC).
     const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
     ics = [

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../helpers/live-app.js';
 import { connect, type Frame, type TestSocket } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -19,10 +19,7 @@ describe('a client game ends with the page that declared it', () => {
   let bob: U;
   let watcher: TestSocket;
   beforeEach(async () => {
-    t = await startLiveApp({ offlineGraceMs: GRACE, serviceToken: SERVICE_TOKEN });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ offlineGraceMs: GRACE, serviceToken: SERVICE_TOKEN }));
     watcher = (await t.connect(alice.token)).socket;
   });
   afterEach(() => t.close());

@@ -81,9 +81,7 @@ describe.each(testDialects())('two replacements at once on one instance (%s)', (
     feedUrl = `http://127.0.0.1:${(feed.address() as AddressInfo).port}/private/basic.ics`;
     t = await startLiveApp({ databaseUrl: db.url, calendarAllowLocal: true, idleTimeoutMs: DAY });
     t.clock.t = nextMonday10(t.clock.now());
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    [alice, bob] = await t.registerFriends('alice', 'bob');
     ({ socket: bobs } = await t.connect(bob.token));
     await t.connectSeenBy(alice.token, bobs);
   });
@@ -155,9 +153,7 @@ for (const kind of ['memory', 'redis'] as const) {
     beforeEach(async () => {
       ({ a, b, close } = await twoLiveApps(kind, { idleTimeoutMs: DAY }));
       a.clock.t = b.clock.t = nextMonday10(a.clock.now());
-      alice = await a.register('alice');
-      bob = await a.register('bob');
-      await a.befriend(alice, bob);
+      [alice, bob] = await a.registerFriends('alice', 'bob');
       // Bob watches from B; Alice is on A and on B (two tabs, one per instance).
       ({ socket: bobs } = await b.connect(bob.token));
       await a.connectSeenBy(alice.token, bobs);

@@ -5,8 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase, testDialects } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { testDialects } from '../helpers/databases.js';
+import { liveFriends, type LiveApp } from '../helpers/live-app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import { PresenceRepository } from '../../src/server/status/presence-repository.js';
 
@@ -19,21 +19,12 @@ const del = (t: LiveApp, who: U) => t.app.inject({ method: 'DELETE', url: '/api/
 
 describe.each(testDialects())('a deleted account in memory on %s', (dialect) => {
   let t: LiveApp;
-  let drop: () => Promise<void>;
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    t = await startLiveApp({ databaseUrl: fresh.url, serviceToken: SERVICE_TOKEN });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ serviceToken: SERVICE_TOKEN }, { dialect }));
   });
-  afterEach(async () => {
-    await t.close();
-    await drop();
-  });
+  afterEach(() => t.close());
 
   const game = (event: string, playerIds: number[]) =>
     t.app.inject({ method: 'POST', url: '/api/v1/games/events', headers: { 'x-service-token': SERVICE_TOKEN }, payload: { event, match_id: 'm-del', player_ids: playerIds } });
@@ -108,9 +99,7 @@ describe('a deleted account on two instances', () => {
 
   it('is forgotten by the other instance too: its game events skip her', async () => {
     const { a, b } = pair;
-    const alice = await a.register('alice');
-    const bob = await a.register('bob');
-    await a.befriend(alice, bob);
+    const [alice, bob] = await a.registerFriends('alice', 'bob');
     // Bob's socket is on b, which holds alice as his friend; she deletes her account on a.
     const { socket: s } = await b.connect(bob.token);
     const { socket: own } = await b.connect(alice.token);

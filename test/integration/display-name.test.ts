@@ -16,9 +16,7 @@ afterEach(async () => {
 
 async function twoFriends() {
   live = await startLiveApp();
-  const alice = await live.register('alice');
-  const bob = await live.register('bob');
-  await live.befriend(alice, bob);
+  const [alice, bob] = await live.registerFriends('alice', 'bob');
   const aliceSocket = await live.connect(alice.token);
   const bobSocket = await live.connectSeenBy(bob.token, aliceSocket.socket);
   return { app: live, alice, bob, aliceSocket, bobSocket };

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../helpers/live-app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame } from '../helpers/ws-client.js';
 
@@ -31,10 +31,7 @@ describe('a category change reaches every socket of the user who made it', () =>
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends());
   });
   afterEach(() => t.close());
 
@@ -83,9 +80,7 @@ describe('a category change reaches the user’s sockets on every instance', () 
   beforeEach(() => ({ a, b } = two));
 
   it('a PATCH through either instance reaches the user’s sockets on both; the friend on the other instance gets none', async () => {
-    const alice = await a.register('alice');
-    const bob = await a.register('bob');
-    await a.befriend(alice, bob);
+    const [alice, bob] = await a.registerFriends('alice', 'bob');
     const { socket: bobs } = await b.connect(bob.token);
     const { socket: phone } = await a.connectSeenBy(alice.token, bobs);
     const { socket: laptop } = await b.connect(alice.token);

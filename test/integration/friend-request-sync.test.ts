@@ -8,7 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveUsers, type LiveApp } from '../helpers/live-app.js';
 import { useTwoInstances } from '../helpers/two-instances.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
@@ -43,9 +43,7 @@ describe('a friend request reaches every socket of the user who sent it', () => 
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await liveUsers({}, ['alice', 'bob']));
   });
   afterEach(() => t.close());
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveUsers, startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilNotice } from '../helpers/sentinel.js';
 import type { Frame, TestSocket } from '../helpers/ws-client.js';
 
@@ -36,12 +36,7 @@ describe('hidden stays hidden after unhiding', () => {
   let bob: U;
   let carol: U;
   beforeEach(async () => {
-    t = await startLiveApp({ offlineGraceMs: GRACE, idleTimeoutMs: 24 * H, serviceToken: SERVICE_TOKEN });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    carol = await t.register('carol');
-    await t.befriend(alice, bob);
-    await t.befriend(alice, carol);
+    ({ t, alice, bob, carol } = await liveUsers({ offlineGraceMs: GRACE, idleTimeoutMs: 24 * H, serviceToken: SERVICE_TOKEN }, ['alice', 'bob', 'carol'], { friends: [['alice', 'bob'], ['alice', 'carol']] }));
   });
   afterEach(() => t.close());
 
@@ -208,9 +203,7 @@ describe('a server game started while hidden, after unhiding and a restart', () 
     const config = { databaseUrl: `sqlite:${join(dir, 'beacon.db')}`, jwtSecret: 'hidden-secret-0123456789', serviceToken: SERVICE_TOKEN, idleTimeoutMs: 24 * H };
     const t1 = await startLiveApp(config);
     apps.push(t1);
-    const alice = await t1.register('alice');
-    const bob = await t1.register('bob');
-    await t1.befriend(alice, bob);
+    const [alice, bob] = await t1.registerFriends('alice', 'bob');
     const settings = (t: LiveApp, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload });
     const seen = async (t: LiveApp) => (await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json<Record<string, unknown>>();
     await settings(t1, { status_visibility: 'hidden' });

@@ -18,9 +18,7 @@ describe('an interaction counted after its change, several instances', () => {
 
   it('is applied once the change is shared, not before', async () => {
     const { a } = pair;
-    const alice = await a.register('alice');
-    const bob = await a.register('bob');
-    await a.befriend(alice, bob);
+    const [alice, bob] = await a.registerFriends('alice', 'bob');
     const services = a.app.services;
     expect(services.presence.sharesState).toBe(true);
     const steps: string[] = [];
@@ -43,9 +41,7 @@ describe('an interaction counted after its change, several instances', () => {
 
   it('holds the answer one share wait at most, not one per wait, when the change is never confirmed shared', { timeout: 10_000 }, async () => {
     const { a } = pair;
-    const alice = await a.register('alice');
-    const bob = await a.register('bob');
-    await a.befriend(alice, bob);
+    const [alice, bob] = await a.registerFriends('alice', 'bob');
     const services = a.app.services;
     // A Redis that never confirms: each wait runs out its cap.
     const caps: number[] = [];

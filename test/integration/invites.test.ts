@@ -12,9 +12,7 @@ describe('game invitations', () => {
   afterEach(() => t.close());
 
   it('reaches the friend as game_invite, and the acceptance reaches the inviter', async () => {
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     const { socket: a } = await t.connect(alice.token);
     const { socket: b } = await t.connect(bob.token);
     let inviteId = '';

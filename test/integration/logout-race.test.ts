@@ -100,9 +100,7 @@ describe('a logout on another instance while the socket is being admitted', () =
   it('closes it too when the socket’s instance held nothing of the user yet (not on her topic)', async () => {
     const { a: here, b: there } = pair;
     // Everything of Alice and Bob is on `there`: `here` has never loaded Alice, so it is not on her topic.
-    const alice = await there.register('alice');
-    const bob = await there.register('bob');
-    await there.befriend(alice, bob);
+    const [alice, bob] = await there.registerFriends('alice', 'bob');
     const { socket: b } = await there.connect(bob.token);
     const from = b.mark();
     // Held before the load of her friends, which is what subscribes `here` to her topic.
@@ -127,9 +125,7 @@ describe('a logout on another instance while the socket is being admitted', () =
 
   it('closes the socket with 4000 without a ready, and Bob never sees Alice online', async () => {
     const { a: here, b: there } = pair;
-    const alice = await here.register('alice');
-    const bob = await here.register('bob');
-    await here.befriend(alice, bob);
+    const [alice, bob] = await here.registerFriends('alice', 'bob');
     const { socket: b } = await here.connect(bob.token);
     const from = b.mark();
     const a = await inTheGap(here, alice, () => logout(there, alice));

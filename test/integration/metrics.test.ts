@@ -51,9 +51,7 @@ describe('GET /metrics', () => {
 
   it('moves the socket, delivery, latency, write-behind and HTTP metrics with real traffic', async () => {
     const t = await live();
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     const before = await scrape(t);
     expect(sample(before, 'beacon_ws_sockets')).toBe(0);
     expect(before.has('process_cpu_user_seconds_total')).toBe(true);
@@ -153,9 +151,7 @@ describe('GET /metrics', () => {
     const config = { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), databaseUrl: `sqlite:${join(dir, 'beacon.db')}` };
     const one = await live(config);
     const two = await live(config);
-    const alice = await one.register('alice');
-    const bob = await one.register('bob');
-    await one.befriend(alice, bob);
+    const [alice, bob] = await one.registerFriends('alice', 'bob');
     const { socket: b } = await two.connect(bob.token);
     const { socket: a } = await one.connectSeenBy(alice.token, b);
     const [oneBefore, twoBefore] = [await scrape(one), await scrape(two)];

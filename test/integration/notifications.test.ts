@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { startPushEndpoint, type PushEndpoint } from '../helpers/push-endpoint.js';
 import type { TestSocket } from '../helpers/ws-client.js';
 
@@ -22,10 +22,7 @@ describe('online notifications', () => {
 
   beforeEach(async () => {
     push = await startPushEndpoint();
-    t = await startLiveApp({ pushAllowLocal: true, offlineGraceMs: GRACE, idleTimeoutMs: 24 * 60 * MIN }, { pushCa: push.ca });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ pushAllowLocal: true, offlineGraceMs: GRACE, idleTimeoutMs: 24 * 60 * MIN }, { overrides: { pushCa: push.ca } }));
     bobSocket = null;
   });
   afterEach(async () => {

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveUsers, type LiveApp } from '../helpers/live-app.js';
 
 type U = { token: string; id: number };
 const H = 3_600_000;
@@ -19,13 +19,7 @@ describe('pattern of a hidden user looks as after a logout', () => {
   let carol: U;
   let dave: U;
   beforeEach(async () => {
-    t = await startLiveApp({ offlineGraceMs: 1000, idleTimeoutMs: 24 * H });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    carol = await t.register('carol');
-    dave = await t.register('dave');
-    await t.befriend(alice, bob);
-    await t.befriend(alice, carol);
+    ({ t, alice, bob, carol, dave } = await liveUsers({ offlineGraceMs: 1000, idleTimeoutMs: 24 * H }, ['alice', 'bob', 'carol', 'dave'], { friends: [['alice', 'bob'], ['alice', 'carol']] }));
     await t.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${carol.id}`, headers: bearer(alice.token), payload: { category: 'close_friend' } });
     // Some history: alice online for two hours, then logged out.
     const { socket } = await t.connect(alice.token);

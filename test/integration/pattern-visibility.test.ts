@@ -1,7 +1,7 @@
 /** A friend's usual hours: shown only to the audience the user chose (default nobody), through the same tiers as every field. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveUsers, type LiveApp } from '../helpers/live-app.js';
 
 type U = { token: string; id: number };
 const H = 3_600_000;
@@ -12,11 +12,7 @@ describe('pattern visibility', () => {
   let bob: U;
   let carol: U;
   beforeEach(async () => {
-    t = await startLiveApp({ offlineGraceMs: 1000, idleTimeoutMs: 24 * H });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    carol = await t.register('carol');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob, carol } = await liveUsers({ offlineGraceMs: 1000, idleTimeoutMs: 24 * H }, ['alice', 'bob', 'carol'], { friends: [['alice', 'bob']] }));
   });
   afterEach(() => t.close());
 

@@ -65,9 +65,7 @@ describe('presence persistence', () => {
 
   it('turns users left online by a crash offline at the next start, with a sensible last_seen', async () => {
     const t1 = await start();
-    const alice = await t1.register('alice');
-    const bob = await t1.register('bob');
-    await t1.befriend(alice, bob);
+    const [alice, bob] = await t1.registerFriends('alice', 'bob');
     await t1.connect(alice.token);
     await t1.app.services.presence.flush();
     const aliveAt = t1.clock.now();
@@ -82,9 +80,7 @@ describe('presence persistence', () => {
 
   it('a deploy (clean stop, start within the grace) is a blip: friends see no one leave or come back, followers get no "online"', async () => {
     const t1 = await start();
-    const alice = await t1.register('alice');
-    const bob = await t1.register('bob');
-    await t1.befriend(alice, bob);
+    const [alice, bob] = await t1.registerFriends('alice', 'bob');
     expect((await t1.app.inject({ method: 'PUT', url: `/api/v1/users/me/notifications/watches/${alice.id}`, headers: bearer(bob.token) })).statusCode).toBe(200);
     const { socket: a1 } = await t1.connect(alice.token);
     await a1.after(() => a1.send({ type: 'set_status', status: 'busy', custom_message: 'ranked' }), (f) => f.type === 'status_update' && f.status === 'busy');
@@ -108,9 +104,7 @@ describe('presence persistence', () => {
     const t1 = await start();
     // This run ends a minute before the next one starts.
     t1.clock.t -= 60_000;
-    const alice = await t1.register('alice');
-    const bob = await t1.register('bob');
-    await t1.befriend(alice, bob);
+    const [alice, bob] = await t1.registerFriends('alice', 'bob');
     await t1.connect(alice.token);
     const stoppedAt = t1.clock.now();
     await t1.close();

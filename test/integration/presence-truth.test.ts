@@ -31,9 +31,7 @@ describe('presence that is always true', () => {
     return t;
   }
   async function pair(t: LiveApp): Promise<{ alice: U; bob: U }> {
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     return { alice, bob };
   }
   const get = (t: LiveApp, who: U, url: string) => t.app.inject({ url: `/api/v1${url}`, headers: bearer(who.token) });

@@ -1,7 +1,7 @@
 /** Privacy changes apply at once to every output: REST, the ready snapshot and events. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveUsers, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilNotice } from '../helpers/sentinel.js';
 import type { Frame } from '../helpers/ws-client.js';
 
@@ -15,15 +15,8 @@ describe('privacy over every output', () => {
   let stranger: U;
   let admin: U;
   beforeEach(async () => {
-    t = await startLiveApp();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    carol = await t.register('carol');
-    stranger = await t.register('stranger');
-    admin = await t.register('root');
+    ({ t, alice, bob, carol, stranger, root: admin } = await liveUsers({}, ['alice', 'bob', 'carol', 'stranger', 'root'], { friends: [['alice', 'bob'], ['alice', 'carol']] }));
     await t.grantAdmin('root');
-    await t.befriend(alice, bob);
-    await t.befriend(alice, carol);
   });
   afterEach(() => t.close());
 

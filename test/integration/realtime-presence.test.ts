@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PresenceClient } from '../../src/client/presence-client.js';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { framesUntilHeartbeat, framesUntilNotice } from '../helpers/sentinel.js';
 import { connect, type Frame } from '../helpers/ws-client.js';
 
@@ -14,10 +14,7 @@ describe('real-time presence between friends', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp({ offlineGraceMs: 10_000, idleTimeoutMs: 300_000, idleProbeTimeoutMs: 60_000 });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ offlineGraceMs: 10_000, idleTimeoutMs: 300_000, idleProbeTimeoutMs: 60_000 }));
   });
   afterEach(() => t.close());
 
@@ -320,9 +317,7 @@ describe('a background widget polling for an absent user', () => {
   it('never shows her online: away while a polling session holds her, offline between', async () => {
     // Production's poll TTL, grace, idle and probe timeouts (60 s, 10 s, 5 min, 60 s), each ÷ 20.
     t = await startLiveApp({ pollSessionTtlMs: 3_000, offlineGraceMs: 500, idleTimeoutMs: 15_000, idleProbeTimeoutMs: 3_000 });
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     const { socket: b } = await t.connect(bob.token);
     // She used the app once (a state change), then left for longer than idle and probe together;
     // her widget polls every 6 s (2 min in production), slower than TTL and grace together.
@@ -346,9 +341,7 @@ describe('a page polling from the start (the SDK, with WebSockets blocked)', () 
 
   it('shows its person online at once, never away first: the SDK reports the arrival before its first poll', async () => {
     t = await startLiveApp({ offlineGraceMs: 10_000, idleTimeoutMs: 300_000, idleProbeTimeoutMs: 60_000 });
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     await t.advance(400_000); // her last input is older than the idle and probe timeouts together
     const { socket: b } = await t.connect(bob.token);
     const NoSocket = class {

@@ -12,9 +12,7 @@ describe('WebSocket protocol', () => {
 
   async function setup(config = {}, gateway = {}): Promise<{ alice: U; bob: U }> {
     t = await startLiveApp(config, { gateway });
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     return { alice, bob };
   }
 

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveUsers, type LiveApp } from '../helpers/live-app.js';
 
 type U = { token: string; id: number };
 
@@ -14,9 +14,7 @@ describe('request bodies', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await liveUsers({}, ['alice', 'bob']));
   });
   afterEach(() => t.close());
 

@@ -2,7 +2,7 @@
 import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../helpers/live-app.js';
 import type { Frame } from '../helpers/ws-client.js';
 
 type U = { token: string; id: number };
@@ -14,10 +14,7 @@ describe('status schedules', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp({ idleTimeoutMs: 24 * HOUR, tokenTtlS: 30 * 24 * 3600 });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ idleTimeoutMs: 24 * HOUR, tokenTtlS: 30 * 24 * 3600 }));
     // The next Monday, 08:30 in Paris (whatever the offset is then).
     const today = DateTime.fromMillis(t.clock.now(), { zone: 'Europe/Paris' }).startOf('day');
     t.clock.t = today.plus({ days: 8 - today.weekday }).set({ hour: 8, minute: 30 }).toMillis();

@@ -19,9 +19,7 @@ describe('settings reach every device of the user', () => {
   const isSettings = (f: Frame) => f.type === 'settings_update';
 
   it('a change by REST reaches the sockets of the user on both instances; a friend gets the view, not the settings', async () => {
-    const alice = await a.register('alice');
-    const bob = await a.register('bob');
-    await a.befriend(alice, bob);
+    const [alice, bob] = await a.registerFriends('alice', 'bob');
     const { socket: bobs } = await a.connect(bob.token);
     const { socket: phone } = await a.connectSeenBy(alice.token, bobs);
     const { socket: laptop } = await b.connect(alice.token);

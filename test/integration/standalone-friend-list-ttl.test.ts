@@ -42,9 +42,7 @@ describe('several standalone instances: a friend list is read again once older t
   beforeEach(async () => {
     ({ a, b, close } = await twoLiveApps('redis', { friendListTtlMs: TTL }));
     b.clock.t = a.clock.t;
-    alice = await a.register('alice');
-    bob = await a.register('bob');
-    await a.befriend(alice, bob);
+    [alice, bob] = await a.registerFriends('alice', 'bob');
   });
   afterEach(async () => {
     vi.restoreAllMocks();
@@ -148,9 +146,7 @@ describe('a single standalone instance never reads a friend list again by age', 
 
   it('a connect and the ticks long past the TTL cost no friend-list query', async () => {
     t = await startLiveApp({ friendListTtlMs: TTL });
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     await t.connect(alice.token);
     const reads = listReads(t);
     await t.advance(TTL + 1);

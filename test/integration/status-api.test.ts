@@ -1,7 +1,7 @@
 /** The status REST endpoints and game events. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, startLiveApp, type LiveApp } from '../helpers/live-app.js';
 
 type U = { token: string; id: number };
 const SERVICE_TOKEN = 'game-server-secret-123456';
@@ -11,10 +11,7 @@ describe('status API', () => {
   let alice: U;
   let bob: U;
   beforeEach(async () => {
-    t = await startLiveApp({ serviceToken: SERVICE_TOKEN });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ serviceToken: SERVICE_TOKEN }));
   });
   afterEach(() => t.close());
 

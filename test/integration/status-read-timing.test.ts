@@ -14,8 +14,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
-import { freshDatabase, testDialects } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { testDialects } from '../helpers/databases.js';
+import { liveAppOn, liveUsers, type LiveApp } from '../helpers/live-app.js';
 import type { TestSocket } from '../helpers/ws-client.js';
 import { workRecorder as recordWork } from '../helpers/work-recorder.js';
 import { FriendRepository } from '../../src/server/friends/friend-repository.js';
@@ -33,24 +33,16 @@ const workRecorder = (t: LiveApp) => recordWork(t.app, REPOSITORIES);
 
 describe.each(testDialects())('reads of a status the viewer may not see do the same work, online or not, on %s', (dialect) => {
   let t: LiveApp;
-  let drop: () => Promise<void>;
   let alice: U, bob: U, sam: U;
   let record: ReturnType<typeof workRecorder>;
   beforeEach(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
     // The write-behind and history never write during a recorded read: everything is flushed by hand.
-    t = await startLiveApp({ databaseUrl: fresh.url, offlineGraceMs: GRACE, replicaLingerMs: LINGER, persistIntervalMs: 3_600_000 });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    sam = await t.register('sam');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob, sam } = await liveUsers({ offlineGraceMs: GRACE, replicaLingerMs: LINGER, persistIntervalMs: 3_600_000 }, ['alice', 'bob', 'sam'], { friends: [['alice', 'bob']], dialect }));
     record = workRecorder(t);
   });
   afterEach(async () => {
     vi.restoreAllMocks();
     await t.close();
-    await drop();
   });
 
   const settings = async (payload: object) => {
@@ -208,11 +200,9 @@ describe.each(testDialects())('reads of a status the viewer may not see do the s
 
 describe.each(testDialects())('a friend list read does the same work whether a hidden friend is online here or gone, on %s', (dialect) => {
   let t: LiveApp;
-  let drop: () => Promise<void>;
   afterEach(async () => {
     vi.restoreAllMocks();
     await t.close();
-    await drop();
   });
 
   /**
@@ -227,13 +217,9 @@ describe.each(testDialects())('a friend list read does the same work whether a h
   } as const;
 
   it.each(Object.keys(keptFromBob) as Array<keyof typeof keptFromBob>)('a polling friend (GET /users/me/friends/status) and a connecting one (the ready snapshot): %s', async (how) => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
     // Bob's polling session outlives the test: only Alice's replica comes and goes.
-    t = await startLiveApp({ databaseUrl: fresh.url, offlineGraceMs: GRACE, replicaLingerMs: LINGER, persistIntervalMs: 3_600_000, pollSessionTtlMs: 3_600_000 });
-    const alice = await t.register('alice');
-    const bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    t = await liveAppOn(dialect, { offlineGraceMs: GRACE, replicaLingerMs: LINGER, persistIntervalMs: 3_600_000, pollSessionTtlMs: 3_600_000 });
+    const [alice, bob] = await t.registerFriends('alice', 'bob');
     const { socket } = await t.connect(alice.token);
     const kept = keptFromBob[how];
     const hide =

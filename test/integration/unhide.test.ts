@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { freshDatabase, testDialects } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../helpers/live-app.js';
 
 type U = { token: string; id: number };
 
@@ -30,10 +30,7 @@ describe.each(testDialects())('unhiding goes back to the audience the user hid f
     } else {
       ({ url, drop } = await freshDatabase('postgres'));
     }
-    t = await startLiveApp({ databaseUrl: url });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ databaseUrl: url }));
   });
   afterEach(async () => {
     await t.close();

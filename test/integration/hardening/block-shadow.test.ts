@@ -9,8 +9,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FRIEND_REQUEST_COOLDOWN_MS } from '../../../src/server/friends/friends-service.js';
 import { bearer } from '../../helpers/app.js';
-import { freshDatabase, testDialects } from '../../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { testDialects } from '../../helpers/databases.js';
+import { liveUsers, type LiveApp } from '../../helpers/live-app.js';
 import { framesUntilOwnChange } from '../../helpers/sentinel.js';
 import type { Frame, TestSocket } from '../../helpers/ws-client.js';
 
@@ -24,22 +24,13 @@ const isTelling = (f: Frame) => isRequestFrame(f) || f.type === 'block_changed';
 
 describe.each(testDialects())('a blocked user is answered as a stranger (%s)', (dialect) => {
   let t: LiveApp;
-  let drop: () => Promise<void>;
   let alice: U;
   let mallory: U;
   let dave: U;
   beforeEach(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    t = await startLiveApp({ databaseUrl: fresh.url });
-    alice = await t.register('alice');
-    mallory = await t.register('mallory');
-    dave = await t.register('dave');
+    ({ t, alice, mallory, dave } = await liveUsers({}, ['alice', 'mallory', 'dave'], { dialect }));
   });
-  afterEach(async () => {
-    await t.close();
-    await drop();
-  });
+  afterEach(() => t.close());
 
   const ask = (from: U, to: U) => t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(from.token), payload: { user_id: to.id } });
   const close = (who: U, id: number, verb = 'decline') => t.app.inject({ method: 'POST', url: `/api/v1/users/me/friends/requests/${id}/${verb}`, headers: bearer(who.token) });

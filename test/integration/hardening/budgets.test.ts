@@ -9,7 +9,7 @@ import { STATE_CHANGES, STATUS_READS } from '../../../src/server/budgets.js';
 import { MAX_SOCKETS_PER_USER } from '../../../src/server/realtime/gateway.js';
 import { SEARCHES_PER_MINUTE } from '../../../src/server/users/users-routes.js';
 import { bearer } from '../../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { liveUsers, type LiveApp } from '../../helpers/live-app.js';
 import { framesUntilHeartbeat, framesUntilNotice } from '../../helpers/sentinel.js';
 import { openSocket } from '../../helpers/ws-client.js';
 
@@ -21,11 +21,7 @@ describe('budgets per user and per socket', () => {
   let bob: U;
   let eve: U;
   beforeEach(async () => {
-    t = await startLiveApp({ rateLimits: true });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    eve = await t.register('eve');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob, eve } = await liveUsers({ rateLimits: true }, ['alice', 'bob', 'eve'], { friends: [['alice', 'bob']] }));
   });
   afterEach(() => t.close());
 

@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HARD_DEADLINE_MS } from '../../../src/server/calendar/ics-runner.js';
 import { bearer } from '../../helpers/app.js';
-import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
 import { mainThreadCpuMs } from '../../helpers/thread-cpu.js';
 import type { TestSocket } from '../../helpers/ws-client.js';
 
@@ -78,10 +78,7 @@ describe('calendar feeds cannot stall the instance', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.ics`;
-    t = await startLiveApp({ calendarAllowLocal: true });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob } = await liveFriends({ calendarAllowLocal: true }));
   });
   afterEach(async () => {
     await t.close();

@@ -5,31 +5,21 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer } from '../../helpers/app.js';
-import { freshDatabase, testDialects } from '../../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
+import { testDialects } from '../../helpers/databases.js';
+import { liveUsers, type LiveApp } from '../../helpers/live-app.js';
 
 type U = { token: string; id: number };
 const PASSWORD = 'pass-phrase-for-tests';
 
 describe.each(testDialects())('data rights on %s', (dialect) => {
   let t: LiveApp;
-  let drop: () => Promise<void>;
   let alice: U;
   let bob: U;
   let carol: U;
   beforeEach(async () => {
-    const fresh = await freshDatabase(dialect);
-    drop = fresh.drop;
-    t = await startLiveApp({ databaseUrl: fresh.url });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
-    carol = await t.register('carol');
-    await t.befriend(alice, bob);
+    ({ t, alice, bob, carol } = await liveUsers({}, ['alice', 'bob', 'carol'], { friends: [['alice', 'bob']], dialect }));
   });
-  afterEach(async () => {
-    await t.close();
-    await drop();
-  });
+  afterEach(() => t.close());
 
   const del = (who: U, password: string) =>
     t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: bearer(who.token), payload: { password } });
