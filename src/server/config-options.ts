@@ -88,6 +88,8 @@ const PATH_OF: ReadonlyMap<string, string> = new Map(
 export type SettingName = (variable: string) => string;
 export const variableName: SettingName = (variable) => variable;
 export const optionName: SettingName = (variable) => PATH_OF.get(variable) ?? variable;
+/** The naming a caller was given, or standalone Beacon's (variableName) when it was given none. */
+export const settingNameOr = (given: SettingName | undefined): SettingName => given ?? variableName;
 
 /** The plugin's config: `options` over the defaults (no web root), checked and read as loadConfig reads variables. */
 export function pluginConfig(options: Partial<Config> = {}): Readonly<Config> {

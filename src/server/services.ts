@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
-import { variableName, type SettingName } from './config-options.js';
+import { settingNameOr, type SettingName } from './config-options.js';
 import { createBus } from './adapters/create-bus.js';
 import { createBudgets, type Budgets } from './budgets.js';
 import { RedisPresenceStore } from './adapters/presence-store-redis.js';
@@ -172,7 +172,7 @@ export async function createServices(
 ): Promise<Services> {
   refuseSharedBusOverLocalStore(config, overrides);
   const now = overrides.now ?? Date.now;
-  const settingName = overrides.settingName ?? variableName;
+  const settingName = settingNameOr(overrides.settingName);
   const metrics = new Metrics();
   // A database error at start names BEACON_DATABASE_URL (db/start-errors.ts), here, below and in start().
   const named = (err: unknown) => namingTheDatabase(err, config.databaseUrl);

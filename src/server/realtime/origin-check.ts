@@ -4,7 +4,7 @@
  * whole, scheme included: http://site must not drive a socket of https://site.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { variableName, type SettingName } from '../config-options.js';
+import { settingNameOr, type SettingName } from '../config-options.js';
 import { cut, RefusedOrigins } from '../refused-origins.js';
 
 /**
@@ -16,7 +16,7 @@ import { cut, RefusedOrigins } from '../refused-origins.js';
 export function originCheck(allowed: readonly string[] | null, alsoAllowed: readonly string[] = [], opts: OriginCheckOptions = {}) {
   const refused = new RefusedOrigins(opts.now ?? Date.now);
   // The settings that let an origin in, as the operator sets them (named once, not per refusal).
-  const name = opts.settingName ?? variableName;
+  const name = settingNameOr(opts.settingName);
   const [sockets, cors] = [name('BEACON_ALLOWED_ORIGINS'), name('BEACON_CORS_ORIGINS')];
   // Embedded, the request's protocol is the host's Fastify's to say: its own `trustProxy` option,
   // not Beacon's (which only a server of Beacon's own reads).

@@ -47,7 +47,7 @@ import type { SecretAgreementState } from './secret-agreement.js';
 import { StopLogouts } from './stop-logouts.js';
 import { StatusReads } from './status-reads.js';
 import { drain } from './presence-stop.js';
-import { variableName } from '../config-options.js';
+import { settingNameOr } from '../config-options.js';
 
 export type { PresenceDeps } from './presence-deps.js';
 export { IncompleteStop } from './presence-stop.js';
@@ -185,7 +185,7 @@ export class PresenceService {
       friendship: (viewerId, subjectId, friends) => this.#sessions.friendship(viewerId, subjectId, friends),
     });
     // A list read again by age (FriendGraph, maxAgeMs): what differs is published as an announced change would be.
-    const notReread = `friend list not read again by age: the list held is used, and read again after ${(deps.settingName ?? variableName)('BEACON_FRIEND_LIST_TTL_MS')}`;
+    const notReread = `friend list not read again by age: the list held is used, and read again after ${settingNameOr(deps.settingName)('BEACON_FRIEND_LIST_TTL_MS')}`;
     this.graph.rereadWith((viewerId) =>
       this.#graphViews.refresh(viewerId).then(
         () => true,

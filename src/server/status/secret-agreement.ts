@@ -14,7 +14,7 @@
  * Part of the heartbeat (cluster-heartbeat.ts), which calls it.
  */
 import { ConfigError } from '../config.js';
-import { variableName, type SettingName } from '../config-options.js';
+import { settingNameOr, type SettingName } from '../config-options.js';
 import type { InstanceCard } from '../ports/presence-store.js';
 import type { PresenceDeps } from './presence-deps.js';
 
@@ -86,7 +86,7 @@ export class SecretAgreement {
     /** After how long without a heartbeat an instance is dead (ClusterHeartbeat.deadAfter). */
     private readonly deadAfter: () => number,
   ) {
-    const name = deps.settingName ?? variableName;
+    const name = settingNameOr(deps.settingName);
     this.#compared = [signingCompared(secrets.signing, name), ...(secrets.host ? [hostCompared(secrets.host, name)] : [])];
   }
 
