@@ -124,12 +124,17 @@ export function isDatabaseUnreachable(error: { code?: string; message?: string }
   );
 }
 
-/** What a refused request part says (`body.player_ids must NOT have more than 64 items`): a route's and the in-process API's (validation.ts checkBody). */
-export function validationMessage(error: Pick<FastifyError, 'validation' | 'validationContext'>): string {
+/**
+ * What a refused request part says (`body.player_ids must NOT have more than 64 items`): a route's
+ * and the in-process API's (validation.ts checkBody). `fieldNames` names a field as its caller
+ * wrote it where that differs (`setStatus`'s `customMessage` is the route's `custom_message`).
+ */
+export function validationMessage(error: Pick<FastifyError, 'validation' | 'validationContext'>, fieldNames: Readonly<Record<string, string>> = {}): string {
   const first = error.validation?.[0];
   if (!first) return 'Invalid request';
   const where = error.validationContext ?? 'body';
-  const path = first.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  const field = first.instancePath ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+  const path = Object.hasOwn(fieldNames, field) ? fieldNames[field]! : field;
   if (first.keyword === 'additionalProperties') {
     const extra = (first.params as { additionalProperty?: string }).additionalProperty;
     return `${where}: unknown field "${extra ?? '?'}"`;

@@ -184,7 +184,9 @@ const inProcess = new WeakMap<object, Validator>();
 /**
  * A body given in process (`app.beacon.*`) checked as its route checks it: the route's schema,
  * the same validator (strictValidatorCompiler), the same message, with `where` naming the
- * argument (`report.player_ids must NOT have more than 64 items`). Throws AppError VALIDATION_ERROR.
+ * argument (`report.player_ids must NOT have more than 64 items`) and `argumentNames` a field the
+ * caller passed as an argument of another name (`{ custom_message: 'customMessage' }`). Throws
+ * AppError VALIDATION_ERROR.
  */
 export function checkBody<T>(schema: TSchema, data: unknown, where: string, argumentNames: Readonly<Record<string, string>> = {}): T {
   let validator = inProcess.get(schema);
@@ -192,12 +194,6 @@ export function checkBody<T>(schema: TSchema, data: unknown, where: string, argu
     validator = strictValidatorCompiler({ schema, httpPart: 'body', method: 'POST', url: where }) as Validator;
     inProcess.set(schema, validator);
   }
-  if (!validator(data)) {
-    const message = validationMessage({ validation: validator.errors ?? [], validationContext: where as 'body' });
-    // A body field that the caller passed as an argument of another name (`setStatus`'s
-    // `customMessage` is the route's `custom_message`) is named as the caller wrote it.
-    const field = Object.keys(argumentNames).find((f) => message.startsWith(`${where}.${f} `));
-    throw new AppError('VALIDATION_ERROR', field === undefined ? message : `${where}.${argumentNames[field]}${message.slice(where.length + 1 + field.length)}`);
-  }
+  if (!validator(data)) throw new AppError('VALIDATION_ERROR', validationMessage({ validation: validator.errors ?? [], validationContext: where as 'body' }, argumentNames));
   return data as T;
 }
