@@ -67,6 +67,19 @@ export type PresenceInput =
 /** The input a game's `_ended` naming one player makes: what a sign-out sends for each game the player leaves. */
 export const gameEnded = (matchId: string, kind: GameKind): PresenceInput => ({ op: 'game', matchId, kind, started: false });
 
+/** News for the viewer's sockets, the same over the bus and from the presence service to the gateway. */
+type ViewerNews =
+  /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
+  | { kind: 'request_received'; viewerId: number; request: FriendRequest }
+  /** The viewer sent a friend request (from any device, any instance): for all of the viewer's sockets (the sender's other devices list it as outgoing). */
+  | { kind: 'request_sent'; viewerId: number; request: FriendRequest }
+  | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
+  /** A friend invited the viewer to a match, or accepted the viewer's invitation. */
+  | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
+  | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
+  /** A watched friend came online, as the viewer may see them (one instance decided and sent it). */
+  | { kind: 'notification'; viewerId: number; payload: NotificationPayload };
+
 export type BusEvent =
   /** `version`: the user-level version the input produced at its origin (see PresenceStore). */
   | { kind: 'input'; userId: number; input: PresenceInput; version?: Version }
@@ -82,16 +95,7 @@ export type BusEvent =
   /** The viewer blocked the subject (`user`: as the viewer's list of blocks shows them) or unblocked them (null): for the viewer's own sockets. `repeat`: as for `friend_updated`. */
   | { kind: 'block_changed'; viewerId: number; subjectId: number; user: BlockedUser | null; repeat?: true }
   | { kind: 'revoked'; userId: number; sessionId: string }
-  /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
-  | { kind: 'request_received'; viewerId: number; request: FriendRequest }
-  /** The viewer sent a friend request (from any device, any instance): for all of the viewer's sockets. */
-  | { kind: 'request_sent'; viewerId: number; request: FriendRequest }
-  | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
-  /** A friend invited the viewer to a match, or accepted the viewer's invitation. */
-  | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
-  | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
-  /** A watched friend came online, as the viewer may see them (one instance decided and sent it). */
-  | { kind: 'notification'; viewerId: number; payload: NotificationPayload }
+  | ViewerNews
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
   | { kind: 'reload'; userId: number }
   /** The account was deleted (sent after its revocations): forget what is held of the user (older instances ignore it). */
@@ -142,14 +146,7 @@ export type PresenceEvent =
   /** What the viewer sees of the subject changed because of a category change. */
   /** `named`: the frame carries the subject's names (a rename is still owed to some tier, and the viewer may have moved between tiers). */
   | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View; named?: boolean }
-  /** Friend-request news for the viewer's sockets here. */
-  | { kind: 'request_received'; viewerId: number; request: FriendRequest }
-  /** The viewer sent this request (the sender's other devices list it as outgoing). */
-  | { kind: 'request_sent'; viewerId: number; request: FriendRequest }
-  | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
-  | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
-  | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
-  | { kind: 'notification'; viewerId: number; payload: NotificationPayload }
+  | ViewerNews
   /** The user's settings changed: tell the user's own sockets here. */
   | { kind: 'settings'; userId: number; settings: Settings }
   /** Ask every socket of the user here `are_you_there`. */
