@@ -13,6 +13,7 @@ import type { PresenceState } from '../../src/server/presence/types.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { sharedParts, until } from '../helpers/shared-parts.js';
+import { connect, serviceUsers } from '../helpers/service-users.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
 const GRACE = 10_000;
@@ -33,7 +34,7 @@ for (const kind of ['memory', 'redis'] as const) {
     const closed = new Set<Services>();
     let drop: () => Promise<void>;
     let parts: Awaited<ReturnType<typeof sharedParts>>;
-    let logins = 0;
+    const { user, befriend } = serviceUsers(() => a, () => t);
 
     beforeEach(async () => {
       t = T0;
@@ -67,18 +68,6 @@ for (const kind of ['memory', 'redis'] as const) {
     /** The live instances heartbeat into the shared store (their own timers run on real time). */
     async function beat() {
       for (const [i, s] of all.entries()) if (!closed.has(s)) await parts[i]!.store.heartbeat(parts[i]!.bus.instanceId, t);
-    }
-    async function user(name: string): Promise<AuthContext> {
-      const u = await a.users.create({ username: name, displayName: name, passwordHash: 'x', role: 'user', now: t });
-      return { userId: u!.id, sessionId: `login-${++logins}`, role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
-    }
-    async function befriend(x: AuthContext, y: AuthContext) {
-      const sent = await a.friends.sendRequest(x.userId, y.userId);
-      if ('request' in sent) await a.friends.accept(y.userId, sent.request.id);
-    }
-    async function connect(s: Services, auth: AuthContext, conn: string) {
-      await s.presence.prepareViewer(auth);
-      return s.presence.openSocket(auth, conn);
     }
     /** Moves the clock in one-second steps; every live instance ticks at each. */
     async function wait(ms: number) {

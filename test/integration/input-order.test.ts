@@ -21,6 +21,7 @@ import type { PresenceState } from '../../src/server/presence/types.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { sharedParts, until } from '../helpers/shared-parts.js';
+import { serviceUsers } from '../helpers/service-users.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
 /** An instance's bus whose messages to other instances can be held back, then let go in order. */
@@ -82,7 +83,7 @@ for (const kind of ['memory', 'redis'] as const) {
     let all: Services[];
     let drop: () => Promise<void>;
     let config: ReturnType<typeof testConfig>;
-    let logins = 0;
+    const { user } = serviceUsers(() => all[0]!, () => t);
 
     beforeEach(async () => {
       t = T0;
@@ -101,10 +102,6 @@ for (const kind of ['memory', 'redis'] as const) {
       await drop();
     });
 
-    async function user(name: string): Promise<AuthContext> {
-      const u = await all[0]!.users.create({ username: name, displayName: name, passwordHash: 'x', role: 'user', now: t });
-      return { userId: u!.id, sessionId: `login-${++logins}`, role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
-    }
 
     /** Alice with a socket on A, a replica of her on every instance, everything shared so far landed. */
     async function alice(): Promise<AuthContext> {

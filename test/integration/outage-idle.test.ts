@@ -6,11 +6,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import type { AuthContext } from '../../src/server/auth/auth-service.js';
 import { testConfig } from '../helpers/config.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { FlakyBus } from '../helpers/flaky-bus.js';
+import { connect, serviceUsers } from '../helpers/service-users.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
 const IDLE = 60_000;
@@ -32,7 +32,7 @@ describe('a bus outage', () => {
   let buses: FlakyBus[];
   let store: MemoryPresenceStore;
   let drop: () => Promise<void>;
-  let logins = 0;
+  const { user } = serviceUsers(() => a, () => t);
 
   beforeEach(async () => {
     t = T0;
@@ -57,14 +57,6 @@ describe('a bus outage', () => {
 
   async function beat() {
     for (const bus of buses) await store.heartbeat(bus.instanceId, t);
-  }
-  async function user(name: string): Promise<AuthContext> {
-    const u = await a.users.create({ username: name, displayName: name, passwordHash: 'x', role: 'user', now: t });
-    return { userId: u!.id, sessionId: `login-${++logins}`, role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
-  }
-  async function connect(s: Services, auth: AuthContext, conn: string) {
-    await s.presence.prepareViewer(auth);
-    return s.presence.openSocket(auth, conn);
   }
   /** Moves the clock in one-second steps; both instances tick; `each` runs after every step. */
   async function wait(ms: number, each: () => void = () => {}) {

@@ -5,13 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/server/adapters/bus-memory.js';
-import type { AuthContext } from '../../src/server/auth/auth-service.js';
 import { testConfig } from '../helpers/config.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { GRACE_STEP_MS } from '../../src/server/presence/presence-engine.js';
 import { freshDatabase } from '../helpers/databases.js';
 import { sharedParts, until } from '../helpers/shared-parts.js';
+import { connect, serviceUsers } from '../helpers/service-users.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
 const GRACE = 10_000;
@@ -26,7 +26,7 @@ for (const kind of ['memory', 'redis'] as const) {
     let b: Services;
     let drop: () => Promise<void>;
     let parts: Awaited<ReturnType<typeof sharedParts>>;
-    let logins = 0;
+    const { user, befriend } = serviceUsers(() => a, () => t);
 
     beforeEach(async () => {
       t = T0;
@@ -51,18 +51,6 @@ for (const kind of ['memory', 'redis'] as const) {
       for (const p of parts) await p.store.heartbeat(p.bus.instanceId, t);
     }
 
-    async function user(name: string): Promise<AuthContext> {
-      const u = await a.users.create({ username: name, displayName: name, passwordHash: 'x', role: 'user', now: t });
-      return { userId: u!.id, sessionId: `login-${++logins}`, role: 'user', expiresAt: Number.MAX_SAFE_INTEGER };
-    }
-    async function befriend(x: AuthContext, y: AuthContext) {
-      const sent = await a.friends.sendRequest(x.userId, y.userId);
-      if ('request' in sent) await a.friends.accept(y.userId, sent.request.id);
-    }
-    async function connect(s: Services, auth: AuthContext, conn: string) {
-      await s.presence.prepareViewer(auth);
-      return s.presence.openSocket(auth, conn);
-    }
     /** Moves the clock in one-second steps on both instances (ticks and release sweeps). */
     async function wait(ms: number) {
       for (let left = ms; left > 0; left -= 1000) {
