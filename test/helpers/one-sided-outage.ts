@@ -5,21 +5,16 @@
  * the scenario runs on a memory hub (A's bus alone cut) and on a real Redis (a TCP proxy per
  * instance, A's alone cut, B's bus healthy throughout).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
-import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
+import { describe, expect, it } from 'vitest';
 import { testConfig } from './config.js';
-import type { EventBus } from '../../src/server/ports/event-bus.js';
-import type { PresenceStore } from '../../src/server/ports/presence-store.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { freshDatabase } from './databases.js';
 import { CutOffBus } from './flaky-bus.js';
-import { proxiedRedisParts, until } from './shared-parts.js';
+import { useMemoryOutage, useRedisOutage, type Cleanup, type OutageParts } from './outage-hooks.js';
+import { until } from './shared-parts.js';
 import { silentLog, T0 } from '../unit/status/service-fixture.js';
 
-type Parts = Array<{ bus: EventBus; store: PresenceStore }>;
-type Cleanup = Array<() => Promise<unknown>>;
 
 export interface OutagePair {
   a: Services;
@@ -29,7 +24,7 @@ export interface OutagePair {
 }
 
 /** Instances A and B on `parts`, started, on one fresh PostgreSQL database. */
-export async function outagePair(parts: Parts, cleanup: Cleanup): Promise<OutagePair> {
+export async function outagePair(parts: OutageParts, cleanup: Cleanup): Promise<OutagePair> {
   const db = await freshDatabase('postgres');
   cleanup.push(db.drop);
   const config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000 });
@@ -50,7 +45,7 @@ export interface OneSidedScenario<W, R> {
   /** The test's name. */
   test: string;
   /** Builds the world on A's and B's parts (outagePair and what the scenario adds). */
-  world: (parts: Parts, cleanup: Cleanup) => Promise<W>;
+  world: (parts: OutageParts, cleanup: Cleanup) => Promise<W>;
   /** What is done through A while its bus is down. */
   whileDown: (w: W) => Promise<R>;
   /** Waits for and checks what B's sockets end up with once A's bus is back. */
@@ -60,24 +55,10 @@ export interface OneSidedScenario<W, R> {
 /** The scenario on a memory hub and on a real Redis (Redis missing fails it, never skips). */
 export function describeOneSidedOutage<W, R>(s: OneSidedScenario<W, R>): void {
   describe(`${s.subject} (memory bus)`, () => {
-    let cleanup: Cleanup = [];
-    let buses: CutOffBus[];
-    let w: W;
-    beforeEach(async () => {
-      cleanup = [];
-      const hub = new MemoryHub();
-      const store = new MemoryPresenceStore();
-      buses = [new CutOffBus({ hub, instanceId: 'a' }), new CutOffBus({ hub, instanceId: 'b' })];
-      w = await s.world(
-        buses.map((bus) => ({ bus, store })),
-        cleanup,
-      );
-    });
-    afterEach(async () => {
-      for (const fn of cleanup.reverse()) await fn();
-    });
+    const outage = useMemoryOutage(CutOffBus, s.world);
 
     it(s.test, async () => {
+      const { buses, w } = outage;
       buses[0]!.down = true;
       const done = await s.whileDown(w);
       buses[0]!.down = false;
@@ -86,21 +67,10 @@ export function describeOneSidedOutage<W, R>(s: OneSidedScenario<W, R>): void {
   });
 
   describe(`${s.subject} (Redis bus)`, () => {
-    let cleanup: Cleanup = [];
-    let redis: Awaited<ReturnType<typeof proxiedRedisParts>>;
-    let w: W;
-    beforeEach(async () => {
-      cleanup = [];
-      redis = await proxiedRedisParts(2);
-      cleanup.push(redis.close);
-      w = await s.world(redis.parts, cleanup);
-    });
-    afterEach(async () => {
-      for (const fn of cleanup.reverse()) await fn();
-    });
+    const outage = useRedisOutage(s.world);
 
     it(s.test, async () => {
-      const [a, b] = redis.parts.map((p) => p.bus);
+      const { redis, buses: [a, b], w } = outage;
       redis.proxies[0]!.cut();
       await until('A sees Redis gone', () => !a!.isHealthy(), 5000);
       expect(b!.isHealthy()).toBe(true);

@@ -8,15 +8,14 @@
  * made the change to the others (its bus alone down: the others never catch up by themselves).
  * Two instances on a memory hub (FlakyBus) and on a real Redis (a TCP proxy per instance cut).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RedisBus } from '../../src/server/adapters/bus-redis.js';
-import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import type { PresenceEvent } from '../../src/server/status/presence-events.js';
 import { FlakyBus } from '../helpers/flaky-bus.js';
+import { useMemoryOutage, useRedisOutage } from '../helpers/outage-hooks.js';
 import { outageWorld, type OutageWorld } from '../helpers/outage-world.js';
 import type { RedisProxy } from '../helpers/redis.js';
-import { proxiedRedisParts, until } from '../helpers/shared-parts.js';
+import { until } from '../helpers/shared-parts.js';
 
 type World = OutageWorld;
 
@@ -38,22 +37,10 @@ async function changeOnA(w: World) {
 }
 
 describe('friend_updated made during a bus outage reaches the user’s sockets on the other instance (memory bus)', () => {
-  let cleanup: Array<() => Promise<unknown>> = [];
+  const outage = useMemoryOutage(FlakyBus, world);
   let buses: FlakyBus[];
   let w: World;
-  beforeEach(async () => {
-    cleanup = [];
-    const hub = new MemoryHub();
-    const store = new MemoryPresenceStore();
-    buses = [new FlakyBus({ hub, instanceId: 'a' }), new FlakyBus({ hub, instanceId: 'b' })];
-    w = await world(
-      buses.map((bus) => ({ bus, store })),
-      cleanup,
-    );
-  });
-  afterEach(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
+  beforeEach(() => ({ buses, w } = outage));
 
   it('both instances lose the bus, A gets it back first: B sends it to her tab there when its bus returns', async () => {
     for (const bus of buses) bus.down = true;
@@ -69,21 +56,11 @@ describe('friend_updated made during a bus outage reaches the user’s sockets o
 });
 
 describe('friend_updated made during a Redis outage reaches the user’s sockets on the other instance (Redis bus)', () => {
-  let cleanup: Array<() => Promise<unknown>> = [];
+  const outage = useRedisOutage(world);
   let proxies: RedisProxy[];
   let buses: RedisBus[];
   let w: World;
-  beforeEach(async () => {
-    cleanup = [];
-    const redis = await proxiedRedisParts(2);
-    cleanup.push(redis.close);
-    proxies = redis.proxies;
-    buses = redis.parts.map((p) => p.bus);
-    w = await world(redis.parts, cleanup);
-  });
-  afterEach(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-  });
+  beforeEach(() => ({ redis: { proxies }, buses, w } = outage));
 
   it('Redis away for both: once it is back, her tab on B gets the category she set on A', async () => {
     for (const p of proxies) p.cut();

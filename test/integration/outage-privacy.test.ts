@@ -12,7 +12,7 @@
  * and Hana gets it all once the lists are read. Memory hub and real Redis; A's bus alone cut
  * (B never sees an outage) and both cut.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryHub } from '../../src/server/adapters/bus-memory.js';
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import type { View } from '../../src/protocol/index.js';
@@ -21,7 +21,8 @@ import type { EventBus } from '../../src/server/ports/event-bus.js';
 import type { PresenceStore } from '../../src/server/ports/presence-store.js';
 import { CutOffBus } from '../helpers/flaky-bus.js';
 import { outagePair, type OutagePair } from '../helpers/one-sided-outage.js';
-import { proxiedRedisParts, until } from '../helpers/shared-parts.js';
+import { useMemoryOutage, useRedisOutage } from '../helpers/outage-hooks.js';
+import { until } from '../helpers/shared-parts.js';
 import { T0 } from '../unit/status/service-fixture.js';
 
 type Parts = Array<{ bus: EventBus; store: PresenceStore }>;
@@ -135,24 +136,10 @@ for (const both of [false, true]) {
   const test = 'Bob, Carol and Erin get nothing of Alice’s busy status, message or activity before B re-read their friend lists';
 
   describe(`privacy changes made through A, ${cut} (memory bus)`, () => {
-    let cleanup: Array<() => Promise<unknown>> = [];
-    let buses: CutOffBus[];
-    let w: World;
-    beforeEach(async () => {
-      cleanup = [];
-      const hub = new MemoryHub();
-      const store = new MemoryPresenceStore();
-      buses = [new CutOffBus({ hub, instanceId: 'a' }), new CutOffBus({ hub, instanceId: 'b' })];
-      w = await world(
-        buses.map((bus) => ({ bus, store })),
-        cleanup,
-      );
-    });
-    afterEach(async () => {
-      for (const fn of cleanup.reverse()) await fn();
-    });
+    const outage = useMemoryOutage(CutOffBus, world);
 
     it(test, async () => {
+      const { buses, w } = outage;
       const down = both ? buses : [buses[0]!];
       for (const bus of down) bus.down = true;
       await whileDown(w);
@@ -162,20 +149,10 @@ for (const both of [false, true]) {
   });
 
   describe(`privacy changes made through A, ${cut} (Redis bus)`, () => {
-    let cleanup: Array<() => Promise<unknown>> = [];
-    let redis: Awaited<ReturnType<typeof proxiedRedisParts>>;
-    let w: World;
-    beforeEach(async () => {
-      cleanup = [];
-      redis = await proxiedRedisParts(2);
-      cleanup.push(redis.close);
-      w = await world(redis.parts, cleanup);
-    });
-    afterEach(async () => {
-      for (const fn of cleanup.reverse()) await fn();
-    });
+    const outage = useRedisOutage(world);
 
     it(test, async () => {
+      const { redis, w } = outage;
       const [a, b] = redis.parts.map((p) => p.bus);
       const down = both ? redis.proxies : [redis.proxies[0]!];
       for (const p of down) p.cut();
