@@ -34,14 +34,20 @@ describe('presence that is always true', () => {
     const [alice, bob] = await t.registerFriends('alice', 'bob');
     return { alice, bob };
   }
+  /** Alice and Bob, friends, Bob's socket and then Alice's (seen coming online); `probed`: then left idle until her idle probe came. */
+  async function connectedPair(t: LiveApp, { probed = false } = {}) {
+    const { alice, bob } = await pair(t);
+    const { socket: b } = await t.connect(bob.token);
+    const { socket: a } = await t.connectSeenBy(alice.token, b);
+    if (probed) await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+    return { alice, bob, a, b };
+  }
   const get = (t: LiveApp, who: U, url: string) => t.app.inject({ url: `/api/v1${url}`, headers: bearer(who.token) });
 
   describe('activity means a person did something', () => {
     it('a tab with a socket whose app reads every second still gets the idle probe, then goes away', async () => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      const { alice, a, b } = await connectedPair(t);
       const from = b.mark();
       // Badge counts, request lists, friend statuses: background reads, once a second.
       for (let s = 1; s < IDLE_MS / 1000; s++) {
@@ -80,10 +86,7 @@ describe('presence that is always true', () => {
 
     it('a state-changing request counts as activity: it answers the probe', async () => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      const { socket: a } = await t.connectSeenBy(alice.token, b);
-      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      const { alice, b } = await connectedPair(t, { probed: true });
       const carol = await t.register('carol');
       const sent = await t.app.inject({ method: 'POST', url: '/api/v1/users/me/friends/requests', headers: bearer(alice.token), payload: { user_id: carol.id } });
       expect(sent.statusCode).toBe(201);
@@ -103,10 +106,7 @@ describe('presence that is always true', () => {
       ['changes her notification period (back online: the request was her)', 'PUT', '/users/me/notifications/settings', { period_minutes: 45 }, { status: 'online' }],
     ] as const)('an auto-away user who %s: friends see only the result', async (_what, method, url, payload, shown) => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      const { socket: a } = await t.connectSeenBy(alice.token, b);
-      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      const { alice, b } = await connectedPair(t, { probed: true });
       expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
       const from = b.mark();
       const res = await t.app.inject({ method, url: `/api/v1${url}`, headers: bearer(alice.token), ...(payload ? { payload } : {}) });
@@ -123,10 +123,7 @@ describe('presence that is always true', () => {
       ['blocks', 'POST', () => '/users/me/blocks', (bobId: number) => ({ user_id: bobId })],
     ] as const)('an auto-away user who %s a friend: he gets friend_removed only, never her `online` before it', async (_what, method, url, payload) => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      const { socket: a } = await t.connectSeenBy(alice.token, b);
-      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      const { alice, bob, b } = await connectedPair(t, { probed: true });
       expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away' });
       const from = b.mark();
       const body = payload?.(bob.id);
@@ -145,10 +142,7 @@ describe('presence that is always true', () => {
       ['saves a schedule with no rule holding now', 'PUT', (_bobId: number): string => '/users/me/status/schedule', { time_zone: 'Europe/Paris', rules: [] }],
     ] as const)('an auto-away user who %s is back online, the change made first', async (_what, method, url, payload) => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      const { socket: a } = await t.connectSeenBy(alice.token, b);
-      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      const { alice, bob, a, b } = await connectedPair(t, { probed: true });
       expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
       const [from, own] = [b.mark(), a.mark()];
       const res = await t.app.inject({ method, url: `/api/v1${url(bob.id)}`, headers: bearer(alice.token), payload });
@@ -163,10 +157,7 @@ describe('presence that is always true', () => {
 
     it('a refused change is no interaction: an auto-away user whose settings change is refused stays away', async () => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      const { socket: a } = await t.connectSeenBy(alice.token, b);
-      await a.after(() => t.advance(IDLE_MS), (f) => f.type === 'are_you_there');
+      const { alice, b } = await connectedPair(t, { probed: true });
       expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
       const carol = await t.register('carol');
       const res = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/me/friends/${carol.id}`, headers: bearer(alice.token), payload: { category: 'friend' } });
@@ -181,9 +172,7 @@ describe('presence that is always true', () => {
       ['her settings', 'PUT', '/api/v1/users/me/status/settings', { status_visibility: 'friends' }],
     ] as const)('an auto-away user who unhides (%s): friends see her online at once, never away first', async (_how, method, url, payload) => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      const { socket: a } = await t.connectSeenBy(alice.token, b);
+      const { alice, a, b } = await connectedPair(t);
       const hide = await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(alice.token), payload: { status_visibility: 'hidden' } });
       expect(hide.statusCode).toBe(200);
       await b.next((f) => change(alice.id)(f) && f.status === 'offline');
@@ -343,9 +332,7 @@ describe('presence that is always true', () => {
 
     it('an update keeps the details it does not name, also one sent as null; a repeated start with details replaces them and keeps the start', async () => {
       const t = await start();
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      await t.connectSeenBy(alice.token, b);
+      const { alice, b } = await connectedPair(t);
       const report = (event: string, details: object) => game(t, { event, match_id: 'm-8', player_ids: [alice.id], details });
       const started = await b.after(() => report('match_started', { opponent: 'zed', score: '0-0', serving: 'zed' }), (f) => change(alice.id)(f) && f.status === 'in_game');
       await t.advance(60_000);
@@ -358,9 +345,7 @@ describe('presence that is always true', () => {
 
     it('a match without match_ended ends after BEACON_MAX_GAME_MS, and the player returns to their previous status', async () => {
       const t = await start({ maxGameMs: 3 * 3_600_000 });
-      const { alice, bob } = await pair(t);
-      const { socket: b } = await t.connect(bob.token);
-      await t.connectSeenBy(alice.token, b);
+      const { alice, b } = await connectedPair(t);
       await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status', headers: bearer(alice.token), payload: { status: 'busy' } });
       await b.after(() => game(t, { event: 'match_started', match_id: 'lost', player_ids: [alice.id] }), (f) => change(alice.id)(f) && f.status === 'in_game');
       const from = b.mark();
