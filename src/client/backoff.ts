@@ -55,6 +55,18 @@ export function rateLimitedPollDelay(retryAfterMs: number | undefined, intervalM
   return Math.max(intervalMs, Math.min(MAX_POLL_WAIT_MS, asked * (1 + clampUnit(random()) / 2)));
 }
 
+/**
+ * Before reconnecting because a REST read Beacon answered 429 left the views stale (a failed
+ * resync after a `seq` gap: the next `ready` reads that same list): the `Retry-After` asked for
+ * (`retryAfterMs`), stretched by up to half of it at random so clients refused together do not
+ * all come back in the same instant, never later than {@link MAX_POLL_WAIT_MS}; without one we
+ * can read, a 4429's wait ({@link rateLimitedDelay}).
+ */
+export function rateLimitedReadDelay(retryAfterMs: number | undefined, opts: BackoffOptions, random: () => number): number {
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) return rateLimitedDelay(opts, random);
+  return Math.min(MAX_POLL_WAIT_MS, retryAfterMs * (1 + clampUnit(random()) / 2));
+}
+
 // A misbehaving random source must not produce negative or unbounded delays.
 function clampUnit(x: number): number {
   return Number.isFinite(x) ? Math.min(Math.max(x, 0), 1) : 0;

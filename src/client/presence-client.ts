@@ -11,8 +11,8 @@
  */
 import type { Activity, EventFrame, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
 import { CloseCode } from '../protocol/errors.js';
-import { ApiClient } from './api.js';
-import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
+import { ApiClient, ApiError } from './api.js';
+import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, rateLimitedReadDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { emitFrameEvent } from './frame-events.js';
 import { attachIdleDetection, InteractionGate, type IdleTarget } from './idle.js';
@@ -25,7 +25,7 @@ import type {
   PresenceEvents,
   StopReason,
 } from './presence-types.js';
-import { Resync } from './resync.js';
+import { Resync, type ResyncOutcome } from './resync.js';
 import { RestFallback } from './rest-fallback.js';
 import { madeAt, ServerClock } from './server-clock.js';
 import { ABNORMAL_CLOSURE, StatusSocket } from './status-socket.js';
@@ -75,6 +75,8 @@ export class PresenceClient {
   #run = 0;
   #tries = 0;
   #failures = 0;
+  /** Gap resyncs that failed since one last succeeded: the pace of the reconnects they cause (#afterResync). */
+  #resyncFailures = 0;
   /**
    * Connect attempts begun in this run, bumped too when a socket gets ready and when the browser
    * goes offline: a token read that an attempt, a ready socket or a drop overtook opens nothing.
@@ -223,7 +225,7 @@ export class PresenceClient {
     this.#run++;
     this.#model.reset();
     this.#selfId = null;
-    this.#tries = this.#failures = 0;
+    this.#tries = this.#failures = this.#resyncFailures = 0;
     this.#everConnected = false;
     this.#rest.begin();
     this.#lastSyncAt = null;
@@ -505,7 +507,7 @@ export class PresenceClient {
         // A socket this client replaced or dropped feeds nothing into it.
         onReady: (frame) => this.#socket === socket && this.#onReady(frame),
         onEvent: (frame) => this.#socket === socket && this.#onEvent(frame),
-        onGap: () => this.#socket === socket && void this.#resync.run().then((ok) => ok || this.#resyncFailed(socket, token)),
+        onGap: () => this.#socket === socket && void this.#resync.run().then((outcome) => this.#afterResync(outcome, socket, token)),
         onClose: (code, reachedReady) => {
           if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
         },
@@ -544,7 +546,8 @@ export class PresenceClient {
     this.#resync.applied(frame);
   }
 
-  #onSocketClosed(code: number, reachedReady: boolean, token: string): void {
+  /** `delayMs`: when to connect again, in place of the close code's delay (#retryDelay). */
+  #onSocketClosed(code: number, reachedReady: boolean, token: string, delayMs?: number): void {
     this.#socket = null;
     this.#socketSessionId = null;
     if (this.#stopped) return;
@@ -563,18 +566,29 @@ export class PresenceClient {
     // 4429: the server answered the socket, asking it to wait. No blip, and not to be hurried (RestFallback).
     if (code === CloseCode.RATE_LIMITED && !reachedReady) this.#rest.socketRateLimited();
     // The WebSocket keeps being retried in the background even while polling.
-    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
+    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), delayMs ?? this.#retryDelay(code));
   }
 
   /**
-   * A resync after a `seq` gap failed (a 500, a timeout): events were lost and the views kept are
-   * known to be stale, so the client does not go on saying `connected` with them. The socket is
-   * given up as if it had dropped (`reconnecting`, backoff): the next `ready` is a full snapshot.
+   * A resync after a `seq` gap ended. Failed (a 500, a 429, a timeout): events were lost and the
+   * views kept are known to be stale, so the client does not go on saying `connected` with them.
+   * The socket is given up as if it had dropped (`reconnecting`): the next `ready` is a full
+   * snapshot. That reconnect is paced by the failure, not a blip's: its own backoff, which a
+   * `ready` does not reset (only a resync that succeeds does), so a server whose REST keeps
+   * failing is not met by its clients coming back every half second, each with a full snapshot;
+   * and after a 429, no sooner than its Retry-After asked.
    */
-  #resyncFailed(socket: StatusSocket, token: string): void {
-    if (this.#socket !== socket || this.#stopped) return;
+  #afterResync(outcome: ResyncOutcome, socket: StatusSocket, token: string): void {
+    if (outcome === 'moot' || this.#socket !== socket || this.#stopped) return;
+    if (outcome === 'synced') {
+      this.#resyncFailures = 0;
+      return;
+    }
+    const paced = reconnectDelay(this.#resyncFailures++, this.#backoff, this.#random);
+    const { failed } = outcome;
+    const asked = failed instanceof ApiError && failed.status === 429 ? rateLimitedReadDelay(failed.retryAfterMs, this.#backoff, this.#random) : 0;
     socket.close();
-    this.#onSocketClosed(ABNORMAL_CLOSURE, true, token);
+    this.#onSocketClosed(ABNORMAL_CLOSURE, true, token, Math.max(paced, asked));
   }
 
   #retryDelay(code: number): number {

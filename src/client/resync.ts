@@ -19,6 +19,12 @@ export interface ResyncContext {
   ownView(view: View, run: number): void;
 }
 
+/**
+ * What a resync came to: its answers applied (`synced`), no longer counting (`moot`), or failed
+ * while it counted, with the error (which paces the reconnect that follows: a 429's Retry-After).
+ */
+export type ResyncOutcome = 'synced' | 'moot' | { failed: unknown };
+
 export class Resync {
   readonly #api: Pick<ApiClient, 'friendsStatus' | 'userStatus'>;
   readonly #model: PresenceModel;
@@ -49,12 +55,14 @@ export class Resync {
    * applied again over them (a friend's later change, a friend added, our own later change). The
    * own answer goes through {@link ResyncContext.ownView}: never over a view made later.
    *
-   * Resolves false when it failed (either read: a 500, a timeout, no network) while it still
-   * counts (same run, the socket that saw the gap still open): the views kept are then known to
-   * be stale, and the client must not go on saying it is live with them (it reconnects: the next
-   * `ready` is a full snapshot). True otherwise. Friends that answered are applied either way.
+   * Resolves `synced` when its answers were applied, `moot` when it no longer counts (another
+   * run, the socket that saw the gap gone: a later `ready` brought a snapshot), and `{failed}`,
+   * with the error, when either read failed (a 500, a 429, a timeout, no network) while it still
+   * counts: the views kept are then known to be stale, and the client must not go on saying it is
+   * live with them (it reconnects, paced by that error: the next `ready` is a full snapshot).
+   * Friends that answered are applied either way.
    */
-  async run(): Promise<boolean> {
+  async run(): Promise<ResyncOutcome> {
     const run = this.#context.run();
     // Only for the socket that saw the gap: a later one brought a newer snapshot in its ready.
     const socket = this.#context.socket();
@@ -64,9 +72,9 @@ export class Resync {
     this.#sinceResync.add(since);
     const selfId = this.#context.selfId();
     // A failed own refetch must not cost the friends' one: it answers null, self stays as it is, and the resync failed.
-    let ownFailed = false;
-    const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch(() => {
-      ownFailed = true;
+    const own: { failed?: { error: unknown } } = {};
+    const ownAnswer = selfId === undefined ? null : this.#api.userStatus(selfId).catch((error: unknown) => {
+      own.failed = { error };
       return null;
     });
     try {
@@ -78,9 +86,10 @@ export class Resync {
         if (self) this.#context.ownView(self, run);
         for (const frame of since) this.#model.applyEvent(frame);
       }
-      return !ownFailed || !counts();
-    } catch {
-      return !counts();
+      if (!counts()) return 'moot';
+      return own.failed ? { failed: own.failed.error } : 'synced';
+    } catch (error) {
+      return counts() ? { failed: error } : 'moot';
     } finally {
       this.#sinceResync.delete(since);
     }
