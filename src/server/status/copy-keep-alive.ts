@@ -16,6 +16,12 @@ export class CopyKeepAlive {
   /** When the copies were last touched (or the instance started: every copy it made since is fresh). */
   #last: number;
   #failing = false;
+  /**
+   * A touch under way: the beats tick every fifth of the heartbeat interval whatever the last one
+   * is doing, and a touch lasts as long as Redis is slow; one started over it would pile another
+   * EXPIRE of every user onto that slow Redis.
+   */
+  #running = false;
 
   constructor(
     private readonly deps: Pick<PresenceDeps, 'store' | 'now' | 'log'>,
@@ -25,10 +31,14 @@ export class CopyKeepAlive {
     this.#last = deps.now();
   }
 
-  /** After a beat the store took: touches the copies once an hour. A failure is said once, and tried again at the next beat. */
+  /**
+   * After a beat the store took: touches the copies once an hour, one touch at a time (a beat
+   * while one is under way adds none). A failure is said once, and tried again at the next beat.
+   */
   async afterBeat(): Promise<void> {
     const { store } = this.deps;
-    if (!store.keepAlive || this.deps.now() - this.#last < KEEP_ALIVE_EVERY_MS) return;
+    if (!store.keepAlive || this.#running || this.deps.now() - this.#last < KEEP_ALIVE_EVERY_MS) return;
+    this.#running = true;
     try {
       await store.keepAlive(this.localUsers());
       this.#last = this.deps.now();
@@ -36,6 +46,8 @@ export class CopyKeepAlive {
     } catch (err) {
       if (!this.#failing) this.deps.log.warn({ err: (err as Error).message }, "copies of this instance's users not touched in the shared store; will retry");
       this.#failing = true;
+    } finally {
+      this.#running = false;
     }
   }
 }
