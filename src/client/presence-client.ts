@@ -28,7 +28,7 @@ import type {
 import { Resync, type ResyncOutcome } from './resync.js';
 import { RestFallback } from './rest-fallback.js';
 import { madeAt, ServerClock } from './server-clock.js';
-import { ABNORMAL_CLOSURE, StatusSocket } from './status-socket.js';
+import { StatusSocket } from './status-socket.js';
 import { tokenOrNull } from './token-source.js';
 import { TokenWait } from './token-wait.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
@@ -75,8 +75,10 @@ export class PresenceClient {
   #run = 0;
   #tries = 0;
   #failures = 0;
-  /** Gap resyncs that failed since one last succeeded: the pace of the reconnects they cause (#afterResync). */
+  /** Gap resyncs that failed since one last succeeded (or a ready): the pace of their retries (#afterResync). */
   #resyncFailures = 0;
+  /** The retry of a failed gap resync, waiting (#afterResync); a gap meanwhile starts no other. */
+  #resyncTimer: unknown = null;
   /**
    * Connect attempts begun in this run, bumped too when a socket gets ready and when the browser
    * goes offline: a token read that an attempt, a ready socket or a drop overtook opens nothing.
@@ -385,6 +387,7 @@ export class PresenceClient {
     this.#reconnectTimer = null;
     this.#timers.clearTimeout(this.#firstProbeTimer);
     this.#firstProbeTimer = null;
+    this.#cancelResyncRetry();
     this.#socket?.close();
     this.#socket = null;
     this.#socketSessionId = null;
@@ -507,7 +510,7 @@ export class PresenceClient {
         // A socket this client replaced or dropped feeds nothing into it.
         onReady: (frame) => this.#socket === socket && this.#onReady(frame),
         onEvent: (frame) => this.#socket === socket && this.#onEvent(frame),
-        onGap: () => this.#socket === socket && void this.#resync.run().then((outcome) => this.#afterResync(outcome, socket, token)),
+        onGap: () => this.#socket === socket && this.#resyncTimer === null && this.#resyncOn(socket),
         onClose: (code, reachedReady) => {
           if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
         },
@@ -520,7 +523,7 @@ export class PresenceClient {
   #onReady(frame: ReadyFrame): void {
     this.#connects++; // a token read still under way is for a connection no longer needed
     this.#serverClock.observe(frame.self.timestamp, ...frame.friends.map(madeAt));
-    this.#tries = this.#failures = 0;
+    this.#tries = this.#failures = this.#resyncFailures = 0;
     this.#tokens.forgetRefused();
     this.#everConnected = true;
     this.#selfId = frame.self.user_id;
@@ -546,10 +549,10 @@ export class PresenceClient {
     this.#resync.applied(frame);
   }
 
-  /** `delayMs`: when to connect again, in place of the close code's delay (#retryDelay). */
-  #onSocketClosed(code: number, reachedReady: boolean, token: string, delayMs?: number): void {
+  #onSocketClosed(code: number, reachedReady: boolean, token: string): void {
     this.#socket = null;
     this.#socketSessionId = null;
+    this.#cancelResyncRetry();
     if (this.#stopped) return;
     // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
     if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);
@@ -566,29 +569,47 @@ export class PresenceClient {
     // 4429: the server answered the socket, asking it to wait. No blip, and not to be hurried (RestFallback).
     if (code === CloseCode.RATE_LIMITED && !reachedReady) this.#rest.socketRateLimited();
     // The WebSocket keeps being retried in the background even while polling.
-    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), delayMs ?? this.#retryDelay(code));
+    this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
+  }
+
+  /** Runs a gap resync for `socket` (the REST reads of the friends and of oneself). */
+  #resyncOn(socket: StatusSocket): void {
+    void this.#resync.run().then((outcome) => this.#afterResync(outcome, socket));
   }
 
   /**
    * A resync after a `seq` gap ended. Failed (a 500, a 429, a timeout): events were lost and the
-   * views kept are known to be stale, so the client does not go on saying `connected` with them.
-   * The socket is given up as if it had dropped (`reconnecting`): the next `ready` is a full
-   * snapshot. That reconnect is paced by the failure, not a blip's: its own backoff, which a
-   * `ready` does not reset (only a resync that succeeds does), so a server whose REST keeps
-   * failing is not met by its clients coming back every half second, each with a full snapshot;
-   * and after a 429, no sooner than its Retry-After asked.
+   * views kept are known to be stale, so the client does not go on saying `connected` with them:
+   * it says `reconnecting` (getting back a view it can vouch for) and tries the resync again, at
+   * its own backoff pace and, after a 429, no sooner than its Retry-After asked, until one
+   * answers (`connected` again) or the socket ends (its next `ready` is a full snapshot). The
+   * socket itself is kept: giving it up would show the user offline to friends once a paced wait
+   * passed the offline grace, and would send every client of a server whose REST fails back at
+   * once, each for a full snapshot. Frames keep arriving on it and are applied meanwhile.
    */
-  #afterResync(outcome: ResyncOutcome, socket: StatusSocket, token: string): void {
+  #afterResync(outcome: ResyncOutcome, socket: StatusSocket): void {
     if (outcome === 'moot' || this.#socket !== socket || this.#stopped) return;
     if (outcome === 'synced') {
       this.#resyncFailures = 0;
+      if (this.#state !== 'connected') {
+        this.#setState('connected');
+        this.#synced();
+      }
       return;
     }
     const paced = reconnectDelay(this.#resyncFailures++, this.#backoff, this.#random);
     const { failed } = outcome;
     const asked = failed instanceof ApiError && failed.status === 429 ? rateLimitedReadDelay(failed.retryAfterMs, this.#backoff, this.#random) : 0;
-    socket.close();
-    this.#onSocketClosed(ABNORMAL_CLOSURE, true, token, Math.max(paced, asked));
+    this.#setState('reconnecting');
+    this.#resyncTimer = this.#timers.setTimeout(() => {
+      this.#resyncTimer = null;
+      if (this.#socket === socket && socket.ready && !this.#stopped) this.#resyncOn(socket);
+    }, Math.max(paced, asked));
+  }
+
+  #cancelResyncRetry(): void {
+    this.#timers.clearTimeout(this.#resyncTimer);
+    this.#resyncTimer = null;
   }
 
   #retryDelay(code: number): number {
