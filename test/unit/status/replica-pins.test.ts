@@ -7,7 +7,7 @@ import type { PresenceDeps } from '../../../src/server/status/presence-service.j
 
 function replicas(loaded: number[]) {
   const profiles = new Map<number, Profile>(loaded.map((id) => [id, { id } as Profile]));
-  const deps = { bus: { instanceId: 'i1', unsubscribe: () => undefined }, store: { shared: false } } as unknown as PresenceDeps;
+  const deps = { bus: { instanceId: 'i1', unsubscribe: () => undefined }, store: { shared: false }, now: () => 0 } as unknown as PresenceDeps;
   const engine = { remove: () => undefined } as unknown as PresenceEngine;
   return { r: new Replicas(deps, engine, { profiles, changed: () => undefined }), profiles };
 }
