@@ -27,6 +27,8 @@ export class Connection {
   readonly id: string;
   readonly auth: AuthContext;
   readonly socket: WebSocket;
+  /** When the socket was registered and its `ready` made (injected clock). */
+  readonly openedAt: number;
   /** Last time any frame arrived, ping and pong included (injected clock). */
   lastSeen: number;
   /** Set when the server closes the socket for a logout, so the session ends without grace. */
@@ -73,6 +75,7 @@ export class Connection {
     this.id = id;
     this.auth = auth;
     this.socket = socket;
+    this.openedAt = now;
     this.lastSeen = now;
     this.bucket = bucket;
   }

@@ -89,12 +89,13 @@ export class Fanout {
       case 'view_changed':
         if (e.named) return this.#toUser(e.viewerId, withNames(friendStatusBody(e.view), e.view), `n${e.subjectId}`);
         return this.#toUser(e.viewerId, friendStatusBody(e.view), `f${e.subjectId}`);
+      // Notices, each once: one sent again after a bus outage (`before`) only to the sockets opened before it was first published.
       case 'request_received':
-        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_received', request: e.request }));
+        return this.#notice(e.viewerId, JSON.stringify({ type: 'friend_request_received', request: e.request }), e.before);
       case 'request_sent':
-        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_sent', request: e.request }));
+        return this.#notice(e.viewerId, JSON.stringify({ type: 'friend_request_sent', request: e.request }), e.before);
       case 'request_closed':
-        return this.#toUser(e.viewerId, JSON.stringify({ type: 'friend_request_closed', request_id: e.requestId, reason: e.reason }));
+        return this.#notice(e.viewerId, JSON.stringify({ type: 'friend_request_closed', request_id: e.requestId, reason: e.reason }), e.before);
       case 'game_invite':
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite', invite_id: e.inviteId, from_user_id: e.fromUserId }));
       case 'game_invite_accepted':
@@ -169,6 +170,18 @@ export class Fanout {
     watchers.tiers = tiers;
     watchers.tiersAt = version;
     return tiers;
+  }
+
+  /**
+   * A notice for the user's sockets; `before` (injected clock): only those opened before it.
+   * A socket opened at that moment or since had its `ready` after the news, and reads the
+   * requests as they are: told again, it would show old news as new.
+   */
+  #notice(userId: number, body: string, before: number | undefined): void {
+    if (before === undefined) return this.#toUser(userId, body);
+    const conns = this.registry.connsOf(userId);
+    if (!conns) return;
+    for (const c of conns) if (c.openedAt < before) this.batcher.deliver(c, body);
   }
 
   #toUser(userId: number, body: string, key?: string): void {

@@ -176,10 +176,13 @@ export class BusMessages {
         });
       case 'request_received':
       case 'request_sent':
-      case 'request_closed':
-        // Each once: after an outage another instance may send one again (outage-catch-up.ts).
-        if (this.d.catchUp.deliverRequestFrame(message)) this.d.sink(message);
+      case 'request_closed': {
+        // Each once: after an outage another instance may send one again (outage-catch-up.ts),
+        // then only to the sockets opened before it was first published.
+        const event = this.d.catchUp.deliverRequestFrame(message);
+        if (event) this.d.sink(event);
         return;
+      }
       case 'friend_updated':
       case 'block_changed':
         // Sent again after an outage, read before it was sent: read again here, and handed over

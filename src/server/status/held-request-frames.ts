@@ -13,10 +13,41 @@
  * (RELEASED_KEEP_MS), and sent to such an instance when it says its bus is back
  * (OutageCatchUp), again minus what no longer holds. The receiver drops a frame it already
  * delivered (DeliveredRequestFrames): each frame once.
+ *
+ * Each frame is kept with when it was first published here (`firstAt`, this instance's clock):
+ * what goes out again says how long ago that was (`ageMs`, resent), and where it arrives only
+ * the sockets opened before then get it (requestEvent). A socket opened since had its `ready`
+ * after it and reads the requests as they are: to it, the frame is old news (an "accepted"
+ * notice for a friend its `ready` already lists).
  */
-import type { BusEvent } from './presence-events.js';
+import type { BusEvent, PresenceEvent } from './presence-events.js';
 
 export type RequestFrame = Extract<BusEvent, { kind: 'request_received' | 'request_sent' | 'request_closed' }>;
+/** A request frame for the sockets here. */
+export type RequestEvent = Extract<PresenceEvent, { kind: 'request_received' | 'request_sent' | 'request_closed' }>;
+
+/** A frame published here, with when it was first (this instance's clock). */
+export interface KeptFrame {
+  frame: RequestFrame;
+  firstAt: number;
+}
+
+/** The kept frame as it goes out again at `now`: with how long ago it was first published (`ageMs`). */
+export const resent = (kept: KeptFrame, now: number): RequestFrame => ({ ...kept.frame, ageMs: Math.max(0, now - kept.firstAt) });
+
+/**
+ * A request frame from the bus as it goes to the sockets here at `now`: one sent again
+ * (`ageMs`) only to those opened before it was first published (`before`, on this instance's
+ * clock: an age measured on the publisher's clock taken from this instance's now, never two
+ * clocks' readings compared). The others as they came (the usual path: no copy, no per-socket check).
+ */
+export function requestEvent(frame: RequestFrame, now: number): RequestEvent {
+  const age = frame.ageMs;
+  if (age === undefined) return frame;
+  const { ageMs: _age, ...event } = frame;
+  // A malformed age (not a finite number of ms) says nothing of when: delivered as a first publish is.
+  return typeof age === 'number' && Number.isFinite(age) && age >= 0 ? { ...event, before: now - age } : event;
+}
 
 /** Which of these request ids are still pending (standalone mode: Beacon's own requests). */
 export type PendingRequests = (ids: readonly number[]) => Promise<ReadonlySet<number>>;
@@ -27,13 +58,13 @@ const RELEASED_KEEP_MS = 10 * 60_000;
 const REMEMBERED_MAX = 10_000;
 
 export class HeldRequestFrames {
-  #held: RequestFrame[] = [];
-  /** Frames released or sent lately, with when (this instance's clock), oldest first. */
-  #released: Array<{ at: number; frame: RequestFrame }> = [];
+  #held: KeptFrame[] = [];
+  /** Frames released or sent lately, with when (`at`, this instance's clock), oldest first. */
+  #released: Array<{ at: number } & KeptFrame> = [];
 
-  /** A frame published while the bus was down: the other instances missed it. */
-  hold(frame: RequestFrame): void {
-    this.#held.push(frame);
+  /** A frame published at `now` while the bus was down: the other instances missed it. */
+  hold(frame: RequestFrame, now: number): void {
+    this.#held.push({ frame, firstAt: now });
   }
 
   /** How many frames are held for the bus's return. */
@@ -43,7 +74,7 @@ export class HeldRequestFrames {
 
   /** A frame published at `now` with the bus up: an instance whose bus was down missed it. */
   sent(frame: RequestFrame, now: number): void {
-    this.#released.push({ at: now, frame });
+    this.#released.push({ at: now, frame, firstAt: now });
     if (this.#released.length > REMEMBERED_MAX) this.#forget(now);
   }
 
@@ -51,11 +82,11 @@ export class HeldRequestFrames {
    * The frames held so far, in the order published, minus those that no longer hold; empties the
    * hold. What it answers is kept, released at `now`, for `releasedSince`.
    */
-  async release(pending: PendingRequests, now: number): Promise<RequestFrame[]> {
+  async release(pending: PendingRequests, now: number): Promise<KeptFrame[]> {
     const held = this.#held;
     this.#held = [];
     if (held.length === 0) return [];
-    const announced = new Set(held.flatMap((f) => (f.kind === 'request_closed' ? [] : [f.request.id])));
+    const announced = new Set(held.flatMap(({ frame: f }) => (f.kind === 'request_closed' ? [] : [f.request.id])));
     let open: ReadonlySet<number> = new Set<number>();
     try {
       if (announced.size > 0) open = await pending([...announced]);
@@ -64,8 +95,8 @@ export class HeldRequestFrames {
       this.#held = [...held, ...this.#held];
       throw err;
     }
-    const released = held.filter((f) => (f.kind === 'request_closed' ? !announced.has(f.requestId) : open.has(f.request.id)));
-    this.#released.push(...released.map((frame) => ({ at: now, frame })));
+    const released = held.filter(({ frame: f }) => (f.kind === 'request_closed' ? !announced.has(f.requestId) : open.has(f.request.id)));
+    this.#released.push(...released.map((kept) => ({ at: now, ...kept })));
     this.#forget(now);
     return released;
   }
@@ -74,12 +105,12 @@ export class HeldRequestFrames {
    * The frames released or sent since `since` (ms, this instance's clock), in order, for an
    * instance whose bus was down then: minus the announcements of requests no longer pending.
    */
-  async releasedSince(since: number, now: number, pending: PendingRequests): Promise<RequestFrame[]> {
+  async releasedSince(since: number, now: number, pending: PendingRequests): Promise<KeptFrame[]> {
     this.#forget(now);
-    const frames = this.#released.filter((r) => r.at >= since).map((r) => r.frame);
-    const announced = new Set(frames.flatMap((f) => (f.kind === 'request_closed' ? [] : [f.request.id])));
+    const frames = this.#released.filter((r) => r.at >= since).map(({ frame, firstAt }) => ({ frame, firstAt }));
+    const announced = new Set(frames.flatMap(({ frame: f }) => (f.kind === 'request_closed' ? [] : [f.request.id])));
     const open = announced.size > 0 ? await pending([...announced]) : new Set<number>();
-    return frames.filter((f) => f.kind === 'request_closed' || open.has(f.request.id));
+    return frames.filter(({ frame: f }) => f.kind === 'request_closed' || open.has(f.request.id));
   }
 
   #forget(now: number): void {

@@ -7,7 +7,8 @@
  *   instances holding those lists re-read them (`friends_changed`);
  * - the users whose category change it announced (`friend_updated`): sent again with the
  *   category held now;
- * - the friend-request frames it published (held-request-frames.ts), published again;
+ * - the friend-request frames it published (held-request-frames.ts), published again, saying how
+ *   long ago they were first published: they reach only the sockets opened before then;
  * - the blocks it changed (outage-block-changes.ts): `block_changed` published again, with
  *   the block held now.
  * What is sent again states the category or block held now, read again where it reaches sockets
@@ -26,7 +27,7 @@ import type { Friend } from '../../protocol/index.js';
 import type { GraphEvent } from '../friends/friends-service.js';
 import type { BusMessage, EventBus } from '../ports/event-bus.js';
 import { onBusOutages } from './bus-outages.js';
-import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, type PendingRequests, type RequestFrame } from './held-request-frames.js';
+import { DeliveredRequestFrames, HeldRequestFrames, isRequestFrame, requestEvent, resent, type PendingRequests, type RequestEvent, type RequestFrame } from './held-request-frames.js';
 import { isBlockChange, OutageBlockChanges, type BlockChange, type BlockPair, type BlocksHeld } from './outage-block-changes.js';
 import { userTopic, type PresenceEvent } from './presence-events.js';
 import type { RepeatedStates } from './repeated-states.js';
@@ -146,13 +147,17 @@ export class OutageCatchUp {
   /** A friend-request frame published through this instance. */
   requestFrame(frame: RequestFrame): void {
     if (!this.deps.shared) return;
-    if (!this.deps.bus.isHealthy()) this.#heldRequests.hold(frame);
+    if (!this.deps.bus.isHealthy()) this.#heldRequests.hold(frame, this.deps.now());
     else this.#heldRequests.sent(frame, this.deps.now());
   }
 
-  /** Whether a friend-request frame is yet to reach this instance's sockets (false: it already did); notes it as delivered. */
-  deliverRequestFrame(frame: RequestFrame): boolean {
-    return !this.deps.shared || this.#delivered.add(frame);
+  /**
+   * A friend-request frame from the bus as it goes to this instance's sockets, or null if it
+   * already reached them (noted as delivered). One sent again after an outage goes only to the
+   * sockets opened before it was first published (requestEvent).
+   */
+  deliverRequestFrame(frame: RequestFrame): RequestEvent | null {
+    return !this.deps.shared || this.#delivered.add(frame) ? requestEvent(frame, this.deps.now()) : null;
   }
 
   /** A socket here, or something published that the other instances missed. */
@@ -179,7 +184,8 @@ export class OutageCatchUp {
       const since = this.deps.now() - message.downForMs - REQUEST_FRAMES_MARGIN_MS;
       void this.#heldRequests
         .releasedSince(since, this.deps.now(), this.#pending())
-        .then((frames) => {
+        .then((kept) => {
+          const frames = kept.map((k) => resent(k, this.deps.now()));
           for (let i = 0; i < frames.length; i += FRAMES_PER_MESSAGE) bus.publishRemote(answersTopic(origin), { kind: 'request_frames', to: origin, frames: frames.slice(i, i + FRAMES_PER_MESSAGE) });
         })
         .catch((err: unknown) => log.error({ err }, 'friend-request frames not sent again to an instance whose bus returned; its users see them when they reload their requests'));
@@ -195,7 +201,7 @@ export class OutageCatchUp {
       // Only frames for viewers with a socket here: the others would reach no one, and would push
       // frames really delivered out of the bounded record of what was (DeliveredRequestFrames).
       const here = this.#viewersHere();
-      for (const frame of message.frames) if (isRequestFrame(frame) && here.has(frame.viewerId) && this.#delivered.add(frame)) sink(frame);
+      for (const frame of message.frames) if (isRequestFrame(frame) && here.has(frame.viewerId) && this.#delivered.add(frame)) sink(requestEvent(frame, this.deps.now()));
     } else if (message.kind === 'block_changes' && message.to === bus.instanceId && Array.isArray(message.changes)) {
       // Each states the block held when it was read there: read again here, so that none lands
       // after a newer change the blocker made meanwhile (a repeat of one already had is harmless).
@@ -219,7 +225,8 @@ export class OutageCatchUp {
     // the release, which records what it releases as sent now.
     const lately = downAt === null ? [] : await this.#heldRequests.releasedSince(downAt - REQUEST_FRAMES_MARGIN_MS, now(), this.#pending());
     const requests = await this.#heldRequests.release(this.#pending(), now());
-    for (const frame of [...lately, ...requests]) bus.publishRemote(userTopic(frame.viewerId), frame);
+    // Each with how long ago it was first published: only the sockets opened before then get it.
+    for (const kept of [...lately, ...requests]) bus.publishRemote(userTopic(kept.frame.viewerId), resent(kept, now()));
     for (const viewerId of this.#unsharedGraph) bus.publishRemote(userTopic(viewerId), { kind: 'friends_changed', viewerId });
     // The blocks changed here while down, or shortly before (they may have died on the wire), as they hold now.
     const blocks = await this.#blocksNow(this.#blocks.release(downAt === null ? now() : downAt - REQUEST_FRAMES_MARGIN_MS, now())).catch((err: unknown) => {
@@ -235,9 +242,9 @@ export class OutageCatchUp {
     await reread;
     const logins = this.deps.logins();
     const viewers = [...this.#viewersHere(logins)];
-    const resent = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
+    const friendUpdates = downAt === null ? 0 : await this.#resendFriendUpdates(viewers, unshared, downAt - FRIEND_UPDATES_MARGIN_MS);
     const ended = await recheckLogins();
-    log.info({ viewers: viewers.length, logins: logins.size, ended, friendUpdates: resent, graphChanged, requestFrames: requests.length + lately.length, blockChanges: blocks.length }, 'friend graph and logins rechecked after the bus returned');
+    log.info({ viewers: viewers.length, logins: logins.size, ended, friendUpdates, graphChanged, requestFrames: requests.length + lately.length, blockChanges: blocks.length }, 'friend graph and logins rechecked after the bus returned');
   }
 
   /** The blocks these pairs hold now, as `block_changed`. */

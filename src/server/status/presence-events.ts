@@ -68,12 +68,20 @@ export type PresenceInput =
 export const gameEnded = (matchId: string, kind: GameKind): PresenceInput => ({ op: 'game', matchId, kind, started: false });
 
 /** News for the viewer's sockets, the same over the bus and from the presence service to the gateway. */
-type ViewerNews =
+/**
+ * News for one viewer's sockets, the same on the bus and here; `Dated` is how the three request
+ * frames say when they were first published, if sent again after a bus outage (outage-catch-up.ts):
+ * on the bus `ageMs`, how long ago on the publisher's clock alone (absent on a first publish, and
+ * from older instances); here `before`, that moment on this instance's clock, and only the sockets
+ * opened here before it get the frame (one opened since had its `ready` after it, and read the
+ * requests as they were then).
+ */
+type ViewerNews<Dated extends object> =
   /** A friend request reached the viewer, or stopped being pending (sent to both sides). */
-  | { kind: 'request_received'; viewerId: number; request: FriendRequest }
+  | ({ kind: 'request_received'; viewerId: number; request: FriendRequest } & Dated)
   /** The viewer sent a friend request (from any device, any instance): for all of the viewer's sockets (the sender's other devices list it as outgoing). */
-  | { kind: 'request_sent'; viewerId: number; request: FriendRequest }
-  | { kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason }
+  | ({ kind: 'request_sent'; viewerId: number; request: FriendRequest } & Dated)
+  | ({ kind: 'request_closed'; viewerId: number; requestId: number; reason: FriendRequestCloseReason } & Dated)
   /** A friend invited the viewer to a match, or accepted the viewer's invitation. */
   | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
   | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
@@ -95,7 +103,7 @@ export type BusEvent =
   /** The viewer blocked the subject (`user`: as the viewer's list of blocks shows them) or unblocked them (null): for the viewer's own sockets. `repeat`: as for `friend_updated`. */
   | { kind: 'block_changed'; viewerId: number; subjectId: number; user: BlockedUser | null; repeat?: true }
   | { kind: 'revoked'; userId: number; sessionId: string }
-  | ViewerNews
+  | ViewerNews<{ ageMs?: number }>
   /** After an outage the sender re-saved this user to the shared store: reload the replica from it. */
   | { kind: 'reload'; userId: number }
   /** The account was deleted (sent after its revocations): forget what is held of the user (older instances ignore it). */
@@ -146,7 +154,7 @@ export type PresenceEvent =
   /** What the viewer sees of the subject changed because of a category change. */
   /** `named`: the frame carries the subject's names (a rename is still owed to some tier, and the viewer may have moved between tiers). */
   | { kind: 'view_changed'; viewerId: number; subjectId: number; view: View; named?: boolean }
-  | ViewerNews
+  | ViewerNews<{ before?: number }>
   /** The user's settings changed: tell the user's own sockets here. */
   | { kind: 'settings'; userId: number; settings: Settings }
   /** Ask every socket of the user here `are_you_there`. */

@@ -41,9 +41,9 @@ async function setup(given: Record<number, Record<number, FriendCategory>>) {
   const batcher = new Batcher(1_000_000, 1, () => 0, () => undefined);
   const revoked: Array<[number, string]> = [];
   const fanout = new Fanout(registry, { graph } as unknown as PresenceService, batcher, (u, s) => revoked.push([u, s]));
-  const connect = async (userId: number) => {
+  const connect = async (userId: number, openedAt = 0) => {
     await graph.load(userId, 'user');
-    const c = connection(userId, `c${userId}-${registry.size}`);
+    const c = connection(userId, `c${userId}-${registry.size}`, openedAt);
     // Busy (its one frame of the window sent): events are gathered until the test flushes, not sent one by one.
     c.conn.burstStart = 0;
     c.conn.burstFrames = 1;
@@ -285,6 +285,35 @@ describe('Fanout', () => {
     ]);
     expect(frames(carol.socket)).toEqual([]);
     expect(revoked).toEqual([[2, 'login-2']]);
+  });
+
+  it('friend-request news sent again after a bus outage reaches only the sockets opened before it was first published', async () => {
+    const { fanout, connect, flush } = await setup({});
+    const old = await connect(2, 1_000);
+    const atThatMoment = await connect(2, 5_000);
+    const newer = await connect(2, 9_000);
+    const request: FriendRequest = { id: 9, from_user_id: 3, to_user_id: 2, created_at: TS } as FriendRequest;
+    fanout.deliver({ kind: 'request_received', viewerId: 2, request, before: 5_000 });
+    fanout.deliver({ kind: 'request_sent', viewerId: 2, request, before: 5_000 });
+    fanout.deliver({ kind: 'request_closed', viewerId: 2, requestId: 9, reason: 'accepted', before: 5_000 });
+    flush();
+    expect(frames(old.socket)).toEqual([
+      {
+        type: 'batch',
+        messages: [
+          { seq: 1, type: 'friend_request_received', request },
+          { seq: 2, type: 'friend_request_sent', request },
+          { seq: 3, type: 'friend_request_closed', request_id: 9, reason: 'accepted' },
+        ],
+      },
+    ]);
+    // Opened at that moment or since: their `ready` came after it, and nothing of it is news.
+    expect(frames(atThatMoment.socket)).toEqual([]);
+    expect(frames(newer.socket)).toEqual([]);
+    // News as first published reaches them all.
+    fanout.deliver({ kind: 'request_closed', viewerId: 2, requestId: 10, reason: 'declined' });
+    flush();
+    for (const s of [atThatMoment, newer]) expect(frames(s.socket)).toEqual([{ seq: 1, type: 'friend_request_closed', request_id: 10, reason: 'declined' }]);
   });
 
   it('tells every socket of the sender about a request it sent (friend_request_sent), and nobody else', async () => {

@@ -26,8 +26,9 @@ export const authOf = (userId: number, sessionId = `login-${userId}`): AuthConte
   expiresAt: Number.MAX_SAFE_INTEGER,
 });
 
-export function connection(userId: number, id = `c${userId}`): { conn: Connection; socket: FakeSocket } {
+/** `openedAt`: when the socket was registered (the injected clock). */
+export function connection(userId: number, id = `c${userId}`, openedAt = 0): { conn: Connection; socket: FakeSocket } {
   const socket = fakeSocket();
-  const conn = new Connection(id, authOf(userId), socket as unknown as WebSocket, 0, null);
+  const conn = new Connection(id, authOf(userId), socket as unknown as WebSocket, openedAt, null);
   return { conn, socket };
 }

@@ -2,7 +2,8 @@
  * OutageCatchUp's answer to `bus_returned` (outage-catch-up.ts): request frames sent again to an
  * instance whose bus was down reach its sockets once, and only those of viewers connected there;
  * frames for anyone else are not recorded as delivered (the record is bounded, and they would
- * push out what was really delivered).
+ * push out what was really delivered). Each goes out with its age, and arrives dated on the
+ * receiver's clock for the sockets opened before it (fanout.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
@@ -78,10 +79,10 @@ describe('request frames sent again after this instance’s bus returned', () =>
     expect(twin.published.some(([topic]) => topic === answersTopic('there'))).toBe(true);
     expect(alone.published).toEqual([]);
     // Delivered frames are not recorded either (the record is what a resend would be checked against).
-    expect(alone.catchUp.deliverRequestFrame(received(3, 2))).toBe(true);
-    expect(alone.catchUp.deliverRequestFrame(received(3, 2))).toBe(true);
-    expect(twin.catchUp.deliverRequestFrame(received(3, 2))).toBe(true);
-    expect(twin.catchUp.deliverRequestFrame(received(3, 2))).toBe(false);
+    expect(alone.catchUp.deliverRequestFrame(received(3, 2))).toEqual(received(3, 2));
+    expect(alone.catchUp.deliverRequestFrame(received(3, 2))).toEqual(received(3, 2));
+    expect(twin.catchUp.deliverRequestFrame(received(3, 2))).toEqual(received(3, 2));
+    expect(twin.catchUp.deliverRequestFrame(received(3, 2))).toBeNull();
   });
 
   it('reach the sockets of viewers connected here, once; frames for others are neither delivered nor recorded', () => {
@@ -91,7 +92,17 @@ describe('request frames sent again after this instance’s bus returned', () =>
     w.answer([received(1, 2)]);
     expect(w.delivered).toHaveLength(2);
     // Viewer 3's frame was not recorded: if it reaches viewer 3's socket here the usual way, it is delivered.
-    expect(w.catchUp.deliverRequestFrame(received(1, 3))).toBe(true);
+    expect(w.catchUp.deliverRequestFrame(received(1, 3))).toEqual(received(1, 3));
+  });
+
+  it('one sent again goes only to the sockets opened before it was first published, dated on this instance’s clock from its age', () => {
+    const w = world([2]);
+    w.at(500_000);
+    // First published 30 s ago on the sender's clock (whatever that clock reads).
+    w.answer([{ ...received(1, 2), ageMs: 30_000 }]);
+    expect(w.delivered).toEqual([{ ...received(1, 2), before: 470_000 }]);
+    // The usual way too.
+    expect(w.catchUp.deliverRequestFrame({ ...received(2, 2), ageMs: 1_000 })).toEqual({ ...received(2, 2), before: 499_000 });
   });
 
   it('an instance sends again its own frames published shortly before its bus was seen to go (they may have died on the wire), not older ones', async () => {
@@ -107,7 +118,8 @@ describe('request frames sent again after this instance’s bus returned', () =>
     w.health(true);
     await new Promise((r) => setTimeout(r, 0));
     const frames = w.published.filter(([topic]) => topic.startsWith('user:')).map(([, m]) => m);
-    expect(frames).toEqual([received(2, 2)]);
+    // With how long ago it was first published (20 s, at 50 s): where it arrives, sockets opened since do not get it.
+    expect(frames).toEqual([{ ...received(2, 2), ageMs: 20_000 }]);
   });
 
   it('answers an instance whose bus returned on that instance’s own topic, with what it published meanwhile', async () => {
@@ -117,7 +129,7 @@ describe('request frames sent again after this instance’s bus returned', () =>
     w.at(110_000);
     w.returned('there', 20_000);
     await new Promise((r) => setTimeout(r, 0));
-    expect(w.published).toEqual([[answersTopic('there'), { kind: 'request_frames', to: 'there', frames: [received(1, 2)] }]]);
+    expect(w.published).toEqual([[answersTopic('there'), { kind: 'request_frames', to: 'there', frames: [{ ...received(1, 2), ageMs: 10_000 }] }]]);
   });
 });
 
@@ -156,7 +168,8 @@ describe('the bus’s first connection after the start', () => {
     w.health(true);
     await tick();
     expect(w.published).toContainEqual([RETURNS_TOPIC, { kind: 'bus_returned', downForMs: 3_000 }]);
-    expect(w.published).toContainEqual(['user:2', received(1, 2)]);
+    // Published at 0, sent again at 3 s.
+    expect(w.published).toContainEqual(['user:2', { ...received(1, 2), ageMs: 3_000 }]);
   });
 
   it('catches up like a return when the friend graph changed through this instance while the bus was still down', async () => {
