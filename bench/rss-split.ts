@@ -53,6 +53,8 @@ async function connectAll(port: number, tokens: string[]): Promise<WebSocket[]> 
             ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token })));
             ws.once('message', () => resolve());
             ws.once('error', reject);
+            // Refused before `ready` (a 4xxx close): fail the run rather than wait forever.
+            ws.once('close', (code) => reject(new Error(`socket closed (${code}) before ready`)));
           }),
       ),
     );
