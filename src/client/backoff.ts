@@ -51,20 +51,22 @@ export const MAX_POLL_WAIT_MS = 30_000;
  * sooner than the poll interval, never later than {@link MAX_POLL_WAIT_MS}.
  */
 export function rateLimitedPollDelay(retryAfterMs: number | undefined, intervalMs: number, random: () => number): number {
-  const asked = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : intervalMs;
+  const asked = readable(retryAfterMs) ? retryAfterMs : intervalMs;
   return Math.max(intervalMs, Math.min(MAX_POLL_WAIT_MS, asked * (1 + clampUnit(random()) / 2)));
 }
 
+/** A `Retry-After` we can go by (a positive, finite number of ms). */
+function readable(retryAfterMs: number | undefined): retryAfterMs is number {
+  return retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0;
+}
+
 /**
- * Before reconnecting because a REST read Beacon answered 429 left the views stale (a failed
- * resync after a `seq` gap: the next `ready` reads that same list): the `Retry-After` asked for
- * (`retryAfterMs`), stretched by up to half of it at random so clients refused together do not
- * all come back in the same instant, never later than {@link MAX_POLL_WAIT_MS}; without one we
- * can read, a 4429's wait ({@link rateLimitedDelay}).
+ * Before retrying a REST read Beacon answered 429 (a failed resync after a `seq` gap): the poll's
+ * wait for that `Retry-After` ({@link rateLimitedPollDelay}, with no floor of its own); without one
+ * we can read, a 4429's wait ({@link rateLimitedDelay}).
  */
 export function rateLimitedReadDelay(retryAfterMs: number | undefined, opts: BackoffOptions, random: () => number): number {
-  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) return rateLimitedDelay(opts, random);
-  return Math.min(MAX_POLL_WAIT_MS, retryAfterMs * (1 + clampUnit(random()) / 2));
+  return readable(retryAfterMs) ? rateLimitedPollDelay(retryAfterMs, 0, random) : rateLimitedDelay(opts, random);
 }
 
 // A misbehaving random source must not produce negative or unbounded delays.
