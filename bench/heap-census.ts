@@ -21,7 +21,8 @@
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { connectAll } from './connect-all.js';
 import { buildGraph } from './graph.js';
 import { seedBeacon } from './seed-beacon.js';
 import { freePort, killAll, rssKiB, sleep, startServer } from './servers.js';
@@ -139,20 +140,7 @@ async function main(): Promise<void> {
     await sleep(200);
   }
   const t0 = performance.now();
-  for (let i = 0; i < tokens.length; i += 100) {
-    await Promise.all(
-      tokens.slice(i, i + 100).map(
-        (token) =>
-          new Promise<void>((resolve, reject) => {
-            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/status`);
-            sockets.push(ws);
-            ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token })));
-            ws.once('message', () => resolve());
-            ws.once('error', reject);
-          }),
-      ),
-    );
-  }
+  sockets.push(...(await connectAll(port, tokens)));
   const seconds = (performance.now() - t0) / 1000;
   const n = tokens.length;
   await sleep(3000);

@@ -12,7 +12,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { connectAll } from './connect-all.js';
 import { buildGraph } from './graph.js';
 import { seedBeacon } from './seed-beacon.js';
 import { freePort, killAll, sleep, startServer, type ServerProc } from './servers.js';
@@ -39,27 +39,6 @@ function splitAt(file: string, at: number): Split {
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Split);
   const before = lines.filter((l) => l.at <= at);
   return before.at(-1) ?? lines[0]!;
-}
-
-async function connectAll(port: number, tokens: string[]): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < tokens.length; i += 100) {
-    await Promise.all(
-      tokens.slice(i, i + 100).map(
-        (token) =>
-          new Promise<void>((resolve, reject) => {
-            const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/status`);
-            sockets.push(ws);
-            ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', token })));
-            ws.once('message', () => resolve());
-            ws.once('error', reject);
-            // Refused before `ready` (a 4xxx close): fail the run rather than wait forever.
-            ws.once('close', (code) => reject(new Error(`socket closed (${code}) before ready`)));
-          }),
-      ),
-    );
-  }
-  return sockets;
 }
 
 /** Connects everyone to a started server and returns its per-socket splits at 3 s and 20 s. */
