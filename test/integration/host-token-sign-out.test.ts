@@ -55,7 +55,11 @@ async function bobOnTwoDevices(dialect: TestDialect) {
   const phoneToken = host.addUser('2', 'Bob');
   host.befriend('1', '2');
   const alice = await open(aliceToken);
-  const laptop = await open(laptopToken);
+  // Alice's view of Bob coming online must have arrived before the test marks her socket.
+  let laptop!: Awaited<ReturnType<typeof open>>;
+  await alice.socket.after(async () => {
+    laptop = await open(laptopToken);
+  }, (f) => f.type === 'friend_status_change' && f.username === 'Bob' && f.status === 'online');
   const phone = await open(phoneToken);
   /** The site's logout of one login: its token is refused by the site from now on, and Beacon is told. */
   const logOut = async (token: string) => {
