@@ -31,7 +31,9 @@ async function socketAuth(base: string, token: string): Promise<{ ws: WebSocket;
   return { ws, first };
 }
 
-describe('logs', () => {
+// Each test starts Beacon as a child process (startChildServer waits up to 30 s for it): on a loaded
+// 2-core box a start took 15-18 s, so the suite's 20 s per test timed out before that deadline could.
+describe('logs', { timeout: 60_000 }, () => {
   let server: ChildServer | null = null;
   afterEach(async () => {
     await server?.cleanup();

@@ -59,7 +59,9 @@ async function connectedUser(url: string, username: string): Promise<{ send: (fr
   return { send: (frame) => ws.send(JSON.stringify(frame)), frames };
 }
 
-describe('graceful shutdown', () => {
+// Each test starts Beacon as a child process (startChildServer waits up to 30 s for it): on a loaded
+// 2-core box a start took 15-18 s, so the suite's 20 s per test timed out before that deadline could.
+describe('graceful shutdown', { timeout: 60_000 }, () => {
   let server: ChildServer | null = null;
   const sockets: Socket[] = [];
   afterEach(async () => {
