@@ -6,12 +6,15 @@
  * not when they were last known to be there. Now those sessions end as of the moment the
  * survivor's bus went down, the last moment it knew them live (as reap() ends a dead
  * instance's sessions at its last beat): last_seen is then, and the grace counts from then.
+ * They end once the dead instance has not beaten within the dead-instance window from Redis'
+ * return (reap(), the one judge of a dead instance), not at the resync: see the second case.
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireRedis, startRedisProxy, type RedisProxy } from '../helpers/redis.js';
 import { connect, type Frame } from '../helpers/ws-client.js';
-import { befriend, heartbeatForGrace, register, startCluster, type Cluster } from './harness.js';
+import { deadAfterMs, REAP_AFTER_OUTAGE_MS } from '../../src/server/status/cluster-heartbeat.js';
+import { api, befriend, heartbeatForGrace, register, startCluster, type Cluster } from './harness.js';
 
 const GRACE_MS = 1500;
 const HEARTBEAT_MS = heartbeatForGrace(GRACE_MS);
@@ -92,7 +95,8 @@ describe('Redis restarted empty while an instance died', { timeout: 150_000 }, (
     from = b.mark();
     proxy.restore();
 
-    await b.next(offlineOf(alice.id), { from, timeoutMs: 15_000 });
+    // Ended by the reaping once the dead-instance window from Redis' return is over (then a beat or two).
+    await b.next(offlineOf(alice.id), { from, timeoutMs: deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS + 8000 });
     let after: number | null = null;
     for (let i = 0; i < 50; i++) {
       after = await rowLastSeen(cluster.env.BEACON_DATABASE_URL!, alice.id);
@@ -104,5 +108,65 @@ describe('Redis restarted empty while an instance died', { timeout: 150_000 }, (
     // Last known there when instance two lost Redis, at the cut (not 4 s and more before it).
     expect(after! - cutAt).toBeGreaterThanOrEqual(-1000);
     expect(after! - cutAt).toBeLessThanOrEqual(2000);
+  });
+});
+
+/**
+ * Redis restarted empty under two live instances that reconnect to it at different moments:
+ * the first back found no copy of the users whose sessions live on the other (not re-saved
+ * yet) and ended those sessions as if that instance had died. Friends on the first saw the
+ * user go offline, then online again when the other re-saved them, and its row was written
+ * offline with a false last_seen. Now only the heartbeat's reaping ends them, after the
+ * dead-instance window counted from Redis' return, and the late instance beats well within it.
+ */
+describe('Redis restarted empty, the instances reconnecting seconds apart', { timeout: 150_000 }, () => {
+  let cluster: Cluster | undefined;
+  const proxies: RedisProxy[] = [];
+  afterEach(async () => {
+    await cluster?.stop();
+    for (const p of proxies.splice(0)) await p.close();
+  });
+
+  it('never shows a user of the late instance offline to a friend on the early one', async () => {
+    const [proxyA, proxyB] = [await startRedisProxy(), await startRedisProxy()];
+    proxies.push(proxyA, proxyB);
+    cluster = await startCluster({
+      BEACON_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+      BEACON_OFFLINE_GRACE_MS: String(GRACE_MS),
+      BEACON_BATCH_WINDOW_MS: '0',
+    });
+    const a = await cluster.start('a', { BEACON_REDIS_URL: proxyA.url });
+    const b = await cluster.start('b', { BEACON_REDIS_URL: proxyB.url });
+    const alice = await register(a, 'alice');
+    const bob = await register(b, 'bob');
+    await befriend(a, alice, b, bob);
+    const { socket: s } = await connect(a.url, alice.token);
+    await s.after(() => connect(b.url, bob.token), onlineOf(bob.id), { timeoutMs: 5000 });
+    // His row says online (written behind within a second) before the outage begins.
+    await new Promise((r) => setTimeout(r, 1500));
+
+    // Redis goes away for longer than a grace, and comes back empty.
+    const from = s.mark();
+    proxyA.cut();
+    proxyB.cut();
+    const admin = await requireRedis();
+    const keys = await admin.keys(`${cluster.env.BEACON_REDIS_PREFIX}:*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+    await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
+    // A reconnects at once, B 2.5 s later (A's resync, a second after its return, finds no copy of Bob).
+    proxyA.restore();
+    const backAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2500));
+    proxyB.restore();
+
+    // Past A's first reaping after the outage (the dead-instance window from its return), and two beats more.
+    const reapedBy = backAt + deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS + 2 * (HEARTBEAT_MS / 5);
+    await new Promise((r) => setTimeout(r, reapedBy - Date.now()));
+    expect(s.since(from).filter(offlineOf(bob.id)), 'Alice never saw Bob offline').toEqual([]);
+    expect(await rowLastSeen(cluster.env.BEACON_DATABASE_URL!, bob.id), "Bob's row was never written offline").toBeNull();
+    const res = await api(a, 'GET', '/users/me/friends/status', alice.token);
+    const friends = (await res.json()) as Array<{ user_id: number; status: string }>;
+    expect(friends.find((f) => f.user_id === bob.id)?.status).toBe('online');
   });
 });

@@ -2,7 +2,8 @@
  * This instance's heartbeat in cluster mode, and the reaping of dead instances' sessions: it
  * beats into the shared store (saying whether it is saturated) and hears whether another
  * instance is, and it ends, with the usual grace, every session of an instance that stopped
- * heartbeating — though not right after an outage, when every instance looks silent. Its beats
+ * heartbeating — though not right after an outage, when every instance looks silent (a Redis
+ * restarted empty has lost every beat): the one owner of "this instance is dead". Its beats
  * carry fingerprints of the token-signing secret (and, in sidecar mode, of the site's secrets),
  * which SecretAgreement compares (before the first beat, and after each). Part of Replicas
  * (replicas.ts), whose replicas it reaps.
@@ -15,7 +16,7 @@ import type { PresenceDeps } from './presence-deps.js';
 import { SecretAgreement, type SecretAgreementState } from './secret-agreement.js';
 
 /** After an outage, how long to trust no silence: other instances' clients reconnect with backoff (up to ~2 s). */
-const REAP_AFTER_OUTAGE_MS = 5000;
+export const REAP_AFTER_OUTAGE_MS = 5000;
 
 export interface HeartbeatParts {
   engine: PresenceEngine;
@@ -48,6 +49,13 @@ export class ClusterHeartbeat {
   /** Whether the last heartbeat failed, and when they got through again after a failure. */
   #beatFailing = false;
   #recoveredAt: number | null = null;
+  /**
+   * Since when this instance's bus was down (the last moment it heard of every session
+   * elsewhere that ended), until the first reaping after its return: what an instance whose
+   * beat the store lost meanwhile (a Redis restarted empty) is known live until.
+   */
+  #busDownSince: number | null = null;
+  #busBack = false;
   #everBeat = false;
   #othersSaturated = false;
   readonly #agreement: SecretAgreement | null;
@@ -85,6 +93,25 @@ export class ClusterHeartbeat {
   stop(): void {
     if (this.#monitor) clearInterval(this.#monitor);
     this.#monitor = null;
+  }
+
+  /**
+   * The bus went down at `since`: sessions elsewhere are known live until then (and, with their
+   * instance's beat, later). Reaping goes on meanwhile on the beats, if they get through.
+   */
+  busDown(since: number): void {
+    this.#busDownSince ??= since;
+    this.#busBack = false;
+  }
+
+  /**
+   * The bus is back: Redis came back, maybe empty, every beat lost. Reaping pauses for the
+   * dead-instance window from now, as after failed beats, so an instance reconnecting later than
+   * this one (its clients' backoff) beats again before its sessions could be taken for dead.
+   */
+  busBack(): void {
+    this.#recoveredAt = this.deps.now();
+    this.#busBack = true;
   }
 
   /** After how long without a heartbeat an instance is dead. */
@@ -149,6 +176,9 @@ export class ClusterHeartbeat {
     if (this.#recoveredAt !== null && this.deps.now() - this.#recoveredAt < this.deadAfter() + REAP_AFTER_OUTAGE_MS) return;
     const live = known === undefined ? await this.deps.store.liveInstances(this.deps.now(), this.deadAfter()) : known;
     if (!live) return;
+    // The first reaping since the bus came back: the outage's instances are judged now.
+    const lostSince = this.#busDownSince;
+    if (this.#busBack) this.#busDownSince = null;
     live.add(this.#self);
     const { engine } = this.parts;
     const ofDead = (sessionId: string): boolean => {
@@ -162,7 +192,9 @@ export class ClusterHeartbeat {
     // Each session ends at its instance's last beat, the last moment it was known alive, or later
     // when the user was seen later (PresenceEngine.endDeadSession), not when this replica noticed,
     // 1.8 heartbeats on: so last_seen is true, every replica dates it alike, and the grace, counted
-    // from then, is mostly over. An instance the store no longer lists ends now.
+    // from then, is mostly over. An instance the store no longer lists was lost with the store
+    // while this instance's bus was down (Redis restarted empty): it ends as of the moment the
+    // bus went down, the last moment this instance heard of its sessions; otherwise now.
     const owners = new Set(users.flatMap((userId) => engine.sessionIds(userId).filter(ofDead).map((id) => instanceOfSession(id)!)));
     const beats = (await this.deps.store.lastBeats?.([...owners])) ?? null;
     const dead = new Set<string>();
@@ -172,7 +204,7 @@ export class ClusterHeartbeat {
         const owner = instanceOfSession(sessionId)!;
         dead.add(owner);
         this.parts.reaped(userId);
-        const lastBeat = beats?.get(owner);
+        const lastBeat = beats?.get(owner) ?? lostSince ?? undefined;
         this.parts.report(lastBeat === undefined ? engine.closeSession(userId, sessionId) : engine.endDeadSession(userId, sessionId, lastBeat));
       }
     }

@@ -5,7 +5,6 @@
  * another instance re-saved. Part of Replicas (replicas.ts).
  */
 import type { PresenceEngine } from '../presence/presence-engine.js';
-import type { PresenceChange } from '../presence/types.js';
 import { userTopic, type BusEvent } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
 import type { PresenceDeps } from './presence-deps.js';
@@ -24,8 +23,6 @@ export interface ResyncParts {
   sharing: ReplicaSharing;
   /** Whether the session is one of this instance's sockets. */
   isMine(sessionId: string): boolean;
-  /** Hands a change to the fan-out and the write-behind. */
-  report(change: PresenceChange | null): void;
   /** What a failed store command says in the log. */
   storeError(err: unknown): string;
   /**
@@ -95,22 +92,19 @@ export class ReplicaResync {
     if (run.cancelled) return null;
     // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
     const states = await store.load(ids, null);
-    // Until the bus went down, this instance heard of every session elsewhere that ended.
-    const lastHeard = this.#retry.sync().staleSince ?? this.deps.now();
     for (const id of ids) {
       const stored = states.get(id);
       if (stored) {
         versions.importStored(id, stored);
         continue;
       }
-      // A user nobody re-saved (their instance died, and the store lost them: a Redis restarted
-      // empty) has no session elsewhere: keep ours, end the remote ones as reap() ends a dead
-      // instance's, as of the last moment they were known live here, when the bus went down. So
-      // last_seen is then, not that of the visit before, the grace counts from then, and this
-      // instance writes the user's row (writerOf), which their dead instance never will.
-      const remote = engine.sessionIds(id).filter((sessionId) => !this.parts.isMine(sessionId));
-      if (remote.length > 0) versions.reaped(id);
-      for (const sessionId of remote) this.parts.report(engine.endDeadSession(id, sessionId, lastHeard));
+      // A user nobody re-saved yet (a Redis restarted empty) with sessions elsewhere: their
+      // instance may only be reconnecting later than this one (it then re-saves them and has this
+      // replica reload), or have died meanwhile. Which it is, the heartbeat tells: reap() ends
+      // them if it does not beat within the dead-instance window from Redis' return, as of the
+      // moment this instance's bus went down (ClusterHeartbeat.busDown), the last moment it heard
+      // of them. Ended here, a user of an instance merely late showed offline, then online again.
+      if (engine.sessionIds(id).some((sessionId) => !this.parts.isMine(sessionId))) continue;
       versions.importStored(id, { ...engine.exportUser(id), sessions: [], version: versions.of(id) ?? null });
     }
     return { users: ids.length, resaved: mine.length };

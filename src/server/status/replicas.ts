@@ -93,7 +93,7 @@ export class Replicas {
     this.#loading = loading;
     this.#sharing = sharing;
     const friendListsRead = hooks.friendListsRead ?? (() => Promise.resolve());
-    this.#resync = new ReplicaResync(deps, { engine, profiles, versions, sharing, isMine, report, storeError, friendListsRead });
+    this.#resync = new ReplicaResync(deps, { engine, profiles, versions, sharing, isMine, storeError, friendListsRead });
   }
 
   /**
@@ -135,10 +135,16 @@ export class Replicas {
     onBusOutages(this.deps.bus, {
       down: () => {
         // Replicas of other instances' users go stale from now until a resync succeeds.
-        this.#resync.busDown();
+        const since = this.deps.now();
+        this.#resync.busDown(since);
+        this.#heartbeat.busDown(since);
         this.deps.log.warn('event bus unreachable: serving local users only until it returns');
       },
-      back: () => void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed')),
+      back: () => {
+        // Redis is back, maybe empty: no instance is taken for dead before it had the window to beat again.
+        this.#heartbeat.busBack();
+        void this.resync().catch((err: unknown) => this.deps.log.error({ err }, 'presence resync failed'));
+      },
       servedBeforeFirstConnection: () => this.hooks.profiles.size > 0 || this.#sharing.owesAny(),
       firstConnection: () => this.#resync.firstConnection(),
     });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryPresenceStore } from '../../../src/server/adapters/presence-store-memory.js';
 import type { InstanceCard, PresenceStore } from '../../../src/server/ports/presence-store.js';
 import type { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
-import { ClusterHeartbeat, deadAfterMs } from '../../../src/server/status/cluster-heartbeat.js';
+import { ClusterHeartbeat, deadAfterMs, REAP_AFTER_OUTAGE_MS } from '../../../src/server/status/cluster-heartbeat.js';
 import type { PresenceDeps } from '../../../src/server/status/presence-deps.js';
 import { FakeClock } from '../../helpers/clock.js';
 
@@ -55,10 +55,16 @@ function world() {
     signingSecret: { fingerprint: 'fp-me', configured: true },
   } as unknown as ConstructorParameters<typeof ClusterHeartbeat>[0] & Pick<PresenceDeps, 'log'>;
   // User 7 has a socket session on instance "dead".
-  const engine = { sessionIds: () => ['dead/s1'], closeSession: () => null, endDeadSession: () => null } as unknown as PresenceEngine;
+  // How each was ended: as of when (endDeadSession), or now (closeSession).
+  const ended: Array<{ sessionId: string; knownAliveAt: number | 'now' }> = [];
+  const engine = {
+    sessionIds: () => ['dead/s1'],
+    closeSession: (_userId: number, sessionId: string) => (ended.push({ sessionId, knownAliveAt: 'now' }), null),
+    endDeadSession: (_userId: number, sessionId: string, knownAliveAt: number) => (ended.push({ sessionId, knownAliveAt }), null),
+  } as unknown as PresenceEngine;
   const reaped: number[] = [];
   const heartbeat = new ClusterHeartbeat(deps, { engine, profiles: new Map([[7, {} as never]]), reaped: (id) => reaped.push(id), report: () => {} });
-  return { clock, store, logged, heartbeat, reaped };
+  return { clock, store, logged, heartbeat, reaped, ended };
 }
 
 describe('ClusterHeartbeat', () => {
@@ -90,5 +96,44 @@ describe('ClusterHeartbeat', () => {
     await heartbeat.tick();
     expect(store.calls.get('liveInstances')).toBe(1);
     expect(store.calls.get('cards')).toBe(1);
+  });
+
+  it("after the bus returns to a Redis restarted empty, no beat having failed, an instance is judged dead only past the window, as of the bus' fall", async () => {
+    const { clock, heartbeat, reaped, ended } = world();
+    // Redis restarts empty between two beats: the bus falls and returns, every beat is lost.
+    const downAt = clock.now();
+    heartbeat.busDown(downAt);
+    clock.advance(2000);
+    heartbeat.busBack();
+    // "dead" (reconnecting later, or dead) has not beaten again yet: not taken for dead.
+    await heartbeat.tick();
+    clock.advance(deadAfterMs(INTERVAL_MS) + REAP_AFTER_OUTAGE_MS - 1);
+    await heartbeat.tick();
+    expect(reaped).toEqual([]);
+    // Past the window without a beat: dead, its session ended as of the bus' fall.
+    clock.advance(1);
+    await heartbeat.tick();
+    expect(reaped).toEqual([7]);
+    expect(ended).toEqual([{ sessionId: 'dead/s1', knownAliveAt: downAt }]);
+    // That outage judged, an instance the store does not list ends now again (left, or trimmed).
+    await heartbeat.tick();
+    expect(ended.at(-1)).toEqual({ sessionId: 'dead/s1', knownAliveAt: 'now' });
+  });
+
+  it('an instance that beats again within the window after the bus returns keeps its sessions', async () => {
+    const { clock, store, heartbeat, reaped } = world();
+    heartbeat.busDown(clock.now());
+    clock.advance(2000);
+    heartbeat.busBack();
+    await heartbeat.tick();
+    // It reconnects seconds later, and beats from then on.
+    clock.advance(3000);
+    await store.heartbeat('dead', clock.now());
+    for (let t = 0; t < deadAfterMs(INTERVAL_MS) + REAP_AFTER_OUTAGE_MS + INTERVAL_MS; t += INTERVAL_MS / 5) {
+      clock.advance(INTERVAL_MS / 5);
+      await store.heartbeat('dead', clock.now());
+      await heartbeat.tick();
+    }
+    expect(reaped).toEqual([]);
   });
 });
