@@ -168,7 +168,11 @@ export class PresenceClient {
     return this.#serverClock.now();
   }
 
-  /** When the data was last confirmed fresh (ms epoch): `ready`, any socket frame, a poll. Null before. */
+  /**
+   * When the data was last known complete (ms epoch): `ready`, any socket frame, a poll, the
+   * refetch after a `seq` gap applied. Not moved from a gap until that refetch applies (events
+   * were lost: neither the frame that showed it nor those after it make the views complete). Null before.
+   */
   get lastSyncAt(): number | null {
     return this.#lastSyncAt;
   }
@@ -436,7 +440,9 @@ export class PresenceClient {
     return (this.#socket !== null && !this.#socket.ready) || this.#tokenReadFor === this.#connects;
   }
 
+  /** The views are complete now: a snapshot (a `ready`, a poll) or a resync after a gap was applied. */
   #synced(): void {
+    this.#resync.complete();
     this.#lastSyncAt = this.#timers.now();
     this.#events.emit('synced', { at: this.#lastSyncAt });
   }
@@ -509,7 +515,7 @@ export class PresenceClient {
       handlers: {
         // A socket this client replaced or dropped feeds nothing into it.
         onReady: (frame) => this.#socket === socket && this.#onReady(frame),
-        onEvent: (frame) => this.#socket === socket && this.#onEvent(frame),
+        onEvent: (frame, afterGap) => this.#socket === socket && this.#onEvent(frame, afterGap),
         onGap: () => this.#socket === socket && this.#resyncTimer === null && this.#resyncOn(socket),
         onClose: (code, reachedReady) => {
           if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
@@ -541,8 +547,18 @@ export class PresenceClient {
     }
   }
 
-  #onEvent(frame: EventFrame): void {
-    this.#lastSyncAt = this.#timers.now();
+  /**
+   * A frame on the ready socket. One that follows lost events (`afterGap`) makes the views known
+   * stale: the client says `reconnecting` at once, before applying it, and until a resync begun
+   * after the gap applies (#afterResync), however long its REST reads take. Meanwhile no frame
+   * moves {@link lastSyncAt}: the views were last known complete before the gap.
+   */
+  #onEvent(frame: EventFrame, afterGap: boolean): void {
+    if (afterGap) {
+      this.#resync.lost();
+      this.#setState('reconnecting');
+    }
+    if (!this.#resync.stale) this.#lastSyncAt = this.#timers.now();
     this.#serverClock.observe(madeAt(frame.type === 'friend_added' ? frame.friend : frame));
     if (emitFrameEvent(frame, this.#events, this.#gate)) return;
     this.#model.applyEvent(frame);
@@ -578,9 +594,11 @@ export class PresenceClient {
   }
 
   /**
-   * A resync after a `seq` gap ended. Failed (a 500, a 429, a timeout): events were lost and the
+   * A resync after a `seq` gap ended. Applied, and none begun before a later gap (#onEvent): the
+   * views are complete again, the client `connected` (it said `reconnecting` from the gap on).
+   * Failed (a 500, a 429, a timeout): events were lost and the
    * views kept are known to be stale, so the client does not go on saying `connected` with them:
-   * it says `reconnecting` (getting back a view it can vouch for) and tries the resync again, at
+   * it stays `reconnecting` (getting back a view it can vouch for) and tries the resync again, at
    * its own backoff pace and, after a 429, no sooner than its Retry-After asked, until one
    * answers (`connected` again) or the socket ends (its next `ready` is a full snapshot). The
    * socket itself is kept: giving it up would show the user offline to friends once a paced wait
@@ -591,7 +609,7 @@ export class PresenceClient {
     if (outcome === 'moot' || this.#socket !== socket || this.#stopped) return;
     if (outcome === 'synced') {
       this.#resyncFailures = 0;
-      if (this.#state !== 'connected') {
+      if (!this.#resync.stale && this.#state !== 'connected') {
         this.#setState('connected');
         this.#synced();
       }

@@ -8,7 +8,8 @@ import type { TokenSource } from './token-source.js';
 import type { Timers, WebSocketCtor } from './transport.js';
 
 /**
- * `connecting` (first attempt), `connected` (live socket), `reconnecting` (after a drop),
+ * `connecting` (first attempt), `connected` (live socket), `reconnecting` (after a drop, or on
+ * a live socket whose events were lost, from the `seq` gap until its REST refetch applied),
  * `polling` (the REST fallback answers while the socket fails: not after a mere blip, see
  * docs/protocol.md §8), `offline` (stopped, or neither the socket nor the API answers; the
  * client keeps retrying and reconnects at once when the browser is back online).
@@ -71,7 +72,11 @@ export interface PresenceEvents {
   block_changed: BlockChange;
   /** A friend you watch came online (the `notification` frame); show it in the page. */
   notification: NotificationPayload;
-  /** Data was confirmed fresh (`ready`, any socket frame, a successful poll) at this time (ms epoch). */
+  /**
+   * Data was confirmed fresh (`ready`, a successful poll, the refetch after a `seq` gap applied;
+   * any socket frame moves {@link PresenceClient.lastSyncAt} on too, except from a gap until that
+   * refetch) at this time (ms epoch).
+   */
   synced: { at: number };
   /**
    * The client stopped for good and no longer retries: `stop()` (`stopped`), or a token Beacon

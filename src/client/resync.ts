@@ -35,12 +35,34 @@ export class Resync {
   /** Resyncs started, and the latest whose answer was applied: an earlier one answering later is older. */
   #started = 0;
   #applied = 0;
+  /** The latest resync whose answers (the friends' and the own) were all applied. */
+  #whole = 0;
+  /** The first resync whose answers, all applied, make the views complete again after the latest gap (0: they are). */
+  #completeWith = 0;
 
   constructor(api: Pick<ApiClient, 'friendsStatus' | 'userStatus'>, model: PresenceModel, clock: ServerClock, context: ResyncContext) {
     this.#api = api;
     this.#model = model;
     this.#clock = clock;
     this.#context = context;
+  }
+
+  /**
+   * Events were lost (a `seq` gap): the views are stale until a resync begun from now on applies
+   * its answers (one in flight may have been answered before the lost events happened).
+   */
+  lost(): void {
+    this.#completeWith = this.#started + 1;
+  }
+
+  /** A full snapshot was applied (a socket's `ready`, a poll): the views are complete. */
+  complete(): void {
+    this.#completeWith = 0;
+  }
+
+  /** True from a gap ({@link lost}) until a resync begun after it applied all its answers, or a snapshot came. */
+  get stale(): boolean {
+    return this.#whole < this.#completeWith;
   }
 
   /** A presence frame was applied to the model: each resync in flight applies it again over its answer. */
@@ -56,7 +78,8 @@ export class Resync {
    * own answer goes through {@link ResyncContext.ownView}: never over a view made later.
    *
    * Resolves `synced` when its answers were applied, `moot` when it no longer counts (another
-   * run, the socket that saw the gap gone: a later `ready` brought a snapshot), and `{failed}`,
+   * run, the socket that saw the gap gone: a later `ready` brought a snapshot; a later resync
+   * applied already, whatever this one came to), and `{failed}`,
    * with the error, when either read failed (a 500, a 429, a timeout, no network) while it still
    * counts: the views kept are then known to be stale, and the client must not go on saying it is
    * live with them (it reconnects, paced by that error: the next `ready` is a full snapshot).
@@ -86,10 +109,12 @@ export class Resync {
         if (self) this.#context.ownView(self, run);
         for (const frame of since) this.#model.applyEvent(frame);
       }
-      if (!counts()) return 'moot';
-      return own.failed ? { failed: own.failed.error } : 'synced';
+      if (!counts() || nth < this.#applied) return 'moot';
+      if (own.failed) return { failed: own.failed.error };
+      this.#whole = nth;
+      return 'synced';
     } catch (error) {
-      return counts() ? { failed: error } : 'moot';
+      return counts() && nth > this.#applied ? { failed: error } : 'moot';
     } finally {
       this.#sinceResync.delete(since);
     }

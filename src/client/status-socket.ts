@@ -21,9 +21,12 @@ export const PROBE_TIMEOUT_MS = 5_000;
 /** Callbacks of a {@link StatusSocket}; none fires after the socket ended. */
 export interface StatusSocketHandlers {
   onReady(frame: ReadyFrame): void;
-  /** Every event in arrival order, batches unwrapped, duplicates (by `seq`) dropped. */
-  onEvent(frame: EventFrame): void;
-  /** `seq` jumped: events were lost, local state may be stale. */
+  /**
+   * Every event in arrival order, batches unwrapped, duplicates (by `seq`) dropped. `afterGap`:
+   * events were lost just before this one (the {@link onGap} that follows says so once per batch).
+   */
+  onEvent(frame: EventFrame, afterGap: boolean): void;
+  /** `seq` jumped: events were lost, local state is stale. After the frame (or batch) that showed it. */
   onGap(): void;
   /** The socket ended (server close, network error, heartbeat or connect timeout). Once. */
   onClose(code: number, reachedReady: boolean): void;
@@ -178,7 +181,7 @@ export class StatusSocket {
       gap = frame.seq > this.#lastSeq + 1;
       this.#lastSeq = frame.seq;
     }
-    this.#opts.handlers.onEvent(frame);
+    this.#opts.handlers.onEvent(frame, gap);
     return gap && !this.#ended;
   }
 

@@ -48,7 +48,7 @@ describe('a resync after a seq gap that fails', () => {
     h.client.stop();
   });
 
-  it('a resync that answers keeps the socket and the state', async () => {
+  it('a resync that answers keeps the socket, and the client is connected again once it applied', async () => {
     const h = harness();
     h.fetch.route(FRIENDS, { status: 200, body: [{ ...amy, status: 'busy' }] });
     h.fetch.route(SELF, { status: 200, body: ME });
@@ -58,7 +58,8 @@ describe('a resync after a seq gap that fails', () => {
     ws.receive({ seq: 5, type: 'are_you_there' });
     await vi.advanceTimersByTimeAsync(0);
     expect(h.client.friend(2)?.status).toBe('busy');
-    expect(h.eventsOf('state')).toHaveLength(states);
+    // Stale from the gap until the answer applied (gap-resync-honest.test.ts), never a drop.
+    expect(h.eventsOf('state').slice(states)).toEqual(['reconnecting', 'connected']);
     expect(ws.closedByClient).toBeNull();
     h.client.stop();
   });

@@ -23,10 +23,13 @@ function attempt(opts: { throwOnConstruct?: boolean } = {}) {
   const events: EventFrame[] = [];
   const readies: ReadyFrame[] = [];
   const closes: Array<[number, boolean]> = [];
+  /** The `seq` of each event delivered as following lost ones (`afterGap`). */
+  const afterGap: Array<number | undefined> = [];
   const handlers = {
     onReady: (f: ReadyFrame) => void readies.push(f),
-    onEvent: (f: EventFrame) => {
+    onEvent: (f: EventFrame, gap: boolean) => {
       events.push(f);
+      if (gap) afterGap.push(f.seq);
       log.push(`event ${f.seq ?? '-'}`);
     },
     onGap: () => void log.push('gap'),
@@ -42,7 +45,7 @@ function attempt(opts: { throwOnConstruct?: boolean } = {}) {
     ws().open();
     ws().receive(readyFrame([], extra));
   };
-  return { socket, ws, ready, handlers, log, events, readies, closes };
+  return { socket, ws, ready, handlers, log, events, readies, closes, afterGap };
 }
 
 const ev = (seq: number | undefined, type = 'are_you_there') => (seq === undefined ? { type } : { seq, type });
@@ -123,6 +126,17 @@ describe('StatusSocket events', () => {
     a.ws().receive(ev(undefined, 'heartbeat_ack'));
     a.ws().receive(ev(3));
     expect(a.log).toEqual(['event 1', 'event -', 'event 3', 'gap']);
+  });
+
+  it('marks the event that follows lost ones (afterGap), alone or in a batch, before the gap report', () => {
+    const a = attempt();
+    a.ready();
+    a.ws().receive(ev(1));
+    a.ws().receive(ev(3));
+    expect(a.afterGap).toEqual([3]);
+    a.ws().receive(JSON.stringify({ type: 'batch', messages: [ev(4), ev(6), ev(7), ev(9)] }));
+    expect(a.afterGap).toEqual([3, 6, 9]);
+    expect(a.log.slice(-5)).toEqual(['event 4', 'event 6', 'event 7', 'event 9', 'gap']);
   });
 
   it('unwraps a batch, skipping duplicates and non-events, with one gap report after the batch', () => {
