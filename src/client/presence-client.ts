@@ -6,13 +6,13 @@
  * This file is the orchestrator (start/stop, connect/reconnect, connection state); the parts it
  * drives: status-socket.ts (one socket), rest-fallback.ts (the polls and when `polling` is said),
  * own-changes.ts (setStatus/setActivity in order, the declared game), token-wait.ts (token reads
- * and refusals), resync.ts (a `seq` gap), frame-events.ts (frames that are events),
- * presence-model.ts (the views).
+ * and refusals), resync.ts (a `seq` gap: the refetch and its retries), frame-events.ts (frames
+ * that are events), presence-model.ts (the views).
  */
 import type { Activity, EventFrame, ManualStatus, ReadyFrame, Settings, View } from '../protocol/index.js';
 import { CloseCode } from '../protocol/errors.js';
-import { ApiClient, ApiError } from './api.js';
-import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, rateLimitedReadDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
+import { ApiClient } from './api.js';
+import { DEFAULT_BACKOFF, goingAwayDelay, rateLimitedDelay, reconnectDelay, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { emitFrameEvent } from './frame-events.js';
 import { attachIdleDetection, InteractionGate, type IdleTarget } from './idle.js';
@@ -25,7 +25,7 @@ import type {
   PresenceEvents,
   StopReason,
 } from './presence-types.js';
-import { Resync, type ResyncOutcome } from './resync.js';
+import { Resync } from './resync.js';
 import { RestFallback } from './rest-fallback.js';
 import { madeAt, ServerClock } from './server-clock.js';
 import { StatusSocket } from './status-socket.js';
@@ -75,10 +75,6 @@ export class PresenceClient {
   #run = 0;
   #tries = 0;
   #failures = 0;
-  /** Gap resyncs that failed since one last succeeded (or a ready): the pace of their retries (#afterResync). */
-  #resyncFailures = 0;
-  /** The retry of a failed gap resync, waiting (#afterResync); a gap meanwhile starts no other. */
-  #resyncTimer: unknown = null;
   /**
    * Connect attempts begun in this run, bumped too when a socket gets ready and when the browser
    * goes offline: a token read that an attempt, a ready socket or a drop overtook opens nothing.
@@ -116,11 +112,18 @@ export class PresenceClient {
       gaveUp: () => void this.#connects++,
     });
     this.#changes = new OwnChanges(this.#api, { run: () => this.#run, sessionId: () => this.#socketSessionId });
-    this.#resync = new Resync(this.#api, this.#model, this.#serverClock, {
+    const resyncParts = { api: this.#api, model: this.#model, clock: this.#serverClock, timers: this.#timers, backoff: this.#backoff, random: this.#random };
+    this.#resync = new Resync(resyncParts, {
       run: () => this.#run,
       selfId: () => this.#selfId ?? this.#model.self?.user_id,
       socket: () => this.#socket,
       ownView: (view, run) => void this.#ownView(view, run),
+      behind: () => this.#setState('reconnecting'),
+      caughtUp: () => {
+        if (this.#state === 'connected') return;
+        this.#setState('connected');
+        this.#synced();
+      },
     });
     this.#rest = new RestFallback({
       api: this.#api,
@@ -231,7 +234,7 @@ export class PresenceClient {
     this.#run++;
     this.#model.reset();
     this.#selfId = null;
-    this.#tries = this.#failures = this.#resyncFailures = 0;
+    this.#tries = this.#failures = 0;
     this.#everConnected = false;
     this.#rest.begin();
     this.#lastSyncAt = null;
@@ -391,7 +394,7 @@ export class PresenceClient {
     this.#reconnectTimer = null;
     this.#timers.clearTimeout(this.#firstProbeTimer);
     this.#firstProbeTimer = null;
-    this.#cancelResyncRetry();
+    this.#resync.cancel();
     this.#socket?.close();
     this.#socket = null;
     this.#socketSessionId = null;
@@ -516,7 +519,7 @@ export class PresenceClient {
         // A socket this client replaced or dropped feeds nothing into it.
         onReady: (frame) => this.#socket === socket && this.#onReady(frame),
         onEvent: (frame, afterGap) => this.#socket === socket && this.#onEvent(frame, afterGap),
-        onGap: () => this.#socket === socket && this.#resyncTimer === null && this.#resyncOn(socket),
+        onGap: () => this.#socket === socket && this.#resync.gap(),
         onClose: (code, reachedReady) => {
           if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
         },
@@ -529,7 +532,7 @@ export class PresenceClient {
   #onReady(frame: ReadyFrame): void {
     this.#connects++; // a token read still under way is for a connection no longer needed
     this.#serverClock.observe(frame.self.timestamp, ...frame.friends.map(madeAt));
-    this.#tries = this.#failures = this.#resyncFailures = 0;
+    this.#tries = this.#failures = 0;
     this.#tokens.forgetRefused();
     this.#everConnected = true;
     this.#selfId = frame.self.user_id;
@@ -550,14 +553,11 @@ export class PresenceClient {
   /**
    * A frame on the ready socket. One that follows lost events (`afterGap`) makes the views known
    * stale: the client says `reconnecting` at once, before applying it, and until a resync begun
-   * after the gap applies (#afterResync), however long its REST reads take. Meanwhile no frame
+   * after the gap applies (resync.ts), however long its REST reads take. Meanwhile no frame
    * moves {@link lastSyncAt}: the views were last known complete before the gap.
    */
   #onEvent(frame: EventFrame, afterGap: boolean): void {
-    if (afterGap) {
-      this.#resync.lost();
-      this.#setState('reconnecting');
-    }
+    if (afterGap) this.#resync.lost();
     if (!this.#resync.stale) this.#lastSyncAt = this.#timers.now();
     this.#serverClock.observe(madeAt(frame.type === 'friend_added' ? frame.friend : frame));
     if (emitFrameEvent(frame, this.#events, this.#gate)) return;
@@ -568,7 +568,7 @@ export class PresenceClient {
   #onSocketClosed(code: number, reachedReady: boolean, token: string): void {
     this.#socket = null;
     this.#socketSessionId = null;
-    this.#cancelResyncRetry();
+    this.#resync.cancel();
     if (this.#stopped) return;
     // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
     if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);
@@ -586,48 +586,6 @@ export class PresenceClient {
     if (code === CloseCode.RATE_LIMITED && !reachedReady) this.#rest.socketRateLimited();
     // The WebSocket keeps being retried in the background even while polling.
     this.#reconnectTimer = this.#timers.setTimeout(() => this.#connect(), this.#retryDelay(code));
-  }
-
-  /** Runs a gap resync for `socket` (the REST reads of the friends and of oneself). */
-  #resyncOn(socket: StatusSocket): void {
-    void this.#resync.run().then((outcome) => this.#afterResync(outcome, socket));
-  }
-
-  /**
-   * A resync after a `seq` gap ended. Applied, and none begun before a later gap (#onEvent): the
-   * views are complete again, the client `connected` (it said `reconnecting` from the gap on).
-   * Failed (a 500, a 429, a timeout): events were lost and the
-   * views kept are known to be stale, so the client does not go on saying `connected` with them:
-   * it stays `reconnecting` (getting back a view it can vouch for) and tries the resync again, at
-   * its own backoff pace and, after a 429, no sooner than its Retry-After asked, until one
-   * answers (`connected` again) or the socket ends (its next `ready` is a full snapshot). The
-   * socket itself is kept: giving it up would show the user offline to friends once a paced wait
-   * passed the offline grace, and would send every client of a server whose REST fails back at
-   * once, each for a full snapshot. Frames keep arriving on it and are applied meanwhile.
-   */
-  #afterResync(outcome: ResyncOutcome, socket: StatusSocket): void {
-    if (outcome === 'moot' || this.#socket !== socket || this.#stopped) return;
-    if (outcome === 'synced') {
-      this.#resyncFailures = 0;
-      if (!this.#resync.stale && this.#state !== 'connected') {
-        this.#setState('connected');
-        this.#synced();
-      }
-      return;
-    }
-    const paced = reconnectDelay(this.#resyncFailures++, this.#backoff, this.#random);
-    const { failed } = outcome;
-    const asked = failed instanceof ApiError && failed.status === 429 ? rateLimitedReadDelay(failed.retryAfterMs, this.#backoff, this.#random) : 0;
-    this.#setState('reconnecting');
-    this.#resyncTimer = this.#timers.setTimeout(() => {
-      this.#resyncTimer = null;
-      if (this.#socket === socket && socket.ready && !this.#stopped) this.#resyncOn(socket);
-    }, Math.max(paced, asked));
-  }
-
-  #cancelResyncRetry(): void {
-    this.#timers.clearTimeout(this.#resyncTimer);
-    this.#resyncTimer = null;
   }
 
   #retryDelay(code: number): number {
