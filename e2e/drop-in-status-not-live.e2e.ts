@@ -100,10 +100,11 @@ const shownBy = (el: Element): Shown => {
 };
 
 /** Amy's page watching Ben (or `watch`), connected with a fresh login of hers (its token returned); every change shown is recorded. */
-async function openAmysPage(watch = ben.id, live: Partial<Shown> = { status: 'online', words: 'Online', dot: 'dot dot-online' }, opts: { clock?: boolean } = {}): Promise<{ page: Page; watched: Locator; token: string }> {
+async function openAmysPage(watch = ben.id, live: Partial<Shown> = { status: 'online', words: 'Online', dot: 'dot dot-online' }, opts: { clock?: boolean; routes?: (context: BrowserContext) => Promise<void> } = {}): Promise<{ page: Page; watched: Locator; token: string }> {
   const { token } = await api<{ token: string }>(beacon.baseUrl, null, 'POST', '/auth/login', { username: 'amy_truth', password: PASSWORD });
   const context = await browser.newContext();
   contexts.push(context);
+  await opts.routes?.(context);
   await context.addInitScript(`(${String((read: (el: Element) => Shown) => {
     const w = window as unknown as { shown: Shown[] };
     w.shown = [];
@@ -364,3 +365,49 @@ describe('a stranger\'s <beacon-status> across a stop and a start of its client'
     }
   });
 });
+
+describe('a friend\'s <beacon-status> while the refetch after a lost event is in flight', () => {
+  it('shows the last known status as such, as of the last complete view, from the gap until the refetch applied; live again then', async () => {
+    // Between Beacon and the page: from `shift()` on, every `seq` is one more (the page sees one
+    // event lost), and the refetch that follows waits until `release()`.
+    let shift = 0;
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const routes = async (context: BrowserContext): Promise<void> => {
+      await context.route(/\/friends\/status\?reconnect=1/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
+        const server = ws.connectToServer();
+        server.onMessage((m) => {
+          if (typeof m !== 'string' || shift === 0) return ws.send(m);
+          const moved = (f: { seq?: number }) => (typeof f.seq === 'number' ? { ...f, seq: f.seq + shift } : f);
+          const frame = JSON.parse(m) as { type: string; seq?: number; messages?: Array<{ seq?: number }> };
+          ws.send(JSON.stringify(frame.type === 'batch' ? { ...frame, messages: frame.messages?.map(moved) } : moved(frame)));
+        });
+      });
+    };
+    const { page, watched } = await openAmysPage(ben.id, undefined, { routes });
+    const list = page.locator('#list');
+    const asOf = await lastAnswer(page);
+    const before = (await recorded(page)).length;
+
+    shift = 1;
+    await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'busy' });
+    // The frame that showed the gap is applied, but not as live: the views were last complete before it.
+    const lastKnown = { state: 'ready', status: 'busy', connection: 'reconnecting', stale: true, words: `Busy · as of ${asOf}`, dot: 'dot dot-stale' };
+    await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject(lastKnown);
+    expect(await list.getAttribute('data-connection')).toBe('reconnecting');
+    expect(await lastAnswer(page)).toBe(asOf);
+
+    release();
+    await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ state: 'ready', status: 'busy', connection: 'connected', stale: false, words: 'Busy', dot: 'dot dot-busy' });
+    // Busy was never shown as live before the refetch applied.
+    const shown = (await recorded(page)).slice(before);
+    const firstLive = shown.findIndex((x) => x.status === 'busy' && x.connection === 'connected');
+    expect(firstLive).toBe(shown.length - 1);
+    for (const x of shown.slice(0, firstLive)) expect(x).toMatchObject({ stale: true, dot: 'dot dot-stale' });
+  });
+});
+
