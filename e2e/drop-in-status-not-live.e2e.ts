@@ -366,34 +366,41 @@ describe('a stranger\'s <beacon-status> across a stop and a start of its client'
   });
 });
 
+/**
+ * Between Beacon and the page: once `lose()` was called, every `seq` is one more (the page sees
+ * one event lost), and the page's refetch that follows waits until `release()`.
+ */
+function lostEvent() {
+  let shift = 0;
+  let release = (): void => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  const routes = async (context: BrowserContext): Promise<void> => {
+    await context.route(/\/friends\/status\?reconnect=1/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        if (typeof m !== 'string' || shift === 0) return ws.send(m);
+        const moved = (f: { seq?: number }) => (typeof f.seq === 'number' ? { ...f, seq: f.seq + shift } : f);
+        const frame = JSON.parse(m) as { type: string; seq?: number; messages?: Array<{ seq?: number }> };
+        ws.send(JSON.stringify(frame.type === 'batch' ? { ...frame, messages: frame.messages?.map(moved) } : moved(frame)));
+      });
+    });
+  };
+  return { routes, lose: () => (shift = 1), release: () => release() };
+}
+
 describe('a friend\'s <beacon-status> while the refetch after a lost event is in flight', () => {
   it('shows the last known status as such, as of the last complete view, from the gap until the refetch applied; live again then', async () => {
-    // Between Beacon and the page: from `shift()` on, every `seq` is one more (the page sees one
-    // event lost), and the refetch that follows waits until `release()`.
-    let shift = 0;
-    let release = (): void => undefined;
-    const held = new Promise<void>((r) => (release = r));
-    const routes = async (context: BrowserContext): Promise<void> => {
-      await context.route(/\/friends\/status\?reconnect=1/, async (route) => {
-        await held;
-        await route.continue();
-      });
-      await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
-        const server = ws.connectToServer();
-        server.onMessage((m) => {
-          if (typeof m !== 'string' || shift === 0) return ws.send(m);
-          const moved = (f: { seq?: number }) => (typeof f.seq === 'number' ? { ...f, seq: f.seq + shift } : f);
-          const frame = JSON.parse(m) as { type: string; seq?: number; messages?: Array<{ seq?: number }> };
-          ws.send(JSON.stringify(frame.type === 'batch' ? { ...frame, messages: frame.messages?.map(moved) } : moved(frame)));
-        });
-      });
-    };
+    const { routes, lose, release } = lostEvent();
     const { page, watched } = await openAmysPage(ben.id, undefined, { routes });
     const list = page.locator('#list');
     const asOf = await lastAnswer(page);
     const before = (await recorded(page)).length;
 
-    shift = 1;
+    lose();
     await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'busy' });
     // The frame that showed the gap is applied, but not as live: the views were last complete before it.
     const lastKnown = { state: 'ready', status: 'busy', connection: 'reconnecting', stale: true, words: `Busy · as of ${asOf}`, dot: 'dot dot-stale' };
@@ -408,6 +415,23 @@ describe('a friend\'s <beacon-status> while the refetch after a lost event is in
     const firstLive = shown.findIndex((x) => x.status === 'busy' && x.connection === 'connected');
     expect(firstLive).toBe(shown.length - 1);
     for (const x of shown.slice(0, firstLive)) expect(x).toMatchObject({ stale: true, dot: 'dot dot-stale' });
+  });
+});
+
+describe('a stranger\'s <beacon-status> (read over REST) around the refetch after a lost event', () => {
+  it('is read again once the refetch applied: live again, not left as last known until the next reconnect', async () => {
+    const dina = await registerUser(beacon.baseUrl, 'dina_truth', 'Dina Stranger');
+    const { routes, lose, release } = lostEvent();
+    const { page, watched } = await openAmysPage(dina.id, { status: 'offline', words: 'Offline', dot: 'dot dot-offline' }, { routes });
+    const reads = (): Promise<number> => page.evaluate((id) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(`/users/${id}/status`)).length, dina.id);
+    const readBefore = await reads();
+    lose();
+    // A friend's change on Amy's socket shows the gap: the page is not live until the refetch applied.
+    await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'busy' });
+    await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ status: 'offline', connection: 'reconnecting', stale: true, dot: 'dot dot-stale' });
+    release();
+    await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ state: 'ready', status: 'offline', connection: 'connected', stale: false, words: 'Offline', dot: 'dot dot-offline' });
+    expect(await reads()).toBe(readBefore + 1);
   });
 });
 

@@ -131,6 +131,12 @@ export class BeaconStatusElement extends BeaconElement {
      */
     let stops = 0;
     /**
+     * The connection was not live since the last read began: a status read over REST is read
+     * again once it is. After a reconnect its `ready` does it; after the refetch that follows a
+     * `seq` gap (the socket kept, no `ready`) the `synced` that says the client is live again.
+     */
+    let readBehind = false;
+    /**
      * The status, live while connected; else the last known one, said to be so with the time
      * of the last answer (the client's last sync, or the REST read's arrival). Once the client
      * stopped for good (signed out, the token refused, the connection ended) no status: it will
@@ -153,6 +159,7 @@ export class BeaconStatusElement extends BeaconElement {
     };
     const fetchOnce = (): void => {
       if (live()) return;
+      readBehind = false;
       const stopsThen = stops;
       const current = (): boolean => run === this.#run && stopsThen === stops && !live();
       connection.api.userStatus(id).then(
@@ -177,6 +184,7 @@ export class BeaconStatusElement extends BeaconElement {
         this.#connectionState(state);
         const known = read();
         // A status read before the connection dropped is the last known one until read again.
+        if (state !== 'connected') readBehind = true;
         if (known && state !== 'connected') known.current = false;
         // A failed read's own message stays.
         if (following()) show();
@@ -186,8 +194,12 @@ export class BeaconStatusElement extends BeaconElement {
         stops++;
         if (following()) show();
       }),
-      // Polling or not live: each answer moves "as of" on (live, there is nothing to say).
-      client.on('synced', () => client.state !== 'connected' && this.#status !== null && show()),
+      // Polling or not live: each answer moves "as of" on. Live again without a `ready` (the
+      // refetch after a gap applied): a status read over REST meanwhile is read again.
+      client.on('synced', () => {
+        if (client.state !== 'connected') return void (this.#status !== null && show());
+        if (readBehind && client.self) fetchOnce();
+      }),
       client.on('self', () => live() && show()),
       client.on('friend', ({ view }) => view.user_id === id && show()),
       // A friend removed, or a first snapshot without them: read the status as a stranger would.
