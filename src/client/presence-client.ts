@@ -61,6 +61,8 @@ export class PresenceClient {
   readonly #resync: Resync;
 
   #state: ConnectionState = 'offline';
+  /** See {@link catchingUp}; a `state` event fires whenever it flips. */
+  #catchingUp = false;
   /** Known before `self` when polling from the start (from GET /users/me). */
   #selfId: number | null = null;
   #socket: StatusSocket | null = null;
@@ -183,6 +185,19 @@ export class PresenceClient {
   /** Current connection state. */
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /**
+   * True while the state is `reconnecting` only because events were lost on a socket that is
+   * still open (a `seq` gap): the views are being read again over REST (retried at its own pace
+   * if that fails) and may be out of date until then, but the connection is not lost: the server
+   * counts the user online and friends see them as before. False otherwise, including
+   * `reconnecting` after the socket was lost. A `state` event fires whenever it flips, also when
+   * the state stays `reconnecting` (the socket lost while catching up): read it there to say
+   * "catching up" rather than "connection lost".
+   */
+  get catchingUp(): boolean {
+    return this.#catchingUp;
   }
 
   /**
@@ -382,8 +397,10 @@ export class PresenceClient {
   }
 
   #setState(state: ConnectionState): void {
-    if (this.#state === state) return;
+    const catchingUp = state === 'reconnecting' && this.#socket?.ready === true && this.#resync.stale;
+    if (this.#state === state && this.#catchingUp === catchingUp) return;
     this.#state = state;
+    this.#catchingUp = catchingUp;
     this.#events.emit('state', state);
   }
 
@@ -570,6 +587,8 @@ export class PresenceClient {
     this.#socketSessionId = null;
     this.#resync.cancel();
     if (this.#stopped) return;
+    // No longer catching up on an open socket: the connection is lost (a `state` event says so).
+    this.#setState(this.#state);
     // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
     if (code === CloseCode.SESSION_REVOKED) return this.#unauthorized(code);
     if (code === CloseCode.UNAUTHORIZED) return this.#tokenRefused(token, (fresh) => this.#reconnectWithFreshToken(fresh), () => this.#tokenUnavailable(), 'socket');

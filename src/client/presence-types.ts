@@ -9,7 +9,8 @@ import type { Timers, WebSocketCtor } from './transport.js';
 
 /**
  * `connecting` (first attempt), `connected` (live socket), `reconnecting` (after a drop, or on
- * a live socket whose events were lost, from the `seq` gap until its REST refetch applied),
+ * a live socket whose events were lost, from the `seq` gap until its REST refetch applied:
+ * {@link PresenceClient.catchingUp} then says so, the connection being open),
  * `polling` (the REST fallback answers while the socket fails: not after a mere blip, see
  * docs/protocol.md §8), `offline` (stopped, or neither the socket nor the API answers; the
  * client keeps retrying and reconnects at once when the browser is back online).
@@ -28,6 +29,10 @@ export type BlockChange = { userId: number; blocked: true; user: BlockedUser } |
 
 /** Events of {@link PresenceClient.on}. */
 export interface PresenceEvents {
+  /**
+   * The connection state changed, or {@link PresenceClient.catchingUp} flipped (then the state
+   * may be the same `reconnecting` as before: the socket was lost while catching up).
+   */
   state: ConnectionState;
   /** A full snapshot: every WebSocket `ready`, and the first successful poll if no snapshot came before. */
   ready: { self: View; friends: View[] };
