@@ -21,7 +21,8 @@
  */
 import type { ConnectionState, PresenceClient, StopReason, View } from '../client/index.js';
 import { h } from '../web/lib/dom.js';
-import { CONNECTION_LABEL, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
+import type { ConnectionLabel } from '../web/lib/label-types.js';
+import { CONNECTION_LABEL, connectionLabel, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
 import { announceChange, visibleFriends } from '../web/lib/status-order.js';
 import { LiveAnnouncer } from '../web/lib/live-announcer.js';
 import { NextFrame } from '../web/lib/next-frame.js';
@@ -129,7 +130,7 @@ export class BeaconFriendListElement extends BeaconElement {
 
   #render(client: PresenceClient, friends: View[], state: ConnectionState, loaded: boolean, syncedAt: number | null): void {
     const stopped = state === 'offline' ? client.stopReason : null;
-    this.#renderNote(state, stopped, loaded, syncedAt);
+    this.#renderNote(state, connectionLabel(client), stopped, loaded, syncedAt);
     if (loaded || friends.length > 0 || stopped !== null || state === 'offline') this.#retrying = false;
     if (!loaded && friends.length === 0) {
       if (stopped === 'unauthorized') return this.#show(this.#refusedState(client.noToken), 'error');
@@ -175,8 +176,11 @@ export class BeaconFriendListElement extends BeaconElement {
     for (const row of rows) row.classList.add('flash');
   }
 
-  /** Honest connection state: shown whenever the list is not live. */
-  #renderNote(state: ConnectionState, stopped: StopReason | null, loaded: boolean, syncedAt: number | null): void {
+  /**
+   * Honest connection state: shown whenever the list is not live, in the app's words (`label`:
+   * "Catching up…" while missed events are read again over the open socket, not "Reconnecting…").
+   */
+  #renderNote(state: ConnectionState, label: ConnectionLabel, stopped: StopReason | null, loaded: boolean, syncedAt: number | null): void {
     const live = state === 'connected';
     this.#note.hidden = live || !loaded;
     this.dataset.connection = state;
@@ -186,7 +190,7 @@ export class BeaconFriendListElement extends BeaconElement {
     // Stopped for good: the statuses will not be updated again, whatever the network does.
     if (stopped === 'unauthorized') this.#note.textContent = `Signed out of Beacon — ${asOf}, no longer updated. Sign in again to see them live.`;
     else if (stopped === 'stopped') this.#note.textContent = `Disconnected from Beacon — ${asOf}, no longer updated.`;
-    else this.#note.textContent = `${CONNECTION_LABEL[state]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
+    else this.#note.textContent = `${CONNECTION_LABEL[label]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
   }
 
   /**

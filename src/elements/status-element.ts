@@ -19,7 +19,8 @@
 import { ApiError, type ConnectionState, type Status, type View } from '../client/index.js';
 import { MAX_ID } from '../protocol/enums.js';
 import { h } from '../web/lib/dom.js';
-import { CONNECTION_LABEL, STATUS_SHORT } from '../web/lib/labels.js';
+import { CONNECTION_LABEL, connectionLabel, STATUS_SHORT } from '../web/lib/labels.js';
+import type { ConnectionLabel } from '../web/lib/label-types.js';
 import { asOfTime, NextDay } from './as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
@@ -152,10 +153,10 @@ export class BeaconStatusElement extends BeaconElement {
       if (client.state === 'offline' && client.stopReason !== null) return unavailable();
       const connected = client.state === 'connected';
       const view = live();
-      if (view) return this.#render(view, connected ? null : { at: client.lastSyncAt, state: client.state });
+      if (view) return this.#render(view, connected ? null : { at: client.lastSyncAt, state: connectionLabel(client) });
       const known = read();
       if (!known) return unavailable();
-      this.#render(known.view, connected && known.current ? null : { at: known.at, state: client.state });
+      this.#render(known.view, connected && known.current ? null : { at: known.at, state: connectionLabel(client) });
     };
     const fetchOnce = (): void => {
       if (live()) return;
@@ -209,7 +210,7 @@ export class BeaconStatusElement extends BeaconElement {
   }
 
   /** `stale`: the status is the last known one (not live), as of `at` (null: no time known). */
-  #render(view: View, stale: { at: number | null; state: ConnectionState } | null): void {
+  #render(view: View, stale: { at: number | null; state: ConnectionLabel } | null): void {
     const word = STATUS_SHORT[view.status];
     this.#status = view.status;
     this.#stale = stale !== null;

@@ -6,7 +6,7 @@
  * are read where they are, not announced.
  */
 import type { ConnectionLabel } from '../lib/label-types.js';
-import { CONNECTION_LABEL, CONNECTION_MEANS } from '../lib/labels.js';
+import { CONNECTION_LABEL, CONNECTION_MEANS, connectionLabel } from '../lib/labels.js';
 import { h } from '../lib/dom.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
@@ -14,15 +14,17 @@ const TONE: Record<ConnectionLabel, string> = {
   connected: 'border-green-500/50 text-green-200',
   connecting: 'border-sky-500/50 text-sky-200',
   reconnecting: 'border-amber-500/60 text-amber-200',
+  catching_up: 'border-sky-500/50 text-sky-200',
   polling: 'border-amber-500/60 text-amber-200',
   offline: 'border-red-500/60 text-red-200',
 };
 
-/** Glyphs differ in shape, not just colour: solid, dotted ring, arrow, up-down, cross. */
+/** Glyphs differ in shape, not just colour: solid, dotted ring, arrow, half disc, up-down, cross. */
 const GLYPH: Record<ConnectionLabel, string> = {
   connected: '●',
   connecting: '◌',
   reconnecting: '↻',
+  catching_up: '◐',
   polling: '⇅',
   offline: '✕',
 };
@@ -34,13 +36,13 @@ export class ConnectionStateElement extends HTMLElement {
   }
 
   #off: (() => void) | null = null;
-  #client: Pick<PresenceClient, 'on' | 'state'> | null = null;
+  #client: Pick<PresenceClient, 'on' | 'state' | 'catchingUp'> | null = null;
   #glyph = h('span', { 'aria-hidden': 'true', class: 'text-xs leading-none' });
   // Phones show the shaped glyph only; the words stay for screen readers and in the tooltip.
   #text = h('span', { 'data-part': 'label', class: 'max-sm:sr-only' });
   #means = h('span', { 'data-part': 'means', class: 'sr-only' });
 
-  set client(client: Pick<PresenceClient, 'on' | 'state'> | null) {
+  set client(client: Pick<PresenceClient, 'on' | 'state' | 'catchingUp'> | null) {
     this.#off?.();
     this.#off = null;
     this.#client = client;
@@ -62,8 +64,10 @@ export class ConnectionStateElement extends HTMLElement {
 
   #subscribe(): void {
     if (!this.#client || this.#off) return;
-    this.#off = this.#client.on('state', (s) => this.#render(s));
-    this.#render(this.#client.state);
+    // A `state` event also comes when catchingUp flips: read both then.
+    const client = this.#client;
+    this.#off = client.on('state', () => this.#render(connectionLabel(client)));
+    this.#render(connectionLabel(client));
   }
 
   #render(state: ConnectionLabel): void {
@@ -79,6 +83,7 @@ export class ConnectionStateElement extends HTMLElement {
       connected: 'Live: changes arrive as they happen.',
       connecting: 'Connecting to Beacon…',
       reconnecting: 'Connection lost; reconnecting. The list may be out of date.',
+      catching_up: 'Connected; some updates were missed and are being read again. The list may be out of date until then.',
       polling: 'Live updates are unavailable; Beacon checks for changes every few seconds.',
       offline: 'Beacon is unreachable. The list may be out of date; it reconnects as soon as it can.',
     }[state];

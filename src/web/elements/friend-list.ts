@@ -11,7 +11,7 @@
  * focused card leaves, focus goes to the next card's first control, never to the page body.
  */
 import type { View } from '../lib/label-types.js';
-import { STATUS_SHORT } from '../lib/labels.js';
+import { connectionLabel, STATUS_SHORT } from '../lib/labels.js';
 import { announceChange, visibleFriends } from '../lib/status-order.js';
 import { h } from '../lib/dom.js';
 import { LiveAnnouncer } from '../lib/live-announcer.js';
@@ -23,7 +23,8 @@ import { FriendCardElement } from './friend-card.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
 
 /** The part of the SDK the list needs; the real PresenceClient satisfies it. */
-export type FriendSource = Pick<PresenceClient, 'friends' | 'on' | 'start' | 'stop' | 'state' | 'self' | 'lastSyncAt' | 'reconnectNow'>;
+export type FriendSource = Pick<PresenceClient, 'friends' | 'on' | 'start' | 'stop' | 'state' | 'self' | 'lastSyncAt' | 'reconnectNow'> &
+  Partial<Pick<PresenceClient, 'catchingUp'>>;
 
 /** After this long without a first snapshot, say so (the SDK keeps retrying meanwhile). */
 const SLOW_MS = 10_000;
@@ -115,7 +116,7 @@ export class FriendListElement extends HTMLElement {
   /** The stale mark: shown whenever the list is not live, with the time of the last update. */
   #renderStale(): void {
     const src = this.#source;
-    const state = src?.state ?? 'offline';
+    const state = src ? connectionLabel(src) : 'offline';
     const at = src?.lastSyncAt ?? null;
     const show = this.#loaded && at !== null && state !== 'connected';
     this.#stale.hidden = !show;
@@ -124,7 +125,9 @@ export class FriendListElement extends HTMLElement {
     this.dataset.stale = state === 'polling' ? 'polling' : 'stale';
     this.#stale.textContent = state === 'polling'
       ? `Live updates are paused; checking every few seconds. Last update ${time}.`
-      : `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Statuses as of ${time}; they may have changed.`;
+      : state === 'catching_up'
+        ? `Not live: catching up on missed updates. Statuses as of ${time}; they may have changed.`
+        : `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Statuses as of ${time}; they may have changed.`;
     this.#stale.prepend(h('span', { 'aria-hidden': 'true' }, '⚠ '));
   }
 

@@ -28,7 +28,7 @@ const HINT: Record<ManualStatus, string> = {
 
 export type MenuClient = Pick<
   PresenceClient,
-  'on' | 'self' | 'state' | 'stopReason' | 'setStatus' | 'setActivity' | 'getSettings' | 'updateSettings' | 'unhide'
+  'on' | 'self' | 'state' | 'catchingUp' | 'stopReason' | 'setStatus' | 'setActivity' | 'getSettings' | 'updateSettings' | 'unhide'
 >;
 
 let nextId = 0;
@@ -305,8 +305,8 @@ export class StatusMenuElement extends HTMLElement {
   }
 
   /**
-   * Usable only while connected or polling (the same rule as the header's connection indicator
-   * and your card's "Not live" note). Otherwise the trigger is aria-disabled and says why, and an
+   * Usable only while connected, polling or catching up on missed events over the open socket
+   * (statusUnavailable; a change that fails then shows its error here, as any other). Otherwise the trigger is aria-disabled and says why, and an
    * open panel closes, handing keyboard focus to the trigger rather than losing it.
    */
   #followConnection(): void {

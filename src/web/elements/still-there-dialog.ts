@@ -23,7 +23,7 @@ import type { SettingsStore } from '../lib/settings-store.js';
 import { stillThereText, type StillTherePhase } from '../lib/still-there-words.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 
-export type StillThereClient = Pick<PresenceClient, 'on' | 'stillHere' | 'self' | 'state' | 'stopReason'>;
+export type StillThereClient = Pick<PresenceClient, 'on' | 'stillHere' | 'self' | 'state' | 'catchingUp' | 'stopReason'>;
 /** Tabs of one browser tell each other that the probe was answered. */
 const CHANNEL = 'beacon.still-there';
 

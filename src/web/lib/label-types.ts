@@ -13,4 +13,10 @@ export type {
 export type { Settings, View, User, Friend, FriendRequest } from '../../protocol/schemas.js';
 
 /** Mirrors the SDK's ConnectionState; kept here so labels need no SDK import. */
-export type ConnectionLabel = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline';
+export type ConnectionStateLabel = 'connecting' | 'connected' | 'reconnecting' | 'polling' | 'offline';
+
+/**
+ * What the app says of the connection: the SDK's state, and `catching_up` for a `reconnecting`
+ * that is only the refetch after missed events on an open socket (PresenceClient.catchingUp).
+ */
+export type ConnectionLabel = ConnectionStateLabel | 'catching_up';

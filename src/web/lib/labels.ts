@@ -2,7 +2,16 @@
  * Human words for the wire vocabulary. One table per enum so every screen (friend
  * list, header, privacy preview) says the same thing for the same state.
  */
-import type { Activity, Audience, ConnectionLabel, FriendCategory, Status, StatusVisibility } from './label-types.js';
+import type { Activity, Audience, ConnectionLabel, ConnectionStateLabel, FriendCategory, Status, StatusVisibility } from './label-types.js';
+
+/**
+ * What to call the client's connection (PresenceClient's `state` and `catchingUp`): `catching_up`
+ * while it says `reconnecting` only to read again what a `seq` gap lost, its socket open (the
+ * user online for the server and for friends), else its state. Read it again at each `state` event.
+ */
+export function connectionLabel(client: { readonly state: ConnectionStateLabel; readonly catchingUp?: boolean }): ConnectionLabel {
+  return client.state === 'reconnecting' && client.catchingUp === true ? 'catching_up' : client.state;
+}
 
 export const STATUS_LABEL: Record<Status, string> = {
   online: 'Online',
@@ -22,6 +31,8 @@ export const CONNECTION_MEANS: Record<ConnectionLabel, string> = {
   connecting: '',
   connected: '',
   reconnecting: 'Statuses shown may be out of date. Friends may already see you as offline.',
+  // The socket is open: the server counts the user online; only what is shown may lag.
+  catching_up: 'Some updates were missed; statuses shown may be out of date until they are read again.',
   polling: 'Live updates are paused; statuses are checked every few seconds.',
   offline: 'Beacon is unreachable. Statuses shown may be out of date. Friends may already see you as offline.',
 };
@@ -65,11 +76,12 @@ export const CATEGORY_LABEL: Record<FriendCategory, string> = {
   acquaintance: 'Acquaintance',
 };
 
-/** The one place the connection is named: live, polling, reconnecting, offline. */
+/** The one place the connection is named: live, polling, reconnecting, catching up, offline. */
 export const CONNECTION_LABEL: Record<ConnectionLabel, string> = {
   connecting: 'Connecting…',
   connected: 'Live',
   reconnecting: 'Reconnecting…',
+  catching_up: 'Catching up…',
   polling: 'Polling',
   offline: 'Offline',
 };

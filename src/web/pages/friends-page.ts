@@ -15,6 +15,7 @@ import { onlineCount } from '../lib/status-order.js';
 import { filterSummary } from '../lib/friend-filter.js';
 import { friendMenu, type FriendMenu } from './friend-menu.js';
 import { pendingPanel } from './pending-panel.js';
+import { connectionLabel } from '../lib/labels.js';
 
 type Tab = 'online' | 'all' | 'pending';
 const TABS: Array<{ tab: Tab; label: string }> = [
@@ -101,7 +102,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
   me.dataset.self = 'true';
   // What friends see of you depends on your settings, and is only known while the connection is live.
   const showOwn = (): void => {
-    me.own = { settings: ctx.settings.value, connection: { state: client.state, lastSyncAt: client.lastSyncAt } };
+    me.own = { settings: ctx.settings.value, connection: { state: connectionLabel(client), lastSyncAt: client.lastSyncAt } };
   };
   showOwn();
   const you = h('p', { class: 'text-sm text-slate-400', 'data-state': 'loading' }, 'Your card appears as soon as Beacon answers.');
