@@ -16,9 +16,12 @@ import { startHostSite, type HostSite } from './helpers/host-site.js';
 import { api, befriendOverApi, openSocket, registerUser } from './helpers/api-users.js';
 import { PASSWORD } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
+import { lostEvent } from './helpers/lost-event.js';
 import { startTcpProxy, type TcpProxy } from '../test/helpers/tcp-proxy.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
+/** The page's socket to Beacon (through the host's /beacon), where a `seq` gap is made. */
+const SOCKET = /\/beacon\/ws\//;
 /** Three refused socket attempts and a refused poll: `offline` (still trying). */
 const TO_OFFLINE = { timeout: 15_000, interval: 100 };
 
@@ -366,35 +369,9 @@ describe('a stranger\'s <beacon-status> across a stop and a start of its client'
   });
 });
 
-/**
- * Between Beacon and the page: once `lose()` was called, every `seq` is one more (the page sees
- * one event lost), and the page's refetch that follows waits until `release()`.
- */
-function lostEvent() {
-  let shift = 0;
-  let release = (): void => undefined;
-  const held = new Promise<void>((r) => (release = r));
-  const routes = async (context: BrowserContext): Promise<void> => {
-    await context.route(/\/friends\/status\?reconnect=1/, async (route) => {
-      await held;
-      await route.continue();
-    });
-    await context.routeWebSocket(/\/beacon\/ws\//, (ws) => {
-      const server = ws.connectToServer();
-      server.onMessage((m) => {
-        if (typeof m !== 'string' || shift === 0) return ws.send(m);
-        const moved = (f: { seq?: number }) => (typeof f.seq === 'number' ? { ...f, seq: f.seq + shift } : f);
-        const frame = JSON.parse(m) as { type: string; seq?: number; messages?: Array<{ seq?: number }> };
-        ws.send(JSON.stringify(frame.type === 'batch' ? { ...frame, messages: frame.messages?.map(moved) } : moved(frame)));
-      });
-    });
-  };
-  return { routes, lose: () => (shift = 1), release: () => release() };
-}
-
 describe('a friend\'s <beacon-status> while the refetch after a lost event is in flight', () => {
   it('shows the last known status as such, as of the last complete view, from the gap until the refetch applied; live again then', async () => {
-    const { routes, lose, release } = lostEvent();
+    const { routes, lose, release } = lostEvent(SOCKET);
     const { page, watched } = await openAmysPage(ben.id, undefined, { routes });
     const list = page.locator('#list');
     const asOf = await lastAnswer(page);
@@ -421,7 +398,7 @@ describe('a friend\'s <beacon-status> while the refetch after a lost event is in
 describe('a stranger\'s <beacon-status> (read over REST) around the refetch after a lost event', () => {
   it('is read again once the refetch applied: live again, not left as last known until the next reconnect', async () => {
     const dina = await registerUser(beacon.baseUrl, 'dina_truth', 'Dina Stranger');
-    const { routes, lose, release } = lostEvent();
+    const { routes, lose, release } = lostEvent(SOCKET);
     const { page, watched } = await openAmysPage(dina.id, { status: 'offline', words: 'Offline', dot: 'dot dot-offline' }, { routes });
     const reads = (): Promise<number> => page.evaluate((id) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(`/users/${id}/status`)).length, dina.id);
     const readBefore = await reads();
@@ -435,3 +412,27 @@ describe('a stranger\'s <beacon-status> (read over REST) around the refetch afte
   });
 });
 
+describe('<beacon-friend-list> and <beacon-status> while the refetch after a lost event is in flight', () => {
+  it('say "Catching up…", not "Reconnecting…" (the socket is open), until the refetch applied; live again then', async () => {
+    const { routes, lose, release } = lostEvent(SOCKET);
+    const { page, watched } = await openAmysPage(ben.id, undefined, { routes });
+    const list = page.locator('#list');
+    const note = (): Promise<string | null> =>
+      list.evaluate((el) => {
+        const n = el.shadowRoot?.querySelector<HTMLElement>('[part=connection]');
+        return n && !n.hidden ? n.textContent : null;
+      });
+    const title = (): Promise<string | null> => watched.evaluate((el) => el.shadowRoot?.querySelector('[part=status]')?.getAttribute('title') ?? null);
+    const asOf = await lastAnswer(page);
+
+    lose();
+    await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'busy' });
+    await expect.poll(note, FIVE_S).toBe(`Catching up… — statuses as of ${asOf}, they may have changed.`);
+    expect(await title()).toBe(`Ben Truth: Busy, last known (as of ${asOf}); not live (Catching up…)`);
+    expect(await list.getAttribute('data-connection')).toBe('reconnecting');
+
+    release();
+    await expect.poll(note, FIVE_S).toBeNull();
+    expect(await title()).toBe('Ben Truth: Busy');
+  });
+});
