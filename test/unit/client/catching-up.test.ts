@@ -5,37 +5,20 @@
  * `state` event fires whenever that flips, even when the state itself stays `reconnecting`.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { harness, ME, useFakeClock, view } from './fake-server.js';
-import type { View } from '../../../src/protocol/index.js';
-
-const amy = view(2, 'amy', 'online');
-const FRIENDS = 'GET /api/v1/users/me/friends/status?reconnect=1';
-const SELF = 'GET /api/v1/users/1/status';
-const FAIL = { status: 500, body: { code: 'INTERNAL_ERROR', message: 'boom' } };
+import { harness, useFakeClock } from './fake-server.js';
+import { amy, slowResync } from './held-resync.js';
 
 beforeEach(useFakeClock);
 afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A connected client whose friends refetches wait until the test answers them (null: a 500). */
+/** {@link slowResync}, recording each `state` event from now on with `catchingUp` as it was when the event fired. */
 function heldResync() {
-  const h = harness({ backoff: { baseMs: 1_000, maxMs: 8_000 }, random: () => 1 });
-  const held: Array<(friends: View[] | null) => void> = [];
-  h.fetch.route(FRIENDS, () => new Promise((resolve) => held.push((friends) => resolve(friends ? { status: 200, body: friends } : FAIL))));
-  h.fetch.route(SELF, { status: 200, body: ME });
-  h.client.start();
-  const ws = h.connect([amy]);
-  const answer = async (friends: View[] | null): Promise<void> => {
-    const next = held.shift();
-    if (!next) throw new Error('no refetch waiting');
-    next(friends);
-    await vi.advanceTimersByTimeAsync(0);
-  };
-  /** Each `state` event from now on, with `catchingUp` as it was when the event fired. */
+  const resync = slowResync();
   const seen: Array<[string, boolean]> = [];
-  h.client.on('state', (s) => seen.push([s, h.client.catchingUp]));
-  return { h, ws, held, answer, seen };
+  resync.h.client.on('state', (s) => seen.push([s, resync.h.client.catchingUp]));
+  return { ...resync, seen };
 }
 
 describe('PresenceClient.catchingUp', () => {

@@ -6,40 +6,14 @@
  * that arrive before the refetch applies move it (a drop-in element says "as of" that time).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { harness, ME, useFakeClock, view } from './fake-server.js';
+import { ME, useFakeClock } from './fake-server.js';
+import { amy, FAIL, FRIENDS, SELF, slowResync } from './held-resync.js';
 import type { View } from '../../../src/protocol/index.js';
-
-const amy = view(2, 'amy', 'online');
-const FRIENDS = 'GET /api/v1/users/me/friends/status?reconnect=1';
-const SELF = 'GET /api/v1/users/1/status';
-const FAIL = { status: 500, body: { code: 'INTERNAL_ERROR', message: 'boom' } };
 
 beforeEach(useFakeClock);
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** A connected client whose friends refetches each wait until the test answers them (`answer()`, oldest first). */
-function slowResync() {
-  const h = harness({ backoff: { baseMs: 1_000, maxMs: 8_000 }, random: () => 1 });
-  const held: Array<(friends: View[] | null) => void> = [];
-  h.fetch.route(FRIENDS, () => new Promise((resolve) => held.push((friends) => resolve(friends ? { status: 200, body: friends } : FAIL))));
-  h.fetch.route(SELF, { status: 200, body: ME });
-  h.client.start();
-  const ws = h.connect([amy]);
-  return {
-    h,
-    ws,
-    held,
-    /** Answers the oldest refetch waiting (null: a 500), and lets the client apply it. */
-    async answer(friends: View[] | null): Promise<void> {
-      const next = held.shift();
-      if (!next) throw new Error('no refetch waiting');
-      next(friends);
-      await vi.advanceTimersByTimeAsync(0);
-    },
-  };
-}
 
 const change = (seq: number, status: View['status']) => ({ seq, type: 'friend_status_change' as const, friend_id: 2, status, activity: 'browsing' as const, custom_message: null, last_seen: null, timestamp: amy.timestamp });
 
