@@ -24,12 +24,14 @@ describe('a client game ends with the page that declared it', () => {
   });
   afterEach(() => t.close());
 
-  /** Bob's tab, seen coming online by Alice when it is his first. */
+  /** Bob's tab (when it is his first, Alice sees him come online: firstTab waits for that). */
   const tab = async (query = '') => {
     const c = await connect(t.url, bob.token, query);
     t.sockets.push(c.socket);
     return c;
   };
+  /** Bob's first tab, once Alice saw him come online: a later wait on her socket cannot take that frame for the change it waits for. */
+  const firstTab = () => t.connectSeenBy(bob.token, watcher);
   const declare = (body: object) =>
     t.app.inject({ method: 'POST', url: '/api/v1/users/me/activity', headers: bearer(bob.token), payload: body });
   const shut = async (s: TestSocket) => {
@@ -38,7 +40,7 @@ describe('a client game ends with the page that declared it', () => {
   };
 
   it('closing the tab that declared it over REST (naming its socket) ends it an offline grace later while another tab stays', async () => {
-    await tab(); // Friends tab
+    await firstTab(); // Friends tab
     const play = await tab();
     let res: Awaited<ReturnType<typeof declare>> | undefined;
     const seen = await watcher.after(async () => (res = await declare({ activity: 'playing_pong', session_id: play.ready.session_id })), change(bob.id));
@@ -56,7 +58,7 @@ describe('a client game ends with the page that declared it', () => {
   });
 
   it('the same for a game declared with the socket frame', async () => {
-    await tab();
+    await firstTab();
     const play = await tab();
     await watcher.after(() => play.socket.send({ type: 'activity', activity: 'playing_pong' }), change(bob.id));
     await shut(play.socket);
@@ -65,7 +67,7 @@ describe('a client game ends with the page that declared it', () => {
   });
 
   it('a reload of the only tab ends it as the page loads again, with no wait', async () => {
-    const play = await tab();
+    const play = await firstTab();
     await watcher.after(() => play.socket.send({ type: 'activity', activity: 'playing_pong' }), change(bob.id));
     await shut(play.socket);
     const ended = await watcher.after(() => tab(), change(bob.id));
@@ -75,7 +77,7 @@ describe('a client game ends with the page that declared it', () => {
   });
 
   it('a page that reconnects by itself and declares it again keeps it, friends seeing nothing', async () => {
-    await tab();
+    await firstTab();
     const play = await tab();
     await watcher.after(() => play.socket.send({ type: 'activity', activity: 'playing_pong' }), change(bob.id));
     const from = watcher.mark();
@@ -91,7 +93,7 @@ describe('a client game ends with the page that declared it', () => {
   });
 
   it('a game server\'s game is not ended by a tab closing or a page loading', async () => {
-    await tab();
+    await firstTab();
     const play = await tab();
     const seen = await watcher.after(
       () =>
