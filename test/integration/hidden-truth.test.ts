@@ -127,7 +127,8 @@ describe('hidden stays hidden after unhiding', () => {
     expect(await status(alice, alice)).toMatchObject({ activity_since: new Date(startedAt).toISOString() });
 
     // A server game started while hidden is dated no earlier than the unhiding either.
-    await settings(alice, { status_visibility: 'hidden' });
+    // Bob sees her go offline first: the wait for her coming back below must not take that frame.
+    await b.after(() => settings(alice, { status_visibility: 'hidden' }), (f) => change(alice.id)(f) && f.status === 'offline');
     await t.advance(2 * MIN);
     await startMatch(t, alice.id);
     await t.advance(2 * MIN);
