@@ -143,7 +143,10 @@ describe('presence that is always true', () => {
     ] as const)('an auto-away user who %s is back online, the change made first', async (_what, method, url, payload) => {
       const t = await start();
       const { alice, bob, a, b } = await connectedPair(t, { probed: true });
+      // Her own socket hears of her going away too: that frame must be in before `own` is marked.
+      const away = a.mark();
       expect(await b.after(() => t.advance(PROBE_MS), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
+      await a.next((f) => f.type === 'status_update' && f.status === 'away', { from: away });
       const [from, own] = [b.mark(), a.mark()];
       const res = await t.app.inject({ method, url: `/api/v1${url(bob.id)}`, headers: bearer(alice.token), payload });
       expect(res.statusCode).toBe(200);
