@@ -145,8 +145,11 @@ describe.each(testDialects())('a blocked user is answered as a stranger (%s)', (
     const { socket: malloryTab } = await t.connect(mallory.token);
     const mine = (await sent(malloryTab, mallory, alice)).json<{ request: Req }>().request;
     // A repeated block keeps a request made while blocked unseen (and does not close it).
+    const reblocked = aliceTab.mark();
     expect(await requestFrames(malloryTab, mallory, () => block(alice, mallory))).toEqual([]);
     expect((await requests(mallory)).outgoing).toEqual([mine]);
+    // Alice's tab is told the block held: that frame is in before what the unblock tells her is marked.
+    await aliceTab.next((f) => f.type === 'block_changed' && f.user_id === mallory.id && f.blocked === true, { from: reblocked });
 
     const toAlice = aliceTab.mark();
     const malloryGot = await requestFrames(malloryTab, mallory, async () => expect((await unblock(alice, mallory)).statusCode).toBe(204));
