@@ -60,14 +60,16 @@ describe('Redis partition', () => {
     cleanups.push(async () => void (closed || (await t.close())));
     const alice = await t.register('alice');
     const { socket } = await t.connect(alice.token);
+    // Redis hangs, then she sets a status: accepted and answered, but never saved to Redis. (Set
+    // before the freeze, its save could finish first, and then the stop has nothing to fail on.)
+    proxy.freeze();
     const sent = socket.mark();
     socket.send({ type: 'set_status', status: 'busy', custom_message: 'exams' });
     await socket.next((f) => f.type === 'status_update' && f.status === 'busy', { from: sent });
 
-    proxy.freeze();
     const started = Date.now();
-    // Her socket's close (1001) is a change Redis never takes: the stop saves it again until the
-    // bound nears, then fails (main.ts: `shutdown failed`, exit 1) after closing everything.
+    // The stop saves her change again until the bound nears, then fails (main.ts: `shutdown
+    // failed`, exit 1) after closing everything.
     await expect(t.close()).rejects.toThrow("presence not saved to the shared store (unreachable): 1 users' changes were not saved to it");
     closed = true;
     expect(Date.now() - started).toBeLessThan(10_000); // the default BEACON_SHUTDOWN_TIMEOUT_MS
