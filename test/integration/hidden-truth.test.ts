@@ -95,7 +95,8 @@ describe('hidden stays hidden after unhiding', () => {
     const { socket: b } = await t.connect(bob.token);
     const { socket: a } = await t.connectSeenBy(alice.token, b);
     await leave(a, alice);
-    await t.advance(GRACE + 1);
+    // Bob sees her go offline: in before `back` is marked, where the wait for her return would take it.
+    await b.after(() => t.advance(GRACE + 1), (f) => change(alice.id)(f) && f.status === 'offline');
     expect(await status(bob, alice)).toMatchObject({ status: 'offline' });
 
     const declared = await api(alice, 'POST', '/users/me/activity', { activity: 'playing_pong', details: { opponent: 'ghost' } });
