@@ -41,7 +41,8 @@ describe('a client game across instances', { timeout: 150_000 }, () => {
     // naming it (until then the name is unknown there, and the login's sessions hold the game,
     // docs/protocol.md §5). The bus keeps one instance's messages to a user in order: once two
     // shows a change made on one after the socket opened, it has the socket too.
-    await api(one, 'PUT', '/users/me/status', bob.token, { status: 'online', custom_message: 'warming up' });
+    // Alice sees that change too: in before the wait for the game below begins, which it would match.
+    await watcher.after(() => api(one, 'PUT', '/users/me/status', bob.token, { status: 'online', custom_message: 'warming up' }), (f) => change(bob.id)(f) && f.custom_message === 'warming up');
     await expect
       .poll(async () => ((await (await api(two, 'GET', `/users/${bob.id}/status`, alice.token)).json()) as { custom_message: string | null }).custom_message, { timeout: 5_000 })
       .toBe('warming up');
