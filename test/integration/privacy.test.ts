@@ -156,14 +156,16 @@ describe('privacy over every output', () => {
     const approx = { last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'friends', status_visibility: 'hidden' };
     // Alice hides and stays connected; Carol hides and leaves. Bob, their friend, cannot tell them apart.
     await t.befriend(bob, carol);
+    // Each frame this sends Bob (online, then offline 'recently' as each hides) is in before `from` is marked below.
     const { socket: b } = await t.connect(bob.token);
-    await t.connect(alice.token);
-    const { socket: c } = await t.connect(carol.token);
-    expect((await settings(alice, approx)).statusCode).toBe(200);
-    expect((await settings(carol, approx)).statusCode).toBe(200);
+    await t.connectSeenBy(alice.token, b);
+    const { socket: c } = await t.connectSeenBy(carol.token, b);
+    for (const who of [alice, carol]) {
+      await b.after(async () => expect((await settings(who, approx)).statusCode).toBe(200), (f) => change(who.id)(f) && f.status === 'offline');
+    }
     // A visible user online, shown approximately too: nothing of theirs changes at midnight, nothing is sent.
     await t.befriend(bob, stranger);
-    await t.connect(stranger.token);
+    await t.connectSeenBy(stranger.token, b);
     expect((await settings(stranger, { ...approx, status_visibility: 'friends' })).statusCode).toBe(200);
     c.close();
     await c.waitClosed();
