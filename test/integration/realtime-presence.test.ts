@@ -136,8 +136,11 @@ describe('real-time presence between friends', () => {
     const { socket: laptop } = await t.connectSeenBy(alice.token, b);
     const { socket: phone } = await t.connect(alice.token);
     const asked = phone.mark();
+    const bobAsked = b.mark();
     await laptop.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
     await phone.next((f) => f.type === 'are_you_there', { from: asked });
+    // Bob, idle as long, gets his own probe: in before `answered` is marked.
+    await b.next((f) => f.type === 'are_you_there', { from: bobAsked });
     const answered = [laptop.mark(), phone.mark(), b.mark()] as const;
     await phone.after(() => laptop.send({ type: 'still_here' }), (f) => f.type === 'probe_answered');
     await laptop.next((f) => f.type === 'probe_answered', { from: answered[0] });
