@@ -493,7 +493,7 @@ export const SETTINGS: ReadonlySet<string> = new Set([
 ]);
 
 /** BEACON_* variables of Beacon's own tools and tests, which the server does not read. */
-const TOOL_VARIABLES: ReadonlySet<string> = new Set(['BEACON_CHROMIUM', 'BEACON_TEST_DIALECTS', 'BEACON_TEST_PG_URL', 'BEACON_TEST_REDIS_URL', 'BEACON_FUZZ_RUNS', 'BEACON_PROPERTY_WORLDS', 'BEACON_CHECK_FRESH_INSTALL']);
+const TOOL_VARIABLES: ReadonlySet<string> = new Set(['BEACON_CHROMIUM', 'BEACON_TEST_DIALECTS', 'BEACON_TEST_PG_URL', 'BEACON_TEST_REDIS_URL', 'BEACON_TEST_FRAME_DELAY_MS', 'BEACON_FUZZ_RUNS', 'BEACON_PROPERTY_WORLDS', 'BEACON_CHECK_FRESH_INSTALL']);
 
 /**
  * The BEACON_* variables set that are no setting, each with the setting it most likely meant

@@ -7,6 +7,33 @@ export interface Frame {
   [k: string]: unknown;
 }
 
+/**
+ * A race detector for tests, off unless asked: `BEACON_TEST_FRAME_DELAY_MS=30-100` (or one
+ * number) lands every received frame that many ms late (a random delay in the range), in order,
+ * the close after them; `ready` (the first frame, which `connect()` awaits) lands at once, so a
+ * test goes on while the frames its connects caused elsewhere are still on their way. A test that passes only without it takes for its action's effect a frame
+ * its setup caused (a mark taken before the setup's frames arrived): wait for them first
+ * (`after`, `connectSeenBy`). Ten such tests were found with it (2026-12-07); on a loaded box the
+ * same frames arrive late by themselves.
+ */
+function frameDelay(): (immediate: boolean, deliver: () => void) => void {
+  const spec = process.env.BEACON_TEST_FRAME_DELAY_MS;
+  if (!spec) return (_immediate, deliver) => deliver();
+  const [min, max = min] = spec.split('-').map(Number) as [number, number?];
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min < 0 || max < min) {
+    throw new Error(`BEACON_TEST_FRAME_DELAY_MS: expected "MIN-MAX" or "MS" (ms), got ${JSON.stringify(spec)}`);
+  }
+  let chain: Promise<void> = Promise.resolve();
+  return (immediate, deliver) => {
+    const at = Date.now() + (immediate ? 0 : min + Math.floor(Math.random() * (max - min + 1)));
+    chain = chain.then(async () => {
+      const left = at - Date.now();
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+      deliver();
+    });
+  };
+}
+
 export class TestSocket {
   readonly frames: Frame[] = [];
   /** Raw frames as received (a batch is one). */
@@ -15,16 +42,21 @@ export class TestSocket {
   readonly #waiters: Array<() => void> = [];
 
   constructor(readonly ws: WebSocket) {
+    const land = frameDelay();
     ws.on('message', (data) => {
       const f = JSON.parse(data.toString()) as Frame;
-      this.raw.push(f);
-      if (f.type === 'batch') this.frames.push(...(f.messages as Frame[]));
-      else this.frames.push(f);
-      this.#wake();
+      land(f.type === 'ready', () => {
+        this.raw.push(f);
+        if (f.type === 'batch') this.frames.push(...(f.messages as Frame[]));
+        else this.frames.push(f);
+        this.#wake();
+      });
     });
     ws.on('close', (code, reason) => {
-      this.closed = { code, reason: reason.toString() };
-      this.#wake();
+      land(true, () => {
+        this.closed = { code, reason: reason.toString() };
+        this.#wake();
+      });
     });
     ws.on('error', () => {});
   }
