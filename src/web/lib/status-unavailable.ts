@@ -6,7 +6,7 @@
  * otherwise the last one read may no longer hold, and a change could not be sent.
  */
 import type { ConnectionState, StopReason } from '../../client/presence-types.js';
-import { CONNECTION_LABEL } from './labels.js';
+import { CONNECTION_LABEL, connectionLabel } from './labels.js';
 
 /** What a status menu needs of the SDK's client (PresenceClient's `state` and `stopReason`). */
 export interface ConnectionFacts {
@@ -29,7 +29,7 @@ export function statusUnavailable(client: ConnectionFacts | null): string | null
   if (!client) return 'Status unavailable (not connected)';
   const { state, stopReason } = client;
   if (state === 'connected' || state === 'polling') return null;
-  if (state === 'reconnecting' && client.catchingUp === true) return null;
+  if (connectionLabel(client) === 'catching_up') return null;
   if (stopReason === 'unauthorized') return client.noToken === true ? 'Status unavailable (not signed in)' : 'Status unavailable (signed out of Beacon)';
   if (stopReason === 'stopped') return 'Status unavailable (not connected)';
   if (state === 'offline') return 'Status unavailable (offline)';
