@@ -53,7 +53,9 @@ describe('an instance stopped while the shared store (Redis) does not take its c
     t = T0;
     const db = await freshDatabase('postgres');
     cleanup.push(db.drop);
-    config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000, shutdownTimeoutMs: 1000 });
+    // The offline grace outlasts the dead-instance window (45 s + 5 s): a friend sees the change
+    // while B ends her session on A, which ends as of A's last beat, before the window.
+    config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000, shutdownTimeoutMs: 1000, offlineGraceMs: 60_000 });
     hub = new MemoryHub();
     store = new HangingStore({ commandTimeoutMs: 500, leaveMs: 100 });
     buses = [new CutOffBus({ hub, instanceId: 'a' }), new CutOffBus({ hub, instanceId: 'b' })];
@@ -154,6 +156,9 @@ describe('an instance stopped while the shared store (Redis) does not take its c
     t += 50_001; // past 2 × heartbeat − heartbeat/5 (45 s), and the pause after an outage (5 s)
     await b.presence.beat();
     await b.presence.reap();
+    // Her session ends as of A's last beat (T0), so her grace runs from then: B's own tick (every
+    // 250 ms) must find it still running, as it may before Bob's read (CI did, with a 10 s grace).
+    b.presence.tick();
     expect(await bobSees(b)).toEqual({ status: 'busy', message: MESSAGE }); // in her offline grace
     // B writes her row from now on, with what she set.
     await until("B wrote Alice's row", async () => (await rowOfAlice()).online_status === 'busy', 5000);
