@@ -78,7 +78,12 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
       if (waiting === null || instanceId !== parts[0]!.bus.instanceId) return save(userId, instanceId, state, version);
       return new Promise((resolve, reject) => waiting.push(() => save(userId, instanceId, state, version).then(resolve, reject)));
     };
-    b.clock.t = a.clock.t;
+    // Alice's tab closes a second before a minute begins (tabDropsUnheardByB): the clocks start
+    // 3 s before one, before anyone registers, and both instances beat there. Moved there later,
+    // with sessions held, they would leap up to a minute, past the dead-instance window (45 s):
+    // either instance's own beat timer, firing before the other beat again, would end its sessions.
+    a.clock.t = b.clock.t = Math.ceil((a.clock.t + 3000) / 60_000) * 60_000 - 3000;
+    for (const x of [a, b]) await x.app.services.presence.beat();
     alice = await a.register('alice');
     const bob = await b.register('bob');
     const carol = await a.register('carol');
@@ -98,8 +103,9 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
 
   /**
    * The tab's connection drops a second before a minute begins (friends see last_seen to the
-   * minute: the close's and the logout's differ there): A begins the grace, B has not heard of
-   * it; 3 s later (the fake clocks never end the grace). Answers when it closed.
+   * minute: the close's and the logout's differ there), 2 s after the clocks started (beforeEach):
+   * A begins the grace, B has not heard of it; 3 s later (the fake clocks never end the grace).
+   * Answers when it closed.
    */
   async function tabDropsUnheardByB(): Promise<number> {
     held.hold();
@@ -108,8 +114,12 @@ describe.each(['memory', 'redis'] as const)('a logout on B before B heard that t
     tab.close();
     await tab.waitClosed();
     await expect.poll(() => a.app.services.presence.engine.inGrace(alice.id)).toBe(true);
-    expect(b.app.services.presence.engine.sessionIds(alice.id)).toHaveLength(1);
     a.clock.t = b.clock.t += 3000;
+    // Each instance's own beat timer reaps the other's sessions if it finds it dead, at any moment
+    // from here on: neither does (both beat at most 5 s ago by the fake clocks). B still holds the
+    // session, closed on A unheard.
+    for (const x of [a, b]) await x.app.services.presence.reap();
+    expect(b.app.services.presence.engine.sessionIds(alice.id)).toHaveLength(1);
     return closedAt;
   }
 
