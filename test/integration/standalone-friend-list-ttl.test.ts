@@ -17,7 +17,7 @@ import type { Frame } from '../helpers/ws-client.js';
 
 /** The default (BEACON_FRIEND_LIST_TTL_MS): a list is re-read after many heartbeats, as in production. */
 const TTL = 5 * 60_000;
-/** The clocks move in steps below the instances' 25 s heartbeat, each running their ticks: none is taken for dead (45 s). */
+/** The clocks move in steps below the instances' 25 s heartbeat, each running their beats and ticks: none is taken for dead (45 s). */
 const STEP = 20_000;
 
 type U = { token: string; id: number };
@@ -50,12 +50,16 @@ describe('several standalone instances: a friend list is read again once older t
   });
 
   /**
-   * Both fake clocks move together in steps of at most STEP, and after each both ticks run (the
-   * heartbeats, the re-reads by age), as real time would run them.
+   * Both fake clocks move together in steps of at most STEP, and after each both instances beat,
+   * reap and tick (the re-reads by age), as real time would run them. Their own beat timers (every
+   * 5 s of real time) may reap at any moment too: without a beat per step, the first one to fire
+   * after a long advance took the other for dead and ended its sessions (Bob's, on A, for B).
    */
   async function advance(ms: number): Promise<void> {
     for (let left = ms; left > 0; left -= STEP) {
       a.clock.t = b.clock.t += Math.min(STEP, left);
+      for (const t of [a, b]) await t.app.services.presence.beat();
+      for (const t of [a, b]) await t.app.services.presence.reap();
       for (const t of [a, b]) {
         t.app.services.presence.tick();
         t.app.gateway.flush();
