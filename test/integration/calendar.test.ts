@@ -1,7 +1,7 @@
 /** Calendar feeds end to end: a friend sees "In a meeting until …" during an event read from a local feed. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import type { Frame } from '../helpers/ws-client.js';
@@ -172,5 +172,41 @@ describe('calendar re-read after a time-zone change', () => {
       cal.deps.db = db;
     }
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe('the calendar refresh round (its timer, every BEACON_CALENDAR_REFRESH_MS)', () => {
+  let t: LiveApp | null = null;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await t?.close();
+    t = null;
+  });
+
+  // The timer runs `void refreshAll()`: a round that rejected was an unhandled rejection, which
+  // ends a Node 20 process (a database blip at the round's moment took the server down).
+  it.each([
+    { what: 'the list of feeds', feeds: null },
+    { what: "the note of a feed's failed read", feeds: [{ user_id: 1, url: 'http://127.0.0.1:9/feed.ics', share_titles: 0 }] },
+  ])('a database that refuses $what: the round resolves, and the failure is logged', async ({ feeds }) => {
+    t = await startLiveApp({ calendarAllowLocal: true });
+    const calendars = t.app.services.calendar;
+    const deps = (calendars as unknown as { deps: { db: object; log: { warn: (...args: unknown[]) => void } } }).deps;
+    const db = deps.db;
+    const down = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    const fails = { execute: () => Promise.reject(down) };
+    // The list read fails, or it names one feed (unreachable), and the write of its error fails.
+    const selectFrom = () => ({ select: () => (feeds === null ? fails : { execute: () => Promise.resolve(feeds) }) });
+    const updateTable = () => ({ set: () => ({ where: () => ({ where: () => fails }) }) });
+    deps.db = new Proxy(db, {
+      get: (target, prop, recv) => (prop === 'selectFrom' ? selectFrom : prop === 'updateTable' && feeds !== null ? updateTable : Reflect.get(target, prop, recv)),
+    });
+    const warn = vi.spyOn(deps.log, 'warn');
+    try {
+      await expect(calendars.refreshAll()).resolves.toBeUndefined();
+    } finally {
+      deps.db = db;
+    }
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ err: down }), expect.any(String));
   });
 });

@@ -110,9 +110,16 @@ export class CalendarService {
     await this.#ics.close();
   }
 
-  /** Reads every feed again, a few at a time; a feed that fails keeps its last intervals and records why. */
+  /**
+   * Reads every feed again, a few at a time; a feed that fails keeps its last intervals and records
+   * why. Never rejects: the timer runs it unawaited, where a rejection (the database down at the
+   * round's moment) was unhandled and ended the process. A round the database refused is logged;
+   * the next one tries again.
+   */
   refreshAll(): Promise<void> {
-    this.#round ??= this.#refreshAll().finally(() => (this.#round = null));
+    this.#round ??= this.#refreshAll()
+      .catch((err: unknown) => this.deps.log.warn({ err }, 'calendar feeds not refreshed (the next round tries again)'))
+      .finally(() => (this.#round = null));
     return this.#round;
   }
 
