@@ -169,4 +169,55 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     const friends = (await res.json()) as Array<{ user_id: number; status: string }>;
     expect(friends.find((f) => f.user_id === bob.id)?.status).toBe('online');
   });
+
+  // A user with a tab on each: A re-saved her with its own session only, and its resync took that
+  // copy whole, dropping her tab on B from A's replica; when her tab on A closed, her friend on A
+  // saw her offline after the grace (and A wrote her row offline), though her tab on B was open.
+  it('never shows a user with a tab on each instance offline when her tab on the early one closes before the late one is back', async () => {
+    const [proxyA, proxyB] = [await startRedisProxy(), await startRedisProxy()];
+    proxies.push(proxyA, proxyB);
+    cluster = await startCluster({
+      BEACON_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+      BEACON_OFFLINE_GRACE_MS: String(GRACE_MS),
+      BEACON_BATCH_WINDOW_MS: '0',
+    });
+    const a = await cluster.start('a', { BEACON_REDIS_URL: proxyA.url });
+    const b = await cluster.start('b', { BEACON_REDIS_URL: proxyB.url });
+    const alice = await register(a, 'alice');
+    const bob = await register(a, 'bob');
+    await befriend(a, alice, a, bob);
+    const { socket: s } = await connect(a.url, bob.token);
+    const online = s.mark();
+    const { socket: aliceOnA } = await connect(a.url, alice.token);
+    await s.next(onlineOf(alice.id), { from: online, timeoutMs: 5000 });
+    await connect(b.url, alice.token);
+    // Her row says online (written behind within a second) before the outage begins.
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const from = s.mark();
+    proxyA.cut();
+    proxyB.cut();
+    const admin = await requireRedis();
+    const keys = await admin.keys(`${cluster.env.BEACON_REDIS_PREFIX}:*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+    await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
+    // A reconnects and resyncs; B is still away.
+    proxyA.restore();
+    const resynced = async (): Promise<boolean> => ((await (await fetch(`${a.url}/readyz`)).json()) as { presence: { synced: boolean } }).presence.synced;
+    for (let i = 0; i < 100 && !(await resynced()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await resynced(), 'A resynced').toBe(true);
+    // Her tab on A closes, and her grace passes, before B is back.
+    aliceOnA.ws.close();
+    await aliceOnA.waitClosed();
+    await new Promise((r) => setTimeout(r, GRACE_MS + 1500));
+    expect(s.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline while B was away').toEqual([]);
+    proxyB.restore();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(s.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline').toEqual([]);
+    expect(await rowLastSeen(cluster.env.BEACON_DATABASE_URL!, alice.id), "her row was never written offline").toBeNull();
+    const res = await api(a, 'GET', '/users/me/friends/status', bob.token);
+    const friends = (await res.json()) as Array<{ user_id: number; status: string }>;
+    expect(friends.find((f) => f.user_id === alice.id)?.status).toBe('online');
+  });
 });

@@ -1,11 +1,12 @@
 /**
  * The shared PresenceStore (src/server/ports/presence-store.ts) on the test Redis and on a
  * local Redis Cluster: versioned user-level fields, per-instance sessions, and live-instance
- * filtering.
+ * filtering; and what the memory store (in-process clusters in tests) must say alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
 import { RedisPresenceStore } from '../../src/server/adapters/presence-store-redis.js';
-import { compareVersions, nextVersion } from '../../src/server/ports/presence-store.js';
+import { compareVersions, nextVersion, type PresenceStore } from '../../src/server/ports/presence-store.js';
 import type { ReplicaState } from '../../src/server/presence/types.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
 import { clusterTarget, requireRedisCluster, type LocalRedisCluster } from '../helpers/redis-cluster.js';
@@ -167,5 +168,45 @@ describe.each([
   it("keeps a sidecar card's fingerprints of the site's secrets, in order", async () => {
     await store.putCard('card-sidecar', { tokenSecret: 'fp-s', hostSecrets: ['fp-current', 'fp-previous'] });
     expect(await store.cards(['card-sidecar'])).toEqual(new Map([['card-sidecar', { tokenSecret: 'fp-s', hostSecrets: ['fp-current', 'fp-previous'] }]]));
+  });
+});
+
+/**
+ * Which instances saved their sessions into a copy (`savedBy`), the Redis store and the memory
+ * store alike: after a Redis restarted empty, a resync tells an instance that has not re-saved
+ * the user yet (its sessions are unknown to the copy) from one whose sessions of the user ended.
+ */
+describe.each([
+  { on: 'the memory store', make: async (): Promise<PresenceStore> => new MemoryPresenceStore() },
+  {
+    on: 'one Redis',
+    make: async (): Promise<PresenceStore> => {
+      await (await requireRedis()).quit();
+      const store = new RedisPresenceStore({ url: REDIS_URL, prefix: uniquePrefix() });
+      await store.connect();
+      return store;
+    },
+  },
+])('savedBy on $on', ({ make }) => {
+  let store: PresenceStore;
+  beforeAll(async () => {
+    store = await make();
+  });
+  afterAll(() => store.close());
+
+  it('names, when asked, every instance that saved its sessions of the user, an empty list too, live or not, and none that saved nothing', async () => {
+    await store.save(30, 'a', { ...base, sessions: [{ id: 'a/1', kind: 'socket', lastTouch: T0 }] }, { at: T0 + 2, by: 'a' });
+    await store.save(30, 'b', { ...base, sessions: [] }, { at: T0 + 1, by: 'b' });
+    await store.save(31, 'a', { ...base, sessions: [{ id: 'a/2', kind: 'socket', lastTouch: T0 }] }, { at: T0, by: 'a' });
+    const got = await store.load([30, 31], null, { savedBy: true });
+    expect(got.get(30)?.savedBy?.slice().sort()).toEqual(['a', 'b']);
+    expect(got.get(30)?.sessions.map((s) => s.id)).toEqual(['a/1']);
+    expect(got.get(31)?.savedBy).toEqual(['a']);
+    // An instance that is not live still saved its list (its sessions are left out: orphaned).
+    const live = (await store.load([30], new Set(['b']), { savedBy: true })).get(30);
+    expect(live?.savedBy?.slice().sort()).toEqual(['a', 'b']);
+    expect(live).toMatchObject({ sessions: [], orphaned: true });
+    // Only when asked (a load at a connect does no more than before).
+    expect((await store.load([30], null)).get(30)).not.toHaveProperty('savedBy');
   });
 });

@@ -7,10 +7,13 @@
  *   `restore()` before that runs it (the bytes flow again);
  * - `restore()`: back to answering.
  * `client()` is what one instance is given; `gone()` drops what that instance still has waiting,
- * as its process exiting would (a command never sent runs nowhere).
+ * as its process exiting would (a command never sent runs nowhere), and `cutOff(true)` refuses
+ * that instance alone (its connection still down, or its clients in their backoff) until
+ * `cutOff(false)`. `empty()` plays a Redis restarted without persistence: nothing of before is
+ * left (copies, beats, cards).
  */
 import { MemoryPresenceStore } from '../../src/server/adapters/presence-store-memory.js';
-import type { InstanceCard, PresenceStore, SharedState, StoredReplica, Version } from '../../src/server/ports/presence-store.js';
+import type { InstanceCard, LoadOptions, PresenceStore, SharedState, StoredReplica, Version } from '../../src/server/ports/presence-store.js';
 
 type Mode = 'up' | 'refused' | 'frozen';
 
@@ -19,8 +22,11 @@ interface Waiting {
   drop: () => void;
 }
 
+/** A command of a client whose connection is refused. */
+const refused = <T>(): Promise<T> => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+
 export class HangingStore {
-  readonly inner = new MemoryPresenceStore();
+  #inner = new MemoryPresenceStore();
   #mode: Mode = 'up';
   readonly #waiting = new Set<Waiting>();
 
@@ -29,6 +35,16 @@ export class HangingStore {
    * how long leave() waits before giving up without failing (RedisPresenceStore.leave, bounded).
    */
   constructor(private readonly timings: { commandTimeoutMs: number; leaveMs: number }) {}
+
+  /** What the store holds now (what Redis holds). */
+  get inner(): MemoryPresenceStore {
+    return this.#inner;
+  }
+
+  /** Redis restarted empty: every copy, beat and card is gone. */
+  empty(): void {
+    this.#inner = new MemoryPresenceStore();
+  }
 
   refuse(): void {
     this.#mode = 'refused';
@@ -44,39 +60,44 @@ export class HangingStore {
   }
 
   /** The store as one instance sees it. */
-  client(): PresenceStore & { gone(): void } {
+  client(): PresenceStore & { gone(): void; cutOff(cut: boolean): void } {
     const mine = new Set<Waiting>();
-    const call = <T>(command: () => Promise<T>): Promise<T> => this.#call(command, mine);
-    const { inner } = this;
+    let cut = false;
+    const call = <T>(command: () => Promise<T>): Promise<T> => (cut ? refused() : this.#call(command, mine));
+    // Read at each command: the store may have been emptied since (empty()).
+    const inner = (): MemoryPresenceStore => this.#inner;
     const leaveMs = this.timings.leaveMs;
     return {
       shared: true,
       connect: async () => {},
-      save: (userId: number, instanceId: string, state: SharedState, version: Version) => call(() => inner.save(userId, instanceId, state, version)),
-      load: (ids: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>> => call(() => inner.load(ids, live)),
-      forget: (userId: number) => call(() => inner.forget(userId)),
-      heartbeat: (instanceId: string, now: number, saturated?: boolean) => call(() => inner.heartbeat(instanceId, now, saturated)),
-      putCard: (instanceId: string, card: InstanceCard) => call(() => inner.putCard(instanceId, card)),
-      cards: (instanceIds: readonly string[]) => call(() => inner.cards(instanceIds)).catch(() => null),
-      liveInstances: (now: number, deadAfterMs: number) => call(() => inner.liveInstances(now, deadAfterMs)).catch(() => null),
-      saturatedInstances: (now: number, withinMs: number) => call(() => inner.saturatedInstances(now, withinMs)).catch(() => null),
+      save: (userId: number, instanceId: string, state: SharedState, version: Version) => call(() => inner().save(userId, instanceId, state, version)),
+      load: (ids: readonly number[], live: ReadonlySet<string> | null, opts?: LoadOptions): Promise<Map<number, StoredReplica>> => call(() => inner().load(ids, live, opts)),
+      forget: (userId: number) => call(() => inner().forget(userId)),
+      heartbeat: (instanceId: string, now: number, saturated?: boolean) => call(() => inner().heartbeat(instanceId, now, saturated)),
+      putCard: (instanceId: string, card: InstanceCard) => call(() => inner().putCard(instanceId, card)),
+      cards: (instanceIds: readonly string[]) => call(() => inner().cards(instanceIds)).catch(() => null),
+      liveInstances: (now: number, deadAfterMs: number) => call(() => inner().liveInstances(now, deadAfterMs)).catch(() => null),
+      saturatedInstances: (now: number, withinMs: number) => call(() => inner().saturatedInstances(now, withinMs)).catch(() => null),
       // As RedisPresenceStore's: bounded, and never failing the stop.
       leave: async (instanceId: string) => {
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, leaveMs)));
-        await Promise.race([call(() => inner.leave(instanceId)).catch(() => {}), late]);
+        await Promise.race([call(() => inner().leave(instanceId)).catch(() => {}), late]);
         clearTimeout(timer);
       },
       close: async () => {},
       gone: () => {
         for (const w of [...mine]) w.drop();
       },
+      cutOff: (on: boolean) => {
+        cut = on;
+      },
     };
   }
 
   #call<T>(command: () => Promise<T>, mine: Set<Waiting>): Promise<T> {
     if (this.#mode === 'up') return command();
-    if (this.#mode === 'refused') return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+    if (this.#mode === 'refused') return refused();
     return new Promise<T>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);

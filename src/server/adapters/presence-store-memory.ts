@@ -4,7 +4,7 @@
  * the Redis store (src/ports/presence-store.ts): per user the user-level fields with their
  * version and one session list per instance; values are copied through JSON like the wire.
  */
-import { compareVersions, instanceOfSession, type InstanceCard, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
+import { compareVersions, instanceOfSession, type InstanceCard, type LoadOptions, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
 type Session = ReplicaState['sessions'][number];
@@ -48,7 +48,7 @@ export class MemoryPresenceStore implements PresenceStore {
     return newer;
   }
 
-  async load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>> {
+  async load(userIds: readonly number[], live: ReadonlySet<string> | null, opts?: LoadOptions): Promise<Map<number, StoredReplica>> {
     const out = new Map<number, StoredReplica>();
     for (const id of userIds) {
       const entry = this.#users.get(id);
@@ -66,7 +66,13 @@ export class MemoryPresenceStore implements PresenceStore {
           if (!had || had.lastTouch < s.lastTouch) sessions.set(s.id, s);
         }
       }
-      out.set(id, { ...(JSON.parse(entry.user) as Omit<SharedState, 'sessions'>), sessions: [...sessions.values()], version: { ...entry.version }, ...(orphaned ? { orphaned } : {}) });
+      out.set(id, {
+        ...(JSON.parse(entry.user) as Omit<SharedState, 'sessions'>),
+        sessions: [...sessions.values()],
+        version: { ...entry.version },
+        ...(opts?.savedBy ? { savedBy: [...entry.sessions.keys()] } : {}),
+        ...(orphaned ? { orphaned } : {}),
+      });
     }
     return out;
   }

@@ -11,7 +11,7 @@
  */
 import { commandClient, connectWithin, quit, QUIT_TIMEOUT_MS, type RedisClient, taggedKey, watchAuth, within } from './redis-connections.js';
 import type { RedisTarget } from './redis-target.js';
-import { instanceOfSession, type InstanceCard, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
+import { instanceOfSession, type InstanceCard, type LoadOptions, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
 
 type UserFields = Omit<SharedState, 'sessions'>;
@@ -114,7 +114,7 @@ export class RedisPresenceStore implements PresenceStore {
     return stored === 1;
   }
 
-  async load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>> {
+  async load(userIds: readonly number[], live: ReadonlySet<string> | null, opts?: LoadOptions): Promise<Map<number, StoredReplica>> {
     const out = new Map<number, StoredReplica>();
     if (userIds.length === 0) return out;
     // One command per user (a cluster spreads them over shards); any failure fails the load,
@@ -122,7 +122,7 @@ export class RedisPresenceStore implements PresenceStore {
     const hashes = await this.#counted(Promise.all(userIds.map((id) => this.#redis.hgetall(this.#key(id)))));
     hashes.forEach((hash, i) => {
       if (!hash.user) return;
-      const merged = mergeHash(hash, live);
+      const merged = mergeHash(hash, live, opts?.savedBy === true);
       if (merged) out.set(userIds[i]!, merged);
     });
     return out;
@@ -243,14 +243,16 @@ function parseCard(value: string): InstanceCard | null {
   }
 }
 
-/** Merges the instances' session fields; polling sessions seen by several keep the latest touch. */
-function mergeHash(hash: Record<string, string>, live: ReadonlySet<string> | null): StoredReplica | null {
+/** Merges the instances' session fields (naming them too, with `named`: savedBy); polling sessions seen by several keep the latest touch. */
+function mergeHash(hash: Record<string, string>, live: ReadonlySet<string> | null, named: boolean): StoredReplica | null {
   try {
     const user = JSON.parse(hash.user!) as UserFields;
     const sessions = new Map<string, ReplicaState['sessions'][number]>();
+    const savedBy: string[] | null = named ? [] : null;
     let orphaned = false;
     for (const [field, value] of Object.entries(hash)) {
       if (field === 'user' || field === 'ver') continue;
+      savedBy?.push(field);
       if (live && !live.has(field)) {
         // A dead instance's sockets are gone; its polling sessions may still be live elsewhere.
         for (const s of JSON.parse(value) as ReplicaState['sessions']) {
@@ -261,7 +263,7 @@ function mergeHash(hash: Record<string, string>, live: ReadonlySet<string> | nul
       }
       for (const s of JSON.parse(value) as ReplicaState['sessions']) keepLatest(sessions, s);
     }
-    return { ...user, sessions: [...sessions.values()], version: parseVersion(hash.ver), ...(orphaned ? { orphaned } : {}) };
+    return { ...user, sessions: [...sessions.values()], version: parseVersion(hash.ver), ...(savedBy ? { savedBy } : {}), ...(orphaned ? { orphaned } : {}) };
   } catch {
     return null;
   }

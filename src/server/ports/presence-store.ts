@@ -13,7 +13,9 @@
  * - `load` returns each user's state with the version of its user-level fields.
  * - `load(ids, live)` merges what every instance saved; socket sessions of instances not in
  *   `live` are left out (a crashed instance's users come back offline), and the replica
- *   says so (`orphaned`).
+ *   says so (`orphaned`). Asked to (`savedBy: true`: a resync or reload after an outage,
+ *   never a load at a connect), it names every instance that saved its sessions into the
+ *   copy (`savedBy`), so a reader tells "no sessions there" from "nothing said yet".
  * - Every instance heartbeats. `liveInstances` lists those that beat within `deadAfterMs`;
  *   socket sessions of the others are dead (like Centrifuge's presence entries that expire
  *   when not refreshed). It answers null when it cannot tell: then nobody is declared dead.
@@ -56,8 +58,12 @@ export function nextVersion(prev: Version | undefined, now: number, by: string):
  * `orphaned`: socket sessions of instances not live were left out by `load`: the user's
  * fields are as of before that instance died (the replicas that ended those sessions wrote
  * the user's last_seen to the database, not here).
+ * `savedBy`: the instances that saved their sessions of the user into this copy (each its own
+ * list, maybe empty), live or not, when `load` was asked for them (absent otherwise). An instance
+ * not listed has said nothing of its sessions since the store made the copy: a Redis restarted
+ * empty, which that instance has not reconnected to yet (replica-resync.ts).
  */
-export type StoredReplica = SharedState & { version: Version | null; orphaned?: boolean };
+export type StoredReplica = SharedState & { version: Version | null; orphaned?: boolean; savedBy?: string[] };
 
 /**
  * What an instance saves of a user: the replicable state, and the version of the input that
@@ -76,12 +82,17 @@ export interface InstanceCard {
   hostSecrets?: string[];
 }
 
+/** What `load` answers beyond the copies: `savedBy`, the instances that saved their sessions into each (StoredReplica). */
+export interface LoadOptions {
+  savedBy?: boolean;
+}
+
 export interface PresenceStore {
   readonly shared: boolean;
   /** Connects; rejects when the store cannot be reached (the instance still starts, and resyncs later). */
   connect(): Promise<void>;
   save(userId: number, instanceId: string, state: SharedState, version: Version): Promise<boolean>;
-  load(userIds: readonly number[], live: ReadonlySet<string> | null): Promise<Map<number, StoredReplica>>;
+  load(userIds: readonly number[], live: ReadonlySet<string> | null, opts?: LoadOptions): Promise<Map<number, StoredReplica>>;
   /** The user was deleted: drops everything stored of them (every instance's sessions, the user-level fields, the version). */
   forget(userId: number): Promise<void>;
   /**

@@ -4,6 +4,7 @@
  * replica here), run by resync-retry.ts until it succeeds; and the reload of one replica that
  * another instance re-saved. Part of Replicas (replicas.ts).
  */
+import { instanceOfSession, type StoredReplica } from '../ports/presence-store.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { userTopic, type BusEvent } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
@@ -91,11 +92,11 @@ export class ReplicaResync {
     await this.parts.friendListsRead();
     if (run.cancelled) return null;
     // Sessions of instances that really died are ended by reap() once heartbeats are trustworthy again.
-    const states = await store.load(ids, null);
+    const states = await store.load(ids, null, { savedBy: true });
     for (const id of ids) {
       const stored = states.get(id);
       if (stored) {
-        versions.importStored(id, stored);
+        versions.importStored(id, stored, this.#keeps(stored));
         continue;
       }
       // A user nobody re-saved yet (a Redis restarted empty) with sessions elsewhere: their
@@ -110,13 +111,33 @@ export class ReplicaResync {
     return { users: ids.length, resaved: mine.length };
   }
 
+  /**
+   * Which sessions of this replica a stored copy read at a resync or reload leaves as they are:
+   * this instance's own, and those of every instance that saved nothing of the user into the copy
+   * (`savedBy`; a Redis restarted empty, which that instance has not reconnected to and re-saved
+   * the user in yet). Taken whole, the copy of the instance that re-saved first ended her
+   * sessions there (her tab on a late instance): friends saw her leave while it was open, until
+   * that instance re-saved her (it then has this replica reload, and its sessions are the copy's).
+   * As with a user of no copy at all (#once), the heartbeat judges whether such an instance died:
+   * reap() ends them if it does not beat within the dead-instance window from Redis' return.
+   */
+  #keeps(stored: StoredReplica): (sessionId: string) => boolean {
+    const { savedBy } = stored;
+    if (!savedBy) return this.parts.isMine;
+    return (sessionId) => {
+      if (this.parts.isMine(sessionId)) return true;
+      const owner = instanceOfSession(sessionId);
+      return owner !== null && !savedBy.includes(owner);
+    };
+  }
+
   /** Reloads one replica from the shared store (another instance re-saved it). */
   async reload(userId: number): Promise<void> {
     if (!this.parts.profiles.has(userId)) return;
     try {
       await this.parts.friendListsRead();
-      const state = (await this.deps.store.load([userId], null)).get(userId);
-      if (state) this.parts.versions.importStored(userId, state);
+      const state = (await this.deps.store.load([userId], null, { savedBy: true })).get(userId);
+      if (state) this.parts.versions.importStored(userId, state, this.#keeps(state));
     } catch (err) {
       this.deps.log.warn({ err: this.parts.storeError(err), userId }, 'replica reload failed');
     }

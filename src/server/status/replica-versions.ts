@@ -280,9 +280,11 @@ export class ReplicaVersions {
    * Imports a stored replica: the user-level fields only when they are at least as new as this
    * replica's, field by field (field-versions.ts). From a copy otherwise older, the sessions and
    * the fields it set later than this replica heard of (a grace and last_seen of a close this
-   * replica has not heard of yet, while it made a change of its own since).
+   * replica has not heard of yet, while it made a change of its own since). The sessions `keep`
+   * says to (by default this instance's own: the store may lag behind them) stay as this replica
+   * holds them, whatever the copy says.
    */
-  importStored(userId: number, state: StoredReplica): void {
+  importStored(userId: number, state: StoredReplica, keep: (sessionId: string) => boolean = this.parts.isMine): void {
     const { engine } = this.parts;
     const local = this.#versions.get(userId);
     let older = local !== undefined && (state.version === null || compareVersions(state.version, local) < 0);
@@ -312,7 +314,7 @@ export class ReplicaVersions {
       }
       mergeFields(() => this.#fieldsOf(userId), stored);
     }
-    this.parts.report(engine.importUser(userId, imported, this.parts.isMine, older));
+    this.parts.report(engine.importUser(userId, imported, keep, older));
     // The store lacks what was kept here: save the merged state and have the others reload it.
     if (keptOwn) this.parts.resaveLater(userId);
   }
