@@ -20,6 +20,14 @@ const GRACE_MS = 1500;
 const HEARTBEAT_MS = heartbeatForGrace(GRACE_MS);
 
 /** The user's row (users.last_seen, exact, ms) once it says offline; null before. */
+/** Redis restarted empty: every key of the cluster's prefix deleted (with `admin`, or a connection of its own). */
+async function emptyRedis(cluster: Cluster, admin?: Awaited<ReturnType<typeof requireRedis>>): Promise<void> {
+  const conn = admin ?? (await requireRedis());
+  const keys = await conn.keys(`${cluster.env.BEACON_REDIS_PREFIX}:*`);
+  if (keys.length > 0) await conn.del(...keys);
+  conn.disconnect();
+}
+
 async function rowLastSeen(databaseUrl: string, userId: number): Promise<number | null> {
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema');
@@ -88,9 +96,7 @@ describe('Redis restarted empty while an instance died', { timeout: 150_000 }, (
     proxy.cut();
     one.child.kill('SIGKILL');
     await one.exited;
-    const keys = await admin.keys(`${cluster.env.BEACON_REDIS_PREFIX}:*`);
-    if (keys.length > 0) await admin.del(...keys);
-    admin.disconnect();
+    await emptyRedis(cluster, admin);
     await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
     from = b.mark();
     proxy.restore();
@@ -127,7 +133,8 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     for (const p of proxies.splice(0)) await p.close();
   });
 
-  it('never shows a user of the late instance offline to a friend on the early one', async () => {
+  /** Instances a and b, each reaching Redis through its own proxy (cut and restored apart). */
+  async function twoInstancesBehindProxies() {
     const [proxyA, proxyB] = [await startRedisProxy(), await startRedisProxy()];
     proxies.push(proxyA, proxyB);
     cluster = await startCluster({
@@ -137,6 +144,11 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     });
     const a = await cluster.start('a', { BEACON_REDIS_URL: proxyA.url });
     const b = await cluster.start('b', { BEACON_REDIS_URL: proxyB.url });
+    return { proxyA, proxyB, a, b, cluster };
+  }
+
+  it('never shows a user of the late instance offline to a friend on the early one', async () => {
+    const { proxyA, proxyB, a, b, cluster: c } = await twoInstancesBehindProxies();
     const alice = await register(a, 'alice');
     const bob = await register(b, 'bob');
     await befriend(a, alice, b, bob);
@@ -149,10 +161,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     const from = s.mark();
     proxyA.cut();
     proxyB.cut();
-    const admin = await requireRedis();
-    const keys = await admin.keys(`${cluster.env.BEACON_REDIS_PREFIX}:*`);
-    if (keys.length > 0) await admin.del(...keys);
-    admin.disconnect();
+    await emptyRedis(c);
     await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
     // A reconnects at once, B 2.5 s later (A's resync, a second after its return, finds no copy of Bob).
     proxyA.restore();
@@ -164,7 +173,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     const reapedBy = backAt + deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS + 2 * (HEARTBEAT_MS / 5);
     await new Promise((r) => setTimeout(r, reapedBy - Date.now()));
     expect(s.since(from).filter(offlineOf(bob.id)), 'Alice never saw Bob offline').toEqual([]);
-    expect(await rowLastSeen(cluster.env.BEACON_DATABASE_URL!, bob.id), "Bob's row was never written offline").toBeNull();
+    expect(await rowLastSeen(c.env.BEACON_DATABASE_URL!, bob.id), "Bob's row was never written offline").toBeNull();
     const res = await api(a, 'GET', '/users/me/friends/status', alice.token);
     const friends = (await res.json()) as Array<{ user_id: number; status: string }>;
     expect(friends.find((f) => f.user_id === bob.id)?.status).toBe('online');
@@ -174,15 +183,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
   // copy whole, dropping her tab on B from A's replica; when her tab on A closed, her friend on A
   // saw her offline after the grace (and A wrote her row offline), though her tab on B was open.
   it('never shows a user with a tab on each instance offline when her tab on the early one closes before the late one is back', async () => {
-    const [proxyA, proxyB] = [await startRedisProxy(), await startRedisProxy()];
-    proxies.push(proxyA, proxyB);
-    cluster = await startCluster({
-      BEACON_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
-      BEACON_OFFLINE_GRACE_MS: String(GRACE_MS),
-      BEACON_BATCH_WINDOW_MS: '0',
-    });
-    const a = await cluster.start('a', { BEACON_REDIS_URL: proxyA.url });
-    const b = await cluster.start('b', { BEACON_REDIS_URL: proxyB.url });
+    const { proxyA, proxyB, a, b, cluster: c } = await twoInstancesBehindProxies();
     const alice = await register(a, 'alice');
     const bob = await register(a, 'bob');
     await befriend(a, alice, a, bob);
@@ -197,10 +198,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     const from = s.mark();
     proxyA.cut();
     proxyB.cut();
-    const admin = await requireRedis();
-    const keys = await admin.keys(`${cluster.env.BEACON_REDIS_PREFIX}:*`);
-    if (keys.length > 0) await admin.del(...keys);
-    admin.disconnect();
+    await emptyRedis(c);
     await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
     // A reconnects and resyncs; B is still away.
     proxyA.restore();
@@ -215,7 +213,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     proxyB.restore();
     await new Promise((r) => setTimeout(r, 3000));
     expect(s.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline').toEqual([]);
-    expect(await rowLastSeen(cluster.env.BEACON_DATABASE_URL!, alice.id), "her row was never written offline").toBeNull();
+    expect(await rowLastSeen(c.env.BEACON_DATABASE_URL!, alice.id), "her row was never written offline").toBeNull();
     const res = await api(a, 'GET', '/users/me/friends/status', bob.token);
     const friends = (await res.json()) as Array<{ user_id: number; status: string }>;
     expect(friends.find((f) => f.user_id === alice.id)?.status).toBe('online');
