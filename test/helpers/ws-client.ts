@@ -40,6 +40,14 @@ export class TestSocket {
   readonly raw: Frame[] = [];
   closed: { code: number; reason: string } | null = null;
   readonly #waiters: Array<() => void> = [];
+  /** Heartbeats sent through send(), and heartbeat_acks landed: the server answers them in order (settled()). */
+  #heartbeats = 0;
+  #acks = 0;
+  /**
+   * The acks settled() awaits, by number (in #acks), with the length of `frames` when each
+   * landed (-1 before): they land in `raw` only, not in `frames`.
+   */
+  readonly #barrierAcks = new Map<number, number>();
 
   constructor(readonly ws: WebSocket) {
     const land = frameDelay();
@@ -47,7 +55,10 @@ export class TestSocket {
       const f = JSON.parse(data.toString()) as Frame;
       land(f.type === 'ready', () => {
         this.raw.push(f);
-        if (f.type === 'batch') this.frames.push(...(f.messages as Frame[]));
+        if (f.type === 'heartbeat_ack' && this.#barrierAcks.has(++this.#acks)) {
+          // A barrier's own answer: not one of the frames a test reads.
+          this.#barrierAcks.set(this.#acks, this.frames.length);
+        } else if (f.type === 'batch') this.frames.push(...(f.messages as Frame[]));
         else this.frames.push(f);
         this.#wake();
       });
@@ -66,7 +77,73 @@ export class TestSocket {
   }
 
   send(frame: unknown): void {
-    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    if (typeof frame === 'string' ? HEARTBEAT_TEXT.test(frame) : (frame as { type?: unknown } | null)?.type === 'heartbeat') this.#heartbeats++;
+    this.ws.send(text);
+  }
+
+  /**
+   * A barrier for "nothing (more) came": resolves once every frame the server had queued for
+   * this socket before the call has landed in `frames` (under BEACON_TEST_FRAME_DELAY_MS too),
+   * and answers the length `frames` had when its answer landed: what is below that index came before the
+   * barrier. Its own frames (two `heartbeat_ack`s) land in `raw` only, so `since()` and
+   * `ofType()` show none of them. It says nothing of frames the server has not queued yet when
+   * it is called: work still under way (an await after a REST answer, a close the server has
+   * not read yet, another instance, a timer of the server's) can queue them later. For those,
+   * wait for that work, or for a later frame on their own path (sentinel.ts), first.
+   *
+   * Why two round trips, and the wait before them (read in src/server/realtime/):
+   * `heartbeat_ack` is written at once (Connection.sendRaw), while events wait in the
+   * Batcher: an idle socket's until the end of the event-loop turn that queued them (the
+   * Batcher's setImmediate, the check phase, after the poll phase that reads a heartbeat);
+   * a busy socket's (its burst used in the window, or bytes still buffered) until the window
+   * timer, `batchWindowMs` (BEACON_BATCH_WINDOW_MS) after it was armed, at most. So one ack
+   * can overtake events queued before its heartbeat was read. The wait lets that timer come
+   * due before the first heartbeat reaches the server (setTimeout(…, 0) is 1 ms). The second
+   * heartbeat is sent once the first ack landed, so the server reads it in a later loop
+   * turn than the first: by then the check phase of the first one's turn has sent every idle
+   * socket's batch queued before the first was read, and the timers phase of its own turn
+   * has run the window timer that was due. Its ack is written after both, on the same TCP
+   * connection. Not covered: a socket above HIGH_WATER_BYTES (retried every 50 ms), which a
+   * test's client reading everything never is. `batchWindowMs`: the server's window when
+   * above the default (5 ms); a test server's is usually 0. The acks awaited are counted
+   * (heartbeats sent through send()): an earlier heartbeat's ack still on its way is not taken
+   * for the barrier's.
+   */
+  async settled({ batchWindowMs = 5, timeoutMs = 3000 } = {}): Promise<number> {
+    await new Promise((r) => setTimeout(r, batchWindowMs + 2));
+    let answer = -1;
+    for (let trip = 0; trip < 2; trip++) {
+      this.send({ type: 'heartbeat' });
+      // The server answers heartbeats in order: this one's ack is the #heartbeats-th.
+      const mine = Math.max(this.#heartbeats, this.#acks + 1);
+      this.#barrierAcks.set(mine, -1);
+      const from = this.frames.length;
+      try {
+        await this.#until(() => this.#barrierAcks.get(mine)! >= 0, timeoutMs, from);
+        answer = this.#barrierAcks.get(mine)!;
+      } finally {
+        this.#barrierAcks.delete(mine);
+      }
+    }
+    return answer;
+  }
+
+  /** Waits until `done()`, woken by each frame landing; throws when the socket closes or the time is up. */
+  async #until(done: () => boolean, timeoutMs: number, from: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; frames: ${JSON.stringify(this.frames.slice(from))}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for the barrier's heartbeat_ack; got since the wait began: ${JSON.stringify(this.frames.slice(from))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
   }
 
   /** Where the next frame will land: take it BEFORE an action, and pass it as `from` to wait only for what the action caused. */
@@ -129,6 +206,12 @@ export class TestSocket {
     this.ws.close();
   }
 }
+
+/**
+ * A heartbeat sent as text (its only field is `type`: anything more is refused). Matched, not
+ * parsed: tests spy on JSON.parse in this process to see what the server parsed.
+ */
+const HEARTBEAT_TEXT = /^\s*\{\s*"type"\s*:\s*"heartbeat"\s*\}\s*$/;
 
 /** Opens a socket to `baseUrl` without authenticating (`query`: e.g. `?reconnect=1`). */
 export async function openSocket(baseUrl: string, headers: Record<string, string> = {}, query = ''): Promise<TestSocket> {
