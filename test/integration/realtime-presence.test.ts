@@ -18,6 +18,9 @@ describe('real-time presence between friends', () => {
   });
   afterEach(() => t.close());
 
+  /** Once the server has handled the close of the user's sockets down to `left` (what the close causes is queued by then). */
+  const closedOnServer = (userId: number, left = 0) => expect.poll(() => t.app.gateway.registry.connsOf(userId)?.length ?? 0).toBe(left);
+
   it('sends ready with self and friends, then shows a friend coming online', async () => {
     const { socket: b, ready } = await t.connect(bob.token);
     expect(ready).toMatchObject({
@@ -76,9 +79,12 @@ describe('real-time presence between friends', () => {
     const { socket: a } = await t.connect(alice.token);
     await b.next(change(alice.id), { from: seen });
     await t.advance(299_000);
+    await a.settled();
     expect(a.ofType('are_you_there')).toEqual([]);
     const probed = b.mark();
     await a.after(() => t.advance(1_001), (f) => f.type === 'are_you_there');
+    // Her probe's tick queued whatever it made for Bob too: all of it is in before his barrier's answer.
+    await b.settled();
     expect(b.since(probed).filter(change(alice.id))).toEqual([]);
     expect(await b.after(() => t.advance(60_001), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
     expect(await b.after(() => a.send({ type: 'interaction' }), change(alice.id))).toMatchObject({ status: 'online', activity: 'browsing' });
@@ -93,6 +99,7 @@ describe('real-time presence between friends', () => {
     const dropped = b.mark();
     a.close();
     await a.waitClosed();
+    await closedOnServer(alice.id);
     return { b, dropped };
   }
 
@@ -102,7 +109,8 @@ describe('real-time presence between friends', () => {
     const again = await connect(t.url, alice.token, '?reconnect=1');
     expect(again.ready.self).toMatchObject({ status: 'away', activity: 'idle' });
     await t.advance(5_000);
-    await new Promise((r) => setTimeout(r, 20));
+    // Her reconnect and the tick queued whatever they made for Bob: all of it is in before his barrier's answer.
+    await b.settled();
     expect(b.since(dropped).filter(change(alice.id))).toEqual([]);
     // A page she opens is her being there.
     again.socket.close();
@@ -118,7 +126,8 @@ describe('real-time presence between friends', () => {
     expect((await poll('?reconnect=1')).statusCode).toBe(200);
     await t.advance(20_000); // past the offline grace: the polling session holds her
     expect((await poll('')).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 20));
+    // The polls were answered and the tick ran: whatever they made for Bob was queued, and is in before his barrier's answer.
+    await b.settled();
     expect(b.since(dropped).filter(change(alice.id))).toEqual([]);
     const seen = (await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json<{ status: string }>();
     expect(seen).toMatchObject({ status: 'away', activity: 'idle' });
@@ -159,13 +168,16 @@ describe('real-time presence between friends', () => {
     // The socket drops before she answered; the tab reconnects by itself.
     a.close();
     await a.waitClosed();
+    await closedOnServer(alice.id);
     const again = await connect(t.url, alice.token, '?reconnect=1');
     const asked = await again.socket.next((f) => f.type === 'are_you_there', { from: 0 });
     expect(again.socket.frames.indexOf(asked)).toBeGreaterThan(again.socket.frames.indexOf(again.ready));
     const answered = b.mark();
     again.socket.send({ type: 'still_here' });
-    await new Promise((r) => setTimeout(r, 20));
+    // Her barrier's answer: the server read her still_here before it, and before the clock moves.
+    await again.socket.settled();
     await t.advance(60_001);
+    await b.settled();
     expect(b.since(answered).filter(change(alice.id))).toEqual([]);
     // No probe in flight: a new socket is not asked.
     const { socket: tab2 } = await t.connect(alice.token);
@@ -180,9 +192,11 @@ describe('real-time presence between friends', () => {
     await a.after(() => t.advance(300_001), (f) => f.type === 'are_you_there');
     const answered = b.mark();
     a.send({ type: 'still_here' });
-    await new Promise((r) => setTimeout(r, 20));
+    // Her barrier's answer: the server read her still_here before it, and before the clock moves.
+    await a.settled();
     await t.advance(60_001);
     await t.advance(239_000);
+    await b.settled();
     expect(b.since(answered).filter(change(alice.id))).toEqual([]);
     // The answer restarted the idle timer: the next probe comes a full timeout after it.
     await a.after(() => t.advance(2_000), (f) => f.type === 'are_you_there');
@@ -197,7 +211,9 @@ describe('real-time presence between friends', () => {
     const closing = b.mark();
     a.close();
     await a.waitClosed();
+    await closedOnServer(alice.id);
     await t.advance(9_000);
+    await b.settled();
     expect(b.since(closing)).toEqual([]);
     const off = await b.after(() => t.advance(1_001), change(alice.id));
     expect(off.status).toBe('offline');
@@ -213,12 +229,15 @@ describe('real-time presence between friends', () => {
     const { socket: tab2 } = await t.connect(alice.token);
     tab1.close();
     await tab1.waitClosed();
+    await closedOnServer(alice.id, 1);
     await t.advance(20_000);
     tab2.close();
     await tab2.waitClosed();
+    await closedOnServer(alice.id);
     await t.advance(5_000);
     await t.connect(alice.token); // the reload
     await t.advance(20_000);
+    await b.settled();
     expect(b.since(online).filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
   });
 
@@ -252,6 +271,7 @@ describe('real-time presence between friends', () => {
     await t.advance(60_000); // the polling session ends: friends see nothing for the grace
     expect(t.app.services.presence.engine.liveSessionCount(alice.id)).toBe(0);
     await t.advance(9_999);
+    await b.settled();
     expect(b.since(later)).toEqual([]);
     expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ status: 'offline' });
     expect(t.app.services.presence.viewOf(alice.id, 'self').last_seen).toBe(new Date(endsAt).toISOString());
@@ -266,6 +286,7 @@ describe('real-time presence between friends', () => {
     await t.advance(60_000 + 5_000); // the polling session ended 5 s ago (a tab asleep, a slow network)
     await poll();
     await t.advance(30_000);
+    await b.settled();
     expect(b.since(later)).toEqual([]);
     expect(t.app.services.presence.viewOf(alice.id, 'friend')).toMatchObject({ status: 'online', activity: 'browsing' });
   });
@@ -354,10 +375,21 @@ describe('a page polling from the start (the SDK, with WebSockets blocked)', () 
       }
     };
     const client = new PresenceClient({ baseUrl: t.url, getToken: () => alice.token, WebSocketImpl: NoSocket as never, fallbackAfterFailures: 1, pollIntervalMs: 50, backoff: { baseMs: 10, maxMs: 20 } });
+    // Polls counted once the server has handled them (what each made for Bob is queued by then).
+    const presence = t.app.services.presence;
+    const polled = presence.polled.bind(presence);
+    let polls = 0;
+    presence.polled = async (auth) => {
+      await polled(auth);
+      polls++;
+    };
     const from = b.mark();
     try {
       expect(await b.after(() => client.start(), change(alice.id))).toMatchObject({ status: 'online', activity: 'browsing' });
-      await new Promise((r) => setTimeout(r, 200)); // a few polls more
+      // A few polls more, then Bob's barrier: whatever they made for him is in before its answer.
+      const seen = polls;
+      await expect.poll(() => polls).toBeGreaterThanOrEqual(seen + 3);
+      await b.settled();
       expect(b.since(from).filter(change(alice.id)).map((f) => f.status)).toEqual(['online']);
     } finally {
       client.stop();
