@@ -48,13 +48,16 @@ describe('PATCH /api/v1/users/me (display name)', () => {
   });
 
   it('tells no friend who sees the user offline that they are active: the new name comes with their next change', async () => {
-    const { app, alice, bob, aliceSocket } = await twoFriends();
+    const { app, alice, bob, aliceSocket, bobSocket } = await twoFriends();
     const settings = (visibility: string) =>
       app.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/settings', headers: bearer(bob.token), payload: { status_visibility: visibility } });
     await aliceSocket.socket.after(() => settings('hidden'), (f) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.status === 'offline');
     const quiet = aliceSocket.socket.mark();
+    const own = bobSocket.socket.mark();
     expect((await rename(app, bob.token, { display_name: 'Incognito Bob' })).statusCode).toBe(200);
-    await app.advance(20);
+    // The name is read again after the answer; his own sockets are told in the turn that tells his friends: then Alice's barrier.
+    await bobSocket.socket.next((f) => f.type === 'status_update' && f.display_name === 'Incognito Bob', { from: own });
+    await aliceSocket.socket.settled();
     expect(aliceSocket.socket.since(quiet)).toEqual([]);
     // Names are not secret: the list says the new one at once.
     const friends = await app.app.inject({ url: '/api/v1/users/me/friends', headers: bearer(alice.token) });
@@ -71,15 +74,18 @@ describe('PATCH /api/v1/users/me (display name)', () => {
   });
 
   it('gives the owed name to a friend who moves into an audience that sees the user', async () => {
-    const { app, alice, bob, aliceSocket } = await twoFriends();
+    const { app, alice, bob, aliceSocket, bobSocket } = await twoFriends();
     const asBob = (method: 'PUT' | 'PATCH', url: string, payload: object) => app.app.inject({ method, url, headers: bearer(bob.token), payload });
     await aliceSocket.socket.after(
       () => asBob('PUT', '/api/v1/users/me/status/settings', { status_visibility: 'close_friends' }),
       (f) => f.type === 'friend_status_change' && f.friend_id === bob.id && f.status === 'offline',
     );
     const quiet = aliceSocket.socket.mark();
+    const own = bobSocket.socket.mark();
     expect((await rename(app, bob.token, { display_name: 'Close Bob' })).statusCode).toBe(200);
-    await app.advance(20);
+    // The name is read again after the answer; his own sockets are told in the turn that tells his friends: then Alice's barrier.
+    await bobSocket.socket.next((f) => f.type === 'status_update' && f.display_name === 'Close Bob', { from: own });
+    await aliceSocket.socket.settled();
     expect(aliceSocket.socket.since(quiet)).toEqual([]);
     // Bob makes Alice a close friend: the view she now gets (online) carries the name she was owed.
     const moved = await aliceSocket.socket.after(
