@@ -126,6 +126,8 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     const from = alice.socket.mark();
     await bob.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'status_update' && f.status === 'busy');
     await site.advance(50);
+    // His own status_update and any frame of it for Alice were queued in one turn: hers is in before her barrier's answer.
+    await alice.socket.settled();
     expect(alice.socket.since(from).filter((f) => f.type === 'friend_status_change')).toEqual([]);
 
     host.befriend('1', '2', 'close_friend');
@@ -239,6 +241,8 @@ describe('embedded mode (the Beacon plugin inside a host Fastify site)', () => {
     const from = alice.socket.mark();
     expect((await post({ event: 'match_started', match_id: 7, player_ids: ['2'], details: { score: '0-0' } })).statusCode).toBe(200);
     await site.advance(20);
+    // The retry was applied before its answer: a frame of it would be in before her barrier's answer.
+    await alice.socket.settled();
     expect(alice.socket.since(from).filter((f) => f.type === 'friend_status_change')).toEqual([]);
   });
 

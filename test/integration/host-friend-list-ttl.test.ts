@@ -73,8 +73,8 @@ describe('a host friend list is read again once older than BEACON_FRIEND_LIST_TT
 
     const quiet = alice.socket.mark();
     await bob.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'status_update' && f.status === 'busy');
-    app.beacon.gateway.flush();
-    await new Promise((r) => setTimeout(r, 20));
+    // His own status_update and any frame of it for Alice were queued in one turn: hers is in before her barrier's answer.
+    await alice.socket.settled();
     expect(alice.socket.since(quiet).filter((f) => f.type === 'friend_status_change')).toEqual([]);
   });
 
