@@ -34,9 +34,12 @@ describe('a client game ends with the page that declared it', () => {
   const firstTab = () => t.connectSeenBy(bob.token, watcher);
   const declare = (body: object) =>
     t.app.inject({ method: 'POST', url: '/api/v1/users/me/activity', headers: bearer(bob.token), payload: body });
+  /** Closes one of Bob's tabs, once the server has handled the close (what it causes is queued by then). */
   const shut = async (s: TestSocket) => {
+    const open = t.app.gateway.registry.connsOf(bob.id)?.length ?? 0;
     s.close();
     await s.waitClosed();
+    await expect.poll(() => t.app.gateway.registry.connsOf(bob.id)?.length ?? 0).toBe(open - 1);
   };
 
   it('closing the tab that declared it over REST (naming its socket) ends it an offline grace later while another tab stays', async () => {
@@ -50,6 +53,8 @@ describe('a client game ends with the page that declared it', () => {
     const from = watcher.mark();
     await shut(play.socket);
     await t.advance(GRACE - 1);
+    // The close and the tick queued whatever they made for Alice: it is in before her barrier's answer.
+    await watcher.settled();
     expect(watcher.since(from).filter(change(bob.id))).toEqual([]);
     const ended = await watcher.after(() => t.advance(1), change(bob.id));
     expect(ended).toMatchObject({ status: 'online', activity: 'browsing' });
@@ -87,6 +92,7 @@ describe('a client game ends with the page that declared it', () => {
     back.socket.send({ type: 'activity', activity: 'playing_pong' });
     await back.socket.next((f) => f.type === 'status_update', { timeoutMs: 200 }).catch(() => undefined);
     await t.advance(3 * GRACE);
+    await watcher.settled();
     expect(watcher.since(from).filter(change(bob.id))).toEqual([]);
     const own = await t.app.inject({ method: 'GET', url: `/api/v1/users/${bob.id}/status`, headers: bearer(bob.token) });
     expect(own.json()).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
@@ -110,6 +116,7 @@ describe('a client game ends with the page that declared it', () => {
     await shut(play.socket);
     await tab();
     await t.advance(3 * GRACE);
+    await watcher.settled();
     expect(watcher.since(from).filter(change(bob.id))).toEqual([]);
     const own = await t.app.inject({ method: 'GET', url: `/api/v1/users/${bob.id}/status`, headers: bearer(bob.token) });
     expect(own.json()).toMatchObject({ status: 'in_game', activity: 'playing_pong' });
