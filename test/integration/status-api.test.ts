@@ -46,6 +46,8 @@ describe('status API', () => {
     expect(await a.next((f) => f.type === 'status_update', { from: setA })).toMatchObject({ custom_message: 'back soon' });
     const [fromA, fromB] = [a.mark(), b.mark()];
     await t.advance(59_999);
+    // The tick queued whatever it made for Bob: it is in before his barrier's answer.
+    await b.settled();
     expect(b.since(fromB)).toEqual([]);
     await t.advance(1);
     expect(await b.next((f) => f.type === 'friend_status_change', { from: fromB })).toMatchObject({ friend_id: alice.id, status: 'online', custom_message: null });
