@@ -120,6 +120,9 @@ describe('online notifications', () => {
     const from = a.mark();
     await bobComesOnline();
     await t.advance(100);
+    // Every decision made (the notifier idle): a notification it sent her is in before her barrier's answer.
+    await settled();
+    await a.settled();
     expect(a.since(from).filter((f) => f.type === 'notification')).toEqual([]);
     expect(push.received).toEqual([]);
     await bobGoesOffline();
