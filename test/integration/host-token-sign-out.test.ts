@@ -80,6 +80,9 @@ describe.each(testDialects())('the host logs one login out (signOutToken), %s', 
     // The phone's login is not the one that ended: it stays, and Bob stays online to Alice.
     await phone.socket.after(() => phone.socket.send({ type: 'heartbeat' }), (f) => f.type === 'heartbeat_ack');
     expect(phone.socket.closed).toBeNull();
+    // Once the server has handled the laptop's close, what the logout and the close made for Alice is queued: in before her barrier's answer.
+    await expect.poll(() => app.beacon.gateway.registry.connsOf(bobId)?.length ?? 0).toBe(1);
+    await alice.socket.settled();
     expect(alice.socket.since(from).filter((f) => f.type === 'friend_status_change')).toEqual([]);
     const refused = await openSocket(base);
     sockets.push(refused);

@@ -137,7 +137,10 @@ describe('WebSocket protocol', () => {
       }, 0),
     );
     expect(await a.next((f) => f.type === 'heartbeat_ack', { from })).toEqual({ type: 'heartbeat_ack' });
-    await new Promise((r) => setTimeout(r, 50));
+    // The sweep judges the silent sockets again at the end of its turn (setImmediate): had it terminated hers, her
+    // barrier would fail (settled() throws on a close), and a flap it made for Bob would be in before his barrier's answer.
+    await a.settled();
+    await b.settled();
     expect(a.closed).toBeNull();
     // Silent for real, it is closed by the next sweep, and the friend never saw a flap before.
     expect(b.since(watched).filter((f) => f.type !== 'heartbeat_ack')).toEqual([]);

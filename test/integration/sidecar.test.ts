@@ -83,6 +83,8 @@ describe('sidecar mode (host JWTs and the service API)', () => {
     const from = alice.socket.mark();
     await bob.socket.after(() => bob.socket.send({ type: 'set_status', status: 'busy' }), (f) => f.type === 'status_update');
     await app.advance(20);
+    // His own status_update and any frame of it for Alice were queued in one turn: hers is in before her barrier's answer.
+    await alice.socket.settled();
     expect(alice.socket.since(from).filter((f) => f.type === 'friend_status_change')).toEqual([]);
 
     const added = await alice.socket.after(() => service(app, 'PUT', '/friendships/alice/bob', { b_category: 'close_friend' }), (f) => f.type === 'friend_added');
