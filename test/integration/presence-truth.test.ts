@@ -54,12 +54,15 @@ describe('presence that is always true', () => {
         await t.advance(1000);
         await get(t, alice, s % 2 ? '/users/me/friends/requests' : '/users/me/friends/status');
       }
+      // The ticks and reads queued whatever they made for her and Bob: in before their barriers' answers.
+      await a.settled();
       expect(a.ofType('are_you_there')).toEqual([]);
       await a.after(() => t.advance(1000), (f) => f.type === 'are_you_there');
       for (let s = 1; s < PROBE_MS / 1000; s++) {
         await t.advance(1000);
         await get(t, alice, '/users/me/friends/status');
       }
+      await b.settled();
       expect(b.since(from).filter(change(alice.id))).toEqual([]);
       expect(await b.after(() => t.advance(1000), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
     });
@@ -75,6 +78,7 @@ describe('presence that is always true', () => {
         await t.advance(1000);
         await get(t, alice, '/users/me/friends/status');
       }
+      await b.settled();
       expect(b.since(from).filter(change(alice.id))).toEqual([]);
       expect(await b.after(() => t.advance(1000), change(alice.id))).toMatchObject({ status: 'away', activity: 'idle' });
       const back = await b.after(
@@ -92,6 +96,7 @@ describe('presence that is always true', () => {
       expect(sent.statusCode).toBe(201);
       const from = b.mark();
       await t.advance(PROBE_MS);
+      await b.settled();
       expect(b.since(from).filter(change(alice.id))).toEqual([]);
     });
 
@@ -232,6 +237,8 @@ describe('presence that is always true', () => {
         request: { id: request.id, from_user_id: carol.id, to_user_id: dave.id, created_at: expect.any(String) },
         seq: expect.any(Number),
       });
+      // Told to both sides as the request is made: one to Carol would be in before her barrier's answer.
+      await c.settled();
       expect(c.since(fromC).filter((f) => f.type === 'friend_request_received')).toEqual([]);
 
       const [acceptC, acceptD] = [c.mark(), d.mark()];
@@ -353,6 +360,7 @@ describe('presence that is always true', () => {
       await b.after(() => game(t, { event: 'match_started', match_id: 'lost', player_ids: [alice.id] }), (f) => change(alice.id)(f) && f.status === 'in_game');
       const from = b.mark();
       for (let h = 0; h < 3 * 60 - 1; h++) await t.advance(60_000); // keep the socket's clock moving, minute by minute
+      await b.settled();
       expect(b.since(from).filter(change(alice.id))).toEqual([]);
       expect(await b.after(() => t.advance(60_000), change(alice.id))).toMatchObject({ status: 'busy' });
     });
