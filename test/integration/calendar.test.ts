@@ -67,7 +67,11 @@ describe('calendar feeds', () => {
     expect((await put({ url: feedUrl })).statusCode).toBe(200);
     const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
     const end = start + 30 * MIN;
+    const early = b.mark();
     await t.advance(start - t.clock.now() - 1);
+    // Not a moment before: what the tick made for Bob is in before his barrier's answer.
+    await b.settled();
+    expect(b.since(early).filter(change(alice.id))).toEqual([]);
     expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: `In a meeting until ${new Date(end).toISOString().slice(11, 16)}` });
     // Tokyo is UTC+9 all year; the clock does not move: no refresh round brings it.
     const tokyo = new Date(end + 9 * 60 * MIN).toISOString().slice(11, 16);
@@ -84,7 +88,10 @@ describe('calendar feeds', () => {
     await t.connectSeenBy(alice.token, b);
     await put({ url: feedUrl, share_titles: true });
     const start = Math.ceil(t.clock.now() / MIN) * MIN + 10 * MIN;
+    const early = b.mark();
     await t.advance(start - t.clock.now() - 1);
+    await b.settled();
+    expect(b.since(early).filter(change(alice.id))).toEqual([]);
     expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: expect.stringMatching(/^Budget review until \d\d:\d\d$/) });
   });
 
