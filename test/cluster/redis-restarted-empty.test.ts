@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { requireRedis, startRedisProxy, type RedisProxy } from '../helpers/redis.js';
 import { connect, type Frame } from '../helpers/ws-client.js';
 import { deadAfterMs, REAP_AFTER_OUTAGE_MS } from '../../src/server/status/cluster-heartbeat.js';
-import { api, befriend, heartbeatForGrace, register, startCluster, type Cluster } from './harness.js';
+import { api, befriend, heartbeatForGrace, register, startCluster, type Cluster, type Instance } from './harness.js';
 
 const GRACE_MS = 1500;
 const HEARTBEAT_MS = heartbeatForGrace(GRACE_MS);
@@ -26,6 +26,19 @@ async function emptyRedis(cluster: Cluster, admin?: Awaited<ReturnType<typeof re
   const keys = await conn.keys(`${cluster.env.BEACON_REDIS_PREFIX}:*`);
   if (keys.length > 0) await conn.del(...keys);
   conn.disconnect();
+}
+
+/** Redis goes away (every proxy cut) for two graces, and loses every key of the cluster's prefix meanwhile. */
+async function redisRestartedEmpty(cluster: Cluster, ...cut: RedisProxy[]): Promise<void> {
+  for (const p of cut) p.cut();
+  await emptyRedis(cluster);
+  await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
+}
+
+/** The status the viewer (by `token`) sees of `userId` through `instance`'s REST API. */
+async function statusSeen(instance: Instance, token: string, userId: number): Promise<string | undefined> {
+  const friends = (await (await api(instance, 'GET', '/users/me/friends/status', token)).json()) as Array<{ user_id: number; status: string }>;
+  return friends.find((f) => f.user_id === userId)?.status;
 }
 
 async function rowLastSeen(databaseUrl: string, userId: number): Promise<number | null> {
@@ -159,10 +172,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
 
     // Redis goes away for longer than a grace, and comes back empty.
     const from = s.mark();
-    proxyA.cut();
-    proxyB.cut();
-    await emptyRedis(c);
-    await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
+    await redisRestartedEmpty(c, proxyA, proxyB);
     // A reconnects at once, B 2.5 s later (A's resync, a second after its return, finds no copy of Bob).
     proxyA.restore();
     const backAt = Date.now();
@@ -174,9 +184,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     await new Promise((r) => setTimeout(r, reapedBy - Date.now()));
     expect(s.since(from).filter(offlineOf(bob.id)), 'Alice never saw Bob offline').toEqual([]);
     expect(await rowLastSeen(c.env.BEACON_DATABASE_URL!, bob.id), "Bob's row was never written offline").toBeNull();
-    const res = await api(a, 'GET', '/users/me/friends/status', alice.token);
-    const friends = (await res.json()) as Array<{ user_id: number; status: string }>;
-    expect(friends.find((f) => f.user_id === bob.id)?.status).toBe('online');
+    expect(await statusSeen(a, alice.token, bob.id)).toBe('online');
   });
 
   // A user with a tab on each: A re-saved her with its own session only, and its resync took that
@@ -196,10 +204,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     await new Promise((r) => setTimeout(r, 1500));
 
     const from = s.mark();
-    proxyA.cut();
-    proxyB.cut();
-    await emptyRedis(c);
-    await new Promise((r) => setTimeout(r, 2 * GRACE_MS));
+    await redisRestartedEmpty(c, proxyA, proxyB);
     // A reconnects and resyncs; B is still away.
     proxyA.restore();
     const resynced = async (): Promise<boolean> => ((await (await fetch(`${a.url}/readyz`)).json()) as { presence: { synced: boolean } }).presence.synced;
@@ -214,8 +219,6 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     await new Promise((r) => setTimeout(r, 3000));
     expect(s.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline').toEqual([]);
     expect(await rowLastSeen(c.env.BEACON_DATABASE_URL!, alice.id), "her row was never written offline").toBeNull();
-    const res = await api(a, 'GET', '/users/me/friends/status', bob.token);
-    const friends = (await res.json()) as Array<{ user_id: number; status: string }>;
-    expect(friends.find((f) => f.user_id === alice.id)?.status).toBe('online');
+    expect(await statusSeen(a, bob.token, alice.id)).toBe('online');
   });
 });

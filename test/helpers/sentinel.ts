@@ -21,7 +21,10 @@
  *   before a `friend_request_sent` caused earlier, on an idle socket (presence-truth
  *   "nobody else hears of a request", with a leak injected). One turn's events leave in one Batcher pass for every socket, so once a frame of
  *   that turn was received the rest have left too, except a slow socket's; with nothing
- *   awaited after the action, a heartbeat round trip proves nothing about events.
+ *   awaited after the action, one heartbeat round trip proves nothing about events. For events
+ *   already queued on the socket's own instance, `TestSocket.settled()` (ws-client.ts) is the
+ *   barrier (the batch window waited out, then two round trips, the second read a loop turn
+ *   after the first's batches left); the sentinels below are for frames that travel further.
  * - Frames made after an await that follows the REST answer: a friend_added / view_changed
  *   whose subject is loaded first (graph-views.ts: next turn, then database reads), the re-read
  *   after a category change, a friend list re-read after `friends_changed`, an input applied once

@@ -120,7 +120,7 @@ export class TestSocket {
       this.#barrierAcks.set(mine, -1);
       const from = this.frames.length;
       try {
-        await this.#until(() => this.#barrierAcks.get(mine)! >= 0, timeoutMs, from);
+        await this.#until(() => this.#barrierAcks.get(mine)! >= 0, timeoutMs, from, "the barrier's heartbeat_ack");
         answer = this.#barrierAcks.get(mine)!;
       } finally {
         this.#barrierAcks.delete(mine);
@@ -129,13 +129,13 @@ export class TestSocket {
     return answer;
   }
 
-  /** Waits until `done()`, woken by each frame landing; throws when the socket closes or the time is up. */
-  async #until(done: () => boolean, timeoutMs: number, from: number): Promise<void> {
+  /** Waits until `done()`, woken by each frame landing; throws when the socket closes or the time is up (`what`: what was awaited, for the message). */
+  async #until(done: () => boolean, timeoutMs: number, from: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; frames: ${JSON.stringify(this.frames.slice(from))}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for the barrier's heartbeat_ack; got since the wait began: ${JSON.stringify(this.frames.slice(from))}`);
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got since the wait began: ${JSON.stringify(this.frames.slice(from))}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.#waiters.push(() => {
@@ -157,23 +157,19 @@ export class TestSocket {
    * arrive while an awaited action runs needs `after()` or a `mark()` taken before the action.
    */
   async next(pred: (f: Frame) => boolean, { from = this.frames.length, timeoutMs = 3000 } = {}): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
     let scanned = from;
-    for (;;) {
-      const found = this.frames.slice(scanned).find(pred);
-      if (found) return found;
-      scanned = Math.max(scanned, this.frames.length);
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting; frames: ${JSON.stringify(this.frames.slice(from))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for a frame; got since the wait began: ${JSON.stringify(this.frames.slice(from))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    let found: Frame | undefined;
+    await this.#until(
+      () => {
+        found = this.frames.slice(scanned).find(pred);
+        scanned = Math.max(scanned, this.frames.length);
+        return found !== undefined;
+      },
+      timeoutMs,
+      from,
+      'a frame',
+    );
+    return found!;
   }
 
   /** Runs `action`, then waits for a frame matching `pred` that arrived after the action began. */
