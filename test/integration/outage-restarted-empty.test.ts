@@ -125,6 +125,8 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     // Past her offline grace, still well within the pause of reaping after the outage.
     await advance(GRACE_MS + 1000);
     await advance(1000);
+    // What the ticks sent Bob is in before his barrier's answer (not only what 20 ms brought).
+    await bobOnC.settled();
     expect(bobOnC.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline').toEqual([]);
     expect(await bobReadsOnC()).toBe('online');
     expect(await rowOfAlice(), 'her row was never written offline').toMatchObject({ online_status: 'online', last_seen: null });
@@ -134,6 +136,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     buses.b.down = false;
     await until('B resynced', () => b.app.services.presence.replicaSync().synced, 5000);
     await advance(1000);
+    await bobOnC.settled();
     expect(bobOnC.since(from).filter(offlineOf(alice.id))).toEqual([]);
     expect(await bobReadsOnC()).toBe('online');
   }, 30_000);
@@ -146,6 +149,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     await aliceOnA.waitClosed();
     await until("C heard her tab on A close", () => !c.app.services.presence.engine.sessionIds(alice.id).some((id) => id.startsWith('a/')), 3000);
     await advance(GRACE_MS + 1000);
+    await bobOnC.settled();
     expect(bobOnC.since(from).filter(offlineOf(alice.id)), 'not before B is found dead').toEqual([]);
     // B never reconnects (no beat of it reaches the store): past the dead-instance window from Redis' return, C's reaping ends it.
     await advance(deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS - (clock.now() - backAt) + 1000);
