@@ -13,11 +13,19 @@
 /** How long a user the caller chose to keep waits before it is offered again. */
 const RETRY_MS = 1000;
 
+/**
+ * One map entry per user, a number: a count ≥ 1 while local viewers hold the user, else
+ * `-(until) - 1` (≤ -1) while they linger. One entry and no boxed timestamp for every held
+ * user: a separate map of lingering times held a second entry and a heap number for each
+ * user a connect touched (all of them during a burst), ~50 B per replica.
+ */
+const lingering = (until: number): number => -until - 1;
+const untilOf = (entry: number): number => -entry - 1;
+
 export class Interest {
-  /** userId → local viewers needing the user (absent: none). */
-  readonly #counts = new Map<number, number>();
-  /** userId → time from which it may be released, for users not held (or touched lately). */
-  readonly #lingering = new Map<number, number>();
+  /** userId → a count of local viewers (≥ 1), or a linger's end (`lingering(until)`, ≤ -1). */
+  readonly #entries = new Map<number, number>();
+  #held = 0;
 
   constructor(
     private readonly lingerMs: number,
@@ -26,20 +34,33 @@ export class Interest {
 
   /** A local viewer now needs these users (their own socket, or a friend's). */
   hold(ids: Iterable<number>): void {
-    for (const id of ids) this.#counts.set(id, (this.#counts.get(id) ?? 0) + 1);
+    for (const id of ids) {
+      const n = this.#entries.get(id);
+      if (n !== undefined && n > 0) {
+        this.#entries.set(id, n + 1);
+        continue;
+      }
+      // A held user needs no linger: dropping the last hold starts one, later than this one.
+      this.#entries.set(id, 1);
+      this.#held++;
+    }
   }
 
   /** A local viewer no longer needs these users: the last one going away starts the linger. */
   drop(ids: Iterable<number>): void {
     const until = this.now() + this.lingerMs;
     for (const id of ids) {
-      const n = (this.#counts.get(id) ?? 0) - 1;
-      if (n > 0) {
-        this.#counts.set(id, n);
+      const n = this.#entries.get(id);
+      if (n === undefined || n <= 0) {
+        this.#linger(id, until);
         continue;
       }
-      this.#counts.delete(id);
-      this.#linger(id, until);
+      if (n > 1) {
+        this.#entries.set(id, n - 1);
+        continue;
+      }
+      this.#held--;
+      this.#entries.set(id, lingering(until));
     }
   }
 
@@ -47,17 +68,18 @@ export class Interest {
   touch(ids: Iterable<number>): void {
     const until = this.now() + this.lingerMs;
     // A held user needs no linger now: dropping the last hold starts one.
-    for (const id of ids) if (!this.#counts.has(id)) this.#linger(id, until);
+    for (const id of ids) if (!this.held(id)) this.#linger(id, until);
   }
 
   /** Whether a local viewer needs the user now. */
   held(id: number): boolean {
-    return this.#counts.has(id);
+    const n = this.#entries.get(id);
+    return n !== undefined && n > 0;
   }
 
   /** Users held here (tests and metrics). */
   get heldCount(): number {
-    return this.#counts.size;
+    return this.#held;
   }
 
   /**
@@ -66,24 +88,25 @@ export class Interest {
    */
   sweep(release: (id: number) => boolean): void {
     const now = this.now();
-    // forEach, not for…of with [id, until]: that made an entry array per user on every sweep
+    // forEach, not for…of with [id, entry]: that made an entry array per user on every sweep
     // (promoted garbage while a connect burst touches every user). Deleting or updating the
     // current entry during forEach is allowed, and an updated entry is not visited again.
-    this.#lingering.forEach((until, id) => {
-      if (until > now) return;
-      if (this.#counts.has(id) || release(id)) this.#lingering.delete(id);
-      else this.#lingering.set(id, now + RETRY_MS);
+    this.#entries.forEach((entry, id) => {
+      if (entry > 0 || untilOf(entry) > now) return;
+      if (release(id)) this.#entries.delete(id);
+      else this.#entries.set(id, lingering(now + RETRY_MS));
     });
   }
 
   /** Forgets a user entirely (released elsewhere, or the account is gone). */
   forget(id: number): void {
-    this.#counts.delete(id);
-    this.#lingering.delete(id);
+    if (this.held(id)) this.#held--;
+    this.#entries.delete(id);
   }
 
+  /** Lingers an unheld user until `until`, or later if already lingering longer. */
   #linger(id: number, until: number): void {
-    const cur = this.#lingering.get(id);
-    if (cur === undefined || cur < until) this.#lingering.set(id, until);
+    const cur = this.#entries.get(id);
+    if (cur === undefined || untilOf(cur) < until) this.#entries.set(id, lingering(until));
   }
 }

@@ -1,4 +1,5 @@
 /** Reference-counted interest with a linger, on an injected clock. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Interest } from '../../../src/server/status/interest.js';
 
@@ -71,5 +72,93 @@ describe('Interest', () => {
     advance(500);
     sweep(() => keep);
     expect(released).toEqual([9]);
+  });
+});
+
+/** The two-map form Interest had before it kept one entry per user: the reference for the property below. */
+class TwoMapInterest {
+  readonly counts = new Map<number, number>();
+  readonly lingering = new Map<number, number>();
+  constructor(
+    private readonly lingerMs: number,
+    private readonly now: () => number,
+  ) {}
+  hold(ids: number[]): void {
+    for (const id of ids) this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+  }
+  drop(ids: number[]): void {
+    const until = this.now() + this.lingerMs;
+    for (const id of ids) {
+      const n = (this.counts.get(id) ?? 0) - 1;
+      if (n > 0) this.counts.set(id, n);
+      else {
+        this.counts.delete(id);
+        this.#linger(id, until);
+      }
+    }
+  }
+  touch(ids: number[]): void {
+    const until = this.now() + this.lingerMs;
+    for (const id of ids) if (!this.counts.has(id)) this.#linger(id, until);
+  }
+  sweep(release: (id: number) => boolean): void {
+    const now = this.now();
+    this.lingering.forEach((until, id) => {
+      if (until > now) return;
+      if (this.counts.has(id) || release(id)) this.lingering.delete(id);
+      else this.lingering.set(id, now + 1000);
+    });
+  }
+  forget(id: number): void {
+    this.counts.delete(id);
+    this.lingering.delete(id);
+  }
+  #linger(id: number, until: number): void {
+    const cur = this.lingering.get(id);
+    if (cur === undefined || cur < until) this.lingering.set(id, until);
+  }
+}
+
+describe('Interest against its two-map reference', () => {
+  const ids = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 });
+  const op = fc.oneof(
+    fc.record({ op: fc.constant('hold' as const), ids }),
+    fc.record({ op: fc.constant('drop' as const), ids }),
+    fc.record({ op: fc.constant('touch' as const), ids }),
+    fc.record({ op: fc.constant('forget' as const), id: fc.integer({ min: 1, max: 6 }) }),
+    fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 2500 }) }),
+    fc.record({ op: fc.constant('sweep' as const), keep: fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 3 }) }),
+  );
+
+  it('holds, offers and releases the same users at the same times for any sequence of calls', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1000, max: 3000 }), fc.array(op, { maxLength: 60 }), (lingerMs, ops) => {
+        let t = 1_700_000_000_000;
+        const now = () => t;
+        const subject = new Interest(lingerMs, now);
+        const reference = new TwoMapInterest(lingerMs, now);
+        for (const o of ops) {
+          if (o.op === 'hold') (subject.hold(o.ids), reference.hold(o.ids));
+          else if (o.op === 'drop') {
+            // Only what a caller does: drop what it held (LoginSessions pairs every drop with a hold).
+            const held = o.ids.filter((id) => (reference.counts.get(id) ?? 0) > 0);
+            subject.drop(held);
+            reference.drop(held);
+          } else if (o.op === 'touch') (subject.touch(o.ids), reference.touch(o.ids));
+          else if (o.op === 'forget') (subject.forget(o.id), reference.forget(o.id));
+          else if (o.op === 'advance') t += o.ms;
+          else {
+            const offeredS: number[] = [];
+            const offeredR: number[] = [];
+            subject.sweep((id) => (offeredS.push(id), !o.keep.includes(id)));
+            reference.sweep((id) => (offeredR.push(id), !o.keep.includes(id)));
+            expect(offeredS.sort()).toEqual(offeredR.sort());
+          }
+          for (let id = 1; id <= 6; id++) expect(subject.held(id)).toBe(reference.counts.has(id));
+          expect(subject.heldCount).toBe(reference.counts.size);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
