@@ -19,8 +19,7 @@ const TIMESTAMP = ',"timestamp":"';
 
 /**
  * One friend's view for one tier: its JSON, where the timestamp's value sits in it, and (being
- * a SortKey itself) what the snapshot sorts on. One object per (friend, tier), kept as long
- * as the friend's presence state: a connect reads it, and RSS pays for every one kept.
+ * a SortKey itself) what the snapshot sorts on.
  */
 interface Part extends SortKey {
   /** The view as JSON.stringify writes it, with the timestamp it was made at. */
@@ -30,17 +29,23 @@ interface Part extends SortKey {
   end: number;
 }
 
-/** The parts made from one presence state, and what else they were made from (compared by identity). */
-interface Slot {
-  id: number;
-  username: string;
+/**
+ * What is kept of one presence state: what its parts were made from (compared by identity before
+ * use), and the part of the first tier asked for, in the slot itself. Nearly every friend is seen
+ * from one tier (plain friends), and RSS pays for every slot kept (one per replicated user): one
+ * object each, instead of a slot, an array by tier and a part (~260 B more). The sort key's
+ * `user_id` and `username` are the ones compared: the profile's own, not copies.
+ */
+interface Slot extends Part {
   displayName: string;
   settings: object;
   hiddenLastSeen: number | null | undefined;
   visibilityBeforeHidden: string | null | undefined;
   day: number;
-  /** Parts by TIER_INDEX, made as tiers are asked for (sized up front: a store past the end of `[]` reserves 17 slots). */
-  parts: Array<Part | undefined>;
+  /** The TIER_INDEX of the part held in the slot. */
+  tier: number;
+  /** The parts of other tiers, by TIER_INDEX, once one is asked for (rare: a close friend's or an admin's view as well). */
+  others: Array<Part | undefined> | null;
 }
 
 export class FriendJsonCache {
@@ -49,40 +54,64 @@ export class FriendJsonCache {
   /** The friend's view for `tier` at `nowMs`, as a kept JSON part (made by view() when missing or stale). */
   part(subject: Subject, tier: ViewerTier, nowMs: number): Part {
     const day = Math.floor(nowMs / DAY_MS);
-    let slot = this.#slots.get(subject.presence);
+    const t = TIER_INDEX[tier];
+    const slot = this.#slots.get(subject.presence);
     if (
       !slot ||
       slot.day !== day ||
-      slot.id !== subject.id ||
+      slot.user_id !== subject.id ||
       slot.username !== subject.username ||
       slot.displayName !== subject.displayName ||
       slot.settings !== subject.settings ||
       slot.hiddenLastSeen !== subject.hiddenLastSeen ||
       slot.visibilityBeforeHidden !== subject.visibilityBeforeHidden
     ) {
-      slot = {
-        id: subject.id,
-        username: subject.username,
-        displayName: subject.displayName,
-        settings: subject.settings,
-        hiddenLastSeen: subject.hiddenLastSeen,
-        visibilityBeforeHidden: subject.visibilityBeforeHidden,
-        day,
-        parts: new Array<Part | undefined>(VIEWER_TIERS.length),
-      };
-      this.#slots.set(subject.presence, slot);
+      const made = slotOf(subject, t, day, nowMs);
+      this.#slots.set(subject.presence, made);
+      return made;
     }
-    const t = TIER_INDEX[tier];
-    return slot.parts[t] ?? (slot.parts[t] = partOf(view(subject, tier, nowMs)));
+    if (slot.tier === t) return slot;
+    const others = (slot.others ??= new Array<Part | undefined>(VIEWER_TIERS.length));
+    return others[t] ?? (others[t] = partOf(view(subject, tier, nowMs)));
   }
+}
+
+/** Where the timestamp's value begins in a view's JSON. */
+function timestampAt(json: string): number {
+  // Inside a JSON string every quote is escaped, so this unescaped sequence is the key itself.
+  return json.indexOf(TIMESTAMP) + TIMESTAMP.length;
+}
+
+/** A new slot for the subject's presence state, holding its view for the tier at TIER_INDEX `t`. */
+function slotOf(subject: Subject, t: number, day: number, nowMs: number): Slot {
+  const v = view(subject, VIEWER_TIERS[t]!, nowMs);
+  const json = JSON.stringify(v);
+  const at = timestampAt(json);
+  const k = sortKeyOf(v);
+  // Written out (not spread) so that every slot has one shape with its fields in the object.
+  return {
+    rank: k.rank,
+    seen: k.seen,
+    key: k.key,
+    username: subject.username,
+    user_id: subject.id,
+    json,
+    at,
+    end: json.indexOf('"', at),
+    displayName: subject.displayName,
+    settings: subject.settings,
+    hiddenLastSeen: subject.hiddenLastSeen,
+    visibilityBeforeHidden: subject.visibilityBeforeHidden,
+    day,
+    tier: t,
+    others: null,
+  };
 }
 
 function partOf(v: View): Part {
   const json = JSON.stringify(v);
-  // Inside a JSON string every quote is escaped, so this unescaped sequence is the key itself.
-  const at = json.indexOf(TIMESTAMP) + TIMESTAMP.length;
+  const at = timestampAt(json);
   const k = sortKeyOf(v);
-  // Written out (not spread) so that every part has one shape with its fields in the object.
   return { rank: k.rank, seen: k.seen, key: k.key, username: k.username, user_id: k.user_id, json, at, end: json.indexOf('"', at) };
 }
 

@@ -3,10 +3,11 @@
  * stale view: a new presence state, settings, hidden last_seen, profile or UTC day makes
  * the part again, and each tier has its own.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Settings, View } from '../../../src/protocol/index.js';
 import { sortViews } from '../../../src/protocol/index.js';
-import { view } from '../../../src/server/presence/privacy.js';
+import { VIEWER_TIERS, view } from '../../../src/server/presence/privacy.js';
 import type { PresenceState, Subject, ViewerTier } from '../../../src/server/presence/types.js';
 import { FriendJsonCache, ReadySnapshot } from '../../../src/server/status/ready-snapshot.js';
 
@@ -107,5 +108,83 @@ describe('ReadySnapshot and FriendJsonCache', () => {
     expect(snapshot(cache, [[subject(2, shared), 'friend']]).friends[0]!.user_id).toBe(2);
     const renamed = { ...subject(2, shared), displayName: 'Renamed' };
     expect(snapshot(cache, [[renamed, 'friend']]).friends[0]!.display_name).toBe('Renamed');
+  });
+
+  it('keeps a second tier apart from the first, each made once and both voided together', () => {
+    const cache = new FriendJsonCache();
+    const s = subject(1, state());
+    const friend = cache.part(s, 'friend', NOW);
+    const close = cache.part(s, 'close_friend', NOW);
+    expect(close).not.toBe(friend);
+    expect(cache.part(s, 'friend', NOW)).toBe(friend);
+    expect(cache.part(s, 'close_friend', NOW)).toBe(close);
+    expect(snapshot(cache, [[s, 'public']]).friends[0]!.custom_message).toBeNull();
+    // A new day voids the slot with every tier's part in it.
+    const tomorrow = NOW + DAY;
+    expect(cache.part(s, 'close_friend', tomorrow)).not.toBe(close);
+    expect(cache.part(s, 'friend', tomorrow)).not.toBe(friend);
+  });
+
+  it('makes it again when any one of its inputs changes, and only then', () => {
+    const cache = new FriendJsonCache();
+    const presence = state({ status: 'offline', activity: null, activitySince: null, lastSeen: NOW - 3_600_000 });
+    const base = subject(1, presence, settings({ status_visibility: 'hidden' }), NOW - 7_200_000);
+    base.visibilityBeforeHidden = 'friends';
+    const kept = cache.part(base, 'friend', NOW);
+    expect(cache.part({ ...base }, 'friend', NOW + 60_000)).toBe(kept);
+    const changed: Subject[] = [
+      { ...base, id: 2 },
+      { ...base, username: 'other_name' },
+      { ...base, displayName: 'Other Name' },
+      { ...base, settings: { ...base.settings } },
+      { ...base, hiddenLastSeen: NOW - 9_000_000 },
+      { ...base, visibilityBeforeHidden: 'close_friends' },
+      { ...base, presence: state({ status: 'offline', activity: null, activitySince: null, lastSeen: NOW - 3_600_000 }) },
+    ];
+    for (const c of changed) {
+      const again = cache.part(c, 'friend', NOW);
+      expect(again).not.toBe(kept);
+      expect(JSON.parse(again.json)).toEqual(view(c, 'friend', NOW));
+      // Back to the original inputs: made again, not a view of the changed ones.
+      expect(JSON.parse(cache.part(base, 'friend', NOW).json)).toEqual(view(base, 'friend', NOW));
+    }
+  });
+
+  it('always writes what view() writes now, whatever inputs, tiers and days come in whatever order (model: view() afresh)', () => {
+    const at = (d: number) => NOW + d * (DAY / 3);
+    const presences = [state(), state({ status: 'offline', activity: null, activitySince: null, customMessage: null, lastSeen: NOW - 2 * DAY }), state({ status: 'busy', manualStatus: 'busy' })];
+    const settingsList = [settings(), settings({ status_visibility: 'hidden' }), settings({ last_seen_visibility: 'nobody', last_seen_approximate_visibility: 'public' }), settings({ custom_message_visibility: 'close_friends' })];
+    const step = fc.record({
+      id: fc.constantFrom(1, 2),
+      presence: fc.constantFrom(0, 1, 2),
+      settings: fc.constantFrom(0, 1, 2, 3),
+      name: fc.constantFrom('a_b', 'Renamed'),
+      hidden: fc.constantFrom(null, NOW - DAY, NOW - 3 * DAY),
+      before: fc.constantFrom(null, 'friends', 'public'),
+      tier: fc.constantFrom(...VIEWER_TIERS),
+      third: fc.integer({ min: 0, max: 12 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
+        const cache = new FriendJsonCache();
+        for (const k of steps) {
+          const s: Subject = {
+            id: k.id,
+            username: k.name,
+            displayName: k.name.toUpperCase(),
+            presence: presences[k.presence]!,
+            settings: settingsList[k.settings]!,
+            hiddenLastSeen: k.hidden,
+            visibilityBeforeHidden: k.before as Subject['visibilityBeforeHidden'],
+          };
+          const now = at(k.third);
+          const p = cache.part(s, k.tier, now);
+          expect(p.json).toBe(JSON.stringify(view(s, k.tier, now)));
+          expect(p.json.slice(p.at, p.end)).toBe(new Date(now).toISOString());
+          expect([p.user_id, p.username]).toEqual([s.id, s.username]);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
