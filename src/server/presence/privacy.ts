@@ -5,7 +5,7 @@
 import type { Audience, FriendCategory, Settings, Status, StatusVisibility, View } from '../../protocol/index.js';
 import { lastSeenBucket, sameView, type LastSeenBucket } from '../../protocol/views.js';
 import { isoUtc } from './iso-time.js';
-import type { Subject, ViewerInfo, ViewerTier } from './types.js';
+import type { PresenceState, Subject, ViewerInfo, ViewerTier } from './types.js';
 
 /** Every tier, lowest to highest; admin last as it sees everything. */
 export const VIEWER_TIERS: readonly ViewerTier[] = Object.freeze(['public', 'friend', 'close_friend', 'self', 'admin']);
@@ -88,6 +88,11 @@ const UNSEEN: ViewFields = Object.freeze({
 
 /** A user without their presence: all a viewer who may not see the status is shown anything from (unseenView). */
 export type SubjectProfile = Omit<Subject, 'presence'>;
+
+/** A user as views see them: their profile (a replica's, or a row's; only the Subject's fields are taken) with a presence. */
+export function subjectOf(p: SubjectProfile, presence: PresenceState): Subject {
+  return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen, visibilityBeforeHidden: p.visibilityBeforeHidden };
+}
 
 /**
  * What a viewer of `tier` who may not see the user's status sees (outside the status audience,

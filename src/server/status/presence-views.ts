@@ -11,13 +11,13 @@ import { AppError } from '../errors.js';
 import type { HistoryRecorder } from '../history/history-recorder.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
 import { isoUtc } from '../presence/iso-time.js';
-import { changedViews, historyStatus, view, type ChangedView } from '../presence/privacy.js';
-import type { PresenceState, Subject, ViewerInfo, ViewerTier } from '../presence/types.js';
+import { changedViews, historyStatus, subjectOf, view, type ChangedView } from '../presence/privacy.js';
+import type { Subject, ViewerInfo, ViewerTier } from '../presence/types.js';
 import type { FriendGraph } from './friend-graph.js';
 import type { OwedNames } from './owed-names.js';
 import type { PresenceEvent } from './presence-events.js';
 import type { Profile } from './presence-repository.js';
-import { FriendJsonCache, ReadySnapshot } from './ready-snapshot.js';
+import { FriendJsonCache, ReadySnapshot, type Part } from './ready-snapshot.js';
 
 const DAY_MS = 86_400_000;
 
@@ -60,29 +60,35 @@ export class PresenceViews {
    * see them: of the friends replicated here, and of those not held here that `notHeld` gives.
    */
   friendViews(viewer: ViewerInfo, notHeld?: (userId: number) => Subject | undefined): View[] {
+    const { engine, profiles } = this.d;
     const now = this.d.now();
-    return sortViewsInPlace(this.#friends(viewer.id, (subject, tier) => view(subject, tier, now), viewer, notHeld));
-  }
-
-  /** The viewer's own view and their friends' (JSON kept between connects: ready-snapshot.ts). */
-  readySnapshot(viewerId: number): ReadySnapshot {
-    const now = this.d.now();
-    const parts = this.#friends(viewerId, (subject, tier) => this.#friendJson.part(subject, tier, now));
-    return new ReadySnapshot(this.viewOf(viewerId, 'self'), parts, isoUtc(now));
+    const out: View[] = [];
+    this.d.graph.eachFriend(
+      viewer.id,
+      (id, tier) => {
+        const p = profiles.get(id);
+        const subject = p ? subjectOf(p, engine.get(id)) : notHeld?.(id);
+        if (subject) out.push(view(subject, tier, now));
+      },
+      viewer,
+    );
+    return sortViewsInPlace(out);
   }
 
   /**
-   * `make(friend, the viewer's tier towards them)` for each of the viewer's friends loaded here;
-   * the tier as the graph holds the viewer (their sockets' role), or `as` a request's own role.
+   * The viewer's own view and their friends' (JSON kept between connects: ready-snapshot.ts), the
+   * tier as the graph holds the viewer (their sockets' role). A friend whose part is kept costs a
+   * lookup of her profile and state, no Subject (made only for a part made again).
    */
-  #friends<T>(viewerId: number, make: (subject: Subject, tier: ViewerTier) => T, as?: ViewerInfo, notHeld?: (userId: number) => Subject | undefined): T[] {
-    const { graph } = this.d;
-    const out: T[] = [];
-    for (const id of graph.friendIds(viewerId)) {
-      const subject = this.d.profiles.has(id) ? this.subject(id) : notHeld?.(id);
-      if (subject) out.push(make(subject, as ? graph.tierAs(as, id) : graph.tier(viewerId, id)));
-    }
-    return out;
+  readySnapshot(viewerId: number): ReadySnapshot {
+    const { engine, profiles } = this.d;
+    const now = this.d.now();
+    const parts: Part[] = [];
+    this.d.graph.eachFriend(viewerId, (id, tier) => {
+      const p = profiles.get(id);
+      if (p) parts.push(this.#friendJson.part(p, engine.get(id), tier, now));
+    });
+    return new ReadySnapshot(this.viewOf(viewerId, 'self'), parts, isoUtc(now));
   }
 
   profile(userId: number): Profile {
@@ -155,9 +161,4 @@ export class PresenceViews {
       this.publishViews(userId, subject, subject, { beforeMs: lastMsOfYesterday });
     }
   }
-}
-
-/** A user as views see them: their profile (a replica's, or a row's) with a presence. */
-export function subjectOf(p: Profile, presence: PresenceState): Subject {
-  return { id: p.id, username: p.username, displayName: p.displayName, presence, settings: p.settings, hiddenLastSeen: p.hiddenLastSeen, visibilityBeforeHidden: p.visibilityBeforeHidden };
 }

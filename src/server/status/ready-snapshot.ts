@@ -11,8 +11,8 @@
  * input is compared by identity before use. The views still come from `view()` alone.
  */
 import { compareSortKeys, sortKeyOf, type SortKey, type View } from '../../protocol/index.js';
-import { TIER_INDEX, VIEWER_TIERS, view } from '../presence/privacy.js';
-import type { PresenceState, Subject, ViewerTier } from '../presence/types.js';
+import { TIER_INDEX, VIEWER_TIERS, subjectOf, view, type SubjectProfile } from '../presence/privacy.js';
+import type { PresenceState, ViewerTier } from '../presence/types.js';
 
 const DAY_MS = 86_400_000;
 const TIMESTAMP = ',"timestamp":"';
@@ -21,7 +21,7 @@ const TIMESTAMP = ',"timestamp":"';
  * One friend's view for one tier: its JSON, where the timestamp's value sits in it, and (being
  * a SortKey itself) what the snapshot sorts on.
  */
-interface Part extends SortKey {
+export interface Part extends SortKey {
   /** The view as JSON.stringify writes it, with the timestamp it was made at. */
   json: string;
   /** `json` without `[at, end)` is the view around its timestamp's value (quotes excluded). */
@@ -51,28 +51,32 @@ interface Slot extends Part {
 export class FriendJsonCache {
   readonly #slots = new WeakMap<PresenceState, Slot>();
 
-  /** The friend's view for `tier` at `nowMs`, as a kept JSON part (made by view() when missing or stale). */
-  part(subject: Subject, tier: ViewerTier, nowMs: number): Part {
+  /**
+   * The view for `tier` at `nowMs` of the friend with this profile and presence state, as a kept
+   * JSON part (made by view() when missing or stale). Profiles change in place (a rename, a
+   * settings change): their fields are compared, not the object.
+   */
+  part(profile: SubjectProfile, presence: PresenceState, tier: ViewerTier, nowMs: number): Part {
     const day = Math.floor(nowMs / DAY_MS);
     const t = TIER_INDEX[tier];
-    const slot = this.#slots.get(subject.presence);
+    const slot = this.#slots.get(presence);
     if (
       !slot ||
       slot.day !== day ||
-      slot.user_id !== subject.id ||
-      slot.username !== subject.username ||
-      slot.displayName !== subject.displayName ||
-      slot.settings !== subject.settings ||
-      slot.hiddenLastSeen !== subject.hiddenLastSeen ||
-      slot.visibilityBeforeHidden !== subject.visibilityBeforeHidden
+      slot.user_id !== profile.id ||
+      slot.username !== profile.username ||
+      slot.displayName !== profile.displayName ||
+      slot.settings !== profile.settings ||
+      slot.hiddenLastSeen !== profile.hiddenLastSeen ||
+      slot.visibilityBeforeHidden !== profile.visibilityBeforeHidden
     ) {
-      const made = slotOf(subject, t, day, nowMs);
-      this.#slots.set(subject.presence, made);
+      const made = slotOf(profile, presence, t, day, nowMs);
+      this.#slots.set(presence, made);
       return made;
     }
     if (slot.tier === t) return slot;
     const others = (slot.others ??= new Array<Part | undefined>(VIEWER_TIERS.length));
-    return others[t] ?? (others[t] = partOf(view(subject, tier, nowMs)));
+    return others[t] ?? (others[t] = partOf(view(subjectOf(profile, presence), tier, nowMs)));
   }
 }
 
@@ -82,9 +86,9 @@ function timestampAt(json: string): number {
   return json.indexOf(TIMESTAMP) + TIMESTAMP.length;
 }
 
-/** A new slot for the subject's presence state, holding its view for the tier at TIER_INDEX `t`. */
-function slotOf(subject: Subject, t: number, day: number, nowMs: number): Slot {
-  const v = view(subject, VIEWER_TIERS[t]!, nowMs);
+/** A new slot for the friend's presence state, holding her view for the tier at TIER_INDEX `t`. */
+function slotOf(profile: SubjectProfile, presence: PresenceState, t: number, day: number, nowMs: number): Slot {
+  const v = view(subjectOf(profile, presence), VIEWER_TIERS[t]!, nowMs);
   const json = JSON.stringify(v);
   const at = timestampAt(json);
   const k = sortKeyOf(v);
@@ -93,15 +97,15 @@ function slotOf(subject: Subject, t: number, day: number, nowMs: number): Slot {
     rank: k.rank,
     seen: k.seen,
     key: k.key,
-    username: subject.username,
-    user_id: subject.id,
+    username: profile.username,
+    user_id: profile.id,
     json,
     at,
     end: json.indexOf('"', at),
-    displayName: subject.displayName,
-    settings: subject.settings,
-    hiddenLastSeen: subject.hiddenLastSeen,
-    visibilityBeforeHidden: subject.visibilityBeforeHidden,
+    displayName: profile.displayName,
+    settings: profile.settings,
+    hiddenLastSeen: profile.hiddenLastSeen,
+    visibilityBeforeHidden: profile.visibilityBeforeHidden,
     day,
     tier: t,
     others: null,

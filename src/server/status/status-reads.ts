@@ -8,11 +8,11 @@ import type { View } from '../../protocol/index.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { PresenceEngine } from '../presence/presence-engine.js';
-import { tierOf, unseenView, view } from '../presence/privacy.js';
+import { subjectOf, tierOf, unseenView, view } from '../presence/privacy.js';
 import type { ViewerTier } from '../presence/types.js';
 import type { PresenceDeps } from './presence-deps.js';
 import type { Profile } from './presence-repository.js';
-import { subjectOf, type PresenceViews } from './presence-views.js';
+import type { PresenceViews } from './presence-views.js';
 import type { ReplicaLifecycle } from './replica-lifecycle.js';
 
 export interface StatusReadsDeps {

@@ -1,7 +1,9 @@
 /** The cached friend graph: the category each friend GAVE the viewer decides the viewer's tier. */
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FRIEND_CATEGORIES, type FriendCategory } from '../../../src/protocol/index.js';
 import type { FriendRepository } from '../../../src/server/friends/friend-repository.js';
+import type { ViewerTier } from '../../../src/server/presence/types.js';
 import { FriendGraph } from '../../../src/server/status/friend-graph.js';
 
 function graphOver(given: Record<number, Record<number, FriendCategory>>) {
@@ -216,6 +218,31 @@ describe('FriendGraph', () => {
       }
     }
     for (let id = 2; id <= 61; id++) expect(graph.tier(1, id)).toBe(model.has(id) ? (model.get(id) === 'acquaintance' ? 'public' : model.get(id)) : 'public');
+  });
+
+  it('eachFriend gives the friends friendIds lists with the tiers tier() and tierAs() give, whatever changes are packed or waiting', async () => {
+    const category = fc.constantFrom<FriendCategory | null>(...FRIEND_CATEGORIES, null);
+    const change = fc.record({ id: fc.integer({ min: 1, max: 40 }), category });
+    const loaded = fc.dictionary(fc.integer({ min: 1, max: 40 }).map(String), fc.constantFrom(...FRIEND_CATEGORIES));
+    await fc.assert(
+      fc.asyncProperty(loaded, fc.array(change, { maxLength: 30 }), fc.constantFrom('user' as const, 'admin' as const), fc.constantFrom('user' as const, 'admin' as const), async (given, changes, role, asRole) => {
+        const { graph } = graphOver({ 1: given });
+        await graph.load(1, role);
+        for (const c of changes) graph.set(1, c.id, c.category);
+        const seen: Array<[number, ViewerTier]> = [];
+        const seenAs: Array<[number, ViewerTier]> = [];
+        graph.eachFriend(1, (id, tier) => seen.push([id, tier]));
+        graph.eachFriend(1, (id, tier) => seenAs.push([id, tier]), { id: 1, role: asRole });
+        const ids = graph.friendsOf(1);
+        expect(seen).toEqual(ids.map((id) => [id, graph.tier(1, id)]));
+        expect(seenAs).toEqual(ids.map((id) => [id, graph.tierAs({ id: 1, role: asRole }, id)]));
+      }),
+      { numRuns: 300 },
+    );
+    const { graph } = graphOver({});
+    const none: number[] = [];
+    graph.eachFriend(2, (id) => none.push(id));
+    expect(none).toEqual([]);
   });
 });
 
