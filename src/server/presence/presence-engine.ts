@@ -33,6 +33,7 @@ import {
   gameEntry,
   gamesOf,
   isPresent,
+  keptCalendar,
   markInteraction,
   markOffline,
   nextDeadline,
@@ -519,7 +520,7 @@ export class PresenceEngine {
   }
 
   #applyCalendar(u: UserRecord, busy: CalendarBusy[]): void {
-    u.calendar = busy;
+    u.calendar = keptCalendar(busy);
     applyScheduleState(u, evaluateCalendar(busy, this.clock.now()), 'calendarState');
   }
 
@@ -665,7 +666,7 @@ export class PresenceEngine {
     const layered = u.scheduleState.active !== null || u.calendarState.active !== null;
     if (u.scheduleState.nextChange <= now) applyScheduleState(u, evaluateSchedule(u.schedule, now));
     if (u.calendarState.nextChange <= now) {
-      u.calendar = u.calendar.filter((b) => b.end > now);
+      u.calendar = keptCalendar(u.calendar.filter((b) => b.end > now));
       applyScheduleState(u, evaluateCalendar(u.calendar, now), 'calendarState');
     }
     // A schedule rule or calendar event ended: a user without input for longer than the idle

@@ -130,6 +130,15 @@ export function releaseSessions(u: UserRecord): void {
 /** The calendar of every user without busy intervals: shared, so frozen (calendars are replaced, never mutated). */
 const NO_BUSY = Object.freeze([]) as unknown as CalendarBusy[];
 
+/**
+ * A calendar to keep: `busy`, or the shared empty one when it has no interval. Every replica
+ * imported from a stored copy brings an empty array of its own (32 B each), as does a feed
+ * emptied or a calendar whose last event ended.
+ */
+export function keptCalendar(busy: CalendarBusy[]): CalendarBusy[] {
+  return busy.length > 0 ? busy : NO_BUSY;
+}
+
 /** What an unknown user looks like: offline, never seen. */
 export const OFFLINE_STATE: PresenceState = Object.freeze({
   status: 'offline',
@@ -158,7 +167,7 @@ export function createRecord(id: number, persisted?: PersistedPresence, now = -I
     manualStatus: persisted?.manualStatus ?? null,
     schedule: persisted?.schedule ?? null,
     scheduleState: evaluateSchedule(persisted?.schedule ?? null, now),
-    calendar: persisted?.calendar?.length ? persisted.calendar : NO_BUSY,
+    calendar: keptCalendar(persisted?.calendar ?? NO_BUSY),
     calendarState: evaluateCalendar(persisted?.calendar ?? [], now),
     scheduleVersion: persisted?.scheduleVersion ?? 0,
     calendarVersion: persisted?.calendarVersion ?? 0,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PresenceEngine } from '../../../src/server/presence/presence-engine.js';
 import type { PresenceState, ReplicaState } from '../../../src/server/presence/types.js';
-import { ALICE, setup, T0, timings } from './engine-fixture.js';
+import { ALICE, BOB, setup, T0, timings } from './engine-fixture.js';
 
 /** What viewers see of a state (all of it, activity_since included). */
 const shown = (s: PresenceState) => s;
@@ -36,6 +36,28 @@ describe('PresenceEngine replicas', () => {
     expect(engine.importUser(ALICE, state)).toBeNull();
     expect(engine.get(ALICE).status).toBe('online');
     expect(advance(1000).changes.map((c) => c.after.status)).toEqual(['offline']);
+  });
+
+  it('replicas without busy intervals share one frozen empty calendar: imported, emptied by their feed, or past their last event', () => {
+    const held = setup();
+    held.engine.openSession(ALICE, 'A/1', 'socket');
+    held.engine.openSession(BOB, 'A/2', 'socket');
+    const { engine, advance, now } = setup();
+    // A stored copy is parsed JSON: each brings an empty array of its own.
+    engine.importUser(ALICE, JSON.parse(JSON.stringify(held.engine.exportUser(ALICE))) as ReplicaState);
+    engine.importUser(BOB, JSON.parse(JSON.stringify(held.engine.exportUser(BOB))) as ReplicaState);
+    const shared = engine.exportUser(ALICE).calendar!;
+    expect(shared).toEqual([]);
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect(engine.exportUser(BOB).calendar).toBe(shared);
+    engine.setCalendar(ALICE, [{ start: now() - 1000, end: now() + 1000, message: 'meeting' }], 1);
+    expect(engine.get(ALICE).status).toBe('busy');
+    advance(1000);
+    expect(engine.get(ALICE).status).toBe('online');
+    expect(engine.exportUser(ALICE).calendar).toBe(shared);
+    engine.setCalendar(BOB, [{ start: now() + 5000, end: now() + 9000, message: 'later' }], 1);
+    engine.setCalendar(BOB, [], 2);
+    expect(engine.exportUser(BOB).calendar).toBe(shared);
   });
 
   it('reports no change when the import matches what the replica already shows', () => {
