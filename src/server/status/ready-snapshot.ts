@@ -5,10 +5,11 @@
  * in a reconnect storm that was a fifth of the server's time. A friend's view for one
  * tier only changes when their presence state, profile, settings or hidden last_seen
  * change, or at midnight UTC (the approximate last-seen bucket), apart from `timestamp`,
- * which is when the view is made. So the JSON of each (friend, tier) is kept, with where its
- * timestamp's value sits, in a WeakMap keyed by the friend's presence state (a frozen snapshot
- * the engine replaces on every change: a replaced state takes its entry with it). Every other
- * input is compared by identity before use. The views still come from `view()` alone.
+ * which is when the view is made. So the JSON of each (friend, tier) is kept, without its
+ * timestamp's value and with where that goes, in a WeakMap keyed by the friend's presence
+ * state (a frozen snapshot the engine replaces on every change: a replaced state takes its
+ * entry with it). Every other input is compared by identity before use. The views still come
+ * from `view()` alone.
  */
 import { compareSortKeys, sortKeyOf, type SortKey, type View } from '../../protocol/index.js';
 import { TIER_INDEX, VIEWER_TIERS, subjectOf, view, type SubjectProfile } from '../presence/privacy.js';
@@ -18,15 +19,17 @@ const DAY_MS = 86_400_000;
 const TIMESTAMP = ',"timestamp":"';
 
 /**
- * One friend's view for one tier: its JSON, where the timestamp's value sits in it, and (being
+ * One friend's view for one tier: its JSON, where the timestamp's value goes in it, and (being
  * a SortKey itself) what the snapshot sorts on.
  */
 export interface Part extends SortKey {
-  /** The view as JSON.stringify writes it, with the timestamp it was made at. */
+  /**
+   * The view as JSON.stringify writes it, but for its timestamp's value (`"timestamp":""`): a
+   * snapshot writes its own, and kept for every replicated friend it was 24 bytes each.
+   */
   json: string;
-  /** `json` without `[at, end)` is the view around its timestamp's value (quotes excluded). */
+  /** Where the timestamp's value goes in `json` (between its quotes). */
   at: number;
-  end: number;
 }
 
 /**
@@ -80,17 +83,18 @@ export class FriendJsonCache {
   }
 }
 
-/** Where the timestamp's value begins in a view's JSON. */
-function timestampAt(json: string): number {
+/** The view's JSON without its timestamp's value, and where that goes. */
+function jsonOf(v: View): { json: string; at: number } {
+  // Written with an empty value in the timestamp's place (the copy keeps the key order).
+  const json = JSON.stringify({ ...v, timestamp: '' });
   // Inside a JSON string every quote is escaped, so this unescaped sequence is the key itself.
-  return json.indexOf(TIMESTAMP) + TIMESTAMP.length;
+  return { json, at: json.indexOf(TIMESTAMP) + TIMESTAMP.length };
 }
 
 /** A new slot for the friend's presence state, holding her view for the tier at TIER_INDEX `t`. */
 function slotOf(profile: SubjectProfile, presence: PresenceState, t: number, day: number, nowMs: number): Slot {
   const v = view(subjectOf(profile, presence), VIEWER_TIERS[t]!, nowMs);
-  const json = JSON.stringify(v);
-  const at = timestampAt(json);
+  const { json, at } = jsonOf(v);
   const k = sortKeyOf(v);
   // Written out (not spread) so that every slot has one shape with its fields in the object.
   return {
@@ -101,7 +105,6 @@ function slotOf(profile: SubjectProfile, presence: PresenceState, t: number, day
     user_id: profile.id,
     json,
     at,
-    end: json.indexOf('"', at),
     displayName: profile.displayName,
     settings: profile.settings,
     hiddenLastSeen: profile.hiddenLastSeen,
@@ -113,10 +116,9 @@ function slotOf(profile: SubjectProfile, presence: PresenceState, t: number, day
 }
 
 function partOf(v: View): Part {
-  const json = JSON.stringify(v);
-  const at = timestampAt(json);
+  const { json, at } = jsonOf(v);
   const k = sortKeyOf(v);
-  return { rank: k.rank, seen: k.seen, key: k.key, username: k.username, user_id: k.user_id, json, at, end: json.indexOf('"', at) };
+  return { rank: k.rank, seen: k.seen, key: k.key, username: k.username, user_id: k.user_id, json, at };
 }
 
 /** A socket's `ready` snapshot: its own view, and its friends' as JSON parts in contract order. */
@@ -133,7 +135,7 @@ export class ReadySnapshot {
     let friends = '';
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
-      friends += `${i === 0 ? '' : ','}${p.json.slice(0, p.at)}${timestamp}${p.json.slice(p.end)}`;
+      friends += `${i === 0 ? '' : ','}${p.json.slice(0, p.at)}${timestamp}${p.json.slice(p.at)}`;
     }
     this.#friends = friends;
     this.friendCount = parts.length;
