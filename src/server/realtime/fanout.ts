@@ -19,6 +19,8 @@ const isUniform = (tiers: Uint8Array): boolean => UNIFORM[tiers[0]!] === tiers;
 const SELF_BIT = 1 << TIER_INDEX.self;
 /** Where #tiersOf computes a set's tiers before deciding whether they are uniform. */
 let scratch = new Uint8Array(64);
+/** Where #presence copies a watcher set before delivering; null while a delivery uses it. */
+let spareIds: Int32Array | null = new Int32Array(64);
 
 /** The idle probe, to every socket of the user (and by the gateway to one opened while it is unanswered). */
 export const ARE_YOU_THERE = '{"type":"are_you_there"}';
@@ -127,10 +129,19 @@ export class Fanout {
     const watchers = this.registry.watchersOf(userId);
     if (!watchers) return;
     const key = `f${userId}`;
-    const tiers = this.#tiersOf(userId, watchers);
+    // The watchers as they are now, copied out of the registry's shared arena first: a delivery
+    // that closed a socket (its handler unwatches) would otherwise change them under this loop
+    // (a swap-remove moves the last watcher under another's tier; a freed block is soon
+    // another subject's watchers). A nested delivery finds the spare taken and uses its own.
+    const size = watchers.size;
+    const arena = this.registry.watcherIds;
+    let ids = spareIds;
+    if (ids === null || ids.length < size) ids = new Int32Array(Math.max(size, 64, ids === null ? 0 : ids.length * 2));
+    spareIds = null;
+    for (let i = 0, at = watchers.start; i < size; i++) ids[i] = arena[at + i]!;
+    const tiers = this.#tiersOf(userId, watchers, ids);
     // One body per tier, made the first time a watcher of that tier needs it.
     const bodies = new Array<string | null | undefined>(VIEWER_TIERS.length);
-    const { ids, size } = watchers;
     for (let i = 0; i < size; i++) {
       const t = tiers[i]!;
       let body = bodies[t];
@@ -140,6 +151,7 @@ export class Fanout {
       }
       if (body !== null) this.#toUser(ids[i]!, body, named & (1 << t) ? `n${userId}` : key);
     }
+    spareIds = ids;
   }
 
   /**
@@ -148,12 +160,13 @@ export class Fanout {
    * changes: a steady stream of changes then costs no graph lookup per recipient. A set whose
    * watchers all have one tier (most: plain friends) keeps a shared read-only array of that
    * tier instead of its own; only a set with mixed tiers holds an array of its own.
+   * `ids`: the set's watchers, `ids[0 .. watchers.size)` (#presence's copy).
    */
-  #tiersOf(subjectId: number, watchers: Watchers): Uint8Array {
+  #tiersOf(subjectId: number, watchers: Watchers, ids: Int32Array): Uint8Array {
     const graph = this.presence.graph;
     const version = graph.version;
     if (watchers.tiers !== null && watchers.tiersAt === version) return watchers.tiers;
-    const { ids, size } = watchers;
+    const size = watchers.size;
     if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
     let mixed = false;
     for (let i = 0; i < size; i++) {
@@ -164,7 +177,7 @@ export class Fanout {
     if (!mixed && size <= UNIFORM_MAX) tiers = UNIFORM[size === 0 ? 0 : scratch[0]!]!;
     else {
       const own = watchers.tiers;
-      tiers = own !== null && !isUniform(own) && own.length >= size ? own : new Uint8Array(ids.length);
+      tiers = own !== null && !isUniform(own) && own.length >= size ? own : new Uint8Array(watchers.capacity);
       tiers.set(scratch.subarray(0, size));
     }
     watchers.tiers = tiers;

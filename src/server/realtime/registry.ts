@@ -2,74 +2,19 @@
  * Who is connected to this instance, and whose friends they are: the fan-out's index.
  *
  * Kept compact (it holds an entry per connected user and ~50 per friendship): a user's
- * sockets are a small array, and each subject's watchers an Int32Array used as an
- * unordered set (swap-remove), ~4 bytes per watcher instead of a Set entry's ~25.
+ * sockets are a small array, and each subject's watchers a block of one shared Int32Array
+ * used as an unordered set (watcher-sets.ts), ~4 bytes per watcher instead of a Set entry's ~25.
  */
 import type { Connection } from './connection.js';
+import { WatcherSets, type Watchers } from './watcher-sets.js';
 
-/** An unordered set of user ids in a growable Int32Array. */
-class IdSet {
-  /**
-   * 16 ids fit in the array's own object (V8 keeps typed arrays up to 64 bytes on its heap,
-   * with no separate buffer); starting smaller only meant more copies left behind for the
-   * collector as a set grows during a connect burst.
-   */
-  ids = new Int32Array(16);
-  size = 0;
-  /**
-   * What the fan-out computed for each id (`tiers[i]` for `ids[i]`) and the graph version it
-   * computed them at; any change of the set voids them (-1). See Fanout.#tiersOf.
-   */
-  tiers: Uint8Array | null = null;
-  tiersAt = -1;
-
-  has(id: number): boolean {
-    const ids = this.ids;
-    for (let i = 0; i < this.size; i++) if (ids[i] === id) return true;
-    return false;
-  }
-
-  add(id: number): void {
-    if (!this.has(id)) this.push(id);
-  }
-
-  /** Adds an id the caller knows is absent (no scan). */
-  push(id: number): void {
-    this.tiersAt = -1;
-    if (this.size === this.ids.length) {
-      const grown = new Int32Array(this.ids.length * 2);
-      grown.set(this.ids);
-      this.ids = grown;
-    }
-    this.ids[this.size++] = id;
-  }
-
-  delete(id: number): boolean {
-    const ids = this.ids;
-    for (let i = 0; i < this.size; i++) {
-      if (ids[i] !== id) continue;
-      ids[i] = ids[--this.size]!;
-      this.tiersAt = -1;
-      return true;
-    }
-    return false;
-  }
-}
-
-/** The watchers of one subject: `ids[0 .. size)`. Read-only for callers, but for the tier cache. */
-export interface Watchers {
-  readonly ids: Int32Array;
-  readonly size: number;
-  /** The fan-out's cache of each watcher's tier, valid while `tiersAt` is the graph's version. */
-  tiers: Uint8Array | null;
-  tiersAt: number;
-}
+export type { Watchers } from './watcher-sets.js';
 
 export class Registry {
   /** userId → that user's sockets here. */
   readonly #conns = new Map<number, Connection[]>();
   /** subjectId → viewers here who are friends of the subject. */
-  readonly #watchers = new Map<number, IdSet>();
+  readonly #watchers = new WatcherSets();
   #size = 0;
 
   get size(): number {
@@ -85,8 +30,17 @@ export class Registry {
     return this.#conns.get(userId);
   }
 
+  /** The subject's watchers, `watcherIds[start .. start + size)`; undefined when nobody here watches them. */
   watchersOf(subjectId: number): Watchers | undefined {
     return this.#watchers.get(subjectId);
+  }
+
+  /**
+   * The one array holding every watcher set's ids (see watchersOf). Read a set's ids before
+   * anything here changes (a freed block is soon another subject's); it is replaced as it grows.
+   */
+  get watcherIds(): Int32Array {
+    return this.#watchers.ids;
   }
 
   all(): Connection[] {
@@ -105,7 +59,7 @@ export class Registry {
       this.#size++;
       // A user with no socket here watches nobody (watch() refuses them, remove() unwatches
       // all), so their id is in no set yet: push without scanning each set (~50 × ~50 per connect).
-      for (const f of friends) this.#watchersFor(f).push(userId);
+      for (const f of friends) this.#watchers.push(f, userId);
       return;
     }
     if (list.includes(conn)) return;
@@ -129,21 +83,11 @@ export class Registry {
 
   watch(viewerId: number, subjectId: number): void {
     if (!this.#conns.has(viewerId)) return;
-    this.#watchersFor(subjectId).add(viewerId);
+    this.#watchers.add(subjectId, viewerId);
   }
 
-  #watchersFor(subjectId: number): IdSet {
-    let set = this.#watchers.get(subjectId);
-    if (!set) {
-      set = new IdSet();
-      this.#watchers.set(subjectId, set);
-    }
-    return set;
-  }
-
+  /** A set left empty is dropped (watchersOf is then undefined). */
   unwatch(viewerId: number, subjectId: number): void {
-    const set = this.#watchers.get(subjectId);
-    if (!set?.delete(viewerId)) return;
-    if (set.size === 0) this.#watchers.delete(subjectId);
+    this.#watchers.delete(subjectId, viewerId);
   }
 }

@@ -5,7 +5,7 @@ import { connection } from './socket-fakes.js';
 
 const watchers = (r: Registry, subject: number): number[] => {
   const w = r.watchersOf(subject);
-  return w ? [...w.ids.subarray(0, w.size)].sort((a, b) => a - b) : [];
+  return w ? [...r.watcherIds.subarray(w.start, w.start + w.size)].sort((a, b) => a - b) : [];
 };
 
 describe('Registry', () => {
