@@ -138,20 +138,30 @@ describe('Interest against its two-map reference', () => {
         const subject = new Interest(lingerMs, now);
         const reference = new TwoMapInterest(lingerMs, now);
         for (const o of ops) {
-          if (o.op === 'hold') (subject.hold(o.ids), reference.hold(o.ids));
-          else if (o.op === 'drop') {
+          if (o.op === 'hold') {
+            subject.hold(o.ids);
+            reference.hold(o.ids);
+          } else if (o.op === 'drop') {
             // Only what a caller does: drop what it held (LoginSessions pairs every drop with a hold).
             const held = o.ids.filter((id) => (reference.counts.get(id) ?? 0) > 0);
             subject.drop(held);
             reference.drop(held);
-          } else if (o.op === 'touch') (subject.touch(o.ids), reference.touch(o.ids));
-          else if (o.op === 'forget') (subject.forget(o.id), reference.forget(o.id));
-          else if (o.op === 'advance') t += o.ms;
+          } else if (o.op === 'touch') {
+            subject.touch(o.ids);
+            reference.touch(o.ids);
+          } else if (o.op === 'forget') {
+            subject.forget(o.id);
+            reference.forget(o.id);
+          } else if (o.op === 'advance') t += o.ms;
           else {
             const offeredS: number[] = [];
             const offeredR: number[] = [];
-            subject.sweep((id) => (offeredS.push(id), !o.keep.includes(id)));
-            reference.sweep((id) => (offeredR.push(id), !o.keep.includes(id)));
+            const offer = (offered: number[]) => (id: number) => {
+              offered.push(id);
+              return !o.keep.includes(id);
+            };
+            subject.sweep(offer(offeredS));
+            reference.sweep(offer(offeredR));
             expect(offeredS.sort()).toEqual(offeredR.sort());
           }
           for (let id = 1; id <= 6; id++) expect(subject.held(id)).toBe(reference.counts.has(id));
