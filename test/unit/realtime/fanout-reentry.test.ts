@@ -7,14 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FriendCategory, View } from '../../../src/protocol/index.js';
-import type { FriendRepository } from '../../../src/server/friends/friend-repository.js';
 import type { ViewerTier } from '../../../src/server/presence/types.js';
 import { Batcher } from '../../../src/server/realtime/batcher.js';
 import type { Connection } from '../../../src/server/realtime/connection.js';
 import { Fanout } from '../../../src/server/realtime/fanout.js';
 import { Registry } from '../../../src/server/realtime/registry.js';
-import { FriendGraph } from '../../../src/server/status/friend-graph.js';
 import type { PresenceService } from '../../../src/server/status/presence-service.js';
+import { graphGiven } from './graph-fakes.js';
 import { connection, type FakeSocket } from './socket-fakes.js';
 
 const SUBJECT = 1;
@@ -48,11 +47,7 @@ class ClosingBatcher extends Batcher {
 
 /** `given[viewer][subject]`: the category the subject gave the viewer. */
 async function setup(given: Record<number, Record<number, FriendCategory>>) {
-  const repo = {
-    categoriesGivenTo: async (viewerId: number) =>
-      new Map(Object.entries(given[viewerId] ?? {}).map(([id, c]) => [Number(id), c] as const)),
-  } as unknown as FriendRepository;
-  const graph = new FriendGraph(repo);
+  const graph = graphGiven(given);
   for (const viewer of Object.keys(given)) await graph.load(Number(viewer), 'user');
   const registry = new Registry();
   const batcher = new ClosingBatcher(1_000_000, 1, () => 0, () => undefined);

@@ -4,15 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FriendCategory, FriendRequest, View } from '../../../src/protocol/index.js';
-import type { FriendRepository } from '../../../src/server/friends/friend-repository.js';
 import type { ViewerTier } from '../../../src/server/presence/types.js';
 import { Batcher } from '../../../src/server/realtime/batcher.js';
 import { HIGH_WATER_BYTES } from '../../../src/server/realtime/connection.js';
 import { Fanout } from '../../../src/server/realtime/fanout.js';
 import { TIER_INDEX } from '../../../src/server/presence/privacy.js';
 import { Registry } from '../../../src/server/realtime/registry.js';
-import { FriendGraph } from '../../../src/server/status/friend-graph.js';
 import type { PresenceService } from '../../../src/server/status/presence-service.js';
+import { graphGiven } from './graph-fakes.js';
 import { connection, type FakeSocket } from './socket-fakes.js';
 
 const SUBJECT = 1;
@@ -32,11 +31,7 @@ const viewAs = (status: View['status'], extra: Partial<View> = {}): View => ({
 
 /** `given[viewer][subject]`: the category the subject gave the viewer. */
 async function setup(given: Record<number, Record<number, FriendCategory>>) {
-  const repo = {
-    categoriesGivenTo: async (viewerId: number) =>
-      new Map(Object.entries(given[viewerId] ?? {}).map(([id, c]) => [Number(id), c] as const)),
-  } as unknown as FriendRepository;
-  const graph = new FriendGraph(repo);
+  const graph = graphGiven(given);
   const registry = new Registry();
   const batcher = new Batcher(1_000_000, 1, () => 0, () => undefined);
   const revoked: Array<[number, string]> = [];
