@@ -168,7 +168,7 @@ describe('ReadySnapshot and FriendJsonCache', () => {
       third: fc.integer({ min: 0, max: 12 }),
     });
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 25 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 1, maxLength: 25, size: 'max' }), (steps) => {
         const cache = new FriendJsonCache();
         for (const k of steps) {
           const s: Subject = {
