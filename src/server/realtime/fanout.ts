@@ -134,11 +134,10 @@ export class Fanout {
     // (a swap-remove moves the last watcher under another's tier; a freed block is soon
     // another subject's watchers). A nested delivery finds the spare taken and uses its own.
     const size = watchers.size;
-    const arena = this.registry.watcherIds;
     let ids = spareIds;
     if (ids === null || ids.length < size) ids = new Int32Array(Math.max(size, 64, ids === null ? 0 : ids.length * 2));
     spareIds = null;
-    for (let i = 0, at = watchers.start; i < size; i++) ids[i] = arena[at + i]!;
+    this.registry.copyWatchers(watchers, ids);
     const tiers = this.#tiersOf(userId, watchers, ids);
     // One body per tier, made the first time a watcher of that tier needs it.
     const bodies = new Array<string | null | undefined>(VIEWER_TIERS.length);

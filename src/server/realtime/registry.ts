@@ -30,17 +30,18 @@ export class Registry {
     return this.#conns.get(userId);
   }
 
-  /** The subject's watchers, `watcherIds[start .. start + size)`; undefined when nobody here watches them. */
+  /** The subject's watchers (their ids through copyWatchers); undefined when nobody here watches them. */
   watchersOf(subjectId: number): Watchers | undefined {
     return this.#watchers.get(subjectId);
   }
 
   /**
-   * The one array holding every watcher set's ids (see watchersOf). Read a set's ids before
-   * anything here changes (a freed block is soon another subject's); it is replaced as it grows.
+   * Copies the ids of `w` (from watchersOf, unchanged since) into `into[0 .. w.size)`. The sets
+   * share one array in which a freed block is soon another subject's: a caller that may change
+   * them while going through the ids (a delivery closing a socket) goes through the copy.
    */
-  get watcherIds(): Int32Array {
-    return this.#watchers.ids;
+  copyWatchers(w: Watchers, into: Int32Array): void {
+    this.#watchers.copy(w, into);
   }
 
   all(): Connection[] {

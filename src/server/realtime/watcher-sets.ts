@@ -19,8 +19,8 @@
  * amortised, a handful of copies per id.
  *
  * Whoever reads a set's ids must do so before anything can change the sets (a freed block is
- * soon another set's, and the arena is replaced when it grows): the fan-out copies them first
- * (Fanout.#presence).
+ * soon another set's, and the arena is replaced when it grows): `copy` is the one way out for
+ * them (the fan-out's, through Registry.copyWatchers).
  */
 
 /** The smallest block, 2^2 = 4 ids (most sets start with one watcher and grow in a burst). */
@@ -81,6 +81,16 @@ export class WatcherSets {
   /** Subjects with at least one watcher. */
   get count(): number {
     return this.#sets.size;
+  }
+
+  /**
+   * Copies set `w`'s ids into `into[0 .. w.size)` (at least that long): a copy is what a reader
+   * that may change the sets while it goes through them (the fan-out) must go through.
+   */
+  copy(w: Watchers, into: Int32Array): void {
+    // By hand: a subarray would be an object per delivery.
+    const ids = this.#ids;
+    for (let i = 0; i < w.size; i++) into[i] = ids[w.start + i]!;
   }
 
   get(subjectId: number): Watchers | undefined {

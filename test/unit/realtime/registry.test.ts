@@ -5,7 +5,10 @@ import { connection } from './socket-fakes.js';
 
 const watchers = (r: Registry, subject: number): number[] => {
   const w = r.watchersOf(subject);
-  return w ? [...r.watcherIds.subarray(w.start, w.start + w.size)].sort((a, b) => a - b) : [];
+  if (!w) return [];
+  const ids = new Int32Array(w.size);
+  r.copyWatchers(w, ids);
+  return [...ids].sort((a, b) => a - b);
 };
 
 describe('Registry', () => {
