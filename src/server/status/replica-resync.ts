@@ -80,7 +80,11 @@ export class ReplicaResync {
     const { engine, sharing, versions } = this.parts;
     await store.heartbeat(this.#self, this.deps.now());
     const ids = [...this.parts.profiles.keys()];
-    const mine = ids.filter((id) => sharing.owes(id) || engine.sessionIds(id).some(this.parts.isMine));
+    // What this instance knows best: its users' sockets, what it owes, and the users it saw leave
+    // last (no session left, and their latest change made here): a close of her last tab here,
+    // saved but lost on its way to the others as the bus went down, is in no copy of a store that
+    // came back empty, and the others would keep her session here, of a live instance, for good.
+    const mine = ids.filter((id) => sharing.owes(id) || engine.sessionIds(id).some(this.parts.isMine) || this.#sawLeaveLast(id));
     // First: a user deleted while the store was unreachable and made again since (a host's)
     // is re-saved below afresh, not dropped after it.
     await sharing.forgetOwed();
@@ -109,6 +113,11 @@ export class ReplicaResync {
       versions.importStored(id, { ...engine.exportUser(id), sessions: [], version: versions.of(id) ?? null });
     }
     return { users: ids.length, resaved: mine.length };
+  }
+
+  /** Whether this replica of the user holds no session at all and this instance made her latest change (a replica loaded from a row has no version: not this one's to re-save). */
+  #sawLeaveLast(userId: number): boolean {
+    return this.parts.versions.of(userId)?.by === this.#self && this.parts.engine.sessionIds(userId).length === 0;
   }
 
   /**
