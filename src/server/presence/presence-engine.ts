@@ -213,6 +213,14 @@ export class PresenceEngine {
     return u ? [...u.sessions.keys()] : [];
   }
 
+  /** Whether one of the user's live sessions passes `test` (as `sessionIds(userId).some(test)`, without the copy: the reaping asks it of every replica at every beat). */
+  hasSession(userId: number, test: (sessionId: string) => boolean): boolean {
+    const u = this.#users.get(userId);
+    if (u === undefined || u.sessions.size === 0) return false;
+    for (const sessionId of u.sessions.keys()) if (test(sessionId)) return true;
+    return false;
+  }
+
   /** What the store should remember of this user. */
   snapshotForPersistence(userId: number): PersistedPresence {
     const u = this.#users.get(userId);

@@ -186,7 +186,7 @@ export class ClusterHeartbeat {
       return owner !== null && !live.has(owner);
     };
     let users: number[] | null = null;
-    for (const userId of this.parts.profiles.keys()) if (engine.sessionIds(userId).some(ofDead)) (users ??= []).push(userId);
+    for (const userId of this.parts.profiles.keys()) if (engine.hasSession(userId, ofDead)) (users ??= []).push(userId);
     if (!users) return;
     await this.parts.beforeReap?.(users);
     // Each session ends at its instance's last beat, the last moment it was known alive, or later

@@ -84,7 +84,7 @@ export class ReplicaResync {
     // last (no session left, and their latest change made here): a close of her last tab here,
     // saved but lost on its way to the others as the bus went down, is in no copy of a store that
     // came back empty, and the others would keep her session here, of a live instance, for good.
-    const mine = ids.filter((id) => sharing.owes(id) || engine.sessionIds(id).some(this.parts.isMine) || this.#sawLeaveLast(id));
+    const mine = ids.filter((id) => sharing.owes(id) || engine.hasSession(id, this.parts.isMine) || this.#sawLeaveLast(id));
     // First: a user deleted while the store was unreachable and made again since (a host's)
     // is re-saved below afresh, not dropped after it.
     await sharing.forgetOwed();
@@ -109,7 +109,7 @@ export class ReplicaResync {
       // them if it does not beat within the dead-instance window from Redis' return, as of the
       // moment this instance's bus went down (ClusterHeartbeat.busDown), the last moment it heard
       // of them. Ended here, a user of an instance merely late showed offline, then online again.
-      if (engine.sessionIds(id).some((sessionId) => !this.parts.isMine(sessionId))) continue;
+      if (engine.hasSession(id, (sessionId) => !this.parts.isMine(sessionId))) continue;
       versions.importStored(id, { ...engine.exportUser(id), sessions: [], version: versions.of(id) ?? null });
     }
     return { users: ids.length, resaved: mine.length };
@@ -117,7 +117,7 @@ export class ReplicaResync {
 
   /** Whether this replica of the user holds no session at all and this instance made her latest change (a replica loaded from a row has no version: not this one's to re-save). */
   #sawLeaveLast(userId: number): boolean {
-    return this.parts.versions.of(userId)?.by === this.#self && this.parts.engine.sessionIds(userId).length === 0;
+    return this.parts.versions.of(userId)?.by === this.#self && !this.parts.engine.hasSession(userId, () => true);
   }
 
   /**

@@ -67,7 +67,7 @@ export class Replicas {
       startedBeforeSignOut: (id, start) => hooks.startedBeforeSignOut?.(id, start),
     });
     // Users with a socket here, or a poll session (any instance answers those): their copies last as long.
-    const local = (id: number): boolean => engine.sessionIds(id).some((sessionId) => (instanceOfSession(sessionId) ?? this.#self) === this.#self);
+    const local = (id: number): boolean => engine.hasSession(id, (sessionId) => (instanceOfSession(sessionId) ?? this.#self) === this.#self);
     const keepAlive = new CopyKeepAlive(deps, () => [...profiles.keys()].filter(local));
     // `sharing` is made below; the heartbeat calls `owed` only once started.
     const heartbeat = new ClusterHeartbeat(deps, {
@@ -265,7 +265,7 @@ export class Replicas {
 
   /** Whether one of the user's sockets is on this instance. */
   holdsSocket(userId: number): boolean {
-    return this.engine.sessionIds(userId).some(this.#isMine);
+    return this.engine.hasSession(userId, this.#isMine);
   }
 
   isWriter(userId: number): boolean {

@@ -47,6 +47,21 @@ describe('PresenceEngine sessions', () => {
     expect(engine.get(ALICE).status).toBe('online');
   });
 
+  it('answers whether a session passes a test, as the list of ids would, for known and unknown users', () => {
+    const { engine } = setup();
+    const seen: string[] = [];
+    expect(engine.hasSession(ALICE, () => true), 'an unknown user').toBe(false);
+    engine.openSession(ALICE, 'a/1~tab', 'socket');
+    engine.openSession(ALICE, 'b/1~phone', 'socket');
+    expect(engine.hasSession(ALICE, (id) => id.startsWith('b/'))).toBe(true);
+    expect(engine.hasSession(ALICE, (id) => id.startsWith('c/'))).toBe(false);
+    expect(engine.hasSession(ALICE, (id) => (seen.push(id), true)), 'stops at the first that passes').toBe(true);
+    expect(seen).toEqual(['a/1~tab']);
+    engine.closeSession(ALICE, 'a/1~tab');
+    engine.closeSession(ALICE, 'b/1~phone');
+    expect(engine.hasSession(ALICE, () => true), 'no session left (in the grace)').toBe(false);
+  });
+
   it('keeps the status through the grace and records last_seen when the last session ends', () => {
     const { engine, advance } = setup();
     engine.openSession(ALICE, 's1', 'socket');

@@ -59,6 +59,7 @@ function world() {
   const ended: Array<{ sessionId: string; knownAliveAt: number | 'now' }> = [];
   const engine = {
     sessionIds: () => ['dead/s1'],
+    hasSession: (_userId: number, test: (sessionId: string) => boolean) => test('dead/s1'),
     closeSession: (_userId: number, sessionId: string) => (ended.push({ sessionId, knownAliveAt: 'now' }), null),
     endDeadSession: (_userId: number, sessionId: string, knownAliveAt: number) => (ended.push({ sessionId, knownAliveAt }), null),
   } as unknown as PresenceEngine;
