@@ -73,6 +73,39 @@ describe('Interest', () => {
     sweep(() => keep);
     expect(released).toEqual([9]);
   });
+
+  it('a touch never shortens a longer linger (a kept user waits out its retry, longer than a short linger)', () => {
+    const { interest, released, sweep, advance } = setup(300);
+    interest.touch([5]);
+    advance(300);
+    // Kept by the caller: offered again 1000 ms later, past the 300 ms a touch now would give.
+    sweep(() => true);
+    advance(100);
+    interest.touch([5]);
+    advance(600);
+    sweep();
+    expect(released).toEqual([]);
+    advance(300);
+    sweep();
+    expect(released).toEqual([5]);
+  });
+
+  it('a drop for a user forgotten while held lingers them and leaves the count of held users alone', () => {
+    const { interest, released, sweep, advance } = setup();
+    interest.hold([3, 4]);
+    interest.forget(3);
+    expect(interest.heldCount).toBe(1);
+    // The viewer's socket closes after the account was forgotten: its drop finds no entry.
+    interest.drop([3]);
+    expect(interest.heldCount).toBe(1);
+    expect(interest.held(3)).toBe(false);
+    advance(999);
+    sweep();
+    expect(released).toEqual([]);
+    advance(1);
+    sweep();
+    expect(released).toEqual([3]);
+  });
 });
 
 /** The two-map form Interest had before it kept one entry per user: the reference for the property below. */
