@@ -130,4 +130,43 @@ describe('WatcherSets', () => {
     expect(w.ids.length).toBeLessThan(full / 4);
     for (let s = 1900; s < 2000; s++) expect(idsOf(w, s)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
+
+  it('packs after deletes exactly when 4 × minIds ids are free and they are at least half the live ones, into a quarter more than the live ones', () => {
+    /** Sets of one id each (a block of 4), deleted one by one: after which deletes the arena was replaced. */
+    const packedAfter = (sets: number, deletes: number): { at: number[]; length: number } => {
+      const w = new WatcherSets(4);
+      for (let s = 0; s < sets; s++) w.push(s, 1);
+      const at: number[] = [];
+      for (let k = 1; k <= deletes; k++) {
+        const arena = w.ids;
+        w.delete(k - 1, 1);
+        if (w.ids !== arena) at.push(k);
+      }
+      for (let s = deletes; s < sets; s++) expect(idsOf(w, s)).toEqual([1]);
+      return { at, length: w.ids.length };
+    };
+    // 6 blocks: half free after 2 deletes, but fewer than 16 ids free until the 4th (8 live: 1.25 × 8 = 10 ids).
+    expect(packedAfter(6, 5)).toEqual({ at: [4], length: 10 });
+    // 24 blocks: 16 free after 4 deletes, but not half the live ones until the 8th (32 free, 64 live: 80 ids).
+    expect(packedAfter(24, 9)).toEqual({ at: [8], length: 80 });
+  });
+
+  it('fills the arena to its last id before it grows', () => {
+    const w = new WatcherSets(8);
+    const arena = w.ids;
+    w.push(1, 10);
+    w.push(2, 20);
+    expect(w.ids).toBe(arena);
+    w.push(3, 30);
+    expect(w.ids).not.toBe(arena);
+    expect([idsOf(w, 1), idsOf(w, 2), idsOf(w, 3)]).toEqual([[10], [20], [30]]);
+  });
+
+  it('copies a set into the first `size` places of the array given, and writes nothing past them', () => {
+    const w = new WatcherSets();
+    for (const id of [7, 8, 9]) w.push(1, id);
+    const into = new Int32Array(6).fill(-1);
+    w.copy(w.get(1)!, into);
+    expect([...into]).toEqual([7, 8, 9, -1, -1, -1]);
+  });
 });
