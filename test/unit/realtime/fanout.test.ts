@@ -323,6 +323,92 @@ describe('Fanout', () => {
     expect(frames(bob.socket)).toEqual([]);
   });
 
+  it('block changes, game invites, notifications, settings and probe answers reach every socket of that user only', async () => {
+    const { fanout, connect, flush } = await setup({});
+    const phone = await connect(2);
+    const laptop = await connect(2);
+    const carol = await connect(3);
+    const user = { user_id: 5, username: 'eve' } as never;
+    const settings = { status_visibility: 'friends' } as never;
+    fanout.deliver({ kind: 'block_changed', viewerId: 2, subjectId: 5, user });
+    fanout.deliver({ kind: 'block_changed', viewerId: 2, subjectId: 6, user: null });
+    fanout.deliver({ kind: 'game_invite', viewerId: 2, inviteId: 'inv-1', fromUserId: 3 });
+    fanout.deliver({ kind: 'game_invite_accepted', viewerId: 2, inviteId: 'inv-2', byUserId: 4 });
+    fanout.deliver({ kind: 'notification', viewerId: 2, payload: { type: 'friend_online', friend_id: 3 } as never });
+    fanout.deliver({ kind: 'settings', userId: 2, settings });
+    fanout.deliver({ kind: 'probe_answered', userId: 2 });
+    flush();
+    for (const s of [phone, laptop])
+      expect(frames(s.socket)).toEqual([
+        {
+          type: 'batch',
+          messages: [
+            { seq: 1, type: 'block_changed', user_id: 5, blocked: true, user },
+            { seq: 2, type: 'block_changed', user_id: 6, blocked: false },
+            { seq: 3, type: 'game_invite', invite_id: 'inv-1', from_user_id: 3 },
+            { seq: 4, type: 'game_invite_accepted', invite_id: 'inv-2', by_user_id: 4 },
+            { seq: 5, type: 'friend_online', friend_id: 3 },
+            { seq: 6, type: 'settings_update', settings },
+            { seq: 7, type: 'probe_answered' },
+          ],
+        },
+      ]);
+    expect(frames(carol.socket)).toEqual([]);
+  });
+
+  it('a backed-up socket keeps the latest block change per blocked user and the latest settings', async () => {
+    const { fanout, connect, flush } = await setup({});
+    const bob = await connect(2);
+    fanout.deliver({ kind: 'probe', userId: 2 });
+    bob.socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    const user = { user_id: 5, username: 'eve' } as never;
+    fanout.deliver({ kind: 'block_changed', viewerId: 2, subjectId: 5, user });
+    fanout.deliver({ kind: 'settings', userId: 2, settings: { status_visibility: 'friends' } as never });
+    fanout.deliver({ kind: 'block_changed', viewerId: 2, subjectId: 6, user: null });
+    fanout.deliver({ kind: 'block_changed', viewerId: 2, subjectId: 5, user: null });
+    fanout.deliver({ kind: 'settings', userId: 2, settings: { status_visibility: 'nobody' } as never });
+    bob.socket.bufferedAmount = 0;
+    flush();
+    const [batch] = frames(bob.socket) as Array<{ messages: Array<Record<string, unknown>> }>;
+    expect(batch!.messages).toEqual([
+      { seq: 1, type: 'are_you_there' },
+      { seq: 2, type: 'block_changed', user_id: 6, blocked: false },
+      { seq: 3, type: 'block_changed', user_id: 5, blocked: false },
+      { seq: 4, type: 'settings_update', settings: { status_visibility: 'nobody' } },
+    ]);
+  });
+
+  it('renames of two friends both reach a backed-up socket, as presence or as view_changed (each friend under a key of its own)', async () => {
+    const OTHER = 5;
+    const { fanout, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend', [OTHER]: 'friend' } });
+    const bob = await connect(2);
+    fanout.deliver({ kind: 'probe', userId: 2 });
+    bob.socket.bufferedAmount = HIGH_WATER_BYTES + 1;
+    const named = 1 << TIER_INDEX.friend;
+    fanout.deliver({ kind: 'presence', userId: SUBJECT, views: { friend: viewAs('online', { display_name: 'Alicia' }) }, named });
+    fanout.deliver({ kind: 'presence', userId: OTHER, views: { friend: viewAs('online', { user_id: OTHER, username: 'eve', display_name: 'Evie' }) }, named });
+    fanout.deliver({ kind: 'view_changed', viewerId: 2, subjectId: SUBJECT, view: viewAs('away', { display_name: 'Ali' }), named: true });
+    fanout.deliver({ kind: 'view_changed', viewerId: 2, subjectId: OTHER, view: viewAs('away', { user_id: OTHER, username: 'eve', display_name: 'Eve' }), named: true });
+    bob.socket.bufferedAmount = 0;
+    flush();
+    const [batch] = frames(bob.socket) as Array<{ messages: Array<Record<string, unknown>> }>;
+    // The later rename of each friend replaces that friend's earlier one, and only that one.
+    expect(batch!.messages.map((m) => [m.type, m.friend_id, m.status, m.username, m.display_name])).toEqual([
+      ['are_you_there', undefined, undefined, undefined, undefined],
+      ['friend_status_change', SUBJECT, 'away', 'alice', 'Ali'],
+      ['friend_status_change', OTHER, 'away', 'eve', 'Eve'],
+    ]);
+  });
+
+  it('news sent again after an outage to a user with no socket here goes nowhere, quietly', async () => {
+    const { fanout, connect, flush } = await setup({});
+    const bob = await connect(2);
+    const request: FriendRequest = { id: 9, from_user_id: 3, to_user_id: 4, created_at: TS } as FriendRequest;
+    expect(() => fanout.deliver({ kind: 'request_received', viewerId: 4, request, before: 5_000 })).not.toThrow();
+    flush();
+    expect(frames(bob.socket)).toEqual([]);
+  });
+
   describe('the tiers kept on each watcher set', () => {
     const tiered: Partial<Record<ViewerTier, View>> = {
       public: viewAs('online', { custom_message: null, activity: null }),
@@ -388,6 +474,64 @@ describe('Fanout', () => {
       expect(send(S2)).toEqual([['for close friends'], ['for friends']]);
       expect(send(S3)).toEqual([['for friends'], ['for friends']]);
       expect(send(S4)).toEqual([['for close friends'], ['for close friends']]);
+    });
+
+    it('a delivery with no change to the set or the graph since the last asks the graph for no tier', async () => {
+      const { fanout, graph, connect, flush } = await setup({ 2: { [SUBJECT]: 'friend' }, 3: { [SUBJECT]: 'close_friend' } });
+      const bob = await connect(2);
+      const carol = await connect(3);
+      let asked = 0;
+      const tier = graph.tier.bind(graph);
+      graph.tier = (viewerId, subjectId) => (asked++, tier(viewerId, subjectId));
+      for (let i = 0; i < 2; i++) {
+        fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+        flush();
+        expect([messageOf(bob.socket), messageOf(carol.socket)]).toEqual([['for friends'], ['for close friends']]);
+      }
+      // Both watchers' tiers asked once, at the first delivery.
+      expect(asked).toBe(2);
+    });
+
+    it('a mixed set keeps its own tiers array while its watchers fit in it, and gets a larger one once they outgrow it', async () => {
+      const { fanout, registry, connect, flush } = await setup({
+        2: { [SUBJECT]: 'friend' },
+        3: { [SUBJECT]: 'close_friend' },
+        4: { [SUBJECT]: 'friend' },
+        5: { [SUBJECT]: 'close_friend' },
+        6: { [SUBJECT]: 'friend' },
+      });
+      const sockets = [await connect(2), await connect(3), await connect(4)];
+      const send = () => {
+        fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+        flush();
+        return sockets.map((s) => messageOf(s.socket)[0]);
+      };
+      expect(send()).toEqual(['for friends', 'for close friends', 'for friends']);
+      const own = registry.watchersOf(SUBJECT)!.tiers!;
+      expect(own).toHaveLength(4);
+      // A fourth watcher fills the set's block of 4: the same array, written again.
+      sockets.push(await connect(5));
+      expect(send()).toEqual(['for friends', 'for close friends', 'for friends', 'for close friends']);
+      expect(registry.watchersOf(SUBJECT)!.tiers).toBe(own);
+      // A fifth moves the set to a block of 8: a new array of that size.
+      sockets.push(await connect(6));
+      expect(send()).toEqual(['for friends', 'for close friends', 'for friends', 'for close friends', 'for friends']);
+      expect(registry.watchersOf(SUBJECT)!.tiers).not.toBe(own);
+      expect(registry.watchersOf(SUBJECT)!.tiers).toHaveLength(8);
+    });
+
+    it('reaches every watcher of a set larger than the shared uniform arrays (4,097), each with their tier', async () => {
+      const N = 4097;
+      const given: Record<number, Record<number, FriendCategory>> = {};
+      for (let v = 2; v < 2 + N; v++) given[v] = { [SUBJECT]: 'friend' };
+      const { fanout, connect, flush } = await setup(given);
+      const sockets: FakeSocket[] = [];
+      for (let v = 2; v < 2 + N; v++) sockets.push((await connect(v)).socket);
+      fanout.deliver({ kind: 'presence', userId: SUBJECT, views: tiered });
+      flush();
+      const got = sockets.map((s) => messageOf(s).join());
+      expect(got.filter((m) => m !== 'for friends')).toEqual([]);
+      expect(got).toHaveLength(N);
     });
 
     it('a watcher who joins or leaves after a delivery is counted with their own tier', async () => {
