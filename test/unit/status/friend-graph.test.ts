@@ -220,6 +220,54 @@ describe('FriendGraph', () => {
     for (let id = 2; id <= 61; id++) expect(graph.tier(1, id)).toBe(model.has(id) ? (model.get(id) === 'acquaintance' ? 'public' : model.get(id)) : 'public');
   });
 
+  it('moves its version on with every change that can alter a tier, never back, and not for what changes nothing', async () => {
+    const { graph } = graphOver({ 1: { 3: 'friend' }, 2: { 3: 'close_friend' } });
+    const versions = [graph.version];
+    const step = async (change: () => unknown) => {
+      await change();
+      versions.push(graph.version);
+    };
+    await step(() => graph.load(1, 'user'));
+    await step(() => graph.set(1, 4, 'friend'));
+    await step(() => graph.setRole(1, 'admin'));
+    await step(() => graph.forget(1));
+    await step(() => graph.load(2, 'user'));
+    for (let i = 1; i < versions.length; i++) expect(versions[i]).toBeGreaterThan(versions[i - 1]!);
+    // No change: a category set again, the role it has, a viewer not cached.
+    const still = graph.version;
+    graph.set(2, 3, 'close_friend');
+    expect(graph.setRole(2, 'user')).toBeNull();
+    expect(graph.setRole(1, 'admin')).toBeNull();
+    graph.forget(1);
+    expect(graph.version).toBe(still);
+    // A change answers the role it had.
+    expect(graph.setRole(2, 'admin')).toBe('user');
+    expect(graph.version).toBeGreaterThan(still);
+  });
+
+  it('lists the viewers whose friend lists are cached', async () => {
+    const { graph } = graphOver({ 1: { 3: 'friend' } });
+    await graph.load(1, 'user');
+    await graph.load(2, 'user');
+    expect(graph.viewerIds()).toEqual([1, 2]);
+    graph.forget(1);
+    expect(graph.viewerIds()).toEqual([2]);
+  });
+
+  it('a friend whose addition waits to be packed is recategorised in the waiting change, not in a packed friend', async () => {
+    // 16 friends, one a close friend (a category array kept): up to 2 changes wait before packing.
+    const given: Record<number, FriendCategory> = { 10: 'close_friend' };
+    for (let id = 11; id < 26; id++) given[id] = 'friend';
+    const { graph } = graphOver({ 1: given });
+    await graph.load(1, 'user');
+    graph.set(1, 50, 'friend');
+    graph.set(1, 50, 'close_friend');
+    expect(graph.category(1, 50)).toBe('close_friend');
+    for (let id = 10; id < 26; id++) expect(graph.category(1, id)).toBe(given[id]);
+    expect(graph.friendsOf(1)).toHaveLength(17);
+    expect(graph.category(1, 50)).toBe('close_friend');
+  });
+
   it('eachFriend gives the friends friendIds lists with the tiers tier() and tierAs() give, whatever changes are packed or waiting', async () => {
     const category = fc.constantFrom<FriendCategory | null>(...FRIEND_CATEGORIES, null);
     const change = fc.record({ id: fc.integer({ min: 1, max: 40 }), category });
@@ -292,6 +340,29 @@ describe('FriendGraph: lists read again by age', () => {
     expect(rereads).toEqual([1, 3, 1, 3]);
   });
 
+  it('a list whose re-read is still under way a TTL later is not read again meanwhile', async () => {
+    const { graph, advance } = over(1000);
+    const rereads: number[] = [];
+    graph.rereadWith((id) => (rereads.push(id), new Promise<void>(() => undefined)));
+    await graph.load(1, 'user');
+    advance(1000);
+    graph.rereadStale();
+    advance(1000);
+    graph.rereadStale();
+    expect(rereads).toEqual([1]);
+    graph.stop();
+  });
+
+  it('a host graph never given a re-read (rereadWith) still answers an aged load', async () => {
+    let t = 0;
+    const repo = { categoriesGivenTo: async () => new Map<number, FriendCategory>([[2, 'friend']]), categoryGiven: async () => 'friend' as const, maxAgeMs: 1000 };
+    const graph = new FriendGraph(repo, () => t);
+    await graph.load(1, 'user');
+    t += 1000;
+    await expect(graph.load(1, 'user')).resolves.toBeUndefined();
+    expect(graph.category(1, 2)).toBe('friend');
+  });
+
   // At most 16 under way, and only the tick (every 250 ms) started them: ~64 a second, so an
   // instance holding 100,000 lists read each again ~26 minutes after the last read, not 5.
   it('the next aged list starts as soon as a re-read ends, not at the next tick, 16 at most under way', async () => {
@@ -343,6 +414,24 @@ describe('FriendGraph: lists read again by age', () => {
     graph.rereadStale(); // the next tick
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     expect(rereads).toHaveLength(32);
+    graph.stop();
+  });
+
+  it('a re-read that rejects (against its contract) counts as failed: the next one waits for the tick', async () => {
+    let t = 0;
+    const rereads: number[] = [];
+    const repo = { categoriesGivenTo: async () => new Map<number, FriendCategory>([[2, 'friend']]), categoryGiven: async () => 'friend' as const, maxAgeMs: 1000 };
+    const graph = new FriendGraph(repo, () => t);
+    graph.rereadWith(async (id) => {
+      rereads.push(id);
+      await new Promise((r) => setImmediate(r));
+      throw new Error('port down');
+    });
+    for (let id = 1; id <= 40; id++) await graph.load(id, 'user');
+    t += 1000;
+    graph.rereadStale(); // one tick
+    for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
+    expect(rereads).toHaveLength(16);
     graph.stop();
   });
 });
