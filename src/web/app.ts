@@ -55,7 +55,7 @@ interface Session {
 export class BeaconApp {
   readonly #root: HTMLElement;
   // '' = same origin: the server serves this page, the API and the WebSocket.
-  readonly #api = new ApiClient({ baseUrl: '', getToken });
+  readonly #api = new ApiClient({ baseUrl: '', getToken, fetchImpl: (input, init) => this.#fetchNoticingEnd(input, init) });
   #session: Session | null = null;
   /** The token the current session signed in with. */
   #token: string | null = null;
@@ -235,10 +235,7 @@ export class BeaconApp {
       client.attachIdleDetection(document),
       // Input here counts for this browser's other tabs while they are not connected (and theirs here).
       shareInput(client),
-      client.on('unauthorized', () => {
-        if (this.#deleting) this.#deleting.unauthorized = true;
-        else this.#signOut(SESSION_ENDED, true);
-      }),
+      client.on('unauthorized', () => this.#sessionEnded()),
       () => client.stop(),
       settings.follow(document),
       settings.live(document),
@@ -264,6 +261,33 @@ export class BeaconApp {
     const here = parseRoute(location.hash);
     if (wanted && (!here || PUBLIC_ROUTES.has(here))) navigate(wanted);
     else this.#route();
+  }
+
+  /** Beacon said this tab's session ended (revoked or expired): the login page says so, and the next sign-in comes back here. */
+  #sessionEnded(): void {
+    if (this.#deleting) this.#deleting.unauthorized = true;
+    else this.#signOut(SESSION_ENDED, true);
+  }
+
+  /**
+   * Every API call of the app, watched for the answer that says the session ended: 401
+   * UNAUTHORIZED to a call made with this session's token signs out at once, as the socket's
+   * 4401 close does, before the caller shows the error. Otherwise each panel still loading
+   * (history, notification settings, …) said "Could not load …: your session has ended" in
+   * place until the socket's close came, or for good when the socket stayed open (a proxy that
+   * keeps it, a close lost on the way). A wrong current password (401 INVALID_CREDENTIALS) is
+   * no ended session.
+   */
+  async #fetchNoticingEnd(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const token = this.#token;
+    const res = await globalThis.fetch(input, init);
+    if (res.status !== 401 || token === null || new Headers(init?.headers).get('authorization') !== `Bearer ${token}`) return res;
+    const code = await res
+      .clone()
+      .json()
+      .then((body: { code?: unknown }) => body.code, () => null);
+    if (code === 'UNAUTHORIZED' && this.#token === token) this.#sessionEnded();
+    return res;
   }
 
   async #logout(): Promise<void> {
