@@ -396,7 +396,8 @@ describe('FriendGraph: lists read again by age', () => {
   // The database (or the host's friends port) down: each re-read fails at once. Chained, they went
   // through every list held within moments, a failed query and a warning line each (100,000 of
   // each at 100,000 lists); failures keep the tick's pace, 16 a tick, as before 16f5c2f.
-  it('a re-read that failed does not start the next one: failures go at the tick pace', async () => {
+  /** A graph of 100 stale lists whose re-reads each fail as `fail` says, after a turn. */
+  async function failingRereads(fail: () => false): Promise<{ graph: FriendGraph; rereads: number[]; tick: () => Promise<void> }> {
     let t = 0;
     const rereads: number[] = [];
     const repo = { categoriesGivenTo: async () => new Map<number, FriendCategory>([[2, 'friend']]), categoryGiven: async () => 'friend' as const, maxAgeMs: 1000 };
@@ -404,33 +405,31 @@ describe('FriendGraph: lists read again by age', () => {
     graph.rereadWith(async (id) => {
       rereads.push(id);
       await new Promise((r) => setImmediate(r));
-      return false; // failed (logged by the caller)
+      return fail();
     });
     for (let id = 1; id <= 100; id++) await graph.load(id, 'user');
     t += 1000;
-    graph.rereadStale(); // one tick
-    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    const tick = async () => {
+      graph.rereadStale();
+      for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    };
+    return { graph, rereads, tick };
+  }
+
+  it('a re-read that failed does not start the next one: failures go at the tick pace', async () => {
+    const { graph, rereads, tick } = await failingRereads(() => false); // failed (logged by the caller)
+    await tick();
     expect(rereads).toHaveLength(16);
-    graph.rereadStale(); // the next tick
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    await tick(); // the next tick
     expect(rereads).toHaveLength(32);
     graph.stop();
   });
 
   it('a re-read that rejects (against its contract) counts as failed: the next one waits for the tick', async () => {
-    let t = 0;
-    const rereads: number[] = [];
-    const repo = { categoriesGivenTo: async () => new Map<number, FriendCategory>([[2, 'friend']]), categoryGiven: async () => 'friend' as const, maxAgeMs: 1000 };
-    const graph = new FriendGraph(repo, () => t);
-    graph.rereadWith(async (id) => {
-      rereads.push(id);
-      await new Promise((r) => setImmediate(r));
+    const { graph, rereads, tick } = await failingRereads(() => {
       throw new Error('port down');
     });
-    for (let id = 1; id <= 40; id++) await graph.load(id, 'user');
-    t += 1000;
-    graph.rereadStale(); // one tick
-    for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
+    await tick();
     expect(rereads).toHaveLength(16);
     graph.stop();
   });
