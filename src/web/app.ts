@@ -81,6 +81,8 @@ export class BeaconApp {
    * (`unauthorized` records it) instead of signing out as "session ended" in the middle.
    */
   #deleting: { unauthorized: boolean } | null = null;
+  /** The token of the session the user is logging out of, while the logout is under way: that session ending meanwhile (its socket's close, an answer) is the logout, not news for the login page. */
+  #loggingOut: string | null = null;
   /**
    * The account whose session this tab last ended to show the login page (null once signed in
    * again): if another tab then reports it deleted (its socket may close before that tab's
@@ -266,6 +268,7 @@ export class BeaconApp {
   /** Beacon said this tab's session ended (revoked or expired): the login page says so, and the next sign-in comes back here. */
   #sessionEnded(): void {
     if (this.#deleting) this.#deleting.unauthorized = true;
+    else if (this.#loggingOut !== null && this.#loggingOut === this.#token) this.#signOut();
     else this.#signOut(SESSION_ENDED, true);
   }
 
@@ -291,15 +294,18 @@ export class BeaconApp {
   }
 
   async #logout(): Promise<void> {
-    // A shared browser must not keep showing this account's friends coming online.
-    await disablePush(this.#api).catch(() => undefined);
+    this.#loggingOut = this.#token;
     try {
+      // A shared browser must not keep showing this account's friends coming online.
+      await disablePush(this.#api).catch(() => undefined);
       await this.#api.logout();
     } catch {
       /* the token is dropped locally either way */
+    } finally {
+      this.#loggingOut = null;
     }
     this.#signOut();
-    // Its revocation may have closed the socket first ("session ended"): leaving is no page to come back to.
+    // Leaving is no page to come back to.
     this.#wanted = null;
   }
 
