@@ -12,7 +12,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireRedis, startRedisProxy, type RedisProxy } from '../helpers/redis.js';
-import { connect, type Frame } from '../helpers/ws-client.js';
+import { connect, friendChangeOf } from '../helpers/ws-client.js';
 import { deadAfterMs, REAP_AFTER_OUTAGE_MS } from '../../src/server/status/cluster-heartbeat.js';
 import { api, befriend, heartbeatForGrace, register, startCluster, type Cluster, type Instance } from './harness.js';
 
@@ -55,8 +55,6 @@ async function rowLastSeen(databaseUrl: string, userId: number): Promise<number 
   }
 }
 
-const offlineOf = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id && f.status === 'offline';
-const onlineOf = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id && f.status === 'online';
 
 describe('Redis restarted empty while an instance died', { timeout: 150_000 }, () => {
   let cluster: Cluster | undefined;
@@ -84,10 +82,10 @@ describe('Redis restarted empty while an instance died', { timeout: 150_000 }, (
     // A first visit of Alice's, over well before the outage: that leave is her last_seen until she comes back.
     let from = b.mark();
     const first = await connect(one.url, alice.token);
-    await b.next(onlineOf(alice.id), { from });
+    await b.next(friendChangeOf(alice.id, 'online'), { from });
     from = b.mark();
     first.socket.ws.close();
-    await b.next(offlineOf(alice.id), { from, timeoutMs: GRACE_MS + 3000 });
+    await b.next(friendChangeOf(alice.id, 'offline'), { from, timeoutMs: GRACE_MS + 3000 });
     let before: number | null = null;
     for (let i = 0; i < 50 && before === null; i++) {
       before = await rowLastSeen(cluster.env.BEACON_DATABASE_URL!, alice.id);
@@ -99,7 +97,7 @@ describe('Redis restarted empty while an instance died', { timeout: 150_000 }, (
     // Back on instance one, seen by Bob on instance two.
     from = b.mark();
     await connect(one.url, alice.token);
-    await b.next(onlineOf(alice.id), { from });
+    await b.next(friendChangeOf(alice.id, 'online'), { from });
     // Her row says online (written behind within a second) before the outage begins.
     await new Promise((r) => setTimeout(r, 1500));
 
@@ -115,7 +113,7 @@ describe('Redis restarted empty while an instance died', { timeout: 150_000 }, (
     proxy.restore();
 
     // Ended by the reaping once the dead-instance window from Redis' return is over (then a beat or two).
-    await b.next(offlineOf(alice.id), { from, timeoutMs: deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS + 8000 });
+    await b.next(friendChangeOf(alice.id, 'offline'), { from, timeoutMs: deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS + 8000 });
     let after: number | null = null;
     for (let i = 0; i < 50; i++) {
       after = await rowLastSeen(cluster.env.BEACON_DATABASE_URL!, alice.id);
@@ -166,7 +164,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     const bob = await register(b, 'bob');
     await befriend(a, alice, b, bob);
     const { socket: s } = await connect(a.url, alice.token);
-    await s.after(() => connect(b.url, bob.token), onlineOf(bob.id), { timeoutMs: 5000 });
+    await s.after(() => connect(b.url, bob.token), friendChangeOf(bob.id, 'online'), { timeoutMs: 5000 });
     // His row says online (written behind within a second) before the outage begins.
     await new Promise((r) => setTimeout(r, 1500));
 
@@ -182,7 +180,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     // Past A's first reaping after the outage (the dead-instance window from its return), and two beats more.
     const reapedBy = backAt + deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS + 2 * (HEARTBEAT_MS / 5);
     await new Promise((r) => setTimeout(r, reapedBy - Date.now()));
-    expect(s.since(from).filter(offlineOf(bob.id)), 'Alice never saw Bob offline').toEqual([]);
+    expect(s.since(from).filter(friendChangeOf(bob.id, 'offline')), 'Alice never saw Bob offline').toEqual([]);
     expect(await rowLastSeen(c.env.BEACON_DATABASE_URL!, bob.id), "Bob's row was never written offline").toBeNull();
     expect(await statusSeen(a, alice.token, bob.id)).toBe('online');
   });
@@ -198,7 +196,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     const { socket: s } = await connect(a.url, bob.token);
     const online = s.mark();
     const { socket: aliceOnA } = await connect(a.url, alice.token);
-    await s.next(onlineOf(alice.id), { from: online, timeoutMs: 5000 });
+    await s.next(friendChangeOf(alice.id, 'online'), { from: online, timeoutMs: 5000 });
     await connect(b.url, alice.token);
     // Her row says online (written behind within a second) before the outage begins.
     await new Promise((r) => setTimeout(r, 1500));
@@ -214,10 +212,10 @@ describe('Redis restarted empty, the instances reconnecting seconds apart', { ti
     aliceOnA.ws.close();
     await aliceOnA.waitClosed();
     await new Promise((r) => setTimeout(r, GRACE_MS + 1500));
-    expect(s.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline while B was away').toEqual([]);
+    expect(s.since(from).filter(friendChangeOf(alice.id, 'offline')), 'Bob never saw Alice offline while B was away').toEqual([]);
     proxyB.restore();
     await new Promise((r) => setTimeout(r, 3000));
-    expect(s.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline').toEqual([]);
+    expect(s.since(from).filter(friendChangeOf(alice.id, 'offline')), 'Bob never saw Alice offline').toEqual([]);
     expect(await rowLastSeen(c.env.BEACON_DATABASE_URL!, alice.id), "her row was never written offline").toBeNull();
     expect(await statusSeen(a, bob.token, alice.id)).toBe('online');
   });

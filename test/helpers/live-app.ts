@@ -54,6 +54,19 @@ export async function startLiveApp(config: Partial<Config> = {}, overrides: AppO
   };
 }
 
+/**
+ * For apps sharing one fake clock (each started with `{ now: clock.now }`): moves it, every app
+ * runs its presence tick and sends what it batched, then the frames get 20 ms to arrive.
+ */
+export async function advanceTogether(clock: FakeClock, apps: readonly LiveApp[], ms: number): Promise<void> {
+  clock.advance(ms);
+  for (const s of apps) {
+    s.app.services.presence.tick();
+    s.app.gateway.flush();
+  }
+  await new Promise((r) => setTimeout(r, 20));
+}
+
 /** A live app on a fresh database of `dialect`, which close() drops once the app has stopped. */
 export async function liveAppOn(dialect: TestDialect, config: Partial<Config> = {}, overrides: AppOverrides = {}): Promise<LiveApp> {
   const fresh = await freshDatabase(dialect);

@@ -34,6 +34,11 @@ function frameDelay(): (immediate: boolean, deliver: () => void) => void {
   };
 }
 
+/** A friend's `friend_status_change` about user `id` (to `status`, when given), for next() and since(). */
+export function friendChangeOf(id: number, status?: string): (f: Frame) => boolean {
+  return (f) => f.type === 'friend_status_change' && f.friend_id === id && (status === undefined || f.status === status);
+}
+
 export class TestSocket {
   readonly frames: Frame[] = [];
   /** Raw frames as received (a batch is one). */

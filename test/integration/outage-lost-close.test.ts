@@ -20,15 +20,13 @@ import { FakeClock } from '../helpers/clock.js';
 import { CutOffBus } from '../helpers/flaky-bus.js';
 import { HangingStore } from '../helpers/hanging-store.js';
 import { freshDatabase } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { advanceTogether, startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { until } from '../helpers/shared-parts.js';
-import type { Frame, TestSocket } from '../helpers/ws-client.js';
+import { friendChangeOf, type TestSocket } from '../helpers/ws-client.js';
 
 const GRACE_MS = 10_000;
 const HEARTBEAT_MS = 25_000;
 
-const changeOf = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
-const offlineOf = (id: number) => (f: Frame) => changeOf(id)(f) && f.status === 'offline';
 
 /** A CutOffBus whose messages to the other instances can be lost while it still looks healthy (Redis dying under a publish). */
 class LossyBus extends CutOffBus {
@@ -69,7 +67,7 @@ describe('a close lost just before Redis restarted empty', () => {
     ({ socket: bobOnB } = await b.connect(bob.token));
     const from = bobOnB.mark();
     ({ socket: aliceOnA } = await a.connect(alice.token));
-    await bobOnB.next((f) => changeOf(alice.id)(f) && f.status === 'online', { from });
+    await bobOnB.next(friendChangeOf(alice.id, 'online'), { from });
     await until('B holds her tab on A', () => b.app.services.presence.engine.sessionIds(alice.id).length === 1);
   }, 30_000);
 
@@ -78,15 +76,8 @@ describe('a close lost just before Redis restarted empty', () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  /** Moves the shared clock; both instances tick, and send what they batched. */
-  async function advance(ms: number): Promise<void> {
-    clock.advance(ms);
-    for (const s of [a, b]) {
-      s.app.services.presence.tick();
-      s.app.gateway.flush();
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  /** Moves the shared clock; both instances tick, and sends what it batched. */
+  const advance = (ms: number): Promise<void> => advanceTogether(clock, [a, b], ms);
 
   /** What Bob's REST read of his friends says of Alice, through B. */
   async function bobReadsOnB(): Promise<string | undefined> {
@@ -119,7 +110,7 @@ describe('a close lost just before Redis restarted empty', () => {
 
     // Past her grace, well within the pause of reaping after the outage: the resync alone did it.
     await advance(GRACE_MS + 1000);
-    await bobOnB.next(offlineOf(alice.id), { from });
+    await bobOnB.next(friendChangeOf(alice.id, 'offline'), { from });
     expect(await bobReadsOnB()).toBe('offline');
     expect(b.app.services.presence.engine.sessionIds(alice.id), 'B dropped her tab on A').toEqual([]);
 
@@ -130,7 +121,7 @@ describe('a close lost just before Redis restarted empty', () => {
     await b.app.services.presence.reap();
     await advance(1000);
     await bobOnB.settled();
-    expect(bobOnB.since(from).filter(offlineOf(alice.id))).toHaveLength(1);
+    expect(bobOnB.since(from).filter(friendChangeOf(alice.id, 'offline'))).toHaveLength(1);
     expect(await bobReadsOnB()).toBe('offline');
   }, 30_000);
 });

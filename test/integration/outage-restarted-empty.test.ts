@@ -22,15 +22,13 @@ import { FakeClock } from '../helpers/clock.js';
 import { CutOffBus } from '../helpers/flaky-bus.js';
 import { HangingStore } from '../helpers/hanging-store.js';
 import { freshDatabase } from '../helpers/databases.js';
-import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
+import { advanceTogether, startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { until } from '../helpers/shared-parts.js';
-import type { Frame, TestSocket } from '../helpers/ws-client.js';
+import { friendChangeOf, type TestSocket } from '../helpers/ws-client.js';
 
 const GRACE_MS = 10_000;
 const HEARTBEAT_MS = 25_000;
 
-const changeOf = (id: number) => (f: Frame) => f.type === 'friend_status_change' && f.friend_id === id;
-const offlineOf = (id: number) => (f: Frame) => changeOf(id)(f) && f.status === 'offline';
 
 describe('Redis restarted empty, the instances reconnecting seconds apart, a user with a tab on two of them', () => {
   const clock = new FakeClock();
@@ -70,7 +68,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     const from = bobOnC.mark();
     ({ socket: aliceOnA } = await a.connect(alice.token));
     await b.connect(alice.token);
-    await bobOnC.next((f) => changeOf(alice.id)(f) && f.status === 'online', { from });
+    await bobOnC.next(friendChangeOf(alice.id, 'online'), { from });
     await until('C holds both her tabs', () => c.app.services.presence.engine.sessionIds(alice.id).length === 2);
   }, 30_000);
 
@@ -81,14 +79,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
   });
 
   /** Moves the shared clock; every instance ticks, and sends what it batched. */
-  async function advance(ms: number): Promise<void> {
-    clock.advance(ms);
-    for (const s of [a, b, c]) {
-      s.app.services.presence.tick();
-      s.app.gateway.flush();
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const advance = (ms: number): Promise<void> => advanceTogether(clock, [a, b, c], ms);
 
   /** Redis goes down for every instance, and comes back empty for A and C only: B's clients are still in their backoff (bBack). */
   async function restartedEmptyWithBLate(): Promise<void> {
@@ -127,7 +118,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     await advance(1000);
     // What the ticks sent Bob is in before his barrier's answer (not only what 20 ms brought).
     await bobOnC.settled();
-    expect(bobOnC.since(from).filter(offlineOf(alice.id)), 'Bob never saw Alice offline').toEqual([]);
+    expect(bobOnC.since(from).filter(friendChangeOf(alice.id, 'offline')), 'Bob never saw Alice offline').toEqual([]);
     expect(await bobReadsOnC()).toBe('online');
     expect(await rowOfAlice(), 'her row was never written offline').toMatchObject({ online_status: 'online', last_seen: null });
 
@@ -137,7 +128,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     await until('B resynced', () => b.app.services.presence.replicaSync().synced, 5000);
     await advance(1000);
     await bobOnC.settled();
-    expect(bobOnC.since(from).filter(offlineOf(alice.id))).toEqual([]);
+    expect(bobOnC.since(from).filter(friendChangeOf(alice.id, 'offline'))).toEqual([]);
     expect(await bobReadsOnC()).toBe('online');
   }, 30_000);
 
@@ -150,7 +141,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     await until("C heard her tab on A close", () => !c.app.services.presence.engine.sessionIds(alice.id).some((id) => id.startsWith('a/')), 3000);
     await advance(GRACE_MS + 1000);
     await bobOnC.settled();
-    expect(bobOnC.since(from).filter(offlineOf(alice.id)), 'not before B is found dead').toEqual([]);
+    expect(bobOnC.since(from).filter(friendChangeOf(alice.id, 'offline')), 'not before B is found dead').toEqual([]);
     // B never reconnects (no beat of it reaches the store): past the dead-instance window from Redis' return, C's reaping ends it.
     await advance(deadAfterMs(HEARTBEAT_MS) + REAP_AFTER_OUTAGE_MS - (clock.now() - backAt) + 1000);
     await b.app.services.presence.beat(); // refused: B is no live instance
@@ -158,8 +149,8 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
     await c.app.services.presence.reap();
     await advance(1000);
     // Her session on B ended as of the moment C's bus went down (its grace is over by now): she is offline.
-    await bobOnC.next(offlineOf(alice.id), { from });
-    expect(bobOnC.since(from).filter(offlineOf(alice.id))).toHaveLength(1);
+    await bobOnC.next(friendChangeOf(alice.id, 'offline'), { from });
+    expect(bobOnC.since(from).filter(friendChangeOf(alice.id, 'offline'))).toHaveLength(1);
     expect(await bobReadsOnC()).toBe('offline');
     await until('her row was written offline', async () => (await rowOfAlice()).online_status === 'offline', 3000);
   }, 30_000);

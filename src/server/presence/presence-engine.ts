@@ -216,8 +216,7 @@ export class PresenceEngine {
   /** Whether one of the user's live sessions passes `test` (as `sessionIds(userId).some(test)`, without the copy: the reaping asks it of every replica at every beat). */
   hasSession(userId: number, test: (sessionId: string) => boolean): boolean {
     const u = this.#users.get(userId);
-    if (u === undefined || u.sessions.size === 0) return false;
-    for (const sessionId of u.sessions.keys()) if (test(sessionId)) return true;
+    if (u) for (const sessionId of u.sessions.keys()) if (test(sessionId)) return true;
     return false;
   }
 

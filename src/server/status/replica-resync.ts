@@ -117,7 +117,7 @@ export class ReplicaResync {
 
   /** Whether this replica of the user holds no session at all and this instance made her latest change (a replica loaded from a row has no version: not this one's to re-save). */
   #sawLeaveLast(userId: number): boolean {
-    return this.parts.versions.of(userId)?.by === this.#self && !this.parts.engine.hasSession(userId, () => true);
+    return this.parts.versions.of(userId)?.by === this.#self && this.parts.engine.liveSessionCount(userId) === 0;
   }
 
   /**
