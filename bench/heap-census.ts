@@ -11,6 +11,12 @@
  * other user connects, yet the friends of those users (nearly everyone) are replicated here,
  * as on each instance of the two-instance bench. With a one-instance census of the same graph
  * this splits the cost into a per-socket and a per-replica part (docs/capacity.md).
+ * HEAP_CENSUS_EVERY=k (with HEAP_CENSUS_HALF; default 2) connects only every k-th user: with k
+ * large, replicas outnumber sockets (each of many instances behind a load balancer), and the
+ * growth per replica (the line `per replica`, from the server's beacon_replicas gauge) measures a
+ * replica's cost nearly alone. Code compiled on the first connects (~3 MB, whatever the number
+ * of sockets) counts in every growth here: compare runs of one size, or take the slope of two.
+ * HEAP_CENSUS_SETTLE_MS (default 3000): how long the sockets sit idle before RSS is read.
  * HEAP_CENSUS_SAMPLE=<file> also writes a sampling heap profile of the connects (from just
  * before the first socket to 3 s after the last is ready) to that file; with
  * HEAP_CENSUS_SAMPLE_DEAD=1 it keeps objects promoted and then collected too. Compare the two
@@ -70,6 +76,8 @@ function census(file: string): Map<string, { count: number; bytes: number }> {
 
 const METRICS_TOKEN = 'heap-census-metrics-token-0123456789';
 const HALF = process.env.HEAP_CENSUS_HALF;
+const EVERY = HALF ? Number(process.env.HEAP_CENSUS_EVERY ?? 2) : 1;
+if (!Number.isInteger(EVERY) || EVERY < 1) throw new Error('HEAP_CENSUS_EVERY must be a positive integer');
 const SAMPLE = process.env.HEAP_CENSUS_SAMPLE;
 
 /** V8 heap used, external and array-buffer memory and RSS, from the server's /metrics (bytes). */
@@ -81,6 +89,7 @@ async function memory(port: number): Promise<Record<string, number>> {
     heapUsed: read('nodejs_heap_size_used_bytes'),
     heapTotal: read('nodejs_heap_size_total_bytes'),
     external: read('nodejs_external_memory_bytes'),
+    replicas: read('beacon_replicas'),
   };
 }
 
@@ -134,7 +143,7 @@ async function main(): Promise<void> {
   const mem0 = await memory(port);
   const rss0 = rssKiB(server.pid);
   const sockets: WebSocket[] = [];
-  const tokens = HALF ? seeded.tokens.filter((_, i) => i % 2 === 0) : seeded.tokens;
+  const tokens = seeded.tokens.filter((_, i) => i % EVERY === 0);
   if (SAMPLE) {
     process.kill(server.pid, 'SIGUSR1');
     await sleep(200);
@@ -144,12 +153,20 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const n = tokens.length;
   await sleep(3000);
-  const rss1 = rssKiB(server.pid);
+  let rss1 = rssKiB(server.pid);
+  // HEAP_CENSUS_SETTLE_MS: how long the sockets sit idle before RSS is read and the snapshot taken.
+  const settle = Number(process.env.HEAP_CENSUS_SETTLE_MS ?? 3000);
+  if (settle > 3000) {
+    console.log(`RSS 3 s after the last ready: ${((rss1 - rss0) / 1024).toFixed(1)} MiB above the start`);
+    await sleep(settle - 3000);
+    rss1 = rssKiB(server.pid);
+  }
   if (SAMPLE) {
     process.kill(server.pid, 'SIGUSR1');
     await waitForFile(SAMPLE);
   }
-  console.log(`${n} sockets ready in ${seconds.toFixed(2)} s (${(n / seconds).toFixed(0)}/s)${HALF ? `, ${users} users replicated (HEAP_CENSUS_HALF)` : ''}; RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / n).toFixed(2)} KiB per socket`);
+  const replicas = (await memory(port)).replicas! - mem0.replicas!;
+  console.log(`${n} sockets ready in ${seconds.toFixed(2)} s (${(n / seconds).toFixed(0)}/s), ${replicas} replicas${HALF ? ` (HEAP_CENSUS_HALF, every ${EVERY}th user connects)` : ''}; RSS ${(rss0 / 1024).toFixed(1)} → ${(rss1 / 1024).toFixed(1)} MiB = ${((rss1 - rss0) / n).toFixed(2)} KiB per socket`);
   const mem1 = await memory(port);
   const after = await snapshotCensus(server.pid, dir, taken, process.env.HEAP_CENSUS_KEEP);
   await sleep(1000);
@@ -158,6 +175,7 @@ async function main(): Promise<void> {
   await server.stop();
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   for (const k of Object.keys(mem0)) {
+    if (k === 'replicas') continue;
     console.log(`${k.padEnd(9)} ${mib(mem0[k]!)} → ${mib(mem1[k]!)} MiB = ${((mem1[k]! - mem0[k]!) / n / 1024).toFixed(2)} KiB per socket; after the snapshot's full GC ${mib(mem2[k]!)} MiB = ${((mem2[k]! - mem0[k]!) / n / 1024).toFixed(2)} KiB per socket`);
   }
   const grown = [...after].map(([name, e]) => {
@@ -166,7 +184,10 @@ async function main(): Promise<void> {
   });
   grown.sort((x, y) => y[1].bytes - x[1].bytes);
   const total = grown.reduce((s, [, e]) => s + e.bytes, 0);
-  console.log(`heap objects grew ${mib(total)} MiB = ${(total / n / 1024).toFixed(2)} KiB per socket; by constructor:`);
+  // Code compiled by the first connects grows by about the same few MB whatever the number of sockets.
+  const code = grown.find(([name]) => name === 'code')?.[1].bytes ?? 0;
+  console.log(`heap objects grew ${mib(total)} MiB = ${(total / n / 1024).toFixed(2)} KiB per socket (${mib(code)} MiB of it compiled code, a fixed cost: ${((total - code) / n / 1024).toFixed(2)} KiB without); by constructor:`);
+  console.log(`per replica, sockets included (${n} sockets, ${replicas} replicas): heap objects without code ${((total - code) / replicas / 1024).toFixed(2)} KiB, RSS ${((rss1 - rss0) / replicas).toFixed(2)} KiB`);
   for (const [name, e] of grown.slice(0, top)) console.log(`${(e.bytes / n).toFixed(0).padStart(7)} B/socket ${(e.count / n).toFixed(2).padStart(8)} per socket  ${name.replace(/\s+/g, ' ').slice(0, 90)}`);
   rmSync(dir, { recursive: true, force: true });
 }
