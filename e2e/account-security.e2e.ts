@@ -183,12 +183,19 @@ describe('change password', () => {
     // Nothing changed meanwhile: the other browser is still signed in.
     expect(await other.locator('beacon-friend-list').count()).toBe(1);
 
+    const deviceToken = () => page.evaluate(() => (JSON.parse(localStorage.getItem('beacon.devices') ?? '{}') as Record<string, string>).sam_sec);
+    const oldDevice = await deviceToken();
+    expect(oldDevice).toMatch(/^d2\./);
     await next.fill('a-new-passphrase-42');
     await confirm.fill('a-new-passphrase-42');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect
       .poll(() => page.locator('[data-part=password-status]').textContent(), { timeout: 5_000 })
       .toBe('Password changed. You stay signed in here; 1 other device was signed out.');
+    // The device token kept for the old password names no known device now: this browser keeps the change's.
+    const newDevice = await deviceToken();
+    expect(newDevice).toMatch(/^d2\./);
+    expect(newDevice).not.toBe(oldDevice);
     expect(await Promise.all([current, next, confirm].map((f) => f.inputValue()))).toEqual(['', '', '']);
     expect(await invalid()).toEqual([null, null, null]);
     // The other browser is signed out at once (its socket closed with 4000), this one is not.
@@ -206,6 +213,13 @@ describe('change password', () => {
     await expect.poll(() => other.locator('[data-part=error]').textContent(), { timeout: 5_000 }).toBe('Wrong username or password.');
     await logIn(other, server.baseUrl, 'sam_sec', 'a-new-passphrase-42');
     await other.locator('beacon-friend-list').waitFor();
+    // It is a known device: a login with it answers the same token (an unknown device gets a new one).
+    const known = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'sam_sec', password: 'a-new-passphrase-42', device_token: newDevice }),
+    });
+    expect(((await known.json()) as { device_token: string }).device_token).toBe(newDevice);
     await page.close();
     await other.close();
   });

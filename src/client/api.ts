@@ -9,6 +9,7 @@ import type {
   HistoryInfo,
   ManualStatus,
   NotificationSettings,
+  PasswordChanged,
   PatternInfo,
   PushSubscriptionBody,
   ScheduleBody,
@@ -20,7 +21,7 @@ import type {
   View,
 } from '../protocol/index.js';
 
-export type { BlockedUser, CalendarInfo, HistoryInfo, NotificationSettings, PatternInfo, SessionInfo, SignedOut, Watch };
+export type { BlockedUser, CalendarInfo, HistoryInfo, NotificationSettings, PasswordChanged, PatternInfo, SessionInfo, SignedOut, Watch };
 import { readToken, tokenWithin, type TokenSource } from './token-source.js';
 import { defaultTimers, normalizeBaseUrl } from './transport.js';
 
@@ -432,11 +433,13 @@ export class ApiClient {
   /**
    * A new password, the current one entered again (PUT /users/me/password; standalone Beacon).
    * Every other login of the account ends (their sockets close with 4000), this one stays;
-   * `signed_out` says how many ended. A wrong current password fails with `INVALID_CREDENTIALS`
-   * (10 per 15 min per login, then `RATE_LIMITED` with `retryAfterMs`), a new one the rules refuse
-   * with `VALIDATION_ERROR` (its message says why).
+   * `signed_out` says how many ended; `device_token` replaces this device's token (the ones made
+   * before the change name no known device any more: keep it and send it with the next login). A
+   * wrong current password fails with `INVALID_CREDENTIALS` (10 per 15 min per login, then
+   * `RATE_LIMITED` with `retryAfterMs`), a new one the rules refuse with `VALIDATION_ERROR` (its
+   * message says why).
    */
-  changePassword(currentPassword: string, newPassword: string): Promise<SignedOut> {
+  changePassword(currentPassword: string, newPassword: string): Promise<PasswordChanged> {
     return this.#request('PUT', '/users/me/password', { current_password: currentPassword, new_password: newPassword });
   }
 

@@ -24,6 +24,7 @@ export type {
   FriendCategory,
   FriendRequest,
   ManualStatus,
+  PasswordChanged,
   SessionInfo,
   Settings,
   SignedOut,

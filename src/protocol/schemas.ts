@@ -257,3 +257,12 @@ export type SessionInfo = Static<typeof SessionInfo>;
 /** How many other logins a password change or "sign out everywhere else" ended. */
 export const SignedOut = Type.Object({ signed_out: Type.Integer({ minimum: 0 }) });
 export type SignedOut = Static<typeof SignedOut>;
+/**
+ * A password change: the other logins it ended, and this device's new device token (the ones
+ * made before the change name no known device any more).
+ */
+export const PasswordChanged = Type.Object({
+  signed_out: Type.Integer({ minimum: 0 }),
+  device_token: Type.String({ description: 'keep it on this device in place of the one it had, and send it with the next login of this account' }),
+});
+export type PasswordChanged = Static<typeof PasswordChanged>;

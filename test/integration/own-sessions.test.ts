@@ -77,7 +77,7 @@ describe('changing one’s password', () => {
 
     const res = await changePassword(t, token, { current_password: PASSWORD, new_password: NEW_PASSWORD });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toEqual({ signed_out: 2 });
+    expect(res.json()).toEqual({ signed_out: 2, device_token: expect.stringMatching(/^d2\./) });
     expect(await phoneSocket.socket.waitClosed(1000)).toEqual({ code: 4000, reason: 'session revoked' });
     expect(await tabletSocket.socket.waitClosed(1000)).toEqual({ code: 4000, reason: 'session revoked' });
     expect(await me(t, phone)).toBe(401);
@@ -522,7 +522,7 @@ describe('on two instances', () => {
     const phoneSocket = await b.connect(phone);
     const phoneOnA = await a.connect(phone);
     const res = await changePassword(a, token, { current_password: PASSWORD, new_password: NEW_PASSWORD });
-    expect(res.json()).toEqual({ signed_out: 1 });
+    expect(res.json()).toEqual({ signed_out: 1, device_token: expect.stringMatching(/^d2\./) });
     expect((await phoneSocket.socket.waitClosed(1000)).code).toBe(4000);
     expect((await phoneOnA.socket.waitClosed(1000)).code).toBe(4000);
     const mark = own.socket.mark();

@@ -86,15 +86,15 @@ export class AuthService {
     // A new account: its password is known to this request only, nothing to check again.
     const session = this.#newSession(user.id, input.userAgent);
     await this.sessions.create(session);
-    return { token: this.#token(session), user, device_token: this.devices.issue(user.id) };
+    return { token: this.#token(session), user, device_token: this.devices.issue(user.id, passwordHash) };
   }
 
   /** Throws LoginFailed (an AppError) for a wrong password, an unknown username or a spent failed-login budget. */
   async login(input: { username: string; password: string; deviceToken?: string; userAgent: string | null }): Promise<AuthResult> {
     const key = input.username.toLowerCase();
     const record = await this.users.findByUsername(input.username);
-    // A device this account logged in from before has a failed-login budget of its own.
-    const device = record ? this.devices.deviceOf(input.deviceToken, record.id) : null;
+    // A device this account logged in from before, with its current password, has a failed-login budget of its own.
+    const device = record ? this.devices.deviceOf(input.deviceToken, record.id, record.passwordHash) : null;
     // Counted before the password is checked (login-throttle.ts), forgotten if it is right.
     const wait = (await this.opts.throttle?.attempt(key, device)) ?? 0;
     if (wait > 0) {
@@ -127,7 +127,7 @@ export class AuthService {
     return {
       token: this.#token(session),
       user,
-      device_token: device === null ? this.devices.issue(user.id) : input.deviceToken!,
+      device_token: device === null ? this.devices.issue(user.id, record.passwordHash) : input.deviceToken!,
     };
   }
 
@@ -195,9 +195,10 @@ export class AuthService {
   /**
    * A new password, the current one entered again (confirmPassword: the login's budget), the new
    * one by the rules of registration. Every other login of the user ends (its sockets close with
-   * 4000 on every instance); the caller's stays. Answers how many ended.
+   * 4000 on every instance); the caller's stays. Answers how many ended, and a device token for
+   * the caller's device: the tokens made before name no known device any more (device-tokens.ts).
    */
-  async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<number> {
+  async changePassword(auth: AuthContext, currentPassword: string, newPassword: string): Promise<{ ended: number; deviceToken: string }> {
     const record = await this.users.findRecordById(auth.userId);
     if (!record) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
     // The new password's rules first: refusing it tells nothing of the current one, and costs no attempt.
@@ -207,12 +208,13 @@ export class AuthService {
     await this.#confirm(auth, record, currentPassword, 'Wrong current password');
     // Written only if the password is still the one just checked and this login is still live
     // (session-repository.ts): a change or an end of logins that came first wins.
-    const ended = await this.sessions.replacePassword(auth.userId, await hash(newPassword), this.opts.now(), { sessionId: auth.sessionId, checkedHash: record.passwordHash });
+    const newHash = await hash(newPassword);
+    const ended = await this.sessions.replacePassword(auth.userId, newHash, this.opts.now(), { sessionId: auth.sessionId, checkedHash: record.passwordHash });
     if (ended === 'no account') throw new AppError('UNAUTHORIZED', 'Account no longer exists');
     if (ended === 'login ended') throw loginEnded();
     if (ended === 'changed meanwhile') throw new AppError('CONFLICT', 'The password was changed meanwhile');
     for (const id of ended) this.revoked(id, auth.userId);
-    return ended.length;
+    return { ended: ended.length, deviceToken: this.devices.issue(auth.userId, newHash) };
   }
 
   /**

@@ -5,7 +5,7 @@
  * DELETE /users/me/sessions every one but this. Standalone mode only (plugin.ts).
  */
 import { Type } from 'typebox';
-import { ChangePasswordBody, SessionInfo, SignedOut } from '../../protocol/index.js';
+import { ChangePasswordBody, PasswordChanged, SessionInfo, SignedOut } from '../../protocol/index.js';
 import { NoContent, authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 
 const MINUTE = 60_000;
@@ -23,16 +23,16 @@ export async function ownSessionsRoutes(app: App, { services }: RouteOptions): P
       schema: {
         tags, security, body: ChangePasswordBody,
         description:
-          'A new password, the current one entered again (401 INVALID_CREDENTIALS when wrong, 10 per 15 min per login: then 429). Every other login ends; this one stays. 401 UNAUTHORIZED if this login ended while the request ran, 409 CONFLICT if another change from it came first: nothing changed.',
-        response: { 200: SignedOut, ...errorResponses(400, 401, 409, 429) },
+          'A new password, the current one entered again (401 INVALID_CREDENTIALS when wrong, 10 per 15 min per login: then 429). Every other login ends; this one stays. Device tokens made before name no known device any more: keep the device_token answered for this device. 401 UNAUTHORIZED if this login ended while the request ran, 409 CONFLICT if another change from it came first: nothing changed.',
+        response: { 200: PasswordChanged, ...errorResponses(400, 401, 409, 429) },
       },
       config: rateLimit(services, 10, MINUTE, 'user'),
     },
     async (request) => {
       const caller = authOf(request);
-      const ended = await auth.changePassword(caller, request.body.current_password, request.body.new_password);
+      const { ended, deviceToken } = await auth.changePassword(caller, request.body.current_password, request.body.new_password);
       request.log.info({ userId: caller.userId, sessionsEnded: ended }, 'password changed');
-      return { signed_out: ended };
+      return { signed_out: ended, device_token: deviceToken };
     },
   );
 

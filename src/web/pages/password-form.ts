@@ -11,6 +11,7 @@ import { errorMessage, isCodedError, newPasswordProblem } from '../lib/error-mes
 import { MAX_PASSWORD, MAX_PASSWORD_ENTERED, MIN_PASSWORD } from '../../protocol/text.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { announce, errorSummary } from '../lib/form-errors.js';
+import { rememberDevice } from '../lib/session.js';
 
 type Field = 'current' | 'new' | 'confirm';
 
@@ -105,7 +106,9 @@ export function passwordForm(o: PasswordFormOptions): HTMLFormElement {
     if (Object.keys(problems).length > 0) return unsay();
     say('Changing your password…', 'busy');
     try {
-      const { signed_out } = await o.api.changePassword(current, next);
+      const { signed_out, device_token } = await o.api.changePassword(current, next);
+      // The token this browser kept was made for the old password: it names no known device any more.
+      rememberDevice(o.username, device_token);
       if (o.disposed()) return;
       for (const f of ['current', 'new', 'confirm'] as const) inputs[f].value = '';
       say(`Password changed. You stay signed in here; ${signedOutWords(signed_out).replace(/^./, (c) => c.toLowerCase())}`, 'done');

@@ -110,7 +110,7 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       const first = await login('alice', 'pass-phrase-for-tests', '10.0.2.1');
       expect(first.statusCode).toBe(200);
       const device = deviceOf(first);
-      expect(device).toMatch(/^d1\./);
+      expect(device).toMatch(/^d2\./);
       const fromSignUp = deviceOf(await register('carol', 'pelican-under-lamp-7'));
       const bobsDevice = deviceOf(await login('bob', 'pass-phrase-for-tests', '10.0.2.2'));
 
@@ -143,6 +143,35 @@ describe.each(testDialects())('accounts on %s', (dialect) => {
       const later = await login('alice', 'pass-phrase-for-tests', '10.0.6.1');
       expect(later.statusCode).toBe(200);
       expect(deviceOf(later)).not.toBe(device); // an unknown device gets a token of its own
+    });
+
+    it('trusts no device for a password it no longer has: a token made before a password change is an unknown device after it', async () => {
+      // Someone who knew the password logs in a few times and keeps each device token.
+      const before = [];
+      for (let i = 0; i < 3; i++) before.push(deviceOf(await login('alice', 'pass-phrase-for-tests', `10.0.10.${i + 1}`)));
+      // Alice changes it; the login changing it gets a token for the new password.
+      const change = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/users/me/password',
+        headers: bearer(alice.token),
+        payload: { current_password: 'pass-phrase-for-tests', new_password: 'a-brand-new-phrase-42' },
+      });
+      expect(change.statusCode).toBe(200);
+
+      // Guesses at the new password lock unknown devices out...
+      for (let i = 0; i < LOGIN_FAILURES.max; i++) expect((await login('alice', 'wrong-guess-xyz', `10.0.11.${i + 1}`)).statusCode).toBe(401);
+      // ...and the tokens made with the old password are such devices: no budget of guesses of their own.
+      for (const [i, old] of before.entries()) {
+        const guess = await login('alice', 'wrong-guess-xyz', `10.0.12.${i + 1}`, old);
+        expect(guess.statusCode).toBe(429);
+        expect(guess.json<{ message: string }>().message).toMatch(/device you have used before/);
+      }
+      // The device that changed the password is known, with the token the change answered.
+      const hers = change.json<{ signed_out: number; device_token: string }>().device_token;
+      expect(hers).toMatch(/^d2\./);
+      const mine = await login('alice', 'a-brand-new-phrase-42', '10.0.13.1', hers);
+      expect(mine.statusCode).toBe(200);
+      expect(deviceOf(mine)).toBe(hers);
     });
   });
 
