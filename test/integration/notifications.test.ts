@@ -174,6 +174,45 @@ describe('online notifications', () => {
     expect(push.received).toHaveLength(2);
   });
 
+  it('pushes nothing more to a browser whose login ended: logged out, ended from another login, or signed out everywhere else', async () => {
+    const PASSWORD = 'pass-phrase-for-tests';
+    /** Alice signs in on another browser and turns notifications on there. */
+    const browser = async (name: string): Promise<U> => {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password: PASSWORD } });
+      const other = { token: res.json<{ token: string }>().token, id: alice.id };
+      await subscribe(other, name);
+      return other;
+    };
+    const sessionOf = async (token: string) =>
+      (await api({ token, id: alice.id }, 'GET', '/users/me/sessions')).json<Array<{ id: string; current: boolean }>>().find((s) => s.current)!.id;
+    const pushedTo = async () => {
+      push.received.length = 0;
+      await bobComesOnline();
+      await bobGoesOffline();
+      await t.advance(MIN + 1); // past the period of one notification per friend
+      return push.received.map((r) => r.name).sort();
+    };
+    await subscribe(alice, 'alice-laptop');
+    await api(alice, 'PUT', '/users/me/notifications/settings', { period_minutes: 1 });
+    await watch(alice, bob);
+
+    const library = await browser('library');
+    const loggedOut = await browser('logged-out');
+    expect(await pushedTo()).toEqual(['alice-laptop', 'library', 'logged-out']);
+
+    // Ended from her laptop ("Signed-in devices"), and logged out over the API (no web app to unsubscribe).
+    expect((await api(alice, 'DELETE', `/users/me/sessions/${await sessionOf(library.token)}`)).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(loggedOut.token) })).statusCode).toBe(204);
+    expect(await pushedTo()).toEqual(['alice-laptop']);
+    expect((await api(alice, 'GET', '/users/me/notifications/settings')).json()).toMatchObject({ push_subscriptions: 1 });
+
+    // "Sign out everywhere else" ends the pushes of every other login; the laptop's go on.
+    await browser('phone');
+    expect((await api(alice, 'DELETE', '/users/me/sessions')).statusCode).toBe(200);
+    expect(await pushedTo()).toEqual(['alice-laptop']);
+    expect(push.failures).toEqual([]);
+  });
+
   it('deletes a subscription the push service calls gone (410), and keeps the others', async () => {
     await subscribe(alice, 'gone');
     await subscribe(alice, 'kept');

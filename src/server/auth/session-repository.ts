@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import { slices } from '../db/batches.js';
 import { PreparedQuery } from '../db/prepared-query.js';
 import { withUserRow, withUserRowShared } from '../db/user-locks.js';
+import { endLoginPushes } from '../notifications/notification-repository.js';
 
 /** Every socket's token check reads this: compiled once (db/prepared-query.ts). */
 const FIND_LIVE = new PreparedQuery(
@@ -81,11 +82,16 @@ async function signedOut(db: Db, userId: number, now: number): Promise<void> {
   await db.updateTable('users').set({ signed_out_at: now }).where('id', '=', userId).execute();
 }
 
-/** Revokes the user's sessions not revoked yet, but `keepId`; answers their ids. */
+/**
+ * Revokes the user's sessions not revoked yet, but `keepId`; answers their ids. The push
+ * subscriptions of every login but `keepId` go too, those of logins that had expired or were
+ * saved before logins were recorded included (notification-repository.ts endLoginPushes).
+ */
 async function revokeLive(db: Db, userId: number, keepId: string | null, now: number): Promise<string[]> {
   let q = db.updateTable('user_sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
   if (keepId !== null) q = q.where('id', '!=', keepId);
   const rows = await q.returning('id').execute();
+  await endLoginPushes(db, userId, { allBut: keepId });
   return rows.map((r) => r.id);
 }
 
@@ -203,7 +209,9 @@ export class SessionRepository {
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
         .executeTakeFirst();
-      return Number(res.numUpdatedRows) > 0 ? true : 'not found';
+      if (Number(res.numUpdatedRows) === 0) return 'not found';
+      await endLoginPushes(trx, userId, { ids: [id] });
+      return true;
     });
   }
 
@@ -268,14 +276,7 @@ export class SessionRepository {
   async revokeAll(userId: number, now: number): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       await signedOut(trx, userId, now);
-      const rows = await trx
-        .updateTable('user_sessions')
-        .set({ revoked_at: now })
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .returning('id')
-        .execute();
-      return rows.map((r) => r.id);
+      return revokeLive(trx, userId, null, now);
     });
   }
 
@@ -324,8 +325,12 @@ export class SessionRepository {
    * Answers the user whose login ended, or null (no row for it, or ended already).
    */
   async revokeToken(id: string, now: number): Promise<number | null> {
-    const row = await this.db.updateTable('user_sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).returning('user_id').executeTakeFirst();
-    return row === undefined ? null : Number(row.user_id);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('user_sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).returning('user_id').executeTakeFirst();
+      if (row === undefined) return null;
+      await endLoginPushes(trx, Number(row.user_id), { ids: [id] });
+      return Number(row.user_id);
+    });
   }
 
   /**
@@ -341,14 +346,13 @@ export class SessionRepository {
       .execute();
   }
 
-  /** Marks the session revoked; true if it was live. */
+  /** Marks the session revoked (a logout), its push subscriptions deleted; true if it was live. */
   async revoke(id: string, now: number): Promise<boolean> {
-    const res = await this.db
-      .updateTable('user_sessions')
-      .set({ revoked_at: now })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.updateTable('user_sessions').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).returning('user_id').executeTakeFirst();
+      if (row === undefined) return false;
+      await endLoginPushes(trx, Number(row.user_id), { ids: [id] });
+      return true;
+    });
   }
 }

@@ -25,6 +25,7 @@ import { usernameSkeleton } from './migrations/020-username-skeleton.js';
 import { hiddenAudienceKnown } from './migrations/021-hidden-audience-known.js';
 import { trimmedDisplayNames } from './migrations/022-trimmed-display-names.js';
 import { usernameSearch } from './migrations/023-username-search.js';
+import { pushSubscriptionLogin } from './migrations/024-push-subscription-login.js';
 import { SILENT_MIGRATION_LOG, type MigrationLog } from './migration-log.js';
 
 /**
@@ -55,6 +56,7 @@ export function migrations(dialect: Database['dialect'], log: MigrationLog = SIL
     '021-hidden-audience-known': hiddenAudienceKnown(),
     '022-trimmed-display-names': trimmedDisplayNames(log),
     '023-username-search': usernameSearch(dialect),
+    '024-push-subscription-login': pushSubscriptionLogin(),
   };
 }
 

@@ -172,6 +172,8 @@ export interface PushSubscriptionsTable {
   p256dh: string;
   auth: string;
   created_at: number;
+  /** The login (user_sessions.id) that saved it, which ends it when it ends; null for rows from before migration 024. */
+  session_id: string | null;
 }
 
 /** watcher_id is told when friend_id comes online; at most once per period (last_sent_at). */

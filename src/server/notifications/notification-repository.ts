@@ -1,6 +1,7 @@
 /** Push subscriptions, "tell me when X comes online" watches and notification settings. */
 import { DEFAULT_NOTIFY_PERIOD_MINUTES, type PushSubscriptionBody, type Watch } from '../../protocol/index.js';
 import type { Db } from '../db/database.js';
+import { AppError } from '../errors.js';
 import { isPostgres, withUserLock, type Trx } from '../db/user-locks.js';
 
 export interface StoredSubscription {
@@ -22,11 +23,23 @@ export class NotificationRepository {
    * again (another account logged in there) moves it to this user. Under the user's lock
    * (db/user-locks.ts), so that saves sent at once, to any instance, cannot each trim the
    * same oldest browser and leave more than the cap; the endpoint is upserted, so two saves of
-   * one endpoint at once (one account or two) never meet its primary key.
+   * one endpoint at once (one account or two) never meet its primary key. `sessionId`: the login
+   * saving it, whose end ends it (endLoginPushes).
    */
-  async saveSubscription(userId: number, sub: PushSubscriptionBody, now: number): Promise<void> {
+  async saveSubscription(userId: number, sub: PushSubscriptionBody, now: number, sessionId: string): Promise<void> {
     await withUserLock(this.db, userId, async (tx) => {
-      const values = { user_id: userId, p256dh: sub.keys.p256dh, auth: sub.keys.auth, created_at: now };
+      // Under the lock an end of logins takes too (withUserRow): one that ended this login while
+      // its request ran came first, and a subscription saved now would outlive it.
+      const live = await tx
+        .selectFrom('user_sessions')
+        .select('id')
+        .where('id', '=', sessionId)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      if (!live) throw new AppError('UNAUTHORIZED', 'Invalid, expired or revoked token');
+      const values = { user_id: userId, p256dh: sub.keys.p256dh, auth: sub.keys.auth, created_at: now, session_id: sessionId };
       await tx
         .insertInto('push_subscriptions')
         .values({ endpoint: sub.endpoint, ...values })
@@ -184,6 +197,26 @@ export class NotificationRepository {
       watches: watches.map((w) => ({ user_id: w.user_id, since: w.since })),
     };
   }
+}
+
+/**
+ * A browser receives a user's pushes for as long as the login that saved it lives: ending
+ * logins (in the caller's transaction, auth/session-repository.ts) deletes the subscriptions
+ * they saved. `ids`: these logins ended; `allBut`: every login of the user but this one (null:
+ * every one), which also takes the subscriptions saved before logins were recorded (migration
+ * 024). Without it, a browser signed out from elsewhere (a shared computer, a leaked token, a
+ * password change) went on showing the account's "X is online" notifications for good.
+ */
+export async function endLoginPushes(db: Db, userId: number, ended: { ids: readonly string[] } | { allBut: string | null }): Promise<void> {
+  let q = db.deleteFrom('push_subscriptions').where('user_id', '=', userId);
+  if ('ids' in ended) {
+    if (ended.ids.length === 0) return;
+    q = q.where('session_id', 'in', ended.ids);
+  } else if (ended.allBut !== null) {
+    const keep = ended.allBut;
+    q = q.where((eb) => eb.or([eb('session_id', 'is', null), eb('session_id', '!=', keep)]));
+  }
+  await q.execute();
 }
 
 /** Adds a watch unless the watcher is at the cap (a watch that exists already is kept): in the caller's locked transaction. */

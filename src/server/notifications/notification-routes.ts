@@ -35,7 +35,8 @@ export async function notificationRoutes(app: App, { services }: RouteOptions): 
     { schema: { tags, security, summary: 'Save this browser’s push subscription', body: PushSubscriptionBody, response: { ...NoContent, ...errorResponses(400, 401, 429) } }, config: limited },
     async (request, reply) => {
       const sub = checkSubscription(request.body, services.config.pushAllowLocal);
-      await repo.saveSubscription(authOf(request).userId, sub, services.now());
+      const caller = authOf(request);
+      await repo.saveSubscription(caller.userId, sub, services.now(), caller.sessionId);
       return reply.code(204).send(null);
     },
   );
