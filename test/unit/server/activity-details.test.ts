@@ -18,6 +18,13 @@ describe('activity details as friends see them', () => {
     expect(cleanDetails({ ['k'.repeat(33)]: 1 })).toBeNull();
   });
 
+  it('never cuts a character in half: an emoji across the limit goes whole, not as U+FFFD', () => {
+    // "🏓" is two UTF-16 units; at units 100 and 101 it is past the limit, at 99 and 100 across it.
+    expect(cleanDetails({ opponent: `${'a'.repeat(99)}🏓 and more` })!.opponent).toBe('a'.repeat(99));
+    expect(cleanDetails({ opponent: `${'a'.repeat(98)}🏓 and more` })!.opponent).toBe(`${'a'.repeat(98)}🏓`);
+    expect(cleanDetails({ opponent: `${'a'.repeat(100)}🏓` })!.opponent).toBe('a'.repeat(100));
+  });
+
   it('makes line breaks, control characters and bidi controls spaces, in keys and text', () => {
     expect(cleanDetails({ 'map\u202e': 'Dust\n2\u2066x', mode: 'ranked\u0000' })).toEqual({ 'map ': 'Dust 2 x', mode: 'ranked ' });
     // Right-to-left text and its marks are not controls.
