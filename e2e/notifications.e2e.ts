@@ -9,13 +9,14 @@
  * keyboard puts focus back where the user came from (or on the next toast), not on the page
  * body. The page's clock is Playwright's, so the toast's ten seconds pass at once.
  */
+import { createECDH, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type WebSocket from 'ws';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, openSocket } from './helpers/api-users.js';
-import { friendCard, openFriendMenu } from './helpers/ui.js';
+import { friendCard, logIn, openFriendMenu } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
 import type { NotificationToastElement } from '../src/web/elements/notification-toast.js';
 
@@ -169,6 +170,73 @@ describe('notifications', () => {
       await page.getByText('You follow no one yet.', { exact: false }).waitFor();
     } finally {
       patSocket.close();
+    }
+  });
+
+  it('says push is off in this browser once its login ended elsewhere, and turning it on saves it again', async () => {
+    await register('quin', 'Quin Avery');
+    const phone = (await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/login', { username: 'quin', password: 'correct horse battery' })).token;
+    const endpoint = 'https://push.example.com/e2e/quin';
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    const endpoints = async () => (await api<{ push_endpoints: string[] }>(server.baseUrl, phone, 'GET', '/users/me/notifications/settings')).push_endpoints;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // The browser's push service, faked (headless Chromium has none): permission granted, and a
+    // subscription that lives in this context's storage, as a real one lives in the browser's.
+    await context.addInitScript(
+      ({ endpoint, keys }) => {
+        const KEY = 'e2e.push-subscription';
+        Object.defineProperty(Notification, 'permission', { get: () => 'granted' });
+        Notification.requestPermission = () => Promise.resolve('granted');
+        const subscription = () => ({
+          endpoint,
+          expirationTime: null,
+          toJSON: () => ({ endpoint, expirationTime: null, keys }),
+          unsubscribe: () => Promise.resolve(localStorage.removeItem(KEY) ?? true),
+        });
+        PushManager.prototype.getSubscription = function () {
+          return Promise.resolve((localStorage.getItem(KEY) ? subscription() : null) as unknown as PushSubscription);
+        };
+        PushManager.prototype.subscribe = function () {
+          localStorage.setItem(KEY, '1');
+          return Promise.resolve(subscription() as unknown as PushSubscription);
+        };
+      },
+      { endpoint, keys },
+    );
+    const laptop = await context.newPage();
+    try {
+      const pushState = () => laptop.getByRole('region', { name: 'Notifications' }).locator('[data-part=push-state]');
+      const openSchedule = async () => {
+        await laptop.goto(`${server.baseUrl}/#/schedule`);
+        await laptop.getByRole('region', { name: 'Notifications' }).locator('[data-part=notifications]').waitFor();
+      };
+      await logIn(laptop, server.baseUrl, 'quin');
+      await laptop.locator('beacon-friend-list').waitFor();
+      await openSchedule();
+      expect(await pushState().textContent()).toBe('Off in this browser: you see notifications only while Beacon is open.');
+      await laptop.getByRole('button', { name: 'Turn on in this browser' }).click();
+      await laptop.getByText('On in this browser: you are notified even when Beacon is closed.').waitFor();
+      expect(await endpoints()).toEqual([endpoint]);
+
+      // Signed out from the phone: the server forgets the laptop's subscription with its login.
+      await api(server.baseUrl, phone, 'DELETE', '/users/me/sessions');
+      await laptop.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 5_000 });
+      expect(await endpoints()).toEqual([]);
+
+      // Back on the laptop (the sign-in returns to the Schedule page): the browser still holds
+      // its subscription, but nothing is pushed to it.
+      await logIn(laptop, server.baseUrl, 'quin');
+      await laptop.getByRole('navigation', { name: 'Main' }).waitFor();
+      await openSchedule();
+      expect(await pushState().textContent()).toBe('Off in this browser: you see notifications only while Beacon is open.');
+      await expectAccessible(laptop, 'schedule page, push off after the login ended elsewhere');
+      await laptop.getByRole('button', { name: 'Turn on in this browser' }).click();
+      await laptop.getByText('On in this browser: you are notified even when Beacon is closed.').waitFor();
+      expect(await endpoints()).toEqual([endpoint]);
+    } finally {
+      await context.close();
     }
   });
 });

@@ -34,10 +34,13 @@ export const MIN_NOTIFY_PERIOD_MINUTES = 1;
 export const MAX_NOTIFY_PERIOD_MINUTES = 1440;
 export const DEFAULT_NOTIFY_PERIOD_MINUTES = 30;
 
-/** Your notification settings and how many browsers receive your pushes. */
+/** Your notification settings, and which browsers receive your pushes. */
 export const NotificationSettings = Type.Object({
   period_minutes: Type.Integer({ minimum: MIN_NOTIFY_PERIOD_MINUTES, maximum: MAX_NOTIFY_PERIOD_MINUTES, description: 'at most one notification per friend per this many minutes' }),
   push_subscriptions: Type.Integer({ minimum: 0 }),
+  push_endpoints: Type.Array(Type.String(), {
+    description: 'the endpoints of those push subscriptions, as saved: a browser whose own subscription is not among them receives none of your pushes',
+  }),
 });
 export type NotificationSettings = Static<typeof NotificationSettings>;
 export const NotificationSettingsPatch = Type.Object(

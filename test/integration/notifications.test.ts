@@ -162,7 +162,7 @@ describe('online notifications', () => {
   it('sends at most one per friend per period: a second online within it is not sent, after it is', async () => {
     await subscribe(alice, 'alice');
     await watch(alice, bob);
-    expect((await api(alice, 'PUT', '/users/me/notifications/settings', { period_minutes: 5 })).json()).toEqual({ period_minutes: 5, push_subscriptions: 1 });
+    expect((await api(alice, 'PUT', '/users/me/notifications/settings', { period_minutes: 5 })).json()).toEqual({ period_minutes: 5, push_subscriptions: 1, push_endpoints: [expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/push\/alice$/)] });
     await bobComesOnline();
     expect(push.received).toHaveLength(1);
     await bobGoesOffline();

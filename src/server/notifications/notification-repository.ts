@@ -73,9 +73,10 @@ export class NotificationRepository {
     return this.db.selectFrom('push_subscriptions').select(['endpoint', 'p256dh', 'auth']).where('user_id', '=', userId).execute();
   }
 
-  async countSubscriptions(userId: number): Promise<number> {
-    const row = await this.db.selectFrom('push_subscriptions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
-    return Number(row?.n ?? 0);
+  /** The endpoints the user's pushes go to (at most MAX_SUBSCRIPTIONS_PER_USER), oldest first. */
+  async endpointsOf(userId: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('push_subscriptions').select(['endpoint']).where('user_id', '=', userId).orderBy('created_at').orderBy('endpoint').execute();
+    return rows.map((r) => r.endpoint);
   }
 
   /**

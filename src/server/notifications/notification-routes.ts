@@ -93,8 +93,8 @@ export async function notificationRoutes(app: App, { services }: RouteOptions): 
   );
 
   async function settingsOf(userId: number) {
-    const [period, subs] = await Promise.all([repo.periodMinutes(userId), repo.countSubscriptions(userId)]);
-    return { period_minutes: period, push_subscriptions: subs };
+    const [period, endpoints] = await Promise.all([repo.periodMinutes(userId), repo.endpointsOf(userId)]);
+    return { period_minutes: period, push_subscriptions: endpoints.length, push_endpoints: endpoints };
   }
 }
 

@@ -25,12 +25,29 @@ export function registerWorker(): Promise<ServiceWorkerRegistration | null> {
   return registering;
 }
 
-export async function pushState(): Promise<PushState> {
+/**
+ * Push in this browser for the signed-in account. `saved`: the endpoints the server keeps for
+ * the account (`push_endpoints` of the notification settings). A subscription this browser
+ * still holds is 'off' when the server no longer has it: the login that saved it ended (signed
+ * out from another device, a password change), or another account saved it last; turning
+ * push on saves it again.
+ */
+export async function pushState(saved?: readonly string[]): Promise<PushState> {
   if (!pushSupported()) return 'unsupported';
   if (Notification.permission === 'denied') return 'denied';
   const reg = await registerWorker();
   const sub = reg ? await reg.pushManager.getSubscription() : null;
-  return sub && Notification.permission === 'granted' ? 'on' : 'off';
+  if (!sub || Notification.permission !== 'granted') return 'off';
+  return saved === undefined || saved.includes(normalEndpoint(sub.endpoint)) ? 'on' : 'off';
+}
+
+/** The form the server saves an endpoint in (`new URL(endpoint).href`). */
+function normalEndpoint(endpoint: string): string {
+  try {
+    return new URL(endpoint).href;
+  } catch {
+    return endpoint;
+  }
 }
 
 /** Asks for permission, subscribes with the server's key and saves the subscription. */

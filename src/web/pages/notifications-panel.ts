@@ -40,10 +40,12 @@ export async function notificationsPanel(root: HTMLElement, api: ApiClient, feed
     root.replaceChildren(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, h('p', {}, `Could not load your notification settings. ${errorMessage(e)}`), retry));
     return;
   }
-  root.replaceChildren(h('div', { class: 'grid gap-5', 'data-part': 'notifications' }, await browserPush(api), period(api, settings), following(api, watches, feed)));
+  const saved = settings.push_endpoints;
+  root.replaceChildren(h('div', { class: 'grid gap-5', 'data-part': 'notifications' }, await browserPush(api, saved), period(api, settings), following(api, watches, feed)));
 }
 
-async function browserPush(api: ApiClient): Promise<HTMLElement> {
+/** `saved`: the endpoints the server keeps for the account (see pushState). */
+async function browserPush(api: ApiClient, saved: readonly string[]): Promise<HTMLElement> {
   const text = h('p', { class: 'text-sm text-slate-200', 'data-part': 'push-state' });
   const button = h('button', { type: 'button', class: 'beacon-btn-primary', 'data-part': 'push-toggle' });
   const error = h('p', { class: 'min-h-5 text-sm text-red-200', role: 'alert' });
@@ -53,7 +55,7 @@ async function browserPush(api: ApiClient): Promise<HTMLElement> {
     button.textContent = state === 'on' ? 'Turn off in this browser' : 'Turn on in this browser';
     button.dataset.state = state;
   };
-  render(await pushState().catch((): PushState => 'unsupported'));
+  render(await pushState(saved).catch((): PushState => 'unsupported'));
   button.addEventListener('click', () => {
     button.disabled = true;
     error.textContent = '';
