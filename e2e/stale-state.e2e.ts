@@ -352,6 +352,69 @@ describe('settings changed on another device', () => {
     await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'friends' });
     await expect.poll(shown, FIVE_S).toBe('Online');
   });
+
+  it('shows here while this page polls (its WebSocket blocked): “Invisible”, then close friends only, in the header and on your card', async () => {
+    // No socket, so no settings_update: only the polls (every 3 s) can bring the news.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
+    await context.routeWebSocket(/\/ws\/status/, (ws) => ws.close());
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${server.baseUrl}/#/friends`);
+      await tab.locator('beacon-connection-state[data-state=polling]').waitFor({ timeout: 30_000 });
+      const header = () => tab.locator('[data-part=self-status]').textContent();
+      const card = () => tab.locator('beacon-friend-card[data-self] [data-part=status-label]').textContent();
+      await expect.poll(header, FIVE_S).toBe('Online');
+      expect(await card()).toBe('Online');
+      const TWO_POLLS = { timeout: 8_000 };
+      // Another device: the API with Uma's token, not this browser (no tab of it is told).
+      await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'hidden' });
+      await expect.poll(header, TWO_POLLS).toBe('Invisible');
+      await expect.poll(card, FIVE_S).toBe('Offline');
+      expect(await tab.locator('beacon-friend-card[data-self] [data-part=audience]').textContent()).toBe('Everyone sees you as offline');
+      // Only close friends see the status now: plain friends see Uma offline, and her card says so.
+      await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'close_friends' });
+      await expect.poll(header, TWO_POLLS).toBe('Online');
+      await expect.poll(card, FIVE_S).toBe('Offline');
+      expect(await tab.locator('beacon-friend-card[data-self] [data-part=audience]').textContent()).toBe('Close friends see Online; other friends see you offline');
+      expect(await tab.locator('beacon-connection-state').getAttribute('data-state')).toBe('polling');
+    } finally {
+      await context.close();
+      await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'friends' });
+    }
+  });
+
+  it('shows here when its settings_update was lost on the open socket: read again with the views after the gap', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
+    // Every settings_update is lost on the way (alone or in a batch); the frames after it show the gap.
+    await context.routeWebSocket(/\/ws\/status/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((m) => {
+        if (typeof m !== 'string') return ws.send(m);
+        const frame = JSON.parse(m) as { type: string; messages?: Array<{ type: string }> };
+        if (frame.type === 'settings_update') return;
+        ws.send(frame.type === 'batch' ? JSON.stringify({ ...frame, messages: frame.messages!.filter((e) => e.type !== 'settings_update') }) : m);
+      });
+    });
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${server.baseUrl}/#/friends`);
+      await tab.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+      const header = () => tab.locator('[data-part=self-status]').textContent();
+      await expect.poll(header, FIVE_S).toBe('Online');
+      await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'hidden' });
+      // The next frame (her own message, set on that device too) shows that one was lost.
+      await api(server.baseUrl, uma.token, 'PUT', '/users/me/status', { status: 'online', custom_message: 'lost one before' });
+      await expect.poll(() => tab.locator('[data-part=self-message]').textContent(), FIVE_S).toBe('“lost one before”');
+      await expect.poll(header, FIVE_S).toBe('Invisible');
+      await expect.poll(() => tab.locator('beacon-friend-card[data-self] [data-part=status-label]').textContent(), FIVE_S).toBe('Offline');
+    } finally {
+      await context.close();
+      await api(server.baseUrl, uma.token, 'PUT', '/users/me/status/settings', { status_visibility: 'friends' });
+      await api(server.baseUrl, uma.token, 'PUT', '/users/me/status', { status: 'online', custom_message: null });
+    }
+  });
 });
 
 describe('two privacy changes whose answers come back out of order', () => {

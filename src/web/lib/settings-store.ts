@@ -2,8 +2,9 @@
  * The signed-in user's privacy settings, shared by the header (to show "Invisible" and the
  * audience), the status menu and the Privacy page, so a change in one shows in all: in the
  * user's other tabs of this browser (a BroadcastChannel), and on the user's other devices
- * (the server's `settings_update` frame, and a re-read at every reconnect for a change made
- * while this one was disconnected).
+ * (the server's `settings_update` frame, and a re-read whenever the client reads the views
+ * again without the socket's frames: every reconnect, every poll while polling, the refetch
+ * after lost events; a push cannot have reached it then).
  *
  * Ordering. A REST answer carries no version, so answers are ordered by when their request
  * was sent: one shows only if no newer news was shown meanwhile, the answer to a request sent
@@ -38,6 +39,8 @@ export class SettingsStore {
   #sent = 0;
   /** The newest request whose answer was shown; at a push, every request sent so far (their answers are no newer). */
   #shown = 0;
+  /** Saves sent and not answered yet (live() re-reads none meanwhile). */
+  #saving = 0;
   /** Settings the server pushed to this tab: every tab gets its own push, so these are not passed to the others. */
   readonly #pushed = new WeakSet<Settings>();
   /** The account whose settings these are (its client's): see "Whose" above. */
@@ -50,28 +53,31 @@ export class SettingsStore {
 
   /**
    * Follows the server's news of the user's settings until the returned function runs: each
-   * `settings_update` (a change on another device), and a re-read at every reconnect (not the
-   * first connect: `load()` reads then). Announced as `beacon:settings-changed` on `target`,
-   * like a save made here.
+   * `settings_update` (a change on another device), and a re-read at every `synced` but the
+   * first (`load()` reads then): a reconnect's `ready`, each answered poll while polling (no
+   * socket brings pushes then: "Appear offline" chosen on a phone never showed here) and the
+   * refetch after lost events (the lost one may have been a `settings_update`). None while a
+   * save is on its way: a read answered before the server applied it would show the settings
+   * from before it. Announced as `beacon:settings-changed` on `target`, like a save made here.
    */
   live(target: Pick<Document, 'dispatchEvent'> = document): () => void {
     const announce = (s: Settings): void => void target.dispatchEvent(settingsChanged(s, this.#account));
-    let connects = 0;
+    let syncs = 0;
     const offs = [
       this.#client.on('settings', ({ settings }) => {
         this.#shown = this.#sent;
         this.#pushed.add(settings);
         announce(settings);
       }),
-      this.#client.on('ready', () => {
-        if (connects++ === 0) return;
+      this.#client.on('synced', () => {
+        if (syncs++ === 0 || this.#saving > 0) return;
         this.#ask(() => this.#client.getSettings()).then(
           ({ settings, newest }) => {
             if (!newest) return;
-            this.#pushed.add(settings); // every tab re-reads on its own reconnect
+            this.#pushed.add(settings); // every tab re-reads on its own
             announce(settings);
           },
-          () => undefined, // the next reconnect or push tries again
+          () => undefined, // the next sync or push tries again
         );
       }),
     ];
@@ -124,7 +130,7 @@ export class SettingsStore {
    * Resolves to the settings now known: the answer, or newer news that overtook it.
    */
   async update(patch: Partial<Settings>): Promise<Settings> {
-    return this.#saved(await this.#ask(() => this.#client.updateSettings(patch)));
+    return this.#saved(await this.#asSave(() => this.#client.updateSettings(patch)));
   }
 
   /**
@@ -132,7 +138,17 @@ export class SettingsStore {
    * whichever device hid (a device's own memory of it may be older and wider). Told like a save.
    */
   async unhide(): Promise<Settings> {
-    return this.#saved(await this.#ask(() => this.#client.unhide()));
+    return this.#saved(await this.#asSave(() => this.#client.unhide()));
+  }
+
+  /** {@link #ask} for a save, counted in {@link #saving} until answered. */
+  async #asSave(request: () => Promise<Settings>): Promise<{ settings: Settings; newest: boolean }> {
+    this.#saving++;
+    try {
+      return await this.#ask(request);
+    } finally {
+      this.#saving--;
+    }
   }
 
   /** The answer of `request`, and whether it is the newest news (see the ordering above): only then is it shown. */

@@ -33,16 +33,16 @@ function announced(target: EventTarget): Settings[] {
 }
 
 describe('SettingsStore.live', () => {
-  it('announces each settings_update, and re-reads at every reconnect but not the first connect', async () => {
+  it('announces each settings_update, and re-reads at every sync (a reconnect, a poll, a refetch) but not the first', async () => {
     const client = fakeClient(async () => ({ ...base, status_visibility: 'hidden' }));
     const target = new EventTarget();
     const seen = announced(target);
     const stop = new SettingsStore(client as never).live(target as Document);
-    client.emit('ready', {});
+    client.emit('synced', {});
     expect(client.reads).toBe(0);
     client.emit('settings', { settings: { ...base, activity_visibility: 'nobody' } });
     expect(seen.map((s) => s.activity_visibility)).toEqual(['nobody']);
-    client.emit('ready', {}); // a reconnect: what changed meanwhile is read
+    client.emit('synced', {}); // a reconnect: what changed meanwhile is read
     await new Promise((r) => setTimeout(r, 0));
     expect(client.reads).toBe(1);
     expect(seen.at(-1)?.status_visibility).toBe('hidden');
@@ -51,14 +51,54 @@ describe('SettingsStore.live', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('re-reads at each answered poll: no push reaches a polling client', async () => {
+    let shown: Settings = base;
+    const client = fakeClient(async () => shown);
+    const target = new EventTarget();
+    const seen = announced(target);
+    new SettingsStore(client as never).live(target as Document);
+    client.emit('synced', {}); // the first poll: load() read the settings then
+    shown = { ...base, status_visibility: 'hidden' }; // "Appear offline" on another device
+    client.emit('synced', {});
+    await new Promise((r) => setTimeout(r, 0));
+    shown = { ...base, status_visibility: 'close_friends' };
+    client.emit('synced', {});
+    await new Promise((r) => setTimeout(r, 0));
+    expect(client.reads).toBe(2);
+    expect(seen.map((s) => s.status_visibility)).toEqual(['hidden', 'close_friends']);
+  });
+
+  it('reads nothing at a sync while a save is on its way (a read answered before it would show the settings before it)', async () => {
+    let saved!: (s: Settings) => void;
+    const client = Object.assign(fakeClient(async () => base), {
+      updateSettings: () => new Promise<Settings>((resolve) => (saved = resolve)),
+    });
+    const target = new EventTarget();
+    vi.stubGlobal('document', new EventTarget());
+    try {
+      const store = new SettingsStore(client as never);
+      store.live(target as Document);
+      client.emit('synced', {});
+      const save = store.update({ status_visibility: 'hidden' });
+      client.emit('synced', {});
+      expect(client.reads).toBe(0);
+      saved({ ...base, status_visibility: 'hidden' });
+      await save;
+      client.emit('synced', {});
+      expect(client.reads).toBe(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('drops a re-read that a newer settings_update overtook', async () => {
     let answer!: (s: Settings) => void;
     const client = fakeClient(() => new Promise<Settings>((resolve) => (answer = resolve)));
     const target = new EventTarget();
     const seen = announced(target);
     new SettingsStore(client as never).live(target as Document);
-    client.emit('ready', {});
-    client.emit('ready', {}); // the re-read starts...
+    client.emit('synced', {});
+    client.emit('synced', {}); // the re-read starts...
     client.emit('settings', { settings: { ...base, status_visibility: 'hidden' } }); // ...a newer push arrives
     answer({ ...base, status_visibility: 'public' }); // the read's older answer
     await new Promise((r) => setTimeout(r, 0));
