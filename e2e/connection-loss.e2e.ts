@@ -28,6 +28,7 @@ let page: Page;
 let amy: { token: string; id: number };
 let ben: { token: string; id: number };
 let amySocket: WebSocket;
+const FIVE_S_POLL = { timeout: 5_000, interval: 100 };
 
 /** One change of the connection indicator, with what the friend list said at that moment. */
 interface Shown {
@@ -60,8 +61,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Ben's friends page through the proxy, recording every state the indicator shows in `window.shown`. */
-async function openBensPage(): Promise<void> {
+/**
+ * Ben's friends page through the proxy, recording every state the indicator shows in `window.shown`.
+ * `clock`: a page clock the test can move on (a night passing); it runs as usual until then.
+ */
+async function openBensPage(opts: { clock?: boolean } = {}): Promise<void> {
   ctx = await browser.newContext();
   await ctx.addInitScript((t) => localStorage.setItem('beacon.token', t), ben.token);
   await ctx.addInitScript(() => {
@@ -80,6 +84,7 @@ async function openBensPage(): Promise<void> {
     }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state', 'hidden'] });
   });
   page = await ctx.newPage();
+  if (opts.clock) await page.clock.install();
   await page.goto(`http://127.0.0.1:${proxy.port}/#/friends`);
   await expect.poll(() => connectionState(page), { timeout: 10_000 }).toBe('connected');
   await expect.poll(() => friendCard(page, 'amy').getAttribute('data-status'), { timeout: 5_000 }).toBe('online');
@@ -116,6 +121,27 @@ describe('a short network blip', () => {
     expect(states.at(-1)?.state).toBe('connected');
     // Whenever it was not live, the list said so.
     for (const s of states.filter((x) => x.state !== 'connected')) expect(s.stale).toMatch(/^⚠ Not live: /);
+  });
+});
+
+describe('the "as of" of a page left open overnight while cut off', () => {
+  it('says the date of the last update once the day changed, in the friend list’s note and on your card, not its time alone', async () => {
+    await openBensPage({ clock: true });
+    const day = await page.evaluate(() => new Date().toLocaleDateString([], { day: 'numeric', month: 'short' }));
+    const notes = () =>
+      page.evaluate(() => [document.querySelector('beacon-friend-list [data-part=stale]'), document.querySelector('[data-part=own-stale]')].map((n) => n?.textContent ?? null));
+    proxy.cut();
+    await expect.poll(() => connectionState(page), { timeout: 30_000, interval: 100 }).toBe('offline');
+    const [list, own] = await notes();
+    const time = /Statuses as of (.+); they may have changed\.$/.exec(list ?? '')?.[1] ?? '';
+    expect(time).toMatch(/\d{1,2}:\d{2}:\d{2}/);
+    expect(own).toContain(`As of ${time}.`);
+    expect(list).not.toContain(day);
+    // The page stays shown, still cut off, while the clock passes midnight: yesterday's time alone
+    // would read as this morning's.
+    await page.clock.fastForward('25:00:00');
+    await expect.poll(async () => (await notes())[0], FIVE_S_POLL).toMatch(new RegExp(`^⚠ Not live: .*Statuses as of .*${day}.*${time}`));
+    expect((await notes())[1]).toMatch(new RegExp(`As of .*${day}.*${time}\\.$`));
   });
 });
 

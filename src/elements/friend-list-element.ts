@@ -28,7 +28,7 @@ import { LiveAnnouncer } from '../web/lib/live-announcer.js';
 import { NextFrame } from '../web/lib/next-frame.js';
 import { placeRows } from '../web/lib/row-order.js';
 import { keepInPlace } from '../web/lib/keep-in-place.js';
-import { asOfTime, NextDay } from './as-of.js';
+import { asOfTime, NextDay } from '../web/lib/as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, FIND_FRIENDS, FRIEND_SELECT, type FriendSelectDetail } from './events.js';

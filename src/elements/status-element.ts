@@ -21,7 +21,7 @@ import { MAX_ID } from '../protocol/enums.js';
 import { h } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, connectionLabel, STATUS_SHORT } from '../web/lib/labels.js';
 import type { ConnectionLabel } from '../web/lib/label-types.js';
-import { asOfTime, NextDay } from './as-of.js';
+import { asOfTime, NextDay } from '../web/lib/as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { statusDot } from './status-dot.js';

@@ -19,6 +19,7 @@ import { NextFrame } from '../lib/next-frame.js';
 import { placeRows } from '../lib/row-order.js';
 import { keepInPlace } from '../lib/keep-in-place.js';
 import { friendFilter } from '../lib/friend-filter.js';
+import { asOfTime, NextDay } from '../lib/as-of.js';
 import { FriendCardElement } from './friend-card.js';
 import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
 
@@ -63,6 +64,8 @@ export class FriendListElement extends HTMLElement {
   #body = h('div', { class: 'mt-4' });
   /** Not a live region: the header's connection state announces the outage (connection-state.ts). */
   #stale = h('p', { class: 'beacon-stale', 'data-part': 'stale', hidden: true });
+  /** Draws the stale mark again just after midnight, while it is shown: its "as of" then needs the date. */
+  #nextDay = new NextDay(() => this.#renderStale());
   /** Decorates each card when it is new or its friend's view changed, e.g. with the friend menu. */
   decorate: ((card: FriendCardElement, view: View) => void) | null = null;
 
@@ -113,15 +116,19 @@ export class FriendListElement extends HTMLElement {
     this.#render();
   }
 
-  /** The stale mark: shown whenever the list is not live, with the time of the last update. */
+  /**
+   * The stale mark: shown whenever the list is not live, with the time of the last update (its
+   * date too once that was an earlier day, drawn again at midnight while shown: lib/as-of.ts).
+   */
   #renderStale(): void {
     const src = this.#source;
     const state = src ? connectionLabel(src) : 'offline';
     const at = src?.lastSyncAt ?? null;
     const show = this.#loaded && at !== null && state !== 'connected';
     this.#stale.hidden = !show;
-    if (!show) return;
-    const time = new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    if (!show) return this.#nextDay.disarm();
+    this.#nextDay.arm();
+    const time = asOfTime(at, Date.now(), { seconds: true });
     this.dataset.stale = state === 'polling' ? 'polling' : 'stale';
     this.#stale.textContent = state === 'polling'
       ? `Live updates are paused; checking every few seconds. Last update ${time}.`
@@ -163,6 +170,7 @@ export class FriendListElement extends HTMLElement {
 
   #unsubscribe(): void {
     clearTimeout(this.#slowTimer);
+    this.#nextDay.disarm();
     this.#frame.cancel();
     this.#announcer.dispose();
     for (const off of this.#off) off();

@@ -5,6 +5,7 @@
 import type { ConnectionLabel, Settings, Status, View } from './label-types.js';
 import { STATUS_SHORT } from './labels.js';
 import { previewView } from './privacy-preview.js';
+import { asOfTime } from './as-of.js';
 
 export interface OwnPresence {
   /** Short label for the header trigger: "Online", "Invisible", "Busy". */
@@ -48,12 +49,13 @@ export const MAY_SEE_OFFLINE = 'Friends may already see you as offline.';
  * What your card must add while the connection is not live: your status may no longer be what
  * friends see (past the offline grace the server shows you offline). Null while live or
  * polling (a polling client keeps its session, so friends see it as above). While catching up
- * (the socket open) it says only that the card may be out of date.
+ * (the socket open) it says only that the card may be out of date. The time of the last update
+ * comes with its date once that was an earlier day than `now` (lib/as-of.ts).
  */
-export function ownStaleNote(state: ConnectionLabel, lastSyncAt: number | null): string | null {
+export function ownStaleNote(state: ConnectionLabel, lastSyncAt: number | null, now: number = Date.now()): string | null {
   if (state === 'connected' || state === 'polling') return null;
   if (state === 'connecting' && lastSyncAt === null) return null;
-  const time = lastSyncAt === null ? null : new Date(lastSyncAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = lastSyncAt === null ? null : asOfTime(lastSyncAt, now, { seconds: true });
   const since = time === null ? '' : ` As of ${time}.`;
   // Events were missed on an open socket: friends see you as the server has you, only this card may lag.
   if (state === 'catching_up') return `Not live: catching up on missed updates. Your status shown may be out of date.${since}`;

@@ -16,6 +16,7 @@ import { filterSummary } from '../lib/friend-filter.js';
 import { friendMenu, type FriendMenu } from './friend-menu.js';
 import { pendingPanel } from './pending-panel.js';
 import { connectionLabel } from '../lib/labels.js';
+import { NextDay } from '../lib/as-of.js';
 
 type Tab = 'online' | 'all' | 'pending';
 const TABS: Array<{ tab: Tab; label: string }> = [
@@ -102,8 +103,13 @@ export const friendsPage: Page = (root, ctx, opts) => {
   me.dataset.self = 'true';
   // What friends see of you depends on your settings, and is only known while the connection is live.
   const showOwn = (): void => {
-    me.own = { settings: ctx.settings.value, connection: { state: connectionLabel(client), lastSyncAt: client.lastSyncAt } };
+    const state = connectionLabel(client);
+    me.own = { settings: ctx.settings.value, connection: { state, lastSyncAt: client.lastSyncAt } };
+    // Not live: drawn again after midnight, when the card's "as of" needs the date.
+    if (state === 'connected') ownNextDay.disarm();
+    else ownNextDay.arm();
   };
+  const ownNextDay = new NextDay(showOwn);
   showOwn();
   const you = h('p', { class: 'text-sm text-slate-400', 'data-state': 'loading' }, 'Your card appears as soon as Beacon answers.');
   const showSelf = (): void => {
@@ -148,6 +154,7 @@ export const friendsPage: Page = (root, ctx, opts) => {
     client.on('state', showOwn),
   ];
   return () => {
+    ownNextDay.disarm();
     filter.dispose();
     said.clear();
     offs.forEach((off) => off());

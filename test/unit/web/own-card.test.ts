@@ -64,7 +64,14 @@ describe('ownStaleNote', () => {
   });
   it('says friends may already see you offline while reconnecting or unreachable, with the time of the last update', () => {
     const time = new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    expect(ownStaleNote('reconnecting', at)).toBe(`Not live: reconnecting. Friends may already see you as offline. As of ${time}.`);
-    expect(ownStaleNote('offline', at)).toContain('Beacon is unreachable');
+    expect(ownStaleNote('reconnecting', at, at + 60_000)).toBe(`Not live: reconnecting. Friends may already see you as offline. As of ${time}.`);
+    expect(ownStaleNote('offline', at, at + 60_000)).toContain('Beacon is unreachable');
+  });
+  it('gives the date of the last update too once it was an earlier day, not its time alone', () => {
+    const time = new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const day = new Date(at).toLocaleDateString([], { day: 'numeric', month: 'short' });
+    const note = ownStaleNote('offline', at, at + 25 * 3_600_000);
+    expect(note).toContain(day);
+    expect(note).toContain(time);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * "As of …": the time of the last answer from Beacon, as the drop-in elements say it. An answer
+ * "As of …": the time of the last answer from Beacon, as the drop-in elements and the web app say it. An answer
  * from today is said by its time alone; one from an earlier day (a laptop woken the next
  * morning) with its date too, or "as of 14:02" would pass yesterday's statuses off as today's.
  */
 import { describe, expect, it } from 'vitest';
-import { asOfTime } from '../../../src/elements/as-of.js';
+import { asOfTime } from '../../../src/web/lib/as-of.js';
 
 const at = (y: number, m: number, d: number, hh: number, mm: number) => new Date(y, m - 1, d, hh, mm).getTime();
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -29,6 +29,15 @@ describe('asOfTime', () => {
     const said = asOfTime(answer, at(2026, 1, 1, 8, 0));
     expect(said).toContain(day(answer));
     expect(said).toContain('2025');
+  });
+
+  it('says the seconds too when asked (the web app), today and on an earlier day', () => {
+    const answer = new Date(2026, 11, 6, 23, 50, 17).getTime();
+    const seconds = new Date(answer).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    expect(asOfTime(answer, at(2026, 12, 6, 23, 59), { seconds: true })).toBe(seconds);
+    const said = asOfTime(answer, at(2026, 12, 7, 0, 10), { seconds: true });
+    expect(said).toContain(seconds);
+    expect(said).toContain(day(answer));
   });
 
   it('reads the device clock for today when not told', () => {
