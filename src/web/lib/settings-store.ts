@@ -73,7 +73,8 @@ export class SettingsStore {
         if (syncs++ === 0 || this.#saving > 0) return;
         this.#ask(() => this.#client.getSettings()).then(
           ({ settings, newest }) => {
-            if (!newest) return;
+            // Unchanged (most polls): nothing to tell, nor to draw again every few seconds.
+            if (!newest || sameSettings(settings, this.#value)) return;
             this.#pushed.add(settings); // every tab re-reads on its own
             announce(settings);
           },
@@ -176,6 +177,13 @@ export class SettingsStore {
     for (const fn of this.#listeners) fn(s);
     return s;
   }
+}
+
+/** The same settings, field by field. */
+function sameSettings(a: Settings, b: Settings | null): boolean {
+  if (b === null) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof Settings>);
+  return [...keys].every((k) => a[k] === b[k]);
 }
 
 declare global {

@@ -68,6 +68,22 @@ describe('SettingsStore.live', () => {
     expect(seen.map((s) => s.status_visibility)).toEqual(['hidden', 'close_friends']);
   });
 
+  it('tells nothing when a re-read finds the settings known (most polls)', async () => {
+    const client = fakeClient(async () => ({ ...base }));
+    const target = new EventTarget();
+    const seen = announced(target);
+    const store = new SettingsStore(client as never);
+    const stopFollow = store.follow(target as Document);
+    store.live(target as Document);
+    await store.load();
+    client.emit('synced', {});
+    client.emit('synced', {});
+    await new Promise((r) => setTimeout(r, 0));
+    expect(client.reads).toBe(2);
+    expect(seen).toEqual([]);
+    stopFollow();
+  });
+
   it('reads nothing at a sync while a save is on its way (a read answered before it would show the settings before it)', async () => {
     let saved!: (s: Settings) => void;
     const client = Object.assign(fakeClient(async () => base), {
