@@ -101,6 +101,21 @@ describe('signed-in devices', () => {
     await page.close();
   });
 
+  it('keeps another device’s "Last used" true while the page stays open', async () => {
+    const page = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+    // A page clock the test can move on (the page left open); it runs as usual until then.
+    await page.clock.install();
+    await signUp(page, server.baseUrl, 'ola_sec', 'Ola');
+    await loginAs('ola_sec', FIREFOX_WINDOWS);
+    await openAccount(page);
+    const firefox = () => devices(page).filter({ hasText: 'Firefox on Windows' }).textContent();
+    await expect.poll(firefox, { timeout: 5_000 }).toMatch(/Signed in .+ · Last used just nowSign out$/);
+    // Twenty minutes later, the page still open and nobody using that device.
+    await page.clock.fastForward('20:00');
+    await expect.poll(firefox, { timeout: 5_000 }).toMatch(/Signed in .+ · Last used 20 minutes agoSign out$/);
+    await page.close();
+  });
+
   it('shows loading, then an error with "Try again", then the list', async () => {
     const page = await newPage(browser, { viewport: { width: 1280, height: 900 } });
     await signUp(page, server.baseUrl, 'rex_sec', 'Rex');

@@ -12,8 +12,6 @@ import { formatDate } from '../lib/date-format.js';
 import { deviceName } from '../lib/device-name.js';
 import { h, userText } from '../lib/dom.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
-import { formatRelative } from '../lib/relative-time.js';
-import { serverNow } from '../lib/server-time.js';
 
 export interface DevicesPanel {
   element: HTMLElement;
@@ -73,15 +71,16 @@ export function devicesPanel(api: Pick<ApiClient, 'listSessions' | 'endSession' 
   function row(s: SessionInfo): HTMLLIElement {
     const name = deviceName(s.user_agent);
     const since = signedInAt(s.created_at);
+    // Kept current while the page stays open: "Last used just now", read once, went on saying so for hours.
     const meta = s.current
-      ? `Signed in ${since}`
-      : `Signed in ${since} · Last used ${formatRelative(new Date(s.last_used_at), serverNow())}`;
+      ? [`Signed in ${since}`]
+      : [`Signed in ${since} · `, h('beacon-relative-time', { datetime: s.last_used_at, prefix: 'Last used ' })];
     const li = h('li', { class: 'flex flex-wrap items-center justify-between gap-3 rounded-lg border border-slate-700 px-3 py-2', 'data-part': 'device', 'data-current': s.current },
       h('div', { class: 'grid min-w-0 gap-0.5' },
         h('p', { class: 'flex flex-wrap items-center gap-2 text-sm font-medium text-slate-100' },
           userText(name),
           s.current ? h('span', { class: 'rounded-full border border-sky-400 px-2 text-xs text-sky-100', 'data-part': 'this-device' }, 'This device') : null),
-        h('p', { class: 'text-xs text-slate-400' }, meta)));
+        h('p', { class: 'text-xs text-slate-400' }, ...meta)));
     if (!s.current) {
       const out = h('button', { type: 'button', class: 'beacon-btn', 'data-action': 'sign-out-device', 'aria-label': `Sign out ${name}, signed in ${since}` }, 'Sign out');
       out.addEventListener('click', () => void whileBusy(out, () => signOut(s, name, li)));
