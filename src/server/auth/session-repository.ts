@@ -10,6 +10,7 @@ import { slices } from '../db/batches.js';
 import { PreparedQuery } from '../db/prepared-query.js';
 import { withUserRow, withUserRowShared } from '../db/user-locks.js';
 import { endLoginPushes } from '../notifications/notification-repository.js';
+import { isLive } from './live-login.js';
 
 /** Every socket's token check reads this: compiled once (db/prepared-query.ts). */
 const FIND_LIVE = new PreparedQuery(
@@ -93,19 +94,6 @@ async function revokeLive(db: Db, userId: number, keepId: string | null, now: nu
   const rows = await q.returning('id').execute();
   await endLoginPushes(db, userId, { allBut: keepId });
   return rows.map((r) => r.id);
-}
-
-/** Whether `id` is a live (neither revoked nor expired at `now`) login of the user. */
-async function isLive(db: Db, id: string, userId: number, now: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('user_sessions')
-    .select('id')
-    .where('id', '=', id)
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** Why a password change wrote nothing (see replacePassword). */

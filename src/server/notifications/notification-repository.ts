@@ -1,5 +1,6 @@
 /** Push subscriptions, "tell me when X comes online" watches and notification settings. */
 import { DEFAULT_NOTIFY_PERIOD_MINUTES, type PushSubscriptionBody, type Watch } from '../../protocol/index.js';
+import { isLive } from '../auth/live-login.js';
 import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { isPostgres, withUserLock, type Trx } from '../db/user-locks.js';
@@ -30,15 +31,7 @@ export class NotificationRepository {
     await withUserLock(this.db, userId, async (tx) => {
       // Under the lock an end of logins takes too (withUserRow): one that ended this login while
       // its request ran came first, and a subscription saved now would outlive it.
-      const live = await tx
-        .selectFrom('user_sessions')
-        .select('id')
-        .where('id', '=', sessionId)
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
-      if (!live) throw new AppError('UNAUTHORIZED', 'Invalid, expired or revoked token');
+      if (!(await isLive(tx, sessionId, userId, now))) throw new AppError('UNAUTHORIZED', 'Invalid, expired or revoked token');
       const values = { user_id: userId, p256dh: sub.keys.p256dh, auth: sub.keys.auth, created_at: now, session_id: sessionId };
       await tx
         .insertInto('push_subscriptions')
