@@ -9,10 +9,13 @@
  * the list, and empties it; the search then offers "Add friend" again, and the request reaches
  * the other user. The section's loading and error states; a block or unblock in another tab of
  * the user shows in the section without a reload, also while it loads, focus left where it was
- * (or, its row gone, moved on); a blocked user who deletes their account leaves it likewise. The page on a phone has no sideways scroll. axe audits each state.
+ * (or, its row gone, moved on); a blocked user who deletes their account leaves it likewise.
+ * A tab that missed the `block_changed` frames shows the change too, in the section and in a
+ * search's row: while it polls (its WebSocket blocked) and when the frame was lost on its open
+ * socket (read again after the `seq` gap). The page on a phone has no sideways scroll. axe audits each state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page, WebSocket } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocket } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
@@ -20,6 +23,7 @@ import { expectAccessible } from './helpers/axe.js';
 import { holdAnswer } from './helpers/held-answer.js';
 import { friendCard, friendsTab, newPage, openFriendMenu, shot } from './helpers/ui.js';
 import { unroute } from './helpers/unroute.js';
+import { losingFrames } from './helpers/lost-event.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
 
@@ -301,5 +305,80 @@ describe('a block or unblock in another tab of the user', () => {
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     // Said nowhere: nothing was done here.
     expect(await blockedSection().locator('[data-part=blocked-notice]').textContent()).toBe('');
+  });
+});
+
+describe('a block or unblock this tab missed the frame of', () => {
+  const SOCKET = /\/ws\/status/;
+
+  /** Two tabs of Alice's, `block` set up on their context first: Privacy → Blocked users, and the Pending tab's search for `username`. */
+  async function tabs(block: (context: BrowserContext) => Promise<void>, state: 'polling' | 'connected', username: string, name: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), alice.token);
+    await block(context);
+    const privacy = await context.newPage();
+    await privacy.goto(`${server.baseUrl}/#/privacy`);
+    await privacy.locator(`beacon-connection-state[data-state=${state}]`).waitFor({ timeout: 30_000 });
+    const pending = await context.newPage();
+    await pending.goto(`${server.baseUrl}/#/friends`);
+    await pending.locator(`beacon-connection-state[data-state=${state}]`).waitFor({ timeout: 30_000 });
+    await friendsTab(pending, 'Pending');
+    await pending.getByLabel('Search by username').fill(username);
+    const row = pending.locator(`li[data-username="${username}"]`);
+    await row.getByRole('button', { name: `Add friend ${name} (@${username})`, exact: true }).waitFor(FIVE_S);
+    const section = privacy.getByRole('region', { name: 'Blocked users' });
+    await section.locator('[data-part=blocked-list]').getByText(/You have not blocked anyone\.|Unblock/).first().waitFor(FIVE_S);
+    /** Whether each tab shows `username` blocked: their row in the section, and "Blocked" on the search's row. */
+    const shown = async () => ({
+      listed: await section.getByRole('button', { name: `Unblock ${name} (@${username})`, exact: true }).count(),
+      found: (await row.getByText('Blocked', { exact: true }).count()) ? 'Blocked' : (await row.getByRole('button', { name: /^Add friend/ }).count()) ? 'Add friend' : null,
+    });
+    return { context, privacy, shown };
+  }
+
+  it('shows while the tab polls (its WebSocket blocked): in Blocked users and on the found row, then gone again', async () => {
+    const hank = await registerUser(server.baseUrl, 'hank', 'Hank');
+    const { context, privacy, shown } = await tabs((c) => c.routeWebSocket(SOCKET, (ws) => ws.close()), 'polling', 'hank', 'Hank');
+    try {
+      const TWO_POLLS = { timeout: 8_000, interval: 50 };
+      await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: hank.id });
+      await expect.poll(shown, TWO_POLLS).toEqual({ listed: 1, found: 'Blocked' });
+      // Polls that find nothing new draw nothing again: the row shown stays the same element.
+      const row = privacy.getByRole('region', { name: 'Blocked users' }).getByRole('listitem').filter({ hasText: '@hank' });
+      await row.evaluate((li) => ((li as unknown as { drawn: boolean }).drawn = true));
+      let polls = 0;
+      privacy.on('request', (r) => void (r.url().includes('/friends/status') && polls++));
+      await expect.poll(() => polls, TWO_POLLS).toBeGreaterThanOrEqual(2);
+      expect(await row.evaluate((li) => (li as unknown as { drawn?: boolean }).drawn)).toBe(true);
+      await api(server.baseUrl, alice.token, 'DELETE', `/users/me/blocks/${hank.id}`);
+      await expect.poll(shown, TWO_POLLS).toEqual({ listed: 0, found: 'Add friend' });
+      expect(await privacy.locator('beacon-connection-state').getAttribute('data-state')).toBe('polling');
+    } finally {
+      await context.close();
+      await api(server.baseUrl, alice.token, 'DELETE', `/users/me/blocks/${hank.id}`).catch(() => undefined);
+    }
+  });
+
+  it('shows when its block_changed was lost on the open socket: read again after the gap', async () => {
+    const ivy = await registerUser(server.baseUrl, 'ivy', 'Ivy');
+    const { context, privacy, shown } = await tabs((c) => losingFrames(c, SOCKET, ['block_changed']), 'connected', 'ivy', 'Ivy');
+    /** The next frame (her own message, set on another device) shows that one was lost. */
+    const mark = async (text: string) => {
+      await api(server.baseUrl, alice.token, 'PUT', '/users/me/status', { status: 'online', custom_message: text });
+      for (const p of context.pages()) await expect.poll(() => p.locator('[data-part=self-message]').textContent(), FIVE_S).toBe(`“${text}”`);
+    };
+    try {
+      await api(server.baseUrl, alice.token, 'POST', '/users/me/blocks', { user_id: ivy.id });
+      await mark('one lost before');
+      await expect.poll(shown, FIVE_S).toEqual({ listed: 1, found: 'Blocked' });
+      await api(server.baseUrl, alice.token, 'DELETE', `/users/me/blocks/${ivy.id}`);
+      await mark('another lost before');
+      await expect.poll(shown, FIVE_S).toEqual({ listed: 0, found: 'Add friend' });
+      expect(await privacy.locator('beacon-connection-state').getAttribute('data-state')).toBe('connected');
+    } finally {
+      await context.close();
+      await api(server.baseUrl, alice.token, 'DELETE', `/users/me/blocks/${ivy.id}`).catch(() => undefined);
+      await api(server.baseUrl, alice.token, 'PUT', '/users/me/status', { status: 'online', custom_message: null });
+    }
   });
 });

@@ -27,3 +27,20 @@ export function lostEvent(socketUrl: RegExp) {
   };
   return { routes, lose: () => (shift = 1), release: () => release() };
 }
+
+/**
+ * Every frame of `types` on the page's socket is lost on the way (alone or in a batch); the
+ * socket stays open, and the next frame with a `seq` shows the gap. Install on the context
+ * before the page opens.
+ */
+export async function losingFrames(context: BrowserContext, socketUrl: RegExp, types: readonly string[]): Promise<void> {
+  await context.routeWebSocket(socketUrl, (ws) => {
+    const upstream = ws.connectToServer();
+    upstream.onMessage((m) => {
+      if (typeof m !== 'string') return ws.send(m);
+      const frame = JSON.parse(m) as { type: string; messages?: Array<{ type: string }> };
+      if (types.includes(frame.type)) return;
+      ws.send(frame.type === 'batch' ? JSON.stringify({ ...frame, messages: frame.messages?.filter((e) => !types.includes(e.type)) }) : m);
+    });
+  });
+}

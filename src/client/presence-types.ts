@@ -54,7 +54,10 @@ export interface PresenceEvents {
   probe_answered: void;
   /** An `error` frame from the server. */
   error: { code: string; message: string };
-  /** Someone sent the signed-in user a friend request (pushed over the socket). */
+  /**
+   * Someone sent the signed-in user a friend request (pushed over the socket). Socket only, like
+   * the other request events: where requests are shown, re-read them at each `synced`.
+   */
   friend_request_received: { request: FriendRequest };
   /**
    * The signed-in user sent a friend request, on this device or another (`friend_request_sent`):
@@ -71,8 +74,9 @@ export interface PresenceEvents {
   settings: { settings: Settings };
   /**
    * You blocked or unblocked someone, on this device or another (the `block_changed` frame):
-   * with a block, `user` as `ApiClient.listBlocks()` lists them. Socket only: while polling, or
-   * after a reconnect, re-read `listBlocks()` where blocks are shown.
+   * with a block, `user` as `ApiClient.listBlocks()` lists them. Socket only: where blocks are
+   * shown, re-read `listBlocks()` at each `synced` (a reconnect, each poll while polling, the
+   * refetch after a `seq` gap: the lost frame may have been this one).
    */
   block_changed: BlockChange;
   /** A friend you watch came online (the `notification` frame); show it in the page. */

@@ -1,20 +1,22 @@
 /**
- * Pending friend requests for the whole app (badge, Pending tab). Read once per (re)connect,
- * then kept live by the socket's friend-request events (received, sent on any of the user's
- * devices, closed); re-read on a timer only while the
- * client is in the polling fallback, where no events arrive.
+ * Pending friend requests for the whole app (badge, Pending tab's count and lists). Kept live
+ * by the socket's friend-request events (received, sent on any of the user's devices, closed),
+ * and read again at every `synced` of the client (read-again.ts): the first connect or poll, a
+ * reconnect, each answered poll while polling (no events arrive then) and the refetch after a
+ * `seq` gap (the lost event may have been a request's). A read that finds the lists shown tells
+ * no screen (most polls): nothing is drawn again every few seconds.
  *
  * A read's answer was made when the request reached the server: the events that arrive
  * while it is in flight are newer, so they are applied again over it (a request received
  * meanwhile stays listed, one closed meanwhile does not come back). Of overlapping reads,
- * an earlier one answering after a later one is dropped.
+ * an earlier one answering after a later one is dropped: so a read begun before an action of
+ * the Pending tab was applied never wins over the read that tab makes once it is answered.
  */
 import type { ApiClient } from '../../client/api.js';
-import type { ConnectionState, PresenceClient } from '../../client/presence-client.js';
+import type { PresenceClient } from '../../client/presence-client.js';
 import type { FriendRequest } from './label-types.js';
 import { errorMessage } from './error-messages.js';
-
-export const FALLBACK_REFRESH_MS = 4_000;
+import { readAgainAtSyncs } from './read-again.js';
 
 /** A friend-request event, as {@link RequestsStore} applies it (live, and again over a read's answer). */
 type RequestEvent =
@@ -27,10 +29,9 @@ export class RequestsStore {
   loaded = false;
   error: string | null = null;
   readonly #api: Pick<ApiClient, 'friendRequests'>;
-  readonly #client: Pick<PresenceClient, 'on' | 'state'>;
+  readonly #client: Pick<PresenceClient, 'on'>;
   readonly #listeners = new Set<() => void>();
   #offs: Array<() => void> = [];
-  #timer: ReturnType<typeof setInterval> | undefined;
   #gen = 0;
   /** One list per read in flight: the events applied since it began (applied again over its answer). */
   readonly #sinceRead = new Set<RequestEvent[]>();
@@ -38,30 +39,26 @@ export class RequestsStore {
   #readsStarted = 0;
   #readApplied = 0;
 
-  constructor(api: Pick<ApiClient, 'friendRequests'>, client: Pick<PresenceClient, 'on' | 'state'>) {
+  constructor(api: Pick<ApiClient, 'friendRequests'>, client: Pick<PresenceClient, 'on'>) {
     this.#api = api;
     this.#client = client;
   }
 
   start(): void {
     this.#offs.push(
-      this.#client.on('ready', () => void this.refresh()),
-      this.#client.on('state', (s) => this.#fallback(s)),
+      readAgainAtSyncs(this.#client, () => void this.refresh()),
       this.#client.on('friend_request_received', ({ request }) => this.#event({ type: 'received', request })),
       // Sent from this device or another of the user's: listed as outgoing at once everywhere.
       this.#client.on('friend_request_sent', ({ request }) => this.#event({ type: 'sent', request })),
       this.#client.on('friend_request_closed', ({ requestId }) => this.#event({ type: 'closed', requestId })),
     );
-    // No read here: the client's first `ready` (socket or first poll) triggers it.
-    this.#fallback(this.#client.state);
+    // No read here: the client's first `synced` (socket or first poll) triggers it.
   }
 
   stop(): void {
     this.#gen++;
     this.#offs.forEach((off) => off());
     this.#offs = [];
-    clearInterval(this.#timer);
-    this.#timer = undefined;
     this.#listeners.clear();
   }
 
@@ -76,11 +73,14 @@ export class RequestsStore {
     const nth = ++this.#readsStarted;
     const since: RequestEvent[] = [];
     this.#sinceRead.add(since);
+    /** What the screens were told before this answer. */
+    let before: string;
     try {
       const r = await this.#api.friendRequests();
       if (gen !== this.#gen) return;
       // A later read already answered: this answer is older than what is shown.
       if (nth < this.#readApplied) return;
+      before = this.#shown();
       this.#readApplied = nth;
       this.incoming = r.incoming;
       this.outgoing = r.outgoing;
@@ -89,12 +89,19 @@ export class RequestsStore {
       this.error = null;
     } catch (e) {
       if (gen !== this.#gen) return;
+      before = this.#shown();
       // The lists shown (kept live by the events) stay; the failure is reported beside them.
       this.error = errorMessage(e);
     } finally {
       this.#sinceRead.delete(since);
     }
-    this.#emit();
+    // Found what is shown (most reads): nothing to draw again.
+    if (this.#shown() !== before) this.#emit();
+  }
+
+  /** What the screens show of this store, to tell whether a read changed it. */
+  #shown(): string {
+    return JSON.stringify([this.loaded, this.error, this.incoming, this.outgoing]);
   }
 
   /** A live event: applied now, and remembered by every read in flight to apply over its answer. */
@@ -116,16 +123,6 @@ export class RequestsStore {
     if (e.type === 'received') this.incoming = [...list, e.request];
     else this.outgoing = [...list, e.request];
     return true;
-  }
-
-  #fallback(state: ConnectionState): void {
-    const poll = state === 'polling' || state === 'offline';
-    if (poll && this.#timer === undefined) {
-      this.#timer = setInterval(() => void this.refresh(), FALLBACK_REFRESH_MS);
-    } else if (!poll && this.#timer !== undefined) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
   }
 
   #emit(): void {

@@ -20,6 +20,7 @@
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import type { Settings } from './label-types.js';
+import { readAgainAtSyncs } from './read-again.js';
 
 type Client = Pick<PresenceClient, 'getSettings' | 'updateSettings' | 'unhide' | 'on' | 'state'>;
 
@@ -54,7 +55,7 @@ export class SettingsStore {
   /**
    * Follows the server's news of the user's settings until the returned function runs: each
    * `settings_update` (a change on another device), and a re-read at every `synced` but the
-   * first (`load()` reads then): a reconnect's `ready`, each answered poll while polling (no
+   * first (`load()` reads then; read-again.ts): a reconnect's `ready`, each answered poll while polling (no
    * socket brings pushes then: "Appear offline" chosen on a phone never showed here) and the
    * refetch after lost events (the lost one may have been a `settings_update`). None while a
    * save is on its way: a read answered before the server applied it would show the settings
@@ -62,15 +63,13 @@ export class SettingsStore {
    */
   live(target: Pick<Document, 'dispatchEvent'> = document): () => void {
     const announce = (s: Settings): void => void target.dispatchEvent(settingsChanged(s, this.#account));
-    let syncs = 0;
     const offs = [
       this.#client.on('settings', ({ settings }) => {
         this.#shown = this.#sent;
         this.#pushed.add(settings);
         announce(settings);
       }),
-      this.#client.on('synced', () => {
-        if (syncs++ === 0 || this.#saving > 0) return;
+      readAgainAtSyncs(this.#client, () => {
         this.#ask(() => this.#client.getSettings()).then(
           ({ settings, newest }) => {
             // Unchanged (most polls): nothing to tell, nor to draw again every few seconds.
@@ -80,7 +79,7 @@ export class SettingsStore {
           },
           () => undefined, // the next sync or push tries again
         );
-      }),
+      }, { skipFirst: true, busy: () => this.#saving > 0 }),
     ];
     return () => offs.forEach((off) => off());
   }

@@ -11,13 +11,16 @@
  * removes its row at once, said nowhere (the status line tells what was done here). Focus stays
  * on the control it was on; on a row that went, it moves on as after an Unblock. A change heard
  * while the list is read is applied again over the read's answer (made before it), and the list
- * is read again at each reconnect (changes made meanwhile were not heard).
+ * is read again whenever the client reads its views again without the socket's frames
+ * (read-again.ts: a reconnect, each poll while polling, the refetch after lost events), drawn
+ * again only if it changed, and not while an Unblock here is on its way.
  */
 import type { ApiClient, BlockedUser } from '../../client/api.js';
 import type { BlockChange, PresenceClient } from '../../client/presence-client.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
 import { markBusy } from '../lib/busy-button.js';
+import { readAgainAtSyncs } from '../lib/read-again.js';
 import { button, failure, list, nameOf, personRow, section } from './requests-view.js';
 
 /** The link to this section (the Privacy page, brought to it). */
@@ -30,6 +33,11 @@ export function wantsBlockedUsers(hash: string): boolean {
 
 /** What unblocking does, said beside the list and describing each Unblock button. */
 const EFFECT = 'Unblocking lets them send you friend requests again, and you them. A friendship the block ended does not come back.';
+
+/** The same blocks, in the same order (the ones shown: a read that finds them draws nothing). */
+function sameList(a: readonly BlockedUser[], b: readonly BlockedUser[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
 
 /** `list` with `change` applied (idempotent): a block's user in username order (the server's), an unblock's gone. */
 export function withChange(list: readonly BlockedUser[], change: BlockChange): BlockedUser[] {
@@ -55,6 +63,8 @@ export function blockedUsersSection(
   let reads = 0;
   /** The changes heard since the latest read began: applied again over its answer. */
   let sinceRead: BlockChange[] = [];
+  /** The failure with Retry is shown (no list). */
+  let failed = false;
   const said = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status', 'data-part': 'blocked-notice' });
   const box = h('div', { 'data-part': 'blocked-list' });
   const element = section('Blocked users', 'blocked-title',
@@ -92,26 +102,34 @@ export function blockedUsersSection(
   }
 
   /**
-   * Reads the list. `quietly`: a re-read (a reconnect) while a list is shown keeps showing it
-   * until the answer; a failure then leaves it (its changes still arrive live).
+   * Reads the list. `quietly`: a re-read (read-again.ts: a reconnect, a poll, the refetch after
+   * lost events) says nothing of its own: no "Loading…" over what is shown, a failure leaves
+   * what is shown (a list, whose changes still arrive live, or the failure with Retry), and an
+   * answer that finds the list shown draws nothing (most polls).
    */
   async function load(quietly = false): Promise<void> {
     const read = ++reads;
     sinceRead = [];
-    const showing = quietly && blocked !== null;
-    if (!showing) box.replaceChildren(h('p', { class: 'text-sm text-slate-400', role: 'status', 'data-state': 'loading' }, 'Loading blocked users…'));
+    if (!quietly) {
+      failed = false;
+      box.replaceChildren(h('p', { class: 'text-sm text-slate-400', role: 'status', 'data-state': 'loading' }, 'Loading blocked users…'));
+    }
     try {
       const answer = await api.listBlocks();
       if (disposed || read !== reads) return;
-      blocked = sinceRead.reduce(withChange, answer);
+      const next = sinceRead.reduce(withChange, answer);
+      if (blocked !== null && sameList(next, blocked)) return;
+      blocked = next;
+      failed = false;
       show();
       if (focusWhenShown) {
         focusWhenShown = false;
         heading.focus();
       }
     } catch (e) {
-      if (disposed || read !== reads || showing) return;
+      if (disposed || read !== reads || (quietly && (blocked !== null || failed))) return;
       blocked = null;
+      failed = true;
       box.replaceChildren(failure(`Could not load your blocked users. ${errorMessage(e)}`, () => void load()));
     }
   }
@@ -145,6 +163,8 @@ export function blockedUsersSection(
       }
     }
     lifting.delete(u.user_id);
+    // A read begun before the server lifted it (it still lists them) applies it again over its answer.
+    if (gone) sinceRead.push({ userId: u.user_id, blocked: false });
     if (disposed) return;
     const button = box.querySelector<HTMLElement>(`[data-key="unblock-${u.user_id}"]`);
     if (button) markBusy(button, false);
@@ -163,8 +183,9 @@ export function blockedUsersSection(
 
   const offs = [
     client.on('block_changed', changed),
-    // A reconnect: what changed while the socket was down was not heard.
-    client.on('ready', () => void load(true)),
+    // What changed while no frame could arrive, or whose frame was lost. None while an Unblock
+    // here is on its way: a read answered before the server lifted it would bring its row back.
+    readAgainAtSyncs(client, () => void load(true), { busy: () => lifting.size > 0 }),
   ];
   void load();
   return {

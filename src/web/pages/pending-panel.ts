@@ -13,9 +13,11 @@
  * a rebuild keeps keyboard focus on the same button (`data-key`).
  *
  * A user you blocked is shown "Blocked", with a link to unblock them (Privacy → Blocked users),
- * not an "Add friend" the server refuses: the blocks are read again with each search and each
- * reconnect, and a block or unblock made meanwhile anywhere (`block_changed`) turns the row at
- * once (focus on its Add friend moves to its link). An add refused because of a block the page
+ * not an "Add friend" the server refuses: the blocks are read again with each search and
+ * whenever the client reads its views again without the socket's frames (read-again.ts: a
+ * reconnect, each poll while polling, the refetch after lost events), and a block or unblock
+ * made meanwhile anywhere (`block_changed`) turns the row at once (focus on its Add friend
+ * moves to its link). An add refused because of a block the page
  * did not hear of (a frame lost) says the server's reason, and the row turns "Blocked".
  *
  * An action runs once at a time per request or player (`data-on`): pressed again while its
@@ -33,6 +35,7 @@ import type { Notice } from '../lib/notice.js';
 import { markBusy } from '../lib/busy-button.js';
 import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
 import { playerQuery } from '../lib/player-query.js';
+import { readAgainAtSyncs } from '../lib/read-again.js';
 import { MAX_USERNAME } from '../../protocol/text.js';
 import { BLOCKED_USERS_HREF } from './blocked-panel.js';
 
@@ -62,12 +65,20 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     else blocked.delete(change.userId);
     render();
   };
-  /** Reads the blocks again; a failure keeps what was known (the server still refuses an add to a blocked user). */
-  const readBlocks = (): Promise<void> => {
+  /**
+   * Reads the blocks again; resolves to whether that changed who is blocked. A failure keeps
+   * what was known (the server still refuses an add to a blocked user).
+   */
+  const readBlocks = (): Promise<boolean> => {
     const read = ++blockReads;
     return api.listBlocks().then(
-      (list) => void (read === blockReads && (blocked = new Set(list.map((b) => b.user_id)))),
-      () => undefined,
+      (list) => {
+        const now = new Set(list.map((b) => b.user_id));
+        if (read !== blockReads || (now.size === blocked.size && [...now].every((id) => blocked.has(id)))) return false;
+        blocked = now;
+        return true;
+      },
+      () => false,
     );
   };
   /** What the actions awaiting their answer act on (`data-on` of their buttons: "request-12", "user-7"). */
@@ -349,8 +360,9 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   });
   const offBlocks = [
     ctx.client.on('block_changed', blockChanged),
-    // A reconnect: a block made while the socket was down was not heard.
-    ctx.client.on('ready', () => void readBlocks().then(render)),
+    // A block made while no frame could arrive (a reconnect, each poll), or whose frame was
+    // lost (the refetch after a `seq` gap); drawn again only if who is blocked changed.
+    readAgainAtSyncs(ctx.client, () => void readBlocks().then((changed) => changed && render())),
   ];
   render();
   void resolveNames([...store.incoming, ...store.outgoing]);

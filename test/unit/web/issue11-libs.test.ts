@@ -3,9 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { countGraphemes, insertAt, takeGraphemes } from '../../../src/web/lib/graphemes.js';
 import { activityLine, formatElapsed } from '../../../src/web/lib/rich-presence.js';
 import { ownPresence } from '../../../src/web/lib/own-presence.js';
-import { RequestsStore, FALLBACK_REFRESH_MS } from '../../../src/web/lib/requests-store.js';
+import { RequestsStore } from '../../../src/web/lib/requests-store.js';
 import { Emitter } from '../../../src/client/emitter.js';
-import type { ConnectionState, PresenceEvents } from '../../../src/client/presence-types.js';
+import type { PresenceEvents } from '../../../src/client/presence-types.js';
 import type { FriendRequest, Settings, View } from '../../../src/protocol/index.js';
 
 const T = new Date('2024-01-15T14:30:00.000Z');
@@ -69,47 +69,64 @@ describe('RequestsStore', () => {
   const req = (id: number) => ({ id, from_user_id: 9, to_user_id: 1, created_at: T.toISOString() });
   function setup() {
     const events = new Emitter<PresenceEvents>();
-    let state: ConnectionState = 'connecting';
-    const client = { on: events.on.bind(events), get state() { return state; } };
-    const api = { friendRequests: vi.fn(async () => ({ incoming: [req(1)], outgoing: [] })) };
+    const client = { on: events.on.bind(events) };
+    let answer = { incoming: [req(1)], outgoing: [] as FriendRequest[] };
+    const api = { friendRequests: vi.fn(async () => answer) };
     const store = new RequestsStore(api, client);
-    const setState = (s: ConnectionState) => { state = s; events.emit('state', s); };
-    return { events, api, store, setState };
+    const setAnswer = (a: typeof answer) => void (answer = a);
+    return { events, api, store, setAnswer };
   }
+  const synced = (events: Emitter<PresenceEvents>) => events.emit('synced', { at: 0 });
 
-  it('reads once per ready, then follows socket events; polls only in the fallback', async () => {
-    vi.useFakeTimers();
-    try {
-      const { events, api, store, setState } = setup();
-      store.start();
-      expect(api.friendRequests).toHaveBeenCalledTimes(0);
-      setState('connected');
-      events.emit('ready', { self: v(), friends: [] });
-      await vi.advanceTimersByTimeAsync(0);
-      expect(store.incoming.map((r) => r.id)).toEqual([1]);
-      events.emit('friend_request_received', { request: req(2) });
-      events.emit('friend_request_received', { request: req(2) }); // duplicates are ignored
-      expect(store.incoming.map((r) => r.id)).toEqual([1, 2]);
-      events.emit('friend_request_closed', { requestId: 1, reason: 'cancelled' });
-      expect(store.incoming.map((r) => r.id)).toEqual([2]);
-      await vi.advanceTimersByTimeAsync(FALLBACK_REFRESH_MS * 5);
-      expect(api.friendRequests).toHaveBeenCalledTimes(1); // nothing polled while live
-      setState('polling');
-      await vi.advanceTimersByTimeAsync(FALLBACK_REFRESH_MS * 2);
-      expect(api.friendRequests).toHaveBeenCalledTimes(3);
-      setState('connected');
-      await vi.advanceTimersByTimeAsync(FALLBACK_REFRESH_MS * 2);
-      expect(api.friendRequests).toHaveBeenCalledTimes(3);
-      store.stop();
-    } finally {
-      vi.useRealTimers();
-    }
+  it('reads at every sync (the first ready or poll, a reconnect, each poll, the refetch after a gap), and follows socket events between', async () => {
+    const { events, api, store, setAnswer } = setup();
+    store.start();
+    expect(api.friendRequests).toHaveBeenCalledTimes(0);
+    synced(events); // the first connect
+    await vi.waitFor(() => expect(store.loaded).toBe(true));
+    expect(store.incoming.map((r) => r.id)).toEqual([1]);
+    events.emit('friend_request_received', { request: req(2) });
+    events.emit('friend_request_received', { request: req(2) }); // duplicates are ignored
+    expect(store.incoming.map((r) => r.id)).toEqual([1, 2]);
+    events.emit('friend_request_closed', { requestId: 1, reason: 'cancelled' });
+    expect(store.incoming.map((r) => r.id)).toEqual([2]);
+    // A request whose frame never came (polling, or lost before a gap): the next sync reads it.
+    setAnswer({ incoming: [req(2), req(3)], outgoing: [] });
+    synced(events);
+    await vi.waitFor(() => expect(store.incoming.map((r) => r.id)).toEqual([2, 3]));
+    // And one closed without its frame goes at the next.
+    setAnswer({ incoming: [req(3)], outgoing: [] });
+    synced(events);
+    await vi.waitFor(() => expect(store.incoming.map((r) => r.id)).toEqual([3]));
+    expect(api.friendRequests).toHaveBeenCalledTimes(3);
+    store.stop();
+    synced(events);
+    expect(api.friendRequests).toHaveBeenCalledTimes(3);
+  });
+
+  it('tells nothing when a read finds the lists shown (most polls), and tells a read that changed them', async () => {
+    const { events, api, store, setAnswer } = setup();
+    store.start();
+    const changes = vi.fn();
+    store.onChange(changes);
+    synced(events);
+    await vi.waitFor(() => expect(changes).toHaveBeenCalledTimes(1)); // loaded
+    synced(events);
+    synced(events);
+    await vi.waitFor(() => expect(api.friendRequests).toHaveBeenCalledTimes(3));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(changes).toHaveBeenCalledTimes(1);
+    setAnswer({ incoming: [], outgoing: [] });
+    synced(events);
+    await vi.waitFor(() => expect(changes).toHaveBeenCalledTimes(2));
+    expect(store.incoming).toEqual([]);
+    store.stop();
   });
 
   it('lists a request sent from another device as outgoing at once, once; its close removes it', async () => {
     const { events, store } = setup();
     store.start();
-    events.emit('ready', { self: v(), friends: [] });
+    synced(events);
     await vi.waitFor(() => expect(store.loaded).toBe(true));
     const changes = vi.fn();
     store.onChange(changes);
@@ -127,7 +144,7 @@ describe('RequestsStore', () => {
   /** A read of the pending requests the test answers when it wants: events can arrive while it is in flight. */
   function controlled() {
     const events = new Emitter<PresenceEvents>();
-    const client = { on: events.on.bind(events), state: 'connected' as ConnectionState };
+    const client = { on: events.on.bind(events) };
     const answers: Array<(r: { incoming: FriendRequest[]; outgoing: FriendRequest[] }) => void> = [];
     const api = { friendRequests: vi.fn(() => new Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>((resolve) => answers.push(resolve))) };
     const store = new RequestsStore(api, client);
