@@ -746,6 +746,34 @@ describe('layout and rich presence (scripted API)', () => {
     await expectAccessible(p, 'rich presence');
     await p.close();
   });
+
+  it('a tab brought back from the background shows the running time and "last seen" of now at once', async () => {
+    const p = await newPage(browser, { viewport: { width: 1280, height: 800 } });
+    // A page clock the test can stop and move on; it runs as usual until then.
+    await p.clock.install();
+    await useFixtureApi(p, friends());
+    await p.goto(`${server.baseUrl}/#/friends`);
+    const elapsed = friendCard(p, 'hugo').locator('[data-part=elapsed]');
+    const seen = friendCard(p, 'lena').locator('[data-part=last-seen]');
+    await expect.poll(() => elapsed.textContent().catch(() => null), FIVE_S).toBe('12 min');
+    expect(await seen.textContent()).toBe('last seen 5 minutes ago');
+    // The tab goes to the background for 30 minutes, where the browser throttles its timers
+    // (here: none fires at all), then comes back.
+    const visibility = (state: 'hidden' | 'visible'): Promise<void> =>
+      p.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+    const at = await p.evaluate(() => Date.now());
+    await p.clock.pauseAt(at + 1_000);
+    await visibility('hidden');
+    await p.clock.setSystemTime(at + 1_000 + 30 * 60_000);
+    await visibility('visible');
+    // Both at once, with no timer run: one refresh for every time on the page.
+    expect(await elapsed.textContent()).toBe('42 min');
+    expect(await seen.textContent()).toBe('last seen 35 minutes ago');
+    await p.close();
+  });
 });
 
 describe('a device clock that is wrong', () => {

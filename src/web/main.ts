@@ -2,6 +2,7 @@
 import './styles.css';
 import { StatusDotElement } from './elements/status-dot.js';
 import { RelativeTimeElement } from './elements/relative-time.js';
+import { ElapsedTimeElement } from './elements/elapsed-time.js';
 import { FriendCardElement } from './elements/friend-card.js';
 import { FriendListElement } from './elements/friend-list.js';
 import { ConnectionStateElement } from './elements/connection-state.js';
@@ -17,6 +18,7 @@ import { BeaconApp } from './app.js';
 for (const el of [
   StatusDotElement,
   RelativeTimeElement,
+  ElapsedTimeElement,
   FriendCardElement,
   FriendListElement,
   ConnectionStateElement,

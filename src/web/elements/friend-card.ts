@@ -2,7 +2,7 @@
  * <beacon-friend-card>: one friend as the viewer is allowed to see them. Renders from a
  * `view` property; `flash()` plays the short "status changed" animation. The activity
  * line carries rich presence ("Playing Pong vs bob · 3–2 · 12 min", elapsed time kept
- * live). Long unbroken names and messages wrap; the full text is also in `title`. Every text the
+ * live by <beacon-elapsed-time>). Long unbroken names and messages wrap; the full text is also in `title`. Every text the
  * friend controls is clipped to its own box (`beacon-ugc`): combining-mark stacks never cover the rest,
  * the avatar's initials among them, which are whole graphemes (lib/initials.ts).
  * Your own card (`own` set) says what a plain friend sees (the server's own rule: no
@@ -11,7 +11,7 @@
  */
 import type { ConnectionLabel, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
-import { activityLine, elapsedSince, sinceTitle } from '../lib/rich-presence.js';
+import { activityLine } from '../lib/rich-presence.js';
 import { asFriendsSeeYou, ownPresence, ownStaleNote } from '../lib/own-presence.js';
 import { initials } from '../lib/initials.js';
 
@@ -25,28 +25,6 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
 import { h, userText } from '../lib/dom.js';
 import { precisionOf } from '../lib/relative-time.js';
 import { serverNow } from '../lib/server-time.js';
-
-/** One shared timer keeps every visible "12 min" current, and its tooltip (the date appears at midnight). */
-const elapsedSpans = new Map<HTMLElement, Date>();
-let elapsedTimer: ReturnType<typeof setInterval> | null = null;
-function trackElapsed(span: HTMLElement, since: Date): void {
-  elapsedSpans.set(span, since);
-  elapsedTimer ??= setInterval(() => {
-    const now = serverNow();
-    for (const [el, at] of elapsedSpans) {
-      if (!el.isConnected) elapsedSpans.delete(el);
-      else {
-        el.textContent = elapsedSince(at, now);
-        const title = sinceTitle(at, now);
-        if (el.title !== title) el.title = title;
-      }
-    }
-    if (elapsedSpans.size === 0 && elapsedTimer !== null) {
-      clearInterval(elapsedTimer);
-      elapsedTimer = null;
-    }
-  }, 15_000);
-}
 
 /** Stable pastel per user so avatars are told apart without pictures. */
 const AVATAR_BG = ['bg-sky-700', 'bg-emerald-700', 'bg-amber-700', 'bg-fuchsia-700', 'bg-indigo-700', 'bg-teal-700'];
@@ -145,11 +123,8 @@ export class FriendCardElement extends HTMLElement {
     const now = serverNow();
     const line = activityLine(v, now);
     const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
-    let elapsed: HTMLElement | null = null;
-    if (line?.elapsed && line.since) {
-      elapsed = h('span', { 'data-part': 'elapsed', title: sinceTitle(line.since, now) }, line.elapsed);
-      trackElapsed(elapsed, line.since);
-    }
+    // Kept current, with its "since" tooltip, by the page's one timer for times (elements/elapsed-time.ts).
+    const elapsed = line?.since ? h('beacon-elapsed-time', { 'data-part': 'elapsed', since: line.since.toISOString() }) : null;
     const statusLine = h(
       'p',
       { class: 'mt-0.5 flex flex-wrap items-center gap-x-1.5 text-sm text-slate-300', 'data-part': 'status' },

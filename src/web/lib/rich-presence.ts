@@ -1,7 +1,7 @@
 /**
  * The activity line of a friend card, Discord/Steam style: "Playing Pong vs bob · 3–2 ·
- * Ranked · 12 min". Pure (injected `now`) so it is unit-tested; the card re-renders it
- * every minute while an activity runs.
+ * Ranked · 12 min". Pure (injected `now`) so it is unit-tested; <beacon-elapsed-time> keeps
+ * the running time current (elapsedChangeIn says when it next changes).
  */
 import type { View } from './label-types.js';
 import { ACTIVITY_LABEL } from './labels.js';
@@ -39,6 +39,18 @@ export function formatElapsed(ms: number): string {
 export function elapsedSince(since: Date, now: Date): string {
   const age = now.getTime() - since.getTime();
   return formatElapsed(precisionOf(since) === 'minute' ? age - 60_000 : age);
+}
+
+/**
+ * How long (ms) until what elapsedSince and sinceTitle say of `since` may change: the next whole
+ * minute of the counted time, or the viewer's midnight (when the tooltip gains the date), a
+ * quarter second late so the text has surely moved on.
+ */
+export function elapsedChangeIn(since: Date, now: Date): number {
+  const age = now.getTime() - since.getTime() - (precisionOf(since) === 'minute' ? 60_000 : 0);
+  const toMinute = age < 0 ? 60_000 - age : 60_000 - (age % 60_000);
+  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1).getTime() - now.getTime();
+  return Math.min(toMinute, midnight) + 250;
 }
 
 /**

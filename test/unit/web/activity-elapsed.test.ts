@@ -4,7 +4,7 @@
  * "just started", as in the user's own (exact) view, and never "1 min".
  */
 import { describe, expect, it, vi } from 'vitest';
-import { activityLine, elapsedSince, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
+import { activityLine, elapsedChangeIn, elapsedSince, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
 import type { View } from '../../../src/protocol/index.js';
 
 const MIN = 60_000;
@@ -114,3 +114,29 @@ function minutes(text: string): number {
   if (!m) throw new Error(`not an elapsed time: ${text}`);
   return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
 }
+
+describe('elapsedChangeIn (when the shared timer wakes for a running time)', () => {
+  it('wakes just after the counted time reaches its next minute', () => {
+    vi.stubEnv('TZ', 'UTC');
+    // A friend's start, floored to 14:29:00: counted from 14:30:00, so at 14:30:30 the next minute is 30 s away.
+    expect(elapsedChangeIn(floored, new Date('2024-01-15T14:30:30.000Z'))).toBe(30_250);
+    // The exact start, 9 s in: 51 s to "1 min".
+    expect(elapsedChangeIn(start, after(9_000))).toBe(51_250);
+    // A start ahead of the clock (skew): when it reaches a minute.
+    expect(elapsedChangeIn(start, after(-5_000))).toBe(65_250);
+  });
+
+  it('never sleeps past a change of the text or of its tooltip (the date at midnight)', () => {
+    vi.stubEnv('TZ', 'UTC');
+    for (const since of [start, floored]) {
+      for (let ms = -90_000; ms < 26 * 60 * MIN; ms += 37_813) {
+        const now = after(ms);
+        const quiet = new Date(now.getTime() + elapsedChangeIn(since, now) - 251);
+        expect(elapsedSince(since, quiet)).toBe(elapsedSince(since, now));
+        expect(sinceTitle(since, quiet, 'en-GB')).toBe(sinceTitle(since, now, 'en-GB'));
+      }
+    }
+    // Just before midnight: wakes at it, for the date the tooltip then needs.
+    expect(elapsedChangeIn(new Date('2024-01-15T23:50:10.500Z'), new Date('2024-01-15T23:59:59.000Z'))).toBe(1_250);
+  });
+});
