@@ -458,3 +458,38 @@ describe('a refused action on the Friends page', () => {
     expect(await noticeShows(notice)).toEqual({ text: 'Cancelled your request to Ola Ok (@ola_ok).', role: 'status', colour: done.colour });
   });
 });
+
+describe('exact times without a mouse', () => {
+  it('says the exact start of an activity, then the exact last seen, in the ⋯ menu and as its button’s description, following the friend while open', async () => {
+    const wes = await connectedFriend(server.baseUrl, 'wes_exact', 'Wes Orr', uma.token);
+    await api(server.baseUrl, wes.token, 'POST', '/users/me/activity', { activity: 'chatting' });
+    await page.goto(`${server.baseUrl}/#/friends`);
+    await friendsTab(page, 'All');
+    const card = friendCard(page, 'wes_exact');
+    const elapsed = card.locator('[data-part=elapsed]');
+    await expect.poll(() => elapsed.textContent().catch(() => null), { timeout: 10_000 }).toBe('just started');
+    // The card's tooltip says the time of day ("since 14:02"); the menu says it with the date, to the minute.
+    const since = (await elapsed.getAttribute('title'))!.replace(/^since /, '');
+    const toggle = card.locator('[data-part=friend-menu]');
+    const exact = card.locator('[data-part=exact-time]');
+    const description = (): Promise<string | null> =>
+      toggle.evaluate((b) => document.getElementById(b.getAttribute('aria-describedby') ?? '')?.textContent ?? null);
+    // From the keyboard: the button is described by it before it opens, and the open menu shows it.
+    await toggle.focus();
+    expect(await description()).toMatch(new RegExp(`^Chatting since .+, ${since}$`));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => exact.isVisible()).toBe(true);
+    expect(await exact.textContent()).toMatch(new RegExp(`^Chatting since .+, ${since}$`));
+    await expectAccessible(page, 'friend menu with the exact activity start');
+
+    // Wes leaves while the menu is open: it says when he was last seen, as the card's tooltip does.
+    wes.socket!.close();
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 10_000 }).toBe('offline');
+    const seen = await card.locator('[data-part=last-seen] time').getAttribute('title');
+    await expect.poll(() => exact.textContent(), { timeout: 5_000 }).toBe(`Last seen ${seen}`);
+    expect(await exact.isVisible()).toBe(true);
+    expect(await description()).toBe(`Last seen ${seen}`);
+    await expectAccessible(page, 'friend menu with the exact last seen');
+    await page.keyboard.press('Escape');
+  });
+});

@@ -86,3 +86,19 @@ export function activityLine(view: View, now: Date): ActivityLine | null {
   const elapsed = since ? elapsedSince(since, now) : null;
   return { title, details, elapsed, since };
 }
+
+/**
+ * The exact moments the card gives only as relative text with a tooltip, in words for the
+ * friend's menu (keyboard and touch users get no tooltip): "Last seen Mon, 7 Dec 2026, 14:02",
+ * "Playing Pong since Mon, 7 Dec 2026, 14:02". To the minute for a friend's floored times; null
+ * when the card shows neither (online with no timed activity, or only an approximate last seen).
+ */
+export function exactTimeText(view: View, locale?: string): string | null {
+  if (view.status === 'offline') {
+    const seen = view.last_seen ? new Date(view.last_seen) : null;
+    return seen && !Number.isNaN(seen.getTime()) ? `Last seen ${formatExact(seen, locale, precisionOf(seen))}` : null;
+  }
+  if (!view.activity || !TIMED.has(view.activity)) return null;
+  const since = richPresence(view).since;
+  return since ? `${ACTIVITY_LABEL[view.activity]} since ${formatExact(since, locale, precisionOf(since))}` : null;
+}

@@ -1,7 +1,10 @@
 /**
  * The menu on each friend's card: category and remove (two steps, named after the friend
  * in both), block (two steps too), an invitation to a Pong match, "Notify me when online"
- * (a toggle button), and the friend's usual hours when they share them. A disclosure button with a small panel;
+ * (a toggle button), and the friend's usual hours when they share them. It first says in words the
+ * exact moment the card gives only as a tooltip ("Last seen Mon, 7 Dec 2026, 14:02", "Chatting
+ * since …"), which keyboard and touch users cannot hover; the ⋯ button has it as its description,
+ * and it follows the friend's view (`update`). A disclosure button with a small panel;
  * Escape closes it and returns focus to the button. The category and the toggle are read when
  * the menu opens: until then, or if that fails, they claim nothing (no category, toggle disabled).
  * A category changed on any of the user's devices arrives over the socket (`setCategory`) and
@@ -17,6 +20,7 @@ import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h, userText } from '../lib/dom.js';
 import { inviteSentText, sentInvites } from '../lib/sent-invites.js';
+import { exactTimeText } from '../lib/rich-presence.js';
 
 export interface FriendMenuContext {
   api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser' | 'inviteToGame' | 'watches' | 'watch' | 'unwatch' | 'userPattern'>;
@@ -76,8 +80,19 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   const watch = h('button', { type: 'button', class: 'beacon-chip justify-center', 'aria-pressed': 'false', 'data-part': 'watch' },
     h('span', { class: 'beacon-chip-mark', 'aria-hidden': 'true' }, '✓'), 'Notify me when online');
   const pattern = h('p', { class: 'text-xs text-slate-400', hidden: true, 'data-part': 'pattern' });
+  const exactId = `${id}-exact-time`;
+  const exact = h('p', { id: exactId, class: 'text-sm text-slate-200', 'data-part': 'exact-time' });
+  /** Says the exact last seen or activity start of `v`, or nothing; the ⋯ button is described by it. */
+  const showExact = (v: View): void => {
+    const text = exactTimeText(v);
+    exact.textContent = text ?? '';
+    exact.hidden = text === null;
+    if (text === null) toggle.removeAttribute('aria-describedby');
+    else toggle.setAttribute('aria-describedby', exactId);
+  };
+  showExact(view);
   const panel = h('div', { id, hidden: true, class: 'beacon-panel absolute right-0 z-10 mt-2 grid w-64 gap-2 p-3 text-left' },
-    categoryLabel, category,
+    exact, categoryLabel, category,
     pattern, watch, invite, remove, block, error);
   const root = h('div', { class: 'relative shrink-0' }, toggle, panel);
 
@@ -249,6 +264,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     element: root,
     update(next) {
       status = next.status;
+      showExact(next);
       if (nameWithUsername(next) === name) return;
       name = nameWithUsername(next);
       label();

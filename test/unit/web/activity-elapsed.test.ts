@@ -4,7 +4,7 @@
  * "just started", as in the user's own (exact) view, and never "1 min".
  */
 import { describe, expect, it, vi } from 'vitest';
-import { activityLine, elapsedChangeIn, elapsedSince, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
+import { activityLine, elapsedChangeIn, elapsedSince, exactTimeText, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
 import type { View } from '../../../src/protocol/index.js';
 
 const MIN = 60_000;
@@ -138,5 +138,21 @@ describe('elapsedChangeIn (when the shared timer wakes for a running time)', () 
     }
     // Just before midnight: wakes at it, for the date the tooltip then needs.
     expect(elapsedChangeIn(new Date('2024-01-15T23:50:10.500Z'), new Date('2024-01-15T23:59:59.000Z'))).toBe(1_250);
+  });
+});
+
+describe('exactTimeText (the exact moment in the friend menu)', () => {
+  const base: View = { user_id: 9, username: 'wes', display_name: 'Wes', status: 'online', activity: null, custom_message: null, last_seen: null, timestamp: '2026-12-07T15:00:00.000Z' };
+
+  it('gives the last seen of a friend offline, and the start of a timed activity, to the minute for a friend', () => {
+    vi.stubEnv('TZ', 'UTC');
+    expect(exactTimeText({ ...base, status: 'offline', last_seen: '2026-12-07T14:02:00.000Z' }, 'en-GB')).toBe('Last seen Mon, 7 Dec 2026, 14:02');
+    expect(exactTimeText({ ...base, activity: 'chatting', activity_since: '2026-12-07T14:02:00.000Z' }, 'en-GB')).toBe('Chatting since Mon, 7 Dec 2026, 14:02');
+  });
+
+  it('says nothing where the card shows no time: no timed activity, only an approximate last seen', () => {
+    expect(exactTimeText({ ...base, activity: 'browsing', activity_since: '2026-12-07T14:02:00.000Z' })).toBeNull();
+    expect(exactTimeText({ ...base, activity: 'chatting' })).toBeNull();
+    expect(exactTimeText({ ...base, status: 'offline', last_seen_approx: 'recently' })).toBeNull();
   });
 });
