@@ -396,3 +396,34 @@ describe('Schedule page: rules changed in another tab while this one is open', (
     }
   });
 });
+
+describe('Schedule page left open', () => {
+  it('says when the calendar was last read as of now, and a refresh that failed since, without a reload', async () => {
+    await api(server.baseUrl, sam.token, 'PUT', '/users/me/calendar', { url: feedUrl, share_titles: false });
+    const p = await ctx.newPage();
+    // A page clock the test can move on (the page left open); it runs as usual until then.
+    await p.clock.install();
+    // Beacon reads the feed every 15 minutes: the answers after the first say it read it again, later, and failed.
+    const later = new Date(Date.now() + 15 * 60_000);
+    let reads = 0;
+    await p.route(/\/api\/v1\/users\/me\/calendar$/, async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as Record<string, unknown>;
+      if (reads++ > 0) Object.assign(body, { refreshed_at: later.toISOString(), error: 'the feed answered 404' });
+      await route.fulfill({ response: res, json: body });
+    });
+    await p.goto(`${server.baseUrl}/#/schedule`);
+    const read = p.locator('[data-part=calendar-connected] p').first();
+    await expect.poll(() => read.textContent().catch(() => null), { timeout: 10_000 }).toMatch(/Last read /);
+    const before = await read.textContent();
+    const shown = await p.evaluate((iso) => new Date(iso).toLocaleString(), later.toISOString());
+    expect(before).not.toContain(shown);
+    await p.clock.fastForward('01:01');
+    await expect.poll(() => read.textContent(), { timeout: 5_000 }).toContain(`Last read ${shown}.`);
+    const failed = p.locator('[data-part=calendar-connected] [role=alert]');
+    expect(await failed.textContent()).toBe('The last refresh failed: the feed answered 404');
+    expect(await failed.isVisible()).toBe(true);
+    await expectAccessible(p, 'calendar read again');
+    await p.close();
+  });
+});

@@ -1,6 +1,8 @@
 /**
  * Your calendar feed: connect one (errors next to the field), see when it was last read, or
- * remove it. Says which zone its messages and its all-day and floating events use (the one
+ * remove it. Beacon reads the feed every 15 minutes: while the page stays open, the panel reads
+ * its state again every minute (and at once when the tab is shown again), so "Last read …" and
+ * a failed refresh are those of now, not of when the page opened. Says which zone its messages and its all-day and floating events use (the one
  * Beacon uses for you), and offers the browser's where that differs, so a calendar connected
  * from New York does not silently run in UTC.
  */
@@ -52,6 +54,9 @@ async function feedPanel(root: HTMLElement, api: ApiClient): Promise<void> {
   root.replaceChildren(info.configured ? connected(root, api, info) : connectForm(root, api));
 }
 
+/** How often an open panel reads the feed's state again (Beacon reads the feed every 15 minutes). */
+const REREAD_MS = 60_000;
+
 function connected(root: HTMLElement, api: ApiClient, info: CalendarInfo): HTMLElement {
   const remove = h('button', { type: 'button', class: 'beacon-btn-danger' }, 'Disconnect calendar');
   const status = h('p', { class: 'min-h-5 text-sm text-slate-300', role: 'status' });
@@ -66,12 +71,46 @@ function connected(root: HTMLElement, api: ApiClient, info: CalendarInfo): HTMLE
         remove.disabled = false;
       });
   });
-  const read = info.refreshed_at ? `Last read ${new Date(info.refreshed_at).toLocaleString()}.` : 'Not read yet.';
-  return h('div', { class: 'grid gap-2', 'data-part': 'calendar-connected' },
-    h('p', { class: 'text-sm text-slate-200' }, `Connected to ${info.host ?? 'your calendar'}. ${read}`),
-    h('p', { class: 'text-sm text-slate-400' }, info.share_titles ? 'Friends who see your message see event titles.' : 'Friends see “In a meeting”, never event titles.'),
-    info.error ? h('p', { class: 'text-sm text-amber-200', role: 'alert' }, `The last refresh failed: ${info.error}`) : null,
-    h('div', {}, remove), status);
+  const summary = h('p', { class: 'text-sm text-slate-200', 'data-part': 'calendar-read' });
+  const titles = h('p', { class: 'text-sm text-slate-400' });
+  const failed = h('p', { class: 'text-sm text-amber-200', role: 'alert' });
+  /** Says `next` (the feed's state as last read), touching only what changed: the alert speaks only of a new failure. */
+  const show = (next: CalendarInfo): void => {
+    const read = next.refreshed_at ? `Last read ${new Date(next.refreshed_at).toLocaleString()}.` : 'Not read yet.';
+    const texts: Array<[HTMLElement, string]> = [
+      [summary, `Connected to ${next.host ?? 'your calendar'}. ${read}`],
+      [titles, next.share_titles ? 'Friends who see your message see event titles.' : 'Friends see “In a meeting”, never event titles.'],
+      [failed, next.error ? `The last refresh failed: ${next.error}` : ''],
+    ];
+    for (const [el, text] of texts) if (el.textContent !== text) el.textContent = text;
+    failed.hidden = !next.error;
+  };
+  show(info);
+  const element = h('div', { class: 'grid gap-2', 'data-part': 'calendar-connected' }, summary, titles, failed, h('div', {}, remove), status);
+  // Read again while shown; stops once the panel leaves the page (another page, or the feed removed here).
+  const reread = (): void => {
+    if (!element.isConnected) return stop();
+    if (document.visibilityState !== 'visible') return;
+    api.getCalendar().then(
+      (next) => {
+        if (!element.isConnected) return;
+        // Removed from another device: offer to connect one again.
+        if (!next.configured) return void feedPanel(root, api);
+        show(next);
+      },
+      () => undefined, // Kept as shown: the next read tries again.
+    );
+  };
+  const timer = setInterval(reread, REREAD_MS);
+  const onVisible = (): void => {
+    if (document.visibilityState === 'visible') reread();
+  };
+  document.addEventListener('visibilitychange', onVisible);
+  const stop = (): void => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVisible);
+  };
+  return element;
 }
 
 function connectForm(root: HTMLElement, api: ApiClient): HTMLElement {
