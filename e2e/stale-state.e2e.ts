@@ -12,6 +12,7 @@ import { friendCard, logIn, openFriendMenu, openStatusMenu, PASSWORD } from './h
 import { expectAccessible } from './helpers/axe.js';
 import { holdAnswer } from './helpers/held-answer.js';
 import { unroute } from './helpers/unroute.js';
+import { losingFrames } from './helpers/lost-event.js';
 
 const FIVE_S = { timeout: 5_000 };
 
@@ -388,15 +389,7 @@ describe('settings changed on another device', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript((t) => localStorage.setItem('beacon.token', t), uma.token);
     // Every settings_update is lost on the way (alone or in a batch); the frames after it show the gap.
-    await context.routeWebSocket(/\/ws\/status/, (ws) => {
-      const upstream = ws.connectToServer();
-      upstream.onMessage((m) => {
-        if (typeof m !== 'string') return ws.send(m);
-        const frame = JSON.parse(m) as { type: string; messages?: Array<{ type: string }> };
-        if (frame.type === 'settings_update') return;
-        ws.send(frame.type === 'batch' ? JSON.stringify({ ...frame, messages: frame.messages!.filter((e) => e.type !== 'settings_update') }) : m);
-      });
-    });
+    await losingFrames(context, /\/ws\/status/, ['settings_update']);
     try {
       const tab = await context.newPage();
       await tab.goto(`${server.baseUrl}/#/friends`);

@@ -16,6 +16,19 @@ export function graphemes(text: string): string[] {
   return Array.from(segmenter.segment(text), (s) => s.segment);
 }
 
+/**
+ * The first `max` UTF-16 units of `text`, one fewer when the last would be the first half of a
+ * surrogate pair (an emoji) that goes on past them: a cut there leaves half a character, which
+ * becomes U+FFFD. Cheap on any length, unlike counting graphemes; half a character that was
+ * sent as such is left as it is.
+ */
+export function firstUnits(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  const next = text.charCodeAt(max);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff && next >= 0xdc00 && next <= 0xdfff ? max - 1 : max);
+}
+
 /** The first `max` grapheme clusters of `text` (never splits an emoji). */
 export function takeGraphemes(text: string, max: number): string {
   let out = '';

@@ -13,7 +13,7 @@
  * musical null notehead U+1D159). Such characters stay allowed inside a name that shows
  * something: emoji sequences need the zero-width joiner, Persian the non-joiner.
  */
-import { displayNameFault, hasVisibleCharacter, MAX_DISPLAY_NAME, NAME_UNSAFE_CHARS, trimName, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
+import { displayNameFault, firstUnits, hasVisibleCharacter, MAX_DISPLAY_NAME, NAME_UNSAFE_CHARS, trimName, UNSAFE_TEXT_RULE } from '../../protocol/index.js';
 import { AppError } from '../errors.js';
 
 /** Whether a name has at least one character that a friend sees drawn (protocol/text.ts, shared with the web app). */
@@ -47,12 +47,6 @@ export function displayNameFrom(raw: string, field = 'body/display_name'): strin
  */
 export const HOST_NAME_READ = MAX_DISPLAY_NAME * 32;
 
-function headOf(name: string): string {
-  if (name.length <= HOST_NAME_READ) return name;
-  const last = name.charCodeAt(HOST_NAME_READ - 1);
-  return name.slice(0, last >= 0xd800 && last <= 0xdbff ? HOST_NAME_READ - 1 : HOST_NAME_READ);
-}
-
 /**
  * A host's name as Beacon shows it: what no name may hold becomes spaces, trimmed as a person's
  * name is (trimName), at most MAX_DISPLAY_NAME characters (trimmed again: the cut may end on
@@ -60,7 +54,7 @@ function headOf(name: string): string {
  * characters), so friends never see a user without a name.
  */
 export function hostDisplayName(name: string): string {
-  const clipped = trimName([...trimName(headOf(name).replace(NAME_UNSAFE_CHARS, ' '))].slice(0, MAX_DISPLAY_NAME).join(''));
+  const clipped = trimName([...trimName(firstUnits(name, HOST_NAME_READ).replace(NAME_UNSAFE_CHARS, ' '))].slice(0, MAX_DISPLAY_NAME).join(''));
   return clipped === '' ? '?' : clipped;
 }
 

@@ -32,13 +32,13 @@ export function registerWorker(): Promise<ServiceWorkerRegistration | null> {
  * out from another device, a password change), or another account saved it last; turning
  * push on saves it again.
  */
-export async function pushState(saved?: readonly string[]): Promise<PushState> {
+export async function pushState(saved: readonly string[]): Promise<PushState> {
   if (!pushSupported()) return 'unsupported';
   if (Notification.permission === 'denied') return 'denied';
   const reg = await registerWorker();
   const sub = reg ? await reg.pushManager.getSubscription() : null;
   if (!sub || Notification.permission !== 'granted') return 'off';
-  return saved === undefined || saved.includes(normalEndpoint(sub.endpoint)) ? 'on' : 'off';
+  return saved.includes(normalEndpoint(sub.endpoint)) ? 'on' : 'off';
 }
 
 /** The form the server saves an endpoint in (`new URL(endpoint).href`). */
@@ -72,7 +72,8 @@ export async function disablePush(api: PushApi): Promise<PushState> {
     await api.deletePushSubscription(sub.endpoint).catch(() => undefined);
     await sub.unsubscribe();
   }
-  return pushState();
+  // Nothing of this browser's is saved any more.
+  return pushState([]);
 }
 
 function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
