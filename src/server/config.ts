@@ -83,6 +83,10 @@ export interface Config {
   wsCompression: boolean;
   /** Sockets one client address (an IPv6 /64) may hold before authenticating; more upgrades get 429 (pending-auth.ts). */
   wsPendingPerAddress: number;
+  /** Open sockets one client address (an IPv6 /64) may hold, authenticated or not; more upgrades get 429 (open-sockets.ts). */
+  wsSocketsPerAddress: number;
+  /** Open sockets this instance may hold; more upgrades get 503. Null: the open-files limit less a reserve (open-sockets.ts). */
+  wsMaxSockets: number | null;
   /** Open HTTP connections (not yet upgraded) one client address (an IPv6 /64) may hold; more are closed at once (connection-guard.ts). */
   httpConnectionsPerAddress: number;
   /** Inactivity after which an HTTP connection is closed, a first request not yet sent included. */
@@ -489,7 +493,9 @@ export const SETTINGS: ReadonlySet<string> = new Set([
   'BEACON_VAPID_SUBJECT',
   'BEACON_WEB_ROOT',
   'BEACON_WS_COMPRESSION',
+  'BEACON_WS_MAX_SOCKETS',
   'BEACON_WS_PENDING_PER_ADDRESS',
+  'BEACON_WS_SOCKETS_PER_ADDRESS',
 ]);
 
 /** BEACON_* variables of Beacon's own tools and tests, which the server does not read. */
@@ -606,6 +612,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     friendListTtlMs: int(env, 'BEACON_FRIEND_LIST_TTL_MS', 5 * 60_000, 1000, 24 * HOUR),
     wsCompression: flag(env, 'BEACON_WS_COMPRESSION', false),
     wsPendingPerAddress: int(env, 'BEACON_WS_PENDING_PER_ADDRESS', 256, 1, 1_000_000),
+    wsSocketsPerAddress: int(env, 'BEACON_WS_SOCKETS_PER_ADDRESS', 2000, 1, 10_000_000),
+    wsMaxSockets: optional(env, 'BEACON_WS_MAX_SOCKETS') === null ? null : int(env, 'BEACON_WS_MAX_SOCKETS', 0, 1, 10_000_000),
     httpConnectionsPerAddress: int(env, 'BEACON_HTTP_CONNECTIONS_PER_ADDRESS', 1000, 1, 1_000_000),
     httpIdleTimeoutMs: int(env, 'BEACON_HTTP_IDLE_TIMEOUT_MS', 30_000, 100, HOUR),
     webRoot: webRoot(env, auth !== null),

@@ -23,6 +23,9 @@ import { isShallow, parseClientFrame } from './client-frames.js';
 import { asBytes, frameBytes, frameTokens } from './frame-cost.js';
 import { closeFlood } from './flood-close.js';
 import { PendingAuth } from './pending-auth.js';
+import { defaultMaxSockets, OpenSockets } from './open-sockets.js';
+import { addressKey } from '../client-address.js';
+import { openFilesLimit } from '../connection-guard.js';
 import { Connection } from './connection.js';
 import { ARE_YOU_THERE, Fanout } from './fanout.js';
 import { handshakeCheck } from './handshake-check.js';
@@ -108,6 +111,7 @@ export class Gateway {
   readonly #on: SocketListeners;
   readonly #admission = new Admission();
   readonly #pending: PendingAuth;
+  readonly #openSockets: OpenSockets;
   readonly #connects: ConnectRate | null;
   readonly #revocations = new RecentRevocations(REVOCATIONS.keepMs, REVOCATIONS.max);
   #connectsRefusedLogAt = -Infinity;
@@ -118,7 +122,9 @@ export class Gateway {
   ) {
     const { presence, now, config } = services;
     this.registry = new Registry();
-    this.#pending = new PendingAuth(config.wsPendingPerAddress);
+    // BEACON_RATE_LIMITS=off (a load test from one machine) lifts the cap per address, not the instance's.
+    this.#openSockets = new OpenSockets(config.rateLimits ? config.wsSocketsPerAddress : Infinity, config.wsMaxSockets ?? defaultMaxSockets(openFilesLimit()));
+    this.#pending = new PendingAuth(config.wsPendingPerAddress, this.#openSockets);
     this.#connects = config.rateLimits ? new ConnectRate(CONNECTS.perSecond, CONNECTS.burst, now) : null;
     this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, now, (c) => c.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
@@ -241,6 +247,11 @@ export class Gateway {
   /** Sockets from this client address waiting to authenticate here (tests, diagnostics). */
   waitingToAuthenticate(ip: string): number {
     return this.#pending.waiting(ip);
+  }
+
+  /** Sockets open here from this client address, authenticated or not (tests, diagnostics). */
+  openSocketsFrom(ip: string): number {
+    return this.#openSockets.from(addressKey(ip));
   }
 
   /** Sends pending batches now (tests). */

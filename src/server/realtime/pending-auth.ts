@@ -5,11 +5,14 @@
  * opening sockets it never authenticates could take every descriptor and refuse everyone else's
  * connects. An upgrade past the cap is refused with 429 before it becomes a socket; a legitimate
  * client authenticates within milliseconds of connecting, so only a flood meets the cap.
+ * The caps on open sockets (open-sockets.ts) are checked in the same hook, before anything is
+ * claimed: an upgrade refused by one holds no slot of the other.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { addressKey } from '../client-address.js';
+import type { OpenSockets } from './open-sockets.js';
 
 const RETRY_AFTER_S = 5;
 
@@ -19,7 +22,10 @@ export class PendingAuth {
   readonly #releases = new WeakMap<IncomingMessage, () => void>();
   readonly #refusals = new RefusalLog();
 
-  constructor(private readonly perAddress: number) {}
+  constructor(
+    private readonly perAddress: number,
+    private readonly openSockets: OpenSockets | null = null,
+  ) {}
 
   /** Sockets waiting to authenticate from this address's key (tests, metrics). */
   waiting(ip: string): number {
@@ -38,6 +44,11 @@ export class PendingAuth {
     const raw = req.raw.socket as Socket | undefined;
     if (!(req as { ws?: boolean }).ws || !raw || !req.ip) return;
     const key = addressKey(req.ip);
+    const refused = this.openSockets?.refuse(key, req, reply);
+    if (refused) {
+      await refused;
+      return;
+    }
     const n = this.#count.get(key) ?? 0;
     if (n >= this.perAddress) {
       this.#refusals.refused(req.log, key, n);
@@ -47,6 +58,7 @@ export class PendingAuth {
         .send({ code: 'RATE_LIMITED', message: 'Too many connections from your address are waiting to authenticate; try again in a few seconds' });
       return;
     }
+    this.openSockets?.claim(key, raw);
     this.#count.set(key, n + 1);
     let held = true;
     const release = (): void => {

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { addressKey } from '../../../src/server/client-address.js';
+import { defaultMaxSockets } from '../../../src/server/realtime/open-sockets.js';
 import { startLiveApp, type LiveApp } from '../../helpers/live-app.js';
 
 type Opened = { ws: WebSocket; status: 101 } | { ws: WebSocket; status: number; body: string };
@@ -189,5 +190,97 @@ describe('sockets awaiting auth, per address', () => {
     expect(addressKey('2001:DB8::1')).toBe('2001:db8:0:0::/64');
     expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(addressKey('::1')).toBe('0:0:0:0::/64');
+  });
+});
+
+/**
+ * Open sockets, authenticated or not: one address with a few hundred accounts (16 sockets each)
+ * must not take every file descriptor either; past BEACON_WS_SOCKETS_PER_ADDRESS its upgrades
+ * get 429, and past BEACON_WS_MAX_SOCKETS everyone's get 503 while HTTP still answers.
+ */
+describe('open sockets, per address and in all', () => {
+  let t: LiveApp;
+  const sockets: WebSocket[] = [];
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.terminate();
+    await t.close();
+  });
+
+  /** Opens a socket from `from` and authenticates it as `token`: its first frame's type, or the HTTP status that refused the upgrade. */
+  async function connect(from: string, token: string): Promise<Opened & { first?: string }> {
+    const o = await open(t.url, from);
+    sockets.push(o.ws);
+    if (o.status !== 101) return o;
+    const first = firstFrame(o.ws);
+    o.ws.send(JSON.stringify({ type: 'auth', token }));
+    return { ...o, first: (await first).type };
+  }
+
+  it('refuses an address past its open sockets with 429, whichever accounts they are signed in to, while other addresses connect', async () => {
+    t = await startLiveApp({ wsSocketsPerAddress: 3, rateLimits: true });
+    const users = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((n) => t.register(n)));
+    const mine = [];
+    for (const u of users.slice(0, 3)) mine.push(await connect('127.0.0.2', u.token));
+    expect(mine.map((o) => o.first)).toEqual(['ready', 'ready', 'ready']);
+
+    const refused = await connect('127.0.0.2', users[3]!.token);
+    expect(refused.status).toBe(429);
+    expect(JSON.parse('body' in refused ? refused.body : '{}')).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(t.app.gateway.openSocketsFrom('127.0.0.2')).toBe(3);
+    // Another address is not affected.
+    expect((await connect('127.0.0.3', users[3]!.token)).first).toBe('ready');
+
+    // A socket that goes gives its slot back.
+    const gone = closed(mine[0]!.ws);
+    mine[0]!.ws.close();
+    await gone;
+    await expect.poll(() => t.app.gateway.openSocketsFrom('127.0.0.2')).toBe(2);
+    expect((await connect('127.0.0.2', users[0]!.token)).first).toBe('ready');
+  });
+
+  it('refuses every upgrade past the instance cap with 503 while logins and REST still answer', async () => {
+    t = await startLiveApp({ wsMaxSockets: 2 });
+    const alice = await t.register('alice');
+    const first = await connect('127.0.0.2', alice.token);
+    expect(first.first).toBe('ready');
+    expect((await connect('127.0.0.3', alice.token)).first).toBe('ready');
+
+    const full = await connect('127.0.0.4', alice.token);
+    expect(full.status).toBe(503);
+    expect(JSON.parse('body' in full ? full.body : '{}')).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    // HTTP is served: a new account registers, and reads its friends' statuses (the SDK's polling).
+    const bob = await t.register('bob');
+    const polled = await fetch(`${t.url}/api/v1/users/me/friends/status`, { headers: { authorization: `Bearer ${bob.token}` } });
+    expect(polled.status).toBe(200);
+
+    const gone = closed(first.ws);
+    first.ws.close();
+    await gone;
+    await expect.poll(() => t.app.gateway.openSocketsFrom('127.0.0.2')).toBe(0);
+    expect((await connect('127.0.0.4', bob.token)).first).toBe('ready');
+  });
+
+  it('an upgrade refused for open sockets holds no slot of the sockets awaiting auth', async () => {
+    t = await startLiveApp({ wsSocketsPerAddress: 1, wsPendingPerAddress: 1, rateLimits: true });
+    const alice = await t.register('alice');
+    expect((await connect('127.0.0.2', alice.token)).first).toBe('ready');
+    expect((await open(t.url, '127.0.0.2')).status).toBe(429);
+    expect(t.app.gateway.waitingToAuthenticate('127.0.0.2')).toBe(0);
+    expect(t.app.gateway.openSocketsFrom('127.0.0.2')).toBe(1);
+  });
+
+  it('lifts the cap per address, not the instance cap, with BEACON_RATE_LIMITS=off (a load test from one machine)', async () => {
+    t = await startLiveApp({ wsSocketsPerAddress: 1, wsMaxSockets: 3, rateLimits: false });
+    const alice = await t.register('alice');
+    const opened = [];
+    for (let i = 0; i < 4; i++) opened.push(await connect('127.0.0.2', alice.token));
+    expect(opened.map((o) => o.first ?? o.status)).toEqual(['ready', 'ready', 'ready', 503]);
+  });
+
+  it('by default leaves 2,000 of the open-files limit to HTTP, the database and files (half of a small limit)', () => {
+    expect(defaultMaxSockets(20_000)).toBe(18_000);
+    expect(defaultMaxSockets(1_048_576)).toBe(1_046_576);
+    expect(defaultMaxSockets(1024)).toBe(512);
+    expect(defaultMaxSockets(null)).toBe(Infinity);
   });
 });
