@@ -137,6 +137,41 @@ describe('sidecar: POST /service/tokens/sign-out', () => {
   });
 });
 
+/**
+ * The same JWT written another way: its signature's last character with other spare bits, or
+ * padded with '=' (jose's base64url decoding takes both as the same bytes, so the token still
+ * verifies). Each was a login of its own to Beacon (its session id hashed the token as written):
+ * whoever held a token the site had logged out used it again, altered, and was Bob online.
+ */
+function rewritten(token: string): string[] {
+  const [header, claims, signature] = token.split('.') as [string, string, string];
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(signature.at(-1)!);
+  return [`${signature.slice(0, -1)}${alphabet[last ^ 1]}`, `${signature}=`].map((s) => `${header}.${claims}.${s}`);
+}
+
+describe('sidecar: a JWT signed out stays refused however its signature is written', () => {
+  const sidecar = useSidecars();
+
+  it('refuses the re-encoded token on REST and on the socket, and signing out a re-encoded one ends the original', async () => {
+    const app = await sidecar();
+    const me = (token: string) => app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+    const token = await signHost('bob', 'Bob');
+    expect((await me(token)).statusCode).toBe(200);
+    expect((await serviceCall(app, 'POST', '/tokens/sign-out', { token })).statusCode).toBe(200);
+    for (const variant of rewritten(token)) {
+      expect((await me(variant)).statusCode, variant).toBe(401);
+      const socket = await openSocket(app.url);
+      socket.send({ type: 'auth', token: variant });
+      expect((await socket.waitClosed()).code, variant).toBe(4401);
+    }
+    const other = await signHost('bob', 'Bob', { device: 'phone' });
+    expect((await me(other)).statusCode).toBe(200);
+    expect((await serviceCall(app, 'POST', '/tokens/sign-out', { token: rewritten(other)[0] })).statusCode).toBe(200);
+    expect((await me(other)).statusCode).toBe(401);
+  });
+});
+
 describe('standalone: app.beacon.signOutToken ends one of Beacon\'s own logins', () => {
   it('as POST /auth/logout would: its socket closes with 4000 and the token is refused', async () => {
     const { t, bob } = await liveFriends();

@@ -293,19 +293,22 @@ export class SessionRepository {
   }
 
   /**
-   * Whether a host token is refused, in one query: its session was revoked, or it was issued
+   * Whether a host token is refused, in one query: its session (under any of the ids given: a
+   * JWT's, and the one it had before host-auth.ts named JWTs by what they sign) was revoked, or it was issued
    * (`issuedAt`, ms; null for a token that does not say) before the user's last sign-out.
    */
-  async hostTokenRefused(sessionId: string, userId: number, issuedAt: number | null): Promise<boolean> {
-    const row = await this.db
+  async hostTokenRefused(sessionIds: ReadonlyArray<string | null>, userId: number, issuedAt: number | null): Promise<boolean> {
+    const ids = sessionIds.filter((id): id is string => id !== null);
+    const rows = await this.db
       .selectFrom('users as u')
-      .leftJoin('user_sessions as s', (join) => join.on('s.id', '=', sessionId))
+      .leftJoin('user_sessions as s', (join) => join.on('s.id', 'in', ids))
       .select(['u.signed_out_at', 's.revoked_at'])
       .where('u.id', '=', userId)
-      .executeTakeFirst();
-    if (row === undefined) return false;
-    if (row.revoked_at !== null) return true;
-    return issuedAt !== null && row.signed_out_at !== null && issuedAt < Number(row.signed_out_at);
+      .execute();
+    if (rows.length === 0) return false;
+    if (rows.some((row) => row.revoked_at !== null)) return true;
+    const signedOutAt = rows[0]!.signed_out_at;
+    return issuedAt !== null && signedOutAt !== null && issuedAt < Number(signedOutAt);
   }
 
   /**

@@ -70,7 +70,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     const role: Role = user.admin === true ? 'admin' : 'user';
     const sessionId = sessionIdOf(token);
     const userId = await o.ids.one(user.id);
-    if (await o.sessions.hostTokenRefused(sessionId, userId, user.issuedAt ?? null)) return null;
+    if (await o.sessions.hostTokenRefused([sessionId, writtenIdOf(token)], userId, user.issuedAt ?? null)) return null;
     const known = recorded.get(sessionId);
     if (known === undefined || known.name !== user.name || known.role !== role) {
       if (await o.ids.describe(userId, user.name, role, user.issuedAt ?? null)) o.renamed?.(userId);
@@ -138,7 +138,34 @@ export function hostTokenSignOut(o: HostTokenSignOutOptions): (token: string) =>
   };
 }
 
-/** A session id for a host token: a hash, so neither the database nor the logs hold the token. */
+/**
+ * A session id for a host token: a hash, so neither the database nor the logs hold the token.
+ * A JWT is named by what it signs (header and claims), not by its signature as written: one
+ * signature can be written many ways that verify alike (spare bits in its last character,
+ * padding or whitespace, which jose's base64url decoding takes; an ECDSA signature's (r, n − s)),
+ * and each was a login of its own, whoever held a token the host had signed out used it again.
+ */
 function sessionIdOf(token: string): string {
-  return `h:${createHash('sha256').update(token).digest('base64url')}`;
+  return hashId(signedPart(token) ?? token);
+}
+
+/** The id a JWT's session had before the above (its hash as written): a sign-out made then still holds. */
+function writtenIdOf(token: string): string | null {
+  return signedPart(token) === null ? null : hashId(token);
+}
+
+function hashId(text: string): string {
+  return `h:${createHash('sha256').update(text).digest('base64url')}`;
+}
+
+/** A JWS's header and payload as signed (`header.payload`), or null for a token of another shape. */
+function signedPart(token: string): string | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.slice(0, 2).every((p) => /^[\w-]+$/.test(p))) return null;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string' ? `${parts[0]}.${parts[1]}` : null;
+  } catch {
+    return null;
+  }
 }
