@@ -7,6 +7,7 @@
  * refuses the tokens they still use on the others. Now the site says which login ended:
  * `app.beacon.signOutToken(token)` (sidecar: `POST /service/tokens/sign-out`).
  */
+import { createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { beacon } from '../../src/server/index.js';
@@ -169,6 +170,19 @@ describe('sidecar: a JWT signed out stays refused however its signature is writt
     expect((await me(other)).statusCode).toBe(200);
     expect((await serviceCall(app, 'POST', '/tokens/sign-out', { token: rewritten(other)[0] })).statusCode).toBe(200);
     expect((await me(other)).statusCode).toBe(401);
+  });
+
+  it('still refuses a token signed out before JWTs were named by what they sign (its row under the hash of the token as written)', async () => {
+    const app = await sidecar();
+    const token = await signHost('bob', 'Bob');
+    const me = await app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+    expect(me.statusCode).toBe(200);
+    const now = app.clock.now();
+    await app.app.services.database.db
+      .insertInto('user_sessions')
+      .values({ id: `h:${createHash('sha256').update(token).digest('base64url')}`, user_id: (me.json() as { id: number }).id, created_at: now, last_seen_at: now, expires_at: now + 3_600_000, revoked_at: now, user_agent: null, open_ended: 0 })
+      .execute();
+    expect((await app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
   });
 });
 

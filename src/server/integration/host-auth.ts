@@ -68,9 +68,9 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     const expiresAt = user.expiresAt ?? now + ttlMs;
     if (!(expiresAt > now)) return null;
     const role: Role = user.admin === true ? 'admin' : 'user';
-    const sessionId = sessionIdOf(token);
+    const { id: sessionId, written } = sessionIdsOf(token);
     const userId = await o.ids.one(user.id);
-    if (await o.sessions.hostTokenRefused([sessionId, writtenIdOf(token)], userId, user.issuedAt ?? null)) return null;
+    if (await o.sessions.hostTokenRefused([sessionId, written], userId, user.issuedAt ?? null)) return null;
     const known = recorded.get(sessionId);
     if (known === undefined || known.name !== user.name || known.role !== role) {
       if (await o.ids.describe(userId, user.name, role, user.issuedAt ?? null)) o.renamed?.(userId);
@@ -122,7 +122,7 @@ export interface HostTokenSignOutOptions {
  */
 export function hostTokenSignOut(o: HostTokenSignOutOptions): (token: string) => Promise<{ sessionId: string; userId: number; ended: boolean } | null> {
   return async (token) => {
-    const sessionId = sessionIdOf(token);
+    const sessionId = sessionIdsOf(token).id;
     const ended = await o.sessions.revokeToken(sessionId, o.now());
     if (ended !== null) return { sessionId, userId: ended, ended: true };
     const user = await o.identity.authenticate(token).catch(() => null);
@@ -144,27 +144,26 @@ export function hostTokenSignOut(o: HostTokenSignOutOptions): (token: string) =>
  * signature can be written many ways that verify alike (spare bits in its last character,
  * padding or whitespace, which jose's base64url decoding takes; an ECDSA signature's (r, n − s)),
  * and each was a login of its own, whoever held a token the host had signed out used it again.
+ * `written` is the id a JWT's session had before (its hash as written), so a sign-out made then still holds.
  */
-function sessionIdOf(token: string): string {
-  return hashId(signedPart(token) ?? token);
-}
-
-/** The id a JWT's session had before the above (its hash as written): a sign-out made then still holds. */
-function writtenIdOf(token: string): string | null {
-  return signedPart(token) === null ? null : hashId(token);
+function sessionIdsOf(token: string): { id: string; written: string | null } {
+  const signed = signedPart(token);
+  return signed === null ? { id: hashId(token), written: null } : { id: hashId(signed), written: hashId(token) };
 }
 
 function hashId(text: string): string {
   return `h:${createHash('sha256').update(text).digest('base64url')}`;
 }
 
-/** A JWS's header and payload as signed (`header.payload`), or null for a token of another shape. */
+/** A signed JWS's header and payload (`header.payload`), or null for a token of another shape. */
 function signedPart(token: string): string | null {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.slice(0, 2).every((p) => /^[\w-]+$/.test(p))) return null;
   try {
     const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string' ? `${parts[0]}.${parts[1]}` : null;
+    const alg = typeof header === 'object' && header !== null ? (header as { alg?: unknown }).alg : undefined;
+    // An unsigned token ("none") proves nothing by its claims: a host taking one looks it up whole.
+    return typeof alg === 'string' && alg !== 'none' ? `${parts[0]}.${parts[1]}` : null;
   } catch {
     return null;
   }
