@@ -10,6 +10,7 @@ import { hasUnsafeText } from '../../protocol/index.js';
 import { HOST_ID_RULE, isHostId } from '../../protocol/integration.js';
 import type { HostUser, IdentityPort } from '../ports/identity.js';
 import { hasVisibleCharacter } from '../users/display-name.js';
+import { ISSUED_AHEAD_MAX_MS } from './host-auth.js';
 
 export interface JwtIdentityOptions {
   /** Shared HS256 secret (at least 16 characters). */
@@ -50,6 +51,9 @@ export function jwtIdentity(o: JwtIdentityOptions): IdentityPort {
     ...(o.issuer ? { issuer: o.issuer } : {}),
     ...(o.audience ? { audience: o.audience } : {}),
     ...(o.now ? { currentDate: new Date(o.now()) } : {}),
+    // A host's clock a little ahead: its "nbf" (often its issue time) is taken as its "iat" is
+    // (host-auth.ts). jose applies the tolerance to "exp" too, which is checked strictly below.
+    clockTolerance: ISSUED_AHEAD_MAX_MS / 1000,
     requiredClaims: ['exp'],
   });
   const previous = o.secret && o.jwtPreviousSecret ? new TextEncoder().encode(o.jwtPreviousSecret) : null;
@@ -67,6 +71,10 @@ export function jwtIdentity(o: JwtIdentityOptions): IdentityPort {
     async authenticate(token: string): Promise<HostUser | null> {
       try {
         const { payload } = await verify(token);
+        if ((payload.exp as number) * 1000 <= (o.now?.() ?? Date.now())) {
+          o.refused?.('it has expired ("exp" is past)');
+          return null;
+        }
         const user = userOf(payload, idClaim, nameClaim, o.adminClaim ?? null);
         if (!user) o.refused?.(noIdReason(payload[idClaim], idClaim));
         return user;
@@ -112,6 +120,7 @@ function whyRefused(err: unknown, keySetting: string): string {
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return `its algorithm is not taken: HS256 with BEACON_AUTH_JWT_SECRET, RS/PS/ES/EdDSA with BEACON_AUTH_JWKS_URL (${said})`;
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if ((err as { claim?: unknown }).claim === 'nbf') return `it is not valid yet: its "nbf" is more than ${ISSUED_AHEAD_MAX_MS / 1000} s ahead of Beacon's clock (${said}): check the host's clock`;
       return `a claim does not check out (${said}): Beacon requires "exp", and "iss"/"aud" as BEACON_AUTH_ISSUER/BEACON_AUTH_AUDIENCE say`;
     case 'ERR_JWKS_NO_MATCHING_KEY':
     case 'ERR_JWKS_TIMEOUT':

@@ -55,6 +55,32 @@ describe('jwtIdentity (sidecar host tokens)', () => {
   });
 });
 
+describe('jwtIdentity: a host whose clock is a little ahead of Beacon\'s', () => {
+  // Beacon takes an `iat` up to a minute ahead (host-auth.ts, ISSUED_AHEAD_MAX_MS: hosts' clocks
+  // drift); an `nbf` set to the issue time (Azure AD's tokens have one) was refused with none
+  // ahead at all: a host clock a second ahead had every fresh token refused at first use.
+  const now = 1_800_000_000_000;
+  const at = (offsetS: number) => now / 1000 + offsetS;
+  const signAt = (offsetS: number, expS = 3600) =>
+    new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(at(offsetS)).setNotBefore(at(offsetS)).setExpirationTime(at(offsetS + expS)).sign(new TextEncoder().encode(SECRET));
+
+  it('takes a token not valid before a moment up to a minute ahead, as its iat', async () => {
+    const identity = jwtIdentity({ secret: SECRET, now: () => now });
+    for (const ahead of [1, 5, 60]) expect(await identity.authenticate(await signAt(ahead)), `${ahead} s ahead`).toMatchObject({ id: 'u-1' });
+  });
+
+  it('refuses one not valid for more than a minute yet, and an expired one as strictly as before', async () => {
+    const said: string[] = [];
+    const identity = jwtIdentity({ secret: SECRET, now: () => now, refused: (reason) => said.push(reason) });
+    expect(await identity.authenticate(await signAt(61))).toBeNull();
+    expect(said.pop()).toMatch(/"nbf"/);
+    expect(await identity.authenticate(await signAt(-3600, 3600))).toBeNull();
+    expect(await identity.authenticate(await signAt(-3601, 3600))).toBeNull();
+    expect(said).toEqual([expect.stringMatching(/^it has expired/), expect.stringMatching(/^it has expired/)]);
+    expect(await identity.authenticate(await signAt(-3599, 3600))).toMatchObject({ id: 'u-1' });
+  });
+});
+
 describe('jwtIdentity: when a token was issued', () => {
   it('gives iat as the end of its second (a token of the second of a rename counts as after it), and nothing without iat', async () => {
     const identity = jwtIdentity({ secret: SECRET });
