@@ -20,7 +20,7 @@ export interface JwtIdentityOptions {
    * spread of hostAuth): tried for a token whose signature does not verify with `secret`.
    */
   jwtPreviousSecret?: string | null;
-  /** The host's JWKS URL (RS256/ES256/EdDSA keys); used when no secret is given. */
+  /** The host's JWKS URL (RS, PS, ES or EdDSA keys: ASYMMETRIC); used when no secret is given. */
   jwksUrl?: string | null;
   issuer?: string | null;
   audience?: string | null;
@@ -39,7 +39,8 @@ export interface JwtIdentityOptions {
   refused?: (reason: string) => void;
 }
 
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+/** Every public-key signature jose verifies of the kinds the docs name (RS, PS, ES, EdDSA: `Ed25519` is its fully specified name, RFC 9864). */
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
 export function jwtIdentity(o: JwtIdentityOptions): IdentityPort {
   const key = o.secret ? new TextEncoder().encode(o.secret) : o.jwksUrl ? createRemoteJWKSet(new URL(o.jwksUrl)) : null;

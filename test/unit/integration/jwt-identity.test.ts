@@ -1,4 +1,6 @@
-import { SignJWT, type JWTPayload } from 'jose';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { jwtIdentity } from '../../../src/server/integration/jwt-identity.js';
 
@@ -116,5 +118,29 @@ describe('jwtIdentity: rotating the shared secret', () => {
     said.length = 0;
     expect(await rolling.authenticate(await signWith(PREVIOUS, Math.floor(Date.now() / 1000) - 60))).toBeNull();
     expect(said).toEqual([expect.stringMatching(/^it has expired/)]);
+  });
+});
+
+describe('jwtIdentity: the host\'s keys at a JWKS URL', () => {
+  // The docs and the refusal's reason say RS/PS/ES/EdDSA; PS384, PS512, ES512 (P-521) and
+  // Ed25519 (the fully specified name jose signs with, RFC 9864) were refused as "not taken".
+  it('takes every RS, PS, ES and EdDSA algorithm jose verifies, and no HMAC', async () => {
+    const algs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+    const keys = await Promise.all(algs.map(async (alg, i) => ({ alg, kid: `k${i}`, pair: await generateKeyPair(alg, { extractable: true }) })));
+    const jwks = { keys: await Promise.all(keys.map(async ({ alg, kid, pair }) => ({ ...(await exportJWK(pair.publicKey)), kid, alg }))) };
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const said: string[] = [];
+      const identity = jwtIdentity({ jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, refused: (reason) => said.push(reason) });
+      for (const { alg, kid, pair } of keys) {
+        const token = await new SignJWT({ sub: 'u-1' }).setProtectedHeader({ alg, kid }).setExpirationTime('1h').sign(pair.privateKey);
+        expect(await identity.authenticate(token), alg).toMatchObject({ id: 'u-1' });
+      }
+      expect(said).toEqual([]);
+      expect(await identity.authenticate(await sign({ sub: 'u-1' }))).toBeNull();
+    } finally {
+      server.close();
+    }
   });
 });
