@@ -7,7 +7,7 @@
 import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { isTimeZone } from '../presence/schedule.js';
-import { safeText } from '../../protocol/text.js';
+import { firstUnits, safeText } from '../../protocol/text.js';
 import { ReadBudget } from './read-budget.js';
 import { FeedError } from './safe-fetch.js';
 import { skipAhead } from './skip-ahead.js';
@@ -135,7 +135,8 @@ function summaryOf(c: ICAL.Component): string | null {
   const s = c.getFirstPropertyValue('summary');
   // Shown to friends as a message: a feed's line breaks and bidi controls become spaces (protocol/text.ts).
   const text = typeof s === 'string' ? safeText(s).trim() : '';
-  return text !== '' ? text.slice(0, 100) : null;
+  // Cut at 100 UTF-16 units, never through an emoji (half of one would reach friends as U+FFFD).
+  return text !== '' ? firstUnits(text, 100) : null;
 }
 
 /** The TZID parameter of a date property (ical.js drops it from times whose zone is not registered). */

@@ -48,6 +48,14 @@ describe('busyIntervals', () => {
     expect(b?.title).toBe('Lunch with Bob  gnp.exe');
   });
 
+  it('cuts a long title at 100 UTF-16 units without splitting an emoji (no half a character reaches friends as U+FFFD)', () => {
+    const at = (h: number) => `2026030${h}T100000Z`;
+    const title = `${'a'.repeat(99)}\u{1F600} and more`;
+    const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:e@test', `SUMMARY:${title}`, `DTSTART:${at(2)}`, `DTEND:${at(3)}`, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n');
+    const [b] = busyIntervals(ics, Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-03-05T00:00:00Z'), 'UTC');
+    expect(b?.title).toBe('a'.repeat(99));
+  });
+
   it('refuses what is not a calendar', () => {
     expect(() => busyIntervals('hello', 0, 1, 'UTC')).toThrow();
   });
