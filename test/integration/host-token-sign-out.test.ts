@@ -172,17 +172,32 @@ describe('sidecar: a JWT signed out stays refused however its signature is writt
     expect((await me(other)).statusCode).toBe(401);
   });
 
-  it('still refuses a token signed out before JWTs were named by what they sign (its row under the hash of the token as written)', async () => {
+  it('ends nobody\'s login for a forged token carrying a real one\'s header and claims', async () => {
+    const app = await sidecar();
+    const me = (token: string) => app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+    const token = await signHost('bob', 'Bob');
+    expect((await me(token)).statusCode).toBe(200);
+    const [header, claims] = token.split('.');
+    const forged = `${header}.${claims}.${Buffer.alloc(32, 7).toString('base64url')}`;
+    expect((await serviceCall(app, 'POST', '/tokens/sign-out', { token: forged })).json()).toEqual({ ended: false });
+    expect((await me(forged)).statusCode).toBe(401);
+    expect((await me(token)).statusCode).toBe(200);
+  });
+
+  it('still refuses a rewritten token signed out before tokens were hashed in one form (its row under the token as written)', async () => {
     const app = await sidecar();
     const token = await signHost('bob', 'Bob');
+    const [variant] = rewritten(token) as [string];
     const me = await app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
     expect(me.statusCode).toBe(200);
     const now = app.clock.now();
     await app.app.services.database.db
       .insertInto('user_sessions')
-      .values({ id: `h:${createHash('sha256').update(token).digest('base64url')}`, user_id: (me.json() as { id: number }).id, created_at: now, last_seen_at: now, expires_at: now + 3_600_000, revoked_at: now, user_agent: null, open_ended: 0 })
+      .values({ id: `h:${createHash('sha256').update(variant).digest('base64url')}`, user_id: (me.json() as { id: number }).id, created_at: now, last_seen_at: now, expires_at: now + 3_600_000, revoked_at: now, user_agent: null, open_ended: 0 })
       .execute();
-    expect((await app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+    expect((await app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${variant}` } })).statusCode).toBe(401);
+    // The token as the host wrote it was never signed out.
+    expect((await app.app.inject({ url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
   });
 });
 

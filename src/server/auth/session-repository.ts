@@ -294,7 +294,7 @@ export class SessionRepository {
 
   /**
    * Whether a host token is refused, in one query: its session (under any of the ids given: a
-   * JWT's, and the one it had before host-auth.ts named JWTs by what they sign) was revoked, or it was issued
+   * token's, and the one it had before host-token-id.ts hashed JWTs in one form) was revoked, or it was issued
    * (`issuedAt`, ms; null for a token that does not say) before the user's last sign-out.
    */
   async hostTokenRefused(sessionIds: ReadonlyArray<string | null>, userId: number, issuedAt: number | null): Promise<boolean> {

@@ -14,7 +14,6 @@
  * kept for later) would count as issued after every sign-out until that moment came, and would
  * name the user over every rename meanwhile. A host clock a little ahead is tolerated.
  */
-import { createHash } from 'node:crypto';
 import type { AuthContext } from '../auth/auth-service.js';
 import type { Role } from '../../protocol/index.js';
 import { HOST_ID_RULE, isHostId } from '../../protocol/integration.js';
@@ -22,6 +21,7 @@ import type { Db } from '../db/database.js';
 import type { IdentityPort } from '../ports/identity.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { IdMap } from './id-map.js';
+import { hostSessionIds } from './host-token-id.js';
 
 /** How far ahead of Beacon's clock a token's issue time may be (hosts' clocks drift): a minute. */
 export const ISSUED_AHEAD_MAX_MS = 60_000;
@@ -68,7 +68,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
     const expiresAt = user.expiresAt ?? now + ttlMs;
     if (!(expiresAt > now)) return null;
     const role: Role = user.admin === true ? 'admin' : 'user';
-    const { id: sessionId, written } = sessionIdsOf(token);
+    const { id: sessionId, written } = hostSessionIds(token);
     const userId = await o.ids.one(user.id);
     if (await o.sessions.hostTokenRefused([sessionId, written], userId, user.issuedAt ?? null)) return null;
     const known = recorded.get(sessionId);
@@ -122,7 +122,7 @@ export interface HostTokenSignOutOptions {
  */
 export function hostTokenSignOut(o: HostTokenSignOutOptions): (token: string) => Promise<{ sessionId: string; userId: number; ended: boolean } | null> {
   return async (token) => {
-    const sessionId = sessionIdsOf(token).id;
+    const sessionId = hostSessionIds(token).id;
     const ended = await o.sessions.revokeToken(sessionId, o.now());
     if (ended !== null) return { sessionId, userId: ended, ended: true };
     const user = await o.identity.authenticate(token).catch(() => null);
@@ -136,35 +136,4 @@ export function hostTokenSignOut(o: HostTokenSignOutOptions): (token: string) =>
     // Announced either way: a socket authenticating with it at this moment is closed as it opens.
     return { sessionId, userId, ended: meanwhile !== null };
   };
-}
-
-/**
- * A session id for a host token: a hash, so neither the database nor the logs hold the token.
- * A JWT is named by what it signs (header and claims), not by its signature as written: one
- * signature can be written many ways that verify alike (spare bits in its last character,
- * padding or whitespace, which jose's base64url decoding takes; an ECDSA signature's (r, n − s)),
- * and each was a login of its own, whoever held a token the host had signed out used it again.
- * `written` is the id a JWT's session had before (its hash as written), so a sign-out made then still holds.
- */
-function sessionIdsOf(token: string): { id: string; written: string | null } {
-  const signed = signedPart(token);
-  return signed === null ? { id: hashId(token), written: null } : { id: hashId(signed), written: hashId(token) };
-}
-
-function hashId(text: string): string {
-  return `h:${createHash('sha256').update(text).digest('base64url')}`;
-}
-
-/** A signed JWS's header and payload (`header.payload`), or null for a token of another shape. */
-function signedPart(token: string): string | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.slice(0, 2).every((p) => /^[\w-]+$/.test(p))) return null;
-  try {
-    const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    const alg = typeof header === 'object' && header !== null ? (header as { alg?: unknown }).alg : undefined;
-    // An unsigned token ("none") proves nothing by its claims: a host taking one looks it up whole.
-    return typeof alg === 'string' && alg !== 'none' ? `${parts[0]}.${parts[1]}` : null;
-  } catch {
-    return null;
-  }
 }
