@@ -135,12 +135,18 @@ export function dropUnscopedPrefs(): void {
 const DEVICE_KEY = 'beacon.devices';
 const MAX_DEVICE_ACCOUNTS = 8;
 
-function readDevices(): Record<string, string> {
+/**
+ * The device tokens by lower-cased username, in the order they were saved. A Map, not an object:
+ * a username is any of A–Z, a–z, 0–9 and `_`, and `devices["__proto__"] = token` set the object's
+ * prototype instead of an entry, so the account named `__proto__` never kept its device token.
+ */
+function readDevices(): Map<string, string> {
   try {
     const parsed: unknown = JSON.parse(localStorage.getItem(DEVICE_KEY) ?? '{}');
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return new Map();
+    return new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch {
-    return {};
+    return new Map();
   }
 }
 
@@ -150,33 +156,29 @@ function readDevices(): Record<string, string> {
  * logout on purpose (it is not a session and opens nothing).
  */
 export function deviceTokenFor(username: string): string | undefined {
-  const token = readDevices()[username.toLowerCase()];
-  return typeof token === 'string' ? token : undefined;
+  return readDevices().get(username.toLowerCase());
 }
 
 /** Drops the device token of an account that no longer exists (deleted): nothing of it stays on this browser. */
 export function forgetDevice(username: string): void {
   const devices = readDevices();
-  const key = username.toLowerCase();
-  if (!(key in devices)) return;
-  delete devices[key];
-  writeDevices(devices);
+  if (devices.delete(username.toLowerCase())) writeDevices(devices);
 }
 
 export function rememberDevice(username: string, token: string): void {
   const devices = readDevices();
   const key = username.toLowerCase();
-  delete devices[key];
-  devices[key] = token;
-  const names = Object.keys(devices);
-  for (const old of names.slice(0, Math.max(0, names.length - MAX_DEVICE_ACCOUNTS))) delete devices[old];
+  devices.delete(key); // set again last: the oldest are the first forgotten
+  devices.set(key, token);
+  for (const old of [...devices.keys()].slice(0, Math.max(0, devices.size - MAX_DEVICE_ACCOUNTS))) devices.delete(old);
   writeDevices(devices);
 }
 
 /** Best effort: without it, this browser is an unknown device at the next login. */
-function writeDevices(devices: Record<string, string>): void {
+function writeDevices(devices: Map<string, string>): void {
   try {
-    localStorage.setItem(DEVICE_KEY, JSON.stringify(devices));
+    // fromEntries defines each key as its own property, `__proto__` included.
+    localStorage.setItem(DEVICE_KEY, JSON.stringify(Object.fromEntries(devices)));
   } catch {
     /* see above */
   }
