@@ -122,6 +122,8 @@ export interface ServiceOverrides {
   saturation?: PresenceDeps['saturation'];
   /** How long fetching a calendar feed may take: a test's short deadline (10 s by default). */
   calendarFetchTimeoutMs?: number;
+  /** How long the host's friendsOf may take: a test's short bound (HOST_FRIENDS_TIMEOUT_MS, 5 s, by default). */
+  hostFriendsTimeoutMs?: number;
 }
 
 export interface HostPorts {
@@ -237,7 +239,13 @@ export async function createServices(
     const bus = overrides.bus ?? createBus(redis, { logger: log, prefix: config.redisPrefix, metrics });
     // Lists read again by age where a change can go unannounced (ports/social-graph.ts, withMaxAge).
     const graph: SocialGraph = overrides.host
-      ? new HostSocialGraph(overrides.host.friends, ids, config.friendListTtlMs)
+      ? new HostSocialGraph(
+          overrides.host.friends,
+          ids,
+          config.friendListTtlMs,
+          (err, userId) => log.warn({ userId, reason: err.reason, err: err.cause }, "friends port failed: the site's friend list could not be read (a socket waiting for it closes 1011, a REST read answers 503)"),
+          overrides.hostFriendsTimeoutMs,
+        )
       : mode === 'sidecar' || bus.shared === true
         ? withMaxAge(friendRepo, config.friendListTtlMs)
         : friendRepo;

@@ -4,9 +4,34 @@
  */
 import type { FriendCategory } from '../../protocol/index.js';
 import { isHostId } from '../../protocol/integration.js';
+import { AppError } from '../errors.js';
 import type { ProfilesPort } from '../ports/profiles.js';
 import type { SocialGraph, SocialGraphPort } from '../ports/social-graph.js';
 import { clipName, hostId, type IdMap } from './id-map.js';
+
+/**
+ * How long the host's `friendsOf` may take: past it Beacon stops waiting (the call's late answer
+ * is dropped). A socket waiting for its `ready` has been verified, so no other timer bounds it:
+ * without this a host database that hung kept every connecting socket (and REST read) waiting,
+ * silently, until the client gave up and reconnected into the same wait. The socket's own auth
+ * check has the same bound (gateway.ts).
+ */
+export const HOST_FRIENDS_TIMEOUT_MS = 5000;
+
+/**
+ * The host's `friendsOf` rejected or did not answer in time: not Beacon's fault nor the client's.
+ * A REST read answers 503 with this message, a socket waiting for its `ready` closes 1011
+ * `friend list unavailable` (the client reconnects with backoff); `cause` is the port's error.
+ */
+export class HostFriendsUnavailable extends AppError {
+  constructor(
+    readonly reason: string,
+    options?: { cause: unknown },
+  ) {
+    super('SERVICE_UNAVAILABLE', "The site's friend list could not be read; try again shortly");
+    if (options) this.cause = options.cause;
+  }
+}
 
 export class HostSocialGraph implements SocialGraph {
   constructor(
@@ -14,13 +39,34 @@ export class HostSocialGraph implements SocialGraph {
     private readonly ids: IdMap,
     /** BEACON_FRIEND_LIST_TTL_MS: a change the host forgets to announce is seen this long after at most. */
     readonly maxAgeMs: number,
+    /** Told each failed or timed-out `friendsOf` (the log's `friends port failed`), with the host's id. */
+    private readonly failed: (err: HostFriendsUnavailable, userId: string | number) => void = () => {},
+    private readonly timeoutMs = HOST_FRIENDS_TIMEOUT_MS,
   ) {}
+
+  /** The port's answer, or HostFriendsUnavailable once it rejects, throws or takes past `timeoutMs`. */
+  async #friendsOf(userId: string | number): Promise<Awaited<ReturnType<SocialGraphPort['friendsOf']>>> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HostFriendsUnavailable(`friendsOf did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(() => this.port.friendsOf(userId)), late]);
+    } catch (err) {
+      const unavailable = err instanceof HostFriendsUnavailable ? err : new HostFriendsUnavailable(`friendsOf failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      this.failed(unavailable, userId);
+      throw unavailable;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async categoriesGivenTo(viewerId: number): Promise<Map<number, FriendCategory>> {
     const external = (await this.ids.external([viewerId])).get(viewerId);
     if (external === undefined) return new Map();
     // A friend whose id no request could name (a control character, say) is left out, not made.
-    const friends = (await this.port.friendsOf(external)).filter((f) => isHostId(f.id));
+    const friends = (await this.#friendsOf(external)).filter((f) => isHostId(f.id));
     const internal = await this.ids.internal(friends.map((f) => f.id));
     const out = new Map<number, FriendCategory>();
     for (const f of friends) {

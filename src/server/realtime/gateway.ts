@@ -13,6 +13,7 @@ import { CloseCode, MAX_CHANGE_BYTES, type ErrorCode } from '../../protocol/inde
 import { TOO_MANY_CHANGES } from '../budgets.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError, isDatabaseUnreachable } from '../errors.js';
+import { HostFriendsUnavailable } from '../integration/host-graph.js';
 import { DeadlineQueue } from '../presence/deadline-queue.js';
 import type { App } from '../http-kit.js';
 import type { Services } from '../services.js';
@@ -353,6 +354,8 @@ export class Gateway {
           // client reconnecting for as long as the outage lasts comes here. One info line each,
           // as a REST call's 503 has, with the cause; the outage itself is said by the
           // write-behind and /readyz. The client reconnects with backoff (1011).
+          // The host's friendsOf failed or hung (said in the log as the port's): no auth failure.
+          if (err instanceof HostFriendsUnavailable) return refuse(INTERNAL_ERROR, 'friend list unavailable');
           if (databaseDown(err)) return refuse(INTERNAL_ERROR, 'database unreachable');
           (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
           errLog = null;
