@@ -122,8 +122,8 @@ export interface ServiceOverrides {
   saturation?: PresenceDeps['saturation'];
   /** How long fetching a calendar feed may take: a test's short deadline (10 s by default). */
   calendarFetchTimeoutMs?: number;
-  /** How long the host's friendsOf may take: a test's short bound (HOST_FRIENDS_TIMEOUT_MS, 5 s, by default). */
-  hostFriendsTimeoutMs?: number;
+  /** How long the host's friendsOf and profiles may take: a test's short bound (HOST_PORT_TIMEOUT_MS, 5 s, by default). */
+  hostPortTimeoutMs?: number;
 }
 
 export interface HostPorts {
@@ -232,7 +232,7 @@ export async function createServices(
     const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}), ...(externalSignOut ? { externalSignOut } : {}) });
     const friendRepo = new FriendRepository(database.db);
     const names = overrides.host?.profiles
-      ? hostNames(overrides.host.profiles, ids, (err) => log.warn({ err }, 'profiles port failed: the users it was asked for keep the names Beacon last knew'))
+      ? hostNames(overrides.host.profiles, ids, (err) => log.warn({ err }, 'profiles port failed: the users it was asked for keep the names Beacon last knew'), overrides.hostPortTimeoutMs)
       : mode === 'standalone' ? null : storedNames(database.db);
     const blockRepo = new BlockRepository(database.db);
     const friends = new FriendsService(friendRepo, users, now, blockRepo);
@@ -244,7 +244,7 @@ export async function createServices(
           ids,
           config.friendListTtlMs,
           (err, userId) => log.warn({ userId, reason: err.reason, err: err.cause }, "friends port failed: the site's friend list could not be read (a socket waiting for it closes 1011, a REST read answers 503)"),
-          overrides.hostFriendsTimeoutMs,
+          overrides.hostPortTimeoutMs,
         )
       : mode === 'sidecar' || bus.shared === true
         ? withMaxAge(friendRepo, config.friendListTtlMs)

@@ -57,7 +57,7 @@ async function siteWith() {
     },
     profiles: host.profiles,
     config: { databaseUrl: 'sqlite::memory:', batchWindowMs: 0, rateLimits: false },
-    overrides: { hostFriendsTimeoutMs: BOUND_MS },
+    overrides: { hostPortTimeoutMs: BOUND_MS },
   });
   const base = `${await app.listen({ port: 0, host: '127.0.0.1' })}/beacon`;
   return { host, app, base, aliceToken, state, logged };

@@ -10,13 +10,30 @@ import type { SocialGraph, SocialGraphPort } from '../ports/social-graph.js';
 import { clipName, hostId, type IdMap } from './id-map.js';
 
 /**
- * How long the host's `friendsOf` may take: past it Beacon stops waiting (the call's late answer
- * is dropped). A socket waiting for its `ready` has been verified, so no other timer bounds it:
- * without this a host database that hung kept every connecting socket (and REST read) waiting,
- * silently, until the client gave up and reconnected into the same wait. The socket's own auth
- * check has the same bound (gateway.ts).
+ * How long a call to the host's `friendsOf` or `profiles` may take: past it Beacon stops waiting
+ * (the call's late answer is dropped). A socket waiting for its `ready` has been verified, so no
+ * other timer bounds it: without this a host database that hung kept every connecting socket (and
+ * REST read) waiting, silently, until the client gave up and reconnected into the same wait. The
+ * socket's own auth check has the same bound (gateway.ts).
  */
-export const HOST_FRIENDS_TIMEOUT_MS = 5000;
+export const HOST_PORT_TIMEOUT_MS = 5000;
+
+/** A host port's call took past HOST_PORT_TIMEOUT_MS. */
+class PortTimeout extends Error {}
+
+/** `call()`'s answer; rejects as it does (a throw included), or with a PortTimeout once it took past `ms`. */
+async function bounded<T>(call: () => Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PortTimeout(`${what} did not answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(call), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The host's `friendsOf` rejected or did not answer in time: not Beacon's fault nor the client's.
@@ -41,24 +58,17 @@ export class HostSocialGraph implements SocialGraph {
     readonly maxAgeMs: number,
     /** Told each failed or timed-out `friendsOf` (the log's `friends port failed`), with the host's id. */
     private readonly failed: (err: HostFriendsUnavailable, userId: string | number) => void = () => {},
-    private readonly timeoutMs = HOST_FRIENDS_TIMEOUT_MS,
+    private readonly timeoutMs = HOST_PORT_TIMEOUT_MS,
   ) {}
 
   /** The port's answer, or HostFriendsUnavailable once it rejects, throws or takes past `timeoutMs`. */
   async #friendsOf(userId: string | number): Promise<Awaited<ReturnType<SocialGraphPort['friendsOf']>>> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HostFriendsUnavailable(`friendsOf did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      timer.unref();
-    });
     try {
-      return await Promise.race([Promise.resolve().then(() => this.port.friendsOf(userId)), late]);
+      return await bounded(() => this.port.friendsOf(userId), this.timeoutMs, 'friendsOf');
     } catch (err) {
-      const unavailable = err instanceof HostFriendsUnavailable ? err : new HostFriendsUnavailable(`friendsOf failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      const unavailable = err instanceof PortTimeout ? new HostFriendsUnavailable(err.message) : new HostFriendsUnavailable(`friendsOf failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       this.failed(unavailable, userId);
       throw unavailable;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -83,11 +93,11 @@ export class HostSocialGraph implements SocialGraph {
 
 /**
  * The names of a batch of users from the host's profiles port (one call per batch). A port that
- * throws or rejects (the host's database down a moment) names nobody: the users keep the names
+ * throws, rejects or takes past `timeoutMs` (the host's database down or hung a moment) names nobody: the users keep the names
  * Beacon last knew (their stored row, as for ids the port leaves out), told to `failed`, rather
  * than every connect and request that loads a user failing with it (1011, 500).
  */
-export function hostNames(port: ProfilesPort, ids: IdMap, failed: (err: unknown) => void = () => {}): (internal: readonly number[]) => Promise<Map<number, string>> {
+export function hostNames(port: ProfilesPort, ids: IdMap, failed: (err: unknown) => void = () => {}, timeoutMs = HOST_PORT_TIMEOUT_MS): (internal: readonly number[]) => Promise<Map<number, string>> {
   return async (internal) => {
     const external = await ids.external(internal);
     if (external.size === 0) return new Map();
@@ -95,7 +105,7 @@ export function hostNames(port: ProfilesPort, ids: IdMap, failed: (err: unknown)
     const out = new Map<number, string>();
     let profiles: Awaited<ReturnType<ProfilesPort['profiles']>>;
     try {
-      profiles = await port.profiles([...external.values()]);
+      profiles = await bounded(() => port.profiles([...external.values()]), timeoutMs, 'profiles');
     } catch (err) {
       failed(err);
       return out;
