@@ -20,6 +20,13 @@ export const BASE_CSS = `
   --_error: var(--beacon-color-error, #b91c1c);
   font-family: var(--_font);
   color: var(--_text);
+  /*
+   * Inherited properties cross the shadow boundary: the page's text layout stops here (a header in
+   * capitals showed a name as someone else's, "bo" as "BO"; a nowrap toolbar ran messages out of
+   * the box). Font and colour stay the page's, as documented; a rule on the element itself still wins.
+   */
+  text-transform: none; letter-spacing: normal; word-spacing: normal;
+  text-align: start; text-indent: 0; white-space: normal;
   display: block;
   box-sizing: border-box;
 }
