@@ -2,7 +2,7 @@
  * A host's social graph and profiles ports seen with Beacon's integer ids: host ids are
  * mapped through the IdMap (friends never seen get their shadow row on first sight).
  */
-import type { FriendCategory } from '../../protocol/index.js';
+import { FRIEND_CATEGORIES, type FriendCategory } from '../../protocol/index.js';
 import { isHostId } from '../../protocol/integration.js';
 import { AppError } from '../errors.js';
 import type { ProfilesPort } from '../ports/profiles.js';
@@ -56,8 +56,14 @@ export class HostSocialGraph implements SocialGraph {
     private readonly ids: IdMap,
     /** BEACON_FRIEND_LIST_TTL_MS: a change the host forgets to announce is seen this long after at most. */
     readonly maxAgeMs: number,
-    /** Told each failed or timed-out `friendsOf` (the log's `friends port failed`), with the host's id. */
-    private readonly failed: (err: HostFriendsUnavailable, userId: string | number) => void = () => {},
+    /**
+     * `failed`: told each failed or timed-out `friendsOf` (the log's `friends port failed`), with
+     * the host's id; `uncategorised`: told the friends a list gave no valid category.
+     */
+    private readonly said: {
+      failed?: (err: HostFriendsUnavailable, userId: string | number) => void;
+      uncategorised?: (userId: string | number, friendIds: Array<string | number>) => void;
+    } = {},
     private readonly timeoutMs = HOST_PORT_TIMEOUT_MS,
   ) {}
 
@@ -67,7 +73,7 @@ export class HostSocialGraph implements SocialGraph {
       return await bounded(() => this.port.friendsOf(userId), this.timeoutMs, 'friendsOf');
     } catch (err) {
       const unavailable = err instanceof PortTimeout ? new HostFriendsUnavailable(err.message) : new HostFriendsUnavailable(`friendsOf failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      this.failed(unavailable, userId);
+      this.said.failed?.(unavailable, userId);
       throw unavailable;
     }
   }
@@ -79,10 +85,18 @@ export class HostSocialGraph implements SocialGraph {
     const friends = (await this.#friendsOf(external)).filter((f) => isHostId(f.id));
     const internal = await this.ids.internal(friends.map((f) => f.id));
     const out = new Map<number, FriendCategory>();
+    const uncategorised: Array<string | number> = [];
     for (const f of friends) {
       const id = internal.get(hostId(f.id));
-      if (id !== undefined && id !== viewerId) out.set(id, f.category);
+      if (id === undefined || id === viewerId) continue;
+      // A category the port left out or misspelt (a JavaScript host, a column read as it is) is
+      // the least it could mean, said in the log: before, it showed the friend as a stranger on a
+      // first read and as no friend at all after friendshipChanged, silently.
+      const valid = (FRIEND_CATEGORIES as readonly unknown[]).includes(f.category);
+      if (!valid) uncategorised.push(f.id);
+      out.set(id, valid ? f.category : 'acquaintance');
     }
+    if (uncategorised.length > 0) this.said.uncategorised?.(external, uncategorised);
     return out;
   }
 
