@@ -122,7 +122,7 @@ export interface ServiceOverrides {
   saturation?: PresenceDeps['saturation'];
   /** How long fetching a calendar feed may take: a test's short deadline (10 s by default). */
   calendarFetchTimeoutMs?: number;
-  /** How long the host's friendsOf and profiles may take: a test's short bound (HOST_PORT_TIMEOUT_MS, 5 s, by default). */
+  /** How long each call to the host's identity, friends and profiles ports may take: a test's short bound (HOST_PORT_TIMEOUT_MS, 5 s, by default). */
   hostPortTimeoutMs?: number;
 }
 
@@ -222,13 +222,15 @@ export async function createServices(
     const ids = new IdMap(database.db, now);
     const refused = (reason: string) => log.info({ reason }, 'host token refused');
     const identity = overrides.host?.identity ?? (config.hostAuth ? jwtIdentity({ ...config.hostAuth, secret: config.hostAuth.jwtSecret, now, refused }) : null);
-    const external = identity ? hostAuthenticator({ db: database.db, sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]), refused }) : undefined;
+    const unanswered = (reason: string) => log.warn({ reason }, "identity port did not answer: the site's sign-in check is unavailable (REST answers 503, a socket closes 1011)");
+    const identityBound = { unanswered, ...(overrides.hostPortTimeoutMs ? { timeoutMs: overrides.hostPortTimeoutMs } : {}) };
+    const external = identity ? hostAuthenticator({ db: database.db, sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, renamed: (id) => presence.renamed([id]), refused, ...identityBound }) : undefined;
     const redis = config.redisUrl ? redisTarget(config.redisUrl, config.redisMode, settingName('BEACON_REDIS_URL')) : null;
     // Several instances share their request limits and login budgets through Redis.
     const limits = redis && config.rateLimits ? new SharedLimits({ target: redis, prefix: config.redisPrefix, log, onError: () => metrics.redisError('limits') }) : null;
     const throttle = !config.rateLimits ? null : limits ? limits.loginThrottle(now) : new LocalLoginThrottle(now);
     const lastUses = new LastUses(sessions, { log });
-    const externalSignOut = identity ? hostTokenSignOut({ sessions, identity, ids, now, tokenTtlS: config.tokenTtlS }) : undefined;
+    const externalSignOut = identity ? hostTokenSignOut({ sessions, identity, ids, now, tokenTtlS: config.tokenTtlS, ...identityBound }) : undefined;
     const auth = new AuthService(users, sessions, tokens, createDeviceTokens(secret), { tokenTtlS: config.tokenTtlS, now, throttle, lastUses, ...(external ? { external } : {}), ...(externalSignOut ? { externalSignOut } : {}) });
     const friendRepo = new FriendRepository(database.db);
     const names = overrides.host?.profiles

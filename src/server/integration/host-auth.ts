@@ -22,6 +22,9 @@ import type { IdentityPort } from '../ports/identity.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import type { IdMap } from './id-map.js';
 import { hostSessionIds } from './host-token-id.js';
+import { AppError } from '../errors.js';
+import type { HostUser } from '../ports/identity.js';
+import { bounded, HOST_PORT_TIMEOUT_MS, PortTimeout } from './bounded-call.js';
 
 /** How far ahead of Beacon's clock a token's issue time may be (hosts' clocks drift): a minute. */
 export const ISSUED_AHEAD_MAX_MS = 60_000;
@@ -41,6 +44,33 @@ export interface HostAuthOptions {
   renamed?: (userId: number) => void;
   /** Told why a token the identity port accepted is refused all the same (the client hears 401 / 4401); never the token. */
   refused?: (reason: string) => void;
+  /** Told that the identity port did not answer within `timeoutMs` (the request answers 503). */
+  unanswered?: (reason: string) => void;
+  /** The bound on each `authenticate` (HOST_PORT_TIMEOUT_MS by default). */
+  timeoutMs?: number;
+}
+
+/**
+ * The identity port did not answer in time: no refusal of the token (a 401 would sign the page
+ * out for good), but the site's sign-in check unavailable: REST answers 503, a socket closes 1011
+ * `auth check timed out` (the client retries with backoff).
+ */
+export class HostIdentityUnavailable extends AppError {
+  constructor() {
+    super('SERVICE_UNAVAILABLE', "The site's sign-in check did not answer in time; try again shortly");
+  }
+}
+
+/**
+ * The identity port's answer within the bound: null when it refuses, throws or rejects (a throw
+ * counts as a refusal, docs/integration.md, "Ports and their contracts"); HostIdentityUnavailable when it hangs.
+ */
+function authenticateWithin(o: Pick<HostAuthOptions, 'identity' | 'unanswered' | 'timeoutMs'>, token: string): Promise<HostUser | null> {
+  return bounded(() => o.identity.authenticate(token), o.timeoutMs ?? HOST_PORT_TIMEOUT_MS, 'the identity port').catch((err: unknown) => {
+    if (!(err instanceof PortTimeout)) return null;
+    o.unanswered?.(err.message);
+    throw new HostIdentityUnavailable();
+  });
 }
 
 export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promise<AuthContext | null> {
@@ -52,7 +82,7 @@ export function hostAuthenticator(o: HostAuthOptions): (token: string) => Promis
   const recorded = new Map<string, { expiresAt: number; name: string | undefined; role: Role }>();
   const ttlMs = o.tokenTtlS * 1000;
   return async (token) => {
-    const user = await o.identity.authenticate(token).catch(() => null);
+    const user = await authenticateWithin(o, token);
     if (!user) return null;
     if (!isHostId(user.id)) {
       // An embedded host's identity port answered an id no request may name (sidecar tokens are checked in jwt-identity.ts).
@@ -107,6 +137,8 @@ export interface HostTokenSignOutOptions {
   ids: Pick<IdMap, 'internal'>;
   now: () => number;
   tokenTtlS: number;
+  unanswered?: (reason: string) => void;
+  timeoutMs?: number;
 }
 
 /**
@@ -125,7 +157,7 @@ export function hostTokenSignOut(o: HostTokenSignOutOptions): (token: string) =>
     const sessionId = hostSessionIds(token).id;
     const ended = await o.sessions.revokeToken(sessionId, o.now());
     if (ended !== null) return { sessionId, userId: ended, ended: true };
-    const user = await o.identity.authenticate(token).catch(() => null);
+    const user = await authenticateWithin(o, token);
     if (!user || !isHostId(user.id)) return null;
     // A user Beacon never saw gets only the row that dates the refusal (as signOut makes it).
     const userId = [...(await o.ids.internal([user.id], { create: 'unseen' })).values()][0]!;

@@ -5,35 +5,10 @@
 import { FRIEND_CATEGORIES, type FriendCategory } from '../../protocol/index.js';
 import { isHostId } from '../../protocol/integration.js';
 import { AppError } from '../errors.js';
+import { bounded, HOST_PORT_TIMEOUT_MS, PortTimeout } from './bounded-call.js';
 import type { ProfilesPort } from '../ports/profiles.js';
 import type { SocialGraph, SocialGraphPort } from '../ports/social-graph.js';
 import { clipName, hostId, type IdMap } from './id-map.js';
-
-/**
- * How long a call to the host's `friendsOf` or `profiles` may take: past it Beacon stops waiting
- * (the call's late answer is dropped). A socket waiting for its `ready` has been verified, so no
- * other timer bounds it: without this a host database that hung kept every connecting socket (and
- * REST read) waiting, silently, until the client gave up and reconnected into the same wait. The
- * socket's own auth check has the same bound (gateway.ts).
- */
-export const HOST_PORT_TIMEOUT_MS = 5000;
-
-/** A host port's call took past HOST_PORT_TIMEOUT_MS. */
-class PortTimeout extends Error {}
-
-/** `call()`'s answer; rejects as it does (a throw included), or with a PortTimeout once it took past `ms`. */
-async function bounded<T>(call: () => Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PortTimeout(`${what} did not answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(call), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * The host's `friendsOf` rejected or did not answer in time: not Beacon's fault nor the client's.

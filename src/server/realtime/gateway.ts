@@ -13,6 +13,7 @@ import { CloseCode, MAX_CHANGE_BYTES, type ErrorCode } from '../../protocol/inde
 import { TOO_MANY_CHANGES } from '../budgets.js';
 import type { AuthContext } from '../auth/auth-service.js';
 import { AppError, isDatabaseUnreachable } from '../errors.js';
+import { HostIdentityUnavailable } from '../integration/host-auth.js';
 import { HostFriendsUnavailable } from '../integration/host-graph.js';
 import { DeadlineQueue } from '../presence/deadline-queue.js';
 import type { App } from '../http-kit.js';
@@ -356,6 +357,7 @@ export class Gateway {
           // write-behind and /readyz. The client reconnects with backoff (1011).
           // The host's friendsOf failed or hung (said in the log as the port's): no auth failure.
           if (err instanceof HostFriendsUnavailable) return refuse(INTERNAL_ERROR, 'friend list unavailable');
+          if (err instanceof HostIdentityUnavailable) return refuse(INTERNAL_ERROR, 'auth check timed out');
           if (databaseDown(err)) return refuse(INTERNAL_ERROR, 'database unreachable');
           (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
           errLog = null;

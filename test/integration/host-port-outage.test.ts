@@ -1,5 +1,6 @@
 /**
- * Outside test (an adopter's site whose friends come from its own database, Beacon embedded):
+ * Outside test (an adopter's site whose friends and sign-in checks come from its own database,
+ * Beacon embedded; the identity port's case is at the end):
  * while the site's `friendsOf` threw, a connecting socket closed 1011 `internal error` with
  * `websocket auth failed` logged at error (the token was fine), and REST reads answered 500
  * "Internal error" (`unhandled error`); while it hung, sockets and reads waited without end and
@@ -89,5 +90,48 @@ describe("the host's friends port fails or hangs", () => {
     const back = await connect(site.base, site.aliceToken);
     sockets.push(back.socket);
     expect(back.ready.friends).toEqual([expect.objectContaining({ display_name: 'Bob' })]);
+  });
+});
+
+/**
+ * The identity port hanging (the site's session store not answering): a REST request waited
+ * without end, nothing logged, and the in-process signOutToken with it. Now it is bounded as the
+ * other ports are: 503 (not 401, which would sign the page out for good), logged, and a socket
+ * closes 1011 `auth check timed out` as before.
+ */
+describe("the host's identity port hangs", () => {
+  it('a REST request answers 503 within the bound, signOutToken rejects, the log says so; once back, the token works', async () => {
+    const host = new MemoryHost();
+    const aliceToken = host.addUser('a-1', 'Alice');
+    let hang = true;
+    const warnings: Array<{ msg: string; obj: Record<string, unknown> }> = [];
+    const app = Fastify();
+    apps.push(app);
+    await app.register(beacon, {
+      prefix: '/beacon',
+      identity: { authenticate: (token) => (hang ? new Promise(() => {}) : host.identity.authenticate(token)) },
+      friends: host.friends,
+      config: { databaseUrl: 'sqlite::memory:', batchWindowMs: 0, rateLimits: false },
+      overrides: { hostPortTimeoutMs: BOUND_MS },
+    });
+    const warn = app.log.warn.bind(app.log);
+    app.log.warn = ((...args: unknown[]) => {
+      warnings.push({ msg: String(args.find((a) => typeof a === 'string') ?? ''), obj: (typeof args[0] === 'object' ? args[0] : {}) as Record<string, unknown> });
+      (warn as (...a: unknown[]) => void)(...args);
+    }) as typeof app.log.warn;
+    await app.ready();
+    const started = Date.now();
+    const rest = await app.inject({ url: '/beacon/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${aliceToken}` } });
+    expect(Date.now() - started).toBeLessThan(BOUND_MS * 5);
+    expect(rest.statusCode, rest.body).toBe(503);
+    expect(rest.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: "The site's sign-in check did not answer in time; try again shortly" });
+    await expect(app.beacon.signOutToken('tok-never-seen')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(warnings).toContainEqual({
+      msg: "identity port did not answer: the site's sign-in check is unavailable (REST answers 503, a socket closes 1011)",
+      obj: { reason: `the identity port did not answer within ${BOUND_MS} ms` },
+    });
+    hang = false;
+    const back = await app.inject({ url: '/beacon/api/v1/users/me/friends/status', headers: { authorization: `Bearer ${aliceToken}` } });
+    expect(back.statusCode, back.body).toBe(200);
   });
 });
