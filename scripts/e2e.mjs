@@ -52,6 +52,7 @@ const QUIET = [
   'last-seen',
   'renames',
   'pending-names',
+  'emoji-picker',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

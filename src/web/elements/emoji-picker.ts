@@ -2,19 +2,13 @@
  * <beacon-emoji-picker>: a disclosure button that opens a searchable emoji grid backed by
  * emojibase-data (the maintained Unicode emoji data set), loaded on first open. Picking
  * one fires `beacon:emoji` with the emoji as detail and returns focus to the button.
+ * Enter in the search picks the first emoji shown: the picker sits inside the status menu's
+ * message form, where Enter in a field would otherwise submit the form (it saved the message
+ * without the emoji being looked for).
  */
 import { h } from '../lib/dom.js';
+import { searchEmoji, type Emoji } from '../lib/emoji-search.js';
 
-interface Emoji {
-  unicode: string;
-  label: string;
-  tags?: string[];
-  group?: number;
-  order?: number;
-}
-
-/** How many emoji the grid shows at once; search narrows it down. */
-const MAX_SHOWN = 48;
 let dataset: Promise<Emoji[]> | null = null;
 
 function loadEmoji(): Promise<Emoji[]> {
@@ -25,12 +19,6 @@ function loadEmoji(): Promise<Emoji[]> {
       .sort((a, b) => (a.order ?? 0) - (b.order ?? 0)),
   );
   return dataset;
-}
-
-export function searchEmoji(all: readonly Emoji[], query: string, max = MAX_SHOWN): Emoji[] {
-  const q = query.trim().toLowerCase();
-  const hits = q ? all.filter((e) => e.label.toLowerCase().includes(q) || e.tags?.some((t) => t.startsWith(q))) : all;
-  return hits.slice(0, max);
 }
 
 let nextId = 0;
@@ -55,6 +43,11 @@ export class EmojiPickerElement extends HTMLElement {
     if (this.firstChild) return;
     this.#toggle.addEventListener('click', () => this.#setOpen(this.#panel.hidden));
     this.#search.addEventListener('input', () => this.#render());
+    this.#search.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' || e.isComposing) return;
+      e.preventDefault();
+      this.#grid.querySelector<HTMLButtonElement>('button')?.click();
+    });
     this.#panel.addEventListener('keydown', (e) => {
       if (e.key !== 'Escape') return;
       e.stopPropagation(); // close the picker, not the whole status menu
