@@ -10,6 +10,9 @@
  * the server refuses as gone (it lapsed, or was answered on another device).
  * The inviter is named with their @username ("Bo (@bo) invites you…"), in the title read
  * before Play: display names are not unique, so a friend renamed "Bo" cannot pass for Bo.
+ * Accepted or put aside ("Not now", Escape, Dismiss) in one tab, it closes in the browser's other
+ * tabs of the user too (a BroadcastChannel): they offered Play for an invitation already taken,
+ * which the server then refused. Another device is not told (the server says nothing to it).
  * Also starts the match when a friend accepts an invitation sent from this tab, and lists
  * those invitations in the corner while they are open ("open until 14:32"), then says when one
  * lapsed unanswered: the server tells the inviter nothing then (lib/sent-invites.ts).
@@ -23,6 +26,9 @@ import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
 import { INVITE_TTL_MS } from '../../protocol/enums.js';
+
+/** Tabs of one browser tell each other that an invitation was answered. */
+const CHANNEL = 'beacon.game-invite';
 
 /** Opens the Play page with the match already running. */
 export function startMatch(): void {
@@ -80,10 +86,13 @@ export class GameInviteDialogElement extends HTMLElement {
   #corner = h('div', { class: 'fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2' }, this.#sent, this.#quiet);
   /** Stops keeping the page clear of the corner (while connected, the page leaves room for it). */
   #unclear: (() => void) | null = null;
+  #channel: BroadcastChannel | null = null;
+  #userId: () => number | undefined = () => undefined;
 
   connect(client: Pick<PresenceClient, 'on' | 'friend' | 'self'>, api: Pick<ApiClient, 'acceptGameInvite'>): void {
     this.#offs.forEach((off) => off());
     this.#api = api;
+    this.#userId = () => client.self?.user_id;
     this.#nameOf = (invite) => {
       const friend = client.friend(invite.friendId);
       return friend ? nameWithUsername(friend) : invite.name;
@@ -189,13 +198,25 @@ export class GameInviteDialogElement extends HTMLElement {
     // Focus is never hidden under the cards: the page leaves room for them while they show.
     // The toasts stack above the cards, never over their buttons (notification-toast.ts).
     this.#unclear ??= keepClearOf(this.#corner, INVITES_ROOM);
+    if (!this.#channel && typeof BroadcastChannel === 'function') {
+      this.#channel = new BroadcastChannel(CHANNEL);
+      this.#channel.onmessage = (e: MessageEvent<unknown>) => this.#answeredElsewhere(e.data);
+    }
     if (this.firstChild) return;
     this.#dialog.append(this.#title, this.#error, h('div', { class: 'mt-4 flex gap-2' }, this.#play, this.#later));
     this.#play.addEventListener('click', () => void this.#accept());
-    this.#later.addEventListener('click', () => this.#dialog.close());
+    this.#later.addEventListener('click', () => {
+      this.#tellOtherTabs();
+      this.#dialog.close();
+    });
+    // Escape: put aside, as "Not now".
+    this.#dialog.addEventListener('cancel', () => this.#tellOtherTabs());
     this.#quiet.append(this.#quietText, this.#quietError, h('div', { class: 'flex gap-2' }, this.#quietPlay, this.#quietDismiss));
     this.#quietPlay.addEventListener('click', () => void this.#accept());
-    this.#quietDismiss.addEventListener('click', () => (this.#quiet.hidden = true));
+    this.#quietDismiss.addEventListener('click', () => {
+      this.#tellOtherTabs();
+      this.#quiet.hidden = true;
+    });
     this.#sent.append(this.#sentOpen, this.#sentLapsed, this.#sentHide);
     this.#sentHide.addEventListener('click', () => {
       this.#sent.hidden = true;
@@ -206,6 +227,8 @@ export class GameInviteDialogElement extends HTMLElement {
   }
 
   disconnectedCallback(): void {
+    this.#channel?.close();
+    this.#channel = null;
     clearTimeout(this.#lapseTimer);
     this.#unclear?.();
     this.#unclear = null;
@@ -225,6 +248,7 @@ export class GameInviteDialogElement extends HTMLElement {
     await whileBusy(play, async () => {
       try {
         await api.acceptGameInvite(invite.fromUserId, invite.inviteId);
+        this.#tellOtherTabs(invite.inviteId);
         clearTimeout(this.#lapseTimer);
         this.#pending = null;
         this.#dialog.close();
@@ -236,6 +260,22 @@ export class GameInviteDialogElement extends HTMLElement {
         error.textContent = `Could not accept: ${errorMessage(e)}`;
       }
     });
+  }
+
+  /** The invitation on offer here was answered: the user's other tabs stop offering it. */
+  #tellOtherTabs(inviteId = this.#pending?.inviteId): void {
+    const userId = this.#userId();
+    if (inviteId !== undefined && userId !== undefined) this.#channel?.postMessage({ type: 'answered', inviteId, userId });
+  }
+
+  /** Another tab of the user accepted or put aside the invitation on offer here: it is over here too. */
+  #answeredElsewhere(data: unknown): void {
+    const msg = data as { type?: unknown; inviteId?: unknown; userId?: unknown } | null;
+    if (msg?.type !== 'answered' || msg.userId !== this.#userId() || this.#pending?.inviteId !== msg.inviteId) return;
+    this.#pending = null;
+    clearTimeout(this.#lapseTimer);
+    this.#dialog.close();
+    this.#quiet.hidden = true;
   }
 }
 
