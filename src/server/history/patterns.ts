@@ -66,17 +66,26 @@ export function summarize(map: Heatmap): string {
   return `Usually online ${parts.join(' and ')}`;
 }
 
-/** The longest run of hours where the average share over `days` is at least USUAL, as "HH:00–HH:00". */
+/**
+ * The longest run of hours where the average share over `days` is at least USUAL, as
+ * "HH:00–HH:00". Hours go round the clock: a run across midnight is one run ("22:00–02:00"),
+ * not cut in two at 00:00 (which said a night owl was usually online until midnight, or only
+ * from it). Every hour usual: "at all hours".
+ */
 function usualHours(days: Heatmap): string | null {
   const avg = Array.from({ length: 24 }, (_, h) => {
     const values = days.map((d) => d[h]).filter((v): v is number => v !== null);
     // One day is no habit: an hour counts only once it was observed on two days or more.
     return values.length < 2 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
   });
+  const usual = (h: number): boolean => avg[h % 24]! >= USUAL;
+  const off = avg.findIndex((v) => v < USUAL);
+  if (off < 0) return 'at all hours';
+  // From the hour after one that is not usual, once round the clock: no run is cut at the start.
   let best: [number, number] | null = null;
   let runStart = -1;
-  for (let h = 0; h <= 24; h++) {
-    const on = h < 24 && avg[h]! >= USUAL;
+  for (let h = off + 1; h <= off + 24; h++) {
+    const on = h < off + 24 && usual(h);
     if (on && runStart < 0) runStart = h;
     if (!on && runStart >= 0) {
       if (!best || h - runStart > best[1] - best[0]) best = [runStart, h];

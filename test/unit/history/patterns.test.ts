@@ -57,6 +57,17 @@ describe('summarize', () => {
     expect(summarize(both)).toBe('Usually online weekdays 18:00–20:00 and weekends 10:00–16:00');
   });
 
+  it('names a run across midnight whole, not cut at 00:00', () => {
+    const nights = heatmap(sessions([0, 1, 2, 3, 4, 5, 6], 22, 26), MON, MON + 7 * D + 3 * H, 'UTC');
+    expect(summarize(nights)).toBe('Usually online every day 22:00–02:00');
+    const evenings = heatmap(sessions([0, 1, 2, 3, 4, 5, 6], 20, 24), MON, MON + 7 * D, 'UTC');
+    expect(summarize(evenings)).toBe('Usually online every day 20:00–00:00');
+  });
+
+  it('says "at all hours" when every hour is usual', () => {
+    expect(summarize(heatmap([{ at: MON, status: 'online' }], MON, MON + 7 * D, 'UTC'))).toBe('Usually online every day at all hours');
+  });
+
   it('needs two days or more before calling an hour usual', () => {
     expect(summarize(heatmap(sessions([1], 16, 17), MON, MON + 7 * D, 'UTC'))).toBe('No regular online hours yet');
     expect(summarize(heatmap(sessions([1, 2], 16, 17), MON, MON + 7 * D, 'UTC'))).toBe('Usually online weekdays 16:00–17:00');
