@@ -54,6 +54,7 @@ const QUIET = [
   'pending-names',
   'emoji-picker',
   'invite-other-tab',
+  'history-heatmap',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

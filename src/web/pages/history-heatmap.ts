@@ -1,13 +1,21 @@
 /**
  * Your week × hour pattern: a table (days × hours) whose cells are shaded by how often you
- * were online and also say it in words (a mark for "usually online", the share in the
- * cell's label), plus the one-sentence summary.
+ * were online and also say it in words (the share in the cell's label) and in a mark that
+ * shows without colour (forced colours, a phone without hover): "•" usually online, "◦" some
+ * of the time, "–" nothing known yet. Before, only "•" had a mark, and an hour never observed,
+ * one spent offline and one online a third of the time differed by shade alone.
  */
 import type { ApiClient } from '../../client/api.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { h } from '../lib/dom.js';
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+
+/** The cell's mark, by the same thresholds as its shade: usually online, some of it, nothing known. */
+function mark(share: number | null): string {
+  if (share === null) return '–';
+  return share >= 0.5 ? '•' : share > 0.1 ? '◦' : '';
+}
 
 export async function historyHeatmap(root: HTMLElement, api: ApiClient): Promise<void> {
   try {
@@ -19,15 +27,15 @@ export async function historyHeatmap(root: HTMLElement, api: ApiClient): Promise
       h('tr', {}, h('th', { scope: 'row', class: 'pr-2 text-left text-xs font-normal text-slate-300' }, DAY_NAMES[d]!.slice(0, 3)),
         ...day.map((share, hr) => {
           const label = share === null ? 'no data' : `online ${Math.round(share * 100)}% of the time`;
-          const shade = share === null ? 'bg-slate-900' : share >= 0.75 ? 'bg-emerald-400 text-slate-950' : share >= 0.5 ? 'bg-emerald-600 text-white' : share > 0.1 ? 'bg-emerald-900 text-slate-200' : 'bg-slate-800';
+          const shade = share === null ? 'bg-slate-900 text-slate-400' : share >= 0.75 ? 'bg-emerald-400 text-slate-950' : share >= 0.5 ? 'bg-emerald-600 text-white' : share > 0.1 ? 'bg-emerald-900 text-slate-200' : 'bg-slate-800';
           return h('td', { class: `size-5 border border-slate-950 text-center text-[10px] leading-5 ${shade}`, title: `${DAY_NAMES[d]} ${String(hr).padStart(2, '0')}:00 — ${label}`, 'aria-label': `${DAY_NAMES[d]} ${String(hr).padStart(2, '0')}:00, ${label}` },
-            share !== null && share >= 0.5 ? '•' : '');
+            mark(share));
         })));
     root.replaceChildren(
       h('p', { class: 'mb-2 font-medium text-white', 'data-part': 'summary' }, history.summary),
       h('div', { class: 'overflow-x-auto', tabindex: 0, role: 'region', 'aria-label': 'Your week, hour by hour' },
         h('table', { class: 'border-collapse' }, h('caption', { class: 'sr-only' }, `When you were online over the last 4 weeks, in ${history.time_zone}`), h('thead', {}, head), h('tbody', {}, ...rows))),
-      h('p', { class: 'mt-2 text-xs text-slate-400' }, `• = online at least half of that hour. Times in ${history.time_zone}. Only you see this.`),
+      h('p', { class: 'mt-2 text-xs text-slate-400' }, `• = online at least half of that hour, ◦ = some of it, – = no data yet. Times in ${history.time_zone}. Only you see this.`),
     );
   } catch (e) {
     const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
