@@ -53,7 +53,7 @@ const QUIET = [
   'renames',
   'pending-names',
   'emoji-picker',
-  'invite-other-tab',
+  'invitation-received',
   'history-heatmap',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];

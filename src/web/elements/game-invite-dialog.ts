@@ -10,6 +10,9 @@
  * the server refuses as gone (it lapsed, or was answered on another device).
  * The inviter is named with their @username ("Bo (@bo) invites you…"), in the title read
  * before Play: display names are not unique, so a friend renamed "Bo" cannot pass for Bo.
+ * An inviter shown offline (gone since, or appearing offline) is said to be so, as the
+ * inviter is told of a friend shown offline: the match starts for them only if Beacon is still
+ * open for them (the acceptance reaches only the sockets they have open).
  * Accepted or put aside ("Not now", Escape, Dismiss) in one tab, it closes in the browser's other
  * tabs of the user too (a BroadcastChannel): they offered Play for an invitation already taken,
  * which the server then refused. Another device is not told (the server says nothing to it).
@@ -48,13 +51,17 @@ export class GameInviteDialogElement extends HTMLElement {
    * not known. `lapsesAt`: INVITE_TTL_MS from its arrival (made a moment before, so the server's
    * window ends a moment sooner: an acceptance refused in between ends it too, see #accept).
    */
-  #pending: { inviteId: string; fromUserId: number; name: string | null; lapsesAt: number } | null = null;
+  #pending: { inviteId: string; fromUserId: number; name: string | null; lapsesAt: number; offline: boolean } | null = null;
   /** Ends the invitation on offer at its `lapsesAt`. */
   #lapseTimer: ReturnType<typeof setTimeout> | undefined;
   #dialog = h('dialog', {
     class: 'beacon-panel m-auto w-[min(24rem,calc(100vw-2rem))] p-6 text-slate-100 backdrop:bg-slate-950/70',
     'aria-labelledby': 'beacon-invite-title',
+    'aria-describedby': 'beacon-invite-note',
   });
+  /** Said when the inviter is shown offline; live, so a change while the dialog is open is heard. */
+  #note = h('p', { id: 'beacon-invite-note', class: 'mt-2 text-sm text-amber-100 empty:hidden', 'aria-live': 'polite', 'data-part': 'inviter-offline' });
+  #quietNote = h('p', { class: 'text-sm text-amber-100 empty:hidden', 'data-part': 'inviter-offline' });
   #title = h('h2', { id: 'beacon-invite-title', class: 'text-lg font-bold' });
   #error = h('p', { class: 'mt-2 min-h-5 text-sm text-red-200', role: 'alert' });
   #play = h('button', { type: 'button', class: 'beacon-btn-primary', autofocus: true }, 'Play');
@@ -102,7 +109,7 @@ export class GameInviteDialogElement extends HTMLElement {
         const from = client.friend(fromUserId);
         const name = from ? nameWithUsername(from) : null;
         const lapsesAt = Date.now() + INVITE_TTL_MS;
-        this.#pending = { inviteId, fromUserId, name, lapsesAt };
+        this.#pending = { inviteId, fromUserId, name, lapsesAt, offline: from?.status === 'offline' };
         clearTimeout(this.#lapseTimer);
         this.#lapseTimer = setTimeout(() => this.#timeUp(), INVITE_TTL_MS);
         this.#error.textContent = '';
@@ -130,12 +137,14 @@ export class GameInviteDialogElement extends HTMLElement {
         if (kind === 'sent' || kind === 'lapsed') this.#sent.hidden = false;
         this.#renderSent();
       }),
-      // The inviter renamed while the invitation is open: name them as they are now.
+      // The inviter renamed, or went offline or came back, while the invitation is open: say them as they are now.
       client.on('friend', ({ view }) => {
         if (sentInvites.list().some((i) => i.friendId === view.user_id)) this.#renderSent();
         const invite = this.#pending;
-        if (invite?.fromUserId !== view.user_id || invite.name === nameWithUsername(view)) return;
+        const offline = view.status === 'offline';
+        if (invite?.fromUserId !== view.user_id || (invite.name === nameWithUsername(view) && invite.offline === offline)) return;
         invite.name = nameWithUsername(view);
+        invite.offline = offline;
         this.#label();
       }),
     ];
@@ -156,6 +165,9 @@ export class GameInviteDialogElement extends HTMLElement {
     const name = this.#pending?.name;
     this.#title.replaceChildren(name ? userText(name) : 'A friend', ' invites you to a Pong match');
     this.#quietText.replaceChildren(name ? userText(name) : 'A friend', ' invited you to a Pong match while you were busy.');
+    const offline = (): Array<Node | string> => this.#pending?.offline ? [name ? userText(name) : 'Your friend', ' appears offline now: the match starts for them only if Beacon is still open for them.'] : [];
+    this.#note.replaceChildren(...offline());
+    this.#quietNote.replaceChildren(...offline());
   }
 
   /** The inviter is no longer a friend: the invitation cannot be accepted any more, and says why. */
@@ -189,6 +201,8 @@ export class GameInviteDialogElement extends HTMLElement {
     this.#error.textContent = detail;
     this.#later.textContent = 'Close';
     this.#quietText.replaceChildren('The invitation from ', userText(from), quietEnd);
+    this.#note.replaceChildren();
+    this.#quietNote.replaceChildren();
     this.#quietError.textContent = '';
     if (this.#dialog.open) this.#later.focus();
     else if (playFocused && !this.#quiet.hidden) this.#quietDismiss.focus();
@@ -203,7 +217,7 @@ export class GameInviteDialogElement extends HTMLElement {
       this.#channel.onmessage = (e: MessageEvent<unknown>) => this.#answeredElsewhere(e.data);
     }
     if (this.firstChild) return;
-    this.#dialog.append(this.#title, this.#error, h('div', { class: 'mt-4 flex gap-2' }, this.#play, this.#later));
+    this.#dialog.append(this.#title, this.#note, this.#error, h('div', { class: 'mt-4 flex gap-2' }, this.#play, this.#later));
     this.#play.addEventListener('click', () => void this.#accept());
     this.#later.addEventListener('click', () => {
       this.#tellOtherTabs();
@@ -211,7 +225,7 @@ export class GameInviteDialogElement extends HTMLElement {
     });
     // Escape: put aside, as "Not now".
     this.#dialog.addEventListener('cancel', () => this.#tellOtherTabs());
-    this.#quiet.append(this.#quietText, this.#quietError, h('div', { class: 'flex gap-2' }, this.#quietPlay, this.#quietDismiss));
+    this.#quiet.append(this.#quietText, this.#quietNote, this.#quietError, h('div', { class: 'flex gap-2' }, this.#quietPlay, this.#quietDismiss));
     this.#quietPlay.addEventListener('click', () => void this.#accept());
     this.#quietDismiss.addEventListener('click', () => {
       this.#tellOtherTabs();

@@ -1,15 +1,20 @@
 /**
- * A game invitation reaches every tab the invited user has open. Answered in one tab, it was
+ * A game invitation as the invited user sees it.
+ * In two tabs: it reaches every tab the invited user has open. Answered in one tab, it was
  * still offered in the others: a modal "invites you to a Pong match" with Play, which the server
  * then refused ("lapsed or was already answered"). Now the other tabs of the browser stop
  * offering it once one tab accepts it or puts it aside (Not now, Escape, Dismiss).
+ * From an inviter who goes offline: the dialog went on saying only "Bob invites you", and Play
+ * started the practice match on this side alone; it now says Bob appears offline, and that the
+ * match starts for him only if Beacon is still open for him.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
-import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
+import { api, connectedFriend, openSocket, registerUser, type ApiUser } from './helpers/api-users.js';
 import { setManualStatus, closeStatusMenu, signedInContext } from './helpers/ui.js';
+import { expectAccessible } from './helpers/axe.js';
 
 let server: ServerHandle;
 let browser: Browser;
@@ -82,5 +87,25 @@ describe('a game invitation in two tabs of the invited user', () => {
     await invite(true);
     await quietCard(one).getByRole('button', { name: 'Dismiss' }).click();
     await expect.poll(() => quietCard(two).isVisible(), FIVE_S).toBe(false);
+  });
+});
+
+describe('a game invitation whose inviter goes offline while it is open', () => {
+  it('says the inviter appears offline now, and what that means, and stops once they are back', async () => {
+    const [one] = tabs as [Page, Page];
+    await setManualStatus(one, 'online');
+    await closeStatusMenu(one);
+    await invite();
+    const note = invitation(one).locator('[data-part=inviter-offline]');
+    expect(await note.textContent()).toBe('');
+    bob.socket!.close();
+    await expect.poll(() => note.textContent(), { timeout: 10_000, interval: 50 })
+      .toBe('Bob Stone (@bob) appears offline now: the match starts for them only if Beacon is still open for them.');
+    // Read with the dialog (its description), and live while it is open.
+    expect(await invitation(one).getAttribute('aria-describedby')).toBe(await note.getAttribute('id'));
+    await expectAccessible(one, 'invitation from an inviter shown offline');
+    bob.socket = await openSocket(server.baseUrl, bob.token);
+    await expect.poll(() => note.textContent(), { timeout: 10_000, interval: 50 }).toBe('');
+    await invitation(one).getByRole('button', { name: 'Not now' }).click();
   });
 });
