@@ -240,7 +240,6 @@ export async function createServices(
     const friends = new FriendsService(friendRepo, users, now, blockRepo);
     const bus = overrides.bus ?? createBus(redis, { logger: log, prefix: config.redisPrefix, metrics });
     // Lists read again by age where a change can go unannounced (ports/social-graph.ts, withMaxAge).
-    let uncategorisedSaidAt = -Infinity;
     const graph: SocialGraph = overrides.host
       ? new HostSocialGraph(
           overrides.host.friends,
@@ -248,15 +247,12 @@ export async function createServices(
           config.friendListTtlMs,
           {
             failed: (err, userId) => log.warn({ userId, reason: err.reason, err: err.cause }, "friends port failed: the site's friend list could not be read (a socket waiting for it closes 1011, a REST read answers 503)"),
-            uncategorised: (userId, friendIds) => {
-              // Every list read would say it again (each connect, each re-read): once a minute.
-              if (now() - uncategorisedSaidAt < 60_000) return;
-              uncategorisedSaidAt = now();
+            uncategorised: (userId, friendIds) =>
               log.warn(
                 { userId, friends: friendIds.slice(0, 10), count: friendIds.length },
                 'friends port gave friends no valid category (close_friend, friend or acquaintance): Beacon takes them as acquaintances, who see only the public view (said at most once a minute)',
-              );
-            },
+              ),
+            now,
           },
           overrides.hostPortTimeoutMs,
         )

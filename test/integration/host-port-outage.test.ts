@@ -24,7 +24,11 @@ afterEach(async () => {
   apps = [];
 });
 
-/** Bound on friendsOf in these tests (5 s in production), kept well under the socket's 5 s auth timer. */
+/**
+ * Bound on the host's port calls in these tests (5 s in production). A socket's auth timer stops
+ * once its token is verified, before friendsOf is asked, so this bound alone decides when a socket
+ * waiting for its friend list closes, as in production.
+ */
 const BOUND_MS = 300;
 
 type PortState = 'up' | 'fails' | 'hangs';

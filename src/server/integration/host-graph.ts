@@ -25,6 +25,9 @@ export class HostFriendsUnavailable extends AppError {
   }
 }
 
+/** How often at most the log says that a friend list gave friends no valid category. */
+const UNCATEGORISED_SAID_EVERY_MS = 60_000;
+
 export class HostSocialGraph implements SocialGraph {
   constructor(
     private readonly port: SocialGraphPort,
@@ -33,14 +36,18 @@ export class HostSocialGraph implements SocialGraph {
     readonly maxAgeMs: number,
     /**
      * `failed`: told each failed or timed-out `friendsOf` (the log's `friends port failed`), with
-     * the host's id; `uncategorised`: told the friends a list gave no valid category.
+     * the host's id; `uncategorised`: told the friends a list gave no valid category, at most once
+     * a minute on `now` (every list read, each connect and re-read, would say it again).
      */
     private readonly said: {
       failed?: (err: HostFriendsUnavailable, userId: string | number) => void;
       uncategorised?: (userId: string | number, friendIds: Array<string | number>) => void;
+      now?: () => number;
     } = {},
     private readonly timeoutMs = HOST_PORT_TIMEOUT_MS,
   ) {}
+
+  #uncategorisedSaidAt = -Infinity;
 
   /** The port's answer, or HostFriendsUnavailable once it rejects, throws or takes past `timeoutMs`. */
   async #friendsOf(userId: string | number): Promise<Awaited<ReturnType<SocialGraphPort['friendsOf']>>> {
@@ -71,7 +78,13 @@ export class HostSocialGraph implements SocialGraph {
       if (!valid) uncategorised.push(f.id);
       out.set(id, valid ? f.category : 'acquaintance');
     }
-    if (uncategorised.length > 0) this.said.uncategorised?.(external, uncategorised);
+    if (uncategorised.length > 0 && this.said.uncategorised) {
+      const now = (this.said.now ?? Date.now)();
+      if (now - this.#uncategorisedSaidAt >= UNCATEGORISED_SAID_EVERY_MS) {
+        this.#uncategorisedSaidAt = now;
+        this.said.uncategorised(external, uncategorised);
+      }
+    }
     return out;
   }
 

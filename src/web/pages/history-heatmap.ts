@@ -11,10 +11,16 @@ import { h } from '../lib/dom.js';
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
-/** The cell's mark, by the same thresholds as its shade: usually online, some of it, nothing known. */
-function mark(share: number | null): string {
-  if (share === null) return '–';
-  return share >= 0.5 ? '•' : share > 0.1 ? '◦' : '';
+/**
+ * A cell's look by its share of the hour online: its shade and its mark, one set of thresholds
+ * for both ("•" at least half, "◦" some of it, "–" nothing known yet, none offline).
+ */
+function cellLook(share: number | null): { shade: string; mark: string } {
+  if (share === null) return { shade: 'bg-slate-900 text-slate-400', mark: '–' };
+  if (share >= 0.75) return { shade: 'bg-emerald-400 text-slate-950', mark: '•' };
+  if (share >= 0.5) return { shade: 'bg-emerald-600 text-white', mark: '•' };
+  if (share > 0.1) return { shade: 'bg-emerald-900 text-slate-200', mark: '◦' };
+  return { shade: 'bg-slate-800', mark: '' };
 }
 
 export async function historyHeatmap(root: HTMLElement, api: ApiClient): Promise<void> {
@@ -27,9 +33,9 @@ export async function historyHeatmap(root: HTMLElement, api: ApiClient): Promise
       h('tr', {}, h('th', { scope: 'row', class: 'pr-2 text-left text-xs font-normal text-slate-300' }, DAY_NAMES[d]!.slice(0, 3)),
         ...day.map((share, hr) => {
           const label = share === null ? 'no data' : `online ${Math.round(share * 100)}% of the time`;
-          const shade = share === null ? 'bg-slate-900 text-slate-400' : share >= 0.75 ? 'bg-emerald-400 text-slate-950' : share >= 0.5 ? 'bg-emerald-600 text-white' : share > 0.1 ? 'bg-emerald-900 text-slate-200' : 'bg-slate-800';
+          const { shade, mark } = cellLook(share);
           return h('td', { class: `size-5 border border-slate-950 text-center text-[10px] leading-5 ${shade}`, title: `${DAY_NAMES[d]} ${String(hr).padStart(2, '0')}:00 — ${label}`, 'aria-label': `${DAY_NAMES[d]} ${String(hr).padStart(2, '0')}:00, ${label}` },
-            mark(share));
+            mark);
         })));
     root.replaceChildren(
       h('p', { class: 'mb-2 font-medium text-white', 'data-part': 'summary' }, history.summary),
