@@ -212,7 +212,7 @@ export class ApiClient {
     return (await this.#request<{ invite_id: string }>('POST', `/users/me/friends/${seg(userId)}/invite`)).invite_id;
   }
 
-  /** Accepts a friend's invitation; they get `game_invite_accepted`. */
+  /** Accepts a friend's invitation; they get `game_invite_accepted`, and every socket of yours `game_invite_closed`. */
   async acceptGameInvite(fromUserId: number, inviteId: string): Promise<void> {
     await this.#request('POST', `/users/me/friends/${seg(fromUserId)}/invite/${encodeURIComponent(inviteId)}/accept`);
   }

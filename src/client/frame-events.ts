@@ -11,6 +11,7 @@ import type { InteractionGate } from './idle.js';
 import type { BlockChange, PresenceEvents } from './presence-types.js';
 
 const CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted', 'declined', 'cancelled']);
+const INVITE_CLOSE_REASONS: ReadonlySet<string> = new Set(['accepted']);
 const CATEGORIES: ReadonlySet<unknown> = new Set(FRIEND_CATEGORIES);
 
 /**
@@ -39,6 +40,11 @@ export function emitFrameEvent(frame: EventFrame, events: Emitter<PresenceEvents
     if (typeof id !== 'string' || typeof who !== 'number') return true;
     if (frame.type === 'game_invite') events.emit('game_invite', { inviteId: id, fromUserId: who });
     else events.emit('game_invite_accepted', { inviteId: id, byUserId: who });
+    return true;
+  }
+  if (frame.type === 'game_invite_closed') {
+    const { invite_id, reason } = frame;
+    if (typeof invite_id === 'string' && INVITE_CLOSE_REASONS.has(reason)) events.emit('game_invite_closed', { inviteId: invite_id, reason });
     return true;
   }
   if (frame.type === 'friend_updated') {

@@ -23,6 +23,7 @@ export type {
   Friend,
   FriendCategory,
   FriendRequest,
+  GameInviteCloseReason,
   ManualStatus,
   PasswordChanged,
   SessionInfo,

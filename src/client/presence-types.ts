@@ -1,5 +1,5 @@
 /** Public types of {@link PresenceClient}: states, events and options. */
-import type { BlockedUser, Friend, FriendRequest, FriendRequestCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
+import type { BlockedUser, Friend, FriendRequest, FriendRequestCloseReason, GameInviteCloseReason, NotificationPayload, Settings, View } from '../protocol/index.js';
 import type { ApiClient } from './api.js';
 import type { BackoffOptions } from './backoff.js';
 import type { VisibilityState } from './idle.js';
@@ -70,6 +70,13 @@ export interface PresenceEvents {
   game_invite: { inviteId: string; fromUserId: number };
   /** A friend accepted your invitation. */
   game_invite_accepted: { inviteId: string; byUserId: number };
+  /**
+   * An invitation made to you is no longer open (`game_invite_closed`): you accepted it, on this
+   * device or another. Stop offering it (an acceptance now answers 404). It also reaches the
+   * device that accepted: a client accepting that invitation itself goes by the answer instead.
+   * Socket only: a client that was polling or disconnected learns it from that 404.
+   */
+  game_invite_closed: { inviteId: string; reason: GameInviteCloseReason };
   /** Your privacy settings changed on another device or by REST (the `settings_update` frame): the settings now in force. */
   settings: { settings: Settings };
   /**

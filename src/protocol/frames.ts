@@ -139,6 +139,19 @@ export interface GameInviteAcceptedFrame {
   invite_id: string;
   by_user_id: number;
 }
+/** Why an invitation made to you stopped being open (only `accepted` so far; more may come). */
+export type GameInviteCloseReason = 'accepted';
+/**
+ * An invitation made to you is no longer open: you accepted it (on this device or another, any
+ * instance). Sent to every socket of yours, the accepting one too; nobody else gets it. A
+ * screen that still offers it stops. Additive to CONTRACT.md: clients that do not know it ignore it.
+ */
+export interface GameInviteClosedFrame {
+  type: 'game_invite_closed';
+  seq?: number;
+  invite_id: string;
+  reason: GameInviteCloseReason;
+}
 /** A watched friend came online (see NotificationPayload); shown in the page when a tab is open. */
 export interface NotificationFrame {
   type: 'notification';
@@ -207,6 +220,7 @@ export type EventFrame =
   | FriendRequestClosedFrame
   | GameInviteFrame
   | GameInviteAcceptedFrame
+  | GameInviteClosedFrame
   | NotificationFrame
   | SettingsUpdateFrame
   | BlockChangedFrame

@@ -26,11 +26,12 @@ describe.each(testDialects())('game invitations on %s', (dialect) => {
       now: () => now,
     });
     const accepted = () => sent.filter((s) => s.event.kind === 'game_invite_accepted');
-    return { invites, sent, accepted, advance: (ms: number) => (now += ms) };
+    const closed = () => sent.filter((s) => s.event.kind === 'game_invite_closed');
+    return { invites, sent, accepted, closed, advance: (ms: number) => (now += ms) };
   }
 
   it('sends the acceptance once, only for an invitation made to the one accepting', async () => {
-    const { invites, sent, accepted } = setup();
+    const { invites, sent, accepted, closed } = setup();
     const id = await invites.invite(ALICE, BOB);
     expect(sent).toEqual([{ to: BOB, event: { kind: 'game_invite', viewerId: BOB, inviteId: id, fromUserId: ALICE } }]);
 
@@ -40,11 +41,15 @@ describe.each(testDialects())('game invitations on %s', (dialect) => {
     // Nor can Bob accept it as if Carol had made it.
     await expect(invites.accept(BOB, CAROL, id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(accepted()).toEqual([]);
+    expect(closed()).toEqual([]);
 
     await invites.accept(BOB, ALICE, id);
     expect(accepted()).toEqual([{ to: ALICE, event: { kind: 'game_invite_accepted', viewerId: ALICE, inviteId: id, byUserId: BOB } }]);
+    // Bob's own devices (his channel alone) stop offering it.
+    expect(closed()).toEqual([{ to: BOB, event: { kind: 'game_invite_closed', viewerId: BOB, inviteId: id, reason: 'accepted' } }]);
     await expect(invites.accept(BOB, ALICE, id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(accepted()).toHaveLength(1);
+    expect(closed()).toHaveLength(1);
   });
 
   it('refuses non-friends both ways', async () => {
@@ -69,10 +74,11 @@ describe.each(testDialects())('game invitations on %s', (dialect) => {
   });
 
   it('sends one acceptance for two at once (two tabs, two instances)', async () => {
-    const { invites, accepted } = setup();
+    const { invites, accepted, closed } = setup();
     const id = await invites.invite(ALICE, BOB);
     const results = await Promise.allSettled([invites.accept(BOB, ALICE, id), invites.accept(BOB, ALICE, id)]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(accepted()).toHaveLength(1);
+    expect(closed()).toHaveLength(1);
   });
 });

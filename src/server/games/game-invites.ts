@@ -40,7 +40,9 @@ export class GameInvites {
   /**
    * Accepts an invitation made to `byUserId` by `inviterId`: the inviter's sockets get
    * `game_invite_accepted`, and both start the match. Taken in one statement, so two
-   * acceptances at once (two tabs, two instances) send one.
+   * acceptances at once (two tabs, two instances) send one. Every socket of the one accepting
+   * (each device, each instance) gets `game_invite_closed`: a screen of hers still offering it
+   * stops (the server would refuse it now). Only she gets it: the frame is about her answer.
    */
   async accept(byUserId: number, inviterId: number, inviteId: string): Promise<void> {
     if ((await this.deps.graph.categoryGiven(byUserId, inviterId)) === null) throw new AppError('NOT_FOUND', 'Not a friend');
@@ -54,6 +56,7 @@ export class GameInvites {
       .executeTakeFirst();
     if (!taken) throw new AppError('NOT_FOUND', 'No such invitation: it expired, was already accepted, or was not made to you');
     this.deps.publish(inviterId, { kind: 'game_invite_accepted', viewerId: inviterId, inviteId, byUserId });
+    this.deps.publish(byUserId, { kind: 'game_invite_closed', viewerId: byUserId, inviteId, reason: 'accepted' });
   }
 
   /** Deletes invitations that expired by `at` (housekeeping); answers how many. */

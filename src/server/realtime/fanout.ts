@@ -102,6 +102,8 @@ export class Fanout {
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite', invite_id: e.inviteId, from_user_id: e.fromUserId }));
       case 'game_invite_accepted':
         return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite_accepted', invite_id: e.inviteId, by_user_id: e.byUserId }));
+      case 'game_invite_closed':
+        return this.#toUser(e.viewerId, JSON.stringify({ type: 'game_invite_closed', invite_id: e.inviteId, reason: e.reason }));
       case 'notification':
         return this.#toUser(e.viewerId, JSON.stringify(e.payload));
       case 'settings':

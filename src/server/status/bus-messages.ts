@@ -195,6 +195,7 @@ export class BusMessages {
       case 'revoked':
       case 'game_invite':
       case 'game_invite_accepted':
+      case 'game_invite_closed':
       case 'notification':
         return this.d.sink(message);
       case 'reload':

@@ -7,7 +7,7 @@
  * - PresenceEvent goes from the presence service to this instance's gateway: views already
  *   passed through the privacy projection, one per viewer tier that changed.
  */
-import type { Activity, ActivityDetails, BlockedUser, Friend, FriendCategory, FriendRequest, FriendRequestCloseReason, ManualStatus, NotificationPayload, Settings, View } from '../../protocol/index.js';
+import type { Activity, ActivityDetails, BlockedUser, Friend, FriendCategory, FriendRequest, FriendRequestCloseReason, GameInviteCloseReason, ManualStatus, NotificationPayload, Settings, View } from '../../protocol/index.js';
 import type { GameKind } from '../presence/presence-rules.js';
 import type { CalendarBusy, Schedule } from '../presence/schedule.js';
 import type { SessionKind, ShownStatusVisibility, ViewerTier } from '../presence/types.js';
@@ -85,6 +85,8 @@ type ViewerNews<Dated extends object> =
   /** A friend invited the viewer to a match, or accepted the viewer's invitation. */
   | { kind: 'game_invite'; viewerId: number; inviteId: string; fromUserId: number }
   | { kind: 'game_invite_accepted'; viewerId: number; inviteId: string; byUserId: number }
+  /** An invitation made to the viewer is no longer open (the viewer accepted it, on any device): for the viewer's own sockets. */
+  | { kind: 'game_invite_closed'; viewerId: number; inviteId: string; reason: GameInviteCloseReason }
   /** A watched friend came online, as the viewer may see them (one instance decided and sent it). */
   | { kind: 'notification'; viewerId: number; payload: NotificationPayload };
 
@@ -133,6 +135,7 @@ const BUS_KINDS = new Set([
   'request_closed',
   'game_invite',
   'game_invite_accepted',
+  'game_invite_closed',
   'notification',
 ]);
 

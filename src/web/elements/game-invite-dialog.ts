@@ -15,7 +15,11 @@
  * open for them (the acceptance reaches only the sockets they have open).
  * Accepted or put aside ("Not now", Escape, Dismiss) in one tab, it closes in the browser's other
  * tabs of the user too (a BroadcastChannel): they offered Play for an invitation already taken,
- * which the server then refused. Another device is not told (the server says nothing to it).
+ * which the server then refused. Accepted on another device, it closes here too: the server
+ * tells every socket of the user (`game_invite_closed`). Closed by an acceptance elsewhere (either
+ * way), the corner says so briefly ("You accepted the invitation from Bo (@bo) on another device
+ * or in another tab."), in a polite live region; the dialog gives focus back where it was before it
+ * opened, and focus on the quiet card moves to that line rather than being dropped.
  * Also starts the match when a friend accepts an invitation sent from this tab, and lists
  * those invitations in the corner while they are open ("open until 14:32"), then says when one
  * lapsed unanswered: the server tells the inviter nothing then (lib/sent-invites.ts).
@@ -27,6 +31,7 @@ import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { INVITES_ROOM, keepClearOf } from '../lib/clearance.js';
 import { h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
+import { NOTICE_MS } from '../lib/notice.js';
 import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
 import { INVITE_TTL_MS } from '../../protocol/enums.js';
 
@@ -89,8 +94,13 @@ export class GameInviteDialogElement extends HTMLElement {
     hidden: true,
   });
   #nameOf: (invite: SentInvite) => string = (invite) => invite.name;
+  /** Says, for NOTICE_MS, that the invitation on offer was accepted elsewhere; there from the start, so it is announced. */
+  #answered = h('div', { role: 'status', 'data-part': 'invite-answered' });
+  #answeredTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The invitation this tab is accepting now: its own `game_invite_closed` is no news here. */
+  #accepting: string | null = null;
   /** One corner for both cards, stacked: on a phone they would otherwise cover each other. */
-  #corner = h('div', { class: 'fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2' }, this.#sent, this.#quiet);
+  #corner = h('div', { class: 'fixed bottom-4 right-4 z-20 grid w-[min(22rem,calc(100vw-2rem))] gap-2' }, this.#sent, this.#quiet, this.#answered);
   /** Stops keeping the page clear of the corner (while connected, the page leaves room for it). */
   #unclear: (() => void) | null = null;
   #channel: BroadcastChannel | null = null;
@@ -126,6 +136,10 @@ export class GameInviteDialogElement extends HTMLElement {
       }),
       client.on('game_invite_accepted', ({ inviteId }) => {
         if (sentInvites.accepted(inviteId)) startMatch();
+      }),
+      // Accepted on another device (or tab): the server tells every socket of ours.
+      client.on('game_invite_closed', ({ inviteId }) => {
+        if (this.#accepting !== inviteId) this.#acceptedElsewhere(inviteId);
       }),
       client.on('friend_removed', ({ friendId }) => {
         sentInvites.withdraw(friendId);
@@ -244,6 +258,7 @@ export class GameInviteDialogElement extends HTMLElement {
     this.#channel?.close();
     this.#channel = null;
     clearTimeout(this.#lapseTimer);
+    clearTimeout(this.#answeredTimer);
     this.#unclear?.();
     this.#unclear = null;
     this.#offs.forEach((off) => off());
@@ -260,9 +275,10 @@ export class GameInviteDialogElement extends HTMLElement {
     const api = this.#api;
     // Busy, not disabled: a failed accept leaves focus on Play, to read the error and retry (busy-button.ts).
     await whileBusy(play, async () => {
+      this.#accepting = invite.inviteId;
       try {
         await api.acceptGameInvite(invite.fromUserId, invite.inviteId);
-        this.#tellOtherTabs(invite.inviteId);
+        this.#tellOtherTabs(invite.inviteId, true);
         clearTimeout(this.#lapseTimer);
         this.#pending = null;
         this.#dialog.close();
@@ -272,24 +288,61 @@ export class GameInviteDialogElement extends HTMLElement {
         // Gone on the server: it cannot be accepted again, so Play is no longer offered.
         if (isCodedError(e) && e.code === 'NOT_FOUND' && this.#pending === invite) return this.#gone();
         error.textContent = `Could not accept: ${errorMessage(e)}`;
+      } finally {
+        if (this.#accepting === invite.inviteId) this.#accepting = null;
       }
     });
   }
 
-  /** The invitation on offer here was answered: the user's other tabs stop offering it. */
-  #tellOtherTabs(inviteId = this.#pending?.inviteId): void {
+  /** The invitation on offer here was answered (`accepted`, or put aside): the user's other tabs stop offering it. */
+  #tellOtherTabs(inviteId = this.#pending?.inviteId, accepted = false): void {
     const userId = this.#userId();
-    if (inviteId !== undefined && userId !== undefined) this.#channel?.postMessage({ type: 'answered', inviteId, userId });
+    if (inviteId !== undefined && userId !== undefined) this.#channel?.postMessage({ type: 'answered', inviteId, userId, accepted });
   }
 
   /** Another tab of the user accepted or put aside the invitation on offer here: it is over here too. */
   #answeredElsewhere(data: unknown): void {
-    const msg = data as { type?: unknown; inviteId?: unknown; userId?: unknown } | null;
-    if (msg?.type !== 'answered' || msg.userId !== this.#userId() || this.#pending?.inviteId !== msg.inviteId) return;
+    const msg = data as { type?: unknown; inviteId?: unknown; userId?: unknown; accepted?: unknown } | null;
+    if (msg?.type !== 'answered' || msg.userId !== this.#userId() || typeof msg.inviteId !== 'string') return;
+    if (msg.accepted === true) return this.#acceptedElsewhere(msg.inviteId);
+    if (this.#pending?.inviteId !== msg.inviteId) return;
     this.#pending = null;
     clearTimeout(this.#lapseTimer);
     this.#dialog.close();
     this.#quiet.hidden = true;
+  }
+
+  /**
+   * The invitation on offer here was accepted on another device or in another tab (whichever
+   * told first: the server or the tab): it closes, and the corner says so for NOTICE_MS. The
+   * dialog gives focus back where it was before it opened; focus on the quiet card moves to
+   * that line (and the line stays while it holds focus).
+   */
+  #acceptedElsewhere(inviteId: string): void {
+    const invite = this.#pending;
+    if (invite?.inviteId !== inviteId) return;
+    this.#pending = null;
+    clearTimeout(this.#lapseTimer);
+    const focusOnCard = this.#quiet.contains(document.activeElement);
+    this.#dialog.close();
+    this.#quiet.hidden = true;
+    const line = h(
+      'p',
+      { class: 'beacon-panel p-4 text-sm text-slate-100', tabindex: '-1' },
+      'You accepted the invitation from ',
+      invite.name ? userText(invite.name) : 'a friend',
+      ' on another device or in another tab.',
+    );
+    this.#answered.replaceChildren(line);
+    clearTimeout(this.#answeredTimer);
+    const clear = (): void => {
+      if (line.parentNode === this.#answered) this.#answered.replaceChildren();
+    };
+    this.#answeredTimer = setTimeout(() => {
+      if (line.matches(':focus')) line.addEventListener('blur', clear, { once: true });
+      else clear();
+    }, NOTICE_MS);
+    if (focusOnCard) line.focus();
   }
 }
 

@@ -217,6 +217,30 @@ describe('connection truth', () => {
   });
 });
 
+describe('game invitations pushed over the socket', () => {
+  it('surfaces game_invite_closed (one made to us, accepted on any device) as a typed event, ignoring malformed ones and the views', () => {
+    const h = harness();
+    h.client.start();
+    const ws = h.connect([amy]);
+    const before = h.client.friends();
+    ws.receive({ type: 'game_invite', invite_id: 'inv-1', from_user_id: 2, seq: 1 });
+    ws.receive({ type: 'game_invite_closed', invite_id: 'inv-1', reason: 'accepted', seq: 2 });
+    ws.receive({ type: 'game_invite_closed', invite_id: 7, reason: 'accepted', seq: 3 } as Record<string, unknown>);
+    ws.receive({ type: 'game_invite_closed', invite_id: 'inv-2', reason: 'exploded', seq: 4 } as Record<string, unknown>);
+    ws.receive({ type: 'batch', messages: [{ type: 'game_invite_closed', invite_id: 'inv-3', reason: 'accepted', seq: 5 }] });
+    expect(h.eventsOf('game_invite')).toEqual([{ inviteId: 'inv-1', fromUserId: 2 }]);
+    expect(h.eventsOf('game_invite_closed')).toEqual([
+      { inviteId: 'inv-1', reason: 'accepted' },
+      { inviteId: 'inv-3', reason: 'accepted' },
+    ]);
+    // Not an acceptance of one we sent, and no presence: nothing else moves.
+    expect(h.eventsOf('game_invite_accepted')).toEqual([]);
+    expect(h.client.friends()).toEqual(before);
+    expect(h.eventsOf('friend')).toEqual([]);
+    h.client.stop();
+  });
+});
+
 describe('categories pushed over the socket', () => {
   it('surfaces friend_updated as a `friend_updated` event with the friend, leaving the views alone; malformed ones are dropped', () => {
     const h = harness();

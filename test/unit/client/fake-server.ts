@@ -150,7 +150,7 @@ export function harness(opts: Partial<PresenceClientOptions> = {}) {
   const api = new ApiClient({ baseUrl: BASE_URL, getToken, fetchImpl: fetch.fn });
   const client = new PresenceClient({ baseUrl: BASE_URL, getToken, api, WebSocketImpl: WS, random: () => 0.5, ...opts });
   const events: Recorded[] = [];
-  const types = ['state', 'ready', 'friend', 'friend_removed', 'friends', 'self', 'are_you_there', 'probe_answered', 'error', 'unauthorized', 'friend_request_received', 'friend_request_sent', 'friend_request_closed', 'friend_updated', 'settings', 'synced'] as const;
+  const types = ['state', 'ready', 'friend', 'friend_removed', 'friends', 'self', 'are_you_there', 'probe_answered', 'error', 'unauthorized', 'friend_request_received', 'friend_request_sent', 'friend_request_closed', 'friend_updated', 'game_invite', 'game_invite_accepted', 'game_invite_closed', 'settings', 'synced'] as const;
   for (const type of types) client.on(type, (e) => events.push({ type, e } as Recorded));
   return {
     client,

@@ -334,6 +334,7 @@ describe('Fanout', () => {
     fanout.deliver({ kind: 'block_changed', viewerId: 2, subjectId: 6, user: null });
     fanout.deliver({ kind: 'game_invite', viewerId: 2, inviteId: 'inv-1', fromUserId: 3 });
     fanout.deliver({ kind: 'game_invite_accepted', viewerId: 2, inviteId: 'inv-2', byUserId: 4 });
+    fanout.deliver({ kind: 'game_invite_closed', viewerId: 2, inviteId: 'inv-3', reason: 'accepted' });
     fanout.deliver({ kind: 'notification', viewerId: 2, payload: { type: 'friend_online', friend_id: 3 } as never });
     fanout.deliver({ kind: 'settings', userId: 2, settings });
     fanout.deliver({ kind: 'probe_answered', userId: 2 });
@@ -347,9 +348,10 @@ describe('Fanout', () => {
             { seq: 2, type: 'block_changed', user_id: 6, blocked: false },
             { seq: 3, type: 'game_invite', invite_id: 'inv-1', from_user_id: 3 },
             { seq: 4, type: 'game_invite_accepted', invite_id: 'inv-2', by_user_id: 4 },
-            { seq: 5, type: 'friend_online', friend_id: 3 },
-            { seq: 6, type: 'settings_update', settings },
-            { seq: 7, type: 'probe_answered' },
+            { seq: 5, type: 'game_invite_closed', invite_id: 'inv-3', reason: 'accepted' },
+            { seq: 6, type: 'friend_online', friend_id: 3 },
+            { seq: 7, type: 'settings_update', settings },
+            { seq: 8, type: 'probe_answered' },
           ],
         },
       ]);
