@@ -10,6 +10,7 @@ export {
   type PresenceClientOptions,
   type PresenceEvents,
   type StopReason,
+  type UnavailableReason,
 } from './presence-client.js';
 export { richPresence } from './presence-types.js';
 export { ServerClock } from './server-clock.js';

@@ -24,7 +24,9 @@ import type {
   PresenceClientOptions,
   PresenceEvents,
   StopReason,
+  UnavailableReason,
 } from './presence-types.js';
+import { UNAVAILABLE_REASONS } from './presence-types.js';
 import { Resync } from './resync.js';
 import { RestFallback } from './rest-fallback.js';
 import { madeAt, ServerClock } from './server-clock.js';
@@ -33,7 +35,7 @@ import { tokenOrNull } from './token-source.js';
 import { TokenWait } from './token-wait.js';
 import { defaultTimers, globalWebSocket, statusSocketUrl, type Timers, type WebSocketCtor } from './transport.js';
 
-export type { BlockChange, ConnectionState, PresenceClientOptions, PresenceEvents, StopReason } from './presence-types.js';
+export type { BlockChange, ConnectionState, PresenceClientOptions, PresenceEvents, StopReason, UnavailableReason } from './presence-types.js';
 
 /** A first load whose socket has not answered by then also asks the API (see start()). */
 const FIRST_LOAD_PROBE_MS = 2_000;
@@ -63,6 +65,9 @@ export class PresenceClient {
   #state: ConnectionState = 'offline';
   /** See {@link catchingUp}; a `state` event fires whenever it flips. */
   #catchingUp = false;
+  /** See {@link unavailableReason}; `#unavailableSaid` is the one the last `state` event went out with. */
+  #unavailable: UnavailableReason | null = null;
+  #unavailableSaid: UnavailableReason | null = null;
   /** Known before `self` when polling from the start (from GET /users/me). */
   #selfId: number | null = null;
   #socket: StatusSocket | null = null;
@@ -213,6 +218,19 @@ export class PresenceClient {
   }
 
   /**
+   * Why Beacon, though reached, refused the last socket attempt (close 1011 before `ready` with
+   * one of the reasons of {@link UnavailableReason}, e.g. `'friend list unavailable'`: the
+   * embedding site's friend list could not be read), or null: connected, not known (the last
+   * attempt failed without a reason: network, timeout, another close code), or not started. The
+   * client keeps retrying as for any failure; this only says why it fails, so a page can say
+   * so rather than "could not reach Beacon". Set before the `state` event of that failure; a
+   * `state` event also fires when it changes while the state stays the same.
+   */
+  get unavailableReason(): UnavailableReason | null {
+    return this.#unavailable;
+  }
+
+  /**
    * True when the client stopped (`unauthorized`) because `getToken` gave no token to connect
    * with (null or empty: nobody signed in on the host yet): nothing was sent to Beacon, so
    * nothing was refused. False otherwise, and again from the next start().
@@ -246,6 +264,7 @@ export class PresenceClient {
     this.#stopped = false;
     this.#stopReason = null;
     this.#noToken = false;
+    this.#unavailable = null;
     this.#run++;
     this.#model.reset();
     this.#selfId = null;
@@ -398,9 +417,10 @@ export class PresenceClient {
 
   #setState(state: ConnectionState): void {
     const catchingUp = state === 'reconnecting' && this.#socket?.ready === true && this.#resync.stale;
-    if (this.#state === state && this.#catchingUp === catchingUp) return;
+    if (this.#state === state && this.#catchingUp === catchingUp && this.#unavailableSaid === this.#unavailable) return;
     this.#state = state;
     this.#catchingUp = catchingUp;
+    this.#unavailableSaid = this.#unavailable;
     this.#events.emit('state', state);
   }
 
@@ -537,8 +557,8 @@ export class PresenceClient {
         onReady: (frame) => this.#socket === socket && this.#onReady(frame),
         onEvent: (frame, afterGap) => this.#socket === socket && this.#onEvent(frame, afterGap),
         onGap: () => this.#socket === socket && this.#resync.gap(),
-        onClose: (code, reachedReady) => {
-          if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token);
+        onClose: (code, reachedReady, reason) => {
+          if (this.#socket === socket) this.#onSocketClosed(code, reachedReady, token, reason);
         },
       },
     });
@@ -554,6 +574,7 @@ export class PresenceClient {
     this.#everConnected = true;
     this.#selfId = frame.self.user_id;
     this.#rest.socketReady();
+    this.#unavailable = null;
     this.#setState('connected');
     this.#model.applySnapshot(frame.friends, frame.self, true);
     this.#synced();
@@ -582,11 +603,13 @@ export class PresenceClient {
     this.#resync.applied(frame);
   }
 
-  #onSocketClosed(code: number, reachedReady: boolean, token: string): void {
+  #onSocketClosed(code: number, reachedReady: boolean, token: string, reason: string): void {
     this.#socket = null;
     this.#socketSessionId = null;
     this.#resync.cancel();
     if (this.#stopped) return;
+    // Beacon answered, and said why it refused (said with the `state` event below or after).
+    this.#unavailable = !reachedReady && code === INTERNAL_ERROR ? unavailableReasonOf(reason) : null;
     // No longer catching up on an open socket: the connection is lost (a `state` event says so).
     this.#setState(this.#state);
     // Signed out (the host's sign-out, a logout): no token of this login is to be used again.
@@ -672,3 +695,11 @@ export class PresenceClient {
   }
 }
 
+
+/** Close 1011: Beacon's own failure during the handshake (docs/protocol.md §2, close codes). */
+const INTERNAL_ERROR = 1011;
+
+/** `reason` as an {@link UnavailableReason}, or null for any other (or none). */
+function unavailableReasonOf(reason: string): UnavailableReason | null {
+  return (UNAVAILABLE_REASONS as readonly string[]).includes(reason) ? (reason as UnavailableReason) : null;
+}

@@ -24,6 +24,15 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'pol
  */
 export type StopReason = 'stopped' | 'unauthorized';
 
+/**
+ * What Beacon said when it refused the last connection attempt although it was reached (close
+ * 1011 before `ready`, docs/protocol.md §2): `friend list unavailable` (an embedding site's
+ * friend list could not be read), `database unreachable`, `auth check timed out`. The client
+ * retries these with backoff as any failure ({@link PresenceClient.unavailableReason}).
+ */
+export const UNAVAILABLE_REASONS = ['friend list unavailable', 'database unreachable', 'auth check timed out'] as const;
+export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
+
 /** A block made (`user`: the blocked user as listed) or lifted, as {@link PresenceEvents.block_changed} says it. */
 export type BlockChange = { userId: number; blocked: true; user: BlockedUser } | { userId: number; blocked: false };
 

@@ -28,8 +28,11 @@ export interface StatusSocketHandlers {
   onEvent(frame: EventFrame, afterGap: boolean): void;
   /** `seq` jumped: events were lost, local state is stale. After the frame (or batch) that showed it. */
   onGap(): void;
-  /** The socket ended (server close, network error, heartbeat or connect timeout). Once. */
-  onClose(code: number, reachedReady: boolean): void;
+  /**
+   * The socket ended (server close, network error, heartbeat or connect timeout). Once.
+   * `reason`: the server's close reason ('' when none, or the socket ended on this side).
+   */
+  onClose(code: number, reachedReady: boolean, reason: string): void;
 }
 
 export interface StatusSocketOptions {
@@ -74,7 +77,7 @@ export class StatusSocket {
     ws.onopen = () => this.#sendRaw({ type: 'auth', token: opts.token });
     ws.onmessage = (ev) => this.#onMessage(ev.data);
     ws.onclose = (ev) =>
-      this.#finish(typeof ev.code === 'number' ? ev.code : ABNORMAL_CLOSURE, { notify: true, closeWs: false });
+      this.#finish(typeof ev.code === 'number' ? ev.code : ABNORMAL_CLOSURE, { notify: true, closeWs: false }, typeof ev.reason === 'string' ? ev.reason : '');
     // An error is always followed by close, which carries the code we act on.
     ws.onerror = ignoreError;
   }
@@ -219,7 +222,7 @@ export class StatusSocket {
     this.#finish(code, { notify: true, closeWs: true });
   }
 
-  #finish(code: number, how: { notify: boolean; closeWs: boolean }): void {
+  #finish(code: number, how: { notify: boolean; closeWs: boolean }, reason = ''): void {
     if (this.#ended) return;
     const reachedReady = this.#ready;
     this.#ended = true;
@@ -244,6 +247,6 @@ export class StatusSocket {
         }
       }
     }
-    if (how.notify) this.#opts.handlers.onClose(code, reachedReady);
+    if (how.notify) this.#opts.handlers.onClose(code, reachedReady, reason);
   }
 }

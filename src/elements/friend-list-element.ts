@@ -10,7 +10,9 @@
  * is not moved (the others move around it).
  *
  * Offline means one of three things, each said as it is: Beacon unreachable (the client
- * keeps trying; "Retry now" tries at once), the sign-in refused or ended (the client
+ * keeps trying; "Retry now" tries at once; when Beacon was reached but refused the connection
+ * saying why, `client.unavailableReason`, that is said instead: the site's friend list
+ * unavailable, or Beacon itself), the sign-in refused or ended (the client
  * stopped for good: the page must sign the user in again; no retry offered, it could not
  * work), or the connection ended (`disconnect()`, signed out).
  *
@@ -19,7 +21,7 @@
  * shape (`dot dot-stale`, `--beacon-color-stale`), each row's words ending "(last known, as of
  * 14:02)" for screen readers, and `data-stale` on the host and on each row.
  */
-import type { ConnectionState, PresenceClient, StopReason, View } from '../client/index.js';
+import type { ConnectionState, PresenceClient, StopReason, UnavailableReason, View } from '../client/index.js';
 import { h } from '../web/lib/dom.js';
 import type { ConnectionLabel } from '../web/lib/label-types.js';
 import { CONNECTION_LABEL, connectionLabel, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
@@ -130,14 +132,15 @@ export class BeaconFriendListElement extends BeaconElement {
 
   #render(client: PresenceClient, friends: View[], state: ConnectionState, loaded: boolean, syncedAt: number | null): void {
     const stopped = state === 'offline' ? client.stopReason : null;
-    this.#renderNote(state, connectionLabel(client), stopped, loaded, syncedAt);
+    const unavailable = state === 'offline' && stopped === null ? client.unavailableReason : null;
+    this.#renderNote(state, connectionLabel(client), stopped, loaded, syncedAt, unavailable);
     if (loaded || friends.length > 0 || stopped !== null || state === 'offline') this.#retrying = false;
     if (!loaded && friends.length === 0) {
       if (stopped === 'unauthorized') return this.#show(this.#refusedState(client.noToken), 'error');
       if (stopped === 'stopped') return this.#show(this.#state('Not connected to Beacon: the connection was ended (signed out).', 'disconnected'), 'disconnected');
-      if (state === 'offline') return this.#show(this.#unreachableState(false), 'error');
+      if (state === 'offline') return this.#show(this.#unreachableState(false, unavailable), 'error');
       // Trying again after "Retry now": the same box, so keyboard focus stays on its button.
-      if (this.#retrying) return this.#show(this.#unreachableState(true), 'loading');
+      if (this.#retrying) return this.#show(this.#unreachableState(true, client.unavailableReason), 'loading');
       return this.#show(this.#state('Loading friends…', 'loading'), 'loading');
     }
     if (friends.length === 0) return this.#show(this.#emptyState(), 'empty');
@@ -180,7 +183,7 @@ export class BeaconFriendListElement extends BeaconElement {
    * Honest connection state: shown whenever the list is not live, in the app's words (`label`:
    * "Catching up…" while missed events are read again over the open socket, not "Reconnecting…").
    */
-  #renderNote(state: ConnectionState, label: ConnectionLabel, stopped: StopReason | null, loaded: boolean, syncedAt: number | null): void {
+  #renderNote(state: ConnectionState, label: ConnectionLabel, stopped: StopReason | null, loaded: boolean, syncedAt: number | null, unavailable: UnavailableReason | null): void {
     const live = state === 'connected';
     this.#note.hidden = live || !loaded;
     this.dataset.connection = state;
@@ -190,7 +193,7 @@ export class BeaconFriendListElement extends BeaconElement {
     // Stopped for good: the statuses will not be updated again, whatever the network does.
     if (stopped === 'unauthorized') this.#note.textContent = `Signed out of Beacon — ${asOf}, no longer updated. Sign in again to see them live.`;
     else if (stopped === 'stopped') this.#note.textContent = `Disconnected from Beacon — ${asOf}, no longer updated.`;
-    else this.#note.textContent = `${CONNECTION_LABEL[label]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
+    else this.#note.textContent = `${unavailable ? UNAVAILABLE_NOTE[unavailable] : CONNECTION_LABEL[label]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
   }
 
   /**
@@ -293,11 +296,12 @@ export class BeaconFriendListElement extends BeaconElement {
   }
 
   /**
-   * Beacon unreachable while the client keeps trying. "Retry now" tries at once; while that
-   * attempt runs the box says so and the button is unavailable (aria-disabled, so it keeps
-   * focus), and if the attempt fails the box says so again with the button back.
+   * Beacon unreachable while the client keeps trying, or reached but refusing the connection
+   * (`unavailable`: why, as it said). "Retry now" tries at once; while that attempt runs the box
+   * says so and the button is unavailable (aria-disabled, so it keeps focus), and if the attempt
+   * fails the box says so again with the button back.
    */
-  #unreachableState(retrying: boolean): HTMLElement {
+  #unreachableState(retrying: boolean, unavailable: UnavailableReason | null): HTMLElement {
     if (!this.#unreachable) {
       const text = h('p', {});
       const retry = h('button', { type: 'button', part: 'retry' }, 'Retry now');
@@ -312,7 +316,7 @@ export class BeaconFriendListElement extends BeaconElement {
     }
     const { box, text, retry } = this.#unreachable;
     box.dataset.state = retrying ? 'loading' : 'error';
-    text.textContent = retrying ? 'Trying to reach Beacon…' : 'Could not reach Beacon. It keeps trying in the background.';
+    text.textContent = retrying ? (unavailable ? 'Trying again…' : 'Trying to reach Beacon…') : `${unavailable ? UNAVAILABLE_TEXT[unavailable] : 'Could not reach Beacon.'} It keeps trying in the background.`;
     retry.setAttribute('aria-disabled', String(retrying));
     return box;
   }
@@ -325,6 +329,23 @@ declare global {
     'beacon-friend-list': BeaconFriendListElement;
   }
 }
+
+/**
+ * What the list says when Beacon, reached, refused the connection and said why: the site's
+ * friend list failing is not Beacon being unreachable (nor is Beacon's own database or sign-in
+ * check: Beacon answered, it could not serve the list).
+ */
+const UNAVAILABLE_TEXT: Readonly<Record<UnavailableReason, string>> = {
+  'friend list unavailable': 'Your friend list is unavailable right now: the site could not provide it.',
+  'database unreachable': 'Beacon is unavailable right now: it answered, but could not load your friends.',
+  'auth check timed out': 'Beacon is unavailable right now: checking your sign-in took too long.',
+};
+/** The same, as the note above rows already shown ("… — statuses as of 14:02, they may have changed."). */
+const UNAVAILABLE_NOTE: Readonly<Record<UnavailableReason, string>> = {
+  'friend list unavailable': 'Friend list unavailable',
+  'database unreachable': 'Beacon unavailable',
+  'auth check timed out': 'Beacon unavailable',
+};
 
 /** A game's details as the game server reported them ("score 2-1 · round 4"), at most four. */
 function describeDetails(details: Readonly<Record<string, string | number | boolean>> | null): string {

@@ -48,10 +48,10 @@ export class FakeWebSocket implements WebSocketLike {
     this.onmessage?.({ data } as MessageEvent);
   }
 
-  /** Server closes with a code. */
-  serverClose(code: number): void {
+  /** Server closes with a code (and a reason, as browsers pass it on). */
+  serverClose(code: number, reason = ''): void {
     this.readyState = 3;
-    this.onclose?.({ code, reason: '', wasClean: true } as CloseEvent);
+    this.onclose?.({ code, reason, wasClean: true } as CloseEvent);
   }
 
   /** The connection fails (refused, dropped): error then close 1006, like browsers. */
