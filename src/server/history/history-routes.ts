@@ -71,7 +71,8 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
       const stored = await services.users.settingsAndAudienceBeforeHidden(subjectId);
       if (!stored) throw new AppError('NOT_FOUND', 'No such user');
       const { settings, visibilityBeforeHidden: beforeHidden } = stored;
-      const category = subjectId === viewer.userId ? null : await services.friendRepo.categoryGiven(subjectId, viewer.userId);
+      // The graph every other view asks (the host's friend list in embedded mode), never Beacon's own table, which embedded mode does not keep.
+      const category = subjectId === viewer.userId ? null : await services.graph.categoryGiven(subjectId, viewer.userId);
       // A host's deleted user keeps a row only to date the deletion: no such user, as for their status (PresenceService.userStatus).
       if (subjectId !== viewer.userId && category === null && (await services.users.deletedAmong([subjectId])).size > 0) throw new AppError('NOT_FOUND', 'No such user');
       if (!canSeePattern(settings, tierOf({ id: viewer.userId, role: viewer.role }, subjectId, category), beforeHidden)) {
