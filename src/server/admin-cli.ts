@@ -1,7 +1,8 @@
 /**
  * `npm run admin -- grant <username> | revoke <username> | list`: grants the admin role to
  * an existing account, by its id, in the database named by BEACON_DATABASE_URL. Running
- * instances see the change on the account's next request (roles are read per request).
+ * instances see a grant on the account's next request (roles are read per request); a revoke
+ * also ends every login of the account, since an open socket keeps the role it connected with.
  * `reset-password <username>`: a new random password, printed once (auth/password-reset.ts).
  * It never creates nor migrates a database: a wrong URL (a typo in a SQLite path or a schema
  * name) is refused, naming BEACON_DATABASE_URL, instead of answering from a new empty one,
@@ -16,6 +17,7 @@ import { openDatabase, type Database, type Db } from './db/database.js';
 import { migrations } from './db/migrate.js';
 import { isDatabaseUnreachable } from './errors.js';
 import { announceEnded, clearFailedLogins, liveInstanceCount, resetPassword } from './auth/password-reset.js';
+import { SessionRepository } from './auth/session-repository.js';
 import { ALONE_RECHECK_MS } from './status/ended-logins.js';
 import { AdminRoles } from './users/admin-roles.js';
 
@@ -57,7 +59,16 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
       out(revoked.hadGrant ? `${username}'s admin grant is withdrawn, but ${listed}` : `${username} had no admin grant; ${listed}`);
       return 1;
     }
-    out(revoked.hadGrant ? `${username}'s admin grant is withdrawn` : `${username} had no admin grant; not an admin`);
+    if (!revoked.hadGrant) {
+      out(`${username} had no admin grant; not an admin`);
+      return 0;
+    }
+    // An open socket keeps the role it connected with: left open, an ex-admin's sockets would go on
+    // seeing hidden users and every field of their friends. Every login of the account ends, as
+    // at a password reset: its sockets close, and the account signs in again as a user.
+    const sessionIds = await new SessionRepository(database.db).revokeAll(revoked.userId, now());
+    out(`${username}'s admin grant is withdrawn, and every login of the account ended (${sessionIds.length}): it signs in again as a user.`);
+    await tellEnded(config, revoked.userId, sessionIds, out, now(), false);
     return 0;
   } catch (err) {
     throw unreachable(err, config) ?? err;
@@ -149,30 +160,12 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
   out(`${result.username}'s password is reset, and every login of the account ended (${result.sessionIds.length}).`);
   out(`New password: ${result.password}`);
   out('Give it to its owner by a private channel; it is shown only now. They can change it on the Account page.');
+  const told = await tellEnded(config, result.userId, result.sessionIds, out, now, true);
   if (!config.redisUrl) {
-    // One instance alone reads its logins again every ALONE_RECHECK_MS (status/ended-logins.ts).
-    const s = ALONE_RECHECK_MS / 1000;
-    out(`Its sockets open on a running instance close within ${s} s (the instance reads its logins again every ${s} s).`);
     if (config.rateLimits) {
       out("If wrong passwords locked the account, it opens 15 min after the first of them, or at the instance's restart (without Redis the failed-login budget is kept in the instance's memory).");
     }
     return 0;
-  }
-  // null: Redis did not answer; the announcement below says so.
-  const told = (await liveInstanceCount(config, now)) !== 0;
-  if (!told) {
-    // None running now (nothing of the account is open), or they use another prefix: the budget
-    // under this one is cleared all the same, for instances that start under it.
-    out(
-      `No running instance beats in this Redis under BEACON_REDIS_PREFIX "${config.redisPrefix}", so none was told: if the instances run with another prefix, ` +
-        "set theirs and run the command again (their open sockets of this account stay open until then, and the account's failed-login budget under their prefix is not cleared).",
-    );
-  } else if (result.sessionIds.length > 0) {
-    out(
-      (await announceEnded(config, result.userId, result.sessionIds))
-        ? 'Its open sockets on the running instances were told to close.'
-        : 'Redis could not be reached: sockets it has open stay open until they reconnect (refused then); restart the instances to close them now.',
-    );
   }
   if (config.rateLimits) {
     const cleared = await clearFailedLogins(config, result.username);
@@ -181,6 +174,38 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
     else out(`Its failed-login budget under BEACON_REDIS_PREFIX "${config.redisPrefix}" is cleared: instances started under it let it sign in at once.`);
   }
   return 0;
+}
+
+/**
+ * Tells the running instances that these logins of the account ended (a reset, an admin grant
+ * withdrawn), and says to `out` when their sockets close: at once over Redis; without it within
+ * ALONE_RECHECK_MS, as an instance alone reads its logins again that often (status/ended-logins.ts).
+ * `budget`: the command also clears the failed-login budget (reset-password), which the line for
+ * instances under another prefix names too. Answers whether a running instance beats in Redis.
+ */
+async function tellEnded(config: Readonly<Config>, userId: number, sessionIds: readonly string[], out: (line: string) => void, now: number, budget: boolean): Promise<boolean> {
+  if (!config.redisUrl) {
+    const s = ALONE_RECHECK_MS / 1000;
+    out(`Its sockets open on a running instance close within ${s} s (the instance reads its logins again every ${s} s).`);
+    return false;
+  }
+  // null: Redis did not answer; the announcement below says so.
+  const told = (await liveInstanceCount(config, now)) !== 0;
+  if (!told) {
+    // None running now (nothing of the account is open), or they use another prefix: the budget
+    // under this one is cleared all the same, for instances that start under it.
+    out(
+      `No running instance beats in this Redis under BEACON_REDIS_PREFIX "${config.redisPrefix}", so none was told: if the instances run with another prefix, ` +
+        `set theirs and run the command again (their open sockets of this account stay open until then${budget ? ", and the account's failed-login budget under their prefix is not cleared" : ''}).`,
+    );
+  } else if (sessionIds.length > 0) {
+    out(
+      (await announceEnded(config, userId, sessionIds))
+        ? 'Its open sockets on the running instances were told to close.'
+        : 'Redis could not be reached: sockets it has open stay open until they reconnect (refused then); restart the instances to close them now.',
+    );
+  }
+  return told;
 }
 
 function noAccount(username: string, out: (line: string) => void): number {

@@ -51,14 +51,14 @@ export class AdminRoles {
 
   /**
    * Withdraws a grant. A BEACON_ADMINS listing, if any, still holds: `stillAdmin` says so.
-   * null if there is no such account.
+   * null if there is no such account. `userId`: the account's id.
    */
-  async revoke(username: string): Promise<{ hadGrant: boolean; stillAdmin: boolean } | null> {
+  async revoke(username: string): Promise<{ userId: number; hadGrant: boolean; stillAdmin: boolean } | null> {
     const user = await this.#find(username);
     if (!user) return null;
     const { numDeletedRows } = await this.db.deleteFrom('admin_grants').where('user_id', '=', user.id).executeTakeFirst();
     const admins = await this.apply();
-    return { hadGrant: numDeletedRows > 0n, stillAdmin: admins.some((a) => a.id === user.id) };
+    return { userId: user.id, hadGrant: numDeletedRows > 0n, stillAdmin: admins.some((a) => a.id === user.id) };
   }
 
   /**
