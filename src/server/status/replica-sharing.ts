@@ -108,8 +108,9 @@ export class ReplicaSharing {
     // A save failing from now on is counted in the answer (said once, by Replicas.stop), not
     // logged: one abandoned at the deadline fails only when the stop closes the store, after its last line.
     this.#stopping = true;
-    await untilDeadline(Promise.all(this.#sharing), deadline);
-    for (let pause = DRAIN_PAUSE_MS; this.#unsaved.size > 0 && Date.now() < deadline; pause = Math.min(2 * pause, DRAIN_PAUSE_MAX_MS)) {
+    for (let pause = DRAIN_PAUSE_MS; ; pause = Math.min(2 * pause, DRAIN_PAUSE_MAX_MS)) {
+      await this.#sharesDone(deadline);
+      if (this.#unsaved.size === 0 || Date.now() >= deadline) break;
       for (const userId of [...this.#unsaved]) {
         const saved = await untilDeadline(this.resave(userId).then(() => true, () => false), deadline);
         if (!saved) break; // the store is still out of reach: wait, then try again
@@ -118,6 +119,16 @@ export class ReplicaSharing {
       if (this.#unsaved.size > 0) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(pause, deadline - Date.now()))));
     }
     return new Set([...this.#unsaved, ...this.#lastShare.keys()]).size;
+  }
+
+  /**
+   * Until `deadline`, waits for every share in flight, those begun while it waits too: a socket
+   * whose close reaches the stop late (after the drain began) shares its leave then. Waiting
+   * only for the shares of the moment counted such a user as unsaved (the stop failed with
+   * IncompleteStop, "n users' changes were not saved") while the save was a millisecond away.
+   */
+  async #sharesDone(deadline: number): Promise<void> {
+    while (this.#sharing.size > 0 && Date.now() < deadline) await untilDeadline(Promise.all(this.#sharing), deadline);
   }
 
   /**
