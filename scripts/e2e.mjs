@@ -55,6 +55,7 @@ const QUIET = [
   'emoji-picker',
   'invitation-received',
   'history-heatmap',
+  'friends-tab-address',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

@@ -11,7 +11,7 @@ import type { User } from './lib/label-types.js';
 import { ACCOUNT_DELETED_KEY, clearToken, deletedAccountId, dropUnscopedPrefs, forgetAccountPrefs, forgetDevice, forgetOldAccountDeleted, getToken, markAccountDeleted, parseAccountDeleted, setToken, TOKEN_KEY } from './lib/session.js';
 import { errorMessage, isCodedError } from './lib/error-messages.js';
 import { h } from './lib/dom.js';
-import { navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
+import { friendsTabOf, navigate, parseRoute, PUBLIC_ROUTES, type Route } from './router.js';
 import { brand, buildHeader, type Header } from './app-header.js';
 import { keepClearOfHeader } from './lib/clearance.js';
 import { authPage } from './pages/auth-page.js';
@@ -37,7 +37,8 @@ const DELETED_ELSEWHERE = { text: 'Your account was deleted in another tab. You 
 type AppRoute = Exclude<Route, 'login' | 'signup'>;
 
 const PAGES: Record<AppRoute, { page: Page; title: string }> = {
-  friends: { page: friendsPage, title: 'Friends' },
+  // The tab the address names (router.ts): a reload opens the tab it was on.
+  friends: { page: (root, ctx) => friendsPage(root, ctx, { tab: friendsTabOf(location.hash) }), title: 'Friends' },
   requests: { page: (root, ctx) => friendsPage(root, ctx, { tab: 'pending' }), title: 'Friends' },
   privacy: { page: privacyPage, title: 'Privacy' },
   schedule: { page: schedulePage, title: 'Schedule' },

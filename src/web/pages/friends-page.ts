@@ -4,7 +4,9 @@
  * ignored; how many it shows is said once it settles, Escape clears it), the friend list with a
  * menu per friend, the Pending tab's requests and search,
  * and your own card beside it on wide screens showing what friends see of you. One notice
- * line says what the user's last action did (lib/notice.ts); switching tabs clears it.
+ * line says what the user's last action did (lib/notice.ts); switching tabs clears it. The tab
+ * shown is in the address (`#/friends`, `#/friends/online`, `#/requests`: router.ts), so a
+ * reload keeps it.
  */
 import type { Page } from './page.js';
 import type { FriendCardElement } from '../elements/friend-card.js';
@@ -17,8 +19,9 @@ import { friendMenu, type FriendMenu } from './friend-menu.js';
 import { pendingPanel } from './pending-panel.js';
 import { connectionLabel } from '../lib/labels.js';
 import { NextDay } from '../lib/as-of.js';
+import { showFriendsTab, type FriendsTab } from '../router.js';
 
-type Tab = 'online' | 'all' | 'pending';
+type Tab = FriendsTab;
 const TABS: Array<{ tab: Tab; label: string }> = [
   { tab: 'online', label: 'Online' },
   { tab: 'all', label: 'All' },
@@ -81,6 +84,8 @@ export const friendsPage: Page = (root, ctx, opts) => {
       b.tabIndex = k === t ? 0 : -1;
     }
     panel.setAttribute('aria-labelledby', `tab-${t}`);
+    // In the address too: a reload (or the address copied) opens this tab again, not All.
+    showFriendsTab(t);
     if (t === 'pending') {
       if (!leavePending) leavePending = pendingPanel(pending, ctx, said);
       panel.replaceChildren(pending);

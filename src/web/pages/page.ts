@@ -4,6 +4,7 @@ import type { PresenceClient } from '../../client/presence-client.js';
 import type { User } from '../lib/label-types.js';
 import type { RequestsStore } from '../lib/requests-store.js';
 import type { SettingsStore } from '../lib/settings-store.js';
+import type { FriendsTab } from '../router.js';
 
 export interface AppContext {
   api: ApiClient;
@@ -22,4 +23,4 @@ export interface AppContext {
 }
 
 /** Renders into `root`; the returned function runs when the user leaves the page. */
-export type Page = (root: HTMLElement, ctx: AppContext, opts?: { tab?: 'online' | 'all' | 'pending' }) => (() => void) | void;
+export type Page = (root: HTMLElement, ctx: AppContext, opts?: { tab?: FriendsTab }) => (() => void) | void;
