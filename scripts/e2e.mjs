@@ -56,6 +56,7 @@ const QUIET = [
   'invitation-received',
   'history-heatmap',
   'friends-tab-address',
+  'schedule-unsaved',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

@@ -6,6 +6,8 @@
  * A rule's message counts characters as people see them, as the status menu's field does.
  * The zone shown is the one Beacon uses (saved, UTC if never set), never the browser's in its
  * place: that one is only offered (zone-offer.ts), as saving the form saves the zone shown.
+ * Changes not saved are never dropped without a word: the browser asks before a reload or a
+ * closed tab, and another page of the app keeps them until the user is back (lib/schedule-draft.ts).
  */
 import { PreconditionFailedError, type ApiClient } from '../../client/api.js';
 import type { ScheduleBody, ScheduleRuleBody } from '../../protocol/index.js';
@@ -17,6 +19,7 @@ import { countGraphemes, limitNotice } from '../lib/graphemes.js';
 import { ruleFaults, ruleFaultSummary, type RuleFault, type RuleField } from '../lib/schedule-rule-faults.js';
 import type { ScheduleZone } from '../lib/schedule-zone.js';
 import { copySchedule, planSave, sameRules } from '../lib/schedule-save.js';
+import { hasUnsaved, keepDraft, resume, takeDraft, type ScheduleDraft } from '../lib/schedule-draft.js';
 import { zoneOffer } from './zone-offer.js';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -37,27 +40,52 @@ function zones(current: string): string[] {
   return all.includes(current) ? all : [current, ...all];
 }
 
+/** Whose editor it is, and when the user leaves the page (what is not saved then is kept: lib/schedule-draft.ts). */
+export interface EditorLife {
+  account: number;
+  left: AbortSignal;
+}
+
 /** Renders the editor into `root`; resolves once loaded (or showing its error). `zone`: the page's, told the zone read and saved. */
-export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: ScheduleZone): Promise<void> {
+export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: ScheduleZone, life: EditorLife): Promise<void> {
   let schedule: ScheduleBody;
   try {
     schedule = await api.getSchedule();
   } catch (e) {
+    if (life.left.aborted) return;
     const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
-    retry.addEventListener('click', () => void scheduleEditor(root, api, zone));
+    retry.addEventListener('click', () => void scheduleEditor(root, api, zone, life));
     root.replaceChildren(h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, h('p', {}, `Could not load your schedule. ${errorMessage(e)}`), retry));
     return;
   }
+  // Left before the schedule came: nothing shown, nothing to keep (a draft left earlier stays kept).
+  if (life.left.aborted) return;
   zone.known(schedule.time_zone);
+  // Changes left unsaved when the user last went to another page come back, over what is read now.
+  const draft = takeDraft(life.account);
+  const resumed = resume(draft, schedule);
   /** The schedule as this page last read or saved it: what changed since, here or elsewhere, is told from it (lib/schedule-save.ts). */
-  let base = copySchedule(schedule);
-  const rules: Rule[] = copySchedule(schedule).rules;
+  let base = resumed.base;
+  const rules: Rule[] = resumed.mine.rules;
   const zoneSelect = h('select', { id: 'schedule-zone', class: 'beacon-input w-full', 'aria-describedby': 'schedule-zone-hint' });
   const showZone = (current: string): void => {
     zoneSelect.replaceChildren(...zones(current).map((z) => h('option', { value: z, selected: z === current }, z)));
     zoneSelect.value = current;
   };
-  showZone(schedule.time_zone);
+  showZone(resumed.mine.time_zone);
+  const mine = (): ScheduleDraft => ({ base, mine: { time_zone: zoneSelect.value, rules } });
+  // A reload or a closed tab would lose what is not saved: the browser asks first. Another page of
+  // the app keeps it for when the user comes back.
+  const beforeUnload = (e: BeforeUnloadEvent): void => {
+    if (!hasUnsaved(mine())) return;
+    e.preventDefault();
+    e.returnValue = '';
+  };
+  window.addEventListener('beforeunload', beforeUnload);
+  life.left.addEventListener('abort', () => {
+    window.removeEventListener('beforeunload', beforeUnload);
+    keepDraft(life.account, mine());
+  }, { once: true });
   // Saved from elsewhere on the page (the offer of the browser's zone): the field shows it.
   zone.onChange((saved) => {
     showZone(saved);
@@ -254,4 +282,5 @@ export async function scheduleEditor(root: HTMLElement, api: ApiClient, zone: Sc
   };
   render();
   root.replaceChildren(form);
+  if (draft && hasUnsaved(resumed)) status.textContent = 'Your changes from before are back, not saved yet: Save schedule keeps them.';
 }

@@ -30,10 +30,10 @@ export const schedulePage: Page = (root, ctx) => {
   zone.onChange((_, previous) => {
     if (previous !== null) void historyHeatmap(history, ctx.api);
   });
-  void scheduleEditor(schedule, ctx.api, zone);
+  const left = new AbortController();
+  void scheduleEditor(schedule, ctx.api, zone, { account: ctx.user.id, left: left.signal });
   void calendarPanel(calendar, ctx.api, zone);
   void historyHeatmap(history, ctx.api);
-  const left = new AbortController();
   void notificationsPanel(notifications, ctx.api, { client: ctx.client, signal: left.signal });
   return () => left.abort();
 };
