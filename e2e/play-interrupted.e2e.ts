@@ -4,7 +4,9 @@
  * open. Either way the page holding the match is gone, so the friend's screen must stop saying
  * "In game · Playing Pong" (and the player's own header "In game"), and not come back to it.
  * Leaving the page just after starting a match ends it too, however the network orders the two
- * declarations (`playing_pong`, then `browsing`).
+ * declarations (`playing_pong`, then `browsing`). A match left in a background tab (which the
+ * browser stops drawing, and whose in-game player is never asked "Still there?") ends after
+ * 30 s there, so friends do not see "Playing Pong" for hours while the player is elsewhere.
  * The server runs a 1 s offline grace: every wait below is several graces long.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +111,43 @@ describe('Play page: an interrupted practice match', () => {
     // The last declared (browsing) holds: Alice sees Bob online, and so does Bob's own header.
     await expectOnlineForGood(bobCard);
     expect(await play.locator('[data-part=self-status]').first().textContent()).not.toMatch(/in game/i);
+  });
+
+  it('a match left in a background tab ends after 30 s there: the friend sees the player online, and the page says why on return', async () => {
+    const { bob, bobCard } = await pair('background');
+    const context = await signedIn(bob.token);
+    const play = await context.newPage();
+    // A page clock the test moves on (the time in the background); it runs as usual until then.
+    await play.clock.install();
+    await play.goto(`${server.baseUrl}/#/play`);
+    await play.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 15_000 });
+    await startMatch(play, bobCard);
+    // Headless Chromium never hides a page: the tab goes to the background as the page sees it.
+    const visibility = (state: 'hidden' | 'visible'): Promise<void> =>
+      play.evaluate((s) => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, state);
+
+    // Away for 20 s and back: the match goes on.
+    await visibility('hidden');
+    await play.clock.fastForward('00:20');
+    await visibility('visible');
+    await play.clock.fastForward('00:20');
+    await new Promise((r) => setTimeout(r, 3 * GRACE_MS));
+    expect(await bobCard.getAttribute('data-status')).toBe('in_game');
+    await play.getByRole('button', { name: 'Give up' }).waitFor();
+
+    // Away for good: 30 s after the tab went to the background the match ends.
+    await visibility('hidden');
+    await play.clock.fastForward('00:31');
+    // Before: "In game · Playing Pong" for as long as the tab stayed open.
+    await expectOnlineForGood(bobCard);
+    await visibility('visible');
+    await play.getByRole('button', { name: 'Play again' }).waitFor();
+    await expect
+      .poll(() => play.locator('[data-part=play-note]').textContent(), SETTLE)
+      .toBe('Your match ended while Beacon was in the background, so friends no longer see you playing.');
   });
 
   it('closing the tab with the match ends it while another tab stays open', async () => {

@@ -9,6 +9,11 @@
  * friends see that match, and declares the practice once it ends if it still runs. A match
  * that ended before the page read a refusal is no longer held: the page asks again, a bounded
  * number of times (src/web/lib/practice-declaration.ts).
+ * A match in a tab the user left in the background stands still (the browser stops drawing it),
+ * and an in-game user is never asked "Still there?": friends saw "In game · Playing Pong" for as
+ * long as the tab stayed open, hours after the user went elsewhere (a match an accepted
+ * invitation started in the inviter's background tab too). A match hidden for
+ * BACKGROUND_END_MS ends, and the page says why when the user comes back.
  */
 import type { Page } from './page.js';
 import { errorMessage } from '../lib/error-messages.js';
@@ -22,6 +27,10 @@ const HELD_BY_SERVER = 'A game server has you in a match: friends see that match
 const CHECKING = 'Checking whether a game server’s match still holds your activity…';
 /** What it says once it stopped asking: refused again and again though in no match. */
 const GAVE_UP = 'A game server still refuses this practice although you seem to be in no match: friends do not see it. Start a new match to try again.';
+/** How long a match may stand still in a background tab before it ends. */
+export const BACKGROUND_END_MS = 30_000;
+/** What the page says when the user comes back to a match that ended in the background. */
+const ENDED_IN_BACKGROUND = 'Your match ended while Beacon was in the background, so friends no longer see you playing.';
 
 export const playPage: Page = (root, ctx) => {
   const game = document.createElement('beacon-pong');
@@ -30,11 +39,13 @@ export const playPage: Page = (root, ctx) => {
   /** Who sees what while a match runs, for the settings in force now. */
   const audience = h('p', { class: 'mb-4 text-sm text-slate-400', 'data-part': 'play-audience' });
   let playing = false;
+  /** The last match ended because the tab was in the background: said until the next one starts. */
+  let endedInBackground = false;
   const render = (): void => {
     const who = whoSeesYouPlay(ctx.settings.value);
     audience.textContent = `While a match runs: ${who}`;
     // The note is a live region: set it only when it says something new.
-    const now = playing ? `Match on. ${who}` : '';
+    const now = playing ? `Match on. ${who}` : endedInBackground ? ENDED_IN_BACKGROUND : '';
     if (note.textContent !== now) note.textContent = now;
   };
 
@@ -48,8 +59,29 @@ export const playPage: Page = (root, ctx) => {
     note.textContent =
       state === 'checking' ? CHECKING : state === 'held' ? HELD_BY_SERVER : state === 'gave_up' ? GAVE_UP : `Could not update your activity: ${errorMessage(error)}`;
   });
-  game.addEventListener('beacon:match-start', () => practice.start());
-  game.addEventListener('beacon:match-end', () => practice.end(leaving));
+  /** Ends the match once the tab has been in the background for BACKGROUND_END_MS; coming back first keeps it. */
+  let background: ReturnType<typeof setTimeout> | undefined;
+  const watchBackground = (): void => {
+    clearTimeout(background);
+    if (document.visibilityState !== 'hidden' || !game.playing) return;
+    background = setTimeout(() => {
+      if (!game.playing) return;
+      endedInBackground = true;
+      game.stop();
+      render();
+    }, BACKGROUND_END_MS);
+  };
+  document.addEventListener('visibilitychange', watchBackground);
+  game.addEventListener('beacon:match-start', () => {
+    endedInBackground = false;
+    practice.start();
+    // Started in a tab already in the background (an invitation accepted meanwhile, the inviter elsewhere).
+    watchBackground();
+  });
+  game.addEventListener('beacon:match-end', () => {
+    clearTimeout(background);
+    practice.end(leaving);
+  });
 
   root.replaceChildren(
     h(
@@ -81,6 +113,8 @@ export const playPage: Page = (root, ctx) => {
   // Leaving mid-match (route change) must not leave friends thinking we still play.
   return () => {
     window.removeEventListener('pagehide', onPageHide);
+    document.removeEventListener('visibilitychange', watchBackground);
+    clearTimeout(background);
     offSettings();
     game.stop();
     practice.dispose();
