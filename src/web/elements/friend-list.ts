@@ -202,6 +202,8 @@ export class FriendListElement extends HTMLElement {
       this.#failed = true;
       this.#render();
     }
+    // Shown already: it says why as the state says it now (its Retry, maybe focused, stays).
+    this.#errorWhy.textContent = this.#whyNotLoaded();
   }
 
   #render(): void {
@@ -297,6 +299,20 @@ export class FriendListElement extends HTMLElement {
     );
   }
 
+  /**
+   * Why the friends are not shown yet, as the connection says it now: "unreachable" only once it
+   * is so (offline). A first answer slow to come (a busy server, a socket open and waiting) said
+   * "Beacon is unreachable" after SLOW_MS while the header still said "Connecting…".
+   */
+  #whyNotLoaded(): string {
+    const state = this.#source ? connectionLabel(this.#source) : 'offline';
+    const why = state === 'offline' ? 'Beacon is unreachable' : 'Beacon has not answered yet';
+    return `Could not load your friends yet: ${why}. It keeps trying in the background.`;
+  }
+
+  /** The error state's sentence, kept up to date by #stateChanged while it is shown. */
+  #errorWhy = h('p', { class: 'font-medium text-slate-200' });
+
   #errorState(): HTMLElement {
     const retry = h('button', { type: 'button', class: 'beacon-btn-primary mt-3' }, 'Retry');
     retry.addEventListener('click', () => {
@@ -305,12 +321,8 @@ export class FriendListElement extends HTMLElement {
       this.#source?.reconnectNow();
       this.#armSlowTimer();
     });
-    return h(
-      'div',
-      { class: 'beacon-empty', role: 'alert', 'data-state': 'error' },
-      h('p', { class: 'font-medium text-slate-200' }, 'Could not load your friends yet: Beacon is unreachable. It keeps trying in the background.'),
-      retry,
-    );
+    this.#errorWhy.textContent = this.#whyNotLoaded();
+    return h('div', { class: 'beacon-empty', role: 'alert', 'data-state': 'error' }, this.#errorWhy, retry);
   }
 }
 
