@@ -7,7 +7,8 @@
  * The toast is said once: the friend list does not announce the same coming online. It stays
  * while the pointer is over it or focus is in it (WCAG 2.2.1), and dismissing it from the
  * keyboard puts focus back where the user came from (or on the next toast), not on the page
- * body. The page's clock is Playwright's, so the toast's ten seconds pass at once.
+ * body. The page's clock is Playwright's, so the toast's ten seconds pass at once. It goes, held
+ * or not, once the friend shows offline: "is online" over a card reading "Offline" is false.
  */
 import { createECDH, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +171,34 @@ describe('notifications', () => {
       await page.getByText('You follow no one yet.', { exact: false }).waitFor();
     } finally {
       patSocket.close();
+    }
+  });
+
+  it('takes the toast away once the friend shows offline, though focus holds it; focus goes back where it came from', async () => {
+    const rio = await register('rio', 'Rio Vale');
+    const sent = await api<{ request: { id: number } }>(server.baseUrl, rio.token, 'POST', '/users/me/friends/requests', { user_id: nia.id });
+    await api(server.baseUrl, nia.token, 'POST', `/users/me/friends/requests/${sent.request.id}/accept`);
+    await api(server.baseUrl, nia.token, 'PUT', `/users/me/notifications/watches/${rio.id}`);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((t) => localStorage.setItem('beacon.token', t), nia.token);
+    const here = await context.newPage();
+    try {
+      await here.goto(`${server.baseUrl}/#/friends`);
+      await friendCard(here, 'rio').waitFor();
+      const rioSocket = await openSocket(server.baseUrl, rio.token);
+      const dismiss = here.getByRole('button', { name: 'Dismiss: Rio Vale (@rio) is online' });
+      await dismiss.waitFor({ timeout: 5_000 });
+      const allTab = here.getByRole('tab', { name: /^All/ });
+      await allTab.focus();
+      // Held by keyboard focus, as a screen-reader user reading it holds it.
+      await dismiss.focus();
+      rioSocket.close();
+      await expect.poll(() => friendCard(here, 'rio').getAttribute('data-status'), { timeout: 10_000 }).toBe('offline');
+      // Before: "Rio Vale (@rio) is online" stayed, over Rio's card reading "Offline".
+      await expect.poll(() => here.locator('[data-part=toast]').count(), { timeout: 2_000 }).toBe(0);
+      expect(await allTab.evaluate((el) => el === document.activeElement)).toBe(true);
+    } finally {
+      await context.close();
     }
   });
 

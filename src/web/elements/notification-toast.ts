@@ -7,6 +7,9 @@
  * is in it (WCAG 2.2.1: it waits for as long as it is being read). A toast that leaves with
  * focus in it hands focus on: to the next toast's Dismiss, else back where the user came from,
  * else to the page's main content, never to the page body.
+ * A toast says a friend "is online" in the present tense: it goes as soon as that friend shows
+ * offline (or is no longer a friend), also while held by the pointer or focus, where it said
+ * "Bo (@bo) is online" over Bo's card reading "Offline".
  */
 import type { PresenceClient } from '../../client/presence-client.js';
 import { keepClearOf } from '../lib/clearance.js';
@@ -61,13 +64,24 @@ export class NotificationToastElement extends HTMLElement {
 
   connect(client: Pick<PresenceClient, 'on'>): void {
     this.#off?.();
-    this.#off = client.on('notification', (n) => this.show(`${nameWithUsername(n)} is online`, [userText(nameWithUsername(n)), ' is online']));
+    const offs = [
+      client.on('notification', (n) => this.show(`${nameWithUsername(n)} is online`, [userText(nameWithUsername(n)), ' is online'], n.friend_id)),
+      // No longer true: the friend shows offline now, or is no friend any more.
+      client.on('friend', ({ view }) => {
+        if (view.status === 'offline') this.#withdraw(view.user_id);
+      }),
+      client.on('friend_removed', ({ friendId }) => this.#withdraw(friendId)),
+    ];
+    this.#off = () => offs.forEach((off) => off());
   }
 
-  /** Shows one toast: `text`, or `content` saying it with the user-controlled parts contained. */
-  show(text: string, content: Array<Node | string> = [text]): void {
+  /**
+   * Shows one toast: `text`, or `content` saying it with the user-controlled parts contained;
+   * `friendId`: the friend it is about, whose going offline takes it away.
+   */
+  show(text: string, content: Array<Node | string> = [text], friendId?: number): void {
     const dismiss = h('button', { type: 'button', class: 'beacon-btn px-2 py-1 text-xs', 'aria-label': `Dismiss: ${text}` }, 'Dismiss');
-    const toast = h('div', { class: 'beacon-panel pointer-events-auto flex items-center justify-between gap-3 p-3 text-sm text-slate-100 shadow-lg', 'data-part': 'toast' },
+    const toast = h('div', { class: 'beacon-panel pointer-events-auto flex items-center justify-between gap-3 p-3 text-sm text-slate-100 shadow-lg', 'data-part': 'toast', 'data-friend': friendId },
       h('p', { class: 'min-w-0' }, ...content), dismiss);
     const timer = new PausableTimer(() => this.#remove(toast), SHOW_MS);
     toast.addEventListener('pointerenter', () => timer.hold('hover'));
@@ -80,7 +94,19 @@ export class NotificationToastElement extends HTMLElement {
       timer.cancel();
       this.#remove(toast);
     });
+    this.#timers.set(toast, timer);
     this.#region.append(toast);
+  }
+
+  /** Each toast's timer, cancelled when the toast is taken away before it runs out. */
+  #timers = new WeakMap<HTMLElement, PausableTimer>();
+
+  /** Takes away the toasts about `friendId` (what they say no longer holds). */
+  #withdraw(friendId: number): void {
+    for (const toast of [...this.#region.querySelectorAll<HTMLElement>(`[data-friend="${friendId}"]`)]) {
+      this.#timers.get(toast)?.cancel();
+      this.#remove(toast);
+    }
   }
 
   /** Takes `toast` away; focus in it moves on first (the browser would drop it to the page body). */
