@@ -5,13 +5,14 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type LogEvent, type Logger } from 'kysely';
+import { Kysely, sql, type LogEvent, type Logger } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../config.js';
 import type { DatabaseSchema } from './schema.js';
 import type { Checkpointer } from './checkpointer.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { cachingSqlite } from './statement-cache.js';
+import { EndedTransactionSqliteDialect } from './sqlite-dialect.js';
 import { tagged } from './error-tags.js';
 import { ScopedPostgresDialect } from './scoped-introspector.js';
 import { boundLockWaits } from './user-locks.js';
@@ -88,7 +89,7 @@ function openSqlite(path: string, log: Logger | undefined, onCheckpointerStop: (
   }
   // Checkpoints run in a worker, not in the commits of the event loop (sqlite-checkpointer.ts).
   const checkpointer: Checkpointer | null = onDisk && !asItIs ? startCheckpointer(conn, path, onCheckpointerStop ? { onStop: onCheckpointerStop } : {}) : null;
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingSqlite(conn) }), ...(log ? { log } : {}) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new EndedTransactionSqliteDialect({ database: cachingSqlite(conn) }, conn), ...(log ? { log } : {}) });
   return wrap(db, 'sqlite', null, checkpointer);
 }
 
