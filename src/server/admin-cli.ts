@@ -32,7 +32,9 @@ const USAGE = 'usage: npm run admin -- grant <username> | revoke <username> | li
 export async function runAdminCommand(args: readonly string[], config: Readonly<Config>, out: (line: string) => void, now = Date.now, note: (line: string) => void = out): Promise<number> {
   const [command, username] = args;
   const needsName = command === 'grant' || command === 'revoke' || command === 'reset-password';
-  if (!(needsName || command === 'list') || (needsName && !username)) {
+  // One name per command: `grant alice bob` granted alice and dropped bob without a word.
+  const arity = needsName ? 2 : 1;
+  if (!(needsName || command === 'list') || (needsName && !username) || args.length > arity) {
     out(USAGE);
     return 2;
   }

@@ -201,4 +201,19 @@ describe('the command’s usage', () => {
     expect(await runAdminCommand(['reset-password'], testConfig(), (l) => lines.push(l))).toBe(2);
     expect(lines).toEqual(['usage: npm run admin -- grant <username> | revoke <username> | list | reset-password <username>']);
   });
+
+  // `grant alice bob` granted alice and said nothing of bob, who stayed no admin; `list extra` listed.
+  it.each([[['grant', 'alice', 'bob']], [['revoke', 'alice', 'bob']], [['reset-password', 'alice', 'bob']], [['list', 'extra']]])(
+    'refuses more arguments than the command takes (%j): usage, exit 2, nothing done',
+    async (args) => {
+      const { t, config } = await setUp('sqlite');
+      const alice = await t.register('alice');
+      await t.register('bob');
+      const lines: string[] = [];
+      expect(await runAdminCommand(args, config, (l) => lines.push(l))).toBe(2);
+      expect(lines).toEqual(['usage: npm run admin -- grant <username> | revoke <username> | list | reset-password <username>']);
+      const me = await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(alice.token) });
+      expect(me.json()).toMatchObject({ username: 'alice', role: 'user' });
+    },
+  );
 });
