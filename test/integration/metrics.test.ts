@@ -11,6 +11,7 @@ import { bearer } from '../helpers/app.js';
 import { startLiveApp, type LiveApp } from '../helpers/live-app.js';
 import { parsePrometheus, sample, type Samples } from '../helpers/prometheus.js';
 import { REDIS_URL, requireRedis, uniquePrefix } from '../helpers/redis.js';
+import { openSocket } from '../helpers/ws-client.js';
 
 const TOKEN = 'metrics-token-0123456789';
 
@@ -140,6 +141,24 @@ describe('GET /metrics', () => {
     expect(sample(closed, 'beacon_ws_closes_total{code="other"}')).toBe(4);
     expect(sample(closed, 'beacon_ws_closes_total{code="1000"}')).toBe(1);
     expect([...closed.keys()].filter((k) => k.startsWith('beacon_ws_closes_total{')).sort()).toEqual(['beacon_ws_closes_total{code="1000"}', 'beacon_ws_closes_total{code="other"}']);
+  });
+
+  // Sockets refused before their `ready` (a bad or expired token after a secret change, the
+  // database down) were counted nowhere: beacon_ws_closes_total counts authenticated sockets only,
+  // so the "auth problems" signal operations.md gave never moved for them.
+  it('counts sockets refused before their ready by close code, apart from the closes of authenticated ones', async () => {
+    const t = await live();
+    const alice = await t.register('alice');
+    const before = await scrape(t);
+    for (const first of [{ type: 'auth', token: 'not-a-token' }, { type: 'auth', token: `${alice.token}x` }, { type: 'heartbeat' }]) {
+      const socket = await openSocket(t.url);
+      socket.send(first);
+      expect(await socket.waitClosed()).toMatchObject({ code: 4401 });
+    }
+    const after = await scrape(t);
+    expect(sample(after, 'beacon_ws_refused_total{code="4401"}') - (before.get('beacon_ws_refused_total{code="4401"}') ?? 0)).toBe(3);
+    expect([...after.keys()].filter((k) => k.startsWith('beacon_ws_closes_total{'))).toEqual([]);
+    expect(sample(after, 'beacon_ws_connections_total')).toBe(sample(before, 'beacon_ws_connections_total'));
   });
 
   it('counts bus traffic between two instances over Redis, with its lag', async () => {

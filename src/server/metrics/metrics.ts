@@ -35,6 +35,12 @@ export class Metrics {
 
   readonly #connections = this.#counter('beacon_ws_connections_total', 'WebSocket sessions authenticated (ready sent)');
   readonly #closes = new Counter({ name: 'beacon_ws_closes_total', help: 'Authenticated WebSocket sessions closed, by close code', labelNames: ['code'], registers: [this.registry] });
+  readonly #refused = new Counter({
+    name: 'beacon_ws_refused_total',
+    help: 'WebSocket sockets closed before their ready (a bad, expired or revoked token, no auth frame in time, the database down, connects too fast), by close code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
   // Per-frame figures (the hot path): plain numbers, handed to the registry at scrape time.
   readonly #pending: Record<'deliveries' | 'frames', number> = { deliveries: 0, frames: 0 };
   readonly #latency = new LocalHistogram(
@@ -144,6 +150,10 @@ export class Metrics {
   /** By code: the protocol's own (RFC 6455's and Beacon's); any other (a client may close with 3000–4999) counts as `other`. */
   socketClosed(code: number): void {
     this.#closes.inc({ code: KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other' });
+  }
+  /** A socket closed before its `ready`, by the server (gateway.ts `refuse`): its close code. */
+  socketRefused(code: number): void {
+    this.#refused.inc({ code: KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other' });
   }
   /** One frame of `events` events written; `since` is performance.now() when the oldest was queued. */
   frameSent(events: number, since: number): void {

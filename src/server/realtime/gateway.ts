@@ -309,6 +309,7 @@ export class Gateway {
       if (state === 'refused') return;
       state = 'refused';
       reqLog.info({ code, reason }, 'socket refused');
+      this.services.metrics.socketRefused(code);
       closeFlood(socket, code, reason);
     };
     // An `auth` frame that came in time, whose token check has not ended (the database or a JWKS
@@ -361,6 +362,7 @@ export class Gateway {
           if (databaseDown(err)) return refuse(INTERNAL_ERROR, 'database unreachable');
           (errLog ?? this.services.log).error({ err }, 'websocket auth failed');
           errLog = null;
+          this.services.metrics.socketRefused(INTERNAL_ERROR);
           socket.close(INTERNAL_ERROR, 'internal error');
         },
       );
@@ -396,6 +398,7 @@ export class Gateway {
     // socket for ws's 30 s closing handshake, counted nowhere (the address's cap bypassed).
     if (this.#connects && !this.#connects.take(ctx.userId)) {
       this.#refuseConnect(ctx.userId);
+      this.services.metrics.socketRefused(CloseCode.RATE_LIMITED);
       closeFlood(socket, CloseCode.RATE_LIMITED, 'too many connects for this account: back off');
       return null;
     }
