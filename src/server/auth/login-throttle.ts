@@ -38,8 +38,13 @@ export class LocalLoginThrottle implements LoginThrottle {
   async attempt(usernameLower: string, device: LoginDevice): Promise<number> {
     const key = throttleKey(usernameLower, device);
     const now = this.now();
-    const times = (this.#failures.get(key) ?? []).filter((t) => t > now - LOGIN_FAILURES.windowMs);
-    if (times.length >= LOGIN_FAILURES.max) return times[0]! + LOGIN_FAILURES.windowMs - now;
+    // A failure dated after now is one from before the clock stepped back (NTP, a restored VM):
+    // taken as now, so a step back of an hour does not lock the account for that hour more.
+    const times = (this.#failures.get(key) ?? []).map((t) => Math.min(t, now)).filter((t) => t > now - LOGIN_FAILURES.windowMs);
+    if (times.length >= LOGIN_FAILURES.max) {
+      this.#failures.set(key, times); // dated as read (a step back), in its place among the keys
+      return times[0]! + LOGIN_FAILURES.windowMs - now;
+    }
     times.push(now);
     this.#failures.delete(key); // re-inserted last: the oldest keys are the first forgotten
     this.#failures.set(key, times);

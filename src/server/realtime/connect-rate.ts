@@ -10,6 +10,8 @@ export class ConnectRate {
   readonly #tolerance: number;
   /** Per account: when its budget is whole again (ms). Accounts past it are forgotten by sweep(). */
   readonly #fullAt = new Map<number, number>();
+  /** The clock's latest reading: one earlier than it is a clock stepped back. */
+  #last = -Infinity;
 
   constructor(
     perSecond: number,
@@ -22,7 +24,7 @@ export class ConnectRate {
 
   /** Spends one open of the account's budget; false (nothing spent) when it is used up. */
   take(userId: number): boolean {
-    const now = this.now();
+    const now = this.#read();
     const fullAt = Math.max(this.#fullAt.get(userId) ?? now, now);
     if (fullAt - now > this.#tolerance) return false;
     this.#fullAt.set(userId, fullAt + this.#interval);
@@ -31,8 +33,23 @@ export class ConnectRate {
 
   /** Forgets the accounts whose budget is whole again (the table holds only recent openers). */
   sweep(): void {
-    const now = this.now();
+    const now = this.#read();
     for (const [userId, fullAt] of this.#fullAt) if (fullAt <= now) this.#fullAt.delete(userId);
+  }
+
+  /**
+   * The clock (the wall clock, Date.now), with every account's moment moved back as far as the
+   * clock stepped back (an NTP step, a VM restored): otherwise an account that opened a socket
+   * just before a step back of an hour could open none for that hour (4429 at each try).
+   */
+  #read(): number {
+    const now = this.now();
+    if (now < this.#last) {
+      const back = this.#last - now;
+      for (const [userId, fullAt] of this.#fullAt) this.#fullAt.set(userId, fullAt - back);
+    }
+    this.#last = now;
+    return now;
   }
 
   /** Accounts remembered now (tests). */

@@ -26,9 +26,15 @@ export class TokenBucket {
     return this.#tokens >= n ? 0 : ((n - this.#tokens) / this.perSecond) * 1000;
   }
 
+  /**
+   * The clock is the wall clock (Date.now): one stepped back (an NTP step, a VM restored) is no
+   * time spent, not a debt. Refilled by the negative time, a step back of 3 s emptied every
+   * socket's bucket (each socket's next frame closed it with 4429), and one of an hour left
+   * every recently active user's status changes refused (429) for that hour.
+   */
   #refill(): void {
     const t = this.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((t - this.#at) / 1000) * this.perSecond);
+    this.#tokens = Math.min(this.burst, this.#tokens + (Math.max(0, t - this.#at) / 1000) * this.perSecond);
     this.#at = t;
   }
 }

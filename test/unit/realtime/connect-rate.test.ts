@@ -35,4 +35,21 @@ describe('connect rate per account', () => {
     rate.sweep();
     expect(rate.size).toBe(0);
   });
+
+  // An account that opened a socket just before the clock stepped back an hour could open none for that hour.
+  it('takes a clock stepped back as no time spent: an account keeps the budget it had left', () => {
+    let t = 1_000_000;
+    const rate = new ConnectRate(2, 32, () => t);
+    for (let i = 0; i < 30; i++) expect(rate.take(1)).toBe(true);
+    t -= 3_600_000;
+    expect(rate.take(1)).toBe(true);
+    expect(rate.take(1)).toBe(true);
+    expect(rate.take(1)).toBe(false);
+    t += 500;
+    expect(rate.take(1)).toBe(true);
+    // Forgotten once whole again, on the clock as it now runs.
+    t += 16_000;
+    rate.sweep();
+    expect(rate.size).toBe(0);
+  });
 });

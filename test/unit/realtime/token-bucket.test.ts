@@ -60,4 +60,15 @@ describe('TokenBucket', () => {
     expect(b.take(8)).toBe(false);
     expect(takeAll()).toBe(7);
   });
+
+  // An NTP step or a restored VM moves Date.now() back: no time was spent, so nothing is owed.
+  it('takes a clock stepped back as no time spent: the bucket keeps what it held, then refills as before', () => {
+    const { b, takeAll, advance } = bucket(20, 40);
+    expect(b.take(10)).toBe(true);
+    advance(-3_600_000);
+    expect(takeAll()).toBe(30);
+    advance(50);
+    expect(b.take()).toBe(true);
+    expect(b.take()).toBe(false);
+  });
 });
