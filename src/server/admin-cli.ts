@@ -15,6 +15,7 @@ import { sql } from 'kysely';
 import { ConfigError, loadConfigOrExit, shown, type Config } from './config.js';
 import { openDatabase, type Database, type Db } from './db/database.js';
 import { migrations } from './db/migrate.js';
+import { unopenableSqlite } from './db/start-errors.js';
 import { isDatabaseUnreachable } from './errors.js';
 import { announceEnded, clearFailedLogins, liveInstanceCount, resetPassword } from './auth/password-reset.js';
 import { SessionRepository } from './auth/session-repository.js';
@@ -98,14 +99,14 @@ async function openExisting(config: Readonly<Config>): Promise<Database> {
     // A SQLite file is opened as it is: one that is not Beacon's is refused unchanged (no switch to WAL).
     database = openDatabase(url, { timeoutMs: config.databaseTimeoutMs, asItIs: true });
   } catch (err) {
-    throw notSqlite(err, config) ?? err;
+    throw notSqlite(err, config) ?? unopenableSqlite(err, config.databaseUrl) ?? err;
   }
   try {
     await checkMigrated(database, config);
     return database;
   } catch (err) {
     await database.close().catch(() => {});
-    throw unreachable(err, config) ?? err;
+    throw unreachable(err, config) ?? unopenableSqlite(err, config.databaseUrl) ?? err;
   }
 }
 

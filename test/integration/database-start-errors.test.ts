@@ -5,7 +5,7 @@
  * mid-start, refuses TLS, or refuses what the start does. PostgreSQL missing fails these tests.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -92,6 +92,24 @@ describe('database errors at start', () => {
     const failed = await startFailure({ BEACON_DATABASE_URL: `sqlite:${file}` });
     expect(failed).toMatch(/^server exited with 1:[\s\S]*beacon: failed to start: cannot open the SQLite file BEACON_DATABASE_URL names: E[A-Z]+: [^\n]*\(sqlite:/);
     expect(failed).toContain(`(sqlite:${file})`);
+  });
+
+  // A read-only folder (or file system) said `refused the start: unable to open database file`,
+  // which sent operators to the database rather than to the folder. A folder where the -wal file
+  // must go fails the same way (SQLITE_CANTOPEN), whoever runs the test (root writes anywhere).
+  it('name BEACON_DATABASE_URL and its folder when SQLite cannot make its -wal beside the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-no-wal-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'beacon.db');
+    const made = new SQLite(file);
+    made.pragma('journal_mode = WAL');
+    made.exec('create table t (x integer)');
+    made.close();
+    mkdirSync(`${file}-wal`);
+    const failed = await startFailure({ BEACON_DATABASE_URL: `sqlite:${file}` });
+    expect(failed).toContain(
+      `beacon: failed to start: cannot open the SQLite file BEACON_DATABASE_URL names: unable to open database file; Beacon must be able to write ${file} and make beacon.db-wal and beacon.db-shm in its folder (${dir}): check that both are writable by this process and that the file system is not mounted read-only (sqlite:${file})`,
+    );
   });
 
   it('name BEACON_DATABASE_URL when its SQLite file is no database', async () => {

@@ -5,7 +5,7 @@
  * are granted by command, by account. On SQLite and PostgreSQL.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -254,6 +254,26 @@ describe('npm run admin with a database it cannot use', () => {
     const run = admin({ BEACON_DATABASE_URL: 'postgres://beacon:secret-pw@127.0.0.1:1/beacon', BEACON_DATABASE_TIMEOUT_MS: '30000', BEACON_HTTP_IDLE_TIMEOUT_MS: '30000' });
     expect(run.stderr.trim()).toBe('beacon admin: cannot reach the database BEACON_DATABASE_URL names (postgres://***@127.0.0.1:1/beacon): connect ECONNREFUSED 127.0.0.1:1');
     expect(run.status).toBe(1);
+  });
+
+  // A read-only folder (or file system) said only `beacon admin: unable to open database file`.
+  // A folder where the -wal must go fails the same way (SQLITE_CANTOPEN), whoever runs the test.
+  it('names the file and its folder when SQLite cannot make its -wal beside a Beacon database, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-admin-no-wal-'));
+    try {
+      const file = join(dir, 'beacon.db');
+      const made = openDatabase(`sqlite:${file}`);
+      await migrateToLatest(made);
+      await made.close();
+      mkdirSync(`${file}-wal`);
+      const run = admin({ BEACON_DATABASE_URL: `sqlite:${file}` });
+      expect(run.stderr.trim()).toBe(
+        `beacon admin: cannot open the SQLite file BEACON_DATABASE_URL names: unable to open database file; Beacon must be able to write ${file} and make beacon.db-wal and beacon.db-shm in its folder (${dir}): check that both are writable by this process and that the file system is not mounted read-only (sqlite:${file})`,
+      );
+      expect(run.status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a SQLite path with no database, exit 2, as a wrong setting, and creates no file', () => {
