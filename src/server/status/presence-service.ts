@@ -299,7 +299,7 @@ export class PresenceService {
   async start(): Promise<void> {
     if (!this.deps.store.shared) {
       const { repo, log, now } = this.deps;
-      await afterLastRun({ repo, log, now, engine: this.engine, ensureLoaded: (ids) => this.ensureLoaded(ids), markDirty: (id) => this.#writer.markDirty(id) });
+      await afterLastRun({ repo, log, now, engine: this.engine, ensureLoaded: (ids) => this.ensureLoaded(ids), markDirty: (id) => this.#writer.markDirty(id), stopBoundMs: this.deps.config.shutdownTimeoutMs });
     }
     await this.#replicas.start();
     this.#writer.start();

@@ -15,6 +15,8 @@ export interface RestartDeps {
   ensureLoaded(ids: readonly number[]): Promise<void>;
   /** Has the write-behind write the user's row again. */
   markDirty(userId: number): void;
+  /** BEACON_SHUTDOWN_TIMEOUT_MS: a stop's final write ends within it. */
+  stopBoundMs: number;
 }
 
 /**
@@ -29,8 +31,13 @@ export async function afterLastRun(d: RestartDeps): Promise<void> {
   const { repo, log } = d;
   const stop = await repo.takeStopped();
   const aliveAt = await repo.lastAlive();
-  // No alive mark after the stop was recorded: nothing ran after it (a record of an older version has no recordedAt).
-  const clean = stop !== null && (aliveAt === null || (stop.recordedAt ?? stop.at) >= aliveAt);
+  // No alive mark after the stop was recorded: nothing ran after it. A record of a release before
+  // `recordedAt` (up to 2026-12-04) is dated before the stop's final flush, whose alive mark comes
+  // a few milliseconds later, but was written after that flush, the process ending then: an alive
+  // mark within the stop's bound is that flush's. Compared with `at` alone, the first start of an
+  // upgrade from such a release read its clean stop as a crash and reset everyone offline.
+  const recordedBy = stop === null ? null : (stop.recordedAt ?? stop.at + d.stopBoundMs);
+  const clean = stop !== null && (aliveAt === null || recordedBy! >= aliveAt);
   const n = await repo.resetGhosts(clean ? stop.at : aliveAt, d.now());
   const resumable = clean ? stop.present.filter((p) => p.graceUntil > d.now()) : [];
   if (n > 0 && resumable.length === 0) log.info({ users: n }, clean ? 'reset users left online by a stop longer than the offline grace' : 'reset users left online by an unclean stop');

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthContext } from '../../../src/server/auth/auth-service.js';
 import { PresenceRepository } from '../../../src/server/status/presence-repository.js';
+import { openDatabase } from '../../../src/server/db/database.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,7 +113,12 @@ describe('PresenceService start and stop (one instance)', () => {
  */
 async function deploy(
   databaseUrl: string,
-  hooks: { before?: (first: Services, alice: AuthContext, clock: { t: number }) => Promise<void>; atWrite: (first: Services, alice: AuthContext, clock: { t: number }) => void },
+  hooks: {
+    before?: (first: Services, alice: AuthContext, clock: { t: number }) => Promise<void>;
+    atWrite: (first: Services, alice: AuthContext, clock: { t: number }) => void;
+    /** After the first process stopped, before the second starts: on the database as the first left it. */
+    stopped?: (config: ReturnType<typeof testConfig>) => Promise<void>;
+  },
 ): Promise<{ second: Services; alice: AuthContext; clock: { t: number }; config: ReturnType<typeof testConfig> }> {
   const config = testConfig({ rateLimits: false, databaseUrl });
   const clock = { t: T0 };
@@ -135,6 +141,7 @@ async function deploy(
   } finally {
     spied.mockRestore();
   }
+  await hooks.stopped?.(config);
   clock.t += 3_000;
   const second = await createServices(config, silentLog, { now: () => clock.t });
   try {
@@ -181,6 +188,35 @@ describe('a deploy: a clean stop, then a new process on the same database within
       // The final write-behind flush (rows, then the alive mark) ends a few milliseconds after the
       // stop began, as it does on a real machine.
       const deployed = await deploy(`sqlite:${join(dir, 'beacon.db')}`, { atWrite: (_first, _alice, clock) => void (clock.t += 5) });
+      second = deployed.second;
+      expectResumedThroughTheGrace(deployed);
+    } finally {
+      await second?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Upgrading from such a release: its record was read as a crash's (`at` is before the final
+  // flush's alive mark), and the first start of the upgrade reset everyone offline (seen live:
+  // 'reset users left online by an unclean stop' after a clean SIGTERM of the 2026-12-04 release).
+  it('is a clean stop when its record is an older release\'s (no recordedAt) and its last write took time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beacon-stop-'));
+    let second: Services | null = null;
+    try {
+      const deployed = await deploy(`sqlite:${join(dir, 'beacon.db')}`, {
+        atWrite: (_first, _alice, clock) => void (clock.t += 5),
+        // The record as a release before recordedAt wrote it: `at` and who was present.
+        stopped: async (config) => {
+          const database = openDatabase(config.databaseUrl);
+          try {
+            const row = await database.db.selectFrom('server_secrets').select('value').where('name', '=', 'stopped').executeTakeFirstOrThrow();
+            const { recordedAt: _recordedAt, ...older } = JSON.parse(row.value) as Record<string, unknown>;
+            await database.db.updateTable('server_secrets').set({ value: JSON.stringify(older) }).where('name', '=', 'stopped').execute();
+          } finally {
+            await database.close();
+          }
+        },
+      });
       second = deployed.second;
       expectResumedThroughTheGrace(deployed);
     } finally {
