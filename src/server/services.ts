@@ -286,6 +286,7 @@ export async function createServices(
       ...(overrides.pushCa ? { ca: overrides.pushCa } : {}),
       log,
       onGone: (endpoint) => notificationRepo.dropEndpoint(endpoint),
+      now,
     });
     const notifier = new Notifier({
       repo: notificationRepo,

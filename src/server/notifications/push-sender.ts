@@ -2,8 +2,9 @@
  * Sends Web Push messages off the presence path: a bounded queue, a few requests in flight,
  * a deadline on each, failures logged and never thrown. The queue is fair between the users
  * the pushes are for: each has a queue of its own, at most PER_USER_IN_FLIGHT of its pushes
- * are in flight, and free slots go round the users in turn, so one user's slow or hung push
- * endpoints (their own server, say) cannot hold up everyone else's notifications. Endpoints
+ * are in flight, and a free slot goes to the waiting user whose pushes held slots the least
+ * lately (recent-use.ts), so users whose push endpoints hang (their own server, say) wait
+ * behind everyone else's notifications, however many accounts they take turns with. Endpoints
  * the push service calls gone (404/410) are reported so their subscription is deleted. Each endpoint
  * is checked again before its push (push-endpoint.ts) and the POST goes to exactly that URL's host
  * (push-request.ts: one deadline, the answer read up to a bound); connections go only to public
@@ -13,6 +14,7 @@ import https from 'node:https';
 import type { FastifyBaseLogger } from 'fastify';
 import webpush from 'web-push';
 import { guardedLookup } from '../calendar/safe-fetch.js';
+import { RecentUse } from '../recent-use.js';
 import type { StoredSubscription } from './notification-repository.js';
 import { parsePushEndpoint } from './push-endpoint.js';
 import { postPush, PushRequestError } from './push-request.js';
@@ -29,6 +31,8 @@ export interface PushSenderOptions {
   log: FastifyBaseLogger;
   /** The push service says this endpoint no longer exists. */
   onGone: (endpoint: string) => Promise<void>;
+  /** The clock users' use of the slots decays on (the app's); default Date.now. */
+  now?: () => number;
 }
 
 interface Job {
@@ -44,17 +48,24 @@ export const MAX_QUEUE_PER_USER = 100;
 export const PER_USER_IN_FLIGHT = 2;
 /** A notification is about now: a push service may drop it after this long. */
 const TTL_S = 15 * 60;
+/** How fast the time a user's pushes held slots is forgiven (halved). */
+export const USE_HALF_LIFE_MS = 5 * 60_000;
 
 export class PushSender {
-  /** Waiting pushes by the user they are for; Map order is the turn order. */
+  /** Waiting pushes by the user they are for; Map order breaks ties of use (who waited longest since their last turn). */
   readonly #queues = new Map<number, Job[]>();
   #waiting = 0;
   /** Pushes in flight by user (at most `concurrency` in all, so summing them is cheap). */
   readonly #inFlight = new Map<number, number>();
+  /** By user, the sum of the times (performance.now) their pushes in flight started: how long they hold slots so far. */
+  readonly #startedSum = new Map<number, number>();
   readonly #agent: https.Agent;
   readonly #idle = new Set<() => void>();
+  /** How long each user's pushes held slots lately: the next free slot goes to the least. */
+  readonly #use: RecentUse;
 
   constructor(private readonly opts: PushSenderOptions) {
+    this.#use = new RecentUse({ halfLifeMs: USE_HALF_LIFE_MS, now: opts.now ?? Date.now });
     this.#agent = new https.Agent({
       keepAlive: true,
       lookup: guardedLookup(opts.allowLocal, 'The push endpoint points to a private network'),
@@ -104,10 +115,18 @@ export class PushSender {
       this.#queues.delete(userId);
       if (queue.length > 0) this.#queues.set(userId, queue);
       this.#inFlight.set(userId, (this.#inFlight.get(userId) ?? 0) + 1);
+      const started = performance.now();
+      this.#startedSum.set(userId, (this.#startedSum.get(userId) ?? 0) + started);
       void this.#deliver(job).finally(() => {
+        this.#use.charge(userId, performance.now() - started);
         const left = this.#inFlight.get(userId)! - 1;
-        if (left === 0) this.#inFlight.delete(userId);
-        else this.#inFlight.set(userId, left);
+        if (left === 0) {
+          this.#inFlight.delete(userId);
+          this.#startedSum.delete(userId);
+        } else {
+          this.#inFlight.set(userId, left);
+          this.#startedSum.set(userId, this.#startedSum.get(userId)! - started);
+        }
         this.#pump();
         if (this.#active === 0 && this.#waiting === 0) {
           for (const done of this.#idle) done();
@@ -117,10 +136,17 @@ export class PushSender {
     }
   }
 
-  /** The first user in line with fewer than PER_USER_IN_FLIGHT pushes in flight, or null. */
+  /**
+   * Of the users in line with fewer than PER_USER_IN_FLIGHT pushes in flight, the one whose pushes
+   * held slots the least lately, their pushes in flight counted as far as they got; null if none.
+   */
   #nextTurn(): number | null {
-    for (const userId of this.#queues.keys()) if ((this.#inFlight.get(userId) ?? 0) < PER_USER_IN_FLIGHT) return userId;
-    return null;
+    const now = performance.now();
+    return this.#use.least(this.#eligible(), (userId) => (this.#inFlight.get(userId) ?? 0) * now - (this.#startedSum.get(userId) ?? 0));
+  }
+
+  *#eligible(): Generator<number> {
+    for (const userId of this.#queues.keys()) if ((this.#inFlight.get(userId) ?? 0) < PER_USER_IN_FLIGHT) yield userId;
   }
 
   async #deliver({ sub, payload }: Job): Promise<void> {

@@ -111,6 +111,27 @@ describe('PushSender', () => {
     expect(push.maxInFlight()).toBe(PER_USER_IN_FLIGHT + 1);
   });
 
+  it('gives a free slot to the user whose pushes held slots least lately, however many accounts hang theirs', async () => {
+    // Found from outside: 30 accounts with hung endpoints, 10 subscriptions each, took turns at the
+    // 8 slots and a bystander's "X is online" push went out 40 s late (65 ms unattacked): turns went
+    // round the users, and each attacker's turn held a slot for the whole deadline.
+    const timeoutMs = 600;
+    const { sender } = make({ concurrency: 2, timeoutMs });
+    const hung = stored('attacker');
+    push.answer('attacker', 201, 10_000);
+    const attackers = 6;
+    for (let user = 1; user <= attackers; user++) for (let i = 0; i < 4; i++) sender.send(user, hung, '{}');
+    // Every attacker has had a push cut at the deadline (3 rounds of 2 slots), and the 4th round is under way.
+    await expect.poll(() => push.received.length, { timeout: 10_000, interval: 10 }).toBeGreaterThanOrEqual(attackers + 2);
+    const started = Date.now();
+    sender.send(100, stored('bystander'), '{"for":"bystander"}');
+    await expect.poll(() => push.received.some((r) => r.name === 'bystander'), { timeout: 10_000, interval: 10 }).toBe(true);
+    // The next slot to come free is the bystander's (within one deadline); in turns, it came after
+    // all 6 attackers' (3 deadlines more).
+    expect(Date.now() - started).toBeLessThan(timeoutMs + 900);
+    sender.close();
+  });
+
   it('drops one user’s pushes beyond MAX_QUEUE_PER_USER waiting (logged), and still takes others’', async () => {
     const { sender, lines } = make({ concurrency: 1, timeoutMs: 3000 });
     const slow = stored('flood');
