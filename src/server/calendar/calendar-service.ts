@@ -25,6 +25,14 @@ const PARALLEL = 4;
  * Giving the feed again (PUT) reads it at once and clears this.
  */
 const MAX_ROUNDS_OUT = 64;
+/**
+ * The reader's time (ms, halved every 15 min: ics-runner.ts) a user's feeds may have taken lately
+ * for a PUT to be read: a feed of a few hundred events takes tens of ms, the largest (2 MiB) about
+ * a second, a hostile one the reader's 3 s deadline. Past it the PUT answers 429 until enough is
+ * forgiven, so a few accounts giving hostile feeds in turn cannot keep the reader (a core) busy
+ * and every other user's feed waiting, refreshes included.
+ */
+export const PUT_READER_ALLOWANCE_MS = 5000;
 
 
 export class CalendarService {
@@ -54,6 +62,7 @@ export class CalendarService {
   ) {
     this.#feeds = new CalendarRepository(deps.db);
     this.#ics = new IcsRunner({
+      now: deps.now,
       onWorkerStop: (stop) =>
         stop.reason === 'crash'
           ? deps.log.error({ err: stop.err }, 'calendar reader worker died; its feed was refused')
@@ -76,6 +85,10 @@ export class CalendarService {
   /** Saves a feed after reading it once; a feed that cannot be read or parsed is refused (400). */
   async set(userId: number, url: string, shareTitles: boolean): Promise<CalendarInfo> {
     if (this.#reading.has(userId)) throw new AppError('RATE_LIMITED', 'Your calendar is already being read; wait for that answer before sending another', { retryAfterMs: 1000 });
+    if (this.#ics.useOf(userId) > PUT_READER_ALLOWANCE_MS) {
+      const retryAfterMs = this.#ics.untilUseAtMost(userId, PUT_READER_ALLOWANCE_MS);
+      throw new AppError('RATE_LIMITED', `Your calendar feeds took long to read lately; try again in ${Math.max(1, Math.ceil(retryAfterMs / 60_000))} min`, { retryAfterMs });
+    }
     this.#reading.add(userId);
     const busy = await this.#read(url, userId, shareTitles)
       .catch((err: unknown) => {
@@ -202,7 +215,7 @@ export class CalendarService {
     const text = await fetchFeed(url, policy);
     const zone = (await this.deps.presence.getSchedule(userId)).time_zone;
     const now = this.deps.now();
-    return this.#ics.read({ ics: text, now, zone, shareTitles }, priority);
+    return this.#ics.read({ ics: text, now, zone, shareTitles }, priority, userId);
   }
 }
 

@@ -3,10 +3,15 @@
  * worker thread, off the event loop that every user's socket and request share: a hostile
  * feed costs the worker's time, not theirs.
  *
- * One worker, started on first use and reused. Reads wait their turn in two FIFO queues: a
+ * One worker, started on first use and reused. Reads wait their turn in two queues: a
  * person's read (a feed just given, someone waiting for the answer) goes before every
- * background read (the periodic refresh), so the refresh of many feeds, slow or hostile ones
- * among them, never makes a person wait for more than the read in progress. At most MAX_QUEUED
+ * background read (the periodic refresh, first come first served), so the refresh of many
+ * feeds, slow or hostile ones among them, never makes a person wait for more than the read in
+ * progress. Of the people's reads waiting, the reader takes that of the user whose reads took
+ * it least lately (recent-use.ts: each read's time in the worker is charged to the user whose
+ * feed it is, refreshes included), so accounts feeding it hostile feeds wait behind everyone
+ * else, however many take turns; `useOf` tells the calendar service how much a user has taken
+ * (it refuses a PUT beyond an allowance). At most MAX_QUEUED
  * people's reads wait (beyond it a read is refused at once with a FeedError); the refresh
  * bounds its own reads in flight. Each read has a
  * hard deadline, HARD_DEADLINE_MS: past it the worker is terminated and the read fails as
@@ -24,6 +29,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CalendarBusy } from '../presence/schedule.js';
+import { RecentUse } from '../recent-use.js';
 import type { FeedRead } from './feed-busy.js';
 import { FeedError } from './safe-fetch.js';
 
@@ -35,6 +41,8 @@ export const MAX_QUEUED = 16;
 export const MAX_HEAP_MB = 256;
 /** How long a new worker may take to load before the read that started it fails. */
 const STARTUP_MS = 30_000;
+/** How fast the reader's time a user's feeds took is forgiven (halved). */
+export const USE_HALF_LIFE_MS = 15 * 60_000;
 
 export interface IcsJob {
   id: number;
@@ -56,10 +64,14 @@ export interface IcsRunnerOptions {
   maxHeapMb?: number;
   /** Told each time a worker is terminated or dies (for the log). */
   onWorkerStop?: (stop: WorkerStop) => void;
+  /** The clock users' use of the reader decays on (the app's); default Date.now. */
+  now?: () => number;
 }
 
 interface Pending {
   job: IcsJob;
+  /** Whose feed it is (charged the read's time), or null. */
+  userId: number | null;
   resolve: (busy: CalendarBusy[]) => void;
   reject: (err: Error) => void;
 }
@@ -87,29 +99,45 @@ export class IcsRunner {
   #queue: Pending[] = [];
   #background: Pending[] = [];
   #current: Pending | null = null;
+  /** When the read in progress started in a ready worker (performance.now), or null while the worker starts. */
+  #currentSince: number | null = null;
   #timer: NodeJS.Timeout | null = null;
   #nextId = 1;
+  /** The reader's time each user's feeds took lately. */
+  readonly #use: RecentUse;
 
   constructor(options: IcsRunnerOptions = {}) {
     this.#deadlineMs = options.deadlineMs ?? HARD_DEADLINE_MS;
     this.#maxQueued = options.maxQueued ?? MAX_QUEUED;
     this.#maxHeapMb = options.maxHeapMb ?? MAX_HEAP_MB;
     this.#onWorkerStop = options.onWorkerStop ?? (() => {});
+    this.#use = new RecentUse({ halfLifeMs: USE_HALF_LIFE_MS, now: options.now ?? Date.now });
   }
 
   /**
    * feedBusy(read), in the worker. Rejects with FeedError (its message is for the user) or Error
-   * (not iCalendar). `background` reads (the refresh) wait behind every person's read.
+   * (not iCalendar). `background` reads (the refresh) wait behind every person's read. `userId`:
+   * whose feed it is, charged the time it takes the reader and served after users who took less.
    */
-  read(feed: FeedRead, priority: 'person' | 'background' = 'person'): Promise<CalendarBusy[]> {
+  read(feed: FeedRead, priority: 'person' | 'background' = 'person', userId: number | null = null): Promise<CalendarBusy[]> {
     const queue = priority === 'person' ? this.#queue : this.#background;
     if (priority === 'person' && queue.length >= this.#maxQueued) {
       return Promise.reject(new FeedError('Too many calendars are being read right now; try again in a minute'));
     }
     return new Promise((resolve, reject) => {
-      queue.push({ job: { id: this.#nextId++, read: feed }, resolve, reject });
+      queue.push({ job: { id: this.#nextId++, read: feed }, userId, resolve, reject });
       this.#pump();
     });
+  }
+
+  /** The reader's time (ms) the user's feeds took lately, halved every USE_HALF_LIFE_MS. */
+  useOf(userId: number): number {
+    return this.#use.of(userId);
+  }
+
+  /** How long until the user's use of the reader has come down to `ms`. */
+  untilUseAtMost(userId: number, ms: number): number {
+    return this.#use.untilAtMost(userId, ms);
   }
 
   /** Terminates the worker; the read in progress and those waiting fail. A later read starts a new worker. */
@@ -117,20 +145,20 @@ export class IcsRunner {
     const worker = this.#worker;
     const stopped = new FeedError('The server is shutting down; try again in a minute');
     this.#detach();
-    this.#current?.reject(stopped);
-    this.#current = null;
+    this.#end()?.reject(stopped);
     for (const p of [...this.#queue.splice(0), ...this.#background.splice(0)]) p.reject(stopped);
     await worker?.terminate();
   }
 
   #pump(): void {
     if (this.#current) return;
-    const next = this.#queue.shift() ?? this.#background.shift();
+    const next = this.#nextPerson() ?? this.#background.shift();
     if (!next) {
       this.#worker?.unref();
       return;
     }
     this.#current = next;
+    this.#currentSince = this.#ready ? performance.now() : null;
     let worker: Worker;
     try {
       worker = this.#worker ?? this.#start();
@@ -144,6 +172,30 @@ export class IcsRunner {
     this.#arm(this.#ready ? this.#deadlineMs : STARTUP_MS);
   }
 
+  /** Takes the waiting person's read whose user took the reader least lately (the first of equals). */
+  #nextPerson(): Pending | undefined {
+    if (this.#queue.length === 0) return undefined;
+    let best = 0;
+    let bestUse = Infinity;
+    for (const [i, p] of this.#queue.entries()) {
+      const use = p.userId === null ? 0 : this.#use.of(p.userId);
+      if (use < bestUse) {
+        best = i;
+        bestUse = use;
+      }
+    }
+    return this.#queue.splice(best, 1)[0];
+  }
+
+  /** The read in progress is over: charged to its user (from when a ready worker took it), and no longer current. */
+  #end(): Pending | null {
+    const p = this.#current;
+    if (p && p.userId !== null && this.#currentSince !== null) this.#use.charge(p.userId, performance.now() - this.#currentSince);
+    this.#current = null;
+    this.#currentSince = null;
+    return p;
+  }
+
   #start(): Worker {
     const worker = spawn(this.#maxHeapMb);
     this.#worker = worker;
@@ -153,12 +205,15 @@ export class IcsRunner {
       if (worker !== this.#worker) return;
       if (answer.type === 'ready') {
         this.#ready = true;
-        if (this.#current) this.#arm(this.#deadlineMs);
+        if (this.#current) {
+          // The worker's start is nobody's feed: the read's time counts from here.
+          this.#currentSince = performance.now();
+          this.#arm(this.#deadlineMs);
+        }
         return;
       }
-      const p = this.#current;
-      if (!p || p.job.id !== answer.id) return;
-      this.#current = null;
+      if (!this.#current || this.#current.job.id !== answer.id) return;
+      const p = this.#end()!;
       this.#disarm();
       if (answer.type === 'done') p.resolve(answer.busy);
       else p.reject(answer.feedError ? new FeedError(answer.message) : new Error(answer.message));
@@ -201,9 +256,7 @@ export class IcsRunner {
 
   /** Fails the read in progress, then serves the next one. */
   #fail(err: Error): void {
-    const p = this.#current;
-    this.#current = null;
-    p?.reject(err);
+    this.#end()?.reject(err);
     this.#pump();
   }
 }

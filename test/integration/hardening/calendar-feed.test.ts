@@ -17,7 +17,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HARD_DEADLINE_MS } from '../../../src/server/calendar/ics-runner.js';
+import { PUT_READER_ALLOWANCE_MS } from '../../../src/server/calendar/calendar-service.js';
+import { HARD_DEADLINE_MS, USE_HALF_LIFE_MS } from '../../../src/server/calendar/ics-runner.js';
 import { bearer } from '../../helpers/app.js';
 import { liveFriends, type LiveApp } from '../../helpers/live-app.js';
 import { mainThreadCpuMs } from '../../helpers/thread-cpu.js';
@@ -242,6 +243,33 @@ describe('calendar feeds cannot stall the instance', () => {
       bobs.close();
     }
   });
+
+  it('refuses a PUT (429) once the user’s feeds took the reader past an allowance lately, without fetching; others are still read', async () => {
+    // Found from outside: 16 accounts giving hostile feeds in turn (each cut at the 3 s deadline)
+    // kept the reader — a core — busy without end: a bystander's PUT got no answer (connection
+    // dropped after 30 s), then 429 for good, and no refresh round got a turn.
+    let hits = 0;
+    served = () => hits++;
+    const put = (who: U) => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/calendar', headers: bearer(who.token), payload: { url } });
+    ics = cal('BEGIN:VEVENT', 'UID:hang@x', 'DTSTART:20260101T090000Z', 'DTEND:20260101T100000Z', ...NEVER_OCCURS, 'END:VEVENT');
+    // Two hostile feeds: 2 × HARD_DEADLINE_MS of the reader's time, past PUT_READER_ALLOWANCE_MS.
+    expect(2 * HARD_DEADLINE_MS).toBeGreaterThan(PUT_READER_ALLOWANCE_MS);
+    for (let i = 0; i < 2; i++) expect((await put(alice)).statusCode).toBe(400);
+    expect(hits).toBe(2);
+    const refused = await put(alice);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toEqual({ code: 'RATE_LIMITED', message: expect.stringMatching(/^Your calendar feeds took long to read lately; try again in \d+ min$/) });
+    // Until ~6 s of use halves to 5 s: a few minutes.
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(60);
+    expect(hits).toBe(2); // refused before fetching anything
+    // Bob's feed is read as ever.
+    const start = Math.ceil(t.clock.now() / 60_000) * 60_000 + 10 * 60_000;
+    ics = cal('BEGIN:VEVENT', 'UID:ok@x', `DTSTART:${stamp(start)}`, `DTEND:${stamp(start + 30 * 60_000)}`, 'END:VEVENT');
+    expect((await put(bob)).statusCode).toBe(200);
+    // Once enough of Alice's use is forgiven (it halves every USE_HALF_LIFE_MS), her PUT is read again.
+    await t.advance(USE_HALF_LIFE_MS);
+    expect((await put(alice)).statusCode).toBe(200);
+  }, 30_000);
 
   it("keeps a person's read ahead of a refresh of hostile feeds, and benches feeds the reader gave up on for later rounds", async () => {
     const hang = cal('BEGIN:VEVENT', 'UID:hang@x', 'DTSTART:20260101T090000Z', 'DTEND:20260101T100000Z', ...NEVER_OCCURS, 'END:VEVENT');

@@ -75,6 +75,28 @@ describe('IcsRunner', () => {
     expect(done).toEqual(['background 1', 'person', 'background 2', 'background 3']);
   });
 
+  it("of the people's reads waiting, serves first the user whose feeds took the reader least lately, and charges each read to its user", async () => {
+    // Found from outside: 16 accounts giving hostile feeds in turn (3 s each, the hard deadline)
+    // kept the queue full; a bystander's PUT waited 30 s and its connection was dropped unanswered.
+    runner = new IcsRunner(track);
+    const heavy = 2;
+    const fresh = 3;
+    await runner.read(read(never), 'person', heavy).catch(() => {}); // MAX_READ_MS of the reader's time
+    expect(runner.useOf(heavy)).toBeGreaterThanOrEqual(MAX_READ_MS * 0.9);
+    const done: string[] = [];
+    const inProgress = runner.read(read(meeting('in progress', 5)), 'person', 9).then(() => done.push('in progress'));
+    const a = runner.read(read(meeting('a', 10)), 'person', heavy).then(() => done.push('heavy user'));
+    const b = runner.read(read(meeting('b', 20)), 'person', fresh).then(() => done.push('fresh user'));
+    await Promise.all([inProgress, a, b]);
+    // First come, first served, the heavy user went first.
+    expect(done).toEqual(['in progress', 'fresh user', 'heavy user']);
+    expect(runner.useOf(fresh)).toBeGreaterThan(0);
+    expect(runner.useOf(fresh)).toBeLessThan(MAX_READ_MS / 2);
+    // The refresh's reads are charged to their users too.
+    await runner.read(read(never), 'background', 4).catch(() => {});
+    expect(runner.useOf(4)).toBeGreaterThanOrEqual(MAX_READ_MS * 0.9);
+  });
+
   it('marks the failures that cost the reader its deadline or its memory as heavy (the refresh benches those feeds)', async () => {
     runner = new IcsRunner({ ...track, deadlineMs: 300 });
     await runner.read(read(meeting('warm', 10)));
