@@ -1,19 +1,22 @@
 /**
  * Fetches a user's calendar feed without letting the URL reach inside our network: https
  * only, every address the name resolves to must be public (the connection uses the address
- * that was checked, so DNS rebinding cannot swap it), redirects are re-checked the same way
+ * that was checked, so DNS rebinding cannot swap it; names are resolved without getaddrinfo,
+ * resolve-name.ts), redirects are re-checked the same way
  * (at most 3), the body is capped and the whole fetch has a deadline. `allowLocal` lifts the
  * address and scheme rules for a local test server (BEACON_CALENDAR_ALLOW_LOCAL).
  */
-import { lookup as dnsLookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { resolveName, resolverFor } from './resolve-name.js';
 
 export interface FetchPolicy {
   allowLocal: boolean;
   maxBytes: number;
   timeoutMs: number;
+  /** DNS servers to ask (`host[:port]`; tests); default the system's. */
+  dnsServers?: readonly string[];
 }
 
 export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowLocal: false, maxBytes: 2 * 1024 * 1024, timeoutMs: 10_000 };
@@ -50,19 +53,27 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, 'ipv6');
 }
 
-/** Resolves a name and refuses it when any of its addresses is private (push delivery uses it too). */
-export function guardedLookup(allowLocal: boolean, refused = 'The calendar address points to a private network'): LookupFunction {
+/**
+ * Resolves a name (by DNS queries of Beacon's own, never getaddrinfo: resolve-name.ts) and refuses
+ * it when any of its addresses is private (push delivery uses it too).
+ */
+export function guardedLookup(allowLocal: boolean, refused = 'The calendar address points to a private network', dnsServers?: readonly string[]): LookupFunction {
+  const resolver = resolverFor(dnsServers);
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 4);
-      const list = addresses as Array<{ address: string; family: number }>;
-      if (!allowLocal && (list.length === 0 || list.some((a) => isPrivateAddress(a.address)))) {
-        return callback(new FeedError(refused), '', 4);
-      }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
-      const first = list[0]!;
-      callback(null, first.address, first.family);
-    });
+    resolveName(hostname, resolver).then(
+      (all) => {
+        const family = (options as { family?: number }).family;
+        const list = family === 4 || family === 6 ? all.filter((a) => a.family === family) : all;
+        if (!allowLocal && (list.length === 0 || all.some((a) => isPrivateAddress(a.address)))) {
+          return callback(new FeedError(refused), '', 4);
+        }
+        if (list.length === 0) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 4);
+        if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
+        const first = list[0]!;
+        callback(null, first.address, first.family);
+      },
+      (err: NodeJS.ErrnoException) => callback(err, '', 4),
+    );
   };
 }
 
@@ -118,7 +129,7 @@ function request(url: URL, policy: FetchPolicy, deadline: number): Promise<Answe
       res?.destroy();
       req.destroy();
     };
-    const req = client.get(url, { lookup: guardedLookup(policy.allowLocal), headers: { accept: 'text/calendar, */*;q=0.5', 'user-agent': 'Beacon calendar' } }, (answer) => {
+    const req = client.get(url, { lookup: guardedLookup(policy.allowLocal, undefined, policy.dnsServers), headers: { accept: 'text/calendar, */*;q=0.5', 'user-agent': 'Beacon calendar' } }, (answer) => {
       res = answer;
       const status = answer.statusCode ?? 0;
       if (status >= 300 && status < 400 && answer.headers.location) {

@@ -28,6 +28,8 @@ export interface PushSenderOptions {
   allowLocal: boolean;
   /** Extra trusted CA (PEM): a test's local push service with its own certificate. */
   ca?: string;
+  /** DNS servers to resolve endpoints' names with (`host[:port]`; tests); default the system's. */
+  dnsServers?: readonly string[];
   log: FastifyBaseLogger;
   /** The push service says this endpoint no longer exists. */
   onGone: (endpoint: string) => Promise<void>;
@@ -68,7 +70,7 @@ export class PushSender {
     this.#use = new RecentUse({ halfLifeMs: USE_HALF_LIFE_MS, now: opts.now ?? Date.now });
     this.#agent = new https.Agent({
       keepAlive: true,
-      lookup: guardedLookup(opts.allowLocal, 'The push endpoint points to a private network'),
+      lookup: guardedLookup(opts.allowLocal, 'The push endpoint points to a private network', opts.dnsServers),
       ...(opts.ca ? { ca: opts.ca } : {}),
     });
   }
