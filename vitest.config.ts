@@ -17,5 +17,7 @@ export default defineConfig({
     isolate: false,
     unstubGlobals: true,
     unstubEnvs: true,
+    // Fake timers a file leaves on are turned off after it (the helper says why).
+    setupFiles: ['test/helpers/real-timers-after-file.ts'],
   },
 });

@@ -6,10 +6,13 @@
  * `unavailableReason`, set before the `state` event of that failure (one fires even when the
  * state stays the same), cleared by `ready` or a failure that says nothing, and keeps retrying.
  */
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { harness, useFakeClock, view } from './fake-server.js';
 
 beforeEach(useFakeClock);
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('why Beacon refused the socket (PresenceClient.unavailableReason)', () => {
   it('keeps the 1011 reason of a socket refused before ready, says it with a state event, retries, and forgets it on ready', async () => {
