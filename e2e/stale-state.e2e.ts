@@ -171,8 +171,12 @@ describe('a game invitation whose time is up', () => {
       const { invite_id } = await api<{ invite_id: string }>(server.baseUrl, friend.token, 'POST', `/users/me/friends/${me.id}/invite`);
       const quiet = p.getByRole('region', { name: 'Game invitation' });
       await quiet.getByRole('button', { name: 'Play' }).waitFor(FIVE_S);
-      // Answered meanwhile elsewhere (another device): the server no longer has it.
-      await api(server.baseUrl, me.token, 'POST', `/users/me/friends/${friend.id}/invite/${invite_id}/accept`);
+      // Gone from the server without the page hearing of it (it lapsed; an acceptance on another
+      // device now closes the card by itself, game_invite_closed): the page's acceptance is sent
+      // for an invitation the server does not have, and the server's own 404 comes back.
+      await p.route(`**/users/me/friends/${friend.id}/invite/${invite_id}/accept`, (route) =>
+        route.continue({ url: route.request().url().replace(invite_id, '00000000-0000-4000-8000-000000000000') }),
+      );
       await quiet.getByRole('button', { name: 'Play' }).click();
       await quiet.getByText('The invitation from Pal Ode (@ila_pal) is no longer open: it lapsed or was already answered.').waitFor(FIVE_S);
       expect(await quiet.getByRole('button', { name: 'Play' }).count()).toBe(0);
