@@ -174,17 +174,10 @@ export class IcsRunner {
 
   /** Takes the waiting person's read whose user took the reader least lately (the first of equals). */
   #nextPerson(): Pending | undefined {
-    if (this.#queue.length === 0) return undefined;
-    let best = 0;
-    let bestUse = Infinity;
-    for (const [i, p] of this.#queue.entries()) {
-      const use = p.userId === null ? 0 : this.#use.of(p.userId);
-      if (use < bestUse) {
-        best = i;
-        bestUse = use;
-      }
-    }
-    return this.#queue.splice(best, 1)[0];
+    // A read of nobody's feed (null) is keyed 0, an id no user has: it has used nothing.
+    const userId = this.#use.least(this.#queue.map((p) => p.userId ?? 0));
+    if (userId === null) return undefined;
+    return this.#queue.splice(this.#queue.findIndex((p) => (p.userId ?? 0) === userId), 1)[0];
   }
 
   /** The read in progress is over: charged to its user (from when a ready worker took it), and no longer current. */
