@@ -135,7 +135,7 @@ export class PresenceWriter {
     const err = this.#lastError;
     // The stack once per outage: here if the outage began with the stop's own flush.
     const cause = this.#outageSaidAt === null ? { err } : { reason: (err as Error)?.message };
-    this.opts.log.error({ ...cause, users, failingSinceMs: this.#failingSince, failingForMs: this.opts.now() - this.#failingSince }, 'presence write-behind failing at the stop: database unreachable; not written');
+    this.opts.log.error({ ...cause, users, failingSinceMs: this.#failingSince, failingForMs: this.opts.now() - this.#failingSince }, `presence write-behind failing at the stop: ${outageKind(err)}; not written`);
     return users;
   }
 
@@ -252,7 +252,7 @@ export class PresenceWriter {
     const fields = first
       ? { err, users: ids.length, failingSinceMs: this.#failingSince }
       : { reason: (err as Error)?.message, users: ids.length, failingSinceMs: this.#failingSince, failingForMs: now - this.#failingSince!, retries: this.#retriesUnsaid };
-    this.opts.log.error(fields, 'presence write-behind failing: database unreachable; will retry');
+    this.opts.log.error(fields, `presence write-behind failing: ${outageKind(err)}; will retry`);
     this.#outageSaidAt = now;
     this.#retriesUnsaid = 0;
   }
@@ -268,4 +268,13 @@ export class PresenceWriter {
     this.#lastError = null;
     this.#retriesUnsaid = 0;
   }
+}
+
+/**
+ * What the outage line calls the failure: the database cannot be reached, or it answers and refuses
+ * every write (disk full, read-only file or database: `#writeOneByOne`'s alive mark failed too).
+ * The cause itself is in the line's `err` or `reason`.
+ */
+function outageKind(err: unknown): string {
+  return isDatabaseUnreachable((err ?? {}) as Error) ? 'database unreachable' : 'database refuses writes';
 }

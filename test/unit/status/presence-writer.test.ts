@@ -111,6 +111,29 @@ describe('PresenceWriter', () => {
     expect(errors[3]![1]).toBe('presence write-behind failing at the stop: database unreachable; not written');
   });
 
+  it('names a database that answers and refuses every write (disk full) as such, not as unreachable', async () => {
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const repo = {
+      write: async () => {
+        throw full();
+      },
+      markAlive: async () => {
+        throw full();
+      },
+    } as unknown as PresenceRepository;
+    const errors: Array<[Record<string, unknown>, string]> = [];
+    const log = { ...silentLog, error: (fields: Record<string, unknown>, msg: string) => void errors.push([fields, msg]) } as typeof silentLog;
+    const w = new PresenceWriter(repo, rowOf, { intervalMs: 1000, now: () => 1_000, log });
+    w.markDirty(1);
+    await w.flush();
+    expect(errors.map(([, msg]) => msg)).toEqual(['presence write-behind failing: database refuses writes; will retry']);
+    expect((errors[0]![0].err as Error).message).toBe('database or disk is full');
+    // Kept for the next flush, as in an outage.
+    expect(w.pending).toBe(1);
+    expect(await w.stop()).toBe(1);
+    expect(errors[1]![1]).toBe('presence write-behind failing at the stop: database refuses writes; not written');
+  });
+
   it('at the stop says the outage once, never "will retry", with the users whose rows it writes and could not (the count the stop repeats)', async () => {
     const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const repo = {
