@@ -3,6 +3,7 @@
  * dependency order. Routes and the gateway receive this object; nothing else is global.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import { settingNameOr, type SettingName } from './config-options.js';
@@ -69,7 +70,18 @@ export interface Services {
   friendshipChanged(a: number, b: number): Promise<void>;
   /** Sidecar mode: the friendships the host pushes (null in the other modes). */
   hostFriendships: SidecarFriendships | null;
+  /**
+   * The wall clock (ms since the epoch): every moment a user sees, or that leaves the process
+   * (last_seen, token expiry, rows, the shared store, the grace a restart keeps), and deadlines
+   * set in calendar time (message expiry, schedules). An NTP step or a restored VM moves it.
+   */
   now: () => number;
+  /**
+   * The monotonic clock (ms, performance.now(); no meaning across processes): durations this
+   * process measures itself, which a step of the wall clock must neither end nor stretch: a
+   * socket's silence (the heartbeat sweep), the batching window and a slow socket's time.
+   */
+  monotonic: () => number;
   database: Database;
   users: UserRepository;
   sessions: SessionRepository;
@@ -108,6 +120,8 @@ export interface Services {
 export interface ServiceOverrides {
   /** The clock; tests inject a fake one. */
   now?: () => number;
+  /** The monotonic clock; when only `now` is injected, `now` serves as both (a test's clock never steps). */
+  monotonic?: () => number;
   /** The event bus; tests may share one between several apps. */
   bus?: EventBus;
   /** The shared presence store; defaults to Redis when BEACON_REDIS_URL is set. */
@@ -158,6 +172,9 @@ async function jwtSecret(config: Config, database: Database): Promise<{ secret: 
  * here, before the database is opened or migrated. A bus whose `shared` is undefined (written
  * before EventBus had it) is not checked.
  */
+/** The monotonic clock of a running server: never stepped by NTP or a restored VM. */
+const monotonicNow = (): number => performance.now();
+
 function refuseSharedBusOverLocalStore(config: Readonly<Config>, overrides: ServiceOverrides): void {
   const redis = Boolean(config.redisUrl);
   const busShared = overrides.bus ? overrides.bus.shared === true : redis;
@@ -174,6 +191,7 @@ export async function createServices(
 ): Promise<Services> {
   refuseSharedBusOverLocalStore(config, overrides);
   const now = overrides.now ?? Date.now;
+  const monotonic = overrides.monotonic ?? overrides.now ?? monotonicNow;
   const settingName = settingNameOr(overrides.settingName);
   const metrics = new Metrics();
   // A database error at start names BEACON_DATABASE_URL (db/start-errors.ts), here, below and in start().
@@ -314,6 +332,7 @@ export async function createServices(
       friendshipChanged,
       hostFriendships: mode === 'sidecar' ? new SidecarFriendships(database.db, ids, now, friendshipsSync(friendRepo, (e) => presence.graphChanged(e), oneWay)) : null,
       now,
+      monotonic,
       settingName,
       database,
       users,

@@ -20,7 +20,9 @@ export interface LiveApp extends TestApp {
 
 export async function startLiveApp(config: Partial<Config> = {}, overrides: AppOverrides = {}): Promise<LiveApp> {
   const clock = new FakeClock();
-  const t = await createTestApp({ batchWindowMs: 0, ...config }, { now: clock.now, ...overrides });
+  // Both of its clocks, unless the test brings its own `now` (which then serves as both: services.ts).
+  const clocks = overrides.now ? {} : { now: clock.now, monotonic: clock.monotonic };
+  const t = await createTestApp({ batchWindowMs: 0, ...config }, { ...clocks, ...overrides });
   const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
   const sockets: TestSocket[] = [];
   return {

@@ -29,11 +29,14 @@ export class Connection {
   readonly socket: WebSocket;
   /** When the socket was registered and its `ready` made (injected clock). */
   readonly openedAt: number;
-  /** Last time any frame arrived, ping and pong included (injected clock). */
-  lastSeen: number;
+  /**
+   * Last time any frame arrived, ping and pong included, on the monotonic clock (services.ts):
+   * the heartbeat sweep's measure of silence, which a step of the wall clock must not change.
+   */
+  lastHeard: number;
   /** Set when the server closes the socket for a logout, so the session ends without grace. */
   immediateClose = false;
-  /** Set when the server drops the socket for missed heartbeats: its session ended at `lastSeen`, not when that was noticed. */
+  /** Set when the server drops the socket for missed heartbeats: its session ended at `lastHeard`, not when that was noticed. */
   wentSilent = false;
   /**
    * The close code the server sent (0: none), which the logs and metrics report: a client that
@@ -71,12 +74,13 @@ export class Connection {
   /** The per-socket rate limit; null when BEACON_RATE_LIMITS=off. */
   readonly bucket: TokenBucket | null;
 
-  constructor(id: string, auth: AuthContext, socket: WebSocket, now: number, bucket: TokenBucket | null) {
+  /** `now`: the injected wall clock; `heardAt`: the monotonic one, read at the same moment. */
+  constructor(id: string, auth: AuthContext, socket: WebSocket, now: number, bucket: TokenBucket | null, heardAt = now) {
     this.id = id;
     this.auth = auth;
     this.socket = socket;
     this.openedAt = now;
-    this.lastSeen = now;
+    this.lastHeard = heardAt;
     this.bucket = bucket;
   }
 

@@ -128,7 +128,8 @@ export class Gateway {
     this.#openSockets = new OpenSockets(config.rateLimits ? config.wsSocketsPerAddress : Infinity, config.wsMaxSockets ?? defaultMaxSockets(openFilesLimit()));
     this.#pending = new PendingAuth(config.wsPendingPerAddress, this.#openSockets);
     this.#connects = config.rateLimits ? new ConnectRate(CONNECTS.perSecond, CONNECTS.burst, now) : null;
-    this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, now, (c) => c.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
+    // Its window and a slow socket's time are durations: on the monotonic clock.
+    this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, services.monotonic, (c) => c.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
     // Heard here at once, even while this instance holds nothing of the user (so hears nothing of their bus topic yet).
@@ -183,8 +184,10 @@ export class Gateway {
   }
 
   /**
-   * Closes sockets silent for two heartbeat intervals and those whose token expired, and
-   * pings every other socket once per interval. The pings are spread over the first half
+   * Closes sockets silent for two heartbeat intervals (on the monotonic clock: a step of the
+   * wall clock forward by more than that ended every socket of the instance at once, and one
+   * back kept dead sockets, and their users online, for the step's length) and those whose
+   * token expired (its `exp` is a wall-clock time), and pings every other socket once per interval. The pings are spread over the first half
    * of the interval (PING_SLICE_MS slices) instead of written to every socket at once: with
    * 10,000 sockets one burst was a ~100 ms stall of the event loop every interval.
    */
@@ -192,6 +195,7 @@ export class Gateway {
     this.#connects?.sweep();
     this.#revocations.prune(this.services.now());
     const now = this.services.now();
+    const heard = this.services.monotonic();
     const interval = this.services.config.heartbeatIntervalMs;
     const deadAfter = 2 * interval;
     const toPing: Connection[] = [];
@@ -199,7 +203,7 @@ export class Gateway {
     for (const c of this.registry.all()) {
       if (now >= c.auth.expiresAt) {
         c.close(CloseCode.UNAUTHORIZED, 'token expired');
-      } else if (now - c.lastSeen > deadAfter) {
+      } else if (heard - c.lastHeard > deadAfter) {
         silent.push(c);
       } else {
         toPing.push(c);
@@ -213,9 +217,9 @@ export class Gateway {
   }
 
   #closeSilent(conns: Connection[], deadAfter: number): void {
-    const now = this.services.now();
+    const heard = this.services.monotonic();
     for (const c of conns) {
-      if (c.socket.readyState !== c.socket.OPEN || now - c.lastSeen <= deadAfter) continue;
+      if (c.socket.readyState !== c.socket.OPEN || heard - c.lastHeard <= deadAfter) continue;
       this.services.log.info({ reqId: c.reqId, userId: c.auth.userId, conn: c.id }, 'socket missed heartbeats; closing');
       c.wentSilent = true;
       c.socket.terminate();
@@ -427,9 +431,9 @@ export class Gateway {
 
   /** Registers an authenticated socket and sends its `ready` snapshot (`reconnect`: the upgrade URL's `?reconnect=1`; `bucket`: its rate limit, null when off). */
   #open(socket: WebSocket, ctx: AuthContext, reqId: string, reconnect: boolean, bucket: TokenBucket | null): Connection {
-    const { presence, now, config, log } = this.services;
+    const { presence, now, monotonic, config, log } = this.services;
     // From here on everything is synchronous, so no event can slip between snapshot and registration.
-    const conn = new Connection(randomUUID(), ctx, socket, now(), bucket);
+    const conn = new Connection(randomUUID(), ctx, socket, now(), bucket, monotonic());
     conn.reqId = reqId;
     // What the user's sockets here receive is what the least privileged of them may see.
     presence.setSocketsRole(ctx.userId, this.#roleOfSockets(ctx.userId, ctx.role));
@@ -500,9 +504,9 @@ export class Gateway {
   }
 
   #onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
-    const { presence, now, budgets } = this.services;
+    const { presence, monotonic, budgets } = this.services;
     if (conn.socket.readyState !== conn.socket.OPEN) return;
-    conn.lastSeen = now();
+    conn.lastHeard = monotonic();
     const bytes = frameBytes(data);
     if (!this.#spend(conn, frameTokens(bytes))) return;
     if (isBinary) return this.#error(conn, 'VALIDATION_ERROR', 'Binary frames are not supported');
@@ -541,7 +545,7 @@ export class Gateway {
   /** A ping or pong of a registered socket: it was there, and it spent a token. */
   #onControl(conn: Connection): void {
     if (conn.socket.readyState !== conn.socket.OPEN) return;
-    conn.lastSeen = this.services.now();
+    conn.lastHeard = this.services.monotonic();
     this.#spend(conn, CONTROL_FRAME_TOKENS);
   }
 
@@ -559,7 +563,7 @@ export class Gateway {
 
   /** A direct reply, within the socket's backpressure limits (connection.ts). */
   #reply(conn: Connection, text: string): void {
-    if (conn.sendRaw(text, this.services.now()) === 'dead') {
+    if (conn.sendRaw(text, this.services.monotonic()) === 'dead') {
       this.services.log.warn({ userId: conn.auth.userId, conn: conn.id }, 'socket reads nothing; closing');
       conn.close(SLOW_CONSUMER_CLOSE, 'slow consumer');
     }
@@ -577,8 +581,9 @@ export class Gateway {
     if (this.registry.connsOf(conn.auth.userId)?.length) presence.setSocketsRole(conn.auth.userId, this.#roleOfSockets(conn.auth.userId));
     // A socket that went silent was last there at its last frame or pong, up to three heartbeats
     // before it was noticed: the user's last_seen (and the grace) date from then (CONTRACT:
-    // last_seen is when the last session ended).
-    presence.closeSocket(conn.auth, conn.id, conn.immediateClose, conn.wentSilent ? conn.lastSeen : undefined);
+    // last_seen is when the last session ended), that long before now by the wall clock.
+    const lastThere = conn.wentSilent ? this.services.now() - (this.services.monotonic() - conn.lastHeard) : undefined;
+    presence.closeSocket(conn.auth, conn.id, conn.immediateClose, lastThere);
     log.info({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id, code }, 'socket closed');
     this.services.metrics.socketClosed(code);
   }
