@@ -79,7 +79,8 @@ export interface Services {
   /**
    * The monotonic clock (ms, performance.now(); no meaning across processes): durations this
    * process measures itself, which a step of the wall clock must neither end nor stretch: a
-   * socket's silence (the heartbeat sweep), the batching window and a slow socket's time.
+   * socket's silence (the heartbeat sweep), the batching window and a slow socket's time, and
+   * the presence engine's in-process deadlines (it moves them with a step: PresenceEngine).
    */
   monotonic: () => number;
   database: Database;
@@ -292,7 +293,7 @@ export async function createServices(
       },
       { now, log },
     );
-    const presence = new PresenceService({ config, now, bus, store, signingSecret, hostSecret, settingName, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), categoriesHeld: (pairs) => friendRepo.listedAmong(pairs), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
+    const presence = new PresenceService({ config, now, monotonic, bus, store, signingSecret, hostSecret, settingName, repo: new PresenceRepository(database.db, names), users, friendRepo: graph, sessions, history, log, metrics, ...(overrides.saturation ? { saturation: overrides.saturation } : {}), ...(mode === 'standalone' ? { categoriesSetSince: (ids: readonly number[], since: number) => friendRepo.categoriesSetSince(ids, since), categoriesHeld: (pairs) => friendRepo.listedAmong(pairs), pendingRequests: (ids: readonly number[]) => friendRepo.pendingAmong(ids), blocksHeld: async (pairs) => (await blockRepo.held(pairs)).map((h) => ({ kind: 'block_changed' as const, ...h })) } : {}) });
     const calendar = new CalendarService({ db: database.db, presence, config, now, log, ...(overrides.calendarFetchTimeoutMs ? { fetchTimeoutMs: overrides.calendarFetchTimeoutMs } : {}) });
     const vapid = await vapidKeys(config, database);
     const notificationRepo = new NotificationRepository(database.db);

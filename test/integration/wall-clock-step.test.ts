@@ -4,7 +4,7 @@
  * neither ends live sockets nor keeps dead ones. The fake clock steps its wall clock alone
  * (FakeClock.step); time passing moves both.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../helpers/app.js';
 import { liveUsers, type LiveApp } from '../helpers/live-app.js';
 
@@ -37,6 +37,34 @@ describe('a step of the wall clock', () => {
     t.app.gateway.sweep();
     expect((await a.waitClosed()).code).toBe(1006);
     expect(b.closed).toBeNull();
+  });
+
+  it('forward by 10 minutes: a user in the offline grace stays online through it, and nobody is probed for idleness', async () => {
+    const users = await liveUsers(CONFIG, ['alice', 'bob', 'carol'], { friends: [['alice', 'bob'], ['carol', 'bob']] });
+    t = users.t;
+    const { carol } = users;
+    const { socket: b } = await t.connect(users.bob.token);
+    const { socket: a } = await t.connectSeenBy(users.alice.token, b);
+    const { socket: c } = await t.connectSeenBy(carol.token, b);
+    t.clock.advance(20_000);
+    // Carol's page reloads: her socket closes, and the grace covers her coming back.
+    c.close();
+    await vi.waitFor(() => expect(t.app.services.presence.engine.inGrace(carol.id)).toBe(true));
+    const watched = b.mark();
+    const asked = a.mark();
+    t.clock.step(TEN_MINUTES);
+    // Before, this tick ended her grace (Bob saw her offline) and probed Alice and Bob.
+    await t.advance(250);
+    t.app.gateway.sweep();
+    await a.settled();
+    await b.settled();
+    expect(b.since(watched)).toEqual([]);
+    expect(a.since(asked)).toEqual([]);
+    // Back 30 s later, within the grace: Bob never saw her leave.
+    await t.advance(30_000);
+    await t.connect(carol.token);
+    await b.settled();
+    expect(b.since(watched)).toEqual([]);
   });
 
   it('back by 10 minutes: a silent socket is closed after two heartbeat intervals, and its user goes offline after the grace', async () => {

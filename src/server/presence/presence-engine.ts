@@ -68,12 +68,21 @@ export interface CustomMessageInput {
  */
 /** How far a grace runs on at a time while the server is saturated. */
 export const GRACE_STEP_MS = 1000;
+/**
+ * The wall clock moving this much more (or less) than the monotonic one between two readings is
+ * a step (NTP, a restored VM, a resumed laptop), not a slew: slewing (at most 0.5 ms/s) would
+ * take over half an hour between readings, and the engine reads them at every tick (250 ms).
+ */
+export const CLOCK_STEP_MS = 1000;
 
 export class PresenceEngine {
   readonly #users = new Map<number, UserRecord>();
   readonly #queue = new DeadlineQueue();
   /** While a tick runs, nothing is scheduled at or before its `now`, so the tick always ends. */
   #notBefore = -Infinity;
+  /** The wall and monotonic clocks at the last reading (#now). */
+  #lastWall = NaN;
+  #lastMono = NaN;
 
   constructor(
     private readonly clock: Clock,
@@ -107,7 +116,7 @@ export class PresenceEngine {
 
   /** A record seeded from the remembered state, as of now. */
   #seeded(userId: number, persisted: PersistedPresence): UserRecord {
-    const now = this.clock.now();
+    const now = this.#now();
     const u = createRecord(userId, persisted, now);
     // A game whose end event never came, while nobody held the user, is over.
     expireGames(u, now, this.timings.maxGameMs);
@@ -149,7 +158,7 @@ export class PresenceEngine {
    */
   resumeGrace(p: PresentAtStop): boolean {
     const u = this.#users.get(p.userId);
-    const now = this.clock.now();
+    const now = this.#now();
     if (!u || u.sessions.size > 0 || p.graceUntil <= now) return false;
     u.graceUntil = p.graceUntil;
     u.graceSession = p.graceSession;
@@ -271,7 +280,7 @@ export class PresenceEngine {
     this.#importVersioned(u, s, !sessionsOnly);
     if (sessionsOnly) {
       if (u.sessions.size > 0) u.graceUntil = null;
-      releaseDeclaration(u, this.clock.now());
+      releaseDeclaration(u, this.#now());
       return this.#commit(u, this.#catchUp(u));
     }
     u.serverGames.clear();
@@ -283,7 +292,7 @@ export class PresenceEngine {
     u.declaredDetails = s.declaredDetails ?? null;
     u.declaredBy = s.declaredBy ?? null;
     u.declaredOrphanedAt = s.declaredOrphanedAt ?? null;
-    releaseDeclaration(u, this.clock.now());
+    releaseDeclaration(u, this.#now());
     u.lastSeen = s.lastSeen;
     u.lastActivity = s.lastActivity;
     u.autoAway = s.autoAway;
@@ -305,7 +314,7 @@ export class PresenceEngine {
    * probed when the idle timeout passed (catchUpIdle).
    */
   #catchUp(u: UserRecord): ActivityDate | null {
-    const now = this.clock.now();
+    const now = this.#now();
     // An input newer than a probe this replica sent answered it (an import after an outage).
     if (u.probeAt !== null && u.lastActivity !== null && u.lastActivity >= u.probeAt) u.probeAt = null;
     return this.#due(u, now, true).awayAt;
@@ -319,7 +328,7 @@ export class PresenceEngine {
    */
   openSession(userId: number, sessionId: string, kind: SessionKind, opts: { interaction?: boolean } = {}): PresenceChange | null {
     const u = this.#ensure(userId);
-    const now = this.clock.now();
+    const now = this.#now();
     sessionsOf(u).set(sessionId, { kind, lastTouch: now });
     u.graceUntil = null;
     u.loggedOut = null;
@@ -341,7 +350,7 @@ export class PresenceEngine {
     const session = this.#users.get(userId)?.sessions.get(sessionId);
     if (!session) return false;
     // Only postpones the poll deadline, so the queue entry already there stays valid.
-    session.lastTouch = this.clock.now();
+    session.lastTouch = this.#now();
     return true;
   }
 
@@ -355,7 +364,7 @@ export class PresenceEngine {
     const u = this.#users.get(userId);
     if (!u) return null;
     if (!u.sessions.delete(sessionId)) return this.datesLeaveEarlier(userId, sessionId, opts.at) ? this.#leftAt(u, opts.at!) : null;
-    return this.#sessionsEnded(u, Math.min(opts.at ?? Infinity, this.clock.now()), sessionId, opts.immediate ?? false);
+    return this.#sessionsEnded(u, Math.min(opts.at ?? Infinity, this.#now()), sessionId, opts.immediate ?? false);
   }
 
   /**
@@ -444,7 +453,7 @@ export class PresenceEngine {
       if (sessionId.endsWith(sessionSuffix) && u.sessions.delete(sessionId)) endedIds.add((ended = sessionId));
     }
     if (ended !== null) {
-      const endedAt = Math.min(at ?? Infinity, this.clock.now());
+      const endedAt = Math.min(at ?? Infinity, this.#now());
       const change = this.#sessionsEnded(u, endedAt, ended, true);
       if (u.sessions.size === 0) u.loggedOut = { sessions: endedIds, at: endedAt };
       return change;
@@ -457,7 +466,7 @@ export class PresenceEngine {
   /** An input signal, `still_here` or an API call: back from auto-away, idle timer restarted. */
   interaction(userId: number): PresenceChange | null {
     const u = this.#ensure(userId);
-    markInteraction(u, this.clock.now());
+    markInteraction(u, this.#now());
     return this.#commit(u);
   }
 
@@ -468,7 +477,7 @@ export class PresenceEngine {
    */
   setManualStatus(userId: number, status: ManualStatus | undefined, custom?: CustomMessageInput): PresenceChange | null {
     const u = this.#ensure(userId);
-    const now = this.clock.now();
+    const now = this.#now();
     if (status !== undefined) u.manualStatus = status === 'online' ? null : status;
     if (custom !== undefined) applyCustomMessage(u, custom.message, custom.expiresAt, now);
     markInteraction(u, now);
@@ -528,18 +537,18 @@ export class PresenceEngine {
 
   #applyCalendar(u: UserRecord, busy: CalendarBusy[]): void {
     u.calendar = keptCalendar(busy);
-    applyScheduleState(u, evaluateCalendar(busy, this.clock.now()), 'calendarState');
+    applyScheduleState(u, evaluateCalendar(busy, this.#now()), 'calendarState');
   }
 
   #applySchedule(u: UserRecord, schedule: Schedule | null): void {
     u.schedule = schedule;
-    applyScheduleState(u, evaluateSchedule(schedule, this.clock.now()));
+    applyScheduleState(u, evaluateSchedule(schedule, this.#now()));
   }
 
   /** Changes only the custom message (null clears it); an expiry in the past clears it too. */
   setCustomMessage(userId: number, message: string | null, expiresAt: number | null): PresenceChange | null {
     const u = this.#ensure(userId);
-    applyCustomMessage(u, message, expiresAt, this.clock.now());
+    applyCustomMessage(u, message, expiresAt, this.#now());
     return this.#commit(u);
   }
 
@@ -552,7 +561,7 @@ export class PresenceEngine {
    */
   setActivity(userId: number, activity: Activity, details: ActivityDetails | null = null, holders: readonly string[] | null = null): ActivityResult {
     const u = this.#ensure(userId);
-    const now = this.clock.now();
+    const now = this.#now();
     markInteraction(u, now);
     const rejected = u.serverGames.size > 0;
     // Only a present user has an activity: one declared with no session (offline, grace over)
@@ -571,7 +580,7 @@ export class PresenceEngine {
     // Idempotent per match: a repeated start keeps the original start time (and its timeout).
     const had = u.serverGames.get(matchId);
     u.serverGames.delete(matchId);
-    gamesOf(u).set(matchId, { ...had, activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.clock.now(), details: details ?? had?.details ?? null });
+    gamesOf(u).set(matchId, { ...had, activity: gameActivityOf(kind), startedAt: had?.startedAt ?? this.#now(), details: details ?? had?.details ?? null });
     if (isGameActivity(u.declaredActivity)) endDeclared(u);
     u.probeAt = null;
     u.autoAway = false;
@@ -597,7 +606,7 @@ export class PresenceEngine {
   endGame(userId: number, matchId: string): PresenceChange | null {
     const u = this.#users.get(userId);
     if (!u?.serverGames.delete(matchId)) return null;
-    const now = this.clock.now();
+    const now = this.#now();
     markInteraction(u, now);
     if (u.serverGames.size === 0 && u.sessions.size === 0 && u.graceUntil === null) {
       u.lastSeen = now;
@@ -632,7 +641,7 @@ export class PresenceEngine {
    * for a user is applied before comparing, so each change is reported once.
    */
   tick(): TickResult {
-    const now = this.clock.now();
+    const now = this.#now();
     const result: TickResult = { changes: [], probes: [], expiredSessions: [] };
     this.#notBefore = now + 1;
     try {
@@ -724,6 +733,40 @@ export class PresenceEngine {
     return expired;
   }
 
+  /**
+   * The wall clock, once every in-process deadline has followed a step of it since the last
+   * reading (see Clock): the offline grace, the idle timer and probe, poll sessions' TTL and an
+   * orphaned client game's end are durations, so their moments move by the step and end as
+   * much later, by the monotonic clock, as they would have. Before, a step forward of minutes
+   * ended every running grace and probed every connected user at once, and a step back kept a
+   * user who left online (and idle users from auto-away) for the step's length. Moments set in
+   * calendar time (expiries, schedules, a game's start) and last_seen stay as dated.
+   */
+  #now(): number {
+    const now = this.clock.now();
+    const mono = this.clock.monotonic?.();
+    if (mono === undefined) return now;
+    const step = now - this.#lastWall - (mono - this.#lastMono);
+    this.#lastWall = now;
+    this.#lastMono = mono;
+    if (Math.abs(step) >= CLOCK_STEP_MS) this.#stepped(step);
+    return now;
+  }
+
+  /** Moves every user's in-process deadlines by `step` ms, and queues those now earlier (a step back). */
+  #stepped(step: number): void {
+    for (const u of this.#users.values()) {
+      if (u.graceUntil !== null) u.graceUntil += step;
+      if (u.probeAt !== null) u.probeAt += step;
+      // A connected user's last input: the idle timer runs from it (only while a session is live).
+      if (u.lastActivity !== null && u.sessions.size > 0) u.lastActivity += step;
+      if (u.declaredOrphanedAt !== null) u.declaredOrphanedAt += step;
+      for (const session of u.sessions.values()) session.lastTouch += step;
+      // A later deadline keeps its earlier entry, which re-checks the user (deadline-queue.ts).
+      this.#schedule(u);
+    }
+  }
+
   #ensure(userId: number): UserRecord {
     let u = this.#users.get(userId);
     if (!u) {
@@ -736,7 +779,7 @@ export class PresenceEngine {
   /** Re-derives the state, reschedules, and reports the change if there is one. */
   #commit(u: UserRecord, dated: ActivityDate | null = null): PresenceChange | null {
     const before = u.state;
-    const after = deriveState(u, this.clock.now(), dated);
+    const after = deriveState(u, this.#now(), dated);
     this.#schedule(u);
     if (sameReportedState(before, after)) {
       // Keep get() current without reporting a lastActivity-only move.

@@ -5,9 +5,24 @@
 import type { Activity, ActivityDetails, FriendCategory, ManualStatus, Role, Settings, Status, StatusVisibility } from '../../protocol/index.js';
 import type { CalendarBusy, Schedule } from './schedule.js';
 
-/** Milliseconds since the epoch. Tests pass a fake clock. */
+/**
+ * The engine's clocks. Tests pass a fake one.
+ *
+ * Which deadline follows which clock: every moment the engine keeps is a wall-clock time, as
+ * users, the store and other instances read it. Those set in calendar time follow the wall
+ * clock, steps included: a message's expiry, schedules and calendar events, a server game's
+ * maximum (from its start, which restarts keep), a grace kept across a restart. The durations
+ * this process times itself (the offline grace, the idle timeout and the probe's, a poll
+ * session's TTL, an orphaned client game's grace) must neither end nor stretch when the wall
+ * clock steps (NTP, a restored VM): the engine reads `monotonic` beside it and, when the two part,
+ * moves those moments by the step (PresenceEngine.#now), a connected user's last input (the idle
+ * timer's start) included; last_seen stays as dated. Each deadline keeps its one owner (#due).
+ */
 export interface Clock {
+  /** The wall clock: milliseconds since the epoch. */
   now(): number;
+  /** A monotonic clock (ms, any origin: performance.now()); absent, a wall-clock step is not noticed. */
+  monotonic?(): number;
 }
 
 /** The presence timings of CONTRACT.md "Presence rules and timings", all in ms. */

@@ -24,6 +24,8 @@ import type { CategoriesHeld } from './repeated-states.js';
 export interface PresenceDeps {
   config: Readonly<Config>;
   now: () => number;
+  /** The monotonic clock (services.ts), which the engine's in-process deadlines follow through a wall-clock step; absent: `now`. */
+  monotonic?: () => number;
   bus: EventBus;
   store: PresenceStore;
   repo: PresenceRepository;

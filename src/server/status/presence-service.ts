@@ -111,7 +111,7 @@ export class PresenceService {
     const saturation = this.#saturation;
     // Any instance saturated stretches the grace here too (Replicas.othersSaturated): replicas agree.
     this.engine = new PresenceEngine(
-      { now },
+      { now, monotonic: deps.monotonic ?? now },
       config,
       () => (saturation?.saturated ?? false) || this.#replicas.othersSaturated,
       // During a bus outage a replica of a user with no socket here cannot hear them interact.
