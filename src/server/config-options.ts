@@ -54,6 +54,7 @@ const OPTIONS: { readonly [K in keyof Config]-?: readonly [variable: string, kin
   wsPendingPerAddress: ['BEACON_WS_PENDING_PER_ADDRESS', 'text'],
   wsSocketsPerAddress: ['BEACON_WS_SOCKETS_PER_ADDRESS', 'text'],
   wsMaxSockets: ['BEACON_WS_MAX_SOCKETS', 'nullable'],
+  wsBufferBudgetBytes: ['BEACON_WS_BUFFER_BUDGET_BYTES', 'nullable'],
   httpConnectionsPerAddress: ['BEACON_HTTP_CONNECTIONS_PER_ADDRESS', 'text'],
   httpIdleTimeoutMs: ['BEACON_HTTP_IDLE_TIMEOUT_MS', 'text'],
   webRoot: ['BEACON_WEB_ROOT', 'webRoot'],

@@ -87,6 +87,11 @@ export interface Config {
   wsSocketsPerAddress: number;
   /** Open sockets this instance may hold; more upgrades get 503. Null: the open-files limit less a reserve (open-sockets.ts). */
   wsMaxSockets: number | null;
+  /**
+   * Bytes this instance may hold buffered for sockets whose clients do not read; past it the
+   * largest holders are closed with 1013. Null: an eighth of the process's memory, 16 MiB–1 GiB (buffer-budget.ts).
+   */
+  wsBufferBudgetBytes: number | null;
   /** Open HTTP connections (not yet upgraded) one client address (an IPv6 /64) may hold; more are closed at once (connection-guard.ts). */
   httpConnectionsPerAddress: number;
   /** Inactivity after which an HTTP connection is closed, a first request not yet sent included. */
@@ -492,6 +497,7 @@ export const SETTINGS: ReadonlySet<string> = new Set([
   'BEACON_VAPID_PUBLIC_KEY',
   'BEACON_VAPID_SUBJECT',
   'BEACON_WEB_ROOT',
+  'BEACON_WS_BUFFER_BUDGET_BYTES',
   'BEACON_WS_COMPRESSION',
   'BEACON_WS_MAX_SOCKETS',
   'BEACON_WS_PENDING_PER_ADDRESS',
@@ -614,6 +620,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     wsPendingPerAddress: int(env, 'BEACON_WS_PENDING_PER_ADDRESS', 256, 1, 1_000_000),
     wsSocketsPerAddress: int(env, 'BEACON_WS_SOCKETS_PER_ADDRESS', 2000, 1, 10_000_000),
     wsMaxSockets: optional(env, 'BEACON_WS_MAX_SOCKETS') === null ? null : int(env, 'BEACON_WS_MAX_SOCKETS', 0, 1, 10_000_000),
+    wsBufferBudgetBytes: optional(env, 'BEACON_WS_BUFFER_BUDGET_BYTES') === null ? null : int(env, 'BEACON_WS_BUFFER_BUDGET_BYTES', 0, 64 * 1024, 2 ** 40),
     httpConnectionsPerAddress: int(env, 'BEACON_HTTP_CONNECTIONS_PER_ADDRESS', 1000, 1, 1_000_000),
     httpIdleTimeoutMs: int(env, 'BEACON_HTTP_IDLE_TIMEOUT_MS', 30_000, 100, HOUR),
     webRoot: webRoot(env, auth !== null),

@@ -19,6 +19,12 @@ const KNOWN_CLOSE_CODES: ReadonlySet<number> = new Set([...Array.from({ length: 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** What the scrape reads of the instance's budget on bytes buffered for sockets (buffer-budget.ts). */
+export interface BufferCensus {
+  readonly buffered: number;
+  readonly limit: number;
+}
+
 /** What the scrape reads from the gateway: its sockets, and the status of each user behind them. */
 export interface SocketCensus {
   sockets(): number;
@@ -52,6 +58,11 @@ export class Metrics {
   readonly #batchSize = new LocalHistogram('beacon_batch_size', 'Events per frame written', [1, 2, 3, 5, 10, 20, 50, 100, 250], this.registry);
   readonly #dropped = this.#counter('beacon_backpressure_dropped_total', 'Events superseded and dropped for sockets backed up past the high-water mark');
   readonly #slowCloses = this.#counter('beacon_slow_consumer_closes_total', 'Sockets closed (1013) for being too slow to read their events');
+  readonly #budgetCloses = this.#counter(
+    'beacon_ws_buffer_budget_closes_total',
+    'Sockets closed (1013) because the bytes buffered for all sockets passed BEACON_WS_BUFFER_BUDGET_BYTES: the largest holders among sockets that read nothing',
+  );
+  #buffers: BufferCensus | null = null;
   readonly #busPublished = new Counter({ name: 'beacon_bus_published_total', help: 'Messages published to other instances over Redis, by result (sent or dropped)', labelNames: ['result'], registers: [this.registry] });
   readonly #busReceived = this.#counter('beacon_bus_received_total', 'Messages received from other instances over Redis');
   readonly #busLag = new Histogram({
@@ -91,6 +102,8 @@ export class Metrics {
         for (const [status, n] of Object.entries(counts)) online.set({ status }, n);
       },
     });
+    this.#gauge('beacon_ws_buffered_bytes', 'Bytes written to sockets and not yet taken by the kernel (their clients read too slowly or not at all), summed over every socket', () => this.#buffers?.buffered ?? 0);
+    this.#gauge('beacon_ws_buffer_budget_bytes', 'The budget on beacon_ws_buffered_bytes (BEACON_WS_BUFFER_BUDGET_BYTES)', () => this.#buffers?.limit ?? 0);
     this.#gauge('beacon_write_behind_queue', 'Users whose presence waits to be written to the database', () => this.#writeQueue?.() ?? 0);
     this.#gauge('beacon_bus_healthy', '1 when the event bus reaches every instance (always 1 without Redis)', () => (this.#busHealthy?.() === false ? 0 : 1));
     this.#gauge(
@@ -130,6 +143,9 @@ export class Metrics {
   watchSockets(census: SocketCensus): void {
     this.#census = census;
   }
+  watchBuffers(census: BufferCensus): void {
+    this.#buffers = census;
+  }
   watchWriteQueue(depth: () => number): void {
     this.#writeQueue = depth;
   }
@@ -167,6 +183,10 @@ export class Metrics {
   }
   slowConsumerClosed(): void {
     this.#slowCloses.inc();
+  }
+  /** A socket closed (1013) for the instance's budget on buffered bytes. */
+  bufferBudgetShed(): void {
+    this.#budgetCloses.inc();
   }
   busPublished(sent: boolean): void {
     this.#busPublished.inc({ result: sent ? 'sent' : 'dropped' });

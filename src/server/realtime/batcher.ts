@@ -24,8 +24,6 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Connection } from './connection.js';
 
 const SLOW_RETRY_MS = 50;
-/** Close code for a client too slow to keep up (RFC 6455 1013: try again later). */
-export const SLOW_CONSUMER_CLOSE = 1013;
 
 export class Batcher {
   /** Busy sockets' connections, sent when the window timer fires. */

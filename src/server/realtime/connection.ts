@@ -10,7 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { AuthContext } from '../auth/auth-service.js';
-import { closeFlood } from './flood-close.js';
+import type { BufferBudget } from './buffer-budget.js';
+import { closeDropping, closeFlood } from './flood-close.js';
 import { sendText } from './frame-writer.js';
 import type { TokenBucket } from './token-bucket.js';
 
@@ -19,6 +20,15 @@ export const HIGH_WATER_BYTES = 256 * 1024;
 /** Above this many bytes waiting, or stuck above high water this long, the client is too slow: close it. */
 export const HARD_CAP_BYTES = 4 * 1024 * 1024;
 export const STUCK_MS = 30_000;
+/** Close code for a client too slow to keep up (RFC 6455 1013: try again later). */
+export const SLOW_CONSUMER_CLOSE = 1013;
+
+/**
+ * How the server closes a socket: `handshake` waits for the client's close frame (ws: up to 30 s);
+ * `drop` drops the connection soon after the close frame went out (a slow consumer); `flood` also
+ * stops reading it (flood-close.ts).
+ */
+export type CloseHow = 'handshake' | 'drop' | 'flood';
 
 /** What became of a direct reply: sent, dropped under backpressure, or the socket must close. */
 export type Reply = 'sent' | 'dropped' | 'dead';
@@ -58,6 +68,8 @@ export class Connection {
   pendingSince = 0;
   /** This socket's entry in the gateway's token-expiry queue (-1 before it has one). */
   expiryNumber = -1;
+  /** Bytes its socket buffered at the last write or budget sweep (maintained by the BufferBudget). */
+  heldBytes = 0;
   #seq = 0;
   /** The pending body while it is the only one (the common case), with its key: no arrays for it. */
   #one: string | null = null;
@@ -73,15 +85,18 @@ export class Connection {
 
   /** The per-socket rate limit; null when BEACON_RATE_LIMITS=off. */
   readonly bucket: TokenBucket | null;
+  /** The instance's budget on buffered bytes, told after each write that changed this socket's (null: none, unit tests). */
+  readonly budget: BufferBudget | null;
 
   /** `now`: the injected wall clock; `heardAt`: the monotonic one, read at the same moment. */
-  constructor(id: string, auth: AuthContext, socket: WebSocket, now: number, bucket: TokenBucket | null, heardAt = now) {
+  constructor(id: string, auth: AuthContext, socket: WebSocket, now: number, bucket: TokenBucket | null, budget: BufferBudget | null = null, heardAt = now) {
     this.id = id;
     this.auth = auth;
     this.socket = socket;
     this.openedAt = now;
     this.lastHeard = heardAt;
     this.bucket = bucket;
+    this.budget = budget;
   }
 
   /** Queues an event body (a JSON object string without `seq`). `key` names what it is the state of. */
@@ -163,10 +178,12 @@ export class Connection {
     this.#live = 0;
     if (pending === null) {
       sendText(this.socket, one!, this.#seqHead());
+      this.#wrote(buffered);
       return 'sent';
     }
     if (live === 1) {
       for (const body of pending) if (body !== null) sendText(this.socket, body, this.#seqHead());
+      this.#wrote(buffered);
       return 'sent';
     }
     let out = '{"type":"batch","messages":[';
@@ -177,7 +194,21 @@ export class Connection {
       first = false;
     }
     sendText(this.socket, `${out}]}`);
+    this.#wrote(buffered);
     return 'sent';
+  }
+
+  /**
+   * Tells the budget what the socket buffers after a write, when that changed or when it buffered
+   * less before the write (`before`) than last told: its client read meanwhile. A socket
+   * that reads keeps 0 there (the kernel took the frame), so for it this is one read and a compare.
+   */
+  #wrote(before: number): void {
+    const budget = this.budget;
+    if (budget === null) return;
+    const bytes = this.socket.bufferedAmount;
+    const read = before < this.heldBytes;
+    if (bytes !== this.heldBytes || read) budget.held(this, bytes, read);
   }
 
   /** `{"seq":<this socket's next seq>,`: an event body without its `{` follows it. */
@@ -187,13 +218,22 @@ export class Connection {
 
   /**
    * Closes the socket with `code`, remembered as what the server sent (the first code only: ws
-   * sends one close frame). `flood`: the client floods, so the server stops reading it too
-   * (flood-close.ts).
+   * sends one close frame). `how`: see CloseHow (flood-close.ts).
    */
-  close(code: number, reason: string, flood = false): void {
+  close(code: number, reason: string, how: CloseHow = 'handshake'): void {
     if (this.closeCode === 0) this.closeCode = code;
-    if (flood) closeFlood(this.socket, code, reason);
+    if (how === 'flood') closeFlood(this.socket, code, reason);
+    else if (how === 'drop') closeDropping(this.socket, code, reason);
     else this.socket.close(code, reason);
+  }
+
+  /**
+   * Closes a client too slow to read what it is sent (past the hard cap, stuck, or shed for the
+   * instance's budget): 1013, and the connection, with what it still buffers, dropped soon after
+   * instead of held for ws's 30 s closing handshake that a client reading nothing never answers.
+   */
+  closeSlow(): void {
+    this.close(SLOW_CONSUMER_CLOSE, 'slow consumer', 'drop');
   }
 
   /**
@@ -215,6 +255,7 @@ export class Connection {
       return 'dropped';
     }
     sendText(this.socket, text);
+    this.#wrote(buffered);
     return 'sent';
   }
 }

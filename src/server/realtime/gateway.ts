@@ -20,7 +20,8 @@ import type { App } from '../http-kit.js';
 import type { Services } from '../services.js';
 import { Admission } from './admission.js';
 import { ConnectRate } from './connect-rate.js';
-import { Batcher, SLOW_CONSUMER_CLOSE } from './batcher.js';
+import { Batcher } from './batcher.js';
+import { BufferBudget, defaultBufferBudget } from './buffer-budget.js';
 import { isShallow, parseClientFrame } from './client-frames.js';
 import { asBytes, frameBytes, frameTokens } from './frame-cost.js';
 import { closeFlood } from './flood-close.js';
@@ -99,6 +100,7 @@ interface SocketListeners {
 export class Gateway {
   readonly registry: Registry;
   readonly #batcher: Batcher;
+  readonly #bufferBudget: BufferBudget;
   readonly #fanout: Fanout;
   readonly #sweeper: NodeJS.Timeout;
   #closing = false;
@@ -129,7 +131,14 @@ export class Gateway {
     this.#pending = new PendingAuth(config.wsPendingPerAddress, this.#openSockets);
     this.#connects = config.rateLimits ? new ConnectRate(CONNECTS.perSecond, CONNECTS.burst, now) : null;
     // Its window and a slow socket's time are durations: on the monotonic clock.
-    this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, services.monotonic, (c) => c.close(SLOW_CONSUMER_CLOSE, 'slow consumer'), services.metrics);
+    this.#batcher = new Batcher(config.batchWindowMs, config.batchBurstFrames, services.monotonic, (c) => c.closeSlow(), services.metrics);
+    this.#bufferBudget = new BufferBudget({
+      limit: config.wsBufferBudgetBytes ?? defaultBufferBudget(),
+      shed: (c) => c.closeSlow(),
+      onShed: () => services.metrics.bufferBudgetShed(),
+      log: services.log,
+    });
+    services.metrics.watchBuffers(this.#bufferBudget);
     this.#fanout = new Fanout(this.registry, presence, this.#batcher, (userId, sessionId) => this.#revoked(userId, sessionId));
     presence.setSink((e) => this.#fanout.deliver(e));
     // Heard here at once, even while this instance holds nothing of the user (so hears nothing of their bus topic yet).
@@ -275,6 +284,7 @@ export class Gateway {
     this.#pinger = null;
     this.#batcher.flush();
     this.#batcher.stop();
+    this.#bufferBudget.stop();
     for (const c of this.registry.all()) c.close(CloseCode.GOING_AWAY, 'server going away');
   }
 
@@ -433,7 +443,7 @@ export class Gateway {
   #open(socket: WebSocket, ctx: AuthContext, reqId: string, reconnect: boolean, bucket: TokenBucket | null): Connection {
     const { presence, now, monotonic, config, log } = this.services;
     // From here on everything is synchronous, so no event can slip between snapshot and registration.
-    const conn = new Connection(randomUUID(), ctx, socket, now(), bucket, monotonic());
+    const conn = new Connection(randomUUID(), ctx, socket, now(), bucket, this.#bufferBudget, monotonic());
     conn.reqId = reqId;
     // What the user's sockets here receive is what the least privileged of them may see.
     presence.setSocketsRole(ctx.userId, this.#roleOfSockets(ctx.userId, ctx.role));
@@ -553,7 +563,7 @@ export class Gateway {
   #spend(conn: Connection, tokens: number): boolean {
     if (!conn.bucket || conn.bucket.take(tokens)) return true;
     this.services.log.warn({ reqId: conn.reqId, userId: conn.auth.userId, conn: conn.id }, 'socket rate limited');
-    conn.close(CloseCode.RATE_LIMITED, 'rate limited', true);
+    conn.close(CloseCode.RATE_LIMITED, 'rate limited', 'flood');
     return false;
   }
 
@@ -565,7 +575,7 @@ export class Gateway {
   #reply(conn: Connection, text: string): void {
     if (conn.sendRaw(text, this.services.monotonic()) === 'dead') {
       this.services.log.warn({ userId: conn.auth.userId, conn: conn.id }, 'socket reads nothing; closing');
-      conn.close(SLOW_CONSUMER_CLOSE, 'slow consumer');
+      conn.closeSlow();
     }
   }
 
@@ -574,6 +584,7 @@ export class Gateway {
     const { presence, log } = this.services;
     const code = conn.closeCode || received;
     this.#batcher.forget(conn);
+    this.#bufferBudget.forget(conn);
     this.#byNumber.delete(conn.expiryNumber);
     const friends = presence.graph.friendIds(conn.auth.userId);
     this.registry.remove(conn, friends);

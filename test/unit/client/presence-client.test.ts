@@ -295,6 +295,19 @@ describe('reconnect', () => {
     expect(h.sockets).toHaveLength(7);
   });
 
+  it('1013 (slow consumer: its own backlog, or the instance budget on bytes waiting for sockets that read nothing) reconnects within 0.5 s, inside the offline grace', () => {
+    const h = harness({ random: () => 0.99 });
+    h.client.start();
+    h.connect([amy]);
+    h.ws.serverClose(1013);
+    expect(h.client.state).toBe('reconnecting');
+    expect(h.eventsOf('unauthorized')).toEqual([]);
+    vi.advanceTimersByTime(499);
+    expect(h.sockets).toHaveLength(2);
+    h.connect([amy]);
+    expect(h.client.state).toBe('connected');
+  });
+
   it('4429 (rate limited) backs off for at least half the maximum', () => {
     const h = harness({ random: () => 0 });
     h.client.start();

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { closeFlood, FLOOD_LINGER_MS } from '../../../src/server/realtime/flood-close.js';
+import { closeDropping, closeFlood, FLOOD_LINGER_MS } from '../../../src/server/realtime/flood-close.js';
 
 /** ws's TCP socket as closeFlood sees it: its listeners, what is still queued, whether it is gone. */
 class FakeTcp extends EventEmitter {
@@ -81,5 +81,33 @@ describe('closeFlood', () => {
     vi.advanceTimersByTime(10_000);
     expect(s.terminatedAt()).toBeNull();
     expect(s.closes).toEqual([[4429, 'rate limited']]);
+  });
+});
+
+describe('closeDropping (a slow consumer: 1013)', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: 0 }));
+  afterEach(() => void vi.useRealTimers());
+
+  it('drops a client that reads nothing 5 s after the close (not after ws\'s 30 s closing handshake), and goes on reading it meanwhile', () => {
+    const s = floodingSocket(300 * 1024);
+    closeDropping(s.ws, 1013, 'slow consumer');
+    expect(s.closes).toEqual([[1013, 'slow consumer']]);
+    // Still read: a slow client that answers the close ends it as usual.
+    s.tcp.emit('data', Buffer.from('its close frame'));
+    expect(s.parsed).toHaveLength(1);
+    vi.advanceTimersByTime(4_999);
+    expect(s.terminatedAt()).toBeNull();
+    vi.advanceTimersByTime(1);
+    expect(s.terminatedAt()).toBe(5_000);
+  });
+
+  it('drops one whose backlog was written out 1 s after, when its close frame has reached it', () => {
+    const s = floodingSocket(300 * 1024);
+    closeDropping(s.ws, 1013, 'slow consumer');
+    vi.advanceTimersByTime(500);
+    s.tcp.writableLength = 0;
+    s.tcp.emit('drain');
+    vi.advanceTimersByTime(FLOOD_LINGER_MS);
+    expect(s.terminatedAt()).toBe(500 + FLOOD_LINGER_MS);
   });
 });
