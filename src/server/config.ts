@@ -89,7 +89,8 @@ export interface Config {
   wsMaxSockets: number | null;
   /**
    * Bytes this instance may hold buffered for sockets whose clients do not read; past it the
-   * largest holders are closed with 1013. Null: an eighth of the process's memory, 16 MiB–1 GiB (buffer-budget.ts).
+   * largest holders are closed with 1013. Null: an eighth of the process's memory, at most a
+   * quarter of its heap limit, 16 MiB–1 GiB (buffer-budget.ts).
    */
   wsBufferBudgetBytes: number | null;
   /** Open HTTP connections (not yet upgraded) one client address (an IPv6 /64) may hold; more are closed at once (connection-guard.ts). */

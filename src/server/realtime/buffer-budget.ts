@@ -21,6 +21,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import type { Connection } from './connection.js';
 
 /** How often the holders' buffers are read again (and a socket found to read nothing). */
@@ -28,7 +29,7 @@ export const BUDGET_SWEEP_MS = 1_000;
 /** Past the budget, sockets are shed until the sum is this far under it (so that one more frame does not shed another). */
 export const SHED_SLACK = 1 / 8;
 const MIB = 1024 * 1024;
-/** Bounds of the default budget: an eighth of the memory the process may use, within these. */
+/** Bounds of the default budget (defaultBufferBudget). */
 const DEFAULT_MIN = 16 * MIB;
 const DEFAULT_MAX = 1024 * MIB;
 const OPEN = 1;
@@ -36,10 +37,12 @@ const CLOSED = 3;
 
 /**
  * The budget when BEACON_WS_BUFFER_BUDGET_BYTES is not set: an eighth of the memory the process
- * may use (its cgroup's limit in a container, else the machine's), between 16 MiB and 1 GiB.
+ * may use (its cgroup's limit in a container, else the machine's), and no more than a quarter of
+ * V8's heap limit (`heapLimit`: a frame over 4 KiB waits in the socket's queue as a string, on the
+ * heap, and a full heap ends the process as surely), between 16 MiB and 1 GiB.
  */
-export function defaultBufferBudget(memory = availableMemory()): number {
-  return Math.min(DEFAULT_MAX, Math.max(DEFAULT_MIN, Math.floor(memory / 8)));
+export function defaultBufferBudget(memory = availableMemory(), heapLimit = getHeapStatistics().heap_size_limit): number {
+  return Math.min(DEFAULT_MAX, Math.max(DEFAULT_MIN, Math.floor(Math.min(memory / 8, heapLimit / 4))));
 }
 
 /** The memory this process may use: the machine's, or less when a cgroup limits it (Node reports 2^64 when none does). */

@@ -238,10 +238,13 @@ describe('BufferBudget', () => {
     expect(lines).toHaveLength(2);
   });
 
-  it('defaults to an eighth of the memory the process may use, within 16 MiB and 1 GiB', () => {
+  it('defaults to an eighth of the memory the process may use and at most a quarter of the heap limit, within 16 MiB and 1 GiB', () => {
     const MIB = 1024 * KIB;
-    expect(defaultBufferBudget(2048 * MIB)).toBe(256 * MIB);
-    expect(defaultBufferBudget(64 * MIB)).toBe(16 * MIB);
-    expect(defaultBufferBudget(64 * 1024 * MIB)).toBe(1024 * MIB);
+    const HEAP = 4096 * MIB; // Node's default on a large machine
+    expect(defaultBufferBudget(2048 * MIB, HEAP)).toBe(256 * MIB);
+    expect(defaultBufferBudget(64 * MIB, HEAP)).toBe(16 * MIB);
+    expect(defaultBufferBudget(64 * 1024 * MIB, HEAP)).toBe(1024 * MIB);
+    // --max-old-space-size=512 on a large machine: the heap is the bound.
+    expect(defaultBufferBudget(16 * 1024 * MIB, 560 * MIB)).toBe(140 * MIB);
   });
 });
