@@ -1,13 +1,15 @@
 /**
  * How long each user has lately held a scarce resource every user shares — the push slots
- * (notifications/push-sender.ts), the calendar reader (calendar/ics-runner.ts) — so that its
+ * (notifications/push-sender.ts), the calendar reader (calendar/ics-runner.ts), the event loop's
+ * turns at reading status history (history/history-reads.ts, counted in rows) — so that its
  * next free turn goes to the waiting user who held it least: fair by use, not by turns. Turns
  * are fair only when every turn costs alike; a turn on a push endpoint that never answers, or
  * on a feed that takes the reader its whole deadline, holds the resource for seconds where
  * others' take milliseconds, so a few dozen accounts taking turns in a row kept everyone else
- * waiting behind them. Held time is measured by the caller (a duration); it halves every
- * `halfLifeMs` on the injected clock. At most `maxUsers` are remembered (the least recently
- * charged is forgotten first: its use has decayed the longest).
+ * waiting behind them. Held time is measured by the caller (a duration, or another measure of
+ * the same cost such as rows walked); it halves every `halfLifeMs` on the injected clock. At
+ * most `maxUsers` are remembered (the least recently charged is forgotten first: its use has
+ * decayed the longest).
  */
 
 export interface RecentUseOptions {

@@ -45,6 +45,7 @@ import { NotificationRepository } from './notifications/notification-repository.
 import { Notifier } from './notifications/notifier.js';
 import { PushSender } from './notifications/push-sender.js';
 import { vapidKeys } from './notifications/vapid.js';
+import { HistoryReads } from './history/history-reads.js';
 import { HistoryRecorder } from './history/history-recorder.js';
 import { HistoryRepository } from './history/history-repository.js';
 import { PresenceRepository } from './status/presence-repository.js';
@@ -103,7 +104,8 @@ export interface Services {
   limits: SharedLimits | null;
   /** Data export and account deletion. */
   account: AccountService;
-  history: { repo: HistoryRepository; recorder: HistoryRecorder };
+  /** Status history: its rows, their writer, and the turns every read of them takes (history, pattern, export). */
+  history: { repo: HistoryRepository; recorder: HistoryRecorder; reads: HistoryReads };
   calendar: CalendarService;
   /** Push subscriptions, watches and the notifier; `vapidPublicKey` is given to browsers. */
   notifications: { repo: NotificationRepository; notifier: Notifier; vapidPublicKey: string };
@@ -348,7 +350,7 @@ export async function createServices(
       budgets: createBudgets(config.rateLimits, now),
       limits,
       account: new AccountService({ repo: new AccountRepository(database.db), auth, friends, presence, history: historyRepo, notifications: notificationRepo, now }),
-      history: { repo: historyRepo, recorder: history },
+      history: { repo: historyRepo, recorder: history, reads: new HistoryReads({ now }) },
       calendar,
       notifications: { repo: notificationRepo, notifier, vapidPublicKey: vapid.publicKey },
       log,

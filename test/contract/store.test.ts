@@ -648,6 +648,37 @@ describe.each(testDialects())('store on %s', (dialect) => {
     expect(none).toEqual([]);
   });
 
+  it('reads a window back a day a page (history, patterns): the pages add up to the one-query range', async () => {
+    const history = new HistoryRepository(database.db);
+    const a = await mk('pages_a');
+    const b = await mk('pages_b');
+    const DAY = 86_400_000;
+    const from = T0 + 5;
+    const to = from + 3 * DAY;
+    await history.append([
+      { userId: a!.id, at: T0, status: 'online' },
+      { userId: a!.id, at: T0 + 1, status: 'away' },
+      { userId: a!.id, at: from, status: 'busy' },
+      { userId: a!.id, at: from + DAY - 1, status: 'online' },
+      // Two rows at one time, on the first moment of a day's page: they stay together.
+      { userId: a!.id, at: from + DAY, status: 'offline' },
+      { userId: a!.id, at: from + DAY, status: 'online' },
+      { userId: b!.id, at: from + DAY + 7, status: 'online' },
+      { userId: a!.id, at: to, status: 'away' },
+      { userId: a!.id, at: to + 1, status: 'busy' },
+    ]);
+    const pages: Array<Array<{ at: number; status: string }>> = [];
+    for await (const page of history.pages(a!.id, from, to)) pages.push(page.map((t) => ({ at: t.at, status: t.status })));
+    const range = (await history.range(a!.id, from, to)).map((t) => ({ at: t.at, status: t.status }));
+    expect(pages.flat()).toEqual(range);
+    // A page a day and one for the window's last moment, the third day having none; the first page opens with the state before the window.
+    expect(pages.map((p) => p.map((t) => t.at - T0))).toEqual([[1, 5, 5 + DAY - 1], [5 + DAY, 5 + DAY], [], [5 + 3 * DAY]]);
+    expect(pages[1]!.map((t) => t.status).sort()).toEqual(['offline', 'online']);
+    const none: unknown[][] = [];
+    for await (const page of history.pages(999_999, from, from + DAY - 1)) none.push(page);
+    expect(none).toEqual([[]]);
+  });
+
   it('resets users left online by a crash to offline with last_seen = the last alive time', async () => {
     const presence = new PresenceRepository(database.db);
     const ghost = await mk('ghost');

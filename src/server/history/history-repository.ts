@@ -27,9 +27,35 @@ export class HistoryRepository {
     }
   }
 
-  /** The user's transitions within [from, to], preceded by the last one before `from` (the state the window opens in). */
+  /**
+   * The user's transitions within [from, to], preceded by the last one before `from` (the state
+   * the window opens in), in one array (tests: what `pages` must add up to).
+   */
   async range(userId: number, from: number, to: number): Promise<Transition[]> {
-    const before = await this.db
+    const before = await this.#lastBefore(userId, from);
+    const rows = await this.#between(userId, from, to + 1);
+    return before ? [{ userId, at: Number(before.at), status: before.status }, ...rows] : rows;
+  }
+
+  /**
+   * What `range` answers, a day (at most ~1,440 rows) a page, one query a page, empty days
+   * included (history-reads.ts gives each page a turn of its own; history and patterns read
+   * this). The first page starts with the last transition before `from`. Days, not row
+   * counts, as for `daysOfUser`: rows sharing an `at` stay on one page, in the order one
+   * query gives them.
+   */
+  async *pages(userId: number, from: number, to: number): AsyncGenerator<Transition[]> {
+    const before = await this.#lastBefore(userId, from);
+    let page = before ? [{ userId, at: Number(before.at), status: before.status }] : [];
+    for (let start = from; start <= to; start += DAY_MS) {
+      page.push(...(await this.#between(userId, start, Math.min(start + DAY_MS, to + 1))));
+      yield page;
+      page = [];
+    }
+  }
+
+  async #lastBefore(userId: number, from: number) {
+    return this.db
       .selectFrom('status_history')
       .select(['at', 'status'])
       .where('user_id', '=', userId)
@@ -37,15 +63,19 @@ export class HistoryRepository {
       .orderBy('at', 'desc')
       .limit(1)
       .executeTakeFirst();
+  }
+
+  /** The user's transitions in [from, until), oldest first. */
+  async #between(userId: number, from: number, until: number): Promise<Transition[]> {
     const rows = await this.db
       .selectFrom('status_history')
       .select(['at', 'status'])
       .where('user_id', '=', userId)
       .where('at', '>=', from)
-      .where('at', '<=', to)
+      .where('at', '<', until)
       .orderBy('at')
       .execute();
-    return [...(before ? [before] : []), ...rows].map((r) => ({ userId, at: Number(r.at), status: r.status }));
+    return rows.map((r) => ({ userId, at: Number(r.at), status: r.status }));
   }
 
   /** Everything kept about one user, oldest first, in one array (tests, small histories). */
@@ -59,8 +89,8 @@ export class HistoryRepository {
    * Everything kept about one user, oldest first, a day at a time (data export). At a row a
    * minute at most, 90 days are ~130,000 rows: read and written out in one go, that stalled
    * the event loop every user shares for half a second per export. A day is at most ~1,440
-   * rows; the caller yields between days. Days, not row counts, because rows of one user may
-   * share an `at` (see the header) and a page boundary must not split them.
+   * rows; the caller takes a turn per day (history-reads.ts). Days, not row counts, because
+   * rows of one user may share an `at` (see the header) and a page boundary must not split them.
    */
   async *daysOfUser(userId: number): AsyncGenerator<Transition[]> {
     const span = await this.db
@@ -71,15 +101,8 @@ export class HistoryRepository {
     if (span?.first == null || span.last == null) return;
     const last = Number(span.last);
     for (let from = Number(span.first); from <= last; from += DAY_MS) {
-      const rows = await this.db
-        .selectFrom('status_history')
-        .select(['at', 'status'])
-        .where('user_id', '=', userId)
-        .where('at', '>=', from)
-        .where('at', '<', from + DAY_MS)
-        .orderBy('at')
-        .execute();
-      if (rows.length > 0) yield rows.map((r) => ({ userId, at: Number(r.at), status: r.status }));
+      const rows = await this.#between(userId, from, from + DAY_MS);
+      if (rows.length > 0) yield rows;
     }
   }
 

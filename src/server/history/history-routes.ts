@@ -8,13 +8,16 @@ import { AppError } from '../errors.js';
 import { authOf, errorResponses, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
 import { canSeePattern, tierOf } from '../presence/privacy.js';
 import { isTimeZone } from '../presence/schedule.js';
-import { heatmap, summarize } from './patterns.js';
+import type { HistoryRead } from './history-reads.js';
+import type { Transition } from './history-repository.js';
+import { HeatmapBuilder, summarize, type Heatmap } from './patterns.js';
 
 const DAY_MS = 86_400_000;
 const MINUTE = 60_000;
 /**
  * Reads per minute per user, on each endpoint: a read walks every change of up to 90 days on
- * the event loop every user shares, so nobody may ask for it in a loop.
+ * the event loop every user shares (a day a turn, history-reads.ts), so nobody may ask for it
+ * in a loop.
  */
 const READS_PER_MINUTE = 30;
 /** How far back the pattern others see looks (as the self view by default). */
@@ -42,12 +45,13 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
       const { userId } = authOf(request);
       const zone = request.query.time_zone ?? (await services.presence.getSchedule(userId)).time_zone;
       if (!isTimeZone(zone)) throw new AppError('VALIDATION_ERROR', `time_zone: "${zone}" is not an IANA time zone`);
-      await services.history.recorder.flushSettled();
-      const to = services.now();
-      const from = to - (request.query.days ?? 28) * DAY_MS;
-      const points = await services.history.repo.range(userId, from, to);
-      const map = heatmap(points, from, to, zone);
-      return { time_zone: zone, from: new Date(from).toISOString(), to: new Date(to).toISOString(), heatmap: map, summary: summarize(map) };
+      return services.history.reads.read(userId, async (read) => {
+        await services.history.recorder.flushSettled();
+        const to = services.now();
+        const from = to - (request.query.days ?? 28) * DAY_MS;
+        const map = await heatmapOf(read, services.history.repo.pages(userId, from, to), from, to, zone);
+        return { time_zone: zone, from: new Date(from).toISOString(), to: new Date(to).toISOString(), heatmap: map, summary: summarize(map) };
+      });
     },
   );
 
@@ -81,11 +85,23 @@ export async function historyRoutes(app: App, { services }: RouteOptions): Promi
       // The time zone as the database holds it (saved there before any replica applies it), not
       // from the replica: loading one for a user not held here would time a hidden user's presence.
       const zone = (await services.presence.readSchedule(subjectId)).schedule.time_zone;
-      await services.history.recorder.flushSettled();
-      const to = services.now();
-      const from = to - PATTERN_DAYS * DAY_MS;
-      const map = heatmap(await services.history.repo.range(subjectId, from, to), from, to, zone);
-      return { user_id: subjectId, summary: summarize(map), time_zone: zone };
+      // The viewer reads (and is charged the rows walked), as for their own history.
+      return services.history.reads.read(viewer.userId, async (read) => {
+        await services.history.recorder.flushSettled();
+        const to = services.now();
+        const from = to - PATTERN_DAYS * DAY_MS;
+        const map = await heatmapOf(read, services.history.repo.pages(subjectId, from, to), from, to, zone);
+        return { user_id: subjectId, summary: summarize(map), time_zone: zone };
+      });
     },
   );
+}
+
+/** The heatmap of [from, to) from a window's pages, a page per turn of the read. */
+async function heatmapOf(read: HistoryRead, pages: AsyncIterable<Transition[]>, from: number, to: number, zone: string): Promise<Heatmap> {
+  const builder = new HeatmapBuilder(from, to, zone);
+  await read.forEach(pages, (page) => {
+    for (const p of page) builder.add(p);
+  });
+  return builder.finish();
 }

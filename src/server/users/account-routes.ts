@@ -22,7 +22,20 @@ export async function accountRoutes(app: App, { services }: RouteOptions): Promi
       config: rateLimit(services, 10, MINUTE, 'user'),
     },
     async (request, reply) => {
-      const text = await services.account.export(authOf(request));
+      const auth = authOf(request);
+      // One of the user's history reads (history-reads.ts): waits for the others, 429 past a few waiting.
+      const read = await services.history.reads.begin(auth.userId);
+      // Over when the reply is, however it ends: a download aborted early may never start the
+      // text (whose own end ends the read), and the client may be gone while the read waited.
+      if (reply.raw.destroyed) read.end();
+      else reply.raw.once('close', () => read.end());
+      let text: AsyncIterable<string>;
+      try {
+        text = await services.account.export(auth, read);
+      } catch (err) {
+        read.end();
+        throw err;
+      }
       // Streamed: the status history goes out a day at a time (account-service.ts).
       return reply
         .header('content-type', 'application/json; charset=utf-8')

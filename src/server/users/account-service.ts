@@ -7,6 +7,7 @@
 import type { AuthContext, AuthService } from '../auth/auth-service.js';
 import { AppError } from '../errors.js';
 import type { FriendsService } from '../friends/friends-service.js';
+import type { HistoryRead } from '../history/history-reads.js';
 import type { HistoryRepository, Transition } from '../history/history-repository.js';
 import type { NotificationRepository } from '../notifications/notification-repository.js';
 import type { PresenceService } from '../status/presence-service.js';
@@ -27,10 +28,11 @@ export class AccountService {
 
   /**
    * Everything stored about the user, as JSON text in pieces: the small part at once, then
-   * `presence_history` (up to ~130,000 rows) a day at a time, with a turn of the event loop
-   * between days, so an export never holds up everyone else's traffic.
+   * `presence_history` (up to ~130,000 rows) a day a step of `read` (history-reads.ts: a turn
+   * of the event loop between days, turns shared fairly with every other history read), so an
+   * export never holds up everyone else's traffic. The text ends `read` once written or dropped.
    */
-  async export(auth: AuthContext): Promise<AsyncIterable<string>> {
+  async export(auth: AuthContext, read: HistoryRead): Promise<AsyncIterable<string>> {
     const { repo, friends, presence, history, now } = this.deps;
     const rows = await repo.exportRows(auth.userId);
     if (!rows) throw new AppError('UNAUTHORIZED', 'Account no longer exists');
@@ -44,7 +46,7 @@ export class AccountService {
       // Browsers that receive your pushes, friends you watch, and your notification period.
       notifications: await this.deps.notifications.exportRows(auth.userId),
     };
-    return exportText(head, history.daysOfUser(auth.userId));
+    return exportText(head, history.daysOfUser(auth.userId), read);
   }
 
   /** Deletes the account once its password is entered again (AuthService.confirmPassword: the calling login's failed-password budget). */
@@ -70,15 +72,28 @@ export class AccountService {
   }
 }
 
-/** The export's JSON: `head`'s fields, then `presence_history` (changes of your effective status, kept for BEACON_HISTORY_RETENTION_DAYS) day by day. */
-async function* exportText(head: object, days: AsyncIterable<Transition[]>): AsyncGenerator<string> {
-  yield `${JSON.stringify(head).slice(0, -1)},"presence_history":[`;
-  let first = true;
-  for await (const day of days) {
-    const text = JSON.stringify(day.map((t) => ({ at: new Date(t.at).toISOString(), status: t.status })));
-    yield `${first ? '' : ','}${text.slice(1, -1)}`;
-    first = false;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * The export's JSON: `head`'s fields, then `presence_history` (changes of your effective status,
+ * kept for BEACON_HISTORY_RETENTION_DAYS) day by day, each day read and written out in a step of
+ * `read`; handing a day's text on waits for the reply to take it, outside the step.
+ */
+async function* exportText(head: object, days: AsyncIterable<Transition[]>, read: HistoryRead): AsyncGenerator<string> {
+  const it = days[Symbol.asyncIterator]();
+  try {
+    yield `${JSON.stringify(head).slice(0, -1)},"presence_history":[`;
+    for (let first = true; ; first = false) {
+      const day = await read.step(async () => {
+        const next = await it.next();
+        if (next.done) return null;
+        const text = JSON.stringify(next.value.map((t) => ({ at: new Date(t.at).toISOString(), status: t.status })));
+        return { text: `${first ? '' : ','}${text.slice(1, -1)}`, rows: next.value.length };
+      }, (d) => d?.rows ?? 0);
+      if (!day) break;
+      yield day.text;
+    }
+    yield ']}';
+  } finally {
+    read.end();
+    await it.return?.();
   }
-  yield ']}';
 }
