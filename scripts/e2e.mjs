@@ -57,6 +57,7 @@ const QUIET = [
   'history-heatmap',
   'friends-tab-address',
   'schedule-unsaved',
+  'calendar-time',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

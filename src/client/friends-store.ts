@@ -85,6 +85,9 @@ export class FriendsStore {
       status: frame.status,
       activity: frame.activity,
       custom_message: frame.custom_message,
+      // A calendar event's end comes with every frame whose message is one: a frame without it clears it.
+      busy_until: frame.busy_until ?? null,
+      busy_label: frame.busy_label ?? null,
       last_seen: frame.last_seen,
       // The approximate last seen comes with every frame that has one: a frame without it
       // clears it (a friend who stopped sharing it must not keep showing "recently").

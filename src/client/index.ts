@@ -12,6 +12,7 @@ export {
   type StopReason,
   type UnavailableReason,
 } from './presence-client.js';
+export { busyEnd, customMessageText, type BusyEnd, type MessageTimeOptions } from './message-text.js';
 export { richPresence } from './presence-types.js';
 export { ServerClock } from './server-clock.js';
 export type { Timers, WebSocketCtor, WebSocketLike } from './transport.js';

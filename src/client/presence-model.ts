@@ -75,6 +75,9 @@ export class PresenceModel {
           const activity_details = frame.activity_details ?? null;
           const activity_since = frame.activity_since ?? null;
           const custom_message_expires_at = frame.custom_message_expires_at ?? null;
+          // A calendar event's end: a frame without it says the message is not one (any more).
+          const busy_until = frame.busy_until ?? null;
+          const busy_label = frame.busy_label ?? null;
           const username = frame.username ?? this.#self.username;
           const display_name = frame.display_name ?? this.#self.display_name;
           // A server that does not send it (older than the field) leaves what we had.
@@ -82,7 +85,7 @@ export class PresenceModel {
           // Present only while hidden: a frame without them says the user no longer is.
           const { hidden_last_seen: _was, visibility_before_hidden: _from, ...kept } = this.#self;
           const hidden = frame.hidden_last_seen !== undefined || frame.visibility_before_hidden !== undefined ? { hidden_last_seen: frame.hidden_last_seen ?? null, visibility_before_hidden: frame.visibility_before_hidden ?? null } : {};
-          this.updateSelf({ ...kept, username, display_name, status, activity, custom_message, custom_message_expires_at, activity_details, activity_since, timestamp, ...(manual_status ? { manual_status } : {}), ...hidden });
+          this.updateSelf({ ...kept, username, display_name, status, activity, custom_message, busy_until, busy_label, custom_message_expires_at, activity_details, activity_since, timestamp, ...(manual_status ? { manual_status } : {}), ...hidden });
         }
         break;
       default:

@@ -30,6 +30,7 @@ import { LiveAnnouncer } from '../web/lib/live-announcer.js';
 import { NextFrame } from '../web/lib/next-frame.js';
 import { placeRows } from '../web/lib/row-order.js';
 import { keepInPlace } from '../web/lib/keep-in-place.js';
+import { shownMessage } from '../web/lib/shown-message.js';
 import { asOfTime, NextDay } from '../web/lib/as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
@@ -219,6 +220,7 @@ export class BeaconFriendListElement extends BeaconElement {
     const label = describeActivity(view.status, view.activity);
     const details = describeDetails(view.activity_details ?? null);
     const words = label === STATUS_SHORT[view.status] ? label : `${STATUS_SHORT[view.status]} · ${label}`;
+    const said = shownMessage(view);
     this.#drawn.set(view.user_id, view);
     row.setAttribute('part', `row row-${statusToken(view.status)}`);
     row.dataset.userId = String(view.user_id);
@@ -228,7 +230,7 @@ export class BeaconFriendListElement extends BeaconElement {
       statusDot(view.status),
       h('span', { class: 'name', part: 'name' }, view.display_name),
       h('span', { class: 'label muted', part: 'label' }, words),
-      ...(view.custom_message ? [h('span', { class: 'message muted', part: 'message' }, `“${view.custom_message}”`)] : []),
+      ...(said ? [h('span', { class: 'message muted', part: 'message', dir: 'auto' }, '“', ...said.parts, '”')] : []),
       ...(details ? [h('span', { class: 'details muted', part: 'details' }, details)] : []),
       h('span', { class: 'sr-only stale-note' }),
     );

@@ -22,6 +22,7 @@ import { h } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, connectionLabel, STATUS_SHORT } from '../web/lib/labels.js';
 import type { ConnectionLabel } from '../web/lib/label-types.js';
 import { asOfTime, NextDay } from '../web/lib/as-of.js';
+import { shownMessage } from '../web/lib/shown-message.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { statusDot } from './status-dot.js';
@@ -218,7 +219,7 @@ export class BeaconStatusElement extends BeaconElement {
     this.dataset.state = 'ready';
     this.toggleAttribute('data-stale', this.#stale);
     this.#waiting = false;
-    const message = this.hasAttribute('show-message') && view.custom_message ? view.custom_message : null;
+    const message = this.hasAttribute('show-message') ? shownMessage(view) : null;
     const dot = statusDot(view.status);
     const asOf = stale ? (stale.at === null ? 'last known' : `as of ${asOfTime(stale.at)}`) : null;
     if (stale) {
@@ -230,7 +231,7 @@ export class BeaconStatusElement extends BeaconElement {
       dot,
       h('span', { class: 'label', part: 'label' }, word),
       asOf ? h('span', { class: 'as-of muted', part: 'as-of' }, `· ${asOf}`) : '',
-      message ? h('span', { class: 'message muted', part: 'message' }, `“${message}”`) : '',
+      message ? h('span', { class: 'message muted', part: 'message', dir: 'auto' }, '“', ...message.parts, '”') : '',
     );
     this.#wrap.title = stale
       ? `${view.display_name}: ${word}, last known${stale.at === null ? '' : ` (${asOf})`}; not live (${CONNECTION_LABEL[stale.state]})`

@@ -54,6 +54,9 @@ export interface StatusUpdateFrame {
   status: Static<typeof StatusT>;
   activity: Static<typeof ActivityT> | null;
   custom_message: string | null;
+  /** While the message is a calendar event's: when its busy stretch ends, and the message without that time; see the view's fields. */
+  busy_until?: string | null;
+  busy_label?: string | null;
   activity_details?: ActivityDetails | null;
   activity_since?: string | null;
   /** When the custom message clears itself, or null for never. */
@@ -75,6 +78,9 @@ export interface FriendStatusChangeFrame {
   status: Static<typeof StatusT>;
   activity: Static<typeof ActivityT> | null;
   custom_message: string | null;
+  /** While the message is a calendar event's: when its busy stretch ends, and the message without that time; see the view's fields. */
+  busy_until?: string | null;
+  busy_label?: string | null;
   last_seen: string | null;
   last_seen_approx?: LastSeenBucket | null;
   activity_details?: ActivityDetails | null;

@@ -118,6 +118,14 @@ export const View = Type.Object({
   activity_since: Type.Optional(nullable(Timestamp)),
   /** For viewers allowed only an approximate last seen: how long ago, never the moment. */
   last_seen_approx: Type.Optional(nullable(Type.Union([Type.Literal('recently'), Type.Literal('within_week'), Type.Literal('within_month'), Type.Literal('long_ago')]))),
+  /**
+   * Only while the custom message shown is a calendar event's ("In a meeting until 15:00 UTC+1"):
+   * when the busy stretch it tells ends, and the message without that time ("In a meeting").
+   * Clients say the end in the viewer's own zone and words ("In a meeting until 9:00 AM").
+   * Absent otherwise; they follow the custom message's audience.
+   */
+  busy_until: Type.Optional(nullable(Timestamp)),
+  busy_label: Type.Optional(nullable(Type.String())),
   /** Only in the user's own view: when the custom message clears itself, or null for never. */
   custom_message_expires_at: Type.Optional(nullable(Timestamp)),
   /**

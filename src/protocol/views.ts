@@ -123,6 +123,8 @@ export function sameView(a: View, b: View): boolean {
     a.last_seen === b.last_seen &&
     (a.activity_since ?? null) === (b.activity_since ?? null) &&
     (a.last_seen_approx ?? null) === (b.last_seen_approx ?? null) &&
+    (a.busy_until ?? null) === (b.busy_until ?? null) &&
+    (a.busy_label ?? null) === (b.busy_label ?? null) &&
     (a.custom_message_expires_at ?? null) === (b.custom_message_expires_at ?? null) &&
     (a.manual_status ?? null) === (b.manual_status ?? null) &&
     (a.hidden_last_seen ?? null) === (b.hidden_last_seen ?? null) &&

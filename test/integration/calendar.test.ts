@@ -57,8 +57,13 @@ describe('calendar feeds', () => {
     // The tick queued whatever it made for Bob: it is in before his barrier's answer.
     await b.settled();
     expect(b.since(from).filter(change(alice.id))).toEqual([]);
-    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ status: 'busy', custom_message: `In a meeting until ${until}` });
-    expect(await b.after(() => t.advance(30 * MIN), change(alice.id))).toMatchObject({ status: 'online', custom_message: null });
+    // The text names its zone (UTC here); beside it the end as an instant, for each viewer's own zone.
+    const busyUntil = new Date(start + 30 * MIN).toISOString();
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ status: 'busy', custom_message: `In a meeting until ${until} UTC`, busy_until: busyUntil, busy_label: 'In a meeting' });
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json()).toMatchObject({ busy_until: busyUntil, busy_label: 'In a meeting' });
+    const free = await b.after(() => t.advance(30 * MIN), change(alice.id));
+    expect(free).toMatchObject({ status: 'online', custom_message: null });
+    expect(free).not.toHaveProperty('busy_until');
   });
 
   it("tells the meeting's end in the schedule's new time zone as soon as the user changes it", async () => {
@@ -72,15 +77,16 @@ describe('calendar feeds', () => {
     // Not a moment before: what the tick made for Bob is in before his barrier's answer.
     await b.settled();
     expect(b.since(early).filter(change(alice.id))).toEqual([]);
-    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: `In a meeting until ${new Date(end).toISOString().slice(11, 16)}` });
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: `In a meeting until ${new Date(end).toISOString().slice(11, 16)} UTC` });
     // Tokyo is UTC+9 all year; the clock does not move: no refresh round brings it.
     const tokyo = new Date(end + 9 * 60 * MIN).toISOString().slice(11, 16);
     const moved = await b.after(
       () => t.app.inject({ method: 'PUT', url: '/api/v1/users/me/status/schedule', headers: bearer(alice.token), payload: { time_zone: 'Asia/Tokyo', rules: [] } }),
       change(alice.id),
     );
-    expect(moved).toMatchObject({ status: 'busy', custom_message: `In a meeting until ${tokyo}` });
-    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json()).toMatchObject({ custom_message: `In a meeting until ${tokyo}` });
+    // The text's time and zone move; the instant does not.
+    expect(moved).toMatchObject({ status: 'busy', custom_message: `In a meeting until ${tokyo} UTC+9`, busy_until: new Date(end).toISOString() });
+    expect((await t.app.inject({ url: `/api/v1/users/${alice.id}/status`, headers: bearer(bob.token) })).json()).toMatchObject({ custom_message: `In a meeting until ${tokyo} UTC+9` });
   });
 
   it('shows the title only when the user opts in', async () => {
@@ -92,7 +98,7 @@ describe('calendar feeds', () => {
     await t.advance(start - t.clock.now() - 1);
     await b.settled();
     expect(b.since(early).filter(change(alice.id))).toEqual([]);
-    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: expect.stringMatching(/^Budget review until \d\d:\d\d$/) });
+    expect(await b.after(() => t.advance(1), change(alice.id))).toMatchObject({ custom_message: expect.stringMatching(/^Budget review until \d\d:\d\d UTC$/), busy_label: 'Budget review' });
   });
 
   it('refuses a feed it cannot read, and private addresses unless allowed', async () => {

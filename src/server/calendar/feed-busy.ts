@@ -37,13 +37,24 @@ function merge(intervals: readonly BusyInterval[]): BusyInterval[] {
   return out;
 }
 
-/** "In a meeting until 15:00" (or the event's title, if shared), in the user's zone; the weekday when it ends another day. */
+/**
+ * "In a meeting until 15:00 UTC+1" (or the event's title, if shared): the end in the user's
+ * zone, with the weekday when it ends another day, and the zone's offset named, so the text is
+ * right for any reader, whatever their zone. Beside it the bare `label` ("In a meeting"):
+ * viewers get it with the end as an instant (View.busy_label, busy_until) and say the end in
+ * their own zone and words.
+ */
 function withMessages(intervals: readonly BusyInterval[], zone: string, shareTitles: boolean, now: number): CalendarBusy[] {
   return intervals.map((b) => {
     const end = DateTime.fromMillis(b.end, { zone });
     const sameDay = end.hasSame(DateTime.fromMillis(Math.max(b.start, now), { zone }), 'day');
-    const until = sameDay ? end.toFormat('HH:mm') : end.toFormat('ccc HH:mm');
-    const what = shareTitles && b.title ? b.title : 'In a meeting';
-    return { start: b.start, end: b.end, message: `${what} until ${until}`.slice(0, 128) };
+    const until = `${sameDay ? end.toFormat('HH:mm') : end.toFormat('ccc HH:mm')} ${offsetName(end)}`;
+    const label = shareTitles && b.title ? b.title : 'In a meeting';
+    return { start: b.start, end: b.end, message: `${label} until ${until}`.slice(0, 128), label };
   });
+}
+
+/** "UTC", "UTC+1", "UTC-3:30": the offset the zone has at that instant. */
+function offsetName(at: DateTime): string {
+  return at.offset === 0 ? 'UTC' : `UTC${at.toFormat('Z')}`;
 }

@@ -85,6 +85,8 @@ export function sameReportedState(a: PresenceState, b: PresenceState): boolean {
     a.manualStatus === b.manualStatus &&
     a.customMessage === b.customMessage &&
     a.customMessageExpiresAt === b.customMessageExpiresAt &&
+    (a.busyUntil ?? null) === (b.busyUntil ?? null) &&
+    (a.busyLabel ?? null) === (b.busyLabel ?? null) &&
     a.lastSeen === b.lastSeen &&
     a.shownSince === b.shownSince
   );

@@ -132,6 +132,11 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     },
     nowMs,
   );
+  // A calendar event's end as an instant, beside its text, for whoever sees that text.
+  if (v.custom_message !== null && presence.busyUntil != null && presence.busyLabel != null) {
+    v.busy_until = isoUtc(presence.busyUntil);
+    v.busy_label = presence.busyLabel;
+  }
   // The user's own screens offer the message with its expiry (re-saving it must not lose it); nobody else sees when it ends.
   if (tier === 'self') {
     v.custom_message_expires_at = presence.customMessage === null || presence.customMessageExpiresAt === null ? null : isoUtc(presence.customMessageExpiresAt);

@@ -28,8 +28,13 @@ export interface Schedule {
 
 /** What a schedule says at one instant. */
 export interface ScheduleState {
-  /** The rule in force (busy wins over away; then the earlier rule), or null. */
-  active: { status: 'away' | 'busy'; message: string | null } | null;
+  /**
+   * The rule in force (busy wins over away; then the earlier rule), or null. A calendar event
+   * also says when its busy stretch ends (`until`, ms) and its message without that time
+   * (`label`): viewers say the end in their own zone (View.busy_until). Intervals stored before
+   * labels were kept have none.
+   */
+  active: { status: 'away' | 'busy'; message: string | null; until?: number; label?: string } | null;
   /** The next instant (ms) at which that may change; Infinity for never. */
   nextChange: number;
 }
@@ -113,7 +118,10 @@ const rank = (rule: ScheduleRule): number => (rule.status === 'busy' ? 0 : 1);
 export interface CalendarBusy {
   start: number;
   end: number;
+  /** "In a meeting until 15:00 UTC+1": the end in the user's zone, the offset named. */
   message: string;
+  /** The message without its time ("In a meeting", or the event's title). Absent from intervals read before it was kept. */
+  label?: string;
 }
 
 /** What the calendar says at `at`: busy during an interval, and when that next changes. */
@@ -126,5 +134,9 @@ export function evaluateCalendar(busy: readonly CalendarBusy[], at: number): Sch
     if (b.start > at) next = Math.min(next, b.start);
     if (b.end > at) next = Math.min(next, b.end);
   }
-  return { active: active ? { status: 'busy', message: active.message } : null, nextChange: next };
+  return { active: active ? calendarActive(active) : null, nextChange: next };
+}
+
+function calendarActive(b: CalendarBusy): NonNullable<ScheduleState['active']> {
+  return typeof b.label === 'string' ? { status: 'busy', message: b.message, until: b.end, label: b.label } : { status: 'busy', message: b.message };
 }

@@ -68,6 +68,13 @@ export interface PresenceState {
   customMessage: string | null;
   /** When the custom message clears itself, or null for never. */
   customMessageExpiresAt: number | null;
+  /**
+   * While the message shown is a calendar event's: when its busy stretch ends (ms) and the
+   * message without that time ("In a meeting"), so each viewer can say the end in their own
+   * zone. Null (or absent) otherwise.
+   */
+  busyUntil?: number | null;
+  busyLabel?: string | null;
   /** When the user's last session ended (ms), or null if never seen. */
   lastSeen: number | null;
   /** Last interaction (input signal, API call), ms, or null. */

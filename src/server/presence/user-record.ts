@@ -222,16 +222,20 @@ export function deriveState(u: UserRecord, now: number, dated: ActivityDate | nu
     : activity === dated?.activity ? dated.since
     : now;
   const details = game ? game.details : activity !== null && activity === u.declaredActivity ? u.declaredDetails : null;
+  // The user's own message wins; a schedule rule's (or calendar event's) fills in only while
+  // its status is the one shown: never under a manual status or a game ("Away · At work").
+  const layered = bySchedule && u.customMessage === null ? layer(u) : null;
+  const calendarEnd = layered?.until !== undefined && layered.label !== undefined;
   return Object.freeze({
     status,
     activity,
     activityDetails: details,
     activitySince: since,
     manualStatus: u.manualStatus,
-    // The user's own message wins; a schedule rule's (or calendar event's) fills in only while
-    // its status is the one shown: never under a manual status or a game ("Away · At work").
-    customMessage: u.customMessage ?? (bySchedule ? layer(u)?.message : null) ?? null,
+    customMessage: u.customMessage ?? layered?.message ?? null,
     customMessageExpiresAt: u.customMessageExpiresAt,
+    busyUntil: calendarEnd ? layered.until : null,
+    busyLabel: calendarEnd ? layered.label : null,
     lastSeen: u.lastSeen,
     lastActivity: u.lastActivity,
     shownSince: game?.shownFrom !== undefined ? Math.max(game.shownFrom, u.shownSince ?? -Infinity) : u.shownSince,
@@ -251,7 +255,7 @@ export function isPresent(u: UserRecord): boolean {
 }
 
 /** The busy/away a schedule or calendar imposes now: a calendar event (busy) wins over a schedule rule. */
-function layer(u: UserRecord): { status: 'busy' | 'away'; message: string | null } | null {
+function layer(u: UserRecord): ScheduleState['active'] {
   return u.calendarState.active ?? u.scheduleState.active;
 }
 

@@ -34,6 +34,9 @@ export const friendStatusBody = (v: View): string =>
     status: v.status,
     activity: v.activity,
     custom_message: v.custom_message,
+    // Only while the message is a calendar event's (absent otherwise, and so dropped here).
+    busy_until: v.busy_until,
+    busy_label: v.busy_label,
     last_seen: v.last_seen,
     last_seen_approx: v.last_seen_approx ?? null,
     activity_details: v.activity_details ?? null,
@@ -48,6 +51,8 @@ const statusUpdateBody = (v: View): string =>
     status: v.status,
     activity: v.activity,
     custom_message: v.custom_message,
+    busy_until: v.busy_until,
+    busy_label: v.busy_label,
     activity_details: v.activity_details ?? null,
     activity_since: v.activity_since ?? null,
     custom_message_expires_at: v.custom_message_expires_at ?? null,

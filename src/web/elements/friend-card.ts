@@ -25,6 +25,7 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
 import { h, userText } from '../lib/dom.js';
 import { precisionOf } from '../lib/relative-time.js';
 import { serverNow } from '../lib/server-time.js';
+import { shownMessage } from '../lib/shown-message.js';
 
 /** Stable pastel per user so avatars are told apart without pictures. */
 const AVATAR_BG = ['bg-sky-700', 'bg-emerald-700', 'bg-amber-700', 'bg-fuchsia-700', 'bg-indigo-700', 'bg-teal-700'];
@@ -144,8 +145,9 @@ export class FriendCardElement extends HTMLElement {
       ? h('p', { class: 'mt-1 text-xs text-amber-200', 'data-part': 'own-stale' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), staleNote)
       : null;
 
-    const message = v.custom_message
-      ? h('p', { class: 'beacon-ugc mt-1 text-sm text-slate-200 italic', 'data-part': 'message', dir: 'auto', title: v.custom_message }, `“${v.custom_message}”`)
+    const said = shownMessage(v);
+    const message = said
+      ? h('p', { class: 'beacon-ugc mt-1 text-sm text-slate-200 italic', 'data-part': 'message', dir: 'auto', title: said.text }, '“', ...said.parts, '”')
       : null;
 
     const approx = v.status === 'offline' && !v.last_seen && v.last_seen_approx ? LAST_SEEN_APPROX[v.last_seen_approx] : null;

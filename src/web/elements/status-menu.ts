@@ -14,6 +14,7 @@ import { shortUnavailable, statusUnavailable } from '../lib/status-unavailable.j
 import { ownPresence } from '../lib/own-presence.js';
 import { settingsChanged, type SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
+import { shownMessage } from '../lib/shown-message.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { announce } from '../lib/form-errors.js';
 import { readAccountPref, writeAccountPref } from '../lib/session.js';
@@ -334,6 +335,7 @@ export class StatusMenuElement extends HTMLElement {
     this.dataset.shown = own?.shown ?? 'unknown';
     this.#trigger.title = this.#unavailable ?? own?.audience ?? '';
     const short = this.#unavailable === null ? null : shortUnavailable(this.#unavailable);
+    const said = known ? shownMessage(known) : null;
     replaceChildren(
       this.#trigger,
       // No dot while unavailable: its shape would claim a status ("Offline") nobody knows.
@@ -346,8 +348,8 @@ export class StatusMenuElement extends HTMLElement {
       // would be cut to "Status unavai…"; the short one is drawn instead, the long one still heard.
       short ? h('span', { class: 'truncate font-medium sm:hidden', 'aria-hidden': 'true' }, short) : null,
       own?.audience && own.shown !== 'invisible' ? h('span', { class: 'sr-only' }, ` (${own.audience})`) : null,
-      known?.custom_message
-        ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message', dir: 'auto' }, `“${known.custom_message}”`)
+      said
+        ? h('span', { class: 'hidden max-w-40 truncate text-slate-400 md:inline', 'data-part': 'self-message', dir: 'auto' }, '“', ...said.parts, '”')
         : null,
       h('span', { 'aria-hidden': 'true', class: 'text-slate-400' }, '▾'),
     );

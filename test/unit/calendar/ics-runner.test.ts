@@ -35,7 +35,7 @@ describe('IcsRunner', () => {
     expect(busy.length).toBeGreaterThan(0);
     expect(busy).toEqual(feedBusy(read(fixture)));
     expect(await runner.read(read(meeting('Budget review', 10)))).toEqual([
-      { start: NOW + 10 * 60_000, end: NOW + 40 * 60_000, message: 'Budget review until 09:40' },
+      { start: NOW + 10 * 60_000, end: NOW + 40 * 60_000, message: 'Budget review until 09:40 UTC+1', label: 'Budget review' },
     ]);
     expect(stops).toEqual([]);
   });

@@ -80,12 +80,24 @@ describe('FriendsStore', () => {
       status: 'in_game',
       activity: 'in_tournament',
       custom_message: 'gl hf',
+      busy_until: null,
+      busy_label: null,
       last_seen: null,
       last_seen_approx: null,
       activity_details: null, // a frame without rich presence leaves none (never a stale one)
       activity_since: null,
       timestamp: '2024-01-15T15:00:00.000Z',
     });
+  });
+
+  it("takes a calendar message's end from each change: a frame without it clears the one kept", () => {
+    const store = new FriendsStore();
+    store.replace([view(2, 'amy', 'online')]);
+    const frame = { type: 'friend_status_change' as const, friend_id: 2, status: 'busy' as const, activity: 'browsing' as const, last_seen: null, timestamp: T0 };
+    store.applyChange({ ...frame, custom_message: 'In a meeting until 15:00 UTC+1', busy_until: '2026-01-12T14:00:00.000Z', busy_label: 'In a meeting' });
+    expect(store.get(2)).toMatchObject({ busy_until: '2026-01-12T14:00:00.000Z', busy_label: 'In a meeting' });
+    store.applyChange({ ...frame, custom_message: 'brb' });
+    expect(store.get(2)).toMatchObject({ custom_message: 'brb', busy_until: null, busy_label: null });
   });
 
   it('drops a change for an unknown friend and reports no-op upserts as null', () => {

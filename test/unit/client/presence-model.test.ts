@@ -117,7 +117,7 @@ describe('PresenceModel events', () => {
     expect(take()).toEqual([]);
     m.applyEvent(update);
     expect(take()).toEqual(['self']);
-    expect(m.self).toEqual({ ...ME, status: 'busy', custom_message: 'hi', custom_message_expires_at: null, activity_details: null, activity_since: null, timestamp: '2024-01-15T15:00:00.000Z' });
+    expect(m.self).toEqual({ ...ME, status: 'busy', custom_message: 'hi', busy_until: null, busy_label: null, custom_message_expires_at: null, activity_details: null, activity_since: null, timestamp: '2024-01-15T15:00:00.000Z' });
     // The message's expiry (only ever in the own view) is kept from the frame.
     m.applyEvent({ ...update, custom_message_expires_at: '2024-01-15T15:30:00.000Z', timestamp: '2024-01-15T15:00:01.000Z' } as EventFrame);
     expect(take()).toEqual(['self']);
