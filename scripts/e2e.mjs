@@ -58,6 +58,7 @@ const QUIET = [
   'friends-tab-address',
   'schedule-unsaved',
   'calendar-time',
+  'usual-hours-live',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

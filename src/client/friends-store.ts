@@ -75,10 +75,13 @@ export class FriendsStore {
    * `friend_added` that must precede it (or the next snapshot) will bring the full view.
    */
   applyChange(frame: FriendStatusChangeFrame): FriendChange | null {
-    const previous = this.#byId.get(frame.friend_id);
-    if (!previous) return null;
+    const current = this.#byId.get(frame.friend_id);
+    if (!current) return null;
+    // Whether you may read their usual hours comes with every frame: one without it says you may not.
+    const { pattern_shared: _shared, ...previous } = current;
     return this.upsert({
       ...previous,
+      ...(frame.pattern_shared === true ? { pattern_shared: true } : {}),
       // Names come only with a rename.
       username: frame.username ?? previous.username,
       display_name: frame.display_name ?? previous.display_name,

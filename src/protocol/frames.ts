@@ -81,6 +81,8 @@ export interface FriendStatusChangeFrame {
   /** While the message is a calendar event's: when its busy stretch ends, and the message without that time; see the view's fields. */
   busy_until?: string | null;
   busy_label?: string | null;
+  /** Present (true) when you may read the friend's usual hours; a frame without it says you may not (any more). */
+  pattern_shared?: boolean;
   last_seen: string | null;
   last_seen_approx?: LastSeenBucket | null;
   activity_details?: ActivityDetails | null;

@@ -118,6 +118,8 @@ export const View = Type.Object({
   activity_since: Type.Optional(nullable(Timestamp)),
   /** For viewers allowed only an approximate last seen: how long ago, never the moment. */
   last_seen_approx: Type.Optional(nullable(Type.Union([Type.Literal('recently'), Type.Literal('within_week'), Type.Literal('within_month'), Type.Literal('long_ago')]))),
+  /** Present (true) when the viewer may read the user's usual hours (GET /users/:id/pattern); absent otherwise. */
+  pattern_shared: Type.Optional(Type.Boolean()),
   /**
    * Only while the custom message shown is a calendar event's ("In a meeting until 15:00 UTC+1"):
    * when the busy stretch it tells ends, and the message without that time ("In a meeting").

@@ -123,6 +123,7 @@ export function sameView(a: View, b: View): boolean {
     a.last_seen === b.last_seen &&
     (a.activity_since ?? null) === (b.activity_since ?? null) &&
     (a.last_seen_approx ?? null) === (b.last_seen_approx ?? null) &&
+    (a.pattern_shared ?? false) === (b.pattern_shared ?? false) &&
     (a.busy_until ?? null) === (b.busy_until ?? null) &&
     (a.busy_label ?? null) === (b.busy_label ?? null) &&
     (a.custom_message_expires_at ?? null) === (b.custom_message_expires_at ?? null) &&

@@ -104,7 +104,18 @@ export function subjectOf(p: SubjectProfile, presence: PresenceState): Subject {
 export function unseenView(subject: SubjectProfile, tier: ViewerTier, nowMs: number): View | null {
   const visibility = subject.settings.status_visibility;
   if (canSee(visibility, tier)) return null;
-  return assemble(subject, visibility === 'hidden' ? hiddenLook(subject, tier, nowMs) : UNSEEN, nowMs);
+  return withPattern(assemble(subject, visibility === 'hidden' ? hiddenLook(subject, tier, nowMs) : UNSEEN, nowMs), subject, tier);
+}
+
+/**
+ * Marks the view of a viewer who may read the user's usual hours (GET /users/:id/pattern,
+ * canSeePattern), so a change of that (the user's pattern_visibility, the category they give
+ * the viewer) reaches the viewer as a change of their view, by the one fan-out path. Unchanged
+ * by hiding, as canSeePattern is: hidden still looks like a logout.
+ */
+function withPattern(v: View, subject: SubjectProfile, tier: ViewerTier): View {
+  if (tier !== 'self' && canSeePattern(subject.settings, tier, subject.visibilityBeforeHidden ?? null)) v.pattern_shared = true;
+  return v;
 }
 
 /**
@@ -132,6 +143,7 @@ export function view(subject: Subject, tier: ViewerTier, nowMs: number): View {
     },
     nowMs,
   );
+  withPattern(v, subject, tier);
   // A calendar event's end as an instant, beside its text, for whoever sees that text.
   if (v.custom_message !== null && presence.busyUntil != null && presence.busyLabel != null) {
     v.busy_until = isoUtc(presence.busyUntil);

@@ -37,6 +37,8 @@ export const friendStatusBody = (v: View): string =>
     // Only while the message is a calendar event's (absent otherwise, and so dropped here).
     busy_until: v.busy_until,
     busy_label: v.busy_label,
+    // Only when the viewer may read the friend's usual hours (absent otherwise, and so dropped here).
+    pattern_shared: v.pattern_shared,
     last_seen: v.last_seen,
     last_seen_approx: v.last_seen_approx ?? null,
     activity_details: v.activity_details ?? null,

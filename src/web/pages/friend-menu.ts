@@ -8,7 +8,9 @@
  * Escape closes it and returns focus to the button. The category and the toggle are read when
  * the menu opens: until then, or if that fails, they claim nothing (no category, toggle disabled).
  * A category changed on any of the user's devices arrives over the socket (`setCategory`) and
- * shows at once in a menu that has read one, open or not.
+ * shows at once in a menu that has read one, open or not. The usual-hours line follows the
+ * friend's view (`pattern_shared`): it goes the moment they stop sharing them with you, and is
+ * read again when they start while the menu is open, and at every opening.
  * Every text naming the friend gives their @username with the display name (display names
  * are not unique: a friend renamed "Bo" must not pass for Bo), contained (`userText`).
  */
@@ -107,6 +109,34 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   };
   label();
 
+  /** Whether the friend shares their usual hours with you, as their view last said (`pattern_shared`). */
+  let patternShared = view.pattern_shared === true;
+  /** Moves on with every read of the usual hours and every change of the view's word on them: an older read's answer is dropped. */
+  let patternRead = 0;
+  /**
+   * The usual-hours line, read again each time the menu opens, and whenever the friend's view
+   * says they begin to share them while it is open. When they stop (their pattern_visibility,
+   * the category they give you, or unfriending, which takes the card away), their view says so
+   * at once (`update`) and the line goes, without a read and whatever a read in flight answers.
+   */
+  const readPattern = (): void => {
+    const read = ++patternRead;
+    if (!patternShared) {
+      pattern.hidden = true;
+      return;
+    }
+    ctx.api.userPattern(view.user_id).then(
+      (p) => {
+        if (read !== patternRead) return;
+        pattern.replaceChildren(named(), `: ${p.summary.charAt(0).toLowerCase()}${p.summary.slice(1)} (${p.time_zone})`);
+        pattern.hidden = false;
+      },
+      () => {
+        if (read === patternRead) pattern.hidden = true;
+      },
+    );
+  };
+
   const setOpen = (open: boolean): void => {
     panel.hidden = !open;
     toggle.setAttribute('aria-expanded', String(open));
@@ -159,14 +189,7 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       },
       (e: unknown) => error.replaceChildren('Could not read whether you follow ', named(), `. ${errorMessage(e)}`),
     );
-    // Shown only when the friend shares their usual hours with you (403 otherwise).
-    ctx.api.userPattern(view.user_id).then(
-      (p) => {
-        pattern.replaceChildren(named(), `: ${p.summary.charAt(0).toLowerCase()}${p.summary.slice(1)} (${p.time_zone})`);
-        pattern.hidden = false;
-      },
-      () => (pattern.hidden = true),
-    );
+    readPattern();
   });
   // Busy, not disabled, while it is sent: the button has focus (it was just pressed), and a
   // disabled one drops it to the page, where Escape no longer closes the menu (busy-button.ts).
@@ -265,6 +288,10 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
     update(next) {
       status = next.status;
       showExact(next);
+      if ((next.pattern_shared === true) !== patternShared) {
+        patternShared = next.pattern_shared === true;
+        if (!patternShared || !panel.hidden) readPattern();
+      }
       if (nameWithUsername(next) === name) return;
       name = nameWithUsername(next);
       label();
