@@ -59,6 +59,7 @@ const QUIET = [
   'schedule-unsaved',
   'calendar-time',
   'usual-hours-live',
+  'last-seen-order',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

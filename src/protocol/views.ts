@@ -10,14 +10,35 @@ const RANK: Readonly<Record<Status, number>> = { online: 0, in_game: 1, busy: 2,
 /** One collator for every comparison: building one per call dominated ready snapshots in profiles. */
 const byName = new Intl.Collator('en', { sensitivity: 'base' });
 
+const DAY_MS = 86_400_000;
+
+/** The whole UTC days before the view's own day that each bucket reaches back to (lastSeenBucket's bounds). */
+const BUCKET_REACH: Readonly<Record<Exclude<LastSeenBucket, 'long_ago'>, number>> = { recently: 2, within_week: 6, within_month: 29 };
+
+/**
+ * When an offline view says its user was last seen, for ordering. An exact `last_seen` is
+ * itself. An approximate one (`last_seen_approx`) is the earliest moment its bucket can mean,
+ * counted from the view's own `timestamp` as the bucket was (whole UTC days), less half a
+ * millisecond: "recently" sorts after every exact last seen of today and the two days before
+ * and before any older one, as the cards read ("2 hours ago", "recently", "4 days ago"); "a long
+ * time ago" after every exact one, and before never seen (-Infinity).
+ */
 function lastSeenMs(v: View): number {
-  const t = v.last_seen === null ? Number.NaN : Date.parse(v.last_seen);
-  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+  if (v.last_seen !== null) {
+    const t = Date.parse(v.last_seen);
+    return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+  }
+  const bucket = v.last_seen_approx ?? null;
+  if (bucket === null) return Number.NEGATIVE_INFINITY;
+  const now = Date.parse(v.timestamp);
+  if (bucket === 'long_ago' || Number.isNaN(now)) return -Number.MAX_VALUE;
+  return (Math.floor(now / DAY_MS) - BUCKET_REACH[bucket]) * DAY_MS - 0.5;
 }
 
 /**
- * Contract order: online, in_game, busy, away, then offline by `last_seen` descending
- * (never seen last); ties by username, case-insensitively, then id, so the order is stable.
+ * Contract order: online, in_game, busy, away, then offline by `last_seen` descending, an
+ * approximate last seen at the earliest moment it can mean (lastSeenMs), never seen last; ties
+ * by username, case-insensitively, then id, so the order is stable.
  */
 export function compareViews(a: View, b: View): number {
   const rank = RANK[a.status] - RANK[b.status];
@@ -53,7 +74,7 @@ export function asciiNameKey(name: string): string | null {
 /** What contract order looks at in a view, worked out once: see sortViewsInPlace. */
 export interface SortKey {
   rank: number;
-  /** Last seen (ms) of an offline view; -Infinity if never; 0 when not offline. */
+  /** Last seen (ms) of an offline view (an approximate one as lastSeenMs says); -Infinity if never; 0 when not offline. */
   seen: number;
   /** asciiNameKey of the username, or null (then the collator compares usernames). */
   key: string | null;
@@ -95,8 +116,6 @@ export function sortViewsInPlace(views: View[]): View[] {
 
 /** How long ago, for viewers allowed only an approximate last seen. */
 export type LastSeenBucket = 'recently' | 'within_week' | 'within_month' | 'long_ago';
-
-const DAY_MS = 86_400_000;
 
 /**
  * The bucket of a last seen at `nowMs`: within 3 days, a week, a month, or longer. It is
