@@ -60,6 +60,7 @@ const QUIET = [
   'calendar-time',
   'usual-hours-live',
   'last-seen-order',
+  'bidi-dates',
 ].map(e2e);
 const NOT_TIMING_BOUND = [...WAITING_1, ...WAITING_2, ...QUIET];
 

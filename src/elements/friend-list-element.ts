@@ -228,7 +228,8 @@ export class BeaconFriendListElement extends BeaconElement {
     row.dataset.status = view.status;
     row.firstElementChild?.replaceChildren(
       statusDot(view.status),
-      h('span', { class: 'name', part: 'name' }, view.display_name),
+      // A name in a right-to-left script keeps its own order beside the status words.
+      h('span', { class: 'name', part: 'name', dir: 'auto' }, view.display_name),
       h('span', { class: 'label muted', part: 'label' }, words),
       ...(said ? [h('span', { class: 'message muted', part: 'message', dir: 'auto' }, '“', ...said.parts, '”')] : []),
       ...(details ? [h('span', { class: 'details muted', part: 'details' }, details)] : []),

@@ -18,7 +18,7 @@
  */
 import { ApiError, type ConnectionState, type Status, type View } from '../client/index.js';
 import { MAX_ID } from '../protocol/enums.js';
-import { h } from '../web/lib/dom.js';
+import { bdi, h } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, connectionLabel, STATUS_SHORT } from '../web/lib/labels.js';
 import type { ConnectionLabel } from '../web/lib/label-types.js';
 import { asOfTime, NextDay } from '../web/lib/as-of.js';
@@ -230,7 +230,7 @@ export class BeaconStatusElement extends BeaconElement {
     this.#wrap.replaceChildren(
       dot,
       h('span', { class: 'label', part: 'label' }, word),
-      asOf ? h('span', { class: 'as-of muted', part: 'as-of' }, `· ${asOf}`) : '',
+      stale ? h('span', { class: 'as-of muted', part: 'as-of' }, ...(stale.at === null ? ['· last known'] : ['· as of ', bdi(asOfTime(stale.at))])) : '',
       message ? h('span', { class: 'message muted', part: 'message', dir: 'auto' }, '“', ...message.parts, '”') : '',
     );
     this.#wrap.title = stale

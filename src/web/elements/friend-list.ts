@@ -13,7 +13,7 @@
 import type { View } from '../lib/label-types.js';
 import { connectionLabel, STATUS_SHORT } from '../lib/labels.js';
 import { announceChange, visibleFriends } from '../lib/status-order.js';
-import { h } from '../lib/dom.js';
+import { bdi, h } from '../lib/dom.js';
 import { LiveAnnouncer } from '../lib/live-announcer.js';
 import { NextFrame } from '../lib/next-frame.js';
 import { placeRows } from '../lib/row-order.js';
@@ -130,12 +130,13 @@ export class FriendListElement extends HTMLElement {
     this.#nextDay.arm();
     const time = asOfTime(at, Date.now(), { seconds: true });
     this.dataset.stale = state === 'polling' ? 'polling' : 'stale';
-    this.#stale.textContent = state === 'polling'
-      ? `Live updates are paused; checking every few seconds. Last update ${time}.`
+    // The time in the viewer's locale, isolated: a right-to-left one keeps its order in the sentence.
+    const [before, after] = state === 'polling'
+      ? ['Live updates are paused; checking every few seconds. Last update ', '.']
       : state === 'catching_up'
-        ? `Not live: catching up on missed updates. Statuses as of ${time}; they may have changed.`
-        : `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Statuses as of ${time}; they may have changed.`;
-    this.#stale.prepend(h('span', { 'aria-hidden': 'true' }, '⚠ '));
+        ? ['Not live: catching up on missed updates. Statuses as of ', '; they may have changed.']
+        : [`Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. Statuses as of `, '; they may have changed.'];
+    this.#stale.replaceChildren(h('span', { 'aria-hidden': 'true' }, '⚠ '), before, bdi(time), after);
   }
 
   #subscribe(): void {

@@ -29,7 +29,7 @@ import type { PresenceClient } from '../../client/presence-client.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
 import { INVITES_ROOM, keepClearOf } from '../lib/clearance.js';
-import { h, userText } from '../lib/dom.js';
+import { bdi, h, userText } from '../lib/dom.js';
 import { nameWithUsername } from '../lib/labels.js';
 import { NOTICE_MS } from '../lib/notice.js';
 import { formatInviteTime, sentInvites, type SentInvite } from '../lib/sent-invites.js';
@@ -168,9 +168,9 @@ export class GameInviteDialogElement extends HTMLElement {
   #renderSent(): void {
     const open = sentInvites.list();
     this.#sentOpen.replaceChildren(...open.map((i) =>
-      h('li', {}, 'Invitation to ', userText(this.#nameOf(i)), `: open until ${formatInviteTime(i.openUntil)}.`)));
+      h('li', {}, 'Invitation to ', userText(this.#nameOf(i)), ': open until ', bdi(formatInviteTime(i.openUntil)), '.')));
     this.#sentLapsed.replaceChildren(...this.#lapsed.map((i) =>
-      h('p', {}, 'Your invitation to ', userText(this.#nameOf(i)), ` lapsed at ${formatInviteTime(i.lapsesAt)}: they did not accept it.`)));
+      h('p', {}, 'Your invitation to ', userText(this.#nameOf(i)), ' lapsed at ', bdi(formatInviteTime(i.lapsesAt)), ': they did not accept it.')));
     if (open.length === 0 && this.#lapsed.length === 0) this.#sent.hidden = true;
   }
 

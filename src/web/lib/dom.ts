@@ -35,6 +35,15 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
 }
 
 /**
+ * A date or time formatted in the viewer's locale, inside an English sentence: isolated for bidi
+ * (`<bdi>`), so a right-to-left locale's date ("الاثنين، ٧ ديسمبر") keeps its own order and does
+ * not pull the sentence's punctuation or words into it.
+ */
+export function bdi(text: string): HTMLElement {
+  return h('bdi', {}, text);
+}
+
+/**
  * Text a user controls (a name, a message) inside a sentence: clipped to its own box
  * (`beacon-ugc`, so combining-mark stacks never paint over the rest) and isolated for bidi.
  */

@@ -94,11 +94,17 @@ export function activityLine(view: View, now: Date): ActivityLine | null {
  * when the card shows neither (online with no timed activity, or only an approximate last seen).
  */
 export function exactTimeText(view: View, locale?: string): string | null {
+  const parts = exactTimeParts(view, locale);
+  return parts ? `${parts.lead}${parts.time}` : null;
+}
+
+/** exactTimeText in two parts: the words ("Last seen ") and the moment in the viewer's locale, which a page isolates for bidi. */
+export function exactTimeParts(view: View, locale?: string): { lead: string; time: string } | null {
   if (view.status === 'offline') {
     const seen = view.last_seen ? new Date(view.last_seen) : null;
-    return seen && !Number.isNaN(seen.getTime()) ? `Last seen ${formatExact(seen, locale, precisionOf(seen))}` : null;
+    return seen && !Number.isNaN(seen.getTime()) ? { lead: 'Last seen ', time: formatExact(seen, locale, precisionOf(seen)) } : null;
   }
   if (!view.activity || !TIMED.has(view.activity)) return null;
   const since = richPresence(view).since;
-  return since ? `${ACTIVITY_LABEL[view.activity]} since ${formatExact(since, locale, precisionOf(since))}` : null;
+  return since ? { lead: `${ACTIVITY_LABEL[view.activity]} since `, time: formatExact(since, locale, precisionOf(since)) } : null;
 }

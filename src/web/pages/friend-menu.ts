@@ -20,9 +20,9 @@ import { CATEGORY_LABEL, nameWithUsername } from '../lib/labels.js';
 import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
-import { h, userText } from '../lib/dom.js';
+import { bdi, h, userText } from '../lib/dom.js';
 import { inviteSentText, sentInvites } from '../lib/sent-invites.js';
-import { exactTimeText } from '../lib/rich-presence.js';
+import { exactTimeParts } from '../lib/rich-presence.js';
 
 export interface FriendMenuContext {
   api: Pick<ApiClient, 'friends' | 'setFriendCategory' | 'removeFriend' | 'blockUser' | 'inviteToGame' | 'watches' | 'watch' | 'unwatch' | 'userPattern'>;
@@ -86,8 +86,10 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
   const exact = h('p', { id: exactId, class: 'text-sm text-slate-200', 'data-part': 'exact-time' });
   /** Says the exact last seen or activity start of `v`, or nothing; the ⋯ button is described by it. */
   const showExact = (v: View): void => {
-    const text = exactTimeText(v);
-    exact.textContent = text ?? '';
+    const text = exactTimeParts(v);
+    // The moment in the viewer's locale, isolated: a right-to-left one keeps its order in the sentence.
+    if (text) exact.replaceChildren(text.lead, bdi(text.time));
+    else exact.replaceChildren();
     exact.hidden = text === null;
     if (text === null) toggle.removeAttribute('aria-describedby');
     else toggle.setAttribute('aria-describedby', exactId);

@@ -4,7 +4,7 @@
  * "just started", as in the user's own (exact) view, and never "1 min".
  */
 import { describe, expect, it, vi } from 'vitest';
-import { activityLine, elapsedChangeIn, elapsedSince, exactTimeText, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
+import { activityLine, elapsedChangeIn, elapsedSince, exactTimeParts, exactTimeText, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
 import type { View } from '../../../src/protocol/index.js';
 
 const MIN = 60_000;
@@ -154,5 +154,13 @@ describe('exactTimeText (the exact moment in the friend menu)', () => {
     expect(exactTimeText({ ...base, activity: 'browsing', activity_since: '2026-12-07T14:02:00.000Z' })).toBeNull();
     expect(exactTimeText({ ...base, activity: 'chatting' })).toBeNull();
     expect(exactTimeText({ ...base, status: 'offline', last_seen_approx: 'recently' })).toBeNull();
+  });
+
+  it('gives the words and the moment apart, so a page can isolate a right-to-left locale\'s date', () => {
+    vi.stubEnv('TZ', 'UTC');
+    const parts = exactTimeParts({ ...base, status: 'offline', last_seen: '2026-12-07T14:02:00.000Z' }, 'ar-EG');
+    expect(parts?.lead).toBe('Last seen ');
+    expect(parts?.time).toMatch(/[\u0600-\u06FF]/);
+    expect(exactTimeText({ ...base, status: 'offline', last_seen: '2026-12-07T14:02:00.000Z' }, 'ar-EG')).toBe(`Last seen ${parts?.time}`);
   });
 });
