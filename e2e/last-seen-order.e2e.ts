@@ -6,9 +6,9 @@
  * approximate last seen sorts at the earliest moment it can mean: Eve, Rae, Dan. Their last
  * seen is set in the database while the server is stopped (no test can wait five days).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -56,6 +56,7 @@ afterAll(async () => {
   await ctx?.close();
   await browser?.close();
   await server?.stop();
+  rmSync(dirname(dbFile), { recursive: true, force: true });
 });
 
 describe('offline friends in the order their cards read', () => {
