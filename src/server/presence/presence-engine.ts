@@ -762,6 +762,9 @@ export class PresenceEngine {
       if (u.lastActivity !== null && u.sessions.size > 0) u.lastActivity += step;
       if (u.declaredOrphanedAt !== null) u.declaredOrphanedAt += step;
       for (const session of u.sessions.values()) session.lastTouch += step;
+      // The latest leave, which a poll session's end or a dead instance's session is dated no
+      // earlier than: left unmoved by a step back, it dated their leave (and grace) that far ahead.
+      if (u.lastLeftAt !== null) u.lastLeftAt += step;
       // A later deadline keeps its earlier entry, which re-checks the user (deadline-queue.ts).
       this.#schedule(u);
     }

@@ -67,6 +67,23 @@ describe('a step of the wall clock', () => {
       expect(advance(1).expiredSessions).toEqual([{ userId: ALICE, sessionId: 'p1' }]);
     });
 
+    it(`${way} by 10 minutes: a poll session outliving the socket that closed before the step ends with its TTL, then a grace`, () => {
+      const { engine, advance, step } = setup();
+      engine.openSession(ALICE, 's1', 'socket');
+      engine.openSession(ALICE, 'p1', 'poll');
+      advance(1_000);
+      engine.touchSession(ALICE, 'p1');
+      // The socket's close is the latest leave the engine knows of, dated before the step.
+      engine.closeSession(ALICE, 's1');
+      step(by);
+      expect(advance(timings.pollSessionTtlMs).expiredSessions).toEqual([{ userId: ALICE, sessionId: 'p1' }]);
+      expect(engine.get(ALICE).status).toBe('online');
+      // Back, before: the leave was dated at the socket's close, 10 minutes ahead of the clock, so
+      // the grace ran from then and the user who left stayed online for 10 minutes more.
+      expect(advance(timings.offlineGraceMs - 1).changes).toEqual([]);
+      expect(advance(1).changes.map((c) => c.after.status)).toEqual(['offline']);
+    });
+
     it(`${way} by 10 minutes: a client game whose page went ends a grace after it went`, () => {
       const { engine, advance, step } = setup();
       engine.openSession(ALICE, 'tab', 'socket');
