@@ -758,8 +758,9 @@ export class PresenceEngine {
     for (const u of this.#users.values()) {
       if (u.graceUntil !== null) u.graceUntil += step;
       if (u.probeAt !== null) u.probeAt += step;
-      // A connected user's last input: the idle timer runs from it (only while a session is live).
-      if (u.lastActivity !== null && u.sessions.size > 0) u.lastActivity += step;
+      // A present user's last input: the idle timer runs from it while a session is live, and
+      // resumes from it when the client reconnects within the offline grace (resumeIdle).
+      if (u.lastActivity !== null && (u.sessions.size > 0 || u.graceUntil !== null)) u.lastActivity += step;
       if (u.declaredOrphanedAt !== null) u.declaredOrphanedAt += step;
       for (const session of u.sessions.values()) session.lastTouch += step;
       // The latest leave, which a poll session's end or a dead instance's session is dated no

@@ -84,6 +84,22 @@ describe('a step of the wall clock', () => {
       expect(advance(1).changes.map((c) => c.after.status)).toEqual(['offline']);
     });
 
+    it(`${way} by 10 minutes during the offline grace: the client's reconnect finds the idle timer where it was`, () => {
+      const { engine, advance, step } = setup();
+      engine.openSession(ALICE, 's1', 'socket');
+      advance(1_000);
+      engine.closeSession(ALICE, 's1');
+      step(by);
+      advance(2_000);
+      // The SDK reconnecting by itself (no interaction) within the grace.
+      engine.openSession(ALICE, 's2', 'socket', { interaction: false });
+      // Forward, before: away at once (the last input read as 10 minutes old). Back, before: the
+      // probe went out 10 minutes late.
+      expect(engine.get(ALICE).status).toBe('online');
+      expect(advance(timings.idleTimeoutMs - 3_001).probes).toEqual([]);
+      expect(advance(1).probes).toEqual([ALICE]);
+    });
+
     it(`${way} by 10 minutes: a client game whose page went ends a grace after it went`, () => {
       const { engine, advance, step } = setup();
       engine.openSession(ALICE, 'tab', 'socket');
