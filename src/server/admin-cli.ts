@@ -71,7 +71,7 @@ export async function runAdminCommand(args: readonly string[], config: Readonly<
     // at a password reset: its sockets close, and the account signs in again as a user.
     const sessionIds = await new SessionRepository(database.db).revokeAll(revoked.userId, now());
     out(`${username}'s admin grant is withdrawn, and every login of the account ended (${sessionIds.length}): it signs in again as a user.`);
-    await tellEnded(config, revoked.userId, sessionIds, out, now(), false);
+    await tellEnded(config, revoked.userId, sessionIds, out, false);
     return 0;
   } catch (err) {
     throw unreachable(err, config) ?? err;
@@ -163,7 +163,7 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
   out(`${result.username}'s password is reset, and every login of the account ended (${result.sessionIds.length}).`);
   out(`New password: ${result.password}`);
   out('Give it to its owner by a private channel; it is shown only now. They can change it on the Account page.');
-  const told = await tellEnded(config, result.userId, result.sessionIds, out, now, true);
+  const told = await tellEnded(config, result.userId, result.sessionIds, out, true);
   if (!config.redisUrl) {
     if (config.rateLimits) {
       out("If wrong passwords locked the account, it opens 15 min after the first of them, or at the instance's restart (without Redis the failed-login budget is kept in the instance's memory).");
@@ -186,14 +186,14 @@ async function reset(db: Db, config: Readonly<Config>, username: string, out: (l
  * `budget`: the command also clears the failed-login budget (reset-password), which the line for
  * instances under another prefix names too. Answers whether a running instance beats in Redis.
  */
-async function tellEnded(config: Readonly<Config>, userId: number, sessionIds: readonly string[], out: (line: string) => void, now: number, budget: boolean): Promise<boolean> {
+async function tellEnded(config: Readonly<Config>, userId: number, sessionIds: readonly string[], out: (line: string) => void, budget: boolean): Promise<boolean> {
   if (!config.redisUrl) {
     const s = ALONE_RECHECK_MS / 1000;
     out(`Its sockets open on a running instance close within ${s} s (the instance reads its logins again every ${s} s).`);
     return false;
   }
   // null: Redis did not answer; the announcement below says so.
-  const told = (await liveInstanceCount(config, now)) !== 0;
+  const told = (await liveInstanceCount(config)) !== 0;
   if (!told) {
     // None running now (nothing of the account is open), or they use another prefix: the budget
     // under this one is cleared all the same, for instances that start under it.

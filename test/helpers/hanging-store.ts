@@ -26,15 +26,22 @@ interface Waiting {
 const refused = <T>(): Promise<T> => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
 
 export class HangingStore {
-  #inner = new MemoryPresenceStore();
+  #inner: MemoryPresenceStore;
   #mode: Mode = 'up';
   readonly #waiting = new Set<Waiting>();
 
   /**
    * `commandTimeoutMs`: how long a command waits on a frozen store before it fails; `leaveMs`:
-   * how long leave() waits before giving up without failing (RedisPresenceStore.leave, bounded).
+   * how long leave() waits before giving up without failing (RedisPresenceStore.leave, bounded);
+   * `now`: the store's clock, which dates the beats (Redis: its TIME; default the process's).
    */
-  constructor(private readonly timings: { commandTimeoutMs: number; leaveMs: number }) {}
+  constructor(private readonly timings: { commandTimeoutMs: number; leaveMs: number; now?: () => number }) {
+    this.#inner = this.#fresh();
+  }
+
+  #fresh(): MemoryPresenceStore {
+    return new MemoryPresenceStore(this.timings.now ? { now: this.timings.now } : {});
+  }
 
   /** What the store holds now (what Redis holds). */
   get inner(): MemoryPresenceStore {
@@ -43,7 +50,7 @@ export class HangingStore {
 
   /** Redis restarted empty: every copy, beat and card is gone. */
   empty(): void {
-    this.#inner = new MemoryPresenceStore();
+    this.#inner = this.#fresh();
   }
 
   refuse(): void {
@@ -73,11 +80,11 @@ export class HangingStore {
       save: (userId: number, instanceId: string, state: SharedState, version: Version) => call(() => inner().save(userId, instanceId, state, version)),
       load: (ids: readonly number[], live: ReadonlySet<string> | null, opts?: LoadOptions): Promise<Map<number, StoredReplica>> => call(() => inner().load(ids, live, opts)),
       forget: (userId: number) => call(() => inner().forget(userId)),
-      heartbeat: (instanceId: string, now: number, saturated?: boolean) => call(() => inner().heartbeat(instanceId, now, saturated)),
+      heartbeat: (instanceId: string, saturated?: boolean) => call(() => inner().heartbeat(instanceId, saturated)),
       putCard: (instanceId: string, card: InstanceCard) => call(() => inner().putCard(instanceId, card)),
       cards: (instanceIds: readonly string[]) => call(() => inner().cards(instanceIds)).catch(() => null),
-      liveInstances: (now: number, deadAfterMs: number) => call(() => inner().liveInstances(now, deadAfterMs)).catch(() => null),
-      saturatedInstances: (now: number, withinMs: number) => call(() => inner().saturatedInstances(now, withinMs)).catch(() => null),
+      liveInstances: (deadAfterMs: number) => call(() => inner().liveInstances(deadAfterMs)).catch(() => null),
+      saturatedInstances: (withinMs: number) => call(() => inner().saturatedInstances(withinMs)).catch(() => null),
       // As RedisPresenceStore's: bounded, and never failing the stop.
       leave: async (instanceId: string) => {
         let timer: NodeJS.Timeout | undefined;

@@ -53,7 +53,7 @@ describe("the plugin's refusals at its start name its options, not BEACON_* vari
     const other = new RedisPresenceStore({ url: REDIS_URL, prefix });
     cleanups.push(() => other.close());
     await other.connect();
-    await other.heartbeat('other-instance', Date.now());
+    await other.heartbeat('other-instance');
     await other.putCard('other-instance', { tokenSecret: secretFingerprint('another-secret-0123456789') });
 
     const lines: Array<{ msg: string; variable?: string }> = [];

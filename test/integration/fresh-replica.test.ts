@@ -67,7 +67,7 @@ for (const kind of ['memory', 'redis'] as const) {
 
     /** The live instances heartbeat into the shared store (their own timers run on real time). */
     async function beat() {
-      for (const [i, s] of all.entries()) if (!closed.has(s)) await parts[i]!.store.heartbeat(parts[i]!.bus.instanceId, t);
+      for (const [i, s] of all.entries()) if (!closed.has(s)) await parts[i]!.store.heartbeat(parts[i]!.bus.instanceId);
     }
     /** Moves the clock in one-second steps; every live instance ticks at each. */
     async function wait(ms: number) {

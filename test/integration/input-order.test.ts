@@ -116,7 +116,7 @@ for (const kind of ['memory', 'redis'] as const) {
 
     /** The instances heartbeat into the shared store at the fake time (their own timers beat on real time). */
     const beat = async () => {
-      for (const p of parts) await p.store.heartbeat(p.bus.instanceId, t);
+      for (const p of parts) await p.store.heartbeat(p.bus.instanceId);
     };
 
     const settled = async () => {

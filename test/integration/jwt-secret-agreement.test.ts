@@ -78,13 +78,13 @@ describe('instances on one Redis prefix with different BEACON_JWT_SECRET', () =>
     const other = new RedisPresenceStore({ url: REDIS_URL, prefix });
     cleanups.push(() => other.close());
     await other.connect();
-    await other.heartbeat('other-instance', t.clock.now());
+    await other.heartbeat('other-instance');
     await other.putCard('other-instance', { tokenSecret: secretFingerprint(S2) });
     await t.app.services.presence.beat();
     expect(await readyz(t.url)).toEqual({ code: 200, body: expect.objectContaining({ status: 'ready', jwt_secret: { agreed: false, differing_instances: ['other-instance'] } }) });
 
     // It restarts with the right secret: agreed at the next beat.
-    await other.heartbeat('other-instance', t.clock.now());
+    await other.heartbeat('other-instance');
     await other.putCard('other-instance', { tokenSecret: secretFingerprint(S1) });
     await t.app.services.presence.beat();
     expect((await readyz(t.url)).body.jwt_secret).toEqual({ agreed: true, differing_instances: [] });

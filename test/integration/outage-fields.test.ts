@@ -29,14 +29,14 @@ describe('changes made on two instances during a bus outage both survive the res
     const db = await freshDatabase('postgres');
     drop = db.drop;
     const hub = new MemoryHub();
-    store = new MemoryPresenceStore();
+    store = new MemoryPresenceStore({ now: () => t });
     buses = [new FlakyBus({ hub, instanceId: 'a' }), new FlakyBus({ hub, instanceId: 'b' })];
     const config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000 });
     a = await createServices(config, silentLog, { now: () => t, bus: buses[0]!, store });
     b = await createServices(config, silentLog, { now: () => t, bus: buses[1]!, store });
     for (const s of [a, b]) s.presence.setSink(() => {});
     for (const s of [a, b]) await s.start();
-    for (const bus of buses) await store.heartbeat(bus.instanceId, t);
+    for (const bus of buses) await store.heartbeat(bus.instanceId);
   });
   afterEach(async () => {
     await a.close();
@@ -59,7 +59,7 @@ describe('changes made on two instances during a bus outage both survive the res
     await a.presence.setStatus(onA.userId, { status: 'online', custom_message: 'back at 3' });
     t += 5;
     await b.presence.setStatus(onA.userId, { status: 'busy' });
-    for (const bus of buses) await store.heartbeat(bus.instanceId, t);
+    for (const bus of buses) await store.heartbeat(bus.instanceId);
     for (const bus of buses) bus.down = false;
 
     const shown = (s: Services) => {

@@ -39,7 +39,7 @@ describe('a bus outage', () => {
     const db = await freshDatabase('postgres');
     drop = db.drop;
     const hub = new MemoryHub();
-    store = new MemoryPresenceStore();
+    store = new MemoryPresenceStore({ now: () => t });
     buses = [new FlakyBus({ hub, instanceId: 'a' }), new FlakyBus({ hub, instanceId: 'b' })];
     const config = testConfig({ databaseUrl: db.url, rateLimits: false, idleTimeoutMs: IDLE, idleProbeTimeoutMs: PROBE });
     a = await createServices(config, silentLog, { now: () => t, bus: buses[0]!, store });
@@ -56,7 +56,7 @@ describe('a bus outage', () => {
   });
 
   async function beat() {
-    for (const bus of buses) await store.heartbeat(bus.instanceId, t);
+    for (const bus of buses) await store.heartbeat(bus.instanceId);
   }
   /** Moves the clock in one-second steps; both instances tick; `each` runs after every step. */
   async function wait(ms: number, each: () => void = () => {}) {

@@ -51,7 +51,7 @@ describe('a close lost just before Redis restarted empty', () => {
 
   beforeEach(async () => {
     const hub = new MemoryHub();
-    store = new HangingStore({ commandTimeoutMs: 500, leaveMs: 100 });
+    store = new HangingStore({ commandTimeoutMs: 500, leaveMs: 100, now: clock.now });
     busA = new LossyBus({ hub, instanceId: 'a' });
     busB = new CutOffBus({ hub, instanceId: 'b' });
     const db = await freshDatabase('postgres');

@@ -47,7 +47,7 @@ describe('Redis restarted empty, the instances reconnecting seconds apart, a use
 
   beforeEach(async () => {
     hub = new MemoryHub();
-    store = new HangingStore({ commandTimeoutMs: 500, leaveMs: 100 });
+    store = new HangingStore({ commandTimeoutMs: 500, leaveMs: 100, now: clock.now });
     buses = { a: new CutOffBus({ hub, instanceId: 'a' }), b: new CutOffBus({ hub, instanceId: 'b' }), c: new CutOffBus({ hub, instanceId: 'c' }) };
     const db = await freshDatabase('postgres');
     cleanup.push(db.drop);

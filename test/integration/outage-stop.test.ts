@@ -57,7 +57,7 @@ describe('an instance stopped while the shared store (Redis) does not take its c
     // while B ends her session on A, which ends as of A's last beat, before the window.
     config = testConfig({ databaseUrl: db.url, rateLimits: false, replicaLingerMs: 3_600_000, shutdownTimeoutMs: 1000, offlineGraceMs: 60_000 });
     hub = new MemoryHub();
-    store = new HangingStore({ commandTimeoutMs: 500, leaveMs: 100 });
+    store = new HangingStore({ commandTimeoutMs: 500, leaveMs: 100, now: () => t });
     buses = [new CutOffBus({ hub, instanceId: 'a' }), new CutOffBus({ hub, instanceId: 'b' })];
     clients = [store.client(), store.client()];
     errorsOfA = [];

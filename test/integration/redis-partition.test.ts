@@ -136,11 +136,11 @@ describe('Redis partition', () => {
     const store = new RedisPresenceStore({ url: proxy.url, prefix: uniquePrefix(), commandTimeoutMs: 300, onError: () => void errors++ });
     cleanups.push(() => store.close());
     await store.connect();
-    await store.heartbeat('i1', Date.now());
+    await store.heartbeat('i1');
 
     proxy.freeze();
     const outcome = await Promise.race([
-      store.heartbeat('i1', Date.now()).then(
+      store.heartbeat('i1').then(
         () => 'answered',
         () => 'failed',
       ),

@@ -48,7 +48,7 @@ for (const kind of ['memory', 'redis'] as const) {
 
     /** Both instances heartbeat into the shared store (Replicas.start is not running: the clock is fake). */
     async function beat() {
-      for (const p of parts) await p.store.heartbeat(p.bus.instanceId, t);
+      for (const p of parts) await p.store.heartbeat(p.bus.instanceId);
     }
 
     /** Moves the clock in one-second steps on both instances (ticks and release sweeps). */
@@ -162,7 +162,9 @@ for (const kind of ['memory', 'redis'] as const) {
     it('one saturated instance stretches the offline grace on every instance, so replicas never disagree', async () => {
       const aSat = { saturated: true, stop: () => undefined };
       const bSat = { saturated: false, stop: () => undefined };
-      const config = testConfig({ databaseUrl: a.config.databaseUrl, rateLimits: false, offlineGraceMs: GRACE, replicaLingerMs: LINGER, graceStretch: 3 });
+      // A saturated mark ages on the store's clock (Redis: its TIME), which the fake clock does not move:
+      // a heartbeat of 1 s, so the mark (two beats: 400 ms) ages out in real time below.
+      const config = testConfig({ databaseUrl: a.config.databaseUrl, rateLimits: false, offlineGraceMs: GRACE, replicaLingerMs: LINGER, graceStretch: 3, heartbeatIntervalMs: 1000 });
       const [a2, b2] = [
         await createServices(config, silentLog, { now: () => t, bus: parts[0]!.bus, store: parts[0]!.store, saturation: aSat }),
         await createServices(config, silentLog, { now: () => t, bus: parts[1]!.bus, store: parts[1]!.store, saturation: bSat }),
@@ -186,6 +188,8 @@ for (const kind of ['memory', 'redis'] as const) {
         // B is not saturated itself, but A (where alice's reconnect would queue) is: both wait.
         expect([a2.presence.engine.get(alice.userId).status, b2.presence.engine.get(alice.userId).status]).toEqual(['online', 'online']);
         aSat.saturated = false;
+        for (const s of [a2, b2]) await s.presence.beat();
+        await new Promise((r) => setTimeout(r, 450));
         for (const s of [a2, b2]) await s.presence.beat();
         t += 2 * GRACE_STEP_MS;
         a2.presence.tick();

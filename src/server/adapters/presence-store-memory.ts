@@ -3,6 +3,8 @@
  * tests run a cluster in one process on a MemoryHub bus and one of these. Same semantics as
  * the Redis store (src/ports/presence-store.ts): per user the user-level fields with their
  * version and one session list per instance; values are copied through JSON like the wire.
+ * Its beats are dated on its own clock (`now`, the process's wall clock unless given), as
+ * Redis dates them on the server's: never on the beating instance's.
  */
 import { compareVersions, instanceOfSession, type InstanceCard, type LoadOptions, type PresenceStore, type SharedState, type StoredReplica, type Version } from '../ports/presence-store.js';
 import type { ReplicaState } from '../presence/types.js';
@@ -25,6 +27,12 @@ export class MemoryPresenceStore implements PresenceStore {
   readonly #cards = new Map<string, InstanceCard>();
   /** Saves so far (tests count them). */
   saves = 0;
+  /** The store's clock, which dates the beats and measures their age (Redis: its TIME). */
+  readonly #now: () => number;
+
+  constructor(opts: { now?: () => number } = {}) {
+    this.#now = opts.now ?? Date.now;
+  }
 
   async connect(): Promise<void> {}
 
@@ -86,9 +94,11 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.#users.has(userId);
   }
 
-  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
+  async heartbeat(instanceId: string, saturated = false): Promise<number> {
+    const now = this.#now();
     this.#beats.set(instanceId, now);
     if (saturated) this.#saturated.set(instanceId, now);
+    return now;
   }
 
   async putCard(instanceId: string, card: InstanceCard): Promise<void> {
@@ -99,16 +109,16 @@ export class MemoryPresenceStore implements PresenceStore {
     return new Map(instanceIds.flatMap((id) => (this.#cards.has(id) ? [[id, structuredClone(this.#cards.get(id)!)] as const] : [])));
   }
 
-  async liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
-    return within(this.#beats, now, deadAfterMs);
+  async liveInstances(deadAfterMs: number): Promise<Set<string> | null> {
+    return within(this.#beats, this.#now(), deadAfterMs);
   }
 
   async lastBeats(instanceIds: readonly string[]): Promise<Map<string, number> | null> {
     return new Map(instanceIds.flatMap((id) => (this.#beats.has(id) ? [[id, this.#beats.get(id)!] as const] : [])));
   }
 
-  async saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
-    return within(this.#saturated, now, withinMs);
+  async saturatedInstances(withinMs: number): Promise<Set<string> | null> {
+    return within(this.#saturated, this.#now(), withinMs);
   }
 
   async leave(instanceId: string): Promise<void> {

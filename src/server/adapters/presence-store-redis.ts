@@ -2,8 +2,9 @@
  * PresenceStore over Redis or a Redis Cluster. Per user a hash `<prefix>:presence:<id>`
  * (cluster: `<prefix>:presence:{<id>}`, the user id as hash tag): field `user` holds the
  * user-level fields, and one field per instance holds that instance's sessions. A sorted
- * set `<prefix>:instances` holds instance heartbeats (score = last beat, ms),
- * `<prefix>:saturated` the last beat at which each instance said it was saturated, and
+ * set `<prefix>:instances` holds instance heartbeats (score = last beat, ms on the Redis
+ * server's clock, never the instance's), `<prefix>:saturated` the last beat at which each
+ * instance said it was saturated, and
  * `<prefix>:card:<instance>` what the instance said of itself with its beats (InstanceCard). The save
  * script touches the user's hash only, so it runs on the shard of that user's slot.
  * Commands fail fast while Redis (or the shard of a key) is down (no offline queue);
@@ -35,9 +36,36 @@ if newer == 1 then redis.call('HSET', KEYS[1], 'user', ARGV[1], 'ver', ARGV[2] .
 redis.call('HSET', KEYS[1], ARGV[4], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
 return newer`;
-/** The save script, as defined on the client (defineCommand). */
+/**
+ * The Redis server's clock in ms (TIME: seconds, microseconds), in a script: the one clock every
+ * instance's beats are dated and aged on, so no instance's wall clock (stepped by NTP or a
+ * restored VM, or skewed) decides who is alive. Scripts writing after TIME need effect
+ * replication (the only mode since Redis 7; asked for on the releases before).
+ */
+const REDIS_NOW = `
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** Beats: the instance's score in the sorted set becomes Redis's now. KEYS[1] the set; ARGV[1] instance id. Returns now. */
+const BEAT_SCRIPT = `${REDIS_NOW}
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+return now`;
+
+/**
+ * The members of the sorted set that beat at most ARGV[1] ms ago on Redis's clock; those gone
+ * for a hundred times that are trimmed. KEYS[1] the set (one key: cluster-safe).
+ */
+const BEATS_WITHIN_SCRIPT = `${REDIS_NOW}
+local within = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 100 * within)
+return redis.call('ZRANGEBYSCORE', KEYS[1], now - within, '+inf')`;
+
+/** The scripts, as defined on the client (defineCommand). */
 interface SaveCommand {
   beaconSavePresence(key: string, ...args: string[]): Promise<number>;
+  beaconBeat(key: string, instanceId: string): Promise<number>;
+  beaconBeatsWithin(key: string, withinMs: string): Promise<string[]>;
 }
 
 /** Hashes of users nobody touches for this long disappear (the database keeps what lasts). */
@@ -76,6 +104,8 @@ export class RedisPresenceStore implements PresenceStore {
     });
     // EVALSHA (the script loaded once per node on first NOSCRIPT), not the script's text on every save.
     client.defineCommand('beaconSavePresence', { numberOfKeys: 1, lua: SAVE_SCRIPT });
+    client.defineCommand('beaconBeat', { numberOfKeys: 1, lua: BEAT_SCRIPT });
+    client.defineCommand('beaconBeatsWithin', { numberOfKeys: 1, lua: BEATS_WITHIN_SCRIPT });
     this.#redis = client as RedisClient & SaveCommand;
     // Failures surface on each command (counted there too); the connection retries by itself.
     this.#redis.on('error', () => this.#onError());
@@ -140,9 +170,11 @@ export class RedisPresenceStore implements PresenceStore {
     await this.#counted(this.#redis.del(this.#key(userId)));
   }
 
-  async heartbeat(instanceId: string, now: number, saturated = false): Promise<void> {
-    await this.#counted(this.#redis.zadd(`${this.#prefix}:instances`, now, instanceId));
-    if (saturated) await this.#counted(this.#redis.zadd(`${this.#prefix}:saturated`, now, instanceId));
+  /** Beats at Redis's now (BEAT_SCRIPT), into the saturated set too when saturated; answers that now. */
+  async heartbeat(instanceId: string, saturated = false): Promise<number> {
+    const at = await this.#counted(this.#redis.beaconBeat(`${this.#prefix}:instances`, instanceId));
+    if (saturated) await this.#counted(this.#redis.beaconBeat(`${this.#prefix}:saturated`, instanceId));
+    return Number(at);
   }
 
   /**
@@ -184,8 +216,8 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
-  liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null> {
-    return this.#beatsWithin('instances', now, deadAfterMs);
+  liveInstances(deadAfterMs: number): Promise<Set<string> | null> {
+    return this.#beatsWithin('instances', deadAfterMs);
   }
 
   async lastBeats(instanceIds: readonly string[]): Promise<Map<string, number> | null> {
@@ -199,16 +231,14 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
-  saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null> {
-    return this.#beatsWithin('saturated', now, withinMs);
+  saturatedInstances(withinMs: number): Promise<Set<string> | null> {
+    return this.#beatsWithin('saturated', withinMs);
   }
 
-  /** The instances whose beat in the sorted set is at most `withinMs` old (long-gone ones trimmed); null when Redis cannot tell. */
-  async #beatsWithin(set: 'instances' | 'saturated', now: number, withinMs: number): Promise<Set<string> | null> {
+  /** The instances whose beat in the sorted set is at most `withinMs` old on Redis's clock (long-gone ones trimmed); null when Redis cannot tell. */
+  async #beatsWithin(set: 'instances' | 'saturated', withinMs: number): Promise<Set<string> | null> {
     try {
-      const key = `${this.#prefix}:${set}`;
-      await this.#redis.zremrangebyscore(key, '-inf', now - 100 * withinMs);
-      return new Set(await this.#redis.zrangebyscore(key, now - withinMs, '+inf'));
+      return new Set(await this.#redis.beaconBeatsWithin(`${this.#prefix}:${set}`, String(withinMs)));
     } catch {
       this.#onError();
       return null;

@@ -113,11 +113,11 @@ export async function clearFailedLogins(config: Readonly<Config>, username: stri
  * nobody heard `announceEnded` nor counts the budget `clearFailedLogins` cleared: most likely the
  * command runs without the instances' prefix, and their sockets would stay open.
  */
-export async function liveInstanceCount(config: Readonly<Config>, now: number, waitMs = 5_000): Promise<number | null> {
+export async function liveInstanceCount(config: Readonly<Config>, waitMs = 5_000): Promise<number | null> {
   if (!config.redisUrl) return null;
   const store = new RedisPresenceStore({ target: redisTarget(config.redisUrl, config.redisMode), prefix: config.redisPrefix, commandTimeoutMs: waitMs });
   try {
-    const ask = store.connect().then(() => store.liveInstances(now, deadAfterMs(config.heartbeatIntervalMs)));
+    const ask = store.connect().then(() => store.liveInstances(deadAfterMs(config.heartbeatIntervalMs)));
     const live = await within(ask.catch(() => null), waitMs);
     return live ? live.size : null;
   } finally {

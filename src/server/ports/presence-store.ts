@@ -19,6 +19,9 @@
  * - Every instance heartbeats. `liveInstances` lists those that beat within `deadAfterMs`;
  *   socket sessions of the others are dead (like Centrifuge's presence entries that expire
  *   when not refreshed). It answers null when it cannot tell: then nobody is declared dead.
+ *   The store dates the beats and measures their age on its own clock (Redis: the server's
+ *   TIME), never on an instance's: one instance's wall clock stepped or skewed (NTP, a
+ *   restored VM) makes no other look dead, nor itself to the others.
  * - A heartbeat also says whether the instance is saturated (saturation.ts). `saturatedInstances`
  *   lists those that said so within `withinMs`: while any is, every instance stretches the
  *   offline grace alike, so replicas of one user never disagree on whether they left. It
@@ -101,19 +104,20 @@ export interface PresenceStore {
    * their sessions (status/copy-keep-alive.ts). Rejects when the store cannot be reached.
    */
   keepAlive?(userIds: readonly number[]): Promise<void>;
-  heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void>;
+  /** Beats now on the store's clock; answers that clock's reading of the beat (ms), when the store has one. */
+  heartbeat(instanceId: string, saturated?: boolean): Promise<number | void>;
   /** Stores what the instance says of itself, in place of what it said before; rejects when it cannot. */
   putCard?(instanceId: string, card: InstanceCard): Promise<void>;
   /** The cards of those of these instances that gave one with a heartbeat; null when the store cannot tell. */
   cards?(instanceIds: readonly string[]): Promise<Map<string, InstanceCard> | null>;
-  liveInstances(now: number, deadAfterMs: number): Promise<Set<string> | null>;
+  liveInstances(deadAfterMs: number): Promise<Set<string> | null>;
   /**
-   * When each of these instances last beat (those the store still lists; one that left cleanly
+   * When each of these instances last beat, on the store's clock (those the store still lists; one that left cleanly
    * is not): a dead instance's sessions end then, the last moment it was known alive, the same
    * on every replica that ends them (cluster-heartbeat.ts reap). Null when the store cannot tell.
    */
   lastBeats?(instanceIds: readonly string[]): Promise<Map<string, number> | null>;
-  saturatedInstances(now: number, withinMs: number): Promise<Set<string> | null>;
+  saturatedInstances(withinMs: number): Promise<Set<string> | null>;
   /** This instance is stopping cleanly. */
   leave(instanceId: string): Promise<void>;
   /** While the store fails for a reason its failed commands do not name (Redis refusing the credentials or the connection): what to say; else null. */

@@ -3,7 +3,10 @@
  * beats into the shared store (saying whether it is saturated) and hears whether another
  * instance is, and it ends, with the usual grace, every session of an instance that stopped
  * heartbeating — though not right after an outage, when every instance looks silent (a Redis
- * restarted empty has lost every beat): the one owner of "this instance is dead". Its beats
+ * restarted empty has lost every beat): the one owner of "this instance is dead". The store
+ * dates the beats and ages them on its own clock (Redis: the server's TIME), so a step of this
+ * instance's wall clock makes nobody dead; a step of the store's clock is seen (the store's time
+ * of a beat against this instance's monotonic clock) and reaping pauses as after an outage. Its beats
  * carry fingerprints of the token-signing secret (and, in sidecar mode, of the site's secrets),
  * which SecretAgreement compares (before the first beat, and after each). Part of Replicas
  * (replicas.ts), whose replicas it reaps.
@@ -46,9 +49,17 @@ export function deadAfterMs(heartbeatIntervalMs: number): number {
 
 export class ClusterHeartbeat {
   #monitor: NodeJS.Timeout | null = null;
-  /** Whether the last heartbeat failed, and when they got through again after a failure. */
+  /**
+   * Whether the last heartbeat failed, and when (on the monotonic clock) they got through again
+   * after a failure, or the store's clock was seen to step.
+   */
   #beatFailing = false;
   #recoveredAt: number | null = null;
+  /**
+   * The store's clock minus the monotonic clock at the last beat, as bounds (the beat was dated
+   * somewhere between its sending and its answer): a change of it is a step of the store's clock.
+   */
+  #storeOffset: { lo: number; hi: number } | null = null;
   /**
    * Since when this instance's bus was down (the last moment it heard of every session
    * elsewhere that ended), until the first reaping after its return: what an instance whose
@@ -61,7 +72,7 @@ export class ClusterHeartbeat {
   readonly #agreement: SecretAgreement | null;
 
   constructor(
-    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log' | 'signingSecret' | 'hostSecret' | 'settingName'>,
+    private readonly deps: Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'monotonic' | 'log' | 'signingSecret' | 'hostSecret' | 'settingName'>,
     private readonly parts: HeartbeatParts,
   ) {
     this.#agreement = deps.signingSecret ? new SecretAgreement(deps, { signing: deps.signingSecret, host: deps.hostSecret ?? null }, () => this.deadAfter()) : null;
@@ -70,6 +81,11 @@ export class ClusterHeartbeat {
   /** Whether the live instances on this store agree with this one on the secrets (for /readyz). */
   secretAgreement(): SecretAgreementState {
     return this.#agreement?.state() ?? { signing: { agreed: true, differingInstances: [] }, hostAuth: null };
+  }
+
+  /** The monotonic clock, which the pause after an outage is measured on (absent: `now`). */
+  #mono(): number {
+    return (this.deps.monotonic ?? this.deps.now)();
   }
 
   get #self(): string {
@@ -110,7 +126,7 @@ export class ClusterHeartbeat {
    * this one (its clients' backoff) beats again before its sessions could be taken for dead.
    */
   busBack(): void {
-    this.#recoveredAt = this.deps.now();
+    this.#recoveredAt = this.#mono();
     this.#busBack = true;
   }
 
@@ -140,8 +156,10 @@ export class ClusterHeartbeat {
   async #beat(): Promise<Set<string> | null> {
     const { store } = this.deps;
     try {
-      await store.heartbeat(this.#self, this.deps.now(), this.parts.saturated?.() ?? false);
-      if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.deps.now();
+      const sent = this.#mono();
+      const at = await store.heartbeat(this.#self, this.parts.saturated?.() ?? false);
+      if (this.#beatFailing && this.#everBeat) this.#recoveredAt = this.#mono();
+      if (typeof at === 'number') this.#watchStoreClock(at, sent, this.#mono());
       this.#beatFailing = false;
       this.#everBeat = true;
       await this.parts.owed?.();
@@ -153,12 +171,31 @@ export class ClusterHeartbeat {
     if (!this.#beatFailing) {
       // The card apart from the beat: a shard of its key down is no failed beat (never rejects).
       await this.#agreement?.publish();
-      live = await store.liveInstances(this.deps.now(), this.deadAfter());
+      live = await store.liveInstances(this.deadAfter());
       await this.#agreement?.check(live);
     }
-    const saturated = await store.saturatedInstances(this.deps.now(), 2 * this.#beatEveryMs()).catch(() => null);
+    const saturated = await store.saturatedInstances(2 * this.#beatEveryMs()).catch(() => null);
     this.#othersSaturated = saturated !== null && [...saturated].some((id) => id !== this.#self);
     return live;
+  }
+
+  /**
+   * A beat the store dated `at` on its clock, sent at `sent` and answered at `answered` on the
+   * monotonic clock: when the store's clock moved more than a fifth of the dead-instance window
+   * apart from the monotonic one since the last beat, beyond what the beats' round trips leave
+   * unknown (Redis's host stepped, or a failover to a host whose clock differs), every beat
+   * before looks older or newer than it is: reaping pauses as after an outage, until every
+   * instance beat again on the new clock.
+   */
+  #watchStoreClock(at: number, sent: number, answered: number): void {
+    const offset = { lo: at - answered, hi: at - sent };
+    const prev = this.#storeOffset;
+    this.#storeOffset = offset;
+    if (prev === null) return;
+    const step = offset.lo > prev.hi ? offset.lo - prev.hi : prev.lo > offset.hi ? offset.hi - prev.lo : 0;
+    if (Math.abs(step) <= this.deadAfter() / 5) return;
+    this.#recoveredAt = this.#mono();
+    this.deps.log.warn({ stepMs: Math.round(step) }, "the shared store's clock stepped; reaping of silent instances pauses for a dead-instance window");
   }
 
   /**
@@ -173,8 +210,8 @@ export class ClusterHeartbeat {
   async #reap(known: Set<string> | null | undefined): Promise<void> {
     // Right after an outage every instance looks silent: wait until all had time to beat again.
     if (this.#beatFailing) return;
-    if (this.#recoveredAt !== null && this.deps.now() - this.#recoveredAt < this.deadAfter() + REAP_AFTER_OUTAGE_MS) return;
-    const live = known === undefined ? await this.deps.store.liveInstances(this.deps.now(), this.deadAfter()) : known;
+    if (this.#recoveredAt !== null && this.#mono() - this.#recoveredAt < this.deadAfter() + REAP_AFTER_OUTAGE_MS) return;
+    const live = known === undefined ? await this.deps.store.liveInstances(this.deadAfter()) : known;
     if (!live) return;
     // The first reaping since the bus came back: the outage's instances are judged now.
     const lostSince = this.#busDownSince;

@@ -159,7 +159,7 @@ export class ReplicaLoading {
       const wanted = readIds === ids ? null : new Set(ids);
       const rows = wanted === null ? read : read.filter((r) => wanted.has(r.profile.id));
       const states = store.shared
-        ? await store.load(ids, await store.liveInstances(this.deps.now(), this.parts.deadAfter())).catch((err: unknown) => {
+        ? await store.load(ids, await store.liveInstances(this.parts.deadAfter())).catch((err: unknown) => {
             this.deps.log.warn({ err: this.parts.storeError(err), users: ids.length }, 'shared presence store unreachable: replicas start from the database');
             return new Map();
           })

@@ -78,7 +78,7 @@ export class ReplicaResync {
   async #once(run: ResyncRun): Promise<{ users: number; resaved: number } | null> {
     const { store, bus } = this.deps;
     const { engine, sharing, versions } = this.parts;
-    await store.heartbeat(this.#self, this.deps.now());
+    await store.heartbeat(this.#self);
     const ids = [...this.parts.profiles.keys()];
     // What this instance knows best: its users' sockets, what it owes, and the users it saw leave
     // last (no session left, and their latest change made here): a close of her last tab here,

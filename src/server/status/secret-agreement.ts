@@ -131,7 +131,7 @@ export class SecretAgreement {
   async refuseAtStart(): Promise<void> {
     const { store } = this.deps;
     if (!store.cards) return;
-    const cards = await this.#cardsOf(await store.liveInstances(this.deps.now(), this.deadAfter()));
+    const cards = await this.#cardsOf(await store.liveInstances(this.deadAfter()));
     if (!cards) return;
     let refusal: ConfigError | null = null;
     for (const c of this.#compared) {

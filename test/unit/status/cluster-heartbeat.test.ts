@@ -21,18 +21,18 @@ class CountingStore extends MemoryPresenceStore {
   #count(name: string): void {
     this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
   }
-  override async heartbeat(instanceId: string, now: number, saturated?: boolean): Promise<void> {
+  override async heartbeat(instanceId: string, saturated?: boolean): Promise<number> {
     this.#count('heartbeat');
-    await super.heartbeat(instanceId, now, saturated);
+    return super.heartbeat(instanceId, saturated);
   }
   override async putCard(instanceId: string, card: InstanceCard): Promise<void> {
     this.#count('putCard');
     if (this.cardsDown) throw new Error('CLUSTERDOWN the card key’s shard is down');
     await super.putCard(instanceId, card);
   }
-  override async liveInstances(now: number, deadAfter: number): Promise<Set<string> | null> {
+  override async liveInstances(deadAfter: number): Promise<Set<string> | null> {
     this.#count('liveInstances');
-    return super.liveInstances(now, deadAfter);
+    return super.liveInstances(deadAfter);
   }
   override async cards(ids: readonly string[]) {
     this.#count('cards');
@@ -40,9 +40,17 @@ class CountingStore extends MemoryPresenceStore {
   }
 }
 
+/**
+ * Instance "me" on `clock` (its wall clock and its monotonic one), and the store (Redis) on a
+ * clock of its own: time passing moves both, a `clock.step` moves only the instance's wall
+ * clock, a `storeClock.step` only the store's.
+ */
 function world() {
   const clock = new FakeClock();
-  const store = new CountingStore();
+  const storeClock = new FakeClock(clock.now());
+  // Time passing (advance) on the instance's clock moves the store's too.
+  const storeNow = () => storeClock.now() + clock.monotonic();
+  const store = new CountingStore({ now: storeNow });
   const logged: Array<{ level: string; msg: string }> = [];
   const at = (level: string) => (_fields: unknown, msg: string) => logged.push({ level, msg });
   const log = { error: at('error'), warn: at('warn'), info: at('info') };
@@ -51,6 +59,7 @@ function world() {
     store: store as PresenceStore,
     config: { heartbeatIntervalMs: INTERVAL_MS, redisPrefix: 'site' },
     now: clock.now,
+    monotonic: clock.monotonic,
     log,
     signingSecret: { fingerprint: 'fp-me', configured: true },
   } as unknown as ConstructorParameters<typeof ClusterHeartbeat>[0] & Pick<PresenceDeps, 'log'>;
@@ -65,13 +74,13 @@ function world() {
   } as unknown as PresenceEngine;
   const reaped: number[] = [];
   const heartbeat = new ClusterHeartbeat(deps, { engine, profiles: new Map([[7, {} as never]]), reaped: (id) => reaped.push(id), report: () => {} });
-  return { clock, store, logged, heartbeat, reaped, ended };
+  return { clock, storeClock, store, logged, heartbeat, reaped, ended };
 }
 
 describe('ClusterHeartbeat', () => {
   it('a card that cannot be written is no failed beat: reaping goes on, and it is said once per outage', async () => {
     const { clock, store, logged, heartbeat, reaped } = world();
-    await store.heartbeat('dead', clock.now());
+    await store.heartbeat('dead');
     await heartbeat.tick();
     clock.advance(deadAfterMs(INTERVAL_MS) + 1);
     store.cardsDown = true;
@@ -129,12 +138,61 @@ describe('ClusterHeartbeat', () => {
     await heartbeat.tick();
     // It reconnects seconds later, and beats from then on.
     clock.advance(3000);
-    await store.heartbeat('dead', clock.now());
+    await store.heartbeat('dead');
     for (let t = 0; t < deadAfterMs(INTERVAL_MS) + REAP_AFTER_OUTAGE_MS + INTERVAL_MS; t += INTERVAL_MS / 5) {
       clock.advance(INTERVAL_MS / 5);
-      await store.heartbeat('dead', clock.now());
+      await store.heartbeat('dead');
       await heartbeat.tick();
     }
     expect(reaped).toEqual([]);
+  });
+
+  for (const [how, ms] of [
+    ['forward', 10 * 60_000],
+    ['back', -10 * 60_000],
+  ] as const) {
+    it(`a step of this instance's wall clock ${how} 10 min reaps nobody: the store dates and ages the beats`, async () => {
+      const { clock, store, heartbeat, reaped } = world();
+      const beatEvery = INTERVAL_MS / 5;
+      await store.heartbeat('dead');
+      await heartbeat.tick();
+      clock.step(ms);
+      // "dead" (alive, in fact) beats every fifth of the interval, as "me" does, for two windows.
+      for (let t = 0; t < 2 * deadAfterMs(INTERVAL_MS); t += beatEvery) {
+        clock.advance(beatEvery);
+        await store.heartbeat('dead');
+        await heartbeat.tick();
+      }
+      expect(reaped).toEqual([]);
+      expect(await store.liveInstances(deadAfterMs(INTERVAL_MS))).toEqual(new Set(['me', 'dead']));
+      // Once it stops beating, it is reaped past the window all the same.
+      clock.advance(deadAfterMs(INTERVAL_MS) + 1);
+      await heartbeat.tick();
+      expect(reaped).toEqual([7]);
+    });
+  }
+
+  it("a step of the store's clock forward 10 min pauses reaping for a window, until every instance beat again on it", async () => {
+    const { clock, storeClock, store, heartbeat, reaped, logged } = world();
+    const beatEvery = INTERVAL_MS / 5;
+    await store.heartbeat('dead');
+    await heartbeat.tick();
+    // Redis' host steps between "dead"'s beat and "me"'s: "dead"'s beat looks 10 min old.
+    clock.advance(beatEvery / 2);
+    storeClock.step(10 * 60_000);
+    await heartbeat.tick();
+    expect(reaped).toEqual([]);
+    expect(logged.filter((l) => /clock stepped/.test(l.msg))).toHaveLength(1);
+    for (let t = 0; t < 2 * deadAfterMs(INTERVAL_MS); t += beatEvery) {
+      clock.advance(beatEvery / 2);
+      await store.heartbeat('dead');
+      clock.advance(beatEvery / 2);
+      await heartbeat.tick();
+    }
+    expect(reaped).toEqual([]);
+    // A step the pause covers: an instance that never beats again is reaped past it.
+    clock.advance(deadAfterMs(INTERVAL_MS) + REAP_AFTER_OUTAGE_MS + 1);
+    await heartbeat.tick();
+    expect(reaped).toEqual([7]);
   });
 });

@@ -33,7 +33,7 @@ function world({ upAtStart = true } = {}) {
   };
   // beat() passes the saturation flag; the resync's heartbeat does not.
   store.heartbeat.mockImplementation(async (...args: unknown[]) => {
-    if (args.length === 2 && store.resyncBeat) await store.resyncBeat();
+    if (args.length === 1 && store.resyncBeat) await store.resyncBeat();
   });
   const deps = {
     bus: { instanceId: 'i1', isHealthy: () => upAtStart, onHealthChange: (fn: (h: boolean) => void) => (health = fn), publishRemote: () => undefined },
@@ -44,7 +44,7 @@ function world({ upAtStart = true } = {}) {
   } as unknown as PresenceDeps;
   const profiles = new Map<number, Profile>();
   const r = new Replicas(deps, { sessionIds: () => [] } as unknown as PresenceEngine, { profiles, changed: () => undefined });
-  const resyncBeats = () => store.heartbeat.mock.calls.filter((c) => c.length === 2).length;
+  const resyncBeats = () => store.heartbeat.mock.calls.filter((c) => c.length === 1).length;
   /** Every resync attempt fails from now on (its first command throws). */
   const failing = () => {
     store.resyncBeat = async () => {

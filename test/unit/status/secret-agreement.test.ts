@@ -21,7 +21,7 @@ const DEAD_AFTER_MS = 45_000;
 /** `host`: the site's secrets this instance verifies tokens with (sidecar), current then previous. */
 function world(host: readonly string[] | null = null) {
   const clock = new FakeClock();
-  const store = new MemoryPresenceStore();
+  const store = new MemoryPresenceStore({ now: clock.now });
   const errors: Array<{ fields: Record<string, unknown>; msg: string }> = [];
   const log = { error: (fields: Record<string, unknown>, msg: string) => errors.push({ fields, msg }) };
   const deps = { bus: { instanceId: 'me' }, store, config: { redisPrefix: 'site' }, now: clock.now, log } as unknown as Pick<PresenceDeps, 'bus' | 'store' | 'config' | 'now' | 'log'>;
@@ -29,11 +29,11 @@ function world(host: readonly string[] | null = null) {
   const agreement = new SecretAgreement(deps, { signing: { fingerprint: secretFingerprint(SECRET), configured: true }, host: hostSecret }, () => DEAD_AFTER_MS);
   /** Another instance beats, signing with `secret` and, when given, verifying the site's tokens with `hostSecrets` (current, previous). */
   const beat = async (id: string, secret: string, ...hostSecrets: string[]) => {
-    await store.heartbeat(id, clock.now());
+    await store.heartbeat(id);
     await store.putCard(id, { tokenSecret: secretFingerprint(secret), ...(hostSecrets.length > 0 ? { hostSecrets: hostSecretFingerprints(hostSecrets[0]!, hostSecrets[1]) } : {}) });
   };
   /** The check after a beat, on the live instances the beat read. */
-  const check = async () => agreement.check(await store.liveInstances(clock.now(), DEAD_AFTER_MS));
+  const check = async () => agreement.check(await store.liveInstances(DEAD_AFTER_MS));
   return { clock, store, errors, agreement, beat, check };
 }
 
@@ -63,7 +63,7 @@ describe('SecretAgreement', () => {
   });
 
   it('refuses a start into a live instance with another secret, naming BEACON_JWT_SECRET; one with the same secret starts', async () => {
-    const { agreement, beat, store, clock } = world();
+    const { agreement, beat, store } = world();
     await beat('same', SECRET);
     await expect(agreement.refuseAtStart()).resolves.toBeUndefined();
     await beat('other', 'another-secret-SENTINEL');
@@ -73,7 +73,7 @@ describe('SecretAgreement', () => {
     expect((refused as ConfigError).message).toContain('differs from that of instance other already running on this Redis prefix ("site")');
     // An instance of an earlier release gives no card: not compared.
     await store.leave('other');
-    await store.heartbeat('old-release', clock.now());
+    await store.heartbeat('old-release');
     await expect(agreement.refuseAtStart()).resolves.toBeUndefined();
   });
 
