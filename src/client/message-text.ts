@@ -6,6 +6,7 @@
  * 9:00 AM" in New York). Any other message is shown as sent.
  */
 import type { View } from '../protocol/index.js';
+import { dateFormat } from './date-format.js';
 
 export interface MessageTimeOptions {
   /** The viewer's locale (default: the runtime's). */
@@ -42,24 +43,7 @@ export function customMessageText(view: Pick<View, 'custom_message' | 'busy_unti
   return end ? `${end.label} until ${end.time}` : (view.custom_message ?? null);
 }
 
-const cache = new Map<string, Intl.DateTimeFormat>();
-let zone = '';
-
-/**
- * A kept formatter (making one costs ~0.3 ms, and a list shows many messages), made again when
- * the runtime's zone changes, which a kept formatter would not see.
- */
+/** A kept formatter for the viewer's locale and zone (date-format.ts: a list shows many messages). */
 function format(opts: MessageTimeOptions, fields: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const mark = `${new Date(Date.UTC(2024, 0, 1)).getTimezoneOffset()}/${new Date(Date.UTC(2024, 6, 1)).getTimezoneOffset()}`;
-  if (mark !== zone) {
-    cache.clear();
-    zone = mark;
-  }
-  const key = JSON.stringify([opts.locale ?? null, opts.timeZone ?? null, fields]);
-  let kept = cache.get(key);
-  if (!kept) {
-    kept = new Intl.DateTimeFormat(opts.locale, { ...fields, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
-    cache.set(key, kept);
-  }
-  return kept;
+  return dateFormat(opts.locale, opts.timeZone ? { ...fields, timeZone: opts.timeZone } : fields);
 }

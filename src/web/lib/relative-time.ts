@@ -2,7 +2,7 @@
  * Pure formatting for "last seen" times. Kept free of DOM so it is unit-tested with
  * an injected `now` and shared by the <beacon-relative-time> element.
  */
-import { formatDate } from './date-format.js';
+import { formatDate } from '../../client/date-format.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -8,7 +8,7 @@
  */
 import type { ApiClient, SessionInfo } from '../../client/api.js';
 import { whileBusy } from '../lib/busy-button.js';
-import { formatDate } from '../lib/date-format.js';
+import { formatDate } from '../../client/date-format.js';
 import { deviceName } from '../lib/device-name.js';
 import { h, userText } from '../lib/dom.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';

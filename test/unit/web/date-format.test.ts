@@ -4,7 +4,7 @@
  * list of 1,000 friends), and following a change of the viewer's time zone.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatDate } from '../../../src/web/lib/date-format.js';
+import { formatDate } from '../../../src/client/date-format.js';
 
 const at = new Date('2024-06-15T14:28:58.000Z');
 const FULL: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' };

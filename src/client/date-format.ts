@@ -1,5 +1,5 @@
 /**
- * Shared Intl date formatters. `date.toLocaleString(locale, options)` builds a new formatter on
+ * Shared Intl date formatters (the SDK's message-text.ts and the web app's dates). `date.toLocaleString(locale, options)` builds a new formatter on
  * every call (about 0.3 ms in V8): a friend list of 1,000 "last seen" tooltips spent a third of a
  * second on them alone. Formatters are kept per locale and options, and made again when the
  * viewer's time zone changes (the OS setting, or TZ in tests), which a kept formatter would not see.
@@ -21,12 +21,12 @@ function zoneMark(): string {
  * date or only time fields), through a kept formatter; "Invalid Date" as they say, where a
  * formatter would throw.
  */
-export function formatDate(date: Date, locale: string | undefined, options: Intl.DateTimeFormatOptions): string {
+export function formatDate(date: Date, locale: string | string[] | undefined, options: Intl.DateTimeFormatOptions): string {
   return Number.isNaN(date.getTime()) ? 'Invalid Date' : dateFormat(locale, options).format(date);
 }
 
-/** A formatter for `locale` (the viewer's when undefined) and `options`, made once. */
-function dateFormat(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+/** A formatter for `locale` (the viewer's when undefined) and `options` (a `timeZone` among them, or the viewer's), made once. */
+export function dateFormat(locale: string | string[] | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   const mark = zoneMark();
   if (mark !== zone) {
     cache.clear();
