@@ -97,8 +97,8 @@ export class SharedLimits {
     const local = new LocalLoginThrottle(now);
     const key = (user: string, device: LoginDevice) => loginBudgetKey(this.#prefix, user, device);
     return {
-      attempt: async (user, device) => {
-        if (!this.#tryRedis()) return local.attempt(user, device);
+      attempt: async (user, device, account) => {
+        if (!this.#tryRedis()) return local.attempt(user, device, account);
         try {
           const member = `${now()}:${randomBytes(6).toString('base64url')}`;
           const wait = await this.#redis.beaconLoginAttempt(key(user, device), now(), LOGIN_FAILURES.windowMs, LOGIN_FAILURES.max, member);
@@ -106,7 +106,7 @@ export class SharedLimits {
           return Number(wait);
         } catch (err) {
           this.#failed(err);
-          return local.attempt(user, device);
+          return local.attempt(user, device, account);
         }
       },
       succeeded: async (user, device) => {

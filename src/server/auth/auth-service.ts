@@ -95,8 +95,9 @@ export class AuthService {
     const record = await this.users.findByUsername(input.username);
     // A device this account logged in from before, with its current password, has a failed-login budget of its own.
     const device = record ? this.devices.deviceOf(input.deviceToken, record.id, record.passwordHash) : null;
-    // Counted before the password is checked (login-throttle.ts), forgotten if it is right.
-    const wait = (await this.opts.throttle?.attempt(key, device)) ?? 0;
+    // Counted before the password is checked (login-throttle.ts), forgotten if it is right; an
+    // unknown username is counted alike (answered alike), only forgotten first when memory is full.
+    const wait = (await this.opts.throttle?.attempt(key, device, record !== null)) ?? 0;
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
       throw new LoginFailed(
