@@ -2,9 +2,10 @@
  * History, pattern and export reads through HistoryReads (history-reads.ts), on SQLite and
  * PostgreSQL: the answer is the one the whole window read in one go gives, read a day a page; a
  * user's second read at the same moment waits for the first and is answered 200 (the web app
- * reads from two panels or tabs at once); only a deep queue of one user's reads gets 429.
+ * reads from two panels or tabs at once); only a deep queue of one user's reads gets 429; an
+ * export whose download is paused does not hold the user's other reads.
  */
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Transition } from '../../src/server/history/history-repository.js';
 import { MAX_WAITING_PER_USER } from '../../src/server/history/history-reads.js';
@@ -179,5 +180,46 @@ describe.each(testDialects())('history reads on %s', (dialect) => {
     expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', message: expect.any(String) });
     held.open();
     expect((await Promise.all(queued)).map((r) => r.statusCode)).toEqual(Array(1 + MAX_WAITING_PER_USER).fill(200));
+  });
+
+  // The export held the user's turn until its download ended: a paused (or slow) download kept
+  // the user's history and pattern reads waiting (the Schedule panel stuck, then 429).
+  it('answers the user’s history read promptly while their export’s download is paused', async () => {
+    const repo = t.app.services.history.repo;
+    const reads = t.app.services.history.reads;
+    // Far more text than the socket buffers and the stream's hold (~45 MB), made as it is read.
+    const DAYS = 200;
+    const start = t.clock.now() - DAYS * DAY;
+    let made = 0;
+    vi.spyOn(repo, 'daysOfUser').mockImplementation(async function* (userId) {
+      for (let d = 0; d < DAYS; d++) {
+        made++;
+        yield Array.from({ length: 5000 }, (_, i) => ({ userId, at: start + d * DAY + i * 1000, status: 'online' as const }));
+      }
+    });
+    const download = request(`${t.url}/api/v1/users/me/export`, { headers: bearer(bob.token) });
+    download.on('error', () => {});
+    try {
+      const response = new Promise<IncomingMessage>((resolve) => download.on('response', resolve));
+      download.end();
+      const res = await response;
+      expect(res.statusCode).toBe(200);
+      res.pause(); // the client stops taking the text
+
+      const history = get(bob, '/users/me/status/history');
+      const answer = await Promise.race([history, new Promise<string>((resolve) => setTimeout(resolve, 5000, 'still waiting after 5 s'))]);
+      expect(typeof answer === 'string' ? answer : answer.statusCode).toBe(200);
+      // The download stayed paused meanwhile: the export had not run to its end.
+      expect(made).toBeLessThan(DAYS);
+    } finally {
+      download.destroy();
+    }
+
+    // Leaving the paused download frees everything: no read of the user waits, the next answers.
+    const connections = () => new Promise<number>((resolve, reject) => t.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    for (const end = Date.now() + 10_000; (await connections()) > 0 && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await connections()).toBe(0);
+    expect((await get(bob, '/users/me/status/history')).statusCode).toBe(200);
+    expect(reads.waitingOf(bob.id)).toBe(0);
   });
 });

@@ -15,7 +15,10 @@
  *
  * Each user reads one thing at a time: a second read (two tabs, two panels of the web app)
  * waits for the first and is answered as usual. Only past MAX_WAITING_PER_USER reads waiting
- * for one user is a read refused (429 with Retry-After).
+ * for one user is a read refused (429 with Retry-After). A read that waits on something else
+ * than the store lets the user's turn go meanwhile (HistoryRead.release): the export, whose
+ * text waits for its client to take it, held the user's history and pattern reads for as
+ * long as a paused or slow download lasted.
  */
 import { AppError } from '../errors.js';
 import { RecentUse } from '../recent-use.js';
@@ -45,6 +48,13 @@ export interface HistoryRead {
   step<T>(work: () => Promise<T>, rowsOf: (value: T) => number): Promise<T>;
   /** Gives each page of `pages` to `use`, a page per step. */
   forEach<P>(pages: AsyncIterable<readonly P[]>, use: (page: readonly P[]) => void): Promise<void>;
+  /**
+   * Lets the user's next read go while this one waits on something else than the store (the
+   * export's text waiting for the client to take it). The next `step` waits for the user's turn
+   * again, behind the reads of theirs that came meanwhile; never refused, as the read was let in
+   * already (it counts among the user's waiting reads while it waits). Does nothing unless held.
+   */
+  release(): void;
   /** The read is over: the user's next read may begin. Calling it again does nothing. */
   end(): void;
 }
@@ -97,9 +107,41 @@ export class HistoryReads {
   }
 
   #read(userId: number): HistoryRead {
-    let ended = false;
+    // The user's turn: held from begin; let go by release, then waited for again (`again`) by the next step.
+    let state: 'held' | 'released' | 'waiting' | 'ended' = 'held';
+    let again: { promise: Promise<void>; go: () => void; cancel: () => void } | null = null;
+    const passOn = () => {
+      const next = this.#users.get(userId)!.shift();
+      if (next) next();
+      else this.#users.delete(userId);
+    };
+    const hold = (): Promise<void> | void => {
+      if (state === 'waiting') return again!.promise;
+      if (state !== 'released') return;
+      const waiting = this.#users.get(userId);
+      if (!waiting) {
+        this.#users.set(userId, []);
+        state = 'held';
+        return;
+      }
+      state = 'waiting';
+      let go!: () => void;
+      let cancel!: () => void;
+      const promise = new Promise<void>((resolve, reject) => {
+        go = () => {
+          state = 'held';
+          again = null;
+          resolve();
+        };
+        cancel = () => reject(new Error('history read ended while it waited for its turn'));
+      });
+      again = { promise, go, cancel };
+      waiting.push(go);
+      return promise;
+    };
     const read: HistoryRead = {
       step: async (work, rowsOf) => {
+        await hold();
         await new Promise<void>((resolve) => {
           const turns = this.#turns.get(userId);
           if (turns) turns.push(resolve);
@@ -132,12 +174,22 @@ export class HistoryReads {
           await it.return?.();
         }
       },
+      release: () => {
+        if (state !== 'held') return;
+        state = 'released';
+        passOn();
+      },
       end: () => {
-        if (ended) return;
-        ended = true;
-        const next = this.#users.get(userId)!.shift();
-        if (next) next();
-        else this.#users.delete(userId);
+        const was = state;
+        state = 'ended';
+        if (was === 'held') passOn();
+        else if (was === 'waiting') {
+          // Out of the user's line, and the step that waited fails: its text ends, its pages are closed.
+          const waiting = this.#users.get(userId)!;
+          waiting.splice(waiting.indexOf(again!.go), 1);
+          again!.cancel();
+          again = null;
+        }
       },
     };
     return read;

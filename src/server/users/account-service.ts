@@ -75,11 +75,14 @@ export class AccountService {
 /**
  * The export's JSON: `head`'s fields, then `presence_history` (changes of your effective status,
  * kept for BEACON_HISTORY_RETENTION_DAYS) day by day, each day read and written out in a step of
- * `read`; handing a day's text on waits for the reply to take it, outside the step.
+ * `read`; handing a piece of text on waits for the reply to take it, outside the step and with
+ * the user's turn let go (read.release): a paused or slow download does not hold the user's
+ * history and pattern reads, and the next day's step waits for the user's turn again.
  */
 async function* exportText(head: object, days: AsyncIterable<Transition[]>, read: HistoryRead): AsyncGenerator<string> {
   const it = days[Symbol.asyncIterator]();
   try {
+    read.release();
     yield `${JSON.stringify(head).slice(0, -1)},"presence_history":[`;
     for (let first = true; ; first = false) {
       const day = await read.step(async () => {
@@ -89,8 +92,10 @@ async function* exportText(head: object, days: AsyncIterable<Transition[]>, read
         return { text: `${first ? '' : ','}${text.slice(1, -1)}`, rows: next.value.length };
       }, (d) => d?.rows ?? 0);
       if (!day) break;
+      read.release();
       yield day.text;
     }
+    read.release();
     yield ']}';
   } finally {
     read.end();

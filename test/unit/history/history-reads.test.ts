@@ -132,4 +132,50 @@ describe('HistoryReads', () => {
     expect(reads.useOf(1)).toBe(1);
     await expect(reads.read(1, async (r) => r.step(async () => 'next', () => 0))).resolves.toBe('next');
   });
+
+  // The export held the user's turn while its text waited for a paused download.
+  it('lets the user’s next read go while a read is released, its next step waiting behind it, never refused', async () => {
+    const reads = new HistoryReads({ now: () => 0, maxWaitingPerUser: 1 });
+    const first = await reads.begin(1);
+    await expect(first.step(async () => 'page 1', () => 1)).resolves.toBe('page 1');
+    first.release();
+    first.release();
+    const held = gate();
+    const second = reads.read(1, (r) => r.step(() => held.wait.then(() => 'second'), () => 0));
+    await turns(3);
+    const order: string[] = [];
+    const third = reads.read(1, async () => order.push('third'));
+    // The user's line is full (1 waiting): the released read queues all the same, last.
+    const next = first.step(async () => order.push('page 2'), () => 1);
+    await turns(5);
+    expect(order).toEqual([]);
+    expect(reads.waitingOf(1)).toBe(2);
+    held.open();
+    await expect(second).resolves.toBe('second');
+    await Promise.all([third, next]);
+    expect(order).toEqual(['third', 'page 2']);
+    first.end();
+    expect(reads.waitingOf(1)).toBe(0);
+    await expect(reads.read(1, async () => 'free')).resolves.toBe('free');
+  });
+
+  it('ends a released read that waits for its turn again: its step fails and the user’s line goes on', async () => {
+    const reads = new HistoryReads({ now: () => 0 });
+    const first = await reads.begin(1);
+    first.release();
+    const held = gate();
+    const second = reads.read(1, (r) => r.step(() => held.wait.then(() => 'second'), () => 0));
+    await turns(2);
+    const next = first.step(async () => 'never', () => 0);
+    await turns(2);
+    const third = reads.read(1, async () => 'third');
+    await turns(2);
+    expect(reads.waitingOf(1)).toBe(2);
+    first.end();
+    await expect(next).rejects.toThrow('history read ended');
+    expect(reads.waitingOf(1)).toBe(1);
+    held.open();
+    await expect(Promise.all([second, third])).resolves.toEqual(['second', 'third']);
+    expect(reads.waitingOf(1)).toBe(0);
+  });
 });
