@@ -6,6 +6,8 @@
  * such ("Online · as of 14:02"), never the live green dot; once the page's client stopped for
  * good (signed out, the token refused, the connection ended) it says the status is unknown.
  * The page's <beacon-friend-list> says the same of its rows: grey dots, "last known" in words.
+ * A stranger's status (read over REST, no live channel) is read again every period while the
+ * page is open, and shown as last known once its answer is two periods old.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
@@ -434,5 +436,43 @@ describe('<beacon-friend-list> and <beacon-status> while the refetch after a los
     release();
     await expect.poll(note, FIVE_S).toBeNull();
     expect(await title()).toBe('Ben Truth: Busy');
+  });
+});
+
+describe('a stranger\'s <beacon-status> on a page left open', () => {
+  it('is read again every period (refresh-seconds): shows them offline once they left; reads failing, their status turns last known after two periods, fresh again once read', async () => {
+    const eve = await registerUser(beacon.baseUrl, 'eve_truth', 'Eve Stranger');
+    await api(beacon.baseUrl, eve.token, 'PUT', '/users/me/status/settings', { status_visibility: 'public' });
+    const eveSocket = await openSocket(beacon.baseUrl, eve.token); // online, seen by anyone
+    try {
+      const { page, watched } = await openAmysPage(eve.id);
+      // A short period for this test (the product's is 60 s): bound again, read at once.
+      await watched.evaluate((el) => el.setAttribute('refresh-seconds', '2'));
+      const reads = (): Promise<number> => page.evaluate((id) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(`/users/${id}/status`)).length, eve.id);
+      const readBefore = await reads();
+
+      // Eve leaves (a logout: offline at once, no grace). Amy's page is told nothing: she is no friend.
+      await api(beacon.baseUrl, eve.token, 'POST', '/auth/logout');
+      const offline = { state: 'ready', status: 'offline', connection: 'connected', stale: false, words: 'Offline', dot: 'dot dot-offline' };
+      await expect.poll(() => watched.evaluate(shownBy), { timeout: 8_000, interval: 100 }).toMatchObject(offline);
+      expect(await reads()).toBeGreaterThan(readBefore);
+
+      // Her status can no longer be read (Beacon's API refuses it; the page's socket stays live):
+      // two periods after the last answer it is said to be the last known one, with its time.
+      const answeredAt = await page.evaluate(() => Date.now());
+      await page.route(`**/beacon/api/v1/users/${eve.id}/status`, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"code":"SERVICE_UNAVAILABLE","message":"try later"}' }));
+      const asOf = await page.evaluate((at) => [at - 60_000, at, at + 60_000].map((t) => `Offline · as of ${new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`), answeredAt);
+      await expect.poll(() => watched.evaluate(shownBy), { timeout: 10_000, interval: 100 }).toMatchObject({ state: 'ready', status: 'offline', connection: 'connected', stale: true, dot: 'dot dot-stale' });
+      expect(asOf).toContain((await watched.evaluate(shownBy)).words);
+      // Not at the first failed read: only once the last answer was two periods (4 s) old, and it
+      // came at most a period (2.2 s with the jitter) before the refusals began.
+      expect((await page.evaluate(() => Date.now())) - answeredAt).toBeGreaterThanOrEqual(1_500);
+
+      await page.unroute(`**/beacon/api/v1/users/${eve.id}/status`);
+      await expect.poll(() => watched.evaluate(shownBy), { timeout: 8_000, interval: 100 }).toMatchObject(offline);
+      expect(await watched.evaluate((el) => (el as unknown as { refreshSeconds: number }).refreshSeconds)).toBe(2);
+    } finally {
+      eveSocket.close();
+    }
   });
 });

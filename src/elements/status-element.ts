@@ -1,8 +1,13 @@
 /**
  * <beacon-status user-id="42">: one user's status as a dot AND a word ("Busy"), never by
  * colour alone; optionally their message (attribute `show-message`). Live for the signed-in
- * user and their friends; anyone else is read once over REST (as they allow the viewer to
- * see) and again at each reconnect. The host's `status` property and `data-status`
+ * user and their friends; anyone else (a stranger: no live channel) is read over REST (as they
+ * allow the viewer to see) when bound, at each reconnect, and again every minute while the
+ * page is shown (attribute `refresh-seconds`, property `refreshSeconds`; ± 10 %, never while
+ * the page is hidden, at once when it is shown again after that came due): status-reads.ts
+ * shares one read among the elements showing the same user and paces the page's reads. An
+ * answer older than two periods (reads failing: 429, network) is shown as the last known
+ * status, as below ("Online · as of 14:02"). The host's `status` property and `data-status`
  * attribute mirror what is shown; `data-state` says which state that is, as on
  * <beacon-friend-list> (`disconnected`, `loading`, `error`, `ready`), and `data-connection`
  * is the connection's state. A connection that stops or cannot reach Beacon before the
@@ -26,6 +31,10 @@ import { shownMessage } from '../web/lib/shown-message.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { statusDot } from './status-dot.js';
+import { STALE_AFTER_PERIODS, STRANGER_REFRESH_MS, statusReadsOf, type WatchEvent } from './status-reads.js';
+
+/** The longest `refresh-seconds` taken (a day); a larger value is taken as this. */
+const MAX_REFRESH_SECONDS = 86_400;
 
 /** What the element shows, in the vocabulary of <beacon-friend-list>'s `data-state`. */
 type ShownState = 'disconnected' | 'loading' | 'error' | 'ready';
@@ -37,7 +46,7 @@ const CSS = `
 `;
 
 export class BeaconStatusElement extends BeaconElement {
-  static observedAttributes = ['user-id', 'show-message'];
+  static observedAttributes = ['user-id', 'show-message', 'refresh-seconds'];
 
   static define(tag = 'beacon-status', registry = customElements): typeof BeaconStatusElement {
     if (!registry.get(tag)) registry.define(tag, this);
@@ -82,6 +91,20 @@ export class BeaconStatusElement extends BeaconElement {
     else this.setAttribute('user-id', String(id));
   }
 
+  /**
+   * How often, in seconds, the status of a user who is neither the viewer nor a friend is read
+   * again while the page is shown; mirrors the `refresh-seconds` attribute. 60 unless it is a
+   * number of at least 1 (at most a day). Friends and the viewer are live: no reads.
+   */
+  get refreshSeconds(): number {
+    const n = Number(this.getAttribute('refresh-seconds') ?? NaN);
+    return Number.isFinite(n) && n >= 1 ? Math.min(n, MAX_REFRESH_SECONDS) : STRANGER_REFRESH_MS / 1000;
+  }
+
+  set refreshSeconds(seconds: number) {
+    this.setAttribute('refresh-seconds', String(seconds));
+  }
+
   /** What is shown now (the last known status while {@link stale}); null while unknown. */
   get status(): Status | null {
     return this.#status;
@@ -90,7 +113,8 @@ export class BeaconStatusElement extends BeaconElement {
   /**
    * True while the status shown is the last known one, not live: the connection is not
    * connected (reconnecting, polling, offline), or a status read over REST was read before the
-   * last reconnect. Mirrored by the host attribute `data-stale`.
+   * last reconnect or is older than two periods of {@link refreshSeconds}. Mirrored by the host
+   * attribute `data-stale`.
    */
   get stale(): boolean {
     return this.#stale;
@@ -110,6 +134,8 @@ export class BeaconStatusElement extends BeaconElement {
       return [];
     }
     const { client } = connection;
+    const reads = statusReadsOf(connection);
+    const periodMs = this.refreshSeconds * 1000;
     /** This user's status as last read over REST through this connection, if it was. */
     const read = () => (this.#read?.connection === connection && this.#read.id === id ? this.#read : null);
     /**
@@ -157,21 +183,46 @@ export class BeaconStatusElement extends BeaconElement {
       if (view) return this.#render(view, connected ? null : { at: client.lastSyncAt, state: connectionLabel(client) });
       const known = read();
       if (!known) return unavailable();
-      this.#render(known.view, connected && known.current ? null : { at: known.at, state: connectionLabel(client) });
+      // Read again every period: an answer two periods old (reads failing) is no current status.
+      const fresh = Date.now() - known.at < STALE_AFTER_PERIODS * periodMs;
+      this.#render(known.view, connected && known.current && fresh ? null : { at: known.at, state: connectionLabel(client) });
+    };
+    /**
+     * Every answer for this user through the page's reader (this element's reads, the periodic
+     * ones, other elements' of the same user) once bound; `old` when the last is two periods old.
+     */
+    const heard = (event: WatchEvent): void => {
+      if (live()) return;
+      if (event.type === 'gone') {
+        // Deleted meanwhile: no more reads (a reconnect reads once again).
+        unwatch?.();
+        unwatch = null;
+        return this.#text('Unknown user', 'unknown', 'error');
+      }
+      if (event.type === 'answer') {
+        const { view, at, current } = event.answer;
+        this.#read = { connection, id, view, at, current };
+      }
+      if (event.type === 'answer' || read()) show();
+    };
+    /** While this user is a stranger here, their status is read again periodically. */
+    let unwatch: (() => void) | null = null;
+    const watching = (): void => {
+      const want = !live();
+      if (want && !unwatch) unwatch = reads.watch(id, periodMs, heard, read()?.at ?? null);
+      else if (!want && unwatch) {
+        unwatch();
+        unwatch = null;
+      }
     };
     const fetchOnce = (): void => {
+      watching();
       if (live()) return;
       readBehind = false;
       const stopsThen = stops;
       const current = (): boolean => run === this.#run && stopsThen === stops && !live();
-      connection.api.userStatus(id).then(
-        (view) => {
-          if (!current()) return;
-          this.#read = { connection, id, view, at: Date.now(), current: client.state === 'connected' };
-          show();
-        },
-        (err: unknown) => current() && this.#text(isNoSuchUser(err) ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'),
-      );
+      // The answer comes through `heard`; a failure is said here.
+      reads.read(id).catch((err: unknown) => current() && this.#text(isNoSuchUser(err) ? 'Unknown user' : 'Status unavailable', 'unknown', 'error'));
     };
     /** Whatever follows the connection is on screen: a status (live or last known), or the wait for one. */
     const following = (): boolean => this.#waiting || this.#status !== null;
@@ -179,9 +230,11 @@ export class BeaconStatusElement extends BeaconElement {
     // Until this user's status is read, say so, rather than keep showing another user's
     // (user-id changed) or nothing at all (added after sign-in).
     show();
+    watching();
     if (!live() && client.self) fetchOnce();
     return [
       () => nextDay.disarm(),
+      () => unwatch?.(),
       client.on('state', (state) => {
         this.#connectionState(state);
         const known = read();
@@ -202,11 +255,22 @@ export class BeaconStatusElement extends BeaconElement {
         if (client.state !== 'connected') return void (this.#status !== null && show());
         if (readBehind && client.self) fetchOnce();
       }),
-      client.on('self', () => live() && show()),
-      client.on('friend', ({ view }) => view.user_id === id && show()),
+      client.on('self', () => {
+        watching();
+        if (live()) show();
+      }),
+      client.on('friend', ({ view }) => {
+        if (view.user_id !== id) return;
+        watching(); // a friend now: live, no more reads
+        show();
+      }),
       // A friend removed, or a first snapshot without them: read the status as a stranger would.
       client.on('friend_removed', ({ friendId }) => friendId === id && fetchOnce()),
-      client.on('ready', () => (live() ? show() : fetchOnce())),
+      client.on('ready', () => {
+        watching();
+        if (live()) show();
+        else fetchOnce();
+      }),
     ];
   }
 
