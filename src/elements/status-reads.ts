@@ -215,6 +215,8 @@ export class StatusReads {
       if (this.#inFlight.get(id) === entry) this.#inFlight.delete(id);
       const loop = this.#loops.get(id);
       if (loop) {
+        // Just read (maybe by an element while hidden, at a reconnect): not due when shown again.
+        loop.due = false;
         loop.lastAt = this.#timers.now();
         this.#schedule(id, loop);
       }

@@ -225,6 +225,20 @@ describe('while the page is hidden', () => {
     expect(server.readsOf(42)).toBe(2);
   });
 
+  it('read meanwhile by an element (a reconnect while hidden): not read again when shown, but a period after that read', async () => {
+    const { server, page, reads } = setup();
+    reads.watch(42, PERIOD, () => undefined);
+    await reads.read(42);
+    page.show(false);
+    await vi.advanceTimersByTimeAsync(2 * PERIOD); // came due while hidden
+    await reads.read(42); // the element's read at a reconnect
+    page.show(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.readsOf(42)).toBe(2);
+    await vi.advanceTimersByTimeAsync(PERIOD);
+    expect(server.readsOf(42)).toBe(3);
+  });
+
   it('no read while the client is stopped (signed out)', async () => {
     const { server, client, reads } = setup();
     reads.watch(42, PERIOD, () => undefined);
