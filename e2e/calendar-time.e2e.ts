@@ -5,13 +5,16 @@
  * six hours off for her. Now the view carries the end as an instant and the card, the drop-in
  * <beacon-friend-list> and <beacon-status show-message> say it in her zone and words ("until
  * 9:00 AM"), the time isolated for bidi; API readers get the text with the zone named.
+ * An end on another day than the viewer's today names its weekday ("until Tue 9:00 AM"): at her
+ * midnight it is drawn again as today's ("until 9:00 AM"), though nothing else changed.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from './helpers/browser.js';
-import { startServer, type ServerHandle } from './helpers/server.js';
+import { freePort, startServer, type ServerHandle } from './helpers/server.js';
+import { startHostSite, type HostSite } from './helpers/host-site.js';
 import { api, connectedFriend, registerUser, type ApiUser } from './helpers/api-users.js';
 import { friendCard } from './helpers/ui.js';
 import { expectAccessible } from './helpers/axe.js';
@@ -24,7 +27,12 @@ let server: ServerHandle;
 let feed: Server;
 let browser: Browser;
 let ctx: BrowserContext;
+/** Nia's second browser, its clock under the test's control (the midnight test). */
+let clockCtx: BrowserContext | undefined;
 let nia: { token: string; id: number };
+/** A host site's port (its page's WebSocket must come from a real page, not a routed one: Chromium's local network checks). */
+let hostPort: number;
+let hostSite: HostSite | undefined;
 let owen: ApiUser;
 /** The meeting's end: the next full hour at least 20 minutes away. */
 let end: number;
@@ -59,7 +67,8 @@ beforeAll(async () => {
   ].join('\r\n');
   feed = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar' }).end(ics));
   await new Promise<void>((r) => feed.listen(0, '127.0.0.1', r));
-  server = await startServer({ BEACON_CALENDAR_ALLOW_LOCAL: 'on' });
+  hostPort = await freePort();
+  server = await startServer({ BEACON_CALENDAR_ALLOW_LOCAL: 'on', BEACON_ALLOWED_ORIGINS: `{self},http://127.0.0.1:${hostPort}` });
   browser = await launchChromium();
   nia = await registerUser(server.baseUrl, 'nia_ny', 'Nia');
   owen = await connectedFriend(server.baseUrl, 'owen_paris', 'Owen', nia.token);
@@ -71,6 +80,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   owen?.socket?.close();
+  await clockCtx?.close();
+  await hostSite?.close();
   await ctx?.close();
   await browser?.close();
   await server?.stop();
@@ -93,6 +104,8 @@ describe("a calendar message's end in the viewer's zone", () => {
     const message = card.locator('[data-part=message]');
     await expect.poll(() => message.textContent(), FIVE_S).toMatch(new RegExp(`^“In a meeting until (\\w{3} )?${newYorkTime(end)}”$`));
     expect(await message.locator('bdi').textContent()).toMatch(new RegExp(`${newYorkTime(end)}$`));
+    // Its tooltip too, where no <bdi> can be: isolated with FSI … PDI.
+    expect(await message.getAttribute('title')).toMatch(new RegExp(`^In a meeting until \u2068(\\w{3} )?${newYorkTime(end)}\u2069$`));
     expect(await message.textContent()).not.toContain('UTC');
     await expectAccessible(page, 'calendar message in the viewer zone');
     await page.close();
@@ -116,5 +129,61 @@ describe("a calendar message's end in the viewer's zone", () => {
     await expect.poll(() => status.textContent().catch(() => null), FIVE_S).toMatch(shown);
     await expectAccessible(page, 'drop-in calendar message');
     await page.close();
+  });
+});
+
+/** The New York midnight that starts the day of `ms` there (as an instant). */
+function newYorkDayStart(ms: number): number {
+  const local = new Date(ms - newYorkOffsetHours(ms) * 3_600_000);
+  const day = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  return day + newYorkOffsetHours(day + newYorkOffsetHours(ms) * 3_600_000) * 3_600_000;
+}
+
+describe("a calendar message's end at the viewer's midnight", () => {
+  it('reads "until Tue 9:00 AM" the evening before and "until 9:00 AM" once her day is that day, with nothing else happening: card, status menu, drop-ins', async () => {
+    // Nia's own calendar too, for her status menu (her zone: New York).
+    await api(server.baseUrl, nia.token, 'PUT', '/users/me/status/schedule', { time_zone: 'America/New_York', rules: [] });
+    await api(server.baseUrl, nia.token, 'PUT', '/users/me/calendar', { url: `http://127.0.0.1:${(feed.address() as AddressInfo).port}/cal.ics` });
+    // Her device's clock: a minute before the New York midnight that starts the meeting's last day.
+    const midnight = newYorkDayStart(end);
+    clockCtx = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'America/New_York', locale: 'en-US' });
+    await clockCtx.addInitScript((t) => localStorage.setItem('beacon.token', t), nia.token);
+    await clockCtx.clock.install({ time: midnight - 60_000 });
+    const app = await clockCtx.newPage();
+    await app.goto(server.baseUrl);
+    // The drop-ins on a host site, signed in on their own (a session has one socket: a newer one would close the app's).
+    const login = await api<{ token: string }>(server.baseUrl, null, 'POST', '/auth/login', { username: 'nia_ny', password: 'correct horse battery' });
+    hostSite = await startHostSite(hostPort, server.port, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title></head><body><main><h1>Host</h1>
+      <beacon-friend-list></beacon-friend-list>
+      <p>Owen: <beacon-status user-id="${owen.id}" show-message></beacon-status></p>
+      <script type="module">
+        import { connect } from '/beacon/sdk/beacon-elements.js';
+        connect({ baseUrl: '/beacon', token: ${JSON.stringify(login.token)} });
+      </script></main></body></html>`);
+    const host = await clockCtx.newPage();
+    await host.goto(hostSite.baseUrl);
+    const shown = {
+      card: () => friendCard(app, 'owen_paris').locator('[data-part=message]').textContent().catch(() => null),
+      menu: () => app.locator('beacon-status-menu [data-part=self-message]').textContent().catch(() => null),
+      row: () => host.locator('beacon-friend-list').locator('[part~=message]').textContent().catch(() => null),
+      status: () => host.locator('beacon-status').locator('[part~=message]').textContent().catch(() => null),
+    };
+    const time = newYorkTime(end);
+    const tomorrow = new RegExp(`^“In a meeting until \\w{3} ${time}”$`);
+    const today = new RegExp(`^“In a meeting until ${time}”$`);
+    // Live (not polling, where a last known status is drawn again at midnight for its "as of").
+    await expect.poll(() => app.locator('beacon-connection-state').getAttribute('data-state'), FIVE_S).toBe('connected');
+    await expect.poll(() => host.locator('beacon-friend-list').getAttribute('data-connection'), FIVE_S).toBe('connected');
+    for (const read of Object.values(shown)) await expect.poll(read, FIVE_S).toMatch(tomorrow);
+    // Just before midnight, then the clock runs on as usual past it.
+    await clockCtx.clock.pauseAt(midnight - 2_000);
+    for (const read of Object.values(shown)) expect(await read()).toMatch(tomorrow);
+    await clockCtx.clock.resume();
+    // All four at once: a failure names each that still says the weekday.
+    const all = async () => Object.fromEntries(await Promise.all(Object.entries(shown).map(async ([part, read]) => [part, await read()])));
+    const todays = Object.fromEntries(Object.keys(shown).map((part) => [part, expect.stringMatching(today)]));
+    await expect.poll(all, { timeout: 10_000, interval: 100 }).toEqual(todays);
+    expect(await app.locator('beacon-connection-state').getAttribute('data-state')).toBe('connected');
+    await expectAccessible(app, 'calendar message after midnight');
   });
 });

@@ -169,7 +169,7 @@ describe('a friend\'s <beacon-status> while the page\'s connection is cut', () =
     expect(await watched.evaluate((e) => [(e as unknown as { status: string }).status, (e as unknown as { stale: boolean }).stale])).toEqual(['online', true]);
     // Still so once Beacon is found unreachable (the client keeps trying).
     await expect.poll(() => watched.evaluate(shownBy), TO_OFFLINE).toMatchObject({ ...lastKnown, connection: 'offline' });
-    expect(await watched.evaluate((e) => e.shadowRoot?.querySelector('[part=status]')?.getAttribute('title'))).toBe(`Ben Truth: Online, last known (as of ${asOf}); not live (Offline)`);
+    expect(await watched.evaluate((e) => e.shadowRoot?.querySelector('[part=status]')?.getAttribute('title'))).toBe(`Ben Truth: Online, last known (as of \u2068${asOf}\u2069); not live (Offline)`);
     await expectAccessible(page, '<beacon-status> showing the last known status while offline');
 
     proxy.restore();
@@ -430,7 +430,8 @@ describe('<beacon-friend-list> and <beacon-status> while the refetch after a los
     lose();
     await api(beacon.baseUrl, ben.token, 'PUT', '/users/me/status', { status: 'busy' });
     await expect.poll(note, FIVE_S).toBe(`Catching up… — statuses as of ${asOf}, they may have changed.`);
-    expect(await title()).toBe(`Ben Truth: Busy, last known (as of ${asOf}); not live (Catching up…)`);
+    // The time isolated for bidi in the tooltip (FSI … PDI), as the <bdi> isolates it in the text.
+    expect(await title()).toBe(`Ben Truth: Busy, last known (as of \u2068${asOf}\u2069); not live (Catching up…)`);
     expect(await list.getAttribute('data-connection')).toBe('reconnecting');
 
     release();

@@ -469,7 +469,8 @@ describe('exact times without a mouse', () => {
     const elapsed = card.locator('[data-part=elapsed]');
     await expect.poll(() => elapsed.textContent().catch(() => null), { timeout: 10_000 }).toBe('just started');
     // The card's tooltip says the time of day ("since 14:02"); the menu says it with the date, to the minute.
-    const since = (await elapsed.getAttribute('title'))!.replace(/^since /, '');
+    // (The tooltip isolates it for bidi with FSI … PDI; the menu's text has it in a <bdi>.)
+    const since = (await elapsed.getAttribute('title'))!.replace(/^since /, '').replace(/[\u2068\u2069]/g, '');
     const toggle = card.locator('[data-part=friend-menu]');
     const exact = card.locator('[data-part=exact-time]');
     const description = (): Promise<string | null> =>
@@ -485,7 +486,7 @@ describe('exact times without a mouse', () => {
     // Wes leaves while the menu is open: it says when he was last seen, as the card's tooltip does.
     wes.socket!.close();
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 10_000 }).toBe('offline');
-    const seen = await card.locator('[data-part=last-seen] time').getAttribute('title');
+    const seen = (await card.locator('[data-part=last-seen] time').getAttribute('title'))?.replace(/[\u2068\u2069]/g, '');
     await expect.poll(() => exact.textContent(), { timeout: 5_000 }).toBe(`Last seen ${seen}`);
     expect(await exact.isVisible()).toBe(true);
     expect(await description()).toBe(`Last seen ${seen}`);

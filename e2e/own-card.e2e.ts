@@ -9,6 +9,7 @@ import { launchChromium } from './helpers/browser.js';
 import { startServer, type ServerHandle } from './helpers/server.js';
 import { api, connectedFriend, type ApiUser } from './helpers/api-users.js';
 import type { View } from '../src/protocol/index.js';
+import { expectAccessible } from './helpers/axe.js';
 
 const FIVE_S = { timeout: 5_000, interval: 50 };
 
@@ -90,6 +91,24 @@ describe('your own card', () => {
     await page.locator('beacon-connection-state[data-state=connected]').waitFor({ timeout: 20_000 });
     await expect.poll(part('own-stale'), FIVE_S).toBeNull();
     expect(await liveAboutConnection()).toEqual([]);
+  });
+
+  it('says when your activity began in words ("since 14:02"), seen and read, not in a tooltip only', async () => {
+    await api(server.baseUrl, ann.token, 'POST', '/users/me/activity', { activity: 'chatting' });
+    // As a friend sees it: to the minute.
+    await expect.poll(async () => (await benSees()).activity, FIVE_S).toBe('chatting');
+    const began = (await benSees()).activity_since!;
+    const time = await page.evaluate((iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }), began);
+    await expect.poll(part('since'), FIVE_S).toBe(`since ${time}`);
+    const since = me.locator('[data-part=since]');
+    expect(await since.isVisible()).toBe(true);
+    expect(await since.getAttribute('title')).toBeNull();
+    // Beside the activity and how long it has run, the time isolated for bidi.
+    expect(await me.locator('[data-part=status]').innerText()).toMatch(new RegExp(`·\\s*(just started|\\d+ min)\\s*·\\s*since ${time}$`));
+    expect(await since.locator('bdi').textContent()).toBe(time);
+    // In what assistive technology reads of the card.
+    expect(await me.ariaSnapshot()).toContain(`since ${time}`);
+    await expectAccessible(page, 'own card with the activity start');
   });
 });
 

@@ -55,6 +55,7 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, logs: () => s
   throw new Error(`Beacon server did not answer /healthz within ${timeoutMs} ms:\n${logs()}`);
 }
 
+/** Starts Beacon with `extraEnv` over the defaults; `{self}` in a value is the server's own origin (`http://127.0.0.1:<port>`), known only here. */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<ServerHandle> {
   for (const built of ['dist/web/index.html', 'dist/server/main.js']) {
     if (!existsSync(join(REPO_ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` (npm run test:e2e builds what it needs).`);
@@ -73,7 +74,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     BEACON_RATE_LIMITS: 'off',
     BEACON_ALLOWED_ORIGINS: baseUrl,
     BEACON_LOG_LEVEL: 'warn',
-    ...extraEnv,
+    ...Object.fromEntries(Object.entries(extraEnv).map(([name, value]) => [name, value.replaceAll('{self}', baseUrl)])),
   };
   let output = '';
   let child: ChildProcess;

@@ -22,7 +22,7 @@
  * 14:02)" for screen readers, and `data-stale` on the host and on each row.
  */
 import type { ConnectionState, PresenceClient, StopReason, UnavailableReason, View } from '../client/index.js';
-import { h } from '../web/lib/dom.js';
+import { bdi, h } from '../web/lib/dom.js';
 import type { ConnectionLabel } from '../web/lib/label-types.js';
 import { CONNECTION_LABEL, connectionLabel, describeActivity, STATUS_SHORT } from '../web/lib/labels.js';
 import { announceChange, visibleFriends } from '../web/lib/status-order.js';
@@ -31,7 +31,7 @@ import { NextFrame } from '../web/lib/next-frame.js';
 import { placeRows } from '../web/lib/row-order.js';
 import { keepInPlace } from '../web/lib/keep-in-place.js';
 import { shownMessage } from '../web/lib/shown-message.js';
-import { asOfTime, NextDay } from '../web/lib/as-of.js';
+import { asOfTime, eachMidnight, NextDay } from '../web/lib/as-of.js';
 import { BeaconElement } from './beacon-element.js';
 import type { BeaconConnection } from './connection.js';
 import { emit, FIND_FRIENDS, FRIEND_SELECT, type FriendSelectDetail } from './events.js';
@@ -71,6 +71,8 @@ export class BeaconFriendListElement extends BeaconElement {
   #drawn = new Map<number, View>();
   /** What each row says of its status not being live ("last known, as of 14:02"), or null while live. */
   #marks = new Map<number, string | null>();
+  /** Friends whose rows say a day relative to today (a calendar event's end, "until Tue 8:00 PM"): drawn again at midnight. */
+  #dated = new Set<number>();
   /** Friends whose rows the next render flashes. */
   #flashes = new Set<number>();
   /** The next frame's render: a burst of changes is drawn once a frame, not once each. */
@@ -98,6 +100,7 @@ export class BeaconFriendListElement extends BeaconElement {
       this.#rows.clear();
       this.#drawn.clear();
       this.#marks.clear();
+      this.#dated.clear();
       this.#note.hidden = true;
       this.removeAttribute('data-stale');
       // Not bound to any client: say so, rather than the state of one this element no longer follows.
@@ -122,6 +125,11 @@ export class BeaconFriendListElement extends BeaconElement {
       () => this.#announcer.dispose(),
       () => frame.cancel(),
       () => nextDay.disarm(),
+      // "until Tue 8:00 PM" reads "until 8:00 PM" from Tuesday on: those rows are drawn again then.
+      eachMidnight(() => {
+        for (const id of this.#dated) this.#drawn.delete(id);
+        render();
+      }),
       client.on('friends', () => frame.request()),
       client.on('state', render),
       // A stop while already offline changes no state, but what is said (it no longer retries).
@@ -153,6 +161,7 @@ export class BeaconFriendListElement extends BeaconElement {
       this.#rows.delete(id);
       this.#drawn.delete(id);
       this.#marks.delete(id);
+      this.#dated.delete(id);
     }
     const mark = state === 'connected' ? null : syncedAt === null ? 'last known' : `last known, as of ${asOfTime(syncedAt)}`;
     this.toggleAttribute('data-stale', mark !== null);
@@ -190,11 +199,12 @@ export class BeaconFriendListElement extends BeaconElement {
     this.dataset.connection = state;
     if (live || !loaded) return;
     const time = syncedAt === null ? null : asOfTime(syncedAt);
-    const asOf = time ? `statuses as of ${time}` : 'these statuses';
+    // The time in the reader's locale, isolated for bidi in the English sentence.
+    const asOf = time ? ['statuses as of ', bdi(time)] : ['these statuses'];
     // Stopped for good: the statuses will not be updated again, whatever the network does.
-    if (stopped === 'unauthorized') this.#note.textContent = `Signed out of Beacon — ${asOf}, no longer updated. Sign in again to see them live.`;
-    else if (stopped === 'stopped') this.#note.textContent = `Disconnected from Beacon — ${asOf}, no longer updated.`;
-    else this.#note.textContent = `${unavailable ? UNAVAILABLE_NOTE[unavailable] : CONNECTION_LABEL[label]} — ${time ? `statuses as of ${time}, they may have changed` : 'not live'}.`;
+    if (stopped === 'unauthorized') this.#note.replaceChildren('Signed out of Beacon — ', ...asOf, ', no longer updated. Sign in again to see them live.');
+    else if (stopped === 'stopped') this.#note.replaceChildren('Disconnected from Beacon — ', ...asOf, ', no longer updated.');
+    else this.#note.replaceChildren(`${unavailable ? UNAVAILABLE_NOTE[unavailable] : CONNECTION_LABEL[label]} — `, ...(time ? [...asOf, ', they may have changed'] : ['not live']), '.');
   }
 
   /**
@@ -222,6 +232,8 @@ export class BeaconFriendListElement extends BeaconElement {
     const words = label === STATUS_SHORT[view.status] ? label : `${STATUS_SHORT[view.status]} · ${label}`;
     const said = shownMessage(view);
     this.#drawn.set(view.user_id, view);
+    if (said?.until) this.#dated.add(view.user_id);
+    else this.#dated.delete(view.user_id);
     row.setAttribute('part', `row row-${statusToken(view.status)}`);
     row.dataset.userId = String(view.user_id);
     row.dataset.username = view.username;

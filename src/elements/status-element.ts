@@ -23,7 +23,7 @@
  */
 import { ApiError, type ConnectionState, type Status, type View } from '../client/index.js';
 import { MAX_ID } from '../protocol/enums.js';
-import { bdi, h } from '../web/lib/dom.js';
+import { bdi, h, isolated } from '../web/lib/dom.js';
 import { CONNECTION_LABEL, connectionLabel, STATUS_SHORT } from '../web/lib/labels.js';
 import type { ConnectionLabel } from '../web/lib/label-types.js';
 import { asOfTime, NextDay } from '../web/lib/as-of.js';
@@ -56,6 +56,8 @@ export class BeaconStatusElement extends BeaconElement {
   #wrap = h('span', { class: 'wrap', part: 'status' });
   #status: Status | null = null;
   #stale = false;
+  /** The message shown names a day relative to today (a calendar event's end, "until Tue 8:00 PM"). */
+  #dated = false;
   /**
    * A status read over REST (a user who is neither the viewer nor a friend), through which
    * connection, when it arrived (device clock), and whether it was read while connected and the
@@ -172,8 +174,9 @@ export class BeaconStatusElement extends BeaconElement {
      */
     const show = (): void => {
       showNow();
-      // Shown as last known: said again after midnight, when its "as of" needs the date.
-      if (this.#stale) nextDay.arm();
+      // Shown as last known: said again after midnight, when its "as of" needs the date; a
+      // calendar event's end too, live or not ("until Tue 8:00 PM" reads "until 8:00 PM" then).
+      if (this.#stale || this.#dated) nextDay.arm();
       else nextDay.disarm();
     };
     const showNow = (): void => {
@@ -284,8 +287,10 @@ export class BeaconStatusElement extends BeaconElement {
     this.toggleAttribute('data-stale', this.#stale);
     this.#waiting = false;
     const message = this.hasAttribute('show-message') ? shownMessage(view) : null;
+    this.#dated = message?.until != null;
     const dot = statusDot(view.status);
-    const asOf = stale ? (stale.at === null ? 'last known' : `as of ${asOfTime(stale.at)}`) : null;
+    // For the title: the time isolated for bidi there as the <bdi> isolates it in the text.
+    const asOf = stale ? (stale.at === null ? 'last known' : `as of ${isolated(asOfTime(stale.at))}`) : null;
     if (stale) {
       // Not the live colour: a grey dot of the status's shape, the words saying since when.
       dot.setAttribute('part', 'dot dot-stale');
@@ -310,6 +315,7 @@ export class BeaconStatusElement extends BeaconElement {
   #text(text: string, status: 'unknown' | 'loading', state: ShownState): void {
     this.#status = null;
     this.#stale = false;
+    this.#dated = false;
     this.#read = null;
     this.dataset.status = status;
     this.dataset.state = state;

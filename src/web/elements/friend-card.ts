@@ -7,12 +7,14 @@
  * the avatar's initials among them, which are whole graphemes (lib/initials.ts).
  * Your own card (`own` set) says what a plain friend sees (the server's own rule: no
  * activity, message or status they may not see; "Offline" while you appear offline), who
- * sees more, and that it may be out of date while the connection is not live.
+ * sees more, and that it may be out of date while the connection is not live; it says when
+ * your activity began in words ("since 14:02"), where a friend's card has that in its menu.
+ * A calendar event's end ("until Tue 8:00 PM") is drawn again at midnight ("until 8:00 PM").
  */
 import type { ConnectionLabel, Settings, View } from '../lib/label-types.js';
 import { STATUS_LABEL } from '../lib/labels.js';
 import { activityLine } from '../lib/rich-presence.js';
-import { asFriendsSeeYou, ownPresence, ownStaleNote } from '../lib/own-presence.js';
+import { asFriendsSeeYou, ownPresence, ownStaleParts } from '../lib/own-presence.js';
 import { initials } from '../lib/initials.js';
 
 /** An approximate last seen, for friends allowed only that (never the moment). */
@@ -22,10 +24,11 @@ const LAST_SEEN_APPROX: Record<'recently' | 'within_week' | 'within_month' | 'lo
   within_month: 'last seen within a month',
   long_ago: 'last seen a long time ago',
 };
-import { h, userText } from '../lib/dom.js';
+import { bdi, h, userText } from '../lib/dom.js';
 import { precisionOf } from '../lib/relative-time.js';
 import { serverNow } from '../lib/server-time.js';
 import { shownMessage } from '../lib/shown-message.js';
+import { eachMidnight } from '../lib/as-of.js';
 
 /** Stable pastel per user so avatars are told apart without pictures. */
 const AVATAR_BG = ['bg-sky-700', 'bg-emerald-700', 'bg-amber-700', 'bg-fuchsia-700', 'bg-indigo-700', 'bg-teal-700'];
@@ -45,6 +48,12 @@ export class FriendCardElement extends HTMLElement {
   #view: View | null = null;
   #own: OwnCardOptions | null = null;
   #menu: HTMLElement | null = null;
+  /** Drawn with a text that names a day relative to today (a calendar event's end: "until Tue 8:00 PM"). */
+  #dated = false;
+  /** The device's day the card was drawn on (Date.toDateString). */
+  #drawnOn = '';
+  /** Stops drawing the card again at midnight; null while it is not. */
+  #offMidnight: (() => void) | null = null;
 
   /** Marks this as the signed-in user's card; `settings` decide what friends see, `connection` whether it is live. */
   set own(value: OwnCardOptions | null) {
@@ -56,6 +65,38 @@ export class FriendCardElement extends HTMLElement {
   set menu(el: HTMLElement | null) {
     this.#menu = el;
     if (this.#view) this.#render(this.#view);
+  }
+
+  /**
+   * Put back in the page (moved in the list, or shown again under the Online tab or a filter):
+   * a card drawn on an earlier day with a day-relative text is drawn again for today first.
+   */
+  connectedCallback(): void {
+    if (!this.#dated || !this.#view) return;
+    if (this.#drawnOn !== new Date().toDateString()) this.#render(this.#view);
+    else this.#followDay(true);
+  }
+
+  disconnectedCallback(): void {
+    this.#offMidnight?.();
+    this.#offMidnight = null;
+  }
+
+  /**
+   * While the card shows a day-relative text and is in the page, it is drawn again just after
+   * each midnight (lib/as-of.ts eachMidnight): "until Tue 8:00 PM" becomes "until 8:00 PM" on
+   * Tuesday, though no new view came.
+   */
+  #followDay(dated: boolean): void {
+    this.#dated = dated;
+    this.#drawnOn = new Date().toDateString();
+    if (dated && this.isConnected) this.#offMidnight ??= eachMidnight(() => {
+      if (this.#view) this.#render(this.#view);
+    });
+    else {
+      this.#offMidnight?.();
+      this.#offMidnight = null;
+    }
   }
 
   get view(): View | null {
@@ -101,7 +142,7 @@ export class FriendCardElement extends HTMLElement {
     // Your own card shows what a plain friend receives, never more.
     const v = this.#own ? asFriendsSeeYou(real, this.#own.settings) : real;
     const conn = this.#own?.connection;
-    const staleNote = conn ? ownStaleNote(conn.state, conn.lastSyncAt) : null;
+    const staleNote = conn ? ownStaleParts(conn.state, conn.lastSyncAt) : null;
     this.dataset.userId = String(v.user_id);
     this.dataset.status = v.status;
     this.dataset.username = v.username;
@@ -126,6 +167,10 @@ export class FriendCardElement extends HTMLElement {
     const sep = (): HTMLElement => h('span', { 'aria-hidden': 'true', class: 'text-slate-500' }, '·');
     // Kept current, with its "since" tooltip, by the page's one timer for times (elements/elapsed-time.ts).
     const elapsed = line?.since ? h('beacon-elapsed-time', { 'data-part': 'elapsed', since: line.since.toISOString() }) : null;
+    // Your own card says when the activity began in words too ("since 14:02"): a friend's card
+    // has it in its menu (exact-time), yours has no menu, and a tooltip is out of reach of
+    // keyboard and touch. As friends see it (to the minute), kept current (its date after midnight).
+    const started = this.#own && line?.since ? h('beacon-elapsed-time', { 'data-part': 'since', since: line.since.toISOString(), show: 'since' }) : null;
     const statusLine = h(
       'p',
       { class: 'mt-0.5 flex flex-wrap items-center gap-x-1.5 text-sm text-slate-300', 'data-part': 'status' },
@@ -136,16 +181,21 @@ export class FriendCardElement extends HTMLElement {
       ...(line?.details ?? []).flatMap((d) => [sep(), h('span', { 'data-part': 'activity-detail', class: 'beacon-ugc' }, d)]),
       elapsed ? sep() : null,
       elapsed,
+      started ? sep() : null,
+      started,
     );
     const audience = own?.audience
       ? h('p', { class: 'mt-1 text-xs text-slate-400', 'data-part': 'audience' }, own.audience)
       : null;
     // Read where it is, not announced: the header's connection state is the one live region about the connection.
     const stale = staleNote
-      ? h('p', { class: 'mt-1 text-xs text-amber-200', 'data-part': 'own-stale' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), staleNote)
+      ? h('p', { class: 'mt-1 text-xs text-amber-200', 'data-part': 'own-stale' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), staleNote.words,
+          // The time in the reader's locale, isolated for bidi in the English sentence.
+          ...(staleNote.time === null ? [] : [' As of ', bdi(staleNote.time), '.']))
       : null;
 
     const said = shownMessage(v);
+    this.#followDay(said?.until != null);
     const message = said
       ? h('p', { class: 'beacon-ugc mt-1 text-sm text-slate-200 italic', 'data-part': 'message', dir: 'auto', title: said.text }, '“', ...said.parts, '”')
       : null;

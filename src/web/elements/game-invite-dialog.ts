@@ -186,18 +186,19 @@ export class GameInviteDialogElement extends HTMLElement {
 
   /** The inviter is no longer a friend: the invitation cannot be accepted any more, and says why. */
   #withdrawn(): void {
-    this.#noLongerOpen('You are no longer friends, so the match cannot start.', ' is no longer open: you are no longer friends.');
+    this.#noLongerOpen(['You are no longer friends, so the match cannot start.'], [' is no longer open: you are no longer friends.']);
   }
 
   /** Its 10 minutes are over: the server no longer takes it. */
   #timeUp(): void {
     const at = this.#pending ? formatInviteTime(this.#pending.lapsesAt) : '';
-    this.#noLongerOpen(`It lapsed at ${at}: an invitation is open for ${INVITE_TTL_MS / 60_000} minutes.`, ` lapsed at ${at}.`);
+    // The time in the reader's locale, isolated for bidi in the English sentences.
+    this.#noLongerOpen(['It lapsed at ', bdi(at), `: an invitation is open for ${INVITE_TTL_MS / 60_000} minutes.`], [' lapsed at ', bdi(at), '.']);
   }
 
   /** The server refused the acceptance as gone (lapsed, or answered on another device). */
   #gone(): void {
-    this.#noLongerOpen('It lapsed or was already answered.', ' is no longer open: it lapsed or was already answered.');
+    this.#noLongerOpen(['It lapsed or was already answered.'], [' is no longer open: it lapsed or was already answered.']);
   }
 
   /**
@@ -205,16 +206,16 @@ export class GameInviteDialogElement extends HTMLElement {
    * card say so (`detail`: the dialog's line why; `quietEnd`: the card's sentence after
    * "The invitation from X"), and focus that was on Play moves to the way out.
    */
-  #noLongerOpen(detail: string, quietEnd: string): void {
+  #noLongerOpen(detail: Array<Node | string>, quietEnd: Array<Node | string>): void {
     const from = this.#pending?.name ?? 'a friend';
     this.#pending = null;
     clearTimeout(this.#lapseTimer);
     const playFocused = this.#play.matches(':focus') || this.#quietPlay.matches(':focus');
     this.#play.hidden = this.#quietPlay.hidden = true;
     this.#title.replaceChildren('The invitation from ', userText(from), ' is no longer open');
-    this.#error.textContent = detail;
+    this.#error.replaceChildren(...detail);
     this.#later.textContent = 'Close';
-    this.#quietText.replaceChildren('The invitation from ', userText(from), quietEnd);
+    this.#quietText.replaceChildren('The invitation from ', userText(from), ...quietEnd);
     this.#note.replaceChildren();
     this.#quietNote.replaceChildren();
     this.#quietError.textContent = '';

@@ -7,6 +7,7 @@
  */
 import { formatExact, formatRelative, nextChangeIn, type TimePrecision } from '../lib/relative-time.js';
 import { track, untrack } from '../lib/time-ticker.js';
+import { isolated } from '../lib/dom.js';
 
 export class RelativeTimeElement extends HTMLElement {
   static observedAttributes = ['datetime', 'prefix', 'precision'];
@@ -76,7 +77,8 @@ export class RelativeTimeElement extends HTMLElement {
     if (this.#stamped !== date) {
       this.#stamped = date;
       time.dateTime = date.toISOString();
-      time.title = formatExact(date, undefined, this.#precision);
+      // Isolated for bidi (FSI … PDI), as a date is in the page's sentences.
+      time.title = isolated(formatExact(date, undefined, this.#precision));
     }
     return now.getTime() + nextChangeIn(date, now, this.#precision);
   }

@@ -15,6 +15,7 @@ import { ownPresence } from '../lib/own-presence.js';
 import { settingsChanged, type SettingsStore } from '../lib/settings-store.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { shownMessage } from '../lib/shown-message.js';
+import { eachMidnight } from '../lib/as-of.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { announce } from '../lib/form-errors.js';
 import { readAccountPref, writeAccountPref } from '../lib/session.js';
@@ -141,6 +142,8 @@ export class StatusMenuElement extends HTMLElement {
   disconnectedCallback(): void {
     this.#off?.();
     this.#off = null;
+    this.#offMidnight?.();
+    this.#offMidnight = null;
     document.removeEventListener('pointerdown', this.#onOutside);
   }
 
@@ -326,6 +329,9 @@ export class StatusMenuElement extends HTMLElement {
     this.#renderTrigger(client?.self ?? null);
   }
 
+  /** Stops drawing the trigger again at midnight; null while it is not (see #renderTrigger). */
+  #offMidnight: (() => void) | null = null;
+
   #renderTrigger(self: View | null): void {
     // Not connected: the last status read may no longer hold, so it is not shown as current.
     const known = this.#unavailable === null ? self : null;
@@ -336,6 +342,13 @@ export class StatusMenuElement extends HTMLElement {
     this.#trigger.title = this.#unavailable ?? own?.audience ?? '';
     const short = this.#unavailable === null ? null : shortUnavailable(this.#unavailable);
     const said = known ? shownMessage(known) : null;
+    // A calendar event's end names its day relative to today ("until Tue 8:00 PM"): drawn again
+    // just after midnight, when it reads "until 8:00 PM", while the menu is in the page.
+    if (said?.until && this.isConnected) this.#offMidnight ??= eachMidnight(() => this.#renderTrigger(this.#client?.self ?? null));
+    else {
+      this.#offMidnight?.();
+      this.#offMidnight = null;
+    }
     replaceChildren(
       this.#trigger,
       // No dot while unavailable: its shape would claim a status ("Offline") nobody knows.

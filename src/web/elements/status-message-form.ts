@@ -20,7 +20,7 @@ import { countGraphemes, hasUnsafeText, hasVisibleCharacter, insertAt, limitNoti
 const UNSAFE_TEXT = 'Messages can\u2019t hold tabs, line breaks or hidden text-direction controls (often pasted along with text). Remove them and save again.';
 /** The server refused the expiry as past (lib/expiry.ts isPastExpiry): the message is not at fault. */
 const PAST_EXPIRY = 'That time to clear the message has already passed. Choose another and save again.';
-import { h } from '../lib/dom.js';
+import { h, isolated } from '../lib/dom.js';
 import { announce, errorSummary } from '../lib/form-errors.js';
 import type { PresenceClient } from '../../client/presence-client.js';
 import { MAX_CUSTOM_MESSAGE } from '../../protocol/errors.js';
@@ -304,8 +304,11 @@ declare global {
   }
 }
 
-/** "at 15:30" today, else "Fri 15:30" (local time). */
+/**
+ * "at 15:30" today, else "Fri 15:30" (local time); the time (and day) isolated for bidi with
+ * FSI … PDI, as an <option>'s text holds no <bdi>.
+ */
 function clearsAt(at: Date, now: Date): string {
   const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return at.toDateString() === now.toDateString() ? `at ${time}` : `${at.toLocaleDateString([], { weekday: 'short' })} ${time}`;
+  return at.toDateString() === now.toDateString() ? `at ${isolated(time)}` : isolated(`${at.toLocaleDateString([], { weekday: 'short' })} ${time}`);
 }

@@ -46,3 +46,26 @@ export class NextDay {
     this.#timer = null;
   }
 }
+
+/** What is drawn again at the device's next midnight (eachMidnight), on one timer for them all. */
+const atMidnight = new Set<() => void>();
+const midnight = new NextDay(() => {
+  for (const fn of [...atMidnight]) fn();
+  if (atMidnight.size > 0) midnight.arm();
+});
+
+/**
+ * Calls `fn` just after each of the device's midnights until the returned function is called:
+ * for text that says a day relative to today (a calendar event's end, "until Tue 8:00 PM",
+ * reads "until 8:00 PM" from that Tuesday on) and must change with the day even when nothing
+ * else happens. One timer for every subscriber (a friend list of a thousand cards), armed
+ * only while any are.
+ */
+export function eachMidnight(fn: () => void): () => void {
+  atMidnight.add(fn);
+  if (atMidnight.size === 1) midnight.arm();
+  return () => {
+    if (!atMidnight.delete(fn)) return;
+    if (atMidnight.size === 0) midnight.disarm();
+  };
+}

@@ -44,6 +44,15 @@ export function bdi(text: string): HTMLElement {
 }
 
 /**
+ * A date or time in the viewer's locale inside an attribute's sentence (a `title`, whose text
+ * cannot hold a `<bdi>`): isolated with FSI … PDI (U+2068, U+2069), as `<bdi>` isolates it in
+ * the page, so a right-to-left locale's date keeps its own order in the tooltip's sentence.
+ */
+export function isolated(text: string): string {
+  return `\u2068${text}\u2069`;
+}
+
+/**
  * Text a user controls (a name, a message) inside a sentence: clipped to its own box
  * (`beacon-ugc`, so combining-mark stacks never paint over the rest) and isolated for bidi.
  */

@@ -22,8 +22,8 @@ export interface Notice {
    * a function that says something else instead, only while this confirmation is still shown.
    */
   say(...parts: Array<Node | string>): (...instead: Array<Node | string>) => void;
-  /** Says what went wrong ("Not done: …", announced at once), until clear() or the next notice. */
-  fail(text: string): void;
+  /** Says what went wrong ("Not done: …", announced at once), until clear() or the next notice; a date in it in a <bdi> (dom.ts bdi). */
+  fail(...parts: Array<Node | string>): void;
   clear(): void;
 }
 
@@ -51,7 +51,7 @@ export function notice(): Notice {
         if (shown === mine) show(instead, false);
       };
     },
-    fail: (text) => show([h('span', { class: 'font-semibold' }, 'Not done: '), text], true, true),
+    fail: (...parts) => show([h('span', { class: 'font-semibold' }, 'Not done: '), ...parts], true, true),
     clear: () => show([], true),
   };
 }

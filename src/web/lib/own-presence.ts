@@ -53,13 +53,18 @@ export const MAY_SEE_OFFLINE = 'Friends may already see you as offline.';
  * comes with its date once that was an earlier day than `now` (lib/as-of.ts).
  */
 export function ownStaleNote(state: ConnectionLabel, lastSyncAt: number | null, now: number = Date.now()): string | null {
+  const parts = ownStaleParts(state, lastSyncAt, now);
+  return parts && `${parts.words}${parts.time === null ? '' : ` As of ${parts.time}.`}`;
+}
+
+/** ownStaleNote in parts: its words, and the time of the last update (null: none) that the card isolates for bidi. */
+export function ownStaleParts(state: ConnectionLabel, lastSyncAt: number | null, now: number = Date.now()): { words: string; time: string | null } | null {
   if (state === 'connected' || state === 'polling') return null;
   if (state === 'connecting' && lastSyncAt === null) return null;
   const time = lastSyncAt === null ? null : asOfTime(lastSyncAt, now, { seconds: true });
-  const since = time === null ? '' : ` As of ${time}.`;
   // Events were missed on an open socket: friends see you as the server has you, only this card may lag.
-  if (state === 'catching_up') return `Not live: catching up on missed updates. Your status shown may be out of date.${since}`;
-  return `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. ${MAY_SEE_OFFLINE}${since}`;
+  if (state === 'catching_up') return { words: 'Not live: catching up on missed updates. Your status shown may be out of date.', time };
+  return { words: `Not live: ${state === 'offline' ? 'Beacon is unreachable' : 'reconnecting'}. ${MAY_SEE_OFFLINE}`, time };
 }
 
 /** Who may be looking at you, apart from yourself. An acquaintance sees what a stranger sees. */

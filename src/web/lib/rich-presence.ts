@@ -7,6 +7,7 @@ import type { View } from './label-types.js';
 import { ACTIVITY_LABEL } from './labels.js';
 import { richPresence } from '../../client/presence-types.js';
 import { formatExact, formatTimeOfDay, precisionOf } from './relative-time.js';
+import { isolated } from './dom.js';
 
 /** Activities whose duration is worth showing (a match, not "Browsing for 3 h"). */
 const TIMED: ReadonlySet<string> = new Set(['playing_pong', 'in_tournament', 'watching_match', 'chatting']);
@@ -54,16 +55,24 @@ export function elapsedChangeIn(since: Date, now: Date): number {
 }
 
 /**
- * The elapsed time's tooltip: "since 18:13:07" for a start earlier today, and with the date,
- * "since Fri, 4 Dec 2026, 18:13:07", for one on an earlier day (a match or chat left running
+ * When an activity began, as the viewer reads it: "14:02:07" for a start earlier today, and with
+ * the date, "Fri, 4 Dec 2026, 18:13:07", for one on an earlier day (a match or chat left running
  * overnight: the time alone read as this evening's). Today is `now`'s calendar day in the viewer's
  * time zone; pass the server's clock (server-time.ts), not the device's, which may be a day off.
  * Without seconds for a friend's start, known only to the minute.
  */
-export function sinceTitle(since: Date, now: Date, locale?: string): string {
+export function sinceTime(since: Date, now: Date, locale?: string): string {
   const precision = precisionOf(since);
   const today = since.getFullYear() === now.getFullYear() && since.getMonth() === now.getMonth() && since.getDate() === now.getDate();
-  return `since ${today ? formatTimeOfDay(since, locale, precision) : formatExact(since, locale, precision)}`;
+  return today ? formatTimeOfDay(since, locale, precision) : formatExact(since, locale, precision);
+}
+
+/**
+ * The elapsed time's tooltip, "since 18:13:07" (sinceTime), the time isolated for bidi (FSI …
+ * PDI: a right-to-left locale's date keeps its order inside the English words).
+ */
+export function sinceTitle(since: Date, now: Date, locale?: string): string {
+  return `since ${isolated(sinceTime(since, now, locale))}`;
 }
 
 export interface ActivityLine {

@@ -94,10 +94,15 @@ export function formatInviteTime(at: number, locale?: string): string {
  * invitation reaches them only if Beacon is open for them now, and is not shown to them later.
  */
 export function inviteSentText(appearsOffline: boolean, openUntil: number, locale?: string): string {
-  const until = `. It is open until ${formatInviteTime(openUntil, locale)}`;
-  return appearsOffline
-    ? `${until}, but they appear offline: they see it only if Beacon is open for them right now, not if they come online later.`
-    : `${until}; the match starts when they accept.`;
+  return inviteSentParts(appearsOffline, openUntil, locale).join('');
+}
+
+/** inviteSentText in three parts: the words before the time, the time in the viewer's locale (which a page isolates for bidi), the words after. */
+export function inviteSentParts(appearsOffline: boolean, openUntil: number, locale?: string): [string, string, string] {
+  const after = appearsOffline
+    ? ', but they appear offline: they see it only if Beacon is open for them right now, not if they come online later.'
+    : '; the match starts when they accept.';
+  return ['. It is open until ', formatInviteTime(openUntil, locale), after];
 }
 
 /** The invitations this tab sent (one list for the friend menu that sends and the element that shows them). */

@@ -8,7 +8,7 @@
  */
 import type { ApiClient, CalendarInfo } from '../../client/api.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
-import { h } from '../lib/dom.js';
+import { bdi, h } from '../lib/dom.js';
 import { announce } from '../lib/form-errors.js';
 import type { ScheduleZone } from '../lib/schedule-zone.js';
 import { zoneOffer } from './zone-offer.js';
@@ -76,9 +76,12 @@ function connected(root: HTMLElement, api: ApiClient, info: CalendarInfo): HTMLE
   const failed = h('p', { class: 'text-sm text-amber-200', role: 'alert' });
   /** Says `next` (the feed's state as last read), touching only what changed: the alert speaks only of a new failure. */
   const show = (next: CalendarInfo): void => {
-    const read = next.refreshed_at ? `Last read ${new Date(next.refreshed_at).toLocaleString()}.` : 'Not read yet.';
+    // The date in the reader's locale, isolated for bidi in the English sentence.
+    const read = next.refreshed_at ? ['Last read ', bdi(new Date(next.refreshed_at).toLocaleString()), '.'] : ['Not read yet.'];
+    const said = [`Connected to ${next.host ?? 'your calendar'}. `, ...read];
+    const text = said.map((part) => (typeof part === 'string' ? part : part.textContent)).join('');
+    if (summary.textContent !== text) summary.replaceChildren(...said);
     const texts: Array<[HTMLElement, string]> = [
-      [summary, `Connected to ${next.host ?? 'your calendar'}. ${read}`],
       [titles, next.share_titles ? 'Friends who see your message see event titles.' : 'Friends see “In a meeting”, never event titles.'],
       [failed, next.error ? `The last refresh failed: ${next.error}` : ''],
     ];

@@ -10,7 +10,7 @@ import type { ApiClient, SessionInfo } from '../../client/api.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { formatDate } from '../../client/date-format.js';
 import { deviceName } from '../lib/device-name.js';
-import { h, userText } from '../lib/dom.js';
+import { bdi, h, userText } from '../lib/dom.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
 
 export interface DevicesPanel {
@@ -72,9 +72,10 @@ export function devicesPanel(api: Pick<ApiClient, 'listSessions' | 'endSession' 
     const name = deviceName(s.user_agent);
     const since = signedInAt(s.created_at);
     // Kept current while the page stays open: "Last used just now", read once, went on saying so for hours.
+    // The date in the reader's locale, isolated for bidi in the English words.
     const meta = s.current
-      ? [`Signed in ${since}`]
-      : [`Signed in ${since} · `, h('beacon-relative-time', { datetime: s.last_used_at, prefix: 'Last used ' })];
+      ? ['Signed in ', bdi(since)]
+      : ['Signed in ', bdi(since), ' · ', h('beacon-relative-time', { datetime: s.last_used_at, prefix: 'Last used ' })];
     const li = h('li', { class: 'flex flex-wrap items-center justify-between gap-3 rounded-lg border border-slate-700 px-3 py-2', 'data-part': 'device', 'data-current': s.current },
       h('div', { class: 'grid min-w-0 gap-0.5' },
         h('p', { class: 'flex flex-wrap items-center gap-2 text-sm font-medium text-slate-100' },

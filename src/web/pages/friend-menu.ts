@@ -21,7 +21,7 @@ import { FRIEND_CATEGORIES } from '../../protocol/enums.js';
 import { whileBusy } from '../lib/busy-button.js';
 import { errorMessage } from '../lib/error-messages.js';
 import { bdi, h, userText } from '../lib/dom.js';
-import { inviteSentText, sentInvites } from '../lib/sent-invites.js';
+import { inviteSentParts, sentInvites } from '../lib/sent-invites.js';
 import { exactTimeParts } from '../lib/rich-presence.js';
 
 export interface FriendMenuContext {
@@ -259,7 +259,9 @@ export function friendMenu(view: View, ctx: FriendMenuContext): FriendMenu {
       ctx.api.inviteToGame(view.user_id).then(
         (inviteId) => {
           const sent = sentInvites.add(inviteId, view.user_id, name, sentAt, Date.now());
-          ctx.notify('Invitation sent to ', named(), inviteSentText(appearsOffline, sent.openUntil));
+          const [lead, time, rest] = inviteSentParts(appearsOffline, sent.openUntil);
+          // The time in the reader's locale, isolated for bidi in the English sentence.
+          ctx.notify('Invitation sent to ', named(), lead, bdi(time), rest);
           setOpen(false);
           toggle.focus();
         },

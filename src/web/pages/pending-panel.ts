@@ -30,7 +30,7 @@ import type { AppContext } from './page.js';
 import type { FriendRequest, User } from '../lib/label-types.js';
 import { askAgainAt, formatAskAgain } from '../lib/ask-again.js';
 import { errorMessage, isCodedError } from '../lib/error-messages.js';
-import { h, userText } from '../lib/dom.js';
+import { bdi, h, userText } from '../lib/dom.js';
 import type { Notice } from '../lib/notice.js';
 import { markBusy } from '../lib/busy-button.js';
 import { button, failure, list, loading, nameOf, personRow, section, type Person, type Unnamed } from './requests-view.js';
@@ -38,6 +38,9 @@ import { playerQuery } from '../lib/player-query.js';
 import { readAgainAtSyncs } from '../lib/read-again.js';
 import { MAX_USERNAME } from '../../protocol/text.js';
 import { BLOCKED_USERS_HREF } from './blocked-panel.js';
+
+/** Why an action failed, for the notice: a sentence, or its parts (a date in a <bdi>). */
+type Explained = string | Array<Node | string>;
 
 export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice): () => void {
   const { api, requests: store } = ctx;
@@ -142,7 +145,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
    */
   async function act(
     on: string, action: () => Promise<unknown>, done: Array<Node | string>, box: HTMLElement, index: number,
-    more: { explain?: (e: unknown) => string | null | Promise<string | null>; said?: (instead: (...parts: Array<Node | string>) => void) => void } = {},
+    more: { explain?: (e: unknown) => Explained | null | Promise<Explained | null>; said?: (instead: (...parts: Array<Node | string>) => void) => void } = {},
   ): Promise<void> {
     if (busy.has(on)) return;
     const { explain, said: onSaid } = more;
@@ -155,10 +158,11 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
       const instead = notice.say(...(Array.isArray(said) ? (said as Array<Node | string>) : done));
       if (!Array.isArray(said)) onSaid?.(instead);
     } catch (e) {
-      notice.fail((await explain?.(e)) ?? errorMessage(e, {
+      const why = (await explain?.(e)) ?? errorMessage(e, {
         CONFLICT: 'You are already friends, or a request is already waiting.',
         NOT_FOUND: 'That request or player no longer exists.',
-      }));
+      });
+      notice.fail(...(typeof why === 'string' ? [why] : why));
     }
     try {
       await store.refresh();
@@ -208,7 +212,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
       return accept;
     }
     if (rel.kind === 'asked') return h('span', { class: 'text-sm text-slate-300' }, '✓ Request sent');
-    if (rel.kind === 'refused') return h('span', { class: 'text-sm text-slate-300', 'data-part': 'ask-again' }, `You can ask again from ${formatAskAgain(rel.until)}`);
+    if (rel.kind === 'refused') return h('span', { class: 'text-sm text-slate-300', 'data-part': 'ask-again' }, 'You can ask again from ', bdi(formatAskAgain(rel.until)));
     const add = button('Add friend', () => {
       void act(`user-${u.id}`, async () => {
         // They had asked first (this page had not heard yet): the request made friends at once.
@@ -257,7 +261,7 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
   }
 
   /** A request to `u` the server refused for now: remembered for their row, said with its time. */
-  function refused(u: User, e: unknown): string | null {
+  function refused(u: User, e: unknown): Explained | null {
     const at = askAgainAt(e, Date.now());
     if (at === null) return null;
     refusedUntil.set(u.id, at);
@@ -269,7 +273,8 @@ export function pendingPanel(root: HTMLElement, ctx: AppContext, notice: Notice)
     refusalTimers.add(timer);
     render();
     // The name is beside it in the row (a name in this plain text would not be contained).
-    return `That request cannot be sent yet. You can ask again from ${formatAskAgain(at)}.`;
+    // The date in the reader's locale, isolated for bidi in the English sentence.
+    return ['That request cannot be sent yet. You can ask again from ', bdi(formatAskAgain(at)), '.'];
   }
 
   function render(): void {

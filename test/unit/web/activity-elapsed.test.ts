@@ -4,7 +4,7 @@
  * "just started", as in the user's own (exact) view, and never "1 min".
  */
 import { describe, expect, it, vi } from 'vitest';
-import { activityLine, elapsedChangeIn, elapsedSince, exactTimeParts, exactTimeText, formatElapsed, sinceTitle } from '../../../src/web/lib/rich-presence.js';
+import { activityLine, elapsedChangeIn, elapsedSince, exactTimeParts, exactTimeText, formatElapsed, sinceTime, sinceTitle } from '../../../src/web/lib/rich-presence.js';
 import type { View } from '../../../src/protocol/index.js';
 
 const MIN = 60_000;
@@ -72,7 +72,7 @@ describe('formatElapsed, at each unit boundary', () => {
   });
 });
 
-describe('sinceTitle (the elapsed time\u2019s tooltip)', () => {
+describe('sinceTime (when an activity began: the elapsed time\u2019s tooltip, your own card\u2019s text)', () => {
   const H = 60 * MIN;
   // "Today" is the viewer's calendar day: read in a known zone.
   const inZone = (tz: string) => vi.stubEnv('TZ', tz);
@@ -82,28 +82,34 @@ describe('sinceTitle (the elapsed time\u2019s tooltip)', () => {
 
   it('is the time alone for a start earlier the same day', () => {
     inZone('UTC');
-    expect(sinceTitle(exact, new Date('2026-12-04T23:59:59.999Z'), 'en-GB')).toBe('since 18:13:07');
-    expect(sinceTitle(exact, new Date(exact.getTime() + 5 * MIN), 'en-GB')).toBe('since 18:13:07');
+    expect(sinceTime(exact, new Date('2026-12-04T23:59:59.999Z'), 'en-GB')).toBe('18:13:07');
+    expect(sinceTime(exact, new Date(exact.getTime() + 5 * MIN), 'en-GB')).toBe('18:13:07');
     // A friend's start is known to the minute: no seconds.
-    expect(sinceTitle(friends, new Date('2026-12-04T20:00:00.000Z'), 'en-GB')).toBe('since 18:13');
+    expect(sinceTime(friends, new Date('2026-12-04T20:00:00.000Z'), 'en-GB')).toBe('18:13');
   });
 
   it('has the date too for a start on an earlier day: yesterday, 3 days ago, just past midnight', () => {
     inZone('UTC');
-    expect(sinceTitle(exact, new Date('2026-12-05T00:00:00.000Z'), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13:07');
-    expect(sinceTitle(exact, new Date(exact.getTime() + 20 * H), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13:07');
-    expect(sinceTitle(exact, new Date(exact.getTime() + 3 * 24 * H), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13:07');
-    expect(sinceTitle(friends, new Date(friends.getTime() + 3 * 24 * H), 'en-GB')).toBe('since Fri, 4 Dec 2026, 18:13');
+    expect(sinceTime(exact, new Date('2026-12-05T00:00:00.000Z'), 'en-GB')).toBe('Fri, 4 Dec 2026, 18:13:07');
+    expect(sinceTime(exact, new Date(exact.getTime() + 20 * H), 'en-GB')).toBe('Fri, 4 Dec 2026, 18:13:07');
+    expect(sinceTime(exact, new Date(exact.getTime() + 3 * 24 * H), 'en-GB')).toBe('Fri, 4 Dec 2026, 18:13:07');
+    expect(sinceTime(friends, new Date(friends.getTime() + 3 * 24 * H), 'en-GB')).toBe('Fri, 4 Dec 2026, 18:13');
   });
 
   it('counts days in the viewer\u2019s time zone, in the viewer\u2019s locale', () => {
     // 18:13 UTC is 03:13 on Saturday in Tokyo: the same day as Saturday 10:00 there.
     inZone('Asia/Tokyo');
-    expect(sinceTitle(exact, new Date('2026-12-05T01:00:00.000Z'), 'en-GB')).toBe('since 03:13:07');
+    expect(sinceTime(exact, new Date('2026-12-05T01:00:00.000Z'), 'en-GB')).toBe('03:13:07');
     // 13:13 on Friday in New York, and 19:00 there is still Friday; 01:00 on Saturday is not.
     inZone('America/New_York');
-    expect(sinceTitle(exact, new Date('2026-12-05T00:00:00.000Z'), 'en-GB')).toBe('since 13:13:07');
-    expect(sinceTitle(exact, new Date('2026-12-05T06:00:00.000Z'), 'en-US')).toBe('since Fri, Dec 4, 2026, 01:13:07 PM');
+    expect(sinceTime(exact, new Date('2026-12-05T00:00:00.000Z'), 'en-GB')).toBe('13:13:07');
+    expect(sinceTime(exact, new Date('2026-12-05T06:00:00.000Z'), 'en-US')).toBe('Fri, Dec 4, 2026, 01:13:07 PM');
+  });
+
+  it('is isolated for bidi in the tooltip, inside its English words (FSI … PDI: a title holds no <bdi>)', () => {
+    inZone('UTC');
+    expect(sinceTitle(exact, new Date('2026-12-04T23:59:59.999Z'), 'en-GB')).toBe('since \u206818:13:07\u2069');
+    expect(sinceTitle(exact, new Date('2026-12-05T00:00:00.000Z'), 'ar-EG')).toBe(`since \u2068${sinceTime(exact, new Date('2026-12-05T00:00:00.000Z'), 'ar-EG')}\u2069`);
   });
 });
 

@@ -3,8 +3,8 @@
  * from today is said by its time alone; one from an earlier day (a laptop woken the next
  * morning) with its date too, or "as of 14:02" would pass yesterday's statuses off as today's.
  */
-import { describe, expect, it } from 'vitest';
-import { asOfTime } from '../../../src/web/lib/as-of.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { asOfTime, eachMidnight } from '../../../src/web/lib/as-of.js';
 
 const at = (y: number, m: number, d: number, hh: number, mm: number) => new Date(y, m - 1, d, hh, mm).getTime();
 const time = (t: number) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -43,5 +43,28 @@ describe('asOfTime', () => {
   it('reads the device clock for today when not told', () => {
     const answer = Date.now() - 2 * 86_400_000;
     expect(asOfTime(answer)).toContain(day(answer));
+  });
+});
+
+describe('eachMidnight', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('calls every subscriber just after each of the device\'s midnights, on one timer, until each stops', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date(2026, 11, 7, 23, 59, 0));
+    const calls: string[] = [];
+    const offA = eachMidnight(() => calls.push(`a ${new Date().getDate()}`));
+    const offB = eachMidnight(() => calls.push(`b ${new Date().getDate()}`));
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(59_000);
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(2_000);
+    expect(calls).toEqual(['a 8', 'b 8']);
+    offB();
+    vi.advanceTimersByTime(24 * 3_600_000);
+    expect(calls).toEqual(['a 8', 'b 8', 'a 9']);
+    offA();
+    offA(); // twice: harmless
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { INVITE_TTL_MS } from '../../../src/protocol/enums.js';
-import { inviteSentText, SentInvites, type SentInviteChange } from '../../../src/web/lib/sent-invites.js';
+import { inviteSentParts, inviteSentText, SentInvites, type SentInviteChange } from '../../../src/web/lib/sent-invites.js';
 
 const sentAt = Date.parse('2030-01-03T14:22:40.000Z');
 const answeredAt = sentAt + 300;
@@ -71,5 +71,10 @@ describe('inviteSentText', () => {
   it('for a friend shown online, says until when it is open (to the minute) and that the match starts when they accept', () => {
     const until = new Date(sentAt + INVITE_TTL_MS).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
     expect(inviteSentText(false, sentAt + INVITE_TTL_MS, 'en-GB')).toBe(`. It is open until ${until}; the match starts when they accept.`);
+  });
+
+  it('comes in parts, the time alone in the middle, for the page to isolate it for bidi', () => {
+    const until = new Date(sentAt + INVITE_TTL_MS).toLocaleTimeString('ar-EG', { hour: '2-digit', minute: '2-digit' });
+    expect(inviteSentParts(false, sentAt + INVITE_TTL_MS, 'ar-EG')).toEqual(['. It is open until ', until, '; the match starts when they accept.']);
   });
 });
