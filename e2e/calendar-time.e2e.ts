@@ -140,7 +140,7 @@ function newYorkDayStart(ms: number): number {
 }
 
 describe("a calendar message's end at the viewer's midnight", () => {
-  it('reads "until Tue 9:00 AM" the evening before and "until 9:00 AM" once her day is that day, with nothing else happening: card, status menu, drop-ins', async () => {
+  it('reads "until Tue 9:00 AM" the evening before and "until 9:00 AM" once her day is that day, with nothing else happening: card, status menu, own card, drop-ins', async () => {
     // Nia's own calendar too, for her status menu (her zone: New York).
     await api(server.baseUrl, nia.token, 'PUT', '/users/me/status/schedule', { time_zone: 'America/New_York', rules: [] });
     await api(server.baseUrl, nia.token, 'PUT', '/users/me/calendar', { url: `http://127.0.0.1:${(feed.address() as AddressInfo).port}/cal.ics` });
@@ -165,6 +165,8 @@ describe("a calendar message's end at the viewer's midnight", () => {
     const shown = {
       card: () => friendCard(app, 'owen_paris').locator('[data-part=message]').textContent().catch(() => null),
       menu: () => app.locator('beacon-status-menu [data-part=self-message]').textContent().catch(() => null),
+      // Her own card (before, it said the owner's text with the zone named: "until 04:00 UTC-5").
+      own: () => app.locator('beacon-friend-card[data-self=true] [data-part=message]').textContent().catch(() => null),
       row: () => host.locator('beacon-friend-list').locator('[part~=message]').textContent().catch(() => null),
       status: () => host.locator('beacon-status').locator('[part~=message]').textContent().catch(() => null),
     };

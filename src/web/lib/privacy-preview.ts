@@ -37,6 +37,9 @@ export function previewView(subject: View, settings: Settings, viewer: ViewerTie
       manualStatus: subject.manual_status === 'busy' || subject.manual_status === 'away' ? subject.manual_status : null,
       customMessage: subject.custom_message,
       customMessageExpiresAt: subject.custom_message_expires_at ? Date.parse(subject.custom_message_expires_at) : null,
+      // A calendar event's message: its end goes through, so your own card says it in your zone as friends' do.
+      busyUntil: subject.busy_until ? Date.parse(subject.busy_until) : null,
+      busyLabel: subject.busy_label ?? null,
       lastSeen: Number.isNaN(lastSeen) ? null : lastSeen,
       lastActivity: null,
     },

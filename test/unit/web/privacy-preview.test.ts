@@ -29,6 +29,15 @@ describe('previewView', () => {
     expect(previewView(me, defaults, 'friend')).toEqual({ ...me, last_seen: null });
   });
 
+  it("keeps a calendar event's end, so your own card says it in your zone as friends' cards do", () => {
+    const meeting = { ...me, custom_message: 'In a meeting until 15:00 UTC+1', busy_until: '2024-06-15T14:00:00.000Z', busy_label: 'In a meeting' };
+    expect(previewView(meeting, defaults, 'friend')).toMatchObject({ busy_until: meeting.busy_until, busy_label: 'In a meeting' });
+    // Only with the message: a viewer who may not see the message gets neither.
+    const hidden = previewView(meeting, { ...defaults, custom_message_visibility: 'close_friends' }, 'friend');
+    expect(hidden.custom_message).toBeNull();
+    expect(hidden).not.toHaveProperty('busy_until');
+  });
+
   it('shows last seen, but no stale message, once the user is offline', () => {
     const offline = asOffline(me, new Date('2024-06-15T15:00:00.000Z'));
     expect(previewView(offline, defaults, 'friend')).toMatchObject({
