@@ -151,6 +151,23 @@ const lastAnswer = (page: Page) =>
     return at == null ? null : new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   });
 
+
+/** The page's reads of a stranger's status: the drop-ins read them several at once (GET /users/status?ids=…). */
+function readsOfUser(id: number): (url: URL) => boolean {
+  return (url) => url.pathname.endsWith('/beacon/api/v1/users/status') && (url.searchParams.get('ids') ?? '').split(',').includes(String(id));
+}
+
+/** How many reads of `id`'s status the page made so far (its resource timing entries). */
+function readCount(page: Page, id: number): Promise<number> {
+  return page.evaluate(
+    (id) =>
+      performance.getEntriesByType('resource').filter((e) => {
+        const url = new URL(e.name);
+        return url.pathname.endsWith('/users/status') && (url.searchParams.get('ids') ?? '').split(',').includes(String(id));
+      }).length,
+    id,
+  );
+}
 describe('a friend\'s <beacon-status> while the page\'s connection is cut', () => {
   it('shows the last known status as such, with the time of the last answer, never as live; live again when the connection is back', async () => {
     const { page, watched } = await openAmysPage();
@@ -341,7 +358,7 @@ describe('a stranger\'s <beacon-status> across a stop and a start of its client'
       let release: (() => Promise<void>) | null = null;
       let answered = (): void => undefined;
       const held = new Promise<void>((r) => (answered = r));
-      await page.route(`**/beacon/api/v1/users/${dee.id}/status`, async (route) => {
+      await page.route(readsOfUser(dee.id), async (route) => {
         if (release) return route.continue();
         const response = await route.fetch();
         release = () => route.fulfill({ response });
@@ -360,7 +377,7 @@ describe('a stranger\'s <beacon-status> across a stop and a start of its client'
       await page.evaluate(`${client}.start()`);
       await expect.poll(() => watched.evaluate(shownBy), FIVE_S).toMatchObject({ state: 'ready', connection: 'connected', status: 'busy', stale: false, words: 'Busy' });
       // The answer to the read made before the stop (Online) arrives only now: it is not shown.
-      const delivered = page.waitForEvent('requestfinished', (r) => r.url().endsWith(`/users/${dee.id}/status`));
+      const delivered = page.waitForEvent('requestfinished', (r) => readsOfUser(dee.id)(new URL(r.url())));
       await (release as unknown as () => Promise<void>)();
       await delivered;
       await page.evaluate(() => new Promise((r) => setTimeout(r, 100))); // its answer handled
@@ -402,7 +419,7 @@ describe('a stranger\'s <beacon-status> (read over REST) around the refetch afte
     const dina = await registerUser(beacon.baseUrl, 'dina_truth', 'Dina Stranger');
     const { routes, lose, release } = lostEvent(SOCKET);
     const { page, watched } = await openAmysPage(dina.id, { status: 'offline', words: 'Offline', dot: 'dot dot-offline' }, { routes });
-    const reads = (): Promise<number> => page.evaluate((id) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(`/users/${id}/status`)).length, dina.id);
+    const reads = (): Promise<number> => readCount(page, dina.id);
     const readBefore = await reads();
     lose();
     // A friend's change on Amy's socket shows the gap: the page is not live until the refetch applied.
@@ -449,7 +466,7 @@ describe('a stranger\'s <beacon-status> on a page left open', () => {
       const { page, watched } = await openAmysPage(eve.id);
       // A short period for this test (the product's is 60 s): bound again, read at once.
       await watched.evaluate((el) => el.setAttribute('refresh-seconds', '2'));
-      const reads = (): Promise<number> => page.evaluate((id) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith(`/users/${id}/status`)).length, eve.id);
+      const reads = (): Promise<number> => readCount(page, eve.id);
       const readBefore = await reads();
 
       // Eve leaves (a logout: offline at once, no grace). Amy's page is told nothing: she is no friend.
@@ -461,7 +478,8 @@ describe('a stranger\'s <beacon-status> on a page left open', () => {
       // Her status can no longer be read (Beacon's API refuses it; the page's socket stays live):
       // two periods after the last answer it is said to be the last known one, with its time.
       const answeredAt = await page.evaluate(() => Date.now());
-      await page.route(`**/beacon/api/v1/users/${eve.id}/status`, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"code":"SERVICE_UNAVAILABLE","message":"try later"}' }));
+      const eveReads = readsOfUser(eve.id);
+      await page.route(eveReads, (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"code":"SERVICE_UNAVAILABLE","message":"try later"}' }));
       const asOf = await page.evaluate((at) => [at - 60_000, at, at + 60_000].map((t) => `Offline · as of ${new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`), answeredAt);
       await expect.poll(() => watched.evaluate(shownBy), { timeout: 10_000, interval: 100 }).toMatchObject({ state: 'ready', status: 'offline', connection: 'connected', stale: true, dot: 'dot dot-stale' });
       expect(asOf).toContain((await watched.evaluate(shownBy)).words);
@@ -469,7 +487,7 @@ describe('a stranger\'s <beacon-status> on a page left open', () => {
       // came at most a period (2.2 s with the jitter) before the refusals began.
       expect((await page.evaluate(() => Date.now())) - answeredAt).toBeGreaterThanOrEqual(1_500);
 
-      await page.unroute(`**/beacon/api/v1/users/${eve.id}/status`);
+      await page.unroute(eveReads);
       await expect.poll(() => watched.evaluate(shownBy), { timeout: 8_000, interval: 100 }).toMatchObject(offline);
       expect(await watched.evaluate((el) => (el as unknown as { refreshSeconds: number }).refreshSeconds)).toBe(2);
     } finally {

@@ -266,6 +266,14 @@ export class ApiClient {
   }
 
   /**
+   * Several users' views as the caller may see them (GET /users/status, up to 30 ids; each as
+   * userStatus answers it), in the order asked; a user that does not exist is left out.
+   */
+  usersStatus(userIds: readonly number[]): Promise<View[]> {
+    return this.#request('GET', `/users/status?ids=${userIds.map((id) => seg(id)).join(',')}`);
+  }
+
+  /**
    * Your own full view (GET /users/me/status), one request. A server from before that route
    * answers it 400 (it reads `me` as an id): this client then reads it as GET /users/<id>/status,
    * the id being `selfId` or, without it, GET /users/me's, and does not ask that server for

@@ -12,16 +12,20 @@
  *   ±{@link REFRESH_JITTER} so that elements bound together do not read together. Never while
  *   the page is hidden: a read that comes due then is made at once when it is shown again.
  *   No read while the client is stopped (signed out: it reads again at its next `ready`).
- * - Paced: the API has no batch read of several users' statuses, and reads of another
- *   user's status are limited per viewer (30 at once, then 5/s: docs/protocol.md). The
- *   page's reads go out at most {@link READ_BURST} at once, then {@link READS_PER_SECOND} a
- *   second, in the order asked; a 429 holds every read of the page for its `Retry-After`.
- *   A page of 200 strangers reads about 3 a second, each of them once a minute.
+ * - Paced and batched: reads of other users' statuses are limited per viewer (30 at once, then
+ *   5/s: docs/protocol.md), each user read one unit, whether alone or among several. The page's
+ *   reads go out at most {@link READ_BURST} at once, then {@link READS_PER_SECOND} a second, in
+ *   the order asked: past the burst they wait until the budget covers all waiting (a burst at
+ *   most) and go together. The reads sent together go in one request (GET /users/status,
+ *   status-batch.ts), and a periodic read takes along those coming due within the jitter. A 429
+ *   holds every read of the page for its `Retry-After`. A page of 200 strangers reads each of
+ *   them once a minute in a few requests a minute (before the batch route: 200).
  * - Honest in between: a watcher hears `old` once the last answer for its user is
  *   {@link STALE_AFTER_PERIODS} periods old (reads failing: 429, network), to show it as the
  *   last known status; and `gone` when a periodic read finds no such user (404, or 400).
  */
 import { ApiError, type ConnectionState, type PresenceClient, type View } from '../client/index.js';
+import { batchedStatusReads } from './status-batch.js';
 
 /** How long a status read over REST is shown before it is read again, by default. */
 export const STRANGER_REFRESH_MS = 60_000;
@@ -106,6 +110,8 @@ interface Loop {
   lastAt: number;
   /** Came due while the page was hidden: read as soon as it is shown. */
   due: boolean;
+  /** When its next read is due (its timer's time), or null while none is scheduled. */
+  dueAt: number | null;
 }
 
 export class StatusReads {
@@ -167,7 +173,7 @@ export class StatusReads {
   watch(id: number, periodMs: number, listener: (event: WatchEvent) => void, shownAt: number | null = null): () => void {
     let loop = this.#loops.get(id);
     if (!loop) {
-      loop = { watchers: new Set(), timer: null, lastAt: this.#timers.now(), due: false };
+      loop = { watchers: new Set(), timer: null, lastAt: this.#timers.now(), due: false, dueAt: null };
       this.#loops.set(id, loop);
     }
     const watcher: Watcher = { periodMs, listener, oldTimer: null };
@@ -183,14 +189,19 @@ export class StatusReads {
     };
   }
 
-  /** Sends the queued reads the budget allows now, and wakes up for the rest. */
+  /**
+   * Sends the queued reads the budget allows now, and wakes up for the rest. Past the burst the
+   * reads wait until the pace covers all of those waiting (a burst at most) and go together: one
+   * request for them all (status-batch.ts), not one a quarter second.
+   */
   #send(): void {
     if (this.#pump !== null) return;
     while (this.#queue.size > 0) {
       const now = this.#timers.now();
       this.#tokens = Math.min(READ_BURST, this.#tokens + ((now - this.#refilledAt) * READS_PER_SECOND) / 1000);
       this.#refilledAt = now;
-      const wait = Math.max(this.#pausedUntil - now, this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / READS_PER_SECOND));
+      const want = Math.min(this.#queue.size, READ_BURST);
+      const wait = Math.max(this.#pausedUntil - now, this.#tokens >= want ? 0 : Math.ceil(((want - this.#tokens) * 1000) / READS_PER_SECOND));
       if (wait > 0) {
         this.#pump = this.#timers.setTimeout(() => {
           this.#pump = null;
@@ -198,10 +209,12 @@ export class StatusReads {
         }, wait);
         return;
       }
-      this.#tokens -= 1;
-      const [id, pending] = this.#queue.entries().next().value!;
-      this.#queue.delete(id);
-      this.#sendOne(id, pending);
+      this.#tokens -= want;
+      for (let i = 0; i < want; i++) {
+        const [id, pending] = this.#queue.entries().next().value!;
+        this.#queue.delete(id);
+        this.#sendOne(id, pending);
+      }
     }
   }
 
@@ -253,14 +266,16 @@ export class StatusReads {
   #schedule(id: number, loop: Loop): void {
     this.#timers.clearTimeout(loop.timer);
     loop.timer = null;
+    loop.dueAt = null;
     if (loop.watchers.size === 0 || this.#queue.has(id) || this.#inFlight.has(id)) return;
-    const period = Math.min(...[...loop.watchers].map((w) => w.periodMs));
-    const wait = period * (1 + REFRESH_JITTER * (2 * this.#timers.random() - 1));
-    loop.timer = this.#timers.setTimeout(() => this.#due(id, loop), Math.max(0, loop.lastAt + wait - this.#timers.now()));
+    const wait = periodOf(loop) * (1 + REFRESH_JITTER * (2 * this.#timers.random() - 1));
+    loop.dueAt = loop.lastAt + wait;
+    loop.timer = this.#timers.setTimeout(() => this.#due(id, loop), Math.max(0, loop.dueAt - this.#timers.now()));
   }
 
   #due(id: number, loop: Loop): void {
     loop.timer = null;
+    loop.dueAt = null;
     if (this.#loops.get(id) !== loop) return;
     if (this.#hidden()) {
       loop.due = true;
@@ -272,6 +287,23 @@ export class StatusReads {
       loop.lastAt = this.#timers.now();
       return this.#schedule(id, loop);
     }
+    this.#readFor(id, loop);
+    // Those coming due within the jitter go with it, in the same request (status-batch.ts): a
+    // page of 200 strangers sends a few requests a minute, not 200, each user still read about
+    // once a period (a little early at most).
+    const now = this.#timers.now();
+    for (const [other, next] of this.#loops) {
+      if (next.dueAt !== null && next.dueAt - now <= REFRESH_JITTER * periodOf(next)) {
+        this.#timers.clearTimeout(next.timer);
+        next.timer = null;
+        next.dueAt = null;
+        this.#readFor(other, next);
+      }
+    }
+  }
+
+  /** A periodic read of `id`: its watchers hear `gone` when it finds no such user. */
+  #readFor(id: number, loop: Loop): void {
     this.read(id).catch((err: unknown) => {
       const gone = err instanceof ApiError && (err.status === 404 || err.status === 400);
       if (gone) for (const w of [...loop.watchers]) w.listener({ type: 'gone', error: err });
@@ -289,13 +321,18 @@ export class StatusReads {
   }
 }
 
+/** The shortest period of the loop's watchers. */
+function periodOf(loop: Loop): number {
+  return Math.min(...[...loop.watchers].map((w) => w.periodMs));
+}
+
 const readers = new WeakMap<object, StatusReads>();
 
 /** The page's reader for `connection` (made at its first use). */
-export function statusReadsOf(connection: { client: ReaderClient; api: { userStatus(id: number): Promise<View> } }): StatusReads {
+export function statusReadsOf(connection: { client: ReaderClient; api: { usersStatus(ids: readonly number[]): Promise<View[]> } }): StatusReads {
   let reads = readers.get(connection);
   if (!reads) {
-    reads = new StatusReads((id) => connection.api.userStatus(id), connection.client);
+    reads = new StatusReads(batchedStatusReads((ids) => connection.api.usersStatus(ids)), connection.client);
     readers.set(connection, reads);
   }
   return reads;

@@ -5,6 +5,8 @@
  * no schema library, so the browser's elements check ids against it too.
  */
 export const MAX_ID = 2_147_483_647;
+/** Most users one `GET /users/status` reads: the status-read budget's whole burst (each other user costs one unit). */
+export const MAX_STATUS_BATCH = 30;
 
 /** What a viewer sees. `busy` is Do Not Disturb; a tournament is `in_game` + `in_tournament`. */
 export const STATUSES = ['online', 'away', 'busy', 'in_game', 'offline'] as const;

@@ -10,6 +10,7 @@ import {
   GAME_EVENTS,
   MANUAL_STATUSES,
   MAX_ID,
+  MAX_STATUS_BATCH,
   ROLES,
   STATUSES,
   STATUS_VISIBILITIES,
@@ -233,6 +234,8 @@ export const ActivityBody = Type.Object(
 );
 export type ActivityBody = Static<typeof ActivityBody>;
 /** `reconnect=1`: the client polls by itself after its connection was lost. Still accepted; no poll counts as interaction now (docs/protocol.md §5). */
+/** `?ids=3,17,42`: up to MAX_STATUS_BATCH ids, comma-separated (the handler checks each id's range and the count). */
+export const UsersStatusQuery = Type.Object({ ids: Type.String({ pattern: '^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9})*$', maxLength: 11 * MAX_STATUS_BATCH * 2 }) }, strict);
 export const FriendsStatusQuery = Type.Object({ online: Type.Optional(Type.Boolean()), reconnect: Type.Optional(Type.Literal('1')) }, strict);
 
 export const GameEventBody = Type.Object(

@@ -1,7 +1,8 @@
 /** The status endpoints of CONTRACT.md "Status". Every view goes through the privacy projection. */
 import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
-import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, ScheduleBody, SetStatusBody, Settings, SettingsPatch, View } from '../../protocol/index.js';
+import { ActivityBody, FriendsStatusQuery, Id, MAX_CHANGE_BYTES, MAX_FRAME_BYTES, MAX_ID, MAX_STATUS_BATCH, ScheduleBody, SetStatusBody, Settings, SettingsPatch, UsersStatusQuery, View } from '../../protocol/index.js';
+import { AppError } from '../errors.js';
 import { friendPollCost, TOO_MANY_CHANGES } from '../budgets.js';
 import { etagOf, ifMatchVersions, VersionMovedOn } from '../etags.js';
 import { authOf, errorResponses, NoContent, rateLimit, requireAuth, type App, type RouteOptions } from '../http-kit.js';
@@ -66,10 +67,11 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
     async (_request, reply) => reply.code(204).send(null),
   );
 
-  /** One user's view as the caller may see it: the one path of both status reads (yours by `me` or by your id). */
+  const TOO_MANY_READS = 'Too many status reads; slow down';
+  /** One user's view as the caller may see it: the one path of every status read (yours by `me` or by your id, or among several). */
   const statusOf = async (request: FastifyRequest, id: number) => {
     const viewer = authOf(request);
-    if (id !== viewer.userId) services.budgets.statusReads?.spend(viewer.userId, 'Too many status reads; slow down');
+    if (id !== viewer.userId) services.budgets.statusReads?.spend(viewer.userId, TOO_MANY_READS);
     // The database says whether the user exists (PresenceService.userStatus), with the same work
     // whether they are online or not when the caller may not see their status.
     return presence.userStatus(viewer, id);
@@ -77,8 +79,41 @@ export async function statusRoutes(app: App, { services }: RouteOptions): Promis
 
   app.get(
     '/users/:id/status',
-    { schema: { tags, security, params: Type.Object({ id: Id }), response: { 200: View, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, security, params: Type.Object({ id: Id }), response: { 200: View, ...errorResponses(400, 401, 404, 429) } } },
     async (request) => statusOf(request, request.params.id),
+  );
+
+  // Several users' views in one request (the drop-in <beacon-status> of a page showing many
+  // people who are not the viewer's friends reads them so): each exactly as GET /users/:id/status
+  // answers it, in the order asked, a user that does not exist left out (where that read answers
+  // 404). Each other user costs one unit of the same budget, spent before anything is read, so a
+  // batch reads no more than single reads would; hence at most MAX_STATUS_BATCH (its burst).
+  app.get(
+    '/users/status',
+    {
+      schema: {
+        tags,
+        security,
+        summary: `Several users' statuses as you may see them (up to ${MAX_STATUS_BATCH}); users that do not exist are left out`,
+        querystring: UsersStatusQuery,
+        response: { 200: Type.Array(View), ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (request) => {
+      const viewer = authOf(request);
+      const ids = [...new Set(request.query.ids.split(',').map(Number))];
+      if (ids.length > MAX_STATUS_BATCH) throw new AppError('VALIDATION_ERROR', `At most ${MAX_STATUS_BATCH} users at once`);
+      if (ids.some((id) => id > MAX_ID)) throw new AppError('VALIDATION_ERROR', 'No such user id');
+      const others = ids.filter((id) => id !== viewer.userId).length;
+      if (others > 0) services.budgets.statusReads?.spend(viewer.userId, TOO_MANY_READS, others);
+      const views = await Promise.all(
+        ids.map((id) => presence.userStatus(viewer, id).catch((err: unknown) => {
+          if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
+          throw err;
+        })),
+      );
+      return views.filter((v) => v !== null);
+    },
   );
 
   // Your own full view, as `GET /users/<your id>/status` answers it (what `PUT /users/me/status` sets).

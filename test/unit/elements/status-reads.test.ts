@@ -20,6 +20,8 @@ import {
   type ReadTimers,
   type WatchEvent,
 } from '../../../src/elements/status-reads.js';
+import { batchedStatusReads } from '../../../src/elements/status-batch.js';
+import { MAX_STATUS_BATCH } from '../../../src/protocol/enums.js';
 
 const PERIOD = STRANGER_REFRESH_MS;
 /** The earliest and latest a periodic read comes after the last one ended. */
@@ -274,8 +276,13 @@ describe('many elements on one page', () => {
     }
     await vi.advanceTimersByTimeAsync(0);
     expect(server.sent.length).toBe(READ_BURST);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(server.sent.length).toBe(READ_BURST + READS_PER_SECOND);
+    // Past the burst they wait until the pace covers a burst's worth, and go together (one request: status-batch.ts).
+    const together = (READ_BURST / READS_PER_SECOND) * 1_000;
+    await vi.advanceTimersByTimeAsync(together - 1);
+    expect(server.sent.length).toBe(READ_BURST);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.sent.length).toBe(2 * READ_BURST);
+    expect(new Set(server.sent.slice(READ_BURST).map((s) => s.at)).size).toBe(1);
     // Over ten minutes: no second with more than the burst and a second's rate, and each user read
     // about once a minute (the page's 3.3 reads a second, under the server's 5 per viewer).
     let seed = 7;
@@ -285,6 +292,31 @@ describe('many elements on one page', () => {
     for (const t of times) expect(times.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(READ_BURST + READS_PER_SECOND);
     for (let id = 1; id <= 200; id++) expect(server.readsOf(id)).toBeGreaterThanOrEqual(9);
     for (let id = 1; id <= 200; id++) expect(server.readsOf(id)).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('in few requests', () => {
+  it('200 strangers over ten minutes: each read about once a period, in a few requests a minute (200 before the batch route)', async () => {
+    const requests: number[][] = [];
+    const many = async (ids: readonly number[]) => (requests.push([...ids]), ids.map((id) => view(id)));
+    const reads = new StatusReads(batchedStatusReads(many), fakeClient(), { timers, page: fakePage() });
+    const readsOf = (id: number) => requests.filter((r) => r.includes(id)).length;
+    let seed = 11;
+    random = () => ((seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647);
+    for (let id = 1; id <= 200; id++) {
+      reads.watch(id, PERIOD, () => undefined);
+      void reads.read(id);
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    requests.length = 0; // the first reads (the burst, then a burst's worth every 5 s) counted apart
+    await vi.advanceTimersByTimeAsync(PERIOD);
+    requests.length = 0;
+    await vi.advanceTimersByTimeAsync(10 * PERIOD);
+    for (let id = 1; id <= 200; id++) expect(readsOf(id)).toBeGreaterThanOrEqual(9);
+    for (let id = 1; id <= 200; id++) expect(readsOf(id)).toBeLessThanOrEqual(12);
+    // Under 20 requests a minute (16 at this seed), each of at most MAX_STATUS_BATCH users.
+    expect(requests.length).toBeLessThan(10 * 20);
+    for (const r of requests) expect(r.length).toBeLessThanOrEqual(MAX_STATUS_BATCH);
   });
 });
 
