@@ -157,6 +157,13 @@ function readsOfUser(id: number): (url: URL) => boolean {
   return (url) => url.pathname.endsWith('/beacon/api/v1/users/status') && (url.searchParams.get('ids') ?? '').split(',').includes(String(id));
 }
 
+/** A user who is no friend of Amy's, online and showing her status to anyone (a socket open). */
+async function onlineStranger(username: string, displayName: string): Promise<{ user: Awaited<ReturnType<typeof registerUser>>; socket: WebSocket }> {
+  const user = await registerUser(beacon.baseUrl, username, displayName);
+  await api(beacon.baseUrl, user.token, 'PUT', '/users/me/status/settings', { status_visibility: 'public' });
+  return { user, socket: await openSocket(beacon.baseUrl, user.token) };
+}
+
 /** How many reads of `id`'s status the page made so far (its resource timing entries). */
 function readCount(page: Page, id: number): Promise<number> {
   return page.evaluate(
@@ -346,9 +353,7 @@ describe('<beacon-friend-list> while the page\'s connection is cut', () => {
 
 describe('a stranger\'s <beacon-status> across a stop and a start of its client', () => {
   it('never shows a read made before the stop once started again, even when its answer comes last', async () => {
-    const dee = await registerUser(beacon.baseUrl, 'dee_truth', 'Dee Stranger');
-    await api(beacon.baseUrl, dee.token, 'PUT', '/users/me/status/settings', { status_visibility: 'public' });
-    const deeSocket = await openSocket(beacon.baseUrl, dee.token); // online, seen by anyone
+    const { user: dee, socket: deeSocket } = await onlineStranger('dee_truth', 'Dee Stranger');
     try {
       const { token } = await api<{ token: string }>(beacon.baseUrl, null, 'POST', '/auth/login', { username: 'amy_truth', password: PASSWORD });
       const context = await browser.newContext();
@@ -459,9 +464,7 @@ describe('<beacon-friend-list> and <beacon-status> while the refetch after a los
 
 describe('a stranger\'s <beacon-status> on a page left open', () => {
   it('is read again every period (refresh-seconds): shows them offline once they left; reads failing, their status turns last known after two periods, fresh again once read', async () => {
-    const eve = await registerUser(beacon.baseUrl, 'eve_truth', 'Eve Stranger');
-    await api(beacon.baseUrl, eve.token, 'PUT', '/users/me/status/settings', { status_visibility: 'public' });
-    const eveSocket = await openSocket(beacon.baseUrl, eve.token); // online, seen by anyone
+    const { user: eve, socket: eveSocket } = await onlineStranger('eve_truth', 'Eve Stranger');
     try {
       const { page, watched } = await openAmysPage(eve.id);
       // A short period for this test (the product's is 60 s): bound again, read at once.

@@ -71,8 +71,6 @@ export class BeaconFriendListElement extends BeaconElement {
   #drawn = new Map<number, View>();
   /** What each row says of its status not being live ("last known, as of 14:02"), or null while live. */
   #marks = new Map<number, string | null>();
-  /** Friends whose rows say a day relative to today (a calendar event's end, "until Tue 8:00 PM"): drawn again at midnight. */
-  #dated = new Set<number>();
   /** Friends whose rows the next render flashes. */
   #flashes = new Set<number>();
   /** The next frame's render: a burst of changes is drawn once a frame, not once each. */
@@ -100,7 +98,6 @@ export class BeaconFriendListElement extends BeaconElement {
       this.#rows.clear();
       this.#drawn.clear();
       this.#marks.clear();
-      this.#dated.clear();
       this.#note.hidden = true;
       this.removeAttribute('data-stale');
       // Not bound to any client: say so, rather than the state of one this element no longer follows.
@@ -127,7 +124,7 @@ export class BeaconFriendListElement extends BeaconElement {
       () => nextDay.disarm(),
       // "until Tue 8:00 PM" reads "until 8:00 PM" from Tuesday on: those rows are drawn again then.
       eachMidnight(() => {
-        for (const id of this.#dated) this.#drawn.delete(id);
+        for (const [id, view] of this.#drawn) if (shownMessage(view)?.until) this.#drawn.delete(id);
         render();
       }),
       client.on('friends', () => frame.request()),
@@ -161,7 +158,6 @@ export class BeaconFriendListElement extends BeaconElement {
       this.#rows.delete(id);
       this.#drawn.delete(id);
       this.#marks.delete(id);
-      this.#dated.delete(id);
     }
     const mark = state === 'connected' ? null : syncedAt === null ? 'last known' : `last known, as of ${asOfTime(syncedAt)}`;
     this.toggleAttribute('data-stale', mark !== null);
@@ -232,8 +228,6 @@ export class BeaconFriendListElement extends BeaconElement {
     const words = label === STATUS_SHORT[view.status] ? label : `${STATUS_SHORT[view.status]} · ${label}`;
     const said = shownMessage(view);
     this.#drawn.set(view.user_id, view);
-    if (said?.until) this.#dated.add(view.user_id);
-    else this.#dated.delete(view.user_id);
     row.setAttribute('part', `row row-${statusToken(view.status)}`);
     row.dataset.userId = String(view.user_id);
     row.dataset.username = view.username;
